@@ -1,0 +1,242 @@
+#include "yq_alert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+int yq_level_parse(const char *s, enum yq_level *out)
+{
+    static const struct {
+        const char *name;
+        enum yq_level level;
+    } names[] = {
+        {"I", YQ_LEVEL_I},         {"1", YQ_LEVEL_I},      {"特别重大", YQ_LEVEL_I},
+        {"II", YQ_LEVEL_II},       {"2", YQ_LEVEL_II},     {"重大", YQ_LEVEL_II},
+        {"III", YQ_LEVEL_III},     {"3", YQ_LEVEL_III},    {"较大", YQ_LEVEL_III},
+        {"一般重要", YQ_LEVEL_III}, {"IV", YQ_LEVEL_IV},    {"4", YQ_LEVEL_IV},
+        {"一般", YQ_LEVEL_IV},
+    };
+    for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(s, names[i].name) == 0) {
+            *out = names[i].level;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+const char *yq_level_name(enum yq_level level)
+{
+    static const char *const n[] = {"?", "I", "II", "III", "IV"};
+    return (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? n[level] : "?";
+}
+
+const char *yq_level_label(enum yq_level level)
+{
+    static const char *const n[] = {"?", "特别重大", "重大", "较大", "一般"};
+    return (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? n[level] : "?";
+}
+
+int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
+{
+    char ts[32];
+    json_t *obj = NULL, *matches = NULL, *item = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    obj = json_object();
+    matches = json_array();
+    item = yq_item_to_json(&alert->item);
+    if (!obj || !matches || !item) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        const struct yq_alert_match *m = &alert->matches[i];
+        json_t *terms = json_array();
+        json_t *jm;
+        if (!terms) {
+            goto nomem;
+        }
+        for (size_t j = 0; j < m->n_terms; j++) {
+            const struct yq_alert_term *t = &m->terms[j];
+            rc |= json_array_append_new(
+                terms, json_pack("{s:s,s:s,s:I,s:I}", "term", t->term ? t->term : "", "field",
+                                 t->field ? t->field : "text", "start", (json_int_t)t->start,
+                                 "end", (json_int_t)t->end));
+        }
+        jm = json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "", "name",
+                       m->name ? m->name : "", "department", m->department ? m->department : "",
+                       "level", yq_level_name(m->level), "terms", terms);
+        if (!jm) {
+            goto nomem;
+        }
+        rc |= json_array_append_new(matches, jm);
+    }
+    rc |= json_object_set_new(obj, "schema", json_integer(YQ_ALERT_SCHEMA));
+    rc |= json_object_set_new(obj, "event_key", json_string(alert->event_key));
+    rc |= json_object_set_new(obj, "event",
+                              json_pack("{s:b,s:I}", "new", alert->event_new, "items",
+                                        (json_int_t)alert->event_items));
+    rc |= json_object_set_new(obj, "rules_version", json_integer(alert->rules_version));
+    rc |= json_object_set_new(obj, "matched_at",
+                              json_string(yq_time_format_utc(alert->matched_at, ts, sizeof(ts))));
+    rc |= json_object_set_new(obj, "score", json_real(alert->score));
+    rc |= json_object_set_new(obj, "level", json_string(yq_level_name(alert->level)));
+    rc |= json_object_set_new(obj, "department",
+                              json_string(alert->department ? alert->department : ""));
+    rc |= json_object_set_new(obj, "matches", matches);
+    matches = NULL;
+    rc |= json_object_set_new(obj, "item", item);
+    item = NULL;
+    if (rc) {
+        goto nomem;
+    }
+    *out = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!*out) {
+        return ERR_NOMEM;
+    }
+    if (out_len) {
+        *out_len = strlen(*out);
+    }
+    return 0;
+nomem:
+    json_decref(obj);
+    json_decref(matches);
+    json_decref(item);
+    return ERR_NOMEM;
+}
+
+static char *dup_str(const json_t *v)
+{
+    return strdup(json_is_string(v) ? json_string_value(v) : "");
+}
+
+int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
+                    size_t errlen)
+{
+    json_error_t jerr;
+    json_t *obj;
+    const json_t *v, *matches;
+    int err = ERR_PARSE;
+
+    memset(alert, 0, sizeof(*alert));
+    obj = json_loadb(buf, len, 0, &jerr);
+    if (!obj) {
+        snprintf(errbuf, errlen, "alert is not JSON: %s at column %d", jerr.text, jerr.column);
+        return ERR_PARSE;
+    }
+    v = json_object_get(obj, "schema");
+    if (!json_is_integer(v) || json_integer_value(v) != YQ_ALERT_SCHEMA) {
+        snprintf(errbuf, errlen, "alert schema must be %d", YQ_ALERT_SCHEMA);
+        goto fail;
+    }
+    v = json_object_get(obj, "event_key");
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        snprintf(errbuf, errlen, "alert field 'event_key' must be a non-empty string");
+        goto fail;
+    }
+    alert->event_key = strdup(json_string_value(v));
+    v = json_object_get(obj, "event");
+    alert->event_new = json_is_true(json_object_get(v, "new"));
+    alert->event_items = json_integer_value(json_object_get(v, "items"));
+    alert->rules_version = json_integer_value(json_object_get(obj, "rules_version"));
+    v = json_object_get(obj, "matched_at");
+    if (!json_is_string(v) || yq_time_parse_iso(json_string_value(v), &alert->matched_at, NULL)) {
+        snprintf(errbuf, errlen, "alert field 'matched_at' must be RFC 3339");
+        goto fail;
+    }
+    alert->score = json_number_value(json_object_get(obj, "score"));
+    if (yq_level_parse(json_string_value(json_object_get(obj, "level")), &alert->level)) {
+        snprintf(errbuf, errlen, "alert field 'level' must be I, II, III or IV");
+        goto fail;
+    }
+    alert->department = dup_str(json_object_get(obj, "department"));
+    matches = json_object_get(obj, "matches");
+    if (!json_is_array(matches) || json_array_size(matches) == 0) {
+        snprintf(errbuf, errlen, "alert field 'matches' must be a non-empty array");
+        goto fail;
+    }
+    alert->matches = calloc(json_array_size(matches), sizeof(*alert->matches));
+    if (!alert->event_key || !alert->department || !alert->matches) {
+        err = ERR_NOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < json_array_size(matches); i++) {
+        const json_t *jm = json_array_get(matches, i);
+        const json_t *terms = json_object_get(jm, "terms");
+        struct yq_alert_match *m = &alert->matches[i];
+        alert->n_matches = i + 1;
+        if (!json_is_object(jm) || !json_is_string(json_object_get(jm, "rule_id"))) {
+            snprintf(errbuf, errlen, "alert match %zu has no rule_id", i);
+            goto fail;
+        }
+        m->rule_id = dup_str(json_object_get(jm, "rule_id"));
+        m->name = dup_str(json_object_get(jm, "name"));
+        m->department = dup_str(json_object_get(jm, "department"));
+        if (!m->rule_id || !m->name || !m->department) {
+            err = ERR_NOMEM;
+            goto fail;
+        }
+        if (yq_level_parse(json_string_value(json_object_get(jm, "level")), &m->level)) {
+            snprintf(errbuf, errlen, "alert match '%s' has a bad level", m->rule_id);
+            goto fail;
+        }
+        if (json_is_array(terms) && json_array_size(terms) > 0) {
+            m->terms = calloc(json_array_size(terms), sizeof(*m->terms));
+            if (!m->terms) {
+                err = ERR_NOMEM;
+                goto fail;
+            }
+            for (size_t j = 0; j < json_array_size(terms); j++) {
+                const json_t *jt = json_array_get(terms, j);
+                const char *field = json_string_value(json_object_get(jt, "field"));
+                m->n_terms = j + 1;
+                m->terms[j].term = dup_str(json_object_get(jt, "term"));
+                if (!m->terms[j].term) {
+                    err = ERR_NOMEM;
+                    goto fail;
+                }
+                m->terms[j].field = (field && strcmp(field, "title") == 0) ? "title" : "text";
+                m->terms[j].start = json_integer_value(json_object_get(jt, "start"));
+                m->terms[j].end = json_integer_value(json_object_get(jt, "end"));
+            }
+        }
+    }
+    err = yq_item_from_json(json_object_get(obj, "item"), &alert->item, errbuf, errlen);
+    if (err) {
+        goto fail;
+    }
+    json_decref(obj);
+    return 0;
+fail:
+    json_decref(obj);
+    yq_alert_release(alert);
+    return err;
+}
+
+void yq_alert_release(struct yq_alert *alert)
+{
+    if (!alert) {
+        return;
+    }
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        struct yq_alert_match *m = &alert->matches[i];
+        for (size_t j = 0; j < m->n_terms; j++) {
+            free(m->terms[j].term);
+        }
+        free(m->terms);
+        free(m->rule_id);
+        free(m->name);
+        free(m->department);
+    }
+    free(alert->matches);
+    free(alert->event_key);
+    free(alert->department);
+    yq_item_release(&alert->item);
+    memset(alert, 0, sizeof(*alert));
+}

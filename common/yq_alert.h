@@ -1,0 +1,92 @@
+/*
+ * The alert: one matching item, as produced to topic yuqing.alerts (design §4), key =
+ * event_key. JSON object:
+ *
+ *   {"schema":1, "event_key":"ev:...", "event":{"new":true,"items":1},
+ *    "rules_version":3, "matched_at":"2026-11-29T08:00:00Z", "score":42.0,
+ *    "level":"III", "department":"市自然资源局",
+ *    "matches":[{"rule_id":"land-01","name":"征地拆迁补偿","department":"市自然资源局",
+ *                "level":"III","terms":[{"term":"征地","field":"title","start":2,"end":4}]}],
+ *    "item":{ ...the item of design §2... }}
+ *
+ * level/department are those of the most severe matched rule (the first such rule on a tie).
+ * Term offsets are Unicode code-point indexes into the original field, end exclusive.
+ */
+#ifndef YQ_ALERT_H
+#define YQ_ALERT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_item.h"
+
+#define YQ_ALERT_SCHEMA 1
+
+/* Ticket levels (design §5). Numeric value = severity rank: I is the most severe. */
+enum yq_level {
+    YQ_LEVEL_I = 1,   /* 特别重大 */
+    YQ_LEVEL_II = 2,  /* 重大 */
+    YQ_LEVEL_III = 3, /* 一般重要 (较大) */
+    YQ_LEVEL_IV = 4,  /* 一般 */
+};
+
+/* Parse "I".."IV" (also "1".."4", "特别重大", "重大", "较大", "一般重要", "一般"). 0 or ERR_INVALID. */
+int yq_level_parse(const char *s, enum yq_level *out);
+
+/* "I".."IV" for a valid level, "?" otherwise. Static string. */
+const char *yq_level_name(enum yq_level level);
+
+/* The Chinese label: 特别重大, 重大, 较大, 一般. Static string. */
+const char *yq_level_label(enum yq_level level);
+
+struct yq_alert_term {
+    char *term;        /* the rule term as written */
+    const char *field; /* static: "title" or "text" */
+    int64_t start;     /* code points, inclusive */
+    int64_t end;       /* code points, exclusive */
+};
+
+struct yq_alert_match {
+    char *rule_id;
+    char *name;
+    char *department;
+    enum yq_level level;
+    size_t n_terms;
+    struct yq_alert_term *terms; /* owned array */
+};
+
+/* All strings and arrays are owned by the alert; release with yq_alert_release(). */
+struct yq_alert {
+    char *event_key;
+    bool event_new;
+    int64_t event_items;
+    int64_t rules_version;
+    int64_t matched_at; /* seconds since the epoch, UTC */
+    double score;
+    enum yq_level level;
+    char *department;
+    size_t n_matches;
+    struct yq_alert_match *matches; /* owned array */
+    struct yq_item item;
+};
+
+/*
+ * Encode alert as compact JSON. out: new NUL-terminated string (free()); out_len may be NULL.
+ * Returns 0 or ERR_NOMEM.
+ */
+int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len);
+
+/*
+ * Decode len bytes of JSON into alert (caller storage, zeroed first). Requires schema 1,
+ * a non-empty event_key, at least one match and a valid item. Returns 0, ERR_PARSE (one line
+ * in errbuf) or ERR_NOMEM; on failure alert holds nothing to free.
+ */
+int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
+                    size_t errlen);
+
+/* Free everything alert owns and zero it. NULL is a no-op. */
+void yq_alert_release(struct yq_alert *alert);
+
+#endif

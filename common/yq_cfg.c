@@ -1,0 +1,410 @@
+#include "yq_cfg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_banned.h"
+
+#define CFG_MAX_FILE_BYTES (16 * 1024 * 1024)
+
+int cfg_doc_load(struct cfg_doc *doc, const char *file, const char *text, size_t text_len,
+                 char *errbuf, size_t errlen)
+{
+    yaml_parser_t parser;
+    char *owned = NULL;
+    size_t len = text_len;
+    int err;
+
+    memset(doc, 0, sizeof(*doc));
+    doc->file = strdup(file ? file : "<text>");
+    if (!doc->file) {
+        return ERR_NOMEM;
+    }
+    if (!text) {
+        err = yq_fs_read_file(file, CFG_MAX_FILE_BYTES, &owned, &len);
+        if (err) {
+            snprintf(errbuf, errlen, "%s: cannot read: %s", file, yq_strerror(err));
+            return err;
+        }
+        text = owned;
+    }
+    if (!yaml_parser_initialize(&parser)) {
+        free(owned);
+        return ERR_NOMEM;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc->doc)) {
+        snprintf(errbuf, errlen, "%s:%zu:%zu: %s%s%s", doc->file, parser.problem_mark.line + 1,
+                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
+                 parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        free(owned);
+        return ERR_PARSE;
+    }
+    doc->loaded = true;
+    yaml_parser_delete(&parser);
+    free(owned);
+    return 0;
+}
+
+void cfg_doc_release(struct cfg_doc *doc)
+{
+    if (!doc) {
+        return;
+    }
+    if (doc->loaded) {
+        yaml_document_delete(&doc->doc);
+    }
+    free(doc->file);
+    memset(doc, 0, sizeof(*doc));
+}
+
+yaml_node_t *cfg_doc_root(struct cfg_doc *doc)
+{
+    if (!doc->loaded) {
+        return NULL;
+    }
+    return yaml_document_get_root_node(&doc->doc);
+}
+
+yaml_node_t *cfg_doc_node(struct cfg_doc *doc, int index)
+{
+    return yaml_document_get_node(&doc->doc, index);
+}
+
+const char *cfg_scalar(const yaml_node_t *node)
+{
+    if (!node || node->type != YAML_SCALAR_NODE) {
+        return NULL;
+    }
+    return (const char *)node->data.scalar.value;
+}
+
+yaml_node_t *cfg_map_get(struct cfg_doc *doc, yaml_node_t *map, const char *key)
+{
+    if (!map || map->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = cfg_scalar(cfg_doc_node(doc, p->key));
+        if (k && strcmp(k, key) == 0) {
+            return cfg_doc_node(doc, p->value);
+        }
+    }
+    return NULL;
+}
+
+static int parse_int_suffix(const char *text, int64_t *out, const char *const *suffixes,
+                            const int64_t *mult)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (end == text || errno == ERANGE) {
+        return ERR_INVALID;
+    }
+    while (*end == ' ') {
+        end++;
+    }
+    if (*end == '\0') {
+        *out = v;
+        return 0;
+    }
+    for (int i = 0; suffixes && suffixes[i]; i++) {
+        if (strcmp(end, suffixes[i]) == 0) {
+            if (v != 0 && (v > INT64_MAX / mult[i] || v < INT64_MIN / mult[i])) {
+                return ERR_INVALID;
+            }
+            *out = v * mult[i];
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t max, void *dst)
+{
+    static const char *const size_sfx[] = {"k", "K", "M", "G", NULL};
+    static const int64_t size_mult[] = {1024, 1024, 1024 * 1024, 1024 * 1024 * 1024};
+    static const char *const ms_sfx[] = {"ms", "s", "m", "h", "d", NULL};
+    static const int64_t ms_mult[] = {1, 1000, 60000, 3600000, 86400000};
+    int64_t v = 0;
+    int err;
+
+    if (!text) {
+        return ERR_INVALID;
+    }
+    switch (type) {
+    case CFG_STRING: {
+        char *s = strdup(text);
+        if (!s) {
+            return ERR_NOMEM;
+        }
+        free(*(char **)dst);
+        *(char **)dst = s;
+        return 0;
+    }
+    case CFG_BOOL:
+        if (!strcasecmp(text, "true") || !strcasecmp(text, "yes") || !strcasecmp(text, "on")) {
+            *(bool *)dst = true;
+        } else if (!strcasecmp(text, "false") || !strcasecmp(text, "no") ||
+                   !strcasecmp(text, "off")) {
+            *(bool *)dst = false;
+        } else {
+            return ERR_INVALID;
+        }
+        return 0;
+    case CFG_INT:
+        err = parse_int_suffix(text, &v, NULL, NULL);
+        break;
+    case CFG_SIZE:
+        err = parse_int_suffix(text, &v, size_sfx, size_mult);
+        break;
+    case CFG_MS:
+        err = parse_int_suffix(text, &v, ms_sfx, ms_mult);
+        break;
+    default:
+        return ERR_INVALID;
+    }
+    if (err) {
+        return err;
+    }
+    if (v < min || v > max) {
+        return ERR_INVALID;
+    }
+    *(int64_t *)dst = v;
+    return 0;
+}
+
+static const struct cfg_key *find_key(const struct cfg_key *keys, const char *name, size_t len)
+{
+    for (const struct cfg_key *k = keys; k->name; k++) {
+        if (strlen(k->name) == len && strncmp(k->name, name, len) == 0) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+static int apply_defaults(const struct cfg_key *keys, void *base, const char *file,
+                          char *errbuf, size_t errlen)
+{
+    for (const struct cfg_key *k = keys; k->name; k++) {
+        void *dst = (char *)base + k->offset;
+        int err;
+        if (k->type == CFG_EXTERNAL) {
+            continue;
+        }
+        if (k->type == CFG_SECTION) {
+            err = apply_defaults(k->sub, dst, file, errbuf, errlen);
+            if (err) {
+                return err;
+            }
+            continue;
+        }
+        if (!k->def) {
+            if (k->type == CFG_STRING) {
+                free(*(char **)dst);
+                *(char **)dst = NULL;
+            }
+            continue;
+        }
+        err = cfg_parse_value(k->type, k->def, k->min, k->max, dst);
+        if (err) {
+            snprintf(errbuf, errlen, "%s: key '%s': bad built-in default '%s'", file, k->name,
+                     k->def);
+            return err == ERR_NOMEM ? ERR_NOMEM : ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
+                    yaml_node_t *map, const char *prefix, char *errbuf, size_t errlen)
+{
+    if (!map) {
+        return 0;
+    }
+    if (map->type == YAML_SCALAR_NODE && cfg_scalar(map)[0] == '\0') {
+        return 0; /* "section:" with nothing under it */
+    }
+    if (map->type != YAML_MAPPING_NODE) {
+        snprintf(errbuf, errlen, "%s:%zu: '%s' must be a mapping", doc->file,
+                 map->start_mark.line + 1, prefix[0] ? prefix : "<root>");
+        return ERR_INVALID;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn = cfg_doc_node(doc, p->key);
+        yaml_node_t *vn = cfg_doc_node(doc, p->value);
+        const char *name = cfg_scalar(kn);
+        const struct cfg_key *k;
+        void *dst;
+        int err;
+
+        if (!name) {
+            snprintf(errbuf, errlen, "%s:%zu: keys must be scalars", doc->file,
+                     kn ? kn->start_mark.line + 1 : 0);
+            return ERR_INVALID;
+        }
+        k = find_key(keys, name, strlen(name));
+        if (!k) {
+            snprintf(errbuf, errlen, "%s:%zu: unknown key '%s%s%s'", doc->file,
+                     kn->start_mark.line + 1, prefix, prefix[0] ? "." : "", name);
+            return ERR_INVALID;
+        }
+        dst = (char *)base + k->offset;
+        if (k->type == CFG_EXTERNAL) {
+            continue;
+        }
+        if (k->type == CFG_SECTION) {
+            char sub_prefix[256];
+            snprintf(sub_prefix, sizeof(sub_prefix), "%s%s%s", prefix, prefix[0] ? "." : "",
+                     name);
+            err = fill_map(k->sub, dst, doc, vn, sub_prefix, errbuf, errlen);
+            if (err) {
+                return err;
+            }
+            continue;
+        }
+        if (!vn || vn->type != YAML_SCALAR_NODE) {
+            snprintf(errbuf, errlen, "%s:%zu: key '%s%s%s' must be a scalar", doc->file,
+                     kn->start_mark.line + 1, prefix, prefix[0] ? "." : "", name);
+            return ERR_INVALID;
+        }
+        err = cfg_parse_value(k->type, cfg_scalar(vn), k->min, k->max, dst);
+        if (err == ERR_NOMEM) {
+            return err;
+        }
+        if (err) {
+            snprintf(errbuf, errlen,
+                     "%s:%zu: key '%s%s%s': bad value '%s' (%s, range %" PRId64 "..%" PRId64
+                     ")",
+                     doc->file, vn->start_mark.line + 1, prefix, prefix[0] ? "." : "", name,
+                     cfg_scalar(vn), k->help ? k->help : "", k->min, k->max);
+            return ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_node_t *map,
+             char *errbuf, size_t errlen)
+{
+    int err = apply_defaults(keys, base, doc && doc->file ? doc->file : "<defaults>", errbuf,
+                             errlen);
+    if (err || !doc) {
+        return err;
+    }
+    return fill_map(keys, base, doc, map, "", errbuf, errlen);
+}
+
+int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char *errbuf,
+            size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    const char *name = assignment;
+    const struct cfg_key *k;
+    int err;
+
+    if (!eq) {
+        snprintf(errbuf, errlen, "override '%s' is not KEY=VALUE", assignment);
+        return ERR_INVALID;
+    }
+    for (;;) {
+        const char *dot = memchr(name, '.', (size_t)(eq - name));
+        size_t len = dot ? (size_t)(dot - name) : (size_t)(eq - name);
+        k = find_key(keys, name, len);
+        if (!k || (dot && k->type != CFG_SECTION) || (!dot && k->type == CFG_SECTION) ||
+            k->type == CFG_EXTERNAL) {
+            snprintf(errbuf, errlen, "override '%.*s': unknown key", (int)(eq - assignment),
+                     assignment);
+            return ERR_INVALID;
+        }
+        base = (char *)base + k->offset;
+        if (!dot) {
+            break;
+        }
+        keys = k->sub;
+        name = dot + 1;
+    }
+    err = cfg_parse_value(k->type, eq + 1, k->min, k->max, base);
+    if (err && err != ERR_NOMEM) {
+        snprintf(errbuf, errlen, "override '%s': bad value (range %" PRId64 "..%" PRId64 ")",
+                 assignment, k->min, k->max);
+        return ERR_INVALID;
+    }
+    return err;
+}
+
+void cfg_release(const struct cfg_key *keys, void *base)
+{
+    for (const struct cfg_key *k = keys; k->name; k++) {
+        void *dst = (char *)base + k->offset;
+        if (k->type == CFG_STRING) {
+            free(*(char **)dst);
+            *(char **)dst = NULL;
+        } else if (k->type == CFG_SECTION) {
+            cfg_release(k->sub, dst);
+        }
+    }
+}
+
+static void print_yaml_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            fputc('\\', out);
+            fputc(*s, out);
+        } else if ((unsigned char)*s < 0x20) {
+            fprintf(out, "\\x%02x", (unsigned char)*s);
+        } else {
+            fputc(*s, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent)
+{
+    for (const struct cfg_key *k = keys; k->name; k++) {
+        const void *src = (const char *)base + k->offset;
+        if (k->type == CFG_EXTERNAL) {
+            continue;
+        }
+        fprintf(out, "%*s%s:", indent, "", k->name);
+        switch (k->type) {
+        case CFG_SECTION:
+            fputc('\n', out);
+            cfg_print(out, k->sub, src, indent + 2);
+            continue;
+        case CFG_STRING:
+            fputc(' ', out);
+            if (*(char *const *)src) {
+                print_yaml_string(out, *(char *const *)src);
+            } else {
+                fputs("null", out);
+            }
+            break;
+        case CFG_BOOL:
+            fputs(*(const bool *)src ? " true" : " false", out);
+            break;
+        default:
+            fprintf(out, " %" PRId64, *(const int64_t *)src);
+            break;
+        }
+        if (k->help) {
+            fprintf(out, "  # %s", k->help);
+        }
+        fputc('\n', out);
+    }
+}

@@ -1,0 +1,93 @@
+/*
+ * Table-driven configuration over YAML (libyaml's document API).
+ *
+ * Each module declares its keys in one table of struct cfg_key; cfg_fill() fills a struct by
+ * offsetof from one YAML mapping, applies defaults and ranges, and rejects unknown keys and
+ * wrong types naming the file, line and key. Sections nest through CFG_SECTION. Overrides
+ * given on the command line as "--set a.b=value" are applied on top of the file.
+ */
+#ifndef YQ_CFG_H
+#define YQ_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <yaml.h>
+
+enum cfg_type {
+    CFG_STRING,   /* char * (new, freed by cfg_release); default NULL when def is NULL */
+    CFG_INT,      /* int64_t, range [min, max] */
+    CFG_SIZE,     /* int64_t byte count; accepts suffixes k, M, G (powers of 1024) */
+    CFG_MS,       /* int64_t milliseconds; accepts suffixes ms, s, m, h, d (plain = ms) */
+    CFG_BOOL,     /* bool; true/false/yes/no/on/off */
+    CFG_SECTION,  /* nested mapping filled from .sub at .offset */
+    CFG_EXTERNAL, /* handled by the caller (e.g. a list); cfg_fill only accepts the key */
+};
+
+struct cfg_key {
+    const char *name;
+    enum cfg_type type;
+    const char *def; /* default as text, or NULL (string: NULL; numbers: required) */
+    int64_t min;     /* numbers only */
+    int64_t max;     /* numbers only */
+    size_t offset;   /* offsetof(struct ..., field) */
+    const char *help;
+    const struct cfg_key *sub; /* CFG_SECTION: the nested table */
+};
+
+/* A parsed YAML document plus the file name used in messages. */
+struct cfg_doc {
+    yaml_document_t doc;
+    char *file;
+    bool loaded;
+};
+
+/*
+ * Parse a YAML file (or, when text is non-NULL, text of text_len bytes named file) into doc.
+ * doc: caller-owned storage; release with cfg_doc_release() whatever the result.
+ * Returns 0, ERR_NOT_FOUND (file missing), ERR_IO or ERR_PARSE with one line in errbuf
+ * ("FILE:LINE:COL: reason").
+ */
+int cfg_doc_load(struct cfg_doc *doc, const char *file, const char *text, size_t text_len,
+                 char *errbuf, size_t errlen);
+void cfg_doc_release(struct cfg_doc *doc);
+
+/* The root node, or NULL for an empty document. Borrowed from doc. */
+yaml_node_t *cfg_doc_root(struct cfg_doc *doc);
+
+/* Node by index (as stored in mapping pairs and sequence items); borrowed. */
+yaml_node_t *cfg_doc_node(struct cfg_doc *doc, int index);
+
+/* A scalar node's value (NUL-terminated, borrowed) or NULL when node is not a scalar. */
+const char *cfg_scalar(const yaml_node_t *node);
+
+/* Value node of key in a mapping node, or NULL. Borrowed. */
+yaml_node_t *cfg_map_get(struct cfg_doc *doc, yaml_node_t *map, const char *key);
+
+/*
+ * Set every field of base named in keys from mapping map (NULL = all defaults) in doc.
+ * Defaults apply to absent keys; unknown keys, wrong types and out-of-range values fail.
+ * base:   the struct keys describe; strings it receives are new (free with cfg_release()).
+ * Returns 0, ERR_INVALID or ERR_NOMEM with "FILE:LINE: key 'x': reason" in errbuf.
+ */
+int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_node_t *map,
+             char *errbuf, size_t errlen);
+
+/*
+ * Apply one "dotted.key=value" override to base (as if it were in the file).
+ * Returns 0 or ERR_INVALID ("unknown key", "bad value") with a message in errbuf.
+ */
+int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char *errbuf,
+            size_t errlen);
+
+/* Free every CFG_STRING field of base (recursively through sections); base itself is kept. */
+void cfg_release(const struct cfg_key *keys, void *base);
+
+/* Print base as YAML (indent spaces per level), each key with its help as a comment. */
+void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent);
+
+/* Parse one scalar of type into dst (as cfg_fill would). Returns 0 or ERR_INVALID. */
+int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t max, void *dst);
+
+#endif

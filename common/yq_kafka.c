@@ -1,0 +1,179 @@
+#include "yq_kafka.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_banned.h"
+
+#define KOFF(f) offsetof(struct yq_kafka_cfg, f)
+
+const struct cfg_key yq_kafka_cfg_keys[] = {
+    {"bootstrap_servers", CFG_STRING, "127.0.0.1:9092", 0, 0, KOFF(bootstrap_servers),
+     "comma-separated host:port list", NULL},
+    {"items_topic", CFG_STRING, "yuqing.items", 0, 0, KOFF(items_topic), "topic of items",
+     NULL},
+    {"alerts_topic", CFG_STRING, "yuqing.alerts", 0, 0, KOFF(alerts_topic), "topic of alerts",
+     NULL},
+    {"group_id", CFG_STRING, NULL, 0, 0, KOFF(group_id), "consumer group of this process",
+     NULL},
+    {"flush_timeout_ms", CFG_MS, "10000", 100, 600000, KOFF(flush_timeout_ms),
+     "how long shutdown waits for queued messages", NULL},
+    {"fetch_wait_max_ms", CFG_MS, "10", 1, 5000, KOFF(fetch_wait_max_ms),
+     "broker wait for an empty fetch (keep small on the mock cluster)", NULL},
+    {"session_timeout_ms", CFG_MS, "10000", 1000, 300000, KOFF(session_timeout_ms),
+     "consumer group session timeout", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errbuf,
+                    size_t errlen)
+{
+    char kerr[256];
+    if (rd_kafka_conf_set(conf, name, value, kerr, sizeof(kerr)) != RD_KAFKA_CONF_OK) {
+        snprintf(errbuf, errlen, "kafka config '%s': %s", name, kerr);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 3) {
+        LOG_ERR("kafka facility=%s %s", fac, buf);
+    } else if (level <= 4) {
+        LOG_WARN("kafka facility=%s %s", fac, buf);
+    } else {
+        LOG_DEBUG("kafka facility=%s %s", fac, buf);
+    }
+}
+
+static rd_kafka_conf_t *base_conf(const struct yq_kafka_cfg *cfg, char *errbuf, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (!conf) {
+        snprintf(errbuf, errlen, "kafka: out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    if (conf_set(conf, "bootstrap.servers", cfg->bootstrap_servers, errbuf, errlen) ||
+        conf_set(conf, "client.id", "yuqing", errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
+rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
+                                  void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *,
+                                                void *),
+                                  void *opaque, char *errbuf, size_t errlen)
+{
+    char kerr[512];
+    rd_kafka_conf_t *conf = base_conf(cfg, errbuf, errlen);
+    rd_kafka_t *rk;
+
+    if (!conf) {
+        return NULL;
+    }
+    if (conf_set(conf, "enable.idempotence", "true", errbuf, errlen) ||
+        conf_set(conf, "acks", "all", errbuf, errlen) ||
+        conf_set(conf, "linger.ms", "5", errbuf, errlen) ||
+        conf_set(conf, "message.timeout.ms", "300000", errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (dr_cb) {
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    }
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
+        snprintf(errbuf, errlen, "kafka producer: %s", kerr);
+        return NULL;
+    }
+    return rk;
+}
+
+rd_kafka_t *yq_kafka_consumer_new(const struct yq_kafka_cfg *cfg, const char *topic,
+                                  char *errbuf, size_t errlen)
+{
+    char kerr[512], num[32];
+    rd_kafka_conf_t *conf = base_conf(cfg, errbuf, errlen);
+    rd_kafka_topic_partition_list_t *topics;
+    rd_kafka_resp_err_t kres;
+    rd_kafka_t *rk;
+
+    if (!conf) {
+        return NULL;
+    }
+    if (!cfg->group_id || !cfg->group_id[0]) {
+        snprintf(errbuf, errlen, "kafka consumer: group_id is not set");
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    snprintf(num, sizeof(num), "%lld", (long long)cfg->fetch_wait_max_ms);
+    if (conf_set(conf, "group.id", cfg->group_id, errbuf, errlen) ||
+        conf_set(conf, "enable.auto.commit", "false", errbuf, errlen) ||
+        conf_set(conf, "enable.auto.offset.store", "false", errbuf, errlen) ||
+        conf_set(conf, "auto.offset.reset", "earliest", errbuf, errlen) ||
+        conf_set(conf, "fetch.wait.max.ms", num, errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    snprintf(num, sizeof(num), "%lld", (long long)cfg->session_timeout_ms);
+    if (conf_set(conf, "session.timeout.ms", num, errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errbuf, errlen, "kafka consumer: %s", kerr);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+    kres = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (kres) {
+        snprintf(errbuf, errlen, "kafka subscribe '%s': %s", topic, rd_kafka_err2str(kres));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg)
+{
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_resp_err_t kres;
+
+    rd_kafka_topic_partition_list_add(offsets, rd_kafka_topic_name(msg->rkt), msg->partition)
+        ->offset = msg->offset + 1;
+    kres = rd_kafka_commit(consumer, offsets, 0 /* sync */);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (kres) {
+        LOG_WARN("offset commit failed topic=%s partition=%d offset=%lld err=%s",
+                 rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset,
+                 rd_kafka_err2str(kres));
+        return ERR_RETRY;
+    }
+    return 0;
+}
+
+int yq_kafka_flush(rd_kafka_t *producer, int64_t timeout_ms)
+{
+    rd_kafka_flush(producer, (int)timeout_ms);
+    int left = rd_kafka_outq_len(producer);
+    if (left > 0) {
+        LOG_ERR("kafka flush incomplete messages_left=%d timeout_ms=%lld", left,
+                (long long)timeout_ms);
+        return ERR_RETRY;
+    }
+    return 0;
+}

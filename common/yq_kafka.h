@@ -1,0 +1,60 @@
+/*
+ * Kafka helpers over librdkafka: configuration keys shared by every process, an idempotent
+ * producer and a manual-commit consumer.
+ */
+#ifndef YQ_KAFKA_H
+#define YQ_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_cfg.h"
+
+struct yq_kafka_cfg {
+    char *bootstrap_servers; /* "host:port[,host:port]" */
+    char *items_topic;       /* default "yuqing.items" */
+    char *alerts_topic;      /* default "yuqing.alerts" */
+    char *group_id;          /* consumer group of this process */
+    int64_t flush_timeout_ms;
+    int64_t fetch_wait_max_ms;
+    int64_t session_timeout_ms;
+};
+
+/* Keys for a "kafka:" section; group_id default is set per process by the caller. */
+extern const struct cfg_key yq_kafka_cfg_keys[];
+
+/*
+ * A producer with enable.idempotence=true, acks=all, linger.ms=5.
+ * dr_cb: delivery-report callback (rd_kafka_conf_set_dr_msg_cb), may be NULL; opaque is
+ * passed to it through rd_kafka_opaque(). Returns a new handle (rd_kafka_destroy()) or NULL
+ * with one line in errbuf.
+ */
+rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
+                                  void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *,
+                                                void *),
+                                  void *opaque, char *errbuf, size_t errlen);
+
+/*
+ * A consumer in group cfg->group_id subscribed to topic, with enable.auto.commit=false,
+ * enable.auto.offset.store=false, auto.offset.reset=earliest and fetch.wait.max.ms from cfg
+ * (the mock cluster answers an empty fetch only after it). Commit with
+ * yq_kafka_commit_message() after the message's effects are durable.
+ * Returns a new handle (rd_kafka_consumer_close() then rd_kafka_destroy()) or NULL.
+ */
+rd_kafka_t *yq_kafka_consumer_new(const struct yq_kafka_cfg *cfg, const char *topic,
+                                  char *errbuf, size_t errlen);
+
+/*
+ * Synchronously commit offset msg->offset + 1 for msg's partition.
+ * Returns 0 or ERR_RETRY (the commit failed; the message will be redelivered).
+ */
+int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg);
+
+/*
+ * Flush producer for up to timeout_ms. Returns 0 when the out-queue is empty, otherwise
+ * ERR_RETRY and logs how many messages are still queued.
+ */
+int yq_kafka_flush(rd_kafka_t *producer, int64_t timeout_ms);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Logging: one stderr line per event, "2026-11-29T08:00:00.123Z WARN yuqing-collector
+ * feed_http.c: fetch failed feed_id=x". The macros test the level before formatting their
+ * arguments. Never log secrets or payloads.
+ */
+#ifndef YQ_LOG_H
+#define YQ_LOG_H
+
+#include <stdarg.h>
+
+enum yq_log_level {
+    YQ_LOG_ERR = 0,
+    YQ_LOG_WARN = 1,
+    YQ_LOG_INFO = 2,
+    YQ_LOG_DEBUG = 3,
+};
+
+/* The current level; events above it are dropped. Set by yq_log_init(). */
+extern int yq_log_level_cur;
+
+/*
+ * Set the process name printed on each line (borrowed: must outlive logging; usually a
+ * string literal) and the level. The env var YQ_LOG_LEVEL ("err", "warn", "info", "debug")
+ * overrides level when set. Call once from main() before threads start.
+ */
+void yq_log_init(const char *process, int level);
+
+/* Parse "err|warn|info|debug" into *out. Returns 0 or ERR_INVALID. */
+int yq_log_level_parse(const char *name, int *out);
+
+/* Write one line. Thread-safe (one write(2) per line). Use the macros below instead. */
+void yq_log_write(int level, const char *module, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define YQ_LOG_AT(lvl, ...)                                                                    \
+    do {                                                                                       \
+        if (yq_log_level_cur >= (lvl)) {                                                       \
+            yq_log_write((lvl), __FILE_NAME__, __VA_ARGS__);                                   \
+        }                                                                                      \
+    } while (0)
+
+#define LOG_ERR(...) YQ_LOG_AT(YQ_LOG_ERR, __VA_ARGS__)
+#define LOG_WARN(...) YQ_LOG_AT(YQ_LOG_WARN, __VA_ARGS__)
+#define LOG_INFO(...) YQ_LOG_AT(YQ_LOG_INFO, __VA_ARGS__)
+#define LOG_DEBUG(...) YQ_LOG_AT(YQ_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,165 @@
+#include "yq_redis.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_log.h"
+#include "yq_banned.h"
+
+#define ROFF(f) offsetof(struct yq_redis_cfg, f)
+
+const struct cfg_key yq_redis_cfg_keys[] = {
+    {"host", CFG_STRING, "127.0.0.1", 0, 0, ROFF(host), "Redis host", NULL},
+    {"port", CFG_INT, "6379", 1, 65535, ROFF(port), "Redis port", NULL},
+    {"password_file", CFG_STRING, NULL, 0, 0, ROFF(password_file),
+     "file holding the AUTH password (never logged)", NULL},
+    {"connect_timeout_ms", CFG_MS, "1000", 10, 60000, ROFF(connect_timeout_ms),
+     "TCP connect timeout", NULL},
+    {"command_timeout_ms", CFG_MS, "2000", 10, 60000, ROFF(command_timeout_ms),
+     "per-command timeout; a late reply drops the connection", NULL},
+    {"seen_ttl_s", CFG_INT, "2592000", 60, 31622400, ROFF(seen_ttl_s),
+     "TTL of yuqing:seen:<id> keys in seconds (design §2: 30 days)", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct yq_redis {
+    const struct yq_redis_cfg *cfg;
+    redisContext *ctx;
+    int up;
+    int64_t failures;
+};
+
+struct yq_redis *yq_redis_new(const struct yq_redis_cfg *cfg)
+{
+    struct yq_redis *r = calloc(1, sizeof(*r));
+    if (r) {
+        r->cfg = cfg;
+    }
+    return r;
+}
+
+static void drop(struct yq_redis *r)
+{
+    if (r->ctx) {
+        redisFree(r->ctx);
+        r->ctx = NULL;
+    }
+    r->up = 0;
+}
+
+void yq_redis_free(struct yq_redis *r)
+{
+    if (!r) {
+        return;
+    }
+    drop(r);
+    free(r);
+}
+
+static struct timeval tv_ms(int64_t ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    return tv;
+}
+
+static int ensure(struct yq_redis *r)
+{
+    redisReply *reply;
+
+    if (r->ctx) {
+        return 0;
+    }
+    r->ctx = redisConnectWithTimeout(r->cfg->host, (int)r->cfg->port,
+                                     tv_ms(r->cfg->connect_timeout_ms));
+    if (!r->ctx || r->ctx->err) {
+        if (r->up || r->failures == 0) {
+            LOG_WARN("redis connect failed host=%s port=%lld err=%s", r->cfg->host,
+                     (long long)r->cfg->port, r->ctx ? r->ctx->errstr : "out of memory");
+        }
+        r->failures++;
+        drop(r);
+        return ERR_RETRY;
+    }
+    /* re-applied on every new connection */
+    if (redisSetTimeout(r->ctx, tv_ms(r->cfg->command_timeout_ms)) != REDIS_OK ||
+        redisEnableKeepAlive(r->ctx) != REDIS_OK) {
+        drop(r);
+        return ERR_RETRY;
+    }
+    if (r->cfg->password_file) {
+        char *pw = NULL;
+        size_t len = 0;
+        if (yq_fs_read_file(r->cfg->password_file, 4096, &pw, &len) != 0) {
+            LOG_ERR("cannot read redis password file path='%s'", r->cfg->password_file);
+            drop(r);
+            return ERR_RETRY;
+        }
+        while (len > 0 && (pw[len - 1] == '\n' || pw[len - 1] == '\r')) {
+            pw[--len] = '\0';
+        }
+        reply = redisCommand(r->ctx, "AUTH %b", pw, len);
+        memset(pw, 0, len);
+        free(pw);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            LOG_ERR("redis AUTH failed host=%s", r->cfg->host);
+            if (reply) {
+                freeReplyObject(reply);
+            }
+            drop(r);
+            return ERR_RETRY;
+        }
+        freeReplyObject(reply);
+    }
+    if (!r->up && r->failures > 0) {
+        LOG_INFO("redis reconnected host=%s port=%lld", r->cfg->host, (long long)r->cfg->port);
+    }
+    r->failures = 0;
+    r->up = 1;
+    return 0;
+}
+
+static redisReply *after(struct yq_redis *r, redisReply *reply)
+{
+    if (!reply || r->ctx->err) {
+        LOG_WARN("redis command failed host=%s err=%s", r->cfg->host,
+                 r->ctx->err ? r->ctx->errstr : "no reply");
+        if (reply) {
+            freeReplyObject(reply);
+        }
+        drop(r); /* never reuse a context that may hold a late reply */
+        r->failures++;
+        return NULL;
+    }
+    return reply;
+}
+
+redisReply *yq_redis_command(struct yq_redis *r, const char *fmt, ...)
+{
+    va_list ap;
+    redisReply *reply;
+
+    if (ensure(r) != 0) {
+        return NULL;
+    }
+    va_start(ap, fmt);
+    reply = redisvCommand(r->ctx, fmt, ap);
+    va_end(ap);
+    return after(r, reply);
+}
+
+redisReply *yq_redis_command_argv(struct yq_redis *r, int argc, const char **argv,
+                                  const size_t *argvlen)
+{
+    if (ensure(r) != 0) {
+        return NULL;
+    }
+    return after(r, redisCommandArgv(r->ctx, argc, argv, argvlen));
+}
+
+int yq_redis_is_up(const struct yq_redis *r)
+{
+    return r->up;
+}

@@ -1,0 +1,47 @@
+/*
+ * A Redis connection that never reuses a broken context: after a NULL reply or c->err the
+ * context is freed and the next command reconnects, re-applying timeouts and keepalive
+ * (a late reply after a timeout must never be read as the answer to the next command).
+ */
+#ifndef YQ_REDIS_H
+#define YQ_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_cfg.h"
+
+struct yq_redis_cfg {
+    char *host;
+    int64_t port;
+    char *password_file; /* file holding the AUTH password, or NULL */
+    int64_t connect_timeout_ms;
+    int64_t command_timeout_ms;
+    int64_t seen_ttl_s; /* TTL of yuqing:seen:<id> keys (design §2: default 30 days) */
+};
+
+extern const struct cfg_key yq_redis_cfg_keys[];
+
+struct yq_redis;
+
+/* A handle for cfg (borrowed; must outlive the handle). Connects lazily. NULL on ERR_NOMEM. */
+struct yq_redis *yq_redis_new(const struct yq_redis_cfg *cfg);
+void yq_redis_free(struct yq_redis *r);
+
+/*
+ * Run one command (hiredis format). Connects first if needed.
+ * Returns a new reply (freeReplyObject()) that may be REDIS_REPLY_ERROR, or NULL when Redis
+ * is unreachable or the command failed on the wire (the context is dropped; retry later).
+ * Not thread-safe: one handle per thread.
+ */
+redisReply *yq_redis_command(struct yq_redis *r, const char *fmt, ...);
+
+/* As yq_redis_command() with an argument vector (argvlen may be NULL for C strings). */
+redisReply *yq_redis_command_argv(struct yq_redis *r, int argc, const char **argv,
+                                  const size_t *argvlen);
+
+/* Non-zero when the last command reached Redis. */
+int yq_redis_is_up(const struct yq_redis *r);
+
+#endif

@@ -1,0 +1,148 @@
+#include "yq_time.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+int64_t yq_time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+int64_t yq_time_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
+int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+char *yq_time_format_utc(int64_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    gmtime_r(&tt, &tm);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+char *yq_time_format_shanghai(int64_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    time_t tt = (time_t)(t + YQ_SHANGHAI_OFFSET_S);
+    gmtime_r(&tt, &tm);
+    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min);
+    return buf;
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i])) {
+            return ERR_PARSE;
+        }
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    int64_t offset = YQ_SHANGHAI_OFFSET_S;
+    const char *precision = "day";
+    const char *p = s;
+
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+        p++;
+    }
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d)) {
+        return ERR_PARSE;
+    }
+    if (*p == 'T' || *p == 't' || (*p == ' ' && isdigit((unsigned char)p[1]))) {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi)) {
+            return ERR_PARSE;
+        }
+        precision = "minute";
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &sec)) {
+                return ERR_PARSE;
+            }
+            precision = "second";
+            if (*p == '.' || *p == ',') {
+                p++;
+                if (!isdigit((unsigned char)*p)) {
+                    return ERR_PARSE;
+                }
+                while (isdigit((unsigned char)*p)) {
+                    p++;
+                }
+            }
+        }
+        while (*p == ' ') {
+            p++;
+        }
+        if (*p == 'Z' || *p == 'z') {
+            offset = 0;
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p == '-' ? -1 : 1, oh, om = 0;
+            p++;
+            if (digits(&p, 2, &oh)) {
+                return ERR_PARSE;
+            }
+            if (*p == ':') {
+                p++;
+            }
+            if (isdigit((unsigned char)*p) && digits(&p, 2, &om)) {
+                return ERR_PARSE;
+            }
+            if (oh > 23 || om > 59) {
+                return ERR_PARSE;
+            }
+            offset = sign * (oh * 3600 + om * 60);
+        }
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+        p++;
+    }
+    if (*p != '\0') {
+        return ERR_PARSE;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60) {
+        return ERR_PARSE;
+    }
+    if (sec == 60) {
+        sec = 59; /* leap second: clamp, as time_t cannot hold it */
+    }
+    *out = yq_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+           sec - offset;
+    if (precision_out) {
+        *precision_out = precision;
+    }
+    return 0;
+}

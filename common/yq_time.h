@@ -1,0 +1,40 @@
+/*
+ * Time helpers. Times travel as int64 seconds since the Unix epoch (UTC) and are written as
+ * RFC 3339 UTC ("2026-11-29T08:00:00Z"). Asia/Shanghai is UTC+08:00 with no daylight saving
+ * since 1991, so it is a fixed offset here (YQ_SHANGHAI_OFFSET_S).
+ */
+#ifndef YQ_TIME_H
+#define YQ_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define YQ_SHANGHAI_OFFSET_S (8 * 3600)
+
+/* Seconds since the epoch, UTC (CLOCK_REALTIME). */
+int64_t yq_time_now(void);
+
+/* Milliseconds from CLOCK_MONOTONIC, for intervals and timeouts. */
+int64_t yq_time_mono_ms(void);
+
+/*
+ * Write t as RFC 3339 UTC ("YYYY-MM-DDTHH:MM:SSZ") into buf (at least 21 bytes; 32 is safe).
+ * Returns buf.
+ */
+char *yq_time_format_utc(int64_t t, char *buf, size_t len);
+
+/* Write t in Asia/Shanghai as "YYYY-MM-DD HH:MM" (at least 17 bytes). Returns buf. */
+char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
+
+/*
+ * Parse RFC 3339 / ISO 8601 "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM|+HHMM]" (a space may
+ * replace T). A value without a zone is Asia/Shanghai wall-clock time.
+ * out: seconds since the epoch. precision_out (may be NULL): "day", "minute" or "second"
+ * (static strings). Returns 0 or ERR_PARSE.
+ */
+int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out);
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (month 1-12). */
+int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif
