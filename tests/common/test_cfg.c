@@ -1,0 +1,117 @@
+/* Table-driven YAML config: defaults, ranges, unknown keys, sections and --set overrides. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "yq_cfg.h"
+#include "yq_err.h"
+
+struct inner {
+    char *host;
+    int64_t port;
+};
+
+struct outer {
+    char *name;
+    int64_t max_body_bytes;
+    int64_t interval_ms;
+    bool enabled;
+    struct inner net;
+};
+
+static const struct cfg_key inner_keys[] = {
+    {"host", CFG_STRING, "127.0.0.1", 0, 0, offsetof(struct inner, host), "host", NULL},
+    {"port", CFG_INT, "6379", 1, 65535, offsetof(struct inner, port), "port", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct cfg_key outer_keys[] = {
+    {"name", CFG_STRING, NULL, 0, 0, offsetof(struct outer, name), "name", NULL},
+    {"max_body_bytes", CFG_SIZE, "8M", 1024, 67108864, offsetof(struct outer, max_body_bytes),
+     "cap", NULL},
+    {"interval", CFG_MS, "5m", 1000, 86400000, offsetof(struct outer, interval_ms), "poll",
+     NULL},
+    {"enabled", CFG_BOOL, "true", 0, 0, offsetof(struct outer, enabled), "on", NULL},
+    {"net", CFG_SECTION, NULL, 0, 0, offsetof(struct outer, net), "network", inner_keys},
+    {"sources", CFG_EXTERNAL, NULL, 0, 0, 0, "list", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int load(const char *text, struct outer *o, char *err, size_t errlen)
+{
+    struct cfg_doc doc;
+    int rc = cfg_doc_load(&doc, "test.yaml", text, strlen(text), err, errlen);
+    memset(o, 0, sizeof(*o));
+    if (rc == 0) {
+        rc = cfg_fill(outer_keys, o, &doc, cfg_doc_root(&doc), err, errlen);
+    }
+    cfg_doc_release(&doc);
+    return rc;
+}
+
+static void test_defaults_and_values(void **state)
+{
+    struct outer o;
+    char err[256] = "";
+    (void)state;
+    assert_int_equal(load("name: 安康\ninterval: 30s\nnet:\n  port: 7000\nsources: [a, b]\n", &o,
+                          err, sizeof(err)),
+                     0);
+    assert_string_equal(o.name, "安康");
+    assert_int_equal(o.max_body_bytes, 8 * 1024 * 1024);
+    assert_int_equal(o.interval_ms, 30000);
+    assert_true(o.enabled);
+    assert_string_equal(o.net.host, "127.0.0.1");
+    assert_int_equal(o.net.port, 7000);
+    assert_int_equal(cfg_set(outer_keys, &o, "net.host=10.0.0.1", err, sizeof(err)), 0);
+    assert_string_equal(o.net.host, "10.0.0.1");
+    assert_int_equal(cfg_set(outer_keys, &o, "interval=2h", err, sizeof(err)), 0);
+    assert_int_equal(o.interval_ms, 7200000);
+    cfg_release(outer_keys, &o);
+    assert_null(o.name);
+}
+
+static void test_errors_name_file_line_and_key(void **state)
+{
+    static const struct {
+        const char *yaml;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"name: a\nbogus: 1\n", ERR_INVALID, "test.yaml:2: unknown key 'bogus'"},
+        {"net:\n  prot: 1\n", ERR_INVALID, "test.yaml:2: unknown key 'net.prot'"},
+        {"net:\n  port: 70000\n", ERR_INVALID, "key 'net.port': bad value '70000'"},
+        {"interval: soon\n", ERR_INVALID, "key 'interval': bad value 'soon'"},
+        {"enabled: maybe\n", ERR_INVALID, "key 'enabled'"},
+        {"name: [1, 2]\n", ERR_INVALID, "key 'name' must be a scalar"},
+        {"name: 'unterminated\n", ERR_PARSE, "test.yaml:"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct outer o;
+        char err[256] = "";
+        assert_int_equal(load(cases[i].yaml, &o, err, sizeof(err)), cases[i].rc);
+        if (!strstr(err, cases[i].msg)) {
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].msg);
+        }
+        cfg_release(outer_keys, &o);
+    }
+    struct outer o;
+    char err[256] = "";
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_set(outer_keys, &o, "net.nope=1", err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(cfg_set(outer_keys, &o, "noequals", err, sizeof(err)), ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_and_values),
+        cmocka_unit_test(test_errors_name_file_line_and_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

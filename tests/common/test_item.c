@@ -1,0 +1,209 @@
+/* Item and alert JSON encoding (design §2, §4): exact field values survive a round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_item.h"
+#include "yq_time.h"
+
+static struct yq_item sample_item(void)
+{
+    struct yq_item it = {0};
+    it.id = "rss:0123456789abcdef0123456789abcdef01234567";
+    it.source = "rss";
+    it.source_id = "ankang-news";
+    it.channel = "安康新闻网";
+    it.url = "https://news.example.cn/2026/1129/a1.html";
+    it.title = "汉滨区征地补偿款\"迟迟未到位\"";
+    it.text = "村民反映：补偿款\n尚未发放";
+    it.author = "记者 张三";
+    it.has_published = true;
+    it.published_at = 1795939200; /* 2026-11-29T08:00:00Z */
+    it.precision = "minute";
+    it.fetched_at = 1795939260;
+    it.metrics.known = true;
+    it.metrics.capped = true;
+    it.metrics.reposts = 1000000;
+    it.metrics.comments = 72000;
+    it.metrics.likes = 5;
+    it.region = "陕西";
+    return it;
+}
+
+static void test_item_round_trip_keeps_every_field(void **state)
+{
+    struct yq_item in = sample_item(), out;
+    char *json = NULL, err[128] = "";
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(yq_item_encode(&in, &json, &len), 0);
+    assert_int_equal(len, strlen(json));
+    assert_non_null(strstr(json, "\"published_at\":\"2026-11-29T08:00:00Z\""));
+    assert_non_null(strstr(json, "\"fetched_at\":\"2026-11-29T08:01:00Z\""));
+    assert_non_null(strstr(json, "\"capped\":true"));
+    assert_null(strstr(json, "reply_to"));
+    assert_int_equal(yq_item_decode(json, len, &out, err, sizeof(err)), 0);
+    assert_string_equal(out.id, in.id);
+    assert_string_equal(out.channel, "安康新闻网");
+    assert_string_equal(out.title, "汉滨区征地补偿款\"迟迟未到位\"");
+    assert_string_equal(out.text, "村民反映：补偿款\n尚未发放");
+    assert_true(out.has_published);
+    assert_int_equal(out.published_at, 1795939200);
+    assert_string_equal(out.precision, "minute");
+    assert_int_equal(out.fetched_at, 1795939260);
+    assert_true(out.metrics.known);
+    assert_true(out.metrics.capped);
+    assert_int_equal(out.metrics.reposts, 1000000);
+    assert_int_equal(out.metrics.comments, 72000);
+    assert_string_equal(out.region, "陕西");
+    assert_null(out.reply_to);
+    yq_item_release(&out);
+    free(json);
+}
+
+static void test_item_unknown_date_is_null_not_now(void **state)
+{
+    struct yq_item in = sample_item(), out;
+    char *json = NULL, err[128] = "";
+
+    (void)state;
+    in.has_published = false;
+    assert_int_equal(yq_item_encode(&in, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"published_at\":null"));
+    assert_int_equal(yq_item_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_false(out.has_published);
+    yq_item_release(&out);
+    free(json);
+}
+
+static void test_item_decode_rejects_bad_input(void **state)
+{
+    static const struct {
+        const char *json;
+        const char *msg;
+    } cases[] = {
+        {"not json", "not JSON"},
+        {"[1,2]", "not a JSON object"},
+        {"{\"schema\":2,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\"}", "schema"},
+        {"{\"schema\":1,\"source\":\"rss\",\"source_id\":\"s\"}", "'id' is missing"},
+        {"{\"schema\":1,\"id\":\"\",\"source\":\"rss\",\"source_id\":\"s\"}", "'id' must be"},
+        {"{\"schema\":1,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\",\"title\":5}",
+         "'title' must be"},
+        {"{\"schema\":1,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\","
+         "\"published_at\":\"yesterday\"}",
+         "published_at"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct yq_item out;
+        char err[128] = "";
+        assert_int_equal(yq_item_decode(cases[i].json, strlen(cases[i].json), &out, err,
+                                        sizeof(err)),
+                         ERR_PARSE);
+        assert_non_null(strstr(err, cases[i].msg));
+        assert_null(out.id);
+    }
+}
+
+static void test_alert_round_trip(void **state)
+{
+    struct yq_alert_term terms[] = {{"征地", "title", 3, 5}, {"补偿款", "title", 5, 8}};
+    struct yq_alert_match m = {"land-01", "征地拆迁补偿", "市自然资源局", YQ_LEVEL_III, 2, terms};
+    struct yq_alert in = {0}, out;
+    char *json = NULL, err[128] = "";
+
+    (void)state;
+    in.event_key = "ev:rss:01";
+    in.event_new = true;
+    in.event_items = 1;
+    in.rules_version = 7;
+    in.matched_at = 1795939300;
+    in.score = 21.5;
+    in.level = YQ_LEVEL_III;
+    in.department = "市自然资源局";
+    in.n_matches = 1;
+    in.matches = &m;
+    in.item = sample_item();
+    assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_string_equal(out.event_key, "ev:rss:01");
+    assert_true(out.event_new);
+    assert_int_equal(out.rules_version, 7);
+    assert_int_equal(out.matched_at, 1795939300);
+    assert_true(out.score > 21.49 && out.score < 21.51);
+    assert_int_equal(out.level, YQ_LEVEL_III);
+    assert_int_equal(out.n_matches, 1);
+    assert_string_equal(out.matches[0].rule_id, "land-01");
+    assert_string_equal(out.matches[0].department, "市自然资源局");
+    assert_int_equal(out.matches[0].n_terms, 2);
+    assert_string_equal(out.matches[0].terms[1].term, "补偿款");
+    assert_string_equal(out.matches[0].terms[1].field, "title");
+    assert_int_equal(out.matches[0].terms[1].start, 5);
+    assert_int_equal(out.matches[0].terms[1].end, 8);
+    assert_string_equal(out.item.id, in.item.id);
+    yq_alert_release(&out);
+    free(json);
+}
+
+static void test_level_names(void **state)
+{
+    enum yq_level l;
+    (void)state;
+    assert_int_equal(yq_level_parse("II", &l), 0);
+    assert_int_equal(l, YQ_LEVEL_II);
+    assert_int_equal(yq_level_parse("一般", &l), 0);
+    assert_int_equal(l, YQ_LEVEL_IV);
+    assert_int_equal(yq_level_parse("V", &l), ERR_INVALID);
+    assert_string_equal(yq_level_name(YQ_LEVEL_III), "III");
+    assert_string_equal(yq_level_label(YQ_LEVEL_I), "特别重大");
+}
+
+static void test_time_parse_iso_zones(void **state)
+{
+    static const struct {
+        const char *text;
+        int64_t want;
+        const char *precision;
+    } cases[] = {
+        {"2024-03-05T06:30:00Z", 1709620200, "second"},
+        {"2024-03-05T14:30:00+08:00", 1709620200, "second"},
+        {"2024-03-05T14:30:00+0800", 1709620200, "second"},
+        {"2024-03-05 14:30:00", 1709620200, "second"}, /* no zone: Asia/Shanghai */
+        {"2024-03-05T14:30", 1709620200, "minute"},
+        {"2024-03-05T06:30:00.250Z", 1709620200, "second"},
+        {"2024-03-05", 1709568000, "day"}, /* midnight in Shanghai = 16:00Z the day before */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t t = 0;
+        const char *p = NULL;
+        assert_int_equal(yq_time_parse_iso(cases[i].text, &t, &p), 0);
+        assert_int_equal(t, cases[i].want);
+        assert_string_equal(p, cases[i].precision);
+    }
+    int64_t t;
+    assert_int_equal(yq_time_parse_iso("2024-13-05", &t, NULL), ERR_PARSE);
+    assert_int_equal(yq_time_parse_iso("2024-03-05T14:30:00 CST", &t, NULL), ERR_PARSE);
+    char buf[32];
+    assert_string_equal(yq_time_format_shanghai(1709620200, buf, sizeof(buf)), "2024-03-05 14:30");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_item_round_trip_keeps_every_field),
+        cmocka_unit_test(test_item_unknown_date_is_null_not_now),
+        cmocka_unit_test(test_item_decode_rejects_bad_input),
+        cmocka_unit_test(test_alert_round_trip),
+        cmocka_unit_test(test_level_names),
+        cmocka_unit_test(test_time_parse_iso_zones),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,41 @@
+/*
+ * yuqingctl: the admin CLI. Each subcommand lives in the library of the stage it belongs to;
+ * this file only dispatches.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kafka_dev.h"
+#include "rules_cli.h"
+#include "yq_log.h"
+#include "yq_proc.h"
+#include "yq_banned.h"
+
+static const char usage[] =
+    "usage: yuqingctl COMMAND [ARGS]\n"
+    "commands:\n"
+    "  kafka-dev [--partitions N] [--bootstrap-file PATH]\n"
+    "                      run librdkafka's mock Kafka cluster on loopback (demo/tests)\n"
+    "  rules push DIR [--by NAME]   validate DIR/*.yaml and store it as the next version\n"
+    "  rules list                   rule-set versions, who pushed them and when\n"
+    "  rules test FILE|-            print every rule that fires for a text\n"
+    "  rules validate DIR           check rule files without storing them\n"
+    "Run 'yuqingctl COMMAND --help' for a command's options.\n";
+
+int main(int argc, char **argv)
+{
+    yq_log_init("yuqingctl", YQ_LOG_INFO);
+    yq_proc_install_signals();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "kafka-dev") == 0) {
+        return kafka_dev_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "rules") == 0) {
+        return rules_cli_main(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "yuqingctl: unknown command '%s'\n%s", argv[1], usage);
+    return 2;
+}
