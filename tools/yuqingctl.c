@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kafka_dev.h"
+#include "kafka_dump.h"
 #include "rules_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
@@ -16,6 +17,8 @@ static const char usage[] =
     "commands:\n"
     "  kafka-dev [--partitions N] [--bootstrap-file PATH]\n"
     "                      run librdkafka's mock Kafka cluster on loopback (demo/tests)\n"
+    "  kafka-dump --bootstrap HOST:PORT --topic NAME\n"
+    "                      print a topic's messages from the beginning (tests/debugging)\n"
     "  rules push DIR [--by NAME]   validate DIR/*.yaml and store it as the next version\n"
     "  rules list                   rule-set versions, who pushed them and when\n"
     "  rules test FILE|-            print every rule that fires for a text\n"
@@ -32,6 +35,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "kafka-dev") == 0) {
         return kafka_dev_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "kafka-dump") == 0) {
+        return kafka_dump_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "rules") == 0) {
         return rules_cli_main(argc - 1, argv + 1);

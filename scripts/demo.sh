@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The main job on its embedded default: installs what is missing, builds, then starts
+#   - redis-server on 127.0.0.1:16379 (data under .demo/redis),
+#   - librdkafka's mock Kafka cluster (yuqingctl kafka-dev) on a loopback port,
+#   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
+#   - yuqing-notifier (queue page on http://127.0.0.1:8080/), yuqing-matcher, yuqing-collector,
+# and pushes the rules of config/rules/. Ctrl-C stops everything it started.
+# Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT override them.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+redis_port=${YQ_DEMO_REDIS_PORT:-16379}
+feed_port=${YQ_DEMO_FEED_PORT:-18081}
+http_port=${YQ_DEMO_HTTP_PORT:-8080}
+state=$root/.demo
+bin=$root/build
+
+"$root/scripts/install-deps.sh"
+BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF
+
+mkdir -p "$state/redis" "$state/logs"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping..."
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  echo "stopped; state kept under .demo/ (remove it to start afresh)"
+}
+trap cleanup INT TERM EXIT
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$redis_port" "$feed_port" "$http_port"; do
+  if port_busy "$p"; then
+    echo "port $p on 127.0.0.1 is in use; stop what holds it or set YQ_DEMO_*_PORT" >&2
+    exit 1
+  fi
+done
+
+wait_for() { # what, seconds, command...
+  local what=$1 secs=$2
+  shift 2
+  for ((n = 0; n < secs * 10; n++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "$what did not come up; see .demo/logs/" >&2
+  exit 1
+}
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" \
+  --save 60 1 --appendonly yes --daemonize no >"$state/logs/redis.log" 2>&1 &
+pids+=($!)
+wait_for "redis-server" 10 redis-cli -p "$redis_port" ping
+
+rm -f "$state/kafka.bootstrap"
+"$bin/tools/yuqingctl" kafka-dev --partitions 4 --bootstrap-file "$state/kafka.bootstrap" \
+  >"$state/logs/kafka.log" 2>&1 &
+pids+=($!)
+wait_for "mock Kafka" 10 test -s "$state/kafka.bootstrap"
+bootstrap=$(cat "$state/kafka.bootstrap")
+
+python3 -m http.server "$feed_port" --bind 127.0.0.1 --directory deploy/demo/feeds \
+  >"$state/logs/feeds.log" 2>&1 &
+pids+=($!)
+wait_for "sample feed server" 10 curl -fsS "http://127.0.0.1:$feed_port/ankang-gov-news.xml"
+
+"$bin/tools/yuqingctl" rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
+
+common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")
+"$bin/notifier/yuqing-notifier" --config config/notifier.yaml \
+  --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
+  --set "http.port=$http_port" 2>"$state/logs/notifier.log" &
+pids+=($!)
+"$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
+  --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>"$state/logs/matcher.log" &
+pids+=($!)
+sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
+"$bin/collectors/yuqing-collector" --config "$state/sources.yaml" "${common[@]}" \
+  2>"$state/logs/collector.log" &
+pids+=($!)
+wait_for "yuqing-notifier" 10 curl -fsS "http://127.0.0.1:$http_port/healthz"
+
+cat <<MSG
+
+  yuqing demo is running.
+  Duty officer's queue:  http://127.0.0.1:$http_port/
+  Ticket API:            http://127.0.0.1:$http_port/api/tickets
+  Tickets from the sample feeds appear within about 30 seconds.
+  Logs: .demo/logs/   Press Ctrl-C to stop everything.
+
+MSG
+while true; do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "a demo process (pid $pid) exited; see .demo/logs/" >&2
+      exit 1
+    fi
+  done
+  sleep 1
+done

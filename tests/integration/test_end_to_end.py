@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""End-to-end test of the main job (issue #2).
+
+Starts a real redis-server, librdkafka's mock cluster (yuqingctl kafka-dev) and an HTTP
+server with the fixture feeds, all on free loopback ports; pushes the fixture rules; runs
+yuqing-notifier, yuqing-matcher and yuqing-collector; and asserts the exact tickets. Then it
+lets the collector poll again, restarts every process, and asserts that no ticket, item or
+alert was duplicated, and that a feed entry published after the restart still becomes a
+ticket (so "no duplicates" is not just "nothing runs").
+"""
+import argparse
+import collections
+import functools
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+EXPECTED = {
+    # title -> (rule ids, department, level)
+    "岚皋县征地补偿款被截留？村民联名反映": (["t-land"], "市自然资源局", "III"),
+    "白河县一化工厂发生爆炸 周边居民紧急疏散": (["t-blast"], "市应急管理局", "II"),
+    "镇坪县一养殖场被指向河道偷排污水": (["t-eco"], "市生态环境局", "III"),
+}
+LATE_TITLE = "宁陕县拆迁安置房漏水 住户盼尽快维修"
+LATE_ITEM = """    <item>
+      <title>{title}</title>
+      <link>http://city.test.example/a/1005.html</link>
+      <guid>city-1005</guid>
+      <pubDate>Sun, 29 Nov 2026 11:00:00 +0800</pubDate>
+      <description>宁陕县拆迁安置小区多户住户反映房屋漏水。</description>
+    </item>
+  </channel>""".format(title=LATE_TITLE)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, predicate, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as exc:  # service not up yet
+            last = exc
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, fmt, *args):
+        pass
+
+
+class Harness:
+    def __init__(self, build_dir, source_dir, work):
+        self.build = build_dir
+        self.src = source_dir
+        self.work = work
+        self.procs = {}
+        self.logs = {}
+        self.redis_port = free_port()
+        self.http_port = free_port()
+        self.feed_dir = os.path.join(work, "feeds")
+        shutil.copytree(os.path.join(source_dir, "tests/integration/fixtures/feeds"),
+                        self.feed_dir)
+
+    def bin(self, rel):
+        return os.path.join(self.build, rel)
+
+    def spawn(self, name, argv):
+        log = open(os.path.join(self.work, f"{name}.log"), "ab")
+        self.logs[name] = log
+        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self.work)
+
+    def stop(self, name, expect_zero=True):
+        p = self.procs.pop(name)
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise AssertionError(f"{name} did not stop within 60 s of SIGTERM")
+        if expect_zero and rc != 0:
+            raise AssertionError(f"{name} exited {rc} after SIGTERM; log:\n{self.tail(name)}")
+
+    def tail(self, name, n=40):
+        path = os.path.join(self.work, f"{name}.log")
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[-n:])
+
+    def start_infra(self):
+        self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
+                             "127.0.0.1", "--dir", self.work, "--save", "",
+                             "--appendonly", "no"])
+        wait_until("redis", self.redis_ping, 15)
+        bfile = os.path.join(self.work, "kafka.bootstrap")
+        self.spawn("kafka", [self.bin("tools/yuqingctl"), "kafka-dev", "--partitions", "3",
+                             "--bootstrap-file", bfile])
+        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30)
+        with open(bfile) as f:
+            self.bootstrap = f.read().strip()
+        handler = functools.partial(QuietHandler, directory=self.feed_dir)
+        self.feed_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.feed_port = self.feed_server.server_address[1]
+        threading.Thread(target=self.feed_server.serve_forever, daemon=True).start()
+
+    def redis_ping(self):
+        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+
+    def redis(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), "--raw", *args],
+                             check=True, capture_output=True, text=True)
+        return out.stdout
+
+    def write_configs(self):
+        self.sources = os.path.join(self.work, "sources.yaml")
+        base = f"http://127.0.0.1:{self.feed_port}"
+        with open(self.sources, "w") as f:
+            f.write(f"""kafka:
+  bootstrap_servers: {self.bootstrap}
+redis:
+  host: 127.0.0.1
+  port: {self.redis_port}
+sources:
+  - id: city-news
+    kind: rss
+    name: 安康城市新闻
+    url: {base}/city-news.xml
+    interval: 1s
+  - id: county-news
+    kind: rss
+    name: 镇坪县融媒体中心
+    url: {base}/county-news.atom
+    interval: 1s
+""")
+
+    def push_rules(self):
+        out = subprocess.run([self.bin("tools/yuqingctl"), "rules", "push",
+                              os.path.join(self.src, "tests/integration/fixtures/rules"),
+                              "--redis", f"127.0.0.1:{self.redis_port}", "--by", "it"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "version 1" in out.stdout, out.stdout
+
+    def start_stages(self):
+        common = ["--set", f"kafka.bootstrap_servers={self.bootstrap}"]
+        self.spawn("notifier", [self.bin("notifier/yuqing-notifier"), "--config",
+                                os.path.join(self.src, "config/notifier.yaml"), *common,
+                                "--set", f"store.path={self.work}/tickets.db",
+                                "--set", f"http.port={self.http_port}"])
+        self.spawn("matcher", [self.bin("pipeline/yuqing-matcher"), "--config",
+                               os.path.join(self.src, "config/matcher.yaml"), *common,
+                               "--set", f"redis.port={self.redis_port}",
+                               "--set", f"matcher.rules_cache_path={self.work}/rules.json"])
+        self.spawn("collector", [self.bin("collectors/yuqing-collector"), "--config",
+                                 self.sources])
+        wait_until("notifier http", lambda: self.get("/healthz") == "ok", 30)
+
+    def stop_stages(self):
+        for name in ("collector", "matcher", "notifier"):
+            self.stop(name)
+
+    def get(self, path):
+        url = f"http://127.0.0.1:{self.http_port}{path}"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode("utf-8").strip()
+
+    def tickets(self):
+        return json.loads(self.get("/api/tickets"))["tickets"]
+
+    def dump(self, topic):
+        out = subprocess.run([self.bin("tools/yuqingctl"), "kafka-dump", "--bootstrap",
+                              self.bootstrap, "--topic", topic, "--idle-ms", "3000"],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return [line.split(" ")[2] for line in out.stdout.splitlines() if line]
+
+    def close(self):
+        for name in list(self.procs):
+            try:
+                self.procs[name].kill()
+                self.procs[name].wait(timeout=10)
+            except Exception:
+                pass
+        if hasattr(self, "feed_server"):
+            self.feed_server.shutdown()
+        for log in self.logs.values():
+            log.close()
+
+
+def check_tickets(tickets, expected):
+    by_title = {t["title"]: t for t in tickets}
+    assert len(tickets) == len(expected), \
+        f"want {len(expected)} tickets, got {sorted(by_title)}"
+    for title, (rules, dept, level) in expected.items():
+        assert title in by_title, f"missing ticket {title!r}; have {sorted(by_title)}"
+        t = by_title[title]
+        assert sorted(t["rules"]) == rules, (title, t["rules"])
+        assert t["department"] == dept, (title, t["department"])
+        assert t["level"] == level, (title, t["level"])
+        assert t["item_count"] == 1, (title, t["item_count"])
+        assert t["number"].startswith("YQ-"), t["number"]
+    numbers = [t["number"] for t in tickets]
+    assert len(set(numbers)) == len(numbers), numbers
+
+
+def assert_unique(keys, what):
+    dup = [k for k, n in collections.Counter(keys).items() if n > 1]
+    assert not dup, f"duplicated {what}: {dup}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--source-dir", required=True)
+    args = ap.parse_args()
+    for tool in ("redis-server", "redis-cli"):
+        if not shutil.which(tool):
+            print(f"SKIP: {tool} is not installed (scripts/install-deps.sh installs it)")
+            return 77
+    work = tempfile.mkdtemp(prefix="yuqing-it-")
+    h = Harness(os.path.abspath(args.build_dir), os.path.abspath(args.source_dir), work)
+    ok = False
+    try:
+        h.start_infra()
+        h.write_configs()
+        h.push_rules()
+        h.start_stages()
+
+        # 1. the exact tickets from the fixture feeds
+        wait_until("3 tickets", lambda: len(h.tickets()) >= 3, 90)
+        check_tickets(h.tickets(), EXPECTED)
+        page = h.get("/")
+        for title in EXPECTED:
+            assert title in page, f"queue page lacks {title!r}"
+
+        # 2. more polls change nothing (the collector polls every second)
+        time.sleep(5)
+        check_tickets(h.tickets(), EXPECTED)
+
+        # 3. restart every process; still nothing duplicated
+        h.stop_stages()
+        h.start_stages()
+        time.sleep(6)
+        check_tickets(h.tickets(), EXPECTED)
+
+        # 4. a new entry after the restart flows through to a new ticket
+        path = os.path.join(h.feed_dir, "city-news.xml")
+        with open(path, encoding="utf-8") as f:
+            body = f.read()
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write(body.replace("  </channel>", LATE_ITEM, 1))
+        os.replace(path + ".tmp", path)
+        expected = dict(EXPECTED)
+        expected[LATE_TITLE] = (["t-land"], "市自然资源局", "III")
+        wait_until("4th ticket", lambda: len(h.tickets()) >= 4, 60)
+        time.sleep(3)
+        check_tickets(h.tickets(), expected)
+
+        # 5. Kafka holds each item and each alert once; Redis marked each produced item seen
+        items = h.dump("yuqing.items")
+        assert_unique(items, "items")
+        assert len(items) == 7, f"want 7 items (6 entries + 1 late), got {len(items)}: {items}"
+        alerts = h.dump("yuqing.alerts")
+        assert_unique(alerts, "alerts")
+        assert len(alerts) == 4, alerts
+        seen = [k for k in h.redis("--scan", "--pattern", "yuqing:seen:*").split() if k]
+        assert len(seen) == 7, seen
+        h.stop_stages()
+        ok = True
+        print("1 passed, 0 failed")
+        return 0
+    except AssertionError as exc:
+        print(f"FAIL: {exc}")
+        for name in ("collector", "matcher", "notifier", "kafka"):
+            if os.path.exists(os.path.join(work, f"{name}.log")):
+                print(f"--- {name}.log (tail) ---\n{h.tail(name)}")
+        print("0 passed, 1 failed")
+        return 1
+    finally:
+        h.close()
+        if ok:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"work directory kept: {work}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
