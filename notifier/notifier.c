@@ -1,0 +1,275 @@
+#include "notifier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define COFF(f) offsetof(struct notifier_consumer_cfg, f)
+
+static const struct cfg_key consumer_cfg_keys[] = {
+    {"poll_timeout_ms", CFG_MS, "500", 10, 10000, COFF(poll_timeout_ms),
+     "longest wait for a message (bounds shutdown latency)", NULL},
+    {"retry_initial_ms", CFG_MS, "250", 10, 60000, COFF(retry_initial_ms),
+     "first backoff after a ticket store failure", NULL},
+    {"retry_max_ms", CFG_MS, "30000", 100, 600000, COFF(retry_max_ms),
+     "backoff ceiling for ticket store failures", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+#define NOFF(f) offsetof(struct notifier_cfg, f)
+
+const struct cfg_key notifier_cfg_keys[] = {
+    {"kafka", CFG_SECTION, NULL, 0, 0, NOFF(kafka), "Kafka connection and topics",
+     yq_kafka_cfg_keys},
+    {"store", CFG_SECTION, NULL, 0, 0, NOFF(store), "SQLite ticket store", ticket_store_cfg_keys},
+    {"http", CFG_SECTION, NULL, 0, 0, NOFF(http), "web UI, JSON API and /metrics",
+     http_api_cfg_keys},
+    {"consumer", CFG_SECTION, NULL, 0, 0, NOFF(consumer), "alert consumer loop", consumer_cfg_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct notifier {
+    const struct notifier_cfg *cfg;
+    struct ticket_store *store;
+    struct http_api *http;
+    rd_kafka_t *consumer;
+    struct notifier_metrics metrics;
+};
+
+int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *const *sets,
+                      int n_sets, char *errbuf, size_t errlen)
+{
+    struct cfg_doc doc;
+    int err;
+
+    memset(cfg, 0, sizeof(*cfg));
+    memset(&doc, 0, sizeof(doc));
+    if (path) {
+        err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
+        if (err) {
+            cfg_doc_release(&doc);
+            return err;
+        }
+    }
+    err = cfg_fill(notifier_cfg_keys, cfg, path ? &doc : NULL, path ? cfg_doc_root(&doc) : NULL,
+                   errbuf, errlen);
+    cfg_doc_release(&doc);
+    for (int i = 0; !err && i < n_sets; i++) {
+        err = cfg_set(notifier_cfg_keys, cfg, sets[i], errbuf, errlen);
+    }
+    if (!err && !cfg->kafka.group_id) {
+        cfg->kafka.group_id = strdup(NOTIFIER_DEFAULT_GROUP);
+        if (!cfg->kafka.group_id) {
+            snprintf(errbuf, errlen, "out of memory");
+            err = ERR_NOMEM;
+        }
+    }
+    return err;
+}
+
+void notifier_cfg_release(struct notifier_cfg *cfg)
+{
+    if (cfg) {
+        cfg_release(notifier_cfg_keys, cfg);
+    }
+}
+
+/* Count one event on metrics (may be NULL). */
+#define BUMP(m, field)                                                                             \
+    do {                                                                                           \
+        if (m) {                                                                                   \
+            atomic_fetch_add_explicit(&(m)->field, 1, memory_order_relaxed);                       \
+        }                                                                                          \
+    } while (0)
+
+int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics *metrics,
+                            const char *buf, size_t len, int32_t partition, int64_t offset,
+                            int64_t now)
+{
+    struct ticket_intake_result res;
+    struct yq_alert alert;
+    char err_line[256] = "";
+    int err;
+
+    err = yq_alert_decode(buf ? buf : "", buf ? len : 0, &alert, err_line, sizeof(err_line));
+    if (err == ERR_NOMEM) {
+        return ERR_RETRY;
+    }
+    if (err) {
+        LOG_WARN("malformed alert skipped partition=%d offset=%lld reason='%s'", (int)partition,
+                 (long long)offset, err_line);
+        BUMP(metrics, alerts_malformed);
+        return 0;
+    }
+    err = ticket_store_intake_alert(store, &alert, now, &res);
+    if (err == ERR_INVALID) {
+        LOG_ERR("alert rejected by ticket store partition=%d offset=%lld event_key=%s "
+                "sqlite='%s'",
+                (int)partition, (long long)offset, alert.event_key, ticket_store_errmsg(store));
+        BUMP(metrics, alerts_rejected);
+        err = 0;
+    } else if (err) {
+        LOG_WARN("ticket intake failed partition=%d offset=%lld event_key=%s err='%s' "
+                 "sqlite='%s'",
+                 (int)partition, (long long)offset, alert.event_key, yq_strerror(err),
+                 ticket_store_errmsg(store));
+        err = ERR_RETRY;
+    } else {
+        switch (res.outcome) {
+        case TICKET_INTAKE_CREATED:
+            LOG_INFO("ticket created number=%s level=%s event_key=%s item_id=%s", res.number,
+                     yq_level_name(alert.level), alert.event_key, alert.item.id);
+            BUMP(metrics, tickets_created);
+            break;
+        case TICKET_INTAKE_ATTACHED:
+            LOG_INFO("item attached number=%s item_count=%lld item_id=%s", res.number,
+                     (long long)res.item_count, alert.item.id);
+            BUMP(metrics, items_attached);
+            break;
+        case TICKET_INTAKE_DUPLICATE:
+        default:
+            LOG_DEBUG("duplicate alert number=%s item_id=%s", res.number, alert.item.id);
+            BUMP(metrics, alerts_duplicate);
+            break;
+        }
+    }
+    yq_alert_release(&alert);
+    return err;
+}
+
+struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen)
+{
+    struct notifier *n = calloc(1, sizeof(*n));
+    const char *addr = cfg->http.bind_address ? cfg->http.bind_address : "127.0.0.1";
+    int err;
+
+    if (!n) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+    n->cfg = cfg;
+    err = ticket_store_open(&cfg->store, &n->store, errbuf, errlen);
+    if (err) {
+        goto fail;
+    }
+    n->http = http_api_new(&cfg->http, &cfg->store, &n->metrics, errbuf, errlen);
+    if (!n->http) {
+        goto fail;
+    }
+    n->consumer = yq_kafka_consumer_new(&cfg->kafka, cfg->kafka.alerts_topic, errbuf, errlen);
+    if (!n->consumer) {
+        goto fail;
+    }
+    LOG_INFO("queue page at http://%s%s%s:%u/", strchr(addr, ':') ? "[" : "", addr,
+             strchr(addr, ':') ? "]" : "", http_api_port(n->http));
+    LOG_INFO("consuming topic=%s group=%s store=%s", cfg->kafka.alerts_topic, cfg->kafka.group_id,
+             cfg->store.path);
+    return n;
+fail:
+    notifier_free(n);
+    return NULL;
+}
+
+/* Sleep ms, in slices, returning early once *stop is set. */
+static void sleep_unless_stopped(int64_t ms, volatile sig_atomic_t *stop)
+{
+    int64_t until = yq_time_mono_ms() + ms;
+    while (!*stop) {
+        int64_t left = until - yq_time_mono_ms();
+        struct timespec ts;
+        if (left <= 0) {
+            return;
+        }
+        if (left > 100) {
+            left = 100;
+        }
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)left * 1000000L;
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Intake msg, retrying store failures until it is recorded (1) or stop is set (0). */
+static int intake_until_done(struct notifier *n, const rd_kafka_message_t *msg,
+                             volatile sig_atomic_t *stop)
+{
+    struct notifier_metrics *m = &n->metrics;
+    int64_t backoff = n->cfg->consumer.retry_initial_ms;
+
+    while (!*stop) {
+        int err = notifier_intake_payload(n->store, m, msg->payload, msg->len, msg->partition,
+                                          msg->offset, yq_time_now());
+        if (err == 0) {
+            return 1;
+        }
+        BUMP(m, intake_retries);
+        LOG_DEBUG("retrying alert partition=%d offset=%lld backoff_ms=%lld", (int)msg->partition,
+                  (long long)msg->offset, (long long)backoff);
+        sleep_unless_stopped(backoff, stop);
+        backoff = backoff * 2 > n->cfg->consumer.retry_max_ms ? n->cfg->consumer.retry_max_ms
+                                                              : backoff * 2;
+    }
+    return 0;
+}
+
+int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
+{
+    struct notifier_metrics *m = &n->metrics;
+
+    while (!*stop) {
+        rd_kafka_message_t *msg =
+            rd_kafka_consumer_poll(n->consumer, (int)n->cfg->consumer.poll_timeout_ms);
+        if (!msg) {
+            continue;
+        }
+        if (msg->err) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                LOG_WARN("kafka consume error err=%s", rd_kafka_message_errstr(msg));
+            }
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        BUMP(m, alerts_consumed);
+        if (intake_until_done(n, msg, stop) && yq_kafka_commit_message(n->consumer, msg) != 0) {
+            /* the alert is recorded; a redelivery after this failure is a duplicate */
+            BUMP(m, commit_failures);
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    LOG_INFO("stopping");
+    return 0;
+}
+
+unsigned notifier_http_port(const struct notifier *n)
+{
+    return http_api_port(n->http);
+}
+
+struct notifier_metrics *notifier_metrics(struct notifier *n)
+{
+    return &n->metrics;
+}
+
+void notifier_free(struct notifier *n)
+{
+    if (!n) {
+        return;
+    }
+    http_api_free(n->http);
+    if (n->consumer) {
+        rd_kafka_resp_err_t kres = rd_kafka_consumer_close(n->consumer);
+        if (kres) {
+            LOG_WARN("kafka consumer close failed err=%s", rd_kafka_err2str(kres));
+        }
+        rd_kafka_destroy(n->consumer);
+    }
+    ticket_store_free(n->store);
+    free(n);
+}

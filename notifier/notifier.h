@@ -1,0 +1,101 @@
+/*
+ * The notifier process (design §1, §5, §8): a consumer in group yuqing-notifier on the
+ * alerts topic that records each alert in the ticket store and commits the message's offset
+ * only after the SQLite transaction committed, plus the HTTP server of http_api.h.
+ *
+ * Config (config/notifier.yaml), one section per module:
+ *   kafka:    yq_kafka_cfg_keys (group_id defaults to "yuqing-notifier")
+ *   store:    ticket_store_cfg_keys (path, busy_timeout_ms)
+ *   http:     http_api_cfg_keys (bind_address, port, ...)
+ *   consumer: poll_timeout_ms, retry_initial_ms, retry_max_ms
+ */
+#ifndef NOTIFIER_NOTIFIER_H
+#define NOTIFIER_NOTIFIER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_api.h"
+#include "notifier_metrics.h"
+#include "ticket_store.h"
+#include "yq_cfg.h"
+#include "yq_kafka.h"
+
+#define NOTIFIER_DEFAULT_GROUP "yuqing-notifier"
+
+struct notifier_consumer_cfg {
+    int64_t poll_timeout_ms;  /* longest wait in rd_kafka_consumer_poll (stop latency) */
+    int64_t retry_initial_ms; /* first backoff after a store failure; doubles each time */
+    int64_t retry_max_ms;     /* backoff ceiling */
+};
+
+struct notifier_cfg {
+    struct yq_kafka_cfg kafka;
+    struct ticket_store_cfg store;
+    struct http_api_cfg http;
+    struct notifier_consumer_cfg consumer;
+};
+
+/* The whole notifier.yaml table (sections kafka, store, http, consumer). */
+extern const struct cfg_key notifier_cfg_keys[];
+
+/*
+ * Fill cfg (caller storage) from the YAML file at path (NULL: built-in defaults only), then
+ * apply n_sets "dotted.key=value" overrides (borrowed strings), then default kafka.group_id
+ * to NOTIFIER_DEFAULT_GROUP when still unset.
+ * Returns 0, ERR_NOT_FOUND (no such file), ERR_PARSE, ERR_INVALID (unknown key, bad value),
+ * ERR_IO or ERR_NOMEM with one line in errbuf. Release cfg with notifier_cfg_release()
+ * whatever the result.
+ */
+int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *const *sets,
+                      int n_sets, char *errbuf, size_t errlen);
+
+/* Free the strings cfg owns. */
+void notifier_cfg_release(struct notifier_cfg *cfg);
+
+/*
+ * Record one message payload (len bytes, need not be NUL-terminated) in store:
+ *  - not a valid alert: logged with partition/offset, counted as malformed, returns 0 (the
+ *    caller commits: a bad message must not block the partition);
+ *  - refused by the store as invalid: logged, counted as rejected, returns 0;
+ *  - recorded (created, attached or duplicate): counted, returns 0;
+ *  - the store failed transiently (busy, I/O, memory): returns ERR_RETRY and the caller must
+ *    not commit; retrying is safe because intake is idempotent.
+ * metrics may be NULL. partition/offset are only for log lines. now: seconds, UTC.
+ * Same thread-safety as the store.
+ */
+int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics *metrics,
+                            const char *buf, size_t len, int32_t partition, int64_t offset,
+                            int64_t now);
+
+struct notifier;
+
+/*
+ * Open the ticket store (running migrations), start the HTTP server and join the consumer
+ * group. Logs "queue page at http://ADDR:PORT/". cfg is borrowed and must outlive the
+ * notifier. Returns a new notifier (notifier_free()) or NULL with one line in errbuf.
+ */
+struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen);
+
+/*
+ * Consume until *stop becomes non-zero: decode, intake, then commit each message's offset
+ * (yq_kafka_commit_message) only after its transaction committed. Store failures are retried
+ * in place with exponential backoff (the next message is not read meanwhile, so no later
+ * offset can be committed past an unrecorded alert). Returns 0.
+ */
+int notifier_run(struct notifier *n, volatile sig_atomic_t *stop);
+
+/* The HTTP server's real port. */
+unsigned notifier_http_port(const struct notifier *n);
+
+/* The process counters (borrowed from n). */
+struct notifier_metrics *notifier_metrics(struct notifier *n);
+
+/*
+ * Shut down in order: stop the HTTP server, close the consumer (leaves the group), close
+ * the store, free. NULL is a no-op.
+ */
+void notifier_free(struct notifier *n);
+
+#endif

@@ -1,0 +1,376 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_api.h"
+#include "test_alerts.h"
+#include "ticket_store.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/* A tiny libcurl client: status, response headers and body of one request. */
+struct fetch {
+    long status;
+    char *headers;
+    size_t headers_len;
+    char *body;
+    size_t body_len;
+};
+
+static size_t append(char **buf, size_t *len, const char *data, size_t n)
+{
+    char *nb = realloc(*buf, *len + n + 1);
+    if (!nb) {
+        return 0;
+    }
+    memcpy(nb + *len, data, n);
+    *len += n;
+    nb[*len] = '\0';
+    *buf = nb;
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct fetch *f = userdata;
+    return append(&f->body, &f->body_len, data, size * nmemb);
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct fetch *f = userdata;
+    return append(&f->headers, &f->headers_len, data, size * nmemb);
+}
+
+static void do_fetch(unsigned port, const char *method, const char *path, struct fetch *f)
+{
+    char url[256];
+    CURL *curl = curl_easy_init();
+
+    memset(f, 0, sizeof(*f));
+    assert_non_null(curl);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_URL, url), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_WRITEDATA, f), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_HEADERDATA, f), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L), CURLE_OK);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    assert_int_equal(curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status), CURLE_OK);
+    curl_easy_cleanup(curl);
+    if (!f->body) {
+        f->body = strdup("");
+    }
+    assert_non_null(f->headers);
+}
+
+static void fetch_release(struct fetch *f)
+{
+    free(f->headers);
+    free(f->body);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Case-insensitive header lookup: the value of "name: value\r\n", compared exactly. */
+static void assert_header(const struct fetch *f, const char *name, const char *value)
+{
+    char want[512];
+    snprintf(want, sizeof(want), "\r\n%s: %s\r\n", name, value);
+    if (!strcasestr(f->headers, want)) {
+        fail_msg("header '%s: %s' missing in:\n%s", name, value, f->headers);
+    }
+}
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct ticket_store_cfg store_cfg;
+    struct ticket_store *writer;
+    struct http_api *api;
+    struct notifier_metrics metrics;
+    unsigned port;
+};
+
+static const struct test_alert_spec hostile = {
+    .event_key = "ev:hostile",
+    .item_id = "rss:h1",
+    .title = "<script>alert(1)</script> & \\\"quoted\\\" 'single'",
+    .url = "https://news.example.cn/a/1.html?x=1&y=\\\"2",
+    .level = "III",
+    .matched_at = "2026-11-29T08:00:00Z",
+    .published_at = "2026-11-29T07:30:00Z",
+    .score = 42.0,
+};
+
+static const struct test_alert_spec js_url = {
+    .event_key = "ev:jsurl",
+    .item_id = "wx:biz:1:1",
+    .title = "紫阳县拆迁补偿争议",
+    .url = "javascript:alert(2)",
+    .level = "I",
+    .matched_at = "2026-11-29T09:00:00Z",
+    .published_at = NULL,
+    .score = 90.0,
+};
+
+static void intake(struct ticket_store *store, const struct test_alert_spec *spec)
+{
+    struct yq_alert alert;
+    assert_int_equal(test_alert_make(spec, &alert), 0);
+    assert_int_equal(ticket_store_intake_alert(store, &alert, 1000, NULL), 0);
+    yq_alert_release(&alert);
+}
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    struct http_api_cfg cfg = {.bind_address = "127.0.0.1",
+                               .port = 0,
+                               .max_tickets = 100,
+                               .max_items_per_ticket = 10,
+                               .connection_limit = 8,
+                               .connection_timeout_ms = 5000};
+    char err[256] = "";
+
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/yq-http-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/tickets.db", fx->dir);
+    fx->store_cfg.path = fx->path;
+    fx->store_cfg.busy_timeout_ms = 1000;
+    assert_int_equal(ticket_store_open(&fx->store_cfg, &fx->writer, err, sizeof(err)), 0);
+    intake(fx->writer, &hostile);
+    intake(fx->writer, &js_url);
+    atomic_store(&fx->metrics.alerts_consumed, 7);
+    atomic_store(&fx->metrics.tickets_created, 2);
+    atomic_store(&fx->metrics.alerts_duplicate, 3);
+    fx->api = http_api_new(&cfg, &fx->store_cfg, &fx->metrics, err, sizeof(err));
+    if (!fx->api) {
+        fail_msg("http_api_new: %s", err);
+    }
+    fx->port = http_api_port(fx->api);
+    assert_true(fx->port > 0 && fx->port != 8080);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char p[160];
+
+    http_api_free(fx->api);
+    ticket_store_free(fx->writer);
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", fx->path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        unlink(p);
+    }
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static void test_page_escapes_feed_text(void **state)
+{
+    struct fixture *fx = *state;
+    struct fetch f;
+
+    do_fetch(fx->port, "GET", "/", &f);
+    assert_int_equal(f.status, 200);
+    assert_header(&f, "Content-Type", "text/html; charset=utf-8");
+    assert_header(&f, "Content-Security-Policy", "default-src 'none'; style-src 'self'");
+    assert_header(&f, "X-Content-Type-Options", "nosniff");
+    assert_non_null(strstr(f.body, "<meta charset=\"utf-8\">"));
+    assert_non_null(strstr(f.body, "<html lang=\"zh-CN\">"));
+    assert_non_null(strstr(f.body, "<title>舆情值班台</title>"));
+    /* the hostile title only appears escaped, and no script element is emitted at all */
+    assert_non_null(strstr(f.body, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; "
+                                   "&#39;single&#39;"));
+    assert_null(strstr(f.body, "<script"));
+    /* an https URL becomes an escaped link; javascript: never becomes one */
+    assert_non_null(strstr(f.body, "<a href=\"https://news.example.cn/a/1.html?x=1&amp;y=&quot;2\" "
+                                   "rel=\"noopener noreferrer\">&lt;script&gt;"));
+    assert_null(strstr(f.body, "javascript:"));
+    assert_non_null(strstr(f.body, "<td>紫阳县拆迁补偿争议</td>"));
+    /* level with label, department, deadline in Asia/Shanghai, state, item count */
+    assert_non_null(strstr(f.body, "<td>III 较大</td><td>市自然资源局</td>"
+                                   "<td>2026-12-01 16:00"));
+    assert_non_null(strstr(f.body, "<td>I 特别重大</td><td>市自然资源局</td>"
+                                   "<td>2026-11-29 22:00"));
+    assert_non_null(strstr(f.body, "<td>待签收</td><td>1</td>"));
+    /* ordered by response deadline: the level-I ticket (due 14:00Z) comes first */
+    assert_true(strstr(f.body, "YQ-2026-11-0002") < strstr(f.body, "YQ-2026-11-0001"));
+    fetch_release(&f);
+}
+
+static void test_api_tickets_json(void **state)
+{
+    struct fixture *fx = *state;
+    json_error_t jerr;
+    json_t *root, *tickets, *t, *items;
+    struct fetch f;
+
+    do_fetch(fx->port, "GET", "/api/tickets", &f);
+    assert_int_equal(f.status, 200);
+    assert_header(&f, "Content-Type", "application/json; charset=utf-8");
+    assert_header(&f, "Content-Security-Policy", "default-src 'none'; style-src 'self'");
+    root = json_loads(f.body, 0, &jerr);
+    assert_non_null(root);
+    tickets = json_object_get(root, "tickets");
+    assert_true(json_is_array(tickets));
+    assert_int_equal(json_array_size(tickets), 2);
+
+    t = json_array_get(tickets, 0);
+    assert_string_equal(json_string_value(json_object_get(t, "number")), "YQ-2026-11-0002");
+    assert_string_equal(json_string_value(json_object_get(t, "level")), "I");
+    assert_string_equal(json_string_value(json_object_get(t, "response_deadline")),
+                        "2026-11-29T14:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(t, "url")), "javascript:alert(2)");
+    items = json_object_get(t, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_true(json_is_null(json_object_get(json_array_get(items, 0), "published_at")));
+
+    t = json_array_get(tickets, 1);
+    assert_string_equal(json_string_value(json_object_get(t, "number")), "YQ-2026-11-0001");
+    assert_string_equal(json_string_value(json_object_get(t, "title")),
+                        "<script>alert(1)</script> & \"quoted\" 'single'");
+    assert_string_equal(json_string_value(json_object_get(t, "level")), "III");
+    assert_string_equal(json_string_value(json_object_get(t, "department")), "市自然资源局");
+    assert_string_equal(json_string_value(json_object_get(t, "state")), "open");
+    assert_string_equal(json_string_value(json_object_get(t, "event_key")), "ev:hostile");
+    assert_int_equal(json_integer_value(json_object_get(t, "item_count")), 1);
+    assert_string_equal(json_string_value(json_object_get(t, "detected_at")),
+                        "2026-11-29T08:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(t, "ack_deadline")),
+                        "2026-11-29T09:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(t, "response_deadline")),
+                        "2026-12-01T08:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(t, "url")),
+                        "https://news.example.cn/a/1.html?x=1&y=\"2");
+    assert_int_equal(json_array_size(json_object_get(t, "rules")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(t, "rules"), 0)),
+                        "land-01");
+    items = json_object_get(t, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "item_id")),
+                        "rss:h1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "channel")),
+                        "安康新闻网");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(items, 0), "published_at")),
+        "2026-11-29T07:30:00Z");
+    json_decref(root);
+    fetch_release(&f);
+}
+
+static void test_api_sees_writer_commits(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_alert_spec s = hostile;
+    json_t *root, *t;
+    struct fetch f;
+
+    s.item_id = "rss:h2";
+    intake(fx->writer, &s);
+    do_fetch(fx->port, "GET", "/api/tickets", &f);
+    root = json_loads(f.body, 0, NULL);
+    assert_non_null(root);
+    t = json_array_get(json_object_get(root, "tickets"), 1);
+    assert_int_equal(json_integer_value(json_object_get(t, "item_count")), 2);
+    assert_int_equal(json_array_size(json_object_get(t, "items")), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(t, "items"), 1), "item_id")),
+                        "rss:h2");
+    /* both items matched land-01: it is listed once */
+    assert_int_equal(json_array_size(json_object_get(t, "rules")), 1);
+    json_decref(root);
+    fetch_release(&f);
+}
+
+static void test_healthz_metrics_404_405(void **state)
+{
+    struct fixture *fx = *state;
+    struct fetch f;
+
+    do_fetch(fx->port, "GET", "/healthz", &f);
+    assert_int_equal(f.status, 200);
+    assert_string_equal(f.body, "ok\n");
+    fetch_release(&f);
+
+    do_fetch(fx->port, "GET", "/metrics", &f);
+    assert_int_equal(f.status, 200);
+    assert_header(&f, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_alerts_consumed_total 7\n"));
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_tickets_created_total 2\n"));
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_alerts_duplicate_total 3\n"));
+    assert_non_null(strstr(f.body, "# TYPE yuqing_notifier_open_tickets gauge\n"
+                                   "yuqing_notifier_open_tickets 2\n"));
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_store_up 1\n"));
+    fetch_release(&f);
+
+    do_fetch(fx->port, "GET", "/nope", &f);
+    assert_int_equal(f.status, 404);
+    assert_header(&f, "X-Content-Type-Options", "nosniff");
+    fetch_release(&f);
+
+    do_fetch(fx->port, "GET", "/api/tickets/../../etc/passwd", &f);
+    assert_int_equal(f.status, 404);
+    fetch_release(&f);
+
+    do_fetch(fx->port, "POST", "/api/tickets", &f);
+    assert_int_equal(f.status, 405);
+    assert_header(&f, "Allow", "GET, HEAD");
+    fetch_release(&f);
+
+    do_fetch(fx->port, "DELETE", "/", &f);
+    assert_int_equal(f.status, 405);
+    fetch_release(&f);
+}
+
+static void test_bad_bind_address_is_reported(void **state)
+{
+    struct http_api_cfg cfg = {.bind_address = "localhost",
+                               .port = 0,
+                               .max_tickets = 1,
+                               .max_items_per_ticket = 1,
+                               .connection_limit = 1,
+                               .connection_timeout_ms = 1000};
+    struct fixture *fx = *state;
+    char err[256] = "";
+
+    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "'localhost' is not an IP address"));
+    /* the port in use by the fixture cannot be bound twice */
+    cfg.bind_address = "127.0.0.1";
+    cfg.port = fx->port;
+    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "cannot listen"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_page_escapes_feed_text),
+        cmocka_unit_test(test_api_tickets_json),
+        cmocka_unit_test(test_api_sees_writer_commits),
+        cmocka_unit_test(test_healthz_metrics_404_405),
+        cmocka_unit_test(test_bad_bind_address_is_reported),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, setup, teardown);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,525 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_alerts.h"
+#include "ticket_store.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static int64_t ts(const char *iso)
+{
+    int64_t t = 0;
+    assert_int_equal(yq_time_parse_iso(iso, &t, NULL), 0);
+    return t;
+}
+
+static struct ticket_store *open_memory(void)
+{
+    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    char err[256] = "";
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_non_null(store);
+    return store;
+}
+
+static int intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
+                  struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    int err;
+    assert_int_equal(test_alert_make(spec, &alert), 0);
+    err = ticket_store_intake_alert(store, &alert, now, res);
+    yq_alert_release(&alert);
+    return err;
+}
+
+static int64_t count_rows(struct ticket_store *store, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The primary result code of sql on db (the store enables extended codes). */
+static int exec_rc(sqlite3 *db, const char *sql, char **msg)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, msg) & 0xff;
+}
+
+static const struct test_alert_spec base = {
+    .event_key = "ev:aaaa",
+    .item_id = "rss:0001",
+    .title = "汉滨区征地补偿款迟迟未发放",
+    .url = "https://news.example.cn/a/1.html",
+    .level = "III",
+    .matched_at = "2026-11-29T08:00:00Z",
+    .published_at = "2026-11-29T07:30:00Z",
+    .score = 42.0,
+};
+
+static void test_new_alert_creates_ticket(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct ticket t;
+    int64_t logs = 0;
+    int64_t detected = ts("2026-11-29T08:00:00Z");
+
+    (void)state;
+    assert_int_equal(intake(store, &base, detected + 5, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_string_equal(res.number, "YQ-2026-11-0001");
+    assert_int_equal(res.item_count, 1);
+
+    assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &t), 0);
+    assert_int_equal(t.id, res.ticket_id);
+    assert_string_equal(t.event_key, "ev:aaaa");
+    assert_string_equal(t.title, "汉滨区征地补偿款迟迟未发放");
+    assert_int_equal(t.level, YQ_LEVEL_III);
+    assert_string_equal(t.department, "市自然资源局");
+    assert_string_equal(t.state, "open");
+    assert_true(t.has_first_post);
+    assert_int_equal(t.first_post_at, ts("2026-11-29T07:30:00Z"));
+    assert_int_equal(t.detected_at, detected);
+    assert_int_equal(t.ack_deadline, detected + 3600);
+    assert_int_equal(t.response_deadline, detected + 48 * 3600);
+    assert_int_equal(t.item_count, 1);
+    assert_true(t.score > 41.9 && t.score < 42.1);
+    assert_int_equal(t.rules_version, 3);
+    assert_string_equal(t.url, "https://news.example.cn/a/1.html");
+    assert_int_equal(t.created_at, detected + 5);
+    assert_int_equal(t.updated_at, detected + 5);
+    ticket_release(&t);
+
+    assert_int_equal(ticket_store_count_log(store, res.ticket_id, &logs), 0);
+    assert_int_equal(logs, 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE actor = 'system' "
+                                       "AND action = 'created'"),
+                     1);
+    assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0002", &t), ERR_NOT_FOUND);
+    ticket_store_free(store);
+}
+
+static void test_number_month_is_shanghai_month(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct test_alert_spec s = base;
+
+    (void)state;
+    /* 2026-11-30T17:00Z is 2026-12-01 01:00 in Asia/Shanghai */
+    s.event_key = "ev:dec1";
+    s.matched_at = "2026-11-30T17:00:00Z";
+    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_string_equal(res.number, "YQ-2026-12-0001");
+
+    /* 2026-11-30T15:59:59Z is still November (23:59:59 +08) */
+    s.event_key = "ev:nov1";
+    s.item_id = "rss:0002";
+    s.matched_at = "2026-11-30T15:59:59Z";
+    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_string_equal(res.number, "YQ-2026-11-0001");
+
+    s.event_key = "ev:dec2";
+    s.item_id = "rss:0003";
+    s.matched_at = "2026-11-30T16:00:00Z";
+    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_string_equal(res.number, "YQ-2026-12-0002");
+    ticket_store_free(store);
+}
+
+static void test_same_event_new_item_attaches(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res1, res2;
+    struct test_alert_spec s = base;
+    struct ticket_item_list items;
+    struct ticket t;
+    int64_t logs = 0;
+
+    (void)state;
+    assert_int_equal(intake(store, &base, 1000, &res1), 0);
+    s.item_id = "rss:0002";
+    s.title = "紫阳县拆迁补偿争议";
+    s.url = "https://news.example.cn/a/2.html";
+    s.published_at = "2026-11-29T06:00:00Z"; /* earlier than the first item */
+    s.score = 50.0;
+    s.level = "I"; /* a later alert does not change the level (issue #5: set level) */
+    s.matched_at = "2026-11-29T09:00:00Z";
+    assert_int_equal(intake(store, &s, 2000, &res2), 0);
+    assert_int_equal(res2.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(res2.ticket_id, res1.ticket_id);
+    assert_string_equal(res2.number, "YQ-2026-11-0001");
+    assert_int_equal(res2.item_count, 2);
+
+    assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &t), 0);
+    assert_int_equal(t.item_count, 2);
+    assert_true(t.score > 49.9 && t.score < 50.1);
+    assert_int_equal(t.first_post_at, ts("2026-11-29T06:00:00Z"));
+    assert_int_equal(t.level, YQ_LEVEL_III);
+    assert_int_equal(t.detected_at, ts("2026-11-29T08:00:00Z"));
+    assert_int_equal(t.created_at, 1000);
+    assert_int_equal(t.updated_at, 2000);
+    ticket_release(&t);
+
+    assert_int_equal(ticket_store_list_items(store, res1.ticket_id, 10, &items), 0);
+    assert_int_equal(items.n, 2);
+    assert_string_equal(items.v[0].item_id, "rss:0001");
+    assert_string_equal(items.v[1].item_id, "rss:0002");
+    assert_string_equal(items.v[1].title, "紫阳县拆迁补偿争议");
+    assert_string_equal(items.v[1].channel, "安康新闻网");
+    assert_string_equal(items.v[1].source, "rss");
+    assert_string_equal(items.v[1].source_id, "ak-news");
+    assert_string_equal(items.v[0].rule_ids, "[\"land-01\"]");
+    assert_non_null(strstr(items.v[0].matches, "\"term\":\"征地\""));
+    assert_string_equal(items.v[0].excerpt, "汉滨征地补偿款迟迟未发放，村民多次反映");
+    assert_true(items.v[0].has_published);
+    assert_int_equal(items.v[0].published_at, ts("2026-11-29T07:30:00Z"));
+    assert_int_equal(items.v[1].added_at, 2000);
+    ticket_item_list_release(&items);
+
+    assert_int_equal(ticket_store_list_items(store, res1.ticket_id, 1, &items), 0);
+    assert_int_equal(items.n, 1);
+    ticket_item_list_release(&items);
+
+    assert_int_equal(ticket_store_count_log(store, res1.ticket_id, &logs), 0);
+    assert_int_equal(logs, 2);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                       "'item_added' AND note = 'rss:0002'"),
+                     1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    ticket_store_free(store);
+}
+
+static void test_redelivered_alert_changes_nothing(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct ticket t;
+    int64_t logs = 0;
+
+    (void)state;
+    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(intake(store, &base, 5000 + i, &res), 0);
+        assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+        assert_string_equal(res.number, "YQ-2026-11-0001");
+        assert_int_equal(res.item_count, 1);
+    }
+    assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &t), 0);
+    assert_int_equal(t.item_count, 1);
+    assert_int_equal(t.updated_at, 1000);
+    ticket_release(&t);
+    assert_int_equal(ticket_store_count_log(store, res.ticket_id, &logs), 0);
+    assert_int_equal(logs, 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    /* the sequence was not advanced by the duplicates */
+    assert_int_equal(count_rows(store, "SELECT last_seq FROM ticket_number_seq"), 1);
+    ticket_store_free(store);
+}
+
+static void test_deadlines_per_level(void **state)
+{
+    static const struct {
+        const char *level, *detected, *response;
+    } cases[] = {
+        {"I", "2026-11-29T08:00:00Z", "2026-11-29T13:00:00Z"},
+        {"II", "2026-11-29T22:30:00Z", "2026-11-30T03:30:00Z"},
+        {"III", "2026-11-27T10:00:00Z", "2026-11-29T10:00:00Z"}, /* weekends count for III */
+        /* IV: 5 working days, Saturdays and Sundays (Asia/Shanghai) skipped */
+        {"IV", "2026-11-26T02:00:00+08:00", "2026-12-03T02:00:00+08:00"}, /* Thu -> Thu */
+        {"IV", "2026-11-27T10:00:00+08:00", "2026-12-04T10:00:00+08:00"}, /* Fri -> Fri */
+        {"IV", "2026-11-28T10:00:00+08:00", "2026-12-04T10:00:00+08:00"}, /* Sat -> Fri */
+        {"IV", "2026-11-29T23:30:00+08:00", "2026-12-04T23:30:00+08:00"}, /* Sun -> Fri */
+        {"IV", "2026-11-30T09:00:00+08:00", "2026-12-07T09:00:00+08:00"}, /* Mon -> Mon */
+        /* Friday 23:30 Shanghai is Friday 15:30Z: the weekday is Shanghai's */
+        {"IV", "2026-11-27T15:30:00Z", "2026-12-04T15:30:00Z"},
+        /* Saturday 00:30 Shanghai is still Friday in UTC */
+        {"IV", "2026-11-27T16:30:00Z", "2026-12-03T16:30:00Z"},
+    };
+    struct ticket_store *store = open_memory();
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        enum yq_level level;
+        int64_t ack = 0, response = 0;
+        struct ticket_intake_result res;
+        struct test_alert_spec s = base;
+        char key[32], item[32];
+        struct ticket t;
+
+        assert_int_equal(yq_level_parse(cases[i].level, &level), 0);
+        ticket_deadlines(ts(cases[i].detected), level, &ack, &response);
+        assert_int_equal(ack, ts(cases[i].detected) + 3600);
+        if (response != ts(cases[i].response)) {
+            char got[32];
+            fail_msg("case %zu level %s: response %s, want %s", i, cases[i].level,
+                     yq_time_format_utc(response, got, sizeof(got)), cases[i].response);
+        }
+        /* and the same values land in the row */
+        snprintf(key, sizeof(key), "ev:dl%zu", i);
+        snprintf(item, sizeof(item), "rss:dl%zu", i);
+        s.event_key = key;
+        s.item_id = item;
+        s.level = cases[i].level;
+        s.matched_at = cases[i].detected;
+        assert_int_equal(intake(store, &s, 1, &res), 0);
+        assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
+        assert_int_equal(t.ack_deadline, ack);
+        assert_int_equal(t.response_deadline, response);
+        assert_int_equal(t.level, level);
+        ticket_release(&t);
+    }
+    ticket_store_free(store);
+}
+
+static void test_ticket_log_is_append_only(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    sqlite3 *db = ticket_store_db(store);
+    char *msg = NULL;
+
+    (void)state;
+    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(exec_rc(db, "UPDATE ticket_log SET note = 'x'", &msg), SQLITE_CONSTRAINT);
+    assert_non_null(strstr(msg, "append-only"));
+    sqlite3_free(msg);
+    msg = NULL;
+    assert_int_equal(exec_rc(db, "DELETE FROM ticket_log", &msg), SQLITE_CONSTRAINT);
+    assert_non_null(strstr(msg, "append-only"));
+    sqlite3_free(msg);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
+                                       "'level=III item_id=rss:0001'"),
+                     1);
+    /* appending is allowed */
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO ticket_log (ticket_id, at, actor, action) "
+                                  "VALUES (1, 2000, 'duty', 'note')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* a log row for a missing ticket violates the foreign key */
+    assert_int_equal(exec_rc(db,
+                             "INSERT INTO ticket_log (ticket_id, at, actor, action) "
+                             "VALUES (99, 2000, 'duty', 'note')",
+                             NULL),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log"), 2);
+    ticket_store_free(store);
+}
+
+static void test_migrations_idempotent_on_reopen(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], path_wal[160], path_shm[160];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    struct ticket_intake_result res;
+    char err[256] = "";
+    int version = -1;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/run/tickets.db", dir); /* run/ is created */
+    cfg.path = path;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_schema_version(store, &version), 0);
+        assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
+        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"), 1);
+        assert_int_equal(count_rows(store, "PRAGMA synchronous"), 2); /* FULL */
+        assert_int_equal(count_rows(store, "PRAGMA foreign_keys"), 1);
+        assert_int_equal(count_rows(store, "SELECT count(*) FROM pragma_journal_mode "
+                                           "WHERE journal_mode = 'wal'"),
+                         1);
+        assert_int_equal(intake(store, &base, 1000, &res), 0);
+        assert_int_equal(res.outcome, round == 0 ? TICKET_INTAKE_CREATED : TICKET_INTAKE_DUPLICATE);
+        assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+        ticket_store_free(store);
+        store = NULL;
+    }
+
+    /* a database from a newer binary is refused, not migrated backwards */
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_exec(ticket_store_db(store),
+                                  "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ticket_store_free(store);
+    store = NULL;
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_STATE);
+    assert_null(store);
+    assert_non_null(strstr(err, "newer"));
+
+    snprintf(path_wal, sizeof(path_wal), "%s-wal", path);
+    snprintf(path_shm, sizeof(path_shm), "%s-shm", path);
+    unlink(path_wal);
+    unlink(path_shm);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/run", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+static void test_readonly_store_reads_but_cannot_intake(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], extra[160];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *writer = NULL, *reader = NULL;
+    struct ticket_intake_result res;
+    struct ticket_list list;
+    struct yq_alert alert;
+    char err[256] = "";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    cfg.path = path;
+    /* before the writer created it there is nothing to read */
+    assert_int_not_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    assert_null(reader);
+    assert_int_equal(ticket_store_open(&cfg, &writer, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    assert_int_equal(intake(writer, &base, 1000, &res), 0);
+    assert_int_equal(ticket_store_list_open(reader, 10, &list), 0);
+    assert_int_equal(list.n, 1);
+    assert_string_equal(list.v[0].number, "YQ-2026-11-0001");
+    ticket_list_release(&list);
+    assert_int_equal(test_alert_make(&base, &alert), 0);
+    assert_int_not_equal(ticket_store_intake_alert(reader, &alert, 1000, &res), 0);
+    yq_alert_release(&alert);
+    ticket_store_free(reader);
+    ticket_store_free(writer);
+    for (int i = 0; i < 3; i++) {
+        snprintf(extra, sizeof(extra), "%s%s", path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        unlink(extra);
+    }
+    rmdir(dir);
+}
+
+static void test_list_open_orders_by_response_deadline(void **state)
+{
+    static const struct {
+        const char *key, *level;
+    } tickets[] = {
+        {"ev:iv", "IV"},     {"ev:iii", "III"},      {"ev:i", "I"},
+        {"ev:closed", "II"}, {"ev:dismissed", "II"},
+    };
+    struct ticket_store *store = open_memory();
+    struct ticket_list list;
+    int64_t open_count = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(tickets) / sizeof(tickets[0]); i++) {
+        struct test_alert_spec s = base;
+        char item[32];
+        snprintf(item, sizeof(item), "rss:%zu", i);
+        s.event_key = tickets[i].key;
+        s.item_id = item;
+        s.level = tickets[i].level;
+        assert_int_equal(intake(store, &s, 1000, NULL), 0);
+    }
+    assert_int_equal(sqlite3_exec(ticket_store_db(store),
+                                  "UPDATE tickets SET state = 'closed' WHERE event_key = "
+                                  "'ev:closed';"
+                                  "UPDATE tickets SET state = 'dismissed' WHERE event_key = "
+                                  "'ev:dismissed';"
+                                  "UPDATE tickets SET state = 'acknowledged' WHERE event_key = "
+                                  "'ev:iii'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(ticket_store_list_open(store, 100, &list), 0);
+    assert_int_equal(list.n, 3);
+    assert_string_equal(list.v[0].event_key, "ev:i");
+    assert_string_equal(list.v[1].event_key, "ev:iii");
+    assert_string_equal(list.v[1].state, "acknowledged");
+    assert_string_equal(list.v[2].event_key, "ev:iv");
+    assert_true(list.v[0].response_deadline < list.v[1].response_deadline);
+    assert_true(list.v[1].response_deadline < list.v[2].response_deadline);
+    ticket_list_release(&list);
+    assert_int_equal(ticket_store_list_open(store, 2, &list), 0);
+    assert_int_equal(list.n, 2);
+    ticket_list_release(&list);
+    assert_int_equal(ticket_store_count_open(store, &open_count), 0);
+    assert_int_equal(open_count, 3);
+    /* CHECK constraints keep states and levels to the known sets */
+    assert_int_equal(exec_rc(ticket_store_db(store), "UPDATE tickets SET state = 'lost'", NULL),
+                     SQLITE_CONSTRAINT);
+    ticket_store_free(store);
+}
+
+static void test_title_falls_back_to_text_and_is_bounded(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct test_alert_spec s = base;
+    char long_title[2048] = "";
+    struct ticket t;
+
+    (void)state;
+    s.title = "";
+    assert_int_equal(intake(store, &s, 1000, &res), 0);
+    assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
+    assert_string_equal(t.title, "汉滨征地补偿款迟迟未发放，村民多次反映");
+    ticket_release(&t);
+
+    /* 300 three-byte code points: cut to 200 whole code points */
+    for (int i = 0; i < 300; i++) {
+        memcpy(long_title + strlen(long_title), "舆", sizeof("舆"));
+    }
+    s.event_key = "ev:long";
+    s.item_id = "rss:long";
+    s.title = long_title;
+    assert_int_equal(intake(store, &s, 1000, &res), 0);
+    assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
+    assert_int_equal(strlen(t.title), 200 * 3);
+    ticket_release(&t);
+    ticket_store_free(store);
+}
+
+static void test_missing_event_key_is_invalid(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct yq_alert alert;
+
+    (void)state;
+    assert_int_equal(test_alert_make(&base, &alert), 0);
+    free(alert.item.id);
+    alert.item.id = NULL;
+    assert_int_equal(ticket_store_intake_alert(store, &alert, 1000, NULL), ERR_INVALID);
+    yq_alert_release(&alert);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
+    ticket_store_free(store);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_alert_creates_ticket),
+        cmocka_unit_test(test_number_month_is_shanghai_month),
+        cmocka_unit_test(test_same_event_new_item_attaches),
+        cmocka_unit_test(test_redelivered_alert_changes_nothing),
+        cmocka_unit_test(test_deadlines_per_level),
+        cmocka_unit_test(test_ticket_log_is_append_only),
+        cmocka_unit_test(test_migrations_idempotent_on_reopen),
+        cmocka_unit_test(test_readonly_store_reads_but_cannot_intake),
+        cmocka_unit_test(test_list_open_orders_by_response_deadline),
+        cmocka_unit_test(test_title_falls_back_to_text_and_is_bounded),
+        cmocka_unit_test(test_missing_event_key_is_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
