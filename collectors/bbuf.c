@@ -1,0 +1,136 @@
+#include "bbuf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+void bbuf_init(struct bbuf *b, size_t max_len)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max_len = max_len;
+}
+
+void bbuf_release(struct bbuf *b)
+{
+    if (!b) {
+        return;
+    }
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void bbuf_reset(struct bbuf *b)
+{
+    b->len = 0;
+    if (b->data) {
+        b->data[0] = '\0';
+    }
+}
+
+static int grow(struct bbuf *b, size_t extra)
+{
+    size_t need, ncap;
+    char *nd;
+
+    if (extra > b->max_len || b->len > b->max_len - extra) {
+        return ERR_TOO_BIG;
+    }
+    need = b->len + extra + 1;
+    if (need <= b->cap) {
+        return 0;
+    }
+    ncap = b->cap ? b->cap : 256;
+    while (ncap < need) {
+        ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    }
+    if (ncap > b->max_len + 1) {
+        ncap = b->max_len + 1;
+    }
+    nd = realloc(b->data, ncap);
+    if (!nd) {
+        return ERR_NOMEM;
+    }
+    b->data = nd;
+    b->cap = ncap;
+    return 0;
+}
+
+int bbuf_add(struct bbuf *b, const void *data, size_t len)
+{
+    int err = grow(b, len);
+    if (err) {
+        return err;
+    }
+    if (len) {
+        memcpy(b->data + b->len, data, len);
+    }
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int bbuf_adds(struct bbuf *b, const char *s)
+{
+    return bbuf_add(b, s, strlen(s));
+}
+
+int bbuf_addc(struct bbuf *b, char c)
+{
+    return bbuf_add(b, &c, 1);
+}
+
+int bbuf_addf(struct bbuf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    int n, err;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return ERR_NOMEM;
+    }
+    if ((size_t)n < sizeof(small)) {
+        return bbuf_add(b, small, (size_t)n);
+    }
+    err = grow(b, (size_t)n);
+    if (err) {
+        return err;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+char *bbuf_steal(struct bbuf *b, size_t *len_out)
+{
+    char *s = b->data;
+    size_t len = b->len;
+
+    if (!s) {
+        s = strdup("");
+        len = 0;
+        if (!s) {
+            return NULL;
+        }
+    }
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    if (len_out) {
+        *len_out = len;
+    }
+    return s;
+}

@@ -1,0 +1,87 @@
+/*
+ * config/sources.yaml: the collector's configuration.
+ *
+ *   kafka:     yq_kafka_cfg_keys (bootstrap_servers, items_topic, flush_timeout_ms, ...)
+ *   redis:     yq_redis_cfg_keys (host, port, password_file, seen_ttl_s, ...)
+ *   collector: collector_cfg_keys below (HTTP limits, backoff)
+ *   sources:   a list of mappings, each filled from source_cfg_keys
+ *
+ * Loaded once at start-up; unknown keys fail naming file and line.
+ */
+#ifndef YQ_COLLECTOR_CFG_H
+#define YQ_COLLECTOR_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "yq_cfg.h"
+#include "yq_kafka.h"
+#include "yq_redis.h"
+
+enum source_kind {
+    SOURCE_RSS,          /* RSS / Atom / RDF feed */
+    SOURCE_WECHAT_FEED,  /* a WeChat bridge (RSSHub, WeWe RSS, ...) serving RSS/Atom */
+    SOURCE_WEIBO_USER,   /* not supported until issue 3 */
+    SOURCE_WEIBO_SEARCH, /* not supported until issue 3 */
+};
+
+struct source_cfg {
+    char *id;           /* required, unique; used in item.source_id and Redis keys */
+    char *kind;         /* "rss" (default), "wechat_feed", "weibo_user", "weibo_search" */
+    char *name;         /* channel name for items; NULL = the feed's own title */
+    char *url;          /* required, http(s) */
+    int64_t interval_ms;
+    char *department;   /* hint for routing; NULL when absent */
+    bool enabled;
+    enum source_kind kind_id; /* parsed from kind */
+    bool feed;                /* fetched as a feed by this version */
+};
+
+struct collector_cfg {
+    int64_t max_body_bytes;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
+    int64_t max_redirects;
+    char *user_agent;
+    int64_t max_per_host;
+    int64_t max_parallel;
+    int64_t backoff_max_ms;
+    int64_t redis_retry_ms;
+    int64_t max_text_bytes;
+};
+
+struct collector_config {
+    struct yq_kafka_cfg kafka;
+    struct yq_redis_cfg redis;
+    struct collector_cfg collector;
+    struct source_cfg *sources; /* n_sources entries, owned */
+    size_t n_sources;
+};
+
+extern const struct cfg_key collector_config_keys[]; /* top level */
+extern const struct cfg_key collector_cfg_keys[];    /* "collector:" */
+extern const struct cfg_key source_cfg_keys[];       /* one element of "sources:" */
+
+/*
+ * Load file (or, when text is non-NULL, text_len bytes of text named file) into cfg (caller
+ * storage, zeroed by the callee). Fills defaults, then the file.
+ * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (bad YAML), ERR_INVALID (unknown key, bad
+ * value, missing id/url, duplicate id, unknown kind) or ERR_NOMEM, with one line in errbuf
+ * ("FILE:LINE: ..."). On failure cfg holds nothing to release (releasing is still safe).
+ */
+int collector_config_load(struct collector_config *cfg, const char *file, const char *text,
+                          size_t text_len, char *errbuf, size_t errlen);
+
+/* Apply one "--set a.b=value" override (top-level table). Returns 0 or ERR_INVALID/NOMEM. */
+int collector_config_set(struct collector_config *cfg, const char *assignment, char *errbuf,
+                         size_t errlen);
+
+/* Print cfg as YAML (with the sources list) for --print-config. */
+void collector_config_print(FILE *out, const struct collector_config *cfg);
+
+/* Free everything cfg owns and zero it. NULL is a no-op. */
+void collector_config_release(struct collector_config *cfg);
+
+#endif

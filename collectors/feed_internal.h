@@ -1,0 +1,88 @@
+/*
+ * Shared by the feed format modules (feed_rss.c, feed_atom.c) and feed_parse.c only; not a
+ * public API. The helpers record the first allocation failure in b->err and return NULL, so
+ * the format code reads straight through and feed_parse() reports b->err at the end.
+ */
+#ifndef YQ_FEED_INTERNAL_H
+#define YQ_FEED_INTERNAL_H
+
+#include <libxml/tree.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "feed_parse.h"
+
+#define FEED_NS_ATOM10 "http://www.w3.org/2005/Atom"
+#define FEED_NS_ATOM03 "http://purl.org/atom/ns#"
+#define FEED_NS_RSS10 "http://purl.org/rss/1.0/"
+#define FEED_NS_RSS090 "http://my.netscape.com/rdf/simple/0.9/"
+#define FEED_NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define FEED_NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
+#define FEED_NS_DC "http://purl.org/dc/elements/1.1/"
+
+struct feed_builder {
+    struct feed *feed;     /* being filled; owned by feed_parse() */
+    xmlDocPtr doc;         /* borrowed */
+    const char *core_ns;   /* namespace of the format's own elements, or NULL (RSS 2.0) */
+    char *channel_link;    /* RSS: base for relative links when no xml:base; owned */
+    size_t text_max;       /* bound for one extracted text */
+    size_t cap_entries;
+    int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
+};
+
+struct feed_format_ops {
+    const char *name;
+    /* The format name ("rss20", "atom10", ...) when root is this format's, else NULL. */
+    const char *(*sniff)(const xmlNode *root);
+    /* Fill b->feed from the tree. Returns 0 or an ERR_* code. */
+    int (*parse)(struct feed_builder *b, xmlNode *root, const char *format);
+};
+
+extern const struct feed_format_ops feed_rss_ops;
+extern const struct feed_format_ops feed_rdf_ops;
+extern const struct feed_format_ops feed_atom_ops;
+
+/* n is an element named name in the format's core namespace (or in none). */
+bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name);
+
+/*
+ * n is element name in namespace ns; also matches "prefix:name" without a namespace, which
+ * libxml2 recovery produces for an undeclared prefix.
+ */
+bool fb_is_ns(const xmlNode *n, const char *ns, const char *prefix, const char *name);
+
+/* Local name of element n equals name, ignoring case and namespace. */
+bool fb_local_is(const xmlNode *n, const char *name);
+
+/* Trimmed text content of n (new), or NULL when empty. */
+char *fb_text(struct feed_builder *b, const xmlNode *n);
+
+/* Attribute name of n, trimmed (new), or NULL when absent or empty. */
+char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name);
+
+/* Serialised children of n (XHTML content), new, or NULL when empty. */
+char *fb_inner_xml(struct feed_builder *b, const xmlNode *n);
+
+/* Plain text of s (borrowed; may be NULL → NULL): markup stripped when html. New or NULL. */
+char *fb_plain(struct feed_builder *b, const char *s, bool html);
+
+/*
+ * href (borrowed) resolved against xml:base in scope at n, else the channel link, else the
+ * document URL. New string, or NULL when href is NULL or empty.
+ */
+char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href);
+
+/* Parse the date in element n into has/t/precision (left unchanged when unparseable). */
+void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
+             const char **precision);
+
+/* Append an empty entry to b->feed; NULL on ERR_NOMEM (recorded in b->err). */
+struct feed_entry *fb_entry_new(struct feed_builder *b);
+
+/* Append s (takes ownership; NULL is ignored) to e's categories. */
+void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s);
+
+/* *dst = s when *dst is NULL, else free(s): the first value found wins. Takes s. */
+void fb_set(char **dst, char *s);
+
+#endif

@@ -1,0 +1,248 @@
+#include "feed_item.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bbuf.h"
+#include "feed_sha1.h"
+#include "feed_text.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define WECHAT_SUFFIX " | wechat-feeds"
+
+static bool keep_param(const char *host, const char *param, size_t len)
+{
+    static const char *const wechat_keep[] = {"__biz", "mid", "idx", "sn", NULL};
+    const char *eq = memchr(param, '=', len);
+    size_t name_len = eq ? (size_t)(eq - param) : len;
+
+    if (name_len >= 4 && strncasecmp(param, "utm_", 4) == 0) {
+        return false;
+    }
+    if (name_len == 3 && strncmp(param, "spm", 3) == 0) {
+        return false;
+    }
+    if (host && strcasecmp(host, "mp.weixin.qq.com") == 0) {
+        for (int i = 0; wechat_keep[i]; i++) {
+            if (strlen(wechat_keep[i]) == name_len && strncmp(param, wechat_keep[i], name_len) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return true;
+}
+
+static char *dup_trimmed(const char *s)
+{
+    size_t n;
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        n--;
+    }
+    return strndup(s, n);
+}
+
+int feed_url_normalize(const char *url, char **out)
+{
+    CURLU *h = NULL;
+    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL;
+    struct bbuf q;
+    int err = 0;
+
+    *out = NULL;
+    bbuf_init(&q, 64 * 1024);
+    if (!trim) {
+        return ERR_NOMEM;
+    }
+    if (strncasecmp(trim, "http://", 7) != 0 && strncasecmp(trim, "https://", 8) != 0) {
+        goto keep;
+    }
+    h = curl_url();
+    if (!h) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    if (curl_url_set(h, CURLUPART_URL, trim, 0) != CURLUE_OK ||
+        curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        goto keep;
+    }
+    for (char *c = host; *c; c++) {
+        *c = (char)tolower((unsigned char)*c);
+    }
+    if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+        curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK) {
+        goto keep;
+    }
+    if (curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
+        const char *p = query;
+        while (*p && !err) {
+            size_t len = strcspn(p, "&");
+            if (len > 0 && keep_param(host, p, len)) {
+                if (q.len) {
+                    err = bbuf_addc(&q, '&');
+                }
+                if (!err) {
+                    err = bbuf_add(&q, p, len);
+                }
+            }
+            p += len;
+            if (*p == '&') {
+                p++;
+            }
+        }
+        if (err) {
+            goto keep; /* absurd query: keep the URL as given */
+        }
+        if (curl_url_set(h, CURLUPART_QUERY, q.len ? q.data : NULL, 0) != CURLUE_OK) {
+            goto keep;
+        }
+    }
+    if (curl_url_get(h, CURLUPART_URL, &full, CURLU_NO_DEFAULT_PORT) != CURLUE_OK) {
+        goto keep;
+    }
+    *out = strdup(full);
+    err = *out ? 0 : ERR_NOMEM;
+    goto done;
+keep:
+    err = 0;
+    *out = trim;
+    trim = NULL;
+done:
+    curl_free(full);
+    curl_free(query);
+    curl_free(host);
+    curl_url_cleanup(h);
+    bbuf_release(&q);
+    free(trim);
+    return err;
+}
+
+static int sha1_id(const char *data, size_t len, char *out, size_t outlen)
+{
+    if (outlen < FEED_ITEM_ID_LEN) {
+        return ERR_INVALID;
+    }
+    memcpy(out, "rss:", 4);
+    return feed_sha1_hex(data, len, out + 4) ? 0 : ERR_NOMEM;
+}
+
+int feed_item_id(const struct feed_entry *e, char *out, size_t outlen)
+{
+    char *basis = NULL;
+    int err;
+
+    if (e->id && e->id[0]) {
+        return sha1_id(e->id, strlen(e->id), out, outlen);
+    }
+    if (e->link && e->link[0]) {
+        err = feed_url_normalize(e->link, &basis);
+    } else if (e->title && e->title[0]) {
+        char ts[32] = "";
+        size_t n = strlen(e->title) + sizeof(ts) + 2;
+        if (e->has_published) {
+            yq_time_format_utc(e->published, ts, sizeof(ts));
+        }
+        basis = malloc(n);
+        err = basis ? 0 : ERR_NOMEM;
+        if (basis) {
+            snprintf(basis, n, "%s\n%s", e->title, ts);
+        }
+    } else {
+        return ERR_INVALID;
+    }
+    if (!err) {
+        err = sha1_id(basis, strlen(basis), out, outlen);
+    }
+    free(basis);
+    return err;
+}
+
+static int dup_field(char **dst, const char *src)
+{
+    if (!src) {
+        return 0;
+    }
+    *dst = strdup(src);
+    return *dst ? 0 : ERR_NOMEM;
+}
+
+/* Plain text of a summary/content field, NULL when it is empty. */
+static int plain(const char *s, bool html, size_t max_bytes, char **out)
+{
+    int err;
+    *out = NULL;
+    if (!s) {
+        return 0;
+    }
+    err = html ? feed_text_from_html(s, strlen(s), max_bytes, out) : feed_text_clean(s, out);
+    if (!err && (*out)[0] == '\0') {
+        free(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const char *source_id,
+                         const char *channel_name, int64_t fetched_at, size_t max_text_bytes,
+                         struct yq_item *item)
+{
+    char id[FEED_ITEM_ID_LEN];
+    int err;
+
+    memset(item, 0, sizeof(*item));
+    err = feed_item_id(e, id, sizeof(id));
+    if (err) {
+        return err;
+    }
+    err = dup_field(&item->id, id);
+    if (!err) {
+        err = dup_field(&item->source, "rss");
+    }
+    if (!err) {
+        err = dup_field(&item->source_id, source_id);
+    }
+    if (!err && channel_name && channel_name[0]) {
+        err = dup_field(&item->channel, channel_name);
+    } else if (!err && f->title) {
+        size_t n = strlen(f->title), sl = strlen(WECHAT_SUFFIX);
+        if (n > sl && strcmp(f->title + n - sl, WECHAT_SUFFIX) == 0) {
+            n -= sl;
+        }
+        item->channel = strndup(f->title, n);
+        err = item->channel ? 0 : ERR_NOMEM;
+    }
+    if (!err && e->link) {
+        err = feed_url_normalize(e->link, &item->url);
+    }
+    if (!err) {
+        err = dup_field(&item->title, e->title);
+    }
+    if (!err) {
+        err = plain(e->content, e->content_html, max_text_bytes, &item->text);
+    }
+    if (!err && !item->text) {
+        err = plain(e->summary, e->summary_html, max_text_bytes, &item->text);
+    }
+    if (!err) {
+        err = dup_field(&item->author, e->author);
+    }
+    if (err) {
+        yq_item_release(item);
+        return err;
+    }
+    item->has_published = e->has_published;
+    item->published_at = e->published;
+    item->precision = e->has_published ? e->published_precision : NULL;
+    item->fetched_at = fetched_at;
+    return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * Feed entry → item (design §2): the stable id, the canonical URL and the plain-text fields.
+ */
+#ifndef YQ_FEED_ITEM_H
+#define YQ_FEED_ITEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feed_parse.h"
+#include "yq_item.h"
+
+/* "rss:" + 40 hex digits + NUL */
+#define FEED_ITEM_ID_LEN 45
+
+/*
+ * Canonical form of an absolute http(s) URL: scheme and host lower case, default port and
+ * fragment dropped, tracking parameters (utm_*, spm; on mp.weixin.qq.com everything but
+ * __biz, mid, idx, sn) removed. Anything that is not an absolute http(s) URL is returned
+ * trimmed but otherwise unchanged.
+ * url: NUL-terminated, borrowed. out: new string (free()). Returns 0 or ERR_NOMEM.
+ */
+int feed_url_normalize(const char *url, char **out);
+
+/*
+ * The item id of entry e: "rss:<hex sha1>" of its guid/id, else its normalised link, else
+ * its title + "\n" + RFC 3339 publication time ("" when unknown).
+ * out: at least FEED_ITEM_ID_LEN bytes. Returns 0, ERR_NOMEM, or ERR_INVALID (the entry has
+ * none of guid, link, title: it cannot be identified and must be skipped).
+ */
+int feed_item_id(const struct feed_entry *e, char *out, size_t outlen);
+
+/*
+ * Fill item (caller storage; zeroed first) from entry e of feed f.
+ * source_id: the sources.yaml id; channel_name: configured name or NULL (→ feed title,
+ * without a " | wechat-feeds" suffix). fetched_at: seconds since the epoch, UTC.
+ * max_text_bytes bounds the extracted text. All borrowed.
+ * Returns 0, ERR_INVALID (no id possible), ERR_TOO_BIG or ERR_NOMEM; on failure item holds
+ * nothing to free. Release with yq_item_release().
+ */
+int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const char *source_id,
+                         const char *channel_name, int64_t fetched_at, size_t max_text_bytes,
+                         struct yq_item *item);
+
+#endif

@@ -1,0 +1,409 @@
+#include "feed_parse.h"
+
+#include <ctype.h>
+#include <libxml/parser.h>
+#include <libxml/uri.h>
+#include <libxml/xmlsave.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feed_date.h"
+#include "feed_internal.h"
+#include "feed_prep.h"
+#include "feed_text.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+#define FEED_XML_OPTIONS                                                                       \
+    (XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |         \
+     XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT)
+
+static const struct feed_format_ops *const formats[] = {
+    &feed_rss_ops,
+    &feed_rdf_ops,
+    &feed_atom_ops,
+    NULL,
+};
+
+/* ---- helpers for the format modules (feed_internal.h) ---- */
+
+static char *dup_or_fail(struct feed_builder *b, const char *s)
+{
+    char *d = strdup(s);
+    if (!d && !b->err) {
+        b->err = ERR_NOMEM;
+    }
+    return d;
+}
+
+bool fb_local_is(const xmlNode *n, const char *name)
+{
+    const char *local;
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        return false;
+    }
+    local = strrchr((const char *)n->name, ':');
+    local = local ? local + 1 : (const char *)n->name;
+    return strcasecmp(local, name) == 0;
+}
+
+bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0) {
+        return false;
+    }
+    return !n->ns || (b->core_ns && n->ns->href && strcmp((const char *)n->ns->href, b->core_ns) == 0);
+}
+
+bool fb_is_ns(const xmlNode *n, const char *ns, const char *prefix, const char *name)
+{
+    size_t pl;
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        return false;
+    }
+    if (n->ns && n->ns->href) {
+        return strcmp((const char *)n->name, name) == 0 &&
+               strcmp((const char *)n->ns->href, ns) == 0;
+    }
+    pl = strlen(prefix);
+    return strncmp((const char *)n->name, prefix, pl) == 0 && n->name[pl] == ':' &&
+           strcmp((const char *)n->name + pl + 1, name) == 0;
+}
+
+/* Trimmed copy of s, or NULL when it is empty. */
+static char *trimmed(struct feed_builder *b, const char *s)
+{
+    size_t n;
+    char *d;
+
+    while (*s && isspace((unsigned char)*s)) {
+        s++;
+    }
+    n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        n--;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    d = strndup(s, n);
+    if (!d && !b->err) {
+        b->err = ERR_NOMEM;
+    }
+    return d;
+}
+
+char *fb_text(struct feed_builder *b, const xmlNode *n)
+{
+    xmlChar *c = xmlNodeGetContent(n);
+    char *s;
+
+    if (!c) {
+        return NULL;
+    }
+    s = trimmed(b, (const char *)c);
+    xmlFree(c);
+    return s;
+}
+
+char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name)
+{
+    xmlChar *c = xmlGetProp(n, (const xmlChar *)name);
+    char *s;
+
+    if (!c) {
+        return NULL;
+    }
+    s = trimmed(b, (const char *)c);
+    xmlFree(c);
+    return s;
+}
+
+char *fb_inner_xml(struct feed_builder *b, const xmlNode *n)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    char *s;
+
+    if (!buf) {
+        b->err = ERR_NOMEM;
+        return NULL;
+    }
+    for (xmlNode *c = n->children; c; c = c->next) {
+        xmlNodeDump(buf, b->doc, c, 0, 0);
+    }
+    s = trimmed(b, (const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return s;
+}
+
+char *fb_plain(struct feed_builder *b, const char *s, bool html)
+{
+    char *out = NULL;
+    int err;
+
+    if (!s) {
+        return NULL;
+    }
+    if (html && feed_text_looks_html(s)) {
+        err = feed_text_from_html(s, strlen(s), b->text_max, &out);
+    } else {
+        err = feed_text_clean(s, &out);
+    }
+    if (err) {
+        if (!b->err) {
+            b->err = err;
+        }
+        return NULL;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static bool has_xml_base(const xmlNode *n)
+{
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        if (xmlHasNsProp(n, (const xmlChar *)"base", XML_XML_NAMESPACE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
+{
+    xmlChar *base = NULL, *uri;
+    const char *use_base;
+    char *s;
+
+    if (!href || !href[0]) {
+        return NULL;
+    }
+    if (has_xml_base(n)) {
+        base = xmlNodeGetBase(b->doc, n);
+        use_base = (const char *)base;
+    } else if (b->channel_link) {
+        use_base = b->channel_link;
+    } else {
+        use_base = b->doc->URL ? (const char *)b->doc->URL : NULL;
+    }
+    uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
+    s = dup_or_fail(b, uri ? (const char *)uri : href);
+    xmlFree(uri);
+    xmlFree(base);
+    return s;
+}
+
+void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
+             const char **precision)
+{
+    char *s = fb_text(b, n);
+    int64_t v;
+    const char *p = NULL;
+
+    if (s && feed_date_parse(s, &v, &p) == 0) {
+        *has = true;
+        *t = v;
+        *precision = p;
+    }
+    free(s);
+}
+
+struct feed_entry *fb_entry_new(struct feed_builder *b)
+{
+    struct feed *f = b->feed;
+    struct feed_entry *e;
+
+    if (b->err) {
+        return NULL;
+    }
+    if (f->n_entries == b->cap_entries) {
+        size_t ncap = b->cap_entries ? b->cap_entries * 2 : 16;
+        struct feed_entry *ne = realloc(f->entries, ncap * sizeof(*ne));
+        if (!ne) {
+            b->err = ERR_NOMEM;
+            return NULL;
+        }
+        f->entries = ne;
+        b->cap_entries = ncap;
+    }
+    e = &f->entries[f->n_entries++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s)
+{
+    char **nc;
+
+    if (!s) {
+        return;
+    }
+    nc = realloc(e->categories, (e->n_categories + 1) * sizeof(*nc));
+    if (!nc) {
+        free(s);
+        b->err = ERR_NOMEM;
+        return;
+    }
+    e->categories = nc;
+    e->categories[e->n_categories++] = s;
+}
+
+void fb_set(char **dst, char *s)
+{
+    if (!*dst) {
+        *dst = s;
+    } else {
+        free(s);
+    }
+}
+
+/* ---- parse ---- */
+
+static void entry_release(struct feed_entry *e)
+{
+    free(e->title);
+    free(e->link);
+    free(e->id);
+    free(e->author);
+    free(e->summary);
+    free(e->content);
+    for (size_t i = 0; i < e->n_categories; i++) {
+        free(e->categories[i]);
+    }
+    free(e->categories);
+}
+
+void feed_free(struct feed *f)
+{
+    if (!f) {
+        return;
+    }
+    for (size_t i = 0; i < f->n_entries; i++) {
+        entry_release(&f->entries[i]);
+    }
+    free(f->entries);
+    free(f->title);
+    free(f->link);
+    free(f->encoding);
+    free(f->bozo_message);
+    free(f);
+}
+
+bool feed_parse_is_not_a_feed(const char *errbuf)
+{
+    return errbuf && strncmp(errbuf, FEED_NOT_A_FEED ":", sizeof(FEED_NOT_A_FEED)) == 0;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (errbuf && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+}
+
+int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen)
+{
+    struct feed_prep prep;
+    struct feed_builder b;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr doc = NULL;
+    xmlNode *root;
+    struct feed *f = NULL;
+    size_t max_bytes = in->max_bytes;
+    const struct feed_format_ops *ops = NULL;
+    const char *format = NULL;
+    int err;
+
+    *out = NULL;
+    memset(&b, 0, sizeof(b));
+    if (max_bytes == 0) {
+        max_bytes = in->len * 4 + 64 * 1024;
+    }
+    err = feed_prep_run(in->body, in->len, in->content_type, max_bytes, &prep);
+    if (err) {
+        set_err(errbuf, errlen, "%s",
+                err == ERR_PARSE ? (prep.encoding[0] ? "empty body or unsupported encoding"
+                                                     : "empty body")
+                                 : yq_strerror(err));
+        goto done;
+    }
+    if (prep.looks_html) {
+        set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "HTML page served instead of a feed");
+        err = ERR_PARSE;
+        goto done;
+    }
+    if (prep.len > INT32_MAX) {
+        err = ERR_TOO_BIG;
+        goto done;
+    }
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    doc = xmlCtxtReadMemory(ctxt, prep.text, (int)prep.len, in->base_url, "UTF-8",
+                            FEED_XML_OPTIONS);
+    root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root) {
+        set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "no root element");
+        err = ERR_PARSE;
+        goto done;
+    }
+    for (int i = 0; formats[i] && !format; i++) {
+        format = formats[i]->sniff(root);
+        ops = formats[i];
+    }
+    if (!format) {
+        set_err(errbuf, errlen, FEED_NOT_A_FEED ": root element '%s'", (const char *)root->name);
+        err = ERR_PARSE;
+        goto done;
+    }
+    f = calloc(1, sizeof(*f));
+    if (!f) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    b.feed = f;
+    b.doc = doc;
+    b.text_max = max_bytes;
+    f->format = format;
+    f->encoding = dup_or_fail(&b, prep.encoding);
+    f->bozo = prep.repaired || !ctxt->wellFormed;
+    if (prep.repaired) {
+        f->bozo_message = dup_or_fail(&b, prep.note);
+    } else if (!ctxt->wellFormed) {
+        const char *m = ctxt->lastError.message ? ctxt->lastError.message : "not well-formed";
+        f->bozo_message = trimmed(&b, m);
+    }
+    err = ops->parse(&b, root, format);
+    if (!err) {
+        err = b.err;
+    }
+    if (err) {
+        set_err(errbuf, errlen, "%s", yq_strerror(err));
+        goto done;
+    }
+    *out = f;
+    f = NULL;
+done:
+    free(b.channel_link);
+    feed_free(f);
+    if (doc) {
+        xmlFreeDoc(doc);
+    }
+    if (ctxt) {
+        xmlFreeParserCtxt(ctxt);
+    }
+    feed_prep_release(&prep);
+    return err;
+}

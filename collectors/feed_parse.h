@@ -1,0 +1,75 @@
+/*
+ * Feed parser: RSS 0.9x/2.0, RSS 1.0/0.90 (RDF) and Atom 1.0/0.3 from one HTTP body, sniffed
+ * from the document (not the URL). Bodies are untrusted: the encoding is chosen and repaired
+ * by feed_prep, then libxml2 parses in recover mode with network access, DTD loading and
+ * entity expansion off. Malformed feeds that still yield a tree set feed->bozo. An HTML page
+ * (or any document whose root is not rss, rdf:RDF or feed) is an error, never an empty feed.
+ *
+ * Each format is a struct feed_format_ops (feed_rss.c, feed_atom.c); JSON Feed and more
+ * encodings are added the same way later.
+ */
+#ifndef YQ_FEED_PARSE_H
+#define YQ_FEED_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Prefix of errbuf when the body is not a feed at all (HTML page, unknown root). */
+#define FEED_NOT_A_FEED "not_a_feed"
+
+struct feed_entry {
+    char *title;     /* plain text (markup stripped, entities decoded); NULL when absent */
+    char *link;      /* absolute URL when resolvable; NULL when absent */
+    char *id;        /* RSS guid, Atom id or rdf:about; NULL when absent */
+    char *author;    /* NULL when absent */
+    bool has_published;
+    int64_t published;             /* seconds since the epoch, UTC */
+    const char *published_precision; /* static "second", "minute", "day" */
+    bool has_updated;
+    int64_t updated;
+    const char *updated_precision;
+    char *summary;        /* as published: HTML when summary_html, else text; may be NULL */
+    bool summary_html;
+    char *content;        /* content:encoded or Atom content, same convention */
+    bool content_html;
+    char **categories;    /* n_categories NUL-terminated strings */
+    size_t n_categories;
+};
+
+struct feed {
+    char *title;          /* plain text; NULL when absent */
+    char *link;           /* site link, absolute when resolvable; NULL when absent */
+    char *encoding;       /* encoding the body was read in, e.g. "utf-8", "gb18030" */
+    const char *format;   /* static: "rss20", "rss091", "rss092", "rss090", "rss10", "rss",
+                             "atom10", "atom03" */
+    bool bozo;            /* not well-formed (recovered or repaired) */
+    char *bozo_message;   /* first reason, or NULL */
+    struct feed_entry *entries;
+    size_t n_entries;
+};
+
+struct feed_input {
+    const char *body;         /* len bytes, borrowed; need not be NUL-terminated */
+    size_t len;
+    const char *content_type; /* HTTP Content-Type (its charset is honoured) or NULL */
+    const char *base_url;     /* URL the body came from, for relative links; may be NULL */
+    size_t max_bytes;         /* bound for decoded/repaired text; 0 = 4 × len + 64 KiB */
+};
+
+/*
+ * Parse in (borrowed) into *out (new; free with feed_free()).
+ * Returns 0; ERR_PARSE with errbuf "not_a_feed: <why>" (HTML page, no feed root) or another
+ * one-line reason (empty body, unsupported encoding, nothing parseable); ERR_TOO_BIG;
+ * ERR_NOMEM. errbuf may be NULL when errlen is 0. Thread-safe (libxml2 must be initialised
+ * once beforehand with xmlInitParser() when used from threads).
+ */
+int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen);
+
+/* True when errbuf, as written by a failed feed_parse(), says the body is not a feed. */
+bool feed_parse_is_not_a_feed(const char *errbuf);
+
+/* Free f and everything it owns. NULL is a no-op. */
+void feed_free(struct feed *f);
+
+#endif

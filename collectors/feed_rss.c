@@ -1,0 +1,217 @@
+/* RSS 0.9x / 2.0 (root <rss>) and RSS 1.0 / 0.90 (root <rdf:RDF>). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feed_internal.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+#define RSS_MAX_DEPTH 64
+
+static const char *rss_sniff(const xmlNode *root)
+{
+    static const struct {
+        const char *version;
+        const char *format;
+    } versions[] = {
+        {"2.0", "rss20"},  {"2.01", "rss20"},  {"0.91", "rss091"}, {"0.92", "rss092"},
+        {"0.93", "rss093"}, {"0.94", "rss094"}, {NULL, NULL},
+    };
+    xmlChar *v;
+    const char *format = "rss";
+
+    if (!fb_local_is(root, "rss") || root->ns) {
+        return NULL;
+    }
+    v = xmlGetProp(root, (const xmlChar *)"version");
+    for (int i = 0; v && versions[i].version; i++) {
+        if (strcmp((const char *)v, versions[i].version) == 0) {
+            format = versions[i].format;
+        }
+    }
+    xmlFree(v);
+    return format;
+}
+
+static const xmlNode *find_ns(const xmlNode *n, const char *ns, int depth)
+{
+    for (; n && depth < RSS_MAX_DEPTH; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+            strcmp((const char *)n->ns->href, ns) == 0) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+static const char *rdf_sniff(const xmlNode *root)
+{
+    if (!fb_local_is(root, "RDF")) {
+        return NULL;
+    }
+    if (find_ns(root->children, FEED_NS_RSS10, 0)) {
+        return "rss10";
+    }
+    if (find_ns(root->children, FEED_NS_RSS090, 0)) {
+        return "rss090";
+    }
+    return "rss10";
+}
+
+/* Fields of one <item> from its direct children. */
+static void parse_item(struct feed_builder *b, xmlNode *item)
+{
+    struct feed_entry *e = fb_entry_new(b);
+    char *raw_title = NULL, *link = NULL, *guid = NULL;
+    bool guid_permalink = true;
+    xmlNode *link_node = NULL;
+
+    if (!e) {
+        return;
+    }
+    for (xmlNode *c = item->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (fb_is(b, c, "title")) {
+            fb_set(&raw_title, fb_text(b, c));
+        } else if (fb_is(b, c, "link")) {
+            if (!link) {
+                link_node = c;
+            }
+            fb_set(&link, fb_text(b, c));
+        } else if (fb_is(b, c, "guid")) {
+            char *pl = fb_attr(b, c, "isPermaLink");
+            if (!guid) {
+                guid_permalink = !pl || strcasecmp(pl, "false") != 0;
+            }
+            free(pl);
+            fb_set(&guid, fb_text(b, c));
+        } else if (fb_is(b, c, "author") || fb_is_ns(c, FEED_NS_DC, "dc", "creator")) {
+            char *t = fb_text(b, c);
+            fb_set(&e->author, fb_plain(b, t, false));
+            free(t);
+        } else if (fb_is(b, c, "pubDate")) {
+            fb_date(b, c, &e->has_published, &e->published, &e->published_precision);
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "date")) {
+            if (!e->has_published) {
+                fb_date(b, c, &e->has_published, &e->published, &e->published_precision);
+            }
+        } else if (fb_is_ns(c, FEED_NS_ATOM10, "atom", "updated") ||
+                   fb_is_ns(c, "http://purl.org/dc/terms/", "dcterms", "modified")) {
+            fb_date(b, c, &e->has_updated, &e->updated, &e->updated_precision);
+        } else if (fb_is(b, c, "description")) {
+            if (!e->summary) {
+                e->summary = fb_text(b, c);
+                e->summary_html = true;
+            }
+        } else if (fb_is_ns(c, FEED_NS_CONTENT, "content", "encoded")) {
+            if (!e->content) {
+                e->content = fb_text(b, c);
+                e->content_html = true;
+            }
+        } else if (fb_is(b, c, "category") || fb_is_ns(c, FEED_NS_DC, "dc", "subject")) {
+            fb_add_category(b, e, fb_text(b, c));
+        }
+    }
+    e->title = fb_plain(b, raw_title, true);
+    if (link) {
+        e->link = fb_resolve(b, link_node, link);
+    } else if (guid && guid_permalink && (strncasecmp(guid, "http://", 7) == 0 ||
+                                          strncasecmp(guid, "https://", 8) == 0)) {
+        e->link = fb_resolve(b, item, guid);
+    }
+    if (!guid) {
+        guid = fb_attr(b, item, "about"); /* RSS 1.0 rdf:about */
+    }
+    e->id = guid;
+    free(raw_title);
+    free(link);
+}
+
+/*
+ * Items anywhere below n, in document order. Recovered documents can nest an item inside
+ * the previous one (an unclosed element swallows what follows), so items are searched
+ * recursively and each one reads only its direct children.
+ */
+static void collect_items(struct feed_builder *b, xmlNode *n, int depth)
+{
+    for (; n && !b->err; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (fb_is(b, n, "item")) {
+            parse_item(b, n);
+        }
+        if (depth < RSS_MAX_DEPTH) {
+            collect_items(b, n->children, depth + 1);
+        }
+    }
+}
+
+static xmlNode *child(const struct feed_builder *b, xmlNode *n, const char *name)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if (fb_is(b, c, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static int parse_channel(struct feed_builder *b, xmlNode *root)
+{
+    xmlNode *channel = child(b, root, "channel");
+    xmlNode *title, *link;
+
+    if (!channel) {
+        channel = root; /* tolerate <rss><item>... */
+    }
+    title = child(b, channel, "title");
+    link = child(b, channel, "link");
+    if (title) {
+        char *t = fb_text(b, title);
+        b->feed->title = fb_plain(b, t, true);
+        free(t);
+    }
+    if (link) {
+        char *href = fb_text(b, link);
+        b->feed->link = fb_resolve(b, link, href);
+        free(href);
+        if (b->feed->link && (strncasecmp(b->feed->link, "http://", 7) == 0 ||
+                              strncasecmp(b->feed->link, "https://", 8) == 0)) {
+            b->channel_link = strdup(b->feed->link);
+            if (!b->channel_link) {
+                b->err = ERR_NOMEM;
+            }
+        }
+    }
+    collect_items(b, root->children, 0);
+    return b->err;
+}
+
+static int rss_parse(struct feed_builder *b, xmlNode *root, const char *format)
+{
+    (void)format;
+    b->core_ns = NULL;
+    return parse_channel(b, root);
+}
+
+static int rdf_parse(struct feed_builder *b, xmlNode *root, const char *format)
+{
+    b->core_ns = strcmp(format, "rss090") == 0 ? FEED_NS_RSS090 : FEED_NS_RSS10;
+    return parse_channel(b, root);
+}
+
+const struct feed_format_ops feed_rss_ops = {
+    .name = "rss",
+    .sniff = rss_sniff,
+    .parse = rss_parse,
+};
+
+const struct feed_format_ops feed_rdf_ops = {
+    .name = "rdf",
+    .sniff = rdf_sniff,
+    .parse = rdf_parse,
+};

@@ -1,0 +1,29 @@
+/*
+ * Plain text from feed markup: HTML is parsed with libxml2's HTML parser (network off, no
+ * error output), entities are decoded, script/style dropped, <img> replaced by its alt text,
+ * block elements and <br> become line breaks; then whitespace is collapsed (runs of spaces,
+ * tabs, NBSP, U+3000 → one space; each line trimmed; empty lines dropped).
+ */
+#ifndef YQ_FEED_TEXT_H
+#define YQ_FEED_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Text of len bytes of UTF-8 HTML (need not be NUL-terminated; NULL with len 0 is "").
+ * max_bytes bounds the result. out: new NUL-terminated string (free()).
+ * Returns 0, ERR_TOO_BIG or ERR_NOMEM. Thread-safe.
+ */
+int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **out);
+
+/*
+ * Whitespace-collapsed copy of NUL-terminated UTF-8 text s (no markup interpretation).
+ * out: new string (free()). Returns 0 or ERR_NOMEM.
+ */
+int feed_text_clean(const char *s, char **out);
+
+/* True when s (NUL-terminated) seems to hold markup or an entity: "<a", "</", "&x", "&#". */
+bool feed_text_looks_html(const char *s);
+
+#endif

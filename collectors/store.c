@@ -1,0 +1,209 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define STORE_KEY_MAX 512
+
+struct store {
+    const struct yq_redis_cfg *cfg;
+    struct yq_redis *redis;
+    int64_t retry_ms;
+    int64_t down_until_ms;
+};
+
+struct store *store_new(const struct yq_redis_cfg *cfg, int64_t retry_ms)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    if (!s) {
+        return NULL;
+    }
+    s->cfg = cfg;
+    s->retry_ms = retry_ms;
+    s->redis = yq_redis_new(cfg);
+    if (!s->redis) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_free(struct store *s)
+{
+    if (!s) {
+        return;
+    }
+    yq_redis_free(s->redis);
+    free(s);
+}
+
+bool store_is_down(const struct store *s)
+{
+    return s->down_until_ms && yq_time_mono_ms() < s->down_until_ms;
+}
+
+/* Run one command unless in the quiet period; NULL means "retry later". */
+static redisReply *run(struct store *s, int argc, const char **argv)
+{
+    redisReply *reply;
+
+    if (store_is_down(s)) {
+        return NULL;
+    }
+    reply = yq_redis_command_argv(s->redis, argc, argv, NULL);
+    if (!reply) {
+        s->down_until_ms = yq_time_mono_ms() + s->retry_ms;
+        return NULL;
+    }
+    s->down_until_ms = 0;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        LOG_WARN("redis error reply command=%s err=%s", argv[0], reply->str);
+        freeReplyObject(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+static int run_status(struct store *s, int argc, const char **argv)
+{
+    redisReply *reply = run(s, argc, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
+static void key(char *buf, size_t len, const char *prefix, const char *id)
+{
+    snprintf(buf, len, "%s%s", prefix, id);
+}
+
+static char *dup_elem(const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_STRING || r->len == 0) {
+        return NULL;
+    }
+    return strndup(r->str, r->len);
+}
+
+int store_get_validators(struct store *s, const char *source_id, char **etag,
+                         char **last_modified)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HMGET", k, "etag", "last_modified"};
+    redisReply *reply;
+
+    *etag = NULL;
+    *last_modified = NULL;
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    reply = run(s, 4, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        *etag = dup_elem(reply->element[0]);
+        *last_modified = dup_elem(reply->element[1]);
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
+int store_put_validators(struct store *s, const char *source_id, const char *etag,
+                         const char *last_modified)
+{
+    char k[STORE_KEY_MAX];
+    const char *set[6] = {"HSET", k};
+    const char *del[4] = {"HDEL", k};
+    int n_set = 2, n_del = 2, err = 0;
+
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    if (etag) {
+        set[n_set++] = "etag";
+        set[n_set++] = etag;
+    } else {
+        del[n_del++] = "etag";
+    }
+    if (last_modified) {
+        set[n_set++] = "last_modified";
+        set[n_set++] = last_modified;
+    } else {
+        del[n_del++] = "last_modified";
+    }
+    if (n_set > 2) {
+        err = run_status(s, n_set, set);
+    }
+    if (!err && n_del > 2) {
+        err = run_status(s, n_del, del);
+    }
+    return err;
+}
+
+int store_seen(struct store *s, const char *item_id, bool *seen)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"EXISTS", k};
+    redisReply *reply;
+
+    key(k, sizeof(k), STORE_SEEN_PREFIX, item_id);
+    reply = run(s, 2, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(reply);
+        return ERR_RETRY;
+    }
+    *seen = reply->integer > 0;
+    freeReplyObject(reply);
+    return 0;
+}
+
+int store_mark_seen(struct store *s, const char *item_id)
+{
+    char k[STORE_KEY_MAX], ttl[32];
+    const char *argv[] = {"SET", k, "1", "EX", ttl};
+
+    key(k, sizeof(k), STORE_SEEN_PREFIX, item_id);
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->seen_ttl_s);
+    return run_status(s, 5, argv);
+}
+
+int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
+                    int64_t items_seen)
+{
+    char k[STORE_KEY_MAX], ts[32], status[24], items[24];
+    const char *argv[10] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
+                            "last_status", status};
+    int argc = 8;
+
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    yq_time_format_utc(now, ts, sizeof(ts));
+    snprintf(status, sizeof(status), "%ld", http_status);
+    if (items_seen >= 0) {
+        snprintf(items, sizeof(items), "%lld", (long long)items_seen);
+        argv[argc++] = "items_last_seen";
+        argv[argc++] = items;
+    }
+    return run_status(s, argc, argv);
+}
+
+int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
+                      int64_t consecutive_failures, const char *error)
+{
+    char k[STORE_KEY_MAX], ts[32], msg[512], n[24], status[24];
+    const char *argv[] = {"HSET", k, "last_error", msg, "consecutive_failures", n,
+                          "last_status", status};
+
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    snprintf(msg, sizeof(msg), "%s %s", yq_time_format_utc(now, ts, sizeof(ts)), error);
+    snprintf(n, sizeof(n), "%lld", (long long)consecutive_failures);
+    snprintf(status, sizeof(status), "%ld", http_status);
+    return run_status(s, 8, argv);
+}

@@ -1,0 +1,71 @@
+/*
+ * The collector's Redis state over yq_redis:
+ *   yuqing:source:<id>  hash: etag, last_modified (conditional GET validators) and the health
+ *                       record last_success, last_error, consecutive_failures,
+ *                       items_last_seen, last_status
+ *   yuqing:seen:<id>    "1" with TTL seen_ttl_s, set only after Kafka delivered the item
+ *
+ * Redis being down is never fatal: every call returns ERR_RETRY, and after a failure Redis is
+ * not tried again for retry_ms (each attempt could block for the connect timeout, and the
+ * poller's event loop must keep running). Not thread-safe: one store per thread.
+ */
+#ifndef YQ_STORE_H
+#define YQ_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_redis.h"
+
+#define STORE_SOURCE_PREFIX "yuqing:source:"
+#define STORE_SEEN_PREFIX "yuqing:seen:"
+
+struct store;
+
+/*
+ * A store over Redis per cfg (borrowed; must outlive the store). retry_ms: quiet period after
+ * a failure. Connects lazily. Returns a new store (store_free()) or NULL on ERR_NOMEM.
+ */
+struct store *store_new(const struct yq_redis_cfg *cfg, int64_t retry_ms);
+void store_free(struct store *s);
+
+/* True while Redis is in its quiet period after a failure. */
+bool store_is_down(const struct store *s);
+
+/*
+ * Validators of source_id: *etag and *last_modified get new strings (free()) or NULL when
+ * not stored. Returns 0 or ERR_RETRY (Redis down: fetch without validators).
+ */
+int store_get_validators(struct store *s, const char *source_id, char **etag,
+                         char **last_modified);
+
+/* Store validators (a NULL one is deleted). Returns 0 or ERR_RETRY. */
+int store_put_validators(struct store *s, const char *source_id, const char *etag,
+                         const char *last_modified);
+
+/*
+ * Whether item_id was delivered before: *seen true when yuqing:seen:<id> exists.
+ * Returns 0 or ERR_RETRY (unknown: the caller must not produce it now).
+ */
+int store_seen(struct store *s, const char *item_id, bool *seen);
+
+/* SET yuqing:seen:<item_id> 1 EX seen_ttl_s. Returns 0 or ERR_RETRY. */
+int store_mark_seen(struct store *s, const char *item_id);
+
+/*
+ * Health after a successful poll (200 or 304): last_success = now (RFC 3339),
+ * consecutive_failures 0, last_status, and items_last_seen when items_seen >= 0.
+ * Returns 0 or ERR_RETRY.
+ */
+int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
+                    int64_t items_seen);
+
+/*
+ * Health after a failed poll: last_error = "<RFC 3339> <error>", consecutive_failures,
+ * last_status (0 when no HTTP response). Returns 0 or ERR_RETRY.
+ */
+int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
+                      int64_t consecutive_failures, const char *error);
+
+#endif
