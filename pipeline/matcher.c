@@ -1,0 +1,638 @@
+#include "matcher.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "match.h"
+#include "rules_store.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_item.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define MOFF(f) offsetof(struct matcher_opts, f)
+static const struct cfg_key matcher_opt_keys[] = {
+    {"rules_cache_path", CFG_STRING, "run/matcher-rules.json", 0, 0, MOFF(rules_cache_path),
+     "on-disk copy of the last good rule set (used when Redis is down at start-up)", NULL},
+    {"batch_size", CFG_INT, "100", 1, 10000, MOFF(batch_size),
+     "items consumed before their alerts are flushed and offsets committed", NULL},
+    {"poll_timeout_ms", CFG_MS, "100", 1, 10000, MOFF(poll_timeout_ms), "consumer poll wait",
+     NULL},
+    {"reload_check_ms", CFG_MS, "1000", 10, 600000, MOFF(reload_check_ms),
+     "how often yuqing:rules:current is checked", NULL},
+    {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
+     "wait before re-producing an alert whose delivery failed", NULL},
+    {"log_level", CFG_STRING, "info", 0, 0, MOFF(log_level), "err, warn, info or debug", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+#define COFF(f) offsetof(struct matcher_cfg, f)
+const struct cfg_key matcher_cfg_keys[] = {
+    {"kafka", CFG_SECTION, NULL, 0, 0, COFF(kafka), "Kafka", yq_kafka_cfg_keys},
+    {"redis", CFG_SECTION, NULL, 0, 0, COFF(redis), "Redis (rule sets)", yq_redis_cfg_keys},
+    {"matcher", CFG_SECTION, NULL, 0, 0, COFF(matcher), "matching stage", matcher_opt_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+#define SUB_RETRY_MS 5000
+#define REDIS_BACKOFF_MAX_MS 30000
+
+int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
+                     struct matcher_cfg *cfg, char *errbuf, size_t errlen)
+{
+    struct cfg_doc doc;
+    int err, level;
+
+    memset(cfg, 0, sizeof(*cfg));
+    memset(&doc, 0, sizeof(doc));
+    if (path) {
+        err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
+        if (err) {
+            cfg_doc_release(&doc);
+            return err;
+        }
+        err = cfg_fill(matcher_cfg_keys, cfg, &doc, cfg_doc_root(&doc), errbuf, errlen);
+    } else {
+        err = cfg_fill(matcher_cfg_keys, cfg, NULL, NULL, errbuf, errlen);
+    }
+    cfg_doc_release(&doc);
+    for (int i = 0; err == 0 && i < n_sets; i++) {
+        err = cfg_set(matcher_cfg_keys, cfg, sets[i], errbuf, errlen);
+    }
+    if (err == 0 && !cfg->kafka.group_id) {
+        cfg->kafka.group_id = strdup(MATCHER_DEFAULT_GROUP);
+        err = cfg->kafka.group_id ? 0 : ERR_NOMEM;
+    }
+    if (err == 0 && yq_log_level_parse(cfg->matcher.log_level, &level) != 0) {
+        snprintf(errbuf, errlen, "%s: key 'matcher.log_level': bad value '%s'",
+                 path ? path : "<defaults>", cfg->matcher.log_level);
+        err = ERR_INVALID;
+    }
+    return err;
+}
+
+void matcher_cfg_release(struct matcher_cfg *cfg)
+{
+    cfg_release(matcher_cfg_keys, cfg);
+}
+
+enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED };
+
+/* One alert of the current batch, kept until Kafka reports it delivered. */
+struct pending {
+    char *payload;
+    size_t len;
+    char *key;
+    enum pending_state state;
+    rd_kafka_resp_err_t err;
+};
+
+struct matcher {
+    const struct matcher_cfg *cfg;
+    struct yq_redis *redis;
+    redisContext *sub;        /* pub/sub connection for yuqing:rules:changed, or NULL */
+    int64_t sub_retry_at_ms;  /* monotonic */
+    struct rule_set *rules;   /* in use; NULL until one was loaded */
+    int64_t failed_version;   /* last version that could not be loaded (logged once) */
+    int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
+    int64_t check_backoff_ms; /* grows while Redis is down */
+    bool cache_tried;
+    bool waiting_logged;
+    rd_kafka_t *producer;
+    rd_kafka_t *consumer;
+    rd_kafka_message_t **batch;
+    struct pending *pending;
+    size_t n_pending;
+    uint64_t n_items, n_alerts, n_malformed, n_excluded;
+};
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    struct pending *p = msg->_private;
+    (void)rk;
+    (void)opaque;
+    if (!p) {
+        return;
+    }
+    p->err = msg->err;
+    p->state = msg->err ? PENDING_FAILED : PENDING_DELIVERED;
+}
+
+struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t errlen)
+{
+    struct matcher *m = calloc(1, sizeof(*m));
+
+    if (!m) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = cfg;
+    m->check_backoff_ms = cfg->matcher.reload_check_ms;
+    m->redis = yq_redis_new(&cfg->redis);
+    m->batch = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->batch));
+    m->pending = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->pending));
+    if (!m->redis || !m->batch || !m->pending) {
+        snprintf(errbuf, errlen, "out of memory");
+        matcher_free(m);
+        return NULL;
+    }
+    m->producer = yq_kafka_producer_new(&cfg->kafka, dr_cb, m, errbuf, errlen);
+    if (!m->producer) {
+        matcher_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void matcher_free(struct matcher *m)
+{
+    if (!m) {
+        return;
+    }
+    if (m->consumer) {
+        rd_kafka_consumer_close(m->consumer);
+        rd_kafka_destroy(m->consumer);
+    }
+    if (m->producer) {
+        rd_kafka_destroy(m->producer);
+    }
+    if (m->sub) {
+        redisFree(m->sub);
+    }
+    yq_redis_free(m->redis);
+    rule_set_free(m->rules);
+    free(m->batch);
+    free(m->pending);
+    free(m);
+}
+
+int64_t matcher_rules_version(const struct matcher *m)
+{
+    return m->rules ? m->rules->version : 0;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* --- hot reload ------------------------------------------------------------------------- */
+
+static void sub_close(struct matcher *m)
+{
+    if (m->sub) {
+        redisFree(m->sub);
+        m->sub = NULL;
+    }
+}
+
+/* Open the pub/sub connection. Returns 0 or ERR_RETRY. */
+static int sub_open(struct matcher *m)
+{
+    const struct yq_redis_cfg *rc = &m->cfg->redis;
+    struct timeval tv = {.tv_sec = rc->connect_timeout_ms / 1000,
+                         .tv_usec = (rc->connect_timeout_ms % 1000) * 1000};
+    redisReply *reply = NULL;
+
+    m->sub = redisConnectWithTimeout(rc->host, (int)rc->port, tv);
+    if (!m->sub || m->sub->err) {
+        sub_close(m);
+        return ERR_RETRY;
+    }
+    tv.tv_sec = rc->command_timeout_ms / 1000;
+    tv.tv_usec = (rc->command_timeout_ms % 1000) * 1000;
+    if (redisSetTimeout(m->sub, tv) != REDIS_OK) {
+        sub_close(m);
+        return ERR_RETRY;
+    }
+    if (rc->password_file) {
+        char *pw = NULL;
+        size_t len = 0;
+        if (yq_fs_read_file(rc->password_file, 4096, &pw, &len) != 0) {
+            sub_close(m);
+            return ERR_RETRY; /* yq_redis logs the unreadable file */
+        }
+        while (len > 0 && (pw[len - 1] == '\n' || pw[len - 1] == '\r')) {
+            pw[--len] = '\0';
+        }
+        reply = redisCommand(m->sub, "AUTH %b", pw, len);
+        memset(pw, 0, len);
+        free(pw);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            goto fail;
+        }
+        freeReplyObject(reply);
+    }
+    reply = redisCommand(m->sub, "SUBSCRIBE %s", RULES_CHANNEL);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        goto fail;
+    }
+    freeReplyObject(reply);
+    LOG_DEBUG("subscribed channel=%s", RULES_CHANNEL);
+    return 0;
+fail:
+    if (reply) {
+        freeReplyObject(reply);
+    }
+    sub_close(m);
+    return ERR_RETRY;
+}
+
+/*
+ * True when a change notification arrived or the subscription was (re)opened (a
+ * notification may have been missed while it was down). Never blocks on a live connection.
+ */
+static bool sub_poll(struct matcher *m)
+{
+    struct pollfd pfd;
+    void *reply = NULL;
+    bool seen = false;
+    int64_t now = yq_time_mono_ms();
+
+    if (!m->sub) {
+        if (now < m->sub_retry_at_ms) {
+            return false;
+        }
+        m->sub_retry_at_ms = now + SUB_RETRY_MS;
+        return sub_open(m) == 0;
+    }
+    pfd.fd = m->sub->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, 0) <= 0) {
+        return false;
+    }
+    if (redisBufferRead(m->sub) != REDIS_OK) {
+        sub_close(m);
+        return true;
+    }
+    while (redisGetReplyFromReader(m->sub, &reply) == REDIS_OK && reply) {
+        freeReplyObject(reply);
+        reply = NULL;
+        seen = true;
+    }
+    if (m->sub->err) {
+        sub_close(m);
+        return true;
+    }
+    return seen;
+}
+
+static void swap_rules(struct matcher *m, struct rule_set *rs, const char *from)
+{
+    LOG_INFO("rule set in use version=%" PRId64 " rules=%zu terms=%zu from=%s", rs->version,
+             rs->n_rules, rs->n_terms, from);
+    rule_set_free(m->rules);
+    m->rules = rs;
+}
+
+static void try_cache(struct matcher *m)
+{
+    struct rule_set *rs = NULL;
+    char err[512] = "";
+
+    if (m->rules || m->cache_tried) {
+        return;
+    }
+    m->cache_tried = true;
+    if (rules_cache_load(m->cfg->matcher.rules_cache_path, &rs, err, sizeof(err)) != 0) {
+        LOG_WARN("no usable rule set cache path='%s' err=%s", m->cfg->matcher.rules_cache_path,
+                 err);
+        return;
+    }
+    swap_rules(m, rs, "cache");
+}
+
+/* Check for a new rule set when due (or notified) and switch to it when it is valid. */
+static void maybe_reload(struct matcher *m, bool force)
+{
+    struct rule_set *rs = NULL;
+    char err[512] = "";
+    int64_t now = yq_time_mono_ms(), version = 0;
+    int rc;
+
+    if (sub_poll(m)) {
+        force = true;
+    }
+    if (!force && now < m->next_check_ms) {
+        return;
+    }
+    rc = rules_store_current(m->redis, &version);
+    if (rc == ERR_RETRY) {
+        /* Redis down: keep what we hold, back off, start from the cache if we hold nothing */
+        m->check_backoff_ms = m->check_backoff_ms * 2 > REDIS_BACKOFF_MAX_MS
+                                  ? REDIS_BACKOFF_MAX_MS
+                                  : m->check_backoff_ms * 2;
+        m->next_check_ms = now + m->check_backoff_ms;
+        try_cache(m);
+        return;
+    }
+    m->check_backoff_ms = m->cfg->matcher.reload_check_ms;
+    m->next_check_ms = now + m->check_backoff_ms;
+    if (rc != 0) {
+        if (m->failed_version != -1) {
+            LOG_WARN("bad rule set pointer key=%s", RULES_KEY_CURRENT);
+            m->failed_version = -1;
+        }
+        try_cache(m);
+        return;
+    }
+    if (version == 0 || version == matcher_rules_version(m) || version == m->failed_version) {
+        return;
+    }
+    rc = rules_store_load(m->redis, version, &rs, err, sizeof(err));
+    if (rc == ERR_RETRY) {
+        try_cache(m);
+        return;
+    }
+    if (rc != 0) {
+        LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
+                matcher_rules_version(m), version, err);
+        m->failed_version = version;
+        try_cache(m);
+        return;
+    }
+    swap_rules(m, rs, "redis");
+    rc = rules_cache_save(m->cfg->matcher.rules_cache_path, m->rules);
+    if (rc != 0) {
+        LOG_WARN("cannot write rule set cache path='%s' err=%s",
+                 m->cfg->matcher.rules_cache_path, yq_strerror(rc));
+    }
+}
+
+/* --- one batch ---------------------------------------------------------------------------- */
+
+/* Match one consumed item; may add one entry to m->pending. Returns 0 or ERR_NOMEM. */
+static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
+{
+    struct yq_item item;
+    struct match_result mr;
+    struct yq_alert alert;
+    char err[256] = "";
+    int rc;
+
+    m->n_items++;
+    rc = yq_item_decode(msg->payload ? msg->payload : "", msg->len, &item, err, sizeof(err));
+    if (rc == ERR_NOMEM) {
+        return rc;
+    }
+    if (rc) {
+        m->n_malformed++;
+        LOG_WARN("malformed item skipped topic=%s partition=%d offset=%" PRId64 " err=%s",
+                 rd_kafka_topic_name(msg->rkt), (int)msg->partition, (int64_t)msg->offset, err);
+        return 0;
+    }
+    rc = match_item(m->rules, &item, &mr);
+    if (rc == 0 && mr.excluded_by) {
+        m->n_excluded++;
+        LOG_DEBUG("item excluded item_id=%s", item.id);
+    } else if (rc == 0 && mr.n_rules > 0) {
+        rc = match_build_alert(m->rules, &mr, &item, yq_time_now(), &alert);
+        if (rc == 0) {
+            struct pending *p = &m->pending[m->n_pending];
+            memset(p, 0, sizeof(*p));
+            rc = yq_alert_encode(&alert, &p->payload, &p->len);
+            if (rc == 0) {
+                p->key = strdup(alert.event_key);
+                if (!p->key) {
+                    free(p->payload);
+                    rc = ERR_NOMEM;
+                } else {
+                    m->n_pending++;
+                    LOG_DEBUG("item matched item_id=%s rules=%zu", item.id, mr.n_rules);
+                }
+            }
+            yq_alert_release(&alert);
+        }
+    }
+    match_result_release(&mr);
+    yq_item_release(&item);
+    return rc;
+}
+
+/* Hand p to the producer, waiting while its queue is full. */
+static void produce(struct matcher *m, struct pending *p)
+{
+    for (;;) {
+        rd_kafka_resp_err_t kerr = rd_kafka_producev(
+            m->producer, RD_KAFKA_V_TOPIC(m->cfg->kafka.alerts_topic),
+            RD_KAFKA_V_KEY(p->key, strlen(p->key)), RD_KAFKA_V_VALUE(p->payload, p->len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+        if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            p->state = PENDING_IN_FLIGHT;
+            return;
+        }
+        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            /* treated as a failed delivery: retried after the backoff */
+            LOG_WARN("alert produce failed event_key=%s err=%s", p->key, rd_kafka_err2str(kerr));
+            p->state = PENDING_FAILED;
+            p->err = kerr;
+            return;
+        }
+        rd_kafka_poll(m->producer, 100);
+    }
+}
+
+/*
+ * Produce every pending alert and wait for all delivery reports, re-producing failed ones.
+ * Returns 0 when all were delivered, ERR_RETRY when stopped before that (after up to
+ * kafka.flush_timeout_ms of trying once stop was set).
+ */
+static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
+{
+    int64_t deadline = -1, retry_at = 0;
+
+    for (size_t i = 0; i < m->n_pending; i++) {
+        produce(m, &m->pending[i]);
+    }
+    for (;;) {
+        bool done = true, failed = false;
+        rd_kafka_flush(m->producer, 100);
+        for (size_t i = 0; i < m->n_pending; i++) {
+            done = done && m->pending[i].state == PENDING_DELIVERED;
+            failed = failed || m->pending[i].state == PENDING_FAILED;
+        }
+        if (done) {
+            return 0;
+        }
+        if (*stop && deadline < 0) {
+            deadline = yq_time_mono_ms() + m->cfg->kafka.flush_timeout_ms;
+        }
+        if (deadline >= 0 && yq_time_mono_ms() >= deadline) {
+            LOG_ERR("stopping with undelivered alerts; their items are not committed%s", "");
+            return ERR_RETRY;
+        }
+        if (failed && yq_time_mono_ms() >= retry_at) {
+            for (size_t i = 0; i < m->n_pending; i++) {
+                struct pending *p = &m->pending[i];
+                if (p->state == PENDING_FAILED) {
+                    LOG_WARN("alert delivery failed, retrying event_key=%s err=%s", p->key,
+                             rd_kafka_err2str(p->err));
+                    produce(m, p);
+                }
+            }
+            retry_at = yq_time_mono_ms() + m->cfg->matcher.retry_backoff_ms;
+        } else if (failed) {
+            sleep_ms(10);
+        }
+    }
+}
+
+static void clear_pending(struct matcher *m)
+{
+    for (size_t i = 0; i < m->n_pending; i++) {
+        free(m->pending[i].payload);
+        free(m->pending[i].key);
+    }
+    memset(m->pending, 0, m->n_pending * sizeof(*m->pending));
+    m->n_pending = 0;
+}
+
+/* Commit, per partition, the offset after the last message of the batch. */
+static void commit_batch(struct matcher *m, size_t n)
+{
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new((int)n);
+    rd_kafka_resp_err_t kerr;
+
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_message_t *msg = m->batch[i];
+        const char *topic = rd_kafka_topic_name(msg->rkt);
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(offsets, topic, msg->partition);
+        if (!tp) {
+            tp = rd_kafka_topic_partition_list_add(offsets, topic, msg->partition);
+        }
+        if (msg->offset + 1 > tp->offset) {
+            tp->offset = msg->offset + 1;
+        }
+    }
+    kerr = rd_kafka_commit(m->consumer, offsets, 0 /* sync */);
+    if (kerr) {
+        LOG_WARN("offset commit failed messages=%zu err=%s (they will be matched again)", n,
+                 rd_kafka_err2str(kerr));
+    }
+    rd_kafka_topic_partition_list_destroy(offsets);
+}
+
+/* Seek each partition of the batch back to its first message in it. */
+static void seek_back(struct matcher *m, size_t n)
+{
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new((int)n);
+    rd_kafka_error_t *error;
+
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_message_t *msg = m->batch[i];
+        const char *topic = rd_kafka_topic_name(msg->rkt);
+        if (!rd_kafka_topic_partition_list_find(offsets, topic, msg->partition)) {
+            rd_kafka_topic_partition_list_add(offsets, topic, msg->partition)->offset =
+                msg->offset;
+        }
+    }
+    error = rd_kafka_seek_partitions(m->consumer, offsets, 1000);
+    if (error) {
+        LOG_WARN("seek back failed err=%s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    }
+    rd_kafka_topic_partition_list_destroy(offsets);
+}
+
+/* Consume up to batch_size messages, match, deliver alerts, commit. Returns 0 or ERR_*. */
+static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
+{
+    size_t n = 0;
+    int rc = 0;
+    rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->consumer, (int)m->cfg->matcher.poll_timeout_ms);
+
+    while (msg) {
+        if (msg->err) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
+            }
+            rd_kafka_message_destroy(msg);
+        } else {
+            m->batch[n++] = msg;
+        }
+        if (n >= (size_t)m->cfg->matcher.batch_size || *stop) {
+            break;
+        }
+        msg = rd_kafka_consumer_poll(m->consumer, 0);
+    }
+    if (n == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = handle_message(m, m->batch[i]);
+    }
+    if (rc == 0) {
+        rc = deliver_all(m, stop);
+    }
+    if (rc == 0) {
+        m->n_alerts += m->n_pending;
+        commit_batch(m, n);
+    } else {
+        /*
+         * Not committed: seek back so this process matches the batch again rather than
+         * moving on past it (another member gets it after a rebalance or restart).
+         */
+        seek_back(m, n);
+    }
+    clear_pending(m);
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_destroy(m->batch[i]);
+        m->batch[i] = NULL;
+    }
+    return rc;
+}
+
+int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
+{
+    char err[512] = "";
+    int rc;
+
+    maybe_reload(m, true);
+    while (!*stop) {
+        maybe_reload(m, false);
+        if (!m->rules) {
+            if (!m->waiting_logged) {
+                LOG_WARN("no rule set yet, waiting before consuming key=%s cache='%s'",
+                         RULES_KEY_CURRENT, m->cfg->matcher.rules_cache_path);
+                m->waiting_logged = true;
+            }
+            sleep_ms(m->cfg->matcher.poll_timeout_ms);
+            continue;
+        }
+        if (!m->consumer) {
+            m->consumer = yq_kafka_consumer_new(&m->cfg->kafka, m->cfg->kafka.items_topic, err,
+                                                sizeof(err));
+            if (!m->consumer) {
+                LOG_ERR("cannot create consumer err=%s", err);
+                return ERR_INVALID;
+            }
+            LOG_INFO("consuming topic=%s group=%s", m->cfg->kafka.items_topic,
+                     m->cfg->kafka.group_id);
+        }
+        rc = run_batch(m, stop);
+        if (rc == ERR_NOMEM) {
+            LOG_ERR("out of memory matching a batch; retrying%s", "");
+            sleep_ms(m->cfg->matcher.retry_backoff_ms);
+        }
+    }
+    LOG_INFO("stopping items=%" PRIu64 " alerts=%" PRIu64 " malformed=%" PRIu64
+             " excluded=%" PRIu64,
+             m->n_items, m->n_alerts, m->n_malformed, m->n_excluded);
+    yq_kafka_flush(m->producer, m->cfg->kafka.flush_timeout_ms);
+    if (m->consumer) {
+        rd_kafka_consumer_close(m->consumer);
+        rd_kafka_destroy(m->consumer);
+        m->consumer = NULL;
+    }
+    return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * The matcher process (design §4, §8): consume items, match them against the current rule
+ * set, produce one alert per matching item, commit an item's offset only after its alert was
+ * delivered, and swap rule sets without a restart.
+ *
+ * Config file (default config/matcher.yaml), every key optional:
+ *
+ *   kafka:    yq_kafka_cfg_keys (group_id defaults to "yuqing-matcher")
+ *   redis:    yq_redis_cfg_keys
+ *   matcher:
+ *     rules_cache_path: run/matcher-rules.json  # last good rule set, used at start-up when
+ *                                               # Redis is unreachable
+ *     batch_size: 100          # items consumed before their alerts are flushed and committed
+ *     poll_timeout_ms: 100     # consumer poll wait
+ *     reload_check_ms: 1000    # how often yuqing:rules:current is checked (pub/sub is faster)
+ *     retry_backoff_ms: 500    # wait before re-producing an alert whose delivery failed
+ *     log_level: info          # err | warn | info | debug
+ */
+#ifndef MATCHER_H
+#define MATCHER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "yq_cfg.h"
+#include "yq_kafka.h"
+#include "yq_redis.h"
+
+#define MATCHER_DEFAULT_GROUP "yuqing-matcher"
+
+struct matcher_opts {
+    char *rules_cache_path;
+    int64_t batch_size;
+    int64_t poll_timeout_ms;
+    int64_t reload_check_ms;
+    int64_t retry_backoff_ms;
+    char *log_level;
+};
+
+struct matcher_cfg {
+    struct yq_kafka_cfg kafka;
+    struct yq_redis_cfg redis;
+    struct matcher_opts matcher;
+};
+
+extern const struct cfg_key matcher_cfg_keys[];
+
+/*
+ * Fill cfg (caller storage) from the YAML file path (NULL: defaults only), then apply the
+ * n_sets "dotted.key=value" overrides in sets (borrowed). Sets kafka.group_id to
+ * MATCHER_DEFAULT_GROUP when not given. Release with matcher_cfg_release() whatever the
+ * result. Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE, ERR_INVALID or ERR_NOMEM with one line
+ * in errbuf.
+ */
+int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
+                     struct matcher_cfg *cfg, char *errbuf, size_t errlen);
+
+/* Free the strings of cfg (cfg itself is caller storage). */
+void matcher_cfg_release(struct matcher_cfg *cfg);
+
+struct matcher;
+
+/*
+ * A matcher for cfg (borrowed; must outlive it). Creates the alert producer; connects to
+ * Redis and subscribes to the consumer group lazily. Returns a new matcher (matcher_free())
+ * or NULL with one line in errbuf.
+ */
+struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t errlen);
+
+/*
+ * Run until *stop becomes non-zero: then finish the current batch (delivering its alerts for
+ * up to kafka.flush_timeout_ms; undelivered ones are not committed and will be re-consumed),
+ * flush, close the consumer and return 0. Returns ERR_INVALID when the consumer cannot be
+ * created from the config. Dead Redis or Kafka never make it return.
+ */
+int matcher_run(struct matcher *m, volatile sig_atomic_t *stop);
+
+/* Close the consumer (if any), destroy the producer, free m. NULL is a no-op. */
+void matcher_free(struct matcher *m);
+
+/* Version of the rule set in use, 0 when none. */
+int64_t matcher_rules_version(const struct matcher *m);
+
+#endif

@@ -1,0 +1,421 @@
+#include "rule_expr.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/* Exhaustive "can it ever be true" check up to this many terms (2^12 evaluations). */
+#define SAT_CHECK_MAX_TERMS 12
+#define EVAL_STACK_MAX (2 * RULE_EXPR_MAX_DEPTH + 8)
+
+enum op_kind { OP_TERM, OP_NOT, OP_AND, OP_OR };
+
+struct op {
+    enum op_kind kind;
+    size_t term; /* OP_TERM only */
+};
+
+struct rule_expr {
+    char *text;
+    struct op *ops;
+    size_t n_ops, cap_ops;
+    char **terms;
+    bool *positive;
+    size_t n_terms;
+};
+
+enum tok_kind { TOK_END, TOK_AND, TOK_OR, TOK_NOT, TOK_LP, TOK_RP, TOK_TERM, TOK_PHRASE };
+
+struct parser {
+    const char *text;
+    size_t len;
+    size_t pos;         /* byte offset of the next unread byte */
+    enum tok_kind tok;  /* current token */
+    size_t tok_start;   /* its byte offset */
+    size_t tok_len;     /* bytes of the term/phrase content */
+    size_t tok_content; /* byte offset of the term/phrase content */
+    struct rule_expr *e;
+    int err;
+    char *errbuf;
+    size_t errlen;
+};
+
+static int fail(struct parser *p, size_t byte_off, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct parser *p, size_t byte_off, int err, const char *fmt, ...)
+{
+    char reason[160];
+    va_list ap;
+
+    if (p->err) {
+        return p->err;
+    }
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    if (p->errbuf && p->errlen) {
+        snprintf(p->errbuf, p->errlen, "column %zu: %s",
+                 utf8_count_cp(p->text, byte_off) + 1, reason);
+    }
+    p->err = err;
+    return err;
+}
+
+static bool is_space_at(const char *s, size_t len, size_t i, size_t *width)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+        *width = 1;
+        return true;
+    }
+    /* U+3000 IDEOGRAPHIC SPACE, typed by Chinese input methods */
+    if (c == 0xE3 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+        (unsigned char)s[i + 2] == 0x80) {
+        *width = 3;
+        return true;
+    }
+    return false;
+}
+
+static bool is_term_byte(unsigned char c)
+{
+    return !(c == '&' || c == '|' || c == '!' || c == '(' || c == ')' || c == '"');
+}
+
+static int next_token(struct parser *p)
+{
+    size_t w;
+
+    while (p->pos < p->len && is_space_at(p->text, p->len, p->pos, &w)) {
+        p->pos += w;
+    }
+    p->tok_start = p->pos;
+    if (p->pos >= p->len) {
+        p->tok = TOK_END;
+        return 0;
+    }
+    switch (p->text[p->pos]) {
+    case '&':
+        p->tok = TOK_AND;
+        p->pos++;
+        return 0;
+    case '|':
+        p->tok = TOK_OR;
+        p->pos++;
+        return 0;
+    case '!':
+        p->tok = TOK_NOT;
+        p->pos++;
+        return 0;
+    case '(':
+        p->tok = TOK_LP;
+        p->pos++;
+        return 0;
+    case ')':
+        p->tok = TOK_RP;
+        p->pos++;
+        return 0;
+    case '"': {
+        const char *close = memchr(p->text + p->pos + 1, '"', p->len - p->pos - 1);
+        if (!close) {
+            return fail(p, p->pos, ERR_PARSE, "unterminated quoted phrase");
+        }
+        p->tok = TOK_PHRASE;
+        p->tok_content = p->pos + 1;
+        p->tok_len = (size_t)(close - (p->text + p->tok_content));
+        if (p->tok_len == 0) {
+            return fail(p, p->pos, ERR_PARSE, "empty quoted phrase");
+        }
+        p->pos = (size_t)(close - p->text) + 1;
+        return 0;
+    }
+    default:
+        p->tok = TOK_TERM;
+        p->tok_content = p->pos;
+        while (p->pos < p->len && is_term_byte((unsigned char)p->text[p->pos]) &&
+               !is_space_at(p->text, p->len, p->pos, &w)) {
+            p->pos++;
+        }
+        p->tok_len = p->pos - p->tok_content;
+        return 0;
+    }
+}
+
+static int emit(struct parser *p, enum op_kind kind, size_t term)
+{
+    struct rule_expr *e = p->e;
+    if (e->n_ops == e->cap_ops) {
+        size_t ncap = e->cap_ops ? e->cap_ops * 2 : 16;
+        struct op *n = realloc(e->ops, ncap * sizeof(*n));
+        if (!n) {
+            return fail(p, 0, ERR_NOMEM, "out of memory");
+        }
+        e->ops = n;
+        e->cap_ops = ncap;
+    }
+    e->ops[e->n_ops].kind = kind;
+    e->ops[e->n_ops].term = term;
+    e->n_ops++;
+    return 0;
+}
+
+static int add_term(struct parser *p, bool positive)
+{
+    struct rule_expr *e = p->e;
+    const char *s = p->text + p->tok_content;
+    size_t i;
+
+    for (i = 0; i < e->n_terms; i++) {
+        if (strlen(e->terms[i]) == p->tok_len && memcmp(e->terms[i], s, p->tok_len) == 0) {
+            e->positive[i] = e->positive[i] || positive;
+            return emit(p, OP_TERM, i);
+        }
+    }
+    if (e->n_terms >= RULE_EXPR_MAX_TERMS) {
+        return fail(p, p->tok_start, ERR_TOO_BIG, "more than %d distinct terms", RULE_EXPR_MAX_TERMS);
+    }
+    if (i % 16 == 0) {
+        char **nt = realloc(e->terms, (i + 16) * sizeof(*nt));
+        bool *np;
+        if (!nt) {
+            return fail(p, 0, ERR_NOMEM, "out of memory");
+        }
+        e->terms = nt;
+        np = realloc(e->positive, (i + 16) * sizeof(*np));
+        if (!np) {
+            return fail(p, 0, ERR_NOMEM, "out of memory");
+        }
+        e->positive = np;
+    }
+    e->terms[i] = strndup(s, p->tok_len);
+    if (!e->terms[i]) {
+        return fail(p, 0, ERR_NOMEM, "out of memory");
+    }
+    e->positive[i] = positive;
+    e->n_terms++;
+    return emit(p, OP_TERM, i);
+}
+
+static int parse_or(struct parser *p, int depth, bool negated);
+
+static int parse_unary(struct parser *p, int depth, bool negated)
+{
+    if (depth > RULE_EXPR_MAX_DEPTH) {
+        return fail(p, p->tok_start, ERR_TOO_BIG, "nested deeper than %d levels", RULE_EXPR_MAX_DEPTH);
+    }
+    switch (p->tok) {
+    case TOK_NOT:
+        if (next_token(p) || parse_unary(p, depth + 1, !negated)) {
+            return p->err;
+        }
+        return emit(p, OP_NOT, 0);
+    case TOK_TERM:
+    case TOK_PHRASE:
+        if (add_term(p, !negated)) {
+            return p->err;
+        }
+        return next_token(p);
+    case TOK_LP: {
+        size_t open = p->tok_start;
+        if (next_token(p) || parse_or(p, depth + 1, negated)) {
+            return p->err;
+        }
+        if (p->tok != TOK_RP) {
+            return fail(p, p->tok_start, ERR_PARSE, "expected ')' to close '(' at column %zu",
+                        utf8_count_cp(p->text, open) + 1);
+        }
+        return next_token(p);
+    }
+    case TOK_END:
+        return fail(p, p->tok_start, ERR_PARSE, "unexpected end of expression, expected a term");
+    case TOK_AND:
+        return fail(p, p->tok_start, ERR_PARSE, "unexpected '&', expected a term");
+    case TOK_OR:
+        return fail(p, p->tok_start, ERR_PARSE, "unexpected '|', expected a term");
+    case TOK_RP:
+    default:
+        return fail(p, p->tok_start, ERR_PARSE, "unexpected ')', expected a term");
+    }
+}
+
+static int parse_and(struct parser *p, int depth, bool negated)
+{
+    if (parse_unary(p, depth, negated)) {
+        return p->err;
+    }
+    while (p->tok == TOK_AND) {
+        if (next_token(p) || parse_unary(p, depth, negated) || emit(p, OP_AND, 0)) {
+            return p->err;
+        }
+    }
+    return 0;
+}
+
+static int parse_or(struct parser *p, int depth, bool negated)
+{
+    if (parse_and(p, depth, negated)) {
+        return p->err;
+    }
+    while (p->tok == TOK_OR) {
+        if (next_token(p) || parse_and(p, depth, negated) || emit(p, OP_OR, 0)) {
+            return p->err;
+        }
+    }
+    return 0;
+}
+
+/* Largest stack the postfix program needs. */
+static size_t stack_need(const struct rule_expr *e)
+{
+    size_t sp = 0, max = 0;
+    for (size_t i = 0; i < e->n_ops; i++) {
+        if (e->ops[i].kind == OP_TERM) {
+            sp++;
+        } else if (e->ops[i].kind != OP_NOT) {
+            sp--;
+        }
+        if (sp > max) {
+            max = sp;
+        }
+    }
+    return max;
+}
+
+bool rule_expr_eval(const struct rule_expr *e, const bool *occurred)
+{
+    bool stack[EVAL_STACK_MAX];
+    size_t sp = 0;
+
+    for (size_t i = 0; i < e->n_ops; i++) {
+        switch (e->ops[i].kind) {
+        case OP_TERM:
+            stack[sp++] = occurred[e->ops[i].term];
+            break;
+        case OP_NOT:
+            stack[sp - 1] = !stack[sp - 1];
+            break;
+        case OP_AND:
+            sp--;
+            stack[sp - 1] = stack[sp - 1] && stack[sp];
+            break;
+        case OP_OR:
+            sp--;
+            stack[sp - 1] = stack[sp - 1] || stack[sp];
+            break;
+        }
+    }
+    return sp == 1 && stack[0];
+}
+
+/* ERR_INVALID when e is true with no term present, or (few terms) never true. */
+static int check_meaningful(struct parser *p)
+{
+    bool occ[SAT_CHECK_MAX_TERMS] = {false};
+    struct rule_expr *e = p->e;
+
+    if (rule_expr_eval(e, occ)) {
+        return fail(p, 0, ERR_INVALID,
+                    "expression is true when no term occurs; it needs a positive term");
+    }
+    if (e->n_terms > SAT_CHECK_MAX_TERMS) {
+        return 0;
+    }
+    for (uint32_t bits = 1; bits < (1u << e->n_terms); bits++) {
+        for (size_t i = 0; i < e->n_terms; i++) {
+            occ[i] = (bits >> i) & 1u;
+        }
+        if (rule_expr_eval(e, occ)) {
+            return 0;
+        }
+    }
+    return fail(p, 0, ERR_INVALID, "expression can never be true");
+}
+
+int rule_expr_compile(const char *text, struct rule_expr **out, char *errbuf, size_t errlen)
+{
+    struct parser p;
+    size_t bad;
+
+    *out = NULL;
+    memset(&p, 0, sizeof(p));
+    p.text = text;
+    p.len = strlen(text);
+    p.errbuf = errbuf;
+    p.errlen = errlen;
+    if (p.len > RULE_EXPR_MAX_BYTES) {
+        return fail(&p, 0, ERR_TOO_BIG, "expression longer than %d bytes", RULE_EXPR_MAX_BYTES);
+    }
+    if (!utf8_valid(text, p.len, &bad)) {
+        return fail(&p, bad, ERR_PARSE, "invalid UTF-8");
+    }
+    p.e = calloc(1, sizeof(*p.e));
+    if (!p.e || !(p.e->text = strdup(text))) {
+        rule_expr_free(p.e);
+        return ERR_NOMEM;
+    }
+    if (next_token(&p) == 0) {
+        if (p.tok == TOK_END) {
+            fail(&p, 0, ERR_PARSE, "empty expression");
+        } else if (parse_or(&p, 0, false) == 0 && p.tok != TOK_END) {
+            if (p.tok == TOK_RP) {
+                fail(&p, p.tok_start, ERR_PARSE, "unmatched ')'");
+            } else {
+                fail(&p, p.tok_start, ERR_PARSE, "expected '&' or '|' before this");
+            }
+        }
+    }
+    if (!p.err && stack_need(p.e) > EVAL_STACK_MAX) {
+        fail(&p, 0, ERR_TOO_BIG, "expression too complex");
+    }
+    if (!p.err) {
+        check_meaningful(&p);
+    }
+    if (p.err) {
+        rule_expr_free(p.e);
+        return p.err;
+    }
+    *out = p.e;
+    return 0;
+}
+
+void rule_expr_free(struct rule_expr *e)
+{
+    if (!e) {
+        return;
+    }
+    for (size_t i = 0; i < e->n_terms; i++) {
+        free(e->terms[i]);
+    }
+    free(e->terms);
+    free(e->positive);
+    free(e->ops);
+    free(e->text);
+    free(e);
+}
+
+size_t rule_expr_n_terms(const struct rule_expr *e)
+{
+    return e->n_terms;
+}
+
+const char *rule_expr_term(const struct rule_expr *e, size_t i)
+{
+    return e->terms[i];
+}
+
+bool rule_expr_term_positive(const struct rule_expr *e, size_t i)
+{
+    return e->positive[i];
+}
+
+const char *rule_expr_text(const struct rule_expr *e)
+{
+    return e->text;
+}

@@ -1,0 +1,65 @@
+/*
+ * Rule expressions (design §4, without NEAR for now):
+ *
+ *   expr  := or
+ *   or    := and ('|' and)*
+ *   and   := unary ('&' unary)*
+ *   unary := '!' unary | atom
+ *   atom  := TERM | '"' phrase '"' | '(' or ')'
+ *
+ * TERM is a run of characters other than white space and & | ! ( ) ". A quoted phrase is
+ * every byte up to the next '"' (no escapes; it may hold spaces and operators). An
+ * expression compiles to a postfix program over a table of distinct terms; evaluation takes
+ * "which terms occurred" as an array indexed like the term table.
+ *
+ * An expression is rejected when it would be true with no term present (only negations,
+ * e.g. "!a" or "a | !b"): a rule must need at least one positive term. One that can never
+ * be true ("a & !a") is rejected as well when it has few enough terms to check exhaustively.
+ */
+#ifndef RULE_EXPR_H
+#define RULE_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RULE_EXPR_MAX_BYTES 4096 /* longer expression text is rejected */
+#define RULE_EXPR_MAX_TERMS 256  /* distinct terms in one expression */
+#define RULE_EXPR_MAX_DEPTH 64   /* nesting of parentheses and '!' */
+
+struct rule_expr;
+
+/*
+ * Compile text (NUL-terminated UTF-8, borrowed).
+ * out:    on success a new expression; release with rule_expr_free().
+ * errbuf: on ERR_PARSE/ERR_INVALID one line "column N: reason", N the 1-based column in
+ *         characters (code points) of the offending token; may be NULL.
+ * Returns 0, ERR_PARSE (syntax, bad UTF-8), ERR_TOO_BIG (over the limits above),
+ * ERR_INVALID (true with no term present, or never true) or ERR_NOMEM. Thread-safe.
+ */
+int rule_expr_compile(const char *text, struct rule_expr **out, char *errbuf, size_t errlen);
+
+/* Free e (NULL is a no-op). */
+void rule_expr_free(struct rule_expr *e);
+
+/* Number of distinct terms. */
+size_t rule_expr_n_terms(const struct rule_expr *e);
+
+/* Term i (< rule_expr_n_terms()) as written, without quotes; borrowed from e. */
+const char *rule_expr_term(const struct rule_expr *e, size_t i);
+
+/*
+ * True when term i occurs somewhere in the expression under an even number of '!' (its
+ * presence can help the rule fire); such terms are the ones reported in alerts.
+ */
+bool rule_expr_term_positive(const struct rule_expr *e, size_t i);
+
+/*
+ * Evaluate e. occurred: rule_expr_n_terms(e) flags, borrowed. Returns the expression's value.
+ * Thread-safe (e is read-only).
+ */
+bool rule_expr_eval(const struct rule_expr *e, const bool *occurred);
+
+/* The original expression text; borrowed from e. */
+const char *rule_expr_text(const struct rule_expr *e);
+
+#endif

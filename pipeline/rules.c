@@ -1,0 +1,881 @@
+#include "rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_cfg.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/* The fields of one rule as text, before validation (borrowed strings). */
+struct rule_spec {
+    const char *id;
+    const char *name;
+    const char *group;
+    const char *department;
+    const char *level; /* NULL = default IV */
+    const char *scope; /* NULL = default all */
+    const char *const *sources;
+    size_t n_sources;
+    const char *expr;
+    const char *expr_where; /* "FILE:LINE" of the expression, or NULL = where */
+};
+
+/* YAML key tables: cfg_fill() rejects unknown keys and wrong types. */
+struct file_head {
+    char *group;
+};
+
+static const struct cfg_key file_keys[] = {
+    {"group", CFG_STRING, NULL, 0, 0, offsetof(struct file_head, group),
+     "rule group name (default: file name)", NULL},
+    {"exclude", CFG_EXTERNAL, NULL, 0, 0, 0, "global exclude terms", NULL},
+    {"rules", CFG_EXTERNAL, NULL, 0, 0, 0, "list of rules", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct rule_yaml {
+    char *id;
+    char *name;
+    char *department;
+    char *level;
+    char *scope;
+    char *expr;
+};
+
+#define RYOFF(f) offsetof(struct rule_yaml, f)
+static const struct cfg_key rule_keys[] = {
+    {"id", CFG_STRING, NULL, 0, 0, RYOFF(id), "unique rule id", NULL},
+    {"name", CFG_STRING, NULL, 0, 0, RYOFF(name), "rule name", NULL},
+    {"department", CFG_STRING, NULL, 0, 0, RYOFF(department), "lead department", NULL},
+    {"level", CFG_STRING, "IV", 0, 0, RYOFF(level), "I, II, III or IV", NULL},
+    {"scope", CFG_STRING, "all", 0, 0, RYOFF(scope), "title, text or all", NULL},
+    {"sources", CFG_EXTERNAL, NULL, 0, 0, 0, "item source or source_id values", NULL},
+    {"expr", CFG_STRING, NULL, 0, 0, RYOFF(expr), "boolean expression over terms", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+static void rule_release(struct rule *r)
+{
+    free(r->id);
+    free(r->name);
+    free(r->group);
+    free(r->department);
+    free_strv(r->sources, r->n_sources);
+    rule_expr_free(r->expr);
+    free(r->term_ids);
+    free(r->origin);
+    memset(r, 0, sizeof(*r));
+}
+
+struct rule_set *rule_set_new(void)
+{
+    return calloc(1, sizeof(struct rule_set));
+}
+
+void rule_set_free(struct rule_set *rs)
+{
+    if (!rs) {
+        return;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        rule_release(&rs->rules[i]);
+    }
+    free(rs->rules);
+    free(rs->pushed_by);
+    free(rs->source);
+    free_strv(rs->groups, rs->n_groups);
+    free_strv(rs->exclude, rs->n_exclude);
+    free(rs->terms); /* strings are borrowed from rules and exclude */
+    free(rs->exclude_ids);
+    term_db_free(rs->db);
+    free(rs);
+}
+
+const char *rule_scope_name(enum rule_scope scope)
+{
+    switch (scope) {
+    case RULE_SCOPE_TITLE:
+        return "title";
+    case RULE_SCOPE_TEXT:
+        return "text";
+    default:
+        return "all";
+    }
+}
+
+int rule_scope_parse(const char *s, enum rule_scope *out)
+{
+    if (s && strcmp(s, "all") == 0) {
+        *out = RULE_SCOPE_ALL;
+    } else if (s && strcmp(s, "title") == 0) {
+        *out = RULE_SCOPE_TITLE;
+    } else if (s && strcmp(s, "text") == 0) {
+        *out = RULE_SCOPE_TEXT;
+    } else {
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+bool rule_applies_to_source(const struct rule *rule, const char *source, const char *source_id)
+{
+    if (rule->n_sources == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < rule->n_sources; i++) {
+        if ((source && strcmp(rule->sources[i], source) == 0) ||
+            (source_id && strcmp(rule->sources[i], source_id) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Append a copy of s to the string vector unless present. Returns 0 or ERR_NOMEM. */
+static int strv_add_unique(char ***v, size_t *n, const char *s)
+{
+    char **nv;
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*v)[i], s) == 0) {
+            return 0;
+        }
+    }
+    nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    if (!nv) {
+        return ERR_NOMEM;
+    }
+    *v = nv;
+    nv[*n] = strdup(s);
+    if (!nv[*n]) {
+        return ERR_NOMEM;
+    }
+    (*n)++;
+    return 0;
+}
+
+static const struct rule *find_rule(const struct rule_set *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        if (strcmp(rs->rules[i].id, id) == 0) {
+            return &rs->rules[i];
+        }
+    }
+    return NULL;
+}
+
+static bool blank(const char *s)
+{
+    return !s || s[0] == '\0';
+}
+
+/*
+ * Validate spec and append it to rs. where: "FILE:LINE" or "rules[N]" for messages.
+ * Returns 0, ERR_INVALID, ERR_PARSE, ERR_TOO_BIG or ERR_NOMEM.
+ */
+static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const char *where,
+                    char *errbuf, size_t errlen)
+{
+    struct rule r;
+    char why[256] = "";
+    int err;
+    const struct rule *dup;
+
+    memset(&r, 0, sizeof(r));
+    if (blank(spec->id)) {
+        snprintf(errbuf, errlen, "%s: rule without 'id'", where);
+        return ERR_INVALID;
+    }
+    if (blank(spec->name) || blank(spec->department) || blank(spec->expr)) {
+        snprintf(errbuf, errlen, "%s: rule '%s': missing required key '%s'", where, spec->id,
+                 blank(spec->name) ? "name" : blank(spec->department) ? "department" : "expr");
+        return ERR_INVALID;
+    }
+    dup = find_rule(rs, spec->id);
+    if (dup) {
+        snprintf(errbuf, errlen, "%s: rule '%s': duplicate id (first defined at %s)", where,
+                 spec->id, dup->origin ? dup->origin : "an earlier rule");
+        return ERR_INVALID;
+    }
+    if (rs->n_rules >= RULE_SET_MAX_RULES) {
+        snprintf(errbuf, errlen, "%s: rule '%s': more than %d rules", where, spec->id,
+                 RULE_SET_MAX_RULES);
+        return ERR_TOO_BIG;
+    }
+    r.level = YQ_LEVEL_IV;
+    if (spec->level && yq_level_parse(spec->level, &r.level) != 0) {
+        snprintf(errbuf, errlen, "%s: rule '%s': bad level '%s' (I, II, III or IV)", where,
+                 spec->id, spec->level);
+        return ERR_INVALID;
+    }
+    if (spec->scope && rule_scope_parse(spec->scope, &r.scope) != 0) {
+        snprintf(errbuf, errlen, "%s: rule '%s': bad scope '%s' (title, text or all)", where,
+                 spec->id, spec->scope);
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < spec->n_sources; i++) {
+        if (blank(spec->sources[i])) {
+            snprintf(errbuf, errlen, "%s: rule '%s': empty entry in 'sources'", where, spec->id);
+            return ERR_INVALID;
+        }
+    }
+    err = rule_expr_compile(spec->expr, &r.expr, why, sizeof(why));
+    if (err) {
+        snprintf(errbuf, errlen, "%s: rule '%s': expr %s",
+                 spec->expr_where ? spec->expr_where : where, spec->id, why);
+        return err;
+    }
+    err = ERR_NOMEM;
+    r.id = strdup(spec->id);
+    r.name = strdup(spec->name);
+    r.group = strdup(spec->group ? spec->group : "");
+    r.department = strdup(spec->department);
+    r.origin = strdup(where);
+    if (!r.id || !r.name || !r.group || !r.department || !r.origin) {
+        goto fail;
+    }
+    if (spec->n_sources) {
+        r.sources = calloc(spec->n_sources, sizeof(*r.sources));
+        if (!r.sources) {
+            goto fail;
+        }
+        for (size_t i = 0; i < spec->n_sources; i++) {
+            r.sources[i] = strdup(spec->sources[i]);
+            if (!r.sources[i]) {
+                goto fail;
+            }
+            r.n_sources = i + 1;
+        }
+    }
+    if (spec->group && spec->group[0] && strv_add_unique(&rs->groups, &rs->n_groups, spec->group)) {
+        goto fail;
+    }
+    if (rs->n_rules == rs->cap_rules) {
+        size_t ncap = rs->cap_rules ? rs->cap_rules * 2 : 16;
+        struct rule *nr = realloc(rs->rules, ncap * sizeof(*nr));
+        if (!nr) {
+            goto fail;
+        }
+        rs->rules = nr;
+        rs->cap_rules = ncap;
+    }
+    rs->rules[rs->n_rules++] = r;
+    rs->compiled = false;
+    return 0;
+fail:
+    snprintf(errbuf, errlen, "%s: out of memory", where);
+    rule_release(&r);
+    return err;
+}
+
+static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
+                       size_t errlen)
+{
+    if (blank(term)) {
+        snprintf(errbuf, errlen, "%s: empty exclude term", where);
+        return ERR_INVALID;
+    }
+    if (strv_add_unique(&rs->exclude, &rs->n_exclude, term)) {
+        snprintf(errbuf, errlen, "%s: out of memory", where);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/*
+ * Collect the scalars of a YAML sequence (or a single scalar) into a new vector of borrowed
+ * strings. Returns 0, ERR_INVALID or ERR_NOMEM.
+ */
+static int yaml_scalar_list(struct cfg_doc *doc, yaml_node_t *node, const char ***out,
+                            size_t *n_out)
+{
+    const char **v;
+    size_t n = 0;
+
+    *out = NULL;
+    *n_out = 0;
+    if (!node) {
+        return 0;
+    }
+    if (node->type == YAML_SCALAR_NODE) {
+        if (cfg_scalar(node)[0] == '\0' && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+            return 0; /* "key:" with nothing: an empty list */
+        }
+        v = malloc(sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        v[0] = cfg_scalar(node);
+        *out = v;
+        *n_out = 1;
+        return 0;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        return ERR_INVALID;
+    }
+    size_t cap = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    v = calloc(cap ? cap : 1, sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        const char *s = cfg_scalar(cfg_doc_node(doc, *it));
+        if (!s) {
+            free(v);
+            return ERR_INVALID;
+        }
+        v[n++] = s;
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+/* The group name a file gets when it has no "group:": its base name without ".yaml". */
+static char *default_group(const char *file)
+{
+    const char *base = strrchr(file, '/');
+    size_t len;
+
+    base = base ? base + 1 : file;
+    len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0) {
+        len -= 5;
+    }
+    return strndup(base, len);
+}
+
+static int add_yaml_rule(struct rule_set *rs, struct cfg_doc *doc, yaml_node_t *node,
+                         size_t index, const char *group, char *errbuf, size_t errlen)
+{
+    struct rule_yaml ry;
+    struct rule_spec spec;
+    const char **sources = NULL;
+    size_t n_sources = 0;
+    char where[1024], ewhere[1024], inner[512];
+    yaml_node_t *src, *en;
+    const char *id;
+    int err;
+
+    memset(&ry, 0, sizeof(ry));
+    snprintf(where, sizeof(where), "%s:%zu", doc->file, node->start_mark.line + 1);
+    if (node->type != YAML_MAPPING_NODE) {
+        snprintf(errbuf, errlen, "%s: rules[%zu] must be a mapping", where, index);
+        return ERR_INVALID;
+    }
+    id = cfg_scalar(cfg_map_get(doc, node, "id"));
+    err = cfg_fill(rule_keys, &ry, doc, node, inner, sizeof(inner));
+    if (err) {
+        if (id) {
+            snprintf(errbuf, errlen, "%s (rule '%s')", inner, id);
+        } else {
+            snprintf(errbuf, errlen, "%s (rules[%zu])", inner, index);
+        }
+        goto done;
+    }
+    src = cfg_map_get(doc, node, "sources");
+    err = yaml_scalar_list(doc, src, &sources, &n_sources);
+    if (err) {
+        snprintf(errbuf, errlen, "%s:%zu: rule '%s': 'sources' must be a list of strings",
+                 doc->file, src ? src->start_mark.line + 1 : node->start_mark.line + 1,
+                 id ? id : "?");
+        goto done;
+    }
+    spec = (struct rule_spec){
+        .id = ry.id,
+        .name = ry.name,
+        .group = group,
+        .department = ry.department,
+        .level = ry.level,
+        .scope = ry.scope,
+        .sources = sources,
+        .n_sources = n_sources,
+        .expr = ry.expr,
+    };
+    en = cfg_map_get(doc, node, "expr");
+    if (en) {
+        /* expression errors name the line of the expression itself */
+        snprintf(ewhere, sizeof(ewhere), "%s:%zu", doc->file, en->start_mark.line + 1);
+        spec.expr_where = ewhere;
+    }
+    err = add_rule(rs, &spec, where, errbuf, errlen);
+done:
+    free(sources);
+    cfg_release(rule_keys, &ry);
+    return err;
+}
+
+int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, size_t text_len,
+                      char *errbuf, size_t errlen)
+{
+    struct cfg_doc doc;
+    struct file_head head = {NULL};
+    yaml_node_t *root, *node;
+    const char **excl = NULL;
+    char *group = NULL;
+    size_t n_excl = 0;
+    int err;
+
+    err = cfg_doc_load(&doc, file, text, text_len, errbuf, errlen);
+    if (err) {
+        goto done;
+    }
+    root = cfg_doc_root(&doc);
+    if (!root) {
+        goto done; /* an empty file adds nothing */
+    }
+    err = cfg_fill(file_keys, &head, &doc, root, errbuf, errlen);
+    if (err) {
+        goto done;
+    }
+    group = head.group && head.group[0] ? strdup(head.group) : default_group(file);
+    if (!group) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    node = cfg_map_get(&doc, root, "exclude");
+    err = yaml_scalar_list(&doc, node, &excl, &n_excl);
+    if (err) {
+        snprintf(errbuf, errlen, "%s:%zu: 'exclude' must be a list of strings", doc.file,
+                 node->start_mark.line + 1);
+        goto done;
+    }
+    for (size_t i = 0; i < n_excl; i++) {
+        char where[1024];
+        snprintf(where, sizeof(where), "%s:%zu", doc.file, node->start_mark.line + 1);
+        err = add_exclude(rs, excl[i], where, errbuf, errlen);
+        if (err) {
+            goto done;
+        }
+    }
+    node = cfg_map_get(&doc, root, "rules");
+    if (node && !(node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+        if (node->type != YAML_SEQUENCE_NODE) {
+            snprintf(errbuf, errlen, "%s:%zu: 'rules' must be a list", doc.file,
+                     node->start_mark.line + 1);
+            err = ERR_INVALID;
+            goto done;
+        }
+        size_t index = 0;
+        for (yaml_node_item_t *it = node->data.sequence.items.start;
+             it < node->data.sequence.items.top; it++, index++) {
+            err = add_yaml_rule(rs, &doc, cfg_doc_node(&doc, *it), index, group, errbuf,
+                                errlen);
+            if (err) {
+                goto done;
+            }
+        }
+    }
+done:
+    free(excl);
+    free(group);
+    cfg_release(file_keys, &head);
+    cfg_doc_release(&doc);
+    return err;
+}
+
+/* Index of term s in rs->terms, adding it when new. Returns 0 or ERR_NOMEM. */
+static int term_index(struct rule_set *rs, char *s, size_t *cap, size_t *out)
+{
+    for (size_t i = 0; i < rs->n_terms; i++) {
+        if (strcmp(rs->terms[i], s) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    if (rs->n_terms == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        char **nt = realloc(rs->terms, ncap * sizeof(*nt));
+        if (!nt) {
+            return ERR_NOMEM;
+        }
+        rs->terms = nt;
+        *cap = ncap;
+    }
+    rs->terms[rs->n_terms] = s;
+    *out = rs->n_terms++;
+    return 0;
+}
+
+int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
+{
+    size_t cap = 0;
+    int err;
+
+    if (rs->n_rules == 0) {
+        snprintf(errbuf, errlen, "rule set has no rules");
+        return ERR_INVALID;
+    }
+    free(rs->terms);
+    free(rs->exclude_ids);
+    term_db_free(rs->db);
+    rs->terms = NULL;
+    rs->n_terms = 0;
+    rs->db = NULL;
+    rs->exclude_ids = calloc(rs->n_exclude ? rs->n_exclude : 1, sizeof(*rs->exclude_ids));
+    if (!rs->exclude_ids) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        struct rule *r = &rs->rules[i];
+        size_t n = rule_expr_n_terms(r->expr);
+        free(r->term_ids);
+        r->term_ids = calloc(n ? n : 1, sizeof(*r->term_ids));
+        if (!r->term_ids) {
+            goto nomem;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (term_index(rs, (char *)rule_expr_term(r->expr, k), &cap, &r->term_ids[k])) {
+                goto nomem;
+            }
+        }
+    }
+    for (size_t i = 0; i < rs->n_exclude; i++) {
+        if (term_index(rs, rs->exclude[i], &cap, &rs->exclude_ids[i])) {
+            goto nomem;
+        }
+    }
+    err = term_db_new((const char *const *)rs->terms, rs->n_terms, &rs->db, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    rs->compiled = true;
+    return 0;
+nomem:
+    snprintf(errbuf, errlen, "out of memory compiling the rule set");
+    return ERR_NOMEM;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size_t errlen)
+{
+    struct rule_set *rs = NULL;
+    char **names = NULL;
+    size_t n_names = 0, cap = 0;
+    struct dirent *de;
+    DIR *d;
+    int err = 0;
+
+    *out = NULL;
+    d = opendir(dir);
+    if (!d) {
+        snprintf(errbuf, errlen, "%s: cannot open rule directory: %s", dir, strerror(errno));
+        return errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".yaml") != 0) {
+            continue;
+        }
+        if (n_names == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **nn = realloc(names, ncap * sizeof(*nn));
+            if (!nn) {
+                err = ERR_NOMEM;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        names[n_names] = strdup(de->d_name);
+        if (!names[n_names]) {
+            err = ERR_NOMEM;
+            break;
+        }
+        n_names++;
+    }
+    closedir(d);
+    if (err) {
+        snprintf(errbuf, errlen, "%s: out of memory", dir);
+        goto done;
+    }
+    qsort(names, n_names, sizeof(*names), cmp_str);
+    rs = rule_set_new();
+    if (!rs || !(rs->source = strdup(dir))) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        char path[4096];
+        size_t dl = strlen(dir);
+        snprintf(path, sizeof(path), "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
+                 names[i]);
+        err = rule_set_add_yaml(rs, path, NULL, 0, errbuf, errlen);
+        if (err) {
+            goto done;
+        }
+    }
+    if (rs->n_rules == 0) {
+        snprintf(errbuf, errlen, "%s: no rules in any *.yaml file", dir);
+        err = ERR_INVALID;
+        goto done;
+    }
+    err = rule_set_compile(rs, errbuf, errlen);
+    if (err == 0) {
+        *out = rs;
+        rs = NULL;
+    }
+done:
+    free_strv(names, n_names);
+    rule_set_free(rs);
+    return err;
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len)
+{
+    json_t *obj = json_object(), *rules = json_array();
+    char ts[32];
+    int rc = 0;
+
+    *out = NULL;
+    if (!obj || !rules) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const struct rule *r = &rs->rules[i];
+        json_t *jr = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "id", r->id, "name", r->name,
+                               "group", r->group, "department", r->department, "level",
+                               yq_level_name(r->level), "scope", rule_scope_name(r->scope),
+                               "sources", strv_json(r->sources, r->n_sources), "expr",
+                               rule_expr_text(r->expr));
+        if (!jr || json_array_append_new(rules, jr)) {
+            goto nomem;
+        }
+    }
+    /* insertion order is kept: "version" must come first (rules_store relies on it) */
+    rc |= json_object_set_new(obj, "version", json_integer(rs->version));
+    rc |= json_object_set_new(obj, "pushed_at",
+                              rs->pushed_at ? json_string(yq_time_format_utc(rs->pushed_at, ts,
+                                                                              sizeof(ts)))
+                                            : json_null());
+    rc |= json_object_set_new(obj, "pushed_by", str_or_null(rs->pushed_by));
+    rc |= json_object_set_new(obj, "source", str_or_null(rs->source));
+    rc |= json_object_set_new(obj, "groups", strv_json(rs->groups, rs->n_groups));
+    rc |= json_object_set_new(obj, "exclude", strv_json(rs->exclude, rs->n_exclude));
+    rc |= json_object_set_new(obj, "rules", rules);
+    rules = NULL;
+    if (rc) {
+        goto nomem;
+    }
+    *out = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (!*out) {
+        return ERR_NOMEM;
+    }
+    if (out_len) {
+        *out_len = strlen(*out);
+    }
+    return 0;
+nomem:
+    json_decref(obj);
+    json_decref(rules);
+    return ERR_NOMEM;
+}
+
+/* A JSON string member, or NULL when absent/null; ERR_PARSE when of another type. */
+static int json_opt_str(const json_t *obj, const char *key, const char **out)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        return ERR_PARSE;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* Borrowed strings of a JSON array of strings (absent = empty). */
+static int json_str_list(const json_t *obj, const char *key, const char ***out, size_t *n_out)
+{
+    const json_t *a = json_object_get(obj, key);
+    const char **v;
+    size_t n;
+
+    *out = NULL;
+    *n_out = 0;
+    if (!a || json_is_null(a)) {
+        return 0;
+    }
+    if (!json_is_array(a)) {
+        return ERR_PARSE;
+    }
+    n = json_array_size(a);
+    v = calloc(n ? n : 1, sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(a, i);
+        if (!json_is_string(s)) {
+            free(v);
+            return ERR_PARSE;
+        }
+        v[i] = json_string_value(s);
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        const json_t *jr = json_array_get(rules, i);
+        struct rule_spec spec;
+        char where[64];
+        int err;
+
+        memset(&spec, 0, sizeof(spec));
+        snprintf(where, sizeof(where), "rule set JSON rules[%zu]", i);
+        if (!json_is_object(jr) || json_opt_str(jr, "id", &spec.id) ||
+            json_opt_str(jr, "name", &spec.name) || json_opt_str(jr, "group", &spec.group) ||
+            json_opt_str(jr, "department", &spec.department) ||
+            json_opt_str(jr, "level", &spec.level) || json_opt_str(jr, "scope", &spec.scope) ||
+            json_opt_str(jr, "expr", &spec.expr)) {
+            snprintf(errbuf, errlen, "%s: must be an object of strings", where);
+            return ERR_PARSE;
+        }
+        const char **sources = NULL;
+        err = json_str_list(jr, "sources", &sources, &spec.n_sources);
+        if (err) {
+            snprintf(errbuf, errlen, "%s: 'sources' must be an array of strings", where);
+            return err;
+        }
+        spec.sources = sources;
+        err = add_rule(rs, &spec, where, errbuf, errlen);
+        free(sources);
+        if (err) {
+            return err;
+        }
+        /* a decoded rule has no file origin */
+        free(rs->rules[rs->n_rules - 1].origin);
+        rs->rules[rs->n_rules - 1].origin = NULL;
+    }
+    return 0;
+}
+
+int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf,
+                    size_t errlen)
+{
+    struct rule_set *rs = NULL;
+    json_error_t jerr;
+    json_t *obj = NULL;
+    const json_t *v;
+    const char *s;
+    const char **list = NULL;
+    size_t n_list = 0;
+    int err = ERR_PARSE;
+
+    *out = NULL;
+    if (len > RULE_SET_MAX_JSON_BYTES) {
+        snprintf(errbuf, errlen, "rule set JSON is %zu bytes, more than %d", len,
+                 RULE_SET_MAX_JSON_BYTES);
+        return ERR_TOO_BIG;
+    }
+    obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!obj || !json_is_object(obj)) {
+        snprintf(errbuf, errlen, "rule set is not a JSON object%s%s", obj ? "" : ": ",
+                 obj ? "" : jerr.text);
+        goto done;
+    }
+    rs = rule_set_new();
+    if (!rs) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    v = json_object_get(obj, "version");
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        snprintf(errbuf, errlen, "rule set 'version' must be a non-negative integer");
+        goto done;
+    }
+    rs->version = json_integer_value(v);
+    if (json_opt_str(obj, "pushed_at", &s) ||
+        (s && yq_time_parse_iso(s, &rs->pushed_at, NULL) != 0)) {
+        snprintf(errbuf, errlen, "rule set 'pushed_at' must be RFC 3339 or null");
+        goto done;
+    }
+    if (json_opt_str(obj, "pushed_by", &s) || (s && !(rs->pushed_by = strdup(s))) ||
+        json_opt_str(obj, "source", &s) || (s && !(rs->source = strdup(s)))) {
+        snprintf(errbuf, errlen, "rule set 'pushed_by'/'source' must be strings or null");
+        goto done;
+    }
+    err = json_str_list(obj, "groups", &list, &n_list);
+    for (size_t i = 0; err == 0 && i < n_list; i++) {
+        err = strv_add_unique(&rs->groups, &rs->n_groups, list[i]);
+    }
+    free(list);
+    list = NULL;
+    if (err) {
+        snprintf(errbuf, errlen, "rule set 'groups' must be an array of strings");
+        goto done;
+    }
+    err = json_str_list(obj, "exclude", &list, &n_list);
+    if (err) {
+        snprintf(errbuf, errlen, "rule set 'exclude' must be an array of strings");
+        goto done;
+    }
+    for (size_t i = 0; i < n_list; i++) {
+        err = add_exclude(rs, list[i], "rule set JSON exclude", errbuf, errlen);
+        if (err) {
+            goto done;
+        }
+    }
+    v = json_object_get(obj, "rules");
+    if (!json_is_array(v)) {
+        snprintf(errbuf, errlen, "rule set 'rules' must be an array");
+        err = ERR_PARSE;
+        goto done;
+    }
+    err = decode_rules(rs, v, errbuf, errlen);
+    if (err) {
+        goto done;
+    }
+    err = rule_set_compile(rs, errbuf, errlen);
+    if (err == 0) {
+        *out = rs;
+        rs = NULL;
+    }
+done:
+    free(list);
+    json_decref(obj);
+    rule_set_free(rs);
+    return err;
+}

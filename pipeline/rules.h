@@ -1,0 +1,135 @@
+/*
+ * Rule sets (design §4): loaded from the .yaml files of config/rules/, validated, serialised to JSON for
+ * Redis, and compiled into one term database for matching.
+ *
+ * Rule file format (every key other than those listed is rejected):
+ *
+ *   group: 征地拆迁            # optional; default: the file name without ".yaml"
+ *   exclude: [招聘, 广告]      # optional; global exclude terms, merged across files
+ *   rules:
+ *     - id: land-01            # required, unique across all files
+ *       name: 征地拆迁补偿纠纷   # required
+ *       department: 市自然资源局 # required (lead department)
+ *       level: III             # I, II, III, IV (yq_level_parse); default IV
+ *       scope: all             # title | text | all (default all)
+ *       sources: [rss]         # optional: item source or source_id values
+ *       expr: "(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)"
+ *
+ * JSON form (stored as yuqing:rules:<version>; "version" is always the first key):
+ *
+ *   {"version":N,"pushed_at":"RFC3339"|null,"pushed_by":"user"|null,"source":"dir"|null,
+ *    "groups":[...],"exclude":[...],
+ *    "rules":[{"id","name","group","department","level","scope","sources":[...],"expr"}]}
+ *
+ * A rule set is immutable once compiled; threads may share it read-only.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rule_expr.h"
+#include "term_find.h"
+#include "yq_alert.h"
+
+#define RULE_SET_MAX_JSON_BYTES (16 * 1024 * 1024) /* larger Redis payloads are rejected */
+#define RULE_SET_MAX_RULES 100000
+
+enum rule_scope {
+    RULE_SCOPE_ALL = 0, /* title and text */
+    RULE_SCOPE_TITLE = 1,
+    RULE_SCOPE_TEXT = 2,
+};
+
+struct rule {
+    char *id;
+    char *name;
+    char *group;
+    char *department;
+    enum yq_level level;
+    enum rule_scope scope;
+    char **sources; /* item source or source_id values; n_sources == 0: every source */
+    size_t n_sources;
+    struct rule_expr *expr;
+    size_t *term_ids; /* expression term i -> index into rule_set.terms */
+    char *origin;     /* "FILE:LINE" where it was defined, or NULL (decoded from JSON) */
+};
+
+struct rule_set {
+    int64_t version;   /* 0 until stored in Redis */
+    int64_t pushed_at; /* seconds since the epoch, 0 = unknown */
+    char *pushed_by;   /* may be NULL */
+    char *source;      /* directory it was loaded from, may be NULL */
+    char **groups;     /* distinct group names in order of appearance */
+    size_t n_groups;
+    char **exclude; /* distinct global exclude terms */
+    size_t n_exclude;
+    struct rule *rules; /* in file-name order, then file order */
+    size_t n_rules;
+    size_t cap_rules;
+    /* Filled by rule_set_compile(): */
+    char **terms; /* distinct terms of every rule and of the exclude list (borrowed strings) */
+    size_t n_terms;
+    size_t *exclude_ids; /* exclude[i] -> index into terms */
+    struct term_db *db;  /* over terms */
+    bool compiled;
+};
+
+/* An empty, uncompiled set; NULL on ERR_NOMEM. Free with rule_set_free(). */
+struct rule_set *rule_set_new(void);
+
+/* Free rs and everything it owns (NULL is a no-op). */
+void rule_set_free(struct rule_set *rs);
+
+/*
+ * Add the groups, exclude terms and rules of one YAML rule file to rs (not yet compiled).
+ * file: name used in messages, and the file read when text is NULL; text/text_len: the
+ * file's content (borrowed) or NULL. Each expression is compiled and checked here.
+ * errbuf: one line "FILE:LINE: rule 'ID': reason" (or "FILE:LINE: reason").
+ * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (YAML or expression syntax), ERR_INVALID
+ * (unknown key, missing or bad value, duplicate id), ERR_TOO_BIG or ERR_NOMEM.
+ */
+int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, size_t text_len,
+                      char *errbuf, size_t errlen);
+
+/*
+ * Build the term table and term database. Call once after the last add.
+ * Returns 0, ERR_INVALID (no rules) or ERR_NOMEM, with one line in errbuf.
+ */
+int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen);
+
+/*
+ * Load every file named "<name>.yaml" in directory dir (NUL-terminated path, borrowed) in byte order of
+ * the file names and compile. out: a new compiled set (rule_set_free()); source = dir.
+ * Returns as rule_set_add_yaml(), plus ERR_NOT_FOUND when dir is missing and ERR_INVALID
+ * when it holds no rule.
+ */
+int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size_t errlen);
+
+/*
+ * Encode rs as compact JSON (format above) with "version" first.
+ * out: new NUL-terminated string (free()); out_len may be NULL. Returns 0 or ERR_NOMEM.
+ */
+int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len);
+
+/*
+ * Decode len bytes of JSON (untrusted, borrowed), recompile and validate every rule.
+ * out: a new compiled set. Returns 0, ERR_TOO_BIG (over RULE_SET_MAX_JSON_BYTES),
+ * ERR_PARSE (not JSON, wrong types, expression syntax), ERR_INVALID or ERR_NOMEM, with one
+ * line in errbuf naming the rule.
+ */
+int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf,
+                    size_t errlen);
+
+/* "all", "title", "text". Static string. */
+const char *rule_scope_name(enum rule_scope scope);
+
+/* Parse "all" | "title" | "text". Returns 0 or ERR_INVALID. */
+int rule_scope_parse(const char *s, enum rule_scope *out);
+
+/* True when rule applies to an item with this source and source_id (either may be NULL). */
+bool rule_applies_to_source(const struct rule *rule, const char *source, const char *source_id);
+
+#endif

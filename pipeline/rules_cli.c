@@ -1,0 +1,336 @@
+#include "rules_cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "matcher.h"
+#include "rules.h"
+#include "rules_store.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_item.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define CLI_MAX_TEXT_BYTES (16 * 1024 * 1024)
+
+static const char cli_usage[] =
+    "usage: yuqingctl rules push DIR [--by NAME] [--redis HOST:PORT | --config FILE]\n"
+    "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
+    "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
+    "                            [--title TITLE] [--source S] [--source-id ID]\n"
+    "       yuqingctl rules validate DIR\n";
+
+struct cli_opts {
+    const char *sub;
+    const char *arg; /* DIR or FILE */
+    const char *by;
+    const char *redis;
+    const char *config;
+    const char *dir;
+    const char *title;
+    const char *source;
+    const char *source_id;
+    long limit;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("yuqingctl rules: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fputs(cli_usage, stderr);
+    return 2;
+}
+
+static int parse_opts(int argc, char **argv, struct cli_opts *o)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } valued[] = {
+        {"--by", offsetof(struct cli_opts, by)},
+        {"--redis", offsetof(struct cli_opts, redis)},
+        {"--config", offsetof(struct cli_opts, config)},
+        {"--dir", offsetof(struct cli_opts, dir)},
+        {"--title", offsetof(struct cli_opts, title)},
+        {"--source", offsetof(struct cli_opts, source)},
+        {"--source-id", offsetof(struct cli_opts, source_id)},
+    };
+
+    memset(o, 0, sizeof(*o));
+    o->limit = 20;
+    if (argc < 2) {
+        return usage_error("missing subcommand");
+    }
+    o->sub = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool known = false;
+
+        if (strcmp(a, "--limit") == 0) {
+            char *end;
+            if (i + 1 >= argc) {
+                return usage_error("option '%s' needs a value", a);
+            }
+            errno = 0;
+            o->limit = strtol(argv[++i], &end, 10);
+            if (errno || *end || o->limit < 1) {
+                return usage_error("--limit needs a positive number, not '%s'", argv[i]);
+            }
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+            if (strcmp(a, valued[k].name) == 0) {
+                if (i + 1 >= argc) {
+                    return usage_error("option '%s' needs a value", a);
+                }
+                *(const char **)((char *)o + valued[k].offset) = argv[++i];
+                known = true;
+                break;
+            }
+        }
+        if (known) {
+            continue;
+        }
+        if (a[0] == '-' && a[1] != '\0') {
+            return usage_error("unknown option '%s'", a);
+        }
+        if (o->arg) {
+            return usage_error("unexpected argument '%s'", a);
+        }
+        o->arg = a;
+    }
+    return 0;
+}
+
+/* Redis settings from --config or --redis (default 127.0.0.1:6379). Returns 0 or 1/2. */
+static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
+{
+    char err[1024] = "";
+    int rc = matcher_cfg_load(o->config, NULL, 0, cfg, err, sizeof(err));
+
+    if (rc) {
+        fprintf(stderr, "yuqingctl rules: %s\n", err);
+        return 1;
+    }
+    if (o->redis) {
+        const char *colon = strrchr(o->redis, ':');
+        char *end;
+        long port = 6379;
+        if (colon) {
+            errno = 0;
+            port = strtol(colon + 1, &end, 10);
+            if (errno || *end || port < 1 || port > 65535) {
+                return usage_error("--redis needs HOST:PORT, not '%s'", o->redis);
+            }
+        }
+        free(cfg->redis.host);
+        cfg->redis.host = colon ? strndup(o->redis, (size_t)(colon - o->redis))
+                                : strdup(o->redis);
+        if (!cfg->redis.host) {
+            return 1;
+        }
+        cfg->redis.port = port;
+    }
+    return 0;
+}
+
+static int cmd_validate(const struct cli_opts *o)
+{
+    struct rule_set *rs = NULL;
+    char err[1024] = "";
+
+    if (!o->arg) {
+        return usage_error("validate needs a DIR");
+    }
+    if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "invalid rule set: %s\n", err);
+        return 1;
+    }
+    printf("rule set '%s' is valid (%zu rules, %zu groups, %zu exclude terms)\n", o->arg,
+           rs->n_rules, rs->n_groups, rs->n_exclude);
+    rule_set_free(rs);
+    return 0;
+}
+
+static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
+{
+    struct rule_set *rs = NULL;
+    const char *by = o->by ? o->by : getenv("USER");
+    char err[1024] = "";
+    int64_t version = 0;
+    int rc;
+
+    if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "invalid rule set, not pushed: %s\n", err);
+        return 1;
+    }
+    rc = rules_store_push(r, rs, by ? by : "unknown", yq_time_now(), &version, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "push failed: %s\n", err);
+    } else {
+        printf("pushed rule set version %" PRId64 " (%zu rules)\n", version, rs->n_rules);
+    }
+    rule_set_free(rs);
+    return rc ? 1 : 0;
+}
+
+static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
+{
+    struct rules_history_entry *h = NULL;
+    size_t n = 0;
+    int64_t current = 0;
+
+    if (rules_store_current(r, &current) != 0 ||
+        rules_store_history(r, (size_t)o->limit, &h, &n) != 0) {
+        fprintf(stderr, "cannot read rule set history: redis unreachable or bad data\n");
+        return 1;
+    }
+    if (n == 0) {
+        printf("no rule set has been pushed\n");
+    } else {
+        printf("%-3s %-8s %-21s %-16s %s\n", "", "VERSION", "PUSHED_AT", "PUSHED_BY", "RULES");
+    }
+    for (size_t i = 0; i < n; i++) {
+        printf("%-3s %-8" PRId64 " %-21s %-16s %" PRId64 "\n",
+               h[i].version == current ? "*" : "", h[i].version, h[i].pushed_at,
+               h[i].pushed_by, h[i].n_rules);
+    }
+    rules_history_free(h, n);
+    return 0;
+}
+
+static void print_matches(const struct rule_set *rs, const struct match_result *mr)
+{
+    if (mr->excluded_by) {
+        printf("excluded: global exclude term '%s' occurs; no rule fires\n", mr->excluded_by);
+        return;
+    }
+    if (mr->n_rules == 0) {
+        printf("no rule fired\n");
+        return;
+    }
+    for (size_t i = 0; i < mr->n_rules; i++) {
+        const struct rule *r = &rs->rules[mr->rules[i].rule];
+        printf("rule %s fired: %s [group %s, level %s, %s]\n", r->id, r->name, r->group,
+               yq_level_name(r->level), r->department);
+        for (size_t h = 0; h < mr->rules[i].n_hits; h++) {
+            const struct match_hit *hit = &mr->rules[i].hits[h];
+            printf("  %s %s [%zu,%zu)\n", rs->terms[hit->term], match_field_name(hit->field),
+                   hit->start, hit->end);
+        }
+    }
+}
+
+static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
+{
+    struct rule_set *rs = NULL;
+    struct yq_item item;
+    struct match_result mr;
+    char err[1024] = "", *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    memset(&item, 0, sizeof(item));
+    if (!o->arg) {
+        return usage_error("test needs a FILE or '-'");
+    }
+    if (strcmp(o->arg, "-") == 0) {
+        rc = yq_fs_read_file("/dev/stdin", CLI_MAX_TEXT_BYTES, &text, &len);
+    } else {
+        rc = yq_fs_read_file(o->arg, CLI_MAX_TEXT_BYTES, &text, &len);
+    }
+    if (rc) {
+        fprintf(stderr, "cannot read '%s': %s\n", o->arg, yq_strerror(rc));
+        return 1;
+    }
+    if (o->dir) {
+        rc = rule_set_load_dir(o->dir, &rs, err, sizeof(err));
+    } else {
+        rc = rules_store_load(r, 0, &rs, err, sizeof(err));
+    }
+    if (rc) {
+        fprintf(stderr, "cannot load rules: %s\n", err);
+        free(text);
+        return 1;
+    }
+    item.text = text;
+    item.title = (char *)(o->title ? o->title : "");
+    item.source = (char *)o->source;
+    item.source_id = (char *)o->source_id;
+    rc = match_item(rs, &item, &mr);
+    if (rc == 0) {
+        if (rs->version) {
+            printf("rule set version %" PRId64 " (%zu rules)\n", rs->version, rs->n_rules);
+        } else {
+            printf("rule set '%s' (%zu rules)\n", rs->source ? rs->source : "", rs->n_rules);
+        }
+        print_matches(rs, &mr);
+    } else {
+        fprintf(stderr, "matching failed: %s\n", yq_strerror(rc));
+    }
+    match_result_release(&mr);
+    rule_set_free(rs);
+    free(text);
+    return rc ? 1 : 0;
+}
+
+int rules_cli_main(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct matcher_cfg cfg;
+    struct yq_redis *r = NULL;
+    int rc;
+
+    rc = parse_opts(argc, argv, &o);
+    if (rc) {
+        return rc;
+    }
+    if (strcmp(o.sub, "help") == 0 || strcmp(o.sub, "--help") == 0 || strcmp(o.sub, "-h") == 0) {
+        fputs(cli_usage, stdout);
+        return 0;
+    }
+    if (strcmp(o.sub, "validate") == 0) {
+        return cmd_validate(&o);
+    }
+    if (strcmp(o.sub, "push") != 0 && strcmp(o.sub, "list") != 0 && strcmp(o.sub, "test") != 0) {
+        return usage_error("unknown subcommand '%s'", o.sub);
+    }
+    if (strcmp(o.sub, "push") == 0 && !o.arg) {
+        return usage_error("push needs a DIR");
+    }
+    if (strcmp(o.sub, "list") == 0 && o.arg) {
+        return usage_error("list takes no argument, got '%s'", o.arg);
+    }
+    rc = redis_cfg(&o, &cfg);
+    if (rc == 0) {
+        r = yq_redis_new(&cfg.redis);
+        if (!r) {
+            rc = 1;
+        }
+    }
+    if (rc == 0) {
+        if (strcmp(o.sub, "push") == 0) {
+            rc = cmd_push(&o, r);
+        } else if (strcmp(o.sub, "list") == 0) {
+            rc = cmd_list(&o, r);
+        } else {
+            rc = cmd_test(&o, r);
+        }
+    }
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * Rule sets in Redis (design §4) and the matcher's on-disk copy of the last good set.
+ *
+ * Keys:
+ *   yuqing:rules:current     integer, the current version (absent = no rule set yet)
+ *   yuqing:rules:<N>         the rule set JSON of version N (rules.h), kept for history
+ *   yuqing:rules:history     list, newest first, of {"version","pushed_at","pushed_by",
+ *                            "rules","source"} JSON objects
+ *   yuqing:rules:changed     pub/sub channel; the message is the new version number
+ *
+ * A push is one Lua EVAL, so the version bump, the rule set, the pointer, the history entry
+ * and the notification happen atomically (no lost update between two concurrent pushes).
+ */
+#ifndef RULES_STORE_H
+#define RULES_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "yq_redis.h"
+
+#define RULES_KEY_PREFIX "yuqing:rules:"
+#define RULES_KEY_CURRENT "yuqing:rules:current"
+#define RULES_KEY_HISTORY "yuqing:rules:history"
+#define RULES_CHANNEL "yuqing:rules:changed"
+
+/*
+ * Store rs (compiled; borrowed) as the next version and publish it.
+ * pushed_by: who pushes (may be NULL); now: seconds since the epoch for pushed_at.
+ * On success rs->version, rs->pushed_at and rs->pushed_by are set and *out gets the new
+ * version. Returns 0, ERR_RETRY (Redis unreachable), ERR_STATE (Redis refused, e.g. a
+ * non-integer yuqing:rules:current; message in errbuf) or ERR_NOMEM. Not thread-safe (r).
+ */
+int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed_by, int64_t now,
+                     int64_t *out, char *errbuf, size_t errlen);
+
+/*
+ * Read yuqing:rules:current into *out (0 when absent).
+ * Returns 0, ERR_RETRY (Redis unreachable or an error reply) or ERR_PARSE (not an integer).
+ */
+int rules_store_current(struct yq_redis *r, int64_t *out);
+
+/*
+ * Load and compile version (0 = the current one). out: a new set (rule_set_free()) whose
+ * version is checked against the key. Returns 0, ERR_NOT_FOUND (no rule set / no such
+ * version), ERR_RETRY (Redis unreachable), ERR_TOO_BIG, ERR_PARSE, ERR_INVALID or ERR_NOMEM
+ * with one line in errbuf.
+ */
+int rules_store_load(struct yq_redis *r, int64_t version, struct rule_set **out, char *errbuf,
+                     size_t errlen);
+
+struct rules_history_entry {
+    int64_t version;
+    char *pushed_at; /* RFC 3339, "" when unknown */
+    char *pushed_by; /* "" when unknown */
+    int64_t n_rules;
+};
+
+/*
+ * The newest max (>= 1) history entries, newest first. out: a new array of *n_out entries
+ * (rules_history_free()). Malformed entries are skipped. Returns 0, ERR_RETRY or ERR_NOMEM.
+ */
+int rules_store_history(struct yq_redis *r, size_t max, struct rules_history_entry **out,
+                        size_t *n_out);
+
+/* Free an array from rules_store_history() (NULL is a no-op). */
+void rules_history_free(struct rules_history_entry *h, size_t n);
+
+/*
+ * Write rs as JSON to path atomically (creating its parent directory if missing).
+ * Returns 0, ERR_IO or ERR_NOMEM.
+ */
+int rules_cache_save(const char *path, const struct rule_set *rs);
+
+/*
+ * Read and compile the set saved by rules_cache_save(). Returns 0, ERR_NOT_FOUND, ERR_IO,
+ * ERR_TOO_BIG, ERR_PARSE, ERR_INVALID or ERR_NOMEM with one line in errbuf.
+ */
+int rules_cache_load(const char *path, struct rule_set **out, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,96 @@
+#include "redis_fixture.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yq_banned.h"
+
+int redis_fixture_free_port(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    if (fd < 0) {
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
+        port = ntohs(sa.sin_port);
+    }
+    close(fd);
+    return port;
+}
+
+int redis_fixture_start(struct redis_fixture *f)
+{
+    char port[16];
+
+    f->pid = 0;
+    if (access(REDIS_FIXTURE_BIN, X_OK) != 0) {
+        return 1;
+    }
+    f->port = redis_fixture_free_port();
+    if (f->port < 0) {
+        return -1;
+    }
+    snprintf(port, sizeof(port), "%d", f->port);
+    f->pid = fork();
+    if (f->pid < 0) {
+        f->pid = 0;
+        return -1;
+    }
+    if (f->pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execl(REDIS_FIXTURE_BIN, "redis-server", "--port", port, "--bind", "127.0.0.1",
+              "--save", "", "--appendonly", "no", "--dir", "/tmp", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) {
+        struct timeval tv = {1, 0};
+        struct timespec ts = {0, 50 * 1000000L};
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", f->port, tv);
+        if (c && !c->err) {
+            redisReply *r = redisCommand(c, "PING");
+            int ok = r && r->type == REDIS_REPLY_STATUS;
+            if (r) {
+                freeReplyObject(r);
+            }
+            redisFree(c);
+            if (ok) {
+                return 0;
+            }
+        } else if (c) {
+            redisFree(c);
+        }
+        nanosleep(&ts, NULL);
+    }
+    redis_fixture_stop(f);
+    return -1;
+}
+
+void redis_fixture_stop(struct redis_fixture *f)
+{
+    if (f->pid > 0) {
+        kill(f->pid, SIGTERM);
+        waitpid(f->pid, NULL, 0);
+        f->pid = 0;
+    }
+}

@@ -1,0 +1,26 @@
+/* A throw-away redis-server on a free loopback port, for tests. */
+#ifndef REDIS_FIXTURE_H
+#define REDIS_FIXTURE_H
+
+#include <sys/types.h>
+
+#define REDIS_FIXTURE_BIN "/usr/bin/redis-server"
+
+struct redis_fixture {
+    pid_t pid;
+    int port;
+};
+
+/*
+ * Start redis-server --port <free> --save '' --appendonly no and wait until it answers PING.
+ * Returns 0, 1 when the binary is absent (the caller skips), -1 when it did not come up.
+ */
+int redis_fixture_start(struct redis_fixture *f);
+
+/* Stop the server (SIGTERM, wait). Safe on a fixture that did not start. */
+void redis_fixture_stop(struct redis_fixture *f);
+
+/* A free TCP port on 127.0.0.1 (bind port 0, read it back, close), or -1. */
+int redis_fixture_free_port(void);
+
+#endif

@@ -1,0 +1,216 @@
+/* Rule expression parser and evaluator: valid expressions, exact error columns, truth tables. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rule_expr.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+struct valid_case {
+    const char *text;
+    const char *terms[8]; /* expected term table, NULL-terminated */
+    const char *positive; /* per term: '1' positive, '0' only negated */
+    const char *truth;    /* value for assignment k = 0 .. 2^n-1, term i = bit i of k */
+};
+
+static const struct valid_case valid_cases[] = {
+    {"a", {"a"}, "1", "01"},
+    {"a & b", {"a", "b"}, "11", "0001"},
+    {"a&b", {"a", "b"}, "11", "0001"},
+    {"a | b", {"a", "b"}, "11", "0111"},
+    /* '&' binds tighter than '|': a | (b & c) */
+    {"a | b & c", {"a", "b", "c"}, "111", "01010111"},
+    {"(a | b) & c", {"a", "b", "c"}, "111", "00000111"},
+    {"a & !b", {"a", "b"}, "10", "0100"},
+    {"!!a", {"a"}, "1", "01"},
+    {"a & (a | b)", {"a", "b"}, "11", "0101"},
+    {"\"安康 市\" & 征地", {"安康 市", "征地"}, "11", "0001"},
+    {"\"a&b|c\" | d", {"a&b|c", "d"}, "11", "0111"},
+    {"安康\u3000&\u3000征地", {"安康", "征地"}, "11", "0001"},
+    {"COVID-19 & 安康", {"COVID-19", "安康"}, "11", "0001"},
+    {"a & !(b & !c)", {"a", "b", "c"}, "101", "01000101"},
+    {"(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)",
+     {"安康", "汉滨", "征地", "拆迁", "招聘", "广告"},
+     "111100",
+     NULL},
+};
+
+static void test_valid_expressions(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(valid_cases) / sizeof(valid_cases[0]); c++) {
+        const struct valid_case *vc = &valid_cases[c];
+        struct rule_expr *e = NULL;
+        char err[256] = "";
+        size_t n = 0;
+
+        while (n < 8 && vc->terms[n]) {
+            n++;
+        }
+        int rc = rule_expr_compile(vc->text, &e, err, sizeof(err));
+        if (rc != 0) {
+            fail_msg("'%s': %s", vc->text, err);
+        }
+        assert_string_equal(rule_expr_text(e), vc->text);
+        assert_int_equal(rule_expr_n_terms(e), n);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(rule_expr_term(e, i), vc->terms[i]);
+            assert_int_equal(rule_expr_term_positive(e, i), vc->positive[i] == '1');
+        }
+        if (vc->truth) {
+            assert_int_equal(strlen(vc->truth), (size_t)1 << n);
+            for (size_t k = 0; k < ((size_t)1 << n); k++) {
+                bool occ[8];
+                for (size_t i = 0; i < n; i++) {
+                    occ[i] = (k >> i) & 1u;
+                }
+                if (rule_expr_eval(e, occ) != (vc->truth[k] == '1')) {
+                    fail_msg("'%s': assignment %zu gave %d", vc->text, k, !rule_expr_eval(e, occ) ? 0 : 1);
+                }
+            }
+        }
+        rule_expr_free(e);
+    }
+}
+
+/* The design §4 example: fires on place + topic, never with an exclusion term. */
+static void test_design_example_truth(void **state)
+{
+    struct rule_expr *e = NULL;
+    char err[256];
+    /* 安康 汉滨 征地 拆迁 招聘 广告 */
+    bool place_topic[6] = {true, false, false, true, false, false};
+    bool place_only[6] = {false, true, false, false, false, false};
+    bool with_ad[6] = {true, false, true, false, false, true};
+    bool both_places[6] = {true, true, true, true, false, false};
+
+    (void)state;
+    assert_int_equal(rule_expr_compile("(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)", &e, err,
+                                       sizeof(err)),
+                     0);
+    assert_true(rule_expr_eval(e, place_topic));
+    assert_false(rule_expr_eval(e, place_only));
+    assert_false(rule_expr_eval(e, with_ad));
+    assert_true(rule_expr_eval(e, both_places));
+    rule_expr_free(e);
+}
+
+struct error_case {
+    const char *text;
+    int err;
+    const char *message;
+};
+
+static const struct error_case error_cases[] = {
+    {"", ERR_PARSE, "column 1: empty expression"},
+    {"   ", ERR_PARSE, "column 1: empty expression"},
+    {"a &", ERR_PARSE, "column 4: unexpected end of expression, expected a term"},
+    {"& a", ERR_PARSE, "column 1: unexpected '&', expected a term"},
+    {"a | | b", ERR_PARSE, "column 5: unexpected '|', expected a term"},
+    {"(a | b", ERR_PARSE, "column 7: expected ')' to close '(' at column 1"},
+    {"a & (b | (c)", ERR_PARSE, "column 13: expected ')' to close '(' at column 5"},
+    {"a b", ERR_PARSE, "column 3: expected '&' or '|' before this"},
+    {"a)", ERR_PARSE, "column 2: unmatched ')'"},
+    {"()", ERR_PARSE, "column 2: unexpected ')', expected a term"},
+    /* columns count characters, not bytes */
+    {"安康 & (征地 | ", ERR_PARSE, "column 12: unexpected end of expression, expected a term"},
+    {"安康 & \"征地", ERR_PARSE, "column 6: unterminated quoted phrase"},
+    {"安康 征地", ERR_PARSE, "column 4: expected '&' or '|' before this"},
+    {"a & \"\"", ERR_PARSE, "column 5: empty quoted phrase"},
+    {"安康 & \xff", ERR_PARSE, "column 6: invalid UTF-8"},
+    {"a & !", ERR_PARSE, "column 6: unexpected end of expression, expected a term"},
+    /* never matches by itself */
+    {"!a", ERR_INVALID, "column 1: expression is true when no term occurs; it needs a positive term"},
+    {"!(a | b)", ERR_INVALID,
+     "column 1: expression is true when no term occurs; it needs a positive term"},
+    {"a | !b", ERR_INVALID,
+     "column 1: expression is true when no term occurs; it needs a positive term"},
+    {"!招聘 & !广告", ERR_INVALID,
+     "column 1: expression is true when no term occurs; it needs a positive term"},
+    {"a & !a", ERR_INVALID, "column 1: expression can never be true"},
+    {"(a & b) & !(a | c)", ERR_INVALID, "column 1: expression can never be true"},
+};
+
+static void test_errors_with_exact_column(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(error_cases) / sizeof(error_cases[0]); c++) {
+        struct rule_expr *e = (struct rule_expr *)1;
+        char err[256] = "";
+        int rc = rule_expr_compile(error_cases[c].text, &e, err, sizeof(err));
+        if (rc != error_cases[c].err || strcmp(err, error_cases[c].message) != 0) {
+            fail_msg("'%s': rc=%d err='%s', want rc=%d '%s'", error_cases[c].text, rc, err,
+                     error_cases[c].err, error_cases[c].message);
+        }
+        assert_null(e);
+    }
+}
+
+static void test_limits(void **state)
+{
+    char text[RULE_EXPR_MAX_BYTES + 16], err[256];
+    struct rule_expr *e = NULL;
+    size_t n = 0;
+
+    (void)state;
+    /* nesting beyond the limit */
+    for (int i = 0; i < RULE_EXPR_MAX_DEPTH + 2; i++) {
+        text[n++] = '(';
+    }
+    text[n++] = 'a';
+    for (int i = 0; i < RULE_EXPR_MAX_DEPTH + 2; i++) {
+        text[n++] = ')';
+    }
+    text[n] = '\0';
+    assert_int_equal(rule_expr_compile(text, &e, err, sizeof(err)), ERR_TOO_BIG);
+    assert_null(e);
+
+    /* nesting within the limit evaluates */
+    n = 0;
+    for (int i = 0; i < 40; i++) {
+        text[n++] = '(';
+        text[n++] = 'x';
+        text[n++] = '&';
+    }
+    text[n++] = 'a';
+    for (int i = 0; i < 40; i++) {
+        text[n++] = ')';
+    }
+    text[n] = '\0';
+    assert_int_equal(rule_expr_compile(text, &e, err, sizeof(err)), 0);
+    bool occ[2] = {true, true};
+    assert_true(rule_expr_eval(e, occ));
+    occ[1] = false;
+    assert_false(rule_expr_eval(e, occ));
+    rule_expr_free(e);
+
+    /* too long */
+    memset(text, 'a', RULE_EXPR_MAX_BYTES + 1);
+    text[RULE_EXPR_MAX_BYTES + 1] = '\0';
+    assert_int_equal(rule_expr_compile(text, &e, err, sizeof(err)), ERR_TOO_BIG);
+
+    /* more distinct terms than allowed */
+    n = 0;
+    for (int i = 0; i <= RULE_EXPR_MAX_TERMS && n + 8 < sizeof(text); i++) {
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%st%d", i ? "|" : "", i);
+    }
+    assert_int_equal(rule_expr_compile(text, &e, err, sizeof(err)), ERR_TOO_BIG);
+    assert_non_null(strstr(err, "distinct terms"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_expressions),
+        cmocka_unit_test(test_design_example_truth),
+        cmocka_unit_test(test_errors_with_exact_column),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,399 @@
+/* Rule files: loading a directory, error messages with file/rule/line, JSON round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rules.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+static const char file_a[] =
+    "group: 征地拆迁\n"                                   /* 1 */
+    "exclude: [招聘, 广告]\n"                             /* 2 */
+    "rules:\n"                                            /* 3 */
+    "  - id: land-01\n"                                   /* 4 */
+    "    name: 征地拆迁补偿纠纷\n"                        /* 5 */
+    "    department: 市自然资源局\n"                      /* 6 */
+    "    level: III\n"                                    /* 7 */
+    "    scope: all\n"                                    /* 8 */
+    "    sources: [rss, weibo-ankang]\n"                  /* 9 */
+    "    expr: \"(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)\"\n" /* 10 */
+    "  - id: land-02\n"                                   /* 11 */
+    "    name: 强拆\n"                                    /* 12 */
+    "    department: 汉滨区人民政府\n"                    /* 13 */
+    "    expr: 强拆\n";                                   /* 14 */
+
+static const char file_b[] =
+    "exclude:\n"
+    "  - 广告\n"
+    "  - 彩票\n"
+    "rules:\n"
+    "  - id: env-01\n"
+    "    name: 化工厂泄漏\n"
+    "    department: 市生态环境局\n"
+    "    level: II\n"
+    "    scope: title\n"
+    "    expr: 化工厂 & (泄漏 | 爆炸)\n";
+
+struct tmpdir {
+    char path[64];
+};
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void make_dir(char *path, size_t len)
+{
+    snprintf(path, len, "/tmp/yq-test-rules-XXXXXX");
+    assert_non_null(mkdtemp(path));
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Load one file's text as a set; returns the error code, message in err. */
+static int load_text(const char *name, const char *text, struct rule_set **out, char *err,
+                     size_t errlen)
+{
+    struct rule_set *rs = rule_set_new();
+    int rc;
+
+    assert_non_null(rs);
+    rc = rule_set_add_yaml(rs, name, text, strlen(text), err, errlen);
+    if (rc == 0) {
+        rc = rule_set_compile(rs, err, errlen);
+    }
+    if (rc) {
+        rule_set_free(rs);
+        rs = NULL;
+    }
+    *out = rs;
+    return rc;
+}
+
+static void test_load_dir_sorted_and_merged(void **state)
+{
+    char dir[64], err[512] = "";
+    struct rule_set *rs = NULL;
+
+    (void)state;
+    make_dir(dir, sizeof(dir));
+    /* b sorts after a whatever the creation order; other files are ignored */
+    write_file(dir, "b-env.yaml", file_b);
+    write_file(dir, "a-land.yaml", file_a);
+    write_file(dir, "notes.txt", "not: [a rule file\n");
+    write_file(dir, ".hidden.yaml", "garbage: [\n");
+    int rc = rule_set_load_dir(dir, &rs, err, sizeof(err));
+    if (rc) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(rs->n_rules, 3);
+    assert_string_equal(rs->rules[0].id, "land-01");
+    assert_string_equal(rs->rules[1].id, "land-02");
+    assert_string_equal(rs->rules[2].id, "env-01");
+
+    const struct rule *r = &rs->rules[0];
+    assert_string_equal(r->name, "征地拆迁补偿纠纷");
+    assert_string_equal(r->group, "征地拆迁");
+    assert_string_equal(r->department, "市自然资源局");
+    assert_int_equal(r->level, YQ_LEVEL_III);
+    assert_int_equal(r->scope, RULE_SCOPE_ALL);
+    assert_int_equal(r->n_sources, 2);
+    assert_string_equal(r->sources[0], "rss");
+    assert_string_equal(r->sources[1], "weibo-ankang");
+    assert_string_equal(rule_expr_text(r->expr), "(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)");
+    assert_non_null(strstr(r->origin, "a-land.yaml:4"));
+
+    /* defaults: level IV, scope all, every source; group from the file name */
+    assert_int_equal(rs->rules[1].level, YQ_LEVEL_IV);
+    assert_int_equal(rs->rules[1].scope, RULE_SCOPE_ALL);
+    assert_int_equal(rs->rules[1].n_sources, 0);
+    assert_string_equal(rs->rules[2].group, "b-env");
+    assert_int_equal(rs->rules[2].scope, RULE_SCOPE_TITLE);
+    assert_int_equal(rs->rules[2].level, YQ_LEVEL_II);
+
+    assert_int_equal(rs->n_groups, 2);
+    assert_string_equal(rs->groups[0], "征地拆迁");
+    assert_string_equal(rs->groups[1], "b-env");
+    /* exclude terms merged across files without duplicates */
+    assert_int_equal(rs->n_exclude, 3);
+    assert_string_equal(rs->exclude[0], "招聘");
+    assert_string_equal(rs->exclude[1], "广告");
+    assert_string_equal(rs->exclude[2], "彩票");
+    assert_string_equal(rs->source, dir);
+    assert_true(rs->compiled);
+    /* 6 + 1 + 3 rule terms (招聘/广告 shared with the exclude list) + 彩票 */
+    assert_int_equal(rs->n_terms, 11);
+    assert_true(rule_applies_to_source(r, "rss", "x"));
+    assert_true(rule_applies_to_source(r, "weibo", "weibo-ankang"));
+    assert_false(rule_applies_to_source(r, "weibo", "weibo-other"));
+    rule_set_free(rs);
+    remove_dir(dir);
+}
+
+struct error_case {
+    const char *name;
+    const char *text;
+    int err;
+    const char *want[4]; /* substrings the message must contain */
+};
+
+static const struct error_case error_cases[] = {
+    {"unknown_rule_key",
+     "rules:\n"
+     "  - id: land-01\n"
+     "    name: n\n"
+     "    department: d\n"
+     "    colour: red\n"
+     "    expr: a\n",
+     ERR_INVALID,
+     {"bad.yaml:5:", "unknown key 'colour'", "rule 'land-01'"}},
+    {"unknown_top_key", "group: g\nrule:\n  - id: x\n", ERR_INVALID,
+     {"bad.yaml:2:", "unknown key 'rule'"}},
+    {"bad_level",
+     "rules:\n"
+     "  - {id: r1, name: n, department: d, expr: a}\n"
+     "  - id: land-09\n"
+     "    name: n\n"
+     "    department: d\n"
+     "    level: V\n"
+     "    expr: a\n",
+     ERR_INVALID,
+     {"bad.yaml:3:", "rule 'land-09'", "bad level 'V'"}},
+    {"bad_scope",
+     "rules:\n  - id: s1\n    name: n\n    department: d\n    scope: body\n    expr: a\n",
+     ERR_INVALID,
+     {"bad.yaml:2:", "rule 's1'", "bad scope 'body'"}},
+    {"missing_department", "rules:\n  - id: m1\n    name: n\n    expr: a\n", ERR_INVALID,
+     {"bad.yaml:2:", "rule 'm1'", "missing required key 'department'"}},
+    {"missing_id", "rules:\n  - name: n\n    department: d\n    expr: a\n", ERR_INVALID,
+     {"bad.yaml:2:", "rule without 'id'"}},
+    {"expr_syntax",
+     "rules:\n"
+     "  - id: e1\n"
+     "    name: n\n"
+     "    department: d\n"
+     "    expr: \"安康 & (征地 | \"\n",
+     ERR_PARSE,
+     {"bad.yaml:5: rule 'e1': expr column 12: unexpected end of expression, expected a term"}},
+    {"expr_never_matches",
+     "rules:\n  - id: e2\n    name: n\n    department: d\n    expr: \"!招聘\"\n", ERR_INVALID,
+     {"bad.yaml:5: rule 'e2': expr column 1:", "positive term"}},
+    {"sources_not_list",
+     "rules:\n  - id: s2\n    name: n\n    department: d\n    sources: {a: b}\n    expr: a\n",
+     ERR_INVALID,
+     {"bad.yaml:5:", "rule 's2'", "'sources' must be a list"}},
+    {"duplicate_in_file",
+     "rules:\n"
+     "  - {id: d1, name: n, department: d, expr: a}\n"
+     "  - {id: d1, name: n, department: d, expr: b}\n",
+     ERR_INVALID,
+     {"bad.yaml:3:", "rule 'd1'", "duplicate id", "bad.yaml:2"}},
+    {"yaml_syntax", "rules: [\n", ERR_PARSE, {"bad.yaml:"}},
+    {"rules_not_list", "rules: {id: x}\n", ERR_INVALID, {"bad.yaml:1:", "'rules' must be a list"}},
+    {"exclude_empty_term", "exclude: [\"\"]\n", ERR_INVALID, {"bad.yaml:1:", "empty exclude"}},
+};
+
+static void test_file_errors(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(error_cases) / sizeof(error_cases[0]); c++) {
+        const struct error_case *ec = &error_cases[c];
+        struct rule_set *rs = NULL;
+        char err[512] = "";
+        int rc = load_text("rules/bad.yaml", ec->text, &rs, err, sizeof(err));
+
+        if (rc != ec->err) {
+            fail_msg("%s: rc=%d (%s), want %d", ec->name, rc, err, ec->err);
+        }
+        assert_null(rs);
+        for (int i = 0; i < 4 && ec->want[i]; i++) {
+            if (!strstr(err, ec->want[i])) {
+                fail_msg("%s: message '%s' lacks '%s'", ec->name, err, ec->want[i]);
+            }
+        }
+    }
+}
+
+static void test_duplicate_id_across_files(void **state)
+{
+    char dir[64], err[512] = "";
+    struct rule_set *rs = NULL;
+
+    (void)state;
+    make_dir(dir, sizeof(dir));
+    write_file(dir, "a.yaml", file_a);
+    write_file(dir, "b.yaml",
+               "rules:\n"
+               "  - id: other\n"
+               "    name: n\n"
+               "    department: d\n"
+               "    expr: x\n"
+               "  - id: land-02\n"
+               "    name: n\n"
+               "    department: d\n"
+               "    expr: y\n");
+    assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_null(rs);
+    assert_non_null(strstr(err, "b.yaml:6: rule 'land-02': duplicate id (first defined at "));
+    assert_non_null(strstr(err, "a.yaml:11)"));
+    remove_dir(dir);
+}
+
+static void test_empty_or_missing_dir(void **state)
+{
+    char dir[64], err[512] = "";
+    struct rule_set *rs = NULL;
+
+    (void)state;
+    make_dir(dir, sizeof(dir));
+    write_file(dir, "only-exclude.yaml", "exclude: [广告]\n");
+    assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "no rules"));
+    remove_dir(dir);
+    assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(rs);
+}
+
+static void test_json_round_trip(void **state)
+{
+    struct rule_set *rs = NULL, *back = NULL;
+    char err[512] = "", *json = NULL, *json2 = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(load_text("a.yaml", file_a, &rs, err, sizeof(err)), 0);
+    assert_int_equal(rule_set_add_yaml(rs, "b.yaml", file_b, strlen(file_b), err, sizeof(err)),
+                     0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    rs->version = 7;
+    rs->pushed_at = 1796000000; /* 2026-11-29T... */
+    rs->pushed_by = strdup("zhang");
+    assert_int_equal(rule_set_encode(rs, &json, &len), 0);
+    assert_int_equal(strlen(json), len);
+    assert_int_equal(strncmp(json, "{\"version\":7,\"pushed_at\":\"2026-", 31), 0);
+    assert_non_null(strstr(json, "\"pushed_by\":\"zhang\""));
+    assert_non_null(strstr(json, "\"exclude\":[\"招聘\",\"广告\",\"彩票\"]"));
+    assert_non_null(strstr(json, "{\"id\":\"land-01\",\"name\":\"征地拆迁补偿纠纷\",\"group\":"
+                                 "\"征地拆迁\",\"department\":\"市自然资源局\",\"level\":\"III\","
+                                 "\"scope\":\"all\",\"sources\":[\"rss\",\"weibo-ankang\"],"
+                                 "\"expr\":\"(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)\"}"));
+
+    int rc = rule_set_decode(json, len, &back, err, sizeof(err));
+    if (rc) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(back->version, 7);
+    assert_int_equal(back->pushed_at, 1796000000);
+    assert_string_equal(back->pushed_by, "zhang");
+    assert_int_equal(back->n_rules, 3);
+    assert_int_equal(back->n_exclude, 3);
+    assert_int_equal(back->n_groups, 2);
+    assert_true(back->compiled);
+    assert_int_equal(back->n_terms, rs->n_terms);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        assert_string_equal(back->rules[i].id, rs->rules[i].id);
+        assert_string_equal(back->rules[i].group, rs->rules[i].group);
+        assert_int_equal(back->rules[i].level, rs->rules[i].level);
+        assert_int_equal(back->rules[i].scope, rs->rules[i].scope);
+        assert_int_equal(back->rules[i].n_sources, rs->rules[i].n_sources);
+        assert_null(back->rules[i].origin);
+    }
+    assert_int_equal(rule_set_encode(back, &json2, NULL), 0);
+    assert_string_equal(json, json2);
+    free(json);
+    free(json2);
+    rule_set_free(rs);
+    rule_set_free(back);
+}
+
+struct decode_case {
+    const char *name;
+    const char *json;
+    int err;
+    const char *want;
+};
+
+static const struct decode_case decode_cases[] = {
+    {"not_json", "{\"version\":", ERR_PARSE, "not a JSON object"},
+    {"array", "[]", ERR_PARSE, "not a JSON object"},
+    {"no_version", "{\"rules\":[]}", ERR_PARSE, "'version'"},
+    {"rules_missing", "{\"version\":1}", ERR_PARSE, "'rules' must be an array"},
+    {"no_rules", "{\"version\":1,\"rules\":[]}", ERR_INVALID, "no rules"},
+    {"bad_expr",
+     "{\"version\":1,\"rules\":[{\"id\":\"x\",\"name\":\"n\",\"department\":\"d\","
+     "\"expr\":\"a &\"}]}",
+     ERR_PARSE, "rules[0]: rule 'x': expr column 4"},
+    {"bad_level",
+     "{\"version\":1,\"rules\":[{\"id\":\"x\",\"name\":\"n\",\"department\":\"d\","
+     "\"level\":\"VI\",\"expr\":\"a\"}]}",
+     ERR_INVALID, "bad level 'VI'"},
+    {"wrong_type",
+     "{\"version\":1,\"rules\":[{\"id\":5,\"name\":\"n\",\"department\":\"d\",\"expr\":\"a\"}]}",
+     ERR_PARSE, "rules[0]"},
+    {"duplicate_key", "{\"version\":1,\"version\":2,\"rules\":[]}", ERR_PARSE,
+     "not a JSON object"},
+    {"bad_pushed_at",
+     "{\"version\":1,\"pushed_at\":\"yesterday\",\"rules\":[]}", ERR_PARSE, "pushed_at"},
+};
+
+static void test_json_decode_errors(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(decode_cases) / sizeof(decode_cases[0]); c++) {
+        const struct decode_case *dc = &decode_cases[c];
+        struct rule_set *rs = NULL;
+        char err[512] = "";
+        int rc = rule_set_decode(dc->json, strlen(dc->json), &rs, err, sizeof(err));
+        if (rc != dc->err || !strstr(err, dc->want)) {
+            fail_msg("%s: rc=%d '%s', want %d '%s'", dc->name, rc, err, dc->err, dc->want);
+        }
+        assert_null(rs);
+    }
+}
+
+static void test_json_too_big(void **state)
+{
+    struct rule_set *rs = NULL;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(rule_set_decode("{}", (size_t)RULE_SET_MAX_JSON_BYTES + 1, &rs, err,
+                                     sizeof(err)),
+                     ERR_TOO_BIG);
+    assert_null(rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_dir_sorted_and_merged),
+        cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_duplicate_id_across_files),
+        cmocka_unit_test(test_empty_or_missing_dir),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_json_decode_errors),
+        cmocka_unit_test(test_json_too_big),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
