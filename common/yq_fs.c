@@ -26,8 +26,9 @@ int yq_fs_read_file(const char *path, size_t max_bytes, char **out, size_t *out_
         if (len + 1 >= cap) {
             size_t ncap = cap ? cap * 2 : 65536;
             char *nbuf;
-            if (ncap > max_bytes + 1) {
-                ncap = max_bytes + 1;
+            /* room for max_bytes, one more byte to detect a larger file, and the NUL */
+            if (ncap > max_bytes + 2) {
+                ncap = max_bytes + 2;
             }
             if (ncap <= len + 1) {
                 err = ERR_TOO_BIG;
