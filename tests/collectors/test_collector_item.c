@@ -1,0 +1,186 @@
+/* Entry → item: id stability (design §2), canonical URLs, text fields, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed_item.h"
+#include "feed_parse.h"
+#include "yq_err.h"
+#include "yq_item.h"
+#include "yq_banned.h"
+
+static struct feed *parse_str(const char *body)
+{
+    struct feed_input in = {.body = body, .len = strlen(body)};
+    struct feed *f = NULL;
+    char err[256];
+
+    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), 0);
+    return f;
+}
+
+static void test_id_from_guid_is_sha1_of_guid(void **state)
+{
+    struct feed_entry e = {.id = "tag:example.com,2020:1", .link = "http://other.example/"};
+    char id[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_int_equal(feed_item_id(&e, id, sizeof(id)), 0);
+    /* python3 -c "import hashlib; print(hashlib.sha1(b'tag:example.com,2020:1').hexdigest())" */
+    assert_string_equal(id, "rss:7dd251babb0de442dc0343413ed2b25e8fe35e0d");
+}
+
+static void test_id_from_normalised_link(void **state)
+{
+    struct feed_entry a = {.link = "HTTP://Example.COM:80/a?utm_source=wx&b=1#comments"};
+    struct feed_entry b = {.link = "  http://example.com/a?b=1  "};
+    char ida[FEED_ITEM_ID_LEN], idb[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_int_equal(feed_item_id(&a, ida, sizeof(ida)), 0);
+    assert_int_equal(feed_item_id(&b, idb, sizeof(idb)), 0);
+    assert_string_equal(ida, "rss:be15c7257b875214d8077d19d0844745f306be33");
+    assert_string_equal(ida, idb);
+}
+
+static void test_id_from_title_and_date(void **state)
+{
+    struct feed_entry e = {.title = "无链接标题", .has_published = true, .published = 1586132926};
+    struct feed_entry none = {0};
+    char id[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_int_equal(feed_item_id(&e, id, sizeof(id)), 0);
+    /* sha1("无链接标题\n2020-04-06T00:28:46Z") */
+    assert_string_equal(id, "rss:915c1e57c8cb09a86d340cb94f6fec02bdf082ab");
+    assert_int_equal(feed_item_id(&none, id, sizeof(id)), ERR_INVALID);
+}
+
+static void test_id_stable_across_polls(void **state)
+{
+    /* same items, different order, changed titles and an added item: ids follow the guid */
+    static const char poll1[] =
+        "<rss version=\"2.0\"><channel><title>t</title>"
+        "<item><title>a</title><guid>g-1</guid><link>http://x.example/1</link></item>"
+        "<item><title>b</title><link>http://x.example/2#top</link></item></channel></rss>";
+    static const char poll2[] =
+        "<rss version=\"2.0\"><channel><title>t</title>"
+        "<item><title>new</title><guid>g-3</guid></item>"
+        "<item><title>b (edited)</title><link>http://x.example/2</link></item>"
+        "<item><title>a (edited)</title><guid>g-1</guid><link>http://x.example/1?x</link></item>"
+        "</channel></rss>";
+    struct feed *f1 = parse_str(poll1), *f2 = parse_str(poll2);
+    char a1[FEED_ITEM_ID_LEN], b1[FEED_ITEM_ID_LEN], a2[FEED_ITEM_ID_LEN], b2[FEED_ITEM_ID_LEN],
+        n2[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_int_equal(feed_item_id(&f1->entries[0], a1, sizeof(a1)), 0);
+    assert_int_equal(feed_item_id(&f1->entries[1], b1, sizeof(b1)), 0);
+    assert_int_equal(feed_item_id(&f2->entries[0], n2, sizeof(n2)), 0);
+    assert_int_equal(feed_item_id(&f2->entries[1], b2, sizeof(b2)), 0);
+    assert_int_equal(feed_item_id(&f2->entries[2], a2, sizeof(a2)), 0);
+    assert_string_equal(a1, a2);
+    assert_string_equal(b1, b2);
+    assert_string_not_equal(n2, a2);
+    assert_string_not_equal(a1, b1);
+    feed_free(f1);
+    feed_free(f2);
+}
+
+static void test_url_normalize(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"HTTP://Example.COM:80/a?utm_source=x&b=1#frag", "http://example.com/a?b=1"},
+        {"https://example.com:443/p?spm=1.2&id=7", "https://example.com/p?id=7"},
+        {"https://example.com:8443/p", "https://example.com:8443/p"},
+        {"https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"
+         "&chksm=beda&token=1682840778&lang=zh_CN#rd",
+         "https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"},
+        {"https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw", "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw"},
+        {"http://example.com/only-utm?utm_medium=rss", "http://example.com/only-utm"},
+        {" /relative/path ", "/relative/path"},
+        {"mailto:a@example.com", "mailto:a@example.com"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = NULL;
+        assert_int_equal(feed_url_normalize(cases[i].in, &out), 0);
+        assert_string_equal(out, cases[i].out);
+        free(out);
+    }
+}
+
+static void test_item_from_entry_and_json(void **state)
+{
+    static const char body[] =
+        "<rss version=\"2.0\"><channel><title>中国政府网 | wechat-feeds</title>"
+        "<item><title>截至6月16日24时疫情最新情况</title>"
+        "<link>https://mp.weixin.qq.com/s/XyhhckJ-iDLxqktV2UXM7w</link>"
+        "<author>国务院客户端</author>"
+        "<description>&lt;p&gt;摘要&lt;/p&gt;</description>"
+        "<pubDate>Thu, 17 Jun 2021 09:06:27 +0800</pubDate></item>"
+        "<item><title>无日期</title><link>http://x.example/2</link></item>"
+        "</channel></rss>";
+    struct feed *f = parse_str(body);
+    struct yq_item item, back;
+    char *json = NULL, err[128];
+
+    (void)state;
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "gov-cn-wx", NULL, 1623900000,
+                                          65536, &item),
+                     0);
+    assert_memory_equal(item.id, "rss:", 4);
+    assert_int_equal(strlen(item.id), 44);
+    assert_string_equal(item.source, "rss");
+    assert_string_equal(item.source_id, "gov-cn-wx");
+    assert_string_equal(item.channel, "中国政府网");
+    assert_string_equal(item.url, "https://mp.weixin.qq.com/s/XyhhckJ-iDLxqktV2UXM7w");
+    assert_string_equal(item.title, "截至6月16日24时疫情最新情况");
+    assert_string_equal(item.text, "摘要");
+    assert_string_equal(item.author, "国务院客户端");
+    assert_true(item.has_published);
+    assert_int_equal(item.published_at, 1623891987);
+    assert_string_equal(item.precision, "second");
+    assert_int_equal(yq_item_encode(&item, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"published_at\":\"2021-06-17T01:06:27Z\""));
+    assert_non_null(strstr(json, "\"fetched_at\":\"2021-06-17T03:20:00Z\""));
+    assert_int_equal(yq_item_decode(json, strlen(json), &back, err, sizeof(err)), 0);
+    assert_string_equal(back.id, item.id);
+    assert_string_equal(back.channel, "中国政府网");
+    yq_item_release(&back);
+    free(json);
+    yq_item_release(&item);
+
+    /* configured name wins; unknown date stays unknown (never "now") */
+    assert_int_equal(feed_item_from_entry(f, &f->entries[1], "gov-cn-wx", "中国政府网微信", 1623900000,
+                                          65536, &item),
+                     0);
+    assert_string_equal(item.channel, "中国政府网微信");
+    assert_false(item.has_published);
+    assert_int_equal(yq_item_encode(&item, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"published_at\":null"));
+    free(json);
+    yq_item_release(&item);
+    feed_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_id_from_guid_is_sha1_of_guid),
+        cmocka_unit_test(test_id_from_normalised_link),
+        cmocka_unit_test(test_id_from_title_and_date),
+        cmocka_unit_test(test_id_stable_across_polls),
+        cmocka_unit_test(test_url_normalize),
+        cmocka_unit_test(test_item_from_entry_and_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
