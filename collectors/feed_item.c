@@ -30,7 +30,8 @@ static bool keep_param(const char *host, const char *param, size_t len)
     }
     if (host && strcasecmp(host, "mp.weixin.qq.com") == 0) {
         for (int i = 0; wechat_keep[i]; i++) {
-            if (strlen(wechat_keep[i]) == name_len && strncmp(param, wechat_keep[i], name_len) == 0) {
+            if (strlen(wechat_keep[i]) == name_len &&
+                strncmp(param, wechat_keep[i], name_len) == 0) {
                 return true;
             }
         }

@@ -55,7 +55,8 @@ bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name)
     if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0) {
         return false;
     }
-    return !n->ns || (b->core_ns && n->ns->href && strcmp((const char *)n->ns->href, b->core_ns) == 0);
+    return !n->ns ||
+           (b->core_ns && n->ns->href && strcmp((const char *)n->ns->href, b->core_ns) == 0);
 }
 
 bool fb_is_ns(const xmlNode *n, const char *ns, const char *prefix, const char *name)

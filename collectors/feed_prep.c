@@ -272,10 +272,11 @@ static const char *amp(struct repair *r, const char *p, const char *end)
         const char *d = q + (hex ? 2 : 1);
         unsigned long v = 0;
         const char *s = d;
-        while (d < end && d - s < 8 && (hex ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d))) {
-            v = v * (hex ? 16 : 10) +
-                (unsigned long)(isdigit((unsigned char)*d) ? *d - '0'
-                                                          : (tolower((unsigned char)*d) - 'a' + 10));
+        while (d < end && d - s < 8 &&
+               (hex ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d))) {
+            int digit = isdigit((unsigned char)*d) ? *d - '0'
+                                                   : tolower((unsigned char)*d) - 'a' + 10;
+            v = v * (hex ? 16 : 10) + (unsigned long)digit;
             d++;
         }
         if (d > s && d < end && *d == ';') {
@@ -302,7 +303,8 @@ static const char *amp(struct repair *r, const char *p, const char *end)
                 }
             }
             for (int i = 0; html_entities[i].name; i++) {
-                if (strlen(html_entities[i].name) == n && memcmp(q, html_entities[i].name, n) == 0) {
+                if (strlen(html_entities[i].name) == n &&
+                    memcmp(q, html_entities[i].name, n) == 0) {
                     note(r->prep, "undefined HTML entity");
                     snprintf(ref, sizeof(ref), "&#%u;", html_entities[i].cp);
                     put(r, ref, strlen(ref));
@@ -554,7 +556,8 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
         snprintf(out->encoding, sizeof(out->encoding), "utf-8");
         p += 3;
     } else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        snprintf(out->encoding, sizeof(out->encoding), "%s", u[0] == 0xFF ? "utf-16le" : "utf-16be");
+        snprintf(out->encoding, sizeof(out->encoding), "%s",
+                 u[0] == 0xFF ? "utf-16le" : "utf-16be");
         p += 2;
         unit = 2;
     } else if (http_charset(content_type, out->encoding, sizeof(out->encoding))) {

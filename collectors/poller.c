@@ -359,7 +359,8 @@ static void finish_fetch(struct source_run *r, CURLcode res)
             snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
                      (long long)r->p->cfg->collector.max_body_bytes);
         } else {
-            snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
+            snprintf(why, sizeof(why), "%s",
+                     r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
         }
         schedule_failure(r, status, why);
     } else if (status == 304) {
