@@ -1,7 +1,5 @@
 /*
- * SHA-1 as lower-case hex, through OpenSSL EVP. Kept in its own file: OpenSSL's <openssl/err.h>
- * declares a type ERR_STATE that collides with the project's ERR_STATE error code, so no file
- * may include both yq_err.h and OpenSSL headers.
+ * SHA-1 as lower-case hex, through OpenSSL EVP, behind a header that needs no OpenSSL types.
  */
 #ifndef YQ_FEED_SHA1_H
 #define YQ_FEED_SHA1_H

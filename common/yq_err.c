@@ -23,7 +23,7 @@ const char *yq_strerror(int err)
         return "i/o error";
     case ERR_EXISTS:
         return "already exists";
-    case ERR_STATE:
+    case ERR_BAD_STATE:
         return "not allowed in this state";
     default:
         return "unknown error";

@@ -16,7 +16,7 @@ enum yq_err {
     ERR_INVALID = -6,   /* well-formed but not acceptable (bad value, unknown key) */
     ERR_IO = -7,        /* local I/O failed (file, socket set-up, SQLite) */
     ERR_EXISTS = -8,    /* already present; idempotent callers treat it as success */
-    ERR_STATE = -9,     /* operation not allowed in the current state */
+    ERR_BAD_STATE = -9,     /* operation not allowed in the current state */
 };
 
 /*

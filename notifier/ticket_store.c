@@ -278,7 +278,7 @@ static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
     if (version > N_MIGRATIONS) {
         snprintf(errbuf, errlen, "database schema %d is newer than this binary (%d)", version,
                  N_MIGRATIONS);
-        return ERR_STATE;
+        return ERR_BAD_STATE;
     }
     for (int v = version + 1; v <= N_MIGRATIONS; v++) {
         err = apply_migration(store, v);
@@ -374,7 +374,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, struct 
         if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
             snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d", path, version,
                      TICKET_STORE_SCHEMA_VERSION);
-            err = ERR_STATE;
+            err = ERR_BAD_STATE;
         } else if (err) {
             snprintf(errbuf, errlen, "cannot read schema of '%s': %s", path,
                      ticket_store_errmsg(store));
@@ -704,9 +704,9 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
         return err;
     }
     /* four digits as the format asks; a 10000th ticket in one month simply gets five */
-    snprintf(buf, len, "%s%04lld", prefix, (long long)sqlite3_column_int64(st, 0));
+    int n = snprintf(buf, len, "%s%04lld", prefix, (long long)sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    return 0;
+    return (n < 0 || (size_t)n >= len) ? ERR_TOO_BIG : 0;
 }
 
 static int create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,

@@ -111,7 +111,7 @@ struct ticket_intake_result {
  * out:    on success a new store; release with ticket_store_free().
  * errbuf: on failure one line naming the path and the SQLite reason; may be NULL.
  * Returns 0, ERR_IO (cannot open, or a pragma/migration failed), ERR_RETRY (database locked
- * by another writer past busy_timeout), ERR_STATE (the file's schema is newer than
+ * by another writer past busy_timeout), ERR_BAD_STATE (the file's schema is newer than
  * TICKET_STORE_SCHEMA_VERSION) or ERR_NOMEM.
  */
 int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **out, char *errbuf,
@@ -120,7 +120,7 @@ int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **
 /*
  * Open an existing database read-only (SQLITE_OPEN_READONLY) for a reader thread. Runs no
  * migrations; the schema must be at TICKET_STORE_SCHEMA_VERSION (the writer opens first).
- * Returns 0, ERR_IO, ERR_STATE (schema missing or of another version) or ERR_NOMEM, with one
+ * Returns 0, ERR_IO, ERR_BAD_STATE (schema missing or of another version) or ERR_NOMEM, with one
  * line in errbuf.
  */
 int ticket_store_open_readonly(const struct ticket_store_cfg *cfg, struct ticket_store **out,

@@ -68,7 +68,7 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
     if (strncmp(json, version0, sizeof(version0) - 1) != 0 ||
         strncmp(hist, version0, sizeof(version0) - 1) != 0) {
         snprintf(errbuf, errlen, "internal error: encoded JSON does not start with version");
-        err = ERR_STATE;
+        err = ERR_BAD_STATE;
         goto done;
     }
     reply = yq_redis_command(r, "EVAL %s 2 %s %s %s %s %s %s", push_script, RULES_KEY_CURRENT,
@@ -82,7 +82,7 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
     if (reply->type != REDIS_REPLY_INTEGER) {
         snprintf(errbuf, errlen, "redis refused the push: %s",
                  reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-        err = ERR_STATE;
+        err = ERR_BAD_STATE;
         goto done;
     }
     rs->version = reply->integer;

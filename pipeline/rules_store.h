@@ -29,7 +29,7 @@
  * Store rs (compiled; borrowed) as the next version and publish it.
  * pushed_by: who pushes (may be NULL); now: seconds since the epoch for pushed_at.
  * On success rs->version, rs->pushed_at and rs->pushed_by are set and *out gets the new
- * version. Returns 0, ERR_RETRY (Redis unreachable), ERR_STATE (Redis refused, e.g. a
+ * version. Returns 0, ERR_RETRY (Redis unreachable), ERR_BAD_STATE (Redis refused, e.g. a
  * non-integer yuqing:rules:current; message in errbuf) or ERR_NOMEM. Not thread-safe (r).
  */
 int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed_by, int64_t now,

@@ -361,7 +361,7 @@ static void test_migrations_idempotent_on_reopen(void **state)
                      SQLITE_OK);
     ticket_store_free(store);
     store = NULL;
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_STATE);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
     assert_null(store);
     assert_non_null(strstr(err, "newer"));
 

@@ -240,7 +240,7 @@ static void test_no_rule_set_and_bad_data(void **state)
     assert_int_equal(rules_store_current(c.r, &cur), ERR_PARSE);
     push = load_rules();
     assert_int_equal(rules_store_push(c.r, push, "x", 1796000000, &v, err, sizeof(err)),
-                     ERR_STATE);
+                     ERR_BAD_STATE);
     assert_non_null(strstr(err, "not an integer"));
     assert_int_equal(push->version, 0);
     reply = cmd(&c, "EXISTS %s", RULES_KEY_HISTORY);
