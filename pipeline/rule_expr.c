@@ -317,7 +317,7 @@ bool rule_expr_eval(const struct rule_expr *e, const bool *occurred)
 /* ERR_INVALID when e is true with no term present, or (few terms) never true. */
 static int check_meaningful(struct parser *p)
 {
-    bool occ[SAT_CHECK_MAX_TERMS] = {false};
+    bool occ[RULE_EXPR_MAX_TERMS] = {false}; /* eval reads occ[term] for every term */
     struct rule_expr *e = p->e;
 
     if (rule_expr_eval(e, occ)) {

@@ -16,7 +16,7 @@ state=$root/.demo
 bin=$root/build
 
 "$root/scripts/install-deps.sh"
-BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF
+BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF -DYQ_SANITIZE=OFF
 
 mkdir -p "$state/redis" "$state/logs"
 pids=()

@@ -204,6 +204,35 @@ static void test_limits(void **state)
     assert_non_null(strstr(err, "distinct terms"));
 }
 
+/* More terms than the exhaustive satisfiability check covers (the land rule of config/rules
+ * has 20): compiling must not read past the check's term array, and evaluation still works. */
+static void test_many_terms_compile_and_evaluate(void **state)
+{
+    static const char *const places[] = {"安康", "汉滨", "汉阴", "石泉", "宁陕", "紫阳", "岚皋",
+                                         "平利", "镇坪", "旬阳", "白河", "高新区", "恒口", "瀛湖"};
+    char text[1024] = "(";
+    char err[256] = "";
+    struct rule_expr *e = NULL;
+    bool occ[RULE_EXPR_MAX_TERMS] = {false};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        size_t n = strlen(text);
+        snprintf(text + n, sizeof(text) - n, "%s%s", i ? " | " : "", places[i]);
+    }
+    size_t n = strlen(text);
+    snprintf(text + n, sizeof(text) - n, ") & (征地 | 征收 | 拆迁) & (补偿 | 安置 | 强拆)");
+    assert_int_equal(rule_expr_compile(text, &e, err, sizeof(err)), 0);
+    assert_int_equal(rule_expr_n_terms(e), 20);
+    assert_false(rule_expr_eval(e, occ));
+    occ[13] = true; /* 瀛湖 */
+    occ[16] = true; /* 拆迁 */
+    assert_false(rule_expr_eval(e, occ));
+    occ[19] = true; /* 强拆 */
+    assert_true(rule_expr_eval(e, occ));
+    rule_expr_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_design_example_truth),
         cmocka_unit_test(test_errors_with_exact_column),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_many_terms_compile_and_evaluate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
