@@ -32,7 +32,8 @@ cleanup() {
   done
   echo "stopped; state kept under .demo/ (remove it to start afresh)"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$redis_port" "$feed_port" "$http_port"; do
