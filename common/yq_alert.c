@@ -78,9 +78,12 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
     }
     rc |= json_object_set_new(obj, "schema", json_integer(YQ_ALERT_SCHEMA));
     rc |= json_object_set_new(obj, "event_key", json_string(alert->event_key));
-    rc |= json_object_set_new(obj, "event",
-                              json_pack("{s:b,s:I}", "new", alert->event_new, "items",
-                                        (json_int_t)alert->event_items));
+    json_t *ev = json_pack("{s:b,s:I}", "new", alert->event_new, "items",
+                           (json_int_t)alert->event_items);
+    if (ev && alert->event_via) {
+        rc |= json_object_set_new(ev, "via", json_string(alert->event_via));
+    }
+    rc |= json_object_set_new(obj, "event", ev);
     rc |= json_object_set_new(obj, "rules_version", json_integer(alert->rules_version));
     rc |= json_object_set_new(obj, "matched_at",
                               json_string(yq_time_format_utc(alert->matched_at, ts, sizeof(ts))));
@@ -144,6 +147,13 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
     v = json_object_get(obj, "event");
     alert->event_new = json_is_true(json_object_get(v, "new"));
     alert->event_items = json_integer_value(json_object_get(v, "items"));
+    if (json_is_string(json_object_get(v, "via"))) {
+        alert->event_via = dup_str(json_object_get(v, "via"));
+        if (!alert->event_via) {
+            err = ERR_NOMEM;
+            goto fail;
+        }
+    }
     alert->rules_version = json_integer_value(json_object_get(obj, "rules_version"));
     v = json_object_get(obj, "matched_at");
     if (!json_is_string(v) || yq_time_parse_iso(json_string_value(v), &alert->matched_at, NULL)) {
@@ -236,6 +246,7 @@ void yq_alert_release(struct yq_alert *alert)
     }
     free(alert->matches);
     free(alert->event_key);
+    free(alert->event_via);
     free(alert->department);
     yq_item_release(&alert->item);
     memset(alert, 0, sizeof(*alert));

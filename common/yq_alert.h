@@ -2,7 +2,7 @@
  * The alert: one matching item, as produced to topic yuqing.alerts (design §4), key =
  * event_key. JSON object:
  *
- *   {"schema":1, "event_key":"ev:...", "event":{"new":true,"items":1},
+ *   {"schema":1, "event_key":"ev:...", "event":{"new":true,"items":1,"via":"new"},
  *    "rules_version":3, "matched_at":"2026-11-29T08:00:00Z", "score":42.0,
  *    "level":"III", "department":"市自然资源局",
  *    "matches":[{"rule_id":"land-01","name":"征地拆迁补偿","department":"市自然资源局",
@@ -10,7 +10,10 @@
  *    "item":{ ...the item of design §2... }}
  *
  * level/department are those of the most severe matched rule (the first such rule on a tie).
- * Term offsets are Unicode code-point indexes into the original field, end exclusive.
+ * Term offsets are Unicode code-point indexes into the original field, end exclusive
+ * (matching runs over normalised text; the offsets are mapped back, so the span of the
+ * original field quotes the text as published, e.g. "ＷＩＦＩ断网" for the term "wifi断网").
+ * event.via (added by issue #4, optional): "new", "repost" or "near_duplicate".
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -62,6 +65,7 @@ struct yq_alert {
     char *event_key;
     bool event_new;
     int64_t event_items;
+    char *event_via; /* "new", "repost", "near_duplicate" (issue #4); may be NULL */
     int64_t rules_version;
     int64_t matched_at; /* seconds since the epoch, UTC */
     double score;

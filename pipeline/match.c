@@ -1,32 +1,162 @@
 #include "match.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "term_find.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
-/* What one field's scan found. */
+/* What one field's scan found, kept in the scratch. */
 struct field_scan {
-    enum match_field field;
-    bool *occurred;         /* per set term */
-    size_t *count;          /* per set term: hits stored */
-    struct match_hit *hits; /* in order of start, then term */
+    struct term_scratch *ts; /* holds the field's normalised text */
+    struct match_hit *hits;  /* kept hits, in order of start, then term */
     size_t n_hits, cap_hits;
+    uint32_t *seen; /* per term: generation of the item in which it was seen here */
+    uint32_t *kept; /* per term: hits kept in this field (valid when seen == gen) */
 };
+
+struct match_scratch {
+    struct field_scan f[2];
+    uint32_t gen;       /* current item; per-term/per-rule stamps equal to it are valid */
+    uint32_t *rule_gen; /* per rule: gen when it became a candidate */
+    size_t *cand;       /* candidate rules of the current item */
+    size_t n_cand;
+    bool *occ; /* evaluation input of one rule (terms, then NEAR atoms) */
+    size_t cap_terms, cap_rules, cap_occ;
+    enum match_field field; /* the field being scanned */
+    int err;
+};
+
+struct match_scratch *match_scratch_new(void)
+{
+    struct match_scratch *ms = calloc(1, sizeof(*ms));
+
+    if (!ms) {
+        return NULL;
+    }
+    ms->f[0].ts = term_scratch_new();
+    ms->f[1].ts = term_scratch_new();
+    if (!ms->f[0].ts || !ms->f[1].ts) {
+        match_scratch_free(ms);
+        return NULL;
+    }
+    return ms;
+}
+
+void match_scratch_free(struct match_scratch *ms)
+{
+    if (!ms) {
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        term_scratch_free(ms->f[i].ts);
+        free(ms->f[i].hits);
+        free(ms->f[i].seen);
+        free(ms->f[i].kept);
+    }
+    free(ms->rule_gen);
+    free(ms->cand);
+    free(ms->occ);
+    free(ms);
+}
+
+/* Grow the per-term and per-rule arrays to rs's sizes; start a new generation. */
+static int prepare(struct match_scratch *ms, const struct rule_set *rs)
+{
+    bool reset = false;
+
+    if (rs->n_terms > ms->cap_terms) {
+        size_t n = rs->n_terms;
+        for (int i = 0; i < 2; i++) {
+            free(ms->f[i].seen);
+            free(ms->f[i].kept);
+            ms->f[i].seen = calloc(n, sizeof(uint32_t));
+            ms->f[i].kept = calloc(n, sizeof(uint32_t));
+            if (!ms->f[i].seen || !ms->f[i].kept) {
+                ms->cap_terms = 0;
+                return ERR_NOMEM;
+            }
+        }
+        ms->cap_terms = n;
+        reset = true;
+    }
+    if (rs->n_rules > ms->cap_rules) {
+        free(ms->rule_gen);
+        free(ms->cand);
+        ms->rule_gen = calloc(rs->n_rules, sizeof(*ms->rule_gen));
+        ms->cand = calloc(rs->n_rules, sizeof(*ms->cand));
+        if (!ms->rule_gen || !ms->cand) {
+            ms->cap_rules = 0;
+            return ERR_NOMEM;
+        }
+        ms->cap_rules = rs->n_rules;
+        reset = true;
+    }
+    if (rs->max_rule_vars > ms->cap_occ) {
+        free(ms->occ);
+        ms->occ = calloc(rs->max_rule_vars, sizeof(*ms->occ));
+        if (!ms->occ) {
+            ms->cap_occ = 0;
+            return ERR_NOMEM;
+        }
+        ms->cap_occ = rs->max_rule_vars;
+    }
+    ms->gen++;
+    if (ms->gen == 0 || reset) {
+        /* wrapped (or fresh arrays): clear every stamp so none is mistaken for current */
+        for (int i = 0; i < 2; i++) {
+            memset(ms->f[i].seen, 0, ms->cap_terms * sizeof(uint32_t));
+        }
+        memset(ms->rule_gen, 0, ms->cap_rules * sizeof(*ms->rule_gen));
+        ms->gen = 1;
+    }
+    ms->n_cand = 0;
+    ms->f[0].n_hits = 0;
+    ms->f[1].n_hits = 0;
+    return 0;
+}
+
+struct scan_ctx {
+    const struct rule_set *rs;
+    struct match_scratch *ms;
+    struct field_scan *fs;
+    enum match_field field;
+};
+
+static void add_candidates(const struct rule_set *rs, struct match_scratch *ms, size_t term)
+{
+    for (size_t k = rs->term_rule_start[term]; k < rs->term_rule_start[term + 1]; k++) {
+        size_t r = rs->term_rules[k];
+        if (ms->rule_gen[r] != ms->gen) {
+            ms->rule_gen[r] = ms->gen;
+            ms->cand[ms->n_cand++] = r;
+        }
+    }
+}
 
 static int on_hit(const struct term_hit *hit, void *opaque)
 {
-    struct field_scan *fs = opaque;
+    struct scan_ctx *ctx = opaque;
+    struct field_scan *fs = ctx->fs;
+    struct match_scratch *ms = ctx->ms;
+    size_t t = hit->term;
 
-    fs->occurred[hit->term] = true;
-    if (fs->count[hit->term] >= MATCH_MAX_HITS_PER_TERM) {
+    if (fs->seen[t] != ms->gen) {
+        fs->seen[t] = ms->gen;
+        fs->kept[t] = 0;
+        if (ms->f[0].seen[t] != ms->gen || ms->f[1].seen[t] != ms->gen) {
+            add_candidates(ctx->rs, ms, t); /* first time in this item */
+        }
+    }
+    if (fs->kept[t] >= MATCH_MAX_KEPT_PER_TERM) {
         return 0;
     }
     if (fs->n_hits == fs->cap_hits) {
-        size_t ncap = fs->cap_hits ? fs->cap_hits * 2 : 32;
+        size_t ncap = fs->cap_hits ? fs->cap_hits * 2 : 64;
         struct match_hit *nh = realloc(fs->hits, ncap * sizeof(*nh));
         if (!nh) {
             return ERR_NOMEM;
@@ -34,30 +164,14 @@ static int on_hit(const struct term_hit *hit, void *opaque)
         fs->hits = nh;
         fs->cap_hits = ncap;
     }
-    fs->hits[fs->n_hits++] = (struct match_hit){
-        .term = hit->term, .field = fs->field, .start = hit->start, .end = hit->end};
-    fs->count[hit->term]++;
+    fs->hits[fs->n_hits++] = (struct match_hit){.term = t,
+                                                .field = ctx->field,
+                                                .start = hit->start,
+                                                .end = hit->end,
+                                                .nstart = hit->nstart,
+                                                .nend = hit->nend};
+    fs->kept[t]++;
     return 0;
-}
-
-static int scan_field(const struct rule_set *rs, const char *text, struct field_scan *fs)
-{
-    fs->occurred = calloc(rs->n_terms ? rs->n_terms : 1, sizeof(*fs->occurred));
-    fs->count = calloc(rs->n_terms ? rs->n_terms : 1, sizeof(*fs->count));
-    if (!fs->occurred || !fs->count) {
-        return ERR_NOMEM;
-    }
-    if (!text) {
-        return 0;
-    }
-    return term_db_scan(rs->db, text, strlen(text), on_hit, fs);
-}
-
-static void field_scan_release(struct field_scan *fs)
-{
-    free(fs->occurred);
-    free(fs->count);
-    free(fs->hits);
 }
 
 static bool in_scope(enum rule_scope scope, enum match_field field)
@@ -66,28 +180,109 @@ static bool in_scope(enum rule_scope scope, enum match_field field)
            (scope == RULE_SCOPE_TEXT && field == MATCH_FIELD_TEXT);
 }
 
-/* Copy the hits of the rule's positive terms (within its scope) into mrule. */
-static int collect_hits(const struct rule *r, const struct field_scan *scans, size_t n_scans,
+/* Normalised characters strictly between two hits, or more than limit: limit + 1. */
+static size_t gap_chars(const char *norm, const struct match_hit *x, const struct match_hit *y,
+                        size_t limit)
+{
+    const struct match_hit *first = x->nstart <= y->nstart ? x : y;
+    const struct match_hit *second = first == x ? y : x;
+    size_t n = 0;
+
+    if (second->nstart <= first->nend) {
+        return 0; /* overlapping or adjacent */
+    }
+    for (size_t i = first->nend; i < second->nstart; i++) {
+        if (((unsigned char)norm[i] & 0xC0) != 0x80 && ++n > limit) {
+            break;
+        }
+    }
+    return n;
+}
+
+static bool near_holds(const struct match_scratch *ms, const struct rule *r, size_t k)
+{
+    size_t a, b, dist;
+
+    rule_expr_near(r->expr, k, &a, &b, &dist);
+    a = r->term_ids[a];
+    b = r->term_ids[b];
+    for (int f = 0; f < 2; f++) {
+        const struct field_scan *fs = &ms->f[f];
+        const char *norm = term_scratch_text(fs->ts)->buf;
+
+        if (!in_scope(r->scope, (enum match_field)f) || fs->seen[a] != ms->gen ||
+            fs->seen[b] != ms->gen) {
+            continue;
+        }
+        for (size_t i = 0; i < fs->n_hits; i++) {
+            if (fs->hits[i].term != a) {
+                continue;
+            }
+            for (size_t j = 0; j < fs->n_hits; j++) {
+                if (fs->hits[j].term != b || (a == b && i == j)) {
+                    continue;
+                }
+                if (gap_chars(norm, &fs->hits[i], &fs->hits[j], dist) <= dist) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static bool rule_true(const struct match_scratch *ms, const struct rule *r)
+{
+    size_t n_local = rule_expr_n_terms(r->expr), n_near = rule_expr_n_near(r->expr);
+    bool title = in_scope(r->scope, MATCH_FIELD_TITLE), text = in_scope(r->scope, MATCH_FIELD_TEXT);
+
+    for (size_t k = 0; k < n_local; k++) {
+        size_t t = r->term_ids[k];
+        ms->occ[k] = (title && ms->f[0].seen[t] == ms->gen) || (text && ms->f[1].seen[t] == ms->gen);
+    }
+    for (size_t k = 0; k < n_near; k++) {
+        ms->occ[n_local + k] = near_holds(ms, r, k);
+    }
+    return rule_expr_eval(r->expr, ms->occ);
+}
+
+/* Copy the kept hits of the rule's positive terms (within scope, at most
+ * MATCH_MAX_HITS_PER_TERM per term and field) into mrule, title first. */
+static int collect_hits(const struct match_scratch *ms, const struct rule *r,
                         struct match_rule *mrule)
 {
     size_t n_local = rule_expr_n_terms(r->expr);
     size_t n = 0;
 
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t f = 0; f < n_scans; f++) {
-            if (!in_scope(r->scope, scans[f].field)) {
+        for (int f = 0; f < 2; f++) {
+            const struct field_scan *fs = &ms->f[f];
+            if (!in_scope(r->scope, (enum match_field)f)) {
                 continue;
             }
-            for (size_t h = 0; h < scans[f].n_hits; h++) {
-                const struct match_hit *hit = &scans[f].hits[h];
-                for (size_t k = 0; k < n_local; k++) {
-                    if (r->term_ids[k] == hit->term && rule_expr_term_positive(r->expr, k)) {
-                        if (pass == 1) {
-                            mrule->hits[mrule->n_hits++] = *hit;
-                        }
-                        n++;
-                        break;
+            for (size_t k = 0; k < n_local; k++) {
+                size_t t = r->term_ids[k];
+                if (!rule_expr_term_positive(r->expr, k) || fs->seen[t] != ms->gen) {
+                    continue;
+                }
+                /* several expression terms may share a set term: report it once */
+                bool dup = false;
+                for (size_t j = 0; j < k && !dup; j++) {
+                    dup = r->term_ids[j] == t && rule_expr_term_positive(r->expr, j);
+                }
+                if (dup) {
+                    continue;
+                }
+                size_t per = 0;
+                for (size_t h = 0; h < fs->n_hits && per < MATCH_MAX_HITS_PER_TERM; h++) {
+                    if (fs->hits[h].term != t) {
+                        continue;
                     }
+                    if (pass == 1) {
+                        mrule->hits[mrule->n_hits++] = fs->hits[h];
+                    }
+                    per++;
+                    n++;
                 }
             }
         }
@@ -98,66 +293,78 @@ static int collect_hits(const struct rule *r, const struct field_scan *scans, si
             }
         }
     }
+    /* within each field, order by start then term like the scan */
+    for (size_t i = 1; i < mrule->n_hits; i++) {
+        struct match_hit v = mrule->hits[i];
+        size_t j = i;
+        while (j > 0 && mrule->hits[j - 1].field == v.field &&
+               (mrule->hits[j - 1].start > v.start ||
+                (mrule->hits[j - 1].start == v.start && mrule->hits[j - 1].term > v.term))) {
+            mrule->hits[j] = mrule->hits[j - 1];
+            j--;
+        }
+        mrule->hits[j] = v;
+    }
     return 0;
 }
 
-int match_item(const struct rule_set *rs, const struct yq_item *item, struct match_result *out)
+static int cmp_size(const void *a, const void *b)
 {
-    struct field_scan scans[2];
-    bool occ[RULE_EXPR_MAX_TERMS];
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct yq_item *item,
+               struct match_result *out)
+{
+    const char *fields[2] = {item->title ? item->title : "", item->text ? item->text : ""};
     int err;
 
     memset(out, 0, sizeof(*out));
-    memset(scans, 0, sizeof(scans));
-    scans[0].field = MATCH_FIELD_TITLE;
-    scans[1].field = MATCH_FIELD_TEXT;
-    err = scan_field(rs, item->title, &scans[0]);
-    if (!err) {
-        err = scan_field(rs, item->text, &scans[1]);
-    }
+    err = prepare(ms, rs);
     if (err) {
-        goto done;
+        return err;
+    }
+    for (int f = 0; f < 2; f++) {
+        struct scan_ctx ctx = {rs, ms, &ms->f[f], (enum match_field)f};
+        err = term_db_scan(rs->db, ms->f[f].ts, fields[f], strlen(fields[f]), on_hit, &ctx);
+        if (err) {
+            return err;
+        }
     }
     for (size_t i = 0; i < rs->n_exclude; i++) {
         size_t t = rs->exclude_ids[i];
-        if (scans[0].occurred[t] || scans[1].occurred[t]) {
+        if (ms->f[0].seen[t] == ms->gen || ms->f[1].seen[t] == ms->gen) {
             out->excluded_by = rs->exclude[i];
-            goto done;
+            return 0;
         }
     }
-    for (size_t i = 0; i < rs->n_rules; i++) {
-        const struct rule *r = &rs->rules[i];
-        size_t n_local = rule_expr_n_terms(r->expr);
+    if (ms->n_cand > 1) {
+        qsort(ms->cand, ms->n_cand, sizeof(*ms->cand), cmp_size);
+    }
+    for (size_t c = 0; c < ms->n_cand; c++) {
+        const struct rule *r = &rs->rules[ms->cand[c]];
+        struct match_rule *nr;
 
-        if (!rule_applies_to_source(r, item->source, item->source_id)) {
+        if (!rule_applies_to_source(r, item->source, item->source_id) || !rule_true(ms, r)) {
             continue;
         }
-        for (size_t k = 0; k < n_local; k++) {
-            size_t t = r->term_ids[k];
-            occ[k] = (in_scope(r->scope, MATCH_FIELD_TITLE) && scans[0].occurred[t]) ||
-                     (in_scope(r->scope, MATCH_FIELD_TEXT) && scans[1].occurred[t]);
-        }
-        if (!rule_expr_eval(r->expr, occ)) {
-            continue;
-        }
-        struct match_rule *nr = realloc(out->rules, (out->n_rules + 1) * sizeof(*nr));
+        nr = realloc(out->rules, (out->n_rules + 1) * sizeof(*nr));
         if (!nr) {
-            err = ERR_NOMEM;
-            goto done;
+            match_result_release(out);
+            return ERR_NOMEM;
         }
         out->rules = nr;
         memset(&nr[out->n_rules], 0, sizeof(*nr));
-        nr[out->n_rules].rule = i;
+        nr[out->n_rules].rule = ms->cand[c];
         out->n_rules++;
-        err = collect_hits(r, scans, 2, &nr[out->n_rules - 1]);
+        err = collect_hits(ms, r, &nr[out->n_rules - 1]);
         if (err) {
-            goto done;
+            match_result_release(out);
+            return err;
         }
     }
-done:
-    field_scan_release(&scans[0]);
-    field_scan_release(&scans[1]);
-    return err;
+    return 0;
 }
 
 void match_result_release(struct match_result *mr)
@@ -172,14 +379,57 @@ void match_result_release(struct match_result *mr)
     memset(mr, 0, sizeof(*mr));
 }
 
-double match_score(enum yq_level level, size_t n_matched)
+double match_score(enum yq_level level, size_t n_matched, const struct yq_item *item)
 {
-    return (double)(5 - (int)level) * 10.0 + (double)n_matched;
+    static const double base[] = {10.0, 100.0, 70.0, 40.0, 10.0};
+    double s, eng = 0.0, weight = 1.0;
+    size_t extra = n_matched > 1 ? n_matched - 1 : 0;
+
+    s = (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? base[level] : base[0];
+    s += 5.0 * (double)(extra > 4 ? 4 : extra);
+    if (item && item->metrics.known) {
+        double v = 3.0 * (double)(item->metrics.reposts > 0 ? item->metrics.reposts : 0) +
+                   2.0 * (double)(item->metrics.comments > 0 ? item->metrics.comments : 0) +
+                   (double)(item->metrics.likes > 0 ? item->metrics.likes : 0);
+        eng = 10.0 * log10(1.0 + v);
+        eng = eng > 60.0 ? 60.0 : eng;
+    }
+    if (item && item->source) {
+        if (strcmp(item->source, "weibo") == 0) {
+            weight = 1.2;
+        } else if (strcmp(item->source, "wechat") == 0) {
+            weight = 1.1;
+        }
+    }
+    return round((s + eng) * weight * 10.0) / 10.0;
 }
 
 const char *match_field_name(enum match_field field)
 {
     return field == MATCH_FIELD_TITLE ? "title" : "text";
+}
+
+int match_excerpt(const char *s, size_t start, size_t end, char **out)
+{
+    size_t i = 0, cp = 0, b_start, len = strlen(s);
+
+    while (i < len && cp < start) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) {
+            i++;
+        }
+        cp++;
+    }
+    b_start = i;
+    while (i < len && cp < end) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) {
+            i++;
+        }
+        cp++;
+    }
+    *out = strndup(s + b_start, i - b_start);
+    return *out ? 0 : ERR_NOMEM;
 }
 
 int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
@@ -214,15 +464,17 @@ int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
             goto nomem;
         }
         for (size_t h = 0; h < m->n_hits; h++) {
+            const struct match_hit *hit = &m->hits[h];
             struct yq_alert_term *t = &am->terms[h];
-            t->term = strdup(rs->terms[m->hits[h].term]);
+
+            t->term = strdup(rs->terms[hit->term]);
+            am->n_terms = h + 1;
             if (!t->term) {
                 goto nomem;
             }
-            am->n_terms = h + 1;
-            t->field = match_field_name(m->hits[h].field);
-            t->start = (int64_t)m->hits[h].start;
-            t->end = (int64_t)m->hits[h].end;
+            t->field = match_field_name(hit->field);
+            t->start = (int64_t)hit->start;
+            t->end = (int64_t)hit->end;
         }
     }
     out->event_key = malloc(strlen(id) + 4);
@@ -238,7 +490,7 @@ int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
     out->rules_version = rs->version;
     out->matched_at = now;
     out->level = top->level;
-    out->score = match_score(top->level, mr->n_rules);
+    out->score = match_score(top->level, mr->n_rules, item);
     return 0;
 nomem:
     yq_alert_release(out);

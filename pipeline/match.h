@@ -1,8 +1,21 @@
 /*
- * Matching one item against a compiled rule set (design §4, thin version): find every
- * occurrence of every term in the item's title and text, drop the item when a global
- * exclude term occurs, evaluate each rule whose sources and scope apply, and build the
- * alert for an item that matched at least one rule.
+ * Matching one item against a compiled rule set (design §4): normalise the item's title and
+ * text and find every occurrence of every term in them (term_find.h), drop the item when a
+ * global exclude term occurs, evaluate each rule whose sources and scope apply, and build
+ * the alert for an item that matched at least one rule.
+ *
+ * Semantics:
+ * - A term occurs in a field when its normalised form occurs in the field's normalised text
+ *   (overlapping, nested and suffix occurrences all count, FC-024).
+ * - A rule's scope says which fields its terms are looked for in (title, text or both).
+ * - NEAR/n(a, b) holds when, in one field within scope, an occurrence of a and one of b are
+ *   at most n normalised characters apart (characters strictly between them; overlapping
+ *   or adjacent occurrences are 0 apart). NEAR/n(a, a) needs two distinct occurrences.
+ * - Only rules with at least one positive term present are evaluated (a rule that is true
+ *   with no term present is rejected when compiled, and such a rule cannot become true by
+ *   negated terms alone), through the set's term -> rules index.
+ * - Reported offsets are code points into the ORIGINAL field, end exclusive; the excerpt is
+ *   that span of the original text (FC-026, FC-028).
  */
 #ifndef MATCH_H
 #define MATCH_H
@@ -14,8 +27,10 @@
 #include "yq_alert.h"
 #include "yq_item.h"
 
-/* At most this many occurrences of one term in one field are reported (all still count). */
+/* At most this many occurrences of one term in one field are reported in an alert. */
 #define MATCH_MAX_HITS_PER_TERM 64
+/* At most this many occurrences of one term in one field are kept for NEAR (all count). */
+#define MATCH_MAX_KEPT_PER_TERM 1024
 
 enum match_field {
     MATCH_FIELD_TITLE = 0,
@@ -23,50 +38,80 @@ enum match_field {
 };
 
 struct match_hit {
-    size_t term;            /* index into rule_set.terms */
+    size_t term; /* index into rule_set.terms */
     enum match_field field;
-    size_t start;           /* code points into the original field, inclusive */
-    size_t end;             /* exclusive */
+    size_t start;  /* code points into the original field, inclusive */
+    size_t end;    /* exclusive */
+    size_t nstart; /* bytes into the normalised field, inclusive */
+    size_t nend;   /* exclusive */
 };
 
 struct match_rule {
-    size_t rule;              /* index into rule_set.rules */
+    size_t rule; /* index into rule_set.rules */
     size_t n_hits;
-    struct match_hit *hits;   /* the rule's positive terms found in its scope, title first */
+    struct match_hit *hits; /* the rule's positive terms found in its scope, title first */
 };
 
 struct match_result {
-    const char *excluded_by;  /* the exclude term that occurred (borrowed from the set), or NULL */
+    const char *excluded_by; /* the exclude term that occurred (borrowed from the set), or NULL */
     size_t n_rules;
     struct match_rule *rules; /* matched rules in rule-set order */
 };
 
+/* Per-thread working memory for match_item(); reusable across items and rule sets. */
+struct match_scratch;
+
+/* A new scratch (match_scratch_free()), or NULL on ERR_NOMEM. */
+struct match_scratch *match_scratch_new(void);
+
+/* Free ms (NULL is a no-op). */
+void match_scratch_free(struct match_scratch *ms);
+
 /*
- * Match item (borrowed) against rs (compiled, borrowed). out: caller storage, zeroed first;
- * release with match_result_release() whatever the result. A NULL title or text counts as
- * empty. Returns 0 or ERR_NOMEM. Thread-safe for a shared rs.
+ * Match item (borrowed) against rs (compiled, borrowed) using ms (one per thread).
+ * out: caller storage, zeroed first; release with match_result_release() whatever the
+ * result. A NULL title or text counts as empty. Returns 0, ERR_NOMEM or ERR_RETRY
+ * (Vectorscan failed). Thread-safe for a shared rs with one ms per thread.
  */
-int match_item(const struct rule_set *rs, const struct yq_item *item, struct match_result *out);
+int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct yq_item *item,
+               struct match_result *out);
 
 /* Free what mr owns and zero it; NULL is a no-op. */
 void match_result_release(struct match_result *mr);
 
 /*
- * The alert's score: (5 - level) * 10 + n_matched, level 1 (I) .. 4 (IV) of the most severe
- * matched rule. A single level-IV rule scores 11, a level-I rule plus two others 43.
+ * The alert's score, higher = more urgent:
+ *
+ *   score = (level_base + 5 * min(n_matched - 1, 4) + engagement) * source_weight
+ *   level_base    = 100 (I), 70 (II), 40 (III), 10 (IV)   of the most severe matched rule
+ *   engagement    = 10 * log10(1 + 3 * reposts + 2 * comments + likes), at most 60
+ *                   (0 when the item has no metrics)
+ *   source_weight = 1.2 weibo, 1.1 wechat, 1.0 rss and anything else
+ *
+ * rounded to one decimal. A level-IV RSS item matching one rule, no metrics: 10.0; a level-I
+ * Weibo post matching 3 rules with 99 reposts, 0 comments, 0 likes:
+ * (100 + 10 + 10 * log10(298)) * 1.2 = 161.7. item: borrowed (source, metrics).
  */
-double match_score(enum yq_level level, size_t n_matched);
+double match_score(enum yq_level level, size_t n_matched, const struct yq_item *item);
 
 /*
- * Build the alert for an item with mr->n_rules > 0 (thin event model until issue #4:
- * event_key = "ev:" + item id, event new, 1 item). level/department are those of the most
- * severe matched rule (the first on a tie); rules_version = rs->version.
- * now: seconds since the epoch for matched_at. out: caller storage, zeroed first; holds a
- * deep copy of item; release with yq_alert_release(). Returns 0, ERR_INVALID (no match) or
- * ERR_NOMEM.
+ * Build the alert for an item with mr->n_rules > 0. The event is the item's own
+ * (event_key = "ev:" + item id, new, 1 item); the matcher replaces it with the one
+ * event.h assigns. level/department are those of the most severe matched rule (the first
+ * on a tie); rules_version = rs->version; term offsets are into the original fields
+ * (match_excerpt() quotes them). now: seconds since the epoch for matched_at. out: caller
+ * storage, zeroed first; holds a deep copy of item; release with yq_alert_release().
+ * Returns 0, ERR_INVALID (no match) or ERR_NOMEM.
  */
 int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
                       const struct yq_item *item, int64_t now, struct yq_alert *out);
+
+/*
+ * The original text of code points [start, end) of the NUL-terminated UTF-8 text s
+ * (borrowed), clamped to its length. out: a new NUL-terminated string (free()).
+ * Returns 0 or ERR_NOMEM.
+ */
+int match_excerpt(const char *s, size_t start, size_t end, char **out);
 
 /* "title" or "text" (static). */
 const char *match_field_name(enum match_field field);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "match.h"
 #include "rules_store.h"
 #include "yq_err.h"
@@ -29,6 +30,10 @@ static const struct cfg_key matcher_opt_keys[] = {
      "how often yuqing:rules:current is checked", NULL},
     {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
      "wait before re-producing an alert whose delivery failed", NULL},
+    {"event_window_s", CFG_INT, "259200", 60, 2592000, MOFF(event_window_s),
+     "near-duplicate window in seconds (design §4: 72 h)", NULL},
+    {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
+     "lifetime of per-item event answers, repost roots and event counters", NULL},
     {"log_level", CFG_STRING, "info", 0, 0, MOFF(log_level), "err, warn, info or debug", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -41,8 +46,8 @@ const struct cfg_key matcher_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-#define SUB_RETRY_MS 5000
-#define REDIS_BACKOFF_MAX_MS 30000
+#define SUB_RETRY_MS 1000
+#define REDIS_BACKOFF_MAX_MS 5000
 
 int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
                      struct matcher_cfg *cfg, char *errbuf, size_t errlen)
@@ -100,6 +105,9 @@ struct matcher {
     redisContext *sub;        /* pub/sub connection for yuqing:rules:changed, or NULL */
     int64_t sub_retry_at_ms;  /* monotonic */
     struct rule_set *rules;   /* in use; NULL until one was loaded */
+    struct match_scratch *scratch;
+    struct norm_text simhash_buf;
+    int64_t event_backoff_ms; /* grows while event assignment fails (Redis down) */
     int64_t failed_version;   /* last version that could not be loaded (logged once) */
     int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
     int64_t check_backoff_ms; /* grows while Redis is down */
@@ -110,7 +118,7 @@ struct matcher {
     rd_kafka_message_t **batch;
     struct pending *pending;
     size_t n_pending;
-    uint64_t n_items, n_alerts, n_malformed, n_excluded;
+    uint64_t n_items, n_alerts, n_malformed, n_excluded, n_event_retries;
 };
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -136,9 +144,10 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
     m->cfg = cfg;
     m->check_backoff_ms = cfg->matcher.reload_check_ms;
     m->redis = yq_redis_new(&cfg->redis);
+    m->scratch = match_scratch_new();
     m->batch = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->batch));
     m->pending = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->pending));
-    if (!m->redis || !m->batch || !m->pending) {
+    if (!m->redis || !m->batch || !m->pending || !m->scratch) {
         snprintf(errbuf, errlen, "out of memory");
         matcher_free(m);
         return NULL;
@@ -168,6 +177,8 @@ void matcher_free(struct matcher *m)
     }
     yq_redis_free(m->redis);
     rule_set_free(m->rules);
+    match_scratch_free(m->scratch);
+    norm_text_release(&m->simhash_buf);
     free(m->batch);
     free(m->pending);
     free(m);
@@ -370,7 +381,49 @@ static void maybe_reload(struct matcher *m, bool force)
 
 /* --- one batch ---------------------------------------------------------------------------- */
 
-/* Match one consumed item; may add one entry to m->pending. Returns 0 or ERR_NOMEM. */
+/*
+ * Put the alert's item into its event (event.h): replaces the item's own event that
+ * match_build_alert() wrote. Returns 0, ERR_RETRY (Redis down: the batch is retried) or
+ * ERR_NOMEM.
+ */
+static int assign_event(struct matcher *m, struct yq_alert *alert)
+{
+    struct event_assignment ea;
+    struct event_opts opts = {.window_s = m->cfg->matcher.event_window_s,
+                              .ttl_s = m->cfg->matcher.event_ttl_s};
+    uint64_t sh = 0;
+    size_t n_features = 0;
+    int rc;
+
+    rc = event_simhash(&alert->item, &m->simhash_buf, &sh, &n_features);
+    if (rc) {
+        return rc == ERR_NOMEM ? rc : ERR_RETRY;
+    }
+    rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
+    if (rc == ERR_PARSE) {
+        /* a corrupt answer in Redis: keep the item's own event rather than stall forever */
+        LOG_WARN("bad event answer in redis, using the item's own event item_id=%s",
+                 alert->item.id);
+        return 0;
+    }
+    if (rc) {
+        return rc;
+    }
+    free(alert->event_key);
+    free(alert->event_via);
+    alert->event_key = ea.event_key;
+    ea.event_key = NULL;
+    alert->event_via = strdup(ea.via);
+    alert->event_new = ea.is_new;
+    alert->event_items = ea.items;
+    event_assignment_release(&ea);
+    return alert->event_via ? 0 : ERR_NOMEM;
+}
+
+/*
+ * Match one consumed item; may add one entry to m->pending. Returns 0, ERR_NOMEM or
+ * ERR_RETRY (matching or event assignment must be retried).
+ */
 static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
 {
     struct yq_item item;
@@ -390,12 +443,15 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
                  rd_kafka_topic_name(msg->rkt), (int)msg->partition, (int64_t)msg->offset, err);
         return 0;
     }
-    rc = match_item(m->rules, &item, &mr);
+    rc = match_item(m->rules, m->scratch, &item, &mr);
     if (rc == 0 && mr.excluded_by) {
         m->n_excluded++;
         LOG_DEBUG("item excluded item_id=%s", item.id);
     } else if (rc == 0 && mr.n_rules > 0) {
         rc = match_build_alert(m->rules, &mr, &item, yq_time_now(), &alert);
+        if (rc == 0) {
+            rc = assign_event(m, &alert);
+        }
         if (rc == 0) {
             struct pending *p = &m->pending[m->n_pending];
             memset(p, 0, sizeof(*p));
@@ -407,11 +463,12 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
                     rc = ERR_NOMEM;
                 } else {
                     m->n_pending++;
-                    LOG_DEBUG("item matched item_id=%s rules=%zu", item.id, mr.n_rules);
+                    LOG_DEBUG("item matched item_id=%s rules=%zu event_key=%s", item.id,
+                              mr.n_rules, alert.event_key);
                 }
             }
-            yq_alert_release(&alert);
         }
+        yq_alert_release(&alert);
     }
     match_result_release(&mr);
     yq_item_release(&item);
@@ -623,6 +680,21 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
         if (rc == ERR_NOMEM) {
             LOG_ERR("out of memory matching a batch; retrying%s", "");
             sleep_ms(m->cfg->matcher.retry_backoff_ms);
+        } else if (rc == ERR_RETRY) {
+            /* Redis down during event assignment: nothing committed; back off and retry */
+            m->n_event_retries++;
+            m->event_backoff_ms = m->event_backoff_ms ? m->event_backoff_ms * 2
+                                                      : m->cfg->matcher.retry_backoff_ms;
+            if (m->event_backoff_ms > REDIS_BACKOFF_MAX_MS) {
+                m->event_backoff_ms = REDIS_BACKOFF_MAX_MS;
+            }
+            if (m->n_event_retries == 1 || m->n_event_retries % 20 == 0) {
+                LOG_WARN("batch not matched, retrying retries=%" PRIu64 " backoff_ms=%" PRId64,
+                         m->n_event_retries, m->event_backoff_ms);
+            }
+            sleep_ms(m->event_backoff_ms);
+        } else {
+            m->event_backoff_ms = 0;
         }
     }
     LOG_INFO("stopping items=%" PRIu64 " alerts=%" PRIu64 " malformed=%" PRIu64

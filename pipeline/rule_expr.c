@@ -14,11 +14,16 @@
 #define SAT_CHECK_MAX_TERMS 12
 #define EVAL_STACK_MAX (2 * RULE_EXPR_MAX_DEPTH + 8)
 
-enum op_kind { OP_TERM, OP_NOT, OP_AND, OP_OR };
+enum op_kind { OP_TERM, OP_NOT, OP_AND, OP_OR, OP_NEAR };
 
 struct op {
     enum op_kind kind;
-    size_t term; /* OP_TERM only */
+    size_t term; /* OP_TERM: term index; OP_NEAR: NEAR atom index */
+};
+
+struct near_atom {
+    size_t a, b;     /* term indexes */
+    size_t distance; /* characters */
 };
 
 struct rule_expr {
@@ -28,9 +33,21 @@ struct rule_expr {
     char **terms;
     bool *positive;
     size_t n_terms;
+    struct near_atom *nears;
+    size_t n_nears;
 };
 
-enum tok_kind { TOK_END, TOK_AND, TOK_OR, TOK_NOT, TOK_LP, TOK_RP, TOK_TERM, TOK_PHRASE };
+enum tok_kind {
+    TOK_END,
+    TOK_AND,
+    TOK_OR,
+    TOK_NOT,
+    TOK_LP,
+    TOK_RP,
+    TOK_COMMA,
+    TOK_TERM,
+    TOK_PHRASE
+};
 
 struct parser {
     const char *text;
@@ -40,6 +57,7 @@ struct parser {
     size_t tok_start;   /* its byte offset */
     size_t tok_len;     /* bytes of the term/phrase content */
     size_t tok_content; /* byte offset of the term/phrase content */
+    bool in_near;       /* between NEAR/n( and ): ',' separates the two terms */
     struct rule_expr *e;
     int err;
     char *errbuf;
@@ -89,6 +107,23 @@ static bool is_term_byte(unsigned char c)
     return !(c == '&' || c == '|' || c == '!' || c == '(' || c == ')' || c == '"');
 }
 
+/* Inside NEAR(...): ',' or U+FF0C FULLWIDTH COMMA (typed by Chinese input methods). */
+static bool is_comma_at(const struct parser *p, size_t i, size_t *width)
+{
+    if (!p->in_near) {
+        return false;
+    }
+    if (p->text[i] == ',') {
+        *width = 1;
+        return true;
+    }
+    if (i + 2 < p->len && memcmp(p->text + i, "\xEF\xBC\x8C", 3) == 0) {
+        *width = 3;
+        return true;
+    }
+    return false;
+}
+
 static int next_token(struct parser *p)
 {
     size_t w;
@@ -99,6 +134,11 @@ static int next_token(struct parser *p)
     p->tok_start = p->pos;
     if (p->pos >= p->len) {
         p->tok = TOK_END;
+        return 0;
+    }
+    if (is_comma_at(p, p->pos, &w)) {
+        p->tok = TOK_COMMA;
+        p->pos += w;
         return 0;
     }
     switch (p->text[p->pos]) {
@@ -140,7 +180,7 @@ static int next_token(struct parser *p)
         p->tok = TOK_TERM;
         p->tok_content = p->pos;
         while (p->pos < p->len && is_term_byte((unsigned char)p->text[p->pos]) &&
-               !is_space_at(p->text, p->len, p->pos, &w)) {
+               !is_space_at(p->text, p->len, p->pos, &w) && !is_comma_at(p, p->pos, &w)) {
             p->pos++;
         }
         p->tok_len = p->pos - p->tok_content;
@@ -166,7 +206,8 @@ static int emit(struct parser *p, enum op_kind kind, size_t term)
     return 0;
 }
 
-static int add_term(struct parser *p, bool positive)
+/* Index of the current term token in the term table, adding it when new. */
+static int intern_term(struct parser *p, bool positive, size_t *out)
 {
     struct rule_expr *e = p->e;
     const char *s = p->text + p->tok_content;
@@ -175,7 +216,8 @@ static int add_term(struct parser *p, bool positive)
     for (i = 0; i < e->n_terms; i++) {
         if (strlen(e->terms[i]) == p->tok_len && memcmp(e->terms[i], s, p->tok_len) == 0) {
             e->positive[i] = e->positive[i] || positive;
-            return emit(p, OP_TERM, i);
+            *out = i;
+            return 0;
         }
     }
     if (e->n_terms >= RULE_EXPR_MAX_TERMS) {
@@ -200,7 +242,85 @@ static int add_term(struct parser *p, bool positive)
     }
     e->positive[i] = positive;
     e->n_terms++;
+    *out = i;
+    return 0;
+}
+
+static int add_term(struct parser *p, bool positive)
+{
+    size_t i;
+    if (intern_term(p, positive, &i)) {
+        return p->err;
+    }
     return emit(p, OP_TERM, i);
+}
+
+/* The current token is a term starting "NEAR/": parse NEAR/n(a, b). */
+static int parse_near(struct parser *p, bool negated)
+{
+    const char *s = p->text + p->tok_content;
+    size_t start = p->tok_start, distance = 0, a, b;
+    struct near_atom *nn;
+
+    if (p->tok_len == 5) {
+        return fail(p, start, ERR_PARSE, "NEAR/ needs a distance, e.g. NEAR/5(a, b)");
+    }
+    for (size_t i = 5; i < p->tok_len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return fail(p, start, ERR_PARSE, "NEAR/ needs a distance in characters, e.g. NEAR/5(a, b)");
+        }
+        distance = distance * 10 + (size_t)(s[i] - '0');
+        if (distance > RULE_EXPR_MAX_NEAR) {
+            return fail(p, start, ERR_TOO_BIG, "NEAR distance above %d", RULE_EXPR_MAX_NEAR);
+        }
+    }
+    if (next_token(p)) {
+        return p->err;
+    }
+    if (p->tok != TOK_LP) {
+        return fail(p, p->tok_start, ERR_PARSE, "expected '(' after NEAR/%zu", distance);
+    }
+    p->in_near = true;
+    if (next_token(p)) {
+        return p->err;
+    }
+    if (p->tok != TOK_TERM && p->tok != TOK_PHRASE) {
+        return fail(p, p->tok_start, ERR_PARSE, "NEAR takes two terms: expected a term");
+    }
+    if (intern_term(p, !negated, &a) || next_token(p)) {
+        return p->err;
+    }
+    if (p->tok != TOK_COMMA) {
+        return fail(p, p->tok_start, ERR_PARSE, "expected ',' between the two terms of NEAR");
+    }
+    if (next_token(p)) {
+        return p->err;
+    }
+    if (p->tok != TOK_TERM && p->tok != TOK_PHRASE) {
+        return fail(p, p->tok_start, ERR_PARSE, "NEAR takes two terms: expected a term");
+    }
+    if (intern_term(p, !negated, &b) || next_token(p)) {
+        return p->err;
+    }
+    p->in_near = false;
+    if (p->tok != TOK_RP) {
+        return fail(p, p->tok_start, ERR_PARSE, "expected ')' to close NEAR at column %zu",
+                    utf8_count_cp(p->text, start) + 1);
+    }
+    if (p->e->n_nears >= RULE_EXPR_MAX_TERMS) {
+        return fail(p, start, ERR_TOO_BIG, "more than %d NEAR operators", RULE_EXPR_MAX_TERMS);
+    }
+    nn = realloc(p->e->nears, (p->e->n_nears + 1) * sizeof(*nn));
+    if (!nn) {
+        return fail(p, 0, ERR_NOMEM, "out of memory");
+    }
+    p->e->nears = nn;
+    nn[p->e->n_nears] = (struct near_atom){.a = a, .b = b, .distance = distance};
+    if (emit(p, OP_NEAR, p->e->n_nears)) {
+        return p->err;
+    }
+    p->e->n_nears++;
+    return next_token(p);
 }
 
 static int parse_or(struct parser *p, int depth, bool negated);
@@ -217,6 +337,10 @@ static int parse_unary(struct parser *p, int depth, bool negated)
         }
         return emit(p, OP_NOT, 0);
     case TOK_TERM:
+        if (p->tok_len >= 5 && memcmp(p->text + p->tok_content, "NEAR/", 5) == 0) {
+            return parse_near(p, negated);
+        }
+        /* fall through */
     case TOK_PHRASE:
         if (add_term(p, !negated)) {
             return p->err;
@@ -239,6 +363,8 @@ static int parse_unary(struct parser *p, int depth, bool negated)
         return fail(p, p->tok_start, ERR_PARSE, "unexpected '&', expected a term");
     case TOK_OR:
         return fail(p, p->tok_start, ERR_PARSE, "unexpected '|', expected a term");
+    case TOK_COMMA:
+        return fail(p, p->tok_start, ERR_PARSE, "unexpected ',', expected a term");
     case TOK_RP:
     default:
         return fail(p, p->tok_start, ERR_PARSE, "unexpected ')', expected a term");
@@ -276,7 +402,7 @@ static size_t stack_need(const struct rule_expr *e)
 {
     size_t sp = 0, max = 0;
     for (size_t i = 0; i < e->n_ops; i++) {
-        if (e->ops[i].kind == OP_TERM) {
+        if (e->ops[i].kind == OP_TERM || e->ops[i].kind == OP_NEAR) {
             sp++;
         } else if (e->ops[i].kind != OP_NOT) {
             sp--;
@@ -298,6 +424,9 @@ bool rule_expr_eval(const struct rule_expr *e, const bool *occurred)
         case OP_TERM:
             stack[sp++] = occurred[e->ops[i].term];
             break;
+        case OP_NEAR:
+            stack[sp++] = occurred[e->n_terms + e->ops[i].term];
+            break;
         case OP_NOT:
             stack[sp - 1] = !stack[sp - 1];
             break;
@@ -314,24 +443,35 @@ bool rule_expr_eval(const struct rule_expr *e, const bool *occurred)
     return sp == 1 && stack[0];
 }
 
-/* ERR_INVALID when e is true with no term present, or (few terms) never true. */
+/*
+ * ERR_INVALID when e is true with no term present, or (few terms) never true. A NEAR atom
+ * is a variable of its own that can only be true when both its terms are.
+ */
 static int check_meaningful(struct parser *p)
 {
-    bool occ[RULE_EXPR_MAX_TERMS] = {false}; /* eval reads occ[term] for every term */
+    bool occ[2 * RULE_EXPR_MAX_TERMS] = {false}; /* terms, then NEAR atoms */
     struct rule_expr *e = p->e;
+    size_t n_vars = e->n_terms + e->n_nears;
 
     if (rule_expr_eval(e, occ)) {
         return fail(p, 0, ERR_INVALID,
                     "expression is true when no term occurs; it needs a positive term");
     }
-    if (e->n_terms > SAT_CHECK_MAX_TERMS) {
+    if (n_vars > SAT_CHECK_MAX_TERMS) {
         return 0;
     }
-    for (uint32_t bits = 1; bits < (1u << e->n_terms); bits++) {
-        for (size_t i = 0; i < e->n_terms; i++) {
+    for (uint32_t bits = 1; bits < (1u << n_vars); bits++) {
+        bool possible = true;
+        for (size_t i = 0; i < n_vars; i++) {
             occ[i] = (bits >> i) & 1u;
         }
-        if (rule_expr_eval(e, occ)) {
+        for (size_t k = 0; k < e->n_nears; k++) {
+            const struct near_atom *na = &e->nears[k];
+            if (occ[e->n_terms + k] && (!occ[na->a] || !occ[na->b])) {
+                possible = false;
+            }
+        }
+        if (possible && rule_expr_eval(e, occ)) {
             return 0;
         }
     }
@@ -395,6 +535,7 @@ void rule_expr_free(struct rule_expr *e)
     }
     free(e->terms);
     free(e->positive);
+    free(e->nears);
     free(e->ops);
     free(e->text);
     free(e);
@@ -418,4 +559,17 @@ bool rule_expr_term_positive(const struct rule_expr *e, size_t i)
 const char *rule_expr_text(const struct rule_expr *e)
 {
     return e->text;
+}
+
+size_t rule_expr_n_near(const struct rule_expr *e)
+{
+    return e->n_nears;
+}
+
+void rule_expr_near(const struct rule_expr *e, size_t i, size_t *a, size_t *b,
+                    size_t *distance)
+{
+    *a = e->nears[i].a;
+    *b = e->nears[i].b;
+    *distance = e->nears[i].distance;
 }

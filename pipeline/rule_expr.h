@@ -1,16 +1,24 @@
 /*
- * Rule expressions (design §4, without NEAR for now):
+ * Rule expressions (design §4):
  *
  *   expr  := or
  *   or    := and ('|' and)*
  *   and   := unary ('&' unary)*
  *   unary := '!' unary | atom
- *   atom  := TERM | '"' phrase '"' | '(' or ')'
+ *   atom  := TERM | '"' phrase '"' | '(' or ')' | 'NEAR/' N '(' word ',' word ')'
+ *   word  := TERM | '"' phrase '"'
  *
- * TERM is a run of characters other than white space and & | ! ( ) ". A quoted phrase is
- * every byte up to the next '"' (no escapes; it may hold spaces and operators). An
- * expression compiles to a postfix program over a table of distinct terms; evaluation takes
- * "which terms occurred" as an array indexed like the term table.
+ * TERM is a run of characters other than white space (including U+3000) and & | ! ( ) ".
+ * A quoted phrase is every byte up to the next '"' (no escapes; it may hold spaces and
+ * operators). A bare token starting "NEAR/" is the operator: NEAR/n(a, b) is true when an
+ * occurrence of a and one of b (in the same field) are at most n characters apart in the
+ * normalised text, counting the characters strictly between them (0: adjacent or
+ * overlapping). Inside NEAR(...) ',' and U+FF0C separate the two words; quote a term to
+ * use "NEAR/..." or a comma literally.
+ *
+ * An expression compiles to a postfix program over a table of distinct terms and a table of
+ * NEAR atoms; evaluation takes "which terms occurred" and "which NEAR atoms hold" as one
+ * array: terms first, then NEAR atoms.
  *
  * An expression is rejected when it would be true with no term present (only negations,
  * e.g. "!a" or "a | !b"): a rule must need at least one positive term. One that can never
@@ -25,6 +33,7 @@
 #define RULE_EXPR_MAX_BYTES 4096 /* longer expression text is rejected */
 #define RULE_EXPR_MAX_TERMS 256  /* distinct terms in one expression */
 #define RULE_EXPR_MAX_DEPTH 64   /* nesting of parentheses and '!' */
+#define RULE_EXPR_MAX_NEAR 10000 /* largest n of NEAR/n */
 
 struct rule_expr;
 
@@ -54,10 +63,21 @@ const char *rule_expr_term(const struct rule_expr *e, size_t i);
 bool rule_expr_term_positive(const struct rule_expr *e, size_t i);
 
 /*
- * Evaluate e. occurred: rule_expr_n_terms(e) flags, borrowed. Returns the expression's value.
+ * Evaluate e. occurred: rule_expr_n_terms(e) + rule_expr_n_near(e) flags, borrowed: term i
+ * at [i], NEAR atom k at [rule_expr_n_terms(e) + k]. Returns the expression's value.
  * Thread-safe (e is read-only).
  */
 bool rule_expr_eval(const struct rule_expr *e, const bool *occurred);
+
+/* Number of NEAR atoms. */
+size_t rule_expr_n_near(const struct rule_expr *e);
+
+/*
+ * NEAR atom i (< rule_expr_n_near()): its two term indexes (into the term table; equal for
+ * NEAR/n(a, a), which needs two distinct occurrences) and its distance in characters.
+ */
+void rule_expr_near(const struct rule_expr *e, size_t i, size_t *a, size_t *b,
+                    size_t *distance);
 
 /* The original expression text; borrowed from e. */
 const char *rule_expr_text(const struct rule_expr *e);

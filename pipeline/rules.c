@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -24,6 +25,10 @@ struct rule_spec {
     size_t n_sources;
     const char *expr;
     const char *expr_where; /* "FILE:LINE" of the expression, or NULL = where */
+    /* expression errors: file position of the expression's first character (1-based), or
+     * line 0 when unknown (JSON, multi-line YAML scalar) */
+    const char *expr_file;
+    size_t expr_line, expr_col;
 };
 
 /* YAML key tables: cfg_fill() rejects unknown keys and wrong types. */
@@ -101,6 +106,8 @@ void rule_set_free(struct rule_set *rs)
     free_strv(rs->exclude, rs->n_exclude);
     free(rs->terms); /* strings are borrowed from rules and exclude */
     free(rs->exclude_ids);
+    free(rs->term_rule_start);
+    free(rs->term_rules);
     term_db_free(rs->db);
     free(rs);
 }
@@ -183,6 +190,41 @@ static bool blank(const char *s)
 }
 
 /*
+ * ERR_INVALID when a term of r's expression is empty once normalised (only invisible
+ * characters): it could never occur, so the rule could never match as written.
+ */
+static int check_terms_normalise(const struct rule *r, const struct rule_spec *spec,
+                                 const char *where, char *errbuf, size_t errlen)
+{
+    const struct norm *nm;
+    char why[256] = "";
+    int err = norm_global(&nm, why, sizeof(why));
+
+    if (err) {
+        snprintf(errbuf, errlen, "%s: rule '%s': %s", where, spec->id, why);
+        return err;
+    }
+    for (size_t k = 0; k < rule_expr_n_terms(r->expr); k++) {
+        char *n = NULL;
+        err = norm_string(nm, rule_expr_term(r->expr, k), &n);
+        if (err == 0 && n[0] == '\0') {
+            err = ERR_INVALID;
+        }
+        free(n);
+        if (err == ERR_INVALID) {
+            snprintf(errbuf, errlen,
+                     "%s: rule '%s': term %zu of the expression has only invisible characters; "
+                     "it can never match",
+                     spec->expr_where ? spec->expr_where : where, spec->id, k + 1);
+        }
+        if (err) {
+            return err;
+        }
+    }
+    return 0;
+}
+
+/*
  * Validate spec and append it to rs. where: "FILE:LINE" or "rules[N]" for messages.
  * Returns 0, ERR_INVALID, ERR_PARSE, ERR_TOO_BIG or ERR_NOMEM.
  */
@@ -234,8 +276,23 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
     }
     err = rule_expr_compile(spec->expr, &r.expr, why, sizeof(why));
     if (err) {
-        snprintf(errbuf, errlen, "%s: rule '%s': expr %s",
-                 spec->expr_where ? spec->expr_where : where, spec->id, why);
+        unsigned long col = 0;
+        if (spec->expr_line > 0 && strncmp(why, "column ", 7) == 0) {
+            col = strtoul(why + 7, NULL, 10);
+        }
+        if (col > 0) {
+            /* "column N: reason": add FILE:LINE:COL of the token in the file */
+            snprintf(errbuf, errlen, "%s:%zu:%zu: rule '%s': expr %s", spec->expr_file,
+                     spec->expr_line, spec->expr_col + col - 1, spec->id, why);
+        } else {
+            snprintf(errbuf, errlen, "%s: rule '%s': expr %s",
+                     spec->expr_where ? spec->expr_where : where, spec->id, why);
+        }
+        return err;
+    }
+    err = check_terms_normalise(&r, spec, where, errbuf, errlen);
+    if (err) {
+        rule_expr_free(r.expr);
         return err;
     }
     err = ERR_NOMEM;
@@ -284,9 +341,29 @@ fail:
 static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                        size_t errlen)
 {
+    const struct norm *nm;
+    char *n = NULL;
+    int err;
+
     if (blank(term)) {
         snprintf(errbuf, errlen, "%s: empty exclude term", where);
         return ERR_INVALID;
+    }
+    err = norm_global(&nm, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    err = norm_string(nm, term, &n);
+    if (err == 0 && n[0] == '\0') {
+        err = ERR_INVALID;
+    }
+    free(n);
+    if (err == ERR_INVALID) {
+        snprintf(errbuf, errlen, "%s: exclude term '%s' is empty once normalised or not UTF-8",
+                 where, term);
+    }
+    if (err) {
+        return err;
     }
     if (strv_add_unique(&rs->exclude, &rs->n_exclude, term)) {
         snprintf(errbuf, errlen, "%s: out of memory", where);
@@ -411,6 +488,16 @@ static int add_yaml_rule(struct rule_set *rs, struct cfg_doc *doc, yaml_node_t *
         /* expression errors name the line of the expression itself */
         snprintf(ewhere, sizeof(ewhere), "%s:%zu", doc->file, en->start_mark.line + 1);
         spec.expr_where = ewhere;
+        /* a one-line scalar: columns in the expression map to columns in the file */
+        if (en->type == YAML_SCALAR_NODE && en->start_mark.line == en->end_mark.line &&
+            (en->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+             en->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+             en->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)) {
+            spec.expr_file = doc->file;
+            spec.expr_line = en->start_mark.line + 1;
+            spec.expr_col = en->start_mark.column + 1 +
+                            (en->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ? 1 : 0);
+        }
     }
     err = add_rule(rs, &spec, where, errbuf, errlen);
 done:
@@ -511,6 +598,65 @@ static int term_index(struct rule_set *rs, char *s, size_t *cap, size_t *out)
     return 0;
 }
 
+/* The term -> rules index over positive terms, and max_rule_vars. Returns 0 or ERR_NOMEM. */
+static int build_term_rules(struct rule_set *rs)
+{
+    size_t total = 0;
+
+    free(rs->term_rule_start);
+    free(rs->term_rules);
+    rs->term_rules = NULL;
+    rs->max_rule_vars = 1;
+    rs->term_rule_start = calloc(rs->n_terms + 1, sizeof(*rs->term_rule_start));
+    if (!rs->term_rule_start) {
+        return ERR_NOMEM;
+    }
+    /* count (a term repeated in one rule is listed once per rule) */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t *fill = NULL;
+        if (pass == 1) {
+            for (size_t t = 0; t < rs->n_terms; t++) {
+                rs->term_rule_start[t + 1] += rs->term_rule_start[t];
+            }
+            total = rs->term_rule_start[rs->n_terms];
+            rs->term_rules = calloc(total ? total : 1, sizeof(*rs->term_rules));
+            fill = calloc(rs->n_terms + 1, sizeof(*fill));
+            if (!rs->term_rules || !fill) {
+                free(fill);
+                return ERR_NOMEM;
+            }
+            memcpy(fill, rs->term_rule_start, (rs->n_terms + 1) * sizeof(*fill));
+        }
+        for (size_t i = 0; i < rs->n_rules; i++) {
+            const struct rule *r = &rs->rules[i];
+            size_t n = rule_expr_n_terms(r->expr), vars = n + rule_expr_n_near(r->expr);
+            if (vars > rs->max_rule_vars) {
+                rs->max_rule_vars = vars;
+            }
+            for (size_t k = 0; k < n; k++) {
+                size_t t = r->term_ids[k];
+                bool dup = false;
+                if (!rule_expr_term_positive(r->expr, k)) {
+                    continue;
+                }
+                for (size_t j = 0; j < k && !dup; j++) {
+                    dup = r->term_ids[j] == t && rule_expr_term_positive(r->expr, j);
+                }
+                if (dup) {
+                    continue;
+                }
+                if (pass == 0) {
+                    rs->term_rule_start[t + 1]++;
+                } else {
+                    rs->term_rules[fill[t]++] = i;
+                }
+            }
+        }
+        free(fill);
+    }
+    return 0;
+}
+
 int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
 {
     size_t cap = 0;
@@ -548,6 +694,10 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
         if (term_index(rs, rs->exclude[i], &cap, &rs->exclude_ids[i])) {
             goto nomem;
         }
+    }
+    err = build_term_rules(rs);
+    if (err) {
+        goto nomem;
     }
     err = term_db_new((const char *const *)rs->terms, rs->n_terms, &rs->db, errbuf, errlen);
     if (err) {

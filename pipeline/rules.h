@@ -73,7 +73,11 @@ struct rule_set {
     char **terms; /* distinct terms of every rule and of the exclude list (borrowed strings) */
     size_t n_terms;
     size_t *exclude_ids; /* exclude[i] -> index into terms */
-    struct term_db *db;  /* over terms */
+    struct term_db *db;  /* over terms, normalised (norm.h) */
+    /* term t is a positive term of rules term_rules[term_rule_start[t] .. [t + 1]) */
+    size_t *term_rule_start; /* n_terms + 1 entries */
+    size_t *term_rules;
+    size_t max_rule_vars; /* largest terms + NEAR atoms of one rule */
     bool compiled;
 };
 
@@ -86,8 +90,14 @@ void rule_set_free(struct rule_set *rs);
 /*
  * Add the groups, exclude terms and rules of one YAML rule file to rs (not yet compiled).
  * file: name used in messages, and the file read when text is NULL; text/text_len: the
- * file's content (borrowed) or NULL. Each expression is compiled and checked here.
- * errbuf: one line "FILE:LINE: rule 'ID': reason" (or "FILE:LINE: reason").
+ * file's content (borrowed) or NULL. Each expression is compiled and checked here: syntax,
+ * "true with no term present", "never true", and terms that are empty once normalised
+ * (only invisible characters) are rejected.
+ * errbuf: one line "FILE:LINE:COL: rule 'ID': expr column N: reason" for an expression
+ * error (LINE/COL: the offending token in the file, 1-based; N: its column in the
+ * expression; a multi-line YAML scalar gives "FILE:LINE: rule 'ID': expr column N: ..."
+ * with LINE where the expression starts),
+ * "FILE:LINE: rule 'ID': reason" for other rule errors, or "FILE:LINE: reason".
  * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (YAML or expression syntax), ERR_INVALID
  * (unknown key, missing or bad value, duplicate id), ERR_TOO_BIG or ERR_NOMEM.
  */

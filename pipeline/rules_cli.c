@@ -212,7 +212,8 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
     return 0;
 }
 
-static void print_matches(const struct rule_set *rs, const struct match_result *mr)
+static void print_matches(const struct rule_set *rs, const struct match_result *mr,
+                          const struct yq_item *item)
 {
     if (mr->excluded_by) {
         printf("excluded: global exclude term '%s' occurs; no rule fires\n", mr->excluded_by);
@@ -228,8 +229,15 @@ static void print_matches(const struct rule_set *rs, const struct match_result *
                yq_level_name(r->level), r->department);
         for (size_t h = 0; h < mr->rules[i].n_hits; h++) {
             const struct match_hit *hit = &mr->rules[i].hits[h];
-            printf("  %s %s [%zu,%zu)\n", rs->terms[hit->term], match_field_name(hit->field),
-                   hit->start, hit->end);
+            const char *src = hit->field == MATCH_FIELD_TITLE ? item->title : item->text;
+            char *excerpt = NULL;
+            if (match_excerpt(src ? src : "", hit->start, hit->end, &excerpt) != 0) {
+                excerpt = NULL;
+            }
+            printf("  %s %s [%zu,%zu) \"%s\"\n", rs->terms[hit->term],
+                   match_field_name(hit->field), hit->start, hit->end,
+                   excerpt ? excerpt : "");
+            free(excerpt);
         }
     }
 }
@@ -239,6 +247,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
     struct rule_set *rs = NULL;
     struct yq_item item;
     struct match_result mr;
+    struct match_scratch *ms;
     char err[1024] = "", *text = NULL;
     size_t len = 0;
     int rc;
@@ -270,14 +279,16 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
     item.title = (char *)(o->title ? o->title : "");
     item.source = (char *)o->source;
     item.source_id = (char *)o->source_id;
-    rc = match_item(rs, &item, &mr);
+    ms = match_scratch_new();
+    rc = ms ? match_item(rs, ms, &item, &mr) : ERR_NOMEM;
+    match_scratch_free(ms);
     if (rc == 0) {
         if (rs->version) {
             printf("rule set version %" PRId64 " (%zu rules)\n", rs->version, rs->n_rules);
         } else {
             printf("rule set '%s' (%zu rules)\n", rs->source ? rs->source : "", rs->n_rules);
         }
-        print_matches(rs, &mr);
+        print_matches(rs, &mr, &item);
     } else {
         fprintf(stderr, "matching failed: %s\n", yq_strerror(rc));
     }

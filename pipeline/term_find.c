@@ -1,5 +1,8 @@
 #include "term_find.h"
 
+#include <hs/hs.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,23 +11,24 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-struct db_term {
-    char *folded;   /* ASCII-lower-cased copy */
-    size_t n_bytes;
-    size_t n_cp;
-};
-
 struct term_db {
-    struct db_term *terms;
+    hs_database_t *hs; /* NULL when there are no terms */
+    char **normalised;
+    size_t *nlen; /* bytes of normalised[i] */
     size_t n_terms;
-    size_t *by_first;       /* term indexes sorted by first folded byte, then index */
-    size_t bucket_start[257]; /* by_first[bucket_start[b] .. bucket_start[b+1]) start with b */
+    uint64_t generation; /* identifies db for the scratches (addresses may be reused) */
 };
 
-static unsigned char fold(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
-}
+struct term_scratch {
+    hs_scratch_t *hs;
+    uint64_t for_generation; /* db generation hs was last sized for */
+    struct norm_text text;
+    struct term_hit *hits;
+    size_t n_hits, cap_hits;
+    int err; /* ERR_NOMEM from inside the Vectorscan callback */
+};
+
+static atomic_uint_fast64_t db_generation = 1;
 
 void term_db_free(struct term_db *db)
 {
@@ -32,99 +36,276 @@ void term_db_free(struct term_db *db)
         return;
     }
     for (size_t i = 0; i < db->n_terms; i++) {
-        free(db->terms[i].folded);
+        free(db->normalised[i]);
     }
-    free(db->terms);
-    free(db->by_first);
+    free(db->normalised);
+    free(db->nlen);
+    hs_free_database(db->hs);
     free(db);
 }
 
 int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, char *errbuf,
                 size_t errlen)
 {
+    const struct norm *nm;
     struct term_db *db;
-    size_t counts[256] = {0};
-    size_t fill[256];
+    unsigned *ids = NULL, *flags = NULL;
+    hs_compile_error_t *cerr = NULL;
+    int err;
 
     *out = NULL;
+    err = norm_global(&nm, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    if (n_terms > UINT32_MAX / 2) {
+        snprintf(errbuf, errlen, "too many terms (%zu)", n_terms);
+        return ERR_TOO_BIG;
+    }
     db = calloc(1, sizeof(*db));
     if (!db) {
         return ERR_NOMEM;
     }
-    db->terms = calloc(n_terms ? n_terms : 1, sizeof(*db->terms));
-    db->by_first = calloc(n_terms ? n_terms : 1, sizeof(*db->by_first));
-    if (!db->terms || !db->by_first) {
-        term_db_free(db);
-        return ERR_NOMEM;
+    db->generation = atomic_fetch_add(&db_generation, 1);
+    db->normalised = calloc(n_terms ? n_terms : 1, sizeof(*db->normalised));
+    db->nlen = calloc(n_terms ? n_terms : 1, sizeof(*db->nlen));
+    ids = calloc(n_terms ? n_terms : 1, sizeof(*ids));
+    flags = calloc(n_terms ? n_terms : 1, sizeof(*flags));
+    if (!db->normalised || !db->nlen || !ids || !flags) {
+        err = ERR_NOMEM;
+        goto fail;
     }
     for (size_t i = 0; i < n_terms; i++) {
         size_t len = strlen(terms[i]);
-        struct db_term *t = &db->terms[i];
 
         if (len == 0 || !utf8_valid(terms[i], len, NULL)) {
             snprintf(errbuf, errlen, "term %zu is empty or not UTF-8", i);
-            term_db_free(db);
-            return ERR_INVALID;
+            err = ERR_INVALID;
+            goto fail;
         }
-        t->folded = malloc(len + 1);
-        if (!t->folded) {
-            term_db_free(db);
-            return ERR_NOMEM;
+        err = norm_string(nm, terms[i], &db->normalised[i]);
+        if (err) {
+            goto fail;
         }
         db->n_terms = i + 1;
-        for (size_t k = 0; k <= len; k++) {
-            t->folded[k] = (char)fold((unsigned char)terms[i][k]);
+        db->nlen[i] = strlen(db->normalised[i]);
+        if (db->nlen[i] == 0) {
+            snprintf(errbuf, errlen,
+                     "term %zu '%s' is empty once normalised (only invisible characters); "
+                     "it can never match",
+                     i, terms[i]);
+            err = ERR_INVALID;
+            goto fail;
         }
-        t->n_bytes = len;
-        t->n_cp = utf8_count_cp(terms[i], len);
-        counts[(unsigned char)t->folded[0]]++;
+        ids[i] = (unsigned)i;
     }
-    db->bucket_start[0] = 0;
-    for (int b = 0; b < 256; b++) {
-        db->bucket_start[b + 1] = db->bucket_start[b] + counts[b];
-        fill[b] = db->bucket_start[b];
+    if (n_terms > 0) {
+        hs_error_t rc = hs_compile_lit_multi((const char *const *)db->normalised, flags, ids,
+                                             db->nlen, (unsigned)n_terms, HS_MODE_BLOCK, NULL,
+                                             &db->hs, &cerr);
+        if (rc != HS_SUCCESS) {
+            snprintf(errbuf, errlen, "vectorscan compile failed%s%s (term %d)",
+                     cerr ? ": " : "", cerr ? cerr->message : "", cerr ? cerr->expression : -1);
+            err = rc == HS_NOMEM ? ERR_NOMEM : ERR_INVALID;
+            hs_free_compile_error(cerr);
+            goto fail;
+        }
     }
-    for (size_t i = 0; i < n_terms; i++) {
-        db->by_first[fill[(unsigned char)db->terms[i].folded[0]]++] = i;
-    }
+    free(ids);
+    free(flags);
     *out = db;
+    return 0;
+fail:
+    free(ids);
+    free(flags);
+    term_db_free(db);
+    return err;
+}
+
+size_t term_db_n_terms(const struct term_db *db)
+{
+    return db->n_terms;
+}
+
+const char *term_db_normalised(const struct term_db *db, size_t i)
+{
+    return db->normalised[i];
+}
+
+size_t term_db_hs_bytes(const struct term_db *db)
+{
+    size_t size = 0;
+    if (db->hs && hs_database_size(db->hs, &size) != HS_SUCCESS) {
+        return 0;
+    }
+    return size;
+}
+
+struct term_scratch *term_scratch_new(void)
+{
+    return calloc(1, sizeof(struct term_scratch));
+}
+
+void term_scratch_free(struct term_scratch *sc)
+{
+    if (!sc) {
+        return;
+    }
+    hs_free_scratch(sc->hs);
+    norm_text_release(&sc->text);
+    free(sc->hits);
+    free(sc);
+}
+
+const struct norm_text *term_scratch_text(const struct term_scratch *sc)
+{
+    return &sc->text;
+}
+
+/* Size sc's Vectorscan scratch for db (hs_alloc_scratch grows it; cheap when it fits). */
+static int ready_scratch(const struct term_db *db, struct term_scratch *sc)
+{
+    if (sc->hs && sc->for_generation == db->generation) {
+        return 0;
+    }
+    if (hs_alloc_scratch(db->hs, &sc->hs) != HS_SUCCESS) {
+        return ERR_RETRY;
+    }
+    sc->for_generation = db->generation;
     return 0;
 }
 
-int term_db_scan(const struct term_db *db, const char *text, size_t len, term_hit_fn fn,
-                 void *opaque)
+struct scan_ctx {
+    const struct term_db *db;
+    struct term_scratch *sc;
+};
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *opaque)
 {
-    const unsigned char *u = (const unsigned char *)text;
-    size_t cp = 0;
+    struct scan_ctx *ctx = opaque;
+    struct term_scratch *sc = ctx->sc;
+    size_t nend = (size_t)to, nstart = nend - ctx->db->nlen[id];
 
-    for (size_t pos = 0; pos < len; pos++) {
-        unsigned char b = u[pos];
-        if ((b & 0xC0) == 0x80) {
-            continue; /* not the start of a character */
+    (void)from;
+    (void)flags;
+    if (sc->n_hits == sc->cap_hits) {
+        size_t ncap = sc->cap_hits ? sc->cap_hits * 2 : 64;
+        struct term_hit *nh = realloc(sc->hits, ncap * sizeof(*nh));
+        if (!nh) {
+            sc->err = ERR_NOMEM;
+            return 1; /* stop */
         }
-        b = fold(b);
-        for (size_t k = db->bucket_start[b]; k < db->bucket_start[b + 1]; k++) {
-            size_t ti = db->by_first[k];
-            const struct db_term *t = &db->terms[ti];
-            size_t j;
+        sc->hits = nh;
+        sc->cap_hits = ncap;
+    }
+    sc->hits[sc->n_hits++] = (struct term_hit){
+        .term = id,
+        .start = sc->text.orig_cp[nstart],
+        .end = (size_t)sc->text.orig_cp[nend - 1] + 1,
+        .nstart = nstart,
+        .nend = nend,
+    };
+    return 0;
+}
 
-            if (t->n_bytes > len - pos) {
-                continue;
-            }
-            for (j = 1; j < t->n_bytes; j++) {
-                if (fold(u[pos + j]) != (unsigned char)t->folded[j]) {
-                    break;
-                }
-            }
-            if (j == t->n_bytes) {
-                struct term_hit hit = {.term = ti, .start = cp, .end = cp + t->n_cp};
-                int rc = fn(&hit, opaque);
-                if (rc) {
-                    return rc;
-                }
-            }
+static int hit_cmp(const void *a, const void *b)
+{
+    const struct term_hit *x = a, *y = b;
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    if (x->term != y->term) {
+        return x->term < y->term ? -1 : 1;
+    }
+    return x->nstart < y->nstart ? -1 : x->nstart > y->nstart;
+}
+
+/* Insertion sort: hits arrive almost in order (by end), and there are few of them. */
+static void sort_hits(struct term_hit *h, size_t n)
+{
+    if (n > 64) {
+        qsort(h, n, sizeof(*h), hit_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct term_hit v = h[i];
+        size_t j = i;
+        while (j > 0 && hit_cmp(&h[j - 1], &v) > 0) {
+            h[j] = h[j - 1];
+            j--;
         }
-        cp++;
+        h[j] = v;
+    }
+}
+
+int term_db_scan(const struct term_db *db, struct term_scratch *sc, const char *text, size_t len,
+                 term_hit_fn fn, void *opaque)
+{
+    const struct norm *nm;
+    struct scan_ctx ctx = {db, sc};
+    int err;
+
+    sc->n_hits = 0;
+    sc->err = 0;
+    err = norm_global(&nm, NULL, 0);
+    if (err) {
+        return err;
+    }
+    err = norm_apply(nm, text, len, TERM_FIND_MAX_TEXT_BYTES, &sc->text);
+    if (err == ERR_NOMEM) {
+        return err;
+    }
+    if (!db->hs || sc->text.len == 0) {
+        return 0;
+    }
+    err = ready_scratch(db, sc);
+    if (err) {
+        return err;
+    }
+    hs_error_t rc = hs_scan(db->hs, sc->text.buf, (unsigned)sc->text.len, 0, sc->hs, on_match,
+                            &ctx);
+    if (sc->err) {
+        return sc->err;
+    }
+    if (rc != HS_SUCCESS) {
+        return ERR_RETRY;
+    }
+    sort_hits(sc->hits, sc->n_hits);
+    for (size_t i = 0; i < sc->n_hits; i++) {
+        int r = fn(&sc->hits[i], opaque);
+        if (r) {
+            return r;
+        }
     }
     return 0;
+}
+
+static int on_match_count(unsigned int id, unsigned long long from, unsigned long long to,
+                          unsigned int flags, void *opaque)
+{
+    (void)id;
+    (void)from;
+    (void)to;
+    (void)flags;
+    (*(uint64_t *)opaque)++;
+    return 0;
+}
+
+int term_db_scan_raw(const struct term_db *db, struct term_scratch *sc, const char *norm,
+                     size_t len, uint64_t *out)
+{
+    int err;
+
+    *out = 0;
+    if (!db->hs || len == 0) {
+        return 0;
+    }
+    err = ready_scratch(db, sc);
+    if (err) {
+        return err;
+    }
+    return hs_scan(db->hs, norm, (unsigned)len, 0, sc->hs, on_match_count, out) == HS_SUCCESS
+               ? 0
+               : ERR_RETRY;
 }

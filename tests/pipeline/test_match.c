@@ -42,6 +42,18 @@ static const char rules_yaml[] =
     "    scope: text\n"
     "    expr: 补偿款\n";
 
+static struct match_scratch *the_scratch;
+
+/* One scratch for the whole test run (as one thread of the matcher). */
+static struct match_scratch *scratch(void)
+{
+    if (!the_scratch) {
+        the_scratch = match_scratch_new();
+        assert_non_null(the_scratch);
+    }
+    return the_scratch;
+}
+
 static struct rule_set *load_rules(void)
 {
     struct rule_set *rs = rule_set_new();
@@ -88,7 +100,7 @@ static void test_rule_fires_with_positive_terms_only(void **state)
     struct yq_item it = make_item("rss", "安康某地征地", "汉滨拆迁后又拆迁");
 
     (void)state;
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_null(mr.excluded_by);
     assert_int_equal(mr.n_rules, 1);
     const struct match_rule *m = find_match(rs, &mr, "land-01");
@@ -113,7 +125,7 @@ static void test_rule_fires_with_positive_terms_only(void **state)
 
     /* a negated term present stops the rule */
     it = make_item("rss", "安康征地广告", "");
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 0);
     match_result_release(&mr);
     rule_set_free(rs);
@@ -128,12 +140,12 @@ static void test_scope_and_sources(void **state)
     (void)state;
     /* title-scoped term only in the text, text-scoped term only in the title: nothing */
     it = make_item("rss", "补偿款发放", "村民称遭强拆");
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 0);
     match_result_release(&mr);
 
     it = make_item("rss", "村民称遭强拆", "补偿款未发放");
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 2);
     assert_string_equal(rs->rules[mr.rules[0].rule].id, "title-01");
     assert_string_equal(rs->rules[mr.rules[1].rule].id, "text-01");
@@ -145,11 +157,11 @@ static void test_scope_and_sources(void **state)
 
     /* sources: weibo-01 only for weibo items */
     it = make_item("rss", "", "多人上访");
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 0);
     match_result_release(&mr);
     it = make_item("weibo", "", "多人上访");
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 1);
     assert_string_equal(rs->rules[mr.rules[0].rule].id, "weibo-01");
     match_result_release(&mr);
@@ -163,7 +175,7 @@ static void test_exclude_term_blocks_every_rule(void **state)
     struct yq_item it = make_item("weibo", "安康征地 强拆", "上访 招聘");
 
     (void)state;
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_string_equal(mr.excluded_by, "招聘");
     assert_int_equal(mr.n_rules, 0);
     match_result_release(&mr);
@@ -181,7 +193,7 @@ static void test_alert_built_from_most_severe_rule(void **state)
 
     (void)state;
     it.fetched_at = 1796000000;
-    assert_int_equal(match_item(rs, &it, &mr), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 3); /* land-01 (III), title-01 (II), weibo-01 (I) */
     assert_int_equal(match_build_alert(rs, &mr, &it, 1796000100, &alert), 0);
     assert_string_equal(alert.event_key, "ev:rss:abc");
@@ -191,7 +203,7 @@ static void test_alert_built_from_most_severe_rule(void **state)
     assert_int_equal(alert.matched_at, 1796000100);
     assert_int_equal(alert.level, YQ_LEVEL_I);
     assert_string_equal(alert.department, "市信访局");
-    assert_true(alert.score == 43.0); /* (5 - 1) * 10 + 3 rules */
+    assert_true(alert.score == 132.0); /* (100 + 2 * 5) * 1.2 (weibo), no metrics */
     assert_int_equal(alert.n_matches, 3);
     assert_string_equal(alert.matches[0].rule_id, "land-01");
     assert_int_equal(alert.matches[0].n_terms, 2);
@@ -223,9 +235,22 @@ static void test_alert_built_from_most_severe_rule(void **state)
 static void test_score_formula(void **state)
 {
     (void)state;
-    assert_true(match_score(YQ_LEVEL_IV, 1) == 11.0);
-    assert_true(match_score(YQ_LEVEL_III, 2) == 22.0);
-    assert_true(match_score(YQ_LEVEL_I, 1) == 41.0);
+    struct yq_item rss = make_item("rss", "", "");
+    struct yq_item weibo = make_item("weibo", "", "");
+    struct yq_item wechat = make_item("wechat", "", "");
+    struct yq_item viral = make_item("rss", "", "");
+
+    weibo.metrics = (struct yq_item_metrics){.known = true, .reposts = 99};
+    wechat.metrics = (struct yq_item_metrics){.known = true, .likes = 9};
+    viral.metrics = (struct yq_item_metrics){.known = true, .reposts = 1000000000};
+    /* (level_base + 5 * min(rules - 1, 4) + engagement) * source_weight, one decimal */
+    assert_true(match_score(YQ_LEVEL_IV, 1, &rss) == 10.0);
+    assert_true(match_score(YQ_LEVEL_III, 2, &rss) == 45.0);
+    assert_true(match_score(YQ_LEVEL_III, 9, &rss) == 60.0);         /* extra rules capped */
+    assert_true(match_score(YQ_LEVEL_I, 3, &weibo) == 161.7);        /* 10*log10(298) */
+    assert_true(match_score(YQ_LEVEL_II, 1, &wechat) == 88.0);       /* (70 + 10) * 1.1 */
+    assert_true(match_score(YQ_LEVEL_IV, 1, &viral) == 70.0);        /* engagement capped */
+    assert_true(match_score(YQ_LEVEL_IV, 1, NULL) == 10.0);
 }
 
 /* Shared case FC-024 (all-matches mode), read from the shared corpus when present. */
@@ -266,7 +291,7 @@ static void test_fc_024_nested_keywords(void **state)
         struct match_result mr;
         char got[256] = "";
         size_t off = 0;
-        assert_int_equal(match_item(rs, &it, &mr), 0);
+        assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
         for (size_t i = 0; i < mr.n_rules; i++) {
             assert_int_equal(mr.rules[i].n_hits, 1);
             off += (size_t)snprintf(got + off, sizeof(got) - off, "%s %zu %zu;",
@@ -291,5 +316,7 @@ int main(void)
         cmocka_unit_test(test_score_formula),
         cmocka_unit_test(test_fc_024_nested_keywords),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    match_scratch_free(the_scratch);
+    return rc;
 }

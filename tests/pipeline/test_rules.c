@@ -195,10 +195,10 @@ static const struct error_case error_cases[] = {
      "    department: d\n"
      "    expr: \"安康 & (征地 | \"\n",
      ERR_PARSE,
-     {"bad.yaml:5: rule 'e1': expr column 12: unexpected end of expression, expected a term"}},
+     {"bad.yaml:5:23: rule 'e1': expr column 12: unexpected end of expression, expected a term"}},
     {"expr_never_matches",
      "rules:\n  - id: e2\n    name: n\n    department: d\n    expr: \"!招聘\"\n", ERR_INVALID,
-     {"bad.yaml:5: rule 'e2': expr column 1:", "positive term"}},
+     {"bad.yaml:5:12: rule 'e2': expr column 1:", "positive term"}},
     {"sources_not_list",
      "rules:\n  - id: s2\n    name: n\n    department: d\n    sources: {a: b}\n    expr: a\n",
      ERR_INVALID,

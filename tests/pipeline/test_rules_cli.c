@@ -155,10 +155,10 @@ static void test_test_with_dir_from_stdin(void **state)
     assert_int_equal(run(text, "rules", "test", "-", "--dir", rules, NULL), 0);
     assert_non_null(strstr(out, "rule land-01 fired: 征地拆迁补偿纠纷 [group 征地拆迁, level III, "
                                 "市自然资源局]\n"
-                                "  安康 text [0,2)\n"
-                                "  征地 text [2,4)\n"
-                                "  汉滨 text [5,7)\n"
-                                "  拆迁 text [7,9)\n"));
+                                "  安康 text [0,2) \"安康\"\n"
+                                "  征地 text [2,4) \"征地\"\n"
+                                "  汉滨 text [5,7) \"汉滨\"\n"
+                                "  拆迁 text [7,9) \"拆迁\"\n"));
     assert_null(strstr(out, "land-02"));
 }
 
@@ -199,7 +199,7 @@ static void test_push_list_test_via_redis(void **state)
 
     assert_int_equal(run(NULL, "rules", "test", text, "--redis", addr, NULL), 0);
     assert_non_null(strstr(out, "rule set version 2 (2 rules)\nrule land-01 fired:"));
-    assert_non_null(strstr(out, "  拆迁 text [7,9)\n"));
+    assert_non_null(strstr(out, "  拆迁 text [7,9) \"拆迁\"\n"));
 }
 
 static void test_redis_down_fails(void **state)

@@ -13,6 +13,18 @@
 
 #define MAX_HITS 32
 
+static struct term_scratch *the_scratch;
+
+/* One scratch for the whole test run (as one thread of the matcher). */
+static struct term_scratch *scratch(void)
+{
+    if (!the_scratch) {
+        the_scratch = term_scratch_new();
+        assert_non_null(the_scratch);
+    }
+    return the_scratch;
+}
+
 struct hits {
     size_t n;
     struct term_hit h[MAX_HITS];
@@ -27,12 +39,16 @@ static int collect(const struct term_hit *hit, void *opaque)
     return 0;
 }
 
+struct want_hit {
+    size_t term, start, end;
+};
+
 struct find_case {
     const char *name;
     const char *terms[6];
     const char *text;
     size_t n_hits;
-    struct term_hit want[8];
+    struct want_hit want[8];
 };
 
 static const struct find_case find_cases[] = {
@@ -77,7 +93,7 @@ static void test_find_table(void **state)
             n++;
         }
         assert_int_equal(term_db_new(fc->terms, n, &db, err, sizeof(err)), 0);
-        assert_int_equal(term_db_scan(db, fc->text, strlen(fc->text), collect, &hs), 0);
+        assert_int_equal(term_db_scan(db, scratch(), fc->text, strlen(fc->text), collect, &hs), 0);
         if (hs.n != fc->n_hits) {
             fail_msg("%s: %zu hits, want %zu", fc->name, hs.n, fc->n_hits);
         }
@@ -104,7 +120,7 @@ static void test_scan_respects_length(void **state)
 
     (void)state;
     assert_int_equal(term_db_new(terms, 1, &db, err, sizeof(err)), 0);
-    assert_int_equal(term_db_scan(db, text, 6 + 3, collect, &hs), 0); /* 安康 + half of 安康 */
+    assert_int_equal(term_db_scan(db, scratch(), text, 6 + 3, collect, &hs), 0); /* 安康 + half of 安康 */
     assert_int_equal(hs.n, 1);
     term_db_free(db);
 }
@@ -125,7 +141,7 @@ static void test_callback_stops_scan(void **state)
 
     (void)state;
     assert_int_equal(term_db_new(terms, 1, &db, err, sizeof(err)), 0);
-    assert_int_equal(term_db_scan(db, "aaa", 3, stop_at_first, &calls), 7);
+    assert_int_equal(term_db_scan(db, scratch(), "aaa", 3, stop_at_first, &calls), 7);
     assert_int_equal(calls, 1);
     term_db_free(db);
 }
@@ -154,5 +170,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops_scan),
         cmocka_unit_test(test_bad_terms_rejected),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    term_scratch_free(the_scratch);
+    return rc;
 }

@@ -1,0 +1,411 @@
+#include "norm.h"
+
+#include <opencc/opencc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "utf8.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/*
+ * One uint32_t per BMP code point:
+ *   bit 31 clear: the output is 0..3 UTF-8 bytes held in bits 0..23 (first byte lowest),
+ *                 their count in bits 24..25 (0 = the code point is removed);
+ *   bit 31 set:   the output is longer: pool[bits 0..21] holds it, bits 22..29 its length.
+ */
+#define MAP_MULTI 0x80000000u
+#define MAP_INLINE_LEN(e) (((e) >> 24) & 0x3u)
+#define MAP_MULTI_OFF(e) ((e) & 0x3FFFFFu)
+#define MAP_MULTI_LEN(e) (((e) >> 22) & 0xFFu)
+#define MAP_MAX_MULTI 255
+/* the longest single-entry output, plus room for one unconditional 4-byte store */
+#define NORM_SLACK (MAP_MAX_MULTI + 8)
+
+#define UP_OPTIONS                                                                           \
+    (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |               \
+     UTF8PROC_IGNORE)
+
+struct norm {
+    uint32_t map[0x10000];
+    char *pool;
+    size_t pool_len, pool_cap;
+};
+
+static size_t cp_encode(int32_t cp, char *out)
+{
+    return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
+}
+
+static bool removed_cp(int32_t cp)
+{
+    return cp == 0xAD || utf8proc_category(cp) == UTF8PROC_CATEGORY_CF;
+}
+
+static bool cjk_cp(int32_t cp)
+{
+    return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3134F);
+}
+
+/*
+ * NFKC + case fold of one code point, invisible characters dropped, into out (room for
+ * cap bytes). Returns the bytes written, or (size_t)-1 when they do not fit.
+ */
+static size_t fold_cp(int32_t cp, char *out, size_t cap)
+{
+    utf8proc_uint8_t in[8], *res = NULL;
+    utf8proc_ssize_t n;
+    size_t o = 0;
+
+    if (removed_cp(cp)) {
+        return 0;
+    }
+    n = utf8proc_encode_char(cp, in);
+    n = utf8proc_map(in, n, &res, (utf8proc_option_t)UP_OPTIONS);
+    if (n < 0) {
+        if (cap < 4) {
+            return (size_t)-1;
+        }
+        return cp_encode(cp, out); /* unassigned or not mappable: kept as it is */
+    }
+    for (utf8proc_ssize_t i = 0; i < n;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(res + i, n - i, &c);
+        if (k <= 0) {
+            break;
+        }
+        i += k;
+        if (removed_cp(c)) {
+            continue;
+        }
+        if (o + 4 > cap) {
+            free(res);
+            return (size_t)-1;
+        }
+        o += cp_encode(c, out + o);
+    }
+    free(res);
+    return o;
+}
+
+static int pool_add(struct norm *n, const char *s, size_t len, uint32_t *entry)
+{
+    if (n->pool_len + len > n->pool_cap) {
+        size_t ncap = n->pool_cap ? n->pool_cap * 2 : 4096;
+        char *np = realloc(n->pool, ncap);
+        if (!np) {
+            return ERR_NOMEM;
+        }
+        n->pool = np;
+        n->pool_cap = ncap;
+    }
+    memcpy(n->pool + n->pool_len, s, len);
+    *entry = MAP_MULTI | (uint32_t)n->pool_len | ((uint32_t)len << 22);
+    n->pool_len += len;
+    return 0;
+}
+
+/* Convert the folded bytes of one code point through OpenCC, character by character. */
+static int t2s(opencc_t cc, const char *in, size_t len, char *out, size_t cap, size_t *out_len)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
+                                              (utf8proc_ssize_t)(len - i), &c);
+        const char *piece = in + i;
+        size_t plen;
+        char *conv = NULL;
+
+        if (k <= 0) {
+            return ERR_INVALID;
+        }
+        plen = (size_t)k;
+        i += plen;
+        if (cjk_cp(c)) {
+            conv = opencc_convert_utf8(cc, piece, plen);
+            if (conv) {
+                piece = conv;
+                plen = strlen(conv);
+            }
+        }
+        if (o + plen > cap) {
+            opencc_convert_utf8_free(conv);
+            return ERR_TOO_BIG;
+        }
+        memcpy(out + o, piece, plen);
+        o += plen;
+        if (conv) {
+            opencc_convert_utf8_free(conv);
+        }
+    }
+    *out_len = o;
+    return 0;
+}
+
+int norm_new(const char *opencc_config, struct norm **out, char *errbuf, size_t errlen)
+{
+    struct norm *n;
+    opencc_t cc;
+    char folded[MAP_MAX_MULTI], conv[MAP_MAX_MULTI];
+    int err = 0;
+
+    *out = NULL;
+    cc = opencc_open(opencc_config);
+    if (cc == (opencc_t)-1) {
+        snprintf(errbuf, errlen, "cannot open OpenCC configuration '%s': %s", opencc_config,
+                 opencc_error());
+        return ERR_NOT_FOUND;
+    }
+    n = calloc(1, sizeof(*n));
+    if (!n) {
+        opencc_close(cc);
+        snprintf(errbuf, errlen, "out of memory building normalisation tables");
+        return ERR_NOMEM;
+    }
+    for (int32_t cp = 0; cp < 0x10000 && err == 0; cp++) {
+        size_t flen, clen = 0;
+        uint32_t e = 0;
+
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xDFFF; /* never decoded: invalid input becomes U+FFFD */
+            continue;
+        }
+        flen = fold_cp(cp, folded, sizeof(folded));
+        if (flen == (size_t)-1 || t2s(cc, folded, flen, conv, sizeof(conv), &clen) != 0) {
+            clen = cp_encode(cp, conv); /* absurdly long expansion: keep the character */
+        }
+        if (clen <= 3) {
+            for (size_t k = 0; k < clen; k++) {
+                e |= (uint32_t)(unsigned char)conv[k] << (8 * k);
+            }
+            e |= (uint32_t)clen << 24;
+        } else {
+            err = pool_add(n, conv, clen, &e);
+        }
+        n->map[cp] = e;
+    }
+    opencc_close(cc);
+    if (err) {
+        norm_free(n);
+        snprintf(errbuf, errlen, "out of memory building normalisation tables");
+        return err;
+    }
+    *out = n;
+    return 0;
+}
+
+void norm_free(struct norm *n)
+{
+    if (!n) {
+        return;
+    }
+    free(n->pool);
+    free(n);
+}
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static struct norm *global_norm;
+static int global_err;
+static char global_errbuf[256];
+
+static void global_init(void)
+{
+    global_err = norm_new(NORM_OPENCC_CONFIG, &global_norm, global_errbuf,
+                          sizeof(global_errbuf));
+}
+
+int norm_global(const struct norm **out, char *errbuf, size_t errlen)
+{
+    pthread_once(&global_once, global_init);
+    *out = global_norm;
+    if (global_err && errbuf && errlen) {
+        snprintf(errbuf, errlen, "%s", global_errbuf);
+    }
+    return global_err;
+}
+
+void norm_text_release(struct norm_text *out)
+{
+    if (!out) {
+        return;
+    }
+    free(out->buf);
+    free(out->orig_cp);
+    memset(out, 0, sizeof(*out));
+}
+
+static int reserve(struct norm_text *t, size_t need)
+{
+    size_t ncap;
+    char *nb;
+    uint32_t *nm;
+
+    if (need <= t->cap) {
+        return 0;
+    }
+    ncap = t->cap ? t->cap : 256;
+    while (ncap < need) {
+        ncap *= 2;
+    }
+    nb = realloc(t->buf, ncap);
+    if (!nb) {
+        return ERR_NOMEM;
+    }
+    t->buf = nb;
+    nm = realloc(t->orig_cp, ncap * sizeof(*nm));
+    if (!nm) {
+        return ERR_NOMEM;
+    }
+    t->orig_cp = nm;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Decode one code point at s[0..len); *width gets its byte length. Invalid: U+FFFD, 1 byte. */
+static inline int32_t decode(const unsigned char *s, size_t len, size_t *width)
+{
+    unsigned char c = s[0];
+
+    if (c >= 0xC2 && c <= 0xDF && len >= 2 && (s[1] & 0xC0) == 0x80) {
+        *width = 2;
+        return ((int32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+    }
+    if (c >= 0xE0 && c <= 0xEF && len >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        int32_t cp = ((int32_t)(c & 0x0F) << 12) | ((int32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+            *width = 3;
+            return cp;
+        }
+    } else if (c >= 0xF0 && c <= 0xF4 && len >= 4 && (s[1] & 0xC0) == 0x80 &&
+               (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
+        int32_t cp = ((int32_t)(c & 0x07) << 18) | ((int32_t)(s[1] & 0x3F) << 12) |
+                     ((int32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        if (cp >= 0x10000 && cp <= 0x10FFFF) {
+            *width = 4;
+            return cp;
+        }
+    }
+    *width = 1;
+    return 0xFFFD;
+}
+
+int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,
+               struct norm_text *out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+    uint32_t cpi = 0;
+    int err = 0;
+
+    if (reserve(out, len + len / 2 + NORM_SLACK) != 0) {
+        goto nomem;
+    }
+    while (i < len) {
+        unsigned char c = u[i];
+        char *ob;
+        uint32_t *om;
+
+        if (out->cap - o < NORM_SLACK && reserve(out, out->cap * 2) != 0) {
+            goto nomem;
+        }
+        ob = out->buf + o;
+        om = out->orig_cp + o;
+        if (c < 0x80) {
+            /* ASCII: case folding is the only change */
+            if (o + 1 > max_bytes) {
+                err = ERR_TOO_BIG;
+                break;
+            }
+            *ob = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            *om = cpi++;
+            o++;
+            i++;
+            continue;
+        }
+        size_t w, k;
+        int32_t cp = decode(u + i, len - i, &w);
+        i += w;
+        if (cp < 0x10000) {
+            uint32_t e = n->map[cp];
+            if (!(e & MAP_MULTI)) {
+                k = MAP_INLINE_LEN(e);
+                if (o + k > max_bytes) {
+                    err = ERR_TOO_BIG;
+                    break;
+                }
+                ob[0] = (char)(e & 0xFF);
+                ob[1] = (char)((e >> 8) & 0xFF);
+                ob[2] = (char)((e >> 16) & 0xFF);
+                om[0] = om[1] = om[2] = cpi;
+            } else {
+                k = MAP_MULTI_LEN(e);
+                if (o + k > max_bytes) {
+                    err = ERR_TOO_BIG;
+                    break;
+                }
+                memcpy(ob, n->pool + MAP_MULTI_OFF(e), k);
+                for (size_t j = 0; j < k; j++) {
+                    om[j] = cpi;
+                }
+            }
+        } else {
+            k = fold_cp(cp, ob, NORM_SLACK - 8);
+            if (k == (size_t)-1) {
+                k = cp_encode(cp, ob);
+            }
+            if (o + k > max_bytes) {
+                err = ERR_TOO_BIG;
+                break;
+            }
+            for (size_t j = 0; j < k; j++) {
+                om[j] = cpi;
+            }
+        }
+        o += k;
+        cpi++;
+    }
+    if (err == ERR_TOO_BIG) {
+        /* count the rest of the original so offsets past the cut stay meaningful */
+        for (; i < len; i++) {
+            cpi += (u[i] & 0xC0) != 0x80;
+        }
+    }
+    out->buf[o] = '\0';
+    out->len = o;
+    out->orig_n_cp = cpi;
+    return err;
+nomem:
+    if (out->buf) {
+        out->buf[0] = '\0';
+    }
+    out->len = 0;
+    out->orig_n_cp = 0;
+    return ERR_NOMEM;
+}
+
+int norm_string(const struct norm *n, const char *s, char **out)
+{
+    struct norm_text t = NORM_TEXT_INIT;
+    size_t len = strlen(s);
+    int err;
+
+    *out = NULL;
+    if (!utf8_valid(s, len, NULL)) {
+        return ERR_INVALID;
+    }
+    err = norm_apply(n, s, len, (size_t)-1, &t);
+    if (err) {
+        norm_text_release(&t);
+        return err;
+    }
+    free(t.orig_cp);
+    *out = t.buf;
+    return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * Text normalisation for matching (design §4), applied identically to rule terms and item
+ * text, in one pass over the input:
+ *
+ *   1. Unicode NFKC with case folding (utf8proc), which also maps full-width forms to
+ *      half-width (ＷｉＦｉ -> wifi, ５Ｇ -> 5g, U+3000 -> ' ');
+ *   2. traditional -> simplified Chinese (OpenCC's t2s, character level: each code point is
+ *      converted on its own, which is what matching needs);
+ *   3. removal of invisible characters: Unicode category Cf (U+200B..U+200F, U+2060..U+2064,
+ *      U+FEFF, U+00AD, ...) and the default-ignorable code points.
+ *
+ * The three steps are folded into one per-code-point table built once at start-up (every
+ * code point of the BMP goes through utf8proc, the CJK blocks then through OpenCC); code
+ * points above U+FFFF go through utf8proc at run time (they are rare). Normalising a text is
+ * then one decode-lookup-copy loop, and it keeps, for every normalised byte, the index of the
+ * original code point that produced it, so offsets found in normalised text map back to
+ * the original text. Composition across characters (a base letter followed by a combining
+ * accent) is not applied: matching sees each character on its own.
+ */
+#ifndef NORM_H
+#define NORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* OpenCC configuration used by norm_global(). */
+#define NORM_OPENCC_CONFIG "t2s.json"
+
+struct norm;
+
+/* A normalised text with its offset map. Caller storage; see norm_text_release(). */
+struct norm_text {
+    char *buf;         /* normalised UTF-8, NUL-terminated; len bytes */
+    size_t len;
+    uint32_t *orig_cp; /* orig_cp[i]: index of the original code point that produced byte i */
+    size_t orig_n_cp;  /* code points in the original text */
+    size_t cap;        /* allocated bytes of buf (and entries of orig_cp) */
+};
+
+#define NORM_TEXT_INIT {NULL, 0, NULL, 0, 0}
+
+/*
+ * Build the tables. opencc_config: an OpenCC configuration file name or path (borrowed),
+ * e.g. "t2s.json" (looked up in OpenCC's data directory).
+ * out: on success a new table set (norm_free()); read-only afterwards, so threads may share
+ * it. errbuf: one line on failure. Returns 0, ERR_NOT_FOUND (OpenCC could not open the
+ * configuration or its dictionaries) or ERR_NOMEM. Takes about 50 ms.
+ */
+int norm_new(const char *opencc_config, struct norm **out, char *errbuf, size_t errlen);
+
+/* Free n (NULL is a no-op). */
+void norm_free(struct norm *n);
+
+/*
+ * The process-wide table set for NORM_OPENCC_CONFIG, built on first use (thread-safe,
+ * pthread_once) and kept until exit. out: borrowed. Returns 0 or the error of norm_new()
+ * (remembered: later calls fail the same way), with one line in errbuf.
+ */
+int norm_global(const struct norm **out, char *errbuf, size_t errlen);
+
+/*
+ * Normalise the len bytes at s (UTF-8, need not be NUL-terminated; borrowed) into out,
+ * reusing out's buffers (growing them as needed). Invalid UTF-8 bytes each become U+FFFD
+ * and count as one original code point. out->buf is at most max_bytes long: the rest of
+ * the text is not normalised (ERR_TOO_BIG is returned and out holds the prefix).
+ * Returns 0, ERR_TOO_BIG or ERR_NOMEM (out then holds an empty text). Thread-safe for a
+ * shared n; out must not be shared.
+ */
+int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,
+               struct norm_text *out);
+
+/* Free out's buffers and zero it (NULL is a no-op). */
+void norm_text_release(struct norm_text *out);
+
+/*
+ * Normalise a NUL-terminated string into a new NUL-terminated string (free()), for rule
+ * terms. Returns 0, ERR_INVALID (s is not UTF-8) or ERR_NOMEM. Thread-safe.
+ */
+int norm_string(const struct norm *n, const char *s, char **out);
+
+#endif
