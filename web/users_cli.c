@@ -1,0 +1,310 @@
+#include "users_cli.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web_auth.h"
+#include "yq_cfg.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static const char usage[] =
+    "usage: yuqingctl users COMMAND [OPTIONS]\n"
+    "  add --username NAME --role admin|duty|liaison [--department D] [--display-name N]\n"
+    "      [--password-file FILE] [--must-change]\n"
+    "  passwd --username NAME [--password-file FILE]\n"
+    "  disable --username NAME | enable --username NAME\n"
+    "  list\n"
+    "  token --username NAME [--name LABEL] [--ttl-days N]\n"
+    "  dept-add --department D [--head NAME]\n"
+    "  dept-list\n"
+    "options: --config FILE (default config/notifier.yaml), --db PATH (overrides store.path)\n"
+    "The password is read from --password-file or the first line of standard input.\n";
+
+struct users_opts {
+    const char *sub, *config, *db, *username, *role, *department, *display, *password_file;
+    const char *name, *head, *ttl_days;
+    int must_change;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("yuqingctl users: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n", stderr);
+    fputs(usage, stderr);
+    return 2;
+}
+
+static int parse_opts(int argc, char **argv, struct users_opts *o)
+{
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } valued[] = {
+        {"--config", offsetof(struct users_opts, config)},
+        {"--db", offsetof(struct users_opts, db)},
+        {"--username", offsetof(struct users_opts, username)},
+        {"--role", offsetof(struct users_opts, role)},
+        {"--department", offsetof(struct users_opts, department)},
+        {"--display-name", offsetof(struct users_opts, display)},
+        {"--password-file", offsetof(struct users_opts, password_file)},
+        {"--name", offsetof(struct users_opts, name)},
+        {"--head", offsetof(struct users_opts, head)},
+        {"--ttl-days", offsetof(struct users_opts, ttl_days)},
+    };
+
+    memset(o, 0, sizeof(*o));
+    o->config = "config/notifier.yaml";
+    if (argc < 2) {
+        return usage_error("missing command");
+    }
+    o->sub = argv[1];
+    for (int i = 2; i < argc; i++) {
+        bool known = false;
+        if (strcmp(argv[i], "--must-change") == 0) {
+            o->must_change = 1;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+            if (strcmp(argv[i], valued[k].flag) == 0) {
+                if (i + 1 >= argc) {
+                    return usage_error("%s needs a value", argv[i]);
+                }
+                *(const char **)((char *)o + valued[k].offset) = argv[++i];
+                known = true;
+                break;
+            }
+        }
+        if (!known) {
+            return usage_error("unknown argument '%s'", argv[i]);
+        }
+    }
+    return 0;
+}
+
+/* The database path and web.auth settings from the config file (or defaults). */
+static int load_cfg(const struct users_opts *o, struct web_auth_cfg *auth, char **db_out)
+{
+    struct cfg_doc doc;
+    yaml_node_t *web, *sec;
+    char err[512] = "";
+    const char *path;
+    int rc;
+
+    memset(&doc, 0, sizeof(doc));
+    memset(auth, 0, sizeof(*auth));
+    *db_out = NULL;
+    rc = cfg_doc_load(&doc, o->config, NULL, 0, err, sizeof(err));
+    if (rc && !(rc == ERR_NOT_FOUND && o->db)) {
+        fprintf(stderr, "yuqingctl users: %s\n", err);
+        cfg_doc_release(&doc);
+        return 1;
+    }
+    web = rc ? NULL : cfg_map_get(&doc, cfg_doc_root(&doc), "web");
+    sec = web ? cfg_map_get(&doc, web, "auth") : NULL;
+    if (cfg_fill(web_auth_cfg_keys, auth, sec ? &doc : NULL, sec, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl users: %s\n", err);
+        cfg_doc_release(&doc);
+        return 1;
+    }
+    path = o->db;
+    if (!path && !rc) {
+        yaml_node_t *store = cfg_map_get(&doc, cfg_doc_root(&doc), "store");
+        path = store ? cfg_scalar(cfg_map_get(&doc, store, "path")) : NULL;
+    }
+    *db_out = strdup(path ? path : "run/tickets.db");
+    cfg_doc_release(&doc);
+    return *db_out ? 0 : 1;
+}
+
+/* The password from --password-file or stdin's first line into a new string. */
+static int read_password(const struct users_opts *o, char **out)
+{
+    char line[WEB_PASSWORD_MAX + 2];
+    size_t n;
+
+    *out = NULL;
+    if (o->password_file) {
+        size_t len = 0;
+        if (yq_fs_read_file(o->password_file, WEB_PASSWORD_MAX + 2, out, &len) != 0) {
+            fprintf(stderr, "yuqingctl users: cannot read '%s'\n", o->password_file);
+            return 1;
+        }
+        while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r')) {
+            (*out)[--len] = '\0';
+        }
+        return 0;
+    }
+    if (!fgets(line, sizeof(line), stdin)) {
+        fprintf(stderr, "yuqingctl users: no password on standard input\n");
+        return 1;
+    }
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        line[--n] = '\0';
+    }
+    *out = strdup(line);
+    sodium_memzero(line, sizeof(line));
+    return *out ? 0 : 1;
+}
+
+static void free_password(char *p)
+{
+    if (p) {
+        sodium_memzero(p, strlen(p));
+        free(p);
+    }
+}
+
+static int cmd_add(const struct users_opts *o, struct web_auth *a)
+{
+    enum web_role role;
+    char why[256] = "", *pw = NULL;
+    int err;
+
+    if (!o->username || !o->role) {
+        return usage_error("add needs --username and --role");
+    }
+    if (web_role_parse(o->role, &role) != 0) {
+        return usage_error("unknown role '%s' (admin, duty, liaison)", o->role);
+    }
+    if (read_password(o, &pw)) {
+        return 1;
+    }
+    err = web_user_add(a, o->username, o->display, role, o->department, pw, o->must_change != 0,
+                       yq_time_now(), NULL, why, sizeof(why));
+    free_password(pw);
+    if (err) {
+        fprintf(stderr, "yuqingctl users: %s\n", why[0] ? why : yq_strerror(err));
+        return 1;
+    }
+    printf("added %s (%s)\n", o->username, web_role_name(role));
+    return 0;
+}
+
+static int cmd_change(const struct users_opts *o, struct web_auth *a, int disabled, bool passwd)
+{
+    struct web_user_change ch = {.role = WEB_ROLE_NONE, .disabled = disabled};
+    char why[256] = "", *pw = NULL;
+    int err;
+
+    if (!o->username) {
+        return usage_error("%s needs --username", o->sub);
+    }
+    if (passwd && read_password(o, &pw)) {
+        return 1;
+    }
+    ch.password = pw;
+    err = web_user_update(a, o->username, &ch, yq_time_now(), why, sizeof(why));
+    free_password(pw);
+    if (err) {
+        fprintf(stderr, "yuqingctl users: %s\n", why[0] ? why : yq_strerror(err));
+        return 1;
+    }
+    printf("updated %s\n", o->username);
+    return 0;
+}
+
+static int print_json(json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(2));
+    json_decref(v);
+    if (!s) {
+        return 1;
+    }
+    puts(s);
+    free(s);
+    return 0;
+}
+
+static int cmd_token(const struct users_opts *o, struct web_auth *a)
+{
+    char token[64], *end = NULL;
+    long days = 0;
+    int err;
+
+    if (!o->username) {
+        return usage_error("token needs --username");
+    }
+    if (o->ttl_days) {
+        days = strtol(o->ttl_days, &end, 10);
+        if (!end || *end || days < 0 || days > 3650) {
+            return usage_error("--ttl-days needs 0..3650, not '%s'", o->ttl_days);
+        }
+    }
+    err = web_token_create(a, o->username, o->name, (int64_t)days * 86400, yq_time_now(), token,
+                           sizeof(token), NULL);
+    if (err) {
+        fprintf(stderr, "yuqingctl users: cannot create token: %s\n", yq_strerror(err));
+        return 1;
+    }
+    puts(token);
+    sodium_memzero(token, sizeof(token));
+    return 0;
+}
+
+int users_cli_main(int argc, char **argv)
+{
+    struct users_opts o;
+    struct web_auth_cfg cfg;
+    struct web_auth *a = NULL;
+    char err[512] = "", *db = NULL;
+    json_t *v = NULL;
+    int rc;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    rc = parse_opts(argc, argv, &o);
+    if (rc) {
+        return rc;
+    }
+    if (load_cfg(&o, &cfg, &db)) {
+        return 1;
+    }
+    if (web_auth_open(&cfg, db, &a, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl users: %s\n", err);
+        free(db);
+        return 1;
+    }
+    if (strcmp(o.sub, "add") == 0) {
+        rc = cmd_add(&o, a);
+    } else if (strcmp(o.sub, "passwd") == 0) {
+        rc = cmd_change(&o, a, -1, true);
+    } else if (strcmp(o.sub, "disable") == 0 || strcmp(o.sub, "enable") == 0) {
+        rc = cmd_change(&o, a, strcmp(o.sub, "disable") == 0 ? 1 : 0, false);
+    } else if (strcmp(o.sub, "list") == 0) {
+        rc = web_user_list(a, &v) ? 1 : print_json(v);
+    } else if (strcmp(o.sub, "token") == 0) {
+        rc = cmd_token(&o, a);
+    } else if (strcmp(o.sub, "dept-add") == 0) {
+        if (!o.department) {
+            rc = usage_error("dept-add needs --department");
+        } else {
+            int e = web_department_add(a, o.department, o.head, yq_time_now());
+            if (e && e != ERR_EXISTS) {
+                fprintf(stderr, "yuqingctl users: cannot add department: %s\n", yq_strerror(e));
+            }
+            rc = (e && e != ERR_EXISTS) ? 1 : 0;
+        }
+    } else if (strcmp(o.sub, "dept-list") == 0) {
+        rc = web_department_list(a, &v) ? 1 : print_json(v);
+    } else {
+        rc = usage_error("unknown command '%s'", o.sub);
+    }
+    web_auth_free(a);
+    free(db);
+    return rc;
+}

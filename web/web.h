@@ -1,0 +1,168 @@
+/*
+ * The web UI and its JSON API (design §6, issue #6), as a request-dispatch seam for the
+ * notifier's libmicrohttpd daemon: the daemon's access handler calls web_handle() for every
+ * URL for which web_owns_url() is true, and its completion callback calls
+ * web_request_completed(). The daemon must run one thread per connection
+ * (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD): /api/events streams
+ * server-sent events and blocks its connection's thread between events.
+ *
+ * Routes (docs/web.md, docs/openapi.yaml):
+ *   GET  /, /login, /ticket, /liaison, /sources, /rules, /admin, /password   pages (static)
+ *   GET  /static/<file>                                  CSS, JS (compiled into the binary)
+ *   POST /api/login  POST /api/logout  GET /api/me  POST /api/password
+ *   GET  /api/tickets  GET /api/tickets/{number}  POST /api/tickets/{number}/{action}
+ *   GET  /api/events (text/event-stream)
+ *   GET  /api/departments  POST /api/departments  DELETE /api/departments/{name}
+ *   GET  /api/users  POST /api/users  PATCH /api/users/{name}
+ *   GET|POST /api/users/{name}/tokens  DELETE /api/tokens/{id}
+ *   GET  /api/sources  GET /api/rules  POST /api/rules/test
+ *
+ * Authentication: a session cookie (yq_session: HttpOnly, SameSite=Strict, Secure when
+ * web.cookie_secure) or "Authorization: Bearer yqt_..." (API tokens, machine clients).
+ * Every state-changing call (any method but GET/HEAD) made with the cookie must carry the
+ * session's CSRF token in the X-CSRF-Token header (403 otherwise). Logged out: 401.
+ * Role and department checks run on the server for every call (web_auth.h). Every response
+ * carries a Content-Security-Policy without inline scripts and the usual security headers;
+ * JSON escapes <, > and & so no feed string can be sniffed as markup.
+ */
+#ifndef WEB_H
+#define WEB_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "web_auth.h"
+#include "yq_cfg.h"
+#include "yq_redis.h"
+
+struct web_cfg {
+    bool cookie_secure;        /* add Secure to the session cookie (set behind HTTPS) */
+    int64_t max_body_bytes;    /* larger request bodies get 413 */
+    int64_t max_tickets;       /* tickets per list response */
+    int64_t sse_poll_ms;       /* how often an event stream looks for changes */
+    int64_t sse_max_stream_ms; /* a stream ends after this; EventSource reconnects */
+    bool sources_enabled;      /* read source health from Redis (web.redis) */
+    bool rules_enabled;        /* read rule sets from Redis for the rules page */
+    struct web_auth_cfg auth;
+    struct yq_redis_cfg redis;
+};
+
+/* Keys of the "web:" section of notifier.yaml (sub-sections auth and redis). */
+extern const struct cfg_key web_cfg_keys[];
+
+/* Who performs a ticket action (passed to the ticket ops; borrowed). */
+struct web_actor {
+    const char *username;
+    const char *role;       /* web_role_name() */
+    const char *department; /* a liaison's department, else "" */
+};
+
+/* Filter of GET /api/tickets; NULL/"" fields do not filter. */
+struct web_ticket_query {
+    const char *state;      /* NULL: every state but closed and dismissed; "all"; or a state */
+    const char *level;      /* "I".."IV" */
+    const char *department; /* lead or co-handling department (forced for liaisons) */
+    const char *source;     /* item source or source_id */
+    size_t max;             /* at most this many */
+};
+
+/*
+ * The ticket store as the web layer sees it, provided by the notifier. ctx is the ops_ctx
+ * given to web_new(). Ops may be called from several threads at once (one per connection):
+ * they serialise themselves. All JSON returned is new (the web layer decrefs it).
+ *
+ * Ticket JSON (summary): {"number","title","level":"I".."IV","department",
+ *   "co_departments":[...],"state","item_count","source","channel","url","excerpt",
+ *   "terms":[matched terms],"rules":[rule ids],"detected_at","updated_at",
+ *   "clocks":[{"name":"ack"|"response"|"press"|"close"|...,"label":"签收时限",
+ *              "deadline":RFC3339,"met_at":RFC3339|null}], "assignee"?}
+ * Detail adds "items":[{"item_id","source","source_id","channel","url","title","author",
+ *   "excerpt","published_at","rules","terms"}] and "log":[{"at","actor","action","note"}].
+ */
+struct web_ticket_ops {
+    /* Tickets matching q, most urgent first. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM. */
+    int (*list)(void *ctx, const struct web_ticket_query *q, json_t **out);
+    /* One ticket with items and log. Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, ERR_NOMEM. */
+    int (*get)(void *ctx, const char *number, json_t **out);
+    /*
+     * Perform action ("assign", "set_level", "dismiss", "ack", "respond", "return", "close")
+     * on number with args (the request body object, borrowed) as actor; role and department
+     * were checked by the web layer. Returns 0, ERR_NOT_FOUND, ERR_INVALID (bad arguments)
+     * or ERR_BAD_STATE (not allowed in the ticket's state), with a zh-CN reason in errbuf;
+     * ERR_RETRY, ERR_IO, ERR_NOMEM.
+     */
+    int (*act)(void *ctx, const char *number, const char *action, const struct web_actor *actor,
+               json_t *args, char *errbuf, size_t errlen);
+    /*
+     * A number that changes whenever any ticket changes (new ticket, item, transition).
+     * NULL: the web layer reads max(id) of ticket_log (every change appends to it) on its own
+     * connection. Returns 0 or ERR_IO/ERR_RETRY.
+     */
+    int (*change_marker)(void *ctx, int64_t *out);
+};
+
+/* The ticket actions and who may take them (for docs and the UI). */
+struct web_action_info {
+    const char *name;      /* "ack" */
+    const char *label;     /* "签收" */
+    enum web_perm perm;    /* WEB_PERM_DUTY_ACTION or WEB_PERM_LIAISON_ACTION */
+};
+extern const struct web_action_info web_actions[];
+extern const size_t web_n_actions;
+
+struct web;
+
+/*
+ * Open the web layer's connection to the database at db_path (the ticket store's file; the
+ * web_ tables are created there), and the Redis handle when enabled.
+ * cfg: copied (strings are borrowed and must outlive the web). ops: borrowed, must outlive
+ * the web; may be NULL (ticket routes answer 503). errbuf: one line on failure.
+ * Returns a new web (web_free()) or NULL.
+ */
+struct web *web_new(const struct web_cfg *cfg, const char *db_path,
+                    const struct web_ticket_ops *ops, void *ops_ctx, char *errbuf, size_t errlen);
+
+/* The users/sessions store (borrowed from w), e.g. for tests and the CLI. */
+struct web_auth *web_get_auth(struct web *w);
+
+/* True when w serves url: "/", the page paths, "/static/..." and "/api/..." . */
+bool web_owns_url(const char *url);
+
+/*
+ * The access handler for an owned URL, with the arguments libmicrohttpd passed to the
+ * daemon's handler (same contract: called again for each upload chunk; *req_cls is the
+ * web's per-request state, released by web_request_completed()).
+ * Returns MHD_YES or MHD_NO as libmicrohttpd expects.
+ */
+enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,
+                           const char *method, const char *upload_data, size_t *upload_data_size,
+                           void **req_cls);
+
+/* Release the per-request state (call from MHD_OPTION_NOTIFY_COMPLETED). NULL: no-op. */
+void web_request_completed(void *req_cls);
+
+/* End every event stream within sse_poll_ms; call before MHD_stop_daemon(). */
+void web_shutdown(struct web *w);
+
+/* Free w (after the daemon stopped). NULL is a no-op. */
+void web_free(struct web *w);
+
+/*
+ * Compact JSON of v with "<", ">" and "&" written as \u003c, \u003e, \u0026 (so feed text
+ * never appears as markup in a response). Returns a new string (free()) or NULL (ERR_NOMEM).
+ */
+char *web_json_dumps(const json_t *v);
+
+/*
+ * Write s escaped for HTML text and double- or single-quoted attribute values into out
+ * (len bytes, always NUL-terminated when len > 0). Returns 0 or ERR_TOO_BIG (truncated).
+ */
+int web_html_escape(const char *s, char *out, size_t len);
+
+/* True when url is an absolute http: or https: URL (the only links the UI makes). */
+bool web_url_linkable(const char *url);
+
+#endif

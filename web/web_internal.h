@@ -1,0 +1,92 @@
+/*
+ * Shared between the web layer's modules (web.c: lifecycle, dispatch, responses, static files
+ * and event streams; web_routes.c: the JSON API). Not part of the public API.
+ */
+#ifndef WEB_INTERNAL_H
+#define WEB_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "web.h"
+#include "yq_redis.h"
+
+struct rule_set;
+
+struct web {
+    struct web_cfg cfg;
+    struct web_auth *auth;
+    const struct web_ticket_ops *ops;
+    void *ops_ctx;
+    atomic_bool stopping;
+    int64_t last_gc; /* guarded by gc_lock */
+    pthread_mutex_t gc_lock;
+    /* Redis (sources, rules): one handle, serialised by redis_lock. */
+    pthread_mutex_t redis_lock;
+    struct yq_redis *redis;
+    struct rule_set *rules; /* cached current rule set (or NULL), guarded by redis_lock */
+    bool locks_init;
+};
+
+/* Per-request state kept in *req_cls: the upload body. */
+struct web_req {
+    char *body;
+    size_t len;
+    bool too_big;
+};
+
+/* One embedded static file (web_assets.c is generated from web/static/ at build time). */
+struct web_asset {
+    const char *name; /* "app.js" */
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct web_asset web_assets[];
+extern const size_t web_n_assets;
+
+/* What a handler sees of the request. */
+struct web_call {
+    struct web *w;
+    struct MHD_Connection *c;
+    const char *url;
+    const char *method;
+    struct web_req *req;
+    struct web_principal p; /* valid when authed */
+    bool authed;
+    int64_t now;
+    char set_cookie[512]; /* Set-Cookie for the reply, "" = none */
+    char retry_after[24]; /* Retry-After for the reply, "" = none */
+};
+
+/* Queue a JSON response (v is consumed: decref'd). */
+enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v);
+
+/* Queue {"error":code,"message":message} with status. */
+enum MHD_Result web_reply_error(struct web_call *call, unsigned status, const char *code,
+                                const char *message);
+
+/* Queue an empty 204 response. */
+enum MHD_Result web_reply_no_content(struct web_call *call);
+
+/* Map a shared error code from a store to 503 (retry) or 500. */
+enum MHD_Result web_reply_store_error(struct web_call *call, int err);
+
+/* The request body parsed as a JSON object (new reference) or NULL (sets *bad to true). */
+json_t *web_body_json(struct web_call *call);
+
+/* Make the reply set the session cookie to token (NULL: clear it). */
+void web_call_set_cookie(struct web_call *call, const char *token);
+
+/* The JSON API; returns MHD_YES/MHD_NO after queueing a response. */
+enum MHD_Result web_route_api(struct web_call *call);
+
+/* Event stream (/api/events). */
+enum MHD_Result web_route_events(struct web_call *call);
+
+/* The current ticket change marker. */
+int web_change_marker(struct web *w, int64_t *out);
+
+#endif

@@ -1,0 +1,680 @@
+/*
+ * The JSON API of the web UI: login/logout/me/password, users, departments, API tokens and
+ * tickets (through the notifier's ticket ops). Sources and rules are in web_system.c.
+ * Every handler checks authentication, role and department on the server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <sys/socket.h>
+
+#include "web_internal.h"
+#include "web_system.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+const struct web_action_info web_actions[] = {
+    {"assign", "交办/改派", WEB_PERM_DUTY_ACTION},
+    {"set_level", "调整级别", WEB_PERM_DUTY_ACTION},
+    {"dismiss", "不予处置", WEB_PERM_DUTY_ACTION},
+    {"ack", "签收", WEB_PERM_LIAISON_ACTION},
+    {"respond", "登记回应", WEB_PERM_LIAISON_ACTION},
+    {"return", "退回", WEB_PERM_LIAISON_ACTION},
+    {"close", "办结", WEB_PERM_LIAISON_ACTION},
+};
+const size_t web_n_actions = sizeof(web_actions) / sizeof(web_actions[0]);
+
+static bool method_is(const struct web_call *call, const char *m)
+{
+    return strcmp(call->method, m) == 0;
+}
+
+static enum MHD_Result unauthorized(struct web_call *call)
+{
+    return web_reply_error(call, MHD_HTTP_UNAUTHORIZED, "unauthenticated", "请先登录");
+}
+
+static enum MHD_Result forbidden(struct web_call *call)
+{
+    return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权进行此操作");
+}
+
+static enum MHD_Result bad_request(struct web_call *call, const char *message)
+{
+    return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", message);
+}
+
+static enum MHD_Result not_found(struct web_call *call)
+{
+    return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", "不存在");
+}
+
+static enum MHD_Result method_not_allowed(struct web_call *call)
+{
+    return web_reply_error(call, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "不支持的请求方法");
+}
+
+static const char *str_field(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *time_json(int64_t t)
+{
+    char buf[32];
+    return json_string(yq_time_format_utc(t, buf, sizeof(buf)));
+}
+
+/* The client's address as text (for login throttling). */
+static void client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, len, "?");
+    if (sa && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)len);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)len);
+    }
+}
+
+static json_t *me_json(const struct web_principal *p, int64_t now)
+{
+    json_t *perms = json_pack("{s:b, s:b, s:b, s:b}", "duty_actions",
+                              web_auth_allows(p, WEB_PERM_DUTY_ACTION), "liaison_actions",
+                              web_auth_allows(p, WEB_PERM_LIAISON_ACTION), "system",
+                              web_auth_allows(p, WEB_PERM_VIEW_SYSTEM), "admin",
+                              web_auth_allows(p, WEB_PERM_ADMIN));
+    return json_pack("{s:o, s:s, s:o, s:o, s:b}", "user", web_user_json(&p->user), "csrf_token",
+                     p->csrf_token, "permissions", perms ? perms : json_null(), "now",
+                     time_json(now), "via_token", p->via_token);
+}
+
+/* ------------------------------------------------------------ session */
+
+static enum MHD_Result route_login(struct web_call *call)
+{
+    json_t *body = web_body_json(call);
+    const char *user = str_field(body, "username"), *pass = str_field(body, "password");
+    char token[WEB_TOKEN_LEN + 1], addr[64];
+    struct web_principal p;
+    int64_t retry = 0;
+    enum MHD_Result ret;
+    int err;
+
+    if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+        json_decref(body);
+        return method_not_allowed(call);
+    }
+    if (!user || !pass) {
+        json_decref(body);
+        return bad_request(call, "请输入用户名和密码");
+    }
+    client_addr(call->c, addr, sizeof(addr));
+    err = web_login(call->w->auth, user, pass, addr, call->now, token, &p, &retry);
+    if (err == ERR_RETRY) {
+        LOG_WARN("login throttled user=%s client=%s retry_after_s=%lld", user, addr,
+                 (long long)retry);
+        snprintf(call->retry_after, sizeof(call->retry_after), "%lld", (long long)retry);
+        json_decref(body);
+        return web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "throttled",
+                               "登录失败次数过多，请稍后再试");
+    }
+    if (err == ERR_INVALID) {
+        LOG_INFO("login failed user=%s client=%s", user, addr);
+        json_decref(body);
+        return web_reply_error(call, MHD_HTTP_UNAUTHORIZED, "bad_credentials",
+                               "用户名或密码错误");
+    }
+    json_decref(body);
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    LOG_INFO("login user=%s role=%s client=%s", p.user.username, web_role_name(p.user.role),
+             addr);
+    web_call_set_cookie(call, token);
+    sodium_memzero(token, sizeof(token));
+    ret = web_reply_json(call, MHD_HTTP_OK, me_json(&p, call->now));
+    return ret;
+}
+
+static enum MHD_Result route_logout(struct web_call *call)
+{
+    const char *cookie = MHD_lookup_connection_value(call->c, MHD_COOKIE_KIND, "yq_session");
+    if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+        return method_not_allowed(call);
+    }
+    if (!call->authed) {
+        return unauthorized(call);
+    }
+    if (!call->p.via_token && cookie) {
+        int err = web_session_end(call->w->auth, cookie);
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+    }
+    web_call_set_cookie(call, NULL);
+    return web_reply_no_content(call);
+}
+
+static enum MHD_Result route_password(struct web_call *call)
+{
+    json_t *body;
+    char why[128] = "";
+    int err;
+
+    if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+        return method_not_allowed(call);
+    }
+    if (call->p.via_token) {
+        return forbidden(call);
+    }
+    body = web_body_json(call);
+    if (!str_field(body, "old_password") || !str_field(body, "new_password")) {
+        json_decref(body);
+        return bad_request(call, "请输入原密码和新密码");
+    }
+    err = web_user_change_password(call->w->auth, call->p.user.id, str_field(body, "old_password"),
+                                   str_field(body, "new_password"), call->p.session_id, call->now,
+                                   why, sizeof(why));
+    json_decref(body);
+    if (err == ERR_INVALID) {
+        return bad_request(call, why);
+    }
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    LOG_INFO("password changed user=%s", call->p.user.username);
+    return web_reply_no_content(call);
+}
+
+/* ------------------------------------------------------------- admin */
+
+static enum MHD_Result route_users(struct web_call *call, const char *rest)
+{
+    json_t *body = NULL, *v = NULL;
+    char why[160] = "";
+    int err;
+
+    if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
+        return forbidden(call);
+    }
+    if (!rest[0]) {
+        if (method_is(call, MHD_HTTP_METHOD_GET)) {
+            err = web_user_list(call->w->auth, &v);
+            if (err) {
+                return web_reply_store_error(call, err);
+            }
+            return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "users", v));
+        }
+        if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+            return method_not_allowed(call);
+        }
+        body = web_body_json(call);
+        {
+            enum web_role role = WEB_ROLE_NONE;
+            json_t *mc = json_object_get(body, "must_change_password");
+            if (web_role_parse(str_field(body, "role"), &role) != 0) {
+                json_decref(body);
+                return bad_request(call, "角色无效（admin、duty 或 liaison）");
+            }
+            err = web_user_add(call->w->auth, str_field(body, "username"),
+                               str_field(body, "display_name"), role,
+                               str_field(body, "department"), str_field(body, "password"),
+                               mc ? json_is_true(mc) : true, call->now, NULL, why, sizeof(why));
+        }
+        if (err == ERR_INVALID || err == ERR_EXISTS) {
+            json_decref(body);
+            return web_reply_error(call, err == ERR_EXISTS ? MHD_HTTP_CONFLICT : 400,
+                                   err == ERR_EXISTS ? "exists" : "invalid", why);
+        }
+        if (err) {
+            json_decref(body);
+            return web_reply_store_error(call, err);
+        }
+        LOG_INFO("user added user=%s by=%s", str_field(body, "username"), call->p.user.username);
+        json_decref(body);
+        return web_reply_json(call, MHD_HTTP_CREATED, json_pack("{s:b}", "ok", 1));
+    }
+    {
+        char name[WEB_USERNAME_MAX];
+        const char *slash = strchr(rest, '/');
+        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+
+        if (n == 0 || n >= sizeof(name)) {
+            return not_found(call);
+        }
+        memcpy(name, rest, n);
+        name[n] = '\0';
+        if (slash && strcmp(slash, "/tokens") == 0) {
+            if (method_is(call, MHD_HTTP_METHOD_GET)) {
+                err = web_token_list(call->w->auth, name, &v);
+                if (err) {
+                    return web_reply_store_error(call, err);
+                }
+                return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "tokens", v));
+            }
+            if (method_is(call, MHD_HTTP_METHOD_POST)) {
+                char token[64];
+                json_t *ttl;
+                int64_t id = 0;
+                body = web_body_json(call);
+                ttl = json_object_get(body, "ttl_days");
+                err = web_token_create(call->w->auth, name, str_field(body, "name"),
+                                       json_is_integer(ttl) ? json_integer_value(ttl) * 86400 : 0,
+                                       call->now, token, sizeof(token), &id);
+                json_decref(body);
+                if (err == ERR_NOT_FOUND) {
+                    return not_found(call);
+                }
+                if (err == ERR_INVALID) {
+                    return bad_request(call, "名称无效");
+                }
+                if (err) {
+                    return web_reply_store_error(call, err);
+                }
+                LOG_INFO("api token created user=%s id=%lld by=%s", name, (long long)id,
+                         call->p.user.username);
+                v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "token", token);
+                sodium_memzero(token, sizeof(token));
+                return web_reply_json(call, MHD_HTTP_CREATED, v);
+            }
+            return method_not_allowed(call);
+        }
+        if (slash) {
+            return not_found(call);
+        }
+        if (!method_is(call, "PATCH")) {
+            return method_not_allowed(call);
+        }
+        body = web_body_json(call);
+        {
+            struct web_user_change ch = {.role = WEB_ROLE_NONE, .disabled = -1};
+            json_t *dis = json_object_get(body, "disabled");
+            ch.display_name = str_field(body, "display_name");
+            ch.department = str_field(body, "department");
+            ch.password = str_field(body, "password");
+            if (str_field(body, "role") && web_role_parse(str_field(body, "role"), &ch.role)) {
+                json_decref(body);
+                return bad_request(call, "角色无效");
+            }
+            if (json_is_boolean(dis)) {
+                ch.disabled = json_is_true(dis) ? 1 : 0;
+            }
+            if (strcmp(name, call->p.user.username) == 0 &&
+                (ch.disabled == 1 || (ch.role != WEB_ROLE_NONE && ch.role != WEB_ROLE_ADMIN))) {
+                json_decref(body);
+                return web_reply_error(call, MHD_HTTP_CONFLICT, "self",
+                                       "不能停用自己或取消自己的管理员角色");
+            }
+            err = web_user_update(call->w->auth, name, &ch, call->now, why, sizeof(why));
+        }
+        json_decref(body);
+        if (err == ERR_NOT_FOUND) {
+            return not_found(call);
+        }
+        if (err == ERR_INVALID) {
+            return bad_request(call, why);
+        }
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+        LOG_INFO("user changed user=%s by=%s", name, call->p.user.username);
+        return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
+    }
+}
+
+static enum MHD_Result route_tokens(struct web_call *call, const char *rest)
+{
+    char *end = NULL;
+    long long id = strtoll(rest, &end, 10);
+    int err;
+
+    if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
+        return forbidden(call);
+    }
+    if (!rest[0] || *end != '\0' || id <= 0) {
+        return not_found(call);
+    }
+    if (!method_is(call, MHD_HTTP_METHOD_DELETE)) {
+        return method_not_allowed(call);
+    }
+    err = web_token_revoke(call->w->auth, id);
+    if (err == ERR_NOT_FOUND) {
+        return not_found(call);
+    }
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    LOG_INFO("api token revoked id=%lld by=%s", id, call->p.user.username);
+    return web_reply_no_content(call);
+}
+
+static enum MHD_Result route_departments(struct web_call *call, const char *rest)
+{
+    json_t *v = NULL, *body;
+    int err;
+
+    if (!rest[0] && method_is(call, MHD_HTTP_METHOD_GET)) {
+        if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
+            return forbidden(call);
+        }
+        err = web_department_list(call->w->auth, &v);
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+        return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "departments", v));
+    }
+    if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
+        return forbidden(call);
+    }
+    if (!rest[0] && method_is(call, MHD_HTTP_METHOD_POST)) {
+        body = web_body_json(call);
+        err = web_department_add(call->w->auth, str_field(body, "name"), str_field(body, "head"),
+                                 call->now);
+        json_decref(body);
+        if (err == ERR_INVALID) {
+            return bad_request(call, "部门名称无效");
+        }
+        if (err == ERR_EXISTS) {
+            return web_reply_error(call, MHD_HTTP_CONFLICT, "exists", "部门已存在");
+        }
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+        return web_reply_json(call, MHD_HTTP_CREATED, json_pack("{s:b}", "ok", 1));
+    }
+    if (rest[0] && method_is(call, MHD_HTTP_METHOD_DELETE)) {
+        err = web_department_remove(call->w->auth, rest);
+        if (err == ERR_NOT_FOUND) {
+            return not_found(call);
+        }
+        if (err == ERR_BAD_STATE) {
+            return web_reply_error(call, MHD_HTTP_CONFLICT, "in_use", "该部门仍有用户");
+        }
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+        return web_reply_no_content(call);
+    }
+    return method_not_allowed(call);
+}
+
+/* ------------------------------------------------------------ tickets */
+
+/* Whether p may see the ticket JSON t (lead or co-handling department). */
+static bool ticket_visible(const struct web_principal *p, json_t *t)
+{
+    const char *co[32];
+    size_t n_co = 0, i;
+    json_t *arr = json_object_get(t, "co_departments"), *d;
+
+    json_array_foreach(arr, i, d)
+    {
+        if (json_is_string(d) && n_co < sizeof(co) / sizeof(co[0])) {
+            co[n_co++] = json_string_value(d);
+        }
+    }
+    return web_auth_allows_department(p, str_field(t, "department"), co, n_co);
+}
+
+static bool number_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 40) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *arg(struct web_call *call, const char *key)
+{
+    const char *v = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, key);
+    return v && v[0] ? v : NULL;
+}
+
+static enum MHD_Result ticket_list(struct web_call *call)
+{
+    struct web_ticket_query q;
+    json_t *list = NULL, *out, *t;
+    size_t i;
+    int err;
+
+    memset(&q, 0, sizeof(q));
+    q.state = arg(call, "state");
+    q.level = arg(call, "level");
+    q.department = arg(call, "department");
+    q.source = arg(call, "source");
+    q.max = (size_t)call->w->cfg.max_tickets;
+    if (call->p.user.role == WEB_ROLE_LIAISON) {
+        q.department = call->p.user.department; /* a liaison sees only their department */
+    }
+    err = call->w->ops->list(call->w->ops_ctx, &q, &list);
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    out = json_array();
+    if (!out) {
+        json_decref(list);
+        return MHD_NO;
+    }
+    json_array_foreach(list, i, t)
+    {
+        if (ticket_visible(&call->p, t)) { /* defence in depth over the query */
+            json_array_append(out, t);
+        }
+    }
+    json_decref(list);
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:o, s:o}", "now", time_json(call->now), "tickets", out));
+}
+
+static const struct web_action_info *action_find(const char *name)
+{
+    for (size_t i = 0; i < web_n_actions; i++) {
+        if (strcmp(web_actions[i].name, name) == 0) {
+            return &web_actions[i];
+        }
+    }
+    return NULL;
+}
+
+static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
+{
+    const struct web_action_info *action = NULL;
+    char number[48], why[256] = "";
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    json_t *t = NULL, *body;
+    struct web_actor actor;
+    int err;
+
+    if (!number_ok(rest, n)) {
+        return not_found(call);
+    }
+    memcpy(number, rest, n);
+    number[n] = '\0';
+    if (slash) {
+        action = action_find(slash + 1);
+        if (!action) {
+            return not_found(call);
+        }
+        if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+            return method_not_allowed(call);
+        }
+        if (!web_auth_allows(&call->p, action->perm)) {
+            return forbidden(call);
+        }
+    } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+        return method_not_allowed(call);
+    }
+    err = call->w->ops->get(call->w->ops_ctx, number, &t);
+    if (err == ERR_NOT_FOUND) {
+        return not_found(call);
+    }
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    if (!ticket_visible(&call->p, t)) {
+        json_decref(t);
+        return forbidden(call);
+    }
+    if (!action) {
+        return web_reply_json(call, MHD_HTTP_OK,
+                              json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+    }
+    json_decref(t);
+    t = NULL;
+    body = web_body_json(call);
+    if (!body) {
+        body = json_object();
+        if (!body) {
+            return MHD_NO;
+        }
+    }
+    actor.username = call->p.user.username;
+    actor.role = web_role_name(call->p.user.role);
+    actor.department = call->p.user.department;
+    err = call->w->ops->act(call->w->ops_ctx, number, action->name, &actor, body, why,
+                            sizeof(why));
+    json_decref(body);
+    if (err == ERR_NOT_FOUND) {
+        return not_found(call);
+    }
+    if (err == ERR_INVALID) {
+        return bad_request(call, why[0] ? why : "参数无效");
+    }
+    if (err == ERR_BAD_STATE) {
+        return web_reply_error(call, MHD_HTTP_CONFLICT, "bad_state",
+                               why[0] ? why : "当前状态下不能进行此操作");
+    }
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    LOG_INFO("ticket action number=%s action=%s user=%s", number, action->name, actor.username);
+    err = call->w->ops->get(call->w->ops_ctx, number, &t);
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+}
+
+static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
+{
+    if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
+        return forbidden(call);
+    }
+    if (!call->w->ops) {
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                               "交办单服务未启用");
+    }
+    if (!rest[0]) {
+        if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            return method_not_allowed(call);
+        }
+        return ticket_list(call);
+    }
+    return ticket_route(call, rest);
+}
+
+/* ----------------------------------------------------------- dispatch */
+
+/* rest of url after prefix (with a following '/' or end), or NULL. */
+static const char *under(const char *url, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(url, prefix, n) != 0) {
+        return NULL;
+    }
+    if (url[n] == '\0') {
+        return url + n;
+    }
+    return url[n] == '/' ? url + n + 1 : NULL;
+}
+
+enum MHD_Result web_route_api(struct web_call *call)
+{
+    const char *url = call->url, *rest;
+
+    if (strcmp(url, "/api/login") == 0) {
+        return route_login(call);
+    }
+    if (!call->authed) {
+        return unauthorized(call);
+    }
+    if (strcmp(url, "/api/me") == 0) {
+        if (!method_is(call, MHD_HTTP_METHOD_GET)) {
+            return method_not_allowed(call);
+        }
+        return web_reply_json(call, MHD_HTTP_OK, me_json(&call->p, call->now));
+    }
+    if (strcmp(url, "/api/logout") == 0) {
+        return route_logout(call);
+    }
+    if (strcmp(url, "/api/password") == 0) {
+        return route_password(call);
+    }
+    if (call->p.user.must_change_password) {
+        return web_reply_error(call, MHD_HTTP_FORBIDDEN, "must_change_password",
+                               "请先修改初始密码");
+    }
+    if ((rest = under(url, "/api/tickets"))) {
+        return route_tickets(call, rest);
+    }
+    if ((rest = under(url, "/api/users"))) {
+        return route_users(call, rest);
+    }
+    if ((rest = under(url, "/api/tokens"))) {
+        return route_tokens(call, rest);
+    }
+    if ((rest = under(url, "/api/departments"))) {
+        return route_departments(call, rest);
+    }
+    if (strcmp(url, "/api/actions") == 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < web_n_actions; i++) {
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name, "label",
+                               web_actions[i].label, "allowed",
+                               web_auth_allows(&call->p, web_actions[i].perm)));
+        }
+        return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
+    }
+    if (strcmp(url, "/api/sources") == 0 || (rest = under(url, "/api/rules"))) {
+        if (!web_auth_allows(&call->p, WEB_PERM_VIEW_SYSTEM)) {
+            return forbidden(call);
+        }
+        if (strcmp(url, "/api/sources") == 0) {
+            return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_sources(call)
+                                                        : method_not_allowed(call);
+        }
+        if (!rest[0]) {
+            return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_rules(call)
+                                                        : method_not_allowed(call);
+        }
+        if (strcmp(rest, "test") == 0) {
+            return method_is(call, MHD_HTTP_METHOD_POST) ? web_route_rules_test(call)
+                                                         : method_not_allowed(call);
+        }
+    }
+    return not_found(call);
+}

@@ -1,0 +1,278 @@
+#include "web_system.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "rules.h"
+#include "rules_store.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_banned.h"
+
+#define SOURCE_PREFIX "yuqing:source:"
+#define MAX_SOURCES 1000
+#define MAX_SCAN_ROUNDS 200
+#define MAX_TEST_BYTES 65536
+
+static bool reply_is(const redisReply *r, int type)
+{
+    return r && r->type == type;
+}
+
+/* Every yuqing:source:* key (bounded SCAN). Caller holds redis_lock. */
+static int source_keys(struct web *w, json_t *keys)
+{
+    char cursor[32] = "0";
+    int rounds = 0;
+
+    do {
+        redisReply *r = yq_redis_command(w->redis, "SCAN %s MATCH %s* COUNT 200", cursor,
+                                         SOURCE_PREFIX);
+        if (!reply_is(r, REDIS_REPLY_ARRAY) || r->elements != 2 ||
+            !reply_is(r->element[0], REDIS_REPLY_STRING) ||
+            !reply_is(r->element[1], REDIS_REPLY_ARRAY)) {
+            if (r) {
+                freeReplyObject(r);
+            }
+            return ERR_RETRY;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements; i++) {
+            redisReply *k = r->element[1]->element[i];
+            if (reply_is(k, REDIS_REPLY_STRING) && json_array_size(keys) < MAX_SOURCES) {
+                json_array_append_new(keys, json_stringn(k->str, k->len));
+            }
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0 && ++rounds < MAX_SCAN_ROUNDS);
+    return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+enum MHD_Result web_route_sources(struct web_call *call)
+{
+    struct web *w = call->w;
+    json_t *keys = json_array(), *sources = json_array(), **sorted = NULL;
+    size_t n;
+    int err = 0;
+
+    if (!keys || !sources) {
+        json_decref(keys);
+        json_decref(sources);
+        return MHD_NO;
+    }
+    if (!w->cfg.sources_enabled || !w->redis) {
+        json_decref(keys);
+        return web_reply_json(call, MHD_HTTP_OK,
+                              json_pack("{s:b, s:b, s:o}", "enabled", 0, "redis_up", 0, "sources",
+                                        sources));
+    }
+    pthread_mutex_lock(&w->redis_lock);
+    err = source_keys(w, keys);
+    n = json_array_size(keys);
+    sorted = n ? calloc(n, sizeof(*sorted)) : NULL;
+    for (size_t i = 0; !err && i < n; i++) {
+        sorted[i] = json_array_get(keys, i);
+    }
+    if (sorted) {
+        qsort(sorted, n, sizeof(*sorted), key_cmp);
+    }
+    for (size_t i = 0; !err && sorted && i < n; i++) {
+        const char *key = json_string_value(sorted[i]);
+        redisReply *r = yq_redis_command(w->redis, "HGETALL %s", key);
+        json_t *s;
+        if (!reply_is(r, REDIS_REPLY_ARRAY)) {
+            if (r) {
+                freeReplyObject(r);
+            }
+            err = ERR_RETRY;
+            break;
+        }
+        s = json_pack("{s:s}", "id", key + strlen(SOURCE_PREFIX));
+        for (size_t j = 0; s && j + 1 < r->elements; j += 2) {
+            redisReply *f = r->element[j], *v = r->element[j + 1];
+            if (!reply_is(f, REDIS_REPLY_STRING) || !reply_is(v, REDIS_REPLY_STRING)) {
+                continue;
+            }
+            /* Only the health fields; validators (etag, ...) are of no use to a person. */
+            if (strcmp(f->str, "last_success") == 0 || strcmp(f->str, "last_error") == 0 ||
+                strcmp(f->str, "last_status") == 0) {
+                json_object_set_new(s, f->str, json_stringn(v->str, v->len));
+            } else if (strcmp(f->str, "consecutive_failures") == 0 ||
+                       strcmp(f->str, "items_last_seen") == 0 ||
+                       strcmp(f->str, "items_24h") == 0) {
+                char *end = NULL;
+                long long num = strtoll(v->str, &end, 10);
+                if (end && *end == '\0') {
+                    json_object_set_new(s, f->str, json_integer(num));
+                }
+            }
+        }
+        freeReplyObject(r);
+        if (!s || json_array_append_new(sources, s) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    pthread_mutex_unlock(&w->redis_lock);
+    free(sorted);
+    json_decref(keys);
+    if (err == ERR_NOMEM) {
+        json_decref(sources);
+        return MHD_NO;
+    }
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:b, s:b, s:o}", "enabled", 1, "redis_up", err == 0,
+                                    "sources", sources));
+}
+
+/* Make w->rules the current rule set (reloaded when the version changed). Lock held. */
+static int rules_refresh(struct web *w, char *errbuf, size_t errlen)
+{
+    int64_t current = 0;
+    struct rule_set *rs = NULL;
+    int err;
+
+    err = rules_store_current(w->redis, &current);
+    if (err) {
+        snprintf(errbuf, errlen, "无法读取规则版本（Redis 不可用）");
+        return err;
+    }
+    if (current == 0) {
+        rule_set_free(w->rules);
+        w->rules = NULL;
+        return ERR_NOT_FOUND;
+    }
+    if (w->rules && w->rules->version == current) {
+        return 0;
+    }
+    err = rules_store_load(w->redis, current, &rs, errbuf, errlen);
+    if (err) {
+        LOG_WARN("rule set load failed version=%lld reason='%s'", (long long)current, errbuf);
+        return err;
+    }
+    rule_set_free(w->rules);
+    w->rules = rs;
+    return 0;
+}
+
+static enum MHD_Result rules_unavailable(struct web_call *call, int err, const char *why)
+{
+    if (err == ERR_NOT_FOUND) {
+        return web_reply_error(call, MHD_HTTP_NOT_FOUND, "no_rules", "尚未推送规则集");
+    }
+    snprintf(call->retry_after, sizeof(call->retry_after), "5");
+    return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", why);
+}
+
+enum MHD_Result web_route_rules(struct web_call *call)
+{
+    struct web *w = call->w;
+    char why[256] = "规则服务未启用", *text = NULL;
+    json_t *v = NULL;
+    int err = ERR_RETRY;
+
+    if (!w->cfg.rules_enabled || !w->redis) {
+        return rules_unavailable(call, ERR_RETRY, why);
+    }
+    pthread_mutex_lock(&w->redis_lock);
+    err = rules_refresh(w, why, sizeof(why));
+    if (!err) {
+        err = rule_set_encode(w->rules, &text, NULL);
+    }
+    pthread_mutex_unlock(&w->redis_lock);
+    if (err) {
+        free(text);
+        return err == ERR_NOMEM ? MHD_NO : rules_unavailable(call, err, why);
+    }
+    v = json_loads(text, 0, NULL);
+    free(text);
+    if (!v) {
+        return MHD_NO;
+    }
+    return web_reply_json(call, MHD_HTTP_OK, v);
+}
+
+/* The hits of one matched rule as JSON [{term, field, start, end}]. */
+static json_t *hits_json(const struct rule_set *rs, const struct match_rule *mr)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < mr->n_hits; i++) {
+        const struct match_hit *h = &mr->hits[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "term", rs->terms[h->term],
+                                             "field", match_field_name(h->field), "start",
+                                             (json_int_t)h->start, "end", (json_int_t)h->end));
+    }
+    return arr;
+}
+
+enum MHD_Result web_route_rules_test(struct web_call *call)
+{
+    struct web *w = call->w;
+    struct match_scratch *ms = NULL;
+    struct match_result mr;
+    struct yq_item item;
+    char why[256] = "规则服务未启用";
+    json_t *body = web_body_json(call), *out = NULL, *matches;
+    const char *title, *text, *source;
+    int err;
+
+    title = json_string_value(json_object_get(body, "title"));
+    text = json_string_value(json_object_get(body, "text"));
+    source = json_string_value(json_object_get(body, "source"));
+    if ((!title && !text) || (title && strlen(title) > MAX_TEST_BYTES) ||
+        (text && strlen(text) > MAX_TEST_BYTES)) {
+        json_decref(body);
+        return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid",
+                               "请输入标题或正文（各不超过 64 KB）");
+    }
+    if (!w->cfg.rules_enabled || !w->redis) {
+        json_decref(body);
+        return rules_unavailable(call, ERR_RETRY, why);
+    }
+    memset(&item, 0, sizeof(item));
+    memset(&mr, 0, sizeof(mr));
+    item.id = "test";
+    item.source = (char *)(source && source[0] ? source : "rss");
+    item.source_id = item.source;
+    item.title = (char *)(title ? title : "");
+    item.text = (char *)(text ? text : "");
+    ms = match_scratch_new();
+    if (!ms) {
+        json_decref(body);
+        return MHD_NO;
+    }
+    pthread_mutex_lock(&w->redis_lock);
+    err = rules_refresh(w, why, sizeof(why));
+    if (!err) {
+        err = match_item(w->rules, ms, &item, &mr);
+    }
+    if (!err) {
+        matches = json_array();
+        for (size_t i = 0; matches && i < mr.n_rules; i++) {
+            const struct rule *r = &w->rules->rules[mr.rules[i].rule];
+            json_array_append_new(
+                matches,
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "rule_id", r->id, "name",
+                          r->name, "department", r->department, "level", yq_level_name(r->level),
+                          "scope", rule_scope_name(r->scope), "expr", rule_expr_text(r->expr),
+                          "hits", hits_json(w->rules, &mr.rules[i])));
+        }
+        out = json_pack("{s:I, s:s?, s:o}", "version", (json_int_t)w->rules->version,
+                        "excluded_by", mr.excluded_by, "matches",
+                        matches ? matches : json_array());
+    }
+    pthread_mutex_unlock(&w->redis_lock);
+    match_result_release(&mr);
+    match_scratch_free(ms);
+    json_decref(body);
+    if (err) {
+        return err == ERR_NOMEM ? MHD_NO : rules_unavailable(call, err, why);
+    }
+    return web_reply_json(call, MHD_HTTP_OK, out);
+}

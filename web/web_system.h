@@ -1,0 +1,22 @@
+/*
+ * The system pages' API (design §6 admin): source health read from Redis hashes
+ * yuqing:source:<id> (written by the collector), the current rule set from Redis
+ * (yuqing:rules:current, yuqing:rules:<N>) and a box to test a text against it.
+ * Internal to the web layer; the handlers expect a principal allowed WEB_PERM_VIEW_SYSTEM.
+ */
+#ifndef WEB_SYSTEM_H
+#define WEB_SYSTEM_H
+
+#include "web_internal.h"
+
+/* GET /api/sources: {"redis_up":bool,"sources":[{"id","last_success","last_error",
+ * "consecutive_failures","items_last_seen","last_status"}]} */
+enum MHD_Result web_route_sources(struct web_call *call);
+
+/* GET /api/rules: {"version","pushed_at","pushed_by","source","groups","exclude","rules"} */
+enum MHD_Result web_route_rules(struct web_call *call);
+
+/* POST /api/rules/test {"title","text","source"}: which rules fire and why. */
+enum MHD_Result web_route_rules_test(struct web_call *call);
+
+#endif
