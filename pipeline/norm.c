@@ -329,7 +329,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
             i++;
             continue;
         }
-        size_t w, k;
+        size_t w, k, at = i;
         int32_t cp = decode(u + i, len - i, &w);
         i += w;
         if (cp < 0x10000) {
@@ -338,6 +338,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
                 k = MAP_INLINE_LEN(e);
                 if (o + k > max_bytes) {
                     err = ERR_TOO_BIG;
+                    i = at;
                     break;
                 }
                 ob[0] = (char)(e & 0xFF);
@@ -348,6 +349,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
                 k = MAP_MULTI_LEN(e);
                 if (o + k > max_bytes) {
                     err = ERR_TOO_BIG;
+                    i = at;
                     break;
                 }
                 memcpy(ob, n->pool + MAP_MULTI_OFF(e), k);
@@ -362,6 +364,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
             }
             if (o + k > max_bytes) {
                 err = ERR_TOO_BIG;
+                i = at;
                 break;
             }
             for (size_t j = 0; j < k; j++) {

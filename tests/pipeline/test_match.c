@@ -306,6 +306,300 @@ static void test_fc_024_nested_keywords(void **state)
     free(buf);
 }
 
+
+/*
+ * A rule set with one rule per {"id","keyword"} of a shared case file: the keyword as a
+ * quoted phrase, exactly as typed (normalised at compile time like the text).
+ */
+static struct rule_set *case_rules(const json_t *rules)
+{
+    json_t *set = json_pack("{s:i,s:[]}", "version", 1, "rules");
+    struct rule_set *rs = NULL;
+    char *json, err[512] = "";
+
+    assert_non_null(set);
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        const json_t *r = json_array_get(rules, i);
+        char expr[256];
+        snprintf(expr, sizeof(expr), "\"%s\"", json_string_value(json_object_get(r, "keyword")));
+        assert_int_equal(json_array_append_new(json_object_get(set, "rules"),
+                                               json_pack("{s:s,s:s,s:s,s:s}", "id",
+                                                         json_string_value(json_object_get(r, "id")),
+                                                         "name", "n", "department", "d", "expr",
+                                                         expr)),
+                         0);
+    }
+    json = json_dumps(set, JSON_COMPACT);
+    assert_non_null(json);
+    if (rule_set_decode(json, strlen(json), &rs, err, sizeof(err)) != 0) {
+        fail_msg("case rules: %s", err);
+    }
+    free(json);
+    json_decref(set);
+    return rs;
+}
+
+/* Read a shared case input; NULL (the caller skips) when ../shared is absent. */
+static json_t *load_case(const char *name)
+{
+    char path[512], *buf = NULL;
+    size_t len = 0;
+    json_t *doc;
+
+    snprintf(path, sizeof(path), "%s/cases/inputs/%s", YQ_SHARED_DIR, name);
+    if (yq_fs_read_file(path, 1 << 20, &buf, &len) != 0) {
+        return NULL;
+    }
+    doc = json_loadb(buf, len, 0, NULL);
+    free(buf);
+    assert_non_null(doc);
+    return doc;
+}
+
+/*
+ * Every rule that fires on text as "ID [start,end) excerpt;" (the first hit of each rule),
+ * offsets and excerpts from the original text.
+ */
+static void fired(const struct rule_set *rs, const char *text, char *out, size_t outlen)
+{
+    struct yq_item it = make_item("rss", "", text);
+    struct match_result mr;
+    size_t off = 0;
+
+    out[0] = '\0';
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    for (size_t i = 0; i < mr.n_rules; i++) {
+        const struct match_hit *h = &mr.rules[i].hits[0];
+        char *ex = NULL;
+        assert_int_equal(match_excerpt(text, h->start, h->end, &ex), 0);
+        off += (size_t)snprintf(out + off, outlen - off, "%s [%zu,%zu) %s;",
+                                rs->rules[mr.rules[i].rule].id, h->start, h->end, ex);
+        free(ex);
+    }
+    match_result_release(&mr);
+}
+
+/*
+ * FC-026: U+200B/200C/200D/2060/FEFF and the soft hyphen between characters must not defeat
+ * 燃气泄漏; spans cover the invisible characters inside the match, not those around it.
+ */
+static void test_fc_026_invisible_characters(void **state)
+{
+    static const char *const want[] = {
+        "r1 [2,9) 燃\u200b气\u200b泄\u200b漏;", /* t1 */
+        "r1 [0,6) 燃\u200d气泄\u200c漏;",        /* t2 */
+        "r1 [0,5) 燃气\u2060泄漏;",              /* t3 */
+        "r1 [1,6) 燃气泄\u00ad漏;",              /* t4: the BOM before it is not quoted */
+        "",                                      /* t5: 燃气管道维修 */
+    };
+    json_t *doc = load_case("FC-026.json");
+    struct rule_set *rs;
+    char got[512];
+
+    (void)state;
+    if (!doc) {
+        skip();
+    }
+    rs = case_rules(json_object_get(doc, "rules"));
+    assert_int_equal(json_array_size(json_object_get(doc, "texts")), 5);
+    for (size_t t = 0; t < 5; t++) {
+        const char *text =
+            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
+        fired(rs, text, got, sizeof(got));
+        if (strcmp(got, want[t]) != 0) {
+            fail_msg("FC-026 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
+        }
+    }
+    rule_set_free(rs);
+    json_decref(doc);
+}
+
+/*
+ * FC-028: rules typed full-width or upper-case match text in any width/case, and the
+ * excerpt quotes the original (full-width) text, not the folded form.
+ */
+static void test_fc_028_width_and_case_both_sides(void **state)
+{
+    static const char *const want[] = {
+        "r1 [2,8) wifi故障;",
+        "r2 [2,7) app闪退;",
+        "r3 [4,8) 5G基站;",
+        "r4 [2,8) ＷＩＦＩ断网;",
+    };
+    json_t *doc = load_case("FC-028.json");
+    struct rule_set *rs;
+    char got[512];
+
+    (void)state;
+    if (!doc) {
+        skip();
+    }
+    rs = case_rules(json_object_get(doc, "rules"));
+    assert_int_equal(json_array_size(json_object_get(doc, "texts")), 4);
+    for (size_t t = 0; t < 4; t++) {
+        const char *text =
+            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
+        fired(rs, text, got, sizeof(got));
+        if (strcmp(got, want[t]) != 0) {
+            fail_msg("FC-028 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
+        }
+    }
+    rule_set_free(rs);
+    json_decref(doc);
+}
+
+/* FC-024 through the shared-case loader too: every overlapping/nested/suffix keyword. */
+static void test_fc_024_suffix_keywords_all_reported(void **state)
+{
+    static const char *const want[] = {
+        "r1 [3,8) 化工厂爆炸;r2 [6,8) 爆炸;r3 [4,6) 工厂;",
+        "r3 [1,3) 工厂;",
+    };
+    json_t *doc = load_case("FC-024.json");
+    struct rule_set *rs;
+    char got[512];
+
+    (void)state;
+    if (!doc) {
+        skip();
+    }
+    rs = case_rules(json_object_get(doc, "rules"));
+    for (size_t t = 0; t < 2; t++) {
+        const char *text =
+            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
+        fired(rs, text, got, sizeof(got));
+        if (strcmp(got, want[t]) != 0) {
+            fail_msg("FC-024 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
+        }
+    }
+    rule_set_free(rs);
+    json_decref(doc);
+}
+
+/* Matching semantics, table-driven: one rule per case, over title "" and the given text. */
+struct sem_case {
+    const char *name;
+    const char *expr;
+    const char *text;
+    const char *want; /* fired() output */
+};
+
+static const struct sem_case sem_cases[] = {
+    {"plain", "安康", "陕西安康", "r [2,4) 安康;"},
+    {"traditional_text_simplified_rule", "燃气泄漏", "昨晚燃氣洩漏", "r [2,6) 燃氣洩漏;"},
+    {"traditional_rule_simplified_text", "\"燃氣洩漏\"", "昨晚燃气泄漏", "r [2,6) 燃气泄漏;"},
+    {"fullwidth_digits", "110", "拨打１１０", "r [2,5) １１０;"},
+    {"case_folded_rule", "COVID", "covid-19 疫情", "r [0,5) covid;"},
+    {"ideographic_space_in_text_phrase", "\"安康 市\"", "安康\u3000市", "r [0,4) 安康\u3000市;"},
+    {"compat_ideograph", "\u8ECA", "\uF902", "r [0,1) \uF902;"},
+    {"and_not_excluded", "爆炸 & !演练", "消防演练模拟爆炸", ""},
+    {"or", "滑坡 | 泥石流", "突发泥石流", "r [2,5) 泥石流;"},
+    {"near_within", "NEAR/3(燃气, 爆炸)", "燃气管道爆炸", "r [0,2) 燃气;"},
+    {"near_exact_distance", "NEAR/2(燃气, 爆炸)", "燃气管道爆炸", "r [0,2) 燃气;"},
+    {"near_too_far", "NEAR/1(燃气, 爆炸)", "燃气管道爆炸", ""},
+    {"near_reversed_order", "NEAR/0(爆炸, 燃气)", "燃气爆炸", "r [0,2) 燃气;"},
+    {"near_invisible_not_counted", "NEAR/0(燃气, 爆炸)", "燃气\u200b\u200b爆炸", "r [0,2) 燃气;"},
+    {"near_same_term_needs_two", "NEAR/5(投诉, 投诉)", "我要投诉", ""},
+    {"near_same_term_two", "NEAR/5(投诉, 投诉)", "投诉再投诉", "r [0,2) 投诉;"},
+    /* terms of a NEAR that does not hold are still reported as found */
+    {"near_in_or", "NEAR/1(燃气, 爆炸) | 起火", "燃气管道爆炸后起火", "r [0,2) 燃气;"},
+    {"near_in_or_only_other", "NEAR/1(燃气, 爆炸) | 起火", "燃气后起火", "r [0,2) 燃气;"},
+    {"negated_near", "爆炸 & !NEAR/2(演练, 爆炸)", "演练中爆炸", ""},
+    {"negated_near_far", "爆炸 & !NEAR/2(演练, 爆炸)", "演练结束后三天仓库爆炸", "r [9,11) 爆炸;"},
+};
+
+static void test_semantics_table(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(sem_cases) / sizeof(sem_cases[0]); c++) {
+        const struct sem_case *sc = &sem_cases[c];
+        json_t *set = json_pack("{s:i,s:[{s:s,s:s,s:s,s:s}]}", "version", 1, "rules", "id", "r",
+                                "name", "n", "department", "d", "expr", sc->expr);
+        char *json = json_dumps(set, JSON_COMPACT), err[512] = "", got[512];
+        struct rule_set *rs = NULL;
+
+        if (rule_set_decode(json, strlen(json), &rs, err, sizeof(err)) != 0) {
+            fail_msg("%s: %s", sc->name, err);
+        }
+        fired(rs, sc->text, got, sizeof(got));
+        if (strcmp(got, sc->want) != 0) {
+            fail_msg("%s: got '%s', want '%s'", sc->name, got, sc->want);
+        }
+        rule_set_free(rs);
+        free(json);
+        json_decref(set);
+    }
+}
+
+/* Scope applies to NEAR too: title and text are separate fields, never joined. */
+static void test_near_does_not_cross_fields(void **state)
+{
+    static const char yaml[] = "rules:\n  - {id: n1, name: n, department: d, expr: "
+                               "\"NEAR/5(燃气, 爆炸)\"}\n";
+    struct rule_set *rs = rule_set_new();
+    struct match_result mr;
+    struct yq_item it = make_item("rss", "燃气", "爆炸");
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(rule_set_add_yaml(rs, "n.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(mr.n_rules, 0);
+    match_result_release(&mr);
+    it = make_item("rss", "燃气站爆炸", "");
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(mr.n_rules, 1);
+    assert_int_equal(mr.rules[0].n_hits, 2);
+    match_result_release(&mr);
+    rule_set_free(rs);
+}
+
+/* A global exclude term written in another width/script still excludes. */
+static void test_exclude_normalised(void **state)
+{
+    static const char yaml[] = "exclude: [廣告]\nrules:\n  - {id: a, name: n, department: d, "
+                               "expr: 安康}\n";
+    struct rule_set *rs = rule_set_new();
+    struct match_result mr;
+    struct yq_item it = make_item("rss", "安康", "本条为广告");
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(rule_set_add_yaml(rs, "x.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_string_equal(mr.excluded_by, "廣告");
+    match_result_release(&mr);
+    rule_set_free(rs);
+}
+
+/* A big random-ish text: no crash, offsets inside the text, same result twice (scratch reuse). */
+static void test_scratch_reuse_across_sets(void **state)
+{
+    struct rule_set *a = load_rules(), *b;
+    static const char yaml[] = "rules:\n  - {id: z, name: n, department: d, expr: 上访}\n";
+    struct match_result mr;
+    struct yq_item it = make_item("weibo", "", "多人上访，安康征地");
+    char err[256] = "";
+
+    (void)state;
+    b = rule_set_new();
+    assert_int_equal(rule_set_add_yaml(b, "b.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    assert_int_equal(rule_set_compile(b, err, sizeof(err)), 0);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(match_item(a, scratch(), &it, &mr), 0);
+        assert_int_equal(mr.n_rules, 2); /* land-01 and weibo-01 */
+        match_result_release(&mr);
+        assert_int_equal(match_item(b, scratch(), &it, &mr), 0);
+        assert_int_equal(mr.n_rules, 1);
+        assert_int_equal(mr.rules[0].hits[0].start, 2);
+        match_result_release(&mr);
+    }
+    rule_set_free(a);
+    rule_set_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +609,13 @@ int main(void)
         cmocka_unit_test(test_alert_built_from_most_severe_rule),
         cmocka_unit_test(test_score_formula),
         cmocka_unit_test(test_fc_024_nested_keywords),
+        cmocka_unit_test(test_fc_024_suffix_keywords_all_reported),
+        cmocka_unit_test(test_fc_026_invisible_characters),
+        cmocka_unit_test(test_fc_028_width_and_case_both_sides),
+        cmocka_unit_test(test_semantics_table),
+        cmocka_unit_test(test_near_does_not_cross_fields),
+        cmocka_unit_test(test_exclude_normalised),
+        cmocka_unit_test(test_scratch_reuse_across_sets),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     match_scratch_free(the_scratch);

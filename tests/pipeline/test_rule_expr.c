@@ -135,6 +135,21 @@ static const struct error_case error_cases[] = {
      "column 1: expression is true when no term occurs; it needs a positive term"},
     {"a & !a", ERR_INVALID, "column 1: expression can never be true"},
     {"(a & b) & !(a | c)", ERR_INVALID, "column 1: expression can never be true"},
+    /* NEAR/n(a, b) */
+    {"NEAR/(a, b)", ERR_PARSE, "column 1: NEAR/ needs a distance, e.g. NEAR/5(a, b)"},
+    {"NEAR/", ERR_PARSE, "column 1: NEAR/ needs a distance, e.g. NEAR/5(a, b)"},
+    {"NEAR/x(a, b)", ERR_PARSE, "column 1: NEAR/ needs a distance in characters, e.g. NEAR/5(a, b)"},
+    {"NEAR/5 a", ERR_PARSE, "column 8: expected '(' after NEAR/5"},
+    {"NEAR/5(a b)", ERR_PARSE, "column 10: expected ',' between the two terms of NEAR"},
+    {"NEAR/5(a, b", ERR_PARSE, "column 12: expected ')' to close NEAR at column 1"},
+    {"NEAR/5(a, (b))", ERR_PARSE, "column 11: NEAR takes two terms: expected a term"},
+    {"NEAR/5(, b)", ERR_PARSE, "column 8: NEAR takes two terms: expected a term"},
+    {"NEAR/99999(a, b)", ERR_TOO_BIG, "column 1: NEAR distance above 10000"},
+    {"安康 & NEAR/2(a b)", ERR_PARSE, "column 15: expected ',' between the two terms of NEAR"},
+    {"a, b", ERR_PARSE, "column 4: expected '&' or '|' before this"},
+    {"!NEAR/3(a, b)", ERR_INVALID,
+     "column 1: expression is true when no term occurs; it needs a positive term"},
+    {"NEAR/3(a, b) & !a", ERR_INVALID, "column 1: expression can never be true"},
 };
 
 static void test_errors_with_exact_column(void **state)
@@ -233,6 +248,68 @@ static void test_many_terms_compile_and_evaluate(void **state)
     rule_expr_free(e);
 }
 
+/* NEAR atoms: terms, distances, positivity, evaluation through the extra flags. */
+static void test_near_atoms(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *terms[4];
+        size_t n_near;
+        size_t a, b, dist; /* of atom 0 */
+        const char *positive;
+    } cases[] = {
+        {"NEAR/5(燃气, 爆炸)", {"燃气", "爆炸"}, 1, 0, 1, 5, "11"},
+        {"NEAR/0(\"燃气 泄漏\"，爆炸)", {"燃气 泄漏", "爆炸"}, 1, 0, 1, 0, "11"},
+        {"安康 & NEAR/10(征地,补偿)", {"安康", "征地", "补偿"}, 1, 1, 2, 10, "111"},
+        {"爆炸 & !NEAR/2(演练, 爆炸)", {"爆炸", "演练"}, 1, 1, 0, 2, "10"},
+        {"NEAR/3(a, a)", {"a"}, 1, 0, 0, 3, "1"},
+        {"\"NEAR/3\" & x", {"NEAR/3", "x"}, 0, 0, 0, 0, "11"},
+        {"NEAR/1(a,b) | NEAR/2(c,d)", {"a", "b", "c", "d"}, 2, 0, 1, 1, "1111"},
+    };
+
+    (void)state;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct rule_expr *e = NULL;
+        char err[256] = "";
+        size_t n = 0, a, b, d;
+
+        if (rule_expr_compile(cases[c].text, &e, err, sizeof(err)) != 0) {
+            fail_msg("'%s': %s", cases[c].text, err);
+        }
+        while (n < 4 && cases[c].terms[n]) {
+            assert_string_equal(rule_expr_term(e, n), cases[c].terms[n]);
+            assert_int_equal(rule_expr_term_positive(e, n), cases[c].positive[n] == '1');
+            n++;
+        }
+        assert_int_equal(rule_expr_n_terms(e), n);
+        assert_int_equal(rule_expr_n_near(e), cases[c].n_near);
+        if (cases[c].n_near) {
+            rule_expr_near(e, 0, &a, &b, &d);
+            assert_int_equal(a, cases[c].a);
+            assert_int_equal(b, cases[c].b);
+            assert_int_equal(d, cases[c].dist);
+        }
+        rule_expr_free(e);
+    }
+}
+
+static void test_near_evaluation(void **state)
+{
+    struct rule_expr *e = NULL;
+    char err[256] = "";
+    /* terms 安康, 征地, 补偿, then NEAR atom 0 */
+    bool occ[4] = {true, true, true, false};
+
+    (void)state;
+    assert_int_equal(rule_expr_compile("安康 & NEAR/10(征地, 补偿)", &e, err, sizeof(err)), 0);
+    assert_false(rule_expr_eval(e, occ)); /* both terms present but not near */
+    occ[3] = true;
+    assert_true(rule_expr_eval(e, occ));
+    occ[0] = false;
+    assert_false(rule_expr_eval(e, occ));
+    rule_expr_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +318,8 @@ int main(void)
         cmocka_unit_test(test_errors_with_exact_column),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_many_terms_compile_and_evaluate),
+        cmocka_unit_test(test_near_atoms),
+        cmocka_unit_test(test_near_evaluation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
