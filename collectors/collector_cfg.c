@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -31,6 +33,22 @@ const struct cfg_key collector_cfg_keys[] = {
      "after a Redis failure, Redis is not tried again for this long", NULL},
     {"max_text_bytes", CFG_SIZE, "1M", 1024, 67108864, COFF(max_text_bytes),
      "bound for one item's extracted text", NULL},
+    {"weibo_api", CFG_STRING, "https://m.weibo.cn", 0, 0, COFF(weibo_api),
+     "base URL of the m.weibo.cn container API", NULL},
+    {"weibo_user_agent", CFG_STRING,
+     "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+     "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
+     0, 0, COFF(weibo_user_agent), "mobile User-Agent for Weibo requests", NULL},
+    {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, COFF(metrics_address),
+     "listen address of GET /metrics; empty = no endpoint", NULL},
+    {"metrics_port", CFG_INT, "9101", 0, 65535, COFF(metrics_port),
+     "port of GET /metrics; 0 = any free port (logged)", NULL},
+    {"kafka_linger_ms", CFG_MS, "5", 0, 60000, COFF(kafka_linger_ms),
+     "producer linger.ms", NULL},
+    {"spool_path", CFG_STRING, "collector-spool.jsonl", 0, 0, COFF(spool_path),
+     "items still undelivered at shutdown are written here and produced at the next start; "
+     "empty = counted as lost (exit 1)",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -43,6 +61,15 @@ const struct cfg_key source_cfg_keys[] = {
     {"interval", CFG_MS, "5m", 1000, 604800000, SOFF(interval_ms), "poll interval", NULL},
     {"department", CFG_STRING, NULL, 0, 0, SOFF(department), "department hint", NULL},
     {"enabled", CFG_BOOL, "true", 0, 0, SOFF(enabled), "false: not polled", NULL},
+    {"cookie_file", CFG_STRING, NULL, 0, 0, SOFF(cookie_file),
+     "file holding the Cookie header value (Weibo SUB=...); read at each poll, never logged",
+     NULL},
+    {"stale_after", CFG_MS, "0", 0, 31536000000, SOFF(stale_after_ms),
+     "alert once when the newest item is older than this (e.g. 72h); 0 = off", NULL},
+    {"uid", CFG_STRING, NULL, 0, 0, SOFF(uid), "weibo_user: numeric user id", NULL},
+    {"query", CFG_STRING, NULL, 0, 0, SOFF(query), "weibo_search: keywords", NULL},
+    {"max_pages", CFG_INT, "3", 1, 50, SOFF(max_pages),
+     "Weibo: at most this many pages per poll (since_id paging)", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -83,11 +110,6 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
             return ERR_INVALID;
         }
     }
-    if (!s->url || (strncasecmp(s->url, "http://", 7) != 0 &&
-                    strncasecmp(s->url, "https://", 8) != 0)) {
-        snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line, s->id);
-        return ERR_INVALID;
-    }
     for (int i = 0; kinds[i].name; i++) {
         if (strcmp(s->kind, kinds[i].name) == 0) {
             s->kind_id = kinds[i].kind;
@@ -98,6 +120,27 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
     if (!known) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s': unknown kind '%s'", file, line, s->id,
                  s->kind);
+        return ERR_INVALID;
+    }
+    if (s->url && strncasecmp(s->url, "http://", 7) != 0 &&
+        strncasecmp(s->url, "https://", 8) != 0) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line,
+                 s->id);
+        return ERR_INVALID;
+    }
+    if (s->kind_id == SOURCE_WEIBO_USER && !s->url &&
+        (!s->uid || !s->uid[0] || strspn(s->uid, "0123456789") != strlen(s->uid))) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s' (weibo_user) needs a numeric 'uid' or "
+                 "a 'url'", file, line, s->id);
+        return ERR_INVALID;
+    }
+    if (s->kind_id == SOURCE_WEIBO_SEARCH && !s->url && (!s->query || !s->query[0])) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s' (weibo_search) needs a 'query' or a "
+                 "'url'", file, line, s->id);
+        return ERR_INVALID;
+    }
+    if (s->feed && !s->url) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line, s->id);
         return ERR_INVALID;
     }
     for (size_t i = 0; i < idx; i++) {
@@ -179,6 +222,48 @@ int collector_config_set(struct collector_config *cfg, const char *assignment, c
                          size_t errlen)
 {
     return cfg_set(collector_config_keys, cfg, assignment, errbuf, errlen);
+}
+
+char *collector_weibo_url(const struct collector_config *cfg, const struct source_cfg *src)
+{
+    const char *api = cfg->collector.weibo_api ? cfg->collector.weibo_api : "https://m.weibo.cn";
+    char *q = NULL, *url;
+    size_t n;
+
+    if (src->url) {
+        return strdup(src->url);
+    }
+    if (src->kind_id == SOURCE_WEIBO_USER) {
+        n = strlen(api) + 2 * strlen(src->uid) + 96;
+        url = malloc(n);
+        if (url) {
+            snprintf(url, n, "%s/api/container/getIndex?type=uid&value=%s&containerid=107603%s",
+                     api, src->uid, src->uid);
+        }
+        return url;
+    }
+    {
+        const char *kw = src->query ? src->query : "";
+        size_t in_n = strlen(kw) + 32;
+        char *inner = malloc(in_n);
+        if (!inner) {
+            return NULL;
+        }
+        /* containerid=100103type=1&q=<kw>, itself URL-encoded as one parameter value */
+        snprintf(inner, in_n, "100103type=1&q=%s", kw);
+        q = curl_easy_escape(NULL, inner, 0);
+        free(inner);
+    }
+    if (!q) {
+        return NULL;
+    }
+    n = strlen(api) + strlen(q) + 96;
+    url = malloc(n);
+    if (url) {
+        snprintf(url, n, "%s/api/container/getIndex?containerid=%s&page_type=searchall", api, q);
+    }
+    curl_free(q);
+    return url;
 }
 
 void collector_config_print(FILE *out, const struct collector_config *cfg)

@@ -23,20 +23,25 @@
 enum source_kind {
     SOURCE_RSS,          /* RSS / Atom / RDF feed */
     SOURCE_WECHAT_FEED,  /* a WeChat bridge (RSSHub, WeWe RSS, ...) serving RSS/Atom */
-    SOURCE_WEIBO_USER,   /* not supported until issue 3 */
-    SOURCE_WEIBO_SEARCH, /* not supported until issue 3 */
+    SOURCE_WEIBO_USER,   /* m.weibo.cn user timeline, containerid 107603<uid> */
+    SOURCE_WEIBO_SEARCH, /* m.weibo.cn keyword search, containerid 100103type=1&q=<query> */
 };
 
 struct source_cfg {
     char *id;           /* required, unique; used in item.source_id and Redis keys */
     char *kind;         /* "rss" (default), "wechat_feed", "weibo_user", "weibo_search" */
     char *name;         /* channel name for items; NULL = the feed's own title */
-    char *url;          /* required, http(s) */
+    char *url;          /* http(s); required for feeds; Weibo: built from uid/query if absent */
     int64_t interval_ms;
     char *department;   /* hint for routing; NULL when absent */
     bool enabled;
+    char *cookie_file;  /* file whose content is sent as the Cookie header (never logged) */
+    int64_t stale_after_ms; /* newest item older than this: one "source stale" alert; 0 off */
+    char *uid;          /* weibo_user: numeric uid */
+    char *query;        /* weibo_search: keyword(s) */
+    int64_t max_pages;  /* Weibo: pages read per poll (since_id paging) */
     enum source_kind kind_id; /* parsed from kind */
-    bool feed;                /* fetched as a feed by this version */
+    bool feed;                /* fetched as a feed (RSS/Atom/RDF/JSON Feed) */
 };
 
 struct collector_cfg {
@@ -50,6 +55,12 @@ struct collector_cfg {
     int64_t backoff_max_ms;
     int64_t redis_retry_ms;
     int64_t max_text_bytes;
+    char *weibo_api;          /* base of the m.weibo.cn API (tests point it elsewhere) */
+    char *weibo_user_agent;   /* mobile User-Agent sent to Weibo */
+    char *metrics_address;    /* /metrics listen address; "" = off */
+    int64_t metrics_port;     /* 0 = an ephemeral port (logged) */
+    int64_t kafka_linger_ms;  /* producer linger.ms */
+    char *spool_path;         /* undelivered items at shutdown (FC-020); "" = none */
 };
 
 struct collector_config {
@@ -77,6 +88,14 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
 /* Apply one "--set a.b=value" override (top-level table). Returns 0 or ERR_INVALID/NOMEM. */
 int collector_config_set(struct collector_config *cfg, const char *assignment, char *errbuf,
                          size_t errlen);
+
+/*
+ * URL of the first page of a Weibo source into a new string (free()): src->url when set,
+ * else <weibo_api>/api/container/getIndex?type=uid&value=<uid>&containerid=107603<uid> or
+ * ...?containerid=100103type%3D1%26q%3D<url-encoded query>&page_type=searchall.
+ * Returns NULL on ERR_NOMEM.
+ */
+char *collector_weibo_url(const struct collector_config *cfg, const struct source_cfg *src);
 
 /* Print cfg as YAML (with the sources list) for --print-config. */
 void collector_config_print(FILE *out, const struct collector_config *cfg);

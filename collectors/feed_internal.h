@@ -22,7 +22,8 @@
 
 struct feed_builder {
     struct feed *feed;     /* being filled; owned by feed_parse() */
-    xmlDocPtr doc;         /* borrowed */
+    xmlDocPtr doc;         /* borrowed; NULL for JSON Feed */
+    const char *base_url;  /* URL the body came from (borrowed), or NULL */
     const char *core_ns;   /* namespace of the format's own elements, or NULL (RSS 2.0) */
     char *channel_link;    /* RSS: base for relative links when no xml:base; owned */
     size_t text_max;       /* bound for one extracted text */
@@ -41,6 +42,17 @@ struct feed_format_ops {
 extern const struct feed_format_ops feed_rss_ops;
 extern const struct feed_format_ops feed_rdf_ops;
 extern const struct feed_format_ops feed_atom_ops;
+
+/* JSON Feed (feed_json.c): text (len bytes of UTF-8) starts a JSON document. */
+bool feed_json_sniff(const char *text, size_t len);
+
+/*
+ * Fill b->feed from a JSON Feed 1.0/1.1 document (len bytes of UTF-8, borrowed).
+ * Returns 0, ERR_PARSE with errbuf ("not_a_feed: ..." when the JSON is not a JSON Feed, or
+ * the JSON syntax error) or ERR_NOMEM.
+ */
+int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *errbuf,
+                    size_t errlen);
 
 /* n is an element named name in the format's core namespace (or in none). */
 bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name);
@@ -67,8 +79,8 @@ char *fb_inner_xml(struct feed_builder *b, const xmlNode *n);
 char *fb_plain(struct feed_builder *b, const char *s, bool html);
 
 /*
- * href (borrowed) resolved against xml:base in scope at n, else the channel link, else the
- * document URL. New string, or NULL when href is NULL or empty.
+ * href (borrowed) resolved against xml:base in scope at n (may be NULL), else the channel
+ * link, else the document URL. New string, or NULL when href is NULL or empty.
  */
 char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href);
 

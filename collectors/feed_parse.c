@@ -185,13 +185,13 @@ char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
     if (!href || !href[0]) {
         return NULL;
     }
-    if (has_xml_base(n)) {
+    if (n && b->doc && has_xml_base(n)) {
         base = xmlNodeGetBase(b->doc, n);
         use_base = (const char *)base;
     } else if (b->channel_link) {
         use_base = b->channel_link;
     } else {
-        use_base = b->doc->URL ? (const char *)b->doc->URL : NULL;
+        use_base = b->base_url;
     }
     uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
     s = dup_or_fail(b, uri ? (const char *)uri : href);
@@ -312,6 +312,41 @@ set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     }
 }
 
+/* JSON Feed branch of feed_parse(): fills *out (new) or returns an error with errbuf. */
+static int parse_json(struct feed_builder *b, const struct feed_prep *prep,
+                      const struct feed_input *in, struct feed **out, char *errbuf,
+                      size_t errlen)
+{
+    struct feed *f = calloc(1, sizeof(*f));
+    char msg[256] = "";
+    int err;
+
+    if (!f) {
+        return ERR_NOMEM;
+    }
+    b->feed = f;
+    b->base_url = in->base_url;
+    b->text_max = in->max_bytes ? in->max_bytes : in->len * 4 + 64 * 1024;
+    f->format = "json";
+    f->encoding = dup_or_fail(b, prep->encoding);
+    f->bozo = prep->repaired;
+    if (prep->repaired) {
+        f->bozo_message = dup_or_fail(b, prep->note);
+    }
+    err = feed_json_parse(b, prep->text, prep->len, msg, sizeof(msg));
+    if (!err) {
+        err = b->err;
+    }
+    if (err) {
+        set_err(errbuf, errlen, "%s", msg[0] ? msg : yq_strerror(err));
+        feed_free(f);
+        b->feed = NULL;
+        return err;
+    }
+    *out = f;
+    return 0;
+}
+
 int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen)
 {
     struct feed_prep prep;
@@ -341,6 +376,14 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     if (prep.looks_html) {
         set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "HTML page served instead of a feed");
         err = ERR_PARSE;
+        goto done;
+    }
+    if (prep.looks_json) {
+        err = parse_json(&b, &prep, in, &f, errbuf, errlen);
+        if (!err) {
+            *out = f;
+            f = NULL;
+        }
         goto done;
     }
     if (prep.len > INT32_MAX) {
@@ -376,6 +419,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     }
     b.feed = f;
     b.doc = doc;
+    b.base_url = in->base_url;
     b.text_max = max_bytes;
     f->format = format;
     f->encoding = dup_or_fail(&b, prep.encoding);

@@ -1,12 +1,13 @@
 /*
- * Feed parser: RSS 0.9x/2.0, RSS 1.0/0.90 (RDF) and Atom 1.0/0.3 from one HTTP body, sniffed
+ * Feed parser: RSS 0.9x/2.0, RSS 1.0/0.90 (RDF), Atom 1.0/0.3 and JSON Feed 1.0/1.1 from one
+ * HTTP body, sniffed
  * from the document (not the URL). Bodies are untrusted: the encoding is chosen and repaired
  * by feed_prep, then libxml2 parses in recover mode with network access, DTD loading and
  * entity expansion off. Malformed feeds that still yield a tree set feed->bozo. An HTML page
  * (or any document whose root is not rss, rdf:RDF or feed) is an error, never an empty feed.
  *
- * Each format is a struct feed_format_ops (feed_rss.c, feed_atom.c); JSON Feed and more
- * encodings are added the same way later.
+ * Each XML format is a struct feed_format_ops (feed_rss.c, feed_atom.c); JSON Feed
+ * (feed_json.c) is told apart before XML parsing (the body starts with '{').
  */
 #ifndef YQ_FEED_PARSE_H
 #define YQ_FEED_PARSE_H
@@ -42,7 +43,7 @@ struct feed {
     char *link;           /* site link, absolute when resolvable; NULL when absent */
     char *encoding;       /* encoding the body was read in, e.g. "utf-8", "gb18030" */
     const char *format;   /* static: "rss20", "rss091", "rss092", "rss090", "rss10", "rss",
-                             "atom10", "atom03" */
+                             "atom10", "atom03", "json" */
     bool bozo;            /* not well-formed (recovered or repaired) */
     char *bozo_message;   /* first reason, or NULL */
     struct feed_entry *entries;

@@ -519,6 +519,28 @@ static int repair(const char *p, const char *end, struct bbuf *out, struct feed_
     return r.err;
 }
 
+/* Copy p..end replacing invalid UTF-8 and NULs (JSON: no markup repairs). */
+static int utf8_fix(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep)
+{
+    struct repair r = {.out = out, .err = 0, .prep = prep};
+
+    while (p < end && !r.err) {
+        const char *ok = p + feed_utf8_valid_prefix(p, (size_t)(end - p));
+        const char *nul = memchr(p, '\0', (size_t)(ok - p));
+        if (nul) {
+            ok = nul;
+        }
+        put(&r, p, (size_t)(ok - p));
+        p = ok;
+        if (p < end) {
+            note(prep, *p ? "invalid UTF-8" : "NUL character");
+            put(&r, *p ? REPLACEMENT_CHAR : " ", *p ? 3 : 1);
+            p++;
+        }
+    }
+    return r.err;
+}
+
 /* After optional declaration, comments and whitespace: does the markup start an HTML page? */
 static bool sniff_html(const char *p, const char *end)
 {
@@ -604,7 +626,8 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
         goto done;
     }
     out->looks_html = sniff_html(p, end);
-    err = repair(p, end, &fixed, out);
+    out->looks_json = *p == '{';
+    err = out->looks_json ? utf8_fix(p, end, &fixed, out) : repair(p, end, &fixed, out);
     if (err) {
         goto done;
     }

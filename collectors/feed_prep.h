@@ -20,10 +20,14 @@ struct feed_prep {
     bool repaired;       /* bytes were changed or guessed: the feed is bozo */
     char note[128];      /* first repair reason, "" when none */
     bool looks_html;     /* the first markup is "<!DOCTYPE html" or "<html" */
+    bool looks_json;     /* the document starts with '{' (JSON Feed): no XML repairs were
+                            made, only invalid UTF-8 replaced by U+FFFD */
 };
 
 /*
- * Prepare len bytes of body (borrowed; need not be NUL-terminated).
+ * Prepare len bytes of body (borrowed; need not be NUL-terminated). A body whose first
+ * non-blank character is '{' is JSON: it is transcoded the same way (BOM > HTTP charset >
+ * trial UTF-8 > GB18030) but not repaired as XML.
  * content_type: HTTP Content-Type header value or NULL; its charset wins over the declaration.
  * max_bytes: upper bound for the prepared text (growth from repairs counts).
  * out: caller storage; release with feed_prep_release() whatever the result.

@@ -4,78 +4,156 @@
 #include <string.h>
 
 #include "feed_item.h"
+#include "wechat.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_log.h"
 #include "yq_banned.h"
 
-int ingest_feed(const struct feed *f, const struct source_cfg *src, int64_t fetched_at,
-                size_t max_text_bytes, struct store *store, struct item_producer *producer,
-                struct delivery_tally *tally, struct ingest_result *out)
+/* Seen-check of id and alias. Returns 0 (answer in *seen) or ERR_RETRY. */
+static int check_seen(struct store *store, const char *id, const char *alias, bool *seen)
 {
-    bool redis_down = false, kafka_full = false;
+    int err = store_seen(store, id, seen);
+    if (!err && !*seen && alias) {
+        err = store_seen(store, alias, seen);
+    }
+    return err;
+}
+
+static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, const char *alias,
+                   struct ingest_result *out)
+{
+    char *json = NULL;
+    size_t json_len = 0;
+    int err = yq_item_encode(item, &json, &json_len);
+
+    if (err) {
+        return err;
+    }
+    err = item_producer_send(ctx->producer, item->id, alias, json, json_len, ctx->tally);
+    free(json);
+    if (err == 0) {
+        out->produced++;
+    } else if (err == ERR_EXISTS) {
+        out->in_flight++;
+        err = 0;
+    } else if (err == ERR_RETRY) {
+        out->deferred++;
+    }
+    return err;
+}
+
+int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const char *alias,
+                bool force, struct ingest_result *out)
+{
+    bool seen = false;
+
+    out->entries++;
+    if (item->has_published && (!out->has_newest || item->published_at > out->newest_published)) {
+        out->has_newest = true;
+        out->newest_published = item->published_at;
+    }
+    if (!force && item_producer_in_flight(ctx->producer, item->id)) {
+        out->in_flight++;
+        return 0;
+    }
+    if (!force && check_seen(ctx->store, item->id, alias, &seen) != 0) {
+        out->deferred++;
+        return ERR_RETRY;
+    }
+    if (seen) {
+        out->seen++;
+        return 0;
+    }
+    return produce(ctx, item, alias, out);
+}
+
+int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out)
+{
+    bool wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
+    bool stop = false; /* Redis or Kafka said "later": defer the rest without asking again */
+    const char *reason = NULL;
 
     memset(out, 0, sizeof(*out));
-    out->entries = f->n_entries;
     for (size_t i = 0; i < f->n_entries; i++) {
         const struct feed_entry *e = &f->entries[i];
-        char id[FEED_ITEM_ID_LEN];
+        char id[FEED_ITEM_ID_LEN], alias[WECHAT_ID_MAX] = "";
         struct yq_item item;
-        char *json = NULL;
-        size_t json_len = 0;
         bool seen = false;
         int err;
 
-        err = feed_item_id(e, id, sizeof(id));
-        if (err == ERR_INVALID) {
-            out->invalid++;
-            continue;
+        if (e->has_published && (!out->has_newest || e->published > out->newest_published)) {
+            out->has_newest = true;
+            out->newest_published = e->published;
         }
-        if (err) {
-            return err;
-        }
-        if (item_producer_in_flight(producer, id)) {
-            out->in_flight++;
-            continue;
-        }
-        if (redis_down || kafka_full || store_seen(store, id, &seen) != 0) {
-            redis_down = !kafka_full;
+        out->entries++;
+        if (stop) {
             out->deferred++;
             continue;
         }
-        if (seen) {
-            out->seen++;
-            continue;
-        }
-        err = feed_item_from_entry(f, e, src->id, src->name, fetched_at, max_text_bytes, &item);
-        if (err == ERR_INVALID) {
-            out->invalid++;
-            continue;
-        }
-        if (err) {
-            return err;
-        }
-        err = yq_item_encode(&item, &json, &json_len);
-        yq_item_release(&item);
-        if (err) {
-            return err;
-        }
-        err = item_producer_send(producer, id, json, json_len, tally);
-        free(json);
-        if (err == 0) {
-            out->produced++;
-        } else if (err == ERR_EXISTS) {
-            out->in_flight++;
-        } else if (err == ERR_RETRY) {
-            kafka_full = true;
-            out->deferred++;
+        if (wechat) {
+            err = wechat_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
+                                         ctx->max_text_bytes, &item, alias);
         } else {
+            /* the id first: most entries of a feed were seen, building them is wasted */
+            err = feed_item_id(e, id, sizeof(id));
+            if (!err && item_producer_in_flight(ctx->producer, id)) {
+                out->in_flight++;
+                continue;
+            }
+            if (!err && store_seen(ctx->store, id, &seen) != 0) {
+                stop = true;
+                reason = "redis down";
+                out->deferred++;
+                continue;
+            }
+            if (!err && seen) {
+                out->seen++;
+                continue;
+            }
+            if (!err) {
+                err = feed_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
+                                           ctx->max_text_bytes, &item);
+            }
+        }
+        if (err == ERR_INVALID) {
+            out->invalid++;
+            continue;
+        }
+        if (err) {
+            return err;
+        }
+        if (wechat) {
+            if (item_producer_in_flight(ctx->producer, item.id)) {
+                out->in_flight++;
+                yq_item_release(&item);
+                continue;
+            }
+            if (check_seen(ctx->store, item.id, alias, &seen) != 0) {
+                stop = true;
+                reason = "redis down";
+                out->deferred++;
+                yq_item_release(&item);
+                continue;
+            }
+            if (seen) {
+                out->seen++;
+                yq_item_release(&item);
+                continue;
+            }
+        }
+        err = produce(ctx, &item, alias[0] ? alias : NULL, out);
+        yq_item_release(&item);
+        if (err == ERR_RETRY) {
+            stop = true;
+            reason = "kafka queue full";
+        } else if (err) {
             return err;
         }
     }
     if (out->deferred) {
-        LOG_WARN("items deferred to the next poll source_id=%s deferred=%zu reason=%s", src->id,
-                 out->deferred, redis_down ? "redis down" : "kafka queue full");
+        LOG_WARN("items deferred to the next poll source_id=%s deferred=%zu reason=%s",
+                 ctx->src->id, out->deferred, reason ? reason : "unknown");
     }
     return out->deferred ? ERR_RETRY : 0;
 }

@@ -1,12 +1,13 @@
 /*
- * One parsed feed of one source → items on Kafka: build each item, skip it when Redis says
- * it was seen or this process has it in flight, otherwise produce it. When Redis cannot
- * answer the seen-check the entry is deferred (not produced, retried next poll): never lost,
- * and no unchecked duplicates en masse.
+ * Items of one poll of one source → Kafka: skip an item when Redis says it was seen (its id
+ * or, for WeChat, its cross-form alias) or this process has it in flight, otherwise produce
+ * it. When Redis cannot answer the seen-check the item is deferred (not produced, retried
+ * next poll): never lost, and no unchecked duplicates en masse.
  */
 #ifndef YQ_INGEST_H
 #define YQ_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,24 +15,42 @@
 #include "feed_parse.h"
 #include "item_producer.h"
 #include "store.h"
+#include "yq_item.h"
+
+struct ingest_ctx {
+    const struct source_cfg *src;   /* borrowed */
+    int64_t fetched_at;             /* seconds since the epoch, UTC */
+    size_t max_text_bytes;
+    struct store *store;            /* borrowed */
+    struct item_producer *producer; /* borrowed */
+    struct delivery_tally *tally;   /* this source's tally, or NULL */
+};
 
 struct ingest_result {
-    size_t entries;   /* entries in the feed */
+    size_t entries;   /* entries/items looked at */
     size_t produced;  /* handed to Kafka */
     size_t seen;      /* already delivered earlier (Redis) */
     size_t in_flight; /* already produced by this process, not yet marked */
     size_t deferred;  /* not checked or not queued: retried next poll */
     size_t invalid;   /* no guid, link or title: cannot be identified */
+    bool has_newest;  /* newest publication time among the entries, for staleness */
+    int64_t newest_published;
 };
 
 /*
- * Ingest f (borrowed) fetched from src (borrowed) at fetched_at (seconds, UTC).
- * tally (may be NULL) counts this source's produced messages until delivery.
- * out: counters. Returns 0 when every entry was handled, ERR_RETRY when some were deferred
- * (the caller must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
+ * Ingest feed f (borrowed) per ctx; WeChat bridge sources (kind wechat_feed) get wx:/wxs:
+ * ids and source "wechat". out: counters (zeroed first).
+ * Returns 0 when every entry was handled, ERR_RETRY when some were deferred (the caller
+ * must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
  */
-int ingest_feed(const struct feed *f, const struct source_cfg *src, int64_t fetched_at,
-                size_t max_text_bytes, struct store *store, struct item_producer *producer,
-                struct delivery_tally *tally, struct ingest_result *out);
+int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out);
+
+/*
+ * Ingest one built item (borrowed): skipped when seen unless force (a Weibo long text
+ * completing an item sent truncated), then produced. alias: extra seen key or NULL.
+ * out: counters are added to (not zeroed). Returns 0, ERR_RETRY (deferred) or ERR_NOMEM.
+ */
+int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const char *alias,
+                bool force, struct ingest_result *out);
 
 #endif

@@ -1,7 +1,11 @@
 #include "item_producer.h"
 
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yq_err.h"
 #include "yq_log.h"
@@ -19,8 +23,10 @@ enum flight_state {
 struct flight {
     struct flight *next;
     char *id;
+    char *alias;  /* second seen key, or NULL */
     enum flight_state state;
     struct delivery_tally *tally;
+    bool replay;  /* produced from the spool file */
 };
 
 struct item_producer {
@@ -31,6 +37,12 @@ struct item_producer {
     size_t count;
     size_t unmarked;
     int64_t next_mark_retry_ms;
+    struct item_producer_opts opts;
+    char *spool_path;
+    char *replay_path;            /* <spool>.replay while a replay is in progress */
+    struct delivery_tally replay_tally;
+    bool shutting_down;           /* failed deliveries now go to the spool */
+    struct item_producer_leftovers left;
 };
 
 static size_t bucket_of(const char *id)
@@ -66,7 +78,42 @@ static void drop(struct item_producer *p, struct flight *target)
         }
     }
     free(target->id);
+    free(target->alias);
     free(target);
+}
+
+/* Append one message value to the spool file. Returns 0 or ERR_IO. */
+static int spool_write(struct item_producer *p, const void *payload, size_t len)
+{
+    FILE *f;
+    int err = 0;
+
+    if (!p->spool_path) {
+        return ERR_IO;
+    }
+    f = fopen(p->spool_path, "a");
+    if (!f) {
+        LOG_ERR("cannot open spool file path='%s' err=%s", p->spool_path, strerror(errno));
+        return ERR_IO;
+    }
+    if (fwrite(payload, 1, len, f) != len || fputc('\n', f) == EOF) {
+        err = ERR_IO;
+    }
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        err = ERR_IO;
+    }
+    if (fclose(f) != 0) {
+        err = ERR_IO;
+    }
+    return err;
+}
+
+static int mark(struct item_producer *p, const struct flight *f)
+{
+    if (f->alias && store_mark_seen(p->store, f->alias) != 0) {
+        return ERR_RETRY;
+    }
+    return store_mark_seen(p->store, f->id);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -82,9 +129,21 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         f->tally->pending--;
     }
     if (msg->err) {
-        LOG_WARN("item delivery failed item_id=%s err=%s", f->id, rd_kafka_err2str(msg->err));
         if (f->tally) {
             f->tally->failed++;
+        }
+        if (p->shutting_down || f->replay) {
+            /* no next poll will produce it again: keep it on disk (FC-020) */
+            if (spool_write(p, msg->payload, msg->len) == 0) {
+                p->left.spooled++;
+            } else {
+                p->left.lost++;
+                LOG_ERR("item lost: neither delivered nor spooled item_id=%s err=%s", f->id,
+                        rd_kafka_err2str(msg->err));
+            }
+        } else {
+            LOG_WARN("item delivery failed item_id=%s err=%s", f->id,
+                     rd_kafka_err2str(msg->err));
         }
         drop(p, f); /* not marked seen: the next poll produces it again */
         return;
@@ -93,7 +152,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         f->tally->delivered++;
     }
     f->tally = NULL;
-    if (store_mark_seen(p->store, f->id) == 0) {
+    if (mark(p, f) == 0) {
         drop(p, f);
         return;
     }
@@ -102,8 +161,61 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     p->unmarked++;
 }
 
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 3) {
+        LOG_ERR("kafka facility=%s %s", fac, buf);
+    } else if (level <= 4) {
+        LOG_WARN("kafka facility=%s %s", fac, buf);
+    } else {
+        LOG_DEBUG("kafka facility=%s %s", fac, buf);
+    }
+}
+
+static rd_kafka_t *producer_new(struct item_producer *p, char *errbuf, size_t errlen)
+{
+    char kerr[512], linger[32];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *const kv[][2] = {
+        {"bootstrap.servers", p->cfg->bootstrap_servers},
+        {"client.id", "yuqing-collector"},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"linger.ms", linger},
+        {"message.timeout.ms", "300000"},
+    };
+    rd_kafka_t *rk;
+
+    if (!conf) {
+        snprintf(errbuf, errlen, "kafka: out of memory");
+        return NULL;
+    }
+    snprintf(linger, sizeof(linger), "%lld",
+             (long long)(p->opts.linger_ms > 0 ? p->opts.linger_ms : 5));
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], kerr, sizeof(kerr)) !=
+            RD_KAFKA_CONF_OK) {
+            snprintf(errbuf, errlen, "kafka config '%s': %s", kv[i][0], kerr);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_conf_set_log_cb(conf, kafka_log);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, p);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
+        snprintf(errbuf, errlen, "kafka producer: %s", kerr);
+        return NULL;
+    }
+    return rk;
+}
+
 struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct store *store,
-                                        char *errbuf, size_t errlen)
+                                        const struct item_producer_opts *opts, char *errbuf,
+                                        size_t errlen)
 {
     struct item_producer *p = calloc(1, sizeof(*p));
     if (!p) {
@@ -112,9 +224,24 @@ struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct s
     }
     p->cfg = cfg;
     p->store = store;
-    p->rk = yq_kafka_producer_new(cfg, on_delivery, p, errbuf, errlen);
+    if (opts) {
+        p->opts = *opts;
+    }
+    if (p->opts.spool_path && p->opts.spool_path[0]) {
+        size_t n = strlen(p->opts.spool_path) + 8;
+        p->spool_path = strdup(p->opts.spool_path);
+        p->replay_path = malloc(n);
+        if (!p->spool_path || !p->replay_path) {
+            snprintf(errbuf, errlen, "out of memory");
+            item_producer_free(p);
+            return NULL;
+        }
+        snprintf(p->replay_path, n, "%s.replay", p->spool_path);
+    }
+    p->opts.spool_path = NULL; /* borrowed: use the copies */
+    p->rk = producer_new(p, errbuf, errlen);
     if (!p->rk) {
-        free(p);
+        item_producer_free(p);
         return NULL;
     }
     return p;
@@ -134,6 +261,8 @@ void item_producer_free(struct item_producer *p)
             drop(p, p->buckets[b]);
         }
     }
+    free(p->spool_path);
+    free(p->replay_path);
     free(p);
 }
 
@@ -147,8 +276,8 @@ size_t item_producer_in_flight_count(const struct item_producer *p)
     return p->count;
 }
 
-int item_producer_send(struct item_producer *p, const char *id, const char *json, size_t len,
-                       struct delivery_tally *tally)
+static int send_flight(struct item_producer *p, const char *id, const char *alias,
+                       const char *json, size_t len, struct delivery_tally *tally, bool replay)
 {
     struct flight *f;
     rd_kafka_resp_err_t kerr;
@@ -158,11 +287,15 @@ int item_producer_send(struct item_producer *p, const char *id, const char *json
         return ERR_EXISTS;
     }
     f = calloc(1, sizeof(*f));
-    if (!f || !(f->id = strdup(id))) {
+    if (!f || !(f->id = strdup(id)) || (alias && !(f->alias = strdup(alias)))) {
+        if (f) {
+            free(f->id);
+        }
         free(f);
         return ERR_NOMEM;
     }
     f->tally = tally;
+    f->replay = replay;
     kerr = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(p->cfg->items_topic),
                              RD_KAFKA_V_KEY(id, strlen(id)),
                              RD_KAFKA_V_VALUE((void *)json, len),
@@ -171,6 +304,7 @@ int item_producer_send(struct item_producer *p, const char *id, const char *json
     if (kerr) {
         LOG_WARN("item produce failed item_id=%s err=%s", id, rd_kafka_err2str(kerr));
         free(f->id);
+        free(f->alias);
         free(f);
         return ERR_RETRY; /* queue full, unknown topic yet, fatal state: never lose, retry */
     }
@@ -182,6 +316,95 @@ int item_producer_send(struct item_producer *p, const char *id, const char *json
         tally->pending++;
     }
     return 0;
+}
+
+int item_producer_send(struct item_producer *p, const char *id, const char *alias,
+                       const char *json, size_t len, struct delivery_tally *tally)
+{
+    return send_flight(p, id, alias, json, len, tally, false);
+}
+
+/* Replay finished (every replayed message delivered or spooled again): drop the file. */
+static void settle_replay(struct item_producer *p)
+{
+    if (p->replay_path && p->replay_tally.pending == 0 &&
+        (p->replay_tally.delivered > 0 || p->replay_tally.failed > 0)) {
+        if (unlink(p->replay_path) != 0 && errno != ENOENT) {
+            LOG_WARN("cannot remove replayed spool path='%s' err=%s", p->replay_path,
+                     strerror(errno));
+        }
+        LOG_INFO("spool replay done delivered=%lld respooled=%lld",
+                 (long long)p->replay_tally.delivered, (long long)p->replay_tally.failed);
+        memset(&p->replay_tally, 0, sizeof(p->replay_tally));
+    }
+}
+
+int item_producer_replay_spool(struct item_producer *p)
+{
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int produced = 0, kept = 0;
+
+    if (!p->spool_path) {
+        return 0;
+    }
+    if (access(p->replay_path, F_OK) != 0) {
+        if (rename(p->spool_path, p->replay_path) != 0) {
+            return errno == ENOENT ? 0 : ERR_IO;
+        }
+    } else if (access(p->spool_path, F_OK) == 0) {
+        /* an earlier replay did not finish: add the newer spool to it */
+        FILE *in = fopen(p->spool_path, "r"), *out = fopen(p->replay_path, "a");
+        while (in && out && (n = getline(&line, &cap, in)) > 0) {
+            fwrite(line, 1, (size_t)n, out);
+        }
+        if (in) {
+            fclose(in);
+        }
+        if (!out || fclose(out) != 0) {
+            free(line);
+            return ERR_IO;
+        }
+        unlink(p->spool_path);
+    }
+    f = fopen(p->replay_path, "r");
+    if (!f) {
+        free(line);
+        return ERR_IO;
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_t *obj;
+        const char *id;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            line[--n] = '\0';
+        }
+        obj = n > 0 ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
+        id = obj ? json_string_value(json_object_get(obj, "id")) : NULL;
+        if (id && id[0]) {
+            int err = send_flight(p, id, NULL, line, (size_t)n, &p->replay_tally, true);
+            if (err == 0) {
+                produced++;
+            } else if (err != ERR_EXISTS) {
+                /* cannot queue now: keep it for the next start */
+                p->shutting_down = true;
+                spool_write(p, line, (size_t)n);
+                p->shutting_down = false;
+                kept++;
+            }
+        } else if (n > 0) {
+            LOG_WARN("spool line is not an item, skipped bytes=%zd", n);
+        }
+        json_decref(obj);
+    }
+    free(line);
+    fclose(f);
+    LOG_INFO("spool replayed path='%s' produced=%d kept=%d", p->spool_path, produced, kept);
+    if (produced == 0) {
+        unlink(p->replay_path);
+    }
+    return produced;
 }
 
 static void retry_marks(struct item_producer *p, bool force)
@@ -197,7 +420,7 @@ static void retry_marks(struct item_producer *p, bool force)
         while (f) {
             struct flight *next = f->next;
             if (f->state == FLIGHT_UNMARKED) {
-                if (store_mark_seen(p->store, f->id) != 0) {
+                if (mark(p, f) != 0) {
                     return; /* Redis still down */
                 }
                 drop(p, f);
@@ -211,12 +434,51 @@ void item_producer_poll(struct item_producer *p, int timeout_ms)
 {
     rd_kafka_poll(p->rk, timeout_ms);
     retry_marks(p, false);
+    settle_replay(p);
 }
 
-int item_producer_flush(struct item_producer *p, int64_t timeout_ms)
+int item_producer_flush(struct item_producer *p, int64_t timeout_ms,
+                        struct item_producer_leftovers *out)
 {
-    int err = yq_kafka_flush(p->rk, timeout_ms);
+    int left, err = 0;
+
+    memset(&p->left, 0, sizeof(p->left));
+    rd_kafka_flush(p->rk, (int)timeout_ms);
+    left = rd_kafka_outq_len(p->rk);
+    if (left > 0) {
+        rd_kafka_resp_err_t perr;
+        p->shutting_down = true;
+        LOG_ERR("kafka flush incomplete messages_left=%d timeout_ms=%lld: purging to spool",
+                left, (long long)timeout_ms);
+        perr = rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        if (perr) {
+            LOG_ERR("kafka purge failed err=%s", rd_kafka_err2str(perr));
+        }
+        for (int i = 0; i < 100 && rd_kafka_outq_len(p->rk) > 0; i++) {
+            rd_kafka_poll(p->rk, 50);
+        }
+        rd_kafka_poll(p->rk, 0);
+        /* anything librdkafka still holds now has no delivery report: count it lost */
+        p->left.lost += (size_t)rd_kafka_outq_len(p->rk);
+        p->shutting_down = false;
+        if (p->left.spooled) {
+            LOG_WARN("undelivered items spooled count=%zu path='%s': produced again at the "
+                     "next start",
+                     p->left.spooled, p->spool_path);
+        }
+        if (p->left.lost) {
+            LOG_ERR("undelivered items lost count=%zu (no spool file or write failed)",
+                    p->left.lost);
+        }
+    }
     rd_kafka_poll(p->rk, 0);
+    settle_replay(p);
+    if (p->left.lost) {
+        err = ERR_RETRY;
+    }
+    if (out) {
+        *out = p->left;
+    }
     retry_marks(p, true);
     if (p->unmarked > 0) {
         LOG_WARN("delivered items not marked seen (redis down) count=%zu: they will be sent "

@@ -4,6 +4,13 @@
  * yuqing:seen:<id> set in Redis (a crash re-sends rather than loses); if that SET fails the
  * id stays in flight and the SET is retried from item_producer_poll(), so the item is not
  * produced again meanwhile. Not thread-safe: call everything from the event loop's thread.
+ *
+ * Shutdown (FC-020): item_producer_flush() waits up to its timeout; whatever is still queued
+ * is then purged and written, one item JSON per line, to the spool file, and the count is
+ * logged. item_producer_replay_spool() at the next start produces the spooled items again
+ * (the file is renamed to <spool>.replay and removed once every replayed message was
+ * delivered or spooled anew). Without a spool file, or when writing it fails, the leftovers
+ * are counted as lost and flush returns ERR_RETRY: never silent.
  */
 #ifndef YQ_ITEM_PRODUCER_H
 #define YQ_ITEM_PRODUCER_H
@@ -24,12 +31,27 @@ struct delivery_tally {
 
 struct item_producer;
 
+struct item_producer_opts {
+    int64_t linger_ms;      /* librdkafka linger.ms; 0 = 5 ms (the yq_kafka default) */
+    const char *spool_path; /* leftovers at shutdown go here; NULL = counted as lost */
+};
+
+/* What the last item_producer_flush() left behind. */
+struct item_producer_leftovers {
+    size_t spooled; /* written to the spool file */
+    size_t lost;    /* could not be written anywhere (logged with the count) */
+};
+
 /*
- * A producer for cfg (borrowed; must outlive it) marking seen ids through store (borrowed).
+ * A producer for cfg (borrowed; must outlive it) marking seen ids through store (borrowed),
+ * idempotent (enable.idempotence=true, acks=all). opts (borrowed, copied; may be NULL).
+ * The producer conf is built here rather than by yq_kafka_producer_new() because the
+ * collector needs linger.ms from its configuration.
  * Returns a new producer (item_producer_free()) or NULL with one line in errbuf.
  */
 struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct store *store,
-                                        char *errbuf, size_t errlen);
+                                        const struct item_producer_opts *opts, char *errbuf,
+                                        size_t errlen);
 
 /* Destroy the producer; messages not yet delivered are dropped (flush first). NULL no-op. */
 void item_producer_free(struct item_producer *p);
@@ -39,12 +61,20 @@ bool item_producer_in_flight(const struct item_producer *p, const char *id);
 
 /*
  * Produce len bytes of json (copied) with key id (NUL-terminated, copied) to the items
- * topic; tally (may be NULL) counts it until its delivery report.
+ * topic; tally (may be NULL) counts it until its delivery report. alias (may be NULL): a
+ * second key marked seen with id after delivery (WeChat cross-form key).
  * Returns 0, ERR_RETRY (local queue full or broker-side transient error: try next poll),
  * ERR_EXISTS (already in flight) or ERR_NOMEM.
  */
-int item_producer_send(struct item_producer *p, const char *id, const char *json, size_t len,
-                       struct delivery_tally *tally);
+int item_producer_send(struct item_producer *p, const char *id, const char *alias,
+                       const char *json, size_t len, struct delivery_tally *tally);
+
+/*
+ * Produce every line of the spool file again (see above). Returns the number of items
+ * produced (>= 0), or ERR_IO when the file exists but cannot be read. No spool configured
+ * or no file: 0.
+ */
+int item_producer_replay_spool(struct item_producer *p);
 
 /* Serve delivery reports (rd_kafka_poll with timeout_ms) and retry pending seen-marks. */
 void item_producer_poll(struct item_producer *p, int timeout_ms);
@@ -54,8 +84,11 @@ size_t item_producer_in_flight_count(const struct item_producer *p);
 
 /*
  * Wait up to timeout_ms for every queued message, then try the remaining seen-marks once.
- * Returns 0 or ERR_RETRY (messages remain undelivered; logged).
+ * Messages still queued are purged and spooled (or counted as lost); out (may be NULL)
+ * receives the counts. Returns 0 when nothing was lost, ERR_RETRY when messages were lost
+ * (logged with their count).
  */
-int item_producer_flush(struct item_producer *p, int64_t timeout_ms);
+int item_producer_flush(struct item_producer *p, int64_t timeout_ms,
+                        struct item_producer_leftovers *out);
 
 #endif

@@ -7,30 +7,98 @@
 
 #include "collector_cfg.h"
 #include "feed_dump.h"
+#include "feed_item.h"
 #include "feed_parse.h"
 #include "item_producer.h"
+#include "metrics_server.h"
 #include "poller.h"
 #include "store.h"
+#include "wechat.h"
+#include "weibo.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
 #include "yq_proc.h"
+#include "yq_time.h"
 #include "yq_banned.h"
 
 #define PARSE_MAX_FILE_BYTES (64 * 1024 * 1024)
 
 static const char usage[] =
     "usage: yuqing-collector [--config FILE] [--set KEY=VALUE]... [--print-config]\n"
-    "                        [--log-level err|warn|info|debug] [--once]\n"
-    "       yuqing-collector parse FILE [--base-url URL] [--content-type TYPE]\n"
+    "                        [--log-level err|warn|info|debug] [--once] [--shard I/N]\n"
+    "       yuqing-collector parse [--format jsonl|items] FILE [--content-type TYPE]\n"
+    "                        [--base-url URL] [--kind rss|wechat_feed|weibo]\n"
     "\n"
     "Polls the sources of config/sources.yaml and produces items to Kafka.\n"
     "  --once            poll every source once, flush Kafka, exit\n"
-    "  parse FILE        parse a saved feed body and print it as JSON lines\n";
+    "  --shard I/N       poll only the sources of shard I of N (0 <= I < N)\n"
+    "  parse FILE        parse a saved feed body (RSS, RDF, Atom, JSON Feed; a Weibo\n"
+    "                    getIndex JSON with --kind weibo) and print JSON lines: jsonl\n"
+    "                    (default) the feed and its entries, items the normalised items\n"
+    "Exit status: 0 ok (undelivered items at shutdown were spooled), 1 error or items\n"
+    "lost, 2 usage or configuration error.\n";
+
+/* Print the normalised items (design §2) of body as JSON lines. */
+static int print_items(const struct feed *f, const char *kind)
+{
+    int64_t now = yq_time_now();
+    int err = 0;
+
+    for (size_t i = 0; i < f->n_entries && !err; i++) {
+        struct yq_item item;
+        char *json = NULL;
+        int rc = strcmp(kind, "wechat_feed") == 0
+                     ? wechat_item_from_entry(f, &f->entries[i], "parse", NULL, now, 1 << 20,
+                                              &item, NULL)
+                     : feed_item_from_entry(f, &f->entries[i], "parse", NULL, now, 1 << 20,
+                                            &item);
+        if (rc == ERR_INVALID) {
+            fprintf(stderr, "yuqing-collector parse: entry %zu has no id, link or title: "
+                    "skipped\n", i + 1);
+            continue;
+        }
+        if (rc) {
+            return rc;
+        }
+        err = yq_item_encode(&item, &json, NULL);
+        yq_item_release(&item);
+        if (!err && printf("%s\n", json) < 0) {
+            err = ERR_IO;
+        }
+        free(json);
+    }
+    return err;
+}
+
+static int print_weibo(const char *body, size_t len)
+{
+    struct weibo_ctx ctx = {.source_id = "parse", .fetched_at = yq_time_now(),
+                            .max_text_bytes = 1 << 20};
+    struct weibo_page page;
+    char err_msg[256] = "";
+    int err = weibo_parse_page(body, len, &ctx, &page, err_msg, sizeof(err_msg));
+
+    if (err) {
+        fprintf(stderr, "yuqing-collector parse: %s\n", err_msg);
+        return err;
+    }
+    for (size_t i = 0; i < page.n_posts && !err; i++) {
+        char *json = NULL;
+        err = yq_item_encode(&page.posts[i].item, &json, NULL);
+        if (!err) {
+            printf("%s\n", json);
+        }
+        free(json);
+    }
+    weibo_page_release(&page);
+    return err;
+}
 
 static int cmd_parse(int n, char **args)
 {
-    const char *file = NULL, *base_url = NULL, *content_type = NULL;
+    const char *file = NULL, *base_url = NULL, *content_type = NULL, *format = "jsonl";
+    const char *kind = "rss";
     struct feed_input in = {0};
     struct feed *f = NULL;
     char *body = NULL, err_msg[256] = "";
@@ -42,6 +110,13 @@ static int cmd_parse(int n, char **args)
             base_url = args[++i];
         } else if (strcmp(args[i], "--content-type") == 0 && i + 1 < n) {
             content_type = args[++i];
+        } else if (strcmp(args[i], "--format") == 0 && i + 1 < n &&
+                   (strcmp(args[i + 1], "jsonl") == 0 || strcmp(args[i + 1], "items") == 0)) {
+            format = args[++i];
+        } else if (strcmp(args[i], "--kind") == 0 && i + 1 < n &&
+                   (strcmp(args[i + 1], "rss") == 0 || strcmp(args[i + 1], "wechat_feed") == 0 ||
+                    strcmp(args[i + 1], "weibo") == 0)) {
+            kind = args[++i];
         } else if (args[i][0] != '-' && !file) {
             file = args[i];
         } else {
@@ -60,6 +135,11 @@ static int cmd_parse(int n, char **args)
                 yq_strerror(err));
         return 1;
     }
+    if (strcmp(kind, "weibo") == 0) {
+        err = print_weibo(body, len);
+        free(body);
+        return err ? 1 : 0;
+    }
     in.body = body;
     in.len = len;
     in.base_url = base_url;
@@ -71,8 +151,11 @@ static int cmd_parse(int n, char **args)
                 err_msg[0] ? err_msg : yq_strerror(err));
         return 1;
     }
-    err = feed_dump_json(f, stdout);
+    err = strcmp(format, "items") == 0 ? print_items(f, kind) : feed_dump_json(f, stdout);
     feed_free(f);
+    if (fflush(stdout) != 0) {
+        err = ERR_IO;
+    }
     return err ? 1 : 0;
 }
 
@@ -83,6 +166,10 @@ int main(int argc, char **argv)
     struct store *store = NULL;
     struct item_producer *producer = NULL;
     struct poller *poller = NULL;
+    struct metrics_server *metrics = NULL;
+    struct poller_opts popts = {0};
+    struct item_producer_opts iopts = {0};
+    struct item_producer_leftovers left = {0};
     char errbuf[512] = "";
     bool once = false;
     int rc, code = 0;
@@ -101,6 +188,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < args.n_rest; i++) {
         if (strcmp(args.rest[i], "--once") == 0) {
             once = true;
+        } else if (strcmp(args.rest[i], "--shard") == 0 && i + 1 < args.n_rest) {
+            if (poller_parse_shard(args.rest[++i], &popts) != 0) {
+                fprintf(stderr, "yuqing-collector: --shard wants I/N with 0 <= I < N <= 1024, "
+                        "not '%s'\n", args.rest[i]);
+                return 2;
+            }
         } else {
             fprintf(stderr, "yuqing-collector: unexpected argument '%s'\n%s", args.rest[i],
                     usage);
@@ -130,26 +223,53 @@ int main(int argc, char **argv)
         return 1;
     }
     yq_proc_install_signals();
+    if (cfg.collector.metrics_address && cfg.collector.metrics_address[0]) {
+        metrics = metrics_server_start(cfg.collector.metrics_address,
+                                       (int)cfg.collector.metrics_port, errbuf, sizeof(errbuf));
+        if (!metrics) {
+            LOG_ERR("start-up failed: %s", errbuf);
+            code = 1;
+            goto done;
+        }
+        LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics_address,
+                 metrics_server_port(metrics));
+        popts.metrics = metrics;
+    }
+    iopts.linger_ms = cfg.collector.kafka_linger_ms;
+    iopts.spool_path = cfg.collector.spool_path && cfg.collector.spool_path[0]
+                           ? cfg.collector.spool_path
+                           : NULL;
     store = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
-    producer = store ? item_producer_new(&cfg.kafka, store, errbuf, sizeof(errbuf)) : NULL;
-    poller = producer ? poller_new(&cfg, store, producer, errbuf, sizeof(errbuf)) : NULL;
+    producer = store ? item_producer_new(&cfg.kafka, store, &iopts, errbuf, sizeof(errbuf))
+                     : NULL;
+    poller = producer ? poller_new(&cfg, store, producer, &popts, errbuf, sizeof(errbuf)) : NULL;
     if (!poller) {
         LOG_ERR("start-up failed: %s", store ? errbuf : "out of memory");
         code = 1;
         goto done;
     }
+    rc = item_producer_replay_spool(producer);
+    if (rc < 0) {
+        LOG_ERR("cannot read the spool file path='%s': items in it are kept for the next start",
+                iopts.spool_path);
+    }
     LOG_INFO("collector started sources=%zu topic=%s once=%d", poller_source_count(poller),
              cfg.kafka.items_topic, (int)once);
-    rc = poller_run(poller, once);
+    rc = poller_run(poller, once, &left);
     if (rc) {
-        LOG_ERR("collector stopped with undelivered items err=%s", yq_strerror(rc));
+        LOG_ERR("collector stopped with lost items count=%zu spooled=%zu err=%s", left.lost,
+                left.spooled, yq_strerror(rc));
         code = 1;
+    } else if (left.spooled) {
+        LOG_WARN("collector stopped with items spooled count=%zu path='%s'", left.spooled,
+                 iopts.spool_path);
     } else {
         LOG_INFO("collector stopped cleanly");
     }
 done:
     item_producer_free(producer); /* before the poller: it holds delivery tallies */
     poller_free(poller);
+    metrics_server_stop(metrics);
     store_free(store);
     collector_config_release(&cfg);
     curl_global_cleanup();

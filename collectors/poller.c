@@ -7,50 +7,21 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "bbuf.h"
 #include "feed_parse.h"
-#include "ingest.h"
+#include "metrics_server.h"
+#include "poller_internal.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
 #define POLL_MAX_WAIT_MS 100 /* Kafka delivery reports are served at least this often */
-#define HOST_MAX 256
 #define VALIDATOR_MAX 1024
-
-struct source_run {
-    const struct source_cfg *cfg;
-    struct poller *p;
-    char host[HOST_MAX];
-    int64_t next_due_ms;
-    int64_t failures;
-    bool polled;                 /* finished at least one poll (for --once) */
-    CURL *easy;                  /* non-NULL while a fetch is running */
-    struct curl_slist *headers;
-    struct bbuf body;
-    bool too_big;
-    bool nomem;
-    char *resp_etag;             /* validators of the current response */
-    char *resp_last_modified;
-    char curl_err[CURL_ERROR_SIZE];
-    struct delivery_tally tally;
-    bool stash;                  /* validators waiting for this source's deliveries */
-    char *stash_etag;
-    char *stash_last_modified;
-};
-
-struct poller {
-    const struct collector_config *cfg;
-    struct store *store;
-    struct item_producer *producer;
-    CURLM *multi;
-    struct source_run *runs;
-    size_t n_runs;
-    size_t active;
-    uint64_t rng;
-};
+#define COOKIE_MAX_BYTES 8192
+#define METRICS_EVERY_MS 1000
+#define METRICS_MAX_BYTES (16 * 1024 * 1024)
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -63,10 +34,12 @@ static uint64_t next_rand(uint64_t *s)
     return x;
 }
 
-int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, uint64_t *rng)
+int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, bool hard,
+                          uint64_t *rng)
 {
     int64_t d = interval_ms;
     int64_t cap = max_ms > interval_ms ? max_ms : interval_ms;
+    int64_t floor = 0;
 
     for (int64_t i = 1; i < failures && d < cap; i++) {
         d = d > cap / 2 ? cap : d * 2;
@@ -74,7 +47,57 @@ int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures,
     if (d > cap) {
         d = cap;
     }
-    return d / 2 + (int64_t)(next_rand(rng) % (uint64_t)(d / 2 + 1));
+    if (hard) {
+        floor = 2 * interval_ms;
+        d = d > INT64_MAX / 4 ? d : d * 2;
+        if (cap < floor) {
+            cap = floor;
+        }
+        if (d > cap) {
+            d = cap;
+        }
+        if (d < floor) {
+            d = floor;
+        }
+    }
+    {
+        int64_t lo = d / 2 > floor ? d / 2 : floor;
+        return lo + (int64_t)(next_rand(rng) % (uint64_t)(d - lo + 1));
+    }
+}
+
+bool poller_in_shard(const char *id, unsigned index, unsigned count)
+{
+    uint32_t h = 2166136261u;
+    if (count <= 1) {
+        return true;
+    }
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
+        h ^= *c;
+        h *= 16777619u;
+    }
+    return h % count == index;
+}
+
+int poller_parse_shard(const char *arg, struct poller_opts *opts)
+{
+    char *end;
+    unsigned long i, n;
+
+    if (!arg || !isdigit((unsigned char)*arg)) {
+        return ERR_INVALID;
+    }
+    i = strtoul(arg, &end, 10);
+    if (*end != '/' || !isdigit((unsigned char)end[1])) {
+        return ERR_INVALID;
+    }
+    n = strtoul(end + 1, &end, 10);
+    if (*end != '\0' || n == 0 || n > 1024 || i >= n) {
+        return ERR_INVALID;
+    }
+    opts->shard_index = (unsigned)i;
+    opts->shard_count = (unsigned)n;
+    return 0;
 }
 
 static void run_reset_response(struct source_run *r)
@@ -92,6 +115,7 @@ static void run_end_transfer(struct source_run *r)
         curl_easy_cleanup(r->easy);
         r->easy = NULL;
         r->p->active--;
+        r->p->hosts[r->host_idx].active--;
     }
     curl_slist_free_all(r->headers);
     r->headers = NULL;
@@ -158,7 +182,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 
 static int add_header(struct source_run *r, const char *name, const char *value)
 {
-    char line[VALIDATOR_MAX + 64];
+    char line[VALIDATOR_MAX + 256];
     struct curl_slist *l;
 
     snprintf(line, sizeof(line), "%s: %s", name, value);
@@ -170,6 +194,32 @@ static int add_header(struct source_run *r, const char *name, const char *value)
     return 0;
 }
 
+/* The cookie file's content (new) or NULL; ERR_INVALID when it cannot serve as a header. */
+static int read_cookie(const struct source_run *r, char **out)
+{
+    char *c = NULL;
+    size_t len = 0;
+    int err;
+
+    *out = NULL;
+    if (!r->cfg->cookie_file) {
+        return 0;
+    }
+    err = yq_fs_read_file(r->cfg->cookie_file, COOKIE_MAX_BYTES, &c, &len);
+    if (err) {
+        return ERR_INVALID;
+    }
+    while (len > 0 && isspace((unsigned char)c[len - 1])) {
+        c[--len] = '\0';
+    }
+    if (len == 0 || strpbrk(c, "\r\n") || memchr(c, '\0', len)) {
+        free(c);
+        return ERR_INVALID; /* header injection or an empty file */
+    }
+    *out = c;
+    return 0;
+}
+
 #define SETOPT(h, opt, val)                                                                    \
     do {                                                                                       \
         if (rc == CURLE_OK) {                                                                  \
@@ -177,17 +227,29 @@ static int add_header(struct source_run *r, const char *name, const char *value)
         }                                                                                      \
     } while (0)
 
+static bool is_weibo(const struct source_run *r)
+{
+    return r->cfg->kind_id == SOURCE_WEIBO_USER || r->cfg->kind_id == SOURCE_WEIBO_SEARCH;
+}
+
+/* Start the queued request of r. Returns 0, ERR_INVALID (cookie file) or ERR_NOMEM. */
 static int start_fetch(struct source_run *r)
 {
     const struct collector_cfg *cc = &r->p->cfg->collector;
-    char *etag = NULL, *last_modified = NULL;
+    char *etag = NULL, *last_modified = NULL, *cookie = NULL;
     CURLcode rc = CURLE_OK;
     CURLMcode mrc;
-    int err = 0;
+    int err;
 
     bbuf_init(&r->body, (size_t)cc->max_body_bytes);
     r->curl_err[0] = '\0';
-    if (store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
+    r->job = r->next_job;
+    err = read_cookie(r, &cookie);
+    if (err) {
+        return err;
+    }
+    if (r->job == JOB_FEED &&
+        store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
         if (etag) {
             err = add_header(r, "If-None-Match", etag);
         }
@@ -197,15 +259,36 @@ static int start_fetch(struct source_run *r)
     }
     free(etag);
     free(last_modified);
+    if (!err && is_weibo(r)) {
+        char referer[256];
+        if (r->cfg->kind_id == SOURCE_WEIBO_USER && r->cfg->uid) {
+            snprintf(referer, sizeof(referer), "https://m.weibo.cn/u/%s", r->cfg->uid);
+        } else {
+            snprintf(referer, sizeof(referer), "https://m.weibo.cn/");
+        }
+        err = add_header(r, "MWeibo-Pwa", "1");
+        if (!err) {
+            err = add_header(r, "X-Requested-With", "XMLHttpRequest");
+        }
+        if (!err) {
+            err = add_header(r, "Referer", referer);
+        }
+        if (!err) {
+            err = add_header(r, "Accept", "application/json, text/plain, */*");
+        }
+    }
     if (err) {
+        free(cookie);
         return err;
     }
     r->easy = curl_easy_init();
     if (!r->easy) {
+        free(cookie);
         return ERR_NOMEM;
     }
     r->p->active++;
-    SETOPT(r->easy, CURLOPT_URL, r->cfg->url);
+    r->p->hosts[r->host_idx].active++;
+    SETOPT(r->easy, CURLOPT_URL, r->next_url);
     SETOPT(r->easy, CURLOPT_PRIVATE, r);
     SETOPT(r->easy, CURLOPT_NOSIGNAL, 1L);
     SETOPT(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -214,55 +297,136 @@ static int start_fetch(struct source_run *r)
     SETOPT(r->easy, CURLOPT_MAXREDIRS, (long)cc->max_redirects);
     SETOPT(r->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cc->connect_timeout_ms);
     SETOPT(r->easy, CURLOPT_TIMEOUT_MS, (long)cc->timeout_ms);
-    SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes */
+    SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes (FC-017) */
     SETOPT(r->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cc->max_body_bytes);
-    SETOPT(r->easy, CURLOPT_USERAGENT, cc->user_agent);
+    SETOPT(r->easy, CURLOPT_USERAGENT, is_weibo(r) ? cc->weibo_user_agent : cc->user_agent);
     SETOPT(r->easy, CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(r->easy, CURLOPT_WRITEDATA, r);
     SETOPT(r->easy, CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(r->easy, CURLOPT_HEADERDATA, r);
     SETOPT(r->easy, CURLOPT_ERRORBUFFER, r->curl_err);
+    if (cookie) {
+        SETOPT(r->easy, CURLOPT_COOKIE, cookie); /* copied by libcurl */
+    }
     if (r->headers) {
         SETOPT(r->easy, CURLOPT_HTTPHEADER, r->headers);
     }
+    free(cookie);
     if (rc != CURLE_OK) {
         LOG_ERR("curl setup failed source_id=%s err=%s", r->cfg->id, curl_easy_strerror(rc));
-        curl_easy_cleanup(r->easy);
-        r->easy = NULL;
-        r->p->active--;
-        return ERR_NOMEM;
+        return ERR_NOMEM; /* run_end_transfer() undoes the counts */
     }
     mrc = curl_multi_add_handle(r->p->multi, r->easy);
     if (mrc != CURLM_OK) {
         LOG_ERR("curl multi add failed source_id=%s err=%s", r->cfg->id,
                 curl_multi_strerror(mrc));
-        curl_easy_cleanup(r->easy);
-        r->easy = NULL;
-        r->p->active--;
         return ERR_NOMEM;
     }
-    LOG_DEBUG("fetch started source_id=%s url=%s", r->cfg->id, r->cfg->url);
+    LOG_DEBUG("fetch started source_id=%s", r->cfg->id);
+    free(r->next_url);
+    r->next_url = NULL;
     return 0;
 }
 
-static void schedule_failure(struct source_run *r, long status, const char *why)
+int poller_queue_request(struct source_run *r, const char *url, enum job_kind job)
 {
-    int64_t delay;
-
-    r->failures++;
-    delay = poller_backoff_ms(r->cfg->interval_ms, r->p->cfg->collector.backoff_max_ms,
-                              r->failures, &r->p->rng);
-    r->next_due_ms = yq_time_mono_ms() + delay;
-    LOG_WARN("poll failed source_id=%s http_status=%ld consecutive_failures=%lld "
-             "retry_in_ms=%lld err='%s'",
-             r->cfg->id, status, (long long)r->failures, (long long)delay, why);
-    store_health_fail(r->p->store, r->cfg->id, yq_time_now(), status, r->failures, why);
+    char *u = strdup(url);
+    if (!u) {
+        return ERR_NOMEM;
+    }
+    free(r->next_url);
+    r->next_url = u;
+    r->next_job = job;
+    return 0;
 }
 
-static void schedule_success(struct source_run *r)
+struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at)
 {
+    struct ingest_ctx ctx = {
+        .src = r->cfg,
+        .fetched_at = fetched_at,
+        .max_text_bytes = (size_t)r->p->cfg->collector.max_text_bytes,
+        .store = r->p->store,
+        .producer = r->p->producer,
+        .tally = &r->tally,
+    };
+    return ctx;
+}
+
+static void end_cycle(struct source_run *r)
+{
+    r->busy = false;
+    r->polled = true;
+    free(r->next_url);
+    r->next_url = NULL;
+    poller_weibo_reset(r);
+}
+
+void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
+                       const char *why)
+{
+    int64_t delay;
+    bool hard = source_state_backs_off_hard(st);
+
+    r->failures++;
+    r->polls_total++;
+    r->state_counts[st]++;
+    r->last_status = http_status;
+    delay = poller_backoff_ms(r->cfg->interval_ms, r->p->cfg->collector.backoff_max_ms,
+                              r->failures, hard, &r->p->rng);
+    r->next_due_ms = yq_time_mono_ms() + delay;
+    if (r->state != st || !r->state_reported) {
+        /* one operator alert per source per state change (FC-005), not one per poll */
+        LOG_WARN("source alert source_id=%s state=%s http_status=%ld err='%s'", r->cfg->id,
+                 source_state_name(st), http_status, why);
+        r->state_reported = true;
+    }
+    LOG_INFO("poll failed source_id=%s state=%s http_status=%ld consecutive_failures=%lld "
+             "retry_in_ms=%lld",
+             r->cfg->id, source_state_name(st), http_status, (long long)r->failures,
+             (long long)delay);
+    r->state = st;
+    store_health_fail(r->p->store, r->cfg->id, yq_time_now(), http_status, r->failures,
+                      source_state_name(st), why);
+    end_cycle(r);
+}
+
+void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest_result *res)
+{
+    int64_t now = yq_time_now();
+    enum stale_event ev;
+
+    if (r->state != SOURCE_OK && r->state_reported) {
+        LOG_WARN("source recovered source_id=%s previous_state=%s", r->cfg->id,
+                 source_state_name(r->state));
+    }
+    r->state = SOURCE_OK;
+    r->state_reported = false;
     r->failures = 0;
+    r->polls_total++;
+    r->state_counts[SOURCE_OK]++;
+    r->last_status = http_status;
+    r->last_success = now;
     r->next_due_ms = yq_time_mono_ms() + r->cfg->interval_ms;
+    if (res) {
+        r->items_last_seen = (int64_t)res->entries;
+        r->produced_total += (int64_t)res->produced;
+    }
+    store_health_ok(r->p->store, r->cfg->id, now, http_status,
+                    res ? (int64_t)res->entries : -1);
+    ev = staleness_update(&r->stale, r->cfg->stale_after_ms / 1000,
+                          res && res->has_newest, res ? res->newest_published : 0, now);
+    if (ev == STALE_ALERT) {
+        char ts[32];
+        LOG_WARN("source alert source_id=%s state=stale newest_item=%s stale_after_s=%lld",
+                 r->cfg->id, yq_time_format_utc(r->stale.newest, ts, sizeof(ts)),
+                 (long long)(r->cfg->stale_after_ms / 1000));
+        store_health_set(r->p->store, r->cfg->id, "stale", "1");
+    } else if (ev == STALE_RECOVERED) {
+        LOG_WARN("source recovered source_id=%s previous_state=stale", r->cfg->id);
+        store_health_set(r->p->store, r->cfg->id, "stale", "0");
+    }
+    end_cycle(r);
 }
 
 /* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
@@ -296,8 +460,8 @@ static void settle_stash(struct source_run *r)
     r->tally.failed = 0;
 }
 
-static void handle_body(struct source_run *r, long status, const char *content_type,
-                        const char *effective_url)
+static void feed_done(struct source_run *r, long status, const char *content_type,
+                      const char *effective_url)
 {
     const struct collector_cfg *cc = &r->p->cfg->collector;
     struct feed_input in = {
@@ -309,24 +473,38 @@ static void handle_body(struct source_run *r, long status, const char *content_t
     };
     struct feed *f = NULL;
     struct ingest_result res;
+    struct ingest_ctx ctx;
     char err_msg[256] = "";
-    int64_t now = yq_time_now();
     int err;
 
+    if (status == 304) {
+        LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
+        poller_cycle_ok(r, status, NULL);
+        return;
+    }
+    if (status < 200 || status >= 300) {
+        snprintf(err_msg, sizeof(err_msg), "http status %ld", status);
+        poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
+        return;
+    }
     err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
     if (err) {
-        schedule_failure(r, status, err_msg[0] ? err_msg : yq_strerror(err));
+        /* an HTML page or login wall: an error, never an empty feed (FC-018) */
+        poller_cycle_fail(r, status,
+                          feed_parse_is_not_a_feed(err_msg) ? SOURCE_NOT_A_FEED
+                                                            : SOURCE_PARSE_ERROR,
+                          err_msg[0] ? err_msg : yq_strerror(err));
         return;
     }
     if (f->bozo) {
         LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
                  f->bozo_message ? f->bozo_message : "");
     }
-    err = ingest_feed(f, r->cfg, now, (size_t)cc->max_text_bytes, r->p->store, r->p->producer,
-                      &r->tally, &res);
+    ctx = poller_ingest_ctx(r, yq_time_now());
+    err = ingest_feed(f, &ctx, &res);
     feed_free(f);
     if (err && err != ERR_RETRY) {
-        schedule_failure(r, status, yq_strerror(err));
+        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
         return;
     }
     LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
@@ -336,8 +514,7 @@ static void handle_body(struct source_run *r, long status, const char *content_t
     if (err == 0) {
         keep_validators(r);
     }
-    store_health_ok(r->p->store, r->cfg->id, now, status, (int64_t)res.entries);
-    schedule_success(r);
+    poller_cycle_ok(r, status, &res);
 }
 
 static void finish_fetch(struct source_run *r, CURLcode res)
@@ -347,71 +524,90 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     char why[CURL_ERROR_SIZE + 64];
 
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-    r->polled = true;
-    if (r->too_big) {
+    r->p->stats.requests++;
+    if (r->too_big || res == CURLE_FILESIZE_EXCEEDED) {
         snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
                  (long long)r->p->cfg->collector.max_body_bytes);
-        schedule_failure(r, status, why);
+        poller_cycle_fail(r, status, SOURCE_TOO_BIG, why);
     } else if (r->nomem) {
-        schedule_failure(r, status, "out of memory");
+        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
     } else if (res != CURLE_OK) {
-        if (res == CURLE_FILESIZE_EXCEEDED) {
-            snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
-                     (long long)r->p->cfg->collector.max_body_bytes);
-        } else {
-            snprintf(why, sizeof(why), "%s",
-                     r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
-        }
-        schedule_failure(r, status, why);
-    } else if (status == 304) {
-        LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
-        store_health_ok(r->p->store, r->cfg->id, yq_time_now(), status, -1);
-        schedule_success(r);
-    } else if (status < 200 || status >= 300) {
-        snprintf(why, sizeof(why), "http status %ld", status);
-        schedule_failure(r, status, why);
+        /* includes an undecodable Content-Encoding (CURLE_BAD_CONTENT_ENCODING): the
+         * compressed bytes never reach the parser (FC-017) */
+        snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
+        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, why);
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
-        handle_body(r, status, content_type, effective_url);
+        if (r->job == JOB_FEED) {
+            feed_done(r, status, content_type, effective_url);
+        } else {
+            poller_weibo_done(r, status, content_type, effective_url);
+        }
     }
     run_end_transfer(r);
 }
 
-static size_t host_active(const struct poller *p, const char *host)
+static void begin_cycle(struct source_run *r, int64_t now)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < p->n_runs; i++) {
-        if (p->runs[i].easy && strcmp(p->runs[i].host, host) == 0) {
-            n++;
-        }
+    int64_t lag = now - r->next_due_ms;
+
+    r->busy = true;
+    r->p->stats.cycles++;
+    if (lag > r->p->stats.lag_max_ms) {
+        r->p->stats.lag_max_ms = lag;
     }
-    return n;
+    r->p->stats.lag_sum_ms += lag > 0 ? lag : 0;
+    if (is_weibo(r)) {
+        poller_weibo_begin(r);
+    } else if (poller_queue_request(r, r->cfg->url, JOB_FEED) != 0) {
+        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    }
 }
 
-/* Start due sources within the limits; returns ms until the next due one (may be 0). */
+/* Start due cycles and queued requests within the limits; returns ms until the next due. */
 static int64_t start_due(struct poller *p, bool once)
 {
     int64_t now = yq_time_mono_ms(), wait = POLL_MAX_WAIT_MS;
 
     for (size_t i = 0; i < p->n_runs; i++) {
         struct source_run *r = &p->runs[i];
-        if (r->easy || (once && r->polled)) {
+        if (r->easy) {
             continue;
         }
-        if (r->next_due_ms > now) {
-            if (r->next_due_ms - now < wait) {
-                wait = r->next_due_ms - now;
+        if (!r->busy) {
+            if (once && r->polled) {
+                continue;
             }
+            if (r->next_due_ms > now) {
+                if (r->next_due_ms - now < wait) {
+                    wait = r->next_due_ms - now;
+                }
+                continue;
+            }
+            if (p->active >= (size_t)p->cfg->collector.max_parallel ||
+                p->hosts[r->host_idx].active >= (size_t)p->cfg->collector.max_per_host) {
+                continue; /* retried when a transfer ends */
+            }
+            begin_cycle(r, now);
+        }
+        if (!r->busy || !r->next_url) {
             continue;
         }
         if (p->active >= (size_t)p->cfg->collector.max_parallel ||
-            host_active(p, r->host) >= (size_t)p->cfg->collector.max_per_host) {
-            continue; /* retried when a transfer ends */
+            p->hosts[r->host_idx].active >= (size_t)p->cfg->collector.max_per_host) {
+            continue;
         }
-        if (start_fetch(r) != 0) {
-            run_end_transfer(r);
-            schedule_failure(r, 0, "cannot start the transfer");
+        {
+            int err = start_fetch(r);
+            if (err) {
+                run_end_transfer(r);
+                poller_cycle_fail(r, 0,
+                                  err == ERR_INVALID ? SOURCE_AUTH_REQUIRED
+                                                     : SOURCE_NETWORK_ERROR,
+                                  err == ERR_INVALID ? "cookie_file unreadable or invalid"
+                                                     : "cannot start the transfer");
+            }
         }
     }
     return wait;
@@ -444,7 +640,138 @@ static void drain_multi(struct poller *p)
     }
 }
 
-int poller_run(struct poller *p, bool once)
+/* Prometheus label value escaping: backslash, quote, newline. */
+static int add_label(struct bbuf *b, const char *s)
+{
+    int err = 0;
+    for (; *s && !err; s++) {
+        if (*s == '\\' || *s == '"') {
+            err = bbuf_addc(b, '\\');
+            if (!err) {
+                err = bbuf_addc(b, *s);
+            }
+        } else if (*s == '\n') {
+            err = bbuf_adds(b, "\\n");
+        } else {
+            err = bbuf_addc(b, *s);
+        }
+    }
+    return err;
+}
+
+static int metric_line(struct bbuf *b, const char *name, const char *source, const char *state,
+                       long long v)
+{
+    int err = bbuf_adds(b, name);
+    if (!err && source) {
+        err = bbuf_adds(b, "{source=\"");
+        if (!err) {
+            err = add_label(b, source);
+        }
+        if (!err && state) {
+            err = bbuf_addf(b, "\",state=\"%s", state);
+        }
+        if (!err) {
+            err = bbuf_adds(b, "\"}");
+        }
+    }
+    return err ? err : bbuf_addf(b, " %lld\n", v);
+}
+
+int poller_render_metrics(const struct poller *p, struct bbuf *b)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } fams[] = {
+        {"yuqing_collector_source_up", "gauge", "1 when the last poll of the source succeeded"},
+        {"yuqing_collector_source_state", "gauge", "current state of the source (value 1)"},
+        {"yuqing_collector_source_consecutive_failures", "gauge", "failed polls in a row"},
+        {"yuqing_collector_source_last_success_timestamp_seconds", "gauge",
+         "time of the last successful poll"},
+        {"yuqing_collector_source_items_last_seen", "gauge", "entries in the last document"},
+        {"yuqing_collector_source_stale", "gauge", "1 when the newest item is too old"},
+        {"yuqing_collector_source_items_produced_total", "counter", "items handed to Kafka"},
+        {"yuqing_collector_source_polls_total", "counter", "finished polls by resulting state"},
+    };
+    int err = 0;
+
+    err = bbuf_addf(b,
+                    "# HELP yuqing_collector_sources sources polled by this process\n"
+                    "# TYPE yuqing_collector_sources gauge\nyuqing_collector_sources %zu\n"
+                    "# HELP yuqing_collector_requests_total HTTP transfers finished\n"
+                    "# TYPE yuqing_collector_requests_total counter\n"
+                    "yuqing_collector_requests_total %lld\n"
+                    "# HELP yuqing_collector_poll_lag_max_seconds worst delay of a due poll\n"
+                    "# TYPE yuqing_collector_poll_lag_max_seconds gauge\n"
+                    "yuqing_collector_poll_lag_max_seconds %.3f\n"
+                    "# HELP yuqing_collector_items_in_flight items produced, not yet marked\n"
+                    "# TYPE yuqing_collector_items_in_flight gauge\n"
+                    "yuqing_collector_items_in_flight %zu\n"
+                    "# HELP yuqing_collector_redis_up 0 while Redis is in its retry pause\n"
+                    "# TYPE yuqing_collector_redis_up gauge\nyuqing_collector_redis_up %d\n",
+                    p->n_runs, (long long)p->stats.requests,
+                    (double)p->stats.lag_max_ms / 1000.0,
+                    item_producer_in_flight_count(p->producer), store_is_down(p->store) ? 0 : 1);
+    for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]) && !err; f++) {
+        err = bbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
+                        fams[f].name, fams[f].type);
+        for (size_t i = 0; i < p->n_runs && !err; i++) {
+            const struct source_run *r = &p->runs[i];
+            const char *id = r->cfg->id;
+            switch (f) {
+            case 0:
+                err = metric_line(b, fams[f].name, id, NULL,
+                                  r->polls_total > 0 && r->state == SOURCE_OK);
+                break;
+            case 1:
+                err = metric_line(b, fams[f].name, id, source_state_name(r->state), 1);
+                break;
+            case 2:
+                err = metric_line(b, fams[f].name, id, NULL, r->failures);
+                break;
+            case 3:
+                err = metric_line(b, fams[f].name, id, NULL, r->last_success);
+                break;
+            case 4:
+                err = metric_line(b, fams[f].name, id, NULL, r->items_last_seen);
+                break;
+            case 5:
+                err = metric_line(b, fams[f].name, id, NULL, r->stale.stale);
+                break;
+            case 6:
+                err = metric_line(b, fams[f].name, id, NULL, r->produced_total);
+                break;
+            default:
+                for (int s = 0; s < SOURCE_STATE_COUNT && !err; s++) {
+                    if (r->state_counts[s]) {
+                        err = metric_line(b, fams[f].name, id,
+                                          source_state_name((enum source_state)s),
+                                          r->state_counts[s]);
+                    }
+                }
+            }
+        }
+    }
+    return err;
+}
+
+static void publish_metrics(struct poller *p, bool force)
+{
+    struct bbuf b;
+    int64_t now = yq_time_mono_ms();
+
+    if (!p->opts.metrics || (!force && now < p->next_metrics_ms)) {
+        return;
+    }
+    p->next_metrics_ms = now + METRICS_EVERY_MS;
+    bbuf_init(&b, METRICS_MAX_BYTES);
+    if (poller_render_metrics(p, &b) == 0) {
+        metrics_server_publish(p->opts.metrics, b.data ? b.data : "", b.len);
+    }
+    bbuf_release(&b);
+}
+
+int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left)
 {
     int running = 0, err = 0;
 
@@ -462,6 +789,7 @@ int poller_run(struct poller *p, bool once)
         for (size_t i = 0; i < p->n_runs; i++) {
             settle_stash(&p->runs[i]);
         }
+        publish_metrics(p, false);
         if (once && all_polled(p)) {
             break;
         }
@@ -476,17 +804,21 @@ int poller_run(struct poller *p, bool once)
         }
     }
     if (yq_proc_stop) {
-        LOG_INFO("stopping: signal received, flushing kafka");
+        LOG_INFO("stopping: signal received, polling stopped, flushing kafka");
     }
     for (size_t i = 0; i < p->n_runs; i++) {
         run_end_transfer(&p->runs[i]); /* abort fetches still running */
+        if (p->runs[i].busy) {
+            end_cycle(&p->runs[i]);
+        }
     }
-    if (item_producer_flush(p->producer, p->cfg->kafka.flush_timeout_ms) != 0 && !err) {
+    if (item_producer_flush(p->producer, p->cfg->kafka.flush_timeout_ms, left) != 0 && !err) {
         err = ERR_RETRY;
     }
     for (size_t i = 0; i < p->n_runs; i++) {
         settle_stash(&p->runs[i]);
     }
+    publish_metrics(p, true);
     return err;
 }
 
@@ -507,11 +839,25 @@ static void url_host(const char *url, char *out, size_t len)
     curl_url_cleanup(h);
 }
 
+/* Index of host in p->hosts, added when new. */
+static size_t host_index(struct poller *p, const char *host)
+{
+    for (size_t i = 0; i < p->n_hosts; i++) {
+        if (strcmp(p->hosts[i].name, host) == 0) {
+            return i;
+        }
+    }
+    snprintf(p->hosts[p->n_hosts].name, sizeof(p->hosts[p->n_hosts].name), "%s", host);
+    return p->n_hosts++;
+}
+
 struct poller *poller_new(const struct collector_config *cfg, struct store *store,
-                          struct item_producer *producer, char *errbuf, size_t errlen)
+                          struct item_producer *producer, const struct poller_opts *opts,
+                          char *errbuf, size_t errlen)
 {
     struct poller *p = calloc(1, sizeof(*p));
     int64_t now = yq_time_mono_ms();
+    size_t n = cfg->n_sources ? cfg->n_sources : 1;
 
     if (!p) {
         snprintf(errbuf, errlen, "out of memory");
@@ -520,10 +866,14 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
     p->cfg = cfg;
     p->store = store;
     p->producer = producer;
+    if (opts) {
+        p->opts = *opts;
+    }
     p->rng = (uint64_t)yq_time_now() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
     p->multi = curl_multi_init();
-    p->runs = calloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(*p->runs));
-    if (!p->multi || !p->runs) {
+    p->runs = calloc(n, sizeof(*p->runs));
+    p->hosts = calloc(n, sizeof(*p->hosts));
+    if (!p->multi || !p->runs || !p->hosts) {
         snprintf(errbuf, errlen, "out of memory");
         poller_free(p);
         return NULL;
@@ -531,22 +881,38 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
     for (size_t i = 0; i < cfg->n_sources; i++) {
         const struct source_cfg *s = &cfg->sources[i];
         struct source_run *r;
+        char host[POLLER_HOST_MAX];
+        char *url;
 
         if (!s->enabled) {
             LOG_INFO("source disabled source_id=%s", s->id);
             continue;
         }
-        if (!s->feed) {
-            LOG_WARN("source kind not supported until issue 3, skipped source_id=%s kind=%s",
-                     s->id, s->kind);
+        if (!poller_in_shard(s->id, p->opts.shard_index, p->opts.shard_count)) {
             continue;
+        }
+        url = s->feed ? strdup(s->url) : collector_weibo_url(cfg, s);
+        if (!url) {
+            snprintf(errbuf, errlen, "out of memory");
+            poller_free(p);
+            return NULL;
         }
         r = &p->runs[p->n_runs++];
         r->cfg = s;
         r->p = p;
         r->next_due_ms = now; /* first poll at start */
-        url_host(s->url, r->host, sizeof(r->host));
+        url_host(url, host, sizeof(host));
+        r->host_idx = host_index(p, host);
+        if (s->feed) {
+            free(url);
+        } else {
+            r->wb.first_url = url;
+        }
         bbuf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
+    }
+    if (p->opts.shard_count > 1) {
+        LOG_INFO("shard %u/%u polls sources=%zu of %zu", p->opts.shard_index,
+                 p->opts.shard_count, p->n_runs, cfg->n_sources);
     }
     return p;
 }
@@ -556,13 +922,18 @@ void poller_free(struct poller *p)
     if (!p) {
         return;
     }
-    for (size_t i = 0; i < p->n_runs; i++) {
+    for (size_t i = 0; p->runs && i < p->n_runs; i++) {
         if (p->multi) {
             run_end_transfer(&p->runs[i]);
         }
         run_clear_stash(&p->runs[i]);
+        poller_weibo_reset(&p->runs[i]);
+        free(p->runs[i].wb.first_url);
+        free(p->runs[i].wb.api_base);
+        free(p->runs[i].next_url);
     }
     free(p->runs);
+    free(p->hosts);
     if (p->multi) {
         curl_multi_cleanup(p->multi);
     }
@@ -572,4 +943,9 @@ void poller_free(struct poller *p)
 size_t poller_source_count(const struct poller *p)
 {
     return p->n_runs;
+}
+
+const struct poller_stats *poller_get_stats(const struct poller *p)
+{
+    return &p->stats;
 }

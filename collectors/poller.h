@@ -1,10 +1,13 @@
 /*
- * The collector's event loop: one libcurl multi handle (curl_multi_poll) fetches every
- * enabled feed source on its interval (the first poll at start), with conditional GET
- * (validators in Redis), gzip/deflate, redirects, timeouts, a body cap, per-host and total
- * concurrency limits, and exponential backoff with jitter after failures. Each 200 body is
- * parsed and ingested; the source's health record is written to Redis after every poll.
- * Kafka delivery reports are served from the same loop.
+ * The collector's event loop: one libcurl multi handle (curl_multi_poll) polls every
+ * enabled source of this shard on its interval (the first poll at start): feeds with
+ * conditional GET (validators in Redis), Weibo through a cycle of page and long-text
+ * requests (poller_weibo.c). gzip/deflate, redirects, timeouts, a body cap, per-host and
+ * total concurrency limits, exponential backoff with jitter after failures (at least 2x the
+ * interval when rate limited or blocked). Each poll ends in a source state (source_state.h)
+ * written to the health record in Redis; a change into a failure state or into staleness is
+ * alerted once (one log line), not once per poll. Kafka delivery reports are served from the
+ * same loop, and /metrics is republished about once a second.
  */
 #ifndef YQ_POLLER_H
 #define YQ_POLLER_H
@@ -14,26 +17,61 @@
 
 #include "collector_cfg.h"
 #include "item_producer.h"
+#include "bbuf.h"
 #include "store.h"
 
 struct poller;
+struct metrics_server;
+
+struct poller_opts {
+    unsigned shard_index;          /* --shard i/n: this process polls the sources whose */
+    unsigned shard_count;          /* FNV-1a(id) % n == i; count 0 or 1 = all sources */
+    struct metrics_server *metrics; /* published about once a second; NULL = none */
+};
+
+/* Counters for tests and benchmarks (also in /metrics). */
+struct poller_stats {
+    int64_t cycles;          /* poll cycles started */
+    int64_t requests;        /* HTTP transfers finished */
+    int64_t lag_max_ms;      /* worst delay between a source being due and its start */
+    int64_t lag_sum_ms;
+};
 
 /*
- * A poller over cfg's feed sources (cfg, store and producer borrowed; they must outlive the
- * poller, and the producer must be freed before the poller: it holds delivery tallies).
- * Sources of kinds not supported yet are skipped with a warning; disabled ones silently.
- * Returns a new poller (poller_free()) or NULL with one line in errbuf.
+ * A poller over cfg's enabled sources of this shard (cfg, store and producer borrowed; they
+ * must outlive the poller, and the producer must be freed before the poller: it holds
+ * delivery tallies). opts may be NULL. Returns a new poller (poller_free()) or NULL with one
+ * line in errbuf.
  */
 struct poller *poller_new(const struct collector_config *cfg, struct store *store,
-                          struct item_producer *producer, char *errbuf, size_t errlen);
+                          struct item_producer *producer, const struct poller_opts *opts,
+                          char *errbuf, size_t errlen);
 void poller_free(struct poller *p);
+
+/* Counters so far (borrowed view). */
+const struct poller_stats *poller_get_stats(const struct poller *p);
+
+/*
+ * Render the Prometheus text of the poller's state into out (bounded buffer owned by the
+ * caller). Returns 0, ERR_TOO_BIG or ERR_NOMEM.
+ */
+int poller_render_metrics(const struct poller *p, struct bbuf *out);
+
+/*
+ * Parse "--shard" argument "i/n" (0 <= i < n <= 1024) into opts. Returns 0 or ERR_INVALID.
+ */
+int poller_parse_shard(const char *arg, struct poller_opts *opts);
+
+/* True when source id belongs to shard index of count (FNV-1a 32-bit of the id, mod count). */
+bool poller_in_shard(const char *id, unsigned index, unsigned count);
 
 /*
  * Run until yq_proc_stop is set, or, when once, until every source was polled once. Then
- * flush Kafka for cfg->kafka.flush_timeout_ms and write the validators that waited for
- * delivery. Returns 0, ERR_RETRY (messages remained undelivered) or ERR_NOMEM.
+ * stop polling, flush Kafka for cfg->kafka.flush_timeout_ms, spool what remains (FC-020) and
+ * write the validators that waited for delivery. left (may be NULL) receives the leftovers.
+ * Returns 0, ERR_RETRY (messages were lost: neither delivered nor spooled) or ERR_NOMEM.
  */
-int poller_run(struct poller *p, bool once);
+int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left);
 
 /* Number of sources this poller fetches. */
 size_t poller_source_count(const struct poller *p);
@@ -41,8 +79,11 @@ size_t poller_source_count(const struct poller *p);
 /*
  * Backoff before the next poll after failures consecutive failures: interval_ms doubled per
  * failure beyond the first, capped at max_ms (never below interval_ms), with jitter drawn
- * from *rng into the upper half ([d/2, d]). Exposed for tests.
+ * from *rng into the upper half ([d/2, d]). hard (rate limited, blocked, login wall): the
+ * delay is doubled once more and never below 2 × interval_ms, even after jitter (FC-005).
+ * Exposed for tests.
  */
-int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, uint64_t *rng);
+int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, bool hard,
+                          uint64_t *rng);
 
 #endif

@@ -179,9 +179,9 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
                     int64_t items_seen)
 {
     char k[STORE_KEY_MAX], ts[32], status[24], items[24];
-    const char *argv[10] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
-                            "last_status", status};
-    int argc = 8;
+    const char *argv[12] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
+                            "last_status", status, "state", "ok"};
+    int argc = 10;
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
     yq_time_format_utc(now, ts, sizeof(ts));
@@ -195,15 +195,111 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
 }
 
 int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
-                      int64_t consecutive_failures, const char *error)
+                      int64_t consecutive_failures, const char *state, const char *error)
 {
     char k[STORE_KEY_MAX], ts[32], msg[512], n[24], status[24];
     const char *argv[] = {"HSET", k, "last_error", msg, "consecutive_failures", n,
-                          "last_status", status};
+                          "last_status", status, "state", state};
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
-    snprintf(msg, sizeof(msg), "%s %s", yq_time_format_utc(now, ts, sizeof(ts)), error);
+    snprintf(msg, sizeof(msg), "%s %s: %s", yq_time_format_utc(now, ts, sizeof(ts)), state,
+             error);
     snprintf(n, sizeof(n), "%lld", (long long)consecutive_failures);
     snprintf(status, sizeof(status), "%ld", http_status);
-    return run_status(s, 8, argv);
+    return run_status(s, 10, argv);
+}
+
+int store_health_set(struct store *s, const char *source_id, const char *field,
+                     const char *value)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HSET", k, field, value};
+
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    return run_status(s, 4, argv);
+}
+
+static void longtext_key(char *buf, size_t len, const char *source_id)
+{
+    snprintf(buf, len, "%s%s:longtext", STORE_SOURCE_PREFIX, source_id);
+}
+
+int store_longtext_put(struct store *s, const char *source_id, const char *mid,
+                       const char *item_json)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HSET", k, mid, item_json};
+
+    longtext_key(k, sizeof(k), source_id);
+    return run_status(s, 4, argv);
+}
+
+int store_longtext_del(struct store *s, const char *source_id, const char *mid)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HDEL", k, mid};
+
+    longtext_key(k, sizeof(k), source_id);
+    return run_status(s, 3, argv);
+}
+
+void store_strings_free(char **v, size_t n)
+{
+    if (!v) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+int store_longtext_list(struct store *s, const char *source_id, size_t max, char ***mids,
+                        char ***jsons, size_t *n)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HGETALL", k};
+    redisReply *reply;
+    size_t cnt = 0, pairs;
+
+    *mids = NULL;
+    *jsons = NULL;
+    *n = 0;
+    longtext_key(k, sizeof(k), source_id);
+    reply = run(s, 2, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(reply);
+        return ERR_RETRY; /* never read another command's reply as this one (FC-022) */
+    }
+    pairs = reply->elements / 2;
+    if (pairs > max) {
+        pairs = max;
+    }
+    *mids = calloc(pairs ? pairs : 1, sizeof(char *));
+    *jsons = calloc(pairs ? pairs : 1, sizeof(char *));
+    if (!*mids || !*jsons) {
+        free(*mids);
+        free(*jsons);
+        *mids = *jsons = NULL;
+        freeReplyObject(reply);
+        return ERR_RETRY;
+    }
+    for (size_t i = 0; i < pairs; i++) {
+        char *m = dup_elem(reply->element[2 * i]);
+        char *j = dup_elem(reply->element[2 * i + 1]);
+        if (!m || !j) {
+            free(m);
+            free(j);
+            continue;
+        }
+        (*mids)[cnt] = m;
+        (*jsons)[cnt] = j;
+        cnt++;
+    }
+    *n = cnt;
+    freeReplyObject(reply);
+    return 0;
 }

@@ -54,7 +54,7 @@ int store_seen(struct store *s, const char *item_id, bool *seen);
 int store_mark_seen(struct store *s, const char *item_id);
 
 /*
- * Health after a successful poll (200 or 304): last_success = now (RFC 3339),
+ * Health after a successful poll (200 or 304): state "ok", last_success = now (RFC 3339),
  * consecutive_failures 0, last_status, and items_last_seen when items_seen >= 0.
  * Returns 0 or ERR_RETRY.
  */
@@ -62,10 +62,36 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
                     int64_t items_seen);
 
 /*
- * Health after a failed poll: last_error = "<RFC 3339> <error>", consecutive_failures,
- * last_status (0 when no HTTP response). Returns 0 or ERR_RETRY.
+ * Health after a failed poll: state (source_state_name(), e.g. "rate_limited"),
+ * last_error = "<RFC 3339> <state>: <error>", consecutive_failures, last_status (0 when no
+ * HTTP response). last_success is left alone. Returns 0 or ERR_RETRY.
  */
 int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
-                      int64_t consecutive_failures, const char *error);
+                      int64_t consecutive_failures, const char *state, const char *error);
+
+/* HSET yuqing:source:<id> field value (e.g. "stale" "1"). Returns 0 or ERR_RETRY. */
+int store_health_set(struct store *s, const char *source_id, const char *field,
+                     const char *value);
+
+/*
+ * Weibo posts sent truncated whose long text is still to be fetched (FC-001), kept in the
+ * hash yuqing:source:<id>:longtext (mid → item JSON) so that restarts keep retrying.
+ * store_longtext_put: HSET. Returns 0 or ERR_RETRY.
+ */
+int store_longtext_put(struct store *s, const char *source_id, const char *mid,
+                       const char *item_json);
+
+/* HDEL of one mid. Returns 0 or ERR_RETRY. */
+int store_longtext_del(struct store *s, const char *source_id, const char *mid);
+
+/*
+ * Up to max entries of the hash: *mids and *jsons get n new strings each (free every
+ * string and both arrays with store_strings_free()). Returns 0 or ERR_RETRY.
+ */
+int store_longtext_list(struct store *s, const char *source_id, size_t max, char ***mids,
+                        char ***jsons, size_t *n);
+
+/* Free n strings of v and v itself. NULL is a no-op. */
+void store_strings_free(char **v, size_t n);
 
 #endif

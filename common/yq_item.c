@@ -58,6 +58,9 @@ json_t *yq_item_to_json(const struct yq_item *item)
     if (item->reply_to) {
         rc |= set_str(obj, "reply_to", item->reply_to);
     }
+    if (item->truncated) {
+        rc |= json_object_set_new(obj, "truncated", json_true());
+    }
     if (rc) {
         json_decref(obj);
         return NULL;
@@ -176,6 +179,7 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
         err = ERR_PARSE;
         goto fail;
     }
+    item->truncated = json_is_true(json_object_get(obj, "truncated"));
     v = json_object_get(obj, "metrics");
     if (json_is_object(v)) {
         item->metrics.known = true;

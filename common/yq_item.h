@@ -40,6 +40,8 @@ struct yq_item {
     struct yq_item_metrics metrics;
     char *region;
     char *reply_to;
+    bool truncated;  /* text is a shortened preview (Weibo long text not fetched yet);
+                        written as "truncated": true only when set */
 };
 
 /*

@@ -151,15 +151,95 @@ static void test_backoff(void **state)
 
     (void)state;
     for (int i = 0; i < 200; i++) {
-        int64_t d1 = poller_backoff_ms(60000, 3600000, 1, &rng);
-        int64_t d3 = poller_backoff_ms(60000, 3600000, 3, &rng);
-        int64_t d20 = poller_backoff_ms(60000, 3600000, 20, &rng);
-        int64_t big = poller_backoff_ms(7200000, 3600000, 5, &rng);
+        int64_t d1 = poller_backoff_ms(60000, 3600000, 1, false, &rng);
+        int64_t d3 = poller_backoff_ms(60000, 3600000, 3, false, &rng);
+        int64_t d20 = poller_backoff_ms(60000, 3600000, 20, false, &rng);
+        int64_t big = poller_backoff_ms(7200000, 3600000, 5, false, &rng);
+        /* rate limited / blocked / login wall: at least 2x the interval, capped (FC-005) */
+        int64_t h1 = poller_backoff_ms(60000, 3600000, 1, true, &rng);
+        int64_t h20 = poller_backoff_ms(60000, 3600000, 20, true, &rng);
+        int64_t hsmallcap = poller_backoff_ms(60000, 90000, 3, true, &rng);
         assert_in_range(d1, 30000, 60000);
         assert_in_range(d3, 120000, 240000);
         assert_in_range(d20, 1800000, 3600000); /* capped */
         assert_in_range(big, 3600000, 7200000); /* never below the interval's half */
+        assert_in_range(h1, 120000, 120000);
+        assert_in_range(h20, 1800000, 3600000);
+        assert_in_range(hsmallcap, 120000, 120000); /* the 2x floor beats a small cap */
     }
+}
+
+static void test_shard(void **state)
+{
+    struct poller_opts o = {0};
+    int per[4] = {0};
+    char id[32];
+
+    (void)state;
+    assert_int_equal(poller_parse_shard("1/4", &o), 0);
+    assert_int_equal(o.shard_index, 1);
+    assert_int_equal(o.shard_count, 4);
+    assert_int_equal(poller_parse_shard("4/4", &o), ERR_INVALID);
+    assert_int_equal(poller_parse_shard("0/0", &o), ERR_INVALID);
+    assert_int_equal(poller_parse_shard("a/2", &o), ERR_INVALID);
+    assert_int_equal(poller_parse_shard("1/2x", &o), ERR_INVALID);
+    assert_int_equal(poller_parse_shard("-1/2", &o), ERR_INVALID);
+    for (int i = 0; i < 1000; i++) {
+        int owners = 0;
+        snprintf(id, sizeof(id), "src-%d", i);
+        for (unsigned s = 0; s < 4; s++) {
+            if (poller_in_shard(id, s, 4)) {
+                owners++;
+                per[s]++;
+            }
+        }
+        assert_int_equal(owners, 1); /* every source in exactly one shard */
+    }
+    for (int s = 0; s < 4; s++) {
+        assert_in_range(per[s], 180, 320);
+    }
+    assert_true(poller_in_shard("x", 0, 1));
+}
+
+static void test_weibo_sources(void **state)
+{
+    static const char text[] =
+        "sources:\n"
+        "  - id: wb-user\n    kind: weibo_user\n    uid: \"1669879400\"\n"
+        "    stale_after: 72h\n    cookie_file: /etc/yuqing/weibo.cookie\n"
+        "  - id: wb-search\n    kind: weibo_search\n    query: 安康 拆迁\n";
+    static const char no_uid[] = "sources:\n  - id: w\n    kind: weibo_user\n";
+    static const char bad_uid[] = "sources:\n  - id: w\n    kind: weibo_user\n    uid: abc\n";
+    static const char no_query[] = "sources:\n  - id: w\n    kind: weibo_search\n";
+    struct collector_config cfg;
+    char err[256];
+    char *u;
+
+    (void)state;
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)),
+                     0);
+    assert_int_equal(cfg.sources[0].stale_after_ms, 72LL * 3600 * 1000);
+    u = collector_weibo_url(&cfg, &cfg.sources[0]);
+    assert_string_equal(u, "https://m.weibo.cn/api/container/getIndex?type=uid&value=1669879400"
+                           "&containerid=1076031669879400");
+    free(u);
+    u = collector_weibo_url(&cfg, &cfg.sources[1]);
+    assert_string_equal(u, "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D1"
+                           "%26q%3D%E5%AE%89%E5%BA%B7%20%E6%8B%86%E8%BF%81&page_type=searchall");
+    free(u);
+    collector_config_release(&cfg);
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", no_uid, strlen(no_uid), err,
+                                           sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "uid"));
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", bad_uid, strlen(bad_uid), err,
+                                           sizeof(err)),
+                     ERR_INVALID);
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", no_query, strlen(no_query), err,
+                                           sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "query"));
 }
 
 int main(void)
@@ -169,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_shard),
+        cmocka_unit_test(test_weibo_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

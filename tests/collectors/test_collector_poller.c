@@ -222,15 +222,15 @@ static int run_once(struct fixture *fx, size_t *n_sources)
 {
     char err[256] = "";
     struct store *st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    struct item_producer *prod = item_producer_new(&fx->cfg.kafka, st, err, sizeof(err));
+    struct item_producer *prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
     struct poller *p;
     int rc;
 
     assert_non_null(prod);
-    p = poller_new(&fx->cfg, st, prod, err, sizeof(err));
+    p = poller_new(&fx->cfg, st, prod, NULL, err, sizeof(err));
     assert_non_null(p);
     *n_sources = poller_source_count(p);
-    rc = poller_run(p, true);
+    rc = poller_run(p, true, NULL);
     assert_int_equal(item_producer_in_flight_count(prod), 0);
     item_producer_free(prod);
     poller_free(p);
@@ -293,7 +293,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     /* 1: first poll: both items produced, marked seen only after delivery */
     memset(&stats, 0, sizeof(stats));
     assert_int_equal(run_once(fx, &n), 0);
-    assert_int_equal(n, 3); /* weibo_user skipped until issue 3 */
+    assert_int_equal(n, 4);
     assert_int_equal(stats.feed_requests, 1);
     assert_int_equal(stats.feed_conditional, 0);
     assert_int_equal(exists(rc, k1), 1);

@@ -1,0 +1,128 @@
+/*
+ * Shared by poller.c (event loop, HTTP mechanics, feeds, health, metrics) and
+ * poller_weibo.c (the Weibo request cycle) only; not a public API.
+ */
+#ifndef YQ_POLLER_INTERNAL_H
+#define YQ_POLLER_INTERNAL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bbuf.h"
+#include "ingest.h"
+#include "poller.h"
+#include "source_health.h"
+#include "source_state.h"
+#include "weibo.h"
+
+#define POLLER_HOST_MAX 256
+
+enum job_kind {
+    JOB_FEED,         /* one conditional GET of a feed */
+    JOB_WEIBO_PAGE,   /* a getIndex page */
+    JOB_WEIBO_EXTEND, /* statuses/extend?id=<mid> of a post on the current page */
+    JOB_WEIBO_RETRY,  /* statuses/extend for a post sent truncated earlier */
+};
+
+enum weibo_phase {
+    WB_RETRY,
+    WB_PAGE,
+    WB_EXTEND,
+};
+
+struct weibo_cycle {
+    enum weibo_phase phase;
+    char *first_url;          /* page 1 URL (owned) */
+    char *api_base;           /* scheme://host[:port] of first_url (owned) */
+    int64_t pages_done;
+    char since_id[WEIBO_CURSOR_MAX];
+    int64_t page_no;
+    struct weibo_page page;   /* the page being completed */
+    size_t next_post;         /* next post whose long text to consider */
+    char **retry_mids;        /* pending long texts (from Redis) */
+    char **retry_jsons;
+    size_t n_retry;
+    size_t next_retry;
+    struct ingest_result total;
+};
+
+struct source_run {
+    const struct source_cfg *cfg;
+    struct poller *p;
+    size_t host_idx;
+    int64_t next_due_ms;
+    int64_t failures;
+    bool polled;                 /* finished at least one cycle (for --once) */
+    bool busy;                   /* a poll cycle is in progress */
+    char *next_url;              /* request to start when limits allow (owned) */
+    enum job_kind next_job;
+    enum job_kind job;           /* of the running transfer */
+    CURL *easy;                  /* non-NULL while a transfer is running */
+    struct curl_slist *headers;
+    struct bbuf body;
+    bool too_big;
+    bool nomem;
+    char *resp_etag;             /* validators of the current response */
+    char *resp_last_modified;
+    char curl_err[CURL_ERROR_SIZE];
+    struct delivery_tally tally;
+    bool stash;                  /* validators waiting for this source's deliveries */
+    char *stash_etag;
+    char *stash_last_modified;
+    /* health, for Redis and /metrics */
+    enum source_state state;
+    bool state_reported;         /* an alert was raised for the current failure state */
+    struct staleness stale;
+    int64_t last_success;        /* UTC seconds, 0 = never */
+    long last_status;
+    int64_t items_last_seen;
+    int64_t polls_total;
+    int64_t produced_total;
+    int64_t state_counts[SOURCE_STATE_COUNT];
+    struct weibo_cycle wb;
+};
+
+struct host_slot {
+    char name[POLLER_HOST_MAX];
+    size_t active;
+};
+
+struct poller {
+    const struct collector_config *cfg;
+    struct store *store;
+    struct item_producer *producer;
+    struct poller_opts opts;
+    CURLM *multi;
+    struct source_run *runs;
+    size_t n_runs;
+    struct host_slot *hosts;
+    size_t n_hosts;
+    size_t active;
+    uint64_t rng;
+    struct poller_stats stats;
+    int64_t next_metrics_ms;
+};
+
+/* Queue a request of run r (url copied) to start as soon as the limits allow. */
+int poller_queue_request(struct source_run *r, const char *url, enum job_kind job);
+
+/* End r's poll cycle as a success (items_seen >= 0 recorded) at http_status. */
+void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest_result *res);
+
+/* End r's poll cycle as a failure in state st with a one-line reason. */
+void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
+                       const char *why);
+
+/* An ingest context for r at fetched_at. */
+struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at);
+
+/* Weibo (poller_weibo.c): begin a cycle; handle a finished transfer of job kind job. */
+void poller_weibo_begin(struct source_run *r);
+void poller_weibo_done(struct source_run *r, long http_status, const char *content_type,
+                       const char *effective_url);
+
+/* Free the Weibo cycle state of r. */
+void poller_weibo_reset(struct source_run *r);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * The Weibo poll cycle of one source, driven by poller.c's event loop one request at a time
+ * (polite: never two requests of one source at once):
+ *   1. WB_RETRY: posts sent truncated earlier (yuqing:source:<id>:longtext) get another
+ *      statuses/extend request; a success produces the completed item again (same id).
+ *   2. WB_PAGE: a getIndex page (page 1, then since_id or page=N paging).
+ *   3. WB_EXTEND: every new post of the page that needs its long text gets statuses/extend;
+ *      a failure leaves it truncated=true and queued for step 1 of later cycles (FC-001).
+ *   The page's posts are then ingested. Paging continues while every non-pinned post of the
+ *   page was new, a cursor exists and max_pages is not reached (pinned posts do not end it).
+ * Every response is classified first (weibo_classify): ok:0 is an empty success, ok:-100,
+ * 418, 432, 403, visitor pages are failures with their own state (FC-005).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poller_internal.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define RETRY_BATCH 10
+#define RETRY_MAX_AGE_S (7 * 86400)
+#define URL_MAX 4096
+
+void poller_weibo_reset(struct source_run *r)
+{
+    struct weibo_cycle *wb = &r->wb;
+
+    weibo_page_release(&wb->page);
+    store_strings_free(wb->retry_mids, wb->n_retry);
+    store_strings_free(wb->retry_jsons, wb->n_retry);
+    wb->retry_mids = NULL;
+    wb->retry_jsons = NULL;
+    wb->n_retry = 0;
+    wb->next_retry = 0;
+    wb->next_post = 0;
+    wb->pages_done = 0;
+    wb->since_id[0] = '\0';
+    wb->page_no = 0;
+    memset(&wb->total, 0, sizeof(wb->total));
+}
+
+/* scheme://host[:port] of url (new), or NULL. */
+static char *api_base_of(const char *url)
+{
+    const char *h = strstr(url, "://");
+    size_t n;
+    if (!h) {
+        return NULL;
+    }
+    n = (size_t)(h + 3 - url) + strcspn(h + 3, "/?#");
+    return strndup(url, n);
+}
+
+static void queue_extend(struct source_run *r, const char *mid, enum job_kind job)
+{
+    char url[URL_MAX];
+    snprintf(url, sizeof(url), "%s/statuses/extend?id=%s", r->wb.api_base, mid);
+    if (poller_queue_request(r, url, job) != 0) {
+        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    }
+}
+
+static void queue_page(struct source_run *r)
+{
+    struct weibo_cycle *wb = &r->wb;
+    char url[URL_MAX];
+
+    wb->phase = WB_PAGE;
+    if (wb->pages_done == 0) {
+        snprintf(url, sizeof(url), "%s", wb->first_url);
+    } else if (wb->since_id[0]) {
+        snprintf(url, sizeof(url), "%s&since_id=%s", wb->first_url, wb->since_id);
+    } else {
+        snprintf(url, sizeof(url), "%s&page=%lld", wb->first_url, (long long)(wb->pages_done + 1));
+    }
+    if (poller_queue_request(r, url, JOB_WEIBO_PAGE) != 0) {
+        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    }
+}
+
+/* Next pending retry, else the first page. */
+static void next_retry_or_page(struct source_run *r)
+{
+    struct weibo_cycle *wb = &r->wb;
+    if (wb->next_retry < wb->n_retry) {
+        wb->phase = WB_RETRY;
+        queue_extend(r, wb->retry_mids[wb->next_retry], JOB_WEIBO_RETRY);
+        return;
+    }
+    queue_page(r);
+}
+
+void poller_weibo_begin(struct source_run *r)
+{
+    struct weibo_cycle *wb = &r->wb;
+
+    poller_weibo_reset(r);
+    if (!wb->api_base) {
+        wb->api_base = api_base_of(wb->first_url);
+        if (!wb->api_base) {
+            poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "bad Weibo URL");
+            return;
+        }
+    }
+    /* Redis down: no retries this cycle, the page is still read */
+    store_longtext_list(r->p->store, r->cfg->id, RETRY_BATCH, &wb->retry_mids,
+                        &wb->retry_jsons, &wb->n_retry);
+    next_retry_or_page(r);
+}
+
+/* The last page read, its posts ingested: continue paging or end the cycle. */
+static void page_finished(struct source_run *r, long status)
+{
+    struct weibo_cycle *wb = &r->wb;
+    struct ingest_ctx ctx = poller_ingest_ctx(r, yq_time_now());
+    size_t non_pinned = 0, non_pinned_new = 0;
+    bool deferred = false;
+
+    for (size_t i = 0; i < wb->page.n_posts; i++) {
+        struct weibo_post *post = &wb->page.posts[i];
+        size_t produced = wb->total.produced;
+        size_t seen = wb->total.seen + wb->total.in_flight;
+        int err = ingest_item(&ctx, &post->item, NULL, false, &wb->total);
+
+        if (err == ERR_RETRY) {
+            deferred = true;
+        }
+        if (!post->pinned && !post->is_original) {
+            non_pinned++;
+            if (wb->total.seen + wb->total.in_flight == seen) {
+                non_pinned_new++;
+            }
+        }
+        if (post->item.truncated && wb->total.produced > produced) {
+            char *json = NULL;
+            if (yq_item_encode(&post->item, &json, NULL) == 0) {
+                store_longtext_put(r->p->store, r->cfg->id, post->mid, json);
+            }
+            free(json);
+            LOG_WARN("weibo post sent truncated, long text retried later source_id=%s mid=%s",
+                     r->cfg->id, post->mid);
+        }
+    }
+    wb->pages_done++;
+    LOG_INFO("weibo page ok source_id=%s page=%lld posts=%zu produced=%zu seen=%zu",
+             r->cfg->id, (long long)wb->pages_done, wb->page.n_posts, wb->total.produced,
+             wb->total.seen);
+    if (!deferred && non_pinned > 0 && non_pinned_new == non_pinned &&
+        wb->pages_done < r->cfg->max_pages && (wb->since_id[0] || wb->page_no > 0)) {
+        weibo_page_release(&wb->page);
+        wb->next_post = 0;
+        queue_page(r);
+        return;
+    }
+    poller_cycle_ok(r, status, &wb->total);
+}
+
+/* Next post of the page needing its long text (and not already delivered), or finish. */
+static void next_extend(struct source_run *r, long status)
+{
+    struct weibo_cycle *wb = &r->wb;
+
+    while (wb->next_post < wb->page.n_posts) {
+        struct weibo_post *post = &wb->page.posts[wb->next_post];
+        bool seen = false;
+        if (post->needs_long_text &&
+            !item_producer_in_flight(r->p->producer, post->item.id) &&
+            store_seen(r->p->store, post->item.id, &seen) == 0 && !seen) {
+            wb->phase = WB_EXTEND;
+            queue_extend(r, post->mid, JOB_WEIBO_EXTEND);
+            return;
+        }
+        wb->next_post++;
+    }
+    page_finished(r, status);
+}
+
+static void retry_done(struct source_run *r, long status, bool ok_body)
+{
+    struct weibo_cycle *wb = &r->wb;
+    const char *mid = wb->retry_mids[wb->next_retry];
+    struct weibo_post post;
+    char err_msg[256];
+    int64_t now = yq_time_now();
+
+    memset(&post, 0, sizeof(post));
+    if (yq_item_decode(wb->retry_jsons[wb->next_retry], strlen(wb->retry_jsons[wb->next_retry]),
+                       &post.item, err_msg, sizeof(err_msg)) != 0) {
+        store_longtext_del(r->p->store, r->cfg->id, mid); /* unusable entry */
+    } else if (ok_body && weibo_apply_long_text(&post, r->body.data, r->body.len,
+                                                (size_t)r->p->cfg->collector.max_text_bytes) ==
+                              0) {
+        struct ingest_ctx ctx = poller_ingest_ctx(r, now);
+        struct ingest_result res = {0};
+        post.item.fetched_at = now;
+        if (ingest_item(&ctx, &post.item, NULL, true, &res) == 0 && res.produced + res.in_flight) {
+            store_longtext_del(r->p->store, r->cfg->id, mid);
+            LOG_INFO("weibo long text completed source_id=%s mid=%s", r->cfg->id, mid);
+        }
+    } else if (now - post.item.fetched_at > RETRY_MAX_AGE_S) {
+        LOG_WARN("weibo long text given up after a week source_id=%s mid=%s", r->cfg->id, mid);
+        store_longtext_del(r->p->store, r->cfg->id, mid);
+    }
+    (void)status;
+    yq_item_release(&post.item);
+    wb->next_retry++;
+    next_retry_or_page(r);
+}
+
+void poller_weibo_done(struct source_run *r, long http_status, const char *content_type,
+                       const char *effective_url)
+{
+    struct weibo_cycle *wb = &r->wb;
+    char why[256] = "";
+    enum source_state st = weibo_classify(http_status, content_type, effective_url,
+                                          r->body.data, r->body.len, why, sizeof(why));
+
+    if (r->job == JOB_WEIBO_RETRY) {
+        if (st == SOURCE_RATE_LIMITED || st == SOURCE_BLOCKED || st == SOURCE_AUTH_REQUIRED) {
+            poller_cycle_fail(r, http_status, st, why);
+            return;
+        }
+        retry_done(r, http_status, st == SOURCE_OK);
+        return;
+    }
+    if (r->job == JOB_WEIBO_EXTEND) {
+        struct weibo_post *post = &wb->page.posts[wb->next_post];
+        if (st == SOURCE_RATE_LIMITED || st == SOURCE_BLOCKED || st == SOURCE_AUTH_REQUIRED) {
+            /* blocked mid-cycle: the page is not ingested now; it is read again later */
+            poller_cycle_fail(r, http_status, st, why);
+            return;
+        }
+        if (st != SOURCE_OK ||
+            weibo_apply_long_text(post, r->body.data, r->body.len,
+                                  (size_t)r->p->cfg->collector.max_text_bytes) != 0) {
+            LOG_WARN("weibo long text fetch failed source_id=%s mid=%s http_status=%ld "
+                     "err='%s': sent truncated",
+                     r->cfg->id, post->mid, http_status, why);
+        }
+        wb->next_post++;
+        next_extend(r, http_status);
+        return;
+    }
+    /* JOB_WEIBO_PAGE */
+    if (st != SOURCE_OK) {
+        poller_cycle_fail(r, http_status, st, why);
+        return;
+    }
+    {
+        struct weibo_ctx ctx = {
+            .source_id = r->cfg->id,
+            .channel = r->cfg->name,
+            .fetched_at = yq_time_now(),
+            .max_text_bytes = (size_t)r->p->cfg->collector.max_text_bytes,
+        };
+        char err_msg[256] = "";
+        int err;
+
+        weibo_page_release(&wb->page);
+        err = weibo_parse_page(r->body.data, r->body.len, &ctx, &wb->page, err_msg,
+                               sizeof(err_msg));
+        if (err) {
+            poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR, err_msg);
+            return;
+        }
+        if (wb->page.empty) {
+            LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
+            poller_cycle_ok(r, http_status, &wb->total);
+            return;
+        }
+        snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
+        wb->page_no = wb->page.page;
+        wb->next_post = 0;
+        next_extend(r, http_status);
+    }
+}
