@@ -30,6 +30,8 @@ static const struct cfg_key matcher_opt_keys[] = {
      "how often yuqing:rules:current is checked", NULL},
     {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
      "wait before re-producing an alert whose delivery failed", NULL},
+    {"event_wait_ms", CFG_MS, "5000", 0, 3600000, MOFF(event_wait_ms),
+     "how long a Redis outage may hold alerts back before items get their own event", NULL},
     {"event_window_s", CFG_INT, "259200", 60, 2592000, MOFF(event_window_s),
      "near-duplicate window in seconds (design §4: 72 h)", NULL},
     {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
@@ -108,6 +110,8 @@ struct matcher {
     struct match_scratch *scratch;
     struct norm_text simhash_buf;
     int64_t event_backoff_ms; /* grows while event assignment fails (Redis down) */
+    int64_t events_down_since_ms; /* monotonic; 0 while event assignment works */
+    bool events_fallback_logged;
     int64_t failed_version;   /* last version that could not be loaded (logged once) */
     int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
     int64_t check_backoff_ms; /* grows while Redis is down */
@@ -400,6 +404,32 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
     rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
+    if (rc == ERR_RETRY) {
+        /*
+         * Redis down: hold the batch back (it is retried) for up to event_wait_ms, then let
+         * alerts flow with the item's own event rather than stop alerting.
+         */
+        int64_t now = yq_time_mono_ms();
+        if (m->events_down_since_ms == 0) {
+            m->events_down_since_ms = now;
+        }
+        if (now - m->events_down_since_ms < m->cfg->matcher.event_wait_ms) {
+            return ERR_RETRY;
+        }
+        if (!m->events_fallback_logged) {
+            LOG_WARN("redis down for event assignment, items get their own event waited_ms=%" PRId64,
+                     now - m->events_down_since_ms);
+            m->events_fallback_logged = true;
+        }
+        free(alert->event_via);
+        alert->event_via = strdup("own");
+        return alert->event_via ? 0 : ERR_NOMEM;
+    }
+    if (m->events_down_since_ms) {
+        LOG_INFO("event assignment works again%s", "");
+        m->events_down_since_ms = 0;
+        m->events_fallback_logged = false;
+    }
     if (rc == ERR_PARSE) {
         /* a corrupt answer in Redis: keep the item's own event rather than stall forever */
         LOG_WARN("bad event answer in redis, using the item's own event item_id=%s",

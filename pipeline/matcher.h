@@ -14,6 +14,8 @@
  *     poll_timeout_ms: 100     # consumer poll wait
  *     reload_check_ms: 1000    # how often yuqing:rules:current is checked (pub/sub is faster)
  *     retry_backoff_ms: 500    # wait before re-producing an alert whose delivery failed
+ *     event_wait_ms: 5000      # Redis outage: alerts wait this long for event assignment,
+ *                              # then items get their own event (event.via "own")
  *     event_window_s: 259200   # near-duplicate window (72 h), event.h
  *     event_ttl_s: 604800      # lifetime of per-item event answers and event counters
  *     log_level: info          # err | warn | info | debug
@@ -38,6 +40,7 @@ struct matcher_opts {
     int64_t poll_timeout_ms;
     int64_t reload_check_ms;
     int64_t retry_backoff_ms;
+    int64_t event_wait_ms;
     int64_t event_window_s;
     int64_t event_ttl_s;
     char *log_level;

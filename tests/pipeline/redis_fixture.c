@@ -35,9 +35,16 @@ int redis_fixture_free_port(void)
     return port;
 }
 
+static void dump_name(int port, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "yq-redis-fixture-%d.rdb", port);
+}
+
+static int launch(struct redis_fixture *f);
+
 int redis_fixture_start(struct redis_fixture *f)
 {
-    char port[16];
+    char dump[64], path[128];
 
     f->pid = 0;
     if (access(REDIS_FIXTURE_BIN, X_OK) != 0) {
@@ -47,7 +54,43 @@ int redis_fixture_start(struct redis_fixture *f)
     if (f->port < 0) {
         return -1;
     }
+    dump_name(f->port, dump, sizeof(dump));
+    snprintf(path, sizeof(path), "/tmp/%s", dump);
+    unlink(path); /* a fresh start never loads an older run's data */
+    return launch(f);
+}
+
+int redis_fixture_restart(struct redis_fixture *f)
+{
+    return launch(f);
+}
+
+int redis_fixture_save(const struct redis_fixture *f)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", f->port, tv);
+    redisReply *r = NULL;
+    int ok = 0;
+
+    if (c && !c->err) {
+        r = redisCommand(c, "SAVE");
+        ok = r && r->type == REDIS_REPLY_STATUS;
+    }
+    if (r) {
+        freeReplyObject(r);
+    }
+    if (c) {
+        redisFree(c);
+    }
+    return ok ? 0 : -1;
+}
+
+static int launch(struct redis_fixture *f)
+{
+    char port[16], dump[64];
+
     snprintf(port, sizeof(port), "%d", f->port);
+    dump_name(f->port, dump, sizeof(dump));
     f->pid = fork();
     if (f->pid < 0) {
         f->pid = 0;
@@ -60,7 +103,8 @@ int redis_fixture_start(struct redis_fixture *f)
             dup2(null, 2);
         }
         execl(REDIS_FIXTURE_BIN, "redis-server", "--port", port, "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--dir", "/tmp", (char *)NULL);
+              "--save", "", "--appendonly", "no", "--dir", "/tmp", "--dbfilename", dump,
+              (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100; i++) {

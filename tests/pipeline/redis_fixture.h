@@ -17,6 +17,15 @@ struct redis_fixture {
  */
 int redis_fixture_start(struct redis_fixture *f);
 
+/*
+ * Start on f->port again (after redis_fixture_save() and redis_fixture_stop()), loading the
+ * saved data: a Redis restart. Returns 0 or -1.
+ */
+int redis_fixture_restart(struct redis_fixture *f);
+
+/* SAVE the data set to the fixture's dump file. Returns 0 or -1. */
+int redis_fixture_save(const struct redis_fixture *f);
+
 /* Stop the server (SIGTERM, wait). Safe on a fixture that did not start. */
 void redis_fixture_stop(struct redis_fixture *f);
 
