@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "ticket_api.h"
 #include "yq_alert.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -33,6 +34,8 @@ const struct cfg_key http_api_cfg_keys[] = {
      "concurrent HTTP connections", NULL},
     {"connection_timeout_ms", CFG_MS, "30000", 1000, 3600000, HOFF(connection_timeout_ms),
      "idle connections are closed after this", NULL},
+    {"max_body_bytes", CFG_SIZE, "64k", 1024, 1048576, HOFF(max_body_bytes),
+     "POST bodies above this are refused (413)", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -41,6 +44,8 @@ const struct cfg_key http_api_cfg_keys[] = {
 struct http_api {
     struct MHD_Daemon *daemon;
     struct ticket_store *store; /* read-only; guarded by lock */
+    struct ticket_store *writer; /* writable, for ticket actions; guarded by lock */
+    size_t max_body;
     pthread_mutex_t lock;
     bool lock_init;
     struct notifier_metrics *metrics;
@@ -349,6 +354,14 @@ static int render_metrics(struct http_api *api, struct body *b)
          offsetof(struct notifier_metrics, intake_retries)},
         {"yuqing_notifier_commit_failures_total", "Kafka offset commits that failed",
          offsetof(struct notifier_metrics, commit_failures)},
+        {"yuqing_notifier_notifications_delivered_total", "notifications a channel accepted",
+         offsetof(struct notifier_metrics, notifications_delivered)},
+        {"yuqing_notifier_notifications_retried_total", "notification attempts to retry later",
+         offsetof(struct notifier_metrics, notifications_retried)},
+        {"yuqing_notifier_notifications_failed_total", "notifications failed permanently",
+         offsetof(struct notifier_metrics, notifications_failed)},
+        {"yuqing_notifier_escalations_total", "reminders (催办) and supervisions (督办) recorded",
+         offsetof(struct notifier_metrics, escalations)},
     };
     int64_t open_count = 0;
     int err, store_err;
@@ -403,7 +416,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         add_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
         add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
         (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-         add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+         add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST") != MHD_YES)) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
@@ -421,6 +434,97 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
     return reply(c, status, "text/plain; charset=utf-8", copy, strlen(copy));
 }
 
+/* Reply with a JSON value (takes the reference). */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *v)
+{
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (!text) {
+        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+    }
+    return reply(c, status, "application/json; charset=utf-8", text, strlen(text));
+}
+
+/* The request body of a POST, collected across calls; freed by request_done(). */
+struct upload {
+    char *buf;
+    size_t len;
+    bool too_big;
+};
+
+static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct upload *u = *req_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (u) {
+        free(u->buf);
+        free(u);
+        *req_cls = NULL;
+    }
+}
+
+/* Split "/api/tickets/NUMBER[/ACTION]" into number and action (both into caller buffers). */
+static bool ticket_path(const char *url, char *number, size_t nlen, char *action, size_t alen)
+{
+    const char *p = url + strlen("/api/tickets/"), *slash;
+    size_t len;
+
+    if (strncmp(url, "/api/tickets/", strlen("/api/tickets/")) != 0) {
+        return false;
+    }
+    slash = strchr(p, '/');
+    len = slash ? (size_t)(slash - p) : strlen(p);
+    if (len == 0 || len >= nlen) {
+        return false;
+    }
+    memcpy(number, p, len);
+    number[len] = '\0';
+    action[0] = '\0';
+    if (slash) {
+        if (strlen(slash + 1) == 0 || strlen(slash + 1) >= alen || strchr(slash + 1, '/')) {
+            return false;
+        }
+        snprintf(action, alen, "%s", slash + 1);
+    }
+    return true;
+}
+
+static enum MHD_Result handle_action(struct http_api *api, struct MHD_Connection *c,
+                                     const char *number, const char *action, struct upload *u)
+{
+    json_t *body = NULL, *answer = NULL, *actor, *role;
+    json_error_t jerr;
+    char errbuf[300] = "";
+    int err;
+
+    if (u->too_big) {
+        return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+    }
+    body = json_loadb(u->buf ? u->buf : "", u->len, 0, &jerr);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return reply_json(c, MHD_HTTP_BAD_REQUEST,
+                          json_pack("{s:b,s:s}", "ok", 0, "error", "the body must be a JSON object"));
+    }
+    actor = json_object_get(body, "actor");
+    role = json_object_get(body, "role");
+    pthread_mutex_lock(&api->lock);
+    err = ticket_api_act(api->writer, number, action,
+                         json_is_string(actor) ? json_string_value(actor) : NULL,
+                         json_is_string(role) ? json_string_value(role) : NULL, body,
+                         yq_time_now(), &answer, errbuf, sizeof(errbuf));
+    pthread_mutex_unlock(&api->lock);
+    json_decref(body);
+    if (err && err != ERR_INVALID && err != ERR_NOT_FOUND && err != ERR_BAD_STATE) {
+        LOG_WARN("ticket action failed number=%s action=%s err='%s' reason='%s'", number, action,
+                 yq_strerror(err), errbuf);
+    }
+    return reply_json(c, ticket_api_http_status(err), answer);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **req_cls)
@@ -428,17 +532,59 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct http_api *api = cls;
     struct body b;
     const char *type;
+    char number[40], action[24];
     int err;
 
     (void)version;
-    (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+        struct upload *u = *req_cls;
+        if (!ticket_path(url, number, sizeof(number), action, sizeof(action)) || !action[0]) {
+            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+        }
+        if (!u) {
+            u = calloc(1, sizeof(*u));
+            if (!u) {
+                return MHD_NO;
+            }
+            *req_cls = u;
+            return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+            if (!u->too_big && u->len + *upload_data_size <= api->max_body) {
+                char *nb = realloc(u->buf, u->len + *upload_data_size + 1);
+                if (!nb) {
+                    return MHD_NO;
+                }
+                u->buf = nb;
+                memcpy(u->buf + u->len, upload_data, *upload_data_size);
+                u->len += *upload_data_size;
+                u->buf[u->len] = '\0';
+            } else {
+                u->too_big = true;
+            }
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        return handle_action(api, c, number, action, u);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     }
     if (strcmp(url, "/healthz") == 0) {
         return reply_text(c, MHD_HTTP_OK, "ok\n");
+    }
+    if (ticket_path(url, number, sizeof(number), action, sizeof(action)) && !action[0]) {
+        json_t *detail = NULL;
+        pthread_mutex_lock(&api->lock);
+        err = ticket_api_detail(api->store, number, &detail);
+        pthread_mutex_unlock(&api->lock);
+        if (err == ERR_NOT_FOUND) {
+            return reply_text(c, MHD_HTTP_NOT_FOUND, "no such ticket\n");
+        }
+        if (err) {
+            return reply_text(c, ticket_api_http_status(err), "ticket store unavailable\n");
+        }
+        return reply_json(c, MHD_HTTP_OK, detail);
     }
     if (strcmp(url, "/") == 0) {
         type = "text/html; charset=utf-8";
@@ -480,6 +626,7 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 struct http_api *http_api_new(const struct http_api_cfg *cfg,
                               const struct ticket_store_cfg *store_cfg,
+                              const struct ticket_policy *policy,
                               struct notifier_metrics *metrics, char *errbuf, size_t errlen)
 {
     struct http_api *api;
@@ -511,6 +658,7 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     api->metrics = metrics;
     api->max_tickets = (size_t)cfg->max_tickets;
     api->max_items = (size_t)cfg->max_items_per_ticket;
+    api->max_body = (size_t)cfg->max_body_bytes;
     if (pthread_mutex_init(&api->lock, NULL) != 0) {
         snprintf(errbuf, errlen, "http: cannot create mutex");
         free(api);
@@ -518,13 +666,17 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     }
     api->lock_init = true;
     err = ticket_store_open_readonly(store_cfg, &api->store, errbuf, errlen);
+    if (!err) {
+        err = ticket_store_open(store_cfg, &api->writer, errbuf, errlen);
+    }
     if (err) {
         http_api_free(api);
         return NULL;
     }
+    ticket_store_set_policy(api->writer, policy);
     api->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)((cfg->connection_timeout_ms + 999) / 1000), MHD_OPTION_END);
     if (!api->daemon) {
@@ -552,6 +704,7 @@ void http_api_free(struct http_api *api)
         MHD_stop_daemon(api->daemon); /* joins the polling thread: no handler runs after */
     }
     ticket_store_free(api->store);
+    ticket_store_free(api->writer);
     if (api->lock_init) {
         pthread_mutex_destroy(&api->lock);
     }

@@ -3,6 +3,7 @@
  * the JSON API and /metrics. Exit codes: 0 after SIGTERM/SIGINT or --help/--print-config,
  * 1 when start-up fails, 2 on a usage or config error.
  */
+#include <curl/curl.h>
 #include <stdio.h>
 
 #include "notifier.h"
@@ -40,20 +41,27 @@ int main(int argc, char **argv)
         return 2;
     }
     if (args.print_config) {
-        cfg_print(stdout, notifier_cfg_keys, &cfg, 0);
+        notifier_cfg_print(stdout, &cfg);
         notifier_cfg_release(&cfg);
         return 0;
     }
     yq_proc_install_signals();
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        LOG_ERR("start failed: curl_global_init");
+        notifier_cfg_release(&cfg);
+        return 1;
+    }
     n = notifier_new(&cfg, err, sizeof(err));
     if (!n) {
         LOG_ERR("start failed: %s", err);
         notifier_cfg_release(&cfg);
+        curl_global_cleanup();
         return 1;
     }
     notifier_run(n, &yq_proc_stop);
     notifier_free(n);
     notifier_cfg_release(&cfg);
+    curl_global_cleanup();
     LOG_INFO("stopped");
     return 0;
 }

@@ -32,34 +32,66 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"http", CFG_SECTION, NULL, 0, 0, NOFF(http), "web UI, JSON API and /metrics",
      http_api_cfg_keys},
     {"consumer", CFG_SECTION, NULL, 0, 0, NOFF(consumer), "alert consumer loop", consumer_cfg_keys},
+    {"clocks", CFG_SECTION, NULL, 0, 0, NOFF(clocks), "statutory deadlines and escalation",
+     ticket_clock_cfg_keys},
+    {"notify", CFG_SECTION, NULL, 0, 0, NOFF(notify), "notification delivery", notify_cfg_keys},
+    {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
+    {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
+    {"departments", CFG_EXTERNAL, NULL, 0, 0, 0, "each department's liaison and head channels",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
 struct notifier {
     const struct notifier_cfg *cfg;
+    struct ticket_policy policy;
     struct ticket_store *store;
     struct http_api *http;
+    struct delivery *delivery;
     rd_kafka_t *consumer;
     struct notifier_metrics metrics;
 };
+
+/* The directory part of path ("." when none); new string or NULL. */
+static char *dir_of(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash) {
+        return strdup(".");
+    }
+    if (slash == path) {
+        return strdup("/");
+    }
+    return strndup(path, (size_t)(slash - path));
+}
 
 int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *const *sets,
                       int n_sets, char *errbuf, size_t errlen)
 {
     struct cfg_doc doc;
+    char *dir = NULL;
     int err;
 
     memset(cfg, 0, sizeof(*cfg));
     memset(&doc, 0, sizeof(doc));
+    dir = dir_of(path);
+    if (!dir) {
+        snprintf(errbuf, errlen, "out of memory");
+        return ERR_NOMEM;
+    }
     if (path) {
         err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
         if (err) {
             cfg_doc_release(&doc);
+            free(dir);
             return err;
         }
     }
     err = cfg_fill(notifier_cfg_keys, cfg, path ? &doc : NULL, path ? cfg_doc_root(&doc) : NULL,
                    errbuf, errlen);
+    if (!err && path) {
+        err = notify_routes_parse(&cfg->routes, &doc, dir, errbuf, errlen);
+    }
     cfg_doc_release(&doc);
     for (int i = 0; !err && i < n_sets; i++) {
         err = cfg_set(notifier_cfg_keys, cfg, sets[i], errbuf, errlen);
@@ -71,6 +103,31 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
             err = ERR_NOMEM;
         }
     }
+    if (!err) {
+        int qs, qe;
+        if (notify_quiet_parse(cfg->notify.quiet_hours, &qs, &qe)) {
+            snprintf(errbuf, errlen, "notify.quiet_hours '%s' is not HH:MM-HH:MM",
+                     cfg->notify.quiet_hours);
+            err = ERR_INVALID;
+        }
+    }
+    if (!err) {
+        cfg->cal = workcal_new();
+        if (!cfg->cal) {
+            snprintf(errbuf, errlen, "out of memory");
+            err = ERR_NOMEM;
+        }
+    }
+    if (!err && path && cfg->clocks.calendar_dir && cfg->clocks.calendar_dir[0]) {
+        char cal_dir[4096];
+        if (cfg->clocks.calendar_dir[0] == '/') {
+            snprintf(cal_dir, sizeof(cal_dir), "%s", cfg->clocks.calendar_dir);
+        } else {
+            snprintf(cal_dir, sizeof(cal_dir), "%s/%s", dir, cfg->clocks.calendar_dir);
+        }
+        err = workcal_load_dir(cfg->cal, cal_dir, errbuf, errlen);
+    }
+    free(dir);
     return err;
 }
 
@@ -78,7 +135,25 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
 {
     if (cfg) {
         cfg_release(notifier_cfg_keys, cfg);
+        notify_routes_release(&cfg->routes);
+        workcal_free(cfg->cal);
+        cfg->cal = NULL;
     }
+}
+
+void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
+{
+    cfg_print(out, notifier_cfg_keys, cfg, 0);
+    notify_routes_print(out, &cfg->routes);
+    fprintf(out, "# holiday calendar: %zu year(s) loaded\n", workcal_n_years(cfg->cal));
+}
+
+void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *out)
+{
+    out->clock = &cfg->clocks;
+    out->cal = cfg->cal;
+    out->routes = &cfg->routes;
+    out->link_base = cfg->notify.link_base;
 }
 
 /* Count one event on metrics (may be NULL). */
@@ -133,6 +208,11 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
                      (long long)res.item_count, alert.item.id);
             BUMP(metrics, items_attached);
             break;
+        case TICKET_INTAKE_REVISED:
+            LOG_INFO("item revised number=%s item_id=%s reopened=%d", res.number, alert.item.id,
+                     res.reopened ? 1 : 0);
+            BUMP(metrics, items_attached);
+            break;
         case TICKET_INTAKE_DUPLICATE:
         default:
             LOG_DEBUG("duplicate alert number=%s item_id=%s", res.number, alert.item.id);
@@ -155,12 +235,32 @@ struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size
         return NULL;
     }
     n->cfg = cfg;
+    notifier_cfg_policy(cfg, &n->policy);
     err = ticket_store_open(&cfg->store, &n->store, errbuf, errlen);
     if (err) {
         goto fail;
     }
-    n->http = http_api_new(&cfg->http, &cfg->store, &n->metrics, errbuf, errlen);
+    ticket_store_set_policy(n->store, &n->policy);
+    {
+        struct tm tm;
+        time_t now = (time_t)(yq_time_now() + YQ_SHANGHAI_OFFSET_S);
+        gmtime_r(&now, &tm);
+        if (!workcal_covers_year(cfg->cal, tm.tm_year + 1900)) {
+            LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
+                     "(add %d.yaml to clocks.calendar_dir)",
+                     tm.tm_year + 1900, tm.tm_year + 1900);
+        }
+    }
+    n->http = http_api_new(&cfg->http, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
     if (!n->http) {
+        goto fail;
+    }
+    n->delivery = delivery_new(&cfg->notify, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
+    if (!n->delivery) {
+        goto fail;
+    }
+    if (delivery_start(n->delivery)) {
+        snprintf(errbuf, errlen, "cannot start the delivery thread");
         goto fail;
     }
     n->consumer = yq_kafka_consumer_new(&cfg->kafka, cfg->kafka.alerts_topic, errbuf, errlen);
@@ -263,6 +363,7 @@ void notifier_free(struct notifier *n)
         return;
     }
     http_api_free(n->http);
+    delivery_free(n->delivery);
     if (n->consumer) {
         rd_kafka_resp_err_t kres = rd_kafka_consumer_close(n->consumer);
         if (kres) {

@@ -8,17 +8,27 @@
  *   store:    ticket_store_cfg_keys (path, busy_timeout_ms)
  *   http:     http_api_cfg_keys (bind_address, port, ...)
  *   consumer: poll_timeout_ms, retry_initial_ms, retry_max_ms
+ *   clocks:   ticket_clock_cfg_keys (deadlines, calendar_dir, remind_percent, reopen window)
+ *   notify:   notify_cfg_keys (link_base, quiet hours, delivery pacing and retries)
+ *   channels, duty_officer, departments: notify_cfg.h (parsed by notify_routes_parse())
+ * The holiday calendar files of clocks.calendar_dir (relative to the config file) are loaded
+ * with the config, so --print-config checks them too.
  */
 #ifndef NOTIFIER_NOTIFIER_H
 #define NOTIFIER_NOTIFIER_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "delivery.h"
 #include "http_api.h"
 #include "notifier_metrics.h"
+#include "notify_cfg.h"
+#include "ticket_clock.h"
 #include "ticket_store.h"
+#include "workcal.h"
 #include "yq_cfg.h"
 #include "yq_kafka.h"
 
@@ -35,24 +45,38 @@ struct notifier_cfg {
     struct ticket_store_cfg store;
     struct http_api_cfg http;
     struct notifier_consumer_cfg consumer;
+    struct ticket_clock_cfg clocks;
+    struct notify_cfg notify;
+    /* filled by notifier_cfg_load() beyond the key table */
+    struct notify_routes routes; /* channels, duty officer, departments */
+    struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */
 };
 
-/* The whole notifier.yaml table (sections kafka, store, http, consumer). */
+/* The whole notifier.yaml table (sections kafka, store, http, consumer, clocks, notify). */
 extern const struct cfg_key notifier_cfg_keys[];
 
 /*
  * Fill cfg (caller storage) from the YAML file at path (NULL: built-in defaults only), then
  * apply n_sets "dotted.key=value" overrides (borrowed strings), then default kafka.group_id
- * to NOTIFIER_DEFAULT_GROUP when still unset.
- * Returns 0, ERR_NOT_FOUND (no such file), ERR_PARSE, ERR_INVALID (unknown key, bad value),
- * ERR_IO or ERR_NOMEM with one line in errbuf. Release cfg with notifier_cfg_release()
+ * to NOTIFIER_DEFAULT_GROUP when still unset; parse the channels and routes and load the
+ * holiday calendar (clocks.calendar_dir relative to the directory of path; with path NULL
+ * the calendar is empty: weekends only).
+ * Returns 0, ERR_NOT_FOUND (no such file or calendar directory), ERR_PARSE, ERR_INVALID
+ * (unknown key, bad value, bad route, unreadable secret, bad calendar), ERR_IO or ERR_NOMEM
+ * with one line in errbuf. Release cfg with notifier_cfg_release()
  * whatever the result.
  */
 int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *const *sets,
                       int n_sets, char *errbuf, size_t errlen);
 
-/* Free the strings cfg owns. */
+/* Free the strings, routes and calendar cfg owns. */
 void notifier_cfg_release(struct notifier_cfg *cfg);
+
+/* Print cfg as YAML (--print-config): the key table, then the routes without secrets. */
+void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg);
+
+/* The ticket policy of cfg (borrowing its clocks, calendar, routes and link base). */
+void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *out);
 
 /*
  * Record one message payload (len bytes, need not be NUL-terminated) in store:
@@ -72,8 +96,8 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
 struct notifier;
 
 /*
- * Open the ticket store (running migrations), start the HTTP server and join the consumer
- * group. Logs "queue page at http://ADDR:PORT/". cfg is borrowed and must outlive the
+ * Open the ticket store (running migrations), start the HTTP server, start the delivery
+ * worker (outbox and escalation, delivery.h) and join the consumer group. Logs "queue page at http://ADDR:PORT/". cfg is borrowed and must outlive the
  * notifier. Returns a new notifier (notifier_free()) or NULL with one line in errbuf.
  */
 struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen);
@@ -93,8 +117,8 @@ unsigned notifier_http_port(const struct notifier *n);
 struct notifier_metrics *notifier_metrics(struct notifier *n);
 
 /*
- * Shut down in order: stop the HTTP server, close the consumer (leaves the group), close
- * the store, free. NULL is a no-op.
+ * Shut down in order: stop the HTTP server, stop the delivery worker, close the consumer
+ * (leaves the group), close the store, free. NULL is a no-op.
  */
 void notifier_free(struct notifier *n);
 

@@ -17,6 +17,10 @@ struct notifier_metrics {
     atomic_llong alerts_duplicate; /* redelivered alerts that changed nothing */
     atomic_llong intake_retries;   /* store failures retried with backoff */
     atomic_llong commit_failures;  /* offset commits that failed (message will be redelivered) */
+    atomic_llong notifications_delivered; /* outbox rows a channel accepted */
+    atomic_llong notifications_retried;   /* transient failures (retried later) */
+    atomic_llong notifications_failed;    /* permanent failures (see yuqingctl tickets outbox) */
+    atomic_llong escalations;             /* 催办/督办 recorded */
 };
 
 #endif

@@ -1,4 +1,5 @@
 #include "ticket_store.h"
+#include "ticket_store_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -24,17 +25,6 @@ const struct cfg_key ticket_store_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-/* Bounds on what one alert may put in a row: feed text is untrusted. */
-#define TITLE_MAX_CP 200
-#define TITLE_FROM_TEXT_CP 80
-#define EXCERPT_BEFORE_CP 40
-#define EXCERPT_CP 160
-
-struct ticket_store {
-    sqlite3 *db;
-    bool readonly;
-    char last_error[256]; /* copy of sqlite3_errmsg() of the last failure */
-};
 
 /*
  * Migrations in order; an applied migration is never edited, later issues append. Each runs
@@ -96,16 +86,92 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;"
     "CREATE TRIGGER ticket_log_no_delete BEFORE DELETE ON ticket_log"
     "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;",
+
+    /* 2: lifecycle, clocks, revisions, responses, escalations and the outbox (issue #5) */
+    "ALTER TABLE tickets ADD COLUMN co_departments TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE tickets ADD COLUMN heat INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN assigned_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN acknowledged_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN responded_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN closed_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN returned_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN dismissed_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN dismiss_reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tickets ADD COLUMN reopened_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN press_deadline INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN press_held_at INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN close_deadline INTEGER;"
+    "ALTER TABLE tickets ADD COLUMN ack_overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN response_overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN press_overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN close_overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE tickets SET assigned_at = detected_at, heat = item_count;"
+    "CREATE INDEX tickets_department ON tickets (department, state);"
+    "ALTER TABLE ticket_log ADD COLUMN actor_role TEXT NOT NULL DEFAULT 'system';"
+    "ALTER TABLE ticket_log ADD COLUMN from_state TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ticket_log ADD COLUMN to_state TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE ticket_item_revisions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+    "  item_id TEXT NOT NULL,"
+    "  content_hash TEXT NOT NULL,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  added_at INTEGER NOT NULL,"
+    "  UNIQUE (ticket_id, item_id, content_hash)"
+    ");"
+    "CREATE TABLE ticket_responses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+    "  channel TEXT NOT NULL CHECK (channel IN ('权威发布','新闻发布会','吹风会','政务微博',"
+    "    '政务微信','网站','答复')),"
+    "  url TEXT NOT NULL DEFAULT '',"
+    "  responded_at INTEGER NOT NULL,"
+    "  recorded_at INTEGER NOT NULL,"
+    "  recorded_by TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  log_id INTEGER NOT NULL REFERENCES ticket_log (id)"
+    ");"
+    "CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);"
+    "CREATE TABLE ticket_escalations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+    "  clock TEXT NOT NULL CHECK (clock IN ('ack','response','press','close')),"
+    "  stage TEXT NOT NULL CHECK (stage IN ('remind','supervise')),"
+    "  deadline INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  log_id INTEGER NOT NULL REFERENCES ticket_log (id),"
+    "  UNIQUE (ticket_id, clock, stage, deadline)"
+    ");"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  idem_key TEXT NOT NULL UNIQUE,"
+    "  ticket_id INTEGER REFERENCES tickets (id),"
+    "  log_id INTEGER REFERENCES ticket_log (id),"
+    "  kind TEXT NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  subject TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  link TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  shrink INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  delivered_at INTEGER,"
+    "  last_error TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == TICKET_STORE_SCHEMA_VERSION,
                "TICKET_STORE_SCHEMA_VERSION must equal the number of migrations");
 
-#define TICKET_COLUMNS                                                                             \
-    "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
-    "ack_deadline, response_deadline, item_count, score, rules_version, url, created_at, "         \
-    "updated_at"
+#define TICKET_COLUMNS TICKET_STORE_COLUMNS
 
 /* Map an SQLite result code to the shared codes: locks are transient, the rest is I/O. */
 static int map_rc(int rc)
@@ -133,7 +199,7 @@ static int map_rc(int rc)
  * Keep the failing statement's SQLite reason for ticket_store_errmsg(): the caller, which
  * handles the error, logs it once.
  */
-static int fail(struct ticket_store *store, int rc, const char *what)
+int ticket_store_fail(struct ticket_store *store, int rc, const char *what)
 {
     snprintf(store->last_error, sizeof(store->last_error), "%s: %s (rc=%d)", what,
              sqlite3_errmsg(store->db), rc);
@@ -145,17 +211,87 @@ const char *ticket_store_errmsg(const struct ticket_store *store)
     return store->last_error[0] ? store->last_error : "no error";
 }
 
-static int exec(struct ticket_store *store, const char *sql, const char *what)
+int ticket_store_exec(struct ticket_store *store, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fail(store, rc, what);
+    return rc == SQLITE_OK ? 0 : ticket_store_fail(store, rc, what);
 }
 
-static int prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
+int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
                    const char *what)
 {
     int rc = sqlite3_prepare_v2(store->db, sql, -1, out, NULL);
-    return rc == SQLITE_OK ? 0 : fail(store, rc, what);
+    return rc == SQLITE_OK ? 0 : ticket_store_fail(store, rc, what);
+}
+
+int ticket_store_begin(struct ticket_store *store, const char *what)
+{
+    if (store->readonly) {
+        snprintf(store->last_error, sizeof(store->last_error), "%s: read-only store", what);
+        return ERR_IO;
+    }
+    return ticket_store_exec(store, "BEGIN IMMEDIATE", what);
+}
+
+void ticket_store_rollback(struct ticket_store *store)
+{
+    if (!sqlite3_get_autocommit(store->db)) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+const char *ticket_store_nz(const char *s)
+{
+    return s ? s : "";
+}
+
+int ticket_store_step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ticket_store_fail(store, rc, what);
+    sqlite3_finalize(st);
+    return err;
+}
+
+int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
+                            const char *actor, const char *role, const char *action,
+                            const char *from_state, const char *to_state, const char *note,
+                            int64_t *log_id)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store,
+                                   "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
+                                   "action, from_state, to_state, note) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &st, "log insert");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
+    err = ticket_store_step_done(store, st, "log insert");
+    if (!err && log_id) {
+        *log_id = sqlite3_last_insert_rowid(store->db);
+    }
+    return err;
+}
+
+static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL};
+
+void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy)
+{
+    store->policy = policy;
+}
+
+const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_store *store)
+{
+    return store->policy ? store->policy : &default_policy;
 }
 
 /* Create the parent directory of a file path when it is missing (one level). */
@@ -193,11 +329,11 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
                             "name = 'schema_version'",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
-        return fail(store, rc, "schema_version lookup");
+        return ticket_store_fail(store, rc, "schema_version lookup");
     }
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        err = fail(store, rc, "schema_version lookup");
+        err = ticket_store_fail(store, rc, "schema_version lookup");
         sqlite3_finalize(st);
         return err;
     }
@@ -206,7 +342,7 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
         return 0;
     }
     sqlite3_finalize(st);
-    err = prepare(store, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
+    err = ticket_store_prepare(store, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
                   "schema_version read");
     if (err) {
         return err;
@@ -216,7 +352,7 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
         *out = sqlite3_column_int(st, 0);
         err = 0;
     } else {
-        err = fail(store, rc, "schema_version read");
+        err = ticket_store_fail(store, rc, "schema_version read");
     }
     sqlite3_finalize(st);
     return err;
@@ -227,15 +363,15 @@ static int apply_migration(struct ticket_store *store, int version)
     sqlite3_stmt *st = NULL;
     int err, rc;
 
-    err = exec(store, "BEGIN IMMEDIATE", "migration begin");
+    err = ticket_store_exec(store, "BEGIN IMMEDIATE", "migration begin");
     if (err) {
         return err;
     }
-    err = exec(store, migrations[version - 1], "migration");
+    err = ticket_store_exec(store, migrations[version - 1], "migration");
     if (err) {
         goto rollback;
     }
-    err = prepare(store, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &st,
+    err = ticket_store_prepare(store, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &st,
                   "migration record");
     if (err) {
         goto rollback;
@@ -245,10 +381,10 @@ static int apply_migration(struct ticket_store *store, int version)
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        err = fail(store, rc, "migration record");
+        err = ticket_store_fail(store, rc, "migration record");
         goto rollback;
     }
-    err = exec(store, "COMMIT", "migration commit");
+    err = ticket_store_exec(store, "COMMIT", "migration commit");
     if (err) {
         goto rollback;
     }
@@ -263,11 +399,11 @@ static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
 {
     int version = 0, err;
 
-    err = exec(store,
-               "CREATE TABLE IF NOT EXISTS schema_version ("
-               "  version INTEGER PRIMARY KEY,"
-               "  applied_at INTEGER NOT NULL)",
-               "schema_version create");
+    err = ticket_store_exec(store,
+                            "CREATE TABLE IF NOT EXISTS schema_version ("
+                            "  version INTEGER PRIMARY KEY,"
+                            "  applied_at INTEGER NOT NULL)",
+                            "schema_version create");
     if (!err) {
         err = ticket_store_schema_version(store, &version);
     }
@@ -297,7 +433,7 @@ static int pragma_text(struct ticket_store *store, const char *sql, const char *
     sqlite3_stmt *st = NULL;
     int rc, err = 0;
 
-    err = prepare(store, sql, &st, "pragma");
+    err = ticket_store_prepare(store, sql, &st, "pragma");
     if (err) {
         snprintf(errbuf, errlen, "'%s' failed: %s", sql, sqlite3_errmsg(store->db));
         return err;
@@ -423,49 +559,13 @@ struct sqlite3 *ticket_store_db(struct ticket_store *store)
 
 /* --- deadlines and numbers ------------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-/* Day of the week in Asia/Shanghai: 0 = Sunday .. 6 = Saturday (1970-01-01 was Thursday). */
-static int shanghai_weekday(int64_t t)
-{
-    int64_t days = floor_div(t + YQ_SHANGHAI_OFFSET_S, 86400);
-    int64_t wd = (days + 4) % 7;
-    return (int)(wd < 0 ? wd + 7 : wd);
-}
-
 void ticket_deadlines(int64_t detected_at, enum yq_level level, int64_t *ack_out,
                       int64_t *response_out)
 {
-    int64_t response = detected_at;
-
-    switch (level) {
-    case YQ_LEVEL_I:
-    case YQ_LEVEL_II:
-        response += 5 * 3600;
-        break;
-    case YQ_LEVEL_III:
-        response += 48 * 3600;
-        break;
-    case YQ_LEVEL_IV:
-    default:
-        /*
-         * Five working days, keeping the time of day: each 24 h step counts only when it
-         * lands on Monday..Friday in Asia/Shanghai. Holidays and 调休 come with issue #5.
-         */
-        for (int n = 0; n < 5;) {
-            response += 86400;
-            int wd = shanghai_weekday(response);
-            if (wd != 0 && wd != 6) {
-                n++;
-            }
-        }
-        break;
-    }
-    *ack_out = detected_at + 3600;
-    *response_out = response;
+    struct ticket_deadline_set d;
+    ticket_clock_deadlines(NULL, NULL, level, detected_at, detected_at, &d);
+    *ack_out = d.ack;
+    *response_out = d.response;
 }
 
 void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t month_len)
@@ -480,398 +580,6 @@ void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t 
     }
 }
 
-/* --- UTF-8 slices of untrusted text ---------------------------------------------------- */
-
-/* Byte offset of code point cp in s (or strlen(s) when s is shorter). */
-static size_t utf8_offset(const char *s, size_t cp)
-{
-    size_t i = 0;
-    while (s[i] && cp > 0) {
-        i++;
-        while (((unsigned char)s[i] & 0xC0) == 0x80) {
-            i++;
-        }
-        cp--;
-    }
-    return i;
-}
-
-/* A new copy of n_cp code points of s from code point start; NULL on ERR_NOMEM. */
-static char *utf8_slice(const char *s, size_t start, size_t n_cp)
-{
-    size_t from, to;
-    char *out;
-
-    s = s ? s : "";
-    from = utf8_offset(s, start);
-    to = from + utf8_offset(s + from, n_cp);
-    out = malloc(to - from + 1);
-    if (out) {
-        memcpy(out, s + from, to - from);
-        out[to - from] = '\0';
-    }
-    return out;
-}
-
-static char *make_title(const struct yq_item *item)
-{
-    if (item->title && item->title[0]) {
-        return utf8_slice(item->title, 0, TITLE_MAX_CP);
-    }
-    if (item->text && item->text[0]) {
-        return utf8_slice(item->text, 0, TITLE_FROM_TEXT_CP);
-    }
-    return strdup("(无标题)");
-}
-
-/* The text around the first match in the text field, else the start of the text. */
-static char *make_excerpt(const struct yq_alert *alert)
-{
-    size_t start = 0;
-    for (size_t i = 0; i < alert->n_matches; i++) {
-        const struct yq_alert_match *m = &alert->matches[i];
-        for (size_t j = 0; j < m->n_terms; j++) {
-            if (strcmp(m->terms[j].field, "text") == 0 && m->terms[j].start >= 0) {
-                int64_t s = m->terms[j].start - EXCERPT_BEFORE_CP;
-                start = s > 0 ? (size_t)s : 0;
-                goto found;
-            }
-        }
-    }
-found:
-    return utf8_slice(alert->item.text, start, EXCERPT_CP);
-}
-
-/* JSON texts for ticket_items.rule_ids and .matches; both new (free()) or NULL on NOMEM. */
-static int make_match_json(const struct yq_alert *alert, char **ids_out, char **matches_out)
-{
-    json_t *ids = json_array(), *matches = json_array();
-    int rc = 0;
-
-    *ids_out = NULL;
-    *matches_out = NULL;
-    if (!ids || !matches) {
-        goto nomem;
-    }
-    for (size_t i = 0; i < alert->n_matches; i++) {
-        const struct yq_alert_match *m = &alert->matches[i];
-        json_t *terms = json_array();
-        if (!terms) {
-            goto nomem;
-        }
-        for (size_t j = 0; j < m->n_terms; j++) {
-            const struct yq_alert_term *t = &m->terms[j];
-            rc |= json_array_append_new(
-                terms, json_pack("{s:s,s:s,s:I,s:I}", "term", t->term, "field", t->field, "start",
-                                 (json_int_t)t->start, "end", (json_int_t)t->end));
-        }
-        rc |= json_array_append_new(ids, json_string(m->rule_id));
-        rc |= json_array_append_new(matches,
-                                    json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id,
-                                              "name", m->name, "department", m->department, "level",
-                                              yq_level_name(m->level), "terms", terms));
-    }
-    if (rc) {
-        goto nomem;
-    }
-    *ids_out = json_dumps(ids, JSON_COMPACT);
-    *matches_out = json_dumps(matches, JSON_COMPACT);
-    json_decref(ids);
-    json_decref(matches);
-    if (!*ids_out || !*matches_out) {
-        free(*ids_out);
-        free(*matches_out);
-        *ids_out = NULL;
-        *matches_out = NULL;
-        return ERR_NOMEM;
-    }
-    return 0;
-nomem:
-    json_decref(ids);
-    json_decref(matches);
-    return ERR_NOMEM;
-}
-
-/* --- intake ---------------------------------------------------------------------------- */
-
-static const char *nz(const char *s)
-{
-    return s ? s : "";
-}
-
-static int step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    int err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : fail(store, rc, what);
-    sqlite3_finalize(st);
-    return err;
-}
-
-static int insert_log(struct ticket_store *store, int64_t ticket_id, int64_t at, const char *actor,
-                      const char *action, const char *note)
-{
-    sqlite3_stmt *st = NULL;
-    int err = prepare(store,
-                      "INSERT INTO ticket_log (ticket_id, at, actor, action, note) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      &st, "log insert");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
-    return step_done(store, st, "log insert");
-}
-
-/* Insert the alert's item on ticket_id unless present; *inserted says which. */
-static int insert_item(struct ticket_store *store, int64_t ticket_id, const struct yq_alert *alert,
-                       int64_t now, bool *inserted)
-{
-    const struct yq_item *item = &alert->item;
-    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL;
-    sqlite3_stmt *st = NULL;
-    int err;
-
-    *inserted = false;
-    title = utf8_slice(item->title, 0, TITLE_MAX_CP);
-    excerpt = make_excerpt(alert);
-    err = make_match_json(alert, &ids, &matches);
-    if (err || !title || !excerpt) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    err = prepare(store,
-                  "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
-                  "url, title, excerpt, published_at, rule_ids, matches, added_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (ticket_id, item_id) DO NOTHING",
-                  &st, "item insert");
-    if (err) {
-        goto done;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_text(st, 2, item->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, nz(item->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, nz(item->source_id), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, nz(item->channel), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, nz(item->url), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, excerpt, -1, SQLITE_STATIC);
-    if (item->has_published) {
-        sqlite3_bind_int64(st, 9, item->published_at);
-    } else {
-        sqlite3_bind_null(st, 9);
-    }
-    sqlite3_bind_text(st, 10, ids, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, matches, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 12, now);
-    err = step_done(store, st, "item insert");
-    if (!err) {
-        *inserted = sqlite3_changes(store->db) > 0;
-    }
-done:
-    free(title);
-    free(excerpt);
-    free(ids);
-    free(matches);
-    return err;
-}
-
-/* Next number of the month of detected_at, e.g. "YQ-2026-12-0001", into buf. */
-static int next_number(struct ticket_store *store, int64_t detected_at, char *buf, size_t len)
-{
-    char prefix[32], month[16];
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
-    err = prepare(store,
-                  "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
-                  "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
-                  "RETURNING last_seq",
-                  &st, "number sequence");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        err = fail(store, rc, "number sequence");
-        sqlite3_finalize(st);
-        return err;
-    }
-    /* four digits as the format asks; a 10000th ticket in one month simply gets five */
-    int n = snprintf(buf, len, "%s%04lld", prefix, (long long)sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
-    return (n < 0 || (size_t)n >= len) ? ERR_TOO_BIG : 0;
-}
-
-static int create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                         struct ticket_intake_result *res)
-{
-    const struct yq_item *item = &alert->item;
-    int64_t ack, response;
-    char *title = NULL, note[256];
-    sqlite3_stmt *st = NULL;
-    bool inserted;
-    int err;
-
-    err = next_number(store, alert->matched_at, res->number, sizeof(res->number));
-    if (err) {
-        return err;
-    }
-    title = make_title(item);
-    if (!title) {
-        return ERR_NOMEM;
-    }
-    ticket_deadlines(alert->matched_at, alert->level, &ack, &response);
-    err = prepare(store,
-                  "INSERT INTO tickets (number, event_key, title, level, department, state, "
-                  "first_post_at, detected_at, ack_deadline, response_deadline, item_count, "
-                  "score, rules_version, url, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                  &st, "ticket insert");
-    if (err) {
-        free(title);
-        return err;
-    }
-    sqlite3_bind_text(st, 1, res->number, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, yq_level_name(alert->level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, nz(alert->department), -1, SQLITE_STATIC);
-    if (item->has_published) {
-        sqlite3_bind_int64(st, 6, item->published_at);
-    } else {
-        sqlite3_bind_null(st, 6);
-    }
-    sqlite3_bind_int64(st, 7, alert->matched_at);
-    sqlite3_bind_int64(st, 8, ack);
-    sqlite3_bind_int64(st, 9, response);
-    sqlite3_bind_double(st, 10, alert->score);
-    sqlite3_bind_int64(st, 11, alert->rules_version);
-    sqlite3_bind_text(st, 12, nz(item->url), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, now);
-    sqlite3_bind_int64(st, 14, now);
-    err = step_done(store, st, "ticket insert");
-    free(title);
-    if (err) {
-        return err;
-    }
-    res->ticket_id = sqlite3_last_insert_rowid(store->db);
-    res->item_count = 1;
-    res->outcome = TICKET_INTAKE_CREATED;
-    err = insert_item(store, res->ticket_id, alert, now, &inserted);
-    if (err) {
-        return err;
-    }
-    snprintf(note, sizeof(note), "level=%s item_id=%.120s", yq_level_name(alert->level), item->id);
-    return insert_log(store, res->ticket_id, now, "system", "created", note);
-}
-
-static int attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       struct ticket_intake_result *res)
-{
-    sqlite3_stmt *st = NULL;
-    bool inserted;
-    int err;
-
-    err = insert_item(store, res->ticket_id, alert, now, &inserted);
-    if (err) {
-        return err;
-    }
-    if (!inserted) {
-        res->outcome = TICKET_INTAKE_DUPLICATE;
-        return 0;
-    }
-    err = prepare(store,
-                  "UPDATE tickets SET item_count = item_count + 1, score = max(score, ?), "
-                  "first_post_at = CASE WHEN ? IS NULL THEN first_post_at "
-                  "  WHEN first_post_at IS NULL OR ? < first_post_at THEN ? "
-                  "  ELSE first_post_at END, "
-                  "updated_at = ? WHERE id = ?",
-                  &st, "ticket update");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_double(st, 1, alert->score);
-    for (int i = 2; i <= 4; i++) {
-        if (alert->item.has_published) {
-            sqlite3_bind_int64(st, i, alert->item.published_at);
-        } else {
-            sqlite3_bind_null(st, i);
-        }
-    }
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int64(st, 6, res->ticket_id);
-    err = step_done(store, st, "ticket update");
-    if (err) {
-        return err;
-    }
-    res->item_count++;
-    res->outcome = TICKET_INTAKE_ATTACHED;
-    return insert_log(store, res->ticket_id, now, "system", "item_added", alert->item.id);
-}
-
-int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                              struct ticket_intake_result *out)
-{
-    struct ticket_intake_result res;
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    memset(&res, 0, sizeof(res));
-    if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
-        return ERR_INVALID;
-    }
-    if (store->readonly) {
-        return ERR_IO;
-    }
-    err = exec(store, "BEGIN IMMEDIATE", "intake begin");
-    if (err) {
-        return err;
-    }
-    err = prepare(store, "SELECT id, number, item_count FROM tickets WHERE event_key = ?", &st,
-                  "ticket lookup");
-    if (err) {
-        goto rollback;
-    }
-    sqlite3_bind_text(st, 1, alert->event_key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        res.ticket_id = sqlite3_column_int64(st, 0);
-        snprintf(res.number, sizeof(res.number), "%s", (const char *)sqlite3_column_text(st, 1));
-        res.item_count = sqlite3_column_int64(st, 2);
-        sqlite3_finalize(st);
-        err = attach_item(store, alert, now, &res);
-    } else if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        err = create_ticket(store, alert, now, &res);
-    } else {
-        err = fail(store, rc, "ticket lookup");
-        sqlite3_finalize(st);
-    }
-    if (err) {
-        goto rollback;
-    }
-    err = exec(store, "COMMIT", "intake commit");
-    if (err) {
-        goto rollback;
-    }
-    if (out) {
-        *out = res;
-    }
-    return 0;
-rollback:
-    if (!sqlite3_get_autocommit(store->db)) {
-        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    return err;
-}
-
 /* --- reads ----------------------------------------------------------------------------- */
 
 /* A new copy of a text column ("" for NULL); NULL on ERR_NOMEM. */
@@ -881,7 +589,12 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return strdup(s ? s : "");
 }
 
-static int read_ticket(sqlite3_stmt *st, struct ticket *t)
+static int64_t col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
 {
     memset(t, 0, sizeof(*t));
     t->id = sqlite3_column_int64(st, 0);
@@ -904,7 +617,27 @@ static int read_ticket(sqlite3_stmt *st, struct ticket *t)
     t->url = col_dup(st, 14);
     t->created_at = sqlite3_column_int64(st, 15);
     t->updated_at = sqlite3_column_int64(st, 16);
-    if (!t->number || !t->event_key || !t->title || !t->department || !t->state || !t->url) {
+    t->co_departments = col_dup(st, 17);
+    t->heat = sqlite3_column_int64(st, 18);
+    t->assigned_at = col_time(st, 19);
+    t->acknowledged_at = col_time(st, 20);
+    t->responded_at = col_time(st, 21);
+    t->closed_at = col_time(st, 22);
+    t->returned_at = col_time(st, 23);
+    t->dismissed_at = col_time(st, 24);
+    t->dismiss_reason = col_dup(st, 25);
+    t->reopened_at = col_time(st, 26);
+    t->reopen_count = sqlite3_column_int64(st, 27);
+    t->press_deadline = col_time(st, 28);
+    t->press_held_at = col_time(st, 29);
+    t->close_deadline = col_time(st, 30);
+    t->ack_overdue = sqlite3_column_int(st, 31) != 0;
+    t->response_overdue = sqlite3_column_int(st, 32) != 0;
+    t->press_overdue = sqlite3_column_int(st, 33) != 0;
+    t->close_overdue = sqlite3_column_int(st, 34) != 0;
+    t->version = sqlite3_column_int64(st, 35);
+    if (!t->number || !t->event_key || !t->title || !t->department || !t->state || !t->url ||
+        !t->co_departments || !t->dismiss_reason) {
         ticket_release(t);
         return ERR_NOMEM;
     }
@@ -921,7 +654,7 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
     if (max_tickets == 0) {
         return 0;
     }
-    err = prepare(store,
+    err = ticket_store_prepare(store,
                   "SELECT " TICKET_COLUMNS " FROM tickets "
                   "WHERE state NOT IN ('closed', 'dismissed') "
                   "ORDER BY response_deadline, id LIMIT ?",
@@ -946,14 +679,14 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
             out->v = nv;
             cap = ncap;
         }
-        err = read_ticket(st, &out->v[out->n]);
+        err = ticket_store_read_row(st, &out->v[out->n]);
         if (err) {
             goto done;
         }
         out->n++;
     }
     if (rc != SQLITE_DONE) {
-        err = fail(store, rc, "list open");
+        err = ticket_store_fail(store, rc, "list open");
     }
 done:
     sqlite3_finalize(st);
@@ -970,7 +703,7 @@ static int count_query(struct ticket_store *store, const char *sql, int64_t bind
     int rc, err;
 
     *out = 0;
-    err = prepare(store, sql, &st, "count");
+    err = ticket_store_prepare(store, sql, &st, "count");
     if (err) {
         return err;
     }
@@ -981,7 +714,7 @@ static int count_query(struct ticket_store *store, const char *sql, int64_t bind
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int64(st, 0);
     } else {
-        err = fail(store, rc, "count");
+        err = ticket_store_fail(store, rc, "count");
     }
     sqlite3_finalize(st);
     return err;
@@ -1006,7 +739,7 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
     int rc, err;
 
     memset(out, 0, sizeof(*out));
-    err = prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE number = ?", &st,
+    err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE number = ?", &st,
                   "get ticket");
     if (err) {
         return err;
@@ -1014,14 +747,241 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
     sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        err = read_ticket(st, out);
+        err = ticket_store_read_row(st, out);
     } else if (rc == SQLITE_DONE) {
         err = ERR_NOT_FOUND;
     } else {
-        err = fail(store, rc, "get ticket");
+        err = ticket_store_fail(store, rc, "get ticket");
     }
     sqlite3_finalize(st);
     return err;
+}
+
+int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?", &st,
+                               "get ticket");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        err = ticket_store_read_row(st, out);
+    } else if (rc == SQLITE_DONE) {
+        err = ERR_NOT_FOUND;
+    } else {
+        err = ticket_store_fail(store, rc, "get ticket");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Grow a vector of elem_size elements to hold one more; caps at max elements. */
+static int grow(void **v, size_t *cap, size_t n, size_t elem_size, size_t max)
+{
+    size_t ncap;
+    void *nv;
+    if (n < *cap) {
+        return 0;
+    }
+    if (n >= max) {
+        return ERR_TOO_BIG;
+    }
+    ncap = *cap ? *cap * 2 : 8;
+    ncap = ncap < max ? ncap : max;
+    nv = realloc(*v, ncap * elem_size);
+    if (!nv) {
+        return ERR_NOMEM;
+    }
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+int ticket_store_list(struct ticket_store *store, const struct ticket_filter *filter, size_t max,
+                      struct ticket_list *out)
+{
+    const char *state = filter ? filter->state : NULL;
+    const char *dept = filter ? filter->department : NULL;
+    bool active = state && strcmp(state, "active") == 0;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    if (max == 0) {
+        return 0;
+    }
+    err = ticket_store_prepare(
+        store,
+        "SELECT " TICKET_COLUMNS " FROM tickets WHERE "
+        "(?1 IS NULL OR (?1 = 'active' AND state NOT IN ('closed','dismissed')) OR state = ?1) "
+        "AND (?2 IS NULL OR department = ?2) "
+        "AND (?3 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "
+        "ORDER BY id DESC LIMIT ?4",
+        &st, "list tickets");
+    if (err) {
+        return err;
+    }
+    if (state) {
+        sqlite3_bind_text(st, 1, active ? "active" : state, -1, SQLITE_STATIC);
+    }
+    if (dept) {
+        sqlite3_bind_text(st, 2, dept, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 3, filter && filter->overdue_only ? 1 : 0);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), max);
+        if (!err) {
+            err = ticket_store_read_row(st, &out->v[out->n]);
+        }
+        if (err) {
+            goto done;
+        }
+        out->n++;
+    }
+    if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "list tickets");
+    }
+done:
+    sqlite3_finalize(st);
+    if (err) {
+        ticket_list_release(out);
+    }
+    return err;
+}
+
+int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
+                          struct ticket_log_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    err = ticket_store_prepare(store,
+                               "SELECT id, at, actor, actor_role, action, from_state, to_state, "
+                               "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
+                               &st, "list log");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ticket_log_entry *e;
+        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), 10000);
+        if (err) {
+            goto done;
+        }
+        e = &out->v[out->n++];
+        memset(e, 0, sizeof(*e));
+        e->id = sqlite3_column_int64(st, 0);
+        e->at = sqlite3_column_int64(st, 1);
+        e->actor = col_dup(st, 2);
+        e->role = col_dup(st, 3);
+        e->action = col_dup(st, 4);
+        e->from_state = col_dup(st, 5);
+        e->to_state = col_dup(st, 6);
+        e->note = col_dup(st, 7);
+        if (!e->actor || !e->role || !e->action || !e->from_state || !e->to_state || !e->note) {
+            err = ERR_NOMEM;
+            goto done;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "list log");
+    }
+done:
+    sqlite3_finalize(st);
+    if (err) {
+        ticket_log_list_release(out);
+    }
+    return err;
+}
+
+void ticket_log_list_release(struct ticket_log_list *list)
+{
+    if (!list) {
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        struct ticket_log_entry *e = &list->v[i];
+        free(e->actor);
+        free(e->role);
+        free(e->action);
+        free(e->from_state);
+        free(e->to_state);
+        free(e->note);
+    }
+    free(list->v);
+    memset(list, 0, sizeof(*list));
+}
+
+int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
+                                struct ticket_response_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    err = ticket_store_prepare(store,
+                               "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
+                               "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
+                               &st, "list responses");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ticket_response *r;
+        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), 1000);
+        if (err) {
+            goto done;
+        }
+        r = &out->v[out->n++];
+        memset(r, 0, sizeof(*r));
+        r->channel = col_dup(st, 0);
+        r->url = col_dup(st, 1);
+        r->responded_at = sqlite3_column_int64(st, 2);
+        r->recorded_at = sqlite3_column_int64(st, 3);
+        r->recorded_by = col_dup(st, 4);
+        r->note = col_dup(st, 5);
+        if (!r->channel || !r->url || !r->recorded_by || !r->note) {
+            err = ERR_NOMEM;
+            goto done;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "list responses");
+    }
+done:
+    sqlite3_finalize(st);
+    if (err) {
+        ticket_response_list_release(out);
+    }
+    return err;
+}
+
+void ticket_response_list_release(struct ticket_response_list *list)
+{
+    if (!list) {
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        free(list->v[i].channel);
+        free(list->v[i].url);
+        free(list->v[i].recorded_by);
+        free(list->v[i].note);
+    }
+    free(list->v);
+    memset(list, 0, sizeof(*list));
 }
 
 static int read_item(sqlite3_stmt *st, struct ticket_item *it)
@@ -1059,7 +1019,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     if (max_items == 0) {
         return 0;
     }
-    err = prepare(store,
+    err = ticket_store_prepare(store,
                   "SELECT ticket_id, item_id, source, source_id, channel, url, title, excerpt, "
                   "published_at, rule_ids, matches, added_at FROM ticket_items "
                   "WHERE ticket_id = ? ORDER BY id LIMIT ?",
@@ -1089,7 +1049,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
         out->n++;
     }
     if (rc != SQLITE_DONE) {
-        err = fail(store, rc, "list items");
+        err = ticket_store_fail(store, rc, "list items");
     }
 done:
     sqlite3_finalize(st);
@@ -1112,6 +1072,8 @@ void ticket_release(struct ticket *t)
     free(t->department);
     free(t->state);
     free(t->url);
+    free(t->co_departments);
+    free(t->dismiss_reason);
     memset(t, 0, sizeof(*t));
 }
 

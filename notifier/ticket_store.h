@@ -2,7 +2,8 @@
  * The ticket store (design §5): SQLite in WAL mode with synchronous=FULL, one writer (the
  * notifier's consumer loop) and any number of read-only connections (the HTTP thread).
  *
- * Schema (migration 1; later issues append migrations, never edit applied ones):
+ * Schema (migrations are appended, never edited; docs/tickets.md has the full reference):
+ * Migration 1 (issue #2):
  *   schema_version (version INTEGER PK, applied_at)
  *   ticket_number_seq (month TEXT PK "YYYY-MM", last_seq)
  *   tickets (id, number UNIQUE "YQ-YYYY-MM-NNNN", event_key UNIQUE, title, level I..IV,
@@ -13,7 +14,25 @@
  *                 rule ids), matches (JSON array as in the alert), added_at)
  *   ticket_log (ticket_id, at, actor, action, note): append-only, triggers reject UPDATE
  *               and DELETE.
- * Times are INTEGER seconds since the epoch, UTC.
+ * Migration 2 (issue #5):
+ *   tickets += co_departments (JSON array of names), heat, assigned_at, acknowledged_at,
+ *              responded_at (first public response), closed_at, returned_at, dismissed_at,
+ *              dismiss_reason, reopened_at, reopen_count, press_deadline, press_held_at,
+ *              close_deadline, ack_overdue, response_overdue, press_overdue, close_overdue
+ *              (0/1), version (bumped by every transition)
+ *   ticket_log += actor_role, from_state, to_state
+ *   ticket_item_revisions (ticket_id, item_id, content_hash, title, added_at; UNIQUE over the
+ *              first three): each distinct content of an item (FC-036)
+ *   ticket_responses (ticket_id, channel, url, responded_at, recorded_at, recorded_by, note,
+ *              log_id): each public response (design §5 channels)
+ *   ticket_escalations (ticket_id, clock, stage, deadline, at, log_id; UNIQUE over the first
+ *              four): 催办/督办 sent once per clock and deadline
+ *   outbox (id, idem_key UNIQUE, ticket_id, log_id, kind, channel, role, urgent, subject,
+ *              body, link, state pending|delivered|failed, attempts, shrink, next_attempt_at,
+ *              created_at, delivered_at, last_error): notifications written in the same
+ *              transaction as the transition that causes them (outbox.h)
+ * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
+ * yet" or "does not apply".
  *
  * Thread-safety: a store handle is used by one thread at a time; open one handle per thread
  * (WAL lets readers run while the writer commits).
@@ -25,11 +44,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notify_cfg.h"
+#include "ticket_clock.h"
+#include "workcal.h"
 #include "yq_alert.h"
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 1
+#define TICKET_STORE_SCHEMA_VERSION 2
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */
@@ -40,6 +62,24 @@ struct ticket_store_cfg {
 extern const struct cfg_key ticket_store_cfg_keys[];
 
 struct ticket_store;
+
+/*
+ * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
+ * notified. Every member is borrowed and may be NULL: clock NULL = ticket_clock_defaults(),
+ * cal NULL = Monday..Friday, routes NULL = no notifications, link_base NULL = "".
+ */
+struct ticket_policy {
+    const struct ticket_clock_cfg *clock;
+    const struct workcal *cal;
+    const struct notify_routes *routes;
+    const char *link_base;
+};
+
+/*
+ * Use policy (borrowed; must outlive the store or the next call; NULL = defaults) for intake,
+ * transitions and escalation on this handle. Not thread-safe: set before use.
+ */
+void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy);
 
 /* A ticket row. Strings are new, owned by the ticket; release with ticket_release(). */
 struct ticket {
@@ -61,6 +101,26 @@ struct ticket {
     char *url; /* the first item's URL (untrusted feed text) */
     int64_t created_at;
     int64_t updated_at;
+    /* migration 2; times are 0 when the step has not happened (or the clock does not apply) */
+    char *co_departments;    /* JSON array of co-handling (协办) department names */
+    int64_t heat;            /* sum over items of 1 + reposts + comments + likes */
+    int64_t assigned_at;     /* last (re)assignment; the acknowledgement clock runs from it */
+    int64_t acknowledged_at; /* last 签收 */
+    int64_t responded_at;    /* first public response (as stated by the responder) */
+    int64_t closed_at;
+    int64_t returned_at;
+    int64_t dismissed_at;
+    char *dismiss_reason;    /* "" unless dismissed */
+    int64_t reopened_at;
+    int64_t reopen_count;
+    int64_t press_deadline;  /* levels I/II: press conference (国办发〔2016〕80号) */
+    int64_t press_held_at;   /* a response on channel 新闻发布会 */
+    int64_t close_deadline;  /* 办结 */
+    bool ack_overdue;        /* set when the clock passed while still pending */
+    bool response_overdue;
+    bool press_overdue;
+    bool close_overdue;
+    int64_t version;         /* bumped by every transition (for optimistic updates) */
 };
 
 struct ticket_list {
@@ -93,7 +153,8 @@ struct ticket_item_list {
 enum ticket_intake_outcome {
     TICKET_INTAKE_CREATED = 1,   /* a new ticket with this item */
     TICKET_INTAKE_ATTACHED = 2,  /* the item was added to the event's existing ticket */
-    TICKET_INTAKE_DUPLICATE = 3, /* the item was already on the ticket: nothing changed */
+    TICKET_INTAKE_DUPLICATE = 3, /* the item (same content) was already there: no change */
+    TICKET_INTAKE_REVISED = 4,   /* a changed revision of an item already on the ticket */
 };
 
 struct ticket_intake_result {
@@ -101,6 +162,7 @@ struct ticket_intake_result {
     int64_t ticket_id;
     char number[32]; /* NUL-terminated ticket number */
     int64_t item_count;
+    bool reopened; /* the change reopened a closed ticket (once, within the reopen window) */
 };
 
 /*
@@ -144,15 +206,20 @@ int ticket_store_schema_version(struct ticket_store *store, int *out);
 /*
  * Record one alert, in one BEGIN IMMEDIATE transaction:
  *  - no ticket has alert->event_key: insert a ticket numbered from the per-month sequence of
- *    the detection time (alert->matched_at) in Asia/Shanghai, its first item and a ticket_log
- *    row ('system', 'created');
- *  - the ticket exists and the item is new to it: attach the item, bump item_count, keep the
- *    highest score and the earliest first_post_at, log ('system', 'item_added', item id);
- *  - the item is already on the ticket (a redelivered alert): change nothing.
- * The level and deadlines of an existing ticket are not changed by later alerts (setting the
- * level is a duty-officer action, issue #5).
+ *    the detection time (alert->matched_at) in Asia/Shanghai, routed to the alert's department
+ *    (lead) with the other matched rules' departments as co-handling (协办), deadlines from
+ *    the policy's clocks, its first item and revision, a ticket_log row ('system', 'created')
+ *    and outbox rows (交办) for the lead and co-handling liaisons and the duty officer;
+ *  - the ticket exists and the item is new to it: attach the item, bump item_count and heat,
+ *    keep the highest score and the earliest first_post_at, log ('system', 'item_added');
+ *  - the item is on the ticket with the same content (title and text): change nothing
+ *    (a redelivered alert or an identical revision; FC-036);
+ *  - the item is on the ticket with new content: record the revision, log 'revision_added'.
+ * A new item or revision of a closed ticket within clocks.reopen_window_ms of its closure
+ * reopens it once (state open, log 'reopened', one outbox notification); later changes only
+ * attach (FC-036). The level and statutory deadlines are not changed by later alerts.
  * alert: borrowed, decoded with yq_alert_decode().
- * now:   seconds since the epoch, UTC: created_at/updated_at and log times.
+ * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window.
  * out:   filled on success (may be NULL).
  * Returns 0, ERR_INVALID (alert lacks an event key or item id; permanent), ERR_RETRY (the
  * database is busy or locked: retry later), ERR_IO (SQLite failed: disk full, I/O error;
@@ -198,17 +265,10 @@ int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_
 struct sqlite3 *ticket_store_db(struct ticket_store *store);
 
 /*
- * The deadlines of a ticket detected at detected_at (seconds, UTC) with level:
- *  - ack_out: detected_at + 1 h (design §5 default acknowledgement deadline);
- *  - response_out:
- *      I, II: detected_at + 5 h. 国办发〔2016〕80号 (国务院办公厅《〈关于全面推进政务公开
- *             工作的意见〉实施细则》): for 特别重大、重大突发事件 "最迟要在5小时内发布权威
- *             信息" (the 24 h press conference of 80号/61号 is a later milestone, issue #5);
- *      III:   detected_at + 48 h. 国办发〔2016〕61号 (国务院办公厅《关于在政务公开工作中
- *             进一步做好政务舆情回应的通知》): other 政务舆情 "应在48小时内予以回应";
- *      IV:    detected_at + 5 working days (local rules; design §5 default N = 5), where
- *             only Saturdays and Sundays in Asia/Shanghai are skipped. The holiday and 调休
- *             calendar, and making all of these configurable, come with issue #5.
+ * The acknowledgement and first-response deadlines of a ticket detected at detected_at
+ * (seconds, UTC) with level under the built-in defaults (ticket_clock.h: 1 h; I/II 5 h,
+ * 国办发〔2016〕80号; III 48 h, 国办发〔2016〕61号; IV 5 working days, weekends only). The
+ * store itself uses ticket_clock_deadlines() with the configured clocks and calendar.
  * Pure function; thread-safe.
  */
 void ticket_deadlines(int64_t detected_at, enum yq_level level, int64_t *ack_out,
@@ -219,6 +279,64 @@ void ticket_deadlines(int64_t detected_at, enum yq_level level, int64_t *ack_out
  * "YYYY-MM" into month (>= 8 bytes; may be NULL). Thread-safe.
  */
 void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t month_len);
+
+/* Which tickets ticket_store_list() returns. Strings borrowed; NULL = any. */
+struct ticket_filter {
+    const char *state;      /* one state, or "active" (every state but closed and dismissed) */
+    const char *department; /* lead department */
+    bool overdue_only;      /* any overdue flag set */
+};
+
+/*
+ * Tickets matching filter (NULL = all), newest first (by id descending); at most max (>= 1).
+ * out: caller storage; release with ticket_list_release().
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (out is then empty).
+ */
+int ticket_store_list(struct ticket_store *store, const struct ticket_filter *filter, size_t max,
+                      struct ticket_list *out);
+
+/* One ticket_log row. Strings new; release the list with ticket_log_list_release(). */
+struct ticket_log_entry {
+    int64_t id;
+    int64_t at;
+    char *actor;
+    char *role;
+    char *action; /* created, item_added, revision_added, assigned, acknowledged, responded,
+                     closed, returned, dismissed, reopened, remind, supervise */
+    char *from_state; /* "" when the entry is not a state change */
+    char *to_state;
+    char *note;
+};
+
+struct ticket_log_list {
+    size_t n;
+    struct ticket_log_entry *v;
+};
+
+/* The log of ticket_id in order (at most 10,000 rows). Returns 0, ERR_RETRY, ERR_IO, NOMEM. */
+int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
+                          struct ticket_log_list *out);
+void ticket_log_list_release(struct ticket_log_list *list);
+
+/* One recorded public response. */
+struct ticket_response {
+    char *channel; /* 权威发布, 新闻发布会, 吹风会, 政务微博, 政务微信, 网站, 答复 */
+    char *url;     /* "" when none (e.g. a 新闻发布会 without a page) */
+    int64_t responded_at;
+    int64_t recorded_at;
+    char *recorded_by;
+    char *note;
+};
+
+struct ticket_response_list {
+    size_t n;
+    struct ticket_response *v;
+};
+
+/* The responses of ticket_id in order (at most 1,000). Returns 0, ERR_RETRY, ERR_IO, NOMEM. */
+int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
+                                struct ticket_response_list *out);
+void ticket_response_list_release(struct ticket_response_list *list);
 
 /* Free what t owns and zero it. NULL is a no-op. */
 void ticket_release(struct ticket *t);

@@ -8,6 +8,7 @@
 #include "kafka_dev.h"
 #include "kafka_dump.h"
 #include "rules_cli.h"
+#include "tickets_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -23,6 +24,8 @@ static const char usage[] =
     "  rules list                   rule-set versions, who pushed them and when\n"
     "  rules test FILE|-            print every rule that fires for a text\n"
     "  rules validate DIR           check rule files without storing them\n"
+    "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|escalate|outbox ...\n"
+    "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "Run 'yuqingctl COMMAND --help' for a command's options.\n";
 
 int main(int argc, char **argv)
@@ -41,6 +44,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "rules") == 0) {
         return rules_cli_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "tickets") == 0) {
+        return tickets_cli_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "yuqingctl: unknown command '%s'\n%s", argv[1], usage);
     return 2;

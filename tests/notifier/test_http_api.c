@@ -155,7 +155,7 @@ static int setup(void **state)
     atomic_store(&fx->metrics.alerts_consumed, 7);
     atomic_store(&fx->metrics.tickets_created, 2);
     atomic_store(&fx->metrics.alerts_duplicate, 3);
-    fx->api = http_api_new(&cfg, &fx->store_cfg, &fx->metrics, err, sizeof(err));
+    fx->api = http_api_new(&cfg, &fx->store_cfg, NULL, &fx->metrics, err, sizeof(err));
     if (!fx->api) {
         fail_msg("http_api_new: %s", err);
     }
@@ -330,7 +330,7 @@ static void test_healthz_metrics_404_405(void **state)
 
     do_fetch(fx->port, "POST", "/api/tickets", &f);
     assert_int_equal(f.status, 405);
-    assert_header(&f, "Allow", "GET, HEAD");
+    assert_header(&f, "Allow", "GET, HEAD, POST");
     fetch_release(&f);
 
     do_fetch(fx->port, "DELETE", "/", &f);
@@ -349,12 +349,12 @@ static void test_bad_bind_address_is_reported(void **state)
     struct fixture *fx = *state;
     char err[256] = "";
 
-    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, err, sizeof(err)));
+    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "'localhost' is not an IP address"));
     /* the port in use by the fixture cannot be bound twice */
     cfg.bind_address = "127.0.0.1";
     cfg.port = fx->port;
-    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, err, sizeof(err)));
+    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "cannot listen"));
 }
 

@@ -73,7 +73,8 @@ static void test_cfg_sections_defaults_and_overrides(void **state)
     assert_non_null(f);
     fputs("kafka:\n  bootstrap_servers: \"10.0.0.1:9092\"\n"
           "store:\n  path: /var/lib/yuqing/tickets.db\n"
-          "http:\n  bind_address: 0.0.0.0\n  port: 9000\n",
+          "http:\n  bind_address: 0.0.0.0\n  port: 9000\n"
+          "clocks:\n  calendar_dir: \"\"\n  ack_ms: 2h\n",
           f);
     fclose(f);
 
@@ -86,6 +87,9 @@ static void test_cfg_sections_defaults_and_overrides(void **state)
     assert_string_equal(cfg.http.bind_address, "0.0.0.0");
     assert_int_equal(cfg.http.port, 0);
     assert_int_equal(cfg.consumer.retry_initial_ms, 250);
+    assert_int_equal(cfg.clocks.ack_ms, 2 * 3600000);
+    assert_int_equal(cfg.clocks.response_iii_ms, 48 * 3600000);
+    assert_int_equal(workcal_n_years(cfg.cal), 0);
     notifier_cfg_release(&cfg);
 
     /* built-in defaults */

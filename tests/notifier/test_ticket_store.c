@@ -242,16 +242,19 @@ static void test_deadlines_per_level(void **state)
         {"I", "2026-11-29T08:00:00Z", "2026-11-29T13:00:00Z"},
         {"II", "2026-11-29T22:30:00Z", "2026-11-30T03:30:00Z"},
         {"III", "2026-11-27T10:00:00Z", "2026-11-29T10:00:00Z"}, /* weekends count for III */
-        /* IV: 5 working days, Saturdays and Sundays (Asia/Shanghai) skipped */
-        {"IV", "2026-11-26T02:00:00+08:00", "2026-12-03T02:00:00+08:00"}, /* Thu -> Thu */
-        {"IV", "2026-11-27T10:00:00+08:00", "2026-12-04T10:00:00+08:00"}, /* Fri -> Fri */
-        {"IV", "2026-11-28T10:00:00+08:00", "2026-12-04T10:00:00+08:00"}, /* Sat -> Fri */
-        {"IV", "2026-11-29T23:30:00+08:00", "2026-12-04T23:30:00+08:00"}, /* Sun -> Fri */
-        {"IV", "2026-11-30T09:00:00+08:00", "2026-12-07T09:00:00+08:00"}, /* Mon -> Mon */
-        /* Friday 23:30 Shanghai is Friday 15:30Z: the weekday is Shanghai's */
-        {"IV", "2026-11-27T15:30:00Z", "2026-12-04T15:30:00Z"},
+        /*
+         * IV: 5 working days (Saturdays and Sundays in Asia/Shanghai skipped), counted from the
+         * day after detection and ending at 24:00 (《民法典》第二百零一条、第二百零三条)
+         */
+        {"IV", "2026-11-26T02:00:00+08:00", "2026-12-04T00:00:00+08:00"}, /* Thu -> end Thu */
+        {"IV", "2026-11-27T10:00:00+08:00", "2026-12-05T00:00:00+08:00"}, /* Fri -> end Fri */
+        {"IV", "2026-11-28T10:00:00+08:00", "2026-12-05T00:00:00+08:00"}, /* Sat -> end Fri */
+        {"IV", "2026-11-29T23:30:00+08:00", "2026-12-05T00:00:00+08:00"}, /* Sun -> end Fri */
+        {"IV", "2026-11-30T09:00:00+08:00", "2026-12-08T00:00:00+08:00"}, /* Mon -> end Mon */
+        /* Friday 23:30 Shanghai is Friday 15:30Z: the day is Shanghai's */
+        {"IV", "2026-11-27T15:30:00Z", "2026-12-05T00:00:00+08:00"},
         /* Saturday 00:30 Shanghai is still Friday in UTC */
-        {"IV", "2026-11-27T16:30:00Z", "2026-12-03T16:30:00Z"},
+        {"IV", "2026-11-27T16:30:00Z", "2026-12-05T00:00:00+08:00"},
     };
     struct ticket_store *store = open_memory();
 
@@ -306,7 +309,7 @@ static void test_ticket_log_is_append_only(void **state)
     assert_non_null(strstr(msg, "append-only"));
     sqlite3_free(msg);
     assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
-                                       "'level=III item_id=rss:0001'"),
+                                       "'level=III department=市自然资源局 item_id=rss:0001'"),
                      1);
     /* appending is allowed */
     assert_int_equal(sqlite3_exec(db,
@@ -341,7 +344,8 @@ static void test_migrations_idempotent_on_reopen(void **state)
         assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"), 1);
+        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"),
+                         TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(count_rows(store, "PRAGMA synchronous"), 2); /* FULL */
         assert_int_equal(count_rows(store, "PRAGMA foreign_keys"), 1);
         assert_int_equal(count_rows(store, "SELECT count(*) FROM pragma_journal_mode "

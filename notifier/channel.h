@@ -1,0 +1,113 @@
+/*
+ * Sending one notification through one channel (notify_cfg.h), and judging the answer.
+ *
+ *   type      request                                         limit (bytes)   rate/min
+ *   wecom     POST url?key=KEY {"msgtype":"markdown",          4096 content    20
+ *             "markdown":{"content":...}}
+ *   dingtalk  POST url?access_token=KEY&timestamp=MS&sign=SIG  20000 text      20
+ *             {"msgtype":"markdown","markdown":{"title","text"}}
+ *             SIG = urlencode(base64(HMAC-SHA256(secret, MS "\n" secret))), per request
+ *   feishu    POST url/KEY {"timestamp":"S","sign":SIG,        18000 text      100
+ *             "msg_type":"text","content":{"text":...}}
+ *             SIG = base64(HMAC-SHA256(key = S "\n" secret, message = ""))
+ *   webhook   POST url, the JSON of channel_webhook_body(), headers Idempotency-Key, and with a
+ *             secret X-Yuqing-Timestamp: S and X-Yuqing-Signature: sha256=hex(HMAC-SHA256(
+ *             secret, S "." body))                       65536           unlimited
+ *   email     SMTP via libcurl (smtp:// with STARTTLS required when a password is set, or
+ *             smtps://), UTF-8 plain text, base64, Message-ID <idem_key@yuqing>   65536
+ *
+ * The rate limits are the robots' documented ones (WeCom and DingTalk 20 messages a minute per
+ * robot; Feishu 100 a minute, 5 a second); the limits in bytes are measured in UTF-8 (FC-029).
+ * Text longer than the limit is cut at a character boundary and ends with
+ * CHANNEL_TRUNCATION_MARKER; the ticket number and link come first and survive the cut.
+ *
+ * Robots report failures in the JSON body, often with HTTP 200 (FC-032); see
+ * channel_classify(). Nothing here logs: the caller logs the result line, which never holds
+ * a URL (robot URLs carry keys) or a secret.
+ */
+#ifndef NOTIFIER_CHANNEL_H
+#define NOTIFIER_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "notify_cfg.h"
+#include "outbox.h"
+
+#define CHANNEL_TRUNCATION_MARKER "\n…（内容过长，已截断，详见链接）"
+
+enum channel_outcome {
+    CHANNEL_DELIVERED = 0, /* the robot/server accepted it */
+    CHANNEL_RETRY = 1,     /* rate limit, 5xx, timeout, connection failure: retry later */
+    CHANNEL_TOO_LONG = 2,  /* refused as too long: retry at once in a shorter form */
+    CHANNEL_CONFIG = 3,    /* bad key, token, signature, address: permanent, tell an admin */
+    CHANNEL_PERMANENT = 4, /* any other refusal: permanent */
+};
+
+/* "delivered", "retry_later", "too_long", "permanent_config", "permanent". Static. */
+const char *channel_outcome_name(enum channel_outcome outcome);
+
+/*
+ * Judge an HTTP answer of a robot or webhook of type (not email).
+ * body: len bytes (need not be NUL-terminated; may be NULL). code_out (may be NULL): the
+ * robot's code (WeCom/DingTalk errcode, Feishu code or StatusCode), or -1 when absent.
+ *   WeCom:    0 ok; 45009 rate limit and -1 busy: retry; 40058 too long; 93000 invalid
+ *             webhook URL, 40001/40014/93004/93017 bad key or robot: config.
+ *   DingTalk: 0 ok; 130101 too fast, -1 busy: retry; 460101 too long; 310000 sign, keyword
+ *             or IP, 300001/300005/400101/400102 token or robot: config.
+ *   Feishu:   0 ok; 9499 rate limit, 11232 frequency: retry; 19021 sign or timestamp,
+ *             19022 IP, 19024 keyword, 19001/19002 bad hook: config.
+ * HTTP 5xx, 408 and 429 are retried whatever the body says; other codes are permanent.
+ * A 2xx webhook answer is delivered; 401/403 are config.
+ */
+enum channel_outcome channel_classify(enum channel_type type, long http_status, const char *body,
+                                      size_t len, long *code_out);
+
+/* The documented length limit of a channel in bytes, or ch->max_bytes when set. */
+size_t channel_max_bytes(const struct notify_channel *ch);
+
+/* Messages per minute allowed (0 = no limit): ch->rate_per_minute or the documented one. */
+int64_t channel_rate_per_minute(const struct notify_channel *ch);
+
+/*
+ * A new copy of text of at most max_bytes bytes: text itself when it fits, otherwise cut at
+ * a UTF-8 character boundary with CHANNEL_TRUNCATION_MARKER appended (the marker is counted).
+ * Invalid UTF-8 sequences are replaced by U+FFFD first. NULL on ERR_NOMEM.
+ */
+char *channel_fit_utf8(const char *text, size_t max_bytes);
+
+/*
+ * The robot message text of msg (markdown for WeCom/DingTalk, plain for Feishu/others) fitted
+ * to max_bytes. New string (free()) or NULL on ERR_NOMEM.
+ */
+char *channel_render(enum channel_type type, const struct outbox_msg *msg, size_t max_bytes);
+
+/*
+ * The DingTalk URL for one request: base ? access_token=TOKEN & timestamp=TS_MS & sign=SIG,
+ * SIG URL-encoded exactly once (FC-030). out: new string (free()). Returns 0 or ERR_NOMEM.
+ */
+int channel_dingtalk_url(const char *base, const char *token, const char *secret, int64_t ts_ms,
+                         char **out);
+
+/* The Feishu sign of ts_s (seconds) into out (>= 64 bytes). Returns 0 or ERR_NOMEM. */
+int channel_feishu_sign(const char *secret, int64_t ts_s, char *out, size_t len);
+
+struct channel_result {
+    enum channel_outcome outcome;
+    long http_status; /* 0 when no HTTP answer (or SMTP: the last response code) */
+    long code;        /* robot code, or -1 */
+    char detail[200]; /* one line for logs and outbox.last_error; no URL, no secret */
+};
+
+/*
+ * Send msg through ch (both borrowed) now. now_ms: wall clock in ms (the injectable clock;
+ * DingTalk/Feishu/webhook signatures use it). shrink: halve the length limit this many times
+ * (after CHANNEL_TOO_LONG answers). max_response_bytes: answers are read up to this size.
+ * Blocks up to ch->timeout_ms. Returns 0 with out filled (whatever the outcome), or ERR_NOMEM.
+ * Thread-safe (one curl easy handle per call); curl_global_init() must have run.
+ */
+int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                 int64_t shrink, size_t max_response_bytes, struct channel_result *out);
+
+#endif

@@ -1,0 +1,287 @@
+#include "delivery.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "outbox.h"
+#include "ticket_flow.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define MAX_SHRINK 6
+#define ROBOT_RATE_PAUSE_MS 60000
+
+struct channel_state {
+    int64_t next_allowed_ms; /* pacing: no send before this */
+    bool config_alerted;     /* the one administrator line was logged */
+};
+
+struct delivery {
+    const struct notify_cfg *cfg;
+    const struct ticket_policy *policy;
+    struct notifier_metrics *metrics;
+    struct ticket_store *store;
+    struct channel_state *chs; /* parallel to policy->routes->channels */
+    size_t n_chs;
+    int quiet_start_min, quiet_end_min;
+    int64_t next_escalation_ms;
+    delivery_clock_fn clock;
+    void *clock_ctx;
+    pthread_t thread;
+    bool started;
+    atomic_int stop;
+};
+
+static int64_t wall_ms(void *ctx)
+{
+    struct timespec ts;
+    (void)ctx;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define BUMP(m, field)                                                                             \
+    do {                                                                                           \
+        if (m) {                                                                                   \
+            atomic_fetch_add_explicit(&(m)->field, 1, memory_order_relaxed);                       \
+        }                                                                                          \
+    } while (0)
+
+struct delivery *delivery_new(const struct notify_cfg *cfg, const struct ticket_store_cfg *store_cfg,
+                              const struct ticket_policy *policy, struct notifier_metrics *metrics,
+                              char *errbuf, size_t errlen)
+{
+    struct delivery *d = calloc(1, sizeof(*d));
+    const struct notify_routes *routes = policy ? policy->routes : NULL;
+
+    if (!d) {
+        snprintf(errbuf, errlen, "delivery: out of memory");
+        return NULL;
+    }
+    d->cfg = cfg;
+    d->policy = policy;
+    d->metrics = metrics;
+    d->clock = wall_ms;
+    atomic_init(&d->stop, 0);
+    if (notify_quiet_parse(cfg->quiet_hours, &d->quiet_start_min, &d->quiet_end_min)) {
+        snprintf(errbuf, errlen, "notify.quiet_hours '%s' is not HH:MM-HH:MM", cfg->quiet_hours);
+        free(d);
+        return NULL;
+    }
+    d->n_chs = routes ? routes->n_channels : 0;
+    d->chs = calloc(d->n_chs ? d->n_chs : 1, sizeof(*d->chs));
+    if (!d->chs) {
+        snprintf(errbuf, errlen, "delivery: out of memory");
+        free(d);
+        return NULL;
+    }
+    if (ticket_store_open(store_cfg, &d->store, errbuf, errlen)) {
+        delivery_free(d);
+        return NULL;
+    }
+    ticket_store_set_policy(d->store, policy);
+    return d;
+}
+
+void delivery_set_clock(struct delivery *d, delivery_clock_fn fn, void *ctx)
+{
+    d->clock = fn ? fn : wall_ms;
+    d->clock_ctx = ctx;
+}
+
+struct ticket_store *delivery_store(struct delivery *d)
+{
+    return d->store;
+}
+
+static struct channel_state *state_of(struct delivery *d, const struct notify_channel *ch)
+{
+    size_t i = (size_t)(ch - d->policy->routes->channels);
+    return i < d->n_chs ? &d->chs[i] : NULL;
+}
+
+static int64_t backoff_s(const struct notify_cfg *cfg, int64_t attempts)
+{
+    int64_t ms = cfg->retry_initial_ms;
+    for (int64_t i = 0; i < attempts && ms < cfg->retry_max_ms; i++) {
+        ms *= 2;
+    }
+    if (ms > cfg->retry_max_ms) {
+        ms = cfg->retry_max_ms;
+    }
+    return (ms + 999) / 1000;
+}
+
+/* Send one due row and record the outcome. */
+static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t now_ms,
+                       struct delivery_stats *st)
+{
+    const struct notify_channel *ch = notify_routes_channel(d->policy->routes, m->channel);
+    struct channel_state *cs;
+    struct channel_result r;
+    int64_t now = now_ms / 1000, rate, until;
+    int err;
+
+    if (!ch) {
+        LOG_ERR("notification failed id=%lld channel=%s reason='channel not configured'",
+                (long long)m->id, m->channel);
+        st->failed++;
+        BUMP(d->metrics, notifications_failed);
+        return outbox_mark_failed(d->store, m->id, "channel not configured");
+    }
+    cs = state_of(d, ch);
+    if (!m->urgent || d->cfg->quiet_hours_urgent) {
+        until = notify_quiet_until(d->quiet_start_min, d->quiet_end_min, now);
+        if (until > now) {
+            st->deferred++;
+            return outbox_mark_retry(d->store, m->id, until, false, m->shrink, NULL);
+        }
+    }
+    rate = channel_rate_per_minute(ch);
+    if (cs && now_ms < cs->next_allowed_ms) {
+        st->deferred++;
+        return 0; /* still due; the next round takes it once the channel's pace allows */
+    }
+    err = channel_send(ch, m, now_ms, m->shrink, (size_t)d->cfg->max_response_bytes, &r);
+    if (err) {
+        return err;
+    }
+    if (cs && rate > 0) {
+        cs->next_allowed_ms = now_ms + 60000 / rate;
+    }
+    switch (r.outcome) {
+    case CHANNEL_DELIVERED:
+        LOG_INFO("notification delivered id=%lld key=%s channel=%s kind=%s", (long long)m->id,
+                 m->idem_key, ch->name, m->kind);
+        st->delivered++;
+        BUMP(d->metrics, notifications_delivered);
+        return outbox_mark_delivered(d->store, m->id, now);
+    case CHANNEL_TOO_LONG:
+        if (m->shrink < MAX_SHRINK) {
+            LOG_WARN("notification too long, shortening id=%lld channel=%s shrink=%lld %s",
+                     (long long)m->id, ch->name, (long long)(m->shrink + 1), r.detail);
+            st->retried++;
+            BUMP(d->metrics, notifications_retried);
+            return outbox_mark_retry(d->store, m->id, now, true, m->shrink + 1, r.detail);
+        }
+        break;
+    case CHANNEL_RETRY:
+        if (cs && r.code > 0) {
+            /* the robot itself said "too many": pause the whole channel */
+            cs->next_allowed_ms = now_ms + ROBOT_RATE_PAUSE_MS;
+        }
+        LOG_WARN("notification retry id=%lld channel=%s attempts=%lld %s", (long long)m->id,
+                 ch->name, (long long)(m->attempts + 1), r.detail);
+        st->retried++;
+        BUMP(d->metrics, notifications_retried);
+        return outbox_mark_retry(d->store, m->id, now + backoff_s(d->cfg, m->attempts), true,
+                                 m->shrink, r.detail);
+    case CHANNEL_CONFIG:
+        if (cs && !cs->config_alerted) {
+            cs->config_alerted = true;
+            LOG_ERR("administrator: channel=%s type=%s refuses messages (check its key, signing "
+                    "secret, address and this host's clock) %s",
+                    ch->name, channel_type_name(ch->type), r.detail);
+        }
+        break;
+    default:
+        break;
+    }
+    LOG_ERR("notification failed id=%lld key=%s channel=%s %s", (long long)m->id, m->idem_key,
+            ch->name, r.detail);
+    st->failed++;
+    BUMP(d->metrics, notifications_failed);
+    return outbox_mark_failed(d->store, m->id, r.detail);
+}
+
+int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
+{
+    struct delivery_stats st;
+    struct outbox_batch batch;
+    int64_t now_ms = d->clock(d->clock_ctx);
+    int err = 0;
+
+    memset(&st, 0, sizeof(st));
+    if (now_ms >= d->next_escalation_ms) {
+        struct ticket_escalation_stats es;
+        err = ticket_flow_escalate(d->store, now_ms / 1000, &es);
+        if (err) {
+            LOG_WARN("escalation failed err='%s' sqlite='%s'", yq_strerror(err),
+                     ticket_store_errmsg(d->store));
+        } else {
+            st.escalations = es.reminders + es.supervisions;
+            for (int i = 0; i < st.escalations; i++) {
+                BUMP(d->metrics, escalations);
+            }
+            d->next_escalation_ms = now_ms + d->cfg->escalation_interval_ms;
+        }
+    }
+    if (!d->policy || !d->policy->routes) {
+        goto out;
+    }
+    err = outbox_due(d->store, now_ms / 1000, (size_t)d->cfg->batch, &batch);
+    if (err) {
+        LOG_WARN("outbox read failed err='%s' sqlite='%s'", yq_strerror(err),
+                 ticket_store_errmsg(d->store));
+        goto out;
+    }
+    for (size_t i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
+        err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
+        if (err) {
+            LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'",
+                     (long long)batch.v[i].id, yq_strerror(err), ticket_store_errmsg(d->store));
+        }
+    }
+    outbox_batch_release(&batch);
+out:
+    if (stats) {
+        *stats = st;
+    }
+    return err;
+}
+
+static void *run(void *arg)
+{
+    struct delivery *d = arg;
+    while (!atomic_load(&d->stop)) {
+        int64_t until;
+        delivery_run_once(d, NULL);
+        until = yq_time_mono_ms() + d->cfg->poll_interval_ms;
+        while (!atomic_load(&d->stop) && yq_time_mono_ms() < until) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+int delivery_start(struct delivery *d)
+{
+    if (pthread_create(&d->thread, NULL, run, d) != 0) {
+        return ERR_NOMEM;
+    }
+    d->started = true;
+    return 0;
+}
+
+void delivery_free(struct delivery *d)
+{
+    if (!d) {
+        return;
+    }
+    if (d->started) {
+        atomic_store(&d->stop, 1);
+        pthread_join(d->thread, NULL);
+    }
+    ticket_store_free(d->store);
+    free(d->chs);
+    free(d);
+}

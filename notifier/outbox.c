@@ -1,0 +1,416 @@
+#include "outbox.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify_cfg.h"
+#include "ticket_store_int.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define MAX_TARGETS 64
+
+static const char *kind_label(const char *kind)
+{
+    static const struct {
+        const char *kind, *label;
+    } labels[] = {
+        {"created", "交办"},  {"assigned", "改派"}, {"returned", "退回"},
+        {"reopened", "重新打开"}, {"remind", "催办"}, {"supervise", "督办"},
+    };
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+        if (strcmp(kind, labels[i].kind) == 0) {
+            return labels[i].label;
+        }
+    }
+    return "通知";
+}
+
+struct target {
+    const char *channel; /* borrowed from the routes */
+    const char *role;
+};
+
+static void add_targets(struct target *t, size_t *n, char **names, size_t n_names,
+                        const char *role)
+{
+    for (size_t i = 0; i < n_names; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < *n; j++) {
+            if (strcmp(t[j].channel, names[i]) == 0) {
+                seen = true;
+            }
+        }
+        if (!seen && *n < MAX_TARGETS) {
+            t[*n].channel = names[i];
+            t[*n].role = role;
+            (*n)++;
+        }
+    }
+}
+
+/* The first item's excerpt (or title) of ticket_id; new string or NULL. */
+static char *first_excerpt(struct ticket_store *store, int64_t ticket_id)
+{
+    struct ticket_item_list items;
+    char *s = NULL;
+    if (ticket_store_list_items(store, ticket_id, 1, &items) == 0 && items.n > 0) {
+        s = strdup(items.v[0].excerpt[0] ? items.v[0].excerpt : items.v[0].title);
+    }
+    ticket_item_list_release(&items);
+    return s;
+}
+
+static void put_time(FILE *f, const char *label, int64_t t)
+{
+    char when[32];
+    if (t > 0) {
+        fprintf(f, "%s：%s（北京时间）\n", label, yq_time_format_shanghai(t, when, sizeof(when)));
+    }
+}
+
+/* Compose subject and body; both new (free()). */
+static int compose(struct ticket_store *store, const struct ticket *t, const char *kind,
+                   const char *detail, const char *link, char **subject, char **body)
+{
+    char *co_text = NULL, *excerpt = NULL;
+    size_t len = 0;
+    json_t *co = json_loads(t->co_departments, 0, NULL);
+    FILE *f;
+    int bad;
+
+    *subject = NULL;
+    *body = NULL;
+    if (asprintf(subject, "【%s】%s %s %s %s", kind_label(kind), t->number, yq_level_name(t->level),
+                 yq_level_label(t->level), t->department[0] ? t->department : "待分派") < 0) {
+        *subject = NULL;
+        json_decref(co);
+        return ERR_NOMEM;
+    }
+    excerpt = first_excerpt(store, t->id);
+    f = open_memstream(body, &len);
+    if (!f) {
+        json_decref(co);
+        free(excerpt);
+        free(*subject);
+        *subject = NULL;
+        return ERR_NOMEM;
+    }
+    /* number and link first: whatever a robot's length limit cuts, these stay (FC-029) */
+    fprintf(f, "【%s】交办单 %s\n", kind_label(kind), t->number);
+    if (link[0]) {
+        fprintf(f, "链接：%s\n", link);
+    }
+    fprintf(f, "标题：%s\n", t->title);
+    fprintf(f, "级别：%s %s　主办：%s", yq_level_name(t->level), yq_level_label(t->level),
+            t->department[0] ? t->department : "待分派（值班室）");
+    if (json_is_array(co) && json_array_size(co) > 0) {
+        size_t i;
+        json_t *d;
+        fputs("　协办：", f);
+        json_array_foreach(co, i, d)
+        {
+            fprintf(f, "%s%s", i ? "、" : "", json_string_value(d) ? json_string_value(d) : "");
+        }
+    }
+    fputc('\n', f);
+    if (detail && detail[0]) {
+        fprintf(f, "说明：%s\n", detail);
+    }
+    if (strcmp(t->state, "open") == 0) {
+        put_time(f, "签收时限", t->ack_deadline);
+    }
+    if (t->responded_at == 0) {
+        put_time(f, "回应时限", t->response_deadline);
+    }
+    if (t->press_held_at == 0) {
+        put_time(f, "新闻发布会时限", t->press_deadline);
+    }
+    put_time(f, "办结时限", t->close_deadline);
+    if (excerpt && excerpt[0]) {
+        fprintf(f, "摘要：%s\n", excerpt);
+    }
+    bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        bad = 1;
+    }
+    json_decref(co);
+    free(excerpt);
+    free(co_text);
+    if (bad) {
+        free(*body);
+        free(*subject);
+        *body = *subject = NULL;
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
+                   unsigned recipients, bool urgent, const char *detail, int64_t now, int *n_out)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct notify_routes *routes = pol->routes;
+    struct target targets[MAX_TARGETS];
+    char *subject = NULL, *body = NULL, *link = NULL;
+    struct ticket t;
+    size_t n = 0;
+    int err, inserted = 0;
+
+    if (n_out) {
+        *n_out = 0;
+    }
+    if (!routes) {
+        return 0;
+    }
+    err = ticket_store_get_by_id(store, ticket_id, &t);
+    if (err) {
+        return err;
+    }
+    if (recipients & (OUTBOX_TO_LIAISON | OUTBOX_TO_HEAD)) {
+        const struct notify_department *d = notify_routes_department(routes, t.department);
+        if (d && (recipients & OUTBOX_TO_LIAISON)) {
+            add_targets(targets, &n, d->liaison, d->n_liaison, "liaison");
+        }
+        if (d && (recipients & OUTBOX_TO_HEAD)) {
+            add_targets(targets, &n, d->head, d->n_head, "head");
+        }
+    }
+    if (recipients & OUTBOX_TO_CO_LIAISON) {
+        json_t *co = json_loads(t.co_departments, 0, NULL);
+        size_t i;
+        json_t *name;
+        if (json_is_array(co)) {
+            json_array_foreach(co, i, name)
+            {
+                const struct notify_department *d =
+                    notify_routes_department(routes, json_string_value(name));
+                if (d) {
+                    add_targets(targets, &n, d->liaison, d->n_liaison, "co_liaison");
+                }
+            }
+        }
+        json_decref(co);
+    }
+    if (recipients & OUTBOX_TO_DUTY) {
+        add_targets(targets, &n, routes->duty, routes->n_duty, "duty");
+    }
+    if (n == 0) {
+        goto done;
+    }
+    if (asprintf(&link, "%s%s", ticket_store_nz(pol->link_base), t.number) < 0) {
+        link = NULL;
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = compose(store, &t, kind, detail, link, &subject, &body);
+    for (size_t i = 0; !err && i < n; i++) {
+        sqlite3_stmt *st = NULL;
+        char key[320];
+        snprintf(key, sizeof(key), "t%lld:l%lld:%.256s", (long long)ticket_id, (long long)log_id,
+                 targets[i].channel);
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO outbox (idem_key, ticket_id, log_id, kind, channel, "
+                                   "role, urgent, subject, body, link, next_attempt_at, created_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                   "ON CONFLICT (idem_key) DO NOTHING",
+                                   &st, "outbox insert");
+        if (err) {
+            break;
+        }
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, ticket_id);
+        sqlite3_bind_int64(st, 3, log_id);
+        sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, targets[i].channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, targets[i].role, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 7, urgent ? 1 : 0);
+        sqlite3_bind_text(st, 8, subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, body, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, link, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 11, now);
+        sqlite3_bind_int64(st, 12, now);
+        err = ticket_store_step_done(store, st, "outbox insert");
+        if (!err) {
+            inserted += sqlite3_changes(store->db) > 0;
+        }
+    }
+done:
+    if (n_out) {
+        *n_out = inserted;
+    }
+    free(subject);
+    free(body);
+    free(link);
+    ticket_release(&t);
+    return err;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return strdup(s ? s : "");
+}
+
+void outbox_batch_release(struct outbox_batch *batch)
+{
+    if (!batch) {
+        return;
+    }
+    for (size_t i = 0; i < batch->n; i++) {
+        struct outbox_msg *m = &batch->v[i];
+        free(m->idem_key);
+        free(m->kind);
+        free(m->channel);
+        free(m->role);
+        free(m->subject);
+        free(m->body);
+        free(m->link);
+    }
+    free(batch->v);
+    memset(batch, 0, sizeof(*batch));
+}
+
+int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbox_batch *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    if (max == 0) {
+        return 0;
+    }
+    out->v = calloc(max, sizeof(*out->v));
+    if (!out->v) {
+        return ERR_NOMEM;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT id, idem_key, coalesce(ticket_id, 0), kind, channel, role, "
+                               "urgent, subject, body, link, attempts, shrink, next_attempt_at "
+                               "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+                               "ORDER BY next_attempt_at, id LIMIT ?",
+                               &st, "outbox due");
+    if (err) {
+        outbox_batch_release(out);
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n < max) {
+        struct outbox_msg *m = &out->v[out->n++];
+        m->id = sqlite3_column_int64(st, 0);
+        m->idem_key = col_dup(st, 1);
+        m->ticket_id = sqlite3_column_int64(st, 2);
+        m->kind = col_dup(st, 3);
+        m->channel = col_dup(st, 4);
+        m->role = col_dup(st, 5);
+        m->urgent = sqlite3_column_int(st, 6) != 0;
+        m->subject = col_dup(st, 7);
+        m->body = col_dup(st, 8);
+        m->link = col_dup(st, 9);
+        m->attempts = sqlite3_column_int64(st, 10);
+        m->shrink = sqlite3_column_int64(st, 11);
+        m->next_attempt_at = sqlite3_column_int64(st, 12);
+        if (!m->idem_key || !m->kind || !m->channel || !m->role || !m->subject || !m->body ||
+            !m->link) {
+            err = ERR_NOMEM;
+            break;
+        }
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "outbox due");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        outbox_batch_release(out);
+    }
+    return err;
+}
+
+/* Run an UPDATE of one outbox row: ?1 = id, ?2 = a, ?3 = b, ?4 = text (unused ones ignored). */
+static int update(struct ticket_store *store, const char *sql, int64_t id, int64_t a, int64_t b,
+                  const char *text, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store, sql, &st, what);
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, a);
+    sqlite3_bind_int64(st, 3, b);
+    sqlite3_bind_text(st, 4, ticket_store_nz(text), -1, SQLITE_STATIC);
+    err = ticket_store_step_done(store, st, what);
+    if (!err && sqlite3_changes(store->db) == 0) {
+        err = ERR_NOT_FOUND;
+    }
+    return err;
+}
+
+int outbox_mark_delivered(struct ticket_store *store, int64_t id, int64_t now)
+{
+    return update(store,
+                  "UPDATE outbox SET state = 'delivered', delivered_at = ?2, "
+                  "attempts = attempts + 1, last_error = ?4 "
+                  "WHERE id = ?1 AND state = 'pending'",
+                  id, now, 0, "", "outbox delivered");
+}
+
+int outbox_mark_retry(struct ticket_store *store, int64_t id, int64_t next_at, bool counted,
+                      int64_t shrink, const char *error)
+{
+    int err = update(store,
+                     "UPDATE outbox SET next_attempt_at = ?2, shrink = ?3, "
+                     "last_error = CASE WHEN ?4 = '' THEN last_error ELSE ?4 END "
+                     "WHERE id = ?1 AND state = 'pending'",
+                     id, next_at, shrink, error, "outbox retry");
+    if (!err && counted) {
+        err = update(store, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
+                     id, 0, 0, "", "outbox attempt");
+    }
+    return err;
+}
+
+int outbox_mark_failed(struct ticket_store *store, int64_t id, const char *error)
+{
+    return update(store,
+                  "UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
+                  "last_error = ?4 WHERE id = ?1 AND state = 'pending'",
+                  id, 0, 0, error, "outbox failed");
+}
+
+int outbox_requeue(struct ticket_store *store, int64_t id, int64_t now)
+{
+    return update(store,
+                  "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, shrink = 0, "
+                  "last_error = 'requeued: ' || last_error WHERE id = ?1 AND state = 'failed'",
+                  id, now, 0, "", "outbox requeue");
+}
+
+int outbox_count(struct ticket_store *store, const char *state, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *out = 0;
+    err = ticket_store_prepare(store, "SELECT count(*) FROM outbox WHERE ?1 IS NULL OR state = ?1",
+                               &st, "outbox count");
+    if (err) {
+        return err;
+    }
+    if (state) {
+        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    } else {
+        err = ticket_store_fail(store, rc, "outbox count");
+    }
+    sqlite3_finalize(st);
+    return err;
+}

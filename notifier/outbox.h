@@ -1,0 +1,97 @@
+/*
+ * The notification outbox (design §5, §8). A transition that must tell someone writes its
+ * notifications as outbox rows in the same SQLite transaction as the transition itself, so a
+ * notification exists exactly when its transition does. The delivery worker (delivery.h)
+ * sends due rows and marks them; rows are never deleted.
+ *
+ * One row per (transition, channel): idem_key = "t<ticket id>:l<log id>:<channel>" is
+ * UNIQUE, so writing the same notification twice is a no-op and a redelivered alert (which
+ * writes no log row) writes no notification. States: pending -> delivered | failed.
+ * Transient failures stay pending with a later next_attempt_at (retried until delivered);
+ * permanent ones (bad key, bad signature, invalid address) become failed and are listed by
+ * `yuqingctl tickets outbox`; `yuqingctl tickets redeliver ID` puts one back to pending.
+ *
+ * All functions take a writable store handle; thread-safety is the store's (one thread per
+ * handle).
+ */
+#ifndef NOTIFIER_OUTBOX_H
+#define NOTIFIER_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ticket_store.h"
+
+enum outbox_recipients {
+    OUTBOX_TO_LIAISON = 1 << 0,    /* the lead department's liaison (联络员) */
+    OUTBOX_TO_CO_LIAISON = 1 << 1, /* the co-handling departments' liaisons */
+    OUTBOX_TO_HEAD = 1 << 2,       /* the lead department's head (分管负责人) */
+    OUTBOX_TO_DUTY = 1 << 3,       /* the duty officer (值班室) */
+};
+
+/*
+ * Inside the caller's open transaction: compose the message of kind about ticket_id and
+ * insert one row per distinct channel of recipients (routes of the store's policy).
+ * kind:   "created" (交办), "assigned" (改派), "returned" (退回), "reopened" (重新打开),
+ *         "remind" (催办), "supervise" (督办); static or borrowed.
+ * detail: one extra line (e.g. which deadline passed), may be NULL; borrowed.
+ * urgent: deliver even in quiet hours unless notify.quiet_hours_urgent (levels I/II and
+ *         督办 pass true).
+ * n_out:  rows inserted (may be NULL); 0 when nobody is configured.
+ * Returns 0, ERR_NOT_FOUND (no such ticket), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
+                   unsigned recipients, bool urgent, const char *detail, int64_t now, int *n_out);
+
+/* A notification as the worker sees it. Strings new; release with outbox_batch_release(). */
+struct outbox_msg {
+    int64_t id;
+    char *idem_key;
+    int64_t ticket_id;
+    char *kind;
+    char *channel;
+    char *role;
+    bool urgent;
+    char *subject; /* one line: "【交办】YQ-2026-11-0042 …" */
+    char *body;    /* plain text lines, ticket number and link first, excerpt last */
+    char *link;
+    int64_t attempts;
+    int64_t shrink; /* how many times the body was halved after a "too long" answer */
+    int64_t next_attempt_at;
+};
+
+struct outbox_batch {
+    size_t n;
+    struct outbox_msg *v;
+};
+
+/*
+ * Pending rows with next_attempt_at <= now, oldest first, at most max.
+ * out: caller storage; release with outbox_batch_release(). Returns 0, ERR_RETRY, ERR_IO, NOMEM.
+ */
+int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbox_batch *out);
+
+void outbox_batch_release(struct outbox_batch *batch);
+
+/* Mark row id delivered at now. Returns 0, ERR_RETRY or ERR_IO. */
+int outbox_mark_delivered(struct ticket_store *store, int64_t id, int64_t now);
+
+/*
+ * Leave row id pending until next_at. counted: the attempt was made (attempts + 1; false
+ * for quiet hours and local pacing). error: one line (no secrets), may be NULL. shrink: the
+ * row's new shrink level. Returns 0, ERR_RETRY or ERR_IO.
+ */
+int outbox_mark_retry(struct ticket_store *store, int64_t id, int64_t next_at, bool counted,
+                      int64_t shrink, const char *error);
+
+/* Mark row id failed permanently (attempts + 1) with error. Returns 0, ERR_RETRY or ERR_IO. */
+int outbox_mark_failed(struct ticket_store *store, int64_t id, const char *error);
+
+/* Put a failed row back to pending, due at now. 0, ERR_NOT_FOUND (no failed row id), ... */
+int outbox_requeue(struct ticket_store *store, int64_t id, int64_t now);
+
+/* Rows in state ("pending", "delivered", "failed"; NULL = all). */
+int outbox_count(struct ticket_store *store, const char *state, int64_t *out);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * JSON views and actions of tickets, independent of HTTP and of authentication: the
+ * notifier's HTTP server (http_api.c) and the web layer of issue #6 call these with an actor
+ * they have established themselves.
+ *
+ * Detail JSON (GET /api/tickets/{number}):
+ *   {"number","title","level","level_label","department","co_departments":[...],"state",
+ *    "state_label","event_key","item_count","heat","score","version","url",
+ *    "detected_at","first_post_at","assigned_at","acknowledged_at","responded_at",
+ *    "closed_at","returned_at","dismissed_at","reopened_at" (RFC 3339 UTC or null),
+ *    "dismiss_reason","reopen_count",
+ *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline","met_at",
+ *               "overdue":bool}],
+ *    "items":[{"item_id","title","url","channel","source","published_at","excerpt",
+ *              "rules":[...]}],
+ *    "responses":[{"channel","url","responded_at","recorded_at","recorded_by","note"}],
+ *    "log":[{"at","actor","role","action","from","to","note"}]}
+ *
+ * Action arguments (POST /api/tickets/{number}/{action}, a JSON object):
+ *   all:     "note", "expected_version"
+ *   assign:  "department", "co_departments":[...]
+ *   respond: "channel", "url", "responded_at" (RFC 3339; default now)
+ *   dismiss: "reason" (irrelevant|duplicate|false_alarm|out_of_scope|other)
+ *   return:  "reason"
+ * The answer is {"ok":true,"number","from","to","version","notifications"} or
+ * {"ok":false,"error": one line}.
+ */
+#ifndef NOTIFIER_TICKET_API_H
+#define NOTIFIER_TICKET_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ticket_store.h"
+
+/*
+ * The detail JSON of ticket number (borrowed) into *out (new reference).
+ * Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int ticket_api_detail(struct ticket_store *store, const char *number, json_t **out);
+
+/*
+ * Perform action (ticket_flow.h names) on number as actor with role (NULL = duty_officer),
+ * with args (a JSON object, borrowed; may be NULL) at now (seconds, UTC).
+ * out: a new reference to the answer object (both on success and on a refusal).
+ * Returns 0 or the ticket_flow_apply() error (ERR_INVALID also for a bad argument type);
+ * errbuf gets the one-line reason.
+ */
+int ticket_api_act(struct ticket_store *store, const char *number, const char *action,
+                   const char *actor, const char *role, json_t *args, int64_t now, json_t **out,
+                   char *errbuf, size_t errlen);
+
+/* The HTTP status for an error of ticket_api_act()/ticket_api_detail() (0 -> 200). */
+unsigned ticket_api_http_status(int err);
+
+#endif

@@ -1,0 +1,117 @@
+#include "ticket_clock.h"
+
+#include <stddef.h>
+
+#include "yq_banned.h"
+
+#define KOFF(f) offsetof(struct ticket_clock_cfg, f)
+
+const struct cfg_key ticket_clock_cfg_keys[] = {
+    {"calendar_dir", CFG_STRING, "calendar", 0, 0, KOFF(calendar_dir),
+     "holiday calendar files (*.yaml); relative paths are relative to this file", NULL},
+    {"ack_ms", CFG_MS, "1h", 60000, 604800000, KOFF(ack_ms),
+     "acknowledgement (签收) deadline after assignment (design §5)", NULL},
+    {"response_i_ms", CFG_MS, "5h", 60000, 604800000, KOFF(response_i_ms),
+     "level I authoritative information (国办发〔2016〕80号: 5 h)", NULL},
+    {"press_i_ms", CFG_MS, "24h", 60000, 604800000, KOFF(press_i_ms),
+     "level I press conference (国办发〔2016〕80号/61号: 24 h)", NULL},
+    {"response_ii_ms", CFG_MS, "5h", 60000, 604800000, KOFF(response_ii_ms),
+     "level II authoritative information (国办发〔2016〕80号: 5 h)", NULL},
+    {"press_ii_ms", CFG_MS, "24h", 60000, 604800000, KOFF(press_ii_ms),
+     "level II press conference (国办发〔2016〕80号/61号: 24 h)", NULL},
+    {"response_iii_ms", CFG_MS, "48h", 60000, 2592000000, KOFF(response_iii_ms),
+     "level III response (国办发〔2016〕61号: 48 h)", NULL},
+    {"response_iv_working_days", CFG_INT, "5", 1, 60, KOFF(response_iv_working_days),
+     "level IV response, working days (local rules)", NULL},
+    {"close_working_days", CFG_INT, "15", 1, 120, KOFF(close_working_days),
+     "closure (办结) deadline, working days (local rules)", NULL},
+    {"remind_percent", CFG_INT, "80", 1, 99, KOFF(remind_percent),
+     "催办 reminder at this share of a clock's span", NULL},
+    {"reopen_window_ms", CFG_MS, "24h", 0, 2592000000, KOFF(reopen_window_ms),
+     "a changed item this soon after closure reopens the ticket (once)", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct ticket_clock_cfg defaults = {
+    .calendar_dir = NULL,
+    .ack_ms = 3600000,
+    .response_i_ms = 5 * 3600000LL,
+    .press_i_ms = 24 * 3600000LL,
+    .response_ii_ms = 5 * 3600000LL,
+    .press_ii_ms = 24 * 3600000LL,
+    .response_iii_ms = 48 * 3600000LL,
+    .response_iv_working_days = 5,
+    .close_working_days = 15,
+    .remind_percent = 80,
+    .reopen_window_ms = 24 * 3600000LL,
+};
+
+const struct ticket_clock_cfg *ticket_clock_defaults(void)
+{
+    return &defaults;
+}
+
+const char *ticket_clock_name(enum ticket_clock_kind kind)
+{
+    static const char *const names[] = {"ack", "response", "press", "close"};
+    return (unsigned)kind < TICKET_CLOCK_COUNT ? names[kind] : "?";
+}
+
+const char *ticket_clock_label(enum ticket_clock_kind kind)
+{
+    static const char *const labels[] = {"签收", "首次回应", "新闻发布会", "办结"};
+    return (unsigned)kind < TICKET_CLOCK_COUNT ? labels[kind] : "?";
+}
+
+void ticket_clock_deadlines(const struct ticket_clock_cfg *cfg, const struct workcal *cal,
+                            enum yq_level level, int64_t detected_at, int64_t assigned_at,
+                            struct ticket_deadline_set *out)
+{
+    if (!cfg) {
+        cfg = &defaults;
+    }
+    out->ack = assigned_at + cfg->ack_ms / 1000;
+    out->press = 0;
+    switch (level) {
+    case YQ_LEVEL_I:
+        out->response = detected_at + cfg->response_i_ms / 1000;
+        out->press = detected_at + cfg->press_i_ms / 1000;
+        break;
+    case YQ_LEVEL_II:
+        out->response = detected_at + cfg->response_ii_ms / 1000;
+        out->press = detected_at + cfg->press_ii_ms / 1000;
+        break;
+    case YQ_LEVEL_III:
+        out->response = detected_at + cfg->response_iii_ms / 1000;
+        break;
+    case YQ_LEVEL_IV:
+    default:
+        out->response =
+            workcal_add_working_days(cal, detected_at, (int)cfg->response_iv_working_days);
+        break;
+    }
+    out->close = workcal_add_working_days(cal, detected_at, (int)cfg->close_working_days);
+}
+
+int64_t ticket_clock_remind_at(int64_t start, int64_t deadline, int64_t percent)
+{
+    if (deadline <= start) {
+        return start;
+    }
+    return start + (deadline - start) * percent / 100;
+}
+
+enum ticket_escalation_stage ticket_clock_stage(int64_t start, int64_t deadline, int64_t percent,
+                                                int64_t now)
+{
+    if (deadline <= 0) {
+        return TICKET_ESC_NONE;
+    }
+    if (now >= deadline) {
+        return TICKET_ESC_SUPERVISE;
+    }
+    if (now >= ticket_clock_remind_at(start, deadline, percent)) {
+        return TICKET_ESC_REMIND;
+    }
+    return TICKET_ESC_NONE;
+}

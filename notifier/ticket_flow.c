@@ -1,0 +1,714 @@
+#include "ticket_flow.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "outbox.h"
+#include "ticket_clock.h"
+#include "ticket_store_int.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define ACTOR_MAX_BYTES 64
+#define NOTE_MAX_BYTES 2000
+#define DEPT_MAX_BYTES 100
+#define URL_MAX_BYTES 2000
+#define MAX_CO_DEPARTMENTS 10
+#define FUTURE_SLACK_S 300
+
+enum role_bits {
+    R_DUTY = 1 << 0,
+    R_LIAISON = 1 << 1,
+    R_HEAD = 1 << 2,
+    R_ADMIN = 1 << 3,
+};
+
+struct transition {
+    const char *name;
+    const char *from[4]; /* NULL-terminated */
+    const char *to;
+    unsigned roles;
+    const char *log_action;
+};
+
+static const struct transition transitions[TICKET_ACT_COUNT] = {
+    [TICKET_ACT_ASSIGN] = {"assign", {"open", "returned", NULL}, "open", R_DUTY | R_ADMIN,
+                           "assigned"},
+    [TICKET_ACT_ACK] = {"ack", {"open", NULL}, "acknowledged", R_LIAISON | R_DUTY | R_ADMIN,
+                        "acknowledged"},
+    [TICKET_ACT_RESPOND] = {"respond", {"acknowledged", "responded", NULL}, "responded",
+                            R_LIAISON | R_DUTY | R_ADMIN, "responded"},
+    [TICKET_ACT_CLOSE] = {"close", {"responded", NULL}, "closed", R_DUTY | R_HEAD | R_ADMIN,
+                          "closed"},
+    [TICKET_ACT_DISMISS] = {"dismiss", {"open", "acknowledged", "returned", NULL}, "dismissed",
+                            R_DUTY | R_ADMIN, "dismissed"},
+    [TICKET_ACT_RETURN] = {"return", {"open", "acknowledged", NULL}, "returned",
+                           R_LIAISON | R_HEAD | R_ADMIN, "returned"},
+    [TICKET_ACT_REOPEN] = {"reopen", {"closed", "dismissed", NULL}, "open", R_DUTY | R_ADMIN,
+                           "reopened"},
+};
+
+const char *const ticket_response_channels[] = {
+    "权威发布", "新闻发布会", "吹风会", "政务微博", "政务微信", "网站", "答复", NULL,
+};
+
+const char *const ticket_dismiss_reasons[] = {
+    "irrelevant", "duplicate", "false_alarm", "out_of_scope", "other", NULL,
+};
+
+const char *ticket_action_name(enum ticket_action_kind kind)
+{
+    return (unsigned)kind < TICKET_ACT_COUNT ? transitions[kind].name : "?";
+}
+
+int ticket_action_parse(const char *name, enum ticket_action_kind *out)
+{
+    for (int k = 0; name && k < TICKET_ACT_COUNT; k++) {
+        if (strcmp(name, transitions[k].name) == 0) {
+            *out = (enum ticket_action_kind)k;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+static unsigned role_bit(const char *role)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {
+        {"duty_officer", R_DUTY}, {"duty", R_DUTY}, {"liaison", R_LIAISON}, {"head", R_HEAD},
+        {"admin", R_ADMIN}};
+    for (size_t i = 0; role && i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (strcmp(role, roles[i].name) == 0) {
+            return roles[i].bit;
+        }
+    }
+    return 0;
+}
+
+bool ticket_action_role_may(enum ticket_action_kind kind, const char *role)
+{
+    return (unsigned)kind < TICKET_ACT_COUNT && (transitions[kind].roles & role_bit(role)) != 0;
+}
+
+bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state)
+{
+    if ((unsigned)kind >= TICKET_ACT_COUNT || !state) {
+        return false;
+    }
+    for (const char *const *s = transitions[kind].from; *s; s++) {
+        if (strcmp(*s, state) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; s && *list; list++) {
+        if (strcmp(*list, s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Valid UTF-8 without control characters (tab and newline allowed when multiline). */
+static bool clean_text(const char *s, size_t max_bytes, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+
+    while (p[n]) {
+        unsigned char c = p[n];
+        size_t len;
+        if (n >= max_bytes) {
+            return false;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            if (!multiline || (c != '\n' && c != '\t')) {
+                return false;
+            }
+            n++;
+            continue;
+        }
+        len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || (len == 2 && c < 0xC2)) {
+            return false;
+        }
+        for (size_t i = 1; i < len; i++) {
+            if ((p[n + i] & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        n += len;
+    }
+    return n <= max_bytes;
+}
+
+static bool http_url(const char *u)
+{
+    return u && (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0) &&
+           strlen(u) > 8 && clean_text(u, URL_MAX_BYTES, false) && !strpbrk(u, " \"<>\\");
+}
+
+#define BAD(code, ...)                                                                             \
+    do {                                                                                           \
+        if (errbuf) {                                                                              \
+            snprintf(errbuf, errlen, __VA_ARGS__);                                                 \
+        }                                                                                          \
+        return (code);                                                                             \
+    } while (0)
+
+/* Field checks that need no database. */
+static int validate(const struct ticket_action *act, const char *role, char *errbuf,
+                    size_t errlen)
+{
+    const char *name = ticket_action_name(act->kind);
+
+    if ((unsigned)act->kind >= TICKET_ACT_COUNT) {
+        BAD(ERR_INVALID, "unknown action");
+    }
+    if (!act->number || !act->number[0] || !clean_text(act->number, 31, false)) {
+        BAD(ERR_INVALID, "%s: a ticket number such as YQ-2026-11-0042 is required", name);
+    }
+    if (!act->actor || !act->actor[0] || !clean_text(act->actor, ACTOR_MAX_BYTES, false)) {
+        BAD(ERR_INVALID, "%s: actor must be 1..%d bytes of text", name, ACTOR_MAX_BYTES);
+    }
+    if (!role_bit(role)) {
+        BAD(ERR_INVALID, "%s: unknown role '%.40s' (duty_officer, liaison, head, admin)", name,
+            role);
+    }
+    if (!ticket_action_role_may(act->kind, role)) {
+        BAD(ERR_INVALID, "%s: role %s may not %s a ticket", name, role, name);
+    }
+    if (act->note && !clean_text(act->note, NOTE_MAX_BYTES, true)) {
+        BAD(ERR_INVALID, "%s: note must be text of at most %d bytes", name, NOTE_MAX_BYTES);
+    }
+    switch (act->kind) {
+    case TICKET_ACT_ASSIGN:
+        if (!act->department || !act->department[0] ||
+            !clean_text(act->department, DEPT_MAX_BYTES, false)) {
+            BAD(ERR_INVALID, "assign: a department (1..%d bytes) is required", DEPT_MAX_BYTES);
+        }
+        if (act->n_co_departments > MAX_CO_DEPARTMENTS) {
+            BAD(ERR_INVALID, "assign: at most %d co-handling departments", MAX_CO_DEPARTMENTS);
+        }
+        for (size_t i = 0; i < act->n_co_departments; i++) {
+            const char *d = act->co_departments[i];
+            if (!d || !d[0] || !clean_text(d, DEPT_MAX_BYTES, false)) {
+                BAD(ERR_INVALID, "assign: co-handling department %zu is not a name", i + 1);
+            }
+        }
+        break;
+    case TICKET_ACT_RESPOND:
+        if (!in_list(ticket_response_channels, act->channel)) {
+            BAD(ERR_INVALID, "respond: channel must be one of 权威发布, 新闻发布会, 吹风会, "
+                "政务微博, 政务微信, 网站, 答复");
+        }
+        if (act->url && act->url[0] && !http_url(act->url)) {
+            BAD(ERR_INVALID, "respond: url must be an http(s) URL");
+        }
+        if ((!act->url || !act->url[0]) && strcmp(act->channel, "新闻发布会") != 0 &&
+            strcmp(act->channel, "吹风会") != 0 && strcmp(act->channel, "答复") != 0) {
+            BAD(ERR_INVALID, "respond: a %s response needs the url where it was published",
+                act->channel);
+        }
+        break;
+    case TICKET_ACT_DISMISS:
+        if (!in_list(ticket_dismiss_reasons, act->reason)) {
+            BAD(ERR_INVALID, "dismiss: reason must be irrelevant, duplicate, false_alarm, "
+                "out_of_scope or other");
+        }
+        if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
+            BAD(ERR_INVALID, "dismiss: reason 'other' needs a note");
+        }
+        break;
+    case TICKET_ACT_RETURN:
+        if ((!act->reason || !act->reason[0]) && (!act->note || !act->note[0])) {
+            BAD(ERR_INVALID, "return: say why (reason or note), e.g. which department it is");
+        }
+        if (act->reason && !clean_text(act->reason, NOTE_MAX_BYTES, true)) {
+            BAD(ERR_INVALID, "return: reason must be text of at most %d bytes", NOTE_MAX_BYTES);
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* The co-handling departments as a JSON array text, without the lead and repeats. */
+static char *co_json(const struct ticket_action *act)
+{
+    json_t *arr = json_array();
+    char *s;
+    if (!arr) {
+        return NULL;
+    }
+    for (size_t i = 0; i < act->n_co_departments; i++) {
+        const char *d = act->co_departments[i];
+        bool seen = strcmp(d, act->department) == 0;
+        size_t j;
+        json_t *have;
+        json_array_foreach(arr, j, have)
+        {
+            seen = seen || strcmp(json_string_value(have), d) == 0;
+        }
+        if (!seen) {
+            json_array_append_new(arr, json_string(d));
+        }
+    }
+    s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return s;
+}
+
+static int insert_response(struct ticket_store *store, int64_t ticket_id,
+                           const struct ticket_action *act, int64_t at, int64_t now,
+                           int64_t log_id)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store,
+                                   "INSERT INTO ticket_responses (ticket_id, channel, url, "
+                                   "responded_at, recorded_at, recorded_by, note, log_id) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &st, "response insert");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_text(st, 2, act->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ticket_store_nz(act->url), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, at);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_text(st, 6, act->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(act->note), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, log_id);
+    return ticket_store_step_done(store, st, "response insert");
+}
+
+/* The UPDATE of each transition. ?1 now, ?2 id, ?3 version, then per action ?4.. */
+static const char *const update_sql[TICKET_ACT_COUNT] = {
+    [TICKET_ACT_ASSIGN] = "UPDATE tickets SET state = 'open', department = ?4, "
+                          "co_departments = ?5, assigned_at = ?1, ack_deadline = ?6, "
+                          "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
+                          "WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_ACK] = "UPDATE tickets SET state = 'acknowledged', acknowledged_at = ?1, "
+                       "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_RESPOND] = "UPDATE tickets SET state = 'responded', "
+                           "responded_at = coalesce(responded_at, ?4), "
+                           "press_held_at = CASE WHEN ?5 THEN coalesce(press_held_at, ?4) "
+                           "  ELSE press_held_at END, "
+                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_CLOSE] = "UPDATE tickets SET state = 'closed', closed_at = ?1, "
+                         "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_DISMISS] = "UPDATE tickets SET state = 'dismissed', dismissed_at = ?1, "
+                           "dismiss_reason = ?4, version = version + 1, updated_at = ?1 "
+                           "WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_RETURN] = "UPDATE tickets SET state = 'returned', returned_at = ?1, "
+                          "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_REOPEN] = "UPDATE tickets SET state = 'open', reopened_at = ?1, "
+                          "reopen_count = reopen_count + 1, closed_at = NULL, "
+                          "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
+                          "ack_deadline = ?6, close_deadline = ?7, acknowledged_at = NULL, "
+                          "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+};
+
+static int apply_locked(struct ticket_store *store, const struct ticket_action *act,
+                        const char *role, int64_t now, struct ticket_action_result *res,
+                        char *errbuf, size_t errlen)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct transition *tr = &transitions[act->kind];
+    struct ticket_deadline_set dl;
+    struct ticket t;
+    sqlite3_stmt *st = NULL;
+    char *co = NULL, note[2300];
+    int64_t at = now;
+    int err;
+
+    err = ticket_store_get_by_number(store, act->number, &t);
+    if (err == ERR_NOT_FOUND) {
+        if (errbuf) {
+            snprintf(errbuf, errlen, "no ticket %s", act->number);
+        }
+        return err;
+    }
+    if (err) {
+        if (errbuf) {
+            snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+        }
+        return err;
+    }
+    snprintf(res->number, sizeof(res->number), "%s", t.number);
+    snprintf(res->from_state, sizeof(res->from_state), "%s", t.state);
+    if (!ticket_action_allowed_from(act->kind, t.state)) {
+        char allowed[80] = "";
+        for (const char *const *s = tr->from; *s; s++) {
+            size_t l = strlen(allowed);
+            snprintf(allowed + l, sizeof(allowed) - l, "%s%s", l ? " or " : "", *s);
+        }
+        if (errbuf) {
+            snprintf(errbuf, errlen, "ticket %s is %s: %s needs state %s", t.number, t.state,
+                     tr->name, allowed);
+        }
+        err = ERR_BAD_STATE;
+        goto done;
+    }
+    if (act->expected_version > 0 && act->expected_version != t.version) {
+        if (errbuf) {
+            snprintf(errbuf, errlen, "ticket %s changed meanwhile (version %lld, expected %lld)",
+                     t.number, (long long)t.version, (long long)act->expected_version);
+        }
+        err = ERR_BAD_STATE;
+        goto done;
+    }
+    if (act->kind == TICKET_ACT_RESPOND) {
+        at = act->responded_at > 0 ? act->responded_at : now;
+        if (at > now + FUTURE_SLACK_S || at < t.detected_at - 86400) {
+            if (errbuf) {
+                snprintf(errbuf, errlen, "respond: the response time must lie between the "
+                         "detection of %s and now", t.number);
+            }
+            err = ERR_INVALID;
+            goto done;
+        }
+    }
+    err = ticket_store_prepare(store, update_sql[act->kind], &st, "transition");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, t.id);
+    sqlite3_bind_int64(st, 3, t.version);
+    switch (act->kind) {
+    case TICKET_ACT_ASSIGN:
+        co = co_json(act);
+        if (!co) {
+            sqlite3_finalize(st);
+            err = ERR_NOMEM;
+            goto done;
+        }
+        ticket_clock_deadlines(pol->clock, pol->cal, t.level, t.detected_at, now, &dl);
+        sqlite3_bind_text(st, 4, act->department, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, co, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, dl.ack);
+        snprintf(note, sizeof(note), "department=%s co_departments=%s%s%s", act->department, co,
+                 act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
+        break;
+    case TICKET_ACT_RESPOND:
+        sqlite3_bind_int64(st, 4, at);
+        sqlite3_bind_int(st, 5, strcmp(act->channel, "新闻发布会") == 0);
+        snprintf(note, sizeof(note), "channel=%s url=%s%s%s", act->channel,
+                 ticket_store_nz(act->url), act->note && act->note[0] ? " note=" : "",
+                 ticket_store_nz(act->note));
+        break;
+    case TICKET_ACT_DISMISS:
+        sqlite3_bind_text(st, 4, act->reason, -1, SQLITE_STATIC);
+        snprintf(note, sizeof(note), "reason=%s%s%s", act->reason,
+                 act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
+        break;
+    case TICKET_ACT_RETURN:
+        snprintf(note, sizeof(note), "%s%s%s", ticket_store_nz(act->reason),
+                 act->reason && act->reason[0] && act->note && act->note[0] ? "; " : "",
+                 ticket_store_nz(act->note));
+        break;
+    case TICKET_ACT_REOPEN:
+        ticket_clock_deadlines(pol->clock, pol->cal, t.level, now, now, &dl);
+        sqlite3_bind_int64(st, 6, dl.ack);
+        sqlite3_bind_int64(st, 7, dl.close);
+        snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
+        break;
+    default:
+        snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
+        break;
+    }
+    err = ticket_store_step_done(store, st, "transition");
+    if (!err && sqlite3_changes(store->db) != 1) {
+        err = ERR_BAD_STATE; /* another writer changed it between our read and write */
+        if (errbuf) {
+            snprintf(errbuf, errlen, "ticket %s changed meanwhile; try again", t.number);
+        }
+        goto done;
+    }
+    if (!err) {
+        err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action, t.state,
+                                      tr->to, note, &res->log_id);
+    }
+    if (!err && act->kind == TICKET_ACT_RESPOND) {
+        err = insert_response(store, t.id, act, at, now, res->log_id);
+    }
+    if (!err) {
+        bool urgent = t.level == YQ_LEVEL_I || t.level == YQ_LEVEL_II;
+        switch (act->kind) {
+        case TICKET_ACT_ASSIGN:
+            err = outbox_enqueue(store, t.id, res->log_id, "assigned",
+                                 OUTBOX_TO_LIAISON | OUTBOX_TO_CO_LIAISON, urgent, act->note, now,
+                                 &res->notifications);
+            break;
+        case TICKET_ACT_RETURN:
+            err = outbox_enqueue(store, t.id, res->log_id, "returned", OUTBOX_TO_DUTY, urgent,
+                                 note, now, &res->notifications);
+            break;
+        case TICKET_ACT_REOPEN:
+            err = outbox_enqueue(store, t.id, res->log_id, "reopened",
+                                 OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY, urgent, act->note, now,
+                                 &res->notifications);
+            break;
+        default:
+            break;
+        }
+    }
+    if (err && errbuf && !errbuf[0]) {
+        snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+    }
+    snprintf(res->to_state, sizeof(res->to_state), "%s", tr->to);
+    res->version = t.version + 1;
+done:
+    free(co);
+    ticket_release(&t);
+    return err;
+}
+
+int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *act, int64_t now,
+                      struct ticket_action_result *out, char *errbuf, size_t errlen)
+{
+    struct ticket_action_result res;
+    const char *role = act->role ? act->role : "duty_officer";
+    int err;
+
+    memset(&res, 0, sizeof(res));
+    if (errbuf && errlen) {
+        errbuf[0] = '\0';
+    }
+    err = validate(act, role, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    err = ticket_store_begin(store, "transition begin");
+    if (err) {
+        if (errbuf) {
+            snprintf(errbuf, errlen, "ticket store busy: %s", ticket_store_errmsg(store));
+        }
+        return err;
+    }
+    err = apply_locked(store, act, role, now, &res, errbuf, errlen);
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "transition commit");
+        if (err && errbuf) {
+            snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+        }
+    }
+    if (err) {
+        ticket_store_rollback(store);
+        return err;
+    }
+    if (out) {
+        *out = res;
+    }
+    return 0;
+}
+
+/* --- escalation ------------------------------------------------------------------------ */
+
+static bool is_active(const struct ticket *t)
+{
+    return strcmp(t->state, "closed") != 0 && strcmp(t->state, "dismissed") != 0;
+}
+
+/* The clock's start and deadline when it is pending on t; false otherwise. */
+static bool clock_pending(const struct ticket *t, enum ticket_clock_kind c, int64_t *start,
+                          int64_t *deadline)
+{
+    if (!is_active(t)) {
+        return false;
+    }
+    switch (c) {
+    case TICKET_CLOCK_ACK:
+        *start = t->assigned_at ? t->assigned_at : t->detected_at;
+        *deadline = t->ack_deadline;
+        return strcmp(t->state, "open") == 0 && t->department[0];
+    case TICKET_CLOCK_RESPONSE:
+        *start = t->detected_at;
+        *deadline = t->response_deadline;
+        return t->responded_at == 0;
+    case TICKET_CLOCK_PRESS:
+        *start = t->detected_at;
+        *deadline = t->press_deadline;
+        return t->press_deadline > 0 && t->press_held_at == 0;
+    case TICKET_CLOCK_CLOSE:
+        *start = t->reopened_at ? t->reopened_at : t->detected_at;
+        *deadline = t->close_deadline;
+        return t->close_deadline > 0;
+    }
+    return false;
+}
+
+static int already_recorded(struct ticket_store *store, int64_t ticket_id, const char *clock,
+                            const char *stage, int64_t deadline, bool *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    err = ticket_store_prepare(store,
+                               "SELECT 1 FROM ticket_escalations WHERE ticket_id = ? AND "
+                               "clock = ? AND stage = ? AND deadline = ?",
+                               &st, "escalation lookup");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_text(st, 2, clock, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, deadline);
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW;
+    err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : ticket_store_fail(store, rc, "escalation "
+                                                                                  "lookup");
+    sqlite3_finalize(st);
+    return err;
+}
+
+static const char *const overdue_sql[TICKET_CLOCK_COUNT] = {
+    "UPDATE tickets SET ack_overdue = 1 WHERE id = ?",
+    "UPDATE tickets SET response_overdue = 1 WHERE id = ?",
+    "UPDATE tickets SET press_overdue = 1 WHERE id = ?",
+    "UPDATE tickets SET close_overdue = 1 WHERE id = ?",
+};
+
+static int escalate_one(struct ticket_store *store, const struct ticket *t,
+                        enum ticket_clock_kind c, enum ticket_escalation_stage stage,
+                        int64_t deadline, int64_t now, struct ticket_escalation_stats *stats)
+{
+    const char *clock = ticket_clock_name(c);
+    const char *stage_name = stage == TICKET_ESC_SUPERVISE ? "supervise" : "remind";
+    char when[32], note[160], detail[200];
+    sqlite3_stmt *st = NULL;
+    int64_t log_id = 0;
+    unsigned to;
+    int n = 0, err;
+
+    err = ticket_store_begin(store, "escalation begin");
+    if (err) {
+        return err;
+    }
+    /* re-check inside the transaction: another process may have recorded it meanwhile */
+    {
+        bool done = false;
+        err = already_recorded(store, t->id, clock, stage_name, deadline, &done);
+        if (err || done) {
+            goto finish;
+        }
+    }
+    yq_time_format_shanghai(deadline, when, sizeof(when));
+    snprintf(note, sizeof(note), "clock=%s deadline=%s", clock, when);
+    snprintf(detail, sizeof(detail), "%s时限 %s（北京时间）%s", ticket_clock_label(c), when,
+             stage == TICKET_ESC_SUPERVISE ? "已超时，请督办" : "即将到期，请抓紧办理");
+    err = ticket_store_log_append(store, t->id, now, "system", "system", stage_name, NULL, NULL,
+                                  note, &log_id);
+    if (!err) {
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO ticket_escalations (ticket_id, clock, stage, "
+                                   "deadline, at, log_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                   &st, "escalation insert");
+    }
+    if (!err) {
+        sqlite3_bind_int64(st, 1, t->id);
+        sqlite3_bind_text(st, 2, clock, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, stage_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, deadline);
+        sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_int64(st, 6, log_id);
+        err = ticket_store_step_done(store, st, "escalation insert");
+    }
+    if (!err && stage == TICKET_ESC_SUPERVISE) {
+        err = ticket_store_prepare(store, overdue_sql[c], &st, "overdue flag");
+        if (!err) {
+            sqlite3_bind_int64(st, 1, t->id);
+            err = ticket_store_step_done(store, st, "overdue flag");
+        }
+    }
+    if (!err) {
+        if (stage == TICKET_ESC_SUPERVISE) {
+            to = OUTBOX_TO_HEAD | OUTBOX_TO_DUTY;
+        } else {
+            to = strcmp(t->state, "returned") == 0 || !t->department[0] ? OUTBOX_TO_DUTY
+                                                                         : OUTBOX_TO_LIAISON;
+        }
+        err = outbox_enqueue(store, t->id, log_id, stage_name, to,
+                             stage == TICKET_ESC_SUPERVISE || t->level <= YQ_LEVEL_II, detail, now,
+                             &n);
+    }
+finish:
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "escalation commit");
+    }
+    if (err) {
+        ticket_store_rollback(store);
+        return err;
+    }
+    if (log_id) {
+        if (stage == TICKET_ESC_SUPERVISE) {
+            stats->supervisions++;
+        } else {
+            stats->reminders++;
+        }
+        stats->notifications += n;
+        LOG_INFO("escalated number=%s clock=%s stage=%s notifications=%d", t->number, clock,
+                 stage_name, n);
+    }
+    return 0;
+}
+
+int ticket_flow_escalate(struct ticket_store *store, int64_t now,
+                         struct ticket_escalation_stats *out)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct ticket_clock_cfg *clk = pol->clock ? pol->clock : ticket_clock_defaults();
+    struct ticket_escalation_stats stats = {0, 0, 0};
+    struct ticket_filter filter = {.state = "active", .department = NULL, .overdue_only = false};
+    struct ticket_list list;
+    int err;
+
+    err = ticket_store_list(store, &filter, 100000, &list);
+    if (err) {
+        return err;
+    }
+    for (size_t i = 0; !err && i < list.n; i++) {
+        const struct ticket *t = &list.v[i];
+        for (int c = 0; !err && c < TICKET_CLOCK_COUNT; c++) {
+            int64_t start = 0, deadline = 0;
+            enum ticket_escalation_stage stage;
+            bool done = false;
+            if (!clock_pending(t, (enum ticket_clock_kind)c, &start, &deadline)) {
+                continue;
+            }
+            stage = ticket_clock_stage(start, deadline, clk->remind_percent, now);
+            if (stage == TICKET_ESC_NONE) {
+                continue;
+            }
+            err = already_recorded(store, t->id, ticket_clock_name((enum ticket_clock_kind)c),
+                                   stage == TICKET_ESC_SUPERVISE ? "supervise" : "remind",
+                                   deadline, &done);
+            if (!err && !done) {
+                err = escalate_one(store, t, (enum ticket_clock_kind)c, stage, deadline, now,
+                                   &stats);
+            }
+        }
+    }
+    ticket_list_release(&list);
+    if (out) {
+        *out = stats;
+    }
+    return err;
+}

@@ -1,0 +1,120 @@
+/*
+ * The ticket lifecycle (design §5): the transitions people make and the escalation the clock
+ * makes. The CLI (yuqingctl tickets), the JSON API (POST /api/tickets/{number}/{action}) and
+ * later the web UI (#6) all call ticket_flow_apply(); authentication is the caller's job, the
+ * actor and role are given to it.
+ *
+ *   action   from                        to            roles                       log action
+ *   assign   open, returned              open          duty_officer, admin         assigned
+ *   ack      open                        acknowledged  liaison, duty_officer, admin acknowledged
+ *   respond  acknowledged, responded     responded     liaison, duty_officer, admin responded
+ *   close    responded                   closed        duty_officer, head, admin   closed
+ *   dismiss  open, acknowledged, returned dismissed    duty_officer, admin         dismissed
+ *   return   open, acknowledged          returned      liaison, head, admin        returned
+ *   reopen   closed, dismissed           open          duty_officer, admin         reopened
+ *
+ * Each transition runs in one BEGIN IMMEDIATE transaction that updates the ticket (state, the
+ * step's time, version + 1), appends one ticket_log row (actor, role, from, to, note) and
+ * writes its outbox notifications: assign -> the new lead and co-handling liaisons; return ->
+ * the duty officer; reopen -> the lead liaison and the duty officer.
+ */
+#ifndef NOTIFIER_TICKET_FLOW_H
+#define NOTIFIER_TICKET_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ticket_store.h"
+
+enum ticket_action_kind {
+    TICKET_ACT_ASSIGN = 0,
+    TICKET_ACT_ACK,
+    TICKET_ACT_RESPOND,
+    TICKET_ACT_CLOSE,
+    TICKET_ACT_DISMISS,
+    TICKET_ACT_RETURN,
+    TICKET_ACT_REOPEN,
+};
+#define TICKET_ACT_COUNT 7
+
+/* "assign", "ack", ... as in the table; "?" otherwise. Static. */
+const char *ticket_action_name(enum ticket_action_kind kind);
+
+/* Parse an action name. Returns 0 or ERR_INVALID. */
+int ticket_action_parse(const char *name, enum ticket_action_kind *out);
+
+/* True when role ("duty_officer", "liaison", "head", "admin") may perform kind. */
+bool ticket_action_role_may(enum ticket_action_kind kind, const char *role);
+
+/* True when kind is allowed from state (a ticket state name). */
+bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state);
+
+/* The response channels of design §5, NULL-terminated. Static. */
+extern const char *const ticket_response_channels[];
+
+/* The dismissal reasons: irrelevant, duplicate, false_alarm, out_of_scope, other. Static. */
+extern const char *const ticket_dismiss_reasons[];
+
+/* One requested transition. Every string is borrowed, NUL-terminated UTF-8. */
+struct ticket_action {
+    enum ticket_action_kind kind;
+    const char *number;     /* "YQ-2026-11-0042" */
+    const char *actor;      /* who: 1..64 bytes, no control characters */
+    const char *role;       /* NULL = "duty_officer" */
+    const char *note;       /* free text up to 2,000 bytes; may be NULL */
+    int64_t expected_version; /* > 0: fail with ERR_BAD_STATE unless the ticket still has it */
+    /* assign */
+    const char *department;            /* new lead department (1..100 bytes) */
+    const char *const *co_departments; /* up to 10 co-handling departments; may be NULL */
+    size_t n_co_departments;
+    /* respond */
+    const char *channel;  /* one of ticket_response_channels */
+    const char *url;      /* http(s) URL; required except for 新闻发布会, 吹风会 and 答复 */
+    int64_t responded_at; /* seconds, UTC; 0 = now; not in the future, not before detection */
+    /* dismiss: one of ticket_dismiss_reasons ("other" needs a note); return: required text */
+    const char *reason;
+};
+
+struct ticket_action_result {
+    char number[32];
+    char from_state[16];
+    char to_state[16];
+    int64_t log_id;
+    int64_t version;   /* the ticket's version after the transition */
+    int notifications; /* outbox rows written */
+};
+
+/*
+ * Apply act at now (seconds, UTC) as one transaction.
+ * out: filled on success (may be NULL). errbuf: on failure one line for a person ("ticket
+ * YQ-2026-11-0042 is closed: ack needs state open"); may be NULL.
+ * Returns 0, ERR_NOT_FOUND (no such ticket), ERR_BAD_STATE (not allowed from the current
+ * state, or expected_version differs), ERR_INVALID (bad or missing field, role not allowed),
+ * ERR_RETRY (database busy), ERR_IO or ERR_NOMEM. Nothing changes on failure.
+ */
+int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *act, int64_t now,
+                      struct ticket_action_result *out, char *errbuf, size_t errlen);
+
+struct ticket_escalation_stats {
+    int reminders;   /* 催办 recorded */
+    int supervisions; /* 督办 recorded */
+    int notifications;
+};
+
+/*
+ * Check every active ticket's pending clocks (ticket_clock.h) at now (seconds, UTC; the
+ * injectable clock) and record each newly reached stage once: a ticket_escalations row, a
+ * ticket_log row ('system', 'remind' or 'supervise', note "clock=response deadline=..."), the
+ * overdue flag for 督办, and outbox rows (催办 -> lead liaison, or the duty officer while the
+ * ticket is returned; 督办 -> department head and duty officer). A clock is pending while:
+ * ack: state open; response: no response yet and not closed/dismissed; press (I/II): no
+ * 新闻发布会 yet; close: not closed/dismissed. A stage passed while the process was down is
+ * recorded at the next call; a reminder whose deadline has also passed is skipped for the
+ * 督办. out may be NULL.
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (what was recorded before the failure stays).
+ */
+int ticket_flow_escalate(struct ticket_store *store, int64_t now,
+                         struct ticket_escalation_stats *out);
+
+#endif

@@ -1,0 +1,598 @@
+/*
+ * Alert intake (ticket_store_intake_alert): tickets, items, revisions, routing, reopening.
+ */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbox.h"
+#include "ticket_clock.h"
+#include "ticket_store.h"
+#include "ticket_store_int.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/* Bounds on what one alert may put in a row: feed text is untrusted. */
+#define TITLE_MAX_CP 200
+#define TITLE_FROM_TEXT_CP 80
+#define EXCERPT_BEFORE_CP 40
+#define EXCERPT_CP 160
+#define METRIC_CAP 1000000000LL
+
+/* --- UTF-8 slices of untrusted text ---------------------------------------------------- */
+
+/* Byte offset of code point cp in s (or strlen(s) when s is shorter). */
+static size_t utf8_offset(const char *s, size_t cp)
+{
+    size_t i = 0;
+    while (s[i] && cp > 0) {
+        i++;
+        while (((unsigned char)s[i] & 0xC0) == 0x80) {
+            i++;
+        }
+        cp--;
+    }
+    return i;
+}
+
+/* A new copy of n_cp code points of s from code point start; NULL on ERR_NOMEM. */
+char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp)
+{
+    size_t from, to;
+    char *out;
+
+    s = s ? s : "";
+    from = utf8_offset(s, start);
+    to = from + utf8_offset(s + from, n_cp);
+    out = malloc(to - from + 1);
+    if (out) {
+        memcpy(out, s + from, to - from);
+        out[to - from] = '\0';
+    }
+    return out;
+}
+
+static char *make_title(const struct yq_item *item)
+{
+    if (item->title && item->title[0]) {
+        return ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+    }
+    if (item->text && item->text[0]) {
+        return ticket_store_utf8_slice(item->text, 0, TITLE_FROM_TEXT_CP);
+    }
+    return strdup("(无标题)");
+}
+
+/* The text around the first match in the text field, else the start of the text. */
+static char *make_excerpt(const struct yq_alert *alert)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        const struct yq_alert_match *m = &alert->matches[i];
+        for (size_t j = 0; j < m->n_terms; j++) {
+            if (strcmp(m->terms[j].field, "text") == 0 && m->terms[j].start >= 0) {
+                int64_t s = m->terms[j].start - EXCERPT_BEFORE_CP;
+                start = s > 0 ? (size_t)s : 0;
+                goto found;
+            }
+        }
+    }
+found:
+    return ticket_store_utf8_slice(alert->item.text, start, EXCERPT_CP);
+}
+
+/* JSON texts for ticket_items.rule_ids and .matches; both new (free()) or NULL on NOMEM. */
+static int make_match_json(const struct yq_alert *alert, char **ids_out, char **matches_out)
+{
+    json_t *ids = json_array(), *matches = json_array();
+    int rc = 0;
+
+    *ids_out = NULL;
+    *matches_out = NULL;
+    if (!ids || !matches) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        const struct yq_alert_match *m = &alert->matches[i];
+        json_t *terms = json_array();
+        if (!terms) {
+            goto nomem;
+        }
+        for (size_t j = 0; j < m->n_terms; j++) {
+            const struct yq_alert_term *t = &m->terms[j];
+            rc |= json_array_append_new(
+                terms, json_pack("{s:s,s:s,s:I,s:I}", "term", t->term, "field", t->field, "start",
+                                 (json_int_t)t->start, "end", (json_int_t)t->end));
+        }
+        rc |= json_array_append_new(ids, json_string(m->rule_id));
+        rc |= json_array_append_new(matches,
+                                    json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id,
+                                              "name", m->name, "department", m->department, "level",
+                                              yq_level_name(m->level), "terms", terms));
+    }
+    if (rc) {
+        goto nomem;
+    }
+    *ids_out = json_dumps(ids, JSON_COMPACT);
+    *matches_out = json_dumps(matches, JSON_COMPACT);
+    json_decref(ids);
+    json_decref(matches);
+    if (!*ids_out || !*matches_out) {
+        free(*ids_out);
+        free(*matches_out);
+        *ids_out = NULL;
+        *matches_out = NULL;
+        return ERR_NOMEM;
+    }
+    return 0;
+nomem:
+    json_decref(ids);
+    json_decref(matches);
+    return ERR_NOMEM;
+}
+
+/* Insert the alert's item on ticket_id unless present; *inserted says which. */
+static int insert_item(struct ticket_store *store, int64_t ticket_id, const struct yq_alert *alert,
+                       int64_t now, bool *inserted)
+{
+    const struct yq_item *item = &alert->item;
+    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL;
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    *inserted = false;
+    title = ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+    excerpt = make_excerpt(alert);
+    err = make_match_json(alert, &ids, &matches);
+    if (err || !title || !excerpt) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = ticket_store_prepare(store,
+                  "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
+                  "url, title, excerpt, published_at, rule_ids, matches, added_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (ticket_id, item_id) DO NOTHING",
+                  &st, "item insert");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_text(st, 2, item->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ticket_store_nz(item->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(item->url), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, excerpt, -1, SQLITE_STATIC);
+    if (item->has_published) {
+        sqlite3_bind_int64(st, 9, item->published_at);
+    } else {
+        sqlite3_bind_null(st, 9);
+    }
+    sqlite3_bind_text(st, 10, ids, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, matches, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, now);
+    err = ticket_store_step_done(store, st, "item insert");
+    if (!err) {
+        *inserted = sqlite3_changes(store->db) > 0;
+    }
+done:
+    free(title);
+    free(excerpt);
+    free(ids);
+    free(matches);
+    return err;
+}
+
+/* Next number of the month of detected_at, e.g. "YQ-2026-12-0001", into buf. */
+static int next_number(struct ticket_store *store, int64_t detected_at, char *buf, size_t len)
+{
+    char prefix[32], month[16];
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
+    err = ticket_store_prepare(store,
+                  "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
+                  "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
+                  "RETURNING last_seq",
+                  &st, "number sequence");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "number sequence");
+        sqlite3_finalize(st);
+        return err;
+    }
+    /* four digits as the format asks; a 10000th ticket in one month simply gets five */
+    int n = snprintf(buf, len, "%s%04lld", prefix, (long long)sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return (n < 0 || (size_t)n >= len) ? ERR_TOO_BIG : 0;
+}
+
+/* The co-handling departments of an alert: other matched rules' departments, as JSON. */
+static char *make_co_departments(const struct yq_alert *alert)
+{
+    json_t *arr = json_array();
+    char *text;
+
+    if (!arr) {
+        return NULL;
+    }
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        const char *d = alert->matches[i].department;
+        bool seen = false;
+        size_t j;
+        json_t *have;
+        if (!d || !d[0] || (alert->department && strcmp(d, alert->department) == 0)) {
+            continue;
+        }
+        json_array_foreach(arr, j, have)
+        {
+            if (strcmp(json_string_value(have), d) == 0) {
+                seen = true;
+            }
+        }
+        if (!seen && json_array_append_new(arr, json_string(d)) != 0) {
+            /* not valid UTF-8 (json_string returned NULL): leave it out */
+            continue;
+        }
+    }
+    text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+static int64_t clamp_metric(int64_t v)
+{
+    return v < 0 ? 0 : (v > METRIC_CAP ? METRIC_CAP : v);
+}
+
+/* How much one item adds to a ticket's heat: 1 plus its engagement when known. */
+static int64_t item_heat(const struct yq_item *item)
+{
+    if (!item->metrics.known) {
+        return 1;
+    }
+    return 1 + clamp_metric(item->metrics.reposts) + clamp_metric(item->metrics.comments) +
+           clamp_metric(item->metrics.likes);
+}
+
+/* SHA-256 (hex) of the item's title and text: what makes two revisions identical. */
+static int content_hash(const struct yq_item *item, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const char *title = ticket_store_nz(item->title), *text = ticket_store_nz(item->text);
+    int ok;
+
+    if (!ctx) {
+        return ERR_NOMEM;
+    }
+    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+         EVP_DigestUpdate(ctx, title, strlen(title)) == 1 &&
+         EVP_DigestUpdate(ctx, "\x1f", 1) == 1 && EVP_DigestUpdate(ctx, text, strlen(text)) == 1 &&
+         EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        return ERR_NOMEM;
+    }
+    for (unsigned i = 0; i < md_len && i < 32; i++) {
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    }
+    out[64] = '\0';
+    return 0;
+}
+
+/* Record a revision of the item; *inserted is false when that content was already known. */
+static int insert_revision(struct ticket_store *store, int64_t ticket_id,
+                           const struct yq_item *item, int64_t now, bool *inserted)
+{
+    char hash[65];
+    char *title;
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    *inserted = false;
+    err = content_hash(item, hash);
+    if (err) {
+        return err;
+    }
+    title = ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+    if (!title) {
+        return ERR_NOMEM;
+    }
+    err = ticket_store_prepare(store,
+                               "INSERT INTO ticket_item_revisions (ticket_id, item_id, "
+                               "content_hash, title, added_at) VALUES (?, ?, ?, ?, ?) "
+                               "ON CONFLICT (ticket_id, item_id, content_hash) DO NOTHING",
+                               &st, "revision insert");
+    if (!err) {
+        sqlite3_bind_int64(st, 1, ticket_id);
+        sqlite3_bind_text(st, 2, item->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, title, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now);
+        err = ticket_store_step_done(store, st, "revision insert");
+        if (!err) {
+            *inserted = sqlite3_changes(store->db) > 0;
+        }
+    }
+    free(title);
+    return err;
+}
+
+static unsigned urgent_level(enum yq_level level)
+{
+    return level == YQ_LEVEL_I || level == YQ_LEVEL_II;
+}
+
+static int create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                         struct ticket_intake_result *res)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct yq_item *item = &alert->item;
+    struct ticket_deadline_set dl;
+    char *title = NULL, *co = NULL, note[256];
+    sqlite3_stmt *st = NULL;
+    int64_t log_id = 0;
+    bool inserted;
+    int err;
+
+    err = next_number(store, alert->matched_at, res->number, sizeof(res->number));
+    if (err) {
+        return err;
+    }
+    title = make_title(item);
+    co = make_co_departments(alert);
+    if (!title || !co) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    ticket_clock_deadlines(pol->clock, pol->cal, alert->level, alert->matched_at,
+                           alert->matched_at, &dl);
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO tickets (number, event_key, title, level, department, state, "
+        "first_post_at, detected_at, ack_deadline, response_deadline, item_count, "
+        "score, rules_version, url, created_at, updated_at, co_departments, heat, assigned_at, "
+        "press_deadline, close_deadline) "
+        "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &st, "ticket insert");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, res->number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, yq_level_name(alert->level), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
+    if (item->has_published) {
+        sqlite3_bind_int64(st, 6, item->published_at);
+    } else {
+        sqlite3_bind_null(st, 6);
+    }
+    sqlite3_bind_int64(st, 7, alert->matched_at);
+    sqlite3_bind_int64(st, 8, dl.ack);
+    sqlite3_bind_int64(st, 9, dl.response);
+    sqlite3_bind_double(st, 10, alert->score);
+    sqlite3_bind_int64(st, 11, alert->rules_version);
+    sqlite3_bind_text(st, 12, ticket_store_nz(item->url), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, now);
+    sqlite3_bind_int64(st, 14, now);
+    sqlite3_bind_text(st, 15, co, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 16, item_heat(item));
+    sqlite3_bind_int64(st, 17, alert->matched_at);
+    if (dl.press) {
+        sqlite3_bind_int64(st, 18, dl.press);
+    } else {
+        sqlite3_bind_null(st, 18);
+    }
+    sqlite3_bind_int64(st, 19, dl.close);
+    err = ticket_store_step_done(store, st, "ticket insert");
+    if (err) {
+        goto done;
+    }
+    res->ticket_id = sqlite3_last_insert_rowid(store->db);
+    res->item_count = 1;
+    res->outcome = TICKET_INTAKE_CREATED;
+    err = insert_item(store, res->ticket_id, alert, now, &inserted);
+    if (!err) {
+        err = insert_revision(store, res->ticket_id, item, now, &inserted);
+    }
+    if (err) {
+        goto done;
+    }
+    snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
+             yq_level_name(alert->level), ticket_store_nz(alert->department), item->id);
+    err = ticket_store_log_append(store, res->ticket_id, now, "system", "system", "created", NULL,
+                                  "open", note, &log_id);
+    if (!err) {
+        err = outbox_enqueue(store, res->ticket_id, log_id, "created",
+                             OUTBOX_TO_LIAISON | OUTBOX_TO_CO_LIAISON | OUTBOX_TO_DUTY,
+                             urgent_level(alert->level), NULL, now, NULL);
+    }
+done:
+    free(title);
+    free(co);
+    return err;
+}
+
+/*
+ * A change (new item or revision) arrived for a closed ticket: reopen it when it was closed
+ * at most reopen_window_ms ago and has never been reopened (FC-036: once, one notification).
+ */
+static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const char *item_id,
+                        int64_t now, struct ticket_intake_result *res)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct ticket_clock_cfg *clk = pol->clock ? pol->clock : ticket_clock_defaults();
+    struct ticket_deadline_set dl;
+    struct ticket t;
+    char note[200];
+    sqlite3_stmt *st = NULL;
+    int64_t log_id = 0;
+    int err;
+
+    err = ticket_store_get_by_id(store, ticket_id, &t);
+    if (err) {
+        return err;
+    }
+    if (strcmp(t.state, "closed") != 0 || t.reopen_count > 0 || t.closed_at == 0 ||
+        now - t.closed_at > clk->reopen_window_ms / 1000) {
+        ticket_release(&t);
+        return 0;
+    }
+    /* a fresh acknowledgement clock and closure period; the response clocks stay as they were */
+    ticket_clock_deadlines(clk, pol->cal, t.level, now, now, &dl);
+    err = ticket_store_prepare(store,
+                               "UPDATE tickets SET state = 'open', reopened_at = ?1, "
+                               "reopen_count = reopen_count + 1, closed_at = NULL, "
+                               "assigned_at = ?1, ack_deadline = ?2, close_deadline = ?3, "
+                               "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
+                               "WHERE id = ?4",
+                               &st, "reopen");
+    if (!err) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, dl.ack);
+        sqlite3_bind_int64(st, 3, dl.close);
+        sqlite3_bind_int64(st, 4, ticket_id);
+        err = ticket_store_step_done(store, st, "reopen");
+    }
+    snprintf(note, sizeof(note), "changed after closure: item_id=%.120s", item_id);
+    if (!err) {
+        err = ticket_store_log_append(store, ticket_id, now, "system", "system", "reopened",
+                                      "closed", "open", note, &log_id);
+    }
+    if (!err) {
+        err = outbox_enqueue(store, ticket_id, log_id, "reopened",
+                             OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY, urgent_level(t.level), note, now,
+                             NULL);
+    }
+    if (!err) {
+        res->reopened = true;
+    }
+    ticket_release(&t);
+    return err;
+}
+
+static int attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                       struct ticket_intake_result *res)
+{
+    sqlite3_stmt *st = NULL;
+    bool inserted, revised;
+    int err;
+
+    err = insert_item(store, res->ticket_id, alert, now, &inserted);
+    if (err) {
+        return err;
+    }
+    err = insert_revision(store, res->ticket_id, &alert->item, now, &revised);
+    if (err) {
+        return err;
+    }
+    if (!inserted && !revised) {
+        res->outcome = TICKET_INTAKE_DUPLICATE;
+        return 0;
+    }
+    err = ticket_store_prepare(store,
+                               "UPDATE tickets SET item_count = item_count + ?7, "
+                               "heat = heat + ?8, score = max(score, ?1), "
+                               "first_post_at = CASE WHEN ?2 IS NULL THEN first_post_at "
+                               "  WHEN first_post_at IS NULL OR ?2 < first_post_at THEN ?2 "
+                               "  ELSE first_post_at END, "
+                               "updated_at = ?5 WHERE id = ?6",
+                               &st, "ticket update");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_double(st, 1, alert->score);
+    if (alert->item.has_published) {
+        sqlite3_bind_int64(st, 2, alert->item.published_at);
+    } else {
+        sqlite3_bind_null(st, 2);
+    }
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_int64(st, 6, res->ticket_id);
+    sqlite3_bind_int(st, 7, inserted ? 1 : 0);
+    sqlite3_bind_int64(st, 8, inserted ? item_heat(&alert->item) : 0);
+    err = ticket_store_step_done(store, st, "ticket update");
+    if (err) {
+        return err;
+    }
+    if (inserted) {
+        res->item_count++;
+        res->outcome = TICKET_INTAKE_ATTACHED;
+    } else {
+        res->outcome = TICKET_INTAKE_REVISED;
+    }
+    err = ticket_store_log_append(store, res->ticket_id, now, "system", "system",
+                                  inserted ? "item_added" : "revision_added", NULL, NULL,
+                                  alert->item.id, NULL);
+    if (!err) {
+        err = maybe_reopen(store, res->ticket_id, alert->item.id, now, res);
+    }
+    return err;
+}
+
+int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                              struct ticket_intake_result *out)
+{
+    struct ticket_intake_result res;
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(&res, 0, sizeof(res));
+    if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
+        return ERR_INVALID;
+    }
+    err = ticket_store_begin(store, "intake begin");
+    if (err) {
+        return err;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT id, number, item_count FROM tickets WHERE event_key = ?",
+                               &st, "ticket lookup");
+    if (err) {
+        goto rollback;
+    }
+    sqlite3_bind_text(st, 1, alert->event_key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        res.ticket_id = sqlite3_column_int64(st, 0);
+        snprintf(res.number, sizeof(res.number), "%s", (const char *)sqlite3_column_text(st, 1));
+        res.item_count = sqlite3_column_int64(st, 2);
+        sqlite3_finalize(st);
+        err = attach_item(store, alert, now, &res);
+    } else if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        err = create_ticket(store, alert, now, &res);
+    } else {
+        err = ticket_store_fail(store, rc, "ticket lookup");
+        sqlite3_finalize(st);
+    }
+    if (err) {
+        goto rollback;
+    }
+    err = ticket_store_exec(store, "COMMIT", "intake commit");
+    if (err) {
+        goto rollback;
+    }
+    if (out) {
+        *out = res;
+    }
+    return 0;
+rollback:
+    ticket_store_rollback(store);
+    return err;
+}

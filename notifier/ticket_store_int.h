@@ -1,0 +1,71 @@
+/*
+ * Internals shared by the modules of the ticket store (ticket_store.c, ticket_intake.c,
+ * ticket_flow.c, outbox.c). Not for use outside notifier/: go through ticket_store.h,
+ * ticket_flow.h and outbox.h.
+ */
+#ifndef NOTIFIER_TICKET_STORE_INT_H
+#define NOTIFIER_TICKET_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ticket_store.h"
+
+struct ticket_store {
+    sqlite3 *db;
+    bool readonly;
+    const struct ticket_policy *policy; /* borrowed; NULL = built-in defaults */
+    char last_error[256];               /* copy of sqlite3_errmsg() of the last failure */
+};
+
+/* Record rc's SQLite message as the store's last error; return the shared code for rc. */
+int ticket_store_fail(struct ticket_store *store, int rc, const char *what);
+
+/* sqlite3_exec(sql) mapped to the shared codes. */
+int ticket_store_exec(struct ticket_store *store, const char *sql, const char *what);
+
+/* sqlite3_prepare_v2(sql) into *out mapped to the shared codes. */
+int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
+                         const char *what);
+
+/* Step st once (DONE or ROW is success), finalize it, map the result. */
+int ticket_store_step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what);
+
+/* s, or "" for NULL. */
+const char *ticket_store_nz(const char *s);
+
+/* BEGIN IMMEDIATE; ROLLBACK when a transaction is open (for error paths). */
+int ticket_store_begin(struct ticket_store *store, const char *what);
+void ticket_store_rollback(struct ticket_store *store);
+
+/*
+ * Append one ticket_log row inside the caller's transaction. from_state/to_state/note may be
+ * NULL. log_id (may be NULL) receives the new row id.
+ */
+int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
+                            const char *actor, const char *role, const char *action,
+                            const char *from_state, const char *to_state, const char *note,
+                            int64_t *log_id);
+
+/* The policy in effect (never NULL: a static default policy when none is set). */
+const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_store *store);
+
+/* Read one ticket row selected with TICKET_STORE_COLUMNS into t. Returns 0 or ERR_NOMEM. */
+int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);
+
+/* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
+int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
+
+/* A new copy of n_cp code points of s from code point start; NULL on ERR_NOMEM. */
+char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp);
+
+#define TICKET_STORE_COLUMNS                                                                       \
+    "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
+    "ack_deadline, response_deadline, item_count, score, rules_version, url, created_at, "         \
+    "updated_at, co_departments, heat, assigned_at, acknowledged_at, responded_at, closed_at, "     \
+    "returned_at, dismissed_at, dismiss_reason, reopened_at, reopen_count, press_deadline, "       \
+    "press_held_at, close_deadline, ack_overdue, response_overdue, press_overdue, close_overdue, " \
+    "version"
+
+#endif

@@ -1,0 +1,379 @@
+#include "tickets_cli.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notifier.h"
+#include "outbox.h"
+#include "ticket_api.h"
+#include "ticket_flow.h"
+#include "ticket_store.h"
+#include "yq_err.h"
+#include "yq_proc.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static const char usage[] =
+    "usage: yuqingctl tickets COMMAND [ARGS] [--config FILE] [--as NAME] [--role ROLE]\n"
+    "  list [--state S|active|all] [--department D] [--overdue] [--limit N] [--json]\n"
+    "  show NUMBER [--json]\n"
+    "  assign NUMBER --department D [--co D2,D3] [--note TEXT]\n"
+    "  ack NUMBER [--note TEXT]\n"
+    "  respond NUMBER --channel 权威发布|新闻发布会|吹风会|政务微博|政务微信|网站|答复\n"
+    "          [--url URL] [--at TIME] [--note TEXT]\n"
+    "  close NUMBER [--note TEXT]\n"
+    "  dismiss NUMBER --reason irrelevant|duplicate|false_alarm|out_of_scope|other [--note T]\n"
+    "  return NUMBER --reason TEXT\n"
+    "  reopen NUMBER [--note TEXT]\n"
+    "  escalate [--now TIME]\n"
+    "  outbox [--state pending|delivered|failed]\n"
+    "  redeliver ID\n"
+    "  --config FILE  notifier config (default config/notifier.yaml)\n"
+    "  --as NAME      who acts (default $USER); --role ROLE: duty_officer (default), liaison,\n"
+    "                 head, admin\n";
+
+struct opts {
+    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role,
+        *now;
+    long limit;
+    int json, overdue;
+};
+
+/* Take the command's own options out of rest (in place); the others stay positional. */
+static int parse_opts(int *argc, char **argv, struct opts *o)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } keys[] = {
+        {"--state", offsetof(struct opts, state)},   {"--department", offsetof(struct opts, department)},
+        {"--co", offsetof(struct opts, co)},         {"--note", offsetof(struct opts, note)},
+        {"--channel", offsetof(struct opts, channel)}, {"--url", offsetof(struct opts, url)},
+        {"--at", offsetof(struct opts, at)},         {"--reason", offsetof(struct opts, reason)},
+        {"--as", offsetof(struct opts, actor)},      {"--role", offsetof(struct opts, role)},
+        {"--now", offsetof(struct opts, now)},
+    };
+    int out = 0;
+
+    for (int i = 0; i < *argc; i++) {
+        bool matched = false;
+        if (strcmp(argv[i], "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--overdue") == 0) {
+            o->overdue = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < *argc) {
+            char *end = NULL;
+            o->limit = strtol(argv[++i], &end, 10);
+            if (!end || *end || o->limit < 1 || o->limit > 100000) {
+                fprintf(stderr, "yuqingctl tickets: --limit must be 1..100000\n");
+                return ERR_INVALID;
+            }
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            if (strcmp(argv[i], keys[k].name) == 0) {
+                if (i + 1 >= *argc) {
+                    fprintf(stderr, "yuqingctl tickets: %s needs a value\n", keys[k].name);
+                    return ERR_INVALID;
+                }
+                *(const char **)((char *)o + keys[k].off) = argv[++i];
+                matched = true;
+                break;
+            }
+        }
+        if (matched) {
+            continue;
+        }
+        if (strncmp(argv[i], "--", 2) == 0) {
+            fprintf(stderr, "yuqingctl tickets: unknown option '%s'\n%s", argv[i], usage);
+            return ERR_INVALID;
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    return 0;
+}
+
+static const char *shanghai(int64_t t, char *buf, size_t len)
+{
+    if (t <= 0) {
+        return "-";
+    }
+    return yq_time_format_shanghai(t, buf, len);
+}
+
+static int cmd_list(struct ticket_store *store, const struct opts *o)
+{
+    struct ticket_filter f = {NULL, o->department, o->overdue != 0};
+    struct ticket_list list;
+    int64_t now = yq_time_now();
+    int err;
+
+    f.state = o->state ? (strcmp(o->state, "all") == 0 ? NULL : o->state) : "active";
+    err = ticket_store_list(store, &f, o->limit > 0 ? (size_t)o->limit : 200, &list);
+    if (err) {
+        fprintf(stderr, "yuqingctl tickets: list failed: %s\n", ticket_store_errmsg(store));
+        return 1;
+    }
+    if (o->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < list.n; i++) {
+            json_t *d = NULL;
+            if (ticket_api_detail(store, list.v[i].number, &d) == 0) {
+                json_array_append_new(arr, d);
+            }
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(1));
+        fputc('\n', stdout);
+        json_decref(arr);
+    } else {
+        printf("%-16s %-12s %-3s %-16s %-17s %-5s %s\n", "number", "state", "lvl", "department",
+               "response due", "items", "title");
+        for (size_t i = 0; i < list.n; i++) {
+            const struct ticket *t = &list.v[i];
+            char due[32];
+            bool late = t->responded_at == 0 && now > t->response_deadline;
+            printf("%-16s %-12s %-3s %-16s %-16s%s %-5lld %s\n", t->number, t->state,
+                   yq_level_name(t->level), t->department[0] ? t->department : "(unassigned)",
+                   shanghai(t->response_deadline, due, sizeof(due)), late ? "!" : " ",
+                   (long long)t->item_count, t->title);
+        }
+    }
+    ticket_list_release(&list);
+    return 0;
+}
+
+static int cmd_show(struct ticket_store *store, const char *number, const struct opts *o)
+{
+    json_t *d = NULL, *v;
+    size_t i;
+    int err = ticket_api_detail(store, number, &d);
+
+    if (err) {
+        fprintf(stderr, "yuqingctl tickets: %s: %s\n", number,
+                err == ERR_NOT_FOUND ? "no such ticket" : ticket_store_errmsg(store));
+        return 1;
+    }
+    if (o->json) {
+        json_dumpf(d, stdout, JSON_INDENT(1));
+        fputc('\n', stdout);
+    } else {
+        struct ticket t;
+        char a[32], b[32];
+        if (ticket_store_get_by_number(store, number, &t) == 0) {
+            printf("%s  %s\n%s %s  state %s  department %s  co %s\nitems %lld  heat %lld  "
+                   "version %lld\n",
+                   t.number, t.title, yq_level_name(t.level), yq_level_label(t.level), t.state,
+                   t.department, t.co_departments, (long long)t.item_count, (long long)t.heat,
+                   (long long)t.version);
+            printf("detected %s   ack due %s%s\n", shanghai(t.detected_at, a, sizeof(a)),
+                   shanghai(t.ack_deadline, b, sizeof(b)), t.ack_overdue ? " OVERDUE" : "");
+            printf("response due %s%s   responded %s\n",
+                   shanghai(t.response_deadline, a, sizeof(a)),
+                   t.response_overdue ? " OVERDUE" : "", shanghai(t.responded_at, b, sizeof(b)));
+            if (t.press_deadline) {
+                printf("press conference due %s%s   held %s\n",
+                       shanghai(t.press_deadline, a, sizeof(a)), t.press_overdue ? " OVERDUE" : "",
+                       shanghai(t.press_held_at, b, sizeof(b)));
+            }
+            printf("close due %s%s   closed %s\n", shanghai(t.close_deadline, a, sizeof(a)),
+                   t.close_overdue ? " OVERDUE" : "", shanghai(t.closed_at, b, sizeof(b)));
+            ticket_release(&t);
+        }
+        printf("responses:\n");
+        json_array_foreach(json_object_get(d, "responses"), i, v)
+        {
+            printf("  %s %s %s (%s)\n", json_string_value(json_object_get(v, "responded_at")),
+                   json_string_value(json_object_get(v, "channel")),
+                   json_string_value(json_object_get(v, "url")),
+                   json_string_value(json_object_get(v, "recorded_by")));
+        }
+        printf("log:\n");
+        json_array_foreach(json_object_get(d, "log"), i, v)
+        {
+            printf("  %s %s(%s) %s %s%s%s %s\n", json_string_value(json_object_get(v, "at")),
+                   json_string_value(json_object_get(v, "actor")),
+                   json_string_value(json_object_get(v, "role")),
+                   json_string_value(json_object_get(v, "action")),
+                   json_string_value(json_object_get(v, "from")),
+                   json_string_value(json_object_get(v, "from"))[0] ? "->" : "",
+                   json_string_value(json_object_get(v, "to")),
+                   json_string_value(json_object_get(v, "note")));
+        }
+    }
+    json_decref(d);
+    return 0;
+}
+
+static int cmd_act(struct ticket_store *store, const char *action, const char *number,
+                   const struct opts *o)
+{
+    struct ticket_action act;
+    struct ticket_action_result res;
+    const char *co[16];
+    char *co_copy = NULL, *save = NULL, errbuf[400] = "";
+    size_t n_co = 0;
+    int err;
+
+    memset(&act, 0, sizeof(act));
+    if (ticket_action_parse(action, &act.kind)) {
+        fprintf(stderr, "yuqingctl tickets: unknown command '%s'\n%s", action, usage);
+        return 2;
+    }
+    act.number = number;
+    act.actor = o->actor ? o->actor : getenv("USER");
+    if (!act.actor) {
+        act.actor = "cli";
+    }
+    act.role = o->role;
+    act.note = o->note;
+    act.department = o->department;
+    act.channel = o->channel;
+    act.url = o->url;
+    act.reason = o->reason;
+    if (o->at && yq_time_parse_iso(o->at, &act.responded_at, NULL)) {
+        fprintf(stderr, "yuqingctl tickets: --at '%s' is not a time (2026-11-29T16:00:00+08:00)\n",
+                o->at);
+        return 2;
+    }
+    if (o->co) {
+        co_copy = strdup(o->co);
+        if (!co_copy) {
+            return 1;
+        }
+        for (char *d = strtok_r(co_copy, ",，", &save); d && n_co < 16;
+             d = strtok_r(NULL, ",，", &save)) {
+            co[n_co++] = d;
+        }
+        act.co_departments = co;
+        act.n_co_departments = n_co;
+    }
+    err = ticket_flow_apply(store, &act, yq_time_now(), &res, errbuf, sizeof(errbuf));
+    free(co_copy);
+    if (err) {
+        fprintf(stderr, "yuqingctl tickets: %s refused: %s\n", action, errbuf);
+        return 1;
+    }
+    printf("%s: %s -> %s (version %lld, %d notification%s queued)\n", res.number,
+           res.from_state, res.to_state, (long long)res.version, res.notifications,
+           res.notifications == 1 ? "" : "s");
+    return 0;
+}
+
+static int cmd_outbox(struct ticket_store *store, const struct opts *o)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(ticket_store_db(store),
+                                "SELECT id, state, channel, kind, attempts, next_attempt_at, "
+                                "coalesce(delivered_at, 0), subject, last_error FROM outbox "
+                                "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "yuqingctl tickets: outbox: %s\n", sqlite3_errmsg(ticket_store_db(store)));
+        return 1;
+    }
+    if (o->state) {
+        sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    printf("%-6s %-9s %-16s %-9s %-4s %-16s %s\n", "id", "state", "channel", "kind", "try",
+           "next/delivered", "subject | last error");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char w[32];
+        int64_t t = sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6)
+                                                 : sqlite3_column_int64(st, 5);
+        printf("%-6lld %-9s %-16s %-9s %-4lld %-16s %s | %s\n",
+               (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+               sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+               (long long)sqlite3_column_int64(st, 4), shanghai(t, w, sizeof(w)),
+               sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : 1;
+}
+
+int tickets_cli_main(int argc, char **argv)
+{
+    struct yq_proc_args args;
+    struct notifier_cfg cfg;
+    struct ticket_policy policy;
+    struct ticket_store *store = NULL;
+    struct opts o;
+    char err[512] = "";
+    int rc, n;
+
+    memset(&o, 0, sizeof(o));
+    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
+    if (rc != 0) {
+        return rc > 0 ? 0 : 2;
+    }
+    n = args.n_rest;
+    if (parse_opts(&n, args.rest, &o)) {
+        return 2;
+    }
+    if (n < 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
+        fprintf(stderr, "yuqingctl tickets: config: %s\n", err);
+        notifier_cfg_release(&cfg);
+        return 2;
+    }
+    notifier_cfg_policy(&cfg, &policy);
+    if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
+        fprintf(stderr, "yuqingctl tickets: %s\n", err);
+        notifier_cfg_release(&cfg);
+        return 1;
+    }
+    ticket_store_set_policy(store, &policy);
+    if (strcmp(args.rest[0], "list") == 0) {
+        rc = cmd_list(store, &o);
+    } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
+        rc = cmd_show(store, args.rest[1], &o);
+    } else if (strcmp(args.rest[0], "escalate") == 0) {
+        struct ticket_escalation_stats es;
+        int64_t now = yq_time_now();
+        if (o.now && yq_time_parse_iso(o.now, &now, NULL)) {
+            fprintf(stderr, "yuqingctl tickets: --now '%s' is not a time\n", o.now);
+            rc = 2;
+        } else if (ticket_flow_escalate(store, now, &es)) {
+            fprintf(stderr, "yuqingctl tickets: escalate: %s\n", ticket_store_errmsg(store));
+            rc = 1;
+        } else {
+            printf("催办 %d, 督办 %d, notifications %d\n", es.reminders, es.supervisions,
+                   es.notifications);
+            rc = 0;
+        }
+    } else if (strcmp(args.rest[0], "outbox") == 0) {
+        rc = cmd_outbox(store, &o);
+    } else if (strcmp(args.rest[0], "redeliver") == 0 && n == 2) {
+        char *end = NULL;
+        long long id = strtoll(args.rest[1], &end, 10);
+        if (!end || *end || id < 1) {
+            fprintf(stderr, "yuqingctl tickets: redeliver needs a notification id\n");
+            rc = 2;
+        } else if (outbox_requeue(store, id, yq_time_now())) {
+            fprintf(stderr, "yuqingctl tickets: no failed notification %lld\n", id);
+            rc = 1;
+        } else {
+            printf("notification %lld queued again\n", id);
+            rc = 0;
+        }
+    } else if (n == 2) {
+        rc = cmd_act(store, args.rest[0], args.rest[1], &o);
+    } else {
+        fprintf(stderr, "yuqingctl tickets: bad arguments\n%s", usage);
+        rc = 2;
+    }
+    ticket_store_free(store);
+    notifier_cfg_release(&cfg);
+    return rc;
+}

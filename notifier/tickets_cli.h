@@ -1,0 +1,28 @@
+/*
+ * `yuqingctl tickets ...`: the duty officer's and departments' ticket commands on the command
+ * line, over the same code as the JSON API (ticket_flow_apply(), ticket_api_detail()).
+ *
+ *   tickets list [--state S|active|all] [--department D] [--overdue] [--limit N] [--json]
+ *   tickets show NUMBER [--json]
+ *   tickets assign NUMBER --department D [--co D2,D3] [--note T]
+ *   tickets ack NUMBER [--note T]
+ *   tickets respond NUMBER --channel C [--url U] [--at TIME] [--note T]
+ *   tickets close NUMBER [--note T]
+ *   tickets dismiss NUMBER --reason R [--note T]
+ *   tickets return NUMBER --reason T
+ *   tickets reopen NUMBER [--note T]
+ *   tickets escalate [--now TIME]          record due 催办/督办 now (normally the notifier does)
+ *   tickets outbox [--state pending|delivered|failed]   notifications and their state
+ *   tickets redeliver ID                   put a failed notification back to pending
+ * Common options: --config FILE (default config/notifier.yaml: store path, clocks, routes),
+ * --set KEY=VALUE, --as NAME (the actor; default $USER), --role ROLE (duty_officer, liaison,
+ * head, admin; default duty_officer). Times are shown in Asia/Shanghai.
+ * Exit codes: 0 done, 1 refused or failed (reason on stderr), 2 usage or config error.
+ */
+#ifndef NOTIFIER_TICKETS_CLI_H
+#define NOTIFIER_TICKETS_CLI_H
+
+/* Run "tickets" with argv[0] = "tickets". Returns the process exit code. */
+int tickets_cli_main(int argc, char **argv);
+
+#endif
