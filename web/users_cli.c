@@ -16,7 +16,7 @@
 
 static const char usage[] =
     "usage: yuqingctl users COMMAND [OPTIONS]\n"
-    "  add --username NAME --role admin|duty|liaison [--department D] [--display-name N]\n"
+    "  add --username NAME --role admin|duty_officer|liaison|head [--department D] [--display-name N]\n"
     "      [--password-file FILE] [--must-change]\n"
     "  passwd --username NAME [--password-file FILE]\n"
     "  disable --username NAME | enable --username NAME\n"
@@ -177,7 +177,7 @@ static int cmd_add(const struct users_opts *o, struct web_auth *a)
         return usage_error("add needs --username and --role");
     }
     if (web_role_parse(o->role, &role) != 0) {
-        return usage_error("unknown role '%s' (admin, duty, liaison)", o->role);
+        return usage_error("unknown role '%s' (admin, duty_officer, liaison, head)", o->role);
     }
     if (read_password(o, &pw)) {
         return 1;

@@ -3,7 +3,7 @@
  * the ticket database (the notifier may be running: SQLite WAL and the busy timeout handle
  * the concurrent writer). The first admin is created this way.
  *
- *   users add --username NAME --role admin|duty|liaison [--department D]
+ *   users add --username NAME --role admin|duty_officer|liaison|head [--department D]
  *             [--display-name N] [--password-file FILE] [--must-change]
  *   users passwd --username NAME [--password-file FILE]
  *   users disable|enable --username NAME

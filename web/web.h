@@ -88,7 +88,8 @@ struct web_ticket_ops {
     /* One ticket with items and log. Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, ERR_NOMEM. */
     int (*get)(void *ctx, const char *number, json_t **out);
     /*
-     * Perform action ("assign", "set_level", "dismiss", "ack", "respond", "return", "close")
+     * Perform action ("assign", "set_level", "dismiss", "reopen", "ack", "respond", "return",
+     * "close"; arguments in docs/web.md)
      * on number with args (the request body object, borrowed) as actor; role and department
      * were checked by the web layer. Returns 0, ERR_NOT_FOUND, ERR_INVALID (bad arguments)
      * or ERR_BAD_STATE (not allowed in the ticket's state), with a zh-CN reason in errbuf;
@@ -102,6 +103,12 @@ struct web_ticket_ops {
      * connection. Returns 0 or ERR_IO/ERR_RETRY.
      */
     int (*change_marker)(void *ctx, int64_t *out);
+    /*
+     * Whether role (web_role_name()) may take action at all (the store's own role table,
+     * e.g. ticket_action_role_may()). NULL: the web layer's table (web_actions) alone
+     * decides. A false answer gives 403.
+     */
+    bool (*role_may)(void *ctx, const char *action, const char *role);
 };
 
 /* The ticket actions and who may take them (for docs and the UI). */

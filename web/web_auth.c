@@ -11,6 +11,9 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
+/* Roles bound to one department. */
+#define WEB_ROLE_BOUND(r) ((r) == WEB_ROLE_LIAISON || (r) == WEB_ROLE_HEAD)
+
 #define AOFF(f) offsetof(struct web_auth_cfg, f)
 
 const struct cfg_key web_auth_cfg_keys[] = {
@@ -53,14 +56,14 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  username TEXT NOT NULL UNIQUE,"
     "  display_name TEXT NOT NULL DEFAULT '',"
-    "  role TEXT NOT NULL CHECK (role IN ('admin', 'duty', 'liaison')),"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'duty_officer', 'liaison', 'head')),"
     "  department TEXT REFERENCES web_departments(name) ON UPDATE CASCADE,"
     "  password_hash TEXT NOT NULL,"
     "  disabled INTEGER NOT NULL DEFAULT 0,"
     "  must_change_password INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
-    "  CHECK (role <> 'liaison' OR department IS NOT NULL));"
+    "  CHECK (role NOT IN ('liaison', 'head') OR department IS NOT NULL));"
     "CREATE TABLE web_sessions ("
     "  id INTEGER PRIMARY KEY,"
     "  token_hash TEXT NOT NULL UNIQUE,"
@@ -320,9 +323,11 @@ const char *web_role_name(enum web_role role)
     case WEB_ROLE_ADMIN:
         return "admin";
     case WEB_ROLE_DUTY:
-        return "duty";
+        return "duty_officer";
     case WEB_ROLE_LIAISON:
         return "liaison";
+    case WEB_ROLE_HEAD:
+        return "head";
     default:
         return "none";
     }
@@ -334,9 +339,11 @@ int web_role_parse(const char *s, enum web_role *out)
         const char *name;
         enum web_role role;
     } names[] = {
-        {"admin", WEB_ROLE_ADMIN},     {"管理员", WEB_ROLE_ADMIN}, {"duty", WEB_ROLE_DUTY},
+        {"admin", WEB_ROLE_ADMIN},     {"管理员", WEB_ROLE_ADMIN},
+        {"duty_officer", WEB_ROLE_DUTY}, {"duty", WEB_ROLE_DUTY},
         {"值班员", WEB_ROLE_DUTY},     {"liaison", WEB_ROLE_LIAISON},
-        {"联络员", WEB_ROLE_LIAISON},
+        {"联络员", WEB_ROLE_LIAISON},  {"head", WEB_ROLE_HEAD},
+        {"部门负责人", WEB_ROLE_HEAD},
     };
     for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(s, names[i].name) == 0) {
@@ -358,6 +365,7 @@ bool web_auth_allows(const struct web_principal *p, enum web_perm perm)
     case WEB_ROLE_DUTY:
         return perm != WEB_PERM_ADMIN;
     case WEB_ROLE_LIAISON:
+    case WEB_ROLE_HEAD:
         return perm == WEB_PERM_VIEW_QUEUE || perm == WEB_PERM_LIAISON_ACTION;
     default:
         return false;
@@ -373,7 +381,8 @@ bool web_auth_allows_department(const struct web_principal *p, const char *depar
     if (p->user.role == WEB_ROLE_ADMIN || p->user.role == WEB_ROLE_DUTY) {
         return true;
     }
-    if (p->user.role != WEB_ROLE_LIAISON || p->user.department[0] == '\0') {
+    if ((p->user.role != WEB_ROLE_LIAISON && p->user.role != WEB_ROLE_HEAD) ||
+        p->user.department[0] == '\0') {
         return false;
     }
     if (department && strcmp(department, p->user.department) == 0) {
@@ -572,7 +581,8 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         snprintf(errbuf, errlen, "用户名须为 1-63 个字母、数字或 . _ - @");
         return ERR_INVALID;
     }
-    if (role != WEB_ROLE_ADMIN && role != WEB_ROLE_DUTY && role != WEB_ROLE_LIAISON) {
+    if (role != WEB_ROLE_ADMIN && role != WEB_ROLE_DUTY && role != WEB_ROLE_LIAISON &&
+        role != WEB_ROLE_HEAD) {
         snprintf(errbuf, errlen, "角色无效");
         return ERR_INVALID;
     }
@@ -580,8 +590,8 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         snprintf(errbuf, errlen, "姓名过长或含有无效字符");
         return ERR_INVALID;
     }
-    if (role == WEB_ROLE_LIAISON && (!department || !department[0])) {
-        snprintf(errbuf, errlen, "联络员必须属于一个部门");
+    if (WEB_ROLE_BOUND(role) && (!department || !department[0])) {
+        snprintf(errbuf, errlen, "联络员和部门负责人必须属于一个部门");
         return ERR_INVALID;
     }
     err = web_password_check(password, username, errbuf, errlen);
@@ -594,7 +604,7 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         return err;
     }
     web_auth_lock(a);
-    if (role == WEB_ROLE_LIAISON) {
+    if (WEB_ROLE_BOUND(role)) {
         err = department_exists(a, department);
         if (err == ERR_INVALID) {
             snprintf(errbuf, errlen, "部门不存在：%s", department);
@@ -611,7 +621,7 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         bind_text(st, 1, username);
         bind_text(st, 2, display_name ? display_name : "");
         bind_text(st, 3, web_role_name(role));
-        bind_text(st, 4, role == WEB_ROLE_LIAISON ? department : NULL);
+        bind_text(st, 4, WEB_ROLE_BOUND(role) ? department : NULL);
         bind_text(st, 5, hash);
         sqlite3_bind_int(st, 6, must_change ? 1 : 0);
         sqlite3_bind_int64(st, 7, now);
@@ -746,16 +756,16 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
     if (!err) {
         enum web_role role = ch->role != WEB_ROLE_NONE ? ch->role : u.role;
         const char *dept = ch->department ? ch->department : u.department;
-        if (role == WEB_ROLE_LIAISON) {
+        if (WEB_ROLE_BOUND(role)) {
             if (!dept[0]) {
-                snprintf(errbuf, errlen, "联络员必须属于一个部门");
+                snprintf(errbuf, errlen, "联络员和部门负责人必须属于一个部门");
                 err = ERR_INVALID;
             } else if ((err = department_exists(a, dept)) == ERR_INVALID) {
                 snprintf(errbuf, errlen, "部门不存在：%s", dept);
             }
         }
         end_sessions = role != u.role || ch->password || ch->disabled == 1 ||
-                       (role == WEB_ROLE_LIAISON && strcmp(dept, u.department) != 0);
+                       (WEB_ROLE_BOUND(role) && strcmp(dept, u.department) != 0);
         if (!err) {
             err = db_prepare(a,
                              "UPDATE web_users SET display_name = ?, role = ?, department = ?, "
@@ -767,7 +777,7 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
         if (!err) {
             bind_text(st, 1, ch->display_name ? ch->display_name : u.display_name);
             bind_text(st, 2, web_role_name(role));
-            bind_text(st, 3, role == WEB_ROLE_LIAISON ? dept : NULL);
+            bind_text(st, 3, WEB_ROLE_BOUND(role) ? dept : NULL);
             sqlite3_bind_int(st, 4, ch->disabled >= 0 ? ch->disabled : (u.disabled ? 1 : 0));
             bind_text(st, 5, ch->password ? hash : NULL);
             bind_text(st, 6, ch->password ? "1" : NULL);

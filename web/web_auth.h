@@ -6,7 +6,7 @@
  * Schema (migration 1; later changes append migrations, never edit applied ones):
  *   web_schema_version (version INTEGER PK, applied_at)
  *   web_departments (name TEXT PK, head TEXT, created_at)
- *   web_users (id, username UNIQUE, display_name, role 'admin'|'duty'|'liaison',
+ *   web_users (id, username UNIQUE, display_name, role 'admin'|'duty_officer'|'liaison'|'head',
  *              department (required for a liaison), password_hash (Argon2id, libsodium
  *              crypto_pwhash_str), disabled, must_change_password, created_at, updated_at)
  *   web_sessions (id, token_hash UNIQUE (BLAKE2b-256 of the cookie token, hex), user_id,
@@ -17,9 +17,11 @@
  * Times are INTEGER seconds since the epoch, UTC. Secrets (passwords, session and API tokens)
  * are never stored in clear and never logged.
  *
- * Roles: admin (users, departments, and everything a duty officer may do), duty (值班员: the
- * whole queue; assign, reassign, set level, dismiss, and the liaison actions on any ticket),
- * liaison (联络员: only the tickets of their own department; 签收, respond, return, close).
+ * Roles (names as in notifier/ticket_flow.h): admin (users, departments, and everything a duty
+ * officer may do), duty_officer (值班员: the whole queue; assign, reassign, set level,
+ * dismiss, and the liaison actions on any ticket), liaison (联络员) and head (部门负责人):
+ * only the tickets of their own department; 签收, respond, return, close (which of these a
+ * role may take in which state is finally the ticket store's decision).
  *
  * Thread-safety: every function may be called from several threads at once; one mutex
  * serialises the connection.
@@ -49,6 +51,7 @@ enum web_role {
     WEB_ROLE_ADMIN = 1,
     WEB_ROLE_DUTY = 2,
     WEB_ROLE_LIAISON = 3,
+    WEB_ROLE_HEAD = 4, /* department head (部门负责人): like a liaison, bound to a department */
 };
 
 /* What a principal wants to do; web_auth_allows() decides. */
@@ -80,7 +83,7 @@ struct web_user {
     char username[WEB_USERNAME_MAX];
     char display_name[WEB_DISPLAY_MAX];
     enum web_role role;
-    char department[WEB_DEPARTMENT_MAX]; /* a liaison's department; "" for other roles */
+    char department[WEB_DEPARTMENT_MAX]; /* a liaison's or head's department, else "" */
     bool disabled;
     bool must_change_password;
 };
@@ -115,10 +118,10 @@ struct sqlite3 *web_auth_db(struct web_auth *a);
 void web_auth_lock(struct web_auth *a);
 void web_auth_unlock(struct web_auth *a);
 
-/* "admin", "duty", "liaison" (static), or "none". */
+/* "admin", "duty_officer", "liaison", "head" (static), or "none". */
 const char *web_role_name(enum web_role role);
 
-/* Parse a role name (also 值班员, 联络员, 管理员). Returns 0 or ERR_INVALID. */
+/* Parse a role name (also "duty", 值班员, 联络员, 管理员, 部门负责人). 0 or ERR_INVALID. */
 int web_role_parse(const char *s, enum web_role *out);
 
 /*
@@ -153,7 +156,7 @@ int web_password_hash(const struct web_auth *a, const char *password, char *out,
 int web_password_verify(const char *hash, const char *password);
 
 /*
- * Create a user. department: required for WEB_ROLE_LIAISON (must exist in web_departments),
+ * Create a user. department: required for WEB_ROLE_LIAISON and WEB_ROLE_HEAD (must exist),
  * ignored (stored empty) otherwise. display_name may be NULL. must_change: the user must set
  * a new password at first login. now: seconds, UTC. id_out may be NULL.
  * Returns 0, ERR_INVALID (bad name, role, department or password: reason in errbuf),

@@ -24,6 +24,7 @@ const struct web_action_info web_actions[] = {
     {"assign", "交办/改派", WEB_PERM_DUTY_ACTION},
     {"set_level", "调整级别", WEB_PERM_DUTY_ACTION},
     {"dismiss", "不予处置", WEB_PERM_DUTY_ACTION},
+    {"reopen", "重新打开", WEB_PERM_DUTY_ACTION},
     {"ack", "签收", WEB_PERM_LIAISON_ACTION},
     {"respond", "登记回应", WEB_PERM_LIAISON_ACTION},
     {"return", "退回", WEB_PERM_LIAISON_ACTION},
@@ -228,7 +229,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             json_t *mc = json_object_get(body, "must_change_password");
             if (web_role_parse(str_field(body, "role"), &role) != 0) {
                 json_decref(body);
-                return bad_request(call, "角色无效（admin、duty 或 liaison）");
+                return bad_request(call, "角色无效（admin、duty_officer、liaison 或 head）");
             }
             err = web_user_add(call->w->auth, str_field(body, "username"),
                                str_field(body, "display_name"), role,
@@ -464,8 +465,8 @@ static enum MHD_Result ticket_list(struct web_call *call)
     q.department = arg(call, "department");
     q.source = arg(call, "source");
     q.max = (size_t)call->w->cfg.max_tickets;
-    if (call->p.user.role == WEB_ROLE_LIAISON) {
-        q.department = call->p.user.department; /* a liaison sees only their department */
+    if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD) {
+        q.department = call->p.user.department; /* they see only their department */
     }
     err = call->w->ops->list(call->w->ops_ctx, &q, &list);
     if (err) {
@@ -520,7 +521,10 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return method_not_allowed(call);
         }
-        if (!web_auth_allows(&call->p, action->perm)) {
+        if (!web_auth_allows(&call->p, action->perm) ||
+            (call->w->ops->role_may &&
+             !call->w->ops->role_may(call->w->ops_ctx, action->name,
+                                     web_role_name(call->p.user.role)))) {
             return forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {

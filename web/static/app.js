@@ -1,0 +1,682 @@
+// yuqing web UI (zh-CN). Plain DOM: every string from the server is put into the page with
+// textContent or as an attribute value set through the DOM, never parsed as HTML; only
+// http(s) URLs become links. The CSP forbids inline scripts, so all code lives here.
+'use strict';
+
+const LEVELS = { I: '特别重大', II: '重大', III: '较大', IV: '一般' };
+const STATES = {
+  open: '待签收', acknowledged: '已签收', responded: '已回应', closed: '已办结',
+  returned: '退回', dismissed: '不予处置',
+};
+const CHANNELS = ['权威发布', '新闻发布会', '吹风会', '政务微博', '政务微信', '网站', '答复'];
+const CLOCK_LABELS = {
+  ack: '签收时限', response: '回应时限', press: '发布会时限', close: '办结时限',
+};
+const DISMISS_REASONS = { irrelevant: '与本地无关', duplicate: '重复', other: '其他' };
+const ACTION_LABELS = {
+  created: '生成', item_added: '新增信息', revision_added: '信息更新', assigned: '交办',
+  reassigned: '改派', acknowledged: '签收', responded: '登记回应', closed: '办结',
+  returned: '退回', dismissed: '不予处置', reopened: '重新打开', remind: '催办',
+  supervise: '督办', level_set: '调整级别', set_level: '调整级别',
+};
+
+const state = { me: null, offsetMs: 0, departments: [] };
+
+// ---------------------------------------------------------------- DOM helpers
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function $(id) { return document.getElementById(id); }
+
+function linkable(url) {
+  return typeof url === 'string' && /^https?:\/\/[^\s"'<>`\\]+$/i.test(url);
+}
+
+// A link for an http(s) URL; anything else is shown as plain, unclickable text.
+function safeLink(url, label) {
+  if (linkable(url)) {
+    return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, label || url);
+  }
+  return el('span', { class: 'nolink', title: '非 http(s) 链接，不可点击' }, label || url || '');
+}
+
+// Text with each occurrence of any term wrapped in <mark>, built as text nodes.
+function highlight(text, terms) {
+  const out = document.createDocumentFragment();
+  const list = (terms || []).filter((t) => typeof t === 'string' && t.length > 0)
+    .sort((a, b) => b.length - a.length);
+  let s = String(text || '');
+  while (s.length > 0) {
+    let best = -1, term = '';
+    for (const t of list) {
+      const i = s.indexOf(t);
+      if (i >= 0 && (best < 0 || i < best)) { best = i; term = t; }
+    }
+    if (best < 0) { out.append(document.createTextNode(s)); break; }
+    if (best > 0) out.append(document.createTextNode(s.slice(0, best)));
+    out.append(el('mark', {}, term));
+    s = s.slice(best + term.length);
+  }
+  return out;
+}
+
+function showError(msg) {
+  const e = $('error');
+  if (!e) return;
+  e.textContent = msg || '';
+  e.hidden = !msg;
+}
+
+// ------------------------------------------------------------------ time
+
+function serverNow() { return Date.now() + state.offsetMs; }
+
+function syncClock(nowIso) {
+  const t = Date.parse(nowIso);
+  if (!Number.isNaN(t)) state.offsetMs = t - Date.now();
+}
+
+// "2026-11-29 16:16" in Beijing time (UTC+8, no DST).
+function fmtTime(iso) {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const d = new Date(t + 8 * 3600 * 1000);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
+function fmtSpan(ms) {
+  const m = Math.floor(Math.abs(ms) / 60000);
+  const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
+  if (d > 0) return `${d}天${h}小时${mm}分`;
+  if (h > 0) return `${h}小时${mm}分`;
+  return `${mm}分`;
+}
+
+// {text, cls} for a deadline (ms left: >= 0 remaining, < 0 overdue).
+function clockText(deadlineIso, metIso) {
+  if (metIso) return { text: `已完成（${fmtTime(metIso)}）`, cls: 'done', left: Infinity };
+  const left = Date.parse(deadlineIso) - serverNow();
+  if (Number.isNaN(left)) return { text: '—', cls: 'done', left: Infinity };
+  if (left < 0) return { text: `已超时 ${fmtSpan(left)}`, cls: 'overdue', left };
+  const cls = left < 3600e3 ? 'urgent' : left < 6 * 3600e3 ? 'soon' : 'normal';
+  return { text: `剩余 ${fmtSpan(left)}`, cls, left };
+}
+
+const URGENCY = { overdue: '已超时', urgent: '紧急', soon: '临近', normal: '正常', done: '' };
+
+// The nearest pending clock of a ticket.
+function nearestClock(t) {
+  let best = null;
+  for (const c of t.clocks || []) {
+    if (c.met_at || !c.deadline) continue;
+    if (!best || Date.parse(c.deadline) < Date.parse(best.deadline)) best = c;
+  }
+  return best;
+}
+
+function isActive(t) { return t.state !== 'closed' && t.state !== 'dismissed'; }
+
+// -------------------------------------------------------------------- API
+
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['X-CSRF-Token'] = state.me ? state.me.csrf_token : '';
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(path, {
+    method, headers, credentials: 'same-origin', cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  if (res.status !== 204) {
+    try { data = await res.json(); } catch (e) { data = null; }
+  }
+  if (res.status === 401 && document.body.dataset.page !== 'login') {
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    throw new Error('请先登录');
+  }
+  if (res.status === 403 && data && data.error === 'must_change_password') {
+    location.assign('/password');
+    throw new Error(data.message);
+  }
+  if (!res.ok) {
+    const err = new Error((data && data.message) || `请求失败（${res.status}）`);
+    err.status = res.status;
+    throw err;
+  }
+  if (data && data.now) syncClock(data.now);
+  return data;
+}
+
+// ---------------------------------------------------------------- chrome
+
+function renderChrome() {
+  const me = state.me;
+  const nav = $('nav');
+  const page = document.body.dataset.page;
+  const links = [];
+  if (me.permissions.duty_actions) links.push(['/', '值班台', 'queue']);
+  if (me.user.role === 'liaison' || me.user.role === 'head') links.push(['/liaison', '本部门', 'liaison']);
+  if (me.permissions.system) links.push(['/sources', '信息源', 'sources'], ['/rules', '规则', 'rules']);
+  if (me.permissions.admin) links.push(['/admin', '用户与部门', 'admin']);
+  nav.replaceChildren(...links.map(([href, label, p]) =>
+    el('a', { href, 'aria-current': p === page ? 'page' : null }, label)));
+  const roleName = { admin: '管理员', duty_officer: '值班员', liaison: '联络员', head: '部门负责人' }[me.user.role] || '';
+  $('whoami').replaceChildren(
+    el('span', {}, `${me.user.display_name || me.user.username}（${roleName}` +
+      `${me.user.department ? ' · ' + me.user.department : ''}）`),
+    el('a', { href: '/password' }, '改密码'),
+    el('button', { type: 'button', id: 'logout', onclick: logout }, '退出'));
+}
+
+async function logout() {
+  try { await api('POST', '/api/logout'); } catch (e) { /* the session is gone either way */ }
+  location.assign('/login');
+}
+
+async function loadMe() {
+  state.me = await api('GET', '/api/me');
+  renderChrome();
+  if (state.me.user.must_change_password && document.body.dataset.page !== 'password') {
+    location.assign('/password');
+    throw new Error('请先修改初始密码');
+  }
+}
+
+// ---------------------------------------------------------------- queue
+
+function ticketCard(t, opts) {
+  const near = nearestClock(t);
+  const ck = near ? clockText(near.deadline, null) : { text: '', cls: 'done' };
+  const level = LEVELS[t.level] ? t.level : 'IV';
+  const card = el('article', {
+    class: `ticket level-${level}${opts.fresh ? ' fresh' : ''}`,
+    'data-number': t.number, 'data-state': t.state,
+  },
+  el('div', { class: 'head' },
+    el('span', { class: `badge level-${level}` }, `${t.level} ${LEVELS[t.level] || ''}`),
+    el('span', { class: 'badge state' }, STATES[t.state] || t.state),
+    el('a', { class: 'title', href: '/ticket?n=' + encodeURIComponent(t.number) }, t.title || '（无标题）'),
+    el('span', { class: 'number' }, t.number)),
+  el('div', { class: 'meta' },
+    el('span', { class: 'department' }, '主办：', t.department || '未交办'),
+    (t.co_departments || []).length ? el('span', {}, '协办：', t.co_departments.join('、')) : null,
+    el('span', { class: 'source' }, '来源：', [t.channel, t.source].filter(Boolean).join(' · ') || '—'),
+    el('span', { class: 'count' }, `信息 ${t.item_count} 条`),
+    el('span', {}, '发现：', fmtTime(t.detected_at))),
+  el('div', { class: 'clock' },
+    near ? el('div', {}, `${near.label || CLOCK_LABELS[near.name] || near.name}：${fmtTime(near.deadline)}`) : null,
+    el('div', { class: `urgency ${ck.cls}`, 'data-deadline': near ? near.deadline : '' },
+      URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '', ck.text)),
+  t.excerpt ? el('p', { class: 'excerpt' }, highlight(t.excerpt, t.terms)) : null);
+  if (opts.actions) card.append(opts.actions(t));
+  return card;
+}
+
+// Keep the time-left labels current between reloads.
+function tickClocks() {
+  for (const u of document.querySelectorAll('.urgency[data-deadline]')) {
+    const d = u.getAttribute('data-deadline');
+    if (!d) continue;
+    const ck = clockText(d, null);
+    u.className = `urgency ${ck.cls}`;
+    u.textContent = (URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '') + ck.text;
+  }
+}
+
+function sortByUrgency(list) {
+  const key = (t) => {
+    const c = nearestClock(t);
+    return isActive(t) && c ? Date.parse(c.deadline) : Infinity;
+  };
+  return list.slice().sort((a, b) => key(a) - key(b) || String(a.number).localeCompare(b.number));
+}
+
+function liveUpdates(reload) {
+  const live = $('live');
+  let timer = null;
+  const src = new EventSource('/api/events');
+  src.addEventListener('hello', () => { live.className = 'live on'; live.textContent = '实时更新中'; });
+  src.addEventListener('tickets', () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, 100);
+  });
+  src.onerror = () => { live.className = 'live off'; live.textContent = '连接中断，正在重连…'; };
+  setInterval(tickClocks, 1000);
+}
+
+async function loadDepartments() {
+  try {
+    state.departments = (await api('GET', '/api/departments')).departments || [];
+  } catch (e) {
+    state.departments = [];
+  }
+}
+
+function queueFilters() {
+  const q = new URLSearchParams();
+  for (const k of ['state', 'level', 'department', 'source']) {
+    const f = $('f-' + k);
+    if (f && f.value) q.set(k, f.value.trim());
+  }
+  return q;
+}
+
+function quickDutyActions(t) {
+  if (!isActive(t)) return el('div', { class: 'actions' });
+  return el('div', { class: 'actions' },
+    el('a', { href: '/ticket?n=' + encodeURIComponent(t.number) }, '处理（交办 / 改派 / 调级 / 不予处置）'));
+}
+
+async function pageQueue(liaison) {
+  const seen = new Set();
+  let first = true;
+  if (liaison) $('dept').textContent = `部门：${state.me.user.department || '—'}`;
+  if (!liaison) {
+    await loadDepartments();
+    const sel = $('f-department');
+    for (const d of state.departments) sel.append(el('option', { value: d.name }, d.name));
+  }
+  const reload = async () => {
+    try {
+      const q = queueFilters();
+      const data = await api('GET', '/api/tickets?' + q.toString());
+      const list = sortByUrgency(data.tickets || []);
+      $('summary').textContent = `共 ${list.length} 件，按距最近时限排序；时间为北京时间。`;
+      const box = $('tickets');
+      box.replaceChildren(...list.map((t) => ticketCard(t, {
+        fresh: !first && !seen.has(t.number),
+        actions: liaison ? liaisonActions : quickDutyActions,
+      })));
+      if (list.length === 0) box.append(el('p', { class: 'summary' }, '暂无交办单'));
+      list.forEach((t) => seen.add(t.number));
+      first = false;
+      showError('');
+    } catch (e) { showError(e.message); }
+  };
+  for (const k of ['state', 'level', 'department', 'source']) {
+    const f = $('f-' + k);
+    if (f) f.addEventListener(f.tagName === 'INPUT' ? 'input' : 'change', reload);
+  }
+  await reload();
+  liveUpdates(reload);
+}
+
+// ------------------------------------------------------------ actions
+
+async function act(number, action, args) {
+  const data = await api('POST', `/api/tickets/${encodeURIComponent(number)}/${action}`, args);
+  return data.ticket;
+}
+
+// A small form shown under the buttons; submit calls fn(values).
+function actionForm(title, fields, submitLabel, fn) {
+  const form = el('form', { class: 'panel', 'data-form': title });
+  form.append(el('strong', {}, title));
+  const inputs = {};
+  for (const f of fields) {
+    let input;
+    if (f.options) {
+      input = el('select', { name: f.name, required: f.required });
+      for (const [v, label] of f.options) input.append(el('option', { value: v }, label));
+    } else if (f.type === 'textarea') {
+      input = el('textarea', { name: f.name, rows: 3, required: f.required });
+    } else {
+      input = el('input', { name: f.name, type: f.type || 'text', required: f.required, autocomplete: 'off' });
+    }
+    if (f.value !== undefined) input.value = f.value;
+    inputs[f.name] = input;
+    form.append(el('label', {}, f.label, input));
+  }
+  form.append(el('button', { type: 'submit' }, submitLabel),
+    ' ', el('button', { type: 'button', class: 'secondary', onclick: () => form.remove() }, '取消'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const values = {};
+    for (const [k, i] of Object.entries(inputs)) values[k] = i.value.trim();
+    form.querySelector('button[type=submit]').disabled = true;
+    try { await fn(values); form.remove(); showError(''); } catch (e) {
+      showError(e.message);
+      form.querySelector('button[type=submit]').disabled = false;
+    }
+  });
+  return form;
+}
+
+// Local datetime-local value (Beijing) <-> RFC 3339.
+function beijingInputNow() {
+  const d = new Date(serverNow() + 8 * 3600e3);
+  return d.toISOString().slice(0, 16);
+}
+function beijingToIso(v) {
+  return v ? new Date(Date.parse(v + ':00Z') - 8 * 3600e3).toISOString().replace('.000Z', 'Z') : undefined;
+}
+
+function liaisonButtons(t, after) {
+  const box = el('div', { class: 'actions' });
+  const open = (form) => { box.querySelectorAll('form').forEach((f) => f.remove()); box.append(form); };
+  const n = t.number;
+  if (t.state === 'open') {
+    box.append(el('button', {
+      type: 'button', 'data-action': 'ack',
+      onclick: async () => { try { await act(n, 'ack', {}); showError(''); after(); } catch (e) { showError(e.message); } },
+    }, '签收'));
+  }
+  if (t.state === 'acknowledged' || t.state === 'responded') {
+    box.append(el('button', {
+      type: 'button', 'data-action': 'respond',
+      onclick: () => open(actionForm('登记回应', [
+        { name: 'channel', label: '回应渠道', options: CHANNELS.map((c) => [c, c]), required: true },
+        { name: 'url', label: '链接（http/https，可空）', type: 'url' },
+        { name: 'responded_at', label: '回应时间（北京时间）', type: 'datetime-local', value: beijingInputNow(), required: true },
+        { name: 'note', label: '说明', type: 'textarea' },
+      ], '保存回应', async (v) => {
+        await act(n, 'respond', { channel: v.channel, url: v.url, responded_at: beijingToIso(v.responded_at), note: v.note });
+        after();
+      })),
+    }, '登记回应'));
+  }
+  if (t.state === 'responded') {
+    box.append(el('button', {
+      type: 'button', 'data-action': 'close',
+      onclick: () => open(actionForm('办结', [
+        { name: 'result', label: '处置结果', type: 'textarea', required: true },
+      ], '确认办结', async (v) => { await act(n, 'close', { result: v.result }); after(); })),
+    }, '办结'));
+  }
+  if (t.state === 'open' || t.state === 'acknowledged') {
+    box.append(el('button', {
+      type: 'button', class: 'secondary', 'data-action': 'return',
+      onclick: () => open(actionForm('退回值班员', [
+        { name: 'reason', label: '退回原因（如：不属于本部门职责）', type: 'textarea', required: true },
+      ], '确认退回', async (v) => { await act(n, 'return', { reason: v.reason }); after(); })),
+    }, '退回'));
+  }
+  return box;
+}
+
+function liaisonActions(t) {
+  return liaisonButtons(t, () => {});
+}
+
+function dutyButtons(t, after) {
+  const box = el('div', { class: 'actions' });
+  const open = (form) => { box.querySelectorAll('form').forEach((f) => f.remove()); box.append(form); };
+  const n = t.number;
+  if (!isActive(t)) return box;
+  const depts = state.departments.map((d) => [d.name, d.name]);
+  box.append(el('button', {
+    type: 'button', 'data-action': 'assign',
+    onclick: () => open(actionForm(t.state === 'returned' || t.department ? '交办 / 改派' : '交办', [
+      depts.length ? { name: 'department', label: '主办部门', options: depts, value: t.department, required: true }
+        : { name: 'department', label: '主办部门', value: t.department, required: true },
+      { name: 'note', label: '说明', type: 'textarea' },
+    ], '确认交办', async (v) => { await act(n, 'assign', { department: v.department, note: v.note }); after(); })),
+  }, t.state === 'returned' ? '重新交办' : '交办 / 改派'));
+  box.append(el('button', {
+    type: 'button', class: 'secondary', 'data-action': 'set_level',
+    onclick: () => open(actionForm('调整级别', [
+      { name: 'level', label: '级别', options: Object.entries(LEVELS).map(([k, v]) => [k, `${k} ${v}`]), value: t.level },
+      { name: 'note', label: '理由', type: 'textarea' },
+    ], '确认', async (v) => { await act(n, 'set_level', { level: v.level, note: v.note }); after(); })),
+  }, '调整级别'));
+  box.append(el('button', {
+    type: 'button', class: 'danger', 'data-action': 'dismiss',
+    onclick: () => open(actionForm('不予处置', [
+      { name: 'reason', label: '原因', options: Object.entries(DISMISS_REASONS), required: true },
+      { name: 'note', label: '说明', type: 'textarea' },
+    ], '确认', async (v) => { await act(n, 'dismiss', { reason: v.reason, note: v.note }); after(); })),
+  }, '不予处置'));
+  return box;
+}
+
+// ---------------------------------------------------------------- ticket
+
+async function pageTicket() {
+  const number = new URLSearchParams(location.search).get('n') || '';
+  if (state.me.permissions.duty_actions) await loadDepartments();
+  const render = async () => {
+    let t;
+    try {
+      t = (await api('GET', '/api/tickets/' + encodeURIComponent(number))).ticket;
+    } catch (e) { showError(e.message); return; }
+    showError('');
+    document.title = `${t.number} · 舆情`;
+    $('title').textContent = `交办单 ${t.number}`;
+    const level = LEVELS[t.level] ? t.level : 'IV';
+    const clocks = el('table', { class: 'clocks' },
+      el('thead', {}, el('tr', {}, el('th', {}, '时限'), el('th', {}, '截止（北京时间）'), el('th', {}, '状态'))),
+      el('tbody', {}, (t.clocks || []).map((c) => {
+        const ck = clockText(c.deadline, c.met_at);
+        return el('tr', { 'data-clock': c.name },
+          el('td', { 'data-label': '时限' }, c.label || CLOCK_LABELS[c.name] || c.name),
+          el('td', { 'data-label': '截止', class: 'deadline' }, fmtTime(c.deadline)),
+          el('td', { 'data-label': '状态' },
+            el('span', { class: `urgency ${ck.cls}`, 'data-deadline': c.met_at ? '' : c.deadline }, ck.text)));
+      })));
+    const items = el('table', { class: 'items' },
+      el('thead', {}, el('tr', {}, el('th', {}, '标题'), el('th', {}, '来源'), el('th', {}, '作者'),
+        el('th', {}, '发布时间'), el('th', {}, '链接'))),
+      el('tbody', {}, (t.items || []).map((it) => el('tr', { class: 'item' },
+        el('td', { 'data-label': '标题' }, el('div', { class: 'item-title' }, it.title || '（无标题）'),
+          it.excerpt ? el('div', { class: 'excerpt' }, highlight(it.excerpt, it.terms)) : null),
+        el('td', { 'data-label': '来源', class: 'item-channel' }, [it.channel, it.source_id].filter(Boolean).join(' · ')),
+        el('td', { 'data-label': '作者', class: 'item-author' }, it.author || '—'),
+        el('td', { 'data-label': '发布时间' }, fmtTime(it.published_at)),
+        el('td', { 'data-label': '链接', class: 'item-link' }, safeLink(it.url, linkable(it.url) ? '原文' : it.url))))));
+    const log = el('ol', { class: 'log' }, (t.log || []).map((l) => el('li', {},
+      el('span', { class: 'at' }, fmtTime(l.at)), ' ',
+      el('strong', {}, ACTION_LABELS[l.action] || l.action), ' · ', l.actor || '',
+      l.note ? el('span', {}, '：', l.note) : null)));
+    const after = () => render();
+    const actions = [];
+    if (state.me.permissions.duty_actions) actions.push(dutyButtons(t, after));
+    if (state.me.permissions.liaison_actions) actions.push(liaisonButtons(t, after));
+    $('ticket').replaceChildren(
+      el('section', { class: `card ticket-detail level-${level}` },
+        el('h2', { class: 'title' }, t.title || '（无标题）'),
+        el('dl', { class: 'kv' },
+          el('dt', {}, '级别'), el('dd', {}, el('span', { class: `badge level-${level}` }, `${t.level} ${LEVELS[t.level] || ''}`)),
+          el('dt', {}, '状态'), el('dd', { class: 'state' }, STATES[t.state] || t.state),
+          el('dt', {}, '主办部门'), el('dd', { class: 'department' }, t.department || '未交办'),
+          el('dt', {}, '协办部门'), el('dd', {}, (t.co_departments || []).join('、') || '—'),
+          el('dt', {}, '发现时间'), el('dd', {}, fmtTime(t.detected_at)),
+          el('dt', {}, '信息条数'), el('dd', {}, String(t.item_count)),
+          el('dt', {}, '命中规则'), el('dd', {}, (t.rules || []).join('、') || '—'),
+          t.dismiss_reason ? el('dt', {}, '不予处置原因') : null,
+          t.dismiss_reason ? el('dd', {}, t.dismiss_reason) : null),
+        ...actions),
+      el('section', { class: 'card' }, el('h2', {}, '时限'), clocks),
+      el('section', { class: 'card' }, el('h2', {}, '信息'), items),
+      (t.responses || []).length ? el('section', { class: 'card' }, el('h2', {}, '回应'),
+        el('ul', {}, t.responses.map((r) => el('li', {}, `${fmtTime(r.responded_at)} ${r.channel} `,
+          r.url ? safeLink(r.url) : null, r.note ? `：${r.note}` : '')))) : null,
+      el('section', { class: 'card' }, el('h2', {}, '处置记录（不可修改）'), log));
+  };
+  await render();
+  const src = new EventSource('/api/events');
+  src.addEventListener('tickets', () => render());
+  setInterval(tickClocks, 1000);
+}
+
+// --------------------------------------------------------------- sources
+
+async function pageSources() {
+  let data;
+  try { data = await api('GET', '/api/sources'); } catch (e) { showError(e.message); return; }
+  if (!data.enabled) { $('sources').textContent = '未启用信息源状态（web.sources_enabled）。'; return; }
+  if (!data.redis_up) showError('无法连接 Redis，信息源状态可能不完整。');
+  const day = 24 * 3600e3;
+  $('sources').replaceChildren(el('table', {},
+    el('thead', {}, el('tr', {}, ['信息源', '最近成功', '最近错误', '连续失败', '最近条数', 'HTTP 状态', '判断']
+      .map((h) => el('th', {}, h)))),
+    el('tbody', {}, (data.sources || []).map((s) => {
+      const okAge = s.last_success ? serverNow() - Date.parse(s.last_success) : Infinity;
+      const bad = (s.consecutive_failures || 0) > 0 || okAge > day;
+      return el('tr', { class: bad ? 'source-bad' : 'source-ok' },
+        el('td', { 'data-label': '信息源' }, s.id),
+        el('td', { 'data-label': '最近成功' }, s.last_success ? fmtTime(s.last_success) : '从未'),
+        el('td', { 'data-label': '最近错误' }, s.last_error || '—'),
+        el('td', { 'data-label': '连续失败' }, String(s.consecutive_failures || 0)),
+        el('td', { 'data-label': '最近条数' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
+        el('td', { 'data-label': 'HTTP 状态' }, s.last_status || '—'),
+        el('td', { 'data-label': '判断', class: bad ? 'bad' : 'good' }, bad ? '异常' : '正常'));
+    }))));
+}
+
+// ----------------------------------------------------------------- rules
+
+async function pageRules() {
+  try {
+    const rs = await api('GET', '/api/rules');
+    $('rules-head').textContent = `当前版本 ${rs.version}，推送人 ${rs.pushed_by || '—'}，` +
+      `推送时间 ${fmtTime(rs.pushed_at)}，共 ${(rs.rules || []).length} 条规则。`;
+    $('rules').replaceChildren(el('table', {},
+      el('thead', {}, el('tr', {}, ['编号', '名称', '分组', '主办部门', '级别', '范围', '表达式'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, (rs.rules || []).map((r) => el('tr', {},
+        el('td', { 'data-label': '编号' }, r.id), el('td', { 'data-label': '名称' }, r.name),
+        el('td', { 'data-label': '分组' }, r.group || ''), el('td', { 'data-label': '部门' }, r.department),
+        el('td', { 'data-label': '级别' }, `${r.level} ${LEVELS[r.level] || ''}`),
+        el('td', { 'data-label': '范围' }, r.scope), el('td', { 'data-label': '表达式' }, el('code', {}, r.expr)))))));
+  } catch (e) { showError(e.message); }
+  $('rule-test').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('POST', '/api/rules/test', {
+        title: $('t-title').value, text: $('t-text').value, source: $('t-source').value,
+      });
+      const box = $('rule-result');
+      if (r.excluded_by) { box.replaceChildren(el('p', { class: 'bad' }, `被排除词“${r.excluded_by}”排除，不会告警。`)); return; }
+      if (!r.matches.length) { box.replaceChildren(el('p', {}, `规则集版本 ${r.version}：没有规则命中。`)); return; }
+      box.replaceChildren(el('p', {}, `规则集版本 ${r.version}：命中 ${r.matches.length} 条规则。`),
+        el('ul', {}, r.matches.map((m) => el('li', {},
+          el('strong', {}, `${m.rule_id} ${m.name}`), `（${m.level} ${LEVELS[m.level] || ''}，${m.department}）`,
+          el('div', {}, '表达式：', el('code', {}, m.expr)),
+          el('div', {}, '命中词：', m.hits.map((h) => `${h.term}（${h.field === 'title' ? '标题' : '正文'} ${h.start}–${h.end}）`).join('、'))))));
+      showError('');
+    } catch (e) { showError(e.message); }
+  });
+}
+
+// ----------------------------------------------------------------- admin
+
+async function pageAdmin() {
+  const roleName = { admin: '管理员', duty_officer: '值班员', liaison: '联络员', head: '部门负责人' };
+  const render = async () => {
+    const [u, d] = await Promise.all([api('GET', '/api/users'), api('GET', '/api/departments')]);
+    state.departments = d.departments;
+    const sel = $('u-dept');
+    sel.replaceChildren(el('option', { value: '' }, '（无）'), ...d.departments.map((x) => el('option', { value: x.name }, x.name)));
+    $('departments').replaceChildren(el('table', {},
+      el('thead', {}, el('tr', {}, ['部门', '负责人', '联络员', ''].map((h) => el('th', {}, h)))),
+      el('tbody', {}, d.departments.map((x) => el('tr', {},
+        el('td', { 'data-label': '部门' }, x.name), el('td', { 'data-label': '负责人' }, x.head || '—'),
+        el('td', { 'data-label': '联络员' }, (x.liaisons || []).join('、') || '—'),
+        el('td', {}, el('button', {
+          type: 'button', class: 'secondary',
+          onclick: async () => { try { await api('DELETE', '/api/departments/' + encodeURIComponent(x.name)); await render(); } catch (e) { showError(e.message); } },
+        }, '删除')))))));
+    $('users').replaceChildren(el('table', {},
+      el('thead', {}, el('tr', {}, ['用户名', '姓名', '角色', '部门', '状态', ''].map((h) => el('th', {}, h)))),
+      el('tbody', {}, u.users.map((x) => el('tr', {},
+        el('td', { 'data-label': '用户名' }, x.username), el('td', { 'data-label': '姓名' }, x.display_name || '—'),
+        el('td', { 'data-label': '角色' }, roleName[x.role] || x.role), el('td', { 'data-label': '部门' }, x.department || '—'),
+        el('td', { 'data-label': '状态' }, x.disabled ? '已停用' : x.must_change_password ? '待改初始密码' : '正常'),
+        el('td', {}, el('button', {
+          type: 'button', class: 'secondary',
+          onclick: async () => { try { await api('PATCH', '/api/users/' + encodeURIComponent(x.username), { disabled: !x.disabled }); await render(); } catch (e) { showError(e.message); } },
+        }, x.disabled ? '启用' : '停用')))))));
+  };
+  $('dept-add').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try { await api('POST', '/api/departments', { name: $('d-name').value.trim(), head: $('d-head').value.trim() }); ev.target.reset(); await render(); showError(''); } catch (e) { showError(e.message); }
+  });
+  $('user-add').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/api/users', {
+        username: $('u-name').value.trim(), display_name: $('u-display').value.trim(), role: $('u-role').value,
+        department: $('u-dept').value || undefined, password: $('u-pass').value, must_change_password: true,
+      });
+      ev.target.reset(); await render(); showError('');
+    } catch (e) { showError(e.message); }
+  });
+  $('token-add').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('POST', '/api/users/' + encodeURIComponent($('k-user').value.trim()) + '/tokens',
+        { name: $('k-name').value.trim(), ttl_days: parseInt($('k-days').value || '0', 10) });
+      $('token-out').textContent = `令牌（只显示这一次）：${r.token}`;
+      showError('');
+    } catch (e) { showError(e.message); }
+  });
+  try { await render(); } catch (e) { showError(e.message); }
+}
+
+// ------------------------------------------------------- login, password
+
+function pageLogin() {
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      state.me = await api('POST', '/api/login', { username: $('username').value.trim(), password: $('password').value });
+      const next = new URLSearchParams(location.search).get('next');
+      let dest = state.me.permissions.duty_actions ? '/' : '/liaison';
+      if (state.me.user.must_change_password) dest = '/password';
+      else if (next && /^\/(?!\/)[A-Za-z0-9/?=&%._-]*$/.test(next) && !next.startsWith('/login')) dest = next;
+      location.assign(dest);
+    } catch (e) { showError(e.message); }
+  });
+}
+
+function pagePassword() {
+  $('must-change').hidden = !state.me.user.must_change_password;
+  $('password-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if ($('new1').value !== $('new2').value) { showError('两次输入的新密码不一致'); return; }
+    try {
+      await api('POST', '/api/password', { old_password: $('old').value, new_password: $('new1').value });
+      location.assign(state.me.permissions.duty_actions ? '/' : '/liaison');
+    } catch (e) { showError(e.message); }
+  });
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const page = document.body.dataset.page;
+  if (page === 'login') { pageLogin(); return; }
+  try { await loadMe(); } catch (e) { showError(e.message); return; }
+  const p = state.me.permissions;
+  try {
+    if (page === 'queue') {
+      if (!p.duty_actions) { location.replace('/liaison'); return; }
+      await pageQueue(false);
+    } else if (page === 'liaison') await pageQueue(true);
+    else if (page === 'ticket') await pageTicket();
+    else if (page === 'sources') await pageSources();
+    else if (page === 'rules') await pageRules();
+    else if (page === 'admin') await pageAdmin();
+    else if (page === 'password') pagePassword();
+  } catch (e) { showError(e.message); }
+}
+
+document.addEventListener('DOMContentLoaded', main);
