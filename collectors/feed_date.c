@@ -185,8 +185,47 @@ static int parse_rfc822(const char *s, int64_t *out, const char **precision_out)
     return 0;
 }
 
+/*
+ * Chinese site forms rewritten as ISO 8601 into iso: "2024年3月5日 14:30[:00]" and gov.cn's
+ * "2024-03-05-14:30:00". Returns true when s had such a form.
+ */
+static bool chinese_form(const char *s, char *iso, size_t len)
+{
+    int y, mo, d, h = -1, mi = 0, sec = -1, n = 0;
+
+    if (sscanf(s, "%4d年%2d月%2d日%n", &y, &mo, &d, &n) == 3 && n > 0) {
+        const char *p = s + n;
+        while (*p == ' ') {
+            p++;
+        }
+        if (*p && sscanf(p, "%2d:%2d%n", &h, &mi, &n) == 2) {
+            p += n;
+            if (*p == ':' && sscanf(p + 1, "%2d%n", &sec, &n) == 1) {
+                p += 1 + n;
+            }
+        }
+        if (*p != '\0') {
+            return false;
+        }
+    } else if (sscanf(s, "%4d-%2d-%2d-%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
+               s[n] == '\0') {
+        /* gov.cn firstpublishedtime */
+    } else {
+        return false;
+    }
+    if (h < 0) {
+        snprintf(iso, len, "%04d-%02d-%02d", y, mo, d);
+    } else if (sec < 0) {
+        snprintf(iso, len, "%04d-%02d-%02d %02d:%02d", y, mo, d, h, mi);
+    } else {
+        snprintf(iso, len, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+    }
+    return true;
+}
+
 int feed_date_parse(const char *s, int64_t *out, const char **precision_out)
 {
+    char iso[64];
     char buf[64];
     size_t n;
     const char *p = s;
@@ -206,6 +245,9 @@ int feed_date_parse(const char *s, int64_t *out, const char **precision_out)
     }
     memcpy(buf, p, n);
     buf[n] = '\0';
+    if (chinese_form(buf, iso, sizeof(iso))) {
+        return yq_time_parse_iso(iso, out, precision_out) == 0 ? 0 : ERR_PARSE;
+    }
     if (isdigit((unsigned char)buf[0]) && n >= 8 && isdigit((unsigned char)buf[1]) &&
         isdigit((unsigned char)buf[2]) && isdigit((unsigned char)buf[3])) {
         /* ISO 8601; "2020/08/25 16:44" is read like "2020-08-25 16:44" */

@@ -173,6 +173,11 @@ int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *
     {
         const char *home = str(root, "home_page_url");
         b->feed->link = home && home[0] ? resolve(b, home) : NULL;
+        /* like an RSS channel link: the base for relative item URLs */
+        if (b->feed->link && (strncasecmp(b->feed->link, "http://", 7) == 0 ||
+                              strncasecmp(b->feed->link, "https://", 8) == 0)) {
+            b->channel_link = dup_nonempty(b, b->feed->link);
+        }
     }
     feed_author = author_of(b, root);
     if (json_is_array(items)) {

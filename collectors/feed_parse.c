@@ -334,6 +334,8 @@ static int parse_json(struct feed_builder *b, const struct feed_prep *prep,
         f->bozo_message = dup_or_fail(b, prep->note);
     }
     err = feed_json_parse(b, prep->text, prep->len, msg, sizeof(msg));
+    free(b->channel_link);
+    b->channel_link = NULL;
     if (!err) {
         err = b->err;
     }

@@ -334,8 +334,11 @@ static const char *text_char(struct repair *r, const char *p, const char *end)
     }
     if (c < 0x80) {
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            /* XML 1.0 forbids them (FC-014): removed; VT and FF separate words */
             note(r->prep, "control character");
-            put(r, " ", 1);
+            if (c == 0x0B || c == 0x0C) {
+                put(r, " ", 1);
+            }
         } else {
             put(r, p, 1);
         }

@@ -95,8 +95,9 @@ int feed_text_clean(const char *s, char **out)
     size_t len = strlen(s);
     char *o = malloc(len + 1);
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-    bool pending_space = false, pending_nl = false;
+    const unsigned char *run = NULL; /* the pending horizontal space run */
+    size_t n = 0, run_len = 0, run_chars = 0;
+    bool pending_nl = false;
 
     *out = NULL;
     if (!o) {
@@ -105,19 +106,33 @@ int feed_text_clean(const char *s, char **out)
     while (*p) {
         size_t w = hspace(p);
         if (w) {
-            pending_space = true;
+            if (!run) {
+                run = p;
+                run_len = 0;
+                run_chars = 0;
+            }
+            run_len += w;
+            run_chars++;
             p += w;
         } else if (*p == '\n') {
             pending_nl = true;
-            pending_space = false;
+            run = NULL;
             p++;
         } else {
             if (n > 0 && pending_nl) {
                 o[n++] = '\n';
-            } else if (n > 0 && pending_space) {
-                o[n++] = ' ';
+            } else if (n > 0 && run) {
+                /* one NBSP or U+3000 between words is kept as written; runs and ASCII
+                 * control blanks become one space */
+                if (run_chars == 1 && run_len > 1) {
+                    memcpy(o + n, run, run_len);
+                    n += run_len;
+                } else {
+                    o[n++] = ' ';
+                }
             }
-            pending_nl = pending_space = false;
+            pending_nl = false;
+            run = NULL;
             o[n++] = (char)*p++;
         }
     }
