@@ -1,0 +1,766 @@
+/*
+ * Ticket lifecycle: every action from every state (legal and illegal), validation, routing to
+ * lead and co-handling departments, responses, the immutable log, outbox rows written with
+ * their transitions, escalation with an injected clock, and FC-036 (edited posts).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify_cfg.h"
+#include "outbox.h"
+#include "test_alerts.h"
+#include "ticket_api.h"
+#include "ticket_flow.h"
+#include "ticket_store.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static int64_t ts(const char *iso)
+{
+    int64_t t = 0;
+    if (yq_time_parse_iso(iso, &t, NULL) != 0) {
+        fail_msg("bad time '%s'", iso);
+    }
+    return t;
+}
+
+/* A store with routes: duty -> duty-hook; 市自然资源局 liaison/head; 市应急管理局 liaison. */
+struct env {
+    struct ticket_store *store;
+    struct notify_routes routes;
+    struct ticket_policy policy;
+};
+
+static const char routes_yaml[] =
+    "channels:\n"
+    "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/duty'}\n"
+    "  zrzy-liaison: {type: webhook, url: 'http://127.0.0.1:9/zl'}\n"
+    "  zrzy-head: {type: webhook, url: 'http://127.0.0.1:9/zh'}\n"
+    "  yj-liaison: {type: webhook, url: 'http://127.0.0.1:9/yl'}\n"
+    "duty_officer: [duty-hook]\n"
+    "departments:\n"
+    "  市自然资源局: {liaison: [zrzy-liaison], head: [zrzy-head]}\n"
+    "  市应急管理局: {liaison: yj-liaison}\n";
+
+static void env_open(struct env *e, const char *yaml)
+{
+    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
+    struct cfg_doc doc;
+    char err[256] = "";
+
+    memset(e, 0, sizeof(*e));
+    assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
+    memset(&doc, 0, sizeof(doc));
+    assert_int_equal(cfg_doc_load(&doc, "routes.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    if (notify_routes_parse(&e->routes, &doc, NULL, err, sizeof(err)) != 0) {
+        fail_msg("routes: %s", err);
+    }
+    cfg_doc_release(&doc);
+    e->policy.routes = &e->routes;
+    e->policy.link_base = "https://duty.example/ticket?number=";
+    ticket_store_set_policy(e->store, &e->policy);
+}
+
+static void env_close(struct env *e)
+{
+    ticket_store_free(e->store);
+    notify_routes_release(&e->routes);
+}
+
+static int64_t count(struct env *e, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(e->store), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static const struct test_alert_spec base = {
+    .event_key = "ev:flow",
+    .item_id = "rss:flow1",
+    .title = "汉滨区征地补偿款迟迟未发放",
+    .url = "https://news.example.cn/a/1.html",
+    .level = "III",
+    .matched_at = "2026-11-30T09:00:00+08:00",
+    .published_at = "2026-11-30T08:30:00+08:00",
+    .score = 42.0,
+};
+
+static void intake_spec(struct env *e, const struct test_alert_spec *s, int64_t now,
+                        struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    assert_int_equal(test_alert_make(s, &alert), 0);
+    assert_int_equal(ticket_store_intake_alert(e->store, &alert, now, res), 0);
+    yq_alert_release(&alert);
+}
+
+static void new_ticket(struct env *e, const char *key, char number[32])
+{
+    struct test_alert_spec s = base;
+    struct ticket_intake_result res;
+    char item[64];
+    snprintf(item, sizeof(item), "rss:%s", key);
+    s.event_key = key;
+    s.item_id = item;
+    intake_spec(e, &s, ts(base.matched_at), &res);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    memcpy(number, res.number, 32);
+}
+
+static int act(struct env *e, enum ticket_action_kind kind, const char *number, int64_t now,
+               char *err, size_t errlen)
+{
+    struct ticket_action a;
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.number = number;
+    a.actor = "张三";
+    a.role = "admin";
+    a.department = "市应急管理局";
+    a.channel = "政务微博";
+    a.url = "https://weibo.example/ankang/1";
+    a.reason = kind == TICKET_ACT_RETURN ? "不属于本部门职责" : "duplicate";
+    return ticket_flow_apply(e->store, &a, now, NULL, err, errlen);
+}
+
+/* The path of actions that brings a new ticket into state. */
+static void drive_to(struct env *e, const char *number, const char *state, int64_t now)
+{
+    static const struct {
+        const char *state;
+        enum ticket_action_kind path[3];
+        int n;
+    } paths[] = {
+        {"open", {0}, 0},
+        {"acknowledged", {TICKET_ACT_ACK}, 1},
+        {"responded", {TICKET_ACT_ACK, TICKET_ACT_RESPOND}, 2},
+        {"closed", {TICKET_ACT_ACK, TICKET_ACT_RESPOND, TICKET_ACT_CLOSE}, 3},
+        {"returned", {TICKET_ACT_RETURN}, 1},
+        {"dismissed", {TICKET_ACT_DISMISS}, 1},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (strcmp(paths[i].state, state) != 0) {
+            continue;
+        }
+        for (int j = 0; j < paths[i].n; j++) {
+            if (act(e, paths[i].path[j], number, now, err, sizeof(err)) != 0) {
+                fail_msg("driving %s to %s: %s", number, state, err);
+            }
+        }
+        return;
+    }
+    fail_msg("no path to %s", state);
+}
+
+static void test_every_transition_from_every_state(void **state)
+{
+    static const char *const states[] = {"open",     "acknowledged", "responded",
+                                         "closed",   "returned",     "dismissed"};
+    /* the expected target state, or NULL when the action is illegal from that state */
+    static const char *const want[TICKET_ACT_COUNT][6] = {
+        /*                 open          ack            responded    closed  returned   dismissed */
+        [TICKET_ACT_ASSIGN] = {"open", NULL, NULL, NULL, "open", NULL},
+        [TICKET_ACT_ACK] = {"acknowledged", NULL, NULL, NULL, NULL, NULL},
+        [TICKET_ACT_RESPOND] = {NULL, "responded", "responded", NULL, NULL, NULL},
+        [TICKET_ACT_CLOSE] = {NULL, NULL, "closed", NULL, NULL, NULL},
+        [TICKET_ACT_DISMISS] = {"dismissed", "dismissed", NULL, NULL, "dismissed", NULL},
+        [TICKET_ACT_RETURN] = {"returned", "returned", NULL, NULL, NULL, NULL},
+        [TICKET_ACT_REOPEN] = {NULL, NULL, NULL, "open", NULL, "open"},
+    };
+    struct env e;
+    int64_t now = ts("2026-11-30T10:00:00+08:00");
+    int serial = 0;
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    for (int k = 0; k < TICKET_ACT_COUNT; k++) {
+        for (int s = 0; s < 6; s++) {
+            char key[32], number[32], err[256] = "";
+            struct ticket before, after;
+            int64_t logs_before, logs_after;
+            int rc;
+
+            snprintf(key, sizeof(key), "ev:t%d", serial++);
+            new_ticket(&e, key, number);
+            drive_to(&e, number, states[s], now);
+            assert_int_equal(ticket_store_get_by_number(e.store, number, &before), 0);
+            assert_string_equal(before.state, states[s]);
+            logs_before = count(&e, "SELECT count(*) FROM ticket_log");
+            rc = act(&e, (enum ticket_action_kind)k, number, now + 60, err, sizeof(err));
+            assert_int_equal(ticket_store_get_by_number(e.store, number, &after), 0);
+            logs_after = count(&e, "SELECT count(*) FROM ticket_log");
+            if (want[k][s]) {
+                if (rc != 0) {
+                    fail_msg("%s from %s refused: %s", ticket_action_name(k), states[s], err);
+                }
+                assert_string_equal(after.state, want[k][s]);
+                assert_int_equal(after.version, before.version + 1);
+                assert_int_equal(logs_after, logs_before + 1);
+            } else {
+                if (rc != ERR_BAD_STATE) {
+                    fail_msg("%s from %s: rc %d, want ERR_BAD_STATE", ticket_action_name(k),
+                             states[s], rc);
+                }
+                /* a clear reason naming the ticket, its state and what the action needs */
+                assert_non_null(strstr(err, number));
+                assert_non_null(strstr(err, states[s]));
+                assert_non_null(strstr(err, "needs state"));
+                assert_string_equal(after.state, states[s]);
+                assert_int_equal(after.version, before.version);
+                assert_int_equal(logs_after, logs_before);
+            }
+            assert_int_equal(ticket_action_allowed_from(k, states[s]), want[k][s] != NULL);
+            ticket_release(&before);
+            ticket_release(&after);
+        }
+    }
+    env_close(&e);
+}
+
+static void test_lifecycle_records_times_log_and_responses(void **state)
+{
+    struct env e;
+    struct ticket_action a;
+    struct ticket_action_result res;
+    struct ticket t;
+    struct ticket_log_list log;
+    struct ticket_response_list resp;
+    char number[32], err[256] = "";
+    int64_t t0 = ts("2026-11-30T09:00:00+08:00");
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:life", number);
+    memset(&a, 0, sizeof(a));
+    a.number = number;
+    a.actor = "值班员李四";
+    a.role = "duty_officer";
+
+    /* return by the department, then reassignment with co-handling departments */
+    a.kind = TICKET_ACT_RETURN;
+    a.role = "liaison";
+    a.reason = "属市应急管理局职责";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 600, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.notifications, 1); /* the duty officer */
+    a.kind = TICKET_ACT_ASSIGN;
+    a.role = "duty_officer";
+    a.department = "市应急管理局";
+    {
+        const char *co[] = {"市自然资源局", "市应急管理局", "市自然资源局"};
+        a.co_departments = co;
+        a.n_co_departments = 3;
+        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 1200, &res, err, sizeof(err)), 0);
+    }
+    assert_int_equal(res.notifications, 2); /* 应急 liaison + 自然资源 liaison (co) */
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_string_equal(t.department, "市应急管理局");
+    assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
+    assert_int_equal(t.assigned_at, t0 + 1200);
+    assert_int_equal(t.ack_deadline, t0 + 1200 + 3600); /* a new 签收 clock */
+    assert_int_equal(t.response_deadline, t0 + 48 * 3600); /* the statutory one runs on */
+    ticket_release(&t);
+
+    a.kind = TICKET_ACT_ACK;
+    a.role = "liaison";
+    a.actor = "联络员王五";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 1500, &res, err, sizeof(err)), 0);
+    a.kind = TICKET_ACT_RESPOND;
+    a.channel = "政务微博";
+    a.url = "https://weibo.example/ankang/88";
+    a.responded_at = t0 + 7200;
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 8000, &res, err, sizeof(err)), 0);
+    a.channel = "新闻发布会";
+    a.url = NULL;
+    a.responded_at = 0;
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 9000, &res, err, sizeof(err)), 0);
+    a.kind = TICKET_ACT_CLOSE;
+    a.role = "duty_officer";
+    a.note = "已回应，舆情平稳";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 10000, &res, err, sizeof(err)), 0);
+    assert_string_equal(res.from_state, "responded");
+    assert_string_equal(res.to_state, "closed");
+
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_string_equal(t.state, "closed");
+    assert_int_equal(t.acknowledged_at, t0 + 1500);
+    assert_int_equal(t.responded_at, t0 + 7200); /* the first response, as stated */
+    assert_int_equal(t.press_held_at, t0 + 9000);
+    assert_int_equal(t.closed_at, t0 + 10000);
+    assert_int_equal(t.returned_at, t0 + 600);
+    assert_int_equal(t.version, 6);
+    assert_int_equal(ticket_store_list_responses(e.store, t.id, &resp), 0);
+    assert_int_equal(resp.n, 2);
+    assert_string_equal(resp.v[0].channel, "政务微博");
+    assert_string_equal(resp.v[0].url, "https://weibo.example/ankang/88");
+    assert_string_equal(resp.v[0].recorded_by, "联络员王五");
+    assert_string_equal(resp.v[1].channel, "新闻发布会");
+    ticket_response_list_release(&resp);
+    assert_int_equal(ticket_store_list_log(e.store, t.id, &log), 0);
+    assert_int_equal(log.n, 7);
+    assert_string_equal(log.v[0].action, "created");
+    assert_string_equal(log.v[1].action, "returned");
+    assert_string_equal(log.v[1].actor, "值班员李四");
+    assert_string_equal(log.v[1].role, "liaison");
+    assert_string_equal(log.v[1].from_state, "open");
+    assert_string_equal(log.v[1].to_state, "returned");
+    assert_non_null(strstr(log.v[1].note, "属市应急管理局职责"));
+    assert_string_equal(log.v[2].action, "assigned");
+    assert_string_equal(log.v[3].action, "acknowledged");
+    assert_string_equal(log.v[4].action, "responded");
+    assert_non_null(strstr(log.v[4].note, "channel=政务微博"));
+    assert_string_equal(log.v[6].action, "closed");
+    assert_string_equal(log.v[6].note, "已回应，舆情平稳");
+    assert_int_equal(log.v[6].at, t0 + 10000);
+    ticket_log_list_release(&log);
+    ticket_release(&t);
+    /* the log stays immutable */
+    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store), "UPDATE ticket_log SET note = ''",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    env_close(&e);
+}
+
+static void test_bad_input_is_refused_without_change(void **state)
+{
+    struct env e;
+    char number[32];
+    int64_t now = ts("2026-11-30T10:00:00+08:00");
+    static const char long_actor[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    struct {
+        enum ticket_action_kind kind;
+        const char *actor, *role, *department, *channel, *url, *reason, *note;
+        int want;
+        const char *msg;
+    } cases[] = {
+        {TICKET_ACT_ACK, "", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
+        {TICKET_ACT_ACK, long_actor, NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
+        {TICKET_ACT_ACK, "a\nb", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
+        {TICKET_ACT_ACK, "\xff\xfe", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
+        {TICKET_ACT_ACK, "x", "mayor", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "unknown role"},
+        {TICKET_ACT_ASSIGN, "x", "liaison", "市应急管理局", NULL, NULL, NULL, NULL, ERR_INVALID,
+         "may not"},
+        {TICKET_ACT_ASSIGN, "x", NULL, "", NULL, NULL, NULL, NULL, ERR_INVALID, "department"},
+        {TICKET_ACT_RESPOND, "x", NULL, NULL, "抖音", "https://a.example/", NULL, NULL,
+         ERR_INVALID, "channel"},
+        {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", "javascript:alert(1)", NULL, NULL,
+         ERR_INVALID, "url"},
+        {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", NULL, NULL, NULL, ERR_INVALID, "url"},
+        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "boring", NULL, ERR_INVALID, "reason"},
+        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "other", NULL, ERR_INVALID, "note"},
+        {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "why"},
+    };
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:bad", number);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ticket_action a;
+        char err[256] = "";
+        int rc;
+        memset(&a, 0, sizeof(a));
+        a.kind = cases[i].kind;
+        a.number = number;
+        a.actor = cases[i].actor;
+        a.role = cases[i].role;
+        a.department = cases[i].department;
+        a.channel = cases[i].channel;
+        a.url = cases[i].url;
+        a.reason = cases[i].reason;
+        a.note = cases[i].note;
+        rc = ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err));
+        if (rc != cases[i].want || !strstr(err, cases[i].msg)) {
+            fail_msg("case %zu: rc %d '%s', want %d '%s'", i, rc, err, cases[i].want,
+                     cases[i].msg);
+        }
+    }
+    {
+        /* unknown ticket; stale version; response time in the future */
+        struct ticket_action a;
+        char err[256] = "";
+        memset(&a, 0, sizeof(a));
+        a.kind = TICKET_ACT_ACK;
+        a.actor = "x";
+        a.number = "YQ-2026-11-9999";
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
+                         ERR_NOT_FOUND);
+        a.number = number;
+        a.expected_version = 7;
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
+                         ERR_BAD_STATE);
+        assert_non_null(strstr(err, "changed meanwhile"));
+        a.expected_version = 0;
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), 0);
+        a.kind = TICKET_ACT_RESPOND;
+        a.channel = "答复";
+        a.responded_at = now + 86400;
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
+                         ERR_INVALID);
+    }
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
+    assert_int_equal(count(&e, "SELECT version FROM tickets"), 1);
+    env_close(&e);
+}
+
+static void test_routing_and_outbox_rows(void **state)
+{
+    struct env e;
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    struct ticket t;
+    char json[4096], err[256];
+    /* two rules: the most severe (I, 应急) leads; 自然资源 co-handles */
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:route\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"2026-11-30T01:00:00Z\",\"score\":90.0,"
+             "\"level\":\"I\",\"department\":\"市应急管理局\",\"matches\":["
+             "{\"rule_id\":\"safety-01\",\"name\":\"塌方\",\"department\":\"市应急管理局\","
+             "\"level\":\"I\",\"terms\":[]},"
+             "{\"rule_id\":\"land-01\",\"name\":\"征地\",\"department\":\"市自然资源局\","
+             "\"level\":\"III\",\"terms\":[]}],"
+             "\"item\":{\"schema\":1,\"id\":\"rss:route\",\"source\":\"rss\",\"source_id\":\"s\","
+             "\"channel\":\"c\",\"url\":\"https://x.example/1\",\"title\":\"工地塌方\","
+             "\"text\":\"征地工地发生塌方\",\"author\":\"\",\"published_at\":null,"
+             "\"fetched_at\":\"2026-11-30T00:59:00Z\","
+             "\"metrics\":{\"reposts\":10,\"comments\":5,\"likes\":100}}}");
+    (void)state;
+    env_open(&e, routes_yaml);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+                     0);
+    yq_alert_release(&alert);
+    assert_int_equal(ticket_store_get_by_number(e.store, res.number, &t), 0);
+    assert_string_equal(t.department, "市应急管理局");
+    assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
+    assert_int_equal(t.heat, 116);
+    assert_int_equal(t.press_deadline, ts("2026-12-01T01:00:00Z"));
+    assert_int_equal(t.response_deadline, ts("2026-11-30T06:00:00Z"));
+    ticket_release(&t);
+    /* 交办: lead liaison, co-handling liaison, duty officer; urgent (level I) */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
+                     3);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
+                               "role = 'liaison'"),
+                     1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
+                               "role = 'co_liaison'"),
+                     1);
+    /* the message starts with the ticket number, then the link */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
+                               "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
+                     3);
+    /* idempotency keys are unique per transition and channel */
+    assert_int_equal(count(&e, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
+    env_close(&e);
+}
+
+static void test_escalation_with_injected_clock(void **state)
+{
+    struct env e;
+    struct ticket_escalation_stats st;
+    struct ticket t;
+    char number[32];
+    int64_t t0 = ts(base.matched_at); /* level III: ack 1 h, response 48 h */
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:esc", number);
+    /* before 80 % of the ack clock: nothing */
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2879, &st), 0);
+    assert_int_equal(st.reminders + st.supervisions, 0);
+    /* at 48 min: 催办 of the ack clock to the liaison, once */
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2880, &st), 0);
+    assert_int_equal(st.reminders, 1);
+    assert_int_equal(st.notifications, 1);
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 3000, &st), 0);
+    assert_int_equal(st.reminders + st.supervisions, 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
+                               "channel = 'zrzy-liaison'"),
+                     1);
+    /* at 1 h: 督办 to head and duty officer; ack_overdue set */
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 3600, &st), 0);
+    assert_int_equal(st.supervisions, 1);
+    assert_int_equal(st.notifications, 2);
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_true(t.ack_overdue);
+    assert_false(t.response_overdue);
+    ticket_release(&t);
+    /* acknowledging stops the ack clock; the response clock runs on through the night */
+    {
+        char err[256];
+        assert_int_equal(act(&e, TICKET_ACT_ACK, number, t0 + 4000, err, sizeof(err)), 0);
+    }
+    /* 48 h * 80 % = 38.4 h; the process was "down" and wakes at 47 h: one 催办 */
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 47 * 3600, &st), 0);
+    assert_int_equal(st.reminders, 1);
+    assert_int_equal(st.supervisions, 0);
+    /* woken after 49 h: the 督办 of the response clock */
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 49 * 3600, &st), 0);
+    assert_int_equal(st.supervisions, 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
+                               "'supervise')"),
+                     4);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
+                               "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
+                     1);
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_true(t.response_overdue);
+    ticket_release(&t);
+    /* a reminder whose deadline has also passed is folded into the 督办: a fresh ticket seen
+     * only after its ack deadline gets one 督办 for ack and nothing else yet */
+    new_ticket(&e, "ev:late", number);
+    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2 * 3600, &st), 0);
+    assert_int_equal(st.reminders, 0);
+    assert_int_equal(st.supervisions, 1);
+    env_close(&e);
+}
+
+static void test_outbox_states(void **state)
+{
+    struct env e;
+    struct outbox_batch b;
+    char number[32];
+    int64_t t0 = ts(base.matched_at), n = 0;
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:ob", number); /* 2 rows: zrzy-liaison, duty-hook */
+    assert_int_equal(outbox_due(e.store, t0, 10, &b), 0);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(outbox_mark_delivered(e.store, b.v[0].id, t0), 0);
+    assert_int_equal(outbox_mark_delivered(e.store, b.v[0].id, t0), ERR_NOT_FOUND); /* once */
+    assert_int_equal(outbox_mark_retry(e.store, b.v[1].id, t0 + 60, true, 1, "busy"), 0);
+    outbox_batch_release(&b);
+    assert_int_equal(outbox_due(e.store, t0 + 59, 10, &b), 0);
+    assert_int_equal(b.n, 0);
+    outbox_batch_release(&b);
+    assert_int_equal(outbox_due(e.store, t0 + 60, 10, &b), 0);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.v[0].attempts, 1);
+    assert_int_equal(b.v[0].shrink, 1);
+    assert_int_equal(outbox_mark_failed(e.store, b.v[0].id, "bad key"), 0);
+    assert_int_equal(outbox_count(e.store, "failed", &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(outbox_requeue(e.store, b.v[0].id, t0 + 100), 0);
+    assert_int_equal(outbox_requeue(e.store, b.v[0].id, t0 + 100), ERR_NOT_FOUND);
+    outbox_batch_release(&b);
+    assert_int_equal(outbox_count(e.store, "pending", &n), 0);
+    assert_int_equal(n, 1);
+    env_close(&e);
+}
+
+/* FC-036: one weibo post edited after closure. Inputs from ../shared/cases/inputs. */
+static void test_fc_036_edited_post_after_close_reopens_once(void **state)
+{
+    char path[512], *text = NULL, *line, *save = NULL;
+    struct env e;
+    struct ticket t;
+    struct ticket_intake_result res;
+    char number[32] = "";
+    const char *routes_one = "channels:\n  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/'}\n"
+                             "duty_officer: [duty-hook]\n";
+    int n_items = 0;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/cases/inputs/FC-036.jsonl", YQ_SHARED_DIR);
+    if (yq_fs_read_file(path, 1 << 20, &text, NULL) != 0) {
+        skip(); /* ../shared is not here: nothing to check against */
+    }
+    env_open(&e, routes_one);
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *ev = json_loads(line, 0, NULL);
+        const char *kind = json_string_value(json_object_get(ev, "kind"));
+        int64_t at = 0;
+        if (!kind) {
+            json_decref(ev);
+            continue; /* the _about line */
+        }
+        assert_int_equal(yq_time_parse_iso(json_string_value(json_object_get(ev, "at")), &at, NULL),
+                         0);
+        if (strcmp(kind, "item") == 0) {
+            /* the matcher's alert for this revision: event key = item id (one post) */
+            char alert[4096], key[128], err[256], iso[32];
+            const char *item_id = json_string_value(json_object_get(ev, "item_id"));
+            json_t *text_v = json_object_get(ev, "text");
+            char *text_json = json_dumps(text_v, JSON_ENCODE_ANY);
+            struct yq_alert a;
+            snprintf(key, sizeof(key), "ev:%s", item_id);
+            snprintf(alert, sizeof(alert),
+                     "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
+                     "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":50,\"level\":\"III\","
+                     "\"department\":\"市市场监管局\",\"matches\":[{\"rule_id\":\"r-21\","
+                     "\"name\":\"扶梯夹伤\",\"department\":\"市市场监管局\",\"level\":\"III\","
+                     "\"terms\":[]}],\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\","
+                     "\"source_id\":\"wb\",\"channel\":\"微博\",\"url\":\"https://weibo.example/1\","
+                     "\"title\":\"\",\"text\":%s,\"author\":\"\",\"published_at\":null,"
+                     "\"fetched_at\":\"%s\"}}",
+                     key, yq_time_format_utc(at, iso, sizeof(iso)), item_id, text_json, iso);
+            free(text_json);
+            assert_int_equal(yq_alert_decode(alert, strlen(alert), &a, err, sizeof(err)), 0);
+            assert_int_equal(ticket_store_intake_alert(e.store, &a, at, &res), 0);
+            yq_alert_release(&a);
+            n_items++;
+            if (!number[0]) {
+                memcpy(number, res.number, sizeof(number));
+            }
+            assert_string_equal(res.number, number); /* always the same ticket */
+        } else if (strcmp(kind, "officer_action") == 0) {
+            /* the officer closes: the ticket has to be responded first on this path */
+            struct ticket_action a;
+            char err[256];
+            memset(&a, 0, sizeof(a));
+            a.number = number;
+            a.actor = "值班员";
+            a.role = "admin";
+            a.kind = TICKET_ACT_ACK;
+            assert_int_equal(ticket_flow_apply(e.store, &a, at, NULL, err, sizeof(err)), 0);
+            a.kind = TICKET_ACT_RESPOND;
+            a.channel = "答复";
+            assert_int_equal(ticket_flow_apply(e.store, &a, at, NULL, err, sizeof(err)), 0);
+            a.kind = TICKET_ACT_CLOSE;
+            a.note = json_string_value(json_object_get(ev, "reason"));
+            assert_int_equal(ticket_flow_apply(e.store, &a, at, NULL, err, sizeof(err)), 0);
+        }
+        json_decref(ev);
+    }
+    free(text);
+    assert_int_equal(n_items, 4);
+    /* Tickets: 1. Revisions: 3 (the second r3 is a no-op). */
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_item_revisions"), 3);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items"), 1);
+    /* reopened at 09:25, once */
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_string_equal(t.state, "open");
+    assert_int_equal(t.reopen_count, 1);
+    assert_int_equal(t.reopened_at, ts("2024-03-05T09:25:00+08:00"));
+    ticket_release(&t);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'reopened'"), 1);
+    /* notifications: 09:00 open and 09:25 reopen; nothing at 09:40 or 09:41 */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 2);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created' AND "
+                               "created_at = 1709600400"),
+                     1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
+                               "created_at = 1709601900"),
+                     1);
+    env_close(&e);
+}
+
+static void test_reopen_window_and_once(void **state)
+{
+    struct env e;
+    struct ticket_intake_result res;
+    struct test_alert_spec s = base;
+    struct ticket t;
+    char number[32], err[256];
+    int64_t t0 = ts(base.matched_at);
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:win", number);
+    drive_to(&e, number, "closed", t0 + 100);
+    /* a new item after the 24 h window attaches but does not reopen */
+    s.event_key = "ev:win";
+    s.item_id = "rss:win-2";
+    intake_spec(&e, &s, t0 + 100 + 86401, &res);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_false(res.reopened);
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_string_equal(t.state, "closed");
+    assert_int_equal(t.item_count, 2);
+    ticket_release(&t);
+    /* a human may reopen; then the automatic reopening has been used up */
+    assert_int_equal(act(&e, TICKET_ACT_REOPEN, number, t0 + 90000, err, sizeof(err)), 0);
+    drive_to(&e, number, "closed", t0 + 90100);
+    s.item_id = "rss:win-3";
+    intake_spec(&e, &s, t0 + 90200, &res);
+    assert_false(res.reopened);
+    env_close(&e);
+}
+
+static void test_api_json_detail_and_actions(void **state)
+{
+    struct env e;
+    json_t *d = NULL, *out = NULL, *args;
+    char number[32], err[256];
+    int64_t t0 = ts(base.matched_at);
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:api", number);
+    args = json_pack("{s:s}", "note", "收到");
+    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", args, t0 + 60,
+                                    &out, err, sizeof(err)),
+                     0);
+    assert_true(json_is_true(json_object_get(out, "ok")));
+    assert_string_equal(json_string_value(json_object_get(out, "to")), "acknowledged");
+    json_decref(out);
+    json_decref(args);
+    args = json_pack("{s:s,s:s,s:s}", "channel", "网站", "url", "https://gov.example/1",
+                     "responded_at", "2026-11-30T10:00:00+08:00");
+    assert_int_equal(ticket_api_act(e.store, number, "respond", "王五", "liaison", args, t0 + 7200,
+                                    &out, err, sizeof(err)),
+                     0);
+    json_decref(out);
+    json_decref(args);
+    /* refusals answer {"ok":false,"error"} and map to HTTP statuses */
+    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", NULL, t0, &out, err,
+                                    sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_false(json_is_true(json_object_get(out, "ok")));
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "needs state"));
+    assert_int_equal(ticket_api_http_status(ERR_BAD_STATE), 409);
+    json_decref(out);
+    args = json_pack("{s:i}", "note", 5);
+    assert_int_equal(ticket_api_act(e.store, number, "close", "x", NULL, args, t0, &out, err,
+                                    sizeof(err)),
+                     ERR_INVALID);
+    json_decref(out);
+    json_decref(args);
+    assert_int_equal(ticket_api_act(e.store, number, "explode", "x", NULL, NULL, t0, &out, err,
+                                    sizeof(err)),
+                     ERR_INVALID);
+    json_decref(out);
+    assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "state")), "responded");
+    assert_string_equal(json_string_value(json_object_get(d, "responded_at")),
+                        "2026-11-30T02:00:00Z");
+    assert_int_equal(json_array_size(json_object_get(d, "log")), 3);
+    assert_int_equal(json_array_size(json_object_get(d, "responses")), 1);
+    assert_int_equal(json_array_size(json_object_get(d, "clocks")), 3); /* ack, response, close */
+    assert_true(json_is_null(json_object_get(d, "closed_at")));
+    json_decref(d);
+    assert_int_equal(ticket_api_detail(e.store, "YQ-0000", &d), ERR_NOT_FOUND);
+    env_close(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_transition_from_every_state),
+        cmocka_unit_test(test_lifecycle_records_times_log_and_responses),
+        cmocka_unit_test(test_bad_input_is_refused_without_change),
+        cmocka_unit_test(test_routing_and_outbox_rows),
+        cmocka_unit_test(test_escalation_with_injected_clock),
+        cmocka_unit_test(test_outbox_states),
+        cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
+        cmocka_unit_test(test_reopen_window_and_once),
+        cmocka_unit_test(test_api_json_detail_and_actions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
