@@ -575,25 +575,71 @@ done:
     return err;
 }
 
-/* Index of term s in rs->terms, adding it when new. Returns 0 or ERR_NOMEM. */
-static int term_index(struct rule_set *rs, char *s, size_t *cap, size_t *out)
+/* Open-addressing set of term strings -> index into rs->terms, for compiling large sets. */
+struct term_table {
+    size_t *slots; /* index + 1, 0 = empty */
+    size_t n_slots; /* a power of two, kept at least twice the terms */
+    size_t cap_terms;
+};
+
+static uint64_t str_hash(const char *s)
 {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int table_grow(struct term_table *tt, const struct rule_set *rs)
+{
+    size_t n = tt->n_slots ? tt->n_slots * 2 : 1024;
+    size_t *slots = calloc(n, sizeof(*slots));
+
+    if (!slots) {
+        return ERR_NOMEM;
+    }
     for (size_t i = 0; i < rs->n_terms; i++) {
-        if (strcmp(rs->terms[i], s) == 0) {
-            *out = i;
+        size_t k = (size_t)str_hash(rs->terms[i]) & (n - 1);
+        while (slots[k]) {
+            k = (k + 1) & (n - 1);
+        }
+        slots[k] = i + 1;
+    }
+    free(tt->slots);
+    tt->slots = slots;
+    tt->n_slots = n;
+    return 0;
+}
+
+/* Index of term s in rs->terms, adding it when new. Returns 0 or ERR_NOMEM. */
+static int term_index(struct rule_set *rs, char *s, struct term_table *tt, size_t *out)
+{
+    size_t k;
+
+    if ((rs->n_terms + 1) * 2 > tt->n_slots && table_grow(tt, rs) != 0) {
+        return ERR_NOMEM;
+    }
+    k = (size_t)str_hash(s) & (tt->n_slots - 1);
+    while (tt->slots[k]) {
+        if (strcmp(rs->terms[tt->slots[k] - 1], s) == 0) {
+            *out = tt->slots[k] - 1;
             return 0;
         }
+        k = (k + 1) & (tt->n_slots - 1);
     }
-    if (rs->n_terms == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
+    if (rs->n_terms == tt->cap_terms) {
+        size_t ncap = tt->cap_terms ? tt->cap_terms * 2 : 64;
         char **nt = realloc(rs->terms, ncap * sizeof(*nt));
         if (!nt) {
             return ERR_NOMEM;
         }
         rs->terms = nt;
-        *cap = ncap;
+        tt->cap_terms = ncap;
     }
     rs->terms[rs->n_terms] = s;
+    tt->slots[k] = rs->n_terms + 1;
     *out = rs->n_terms++;
     return 0;
 }
@@ -659,7 +705,7 @@ static int build_term_rules(struct rule_set *rs)
 
 int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
 {
-    size_t cap = 0;
+    struct term_table tt = {NULL, 0, 0};
     int err;
 
     if (rs->n_rules == 0) {
@@ -685,16 +731,18 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
             goto nomem;
         }
         for (size_t k = 0; k < n; k++) {
-            if (term_index(rs, (char *)rule_expr_term(r->expr, k), &cap, &r->term_ids[k])) {
+            if (term_index(rs, (char *)rule_expr_term(r->expr, k), &tt, &r->term_ids[k])) {
                 goto nomem;
             }
         }
     }
     for (size_t i = 0; i < rs->n_exclude; i++) {
-        if (term_index(rs, rs->exclude[i], &cap, &rs->exclude_ids[i])) {
+        if (term_index(rs, rs->exclude[i], &tt, &rs->exclude_ids[i])) {
             goto nomem;
         }
     }
+    free(tt.slots);
+    tt.slots = NULL;
     err = build_term_rules(rs);
     if (err) {
         goto nomem;
@@ -706,6 +754,7 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
     rs->compiled = true;
     return 0;
 nomem:
+    free(tt.slots);
     snprintf(errbuf, errlen, "out of memory compiling the rule set");
     return ERR_NOMEM;
 }
