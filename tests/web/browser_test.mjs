@@ -1,1 +1,298 @@
-// placeholder
+// Browser tests of the web UI: playwright-core (npm, pinned in package.json) drives Debian's
+// chromium headless against web_test_server (the web layer over an in-memory ticket store).
+// Skips with exit code 77 when chromium or node_modules are missing.
+//
+// Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules,
+// docs/screenshots), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
+// skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const SKIP = 77;
+const sourceDir = process.env.YQ_SOURCE_DIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const chromiumPath = process.env.YQ_CHROMIUM || '/usr/bin/chromium';
+const serverBin = process.env.YQ_WEB_TEST_SERVER;
+const sharedDir = process.env.YQ_SHARED_DIR || path.join(sourceDir, '..', 'shared');
+const shots = path.join(sourceDir, 'docs', 'screenshots');
+
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
+  process.exit(SKIP);
+}
+let chromium;
+try {
+  const require = createRequire(path.join(sourceDir, 'package.json'));
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.log('SKIP: playwright-core not installed (run npm ci in the repository root)');
+  process.exit(SKIP);
+}
+if (!serverBin || !existsSync(serverBin)) {
+  console.log('SKIP: YQ_WEB_TEST_SERVER not set or missing');
+  process.exit(SKIP);
+}
+
+// ------------------------------------------------------------------ harness
+
+const results = [];
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
+function eq(a, b, msg) { if (a !== b) throw new Error(`${msg || 'not equal'}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`); }
+
+const work = mkdtempSync(path.join(tmpdir(), 'yq-web-browser-'));
+const server = spawn(serverBin, ['--db', path.join(work, 'web.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((resolve, reject) => {
+  const rl = readline.createInterface({ input: server.stdout });
+  const timer = setTimeout(() => reject(new Error('server did not start')), 20000);
+  rl.on('line', (line) => {
+    const m = /^port (\d+)$/.exec(line);
+    if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+  });
+  server.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+});
+const base = `http://127.0.0.1:${port}`;
+
+async function addTicket(spec) {
+  const res = await fetch(`${base}/test/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec),
+  });
+  eq(res.status, 201, 'fixture add');
+  return (await res.json()).number;
+}
+
+// "YYYY-MM-DD HH:MM" in Beijing time, computed here independently of the page's code.
+function beijing(iso) {
+  const d = new Date(Date.parse(iso) + 8 * 3600e3);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
+// Minutes in "剩余 1天2小时3分" / "已超时 5分".
+function minutesOf(text) {
+  const m = /(?:(\d+)天)?(?:(\d+)小时)?(\d+)分/.exec(text);
+  if (!m) return NaN;
+  return (Number(m[1] || 0) * 1440) + (Number(m[2] || 0) * 60) + Number(m[3]);
+}
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+async function session(user, password, viewport) {
+  const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  const dialogs = [];
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('pageerror', (e) => console.log(`  page error (${user}): ${e.message}`));
+  await page.goto(`${base}/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+  return { ctx, page, dialogs };
+}
+
+mkdirSync(shots, { recursive: true });
+const now = Math.floor(Date.now() / 1000);
+const ticketA1 = await addTicket({
+  title: '紫阳县城关镇拆迁户：补偿款拖了半年还没到位', level: 'III', department: '市自然资源局',
+  source: 'rss', channel: '安康论坛 · 民生问政', url: 'http://forum.ankang.example/thread-880101-1-1.html',
+  excerpt: '村民反映征地拆迁补偿款拖欠半年，多次到镇政府反映无果。', terms: ['征地', '拆迁', '补偿款'],
+  detected_at: now - 3 * 3600,
+  items: [{ item_id: 'rss:5b0c01', title: '紫阳县城关镇拆迁户：补偿款拖了半年还没到位', url: 'http://forum.ankang.example/thread-880101-1-1.html', channel: '安康论坛 · 民生问政', author: '紫阳网友', excerpt: '村民反映征地拆迁补偿款拖欠半年。', published_at: new Date((now - 4 * 3600) * 1000).toISOString(), terms: ['征地', '拆迁'] }],
+});
+const ticketB1 = await addTicket({
+  title: '汉江支流出现大面积死鱼 疑似上游排污', level: 'II', department: '市生态环境局',
+  source: 'weibo', channel: '安康身边事', url: 'https://weibo.example/ak/5012', excerpt: '网友拍到汉江支流大面积死鱼，怀疑上游化工厂偷排。',
+  terms: ['排污', '死鱼'], detected_at: now - 1800, items: [],
+});
+
+let newNumber = '';
+
+await check('duty officer sees a new ticket appear live and assigns it', async () => {
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  await page.waitForSelector(`article[data-number="${ticketA1}"]`);
+  await page.waitForSelector('#live.on', { timeout: 5000 });
+  const t0 = Date.now();
+  newNumber = await addTicket({
+    title: '旬阳市城区突发停水 居民用水困难', level: 'I', department: '', source: 'rss', channel: '旬阳发布',
+    url: 'https://xunyang.example/news/1', excerpt: '城区大面积停水已超过十小时，居民排队接水。', terms: ['停水'], detected_at: now,
+    items: [{ item_id: 'rss:77aa', title: '旬阳市城区突发停水 居民用水困难', url: 'https://xunyang.example/news/1', channel: '旬阳发布', author: '记者', excerpt: '城区大面积停水。', terms: ['停水'] }],
+  });
+  await page.waitForSelector(`article[data-number="${newNumber}"]`, { timeout: 2000 });
+  const ms = Date.now() - t0;
+  console.log(`  new ticket shown after ${ms} ms`);
+  assert(ms < 2000, `took ${ms} ms`);
+  // most urgent first (time left to the nearest pending deadline): A1's acknowledgement is
+  // 2 h overdue, B1's is due in 30 min, the new ticket's in 1 h
+  const order = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
+  eq(order.join(), [ticketA1, ticketB1, newNumber].join(), 'most urgent first');
+  assert((await page.textContent(`article[data-number="${ticketA1}"] .urgency`)).includes('已超时'), 'overdue shown');
+  // level shown by colour and text
+  const badge = await page.textContent(`article[data-number="${newNumber}"] .badge.level-I`);
+  eq(badge.trim(), 'I 特别重大', 'level text');
+  // matched term highlighted
+  eq(await page.textContent(`article[data-number="${newNumber}"] .excerpt mark`), '停水', 'highlight');
+  await page.screenshot({ path: path.join(shots, 'queue.png'), fullPage: true });
+
+  await page.click(`article[data-number="${newNumber}"] a.title`);
+  await page.waitForSelector('.ticket-detail');
+  await page.click('button[data-action="assign"]');
+  await page.selectOption('form.panel select[name="department"]', '市自然资源局');
+  await page.fill('form.panel textarea[name="note"]', '请自然资源局牵头核实');
+  await page.click('form.panel button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('.ticket-detail .department')?.textContent === '市自然资源局');
+  const log = await page.textContent('ol.log');
+  assert(log.includes('交办') && log.includes('duty1'), `log: ${log}`);
+  eq(dialogs.length, 0, 'no dialogs');
+});
+
+await check('clocks shown match the server', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketA1)}`);
+  await page.waitForSelector('table.clocks tr[data-clock="ack"]');
+  const api = await page.evaluate(async (n) => (await fetch('/api/tickets/' + n)).json(), ticketA1);
+  const serverNow = Date.parse(api.now);
+  for (const c of api.ticket.clocks) {
+    const row = `table.clocks tr[data-clock="${c.name}"]`;
+    eq((await page.textContent(`${row} .deadline`)).trim(), beijing(c.deadline), `${c.name} deadline`);
+    const shown = (await page.textContent(`${row} .urgency`)).trim();
+    const wantMin = Math.floor(Math.abs(Date.parse(c.deadline) - serverNow) / 60000);
+    const overdue = Date.parse(c.deadline) < serverNow;
+    assert(shown.startsWith(overdue ? '已超时' : '剩余'), `${c.name}: ${shown}`);
+    assert(Math.abs(minutesOf(shown) - wantMin) <= 1, `${c.name}: shown ${shown}, server ${wantMin} min`);
+  }
+  // the ack clock of a ticket detected 3 h ago is overdue by about 2 h
+  const ack = (await page.textContent('table.clocks tr[data-clock="ack"] .urgency')).trim();
+  assert(ack.startsWith('已超时 1小时5') || ack.startsWith('已超时 2小时'), ack);
+  await page.screenshot({ path: path.join(shots, 'ticket.png'), fullPage: true });
+});
+
+await check('liaison sees only their department, acknowledges, responds, closes', async () => {
+  const { page, dialogs } = await session('liaison-a', 'liaison-password-a', { width: 412, height: 915 });
+  eq(new URL(page.url()).pathname, '/liaison', 'liaison lands on /liaison');
+  await page.waitForSelector(`article[data-number="${ticketA1}"]`);
+  const numbers = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
+  assert(numbers.includes(ticketA1) && numbers.includes(newNumber), `own tickets: ${numbers}`);
+  assert(!numbers.includes(ticketB1), 'another department\'s ticket is listed');
+  const depts = await page.$$eval('#tickets .department', (ds) => ds.map((d) => d.textContent));
+  assert(depts.every((d) => d.includes('市自然资源局')), depts.join());
+  // no duty actions in the liaison view
+  eq(await page.$$eval('button[data-action="dismiss"]', (b) => b.length), 0, 'no dismiss button');
+  // the other department's ticket page is refused
+  const res = await page.evaluate(async (n) => (await fetch('/api/tickets/' + n)).status, ticketB1);
+  eq(res, 403, 'other department');
+  await page.screenshot({ path: path.join(shots, 'liaison.png'), fullPage: true });
+
+  const card = `article[data-number="${ticketA1}"]`;
+  await page.click(`${card} button[data-action="ack"]`);
+  await page.waitForSelector(`${card}[data-state="acknowledged"]`);
+  await page.click(`${card} button[data-action="respond"]`);
+  await page.selectOption(`${card} form.panel select[name="channel"]`, '政务微博');
+  await page.fill(`${card} form.panel input[name="url"]`, 'https://weibo.example/ankang/3001');
+  await page.fill(`${card} form.panel textarea[name="note"]`, '已发布补偿款发放进度说明');
+  await page.click(`${card} form.panel button[type=submit]`);
+  await page.waitForSelector(`${card}[data-state="responded"]`);
+  await page.click(`${card} button[data-action="close"]`);
+  await page.fill(`${card} form.panel textarea[name="result"]`, '补偿款已于本周发放到位');
+  await page.click(`${card} form.panel button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' }); // closed tickets leave the to-do list
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketA1)}`);
+  await page.waitForSelector('.ticket-detail');
+  eq((await page.textContent('.ticket-detail .state')).trim(), '已办结', 'closed');
+  const log = await page.textContent('ol.log');
+  for (const word of ['签收', '登记回应', '办结', '补偿款已于本周发放到位']) assert(log.includes(word), `log lacks ${word}`);
+  eq(dialogs.length, 0, 'no dialogs');
+});
+
+await check('a state change without the CSRF token is refused', async () => {
+  const { page } = await session('liaison-a', 'liaison-password-a');
+  const r = await page.evaluate(async (n) => {
+    const noToken = await fetch(`/api/tickets/${n}/ack`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const me = await (await fetch('/api/me')).json();
+    const withToken = await fetch(`/api/tickets/${n}/return`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: '{"reason":"不属于本部门"}',
+    });
+    return [noToken.status, (await noToken.json()).error, withToken.status];
+  }, newNumber);
+  eq(r[0], 403, 'without token');
+  eq(r[1], 'csrf', 'error code');
+  eq(r[2], 200, 'with token');
+  const cookies = await page.context().cookies();
+  const c = cookies.find((x) => x.name === 'yq_session');
+  assert(c && c.httpOnly && c.sameSite === 'Strict', JSON.stringify(c));
+  eq(await page.evaluate(() => document.cookie), '', 'cookie hidden from scripts');
+});
+
+function fc033Fields() {
+  const file = path.join(sharedDir, 'cases', 'inputs', 'FC-033.xml');
+  if (!existsSync(file)) return null;
+  const xml = readFileSync(file, 'utf8');
+  const text = (s) => s.replace(/^<!\[CDATA\[([\s\S]*)\]\]>$/, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const tag = (src, name) => { const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(src); return m ? text(m[1]) : ''; };
+  const item = /<item>([\s\S]*?)<\/item>/.exec(xml)[1];
+  return {
+    channel: tag(xml.replace(/<item>[\s\S]*<\/item>/, ''), 'title'), title: tag(item, 'title'), link: tag(item, 'link'),
+    author: tag(item, 'dc:creator'), description: tag(item, 'description'),
+  };
+}
+
+await check('FC-033 hostile feed item renders as text', async () => {
+  const f = fc033Fields();
+  if (!f) { console.log('  skipped: FC-033.xml not found under YQ_SHARED_DIR'); return; }
+  eq(f.title, '<img src=x onerror=alert(document.cookie)>停水通知', 'fixture title');
+  const number = await addTicket({
+    title: f.title, level: 'IV', department: '市水务局', source: 'rss', channel: f.channel, url: f.link,
+    excerpt: f.title, terms: ['停水'],
+    items: [{ item_id: 'rss:hostile-0001', title: f.title, url: f.link, channel: f.channel, author: f.author, excerpt: '正文详情', published_at: '2024-03-05T04:00:00Z', terms: ['停水'] }],
+  });
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  await page.waitForSelector(`article[data-number="${number}"]`);
+  eq((await page.textContent(`article[data-number="${number}"] a.title`)).trim(), f.title, 'queue title is literal text');
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
+  await page.waitForSelector('.ticket-detail');
+  await page.waitForTimeout(300);
+  eq((await page.textContent('.ticket-detail h2.title')).trim(), f.title, 'detail title');
+  eq((await page.textContent('tr.item .item-title')).trim(), f.title, 'item title');
+  eq((await page.textContent('tr.item .item-author')).trim(), f.author, 'author');
+  assert((await page.textContent('tr.item .item-channel')).includes(f.channel), 'channel');
+  eq(await page.$$eval('tr.item .item-link a', (a) => a.length), 0, 'javascript: link is not clickable');
+  const audit = await page.evaluate(() => {
+    const bad = [];
+    for (const e of document.querySelectorAll('*')) {
+      if (['SCRIPT', 'IFRAME', 'IMG', 'OBJECT', 'EMBED'].includes(e.tagName) && !(e.tagName === 'SCRIPT' && e.getAttribute('src') === '/static/app.js')) bad.push(e.tagName);
+      for (const a of e.attributes) {
+        if (/^on/i.test(a.name)) bad.push(`${e.tagName}@${a.name}`);
+        if (/javascript:/i.test(a.value)) bad.push(`${e.tagName}@${a.name}=${a.value}`);
+      }
+    }
+    return bad;
+  });
+  eq(audit.length, 0, `unsafe markup: ${audit.join(', ')}`);
+  eq(dialogs.length, 0, `script ran: ${dialogs.join(', ')}`);
+});
+
+await browser.close();
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+rmSync(work, { recursive: true, force: true });
+const failed = results.filter((r) => !r.ok).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

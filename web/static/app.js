@@ -119,7 +119,7 @@ function clockText(deadlineIso, metIso) {
   return { text: `剩余 ${fmtSpan(left)}`, cls, left };
 }
 
-const URGENCY = { overdue: '已超时', urgent: '紧急', soon: '临近', normal: '正常', done: '' };
+const URGENCY = { overdue: '', urgent: '紧急', soon: '临近', normal: '正常', done: '' }; // overdue text says 已超时
 
 // The nearest pending clock of a ticket.
 function nearestClock(t) {
@@ -490,7 +490,7 @@ async function pageTicket() {
     const actions = [];
     if (state.me.permissions.duty_actions) actions.push(dutyButtons(t, after));
     if (state.me.permissions.liaison_actions) actions.push(liaisonButtons(t, after));
-    $('ticket').replaceChildren(
+    $('ticket').replaceChildren(...[
       el('section', { class: `card ticket-detail level-${level}` },
         el('h2', { class: 'title' }, t.title || '（无标题）'),
         el('dl', { class: 'kv' },
@@ -509,7 +509,7 @@ async function pageTicket() {
       (t.responses || []).length ? el('section', { class: 'card' }, el('h2', {}, '回应'),
         el('ul', {}, t.responses.map((r) => el('li', {}, `${fmtTime(r.responded_at)} ${r.channel} `,
           r.url ? safeLink(r.url) : null, r.note ? `：${r.note}` : '')))) : null,
-      el('section', { class: 'card' }, el('h2', {}, '处置记录（不可修改）'), log));
+      el('section', { class: 'card' }, el('h2', {}, '处置记录（不可修改）'), log)].filter(Boolean));
   };
   await render();
   const src = new EventSource('/api/events');
