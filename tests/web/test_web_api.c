@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fake_tickets.h"
+#include "http_client.h"
 #include "test_server.h"
 #include "web.h"
 #include "yq_err.h"
@@ -39,112 +40,9 @@ struct fx {
     char number_a[32], number_b[32];
 };
 
-struct resp {
-    long status;
-    char *body;
-    size_t len;
-    char cookie[256];      /* yq_session value from Set-Cookie */
-    char set_cookie[512];  /* the whole Set-Cookie header */
-    char csp[512];
-    char retry_after[32];
-    char content_type[128];
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t len = size * n;
-    r->body = realloc(r->body, r->len + len + 1);
-    memcpy(r->body + r->len, p, len);
-    r->len += len;
-    r->body[r->len] = '\0';
-    return len;
-}
-
-static void header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
-{
-    size_t n = strlen(name);
-    if (len > n && strncasecmp(line, name, n) == 0) {
-        size_t v = len - n;
-        while (v > 0 && (line[n + v - 1] == '\r' || line[n + v - 1] == '\n')) {
-            v--;
-        }
-        snprintf(out, outlen, "%.*s", (int)v, line + n);
-    }
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t len = size * n;
-    header_value(p, len, "Set-Cookie: ", r->set_cookie, sizeof(r->set_cookie));
-    header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof(r->csp));
-    header_value(p, len, "Retry-After: ", r->retry_after, sizeof(r->retry_after));
-    header_value(p, len, "Content-Type: ", r->content_type, sizeof(r->content_type));
-    if (strncmp(r->set_cookie, "yq_session=", 11) == 0) {
-        const char *v = r->set_cookie + 11;
-        size_t k = strcspn(v, ";");
-        snprintf(r->cookie, sizeof(r->cookie), "%.*s", (int)k, v);
-    }
-    return len;
-}
-
-/* A session as a test client sees it. */
-struct client {
-    char cookie[256];
-    char csrf[64];
-    char bearer[80];
-};
-
-static void request(struct fx *f, const struct client *cl, const char *method, const char *path,
-                    const char *body, const char *extra_header, struct resp *r)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    char url[512], line[384];
-
-    memset(r, 0, sizeof(*r));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", test_server_port(f->srv), path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        if (!extra_header || strncasecmp(extra_header, "Content-Type:", 13) != 0) {
-            h = curl_slist_append(h, "Content-Type: application/json");
-        }
-    }
-    if (cl && cl->cookie[0]) {
-        snprintf(line, sizeof(line), "Cookie: yq_session=%s", cl->cookie);
-        h = curl_slist_append(h, line);
-    }
-    if (cl && cl->csrf[0]) {
-        snprintf(line, sizeof(line), "X-CSRF-Token: %s", cl->csrf);
-        h = curl_slist_append(h, line);
-    }
-    if (cl && cl->bearer[0]) {
-        snprintf(line, sizeof(line), "Authorization: Bearer %s", cl->bearer);
-        h = curl_slist_append(h, line);
-    }
-    if (extra_header) {
-        h = curl_slist_append(h, extra_header);
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-}
-
-static void resp_release(struct resp *r)
-{
-    free(r->body);
-    r->body = NULL;
-}
+/* The test's request: http_request() on the fixture's port. */
+#define request(f, cl, method, path, body, extra, r)                                            \
+    http_request(test_server_port((f)->srv), cl, method, path, body, extra, r)
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {

@@ -1,0 +1,244 @@
+/*
+ * The web layer over the notifier's real ticket store (web_notifier_ops: ticket_api.h and
+ * ticket_flow.h of issue #5): tickets recorded from alerts, read and acted on over HTTP with
+ * real sessions. A liaison of another department gets 403 for every action; the owning
+ * liaison acknowledges and responds; the log names the authenticated user, never a name
+ * from the request body.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_client.h"
+#include "test_server.h"
+#include "ticket_store.h"
+#include "web.h"
+#include "web_notifier_ops.h"
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+#define DEPT_A "市自然资源局"
+#define DEPT_B "市生态环境局"
+
+struct fx {
+    char dbpath[64];
+    struct ticket_store *writer, *reader;
+    pthread_mutex_t lock;
+    struct web_notifier_ctx ctx;
+    struct web *w;
+    struct test_server *srv;
+    char number_a[32], number_b[32];
+};
+
+static void intake(struct fx *f, const char *id, const char *dept, const char *title, char *number)
+{
+    char json[2048], err[256];
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    char now[32];
+
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-%s\",\"name\":\"测试规则\","
+             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
+             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
+             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"ak-news\","
+             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/%s\",\"title\":\"%s\","
+             "\"text\":\"汉滨征地补偿款迟迟未发放\",\"author\":\"\",\"published_at\":null,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
+             id, now, dept, id, dept, id, id, title, now);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    snprintf(number, 32, "%s", res.number);
+    yq_alert_release(&alert);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct ticket_store_cfg scfg;
+    struct web_cfg cfg;
+    char err[256] = "";
+    int fd;
+
+    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-notifier-XXXXXX");
+    fd = mkstemp(f->dbpath);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(f->dbpath); /* the store creates it */
+    scfg.path = f->dbpath;
+    scfg.busy_timeout_ms = 2000;
+    if (ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
+        fail_msg("open: %s", err);
+    }
+    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
+    pthread_mutex_init(&f->lock, NULL);
+    f->ctx.reader = f->reader;
+    f->ctx.writer = f->writer;
+    f->ctx.lock = &f->lock;
+    f->ctx.max_items = 20;
+    intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
+    intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
+
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
+    cfg.sources_enabled = false;
+    cfg.rules_enabled = false;
+    cfg.sse_poll_ms = 100;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    f->w = web_new(&cfg, f->dbpath, &web_notifier_ops, &f->ctx, err, sizeof(err));
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+    cfg_release(web_cfg_keys, &cfg);
+    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_A, NULL, 0), 0);
+    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_B, NULL, 0), 0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
+                                  "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "liaison-a", NULL, WEB_ROLE_LIAISON, DEPT_A,
+                                  "liaison-password-a", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    assert_non_null(f->srv);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[96];
+    test_server_stop(f->srv);
+    web_free(f->w);
+    ticket_store_free(f->reader);
+    ticket_store_free(f->writer);
+    pthread_mutex_destroy(&f->lock);
+    unlink(f->dbpath);
+    snprintf(p, sizeof(p), "%s-wal", f->dbpath);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", f->dbpath);
+    unlink(p);
+    free(f);
+    return 0;
+}
+
+static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
+{
+    struct resp r;
+    char body[128];
+    json_t *me;
+
+    memset(cl, 0, sizeof(*cl));
+    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
+    http_request(test_server_port(f->srv), NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    me = json_loads(r.body, 0, NULL);
+    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
+    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
+             json_string_value(json_object_get(me, "csrf_token")));
+    json_decref(me);
+    resp_release(&r);
+}
+
+static void test_liaison_sees_and_acts_on_real_tickets(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    static const char *const actions[] = {"ack", "respond", "return", "close",
+                                          "assign", "dismiss", "reopen", "set_level"};
+    struct client cl;
+    char path[128];
+    struct resp r;
+    json_t *v, *t;
+
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    http_request(port, &cl, "GET", "/api/tickets", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, f->number_a));
+    assert_null(strstr(r.body, f->number_b));
+    assert_non_null(strstr(r.body, "\"clocks\""));
+    resp_release(&r);
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+        snprintf(path, sizeof(path), "/api/tickets/%s/%s", f->number_b, actions[i]);
+        http_request(port, &cl, "POST", path, "{\"reason\":\"x\",\"result\":\"x\"}", NULL, &r);
+        if (r.status != 403) {
+            fail_msg("%s on another department's ticket gave %ld", actions[i], r.status);
+        }
+        resp_release(&r);
+    }
+    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
+    http_request(port, &cl, "POST", path, "{\"actor\":\"somebody-else\",\"role\":\"admin\"}",
+                 NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    t = json_object_get(v, "ticket");
+    assert_string_equal(json_string_value(json_object_get(t, "state")), "acknowledged");
+    assert_non_null(strstr(r.body, "\"actor\":\"liaison-a\""));
+    assert_null(strstr(r.body, "somebody-else"));
+    assert_non_null(strstr(r.body, "\"terms\":[\"征地\"]"));
+    json_decref(v);
+    resp_release(&r);
+    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_a);
+    http_request(port, &cl, "POST", path,
+                 "{\"channel\":\"网站\",\"url\":\"https://gov.example/notice/1\",\"note\":\"已答复\"}",
+                 NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"responded\""));
+    resp_release(&r);
+    /* a second ack is refused by the lifecycle: 409 */
+    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
+    http_request(port, &cl, "POST", path, "{}", NULL, &r);
+    assert_int_equal(r.status, 409);
+    resp_release(&r);
+}
+
+static void test_duty_officer_closes_with_result(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client cl;
+    char path[128];
+    struct resp r;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_b);
+    http_request(port, &cl, "POST", path, "{}", NULL, &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_b);
+    http_request(port, &cl, "POST", path, "{\"channel\":\"答复\"}", NULL, &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+    snprintf(path, sizeof(path), "/api/tickets/%s/close", f->number_b);
+    http_request(port, &cl, "POST", path, "{\"result\":\"排污口已封堵\"}", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"closed\""));
+    assert_non_null(strstr(r.body, "排污口已封堵"));
+    resp_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
+    };
+    curl_global_init(CURL_GLOBAL_ALL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
