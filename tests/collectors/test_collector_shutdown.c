@@ -1,0 +1,327 @@
+/*
+ * FC-020: the real yuqing-collector process, linger.ms=5000, a feed of 500 items, SIGTERM
+ * within a second of the poll. A: the broker is up: all 500 are in the topic (flush on
+ * shutdown). B: the broker is down: the process spools exactly the 500 undelivered items,
+ * says so in its log and exits 0; the next start (broker up) produces them from the spool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bbuf.h"
+#include "yq_fs.h"
+#include "yq_banned.h"
+
+#define N_ITEMS 500
+
+static char feed[N_ITEMS * 128 + 256];
+static volatile int feed_hits;
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    (void)cls;
+    (void)url;
+    (void)method;
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)con_cls;
+    __atomic_add_fetch(&feed_hits, 1, __ATOMIC_SEQ_CST);
+    r = MHD_create_response_from_buffer(strlen(feed), feed, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "application/rss+xml");
+    ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void make_feed(const char *prefix)
+{
+    int off = snprintf(feed, sizeof(feed), "<rss version=\"2.0\"><channel><title>t</title>");
+    for (int i = 0; i < N_ITEMS; i++) {
+        off += snprintf(feed + off, sizeof(feed) - (size_t)off,
+                        "<item><guid>%s-%d</guid><title>%s-%d 条目</title></item>", prefix, i,
+                        prefix, i);
+    }
+    snprintf(feed + off, sizeof(feed) - (size_t)off, "</channel></rss>");
+}
+
+struct env {
+    pid_t redis_pid;
+    int redis_port;
+    struct MHD_Daemon *httpd;
+    rd_kafka_t *mock_rk;
+    rd_kafka_mock_cluster_t *mc;
+    char dir[256];
+    char conf[512];
+    char spool[512];
+    char log[512];
+};
+
+static struct env env;
+
+static int setup(void **state)
+{
+    char err[256], port_s[16], text[2048];
+    rd_kafka_conf_t *kconf;
+    redisContext *c = NULL;
+    FILE *f;
+
+    (void)state;
+    snprintf(env.dir, sizeof(env.dir), "/tmp/yq-fc020-XXXXXX");
+    if (!mkdtemp(env.dir)) {
+        return -1;
+    }
+    env.redis_port = 22000 + (int)(getpid() % 20000);
+    snprintf(port_s, sizeof(port_s), "%d", env.redis_port);
+    env.redis_pid = fork();
+    if (env.redis_pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1", "--save",
+               "", "--appendonly", "no", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && !c; i++) {
+        struct timeval tv = {1, 0};
+        usleep(50000);
+        c = redisConnectWithTimeout("127.0.0.1", env.redis_port, tv);
+        if (c && c->err) {
+            redisFree(c);
+            c = NULL;
+        }
+    }
+    if (!c) {
+        env.redis_pid = -1;
+        return 0;
+    }
+    redisFree(c);
+    env.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
+                                 MHD_OPTION_END);
+    kconf = rd_kafka_conf_new();
+    rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", err, sizeof(err));
+    env.mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, err, sizeof(err));
+    env.mc = rd_kafka_handle_mock_cluster(env.mock_rk);
+    rd_kafka_mock_topic_create(env.mc, "yuqing.items", 1, 1);
+    snprintf(env.spool, sizeof(env.spool), "%s/spool.jsonl", env.dir);
+    snprintf(env.conf, sizeof(env.conf), "%s/sources.yaml", env.dir);
+    snprintf(env.log, sizeof(env.log), "%s/collector.log", env.dir);
+    snprintf(text, sizeof(text),
+             "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 2s\n"
+             "redis:\n  port: %d\n"
+             "collector:\n  kafka_linger_ms: 5000\n  spool_path: %s\n  metrics_address: \"\"\n"
+             "sources:\n  - id: fc020\n    url: http://127.0.0.1:%d/feed.xml\n    interval: 1h\n",
+             rd_kafka_mock_cluster_bootstraps(env.mc), env.redis_port, env.spool,
+             MHD_get_daemon_info(env.httpd, MHD_DAEMON_INFO_BIND_PORT)->port);
+    f = fopen(env.conf, "w");
+    fputs(text, f);
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[600];
+    (void)state;
+    if (env.redis_pid > 0) {
+        kill(env.redis_pid, SIGTERM);
+        waitpid(env.redis_pid, NULL, 0);
+    }
+    if (env.httpd) {
+        MHD_stop_daemon(env.httpd);
+    }
+    if (env.mock_rk) {
+        rd_kafka_destroy(env.mock_rk);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env.dir);
+    if (system(cmd) != 0) {
+        return 0;
+    }
+    return 0;
+}
+
+/* Start the collector; SIGTERM it within a second of its feed request; its exit status. */
+static int run_and_term(bool once)
+{
+    pid_t pid;
+    int status = 0, start_hits = feed_hits;
+
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(env.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, STDERR_FILENO);
+        if (once) {
+            execl(YQ_COLLECTOR_BIN, YQ_COLLECTOR_BIN, "--config", env.conf, "--once",
+                  (char *)NULL);
+        } else {
+            execl(YQ_COLLECTOR_BIN, YQ_COLLECTOR_BIN, "--config", env.conf, (char *)NULL);
+        }
+        _exit(127);
+    }
+    if (!once) {
+        for (int i = 0; i < 100 && feed_hits == start_hits; i++) {
+            usleep(20000);
+        }
+        usleep(400000); /* parsed and produced, all waiting for linger.ms */
+        kill(pid, SIGTERM);
+    }
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Distinct keys with prefix in the topic. */
+static int count_in_topic(const char *key_prefix)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk;
+    rd_kafka_topic_partition_list_t *parts;
+    char **seen = calloc(4 * N_ITEMS, sizeof(char *));
+    int n = 0;
+
+    rd_kafka_conf_set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(env.mc), err,
+                      sizeof(err));
+    rd_kafka_conf_set(conf, "group.id", "fc020-check", err, sizeof(err));
+    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
+    rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof(err));
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    assert_non_null(rk);
+    parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    assert_int_equal(rd_kafka_assign(rk, parts), 0);
+    rd_kafka_topic_partition_list_destroy(parts);
+    /* until 3 s pass without a new message (EOF can come before the first fetch) */
+    for (int idle = 0; idle < 30 && n < N_ITEMS;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        bool dup = false;
+        if (!m) {
+            idle++;
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            idle++;
+            continue;
+        }
+        if (m->err) {
+            print_message("consumer: %s\n", rd_kafka_message_errstr(m));
+        }
+        if (!m->err && m->payload &&
+            memmem(m->payload, m->len, key_prefix, strlen(key_prefix))) {
+            char *k = strndup((const char *)m->key, m->key_len);
+            for (int j = 0; j < n && !dup; j++) {
+                dup = strcmp(seen[j], k) == 0;
+            }
+            if (!dup && n < 4 * N_ITEMS) {
+                seen[n++] = k;
+            } else {
+                free(k);
+            }
+        }
+        rd_kafka_message_destroy(m);
+        idle = 0;
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    for (int j = 0; j < n; j++) {
+        free(seen[j]);
+    }
+    free(seen);
+    return n;
+}
+
+static int count_lines(const char *path)
+{
+    char *s = NULL;
+    size_t len = 0;
+    int n = 0;
+    if (yq_fs_read_file(path, 64 << 20, &s, &len) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        n += s[i] == '\n';
+    }
+    free(s);
+    return n;
+}
+
+static bool log_has(const char *needle)
+{
+    char *s = NULL;
+    size_t len = 0;
+    bool found;
+    if (yq_fs_read_file(env.log, 64 << 20, &s, &len) != 0) {
+        return false;
+    }
+    found = strstr(s, needle) != NULL;
+    free(s);
+    return found;
+}
+
+static void test_fc_020_sigterm_flushes_all_500(void **state)
+{
+    (void)state;
+    if (env.redis_pid < 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    make_feed("fc020a");
+    assert_int_equal(run_and_term(false), 0);
+    assert_int_equal(count_in_topic("fc020a-"), N_ITEMS);
+    assert_int_equal(access(env.spool, F_OK), -1); /* nothing left over */
+}
+
+static void test_fc_020_broker_down_spools_exactly_the_missing(void **state)
+{
+    char replay[600];
+
+    (void)state;
+    if (env.redis_pid < 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    make_feed("fc020b");
+    assert_int_equal(rd_kafka_mock_broker_set_down(env.mc, 1), 0);
+    assert_int_equal(run_and_term(false), 0);
+    assert_int_equal(count_lines(env.spool), N_ITEMS);
+    assert_true(log_has("undelivered items spooled count=500"));
+    /* restart with the broker back: the spool is produced, then removed */
+    assert_int_equal(rd_kafka_mock_broker_set_up(env.mc, 1), 0);
+    assert_int_equal(run_and_term(true), 0);
+    assert_int_equal(count_in_topic("fc020b-"), N_ITEMS);
+    snprintf(replay, sizeof(replay), "%s.replay", env.spool);
+    assert_int_equal(access(env.spool, F_OK), -1);
+    assert_int_equal(access(replay, F_OK), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fc_020_sigterm_flushes_all_500),
+        cmocka_unit_test(test_fc_020_broker_down_spools_exactly_the_missing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
