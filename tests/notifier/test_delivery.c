@@ -1,0 +1,995 @@
+/*
+ * Notification delivery against local receivers: libmicrohttpd playing WeCom, DingTalk,
+ * Feishu and a webhook (success, robot error bodies on HTTP 200, rate limits, 5xx, timeouts),
+ * python3 aiosmtpd as the SMTP server (skipped when missing), the FC-029/030/032 cases, and
+ * the redelivery test: the same alert stream consumed twice, and a notifier killed mid-stream
+ * and restarted, leaves the same tickets, log and sent notifications.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "delivery.h"
+#include "notify_cfg.h"
+#include "outbox.h"
+#include "test_alerts.h"
+#include "ticket_store.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/* --- a scripted HTTP receiver ---------------------------------------------------------- */
+
+struct rx_reply {
+    unsigned status;
+    const char *body;
+    int delay_ms;
+};
+
+struct rx_req {
+    char path[256];
+    char *body;
+    char idem[256];
+    char sig[128];
+    char access_token[64], timestamp[32], sign[96];
+};
+
+struct receiver {
+    struct MHD_Daemon *d;
+    unsigned port;
+    pthread_mutex_t lock;
+    struct rx_reply script[16];
+    size_t n_script, next;
+    struct rx_req reqs[128];
+    size_t n_reqs;
+    size_t wecom_limit; /* > 0: answer 40058 to markdown.content longer than this, else 0 */
+};
+
+struct upload {
+    char *buf;
+    size_t len;
+};
+
+static void copy_arg(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key, char *out,
+                     size_t len)
+{
+    const char *v = MHD_lookup_connection_value(c, kind, key);
+    snprintf(out, len, "%s", v ? v : "");
+}
+
+static enum MHD_Result rx_handle(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *data,
+                                 size_t *size, void **req_cls)
+{
+    struct receiver *rx = cls;
+    struct upload *u = *req_cls;
+    struct rx_reply r = {200, "{\"errcode\":0,\"code\":0,\"errmsg\":\"ok\"}", 0};
+    struct MHD_Response *resp;
+    char *body = NULL, buf[128];
+    enum MHD_Result ret;
+
+    (void)method;
+    (void)version;
+    if (!u) {
+        *req_cls = calloc(1, sizeof(struct upload));
+        return *req_cls ? MHD_YES : MHD_NO;
+    }
+    if (*size) {
+        char *nb = realloc(u->buf, u->len + *size + 1);
+        if (!nb) {
+            return MHD_NO;
+        }
+        u->buf = nb;
+        memcpy(u->buf + u->len, data, *size);
+        u->len += *size;
+        u->buf[u->len] = '\0';
+        *size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&rx->lock);
+    if (rx->n_reqs < 128) {
+        struct rx_req *q = &rx->reqs[rx->n_reqs++];
+        snprintf(q->path, sizeof(q->path), "%s", url);
+        q->body = u->buf ? strdup(u->buf) : strdup("");
+        copy_arg(c, MHD_HEADER_KIND, "Idempotency-Key", q->idem, sizeof(q->idem));
+        copy_arg(c, MHD_HEADER_KIND, "X-Yuqing-Signature", q->sig, sizeof(q->sig));
+        copy_arg(c, MHD_GET_ARGUMENT_KIND, "access_token", q->access_token,
+                 sizeof(q->access_token));
+        copy_arg(c, MHD_GET_ARGUMENT_KIND, "timestamp", q->timestamp, sizeof(q->timestamp));
+        copy_arg(c, MHD_GET_ARGUMENT_KIND, "sign", q->sign, sizeof(q->sign));
+    }
+    if (rx->next < rx->n_script) {
+        r = rx->script[rx->next++];
+    } else if (rx->wecom_limit) {
+        json_t *root = json_loads(u->buf ? u->buf : "", 0, NULL);
+        const char *content =
+            json_string_value(json_object_get(json_object_get(root, "markdown"), "content"));
+        snprintf(buf, sizeof(buf), "{\"errcode\":%d,\"errmsg\":\"%s\"}",
+                 content && strlen(content) <= rx->wecom_limit ? 0 : 40058,
+                 content && strlen(content) <= rx->wecom_limit ? "ok" : "content too long");
+        json_decref(root);
+        r.body = buf;
+    }
+    pthread_mutex_unlock(&rx->lock);
+    if (r.delay_ms) {
+        struct timespec ts = {r.delay_ms / 1000, (long)(r.delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    body = strdup(r.body);
+    resp = MHD_create_response_from_buffer_with_free_callback(strlen(body), body, &free);
+    ret = MHD_queue_response(c, r.status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void rx_done(void *cls, struct MHD_Connection *c, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    struct upload *u = *req_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (u) {
+        free(u->buf);
+        free(u);
+    }
+}
+
+static void rx_start(struct receiver *rx)
+{
+    const union MHD_DaemonInfo *info;
+    memset(rx, 0, sizeof(*rx));
+    pthread_mutex_init(&rx->lock, NULL);
+    rx->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                             NULL, NULL, &rx_handle, rx, MHD_OPTION_NOTIFY_COMPLETED, &rx_done,
+                             NULL, MHD_OPTION_END);
+    assert_non_null(rx->d);
+    info = MHD_get_daemon_info(rx->d, MHD_DAEMON_INFO_BIND_PORT);
+    rx->port = info->port;
+}
+
+static void rx_script(struct receiver *rx, unsigned status, const char *body, int delay_ms)
+{
+    pthread_mutex_lock(&rx->lock);
+    rx->script[rx->n_script].status = status;
+    rx->script[rx->n_script].body = body;
+    rx->script[rx->n_script].delay_ms = delay_ms;
+    rx->n_script++;
+    pthread_mutex_unlock(&rx->lock);
+}
+
+static size_t rx_count(struct receiver *rx)
+{
+    size_t n;
+    pthread_mutex_lock(&rx->lock);
+    n = rx->n_reqs;
+    pthread_mutex_unlock(&rx->lock);
+    return n;
+}
+
+static void rx_stop(struct receiver *rx)
+{
+    MHD_stop_daemon(rx->d);
+    for (size_t i = 0; i < rx->n_reqs; i++) {
+        free(rx->reqs[i].body);
+    }
+    pthread_mutex_destroy(&rx->lock);
+}
+
+/* --- helpers ----------------------------------------------------------------------------- */
+
+static int64_t ts(const char *iso)
+{
+    int64_t t = 0;
+    if (yq_time_parse_iso(iso, &t, NULL) != 0) {
+        fail_msg("bad time '%s'", iso);
+    }
+    return t;
+}
+
+static char *read_shared(const char *name)
+{
+    char path[512], *text = NULL;
+    snprintf(path, sizeof(path), "%s/cases/inputs/%s", YQ_SHARED_DIR, name);
+    if (yq_fs_read_file(path, 1 << 20, &text, NULL) != 0) {
+        return NULL;
+    }
+    return text;
+}
+
+static struct notify_channel make_channel(enum channel_type type, const char *url, const char *key,
+                                          const char *secret)
+{
+    struct notify_channel ch;
+    memset(&ch, 0, sizeof(ch));
+    ch.name = (char *)"test";
+    ch.type = type;
+    ch.url = (char *)url;
+    ch.key = (char *)key;
+    ch.secret = (char *)secret;
+    ch.timeout_ms = 2000;
+    return ch;
+}
+
+static struct outbox_msg make_msg(const char *subject, const char *body)
+{
+    struct outbox_msg m;
+    memset(&m, 0, sizeof(m));
+    m.id = 1;
+    m.idem_key = (char *)"t1:l1:test";
+    m.ticket_id = 1;
+    m.kind = (char *)"created";
+    m.channel = (char *)"test";
+    m.role = (char *)"duty";
+    m.subject = (char *)subject;
+    m.body = (char *)body;
+    m.link = (char *)"";
+    return m;
+}
+
+static bool valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        if (!n) {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        p += n;
+    }
+    return true;
+}
+
+/* --- FC cases -------------------------------------------------------------------------- */
+
+static void test_fc_029_wecom_markdown_fits_4096_bytes(void **state)
+{
+    char *text = read_shared("FC-029.json"), *body = NULL, *content, url[128];
+    struct receiver rx;
+    struct channel_result r;
+    struct outbox_msg m;
+    struct notify_channel ch;
+    json_t *root, *t;
+    const char *marker = CHANNEL_TRUNCATION_MARKER;
+
+    (void)state;
+    if (!text) {
+        skip();
+    }
+    root = json_loads(text, 0, NULL);
+    free(text);
+    t = json_object_get(root, "ticket");
+    assert_true(asprintf(&body, "【交办】交办单 %s\n链接：%s\n标题：%s\n来源：%s\n摘要：%s\n",
+                         json_string_value(json_object_get(t, "id")),
+                         json_string_value(json_object_get(t, "url")),
+                         json_string_value(json_object_get(t, "title")),
+                         json_string_value(json_object_get(t, "source")),
+                         json_string_value(json_object_get(t, "excerpt"))) > 0);
+    assert_true(strlen(body) > 5000); /* the excerpt alone is 5064 bytes */
+    m = make_msg("【交办】T-20240305-0042", body);
+    content = channel_render(CHANNEL_WECOM, &m, 4096);
+    assert_non_null(content);
+    assert_true(strlen(content) <= 4096);
+    assert_true(valid_utf8(content));
+    assert_non_null(strstr(content, "T-20240305-0042"));
+    assert_non_null(strstr(content, "https://duty.example.internal/tickets/T-20240305-0042"));
+    assert_string_equal(content + strlen(content) - strlen(marker), marker);
+    free(content);
+
+    /* a WeCom that answers 40058 above 4096 bytes takes it: errcode 0 */
+    rx_start(&rx);
+    rx.wecom_limit = 4096;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/cgi-bin/webhook/send", rx.port);
+    ch = make_channel(CHANNEL_WECOM, url, "FAKE_KEY", NULL);
+    assert_int_equal(channel_send(&ch, &m, 1709600000000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rx.reqs[0].path, "/cgi-bin/webhook/send");
+    /* a robot with a lower limit: 40058 is "too long", and the shortened form goes through */
+    rx.wecom_limit = 2000;
+    assert_int_equal(channel_send(&ch, &m, 1709600000000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_TOO_LONG);
+    assert_int_equal(channel_send(&ch, &m, 1709600000000LL, 1, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_TOO_LONG); /* 2048 bytes: still too long */
+    assert_int_equal(channel_send(&ch, &m, 1709600000000LL, 2, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    rx_stop(&rx);
+    json_decref(root);
+    free(body);
+}
+
+static void test_fc_030_dingtalk_sign_per_request(void **state)
+{
+    char *text = read_shared("FC-030.json"), *u1 = NULL, *u2 = NULL, url[128];
+    json_t *root;
+    const char *token, *secret;
+    struct receiver rx;
+    struct notify_channel ch;
+    struct channel_result r;
+    struct outbox_msg m = make_msg("s", "交办单 YQ-2026-11-0001");
+
+    (void)state;
+    if (!text) {
+        skip();
+    }
+    root = json_loads(text, 0, NULL);
+    free(text);
+    token = json_string_value(json_object_get(root, "access_token"));
+    secret = json_string_value(json_object_get(root, "secret"));
+    assert_int_equal(channel_dingtalk_url("https://oapi.dingtalk.com/robot/send", token, secret,
+                                          1709704800000LL, &u1),
+                     0);
+    assert_string_equal(u1, "https://oapi.dingtalk.com/robot/send?access_token=FAKE_DING_TOKEN_0000"
+                            "&timestamp=1709704800000&sign=qPT%2BQvPyCi8SCSXi6qYa5hHAk2ifyQPWCeNEq7r"
+                            "UekU%3D");
+    assert_int_equal(channel_dingtalk_url("https://oapi.dingtalk.com/robot/send", token, secret,
+                                          1709712000000LL, &u2),
+                     0);
+    assert_non_null(strstr(u2, "timestamp=1709712000000&sign=P6RMcKa7PT%2B15OstquFTMZlNfPt7cMJ"
+                               "lmnehU7wI9T0%3D"));
+    assert_null(strstr(u2, "%25")); /* never double-encoded */
+    free(u1);
+    free(u2);
+
+    /* two sends of one long-running channel, two hours apart: each signs its own time */
+    rx_start(&rx);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/robot/send", rx.port);
+    ch = make_channel(CHANNEL_DINGTALK, url, (char *)token, (char *)secret);
+    assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    assert_int_equal(channel_send(&ch, &m, 1709712000000LL, 0, 65536, &r), 0);
+    assert_int_equal(rx_count(&rx), 2);
+    assert_string_equal(rx.reqs[0].timestamp, "1709704800000");
+    assert_string_equal(rx.reqs[0].sign, "qPT+QvPyCi8SCSXi6qYa5hHAk2ifyQPWCeNEq7rUekU=");
+    assert_string_equal(rx.reqs[1].timestamp, "1709712000000");
+    assert_string_equal(rx.reqs[1].sign, "P6RMcKa7PT+15OstquFTMZlNfPt7cMJlmnehU7wI9T0=");
+    assert_string_equal(rx.reqs[1].access_token, "FAKE_DING_TOKEN_0000");
+    /* 310000 (sign not match) is a configuration error for an administrator, not a retry */
+    rx_script(&rx, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", 0);
+    assert_int_equal(channel_send(&ch, &m, 1709712000000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_CONFIG);
+    rx_stop(&rx);
+    json_decref(root);
+}
+
+static enum channel_type robot_type(const char *name)
+{
+    return strcmp(name, "feishu") == 0     ? CHANNEL_FEISHU
+           : strcmp(name, "wecom") == 0    ? CHANNEL_WECOM
+           : strcmp(name, "dingtalk") == 0 ? CHANNEL_DINGTALK
+                                           : CHANNEL_WEBHOOK;
+}
+
+static void test_fc_032_robot_answers_are_classified_from_the_body(void **state)
+{
+    static const char *const want[] = {"retry_later",      "permanent_config", "delivered",
+                                       "retry_later",      "permanent_config", "delivered",
+                                       "permanent_config", "delivered",        "retry_later"};
+    char *text = read_shared("FC-032.json"), url[128];
+    json_t *root, *resp, *r;
+    size_t i;
+    int delivered = 0, delivered_live = 0;
+    struct receiver rx;
+
+    (void)state;
+    if (!text) {
+        skip();
+    }
+    root = json_loads(text, 0, NULL);
+    free(text);
+    rx_start(&rx);
+    resp = json_object_get(root, "responses");
+    assert_int_equal(json_array_size(resp), 9);
+    json_array_foreach(resp, i, r)
+    {
+        long status = (long)json_integer_value(json_object_get(r, "http_status"));
+        json_t *b = json_object_get(r, "body");
+        char *body = json_is_string(b) ? strdup(json_string_value(b)) : json_dumps(b, 0);
+        enum channel_type type = robot_type(json_string_value(json_object_get(r, "robot")));
+        enum channel_outcome o = channel_classify(type, status, body, strlen(body), NULL);
+        struct notify_channel ch;
+        struct outbox_msg m = make_msg("s", "交办单 YQ-2026-11-0042");
+        struct channel_result res;
+
+        if (strcmp(channel_outcome_name(o), want[i]) != 0) {
+            fail_msg("n=%zu: %s, want %s", i + 1, channel_outcome_name(o), want[i]);
+        }
+        delivered += o == CHANNEL_DELIVERED;
+        /* and the same answer from a live robot over HTTP */
+        rx_script(&rx, (unsigned)status, body, 0);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", rx.port);
+        ch = make_channel(type, url, "KEY", type == CHANNEL_WECOM ? NULL : "SECRET");
+        assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &res), 0);
+        assert_int_equal(res.outcome, o);
+        delivered_live += res.outcome == CHANNEL_DELIVERED;
+        /* a retry carries the ticket number so a repeat can be recognised */
+        assert_non_null(strstr(rx.reqs[i].body, "YQ-2026-11-0042"));
+        rx.script[i].body = NULL; /* body is freed now */
+        free(body);
+    }
+    assert_int_equal(delivered, 3);
+    assert_int_equal(delivered_live, 3);
+    rx_stop(&rx);
+    json_decref(root);
+}
+
+static void test_classification_edges(void **state)
+{
+    (void)state;
+    /* HTTP 200 without a robot code is not a delivery; 5xx with "ok" is still a retry */
+    assert_int_equal(channel_classify(CHANNEL_WECOM, 200, "<html>", 6, NULL), CHANNEL_RETRY);
+    assert_int_equal(channel_classify(CHANNEL_WECOM, 503, "{\"errcode\":0}", 13, NULL),
+                     CHANNEL_RETRY);
+    assert_int_equal(channel_classify(CHANNEL_DINGTALK, 200, "{\"errcode\":130101}", 18, NULL),
+                     CHANNEL_RETRY);
+    assert_int_equal(channel_classify(CHANNEL_FEISHU, 200, "{\"StatusCode\":0}", 16, NULL),
+                     CHANNEL_DELIVERED);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 204, NULL, 0, NULL), CHANNEL_DELIVERED);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 429, NULL, 0, NULL), CHANNEL_RETRY);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 403, NULL, 0, NULL), CHANNEL_CONFIG);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 400, NULL, 0, NULL), CHANNEL_PERMANENT);
+    assert_int_equal(channel_classify(CHANNEL_WECOM, 200, "{\"errcode\":12345}", 17, NULL),
+                     CHANNEL_PERMANENT);
+    {
+        /* cutting keeps whole characters and the marker; bad bytes become U+FFFD */
+        char *s = channel_fit_utf8("汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字", 70);
+        assert_true(strlen(s) <= 70);
+        assert_true(valid_utf8(s));
+        free(s);
+        s = channel_fit_utf8("a\xff" "b", 100);
+        assert_string_equal(s, "a\xEF\xBF\xBD" "b");
+        free(s);
+    }
+}
+
+/* --- the worker -------------------------------------------------------------------------- */
+
+struct clock {
+    int64_t ms;
+};
+
+static int64_t clock_now(void *ctx)
+{
+    return ((struct clock *)ctx)->ms;
+}
+
+/* Clocks long enough that no 催办/督办 joins the notifications these tests count. */
+static const struct ticket_clock_cfg long_clocks = {
+    .calendar_dir = NULL,
+    .ack_ms = 7 * 86400000LL,
+    .response_i_ms = 7 * 86400000LL,
+    .press_i_ms = 7 * 86400000LL,
+    .response_ii_ms = 7 * 86400000LL,
+    .press_ii_ms = 7 * 86400000LL,
+    .response_iii_ms = 7 * 86400000LL,
+    .response_iv_working_days = 30,
+    .close_working_days = 60,
+    .remind_percent = 99,
+    .reopen_window_ms = 86400000LL,
+};
+
+struct world {
+    char dir[64];
+    char path[160];
+    char cfg_yaml[2048];
+    struct ticket_store_cfg store_cfg;
+    struct notify_cfg ncfg;
+    struct notify_routes routes;
+    struct ticket_policy policy;
+    struct ticket_store *store; /* the consumer's connection */
+    struct delivery *d;
+    struct clock clk;
+};
+
+static void world_open(struct world *w, const char *channels_yaml, const char *quiet)
+{
+    struct cfg_doc doc;
+    char err[256] = "";
+
+    memset(w, 0, sizeof(*w));
+    snprintf(w->dir, sizeof(w->dir), "/tmp/yq-dl-XXXXXX");
+    assert_non_null(mkdtemp(w->dir));
+    snprintf(w->path, sizeof(w->path), "%s/tickets.db", w->dir);
+    w->store_cfg.path = w->path;
+    w->store_cfg.busy_timeout_ms = 5000;
+    w->ncfg.link_base = (char *)"https://duty.example/ticket?number=";
+    w->ncfg.quiet_hours = (char *)quiet;
+    w->ncfg.poll_interval_ms = 50;
+    w->ncfg.escalation_interval_ms = 1000;
+    w->ncfg.retry_initial_ms = 10000;
+    w->ncfg.retry_max_ms = 600000;
+    w->ncfg.batch = 50;
+    w->ncfg.max_response_bytes = 65536;
+    memset(&doc, 0, sizeof(doc));
+    assert_int_equal(cfg_doc_load(&doc, "t.yaml", channels_yaml, strlen(channels_yaml), err,
+                                  sizeof(err)),
+                     0);
+    if (notify_routes_parse(&w->routes, &doc, NULL, err, sizeof(err)) != 0) {
+        fail_msg("routes: %s", err);
+    }
+    cfg_doc_release(&doc);
+    w->policy.routes = &w->routes;
+    w->policy.link_base = w->ncfg.link_base;
+    w->policy.clock = &long_clocks;
+    assert_int_equal(ticket_store_open(&w->store_cfg, &w->store, err, sizeof(err)), 0);
+    ticket_store_set_policy(w->store, &w->policy);
+    w->d = delivery_new(&w->ncfg, &w->store_cfg, &w->policy, NULL, err, sizeof(err));
+    if (!w->d) {
+        fail_msg("delivery: %s", err);
+    }
+    w->clk.ms = ts("2026-11-30T10:00:00+08:00") * 1000;
+    delivery_set_clock(w->d, clock_now, &w->clk);
+}
+
+static void world_close(struct world *w)
+{
+    char cmd[128];
+    delivery_free(w->d);
+    ticket_store_free(w->store);
+    notify_routes_release(&w->routes);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int64_t q(struct ticket_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void intake_at(struct ticket_store *s, const char *key, const char *item, const char *level,
+                      int64_t now)
+{
+    char when[32];
+    struct test_alert_spec spec = {key, item, "城区停水", "https://x.example/1", level,
+                                   yq_time_format_utc(now, when, sizeof(when)), NULL, 10.0};
+    struct yq_alert a;
+    assert_int_equal(test_alert_make(&spec, &a), 0);
+    assert_int_equal(ticket_store_intake_alert(s, &a, now, NULL), 0);
+    yq_alert_release(&a);
+}
+
+static void test_worker_retries_with_backoff_and_delivers_once(void **state)
+{
+    struct receiver rx;
+    struct world w;
+    struct delivery_stats st;
+    char yaml[512];
+
+    (void)state;
+    rx_start(&rx);
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/hook', timeout_ms: 300}\n"
+             "duty_officer: [hook]\n",
+             rx.port);
+    world_open(&w, yaml, "");
+    intake_at(w.store, "ev:w1", "rss:w1", "III", w.clk.ms / 1000);
+    rx_script(&rx, 503, "busy", 0);
+    rx_script(&rx, 200, "late", 1000); /* longer than timeout_ms: a timeout */
+    rx_script(&rx, 429, "slow down", 0);
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.retried, 1);
+    assert_int_equal(delivery_run_once(w.d, &st), 0); /* not due yet (10 s backoff) */
+    assert_int_equal(rx_count(&rx), 1);
+    w.clk.ms += 10000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0); /* the timeout */
+    assert_int_equal(st.retried, 1);
+    w.clk.ms += 19000; /* 20 s backoff: not yet */
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(&rx), 2);
+    w.clk.ms += 1000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0); /* 429 */
+    w.clk.ms += 40000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(rx_count(&rx), 4);
+    /* the same idempotency key on every attempt, signed body carries the ticket */
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(rx.reqs[i].idem, rx.reqs[0].idem);
+        assert_non_null(strstr(rx.reqs[i].body, "YQ-2026-11-0001"));
+    }
+    w.clk.ms += 3600000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(&rx), 4); /* never sent again */
+    assert_int_equal(q(w.store, "SELECT attempts FROM outbox"), 4);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
+    world_close(&w);
+    rx_stop(&rx);
+}
+
+static void test_worker_robot_errors_rate_limit_and_config(void **state)
+{
+    struct receiver rx;
+    struct world w;
+    struct delivery_stats st;
+    char yaml[2048], keyfile[64];
+    FILE *f;
+
+    (void)state;
+    rx_start(&rx);
+    snprintf(keyfile, sizeof(keyfile), "/tmp/yq-dl-key-%d", (int)getpid());
+    f = fopen(keyfile, "w");
+    assert_non_null(f);
+    fputs("  SECRETKEY\n", f);
+    fclose(f);
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n"
+             "  wx: {type: wecom, url: 'http://127.0.0.1:%u/wx', key_file: '%s'}\n"
+             "  ding: {type: dingtalk, url: 'http://127.0.0.1:%u/ding', key_file: '%s',"
+             " secret_file: '%s'}\n"
+             "  fs: {type: feishu, url: 'http://127.0.0.1:%u/fs/', key_file: '%s',"
+             " secret_file: '%s'}\n"
+             "duty_officer: [wx, ding, fs]\n",
+             rx.port, keyfile, rx.port, keyfile, keyfile, rx.port, keyfile, keyfile);
+    world_open(&w, yaml, "");
+    unlink(keyfile);
+    intake_at(w.store, "ev:r1", "rss:r1", "III", w.clk.ms / 1000);
+    /* rows go out in id order: wx, ding, fs */
+    rx_script(&rx, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 0);
+    rx_script(&rx, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", 0);
+    rx_script(&rx, 200, "{\"code\":0,\"msg\":\"success\"}", 0);
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.retried, 1);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.delivered, 1);
+    assert_string_equal(rx.reqs[0].path, "/wx");
+    assert_string_equal(rx.reqs[2].path, "/fs/SECRETKEY");
+    assert_non_null(strstr(rx.reqs[2].body, "\"sign\":\"")); /* Feishu signs in the body */
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                "state = 'failed' AND last_error LIKE '%310000%'"),
+                     1);
+    /* the WeCom robot said "too many": the channel waits a minute even though due earlier */
+    w.clk.ms += 30000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(&rx), 3);
+    w.clk.ms += 31000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(rx_count(&rx), 4);
+    /* the failed one is never retried by itself */
+    w.clk.ms += 86400000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(&rx), 4);
+    world_close(&w);
+    rx_stop(&rx);
+}
+
+static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
+{
+    struct receiver rx;
+    struct world w;
+    struct delivery_stats st;
+    char yaml[512];
+
+    (void)state;
+    rx_start(&rx);
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n  wx: {type: wecom, url: 'http://127.0.0.1:%u/wx', key_file: /dev/null,"
+             " max_bytes: 0}\nduty_officer: [wx]\n",
+             rx.port);
+    /* key_file /dev/null is empty: refused */
+    {
+        struct cfg_doc doc;
+        struct notify_routes r;
+        char err[256] = "";
+        memset(&doc, 0, sizeof(doc));
+        assert_int_equal(cfg_doc_load(&doc, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+        assert_int_equal(notify_routes_parse(&r, &doc, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_non_null(strstr(err, "empty"));
+        notify_routes_release(&r);
+        cfg_doc_release(&doc);
+    }
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h', rate_per_minute: 2}\n"
+             "duty_officer: [hook]\n",
+             rx.port);
+    world_open(&w, yaml, "22:00-07:00");
+    /* 23:00 Beijing: a level III notification waits for 07:00, a level I one goes now */
+    w.clk.ms = ts("2026-11-30T23:00:00+08:00") * 1000;
+    intake_at(w.store, "ev:q3", "rss:q3", "III", w.clk.ms / 1000);
+    intake_at(w.store, "ev:q1", "rss:q1", "I", w.clk.ms / 1000);
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.deferred, 1);
+    assert_int_equal(q(w.store, "SELECT next_attempt_at FROM outbox WHERE state = 'pending'"),
+                     ts("2026-12-01T07:00:00+08:00"));
+    assert_int_equal(q(w.store, "SELECT attempts FROM outbox WHERE state = 'pending'"), 0);
+    /* quiet hours never stop a clock: the response deadline is detection + 7 d here */
+    assert_int_equal(q(w.store, "SELECT response_deadline FROM tickets WHERE level = 'I'"),
+                     ts("2026-12-07T23:00:00+08:00"));
+    w.clk.ms = ts("2026-12-01T07:00:00+08:00") * 1000;
+    /* 2 a minute: the second message of the morning waits 30 s for its turn */
+    intake_at(w.store, "ev:q4", "rss:q4", "I", w.clk.ms / 1000);
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.deferred, 1);
+    w.clk.ms += 30000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(rx_count(&rx), 3);
+    world_close(&w);
+    rx_stop(&rx);
+}
+
+/* --- SMTP ------------------------------------------------------------------------------ */
+
+static void test_email_through_local_smtp_server(void **state)
+{
+    char dir[] = "/tmp/yq-smtp-XXXXXX", cmd[512], out[256], url[64], *text = NULL;
+    struct notify_channel ch;
+    struct channel_result r;
+    struct outbox_msg m = make_msg("【督办】YQ-2026-11-0042 III 较大 市自然资源局",
+                                   "【督办】交办单 YQ-2026-11-0042\n回应时限已超时\n");
+    unsigned port = 20000 + (unsigned)(getpid() % 20000);
+    pid_t pid;
+    int64_t until;
+
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1") != 0) {
+        skip(); /* Debian: apt-get install python3-aiosmtpd */
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(out, sizeof(out), "%s/mail.txt", dir);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char listen[64];
+        FILE *f = freopen(out, "w", stdout);
+        (void)f;
+        snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+        execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-c",
+              "aiosmtpd.handlers.Debugging", "-l", listen, (char *)NULL);
+        _exit(127);
+    }
+    snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", port);
+    ch = make_channel(CHANNEL_EMAIL, url, NULL, NULL);
+    ch.from = (char *)"yuqing@example.gov.cn";
+    ch.to = (char *)"head@example.gov.cn, duty@example.gov.cn";
+    /* wait for the server to listen (connection refused is a retry) */
+    until = yq_time_mono_ms() + 15000;
+    do {
+        struct timespec nap = {0, 100000000L};
+        nanosleep(&nap, NULL);
+        assert_int_equal(channel_send(&ch, &m, 1764468000000LL, 0, 65536, &r), 0);
+    } while (r.outcome == CHANNEL_RETRY && yq_time_mono_ms() < until);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(yq_fs_read_file(out, 1 << 20, &text, NULL), 0);
+    assert_non_null(strstr(text, "Message-ID: <t1.l1.test@yuqing>"));
+    assert_non_null(strstr(text, "Subject: =?UTF-8?B?"));
+    assert_non_null(strstr(text, "To: head@example.gov.cn, duty@example.gov.cn"));
+    assert_non_null(strstr(text, "Content-Transfer-Encoding: base64"));
+    free(text);
+    /* nobody listening: retry later, never "sent" */
+    assert_int_equal(channel_send(&ch, &m, 1764468000000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_RETRY);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* --- redelivery ---------------------------------------------------------------------------- */
+
+#define N_STREAM 6
+
+/* The alert stream: 4 events, two of them with a second item; levels I..IV. */
+static void stream_alert(int i, struct yq_alert *a)
+{
+    static const char *const keys[N_STREAM] = {"ev:a", "ev:b", "ev:a", "ev:c", "ev:d", "ev:b"};
+    static const char *const items[N_STREAM] = {"rss:1", "rss:2", "rss:3", "rss:4", "rss:5",
+                                                "rss:6"};
+    static const char *const levels[N_STREAM] = {"I", "III", "I", "II", "IV", "III"};
+    struct test_alert_spec s = {keys[i], items[i], "测试标题", "https://x.example/", levels[i],
+                                "2026-11-30T10:00:00+08:00", NULL, 10.0 + i};
+    assert_int_equal(test_alert_make(&s, a), 0);
+}
+
+static void consume(struct ticket_store *s, int from, int to, int64_t t0)
+{
+    for (int i = from; i < to; i++) {
+        struct yq_alert a;
+        stream_alert(i, &a);
+        assert_int_equal(ticket_store_intake_alert(s, &a, t0 + i * 60, NULL), 0);
+        yq_alert_release(&a);
+    }
+}
+
+static void drain(struct world *w)
+{
+    struct delivery_stats st;
+    for (int round = 0; round < 10; round++) {
+        assert_int_equal(delivery_run_once(w->d, &st), 0);
+        w->clk.ms += 60000;
+    }
+}
+
+/* A canonical dump of what matters: tickets, log, outbox. New string. */
+static char *dump(struct ticket_store *s)
+{
+    static const char *const sql[] = {
+        "SELECT number || '|' || event_key || '|' || state || '|' || item_count || '|' || heat "
+        "|| '|' || response_deadline FROM tickets ORDER BY id",
+        "SELECT ticket_id || '|' || at || '|' || actor || '|' || action || '|' || note "
+        "FROM ticket_log ORDER BY id",
+        "SELECT idem_key || '|' || state || '|' || kind FROM outbox ORDER BY id",
+        "SELECT ticket_id || '|' || item_id || '|' || content_hash FROM ticket_item_revisions "
+        "ORDER BY id",
+    };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(ticket_store_db(s), sql[i], -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(f, "%s\n", sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+        fputs("--\n", f);
+    }
+    fclose(f);
+    return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The idempotency keys the receiver got, sorted, one per line. New string. */
+static char *received(struct receiver *rx, size_t from)
+{
+    char *keys[128], *buf = NULL;
+    size_t n = 0, len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    pthread_mutex_lock(&rx->lock);
+    for (size_t i = from; i < rx->n_reqs; i++) {
+        keys[n++] = rx->reqs[i].idem;
+    }
+    qsort(keys, n, sizeof(keys[0]), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s\n", keys[i]);
+    }
+    pthread_mutex_unlock(&rx->lock);
+    fclose(f);
+    return buf;
+}
+
+static void test_redelivery_and_restart_leave_the_same_state(void **state)
+{
+    struct receiver rx;
+    struct world ref, run;
+    char yaml[512], *want_db, *got_db, *want_rx, *got_rx;
+    int64_t t0 = ts("2026-11-30T10:00:00+08:00");
+    size_t ref_sent;
+    pid_t pid;
+    int status = 0;
+
+    (void)state;
+    rx_start(&rx);
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h'}\n"
+             "  wx: {type: webhook, url: 'http://127.0.0.1:%u/w'}\n"
+             "duty_officer: [hook]\n"
+             "departments:\n  市自然资源局: {liaison: [wx], head: [hook]}\n",
+             rx.port, rx.port);
+
+    /* reference: the stream once, everything delivered */
+    world_open(&ref, yaml, "");
+    consume(ref.store, 0, N_STREAM, t0);
+    drain(&ref);
+    want_db = dump(ref.store);
+    want_rx = received(&rx, 0);
+    ref_sent = rx_count(&rx);
+    assert_true(ref_sent >= 8);
+    /* the same stream again (Kafka redelivery): nothing changes, nothing is sent */
+    consume(ref.store, 0, N_STREAM, t0);
+    drain(&ref);
+    got_db = dump(ref.store);
+    assert_string_equal(got_db, want_db);
+    assert_int_equal(rx_count(&rx), ref_sent);
+    free(got_db);
+    world_close(&ref);
+
+    /* a notifier killed mid-stream: 3 alerts in, some deliveries, then SIGKILL inside a
+     * transaction; the restarted one consumes the stream from the start (uncommitted offsets) */
+    world_open(&run, yaml, "");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct delivery_stats st;
+        consume(run.store, 0, 3, t0);
+        delivery_run_once(run.d, &st);
+        sqlite3_exec(ticket_store_db(run.store),
+                     "BEGIN IMMEDIATE; UPDATE tickets SET state = 'closed'; "
+                     "INSERT INTO outbox (idem_key, kind, channel, role, subject, body, "
+                     "next_attempt_at, created_at) VALUES ('junk', 'x', 'hook', 'duty', 's', 'b', "
+                     "0, 0);",
+                     NULL, NULL, NULL);
+        raise(SIGKILL);
+        _exit(1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    delivery_free(run.d);
+    ticket_store_free(run.store);
+    {
+        char err[256] = "";
+        assert_int_equal(ticket_store_open(&run.store_cfg, &run.store, err, sizeof(err)), 0);
+        ticket_store_set_policy(run.store, &run.policy);
+        run.d = delivery_new(&run.ncfg, &run.store_cfg, &run.policy, NULL, err, sizeof(err));
+        assert_non_null(run.d);
+        delivery_set_clock(run.d, clock_now, &run.clk);
+    }
+    consume(run.store, 0, N_STREAM, t0);
+    drain(&run);
+    consume(run.store, 0, N_STREAM, t0); /* and once more */
+    drain(&run);
+    got_db = dump(run.store);
+    assert_string_equal(got_db, want_db);
+    got_rx = received(&rx, ref_sent);
+    assert_string_equal(got_rx, want_rx); /* the same notifications, each exactly once */
+    free(got_db);
+    free(got_rx);
+    free(want_db);
+    free(want_rx);
+    world_close(&run);
+    rx_stop(&rx);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fc_029_wecom_markdown_fits_4096_bytes),
+        cmocka_unit_test(test_fc_030_dingtalk_sign_per_request),
+        cmocka_unit_test(test_fc_032_robot_answers_are_classified_from_the_body),
+        cmocka_unit_test(test_classification_edges),
+        cmocka_unit_test(test_worker_retries_with_backoff_and_delivers_once),
+        cmocka_unit_test(test_worker_robot_errors_rate_limit_and_config),
+        cmocka_unit_test(test_worker_paces_a_robot_and_holds_quiet_hours),
+        cmocka_unit_test(test_email_through_local_smtp_server),
+        cmocka_unit_test(test_redelivery_and_restart_leave_the_same_state),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
