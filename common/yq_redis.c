@@ -159,6 +159,28 @@ redisReply *yq_redis_command_argv(struct yq_redis *r, int argc, const char **arg
     return after(r, redisCommandArgv(r->ctx, argc, argv, argvlen));
 }
 
+redisReply *yq_redis_read_argv(struct yq_redis *r, int argc, const char **argv,
+                               const size_t *argvlen, int expected_type)
+{
+    redisReply *reply = NULL;
+
+    for (int attempt = 0; attempt < 2 && !reply; attempt++) {
+        if (ensure(r) != 0) {
+            return NULL; /* cannot connect: no point in a second try now */
+        }
+        reply = after(r, redisCommandArgv(r->ctx, argc, argv, argvlen));
+    }
+    if (reply && expected_type >= 0 && reply->type != expected_type &&
+        reply->type != REDIS_REPLY_NIL && reply->type != REDIS_REPLY_ERROR) {
+        LOG_WARN("redis reply of unexpected type command=%s type=%d: connection dropped",
+                 argv[0], reply->type);
+        freeReplyObject(reply);
+        drop(r);
+        return NULL;
+    }
+    return reply;
+}
+
 int yq_redis_is_up(const struct yq_redis *r)
 {
     return r->up;

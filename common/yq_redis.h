@@ -41,6 +41,17 @@ redisReply *yq_redis_command(struct yq_redis *r, const char *fmt, ...);
 redisReply *yq_redis_command_argv(struct yq_redis *r, int argc, const char **argv,
                                   const size_t *argvlen);
 
+/*
+ * An idempotent read (GET, HGET, SMEMBERS, EXISTS ...) as yq_redis_command_argv(), retried
+ * once on a fresh connection when the first attempt got no reply (timeout, reset): the
+ * late reply of the first attempt can never be read as the answer (case FC-022).
+ * expected_type: REDIS_REPLY_* the caller needs, or -1 for any; a reply of another type
+ * (other than NIL and ERROR, returned as they are) is treated as a protocol desync: the
+ * context is dropped and NULL returned. Returns a new reply or NULL. Not thread-safe.
+ */
+redisReply *yq_redis_read_argv(struct yq_redis *r, int argc, const char **argv,
+                               const size_t *argvlen, int expected_type);
+
 /* Non-zero when the last command reached Redis. */
 int yq_redis_is_up(const struct yq_redis *r);
 

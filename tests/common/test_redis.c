@@ -1,0 +1,286 @@
+/*
+ * yq_redis against a scripted fake Redis server (case FC-022): a reply that arrives after the
+ * client's command timeout must never be read as the answer to the next command; the context
+ * is dropped and a new connection made, with the timeout applied again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yq_redis.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define LATE_MS 250   /* the first connection answers GET rules:version after this */
+#define TIMEOUT_MS 100
+
+struct fake {
+    int listen_fd;
+    int port;
+    bool variant_b;   /* close the first connection at 260 ms (a Redis restart) */
+    bool every_get_late; /* every connection answers GET late (timeout applies again) */
+    int connections;
+    pthread_t thread;
+    volatile bool stop;
+};
+
+static void send_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w <= 0) {
+            return;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+struct conn {
+    struct fake *f;
+    int fd;
+    int index;
+};
+
+static void *serve_conn(void *arg)
+{
+    struct conn *c = arg;
+    char buf[4096];
+    int64_t t0 = yq_time_mono_ms();
+
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0) {
+            break;
+        }
+        buf[n] = '\0';
+        if (strstr(buf, "GET") && strstr(buf, "rules:version")) {
+            if (c->index == 0 || c->f->every_get_late) {
+                usleep(LATE_MS * 1000); /* after the client's timeout, on the SAME socket */
+                send_all(c->fd, "$2\r\n17\r\n");
+                if (c->f->variant_b && c->index == 0) {
+                    int64_t left = 260 - (yq_time_mono_ms() - t0);
+                    if (left > 0) {
+                        usleep((useconds_t)left * 1000);
+                    }
+                    break; /* the server restarts */
+                }
+                continue;
+            }
+            send_all(c->fd, "$2\r\n17\r\n");
+        } else if (strstr(buf, "SMEMBERS")) {
+            usleep(10 * 1000);
+            send_all(c->fd, "*2\r\n$4\r\nr-01\r\n$4\r\nr-02\r\n");
+        } else if (strstr(buf, "PING")) {
+            send_all(c->fd, "+PONG\r\n");
+        } else {
+            send_all(c->fd, "-ERR unknown\r\n");
+        }
+    }
+    close(c->fd);
+    free(c);
+    return NULL;
+}
+
+static void *accept_loop(void *arg)
+{
+    struct fake *f = arg;
+    while (!f->stop) {
+        struct conn *c;
+        pthread_t t;
+        int fd = accept(f->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            break;
+        }
+        c = calloc(1, sizeof(*c));
+        c->f = f;
+        c->fd = fd;
+        c->index = f->connections++;
+        pthread_create(&t, NULL, serve_conn, c);
+        pthread_detach(t);
+    }
+    return NULL;
+}
+
+static void fake_start(struct fake *f)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t len = sizeof(sa);
+    int one = 1;
+
+    f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->listen_fd >= 0);
+    setsockopt(f->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(f->listen_fd, 16), 0);
+    assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)&sa, &len), 0);
+    f->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&f->thread, NULL, accept_loop, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+    f->stop = true;
+    shutdown(f->listen_fd, SHUT_RDWR);
+    close(f->listen_fd);
+    pthread_join(f->thread, NULL);
+    usleep(LATE_MS * 1000 + 50000); /* let connection threads finish */
+}
+
+static struct yq_redis_cfg cfg_for(int port)
+{
+    struct yq_redis_cfg c = {
+        .host = "127.0.0.1",
+        .port = port,
+        .connect_timeout_ms = 500,
+        .command_timeout_ms = TIMEOUT_MS,
+        .seen_ttl_s = 60,
+    };
+    return c;
+}
+
+static void assert_members(redisReply *r)
+{
+    assert_non_null(r);
+    /* the late "17" is never returned for SMEMBERS */
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 2);
+    assert_string_equal(r->element[0]->str, "r-01");
+    assert_string_equal(r->element[1]->str, "r-02");
+    freeReplyObject(r);
+}
+
+static void run_script(bool variant_b)
+{
+    struct fake f = {.variant_b = variant_b};
+    struct yq_redis_cfg cfg;
+    struct yq_redis *r;
+    const char *smembers[] = {"SMEMBERS", "rules:active"};
+    redisReply *reply;
+    int64_t t0, took;
+
+    fake_start(&f);
+    cfg = cfg_for(f.port);
+    r = yq_redis_new(&cfg);
+    assert_non_null(r);
+    /* 0 ms: GET times out at 100 ms: reported as a failure (NULL) */
+    t0 = yq_time_mono_ms();
+    reply = yq_redis_command(r, "GET %s", "rules:version");
+    took = yq_time_mono_ms() - t0;
+    assert_null(reply);
+    assert_in_range(took, TIMEOUT_MS - 10, TIMEOUT_MS + 120);
+    /* 300 ms: SMEMBERS must get its own array, not the late "17" */
+    usleep(200 * 1000);
+    assert_members(yq_redis_read_argv(r, 2, smembers, NULL, REDIS_REPLY_ARRAY));
+    assert_int_equal(f.connections, 2); /* the timed-out context was not reused */
+    /* the idempotent read retried on a new connection returns 17 */
+    {
+        const char *get[] = {"GET", "rules:version"};
+        reply = yq_redis_read_argv(r, 2, get, NULL, REDIS_REPLY_STRING);
+        assert_non_null(reply);
+        assert_int_equal(reply->type, REDIS_REPLY_STRING);
+        assert_string_equal(reply->str, "17");
+        freeReplyObject(reply);
+    }
+    yq_redis_free(r);
+    fake_stop(&f);
+}
+
+static void test_fc_022_late_reply_never_read_as_next_answer(void **state)
+{
+    (void)state;
+    run_script(false);
+}
+
+static void test_fc_022_variant_b_server_restart(void **state)
+{
+    (void)state;
+    run_script(true);
+}
+
+static void test_fc_022_timeout_applies_after_reconnect(void **state)
+{
+    struct fake f = {.every_get_late = true};
+    struct yq_redis_cfg cfg;
+    struct yq_redis *r;
+    const char *get[] = {"GET", "rules:version"};
+    int64_t t0, took;
+
+    (void)state;
+    fake_start(&f);
+    cfg = cfg_for(f.port);
+    r = yq_redis_new(&cfg);
+    /* both attempts of the retried read time out: about 2 x 100 ms, never 250 ms each */
+    t0 = yq_time_mono_ms();
+    assert_null(yq_redis_read_argv(r, 2, get, NULL, REDIS_REPLY_STRING));
+    took = yq_time_mono_ms() - t0;
+    assert_in_range(took, 2 * TIMEOUT_MS - 20, 2 * TIMEOUT_MS + 200);
+    assert_int_equal(f.connections, 2);
+    /* and again on a third connection */
+    t0 = yq_time_mono_ms();
+    assert_null(yq_redis_command(r, "GET %s", "rules:version"));
+    took = yq_time_mono_ms() - t0;
+    assert_in_range(took, TIMEOUT_MS - 10, TIMEOUT_MS + 120);
+    yq_redis_free(r);
+    fake_stop(&f);
+}
+
+static void test_wrong_reply_type_drops_the_connection(void **state)
+{
+    struct fake f = {0};
+    struct yq_redis_cfg cfg;
+    struct yq_redis *r;
+    const char *get[] = {"GET", "rules:version"};
+
+    (void)state;
+    fake_start(&f);
+    cfg = cfg_for(f.port);
+    r = yq_redis_new(&cfg);
+    /* connection 0 answers GET late; ask as if an array were expected from a fresh one */
+    assert_null(yq_redis_command(r, "GET %s", "rules:version"));
+    assert_null(yq_redis_read_argv(r, 2, get, NULL, REDIS_REPLY_ARRAY));
+    assert_false(yq_redis_is_up(r));
+    yq_redis_free(r);
+    fake_stop(&f);
+}
+
+static void test_unreachable_is_null_not_crash(void **state)
+{
+    struct yq_redis_cfg cfg = cfg_for(1); /* nothing listens on port 1 */
+    struct yq_redis *r = yq_redis_new(&cfg);
+    const char *get[] = {"GET", "x"};
+
+    (void)state;
+    assert_null(yq_redis_command(r, "PING"));
+    assert_null(yq_redis_read_argv(r, 2, get, NULL, -1));
+    assert_false(yq_redis_is_up(r));
+    yq_redis_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fc_022_late_reply_never_read_as_next_answer),
+        cmocka_unit_test(test_fc_022_variant_b_server_restart),
+        cmocka_unit_test(test_fc_022_timeout_applies_after_reconnect),
+        cmocka_unit_test(test_wrong_reply_type_drops_the_connection),
+        cmocka_unit_test(test_unreachable_is_null_not_crash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
