@@ -659,7 +659,10 @@ enum MHD_Result web_route_api(struct web_call *call)
             json_array_append_new(
                 arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name, "label",
                                web_actions[i].label, "allowed",
-                               web_auth_allows(&call->p, web_actions[i].perm)));
+                               web_auth_allows(&call->p, web_actions[i].perm) &&
+                                   (!call->w->ops || !call->w->ops->role_may ||
+                                    call->w->ops->role_may(call->w->ops_ctx, web_actions[i].name,
+                                                           web_role_name(call->p.user.role)))));
         }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
     }
