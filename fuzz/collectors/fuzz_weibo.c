@@ -1,0 +1,44 @@
+/*
+ * libFuzzer target: the Weibo JSON reader (weibo_classify, weibo_parse_page,
+ * weibo_apply_long_text) and the created_at / count parsers on arbitrary bytes.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weibo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const struct weibo_ctx ctx = {.source_id = "fuzz", .fetched_at = 1709605800,
+                                  .max_text_bytes = 1 << 16};
+    struct weibo_page page;
+    char err[256], *s;
+    const char *body = (const char *)data;
+
+    weibo_classify(200, "application/json", NULL, body, size, err, sizeof(err));
+    if (weibo_parse_page(body, size, &ctx, &page, err, sizeof(err)) == 0) {
+        for (size_t i = 0; i < page.n_posts; i++) {
+            weibo_apply_long_text(&page.posts[i], body, size, 1 << 16);
+        }
+        weibo_page_release(&page);
+    }
+    /* the string parsers on the same bytes as a C string */
+    s = malloc(size + 1);
+    if (s) {
+        int64_t t, v;
+        const char *prec;
+        bool capped;
+        char mid[WEIBO_MID_MAX];
+        memcpy(s, data, size);
+        s[size] = '\0';
+        weibo_parse_created_at(s, 1709605800, &t, &prec);
+        weibo_parse_count(s, &v, &capped);
+        weibo_bid_to_mid(s, mid, sizeof(mid));
+        free(s);
+    }
+    return 0;
+}
