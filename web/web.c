@@ -21,6 +21,8 @@
 #define WOFF(f) offsetof(struct web_cfg, f)
 
 const struct cfg_key web_cfg_keys[] = {
+    {"enabled", CFG_BOOL, "true", 0, 0, WOFF(enabled),
+     "serve the web UI and its authenticated JSON API (replaces the plain queue page)", NULL},
     {"cookie_secure", CFG_BOOL, "false", 0, 0, WOFF(cookie_secure),
      "mark the session cookie Secure (set to true when served over HTTPS)", NULL},
     {"max_body_bytes", CFG_SIZE, "64k", 1024, 16777216, WOFF(max_body_bytes),

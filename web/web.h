@@ -39,6 +39,7 @@
 #include "yq_redis.h"
 
 struct web_cfg {
+    bool enabled;              /* serve the UI and API (the notifier's choice; web_new ignores it) */
     bool cookie_secure;        /* add Secure to the session cookie (set behind HTTPS) */
     int64_t max_body_bytes;    /* larger request bodies get 413 */
     int64_t max_tickets;       /* tickets per list response */

@@ -451,7 +451,8 @@ function dutyButtons(t, after) {
 // ---------------------------------------------------------------- ticket
 
 async function pageTicket() {
-  const number = new URLSearchParams(location.search).get('n') || '';
+  const params = new URLSearchParams(location.search);
+  const number = params.get('n') || params.get('number') || ''; // notifications link ?number=
   if (state.me.permissions.duty_actions) await loadDepartments();
   const render = async () => {
     let t;
