@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "yq_err.h"
 #include "yq_banned.h"
+#include "yq_err.h"
 
 #define GENERIC_MAX_BYTES 65536
 
@@ -163,8 +163,11 @@ int64_t channel_rate_per_minute(const struct notify_channel *ch)
 static size_t utf8_seq(const unsigned char *s)
 {
     unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c & 0xF0) == 0xE0 ? 3
-                                : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    size_t len = c < 0x80                   ? 1
+                 : (c >= 0xC2 && c <= 0xDF) ? 2
+                 : (c & 0xF0) == 0xE0       ? 3
+                 : (c >= 0xF0 && c <= 0xF4) ? 4
+                                            : 0;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xC0) != 0x80) {
             return 0;
@@ -292,8 +295,8 @@ int channel_dingtalk_url(const char *base, const char *token, const char *secret
             *out = NULL;
             goto done;
         }
-    } else if (asprintf(out, "%s%saccess_token=%s", base, strchr(base, '?') ? "&" : "?",
-                        esc_tok) < 0) {
+    } else if (asprintf(out, "%s%saccess_token=%s", base, strchr(base, '?') ? "&" : "?", esc_tok) <
+               0) {
         *out = NULL;
         goto done;
     }
@@ -387,8 +390,8 @@ static char *webhook_signature(const char *secret, const char *ts, const char *b
 }
 
 /* The JSON body and URL of one robot/webhook request; both new. */
-static int build_http(const struct notify_channel *ch, const struct outbox_msg *msg,
-                      int64_t now_ms, size_t max_bytes, char **url, char **body)
+static int build_http(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                      size_t max_bytes, char **url, char **body)
 {
     char *text = channel_render(ch->type, msg, max_bytes);
     json_t *root = NULL;
@@ -402,7 +405,8 @@ static int build_http(const struct notify_channel *ch, const struct outbox_msg *
     switch (ch->type) {
     case CHANNEL_WECOM: {
         char *esc = curl_easy_escape(NULL, ch->key ? ch->key : "", 0);
-        if (esc && asprintf(url, "%s%skey=%s", ch->url, strchr(ch->url, '?') ? "&" : "?", esc) < 0) {
+        if (esc &&
+            asprintf(url, "%s%skey=%s", ch->url, strchr(ch->url, '?') ? "&" : "?", esc) < 0) {
             *url = NULL;
         }
         curl_free(esc);
@@ -455,9 +459,8 @@ static int build_http(const struct notify_channel *ch, const struct outbox_msg *
     return err;
 }
 
-static int send_http(const struct notify_channel *ch, const struct outbox_msg *msg,
-                     int64_t now_ms, size_t max_bytes, size_t max_response_bytes,
-                     struct channel_result *out)
+static int send_http(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                     size_t max_bytes, size_t max_response_bytes, struct channel_result *out)
 {
     struct curl_slist *hdrs = NULL, *h = NULL;
     struct sink sink = {NULL, 0, max_response_bytes};
@@ -598,10 +601,11 @@ static char *build_mail(const struct notify_channel *ch, const struct outbox_msg
     if (f) {
         size_t bl = strlen(body64);
         /* header values come from config and our own text; CR/LF cannot reach them */
-        fprintf(f, "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nDate: %s\r\n"
-                   "Message-ID: <%s@yuqing>\r\nX-Yuqing-Idempotency-Key: %s\r\n"
-                   "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n\r\n",
+        fprintf(f,
+                "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nDate: %s\r\n"
+                "Message-ID: <%s@yuqing>\r\nX-Yuqing-Idempotency-Key: %s\r\n"
+                "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n",
                 ch->from, ch->to, subj, date, id, id);
         for (size_t i = 0; i < bl; i += 76) {
             fprintf(f, "%.*s\r\n", (int)(bl - i < 76 ? bl - i : 76), body64 + i);
@@ -626,8 +630,8 @@ static bool header_safe(const char *s)
     return s && !strpbrk(s, "\r\n");
 }
 
-static int send_mail(const struct notify_channel *ch, const struct outbox_msg *msg,
-                     int64_t now_ms, size_t max_bytes, struct channel_result *out)
+static int send_mail(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                     size_t max_bytes, struct channel_result *out)
 {
     struct curl_slist *rcpt = NULL;
     struct reader rd;

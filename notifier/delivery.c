@@ -11,10 +11,10 @@
 #include "channel.h"
 #include "outbox.h"
 #include "ticket_flow.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define MAX_SHRINK 6
 #define ROBOT_RATE_PAUSE_MS 60000
@@ -55,7 +55,8 @@ static int64_t wall_ms(void *ctx)
         }                                                                                          \
     } while (0)
 
-struct delivery *delivery_new(const struct notify_cfg *cfg, const struct ticket_store_cfg *store_cfg,
+struct delivery *delivery_new(const struct notify_cfg *cfg,
+                              const struct ticket_store_cfg *store_cfg,
                               const struct ticket_policy *policy, struct notifier_metrics *metrics,
                               char *errbuf, size_t errlen)
 {
@@ -236,8 +237,8 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     for (size_t i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
         err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
         if (err) {
-            LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'",
-                     (long long)batch.v[i].id, yq_strerror(err), ticket_store_errmsg(d->store));
+            LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'", (long long)batch.v[i].id,
+                     yq_strerror(err), ticket_store_errmsg(d->store));
         }
     }
     outbox_batch_release(&batch);

@@ -48,7 +48,8 @@ struct delivery_stats {
  * metrics: borrowed, may be NULL. Returns a new worker (delivery_free()) or NULL with one line
  * in errbuf. curl_global_init() must have run.
  */
-struct delivery *delivery_new(const struct notify_cfg *cfg, const struct ticket_store_cfg *store_cfg,
+struct delivery *delivery_new(const struct notify_cfg *cfg,
+                              const struct ticket_store_cfg *store_cfg,
                               const struct ticket_policy *policy, struct notifier_metrics *metrics,
                               char *errbuf, size_t errlen);
 

@@ -15,10 +15,10 @@
 
 #include "ticket_api.h"
 #include "yq_alert.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define HOFF(f) offsetof(struct http_api_cfg, f)
 
@@ -43,7 +43,7 @@ const struct cfg_key http_api_cfg_keys[] = {
 
 struct http_api {
     struct MHD_Daemon *daemon;
-    struct ticket_store *store; /* read-only; guarded by lock */
+    struct ticket_store *store;  /* read-only; guarded by lock */
     struct ticket_store *writer; /* writable, for ticket actions; guarded by lock */
     size_t max_body;
     pthread_mutex_t lock;
@@ -506,16 +506,17 @@ static enum MHD_Result handle_action(struct http_api *api, struct MHD_Connection
     body = json_loadb(u->buf ? u->buf : "", u->len, 0, &jerr);
     if (!json_is_object(body)) {
         json_decref(body);
-        return reply_json(c, MHD_HTTP_BAD_REQUEST,
-                          json_pack("{s:b,s:s}", "ok", 0, "error", "the body must be a JSON object"));
+        return reply_json(
+            c, MHD_HTTP_BAD_REQUEST,
+            json_pack("{s:b,s:s}", "ok", 0, "error", "the body must be a JSON object"));
     }
     actor = json_object_get(body, "actor");
     role = json_object_get(body, "role");
     pthread_mutex_lock(&api->lock);
     err = ticket_api_act(api->writer, number, action,
                          json_is_string(actor) ? json_string_value(actor) : NULL,
-                         json_is_string(role) ? json_string_value(role) : NULL, body,
-                         yq_time_now(), &answer, errbuf, sizeof(errbuf));
+                         json_is_string(role) ? json_string_value(role) : NULL, body, yq_time_now(),
+                         &answer, errbuf, sizeof(errbuf));
     pthread_mutex_unlock(&api->lock);
     json_decref(body);
     if (err && err != ERR_INVALID && err != ERR_NOT_FOUND && err != ERR_BAD_STATE) {
@@ -626,8 +627,8 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 struct http_api *http_api_new(const struct http_api_cfg *cfg,
                               const struct ticket_store_cfg *store_cfg,
-                              const struct ticket_policy *policy,
-                              struct notifier_metrics *metrics, char *errbuf, size_t errlen)
+                              const struct ticket_policy *policy, struct notifier_metrics *metrics,
+                              char *errbuf, size_t errlen)
 {
     struct http_api *api;
     struct sockaddr_storage ss;
@@ -676,9 +677,10 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     ticket_store_set_policy(api->writer, policy);
     api->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
-        NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)((cfg->connection_timeout_ms + 999) / 1000), MHD_OPTION_END);
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->connection_timeout_ms + 999) / 1000),
+        MHD_OPTION_END);
     if (!api->daemon) {
         snprintf(errbuf, errlen, "http: cannot listen on %s port %lld (in use?)", addr,
                  (long long)cfg->port);

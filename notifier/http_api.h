@@ -58,8 +58,8 @@ struct http_api;
  */
 struct http_api *http_api_new(const struct http_api_cfg *cfg,
                               const struct ticket_store_cfg *store_cfg,
-                              const struct ticket_policy *policy,
-                              struct notifier_metrics *metrics, char *errbuf, size_t errlen);
+                              const struct ticket_policy *policy, struct notifier_metrics *metrics,
+                              char *errbuf, size_t errlen);
 
 /* The TCP port the server listens on (the real one when cfg->port was 0). */
 unsigned http_api_port(const struct http_api *api);

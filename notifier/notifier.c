@@ -6,10 +6,10 @@
 #include <time.h>
 
 #include "yq_alert.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define COFF(f) offsetof(struct notifier_consumer_cfg, f)
 

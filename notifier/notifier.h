@@ -18,9 +18,9 @@
 #define NOTIFIER_NOTIFIER_H
 
 #include <signal.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "delivery.h"
 #include "http_api.h"
@@ -97,8 +97,9 @@ struct notifier;
 
 /*
  * Open the ticket store (running migrations), start the HTTP server, start the delivery
- * worker (outbox and escalation, delivery.h) and join the consumer group. Logs "queue page at http://ADDR:PORT/". cfg is borrowed and must outlive the
- * notifier. Returns a new notifier (notifier_free()) or NULL with one line in errbuf.
+ * worker (outbox and escalation, delivery.h) and join the consumer group. Logs "queue page at
+ * http://ADDR:PORT/". cfg is borrowed and must outlive the notifier. Returns a new notifier
+ * (notifier_free()) or NULL with one line in errbuf.
  */
 struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen);
 

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define NOFF(f) offsetof(struct notify_cfg, f)
 
@@ -18,16 +18,15 @@ const struct cfg_key notify_cfg_keys[] = {
      "HH:MM-HH:MM (Asia/Shanghai) when notifications wait; clocks keep running", NULL},
     {"quiet_hours_urgent", CFG_BOOL, "false", 0, 0, NOFF(quiet_hours_urgent),
      "also hold back level I/II and 督办 notifications in quiet hours", NULL},
-    {"poll_interval_ms", CFG_MS, "1000", 10, 60000, NOFF(poll_interval_ms),
-     "delivery loop period", NULL},
+    {"poll_interval_ms", CFG_MS, "1000", 10, 60000, NOFF(poll_interval_ms), "delivery loop period",
+     NULL},
     {"escalation_interval_ms", CFG_MS, "30s", 100, 3600000, NOFF(escalation_interval_ms),
      "how often deadlines are checked for 催办/督办", NULL},
     {"retry_initial_ms", CFG_MS, "30s", 10, 3600000, NOFF(retry_initial_ms),
      "first retry after a transient delivery failure; doubles each time", NULL},
     {"retry_max_ms", CFG_MS, "30m", 100, 86400000, NOFF(retry_max_ms),
      "retry delay ceiling (transient failures are retried until delivered)", NULL},
-    {"batch", CFG_INT, "20", 1, 1000, NOFF(batch), "notifications tried per delivery round",
-     NULL},
+    {"batch", CFG_INT, "20", 1, 1000, NOFF(batch), "notifications tried per delivery round", NULL},
     {"max_response_bytes", CFG_SIZE, "64k", 1024, 1048576, NOFF(max_response_bytes),
      "robot and webhook answers are read up to this size", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -102,7 +101,7 @@ static int type_parse(const char *s, enum channel_type *out)
     do {                                                                                           \
         char msg_[256];                                                                            \
         snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                                 \
-        snprintf(errbuf, errlen, "%s:%zu: %s", doc->file ? doc->file : "<config>",               \
+        snprintf(errbuf, errlen, "%s:%zu: %s", doc->file ? doc->file : "<config>",                 \
                  (node) ? (node)->start_mark.line + 1 : 0, msg_);                                  \
         return (code);                                                                             \
     } while (0)
@@ -170,8 +169,10 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
     err = type_parse(k.type, &ch->type);
     free(k.type);
     if (err) {
-        FAIL(ERR_INVALID, vn, "channel '%s': type must be wecom, dingtalk, feishu, email or "
-             "webhook", ch->name);
+        FAIL(ERR_INVALID, vn,
+             "channel '%s': type must be wecom, dingtalk, feishu, email or "
+             "webhook",
+             ch->name);
     }
     if (!ch->url || !ch->url[0]) {
         FAIL(ERR_INVALID, vn, "channel '%s': url is required", ch->name);
@@ -179,8 +180,8 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
     if (ch->type == CHANNEL_EMAIL && (!ch->from || !ch->to)) {
         FAIL(ERR_INVALID, vn, "channel '%s': email needs from and to", ch->name);
     }
-    if ((ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK ||
-         ch->type == CHANNEL_FEISHU) && !ch->key_file) {
+    if ((ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK || ch->type == CHANNEL_FEISHU) &&
+        !ch->key_file) {
         FAIL(ERR_INVALID, vn, "channel '%s': a %s robot needs key_file", ch->name,
              channel_type_name(ch->type));
     }
@@ -303,16 +304,17 @@ int notify_routes_parse(struct notify_routes *routes, struct cfg_doc *doc, const
         if (!routes->departments) {
             return ERR_NOMEM;
         }
-        for (yaml_node_pair_t *p = deps->data.mapping.pairs.start;
-             p < deps->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = deps->data.mapping.pairs.start; p < deps->data.mapping.pairs.top;
+             p++) {
             yaml_node_t *kn = cfg_doc_node(doc, p->key), *vn = cfg_doc_node(doc, p->value);
             struct notify_department *d = &routes->departments[routes->n_departments];
             if (!cfg_scalar(kn) || !cfg_scalar(kn)[0] || !vn || vn->type != YAML_MAPPING_NODE) {
-                FAIL(ERR_INVALID, kn, "each department maps a name to {liaison: [...], head: "
+                FAIL(ERR_INVALID, kn,
+                     "each department maps a name to {liaison: [...], head: "
                      "[...]}");
             }
-            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start;
-                 q < vn->data.mapping.pairs.top; q++) {
+            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top;
+                 q++) {
                 const char *k = cfg_scalar(cfg_doc_node(doc, q->key));
                 if (!k || (strcmp(k, "liaison") != 0 && strcmp(k, "head") != 0)) {
                     FAIL(ERR_INVALID, cfg_doc_node(doc, q->key),

@@ -32,15 +32,15 @@
 #include "yq_cfg.h"
 
 struct notify_cfg {
-    char *link_base;              /* prefix of ticket links in messages */
-    char *quiet_hours;            /* "HH:MM-HH:MM" Asia/Shanghai, "" or NULL = none */
-    bool quiet_hours_urgent;      /* true: levels I/II and 督办 also wait out quiet hours */
-    int64_t poll_interval_ms;     /* delivery loop period */
+    char *link_base;                /* prefix of ticket links in messages */
+    char *quiet_hours;              /* "HH:MM-HH:MM" Asia/Shanghai, "" or NULL = none */
+    bool quiet_hours_urgent;        /* true: levels I/II and 督办 also wait out quiet hours */
+    int64_t poll_interval_ms;       /* delivery loop period */
     int64_t escalation_interval_ms; /* escalation scan period */
-    int64_t retry_initial_ms;     /* first retry delay; doubles per attempt */
-    int64_t retry_max_ms;         /* retry delay ceiling (transient errors retry forever) */
-    int64_t batch;                /* notifications claimed per delivery round */
-    int64_t max_response_bytes;   /* robot/webhook answers are read up to this size */
+    int64_t retry_initial_ms;       /* first retry delay; doubles per attempt */
+    int64_t retry_max_ms;           /* retry delay ceiling (transient errors retry forever) */
+    int64_t batch;                  /* notifications claimed per delivery round */
+    int64_t max_response_bytes;     /* robot/webhook answers are read up to this size */
 };
 
 /* Keys of the "notify:" section. */
@@ -61,17 +61,17 @@ const char *channel_type_name(enum channel_type type);
 struct notify_channel {
     char *name;
     enum channel_type type;
-    char *url;          /* robot/webhook endpoint, or smtp(s)://host:port for email */
-    char *key_file;     /* path of the URL secret: WeCom key, DingTalk access_token, Feishu hook id */
-    char *secret_file;  /* path of the signing secret (DingTalk, Feishu, webhook HMAC) */
-    char *username;     /* SMTP login */
+    char *url;      /* robot/webhook endpoint, or smtp(s)://host:port for email */
+    char *key_file; /* path of the URL secret: WeCom key, DingTalk access_token, Feishu hook id */
+    char *secret_file; /* path of the signing secret (DingTalk, Feishu, webhook HMAC) */
+    char *username;    /* SMTP login */
     char *password_file;
-    char *from;         /* e-mail sender */
-    char *to;           /* e-mail recipients, comma-separated */
+    char *from;              /* e-mail sender */
+    char *to;                /* e-mail recipients, comma-separated */
     int64_t rate_per_minute; /* 0 = the robot's documented limit */
     int64_t max_bytes;       /* 0 = the channel's documented limit */
     int64_t timeout_ms;
-    char *key;      /* secret values (never logged); NULL when not configured */
+    char *key; /* secret values (never logged); NULL when not configured */
     char *secret;
     char *password;
 };

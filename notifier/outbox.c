@@ -8,9 +8,9 @@
 
 #include "notify_cfg.h"
 #include "ticket_store_int.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define MAX_TARGETS 64
 
@@ -19,8 +19,8 @@ static const char *kind_label(const char *kind)
     static const struct {
         const char *kind, *label;
     } labels[] = {
-        {"created", "交办"},  {"assigned", "改派"}, {"returned", "退回"},
-        {"reopened", "重新打开"}, {"remind", "催办"}, {"supervise", "督办"},
+        {"created", "交办"},      {"assigned", "改派"}, {"returned", "退回"},
+        {"reopened", "重新打开"}, {"remind", "催办"},   {"supervise", "督办"},
     };
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
         if (strcmp(kind, labels[i].kind) == 0) {
@@ -35,8 +35,7 @@ struct target {
     const char *role;
 };
 
-static void add_targets(struct target *t, size_t *n, char **names, size_t n_names,
-                        const char *role)
+static void add_targets(struct target *t, size_t *n, char **names, size_t n_names, const char *role)
 {
     for (size_t i = 0; i < n_names; i++) {
         bool seen = false;
@@ -213,12 +212,13 @@ int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id
         char key[320];
         snprintf(key, sizeof(key), "t%lld:l%lld:%.256s", (long long)ticket_id, (long long)log_id,
                  targets[i].channel);
-        err = ticket_store_prepare(store,
-                                   "INSERT INTO outbox (idem_key, ticket_id, log_id, kind, channel, "
-                                   "role, urgent, subject, body, link, next_attempt_at, created_at) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                   "ON CONFLICT (idem_key) DO NOTHING",
-                                   &st, "outbox insert");
+        err =
+            ticket_store_prepare(store,
+                                 "INSERT INTO outbox (idem_key, ticket_id, log_id, kind, channel, "
+                                 "role, urgent, subject, body, link, next_attempt_at, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (idem_key) DO NOTHING",
+                                 &st, "outbox insert");
         if (err) {
             break;
         }
@@ -369,8 +369,8 @@ int outbox_mark_retry(struct ticket_store *store, int64_t id, int64_t next_at, b
                      "WHERE id = ?1 AND state = 'pending'",
                      id, next_at, shrink, error, "outbox retry");
     if (!err && counted) {
-        err = update(store, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
-                     id, 0, 0, "", "outbox attempt");
+        err = update(store, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1", id, 0, 0, "",
+                     "outbox attempt");
     }
     return err;
 }

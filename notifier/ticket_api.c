@@ -7,9 +7,9 @@
 
 #include "ticket_clock.h"
 #include "ticket_flow.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define MAX_ITEMS 200
 
@@ -109,8 +109,8 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     rc |= json_object_set_new(o, "reopen_count", json_integer(t.reopen_count));
     arr = json_array();
     rc |= json_object_set_new(o, "clocks", arr);
-    rc |= json_array_append_new(arr, clock_json("ack", "签收时限", t.ack_deadline,
-                                                t.acknowledged_at, t.ack_overdue));
+    rc |= json_array_append_new(
+        arr, clock_json("ack", "签收时限", t.ack_deadline, t.acknowledged_at, t.ack_overdue));
     rc |= json_array_append_new(arr, clock_json("response", "回应时限", t.response_deadline,
                                                 t.responded_at, t.response_overdue));
     if (t.press_deadline) {
@@ -118,8 +118,8 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
                                                     t.press_held_at, t.press_overdue));
     }
     if (t.close_deadline) {
-        rc |= json_array_append_new(arr, clock_json("close", "办结时限", t.close_deadline,
-                                                    t.closed_at, t.close_overdue));
+        rc |= json_array_append_new(
+            arr, clock_json("close", "办结时限", t.close_deadline, t.closed_at, t.close_overdue));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "items", arr);
@@ -141,10 +141,10 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     for (size_t i = 0; i < resp.n; i++) {
         const struct ticket_response *r = &resp.v[i];
         rc |= json_array_append_new(
-            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "channel", str(r->channel), "url",
-                           str(r->url), "responded_at", when(r->responded_at), "recorded_at",
-                           when(r->recorded_at), "recorded_by", str(r->recorded_by), "note",
-                           str(r->note)));
+            arr,
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "channel", str(r->channel), "url", str(r->url),
+                      "responded_at", when(r->responded_at), "recorded_at", when(r->recorded_at),
+                      "recorded_by", str(r->recorded_by), "note", str(r->note)));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "log", arr);
@@ -218,7 +218,8 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
     if (arg_str(args, "note", &act.note) || arg_str(args, "department", &act.department) ||
         arg_str(args, "channel", &act.channel) || arg_str(args, "url", &act.url) ||
         arg_str(args, "reason", &act.reason) || arg_str(args, "responded_at", &when_s)) {
-        snprintf(errbuf, errlen, "note, department, channel, url, reason and responded_at must "
+        snprintf(errbuf, errlen,
+                 "note, department, channel, url, reason and responded_at must "
                  "be strings");
         *out = refusal(errbuf);
         return ERR_INVALID;

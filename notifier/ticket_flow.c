@@ -10,10 +10,10 @@
 #include "outbox.h"
 #include "ticket_clock.h"
 #include "ticket_store_int.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define ACTOR_MAX_BYTES 64
 #define NOTE_MAX_BYTES 2000
@@ -38,20 +38,29 @@ struct transition {
 };
 
 static const struct transition transitions[TICKET_ACT_COUNT] = {
-    [TICKET_ACT_ASSIGN] = {"assign", {"open", "returned", NULL}, "open", R_DUTY | R_ADMIN,
-                           "assigned"},
-    [TICKET_ACT_ACK] = {"ack", {"open", NULL}, "acknowledged", R_LIAISON | R_DUTY | R_ADMIN,
-                        "acknowledged"},
-    [TICKET_ACT_RESPOND] = {"respond", {"acknowledged", "responded", NULL}, "responded",
-                            R_LIAISON | R_DUTY | R_ADMIN, "responded"},
-    [TICKET_ACT_CLOSE] = {"close", {"responded", NULL}, "closed", R_DUTY | R_HEAD | R_ADMIN,
-                          "closed"},
-    [TICKET_ACT_DISMISS] = {"dismiss", {"open", "acknowledged", "returned", NULL}, "dismissed",
-                            R_DUTY | R_ADMIN, "dismissed"},
-    [TICKET_ACT_RETURN] = {"return", {"open", "acknowledged", NULL}, "returned",
-                           R_LIAISON | R_HEAD | R_ADMIN, "returned"},
-    [TICKET_ACT_REOPEN] = {"reopen", {"closed", "dismissed", NULL}, "open", R_DUTY | R_ADMIN,
-                           "reopened"},
+    [TICKET_ACT_ASSIGN] =
+        {"assign", {"open", "returned", NULL}, "open", R_DUTY | R_ADMIN, "assigned"},
+    [TICKET_ACT_ACK] =
+        {"ack", {"open", NULL}, "acknowledged", R_LIAISON | R_DUTY | R_ADMIN, "acknowledged"},
+    [TICKET_ACT_RESPOND] = {"respond",
+                            {"acknowledged", "responded", NULL},
+                            "responded",
+                            R_LIAISON | R_DUTY | R_ADMIN,
+                            "responded"},
+    [TICKET_ACT_CLOSE] =
+        {"close", {"responded", NULL}, "closed", R_DUTY | R_HEAD | R_ADMIN, "closed"},
+    [TICKET_ACT_DISMISS] = {"dismiss",
+                            {"open", "acknowledged", "returned", NULL},
+                            "dismissed",
+                            R_DUTY | R_ADMIN,
+                            "dismissed"},
+    [TICKET_ACT_RETURN] = {"return",
+                           {"open", "acknowledged", NULL},
+                           "returned",
+                           R_LIAISON | R_HEAD | R_ADMIN,
+                           "returned"},
+    [TICKET_ACT_REOPEN] =
+        {"reopen", {"closed", "dismissed", NULL}, "open", R_DUTY | R_ADMIN, "reopened"},
 };
 
 const char *const ticket_response_channels[] = {
@@ -83,9 +92,11 @@ static unsigned role_bit(const char *role)
     static const struct {
         const char *name;
         unsigned bit;
-    } roles[] = {
-        {"duty_officer", R_DUTY}, {"duty", R_DUTY}, {"liaison", R_LIAISON}, {"head", R_HEAD},
-        {"admin", R_ADMIN}};
+    } roles[] = {{"duty_officer", R_DUTY},
+                 {"duty", R_DUTY},
+                 {"liaison", R_LIAISON},
+                 {"head", R_HEAD},
+                 {"admin", R_ADMIN}};
     for (size_t i = 0; role && i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (strcmp(role, roles[i].name) == 0) {
             return roles[i].bit;
@@ -141,7 +152,11 @@ static bool clean_text(const char *s, size_t max_bytes, bool multiline)
             n++;
             continue;
         }
-        len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        len = c < 0x80             ? 1
+              : (c & 0xE0) == 0xC0 ? 2
+              : (c & 0xF0) == 0xE0 ? 3
+              : (c & 0xF8) == 0xF0 ? 4
+                                   : 0;
         if (len == 0 || (len == 2 && c < 0xC2)) {
             return false;
         }
@@ -170,8 +185,7 @@ static bool http_url(const char *u)
     } while (0)
 
 /* Field checks that need no database. */
-static int validate(const struct ticket_action *act, const char *role, char *errbuf,
-                    size_t errlen)
+static int validate(const struct ticket_action *act, const char *role, char *errbuf, size_t errlen)
 {
     const char *name = ticket_action_name(act->kind);
 
@@ -213,7 +227,7 @@ static int validate(const struct ticket_action *act, const char *role, char *err
     case TICKET_ACT_RESPOND:
         if (!in_list(ticket_response_channels, act->channel)) {
             BAD(ERR_INVALID, "respond: channel must be one of 权威发布, 新闻发布会, 吹风会, "
-                "政务微博, 政务微信, 网站, 答复");
+                             "政务微博, 政务微信, 网站, 答复");
         }
         if (act->url && act->url[0] && !http_url(act->url)) {
             BAD(ERR_INVALID, "respond: url must be an http(s) URL");
@@ -227,7 +241,7 @@ static int validate(const struct ticket_action *act, const char *role, char *err
     case TICKET_ACT_DISMISS:
         if (!in_list(ticket_dismiss_reasons, act->reason)) {
             BAD(ERR_INVALID, "dismiss: reason must be irrelevant, duplicate, false_alarm, "
-                "out_of_scope or other");
+                             "out_of_scope or other");
         }
         if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "dismiss: reason 'other' needs a note");
@@ -274,8 +288,7 @@ static char *co_json(const struct ticket_action *act)
 }
 
 static int insert_response(struct ticket_store *store, int64_t ticket_id,
-                           const struct ticket_action *act, int64_t at, int64_t now,
-                           int64_t log_id)
+                           const struct ticket_action *act, int64_t at, int64_t now, int64_t log_id)
 {
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(store,
@@ -377,8 +390,10 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         at = act->responded_at > 0 ? act->responded_at : now;
         if (at > now + FUTURE_SLACK_S || at < t.detected_at - 86400) {
             if (errbuf) {
-                snprintf(errbuf, errlen, "respond: the response time must lie between the "
-                         "detection of %s and now", t.number);
+                snprintf(errbuf, errlen,
+                         "respond: the response time must lie between the "
+                         "detection of %s and now",
+                         t.number);
             }
             err = ERR_INVALID;
             goto done;
@@ -457,8 +472,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
                                  &res->notifications);
             break;
         case TICKET_ACT_RETURN:
-            err = outbox_enqueue(store, t.id, res->log_id, "returned", OUTBOX_TO_DUTY, urgent,
-                                 note, now, &res->notifications);
+            err = outbox_enqueue(store, t.id, res->log_id, "returned", OUTBOX_TO_DUTY, urgent, note,
+                                 now, &res->notifications);
             break;
         case TICKET_ACT_REOPEN:
             err = outbox_enqueue(store, t.id, res->log_id, "reopened",
@@ -573,8 +588,10 @@ static int already_recorded(struct ticket_store *store, int64_t ticket_id, const
     sqlite3_bind_int64(st, 4, deadline);
     rc = sqlite3_step(st);
     *out = rc == SQLITE_ROW;
-    err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : ticket_store_fail(store, rc, "escalation "
-                                                                                  "lookup");
+    err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
+                                                  : ticket_store_fail(store, rc,
+                                                                      "escalation "
+                                                                      "lookup");
     sqlite3_finalize(st);
     return err;
 }
@@ -643,7 +660,7 @@ static int escalate_one(struct ticket_store *store, const struct ticket *t,
             to = OUTBOX_TO_HEAD | OUTBOX_TO_DUTY;
         } else {
             to = strcmp(t->state, "returned") == 0 || !t->department[0] ? OUTBOX_TO_DUTY
-                                                                         : OUTBOX_TO_LIAISON;
+                                                                        : OUTBOX_TO_LIAISON;
         }
         err = outbox_enqueue(store, t->id, log_id, stage_name, to,
                              stage == TICKET_ESC_SUPERVISE || t->level <= YQ_LEVEL_II, detail, now,
@@ -698,11 +715,11 @@ int ticket_flow_escalate(struct ticket_store *store, int64_t now,
                 continue;
             }
             err = already_recorded(store, t->id, ticket_clock_name((enum ticket_clock_kind)c),
-                                   stage == TICKET_ESC_SUPERVISE ? "supervise" : "remind",
-                                   deadline, &done);
+                                   stage == TICKET_ESC_SUPERVISE ? "supervise" : "remind", deadline,
+                                   &done);
             if (!err && !done) {
-                err = escalate_one(store, t, (enum ticket_clock_kind)c, stage, deadline, now,
-                                   &stats);
+                err =
+                    escalate_one(store, t, (enum ticket_clock_kind)c, stage, deadline, now, &stats);
             }
         }
     }

@@ -59,18 +59,18 @@ extern const char *const ticket_dismiss_reasons[];
 /* One requested transition. Every string is borrowed, NUL-terminated UTF-8. */
 struct ticket_action {
     enum ticket_action_kind kind;
-    const char *number;     /* "YQ-2026-11-0042" */
-    const char *actor;      /* who: 1..64 bytes, no control characters */
-    const char *role;       /* NULL = "duty_officer" */
-    const char *note;       /* free text up to 2,000 bytes; may be NULL */
+    const char *number;       /* "YQ-2026-11-0042" */
+    const char *actor;        /* who: 1..64 bytes, no control characters */
+    const char *role;         /* NULL = "duty_officer" */
+    const char *note;         /* free text up to 2,000 bytes; may be NULL */
     int64_t expected_version; /* > 0: fail with ERR_BAD_STATE unless the ticket still has it */
     /* assign */
     const char *department;            /* new lead department (1..100 bytes) */
     const char *const *co_departments; /* up to 10 co-handling departments; may be NULL */
     size_t n_co_departments;
     /* respond */
-    const char *channel;  /* one of ticket_response_channels */
-    const char *url;      /* http(s) URL; required except for 新闻发布会, 吹风会 and 答复 */
+    const char *channel; /* one of ticket_response_channels */
+    const char *url; /* http(s) URL; required except for 新闻发布会, 吹风会 and 答复 */
     int64_t responded_at; /* seconds, UTC; 0 = now; not in the future, not before detection */
     /* dismiss: one of ticket_dismiss_reasons ("other" needs a note); return: required text */
     const char *reason;
@@ -97,7 +97,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
                       struct ticket_action_result *out, char *errbuf, size_t errlen);
 
 struct ticket_escalation_stats {
-    int reminders;   /* 催办 recorded */
+    int reminders;    /* 催办 recorded */
     int supervisions; /* 督办 recorded */
     int notifications;
 };

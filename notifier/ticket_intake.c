@@ -12,10 +12,10 @@
 #include "ticket_clock.h"
 #include "ticket_store.h"
 #include "ticket_store_int.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /* Bounds on what one alert may put in a row: feed text is untrusted. */
 #define TITLE_MAX_CP 200
@@ -153,12 +153,13 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
         err = ERR_NOMEM;
         goto done;
     }
-    err = ticket_store_prepare(store,
-                  "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
-                  "url, title, excerpt, published_at, rule_ids, matches, added_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (ticket_id, item_id) DO NOTHING",
-                  &st, "item insert");
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
+        "url, title, excerpt, published_at, rule_ids, matches, added_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (ticket_id, item_id) DO NOTHING",
+        &st, "item insert");
     if (err) {
         goto done;
     }
@@ -199,10 +200,10 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
 
     ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
     err = ticket_store_prepare(store,
-                  "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
-                  "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
-                  "RETURNING last_seq",
-                  &st, "number sequence");
+                               "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
+                               "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
+                               "RETURNING last_seq",
+                               &st, "number sequence");
     if (err) {
         return err;
     }
@@ -359,8 +360,8 @@ static int create_ticket(struct ticket_store *store, const struct yq_alert *aler
         err = ERR_NOMEM;
         goto done;
     }
-    ticket_clock_deadlines(pol->clock, pol->cal, alert->level, alert->matched_at,
-                           alert->matched_at, &dl);
+    ticket_clock_deadlines(pol->clock, pol->cal, alert->level, alert->matched_at, alert->matched_at,
+                           &dl);
     err = ticket_store_prepare(
         store,
         "INSERT INTO tickets (number, event_key, title, level, department, state, "
@@ -475,9 +476,9 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
                                       "closed", "open", note, &log_id);
     }
     if (!err) {
-        err = outbox_enqueue(store, ticket_id, log_id, "reopened",
-                             OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY, urgent_level(t.level), note, now,
-                             NULL);
+        err =
+            outbox_enqueue(store, ticket_id, log_id, "reopened", OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY,
+                           urgent_level(t.level), note, now, NULL);
     }
     if (!err) {
         res->reopened = true;

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define SOFF(f) offsetof(struct ticket_store_cfg, f)
 
@@ -24,7 +24,6 @@ const struct cfg_key ticket_store_cfg_keys[] = {
      "how long a statement waits for a lock held by another connection", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
-
 
 /*
  * Migrations in order; an applied migration is never edited, later issues append. Each runs
@@ -218,7 +217,7 @@ int ticket_store_exec(struct ticket_store *store, const char *sql, const char *w
 }
 
 int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
-                   const char *what)
+                         const char *what)
 {
     int rc = sqlite3_prepare_v2(store->db, sql, -1, out, NULL);
     return rc == SQLITE_OK ? 0 : ticket_store_fail(store, rc, what);
@@ -343,7 +342,7 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
     }
     sqlite3_finalize(st);
     err = ticket_store_prepare(store, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
-                  "schema_version read");
+                               "schema_version read");
     if (err) {
         return err;
     }
@@ -371,8 +370,9 @@ static int apply_migration(struct ticket_store *store, int version)
     if (err) {
         goto rollback;
     }
-    err = ticket_store_prepare(store, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &st,
-                  "migration record");
+    err = ticket_store_prepare(store,
+                               "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                               &st, "migration record");
     if (err) {
         goto rollback;
     }
@@ -655,10 +655,10 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
         return 0;
     }
     err = ticket_store_prepare(store,
-                  "SELECT " TICKET_COLUMNS " FROM tickets "
-                  "WHERE state NOT IN ('closed', 'dismissed') "
-                  "ORDER BY response_deadline, id LIMIT ?",
-                  &st, "list open");
+                               "SELECT " TICKET_COLUMNS " FROM tickets "
+                               "WHERE state NOT IN ('closed', 'dismissed') "
+                               "ORDER BY response_deadline, id LIMIT ?",
+                               &st, "list open");
     if (err) {
         return err;
     }
@@ -739,8 +739,8 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
     int rc, err;
 
     memset(out, 0, sizeof(*out));
-    err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE number = ?", &st,
-                  "get ticket");
+    err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE number = ?",
+                               &st, "get ticket");
     if (err) {
         return err;
     }
@@ -1019,11 +1019,12 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     if (max_items == 0) {
         return 0;
     }
-    err = ticket_store_prepare(store,
-                  "SELECT ticket_id, item_id, source, source_id, channel, url, title, excerpt, "
-                  "published_at, rule_ids, matches, added_at FROM ticket_items "
-                  "WHERE ticket_id = ? ORDER BY id LIMIT ?",
-                  &st, "list items");
+    err = ticket_store_prepare(
+        store,
+        "SELECT ticket_id, item_id, source, source_id, channel, url, title, excerpt, "
+        "published_at, rule_ids, matches, added_at FROM ticket_items "
+        "WHERE ticket_id = ? ORDER BY id LIMIT ?",
+        &st, "list items");
     if (err) {
         return err;
     }

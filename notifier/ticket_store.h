@@ -110,17 +110,17 @@ struct ticket {
     int64_t closed_at;
     int64_t returned_at;
     int64_t dismissed_at;
-    char *dismiss_reason;    /* "" unless dismissed */
+    char *dismiss_reason; /* "" unless dismissed */
     int64_t reopened_at;
     int64_t reopen_count;
-    int64_t press_deadline;  /* levels I/II: press conference (国办发〔2016〕80号) */
-    int64_t press_held_at;   /* a response on channel 新闻发布会 */
-    int64_t close_deadline;  /* 办结 */
-    bool ack_overdue;        /* set when the clock passed while still pending */
+    int64_t press_deadline; /* levels I/II: press conference (国办发〔2016〕80号) */
+    int64_t press_held_at;  /* a response on channel 新闻发布会 */
+    int64_t close_deadline; /* 办结 */
+    bool ack_overdue;       /* set when the clock passed while still pending */
     bool response_overdue;
     bool press_overdue;
     bool close_overdue;
-    int64_t version;         /* bumped by every transition (for optimistic updates) */
+    int64_t version; /* bumped by every transition (for optimistic updates) */
 };
 
 struct ticket_list {
@@ -301,8 +301,8 @@ struct ticket_log_entry {
     int64_t at;
     char *actor;
     char *role;
-    char *action; /* created, item_added, revision_added, assigned, acknowledged, responded,
-                     closed, returned, dismissed, reopened, remind, supervise */
+    char *action;     /* created, item_added, revision_added, assigned, acknowledged, responded,
+                         closed, returned, dismissed, reopened, remind, supervise */
     char *from_state; /* "" when the entry is not a state change */
     char *to_state;
     char *note;
@@ -321,7 +321,7 @@ void ticket_log_list_release(struct ticket_log_list *list);
 /* One recorded public response. */
 struct ticket_response {
     char *channel; /* 权威发布, 新闻发布会, 吹风会, 政务微博, 政务微信, 网站, 答复 */
-    char *url;     /* "" when none (e.g. a 新闻发布会 without a page) */
+    char *url; /* "" when none (e.g. a 新闻发布会 without a page) */
     int64_t responded_at;
     int64_t recorded_at;
     char *recorded_by;

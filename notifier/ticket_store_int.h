@@ -63,7 +63,7 @@ char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp);
 #define TICKET_STORE_COLUMNS                                                                       \
     "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
     "ack_deadline, response_deadline, item_count, score, rules_version, url, created_at, "         \
-    "updated_at, co_departments, heat, assigned_at, acknowledged_at, responded_at, closed_at, "     \
+    "updated_at, co_departments, heat, assigned_at, acknowledged_at, responded_at, closed_at, "    \
     "returned_at, dismissed_at, dismiss_reason, reopened_at, reopen_count, press_deadline, "       \
     "press_held_at, close_deadline, ack_overdue, response_overdue, press_overdue, close_overdue, " \
     "version"

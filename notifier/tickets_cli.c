@@ -11,10 +11,10 @@
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_proc.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqingctl tickets COMMAND [ARGS] [--config FILE] [--as NAME] [--role ROLE]\n"
@@ -36,8 +36,7 @@ static const char usage[] =
     "                 head, admin\n";
 
 struct opts {
-    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role,
-        *now;
+    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now;
     long limit;
     int json, overdue;
 };
@@ -49,11 +48,16 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
         const char *name;
         size_t off;
     } keys[] = {
-        {"--state", offsetof(struct opts, state)},   {"--department", offsetof(struct opts, department)},
-        {"--co", offsetof(struct opts, co)},         {"--note", offsetof(struct opts, note)},
-        {"--channel", offsetof(struct opts, channel)}, {"--url", offsetof(struct opts, url)},
-        {"--at", offsetof(struct opts, at)},         {"--reason", offsetof(struct opts, reason)},
-        {"--as", offsetof(struct opts, actor)},      {"--role", offsetof(struct opts, role)},
+        {"--state", offsetof(struct opts, state)},
+        {"--department", offsetof(struct opts, department)},
+        {"--co", offsetof(struct opts, co)},
+        {"--note", offsetof(struct opts, note)},
+        {"--channel", offsetof(struct opts, channel)},
+        {"--url", offsetof(struct opts, url)},
+        {"--at", offsetof(struct opts, at)},
+        {"--reason", offsetof(struct opts, reason)},
+        {"--as", offsetof(struct opts, actor)},
+        {"--role", offsetof(struct opts, role)},
         {"--now", offsetof(struct opts, now)},
     };
     int out = 0;
@@ -261,8 +265,8 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
         fprintf(stderr, "yuqingctl tickets: %s refused: %s\n", action, errbuf);
         return 1;
     }
-    printf("%s: %s -> %s (version %lld, %d notification%s queued)\n", res.number,
-           res.from_state, res.to_state, (long long)res.version, res.notifications,
+    printf("%s: %s -> %s (version %lld, %d notification%s queued)\n", res.number, res.from_state,
+           res.to_state, (long long)res.version, res.notifications,
            res.notifications == 1 ? "" : "s");
     return 0;
 }
@@ -287,8 +291,8 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
            "next/delivered", "subject | last error");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char w[32];
-        int64_t t = sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6)
-                                                 : sqlite3_column_int64(st, 5);
+        int64_t t =
+            sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6) : sqlite3_column_int64(st, 5);
         printf("%-6lld %-9s %-16s %-9s %-4lld %-16s %s | %s\n",
                (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
                sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define WORKCAL_MAX_FILE_BYTES (256 * 1024)
 #define WORKCAL_MAX_FILES 64
@@ -166,7 +166,7 @@ static int pending_add(struct pending *p, int64_t day, int kind)
     do {                                                                                           \
         char msg_[200];                                                                            \
         snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                                 \
-        snprintf(errbuf, errlen, "%s:%zu: %s", name, (node) ? (node)->start_mark.line + 1 : 0,   \
+        snprintf(errbuf, errlen, "%s:%zu: %s", name, (node) ? (node)->start_mark.line + 1 : 0,     \
                  msg_);                                                                            \
         err = (code);                                                                              \
         goto done;                                                                                 \
@@ -334,8 +334,7 @@ int workcal_load_dir(struct workcal *cal, const char *dir, char *errbuf, size_t 
     int err = 0;
 
     if (!d) {
-        snprintf(errbuf, errlen, "cannot open calendar directory '%s': %s", dir,
-                 strerror(errno));
+        snprintf(errbuf, errlen, "cannot open calendar directory '%s': %s", dir, strerror(errno));
         return errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
     }
     while ((de = readdir(d)) != NULL) {

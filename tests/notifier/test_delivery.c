@@ -30,10 +30,10 @@
 #include "outbox.h"
 #include "test_alerts.h"
 #include "ticket_store.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /* --- a scripted HTTP receiver ---------------------------------------------------------- */
 
@@ -248,7 +248,11 @@ static bool valid_utf8(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        int n = *p < 0x80             ? 1
+                : (*p & 0xE0) == 0xC0 ? 2
+                : (*p & 0xF0) == 0xE0 ? 3
+                : (*p & 0xF8) == 0xF0 ? 4
+                                      : 0;
         if (!n) {
             return false;
         }
@@ -341,9 +345,10 @@ static void test_fc_030_dingtalk_sign_per_request(void **state)
     assert_int_equal(channel_dingtalk_url("https://oapi.dingtalk.com/robot/send", token, secret,
                                           1709704800000LL, &u1),
                      0);
-    assert_string_equal(u1, "https://oapi.dingtalk.com/robot/send?access_token=FAKE_DING_TOKEN_0000"
-                            "&timestamp=1709704800000&sign=qPT%2BQvPyCi8SCSXi6qYa5hHAk2ifyQPWCeNEq7r"
-                            "UekU%3D");
+    assert_string_equal(u1,
+                        "https://oapi.dingtalk.com/robot/send?access_token=FAKE_DING_TOKEN_0000"
+                        "&timestamp=1709704800000&sign=qPT%2BQvPyCi8SCSXi6qYa5hHAk2ifyQPWCeNEq7r"
+                        "UekU%3D");
     assert_int_equal(channel_dingtalk_url("https://oapi.dingtalk.com/robot/send", token, secret,
                                           1709712000000LL, &u2),
                      0);
@@ -458,8 +463,11 @@ static void test_classification_edges(void **state)
         assert_true(strlen(s) <= 70);
         assert_true(valid_utf8(s));
         free(s);
-        s = channel_fit_utf8("a\xff" "b", 100);
-        assert_string_equal(s, "a\xEF\xBF\xBD" "b");
+        s = channel_fit_utf8("a\xff"
+                             "b",
+                             100);
+        assert_string_equal(s, "a\xEF\xBF\xBD"
+                               "b");
         free(s);
     }
 }
@@ -523,9 +531,8 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     w->ncfg.batch = 50;
     w->ncfg.max_response_bytes = 65536;
     memset(&doc, 0, sizeof(doc));
-    assert_int_equal(cfg_doc_load(&doc, "t.yaml", channels_yaml, strlen(channels_yaml), err,
-                                  sizeof(err)),
-                     0);
+    assert_int_equal(
+        cfg_doc_load(&doc, "t.yaml", channels_yaml, strlen(channels_yaml), err, sizeof(err)), 0);
     if (notify_routes_parse(&w->routes, &doc, NULL, err, sizeof(err)) != 0) {
         fail_msg("routes: %s", err);
     }
@@ -568,8 +575,10 @@ static void intake_at(struct ticket_store *s, const char *key, const char *item,
                       int64_t now)
 {
     char when[32];
-    struct test_alert_spec spec = {key, item, "城区停水", "https://x.example/1", level,
-                                   yq_time_format_utc(now, when, sizeof(when)), NULL, 10.0};
+    struct test_alert_spec spec = {key,        item,
+                                   "城区停水", "https://x.example/1",
+                                   level,      yq_time_format_utc(now, when, sizeof(when)),
+                                   NULL,       10.0};
     struct yq_alert a;
     assert_int_equal(test_alert_make(&spec, &a), 0);
     assert_int_equal(ticket_store_intake_alert(s, &a, now, NULL), 0);
@@ -585,10 +594,11 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
 
     (void)state;
     rx_start(&rx);
-    snprintf(yaml, sizeof(yaml),
-             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/hook', timeout_ms: 300}\n"
-             "duty_officer: [hook]\n",
-             rx.port);
+    snprintf(
+        yaml, sizeof(yaml),
+        "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/hook', timeout_ms: 300}\n"
+        "duty_officer: [hook]\n",
+        rx.port);
     world_open(&w, yaml, "");
     intake_at(w.store, "ev:w1", "rss:w1", "III", w.clk.ms / 1000);
     rx_script(&rx, 503, "busy", 0);
@@ -706,10 +716,11 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
         notify_routes_release(&r);
         cfg_doc_release(&doc);
     }
-    snprintf(yaml, sizeof(yaml),
-             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h', rate_per_minute: 2}\n"
-             "duty_officer: [hook]\n",
-             rx.port);
+    snprintf(
+        yaml, sizeof(yaml),
+        "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h', rate_per_minute: 2}\n"
+        "duty_officer: [hook]\n",
+        rx.port);
     world_open(&w, yaml, "22:00-07:00");
     /* 23:00 Beijing: a level III notification waits for 07:00, a level I one goes now */
     w.clk.ms = ts("2026-11-30T23:00:00+08:00") * 1000;
@@ -803,11 +814,12 @@ static void test_email_through_local_smtp_server(void **state)
 static void stream_alert(int i, struct yq_alert *a)
 {
     static const char *const keys[N_STREAM] = {"ev:a", "ev:b", "ev:a", "ev:c", "ev:d", "ev:b"};
-    static const char *const items[N_STREAM] = {"rss:1", "rss:2", "rss:3", "rss:4", "rss:5",
-                                                "rss:6"};
+    static const char *const items[N_STREAM] = {"rss:1", "rss:2", "rss:3",
+                                                "rss:4", "rss:5", "rss:6"};
     static const char *const levels[N_STREAM] = {"I", "III", "I", "II", "IV", "III"};
-    struct test_alert_spec s = {keys[i], items[i], "测试标题", "https://x.example/", levels[i],
-                                "2026-11-30T10:00:00+08:00", NULL, 10.0 + i};
+    struct test_alert_spec s = {
+        keys[i], items[i], "测试标题", "https://x.example/", levels[i], "2026-11-30T10:00:00+08:00",
+        NULL,    10.0 + i};
     assert_int_equal(test_alert_make(&s, a), 0);
 }
 

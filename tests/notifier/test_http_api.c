@@ -14,8 +14,8 @@
 #include "http_api.h"
 #include "test_alerts.h"
 #include "ticket_store.h"
-#include "yq_err.h"
 #include "yq_banned.h"
+#include "yq_err.h"
 
 /* A tiny libcurl client: status, response headers and body of one request. */
 struct fetch {

@@ -16,9 +16,9 @@
 
 #include "notifier.h"
 #include "test_alerts.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static const struct test_alert_spec base = {
     .event_key = "ev:aaaa",

@@ -21,10 +21,10 @@
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static int64_t ts(const char *iso)
 {
@@ -42,16 +42,15 @@ struct env {
     struct ticket_policy policy;
 };
 
-static const char routes_yaml[] =
-    "channels:\n"
-    "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/duty'}\n"
-    "  zrzy-liaison: {type: webhook, url: 'http://127.0.0.1:9/zl'}\n"
-    "  zrzy-head: {type: webhook, url: 'http://127.0.0.1:9/zh'}\n"
-    "  yj-liaison: {type: webhook, url: 'http://127.0.0.1:9/yl'}\n"
-    "duty_officer: [duty-hook]\n"
-    "departments:\n"
-    "  市自然资源局: {liaison: [zrzy-liaison], head: [zrzy-head]}\n"
-    "  市应急管理局: {liaison: yj-liaison}\n";
+static const char routes_yaml[] = "channels:\n"
+                                  "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/duty'}\n"
+                                  "  zrzy-liaison: {type: webhook, url: 'http://127.0.0.1:9/zl'}\n"
+                                  "  zrzy-head: {type: webhook, url: 'http://127.0.0.1:9/zh'}\n"
+                                  "  yj-liaison: {type: webhook, url: 'http://127.0.0.1:9/yl'}\n"
+                                  "duty_officer: [duty-hook]\n"
+                                  "departments:\n"
+                                  "  市自然资源局: {liaison: [zrzy-liaison], head: [zrzy-head]}\n"
+                                  "  市应急管理局: {liaison: yj-liaison}\n";
 
 static void env_open(struct env *e, const char *yaml)
 {
@@ -170,8 +169,8 @@ static void drive_to(struct env *e, const char *number, const char *state, int64
 
 static void test_every_transition_from_every_state(void **state)
 {
-    static const char *const states[] = {"open",     "acknowledged", "responded",
-                                         "closed",   "returned",     "dismissed"};
+    static const char *const states[] = {"open",   "acknowledged", "responded",
+                                         "closed", "returned",     "dismissed"};
     /* the expected target state, or NULL when the action is illegal from that state */
     static const char *const want[TICKET_ACT_COUNT][6] = {
         /*                 open          ack            responded    closed  returned   dismissed */
@@ -272,7 +271,7 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     assert_string_equal(t.department, "市应急管理局");
     assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
     assert_int_equal(t.assigned_at, t0 + 1200);
-    assert_int_equal(t.ack_deadline, t0 + 1200 + 3600); /* a new 签收 clock */
+    assert_int_equal(t.ack_deadline, t0 + 1200 + 3600);    /* a new 签收 clock */
     assert_int_equal(t.response_deadline, t0 + 48 * 3600); /* the statutory one runs on */
     ticket_release(&t);
 
@@ -330,9 +329,9 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     ticket_log_list_release(&log);
     ticket_release(&t);
     /* the log stays immutable */
-    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store), "UPDATE ticket_log SET note = ''",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(ticket_store_db(e.store), "UPDATE ticket_log SET note = ''", NULL, NULL, NULL),
+        SQLITE_OK);
     env_close(&e);
 }
 
@@ -341,7 +340,8 @@ static void test_bad_input_is_refused_without_change(void **state)
     struct env e;
     char number[32];
     int64_t now = ts("2026-11-30T10:00:00+08:00");
-    static const char long_actor[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    static const char long_actor[] =
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     struct {
         enum ticket_action_kind kind;
         const char *actor, *role, *department, *channel, *url, *reason, *note;
@@ -356,8 +356,8 @@ static void test_bad_input_is_refused_without_change(void **state)
         {TICKET_ACT_ASSIGN, "x", "liaison", "市应急管理局", NULL, NULL, NULL, NULL, ERR_INVALID,
          "may not"},
         {TICKET_ACT_ASSIGN, "x", NULL, "", NULL, NULL, NULL, NULL, ERR_INVALID, "department"},
-        {TICKET_ACT_RESPOND, "x", NULL, NULL, "抖音", "https://a.example/", NULL, NULL,
-         ERR_INVALID, "channel"},
+        {TICKET_ACT_RESPOND, "x", NULL, NULL, "抖音", "https://a.example/", NULL, NULL, ERR_INVALID,
+         "channel"},
         {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", "javascript:alert(1)", NULL, NULL,
          ERR_INVALID, "url"},
         {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", NULL, NULL, NULL, ERR_INVALID, "url"},
@@ -384,8 +384,7 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.note = cases[i].note;
         rc = ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err));
         if (rc != cases[i].want || !strstr(err, cases[i].msg)) {
-            fail_msg("case %zu: rc %d '%s', want %d '%s'", i, rc, err, cases[i].want,
-                     cases[i].msg);
+            fail_msg("case %zu: rc %d '%s', want %d '%s'", i, rc, err, cases[i].want, cases[i].msg);
         }
     }
     {
@@ -408,8 +407,7 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.kind = TICKET_ACT_RESPOND;
         a.channel = "答复";
         a.responded_at = now + 86400;
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
-                         ERR_INVALID);
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
     }
     assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
     assert_int_equal(count(&e, "SELECT version FROM tickets"), 1);
@@ -599,16 +597,17 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
             char *text_json = json_dumps(text_v, JSON_ENCODE_ANY);
             struct yq_alert a;
             snprintf(key, sizeof(key), "ev:%s", item_id);
-            snprintf(alert, sizeof(alert),
-                     "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
-                     "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":50,\"level\":\"III\","
-                     "\"department\":\"市市场监管局\",\"matches\":[{\"rule_id\":\"r-21\","
-                     "\"name\":\"扶梯夹伤\",\"department\":\"市市场监管局\",\"level\":\"III\","
-                     "\"terms\":[]}],\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\","
-                     "\"source_id\":\"wb\",\"channel\":\"微博\",\"url\":\"https://weibo.example/1\","
-                     "\"title\":\"\",\"text\":%s,\"author\":\"\",\"published_at\":null,"
-                     "\"fetched_at\":\"%s\"}}",
-                     key, yq_time_format_utc(at, iso, sizeof(iso)), item_id, text_json, iso);
+            snprintf(
+                alert, sizeof(alert),
+                "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
+                "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":50,\"level\":\"III\","
+                "\"department\":\"市市场监管局\",\"matches\":[{\"rule_id\":\"r-21\","
+                "\"name\":\"扶梯夹伤\",\"department\":\"市市场监管局\",\"level\":\"III\","
+                "\"terms\":[]}],\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\","
+                "\"source_id\":\"wb\",\"channel\":\"微博\",\"url\":\"https://weibo.example/1\","
+                "\"title\":\"\",\"text\":%s,\"author\":\"\",\"published_at\":null,"
+                "\"fetched_at\":\"%s\"}}",
+                key, yq_time_format_utc(at, iso, sizeof(iso)), item_id, text_json, iso);
             free(text_json);
             assert_int_equal(yq_alert_decode(alert, strlen(alert), &a, err, sizeof(err)), 0);
             assert_int_equal(ticket_store_intake_alert(e.store, &a, at, &res), 0);
@@ -704,8 +703,8 @@ static void test_api_json_detail_and_actions(void **state)
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:api", number);
     args = json_pack("{s:s}", "note", "收到");
-    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", args, t0 + 60,
-                                    &out, err, sizeof(err)),
+    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", args, t0 + 60, &out,
+                                    err, sizeof(err)),
                      0);
     assert_true(json_is_true(json_object_get(out, "ok")));
     assert_string_equal(json_string_value(json_object_get(out, "to")), "acknowledged");
@@ -719,22 +718,22 @@ static void test_api_json_detail_and_actions(void **state)
     json_decref(out);
     json_decref(args);
     /* refusals answer {"ok":false,"error"} and map to HTTP statuses */
-    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", NULL, t0, &out, err,
-                                    sizeof(err)),
-                     ERR_BAD_STATE);
+    assert_int_equal(
+        ticket_api_act(e.store, number, "ack", "王五", "liaison", NULL, t0, &out, err, sizeof(err)),
+        ERR_BAD_STATE);
     assert_false(json_is_true(json_object_get(out, "ok")));
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "needs state"));
     assert_int_equal(ticket_api_http_status(ERR_BAD_STATE), 409);
     json_decref(out);
     args = json_pack("{s:i}", "note", 5);
-    assert_int_equal(ticket_api_act(e.store, number, "close", "x", NULL, args, t0, &out, err,
-                                    sizeof(err)),
-                     ERR_INVALID);
+    assert_int_equal(
+        ticket_api_act(e.store, number, "close", "x", NULL, args, t0, &out, err, sizeof(err)),
+        ERR_INVALID);
     json_decref(out);
     json_decref(args);
-    assert_int_equal(ticket_api_act(e.store, number, "explode", "x", NULL, NULL, t0, &out, err,
-                                    sizeof(err)),
-                     ERR_INVALID);
+    assert_int_equal(
+        ticket_api_act(e.store, number, "explode", "x", NULL, NULL, t0, &out, err, sizeof(err)),
+        ERR_INVALID);
     json_decref(out);
     assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "state")), "responded");

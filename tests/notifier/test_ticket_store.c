@@ -11,9 +11,9 @@
 
 #include "test_alerts.h"
 #include "ticket_store.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static int64_t ts(const char *iso)
 {

@@ -15,9 +15,9 @@
 #include "notify_cfg.h"
 #include "ticket_clock.h"
 #include "workcal.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static int64_t ts(const char *iso)
 {
@@ -131,8 +131,8 @@ static void test_working_day_arithmetic(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t got = workcal_add_working_days(cases[i].with_cal ? cal : NULL, ts(cases[i].from),
-                                               cases[i].n);
+        int64_t got =
+            workcal_add_working_days(cases[i].with_cal ? cal : NULL, ts(cases[i].from), cases[i].n);
         if (got != ts(cases[i].want)) {
             char buf[32];
             fail_msg("case %zu: %s + %d working days = %s, want %s", i, cases[i].from, cases[i].n,
@@ -222,8 +222,8 @@ static void test_bad_calendars_are_refused(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct workcal *cal = workcal_new();
         char err[256] = "";
-        int rc = workcal_add_text(cal, "t.yaml", cases[i].text, strlen(cases[i].text), err,
-                                  sizeof(err));
+        int rc =
+            workcal_add_text(cal, "t.yaml", cases[i].text, strlen(cases[i].text), err, sizeof(err));
         if (rc != cases[i].err || !strstr(err, cases[i].msg)) {
             fail_msg("case %zu: rc %d err '%s', want %d '%s'", i, rc, err, cases[i].err,
                      cases[i].msg);
