@@ -16,8 +16,9 @@ get() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 m=$(get "$out/c.txt" matcher_items_per_s)
 r=$(get "$out/c.txt" raw_items_per_s)
 p=$(get "$out/py.txt" peer_items_per_s)
-echo "ratio matcher/raw_vectorscan=$(echo "scale=2; $m / $r" | bc) (goal >= 0.40)"
-echo "ratio matcher/python_peer=$(echo "scale=1; $m / $p" | bc) (goal >= 10)"
+awk -v m="$m" -v r="$r" -v p="$p" 'BEGIN {
+  printf "ratio matcher/raw_vectorscan=%.2f (goal >= 0.40)\n", m / r
+  printf "ratio matcher/python_peer=%.1f (goal >= 10)\n", m / p }' 
 if [ "$(get "$out/c.txt" rules_fired)" != "$(get "$out/py.txt" peer_rules_fired)" ]; then
   echo "WARNING: the C matcher and the Python peer disagree on the rules fired" >&2
 fi
