@@ -2,8 +2,8 @@
 // chromium headless against web_test_server (the web layer over an in-memory ticket store).
 // Skips with exit code 77 when chromium or node_modules are missing.
 //
-// Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules,
-// docs/screenshots), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
+// Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules),
+// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png go; default docs/screenshots), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
 // skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,9 @@ const sourceDir = process.env.YQ_SOURCE_DIR || path.resolve(path.dirname(new URL
 const chromiumPath = process.env.YQ_CHROMIUM || '/usr/bin/chromium';
 const serverBin = process.env.YQ_WEB_TEST_SERVER;
 const sharedDir = process.env.YQ_SHARED_DIR || path.join(sourceDir, '..', 'shared');
-const shots = path.join(sourceDir, 'docs', 'screenshots');
+// ctest writes into the build tree so a test run leaves the repository clean; refresh the
+// committed pictures with YQ_SCREENSHOT_DIR=$PWD/docs/screenshots ctest -R web_browser.
+const shots = process.env.YQ_SCREENSHOT_DIR || path.join(sourceDir, 'docs', 'screenshots');
 
 if (!existsSync(chromiumPath)) {
   console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
