@@ -63,10 +63,13 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
         }
         for (size_t j = 0; j < m->n_terms; j++) {
             const struct yq_alert_term *t = &m->terms[j];
-            rc |= json_array_append_new(
-                terms, json_pack("{s:s,s:s,s:I,s:I}", "term", t->term ? t->term : "", "field",
-                                 t->field ? t->field : "text", "start", (json_int_t)t->start,
-                                 "end", (json_int_t)t->end));
+            json_t *jt = json_pack("{s:s,s:s,s:I,s:I}", "term", t->term ? t->term : "", "field",
+                                   t->field ? t->field : "text", "start", (json_int_t)t->start,
+                                   "end", (json_int_t)t->end);
+            if (jt && t->excerpt) {
+                rc |= json_object_set_new(jt, "excerpt", json_string(t->excerpt));
+            }
+            rc |= json_array_append_new(terms, jt);
         }
         jm = json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "", "name",
                        m->name ? m->name : "", "department", m->department ? m->department : "",
@@ -214,6 +217,13 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
                 m->terms[j].field = (field && strcmp(field, "title") == 0) ? "title" : "text";
                 m->terms[j].start = json_integer_value(json_object_get(jt, "start"));
                 m->terms[j].end = json_integer_value(json_object_get(jt, "end"));
+                if (json_is_string(json_object_get(jt, "excerpt"))) {
+                    m->terms[j].excerpt = strdup(json_string_value(json_object_get(jt, "excerpt")));
+                    if (!m->terms[j].excerpt) {
+                        err = ERR_NOMEM;
+                        goto fail;
+                    }
+                }
             }
         }
     }
@@ -238,6 +248,7 @@ void yq_alert_release(struct yq_alert *alert)
         struct yq_alert_match *m = &alert->matches[i];
         for (size_t j = 0; j < m->n_terms; j++) {
             free(m->terms[j].term);
+            free(m->terms[j].excerpt);
         }
         free(m->terms);
         free(m->rule_id);

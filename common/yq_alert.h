@@ -6,7 +6,8 @@
  *    "rules_version":3, "matched_at":"2026-11-29T08:00:00Z", "score":42.0,
  *    "level":"III", "department":"市自然资源局",
  *    "matches":[{"rule_id":"land-01","name":"征地拆迁补偿","department":"市自然资源局",
- *                "level":"III","terms":[{"term":"征地","field":"title","start":2,"end":4}]}],
+ *                "level":"III","terms":[{"term":"征地","field":"title","start":2,"end":4,
+ *                                        "excerpt":"征地"}]}],
  *    "item":{ ...the item of design §2... }}
  *
  * level/department are those of the most severe matched rule (the first such rule on a tie).
@@ -49,6 +50,7 @@ struct yq_alert_term {
     const char *field; /* static: "title" or "text" */
     int64_t start;     /* code points, inclusive */
     int64_t end;       /* code points, exclusive */
+    char *excerpt;     /* the original text of [start, end) as published (FC-028); may be NULL */
 };
 
 struct yq_alert_match {

@@ -475,6 +475,10 @@ int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
             t->field = match_field_name(hit->field);
             t->start = (int64_t)hit->start;
             t->end = (int64_t)hit->end;
+            const char *src = hit->field == MATCH_FIELD_TITLE ? item->title : item->text;
+            if (match_excerpt(src ? src : "", hit->start, hit->end, &t->excerpt) != 0) {
+                goto nomem;
+            }
         }
     }
     out->event_key = malloc(strlen(id) + 4);

@@ -114,7 +114,10 @@ static void test_item_decode_rejects_bad_input(void **state)
 
 static void test_alert_round_trip(void **state)
 {
-    struct yq_alert_term terms[] = {{"征地", "title", 3, 5}, {"补偿款", "title", 5, 8}};
+    struct yq_alert_term terms[] = {
+        {.term = "征地", .field = "title", .start = 3, .end = 5, .excerpt = "征地"},
+        {.term = "wifi", .field = "title", .start = 5, .end = 9, .excerpt = "ＷＩＦＩ"},
+    };
     struct yq_alert_match m = {"land-01", "征地拆迁补偿", "市自然资源局", YQ_LEVEL_III, 2, terms};
     struct yq_alert in = {0}, out;
     char *json = NULL, err[128] = "";
@@ -143,10 +146,12 @@ static void test_alert_round_trip(void **state)
     assert_string_equal(out.matches[0].rule_id, "land-01");
     assert_string_equal(out.matches[0].department, "市自然资源局");
     assert_int_equal(out.matches[0].n_terms, 2);
-    assert_string_equal(out.matches[0].terms[1].term, "补偿款");
+    assert_string_equal(out.matches[0].terms[1].term, "wifi");
     assert_string_equal(out.matches[0].terms[1].field, "title");
     assert_int_equal(out.matches[0].terms[1].start, 5);
-    assert_int_equal(out.matches[0].terms[1].end, 8);
+    assert_int_equal(out.matches[0].terms[1].end, 9);
+    assert_string_equal(out.matches[0].terms[0].excerpt, "征地");
+    assert_string_equal(out.matches[0].terms[1].excerpt, "ＷＩＦＩ");
     assert_string_equal(out.item.id, in.item.id);
     yq_alert_release(&out);
     free(json);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "match.h"
+#include "yq_alert.h"
 #include "rules.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -367,14 +368,20 @@ static void fired(const struct rule_set *rs, const char *text, char *out, size_t
     size_t off = 0;
 
     out[0] = '\0';
+    struct yq_alert alert;
+
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    for (size_t i = 0; i < mr.n_rules; i++) {
-        const struct match_hit *h = &mr.rules[i].hits[0];
-        char *ex = NULL;
-        assert_int_equal(match_excerpt(text, h->start, h->end, &ex), 0);
-        off += (size_t)snprintf(out + off, outlen - off, "%s [%zu,%zu) %s;",
-                                rs->rules[mr.rules[i].rule].id, h->start, h->end, ex);
-        free(ex);
+    if (mr.n_rules > 0) {
+        /* quote through the alert, as the notifier receives it */
+        assert_int_equal(match_build_alert(rs, &mr, &it, 0, &alert), 0);
+        for (size_t i = 0; i < alert.n_matches; i++) {
+            const struct yq_alert_term *t = &alert.matches[i].terms[0];
+            assert_non_null(t->excerpt);
+            off += (size_t)snprintf(out + off, outlen - off, "%s [%lld,%lld) %s;",
+                                    alert.matches[i].rule_id, (long long)t->start,
+                                    (long long)t->end, t->excerpt);
+        }
+        yq_alert_release(&alert);
     }
     match_result_release(&mr);
 }
