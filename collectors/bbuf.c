@@ -64,9 +64,22 @@ static int grow(struct bbuf *b, size_t extra)
     return 0;
 }
 
+int bbuf_reserve(struct bbuf *b, size_t extra)
+{
+    return grow(b, extra);
+}
+
 int bbuf_add(struct bbuf *b, const void *data, size_t len)
 {
-    int err = grow(b, len);
+    int err;
+
+    if (b->cap && b->len + len < b->cap) { /* fast path: room left */
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    err = grow(b, len);
     if (err) {
         return err;
     }

@@ -30,6 +30,12 @@ void bbuf_reset(struct bbuf *b);
  */
 int bbuf_add(struct bbuf *b, const void *data, size_t len);
 
+/*
+ * Make room for extra more bytes without changing the contents (one allocation instead of
+ * many for a known size). Returns 0, ERR_TOO_BIG (beyond max_len) or ERR_NOMEM.
+ */
+int bbuf_reserve(struct bbuf *b, size_t extra);
+
 /* Append a NUL-terminated string. Same returns as bbuf_add(). */
 int bbuf_adds(struct bbuf *b, const char *s);
 

@@ -466,11 +466,50 @@ static const char *copy_doctype(struct repair *r, const char *p, const char *end
     return p;
 }
 
+/*
+ * Length of the run at p that needs no repair in character data: printable ASCII other
+ * than '<' and '&', and valid UTF-8 XML characters. Copied in one go (the common case).
+ */
+static size_t plain_run(const char *p, const char *end, bool in_cdata)
+{
+    const unsigned char *s = (const unsigned char *)p, *e = (const unsigned char *)end;
+    const unsigned char *q = s;
+    unsigned cp;
+
+    while (q < e) {
+        unsigned char c = *q;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '<' ||
+                (c == '&' && !in_cdata)) {
+                break;
+            }
+            q++;
+        } else {
+            size_t n = utf8_seq(q, (size_t)(e - q), &cp);
+            if (n == 0 || !is_xml_char(cp)) {
+                break;
+            }
+            q += n;
+        }
+    }
+    return (size_t)(q - s);
+}
+
 static int repair(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep)
 {
     struct repair r = {.out = out, .err = 0, .prep = prep};
 
+    r.err = bbuf_reserve(out, (size_t)(end - p) + (size_t)(end - p) / 16 + 64);
+    if (r.err == ERR_TOO_BIG) {
+        r.err = 0; /* the cap is checked per append as before */
+    }
     while (p < end && !r.err) {
+        size_t run = plain_run(p, end, false);
+        if (run) {
+            put(&r, p, run);
+            p += run;
+            continue;
+        }
         if (*p != '<') {
             p = text_char(&r, p, end);
         } else if (starts(p, end, "<!--")) {
@@ -483,6 +522,12 @@ static int repair(const char *p, const char *end, struct bbuf *out, struct feed_
             const char *stop = q ? q + 3 : end;
             /* CDATA is literal: only invalid UTF-8 and control characters are fixed */
             while (p < stop && !r.err) {
+                size_t literal = plain_run(p, stop, true);
+                if (literal) {
+                    put(&r, p, literal);
+                    p += literal;
+                    continue;
+                }
                 if (*p == '&') {
                     put(&r, p++, 1);
                 } else {
