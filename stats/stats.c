@@ -1,0 +1,909 @@
+#include "stats.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define DAY_S 86400
+
+const int64_t stats_ttr_bucket_upper_s[STATS_TTR_BUCKETS] = {
+    3600, 5 * 3600, 24 * 3600, 48 * 3600, 120 * 3600, INT64_MAX,
+};
+const char *const stats_ttr_bucket_labels[STATS_TTR_BUCKETS] = {
+    "≤1小时", "1–5小时", "5–24小时", "24–48小时", "48–120小时", "120小时以上",
+};
+
+static const char *const state_names[] = {
+    "open", "acknowledged", "responded", "closed", "returned", "dismissed",
+};
+
+int stats_state_parse(const char *name, enum stats_state *out)
+{
+    for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+        if (name && strcmp(name, state_names[i]) == 0) {
+            *out = (enum stats_state)i;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+static const char *const clock_names[STATS_CLOCK_COUNT] = {
+    "ack", "response", "info_5h", "press_24h", "response_48h", "response_wd", "close",
+};
+static const char *const clock_labels[STATS_CLOCK_COUNT] = {
+    "签收",
+    "首次回应（各级合计）",
+    "Ⅰ/Ⅱ级 权威信息（5小时）",
+    "Ⅰ/Ⅱ级 新闻发布会（24小时）",
+    "Ⅲ级 回应（48小时）",
+    "Ⅳ级 回应（工作日）",
+    "办结（工作日）",
+};
+
+const char *stats_clock_name(enum stats_clock clock)
+{
+    return (unsigned)clock < STATS_CLOCK_COUNT ? clock_names[clock] : "?";
+}
+
+const char *stats_clock_label(enum stats_clock clock)
+{
+    return (unsigned)clock < STATS_CLOCK_COUNT ? clock_labels[clock] : "?";
+}
+
+static const char *const dim_names[STATS_DIM_COUNT] = {"department", "level", "source",
+                                                       "rule_group"};
+static const char *const dim_labels[STATS_DIM_COUNT] = {"责任单位", "级别", "来源", "规则分组"};
+
+const char *stats_dim_name(enum stats_dim dim)
+{
+    return (unsigned)dim < STATS_DIM_COUNT ? dim_names[dim] : "?";
+}
+
+const char *stats_dim_label(enum stats_dim dim)
+{
+    return (unsigned)dim < STATS_DIM_COUNT ? dim_labels[dim] : "?";
+}
+
+static const char *const band_names[STATS_BAND_COUNT] = {"business", "rest_day", "evening",
+                                                         "night"};
+static const char *const band_labels[STATS_BAND_COUNT] = {
+    "工作时间（工作日 09:00–18:00）",
+    "休息日白天（周末、节假日 09:00–18:00）",
+    "晚间（18:00–22:00）",
+    "夜间（22:00–次日09:00）",
+};
+
+const char *stats_band_name(enum stats_band band)
+{
+    return (unsigned)band < STATS_BAND_COUNT ? band_names[band] : "?";
+}
+
+const char *stats_band_label(enum stats_band band)
+{
+    return (unsigned)band < STATS_BAND_COUNT ? band_labels[band] : "?";
+}
+
+/* ------------------------------------------------------------- windows */
+
+int stats_month_window(int year, int month, int64_t *start_out, int64_t *end_out)
+{
+    int ny = month == 12 ? year + 1 : year;
+    int nm = month == 12 ? 1 : month + 1;
+
+    if (year < 1970 || year > 9999 || month < 1 || month > 12) {
+        return ERR_INVALID;
+    }
+    /* 00:00 Asia/Shanghai of the 1st is 16:00 UTC of the day before */
+    *start_out = yq_time_days_from_civil(year, (unsigned)month, 1) * DAY_S - YQ_SHANGHAI_OFFSET_S;
+    *end_out = yq_time_days_from_civil(ny, (unsigned)nm, 1) * DAY_S - YQ_SHANGHAI_OFFSET_S;
+    return 0;
+}
+
+int stats_year_window(int year, int64_t *start_out, int64_t *end_out)
+{
+    if (year < 1970 || year > 9999) {
+        return ERR_INVALID;
+    }
+    *start_out = yq_time_days_from_civil(year, 1, 1) * DAY_S - YQ_SHANGHAI_OFFSET_S;
+    *end_out = yq_time_days_from_civil(year + 1, 1, 1) * DAY_S - YQ_SHANGHAI_OFFSET_S;
+    return 0;
+}
+
+/* The Asia/Shanghai day number of t (floor division: correct before 1970 too). */
+static int64_t day_of(int64_t t)
+{
+    int64_t x = t + YQ_SHANGHAI_OFFSET_S;
+    return x >= 0 ? x / DAY_S : -((-x + DAY_S - 1) / DAY_S);
+}
+
+/* Hinnant's civil_from_days. */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+    unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)((int64_t)yoe + era * 400 + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+void stats_month_of(int64_t t, int *year_out, int *month_out)
+{
+    int d;
+    civil_from_days(day_of(t), year_out, month_out, &d);
+}
+
+void stats_previous_month(int64_t now, int *year_out, int *month_out)
+{
+    int y, m;
+    stats_month_of(now, &y, &m);
+    if (m == 1) {
+        y--;
+        m = 12;
+    } else {
+        m--;
+    }
+    *year_out = y;
+    *month_out = m;
+}
+
+static int parse_digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) {
+            return ERR_PARSE;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int stats_parse_month(const char *s, int *year_out, int *month_out)
+{
+    int y, m;
+    if (!s || strlen(s) != 7 || s[4] != '-' || parse_digits(s, 4, &y) ||
+        parse_digits(s + 5, 2, &m) || y < 1970 || m < 1 || m > 12) {
+        return ERR_PARSE;
+    }
+    *year_out = y;
+    *month_out = m;
+    return 0;
+}
+
+int stats_parse_year(const char *s, int *year_out)
+{
+    int y;
+    if (!s || strlen(s) != 4 || parse_digits(s, 4, &y) || y < 1970) {
+        return ERR_PARSE;
+    }
+    *year_out = y;
+    return 0;
+}
+
+static bool is_working_day(const struct stats_calendar *cal, int64_t day)
+{
+    int64_t wd;
+    if (cal && cal->is_working_day) {
+        return cal->is_working_day(cal->ctx, day);
+    }
+    wd = ((day % 7) + 11) % 7; /* 1970-01-01 was a Thursday: 0 = Sunday .. 6 = Saturday */
+    return wd >= 1 && wd <= 5;
+}
+
+enum stats_band stats_band_of(const struct stats_calendar *cal, int64_t t)
+{
+    int64_t day = day_of(t);
+    int64_t sec = t + YQ_SHANGHAI_OFFSET_S - day * DAY_S; /* seconds since local midnight */
+
+    if (sec >= 18 * 3600 && sec < 22 * 3600) {
+        return STATS_BAND_EVENING;
+    }
+    if (sec >= 22 * 3600 || sec < 9 * 3600) {
+        return STATS_BAND_NIGHT;
+    }
+    return is_working_day(cal, day) ? STATS_BAND_BUSINESS : STATS_BAND_REST_DAY;
+}
+
+/* ------------------------------------------------------------- summaries */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile p (1..100) of sorted v[n], n >= 1: v[ceil(p n / 100) - 1]. */
+static int64_t nearest_rank(const int64_t *v, size_t n, unsigned p)
+{
+    size_t rank = (p * n + 99) / 100;
+    return v[rank == 0 ? 0 : rank - 1];
+}
+
+void stats_summarise(int64_t *v, size_t n, struct stats_summary *out)
+{
+    int64_t sum = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (n == 0) {
+        return;
+    }
+    qsort(v, n, sizeof(v[0]), cmp_i64);
+    for (size_t i = 0; i < n; i++) {
+        sum += v[i];
+    }
+    out->n = n;
+    out->median_s = nearest_rank(v, n, 50);
+    out->p90_s = nearest_rank(v, n, 90);
+    /* round half up (durations are >= 0 in practice; negative sums round toward +inf too) */
+    out->mean_s = sum >= 0 ? (2 * sum + (int64_t)n) / (2 * (int64_t)n)
+                           : -((-2 * sum - (int64_t)n + 1) / (2 * (int64_t)n));
+}
+
+/* ------------------------------------------------------------- one ticket */
+
+enum clock_status {
+    CS_NONE = 0, /* does not apply, or not settled in this window */
+    CS_ON_TIME,
+    CS_LATE,
+    CS_MISSED,
+    CS_PENDING,
+    CS_EXCLUDED,
+};
+
+/* What one ticket adds to every row it belongs to. */
+struct contrib {
+    bool carried_in, detected, reopened, closed, dismissed, carried_out, returned;
+    enum clock_status clocks[STATS_CLOCK_COUNT];
+    int64_t clock_event[STATS_CLOCK_COUNT];
+    int64_t clock_deadline[STATS_CLOCK_COUNT];
+    bool has_mtta, has_ttr;
+    int64_t mtta_s, ttr_s;
+};
+
+static bool is_active(enum stats_state s)
+{
+    return s != STATS_ST_CLOSED && s != STATS_ST_DISMISSED;
+}
+
+/* The state after every change strictly before t; false when not yet detected at t. */
+static bool state_before(const struct stats_ticket *t, int64_t at, enum stats_state *out)
+{
+    enum stats_state s = STATS_ST_OPEN;
+
+    if (t->detected_at >= at) {
+        return false;
+    }
+    if (t->n_changes > 0) {
+        for (size_t i = 0; i < t->n_changes && t->changes[i].at < at; i++) {
+            s = t->changes[i].state;
+        }
+    } else {
+        /* implied history: open, then closed or dismissed (the later one wins) */
+        int64_t last = 0;
+        if (t->closed_at > 0 && t->closed_at < at) {
+            s = STATS_ST_CLOSED;
+            last = t->closed_at;
+        }
+        if (t->dismissed_at > 0 && t->dismissed_at < at && t->dismissed_at >= last) {
+            s = STATS_ST_DISMISSED;
+        }
+    }
+    *out = s;
+    return true;
+}
+
+/* Whether the ticket became active (detected, or reopened from closed/dismissed) in [a, c). */
+static bool became_active_in(const struct stats_ticket *t, int64_t a, int64_t c, bool *reopened)
+{
+    enum stats_state prev = STATS_ST_OPEN;
+
+    *reopened = false;
+    if (t->detected_at >= a && t->detected_at < c) {
+        return true;
+    }
+    for (size_t i = 0; i < t->n_changes; i++) {
+        const struct stats_state_change *ch = &t->changes[i];
+        if (ch->at >= c) {
+            break;
+        }
+        if (ch->at >= a && !is_active(prev) && is_active(ch->state)) {
+            *reopened = true;
+            return true;
+        }
+        prev = ch->state;
+    }
+    return false;
+}
+
+/*
+ * Settle one clock with deadline d and event e in window [a, b) at cut-off c.
+ * A clock settles at e when e <= d, else at d; it belongs to the window it settles in.
+ * excluded_at: the states that lift the obligation (dismissed; for 签收 also returned) are
+ * checked at the deadline (or the cut-off, when earlier) for a clock not met by then.
+ */
+static enum clock_status settle(const struct stats_ticket *t, int64_t d, int64_t e, int64_t a,
+                                int64_t b, int64_t c, bool ack)
+{
+    enum clock_status st;
+    int64_t s;
+
+    if (d <= 0) {
+        return CS_NONE;
+    }
+    if (e > 0 && e < c) {
+        st = e <= d ? CS_ON_TIME : CS_LATE;
+        s = e <= d ? e : d;
+    } else if (d < c) {
+        st = CS_MISSED;
+        s = d;
+    } else {
+        st = CS_PENDING;
+        s = d;
+    }
+    if (s < a || s >= b) {
+        return CS_NONE;
+    }
+    if (st == CS_MISSED || st == CS_PENDING) {
+        enum stats_state at_deadline;
+        int64_t when = d < c ? d + 1 : c; /* "at d" includes changes made at d itself */
+        if (state_before(t, when, &at_deadline) &&
+            (at_deadline == STATS_ST_DISMISSED || (ack && at_deadline == STATS_ST_RETURNED))) {
+            return CS_EXCLUDED;
+        }
+    }
+    return st;
+}
+
+static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, int64_t c,
+                           struct contrib *out)
+{
+    enum stats_state s;
+    bool reopened = false;
+    enum stats_clock specific = STATS_CLOCK_RESPONSE_WD;
+
+    memset(out, 0, sizeof(*out));
+    out->carried_in = state_before(t, a, &s) && is_active(s);
+    if (!out->carried_in && became_active_in(t, a, c, &reopened)) {
+        out->detected = !reopened;
+        out->reopened = reopened;
+    }
+    if (out->carried_in || out->detected || out->reopened) {
+        if (!state_before(t, c, &s)) {
+            s = STATS_ST_OPEN; /* not reached: became active before c */
+        }
+        out->closed = s == STATS_ST_CLOSED;
+        out->dismissed = s == STATS_ST_DISMISSED;
+        out->carried_out = is_active(s);
+    }
+    out->returned = t->returned_at >= a && t->returned_at < c;
+
+    switch (t->level) {
+    case YQ_LEVEL_I:
+    case YQ_LEVEL_II:
+        specific = STATS_CLOCK_INFO_5H;
+        break;
+    case YQ_LEVEL_III:
+        specific = STATS_CLOCK_RESPONSE_48H;
+        break;
+    default:
+        specific = STATS_CLOCK_RESPONSE_WD;
+        break;
+    }
+    out->clock_deadline[STATS_CLOCK_ACK] = t->ack_deadline;
+    out->clock_event[STATS_CLOCK_ACK] = t->acknowledged_at;
+    out->clock_deadline[STATS_CLOCK_RESPONSE] = t->response_deadline;
+    out->clock_event[STATS_CLOCK_RESPONSE] = t->responded_at;
+    out->clock_deadline[specific] = t->response_deadline;
+    out->clock_event[specific] = t->responded_at;
+    if (t->level == YQ_LEVEL_I || t->level == YQ_LEVEL_II) {
+        out->clock_deadline[STATS_CLOCK_PRESS_24H] = t->press_deadline;
+        out->clock_event[STATS_CLOCK_PRESS_24H] = t->press_held_at;
+    }
+    out->clock_deadline[STATS_CLOCK_CLOSE] = t->close_deadline;
+    out->clock_event[STATS_CLOCK_CLOSE] = t->closed_at;
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        out->clocks[k] = settle(t, out->clock_deadline[k], out->clock_event[k], a, b, c,
+                                k == STATS_CLOCK_ACK);
+    }
+    if (out->clocks[STATS_CLOCK_ACK] == CS_ON_TIME || out->clocks[STATS_CLOCK_ACK] == CS_LATE) {
+        int64_t from = t->assigned_at > 0 ? t->assigned_at : t->detected_at;
+        out->has_mtta = true;
+        out->mtta_s = t->acknowledged_at - from;
+    }
+    if (out->clocks[STATS_CLOCK_RESPONSE] == CS_ON_TIME ||
+        out->clocks[STATS_CLOCK_RESPONSE] == CS_LATE) {
+        out->has_ttr = true;
+        out->ttr_s = t->responded_at - t->detected_at;
+    }
+}
+
+static bool clock_is_overdue(enum clock_status st)
+{
+    return st == CS_LATE || st == CS_MISSED;
+}
+
+/* The clocks listed as overdue: the combined response clock is listed by its specific one. */
+static bool clock_listed(int k)
+{
+    return k != STATS_CLOCK_RESPONSE;
+}
+
+/* ------------------------------------------------------------- rows */
+
+struct samples {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int samples_push(struct samples *s, int64_t x)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        int64_t *v = realloc(s->v, cap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = x;
+    return 0;
+}
+
+struct row_acc {
+    struct stats_row row;
+    struct samples mtta, ttr;
+};
+
+struct dim_acc {
+    struct row_acc *v;
+    size_t n, cap;
+};
+
+static int row_add(struct row_acc *acc, const struct contrib *c)
+{
+    struct stats_row *r = &acc->row;
+    bool overdue = false;
+    int err = 0;
+
+    r->carried_in += c->carried_in;
+    r->detected += c->detected;
+    r->reopened += c->reopened;
+    r->added += c->detected || c->reopened;
+    r->closed += c->closed;
+    r->dismissed += c->dismissed;
+    r->carried_out += c->carried_out;
+    r->returned += c->returned;
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        struct stats_clock_tally *ct = &r->clocks[k];
+        switch (c->clocks[k]) {
+        case CS_ON_TIME:
+            ct->due++;
+            ct->on_time++;
+            break;
+        case CS_LATE:
+            ct->due++;
+            ct->late++;
+            break;
+        case CS_MISSED:
+            ct->due++;
+            ct->missed++;
+            break;
+        case CS_PENDING:
+            ct->pending++;
+            break;
+        case CS_EXCLUDED:
+            ct->excluded++;
+            break;
+        case CS_NONE:
+            break;
+        }
+        if (clock_listed(k) && clock_is_overdue(c->clocks[k])) {
+            overdue = true;
+        }
+    }
+    r->overdue_tickets += overdue;
+    if (c->has_mtta) {
+        err = samples_push(&acc->mtta, c->mtta_s);
+    }
+    if (!err && c->has_ttr) {
+        err = samples_push(&acc->ttr, c->ttr_s);
+        for (int i = 0; i < STATS_TTR_BUCKETS; i++) {
+            if (c->ttr_s <= stats_ttr_bucket_upper_s[i]) {
+                r->ttr_hist[i]++;
+                break;
+            }
+        }
+    }
+    return err;
+}
+
+static struct row_acc *dim_find(struct dim_acc *d, const char *key)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (strcmp(d->v[i].row.key, key) == 0) {
+            return &d->v[i];
+        }
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        struct row_acc *v = realloc(d->v, cap * sizeof(*v));
+        if (!v) {
+            return NULL;
+        }
+        d->v = v;
+        d->cap = cap;
+    }
+    memset(&d->v[d->n], 0, sizeof(d->v[0]));
+    d->v[d->n].row.key = strdup(key);
+    if (!d->v[d->n].row.key) {
+        return NULL;
+    }
+    return &d->v[d->n++];
+}
+
+static void row_acc_finish(struct row_acc *acc)
+{
+    stats_summarise(acc->mtta.v, acc->mtta.n, &acc->row.mtta);
+    stats_summarise(acc->ttr.v, acc->ttr.n, &acc->row.ttr);
+    free(acc->mtta.v);
+    free(acc->ttr.v);
+    acc->mtta.v = acc->ttr.v = NULL;
+}
+
+static const char *level_key(enum yq_level level)
+{
+    switch (level) {
+    case YQ_LEVEL_I:
+        return "I 特别重大";
+    case YQ_LEVEL_II:
+        return "II 重大";
+    case YQ_LEVEL_III:
+        return "III 较大";
+    case YQ_LEVEL_IV:
+        return "IV 一般";
+    }
+    return "?";
+}
+
+static const char *rule_group_of(const struct stats_opts *opts, const char *rule_id)
+{
+    if (!rule_id || !*rule_id) {
+        return "（无规则）";
+    }
+    for (size_t i = 0; i < opts->n_rule_groups; i++) {
+        if (opts->rule_groups[i].rule_id && strcmp(opts->rule_groups[i].rule_id, rule_id) == 0) {
+            return opts->rule_groups[i].group;
+        }
+    }
+    return rule_id;
+}
+
+static const char *or_unknown(const char *s, const char *dflt)
+{
+    return s && *s ? s : dflt;
+}
+
+/* Whether a ticket touches the window at all (otherwise every figure it adds is zero). */
+static bool contrib_empty(const struct contrib *c)
+{
+    if (c->carried_in || c->detected || c->reopened || c->returned) {
+        return false;
+    }
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        if (c->clocks[k] != CS_NONE) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const struct stats_row *a = pa, *b = pb;
+    if (a->detected != b->detected) {
+        return a->detected > b->detected ? -1 : 1;
+    }
+    return strcmp(a->key, b->key);
+}
+
+static int cmp_level_rows(const void *pa, const void *pb)
+{
+    return strcmp(((const struct stats_row *)pa)->key, ((const struct stats_row *)pb)->key);
+}
+
+static int cmp_overdue(const void *pa, const void *pb)
+{
+    const struct stats_overdue *a = pa, *b = pb;
+    int r;
+    if (a->deadline != b->deadline) {
+        return a->deadline < b->deadline ? -1 : 1;
+    }
+    r = strcmp(a->number, b->number);
+    return r ? r : (int)a->clock - (int)b->clock;
+}
+
+static void row_release(struct stats_row *r)
+{
+    free(r->key);
+    r->key = NULL;
+}
+
+void stats_report_free(struct stats_report *report)
+{
+    if (!report) {
+        return;
+    }
+    row_release(&report->total);
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        for (size_t i = 0; i < report->n_rows[d]; i++) {
+            row_release(&report->rows[d][i]);
+        }
+        free(report->rows[d]);
+    }
+    for (size_t i = 0; i < report->n_zero_response; i++) {
+        free(report->zero_response_departments[i]);
+    }
+    free(report->zero_response_departments);
+    for (size_t i = 0; i < report->n_overdue; i++) {
+        free(report->overdue[i].number);
+        free(report->overdue[i].title);
+        free(report->overdue[i].department);
+    }
+    free(report->overdue);
+    free(report->daily);
+    free(report->department);
+    free(report);
+}
+
+static int add_overdue(struct stats_report *r, size_t *cap, const struct stats_ticket *t,
+                       const struct contrib *c, int k)
+{
+    struct stats_overdue *o;
+    if (r->n_overdue == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct stats_overdue *v = realloc(r->overdue, ncap * sizeof(*v));
+        if (!v) {
+            return ERR_NOMEM;
+        }
+        r->overdue = v;
+        *cap = ncap;
+    }
+    o = &r->overdue[r->n_overdue];
+    memset(o, 0, sizeof(*o));
+    o->number = strdup(or_unknown(t->number, "?"));
+    o->title = strdup(t->title ? t->title : "");
+    o->department = strdup(or_unknown(t->department, "（未指定）"));
+    r->n_overdue++; /* counted before the checks so stats_report_free() frees what was made */
+    if (!o->number || !o->title || !o->department) {
+        return ERR_NOMEM;
+    }
+    o->level = t->level;
+    o->clock = (enum stats_clock)k;
+    o->deadline = c->clock_deadline[k];
+    if (c->clocks[k] == CS_LATE) {
+        o->met_at = c->clock_event[k];
+        o->late_s = o->met_at - o->deadline;
+    } else {
+        o->late_s = r->cutoff - o->deadline;
+    }
+    return 0;
+}
+
+static void count_window_events(struct stats_report *r, const struct stats_ticket *t,
+                                const struct stats_opts *opts)
+{
+    int64_t a = r->start, c = r->cutoff;
+
+    if (t->detected_at >= a && t->detected_at < c) {
+        size_t day = (size_t)(day_of(t->detected_at) - day_of(a));
+        if (day < r->n_days && t->level >= YQ_LEVEL_I && t->level <= YQ_LEVEL_IV) {
+            r->daily[day][t->level - 1]++;
+        }
+        r->load_tickets[stats_band_of(opts->calendar, t->detected_at)]++;
+    }
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        if (t->alert_at[i] >= a && t->alert_at[i] < c) {
+            r->load_alerts[stats_band_of(opts->calendar, t->alert_at[i])]++;
+        }
+    }
+    if (t->n_responses > 0) {
+        for (size_t i = 0; i < t->n_responses; i++) {
+            const struct stats_response *rs = &t->responses[i];
+            if (rs->at >= a && rs->at < c) {
+                r->responses++;
+                r->press_conferences += rs->channel && strcmp(rs->channel, "新闻发布会") == 0;
+            }
+        }
+    } else {
+        /* no response list: the first response and the first press conference are known */
+        r->responses += t->responded_at >= a && t->responded_at < c;
+        r->press_conferences += t->press_held_at >= a && t->press_held_at < c;
+    }
+}
+
+static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
+{
+    struct stats_cohort *co = &r->cohort;
+    enum stats_state s;
+    int64_t c = r->cutoff;
+
+    if (t->detected_at < r->start || t->detected_at >= c) {
+        return;
+    }
+    co->detected++;
+    if (t->level >= YQ_LEVEL_I && t->level <= YQ_LEVEL_IV) {
+        co->by_level[t->level - 1]++;
+    }
+    if (!state_before(t, c, &s)) {
+        s = STATS_ST_OPEN;
+    }
+    co->dismissed += s == STATS_ST_DISMISSED;
+    co->handed_over += s != STATS_ST_DISMISSED;
+    co->closed += s == STATS_ST_CLOSED;
+    if (t->responded_at > 0 && t->responded_at < c) {
+        co->responded++;
+        co->responded_on_time += t->response_deadline > 0 && t->responded_at <= t->response_deadline;
+    }
+}
+
+static int dims_finish(struct stats_report *r, struct dim_acc *dims)
+{
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        r->rows[d] = calloc(dims[d].n ? dims[d].n : 1, sizeof(struct stats_row));
+        if (!r->rows[d]) {
+            return ERR_NOMEM;
+        }
+        for (size_t i = 0; i < dims[d].n; i++) {
+            row_acc_finish(&dims[d].v[i]);
+            r->rows[d][i] = dims[d].v[i].row;
+            dims[d].v[i].row.key = NULL; /* moved */
+        }
+        r->n_rows[d] = dims[d].n;
+        qsort(r->rows[d], r->n_rows[d], sizeof(struct stats_row),
+              d == STATS_DIM_LEVEL ? cmp_level_rows : cmp_rows);
+    }
+    return 0;
+}
+
+static int zero_responses(struct stats_report *r)
+{
+    size_t n = 0;
+    const struct stats_row *rows = r->rows[STATS_DIM_DEPARTMENT];
+
+    r->zero_response_departments = calloc(r->n_rows[STATS_DIM_DEPARTMENT] + 1, sizeof(char *));
+    if (!r->zero_response_departments) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < r->n_rows[STATS_DIM_DEPARTMENT]; i++) {
+        const struct stats_clock_tally *ct = &rows[i].clocks[STATS_CLOCK_RESPONSE];
+        if (ct->due > 0 && ct->on_time + ct->late == 0) {
+            r->zero_response_departments[n] = strdup(rows[i].key);
+            if (!r->zero_response_departments[n]) {
+                return ERR_NOMEM;
+            }
+            r->n_zero_response = ++n;
+        }
+    }
+    return 0;
+}
+
+int stats_compute(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
+                  struct stats_report **out)
+{
+    struct stats_report *r = NULL;
+    struct dim_acc dims[STATS_DIM_COUNT];
+    struct row_acc total;
+    size_t overdue_cap = 0;
+    int err;
+
+    memset(dims, 0, sizeof(dims));
+    memset(&total, 0, sizeof(total));
+    *out = NULL;
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        return ERR_NOMEM;
+    }
+    r->period = opts->period;
+    r->year = opts->year;
+    r->month = opts->period == STATS_PERIOD_MONTH ? opts->month : 0;
+    err = opts->period == STATS_PERIOD_MONTH
+              ? stats_month_window(opts->year, opts->month, &r->start, &r->end)
+              : (opts->period == STATS_PERIOD_YEAR
+                     ? stats_year_window(opts->year, &r->start, &r->end)
+                     : ERR_INVALID);
+    if (err) {
+        goto done;
+    }
+    r->generated_at = opts->now;
+    r->cutoff = opts->now < r->end ? opts->now : r->end;
+    if (r->cutoff < r->start) {
+        r->cutoff = r->start; /* a future window: nothing has happened in it yet */
+    }
+    err = ERR_NOMEM;
+    if (opts->department && !(r->department = strdup(opts->department))) {
+        goto done;
+    }
+    r->n_days = (size_t)(day_of(r->end - 1) - day_of(r->start) + 1);
+    r->daily = calloc(r->n_days, sizeof(*r->daily));
+    total.row.key = strdup("合计");
+    if (!r->daily || !total.row.key) {
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct stats_ticket *t = &tickets[i];
+        struct contrib c;
+        const char *keys[STATS_DIM_COUNT];
+
+        if (opts->department && strcmp(or_unknown(t->department, ""), opts->department) != 0) {
+            continue;
+        }
+        if (t->detected_at >= r->cutoff) {
+            continue; /* not yet detected at the cut-off (a run in the middle of a month) */
+        }
+        count_window_events(r, t, opts);
+        cohort_add(r, t);
+        ticket_contrib(t, r->start, r->end, r->cutoff, &c);
+        if (contrib_empty(&c)) {
+            continue;
+        }
+        keys[STATS_DIM_DEPARTMENT] = or_unknown(t->department, "（未指定）");
+        keys[STATS_DIM_LEVEL] = level_key(t->level);
+        keys[STATS_DIM_SOURCE] = or_unknown(t->source, "（未知）");
+        keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t->rule_id);
+        if (row_add(&total, &c)) {
+            goto done;
+        }
+        for (int d = 0; d < STATS_DIM_COUNT; d++) {
+            struct row_acc *acc = dim_find(&dims[d], keys[d]);
+            if (!acc || row_add(acc, &c)) {
+                goto done;
+            }
+        }
+        for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+            if (clock_listed(k) && clock_is_overdue(c.clocks[k]) &&
+                add_overdue(r, &overdue_cap, t, &c, k)) {
+                goto done;
+            }
+        }
+    }
+    row_acc_finish(&total);
+    r->total = total.row;
+    total.row.key = NULL;
+    if (dims_finish(r, dims) || zero_responses(r)) {
+        goto done;
+    }
+    if (r->n_overdue > 1) {
+        qsort(r->overdue, r->n_overdue, sizeof(r->overdue[0]), cmp_overdue);
+    }
+    *out = r;
+    r = NULL;
+    err = 0;
+done:
+    free(total.row.key);
+    free(total.mtta.v);
+    free(total.ttr.v);
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        for (size_t i = 0; i < dims[d].n; i++) {
+            free(dims[d].v[i].row.key);
+            free(dims[d].v[i].mtta.v);
+            free(dims[d].v[i].ttr.v);
+        }
+        free(dims[d].v);
+    }
+    stats_report_free(r);
+    return err;
+}

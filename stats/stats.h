@@ -1,0 +1,299 @@
+/*
+ * Response statistics (design §7, issue #7): the monthly 通报 figures and the annual 政务舆情回应
+ * figures, computed from ticket histories without SQL (stats_load.h fills the histories from
+ * the ticket store; stats_render.h prints a report as HTML, CSV or JSON).
+ *
+ * Windows are computed in Asia/Shanghai (UTC+08:00, no daylight saving since 1991): the month
+ * 2024-03 is [2024-02-29T16:00Z, 2024-03-31T16:00Z). Every figure is "as at" the report's
+ * cut-off = min(window end, now): events after it are ignored, so a report of a past month
+ * gives the same figures whenever it is run. docs/statistics.md defines every figure; the
+ * same definitions are printed with each report (stats_definitions[]).
+ *
+ * Times are int64 seconds since the Unix epoch (UTC); 0 means "not yet" / "does not apply".
+ */
+#ifndef STATS_STATS_H
+#define STATS_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_alert.h"
+
+/* Ticket states as the store names them. */
+enum stats_state {
+    STATS_ST_OPEN = 0,
+    STATS_ST_ACKNOWLEDGED,
+    STATS_ST_RESPONDED,
+    STATS_ST_CLOSED,
+    STATS_ST_RETURNED,
+    STATS_ST_DISMISSED,
+};
+
+/* Parse a store state name ("open", ...). Returns 0 or ERR_INVALID. */
+int stats_state_parse(const char *name, enum stats_state *out);
+
+/* One state change of a ticket's log: from `at` on, the ticket is in `state`. */
+struct stats_state_change {
+    int64_t at;
+    enum stats_state state;
+};
+
+/* One recorded public response (design §5 channels). channel borrowed. */
+struct stats_response {
+    int64_t at;          /* the stated response time */
+    const char *channel; /* 权威发布, 新闻发布会, 吹风会, 政务微博, 政务微信, 网站, 答复 */
+};
+
+/*
+ * One ticket's history, as the core reads it. Every pointer is borrowed (NUL-terminated UTF-8
+ * or an array of the given length) and may be NULL when its count is 0 / the text unknown.
+ * Times are seconds UTC, 0 = none. The deadlines are the ones the notifier stored (its
+ * configured clocks and working-day calendar at the time): the statistics judge a ticket by the
+ * deadline it was given, never by a recomputation.
+ */
+struct stats_ticket {
+    const char *number;     /* "YQ-2026-11-0042" */
+    const char *title;      /* untrusted feed text */
+    enum yq_level level;    /* I..IV */
+    const char *department; /* lead department */
+    const char *source;     /* the first item's source id */
+    const char *rule_id;    /* the first item's first matched rule id */
+    int64_t detected_at;    /* required: the first alert's matched_at; the ticket exists from it */
+    int64_t assigned_at;    /* the last (re)assignment: the acknowledgement clock runs from it */
+    int64_t acknowledged_at;
+    int64_t responded_at;  /* first public response */
+    int64_t press_held_at; /* first response on channel 新闻发布会 */
+    int64_t closed_at;
+    int64_t dismissed_at;
+    int64_t returned_at;
+    int64_t ack_deadline;
+    int64_t response_deadline; /* I/II: 5 h information; III: 48 h; IV: N working days */
+    int64_t press_deadline;    /* I/II only */
+    int64_t close_deadline;
+    /*
+     * State changes in time order. With none, the history is implied: open from detected_at,
+     * closed from closed_at, dismissed from dismissed_at.
+     */
+    const struct stats_state_change *changes;
+    size_t n_changes;
+    const int64_t *alert_at; /* each alert (item or revision) the ticket received */
+    size_t n_alerts;
+    const struct stats_response *responses; /* in time order */
+    size_t n_responses;
+};
+
+/* The statutory clocks reported (design §5). */
+enum stats_clock {
+    STATS_CLOCK_ACK = 0,          /* 签收: acknowledged_at against ack_deadline, all levels */
+    STATS_CLOCK_RESPONSE = 1,     /* 首次回应: any level's first-response clock (the 3 below) */
+    STATS_CLOCK_INFO_5H = 2,      /* I/II 权威信息 5 h (国办发〔2016〕80号) */
+    STATS_CLOCK_PRESS_24H = 3,    /* I/II 新闻发布会 24 h (80号; 61号) */
+    STATS_CLOCK_RESPONSE_48H = 4, /* III 回应 48 h (国办发〔2016〕61号) */
+    STATS_CLOCK_RESPONSE_WD = 5,  /* IV 回应 N working days (local rules) */
+    STATS_CLOCK_CLOSE = 6,        /* 办结: closed_at against close_deadline (working days) */
+};
+#define STATS_CLOCK_COUNT 7
+
+/* "ack", "response", "info_5h", "press_24h", "response_48h", "response_wd", "close". */
+const char *stats_clock_name(enum stats_clock clock);
+
+/* The Chinese label ("签收", "首次回应", "权威信息（5小时）", ...). Static. */
+const char *stats_clock_label(enum stats_clock clock);
+
+/*
+ * How the clocks that settled in the window ended, as at the cut-off. A clock settles at its
+ * event when that comes by the deadline, else at the deadline. due = on_time + late + missed.
+ */
+struct stats_clock_tally {
+    size_t due;      /* settled in the window */
+    size_t on_time;  /* event at or before the deadline */
+    size_t late;     /* event after the deadline (before the cut-off) */
+    size_t missed;   /* deadline passed, no event by the cut-off */
+    size_t pending;  /* deadline in the window but not yet passed at the cut-off (not late) */
+    size_t excluded; /* dismissed (or, for 签收, returned) before the deadline: not counted */
+};
+
+/* A duration distribution in seconds (nearest-rank percentiles; mean rounded half up). */
+struct stats_summary {
+    size_t n;
+    int64_t median_s; /* P50 by nearest rank: the ceil(n/2)-th smallest */
+    int64_t p90_s;    /* the ceil(0.9 n)-th smallest */
+    int64_t mean_s;
+};
+
+/* Time to first response, upper-inclusive buckets: <=1 h, <=5 h, <=24 h, <=48 h, <=120 h, more. */
+#define STATS_TTR_BUCKETS 6
+extern const int64_t stats_ttr_bucket_upper_s[STATS_TTR_BUCKETS]; /* last: INT64_MAX */
+extern const char *const stats_ttr_bucket_labels[STATS_TTR_BUCKETS];
+
+/* One row of figures: the whole report, or one department, level, source or rule group. */
+struct stats_row {
+    char *key; /* owned; "合计" for the total */
+    /* carry-over: carried_in + added = closed + dismissed + carried_out */
+    size_t carried_in;  /* 上月结转: active at the window start */
+    size_t added;       /* 本月新增 = detected + reopened */
+    size_t detected;    /* 新交办: detected in the window (every new ticket is handed over) */
+    size_t reopened;    /* 重新办理: closed/dismissed at the start (or detection), reopened */
+    size_t closed;      /* 本月办结: of the above, closed at the cut-off */
+    size_t dismissed;   /* 本月不予处置: of the above, dismissed at the cut-off */
+    size_t carried_out; /* 结转下月: of the above, still active at the cut-off */
+    size_t returned;    /* 退回: tickets returned (wrong department) in the window */
+    struct stats_clock_tally clocks[STATS_CLOCK_COUNT];
+    size_t overdue_tickets;   /* tickets with a late or missed clock (ack, response, press, close) */
+    struct stats_summary mtta; /* acknowledged_at - assigned_at, of ack clocks met */
+    struct stats_summary ttr;  /* responded_at - detected_at, of response clocks met */
+    size_t ttr_hist[STATS_TTR_BUCKETS];
+};
+
+enum stats_dim {
+    STATS_DIM_DEPARTMENT = 0,
+    STATS_DIM_LEVEL = 1,
+    STATS_DIM_SOURCE = 2,
+    STATS_DIM_RULE_GROUP = 3,
+};
+#define STATS_DIM_COUNT 4
+
+/* "department", "level", "source", "rule_group"; and 责任单位, 级别, 来源, 规则分组. Static. */
+const char *stats_dim_name(enum stats_dim dim);
+const char *stats_dim_label(enum stats_dim dim);
+
+/* One late or missed clock of the window. Strings owned by the report. */
+struct stats_overdue {
+    char *number;
+    char *title;
+    char *department;
+    enum yq_level level;
+    enum stats_clock clock;
+    int64_t deadline;
+    int64_t met_at; /* 0: not met by the cut-off */
+    int64_t late_s; /* met_at - deadline, or cut-off - deadline */
+};
+
+/* Duty-desk load bands (Asia/Shanghai wall clock). */
+enum stats_band {
+    STATS_BAND_BUSINESS = 0, /* 工作时间: a working day, 09:00-18:00 */
+    STATS_BAND_REST_DAY = 1, /* 休息日白天: a weekend or holiday, 09:00-18:00 */
+    STATS_BAND_EVENING = 2,  /* 晚间: 18:00-22:00, any day */
+    STATS_BAND_NIGHT = 3,    /* 夜间: 22:00-09:00, any day */
+};
+#define STATS_BAND_COUNT 4
+
+/* "business", "rest_day", "evening", "night"; and the Chinese labels with hours. Static. */
+const char *stats_band_name(enum stats_band band);
+const char *stats_band_label(enum stats_band band);
+
+/*
+ * Tickets detected in the window, followed to the cut-off (the annual report's passage and the
+ * 通报's first sentence).
+ */
+struct stats_cohort {
+    size_t detected;          /* 监测发现 */
+    size_t handed_over;       /* 交办: detected and not dismissed at the cut-off */
+    size_t dismissed;         /* 不予处置 at the cut-off */
+    size_t responded;         /* a public response by the cut-off */
+    size_t responded_on_time; /* first response by its deadline */
+    size_t closed;            /* closed at the cut-off */
+    size_t by_level[4];       /* detected, by level I..IV */
+};
+
+/* The working-day calendar, from the caller (the notifier's workcal). */
+struct stats_calendar {
+    /* True when day (days since 1970-01-01 of the Asia/Shanghai calendar) is a working day. */
+    bool (*is_working_day)(const void *ctx, int64_t day);
+    const void *ctx;
+};
+
+/* Rule id -> rule group (the rule files' "group"), borrowed strings. */
+struct stats_rule_group {
+    const char *rule_id;
+    const char *group;
+};
+
+enum stats_period {
+    STATS_PERIOD_MONTH = 0,
+    STATS_PERIOD_YEAR = 1,
+};
+
+struct stats_opts {
+    enum stats_period period;
+    int year;  /* 2024 */
+    int month; /* 1..12 (month reports) */
+    int64_t now; /* the run time: cut-off = min(window end, now) */
+    const char *department; /* only this lead department; NULL = all */
+    const struct stats_calendar *calendar; /* NULL: Monday..Friday are working days */
+    const struct stats_rule_group *rule_groups; /* NULL: the rule id is its own group */
+    size_t n_rule_groups;
+};
+
+struct stats_report {
+    enum stats_period period;
+    int year, month;
+    int64_t start, end, cutoff, generated_at; /* window [start, end); generated_at = opts.now */
+    char *department; /* the filter, or NULL */
+    struct stats_row total;
+    struct stats_row *rows[STATS_DIM_COUNT]; /* owned arrays, sorted (level: I..IV; else by
+                                                tickets detected descending, then key) */
+    size_t n_rows[STATS_DIM_COUNT];
+    char **zero_response_departments; /* due a response in the window, none by the cut-off */
+    size_t n_zero_response;
+    struct stats_overdue *overdue; /* by deadline, then number */
+    size_t n_overdue;
+    size_t n_days;             /* days of the window */
+    size_t (*daily)[4];        /* [day][level-1]: tickets detected that day (Asia/Shanghai) */
+    size_t load_tickets[STATS_BAND_COUNT]; /* tickets detected, by band */
+    size_t load_alerts[STATS_BAND_COUNT];  /* alerts received, by band */
+    size_t press_conferences; /* responses on channel 新闻发布会 in the window */
+    size_t responses;         /* every public response recorded in the window */
+    struct stats_cohort cohort;
+};
+
+/*
+ * The Asia/Shanghai month [start, end) as instants (seconds UTC). month 1..12.
+ * Returns 0 or ERR_INVALID (month out of range, year outside 1970..9999).
+ */
+int stats_month_window(int year, int month, int64_t *start_out, int64_t *end_out);
+
+/* The Asia/Shanghai year [start, end). Returns 0 or ERR_INVALID. */
+int stats_year_window(int year, int64_t *start_out, int64_t *end_out);
+
+/* The Asia/Shanghai (year, month) containing instant t. */
+void stats_month_of(int64_t t, int *year_out, int *month_out);
+
+/*
+ * The month a scheduled report run at now covers: the Asia/Shanghai month before the one now
+ * falls in (run at 2024-04-01T00:05+08:00: 2024-03, FC-034).
+ */
+void stats_previous_month(int64_t now, int *year_out, int *month_out);
+
+/* Parse "YYYY-MM" (month) or "YYYY" (year). Returns 0 or ERR_PARSE. */
+int stats_parse_month(const char *s, int *year_out, int *month_out);
+int stats_parse_year(const char *s, int *year_out);
+
+/* The duty-desk band of instant t. cal NULL = Monday..Friday. Pure; thread-safe. */
+enum stats_band stats_band_of(const struct stats_calendar *cal, int64_t t);
+
+/*
+ * Nearest-rank summary of n durations (seconds; v is sorted in place). n = 0 gives zeros.
+ */
+void stats_summarise(int64_t *v, size_t n, struct stats_summary *out);
+
+/*
+ * Compute the report of opts over n tickets (borrowed; read only during the call).
+ * out: a new report; release with stats_report_free().
+ * Returns 0, ERR_INVALID (bad period, month or year) or ERR_NOMEM. Thread-safe.
+ */
+int stats_compute(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
+                  struct stats_report **out);
+
+/* Free report. NULL is a no-op. */
+void stats_report_free(struct stats_report *report);
+
+/* The definitions printed with every report: {term, text}, ending with {NULL, NULL}. */
+struct stats_definition {
+    const char *term;
+    const char *text;
+};
+extern const struct stats_definition stats_definitions[];
+
+#endif

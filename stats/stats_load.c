@@ -1,0 +1,483 @@
+#include "stats_load.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/* ------------------------------------------------------------- arena */
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+struct stats_arena {
+    struct arena_block *head;
+};
+
+static void *arena_alloc(struct stats_arena *a, size_t len)
+{
+    size_t need = (len + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct arena_block *b = a->head;
+
+    if (!b || b->cap - b->used < need) {
+        size_t cap = need > 65536 ? need : 65536;
+        b = malloc(sizeof(*b) + cap);
+        if (!b) {
+            return NULL;
+        }
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += need;
+    return p;
+}
+
+static const char *arena_strdup(struct stats_arena *a, const char *s)
+{
+    size_t n = strlen(s ? s : "");
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
+        memcpy(p, s ? s : "", n + 1);
+    }
+    return p;
+}
+
+void stats_ticket_set_release(struct stats_ticket_set *set)
+{
+    if (!set) {
+        return;
+    }
+    free(set->v);
+    if (set->arena) {
+        struct arena_block *b = set->arena->head;
+        while (b) {
+            struct arena_block *next = b->next;
+            free(b);
+            b = next;
+        }
+        free(set->arena);
+    }
+    memset(set, 0, sizeof(*set));
+}
+
+/* ------------------------------------------------------------- SQLite */
+
+int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
+                  size_t errlen)
+{
+    sqlite3 *db = NULL;
+    struct stat sb;
+    int rc;
+
+    *out = NULL;
+    if (stat(path, &sb) != 0) {
+        snprintf(errbuf, errlen, "ticket store '%s' does not exist", path);
+        return ERR_NOT_FOUND;
+    }
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open ticket store '%s': %s", path,
+                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return ERR_IO;
+    }
+    sqlite3_busy_timeout(db, busy_timeout_ms > 0 && busy_timeout_ms < 600000
+                                 ? (int)busy_timeout_ms
+                                 : 5000);
+    *out = db;
+    return 0;
+}
+
+struct loader {
+    sqlite3 *db;
+    struct stats_ticket_set *set;
+    int64_t *ids; /* set->v[i] has ticket id ids[i]; ascending */
+    char *errbuf;
+    size_t errlen;
+    /* per-ticket arrays, built in a second pass */
+    size_t *n_changes, *n_alerts, *n_responses;
+};
+
+static int fail(struct loader *l, int rc, const char *what)
+{
+    snprintf(l->errbuf, l->errlen, "%s: %s (rc=%d)", what, sqlite3_errmsg(l->db), rc);
+    rc &= 0xff;
+    return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY
+                                                      : (rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO);
+}
+
+static int prepare(struct loader *l, const char *sql, sqlite3_stmt **st, const char *what)
+{
+    int rc = sqlite3_prepare_v2(l->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : fail(l, rc, what);
+}
+
+static int64_t col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? (const char *)s : "";
+}
+
+static long find_ticket(const struct loader *l, int64_t id)
+{
+    size_t lo = 0, hi = l->set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->ids[mid] < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < l->set->n && l->ids[lo] == id ? (long)lo : -1;
+}
+
+static int schema_version(struct loader *l, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *out = 0;
+    err = prepare(l, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
+                  "read schema version");
+    if (err) {
+        snprintf(l->errbuf, l->errlen, "not a ticket store (no schema_version table)");
+        return ERR_BAD_STATE;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        err = 0;
+    } else {
+        err = fail(l, rc, "read schema version");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static const char sql_tickets_v2[] =
+    "SELECT id, number, title, level, department, detected_at, assigned_at, acknowledged_at,"
+    " responded_at, press_held_at, closed_at, dismissed_at, returned_at, ack_deadline,"
+    " response_deadline, press_deadline, close_deadline"
+    " FROM tickets WHERE detected_at < ?1 ORDER BY id";
+static const char sql_tickets_v1[] =
+    "SELECT id, number, title, level, department, detected_at, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL, ack_deadline, response_deadline, NULL, NULL"
+    " FROM tickets WHERE detected_at < ?1 ORDER BY id";
+
+static enum yq_level level_of(const char *s)
+{
+    enum yq_level lv = YQ_LEVEL_IV;
+    if (yq_level_parse(s, &lv) != 0) {
+        lv = YQ_LEVEL_IV;
+    }
+    return lv;
+}
+
+static int load_tickets(struct loader *l, int64_t before, int version)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, err;
+
+    err = prepare(l, version >= 2 ? sql_tickets_v2 : sql_tickets_v1, &st, "select tickets");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct stats_ticket *t;
+        if (l->set->n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct stats_ticket *v = realloc(l->set->v, ncap * sizeof(*v));
+            int64_t *ids = realloc(l->ids, ncap * sizeof(*ids));
+            if (v) {
+                l->set->v = v;
+            }
+            if (ids) {
+                l->ids = ids;
+            }
+            if (!v || !ids) {
+                err = ERR_NOMEM;
+                break;
+            }
+            cap = ncap;
+        }
+        t = &l->set->v[l->set->n];
+        memset(t, 0, sizeof(*t));
+        l->ids[l->set->n] = sqlite3_column_int64(st, 0);
+        t->number = arena_strdup(l->set->arena, col_text(st, 1));
+        t->title = arena_strdup(l->set->arena, col_text(st, 2));
+        t->level = level_of(col_text(st, 3));
+        t->department = arena_strdup(l->set->arena, col_text(st, 4));
+        t->detected_at = col_time(st, 5);
+        t->assigned_at = col_time(st, 6);
+        t->acknowledged_at = col_time(st, 7);
+        t->responded_at = col_time(st, 8);
+        t->press_held_at = col_time(st, 9);
+        t->closed_at = col_time(st, 10);
+        t->dismissed_at = col_time(st, 11);
+        t->returned_at = col_time(st, 12);
+        t->ack_deadline = col_time(st, 13);
+        t->response_deadline = col_time(st, 14);
+        t->press_deadline = col_time(st, 15);
+        t->close_deadline = col_time(st, 16);
+        if (!t->number || !t->title || !t->department) {
+            err = ERR_NOMEM;
+            break;
+        }
+        l->set->n++;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = fail(l, rc, "select tickets");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* The first element of a JSON array of strings, or "" (rule_ids is written by the notifier). */
+static const char *first_rule(struct stats_arena *a, const char *json)
+{
+    json_error_t jerr;
+    json_t *arr = json_loads(json, 0, &jerr);
+    const char *out;
+
+    if (!arr) {
+        return arena_strdup(a, "");
+    }
+    out = arena_strdup(a, json_is_array(arr) && json_is_string(json_array_get(arr, 0))
+                              ? json_string_value(json_array_get(arr, 0))
+                              : "");
+    json_decref(arr);
+    return out;
+}
+
+/*
+ * Rows of (ticket_id, ...) ordered by ticket_id: count per ticket (pass 1) or fill (pass 2).
+ * fill(l, idx, st, k) stores the row as the k-th entry of ticket idx.
+ */
+typedef int (*row_fn)(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k);
+
+static int for_rows(struct loader *l, const char *sql, const char *what, size_t *counts,
+                    row_fn fill)
+{
+    sqlite3_stmt *st = NULL;
+    size_t *seen = NULL;
+    int rc, err;
+
+    err = prepare(l, sql, &st, what);
+    if (err) {
+        return err;
+    }
+    if (fill) {
+        seen = calloc(l->set->n + 1, sizeof(*seen));
+        if (!seen) {
+            sqlite3_finalize(st);
+            return ERR_NOMEM;
+        }
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long idx = find_ticket(l, sqlite3_column_int64(st, 0));
+        if (idx < 0) {
+            continue; /* detected after the window */
+        }
+        if (!fill) {
+            counts[idx]++;
+        } else if (seen[idx] < counts[idx]) {
+            /* the snapshot is the same in both passes; the bound only guards the arrays */
+            err = fill(l, (size_t)idx, st, seen[idx]++);
+            if (err) {
+                break;
+            }
+        }
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = fail(l, rc, what);
+    }
+    free(seen);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static int fill_first_item(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+{
+    struct stats_ticket *t = &l->set->v[idx];
+    const char *src = col_text(st, 1);
+    if (k > 0) {
+        return 0;
+    }
+    t->source = arena_strdup(l->set->arena, *src ? src : col_text(st, 2));
+    t->rule_id = first_rule(l->set->arena, col_text(st, 3));
+    return t->source && t->rule_id ? 0 : ERR_NOMEM;
+}
+
+static int fill_alert(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+{
+    ((int64_t *)l->set->v[idx].alert_at)[k] = col_time(st, 1);
+    l->set->v[idx].n_alerts = k + 1;
+    return 0;
+}
+
+static int fill_change(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+{
+    struct stats_state_change *ch = (struct stats_state_change *)l->set->v[idx].changes;
+    enum stats_state s;
+    if (stats_state_parse(col_text(st, 2), &s) != 0) {
+        return 0; /* a state this build does not know: skip rather than guess */
+    }
+    ch[l->set->v[idx].n_changes].at = col_time(st, 1);
+    ch[l->set->v[idx].n_changes].state = s;
+    l->set->v[idx].n_changes++;
+    (void)k;
+    return 0;
+}
+
+static int fill_response(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+{
+    struct stats_response *r = (struct stats_response *)l->set->v[idx].responses;
+    r[k].at = col_time(st, 1);
+    r[k].channel = arena_strdup(l->set->arena, col_text(st, 2));
+    l->set->v[idx].n_responses = k + 1;
+    return r[k].channel ? 0 : ERR_NOMEM;
+}
+
+static const char sql_items[] = "SELECT ticket_id, source_id, source, rule_ids FROM ticket_items"
+                                " ORDER BY ticket_id, id";
+static const char sql_alerts_v1[] = "SELECT ticket_id, added_at FROM ticket_items"
+                                    " ORDER BY ticket_id, added_at";
+static const char sql_alerts_v2[] =
+    "SELECT ticket_id, at FROM ("
+    " SELECT ticket_id, added_at AS at FROM ticket_items"
+    " UNION ALL"
+    " SELECT r.ticket_id, r.added_at FROM ticket_item_revisions r"
+    "  WHERE r.id > (SELECT min(r2.id) FROM ticket_item_revisions r2"
+    "                WHERE r2.ticket_id = r.ticket_id AND r2.item_id = r.item_id))"
+    " ORDER BY ticket_id, at";
+static const char sql_changes[] = "SELECT ticket_id, at, to_state FROM ticket_log"
+                                  " WHERE to_state <> '' ORDER BY ticket_id, at, id";
+static const char sql_responses[] = "SELECT ticket_id, responded_at, channel FROM ticket_responses"
+                                    " ORDER BY ticket_id, responded_at, id";
+
+/* Allocate per-ticket arrays of counts[i] elements of size each into *field of ticket i. */
+static int alloc_arrays(struct loader *l, const size_t *counts, size_t size, size_t offset)
+{
+    for (size_t i = 0; i < l->set->n; i++) {
+        void *p = NULL;
+        if (counts[i] > 0 && !(p = arena_alloc(l->set->arena, counts[i] * size))) {
+            return ERR_NOMEM;
+        }
+        memcpy((char *)&l->set->v[i] + offset, &p, sizeof(p));
+    }
+    return 0;
+}
+
+static int load_related(struct loader *l, int version)
+{
+    size_t n = l->set->n ? l->set->n : 1;
+    size_t *c_alerts = calloc(n, sizeof(size_t));
+    size_t *c_changes = calloc(n, sizeof(size_t));
+    size_t *c_resp = calloc(n, sizeof(size_t));
+    size_t *c_items = calloc(n, sizeof(size_t));
+    const char *alerts_sql = version >= 2 ? sql_alerts_v2 : sql_alerts_v1;
+    int err = ERR_NOMEM;
+
+    if (!c_alerts || !c_changes || !c_resp || !c_items) {
+        goto done;
+    }
+    if ((err = for_rows(l, sql_items, "select items", c_items, NULL)) ||
+        (err = for_rows(l, sql_items, "select items", c_items, fill_first_item)) ||
+        (err = for_rows(l, alerts_sql, "select alerts", c_alerts, NULL)) ||
+        (err = alloc_arrays(l, c_alerts, sizeof(int64_t),
+                            offsetof(struct stats_ticket, alert_at))) ||
+        (err = for_rows(l, alerts_sql, "select alerts", c_alerts, fill_alert))) {
+        goto done;
+    }
+    if (version >= 2) {
+        if ((err = for_rows(l, sql_changes, "select log", c_changes, NULL)) ||
+            (err = alloc_arrays(l, c_changes, sizeof(struct stats_state_change),
+                                offsetof(struct stats_ticket, changes))) ||
+            (err = for_rows(l, sql_changes, "select log", c_changes, fill_change)) ||
+            (err = for_rows(l, sql_responses, "select responses", c_resp, NULL)) ||
+            (err = alloc_arrays(l, c_resp, sizeof(struct stats_response),
+                                offsetof(struct stats_ticket, responses))) ||
+            (err = for_rows(l, sql_responses, "select responses", c_resp, fill_response))) {
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < l->set->n; i++) {
+        struct stats_ticket *t = &l->set->v[i];
+        if (!t->source) {
+            t->source = "";
+            t->rule_id = "";
+        }
+    }
+    err = 0;
+done:
+    free(c_alerts);
+    free(c_changes);
+    free(c_resp);
+    free(c_items);
+    return err;
+}
+
+int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
+               size_t errlen)
+{
+    struct loader l = {.db = db, .set = out, .errbuf = errbuf, .errlen = errlen};
+    char dummy[8];
+    int version = 0;
+    int rc, err;
+
+    if (!errbuf) {
+        l.errbuf = dummy;
+        l.errlen = sizeof(dummy);
+    }
+    memset(out, 0, sizeof(*out));
+    out->arena = calloc(1, sizeof(*out->arena));
+    if (!out->arena) {
+        return ERR_NOMEM;
+    }
+    /* one read transaction: every query sees the same snapshot while the notifier writes */
+    rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        err = fail(&l, rc, "begin read");
+        goto done;
+    }
+    err = schema_version(&l, &version);
+    if (!err && (version < 1 || version > 2)) {
+        snprintf(l.errbuf, l.errlen,
+                 "ticket store schema version %d is not supported (this build reads 1 and 2)",
+                 version);
+        err = ERR_BAD_STATE;
+    }
+    if (!err) {
+        out->schema_version = version;
+        err = load_tickets(&l, before, version);
+    }
+    if (!err) {
+        err = load_related(&l, version);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+done:
+    free(l.ids);
+    if (err) {
+        stats_ticket_set_release(out);
+    }
+    return err;
+}

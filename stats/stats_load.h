@@ -1,0 +1,55 @@
+/*
+ * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
+ * schema versions 1 and 2) into struct stats_ticket records, on a read-only connection and in
+ * one read transaction (one consistent snapshot, while the notifier keeps writing in WAL mode).
+ *
+ * Columns read (schema 2; with schema 1 the columns marked * are absent and read as 0/none):
+ *   tickets: id, number, title, level, department, detected_at, assigned_at*, acknowledged_at*,
+ *            responded_at*, press_held_at*, closed_at*, dismissed_at*, returned_at*,
+ *            ack_deadline, response_deadline, press_deadline*, close_deadline*
+ *   ticket_items: the first item's source_id (else source) and first rule id; added_at (alerts)
+ *   ticket_item_revisions*: added_at of each revision after an item's first (alerts)
+ *   ticket_log: at, to_state* (the state history; schema 1 has none and the history is implied)
+ *   ticket_responses*: responded_at, channel
+ */
+#ifndef STATS_STATS_LOAD_H
+#define STATS_STATS_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+struct sqlite3;
+struct stats_arena;
+
+/* Loaded tickets; everything they point to lives in the set. Release with stats_ticket_set_release(). */
+struct stats_ticket_set {
+    struct stats_ticket *v;
+    size_t n;
+    int schema_version; /* of the database read */
+    struct stats_arena *arena;
+};
+
+/*
+ * Open path read-only (SQLITE_OPEN_READONLY; the file must exist) with busy_timeout_ms.
+ * out: a new connection (sqlite3_close() it). errbuf: one line naming the path and reason.
+ * Returns 0, ERR_NOT_FOUND (no such file) or ERR_IO.
+ */
+int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
+                  size_t errlen);
+
+/*
+ * Read every ticket detected before `before` (seconds UTC; the report window's end) with its
+ * history. db: borrowed, any connection (read-only is enough). out: caller storage, filled
+ * on success. errbuf: one line (the SQLite reason, copied).
+ * Returns 0, ERR_BAD_STATE (no ticket store, or a schema version this build does not know),
+ * ERR_RETRY (database busy/locked), ERR_IO or ERR_NOMEM. Not thread-safe on one db handle.
+ */
+int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
+               size_t errlen);
+
+/* Free what set owns and zero it. NULL is a no-op. */
+void stats_ticket_set_release(struct stats_ticket_set *set);
+
+#endif

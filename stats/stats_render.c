@@ -1,0 +1,734 @@
+#include "stats_render.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats_internal.h"
+#include "stats_load.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/* ------------------------------------------------------------- text buffer */
+
+static bool sbuf_reserve(struct stats_sbuf *b, size_t extra)
+{
+    size_t cap;
+    char *p;
+
+    if (b->err) {
+        return false;
+    }
+    if (extra > STATS_SBUF_MAX_BYTES || b->len + extra + 1 > STATS_SBUF_MAX_BYTES) {
+        b->err = ERR_TOO_BIG;
+        return false;
+    }
+    if (b->len + extra + 1 <= b->cap) {
+        return true;
+    }
+    cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    p = realloc(b->p, cap);
+    if (!p) {
+        b->err = ERR_NOMEM;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void stats_sbuf_put(struct stats_sbuf *b, const char *s, size_t n)
+{
+    if (!sbuf_reserve(b, n)) {
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void stats_sbuf_puts(struct stats_sbuf *b, const char *s)
+{
+    stats_sbuf_put(b, s, strlen(s));
+}
+
+void stats_sbuf_printf(struct stats_sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !sbuf_reserve(b, (size_t)n)) {
+        if (n < 0 && !b->err) {
+            b->err = ERR_INVALID;
+        }
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void stats_sbuf_html(struct stats_sbuf *b, const char *s)
+{
+    const char *run = s;
+    for (; s && *s; s++) {
+        const char *rep = NULL;
+        switch (*s) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        stats_sbuf_put(b, run, (size_t)(s - run));
+        stats_sbuf_puts(b, rep);
+        run = s + 1;
+    }
+    if (run) {
+        stats_sbuf_puts(b, run);
+    }
+}
+
+int stats_sbuf_finish(struct stats_sbuf *b, char **out, size_t *out_len)
+{
+    if (!b->err && !b->p) {
+        sbuf_reserve(b, 0);
+        if (b->p) {
+            b->p[0] = '\0';
+        }
+    }
+    if (b->err) {
+        int err = b->err;
+        free(b->p);
+        memset(b, 0, sizeof(*b));
+        return err;
+    }
+    *out = b->p;
+    if (out_len) {
+        *out_len = b->len;
+    }
+    memset(b, 0, sizeof(*b));
+    return 0;
+}
+
+/* ------------------------------------------------------------- number formats */
+
+int64_t stats_pct_tenths(size_t num, size_t den)
+{
+    if (den == 0) {
+        return -1;
+    }
+    /* round half up: floor((2 * 1000 num + den) / (2 den)) */
+    return (int64_t)((2000u * (uint64_t)num + den) / (2u * (uint64_t)den));
+}
+
+const char *stats_fmt_pct(size_t num, size_t den, char *buf, size_t len)
+{
+    int64_t t = stats_pct_tenths(num, den);
+    if (t < 0) {
+        snprintf(buf, len, "—");
+    } else {
+        snprintf(buf, len, "%lld.%lld%%", (long long)(t / 10), (long long)(t % 10));
+    }
+    return buf;
+}
+
+const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len)
+{
+    int64_t m;
+    if (n == 0) {
+        snprintf(buf, len, "—");
+        return buf;
+    }
+    if (s < 0) {
+        snprintf(buf, len, "-");
+        s = -s;
+        m = s / 60;
+        snprintf(buf + 1, len > 1 ? len - 1 : 0, "%lld分", (long long)m);
+        return buf;
+    }
+    m = s / 60;
+    if (m >= 60) {
+        snprintf(buf, len, "%lld小时%02lld分", (long long)(m / 60), (long long)(m % 60));
+    } else {
+        snprintf(buf, len, "%lld分", (long long)m);
+    }
+    return buf;
+}
+
+const char *stats_fmt_period(const struct stats_report *r, char *buf, size_t len)
+{
+    if (r->period == STATS_PERIOD_MONTH) {
+        snprintf(buf, len, "%d年%d月", r->year, r->month);
+    } else {
+        snprintf(buf, len, "%d年", r->year);
+    }
+    return buf;
+}
+
+int stats_format_parse(const char *name, enum stats_format *out)
+{
+    static const char *const names[] = {"text", "html", "csv", "json"};
+    for (int i = 0; i < 4; i++) {
+        if (name && strcmp(name, names[i]) == 0) {
+            *out = (enum stats_format)i;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+/* ------------------------------------------------------------- JSON */
+
+static json_t *time_json(int64_t t)
+{
+    char buf[32];
+    return t > 0 ? json_string(yq_time_format_utc(t, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *pct_json(size_t num, size_t den)
+{
+    int64_t t = stats_pct_tenths(num, den);
+    return t < 0 ? json_null() : json_real((double)t / 10.0);
+}
+
+static json_t *summary_json(const struct stats_summary *s)
+{
+    if (s->n == 0) {
+        return json_pack("{s:i,s:n,s:n,s:n}", "n", 0, "median_s", "p90_s", "mean_s");
+    }
+    return json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)s->n, "median_s",
+                     (json_int_t)s->median_s, "p90_s", (json_int_t)s->p90_s, "mean_s",
+                     (json_int_t)s->mean_s);
+}
+
+static json_t *row_json(const struct stats_row *r)
+{
+    json_t *clocks = json_object();
+    json_t *hist = json_array();
+    json_t *o;
+
+    if (!clocks || !hist) {
+        json_decref(clocks);
+        json_decref(hist);
+        return NULL;
+    }
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        const struct stats_clock_tally *c = &r->clocks[k];
+        json_object_set_new(
+            clocks, stats_clock_name((enum stats_clock)k),
+            json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "label",
+                      stats_clock_label((enum stats_clock)k), "due", (json_int_t)c->due,
+                      "on_time", (json_int_t)c->on_time, "late", (json_int_t)c->late, "missed",
+                      (json_int_t)c->missed, "pending", (json_int_t)c->pending, "excluded",
+                      (json_int_t)c->excluded, "met", (json_int_t)stats_met(c), "on_time_pct",
+                      pct_json(c->on_time, c->due), "met_pct", pct_json(stats_met(c), c->due)));
+    }
+    for (int i = 0; i < STATS_TTR_BUCKETS; i++) {
+        json_array_append_new(hist, json_integer((json_int_t)r->ttr_hist[i]));
+    }
+    o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "key", r->key,
+                  "carried_in", (json_int_t)r->carried_in, "added", (json_int_t)r->added,
+                  "detected", (json_int_t)r->detected, "reopened", (json_int_t)r->reopened,
+                  "closed", (json_int_t)r->closed, "dismissed", (json_int_t)r->dismissed,
+                  "carried_out", (json_int_t)r->carried_out, "returned", (json_int_t)r->returned,
+                  "overdue_tickets", (json_int_t)r->overdue_tickets, "clocks", clocks, "mtta",
+                  summary_json(&r->mtta), "ttr", summary_json(&r->ttr), "ttr_histogram", hist);
+    return o;
+}
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
+static json_t *daily_json(const struct stats_report *r)
+{
+    json_t *days = json_array(), *counts = json_array();
+    for (size_t l = 0; counts && l < 4; l++) {
+        json_array_append_new(counts, json_array());
+    }
+    for (size_t d = 0; days && counts && d < r->n_days; d++) {
+        char buf[32];
+        yq_time_format_shanghai(r->start + (int64_t)d * 86400, buf, sizeof(buf));
+        buf[10] = '\0'; /* "YYYY-MM-DD" */
+        json_array_append_new(days, json_string(buf));
+        for (size_t l = 0; l < 4; l++) {
+            json_array_append_new(json_array_get(counts, l),
+                                  json_integer((json_int_t)r->daily[d][l]));
+        }
+    }
+    return json_pack("{s:o,s:[ssss],s:o}", "days", days ? days : json_null(), "levels", "I",
+                     "II", "III", "IV", "counts", counts ? counts : json_null());
+}
+
+static json_t *overdue_json(const struct stats_report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_overdue; i++) {
+        const struct stats_overdue *o = &r->overdue[i];
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "number", o->number, "title",
+                         o->title, "level", yq_level_name(o->level), "department", o->department,
+                         "clock", stats_clock_name(o->clock), "clock_label",
+                         stats_clock_label(o->clock), "deadline", time_json(o->deadline),
+                         "met_at", time_json(o->met_at), "late_minutes",
+                         (json_int_t)(o->late_s / 60)));
+    }
+    return a;
+}
+
+static json_t *load_json(const struct stats_report *r)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < STATS_BAND_COUNT; i++) {
+        json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I}", "band",
+                                           stats_band_name((enum stats_band)i), "label",
+                                           stats_band_label((enum stats_band)i), "tickets",
+                                           (json_int_t)r->load_tickets[i], "alerts",
+                                           (json_int_t)r->load_alerts[i]));
+    }
+    return a;
+}
+
+static json_t *hist_json(const struct stats_report *r)
+{
+    json_t *labels = json_array(), *counts = json_array();
+    for (int i = 0; labels && counts && i < STATS_TTR_BUCKETS; i++) {
+        json_array_append_new(labels, json_string(stats_ttr_bucket_labels[i]));
+        json_array_append_new(counts, json_integer((json_int_t)r->total.ttr_hist[i]));
+    }
+    return json_pack("{s:o,s:o}", "labels", labels ? labels : json_null(), "counts",
+                     counts ? counts : json_null());
+}
+
+int stats_report_json(const struct stats_report *r, json_t **out)
+{
+    const struct stats_row *t = &r->total;
+    json_t *o = NULL, *by = NULL, *defs = NULL;
+    char label[16];
+    char *bulletin = NULL;
+    int err = ERR_NOMEM;
+
+    *out = NULL;
+    if (r->period == STATS_PERIOD_MONTH) {
+        snprintf(label, sizeof(label), "%04d-%02d", r->year, r->month);
+    } else {
+        snprintf(label, sizeof(label), "%04d", r->year);
+    }
+    if (stats_bulletin(r, &bulletin)) {
+        return ERR_NOMEM;
+    }
+    by = json_object();
+    defs = json_array();
+    for (int d = 0; by && d < STATS_DIM_COUNT; d++) {
+        json_t *rows = json_array();
+        for (size_t i = 0; rows && i < r->n_rows[d]; i++) {
+            json_array_append_new(rows, row_json(&r->rows[d][i]));
+        }
+        json_object_set_new(by, stats_dim_name((enum stats_dim)d), rows ? rows : json_null());
+    }
+    for (const struct stats_definition *d = stats_definitions; defs && d->term; d++) {
+        json_array_append_new(defs, json_pack("{s:s,s:s}", "term", d->term, "text", d->text));
+    }
+    if (!by || !defs) {
+        json_decref(by);
+        json_decref(defs);
+        goto done;
+    }
+    o = json_pack(
+        "{s:i,s:s,s:s,s:i,s:o,s:{s:o,s:o,s:s},s:o,s:o,s:o,"
+        "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:s}}",
+        "schema", 1, "period", r->period == STATS_PERIOD_MONTH ? "month" : "year", "label", label,
+        "year", r->year, "month", r->period == STATS_PERIOD_MONTH ? json_integer(r->month)
+                                                                 : json_null(),
+        "window", "start", time_json(r->start), "end", time_json(r->end), "timezone",
+        "Asia/Shanghai", "cutoff", time_json(r->cutoff), "generated_at",
+        time_json(r->generated_at), "department",
+        r->department ? json_string(r->department) : json_null(), "carry_over", "carried_in",
+        (json_int_t)t->carried_in, "added", (json_int_t)t->added, "detected",
+        (json_int_t)t->detected, "reopened", (json_int_t)t->reopened, "closed",
+        (json_int_t)t->closed, "dismissed", (json_int_t)t->dismissed, "carried_out",
+        (json_int_t)t->carried_out, "balanced",
+        t->carried_in + t->added == t->closed + t->dismissed + t->carried_out, "identity",
+        "上月结转 + 本月新增 = 本月办结 + 本月不予处置 + 结转下月");
+    if (!o) {
+        json_decref(by);
+        json_decref(defs);
+        goto done;
+    }
+    json_object_set_new(o, "total", row_json(t));
+    json_object_set_new(o, "by", by);
+    json_object_set_new(o, "zero_response_departments",
+                        strings_json(r->zero_response_departments, r->n_zero_response));
+    json_object_set_new(o, "overdue", overdue_json(r));
+    json_object_set_new(o, "daily", daily_json(r));
+    json_object_set_new(o, "ttr_histogram", hist_json(r));
+    json_object_set_new(o, "load", load_json(r));
+    json_object_set_new(o, "responses", json_integer((json_int_t)r->responses));
+    json_object_set_new(o, "press_conferences", json_integer((json_int_t)r->press_conferences));
+    json_object_set_new(
+        o, "cohort",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:[IIII]}", "detected",
+                  (json_int_t)r->cohort.detected, "handed_over", (json_int_t)r->cohort.handed_over,
+                  "dismissed", (json_int_t)r->cohort.dismissed, "responded",
+                  (json_int_t)r->cohort.responded, "responded_on_time",
+                  (json_int_t)r->cohort.responded_on_time, "closed", (json_int_t)r->cohort.closed,
+                  "by_level", (json_int_t)r->cohort.by_level[0],
+                  (json_int_t)r->cohort.by_level[1], (json_int_t)r->cohort.by_level[2],
+                  (json_int_t)r->cohort.by_level[3]));
+    json_object_set_new(o, "bulletin", json_string(bulletin));
+    json_object_set_new(o, "percentile_method", json_string("nearest-rank"));
+    json_object_set_new(o, "definitions", defs);
+    *out = o;
+    err = 0;
+done:
+    free(bulletin);
+    return err;
+}
+
+/* ------------------------------------------------------------- 通报 */
+
+static void put_pct(struct stats_sbuf *b, size_t num, size_t den)
+{
+    char buf[32];
+    stats_sbuf_puts(b, stats_fmt_pct(num, den, buf, sizeof(buf)));
+}
+
+static void put_names(struct stats_sbuf *b, char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        stats_sbuf_puts(b, i ? "、" : "");
+        stats_sbuf_puts(b, v[i]);
+    }
+}
+
+/* Departments (distinct, in list order) of the overdue list; at most max names. */
+static void put_overdue_departments(struct stats_sbuf *b, const struct stats_report *r, size_t max)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < r->n_overdue; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++) {
+            dup = strcmp(r->overdue[j].department, r->overdue[i].department) == 0;
+        }
+        if (dup) {
+            continue;
+        }
+        if (shown == max) {
+            stats_sbuf_puts(b, "等");
+            return;
+        }
+        stats_sbuf_puts(b, shown ? "、" : "");
+        stats_sbuf_puts(b, r->overdue[i].department);
+        shown++;
+    }
+}
+
+int stats_bulletin(const struct stats_report *r, char **out)
+{
+    struct stats_sbuf b = {0};
+    const struct stats_row *t = &r->total;
+    const struct stats_cohort *co = &r->cohort;
+    const struct stats_clock_tally *ack = &t->clocks[STATS_CLOCK_ACK];
+    const struct stats_clock_tally *resp = &t->clocks[STATS_CLOCK_RESPONSE];
+    const struct stats_clock_tally *press = &t->clocks[STATS_CLOCK_PRESS_24H];
+    const struct stats_clock_tally *close = &t->clocks[STATS_CLOCK_CLOSE];
+    const char *unit = r->period == STATS_PERIOD_MONTH ? "本月" : "本年";
+    const char *prev = r->period == STATS_PERIOD_MONTH ? "上月" : "上年";
+    const char *next = r->period == STATS_PERIOD_MONTH ? "下月" : "下年";
+    char period[32], d1[32], d2[32];
+
+    stats_sbuf_printf(&b, "%s，", stats_fmt_period(r, period, sizeof(period)));
+    if (r->department) {
+        stats_sbuf_printf(&b, "%s", r->department);
+    }
+    stats_sbuf_printf(&b,
+                      "共监测发现政务舆情%zu件（特别重大%zu件、重大%zu件、较大%zu件、一般%zu件），"
+                      "均已交办责任单位",
+                      co->detected, co->by_level[0], co->by_level[1], co->by_level[2],
+                      co->by_level[3]);
+    if (co->dismissed > 0) {
+        stats_sbuf_printf(&b, "，其中经核实不予处置%zu件", co->dismissed);
+    }
+    stats_sbuf_printf(&b, "。%s结转%zu件，%s新增%zu件", prev, t->carried_in, unit, t->added);
+    if (t->reopened > 0) {
+        stats_sbuf_printf(&b, "（含重新办理%zu件）", t->reopened);
+    }
+    stats_sbuf_printf(&b, "，%s办结%zu件、不予处置%zu件，结转%s%zu件。", unit, t->closed,
+                      t->dismissed, next, t->carried_out);
+    if (ack->due + resp->due + close->due == 0) {
+        stats_sbuf_printf(&b, "%s无到期的签收、回应和办结时限。", unit);
+    } else {
+        stats_sbuf_printf(&b, "%s应签收%zu件，按时签收%zu件，签收及时率", unit, ack->due,
+                          ack->on_time);
+        put_pct(&b, ack->on_time, ack->due);
+        stats_sbuf_printf(&b, "；应回应%zu件，已回应%zu件，回应率", resp->due, stats_met(resp));
+        put_pct(&b, stats_met(resp), resp->due);
+        stats_sbuf_printf(&b, "，其中按时回应%zu件，及时回应率", resp->on_time);
+        put_pct(&b, resp->on_time, resp->due);
+        if (press->due > 0) {
+            stats_sbuf_printf(&b, "；应举行新闻发布会%zu件，24小时内举行%zu件", press->due,
+                              press->on_time);
+        }
+        stats_sbuf_printf(&b, "；应办结%zu件，已办结%zu件，按期办结%zu件，按期办结率", close->due,
+                          stats_met(close), close->on_time);
+        put_pct(&b, close->on_time, close->due);
+        stats_sbuf_puts(&b, "。");
+    }
+    if (t->overdue_tickets > 0) {
+        stats_sbuf_printf(&b, "超期交办单%zu件，涉及", t->overdue_tickets);
+        put_overdue_departments(&b, r, 5);
+        stats_sbuf_puts(&b, "，请相关单位限期整改。");
+    } else if (resp->due + ack->due + close->due > 0) {
+        stats_sbuf_puts(&b, "无超期交办单。");
+    }
+    if (r->n_zero_response > 0) {
+        put_names(&b, r->zero_response_departments, r->n_zero_response);
+        stats_sbuf_printf(&b, "%s有应回应舆情但均未回应，予以通报。", unit);
+    }
+    if (t->ttr.n > 0) {
+        stats_sbuf_printf(&b, "首次回应用时中位数%s，90%%在%s以内。",
+                          stats_fmt_dur(t->ttr.median_s, t->ttr.n, d1, sizeof(d1)),
+                          stats_fmt_dur(t->ttr.p90_s, t->ttr.n, d2, sizeof(d2)));
+    }
+    if (r->period == STATS_PERIOD_YEAR) {
+        stats_sbuf_printf(&b, "全年通过新闻发布会回应%zu次，各渠道公开回应共%zu次。",
+                          r->press_conferences, r->responses);
+    }
+    return stats_sbuf_finish(&b, out, NULL);
+}
+
+/* ------------------------------------------------------------- CSV */
+
+static void csv_field(struct stats_sbuf *b, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    stats_sbuf_puts(b, quote ? "\"" : "");
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@') {
+        stats_sbuf_puts(b, "'"); /* a spreadsheet must not read a name as a formula */
+    }
+    for (; *s; s++) {
+        stats_sbuf_put(b, s, 1);
+        if (*s == '"') {
+            stats_sbuf_put(b, s, 1);
+        }
+    }
+    stats_sbuf_puts(b, quote ? "\"" : "");
+}
+
+static void csv_row(struct stats_sbuf *b, const char *dim, const struct stats_row *r)
+{
+    char p1[16], p2[16];
+    csv_field(b, dim);
+    stats_sbuf_puts(b, ",");
+    csv_field(b, r->key);
+    stats_sbuf_printf(b, ",%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu", r->carried_in, r->added, r->detected,
+                      r->reopened, r->closed, r->dismissed, r->carried_out, r->returned);
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        const struct stats_clock_tally *c = &r->clocks[k];
+        stats_sbuf_printf(b, ",%zu,%zu,%zu,%zu,%zu,%s,%s", c->due, c->on_time, c->late,
+                          c->missed, c->pending,
+                          stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1)),
+                          stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
+    }
+    stats_sbuf_printf(b, ",%zu", r->overdue_tickets);
+    const struct stats_summary *ss[2] = {&r->mtta, &r->ttr};
+    for (int i = 0; i < 2; i++) {
+        if (ss[i]->n) {
+            stats_sbuf_printf(b, ",%zu,%.1f,%.1f,%.1f", ss[i]->n, (double)ss[i]->median_s / 60.0,
+                              (double)ss[i]->p90_s / 60.0, (double)ss[i]->mean_s / 60.0);
+        } else {
+            stats_sbuf_puts(b, ",0,,,");
+        }
+    }
+    stats_sbuf_puts(b, "\r\n");
+}
+
+static void render_csv(const struct stats_report *r, struct stats_sbuf *b)
+{
+    stats_sbuf_puts(b, "\xEF\xBB\xBF"); /* BOM: spreadsheets then read UTF-8 */
+    stats_sbuf_puts(b, "维度,分组,上期结转,本期新增,新交办,重新办理,办结,不予处置,结转下期,退回");
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        const char *l = stats_clock_label((enum stats_clock)k);
+        stats_sbuf_printf(b, ",%s应办,%s按时,%s超时完成,%s超时未完成,%s未到期,%s按时率,%s完成率",
+                          l, l, l, l, l, l, l);
+    }
+    stats_sbuf_puts(b, ",超期件数,签收用时件数,签收用时中位数(分钟),签收用时P90(分钟),"
+                       "签收用时平均(分钟),回应用时件数,回应用时中位数(分钟),回应用时P90(分钟),"
+                       "回应用时平均(分钟)\r\n");
+    csv_row(b, "合计", &r->total);
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        for (size_t i = 0; i < r->n_rows[d]; i++) {
+            csv_row(b, stats_dim_label((enum stats_dim)d), &r->rows[d][i]);
+        }
+    }
+}
+
+/* ------------------------------------------------------------- text */
+
+static void render_text(const struct stats_report *r, struct stats_sbuf *b)
+{
+    const struct stats_row *t = &r->total;
+    char period[32], c1[32], c2[32], p1[16], p2[16];
+    char *bulletin = NULL;
+
+    stats_sbuf_printf(b, "%s 政务舆情回应情况%s\n", stats_fmt_period(r, period, sizeof(period)),
+                      r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
+    stats_sbuf_printf(b, "统计期 %s 至 ", yq_time_format_shanghai(r->start, c1, sizeof(c1)));
+    stats_sbuf_printf(b, "%s（北京时间，不含），截止 ", yq_time_format_shanghai(r->end, c2, sizeof(c2)));
+    stats_sbuf_printf(b, "%s\n\n", yq_time_format_shanghai(r->cutoff, c1, sizeof(c1)));
+    if (stats_bulletin(r, &bulletin) == 0) {
+        stats_sbuf_printf(b, "%s\n\n", bulletin);
+        free(bulletin);
+    } else {
+        b->err = ERR_NOMEM;
+    }
+    stats_sbuf_printf(b, "上期结转 %zu + 本期新增 %zu = 办结 %zu + 不予处置 %zu + 结转 %zu  (%s)\n",
+                      t->carried_in, t->added, t->closed, t->dismissed, t->carried_out,
+                      t->carried_in + t->added == t->closed + t->dismissed + t->carried_out
+                          ? "平衡"
+                          : "不平衡");
+    stats_sbuf_puts(b, "\n时限                          应办  按时  超时完成  超时未完成  未到期  按时率  完成率\n");
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        const struct stats_clock_tally *c = &t->clocks[k];
+        stats_sbuf_printf(b, "%-s  %zu  %zu  %zu  %zu  %zu  %s  %s\n",
+                          stats_clock_label((enum stats_clock)k), c->due, c->on_time, c->late,
+                          c->missed, c->pending, stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1)),
+                          stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
+    }
+    stats_sbuf_printf(b, "\n超期清单 %zu 项\n", r->n_overdue);
+    for (size_t i = 0; i < r->n_overdue; i++) {
+        const struct stats_overdue *o = &r->overdue[i];
+        stats_sbuf_printf(b, "  %s  %s  %s  时限 %s  ", o->number, o->department,
+                          stats_clock_label(o->clock),
+                          yq_time_format_shanghai(o->deadline, c1, sizeof(c1)));
+        if (o->met_at) {
+            stats_sbuf_printf(b, "完成 %s", yq_time_format_shanghai(o->met_at, c2, sizeof(c2)));
+        } else {
+            stats_sbuf_puts(b, "未完成");
+        }
+        stats_sbuf_printf(b, "  超时 %s\n", stats_fmt_dur(o->late_s, 1, c2, sizeof(c2)));
+    }
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+int stats_render(const struct stats_report *report, enum stats_format fmt,
+                 const struct stats_render_opts *opts, char **out, size_t *out_len)
+{
+    struct stats_sbuf b = {0};
+    json_t *j = NULL;
+    char *s;
+    int err;
+
+    *out = NULL;
+    switch (fmt) {
+    case STATS_FORMAT_TEXT:
+        render_text(report, &b);
+        break;
+    case STATS_FORMAT_CSV:
+        render_csv(report, &b);
+        break;
+    case STATS_FORMAT_HTML:
+        err = stats_render_html(report, opts ? opts->asset_base : NULL, opts ? opts->office : NULL,
+                                &b);
+        if (err && !b.err) {
+            b.err = err;
+        }
+        break;
+    case STATS_FORMAT_JSON:
+        err = stats_report_json(report, &j);
+        if (err) {
+            return err;
+        }
+        s = json_dumps(j, JSON_INDENT(1));
+        json_decref(j);
+        if (!s) {
+            return ERR_NOMEM;
+        }
+        stats_sbuf_puts(&b, s);
+        stats_sbuf_puts(&b, "\n");
+        free(s);
+        break;
+    default:
+        return ERR_INVALID;
+    }
+    return stats_sbuf_finish(&b, out, out_len);
+}
+
+int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,
+                         const struct stats_render_opts *ropts, char **out, size_t *out_len,
+                         char *errbuf, size_t errlen)
+{
+    struct stats_ticket_set set;
+    struct stats_report *report = NULL;
+    int64_t start, end;
+    int err;
+
+    *out = NULL;
+    err = sopts->period == STATS_PERIOD_MONTH ? stats_month_window(sopts->year, sopts->month,
+                                                                   &start, &end)
+                                              : stats_year_window(sopts->year, &start, &end);
+    if (err) {
+        snprintf(errbuf, errlen, "invalid period %04d-%02d", sopts->year, sopts->month);
+        return err;
+    }
+    err = stats_load(db, end, &set, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    err = stats_compute(set.v, set.n, sopts, &report);
+    if (!err) {
+        err = stats_render(report, fmt, ropts, out, out_len);
+    }
+    if (err) {
+        snprintf(errbuf, errlen, "cannot compute the report: %s", yq_strerror(err));
+    }
+    stats_report_free(report);
+    stats_ticket_set_release(&set);
+    return err;
+}
+
+int stats_render_month(struct sqlite3 *db, int year, int month, int64_t now,
+                       const char *department, const struct stats_calendar *cal,
+                       enum stats_format fmt, char **out, size_t *out_len, char *errbuf,
+                       size_t errlen)
+{
+    struct stats_opts sopts = {
+        .period = STATS_PERIOD_MONTH,
+        .year = year,
+        .month = month,
+        .now = now,
+        .department = department,
+        .calendar = cal,
+    };
+    struct stats_render_opts ropts = {.asset_base = "/static/stats/", .office = NULL};
+    return stats_render_from_db(db, &sopts, fmt, &ropts, out, out_len, errbuf, errlen);
+}

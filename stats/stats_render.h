@@ -1,0 +1,108 @@
+/*
+ * Printing a report (stats.h) as HTML, CSV, JSON or plain text, the Chinese 通报 paragraph,
+ * the static assets the HTML needs (Apache ECharts and the chart script, compiled into the
+ * library), and one-call helpers for the web UI and the CLI (load + compute + render).
+ *
+ * HTML: one page that prints on A4 (print CSS in stats-report.css). It has no inline script or
+ * style (it may be served under the notifier's Content-Security-Policy): the chart data is a
+ * <script type="application/json" id="stats-data"> block (the JSON format below, with <, >
+ * and & escaped as \u003c, \u003e, \u0026) which the static stats-charts.js reads and draws
+ * with echarts.min.js. Every string from tickets, departments, sources and rules is
+ * HTML-escaped.
+ *
+ * JSON (schema 1): {"schema":1,"period":"month"|"year","label":"2024-03","window":{"start",
+ *   "end","timezone":"Asia/Shanghai"},"cutoff","generated_at","department":null|"...",
+ *   "carry_over":{"carried_in","added","detected","reopened","closed","dismissed",
+ *   "carried_out","balanced","identity"},"total":ROW,"by":{"department":[ROW],"level":[...],
+ *   "source":[...],"rule_group":[...]},"zero_response_departments":[...],"overdue":[{"number",
+ *   "title","level","department","clock","clock_label","deadline","met_at"|null,
+ *   "late_minutes"}],"daily":{"days":["2024-03-01",...],"levels":["I","II","III","IV"],
+ *   "counts":[[...per day...] x 4]},"ttr_histogram":{"labels","counts"},"load":[{"band",
+ *   "label","tickets","alerts"}],"responses","press_conferences","cohort":{...},"bulletin",
+ *   "percentile_method":"nearest-rank","definitions":[{"term","text"}]}
+ * ROW: {"key","carried_in","added","detected","reopened","closed","dismissed","carried_out",
+ *   "returned","overdue_tickets","clocks":{"ack":{"label","due","on_time","late","missed",
+ *   "pending","excluded","met","on_time_pct","met_pct"},...},"mtta":{"n","median_s","p90_s",
+ *   "mean_s"},"ttr":{...},"ttr_histogram":[...]}. Times are RFC 3339 UTC; percentages are
+ *   numbers rounded half up to one decimal, or null when nothing was due.
+ */
+#ifndef STATS_STATS_RENDER_H
+#define STATS_STATS_RENDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+struct sqlite3;
+
+enum stats_format {
+    STATS_FORMAT_TEXT = 0, /* the 通报 paragraph and the main tables, for a terminal */
+    STATS_FORMAT_HTML = 1,
+    STATS_FORMAT_CSV = 2,  /* UTF-8 with BOM, one row per group (every dimension) */
+    STATS_FORMAT_JSON = 3,
+};
+
+/* Parse "text", "html", "csv", "json". Returns 0 or ERR_INVALID. */
+int stats_format_parse(const char *name, enum stats_format *out);
+
+struct stats_render_opts {
+    /*
+     * URL prefix of the assets (echarts.min.js, stats-charts.js, stats-report.css) in HTML:
+     * NULL or "" = beside the report file; "/static/stats/" when served by the notifier.
+     */
+    const char *asset_base;
+    const char *office; /* issuing office for the HTML title, e.g. 安康市人民政府办公室; may be NULL */
+};
+
+/* The report as a new JSON object (format above). Returns 0 or ERR_NOMEM. */
+int stats_report_json(const struct stats_report *report, json_t **out);
+
+/*
+ * The 通报 paragraph (Chinese) generated from the figures: a new NUL-terminated string (free()).
+ * Returns 0 or ERR_NOMEM.
+ */
+int stats_bulletin(const struct stats_report *report, char **out);
+
+/*
+ * Render report in fmt. opts may be NULL. out: new NUL-terminated buffer (free()), out_len its
+ * length in bytes (may be NULL). Returns 0, ERR_INVALID (unknown format) or ERR_NOMEM.
+ * Thread-safe.
+ */
+int stats_render(const struct stats_report *report, enum stats_format fmt,
+                 const struct stats_render_opts *opts, char **out, size_t *out_len);
+
+/*
+ * Load the tickets of db (borrowed, read-only is enough; stats_load()), compute the report of
+ * sopts and render it: what the CLI and the web UI's statistics page call.
+ * Returns 0, ERR_INVALID, ERR_BAD_STATE, ERR_RETRY, ERR_IO or ERR_NOMEM with one line in errbuf.
+ */
+int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,
+                         const struct stats_render_opts *ropts, char **out, size_t *out_len,
+                         char *errbuf, size_t errlen);
+
+/*
+ * The web UI's statistics page: the month's report of db as JSON (fmt STATS_FORMAT_JSON) or
+ * HTML with assets under "/static/stats/" (STATS_FORMAT_HTML). now: the request time
+ * (seconds UTC); department: NULL = all (force a liaison's own); cal: the notifier's working-day
+ * calendar or NULL. Same returns as stats_render_from_db().
+ */
+int stats_render_month(struct sqlite3 *db, int year, int month, int64_t now,
+                       const char *department, const struct stats_calendar *cal,
+                       enum stats_format fmt, char **out, size_t *out_len, char *errbuf,
+                       size_t errlen);
+
+/*
+ * A static asset of the report by file name ("echarts.min.js", "stats-charts.js",
+ * "stats-report.css"): data (borrowed, static), its length and MIME type.
+ * Returns 0 or ERR_NOT_FOUND. echarts.min.js is ERR_NOT_FOUND when the build found no
+ * node_modules/echarts (run `npm ci` at the repository root, then rebuild).
+ */
+int stats_asset_get(const char *name, const unsigned char **data, size_t *len,
+                    const char **content_type);
+
+/* The asset file names, NULL-terminated. */
+extern const char *const stats_asset_names[];
+
+#endif
