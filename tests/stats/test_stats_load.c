@@ -1,0 +1,314 @@
+/*
+ * The statistics loader (stats_load.h) against a ticket store written by the notifier's own
+ * code (ticket_store_intake_alert(), ticket_flow_apply()) with the shipped 2026 holiday
+ * calendar (config/calendar), read back on a read-only connection. The deadlines the notifier
+ * stores are checked against the hand arithmetic of test_stats.c (T3, T4, T8 there).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "stats_load.h"
+#include "stats_render.h"
+#include "ticket_flow.h"
+#include "ticket_store.h"
+#include "workcal.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static int64_t bj(const char *s)
+{
+    int64_t t = 0;
+    assert_int_equal(yq_time_parse_iso(s, &t, NULL), 0);
+    return t;
+}
+
+static bool cal_is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
+struct env {
+    char dir[64];
+    char path[128];
+    struct workcal *cal;
+    struct ticket_policy policy;
+    struct ticket_store *store;
+};
+
+static void intake(struct env *e, const char *event, const char *item, const char *level,
+                   const char *dept, const char *rule, const char *source_id, const char *at,
+                   char *number, size_t number_len)
+{
+    char json[2048], err[256];
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    char utc[32];
+
+    yq_time_format_utc(bj(at), utc, sizeof(utc));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":10.0,\"level\":\"%s\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"r\","
+             "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"安康\","
+             "\"field\":\"text\",\"start\":0,\"end\":2}]}],\"item\":{\"schema\":1,\"id\":\"%s\","
+             "\"source\":\"rss\",\"source_id\":\"%s\",\"channel\":\"安康新闻网\","
+             "\"url\":\"https://news.example.cn/%s\",\"title\":\"安康 %s\",\"text\":\"安康\","
+             "\"author\":\"\",\"published_at\":null,\"published_precision\":\"second\","
+             "\"fetched_at\":\"%s\"}}",
+             event, utc, level, dept, rule, dept, level, item, source_id, item, item, utc);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_intake_alert(e->store, &alert, bj(at), &res), 0);
+    yq_alert_release(&alert);
+    if (number) {
+        snprintf(number, number_len, "%s", res.number);
+    }
+}
+
+static void act(struct env *e, enum ticket_action_kind kind, const char *number, const char *at,
+                const char *channel)
+{
+    char err[256] = "";
+    struct ticket_action a = {
+        .kind = kind,
+        .number = number,
+        .actor = "tester",
+        .role = "admin",
+        .channel = channel,
+        .url = channel ? "https://www.ankang.gov.cn/r" : NULL,
+        .responded_at = bj(at),
+        .reason = kind == TICKET_ACT_DISMISS ? "irrelevant" : NULL,
+    };
+    int rc = ticket_flow_apply(e->store, &a, bj(at), NULL, err, sizeof(err));
+    if (rc != 0) {
+        fail_msg("%s %s: %s", ticket_action_name(kind), number, err);
+    }
+}
+
+static int setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    char dir[4096], err[256] = "";
+
+    assert_non_null(e);
+    snprintf(e->dir, sizeof(e->dir), "/tmp/yq-stats-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
+    snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
+    e->cal = workcal_new();
+    assert_non_null(e->cal);
+    snprintf(dir, sizeof(dir), "%s/config/calendar", YQ_SOURCE_DIR);
+    assert_int_equal(workcal_load_dir(e->cal, dir, err, sizeof(err)), 0);
+    assert_true(workcal_covers_year(e->cal, 2026));
+    cfg.path = e->path;
+    assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
+    e->policy.cal = e->cal;
+    ticket_store_set_policy(e->store, &e->policy);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    char p[160];
+    ticket_store_free(e->store);
+    workcal_free(e->cal);
+    const char *sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", e->path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(e->dir);
+    free(e);
+    return 0;
+}
+
+/*
+ * The history (Beijing time):
+ *   X1 II 市自然资源局 safety-gas, detected 2026-01-01 00:10; second item 01-01 12:00; ack 00:50;
+ *      权威发布 04:00; 新闻发布会 01-02 09:00 (late: 24 h ended 01-02 00:10); closed 01-20 15:00.
+ *   X3 III 市住房和城乡建设局 health-epidemic, detected 01-30 17:00; ack 17:30; dismissed 02-03 10:00
+ *      (the 48 h response ended 02-01 17:00: missed in February).
+ *   X2 IV 市卫生健康委员会 health-epidemic, detected 02-13 15:00; ack 15:10; 政务微博 02-27 16:00.
+ */
+static void build_history(struct env *e, char x1[32], char x2[32], char x3[32])
+{
+    struct ticket t;
+
+    intake(e, "ev:x1", "rss:x1", "II", "市自然资源局", "safety-gas", "ak-news",
+           "2026-01-01 00:10", x1, 32);
+    intake(e, "ev:x1", "rss:x1b", "II", "市自然资源局", "safety-gas", "ak-news",
+           "2026-01-01 12:00", NULL, 0);
+    intake(e, "ev:x3", "rss:x3", "III", "市住房和城乡建设局", "health-epidemic", "weibo-ak",
+           "2026-01-30 17:00", x3, 32);
+    intake(e, "ev:x2", "rss:x2", "IV", "市卫生健康委员会", "health-epidemic", "ak-news",
+           "2026-02-13 15:00", x2, 32);
+
+    /* the notifier's deadlines agree with the hand arithmetic of test_stats.c */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(ticket_store_get_by_number(e->store, x1, &t), 0);
+    assert_int_equal(t.ack_deadline, bj("2026-01-01 01:10"));
+    assert_int_equal(t.response_deadline, bj("2026-01-01 05:10"));
+    assert_int_equal(t.press_deadline, bj("2026-01-02 00:10"));
+    assert_int_equal(t.close_deadline, bj("2026-01-23 00:00")); /* T3: 01-04 调休 counted */
+    ticket_release(&t);
+    assert_int_equal(ticket_store_get_by_number(e->store, x3, &t), 0);
+    assert_int_equal(t.close_deadline, bj("2026-02-28 00:00")); /* T4: 02-14 调休 counted */
+    ticket_release(&t);
+    assert_int_equal(ticket_store_get_by_number(e->store, x2, &t), 0);
+    assert_int_equal(t.response_deadline, bj("2026-02-28 00:00")); /* T8 */
+    ticket_release(&t);
+
+    act(e, TICKET_ACT_ACK, x1, "2026-01-01 00:50", NULL);
+    act(e, TICKET_ACT_RESPOND, x1, "2026-01-01 04:00", "权威发布");
+    act(e, TICKET_ACT_RESPOND, x1, "2026-01-02 09:00", "新闻发布会");
+    act(e, TICKET_ACT_CLOSE, x1, "2026-01-20 15:00", NULL);
+    act(e, TICKET_ACT_ACK, x3, "2026-01-30 17:30", NULL);
+    act(e, TICKET_ACT_DISMISS, x3, "2026-02-03 10:00", NULL);
+    act(e, TICKET_ACT_ACK, x2, "2026-02-13 15:10", NULL);
+    act(e, TICKET_ACT_RESPOND, x2, "2026-02-27 16:00", "政务微博");
+}
+
+static struct stats_report *report(struct stats_ticket_set *set, const struct workcal *cal,
+                                   int y, int m)
+{
+    struct stats_calendar sc = {cal_is_working_day, cal};
+    static const struct stats_rule_group groups[] = {{"safety-gas", "突发事件"},
+                                                     {"health-epidemic", "疫情防控"}};
+    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = y, .month = m,
+                           .now = bj("2026-03-01 00:05"), .calendar = &sc,
+                           .rule_groups = groups, .n_rule_groups = 2};
+    struct stats_report *r = NULL;
+    assert_int_equal(stats_compute(set->v, set->n, &o, &r), 0);
+    return r;
+}
+
+static void test_loader_reads_notifier_store(void **state)
+{
+    struct env *e = *state;
+    char x1[32], x2[32], x3[32], err[256] = "";
+    struct stats_ticket_set set;
+    struct stats_report *r;
+    sqlite3 *db = NULL;
+    const struct stats_ticket *t1 = NULL;
+
+    build_history(e, x1, x2, x3);
+    assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
+    assert_int_equal(stats_load(db, bj("2026-03-01 00:00"), &set, err, sizeof(err)), 0);
+    assert_int_equal(set.schema_version, TICKET_STORE_SCHEMA_VERSION);
+    assert_int_equal(set.n, 3);
+    for (size_t i = 0; i < set.n; i++) {
+        if (strcmp(set.v[i].number, x1) == 0) {
+            t1 = &set.v[i];
+        }
+    }
+    assert_non_null(t1);
+    assert_int_equal(t1->level, YQ_LEVEL_II);
+    assert_string_equal(t1->source, "ak-news");
+    assert_string_equal(t1->rule_id, "safety-gas");
+    assert_int_equal(t1->n_alerts, 2);
+    assert_int_equal(t1->n_responses, 2);
+    assert_string_equal(t1->responses[1].channel, "新闻发布会");
+    assert_int_equal(t1->press_held_at, bj("2026-01-02 09:00"));
+    /* open (created), acknowledged, responded, responded (the 新闻发布会), closed */
+    assert_int_equal(t1->n_changes, 5);
+    assert_int_equal(t1->changes[0].state, STATS_ST_OPEN);
+    assert_int_equal(t1->changes[0].at, bj("2026-01-01 00:10"));
+    assert_int_equal(t1->changes[4].state, STATS_ST_CLOSED);
+    assert_int_equal(t1->changes[4].at, bj("2026-01-20 15:00"));
+
+    /*
+     * January: detected X1, X3 (2); X1 closed, X3 open at the month end: 0 + 2 = 1 + 0 + 1.
+     * ack 2/2 on time; response (X1, 5 h) on time; press (X1) late; close (X1) on time.
+     * Alerts: X1's two items 00:10 (night) and 12:00 on the 元旦 holiday (rest day); X3 Fri
+     * 17:00 (business). Responses 2, one 新闻发布会.
+     */
+    r = report(&set, e->cal, 2026, 1);
+    assert_int_equal(r->total.carried_in + r->total.added, 2);
+    assert_int_equal(r->total.closed, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_ACK].on_time, 2);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_INFO_5H].on_time, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_PRESS_24H].late, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_CLOSE].on_time, 1);
+    assert_int_equal(r->load_alerts[STATS_BAND_NIGHT], 1);
+    assert_int_equal(r->load_alerts[STATS_BAND_REST_DAY], 1);
+    assert_int_equal(r->load_alerts[STATS_BAND_BUSINESS], 1);
+    assert_int_equal(r->responses, 2);
+    assert_int_equal(r->press_conferences, 1);
+    assert_int_equal(r->total.carried_in + r->total.added,
+                     r->total.closed + r->total.dismissed + r->total.carried_out);
+    stats_report_free(r);
+
+    /*
+     * February: X3 carried in and dismissed; X2 detected, open: 1 + 1 = 0 + 1 + 1.
+     * Response: X3 missed (02-01 17:00, dismissed only 02-03), X2 on time; close: X3's 02-28
+     * deadline came after its dismissal: excluded. 市住房和城乡建设局 gave no response: named.
+     */
+    r = report(&set, e->cal, 2026, 2);
+    assert_int_equal(r->total.carried_in, 1);
+    assert_int_equal(r->total.detected, 1);
+    assert_int_equal(r->total.dismissed, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_RESPONSE].due, 2);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_RESPONSE].missed, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_CLOSE].excluded, 1);
+    assert_int_equal(r->n_zero_response, 1);
+    assert_string_equal(r->zero_response_departments[0], "市住房和城乡建设局");
+    /* T6-like check of the calendar wrapper: the 调休 Saturday is business hours */
+    {
+        struct stats_calendar sc = {cal_is_working_day, e->cal};
+        assert_int_equal(stats_band_of(&sc, bj("2026-02-14 10:00")), STATS_BAND_BUSINESS);
+    }
+    stats_report_free(r);
+    stats_ticket_set_release(&set);
+
+    /* the one-call helper the web page uses */
+    {
+        char *json = NULL;
+        struct stats_calendar sc = {cal_is_working_day, e->cal};
+        assert_int_equal(stats_render_month(db, 2026, 2, bj("2026-03-01 00:05"), NULL, &sc,
+                                            STATS_FORMAT_JSON, &json, NULL, err, sizeof(err)),
+                         0);
+        assert_non_null(strstr(json, "\"zero_response_departments\": [\n  \"市住房和城乡建设局\""));
+        free(json);
+    }
+    sqlite3_close(db);
+}
+
+static void test_loader_rejects_non_store(void **state)
+{
+    struct env *e = *state;
+    struct stats_ticket_set set;
+    sqlite3 *db = NULL;
+    char path[160], err[256] = "";
+
+    assert_int_equal(stats_db_open("/nonexistent/tickets.db", 1000, &db, err, sizeof(err)),
+                     ERR_NOT_FOUND);
+    snprintf(path, sizeof(path), "%s/empty.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(stats_load(db, 0, &set, err, sizeof(err)), ERR_BAD_STATE);
+    assert_non_null(strstr(err, "schema_version"));
+    sqlite3_close(db);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_loader_reads_notifier_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
