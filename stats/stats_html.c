@@ -273,8 +273,10 @@ int stats_render_html(const struct stats_report *r, const char *asset_base, cons
     }
     load_table(b, r);
     stats_sbuf_printf(b,
-                      "<section><h2>年度数字</h2><p>监测发现 %zu 件；交办 %zu 件；已回应 %zu 件，"
+                      "<section><h2>%s</h2><p id=\"cohort\">监测发现 %zu 件；交办 %zu 件；已回应 %zu 件，"
                       "其中按时 %zu 件；公开回应 %zu 次，其中新闻发布会 %zu 次。</p></section>\n",
+                      r->period == STATS_PERIOD_MONTH ? "本期新发现舆情办理情况"
+                                                      : "年度报告数字（政务舆情回应）",
                       r->cohort.detected, r->cohort.handed_over, r->cohort.responded,
                       r->cohort.responded_on_time, r->responses, r->press_conferences);
     stats_sbuf_puts(b, "<section class=\"definitions\"><h2>指标说明</h2><dl>");

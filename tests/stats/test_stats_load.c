@@ -17,12 +17,14 @@
 #include <unistd.h>
 
 #include "stats.h"
+#include "stats_cli.h"
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
 #include "workcal.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -304,11 +306,70 @@ static void test_loader_rejects_non_store(void **state)
     unlink(path);
 }
 
+/*
+ * yuqingctl stats over the same store: HTML with its assets beside it, JSON and CSV. With
+ * YQ_STATS_REPORT_DIR set, the HTML report is left there for the browser test
+ * (tests/stats/browser_stats.mjs).
+ */
+static void test_cli_writes_reports(void **state)
+{
+    struct env *e = *state;
+    char x1[32], x2[32], x3[32], out[256], cfg[4096], rules[4096];
+    const char *keep = getenv("YQ_STATS_REPORT_DIR");
+    char *body = NULL;
+    const char *dir = keep && *keep ? keep : e->dir;
+
+    build_history(e, x1, x2, x3);
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    snprintf(rules, sizeof(rules), "%s/config/rules", YQ_SOURCE_DIR);
+    snprintf(out, sizeof(out), "%s/report.html", dir);
+    {
+        char *argv[] = {"stats", "month", "2026-02", "--format", "html", "--db", e->path,
+                        "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
+                        "--office", "安康市人民政府办公室", "--out", out, NULL};
+        assert_int_equal(stats_cli_main(17, argv), 0);
+    }
+    assert_int_equal(yq_fs_read_file(out, 16 << 20, &body, NULL), 0);
+    assert_non_null(strstr(body, "2026年2月 政务舆情回应情况月度通报"));
+    assert_non_null(strstr(body, "<script src=\"echarts.min.js\"></script>"));
+    free(body);
+    snprintf(out, sizeof(out), "%s/stats-charts.js", dir);
+    assert_int_equal(access(out, R_OK), 0);
+    {
+        char *argv[] = {"stats", "month", "2026-13", "--db", e->path, NULL};
+        assert_int_equal(stats_cli_main(5, argv), 2);
+    }
+    {
+        char *argv[] = {"stats", "year", "2026", "--format", "json", "--db", e->path, "--config",
+                        cfg, "--rules", "/nonexistent", "--now", "2026-03-01T00:05:00+08:00",
+                        "--out", NULL, NULL};
+        snprintf(out, sizeof(out), "%s/year.json", e->dir);
+        argv[14] = out;
+        assert_int_equal(stats_cli_main(15, argv), 0);
+        assert_int_equal(yq_fs_read_file(out, 1 << 20, &body, NULL), 0);
+        assert_non_null(strstr(body, "\"period\": \"year\""));
+        /* monitored 3, handed over 2 (X3 dismissed), responded 2 (X1, X2), on time 2 */
+        assert_non_null(strstr(body, "\"detected\": 3"));
+        assert_non_null(strstr(body, "\"handed_over\": 2"));
+        free(body);
+        unlink(out);
+    }
+    if (!keep || !*keep) {
+        for (const char *const *n = stats_asset_names; *n; n++) {
+            snprintf(out, sizeof(out), "%s/%s", e->dir, *n);
+            unlink(out);
+        }
+        snprintf(out, sizeof(out), "%s/report.html", e->dir);
+        unlink(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loader_reads_notifier_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_writes_reports, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

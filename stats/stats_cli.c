@@ -1,0 +1,240 @@
+#include "stats_cli.h"
+
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notifier.h"
+#include "rules.h"
+#include "stats.h"
+#include "stats_load.h"
+#include "stats_render.h"
+#include "workcal.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static const char usage[] =
+    "usage: yuqingctl stats month [YYYY-MM] [OPTIONS]\n"
+    "       yuqingctl stats year YYYY [OPTIONS]\n"
+    "  month without YYYY-MM: the Beijing-time month before the current one\n"
+    "options:\n"
+    "  --format text|html|csv|json  output format (default text)\n"
+    "  --department NAME            one lead department only\n"
+    "  --out FILE                   write FILE (HTML: its assets beside it) instead of stdout\n"
+    "  --config FILE                notifier config (default config/notifier.yaml)\n"
+    "  --db PATH                    ticket store (default: store.path of the config)\n"
+    "  --rules DIR                  rule files for rule groups (default config/rules)\n"
+    "  --now TIME                   run time, RFC 3339 (default now)\n"
+    "  --office NAME                issuing office shown on the HTML report\n";
+
+struct cli {
+    const char *period_arg;
+    const char *format;
+    const char *department;
+    const char *out;
+    const char *config;
+    const char *db;
+    const char *rules;
+    const char *now;
+    const char *office;
+};
+
+static bool cal_is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
+static int parse(int argc, char **argv, struct cli *c, bool *year)
+{
+    if (argc < 2) {
+        return ERR_INVALID;
+    }
+    if (strcmp(argv[1], "month") == 0) {
+        *year = false;
+    } else if (strcmp(argv[1], "year") == 0) {
+        *year = true;
+    } else {
+        return ERR_INVALID;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char **dst = NULL;
+        if (strcmp(argv[i], "--format") == 0) {
+            dst = &c->format;
+        } else if (strcmp(argv[i], "--department") == 0) {
+            dst = &c->department;
+        } else if (strcmp(argv[i], "--out") == 0) {
+            dst = &c->out;
+        } else if (strcmp(argv[i], "--config") == 0) {
+            dst = &c->config;
+        } else if (strcmp(argv[i], "--db") == 0) {
+            dst = &c->db;
+        } else if (strcmp(argv[i], "--rules") == 0) {
+            dst = &c->rules;
+        } else if (strcmp(argv[i], "--now") == 0) {
+            dst = &c->now;
+        } else if (strcmp(argv[i], "--office") == 0) {
+            dst = &c->office;
+        } else if (argv[i][0] != '-' && !c->period_arg) {
+            c->period_arg = argv[i];
+            continue;
+        } else {
+            fprintf(stderr, "stats: unknown argument '%s'\n", argv[i]);
+            return ERR_INVALID;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "stats: %s needs a value\n", argv[i]);
+            return ERR_INVALID;
+        }
+        *dst = argv[++i];
+    }
+    return 0;
+}
+
+/* Rule id -> group from the rule files (borrowing rs). n_out 0 when rs is NULL. */
+static struct stats_rule_group *rule_groups(const struct rule_set *rs, size_t *n_out)
+{
+    struct stats_rule_group *g;
+    *n_out = 0;
+    if (!rs || rs->n_rules == 0) {
+        return NULL;
+    }
+    g = calloc(rs->n_rules, sizeof(*g));
+    if (!g) {
+        return NULL;
+    }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        g[i].rule_id = rs->rules[i].id;
+        g[i].group = rs->rules[i].group ? rs->rules[i].group : rs->rules[i].id;
+    }
+    *n_out = rs->n_rules;
+    return g;
+}
+
+/* Write the HTML assets into the directory of out_path. */
+static int write_assets(const char *out_path)
+{
+    char *copy = strdup(out_path);
+    const char *dir;
+    int err = 0;
+
+    if (!copy) {
+        return ERR_NOMEM;
+    }
+    dir = dirname(copy);
+    for (const char *const *name = stats_asset_names; *name && !err; name++) {
+        const unsigned char *data;
+        size_t len;
+        char path[4096];
+        if (stats_asset_get(*name, &data, &len, NULL) != 0) {
+            fprintf(stderr, "stats: asset %s is not built in (run `npm ci` and rebuild): the "
+                            "report will have no charts\n", *name);
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", dir, *name);
+        err = yq_fs_write_file_atomic(path, (const char *)data, len);
+        if (err) {
+            fprintf(stderr, "stats: cannot write '%s'\n", path);
+        }
+    }
+    free(copy);
+    return err;
+}
+
+int stats_cli_main(int argc, char **argv)
+{
+    struct cli c = {.format = "text", .config = "config/notifier.yaml", .rules = "config/rules"};
+    struct notifier_cfg cfg;
+    struct rule_set *rs = NULL;
+    struct stats_rule_group *groups = NULL;
+    struct stats_opts sopts = {0};
+    struct stats_calendar cal = {0};
+    struct stats_render_opts ropts = {0};
+    enum stats_format fmt = STATS_FORMAT_TEXT;
+    sqlite3 *db = NULL;
+    char err[512] = "";
+    char *out = NULL;
+    size_t out_len = 0;
+    bool year = false;
+    int rc = 2;
+
+    memset(&cfg, 0, sizeof(cfg));
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (parse(argc, argv, &c, &year) != 0 || stats_format_parse(c.format, &fmt) != 0) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    sopts.period = year ? STATS_PERIOD_YEAR : STATS_PERIOD_MONTH;
+    sopts.now = yq_time_now();
+    if (c.now && yq_time_parse_iso(c.now, &sopts.now, NULL) != 0) {
+        fprintf(stderr, "stats: --now '%s' is not an RFC 3339 time\n", c.now);
+        return 2;
+    }
+    if (year) {
+        if (!c.period_arg || stats_parse_year(c.period_arg, &sopts.year) != 0) {
+            fprintf(stderr, "stats: year needs YYYY\n");
+            return 2;
+        }
+    } else if (!c.period_arg) {
+        stats_previous_month(sopts.now, &sopts.year, &sopts.month);
+    } else if (stats_parse_month(c.period_arg, &sopts.year, &sopts.month) != 0) {
+        fprintf(stderr, "stats: '%s' is not a month YYYY-MM\n", c.period_arg);
+        return 2;
+    }
+    if (notifier_cfg_load(&cfg, c.config, NULL, 0, err, sizeof(err)) != 0) {
+        fprintf(stderr, "stats: %s\n", err);
+        goto done;
+    }
+    if (sopts.year >= 1970 && !workcal_covers_year(cfg.cal, sopts.year)) {
+        fprintf(stderr, "stats: warning: no holiday calendar for %d: working days are "
+                        "Monday..Friday\n", sopts.year);
+    }
+    cal.is_working_day = cal_is_working_day;
+    cal.ctx = cfg.cal;
+    sopts.calendar = &cal;
+    sopts.department = c.department;
+    if (rule_set_load_dir(c.rules, &rs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "stats: warning: rule groups unavailable (%s): rule ids are shown\n", err);
+        rs = NULL;
+    }
+    groups = rule_groups(rs, &sopts.n_rule_groups);
+    sopts.rule_groups = groups;
+    rc = 1;
+    if (stats_db_open(c.db ? c.db : cfg.store.path, cfg.store.busy_timeout_ms, &db, err,
+                      sizeof(err)) != 0) {
+        fprintf(stderr, "stats: %s\n", err);
+        goto done;
+    }
+    ropts.asset_base = "";
+    ropts.office = c.office;
+    if (stats_render_from_db(db, &sopts, fmt, &ropts, &out, &out_len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "stats: %s\n", err);
+        goto done;
+    }
+    if (c.out) {
+        if (yq_fs_write_file_atomic(c.out, out, out_len) != 0) {
+            fprintf(stderr, "stats: cannot write '%s'\n", c.out);
+            goto done;
+        }
+        if (fmt == STATS_FORMAT_HTML && write_assets(c.out) != 0) {
+            goto done;
+        }
+    } else if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
+        fprintf(stderr, "stats: cannot write the report to stdout\n");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(out);
+    sqlite3_close(db);
+    free(groups);
+    rule_set_free(rs);
+    notifier_cfg_release(&cfg);
+    return rc;
+}

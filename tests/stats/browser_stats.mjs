@@ -1,0 +1,143 @@
+// Browser test of the statistics report (issue #7): playwright-core driving Debian's chromium.
+// It makes a report with the notifier's own code (YQ_STATS_REPORT_GEN = the test_stats_load
+// binary, run with YQ_STATS_REPORT_DIR), or opens YQ_STATS_URL (e.g. the web UI's statistics
+// page, for the web engineer's harness), and checks that the three ECharts charts rendered, that
+// nothing broke the Content-Security-Policy when served under the notifier's CSP, and that the
+// page prints to A4.
+// Skips with exit code 77 when chromium, playwright-core or the generator are missing.
+// Environment: YQ_SOURCE_DIR, YQ_CHROMIUM (default /usr/bin/chromium), YQ_STATS_REPORT_GEN,
+// YQ_STATS_URL, YQ_SCREENSHOT_DIR (where stats-report.png / .pdf go; default: the temp dir).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const SKIP = 77;
+const sourceDir = process.env.YQ_SOURCE_DIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const chromiumPath = process.env.YQ_CHROMIUM || '/usr/bin/chromium';
+const gen = process.env.YQ_STATS_REPORT_GEN;
+const externalUrl = process.env.YQ_STATS_URL;
+// the notifier's and web layer's policy (web/web.c, notifier/http_api.c)
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+  "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
+  process.exit(SKIP);
+}
+let chromium;
+try {
+  const require = createRequire(path.join(sourceDir, 'package.json'));
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.log('SKIP: playwright-core not installed (run npm ci in the repository root)');
+  process.exit(SKIP);
+}
+if (!externalUrl && (!gen || !existsSync(gen))) {
+  console.log('SKIP: neither YQ_STATS_URL nor YQ_STATS_REPORT_GEN is set');
+  process.exit(SKIP);
+}
+
+const failures = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
+
+const work = mkdtempSync(path.join(tmpdir(), 'yq-stats-browser-'));
+const shots = process.env.YQ_SCREENSHOT_DIR || work;
+let server = null;
+let url = externalUrl;
+if (!url) {
+  const r = spawnSync(gen, [], { env: { ...process.env, YQ_STATS_REPORT_DIR: work }, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(path.join(work, 'report.html'))) {
+    console.log('FAIL report generation');
+    process.exit(1);
+  }
+  // serve the report directory with the notifier's CSP, as the UI would
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+                  '.css': 'text/css; charset=utf-8' };
+  server = createServer((req, res) => {
+    const name = path.basename(new URL(req.url, 'http://x').pathname) || 'report.html';
+    if (name === 'favicon.ico') { res.writeHead(204); res.end(); return; }
+    const file = path.join(work, name);
+    if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'Content-Type': types[path.extname(name)] || 'application/octet-stream',
+                         'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${server.address().port}/report.html`;
+}
+
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
+                                        args: ['--no-sandbox'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  await page.goto(url, { waitUntil: 'load' });
+
+  await check('the three charts render', async () => {
+    for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
+      await page.waitForSelector(`#${id}[data-rendered="1"] canvas`, { timeout: 15000 });
+      const box = await page.locator(`#${id} canvas`).first().boundingBox();
+      assert(box && box.width > 100 && box.height > 100, `${id} canvas is ${JSON.stringify(box)}`);
+    }
+  });
+  await check('the charts carry the report figures', async () => {
+    const series = await page.evaluate(() => {
+      const get = (id) => echarts.getInstanceByDom(document.getElementById(id)).getOption();
+      return { daily: get('chart-daily').series.length,
+               depts: get('chart-departments').yAxis[0].data,
+               ttr: get('chart-ttr').series[0].data };
+    });
+    assert(series.daily === 4, `daily series ${series.daily}`);
+    assert(series.depts.length >= 1, 'no departments on the on-time chart');
+    assert(series.ttr.length === 6, `ttr buckets ${series.ttr.length}`);
+  });
+  await check('identity and bulletin are shown', async () => {
+    const identity = await page.textContent('#identity');
+    assert(/平衡/.test(identity), identity);
+    const bulletin = await page.textContent('#bulletin');
+    assert(bulletin.includes('政务舆情'), bulletin);
+  });
+  await check('no script errors and no CSP violations', async () => {
+    const v = await page.evaluate(() => window.__cspViolations);
+    assert(v.length === 0, `CSP: ${v.join('; ')}`);
+    assert(errors.length === 0, `console: ${errors.join('; ')}`);
+  });
+  await check('prints on A4', async () => {
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert(pages >= 1 && pages <= 12, `pages: ${pages}`);
+    writeFileSync(path.join(shots, 'stats-report.pdf'), pdf);
+    await page.emulateMedia({ media: 'screen' });
+    await page.screenshot({ path: path.join(shots, 'stats-report.png'), fullPage: true });
+  });
+} finally {
+  await browser.close();
+  if (server) server.close();
+  if (!process.env.YQ_SCREENSHOT_DIR) rmSync(work, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.log(`${failures.length} failed: ${failures.join(', ')}`);
+  process.exit(1);
+}
+console.log('all stats browser checks passed');
