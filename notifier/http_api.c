@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "ticket_api.h"
+#include "web_notifier_ops.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -45,6 +46,8 @@ struct http_api {
     struct MHD_Daemon *daemon;
     struct ticket_store *store;  /* read-only; guarded by lock */
     struct ticket_store *writer; /* writable, for ticket actions; guarded by lock */
+    struct web *web;             /* the web UI (NULL: not enabled) */
+    struct web_notifier_ctx web_ctx;
     size_t max_body;
     pthread_mutex_t lock;
     bool lock_init;
@@ -447,6 +450,7 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, jso
 
 /* The request body of a POST, collected across calls; freed by request_done(). */
 struct upload {
+    void *web_cls; /* the web layer's per-request state (web_handle) */
     char *buf;
     size_t len;
     bool too_big;
@@ -460,6 +464,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
     (void)c;
     (void)toe;
     if (u) {
+        web_request_completed(u->web_cls);
         free(u->buf);
         free(u);
         *req_cls = NULL;
@@ -537,6 +542,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     int err;
 
     (void)version;
+    if (api->web && web_owns_url(url)) {
+        struct upload *u = *req_cls;
+        if (!u) {
+            u = calloc(1, sizeof(*u));
+            if (!u) {
+                return MHD_NO;
+            }
+            *req_cls = u;
+        }
+        return web_handle(api->web, c, url, method, upload_data, upload_data_size, &u->web_cls);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
         struct upload *u = *req_cls;
         if (!ticket_path(url, number, sizeof(number), action, sizeof(action)) || !action[0]) {
@@ -633,7 +649,9 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     struct http_api *api;
     struct sockaddr_storage ss;
     const char *addr = cfg->bind_address ? cfg->bind_address : "127.0.0.1";
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* One thread per connection: the web's event streams block between events. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
     int err;
 
@@ -675,6 +693,18 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
         return NULL;
     }
     ticket_store_set_policy(api->writer, policy);
+    if (cfg->web) {
+        api->web_ctx.reader = api->store;
+        api->web_ctx.writer = api->writer;
+        api->web_ctx.lock = &api->lock;
+        api->web_ctx.max_items = api->max_items;
+        api->web = web_new(cfg->web, store_cfg->path, &web_notifier_ops, &api->web_ctx, errbuf,
+                           errlen);
+        if (!api->web) {
+            http_api_free(api);
+            return NULL;
+        }
+    }
     api->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
         NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR,
@@ -702,9 +732,11 @@ void http_api_free(struct http_api *api)
     if (!api) {
         return;
     }
+    web_shutdown(api->web); /* event streams end within web.sse_poll_ms */
     if (api->daemon) {
         MHD_stop_daemon(api->daemon); /* joins the polling thread: no handler runs after */
     }
+    web_free(api->web);
     ticket_store_free(api->store);
     ticket_store_free(api->writer);
     if (api->lock_init) {

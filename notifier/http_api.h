@@ -29,6 +29,7 @@
 
 #include "notifier_metrics.h"
 #include "ticket_store.h"
+#include "web.h"
 #include "yq_cfg.h"
 
 struct http_api_cfg {
@@ -39,6 +40,9 @@ struct http_api_cfg {
     int64_t connection_limit;      /* concurrent connections */
     int64_t connection_timeout_ms; /* idle connections are closed after this */
     int64_t max_body_bytes;        /* POST bodies above this get 413 */
+    /* Not a config key: the web UI's settings (web.h), or NULL for the plain issue #2 page
+     * and open JSON. When set, web_handle() serves every URL web_owns_url() claims. */
+    const struct web_cfg *web;
 };
 
 /* Keys of the "http:" section of notifier.yaml. */

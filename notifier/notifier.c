@@ -35,6 +35,8 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"clocks", CFG_SECTION, NULL, 0, 0, NOFF(clocks), "statutory deadlines and escalation",
      ticket_clock_cfg_keys},
     {"notify", CFG_SECTION, NULL, 0, 0, NOFF(notify), "notification delivery", notify_cfg_keys},
+    {"web", CFG_SECTION, NULL, 0, 0, NOFF(web), "web UI: users, sessions, Redis for sources/rules",
+     web_cfg_keys},
     {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
     {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
     {"departments", CFG_EXTERNAL, NULL, 0, 0, 0, "each department's liaison and head channels",
@@ -251,7 +253,11 @@ struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size
                      tm.tm_year + 1900, tm.tm_year + 1900);
         }
     }
-    n->http = http_api_new(&cfg->http, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
+    {
+        struct http_api_cfg hc = cfg->http;
+        hc.web = cfg->web.enabled ? &cfg->web : NULL;
+        n->http = http_api_new(&hc, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
+    }
     if (!n->http) {
         goto fail;
     }

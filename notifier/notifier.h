@@ -47,6 +47,7 @@ struct notifier_cfg {
     struct notifier_consumer_cfg consumer;
     struct ticket_clock_cfg clocks;
     struct notify_cfg notify;
+    struct web_cfg web;
     /* filled by notifier_cfg_load() beyond the key table */
     struct notify_routes routes; /* channels, duty officer, departments */
     struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */

@@ -8,6 +8,7 @@
 #include "kafka_dev.h"
 #include "kafka_dump.h"
 #include "rules_cli.h"
+#include "users_cli.h"
 #include "tickets_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
@@ -26,6 +27,8 @@ static const char usage[] =
     "  rules validate DIR           check rule files without storing them\n"
     "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|escalate|outbox ...\n"
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
+    "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
+    "                      web UI users, departments and API tokens (first admin)\n"
     "Run 'yuqingctl COMMAND --help' for a command's options.\n";
 
 int main(int argc, char **argv)
@@ -47,6 +50,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "tickets") == 0) {
         return tickets_cli_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "users") == 0) {
+        return users_cli_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "yuqingctl: unknown command '%s'\n%s", argv[1], usage);
     return 2;

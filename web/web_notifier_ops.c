@@ -41,13 +41,14 @@ static void add_terms(json_t *terms, const char *matches_text)
 
 /*
  * Detail JSON of number with "terms" on each item and the summary fields the queue shows
- * ("source", "channel", "excerpt", "terms" from the first item and all items). Lock held.
+ * ("source", "channel", "excerpt" from the first item; "terms" and "rules" over all items).
+ * Lock held.
  */
 static int detail(struct web_notifier_ctx *x, const char *number, json_t **out)
 {
     struct ticket_item_list items = {0};
     struct ticket t;
-    json_t *d = NULL, *all_terms, *jitems, *ji;
+    json_t *d = NULL, *all_terms, *all_rules, *jitems, *ji;
     size_t i;
     int err;
 
@@ -66,9 +67,25 @@ static int detail(struct web_notifier_ctx *x, const char *number, json_t **out)
         return err;
     }
     all_terms = json_array();
+    all_rules = json_array();
     jitems = json_object_get(d, "items");
     json_array_foreach(jitems, i, ji)
     {
+        size_t r;
+        json_t *rule;
+        json_array_foreach(json_object_get(ji, "rules"), r, rule)
+        {
+            bool seen = false;
+            size_t q;
+            json_t *have;
+            json_array_foreach(all_rules, q, have)
+            {
+                seen |= json_equal(have, rule);
+            }
+            if (!seen) {
+                json_array_append(all_rules, rule);
+            }
+        }
         const char *id = json_string_value(json_object_get(ji, "item_id"));
         json_t *terms = json_array();
         for (size_t k = 0; id && k < items.n; k++) {
@@ -104,6 +121,7 @@ static int detail(struct web_notifier_ctx *x, const char *number, json_t **out)
         }
     }
     json_object_set_new(d, "terms", all_terms);
+    json_object_set_new(d, "rules", all_rules); /* every rule that matched any item */
     ticket_item_list_release(&items);
     *out = d;
     return 0;
