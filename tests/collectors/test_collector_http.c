@@ -29,6 +29,7 @@
 #include "collector_cfg.h"
 #include "feed_item.h"
 #include "item_producer.h"
+#include "metrics_server.h"
 #include "poller.h"
 #include "shared_input.h"
 #include "store.h"
@@ -764,6 +765,69 @@ static void test_thousand_sources_keep_their_interval(void **state)
     collector_config_release(&cfg);
 }
 
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+    return bbuf_add(arg, data, size * n) == 0 ? size * n : 0;
+}
+
+static void test_metrics_endpoint(void **state)
+{
+    struct collector_config cfg;
+    struct poller_opts opts = {0};
+    struct metrics_server *m;
+    struct store *st;
+    struct item_producer *prod;
+    struct poller *p;
+    char err[256], src[512], url[128];
+    struct bbuf body;
+    CURL *c;
+    long status = 0;
+
+    (void)state;
+    NEED_FIXTURE();
+    redis_cmd("FLUSHALL");
+    reset_server(mech_route, NULL);
+    snprintf(src, sizeof(src),
+             "  - id: m-ok\n    url: http://127.0.0.1:%d/feed\n"
+             "  - id: m-html\n    url: http://127.0.0.1:%d/html\n",
+             fx.http_port, fx.http_port);
+    load_cfg(&cfg, NULL, src);
+    assert_null(metrics_server_start("not-an-address", 0, err, sizeof(err)));
+    m = metrics_server_start("127.0.0.1", 0, err, sizeof(err));
+    assert_non_null(m);
+    assert_true(metrics_server_port(m) > 0);
+    opts.metrics = m;
+    st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
+    prod = item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err));
+    p = poller_new(&cfg, st, prod, &opts, err, sizeof(err));
+    assert_non_null(p);
+    assert_int_equal(poller_run(p, true, NULL), 0);
+    bbuf_init(&body, 1 << 20);
+    c = curl_easy_init();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", metrics_server_port(m));
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body.data, "yuqing_collector_sources 2\n"));
+    assert_non_null(strstr(body.data, "yuqing_collector_source_state{source=\"m-ok\",state=\"ok\"} 1"));
+    assert_non_null(strstr(body.data, "yuqing_collector_source_state{source=\"m-html\","
+                                      "state=\"not_a_feed\"} 1"));
+    assert_non_null(strstr(body.data, "yuqing_collector_source_up{source=\"m-html\"} 0"));
+    assert_non_null(strstr(body.data, "yuqing_collector_source_polls_total{source=\"m-ok\","
+                                      "state=\"ok\"} 1"));
+    assert_non_null(strstr(body.data, "# TYPE yuqing_collector_source_items_produced_total counter"));
+    curl_easy_cleanup(c);
+    bbuf_release(&body);
+    item_producer_free(prod);
+    poller_free(p);
+    store_free(st);
+    metrics_server_stop(m);
+    collector_config_release(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
         cmocka_unit_test(test_fc_001_long_text_cycle_and_retry),
         cmocka_unit_test(test_thousand_sources_keep_their_interval),
+        cmocka_unit_test(test_metrics_endpoint),
     };
     int rc;
 
