@@ -196,7 +196,7 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
 {
     struct ticket_action act;
     struct ticket_action_result res;
-    const char *co[16], *when_s = NULL;
+    const char *co[16], *when_s = NULL, *level_s = NULL;
     json_t *cov, *ev;
     int err;
 
@@ -217,9 +217,10 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
     act.role = role;
     if (arg_str(args, "note", &act.note) || arg_str(args, "department", &act.department) ||
         arg_str(args, "channel", &act.channel) || arg_str(args, "url", &act.url) ||
-        arg_str(args, "reason", &act.reason) || arg_str(args, "responded_at", &when_s)) {
+        arg_str(args, "reason", &act.reason) || arg_str(args, "responded_at", &when_s) ||
+        arg_str(args, "level", &level_s)) {
         snprintf(errbuf, errlen,
-                 "note, department, channel, url, reason and responded_at must "
+                 "note, department, channel, url, reason, responded_at and level must "
                  "be strings");
         *out = refusal(errbuf);
         return ERR_INVALID;
@@ -232,6 +233,11 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
             return ERR_INVALID;
         }
         act.expected_version = json_integer_value(ev);
+    }
+    if (level_s && yq_level_parse(level_s, &act.level)) {
+        snprintf(errbuf, errlen, "level must be I, II, III or IV");
+        *out = refusal(errbuf);
+        return ERR_INVALID;
     }
     if (when_s && yq_time_parse_iso(when_s, &act.responded_at, NULL)) {
         snprintf(errbuf, errlen, "responded_at must be an RFC 3339 time");

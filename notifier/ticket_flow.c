@@ -31,8 +31,8 @@ enum role_bits {
 
 struct transition {
     const char *name;
-    const char *from[4]; /* NULL-terminated */
-    const char *to;
+    const char *from[5]; /* NULL-terminated */
+    const char *to;      /* NULL: the state does not change */
     unsigned roles;
     const char *log_action;
 };
@@ -48,7 +48,7 @@ static const struct transition transitions[TICKET_ACT_COUNT] = {
                             R_LIAISON | R_DUTY | R_ADMIN,
                             "responded"},
     [TICKET_ACT_CLOSE] =
-        {"close", {"responded", NULL}, "closed", R_DUTY | R_HEAD | R_ADMIN, "closed"},
+        {"close", {"responded", NULL}, "closed", R_LIAISON | R_DUTY | R_HEAD | R_ADMIN, "closed"},
     [TICKET_ACT_DISMISS] = {"dismiss",
                             {"open", "acknowledged", "returned", NULL},
                             "dismissed",
@@ -61,6 +61,11 @@ static const struct transition transitions[TICKET_ACT_COUNT] = {
                            "returned"},
     [TICKET_ACT_REOPEN] =
         {"reopen", {"closed", "dismissed", NULL}, "open", R_DUTY | R_ADMIN, "reopened"},
+    [TICKET_ACT_SET_LEVEL] = {"set_level",
+                              {"open", "acknowledged", "responded", "returned", NULL},
+                              NULL,
+                              R_DUTY | R_ADMIN,
+                              "level_set"},
 };
 
 const char *const ticket_response_channels[] = {
@@ -247,6 +252,11 @@ static int validate(const struct ticket_action *act, const char *role, char *err
             BAD(ERR_INVALID, "dismiss: reason 'other' needs a note");
         }
         break;
+    case TICKET_ACT_SET_LEVEL:
+        if (act->level < YQ_LEVEL_I || act->level > YQ_LEVEL_IV) {
+            BAD(ERR_INVALID, "set_level: level must be I, II, III or IV");
+        }
+        break;
     case TICKET_ACT_RETURN:
         if ((!act->reason || !act->reason[0]) && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "return: say why (reason or note), e.g. which department it is");
@@ -335,6 +345,9 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                           "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
                           "ack_deadline = ?6, close_deadline = ?7, acknowledged_at = NULL, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    [TICKET_ACT_SET_LEVEL] = "UPDATE tickets SET level = ?4, response_deadline = ?5, "
+                             "press_deadline = ?6, version = version + 1, updated_at = ?1 "
+                             "WHERE id = ?2 AND version = ?3",
 };
 
 static int apply_locked(struct ticket_store *store, const struct ticket_action *act,
@@ -444,6 +457,20 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         sqlite3_bind_int64(st, 7, dl.close);
         snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
         break;
+    case TICKET_ACT_SET_LEVEL:
+        ticket_clock_deadlines(pol->clock, pol->cal, act->level, t.detected_at,
+                               t.assigned_at ? t.assigned_at : t.detected_at, &dl);
+        sqlite3_bind_text(st, 4, yq_level_name(act->level), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, dl.response);
+        if (dl.press) {
+            sqlite3_bind_int64(st, 6, dl.press);
+        } else {
+            sqlite3_bind_null(st, 6);
+        }
+        snprintf(note, sizeof(note), "level=%s was=%s%s%s", yq_level_name(act->level),
+                 yq_level_name(t.level), act->note && act->note[0] ? " note=" : "",
+                 ticket_store_nz(act->note));
+        break;
     default:
         snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
         break;
@@ -458,7 +485,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     }
     if (!err) {
         err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action, t.state,
-                                      tr->to, note, &res->log_id);
+                                      tr->to ? tr->to : t.state, note, &res->log_id);
     }
     if (!err && act->kind == TICKET_ACT_RESPOND) {
         err = insert_response(store, t.id, act, at, now, res->log_id);
@@ -487,7 +514,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     if (err && errbuf && !errbuf[0]) {
         snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
     }
-    snprintf(res->to_state, sizeof(res->to_state), "%s", tr->to);
+    snprintf(res->to_state, sizeof(res->to_state), "%s", tr->to ? tr->to : t.state);
     res->version = t.version + 1;
 done:
     free(co);

@@ -8,10 +8,17 @@
  *   assign   open, returned              open          duty_officer, admin         assigned
  *   ack      open                        acknowledged  liaison, duty_officer, admin acknowledged
  *   respond  acknowledged, responded     responded     liaison, duty_officer, admin responded
- *   close    responded                   closed        duty_officer, head, admin   closed
+ *   close    responded                   closed        liaison, duty_officer,      closed
+ *                                                      head, admin
  *   dismiss  open, acknowledged, returned dismissed    duty_officer, admin         dismissed
  *   return   open, acknowledged          returned      liaison, head, admin        returned
  *   reopen   closed, dismissed           open          duty_officer, admin         reopened
+ *   set_level open, acknowledged,        (unchanged)   duty_officer, admin         level_set
+ *            responded, returned
+ *
+ * A liaison closes with a short 处置结果 (the note). set_level re-grades the event and
+ * recomputes the response and press-conference deadlines from the detection time with the
+ * new level's clocks (a reassessment does not restart the statutory clock).
  *
  * Each transition runs in one BEGIN IMMEDIATE transaction that updates the ticket (state, the
  * step's time, version + 1), appends one ticket_log row (actor, role, from, to, note) and
@@ -35,8 +42,9 @@ enum ticket_action_kind {
     TICKET_ACT_DISMISS,
     TICKET_ACT_RETURN,
     TICKET_ACT_REOPEN,
+    TICKET_ACT_SET_LEVEL,
 };
-#define TICKET_ACT_COUNT 7
+#define TICKET_ACT_COUNT 8
 
 /* "assign", "ack", ... as in the table; "?" otherwise. Static. */
 const char *ticket_action_name(enum ticket_action_kind kind);
@@ -74,6 +82,8 @@ struct ticket_action {
     int64_t responded_at; /* seconds, UTC; 0 = now; not in the future, not before detection */
     /* dismiss: one of ticket_dismiss_reasons ("other" needs a note); return: required text */
     const char *reason;
+    /* set_level: the new level (YQ_LEVEL_I..YQ_LEVEL_IV) */
+    enum yq_level level;
 };
 
 struct ticket_action_result {

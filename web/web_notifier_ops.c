@@ -225,10 +225,6 @@ static int ops_act(void *ctx, const char *number, const char *action,
     json_t *answer = NULL, *a;
     int err;
 
-    if (strcmp(action, "set_level") == 0) {
-        snprintf(errbuf, errlen, "调整级别尚未由交办单服务支持");
-        return ERR_INVALID;
-    }
     a = json_deep_copy(args);
     if (!a) {
         return ERR_NOMEM;
@@ -253,9 +249,6 @@ static bool ops_role_may(void *ctx, const char *action, const char *role)
 {
     enum ticket_action_kind kind;
     (void)ctx;
-    if (strcmp(action, "set_level") == 0) {
-        return strcmp(role, "duty_officer") == 0 || strcmp(role, "admin") == 0;
-    }
     if (ticket_action_parse(action, &kind) != 0) {
         return false;
     }

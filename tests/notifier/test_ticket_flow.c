@@ -134,6 +134,7 @@ static int act(struct env *e, enum ticket_action_kind kind, const char *number, 
     a.channel = "政务微博";
     a.url = "https://weibo.example/ankang/1";
     a.reason = kind == TICKET_ACT_RETURN ? "不属于本部门职责" : "duplicate";
+    a.level = YQ_LEVEL_II;
     return ticket_flow_apply(e->store, &a, now, NULL, err, errlen);
 }
 
@@ -181,6 +182,7 @@ static void test_every_transition_from_every_state(void **state)
         [TICKET_ACT_DISMISS] = {"dismissed", "dismissed", NULL, NULL, "dismissed", NULL},
         [TICKET_ACT_RETURN] = {"returned", "returned", NULL, NULL, NULL, NULL},
         [TICKET_ACT_REOPEN] = {NULL, NULL, NULL, "open", NULL, "open"},
+        [TICKET_ACT_SET_LEVEL] = {"open", "acknowledged", "responded", NULL, "returned", NULL},
     };
     struct env e;
     int64_t now = ts("2026-11-30T10:00:00+08:00");
@@ -364,6 +366,9 @@ static void test_bad_input_is_refused_without_change(void **state)
         {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "boring", NULL, ERR_INVALID, "reason"},
         {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "other", NULL, ERR_INVALID, "note"},
         {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "why"},
+        {TICKET_ACT_SET_LEVEL, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID,
+         "may not"},
+        {TICKET_ACT_SET_LEVEL, "x", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "level"},
     };
     (void)state;
     env_open(&e, routes_yaml);
@@ -748,6 +753,70 @@ static void test_api_json_detail_and_actions(void **state)
     env_close(&e);
 }
 
+/*
+ * set_level re-grades an event: the statutory clocks are recomputed from the detection time
+ * with the new level's rules (I/II: 5 h information and 24 h press conference, 国办发〔2016〕80号;
+ * IV: 5 working days to 24:00 Beijing time), the state stays, and the log says what changed.
+ * A liaison may close a responded ticket with its 处置结果.
+ */
+static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
+{
+    struct env e;
+    struct ticket t;
+    struct ticket_action a;
+    struct ticket_action_result res;
+    char number[32], err[256] = "";
+    int64_t detected = ts("2026-11-30T09:00:00+08:00"); /* a Monday */
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:lvl", number);
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(t.level, YQ_LEVEL_III);
+    assert_int_equal(t.response_deadline, detected + 48 * 3600);
+    ticket_release(&t);
+
+    memset(&a, 0, sizeof(a));
+    a.kind = TICKET_ACT_SET_LEVEL;
+    a.number = number;
+    a.actor = "值班员甲";
+    a.role = "duty_officer";
+    a.level = YQ_LEVEL_II;
+    a.note = "涉及人员伤亡";
+    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 600, &res, err, sizeof(err)), 0);
+    assert_string_equal(res.from_state, "open");
+    assert_string_equal(res.to_state, "open");
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(t.level, YQ_LEVEL_II);
+    assert_string_equal(t.state, "open");
+    assert_int_equal(t.response_deadline, detected + 5 * 3600);
+    assert_int_equal(t.press_deadline, detected + 24 * 3600);
+    ticket_release(&t);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
+                               "note LIKE 'level=II was=III%' AND to_state = 'open'"),
+                     1);
+
+    a.level = YQ_LEVEL_IV;
+    a.note = NULL;
+    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 1200, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    /* Tue 1, Wed 2, Thu 3, Fri 4, Mon 7 December: ends 2026-12-07 24:00 Beijing time */
+    assert_int_equal(t.response_deadline, ts("2026-12-08T00:00:00+08:00"));
+    assert_int_equal(t.press_deadline, 0);
+    ticket_release(&t);
+
+    drive_to(&e, number, "responded", detected + 1800);
+    memset(&a, 0, sizeof(a));
+    a.kind = TICKET_ACT_CLOSE;
+    a.number = number;
+    a.actor = "联络员乙";
+    a.role = "liaison";
+    a.note = "已发放补偿款并公开说明";
+    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 3600, &res, err, sizeof(err)), 0);
+    assert_string_equal(res.to_state, "closed");
+    env_close(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -760,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
         cmocka_unit_test(test_reopen_window_and_once),
         cmocka_unit_test(test_api_json_detail_and_actions),
+        cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
