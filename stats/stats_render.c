@@ -545,7 +545,7 @@ static void csv_field(struct stats_sbuf *b, const char *s)
 
 static void csv_row(struct stats_sbuf *b, const char *dim, const struct stats_row *r)
 {
-    char p1[16], p2[16];
+    char p1[32], p2[32];
     csv_field(b, dim);
     stats_sbuf_puts(b, ",");
     csv_field(b, r->key);
@@ -596,7 +596,7 @@ static void render_csv(const struct stats_report *r, struct stats_sbuf *b)
 static void render_text(const struct stats_report *r, struct stats_sbuf *b)
 {
     const struct stats_row *t = &r->total;
-    char period[32], c1[32], c2[32], p1[16], p2[16];
+    char period[32], c1[32], c2[32], p1[32], p2[32];
     char *bulletin = NULL;
 
     stats_sbuf_printf(b, "%s 政务舆情回应情况%s\n", stats_fmt_period(r, period, sizeof(period)),
