@@ -3,20 +3,24 @@
 #   - redis-server on 127.0.0.1:16379 (data under .demo/redis),
 #   - librdkafka's mock Kafka cluster (yuqingctl kafka-dev) on a loopback port,
 #   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
-#   - yuqing-notifier (queue page on http://127.0.0.1:8080/), yuqing-matcher, yuqing-collector,
-# and pushes the rules of config/rules/. Ctrl-C stops everything it started.
-# Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT override them.
+#   - yuqing-notifier (web UI on http://127.0.0.1:8080/), yuqing-matcher, yuqing-collector
+#     (metrics on 127.0.0.1:19101),
+# creates demo accounts on the first run and pushes the rules of config/rules/. Ctrl-C stops
+# everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
+# YQ_DEMO_METRICS_PORT override them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 redis_port=${YQ_DEMO_REDIS_PORT:-16379}
 feed_port=${YQ_DEMO_FEED_PORT:-18081}
 http_port=${YQ_DEMO_HTTP_PORT:-8080}
+metrics_port=${YQ_DEMO_METRICS_PORT:-19101}
 state=$root/.demo
 bin=$root/build
 
 "$root/scripts/install-deps.sh"
-BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF -DYQ_SANITIZE=OFF
+"$root/scripts/npm-deps.sh"
+BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF -DYQ_SANITIZE=OFF -DYQ_FUZZ=OFF
 
 mkdir -p "$state/redis" "$state/logs"
 pids=()
@@ -36,7 +40,7 @@ trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$redis_port" "$feed_port" "$http_port"; do
+for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port"; do
   if port_busy "$p"; then
     echo "port $p on 127.0.0.1 is in use; stop what holds it or set YQ_DEMO_*_PORT" >&2
     exit 1
@@ -73,27 +77,53 @@ wait_for "sample feed server" 10 curl -fsS "http://127.0.0.1:$feed_port/ankang-g
 
 "$bin/tools/yuqingctl" rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
 
+# Demo accounts (first run only): an administrator, a duty officer (值班员) and the liaison
+# (联络员) of 市自然资源局, with random passwords kept in .demo/accounts.txt.
+ctl_db=(--config config/notifier.yaml --db "$state/tickets.db")
+if [ ! -s "$state/accounts.txt" ]; then
+  for dept in 市自然资源局 市生态环境局 市应急管理局 市卫生健康委员会; do
+    "$bin/tools/yuqingctl" users dept-add --department "$dept" "${ctl_db[@]}" >/dev/null
+  done
+  : >"$state/accounts.txt.tmp"
+  for spec in "admin admin -" "duty duty_officer -" "zrzy liaison 市自然资源局"; do
+    read -r user role dept <<<"$spec"
+    pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 16)
+    printf '%s\n' "$pw" >"$state/pw.tmp"
+    args=(--username "$user" --role "$role" --password-file "$state/pw.tmp")
+    [ "$dept" != "-" ] && args+=(--department "$dept")
+    "$bin/tools/yuqingctl" users add "${args[@]}" "${ctl_db[@]}" >/dev/null
+    printf '%-6s %-13s %s\n' "$user" "$role" "$pw" >>"$state/accounts.txt.tmp"
+  done
+  rm -f "$state/pw.tmp"
+  mv "$state/accounts.txt.tmp" "$state/accounts.txt"
+fi
+
 common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")
 "$bin/notifier/yuqing-notifier" --config config/notifier.yaml \
   --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
-  --set "http.port=$http_port" 2>"$state/logs/notifier.log" &
+  --set "http.port=$http_port" --set "web.redis.port=$redis_port" \
+  --set "notify.link_base=http://127.0.0.1:$http_port/ticket?number=" \
+  2>"$state/logs/notifier.log" &
 pids+=($!)
 "$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
   --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>"$state/logs/matcher.log" &
 pids+=($!)
 sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
 "$bin/collectors/yuqing-collector" --config "$state/sources.yaml" "${common[@]}" \
-  2>"$state/logs/collector.log" &
+  --set "collector.metrics_port=$metrics_port" \
+  --set "collector.spool_path=$state/collector-spool.jsonl" 2>"$state/logs/collector.log" &
 pids+=($!)
 wait_for "yuqing-notifier" 10 curl -fsS "http://127.0.0.1:$http_port/healthz"
 
 cat <<MSG
 
   yuqing demo is running.
-  Duty officer's queue:  http://127.0.0.1:$http_port/
-  Ticket API:            http://127.0.0.1:$http_port/api/tickets
+  Duty officer's queue (值班台):  http://127.0.0.1:$http_port/
+  Sign in with one of these demo accounts (user, role, password; kept in .demo/accounts.txt):
+$(sed 's/^/    /' "$state/accounts.txt")
   Tickets from the sample feeds appear within about 30 seconds.
-  Logs: .demo/logs/   Press Ctrl-C to stop everything.
+  Collector metrics: http://127.0.0.1:$metrics_port/metrics   Logs: .demo/logs/
+  Press Ctrl-C to stop everything.
 
 MSG
 while true; do

@@ -10,7 +10,14 @@ packages=(
   libvectorscan-dev libutf8proc-dev libopencc-dev libopencc-data libsodium-dev
   redis-server python3 sqlite3
   python3-feedparser python3-ahocorasick python3-aiosmtpd
+  clang libclang-rt-14-dev
+  chromium chromium-driver fonts-noto-cjk
 )
+# Node.js runs the browser tests and brings ECharts and playwright-core from npm; a machine
+# that already has a node (e.g. from NodeSource) keeps it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds with AddressSanitizer and
-# UndefinedBehaviorSanitizer, and runs every test through ctest (unit and integration).
-# The integration tests start their own redis-server, mock Kafka and feed server on free
-# loopback ports; nothing needs to be running beforehand.
+# UndefinedBehaviorSanitizer, and runs every test through ctest: unit tests, the end-to-end
+# and browser tests (they start their own redis-server, mock Kafka, feed servers and headless
+# Chromium on free loopback ports; nothing needs to be running beforehand), and a short run of
+# each libFuzzer target in a separate clang build. Arguments go to the main ctest run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+"$root/scripts/npm-deps.sh"
+
+if command -v clang >/dev/null 2>&1 && [ -z "${YQ_SKIP_FUZZ:-}" ]; then
+  fuzz_dir=$root/build-fuzz
+  cmake -S "$root" -B "$fuzz_dir" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DYQ_FUZZ=ON -DYQ_TESTS=ON >/dev/null
+  cmake --build "$fuzz_dir" -j "$(nproc)" --target fuzz_feed_parse fuzz_weibo fuzz_rule_expr
+  (cd "$fuzz_dir" && ctest --output-on-failure -L fuzz)
+fi
+
 export BUILD_DIR=${BUILD_DIR:-$root/build-test}
 "$root/scripts/build.sh" -DYQ_SANITIZE=ON -DYQ_TESTS=ON -DYQ_WERROR=ON
 cd "$BUILD_DIR"
