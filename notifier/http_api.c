@@ -13,8 +13,10 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "stats.h"
 #include "ticket_api.h"
 #include "web_notifier_ops.h"
+#include "workcal.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -48,6 +50,8 @@ struct http_api {
     struct ticket_store *writer; /* writable, for ticket actions; guarded by lock */
     struct web *web;             /* the web UI (NULL: not enabled) */
     struct web_notifier_ctx web_ctx;
+    struct web_cfg web_cfg;            /* cfg->web with the calendar below (web_new copies it) */
+    struct stats_calendar stats_cal;   /* the policy's workcal for the statistics page */
     size_t max_body;
     pthread_mutex_t lock;
     bool lock_init;
@@ -641,6 +645,12 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     LOG_WARN("libmicrohttpd: %s", line);
 }
 
+/* The statistics' calendar callback over the notifier's workcal (ctx; NULL = weekends). */
+static bool stats_is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
 struct http_api *http_api_new(const struct http_api_cfg *cfg,
                               const struct ticket_store_cfg *store_cfg,
                               const struct ticket_policy *policy, struct notifier_metrics *metrics,
@@ -694,11 +704,15 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     }
     ticket_store_set_policy(api->writer, policy);
     if (cfg->web) {
+        api->stats_cal.is_working_day = &stats_is_working_day;
+        api->stats_cal.ctx = policy ? policy->cal : NULL; /* NULL: Monday..Friday */
+        api->web_cfg = *cfg->web;
+        api->web_cfg.calendar = &api->stats_cal;
         api->web_ctx.reader = api->store;
         api->web_ctx.writer = api->writer;
         api->web_ctx.lock = &api->lock;
         api->web_ctx.max_items = api->max_items;
-        api->web = web_new(cfg->web, store_cfg->path, &web_notifier_ops, &api->web_ctx, errbuf,
+        api->web = web_new(&api->web_cfg, store_cfg->path, &web_notifier_ops, &api->web_ctx, errbuf,
                            errlen);
         if (!api->web) {
             http_api_free(api);

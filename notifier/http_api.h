@@ -54,7 +54,8 @@ struct http_api;
  * Open a read-only connection to the ticket store described by store_cfg (the writer must
  * have created and migrated it; ":memory:" does not work here) and start the daemon.
  * cfg, store_cfg: borrowed; only read during the call.
- * policy:         borrowed; must outlive the server (actions use its clocks and routes);
+ * policy:         borrowed; must outlive the server (actions use its clocks and routes; the
+ *                 statistics page its working-day calendar);
  *                 may be NULL (defaults, no notifications).
  * metrics:        borrowed; must outlive the server; may be NULL (counters print as 0).
  * errbuf:         on failure one line (bad bind address, port in use, store not readable).

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "rules.h"
+#include "stats_render.h"
 #include "web_internal.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -166,32 +167,59 @@ static enum MHD_Result add_security_headers(struct MHD_Response *r)
     return MHD_YES;
 }
 
-/* Queue body (takes ownership; freed with free()) with type, status and extra headers. */
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type,
-                             char *body, size_t len, const char *cache, const char *set_cookie,
-                             const char *retry_after)
+/* Add the headers every answer carries, queue r with status and destroy our reference. */
+static enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status,
+                                      struct MHD_Response *r, const char *type, const char *cache,
+                                      const char *set_cookie, const char *retry_after,
+                                      const char *disposition)
 {
-    struct MHD_Response *r;
     enum MHD_Result ret;
 
-    r = MHD_create_response_from_buffer_with_free_callback(len, body, &free);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
     if ((type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) ||
         add_security_headers(r) != MHD_YES ||
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
         (set_cookie && MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, set_cookie) !=
                            MHD_YES) ||
         (retry_after && MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry_after) !=
-                            MHD_YES)) {
+                            MHD_YES) ||
+        (disposition && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                                                disposition) != MHD_YES)) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
     ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Queue body (takes ownership; freed with free()) with type, status and extra headers. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type,
+                             char *body, size_t len, const char *cache, const char *set_cookie,
+                             const char *retry_after)
+{
+    struct MHD_Response *r;
+
+    r = MHD_create_response_from_buffer_with_free_callback(len, body, &free);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    return queue_response(c, status, r, type, cache, set_cookie, retry_after, NULL);
+}
+
+enum MHD_Result web_reply_body(struct web_call *call, unsigned status, const char *type,
+                               char *body, size_t len, const char *disposition)
+{
+    struct MHD_Response *r;
+
+    r = MHD_create_response_from_buffer_with_free_callback(len, body, &free);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    return queue_response(call->c, status, r, type, "no-store",
+                          call->set_cookie[0] ? call->set_cookie : NULL,
+                          call->retry_after[0] ? call->retry_after : NULL, disposition);
 }
 
 void web_call_set_cookie(struct web_call *call, const char *token)
@@ -271,7 +299,7 @@ static const struct {
 } pages[] = {
     {"/", "queue.html"},          {"/login", "login.html"},     {"/ticket", "ticket.html"},
     {"/liaison", "liaison.html"}, {"/sources", "sources.html"}, {"/rules", "rules.html"},
-    {"/admin", "admin.html"},     {"/password", "password.html"},
+    {"/admin", "admin.html"},     {"/password", "password.html"}, {"/stats", "stats.html"},
 };
 
 static const char *content_type(const char *name)
@@ -326,6 +354,28 @@ static enum MHD_Result reply_text(struct web_call *call, unsigned status, const 
                  NULL, NULL);
 }
 
+/*
+ * A statistics asset of yq_stats (/static/stats/<name>: echarts.min.js, stats-charts.js,
+ * stats-report.css), served from its static data without a copy.
+ */
+static enum MHD_Result reply_stats_asset(struct web_call *call, const char *name)
+{
+    const unsigned char *data = NULL;
+    const char *type = NULL;
+    struct MHD_Response *r;
+    size_t len = 0;
+
+    if (strchr(name, '/') || stats_asset_get(name, &data, &len, &type) != 0) {
+        return reply_text(call, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+    /* The data is static and read only: MHD never writes to a PERSISTENT buffer. */
+    r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        return MHD_NO;
+    }
+    return queue_response(call->c, MHD_HTTP_OK, r, type, "no-cache", NULL, NULL, NULL);
+}
+
 /* The page or /static/ file for a GET, or 404. */
 static enum MHD_Result route_static(struct web_call *call)
 {
@@ -335,6 +385,9 @@ static enum MHD_Result route_static(struct web_call *call)
         if (strcmp(call->url, pages[i].path) == 0) {
             a = asset_find(pages[i].asset);
         }
+    }
+    if (!a && strncmp(call->url, "/static/stats/", 14) == 0) {
+        return reply_stats_asset(call, call->url + 14);
     }
     if (!a && strncmp(call->url, "/static/", 8) == 0 && !strchr(call->url + 8, '/') &&
         strstr(call->url, ".html") == NULL) {
@@ -687,16 +740,24 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         return NULL;
     }
     w->cfg = *cfg;
+    w->db_path = strdup(db_path ? db_path : "");
+    if (!w->db_path) {
+        free(w);
+        snprintf(errbuf, errlen, "web: out of memory");
+        return NULL;
+    }
     w->ops = ops;
     w->ops_ctx = ops_ctx;
     atomic_init(&w->stopping, false);
     if (pthread_mutex_init(&w->gc_lock, NULL) != 0) {
+        free(w->db_path);
         free(w);
         snprintf(errbuf, errlen, "web: cannot create mutex");
         return NULL;
     }
     if (pthread_mutex_init(&w->redis_lock, NULL) != 0) {
         pthread_mutex_destroy(&w->gc_lock);
+        free(w->db_path);
         free(w);
         snprintf(errbuf, errlen, "web: cannot create mutex");
         return NULL;
@@ -742,5 +803,6 @@ void web_free(struct web *w)
         pthread_mutex_destroy(&w->gc_lock);
         pthread_mutex_destroy(&w->redis_lock);
     }
+    free(w->db_path);
     free(w);
 }

@@ -16,6 +16,8 @@
  *   GET  /api/users  POST /api/users  PATCH /api/users/{name}
  *   GET|POST /api/users/{name}/tokens  DELETE /api/tokens/{id}
  *   GET  /api/sources  GET /api/rules  POST /api/rules/test
+ *   GET  /stats (page)  GET /api/stats/month  GET /api/stats/year   statistics (issue #7)
+ *   GET  /static/stats/<file>                            the statistics charts (yq_stats assets)
  *
  * Authentication: a session cookie (yq_session: HttpOnly, SameSite=Strict, Secure when
  * web.cookie_secure) or "Authorization: Bearer yqt_..." (API tokens, machine clients).
@@ -34,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
 #include "web_auth.h"
 #include "yq_cfg.h"
 #include "yq_redis.h"
@@ -49,6 +52,11 @@ struct web_cfg {
     bool rules_enabled;        /* read rule sets from Redis for the rules page */
     struct web_auth_cfg auth;
     struct yq_redis_cfg redis;
+    /*
+     * Not a config key: the working-day calendar the statistics use (the notifier's workcal,
+     * wrapped by notifier/http_api.c), borrowed, must outlive the web; NULL = Monday..Friday.
+     */
+    const struct stats_calendar *calendar;
 };
 
 /* Keys of the "web:" section of notifier.yaml (sub-sections auth and redis). */

@@ -18,6 +18,7 @@ struct rule_set;
 
 struct web {
     struct web_cfg cfg;
+    char *db_path; /* the ticket store's file (owned): statistics open it read-only */
     struct web_auth *auth;
     const struct web_ticket_ops *ops;
     void *ops_ctx;
@@ -68,6 +69,13 @@ enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v
 enum MHD_Result web_reply_error(struct web_call *call, unsigned status, const char *code,
                                 const char *message);
 
+/*
+ * Queue body (len bytes; takes ownership, freed with free()) with status, Content-Type type
+ * and, when not NULL, Content-Disposition disposition (borrowed).
+ */
+enum MHD_Result web_reply_body(struct web_call *call, unsigned status, const char *type,
+                               char *body, size_t len, const char *disposition);
+
 /* Queue an empty 204 response. */
 enum MHD_Result web_reply_no_content(struct web_call *call);
 
@@ -82,6 +90,9 @@ void web_call_set_cookie(struct web_call *call, const char *token);
 
 /* The JSON API; returns MHD_YES/MHD_NO after queueing a response. */
 enum MHD_Result web_route_api(struct web_call *call);
+
+/* Statistics (/api/stats/month, /api/stats/year; web_stats.c); rest follows "/api/stats/". */
+enum MHD_Result web_route_stats(struct web_call *call, const char *rest);
 
 /* Event stream (/api/events). */
 enum MHD_Result web_route_events(struct web_call *call);

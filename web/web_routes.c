@@ -653,6 +653,9 @@ enum MHD_Result web_route_api(struct web_call *call)
     if ((rest = under(url, "/api/departments"))) {
         return route_departments(call, rest);
     }
+    if ((rest = under(url, "/api/stats"))) {
+        return web_route_stats(call, rest); /* any role; liaisons see their department */
+    }
     if (strcmp(url, "/api/actions") == 0) {
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < web_n_actions; i++) {

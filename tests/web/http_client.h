@@ -20,6 +20,7 @@ struct resp {
     char csp[512];
     char retry_after[32];
     char content_type[128];
+    char content_disposition[512];
 };
 
 static inline size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -53,6 +54,8 @@ static inline size_t on_header(char *p, size_t size, size_t n, void *ud)
     header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof(r->csp));
     header_value(p, len, "Retry-After: ", r->retry_after, sizeof(r->retry_after));
     header_value(p, len, "Content-Type: ", r->content_type, sizeof(r->content_type));
+    header_value(p, len, "Content-Disposition: ", r->content_disposition,
+                 sizeof(r->content_disposition));
     if (strncmp(r->set_cookie, "yq_session=", 11) == 0) {
         const char *v = r->set_cookie + 11;
         size_t k = strcspn(v, ";");

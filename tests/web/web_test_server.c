@@ -2,7 +2,10 @@
  * The server the browser tests drive: the web layer over the in-memory ticket store, with
  * seeded departments and users and one fixture route (POST /test/tickets adds a ticket, as a
  * new alert would). Prints "port N" on stdout when ready; stops on SIGTERM/SIGINT.
- * usage: web_test_server --db PATH [--port N]
+ * With --stats-fixture the same database also gets a real ticket store with the history of
+ * stats_fixture.h in the previous Beijing-time month, for the statistics page (/stats), and
+ * --calendar DIR loads the working-day calendar (config/calendar) the statistics use.
+ * usage: web_test_server --db PATH [--port N] [--stats-fixture] [--calendar DIR]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -11,8 +14,11 @@
 #include <unistd.h>
 
 #include "fake_tickets.h"
+#include "stats.h"
+#include "stats_fixture.h"
 #include "test_server.h"
 #include "web.h"
+#include "workcal.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -55,9 +61,17 @@ static enum MHD_Result fixture(void *cls, struct MHD_Connection *c, const char *
     return reply(c, 201, out);
 }
 
+static bool is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
 int main(int argc, char **argv)
 {
-    const char *db = NULL;
+    const char *db = NULL, *calendar_dir = NULL;
+    bool stats_fixture = false;
+    struct workcal *cal = NULL;
+    struct stats_calendar stats_cal = {is_working_day, NULL};
     unsigned port = 0;
     struct web_cfg cfg;
     struct fake_tickets *ft;
@@ -80,8 +94,13 @@ int main(int argc, char **argv)
             db = argv[++i];
         } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
             port = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--calendar") == 0 && i + 1 < argc) {
+            calendar_dir = argv[++i];
+        } else if (strcmp(argv[i], "--stats-fixture") == 0) {
+            stats_fixture = true;
         } else {
-            fprintf(stderr, "usage: web_test_server --db PATH [--port N]\n");
+            fprintf(stderr, "usage: web_test_server --db PATH [--port N] [--stats-fixture] "
+                            "[--calendar DIR]\n");
             return 2;
         }
     }
@@ -90,6 +109,22 @@ int main(int argc, char **argv)
         return 2;
     }
     yq_log_init("web_test_server", YQ_LOG_INFO);
+    cal = workcal_new();
+    if (!cal || (calendar_dir && workcal_load_dir(cal, calendar_dir, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "web_test_server: calendar: %s\n", err);
+        workcal_free(cal);
+        return 1;
+    }
+    stats_cal.ctx = cal;
+    if (stats_fixture) {
+        int y, m;
+        stats_previous_month(yq_time_now(), &y, &m);
+        if (stats_fixture_build(db, cal, y, m, err, sizeof(err)) != 0) {
+            fprintf(stderr, "web_test_server: %s\n", err);
+            workcal_free(cal);
+            return 1;
+        }
+    }
     memset(&cfg, 0, sizeof(cfg));
     if (cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "web_test_server: %s\n", err);
@@ -101,6 +136,7 @@ int main(int argc, char **argv)
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
     cfg.auth.login_max_failures = 5;
+    cfg.calendar = &stats_cal;
     ft = fake_tickets_new();
     w = web_new(&cfg, db, &fake_ticket_ops, ft, err, sizeof(err));
     if (!w) {
@@ -131,5 +167,6 @@ int main(int argc, char **argv)
     web_free(w);
     fake_tickets_free(ft);
     cfg_release(web_cfg_keys, &cfg);
+    workcal_free(cal);
     return 0;
 }

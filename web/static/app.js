@@ -175,6 +175,7 @@ function renderChrome() {
   const links = [];
   if (me.permissions.duty_actions) links.push(['/', '值班台', 'queue']);
   if (me.user.role === 'liaison' || me.user.role === 'head') links.push(['/liaison', '本部门', 'liaison']);
+  links.push(['/stats', '统计', 'stats']);
   if (me.permissions.system) links.push(['/sources', '信息源', 'sources'], ['/rules', '规则', 'rules']);
   if (me.permissions.admin) links.push(['/admin', '用户与部门', 'admin']);
   nav.replaceChildren(...links.map(([href, label, p]) =>
@@ -660,6 +661,160 @@ function pagePassword() {
   });
 }
 
+// ----------------------------------------------------------------- stats
+
+// "75.0%" or "—" (nothing was due).
+function fmtPct(v) {
+  return v === null || v === undefined ? '—' : `${Number(v).toFixed(1)}%`;
+}
+
+// A duration in seconds floored to the minute: "3小时05分", "2天0小时10分".
+function fmtDuration(s) {
+  if (s === null || s === undefined) return '—';
+  const m = Math.floor(s / 60);
+  const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = String(m % 60).padStart(2, '0');
+  if (d > 0) return `${d}天${h}小时${mm}分`;
+  if (h > 0) return `${h}小时${mm}分`;
+  return `${m % 60}分`;
+}
+
+function fmtSummary(sum) {
+  if (!sum || !sum.n) return '—';
+  return `${fmtDuration(sum.median_s)} / ${fmtDuration(sum.p90_s)} / ${fmtDuration(sum.mean_s)}`;
+}
+
+function numCell(label, v) { return el('td', { class: 'n', 'data-label': label }, String(v)); }
+
+function statsTable(heads, rows) {
+  return el('table', { class: 'figures' },
+    el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
+    el('tbody', {}, rows));
+}
+
+function carryTable(data) {
+  const c = data.carry_over;
+  const unit = data.period === 'year' ? '年' : '月';
+  const heads = [`上${unit}结转`, `本${unit}新增`, '其中新交办', '其中重新办理', `本${unit}办结`, `本${unit}不予处置`, `结转下${unit}`];
+  const vals = [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.carried_out];
+  return statsTable(heads, [el('tr', { class: 'total' }, vals.map((v, i) => numCell(heads[i], v)))]);
+}
+
+function identityText(data) {
+  const c = data.carry_over;
+  const u = data.period === 'year' ? '年' : '月';
+  const words = `上${u}结转 + 本${u}新增 = 本${u}办结 + 本${u}不予处置 + 结转下${u}`;
+  const sums = `${c.carried_in} + ${c.added} = ${c.closed} + ${c.dismissed} + ${c.carried_out}`;
+  return `${words}：${sums}（${c.balanced ? '平衡' : '不平衡，请检查数据'}）`;
+}
+
+const DEPT_HEADS = ['责任单位', '办理件数', '新交办', '签收及时率', '回应率', '及时回应率', '办结率',
+  '按期办结率', '超期件数', '签收用时 中位/P90/平均', '首次回应用时 中位/P90/平均'];
+
+function departmentRow(r, total) {
+  const k = r.clocks;
+  const cells = [
+    el('td', { 'data-label': DEPT_HEADS[0], class: 'key' }, total ? '合计' : r.key || '（未交办）'),
+    numCell(DEPT_HEADS[1], r.carried_in + r.added),
+    numCell(DEPT_HEADS[2], r.detected),
+    numCell(DEPT_HEADS[3], fmtPct(k.ack.on_time_pct)),
+    numCell(DEPT_HEADS[4], fmtPct(k.response.met_pct)),
+    numCell(DEPT_HEADS[5], fmtPct(k.response.on_time_pct)),
+    numCell(DEPT_HEADS[6], fmtPct(k.close.met_pct)),
+    numCell(DEPT_HEADS[7], fmtPct(k.close.on_time_pct)),
+    numCell(DEPT_HEADS[8], r.overdue_tickets),
+    numCell(DEPT_HEADS[9], fmtSummary(r.mtta)),
+    numCell(DEPT_HEADS[10], fmtSummary(r.ttr)),
+  ];
+  return el('tr', { class: total ? 'total' : null, 'data-department': total ? null : r.key }, cells);
+}
+
+function overdueTable(list) {
+  if (!list.length) return el('p', { class: 'summary' }, '本期无超期。');
+  const heads = ['编号', '标题', '级别', '责任单位', '时限', '截止（北京时间）', '完成', '超时'];
+  return statsTable(heads, list.map((o) => el('tr', {},
+    el('td', { 'data-label': heads[0] }, el('a', { href: '/ticket?n=' + encodeURIComponent(o.number) }, o.number)),
+    el('td', { 'data-label': heads[1] }, o.title || '（无标题）'),
+    el('td', { 'data-label': heads[2] }, `${o.level} ${LEVELS[o.level] || ''}`),
+    el('td', { 'data-label': heads[3] }, o.department || '（未交办）'),
+    el('td', { 'data-label': heads[4] }, o.clock_label || o.clock),
+    el('td', { 'data-label': heads[5] }, fmtTime(o.deadline)),
+    el('td', { 'data-label': heads[6] }, o.met_at ? fmtTime(o.met_at) : '未完成'),
+    el('td', { 'data-label': heads[7], class: 'bad' }, fmtSpan(o.late_minutes * 60000)))));
+}
+
+function renderStats(data) {
+  const scope = data.department ? `责任单位：${data.department}` : '全部责任单位';
+  $('s-window').textContent = `统计期间 ${fmtTime(data.window.start)} 至 ${fmtTime(data.window.end)}（北京时间），` +
+    `数据截至 ${fmtTime(data.cutoff)}；${scope}。`;
+  $('s-bulletin').textContent = data.bulletin || '';
+  $('s-carry').replaceChildren(carryTable(data));
+  $('s-identity').textContent = identityText(data);
+  $('s-identity').className = data.carry_over.balanced ? 'identity' : 'identity bad';
+  const rows = (data.by && data.by.department) || [];
+  $('s-departments').replaceChildren(statsTable(DEPT_HEADS,
+    [...rows.map((r) => departmentRow(r, false)), departmentRow(data.total, true)]));
+  const zero = data.zero_response_departments || [];
+  $('s-zero').replaceChildren(zero.length
+    ? el('ul', { class: 'zero' }, zero.map((d) => el('li', { class: 'bad' }, d)))
+    : el('p', { class: 'summary' }, '无（有应回应舆情的单位均已回应）。'));
+  $('s-overdue').replaceChildren(overdueTable(data.overdue || []));
+  $('s-definitions').replaceChildren(...(data.definitions || []).flatMap((d) =>
+    [el('dt', {}, d.term), el('dd', {}, d.text)]));
+  // the department chart grows with its rows (set through the CSSOM, which the CSP allows)
+  $('chart-departments').style.height = `${Math.max(200, 60 + rows.length * 36)}px`;
+  const note = $('s-charts-note');
+  if (window.yqStatsCharts && typeof echarts !== 'undefined') {
+    note.hidden = true;
+    window.yqStatsCharts.render(data, document);
+  } else {
+    note.textContent = '图表组件未随本程序构建（构建时缺少 node_modules/echarts），仅显示表格。';
+    note.hidden = false;
+  }
+}
+
+async function pageStats() {
+  const role = state.me.user.role;
+  const own = role === 'liaison' || role === 'head';
+  const monthInput = $('s-month');
+  const deptSelect = $('s-department');
+  const params = new URLSearchParams(location.search);
+  if (own) {
+    $('s-own-department').textContent = `责任单位：${state.me.user.department || '—'}（仅本单位）`;
+  } else {
+    $('s-department-box').hidden = false;
+    await loadDepartments();
+    for (const d of state.departments) deptSelect.append(el('option', { value: d.name }, d.name));
+    const want = params.get('department');
+    if (want) {
+      if (![...deptSelect.options].some((o) => o.value === want)) deptSelect.append(el('option', { value: want }, want));
+      deptSelect.value = want;
+    }
+  }
+  if (/^\d{4}-\d{2}$/.test(params.get('month') || '')) monthInput.value = params.get('month');
+  const query = (format) => {
+    const q = new URLSearchParams();
+    if (monthInput.value) q.set('month', monthInput.value);
+    if (!own && deptSelect.value) q.set('department', deptSelect.value);
+    if (format) q.set('format', format);
+    return q;
+  };
+  const load = async () => {
+    try {
+      const data = await api('GET', '/api/stats/month?' + query().toString());
+      if (!monthInput.value) monthInput.value = data.label; // the server's default: last month
+      $('s-csv').setAttribute('href', '/api/stats/month?' + query('csv').toString());
+      const page = query();
+      history.replaceState(null, '', '/stats?' + page.toString());
+      renderStats(data);
+      document.body.dataset.loaded = data.label;
+      showError('');
+    } catch (e) { showError(e.message); }
+  };
+  monthInput.addEventListener('change', () => { if (monthInput.value) load(); });
+  deptSelect.addEventListener('change', load);
+  await load();
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -676,6 +831,7 @@ async function main() {
     else if (page === 'sources') await pageSources();
     else if (page === 'rules') await pageRules();
     else if (page === 'admin') await pageAdmin();
+    else if (page === 'stats') await pageStats();
     else if (page === 'password') pagePassword();
   } catch (e) { showError(e.message); }
 }

@@ -1,0 +1,164 @@
+#include "stats_fixture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+#include "ticket_flow.h"
+#include "ticket_store.h"
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+#define HOUR 3600
+#define DAY 86400
+
+struct fixture {
+    struct ticket_store *store;
+    int64_t start; /* 00:00 Asia/Shanghai of the month's 1st */
+    char *errbuf;
+    size_t errlen;
+};
+
+static int intake(struct fixture *f, const char *key, const char *level, const char *dept,
+                  const char *title, int64_t at, char number[32])
+{
+    char json[2048], err[256] = "", utc[32];
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    int rc;
+
+    yq_time_format_utc(at, utc, sizeof(utc));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":20.0,\"level\":\"%s\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-%s\",\"name\":\"统计测试\","
+             "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"安康\","
+             "\"field\":\"text\",\"start\":0,\"end\":2}]}],\"item\":{\"schema\":1,"
+             "\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak-news\","
+             "\"channel\":\"安康新闻网\",\"url\":\"https://news.example.cn/%s\",\"title\":\"%s\","
+             "\"text\":\"安康\",\"author\":\"\",\"published_at\":null,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
+             key, utc, level, dept, key, dept, level, key, key, title, utc);
+    rc = yq_alert_decode(json, strlen(json), &alert, err, sizeof(err));
+    if (rc) {
+        snprintf(f->errbuf, f->errlen, "fixture alert %s: %s", key, err);
+        return rc;
+    }
+    rc = ticket_store_intake_alert(f->store, &alert, at, &res);
+    yq_alert_release(&alert);
+    if (rc) {
+        snprintf(f->errbuf, f->errlen, "fixture intake %s: %s", key, yq_strerror(rc));
+        return rc;
+    }
+    snprintf(number, 32, "%s", res.number);
+    return 0;
+}
+
+static int act(struct fixture *f, enum ticket_action_kind kind, const char *number, int64_t at,
+               const char *channel)
+{
+    char err[256] = "";
+    struct ticket_action a = {
+        .kind = kind,
+        .number = number,
+        .actor = "fixture",
+        .role = "admin",
+        .channel = channel,
+        .url = channel ? "https://www.ankang.gov.cn/xxgk/1" : NULL,
+        .responded_at = at,
+        .reason = kind == TICKET_ACT_DISMISS ? "irrelevant" : NULL,
+    };
+    int rc = ticket_flow_apply(f->store, &a, at, NULL, err, sizeof(err));
+    if (rc) {
+        snprintf(f->errbuf, f->errlen, "fixture %s %s: %s", ticket_action_name(kind), number, err);
+    }
+    return rc;
+}
+
+/*
+ * One ticket: detected at; ack after ack_s (0: none); responses after r1_s (权威发布 or 答复) and
+ * press_s (新闻发布会); closed after close_s or dismissed after dismiss_s (0: not).
+ */
+struct step {
+    const char *key, *level, *dept, *title;
+    int64_t at, ack_s, r1_s, press_s, close_s, dismiss_s;
+};
+
+static int ticket(struct fixture *f, const struct step *s)
+{
+    char number[32];
+    int rc = intake(f, s->key, s->level, s->dept, s->title, s->at, number);
+
+    if (!rc && s->dismiss_s) {
+        return act(f, TICKET_ACT_DISMISS, number, s->at + s->dismiss_s, NULL);
+    }
+    if (!rc && s->ack_s) {
+        rc = act(f, TICKET_ACT_ACK, number, s->at + s->ack_s, NULL);
+    }
+    if (!rc && s->r1_s) {
+        rc = act(f, TICKET_ACT_RESPOND, number, s->at + s->r1_s,
+                 strcmp(s->level, "IV") == 0 ? "答复" : "权威发布");
+    }
+    if (!rc && s->press_s) {
+        rc = act(f, TICKET_ACT_RESPOND, number, s->at + s->press_s, "新闻发布会");
+    }
+    if (!rc && s->close_s) {
+        rc = act(f, TICKET_ACT_CLOSE, number, s->at + s->close_s, NULL);
+    }
+    return rc;
+}
+
+int stats_fixture_build(const char *path, const struct workcal *cal, int year, int month,
+                        char *errbuf, size_t errlen)
+{
+    char path_copy[4096];
+    struct ticket_store_cfg cfg = {.path = path_copy, .busy_timeout_ms = 5000};
+    struct ticket_policy policy = {.cal = cal};
+    struct fixture f = {.errbuf = errbuf, .errlen = errlen};
+    int64_t end;
+    int rc;
+
+    snprintf(path_copy, sizeof(path_copy), "%s", path); /* the store's cfg is not const */
+    rc = stats_month_window(year, month, &f.start, &end);
+    if (rc) {
+        snprintf(errbuf, errlen, "fixture: bad month %04d-%02d", year, month);
+        return rc;
+    }
+    {
+        const int64_t s = f.start;
+        const struct step steps[] = {
+            {"t0", "III", STATS_FIXTURE_DEPT_A, "恒口示范区征地补偿标准引发议论", s - 3 * DAY + 10 * HOUR,
+             HOUR / 2, 20 * HOUR, 0, 5 * DAY, 0},
+            {"t1", "II", STATS_FIXTURE_DEPT_B, "汉江支流出现大面积死鱼 疑似上游排污",
+             s + DAY + 9 * HOUR + HOUR / 2, HOUR / 3, 3 * HOUR, 20 * HOUR, 6 * DAY, 0},
+            {"t2", "III", STATS_FIXTURE_DEPT_A, "紫阳县城关镇拆迁户补偿款拖欠", s + 4 * DAY + 14 * HOUR,
+             2 * HOUR, 30 * HOUR, 0, 0, 0},
+            {"t3", "IV", STATS_FIXTURE_DEPT_ZERO, "高新区部分小区夜间停水", s + 8 * DAY + 20 * HOUR,
+             40 * 60, 0, 0, 0, 0},
+            {"t4", "III", STATS_FIXTURE_DEPT_B, "网传化工厂夜间偷排（经核实为旧闻）",
+             s + 12 * DAY + 10 * HOUR, 0, 0, 0, 0, 2 * HOUR},
+            {"t5", "IV", STATS_FIXTURE_DEPT_A, "白河县宅基地审批进度咨询", s + 15 * DAY + 11 * HOUR,
+             10 * 60, 2 * DAY, 0, 5 * DAY, 0},
+            {"t6", "II", STATS_FIXTURE_DEPT_A, "岚皋县山体滑坡 一条村道中断", s + 20 * DAY + 16 * HOUR,
+             15 * 60, 4 * HOUR, 22 * HOUR, 0, 0},
+            {"t7", "III", STATS_FIXTURE_DEPT_B, "旬阳市河道采砂扰民", s + 25 * DAY + 8 * HOUR,
+             50 * 60, 50 * HOUR, 0, 0, 0},
+        };
+        char key[48];
+
+        rc = ticket_store_open(&cfg, &f.store, errbuf, errlen);
+        if (rc) {
+            return rc;
+        }
+        ticket_store_set_policy(f.store, &policy);
+        for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++) {
+            struct step st = steps[i];
+            snprintf(key, sizeof(key), "%04d%02d-%s", year, month, steps[i].key);
+            st.key = key; /* the same fixture may be built for several months */
+            rc = ticket(&f, &st);
+        }
+        ticket_store_free(f.store);
+    }
+    return rc;
+}

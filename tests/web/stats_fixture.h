@@ -1,0 +1,37 @@
+/*
+ * A small ticket history for the statistics page's tests (test_web_stats.c, web_test_server
+ * --stats-fixture), written by the notifier's own code: ticket_store_intake_alert() for each
+ * alert and ticket_flow_apply() for 签收, 回应, 办结 and 不予处置, with the working-day calendar
+ * cal. For the tests only.
+ *
+ * The Asia/Shanghai month M = (year, month) gets (day numbers from 0 = the 1st, Beijing time):
+ *   T0 III 市自然资源局  detected 3 days before M (carried in); ack, response, closed on day 2
+ *   T1 II  市生态环境局  day 1 09:30; ack; 权威发布 3 h; 新闻发布会 20 h; closed day 7
+ *   T2 III 市自然资源局  day 4 14:00; ack after 2 h (late); response 30 h; still responded
+ *   T3 IV  市水务局      day 8 20:00; ack; no response (市水务局 is a zero-response department)
+ *   T4 III 市生态环境局  day 12 10:00; dismissed 2 h later
+ *   T5 IV  市自然资源局  day 15 11:00; ack; response 2 days; closed day 20
+ *   T6 II  市自然资源局  day 20 16:00; ack; 权威发布 4 h; 新闻发布会 22 h; still responded
+ *   T7 III 市生态环境局  day 25 08:00; ack; response 50 h (late: 48 h)
+ * so M's carry-over is 1 + 7 = 3 + 1 + 4 in total, and for 市自然资源局 1 + 3 = 2 + 0 + 2.
+ */
+#ifndef TEST_WEB_STATS_FIXTURE_H
+#define TEST_WEB_STATS_FIXTURE_H
+
+#include <stddef.h>
+
+#include "workcal.h"
+
+#define STATS_FIXTURE_DEPT_A "市自然资源局"
+#define STATS_FIXTURE_DEPT_B "市生态环境局"
+#define STATS_FIXTURE_DEPT_ZERO "市水务局"
+
+/*
+ * Create (or open) the ticket store at path and add the history above for month (1..12) of
+ * year. cal: borrowed, may be NULL (Monday..Friday). Every event must lie before now: pick a
+ * past month. Returns 0 or an ERR_* code with one line in errbuf.
+ */
+int stats_fixture_build(const char *path, const struct workcal *cal, int year, int month,
+                        char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,445 @@
+/*
+ * The statistics API of the web UI (issue #7): GET /api/stats/month and /api/stats/year over a
+ * ticket store written by the notifier's own intake and ticket_flow code (stats_fixture.h) with
+ * the shipped 2026 working-day calendar, served over HTTP with real sessions. Logged out: 401;
+ * a liaison asking for another department gets their own; the carry-over identity balances;
+ * the CSV is a download with its header row; the calendar reaches the statistics.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_client.h"
+#include "stats.h"
+#include "stats_fixture.h"
+#include "test_server.h"
+#include "web.h"
+#include "workcal.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+struct fx {
+    char dir[64];
+    char path[128];
+    struct workcal *cal;
+    struct stats_calendar stats_cal;
+    struct web *w;
+    struct test_server *srv;
+    unsigned port;
+};
+
+static bool is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct web_cfg cfg;
+    char dir[4096], err[256] = "";
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/yq-web-stats-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/tickets.db", f->dir);
+    f->cal = workcal_new();
+    assert_non_null(f->cal);
+    snprintf(dir, sizeof(dir), "%s/config/calendar", YQ_SOURCE_DIR);
+    assert_int_equal(workcal_load_dir(f->cal, dir, err, sizeof(err)), 0);
+    if (stats_fixture_build(f->path, f->cal, 2026, 2, err, sizeof(err)) != 0) {
+        fail_msg("fixture: %s", err);
+    }
+    f->stats_cal.is_working_day = is_working_day;
+    f->stats_cal.ctx = f->cal;
+
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
+    cfg.sources_enabled = false;
+    cfg.rules_enabled = false;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    cfg.calendar = &f->stats_cal;
+    f->w = web_new(&cfg, f->path, NULL, NULL, err, sizeof(err));
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+    cfg_release(web_cfg_keys, &cfg);
+    assert_int_equal(web_department_add(web_get_auth(f->w), STATS_FIXTURE_DEPT_A, NULL, 0), 0);
+    assert_int_equal(web_department_add(web_get_auth(f->w), STATS_FIXTURE_DEPT_B, NULL, 0), 0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
+                                  "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "liaison-a", NULL, WEB_ROLE_LIAISON,
+                                  STATS_FIXTURE_DEPT_A, "liaison-password-a", false, yq_time_now(),
+                                  NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "head-b", NULL, WEB_ROLE_HEAD,
+                                  STATS_FIXTURE_DEPT_B, "head-password-b", false, yq_time_now(),
+                                  NULL, err, sizeof(err)),
+                     0);
+    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    assert_non_null(f->srv);
+    f->port = test_server_port(f->srv);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    char p[160];
+
+    test_server_stop(f->srv);
+    web_free(f->w);
+    workcal_free(f->cal);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
+{
+    struct resp r;
+    char body[128];
+    json_t *me;
+
+    memset(cl, 0, sizeof(*cl));
+    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
+    http_request(f->port, NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    me = json_loads(r.body, 0, NULL);
+    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
+    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
+             json_string_value(json_object_get(me, "csrf_token")));
+    json_decref(me);
+    resp_release(&r);
+}
+
+/* GET path as cl, expecting 200 and a JSON object (new reference). */
+static json_t *get_json(struct fx *f, const struct client *cl, const char *path)
+{
+    struct resp r;
+    json_t *v;
+
+    http_request(f->port, cl, "GET", path, NULL, NULL, &r);
+    if (r.status != 200) {
+        fail_msg("GET %s gave %ld: %s", path, r.status, r.body ? r.body : "");
+    }
+    assert_non_null(strstr(r.content_type, "application/json"));
+    v = json_loads(r.body, 0, NULL);
+    assert_true(json_is_object(v));
+    resp_release(&r);
+    return v;
+}
+
+static json_int_t int_at(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v)) {
+        fail_msg("%s is not an integer", key);
+    }
+    return json_integer_value(v);
+}
+
+/* The carry-over of report: the identity holds and equals the given figures. */
+static void assert_carry(json_t *report, json_int_t in, json_int_t added, json_int_t closed,
+                         json_int_t dismissed, json_int_t out)
+{
+    json_t *c = json_object_get(report, "carry_over");
+
+    assert_true(json_is_true(json_object_get(c, "balanced")));
+    assert_int_equal(int_at(c, "carried_in") + int_at(c, "added"),
+                     int_at(c, "closed") + int_at(c, "dismissed") + int_at(c, "carried_out"));
+    assert_int_equal(int_at(c, "carried_in"), in);
+    assert_int_equal(int_at(c, "added"), added);
+    assert_int_equal(int_at(c, "closed"), closed);
+    assert_int_equal(int_at(c, "dismissed"), dismissed);
+    assert_int_equal(int_at(c, "carried_out"), out);
+    assert_string_equal(json_string_value(json_object_get(c, "identity")),
+                        "上月结转 + 本月新增 = 本月办结 + 本月不予处置 + 结转下月");
+}
+
+/* "/api/stats/month?month=2026-02&department=<dept, percent-encoded>[&extra]" into out. */
+static void dept_path(const char *dept, const char *extra, char *out, size_t len)
+{
+    CURL *c = curl_easy_init();
+    char *enc = curl_easy_escape(c, dept, 0);
+
+    assert_non_null(enc);
+    snprintf(out, len, "/api/stats/month?month=2026-02&department=%s%s", enc, extra ? extra : "");
+    curl_free(enc);
+    curl_easy_cleanup(c);
+}
+
+static void test_logged_out_gets_401(void **state)
+{
+    struct fx *f = *state;
+    static const char *const paths[] = {
+        "/api/stats/month?month=2026-02", "/api/stats/month", "/api/stats/year?year=2026",
+        "/api/stats/month?month=2026-02&format=csv"};
+    struct client bad;
+    struct resp r;
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        http_request(f->port, NULL, "GET", paths[i], NULL, NULL, &r);
+        if (r.status != 401) {
+            fail_msg("%s logged out gave %ld", paths[i], r.status);
+        }
+        assert_null(strstr(r.body, "carry_over"));
+        resp_release(&r);
+    }
+    memset(&bad, 0, sizeof(bad));
+    snprintf(bad.cookie, sizeof(bad.cookie), "not-a-session");
+    http_request(f->port, &bad, "GET", paths[0], NULL, NULL, &r);
+    assert_int_equal(r.status, 401);
+    resp_release(&r);
+    /* the page and its chart assets are public; the figures are not */
+    http_request(f->port, NULL, "GET", "/stats", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "/static/stats/stats-charts.js"));
+    assert_non_null(strstr(r.csp, "script-src 'self'"));
+    resp_release(&r);
+    http_request(f->port, NULL, "GET", "/static/stats/stats-charts.js", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "javascript"));
+    assert_non_null(strstr(r.body, "yqStatsCharts"));
+    resp_release(&r);
+    http_request(f->port, NULL, "GET", "/static/stats/no-such.js", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(f->port, NULL, "GET", "/static/stats/x/stats-charts.js", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+}
+
+/*
+ * February 2026 as a whole: T0 carried in; T1..T7 detected; T0, T1, T5 closed, T4 dismissed,
+ * T2, T3, T6, T7 carried out: 1 + 7 = 3 + 1 + 4. 市水务局 gave no response.
+ */
+static void test_duty_officer_month_json_balances(void **state)
+{
+    struct fx *f = *state;
+    struct client cl;
+    json_t *v, *rows, *row, *zero, *load, *band;
+    size_t i;
+    bool found = false;
+    json_int_t rest_day = -1;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    v = get_json(f, &cl, "/api/stats/month?month=2026-02");
+    assert_int_equal(int_at(v, "schema"), 1);
+    assert_string_equal(json_string_value(json_object_get(v, "period")), "month");
+    assert_string_equal(json_string_value(json_object_get(v, "label")), "2026-02");
+    assert_true(json_is_null(json_object_get(v, "department")));
+    assert_carry(v, 1, 7, 3, 1, 4);
+    assert_int_equal(int_at(json_object_get(v, "carry_over"), "detected"), 7);
+    rows = json_object_get(json_object_get(v, "by"), "department");
+    assert_int_equal(json_array_size(rows), 3);
+    json_array_foreach(rows, i, row)
+    {
+        /* the identity holds for every department, too */
+        assert_int_equal(int_at(row, "carried_in") + int_at(row, "added"),
+                         int_at(row, "closed") + int_at(row, "dismissed") +
+                             int_at(row, "carried_out"));
+    }
+    zero = json_object_get(v, "zero_response_departments");
+    json_array_foreach(zero, i, row)
+    {
+        found = found || strcmp(json_string_value(row), STATS_FIXTURE_DEPT_ZERO) == 0;
+    }
+    assert_true(found);
+    assert_true(json_array_size(json_object_get(v, "overdue")) > 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(v, "daily"), "days")), 28);
+    assert_non_null(json_string_value(json_object_get(v, "bulletin")));
+    assert_true(json_array_size(json_object_get(v, "definitions")) > 0);
+    /*
+     * The notifier's calendar reached the statistics: T5 (Mon 02-16 11:00, 春节 holiday) and
+     * T6 (Sat 02-21 16:00) are 休息日白天; with Monday..Friday only T5 would be 工作时间.
+     */
+    load = json_object_get(v, "load");
+    json_array_foreach(load, i, band)
+    {
+        if (strcmp(json_string_value(json_object_get(band, "band")), "rest_day") == 0) {
+            rest_day = int_at(band, "tickets");
+        }
+    }
+    assert_int_equal(rest_day, 2);
+    json_decref(v);
+
+    /* a duty officer may filter by department */
+    {
+        char path[512];
+        dept_path(STATS_FIXTURE_DEPT_B, NULL, path, sizeof(path));
+        v = get_json(f, &cl, path);
+        assert_string_equal(json_string_value(json_object_get(v, "department")),
+                            STATS_FIXTURE_DEPT_B);
+        assert_carry(v, 0, 3, 1, 1, 1); /* T1 closed, T4 dismissed, T7 carried out */
+        json_decref(v);
+    }
+
+    /* no month: the previous Beijing-time month, as the scheduled report */
+    {
+        int y, m;
+        char label[16];
+        stats_previous_month(yq_time_now(), &y, &m);
+        snprintf(label, sizeof(label), "%04d-%02d", y, m);
+        v = get_json(f, &cl, "/api/stats/month");
+        assert_string_equal(json_string_value(json_object_get(v, "label")), label);
+        json_decref(v);
+    }
+}
+
+static void test_liaison_gets_own_department_only(void **state)
+{
+    struct fx *f = *state;
+    struct client liaison, duty, head;
+    char path[512];
+    json_t *own, *asked, *plain, *theirs;
+    struct resp r;
+
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    login(f, "duty1", "duty-password-1", &duty);
+    login(f, "head-b", "head-password-b", &head);
+
+    /* the liaison of 市自然资源局 asks for 市生态环境局: they get 市自然资源局 */
+    dept_path(STATS_FIXTURE_DEPT_B, NULL, path, sizeof(path));
+    asked = get_json(f, &liaison, path);
+    assert_string_equal(json_string_value(json_object_get(asked, "department")),
+                        STATS_FIXTURE_DEPT_A);
+    assert_carry(asked, 1, 3, 2, 0, 2); /* T0 in; T2, T5, T6 new; T0, T5 closed */
+    plain = get_json(f, &liaison, "/api/stats/month?month=2026-02");
+    assert_string_equal(json_string_value(json_object_get(plain, "department")),
+                        STATS_FIXTURE_DEPT_A);
+    /* the same figures the duty officer gets for 市自然资源局 */
+    dept_path(STATS_FIXTURE_DEPT_A, NULL, path, sizeof(path));
+    own = get_json(f, &duty, path);
+    assert_true(json_equal(json_object_get(own, "carry_over"),
+                           json_object_get(asked, "carry_over")));
+    assert_true(json_equal(json_object_get(own, "total"), json_object_get(asked, "total")));
+    assert_true(json_equal(json_object_get(own, "overdue"), json_object_get(asked, "overdue")));
+    assert_true(json_equal(json_object_get(own, "total"), json_object_get(plain, "total")));
+    /* nothing of the other department leaks */
+    theirs = json_object_get(json_object_get(asked, "by"), "department");
+    assert_int_equal(json_array_size(theirs), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(theirs, 0), "key")),
+                        STATS_FIXTURE_DEPT_A);
+    json_decref(asked);
+    json_decref(plain);
+    json_decref(own);
+
+    /* a head likewise, for the year and the CSV */
+    dept_path(STATS_FIXTURE_DEPT_A, "&format=csv", path, sizeof(path));
+    http_request(f->port, &head, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, STATS_FIXTURE_DEPT_B));
+    assert_null(strstr(r.body, STATS_FIXTURE_DEPT_A));
+    resp_release(&r);
+    asked = get_json(f, &head, "/api/stats/year?year=2026&department=x");
+    assert_string_equal(json_string_value(json_object_get(asked, "department")),
+                        STATS_FIXTURE_DEPT_B);
+    json_decref(asked);
+}
+
+static void test_csv_download(void **state)
+{
+    struct fx *f = *state;
+    static const char header[] = "\xEF\xBB\xBF维度,分组,上期结转,本期新增,新交办,重新办理,办结,"
+                                 "不予处置,结转下期,退回,签收应办";
+    struct client cl;
+    struct resp r;
+    char path[512];
+    const char *eol;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    http_request(f->port, &cl, "GET", "/api/stats/month?month=2026-02&format=csv", NULL, NULL,
+                 &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/csv"));
+    assert_string_equal(r.content_disposition, "attachment; filename=\"yuqing-stats-2026-02.csv\"");
+    assert_non_null(strstr(r.csp, "default-src 'none'"));
+    assert_memory_equal(r.body, header, sizeof(header) - 1);
+    eol = strstr(r.body, "\r\n");
+    assert_non_null(eol);
+    /* the total row: 1 carried in, 7 added (7 new, 0 reopened), 3 closed, 1 dismissed, 4 out */
+    assert_memory_equal(eol + 2, "合计,合计,1,7,7,0,3,1,4,", strlen("合计,合计,1,7,7,0,3,1,4,"));
+    resp_release(&r);
+
+    /* with a department: the UTF-8 name in filename* (RFC 5987) */
+    dept_path(STATS_FIXTURE_DEPT_A, "&format=csv", path, sizeof(path));
+    http_request(f->port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_disposition,
+                           "filename*=UTF-8''yuqing-stats-2026-02-%E5%B8%82%E8%87%AA"));
+    resp_release(&r);
+
+    /* the year */
+    http_request(f->port, &cl, "GET", "/api/stats/year?year=2026&format=csv", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_disposition, "attachment; filename=\"yuqing-stats-2026.csv\"");
+    resp_release(&r);
+}
+
+static void test_year_and_bad_requests(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *method, *path;
+        long status;
+    } cases[] = {
+        {"GET", "/api/stats/month?month=2026-13", 400},
+        {"GET", "/api/stats/month?month=Feb", 400},
+        {"GET", "/api/stats/month?month=2026-02&format=xml", 400},
+        {"GET", "/api/stats/year", 400},
+        {"GET", "/api/stats/year?year=20x6", 400},
+        {"GET", "/api/stats/week", 404},
+        {"GET", "/api/stats", 404},
+        {"POST", "/api/stats/month", 405},
+    };
+    struct client cl;
+    struct resp r;
+    json_t *v;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    v = get_json(f, &cl, "/api/stats/year?year=2026");
+    assert_string_equal(json_string_value(json_object_get(v, "period")), "year");
+    assert_string_equal(json_string_value(json_object_get(v, "label")), "2026");
+    /* the whole fixture lies in 2026 (T0 on 01-29): nothing carried in */
+    assert_carry(v, 0, 8, 3, 1, 4);
+    json_decref(v);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        http_request(f->port, &cl, cases[i].method, cases[i].path,
+                     strcmp(cases[i].method, "POST") == 0 ? "{}" : NULL, NULL, &r);
+        if (r.status != cases[i].status) {
+            fail_msg("%s %s gave %ld, want %ld", cases[i].method, cases[i].path, r.status,
+                     cases[i].status);
+        }
+        resp_release(&r);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_logged_out_gets_401, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_month_json_balances, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_liaison_gets_own_department_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_download, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_year_and_bad_requests, setup, teardown),
+    };
+    curl_global_init(CURL_GLOBAL_ALL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
