@@ -3,7 +3,8 @@
 // Skips with exit code 77 when chromium or node_modules are missing.
 //
 // Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules),
-// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png go; default docs/screenshots), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
+// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png and stats.png go; none are written
+// when it is unset), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
 // skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,10 @@ const serverBin = process.env.YQ_WEB_TEST_SERVER;
 const sharedDir = process.env.YQ_SHARED_DIR || path.join(sourceDir, '..', 'shared');
 // ctest writes into the build tree so a test run leaves the repository clean; refresh the
 // committed pictures with YQ_SCREENSHOT_DIR=$PWD/docs/screenshots ctest -R web_browser.
-const shots = process.env.YQ_SCREENSHOT_DIR || path.join(sourceDir, 'docs', 'screenshots');
+const shots = process.env.YQ_SCREENSHOT_DIR || '';
+async function screenshot(page, name) {
+  if (shots) await page.screenshot({ path: path.join(shots, name), fullPage: true });
+}
 
 if (!existsSync(chromiumPath)) {
   console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
@@ -56,7 +60,9 @@ function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed
 function eq(a, b, msg) { if (a !== b) throw new Error(`${msg || 'not equal'}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`); }
 
 const work = mkdtempSync(path.join(tmpdir(), 'yq-web-browser-'));
-const server = spawn(serverBin, ['--db', path.join(work, 'web.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+// --stats-fixture: a real ticket store with last month's history for the statistics page
+const server = spawn(serverBin, ['--db', path.join(work, 'web.db'), '--stats-fixture',
+  '--calendar', path.join(sourceDir, 'config', 'calendar')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
   const timer = setTimeout(() => reject(new Error('server did not start')), 20000);
@@ -110,7 +116,7 @@ async function session(user, password, viewport) {
   return { ctx, page, dialogs };
 }
 
-mkdirSync(shots, { recursive: true });
+if (shots) mkdirSync(shots, { recursive: true });
 const now = Math.floor(Date.now() / 1000);
 const ticketA1 = await addTicket({
   title: '紫阳县城关镇拆迁户：补偿款拖了半年还没到位', level: 'III', department: '市自然资源局',
@@ -151,7 +157,7 @@ await check('duty officer sees a new ticket appear live and assigns it', async (
   eq(badge.trim(), 'I 特别重大', 'level text');
   // matched term highlighted
   eq(await page.textContent(`article[data-number="${newNumber}"] .excerpt mark`), '停水', 'highlight');
-  await page.screenshot({ path: path.join(shots, 'queue.png'), fullPage: true });
+  await screenshot(page, 'queue.png');
 
   await page.click(`article[data-number="${newNumber}"] a.title`);
   await page.waitForSelector('.ticket-detail');
@@ -183,7 +189,7 @@ await check('clocks shown match the server', async () => {
   // the ack clock of a ticket detected 3 h ago is overdue by about 2 h
   const ack = (await page.textContent('table.clocks tr[data-clock="ack"] .urgency')).trim();
   assert(ack.startsWith('已超时 1小时5') || ack.startsWith('已超时 2小时'), ack);
-  await page.screenshot({ path: path.join(shots, 'ticket.png'), fullPage: true });
+  await screenshot(page, 'ticket.png');
 });
 
 await check('liaison sees only their department, acknowledges, responds, closes', async () => {
@@ -200,7 +206,7 @@ await check('liaison sees only their department, acknowledges, responds, closes'
   // the other department's ticket page is refused
   const res = await page.evaluate(async (n) => (await fetch('/api/tickets/' + n)).status, ticketB1);
   eq(res, 403, 'other department');
-  await page.screenshot({ path: path.join(shots, 'liaison.png'), fullPage: true });
+  await screenshot(page, 'liaison.png');
 
   const card = `article[data-number="${ticketA1}"]`;
   await page.click(`${card} button[data-action="ack"]`);
@@ -240,6 +246,98 @@ await check('a state change without the CSRF token is refused', async () => {
   const c = cookies.find((x) => x.name === 'yq_session');
   assert(c && c.httpOnly && c.sameSite === 'Strict', JSON.stringify(c));
   eq(await page.evaluate(() => document.cookie), '', 'cookie hidden from scripts');
+});
+
+// The Beijing-time month before the server's now, "YYYY-MM" (computed here, not by the page).
+function previousBeijingMonth() {
+  const d = new Date(Date.now() + 8 * 3600e3);
+  const y = d.getUTCMonth() === 0 ? d.getUTCFullYear() - 1 : d.getUTCFullYear();
+  const m = d.getUTCMonth() === 0 ? 12 : d.getUTCMonth();
+  return `${y}-${String(m).padStart(2, '0')}`;
+}
+
+// Console errors, page errors and CSP violations of page, from now on.
+function watchProblems(page) {
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
+
+await check('duty officer opens the statistics page and the three charts render', async () => {
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const problems = watchProblems(page);
+  // the nav links to the page from the other pages
+  await page.waitForSelector('#nav a[href="/stats"]');
+  eq(await page.$$eval('#nav a[href="/stats"]', (a) => a.length), 1, 'nav link on the queue');
+  await page.click('#nav a[href="/stats"]');
+  await page.waitForSelector('body[data-loaded]');
+  const month = previousBeijingMonth();
+  eq(await page.inputValue('#s-month'), month, 'default month is last month (Beijing time)');
+  for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
+    await page.waitForSelector(`#${id}[data-rendered="1"]`, { timeout: 10000 });
+    const size = await page.$eval(`#${id}`, (e) => {
+      const c = e.querySelector('canvas, svg');
+      if (!c) return null;
+      const r = c.getBoundingClientRect();
+      return { w: r.width, h: r.height };
+    });
+    assert(size && size.w > 0 && size.h > 0, `${id}: ${JSON.stringify(size)}`);
+  }
+  // what the page shows equals the API's figures
+  const data = await page.evaluate(async (m) => (await fetch('/api/stats/month?month=' + m)).json(), month);
+  const c = data.carry_over;
+  assert(c.balanced, 'identity balanced');
+  eq(c.carried_in + c.added, 8, 'fixture: 1 carried in + 7 new');
+  const cells = await page.$$eval('#s-carry td', (tds) => tds.map((t) => t.textContent));
+  eq(cells.join(), [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.carried_out].join(), 'carry-over table');
+  const identity = await page.textContent('#s-identity');
+  assert(identity.includes('上月结转 + 本月新增 = 本月办结 + 本月不予处置 + 结转下月') &&
+    identity.includes(`${c.carried_in} + ${c.added} = ${c.closed} + ${c.dismissed} + ${c.carried_out}`) &&
+    identity.includes('平衡'), identity);
+  const depts = await page.$$eval('#s-departments tbody tr[data-department]', (trs) => trs.map((t) => t.dataset.department));
+  eq(depts.join(), data.by.department.map((r) => r.key).join(), 'department rows');
+  assert((await page.textContent('#s-zero')).includes('市水务局'), 'zero-response department');
+  assert((await page.$$eval('#s-overdue tbody tr', (trs) => trs.length)) === data.overdue.length, 'overdue rows');
+  eq((await page.textContent('#s-bulletin')).trim(), data.bulletin.trim(), 'bulletin');
+  assert((await page.$$eval('#s-definitions dt', (d) => d.length)) > 3, 'definitions');
+  // the CSV download link
+  const href = await page.getAttribute('#s-csv', 'href');
+  assert(href.includes(`month=${month}`) && href.includes('format=csv'), href);
+  const csv = await page.evaluate(async (h) => {
+    const r = await fetch(h);
+    return { type: r.headers.get('content-type'), disp: r.headers.get('content-disposition'), text: await r.text() };
+  }, href);
+  assert(csv.type.startsWith('text/csv') && csv.disp.startsWith('attachment'), JSON.stringify(csv.disp));
+  assert(csv.text.replace(/^\uFEFF/, '').startsWith('维度,分组,上期结转'), 'CSV header row');
+  await screenshot(page, 'stats.png');
+  // the department filter
+  await page.selectOption('#s-department', '市自然资源局');
+  await page.waitForFunction(() => document.querySelector('#s-window').textContent.includes('市自然资源局'));
+  await page.waitForSelector('#chart-departments[data-rendered="1"]');
+  assert((await page.getAttribute('#s-csv', 'href')).includes('department='), 'CSV link follows the filter');
+  const csp = await page.evaluate(() => window.__csp);
+  eq(csp.length, 0, `CSP violations: ${csp.join('; ')}`);
+  eq(problems.length, 0, problems.join('; '));
+  eq(dialogs.length, 0, 'no dialogs');
+});
+
+await check('a liaison sees only their department on the statistics page', async () => {
+  const { page } = await session('liaison-a', 'liaison-password-a', { width: 412, height: 915 });
+  const problems = watchProblems(page);
+  await page.goto(`${base}/stats?department=${encodeURIComponent('市生态环境局')}`);
+  await page.waitForSelector('body[data-loaded]');
+  assert(await page.isHidden('#s-department-box'), 'no department filter for a liaison');
+  assert((await page.textContent('#s-own-department')).includes('市自然资源局'), 'own department shown');
+  assert((await page.textContent('#s-window')).includes('市自然资源局'), 'figures of their department');
+  const rows = await page.$$eval('#s-departments tbody tr[data-department]', (trs) => trs.map((t) => t.dataset.department));
+  eq(rows.join(), '市自然资源局', 'only their department');
+  await page.waitForSelector('#chart-daily[data-rendered="1"]');
+  eq(problems.length, 0, problems.join('; '));
 });
 
 function fc033Fields() {
