@@ -71,9 +71,12 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
             }
             rc |= json_array_append_new(terms, jt);
         }
-        jm = json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "", "name",
-                       m->name ? m->name : "", "department", m->department ? m->department : "",
-                       "level", yq_level_name(m->level), "terms", terms);
+        /* "s*": no "group" key at all for a rule without one (as older alerts) */
+        jm = json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "",
+                       "name", m->name ? m->name : "", "group",
+                       (m->group && m->group[0]) ? m->group : NULL, "department",
+                       m->department ? m->department : "", "level", yq_level_name(m->level),
+                       "terms", terms);
         if (!jm) {
             goto nomem;
         }
@@ -195,6 +198,14 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
             err = ERR_NOMEM;
             goto fail;
         }
+        v = json_object_get(jm, "group");
+        if (json_is_string(v) && json_string_length(v) > 0) {
+            m->group = strdup(json_string_value(v));
+            if (!m->group) {
+                err = ERR_NOMEM;
+                goto fail;
+            }
+        }
         if (yq_level_parse(json_string_value(json_object_get(jm, "level")), &m->level)) {
             snprintf(errbuf, errlen, "alert match '%s' has a bad level", m->rule_id);
             goto fail;
@@ -253,6 +264,7 @@ void yq_alert_release(struct yq_alert *alert)
         free(m->terms);
         free(m->rule_id);
         free(m->name);
+        free(m->group);
         free(m->department);
     }
     free(alert->matches);

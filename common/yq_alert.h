@@ -5,9 +5,9 @@
  *   {"schema":1, "event_key":"ev:...", "event":{"new":true,"items":1,"via":"new"},
  *    "rules_version":3, "matched_at":"2026-11-29T08:00:00Z", "score":42.0,
  *    "level":"III", "department":"市自然资源局",
- *    "matches":[{"rule_id":"land-01","name":"征地拆迁补偿","department":"市自然资源局",
- *                "level":"III","terms":[{"term":"征地","field":"title","start":2,"end":4,
- *                                        "excerpt":"征地"}]}],
+ *    "matches":[{"rule_id":"land-01","name":"征地拆迁补偿","group":"征地拆迁",
+ *                "department":"市自然资源局","level":"III",
+ *                "terms":[{"term":"征地","field":"title","start":2,"end":4,"excerpt":"征地"}]}],
  *    "item":{ ...the item of design §2... }}
  *
  * level/department are those of the most severe matched rule (the first such rule on a tie).
@@ -15,6 +15,9 @@
  * (matching runs over normalised text; the offsets are mapped back, so the span of the
  * original field quotes the text as published, e.g. "ＷＩＦＩ断网" for the term "wifi断网").
  * event.via (added by issue #4, optional): "new", "repost" or "near_duplicate".
+ * matches[].group (optional): the rule's group (规则组, the rule file's "group"), so that the
+ * notifier and the statistics need no rule files; absent in alerts produced before it was
+ * added, and omitted when the rule has no group.
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -56,6 +59,7 @@ struct yq_alert_term {
 struct yq_alert_match {
     char *rule_id;
     char *name;
+    char *group; /* the rule's group (规则组); NULL when unknown (older alerts) */
     char *department;
     enum yq_level level;
     size_t n_terms;
@@ -79,15 +83,17 @@ struct yq_alert {
 };
 
 /*
- * Encode alert as compact JSON. out: new NUL-terminated string (free()); out_len may be NULL.
+ * Encode alert as compact JSON. A match's "group" is written only when its group is non-NULL
+ * and non-empty. out: new NUL-terminated string (free()); out_len may be NULL.
  * Returns 0 or ERR_NOMEM.
  */
 int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len);
 
 /*
  * Decode len bytes of JSON into alert (caller storage, zeroed first). Requires schema 1,
- * a non-empty event_key, at least one match and a valid item. Returns 0, ERR_PARSE (one line
- * in errbuf) or ERR_NOMEM; on failure alert holds nothing to free.
+ * a non-empty event_key, at least one match and a valid item; a match without a "group"
+ * (or with an empty one) decodes with group NULL. Returns 0, ERR_PARSE (one line in errbuf)
+ * or ERR_NOMEM; on failure alert holds nothing to free.
  */
 int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
                     size_t errlen);

@@ -457,6 +457,12 @@ int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
         }
         am->rule_id = strdup(r->id);
         am->name = strdup(r->name);
+        if (r->group && r->group[0]) {
+            am->group = strdup(r->group);
+            if (!am->group) {
+                goto nomem;
+            }
+        }
         am->department = strdup(r->department);
         am->level = r->level;
         am->terms = calloc(m->n_hits ? m->n_hits : 1, sizeof(*am->terms));

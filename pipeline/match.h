@@ -98,8 +98,10 @@ double match_score(enum yq_level level, size_t n_matched, const struct yq_item *
  * Build the alert for an item with mr->n_rules > 0. The event is the item's own
  * (event_key = "ev:" + item id, new, 1 item); the matcher replaces it with the one
  * event.h assigns. level/department are those of the most severe matched rule (the first
- * on a tie); rules_version = rs->version; term offsets are into the original fields
- * and each term's excerpt quotes that original span (match_excerpt()). now: seconds since the epoch for matched_at. out: caller
+ * on a tie); rules_version = rs->version; each match carries its rule's id, name, group
+ * (NULL when the rule has none, e.g. a set decoded from JSON without groups), department and
+ * level; term offsets are into the original fields and each term's excerpt quotes that
+ * original span (match_excerpt()). now: seconds since the epoch for matched_at. out: caller
  * storage, zeroed first; holds a deep copy of item; release with yq_alert_release().
  * Returns 0, ERR_INVALID (no match) or ERR_NOMEM.
  */

@@ -118,7 +118,13 @@ static void test_alert_round_trip(void **state)
         {.term = "征地", .field = "title", .start = 3, .end = 5, .excerpt = "征地"},
         {.term = "wifi", .field = "title", .start = 5, .end = 9, .excerpt = "ＷＩＦＩ"},
     };
-    struct yq_alert_match m = {"land-01", "征地拆迁补偿", "市自然资源局", YQ_LEVEL_III, 2, terms};
+    struct yq_alert_match m = {.rule_id = "land-01",
+                               .name = "征地拆迁补偿",
+                               .group = "征地拆迁",
+                               .department = "市自然资源局",
+                               .level = YQ_LEVEL_III,
+                               .n_terms = 2,
+                               .terms = terms};
     struct yq_alert in = {0}, out;
     char *json = NULL, err[128] = "";
 
@@ -144,6 +150,7 @@ static void test_alert_round_trip(void **state)
     assert_int_equal(out.level, YQ_LEVEL_III);
     assert_int_equal(out.n_matches, 1);
     assert_string_equal(out.matches[0].rule_id, "land-01");
+    assert_string_equal(out.matches[0].group, "征地拆迁");
     assert_string_equal(out.matches[0].department, "市自然资源局");
     assert_int_equal(out.matches[0].n_terms, 2);
     assert_string_equal(out.matches[0].terms[1].term, "wifi");
@@ -155,6 +162,46 @@ static void test_alert_round_trip(void **state)
     assert_string_equal(out.item.id, in.item.id);
     yq_alert_release(&out);
     free(json);
+
+    /* a rule without a group: no "group" key, and it decodes back to NULL */
+    m.group = NULL;
+    assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
+    assert_null(strstr(json, "\"group\""));
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_null(out.matches[0].group);
+    assert_string_equal(out.matches[0].name, "征地拆迁补偿");
+    yq_alert_release(&out);
+    free(json);
+}
+
+/* An alert produced before matches carried "group" (still in Kafka) decodes with group NULL. */
+static void test_alert_without_group_decodes(void **state)
+{
+    static const char old[] =
+        "{\"schema\":1,\"event_key\":\"ev:rss:01\",\"event\":{\"new\":true,\"items\":1},"
+        "\"rules_version\":3,\"matched_at\":\"2026-11-29T08:00:00Z\",\"score\":40.0,"
+        "\"level\":\"III\",\"department\":\"市自然资源局\","
+        "\"matches\":[{\"rule_id\":\"land-01\",\"name\":\"征地拆迁补偿\","
+        "\"department\":\"市自然资源局\",\"level\":\"III\",\"terms\":[]},"
+        "{\"rule_id\":\"env-01\",\"name\":\"环境污染\",\"group\":\"\","
+        "\"department\":\"市生态环境局\",\"level\":\"IV\",\"terms\":[]}],"
+        "\"item\":{\"schema\":1,\"id\":\"rss:01\",\"source\":\"rss\","
+        "\"source_id\":\"ak-news\",\"channel\":\"安康新闻网\","
+        "\"url\":\"https://news.example.cn/1\",\"title\":\"征地\",\"text\":\"\","
+        "\"author\":\"\",\"published_at\":null,\"published_precision\":\"second\","
+        "\"fetched_at\":\"2026-11-29T07:59:00Z\"}}";
+    struct yq_alert out;
+    char err[128] = "";
+
+    (void)state;
+    if (yq_alert_decode(old, strlen(old), &out, err, sizeof(err)) != 0) {
+        fail_msg("decode: %s", err);
+    }
+    assert_int_equal(out.n_matches, 2);
+    assert_string_equal(out.matches[0].rule_id, "land-01");
+    assert_null(out.matches[0].group);
+    assert_null(out.matches[1].group); /* "" is no group either */
+    yq_alert_release(&out);
 }
 
 static void test_level_names(void **state)
@@ -207,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_item_unknown_date_is_null_not_now),
         cmocka_unit_test(test_item_decode_rejects_bad_input),
         cmocka_unit_test(test_alert_round_trip),
+        cmocka_unit_test(test_alert_without_group_decodes),
         cmocka_unit_test(test_level_names),
         cmocka_unit_test(test_time_parse_iso_zones),
     };

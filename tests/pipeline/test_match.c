@@ -207,6 +207,10 @@ static void test_alert_built_from_most_severe_rule(void **state)
     assert_true(alert.score == 132.0); /* (100 + 2 * 5) * 1.2 (weibo), no metrics */
     assert_int_equal(alert.n_matches, 3);
     assert_string_equal(alert.matches[0].rule_id, "land-01");
+    for (size_t i = 0; i < alert.n_matches; i++) {
+        /* the rule file's group travels with every match (statistics per 规则组) */
+        assert_string_equal(alert.matches[i].group, "征地拆迁");
+    }
     assert_int_equal(alert.matches[0].n_terms, 2);
     assert_string_equal(alert.matches[0].terms[1].term, "征地");
     assert_string_equal(alert.matches[0].terms[1].field, "title");
@@ -222,6 +226,8 @@ static void test_alert_built_from_most_severe_rule(void **state)
     assert_int_equal(back.level, YQ_LEVEL_I);
     assert_int_equal(back.matches[2].terms[0].start, 0);
     assert_int_equal(back.matches[2].terms[0].end, 2);
+    assert_string_equal(back.matches[1].rule_id, "title-01");
+    assert_string_equal(back.matches[1].group, "征地拆迁");
     yq_alert_release(&back);
     free(json);
     yq_alert_release(&alert);
