@@ -39,6 +39,47 @@ static const char *state_label(const char *state)
     return state;
 }
 
+/*
+ * The group of each rule of an item, in the order of rule_ids (a JSON array of rule ids), from
+ * its stored matches (JSON, each {"rule_id","group",...}): the group string, or null when the
+ * item was stored before alerts carried groups. New reference (an empty array when rule_ids is
+ * not an array), NULL on ERR_NOMEM.
+ */
+static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
+{
+    json_t *matches = json_loads(matches_json ? matches_json : "[]", 0, NULL);
+    json_t *out = json_array();
+    size_t i, j;
+    const json_t *id, *m;
+
+    if (!out) {
+        json_decref(matches);
+        return NULL;
+    }
+    json_array_foreach(rule_ids, i, id)
+    {
+        const json_t *g = NULL;
+        json_array_foreach(matches, j, m)
+        {
+            if (json_equal(json_object_get(m, "rule_id"), id)) {
+                g = json_object_get(m, "group");
+                break;
+            }
+        }
+        /* json_stringn() NULL (NOMEM) makes the append fail */
+        if (json_array_append_new(out, json_is_string(g) && json_string_length(g) > 0
+                                           ? json_stringn(json_string_value(g),
+                                                          json_string_length(g))
+                                           : json_null()) != 0) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+    }
+    json_decref(matches);
+    return out;
+}
+
 static json_t *clock_json(const char *name, const char *label, int64_t deadline, int64_t met_at,
                           bool overdue)
 {
@@ -126,15 +167,17 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     for (size_t i = 0; i < items.n; i++) {
         const struct ticket_item *it = &items.v[i];
         json_t *rules = json_loads(it->rule_ids, 0, NULL);
+        if (!json_is_array(rules)) {
+            json_decref(rules);
+            rules = json_array();
+        }
         rc |= json_array_append_new(
-            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id),
+            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id),
                            "title", str(it->title), "url", str(it->url), "channel",
                            str(it->channel), "source", str(it->source), "published_at",
                            when(it->has_published ? it->published_at : 0), "excerpt",
-                           str(it->excerpt), "rules", json_is_array(rules) ? rules : json_array()));
-        if (!json_is_array(rules)) {
-            json_decref(rules);
-        }
+                           str(it->excerpt), "rules", rules, "groups",
+                           rule_groups(rules, it->matches)));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "responses", arr);

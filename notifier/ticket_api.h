@@ -12,7 +12,8 @@
  *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline","met_at",
  *               "overdue":bool}],
  *    "items":[{"item_id","title","url","channel","source","published_at","excerpt",
- *              "rules":[...]}],
+ *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
+ *              null for items stored before alerts carried groups]}],
  *    "responses":[{"channel","url","responded_at","recorded_at","recorded_by","note"}],
  *    "log":[{"at","actor","role","action","from","to","note"}]}
  *

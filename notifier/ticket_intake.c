@@ -86,7 +86,10 @@ found:
     return ticket_store_utf8_slice(alert->item.text, start, EXCERPT_CP);
 }
 
-/* JSON texts for ticket_items.rule_ids and .matches; both new (free()) or NULL on NOMEM. */
+/*
+ * JSON texts for ticket_items.rule_ids and .matches (each match: rule_id, name, group when
+ * known, department, level, terms); both new (free()) or NULL on NOMEM.
+ */
 static int make_match_json(const struct yq_alert *alert, char **ids_out, char **matches_out)
 {
     json_t *ids = json_array(), *matches = json_array();
@@ -110,10 +113,12 @@ static int make_match_json(const struct yq_alert *alert, char **ids_out, char **
                                  (json_int_t)t->start, "end", (json_int_t)t->end));
         }
         rc |= json_array_append_new(ids, json_string(m->rule_id));
-        rc |= json_array_append_new(matches,
-                                    json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", m->rule_id,
-                                              "name", m->name, "department", m->department, "level",
-                                              yq_level_name(m->level), "terms", terms));
+        /* "group" only when the alert carried one (the statistics fall back to rule files) */
+        rc |= json_array_append_new(
+            matches, json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id, "name",
+                               m->name, "group", (m->group && m->group[0]) ? m->group : NULL,
+                               "department", m->department, "level", yq_level_name(m->level),
+                               "terms", terms));
     }
     if (rc) {
         goto nomem;

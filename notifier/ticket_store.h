@@ -11,7 +11,8 @@
  *            item_count, score, rules_version, url, created_at, updated_at)
  *   ticket_items (ticket_id, item_id, UNIQUE(ticket_id, item_id), source, source_id,
  *                 channel, url, title, excerpt, published_at, rule_ids (JSON array of
- *                 rule ids), matches (JSON array as in the alert), added_at)
+ *                 rule ids), matches (JSON array as in the alert; "group" inside each
+ *                 match since alerts carry it, no migration), added_at)
  *   ticket_log (ticket_id, at, actor, action, note): append-only, triggers reject UPDATE
  *               and DELETE.
  * Migration 2 (issue #5):
@@ -141,7 +142,8 @@ struct ticket_item {
     bool has_published;
     int64_t published_at;
     char *rule_ids; /* JSON array of the matched rule ids, e.g. ["land-01"] */
-    char *matches;  /* JSON array of the alert's matches (rule, terms, offsets) */
+    char *matches;  /* JSON array of the alert's matches: rule_id, name, group (when the alert
+                       carried one), department, level, terms with offsets */
     int64_t added_at;
 };
 

@@ -754,6 +754,61 @@ static void test_api_json_detail_and_actions(void **state)
 }
 
 /*
+ * Each matched rule's group (规则组) is stored with the item's matches and shown next to the
+ * rule ids in the detail JSON; a match from an older alert (no "group") shows null.
+ */
+static void test_rule_groups_stored_and_in_detail(void **state)
+{
+    struct env e;
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    struct ticket_item_list items;
+    json_t *d = NULL, *item, *groups, *rules;
+    char json[4096], err[256];
+
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:groups\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"2026-11-30T01:00:00Z\",\"score\":90.0,"
+             "\"level\":\"I\",\"department\":\"市应急管理局\",\"matches\":["
+             "{\"rule_id\":\"safety-01\",\"name\":\"塌方\",\"group\":\"突发事件\","
+             "\"department\":\"市应急管理局\",\"level\":\"I\",\"terms\":[]},"
+             "{\"rule_id\":\"land-01\",\"name\":\"征地\",\"department\":\"市自然资源局\","
+             "\"level\":\"III\",\"terms\":[]}],"
+             "\"item\":{\"schema\":1,\"id\":\"rss:groups\",\"source\":\"rss\","
+             "\"source_id\":\"s\",\"channel\":\"c\",\"url\":\"https://x.example/2\","
+             "\"title\":\"工地塌方\",\"text\":\"征地工地发生塌方\",\"author\":\"\","
+             "\"published_at\":null,\"fetched_at\":\"2026-11-30T00:59:00Z\"}}");
+    (void)state;
+    env_open(&e, routes_yaml);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+                     0);
+    yq_alert_release(&alert);
+
+    /* stored inside ticket_items.matches: no schema change */
+    memset(&items, 0, sizeof(items));
+    assert_int_equal(ticket_store_list_items(e.store, res.ticket_id, 10, &items), 0);
+    assert_int_equal(items.n, 1);
+    assert_string_equal(items.v[0].rule_ids, "[\"safety-01\",\"land-01\"]");
+    assert_non_null(strstr(items.v[0].matches, "\"rule_id\":\"safety-01\",\"name\":\"塌方\","
+                                               "\"group\":\"突发事件\""));
+    assert_null(strstr(strstr(items.v[0].matches, "land-01"), "\"group\""));
+    ticket_item_list_release(&items);
+
+    assert_int_equal(ticket_api_detail(e.store, res.number, &d), 0);
+    item = json_array_get(json_object_get(d, "items"), 0);
+    rules = json_object_get(item, "rules");
+    groups = json_object_get(item, "groups");
+    assert_int_equal(json_array_size(rules), 2);
+    assert_int_equal(json_array_size(groups), 2);
+    assert_string_equal(json_string_value(json_array_get(rules, 0)), "safety-01");
+    assert_string_equal(json_string_value(json_array_get(groups, 0)), "突发事件");
+    assert_true(json_is_null(json_array_get(groups, 1)));
+    json_decref(d);
+    env_close(&e);
+}
+
+/*
  * set_level re-grades an event: the statutory clocks are recomputed from the detection time
  * with the new level's rules (I/II: 5 h information and 24 h press conference, 国办发〔2016〕80号;
  * IV: 5 working days to 24:00 Beijing time), the state stays, and the log says what changed.
@@ -829,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
         cmocka_unit_test(test_reopen_window_and_once),
         cmocka_unit_test(test_api_json_detail_and_actions),
+        cmocka_unit_test(test_rule_groups_stored_and_in_detail),
         cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
