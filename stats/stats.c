@@ -579,8 +579,17 @@ static const char *level_key(enum yq_level level)
     return "?";
 }
 
-static const char *rule_group_of(const struct stats_opts *opts, const char *rule_id)
+/*
+ * The ticket's rule group: the one its alert carried, else the rule files' (opts), else the
+ * rule id (docs/statistics.md).
+ */
+static const char *rule_group_of(const struct stats_opts *opts, const struct stats_ticket *t)
 {
+    const char *rule_id = t->rule_id;
+
+    if (t->rule_group && *t->rule_group) {
+        return t->rule_group;
+    }
     if (!rule_id || !*rule_id) {
         return "（无规则）";
     }
@@ -863,7 +872,7 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
         keys[STATS_DIM_DEPARTMENT] = or_unknown(t->department, "（未指定）");
         keys[STATS_DIM_LEVEL] = level_key(t->level);
         keys[STATS_DIM_SOURCE] = or_unknown(t->source, "（未知）");
-        keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t->rule_id);
+        keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t);
         if (row_add(&total, &c)) {
             goto done;
         }

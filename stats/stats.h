@@ -59,6 +59,8 @@ struct stats_ticket {
     const char *department; /* lead department */
     const char *source;     /* the first item's source id */
     const char *rule_id;    /* the first item's first matched rule id */
+    const char *rule_group; /* that rule's group (规则组) as its alert carried it; NULL or ""
+                               when unknown (stored before alerts carried groups) */
     int64_t detected_at;    /* required: the first alert's matched_at; the ticket exists from it */
     int64_t assigned_at;    /* the last (re)assignment: the acknowledgement clock runs from it */
     int64_t acknowledged_at;
@@ -204,7 +206,10 @@ struct stats_calendar {
     const void *ctx;
 };
 
-/* Rule id -> rule group (the rule files' "group"), borrowed strings. */
+/*
+ * Rule id -> rule group (the rule files' "group"), borrowed strings: the fallback for tickets
+ * whose rule_group is unknown.
+ */
 struct stats_rule_group {
     const char *rule_id;
     const char *group;
@@ -222,7 +227,11 @@ struct stats_opts {
     int64_t now; /* the run time: cut-off = min(window end, now) */
     const char *department; /* only this lead department; NULL = all */
     const struct stats_calendar *calendar; /* NULL: Monday..Friday are working days */
-    const struct stats_rule_group *rule_groups; /* NULL: the rule id is its own group */
+    /*
+     * A ticket's rule group is its rule_group when known, else the group of its rule_id here,
+     * else the rule id itself. NULL: no fallback table.
+     */
+    const struct stats_rule_group *rule_groups;
     size_t n_rule_groups;
 };
 

@@ -27,7 +27,8 @@ static const char usage[] =
     "  --out FILE                   write FILE (HTML: its assets beside it) instead of stdout\n"
     "  --config FILE                notifier config (default config/notifier.yaml)\n"
     "  --db PATH                    ticket store (default: store.path of the config)\n"
-    "  --rules DIR                  rule files for rule groups (default config/rules)\n"
+    "  --rules DIR                  rule files: groups of tickets stored without one\n"
+    "                               (default config/rules)\n"
     "  --now TIME                   run time, RFC 3339 (default now)\n"
     "  --office NAME                issuing office shown on the HTML report\n";
 
@@ -94,7 +95,10 @@ static int parse(int argc, char **argv, struct cli *c, bool *year)
     return 0;
 }
 
-/* Rule id -> group from the rule files (borrowing rs). n_out 0 when rs is NULL. */
+/*
+ * Rule id -> group from the rule files (borrowing rs): the fallback for tickets stored before
+ * alerts carried groups. n_out 0 when rs is NULL.
+ */
 static struct stats_rule_group *rule_groups(const struct rule_set *rs, size_t *n_out)
 {
     struct stats_rule_group *g;
@@ -200,7 +204,8 @@ int stats_cli_main(int argc, char **argv)
     sopts.calendar = &cal;
     sopts.department = c.department;
     if (rule_set_load_dir(c.rules, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stats: warning: rule groups unavailable (%s): rule ids are shown\n", err);
+        fprintf(stderr, "stats: warning: rule files unavailable (%s): tickets stored without "
+                        "a rule group show their rule id\n", err);
         rs = NULL;
     }
     groups = rule_groups(rs, &sopts.n_rule_groups);

@@ -5,8 +5,8 @@
  *   stats year YYYY [--format ...] [--department NAME] [--out FILE]
  * Options: --config FILE (notifier config: store.path and the holiday calendar; default
  * config/notifier.yaml), --db PATH (the ticket store, overrides store.path; opened read-only),
- * --rules DIR (rule files, for the rule groups; default config/rules; skipped with a warning
- * when unreadable), --now TIME (RFC 3339; the run time, default now: the cut-off is
+ * --rules DIR (rule files: the rule groups of tickets stored before alerts carried the group;
+ * default config/rules; skipped with a warning when unreadable), --now TIME (RFC 3339; the run time, default now: the cut-off is
  * min(window end, now)), --office NAME (issuing office printed on the HTML).
  * Without YYYY-MM, "month" reports the Asia/Shanghai month before the current one (a run at
  * 2024-04-01 00:05 Beijing time reports 2024-03). --out writes the file atomically; with HTML

@@ -269,6 +269,41 @@ static const char *first_rule(struct stats_arena *a, const char *json)
 }
 
 /*
+ * The "group" the notifier stored for rule_id in an item's matches (a JSON array of
+ * {"rule_id","group",...}; "group" since alerts carry it), copied into the arena; NULL in
+ * *out when absent (items stored before). Returns 0 or ERR_NOMEM.
+ */
+static int stored_group(struct stats_arena *a, const char *rule_id, const char *matches_json,
+                        const char **out)
+{
+    json_error_t jerr;
+    json_t *arr;
+    size_t i;
+    const json_t *m;
+    int err = 0;
+
+    *out = NULL;
+    if (!rule_id || !*rule_id) {
+        return 0;
+    }
+    arr = json_loads(matches_json, 0, &jerr);
+    json_array_foreach(arr, i, m)
+    {
+        const json_t *g = json_object_get(m, "group");
+        if (json_is_string(json_object_get(m, "rule_id")) &&
+            strcmp(json_string_value(json_object_get(m, "rule_id")), rule_id) == 0) {
+            if (json_is_string(g) && json_string_length(g) > 0) {
+                *out = arena_strdup(a, json_string_value(g));
+                err = *out ? 0 : ERR_NOMEM;
+            }
+            break;
+        }
+    }
+    json_decref(arr);
+    return err;
+}
+
+/*
  * Rows of (ticket_id, ...) ordered by ticket_id: count per ticket (pass 1) or fill (pass 2).
  * fill(l, idx, st, k) stores the row as the k-th entry of ticket idx.
  */
@@ -324,7 +359,10 @@ static int fill_first_item(struct loader *l, size_t idx, sqlite3_stmt *st, size_
     }
     t->source = arena_strdup(l->set->arena, *src ? src : col_text(st, 2));
     t->rule_id = first_rule(l->set->arena, col_text(st, 3));
-    return t->source && t->rule_id ? 0 : ERR_NOMEM;
+    if (!t->source || !t->rule_id) {
+        return ERR_NOMEM;
+    }
+    return stored_group(l->set->arena, t->rule_id, col_text(st, 4), &t->rule_group);
 }
 
 static int fill_alert(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
@@ -357,8 +395,8 @@ static int fill_response(struct loader *l, size_t idx, sqlite3_stmt *st, size_t 
     return r[k].channel ? 0 : ERR_NOMEM;
 }
 
-static const char sql_items[] = "SELECT ticket_id, source_id, source, rule_ids FROM ticket_items"
-                                " ORDER BY ticket_id, id";
+static const char sql_items[] = "SELECT ticket_id, source_id, source, rule_ids, matches"
+                                " FROM ticket_items ORDER BY ticket_id, id";
 static const char sql_alerts_v1[] = "SELECT ticket_id, added_at FROM ticket_items"
                                     " ORDER BY ticket_id, added_at";
 static const char sql_alerts_v2[] =

@@ -7,7 +7,8 @@
  *   tickets: id, number, title, level, department, detected_at, assigned_at*, acknowledged_at*,
  *            responded_at*, press_held_at*, closed_at*, dismissed_at*, returned_at*,
  *            ack_deadline, response_deadline, press_deadline*, close_deadline*
- *   ticket_items: the first item's source_id (else source) and first rule id; added_at (alerts)
+ *   ticket_items: the first item's source_id (else source), first rule id and that rule's
+ *                 "group" in matches (when the alert carried one); added_at (alerts)
  *   ticket_item_revisions*: added_at of each revision after an item's first (alerts)
  *   ticket_log: at, to_state* (the state history; schema 1 has none and the history is implied)
  *   ticket_responses*: responded_at, channel

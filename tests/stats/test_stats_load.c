@@ -48,27 +48,32 @@ struct env {
     struct ticket_store *store;
 };
 
+/* group: the rule group the alert carries, or NULL for an alert from before groups. */
 static void intake(struct env *e, const char *event, const char *item, const char *level,
-                   const char *dept, const char *rule, const char *source_id, const char *at,
-                   char *number, size_t number_len)
+                   const char *dept, const char *rule, const char *group, const char *source_id,
+                   const char *at, char *number, size_t number_len)
 {
-    char json[2048], err[256];
+    char json[2048], err[256], group_member[128] = "";
     struct yq_alert alert;
     struct ticket_intake_result res;
     char utc[32];
 
+    if (group) {
+        snprintf(group_member, sizeof(group_member), "\"group\":\"%s\",", group);
+    }
     yq_time_format_utc(bj(at), utc, sizeof(utc));
     snprintf(json, sizeof(json),
              "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
              "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":10.0,\"level\":\"%s\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"r\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"r\",%s"
              "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"安康\","
              "\"field\":\"text\",\"start\":0,\"end\":2}]}],\"item\":{\"schema\":1,\"id\":\"%s\","
              "\"source\":\"rss\",\"source_id\":\"%s\",\"channel\":\"安康新闻网\","
              "\"url\":\"https://news.example.cn/%s\",\"title\":\"安康 %s\",\"text\":\"安康\","
              "\"author\":\"\",\"published_at\":null,\"published_precision\":\"second\","
              "\"fetched_at\":\"%s\"}}",
-             event, utc, level, dept, rule, dept, level, item, source_id, item, item, utc);
+             event, utc, level, dept, rule, group_member, dept, level, item, source_id, item, item,
+             utc);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_intake_alert(e->store, &alert, bj(at), &res), 0);
     yq_alert_release(&alert);
@@ -143,18 +148,20 @@ static int teardown(void **state)
  *   X3 III 市住房和城乡建设局 health-epidemic, detected 01-30 17:00; ack 17:30; dismissed 02-03 10:00
  *      (the 48 h response ended 02-01 17:00: missed in February).
  *   X2 IV 市卫生健康委员会 health-epidemic, detected 02-13 15:00; ack 15:10; 政务微博 02-27 16:00.
+ * Rule groups: X1's alerts carry 安全生产 (report()'s rule-file table says 突发事件: the stored
+ * group wins), X3's alert is from before alerts carried groups (none stored), X2's carries 疫情防控.
  */
 static void build_history(struct env *e, char x1[32], char x2[32], char x3[32])
 {
     struct ticket t;
 
-    intake(e, "ev:x1", "rss:x1", "II", "市自然资源局", "safety-gas", "ak-news",
+    intake(e, "ev:x1", "rss:x1", "II", "市自然资源局", "safety-gas", "安全生产", "ak-news",
            "2026-01-01 00:10", x1, 32);
-    intake(e, "ev:x1", "rss:x1b", "II", "市自然资源局", "safety-gas", "ak-news",
+    intake(e, "ev:x1", "rss:x1b", "II", "市自然资源局", "safety-gas", "安全生产", "ak-news",
            "2026-01-01 12:00", NULL, 0);
-    intake(e, "ev:x3", "rss:x3", "III", "市住房和城乡建设局", "health-epidemic", "weibo-ak",
+    intake(e, "ev:x3", "rss:x3", "III", "市住房和城乡建设局", "health-epidemic", NULL, "weibo-ak",
            "2026-01-30 17:00", x3, 32);
-    intake(e, "ev:x2", "rss:x2", "IV", "市卫生健康委员会", "health-epidemic", "ak-news",
+    intake(e, "ev:x2", "rss:x2", "IV", "市卫生健康委员会", "health-epidemic", "疫情防控", "ak-news",
            "2026-02-13 15:00", x2, 32);
 
     /* the notifier's deadlines agree with the hand arithmetic of test_stats.c */
@@ -182,18 +189,38 @@ static void build_history(struct env *e, char x1[32], char x2[32], char x3[32])
     act(e, TICKET_ACT_RESPOND, x2, "2026-02-27 16:00", "政务微博");
 }
 
-static struct stats_report *report(struct stats_ticket_set *set, const struct workcal *cal,
-                                   int y, int m)
+/* The month's report; with_rule_files: the rule-file fallback table of rule groups. */
+static struct stats_report *report_with(struct stats_ticket_set *set, const struct workcal *cal,
+                                        int y, int m, bool with_rule_files)
 {
     struct stats_calendar sc = {cal_is_working_day, cal};
     static const struct stats_rule_group groups[] = {{"safety-gas", "突发事件"},
                                                      {"health-epidemic", "疫情防控"}};
     struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = y, .month = m,
                            .now = bj("2026-03-01 00:05"), .calendar = &sc,
-                           .rule_groups = groups, .n_rule_groups = 2};
+                           .rule_groups = with_rule_files ? groups : NULL,
+                           .n_rule_groups = with_rule_files ? 2 : 0};
     struct stats_report *r = NULL;
     assert_int_equal(stats_compute(set->v, set->n, &o, &r), 0);
     return r;
+}
+
+static struct stats_report *report(struct stats_ticket_set *set, const struct workcal *cal,
+                                   int y, int m)
+{
+    return report_with(set, cal, y, m, true);
+}
+
+/* The row of dimension dim with key, or NULL. */
+static const struct stats_row *row_of(const struct stats_report *r, enum stats_dim dim,
+                                      const char *key)
+{
+    for (size_t i = 0; i < r->n_rows[dim]; i++) {
+        if (strcmp(r->rows[dim][i].key, key) == 0) {
+            return &r->rows[dim][i];
+        }
+    }
+    return NULL;
 }
 
 static void test_loader_reads_notifier_store(void **state)
@@ -219,6 +246,7 @@ static void test_loader_reads_notifier_store(void **state)
     assert_int_equal(t1->level, YQ_LEVEL_II);
     assert_string_equal(t1->source, "ak-news");
     assert_string_equal(t1->rule_id, "safety-gas");
+    assert_string_equal(t1->rule_group, "安全生产"); /* from the stored matches */
     assert_int_equal(t1->n_alerts, 2);
     assert_int_equal(t1->n_responses, 2);
     assert_string_equal(t1->responses[1].channel, "新闻发布会");
@@ -251,6 +279,12 @@ static void test_loader_reads_notifier_store(void **state)
     assert_int_equal(r->press_conferences, 1);
     assert_int_equal(r->total.carried_in + r->total.added,
                      r->total.closed + r->total.dismissed + r->total.carried_out);
+    /* per rule group: X1's stored 安全生产 beats the rule files' 突发事件; X3 (none stored) */
+    assert_int_equal(r->n_rows[STATS_DIM_RULE_GROUP], 2);
+    assert_non_null(row_of(r, STATS_DIM_RULE_GROUP, "安全生产"));
+    assert_int_equal(row_of(r, STATS_DIM_RULE_GROUP, "安全生产")->detected, 1);
+    assert_null(row_of(r, STATS_DIM_RULE_GROUP, "突发事件"));
+    assert_non_null(row_of(r, STATS_DIM_RULE_GROUP, "疫情防控")); /* from the rule files */
     stats_report_free(r);
 
     /*
@@ -274,6 +308,16 @@ static void test_loader_reads_notifier_store(void **state)
         assert_int_equal(stats_band_of(&sc, bj("2026-02-14 10:00")), STATS_BAND_BUSINESS);
     }
     stats_report_free(r);
+
+    /*
+     * Without rule files (the web page): X2's stored group is shown, X3 (stored before alerts
+     * carried groups, none in the files either) shows its rule id.
+     */
+    r = report_with(&set, e->cal, 2026, 2, false);
+    assert_int_equal(r->n_rows[STATS_DIM_RULE_GROUP], 2);
+    assert_int_equal(row_of(r, STATS_DIM_RULE_GROUP, "疫情防控")->detected, 1);
+    assert_int_equal(row_of(r, STATS_DIM_RULE_GROUP, "health-epidemic")->carried_in, 1);
+    stats_report_free(r);
     stats_ticket_set_release(&set);
 
     /* the one-call helper the web page uses */
@@ -284,6 +328,8 @@ static void test_loader_reads_notifier_store(void **state)
                                             STATS_FORMAT_JSON, &json, NULL, err, sizeof(err)),
                          0);
         assert_non_null(strstr(json, "\"zero_response_departments\": [\n  \"市住房和城乡建设局\""));
+        /* no rule files on this path: the stored group names reach the page */
+        assert_non_null(strstr(json, "\"key\": \"疫情防控\""));
         free(json);
     }
     sqlite3_close(db);
@@ -332,6 +378,9 @@ static void test_cli_writes_reports(void **state)
     assert_int_equal(yq_fs_read_file(out, 16 << 20, &body, NULL), 0);
     assert_non_null(strstr(body, "2026年2月 政务舆情回应情况月度通报"));
     assert_non_null(strstr(body, "<script src=\"echarts.min.js\"></script>"));
+    /* X2's stored group, and X3's from the rule files (config/rules/epidemic.yaml) */
+    assert_non_null(strstr(body, "疫情防控"));
+    assert_null(strstr(body, "health-epidemic"));
     free(body);
     snprintf(out, sizeof(out), "%s/stats-charts.js", dir);
     assert_int_equal(access(out, R_OK), 0);
@@ -351,6 +400,10 @@ static void test_cli_writes_reports(void **state)
         /* monitored 3, handed over 2 (X3 dismissed), responded 2 (X1, X2), on time 2 */
         assert_non_null(strstr(body, "\"detected\": 3"));
         assert_non_null(strstr(body, "\"handed_over\": 2"));
+        /* no rule files: stored groups still show; X3 (none stored) shows its rule id */
+        assert_non_null(strstr(body, "\"key\": \"安全生产\""));
+        assert_non_null(strstr(body, "\"key\": \"疫情防控\""));
+        assert_non_null(strstr(body, "\"key\": \"health-epidemic\""));
         free(body);
         unlink(out);
     }
