@@ -30,7 +30,8 @@ static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, con
     if (err) {
         return err;
     }
-    err = item_producer_send(ctx->producer, item->id, alias, json, json_len, ctx->tally);
+    err = item_producer_send(ctx->producer, item->id, alias, item->source_id,
+                             item->fetched_at, json, json_len, ctx->tally);
     free(json);
     if (err == 0) {
         out->produced++;

@@ -24,6 +24,8 @@ struct flight {
     struct flight *next;
     char *id;
     char *alias;  /* second seen key, or NULL */
+    char *source_id; /* recorded in the source's recent set after delivery, or NULL */
+    int64_t fetched_at;
     enum flight_state state;
     struct delivery_tally *tally;
     bool replay;  /* produced from the spool file */
@@ -79,6 +81,7 @@ static void drop(struct item_producer *p, struct flight *target)
     }
     free(target->id);
     free(target->alias);
+    free(target->source_id);
     free(target);
 }
 
@@ -113,7 +116,14 @@ static int mark(struct item_producer *p, const struct flight *f)
     if (f->alias && store_mark_seen(p->store, f->alias) != 0) {
         return ERR_RETRY;
     }
-    return store_mark_seen(p->store, f->id);
+    if (store_mark_seen(p->store, f->id) != 0) {
+        return ERR_RETRY;
+    }
+    /* after the seen key: a retry of the whole mark is harmless (both are idempotent) */
+    if (f->source_id && store_recent_add(p->store, f->source_id, f->id, f->fetched_at) != 0) {
+        return ERR_RETRY;
+    }
+    return 0;
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -276,8 +286,19 @@ size_t item_producer_in_flight_count(const struct item_producer *p)
     return p->count;
 }
 
+static void flight_free(struct flight *f)
+{
+    if (f) {
+        free(f->id);
+        free(f->alias);
+        free(f->source_id);
+        free(f);
+    }
+}
+
 static int send_flight(struct item_producer *p, const char *id, const char *alias,
-                       const char *json, size_t len, struct delivery_tally *tally, bool replay)
+                       const char *source_id, int64_t fetched_at, const char *json, size_t len,
+                       struct delivery_tally *tally, bool replay)
 {
     struct flight *f;
     rd_kafka_resp_err_t kerr;
@@ -287,13 +308,12 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
         return ERR_EXISTS;
     }
     f = calloc(1, sizeof(*f));
-    if (!f || !(f->id = strdup(id)) || (alias && !(f->alias = strdup(alias)))) {
-        if (f) {
-            free(f->id);
-        }
-        free(f);
+    if (!f || !(f->id = strdup(id)) || (alias && !(f->alias = strdup(alias))) ||
+        (source_id && !(f->source_id = strdup(source_id)))) {
+        flight_free(f);
         return ERR_NOMEM;
     }
+    f->fetched_at = fetched_at;
     f->tally = tally;
     f->replay = replay;
     kerr = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(p->cfg->items_topic),
@@ -303,9 +323,7 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
                              RD_KAFKA_V_END);
     if (kerr) {
         LOG_WARN("item produce failed item_id=%s err=%s", id, rd_kafka_err2str(kerr));
-        free(f->id);
-        free(f->alias);
-        free(f);
+        flight_free(f);
         return ERR_RETRY; /* queue full, unknown topic yet, fatal state: never lose, retry */
     }
     b = bucket_of(id);
@@ -319,9 +337,10 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
 }
 
 int item_producer_send(struct item_producer *p, const char *id, const char *alias,
-                       const char *json, size_t len, struct delivery_tally *tally)
+                       const char *source_id, int64_t fetched_at, const char *json, size_t len,
+                       struct delivery_tally *tally)
 {
-    return send_flight(p, id, alias, json, len, tally, false);
+    return send_flight(p, id, alias, source_id, fetched_at, json, len, tally, false);
 }
 
 /* Replay finished (every replayed message delivered or spooled again): drop the file. */
@@ -376,14 +395,21 @@ int item_producer_replay_spool(struct item_producer *p)
     }
     while ((n = getline(&line, &cap, f)) > 0) {
         json_t *obj;
-        const char *id;
+        const char *id, *source_id, *fetched;
+        int64_t fetched_at = 0;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
             line[--n] = '\0';
         }
         obj = n > 0 ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
         id = obj ? json_string_value(json_object_get(obj, "id")) : NULL;
+        source_id = obj ? json_string_value(json_object_get(obj, "source_id")) : NULL;
+        fetched = obj ? json_string_value(json_object_get(obj, "fetched_at")) : NULL;
+        if (!fetched || yq_time_parse_iso(fetched, &fetched_at, NULL) != 0) {
+            source_id = NULL; /* no time to score it by: not counted in items_24h */
+        }
         if (id && id[0]) {
-            int err = send_flight(p, id, NULL, line, (size_t)n, &p->replay_tally, true);
+            int err = send_flight(p, id, NULL, source_id && source_id[0] ? source_id : NULL,
+                                  fetched_at, line, (size_t)n, &p->replay_tally, true);
             if (err == 0) {
                 produced++;
             } else if (err != ERR_EXISTS) {

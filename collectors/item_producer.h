@@ -3,7 +3,8 @@
  * the ids in flight in this process. Only after Kafka reports delivery is
  * yuqing:seen:<id> set in Redis (a crash re-sends rather than loses); if that SET fails the
  * id stays in flight and the SET is retried from item_producer_poll(), so the item is not
- * produced again meanwhile. Not thread-safe: call everything from the event loop's thread.
+ * produced again meanwhile. The same mark records the id in yuqing:source:<source_id>:recent
+ * (items of the last 24 h, store.h). Not thread-safe: call everything from the event loop's thread.
  *
  * Shutdown (FC-020): item_producer_flush() waits up to its timeout; whatever is still queued
  * is then purged and written, one item JSON per line, to the spool file, and the count is
@@ -62,12 +63,15 @@ bool item_producer_in_flight(const struct item_producer *p, const char *id);
 /*
  * Produce len bytes of json (copied) with key id (NUL-terminated, copied) to the items
  * topic; tally (may be NULL) counts it until its delivery report. alias (may be NULL): a
- * second key marked seen with id after delivery (WeChat cross-form key).
+ * second key marked seen with id after delivery (WeChat cross-form key). source_id (copied;
+ * may be NULL) and fetched_at (UTC seconds): after delivery the id is also recorded in the
+ * source's recent set (store_recent_add()), retried with the seen-mark when Redis is down.
  * Returns 0, ERR_RETRY (local queue full or broker-side transient error: try next poll),
  * ERR_EXISTS (already in flight) or ERR_NOMEM.
  */
 int item_producer_send(struct item_producer *p, const char *id, const char *alias,
-                       const char *json, size_t len, struct delivery_tally *tally);
+                       const char *source_id, int64_t fetched_at, const char *json, size_t len,
+                       struct delivery_tally *tally);
 
 /*
  * Produce every line of the spool file again (see above). Returns the number of items

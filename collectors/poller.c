@@ -362,6 +362,13 @@ static void end_cycle(struct source_run *r)
     poller_weibo_reset(r);
 }
 
+/* items_24h in the health hash (issue #6): at every poll and once its deliveries are in. */
+static void update_items_24h(struct source_run *r)
+{
+    r->tally.delivered = 0;
+    store_recent_update(r->p->store, r->cfg->id, yq_time_now(), NULL);
+}
+
 void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
                        const char *why)
 {
@@ -388,6 +395,7 @@ void poller_cycle_fail(struct source_run *r, long http_status, enum source_state
     r->state = st;
     store_health_fail(r->p->store, r->cfg->id, yq_time_now(), http_status, r->failures,
                       source_state_name(st), why);
+    update_items_24h(r);
     end_cycle(r);
 }
 
@@ -414,6 +422,7 @@ void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest
     }
     store_health_ok(r->p->store, r->cfg->id, now, http_status,
                     res ? (int64_t)res->entries : -1);
+    update_items_24h(r);
     ev = staleness_update(&r->stale, r->cfg->stale_after_ms / 1000,
                           res && res->has_newest, res ? res->newest_published : 0, now);
     if (ev == STALE_ALERT) {
@@ -451,6 +460,9 @@ static void settle_stash(struct source_run *r)
 {
     if (r->tally.pending > 0) {
         return;
+    }
+    if (r->tally.delivered > 0) {
+        update_items_24h(r); /* the items of the last poll are now in the recent set */
     }
     if (r->stash && r->tally.failed == 0) {
         store_put_validators(r->p->store, r->cfg->id, r->stash_etag, r->stash_last_modified);

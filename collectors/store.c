@@ -175,6 +175,62 @@ int store_mark_seen(struct store *s, const char *item_id)
     return run_status(s, 5, argv);
 }
 
+static void recent_key(char *buf, size_t len, const char *source_id)
+{
+    snprintf(buf, len, "%s%s%s", STORE_SOURCE_PREFIX, source_id, STORE_RECENT_SUFFIX);
+}
+
+int store_recent_add(struct store *s, const char *source_id, const char *item_id,
+                     int64_t fetched_at)
+{
+    char k[STORE_KEY_MAX], score[24], ttl[24];
+    const char *zadd[] = {"ZADD", k, score, item_id};
+    const char *expire[] = {"EXPIRE", k, ttl};
+    int err;
+
+    recent_key(k, sizeof(k), source_id);
+    snprintf(score, sizeof(score), "%lld", (long long)fetched_at);
+    snprintf(ttl, sizeof(ttl), "%d", STORE_RECENT_TTL_S);
+    err = run_status(s, 4, zadd);
+    return err ? err : run_status(s, 3, expire);
+}
+
+int store_recent_update(struct store *s, const char *source_id, int64_t now, int64_t *out)
+{
+    char k[STORE_KEY_MAX], hk[STORE_KEY_MAX], before[32], count[24];
+    const char *trim[] = {"ZREMRANGEBYSCORE", k, "-inf", before};
+    const char *card[] = {"ZCARD", k};
+    const char *hset[] = {"HSET", hk, "items_24h", count};
+    redisReply *reply;
+    long long n;
+    int err;
+
+    recent_key(k, sizeof(k), source_id);
+    key(hk, sizeof(hk), STORE_SOURCE_PREFIX, source_id);
+    /* exclusive bound: an item fetched exactly 24 h ago still counts */
+    snprintf(before, sizeof(before), "(%lld", (long long)(now - STORE_RECENT_WINDOW_S));
+    err = run_status(s, 4, trim);
+    if (err) {
+        return err;
+    }
+    reply = run(s, 2, card);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(reply);
+        return ERR_RETRY;
+    }
+    n = reply->integer;
+    freeReplyObject(reply);
+    snprintf(count, sizeof(count), "%lld", n);
+    err = run_status(s, 4, hset);
+    if (!err && out) {
+        *out = (int64_t)n;
+    }
+    return err;
+}
+
 int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
                     int64_t items_seen)
 {

@@ -2,8 +2,12 @@
  * The collector's Redis state over yq_redis:
  *   yuqing:source:<id>  hash: etag, last_modified (conditional GET validators) and the health
  *                       record last_success, last_error, consecutive_failures,
- *                       items_last_seen, last_status
+ *                       items_last_seen, items_24h, last_status
  *   yuqing:seen:<id>    "1" with TTL seen_ttl_s, set only after Kafka delivered the item
+ *   yuqing:source:<id>:recent
+ *                       sorted set of the item ids delivered for the source, scored by
+ *                       fetched_at (UTC seconds); entries older than 24 h are trimmed when
+ *                       items_24h is computed; the key expires 2 days after the last item
  *
  * Redis being down is never fatal: every call returns ERR_RETRY, and after a failure Redis is
  * not tried again for retry_ms (each attempt could block for the connect timeout, and the
@@ -20,6 +24,9 @@
 
 #define STORE_SOURCE_PREFIX "yuqing:source:"
 #define STORE_SEEN_PREFIX "yuqing:seen:"
+#define STORE_RECENT_SUFFIX ":recent"
+#define STORE_RECENT_WINDOW_S (24 * 3600) /* items_24h counts fetched_at within this */
+#define STORE_RECENT_TTL_S (2 * 24 * 3600)
 
 struct store;
 
@@ -52,6 +59,23 @@ int store_seen(struct store *s, const char *item_id, bool *seen);
 
 /* SET yuqing:seen:<item_id> 1 EX seen_ttl_s. Returns 0 or ERR_RETRY. */
 int store_mark_seen(struct store *s, const char *item_id);
+
+/*
+ * Record a delivered item for its source (issue #6, "items in the last 24 h"):
+ * ZADD yuqing:source:<source_id>:recent fetched_at item_id, then EXPIRE the key
+ * STORE_RECENT_TTL_S. Idempotent (an item delivered again keeps one entry, re-scored).
+ * fetched_at: UTC seconds. Returns 0 or ERR_RETRY.
+ */
+int store_recent_add(struct store *s, const char *source_id, const char *item_id,
+                     int64_t fetched_at);
+
+/*
+ * Trim yuqing:source:<source_id>:recent to the entries with fetched_at >= now -
+ * STORE_RECENT_WINDOW_S, count them (ZCARD) and write the count as items_24h into the health
+ * hash. now: UTC seconds. out (may be NULL): the count. Returns 0 or ERR_RETRY (the hash is
+ * then left as it was).
+ */
+int store_recent_update(struct store *s, const char *source_id, int64_t now, int64_t *out);
 
 /*
  * Health after a successful poll (200 or 304): state "ok", last_success = now (RFC 3339),

@@ -41,7 +41,11 @@ static int source_keys(struct web *w, json_t *keys)
         snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements; i++) {
             redisReply *k = r->element[1]->element[i];
-            if (reply_is(k, REDIS_REPLY_STRING) && json_array_size(keys) < MAX_SOURCES) {
+            /* source ids have no ':'; yuqing:source:<id>:recent (a sorted set) and
+             * :longtext are the collector's side keys, not health hashes */
+            if (reply_is(k, REDIS_REPLY_STRING) && k->len > strlen(SOURCE_PREFIX) &&
+                !memchr(k->str + strlen(SOURCE_PREFIX), ':', k->len - strlen(SOURCE_PREFIX)) &&
+                json_array_size(keys) < MAX_SOURCES) {
                 json_array_append_new(keys, json_stringn(k->str, k->len));
             }
         }

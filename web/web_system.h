@@ -9,8 +9,10 @@
 
 #include "web_internal.h"
 
-/* GET /api/sources: {"redis_up":bool,"sources":[{"id","last_success","last_error",
- * "consecutive_failures","items_last_seen","last_status"}]} */
+/* GET /api/sources: {"enabled":bool,"redis_up":bool,"sources":[{"id","last_success",
+ * "last_error","consecutive_failures","items_last_seen","items_24h","last_status"}]}, one per
+ * health hash yuqing:source:<id> (side keys yuqing:source:<id>:<suffix> are skipped); a field
+ * the collector has not written is absent. */
 enum MHD_Result web_route_sources(struct web_call *call);
 
 /* GET /api/rules: {"version","pushed_at","pushed_by","source","groups","exclude","rules"} */

@@ -39,6 +39,19 @@ static const char feed_xml[] =
     "<pubDate>Mon, 06 Apr 2020 08:28:46 +0800</pubDate></item>"
     "<item><title>紫阳拆迁</title><guid>poller-g2</guid></item></channel></rss>";
 
+/* /fresh.xml: round 1 has two items, round 2 the same two and two new ones (issue #6) */
+static const char fresh_xml_1[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>新</title>"
+    "<item><title>一</title><guid>fresh-1</guid></item>"
+    "<item><title>二</title><guid>fresh-2</guid></item></channel></rss>";
+static const char fresh_xml_2[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>新</title>"
+    "<item><title>三</title><guid>fresh-3</guid></item>"
+    "<item><title>四</title><guid>fresh-4</guid></item>"
+    "<item><title>一</title><guid>fresh-1</guid></item>"
+    "<item><title>二</title><guid>fresh-2</guid></item></channel></rss>";
+static int fresh_round = 1;
+
 static const char html_page[] = "<!DOCTYPE html><html><body>系统维护中</body></html>";
 
 struct server_stats {
@@ -75,6 +88,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         } else {
             body = feed_xml;
         }
+    } else if (strcmp(url, "/fresh.xml") == 0) {
+        body = fresh_round == 1 ? fresh_xml_1 : fresh_xml_2;
     } else if (strcmp(url, "/html") == 0) {
         body = html_page;
     } else {
@@ -193,9 +208,10 @@ static int setup(void **state)
              "  - id: feed\n    url: http://127.0.0.1:%d/feed.xml\n    interval: 1s\n"
              "  - id: html\n    url: http://127.0.0.1:%d/html\n"
              "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
-             "  - id: weibo\n    kind: weibo_user\n    url: http://127.0.0.1:%d/w\n",
+             "  - id: weibo\n    kind: weibo_user\n    url: http://127.0.0.1:%d/w\n"
+             "  - id: fresh\n    url: http://127.0.0.1:%d/fresh.xml\n",
              bootstraps, fx->redis_port, fx->http_port, fx->http_port, fx->http_port,
-             fx->http_port);
+             fx->http_port, fx->http_port);
     assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
                                            sizeof(conf_err)),
                      0);
@@ -293,7 +309,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     /* 1: first poll: both items produced, marked seen only after delivery */
     memset(&stats, 0, sizeof(stats));
     assert_int_equal(run_once(fx, &n), 0);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(stats.feed_requests, 1);
     assert_int_equal(stats.feed_conditional, 0);
     assert_int_equal(exists(rc, k1), 1);
@@ -326,11 +342,94 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     assert_int_equal(stats.feed_conditional, 0);
 }
 
+static void assert_field_is(redisContext *c, const char *key, const char *field,
+                            const char *want)
+{
+    char *v = hget(c, key, field);
+    if (!v || strcmp(v, want) != 0) {
+        print_error("%s %s = '%s', want '%s'\n", key, field, v ? v : "(nil)", want);
+    }
+    assert_non_null(v);
+    assert_string_equal(v, want);
+    free(v);
+}
+
+static long long redis_int(redisContext *c, const char *fmt, const char *key)
+{
+    redisReply *r = redisCommand(c, fmt, key);
+    long long v;
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+/* Issue #6: items_24h counts the items delivered in the last 24 h, per source. */
+static void test_issue_6_items_24h(void **state)
+{
+    struct fixture *fx = *state;
+    const char *recent = "yuqing:source:fresh:recent";
+    int64_t now = (int64_t)time(NULL), count = -1;
+    struct store *st;
+    redisContext *rc;
+    redisReply *r;
+    size_t n = 0;
+
+    if (fx->redis_pid < 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    rc = redis_connect(fx->redis_port);
+    assert_non_null(rc);
+    /* injected history: one item fetched 25 h ago (not counted), one 23 h ago (counted) */
+    r = redisCommand(rc, "ZADD %s %lld rss:old-25h %lld rss:old-23h", recent,
+                     (long long)(now - 25 * 3600), (long long)(now - 23 * 3600));
+    assert_non_null(r);
+    freeReplyObject(r);
+
+    fresh_round = 1;
+    assert_int_equal(run_once(fx, &n), 0);
+    assert_field_is(rc, "yuqing:source:fresh", "items_24h", "3");
+    assert_field_is(rc, "yuqing:source:feed", "items_24h", "2");
+    assert_field_is(rc, "yuqing:source:html", "items_24h", "0"); /* failing: still written */
+    r = redisCommand(rc, "ZSCORE %s rss:old-25h", recent);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_NIL); /* trimmed */
+    freeReplyObject(r);
+    {
+        long long ttl = redis_int(rc, "TTL %s", recent);
+        assert_true(ttl > 24 * 3600 && ttl <= 2 * 24 * 3600);
+    }
+
+    /* second poll: two new items, two seen ones (not counted twice) */
+    fresh_round = 2;
+    assert_int_equal(run_once(fx, &n), 0);
+    assert_field_is(rc, "yuqing:source:fresh", "items_24h", "5");
+    assert_int_equal(redis_int(rc, "ZCARD %s", recent), 5);
+    assert_field_is(rc, "yuqing:source:feed", "items_24h", "2");
+
+    /* two hours later the 23-hour-old entry has left the window */
+    st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
+    assert_non_null(st);
+    assert_int_equal(store_recent_update(st, "fresh", now + 2 * 3600, &count), 0);
+    assert_int_equal(count, 4);
+    assert_field_is(rc, "yuqing:source:fresh", "items_24h", "4");
+    /* and a day later nothing this test fetched counts */
+    assert_int_equal(store_recent_update(st, "fresh", now + 25 * 3600, &count), 0);
+    assert_int_equal(count, 0);
+    assert_field_is(rc, "yuqing:source:fresh", "items_24h", "0");
+    store_free(st);
+    redisFree(rc);
+    fresh_round = 1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_poll_produce_conditional_get_and_dead_redis, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_6_items_24h, setup, teardown),
     };
     int rc;
 

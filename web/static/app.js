@@ -528,7 +528,7 @@ async function pageSources() {
   if (!data.redis_up) showError('无法连接 Redis，信息源状态可能不完整。');
   const day = 24 * 3600e3;
   $('sources').replaceChildren(el('table', {},
-    el('thead', {}, el('tr', {}, ['信息源', '最近成功', '最近错误', '连续失败', '最近条数', 'HTTP 状态', '判断']
+    el('thead', {}, el('tr', {}, ['信息源', '最近成功', '最近错误', '连续失败', '最近条数', '近24小时信息数', 'HTTP 状态', '判断']
       .map((h) => el('th', {}, h)))),
     el('tbody', {}, (data.sources || []).map((s) => {
       const okAge = s.last_success ? serverNow() - Date.parse(s.last_success) : Infinity;
@@ -539,6 +539,7 @@ async function pageSources() {
         el('td', { 'data-label': '最近错误' }, s.last_error || '—'),
         el('td', { 'data-label': '连续失败' }, String(s.consecutive_failures || 0)),
         el('td', { 'data-label': '最近条数' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
+        el('td', { 'data-label': '近24小时信息数', class: 'items-24h' }, s.items_24h === undefined ? '—' : String(s.items_24h)),
         el('td', { 'data-label': 'HTTP 状态' }, s.last_status || '—'),
         el('td', { 'data-label': '判断', class: bad ? 'bad' : 'good' }, bad ? '异常' : '正常'));
     }))));

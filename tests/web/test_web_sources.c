@@ -1,0 +1,238 @@
+/*
+ * GET /api/sources over a real redis-server on loopback holding what the collector writes:
+ * health hashes yuqing:source:<id> (with items_24h, issue #6) next to the side keys
+ * yuqing:source:<id>:recent (sorted set) and :longtext (hash), which must not be read as
+ * sources nor make the page report Redis as down.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake_tickets.h"
+#include "http_client.h"
+#include "test_server.h"
+#include "web.h"
+#include "yq_time.h"
+
+struct fx {
+    pid_t redis_pid;
+    int redis_port;
+    struct web *w;
+    struct fake_tickets *ft;
+    struct test_server *srv;
+    char dbpath[64];
+    char host[16];
+};
+
+static redisContext *redis_connect(int port)
+{
+    struct timeval tv = {1, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    if (c && c->err) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+static pid_t start_redis(int port)
+{
+    char port_s[16];
+    pid_t pid;
+
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && pid > 0; i++) {
+        redisContext *c = redis_connect(port);
+        if (c) {
+            redisFree(c);
+            return pid;
+        }
+        usleep(50000);
+    }
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    return -1;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct web_cfg cfg;
+    char err[256] = "";
+    int fd;
+
+    assert_non_null(f);
+    *state = f;
+    f->redis_port = 20000 + (int)((getpid() + 7919) % 20000);
+    f->redis_pid = start_redis(f->redis_port);
+    if (f->redis_pid < 0) {
+        return 0; /* the test skips */
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.max_body_bytes = 65536;
+    cfg.max_tickets = 100;
+    cfg.sse_poll_ms = 100;
+    cfg.sse_max_stream_ms = 10000;
+    cfg.auth.session_ttl_ms = 3600000;
+    cfg.auth.session_idle_ms = 3600000;
+    cfg.auth.login_max_failures = 3;
+    cfg.auth.login_ip_max_failures = 50;
+    cfg.auth.login_window_ms = 900000;
+    cfg.auth.login_lockout_ms = 900000;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    cfg.auth.busy_timeout_ms = 1000;
+    cfg.sources_enabled = true;
+    snprintf(f->host, sizeof(f->host), "127.0.0.1");
+    cfg.redis.host = f->host;
+    cfg.redis.port = f->redis_port;
+    cfg.redis.connect_timeout_ms = 1000;
+    cfg.redis.command_timeout_ms = 1000;
+    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-src-XXXXXX");
+    fd = mkstemp(f->dbpath);
+    assert_true(fd >= 0);
+    close(fd);
+    f->ft = fake_tickets_new();
+    f->w = web_new(&cfg, f->dbpath, &fake_ticket_ops, f->ft, err, sizeof(err));
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
+                                  "duty-password-1", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    assert_non_null(f->srv);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char path[80];
+
+    test_server_stop(f->srv);
+    web_free(f->w);
+    fake_tickets_free(f->ft);
+    if (f->redis_pid > 0) {
+        kill(f->redis_pid, SIGTERM);
+        waitpid(f->redis_pid, NULL, 0);
+    }
+    if (f->dbpath[0]) {
+        unlink(f->dbpath);
+        snprintf(path, sizeof(path), "%s-wal", f->dbpath);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s-shm", f->dbpath);
+        unlink(path);
+    }
+    free(f);
+    return 0;
+}
+
+static void redis_check(redisReply *r)
+{
+    assert_non_null(r);
+    if (r->type == REDIS_REPLY_ERROR) {
+        fail_msg("redis: %s", r->str);
+    }
+    freeReplyObject(r);
+}
+
+#define redis_do(c, ...) redis_check(redisCommand((c), __VA_ARGS__))
+
+static void test_issue_6_sources_show_items_24h(void **state)
+{
+    struct fx *f = *state;
+    unsigned port;
+    struct client cl;
+    struct resp r;
+    json_t *doc, *list, *a, *b;
+    redisContext *rc;
+    char body[128];
+
+    if (f->redis_pid < 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    port = test_server_port(f->srv);
+    rc = redis_connect(f->redis_port);
+    assert_non_null(rc);
+    redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z "
+                 "consecutive_failures 0 last_status 200 items_last_seen 20 items_24h 37 "
+                 "etag v1");
+    redis_do(rc, "ZADD yuqing:source:alpha:recent 1 rss:a 2 rss:b");
+    redis_do(rc, "HSET yuqing:source:beta state http_error consecutive_failures 2 "
+                 "last_status 404 last_error x");
+    redis_do(rc, "HSET yuqing:source:beta:longtext 123 {}");
+    redisFree(rc);
+
+    /* log in as the duty officer */
+    memset(&cl, 0, sizeof(cl));
+    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
+    http_request(port, NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
+    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
+             json_string_value(json_object_get(doc, "csrf_token")));
+    json_decref(doc);
+    resp_release(&r);
+
+    http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    assert_true(json_is_true(json_object_get(doc, "redis_up")));
+    list = json_object_get(doc, "sources");
+    assert_int_equal(json_array_size(list), 2); /* the side keys are not sources */
+    a = json_array_get(list, 0);
+    b = json_array_get(list, 1);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "alpha");
+    assert_int_equal(json_integer_value(json_object_get(a, "items_24h")), 37);
+    assert_int_equal(json_integer_value(json_object_get(a, "items_last_seen")), 20);
+    assert_null(json_object_get(a, "etag"));
+    assert_string_equal(json_string_value(json_object_get(b, "id")), "beta");
+    assert_null(json_object_get(b, "items_24h")); /* not written: absent, the page shows — */
+    json_decref(doc);
+    resp_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_issue_6_sources_show_items_24h, setup, teardown),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
