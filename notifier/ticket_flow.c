@@ -138,8 +138,13 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
-/* Valid UTF-8 without control characters (tab and newline allowed when multiline). */
-static bool clean_text(const char *s, size_t max_bytes, bool multiline)
+/*
+ * Why s is not acceptable text, or NULL when it is: valid UTF-8 of at most max_bytes, without
+ * control characters (tab and newline allowed when multiline) and without the bidirectional
+ * controls U+202A..U+202E and U+2066..U+2069, which would make a log entry display differently
+ * from what was typed (the ticket log is evidence; Unicode TR36 §2.3 on bidi spoofing).
+ */
+static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
@@ -148,11 +153,11 @@ static bool clean_text(const char *s, size_t max_bytes, bool multiline)
         unsigned char c = p[n];
         size_t len;
         if (n >= max_bytes) {
-            return false;
+            return "is too long";
         }
         if (c < 0x20 || c == 0x7f) {
             if (!multiline || (c != '\n' && c != '\t')) {
-                return false;
+                return "contains a control character";
             }
             n++;
             continue;
@@ -163,16 +168,26 @@ static bool clean_text(const char *s, size_t max_bytes, bool multiline)
               : (c & 0xF8) == 0xF0 ? 4
                                    : 0;
         if (len == 0 || (len == 2 && c < 0xC2)) {
-            return false;
+            return "is not valid UTF-8";
         }
         for (size_t i = 1; i < len; i++) {
             if ((p[n + i] & 0xC0) != 0x80) {
-                return false;
+                return "is not valid UTF-8";
             }
+        }
+        if (len == 3 && c == 0xE2 &&
+            ((p[n + 1] == 0x80 && p[n + 2] >= 0xAA && p[n + 2] <= 0xAE) ||
+             (p[n + 1] == 0x81 && p[n + 2] >= 0xA6 && p[n + 2] <= 0xA9))) {
+            return "contains a bidirectional control character";
         }
         n += len;
     }
-    return n <= max_bytes;
+    return n <= max_bytes ? NULL : "is too long";
+}
+
+static bool clean_text(const char *s, size_t max_bytes, bool multiline)
+{
+    return text_problem(s, max_bytes, multiline) == NULL;
 }
 
 static bool http_url(const char *u)
@@ -210,8 +225,9 @@ static int validate(const struct ticket_action *act, const char *role, char *err
     if (!ticket_action_role_may(act->kind, role)) {
         BAD(ERR_INVALID, "%s: role %s may not %s a ticket", name, role, name);
     }
-    if (act->note && !clean_text(act->note, NOTE_MAX_BYTES, true)) {
-        BAD(ERR_INVALID, "%s: note must be text of at most %d bytes", name, NOTE_MAX_BYTES);
+    if (act->note && text_problem(act->note, NOTE_MAX_BYTES, true)) {
+        BAD(ERR_INVALID, "%s: note %s (text of at most %d bytes)", name,
+            text_problem(act->note, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
     }
     switch (act->kind) {
     case TICKET_ACT_ASSIGN:
@@ -261,8 +277,9 @@ static int validate(const struct ticket_action *act, const char *role, char *err
         if ((!act->reason || !act->reason[0]) && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "return: say why (reason or note), e.g. which department it is");
         }
-        if (act->reason && !clean_text(act->reason, NOTE_MAX_BYTES, true)) {
-            BAD(ERR_INVALID, "return: reason must be text of at most %d bytes", NOTE_MAX_BYTES);
+        if (act->reason && text_problem(act->reason, NOTE_MAX_BYTES, true)) {
+            BAD(ERR_INVALID, "return: reason %s (text of at most %d bytes)",
+                text_problem(act->reason, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
         }
         break;
     default:
@@ -401,7 +418,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     }
     if (act->kind == TICKET_ACT_RESPOND) {
         at = act->responded_at > 0 ? act->responded_at : now;
-        if (at > now + FUTURE_SLACK_S || at < t.detected_at - 86400) {
+        /* a response cannot precede the detection it answers: time to response >= 0 */
+        if (at > now + FUTURE_SLACK_S || at < t.detected_at) {
             if (errbuf) {
                 snprintf(errbuf, errlen,
                          "respond: the response time must lie between the "

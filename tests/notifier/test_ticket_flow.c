@@ -369,6 +369,11 @@ static void test_bad_input_is_refused_without_change(void **state)
         {TICKET_ACT_SET_LEVEL, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID,
          "may not"},
         {TICKET_ACT_SET_LEVEL, "x", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "level"},
+        /* the log is evidence: a right-to-left override would make it read otherwise */
+        {TICKET_ACT_ACK, "x", NULL, NULL, NULL, NULL, NULL, "已核实\u202eLTR", ERR_INVALID,
+         "bidirectional control character"},
+        {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, "错\a派", NULL, ERR_INVALID,
+         "reason contains a control character"},
     };
     (void)state;
     env_open(&e, routes_yaml);
@@ -413,6 +418,10 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.channel = "答复";
         a.responded_at = now + 86400;
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
+        /* nor before the detection it answers (detected 09:00, so 08:59 is refused) */
+        a.responded_at = ts("2026-11-30T08:59:00+08:00");
+        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_non_null(strstr(err, "between the detection"));
     }
     assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
     assert_int_equal(count(&e, "SELECT version FROM tickets"), 1);
