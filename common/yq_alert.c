@@ -72,11 +72,11 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
             rc |= json_array_append_new(terms, jt);
         }
         /* "s*": no "group" key at all for a rule without one (as older alerts) */
-        jm = json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "",
-                       "name", m->name ? m->name : "", "group",
-                       (m->group && m->group[0]) ? m->group : NULL, "department",
-                       m->department ? m->department : "", "level", yq_level_name(m->level),
-                       "terms", terms);
+        jm =
+            json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id ? m->rule_id : "", "name",
+                      m->name ? m->name : "", "group", (m->group && m->group[0]) ? m->group : NULL,
+                      "department", m->department ? m->department : "", "level",
+                      yq_level_name(m->level), "terms", terms);
         if (!jm) {
             goto nomem;
         }

@@ -67,10 +67,10 @@ static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
             }
         }
         /* json_stringn() NULL (NOMEM) makes the append fail */
-        if (json_array_append_new(out, json_is_string(g) && json_string_length(g) > 0
-                                           ? json_stringn(json_string_value(g),
-                                                          json_string_length(g))
-                                           : json_null()) != 0) {
+        if (json_array_append_new(out,
+                                  json_is_string(g) && json_string_length(g) > 0
+                                      ? json_stringn(json_string_value(g), json_string_length(g))
+                                      : json_null()) != 0) {
             json_decref(out);
             out = NULL;
             break;
@@ -172,12 +172,12 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
             rules = json_array();
         }
         rc |= json_array_append_new(
-            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id),
-                           "title", str(it->title), "url", str(it->url), "channel",
-                           str(it->channel), "source", str(it->source), "published_at",
-                           when(it->has_published ? it->published_at : 0), "excerpt",
-                           str(it->excerpt), "rules", rules, "groups",
-                           rule_groups(rules, it->matches)));
+            arr,
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id), "title",
+                      str(it->title), "url", str(it->url), "channel", str(it->channel), "source",
+                      str(it->source), "published_at",
+                      when(it->has_published ? it->published_at : 0), "excerpt", str(it->excerpt),
+                      "rules", rules, "groups", rule_groups(rules, it->matches)));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "responses", arr);

@@ -115,10 +115,9 @@ static int make_match_json(const struct yq_alert *alert, char **ids_out, char **
         rc |= json_array_append_new(ids, json_string(m->rule_id));
         /* "group" only when the alert carried one (the statistics fall back to rule files) */
         rc |= json_array_append_new(
-            matches, json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id, "name",
-                               m->name, "group", (m->group && m->group[0]) ? m->group : NULL,
-                               "department", m->department, "level", yq_level_name(m->level),
-                               "terms", terms));
+            matches, json_pack("{s:s,s:s,s:s*,s:s,s:s,s:o}", "rule_id", m->rule_id, "name", m->name,
+                               "group", (m->group && m->group[0]) ? m->group : NULL, "department",
+                               m->department, "level", yq_level_name(m->level), "terms", terms));
     }
     if (rc) {
         goto nomem;

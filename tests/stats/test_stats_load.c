@@ -148,8 +148,9 @@ static int teardown(void **state)
  *   X3 III 市住房和城乡建设局 health-epidemic, detected 01-30 17:00; ack 17:30; dismissed 02-03 10:00
  *      (the 48 h response ended 02-01 17:00: missed in February).
  *   X2 IV 市卫生健康委员会 health-epidemic, detected 02-13 15:00; ack 15:10; 政务微博 02-27 16:00.
- * Rule groups: X1's alerts carry 安全生产 (report()'s rule-file table says 突发事件: the stored
- * group wins), X3's alert is from before alerts carried groups (none stored), X2's carries 疫情防控.
+ * Rule groups: X1's alerts carry 安全生产 (report()'s rule-file table says 突发事件: the
+ * stored group wins); X3's alert is from before alerts carried groups (none stored); X2's
+ * carries 疫情防控.
  */
 static void build_history(struct env *e, char x1[32], char x2[32], char x3[32])
 {

@@ -463,7 +463,8 @@ static void intake_grouped(const char *path, const char *key, const char *rule, 
              "\"channel\":\"安康新闻网\",\"url\":\"https://news.example.cn/%s\","
              "\"title\":\"安康 %s\",\"text\":\"安康\",\"author\":\"\",\"published_at\":null,"
              "\"fetched_at\":\"%s\"}}",
-             key, utc, STATS_FIXTURE_DEPT_A, rule, member, STATS_FIXTURE_DEPT_A, key, key, key, utc);
+             key, utc, STATS_FIXTURE_DEPT_A, rule, member, STATS_FIXTURE_DEPT_A, key, key, key,
+             utc);
     if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("alert %s: %s", key, err);
     }
@@ -508,8 +509,7 @@ static void test_rule_group_names_from_alerts(void **state)
     assert_int_equal(old, 1);
     json_decref(v);
 
-    http_request(f->port, &cl, "GET", "/api/stats/month?month=2026-03&format=csv", NULL, NULL,
-                 &r);
+    http_request(f->port, &cl, "GET", "/api/stats/month?month=2026-03&format=csv", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\r\n规则分组,征地拆迁,"));
     resp_release(&r);
