@@ -33,7 +33,7 @@ const struct cfg_key http_api_cfg_keys[] = {
      "open tickets listed per page and API response", NULL},
     {"max_items_per_ticket", CFG_INT, "20", 1, 10000, HOFF(max_items_per_ticket),
      "items listed per ticket in /api/tickets", NULL},
-    {"connection_limit", CFG_INT, "64", 1, 10000, HOFF(connection_limit),
+    {"connection_limit", CFG_INT, "256", 1, 10000, HOFF(connection_limit),
      "concurrent HTTP connections", NULL},
     {"connection_timeout_ms", CFG_MS, "30000", 1000, 3600000, HOFF(connection_timeout_ms),
      "idle connections are closed after this", NULL},

@@ -1,6 +1,7 @@
 #include "web.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -34,6 +35,11 @@ const struct cfg_key web_cfg_keys[] = {
      "how often an event stream looks for ticket changes", NULL},
     {"sse_max_stream_ms", CFG_MS, "5m", 1000, 86400000, WOFF(sse_max_stream_ms),
      "an event stream ends after this and the browser reconnects", NULL},
+    {"sse_max_streams", CFG_INT, "48", 1, 10000, WOFF(sse_max_streams),
+     "open event streams in all (each holds a connection; keep below http.connection_limit)",
+     NULL},
+    {"sse_max_streams_per_user", CFG_INT, "4", 1, 1000, WOFF(sse_max_streams_per_user),
+     "open event streams of one user (browser tabs); more are refused with 429", NULL},
     {"sources_enabled", CFG_BOOL, "true", 0, 0, WOFF(sources_enabled),
      "show source health read from Redis (web.redis)", NULL},
     {"rules_enabled", CFG_BOOL, "true", 0, 0, WOFF(rules_enabled),
@@ -545,6 +551,18 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
     if (req->too_big) {
         return web_reply_error(&call, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "请求过大");
     }
+    if (!is_safe_method(method) && req->len > 0) {
+        /* every state change takes one JSON object: refuse anything else before it is read
+         * field by field (a truncated body must never count as an empty one) */
+        json_error_t jerr;
+        json_t *v = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &jerr);
+        bool object = json_is_object(v);
+        json_decref(v);
+        if (!object) {
+            return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_json",
+                                   "请求体必须是一个 JSON 对象（不可重复键）");
+        }
+    }
     maybe_gc(w, call.now);
     err = authenticate(&call);
     if (err) {
@@ -575,8 +593,65 @@ void web_request_completed(void *req_cls)
 
 /* -------------------------------------------------------- event stream */
 
+/*
+ * Open event streams, so that tabs left open cannot take every connection of the server
+ * (each stream holds one thread and one of http.connection_limit connections).
+ */
+#define SSE_USERS_MAX 256
+static pthread_mutex_t sse_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t sse_total;
+static struct {
+    const struct web *w;
+    int64_t user_id;
+    int64_t n;
+} sse_users[SSE_USERS_MAX];
+
+/* Count one more stream of user_id; false (nothing counted) when a limit is reached. */
+static bool sse_admit(const struct web *w, int64_t user_id, bool *per_user_limit)
+{
+    int free_slot = -1, slot = -1;
+    bool ok = false;
+
+    pthread_mutex_lock(&sse_lock);
+    for (int i = 0; i < SSE_USERS_MAX; i++) {
+        if (sse_users[i].n > 0 && sse_users[i].w == w && sse_users[i].user_id == user_id) {
+            slot = i;
+        } else if (sse_users[i].n == 0 && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    *per_user_limit = slot >= 0 && sse_users[slot].n >= w->cfg.sse_max_streams_per_user;
+    if (!*per_user_limit && sse_total < w->cfg.sse_max_streams && (slot >= 0 || free_slot >= 0)) {
+        if (slot < 0) {
+            slot = free_slot;
+            sse_users[slot].w = w;
+            sse_users[slot].user_id = user_id;
+        }
+        sse_users[slot].n++;
+        sse_total++;
+        ok = true;
+    }
+    pthread_mutex_unlock(&sse_lock);
+    return ok;
+}
+
+static void sse_release(const struct web *w, int64_t user_id)
+{
+    pthread_mutex_lock(&sse_lock);
+    for (int i = 0; i < SSE_USERS_MAX; i++) {
+        if (sse_users[i].n > 0 && sse_users[i].w == w && sse_users[i].user_id == user_id) {
+            sse_users[i].n--;
+            sse_total--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sse_lock);
+}
+
 struct sse_state {
     struct web *w;
+    int64_t user_id; /* counted in sse_users until sse_free() */
+    int fd;          /* the connection's socket, to notice a closed peer; -1 unknown */
     char token[WEB_TOKEN_LEN + 8]; /* session cookie or API token, re-checked on change */
     bool via_token;
     int64_t marker;
@@ -630,6 +705,21 @@ static ssize_t sse_write(char *buf, size_t max, const char *text)
     return (ssize_t)n;
 }
 
+/*
+ * Whether the client closed its end (a closed tab): a stream otherwise notices only at its
+ * next write, up to 15 s later, and would keep its connection and its place meanwhile.
+ */
+static bool sse_peer_gone(int fd)
+{
+    char c;
+    ssize_t n;
+    if (fd < 0) {
+        return false;
+    }
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct sse_state *s = cls;
@@ -651,6 +741,9 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (atomic_load(&s->w->stopping) ||
             now_ms - s->started_ms >= s->w->cfg.sse_max_stream_ms) {
             return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        if (sse_peer_gone(s->fd)) {
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* closed tab: free its place now */
         }
         if (web_change_marker(s->w, &marker) == 0 && marker != s->marker) {
             if (!sse_still_authed(s)) {
@@ -679,6 +772,7 @@ static void sse_free(void *cls)
 {
     struct sse_state *s = cls;
     if (s) {
+        sse_release(s->w, s->user_id);
         sodium_memzero(s->token, sizeof(s->token));
         free(s);
     }
@@ -698,11 +792,28 @@ enum MHD_Result web_route_events(struct web_call *call)
     if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
         return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权访问");
     }
+    bool per_user;
+    if (!sse_admit(call->w, call->p.user.id, &per_user)) {
+        LOG_WARN("event stream refused user=%s reason=%s", call->p.user.username,
+                 per_user ? "per-user limit" : "server limit");
+        snprintf(call->retry_after, sizeof(call->retry_after), "30");
+        return per_user ? web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_streams",
+                                          "打开的实时页面过多，请关闭部分标签页")
+                        : web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                                          "实时更新连接已满，请稍后重试");
+    }
     s = calloc(1, sizeof(*s));
     if (!s) {
+        sse_release(call->w, call->p.user.id);
         return MHD_NO;
     }
     s->w = call->w;
+    s->user_id = call->p.user.id;
+    {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(call->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        s->fd = ci ? (int)ci->connect_fd : -1;
+    }
     s->via_token = call->p.via_token;
     snprintf(s->token, sizeof(s->token), "%s", s->via_token ? authz + 7 : cookie);
     s->started_ms = yq_time_mono_ms();

@@ -48,6 +48,8 @@ struct web_cfg {
     int64_t max_tickets;       /* tickets per list response */
     int64_t sse_poll_ms;       /* how often an event stream looks for changes */
     int64_t sse_max_stream_ms; /* a stream ends after this; EventSource reconnects */
+    int64_t sse_max_streams;   /* open event streams in all; more get 503 */
+    int64_t sse_max_streams_per_user; /* open event streams of one user; more get 429 */
     bool sources_enabled;      /* read source health from Redis (web.redis) */
     bool rules_enabled;        /* read rule sets from Redis for the rules page */
     struct web_auth_cfg auth;

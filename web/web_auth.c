@@ -569,6 +569,15 @@ static int department_exists(struct web_auth *a, const char *name)
     return err;
 }
 
+int web_department_check(struct web_auth *a, const char *name)
+{
+    int err;
+    pthread_mutex_lock(&a->lock);
+    err = department_exists(a, name);
+    pthread_mutex_unlock(&a->lock);
+    return err == ERR_INVALID ? ERR_NOT_FOUND : err;
+}
+
 int web_user_add(struct web_auth *a, const char *username, const char *display_name,
                  enum web_role role, const char *department, const char *password,
                  bool must_change, int64_t now, int64_t *id_out, char *errbuf, size_t errlen)

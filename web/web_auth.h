@@ -139,6 +139,12 @@ bool web_auth_allows_department(const struct web_principal *p, const char *depar
                                 const char *const *co, size_t n_co);
 
 /*
+ * Whether name (NUL-terminated, borrowed) is a registered department (web_departments).
+ * Returns 0, ERR_NOT_FOUND, or ERR_RETRY/ERR_IO when the database cannot answer. Thread-safe.
+ */
+int web_department_check(struct web_auth *a, const char *name);
+
+/*
  * Check a new password: WEB_PASSWORD_MIN..WEB_PASSWORD_MAX bytes, valid UTF-8 without
  * control characters, not equal to the user name (may be NULL). Returns 0 or ERR_INVALID
  * with a one-line reason (zh-CN) in errbuf.

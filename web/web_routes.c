@@ -554,6 +554,30 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
             return MHD_NO;
         }
     }
+    if (strcmp(action->name, "assign") == 0) {
+        /* a ticket handed to a department nobody is registered for would be seen by no one */
+        json_t *co = json_object_get(body, "co_departments");
+        const char *lead = json_string_value(json_object_get(body, "department"));
+        size_t i;
+        json_t *d;
+        err = lead ? web_department_check(call->w->auth, lead) : 0;
+        json_array_foreach(co, i, d)
+        {
+            if (!err && json_is_string(d)) {
+                err = web_department_check(call->w->auth, json_string_value(d));
+                lead = json_string_value(d);
+            }
+        }
+        if (err == ERR_NOT_FOUND) {
+            snprintf(why, sizeof(why), "部门“%.100s”不存在，请先在管理页添加", lead);
+            json_decref(body);
+            return bad_request(call, why);
+        }
+        if (err) {
+            json_decref(body);
+            return web_reply_store_error(call, err);
+        }
+    }
     actor.username = call->p.user.username;
     actor.role = web_role_name(call->p.user.role);
     actor.department = call->p.user.department;

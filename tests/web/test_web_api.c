@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fake_tickets.h"
@@ -88,6 +91,8 @@ static int setup(void **state)
     cfg.max_tickets = 100;
     cfg.sse_poll_ms = 100;
     cfg.sse_max_stream_ms = 10000;
+    cfg.sse_max_streams = 48;
+    cfg.sse_max_streams_per_user = 2;
     cfg.auth.session_ttl_ms = 3600000;
     cfg.auth.session_idle_ms = 3600000;
     cfg.auth.login_max_failures = 3;
@@ -504,6 +509,68 @@ static void test_event_stream_reports_a_new_ticket_within_2s(void **state)
     assert_true(s.got_ms - added_ms < 2000);
 }
 
+/* Open one event stream with cl's cookie; returns the socket (left open) and the status. */
+static int open_stream(struct fx *f, const struct client *cl, int *status)
+{
+    struct sockaddr_in sa;
+    char req[512], buf[256];
+    ssize_t n;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)test_server_port(f->srv));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    snprintf(req, sizeof(req),
+             "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: yq_session=%s\r\n\r\n",
+             cl->cookie);
+    assert_true(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    n = read(fd, buf, sizeof(buf) - 1);
+    assert_true(n > 12);
+    buf[n] = '\0';
+    *status = (int)strtol(buf + 9, NULL, 10); /* "HTTP/1.1 200 ..." */
+    return fd;
+}
+
+/*
+ * Tabs left open cannot take every connection of the server: a user's third concurrent
+ * event stream is refused (429, Retry-After) while other users still get theirs, and closing
+ * one stream frees its place.
+ */
+static void test_event_streams_are_limited_per_user(void **state)
+{
+    struct fx *f = *state;
+    struct client a, b;
+    int fds[3], st[3], other, other_st, again, again_st;
+
+    login(f, "liaison-a", "liaison-password-a", &a);
+    login(f, "duty1", "duty-password-1", &b);
+    for (int i = 0; i < 3; i++) {
+        fds[i] = open_stream(f, &a, &st[i]);
+    }
+    assert_int_equal(st[0], 200);
+    assert_int_equal(st[1], 200);
+    assert_int_equal(st[2], 429);
+    other = open_stream(f, &b, &other_st);
+    assert_int_equal(other_st, 200);
+    close(fds[2]);
+    close(fds[0]);
+    /* the server notices a closed stream at its next poll (sse_poll_ms = 100 here) */
+    for (int tries = 0;; tries++) {
+        usleep(200 * 1000);
+        again = open_stream(f, &a, &again_st);
+        if (again_st == 200 || tries == 10) {
+            break;
+        }
+        close(again);
+    }
+    assert_int_equal(again_st, 200);
+    close(again);
+    close(fds[1]);
+    close(other);
+}
+
 /* ------------------------------------------------------------------ FC-033 */
 
 static char *xpath_text(xmlXPathContextPtr ctx, const char *expr)
@@ -626,6 +693,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket_within_2s, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, teardown),

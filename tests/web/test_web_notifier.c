@@ -232,12 +232,62 @@ static void test_duty_officer_closes_with_result(void **state)
     resp_release(&r);
 }
 
+/*
+ * Bodies that are not one JSON object are refused before anything reads them (a truncated
+ * '{"note":' once acknowledged the ticket as if it were empty), and a ticket is never handed
+ * to a department nobody is registered for.
+ */
+static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
+{
+    static const char *const bad[] = {"{\"note\":", "[1,2]", "not json at all", "\"text\"",
+                                      "{\"level\":\"II\",\"level\":\"I\"}"};
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client cl;
+    char path[128];
+    struct resp r;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
+        http_request(port, &cl, "POST", path, bad[i], NULL, &r);
+        if (r.status != 400 || !strstr(r.body, "bad_json")) {
+            fail_msg("body '%s': status %ld %s", bad[i], (long)r.status, r.body);
+        }
+        resp_release(&r);
+    }
+    snprintf(path, sizeof(path), "/api/tickets/%s/assign", f->number_a);
+    http_request(port, &cl, "POST", path, "{\"department\":\"不存在的局\"}", NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "不存在"));
+    resp_release(&r);
+    http_request(port, &cl, "POST", path,
+                 "{\"department\":\"" DEPT_B "\",\"co_departments\":[\"虚构办\"]}", NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "虚构办"));
+    resp_release(&r);
+    /* nothing changed: still open, still the lead department it came with */
+    snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
+    http_request(port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"state\":\"open\""));
+    assert_non_null(strstr(r.body, "\"department\":\"" DEPT_A "\""));
+    resp_release(&r);
+    /* a registered department is accepted */
+    snprintf(path, sizeof(path), "/api/tickets/%s/assign", f->number_a);
+    http_request(port, &cl, "POST", path, "{\"department\":\"" DEPT_B "\"}", NULL, &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
+                                        setup, teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,8 @@ static int setup(void **state)
     cfg.max_tickets = 100;
     cfg.sse_poll_ms = 100;
     cfg.sse_max_stream_ms = 10000;
+    cfg.sse_max_streams = 48;
+    cfg.sse_max_streams_per_user = 4;
     cfg.auth.session_ttl_ms = 3600000;
     cfg.auth.session_idle_ms = 3600000;
     cfg.auth.login_max_failures = 3;
