@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     if (rc != 0) {
         LOG_ERR("cannot load config err=%s", err);
         matcher_cfg_release(&cfg);
-        return 1;
+        return 2; /* bad configuration, like every other process */
     }
     if (args.print_config) {
         cfg_print(stdout, matcher_cfg_keys, &cfg, 0);

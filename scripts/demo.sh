@@ -28,11 +28,10 @@ cleanup() {
   trap - INT TERM EXIT
   echo
   echo "stopping..."
+  # newest first, each to its end: the stages flush and commit while Kafka and Redis still run
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
   done
   echo "stopped; state kept under .demo/ (remove it to start afresh)"
 }
@@ -40,6 +39,7 @@ trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+echo "=== demo start $(date -u +%FT%TZ)" | tee -a "$state/logs/"{redis,kafka,feeds,notifier,matcher,collector}.log >/dev/null
 for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port"; do
   if port_busy "$p"; then
     echo "port $p on 127.0.0.1 is in use; stop what holds it or set YQ_DEMO_*_PORT" >&2
@@ -59,23 +59,29 @@ wait_for() { # what, seconds, command...
 }
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" \
-  --save 60 1 --appendonly yes --daemonize no >"$state/logs/redis.log" 2>&1 &
+  --save 60 1 --appendonly yes --daemonize no >>"$state/logs/redis.log" 2>&1 &
 pids+=($!)
 wait_for "redis-server" 10 redis-cli -p "$redis_port" ping
 
 rm -f "$state/kafka.bootstrap"
 "$bin/tools/yuqingctl" kafka-dev --partitions 4 --bootstrap-file "$state/kafka.bootstrap" \
-  >"$state/logs/kafka.log" 2>&1 &
+  >>"$state/logs/kafka.log" 2>&1 &
 pids+=($!)
 wait_for "mock Kafka" 10 test -s "$state/kafka.bootstrap"
 bootstrap=$(cat "$state/kafka.bootstrap")
 
 python3 -m http.server "$feed_port" --bind 127.0.0.1 --directory deploy/demo/feeds \
-  >"$state/logs/feeds.log" 2>&1 &
+  >>"$state/logs/feeds.log" 2>&1 &
 pids+=($!)
 wait_for "sample feed server" 10 curl -fsS "http://127.0.0.1:$feed_port/ankang-gov-news.xml"
 
-"$bin/tools/yuqingctl" rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
+# Push the rules when they changed since the last push (a restart does not add a version).
+rules_sum=$(cat config/rules/*.yaml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$state/rules.sha256" 2>/dev/null)" != "$rules_sum" ] ||
+   [ -z "$(redis-cli -p "$redis_port" get yuqing:rules:current)" ]; then
+  "$bin/tools/yuqingctl" rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
+  echo "$rules_sum" >"$state/rules.sha256"
+fi
 
 # Demo accounts (first run only): an administrator, a duty officer (值班员) and the liaison
 # (联络员) of 市自然资源局, with random passwords kept in .demo/accounts.txt.
@@ -103,15 +109,15 @@ common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port
   --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
   --set "http.port=$http_port" --set "web.redis.port=$redis_port" \
   --set "notify.link_base=http://127.0.0.1:$http_port/ticket?number=" \
-  2>"$state/logs/notifier.log" &
+  2>>"$state/logs/notifier.log" &
 pids+=($!)
 "$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
-  --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>"$state/logs/matcher.log" &
+  --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>>"$state/logs/matcher.log" &
 pids+=($!)
 sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
 "$bin/collectors/yuqing-collector" --config "$state/sources.yaml" "${common[@]}" \
   --set "collector.metrics_port=$metrics_port" \
-  --set "collector.spool_path=$state/collector-spool.jsonl" 2>"$state/logs/collector.log" &
+  --set "collector.spool_path=$state/collector-spool.jsonl" 2>>"$state/logs/collector.log" &
 pids+=($!)
 wait_for "yuqing-notifier" 10 curl -fsS "http://127.0.0.1:$http_port/healthz"
 
@@ -129,7 +135,8 @@ MSG
 while true; do
   for pid in "${pids[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      echo "a demo process (pid $pid) exited; see .demo/logs/" >&2
+      echo "a demo process (pid $pid) exited, so the demo stops everything (it is no" \
+        "supervisor; use deploy/systemd for that); see .demo/logs/" >&2
       exit 1
     fi
   done
