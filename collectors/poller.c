@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "feed_parse.h"
+#include "fetch.h"
 #include "metrics_server.h"
 #include "poller_internal.h"
 #include "yq_err.h"
-#include "yq_fs.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
@@ -19,7 +19,6 @@
 
 #define POLL_MAX_WAIT_MS 100 /* Kafka delivery reports are served at least this often */
 #define VALIDATOR_MAX 1024
-#define COOKIE_MAX_BYTES 8192
 #define METRICS_EVERY_MS 1000
 #define METRICS_MAX_BYTES (16 * 1024 * 1024)
 
@@ -180,44 +179,9 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     return len;
 }
 
-static int add_header(struct source_run *r, const char *name, const char *value)
+static bool is_weibo(const struct source_run *r)
 {
-    char line[VALIDATOR_MAX + 256];
-    struct curl_slist *l;
-
-    snprintf(line, sizeof(line), "%s: %s", name, value);
-    l = curl_slist_append(r->headers, line);
-    if (!l) {
-        return ERR_NOMEM;
-    }
-    r->headers = l;
-    return 0;
-}
-
-/* The cookie file's content (new) or NULL; ERR_INVALID when it cannot serve as a header. */
-static int read_cookie(const struct source_run *r, char **out)
-{
-    char *c = NULL;
-    size_t len = 0;
-    int err;
-
-    *out = NULL;
-    if (!r->cfg->cookie_file) {
-        return 0;
-    }
-    err = yq_fs_read_file(r->cfg->cookie_file, COOKIE_MAX_BYTES, &c, &len);
-    if (err) {
-        return ERR_INVALID;
-    }
-    while (len > 0 && isspace((unsigned char)c[len - 1])) {
-        c[--len] = '\0';
-    }
-    if (len == 0 || strpbrk(c, "\r\n") || memchr(c, '\0', len)) {
-        free(c);
-        return ERR_INVALID; /* header injection or an empty file */
-    }
-    *out = c;
-    return 0;
+    return fetch_is_weibo(r->cfg);
 }
 
 #define SETOPT(h, opt, val)                                                                    \
@@ -226,11 +190,6 @@ static int read_cookie(const struct source_run *r, char **out)
             rc = curl_easy_setopt((h), (opt), (val));                                          \
         }                                                                                      \
     } while (0)
-
-static bool is_weibo(const struct source_run *r)
-{
-    return r->cfg->kind_id == SOURCE_WEIBO_USER || r->cfg->kind_id == SOURCE_WEIBO_SEARCH;
-}
 
 /* Start the queued request of r. Returns 0, ERR_INVALID (cookie file) or ERR_NOMEM. */
 static int start_fetch(struct source_run *r)
@@ -244,38 +203,23 @@ static int start_fetch(struct source_run *r)
     bbuf_init(&r->body, (size_t)cc->max_body_bytes);
     r->curl_err[0] = '\0';
     r->job = r->next_job;
-    err = read_cookie(r, &cookie);
+    err = fetch_read_cookie(r->cfg, &cookie);
     if (err) {
         return err;
     }
     if (r->job == JOB_FEED &&
         store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
         if (etag) {
-            err = add_header(r, "If-None-Match", etag);
+            err = fetch_add_header(&r->headers, "If-None-Match", etag);
         }
         if (!err && last_modified) {
-            err = add_header(r, "If-Modified-Since", last_modified);
+            err = fetch_add_header(&r->headers, "If-Modified-Since", last_modified);
         }
     }
     free(etag);
     free(last_modified);
     if (!err && is_weibo(r)) {
-        char referer[256];
-        if (r->cfg->kind_id == SOURCE_WEIBO_USER && r->cfg->uid) {
-            snprintf(referer, sizeof(referer), "https://m.weibo.cn/u/%s", r->cfg->uid);
-        } else {
-            snprintf(referer, sizeof(referer), "https://m.weibo.cn/");
-        }
-        err = add_header(r, "MWeibo-Pwa", "1");
-        if (!err) {
-            err = add_header(r, "X-Requested-With", "XMLHttpRequest");
-        }
-        if (!err) {
-            err = add_header(r, "Referer", referer);
-        }
-        if (!err) {
-            err = add_header(r, "Accept", "application/json, text/plain, */*");
-        }
+        err = fetch_add_weibo_headers(r->cfg, &r->headers);
     }
     if (err) {
         free(cookie);
@@ -288,29 +232,12 @@ static int start_fetch(struct source_run *r)
     }
     r->p->active++;
     r->p->hosts[r->host_idx].active++;
-    SETOPT(r->easy, CURLOPT_URL, r->next_url);
+    rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
     SETOPT(r->easy, CURLOPT_PRIVATE, r);
-    SETOPT(r->easy, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(r->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(r->easy, CURLOPT_FOLLOWLOCATION, 1L);
-    SETOPT(r->easy, CURLOPT_MAXREDIRS, (long)cc->max_redirects);
-    SETOPT(r->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cc->connect_timeout_ms);
-    SETOPT(r->easy, CURLOPT_TIMEOUT_MS, (long)cc->timeout_ms);
-    SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes (FC-017) */
-    SETOPT(r->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cc->max_body_bytes);
-    SETOPT(r->easy, CURLOPT_USERAGENT, is_weibo(r) ? cc->weibo_user_agent : cc->user_agent);
     SETOPT(r->easy, CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(r->easy, CURLOPT_WRITEDATA, r);
     SETOPT(r->easy, CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(r->easy, CURLOPT_HEADERDATA, r);
-    SETOPT(r->easy, CURLOPT_ERRORBUFFER, r->curl_err);
-    if (cookie) {
-        SETOPT(r->easy, CURLOPT_COOKIE, cookie); /* copied by libcurl */
-    }
-    if (r->headers) {
-        SETOPT(r->easy, CURLOPT_HTTPHEADER, r->headers);
-    }
     free(cookie);
     if (rc != CURLE_OK) {
         LOG_ERR("curl setup failed source_id=%s err=%s", r->cfg->id, curl_easy_strerror(rc));

@@ -8,6 +8,7 @@
 #include "kafka_dev.h"
 #include "kafka_dump.h"
 #include "rules_cli.h"
+#include "sources_cli.h"
 #include "stats_cli.h"
 #include "users_cli.h"
 #include "tickets_cli.h"
@@ -30,6 +31,8 @@ static const char usage[] =
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
     "                      web UI users, departments and API tokens (first admin)\n"
+    "  sources check [--config config/sources.yaml] [--source ID]\n"
+    "                      fetch and parse each enabled source once, print its state\n"
     "  stats month [YYYY-MM] [--format text|html|csv|json] [--department NAME] [--out FILE]\n"
     "  stats year YYYY [--format ...]   monthly 通报 and annual-report figures\n"
     "Run 'yuqingctl COMMAND --help' for a command's options.\n";
@@ -53,6 +56,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "rules") == 0) {
         return rules_cli_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "sources") == 0) {
+        return sources_cli_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "tickets") == 0) {
         return tickets_cli_main(argc - 1, argv + 1);

@@ -1,0 +1,112 @@
+#include "fetch.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_banned.h"
+
+#define FETCH_VALUE_MAX 1024
+#define COOKIE_MAX_BYTES 8192
+
+bool fetch_is_weibo(const struct source_cfg *src)
+{
+    return src->kind_id == SOURCE_WEIBO_USER || src->kind_id == SOURCE_WEIBO_SEARCH;
+}
+
+int fetch_read_cookie(const struct source_cfg *src, char **out)
+{
+    char *c = NULL;
+    size_t len = 0;
+
+    *out = NULL;
+    if (!src->cookie_file) {
+        return 0;
+    }
+    if (yq_fs_read_file(src->cookie_file, COOKIE_MAX_BYTES, &c, &len) != 0) {
+        return ERR_INVALID;
+    }
+    while (len > 0 && isspace((unsigned char)c[len - 1])) {
+        c[--len] = '\0';
+    }
+    if (len == 0 || strpbrk(c, "\r\n") || memchr(c, '\0', len)) {
+        free(c);
+        return ERR_INVALID; /* header injection or an empty file */
+    }
+    *out = c;
+    return 0;
+}
+
+int fetch_add_header(struct curl_slist **headers, const char *name, const char *value)
+{
+    char line[FETCH_VALUE_MAX + 256];
+    struct curl_slist *l;
+
+    snprintf(line, sizeof(line), "%s: %s", name, value);
+    l = curl_slist_append(*headers, line);
+    if (!l) {
+        return ERR_NOMEM;
+    }
+    *headers = l;
+    return 0;
+}
+
+int fetch_add_weibo_headers(const struct source_cfg *src, struct curl_slist **headers)
+{
+    char referer[256];
+    int err;
+
+    if (src->kind_id == SOURCE_WEIBO_USER && src->uid) {
+        snprintf(referer, sizeof(referer), "https://m.weibo.cn/u/%s", src->uid);
+    } else {
+        snprintf(referer, sizeof(referer), "https://m.weibo.cn/");
+    }
+    err = fetch_add_header(headers, "MWeibo-Pwa", "1");
+    if (!err) {
+        err = fetch_add_header(headers, "X-Requested-With", "XMLHttpRequest");
+    }
+    if (!err) {
+        err = fetch_add_header(headers, "Referer", referer);
+    }
+    if (!err) {
+        err = fetch_add_header(headers, "Accept", "application/json, text/plain, */*");
+    }
+    return err;
+}
+
+#define SETOPT(h, opt, val)                                                                    \
+    do {                                                                                       \
+        if (rc == CURLE_OK) {                                                                  \
+            rc = curl_easy_setopt((h), (opt), (val));                                          \
+        }                                                                                      \
+    } while (0)
+
+CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct source_cfg *src,
+                       const char *url, const char *cookie, struct curl_slist *headers,
+                       char *errbuf)
+{
+    CURLcode rc = CURLE_OK;
+
+    SETOPT(easy, CURLOPT_URL, url);
+    SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SETOPT(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    SETOPT(easy, CURLOPT_MAXREDIRS, (long)cc->max_redirects);
+    SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cc->connect_timeout_ms);
+    SETOPT(easy, CURLOPT_TIMEOUT_MS, (long)cc->timeout_ms);
+    SETOPT(easy, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes (FC-017) */
+    SETOPT(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cc->max_body_bytes);
+    SETOPT(easy, CURLOPT_USERAGENT, fetch_is_weibo(src) ? cc->weibo_user_agent : cc->user_agent);
+    SETOPT(easy, CURLOPT_ERRORBUFFER, errbuf);
+    if (cookie) {
+        SETOPT(easy, CURLOPT_COOKIE, cookie); /* copied by libcurl */
+    }
+    if (headers) {
+        SETOPT(easy, CURLOPT_HTTPHEADER, headers);
+    }
+    return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * The HTTP request every collector transfer makes, shared by the poller (curl multi) and
+ * `yuqingctl sources check` (one easy transfer per source), so that both fetch alike:
+ * http/https only, redirects up to max_redirects, connect_timeout_ms/timeout_ms, every
+ * Content-Encoding libcurl decodes (FC-017), the max_body_bytes cap, the user agent, and for
+ * Weibo sources the m.weibo.cn headers and the cookie file.
+ */
+#ifndef YQ_FETCH_H
+#define YQ_FETCH_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "collector_cfg.h"
+
+/* True for the kinds fetched through the Weibo container API. */
+bool fetch_is_weibo(const struct source_cfg *src);
+
+/*
+ * The cookie file of src (borrowed), read at every request: *out is a new string (free()) or
+ * NULL when src has no cookie_file. Returns 0 or ERR_INVALID (unreadable, empty, or holding
+ * CR/LF/NUL: it would inject headers).
+ */
+int fetch_read_cookie(const struct source_cfg *src, char **out);
+
+/*
+ * Append "name: value" (both NUL-terminated, value at most 1024 bytes) to *headers.
+ * Returns 0 or ERR_NOMEM (*headers unchanged).
+ */
+int fetch_add_header(struct curl_slist **headers, const char *name, const char *value);
+
+/* Append the m.weibo.cn request headers for src (borrowed). Returns 0 or ERR_NOMEM. */
+int fetch_add_weibo_headers(const struct source_cfg *src, struct curl_slist **headers);
+
+/*
+ * Set the shared transfer options on easy for url (copied by libcurl): protocols, redirects,
+ * timeouts, Accept-Encoding, body cap and user agent per cc (borrowed); cookie (may be NULL,
+ * copied) and headers (may be NULL; borrowed, must outlive the transfer); errbuf (at least
+ * CURL_ERROR_SIZE bytes, must outlive the transfer). The body and header callbacks are the
+ * caller's. Returns the first failing CURLcode or CURLE_OK.
+ */
+CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct source_cfg *src,
+                       const char *url, const char *cookie, struct curl_slist *headers,
+                       char *errbuf);
+
+#endif

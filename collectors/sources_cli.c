@@ -1,0 +1,307 @@
+#include "sources_cli.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bbuf.h"
+#include "feed_parse.h"
+#include "fetch.h"
+#include "weibo.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define SOURCES_DEFAULT_CONFIG "config/sources.yaml"
+
+static const char usage[] =
+    "usage: yuqingctl sources check [--config FILE] [--source ID]\n"
+    "  Fetch every enabled source of FILE (default " SOURCES_DEFAULT_CONFIG ") once with the\n"
+    "  collector's HTTP settings, parse it and print one line per source: id, kind, HTTP\n"
+    "  status, format, encoding, well-formed or not, entries, newest entry time and state.\n"
+    "  Nothing is sent to Kafka or written to Redis. Exit status 0 when every source is ok,\n"
+    "  1 otherwise, 2 on a usage or configuration error.\n";
+
+struct transfer {
+    struct bbuf body;
+    bool too_big;
+    bool nomem;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct transfer *t = userdata;
+    size_t n = size * nmemb;
+    int err = bbuf_add(&t->body, data, n);
+
+    if (err) {
+        t->too_big = err == ERR_TOO_BIG;
+        t->nomem = err == ERR_NOMEM;
+        return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
+    }
+    return n;
+}
+
+static void fail(struct source_check *out, enum source_state st, const char *why)
+{
+    out->state = st;
+    snprintf(out->error, sizeof(out->error), "%s", why);
+}
+
+static void check_feed(const struct collector_config *cfg, const struct source_cfg *src,
+                       const struct transfer *t, const char *content_type,
+                       const char *effective_url, struct source_check *out)
+{
+    struct feed_input in = {
+        .body = t->body.data ? t->body.data : "",
+        .len = t->body.len,
+        .content_type = content_type,
+        .base_url = effective_url ? effective_url : src->url,
+        .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
+    };
+    struct feed *f = NULL;
+    char err_msg[256] = "";
+    int err;
+
+    if (out->http_status < 200 || out->http_status >= 300) {
+        snprintf(err_msg, sizeof(err_msg), "http status %ld", out->http_status);
+        fail(out, source_state_from_http(out->http_status), err_msg);
+        return;
+    }
+    err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
+    if (err) {
+        fail(out,
+             err == ERR_PARSE && feed_parse_is_not_a_feed(err_msg) ? SOURCE_NOT_A_FEED
+                                                                   : SOURCE_PARSE_ERROR,
+             err_msg[0] ? err_msg : yq_strerror(err));
+        return;
+    }
+    out->format = f->format;
+    snprintf(out->encoding, sizeof(out->encoding), "%s", f->encoding ? f->encoding : "");
+    out->bozo = f->bozo ? 1 : 0;
+    out->entries = (long)f->n_entries;
+    for (size_t i = 0; i < f->n_entries; i++) {
+        if (f->entries[i].has_published && f->entries[i].published > out->newest) {
+            out->newest = f->entries[i].published;
+        }
+    }
+    out->state = SOURCE_OK;
+    feed_free(f);
+}
+
+static void check_weibo(const struct collector_config *cfg, const struct source_cfg *src,
+                        const struct transfer *t, const char *content_type,
+                        const char *effective_url, struct source_check *out)
+{
+    struct weibo_ctx ctx = {
+        .source_id = src->id,
+        .channel = src->name,
+        .fetched_at = yq_time_now(),
+        .max_text_bytes = (size_t)cfg->collector.max_text_bytes,
+    };
+    struct weibo_page page;
+    char why[256] = "";
+    enum source_state st;
+    int err;
+
+    memset(&page, 0, sizeof(page));
+    st = weibo_classify(out->http_status, content_type, effective_url, t->body.data,
+                        t->body.len, why, sizeof(why));
+    if (st != SOURCE_OK) {
+        fail(out, st, why);
+        return;
+    }
+    out->format = "weibo";
+    err = weibo_parse_page(t->body.data, t->body.len, &ctx, &page, why, sizeof(why));
+    if (err) {
+        fail(out, SOURCE_PARSE_ERROR, why[0] ? why : yq_strerror(err));
+        return;
+    }
+    out->bozo = 0;
+    out->entries = (long)page.n_posts;
+    for (size_t i = 0; i < page.n_posts; i++) {
+        const struct yq_item *it = &page.posts[i].item;
+        if (it->has_published && it->published_at > out->newest) {
+            out->newest = it->published_at;
+        }
+    }
+    out->state = SOURCE_OK;
+    weibo_page_release(&page);
+}
+
+int sources_check_one(const struct collector_config *cfg, const struct source_cfg *src,
+                      struct source_check *out)
+{
+    const struct collector_cfg *cc = &cfg->collector;
+    struct transfer t = {.too_big = false};
+    struct curl_slist *headers = NULL;
+    char curl_err[CURL_ERROR_SIZE] = "", why[CURL_ERROR_SIZE + 64];
+    char *cookie = NULL, *url = NULL, *content_type = NULL, *effective_url = NULL;
+    bool weibo = fetch_is_weibo(src);
+    CURL *easy = NULL;
+    CURLcode rc;
+    int err = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->id = src->id;
+    out->kind = src->kind;
+    out->bozo = -1;
+    out->entries = -1;
+    out->state = SOURCE_NETWORK_ERROR;
+    bbuf_init(&t.body, (size_t)cc->max_body_bytes);
+    url = src->feed ? strdup(src->url) : collector_weibo_url(cfg, src);
+    if (!url) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    if (fetch_read_cookie(src, &cookie) != 0) {
+        fail(out, SOURCE_AUTH_REQUIRED, "cookie_file unreadable or invalid");
+        goto done;
+    }
+    if (weibo && fetch_add_weibo_headers(src, &headers) != 0) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    easy = curl_easy_init();
+    if (!easy) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    /* no If-None-Match/If-Modified-Since: a check always looks at the whole body */
+    rc = fetch_setopts(easy, cc, src, url, cookie, headers, curl_err);
+    if (rc == CURLE_OK) {
+        rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    }
+    if (rc == CURLE_OK) {
+        rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+    }
+    if (rc != CURLE_OK) {
+        fail(out, SOURCE_NETWORK_ERROR, curl_easy_strerror(rc));
+        goto done;
+    }
+    rc = curl_easy_perform(easy);
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out->http_status);
+    if (t.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
+                 (long long)cc->max_body_bytes);
+        fail(out, SOURCE_TOO_BIG, why);
+    } else if (t.nomem) {
+        err = ERR_NOMEM;
+    } else if (rc != CURLE_OK) {
+        fail(out, SOURCE_NETWORK_ERROR, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+    } else {
+        curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+        curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective_url);
+        if (weibo) {
+            check_weibo(cfg, src, &t, content_type, effective_url, out);
+        } else {
+            check_feed(cfg, src, &t, content_type, effective_url, out);
+        }
+    }
+done:
+    if (easy) {
+        curl_easy_cleanup(easy);
+    }
+    curl_slist_free_all(headers);
+    bbuf_release(&t.body);
+    free(cookie);
+    free(url);
+    return err;
+}
+
+/* CR, LF and tabs in s become spaces, so that one source stays one line (error is last). */
+static void one_line(char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\r' || *s == '\n' || *s == '\t') {
+            *s = ' ';
+        }
+    }
+}
+
+void sources_check_print(FILE *out, const struct source_check *c)
+{
+    char status[24] = "-", entries[24] = "-", newest[32] = "-", error[sizeof(c->error)];
+
+    if (c->http_status > 0) {
+        snprintf(status, sizeof(status), "%ld", c->http_status);
+    }
+    if (c->entries >= 0) {
+        snprintf(entries, sizeof(entries), "%ld", c->entries);
+    }
+    if (c->newest > 0) {
+        yq_time_format_utc(c->newest, newest, sizeof(newest));
+    }
+    fprintf(out, "%s kind=%s http=%s format=%s encoding=%s well_formed=%s entries=%s newest=%s "
+                 "state=%s",
+            c->id, c->kind ? c->kind : "rss", status, c->format ? c->format : "-",
+            c->encoding[0] ? c->encoding : "-",
+            c->bozo < 0 ? "-" : (c->bozo ? "no" : "yes"), entries, newest,
+            source_state_name(c->state));
+    if (c->state != SOURCE_OK && c->error[0]) {
+        snprintf(error, sizeof(error), "%s", c->error);
+        one_line(error);
+        fprintf(out, " error='%s'", error);
+    }
+    fputc('\n', out);
+}
+
+int sources_cli_main(int argc, char **argv)
+{
+    const char *config = SOURCES_DEFAULT_CONFIG, *only = NULL;
+    struct collector_config cfg;
+    char errbuf[512] = "";
+    size_t checked = 0;
+    int rc = 0;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "check") != 0) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "yuqingctl sources: unknown argument '%s'\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+    if (collector_config_load(&cfg, config, NULL, 0, errbuf, sizeof(errbuf)) != 0) {
+        fprintf(stderr, "yuqingctl sources: %s\n", errbuf);
+        return 2;
+    }
+    for (size_t i = 0; i < cfg.n_sources; i++) {
+        const struct source_cfg *src = &cfg.sources[i];
+        struct source_check c;
+
+        if (only ? strcmp(src->id, only) != 0 : !src->enabled) {
+            continue; /* --source checks the named one even when it is disabled */
+        }
+        checked++;
+        if (sources_check_one(&cfg, src, &c) != 0) {
+            fprintf(stderr, "yuqingctl sources: out of memory checking source '%s'\n", src->id);
+            rc = 1;
+            continue;
+        }
+        sources_check_print(stdout, &c);
+        if (c.state != SOURCE_OK) {
+            rc = 1;
+        }
+    }
+    fflush(stdout);
+    if (only && checked == 0) {
+        fprintf(stderr, "yuqingctl sources: no source '%s' in %s\n", only, config);
+        rc = 2;
+    }
+    collector_config_release(&cfg);
+    return rc;
+}
