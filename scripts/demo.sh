@@ -7,7 +7,7 @@
 #     (metrics on 127.0.0.1:19101),
 # creates demo accounts on the first run and pushes the rules of config/rules/. Ctrl-C stops
 # everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
-# YQ_DEMO_METRICS_PORT override them.
+# YQ_DEMO_METRICS_PORT, YQ_DEMO_HOOK_PORT (the stand-in robots' webhook receiver) override them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,6 +15,7 @@ redis_port=${YQ_DEMO_REDIS_PORT:-16379}
 feed_port=${YQ_DEMO_FEED_PORT:-18081}
 http_port=${YQ_DEMO_HTTP_PORT:-8080}
 metrics_port=${YQ_DEMO_METRICS_PORT:-19101}
+hook_port=${YQ_DEMO_HOOK_PORT:-18082}
 state=$root/.demo
 bin=$root/build
 
@@ -39,8 +40,8 @@ trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-echo "=== demo start $(date -u +%FT%TZ)" | tee -a "$state/logs/"{redis,kafka,feeds,notifier,matcher,collector}.log >/dev/null
-for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port"; do
+echo "=== demo start $(date -u +%FT%TZ)" | tee -a "$state/logs/"{redis,kafka,feeds,notifier,matcher,collector,webhook}.log >/dev/null
+for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port" "$hook_port"; do
   if port_busy "$p"; then
     echo "port $p on 127.0.0.1 is in use; stop what holds it or set YQ_DEMO_*_PORT" >&2
     exit 1
@@ -104,12 +105,19 @@ if [ ! -s "$state/accounts.txt" ]; then
   mv "$state/accounts.txt.tmp" "$state/accounts.txt"
 fi
 
+# Notifications (交办, 催办, 督办) go to a local webhook receiver standing in for the office's
+# group robots; each message becomes one line of .demo/logs/notifications.jsonl.
+python3 deploy/demo/webhook_receiver.py "$hook_port" "$state/logs/notifications.jsonl" \
+  2>>"$state/logs/webhook.log" &
+pids+=($!)
+sed -e "s|@CALENDAR_DIR@|$root/config/calendar|" -e "s|@HTTP_PORT@|$http_port|" \
+  -e "s|@REDIS_PORT@|$redis_port|" -e "s|@HOOK_PORT@|$hook_port|" \
+  deploy/demo/notifier.yaml >"$state/notifier.yaml"
+
 common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")
-"$bin/notifier/yuqing-notifier" --config config/notifier.yaml \
+"$bin/notifier/yuqing-notifier" --config "$state/notifier.yaml" \
   --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
-  --set "http.port=$http_port" --set "web.redis.port=$redis_port" \
-  --set "notify.link_base=http://127.0.0.1:$http_port/ticket?number=" \
-  2>>"$state/logs/notifier.log" &
+  --set "http.port=$http_port" 2>>"$state/logs/notifier.log" &
 pids+=($!)
 "$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
   --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>>"$state/logs/matcher.log" &
@@ -128,6 +136,7 @@ cat <<MSG
   Sign in with one of these demo accounts (user, role, password; kept in .demo/accounts.txt):
 $(sed 's/^/    /' "$state/accounts.txt")
   Tickets from the sample feeds appear within about 30 seconds.
+  Notifications to the departments' robots: .demo/logs/notifications.jsonl
   Collector metrics: http://127.0.0.1:$metrics_port/metrics   Logs: .demo/logs/
   Press Ctrl-C to stop everything.
 
