@@ -1,0 +1,207 @@
+/* Counting, failing allocator for the allocation-failure tests (alloc_fail.h). */
+#include "alloc_fail.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+
+#define ALLOC_FAIL_DENSE 300 /* every allocation index up to here is tried */
+#define ALLOC_FAIL_STRIDE 7  /* then every 7th */
+#define ALLOC_FAIL_MAX_RUNS 2000
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t nmemb, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t nmemb, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+/* LeakSanitizer's on-demand check; absent (NULL) without -fsanitize=address. */
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+static atomic_bool counting;
+static atomic_size_t seen;
+static atomic_size_t fail_at; /* 0: never */
+static atomic_int fail_mode;
+static atomic_bool injected;
+static atomic_bool injected_lib;
+
+static bool should_fail(void)
+{
+    size_t n, at;
+
+    if (!atomic_load(&counting)) {
+        return false;
+    }
+    n = atomic_fetch_add(&seen, 1) + 1;
+    at = atomic_load(&fail_at);
+    if (at == 0 || n < at || (n > at && atomic_load(&fail_mode) == ALLOC_FAIL_ONCE)) {
+        return false;
+    }
+    atomic_store(&injected, true);
+    return true;
+}
+
+void alloc_fail_after(size_t n, enum alloc_fail_mode mode)
+{
+    atomic_store(&counting, false);
+    atomic_store(&seen, 0);
+    atomic_store(&fail_at, n);
+    atomic_store(&fail_mode, (int)mode);
+    atomic_store(&injected, false);
+    atomic_store(&injected_lib, false);
+    atomic_store(&counting, true);
+}
+
+void alloc_fail_count_start(void)
+{
+    alloc_fail_after(0, ALLOC_FAIL_ONCE);
+}
+
+void alloc_fail_off(void)
+{
+    atomic_store(&counting, false);
+}
+
+size_t alloc_fail_count(void)
+{
+    return atomic_load(&seen);
+}
+
+bool alloc_fail_injected(void)
+{
+    return atomic_load(&injected);
+}
+
+bool alloc_fail_injected_in_lib(void)
+{
+    return atomic_load(&injected_lib);
+}
+
+void *__wrap_malloc(size_t size)
+{
+    return should_fail() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t nmemb, size_t size)
+{
+    return should_fail() ? NULL : __real_calloc(nmemb, size);
+}
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+    return should_fail() ? NULL : __real_realloc(ptr, size);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    return should_fail() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+    return should_fail() ? NULL : __real_strndup(s, n);
+}
+
+/* The hooks given to libraries: as the wrappers, but a failure is marked as the library's. */
+void *alloc_fail_malloc(size_t size)
+{
+    if (should_fail()) {
+        atomic_store(&injected_lib, true);
+        return NULL;
+    }
+    return __real_malloc(size);
+}
+
+void *alloc_fail_realloc(void *ptr, size_t size)
+{
+    if (should_fail()) {
+        atomic_store(&injected_lib, true);
+        return NULL;
+    }
+    return __real_realloc(ptr, size);
+}
+
+char *alloc_fail_strdup(const char *s)
+{
+    if (should_fail()) {
+        atomic_store(&injected_lib, true);
+        return NULL;
+    }
+    return __real_strdup(s);
+}
+
+void alloc_fail_free(void *ptr)
+{
+    free(ptr);
+}
+
+void alloc_fail_install_jansson(void)
+{
+    json_set_alloc_funcs(alloc_fail_malloc, alloc_fail_free);
+}
+
+static size_t next_index(size_t n)
+{
+    return n < ALLOC_FAIL_DENSE ? n + 1 : n + ALLOC_FAIL_STRIDE;
+}
+
+size_t alloc_fail_run(const struct alloc_fail_case *c)
+{
+    const char *lc = getenv("ALLOC_FAIL_LEAKCHECK");
+    bool leakcheck = lc && strcmp(lc, "1") == 0 && __lsan_do_recoverable_leak_check;
+    size_t max_runs = c->max_runs ? c->max_runs : ALLOC_FAIL_MAX_RUNS;
+    size_t total;
+    int rc;
+
+    alloc_fail_count_start();
+    rc = c->run(c->arg);
+    alloc_fail_off();
+    total = alloc_fail_count();
+    if (rc != 0) {
+        fail_msg("%s: the run without failures returned %d", c->name, rc);
+    }
+    c->check(c->arg, rc, false);
+
+    for (int mode = ALLOC_FAIL_ONCE; mode <= ALLOC_FAIL_ALL; mode++) {
+        size_t runs = 0;
+        for (size_t n = 1; runs < max_runs; n = next_index(n), runs++) {
+            bool inj;
+
+            alloc_fail_after(n, (enum alloc_fail_mode)mode);
+            rc = c->run(c->arg);
+            alloc_fail_off();
+            inj = alloc_fail_injected();
+            if (leakcheck) {
+                print_message("%s: mode %d n %zu rc %d\n", c->name, mode, n, rc);
+            }
+            c->check(c->arg, rc, inj);
+            if (leakcheck && __lsan_do_recoverable_leak_check() != 0) {
+                fail_msg("%s: leak with allocation %zu failing (mode %d)", c->name, n, mode);
+            }
+            if (!inj) {
+                break;
+            }
+        }
+        if (runs == max_runs) {
+            print_message("%s: stopped after %zu failing runs (mode %d)\n", c->name, runs, mode);
+        }
+    }
+    print_message("%s: %zu allocations in a clean run\n", c->name, total);
+    return total;
+}

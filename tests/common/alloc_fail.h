@@ -1,0 +1,78 @@
+/*
+ * Allocation-failure injection for the parsers' tests (c-style.md §8).
+ *
+ * A test executable linked with
+ *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+ * (yq_alloc_fail_test() in tests/CMakeLists.txt) sends every such call of its own objects and
+ * of the project's static libraries through the counting allocator below; calls made inside
+ * shared libraries are not wrapped, so jansson (json_set_alloc_funcs) and libxml2
+ * (xmlMemSetup) are pointed at it explicitly. libyaml has no hook: only our code's calls fail.
+ *
+ * Not thread-safe in the sense of exact counts: the counters are atomic, but which thread
+ * gets the failing allocation is a race. The tests are single-threaded.
+ */
+#ifndef YQ_TEST_ALLOC_FAIL_H
+#define YQ_TEST_ALLOC_FAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum alloc_fail_mode {
+    ALLOC_FAIL_ONCE = 0, /* only the n-th allocation fails; later ones succeed */
+    ALLOC_FAIL_ALL = 1,  /* the n-th allocation and every one after it fail */
+};
+
+/* Make the n-th allocation from now (n >= 1) fail, as mode says; resets the counters. */
+void alloc_fail_after(size_t n, enum alloc_fail_mode mode);
+
+/* Stop failing allocations (counting stops too). */
+void alloc_fail_off(void);
+
+/* Allocations seen since the last alloc_fail_after() or alloc_fail_count_start(). */
+size_t alloc_fail_count(void);
+
+/* Count allocations from now without failing any. */
+void alloc_fail_count_start(void);
+
+/* True when a failure was injected since the last alloc_fail_after(). */
+bool alloc_fail_injected(void);
+
+/*
+ * True when one of the injected failures was an allocation of a hooked library (jansson,
+ * libxml2). Those libraries report some of them as syntax errors (jansson 2.14: "string or
+ * '}' expected", libxml2: a truncated tree), so a parser may then answer ERR_PARSE.
+ */
+bool alloc_fail_injected_in_lib(void);
+
+/* The counting allocator, for libraries with hooks. Same contracts as the libc functions. */
+void *alloc_fail_malloc(size_t size);
+void *alloc_fail_realloc(void *ptr, size_t size);
+char *alloc_fail_strdup(const char *s);
+void alloc_fail_free(void *ptr);
+
+/* Point jansson's allocator at the counting one (call before any JSON value exists). */
+void alloc_fail_install_jansson(void);
+
+/*
+ * One parser under test. run() makes the call whose allocations are counted and keeps its
+ * results in arg; check() runs with failures off: it asserts on rc (injected: whether an
+ * allocation failed during run()) and releases what run() produced.
+ */
+struct alloc_fail_case {
+    const char *name;
+    int (*run)(void *arg);
+    void (*check)(void *arg, int rc, bool injected);
+    void *arg;
+    size_t max_runs; /* cap on failing runs per mode; 0 = 2000 */
+};
+
+/*
+ * Run c once without failures (rc must be 0), then for n = 1, 2, ... with the n-th allocation
+ * failing, in both modes, until a run completes with no failure injected. Every allocation is
+ * tried for the first 300, then every 7th. With ALLOC_FAIL_LEAKCHECK=1 in the environment,
+ * LeakSanitizer checks after each run and the failing n is printed (slow; for debugging).
+ * Returns the number of allocations of the clean run.
+ */
+size_t alloc_fail_run(const struct alloc_fail_case *c);
+
+#endif
