@@ -90,19 +90,18 @@ static size_t hspace(const unsigned char *p)
     return 0;
 }
 
-int feed_text_clean(const char *s, char **out)
+/*
+ * Collapse whitespace of the NUL-terminated text at s into o (see feed_text.h), which may be
+ * s itself: the output never runs ahead of the input (memmove for the kept runs). Returns the
+ * output length; o is NUL-terminated.
+ */
+static size_t clean_into(const char *s, char *o)
 {
-    size_t len = strlen(s);
-    char *o = malloc(len + 1);
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *run = NULL; /* the pending horizontal space run */
     size_t n = 0, run_len = 0, run_chars = 0;
     bool pending_nl = false;
 
-    *out = NULL;
-    if (!o) {
-        return ERR_NOMEM;
-    }
     while (*p) {
         size_t w = hspace(p);
         if (w) {
@@ -125,7 +124,7 @@ int feed_text_clean(const char *s, char **out)
                 /* one NBSP or U+3000 between words is kept as written; runs and ASCII
                  * control blanks become one space */
                 if (run_chars == 1 && run_len > 1) {
-                    memcpy(o + n, run, run_len);
+                    memmove(o + n, run, run_len);
                     n += run_len;
                 } else {
                     o[n++] = ' ';
@@ -137,6 +136,18 @@ int feed_text_clean(const char *s, char **out)
         }
     }
     o[n] = '\0';
+    return n;
+}
+
+int feed_text_clean(const char *s, char **out)
+{
+    char *o = malloc(strlen(s) + 1);
+
+    *out = NULL;
+    if (!o) {
+        return ERR_NOMEM;
+    }
+    clean_into(s, o);
     *out = o;
     return 0;
 }
@@ -177,12 +188,13 @@ int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **o
         xmlFreeDoc(doc);
     }
     if (!err) {
+        /* collapsed in place: no second buffer, no second copy of the text */
         char *raw = bbuf_steal(&b, NULL);
         if (!raw) {
             err = ERR_NOMEM;
         } else {
-            err = feed_text_clean(raw, out);
-            free(raw);
+            clean_into(raw, raw);
+            *out = raw;
         }
     }
     bbuf_release(&b);

@@ -44,8 +44,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 
 static void fail(struct source_check *out, enum source_state st, const char *why)
 {
+    size_t n = strnlen(why, sizeof(out->error) - 1); /* a longer reason is cut, on purpose */
+
     out->state = st;
-    snprintf(out->error, sizeof(out->error), "%s", why);
+    memcpy(out->error, why, n);
+    out->error[n] = '\0';
 }
 
 static void check_feed(const struct collector_config *cfg, const struct source_cfg *src,
