@@ -20,6 +20,7 @@
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_html.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -91,25 +92,11 @@ static int body_close(struct body *b)
 static void html_escape(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
+        const char *rep = yq_html_entity(*s);
+        if (rep) {
+            fputs(rep, f);
+        } else {
             fputc(*s, f);
-            break;
         }
     }
 }

@@ -9,6 +9,7 @@
 #include "stats_internal.h"
 #include "stats_load.h"
 #include "yq_err.h"
+#include "yq_html.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -82,24 +83,8 @@ void stats_sbuf_html(struct stats_sbuf *b, const char *s)
 {
     const char *run = s;
     for (; s && *s; s++) {
-        const char *rep = NULL;
-        switch (*s) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
+        const char *rep = yq_html_entity(*s);
+        if (!rep) {
             continue;
         }
         stats_sbuf_put(b, run, (size_t)(s - run));

@@ -16,6 +16,7 @@
 #include "stats_render.h"
 #include "web_internal.h"
 #include "yq_err.h"
+#include "yq_html.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -103,31 +104,11 @@ int web_html_escape(const char *s, char *out, size_t len)
         return ERR_TOO_BIG;
     }
     for (; s && *s; s++) {
-        const char *rep = NULL;
         char one[2] = {*s, '\0'};
+        const char *rep = yq_html_entity(*s);
         size_t n;
-        switch (*s) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        case '`':
-            rep = "&#96;";
-            break;
-        default:
+        if (!rep) {
             rep = one;
-            break;
         }
         n = strlen(rep);
         if (o + n >= len) {
