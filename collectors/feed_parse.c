@@ -399,6 +399,11 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     }
     doc = xmlCtxtReadMemory(ctxt, prep.text, (int)prep.len, in->base_url, "UTF-8",
                             FEED_XML_OPTIONS);
+    if (ctxt->errNo == XML_ERR_NO_MEMORY) {
+        /* a tree cut short by a failed allocation is neither "not a feed" nor a bozo feed */
+        err = ERR_NOMEM;
+        goto done;
+    }
     root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
         set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "no root element");

@@ -598,6 +598,7 @@ static int add_mblog(struct weibo_page *page, size_t *cap, const json_t *mblog, 
     const char *text_html = jstr(mblog, "text");
     const char *bid = jstr(mblog, "bid");
     const char *screen_name = json_is_object(user) ? jstr(user, "screen_name") : NULL;
+    const char *channel = NULL;
     const json_t *uid = json_is_object(user) ? json_object_get(user, "id") : NULL;
     struct weibo_post *post;
     struct yq_item *it;
@@ -628,11 +629,8 @@ static int add_mblog(struct weibo_page *page, size_t *cap, const json_t *mblog, 
     it->id = strdup(buf);
     it->source = strdup("weibo");
     it->source_id = strdup(ctx->source_id);
-    if (!is_original && ctx->channel && ctx->channel[0]) {
-        it->channel = strdup(ctx->channel);
-    } else {
-        it->channel = dup_or_null(screen_name);
-    }
+    channel = !is_original && ctx->channel && ctx->channel[0] ? ctx->channel : screen_name;
+    it->channel = dup_or_null(channel);
     if (bid && bid[0] && uid_s[0]) {
         snprintf(buf, sizeof(buf), "https://weibo.com/%s/%s", uid_s, bid);
     } else {
@@ -640,8 +638,10 @@ static int add_mblog(struct weibo_page *page, size_t *cap, const json_t *mblog, 
     }
     it->url = strdup(buf);
     it->author = dup_or_null(screen_name);
-    if (!it->id || !it->source || !it->source_id || !it->url) {
-        return ERR_NOMEM;
+    if (!it->id || !it->source || !it->source_id || !it->url ||
+        (!it->channel && channel && channel[0]) ||
+        (!it->author && screen_name && screen_name[0])) {
+        return ERR_NOMEM; /* a failed copy must not pass for an item without author */
     }
     err = weibo_text_from_html(text_html, ctx->max_text_bytes, &it->text);
     if (err) {
