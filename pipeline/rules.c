@@ -1031,9 +1031,21 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
         snprintf(errbuf, errlen, "rule set 'pushed_at' must be RFC 3339 or null");
         goto done;
     }
-    if (json_opt_str(obj, "pushed_by", &s) || (s && !(rs->pushed_by = strdup(s))) ||
-        json_opt_str(obj, "source", &s) || (s && !(rs->source = strdup(s)))) {
-        snprintf(errbuf, errlen, "rule set 'pushed_by'/'source' must be strings or null");
+    err = json_opt_str(obj, "pushed_by", &s);
+    if (err == 0 && s) {
+        err = (rs->pushed_by = strdup(s)) ? 0 : ERR_NOMEM;
+    }
+    if (err == 0) {
+        err = json_opt_str(obj, "source", &s);
+    }
+    if (err == 0 && s) {
+        err = (rs->source = strdup(s)) ? 0 : ERR_NOMEM;
+    }
+    if (err) {
+        /* a failed copy is ERR_NOMEM, not a malformed set that Redis would keep serving */
+        snprintf(errbuf, errlen, "%s",
+                 err == ERR_NOMEM ? "rule set: out of memory"
+                                  : "rule set 'pushed_by'/'source' must be strings or null");
         goto done;
     }
     err = json_str_list(obj, "groups", &list, &n_list);
@@ -1043,12 +1055,16 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
     free(list);
     list = NULL;
     if (err) {
-        snprintf(errbuf, errlen, "rule set 'groups' must be an array of strings");
+        snprintf(errbuf, errlen, "%s",
+                 err == ERR_NOMEM ? "rule set: out of memory"
+                                  : "rule set 'groups' must be an array of strings");
         goto done;
     }
     err = json_str_list(obj, "exclude", &list, &n_list);
     if (err) {
-        snprintf(errbuf, errlen, "rule set 'exclude' must be an array of strings");
+        snprintf(errbuf, errlen, "%s",
+                 err == ERR_NOMEM ? "rule set: out of memory"
+                                  : "rule set 'exclude' must be an array of strings");
         goto done;
     }
     for (size_t i = 0; i < n_list; i++) {

@@ -106,7 +106,14 @@ int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, 
         if (rc != HS_SUCCESS) {
             snprintf(errbuf, errlen, "vectorscan compile failed%s%s (term %d)",
                      cerr ? ": " : "", cerr ? cerr->message : "", cerr ? cerr->expression : -1);
-            err = rc == HS_NOMEM ? ERR_NOMEM : ERR_INVALID;
+            /*
+             * Vectorscan reports a failed allocation as a compile error ("Unable to allocate
+             * memory", "Could not allocate memory for bytecode."): that is no invalid rule.
+             */
+            err = rc == HS_NOMEM ||
+                          (cerr && cerr->message && strstr(cerr->message, "allocate memory"))
+                      ? ERR_NOMEM
+                      : ERR_INVALID;
             hs_free_compile_error(cerr);
             goto fail;
         }
