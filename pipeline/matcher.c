@@ -364,7 +364,11 @@ static void maybe_reload(struct matcher *m, bool force)
         return;
     }
     rc = rules_store_load(m->redis, version, &rs, err, sizeof(err));
-    if (rc == ERR_RETRY) {
+    if (rc == ERR_RETRY || rc == ERR_NOMEM) {
+        /* Redis down or memory short: nothing is wrong with the version, try it again later */
+        if (rc == ERR_NOMEM) {
+            LOG_WARN("cannot load rule set version=%" PRId64 " err=%s", version, err);
+        }
         try_cache(m);
         return;
     }
