@@ -367,6 +367,57 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                              "WHERE id = ?2 AND version = ?3",
 };
 
+/*
+ * Whether department may lead or co-handle a ticket: when the web UI's department registry
+ * (table web_departments, yuqingctl users dept-add) exists and is not empty, only its names
+ * are accepted, so a ticket is never handed to a department nobody can see or is told about;
+ * without a registry every name is accepted. Returns 0, ERR_INVALID (not registered, one line
+ * in errbuf) or a store error.
+ */
+static int department_registered(struct ticket_store *store, const char *department,
+                                 char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int err, rc;
+
+    rc = sqlite3_prepare_v2(store->db,
+                            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'web_departments'",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return ticket_store_fail(store, rc, "department registry");
+    }
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        return 0; /* no registry */
+    }
+    if (rc != SQLITE_ROW) {
+        return ticket_store_fail(store, rc, "department registry");
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT (SELECT count(*) FROM web_departments), "
+                               "EXISTS (SELECT 1 FROM web_departments WHERE name = ?)",
+                               &st, "department registry");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "department registry");
+    } else if (sqlite3_column_int64(st, 0) > 0 && !sqlite3_column_int(st, 1)) {
+        err = ERR_INVALID;
+        if (errbuf) {
+            snprintf(errbuf, errlen,
+                     "assign: department '%.100s' is not registered (yuqingctl users dept-add)",
+                     department);
+        }
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 static int apply_locked(struct ticket_store *store, const struct ticket_action *act,
                         const char *role, int64_t now, struct ticket_action_result *res,
                         char *errbuf, size_t errlen)
@@ -427,6 +478,15 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
                          t.number);
             }
             err = ERR_INVALID;
+            goto done;
+        }
+    }
+    if (act->kind == TICKET_ACT_ASSIGN) {
+        err = department_registered(store, act->department, errbuf, errlen);
+        for (size_t i = 0; !err && i < act->n_co_departments; i++) {
+            err = department_registered(store, act->co_departments[i], errbuf, errlen);
+        }
+        if (err) {
             goto done;
         }
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "notifier.h"
 #include "outbox.h"
@@ -17,7 +18,7 @@
 #include "yq_time.h"
 
 static const char usage[] =
-    "usage: yuqingctl tickets COMMAND [ARGS] [--config FILE] [--as NAME] [--role ROLE]\n"
+    "usage: yuqingctl tickets COMMAND [ARGS] [--config FILE] [--db PATH] [--as NAME] [--role R]\n"
     "  list [--state S|active|all] [--department D] [--overdue] [--limit N] [--json]\n"
     "  show NUMBER [--json]\n"
     "  assign NUMBER --department D [--co D2,D3] [--note TEXT]\n"
@@ -28,15 +29,18 @@ static const char usage[] =
     "  dismiss NUMBER --reason irrelevant|duplicate|false_alarm|out_of_scope|other [--note T]\n"
     "  return NUMBER --reason TEXT\n"
     "  reopen NUMBER [--note TEXT]\n"
-    "  escalate [--now TIME]\n"
+    "  set-level NUMBER --level I|II|III|IV [--note TEXT]\n"
+    "  escalate [--now TIME]   (TIME not in the future: escalation writes the log)\n"
     "  outbox [--state pending|delivered|failed]\n"
     "  redeliver ID\n"
     "  --config FILE  notifier config (default config/notifier.yaml)\n"
+    "  --db PATH      the ticket database (default store.path of the config); must exist\n"
     "  --as NAME      who acts (default $USER); --role ROLE: duty_officer (default), liaison,\n"
     "                 head, admin\n";
 
 struct opts {
-    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now;
+    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now,
+        *db, *level;
     long limit;
     int json, overdue;
 };
@@ -59,6 +63,8 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
         {"--as", offsetof(struct opts, actor)},
         {"--role", offsetof(struct opts, role)},
         {"--now", offsetof(struct opts, now)},
+        {"--db", offsetof(struct opts, db)},
+        {"--level", offsetof(struct opts, level)},
     };
     int out = 0;
 
@@ -227,6 +233,9 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
     int err;
 
     memset(&act, 0, sizeof(act));
+    if (strcmp(action, "set-level") == 0) {
+        action = "set_level";
+    }
     if (ticket_action_parse(action, &act.kind)) {
         fprintf(stderr, "yuqingctl tickets: unknown command '%s'\n%s", action, usage);
         return 2;
@@ -242,6 +251,10 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
     act.channel = o->channel;
     act.url = o->url;
     act.reason = o->reason;
+    if (o->level && yq_level_parse(o->level, &act.level)) {
+        fprintf(stderr, "yuqingctl tickets: --level must be I, II, III or IV\n");
+        return 2;
+    }
     if (o->at && yq_time_parse_iso(o->at, &act.responded_at, NULL)) {
         fprintf(stderr, "yuqingctl tickets: --at '%s' is not a time (2026-11-29T16:00:00+08:00)\n",
                 o->at);
@@ -303,6 +316,25 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
     return rc == SQLITE_DONE ? 0 : 1;
 }
 
+/* Whether --state (may be NULL) names a state the command knows. */
+static bool state_ok(const char *command, const char *state)
+{
+    static const char *const ticket_states[] = {"open",     "acknowledged", "responded",
+                                                "closed",   "returned",     "dismissed",
+                                                "active",   "all",          NULL};
+    static const char *const outbox_states[] = {"pending", "delivered", "failed", NULL};
+    const char *const *list = strcmp(command, "outbox") == 0 ? outbox_states : ticket_states;
+    if (!state) {
+        return true;
+    }
+    for (; *list; list++) {
+        if (strcmp(*list, state) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int tickets_cli_main(int argc, char **argv)
 {
     struct yq_proc_args args;
@@ -331,6 +363,32 @@ int tickets_cli_main(int argc, char **argv)
         notifier_cfg_release(&cfg);
         return 2;
     }
+    if (!state_ok(args.rest[0], o.state)) {
+        fprintf(stderr, "yuqingctl tickets: --state '%s' is not one of %s\n", o.state,
+                strcmp(args.rest[0], "outbox") == 0
+                    ? "pending, delivered, failed"
+                    : "open, acknowledged, responded, closed, returned, dismissed, active, all");
+        notifier_cfg_release(&cfg);
+        return 2;
+    }
+    if (o.db) {
+        char *db = strdup(o.db);
+        if (!db) {
+            notifier_cfg_release(&cfg);
+            return 1;
+        }
+        free(cfg.store.path);
+        cfg.store.path = db;
+    }
+    /* an operator's typo must not create an empty store and report "no tickets" */
+    if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
+        fprintf(stderr,
+                "yuqingctl tickets: ticket store '%s' does not exist (check --db or store.path; "
+                "a relative store.path is taken from the current directory)\n",
+                cfg.store.path);
+        notifier_cfg_release(&cfg);
+        return 1;
+    }
     notifier_cfg_policy(&cfg, &policy);
     if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
         fprintf(stderr, "yuqingctl tickets: %s\n", err);
@@ -347,6 +405,10 @@ int tickets_cli_main(int argc, char **argv)
         int64_t now = yq_time_now();
         if (o.now && yq_time_parse_iso(o.now, &now, NULL)) {
             fprintf(stderr, "yuqingctl tickets: --now '%s' is not a time\n", o.now);
+            rc = 2;
+        } else if (now > yq_time_now() + 60) {
+            /* the log is append-only: a 催办 dated in the future could never be taken back */
+            fprintf(stderr, "yuqingctl tickets: --now '%s' is in the future\n", o.now);
             rc = 2;
         } else if (ticket_flow_escalate(store, now, &es)) {
             fprintf(stderr, "yuqingctl tickets: escalate: %s\n", ticket_store_errmsg(store));

@@ -1,0 +1,180 @@
+/*
+ * yuqingctl tickets as an operator uses it: a wrong --db never creates an empty store, bad
+ * --state values and future --now times are usage errors, set-level works, and a ticket is
+ * only assigned to a department of the registry when the office keeps one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_alerts.h"
+#include "ticket_store.h"
+#include "tickets_cli.h"
+#include "yq_alert.h"
+
+struct fx {
+    char dir[64];
+    char db[128];
+    char number[32];
+};
+
+static int run(struct fx *f, const char *const *extra)
+{
+    char *argv[32];
+    int argc = 0;
+    static char cfg[512];
+
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    argv[argc++] = "tickets";
+    for (; *extra && argc < 26; extra++) {
+        argv[argc++] = (char *)*extra;
+    }
+    argv[argc++] = "--config";
+    argv[argc++] = cfg;
+    if (f) {
+        argv[argc++] = "--db";
+        argv[argc++] = f->db;
+    }
+    argv[argc] = NULL;
+    return tickets_cli_main(argc, argv);
+}
+
+static int64_t scalar(struct fx *f, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_sql(struct fx *f, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct ticket_store_cfg cfg = {0};
+    struct ticket_store *store;
+    struct ticket_intake_result res;
+    struct yq_alert alert;
+    struct test_alert_spec spec = {
+        .event_key = "ev:cli",
+        .item_id = "rss:cli1",
+        .title = "汉滨区征地补偿款迟迟未发放",
+        .url = "https://news.example.cn/a/1.html",
+        .level = "III",
+        .matched_at = "2026-11-30T09:00:00+08:00",
+        .published_at = NULL,
+        .score = 40.0,
+    };
+    char err[256] = "";
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/yq-tickets-cli-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof(f->db), "%s/tickets.db", f->dir);
+    cfg.path = f->db;
+    cfg.busy_timeout_ms = 2000;
+    if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
+        fail_msg("open: %s", err);
+    }
+    assert_int_equal(test_alert_make(&spec, &alert), 0);
+    assert_int_equal(ticket_store_intake_alert(store, &alert, 1796000000, &res), 0);
+    snprintf(f->number, sizeof(f->number), "%s", res.number);
+    yq_alert_release(&alert);
+    ticket_store_free(store);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0) {
+        /* a leftover temp directory is harmless */
+    }
+    free(f);
+    return 0;
+}
+
+static void test_missing_store_is_an_error_not_an_empty_list(void **state)
+{
+    struct fx *f = *state, wrong;
+    const char *const list[] = {"list", NULL};
+
+    memcpy(&wrong, f, sizeof(wrong));
+    snprintf(wrong.db, sizeof(wrong.db), "%s/typo/tickets.db", f->dir);
+    assert_int_equal(run(&wrong, list), 1);
+    assert_int_not_equal(access(wrong.db, F_OK), 0); /* nothing was created */
+    assert_int_equal(run(f, list), 0);
+}
+
+static void test_usage_errors(void **state)
+{
+    struct fx *f = *state;
+    const char *const bad_state[] = {"list", "--state", "bogus", NULL};
+    const char *const bad_outbox[] = {"outbox", "--state", "open", NULL};
+    const char *const future[] = {"escalate", "--now", "2099-01-01T00:00:00Z", NULL};
+    const char *const bad_level[] = {"set-level", f->number, "--level", "V", NULL};
+
+    assert_int_equal(run(f, bad_state), 2);
+    assert_int_equal(run(f, bad_outbox), 2);
+    assert_int_equal(run(f, future), 2);
+    assert_int_equal(run(f, bad_level), 2);
+    /* nothing was written by any of them */
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), 1);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_escalations"), 0);
+}
+
+static void test_set_level_and_assign_against_the_registry(void **state)
+{
+    struct fx *f = *state;
+    const char *const set_level[] = {"set-level", f->number, "--level", "II", "--as", "值班员",
+                                     NULL};
+    const char *const assign_unknown[] = {"assign", f->number, "--department", "不存在局", NULL};
+    const char *const assign_known[] = {"assign", f->number, "--department", "市生态环境局",
+                                        NULL};
+
+    assert_int_equal(run(f, set_level), 0);
+    assert_int_equal(scalar(f, "SELECT level = 'II' FROM tickets"), 1);
+    /* no registry yet: any department name is accepted */
+    assert_int_equal(run(f, assign_unknown), 0);
+    /* with a registry only its departments are */
+    exec_sql(f, "CREATE TABLE web_departments (name TEXT PRIMARY KEY);"
+                "INSERT INTO web_departments VALUES ('市自然资源局'), ('市生态环境局');");
+    assert_int_equal(run(f, assign_known), 0);
+    assert_int_equal(run(f, assign_unknown), 1);
+    assert_int_equal(scalar(f, "SELECT department = '市生态环境局' FROM tickets"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_missing_store_is_an_error_not_an_empty_list, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_level_and_assign_against_the_registry, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
