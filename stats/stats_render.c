@@ -155,7 +155,9 @@ const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len)
         return buf;
     }
     m = s / 60;
-    if (m >= 60) {
+    if (m >= 48 * 60) { /* two days and more read better in days: "30天22小时" */
+        snprintf(buf, len, "%lld天%lld小时", (long long)(m / 1440), (long long)(m % 1440 / 60));
+    } else if (m >= 60) {
         snprintf(buf, len, "%lld小时%02lld分", (long long)(m / 60), (long long)(m % 60));
     } else {
         snprintf(buf, len, "%lld分", (long long)m);
@@ -454,11 +456,19 @@ int stats_bulletin(const struct stats_report *r, char **out)
     if (r->department) {
         stats_sbuf_printf(&b, "%s", r->department);
     }
-    stats_sbuf_printf(&b,
-                      "共监测发现政务舆情%zu件（特别重大%zu件、重大%zu件、较大%zu件、一般%zu件），"
-                      "均已交办责任单位",
-                      co->detected, co->by_level[0], co->by_level[1], co->by_level[2],
-                      co->by_level[3]);
+    if (co->detected == 0) {
+        stats_sbuf_puts(&b, "未监测发现需交办的政务舆情");
+    } else {
+        stats_sbuf_printf(&b,
+                          "共监测发现政务舆情%zu件（特别重大%zu件、重大%zu件、较大%zu件、一般%zu件），",
+                          co->detected, co->by_level[0], co->by_level[1], co->by_level[2],
+                          co->by_level[3]);
+        if (co->handed_over + co->dismissed >= co->detected) {
+            stats_sbuf_puts(&b, "均已交办责任单位");
+        } else {
+            stats_sbuf_printf(&b, "已交办责任单位%zu件", co->handed_over);
+        }
+    }
     if (co->dismissed > 0) {
         stats_sbuf_printf(&b, "，其中经核实不予处置%zu件", co->dismissed);
     }

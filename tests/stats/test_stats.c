@@ -957,6 +957,35 @@ static void test_property_carry_over_identity_24_months(void **state)
     free(ch);
 }
 
+/*
+ * A month without tickets says so, instead of "共监测发现政务舆情0件……均已交办责任单位"; long
+ * delays read in days (the February report's T4 response is missed by 18 days 19 hours).
+ */
+static void test_bulletin_wording_for_empty_months_and_long_delays(void **state)
+{
+    struct stats_opts opts = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 7,
+                              .now = bj("2026-08-01 00:05"), .calendar = &calendar};
+    struct stats_report *r = NULL;
+    char *text = NULL;
+    struct fixture f;
+
+    (void)state;
+    assert_int_equal(stats_compute(NULL, 0, &opts, &r), 0);
+    assert_int_equal(stats_bulletin(r, &text), 0);
+    assert_non_null(strstr(text, "未监测发现需交办的政务舆情"));
+    assert_null(strstr(text, "均已交办"));
+    assert_non_null(strstr(text, "本月无到期的签收、回应和办结时限"));
+    free(text);
+    stats_report_free(r);
+
+    fixture_init(&f);
+    r = month_report(&f, 2026, 2, bj("2026-02-20 12:00"));
+    assert_int_equal(stats_render(r, STATS_FORMAT_TEXT, NULL, &text, NULL), 0);
+    assert_non_null(strstr(text, "18天19小时"));
+    free(text);
+    stats_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -970,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_fixture_department_filter),
         cmocka_unit_test(test_fixture_year_2026),
         cmocka_unit_test(test_fixture_renderers),
+        cmocka_unit_test(test_bulletin_wording_for_empty_months_and_long_delays),
         cmocka_unit_test(test_fc034_months_in_beijing_time),
         cmocka_unit_test(test_property_carry_over_identity_24_months),
     };
