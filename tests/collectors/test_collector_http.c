@@ -11,18 +11,15 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bbuf.h"
@@ -31,6 +28,7 @@
 #include "item_producer.h"
 #include "metrics_server.h"
 #include "poller.h"
+#include "redis_fixture.h"
 #include "shared_input.h"
 #include "store.h"
 #include "yq_err.h"
@@ -109,8 +107,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 }
 
 struct fixture {
-    pid_t redis_pid;
-    int redis_port;
+    struct redis_fixture redis;
     redisContext *rc;
     struct MHD_Daemon *httpd;
     int http_port;
@@ -133,28 +130,15 @@ static redisContext *redis_connect(int port)
 
 static int group_setup(void **state)
 {
-    char err[256], port_s[16];
+    char err[256];
     rd_kafka_conf_t *kconf;
     const rd_kafka_mock_cluster_t *mc;
 
     (void)state;
-    fx.redis_port = 21000 + (int)(getpid() % 20000);
-    snprintf(port_s, sizeof(port_s), "%d", fx.redis_port);
-    fx.redis_pid = fork();
-    if (fx.redis_pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", (char *)NULL);
-        _exit(127);
+    if (redis_fixture_start(&fx.redis) != 0) {
+        return 0; /* tests skip */
     }
-    for (int i = 0; i < 100 && !fx.rc; i++) {
-        usleep(50000);
-        fx.rc = redis_connect(fx.redis_port);
-    }
+    fx.rc = redis_connect(fx.redis.port);
     if (!fx.rc) {
         return 0; /* tests skip */
     }
@@ -180,10 +164,7 @@ static int group_teardown(void **state)
     if (fx.rc) {
         redisFree(fx.rc);
     }
-    if (fx.redis_pid > 0) {
-        kill(fx.redis_pid, SIGTERM);
-        waitpid(fx.redis_pid, NULL, 0);
-    }
+    redis_fixture_stop(&fx.redis);
     if (fx.httpd) {
         MHD_stop_daemon(fx.httpd);
     }
@@ -251,7 +232,7 @@ static void load_cfg(struct collector_config *cfg, const char *extra, const char
                                "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
                                "collector:\n  timeout_ms: 3s\n  metrics_address: \"\"\n%s"
                                "sources:\n",
-                               fx.bootstraps, fx.redis_port, extra ? extra : ""),
+                               fx.bootstraps, fx.redis.port, extra ? extra : ""),
                      0);
     assert_int_equal(bbuf_adds(&b, sources), 0);
     if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {

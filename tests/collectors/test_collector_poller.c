@@ -11,16 +11,13 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <microhttpd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +25,7 @@
 #include "feed_item.h"
 #include "item_producer.h"
 #include "poller.h"
+#include "redis_fixture.h"
 #include "store.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -107,8 +105,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 }
 
 struct fixture {
-    pid_t redis_pid;
-    int redis_port;
+    struct redis_fixture redis;
     struct MHD_Daemon *httpd;
     int http_port;
     rd_kafka_t *mock_rk;
@@ -126,47 +123,6 @@ static redisContext *redis_connect(int port)
     return c;
 }
 
-static pid_t start_redis(int port)
-{
-    char port_s[16];
-    pid_t pid;
-
-    snprintf(port_s, sizeof(port_s), "%d", port);
-    pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100 && pid > 0; i++) {
-        redisContext *c = redis_connect(port);
-        if (c) {
-            redisFree(c);
-            return pid;
-        }
-        usleep(50000);
-    }
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    return -1;
-}
-
-static void stop_redis(struct fixture *fx)
-{
-    if (fx->redis_pid > 0) {
-        kill(fx->redis_pid, SIGTERM);
-        waitpid(fx->redis_pid, NULL, 0);
-        fx->redis_pid = -1;
-    }
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
@@ -179,9 +135,7 @@ static int setup(void **state)
         return -1;
     }
     *state = fx;
-    fx->redis_port = 20000 + (int)(getpid() % 20000);
-    fx->redis_pid = start_redis(fx->redis_port);
-    if (fx->redis_pid < 0) {
+    if (redis_fixture_start(&fx->redis) != 0) {
         return 0; /* the test skips */
     }
     fx->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
@@ -210,7 +164,7 @@ static int setup(void **state)
              "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
              "  - id: weibo\n    kind: weibo_user\n    url: http://127.0.0.1:%d/w\n"
              "  - id: fresh\n    url: http://127.0.0.1:%d/fresh.xml\n",
-             bootstraps, fx->redis_port, fx->http_port, fx->http_port, fx->http_port,
+             bootstraps, fx->redis.port, fx->http_port, fx->http_port, fx->http_port,
              fx->http_port, fx->http_port);
     assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
                                            sizeof(conf_err)),
@@ -221,7 +175,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    stop_redis(fx);
+    redis_fixture_stop(&fx->redis);
     if (fx->httpd) {
         MHD_stop_daemon(fx->httpd);
     }
@@ -295,7 +249,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     redisContext *rc;
     size_t n = 0;
 
-    if (fx->redis_pid < 0) {
+    if (fx->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
@@ -303,7 +257,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     assert_int_equal(feed_item_id(&e2, id2, sizeof(id2)), 0);
     snprintf(k1, sizeof(k1), "yuqing:seen:%s", id1);
     snprintf(k2, sizeof(k2), "yuqing:seen:%s", id2);
-    rc = redis_connect(fx->redis_port);
+    rc = redis_connect(fx->redis.port);
     assert_non_null(rc);
 
     /* 1: first poll: both items produced, marked seen only after delivery */
@@ -335,7 +289,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     /* 3: seen keys gone but Redis dead: no validators, and nothing produced unchecked */
     freeReplyObject(redisCommand(rc, "DEL %s %s", k1, k2));
     redisFree(rc);
-    stop_redis(fx);
+    redis_fixture_stop(&fx->redis);
     memset(&stats, 0, sizeof(stats));
     assert_int_equal(run_once(fx, &n), 0);
     assert_int_equal(stats.feed_requests, 1);
@@ -376,11 +330,11 @@ static void test_issue_6_items_24h(void **state)
     redisReply *r;
     size_t n = 0;
 
-    if (fx->redis_pid < 0) {
+    if (fx->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
-    rc = redis_connect(fx->redis_port);
+    rc = redis_connect(fx->redis.port);
     assert_non_null(rc);
     /* injected history: one item fetched 25 h ago (not counted), one 23 h ago (counted) */
     r = redisCommand(rc, "ZADD %s %lld rss:old-25h %lld rss:old-23h", recent,

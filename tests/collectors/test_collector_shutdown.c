@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <microhttpd.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "bbuf.h"
+#include "redis_fixture.h"
 #include "yq_fs.h"
 #include "yq_banned.h"
 
@@ -68,8 +68,7 @@ static void make_feed(const char *prefix)
 }
 
 struct env {
-    pid_t redis_pid;
-    int redis_port;
+    struct redis_fixture redis;
     struct MHD_Daemon *httpd;
     rd_kafka_t *mock_rk;
     rd_kafka_mock_cluster_t *mc;
@@ -83,9 +82,8 @@ static struct env env;
 
 static int setup(void **state)
 {
-    char err[256], port_s[16], text[2048];
+    char err[256], text[2048];
     rd_kafka_conf_t *kconf;
-    redisContext *c = NULL;
     FILE *f;
 
     (void)state;
@@ -93,31 +91,9 @@ static int setup(void **state)
     if (!mkdtemp(env.dir)) {
         return -1;
     }
-    env.redis_port = 22000 + (int)(getpid() % 20000);
-    snprintf(port_s, sizeof(port_s), "%d", env.redis_port);
-    env.redis_pid = fork();
-    if (env.redis_pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1", "--save",
-               "", "--appendonly", "no", (char *)NULL);
-        _exit(127);
+    if (redis_fixture_start(&env.redis) != 0) {
+        return 0; /* the tests skip */
     }
-    for (int i = 0; i < 100 && !c; i++) {
-        struct timeval tv = {1, 0};
-        usleep(50000);
-        c = redisConnectWithTimeout("127.0.0.1", env.redis_port, tv);
-        if (c && c->err) {
-            redisFree(c);
-            c = NULL;
-        }
-    }
-    if (!c) {
-        env.redis_pid = -1;
-        return 0;
-    }
-    redisFree(c);
     env.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
                                  MHD_OPTION_END);
     kconf = rd_kafka_conf_new();
@@ -133,7 +109,7 @@ static int setup(void **state)
              "redis:\n  port: %d\n"
              "collector:\n  kafka_linger_ms: 5000\n  spool_path: %s\n  metrics_address: \"\"\n"
              "sources:\n  - id: fc020\n    url: http://127.0.0.1:%d/feed.xml\n    interval: 1h\n",
-             rd_kafka_mock_cluster_bootstraps(env.mc), env.redis_port, env.spool,
+             rd_kafka_mock_cluster_bootstraps(env.mc), env.redis.port, env.spool,
              MHD_get_daemon_info(env.httpd, MHD_DAEMON_INFO_BIND_PORT)->port);
     f = fopen(env.conf, "w");
     fputs(text, f);
@@ -145,10 +121,7 @@ static int teardown(void **state)
 {
     char cmd[600];
     (void)state;
-    if (env.redis_pid > 0) {
-        kill(env.redis_pid, SIGTERM);
-        waitpid(env.redis_pid, NULL, 0);
-    }
+    redis_fixture_stop(&env.redis);
     if (env.httpd) {
         MHD_stop_daemon(env.httpd);
     }
@@ -284,7 +257,7 @@ static bool log_has(const char *needle)
 static void test_fc_020_sigterm_flushes_all_500(void **state)
 {
     (void)state;
-    if (env.redis_pid < 0) {
+    if (env.redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
@@ -299,7 +272,7 @@ static void test_fc_020_broker_down_spools_exactly_the_missing(void **state)
     char replay[600];
 
     (void)state;
-    if (env.redis_pid < 0) {
+    if (env.redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }

@@ -28,6 +28,7 @@
 #include "delivery.h"
 #include "notify_cfg.h"
 #include "outbox.h"
+#include "redis_fixture.h"
 #include "test_alerts.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
@@ -758,7 +759,7 @@ static void test_email_through_local_smtp_server(void **state)
     struct channel_result r;
     struct outbox_msg m = make_msg("【督办】YQ-2026-11-0042 III 较大 市自然资源局",
                                    "【督办】交办单 YQ-2026-11-0042\n回应时限已超时\n");
-    unsigned port = 20000 + (unsigned)(getpid() % 20000);
+    int port = redis_fixture_free_port();
     pid_t pid;
     int64_t until;
 
@@ -774,12 +775,12 @@ static void test_email_through_local_smtp_server(void **state)
         char listen[64];
         FILE *f = freopen(out, "w", stdout);
         (void)f;
-        snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+        snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
         execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-c",
               "aiosmtpd.handlers.Debugging", "-l", listen, (char *)NULL);
         _exit(127);
     }
-    snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", port);
+    snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
     ch = make_channel(CHANNEL_EMAIL, url, NULL, NULL);
     ch.from = (char *)"yuqing@example.gov.cn";
     ch.to = (char *)"head@example.gov.cn, duty@example.gov.cn";

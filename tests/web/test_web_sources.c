@@ -11,25 +11,22 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake_tickets.h"
 #include "http_client.h"
+#include "redis_fixture.h"
 #include "test_server.h"
 #include "web.h"
 #include "yq_time.h"
 
 struct fx {
-    pid_t redis_pid;
-    int redis_port;
+    struct redis_fixture redis;
     struct web *w;
     struct fake_tickets *ft;
     struct test_server *srv;
@@ -48,38 +45,6 @@ static redisContext *redis_connect(int port)
     return c;
 }
 
-static pid_t start_redis(int port)
-{
-    char port_s[16];
-    pid_t pid;
-
-    snprintf(port_s, sizeof(port_s), "%d", port);
-    pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100 && pid > 0; i++) {
-        redisContext *c = redis_connect(port);
-        if (c) {
-            redisFree(c);
-            return pid;
-        }
-        usleep(50000);
-    }
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    return -1;
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -89,9 +54,7 @@ static int setup(void **state)
 
     assert_non_null(f);
     *state = f;
-    f->redis_port = 20000 + (int)((getpid() + 7919) % 20000);
-    f->redis_pid = start_redis(f->redis_port);
-    if (f->redis_pid < 0) {
+    if (redis_fixture_start(&f->redis) != 0) {
         return 0; /* the test skips */
     }
     memset(&cfg, 0, sizeof(cfg));
@@ -113,7 +76,7 @@ static int setup(void **state)
     cfg.sources_enabled = true;
     snprintf(f->host, sizeof(f->host), "127.0.0.1");
     cfg.redis.host = f->host;
-    cfg.redis.port = f->redis_port;
+    cfg.redis.port = f->redis.port;
     cfg.redis.connect_timeout_ms = 1000;
     cfg.redis.command_timeout_ms = 1000;
     snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-src-XXXXXX");
@@ -142,10 +105,7 @@ static int teardown(void **state)
     test_server_stop(f->srv);
     web_free(f->w);
     fake_tickets_free(f->ft);
-    if (f->redis_pid > 0) {
-        kill(f->redis_pid, SIGTERM);
-        waitpid(f->redis_pid, NULL, 0);
-    }
+    redis_fixture_stop(&f->redis);
     if (f->dbpath[0]) {
         unlink(f->dbpath);
         snprintf(path, sizeof(path), "%s-wal", f->dbpath);
@@ -178,12 +138,12 @@ static void test_issue_6_sources_show_items_24h(void **state)
     redisContext *rc;
     char body[128];
 
-    if (f->redis_pid < 0) {
+    if (f->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
     port = test_server_port(f->srv);
-    rc = redis_connect(f->redis_port);
+    rc = redis_connect(f->redis.port);
     assert_non_null(rc);
     redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z "
                  "consecutive_failures 0 last_status 200 items_last_seen 20 items_24h 37 "
