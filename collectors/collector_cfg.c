@@ -70,6 +70,8 @@ const struct cfg_key source_cfg_keys[] = {
     {"query", CFG_STRING, NULL, 0, 0, SOFF(query), "weibo_search: keywords", NULL},
     {"max_pages", CFG_INT, "3", 1, 50, SOFF(max_pages),
      "Weibo: at most this many pages per poll (since_id paging)", NULL},
+    {"headers", CFG_EXTERNAL, NULL, 0, 0, 0,
+     "extra request headers, a mapping of name: value; values never logged", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -152,6 +154,156 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
     return 0;
 }
 
+/*
+ * Header names a source may not set: Host and the framing headers would misroute or corrupt
+ * the request; Accept-Encoding would ask for encodings libcurl may not decode (FC-017); the
+ * validators belong to the poller's conditional GET (FC-019).
+ */
+static const char *const reserved_headers[] = {
+    "Host",          "Content-Length",    "Transfer-Encoding", "Connection", "Accept-Encoding",
+    "If-None-Match", "If-Modified-Since", NULL,
+};
+
+/* RFC 7230 §3.2.6 tchar */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* One "name: value" pair of a source's headers; messages never quote the value. */
+static int check_header(const struct source_cfg *s, const yaml_node_t *kn, const yaml_node_t *vn,
+                        const char *file, char *errbuf, size_t errlen)
+{
+    const char *name = cfg_scalar(kn);
+    const char *value = cfg_scalar(vn);
+    size_t line = kn->start_mark.line + 1;
+    size_t name_len, value_len;
+
+    if (!name || !name[0] || strlen(name) != kn->data.scalar.length) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': a header name must be text", file, line,
+                 s->id);
+        return ERR_INVALID;
+    }
+    name_len = strlen(name);
+    for (size_t i = 0; i < name_len; i++) {
+        if (!is_tchar((unsigned char)name[i])) {
+            bool printable = true;
+            for (size_t j = 0; j < name_len; j++) {
+                printable = printable && (unsigned char)name[j] >= 0x20 && name[j] != 0x7f;
+            }
+            /* a name with CR/LF in it is not echoed: errbuf stays one line */
+            snprintf(errbuf, errlen,
+                     "%s:%zu: source '%s': header name '%.*s' may hold only letters, digits "
+                     "and !#$%%&'*+-.^_`|~ (RFC 7230 token)",
+                     file, line, s->id, SOURCE_HEADER_NAME_MAX, printable ? name : "?");
+            return ERR_INVALID;
+        }
+    }
+    if (name_len > SOURCE_HEADER_NAME_MAX) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': header name longer than %d bytes", file,
+                 line, s->id, SOURCE_HEADER_NAME_MAX);
+        return ERR_INVALID;
+    }
+    for (int i = 0; reserved_headers[i]; i++) {
+        if (strcasecmp(name, reserved_headers[i]) == 0) {
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' is set by the collector "
+                     "and cannot be configured", file, line, s->id, name);
+            return ERR_INVALID;
+        }
+    }
+    if (strcasecmp(name, "Cookie") == 0 && s->cookie_file) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': header 'Cookie' and 'cookie_file' "
+                 "together; use one", file, line, s->id);
+        return ERR_INVALID;
+    }
+    line = vn->start_mark.line + 1;
+    if (!value) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' needs a text value, not a "
+                 "list or mapping", file, line, s->id, name);
+        return ERR_INVALID;
+    }
+    value_len = vn->data.scalar.length;
+    if (value_len == 0) {
+        /* libcurl would read "Name:" as "do not send Name" */
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' has an empty value", file,
+                 line, s->id, name);
+        return ERR_INVALID;
+    }
+    if (value_len > SOURCE_HEADER_VALUE_MAX) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' value longer than %d bytes",
+                 file, line, s->id, name, SOURCE_HEADER_VALUE_MAX);
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < value_len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            /* CR/LF would inject headers; NUL would cut the value short */
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' value holds %s", file,
+                     line, s->id, name,
+                     c == '\r' || c == '\n' ? "CR/LF (header injection)"
+                                             : "a control character");
+            return ERR_INVALID;
+        }
+    }
+    for (size_t i = 0; i < s->n_headers; i++) {
+        if (strcasecmp(s->headers[i].name, name) == 0) {
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': header '%s' given twice", file,
+                     kn->start_mark.line + 1, s->id, name);
+            return ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+/* A source's "headers:" mapping (node may be NULL: none) into s->headers. */
+static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *node,
+                        char *errbuf, size_t errlen)
+{
+    yaml_node_pair_t *pair;
+    size_t n;
+
+    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+        return 0;
+    }
+    if (node->type != YAML_MAPPING_NODE) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': 'headers' must be a mapping of "
+                 "name: value", doc->file, node->start_mark.line + 1, s->id);
+        return ERR_INVALID;
+    }
+    n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    if (n == 0) {
+        return 0;
+    }
+    s->headers = calloc(n, sizeof(*s->headers));
+    if (!s->headers) {
+        return ERR_NOMEM;
+    }
+    for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *kn = cfg_doc_node(doc, pair->key);
+        yaml_node_t *vn = cfg_doc_node(doc, pair->value);
+        struct source_header *h = &s->headers[s->n_headers];
+        int err;
+
+        if (!kn || !vn) {
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': bad 'headers' entry", doc->file,
+                     node->start_mark.line + 1, s->id);
+            return ERR_INVALID;
+        }
+        err = check_header(s, kn, vn, doc->file, errbuf, errlen);
+        if (err) {
+            return err;
+        }
+        h->name = strdup(cfg_scalar(kn));
+        h->value = strdup(cfg_scalar(vn));
+        s->n_headers++; /* so that release frees a half-built entry too */
+        if (!h->name || !h->value) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
 static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_node_t *list,
                         char *errbuf, size_t errlen)
 {
@@ -186,6 +338,10 @@ static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_
             return err;
         }
         err = check_source(s, cfg, i, doc->file, line, errbuf, errlen);
+        if (err) {
+            return err;
+        }
+        err = load_headers(s, doc, cfg_map_get(doc, el, "headers"), errbuf, errlen);
         if (err) {
             return err;
         }
@@ -279,6 +435,14 @@ void collector_config_print(FILE *out, const struct collector_config *cfg)
             return;
         }
         cfg_print(mem, source_cfg_keys, &cfg->sources[i], 4);
+        if (cfg->sources[i].n_headers) {
+            /* names only: values may be secrets (tokens), never printed or logged */
+            fputs("    # headers (values not printed):", mem);
+            for (size_t h = 0; h < cfg->sources[i].n_headers; h++) {
+                fprintf(mem, "%s %s", h ? "," : "", cfg->sources[i].headers[h].name);
+            }
+            fputc('\n', mem);
+        }
         fclose(mem);
         /* a list element: the first key's indent becomes "  - " */
         if (len >= 4) {
@@ -295,7 +459,14 @@ void collector_config_release(struct collector_config *cfg)
         return;
     }
     for (size_t i = 0; i < cfg->n_sources; i++) {
-        cfg_release(source_cfg_keys, &cfg->sources[i]);
+        struct source_cfg *s = &cfg->sources[i];
+
+        for (size_t h = 0; h < s->n_headers; h++) {
+            free(s->headers[h].name);
+            free(s->headers[h].value);
+        }
+        free(s->headers);
+        cfg_release(source_cfg_keys, s);
     }
     free(cfg->sources);
     cfg_release(collector_config_keys, cfg);

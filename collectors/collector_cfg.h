@@ -4,7 +4,8 @@
  *   kafka:     yq_kafka_cfg_keys (bootstrap_servers, items_topic, flush_timeout_ms, ...)
  *   redis:     yq_redis_cfg_keys (host, port, password_file, seen_ttl_s, ...)
  *   collector: collector_cfg_keys below (HTTP limits, backoff)
- *   sources:   a list of mappings, each filled from source_cfg_keys
+ *   sources:   a list of mappings, each filled from source_cfg_keys; a source's
+ *              "headers:" mapping (extra request headers) is parsed here, not by the table
  *
  * Loaded once at start-up; unknown keys fail naming file and line.
  */
@@ -27,6 +28,16 @@ enum source_kind {
     SOURCE_WEIBO_SEARCH, /* m.weibo.cn keyword search, containerid 100103type=1&q=<query> */
 };
 
+/* Longest accepted header name and value, in bytes. */
+#define SOURCE_HEADER_NAME_MAX 100
+#define SOURCE_HEADER_VALUE_MAX 1024
+
+/* One extra request header of a source ("headers:" in sources.yaml). */
+struct source_header {
+    char *name;  /* RFC 7230 token (tchar only), never Host/Content-Length/...; owned */
+    char *value; /* non-empty, no control characters but HTAB; owned; never logged */
+};
+
 struct source_cfg {
     char *id;           /* required, unique; used in item.source_id and Redis keys */
     char *kind;         /* "rss" (default), "wechat_feed", "weibo_user", "weibo_search" */
@@ -40,6 +51,8 @@ struct source_cfg {
     char *uid;          /* weibo_user: numeric uid */
     char *query;        /* weibo_search: keyword(s) */
     int64_t max_pages;  /* Weibo: pages read per poll (since_id paging) */
+    struct source_header *headers; /* n_headers extra request headers, owned */
+    size_t n_headers;
     enum source_kind kind_id; /* parsed from kind */
     bool feed;                /* fetched as a feed (RSS/Atom/RDF/JSON Feed) */
 };
@@ -79,8 +92,10 @@ extern const struct cfg_key source_cfg_keys[];       /* one element of "sources:
  * Load file (or, when text is non-NULL, text_len bytes of text named file) into cfg (caller
  * storage, zeroed by the callee). Fills defaults, then the file.
  * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (bad YAML), ERR_INVALID (unknown key, bad
- * value, missing id/url, duplicate id, unknown kind) or ERR_NOMEM, with one line in errbuf
- * ("FILE:LINE: ..."). On failure cfg holds nothing to release (releasing is still safe).
+ * value, missing id/url, duplicate id, unknown kind, a bad, reserved or repeated header name,
+ * a header value that is not text, is empty or holds CR/LF or other control characters) or
+ * ERR_NOMEM, with one line in errbuf ("FILE:LINE: ..."; header values are never quoted, they
+ * may be secrets). On failure cfg holds nothing to release (releasing is still safe).
  */
 int collector_config_load(struct collector_config *cfg, const char *file, const char *text,
                           size_t text_len, char *errbuf, size_t errlen);

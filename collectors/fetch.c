@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -54,6 +55,24 @@ int fetch_add_header(struct curl_slist **headers, const char *name, const char *
     return 0;
 }
 
+/* True when src configures a header called name (case-insensitive). */
+static bool source_sets(const struct source_cfg *src, const char *name)
+{
+    for (size_t i = 0; i < src->n_headers; i++) {
+        if (strcasecmp(src->headers[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A collector default: skipped when the source configures its own (sent exactly once). */
+static int add_default(const struct source_cfg *src, struct curl_slist **headers,
+                       const char *name, const char *value)
+{
+    return source_sets(src, name) ? 0 : fetch_add_header(headers, name, value);
+}
+
 int fetch_add_weibo_headers(const struct source_cfg *src, struct curl_slist **headers)
 {
     char referer[256];
@@ -64,17 +83,28 @@ int fetch_add_weibo_headers(const struct source_cfg *src, struct curl_slist **he
     } else {
         snprintf(referer, sizeof(referer), "https://m.weibo.cn/");
     }
-    err = fetch_add_header(headers, "MWeibo-Pwa", "1");
+    err = add_default(src, headers, "MWeibo-Pwa", "1");
     if (!err) {
-        err = fetch_add_header(headers, "X-Requested-With", "XMLHttpRequest");
+        err = add_default(src, headers, "X-Requested-With", "XMLHttpRequest");
     }
     if (!err) {
-        err = fetch_add_header(headers, "Referer", referer);
+        err = add_default(src, headers, "Referer", referer);
     }
     if (!err) {
-        err = fetch_add_header(headers, "Accept", "application/json, text/plain, */*");
+        err = add_default(src, headers, "Accept", "application/json, text/plain, */*");
     }
     return err;
+}
+
+int fetch_add_source_headers(const struct source_cfg *src, struct curl_slist **headers)
+{
+    for (size_t i = 0; i < src->n_headers; i++) {
+        int err = fetch_add_header(headers, src->headers[i].name, src->headers[i].value);
+        if (err) {
+            return err;
+        }
+    }
+    return 0;
 }
 
 #define SETOPT(h, opt, val)                                                                    \

@@ -2,8 +2,8 @@
  * The HTTP request every collector transfer makes, shared by the poller (curl multi) and
  * `yuqingctl sources check` (one easy transfer per source), so that both fetch alike:
  * http/https only, redirects up to max_redirects, connect_timeout_ms/timeout_ms, every
- * Content-Encoding libcurl decodes (FC-017), the max_body_bytes cap, the user agent, and for
- * Weibo sources the m.weibo.cn headers and the cookie file.
+ * Content-Encoding libcurl decodes (FC-017), the max_body_bytes cap, the user agent, for
+ * Weibo sources the m.weibo.cn headers, and the source's cookie file and own "headers:".
  */
 #ifndef YQ_FETCH_H
 #define YQ_FETCH_H
@@ -29,8 +29,19 @@ int fetch_read_cookie(const struct source_cfg *src, char **out);
  */
 int fetch_add_header(struct curl_slist **headers, const char *name, const char *value);
 
-/* Append the m.weibo.cn request headers for src (borrowed). Returns 0 or ERR_NOMEM. */
+/*
+ * Append the m.weibo.cn request headers for src (borrowed), except those src configures
+ * itself in "headers:" (which fetch_add_source_headers() sends instead).
+ * Returns 0 or ERR_NOMEM (what was appended stays in *headers).
+ */
 int fetch_add_weibo_headers(const struct source_cfg *src, struct curl_slist **headers);
+
+/*
+ * Append the source's own "headers:" (src borrowed; names and values validated at config
+ * load). A User-Agent or Accept among them replaces libcurl's. Values are never logged.
+ * Returns 0 or ERR_NOMEM (what was appended stays in *headers).
+ */
+int fetch_add_source_headers(const struct source_cfg *src, struct curl_slist **headers);
 
 /*
  * Set the shared transfer options on easy for url (copied by libcurl): protocols, redirects,

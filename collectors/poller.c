@@ -221,6 +221,9 @@ static int start_fetch(struct source_run *r)
     if (!err && is_weibo(r)) {
         err = fetch_add_weibo_headers(r->cfg, &r->headers);
     }
+    if (!err) {
+        err = fetch_add_source_headers(r->cfg, &r->headers);
+    }
     if (err) {
         free(cookie);
         return err;

@@ -161,7 +161,8 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         fail(out, SOURCE_AUTH_REQUIRED, "cookie_file unreadable or invalid");
         goto done;
     }
-    if (weibo && fetch_add_weibo_headers(src, &headers) != 0) {
+    if ((weibo && fetch_add_weibo_headers(src, &headers) != 0) ||
+        fetch_add_source_headers(src, &headers) != 0) {
         err = ERR_NOMEM;
         goto done;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "collector_cfg.h"
+#include "fetch.h"
 #include "poller.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -242,6 +243,144 @@ static void test_weibo_sources(void **state)
     assert_non_null(strstr(err, "query"));
 }
 
+/* The headers a source sends, as "Name: value" lines joined by '|'. */
+static void sent_headers(const struct source_cfg *src, char *out, size_t len)
+{
+    struct curl_slist *h = NULL;
+    size_t off = 0;
+
+    out[0] = '\0';
+    if (fetch_is_weibo(src)) {
+        assert_int_equal(fetch_add_weibo_headers(src, &h), 0);
+    }
+    assert_int_equal(fetch_add_source_headers(src, &h), 0);
+    for (struct curl_slist *l = h; l; l = l->next) {
+        int n = snprintf(out + off, len - off, "%s%s", off ? "|" : "", l->data);
+        assert_true(n > 0 && (size_t)n < len - off);
+        off += (size_t)n;
+    }
+    curl_slist_free_all(h);
+}
+
+static void test_source_headers(void **state)
+{
+    static const char text[] =
+        "sources:\n"
+        "  - id: feed\n"
+        "    url: http://x.example/f.xml\n"
+        "    headers:\n"
+        "      X-Api-Key: s3cret-token\n"
+        "      Accept-Language: \"zh-CN,zh;q=0.9\"\n"
+        "      User-Agent: Mozilla/5.0 (X11)\n"
+        "  - id: wb\n"
+        "    kind: weibo_user\n"
+        "    uid: '1669879400'\n"
+        "    headers:\n"
+        "      referer: https://m.weibo.cn/p/1\n"
+        "  - id: plain\n"
+        "    url: http://x.example/p.xml\n"
+        "    headers: {}\n";
+    struct collector_config cfg;
+    char err[256] = "", sent[1024];
+    char *printed = NULL;
+    size_t printed_len = 0;
+    FILE *mem;
+
+    (void)state;
+    assert_int_equal(load(&cfg, text, err, sizeof(err)), 0);
+    assert_int_equal(cfg.sources[0].n_headers, 3);
+    assert_string_equal(cfg.sources[0].headers[0].name, "X-Api-Key");
+    assert_string_equal(cfg.sources[0].headers[0].value, "s3cret-token");
+    assert_string_equal(cfg.sources[0].headers[1].value, "zh-CN,zh;q=0.9");
+    assert_int_equal(cfg.sources[2].n_headers, 0);
+    sent_headers(&cfg.sources[0], sent, sizeof(sent));
+    assert_string_equal(sent, "X-Api-Key: s3cret-token|Accept-Language: zh-CN,zh;q=0.9|"
+                              "User-Agent: Mozilla/5.0 (X11)");
+    /* a configured Referer replaces the Weibo default instead of being sent twice */
+    sent_headers(&cfg.sources[1], sent, sizeof(sent));
+    assert_string_equal(sent, "MWeibo-Pwa: 1|X-Requested-With: XMLHttpRequest|"
+                              "Accept: application/json, text/plain, */*|"
+                              "referer: https://m.weibo.cn/p/1");
+    sent_headers(&cfg.sources[2], sent, sizeof(sent));
+    assert_string_equal(sent, "");
+    /* --print-config names the headers, never their values */
+    mem = open_memstream(&printed, &printed_len);
+    assert_non_null(mem);
+    collector_config_print(mem, &cfg);
+    fclose(mem);
+    assert_non_null(strstr(printed, "# headers (values not printed): X-Api-Key, Accept-Language, "
+                                    "User-Agent\n"));
+    assert_null(strstr(printed, "s3cret"));
+    free(printed);
+    collector_config_release(&cfg);
+}
+
+static void test_bad_source_headers(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"      \"X Api\": s3cret\n", "t.yaml:5: source 'a': header name 'X Api' may hold only"},
+        {"      \"X:Api\": s3cret\n", "t.yaml:5: source 'a': header name 'X:Api'"},
+        {"      \"X-Ä\": s3cret\n", "t.yaml:5: source 'a': header name"},
+        {"      \"X\\r\\nHost\": s3cret\n", "t.yaml:5: source 'a': header name '?'"},
+        {"      \"\": s3cret\n", "t.yaml:5: source 'a': a header name must be text"},
+        {"      X-Api: \"s3cret\\r\\nHost: evil\"\n",
+         "t.yaml:5: source 'a': header 'X-Api' value holds CR/LF"},
+        {"      X-Api: \"s3cret\\nX: y\"\n",
+         "t.yaml:5: source 'a': header 'X-Api' value holds CR/LF"},
+        {"      X-Api: |\n        s3cret\n        more\n",
+         "t.yaml:5: source 'a': header 'X-Api' value holds CR/LF"},
+        {"      X-Api: \"s3cret\\0x\"\n",
+         "t.yaml:5: source 'a': header 'X-Api' value holds a control"},
+        {"      X-Api: [s3cret, b]\n",
+         "t.yaml:5: source 'a': header 'X-Api' needs a text value"},
+        {"      X-Api:\n        k: s3cret\n",
+         "t.yaml:6: source 'a': header 'X-Api' needs a text value"},
+        {"      X-Api: \"\"\n", "t.yaml:5: source 'a': header 'X-Api' has an empty value"},
+        {"      Host: s3cret.example\n",
+         "t.yaml:5: source 'a': header 'Host' is set by the collector"},
+        {"      content-length: 12\n", "t.yaml:5: source 'a': header 'content-length' is set by"},
+        {"      Transfer-Encoding: chunked\n", "header 'Transfer-Encoding' is set by"},
+        {"      If-None-Match: s3cret\n", "header 'If-None-Match' is set by"},
+        {"      X-Api: s3cret\n      x-api: s3cret2\n",
+         "t.yaml:6: source 'a': header 'x-api' given twice"},
+        {"      Cookie: SUB=s3cret\n    cookie_file: /etc/c\n",
+         "t.yaml:5: source 'a': header 'Cookie' and 'cookie_file' together"},
+    };
+    static const char lists[] = "sources:\n  - id: a\n    url: http://x/\n    headers:\n"
+                                "      - X-Api\n";
+    static const char scalar[] = "sources:\n  - id: a\n    url: http://x/\n    headers: s3cret\n";
+    struct collector_config cfg;
+    char text[512], err[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc;
+
+        snprintf(text, sizeof(text), "sources:\n  - id: a\n    url: http://x/\n    headers:\n%s",
+                 cases[i].text);
+        err[0] = '\0';
+        rc = collector_config_load(&cfg, "t.yaml", text, strlen(text), err, sizeof(err));
+        if (rc != ERR_INVALID || !strstr(err, cases[i].needle) || strstr(err, "s3cret") ||
+            strpbrk(err, "\r\n")) {
+            print_error("case %zu: rc=%d err='%s', expected '%s'\n", i, rc, err, cases[i].needle);
+        }
+        assert_int_equal(rc, ERR_INVALID);
+        assert_non_null(strstr(err, cases[i].needle));
+        assert_null(strstr(err, "s3cret")); /* values are never echoed */
+        assert_null(strpbrk(err, "\r\n"));
+        collector_config_release(&cfg);
+    }
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", lists, strlen(lists), err,
+                                           sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "t.yaml:5: source 'a': 'headers' must be a mapping"));
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", scalar, strlen(scalar), err,
+                                           sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "t.yaml:4: source 'a': 'headers' must be a mapping"));
+    assert_null(strstr(err, "s3cret"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_shard),
         cmocka_unit_test(test_weibo_sources),
+        cmocka_unit_test(test_source_headers),
+        cmocka_unit_test(test_bad_source_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * The poller against a local libmicrohttpd server, redis-server on loopback and librdkafka's
  * mock cluster: conditional GET (FC-019), gzip (FC-017), redirects, 5xx backoff, a slow
  * server, an oversized body, an HTML page (FC-018), the Weibo response states (FC-005), the
- * Weibo long-text cycle (FC-001) and 1,000 sources polled on time.
+ * Weibo long-text cycle (FC-001), a source's own request headers (polling and `sources
+ * check`) and 1,000 sources polled on time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "poller.h"
 #include "redis_fixture.h"
 #include "shared_input.h"
+#include "sources_cli.h"
 #include "store.h"
 #include "yq_err.h"
 #include "yq_proc.h"
@@ -55,6 +57,7 @@ static struct reply (*route)(const char *url, int n, void *arg);
 static void *route_arg;
 static int hits;
 static char sent_inm[MAX_LOG][64], sent_ims[MAX_LOG][64];
+static char sent_key[MAX_LOG][64], sent_ua[MAX_LOG][128], sent_accept[MAX_LOG][64];
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
@@ -65,6 +68,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     enum MHD_Result ret;
     const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
     const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Modified-Since");
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
+    const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     int n;
 
     (void)cls;
@@ -78,6 +84,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (n < MAX_LOG) {
         snprintf(sent_inm[n], sizeof(sent_inm[n]), "%s", inm ? inm : "");
         snprintf(sent_ims[n], sizeof(sent_ims[n]), "%s", ims ? ims : "");
+        snprintf(sent_key[n], sizeof(sent_key[n]), "%s", key ? key : "");
+        snprintf(sent_ua[n], sizeof(sent_ua[n]), "%s", ua ? ua : "");
+        snprintf(sent_accept[n], sizeof(sent_accept[n]), "%s", accept ? accept : "");
     }
     rep = route(url, n, route_arg);
     pthread_mutex_unlock(&lock);
@@ -371,6 +380,56 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
         free(k);
     }
     assert_int_equal(new_items, 4);
+    collector_config_release(&cfg);
+}
+
+/* ---- a source's own headers (design §3) ---- */
+
+static struct reply hdr_route(const char *url, int n, void *arg)
+{
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>c</title><item>"
+                               "<guid>hdr-1</guid><title>t</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)url;
+    (void)n;
+    (void)arg;
+    return r;
+}
+
+static void test_source_headers_reach_the_server(void **state)
+{
+    struct collector_config cfg;
+    struct source_check chk;
+    char src[512];
+
+    (void)state;
+    NEED_FIXTURE();
+    redis_cmd("FLUSHALL");
+    reset_server(hdr_route, NULL);
+    snprintf(src, sizeof(src),
+             "  - id: hdr\n    url: http://127.0.0.1:%d/f.xml\n    headers:\n"
+             "      X-Api-Key: tok-123\n      User-Agent: custom-agent/2\n"
+             "  - id: nohdr\n    url: http://127.0.0.1:%d/g.xml\n    enabled: false\n",
+             fx.http_port, fx.http_port);
+    load_cfg(&cfg, NULL, src);
+    /* polling */
+    assert_int_equal(once(&cfg), 0);
+    assert_int_equal(hits, 1);
+    assert_string_equal(sent_key[0], "tok-123");
+    assert_string_equal(sent_ua[0], "custom-agent/2"); /* replaces collector.user_agent */
+    assert_string_equal(sent_accept[0], "*/*");
+    assert_field("yuqing:source:hdr", "state", "ok");
+    /* `yuqingctl sources check` sends the same */
+    assert_int_equal(sources_check_one(&cfg, &cfg.sources[0], &chk), 0);
+    assert_int_equal(chk.state, SOURCE_OK);
+    assert_int_equal(hits, 2);
+    assert_string_equal(sent_key[1], "tok-123");
+    assert_string_equal(sent_ua[1], "custom-agent/2");
+    /* a source without headers sends none of them */
+    assert_int_equal(sources_check_one(&cfg, &cfg.sources[1], &chk), 0);
+    assert_int_equal(hits, 3);
+    assert_string_equal(sent_key[2], "");
+    assert_non_null(strstr(sent_ua[2], "yuqing-collector/"));
     collector_config_release(&cfg);
 }
 
@@ -813,6 +872,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_019_conditional_get_bookkeeping),
+        cmocka_unit_test(test_source_headers_reach_the_server),
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
