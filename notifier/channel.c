@@ -348,15 +348,25 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* The robot's own message text from the answer, for the detail line (at most 80 bytes). */
-static void answer_msg(const char *body, size_t len, char *out, size_t out_len)
+/*
+ * The robot's own message text from the answer, for the detail line (at most 80 bytes), with
+ * ch's secrets redacted before the cut (a robot may echo its token; no prefix of it survives).
+ */
+static void answer_msg(const struct notify_channel *ch, const char *body, size_t len, char *out,
+                       size_t out_len)
 {
     json_t *root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
     json_t *m = json_is_object(root) ? json_object_get(root, "errmsg") : NULL;
+    char *text;
     if (!m && json_is_object(root)) {
         m = json_object_get(root, "msg");
     }
-    snprintf(out, out_len, "%.80s", json_is_string(m) ? json_string_value(m) : "");
+    text = strdup(json_is_string(m) ? json_string_value(m) : "");
+    if (text) {
+        notify_channel_redact(ch, text);
+    }
+    snprintf(out, out_len, "%.80s", text ? text : "(out of memory)");
+    free(text);
     for (char *p = out; *p; p++) {
         if ((unsigned char)*p < 0x20) {
             *p = ' ';
@@ -529,7 +539,7 @@ static int send_http(const struct notify_channel *ch, const struct outbox_msg *m
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
     out->outcome = channel_classify(ch->type, out->http_status, sink.buf, sink.len, &out->code);
-    answer_msg(sink.buf, sink.len, rmsg, sizeof(rmsg));
+    answer_msg(ch, sink.buf, sink.len, rmsg, sizeof(rmsg));
     snprintf(out->detail, sizeof(out->detail), "http_status=%ld code=%ld msg='%s' -> %s",
              out->http_status, out->code, rmsg, channel_outcome_name(out->outcome));
 done:

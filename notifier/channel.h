@@ -97,7 +97,7 @@ struct channel_result {
     enum channel_outcome outcome;
     long http_status; /* 0 when no HTTP answer (or SMTP: the last response code) */
     long code;        /* robot code, or -1 */
-    char detail[200]; /* one line for logs and outbox.last_error; no URL, no secret */
+    char detail[200]; /* one line for logs and outbox.last_error; no URL, no secret (redacted) */
 };
 
 /*

@@ -19,9 +19,16 @@
 #define MAX_SHRINK 6
 #define ROBOT_RATE_PAUSE_MS 60000
 
+/* What this process knows of a channel's configuration fault (outbox_channel_config_failed()) */
+enum channel_fault {
+    FAULT_UNKNOWN = 0, /* not yet seen since start-up: ask the store */
+    FAULT_NONE,        /* delivered since start-up: no open fault */
+    FAULT_OPEN,        /* the administrator alert for this fault is queued (or was) */
+};
+
 struct channel_state {
     int64_t next_allowed_ms; /* pacing: no send before this */
-    bool config_alerted;     /* the one administrator line was logged */
+    enum channel_fault fault;
 };
 
 struct delivery {
@@ -121,6 +128,61 @@ static int64_t backoff_s(const struct notify_cfg *cfg, int64_t attempts)
     return (ms + 999) / 1000;
 }
 
+/*
+ * ch refused a message for a configuration reason: open a fault (one ERR line and one
+ * administrator alert per fault, however many messages fail). Store errors are logged and
+ * leave the state unknown, so the next refusal tries again.
+ */
+static void config_fault(struct delivery *d, const struct notify_channel *ch,
+                         struct channel_state *cs, const struct channel_result *r, int64_t now)
+{
+    bool opened = false;
+    int n = 0, err;
+
+    if (cs && cs->fault == FAULT_OPEN) {
+        return;
+    }
+    err = outbox_channel_config_failed(d->store, ch, r->detail, now, &opened, &n);
+    if (err) {
+        LOG_WARN("administrator alert not recorded channel=%s err='%s' sqlite='%s'", ch->name,
+                 yq_strerror(err), ticket_store_errmsg(d->store));
+        return;
+    }
+    if (cs) {
+        cs->fault = FAULT_OPEN;
+    }
+    if (opened) {
+        LOG_ERR("administrator: channel=%s type=%s refuses messages (check its key, signing "
+                "secret, address and this host's clock) alerts_queued=%d %s",
+                ch->name, channel_type_name(ch->type), n, r->detail);
+    }
+}
+
+/* ch delivered: close its fault, if any, so that the next refusal alerts again. */
+static void channel_ok(struct delivery *d, const struct notify_channel *ch,
+                       struct channel_state *cs, int64_t now)
+{
+    bool recovered = false;
+    int err;
+
+    if (cs && cs->fault == FAULT_NONE) {
+        return;
+    }
+    err = outbox_channel_delivered(d->store, ch->name, now, &recovered);
+    if (err) {
+        LOG_WARN("channel fault not closed channel=%s err='%s' sqlite='%s'", ch->name,
+                 yq_strerror(err), ticket_store_errmsg(d->store));
+        return;
+    }
+    if (cs) {
+        cs->fault = FAULT_NONE;
+    }
+    if (recovered) {
+        LOG_INFO("channel delivers again channel=%s type=%s", ch->name,
+                 channel_type_name(ch->type));
+    }
+}
+
 /* Send one due row and record the outcome. */
 static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t now_ms,
                        struct delivery_stats *st)
@@ -164,7 +226,11 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
                  m->idem_key, ch->name, m->kind);
         st->delivered++;
         BUMP(d->metrics, notifications_delivered);
-        return outbox_mark_delivered(d->store, m->id, now);
+        err = outbox_mark_delivered(d->store, m->id, now);
+        if (!err) {
+            channel_ok(d, ch, cs, now);
+        }
+        return err;
     case CHANNEL_TOO_LONG:
         if (m->shrink < MAX_SHRINK) {
             LOG_WARN("notification too long, shortening id=%lld channel=%s shrink=%lld %s",
@@ -185,14 +251,6 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
         BUMP(d->metrics, notifications_retried);
         return outbox_mark_retry(d->store, m->id, now + backoff_s(d->cfg, m->attempts), true,
                                  m->shrink, r.detail);
-    case CHANNEL_CONFIG:
-        if (cs && !cs->config_alerted) {
-            cs->config_alerted = true;
-            LOG_ERR("administrator: channel=%s type=%s refuses messages (check its key, signing "
-                    "secret, address and this host's clock) %s",
-                    ch->name, channel_type_name(ch->type), r.detail);
-        }
-        break;
     default:
         break;
     }
@@ -200,7 +258,11 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
             ch->name, r.detail);
     st->failed++;
     BUMP(d->metrics, notifications_failed);
-    return outbox_mark_failed(d->store, m->id, r.detail);
+    err = outbox_mark_failed(d->store, m->id, r.detail);
+    if (!err && r.outcome == CHANNEL_CONFIG) {
+        config_fault(d, ch, cs, &r, now);
+    }
+    return err;
 }
 
 int delivery_run_once(struct delivery *d, struct delivery_stats *stats)

@@ -39,6 +39,8 @@ const struct cfg_key notifier_cfg_keys[] = {
      web_cfg_keys},
     {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
     {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
+    {"administrator", CFG_EXTERNAL, NULL, 0, 0, 0,
+     "channels told once when another channel's key, secret or signature is refused", NULL},
     {"departments", CFG_EXTERNAL, NULL, 0, 0, 0, "each department's liaison and head channels",
      NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},

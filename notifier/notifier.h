@@ -10,7 +10,7 @@
  *   consumer: poll_timeout_ms, retry_initial_ms, retry_max_ms
  *   clocks:   ticket_clock_cfg_keys (deadlines, calendar_dir, remind_percent, reopen window)
  *   notify:   notify_cfg_keys (link_base, quiet hours, delivery pacing and retries)
- *   channels, duty_officer, departments: notify_cfg.h (parsed by notify_routes_parse())
+ *   channels, duty_officer, administrator, departments: notify_cfg.h (notify_routes_parse())
  * The holiday calendar files of clocks.calendar_dir (relative to the config file) are loaded
  * with the config, so --print-config checks them too.
  */

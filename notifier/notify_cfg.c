@@ -297,6 +297,11 @@ int notify_routes_parse(struct notify_routes *routes, struct cfg_doc *doc, const
     if (err) {
         return err;
     }
+    err = parse_names(routes, doc, cfg_map_get(doc, root, "administrator"), &routes->administrator,
+                      &routes->n_administrator, errbuf, errlen);
+    if (err) {
+        return err;
+    }
     deps = cfg_map_get(doc, root, "departments");
     if (deps && deps->type == YAML_MAPPING_NODE) {
         n = (size_t)(deps->data.mapping.pairs.top - deps->data.mapping.pairs.start);
@@ -390,6 +395,7 @@ void notify_routes_release(struct notify_routes *routes)
     }
     free(routes->departments);
     free_names(routes->duty, routes->n_duty);
+    free_names(routes->administrator, routes->n_administrator);
     memset(routes, 0, sizeof(*routes));
 }
 
@@ -415,6 +421,24 @@ const struct notify_department *notify_routes_department(const struct notify_rou
     return NULL;
 }
 
+void notify_channel_redact(const struct notify_channel *ch, char *text)
+{
+    const char *secrets[3] = {ch->key, ch->secret, ch->password};
+
+    for (size_t i = 0; text && i < 3; i++) {
+        size_t n = secrets[i] ? strlen(secrets[i]) : 0, stars = n < 3 ? n : 3;
+        char *hit = text;
+        if (n == 0) {
+            continue;
+        }
+        while ((hit = strstr(hit, secrets[i])) != NULL) {
+            memset(hit, '*', stars);
+            memmove(hit + stars, hit + n, strlen(hit + n) + 1);
+            hit += stars; /* past the stars: a secret made of '*' cannot loop */
+        }
+    }
+}
+
 static void print_names(FILE *out, const char *key, char **v, size_t n)
 {
     fprintf(out, "%s: [", key);
@@ -437,6 +461,8 @@ void notify_routes_print(FILE *out, const struct notify_routes *routes)
                 c->secret_file ? "\"" : "");
     }
     print_names(out, "duty_officer", routes->duty, routes->n_duty);
+    fputc('\n', out);
+    print_names(out, "administrator", routes->administrator, routes->n_administrator);
     fputs("\ndepartments:", out);
     fputs(routes->n_departments ? "\n" : " {}\n", out);
     for (size_t i = 0; i < routes->n_departments; i++) {

@@ -1,6 +1,6 @@
 /*
  * Who gets told what, and through which channel (notifier.yaml sections "notify",
- * "channels", "duty_officer", "departments"):
+ * "channels", "duty_officer", "administrator", "departments"):
  *
  *   notify:
  *     link_base: http://127.0.0.1:8080/ticket?number=   # links in messages: link_base + number
@@ -13,6 +13,8 @@
  *     duty-mail:  {type: email, url: smtps://smtp.example.cn:465, from: yuqing@example.cn,
  *                  to: "a@example.cn, b@example.cn", username: yuqing, password_file: ...}
  *   duty_officer: [duty-ding, duty-mail]           # 值班室
+ *   administrator: [ops-mail]                      # told once when a channel's key, secret
+ *                                                  # or signature is refused; [] = log only
  *   departments:
  *     市自然资源局: {liaison: [zrzy-wecom], head: [zrzy-mail]}
  *
@@ -91,12 +93,14 @@ struct notify_routes {
     size_t n_departments;
     char **duty; /* the duty officer's channel names */
     size_t n_duty;
+    char **administrator; /* who hears of a channel's configuration failure; may be empty */
+    size_t n_administrator;
 };
 
 /*
- * Parse the "channels", "duty_officer" and "departments" keys of the root mapping of doc
- * (borrowed) into routes (caller storage, zeroed first). base_dir: directory for relative
- * secret paths (borrowed; NULL = current directory). Secrets are read now.
+ * Parse the "channels", "duty_officer", "administrator" and "departments" keys of the root
+ * mapping of doc (borrowed) into routes (caller storage, zeroed first). base_dir: directory for
+ * relative secret paths (borrowed; NULL = current directory). Secrets are read now.
  * Returns 0, ERR_INVALID (unknown key or type, missing url, a route naming an unknown channel,
  * an unreadable secret file) or ERR_NOMEM with "FILE:LINE: reason" in errbuf. Release routes
  * with notify_routes_release() whatever the result.
@@ -114,6 +118,13 @@ const struct notify_channel *notify_routes_channel(const struct notify_routes *r
 /* The department called name, or NULL. Borrowed from routes. */
 const struct notify_department *notify_routes_department(const struct notify_routes *routes,
                                                          const char *name);
+
+/*
+ * Replace in text (NUL-terminated, modified in place) each occurrence of ch's secret values
+ * (key, secret, password) by "***" (by as many '*' as the secret has bytes when shorter), so
+ * an answer that echoes a token can be logged or forwarded. Both borrowed; thread-safe.
+ */
+void notify_channel_redact(const struct notify_channel *ch, char *text);
 
 /* Print routes as YAML (no secret values; "key_file" paths are shown). */
 void notify_routes_print(FILE *out, const struct notify_routes *routes);

@@ -414,3 +414,270 @@ int outbox_count(struct ticket_store *store, const char *state, int64_t *out)
     sqlite3_finalize(st);
     return err;
 }
+
+/* --- administrator alerts ------------------------------------------------------------------ */
+
+#define FAULTS_TABLE_SQL                                                                           \
+    "CREATE TABLE IF NOT EXISTS channel_faults ("                                                  \
+    "  channel TEXT PRIMARY KEY,"                                                                  \
+    "  failing INTEGER NOT NULL DEFAULT 0 CHECK (failing IN (0, 1)),"                              \
+    "  faults INTEGER NOT NULL DEFAULT 0,"                                                         \
+    "  failing_since INTEGER,"                                                                     \
+    "  last_error TEXT NOT NULL DEFAULT '',"                                                       \
+    "  recovered_at INTEGER"                                                                       \
+    ")"
+
+/* What to check for a channel of ch's type, one "- " line each (zh-CN). */
+static void put_checks(FILE *f, const struct notify_channel *ch)
+{
+    const char *key_file = ch->key_file ? ch->key_file : "未配置";
+    const char *secret_file = ch->secret_file ? ch->secret_file : "未配置";
+
+    switch (ch->type) {
+    case CHANNEL_WECOM:
+        fprintf(f, "- key_file（%s）中的 webhook key 是否正确，机器人是否已被移出群聊或删除\n",
+                key_file);
+        fputs("- url 是否为企业微信群机器人的 webhook 地址（93000 表示地址无效）\n", f);
+        break;
+    case CHANNEL_DINGTALK:
+        fputs("- 本机时钟是否准确：加签时间戳与钉钉服务器相差超过 1 小时即被拒绝（310000）\n", f);
+        fprintf(f, "- key_file（%s）中的 access_token 是否正确，机器人是否仍存在\n", key_file);
+        fprintf(f, "- secret_file（%s）中的加签密钥是否与机器人安全设置一致\n", secret_file);
+        fputs("- 机器人安全设置中的自定义关键词、IP 地址段是否拦截了本机或消息\n", f);
+        break;
+    case CHANNEL_FEISHU:
+        fputs("- 本机时钟是否准确：签名时间戳与飞书服务器相差超过 1 小时即被拒绝（19021）\n", f);
+        fprintf(f, "- key_file（%s）中的 webhook 标识是否正确，机器人是否仍存在\n", key_file);
+        fprintf(f, "- secret_file（%s）中的签名校验密钥是否与机器人安全设置一致\n", secret_file);
+        fputs("- 机器人安全设置中的自定义关键词、IP 白名单是否拦截了本机或消息\n", f);
+        break;
+    case CHANNEL_WEBHOOK:
+        fprintf(f, "- secret_file（%s）中的签名密钥是否与接收方一致\n", secret_file);
+        fputs("- 本机时钟是否准确（接收方可能校验 X-Yuqing-Timestamp）\n", f);
+        fputs("- 接收方的鉴权设置（HTTP 401/403）与 url 是否正确\n", f);
+        break;
+    case CHANNEL_EMAIL:
+        fprintf(f, "- SMTP 用户名（%s）与 password_file（%s）中的口令是否正确、是否已过期\n",
+                ch->username ? ch->username : "未配置",
+                ch->password_file ? ch->password_file : "未配置");
+        fputs("- SMTP 服务器的 TLS 要求：smtp:// 须支持 STARTTLS，否则改用 smtps://\n", f);
+        break;
+    }
+}
+
+/* Subject and body of the alert about ch; both new (free()). */
+static int compose_fault(const struct notify_channel *ch, const char *error, int64_t now,
+                         int64_t fault_no, char **subject, char **body)
+{
+    char when[32];
+    size_t len = 0;
+    FILE *f;
+    int bad;
+
+    *body = NULL;
+    if (asprintf(subject, "【通知渠道配置错误】%s（%s）拒收消息", ch->name,
+                 channel_type_name(ch->type)) < 0) {
+        *subject = NULL;
+        return ERR_NOMEM;
+    }
+    f = open_memstream(body, &len);
+    if (!f) {
+        free(*subject);
+        *subject = NULL;
+        return ERR_NOMEM;
+    }
+    fprintf(f, "【通知渠道配置错误】渠道 %s（%s）拒收消息，修复前发往该渠道的通知都会失败。\n",
+            ch->name, channel_type_name(ch->type));
+    fprintf(f, "错误：%s\n", error[0] ? error : "（无详情）");
+    fprintf(f, "发现时间：%s（北京时间），第 %lld 次配置故障\n",
+            yq_time_format_shanghai(now, when, sizeof(when)), (long long)fault_no);
+    fputs("请检查：\n", f);
+    put_checks(f, ch);
+    fputs("修复后重启 notifier（密钥文件在启动时读取）。失败的通知：yuqingctl tickets outbox "
+          "--state failed；重发：yuqingctl tickets redeliver ID。\n",
+          f);
+    fputs("每次故障只告警一次；该渠道恢复投递后如再出错，会再次告警。\n", f);
+    bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        free(*body);
+        free(*subject);
+        *body = *subject = NULL;
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* failing and faults of channel in channel_faults (0, 0 when no row). */
+static int fault_state(struct ticket_store *store, const char *channel, bool *failing,
+                       int64_t *faults)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *failing = false;
+    *faults = 0;
+    err =
+        ticket_store_prepare(store, "SELECT failing, faults FROM channel_faults WHERE channel = ?",
+                             &st, "channel fault read");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *failing = sqlite3_column_int(st, 0) != 0;
+        *faults = sqlite3_column_int64(st, 1);
+    } else if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "channel fault read");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Inside the open transaction: one alert row per administrator channel other than ch. */
+static int insert_fault_alerts(struct ticket_store *store, const struct notify_channel *ch,
+                               const char *error, int64_t now, int64_t fault_no, int *inserted)
+{
+    const struct notify_routes *routes = ticket_store_policy_or_default(store)->routes;
+    char *subject = NULL, *body = NULL;
+    int err = 0;
+
+    if (!routes || routes->n_administrator == 0) {
+        return 0;
+    }
+    for (size_t i = 0; !err && i < routes->n_administrator; i++) {
+        const char *to = routes->administrator[i];
+        sqlite3_stmt *st = NULL;
+        char key[600];
+        bool seen = strcmp(to, ch->name) == 0; /* never through the failing channel itself */
+
+        for (size_t j = 0; !seen && j < i; j++) {
+            seen = strcmp(routes->administrator[j], to) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        if (!subject) {
+            err = compose_fault(ch, error, now, fault_no, &subject, &body);
+            if (err) {
+                break;
+            }
+        }
+        snprintf(key, sizeof(key), "adm:%.256s:f%lld:%.256s", ch->name, (long long)fault_no, to);
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
+                                   "subject, body, link, next_attempt_at, created_at) "
+                                   "VALUES (?, 'config_error', ?, 'administrator', 1, ?, ?, '', "
+                                   "?, ?) ON CONFLICT (idem_key) DO NOTHING",
+                                   &st, "administrator alert insert");
+        if (err) {
+            break;
+        }
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_int64(st, 6, now);
+        err = ticket_store_step_done(store, st, "administrator alert insert");
+        if (!err) {
+            *inserted += sqlite3_changes(store->db) > 0;
+        }
+    }
+    free(subject);
+    free(body);
+    return err;
+}
+
+int outbox_channel_config_failed(struct ticket_store *store, const struct notify_channel *ch,
+                                 const char *error, int64_t now, bool *new_out, int *n_out)
+{
+    sqlite3_stmt *st = NULL;
+    char *clean = NULL;
+    bool failing = false;
+    int64_t faults = 0;
+    int err, inserted = 0;
+
+    if (new_out) {
+        *new_out = false;
+    }
+    if (n_out) {
+        *n_out = 0;
+    }
+    clean = strdup(error ? error : "");
+    if (!clean) {
+        return ERR_NOMEM;
+    }
+    notify_channel_redact(ch, clean);
+    err = ticket_store_begin(store, "channel fault");
+    if (!err) {
+        err = ticket_store_exec(store, FAULTS_TABLE_SQL, "channel fault table");
+    }
+    if (!err) {
+        err = fault_state(store, ch->name, &failing, &faults);
+    }
+    if (err || failing) {
+        goto done; /* an open fault has had its alert */
+    }
+    faults++;
+    err = ticket_store_prepare(store,
+                               "INSERT INTO channel_faults (channel, failing, faults, "
+                               "failing_since, last_error) VALUES (?1, 1, ?2, ?3, ?4) "
+                               "ON CONFLICT (channel) DO UPDATE SET failing = 1, faults = ?2, "
+                               "failing_since = ?3, last_error = ?4",
+                               &st, "channel fault open");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, ch->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, faults);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_text(st, 4, clean, -1, SQLITE_STATIC);
+    err = ticket_store_step_done(store, st, "channel fault open");
+    if (!err) {
+        err = insert_fault_alerts(store, ch, clean, now, faults, &inserted);
+    }
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "channel fault commit");
+    }
+    if (!err) {
+        if (new_out) {
+            *new_out = true;
+        }
+        if (n_out) {
+            *n_out = inserted;
+        }
+    }
+done:
+    ticket_store_rollback(store); /* no-op after COMMIT */
+    free(clean);
+    return err;
+}
+
+int outbox_channel_delivered(struct ticket_store *store, const char *channel, int64_t now,
+                             bool *recovered_out)
+{
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    if (recovered_out) {
+        *recovered_out = false;
+    }
+    err = ticket_store_exec(store, FAULTS_TABLE_SQL, "channel fault table");
+    if (!err) {
+        err = ticket_store_prepare(store,
+                                   "UPDATE channel_faults SET failing = 0, recovered_at = ? "
+                                   "WHERE channel = ? AND failing = 1",
+                                   &st, "channel fault close");
+    }
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    err = ticket_store_step_done(store, st, "channel fault close");
+    if (!err && recovered_out) {
+        *recovered_out = sqlite3_changes(store->db) > 0;
+    }
+    return err;
+}

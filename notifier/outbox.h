@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notify_cfg.h"
 #include "ticket_store.h"
 
 enum outbox_recipients {
@@ -93,5 +94,45 @@ int outbox_requeue(struct ticket_store *store, int64_t id, int64_t now);
 
 /* Rows in state ("pending", "delivered", "failed"; NULL = all). */
 int outbox_count(struct ticket_store *store, const char *state, int64_t *out);
+
+/*
+ * Administrator alerts (FC-030, FC-032, issue #5). A channel whose robot or server refuses its
+ * key, token, signature or login fails every message sent through it until someone fixes the
+ * configuration, so the channels of notifier.yaml "administrator" (routes of the store's
+ * policy) are told once per fault: from the first such refusal until the channel next
+ * delivers. The fault state survives restarts in the table
+ *   channel_faults (channel PRIMARY KEY, failing 0/1, faults (count), failing_since,
+ *                   last_error, recovered_at)
+ * which these functions create when missing (CREATE TABLE IF NOT EXISTS; it is not part of
+ * the numbered migrations of ticket_store.c).
+ *
+ * An alert is one outbox row per administrator channel (never the failing channel itself):
+ * idem_key "adm:<channel>:f<fault number>:<administrator channel>", kind "config_error", role
+ * "administrator", no ticket, urgent (quiet hours hold it back only with
+ * notify.quiet_hours_urgent). Its zh-CN text names the channel, its type and the error, and
+ * says what to check for that type (clock, key_file, secret_file, password_file, the robot's
+ * security settings). It names the secret files, never a secret: any key, secret or password
+ * of ch found in error is replaced by "***".
+ */
+
+/*
+ * Record that ch (borrowed) refused a message for a configuration reason at now (seconds).
+ * error: one line (the robot's code and message), borrowed, may be NULL.
+ * new_out: true when this opened a fault (the channel was not already failing); may be NULL.
+ * n_out: alert rows written (0 when the fault was already open or nobody else is configured
+ * under "administrator"); may be NULL.
+ * Runs its own transaction (the caller must not have one open). Returns 0, ERR_RETRY, ERR_IO
+ * or ERR_NOMEM (nothing recorded).
+ */
+int outbox_channel_config_failed(struct ticket_store *store, const struct notify_channel *ch,
+                                 const char *error, int64_t now, bool *new_out, int *n_out);
+
+/*
+ * Record that channel (NUL-terminated, borrowed) delivered at now (seconds): an open fault is
+ * closed, so its next configuration failure alerts again. recovered_out (may be NULL): true
+ * when a fault was closed. Returns 0, ERR_RETRY or ERR_IO.
+ */
+int outbox_channel_delivered(struct ticket_store *store, const char *channel, int64_t now,
+                             bool *recovered_out);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * Notification delivery against local receivers: libmicrohttpd playing WeCom, DingTalk,
  * Feishu and a webhook (success, robot error bodies on HTTP 200, rate limits, 5xx, timeouts),
- * python3 aiosmtpd as the SMTP server (skipped when missing), the FC-029/030/032 cases, and
- * the redelivery test: the same alert stream consumed twice, and a notifier killed mid-stream
- * and restarted, leaves the same tickets, log and sent notifications.
+ * python3 aiosmtpd as the SMTP server (skipped when missing), the FC-029/030/032 cases, the
+ * administrator alert of a channel's configuration fault (issue #5), and the redelivery test:
+ * the same alert stream consumed twice, and a notifier killed mid-stream and restarted, leaves
+ * the same tickets, log and sent notifications.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,7 +61,8 @@ struct receiver {
     size_t n_script, next;
     struct rx_req reqs[128];
     size_t n_reqs;
-    size_t wecom_limit; /* > 0: answer 40058 to markdown.content longer than this, else 0 */
+    size_t wecom_limit;   /* > 0: answer 40058 to markdown.content longer than this, else 0 */
+    const char *fallback; /* answer (HTTP 200) once the script is used up; NULL = errcode 0 */
 };
 
 struct upload {
@@ -127,6 +129,8 @@ static enum MHD_Result rx_handle(void *cls, struct MHD_Connection *c, const char
                  content && strlen(content) <= rx->wecom_limit ? "ok" : "content too long");
         json_decref(root);
         r.body = buf;
+    } else if (rx->fallback) {
+        r.body = rx->fallback;
     }
     pthread_mutex_unlock(&rx->lock);
     if (r.delay_ms) {
@@ -173,6 +177,13 @@ static void rx_script(struct receiver *rx, unsigned status, const char *body, in
     rx->script[rx->n_script].body = body;
     rx->script[rx->n_script].delay_ms = delay_ms;
     rx->n_script++;
+    pthread_mutex_unlock(&rx->lock);
+}
+
+static void rx_fallback(struct receiver *rx, const char *body)
+{
+    pthread_mutex_lock(&rx->lock);
+    rx->fallback = body;
     pthread_mutex_unlock(&rx->lock);
 }
 
@@ -750,6 +761,180 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
     rx_stop(&rx);
 }
 
+/* --- administrator alerts (FC-030, FC-032, issue #5) ----------------------------------------- */
+
+#define DING_TOKEN "FAKE-DING-TOKEN-5150"
+#define DING_SECRET "SECfake0123456789secret"
+/* a robot that refuses every message, and echoes the secret for good measure */
+#define DING_310000 "{\"errcode\":310000,\"errmsg\":\"sign not match, secret " DING_SECRET "\"}"
+
+static void write_secret(char *path, size_t len, const char *what, const char *text)
+{
+    FILE *f;
+    snprintf(path, len, "/tmp/yq-dl-%s-%d", what, (int)getpid());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * A world with channel "ding" (DingTalk on ding_rx) for the duty officer, "adm" (a webhook on
+ * adm_port; 0: nothing listens) and the given administrator line.
+ */
+static void fault_world_open(struct world *w, struct receiver *ding_rx, unsigned adm_port,
+                             const char *admin_line)
+{
+    char yaml[1024], keyfile[64], secretfile[64];
+
+    write_secret(keyfile, sizeof(keyfile), "dk", DING_TOKEN "\n");
+    write_secret(secretfile, sizeof(secretfile), "ds", DING_SECRET "\n");
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n"
+             "  ding: {type: dingtalk, url: 'http://127.0.0.1:%u/ding', key_file: '%s',"
+             " secret_file: '%s'}\n"
+             "  adm: {type: webhook, url: 'http://127.0.0.1:%u/adm'}\n"
+             "duty_officer: [ding]\n"
+             "%s",
+             ding_rx->port, keyfile, secretfile, adm_port ? adm_port : 9, admin_line);
+    world_open(w, yaml, "");
+    unlink(keyfile);
+    unlink(secretfile);
+}
+
+/* n tickets (n notifications to "ding"), then rounds until the outbox is quiet. */
+static void fault_send(struct world *w, int *seq, int n)
+{
+    struct delivery_stats st;
+    for (int i = 0; i < n; i++) {
+        char key[32], item[32];
+        snprintf(key, sizeof(key), "ev:f%d", *seq);
+        snprintf(item, sizeof(item), "rss:f%d", *seq);
+        (*seq)++;
+        intake_at(w->store, key, item, "III", w->clk.ms / 1000);
+    }
+    for (int round = 0; round < 2 * n + 4; round++) {
+        assert_int_equal(delivery_run_once(w->d, &st), 0);
+        w->clk.ms += 5000; /* DingTalk's pace: one message every 3 s */
+    }
+}
+
+static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(void **state)
+{
+    struct receiver ding, adm;
+    struct world w;
+    const char *text;
+    json_t *root;
+    int seq = 0;
+
+    (void)state;
+    rx_start(&ding);
+    rx_start(&adm);
+    rx_fallback(&ding, DING_310000);
+    /* "ding" is an administrator channel too: it is skipped for its own fault */
+    fault_world_open(&w, &ding, adm.port, "administrator: [ding, adm, adm]\n");
+
+    /* four refused messages: one fault, one alert */
+    fault_send(&w, &seq, 4);
+    assert_int_equal(rx_count(&ding), 4);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                "state = 'failed' AND last_error LIKE '%310000%'"),
+                     4);
+    assert_int_equal(rx_count(&adm), 1);
+    assert_string_equal(adm.reqs[0].path, "/adm");
+    assert_string_equal(adm.reqs[0].idem, "adm:ding:f1:adm");
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error' AND "
+                                "role = 'administrator' AND channel = 'adm' AND "
+                                "state = 'delivered' AND ticket_id IS NULL"),
+                     1);
+    root = json_loads(adm.reqs[0].body, 0, NULL);
+    assert_non_null(root);
+    text = json_string_value(json_object_get(root, "text"));
+    assert_non_null(text);
+    assert_non_null(strstr(text, "渠道 ding（dingtalk）"));
+    assert_non_null(strstr(text, "code=310000"));
+    assert_non_null(strstr(text, "sign not match"));
+    assert_non_null(strstr(text, "本机时钟"));
+    assert_non_null(strstr(text, "key_file（/tmp/yq-dl-dk-"));
+    assert_non_null(strstr(text, "secret_file（/tmp/yq-dl-ds-"));
+    assert_non_null(strstr(json_string_value(json_object_get(root, "subject")), "配置错误"));
+    json_decref(root);
+    /* the secret and the token appear nowhere: not in the alert, not in the failed rows */
+    assert_null(strstr(adm.reqs[0].body, DING_SECRET));
+    assert_null(strstr(adm.reqs[0].body, DING_TOKEN));
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE body LIKE '%" DING_SECRET
+                                "%' OR last_error LIKE '%" DING_SECRET "%'"),
+                     0);
+
+    /* a restarted notifier remembers the open fault */
+    delivery_free(w.d);
+    {
+        char err[256] = "";
+        w.d = delivery_new(&w.ncfg, &w.store_cfg, &w.policy, NULL, err, sizeof(err));
+        assert_non_null(w.d);
+        delivery_set_clock(w.d, clock_now, &w.clk);
+    }
+    fault_send(&w, &seq, 2);
+    assert_int_equal(rx_count(&ding), 6);
+    assert_int_equal(rx_count(&adm), 1);
+
+    /* fixed: a delivery closes the fault; the next refusal is a new fault and a new alert */
+    rx_fallback(&ding, NULL);
+    fault_send(&w, &seq, 1);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                "state = 'delivered'"),
+                     1);
+    assert_int_equal(rx_count(&adm), 1);
+    rx_fallback(&ding, DING_310000);
+    fault_send(&w, &seq, 3);
+    assert_int_equal(rx_count(&ding), 10);
+    assert_int_equal(rx_count(&adm), 2);
+    assert_string_equal(adm.reqs[1].idem, "adm:ding:f2:adm");
+    assert_null(strstr(adm.reqs[1].body, DING_SECRET));
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error'"), 2);
+    world_close(&w);
+    rx_stop(&ding);
+    rx_stop(&adm);
+}
+
+static void test_issue_5_no_administrator_alert_without_another_channel(void **state)
+{
+    static const char *const admin_lines[] = {"", "administrator: []\n", "administrator: [ding]\n"};
+    struct receiver ding;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(admin_lines) / sizeof(admin_lines[0]); i++) {
+        struct world w;
+        int seq = 0;
+        rx_start(&ding);
+        rx_fallback(&ding, DING_310000);
+        fault_world_open(&w, &ding, 0, admin_lines[i]);
+        fault_send(&w, &seq, 3);
+        assert_int_equal(rx_count(&ding), 3);
+        /* the fault is recorded (one log line), but nothing else is queued */
+        assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 3);
+        assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE state = 'failed'"), 3);
+        assert_int_equal(q(w.store, "SELECT failing FROM channel_faults WHERE channel = 'ding'"),
+                         1);
+        world_close(&w);
+        rx_stop(&ding);
+    }
+    {
+        /* an administrator channel must exist */
+        const char *yaml = "channels:\n  adm: {type: webhook, url: 'http://127.0.0.1:9/a'}\n"
+                           "administrator: [adm, nosuch]\n";
+        struct cfg_doc doc;
+        struct notify_routes r;
+        char err[256] = "";
+        memset(&doc, 0, sizeof(doc));
+        assert_int_equal(cfg_doc_load(&doc, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+        assert_int_equal(notify_routes_parse(&r, &doc, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_non_null(strstr(err, "unknown channel 'nosuch'"));
+        notify_routes_release(&r);
+        cfg_doc_release(&doc);
+    }
+}
+
 /* --- SMTP ------------------------------------------------------------------------------ */
 
 static void test_email_through_local_smtp_server(void **state)
@@ -1000,6 +1185,8 @@ int main(void)
         cmocka_unit_test(test_worker_retries_with_backoff_and_delivers_once),
         cmocka_unit_test(test_worker_robot_errors_rate_limit_and_config),
         cmocka_unit_test(test_worker_paces_a_robot_and_holds_quiet_hours),
+        cmocka_unit_test(test_issue_5_config_error_alerts_the_administrator_once_per_fault),
+        cmocka_unit_test(test_issue_5_no_administrator_alert_without_another_channel),
         cmocka_unit_test(test_email_through_local_smtp_server),
         cmocka_unit_test(test_redelivery_and_restart_leave_the_same_state),
     };
