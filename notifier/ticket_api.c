@@ -173,9 +173,9 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         }
         rc |= json_array_append_new(
             arr,
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id), "title",
-                      str(it->title), "url", str(it->url), "channel", str(it->channel), "source",
-                      str(it->source), "published_at",
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id),
+                      "title", str(it->title), "url", str(it->url), "channel", str(it->channel),
+                      "author", str(it->author), "source", str(it->source), "published_at",
                       when(it->has_published ? it->published_at : 0), "excerpt", str(it->excerpt),
                       "rules", rules, "groups", rule_groups(rules, it->matches)));
     }

@@ -11,7 +11,8 @@
  *    "dismiss_reason","reopen_count",
  *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline","met_at",
  *               "overdue":bool}],
- *    "items":[{"item_id","title","url","channel","source","published_at","excerpt",
+ *    "items":[{"item_id","title","url","channel","author" ("" when unknown),"source",
+ *              "published_at","excerpt",
  *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
  *              null for items stored before alerts carried groups]}],
  *    "responses":[{"channel","url","responded_at","recorded_at","recorded_by","note"}],

@@ -19,6 +19,7 @@
 
 /* Bounds on what one alert may put in a row: feed text is untrusted. */
 #define TITLE_MAX_CP 200
+#define AUTHOR_MAX_CP 100
 #define TITLE_FROM_TEXT_CP 80
 #define EXCERPT_BEFORE_CP 40
 #define EXCERPT_CP 160
@@ -145,23 +146,24 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
                        int64_t now, bool *inserted)
 {
     const struct yq_item *item = &alert->item;
-    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL;
+    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL, *author = NULL;
     sqlite3_stmt *st = NULL;
     int err;
 
     *inserted = false;
     title = ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
     excerpt = make_excerpt(alert);
+    author = ticket_store_utf8_slice(item->author, 0, AUTHOR_MAX_CP);
     err = make_match_json(alert, &ids, &matches);
-    if (err || !title || !excerpt) {
+    if (err || !title || !excerpt || !author) {
         err = ERR_NOMEM;
         goto done;
     }
     err = ticket_store_prepare(
         store,
         "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
-        "url, title, excerpt, published_at, rule_ids, matches, added_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "url, title, excerpt, published_at, rule_ids, matches, added_at, author) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (ticket_id, item_id) DO NOTHING",
         &st, "item insert");
     if (err) {
@@ -183,6 +185,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
     sqlite3_bind_text(st, 10, ids, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, matches, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 12, now);
+    sqlite3_bind_text(st, 13, author, -1, SQLITE_STATIC);
     err = ticket_store_step_done(store, st, "item insert");
     if (!err) {
         *inserted = sqlite3_changes(store->db) > 0;
@@ -190,6 +193,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
 done:
     free(title);
     free(excerpt);
+    free(author);
     free(ids);
     free(matches);
     return err;

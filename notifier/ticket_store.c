@@ -164,6 +164,9 @@ static const char *const migrations[] = {
     "  last_error TEXT NOT NULL DEFAULT ''"
     ");"
     "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);",
+
+    /* 3: the item's author (FC-033: the ticket page shows it as text); older rows get '' */
+    "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1000,8 +1003,9 @@ static int read_item(sqlite3_stmt *st, struct ticket_item *it)
     it->rule_ids = col_dup(st, 9);
     it->matches = col_dup(st, 10);
     it->added_at = sqlite3_column_int64(st, 11);
+    it->author = col_dup(st, 12);
     if (!it->item_id || !it->source || !it->source_id || !it->channel || !it->url || !it->title ||
-        !it->excerpt || !it->rule_ids || !it->matches) {
+        !it->excerpt || !it->rule_ids || !it->matches || !it->author) {
         ticket_item_release(it);
         return ERR_NOMEM;
     }
@@ -1022,7 +1026,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     err = ticket_store_prepare(
         store,
         "SELECT ticket_id, item_id, source, source_id, channel, url, title, excerpt, "
-        "published_at, rule_ids, matches, added_at FROM ticket_items "
+        "published_at, rule_ids, matches, added_at, author FROM ticket_items "
         "WHERE ticket_id = ? ORDER BY id LIMIT ?",
         &st, "list items");
     if (err) {
@@ -1104,6 +1108,7 @@ void ticket_item_release(struct ticket_item *item)
     free(item->excerpt);
     free(item->rule_ids);
     free(item->matches);
+    free(item->author);
     memset(item, 0, sizeof(*item));
 }
 

@@ -32,6 +32,9 @@
  *              body, link, state pending|delivered|failed, attempts, shrink, next_attempt_at,
  *              created_at, delivered_at, last_error): notifications written in the same
  *              transaction as the transition that causes them (outbox.h)
+ * Migration 3 (issue #6, FC-033):
+ *   ticket_items += author (the item's author as the feed gave it, at most 100 code points;
+ *              '' for items stored before)
  * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
  * yet" or "does not apply".
  *
@@ -52,7 +55,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 2
+#define TICKET_STORE_SCHEMA_VERSION 3
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */
@@ -145,6 +148,7 @@ struct ticket_item {
     char *matches;  /* JSON array of the alert's matches: rule_id, name, group (when the alert
                        carried one), department, level, terms with offsets */
     int64_t added_at;
+    char *author; /* migration 3: untrusted feed text, "" when unknown or stored before */
 };
 
 struct ticket_item_list {

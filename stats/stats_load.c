@@ -498,9 +498,10 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
         goto done;
     }
     err = schema_version(&l, &version);
-    if (!err && (version < 1 || version > 2)) {
+    /* schema 3 only adds ticket_items.author, which the statistics do not read */
+    if (!err && (version < 1 || version > 3)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 and 2)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 3)",
                  version);
         err = ERR_BAD_STATE;
     }

@@ -1,7 +1,8 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 and 2) into struct stats_ticket records, on a read-only connection and in
- * one read transaction (one consistent snapshot, while the notifier keeps writing in WAL mode).
+ * schema versions 1 to 3; 3 reads as 2) into struct stats_ticket records, on a read-only
+ * connection and in one read transaction (one consistent snapshot, while the notifier keeps
+ * writing in WAL mode).
  *
  * Columns read (schema 2; with schema 1 the columns marked * are absent and read as 0/none):
  *   tickets: id, number, title, level, department, detected_at, assigned_at*, acknowledged_at*,

@@ -86,7 +86,7 @@ struct web_ticket_query {
  * they serialise themselves. All JSON returned is new (the web layer decrefs it).
  *
  * Ticket JSON (summary): {"number","title","level":"I".."IV","department",
- *   "co_departments":[...],"state","item_count","source","channel","url","excerpt",
+ *   "co_departments":[...],"state","item_count","source","channel","author","url","excerpt",
  *   "terms":[matched terms],"rules":[rule ids],"detected_at","updated_at",
  *   "clocks":[{"name":"ack"|"response"|"press"|"close"|...,"label":"签收时限",
  *              "deadline":RFC3339,"met_at":RFC3339|null}], "assignee"?}

@@ -41,7 +41,8 @@ static void add_terms(json_t *terms, const char *matches_text)
 
 /*
  * Detail JSON of number with "terms" on each item and the summary fields the queue shows
- * ("source", "channel", "excerpt" from the first item; "terms" and "rules" over all items).
+ * ("source", "channel", "author", "excerpt" from the first item; "terms" and "rules" over all
+ * items).
  * Lock held.
  */
 static int detail(struct web_notifier_ctx *x, const char *number, json_t **out)
@@ -117,6 +118,7 @@ static int detail(struct web_notifier_ctx *x, const char *number, json_t **out)
         if (i == 0) {
             json_object_set(d, "source", json_object_get(ji, "source"));
             json_object_set(d, "channel", json_object_get(ji, "channel"));
+            json_object_set(d, "author", json_object_get(ji, "author"));
             json_object_set(d, "excerpt", json_object_get(ji, "excerpt"));
         }
     }

@@ -4,12 +4,14 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "test_alerts.h"
+#include "ticket_api.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -510,6 +512,131 @@ static void test_missing_event_key_is_invalid(void **state)
     ticket_store_free(store);
 }
 
+/* intake() with the item's author replaced by author (raw UTF-8, not JSON-escaped). */
+static int intake_by(struct ticket_store *store, const struct test_alert_spec *spec,
+                     const char *author, int64_t now, struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    int err;
+    assert_int_equal(test_alert_make(spec, &alert), 0);
+    free(alert.item.author);
+    alert.item.author = strdup(author);
+    assert_non_null(alert.item.author);
+    err = ticket_store_intake_alert(store, &alert, now, res);
+    yq_alert_release(&alert);
+    return err;
+}
+
+/* FC-033's hostile dc:creator, an attribute break-out attempt. */
+#define FC033_AUTHOR "\" onmouseover=\"alert('author')\" x=\""
+
+/*
+ * FC-033: the item's author is kept as the feed gave it (bounded to 100 code points) and
+ * reaches the detail JSON verbatim; escaping is the renderer's job.
+ */
+static void test_issue_fc033_author_stored_and_in_detail(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct ticket_item_list items;
+    struct test_alert_spec s = base;
+    char long_author[1024] = "";
+    json_t *d = NULL, *arr;
+
+    (void)state;
+    assert_int_equal(intake_by(store, &base, FC033_AUTHOR, 1000, &res), 0);
+    assert_int_equal(ticket_store_list_items(store, res.ticket_id, 10, &items), 0);
+    assert_int_equal(items.n, 1);
+    assert_string_equal(items.v[0].author, FC033_AUTHOR);
+    ticket_item_list_release(&items);
+
+    /* a second item of the event: 150 code points, cut to 100 whole ones */
+    for (int i = 0; i < 150; i++) {
+        memcpy(long_author + strlen(long_author), "网", sizeof("网"));
+    }
+    s.item_id = "rss:0002";
+    assert_int_equal(intake_by(store, &s, long_author, 1001, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+
+    assert_int_equal(ticket_api_detail(store, res.number, &d), 0);
+    arr = json_object_get(d, "items");
+    assert_int_equal(json_array_size(arr), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "author")),
+                        FC033_AUTHOR);
+    assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(arr, 1), "author"))),
+                     100 * 3);
+    json_decref(d);
+    ticket_store_free(store);
+}
+
+/*
+ * A database written by a schema-2 binary (ticket_items without author) is migrated to 3 on
+ * open: its tickets, items and log stay, old items read author "", and new items keep theirs.
+ * The schema-2 file is made by undoing migration 3 on a fresh one (DROP COLUMN, SQLite 3.35+).
+ */
+static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], extra[160];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    struct ticket_intake_result res;
+    struct ticket_item_list items;
+    struct test_alert_spec s = base;
+    char err[256] = "";
+    int version = 0;
+    sqlite3 *db = NULL;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    cfg.path = path;
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    ticket_store_free(store);
+    store = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(exec_rc(db,
+                             "ALTER TABLE ticket_items DROP COLUMN author;"
+                             "DELETE FROM schema_version WHERE version = 3",
+                             NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    /* a reader does not migrate: it refuses the old schema */
+    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
+    assert_null(store);
+
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_schema_version(store, &version), 0);
+    assert_int_equal(version, 3);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_item_revisions"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items WHERE author = ''"), 1);
+
+    /* the old item is still known (a redelivery changes nothing); a new one keeps its author */
+    assert_int_equal(intake(store, &base, 2000, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+    s.item_id = "rss:0002";
+    assert_int_equal(intake_by(store, &s, "安康网友", 2000, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(ticket_store_list_items(store, res.ticket_id, 10, &items), 0);
+    assert_int_equal(items.n, 2);
+    assert_string_equal(items.v[0].item_id, "rss:0001");
+    assert_string_equal(items.v[0].author, "");
+    assert_string_equal(items.v[0].title, "汉滨区征地补偿款迟迟未发放");
+    assert_string_equal(items.v[1].author, "安康网友");
+    ticket_item_list_release(&items);
+    ticket_store_free(store);
+    for (int i = 0; i < 3; i++) {
+        snprintf(extra, sizeof(extra), "%s%s", path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        unlink(extra);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_list_open_orders_by_response_deadline),
         cmocka_unit_test(test_title_falls_back_to_text_and_is_bounded),
         cmocka_unit_test(test_missing_event_key_is_invalid),
+        cmocka_unit_test(test_issue_fc033_author_stored_and_in_detail),
+        cmocka_unit_test(test_v2_database_upgrades_to_v3_keeping_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,19 +359,30 @@ await check('FC-033 hostile feed item renders as text', async () => {
   if (!f) { console.log('  skipped: FC-033.xml not found under YQ_SHARED_DIR'); return; }
   eq(f.title, '<img src=x onerror=alert(document.cookie)>停水通知', 'fixture title');
   const number = await addTicket({
-    title: f.title, level: 'IV', department: '市水务局', source: 'rss', channel: f.channel, url: f.link,
+    title: f.title, level: 'IV', department: '市水务局', source: 'rss', channel: f.channel, author: f.author, url: f.link,
     excerpt: f.title, terms: ['停水'],
     items: [{ item_id: 'rss:hostile-0001', title: f.title, url: f.link, channel: f.channel, author: f.author, excerpt: '正文详情', published_at: '2024-03-05T04:00:00Z', terms: ['停水'] }],
   });
   const { page, dialogs } = await session('duty1', 'duty-password-1');
   await page.waitForSelector(`article[data-number="${number}"]`);
   eq((await page.textContent(`article[data-number="${number}"] a.title`)).trim(), f.title, 'queue title is literal text');
+  // the author's `" onmouseover="…" x="` stays one text node: no attribute, no element
+  const textOnly = (e) => ({ text: e.textContent, elements: e.childElementCount, nodes: e.childNodes.length });
+  const queueAuthor = await page.$eval(`article[data-number="${number}"] .author`, textOnly);
+  eq(queueAuthor.text, `作者：${f.author}`, 'queue author is literal text');
+  eq(queueAuthor.elements, 0, 'queue author creates no element');
+  await page.hover(`article[data-number="${number}"] .author`);
   await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
   await page.waitForSelector('.ticket-detail');
   await page.waitForTimeout(300);
   eq((await page.textContent('.ticket-detail h2.title')).trim(), f.title, 'detail title');
   eq((await page.textContent('tr.item .item-title')).trim(), f.title, 'item title');
-  eq((await page.textContent('tr.item .item-author')).trim(), f.author, 'author');
+  const author = await page.$eval('tr.item .item-author', textOnly);
+  eq(author.text, f.author, 'author is literal text');
+  eq(author.elements, 0, 'author creates no element');
+  eq(author.nodes, 1, 'author is one text node');
+  await page.hover('tr.item .item-author');
+  await page.waitForTimeout(100);
   assert((await page.textContent('tr.item .item-channel')).includes(f.channel), 'channel');
   eq(await page.$$eval('tr.item .item-link a', (a) => a.length), 0, 'javascript: link is not clickable');
   const audit = await page.evaluate(() => {
@@ -379,7 +390,7 @@ await check('FC-033 hostile feed item renders as text', async () => {
     for (const e of document.querySelectorAll('*')) {
       if (['SCRIPT', 'IFRAME', 'IMG', 'OBJECT', 'EMBED'].includes(e.tagName) && !(e.tagName === 'SCRIPT' && e.getAttribute('src') === '/static/app.js')) bad.push(e.tagName);
       for (const a of e.attributes) {
-        if (/^on/i.test(a.name)) bad.push(`${e.tagName}@${a.name}`);
+        if (/^on/i.test(a.name) || a.name === 'x') bad.push(`${e.tagName}@${a.name}`);
         if (/javascript:/i.test(a.value)) bad.push(`${e.tagName}@${a.name}=${a.value}`);
       }
     }

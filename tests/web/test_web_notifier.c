@@ -3,7 +3,8 @@
  * ticket_flow.h of issue #5): tickets recorded from alerts, read and acted on over HTTP with
  * real sessions. A liaison of another department gets 403 for every action; the owning
  * liaison acknowledges and responds; the log names the authenticated user, never a name
- * from the request body.
+ * from the request body. FC-033's hostile feed item, taken in by the real intake, comes back
+ * in the API JSON verbatim (author included) with no markup that could be sniffed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +284,132 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
     resp_release(&r);
 }
 
+/* The text of the first node of xpath in ctx (new, free()), or NULL. */
+static char *xpath_text(xmlXPathContextPtr ctx, const char *xpath)
+{
+    xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)xpath, ctx);
+    char *out = NULL;
+    if (o && o->nodesetval && o->nodesetval->nodeNr > 0) {
+        xmlChar *s = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+        out = strdup((const char *)s);
+        xmlFree(s);
+    }
+    xmlXPathFreeObject(o);
+    return out;
+}
+
+/*
+ * FC-033 through the real store: the hostile channel, title, link, author and description
+ * of inputs/FC-033.xml go through alert decoding and ticket intake; the detail and the queue
+ * summary give them back as the same strings, and the answers contain no '<', '>' or
+ * unescaped quote that a page could mistake for markup or an attribute.
+ */
+static void test_fc033_hostile_item_through_real_store(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char path[512], now[32], err[256], *channel, *title, *link, *author, *desc, *text;
+    struct ticket_intake_result res;
+    xmlXPathContextPtr ctx;
+    struct yq_alert alert;
+    json_t *spec, *v, *item, *summary = NULL, *t;
+    struct client cl;
+    xmlDocPtr doc;
+    struct resp r;
+    size_t i;
+
+    snprintf(path, sizeof(path), "%s/cases/inputs/FC-033.xml", YQ_SHARED_DIR);
+    if (access(path, R_OK) != 0) {
+        skip(); /* ../shared is absent: nothing to check against */
+    }
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, (const xmlChar *)"dc",
+                       (const xmlChar *)"http://purl.org/dc/elements/1.1/");
+    channel = xpath_text(ctx, "/rss/channel/title");
+    title = xpath_text(ctx, "/rss/channel/item/title");
+    link = xpath_text(ctx, "/rss/channel/item/link");
+    author = xpath_text(ctx, "/rss/channel/item/dc:creator");
+    desc = xpath_text(ctx, "/rss/channel/item/description");
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    assert_non_null(channel);
+    assert_non_null(link);
+    assert_non_null(desc);
+    assert_non_null(author);
+    assert_string_equal(author, "\" onmouseover=\"alert('author')\" x=\"");
+    assert_non_null(title);
+    assert_string_equal(title, "<img src=x onerror=alert(document.cookie)>停水通知");
+
+    /* the alert the matcher would send for this item (the description kept raw on purpose) */
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    spec = json_pack(
+        "{s:i, s:s, s:{s:b, s:i}, s:i, s:s, s:f, s:s, s:s, "
+        "s:[{s:s, s:s, s:s, s:s, s:[]}], "
+        "s:{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
+        "schema", 1, "event_key", "ev:fc033", "event", "new", 1, "items", 1, "rules_version", 3,
+        "matched_at", now, "score", 20.0, "level", "IV", "department", DEPT_A, "matches", "rule_id",
+        "water-01", "name", "停水", "department", DEPT_A, "level", "IV", "terms", "item", "schema",
+        1, "id", "rss:hostile-0001", "source", "rss", "source_id", "hostile", "channel", channel,
+        "url", link, "title", title, "text", desc, "author", author, "published_at",
+        "2024-03-05T04:00:00Z", "published_precision", "second", "fetched_at", now);
+    assert_non_null(spec);
+    text = json_dumps(spec, JSON_COMPACT);
+    json_decref(spec);
+    assert_non_null(text);
+    if (yq_alert_decode(text, strlen(text), &alert, err, sizeof(err)) != 0) {
+        fail_msg("decode: %s", err);
+    }
+    free(text);
+    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    yq_alert_release(&alert);
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/tickets/%s", res.number);
+    http_request(port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    /* nothing to sniff as markup, and every quote of the author is a JSON escape */
+    assert_null(strchr(r.body, '<'));
+    assert_null(strchr(r.body, '>'));
+    assert_null(strstr(r.body, "onmouseover=\""));
+    assert_non_null(strstr(r.body, "\"author\":\"\\\" onmouseover=\\\"alert('author')"
+                                   "\\\" x=\\\"\""));
+    v = json_loads(r.body, 0, NULL);
+    assert_non_null(v);
+    item = json_array_get(json_object_get(json_object_get(v, "ticket"), "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(item, "author")), author);
+    assert_string_equal(json_string_value(json_object_get(item, "title")), title);
+    assert_string_equal(json_string_value(json_object_get(item, "channel")), channel);
+    assert_string_equal(json_string_value(json_object_get(item, "url")), link);
+    json_decref(v);
+    resp_release(&r);
+
+    /* the queue's summary carries the first item's author too */
+    http_request(port, &cl, "GET", "/api/tickets", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strchr(r.body, '<'));
+    assert_null(strstr(r.body, "onmouseover=\""));
+    v = json_loads(r.body, 0, NULL);
+    json_array_foreach(json_object_get(v, "tickets"), i, t)
+    {
+        const char *n = json_string_value(json_object_get(t, "number"));
+        if (n && strcmp(n, res.number) == 0) {
+            summary = t;
+        }
+    }
+    assert_non_null(summary);
+    assert_string_equal(json_string_value(json_object_get(summary, "author")), author);
+    assert_string_equal(json_string_value(json_object_get(summary, "title")), title);
+    json_decref(v);
+    resp_release(&r);
+    free(channel);
+    free(title);
+    free(link);
+    free(author);
+    free(desc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +418,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
+                                        teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

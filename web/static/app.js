@@ -221,6 +221,7 @@ function ticketCard(t, opts) {
     el('span', { class: 'department' }, '主办：', t.department || '未交办'),
     (t.co_departments || []).length ? el('span', {}, '协办：', t.co_departments.join('、')) : null,
     el('span', { class: 'source' }, '来源：', [t.channel, t.source].filter(Boolean).join(' · ') || '—'),
+    t.author ? el('span', { class: 'author' }, '作者：', t.author) : null,
     el('span', { class: 'count' }, `信息 ${t.item_count} 条`),
     el('span', {}, '发现：', fmtTime(t.detected_at))),
   el('div', { class: 'clock' },
