@@ -38,7 +38,7 @@ int main(int argc, char **argv)
         return 2; /* bad configuration, like every other process */
     }
     if (args.print_config) {
-        cfg_print(stdout, matcher_cfg_keys, &cfg, 0);
+        matcher_cfg_print(stdout, &cfg);
         matcher_cfg_release(&cfg);
         return 0;
     }

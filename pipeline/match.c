@@ -1,5 +1,6 @@
 #include "match.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -379,10 +380,88 @@ void match_result_release(struct match_result *mr)
     memset(mr, 0, sizeof(*mr));
 }
 
+int match_weights_set(struct match_weights *mw, const char *name, double weight)
+{
+    struct match_source_weight *w;
+    char *copy;
+
+    assert(weight >= MATCH_WEIGHT_MIN && weight <= MATCH_WEIGHT_MAX);
+    for (size_t i = 0; i < mw->n; i++) {
+        if (strcmp(mw->w[i].name, name) == 0) {
+            mw->w[i].weight = weight;
+            return 0;
+        }
+    }
+    copy = strdup(name);
+    w = copy ? realloc(mw->w, (mw->n + 1) * sizeof(*mw->w)) : NULL;
+    if (!w) {
+        free(copy);
+        return ERR_NOMEM;
+    }
+    w[mw->n].name = copy;
+    w[mw->n].weight = weight;
+    mw->w = w;
+    mw->n++;
+    return 0;
+}
+
+void match_weights_release(struct match_weights *mw)
+{
+    if (!mw) {
+        return;
+    }
+    for (size_t i = 0; i < mw->n; i++) {
+        free(mw->w[i].name);
+    }
+    free(mw->w);
+    memset(mw, 0, sizeof(*mw));
+}
+
+/* mw's entry called name, or NULL. */
+static const struct match_source_weight *weight_find(const struct match_weights *mw,
+                                                     const char *name)
+{
+    for (size_t i = 0; mw && name && i < mw->n; i++) {
+        if (strcmp(mw->w[i].name, name) == 0) {
+            return &mw->w[i];
+        }
+    }
+    return NULL;
+}
+
+double match_source_weight(const struct match_weights *mw, const struct yq_item *item)
+{
+    const struct match_source_weight *w;
+
+    if (!item) {
+        return 1.0;
+    }
+    w = weight_find(mw, item->source_id);
+    if (!w) {
+        w = weight_find(mw, item->source);
+    }
+    if (w) {
+        return w->weight;
+    }
+    if (item->source && strcmp(item->source, "weibo") == 0) {
+        return 1.2;
+    }
+    if (item->source && strcmp(item->source, "wechat") == 0) {
+        return 1.1;
+    }
+    return 1.0;
+}
+
 double match_score(enum yq_level level, size_t n_matched, const struct yq_item *item)
 {
+    return match_score_weighted(level, n_matched, item, NULL);
+}
+
+double match_score_weighted(enum yq_level level, size_t n_matched, const struct yq_item *item,
+                            const struct match_weights *mw)
+{
     static const double base[] = {10.0, 100.0, 70.0, 40.0, 10.0};
-    double s, eng = 0.0, weight = 1.0;
+    double s, eng = 0.0, weight = match_source_weight(mw, item);
     size_t extra = n_matched > 1 ? n_matched - 1 : 0;
 
     s = (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? base[level] : base[0];
@@ -393,13 +472,6 @@ double match_score(enum yq_level level, size_t n_matched, const struct yq_item *
                    (double)(item->metrics.likes > 0 ? item->metrics.likes : 0);
         eng = 10.0 * log10(1.0 + v);
         eng = eng > 60.0 ? 60.0 : eng;
-    }
-    if (item && item->source) {
-        if (strcmp(item->source, "weibo") == 0) {
-            weight = 1.2;
-        } else if (strcmp(item->source, "wechat") == 0) {
-            weight = 1.1;
-        }
     }
     return round((s + eng) * weight * 10.0) / 10.0;
 }
@@ -434,6 +506,13 @@ int match_excerpt(const char *s, size_t start, size_t end, char **out)
 
 int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
                       const struct yq_item *item, int64_t now, struct yq_alert *out)
+{
+    return match_build_alert_weighted(rs, mr, item, NULL, now, out);
+}
+
+int match_build_alert_weighted(const struct rule_set *rs, const struct match_result *mr,
+                               const struct yq_item *item, const struct match_weights *mw,
+                               int64_t now, struct yq_alert *out)
 {
     const struct rule *top = NULL;
     const char *id = item->id ? item->id : "";
@@ -500,7 +579,7 @@ int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
     out->rules_version = rs->version;
     out->matched_at = now;
     out->level = top->level;
-    out->score = match_score(top->level, mr->n_rules, item);
+    out->score = match_score_weighted(top->level, mr->n_rules, item, mw);
     return 0;
 nomem:
     yq_alert_release(out);

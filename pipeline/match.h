@@ -79,6 +79,42 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
 /* Free what mr owns and zero it; NULL is a no-op. */
 void match_result_release(struct match_result *mr);
 
+/* Range of a configured source weight (matcher.source_weights), inclusive. */
+#define MATCH_WEIGHT_MIN 0.1
+#define MATCH_WEIGHT_MAX 10.0
+
+/* One configured source weight: an item's source_id or source (e.g. "weibo") and its factor. */
+struct match_source_weight {
+    char *name;    /* NUL-terminated, owned */
+    double weight; /* MATCH_WEIGHT_MIN..MATCH_WEIGHT_MAX */
+};
+
+/*
+ * Configured source weights (matcher.source_weights). Zeroed storage = none configured: the
+ * built-in weights apply (weibo 1.2, wechat 1.1, anything else 1.0).
+ */
+struct match_weights {
+    struct match_source_weight *w; /* n entries, names unique, owned */
+    size_t n;
+};
+
+/*
+ * Set name's weight in mw (caller storage), replacing an entry of that name.
+ * name: NUL-terminated, copied. weight: MATCH_WEIGHT_MIN..MATCH_WEIGHT_MAX (asserted).
+ * Returns 0 or ERR_NOMEM (mw unchanged).
+ */
+int match_weights_set(struct match_weights *mw, const char *name, double weight);
+
+/* Free what mw owns and zero it; NULL is a no-op. */
+void match_weights_release(struct match_weights *mw);
+
+/*
+ * The weight of item (borrowed; may be NULL): mw's entry named like item->source_id, else
+ * mw's entry named like item->source, else the built-in weight of item->source (1.2 weibo,
+ * 1.1 wechat), else 1.0. mw: borrowed, may be NULL (built-in weights only). Thread-safe.
+ */
+double match_source_weight(const struct match_weights *mw, const struct yq_item *item);
+
 /*
  * The alert's score, higher = more urgent:
  *
@@ -86,27 +122,39 @@ void match_result_release(struct match_result *mr);
  *   level_base    = 100 (I), 70 (II), 40 (III), 10 (IV)   of the most severe matched rule
  *   engagement    = 10 * log10(1 + 3 * reposts + 2 * comments + likes), at most 60
  *                   (0 when the item has no metrics)
- *   source_weight = 1.2 weibo, 1.1 wechat, 1.0 rss and anything else
+ *   source_weight = match_source_weight(mw, item): by default 1.2 weibo, 1.1 wechat, 1.0 rss
+ *                   and anything else
  *
  * rounded to one decimal. A level-IV RSS item matching one rule, no metrics: 10.0; a level-I
  * Weibo post matching 3 rules with 99 reposts, 0 comments, 0 likes:
- * (100 + 10 + 10 * log10(298)) * 1.2 = 161.7. item: borrowed (source, metrics).
+ * (100 + 10 + 10 * log10(298)) * 1.2 = 161.7. item: borrowed (source, source_id, metrics),
+ * may be NULL. mw: borrowed, may be NULL (built-in weights).
  */
+double match_score_weighted(enum yq_level level, size_t n_matched, const struct yq_item *item,
+                            const struct match_weights *mw);
+
+/* match_score_weighted() with the built-in source weights. */
 double match_score(enum yq_level level, size_t n_matched, const struct yq_item *item);
 
 /*
  * Build the alert for an item with mr->n_rules > 0. The event is the item's own
  * (event_key = "ev:" + item id, new, 1 item); the matcher replaces it with the one
  * event.h assigns. level/department are those of the most severe matched rule (the first
- * on a tie); rules_version = rs->version; each match carries its rule's id, name, group
- * (NULL when the rule has none, e.g. a set decoded from JSON without groups), department and
- * level; term offsets are into the original fields and each term's excerpt quotes that
- * original span (match_excerpt()). now: seconds since the epoch for matched_at. out: caller
- * storage, zeroed first; holds a deep copy of item; release with yq_alert_release().
+ * on a tie); score = match_score() of that level (built-in source weights);
+ * rules_version = rs->version; each match carries its rule's id, name, group (NULL when the
+ * rule has none, e.g. a set decoded from JSON without groups), department and level; term
+ * offsets are into the original fields and each term's excerpt quotes that original span
+ * (match_excerpt()). now: seconds since the epoch for matched_at. out: caller storage,
+ * zeroed first; holds a deep copy of item; release with yq_alert_release().
  * Returns 0, ERR_INVALID (no match) or ERR_NOMEM.
  */
 int match_build_alert(const struct rule_set *rs, const struct match_result *mr,
                       const struct yq_item *item, int64_t now, struct yq_alert *out);
+
+/* match_build_alert() scoring with mw (borrowed; NULL = built-in weights). */
+int match_build_alert_weighted(const struct rule_set *rs, const struct match_result *mr,
+                               const struct yq_item *item, const struct match_weights *mw,
+                               int64_t now, struct yq_alert *out);
 
 /*
  * The original text of code points [start, end) of the NUL-terminated UTF-8 text s

@@ -19,6 +19,9 @@
  *     event_window_s: 259200   # near-duplicate window (72 h), event.h
  *     event_ttl_s: 604800      # lifetime of per-item event answers and event counters
  *     log_level: info          # err | warn | info | debug
+ *     source_weights:          # score factor per item source_id or source, 0.1..10
+ *       weibo: 1.2             # (defaults: weibo 1.2, wechat 1.1, anything else 1.0;
+ *       wechat: 1.1            # entries given here replace or add to them; match.h)
  */
 #ifndef MATCHER_H
 #define MATCHER_H
@@ -26,7 +29,9 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "match.h"
 #include "rules.h"
 #include "yq_cfg.h"
 #include "yq_kafka.h"
@@ -44,6 +49,8 @@ struct matcher_opts {
     int64_t event_window_s;
     int64_t event_ttl_s;
     char *log_level;
+    struct match_weights source_weights; /* configured entries only; parsed by
+                                            matcher_cfg_load(), not by the key table */
 };
 
 struct matcher_cfg {
@@ -56,15 +63,23 @@ extern const struct cfg_key matcher_cfg_keys[];
 
 /*
  * Fill cfg (caller storage) from the YAML file path (NULL: defaults only), then apply the
- * n_sets "dotted.key=value" overrides in sets (borrowed). Sets kafka.group_id to
- * MATCHER_DEFAULT_GROUP when not given. Release with matcher_cfg_release() whatever the
- * result. Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE, ERR_INVALID or ERR_NOMEM with one line
- * in errbuf.
+ * n_sets "dotted.key=value" overrides in sets (borrowed; "matcher.source_weights.NAME=W" sets
+ * one weight). Sets kafka.group_id to MATCHER_DEFAULT_GROUP when not given. Release with
+ * matcher_cfg_release() whatever the result. Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE,
+ * ERR_INVALID (including a source weight that is not a number from 0.1 to 10, a weight
+ * given as a list or mapping, an empty or repeated name) or ERR_NOMEM with one line in errbuf
+ * ("FILE:LINE: ..." for the file).
  */
 int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
                      struct matcher_cfg *cfg, char *errbuf, size_t errlen);
 
-/* Free the strings of cfg (cfg itself is caller storage). */
+/*
+ * Print cfg (borrowed) as YAML for --print-config: the key table, then
+ * matcher.source_weights with the built-in weights and the configured ones.
+ */
+void matcher_cfg_print(FILE *out, const struct matcher_cfg *cfg);
+
+/* Free what cfg owns (cfg itself is caller storage). */
 void matcher_cfg_release(struct matcher_cfg *cfg);
 
 struct matcher;

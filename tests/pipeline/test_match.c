@@ -260,6 +260,50 @@ static void test_score_formula(void **state)
     assert_true(match_score(YQ_LEVEL_IV, 1, NULL) == 10.0);
 }
 
+/* matcher.source_weights: by source_id, then source, then the built-in weight, then 1.0. */
+static void test_score_custom_weights(void **state)
+{
+    struct match_weights mw = {0};
+    struct yq_item rss = make_item("rss", "", "");
+    struct yq_item weibo = make_item("weibo", "", "");
+    struct yq_item wechat = make_item("wechat", "", "");
+    struct yq_item other = make_item("forum", "", "");
+    struct rule_set *rs = load_rules();
+    struct match_result mr;
+    struct yq_alert alert;
+    struct yq_item it = make_item("weibo", "安康征地强拆", "上访");
+
+    (void)state;
+    weibo.source_id = (char *)"wb-ankang";
+    assert_int_equal(match_weights_set(&mw, "rss", 2.0), 0);
+    assert_int_equal(match_weights_set(&mw, "wechat", 1.0), 0);
+    assert_int_equal(match_weights_set(&mw, "rss", 1.5), 0); /* replaces */
+    assert_int_equal(mw.n, 2);
+    assert_true(match_score_weighted(YQ_LEVEL_IV, 1, &rss, &mw) == 15.0);    /* 10 * 1.5 */
+    assert_true(match_score_weighted(YQ_LEVEL_II, 1, &wechat, &mw) == 70.0); /* 70 * 1.0 */
+    assert_true(match_score_weighted(YQ_LEVEL_I, 1, &weibo, &mw) == 120.0);  /* built-in 1.2 */
+    assert_true(match_score_weighted(YQ_LEVEL_I, 1, &other, &mw) == 100.0);  /* 1.0 */
+    /* a source_id entry beats its source's */
+    assert_int_equal(match_weights_set(&mw, "weibo", 0.5), 0);
+    assert_true(match_score_weighted(YQ_LEVEL_I, 1, &weibo, &mw) == 50.0);
+    assert_int_equal(match_weights_set(&mw, "wb-ankang", 10.0), 0);
+    assert_true(match_score_weighted(YQ_LEVEL_I, 1, &weibo, &mw) == 1000.0);
+    assert_true(match_score_weighted(YQ_LEVEL_IV, 1, NULL, &mw) == 10.0);
+    /* no table: the built-in weights, as match_score() */
+    assert_true(match_score_weighted(YQ_LEVEL_II, 1, &wechat, NULL) ==
+                match_score(YQ_LEVEL_II, 1, &wechat));
+    /* the alert carries the weighted score */
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(match_build_alert_weighted(rs, &mr, &it, &mw, 0, &alert), 0);
+    assert_true(alert.score == 55.0); /* (100 + 2 * 5) * 0.5 (weibo) */
+    yq_alert_release(&alert);
+    match_result_release(&mr);
+    rule_set_free(rs);
+    match_weights_release(&mw);
+    assert_int_equal(mw.n, 0);
+    match_weights_release(NULL);
+}
+
 /* Shared case FC-024 (all-matches mode), read from the shared corpus when present. */
 static void test_fc_024_nested_keywords(void **state)
 {
@@ -621,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_exclude_term_blocks_every_rule),
         cmocka_unit_test(test_alert_built_from_most_severe_rule),
         cmocka_unit_test(test_score_formula),
+        cmocka_unit_test(test_score_custom_weights),
         cmocka_unit_test(test_fc_024_nested_keywords),
         cmocka_unit_test(test_fc_024_suffix_keywords_all_reported),
         cmocka_unit_test(test_fc_026_invisible_characters),

@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "match.h"
 #include "matcher.h"
 #include "redis_fixture.h"
 #include "rules.h"
@@ -238,9 +239,106 @@ static void test_matcher_end_to_end(void **state)
     redis_fixture_stop(&fx);
 }
 
+static int load_text(const char *text, const char *const *sets, int n_sets,
+                     struct matcher_cfg *cfg, char *err, size_t errlen)
+{
+    char path[64];
+    FILE *f;
+    int rc;
+
+    snprintf(path, sizeof(path), "/tmp/yq-test-matcher-cfg-%d.yaml", (int)getpid());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    rc = matcher_cfg_load(path, sets, n_sets, cfg, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+/* matcher.source_weights in matcher.yaml and as --set; bad weights name file and line. */
+static void test_source_weights_config(void **state)
+{
+    static const char text[] = "matcher:\n"
+                               "  batch_size: 10\n"
+                               "  source_weights:\n"
+                               "    rss: 2\n"
+                               "    wechat: 1.0\n"
+                               "    people-politics: 0.25\n";
+    static const struct {
+        const char *text;
+        const char *needle;
+    } bad[] = {
+        {"matcher:\n  source_weights:\n    rss: 11\n",
+         ":3: key 'matcher.source_weights.rss': weight must be a number from 0.1 to 10"},
+        {"matcher:\n  source_weights:\n    rss: 0.05\n", ":3: key 'matcher.source_weights.rss'"},
+        {"matcher:\n  source_weights:\n    rss: heavy\n", "weight must be a number"},
+        {"matcher:\n  source_weights:\n    rss: nan\n", "weight must be a number"},
+        {"matcher:\n  source_weights:\n    rss: [1, 2]\n", ":3: key 'matcher.source_weights.rss'"},
+        {"matcher:\n  source_weights:\n    rss: 1\n    rss: 2\n",
+         ":4: key 'matcher.source_weights.rss': given twice"},
+        {"matcher:\n  source_weights:\n    \"a b\": 1\n",
+         ":3: key 'matcher.source_weights': a name"},
+        {"matcher:\n  source_weights: [rss]\n",
+         ":2: key 'matcher.source_weights': must be a mapping"},
+    };
+    const char *sets[] = {"matcher.source_weights.weibo=3", "matcher.source_weights.rss=1.5"};
+    const char *bad_set[] = {"matcher.source_weights.weibo=0"};
+    struct matcher_cfg cfg;
+    struct yq_item weibo = {.source = (char *)"weibo", .source_id = (char *)"wb"};
+    struct yq_item pp = {.source = (char *)"rss", .source_id = (char *)"people-politics"};
+    char err[256] = "", *printed = NULL;
+    size_t printed_len = 0;
+    FILE *mem;
+
+    (void)state;
+    assert_int_equal(load_text(text, NULL, 0, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.matcher.batch_size, 10);
+    assert_int_equal(cfg.matcher.source_weights.n, 3);
+    assert_true(match_score_weighted(YQ_LEVEL_IV, 1, &pp, &cfg.matcher.source_weights) == 2.5);
+    matcher_cfg_release(&cfg);
+    /* --set adds to and replaces the file's entries */
+    assert_int_equal(load_text(text, sets, 2, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.matcher.source_weights.n, 4);
+    assert_true(match_source_weight(&cfg.matcher.source_weights, &weibo) == 3.0);
+    mem = open_memstream(&printed, &printed_len);
+    assert_non_null(mem);
+    matcher_cfg_print(mem, &cfg);
+    fclose(mem);
+    assert_non_null(strstr(printed, "  batch_size: 10"));
+    assert_non_null(strstr(printed, "  source_weights:"));
+    assert_non_null(strstr(printed, "    \"rss\": 1.5\n"));
+    assert_non_null(strstr(printed, "    \"people-politics\": 0.25\n"));
+    free(printed);
+    matcher_cfg_release(&cfg);
+    /* no file: none configured, --print-config shows the built-in weights */
+    assert_int_equal(matcher_cfg_load(NULL, NULL, 0, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.matcher.source_weights.n, 0);
+    mem = open_memstream(&printed, &printed_len);
+    assert_non_null(mem);
+    matcher_cfg_print(mem, &cfg);
+    fclose(mem);
+    assert_non_null(strstr(printed, "    \"weibo\": 1.2\n    \"wechat\": 1.1\n"));
+    free(printed);
+    matcher_cfg_release(&cfg);
+    assert_int_equal(matcher_cfg_load(NULL, bad_set, 1, &cfg, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "override 'matcher.source_weights.weibo': weight must be"));
+    matcher_cfg_release(&cfg);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = load_text(bad[i].text, NULL, 0, &cfg, err, sizeof(err));
+        if (rc != ERR_INVALID || !strstr(err, bad[i].needle)) {
+            print_error("case %zu: rc=%d err='%s', expected '%s'\n", i, rc, err, bad[i].needle);
+        }
+        assert_int_equal(rc, ERR_INVALID);
+        assert_non_null(strstr(err, bad[i].needle));
+        matcher_cfg_release(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_source_weights_config),
         cmocka_unit_test(test_matcher_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
