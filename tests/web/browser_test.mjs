@@ -3,9 +3,9 @@
 // Skips with exit code 77 when chromium or node_modules are missing.
 //
 // Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules),
-// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png and stats.png go; none are written
-// when it is unset), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml; that case is
-// skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
+// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png, stats.png and stats-year.png go;
+// none are written when it is unset), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml;
+// that case is skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -322,6 +322,58 @@ await check('duty officer opens the statistics page and the three charts render'
   assert((await page.getAttribute('#s-csv', 'href')).includes('department='), 'CSV link follows the filter');
   const csp = await page.evaluate(() => window.__csp);
   eq(csp.length, 0, `CSP violations: ${csp.join('; ')}`);
+  eq(problems.length, 0, problems.join('; '));
+  eq(dialogs.length, 0, 'no dialogs');
+});
+
+await check('the statistics page switches to the year view and shows the annual figures', async () => {
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  const problems = watchProblems(page);
+  await page.goto(`${base}/stats`);
+  await page.waitForSelector('body[data-period="month"][data-loaded]');
+  assert(await page.isHidden('#s-annual-card'), 'no annual figures in the month view');
+  const year = previousBeijingMonth().slice(0, 4);
+  await page.check('input[name="s-period"][value="year"]');
+  await page.waitForSelector(`body[data-period="year"][data-loaded="${year}"]`);
+  assert(await page.isHidden('#s-month-box') && await page.isVisible('#s-year-box'), 'year picker replaces the month picker');
+  eq(await page.inputValue('#s-year'), year, 'the year defaults to the shown month\'s');
+  assert(await page.isVisible('#s-annual-card'), 'annual figures shown');
+  // the figures equal the API's
+  const data = await page.evaluate(async (y) => (await fetch('/api/stats/year?year=' + y)).json(), year);
+  eq(data.period, 'year', 'year report');
+  const shown = await page.$$eval('#s-annual [data-figure]', (divs) =>
+    Object.fromEntries(divs.map((d) => [d.dataset.figure, [d.querySelector('dt').textContent, d.querySelector('dd').textContent]])));
+  const want = {
+    detected: ['监测发现', `${data.cohort.detected} 件`], handed_over: ['交办', `${data.cohort.handed_over} 件`],
+    responded: ['已回应', `${data.cohort.responded} 件`], on_time: ['按时回应', `${data.cohort.responded_on_time} 件`],
+    press: ['新闻发布会', `${data.press_conferences} 次`], responses: ['公开回应', `${data.responses} 次`],
+  };
+  eq(JSON.stringify(shown), JSON.stringify(want), 'annual figures');
+  assert(data.cohort.detected >= 7, `fixture tickets counted in the year: ${data.cohort.detected}`);
+  const depts = await page.$$eval('#s-departments tbody tr[data-department]', (trs) => trs.map((t) => t.dataset.department));
+  eq(depts.join(), data.by.department.map((r) => r.key).join(), 'department rows of the year');
+  const total = await page.$$eval('#s-departments tbody tr.total td', (tds) => tds.map((t) => t.textContent));
+  eq(total[1], String(data.total.carried_in + data.total.added), 'year total 办理件数');
+  assert((await page.textContent('#s-identity')).includes('上年结转 + 本年新增'), 'year carry-over identity');
+  eq((await page.textContent('#s-bulletin')).trim(), data.bulletin.trim(), 'year bulletin');
+  const href = await page.getAttribute('#s-csv', 'href');
+  assert(href.startsWith('/api/stats/year?') && href.includes(`year=${year}`) && href.includes('format=csv'), href);
+  assert(page.url().includes(`year=${year}`), page.url());
+  await screenshot(page, 'stats-year.png');
+  // the department filter applies to the year as well
+  await page.selectOption('#s-department', '市自然资源局');
+  await page.waitForFunction(() => document.querySelector('#s-window').textContent.includes('市自然资源局'));
+  eq(await page.$$eval('#s-departments tbody tr[data-department]', (trs) => trs.map((t) => t.dataset.department).join()),
+    '市自然资源局', 'filtered year');
+  // a link to the year view opens it; back to the month hides the annual figures
+  await page.goto(`${base}/stats?year=${year}`);
+  await page.waitForSelector(`body[data-period="year"][data-loaded="${year}"]`);
+  assert(await page.isChecked('input[name="s-period"][value="year"]'), 'year switch checked');
+  assert(await page.isVisible('#s-annual-card'), 'annual figures from the link');
+  await page.check('input[name="s-period"][value="month"]');
+  await page.waitForSelector('body[data-period="month"]');
+  assert(await page.isHidden('#s-annual-card'), 'month view again');
+  eq(await page.inputValue('#s-month'), previousBeijingMonth(), 'month view defaults to last month');
   eq(problems.length, 0, problems.join('; '));
   eq(dialogs.length, 0, 'no dialogs');
 });

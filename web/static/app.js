@@ -744,7 +744,23 @@ function overdueTable(list) {
     el('td', { 'data-label': heads[7], class: 'bad' }, fmtSpan(o.late_minutes * 60000)))));
 }
 
+// The year's figures for the 政府信息公开工作年度报告 (docs/statistics.md): the tickets detected
+// in the year followed to the cut-off, and the responses recorded in the year.
+function annualFigures(data) {
+  const co = data.cohort || {};
+  const figures = [
+    ['detected', '监测发现', co.detected, '件'], ['handed_over', '交办', co.handed_over, '件'],
+    ['responded', '已回应', co.responded, '件'], ['on_time', '按时回应', co.responded_on_time, '件'],
+    ['press', '新闻发布会', data.press_conferences, '次'], ['responses', '公开回应', data.responses, '次'],
+  ];
+  return figures.map(([key, label, v, unit]) => el('div', { 'data-figure': key },
+    el('dt', {}, label), el('dd', {}, `${v === undefined || v === null ? '—' : v} ${unit}`)));
+}
+
 function renderStats(data) {
+  const year = data.period === 'year';
+  $('s-annual-card').hidden = !year;
+  $('s-annual').replaceChildren(...(year ? annualFigures(data) : []));
   const scope = data.department ? `责任单位：${data.department}` : '全部责任单位';
   $('s-window').textContent = `统计期间 ${fmtTime(data.window.start)} 至 ${fmtTime(data.window.end)}（北京时间），` +
     `数据截至 ${fmtTime(data.cutoff)}；${scope}。`;
@@ -793,25 +809,46 @@ async function pageStats() {
     }
   }
   if (/^\d{4}-\d{2}$/.test(params.get('month') || '')) monthInput.value = params.get('month');
+  // month or year view (?year=YYYY opens the year); the year defaults to the shown month's
+  const yearInput = $('s-year');
+  let period = /^\d{4}$/.test(params.get('year') || '') ? 'year' : 'month';
+  if (period === 'year') yearInput.value = params.get('year');
+  const setPeriod = (p) => {
+    period = p;
+    for (const r of document.querySelectorAll('input[name="s-period"]')) r.checked = r.value === p;
+    $('s-month-box').hidden = p !== 'month';
+    $('s-year-box').hidden = p !== 'year';
+    if (p === 'year' && !yearInput.value) {
+      const beijing = new Date(serverNow() + 8 * 3600000);
+      yearInput.value = monthInput.value ? monthInput.value.slice(0, 4) : String(beijing.getUTCFullYear());
+    }
+  };
+  setPeriod(period);
   const query = (format) => {
     const q = new URLSearchParams();
-    if (monthInput.value) q.set('month', monthInput.value);
+    if (period === 'year') q.set('year', yearInput.value);
+    else if (monthInput.value) q.set('month', monthInput.value);
     if (!own && deptSelect.value) q.set('department', deptSelect.value);
     if (format) q.set('format', format);
     return q;
   };
   const load = async () => {
     try {
-      const data = await api('GET', '/api/stats/month?' + query().toString());
-      if (!monthInput.value) monthInput.value = data.label; // the server's default: last month
-      $('s-csv').setAttribute('href', '/api/stats/month?' + query('csv').toString());
+      const data = await api('GET', `/api/stats/${period}?` + query().toString());
+      if (period === 'month' && !monthInput.value) monthInput.value = data.label; // the server's default: last month
+      $('s-csv').setAttribute('href', `/api/stats/${period}?` + query('csv').toString());
       const page = query();
       history.replaceState(null, '', '/stats?' + page.toString());
       renderStats(data);
+      document.body.dataset.period = data.period;
       document.body.dataset.loaded = data.label;
       showError('');
     } catch (e) { showError(e.message); }
   };
+  for (const r of document.querySelectorAll('input[name="s-period"]')) {
+    r.addEventListener('change', () => { if (r.checked) { setPeriod(r.value); load(); } });
+  }
+  yearInput.addEventListener('change', () => { if (/^\d{4}$/.test(yearInput.value)) load(); });
   monthInput.addEventListener('change', () => { if (monthInput.value) load(); });
   deptSelect.addEventListener('change', load);
   await load();
