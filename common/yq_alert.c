@@ -93,6 +93,14 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
     rc |= json_object_set_new(obj, "rules_version", json_integer(alert->rules_version));
     rc |= json_object_set_new(obj, "matched_at",
                               json_string(yq_time_format_utc(alert->matched_at, ts, sizeof(ts))));
+    if (alert->rules_unverified) {
+        rc |= json_object_set_new(obj, "rules_unverified", json_true());
+        if (alert->rules_checked_at > 0) {
+            rc |= json_object_set_new(
+                obj, "rules_checked_at",
+                json_string(yq_time_format_utc(alert->rules_checked_at, ts, sizeof(ts))));
+        }
+    }
     rc |= json_object_set_new(obj, "score", json_real(alert->score));
     rc |= json_object_set_new(obj, "level", json_string(yq_level_name(alert->level)));
     rc |= json_object_set_new(obj, "department",
@@ -164,6 +172,13 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
     v = json_object_get(obj, "matched_at");
     if (!json_is_string(v) || yq_time_parse_iso(json_string_value(v), &alert->matched_at, NULL)) {
         snprintf(errbuf, errlen, "alert field 'matched_at' must be RFC 3339");
+        goto fail;
+    }
+    alert->rules_unverified = json_is_true(json_object_get(obj, "rules_unverified"));
+    v = json_object_get(obj, "rules_checked_at");
+    if (alert->rules_unverified && json_is_string(v) &&
+        yq_time_parse_iso(json_string_value(v), &alert->rules_checked_at, NULL)) {
+        snprintf(errbuf, errlen, "alert field 'rules_checked_at' must be RFC 3339");
         goto fail;
     }
     alert->score = json_number_value(json_object_get(obj, "score"));

@@ -18,6 +18,11 @@
  * matches[].group (optional): the rule's group (规则组, the rule file's "group"), so that the
  * notifier and the statistics need no rule files; absent in alerts produced before it was
  * added, and omitted when the rule has no group.
+ * rules_unverified / rules_checked_at (issue #10, optional): present only when the matcher
+ * could not confirm with Redis that rules_version was still current when it matched (Redis
+ * unreachable; it matched on its cached set):
+ *   "rules_unverified": true, "rules_checked_at": "2026-11-29T07:58:00Z"
+ * rules_checked_at is the last time the matcher did confirm its version (absent if never).
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -74,6 +79,8 @@ struct yq_alert {
     char *event_via; /* "new", "repost", "near_duplicate" (issue #4); may be NULL */
     int64_t rules_version;
     int64_t matched_at; /* seconds since the epoch, UTC */
+    bool rules_unverified;    /* the rule version could not be checked against Redis */
+    int64_t rules_checked_at; /* last successful check, seconds since the epoch UTC; 0 = never */
     double score;
     enum yq_level level;
     char *department;
