@@ -38,12 +38,102 @@ void yq_log_init(const char *process, int level)
     }
 }
 
+/*
+ * Length of the UTF-8 sequence at s (n bytes left) and its code point in *cp, or 0 when s
+ * does not start a valid, shortest-form sequence.
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t len;
+    unsigned c;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3fu);
+    }
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+    *cp = c;
+    return len;
+}
+
+size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0, i = 0;
+
+    if (len == 0) {
+        return 0;
+    }
+    while (i < n) {
+        char esc[12];
+        unsigned cp = 0;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        size_t elen;
+
+        if (k == 0) {
+            snprintf(esc, sizeof(esc), "\\x%02x", s[i]); /* not UTF-8: a raw byte */
+            k = 1;
+        } else if (cp == '\n') {
+            snprintf(esc, sizeof(esc), "\\n");
+        } else if (cp == '\r') {
+            snprintf(esc, sizeof(esc), "\\r");
+        } else if (cp == '\t') {
+            snprintf(esc, sizeof(esc), "\\t");
+        } else if (cp < 0x20 || cp == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\x%02x", cp); /* ESC, NUL, BEL and the other C0 */
+        } else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+            snprintf(esc, sizeof(esc), "\\u%04x", cp); /* C1 (NEL, CSI), line/para separator */
+        } else {
+            if (o + k >= len) {
+                break; /* never split a character */
+            }
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        elen = strlen(esc);
+        if (o + elen >= len) {
+            break;
+        }
+        memcpy(out + o, esc, elen);
+        o += elen;
+        i += k;
+    }
+    out[o] = '\0';
+    return o;
+}
+
 void yq_log_write(int level, const char *module, const char *fmt, ...)
 {
-    char line[2048];
+    char line[2048], msg[2048];
     struct timespec ts;
     struct tm tm;
-    size_t n;
+    size_t n, mlen;
     va_list ap;
     int w;
 
@@ -60,14 +150,15 @@ void yq_log_write(int level, const char *module, const char *fmt, ...)
         n = sizeof(line) - 1;
     }
     va_start(ap, fmt);
-    w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+    w = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (w > 0) {
-        n += (size_t)w;
-    }
-    if (n > sizeof(line) - 2) {
-        n = sizeof(line) - 2;
-    }
+    mlen = w < 0 ? 0 : ((size_t)w >= sizeof(msg) ? sizeof(msg) - 1 : (size_t)w);
+    /*
+     * Escape once, here, in the formatted message: no value (a user name, a feed title, a
+     * library's error text) can end the line or forge the next one, whichever format
+     * placed it there.
+     */
+    n += yq_log_escape(msg, mlen, line + n, sizeof(line) - 1 - n);
     line[n++] = '\n';
     /* one write per line keeps lines from different threads whole */
     if (write(STDERR_FILENO, line, n) < 0) {

@@ -7,6 +7,7 @@
 #define YQ_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum yq_log_level {
     YQ_LOG_ERR = 0,
@@ -28,7 +29,19 @@ void yq_log_init(const char *process, int level);
 /* Parse "err|warn|info|debug" into *out. Returns 0 or ERR_INVALID. */
 int yq_log_level_parse(const char *name, int *out);
 
-/* Write one line. Thread-safe (one write(2) per line). Use the macros below instead. */
+/*
+ * Copy n bytes of in to out (len bytes, always NUL-terminated when len > 0) with every
+ * character that could break or forge a log line escaped: LF, CR and TAB as \n \r \t,
+ * the other C0 controls, DEL and bytes that are not UTF-8 as \xHH, and the C1 controls and
+ * U+2028/U+2029 as \uHHHH. Stops before a character that does not fit (never splits one).
+ * Returns the bytes written, without the NUL. Pure; thread-safe.
+ */
+size_t yq_log_escape(const char *in, size_t n, char *out, size_t len);
+
+/*
+ * Write one line. Thread-safe (one write(2) per line). Use the macros below instead. The
+ * formatted message is escaped with yq_log_escape() as a whole, so every value is.
+ */
 void yq_log_write(int level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
