@@ -269,8 +269,9 @@ struct contrib {
     enum clock_status clocks[STATS_CLOCK_COUNT];
     int64_t clock_event[STATS_CLOCK_COUNT];
     int64_t clock_deadline[STATS_CLOCK_COUNT];
-    bool has_mtta, has_ttr;
-    int64_t mtta_s, ttr_s;
+    bool has_mtta, has_ttr, has_ttc;
+    int64_t mtta_s, ttr_s, ttc_s;
+    bool settled_unacknowledged, unacknowledged_at_end;
 };
 
 static bool is_active(enum stats_state s)
@@ -303,6 +304,55 @@ static bool state_before(const struct stats_ticket *t, int64_t at, enum stats_st
     }
     *out = s;
     return true;
+}
+
+/* Whether a 签收 was recorded at any time before c (the last acknowledged_at, or the log). */
+static bool acknowledged_before(const struct stats_ticket *t, int64_t c)
+{
+    if (t->acknowledged_at > 0 && t->acknowledged_at < c) {
+        return true;
+    }
+    for (size_t i = 0; i < t->n_changes && t->changes[i].at < c; i++) {
+        if (t->changes[i].state == STATS_ST_ACKNOWLEDGED) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Whether an active ticket awaits a 签收 at c: with a state log, its state is open or returned
+ * (acknowledged and responded follow a 签收 of the current assignment); without one, no
+ * acknowledged_at before c, or a return after the last 签收.
+ */
+static bool unacknowledged_at(const struct stats_ticket *t, int64_t c, enum stats_state s)
+{
+    if (t->n_changes > 0) {
+        return s == STATS_ST_OPEN || s == STATS_ST_RETURNED;
+    }
+    if (t->acknowledged_at <= 0 || t->acknowledged_at >= c) {
+        return true;
+    }
+    return t->returned_at > t->acknowledged_at && t->returned_at < c;
+}
+
+/*
+ * The start of the 办结 clock met at closed_at: the last reopening (a change from closed or
+ * dismissed to an active state) at or before closed_at, else detected_at. The notifier
+ * computes close_deadline from the same instant.
+ */
+static int64_t close_clock_start(const struct stats_ticket *t)
+{
+    enum stats_state prev = STATS_ST_OPEN;
+    int64_t from = t->detected_at;
+
+    for (size_t i = 0; i < t->n_changes && t->changes[i].at <= t->closed_at; i++) {
+        if (!is_active(prev) && is_active(t->changes[i].state)) {
+            from = t->changes[i].at;
+        }
+        prev = t->changes[i].state;
+    }
+    return from;
 }
 
 /* Whether the ticket became active (detected, or reopened from closed/dismissed) in [a, c). */
@@ -387,6 +437,8 @@ static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, i
         out->closed = s == STATS_ST_CLOSED;
         out->dismissed = s == STATS_ST_DISMISSED;
         out->carried_out = is_active(s);
+        out->settled_unacknowledged = !out->carried_out && !acknowledged_before(t, c);
+        out->unacknowledged_at_end = out->carried_out && unacknowledged_at(t, c, s);
     }
     out->returned = t->returned_at >= a && t->returned_at < c;
 
@@ -428,6 +480,10 @@ static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, i
         out->has_ttr = true;
         out->ttr_s = t->responded_at - t->detected_at;
     }
+    if (out->clocks[STATS_CLOCK_CLOSE] == CS_ON_TIME || out->clocks[STATS_CLOCK_CLOSE] == CS_LATE) {
+        out->has_ttc = true;
+        out->ttc_s = t->closed_at - close_clock_start(t);
+    }
 }
 
 static bool clock_is_overdue(enum clock_status st)
@@ -465,7 +521,7 @@ static int samples_push(struct samples *s, int64_t x)
 
 struct row_acc {
     struct stats_row row;
-    struct samples mtta, ttr;
+    struct samples mtta, ttr, ttc;
 };
 
 struct dim_acc {
@@ -487,6 +543,8 @@ static int row_add(struct row_acc *acc, const struct contrib *c)
     r->dismissed += c->dismissed;
     r->carried_out += c->carried_out;
     r->returned += c->returned;
+    r->settled_unacknowledged += c->settled_unacknowledged;
+    r->unacknowledged_at_end += c->unacknowledged_at_end;
     for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
         struct stats_clock_tally *ct = &r->clocks[k];
         switch (c->clocks[k]) {
@@ -518,6 +576,9 @@ static int row_add(struct row_acc *acc, const struct contrib *c)
     r->overdue_tickets += overdue;
     if (c->has_mtta) {
         err = samples_push(&acc->mtta, c->mtta_s);
+    }
+    if (!err && c->has_ttc) {
+        err = samples_push(&acc->ttc, c->ttc_s);
     }
     if (!err && c->has_ttr) {
         err = samples_push(&acc->ttr, c->ttr_s);
@@ -559,9 +620,11 @@ static void row_acc_finish(struct row_acc *acc)
 {
     stats_summarise(acc->mtta.v, acc->mtta.n, &acc->row.mtta);
     stats_summarise(acc->ttr.v, acc->ttr.n, &acc->row.ttr);
+    stats_summarise(acc->ttc.v, acc->ttc.n, &acc->row.ttc);
     free(acc->mtta.v);
     free(acc->ttr.v);
-    acc->mtta.v = acc->ttr.v = NULL;
+    free(acc->ttc.v);
+    acc->mtta.v = acc->ttr.v = acc->ttc.v = NULL;
 }
 
 static const char *level_key(enum yq_level level)
@@ -905,11 +968,13 @@ done:
     free(total.row.key);
     free(total.mtta.v);
     free(total.ttr.v);
+    free(total.ttc.v);
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
         for (size_t i = 0; i < dims[d].n; i++) {
             free(dims[d].v[i].row.key);
             free(dims[d].v[i].mtta.v);
             free(dims[d].v[i].ttr.v);
+            free(dims[d].v[i].ttc.v);
         }
         free(dims[d].v);
     }

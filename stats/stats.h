@@ -146,6 +146,23 @@ struct stats_row {
     struct stats_summary mtta; /* acknowledged_at - assigned_at, of ack clocks met */
     struct stats_summary ttr;  /* responded_at - detected_at, of response clocks met */
     size_t ttr_hist[STATS_TTR_BUCKETS];
+    /*
+     * 办结用时: closed_at - the start of the 办结 clock (detected_at, or the last reopening
+     * before closed_at), of 办结 clocks met (on time or late) that settled in the window.
+     */
+    struct stats_summary ttc;
+    /*
+     * 未签收即办结/不予处置: of closed + dismissed, the tickets with no 签收 recorded at any
+     * time before the cut-off (no acknowledged_at before it and no change to acknowledged).
+     */
+    size_t settled_unacknowledged;
+    /*
+     * 期末未签收: of carried_out, the tickets that no department holds a 签收 for at the
+     * cut-off: in state open (awaiting 签收 after an assignment or reopening) or returned
+     * (awaiting re-assignment). Without a state log: no acknowledged_at before the cut-off, or a
+     * return after it.
+     */
+    size_t unacknowledged_at_end;
 };
 
 enum stats_dim {

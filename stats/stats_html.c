@@ -66,7 +66,8 @@ static void group_table(struct stats_sbuf *b, const char *title, const struct st
                     "<th rowspan=\"2\">回应率</th><th rowspan=\"2\">及时回应率</th>"
                     "<th rowspan=\"2\">办结率</th><th rowspan=\"2\">按期办结率</th>"
                     "<th rowspan=\"2\">超期件数</th><th colspan=\"3\">签收用时（MTTA）</th>"
-                    "<th colspan=\"3\">首次回应用时</th></tr><tr><th>中位数</th><th>P90</th>"
+                    "<th colspan=\"3\">首次回应用时</th><th colspan=\"3\">办结用时</th></tr>"
+                    "<tr><th>中位数</th><th>P90</th><th>平均</th><th>中位数</th><th>P90</th>"
                     "<th>平均</th><th>中位数</th><th>P90</th><th>平均</th></tr></thead><tbody>");
     for (size_t i = 0; i <= n; i++) {
         const struct stats_row *r = i < n ? &rows[i] : total;
@@ -87,6 +88,7 @@ static void group_table(struct stats_sbuf *b, const char *title, const struct st
         stats_sbuf_printf(b, "<td class=\"n\">%zu</td>", r->overdue_tickets);
         cell_dur(b, &r->mtta);
         cell_dur(b, &r->ttr);
+        cell_dur(b, &r->ttc);
         stats_sbuf_puts(b, "</tr>");
     }
     stats_sbuf_puts(b, "</tbody></table></section>\n");
@@ -102,7 +104,8 @@ static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
     stats_sbuf_printf(b,
                       "<section><h2>结转情况</h2><table class=\"figures carry\"><thead><tr>"
                       "<th>责任单位</th><th>%s结转</th><th>%s新增</th><th>其中新交办</th>"
-                      "<th>其中重新办理</th><th>%s办结</th><th>%s不予处置</th><th>结转%s</th>"
+                      "<th>其中重新办理</th><th>%s办结</th><th>%s不予处置</th>"
+                      "<th>其中未签收即办结或不予处置</th><th>结转%s</th><th>其中期末未签收</th>"
                       "<th>退回</th></tr></thead><tbody>",
                       month ? "上月" : "上年", month ? "本月" : "本年", month ? "本月" : "本年",
                       month ? "本月" : "本年", month ? "下月" : "下年");
@@ -114,9 +117,10 @@ static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
                           "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
-                          "</tr>",
+                          "<td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>",
                           x->carried_in, x->added, x->detected, x->reopened, x->closed,
-                          x->dismissed, x->carried_out, x->returned);
+                          x->dismissed, x->settled_unacknowledged, x->carried_out,
+                          x->unacknowledged_at_end, x->returned);
     }
     stats_sbuf_printf(b,
                       "</tbody></table><p class=\"identity\" id=\"identity\">%s结转 %zu + %s新增 "

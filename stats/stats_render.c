@@ -243,6 +243,13 @@ static json_t *row_json(const struct stats_row *r)
                   "carried_out", (json_int_t)r->carried_out, "returned", (json_int_t)r->returned,
                   "overdue_tickets", (json_int_t)r->overdue_tickets, "clocks", clocks, "mtta",
                   summary_json(&r->mtta), "ttr", summary_json(&r->ttr), "ttr_histogram", hist);
+    if (o) {
+        json_object_set_new(o, "ttc", summary_json(&r->ttc));
+        json_object_set_new(o, "settled_unacknowledged",
+                            json_integer((json_int_t)r->settled_unacknowledged));
+        json_object_set_new(o, "unacknowledged_at_end",
+                            json_integer((json_int_t)r->unacknowledged_at_end));
+    }
     return o;
 }
 
@@ -370,6 +377,10 @@ int stats_report_json(const struct stats_report *r, json_t **out)
         json_decref(defs);
         goto done;
     }
+    json_object_set_new(json_object_get(o, "carry_over"), "settled_unacknowledged",
+                        json_integer((json_int_t)t->settled_unacknowledged));
+    json_object_set_new(json_object_get(o, "carry_over"), "unacknowledged_at_end",
+                        json_integer((json_int_t)t->unacknowledged_at_end));
     json_object_set_new(o, "total", row_json(t));
     json_object_set_new(o, "by", by);
     json_object_set_new(o, "zero_response_departments",
@@ -476,8 +487,16 @@ int stats_bulletin(const struct stats_report *r, char **out)
     if (t->reopened > 0) {
         stats_sbuf_printf(&b, "（含重新办理%zu件）", t->reopened);
     }
-    stats_sbuf_printf(&b, "，%s办结%zu件、不予处置%zu件，结转%s%zu件。", unit, t->closed,
+    stats_sbuf_printf(&b, "，%s办结%zu件、不予处置%zu件，结转%s%zu件", unit, t->closed,
                       t->dismissed, next, t->carried_out);
+    if (t->settled_unacknowledged > 0) {
+        stats_sbuf_printf(&b, "；办结或不予处置的交办单中%zu件从未签收", t->settled_unacknowledged);
+    }
+    if (t->unacknowledged_at_end > 0) {
+        stats_sbuf_printf(&b, "；结转的交办单中%zu件%s末仍未签收", t->unacknowledged_at_end,
+                          r->period == STATS_PERIOD_MONTH ? "月" : "年");
+    }
+    stats_sbuf_puts(&b, "。");
     if (ack->due + resp->due + close->due == 0) {
         stats_sbuf_printf(&b, "%s无到期的签收、回应和办结时限。", unit);
     } else {
@@ -512,6 +531,11 @@ int stats_bulletin(const struct stats_report *r, char **out)
         stats_sbuf_printf(&b, "首次回应用时中位数%s，90%%在%s以内。",
                           stats_fmt_dur(t->ttr.median_s, t->ttr.n, d1, sizeof(d1)),
                           stats_fmt_dur(t->ttr.p90_s, t->ttr.n, d2, sizeof(d2)));
+    }
+    if (t->ttc.n > 0) {
+        stats_sbuf_printf(&b, "办结用时中位数%s，90%%在%s以内。",
+                          stats_fmt_dur(t->ttc.median_s, t->ttc.n, d1, sizeof(d1)),
+                          stats_fmt_dur(t->ttc.p90_s, t->ttc.n, d2, sizeof(d2)));
     }
     if (r->period == STATS_PERIOD_YEAR) {
         stats_sbuf_printf(&b, "全年通过新闻发布会回应%zu次，各渠道公开回应共%zu次。",
@@ -554,8 +578,8 @@ static void csv_row(struct stats_sbuf *b, const char *dim, const struct stats_ro
                           stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
     }
     stats_sbuf_printf(b, ",%zu", r->overdue_tickets);
-    const struct stats_summary *ss[2] = {&r->mtta, &r->ttr};
-    for (int i = 0; i < 2; i++) {
+    const struct stats_summary *ss[3] = {&r->mtta, &r->ttr, &r->ttc};
+    for (int i = 0; i < 3; i++) {
         if (ss[i]->n) {
             stats_sbuf_printf(b, ",%zu,%.1f,%.1f,%.1f", ss[i]->n, (double)ss[i]->median_s / 60.0,
                               (double)ss[i]->p90_s / 60.0, (double)ss[i]->mean_s / 60.0);
@@ -563,6 +587,7 @@ static void csv_row(struct stats_sbuf *b, const char *dim, const struct stats_ro
             stats_sbuf_puts(b, ",0,,,");
         }
     }
+    stats_sbuf_printf(b, ",%zu,%zu", r->settled_unacknowledged, r->unacknowledged_at_end);
     stats_sbuf_puts(b, "\r\n");
 }
 
@@ -577,7 +602,8 @@ static void render_csv(const struct stats_report *r, struct stats_sbuf *b)
     }
     stats_sbuf_puts(b, ",超期件数,签收用时件数,签收用时中位数(分钟),签收用时P90(分钟),"
                        "签收用时平均(分钟),回应用时件数,回应用时中位数(分钟),回应用时P90(分钟),"
-                       "回应用时平均(分钟)\r\n");
+                       "回应用时平均(分钟),办结用时件数,办结用时中位数(分钟),办结用时P90(分钟),"
+                       "办结用时平均(分钟),未签收即办结或不予处置,期末未签收\r\n");
     csv_row(b, "合计", &r->total);
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
         for (size_t i = 0; i < r->n_rows[d]; i++) {
@@ -617,6 +643,20 @@ static void render_text(const struct stats_report *r, struct stats_sbuf *b)
                           stats_clock_label((enum stats_clock)k), c->due, c->on_time, c->late,
                           c->missed, c->pending, stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1)),
                           stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
+    }
+    stats_sbuf_printf(b, "其中未签收即办结或不予处置 %zu 件；期末未签收 %zu 件\n",
+                      t->settled_unacknowledged, t->unacknowledged_at_end);
+    stats_sbuf_puts(b, "\n用时                件数  中位数  P90  平均\n");
+    {
+        const struct stats_summary *ss[3] = {&t->mtta, &t->ttr, &t->ttc};
+        static const char *const names[3] = {"签收用时（MTTA）", "首次回应用时", "办结用时"};
+        for (int i = 0; i < 3; i++) {
+            char m[32], p[32], a[32];
+            stats_sbuf_printf(b, "%s  %zu  %s  %s  %s\n", names[i], ss[i]->n,
+                              stats_fmt_dur(ss[i]->median_s, ss[i]->n, m, sizeof(m)),
+                              stats_fmt_dur(ss[i]->p90_s, ss[i]->n, p, sizeof(p)),
+                              stats_fmt_dur(ss[i]->mean_s, ss[i]->n, a, sizeof(a)));
+        }
     }
     stats_sbuf_printf(b, "\n超期清单 %zu 项\n", r->n_overdue);
     for (size_t i = 0; i < r->n_overdue; i++) {

@@ -73,11 +73,15 @@ static const struct stats_rule_group groups[] = {
     {"health-epidemic", "疫情防控"},
 };
 
-enum { N_FIX = 9 };
+/*
+ * N_FIX: the tickets T0..T8 of the figures of issue #7; N_ALL adds T9..T13 (issue #10: 办结用时,
+ * 未签收即办结/不予处置, 期末未签收), all in February 2026 but T10 (detected in January).
+ */
+enum { N_FIX = 9, N_ALL = 14 };
 
 struct fixture {
-    struct stats_ticket t[N_FIX];
-    struct stats_state_change ch4[2], ch5[4];
+    struct stats_ticket t[N_ALL];
+    struct stats_state_change ch4[2], ch5[4], ch9[1], ch10[7], ch13[2];
     int64_t alerts3[3], alerts6[2];
     struct stats_response resp3[2], resp6[1];
 };
@@ -244,17 +248,104 @@ static void fixture_init(struct fixture *f)
         .acknowledged_at = bj("2026-02-13 15:10"), .responded_at = bj("2026-02-27 16:00"),
         .ack_deadline = bj("2026-02-13 16:00"), .response_deadline = bj("2026-02-28 00:00"),
         .close_deadline = bj("2026-03-13 00:00")};
+
+    /*
+     * T9, IV, D, detected Mon 2026-02-02 10:00, dismissed 10:40 before anyone acknowledged it
+     * (ack by 11:00: excluded). Response: 02-03..06 (4), 02-09 (5) -> 02-10 00:00, excluded.
+     * Close: as T5 after 02-02 -> 03-01 00:00 (settles in March). 未签收即不予处置 (log).
+     */
+    f->ch9[0] = (struct stats_state_change){bj("2026-02-02 10:40"), STATS_ST_DISMISSED};
+    t[9] = (struct stats_ticket){
+        .number = "YQ-2026-02-0004", .title = "汉滨区网传停水（经核实为旧闻）", .level = YQ_LEVEL_IV,
+        .department = DEPT_D, .source = "rss-ankang", .rule_id = "housing-leak",
+        .detected_at = bj("2026-02-02 10:00"), .assigned_at = bj("2026-02-02 10:00"),
+        .dismissed_at = bj("2026-02-02 10:40"), .ack_deadline = bj("2026-02-02 11:00"),
+        .response_deadline = bj("2026-02-10 00:00"), .close_deadline = bj("2026-03-01 00:00"),
+        .changes = f->ch9, .n_changes = 1};
+
+    /*
+     * T10, III, B, detected Thu 2026-01-15 10:00, acked 10:20, responded 01-16 09:00 (48 h:
+     * 01-17 10:00), closed 01-20 10:00; reopened Mon 02-02 14:00 (the store re-assigns: ack by
+     * 15:00, close deadline 15 working days after 02-02 -> 03-01 00:00, acknowledged_at and
+     * closed_at cleared), acked 14:30 (MTTA 1800 s), responded again 02-25, closed Thu 02-26
+     * 10:00: on time. 办结用时 from the reopening, where the 办结 clock starts:
+     * 02-26 10:00 - 02-02 14:00 = 23 d 20 h = 2059200 s (from detection it would be 42 d).
+     */
+    f->ch10[0] = (struct stats_state_change){bj("2026-01-15 10:20"), STATS_ST_ACKNOWLEDGED};
+    f->ch10[1] = (struct stats_state_change){bj("2026-01-16 09:00"), STATS_ST_RESPONDED};
+    f->ch10[2] = (struct stats_state_change){bj("2026-01-20 10:00"), STATS_ST_CLOSED};
+    f->ch10[3] = (struct stats_state_change){bj("2026-02-02 14:00"), STATS_ST_OPEN};
+    f->ch10[4] = (struct stats_state_change){bj("2026-02-02 14:30"), STATS_ST_ACKNOWLEDGED};
+    f->ch10[5] = (struct stats_state_change){bj("2026-02-25 10:00"), STATS_ST_RESPONDED};
+    f->ch10[6] = (struct stats_state_change){bj("2026-02-26 10:00"), STATS_ST_CLOSED};
+    t[10] = (struct stats_ticket){
+        .number = "YQ-2026-01-0004", .title = "汉滨区老旧小区改造扬尘", .level = YQ_LEVEL_III,
+        .department = DEPT_B, .source = "weibo-ankang", .rule_id = "housing-dust",
+        .detected_at = bj("2026-01-15 10:00"), .assigned_at = bj("2026-02-02 14:00"),
+        .acknowledged_at = bj("2026-02-02 14:30"), .responded_at = bj("2026-01-16 09:00"),
+        .closed_at = bj("2026-02-26 10:00"), .ack_deadline = bj("2026-02-02 15:00"),
+        .response_deadline = bj("2026-01-17 10:00"), .close_deadline = bj("2026-03-01 00:00"),
+        .changes = f->ch10, .n_changes = 7};
+
+    /*
+     * T11, IV, A, no state log (implied history): detected Tue 2026-02-03 09:00, never
+     * acknowledged (ack by 10:00: missed), responded 02-09 11:00 (5 working days: 02-04..06,
+     * 02-09..10 -> 02-11 00:00, on time), closed 02-10 16:00 (15 working days: 02-04..13 (8),
+     * 02-14 (9), 02-24..27 (13), 02-28 (14), 03-02 (15) -> 03-03 00:00, on time).
+     * 未签收即办结; 办结用时 02-10 16:00 - 02-03 09:00 = 7 d 7 h = 630000 s.
+     */
+    t[11] = (struct stats_ticket){
+        .number = "YQ-2026-02-0005", .title = "石泉县农村公路养护", .level = YQ_LEVEL_IV,
+        .department = DEPT_A, .source = "wechat-x", .rule_id = "road-repair",
+        .detected_at = bj("2026-02-03 09:00"), .assigned_at = bj("2026-02-03 09:00"),
+        .responded_at = bj("2026-02-09 11:00"), .closed_at = bj("2026-02-10 16:00"),
+        .ack_deadline = bj("2026-02-03 10:00"), .response_deadline = bj("2026-02-11 00:00"),
+        .close_deadline = bj("2026-03-03 00:00")};
+
+    /*
+     * T12, IV, D, no state log: detected Fri 2026-02-27 16:00, never acknowledged (ack by
+     * 17:00: missed), open at the end of February: 期末未签收. Response: 02-28 调休 (1),
+     * 03-02..05 (5) -> 03-06 00:00; close 03-20 00:00.
+     */
+    t[12] = (struct stats_ticket){
+        .number = "YQ-2026-02-0006", .title = "平利县村道积水", .level = YQ_LEVEL_IV,
+        .department = DEPT_D, .source = "rss-ankang", .rule_id = "road-repair",
+        .detected_at = bj("2026-02-27 16:00"), .assigned_at = bj("2026-02-27 16:00"),
+        .ack_deadline = bj("2026-02-27 17:00"), .response_deadline = bj("2026-03-06 00:00"),
+        .close_deadline = bj("2026-03-20 00:00")};
+
+    /*
+     * T13, III, C, detected Wed 2026-02-25 10:00, acked 10:30, returned 11:00 (wrong
+     * department) and not re-assigned by the end of February: nobody holds a 签收 for it,
+     * 期末未签收. Response 48 h -> 02-27 10:00: missed. Close 03-18 00:00.
+     */
+    f->ch13[0] = (struct stats_state_change){bj("2026-02-25 10:30"), STATS_ST_ACKNOWLEDGED};
+    f->ch13[1] = (struct stats_state_change){bj("2026-02-25 11:00"), STATS_ST_RETURNED};
+    t[13] = (struct stats_ticket){
+        .number = "YQ-2026-02-0007", .title = "紫阳县学校食堂投诉", .level = YQ_LEVEL_III,
+        .department = DEPT_C, .source = "wechat-x", .rule_id = "health-epidemic",
+        .detected_at = bj("2026-02-25 10:00"), .assigned_at = bj("2026-02-25 10:00"),
+        .acknowledged_at = bj("2026-02-25 10:30"), .returned_at = bj("2026-02-25 11:00"),
+        .ack_deadline = bj("2026-02-25 11:00"), .response_deadline = bj("2026-02-27 10:00"),
+        .close_deadline = bj("2026-03-18 00:00"), .changes = f->ch13, .n_changes = 2};
 }
 
-static struct stats_report *month_report(const struct fixture *f, int y, int m, int64_t now)
+/* The month report of the first n tickets of the fixture (N_FIX or N_ALL). */
+static struct stats_report *month_report_n(const struct fixture *f, size_t n, int y, int m,
+                                           int64_t now)
 {
     struct stats_opts opts = {.period = STATS_PERIOD_MONTH, .year = y, .month = m, .now = now,
                               .calendar = &calendar, .rule_groups = groups,
                               .n_rule_groups = sizeof(groups) / sizeof(groups[0])};
     struct stats_report *r = NULL;
-    assert_int_equal(stats_compute(f->t, N_FIX, &opts, &r), 0);
+    assert_int_equal(stats_compute(f->t, n, &opts, &r), 0);
     assert_non_null(r);
     return r;
+}
+
+static struct stats_report *month_report(const struct fixture *f, int y, int m, int64_t now)
+{
+    return month_report_n(f, N_FIX, y, m, now);
 }
 
 static const struct stats_row *row(const struct stats_report *r, enum stats_dim d, const char *key)
@@ -752,6 +843,201 @@ static void test_fixture_renderers(void **state)
     stats_report_free(r);
 }
 
+/* ------------------------------------------------------------- issue #10 */
+
+/*
+ * December 2025 (T0..T13; only T0..T2 exist before 2026-01-01): 办结用时 of T0's 办结 clock,
+ * late and settled at its deadline 12-20 in December: 12-22 10:00 - 11-28 10:00 = 24 d =
+ * 2073600 s. Carried out: T1 (acknowledged 12-30 22:40) and T2, acknowledged only at 01-01
+ * 08:00, after the cut-off 01-01 00:00: 期末未签收 1 (B). Settled: T0 closed, acknowledged.
+ */
+static void test_issue_10_december_time_to_close_and_unacknowledged(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    const struct stats_row *t;
+    (void)state;
+    fixture_init(&f);
+    r = month_report_n(&f, N_ALL, 2025, 12, bj(RUN_AT));
+    t = &r->total;
+    assert_carry(t, 1, 2, 0, 1, 0, 2);
+    assert_summary(&t->ttc, 1, 24 * 24 * H, 24 * 24 * H, 24 * 24 * H);
+    assert_int_equal(t->settled_unacknowledged, 0);
+    assert_int_equal(t->unacknowledged_at_end, 1);
+    assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_B)->unacknowledged_at_end, 1);
+    assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_A)->unacknowledged_at_end, 0);
+    assert_summary(&row(r, STATS_DIM_DEPARTMENT, DEPT_B)->ttc, 1, 2073600, 2073600, 2073600);
+    assert_summary(&row(r, STATS_DIM_DEPARTMENT, DEPT_A)->ttc, 0, 0, 0, 0);
+    stats_report_free(r);
+}
+
+/*
+ * January 2026 with T10 (detected 01-15, closed 01-20, reopened in February): carry 2 + 4 =
+ * 3 + 1 + 2. 办结用时: T1 01-10 10:00 - 12-30 22:00 = 10 d 12 h = 907200 s, T3 01-20 15:00 -
+ * 01-01 00:10 = 19 d 14 h 50 min = 1695000 s -> median (rank 1) 907200, P90 (rank 2) 1695000,
+ * mean 2602200 / 2 = 1301100. T10's first closure is judged by the stored (second cycle)
+ * deadline 03-01 (docs "Limits"): not settled in January, no 办结用时. 未签收即不予处置: T5,
+ * dismissed 01-10 with no 签收 before the cut-off (its 签收 of 02-02, after the reopening,
+ * does not change January). 期末未签收: none (T2 acknowledged 01-01 08:00, T4 acknowledged).
+ */
+static void test_issue_10_january_settled_without_acknowledgement(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    const struct stats_row *t, *a, *c;
+    (void)state;
+    fixture_init(&f);
+    r = month_report_n(&f, N_ALL, 2026, 1, bj(RUN_AT));
+    t = &r->total;
+    assert_carry(t, 2, 4, 0, 3, 1, 2);
+    assert_summary(&t->ttc, 2, 907200, 1695000, 1301100);
+    assert_int_equal(t->settled_unacknowledged, 1);
+    assert_int_equal(t->unacknowledged_at_end, 0);
+    a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
+    c = row(r, STATS_DIM_DEPARTMENT, DEPT_C);
+    assert_summary(&a->ttc, 2, 907200, 1695000, 1301100);
+    assert_int_equal(a->settled_unacknowledged, 0);
+    assert_int_equal(c->settled_unacknowledged, 1);
+    assert_summary(&c->ttc, 0, 0, 0, 0);
+    assert_int_equal(row(r, STATS_DIM_LEVEL, "IV 一般")->settled_unacknowledged, 1);
+    assert_summary(&row(r, STATS_DIM_DEPARTMENT, DEPT_B)->ttc, 0, 0, 0, 0);
+    stats_report_free(r);
+}
+
+/*
+ * February 2026 with T9..T13: carried in T2, T4 (2); detected T6, T7, T8, T9, T11, T12, T13
+ * (7); reopened T5, T10 (2); closed T10, T11 (2); dismissed T4, T9 (2); carried out T2, T5,
+ * T6, T7, T8, T12, T13 (7): 2 + 9 = 2 + 2 + 7.
+ * 办结用时: T11 630000 s (from detection), T10 2059200 s (from its reopening) -> median (rank 1)
+ * 630000, P90 (rank 2) 2059200, mean 2689200 / 2 = 1344600.
+ * 未签收即办结/不予处置: T9 (dismissed, log without 签收), T11 (closed, no acknowledged_at);
+ * not T4 (acknowledged 01-30) nor T10 -> 2. 期末未签收: T12 (open, never acknowledged), T13
+ * (returned, awaiting re-assignment); not T2, T5, T6, T7 (acknowledged at 02-28 00:00, before
+ * the cut-off), T8 -> 2.
+ * Departments: A (T8, T11): 0 + 2 = 1 + 0 + 1, settled unack. 1, 办结用时 630000;
+ * B (T2, T7, T10): 1 + 2 = 1 + 0 + 2, 办结用时 2059200; C (T4, T5, T13): 1 + 2 = 0 + 1 + 2,
+ * 期末未签收 1; D (T6, T9, T12): 0 + 3 = 0 + 1 + 2, settled unack. 1, 期末未签收 1.
+ */
+static void test_issue_10_february_by_department(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    const struct stats_row *t, *a, *b, *c, *d;
+    char *text = NULL;
+    (void)state;
+    fixture_init(&f);
+    r = month_report_n(&f, N_ALL, 2026, 2, bj(RUN_AT));
+    t = &r->total;
+    assert_carry(t, 2, 7, 2, 2, 2, 7);
+    assert_summary(&t->ttc, 2, 630000, 2059200, 1344600);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 1);
+    assert_int_equal(t->settled_unacknowledged, 2);
+    assert_int_equal(t->unacknowledged_at_end, 2);
+    a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
+    b = row(r, STATS_DIM_DEPARTMENT, DEPT_B);
+    c = row(r, STATS_DIM_DEPARTMENT, DEPT_C);
+    d = row(r, STATS_DIM_DEPARTMENT, DEPT_D);
+    assert_carry(a, 0, 2, 0, 1, 0, 1);
+    assert_carry(b, 1, 1, 1, 1, 0, 2);
+    assert_carry(c, 1, 1, 1, 0, 1, 2);
+    assert_carry(d, 0, 3, 0, 0, 1, 2);
+    assert_summary(&a->ttc, 1, 630000, 630000, 630000);
+    assert_summary(&b->ttc, 1, 2059200, 2059200, 2059200);
+    assert_summary(&c->ttc, 0, 0, 0, 0);
+    assert_summary(&d->ttc, 0, 0, 0, 0);
+    assert_int_equal(a->settled_unacknowledged, 1);
+    assert_int_equal(b->settled_unacknowledged, 0);
+    assert_int_equal(c->settled_unacknowledged, 0);
+    assert_int_equal(d->settled_unacknowledged, 1);
+    assert_int_equal(a->unacknowledged_at_end, 0);
+    assert_int_equal(b->unacknowledged_at_end, 0);
+    assert_int_equal(c->unacknowledged_at_end, 1);
+    assert_int_equal(d->unacknowledged_at_end, 1);
+    /* the other dimensions carry the same figures: IV has T9, T11, T12 */
+    assert_int_equal(row(r, STATS_DIM_LEVEL, "IV 一般")->settled_unacknowledged, 2);
+    assert_int_equal(row(r, STATS_DIM_LEVEL, "IV 一般")->unacknowledged_at_end, 1);
+    assert_int_equal(row(r, STATS_DIM_LEVEL, "III 较大")->unacknowledged_at_end, 1);
+    assert_summary(&row(r, STATS_DIM_SOURCE, "weibo-ankang")->ttc, 1, 2059200, 2059200, 2059200);
+    /* the 通报 says so */
+    assert_int_equal(stats_bulletin(r, &text), 0);
+    assert_non_null(strstr(text, "办结或不予处置的交办单中2件从未签收"));
+    assert_non_null(strstr(text, "结转的交办单中2件月末仍未签收"));
+    assert_non_null(strstr(text, "办结用时中位数7天7小时，90%在23天20小时以内。"));
+    free(text);
+    stats_report_free(r);
+}
+
+/* The new figures in every format: JSON (total, carry_over, by department), CSV, text, HTML. */
+static void test_issue_10_figures_in_every_format(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    char *html = NULL, *csv = NULL, *json = NULL, *text = NULL;
+    json_t *j, *total, *ttc, *rows, *x;
+    size_t i;
+    bool seen_d = false;
+    (void)state;
+    fixture_init(&f);
+    r = month_report_n(&f, N_ALL, 2026, 2, bj(RUN_AT));
+
+    assert_int_equal(stats_render(r, STATS_FORMAT_JSON, NULL, &json, NULL), 0);
+    j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    total = json_object_get(j, "total");
+    ttc = json_object_get(total, "ttc");
+    assert_int_equal(json_integer_value(json_object_get(ttc, "n")), 2);
+    assert_int_equal(json_integer_value(json_object_get(ttc, "median_s")), 630000);
+    assert_int_equal(json_integer_value(json_object_get(ttc, "p90_s")), 2059200);
+    assert_int_equal(json_integer_value(json_object_get(ttc, "mean_s")), 1344600);
+    assert_int_equal(json_integer_value(json_object_get(total, "settled_unacknowledged")), 2);
+    assert_int_equal(json_integer_value(json_object_get(total, "unacknowledged_at_end")), 2);
+    x = json_object_get(j, "carry_over");
+    assert_int_equal(json_integer_value(json_object_get(x, "settled_unacknowledged")), 2);
+    assert_int_equal(json_integer_value(json_object_get(x, "unacknowledged_at_end")), 2);
+    rows = json_object_get(json_object_get(j, "by"), "department");
+    json_array_foreach(rows, i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "key")), DEPT_D) == 0) {
+            seen_d = true;
+            assert_int_equal(json_integer_value(json_object_get(x, "settled_unacknowledged")), 1);
+            assert_int_equal(json_integer_value(json_object_get(x, "unacknowledged_at_end")), 1);
+            assert_int_equal(json_integer_value(json_object_get(json_object_get(x, "ttc"), "n")),
+                             0);
+            assert_true(json_is_null(json_object_get(json_object_get(x, "ttc"), "median_s")));
+        }
+    }
+    assert_true(seen_d);
+    json_decref(j);
+
+    /* CSV: the last seven columns are 办结用时 n, median, P90, mean (minutes) and the counts */
+    assert_int_equal(stats_render(r, STATS_FORMAT_CSV, NULL, &csv, NULL), 0);
+    assert_non_null(strstr(csv, ",办结用时件数,办结用时中位数(分钟),办结用时P90(分钟),"
+                                "办结用时平均(分钟),未签收即办结或不予处置,期末未签收\r\n"));
+    assert_non_null(strstr(csv, ",2,10500.0,34320.0,22410.0,2,2\r\n")); /* 合计 */
+    assert_non_null(strstr(csv, "\r\n责任单位," DEPT_D ","));
+    assert_non_null(strstr(csv, ",0,,,,1,1\r\n")); /* D: no closure, 1 and 1 */
+
+    assert_int_equal(stats_render(r, STATS_FORMAT_TEXT, NULL, &text, NULL), 0);
+    assert_non_null(strstr(text, "其中未签收即办结或不予处置 2 件；期末未签收 2 件"));
+    assert_non_null(strstr(text, "办结用时  2  7天7小时  23天20小时  15天13小时\n"));
+
+    assert_int_equal(stats_render(r, STATS_FORMAT_HTML, NULL, &html, NULL), 0);
+    assert_non_null(strstr(html, "<th colspan=\"3\">办结用时</th>"));
+    assert_non_null(strstr(html, "<th>其中未签收即办结或不予处置</th>"));
+    assert_non_null(strstr(html, "<th>其中期末未签收</th>"));
+    /* the total row of the carry table: 2, 9, 7, 2, 2 closed, 2 dismissed, 2, 7 out, 2, 1 */
+    assert_non_null(strstr(html, "<tr class=\"total\"><th scope=\"row\">合计</th><td class=\"n\">2"
+                                 "</td><td class=\"n\">9</td><td class=\"n\">7</td><td class=\"n\">"
+                                 "2</td><td class=\"n\">2</td><td class=\"n\">2</td><td class=\"n\">"
+                                 "2</td><td class=\"n\">7</td><td class=\"n\">2</td>"));
+    assert_non_null(strstr(html, "<dt>办结用时</dt>"));
+    free(html);
+    free(csv);
+    free(json);
+    free(text);
+    stats_report_free(r);
+}
+
 /* ------------------------------------------------------------- FC-034 */
 
 /*
@@ -1000,6 +1286,10 @@ int main(void)
         cmocka_unit_test(test_fixture_year_2026),
         cmocka_unit_test(test_fixture_renderers),
         cmocka_unit_test(test_bulletin_wording_for_empty_months_and_long_delays),
+        cmocka_unit_test(test_issue_10_december_time_to_close_and_unacknowledged),
+        cmocka_unit_test(test_issue_10_january_settled_without_acknowledgement),
+        cmocka_unit_test(test_issue_10_february_by_department),
+        cmocka_unit_test(test_issue_10_figures_in_every_format),
         cmocka_unit_test(test_fc034_months_in_beijing_time),
         cmocka_unit_test(test_property_carry_over_identity_24_months),
     };
