@@ -13,7 +13,8 @@
  * JSON (schema 1): {"schema":1,"period":"month"|"year","label":"2024-03","window":{"start",
  *   "end","timezone":"Asia/Shanghai"},"cutoff","generated_at","department":null|"...",
  *   "carry_over":{"carried_in","added","detected","reopened","closed","dismissed",
- *   "carried_out","balanced","identity"},"total":ROW,"by":{"department":[ROW],"level":[...],
+ *   "carried_out","settled_unacknowledged","unacknowledged_at_end","balanced","identity"},
+ *   "total":ROW,"by":{"department":[ROW],"level":[...],
  *   "source":[...],"rule_group":[...]},"zero_response_departments":[...],"overdue":[{"number",
  *   "title","level","department","clock","clock_label","deadline","met_at"|null,
  *   "late_minutes"}],"daily":{"days":["2024-03-01",...],"levels":["I","II","III","IV"],
@@ -23,8 +24,10 @@
  * ROW: {"key","carried_in","added","detected","reopened","closed","dismissed","carried_out",
  *   "returned","overdue_tickets","clocks":{"ack":{"label","due","on_time","late","missed",
  *   "pending","excluded","met","on_time_pct","met_pct"},...},"mtta":{"n","median_s","p90_s",
- *   "mean_s"},"ttr":{...},"ttr_histogram":[...]}. Times are RFC 3339 UTC; percentages are
- *   numbers rounded half up to one decimal, or null when nothing was due.
+ *   "mean_s"},"ttr":{...},"ttc":{...} (办结用时),"ttr_histogram":[...],
+ *   "settled_unacknowledged" (未签收即办结/不予处置),"unacknowledged_at_end" (期末未签收)}.
+ *   Times are RFC 3339 UTC; percentages are numbers rounded half up to one decimal, or null
+ *   when nothing was due.
  */
 #ifndef STATS_STATS_RENDER_H
 #define STATS_STATS_RENDER_H
