@@ -1,5 +1,6 @@
 #include "yq_item.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,165 @@
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+/* Names of enum yq_item_field_bits, in the order they are written. */
+static const struct {
+    unsigned bit;
+    const char *name;
+} field_names[] = {
+    {YQ_ITEM_F_CHANNEL, "channel"}, {YQ_ITEM_F_URL, "url"},       {YQ_ITEM_F_TITLE, "title"},
+    {YQ_ITEM_F_TEXT, "text"},       {YQ_ITEM_F_AUTHOR, "author"}, {YQ_ITEM_F_REGION, "region"},
+    {YQ_ITEM_F_REPLY_TO, "reply_to"},
+};
+#define N_FIELD_NAMES (sizeof(field_names) / sizeof(field_names[0]))
+
+bool yq_item_is_future(const struct yq_item *item)
+{
+    if (item->future_timestamp) {
+        return true;
+    }
+    return item->has_published && item->fetched_at > 0 &&
+           item->published_at > item->fetched_at + YQ_ITEM_FUTURE_SLACK_S;
+}
+
+int64_t yq_item_effective_time(const struct yq_item *item)
+{
+    if (item->has_published && !yq_item_is_future(item)) {
+        return item->published_at;
+    }
+    return item->fetched_at;
+}
+
+bool yq_utf8_cut(char *s, size_t max_bytes)
+{
+    size_t n;
+
+    if (!s) {
+        return false;
+    }
+    n = strnlen(s, max_bytes + 1);
+    if (n <= max_bytes) {
+        return false;
+    }
+    n = max_bytes;
+    /* back off continuation bytes (10xxxxxx): s[n] must start a character */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+    }
+    s[n] = '\0';
+    return true;
+}
+
+/*
+ * Bytes of s as jansson writes it inside a JSON string ('"' and '\\' two bytes, \b \f \n \r
+ * \t two, other control characters six, everything else one), counting at most limit bytes;
+ * *raw (may be NULL) receives the length of the prefix of s that fits.
+ */
+static size_t escaped_len(const char *s, size_t limit, size_t *raw)
+{
+    size_t enc = 0, i = 0;
+
+    for (; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size_t w = 1;
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+            c == '\t') {
+            w = 2;
+        } else if (c < 0x20) {
+            w = 6;
+        }
+        if (enc + w > limit) {
+            break;
+        }
+        enc += w;
+    }
+    if (raw) {
+        *raw = i;
+    }
+    return enc;
+}
+
+/* The cuttable fields of item with their limits and bits. */
+struct cut_field {
+    char **s;
+    size_t max;
+    unsigned bit;
+};
+
+static size_t cut_fields(struct yq_item *item, struct cut_field *out)
+{
+    struct cut_field f[] = {
+        {&item->text, YQ_ITEM_MAX_TEXT_BYTES, YQ_ITEM_F_TEXT},
+        {&item->title, YQ_ITEM_MAX_TITLE_BYTES, YQ_ITEM_F_TITLE},
+        {&item->url, YQ_ITEM_MAX_URL_BYTES, YQ_ITEM_F_URL},
+        {&item->reply_to, YQ_ITEM_MAX_REPLY_TO_BYTES, YQ_ITEM_F_REPLY_TO},
+        {&item->channel, YQ_ITEM_MAX_CHANNEL_BYTES, YQ_ITEM_F_CHANNEL},
+        {&item->author, YQ_ITEM_MAX_AUTHOR_BYTES, YQ_ITEM_F_AUTHOR},
+        {&item->region, YQ_ITEM_MAX_REGION_BYTES, YQ_ITEM_F_REGION},
+    };
+    memcpy(out, f, sizeof(f));
+    return sizeof(f) / sizeof(f[0]);
+}
+
+int yq_item_bound(struct yq_item *item)
+{
+    struct cut_field f[8];
+    size_t n = cut_fields(item, f);
+
+    for (size_t i = 0; i < n; i++) {
+        if (yq_utf8_cut(*f[i].s, f[i].max)) {
+            item->truncated_fields |= f[i].bit;
+        }
+    }
+    return 0;
+}
+
+int yq_item_encode_bounded(struct yq_item *item, size_t max_bytes, char **out,
+                           size_t *out_len)
+{
+    struct cut_field f[8];
+    size_t n = cut_fields(item, f), len = 0;
+    int err;
+
+    *out = NULL;
+    yq_item_bound(item);
+    for (;;) {
+        size_t best = n, best_len = 0, excess;
+        char *json = NULL;
+
+        err = yq_item_encode(item, &json, &len);
+        if (err) {
+            return err;
+        }
+        if (len <= max_bytes) {
+            *out = json;
+            if (out_len) {
+                *out_len = len;
+            }
+            return 0;
+        }
+        free(json);
+        for (size_t i = 0; i < n; i++) {
+            size_t l = *f[i].s ? strlen(*f[i].s) : 0;
+            if (l > best_len) {
+                best = i;
+                best_len = l;
+            }
+        }
+        if (best == n) {
+            return ERR_TOO_BIG;
+        }
+        /* keep the prefix whose escaped form is the excess (and room for the marker) shorter */
+        excess = len - max_bytes + 64;
+        {
+            size_t enc = escaped_len(*f[best].s, SIZE_MAX, NULL);
+            size_t raw = 0;
+            escaped_len(*f[best].s, enc > excess ? enc - excess : 0, &raw);
+            yq_utf8_cut(*f[best].s, raw);
+        }
+        item->truncated_fields |= f[best].bit;
+    }
+}
 
 static int set_str(json_t *obj, const char *key, const char *val)
 {
@@ -60,6 +220,18 @@ json_t *yq_item_to_json(const struct yq_item *item)
     }
     if (item->truncated) {
         rc |= json_object_set_new(obj, "truncated", json_true());
+    }
+    if (item->truncated_fields) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < N_FIELD_NAMES; i++) {
+            if (item->truncated_fields & field_names[i].bit) {
+                rc |= json_array_append_new(arr, json_string(field_names[i].name));
+            }
+        }
+        rc |= json_object_set_new(obj, "truncated_fields", arr);
+    }
+    if (yq_item_is_future(item)) {
+        rc |= json_object_set_new(obj, "future_timestamp", json_true());
     }
     if (rc) {
         json_decref(obj);
@@ -180,6 +352,20 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
         goto fail;
     }
     item->truncated = json_is_true(json_object_get(obj, "truncated"));
+    item->future_timestamp = json_is_true(json_object_get(obj, "future_timestamp"));
+    v = json_object_get(obj, "truncated_fields");
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *name;
+        json_array_foreach(v, i, name)
+        {
+            for (size_t k = 0; json_is_string(name) && k < N_FIELD_NAMES; k++) {
+                if (strcmp(json_string_value(name), field_names[k].name) == 0) {
+                    item->truncated_fields |= field_names[k].bit;
+                }
+            }
+        }
+    }
     v = json_object_get(obj, "metrics");
     if (json_is_object(v)) {
         item->metrics.known = true;

@@ -12,6 +12,43 @@
 
 #define YQ_ITEM_SCHEMA 1
 
+/*
+ * Field limits, in bytes of UTF-8 (issue #10): yq_item_bound() cuts a longer field at a
+ * character boundary and records it in truncated_fields. Their sum (YQ_ITEM_MAX_FIELDS_BYTES,
+ * about 528 KiB) stays well below the collector's Kafka message limit (1,000,000 bytes,
+ * item_producer.h), which the producer checks at compile time; JSON escaping can still
+ * grow a field up to six times, so yq_item_encode_bounded() also cuts after encoding.
+ * id, source and source_id are never cut (they are made by the collector and short).
+ */
+#define YQ_ITEM_MAX_CHANNEL_BYTES 512
+#define YQ_ITEM_MAX_URL_BYTES 4096
+#define YQ_ITEM_MAX_TITLE_BYTES 4096
+#define YQ_ITEM_MAX_TEXT_BYTES (512 * 1024)
+#define YQ_ITEM_MAX_AUTHOR_BYTES 512
+#define YQ_ITEM_MAX_REGION_BYTES 256
+#define YQ_ITEM_MAX_REPLY_TO_BYTES 4096
+#define YQ_ITEM_MAX_FIELDS_BYTES                                                               \
+    (YQ_ITEM_MAX_CHANNEL_BYTES + YQ_ITEM_MAX_URL_BYTES + YQ_ITEM_MAX_TITLE_BYTES +            \
+     YQ_ITEM_MAX_TEXT_BYTES + YQ_ITEM_MAX_AUTHOR_BYTES + YQ_ITEM_MAX_REGION_BYTES +            \
+     YQ_ITEM_MAX_REPLY_TO_BYTES)
+
+/*
+ * A publication time more than this many seconds after fetched_at is a future timestamp
+ * (a bridge labelling Beijing time as UTC): flagged, kept, not used for ordering.
+ */
+#define YQ_ITEM_FUTURE_SLACK_S 600
+
+/* Bits of yq_item.truncated_fields; written as "truncated_fields":["title","text",...]. */
+enum yq_item_field_bits {
+    YQ_ITEM_F_CHANNEL = 1 << 0,
+    YQ_ITEM_F_URL = 1 << 1,
+    YQ_ITEM_F_TITLE = 1 << 2,
+    YQ_ITEM_F_TEXT = 1 << 3,
+    YQ_ITEM_F_AUTHOR = 1 << 4,
+    YQ_ITEM_F_REGION = 1 << 5,
+    YQ_ITEM_F_REPLY_TO = 1 << 6,
+};
+
 struct yq_item_metrics {
     bool known;   /* false: the "metrics" field is absent */
     bool capped;  /* a count was shown capped, e.g. "100万+" */
@@ -42,6 +79,13 @@ struct yq_item {
     char *reply_to;
     bool truncated;  /* text is a shortened preview (Weibo long text not fetched yet);
                         written as "truncated": true only when set */
+    unsigned truncated_fields; /* enum yq_item_field_bits: fields cut to their limit (or to
+                                  fit the message size); written as "truncated_fields":
+                                  ["channel","url","title","text","author","region",
+                                  "reply_to"] (those set, in that order) only when non-zero */
+    bool future_timestamp; /* published_at is more than YQ_ITEM_FUTURE_SLACK_S after
+                              fetched_at; written as "future_timestamp": true. The encoder
+                              also writes it when the times say so (yq_item_is_future()) */
 };
 
 /*
@@ -67,6 +111,43 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
 /* As yq_item_from_json() from len bytes of JSON text (need not be NUL-terminated). */
 int yq_item_decode(const char *buf, size_t len, struct yq_item *item, char *errbuf,
                    size_t errlen);
+
+/*
+ * Cut every field of item (borrowed, modified in place) longer than its YQ_ITEM_MAX_*_BYTES
+ * limit at a UTF-8 character boundary (a cut never splits a character), setting its bit in
+ * item->truncated_fields. Returns 0 or ERR_NOMEM (never: cuts are in place; kept for
+ * symmetry). Not thread-safe for one item.
+ */
+int yq_item_bound(struct yq_item *item);
+
+/*
+ * yq_item_bound(), then encode as compact JSON of at most max_bytes bytes: while the text is
+ * longer, the longest cuttable field (text, title, url, reply_to, channel, author, region)
+ * is cut further and marked, so an item is never dropped for its size.
+ * item: modified in place (fields cut). out, out_len as yq_item_encode().
+ * Returns 0, ERR_NOMEM, or ERR_TOO_BIG when even with every cuttable field empty the JSON
+ * exceeds max_bytes (only for a max_bytes below about 1 KiB plus the id and source_id).
+ */
+int yq_item_encode_bounded(struct yq_item *item, size_t max_bytes, char **out,
+                           size_t *out_len);
+
+/*
+ * Cut the NUL-terminated UTF-8 string s in place to at most max_bytes bytes, at a character
+ * boundary. Returns true when it was cut. s may be NULL (false).
+ */
+bool yq_utf8_cut(char *s, size_t max_bytes);
+
+/*
+ * True when item's publication time is more than YQ_ITEM_FUTURE_SLACK_S ahead of its fetch
+ * time (or item->future_timestamp is set). item borrowed. Thread-safe.
+ */
+bool yq_item_is_future(const struct yq_item *item);
+
+/*
+ * The time to order, time and count the item by, seconds since the epoch, UTC: published_at
+ * when known and not a future timestamp, else fetched_at. item borrowed. Thread-safe.
+ */
+int64_t yq_item_effective_time(const struct yq_item *item);
 
 /* Free every string of item and zero it; item itself is caller storage. NULL is a no-op. */
 void yq_item_release(struct yq_item *item);

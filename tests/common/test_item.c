@@ -247,6 +247,118 @@ static void test_time_parse_iso_zones(void **state)
     assert_string_equal(yq_time_format_shanghai(1709620200, buf, sizeof(buf)), "2024-03-05 14:30");
 }
 
+/* n copies of the UTF-8 sequence unit, NUL-terminated, new */
+static char *repeat(const char *unit, size_t n)
+{
+    size_t ul = strlen(unit);
+    char *s = malloc(ul * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(s + i * ul, unit, ul);
+    }
+    s[ul * n] = '\0';
+    return s;
+}
+
+/* Issue #10: a 1.2 MB title and a 3 MB text are cut to their limits, never split a character,
+   are marked, and the encoded item fits the message size. */
+static void test_issue_10_fields_bounded_and_marked(void **state)
+{
+    struct yq_item it = sample_item(), back;
+    char *title = repeat("标", 400000), *text = repeat("补偿", 500000), *json = NULL;
+    char err[128] = "";
+    size_t len = 0;
+
+    (void)state;
+    it.title = title;
+    it.text = text;
+    assert_int_equal(yq_item_encode_bounded(&it, 1000000, &json, &len), 0);
+    assert_true(len <= 1000000);
+    assert_int_equal(len, strlen(json));
+    assert_true(strlen(title) <= YQ_ITEM_MAX_TITLE_BYTES);
+    assert_int_equal(strlen(title) % 3, 0); /* whole characters only */
+    assert_true(strlen(text) <= YQ_ITEM_MAX_TEXT_BYTES);
+    assert_int_equal(strlen(text) % 3, 0);
+    assert_non_null(strstr(json, "\"truncated_fields\":[\"title\",\"text\"]"));
+    assert_null(strstr(json, "\"truncated\":true")); /* the Weibo preview mark is separate */
+    assert_int_equal(yq_item_decode(json, len, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.truncated_fields, YQ_ITEM_F_TITLE | YQ_ITEM_F_TEXT);
+    assert_string_equal(back.title, title);
+    assert_false(back.truncated);
+    yq_item_release(&back);
+    free(json);
+    free(title);
+    free(text);
+}
+
+/* Escaping can grow a field six times (control characters): the encoder cuts further. */
+static void test_issue_10_escaped_text_cut_to_fit(void **state)
+{
+    struct yq_item it = sample_item();
+    char *text = repeat("\x01", 400000), *json = NULL;
+    size_t len = 0;
+
+    (void)state;
+    it.text = text;
+    assert_int_equal(yq_item_encode_bounded(&it, 100000, &json, &len), 0);
+    assert_true(len <= 100000);
+    assert_true(strlen(text) > 10000); /* cut, not emptied */
+    assert_non_null(strstr(json, "\"truncated_fields\":[\"text\"]"));
+    free(json);
+    free(text);
+    /* a limit no item can meet is an error, not a loop (fields are cut in place: copy them) */
+    it = sample_item();
+    struct yq_item heap;
+    assert_int_equal(yq_item_copy(&heap, &it), 0);
+    assert_int_equal(yq_item_encode_bounded(&heap, 100, &json, &len), ERR_TOO_BIG);
+    assert_null(json);
+    yq_item_release(&heap);
+}
+
+static void test_utf8_cut_never_splits_a_character(void **state)
+{
+    char s[] = "a标b"; /* 'a', 3 bytes, 'b' */
+    (void)state;
+    assert_false(yq_utf8_cut(s, 10));
+    assert_true(yq_utf8_cut(s, 3));
+    assert_string_equal(s, "a");
+    assert_false(yq_utf8_cut(NULL, 3));
+}
+
+/* Issue #10: published 8 h after the fetch (Beijing time labelled UTC) */
+static void test_issue_10_future_timestamp(void **state)
+{
+    struct yq_item it = sample_item(), back;
+    char *json = NULL, err[128] = "";
+    size_t len = 0;
+
+    (void)state;
+    it.fetched_at = 1795939200;
+    it.published_at = it.fetched_at + 8 * 3600;
+    assert_true(yq_item_is_future(&it));
+    assert_int_equal(yq_item_effective_time(&it), it.fetched_at);
+    assert_int_equal(yq_item_encode(&it, &json, &len), 0);
+    assert_non_null(strstr(json, "\"future_timestamp\":true"));
+    assert_non_null(strstr(json, "\"published_at\":\"2026-11-29T16:00:00Z\"")); /* raw kept */
+    assert_int_equal(yq_item_decode(json, len, &back, err, sizeof(err)), 0);
+    assert_true(back.future_timestamp);
+    assert_int_equal(back.published_at, it.published_at);
+    assert_int_equal(yq_item_effective_time(&back), it.fetched_at);
+    yq_item_release(&back);
+    free(json);
+
+    /* within ten minutes: taken as given */
+    it.published_at = it.fetched_at + YQ_ITEM_FUTURE_SLACK_S;
+    assert_false(yq_item_is_future(&it));
+    assert_int_equal(yq_item_effective_time(&it), it.published_at);
+    assert_int_equal(yq_item_encode(&it, &json, &len), 0);
+    assert_null(strstr(json, "future_timestamp"));
+    free(json);
+    /* unknown publication time: the fetch time */
+    it.has_published = false;
+    assert_int_equal(yq_item_effective_time(&it), it.fetched_at);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +369,10 @@ int main(void)
         cmocka_unit_test(test_alert_without_group_decodes),
         cmocka_unit_test(test_level_names),
         cmocka_unit_test(test_time_parse_iso_zones),
+        cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
+        cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),
+        cmocka_unit_test(test_utf8_cut_never_splits_a_character),
+        cmocka_unit_test(test_issue_10_future_timestamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
