@@ -101,6 +101,13 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
 rd_kafka_t *yq_kafka_consumer_new(const struct yq_kafka_cfg *cfg, const char *topic,
                                   char *errbuf, size_t errlen)
 {
+    return yq_kafka_consumer_new_rb(cfg, topic, NULL, NULL, errbuf, errlen);
+}
+
+rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char *topic,
+                                     yq_kafka_rebalance_fn rebalance_cb, void *opaque,
+                                     char *errbuf, size_t errlen)
+{
     char kerr[512], num[32];
     rd_kafka_conf_t *conf = base_conf(cfg, errbuf, errlen);
     rd_kafka_topic_partition_list_t *topics;
@@ -128,6 +135,19 @@ rd_kafka_t *yq_kafka_consumer_new(const struct yq_kafka_cfg *cfg, const char *to
     if (conf_set(conf, "session.timeout.ms", num, errbuf, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
+    }
+    /*
+     * Heartbeats at a third of the session timeout (Kafka's advice): a surviving member learns
+     * of a dead member's rebalance within that, so takeover stays near session.timeout.ms.
+     */
+    snprintf(num, sizeof(num), "%lld", (long long)(cfg->session_timeout_ms / 3));
+    if (conf_set(conf, "heartbeat.interval.ms", num, errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (rebalance_cb) {
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, opaque);
     }
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
     if (!rk) {

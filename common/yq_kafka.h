@@ -45,6 +45,20 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
 rd_kafka_t *yq_kafka_consumer_new(const struct yq_kafka_cfg *cfg, const char *topic,
                                   char *errbuf, size_t errlen);
 
+/* A rebalance callback (rd_kafka_conf_set_rebalance_cb()); opaque is rd_kafka_opaque(). */
+typedef void (*yq_kafka_rebalance_fn)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                      rd_kafka_topic_partition_list_t *partitions, void *opaque);
+
+/*
+ * yq_kafka_consumer_new() with a rebalance callback: rebalance_cb (may be NULL = librdkafka's
+ * default assignment) must itself apply the change (rd_kafka_assign() / rd_kafka_incremental_
+ * assign() for ASSIGN, the unassign counterparts for REVOKE). opaque (borrowed, may be NULL) is
+ * passed to it. Same result and ownership as yq_kafka_consumer_new().
+ */
+rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char *topic,
+                                     yq_kafka_rebalance_fn rebalance_cb, void *opaque,
+                                     char *errbuf, size_t errlen);
+
 /*
  * Synchronously commit offset msg->offset + 1 for msg's partition.
  * Returns 0 or ERR_RETRY (the commit failed; the message will be redelivered).

@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "match.h"
+#include "matcher_http.h"
 #include "rules_store.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -38,6 +39,13 @@ static const struct cfg_key matcher_opt_keys[] = {
     {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
      "lifetime of per-item event answers, repost roots and event counters", NULL},
     {"log_level", CFG_STRING, "info", 0, 0, MOFF(log_level), "err, warn, info or debug", NULL},
+    {"rules_verify_max_age_ms", CFG_MS, "10000", 100, 3600000, MOFF(rules_verify_max_age_ms),
+     "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
+     "this (or the last check failed)", NULL},
+    {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, MOFF(metrics_address),
+     "listen address of GET /metrics and /healthz; empty = no endpoint", NULL},
+    {"metrics_port", CFG_INT, "9102", 0, 65535, MOFF(metrics_port),
+     "port of GET /metrics and /healthz; 0 = any free port (logged)", NULL},
     {"source_weights", CFG_EXTERNAL, NULL, 0, 0, 0,
      "score factor per item source_id or source, 0.1..10 (weibo 1.2, wechat 1.1, others 1.0)",
      NULL},
@@ -53,6 +61,9 @@ const struct cfg_key matcher_cfg_keys[] = {
 };
 
 #define SUB_RETRY_MS 1000
+#define STATUS_INTERVAL_MS 1000   /* /metrics and /healthz are republished this often */
+#define KAFKA_PROBE_TIMEOUT_MS 1000
+#define COMMITTED_TIMEOUT_MS 500
 #define REDIS_BACKOFF_MAX_MS 5000
 
 #define WEIGHTS_KEY "matcher.source_weights"
@@ -269,6 +280,17 @@ struct matcher {
     int64_t check_backoff_ms; /* grows while Redis is down */
     bool cache_tried;
     bool waiting_logged;
+    /* rule-version confirmation (issue #10): see rules_unverified() */
+    bool rules_confirmed;        /* the last check confirmed the version in use */
+    int64_t confirmed_mono_ms;   /* monotonic time of the last confirmation */
+    int64_t confirmed_at;        /* the same, seconds since the epoch; 0 = never */
+    /* health and /metrics */
+    struct matcher_http *http;   /* NULL when matcher.metrics_address is empty */
+    int64_t next_status_ms;      /* monotonic time of the next publication */
+    bool kafka_up, redis_up;
+    bool kafka_known, redis_known; /* a check has run (transitions are logged after that) */
+    uint64_t n_consume_errors, n_delivery_errors, n_commit_errors;
+    uint64_t n_assignments, n_revocations, n_rules_rejected;
     rd_kafka_t *producer;
     rd_kafka_t *consumer;
     rd_kafka_message_t **batch;
@@ -313,6 +335,16 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
         matcher_free(m);
         return NULL;
     }
+    if (cfg->matcher.metrics_address && cfg->matcher.metrics_address[0]) {
+        m->http = matcher_http_start(cfg->matcher.metrics_address, (int)cfg->matcher.metrics_port,
+                                     errbuf, errlen);
+        if (!m->http) {
+            matcher_free(m);
+            return NULL;
+        }
+        LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics_address,
+                 matcher_http_port(m->http));
+    }
     return m;
 }
 
@@ -321,6 +353,7 @@ void matcher_free(struct matcher *m)
     if (!m) {
         return;
     }
+    matcher_http_stop(m->http); /* first: its thread reads nothing of m, but stop serving */
     if (m->consumer) {
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
@@ -343,6 +376,37 @@ void matcher_free(struct matcher *m)
 int64_t matcher_rules_version(const struct matcher *m)
 {
     return m->rules ? m->rules->version : 0;
+}
+
+int matcher_metrics_port(const struct matcher *m)
+{
+    return m->http ? matcher_http_port(m->http) : -1;
+}
+
+/*
+ * Whether an alert made now must say rules_unverified: the last check of
+ * yuqing:rules:current did not confirm the version in use (Redis unreachable, no or a bad
+ * pointer, a newer set not loaded yet), or the last confirmation is older than
+ * matcher.rules_verify_max_age_ms (checks held up, e.g. by a long batch).
+ */
+static bool rules_unverified(const struct matcher *m)
+{
+    return !m->rules_confirmed ||
+           yq_time_mono_ms() - m->confirmed_mono_ms > m->cfg->matcher.rules_verify_max_age_ms;
+}
+
+/* Record the state of a dependency; a change is logged once. */
+static void set_dep(bool *up, bool *known, const char *name, bool now_up)
+{
+    if (*known && *up != now_up) {
+        if (now_up) {
+            LOG_INFO("dependency up dependency=%s", name);
+        } else {
+            LOG_WARN("dependency down dependency=%s", name);
+        }
+    }
+    *up = now_up;
+    *known = true;
 }
 
 static void sleep_ms(int64_t ms)
@@ -478,6 +542,13 @@ static void try_cache(struct matcher *m)
     swap_rules(m, rs, "cache");
 }
 
+static void confirm_rules(struct matcher *m, int64_t now_mono_ms)
+{
+    m->rules_confirmed = true;
+    m->confirmed_mono_ms = now_mono_ms;
+    m->confirmed_at = yq_time_now();
+}
+
 /* Check for a new rule set when due (or notified) and switch to it when it is valid. */
 static void maybe_reload(struct matcher *m, bool force)
 {
@@ -493,6 +564,8 @@ static void maybe_reload(struct matcher *m, bool force)
         return;
     }
     rc = rules_store_current(m->redis, &version);
+    m->rules_confirmed = false; /* until this check confirms the version in use */
+    set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /* Redis down: keep what we hold, back off, start from the cache if we hold nothing */
         m->check_backoff_ms = m->check_backoff_ms * 2 > REDIS_BACKOFF_MAX_MS
@@ -512,7 +585,12 @@ static void maybe_reload(struct matcher *m, bool force)
         try_cache(m);
         return;
     }
-    if (version == 0 || version == matcher_rules_version(m) || version == m->failed_version) {
+    if (version > 0 && (version == matcher_rules_version(m) || version == m->failed_version)) {
+        /* current, or a newer set that was rejected (the one in use is kept on purpose) */
+        confirm_rules(m, now);
+        return;
+    }
+    if (version == 0) {
         return;
     }
     rc = rules_store_load(m->redis, version, &rs, err, sizeof(err));
@@ -528,10 +606,12 @@ static void maybe_reload(struct matcher *m, bool force)
         LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
                 matcher_rules_version(m), version, err);
         m->failed_version = version;
+        m->n_rules_rejected++;
         try_cache(m);
         return;
     }
     swap_rules(m, rs, "redis");
+    confirm_rules(m, now);
     rc = rules_cache_save(m->cfg->matcher.rules_cache_path, m->rules);
     if (rc != 0) {
         LOG_WARN("cannot write rule set cache path='%s' err=%s",
@@ -560,6 +640,7 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
     rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
+    set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /*
          * Redis down: hold the batch back (it is retried) for up to event_wait_ms, then let
@@ -639,6 +720,11 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
         if (rc == 0) {
             rc = assign_event(m, &alert);
         }
+        if (rc == 0 && rules_unverified(m)) {
+            /* matched on a set Redis did not (recently) confirm as current: say so */
+            alert.rules_unverified = true;
+            alert.rules_checked_at = m->confirmed_at;
+        }
         if (rc == 0) {
             struct pending *p = &m->pending[m->n_pending];
             memset(p, 0, sizeof(*p));
@@ -662,6 +748,203 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
     return rc;
 }
 
+/* --- health, /metrics, rebalances ------------------------------------------------------ */
+
+/* "yuqing.items[0,1]": the partitions of parts, grouped by topic, into buf (len bytes). */
+static void format_partitions(const rd_kafka_topic_partition_list_t *parts, char *buf,
+                              size_t len)
+{
+    size_t off = 0;
+    const char *topic = NULL;
+
+    buf[0] = '\0';
+    for (int i = 0; parts && i < parts->cnt && off + 1 < len; i++) {
+        const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        int n;
+        if (!topic || strcmp(topic, tp->topic) != 0) {
+            n = snprintf(buf + off, len - off, "%s%s[%d", topic ? "]," : "", tp->topic,
+                         (int)tp->partition);
+            topic = tp->topic;
+        } else {
+            n = snprintf(buf + off, len - off, ",%d", (int)tp->partition);
+        }
+        off += n > 0 ? (size_t)n : 0;
+    }
+    if (topic && off + 1 < len) {
+        snprintf(buf + off, len - off, "]");
+    }
+}
+
+/*
+ * The consumer's rebalance callback (runs in the matcher's thread, inside consumer poll or
+ * close): log which partitions this matcher takes or gives up, apply the change.
+ */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct matcher *m = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    char list[1024];
+
+    format_partitions(parts, list, sizeof(list));
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        m->n_assignments++;
+        LOG_INFO("partitions assigned partitions=%s count=%d group=%s", list, parts->cnt,
+                 m->cfg->kafka.group_id);
+        if (cooperative) {
+            error = rd_kafka_incremental_assign(rk, parts);
+        } else {
+            kerr = rd_kafka_assign(rk, parts);
+        }
+    } else {
+        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            m->n_revocations++;
+            LOG_INFO("partitions revoked partitions=%s count=%d group=%s", list, parts->cnt,
+                     m->cfg->kafka.group_id);
+        } else {
+            LOG_WARN("rebalance failed err=%s partitions=%s", rd_kafka_err2str(err), list);
+        }
+        if (cooperative) {
+            error = rd_kafka_incremental_unassign(rk, parts);
+        } else {
+            kerr = rd_kafka_assign(rk, NULL);
+        }
+    }
+    if (error) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (kerr) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
+    }
+    m->next_status_ms = 0; /* publish the new assignment at once */
+}
+
+/* Ask a broker for metadata: Kafka is up when one answers within KAFKA_PROBE_TIMEOUT_MS. */
+static void probe_kafka(struct matcher *m)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t kerr = rd_kafka_metadata(m->producer, 0, NULL, &md,
+                                                 KAFKA_PROBE_TIMEOUT_MS);
+    if (md) {
+        rd_kafka_metadata_destroy(md);
+    }
+    set_dep(&m->kafka_up, &m->kafka_known, "kafka", kerr == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+/*
+ * The held partitions with their positions and high watermarks (a new array in *out, free()
+ * it, and the list it borrows topic names from in *list_out, destroy it). A partition that
+ * consumed nothing yet reports its committed offset, if any.
+ */
+static size_t partition_status(struct matcher *m, struct matcher_partition_status **out,
+                               rd_kafka_topic_partition_list_t **list_out)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL, *unknown = NULL;
+    struct matcher_partition_status *ps;
+
+    *out = NULL;
+    *list_out = NULL;
+    if (!m->consumer || rd_kafka_assignment(m->consumer, &parts) != 0 || !parts) {
+        return 0;
+    }
+    if (parts->cnt == 0 || !(ps = calloc((size_t)parts->cnt, sizeof(*ps)))) {
+        rd_kafka_topic_partition_list_destroy(parts);
+        return 0;
+    }
+    (void)rd_kafka_position(m->consumer, parts);
+    for (int i = 0; i < parts->cnt; i++) {
+        if (parts->elems[i].offset < 0) {
+            if (!unknown) {
+                unknown = rd_kafka_topic_partition_list_new(parts->cnt);
+            }
+            if (unknown) {
+                rd_kafka_topic_partition_list_add(unknown, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+            }
+        }
+    }
+    if (unknown && rd_kafka_committed(m->consumer, unknown, COMMITTED_TIMEOUT_MS) == 0) {
+        for (int i = 0; i < unknown->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
+                parts, unknown->elems[i].topic, unknown->elems[i].partition);
+            if (tp && !unknown->elems[i].err) {
+                tp->offset = unknown->elems[i].offset;
+            }
+        }
+    }
+    if (unknown) {
+        rd_kafka_topic_partition_list_destroy(unknown);
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t lo = -1, hi = -1;
+        ps[i].topic = parts->elems[i].topic;
+        ps[i].partition = parts->elems[i].partition;
+        ps[i].position = parts->elems[i].offset >= 0 ? parts->elems[i].offset : -1;
+        if (rd_kafka_get_watermark_offsets(m->consumer, ps[i].topic, ps[i].partition, &lo, &hi) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0) {
+            hi = -1;
+        }
+        ps[i].high_watermark = hi;
+        if (ps[i].position < 0 && hi == 0) {
+            ps[i].position = 0; /* an empty partition: nothing to consume */
+        }
+    }
+    *out = ps;
+    *list_out = parts;
+    return (size_t)parts->cnt;
+}
+
+/* Render and publish /metrics and /healthz when due (every STATUS_INTERVAL_MS). */
+static void publish_status(struct matcher *m)
+{
+    struct matcher_status st;
+    struct matcher_partition_status *ps = NULL;
+    rd_kafka_topic_partition_list_t *list = NULL;
+    char *metrics = NULL, *health = NULL;
+    size_t metrics_len = 0, health_len = 0;
+    bool healthy = false;
+    int64_t now = yq_time_mono_ms();
+
+    if (!m->http || now < m->next_status_ms) {
+        return;
+    }
+    probe_kafka(m);
+    m->next_status_ms = yq_time_mono_ms() + STATUS_INTERVAL_MS;
+    memset(&st, 0, sizeof(st));
+    st.items = m->n_items;
+    st.alerts = m->n_alerts;
+    st.malformed = m->n_malformed;
+    st.excluded = m->n_excluded;
+    st.consume_errors = m->n_consume_errors;
+    st.delivery_errors = m->n_delivery_errors;
+    st.commit_errors = m->n_commit_errors;
+    st.batch_retries = m->n_event_retries;
+    st.assignments = m->n_assignments;
+    st.revocations = m->n_revocations;
+    st.rules_version = matcher_rules_version(m);
+    st.rules_rejected = m->n_rules_rejected;
+    st.rules_checked_at = m->confirmed_at;
+    st.rules_unverified = rules_unverified(m);
+    st.kafka_up = m->kafka_up;
+    st.redis_up = m->redis_up;
+    st.n_partitions = partition_status(m, &ps, &list);
+    st.partitions = ps;
+    if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||
+        matcher_status_health(&st, &health, &health_len, &healthy) != 0 ||
+        matcher_http_publish(m->http, metrics, metrics_len, health, health_len, healthy) != 0) {
+        LOG_WARN("cannot publish metrics err=%s", yq_strerror(ERR_NOMEM));
+    }
+    free(metrics);
+    free(health);
+    free(ps);
+    if (list) {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+}
+
 /* Hand p to the producer, waiting while its queue is full. */
 static void produce(struct matcher *m, struct pending *p)
 {
@@ -677,6 +960,7 @@ static void produce(struct matcher *m, struct pending *p)
         if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             /* treated as a failed delivery: retried after the backoff */
             LOG_WARN("alert produce failed event_key=%s err=%s", p->key, rd_kafka_err2str(kerr));
+            m->n_delivery_errors++;
             p->state = PENDING_FAILED;
             p->err = kerr;
             return;
@@ -700,6 +984,7 @@ static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
     for (;;) {
         bool done = true, failed = false;
         rd_kafka_flush(m->producer, 100);
+        publish_status(m); /* a long wait (Kafka down) must show on /healthz */
         for (size_t i = 0; i < m->n_pending; i++) {
             done = done && m->pending[i].state == PENDING_DELIVERED;
             failed = failed || m->pending[i].state == PENDING_FAILED;
@@ -718,6 +1003,7 @@ static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
             for (size_t i = 0; i < m->n_pending; i++) {
                 struct pending *p = &m->pending[i];
                 if (p->state == PENDING_FAILED) {
+                    m->n_delivery_errors++;
                     LOG_WARN("alert delivery failed, retrying event_key=%s err=%s", p->key,
                              rd_kafka_err2str(p->err));
                     produce(m, p);
@@ -760,6 +1046,7 @@ static void commit_batch(struct matcher *m, size_t n)
     }
     kerr = rd_kafka_commit(m->consumer, offsets, 0 /* sync */);
     if (kerr) {
+        m->n_commit_errors++;
         LOG_WARN("offset commit failed messages=%zu err=%s (they will be matched again)", n,
                  rd_kafka_err2str(kerr));
     }
@@ -798,6 +1085,7 @@ static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
     while (msg) {
         if (msg->err) {
             if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                m->n_consume_errors++;
                 LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
             }
             rd_kafka_message_destroy(msg);
@@ -842,6 +1130,7 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
     int rc;
 
     maybe_reload(m, true);
+    publish_status(m);
     while (!*stop) {
         maybe_reload(m, false);
         if (!m->rules) {
@@ -850,12 +1139,13 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
                          RULES_KEY_CURRENT, m->cfg->matcher.rules_cache_path);
                 m->waiting_logged = true;
             }
+            publish_status(m);
             sleep_ms(m->cfg->matcher.poll_timeout_ms);
             continue;
         }
         if (!m->consumer) {
-            m->consumer = yq_kafka_consumer_new(&m->cfg->kafka, m->cfg->kafka.items_topic, err,
-                                                sizeof(err));
+            m->consumer = yq_kafka_consumer_new_rb(&m->cfg->kafka, m->cfg->kafka.items_topic,
+                                                   on_rebalance, m, err, sizeof(err));
             if (!m->consumer) {
                 LOG_ERR("cannot create consumer err=%s", err);
                 return ERR_INVALID;
@@ -864,6 +1154,7 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
                      m->cfg->kafka.group_id);
         }
         rc = run_batch(m, stop);
+        publish_status(m);
         if (rc == ERR_NOMEM) {
             LOG_ERR("out of memory matching a batch; retrying%s", "");
             sleep_ms(m->cfg->matcher.retry_backoff_ms);
@@ -884,6 +1175,8 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
             m->event_backoff_ms = 0;
         }
     }
+    m->next_status_ms = 0;
+    publish_status(m); /* the final counts */
     LOG_INFO("stopping items=%" PRIu64 " alerts=%" PRIu64 " malformed=%" PRIu64
              " excluded=%" PRIu64,
              m->n_items, m->n_alerts, m->n_malformed, m->n_excluded);

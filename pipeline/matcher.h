@@ -19,6 +19,10 @@
  *     event_window_s: 259200   # near-duplicate window (72 h), event.h
  *     event_ttl_s: 604800      # lifetime of per-item event answers and event counters
  *     log_level: info          # err | warn | info | debug
+ *     rules_verify_max_age_ms: 10000  # alerts say rules_unverified when Redis last confirmed
+ *                              # the rule version longer ago (or the last check failed)
+ *     metrics_address: 127.0.0.1  # GET /metrics and /healthz (matcher_http.h); "" = off
+ *     metrics_port: 9102       # 0 = any free port (logged)
  *     source_weights:          # score factor per item source_id or source, 0.1..10
  *       weibo: 1.2             # (defaults: weibo 1.2, wechat 1.1, anything else 1.0;
  *       wechat: 1.1            # entries given here replace or add to them; match.h)
@@ -49,6 +53,9 @@ struct matcher_opts {
     int64_t event_window_s;
     int64_t event_ttl_s;
     char *log_level;
+    int64_t rules_verify_max_age_ms;
+    char *metrics_address; /* "" = no HTTP endpoint */
+    int64_t metrics_port;  /* 0 = an ephemeral port (logged) */
     struct match_weights source_weights; /* configured entries only; parsed by
                                             matcher_cfg_load(), not by the key table */
 };
@@ -85,13 +92,21 @@ void matcher_cfg_release(struct matcher_cfg *cfg);
 struct matcher;
 
 /*
- * A matcher for cfg (borrowed; must outlive it). Creates the alert producer; connects to
- * Redis and subscribes to the consumer group lazily. Returns a new matcher (matcher_free())
- * or NULL with one line in errbuf.
+ * A matcher for cfg (borrowed; must outlive it). Creates the alert producer and, unless
+ * matcher.metrics_address is empty, starts GET /metrics and /healthz (matcher_http.h);
+ * connects to Redis and subscribes to the consumer group lazily. Returns a new matcher
+ * (matcher_free()) or NULL with one line in errbuf (e.g. the metrics port is in use).
  */
 struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t errlen);
 
 /*
+ * Alerts carry rules_unverified (and rules_checked_at, the last confirmation) when the last
+ * check of yuqing:rules:current did not confirm the version in use (Redis unreachable, no
+ * or a bad pointer, a newer set not loaded yet; a rejected newer set confirms the kept one)
+ * or the last confirmation is older than matcher.rules_verify_max_age_ms.
+ * /metrics and /healthz are republished about once a second from this loop (also while it
+ * waits for rules or for alert deliveries); assignments and revocations are logged.
+ *
  * Run until *stop becomes non-zero: then finish the current batch (delivering its alerts for
  * up to kafka.flush_timeout_ms; undelivered ones are not committed and will be re-consumed),
  * flush, close the consumer and return 0. Returns ERR_INVALID when the consumer cannot be
@@ -104,5 +119,8 @@ void matcher_free(struct matcher *m);
 
 /* Version of the rule set in use, 0 when none. */
 int64_t matcher_rules_version(const struct matcher *m);
+
+/* The TCP port of /metrics and /healthz (useful with metrics_port 0), -1 when off. */
+int matcher_metrics_port(const struct matcher *m);
 
 #endif

@@ -1,8 +1,14 @@
 /*
  * The matcher loop end to end on librdkafka's mock cluster and a real redis-server: alerts
  * for matching items only, malformed items skipped, offsets committed, hot reload, SIGTERM-
- * style stop. Skips when redis-server is absent.
+ * style stop; /metrics and /healthz with real counts, the assignment log, alerts marked
+ * rules_unverified while Redis is down (issue #10). Skips when redis-server is absent.
+ * No assertion depends on how fast the machine is: waits are for events, with a generous
+ * hang guard.
  */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,6 +27,7 @@
 
 #include "match.h"
 #include "matcher.h"
+#include "matcher_http.h"
 #include "redis_fixture.h"
 #include "rules.h"
 #include "rules_store.h"
@@ -40,6 +48,8 @@ static const char rules_v2[] =
     "rules:\n"
     "  - {id: fire-01, name: 火灾, department: 市应急管理局, level: II, expr: 火灾}\n";
 
+#define HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
+
 struct run_ctx {
     struct matcher *m;
     volatile sig_atomic_t stop;
@@ -51,6 +61,79 @@ static void *run_thread(void *arg)
     struct run_ctx *ctx = arg;
     ctx->rc = matcher_run(ctx->m, &ctx->stop);
     return NULL;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * GET path from 127.0.0.1:port over HTTP/1.0: the status in *status and the body, NUL-
+ * terminated, in body (len bytes). Returns 0 or -1 (no connection, short answer).
+ */
+static int http_get(int port, const char *path, int *status, char *body, size_t len)
+{
+    static char resp[131072];
+    struct sockaddr_in sa;
+    char req[256];
+    size_t got = 0;
+    ssize_t n;
+    const char *sep;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0) {
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+        close(fd);
+        return -1;
+    }
+    while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
+    close(fd);
+    resp[got] = '\0';
+    sep = strstr(resp, "\r\n\r\n");
+    if (!sep || sscanf(resp, "HTTP/1.%*d %d", status) != 1) {
+        return -1;
+    }
+    snprintf(body, len, "%s", sep + 4);
+    return 0;
+}
+
+/*
+ * Poll GET path until its body contains every one of the n needles (the matcher publishes
+ * about once a second); the last body is left in body. Fails after HANG_GUARD_MS.
+ */
+static void wait_http(int port, const char *path, const char *const *needles, size_t n,
+                      int *status, char *body, size_t len)
+{
+    int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+
+    for (;;) {
+        size_t found = 0;
+        if (http_get(port, path, status, body, len) == 0) {
+            while (found < n && strstr(body, needles[found])) {
+                found++;
+            }
+            if (found == n) {
+                return;
+            }
+        }
+        if (yq_time_mono_ms() > end) {
+            fail_msg("%s never showed '%s'; last:\n%s", path, found < n ? needles[found] : "",
+                     body);
+        }
+        sleep_ms(50);
+    }
 }
 
 static void push_rules(struct yq_redis *r, const char *yaml)
@@ -86,7 +169,14 @@ static void produce_raw(rd_kafka_t *p, const char *topic, const char *payload)
                      0);
 }
 
-/* Read alerts until n arrived or timeout_ms passed; returns how many; keys in keys[]. */
+static bool last_unverified[8];
+static int64_t last_checked_at[8];
+
+/*
+ * Read alerts until n arrived or timeout_ms (a hang guard) passed; returns how many; keys
+ * in keys[], rules versions in versions[], rules_unverified / rules_checked_at in
+ * last_unverified[] / last_checked_at[].
+ */
 static int read_alerts(rd_kafka_t *c, int n, int64_t timeout_ms, char keys[][64],
                        int64_t *versions)
 {
@@ -103,6 +193,8 @@ static int read_alerts(rd_kafka_t *c, int n, int64_t timeout_ms, char keys[][64]
             assert_int_equal(yq_alert_decode(msg->payload, msg->len, &a, err, sizeof(err)), 0);
             snprintf(keys[got], 64, "%s", a.event_key);
             versions[got] = a.rules_version;
+            last_unverified[got] = a.rules_unverified;
+            last_checked_at[got] = a.rules_checked_at;
             got++;
             yq_alert_release(&a);
         }
@@ -121,10 +213,11 @@ static void test_matcher_end_to_end(void **state)
     rd_kafka_conf_t *conf;
     struct run_ctx ctx;
     pthread_t th;
-    char err[512] = "", sets[4][256], keys[8][64], cache[128];
-    const char *setv[4];
-    int64_t versions[8];
-    int n;
+    char err[512] = "", sets[5][256], keys[8][64], cache[128], logpath[128];
+    const char *setv[5];
+    int64_t versions[8], t0 = yq_time_now();
+    int n, port, status, saved_stderr, logfd;
+    static char body[65536], logtext[65536];
 
     (void)state;
     if (redis_fixture_start(&fx) != 0) {
@@ -145,10 +238,11 @@ static void test_matcher_end_to_end(void **state)
     snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
     snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
     snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=100");
-    for (int i = 0; i < 4; i++) {
+    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
+    for (int i = 0; i < 5; i++) {
         setv[i] = sets[i];
     }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 4, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(matcher_cfg_load(NULL, setv, 5, &cfg, err, sizeof(err)), 0);
     assert_string_equal(cfg.kafka.group_id, "yuqing-matcher");
     r = yq_redis_new(&cfg.redis);
     push_rules(r, rules_v1);
@@ -161,10 +255,40 @@ static void test_matcher_end_to_end(void **state)
     produce_item(p, "yuqing.items", "rss:2", "天气晴");
     assert_int_equal(yq_kafka_flush(p, 5000), 0);
 
+    /* the matcher's log goes to a file until it holds its partitions (issue #10) */
+    snprintf(logpath, sizeof(logpath), "/tmp/yq-test-matcher-%d.log", (int)getpid());
+    logfd = open(logpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    assert_true(logfd >= 0);
+    saved_stderr = dup(STDERR_FILENO);
+    assert_true(saved_stderr >= 0);
+    assert_true(dup2(logfd, STDERR_FILENO) >= 0);
     memset(&ctx, 0, sizeof(ctx));
     ctx.m = matcher_new(&cfg, err, sizeof(err));
     assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_true(port > 0);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    {
+        const char *held[] = {"yuqing_matcher_assigned_partitions 2\n",
+                              "yuqing_matcher_rebalances_total{kind=\"assign\"} 1\n"};
+        wait_http(port, "/metrics", held, 2, &status, body, sizeof(body));
+    }
+    assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+    close(saved_stderr);
+    close(logfd);
+    {
+        FILE *lf = fopen(logpath, "r");
+        size_t ln;
+        assert_non_null(lf);
+        ln = fread(logtext, 1, sizeof(logtext) - 1, lf);
+        logtext[ln] = '\0';
+        fclose(lf);
+        unlink(logpath);
+        fputs(logtext, stderr);
+        assert_non_null(strstr(logtext, "metrics listening address=127.0.0.1 port="));
+        assert_non_null(strstr(logtext, "partitions assigned partitions=yuqing.items[0,1] "
+                                        "count=2 group=yuqing-matcher"));
+    }
 
     /* the alerts, read in a group of their own (cfg is borrowed by the running matcher) */
     struct matcher_cfg rcfg;
@@ -172,34 +296,73 @@ static void test_matcher_end_to_end(void **state)
     assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
     c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
     assert_non_null(c);
-    n = read_alerts(c, 1, 20000, keys, versions);
+    n = read_alerts(c, 1, HANG_GUARD_MS, keys, versions);
     assert_int_equal(n, 1);
     assert_string_equal(keys[0], "ev:rss:1");
     assert_int_equal(versions[0], 1);
+    assert_false(last_unverified[0]); /* Redis up: the version was confirmed */
+    assert_int_equal(last_checked_at[0], 0); /* written only with rules_unverified */
+
+    /* /metrics: the real counts of the three items, both partitions caught up */
+    {
+        const char *counts[] = {"yuqing_matcher_items_total 3\n",
+                                "yuqing_matcher_alerts_total 1\n"};
+        wait_http(port, "/metrics", counts, 2, &status, body, sizeof(body));
+    }
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "yuqing_matcher_malformed_total 1\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_excluded_total 0\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_errors_total{kind=\"delivery\"} 0\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_errors_total{kind=\"commit\"} 0\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_rules_version 1\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_rules_unverified 0\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"kafka\"} 1\n"));
+    assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"redis\"} 1\n"));
+    {
+        const char *lag[] = {
+            "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 0\n",
+            "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"} 0\n"};
+        wait_http(port, "/metrics", lag, 2, &status, body, sizeof(body));
+    }
+    {
+        long long checked = 0;
+        const char *line = strstr(body, "\nyuqing_matcher_rules_checked_timestamp_seconds ");
+        assert_non_null(line);
+        assert_int_equal(sscanf(line, "%*s %lld", &checked), 1);
+        assert_true(checked >= t0 && checked <= yq_time_now());
+    }
+    assert_int_equal(http_get(port, "/healthz", &status, body, sizeof(body)), 0);
+    assert_int_equal(status, 200);
+    assert_string_equal(body, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
+                              "\"redis\":\"up\"}}\n");
+    assert_int_equal(http_get(port, "/nope", &status, body, sizeof(body)), 0);
+    assert_int_equal(status, 404);
 
     /* hot reload: a new version applies to the next items without a restart */
     push_rules(r, rules_v2);
-    /* within a second normally; up to 15 s allowed for a loaded CI machine under ASan */
-    for (int i = 0; i < 300 && matcher_rules_version(ctx.m) != 2; i++) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+    for (int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+         matcher_rules_version(ctx.m) != 2 && yq_time_mono_ms() < end;) {
+        sleep_ms(20);
     }
     assert_int_equal(matcher_rules_version(ctx.m), 2);
     produce_item(p, "yuqing.items", "rss:3", "安康征地"); /* no longer a match */
     produce_item(p, "yuqing.items", "rss:4", "仓库火灾");
     assert_int_equal(yq_kafka_flush(p, 5000), 0);
-    n = read_alerts(c, 1, 20000, keys, versions);
+    n = read_alerts(c, 1, HANG_GUARD_MS, keys, versions);
     assert_int_equal(n, 1);
     assert_string_equal(keys[0], "ev:rss:4");
     assert_int_equal(versions[0], 2);
-    /* an invalid new set is ignored: the matcher keeps version 2 */
+    /* an invalid new set is ignored: once the matcher rejected it, it still uses version 2 */
     redisReply *reply = yq_redis_command(r, "SET yuqing:rules:3 {broken");
     freeReplyObject(reply);
     reply = yq_redis_command(r, "SET yuqing:rules:current 3");
     freeReplyObject(reply);
-    struct timespec wait = {0, 400 * 1000000L};
-    nanosleep(&wait, NULL);
+    {
+        const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
+        wait_http(port, "/metrics", rejected, 1, &status, body, sizeof(body));
+    }
     assert_int_equal(matcher_rules_version(ctx.m), 2);
+    assert_non_null(strstr(body, "yuqing_matcher_rules_version 2\n"));
 
     /* stop: returns 0 after committing everything it matched */
     ctx.stop = 1;
@@ -238,6 +401,230 @@ static void test_matcher_end_to_end(void **state)
     matcher_cfg_release(&cfg);
     matcher_cfg_release(&rcfg);
     redis_fixture_stop(&fx);
+}
+
+/*
+ * Issue #10: an item matched on the rule set in hand while Redis cannot be reached carries
+ * rules_unverified and the time of the last confirmation; /healthz and /metrics name Redis
+ * as down meanwhile; once Redis is back, alerts are verified again.
+ */
+static void test_issue_10_rules_unverified_while_redis_down(void **state)
+{
+    struct redis_fixture fx;
+    struct matcher_cfg cfg, rcfg;
+    struct yq_redis *r;
+    rd_kafka_t *mock_rk, *p, *c;
+    rd_kafka_mock_cluster_t *mc;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[512] = "", sets[7][256], keys[8][64], cache[128];
+    const char *setv[7];
+    int64_t versions[8], t0 = yq_time_now(), t1;
+    int port, status;
+    static char body[65536];
+
+    (void)state;
+    if (redis_fixture_start(&fx) != 0) {
+        skip();
+    }
+    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    assert_non_null(mock_rk);
+    mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+    assert_non_null(mc);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1), 0);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1), 0);
+    snprintf(cache, sizeof(cache), "/tmp/yq-test-matcher-unv-%d.json", (int)getpid());
+    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
+             rd_kafka_mock_cluster_bootstraps(mc));
+    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
+    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
+    snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=100");
+    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
+    snprintf(sets[5], sizeof(sets[5]), "matcher.event_wait_ms=0"); /* no holding back */
+    snprintf(sets[6], sizeof(sets[6]), "redis.connect_timeout_ms=200");
+    for (int i = 0; i < 7; i++) {
+        setv[i] = sets[i];
+    }
+    assert_int_equal(matcher_cfg_load(NULL, setv, 7, &cfg, err, sizeof(err)), 0);
+    r = yq_redis_new(&cfg.redis);
+    push_rules(r, rules_v1);
+    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
+    assert_non_null(p);
+    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-unv"};
+    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
+    c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
+    assert_non_null(c);
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+
+    /* Redis up: confirmed */
+    produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
+    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    assert_false(last_unverified[0]);
+
+    /* Redis stops: /healthz names it, then the next alert is marked */
+    assert_int_equal(redis_fixture_save(&fx), 0);
+    redis_fixture_stop(&fx);
+    {
+        const char *down[] = {"\"redis\":\"down\""};
+        wait_http(port, "/healthz", down, 1, &status, body, sizeof(body));
+    }
+    assert_int_equal(status, 503);
+    assert_string_equal(body, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"up\","
+                              "\"redis\":\"down\"}}\n");
+    {
+        const char *unv[] = {"yuqing_matcher_rules_unverified 1\n",
+                             "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"};
+        wait_http(port, "/metrics", unv, 2, &status, body, sizeof(body));
+    }
+    t1 = yq_time_now();
+    produce_item(p, "yuqing.items", "rss:2", "汉滨拆迁");
+    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    assert_string_equal(keys[0], "ev:rss:2"); /* the item's own event (no Redis) */
+    assert_int_equal(versions[0], 1);
+    assert_true(last_unverified[0]);
+    assert_true(last_checked_at[0] >= t0 && last_checked_at[0] <= t1);
+
+    /* Redis back: confirmed again */
+    assert_int_equal(redis_fixture_restart(&fx), 0);
+    {
+        const char *up[] = {"\"status\":\"ok\""};
+        wait_http(port, "/healthz", up, 1, &status, body, sizeof(body));
+    }
+    assert_int_equal(status, 200);
+    {
+        const char *ok[] = {"yuqing_matcher_rules_unverified 0\n"};
+        wait_http(port, "/metrics", ok, 1, &status, body, sizeof(body));
+    }
+    produce_item(p, "yuqing.items", "rss:3", "安康拆迁");
+    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    assert_false(last_unverified[0]);
+    assert_int_equal(last_checked_at[0], 0);
+
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    rd_kafka_destroy(p);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    matcher_cfg_release(&rcfg);
+    redis_fixture_stop(&fx);
+    unlink(cache);
+}
+
+/* The /metrics and /healthz documents for a given status: lag, unknowns, failing dependency. */
+static void test_status_documents(void **state)
+{
+    static const struct matcher_partition_status parts[] = {
+        {"yuqing.items", 0, 5, 12},  /* 7 behind */
+        {"yuqing.items", 1, -1, 40}, /* position unknown: no lag line */
+        {"yuqing.items", 2, 9, 9},
+    };
+    struct matcher_status st = {.items = 42, .alerts = 7, .malformed = 1, .excluded = 2,
+                                .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
+                                .revocations = 1, .rules_version = 5, .rules_rejected = 1,
+                                .rules_checked_at = 1796400000, .rules_unverified = true,
+                                .kafka_up = true, .redis_up = false, .n_partitions = 3,
+                                .partitions = parts};
+    char *text = NULL;
+    size_t len = 0;
+    bool healthy = true;
+
+    (void)state;
+    assert_int_equal(matcher_status_metrics(&st, &text, &len), 0);
+    assert_int_equal(strlen(text), len);
+    static const char *const want[] = {
+        "\nyuqing_matcher_items_total 42\n",
+        "\nyuqing_matcher_alerts_total 7\n",
+        "\nyuqing_matcher_malformed_total 1\n",
+        "\nyuqing_matcher_excluded_total 2\n",
+        "\nyuqing_matcher_errors_total{kind=\"delivery\"} 3\n",
+        "\nyuqing_matcher_errors_total{kind=\"commit\"} 1\n",
+        "\nyuqing_matcher_rebalances_total{kind=\"assign\"} 2\n",
+        "\nyuqing_matcher_rebalances_total{kind=\"revoke\"} 1\n",
+        "\nyuqing_matcher_assigned_partitions 3\n",
+        "\nyuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 7\n",
+        "\nyuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"2\"} 0\n",
+        "\nyuqing_matcher_partition_position{topic=\"yuqing.items\",partition=\"1\"} -1\n",
+        "\nyuqing_matcher_rules_version 5\n",
+        "\nyuqing_matcher_rules_rejected_total 1\n",
+        "\nyuqing_matcher_rules_checked_timestamp_seconds 1796400000\n",
+        "\nyuqing_matcher_rules_unverified 1\n",
+        "\nyuqing_matcher_dependency_up{dependency=\"kafka\"} 1\n",
+        "\nyuqing_matcher_dependency_up{dependency=\"redis\"} 0\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        if (!strstr(text, want[i])) {
+            fail_msg("metrics lack '%s':\n%s", want[i] + 1, text);
+        }
+    }
+    assert_null(strstr(text, "partition=\"1\"} 0\n"));
+    assert_null(strstr(text, "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"}"));
+    free(text);
+    assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
+    assert_false(healthy);
+    assert_string_equal(text, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"up\","
+                              "\"redis\":\"down\"}}\n");
+    free(text);
+    st.redis_up = true;
+    assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
+    assert_true(healthy);
+    assert_string_equal(text, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
+                              "\"redis\":\"up\"}}\n");
+    free(text);
+    st.kafka_up = false;
+    assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
+    assert_false(healthy);
+    assert_non_null(strstr(text, "\"kafka\":\"down\""));
+    free(text);
+}
+
+/* The metrics keys: defaults, --set, off, --print-config. */
+static void test_metrics_config(void **state)
+{
+    const char *sets[] = {"matcher.metrics_address=", "matcher.rules_verify_max_age_ms=30s"};
+    const char *bad[] = {"matcher.metrics_port=70000"};
+    struct matcher_cfg cfg;
+    struct matcher *m;
+    char err[256] = "", *printed = NULL;
+    size_t printed_len = 0;
+    FILE *mem;
+
+    (void)state;
+    assert_int_equal(matcher_cfg_load(NULL, NULL, 0, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.matcher.metrics_address, "127.0.0.1");
+    assert_int_equal(cfg.matcher.metrics_port, 9102);
+    assert_int_equal(cfg.matcher.rules_verify_max_age_ms, 10000);
+    mem = open_memstream(&printed, &printed_len);
+    assert_non_null(mem);
+    matcher_cfg_print(mem, &cfg);
+    fclose(mem);
+    assert_non_null(strstr(printed, "  metrics_port: 9102"));
+    assert_non_null(strstr(printed, "  rules_verify_max_age_ms: 10000"));
+    free(printed);
+    matcher_cfg_release(&cfg);
+    assert_int_equal(matcher_cfg_load(NULL, sets, 2, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.matcher.metrics_address, "");
+    assert_int_equal(cfg.matcher.rules_verify_max_age_ms, 30000);
+    m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(m);
+    assert_int_equal(matcher_metrics_port(m), -1); /* off */
+    matcher_free(m);
+    matcher_cfg_release(&cfg);
+    assert_int_equal(matcher_cfg_load(NULL, bad, 1, &cfg, err, sizeof(err)), ERR_INVALID);
+    matcher_cfg_release(&cfg);
 }
 
 static int load_text(const char *text, const char *const *sets, int n_sets,
@@ -340,7 +727,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_weights_config),
+        cmocka_unit_test(test_status_documents),
+        cmocka_unit_test(test_metrics_config),
         cmocka_unit_test(test_matcher_end_to_end),
+        cmocka_unit_test(test_issue_10_rules_unverified_while_redis_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

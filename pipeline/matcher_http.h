@@ -1,0 +1,90 @@
+/*
+ * The matcher's HTTP endpoint (issue #10): GET /metrics (Prometheus text format 0.0.4) and
+ * GET /healthz (JSON naming each dependency) over libmicrohttpd with its own polling thread.
+ * The matcher loop renders both documents and publishes copies here under a mutex; requests
+ * are answered from the last published copies, so the HTTP thread never touches the loop's
+ * state (the pattern of collectors/metrics_server.c).
+ */
+#ifndef MATCHER_HTTP_H
+#define MATCHER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct matcher_http;
+
+/* One assigned partition of the items topic, as seen by the consumer. */
+struct matcher_partition_status {
+    const char *topic;      /* NUL-terminated, borrowed */
+    int32_t partition;
+    int64_t position;       /* next offset the matcher will consume; < 0 = unknown */
+    int64_t high_watermark; /* offset after the partition's last message; < 0 = unknown */
+};
+
+/*
+ * A snapshot of the matcher for /metrics and /healthz. Counters count since start.
+ * Filled by the matcher loop; the render functions only read it.
+ */
+struct matcher_status {
+    uint64_t items;            /* messages consumed (including malformed ones) */
+    uint64_t alerts;           /* alerts delivered (their items committed) */
+    uint64_t malformed;        /* items that did not decode (skipped) */
+    uint64_t excluded;         /* items dropped by an exclusion rule */
+    uint64_t consume_errors;   /* consumer errors other than partition EOF */
+    uint64_t delivery_errors;  /* alert produce / delivery failures (each retried) */
+    uint64_t commit_errors;    /* failed offset commits (the batch is matched again) */
+    uint64_t batch_retries;    /* batches held back for Redis (event assignment) */
+    uint64_t assignments;      /* rebalances that assigned partitions */
+    uint64_t revocations;      /* rebalances that revoked partitions */
+    int64_t rules_version;     /* rule set in use, 0 = none */
+    uint64_t rules_rejected;   /* pushed versions that did not load (the set in use kept) */
+    int64_t rules_checked_at;  /* last confirmation with Redis, seconds since the epoch; 0 = never */
+    bool rules_unverified;     /* what an alert made now would carry (yq_alert.h) */
+    bool kafka_up;
+    bool redis_up;
+    size_t n_partitions;
+    const struct matcher_partition_status *partitions; /* n_partitions, borrowed */
+};
+
+/*
+ * Render st (borrowed) as Prometheus text (names yuqing_matcher_*, docs/operations.md).
+ * The lag of a partition is high_watermark - position, written only when both are known.
+ * out: new NUL-terminated text (free()), *out_len its length. Returns 0 or ERR_NOMEM.
+ */
+int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len);
+
+/*
+ * Render st (borrowed) as the /healthz JSON document:
+ *   {"status":"ok","dependencies":{"kafka":"up","redis":"up"}}
+ * or "status":"unavailable" with the failing dependency "down". *healthy: true when every
+ * dependency is up. out: new NUL-terminated text (free()). Returns 0 or ERR_NOMEM.
+ */
+int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,
+                          bool *healthy);
+
+/*
+ * Listen on address (IPv4 dotted quad, NUL-terminated, borrowed) and port (0 = any free
+ * port). Until the first matcher_http_publish(), /healthz answers 503 {"status":"starting"}
+ * and /metrics an empty text. Returns a new server (matcher_http_stop()) or NULL with one
+ * line in errbuf (bad address or port, port in use, out of memory).
+ */
+struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf,
+                                        size_t errlen);
+
+/* The TCP port actually bound (useful with port 0). h borrowed. */
+int matcher_http_port(const struct matcher_http *h);
+
+/*
+ * Replace the served documents: metrics_len bytes of metrics (Prometheus text) and
+ * health_len bytes of health (JSON), both copied (not NUL-terminated necessarily).
+ * healthy: /healthz answers 200 when true, 503 when false. Thread-safe against requests.
+ * Returns 0 or ERR_NOMEM (the previous documents stay).
+ */
+int matcher_http_publish(struct matcher_http *h, const char *metrics, size_t metrics_len,
+                         const char *health, size_t health_len, bool healthy);
+
+/* Stop the thread (waits for requests in progress) and free everything. NULL is a no-op. */
+void matcher_http_stop(struct matcher_http *h);
+
+#endif
