@@ -137,13 +137,42 @@ static int sha1_id(const char *data, size_t len, char *out, size_t outlen)
     return feed_sha1_hex(data, len, out + 4) ? 0 : ERR_NOMEM;
 }
 
+/* SHA-1 id of "<guid>\n<normalised link>\n<title>" (FEED_ID_LINK_TITLE, see feed_parse.h). */
+static int link_title_id(const struct feed_entry *e, char *out, size_t outlen)
+{
+    char *link = NULL, *basis;
+    size_t n;
+    int err = 0;
+
+    if (e->link && e->link[0]) {
+        err = feed_url_normalize(e->link, &link);
+        if (err) {
+            return err;
+        }
+    }
+    n = strlen(e->id) + (link ? strlen(link) : 0) + (e->title ? strlen(e->title) : 0) + 3;
+    basis = malloc(n);
+    if (!basis) {
+        free(link);
+        return ERR_NOMEM;
+    }
+    snprintf(basis, n, "%s\n%s\n%s", e->id, link ? link : "", e->title ? e->title : "");
+    err = sha1_id(basis, strlen(basis), out, outlen);
+    free(basis);
+    free(link);
+    return err;
+}
+
 int feed_item_id(const struct feed_entry *e, char *out, size_t outlen)
 {
     char *basis = NULL;
     int err;
 
-    if (e->id && e->id[0]) {
+    if (e->id && e->id[0] && e->id_rule == FEED_ID_GUID) {
         return sha1_id(e->id, strlen(e->id), out, outlen);
+    }
+    if (e->id && e->id[0] && e->id_rule == FEED_ID_LINK_TITLE) {
+        return link_title_id(e, out, outlen);
     }
     if (e->link && e->link[0]) {
         err = feed_url_normalize(e->link, &basis);
@@ -177,15 +206,16 @@ static int dup_field(char **dst, const char *src)
     return *dst ? 0 : ERR_NOMEM;
 }
 
-/* Plain text of a summary/content field, NULL when it is empty. */
-static int plain(const char *s, bool html, size_t max_bytes, char **out)
+/* Plain text of a summary/content field, NULL when it is empty; *cut when it was shortened. */
+static int plain(const char *s, bool html, size_t max_bytes, char **out, bool *cut)
 {
     int err;
     *out = NULL;
     if (!s) {
         return 0;
     }
-    err = html ? feed_text_from_html(s, strlen(s), max_bytes, out) : feed_text_clean(s, out);
+    err = html ? feed_text_from_html_cut(s, strlen(s), max_bytes, out, cut)
+               : feed_text_clean_cut(s, max_bytes, out, cut);
     if (!err && (*out)[0] == '\0') {
         free(*out);
         *out = NULL;
@@ -198,9 +228,13 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
                          struct yq_item *item)
 {
     char id[FEED_ITEM_ID_LEN];
+    bool cut = false;
     int err;
 
     memset(item, 0, sizeof(*item));
+    if (max_text_bytes == 0 || max_text_bytes > YQ_ITEM_MAX_TEXT_BYTES) {
+        max_text_bytes = YQ_ITEM_MAX_TEXT_BYTES;
+    }
     err = feed_item_id(e, id, sizeof(id));
     if (err) {
         return err;
@@ -229,10 +263,11 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
         err = dup_field(&item->title, e->title);
     }
     if (!err) {
-        err = plain(e->content, e->content_html, max_text_bytes, &item->text);
+        err = plain(e->content, e->content_html, max_text_bytes, &item->text, &cut);
     }
     if (!err && !item->text) {
-        err = plain(e->summary, e->summary_html, max_text_bytes, &item->text);
+        cut = false;
+        err = plain(e->summary, e->summary_html, max_text_bytes, &item->text, &cut);
     }
     if (!err) {
         err = dup_field(&item->author, e->author);
@@ -245,5 +280,9 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
     item->published_at = e->published;
     item->precision = e->has_published ? e->published_precision : NULL;
     item->fetched_at = fetched_at;
-    return 0;
+    item->future_timestamp = yq_item_is_future(item);
+    if (cut) {
+        item->truncated_fields |= YQ_ITEM_F_TEXT;
+    }
+    return yq_item_bound(item);
 }

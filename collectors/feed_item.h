@@ -24,7 +24,11 @@ int feed_url_normalize(const char *url, char **out);
 
 /*
  * The item id of entry e: "rss:<hex sha1>" of its guid/id, else its normalised link, else
- * its title + "\n" + RFC 3339 publication time ("" when unknown).
+ * its title + "\n" + RFC 3339 publication time ("" when unknown). A guid that several entries
+ * of the document share is not used alone (e->id_rule, set by feed_parse(); issue #10): those
+ * entries take their normalised link when each has its own link (FEED_ID_LINK), else
+ * guid + "\n" + normalised link + "\n" + title (FEED_ID_LINK_TITLE). Entries equal in all
+ * three are one item.
  * out: at least FEED_ITEM_ID_LEN bytes. Returns 0, ERR_NOMEM, or ERR_INVALID (the entry has
  * none of guid, link, title: it cannot be identified and must be skipped).
  */
@@ -34,8 +38,11 @@ int feed_item_id(const struct feed_entry *e, char *out, size_t outlen);
  * Fill item (caller storage; zeroed first) from entry e of feed f.
  * source_id: the sources.yaml id; channel_name: configured name or NULL (→ feed title,
  * without a " | wechat-feeds" suffix). fetched_at: seconds since the epoch, UTC.
- * max_text_bytes bounds the extracted text. All borrowed.
- * Returns 0, ERR_INVALID (no id possible), ERR_TOO_BIG or ERR_NOMEM; on failure item holds
+ * max_text_bytes bounds the extracted text (0 or above YQ_ITEM_MAX_TEXT_BYTES: that limit);
+ * a longer text is cut at a character boundary, never an error. Every field is then bounded
+ * by yq_item_bound() and marked in truncated_fields; future_timestamp is set when the
+ * publication time is more than YQ_ITEM_FUTURE_SLACK_S after fetched_at. All borrowed.
+ * Returns 0, ERR_INVALID (no id possible) or ERR_NOMEM; on failure item holds
  * nothing to free. Release with yq_item_release().
  */
 int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const char *source_id,

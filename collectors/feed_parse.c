@@ -15,11 +15,12 @@
 #include "feed_prep.h"
 #include "feed_text.h"
 #include "yq_err.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 #define FEED_XML_OPTIONS                                                                       \
     (XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |         \
-     XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT)
+     XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT | XML_PARSE_HUGE)
 
 static const struct feed_format_ops *const formats[] = {
     &feed_rss_ops,
@@ -148,8 +149,9 @@ char *fb_plain(struct feed_builder *b, const char *s, bool html)
     if (!s) {
         return NULL;
     }
+    bool cut = false;
     if (html && feed_text_looks_html(s)) {
-        err = feed_text_from_html(s, strlen(s), b->text_max, &out);
+        err = feed_text_from_html_cut(s, strlen(s), b->text_max, &out, &cut);
     } else {
         err = feed_text_clean(s, &out);
     }
@@ -264,6 +266,117 @@ void fb_set(char **dst, char *s)
     }
 }
 
+/* ---- libxml2's own errors (issue #10) ---- */
+
+static void on_xml_error(void *data, xmlErrorPtr e)
+{
+    struct feed_xml_errors *st = data;
+
+    st->count++;
+    if (st->count > 1 || !e) {
+        return;
+    }
+    st->first_line = e->line;
+    st->first_code = e->code;
+    snprintf(st->first, sizeof(st->first), "%s", e->message ? e->message : "");
+    /* one line: libxml2 messages end in a newline and may quote document bytes */
+    for (char *c = st->first; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = ' ';
+        }
+    }
+    for (size_t n = strlen(st->first); n > 0 && st->first[n - 1] == ' '; n--) {
+        st->first[n - 1] = '\0';
+    }
+}
+
+void feed_xml_errors_begin(struct feed_xml_errors *st, const char *what, bool quiet)
+{
+    memset(st, 0, sizeof(*st));
+    st->what = what ? what : "-";
+    st->quiet = quiet;
+    st->prev = xmlStructuredError;
+    st->prev_ctx = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(st, on_xml_error);
+}
+
+void feed_xml_errors_end(struct feed_xml_errors *st)
+{
+    xmlSetStructuredErrorFunc(st->prev_ctx, st->prev);
+    if (st->count > 0 && st->quiet) {
+        LOG_DEBUG("libxml2 reported errors doc='%s' count=%zu first_line=%d first_code=%d "
+                  "first='%s'",
+                  st->what, st->count, st->first_line, st->first_code, st->first);
+    } else if (st->count > 0) {
+        LOG_INFO("libxml2 reported errors doc='%s' count=%zu first_line=%d first_code=%d "
+                 "first='%s'",
+                 st->what, st->count, st->first_line, st->first_code, st->first);
+    }
+}
+
+/* ---- ids shared within the document (issue #10) ---- */
+
+/* qsort_r() comparators of entry indexes; ctx is the entries array */
+static int cmp_by_id(const void *a, const void *b, void *ctx)
+{
+    const struct feed_entry *entries = ctx;
+    return strcmp(entries[*(const size_t *)a].id, entries[*(const size_t *)b].id);
+}
+
+static int cmp_by_link(const void *a, const void *b, void *ctx)
+{
+    const struct feed_entry *x = &((const struct feed_entry *)ctx)[*(const size_t *)a];
+    const struct feed_entry *y = &((const struct feed_entry *)ctx)[*(const size_t *)b];
+    return strcmp(x->link ? x->link : "", y->link ? y->link : "");
+}
+
+/*
+ * Give the entries whose guid repeats in the document another id rule (feed_item_id()):
+ * FEED_ID_LINK when every one of them has a link of its own, else FEED_ID_LINK_TITLE.
+ * Returns 0 or ERR_NOMEM. Thread-safe (qsort_r, no static state).
+ */
+static int mark_shared_ids(struct feed *f)
+{
+    size_t *idx, n = 0;
+
+    if (f->n_entries < 2) {
+        return 0;
+    }
+    idx = malloc(f->n_entries * sizeof(*idx));
+    if (!idx) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < f->n_entries; i++) {
+        if (f->entries[i].id && f->entries[i].id[0]) {
+            idx[n++] = i;
+        }
+    }
+    qsort_r(idx, n, sizeof(*idx), cmp_by_id, f->entries);
+    for (size_t g = 0; g < n;) {
+        size_t end = g + 1;
+        enum feed_id_rule rule = FEED_ID_LINK;
+        while (end < n && strcmp(f->entries[idx[g]].id, f->entries[idx[end]].id) == 0) {
+            end++;
+        }
+        if (end - g > 1) {
+            qsort_r(idx + g, end - g, sizeof(*idx), cmp_by_link, f->entries);
+            for (size_t k = g; k < end; k++) {
+                const struct feed_entry *e = &f->entries[idx[k]];
+                if (!e->link || !e->link[0] ||
+                    (k > g && cmp_by_link(&idx[k - 1], &idx[k], f->entries) == 0)) {
+                    rule = FEED_ID_LINK_TITLE;
+                }
+            }
+            for (size_t k = g; k < end; k++) {
+                f->entries[idx[k]].id_rule = rule;
+            }
+        }
+        g = end;
+    }
+    free(idx);
+    return 0;
+}
+
 /* ---- parse ---- */
 
 static void entry_release(struct feed_entry *e)
@@ -353,6 +466,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
 {
     struct feed_prep prep;
     struct feed_builder b;
+    struct feed_xml_errors xerr;
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
     xmlNode *root;
@@ -364,6 +478,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
 
     *out = NULL;
     memset(&b, 0, sizeof(b));
+    feed_xml_errors_begin(&xerr, in->base_url, false);
     if (max_bytes == 0) {
         max_bytes = in->len * 4 + 64 * 1024;
     }
@@ -382,6 +497,11 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     }
     if (prep.looks_json) {
         err = parse_json(&b, &prep, in, &f, errbuf, errlen);
+        if (!err && (err = mark_shared_ids(f)) != 0) {
+            set_err(errbuf, errlen, "%s", yq_strerror(err));
+            feed_free(f);
+            f = NULL;
+        }
         if (!err) {
             *out = f;
             f = NULL;
@@ -441,6 +561,9 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     if (!err) {
         err = b.err;
     }
+    if (!err) {
+        err = mark_shared_ids(f);
+    }
     if (err) {
         set_err(errbuf, errlen, "%s", yq_strerror(err));
         goto done;
@@ -457,5 +580,6 @@ done:
         xmlFreeParserCtxt(ctxt);
     }
     feed_prep_release(&prep);
+    feed_xml_errors_end(&xerr);
     return err;
 }

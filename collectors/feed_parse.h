@@ -19,6 +19,13 @@
 /* Prefix of errbuf when the body is not a feed at all (HTML page, unknown root). */
 #define FEED_NOT_A_FEED "not_a_feed"
 
+/* How the item id of an entry is made (feed_item_id()); set by feed_parse(). */
+enum feed_id_rule {
+    FEED_ID_GUID = 0,       /* its guid when it has one (unique in the document) */
+    FEED_ID_LINK,           /* guid shared with other entries, each with its own link */
+    FEED_ID_LINK_TITLE,     /* guid shared, links missing or repeated: guid + link + title */
+};
+
 struct feed_entry {
     char *title;     /* plain text (markup stripped, entities decoded); NULL when absent */
     char *link;      /* absolute URL when resolvable; NULL when absent */
@@ -36,6 +43,7 @@ struct feed_entry {
     bool content_html;
     char **categories;    /* n_categories NUL-terminated strings */
     size_t n_categories;
+    enum feed_id_rule id_rule; /* FEED_ID_GUID unless id repeats within the document */
 };
 
 struct feed {
@@ -69,6 +77,28 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
 
 /* True when errbuf, as written by a failed feed_parse(), says the body is not a feed. */
 bool feed_parse_is_not_a_feed(const char *errbuf);
+
+/*
+ * libxml2's own error reports (issue #10): between begin and end every error libxml2 raises
+ * on this thread (parser, HTML parser, tree, memory) is counted here instead of reaching
+ * stderr; end restores the previous handler and logs one line through the project's logger
+ * (count, first message on one line) -- LOG_INFO, or LOG_DEBUG when quiet (HTML fragments of
+ * feed text, whose tag soup is expected). st: caller storage; what: the document (URL) for
+ * the log, borrowed until end, may be NULL. Calls nest. Thread-safe (per-thread handler).
+ */
+struct _xmlError;
+struct feed_xml_errors {
+    const char *what;
+    bool quiet;
+    size_t count;
+    int first_line;
+    int first_code;
+    char first[160];
+    void (*prev)(void *, struct _xmlError *);
+    void *prev_ctx;
+};
+void feed_xml_errors_begin(struct feed_xml_errors *st, const char *what, bool quiet);
+void feed_xml_errors_end(struct feed_xml_errors *st);
 
 /* Free f and everything it owns. NULL is a no-op. */
 void feed_free(struct feed *f);

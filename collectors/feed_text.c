@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "bbuf.h"
+#include "feed_parse.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -32,6 +33,23 @@ static bool is_tag(const xmlNode *n, const char *const *names)
     return false;
 }
 
+/*
+ * Append s, or as much of it as fits below b's maximum (then ERR_TOO_BIG): a text node larger
+ * than the bound still gives its beginning.
+ */
+static int add_text(struct bbuf *b, const char *s)
+{
+    size_t n = strlen(s), room = b->max_len - b->len;
+
+    if (n <= room) {
+        return bbuf_add(b, s, n);
+    }
+    if (room > 0 && bbuf_add(b, s, room) != 0) {
+        return ERR_NOMEM;
+    }
+    return ERR_TOO_BIG;
+}
+
 static int walk(const xmlNode *n, struct bbuf *b, int depth)
 {
     static const char *const skip_tags[] = {"script", "style", "head", "noscript", "template",
@@ -44,7 +62,7 @@ static int walk(const xmlNode *n, struct bbuf *b, int depth)
     for (; n && !err; n = n->next) {
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content) {
-                err = bbuf_adds(b, (const char *)n->content);
+                err = add_text(b, (const char *)n->content);
             }
         } else if (n->type == XML_ELEMENT_NODE) {
             bool block = is_tag(n, block_tags);
@@ -57,7 +75,7 @@ static int walk(const xmlNode *n, struct bbuf *b, int depth)
             if (!err && strcasecmp((const char *)n->name, "img") == 0) {
                 xmlChar *alt = xmlGetProp(n, (const xmlChar *)"alt");
                 if (alt) {
-                    err = bbuf_adds(b, (const char *)alt);
+                    err = add_text(b, (const char *)alt);
                     xmlFree(alt);
                 }
             }
@@ -165,38 +183,109 @@ bool feed_text_looks_html(const char *s)
     return false;
 }
 
-int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **out)
+/* Cut the NUL-terminated UTF-8 text s in place at a character boundary, at most max bytes. */
+static void utf8_cut(char *s, size_t len, size_t max)
+{
+    if (len <= max) {
+        return;
+    }
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) {
+        max--;
+    }
+    s[max] = '\0';
+}
+
+int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char **out,
+                            bool *cut)
 {
     htmlDocPtr doc;
     struct bbuf b;
+    struct feed_xml_errors xerr;
+    size_t in_max = max_bytes > (SIZE_MAX - FEED_TEXT_HTML_SLACK) / 4
+                        ? SIZE_MAX
+                        : max_bytes * 4 + FEED_TEXT_HTML_SLACK;
     int err = 0;
 
     *out = NULL;
+    *cut = false;
     if (!html || len == 0) {
         *out = strdup("");
         return *out ? 0 : ERR_NOMEM;
     }
-    if (len > (size_t)INT32_MAX) {
-        return ERR_TOO_BIG;
+    if (len > in_max) {
+        /* the text of a prefix this long already fills max_bytes in any real document; the
+           HTML tree of the rest would only cost memory */
+        len = in_max;
+        *cut = true;
     }
+    if (len > (size_t)INT32_MAX) {
+        len = (size_t)INT32_MAX;
+        *cut = true;
+    }
+    feed_xml_errors_begin(&xerr, "html text", true);
     doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
                          HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                              HTML_PARSE_NOWARNING | HTML_PARSE_NODEFDTD);
+    feed_xml_errors_end(&xerr);
     bbuf_init(&b, max_bytes);
     if (doc) {
         err = walk(doc->children, &b, 0);
         xmlFreeDoc(doc);
     }
+    if (err == ERR_TOO_BIG) {
+        *cut = true;
+        err = 0;
+    }
     if (!err) {
         /* collapsed in place: no second buffer, no second copy of the text */
-        char *raw = bbuf_steal(&b, NULL);
+        size_t n = 0;
+        char *raw = bbuf_steal(&b, &n);
         if (!raw) {
             err = ERR_NOMEM;
         } else {
+            utf8_cut(raw, n, max_bytes); /* a prefix that fit may end inside a character */
             clean_into(raw, raw);
             *out = raw;
         }
     }
     bbuf_release(&b);
     return err;
+}
+
+int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **out)
+{
+    bool cut = false;
+    int err = feed_text_from_html_cut(html, len, max_bytes, out, &cut);
+
+    if (!err && cut) {
+        free(*out);
+        *out = NULL;
+        return ERR_TOO_BIG;
+    }
+    return err;
+}
+
+int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut)
+{
+    size_t in_max = max_bytes > (SIZE_MAX - FEED_TEXT_HTML_SLACK) / 4
+                        ? SIZE_MAX
+                        : max_bytes * 4 + FEED_TEXT_HTML_SLACK;
+    size_t n = strnlen(s, in_max);
+    char *o = malloc(n + 1);
+
+    *out = NULL;
+    *cut = s[n] != '\0';
+    if (!o) {
+        return ERR_NOMEM;
+    }
+    memcpy(o, s, n);
+    o[n] = '\0';
+    utf8_cut(o, n, in_max); /* the prefix may end inside a character */
+    n = clean_into(o, o);
+    if (n > max_bytes) {
+        utf8_cut(o, n, max_bytes);
+        *cut = true;
+    }
+    *out = o;
+    return 0;
 }

@@ -17,6 +17,26 @@
  */
 int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **out);
 
+/* Input beyond 4 × max_bytes + this many bytes is not read by the *_cut functions. */
+#define FEED_TEXT_HTML_SLACK (64 * 1024)
+
+/*
+ * As feed_text_from_html(), but text beyond max_bytes is cut (at a UTF-8 character
+ * boundary) instead of failing, and only the first 4 × max_bytes + FEED_TEXT_HTML_SLACK bytes
+ * of html are parsed (a longer body's text is cut anyway; its HTML tree would only cost
+ * memory). *cut: set true when the input or the text was cut. out: new string (free()).
+ * Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char **out,
+                            bool *cut);
+
+/*
+ * As feed_text_clean(), on at most the first 4 × max_bytes + FEED_TEXT_HTML_SLACK bytes of
+ * s, the result cut to max_bytes at a character boundary. *cut: true when s or the result was
+ * cut. out: new string (free()). Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut);
+
 /*
  * Whitespace-collapsed copy of NUL-terminated UTF-8 text s (no markup interpretation).
  * out: new string (free()). Returns 0 or ERR_NOMEM.

@@ -1,5 +1,6 @@
 #include "ingest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,13 +21,47 @@ static int check_seen(struct store *store, const char *id, const char *alias, bo
     return err;
 }
 
+static void newest(struct ingest_result *out, int64_t t)
+{
+    if (!out->has_newest || t > out->newest_published) {
+        out->has_newest = true;
+        out->newest_published = t;
+    }
+}
+
+/*
+ * Encode item within the message size: as is when it fits, else a copy cut by
+ * yq_item_encode_bounded() (never dropped for its size).
+ */
+static int encode_fitting(const struct yq_item *item, char **json, size_t *json_len)
+{
+    struct yq_item copy;
+    int err = yq_item_encode(item, json, json_len);
+
+    if (err || *json_len <= ITEM_PRODUCER_MAX_ITEM_BYTES) {
+        return err;
+    }
+    free(*json);
+    *json = NULL;
+    err = yq_item_copy(&copy, item);
+    if (!err) {
+        err = yq_item_encode_bounded(&copy, ITEM_PRODUCER_MAX_ITEM_BYTES, json, json_len);
+        yq_item_release(&copy);
+    }
+    return err;
+}
+
 static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, const char *alias,
                    struct ingest_result *out)
 {
     char *json = NULL;
     size_t json_len = 0;
-    int err = yq_item_encode(item, &json, &json_len);
+    int err = encode_fitting(item, &json, &json_len);
 
+    if (err == ERR_TOO_BIG) {
+        out->rejected++; /* cannot happen with the item limits; never blocks the others */
+        return 0;
+    }
     if (err) {
         return err;
     }
@@ -40,6 +75,10 @@ static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, con
         err = 0;
     } else if (err == ERR_RETRY) {
         out->deferred++;
+    } else if (err == ERR_TOO_BIG || err == ERR_INVALID) {
+        /* refused for good, logged and settled by the producer: the others go on */
+        out->rejected++;
+        err = 0;
     }
     return err;
 }
@@ -50,9 +89,8 @@ int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const 
     bool seen = false;
 
     out->entries++;
-    if (item->has_published && (!out->has_newest || item->published_at > out->newest_published)) {
-        out->has_newest = true;
-        out->newest_published = item->published_at;
+    if (item->has_published) {
+        newest(out, yq_item_effective_time(item)); /* a future timestamp is not "fresh" */
     }
     if (!force && item_producer_in_flight(ctx->producer, item->id)) {
         out->in_flight++;
@@ -74,6 +112,7 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
     bool wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
     bool stop = false; /* Redis or Kafka said "later": defer the rest without asking again */
     const char *reason = NULL;
+    char kafka_reason[160];
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < f->n_entries; i++) {
@@ -83,9 +122,11 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
         bool seen = false;
         int err;
 
-        if (e->has_published && (!out->has_newest || e->published > out->newest_published)) {
-            out->has_newest = true;
-            out->newest_published = e->published;
+        if (e->has_published) {
+            /* a future timestamp counts as the fetch time (yq_item_effective_time()) */
+            newest(out, e->published > ctx->fetched_at + YQ_ITEM_FUTURE_SLACK_S
+                            ? ctx->fetched_at
+                            : e->published);
         }
         out->entries++;
         if (stop) {
@@ -147,7 +188,9 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
         yq_item_release(&item);
         if (err == ERR_RETRY) {
             stop = true;
-            reason = "kafka queue full";
+            snprintf(kafka_reason, sizeof(kafka_reason), "'kafka: %s'",
+                     item_producer_last_error(ctx->producer));
+            reason = kafka_reason;
         } else if (err) {
             return err;
         }

@@ -33,13 +33,17 @@ struct ingest_result {
     size_t in_flight; /* already produced by this process, not yet marked */
     size_t deferred;  /* not checked or not queued: retried next poll */
     size_t invalid;   /* no guid, link or title: cannot be identified */
+    size_t rejected;  /* refused by Kafka for good (logged, marked seen): not retried */
     bool has_newest;  /* newest publication time among the entries, for staleness */
     int64_t newest_published;
 };
 
 /*
  * Ingest feed f (borrowed) per ctx; WeChat bridge sources (kind wechat_feed) get wx:/wxs:
- * ids and source "wechat". out: counters (zeroed first).
+ * ids and source "wechat". out: counters (zeroed first). An item larger than the message
+ * size is cut (yq_item_encode_bounded()), never deferred; an item Kafka refuses for good is
+ * counted in rejected and does not hold back the others; only "later" answers (Redis down,
+ * queue full) defer the rest of the feed, logged with librdkafka's own reason.
  * Returns 0 when every entry was handled, ERR_RETRY when some were deferred (the caller
  * must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
  */

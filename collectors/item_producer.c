@@ -44,6 +44,7 @@ struct item_producer {
     char *replay_path;            /* <spool>.replay while a replay is in progress */
     struct delivery_tally replay_tally;
     bool shutting_down;           /* failed deliveries now go to the spool */
+    const char *last_error;       /* rd_kafka_err2str() of the last refused send, static */
     struct item_producer_leftovers left;
 };
 
@@ -126,6 +127,40 @@ static int mark(struct item_producer *p, const struct flight *f)
     return 0;
 }
 
+/* A per-message error that no retry of the same message can cure. */
+static bool permanent_error(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Settle an item Kafka refused for good: mark it seen so no later poll tries it again. */
+static void settle_rejected(struct item_producer *p, const char *id, const char *alias,
+                            rd_kafka_resp_err_t err)
+{
+    int mark_err = 0;
+
+    if (alias) {
+        mark_err = store_mark_seen(p->store, alias);
+    }
+    if (!mark_err) {
+        mark_err = store_mark_seen(p->store, id);
+    }
+    LOG_ERR("item rejected by kafka, not retried item_id=%s err=%s%s", id,
+            rd_kafka_err2str(err),
+            mark_err ? " (redis down: tried again next poll)" : "");
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     struct item_producer *p = opaque;
@@ -151,11 +186,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 LOG_ERR("item lost: neither delivered nor spooled item_id=%s err=%s", f->id,
                         rd_kafka_err2str(msg->err));
             }
+        } else if (permanent_error(msg->err)) {
+            settle_rejected(p, f->id, f->alias, msg->err);
         } else {
             LOG_WARN("item delivery failed item_id=%s err=%s", f->id,
                      rd_kafka_err2str(msg->err));
         }
-        drop(p, f); /* not marked seen: the next poll produces it again */
+        drop(p, f); /* not marked seen (unless settled): the next poll produces it again */
         return;
     }
     if (f->tally) {
@@ -185,7 +222,7 @@ static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const ch
 
 static rd_kafka_t *producer_new(struct item_producer *p, char *errbuf, size_t errlen)
 {
-    char kerr[512], linger[32];
+    char kerr[512], linger[32], max_bytes[32];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *const kv[][2] = {
         {"bootstrap.servers", p->cfg->bootstrap_servers},
@@ -194,6 +231,7 @@ static rd_kafka_t *producer_new(struct item_producer *p, char *errbuf, size_t er
         {"acks", "all"},
         {"linger.ms", linger},
         {"message.timeout.ms", "300000"},
+        {"message.max.bytes", max_bytes},
     };
     rd_kafka_t *rk;
 
@@ -201,6 +239,7 @@ static rd_kafka_t *producer_new(struct item_producer *p, char *errbuf, size_t er
         snprintf(errbuf, errlen, "kafka: out of memory");
         return NULL;
     }
+    snprintf(max_bytes, sizeof(max_bytes), "%d", ITEM_PRODUCER_MESSAGE_MAX_BYTES);
     snprintf(linger, sizeof(linger), "%lld",
              (long long)(p->opts.linger_ms > 0 ? p->opts.linger_ms : 5));
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
@@ -281,6 +320,11 @@ bool item_producer_in_flight(const struct item_producer *p, const char *id)
     return find(p, id) != NULL;
 }
 
+const char *item_producer_last_error(const struct item_producer *p)
+{
+    return p->last_error ? p->last_error : "";
+}
+
 size_t item_producer_in_flight_count(const struct item_producer *p)
 {
     return p->count;
@@ -322,8 +366,13 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(f),
                              RD_KAFKA_V_END);
     if (kerr) {
-        LOG_WARN("item produce failed item_id=%s err=%s", id, rd_kafka_err2str(kerr));
+        p->last_error = rd_kafka_err2str(kerr);
         flight_free(f);
+        if (permanent_error(kerr) && !replay) {
+            settle_rejected(p, id, alias, kerr);
+            return kerr == RD_KAFKA_RESP_ERR__INVALID_ARG ? ERR_INVALID : ERR_TOO_BIG;
+        }
+        LOG_WARN("item produce failed item_id=%s err=%s", id, p->last_error);
         return ERR_RETRY; /* queue full, unknown topic yet, fatal state: never lose, retry */
     }
     b = bucket_of(id);

@@ -21,7 +21,15 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "yq_item.h"
 #include "yq_kafka.h"
+
+/* message.max.bytes of the collector's producer (librdkafka's default, set explicitly). */
+#define ITEM_PRODUCER_MESSAGE_MAX_BYTES 1000000
+/* Largest item JSON sent: the message limit less room for the key and record overhead. */
+#define ITEM_PRODUCER_MAX_ITEM_BYTES (ITEM_PRODUCER_MESSAGE_MAX_BYTES - 4096)
+_Static_assert(YQ_ITEM_MAX_FIELDS_BYTES + 16384 < ITEM_PRODUCER_MAX_ITEM_BYTES,
+               "the item field limits (yq_item.h) must fit the Kafka message size");
 
 /* Per-source delivery accounting, owned by the caller; must outlive its messages. */
 struct delivery_tally {
@@ -66,12 +74,21 @@ bool item_producer_in_flight(const struct item_producer *p, const char *id);
  * second key marked seen with id after delivery (WeChat cross-form key). source_id (copied;
  * may be NULL) and fetched_at (UTC seconds): after delivery the id is also recorded in the
  * source's recent set (store_recent_add()), retried with the seen-mark when Redis is down.
- * Returns 0, ERR_RETRY (local queue full or broker-side transient error: try next poll),
- * ERR_EXISTS (already in flight) or ERR_NOMEM.
+ * Returns 0, ERR_RETRY (local queue full, topic not known yet or another transient error:
+ * try next poll), ERR_EXISTS (already in flight), ERR_NOMEM, or ERR_TOO_BIG / ERR_INVALID:
+ * librdkafka refused this one message for good (message larger than
+ * ITEM_PRODUCER_MESSAGE_MAX_BYTES, invalid argument): logged with librdkafka's reason and
+ * settled -- marked seen so later polls do not try it again (issue #10). A delivery report
+ * with a permanent error (broker says too large, invalid or corrupt record) settles the item
+ * the same way; transient delivery errors leave it unmarked, produced again next poll.
+ * item_producer_last_error() gives the reason of the last refusal.
  */
 int item_producer_send(struct item_producer *p, const char *id, const char *alias,
                        const char *source_id, int64_t fetched_at, const char *json, size_t len,
                        struct delivery_tally *tally);
+
+/* librdkafka's text for the last error of item_producer_send() ("" when none); static. */
+const char *item_producer_last_error(const struct item_producer *p);
 
 /*
  * Produce every line of the spool file again (see above). Returns the number of items

@@ -22,13 +22,15 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
-#define PARSE_MAX_FILE_BYTES (64 * 1024 * 1024)
+/* the largest collector.max_body_bytes the configuration accepts (256 MiB) */
+#define PARSE_MAX_FILE_BYTES (256 * 1024 * 1024)
 
 static const char usage[] =
     "usage: yuqing-collector [--config FILE] [--set KEY=VALUE]... [--print-config]\n"
     "                        [--log-level err|warn|info|debug] [--once] [--shard I/N]\n"
     "       yuqing-collector parse [--format jsonl|items] FILE [--content-type TYPE]\n"
     "                        [--base-url URL] [--kind rss|wechat_feed|weibo]\n"
+    "                        [--fetched-at TIME]\n"
     "\n"
     "Polls the sources of config/sources.yaml and produces items to Kafka.\n"
     "  --once            poll every source once, flush Kafka, exit\n"
@@ -36,13 +38,14 @@ static const char usage[] =
     "  parse FILE        parse a saved feed body (RSS, RDF, Atom, JSON Feed; a Weibo\n"
     "                    getIndex JSON with --kind weibo) and print JSON lines: jsonl\n"
     "                    (default) the feed and its entries, items the normalised items\n"
+    "                    (bounded to the Kafka message size, as produced); --fetched-at\n"
+    "                    (RFC 3339, default now) is the items' fetch time\n"
     "Exit status: 0 ok (undelivered items at shutdown were spooled), 1 error or items\n"
     "lost, 2 usage or configuration error.\n";
 
 /* Print the normalised items (design §2) of body as JSON lines. */
-static int print_items(const struct feed *f, const char *kind)
+static int print_items(const struct feed *f, const char *kind, int64_t now)
 {
-    int64_t now = yq_time_now();
     int err = 0;
 
     for (size_t i = 0; i < f->n_entries && !err; i++) {
@@ -61,7 +64,7 @@ static int print_items(const struct feed *f, const char *kind)
         if (rc) {
             return rc;
         }
-        err = yq_item_encode(&item, &json, NULL);
+        err = yq_item_encode_bounded(&item, ITEM_PRODUCER_MAX_ITEM_BYTES, &json, NULL);
         yq_item_release(&item);
         if (!err && printf("%s\n", json) < 0) {
             err = ERR_IO;
@@ -71,9 +74,9 @@ static int print_items(const struct feed *f, const char *kind)
     return err;
 }
 
-static int print_weibo(const char *body, size_t len)
+static int print_weibo(const char *body, size_t len, int64_t now)
 {
-    struct weibo_ctx ctx = {.source_id = "parse", .fetched_at = yq_time_now(),
+    struct weibo_ctx ctx = {.source_id = "parse", .fetched_at = now,
                             .max_text_bytes = 1 << 20};
     struct weibo_page page;
     char err_msg[256] = "";
@@ -85,7 +88,8 @@ static int print_weibo(const char *body, size_t len)
     }
     for (size_t i = 0; i < page.n_posts && !err; i++) {
         char *json = NULL;
-        err = yq_item_encode(&page.posts[i].item, &json, NULL);
+        err = yq_item_encode_bounded(&page.posts[i].item, ITEM_PRODUCER_MAX_ITEM_BYTES, &json,
+                                     NULL);
         if (!err) {
             printf("%s\n", json);
         }
@@ -103,10 +107,17 @@ static int cmd_parse(int n, char **args)
     struct feed *f = NULL;
     char *body = NULL, err_msg[256] = "";
     size_t len = 0;
+    int64_t fetched_at = yq_time_now();
     int err;
 
     for (int i = 0; i < n; i++) {
-        if (strcmp(args[i], "--base-url") == 0 && i + 1 < n) {
+        if (strcmp(args[i], "--fetched-at") == 0 && i + 1 < n) {
+            if (yq_time_parse_iso(args[++i], &fetched_at, NULL) != 0) {
+                fprintf(stderr, "yuqing-collector parse: --fetched-at '%s' is not RFC 3339\n%s",
+                        args[i], usage);
+                return 2;
+            }
+        } else if (strcmp(args[i], "--base-url") == 0 && i + 1 < n) {
             base_url = args[++i];
         } else if (strcmp(args[i], "--content-type") == 0 && i + 1 < n) {
             content_type = args[++i];
@@ -136,7 +147,7 @@ static int cmd_parse(int n, char **args)
         return 1;
     }
     if (strcmp(kind, "weibo") == 0) {
-        err = print_weibo(body, len);
+        err = print_weibo(body, len, fetched_at);
         free(body);
         return err ? 1 : 0;
     }
@@ -151,7 +162,7 @@ static int cmd_parse(int n, char **args)
                 err_msg[0] ? err_msg : yq_strerror(err));
         return 1;
     }
-    err = strcmp(format, "items") == 0 ? print_items(f, kind) : feed_dump_json(f, stdout);
+    err = strcmp(format, "items") == 0 ? print_items(f, kind, fetched_at) : feed_dump_json(f, stdout);
     feed_free(f);
     if (fflush(stdout) != 0) {
         err = ERR_IO;

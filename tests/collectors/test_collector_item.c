@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,216 @@ static void test_item_from_entry_and_json(void **state)
     feed_free(f);
 }
 
+/* An RSS document of n items, item i given as (guid, link, title, description, pubDate). */
+struct gen_item {
+    const char *guid, *link, *title, *desc, *pub;
+};
+
+static char *gen_rss(const struct gen_item *items, size_t n)
+{
+    size_t cap = 256;
+    char *s, *p;
+
+    for (size_t i = 0; i < n; i++) {
+        cap += 256 + strlen(items[i].title) + strlen(items[i].desc);
+    }
+    s = malloc(cap);
+    assert_non_null(s);
+    p = s + snprintf(s, cap, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\">"
+                             "<channel><title>测试</title><link>http://e.example/</link>");
+    for (size_t i = 0; i < n; i++) {
+        p += snprintf(p, cap - (size_t)(p - s), "<item>");
+        if (items[i].guid) {
+            p += snprintf(p, cap - (size_t)(p - s), "<guid>%s</guid>", items[i].guid);
+        }
+        if (items[i].link) {
+            p += snprintf(p, cap - (size_t)(p - s), "<link>%s</link>", items[i].link);
+        }
+        p += snprintf(p, cap - (size_t)(p - s),
+                      "<title>%s</title><description>%s</description><pubDate>%s</pubDate>"
+                      "</item>",
+                      items[i].title, items[i].desc,
+                      items[i].pub ? items[i].pub : "Sun, 01 Mar 2026 08:00:00 +0000");
+    }
+    snprintf(p, cap - (size_t)(p - s), "</channel></rss>");
+    return s;
+}
+
+static char *repeat(const char *unit, size_t n)
+{
+    size_t ul = strlen(unit);
+    char *s = malloc(ul * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(s + i * ul, unit, ul);
+    }
+    s[ul * n] = '\0';
+    return s;
+}
+
+/* Issue #10: a > 1 MB title is cut to its limit and marked; the other entry is untouched. */
+static void test_issue_10_big_title_bounded(void **state)
+{
+    char *title = repeat("标", 400000); /* 1.2 MB */
+    struct gen_item items[] = {{"g1", "http://e.example/1", title, "一", NULL},
+                               {"g2", "http://e.example/2", "正常", "二", NULL}};
+    char *doc = gen_rss(items, 2), *json = NULL;
+    struct feed *f = parse_str(doc);
+    struct yq_item it;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(f->n_entries, 2);
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "s", NULL, 1772352000, 1 << 20,
+                                          &it),
+                     0);
+    assert_true(strlen(it.title) <= YQ_ITEM_MAX_TITLE_BYTES);
+    assert_int_equal(strlen(it.title) % 3, 0);
+    assert_int_equal(it.truncated_fields, YQ_ITEM_F_TITLE);
+    assert_int_equal(yq_item_encode(&it, &json, &len), 0);
+    assert_true(len < 1000000);
+    assert_non_null(strstr(json, "\"truncated_fields\":[\"title\"]"));
+    free(json);
+    yq_item_release(&it);
+    assert_int_equal(feed_item_from_entry(f, &f->entries[1], "s", NULL, 1772352000, 1 << 20,
+                                          &it),
+                     0);
+    assert_string_equal(it.title, "正常");
+    assert_int_equal(it.truncated_fields, 0);
+    yq_item_release(&it);
+    feed_free(f);
+    free(doc);
+    free(title);
+}
+
+/* Issue #10: a description over 1 MB (and over max_text_bytes) is cut, not an error. */
+static void test_issue_10_big_description_cut_not_failed(void **state)
+{
+    char *desc = repeat("&lt;p&gt;征地补偿&lt;/p&gt;", 100000); /* HTML, 2.5 MB escaped */
+    struct gen_item items[] = {{"g1", "http://e.example/1", "大", desc, NULL},
+                               {"g2", "http://e.example/2", "小", "二", NULL}};
+    char *doc = gen_rss(items, 2);
+    struct feed *f = parse_str(doc);
+    struct yq_item it;
+
+    (void)state;
+    assert_int_equal(f->n_entries, 2);
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "s", NULL, 1772352000, 1 << 20,
+                                          &it),
+                     0);
+    assert_non_null(it.text);
+    assert_true(strlen(it.text) <= YQ_ITEM_MAX_TEXT_BYTES);
+    assert_true(strlen(it.text) > YQ_ITEM_MAX_TEXT_BYTES / 2);
+    assert_non_null(strstr(it.text, "征地补偿"));
+    assert_int_equal(it.truncated_fields, YQ_ITEM_F_TEXT);
+    yq_item_release(&it);
+    /* a small configured max_text_bytes is honoured the same way */
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "s", NULL, 1772352000, 1000, &it),
+                     0);
+    assert_true(strlen(it.text) <= 1000);
+    assert_int_equal(it.truncated_fields, YQ_ITEM_F_TEXT);
+    yq_item_release(&it);
+    feed_free(f);
+    free(doc);
+    free(desc);
+}
+
+static char *id_of(const struct feed *f, size_t i)
+{
+    char id[FEED_ITEM_ID_LEN];
+    assert_int_equal(feed_item_id(&f->entries[i], id, sizeof(id)), 0);
+    return strdup(id);
+}
+
+/* Issue #10: three entries, two share a GUID: three ids, stable across polls and order. */
+static void test_issue_10_shared_guid_falls_back_to_link(void **state)
+{
+    struct gen_item items[] = {{"same", "http://e.example/a", "甲", "一", NULL},
+                               {"same", "http://e.example/b", "乙", "二", NULL},
+                               {"own", "http://e.example/c", "丙", "三", NULL}};
+    struct gen_item reordered[] = {items[2], items[1], items[0]};
+    char *doc = gen_rss(items, 3), *doc2 = gen_rss(reordered, 3);
+    struct feed *f = parse_str(doc), *g = parse_str(doc2);
+    struct feed_entry by_link = {.link = "http://e.example/a"}, by_guid = {.id = "own"};
+    char *a = id_of(f, 0), *b = id_of(f, 1), *c = id_of(f, 2);
+    char want[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_string_not_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_string_not_equal(b, c);
+    assert_int_equal(feed_item_id(&by_link, want, sizeof(want)), 0);
+    assert_string_equal(a, want); /* the shared guid is not used: the link is */
+    assert_int_equal(feed_item_id(&by_guid, want, sizeof(want)), 0);
+    assert_string_equal(c, want); /* a guid of its own still gives the id */
+    /* the next poll, even with the entries in another order, gives the same ids */
+    char *a2 = id_of(g, 2), *b2 = id_of(g, 1), *c2 = id_of(g, 0);
+    assert_string_equal(a, a2);
+    assert_string_equal(b, b2);
+    assert_string_equal(c, c2);
+    free(a2);
+    free(b2);
+    free(c2);
+    free(a);
+    free(b);
+    free(c);
+    feed_free(f);
+    feed_free(g);
+    free(doc);
+    free(doc2);
+}
+
+/* A shared guid with a shared (or missing) link: guid + link + title tells them apart. */
+static void test_issue_10_shared_guid_and_link_use_title(void **state)
+{
+    struct gen_item items[] = {{"same", "http://e.example/x", "甲", "一", NULL},
+                               {"same", "http://e.example/x", "乙", "二", NULL},
+                               {"same", NULL, "丙", "三", NULL}};
+    char *doc = gen_rss(items, 3);
+    struct feed *f = parse_str(doc);
+    char *a = id_of(f, 0), *b = id_of(f, 1), *c = id_of(f, 2);
+
+    (void)state;
+    assert_int_equal(f->entries[0].id_rule, FEED_ID_LINK_TITLE);
+    assert_string_not_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_string_not_equal(b, c);
+    free(a);
+    free(b);
+    free(c);
+    feed_free(f);
+    free(doc);
+}
+
+/* Issue #10: published 8 h after the fetch: flagged, raw value kept, fetch time effective. */
+static void test_issue_10_future_timestamp_flagged(void **state)
+{
+    struct gen_item items[] = {
+        {"g1", "http://e.example/1", "北京时间", "一", "Sun, 01 Mar 2026 16:00:00 +0000"},
+        {"g2", "http://e.example/2", "正常", "二", "Sun, 01 Mar 2026 08:05:00 +0000"}};
+    char *doc = gen_rss(items, 2), *json = NULL;
+    struct feed *f = parse_str(doc);
+    int64_t fetched = 1772352000; /* 2026-03-01T08:00:00Z */
+    struct yq_item it;
+
+    (void)state;
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "s", NULL, fetched, 0, &it), 0);
+    assert_true(it.future_timestamp);
+    assert_int_equal(it.published_at, fetched + 8 * 3600);
+    assert_int_equal(yq_item_effective_time(&it), fetched);
+    assert_int_equal(yq_item_encode(&it, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"published_at\":\"2026-03-01T16:00:00Z\""));
+    assert_non_null(strstr(json, "\"future_timestamp\":true"));
+    free(json);
+    yq_item_release(&it);
+    assert_int_equal(feed_item_from_entry(f, &f->entries[1], "s", NULL, fetched, 0, &it), 0);
+    assert_false(it.future_timestamp); /* five minutes ahead: clock skew, taken as given */
+    assert_int_equal(yq_item_effective_time(&it), fetched + 300);
+    yq_item_release(&it);
+    feed_free(f);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +392,11 @@ int main(void)
         cmocka_unit_test(test_id_stable_across_polls),
         cmocka_unit_test(test_url_normalize),
         cmocka_unit_test(test_item_from_entry_and_json),
+        cmocka_unit_test(test_issue_10_big_title_bounded),
+        cmocka_unit_test(test_issue_10_big_description_cut_not_failed),
+        cmocka_unit_test(test_issue_10_shared_guid_falls_back_to_link),
+        cmocka_unit_test(test_issue_10_shared_guid_and_link_use_title),
+        cmocka_unit_test(test_issue_10_future_timestamp_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
