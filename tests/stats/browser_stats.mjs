@@ -95,7 +95,8 @@ try {
 
   await check('the three charts render', async () => {
     for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
-      await page.waitForSelector(`#${id}[data-rendered="1"] canvas`, { timeout: 15000 });
+      // a hang guard only (CI runs on a loaded machine), not a rendering-time assertion
+      await page.waitForSelector(`#${id}[data-rendered="1"] canvas`, { timeout: 60000 });
       const box = await page.locator(`#${id} canvas`).first().boundingBox();
       assert(box && box.width > 100 && box.height > 100, `${id} canvas is ${JSON.stringify(box)}`);
     }
@@ -116,6 +117,23 @@ try {
     assert(/平衡/.test(identity), identity);
     const bulletin = await page.textContent('#bulletin');
     assert(bulletin.includes('政务舆情'), bulletin);
+  });
+  await check('办结用时 and the 签收 counts are shown (issue #10)', async () => {
+    const shown = await page.evaluate(() => {
+      const data = JSON.parse(document.getElementById('stats-data').textContent);
+      const carry = [...document.querySelectorAll('table.carry thead th')].map((th) => th.textContent);
+      const total = [...document.querySelectorAll('table.carry tr.total td')].map((td) => td.textContent);
+      const heads = [...document.querySelectorAll('section.group thead th')].map((th) => th.textContent);
+      return { data: data.carry_over, ttc: data.total.ttc, carry, total, heads };
+    });
+    const i = shown.carry.indexOf('其中未签收即办结或不予处置');
+    const j = shown.carry.indexOf('其中期末未签收');
+    assert(i > 0 && j > 0, `carry-over heads: ${shown.carry.join()}`);
+    // the first head is the row header (th), so cell k of the row is head k + 1
+    assert(shown.total[i - 1] === String(shown.data.settled_unacknowledged), `settled: ${shown.total}`);
+    assert(shown.total[j - 1] === String(shown.data.unacknowledged_at_end), `at end: ${shown.total}`);
+    assert(shown.heads.includes('办结用时'), `group heads: ${shown.heads.join()}`);
+    assert(shown.ttc && typeof shown.ttc.n === 'number', `ttc: ${JSON.stringify(shown.ttc)}`);
   });
   await check('no script errors and no CSP violations', async () => {
     const v = await page.evaluate(() => window.__cspViolations);

@@ -136,17 +136,17 @@ let newNumber = '';
 await check('duty officer sees a new ticket appear live and assigns it', async () => {
   const { page, dialogs } = await session('duty1', 'duty-password-1');
   await page.waitForSelector(`article[data-number="${ticketA1}"]`);
-  await page.waitForSelector('#live.on', { timeout: 5000 });
+  await page.waitForSelector('#live.on', { timeout: 60000 });
   const t0 = Date.now();
   newNumber = await addTicket({
     title: '旬阳市城区突发停水 居民用水困难', level: 'I', department: '', source: 'rss', channel: '旬阳发布',
     url: 'https://xunyang.example/news/1', excerpt: '城区大面积停水已超过十小时，居民排队接水。', terms: ['停水'], detected_at: now,
     items: [{ item_id: 'rss:77aa', title: '旬阳市城区突发停水 居民用水困难', url: 'https://xunyang.example/news/1', channel: '旬阳发布', author: '记者', excerpt: '城区大面积停水。', terms: ['停水'] }],
   });
-  await page.waitForSelector(`article[data-number="${newNumber}"]`, { timeout: 2000 });
-  const ms = Date.now() - t0;
-  console.log(`  new ticket shown after ${ms} ms`);
-  assert(ms < 2000, `took ${ms} ms`);
+  // live: shown without a reload (the event stream); 60 s is a hang guard only, never a
+  // latency assertion (issue #10: CI runs on a loaded machine; the latency is logged)
+  await page.waitForSelector(`article[data-number="${newNumber}"]`, { timeout: 60000 });
+  console.log(`  new ticket shown after ${Date.now() - t0} ms`);
   // most urgent first (time left to the nearest pending deadline): A1's acknowledgement is
   // 2 h overdue, B1's is due in 30 min, the new ticket's in 1 h
   const order = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
@@ -292,9 +292,14 @@ await check('duty officer opens the statistics page and the three charts render'
   const data = await page.evaluate(async (m) => (await fetch('/api/stats/month?month=' + m)).json(), month);
   const c = data.carry_over;
   assert(c.balanced, 'identity balanced');
-  eq(c.carried_in + c.added, 8, 'fixture: 1 carried in + 7 new');
+  eq(c.carried_in + c.added, 9, 'fixture: 1 carried in + 8 new');
   const cells = await page.$$eval('#s-carry td', (tds) => tds.map((t) => t.textContent));
-  eq(cells.join(), [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.carried_out].join(), 'carry-over table');
+  eq(cells.join(), [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.settled_unacknowledged,
+    c.carried_out, c.unacknowledged_at_end].join(), 'carry-over table');
+  // issue #10: T4 dismissed without a 签收, T8 unacknowledged at the month's end; 办结用时 of the total
+  eq([c.settled_unacknowledged, c.unacknowledged_at_end].join(), '1,1', '未签收即办结/不予处置, 期末未签收');
+  const totalCells = await page.$$eval('#s-departments tbody tr.total td', (tds) => tds.map((t) => t.textContent));
+  eq(totalCells.slice(11).join(), ['5天0小时00分 / 6天0小时00分 / 5天8小时00分', '1', '1'].join(), '办结用时 and the counts (total row)');
   const identity = await page.textContent('#s-identity');
   assert(identity.includes('上月结转 + 本月新增 = 本月办结 + 本月不予处置 + 结转下月') &&
     identity.includes(`${c.carried_in} + ${c.added} = ${c.closed} + ${c.dismissed} + ${c.carried_out}`) &&

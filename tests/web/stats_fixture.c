@@ -144,10 +144,16 @@ int stats_fixture_build(const char *path, const struct workcal *cal, int year, i
              15 * 60, 4 * HOUR, 22 * HOUR, 0, 0},
             {"t7", "III", STATS_FIXTURE_DEPT_B, "旬阳市河道采砂扰民", s + 25 * DAY + 8 * HOUR,
              50 * 60, 50 * HOUR, 0, 0, 0},
+            /* its clocks fall due in the next month; open at the month's end (期末未签收) */
+            {"t8", "IV", STATS_FIXTURE_DEPT_ZERO, "汉滨区夜间施工噪音扰民", end - HOUR / 2, 0, 0, 0, 0,
+             0},
         };
         char key[48];
 
-        rc = ticket_store_open(&cfg, &f.store, errbuf, errlen);
+        rc = ticket_store_init(&cfg, NULL, errbuf, errlen); /* issue #10: open never creates */
+        if (!rc) {
+            rc = ticket_store_open(&cfg, &f.store, errbuf, errlen);
+        }
         if (rc) {
             return rc;
         }

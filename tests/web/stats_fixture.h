@@ -13,7 +13,10 @@
  *   T5 IV  市自然资源局  day 15 11:00; ack; response 2 days; closed day 20
  *   T6 II  市自然资源局  day 20 16:00; ack; 权威发布 4 h; 新闻发布会 22 h; still responded
  *   T7 III 市生态环境局  day 25 08:00; ack; response 50 h (late: 48 h)
- * so M's carry-over is 1 + 7 = 3 + 1 + 4 in total, and for 市自然资源局 1 + 3 = 2 + 0 + 2.
+ *   T8 IV  市水务局      30 min before the month's end; never acknowledged (期末未签收)
+ * so M's carry-over is 1 + 8 = 3 + 1 + 5 in total, and for 市自然资源局 1 + 3 = 2 + 0 + 2.
+ * Issue #10: 办结用时 T0 5 d, T1 6 d, T5 5 d; T4 was dismissed without a 签收 (未签收即不予处置);
+ * T8 is unacknowledged at the month's end.
  */
 #ifndef TEST_WEB_STATS_FIXTURE_H
 #define TEST_WEB_STATS_FIXTURE_H

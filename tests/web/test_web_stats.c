@@ -230,8 +230,8 @@ static void test_logged_out_gets_401(void **state)
 }
 
 /*
- * February 2026 as a whole: T0 carried in; T1..T7 detected; T0, T1, T5 closed, T4 dismissed,
- * T2, T3, T6, T7 carried out: 1 + 7 = 3 + 1 + 4. 市水务局 gave no response.
+ * February 2026 as a whole: T0 carried in; T1..T8 detected; T0, T1, T5 closed, T4 dismissed,
+ * T2, T3, T6, T7, T8 carried out: 1 + 8 = 3 + 1 + 5. 市水务局 gave no response.
  */
 static void test_duty_officer_month_json_balances(void **state)
 {
@@ -248,8 +248,8 @@ static void test_duty_officer_month_json_balances(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "period")), "month");
     assert_string_equal(json_string_value(json_object_get(v, "label")), "2026-02");
     assert_true(json_is_null(json_object_get(v, "department")));
-    assert_carry(v, 1, 7, 3, 1, 4);
-    assert_int_equal(int_at(json_object_get(v, "carry_over"), "detected"), 7);
+    assert_carry(v, 1, 8, 3, 1, 5);
+    assert_int_equal(int_at(json_object_get(v, "carry_over"), "detected"), 8);
     rows = json_object_get(json_object_get(v, "by"), "department");
     assert_int_equal(json_array_size(rows), 3);
     json_array_foreach(rows, i, row)
@@ -377,8 +377,8 @@ static void test_csv_download(void **state)
     assert_memory_equal(r.body, header, sizeof(header) - 1);
     eol = strstr(r.body, "\r\n");
     assert_non_null(eol);
-    /* the total row: 1 carried in, 7 added (7 new, 0 reopened), 3 closed, 1 dismissed, 4 out */
-    assert_memory_equal(eol + 2, "合计,合计,1,7,7,0,3,1,4,", strlen("合计,合计,1,7,7,0,3,1,4,"));
+    /* the total row: 1 carried in, 8 added (8 new, 0 reopened), 3 closed, 1 dismissed, 5 out */
+    assert_memory_equal(eol + 2, "合计,合计,1,8,8,0,3,1,5,", strlen("合计,合计,1,8,8,0,3,1,5,"));
     resp_release(&r);
 
     /* with a department: the UTF-8 name in filename* (RFC 5987) */
@@ -421,7 +421,7 @@ static void test_year_and_bad_requests(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "period")), "year");
     assert_string_equal(json_string_value(json_object_get(v, "label")), "2026");
     /* the whole fixture lies in 2026 (T0 on 01-29): nothing carried in */
-    assert_carry(v, 0, 8, 3, 1, 4);
+    assert_carry(v, 0, 9, 3, 1, 5);
     json_decref(v);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         http_request(f->port, &cl, cases[i].method, cases[i].path,
@@ -432,6 +432,76 @@ static void test_year_and_bad_requests(void **state)
         }
         resp_release(&r);
     }
+}
+
+/* The row of by.department whose key is dept (borrowed), or fail. */
+static json_t *dept_row(json_t *report, const char *dept)
+{
+    json_t *row;
+    size_t i;
+
+    json_array_foreach(json_object_get(json_object_get(report, "by"), "department"), i, row)
+    {
+        if (strcmp(json_string_value(json_object_get(row, "key")), dept) == 0) {
+            return row;
+        }
+    }
+    fail_msg("no department row '%s'", dept);
+    return NULL;
+}
+
+static void assert_ttc(json_t *row, json_int_t n, json_int_t median, json_int_t p90,
+                       json_int_t mean)
+{
+    json_t *ttc = json_object_get(row, "ttc");
+    assert_int_equal(int_at(ttc, "n"), n);
+    assert_int_equal(int_at(ttc, "median_s"), median);
+    assert_int_equal(int_at(ttc, "p90_s"), p90);
+    assert_int_equal(int_at(ttc, "mean_s"), mean);
+}
+
+/*
+ * Issue #10 on the web statistics (stats_fixture.h, February 2026, as written by the notifier's
+ * own intake and ticket_flow code): 办结用时 T0 5 d = 432000 s, T5 5 d (市自然资源局), T1 6 d =
+ * 518400 s (市生态环境局): median (rank 2 of 3) 432000, P90 (rank 3) 518400, mean 1382400 / 3 =
+ * 460800. 未签收即办结/不予处置: T4 (dismissed 2 h after detection, never acknowledged) -> 1, for
+ * 市生态环境局. 期末未签收: T8 (open at the month's end) -> 1, for 市水务局. The CSV ends every row
+ * with them (minutes: 7200.0, 8640.0, 7680.0).
+ */
+static void test_issue_10_time_to_close_and_unacknowledged(void **state)
+{
+    struct fx *f = *state;
+    struct client cl;
+    struct resp r;
+    json_t *v, *c;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    v = get_json(f, &cl, "/api/stats/month?month=2026-02");
+    assert_ttc(json_object_get(v, "total"), 3, 432000, 518400, 460800);
+    c = json_object_get(v, "carry_over");
+    assert_int_equal(int_at(c, "settled_unacknowledged"), 1);
+    assert_int_equal(int_at(c, "unacknowledged_at_end"), 1);
+    assert_int_equal(int_at(json_object_get(v, "total"), "settled_unacknowledged"), 1);
+    assert_int_equal(int_at(json_object_get(v, "total"), "unacknowledged_at_end"), 1);
+    assert_ttc(dept_row(v, STATS_FIXTURE_DEPT_A), 2, 432000, 432000, 432000);
+    assert_ttc(dept_row(v, STATS_FIXTURE_DEPT_B), 1, 518400, 518400, 518400);
+    assert_int_equal(int_at(json_object_get(dept_row(v, STATS_FIXTURE_DEPT_ZERO), "ttc"), "n"), 0);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_A), "settled_unacknowledged"), 0);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_B), "settled_unacknowledged"), 1);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_ZERO), "settled_unacknowledged"), 0);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_A), "unacknowledged_at_end"), 0);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_B), "unacknowledged_at_end"), 0);
+    assert_int_equal(int_at(dept_row(v, STATS_FIXTURE_DEPT_ZERO), "unacknowledged_at_end"), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(v, "bulletin")),
+                           "办结或不予处置的交办单中1件从未签收"));
+    json_decref(v);
+
+    http_request(f->port, &cl, "GET", "/api/stats/month?month=2026-02&format=csv", NULL, NULL,
+                 &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, ",未签收即办结或不予处置,期末未签收\r\n合计,合计,"));
+    assert_non_null(strstr(r.body, ",3,7200.0,8640.0,7680.0,1,1\r\n"));
+    resp_release(&r);
 }
 
 /*
@@ -524,6 +594,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_download, setup, teardown),
         cmocka_unit_test_setup_teardown(test_year_and_bad_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rule_group_names_from_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_time_to_close_and_unacknowledged, setup,
+                                        teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -696,8 +696,10 @@ function statsTable(heads, rows) {
 function carryTable(data) {
   const c = data.carry_over;
   const unit = data.period === 'year' ? '年' : '月';
-  const heads = [`上${unit}结转`, `本${unit}新增`, '其中新交办', '其中重新办理', `本${unit}办结`, `本${unit}不予处置`, `结转下${unit}`];
-  const vals = [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.carried_out];
+  const heads = [`上${unit}结转`, `本${unit}新增`, '其中新交办', '其中重新办理', `本${unit}办结`, `本${unit}不予处置`,
+    '其中未签收即办结或不予处置', `结转下${unit}`, '其中期末未签收'];
+  const vals = [c.carried_in, c.added, c.detected, c.reopened, c.closed, c.dismissed, c.settled_unacknowledged,
+    c.carried_out, c.unacknowledged_at_end];
   return statsTable(heads, [el('tr', { class: 'total' }, vals.map((v, i) => numCell(heads[i], v)))]);
 }
 
@@ -710,7 +712,8 @@ function identityText(data) {
 }
 
 const DEPT_HEADS = ['责任单位', '办理件数', '新交办', '签收及时率', '回应率', '及时回应率', '办结率',
-  '按期办结率', '超期件数', '签收用时 中位/P90/平均', '首次回应用时 中位/P90/平均'];
+  '按期办结率', '超期件数', '签收用时 中位/P90/平均', '首次回应用时 中位/P90/平均', '办结用时 中位/P90/平均',
+  '未签收即办结或不予处置', '期末未签收'];
 
 function departmentRow(r, total) {
   const k = r.clocks;
@@ -726,6 +729,9 @@ function departmentRow(r, total) {
     numCell(DEPT_HEADS[8], r.overdue_tickets),
     numCell(DEPT_HEADS[9], fmtSummary(r.mtta)),
     numCell(DEPT_HEADS[10], fmtSummary(r.ttr)),
+    numCell(DEPT_HEADS[11], fmtSummary(r.ttc)),
+    numCell(DEPT_HEADS[12], r.settled_unacknowledged),
+    numCell(DEPT_HEADS[13], r.unacknowledged_at_end),
   ];
   return el('tr', { class: total ? 'total' : null, 'data-department': total ? null : r.key }, cells);
 }
