@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,9 +108,14 @@ static int launch(struct redis_fixture *f)
               (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 100; i++) {
+    /* wait until it answers PING: a hang guard of 60 s (a loaded machine starts it slowly) */
+    for (int64_t waited_ms = 0; waited_ms < 60000; waited_ms += 50) {
         struct timeval tv = {1, 0};
         struct timespec ts = {0, 50 * 1000000L};
+        if (waitpid(f->pid, NULL, WNOHANG) == f->pid) {
+            f->pid = 0; /* it exited (port taken, bad binary): no point waiting */
+            break;
+        }
         redisContext *c = redisConnectWithTimeout("127.0.0.1", f->port, tv);
         if (c && !c->err) {
             redisReply *r = redisCommand(c, "PING");
