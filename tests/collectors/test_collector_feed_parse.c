@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "feed_date.h"
 #include "feed_item.h"
@@ -675,6 +678,113 @@ static void test_corpus(void **state)
     assert_int_equal(checked, sizeof(corpus) / sizeof(corpus[0]));
 }
 
+/* Point fd 2 at a temporary file; returns the saved fd (restore with stderr_end()). */
+static int stderr_begin(FILE **capture)
+{
+    int saved;
+    fflush(stderr);
+    saved = dup(2);
+    *capture = tmpfile();
+    assert_non_null(*capture);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fileno(*capture), 2), 2);
+    return saved;
+}
+
+/* Restore fd 2; returns the captured bytes (new string). */
+static char *stderr_end(int saved, FILE *capture)
+{
+    long n;
+    char *s;
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    n = ftell(capture);
+    s = calloc(1, (size_t)n + 1);
+    assert_non_null(s);
+    rewind(capture);
+    assert_int_equal(fread(s, 1, (size_t)n, capture), (size_t)n);
+    fclose(capture);
+    return s;
+}
+
+/* Issue #10: a 10.5 MB text node (beyond libxml2's 10 MB default) and the next entry */
+static void test_issue_10_huge_text_node_keeps_next_entry(void **state)
+{
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\">"
+                               "<channel><title>大</title><item><guid>g1</guid><title>一</title>"
+                               "<description>";
+    static const char tail[] = "</description></item><item><guid>g2</guid><title>二</title>"
+                               "<description>短</description></item></channel></rss>";
+    size_t big = 10500000, len = sizeof(head) - 1 + big + sizeof(tail) - 1;
+    char *doc = malloc(len + 1), *err_text;
+    struct feed *f;
+    FILE *cap;
+    int saved;
+
+    (void)state;
+    assert_non_null(doc);
+    memcpy(doc, head, sizeof(head) - 1);
+    memset(doc + sizeof(head) - 1, 'y', big);
+    memcpy(doc + sizeof(head) - 1 + big, tail, sizeof(tail));
+    saved = stderr_begin(&cap);
+    f = parse_ok(doc, len, NULL, NULL);
+    err_text = stderr_end(saved, cap);
+    assert_string_equal(err_text, ""); /* nothing raw on stderr */
+    assert_int_equal(f->n_entries, 2);
+    assert_false(f->bozo);
+    assert_int_equal(strlen(f->entries[0].summary), big);
+    assert_string_equal(f->entries[1].title, "二");
+    assert_string_equal(f->entries[1].summary, "短");
+    free(err_text);
+    feed_free(f);
+    free(doc);
+}
+
+/* Issue #10: libxml2's own error reports reach the logger as one line, never stderr. */
+static void test_issue_10_libxml2_errors_not_on_stderr(void **state)
+{
+    static const char bad[] = "<rss><channel><title>x</titel>\n<item>&bogus;</item></rss>";
+    struct feed_xml_errors xe;
+    xmlDocPtr doc;
+    FILE *cap;
+    char *err_text;
+    int saved;
+
+    (void)state;
+    saved = stderr_begin(&cap);
+    feed_xml_errors_begin(&xe, "test", true);
+    /* without XML_PARSE_NOERROR libxml2 would print a multi-line report to stderr */
+    doc = xmlReadMemory(bad, (int)sizeof(bad) - 1, NULL, "UTF-8", XML_PARSE_RECOVER);
+    feed_xml_errors_end(&xe);
+    err_text = stderr_end(saved, cap);
+    assert_string_equal(err_text, "");
+    assert_true(xe.count >= 2);
+    assert_true(xe.first_line >= 1);
+    assert_non_null(strstr(xe.first, "titel"));
+    assert_null(strchr(xe.first, '\n'));
+    xmlFreeDoc(doc);
+    free(err_text);
+}
+
+/* Issue #10: entries sharing a guid are told apart in the parse result */
+static void test_issue_10_shared_guid_marked(void **state)
+{
+    struct feed *f = parse_str(
+        "<rss version=\"2.0\"><channel><title>t</title>"
+        "<item><guid>same</guid><link>http://e.example/1</link><title>a</title></item>"
+        "<item><guid>same</guid><link>http://e.example/2</link><title>b</title></item>"
+        "<item><guid>own</guid><link>http://e.example/3</link><title>c</title></item>"
+        "</channel></rss>");
+
+    (void)state;
+    assert_int_equal(f->n_entries, 3);
+    assert_int_equal(f->entries[0].id_rule, FEED_ID_LINK);
+    assert_int_equal(f->entries[1].id_rule, FEED_ID_LINK);
+    assert_int_equal(f->entries[2].id_rule, FEED_ID_GUID);
+    feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -697,6 +807,9 @@ int main(void)
         cmocka_unit_test(test_html_to_text),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_corpus_json_feed_values),
+        cmocka_unit_test(test_issue_10_huge_text_node_keeps_next_entry),
+        cmocka_unit_test(test_issue_10_libxml2_errors_not_on_stderr),
+        cmocka_unit_test(test_issue_10_shared_guid_marked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
