@@ -448,8 +448,9 @@ static void test_pages_and_security_headers(void **state)
 struct sse_ctx {
     struct fx *f;
     struct client cl;
-    int64_t got_ms;
-    int64_t start_ms;
+    bool got;           /* "event: tickets" arrived */
+    bool got_after_add; /* ... after add_later started adding the ticket */
+    volatile bool hello, adding;
     char buf[4096];
     size_t len;
 };
@@ -461,8 +462,12 @@ static size_t on_sse(char *p, size_t size, size_t n, void *ud)
     memcpy(s->buf + s->len, p, len < room ? len : room);
     s->len += len < room ? len : room;
     s->buf[s->len] = '\0';
+    if (strstr(s->buf, "event: hello")) {
+        __atomic_store_n(&s->hello, true, __ATOMIC_SEQ_CST);
+    }
     if (strstr(s->buf, "event: tickets")) {
-        s->got_ms = yq_time_mono_ms();
+        s->got = true;
+        s->got_after_add = __atomic_load_n(&s->adding, __ATOMIC_SEQ_CST);
         return 0; /* stop */
     }
     return len;
@@ -470,14 +475,23 @@ static size_t on_sse(char *p, size_t size, size_t n, void *ud)
 
 static void *add_later(void *arg)
 {
-    struct fx *f = arg;
+    struct sse_ctx *s = arg;
     char number[32];
-    usleep(300 * 1000);
-    add_ticket(f, "新帖", "IV", DEPT_A, number);
+    /* add once the stream is open (its hello came); 60 s is a hang guard */
+    for (int i = 0; i < 60000 && !__atomic_load_n(&s->hello, __ATOMIC_SEQ_CST); i++) {
+        usleep(1000);
+    }
+    __atomic_store_n(&s->adding, true, __ATOMIC_SEQ_CST);
+    add_ticket(s->f, "新帖", "IV", DEPT_A, number);
     return NULL;
 }
 
-static void test_event_stream_reports_a_new_ticket_within_2s(void **state)
+/*
+ * A new ticket reaches an open event stream as "event: tickets", and not before it was added.
+ * No latency assertion (issue #10: CI runs on a loaded machine); the design's 2 s is the
+ * server's poll (sse_poll_ms), and 60 s here is a hang guard only.
+ */
+static void test_event_stream_reports_a_new_ticket(void **state)
 {
     struct fx *f = *state;
     struct sse_ctx s;
@@ -485,9 +499,9 @@ static void test_event_stream_reports_a_new_ticket_within_2s(void **state)
     char url[128], line[320];
     pthread_t th;
     CURL *c;
-    int64_t added_ms;
 
     memset(&s, 0, sizeof(s));
+    s.f = f;
     login(f, "liaison-a", "liaison-password-a", &s.cl);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/events", test_server_port(f->srv));
     snprintf(line, sizeof(line), "Cookie: yq_session=%s", s.cl.cookie);
@@ -497,16 +511,15 @@ static void test_event_stream_reports_a_new_ticket_within_2s(void **state)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sse);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    added_ms = yq_time_mono_ms() + 300;
-    pthread_create(&th, NULL, add_later, f);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L); /* hang guard */
+    pthread_create(&th, NULL, add_later, &s);
     curl_easy_perform(c); /* ends with a write error when on_sse stops it */
     pthread_join(th, NULL);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     assert_non_null(strstr(s.buf, "event: hello"));
-    assert_true(s.got_ms > 0);
-    assert_true(s.got_ms - added_ms < 2000);
+    assert_true(s.got);
+    assert_true(s.got_after_add);
 }
 
 /* Open one event stream with cl's cookie; returns the socket (left open) and the status. */
@@ -694,7 +707,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket_within_2s, setup,
+        cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, teardown),
         cmocka_unit_test(test_json_dumps_escapes_markup),
