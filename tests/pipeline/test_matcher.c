@@ -6,9 +6,7 @@
  * No assertion depends on how fast the machine is: waits are for events, with a generous
  * hang guard.
  */
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,6 +26,7 @@
 #include "matcher.h"
 #include "matcher_http.h"
 #include "redis_fixture.h"
+#include "test_http.h"
 #include "rules.h"
 #include "rules_store.h"
 #include "yq_alert.h"
@@ -67,73 +65,6 @@ static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-/*
- * GET path from 127.0.0.1:port over HTTP/1.0: the status in *status and the body, NUL-
- * terminated, in body (len bytes). Returns 0 or -1 (no connection, short answer).
- */
-static int http_get(int port, const char *path, int *status, char *body, size_t len)
-{
-    static char resp[131072];
-    struct sockaddr_in sa;
-    char req[256];
-    size_t got = 0;
-    ssize_t n;
-    const char *sep;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    if (fd < 0) {
-        return -1;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-        close(fd);
-        return -1;
-    }
-    while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0) {
-        got += (size_t)n;
-    }
-    close(fd);
-    resp[got] = '\0';
-    sep = strstr(resp, "\r\n\r\n");
-    if (!sep || sscanf(resp, "HTTP/1.%*d %d", status) != 1) {
-        return -1;
-    }
-    snprintf(body, len, "%s", sep + 4);
-    return 0;
-}
-
-/*
- * Poll GET path until its body contains every one of the n needles (the matcher publishes
- * about once a second); the last body is left in body. Fails after HANG_GUARD_MS.
- */
-static void wait_http(int port, const char *path, const char *const *needles, size_t n,
-                      int *status, char *body, size_t len)
-{
-    int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
-
-    for (;;) {
-        size_t found = 0;
-        if (http_get(port, path, status, body, len) == 0) {
-            while (found < n && strstr(body, needles[found])) {
-                found++;
-            }
-            if (found == n) {
-                return;
-            }
-        }
-        if (yq_time_mono_ms() > end) {
-            fail_msg("%s never showed '%s'; last:\n%s", path, found < n ? needles[found] : "",
-                     body);
-        }
-        sleep_ms(50);
-    }
 }
 
 static void push_rules(struct yq_redis *r, const char *yaml)
@@ -271,7 +202,7 @@ static void test_matcher_end_to_end(void **state)
     {
         const char *held[] = {"yuqing_matcher_assigned_partitions 2\n",
                               "yuqing_matcher_rebalances_total{kind=\"assign\"} 1\n"};
-        wait_http(port, "/metrics", held, 2, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", held, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
     close(saved_stderr);
@@ -307,7 +238,7 @@ static void test_matcher_end_to_end(void **state)
     {
         const char *counts[] = {"yuqing_matcher_items_total 3\n",
                                 "yuqing_matcher_alerts_total 1\n"};
-        wait_http(port, "/metrics", counts, 2, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 200);
     assert_non_null(strstr(body, "yuqing_matcher_malformed_total 1\n"));
@@ -322,7 +253,7 @@ static void test_matcher_end_to_end(void **state)
         const char *lag[] = {
             "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 0\n",
             "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"} 0\n"};
-        wait_http(port, "/metrics", lag, 2, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", lag, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     {
         long long checked = 0;
@@ -331,11 +262,11 @@ static void test_matcher_end_to_end(void **state)
         assert_int_equal(sscanf(line, "%*s %lld", &checked), 1);
         assert_true(checked >= t0 && checked <= yq_time_now());
     }
-    assert_int_equal(http_get(port, "/healthz", &status, body, sizeof(body)), 0);
+    assert_int_equal(test_http_get(port, "/healthz", &status, body, sizeof(body)), 0);
     assert_int_equal(status, 200);
     assert_string_equal(body, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
                               "\"redis\":\"up\"}}\n");
-    assert_int_equal(http_get(port, "/nope", &status, body, sizeof(body)), 0);
+    assert_int_equal(test_http_get(port, "/nope", &status, body, sizeof(body)), 0);
     assert_int_equal(status, 404);
 
     /* hot reload: a new version applies to the next items without a restart */
@@ -359,7 +290,7 @@ static void test_matcher_end_to_end(void **state)
     freeReplyObject(reply);
     {
         const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
-        wait_http(port, "/metrics", rejected, 1, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(matcher_rules_version(ctx.m), 2);
     assert_non_null(strstr(body, "yuqing_matcher_rules_version 2\n"));
@@ -472,7 +403,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     redis_fixture_stop(&fx);
     {
         const char *down[] = {"\"redis\":\"down\""};
-        wait_http(port, "/healthz", down, 1, &status, body, sizeof(body));
+        test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"up\","
@@ -480,7 +411,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     {
         const char *unv[] = {"yuqing_matcher_rules_unverified 1\n",
                              "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"};
-        wait_http(port, "/metrics", unv, 2, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", unv, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     t1 = yq_time_now();
     produce_item(p, "yuqing.items", "rss:2", "汉滨拆迁");
@@ -495,12 +426,12 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     assert_int_equal(redis_fixture_restart(&fx), 0);
     {
         const char *up[] = {"\"status\":\"ok\""};
-        wait_http(port, "/healthz", up, 1, &status, body, sizeof(body));
+        test_http_wait(port, "/healthz", up, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 200);
     {
         const char *ok[] = {"yuqing_matcher_rules_unverified 0\n"};
-        wait_http(port, "/metrics", ok, 1, &status, body, sizeof(body));
+        test_http_wait(port, "/metrics", ok, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     produce_item(p, "yuqing.items", "rss:3", "安康拆迁");
     assert_int_equal(yq_kafka_flush(p, 5000), 0);

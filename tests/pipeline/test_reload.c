@@ -5,8 +5,11 @@
  * alert, and every item produced after the matcher reported a version must carry it (no
  * stale set after the catch-up). Also: start-up from the on-disk copy with Redis
  * unreachable. Skips when redis-server is absent.
+ * Waits are for events (a version in use, a state on /metrics) with a generous hang guard;
+ * nothing asserts how long they took (issue #10: CI runs on a loaded machine).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +26,7 @@
 
 #include "matcher.h"
 #include "redis_fixture.h"
+#include "test_http.h"
 #include "rules.h"
 #include "rules_store.h"
 #include "yq_alert.h"
@@ -31,6 +35,7 @@
 #include "yq_banned.h"
 
 #define N_ITEMS 80
+#define HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
 
 struct run_ctx {
     struct matcher *m;
@@ -90,17 +95,17 @@ static void produce_item(rd_kafka_t *p, int seq)
     rd_kafka_poll(p, 0);
 }
 
-/* Wait until the matcher uses version v; returns the milliseconds it took or -1. */
-static int64_t wait_version(struct matcher *m, int64_t v, int64_t timeout_ms)
+/* Wait until the matcher uses version v (up to HANG_GUARD_MS); true when it does. */
+static bool wait_version(struct matcher *m, int64_t v)
 {
-    int64_t start = yq_time_mono_ms();
-    while (yq_time_mono_ms() - start < timeout_ms) {
+    int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+    while (yq_time_mono_ms() < end) {
         if (matcher_rules_version(m) == v) {
-            return yq_time_mono_ms() - start;
+            return true;
         }
         sleep_ms(10);
     }
-    return -1;
+    return false;
 }
 
 struct cluster {
@@ -129,8 +134,8 @@ static void cluster_stop(struct cluster *c)
 static void load_cfg(struct matcher_cfg *cfg, const char *bootstrap, int redis_port,
                      const char *cache, const char *extra)
 {
-    char sets[6][256], err[512] = "";
-    const char *setv[6];
+    char sets[7][256], err[512] = "";
+    const char *setv[7];
     int n = 0;
 
     snprintf(sets[n++], 256, "kafka.bootstrap_servers=%s", bootstrap);
@@ -138,6 +143,7 @@ static void load_cfg(struct matcher_cfg *cfg, const char *bootstrap, int redis_p
     snprintf(sets[n++], 256, "matcher.rules_cache_path=%s", cache);
     snprintf(sets[n++], 256, "matcher.reload_check_ms=100");
     snprintf(sets[n++], 256, "matcher.batch_size=10");
+    snprintf(sets[n++], 256, "matcher.metrics_port=0");
     snprintf(sets[n++], 256, "%s", extra);
     for (int i = 0; i < n; i++) {
         setv[i] = sets[i];
@@ -151,6 +157,8 @@ struct seen {
     int count[N_ITEMS];
     int64_t version[N_ITEMS];
     char via[N_ITEMS][16];
+    bool unverified[N_ITEMS];
+    int64_t checked_at[N_ITEMS];
     int total;
 };
 
@@ -179,6 +187,8 @@ static void read_alerts(rd_kafka_t *c, struct seen *s, int want, int64_t timeout
             distinct += s->count[seq] == 0;
             s->count[seq]++;
             s->version[seq] = a.rules_version;
+            s->unverified[seq] = a.rules_unverified;
+            s->checked_at[seq] = a.rules_checked_at;
             snprintf(s->via[seq], sizeof(s->via[seq]), "%s", a.event_via ? a.event_via : "");
             s->total++;
             yq_alert_release(&a);
@@ -198,8 +208,9 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     rd_kafka_t *p, *c;
     char err[512] = "", cache[128];
     static struct seen s;
-    int seq = 0, mark2, mark3;
-    int64_t v, took;
+    int seq = 0, mark2, mark3, port, status;
+    int64_t v;
+    static char body[65536];
 
     (void)state;
     if (redis_fixture_start(&fx) != 0) {
@@ -218,18 +229,18 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     memset(&ctx, 0, sizeof(ctx));
     ctx.m = matcher_new(&cfg, err, sizeof(err));
     assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    assert_true(wait_version(ctx.m, 1, 5000) >= 0);
+    assert_true(wait_version(ctx.m, 1));
 
-    /* 1. push v2 in the middle of a stream: swapped within one second */
+    /* 1. push v2 in the middle of a stream: the next items use it (how fast is bench's job) */
     for (; seq < 20; seq++) {
         produce_item(p, seq);
         sleep_ms(10);
     }
     v = push_rules(r, "r2");
     assert_int_equal(v, 2);
-    took = wait_version(ctx.m, 2, 3000);
-    assert_true(took >= 0 && took <= 1000);
+    assert_true(wait_version(ctx.m, 2));
     mark2 = seq;
     for (; seq < 40; seq++) {
         produce_item(p, seq);
@@ -243,15 +254,30 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         produce_item(p, seq);
         sleep_ms(10);
     }
-    sleep_ms(1200); /* long enough for the matcher to try (and hold back) these items */
+    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    {
+        /* the matcher saw Redis down and held a batch back (an event, not a time) */
+        static const char retries[] = "\nyuqing_matcher_errors_total{kind=\"batch_retry\"} ";
+        int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+        long long n = 0;
+        while (n < 1 && yq_time_mono_ms() < end) {
+            const char *line;
+            sleep_ms(50);
+            if (test_http_get(port, "/metrics", &status, body, sizeof(body)) == 0 &&
+                (line = strstr(body, retries)) != NULL) {
+                n = strtoll(line + sizeof(retries) - 1, NULL, 10);
+            }
+        }
+        assert_true(n >= 1);
+        assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"));
+    }
     assert_int_equal(matcher_rules_version(ctx.m), 2);
 
     /* 3. Redis back; v3 pushed at once (the matcher may miss the notification) */
     assert_int_equal(redis_fixture_restart(&fx), 0);
     v = push_rules(r, "r3");
     assert_int_equal(v, 3);
-    took = wait_version(ctx.m, 3, 8000);
-    assert_true(took >= 0);
+    assert_true(wait_version(ctx.m, 3));
     mark3 = seq;
 
     /* 4. an invalid set: kept at v3 */
@@ -267,7 +293,12 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         sleep_ms(5);
     }
     assert_int_equal(yq_kafka_flush(p, 5000), 0);
-    sleep_ms(300);
+    {
+        /* once the matcher rejected version 4, it still uses version 3 */
+        const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
+        test_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body,
+                       sizeof(body));
+    }
     assert_int_equal(matcher_rules_version(ctx.m), 3);
 
     /* every item exactly once, versions as required */
@@ -278,9 +309,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
     c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
     assert_non_null(c);
-    read_alerts(c, &s, N_ITEMS, 40000);
-    sleep_ms(500);
-    read_alerts(c, &s, N_ITEMS + 1, 500); /* anything extra (a duplicate) shows up too */
+    read_alerts(c, &s, N_ITEMS, HANG_GUARD_MS);
     for (int i = 0; i < N_ITEMS; i++) {
         if (s.count[i] != 1) {
             fail_msg("item %d got %d alerts", i, s.count[i]);
@@ -302,6 +331,17 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     pthread_join(th, NULL);
     assert_int_equal(ctx.rc, 0);
     matcher_free(ctx.m);
+    /* stopped and flushed: the alerts topic holds exactly one message per item (no duplicate) */
+    {
+        int64_t lo = 0, hi = 0, total = 0;
+        for (int32_t part = 0; part < 2; part++) {
+            assert_int_equal(rd_kafka_query_watermark_offsets(c, "yuqing.alerts", part, &lo,
+                                                              &hi, 10000),
+                             0);
+            total += hi - lo;
+        }
+        assert_int_equal(total, N_ITEMS);
+    }
     rd_kafka_consumer_close(c);
     rd_kafka_destroy(c);
     rd_kafka_destroy(p);
@@ -345,7 +385,7 @@ static void test_start_from_cache_without_redis(void **state)
     ctx.m = matcher_new(&cfg, err, sizeof(err));
     assert_non_null(ctx.m);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    assert_true(wait_version(ctx.m, 7, 5000) >= 0);
+    assert_true(wait_version(ctx.m, 7));
     p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
     produce_item(p, 0);
     produce_item(p, 1);
@@ -355,11 +395,14 @@ static void test_start_from_cache_without_redis(void **state)
     const char *rsets[2] = {bs, "kafka.group_id=test-reader2"};
     assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
     c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
-    read_alerts(c, &s, 2, 30000);
+    read_alerts(c, &s, 2, HANG_GUARD_MS);
     assert_int_equal(s.count[0], 1);
     assert_int_equal(s.count[1], 1);
     assert_int_equal(s.version[0], 7);
     assert_string_equal(s.via[0], "own"); /* no Redis: the item's own event */
+    /* issue #10: matched on the cached set, never confirmed with Redis */
+    assert_true(s.unverified[0] && s.unverified[1]);
+    assert_int_equal(s.checked_at[0], 0);
 
     ctx.stop = 1;
     pthread_join(th, NULL);
