@@ -295,7 +295,7 @@ static void test_consumer_on_mock_cluster(void **state)
     assert_true(notifier_http_port(ctx.n) > 0);
     m = notifier_metrics(ctx.n);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    deadline = yq_time_mono_ms() + 30000;
+    deadline = yq_time_mono_ms() + 60000; /* a hang guard, not a timing check */
     while (get(&m->alerts_consumed) < 4 && yq_time_mono_ms() < deadline) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
@@ -389,7 +389,7 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
 
-    wait_for(&m->intake_retries, 3, 30000);
+    wait_for(&m->intake_retries, 3, 60000);
     assert_true(get(&m->intake_retries) >= 3);
     assert_int_equal(get(&m->alerts_consumed), 1);
     assert_int_equal(get(&m->tickets_created), 0);
@@ -397,10 +397,14 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
 
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
-    wait_for(&m->tickets_created, 1, 30000);
+    wait_for(&m->tickets_created, 1, 60000);
     assert_int_equal(get(&m->tickets_created), 1);
-    /* the commit follows the transaction; give the loop a moment to make it */
-    for (int i = 0; i < 100 && committed_offset(bootstraps, "yuqing.alerts") != 1; i++) {
+    /*
+     * the commit follows the transaction: wait for it (issue #10: a hang guard of 60 s, not
+     * "within 2 s", which a loaded machine can miss)
+     */
+    for (int64_t until = yq_time_mono_ms() + 60000;
+         committed_offset(bootstraps, "yuqing.alerts") != 1 && yq_time_mono_ms() < until;) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
