@@ -1,0 +1,266 @@
+/*
+ * Ingest and the item producer against librdkafka's mock cluster and a loopback redis-server
+ * (issue #10): an entry too large for a Kafka message is cut and produced, never deferred,
+ * and does not hold back the other entries of its feed; a message librdkafka refuses for good
+ * is settled (marked seen) with its true reason instead of "queue full", and the next item
+ * still goes out. No wall-time assertion: delivery is awaited with a 60 s hang guard only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector_cfg.h"
+#include "feed_item.h"
+#include "feed_parse.h"
+#include "ingest.h"
+#include "item_producer.h"
+#include "redis_fixture.h"
+#include "store.h"
+#include "yq_err.h"
+#include "yq_item.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+struct fixture {
+    struct redis_fixture redis;
+    rd_kafka_t *mock_rk;
+    rd_kafka_t *consumer;
+    struct collector_config cfg;
+    struct store *store;
+    struct item_producer *prod;
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    char conf_err[256], text[1024];
+    const rd_kafka_mock_cluster_t *mc;
+    rd_kafka_conf_t *kconf;
+    const char *bootstraps;
+
+    if (!fx) {
+        return -1;
+    }
+    *state = fx;
+    if (redis_fixture_start(&fx->redis) != 0) {
+        return 0; /* the test skips */
+    }
+    kconf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", conf_err,
+                                       sizeof(conf_err)),
+                     RD_KAFKA_CONF_OK);
+    fx->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, conf_err, sizeof(conf_err));
+    assert_non_null(fx->mock_rk);
+    mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
+    assert_non_null(mc);
+    assert_int_equal(
+        rd_kafka_mock_topic_create((rd_kafka_mock_cluster_t *)mc, "yuqing.items", 1, 1), 0);
+    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+    snprintf(text, sizeof(text),
+             "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
+             "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
+             "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
+             "sources:\n  - id: big\n    url: http://127.0.0.1:1/feed.xml\n",
+             bootstraps, fx->redis.port);
+    assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
+                                           sizeof(conf_err)),
+                     0);
+    fx->store = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
+    assert_non_null(fx->store);
+    fx->prod = item_producer_new(&fx->cfg.kafka, fx->store, NULL, conf_err, sizeof(conf_err));
+    assert_non_null(fx->prod);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    item_producer_free(fx->prod);
+    store_free(fx->store);
+    redis_fixture_stop(&fx->redis);
+    if (fx->mock_rk) {
+        rd_kafka_destroy(fx->mock_rk);
+    }
+    collector_config_release(&fx->cfg); /* zeroed when never loaded */
+    free(fx);
+    return 0;
+}
+
+/* Serve delivery reports until nothing is in flight; 60 s is a hang guard, not a measure. */
+static void wait_delivered(struct fixture *fx)
+{
+    int64_t give_up = yq_time_mono_ms() + 60000;
+    while (item_producer_in_flight_count(fx->prod) > 0 && yq_time_mono_ms() < give_up) {
+        item_producer_poll(fx->prod, 100);
+    }
+    assert_int_equal(item_producer_in_flight_count(fx->prod), 0);
+}
+
+static bool seen(struct fixture *fx, const char *id)
+{
+    bool s = false;
+    assert_int_equal(store_seen(fx->store, id, &s), 0);
+    return s;
+}
+
+/* Read every message of yuqing.items; returns how many, sets *max_len to the longest value. */
+static int consume_all(struct fixture *fx, size_t *max_len, int *truncated)
+{
+    const rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_topic_partition_list_t *parts;
+    char err[256];
+    rd_kafka_t *c;
+    int n = 0, empty = 0;
+
+    *max_len = 0;
+    *truncated = 0;
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+                                       rd_kafka_mock_cluster_bootstraps(mc), err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "group.id", "t", err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "fetch.max.bytes", "4000000", err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    assert_non_null(c);
+    parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    assert_int_equal(rd_kafka_assign(c, parts), 0);
+    rd_kafka_topic_partition_list_destroy(parts);
+    /* hang guard: at most 600 polls of 100 ms; stops at the partition end */
+    for (int i = 0; i < 600 && empty == 0; i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+        if (!m) {
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            empty = 1;
+        } else if (!m->err) {
+            n++;
+            if (m->len > *max_len) {
+                *max_len = m->len;
+            }
+            if (memmem(m->payload, m->len, "\"truncated_fields\":[\"title\"]", 28)) {
+                (*truncated)++;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    return n;
+}
+
+static char *big_title_feed(void)
+{
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\">"
+                               "<channel><title>大</title><item><guid>big-1</guid><title>";
+    static const char tail[] = "</title><link>http://e.example/1</link></item>"
+                               "<item><guid>small-2</guid><title>小</title>"
+                               "<link>http://e.example/2</link></item></channel></rss>";
+    size_t n = 400000, unit = strlen("标");
+    char *doc = malloc(sizeof(head) + n * unit + sizeof(tail)), *p = doc;
+
+    assert_non_null(doc);
+    memcpy(p, head, sizeof(head) - 1);
+    p += sizeof(head) - 1;
+    for (size_t i = 0; i < n; i++, p += unit) {
+        memcpy(p, "标", unit);
+    }
+    memcpy(p, tail, sizeof(tail));
+    return doc;
+}
+
+/* Issue #10: a 1.2 MB title and a normal entry: both produced, the big one cut to fit. */
+static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **state)
+{
+    struct fixture *fx = *state;
+    char *doc, ferr[256] = "", big_id[FEED_ITEM_ID_LEN], small_id[FEED_ITEM_ID_LEN];
+    struct feed_input in = {0};
+    struct feed *f = NULL;
+    struct ingest_result res;
+    struct ingest_ctx ctx;
+    size_t max_len = 0;
+    int truncated = 0;
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    doc = big_title_feed();
+    in.body = doc;
+    in.len = strlen(doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    assert_int_equal(f->n_entries, 2);
+    assert_int_equal(feed_item_id(&f->entries[0], big_id, sizeof(big_id)), 0);
+    assert_int_equal(feed_item_id(&f->entries[1], small_id, sizeof(small_id)), 0);
+    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[0], .fetched_at = yq_time_now(),
+                              .max_text_bytes = 1 << 20, .store = fx->store,
+                              .producer = fx->prod};
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.produced, 2);
+    assert_int_equal(res.deferred, 0);
+    assert_int_equal(res.rejected, 0);
+    wait_delivered(fx);
+    assert_true(seen(fx, big_id));
+    assert_true(seen(fx, small_id));
+    assert_int_equal(consume_all(fx, &max_len, &truncated), 2);
+    assert_true(max_len <= ITEM_PRODUCER_MAX_ITEM_BYTES);
+    assert_int_equal(truncated, 1);
+    /* the next poll: both seen, nothing deferred */
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.seen, 2);
+    feed_free(f);
+    free(doc);
+}
+
+/* Issue #10: a message librdkafka refuses for good settles that item, with its reason. */
+static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
+{
+    struct fixture *fx = *state;
+    size_t big = ITEM_PRODUCER_MESSAGE_MAX_BYTES + 1000;
+    char *json;
+    static const char small[] = "{\"schema\":1,\"id\":\"rss:small\"}";
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    json = malloc(big);
+    assert_non_null(json);
+    memset(json, 'x', big);
+    assert_int_equal(item_producer_send(fx->prod, "rss:huge", NULL, "big", yq_time_now(), json,
+                                        big, NULL),
+                     ERR_TOO_BIG);
+    assert_non_null(strstr(item_producer_last_error(fx->prod), "too large"));
+    assert_false(item_producer_in_flight(fx->prod, "rss:huge"));
+    assert_true(seen(fx, "rss:huge")); /* settled: later polls skip it */
+    /* the next item is not held back */
+    assert_int_equal(item_producer_send(fx->prod, "rss:small", NULL, "big", yq_time_now(), small,
+                                        sizeof(small) - 1, NULL),
+                     0);
+    wait_delivered(fx);
+    assert_true(seen(fx, "rss:small"));
+    free(json);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_issue_10_oversized_entry_does_not_hold_back_the_other,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_permanent_produce_error_settles_the_item,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
