@@ -387,7 +387,8 @@ static int create_ticket(struct ticket_store *store, const struct yq_alert *aler
     sqlite3_bind_text(st, 4, yq_level_name(alert->level), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
     if (item->has_published) {
-        sqlite3_bind_int64(st, 6, item->published_at);
+        /* a future timestamp (issue #10) counts as the fetch time */
+        sqlite3_bind_int64(st, 6, yq_item_effective_time(item));
     } else {
         sqlite3_bind_null(st, 6);
     }
@@ -527,7 +528,7 @@ static int attach_item(struct ticket_store *store, const struct yq_alert *alert,
     }
     sqlite3_bind_double(st, 1, alert->score);
     if (alert->item.has_published) {
-        sqlite3_bind_int64(st, 2, alert->item.published_at);
+        sqlite3_bind_int64(st, 2, yq_item_effective_time(&alert->item));
     } else {
         sqlite3_bind_null(st, 2);
     }
