@@ -29,7 +29,16 @@ const struct cfg_key web_cfg_keys[] = {
     {"cookie_secure", CFG_BOOL, "false", 0, 0, WOFF(cookie_secure),
      "mark the session cookie Secure (set to true when served over HTTPS)", NULL},
     {"max_body_bytes", CFG_SIZE, "64k", 1024, 16777216, WOFF(max_body_bytes),
-     "larger request bodies are refused with 413", NULL},
+     "larger request bodies are refused with 413 (a larger Content-Length at once, unread)",
+     NULL},
+    {"max_connections_per_ip", CFG_INT, "64", 0, 10000, WOFF(max_connections_per_ip),
+     "open connections from one client address (more are refused at accept; 0 = no cap; behind "
+     "a reverse proxy every client has the proxy's address: raise it to http.connection_limit)",
+     NULL},
+    {"max_request_ms", CFG_MS, "30s", 0, 3600000, WOFF(max_request_ms),
+     "total time one request may take, headers and body (a client sending a byte now and then "
+     "is never idle); its connection is closed after it (event streams exempt; 0 = no cap)",
+     NULL},
     {"max_tickets", CFG_INT, "500", 1, 100000, WOFF(max_tickets),
      "tickets per /api/tickets response", NULL},
     {"sse_poll_ms", CFG_MS, "500", 50, 10000, WOFF(sse_poll_ms),
@@ -41,6 +50,10 @@ const struct cfg_key web_cfg_keys[] = {
      NULL},
     {"sse_max_streams_per_user", CFG_INT, "4", 1, 1000, WOFF(sse_max_streams_per_user),
      "open event streams of one user (browser tabs); more are refused with 429", NULL},
+    {"sse_reserved_streams", CFG_INT, "12", 0, 9999, WOFF(sse_reserved_streams),
+     "of sse_max_streams, the event streams only duty officers and admins may open (liaisons "
+     "and heads share the rest), so the duty desk keeps its live updates; below sse_max_streams",
+     NULL},
     {"sources_enabled", CFG_BOOL, "true", 0, 0, WOFF(sources_enabled),
      "show source health read from Redis (web.redis)", NULL},
     {"rules_enabled", CFG_BOOL, "true", 0, 0, WOFF(rules_enabled),
@@ -486,11 +499,34 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
     int err;
 
     if (!req) {
+        const char *clen =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         req = calloc(1, sizeof(*req));
         if (!req) {
             return MHD_NO;
         }
         *req_cls = req;
+        web_conn_request_started(w, c);
+        if (clen) {
+            /* a declared body over the limit is refused before a byte of it is read */
+            char *end = NULL;
+            unsigned long long n;
+            errno = 0;
+            n = strtoull(clen, &end, 10);
+            if (errno || end == clen || *end || n > (unsigned long long)w->cfg.max_body_bytes) {
+                memset(&call, 0, sizeof(call));
+                call.w = w;
+                call.c = c;
+                call.url = url;
+                call.method = method;
+                call.req = req;
+                call.now = yq_time_now();
+                LOG_INFO("request body refused method=%s path=%s content_length='%.24s' "
+                         "max_body_bytes=%lld",
+                         method, url, clen, (long long)w->cfg.max_body_bytes);
+                return web_reply_error(&call, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "请求过大");
+            }
+        }
         return MHD_YES; /* headers only; MHD calls again with the body or to finish */
     }
     if (*upload_data_size > 0) {
@@ -587,9 +623,14 @@ static struct {
     int64_t n;
 } sse_users[SSE_USERS_MAX];
 
-/* Count one more stream of user_id; false (nothing counted) when a limit is reached. */
-static bool sse_admit(const struct web *w, int64_t user_id, bool *per_user_limit)
+/*
+ * Count one more stream of user_id; false (nothing counted) when a limit is reached.
+ * privileged: a duty officer or admin, who may also take the sse_reserved_streams places.
+ */
+static bool sse_admit(const struct web *w, int64_t user_id, bool privileged, bool *per_user_limit)
 {
+    int64_t cap = privileged ? w->cfg.sse_max_streams
+                             : w->cfg.sse_max_streams - w->cfg.sse_reserved_streams;
     int free_slot = -1, slot = -1;
     bool ok = false;
 
@@ -602,7 +643,7 @@ static bool sse_admit(const struct web *w, int64_t user_id, bool *per_user_limit
         }
     }
     *per_user_limit = slot >= 0 && sse_users[slot].n >= w->cfg.sse_max_streams_per_user;
-    if (!*per_user_limit && sse_total < w->cfg.sse_max_streams && (slot >= 0 || free_slot >= 0)) {
+    if (!*per_user_limit && sse_total < cap && (slot >= 0 || free_slot >= 0)) {
         if (slot < 0) {
             slot = free_slot;
             sse_users[slot].w = w;
@@ -774,7 +815,9 @@ enum MHD_Result web_route_events(struct web_call *call)
         return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权访问");
     }
     bool per_user;
-    if (!sse_admit(call->w, call->p.user.id, &per_user)) {
+    if (!sse_admit(call->w, call->p.user.id,
+                   call->p.user.role == WEB_ROLE_ADMIN || call->p.user.role == WEB_ROLE_DUTY,
+                   &per_user)) {
         LOG_WARN("event stream refused user=%s reason=%s", call->p.user.username,
                  per_user ? "per-user limit" : "server limit");
         snprintf(call->retry_after, sizeof(call->retry_after), "30");
@@ -788,6 +831,7 @@ enum MHD_Result web_route_events(struct web_call *call)
         sse_release(call->w, call->p.user.id);
         return MHD_NO;
     }
+    web_conn_exempt(call->w, call->c); /* a stream has its own end (sse_max_stream_ms) */
     s->w = call->w;
     s->user_id = call->p.user.id;
     {
@@ -831,6 +875,13 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         snprintf(errbuf, errlen, "web: out of memory");
         return NULL;
     }
+    if (cfg->sse_reserved_streams < 0 || cfg->sse_reserved_streams >= cfg->sse_max_streams) {
+        snprintf(errbuf, errlen,
+                 "web.sse_reserved_streams (%lld) must be below web.sse_max_streams (%lld)",
+                 (long long)cfg->sse_reserved_streams, (long long)cfg->sse_max_streams);
+        free(w);
+        return NULL;
+    }
     w->cfg = *cfg;
     w->db_path = strdup(db_path ? db_path : "");
     if (!w->db_path) {
@@ -855,6 +906,23 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         return NULL;
     }
     w->locks_init = true;
+    {
+        pthread_condattr_t ca;
+        bool ok = pthread_condattr_init(&ca) == 0;
+        ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0;
+        ok = ok && pthread_cond_init(&w->guard_cond, &ca) == 0;
+        if (ok && pthread_mutex_init(&w->guard_lock, NULL) != 0) {
+            pthread_cond_destroy(&w->guard_cond);
+            ok = false;
+        }
+        pthread_condattr_destroy(&ca);
+        if (!ok) {
+            snprintf(errbuf, errlen, "web: cannot create mutex");
+            web_free(w);
+            return NULL;
+        }
+        w->guard_init = true;
+    }
     err = web_auth_open(&w->cfg.auth, db_path, &w->auth, errbuf, errlen);
     if (err) {
         web_free(w);
@@ -887,6 +955,11 @@ void web_free(struct web *w)
 {
     if (!w) {
         return;
+    }
+    if (w->guard_init) {
+        web_guard_stop(w);
+        pthread_mutex_destroy(&w->guard_lock);
+        pthread_cond_destroy(&w->guard_cond);
     }
     web_auth_free(w->auth);
     yq_redis_free(w->redis);

@@ -44,12 +44,15 @@
 struct web_cfg {
     bool enabled;              /* serve the UI and API (the notifier's choice; web_new ignores it) */
     bool cookie_secure;        /* add Secure to the session cookie (set behind HTTPS) */
-    int64_t max_body_bytes;    /* larger request bodies get 413 */
+    int64_t max_body_bytes;    /* larger request bodies get 413 (a declared one at once) */
+    int64_t max_connections_per_ip; /* open connections of one client address; 0 = no cap */
+    int64_t max_request_ms;    /* total time of one request (headers and body); 0 = no cap */
     int64_t max_tickets;       /* tickets per list response */
     int64_t sse_poll_ms;       /* how often an event stream looks for changes */
     int64_t sse_max_stream_ms; /* a stream ends after this; EventSource reconnects */
     int64_t sse_max_streams;   /* open event streams in all; more get 503 */
     int64_t sse_max_streams_per_user; /* open event streams of one user; more get 429 */
+    int64_t sse_reserved_streams; /* of sse_max_streams, kept for duty officers and admins */
     bool sources_enabled;      /* read source health from Redis (web.redis) */
     bool rules_enabled;        /* read rule sets from Redis for the rules page */
     struct web_auth_cfg auth;
@@ -164,6 +167,22 @@ void web_request_completed(void *req_cls);
 
 /* End every event stream within sse_poll_ms; call before MHD_stop_daemon(). */
 void web_shutdown(struct web *w);
+
+/* Items web_daemon_options() writes at most (the last is MHD_OPTION_END). */
+#define WEB_DAEMON_OPTIONS_MAX 3
+
+/*
+ * The libmicrohttpd options that guard the daemon serving w against slow and greedy clients
+ * (issue #10), for MHD_OPTION_ARRAY: out (WEB_DAEMON_OPTIONS_MAX items, caller storage) gets
+ * MHD_OPTION_PER_IP_CONNECTION_LIMIT = web.max_connections_per_ip (more connections from one
+ * address are refused at accept) and MHD_OPTION_NOTIFY_CONNECTION (the daemon must not set its
+ * own), with which a watchdog thread started here closes any connection whose current request
+ * (headers and body) has taken longer than web.max_request_ms; event streams are exempt.
+ * Call once, before MHD_start_daemon(); stop the daemon before web_free(). The option values
+ * are copied by libmicrohttpd; w must outlive the daemon.
+ * Returns 0 or ERR_NOMEM (no thread: out holds the per-address cap only).
+ */
+int web_daemon_options(struct web *w, struct MHD_OptionItem *out);
 
 /* Free w (after the daemon stopped). NULL is a no-op. */
 void web_free(struct web *w);

@@ -33,6 +33,10 @@ const struct cfg_key web_auth_cfg_keys[] = {
      "Argon2id passes (libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE = 2)", NULL},
     {"pwhash_memlimit", CFG_SIZE, "64M", 8192, 4294967296LL, AOFF(pwhash_memlimit),
      "Argon2id memory (libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE = 64M)", NULL},
+    {"login_max_concurrent", CFG_INT, "2", 1, 64, AOFF(login_max_concurrent),
+     "password checks running at once (each takes pwhash_memlimit of memory); more logins "
+     "are refused with 503 and Retry-After: 1",
+     NULL},
     {"busy_timeout_ms", CFG_MS, "5000", 0, 600000, AOFF(busy_timeout_ms),
      "how long a statement waits for the notifier's write lock", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -44,6 +48,8 @@ struct web_auth {
     bool lock_init;
     struct web_auth_cfg cfg;
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown names: same cost */
+    int64_t checks_running; /* Argon2id checks under way (guarded by lock) */
+    uint64_t checks_done;   /* Argon2id checks done since open (guarded by lock) */
 };
 
 static const char *const migrations[] = {
@@ -86,6 +92,11 @@ static const char *const migrations[] = {
     "  failures INTEGER NOT NULL,"
     "  first_at INTEGER NOT NULL,"
     "  locked_until INTEGER NOT NULL DEFAULT 0);",
+    /*
+     * 2: CSRF tokens are derived from the cookie token (web_session_csrf()) instead of stored;
+     * the sessions that kept theirs in clear end (their users log in again)
+     */
+    "DELETE FROM web_sessions;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -139,6 +150,14 @@ static void col_copy(sqlite3_stmt *st, int i, char *buf, size_t len)
     const unsigned char *s = sqlite3_column_text(st, i);
     snprintf(buf, len, "%s", s ? (const char *)s : "");
 }
+
+/* The login throttle (defined with the sessions below); the password change uses it too. */
+#define THROTTLE_KEY_LEN 40
+static void throttle_user_key(const char *username, char *out);
+static int attempt_begin_locked(struct web_auth *a, const char *ukey, const char *ikey,
+                                bool check, int64_t now, int64_t *retry_s);
+static int attempt_end_locked(struct web_auth *a, const char *ukey, const char *ikey, bool check,
+                              bool ok);
 
 void web_auth_lock(struct web_auth *a)
 {
@@ -506,6 +525,17 @@ static void token_hash(const char *token, char *out)
     sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+void web_session_csrf(const char *token, char *out)
+{
+    static const unsigned char key[] = "yuqing web session csrf v1";
+    unsigned char h[32];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), key,
+                       sizeof(key) - 1);
+    sodium_bin2base64(out, WEB_TOKEN_LEN + 1, h, sizeof(h),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(h, sizeof(h));
+}
+
 /* ------------------------------------------------------------------- users */
 
 static bool username_ok(const char *s)
@@ -720,6 +750,18 @@ int web_user_list(struct web_auth *a, json_t **out)
     return 0;
 }
 
+/* Revoke every API token of user_id; caller holds the lock. */
+static int end_tokens_locked(struct web_auth *a, int64_t user_id)
+{
+    sqlite3_stmt *st = NULL;
+    int err = db_prepare(a, "DELETE FROM web_api_tokens WHERE user_id = ?", &st, "tokens end");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, user_id);
+    return db_run(a, st, "tokens end");
+}
+
 /* End every session of user_id except keep (0 = none); caller holds the lock. */
 static int end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t keep)
 {
@@ -740,7 +782,7 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
     char hash[crypto_pwhash_STRBYTES] = "";
     struct web_user u;
     sqlite3_stmt *st = NULL;
-    bool end_sessions = false;
+    bool end_sessions = false, in_tx = false;
     int err;
 
     if (ch->password) {
@@ -776,6 +818,11 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
         end_sessions = role != u.role || ch->password || ch->disabled == 1 ||
                        (WEB_ROLE_BOUND(role) && strcmp(dept, u.department) != 0);
         if (!err) {
+            /* the change and the end of the old credentials commit together */
+            err = db_exec(a, "BEGIN IMMEDIATE", "user update begin");
+            in_tx = err == 0;
+        }
+        if (!err) {
             err = db_prepare(a,
                              "UPDATE web_users SET display_name = ?, role = ?, department = ?, "
                              "disabled = ?, password_hash = coalesce(?, password_hash), "
@@ -795,7 +842,18 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
             err = db_run(a, st, "user update");
         }
         if (!err && end_sessions) {
-            err = end_sessions_locked(a, u.id, 0);
+            err = end_sessions_locked(a, u.id, ch->keep_session_id);
+        }
+        if (!err && end_sessions) {
+            err = end_tokens_locked(a, u.id); /* a token must not outlive a reset or a move */
+        }
+        if (in_tx) {
+            if (!err) {
+                err = db_exec(a, "COMMIT", "user update commit");
+            }
+            if (err) {
+                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+            }
         }
     }
     web_auth_unlock(a);
@@ -804,13 +862,22 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
 }
 
 int web_user_change_password(struct web_auth *a, int64_t user_id, const char *old_password,
-                             const char *new_password, int64_t keep_session_id, int64_t now,
+                             const char *new_password, int64_t keep_session_id,
+                             const char *client, int64_t now, int64_t *retry_after_s,
                              char *errbuf, size_t errlen)
 {
     char hash[crypto_pwhash_STRBYTES], old_hash[crypto_pwhash_STRBYTES], name[WEB_USERNAME_MAX];
+    char ukey[THROTTLE_KEY_LEN], ikey[96];
     sqlite3_stmt *st = NULL;
+    bool ok;
     int err, rc;
 
+    *retry_after_s = 0;
+    if (!old_password || !new_password) {
+        snprintf(errbuf, errlen, "请输入原密码和新密码");
+        return ERR_INVALID;
+    }
+    snprintf(ikey, sizeof(ikey), "ip:%s", client ? client : "?");
     web_auth_lock(a);
     err = db_prepare(a, "SELECT password_hash, username FROM web_users WHERE id = ?", &st,
                      "password get");
@@ -825,11 +892,27 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
         }
         sqlite3_finalize(st);
     }
+    if (!err) {
+        /* guessing the old password is guessing a login: the same counters and slots */
+        throttle_user_key(name, ukey);
+        err = attempt_begin_locked(a, ukey, ikey, true, now, retry_after_s);
+    }
     web_auth_unlock(a);
+    if (err) {
+        if (err == ERR_RETRY || err == ERR_TOO_BIG) {
+            snprintf(errbuf, errlen, "尝试次数过多，请稍后再试");
+        }
+        return err;
+    }
+    ok = strlen(old_password) <= WEB_PASSWORD_MAX && web_password_verify(old_hash, old_password) == 0;
+    web_auth_lock(a);
+    err = attempt_end_locked(a, ukey, ikey, true, ok);
+    web_auth_unlock(a);
+    sodium_memzero(old_hash, sizeof(old_hash));
     if (err) {
         return err;
     }
-    if (web_password_verify(old_hash, old_password) != 0) {
+    if (!ok) {
         snprintf(errbuf, errlen, "原密码不正确");
         return ERR_INVALID;
     }
@@ -1029,6 +1112,101 @@ static int throttle_clear_locked(struct web_auth *a, const char *key)
     return db_run(a, st, "throttle clear");
 }
 
+/* The throttle key of a user name of any length: "user:" + hex BLAKE2b-128 (38 bytes + NUL). */
+static void throttle_user_key(const char *username, char *out)
+{
+    unsigned char h[16];
+    char hex[33];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)username, strlen(username), NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(out, THROTTLE_KEY_LEN, "user:%s", hex);
+}
+
+/* Take one failure back from key (a success after a reservation). Caller holds the lock. */
+static int throttle_refund_locked(struct web_auth *a, const char *key, int64_t max)
+{
+    sqlite3_stmt *st = NULL;
+    int err = db_prepare(a,
+                         "UPDATE web_login_throttle SET failures = failures - 1, locked_until = "
+                         "CASE WHEN failures - 1 >= ?2 THEN locked_until ELSE 0 END "
+                         "WHERE key = ?1 AND failures > 0",
+                         &st, "throttle refund");
+    if (err) {
+        return err;
+    }
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, max);
+    return db_run(a, st, "throttle refund");
+}
+
+/*
+ * Decide whether a password attempt may run, before it runs: refused (ERR_RETRY, *retry_s)
+ * when ukey or ikey is locked; ERR_TOO_BIG when check is set and login_max_concurrent checks
+ * are running; else the attempt is counted as a failure against both keys now (so parallel
+ * attempts see each other) and, when check is set, takes a check slot. Caller holds the lock;
+ * every 0 return is followed by attempt_end_locked().
+ */
+static int attempt_begin_locked(struct web_auth *a, const char *ukey, const char *ikey,
+                                bool check, int64_t now, int64_t *retry_s)
+{
+    int64_t wait_u = 0, wait_i = 0;
+    int err;
+
+    *retry_s = 0;
+    err = throttle_wait_locked(a, ukey, now, &wait_u);
+    if (!err) {
+        err = throttle_wait_locked(a, ikey, now, &wait_i);
+    }
+    if (!err && (wait_u > 0 || wait_i > 0)) {
+        *retry_s = wait_u > wait_i ? wait_u : wait_i;
+        return ERR_RETRY;
+    }
+    if (!err && check && a->checks_running >= a->cfg.login_max_concurrent) {
+        *retry_s = 1;
+        return ERR_TOO_BIG;
+    }
+    if (!err) {
+        err = throttle_fail_locked(a, ukey, a->cfg.login_max_failures, now);
+    }
+    if (!err) {
+        err = throttle_fail_locked(a, ikey, a->cfg.login_ip_max_failures, now);
+    }
+    if (!err && check) {
+        a->checks_running++;
+    }
+    return err;
+}
+
+/*
+ * End an attempt begun by attempt_begin_locked(): release the check slot (check), and on
+ * success clear the name's failures and take the address's reserved one back.
+ */
+static int attempt_end_locked(struct web_auth *a, const char *ukey, const char *ikey, bool check,
+                              bool ok)
+{
+    int err = 0;
+    if (check) {
+        a->checks_running--;
+        a->checks_done++;
+    }
+    if (ok) {
+        err = throttle_clear_locked(a, ukey);
+        if (!err) {
+            err = throttle_refund_locked(a, ikey, a->cfg.login_ip_max_failures);
+        }
+    }
+    return err;
+}
+
+uint64_t web_auth_password_checks(struct web_auth *a)
+{
+    uint64_t n;
+    web_auth_lock(a);
+    n = a->checks_done;
+    web_auth_unlock(a);
+    return n;
+}
+
 /* ---------------------------------------------------------------- sessions */
 
 /* Insert a session for user_id; token_out/csrf_out get the clear values. Lock held. */
@@ -1040,7 +1218,7 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
     int err;
 
     token_new(token_out);
-    token_new(csrf_out);
+    web_session_csrf(token_out, csrf_out); /* derived: never stored */
     token_hash(token_out, hash);
     err = db_prepare(a,
                      "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, "
@@ -1051,7 +1229,7 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
     }
     bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, user_id);
-    bind_text(st, 3, csrf_out);
+    bind_text(st, 3, "");
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, now + a->cfg.session_ttl_ms / 1000);
     sqlite3_bind_int64(st, 6, now);
@@ -1065,48 +1243,47 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
 int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
               int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s)
 {
-    char ukey[WEB_USERNAME_MAX + 8], ikey[96], hash[crypto_pwhash_STRBYTES];
-    int64_t wait_u = 0, wait_i = 0;
+    char ukey[THROTTLE_KEY_LEN], ikey[96], hash[crypto_pwhash_STRBYTES];
     sqlite3_stmt *st = NULL;
-    bool found = false, ok;
+    bool found = false, ok, check;
     char sql[256];
     int err, rc;
 
     memset(p_out, 0, sizeof(*p_out));
     *retry_after_s = 0;
     token_out[0] = '\0';
-    if (!username || !password || strlen(username) >= WEB_USERNAME_MAX ||
-        strlen(password) > WEB_PASSWORD_MAX) {
+    if (!username || !password) {
         return ERR_INVALID;
     }
-    snprintf(ukey, sizeof(ukey), "user:%s", username);
+    /* over-long names and passwords are attempts too: counted, but never hashed */
+    check = strlen(username) < WEB_USERNAME_MAX && strlen(password) <= WEB_PASSWORD_MAX;
+    throttle_user_key(username, ukey);
     snprintf(ikey, sizeof(ikey), "ip:%s", client ? client : "?");
 
     web_auth_lock(a);
-    err = throttle_wait_locked(a, ukey, now, &wait_u);
-    if (!err) {
-        err = throttle_wait_locked(a, ikey, now, &wait_i);
-    }
-    if (!err && (wait_u > 0 || wait_i > 0)) {
-        *retry_after_s = wait_u > wait_i ? wait_u : wait_i;
-        err = ERR_RETRY;
-    }
-    if (!err) {
+    err = attempt_begin_locked(a, ukey, ikey, check, now, retry_after_s);
+    if (!err && check) {
         snprintf(sql, sizeof(sql), "SELECT %s, password_hash FROM web_users WHERE username = ?",
                  user_cols);
         err = db_prepare(a, sql, &st, "login lookup");
-    }
-    if (!err) {
-        bind_text(st, 1, username);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            user_from_row(st, 0, &p_out->user);
-            col_copy(st, 7, hash, sizeof(hash));
-            found = true;
-        } else if (rc != SQLITE_DONE) {
-            err = db_fail(a, rc, "login lookup");
+        if (!err) {
+            bind_text(st, 1, username);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                user_from_row(st, 0, &p_out->user);
+                col_copy(st, 7, hash, sizeof(hash));
+                found = true;
+            } else if (rc != SQLITE_DONE) {
+                err = db_fail(a, rc, "login lookup");
+            }
+            sqlite3_finalize(st);
         }
-        sqlite3_finalize(st);
+        if (err) {
+            a->checks_running--; /* no check ran; the failure stays counted */
+        }
+    } else if (!err) {
+        (void)attempt_end_locked(a, ukey, ikey, false, false);
+        err = ERR_INVALID;
     }
     web_auth_unlock(a);
     if (err) {
@@ -1114,19 +1291,18 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
         return err;
     }
 
-    /* The Argon2id work runs outside the lock and also for unknown names (same timing). */
+    /*
+     * The Argon2id work runs outside the lock (at most login_max_concurrent at once) and also
+     * for unknown names (same timing).
+     */
     ok = web_password_verify(found ? hash : a->dummy_hash, password) == 0 && found &&
          !p_out->user.disabled;
 
     web_auth_lock(a);
+    err = attempt_end_locked(a, ukey, ikey, true, ok);
     if (!ok) {
-        err = throttle_fail_locked(a, ukey, a->cfg.login_max_failures, now);
-        if (!err) {
-            err = throttle_fail_locked(a, ikey, a->cfg.login_ip_max_failures, now);
-        }
         err = err ? err : ERR_INVALID;
     } else {
-        err = throttle_clear_locked(a, ukey);
         if (!err) {
             err = session_create_locked(a, p_out->user.id, now, token_out, p_out->csrf_token,
                                         &p_out->session_id);
@@ -1174,7 +1350,7 @@ int web_session_lookup(struct web_auth *a, const char *token, int64_t now,
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             p_out->session_id = sqlite3_column_int64(st, 0);
-            col_copy(st, 1, p_out->csrf_token, sizeof(p_out->csrf_token));
+            web_session_csrf(token, p_out->csrf_token);
             last_seen = sqlite3_column_int64(st, 2);
             user_from_row(st, 3, &p_out->user);
         } else {
@@ -1248,6 +1424,9 @@ int web_token_create(struct web_auth *a, const char *username, const char *name,
     }
     if (name && (strlen(name) >= WEB_DISPLAY_MAX || !text_ok(name))) {
         return ERR_INVALID;
+    }
+    if (ttl_s < 0 || ttl_s > (int64_t)WEB_TOKEN_TTL_MAX_DAYS * 86400) {
+        return ERR_INVALID; /* negative or huge lifetimes never expire or wrap */
     }
     token_new(raw);
     snprintf(token_out, len, "%s%s", WEB_API_TOKEN_PREFIX, raw);

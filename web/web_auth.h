@@ -10,10 +10,13 @@
  *              department (required for a liaison), password_hash (Argon2id, libsodium
  *              crypto_pwhash_str), disabled, must_change_password, created_at, updated_at)
  *   web_sessions (id, token_hash UNIQUE (BLAKE2b-256 of the cookie token, hex), user_id,
- *                 csrf_token, created_at, expires_at, last_seen_at)
+ *                 csrf_token (always '' since migration 2: the CSRF token is derived from the
+ *                 cookie token, never stored), created_at, expires_at, last_seen_at)
  *   web_api_tokens (id, token_hash UNIQUE, user_id, name, created_at, expires_at (0 = never),
  *                   last_used_at)
- *   web_login_throttle (key 'user:NAME' | 'ip:ADDR' PK, failures, first_at, locked_until)
+ *   web_login_throttle (key 'user:' + hex BLAKE2b-128 of the name (any length) | 'ip:ADDR'
+ *                       PK, failures, first_at, locked_until)
+ * Migration 2 ends every session (they held their CSRF token in clear).
  * Times are INTEGER seconds since the epoch, UTC. Secrets (passwords, session and API tokens)
  * are never stored in clear and never logged.
  *
@@ -36,7 +39,7 @@
 
 #include "yq_cfg.h"
 
-#define WEB_AUTH_SCHEMA_VERSION 1
+#define WEB_AUTH_SCHEMA_VERSION 2
 
 #define WEB_USERNAME_MAX 64        /* bytes including the NUL */
 #define WEB_DISPLAY_MAX 128        /* bytes including the NUL */
@@ -45,6 +48,7 @@
 #define WEB_API_TOKEN_PREFIX "yqt_" /* API tokens are "yqt_" + WEB_TOKEN_LEN characters */
 #define WEB_PASSWORD_MIN 10        /* code points... counted as bytes: 10 ASCII or 4 CJK */
 #define WEB_PASSWORD_MAX 256       /* bytes */
+#define WEB_TOKEN_TTL_MAX_DAYS 3650 /* API token lifetime: 1..3650 days, or 0 = no expiry */
 
 enum web_role {
     WEB_ROLE_NONE = 0,
@@ -72,6 +76,8 @@ struct web_auth_cfg {
     int64_t login_lockout_ms;    /* how long a name or address stays locked */
     int64_t pwhash_opslimit;     /* Argon2id passes (crypto_pwhash_OPSLIMIT_*) */
     int64_t pwhash_memlimit;     /* Argon2id memory in bytes */
+    int64_t login_max_concurrent; /* password checks running at once (memory: each takes
+                                     pwhash_memlimit); more are refused with ERR_TOO_BIG */
     int64_t busy_timeout_ms;     /* SQLite busy timeout (the notifier writes the same file) */
 };
 
@@ -179,12 +185,15 @@ struct web_user_change {
     const char *department; /* for a liaison */
     int disabled;           /* -1 keep, 0, 1 */
     const char *password;   /* new password; sessions and API tokens of the user end */
+    int64_t keep_session_id; /* a session that survives (the admin changing their own
+                                account); 0 = none */
 };
 
 /*
  * Change user username. Returns 0, ERR_NOT_FOUND, ERR_INVALID (reason in errbuf), ERR_IO,
- * ERR_RETRY or ERR_NOMEM. Disabling a user or changing their role or password ends their
- * sessions.
+ * ERR_RETRY or ERR_NOMEM. Disabling a user, resetting their password or changing their role
+ * or department ends their sessions (but ch->keep_session_id) and revokes their API tokens,
+ * in the same transaction as the change.
  */
 int web_user_update(struct web_auth *a, const char *username, const struct web_user_change *ch,
                     int64_t now, char *errbuf, size_t errlen);
@@ -200,13 +209,18 @@ int web_user_list(struct web_auth *a, json_t **out);
 json_t *web_user_json(const struct web_user *u);
 
 /*
- * Change the password of user_id after checking old_password. Ends every other session
- * (keep_session_id stays valid) and clears must_change_password.
+ * Change the password of user_id after checking old_password. The check is throttled as a
+ * login of the user's name from client (web_login(): the same counters, so guesses through
+ * either path share one budget) and runs within login_max_concurrent. Ends every other
+ * session (keep_session_id stays valid) and clears must_change_password.
+ * client: the caller's address text (may be NULL). retry_after_s: set when throttled.
  * Returns 0, ERR_INVALID (old password wrong, or the new one fails web_password_check:
- * reason in errbuf), ERR_NOT_FOUND, ERR_IO, ERR_RETRY, ERR_NOMEM.
+ * reason in errbuf), ERR_RETRY (throttled: *retry_after_s), ERR_TOO_BIG (too many password
+ * checks running: try again in a second), ERR_NOT_FOUND, ERR_IO, ERR_NOMEM.
  */
 int web_user_change_password(struct web_auth *a, int64_t user_id, const char *old_password,
-                             const char *new_password, int64_t keep_session_id, int64_t now,
+                             const char *new_password, int64_t keep_session_id,
+                             const char *client, int64_t now, int64_t *retry_after_s,
                              char *errbuf, size_t errlen);
 
 /* Departments. name: 1..WEB_DEPARTMENT_MAX-1 bytes. head may be NULL.
@@ -218,14 +232,21 @@ int web_department_remove(struct web_auth *a, const char *name);
 int web_department_list(struct web_auth *a, json_t **out);
 
 /*
- * Log in: throttle check, password check, new session.
+ * Log in: throttle, password check, new session.
+ * The throttle is decided before the check, atomically: under the mutex an attempt is
+ * refused when its name or address is locked, else counted as a failure against both in
+ * advance (a success takes the address's count back and clears the name's), so parallel
+ * guesses never get more than login_max_failures checks per name and login_ip_max_failures
+ * per address. Every attempt counts, whatever the name's length (names are keyed by hash);
+ * a name or password over the limits fails without an Argon2id check.
  * client: the caller's address text (for throttling; may be NULL).
  * token_out: the new session token (WEB_TOKEN_LEN + 1 bytes) for the cookie; it is stored
  * only as a hash. p_out: the principal of the new session.
  * Returns 0; ERR_INVALID (unknown user, wrong password or disabled user: the caller must not
  * tell which); ERR_RETRY (throttled: *retry_after_s seconds to wait; a locked name is not
- * even checked); ERR_IO; ERR_NOMEM. Every failure to authenticate counts against the name
- * and the address. Unknown names cost the same Argon2id work as known ones.
+ * even checked); ERR_TOO_BIG (login_max_concurrent checks are running: nothing counted, try
+ * again in a second); ERR_IO; ERR_NOMEM. Unknown names cost the same Argon2id work as known
+ * ones.
  */
 int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
               int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s);
@@ -241,14 +262,30 @@ int web_session_lookup(struct web_auth *a, const char *token, int64_t now,
 /* End the session with this token (logout). Unknown tokens are fine. Returns 0 or ERR_IO. */
 int web_session_end(struct web_auth *a, const char *token);
 
+/*
+ * The number of Argon2id password checks (login and password change) done since open, for
+ * tests and metrics. Thread-safe.
+ */
+uint64_t web_auth_password_checks(struct web_auth *a);
+
+/*
+ * The CSRF token of the session whose cookie token is token (WEB_TOKEN_LEN characters):
+ * base64url of a BLAKE2b-256 of the token under a fixed key, into out (WEB_TOKEN_LEN + 1
+ * bytes). Derived, so it is never stored (the database keeps only a different hash of the
+ * cookie token). Pure; thread-safe.
+ */
+void web_session_csrf(const char *token, char *out);
+
 /* Delete expired sessions and stale throttle rows. Returns 0 or ERR_IO. */
 int web_auth_gc(struct web_auth *a, int64_t now);
 
 /*
  * Create an API token for username (machine clients: Authorization: Bearer TOKEN).
- * ttl_s: lifetime in seconds (0 = no expiry). token_out: WEB_API_TOKEN_PREFIX + WEB_TOKEN_LEN
- * characters + NUL (at least 48 bytes); shown once, stored hashed. id_out may be NULL.
- * Returns 0, ERR_NOT_FOUND (no such user), ERR_IO, ERR_RETRY.
+ * ttl_s: lifetime in seconds, 0 = no expiry, else 1..WEB_TOKEN_TTL_MAX_DAYS days.
+ * token_out: WEB_API_TOKEN_PREFIX + WEB_TOKEN_LEN characters + NUL (at least 48 bytes);
+ * shown once, stored hashed. id_out may be NULL.
+ * Returns 0, ERR_INVALID (bad name, ttl_s out of range), ERR_NOT_FOUND (no such user),
+ * ERR_IO, ERR_RETRY.
  */
 int web_token_create(struct web_auth *a, const char *username, const char *name, int64_t ttl_s,
                      int64_t now, char *token_out, size_t len, int64_t *id_out);

@@ -30,7 +30,29 @@ struct web {
     struct yq_redis *redis;
     struct rule_set *rules; /* cached current rule set (or NULL), guarded by redis_lock */
     bool locks_init;
+    /* The connection guard (web_guard.c): open connections and the watchdog. */
+    pthread_mutex_t guard_lock;
+    pthread_cond_t guard_cond; /* CLOCK_MONOTONIC */
+    struct web_conn *guard_conns; /* guarded by guard_lock */
+    pthread_t guard_thread;
+    bool guard_started;
+    bool guard_stop;              /* guarded by guard_lock */
+    bool guard_init;
 };
+
+struct web_conn;
+
+/*
+ * A new request began on c (its headers are in): its total-time deadline is counted from
+ * now. No-op without web_daemon_options() or when c is not tracked.
+ */
+void web_conn_request_started(struct web *w, struct MHD_Connection *c);
+
+/* c serves an event stream: the total-time guard leaves it alone. */
+void web_conn_exempt(struct web *w, struct MHD_Connection *c);
+
+/* Stop the watchdog and free the connection records (after MHD_stop_daemon). */
+void web_guard_stop(struct web *w);
 
 /* Per-request state kept in *req_cls: the upload body. */
 struct web_req {

@@ -133,6 +133,13 @@ static enum MHD_Result route_login(struct web_call *call)
         return web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "throttled",
                                "登录失败次数过多，请稍后再试");
     }
+    if (err == ERR_TOO_BIG) {
+        /* login_max_concurrent password checks are running: bounded memory, quick answer */
+        snprintf(call->retry_after, sizeof(call->retry_after), "1");
+        json_decref(body);
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                               "登录请求过多，请稍后重试");
+    }
     if (err == ERR_INVALID) {
         LOG_INFO("login failed user=%s client=%s", user, addr);
         json_decref(body);
@@ -173,7 +180,8 @@ static enum MHD_Result route_logout(struct web_call *call)
 static enum MHD_Result route_password(struct web_call *call)
 {
     json_t *body;
-    char why[128] = "";
+    char why[128] = "", addr[64];
+    int64_t retry = 0;
     int err;
 
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
@@ -187,10 +195,18 @@ static enum MHD_Result route_password(struct web_call *call)
         json_decref(body);
         return bad_request(call, "请输入原密码和新密码");
     }
+    client_addr(call->c, addr, sizeof(addr));
     err = web_user_change_password(call->w->auth, call->p.user.id, str_field(body, "old_password"),
-                                   str_field(body, "new_password"), call->p.session_id, call->now,
-                                   why, sizeof(why));
+                                   str_field(body, "new_password"), call->p.session_id, addr,
+                                   call->now, &retry, why, sizeof(why));
     json_decref(body);
+    if (err == ERR_RETRY || err == ERR_TOO_BIG) {
+        LOG_WARN("password change throttled user=%s client=%s retry_after_s=%lld",
+                 call->p.user.username, addr, (long long)retry);
+        snprintf(call->retry_after, sizeof(call->retry_after), "%lld", (long long)retry);
+        return err == ERR_RETRY ? web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "throttled", why)
+                                : web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", why);
+    }
     if (err == ERR_INVALID) {
         return bad_request(call, why);
     }
@@ -273,6 +289,15 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
                 int64_t id = 0;
                 body = web_body_json(call);
                 ttl = json_object_get(body, "ttl_days");
+                /* absent or 0: no expiry; else 1..3650 days (never negative, huge or wrapped) */
+                if (ttl && !json_is_null(ttl) &&
+                    (!json_is_integer(ttl) || json_integer_value(ttl) < 0 ||
+                     json_integer_value(ttl) > WEB_TOKEN_TTL_MAX_DAYS)) {
+                    json_decref(body);
+                    return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid",
+                                           "有效期（ttl_days）须为 1 至 3650 天的整数，"
+                                           "0 表示不过期");
+                }
                 err = web_token_create(call->w->auth, name, str_field(body, "name"),
                                        json_is_integer(ttl) ? json_integer_value(ttl) * 86400 : 0,
                                        call->now, token, sizeof(token), &id);
@@ -313,6 +338,9 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             }
             if (json_is_boolean(dis)) {
                 ch.disabled = json_is_true(dis) ? 1 : 0;
+            }
+            if (strcmp(name, call->p.user.username) == 0) {
+                ch.keep_session_id = call->p.session_id; /* the admin's own session stays */
             }
             if (strcmp(name, call->p.user.username) == 0 &&
                 (ch.disabled == 1 || (ch.role != WEB_ROLE_NONE && ch.role != WEB_ROLE_ADMIN))) {

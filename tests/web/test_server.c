@@ -85,6 +85,7 @@ struct test_server *test_server_start(struct web *w, unsigned port, test_server_
 {
     struct test_server *s = calloc(1, sizeof(*s));
     struct sockaddr_in sin;
+    struct MHD_OptionItem guard[WEB_DAEMON_OPTIONS_MAX];
     const union MHD_DaemonInfo *info;
 
     memset(&sin, 0, sizeof(sin));
@@ -94,11 +95,17 @@ struct test_server *test_server_start(struct web *w, unsigned port, test_server_
     s->w = w;
     s->extra = extra;
     s->extra_cls = extra_cls;
+    /* the web's connection guard, as the notifier's daemon has it */
+    if (web_daemon_options(w, guard) != 0) {
+        free(s);
+        return NULL;
+    }
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
                             (uint16_t)port, NULL, NULL, &handler, s, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&sin, MHD_OPTION_NOTIFY_COMPLETED, &completed,
-                            NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+                            NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_ARRAY, guard,
+                            MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return NULL;

@@ -101,6 +101,7 @@ static int setup(void **state)
     cfg.auth.login_lockout_ms = 900000;
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
+    cfg.auth.login_max_concurrent = 2;
     cfg.auth.busy_timeout_ms = 1000;
     snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-test-XXXXXX");
     fd = mkstemp(f->dbpath);

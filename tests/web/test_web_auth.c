@@ -8,11 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "web_auth.h"
 #include "yq_err.h"
@@ -31,6 +33,7 @@ static struct web_auth_cfg test_cfg(void)
         .pwhash_opslimit = 1,
         .pwhash_memlimit = 8192, /* crypto_pwhash_MEMLIMIT_MIN: fast tests */
         .busy_timeout_ms = 1000,
+        .login_max_concurrent = 2,
     };
     return c;
 }
@@ -248,13 +251,16 @@ static void test_change_password_ends_other_sessions(void **state)
     assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
     assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t2, &p2, &retry), 0);
     assert_int_equal(web_user_change_password(a, p1.user.id, "wrong", "new-password-22",
-                                              p1.session_id, T0, why, sizeof(why)),
+                                              p1.session_id, "1.1.1.1", T0, &retry, why,
+                                              sizeof(why)),
                      ERR_INVALID);
     assert_int_equal(web_user_change_password(a, p1.user.id, "duty-password-1", "short",
-                                              p1.session_id, T0, why, sizeof(why)),
+                                              p1.session_id, "1.1.1.1", T0, &retry, why,
+                                              sizeof(why)),
                      ERR_INVALID);
     assert_int_equal(web_user_change_password(a, p1.user.id, "duty-password-1", "new-password-22",
-                                              p1.session_id, T0, why, sizeof(why)),
+                                              p1.session_id, "1.1.1.1", T0, &retry, why,
+                                              sizeof(why)),
                      0);
     assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), 0);
     assert_int_equal(web_session_lookup(a, t2, T0 + 1, &q), ERR_NOT_FOUND);
@@ -283,6 +289,243 @@ static void test_api_tokens(void **state)
     assert_int_equal(web_token_lookup(a, tok, T0 + 10, &p), ERR_NOT_FOUND);
     assert_int_equal(web_token_create(a, "ghost", NULL, 0, T0, tok, sizeof(tok), NULL),
                      ERR_NOT_FOUND);
+}
+
+/* ------------------------------------------------------------- issue #10 */
+
+struct guess_ctx {
+    struct web_auth *a;
+    const char *client;
+    int n_invalid, n_retry, n_ok;
+    pthread_mutex_t lock;
+};
+
+/* One guess; a "busy" answer (all check slots taken) is tried again, as a client would. */
+static void *guess_thread(void *arg)
+{
+    struct guess_ctx *g = arg;
+    char token[WEB_TOKEN_LEN + 1];
+    struct web_principal p;
+    int64_t retry;
+    int err;
+
+    do {
+        err = web_login(g->a, "duty1", "wrong-guess-1", g->client, T0, token, &p, &retry);
+        if (err == ERR_TOO_BIG) {
+            usleep(1000);
+        }
+    } while (err == ERR_TOO_BIG);
+    pthread_mutex_lock(&g->lock);
+    g->n_invalid += err == ERR_INVALID;
+    g->n_retry += err == ERR_RETRY;
+    g->n_ok += err == 0;
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+static void test_issue_10_parallel_guesses_get_at_most_the_limit(void **state)
+{
+    struct web_auth *a = *state;
+    struct guess_ctx g = {.a = a, .client = "10.10.10.10"};
+    pthread_t th[50];
+    char token[WEB_TOKEN_LEN + 1];
+    struct web_principal p;
+    int64_t retry = 0;
+    uint64_t before = web_auth_password_checks(a);
+
+    pthread_mutex_init(&g.lock, NULL);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, guess_thread, &g), 0);
+    }
+    for (int i = 0; i < 50; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_mutex_destroy(&g.lock);
+    /* login_max_failures = 3: three real checks, the other 47 refused before any hashing */
+    assert_int_equal(web_auth_password_checks(a) - before, 3);
+    assert_int_equal(g.n_invalid, 3);
+    assert_int_equal(g.n_retry, 47);
+    /* the right password after the limit is refused too, from any address */
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "10.20.20.20", T0 + 1, token, &p,
+                               &retry),
+                     ERR_RETRY);
+    assert_true(retry > 0);
+    assert_int_equal(web_auth_password_checks(a) - before, 3);
+}
+
+static void test_issue_10_long_names_are_throttled(void **state)
+{
+    struct web_auth *a = *state;
+    char token[WEB_TOKEN_LEN + 1], name[200];
+    struct web_principal p;
+    int64_t retry = 0;
+
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(web_login(a, name, "bad-password", "10.3.3.3", T0, token, &p, &retry),
+                         ERR_INVALID);
+    }
+    assert_int_equal(web_login(a, name, "bad-password", "10.3.3.4", T0, token, &p, &retry),
+                     ERR_RETRY);
+    /* and they count against the address: 10 distinct long names lock it */
+    for (int i = 0; i < 10; i++) {
+        name[0] = (char)('a' + i);
+        assert_int_equal(web_login(a, name, "bad-password", "10.4.4.4", T0, token, &p, &retry),
+                         ERR_INVALID);
+    }
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "10.4.4.4", T0, token, &p, &retry),
+                     ERR_RETRY);
+    /* none of them cost an Argon2id check */
+    assert_int_equal(web_auth_password_checks(a), 0);
+}
+
+static void test_issue_10_password_change_is_throttled(void **state)
+{
+    struct web_auth *a = *state;
+    char t1[WEB_TOKEN_LEN + 1], why[128];
+    struct web_principal p1;
+    int64_t retry = 0;
+
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.2.3.4", T0, t1, &p1, &retry), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(web_user_change_password(a, p1.user.id, "guess-old-pw", "new-password-22",
+                                                  p1.session_id, "1.2.3.4", T0, &retry, why,
+                                                  sizeof(why)),
+                         ERR_INVALID);
+    }
+    /* the fourth guess, even the right one, is refused without a check */
+    assert_int_equal(web_user_change_password(a, p1.user.id, "duty-password-1", "new-password-22",
+                                              p1.session_id, "1.2.3.4", T0 + 1, &retry, why,
+                                              sizeof(why)),
+                     ERR_RETRY);
+    assert_true(retry > 0);
+    /* the budget is the name's: a login is locked as well */
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.2.3.5", T0 + 1, t1, &p1, &retry),
+                     ERR_RETRY);
+}
+
+static void test_issue_10_token_ttl_range(void **state)
+{
+    struct web_auth *a = *state;
+    char tok[64];
+    static const int64_t bad[] = {-86400, -1, 3651LL * 86400, 4611686018427387904LL,
+                                  INT64_MAX};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(web_token_create(a, "duty1", NULL, bad[i], T0, tok, sizeof(tok), NULL),
+                         ERR_INVALID);
+    }
+    assert_int_equal(web_token_create(a, "duty1", NULL, 3650LL * 86400, T0, tok, sizeof(tok), NULL),
+                     0);
+}
+
+static void test_issue_10_reset_or_move_ends_tokens_and_sessions(void **state)
+{
+    struct web_auth *a = *state;
+    char tok[64], t1[WEB_TOKEN_LEN + 1], t2[WEB_TOKEN_LEN + 1], why[128];
+    struct web_principal p, p1, p2;
+    int64_t retry;
+    struct web_user_change reset = {.role = WEB_ROLE_NONE, .disabled = -1,
+                                    .password = "reset-password-9"};
+    struct web_user_change move = {.role = WEB_ROLE_NONE, .disabled = -1,
+                                   .department = "市生态环境局"};
+
+    /* a password reset by an admin */
+    assert_int_equal(web_token_create(a, "liaison-a", NULL, 86400, T0, tok, sizeof(tok), NULL), 0);
+    assert_int_equal(web_user_update(a, "liaison-a", &reset, T0, why, sizeof(why)), 0);
+    assert_int_equal(web_token_lookup(a, tok, T0 + 1, &p), ERR_NOT_FOUND);
+    /* a move to another department */
+    assert_int_equal(web_token_create(a, "liaison-a", NULL, 86400, T0, tok, sizeof(tok), NULL), 0);
+    assert_int_equal(web_login(a, "liaison-a", "reset-password-9", "1.1.1.1", T0, t1, &p1, &retry),
+                     0);
+    assert_int_equal(web_user_update(a, "liaison-a", &move, T0, why, sizeof(why)), 0);
+    assert_int_equal(web_token_lookup(a, tok, T0 + 1, &p), ERR_NOT_FOUND);
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &p), ERR_NOT_FOUND);
+    /* a display-name change ends nothing */
+    {
+        struct web_user_change rename = {.role = WEB_ROLE_NONE, .disabled = -1,
+                                         .display_name = "联络员甲"};
+        assert_int_equal(web_token_create(a, "liaison-a", NULL, 86400, T0, tok, sizeof(tok), NULL),
+                         0);
+        assert_int_equal(web_user_update(a, "liaison-a", &rename, T0, why, sizeof(why)), 0);
+        assert_int_equal(web_token_lookup(a, tok, T0 + 1, &p), 0);
+    }
+    /* an admin resetting their own password keeps the session they did it from */
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t2, &p2, &retry), 0);
+    reset.keep_session_id = p1.session_id;
+    assert_int_equal(web_user_update(a, "duty1", &reset, T0, why, sizeof(why)), 0);
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &p), 0);
+    assert_int_equal(web_session_lookup(a, t2, T0 + 1, &p), ERR_NOT_FOUND);
+}
+
+/* Whether any text column of web_sessions holds needle. */
+static bool sessions_hold(struct web_auth *a, const char *needle)
+{
+    sqlite3_stmt *st = NULL;
+    bool found = false;
+    assert_int_equal(sqlite3_prepare_v2(web_auth_db(a),
+                                        "SELECT token_hash || ' ' || csrf_token FROM web_sessions",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        found = found || strstr((const char *)sqlite3_column_text(st, 0), needle) != NULL;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static void test_issue_10_csrf_token_is_not_stored(void **state)
+{
+    struct web_auth *a = *state;
+    char t1[WEB_TOKEN_LEN + 1];
+    struct web_principal p1, q;
+    int64_t retry;
+
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
+    assert_int_equal(strlen(p1.csrf_token), WEB_TOKEN_LEN);
+    assert_false(sessions_hold(a, p1.csrf_token));
+    assert_false(sessions_hold(a, t1));
+    /* the session gives the same CSRF token back */
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), 0);
+    assert_string_equal(q.csrf_token, p1.csrf_token);
+}
+
+static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state)
+{
+    struct web_auth_cfg cfg = test_cfg();
+    struct web_auth *a = NULL;
+    char path[] = "/tmp/yq-web-auth-XXXXXX", err[256], t1[WEB_TOKEN_LEN + 1], wal[64];
+    struct web_principal p1, q;
+    int64_t retry;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
+    assert_int_equal(web_user_add(a, "duty1", NULL, WEB_ROLE_DUTY, NULL, "duty-password-1", false,
+                                  T0, NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
+    /* as a version-1 store had it: the CSRF token in clear, schema at 1 */
+    assert_int_equal(sqlite3_exec(web_auth_db(a),
+                                  "UPDATE web_sessions SET csrf_token = 'clear-csrf';"
+                                  "DELETE FROM web_schema_version WHERE version >= 2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    web_auth_free(a);
+    a = NULL;
+    assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
+    assert_false(sessions_hold(a, "clear-csrf"));
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), ERR_NOT_FOUND);
+    web_auth_free(a);
+    unlink(path);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", path);
+    unlink(wal);
 }
 
 static void test_roles_and_departments(void **state)
@@ -333,6 +576,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_change_password_ends_other_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_departments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_parallel_guesses_get_at_most_the_limit,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_long_names_are_throttled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_password_change_is_throttled, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_reset_or_move_ends_tokens_and_sessions,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_csrf_token_is_not_stored, setup, teardown),
+        cmocka_unit_test(test_issue_10_migration_2_ends_sessions_with_clear_csrf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

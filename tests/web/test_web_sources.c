@@ -72,6 +72,7 @@ static int setup(void **state)
     cfg.auth.login_lockout_ms = 900000;
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
+    cfg.auth.login_max_concurrent = 2;
     cfg.auth.busy_timeout_ms = 1000;
     cfg.sources_enabled = true;
     snprintf(f->host, sizeof(f->host), "127.0.0.1");

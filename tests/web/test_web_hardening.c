@@ -1,0 +1,457 @@
+/*
+ * Issue #10, web server hardening, over HTTP on an ephemeral loopback port with the web's
+ * connection guard (web_daemon_options()) as the notifier has it: connections per client
+ * address, total request time, a huge declared body, reserved event-stream slots for the
+ * duty desk, the old-password throttle of /api/password and the API-token lifetime range.
+ * No assertion measures time: every wait is a hang guard.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "fake_tickets.h"
+#include "http_client.h"
+#include "test_server.h"
+#include "web.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+#define DEPT_A "市自然资源局"
+#define HANG_GUARD_S 60
+
+struct fx {
+    struct web *w;
+    struct fake_tickets *ft;
+    struct test_server *srv;
+    char dbpath[64];
+};
+
+#define request(f, cl, method, path, body, extra, r)                                            \
+    http_request(test_server_port((f)->srv), cl, method, path, body, extra, r)
+
+/* The fixture's variants: which guard is on. */
+enum variant { V_STREAMS, V_PER_IP, V_SLOW };
+
+static int setup_variant(void **state, enum variant v)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct web_cfg cfg;
+    char err[256] = "";
+    struct web_auth *a;
+    static const char *const users[][3] = {
+        {"admin", "admin", "admin-password-1"},       {"duty1", "duty_officer", "duty-password-1"},
+        {"liaison-a", "liaison", "liaison-password-a"}, {"liaison-b", "liaison", "liaison-password-b"},
+        {"liaison-c", "liaison", "liaison-password-c"},
+    };
+    int fd;
+
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
+    cfg.sources_enabled = false;
+    cfg.rules_enabled = false;
+    cfg.sse_poll_ms = 100;
+    cfg.sse_max_stream_ms = 60000;
+    cfg.sse_max_streams = 6;
+    cfg.sse_reserved_streams = 2;
+    cfg.sse_max_streams_per_user = 2;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    cfg.auth.login_max_failures = 3;
+    cfg.max_connections_per_ip = v == V_PER_IP ? 4 : 0;
+    cfg.max_request_ms = v == V_SLOW ? 1000 : 0;
+    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-hard-XXXXXX");
+    fd = mkstemp(f->dbpath);
+    assert_true(fd >= 0);
+    close(fd);
+    f->ft = fake_tickets_new();
+    f->w = web_new(&cfg, f->dbpath, &fake_ticket_ops, f->ft, err, sizeof(err));
+    cfg_release(web_cfg_keys, &cfg);
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+    a = web_get_auth(f->w);
+    assert_int_equal(web_department_add(a, DEPT_A, NULL, 0), 0);
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+        enum web_role role;
+        assert_int_equal(web_role_parse(users[i][1], &role), 0);
+        assert_int_equal(web_user_add(a, users[i][0], NULL, role, DEPT_A, users[i][2], false,
+                                      yq_time_now(), NULL, err, sizeof(err)),
+                         0);
+    }
+    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    assert_non_null(f->srv);
+    *state = f;
+    return 0;
+}
+
+static int setup_streams(void **state)
+{
+    return setup_variant(state, V_STREAMS);
+}
+
+static int setup_per_ip(void **state)
+{
+    return setup_variant(state, V_PER_IP);
+}
+
+static int setup_slow(void **state)
+{
+    return setup_variant(state, V_SLOW);
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char wal[80];
+    test_server_stop(f->srv);
+    web_free(f->w);
+    fake_tickets_free(f->ft);
+    unlink(f->dbpath);
+    snprintf(wal, sizeof(wal), "%s-wal", f->dbpath);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", f->dbpath);
+    unlink(wal);
+    free(f);
+    return 0;
+}
+
+static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
+{
+    struct resp r;
+    char body[256];
+    json_t *me;
+
+    memset(cl, 0, sizeof(*cl));
+    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
+    request(f, NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    me = json_loads(r.body, 0, NULL);
+    assert_non_null(me);
+    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
+    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
+             json_string_value(json_object_get(me, "csrf_token")));
+    json_decref(me);
+    resp_release(&r);
+}
+
+/* A TCP connection to the fixture from source address from ("127.0.0.1", "127.0.0.2"). */
+static int raw_connect(struct fx *f, const char *from)
+{
+    struct sockaddr_in sa, src;
+    struct timeval tv = {.tv_sec = HANG_GUARD_S};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    memset(&src, 0, sizeof(src));
+    src.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)test_server_port(f->srv));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* hang guard */
+    return fd;
+}
+
+/*
+ * Send req on fd and read the status of the answer: the HTTP status, 0 when the server
+ * closed the connection without an answer, -1 when nothing came within the hang guard.
+ */
+static int raw_status(int fd, const char *req)
+{
+    char buf[512];
+    ssize_t n;
+
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+        return 0;
+    }
+    n = recv(fd, buf, sizeof(buf) - 1, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return -1;
+    }
+    if (n <= 12) {
+        return 0; /* closed (or reset) without an answer */
+    }
+    buf[n] = '\0';
+    return (int)strtol(buf + 9, NULL, 10); /* "HTTP/1.1 401 ..." */
+}
+
+static const char me_req[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
+/* Open one event stream with cl's cookie; returns the socket (left open) and the status. */
+static int open_stream(struct fx *f, const struct client *cl, int *status)
+{
+    char req[512];
+    int fd = raw_connect(f, "127.0.0.1");
+    snprintf(req, sizeof(req),
+             "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: yq_session=%s\r\n\r\n",
+             cl->cookie);
+    *status = raw_status(fd, req);
+    return fd;
+}
+
+/* ------------------------------------------------------------ slow clients */
+
+static void test_issue_10_connections_per_address_are_capped(void **state)
+{
+    struct fx *f = *state;
+    int held[4], extra, other;
+
+    /* four connections from 127.0.0.1 that send nothing (web.max_connections_per_ip = 4) */
+    for (int i = 0; i < 4; i++) {
+        held[i] = raw_connect(f, "127.0.0.1");
+    }
+    /* once all four are accepted and counted, a fifth is refused at accept */
+    for (int tries = 0;; tries++) {
+        int st;
+        extra = raw_connect(f, "127.0.0.1");
+        st = raw_status(extra, me_req);
+        close(extra);
+        if (st == 0) {
+            break;
+        }
+        assert_true(st == 401 && tries < 100); /* an earlier one not counted yet: again */
+        usleep(10 * 1000);
+    }
+    /* another address is served meanwhile */
+    other = raw_connect(f, "127.0.0.2");
+    assert_int_equal(raw_status(other, me_req), 401);
+    close(other);
+    /* and closing one frees its place */
+    close(held[0]);
+    for (int tries = 0;; tries++) {
+        int st;
+        extra = raw_connect(f, "127.0.0.1");
+        st = raw_status(extra, me_req);
+        close(extra);
+        if (st == 401) {
+            break;
+        }
+        assert_true(tries < 1000);
+        usleep(10 * 1000);
+    }
+    for (int i = 1; i < 4; i++) {
+        close(held[i]);
+    }
+}
+
+static void test_issue_10_slow_headers_are_cut_off(void **state)
+{
+    struct fx *f = *state;
+    int fd = raw_connect(f, "127.0.0.1");
+    const char start[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
+    bool closed = false;
+
+    assert_true(send(fd, start, strlen(start), MSG_NOSIGNAL) == (ssize_t)strlen(start));
+    /*
+     * One byte every 50 ms: never idle, so only the total-time cap (web.max_request_ms =
+     * 1000 here) can end it. The loop's bound is a hang guard, not the expectation.
+     */
+    for (int i = 0; i < HANG_GUARD_S * 20 && !closed; i++) {
+        char c;
+        ssize_t n;
+        usleep(50 * 1000);
+        if (send(fd, "a", 1, MSG_NOSIGNAL) < 0) {
+            closed = true;
+            break;
+        }
+        n = recv(fd, &c, 1, MSG_DONTWAIT);
+        closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        assert_true(n <= 0); /* no answer: the headers never ended */
+    }
+    assert_true(closed);
+    close(fd);
+    /* the server still answers others */
+    fd = raw_connect(f, "127.0.0.1");
+    assert_int_equal(raw_status(fd, me_req), 401);
+    close(fd);
+}
+
+static void test_issue_10_event_stream_outlives_the_request_cap(void **state)
+{
+    struct fx *f = *state;
+    struct client cl;
+    char c;
+    int st, fd;
+    ssize_t n;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    fd = open_stream(f, &cl, &st);
+    assert_int_equal(st, 200);
+    usleep(2500 * 1000); /* past web.max_request_ms = 1000 and a few watchdog rounds */
+    n = recv(fd, &c, 1, MSG_DONTWAIT);
+    while (n > 0) {
+        n = recv(fd, &c, 1, MSG_DONTWAIT); /* "hello" and keep-alives are fine */
+    }
+    assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)); /* still open */
+    close(fd);
+}
+
+static void test_issue_10_huge_declared_body_gets_413_at_once(void **state)
+{
+    struct fx *f = *state;
+    int fd = raw_connect(f, "127.0.0.1");
+
+    /* no body follows: a server that waited for it would answer nothing (hang guard) */
+    assert_int_equal(raw_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 999999999999\r\n\r\n"),
+                     413);
+    close(fd);
+    fd = raw_connect(f, "127.0.0.1");
+    assert_int_equal(raw_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 65537\r\n\r\n{"),
+                     413);
+    close(fd);
+}
+
+/* ------------------------------------------------------------ live updates */
+
+static void test_issue_10_duty_desk_keeps_stream_slots(void **state)
+{
+    struct fx *f = *state;
+    struct client la, lb, lc, duty, admin;
+    int fds[8], st[8], n = 0;
+
+    login(f, "liaison-a", "liaison-password-a", &la);
+    login(f, "liaison-b", "liaison-password-b", &lb);
+    login(f, "liaison-c", "liaison-password-c", &lc);
+    login(f, "duty1", "duty-password-1", &duty);
+    login(f, "admin", "admin-password-1", &admin);
+    /* sse_max_streams 6, of which 2 reserved: liaisons share 4 */
+    fds[n] = open_stream(f, &la, &st[n]);
+    n++;
+    fds[n] = open_stream(f, &la, &st[n]);
+    n++;
+    fds[n] = open_stream(f, &lb, &st[n]);
+    n++;
+    fds[n] = open_stream(f, &lb, &st[n]);
+    n++;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(st[i], 200);
+    }
+    fds[n] = open_stream(f, &lc, &st[n]);
+    assert_int_equal(st[n], 503); /* the liaisons' share is full */
+    n++;
+    fds[n] = open_stream(f, &duty, &st[n]);
+    assert_int_equal(st[n], 200); /* the duty officer still gets live updates */
+    n++;
+    fds[n] = open_stream(f, &admin, &st[n]);
+    assert_int_equal(st[n], 200);
+    n++;
+    fds[n] = open_stream(f, &duty, &st[n]);
+    assert_int_equal(st[n], 503); /* all six taken */
+    n++;
+    for (int i = 0; i < n; i++) {
+        close(fds[i]);
+    }
+}
+
+/* ----------------------------------------------------------- credentials */
+
+static void test_issue_10_password_endpoint_is_throttled(void **state)
+{
+    struct fx *f = *state;
+    struct client cl;
+    struct resp r;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    for (int i = 0; i < 3; i++) {
+        request(f, &cl, "POST", "/api/password",
+                "{\"old_password\":\"guess-number-x\",\"new_password\":\"new-password-22\"}", NULL,
+                &r);
+        assert_int_equal(r.status, 400);
+        resp_release(&r);
+    }
+    /* login_max_failures = 3: the right old password is refused now too */
+    request(f, &cl, "POST", "/api/password",
+            "{\"old_password\":\"duty-password-1\",\"new_password\":\"new-password-22\"}", NULL,
+            &r);
+    assert_int_equal(r.status, 429);
+    assert_true(atoi(r.retry_after) > 0);
+    resp_release(&r);
+}
+
+static void test_issue_10_token_ttl_days_range(void **state)
+{
+    struct fx *f = *state;
+    static const char *const bad[] = {
+        "{\"ttl_days\":-1}",
+        "{\"ttl_days\":4611686018427387904}",
+        "{\"ttl_days\":100000000000000000}",
+        "{\"ttl_days\":3651}",
+        "{\"ttl_days\":1.5}",
+        "{\"ttl_days\":\"30\"}",
+    };
+    struct client cl, machine;
+    struct resp r;
+    json_t *v;
+
+    login(f, "admin", "admin-password-1", &cl);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        request(f, &cl, "POST", "/api/users/liaison-a/tokens", bad[i], NULL, &r);
+        if (r.status != 400) {
+            fail_msg("%s: status %ld", bad[i], r.status);
+        }
+        assert_non_null(strstr(r.body, "3650"));
+        resp_release(&r);
+    }
+    request(f, &cl, "POST", "/api/users/liaison-a/tokens", "{\"ttl_days\":3650}", NULL, &r);
+    assert_int_equal(r.status, 201);
+    v = json_loads(r.body, 0, NULL);
+    memset(&machine, 0, sizeof(machine));
+    snprintf(machine.bearer, sizeof(machine.bearer), "%s",
+             json_string_value(json_object_get(v, "token")));
+    json_decref(v);
+    resp_release(&r);
+    request(f, &machine, "GET", "/api/me", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+    /* an admin's password reset ends the token */
+    request(f, &cl, "PATCH", "/api/users/liaison-a", "{\"password\":\"reset-password-77\"}", NULL,
+            &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+    request(f, &machine, "GET", "/api/me", NULL, NULL, &r);
+    assert_int_equal(r.status, 401);
+    resp_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_issue_10_connections_per_address_are_capped,
+                                        setup_per_ip, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_are_cut_off, setup_slow,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_event_stream_outlives_the_request_cap,
+                                        setup_slow, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_huge_declared_body_gets_413_at_once,
+                                        setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_duty_desk_keeps_stream_slots, setup_streams,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled,
+                                        setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_days_range, setup_streams,
+                                        teardown),
+    };
+    curl_global_init(CURL_GLOBAL_ALL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

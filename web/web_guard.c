@@ -1,0 +1,189 @@
+/*
+ * The connection guard (issue #10, slow clients): per-address connection cap and a cap on
+ * the total time of one request, from its first byte (or the previous request's start on a
+ * kept-alive connection) to its end. libmicrohttpd's own connection timeout only ends an
+ * idle connection: a client sending one byte every few seconds never is. A watchdog thread
+ * shuts down the socket of a connection past its deadline; libmicrohttpd then sees the
+ * closed socket and closes the connection in its own thread. Event streams are exempt (they
+ * end after web.sse_max_stream_ms on their own).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "web_internal.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/* One open connection (libmicrohttpd's socket context), in w->guard_conns. */
+struct web_conn {
+    struct web *w;
+    struct web_conn *prev, *next;
+    int fd;
+    int64_t start_ms;  /* when the current request began (monotonic) */
+    bool exempt;       /* an event stream */
+    bool closed;       /* shut down by the watchdog */
+    char client[INET6_ADDRSTRLEN];
+};
+
+static void conn_client(const struct sockaddr *sa, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    }
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: track connections from accept to close. */
+static void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                         enum MHD_ConnectionNotificationCode toe)
+{
+    struct web *w = cls;
+    struct web_conn *k = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fdi =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        k = calloc(1, sizeof(*k));
+        if (!k) {
+            return; /* unguarded: the idle timeout still applies */
+        }
+        k->w = w;
+        k->fd = fdi ? (int)fdi->connect_fd : -1;
+        k->start_ms = yq_time_mono_ms();
+        conn_client(ai ? ai->client_addr : NULL, k->client, sizeof(k->client));
+        pthread_mutex_lock(&w->guard_lock);
+        k->next = w->guard_conns;
+        if (k->next) {
+            k->next->prev = k;
+        }
+        w->guard_conns = k;
+        pthread_mutex_unlock(&w->guard_lock);
+        *socket_context = k;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+        /* called before libmicrohttpd closes the socket: the watchdog never sees a reused fd */
+        pthread_mutex_lock(&w->guard_lock);
+        if (k->prev) {
+            k->prev->next = k->next;
+        } else {
+            w->guard_conns = k->next;
+        }
+        if (k->next) {
+            k->next->prev = k->prev;
+        }
+        pthread_mutex_unlock(&w->guard_lock);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+static struct web_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+void web_conn_request_started(struct web *w, struct MHD_Connection *c)
+{
+    struct web_conn *k;
+    if (!w->guard_started || !(k = conn_of(c))) {
+        return;
+    }
+    pthread_mutex_lock(&w->guard_lock);
+    k->start_ms = yq_time_mono_ms();
+    pthread_mutex_unlock(&w->guard_lock);
+}
+
+void web_conn_exempt(struct web *w, struct MHD_Connection *c)
+{
+    struct web_conn *k;
+    if (!w->guard_started || !(k = conn_of(c))) {
+        return;
+    }
+    pthread_mutex_lock(&w->guard_lock);
+    k->exempt = true;
+    pthread_mutex_unlock(&w->guard_lock);
+}
+
+static void *guard_main(void *arg)
+{
+    struct web *w = arg;
+    int64_t period_ms = w->cfg.max_request_ms / 4 < 250 ? w->cfg.max_request_ms / 4 : 250;
+
+    pthread_mutex_lock(&w->guard_lock);
+    while (!w->guard_stop) {
+        int64_t now = yq_time_mono_ms();
+        struct timespec ts;
+
+        for (struct web_conn *k = w->guard_conns; k; k = k->next) {
+            if (!k->exempt && !k->closed && k->fd >= 0 &&
+                now - k->start_ms >= w->cfg.max_request_ms) {
+                k->closed = true;
+                if (shutdown(k->fd, SHUT_RDWR) == 0 || errno == ENOTCONN) {
+                    LOG_INFO("request time limit reached, connection closed client=%s "
+                             "max_request_ms=%lld",
+                             k->client, (long long)w->cfg.max_request_ms);
+                }
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += (long)(period_ms % 1000) * 1000000L;
+        ts.tv_sec += period_ms / 1000 + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->guard_cond, &w->guard_lock, &ts);
+    }
+    pthread_mutex_unlock(&w->guard_lock);
+    return NULL;
+}
+
+int web_daemon_options(struct web *w, struct MHD_OptionItem *out)
+{
+    size_t i = 0;
+
+    if (w->cfg.max_connections_per_ip > 0) {
+        out[i++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                           (intptr_t)w->cfg.max_connections_per_ip, NULL};
+    }
+    if (w->cfg.max_request_ms > 0 && !w->guard_started) {
+        if (pthread_create(&w->guard_thread, NULL, guard_main, w) != 0) {
+            out[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+            return ERR_NOMEM;
+        }
+        w->guard_started = true;
+        out[i++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&guard_notify,
+                                           w};
+    }
+    out[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return 0;
+}
+
+void web_guard_stop(struct web *w)
+{
+    if (!w->guard_started) {
+        return;
+    }
+    pthread_mutex_lock(&w->guard_lock);
+    w->guard_stop = true;
+    pthread_cond_signal(&w->guard_cond);
+    pthread_mutex_unlock(&w->guard_lock);
+    pthread_join(w->guard_thread, NULL);
+    w->guard_started = false;
+    /* connections the daemon never reported closed (it is stopped by now) */
+    while (w->guard_conns) {
+        struct web_conn *k = w->guard_conns;
+        w->guard_conns = k->next;
+        free(k);
+    }
+}
