@@ -650,6 +650,7 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem guard[WEB_DAEMON_OPTIONS_MAX] = {{MHD_OPTION_END, 0, NULL}};
     int err;
 
     memset(&ss, 0, sizeof(ss));
@@ -706,12 +707,18 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
             return NULL;
         }
     }
+    /* the web's guard against slow and greedy clients (web.max_connections_per_ip, ...) */
+    if (api->web && web_daemon_options(api->web, guard) != 0) {
+        snprintf(errbuf, errlen, "http: cannot start the connection guard");
+        http_api_free(api);
+        return NULL;
+    }
     api->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
         NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->connection_timeout_ms + 999) / 1000),
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, guard, MHD_OPTION_END);
     if (!api->daemon) {
         snprintf(errbuf, errlen, "http: cannot listen on %s port %lld (in use?)", addr,
                  (long long)cfg->port);
