@@ -27,6 +27,18 @@ const struct cfg_key collector_cfg_keys[] = {
      "concurrent fetches per host", NULL},
     {"max_parallel", CFG_INT, "32", 1, 1024, COFF(max_parallel), "concurrent fetches in all",
      NULL},
+    {"host_slot_ms", CFG_MS, "10s", 100, 600000, COFF(host_slot_ms),
+     "a transfer running this long stops counting against max_per_host (slow drips do not "
+     "hold their host); it still counts against max_parallel and ends at timeout_ms",
+     NULL},
+    {"parse_threads", CFG_INT, "2", 1, 16, COFF(parse_threads),
+     "threads parsing fetched feed bodies off the polling thread (one huge body leaves the "
+     "others to the rest)",
+     NULL},
+    {"parse_queue", CFG_INT, "4", 1, 64, COFF(parse_queue),
+     "fetched feed bodies waiting for the parse thread; while this many wait, no new "
+     "transfer starts (back-pressure, never dropping)",
+     NULL},
     {"backoff_max_ms", CFG_MS, "1h", 1000, 86400000, COFF(backoff_max_ms),
      "cap of the exponential backoff after failures", NULL},
     {"redis_retry_ms", CFG_MS, "5s", 100, 600000, COFF(redis_retry_ms),

@@ -2,9 +2,11 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "feed_parse.h"
@@ -107,6 +109,11 @@ static void run_reset_response(struct source_run *r)
     r->resp_last_modified = NULL;
 }
 
+int64_t poller_now(const struct poller *p)
+{
+    return p->opts.clock.now_ms ? p->opts.clock.now_ms(p->opts.clock.arg) : yq_time_mono_ms();
+}
+
 static void run_end_transfer(struct source_run *r)
 {
     if (r->easy) {
@@ -114,7 +121,10 @@ static void run_end_transfer(struct source_run *r)
         curl_easy_cleanup(r->easy);
         r->easy = NULL;
         r->p->active--;
-        r->p->hosts[r->host_idx].active--;
+        if (r->holds_slot) {
+            r->p->hosts[r->host_idx].active--;
+        }
+        r->holds_slot = false;
     }
     curl_slist_free_all(r->headers);
     r->headers = NULL;
@@ -235,6 +245,8 @@ static int start_fetch(struct source_run *r)
     }
     r->p->active++;
     r->p->hosts[r->host_idx].active++;
+    r->holds_slot = true;
+    r->started_ms = poller_now(r->p);
     rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
     SETOPT(r->easy, CURLOPT_PRIVATE, r);
     SETOPT(r->easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -285,6 +297,9 @@ struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at)
 
 static void end_cycle(struct source_run *r)
 {
+    if (r->busy) {
+        r->p->stats.polls++;
+    }
     r->busy = false;
     r->polled = true;
     free(r->next_url);
@@ -311,7 +326,7 @@ void poller_cycle_fail(struct source_run *r, long http_status, enum source_state
     r->last_status = http_status;
     delay = poller_backoff_ms(r->cfg->interval_ms, r->p->cfg->collector.backoff_max_ms,
                               r->failures, hard, &r->p->rng);
-    r->next_due_ms = yq_time_mono_ms() + delay;
+    r->next_due_ms = poller_now(r->p) + delay;
     if (r->state != st || !r->state_reported) {
         /* one operator alert per source per state change (FC-005), not one per poll */
         LOG_WARN("source alert source_id=%s state=%s http_status=%ld err='%s'", r->cfg->id,
@@ -345,7 +360,7 @@ void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest
     r->state_counts[SOURCE_OK]++;
     r->last_status = http_status;
     r->last_success = now;
-    r->next_due_ms = yq_time_mono_ms() + r->cfg->interval_ms;
+    r->next_due_ms = poller_now(r->p) + r->cfg->interval_ms;
     if (res) {
         r->items_last_seen = (int64_t)res->entries;
         r->produced_total += (int64_t)res->produced;
@@ -402,22 +417,264 @@ static void settle_stash(struct source_run *r)
     r->tally.failed = 0;
 }
 
+/*
+ * Parse workers (issue #10): feed bodies are parsed on collector.parse_threads worker threads,
+ * never on the event loop's, so a huge body stalls neither the polling nor (with two threads
+ * or more) the parsing of the others. A worker touches only the
+ * job (body, copies of the response metadata, the source's read-only config); the ingest
+ * (Redis, Kafka) of the parsed feed runs back on the event loop's thread. The queue is
+ * bounded by back-pressure: while collector.parse_queue jobs are pending no new transfer
+ * starts (finished bodies are never dropped).
+ */
+static void parse_job_free(struct parse_job *j)
+{
+    if (!j) {
+        return;
+    }
+    bbuf_release(&j->body);
+    free(j->content_type);
+    free(j->effective_url);
+    free(j->etag);
+    free(j->last_modified);
+    feed_free(j->feed);
+    free(j);
+}
+
+static void parse_job_run(struct poller *p, struct parse_job *j)
+{
+    const struct collector_cfg *cc = &p->cfg->collector;
+    struct feed_input in = {
+        .body = j->body.data ? j->body.data : "",
+        .len = j->body.len,
+        .content_type = j->content_type,
+        .base_url = j->effective_url ? j->effective_url : j->r->cfg->url,
+        .max_bytes = (size_t)cc->max_body_bytes * 4,
+    };
+
+    if (p->opts.parse_hook) {
+        p->opts.parse_hook(j->r->cfg->id, p->opts.parse_hook_arg);
+    }
+    j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
+    bbuf_release(&j->body); /* the body is not needed any more: free it before the ingest */
+}
+
+static void *parse_worker_main(void *arg)
+{
+    struct poller *p = arg;
+    struct parse_worker *w = &p->worker;
+
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        struct parse_job *j;
+        while (!w->todo && !w->stop) {
+            pthread_cond_wait(&w->cond, &w->lock);
+        }
+        if (!w->todo) {
+            break; /* stop, and nothing left to parse */
+        }
+        j = w->todo;
+        w->todo = j->next;
+        if (!w->todo) {
+            w->todo_tail = NULL;
+        }
+        j->next = NULL;
+        pthread_mutex_unlock(&w->lock);
+        parse_job_run(p, j);
+        pthread_mutex_lock(&w->lock);
+        if (w->done_tail) {
+            w->done_tail->next = j;
+        } else {
+            w->done = j;
+        }
+        w->done_tail = j;
+        pthread_cond_broadcast(&w->done_cond);
+        curl_multi_wakeup(p->multi); /* the loop ingests it at once */
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static int parse_worker_start(struct poller *p)
+{
+    struct parse_worker *w = &p->worker;
+
+    if (pthread_mutex_init(&w->lock, NULL) != 0) {
+        return ERR_NOMEM;
+    }
+    if (pthread_cond_init(&w->cond, NULL) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        return ERR_NOMEM;
+    }
+    if (pthread_cond_init(&w->done_cond, NULL) != 0) {
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        return ERR_NOMEM;
+    }
+    w->started = true; /* parse_worker_stop() joins the threads that did start */
+    for (int64_t i = 0; i < p->cfg->collector.parse_threads && i < POLLER_PARSE_THREADS_MAX;
+         i++) {
+        if (pthread_create(&w->threads[w->n_threads], NULL, parse_worker_main, p) != 0) {
+            return ERR_NOMEM;
+        }
+        w->n_threads++;
+    }
+    return 0;
+}
+
+static void parse_worker_stop(struct poller *p)
+{
+    struct parse_worker *w = &p->worker;
+
+    if (!w->started) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    for (size_t i = 0; i < w->n_threads; i++) {
+        pthread_join(w->threads[i], NULL);
+    }
+    w->n_threads = 0;
+    while (w->done) {
+        struct parse_job *j = w->done;
+        w->done = j->next;
+        j->r->parsing = false;
+        parse_job_free(j);
+    }
+    pthread_cond_destroy(&w->done_cond);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    w->started = false;
+}
+
+/* Hand r's finished 2xx body to the worker. Returns 0 or ERR_NOMEM (nothing moved). */
+static int parse_submit(struct source_run *r, long status, const char *content_type,
+                        const char *effective_url)
+{
+    struct parse_worker *w = &r->p->worker;
+    struct parse_job *j = calloc(1, sizeof(*j));
+
+    if (!j) {
+        return ERR_NOMEM;
+    }
+    j->r = r;
+    j->status = status;
+    j->content_type = content_type ? strdup(content_type) : NULL;
+    j->effective_url = effective_url ? strdup(effective_url) : NULL;
+    if ((content_type && !j->content_type) || (effective_url && !j->effective_url)) {
+        parse_job_free(j);
+        return ERR_NOMEM;
+    }
+    j->body = r->body; /* moved */
+    bbuf_init(&r->body, (size_t)r->p->cfg->collector.max_body_bytes);
+    j->etag = r->resp_etag;
+    j->last_modified = r->resp_last_modified;
+    r->resp_etag = NULL;
+    r->resp_last_modified = NULL;
+    r->parsing = true;
+    pthread_mutex_lock(&w->lock);
+    if (w->todo_tail) {
+        w->todo_tail->next = j;
+    } else {
+        w->todo = j;
+    }
+    w->todo_tail = j;
+    w->pending++;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+/* The ingest of a parsed feed, on the event loop's thread. */
+static void feed_ingest(struct source_run *r, struct parse_job *j)
+{
+    struct feed *f = j->feed;
+    struct ingest_result res;
+    struct ingest_ctx ctx;
+    long status = j->status;
+    int err = j->err;
+
+    r->p->stats.parsed++;
+    run_reset_response(r);
+    r->resp_etag = j->etag; /* given back for keep_validators() */
+    r->resp_last_modified = j->last_modified;
+    j->etag = NULL;
+    j->last_modified = NULL;
+    if (err) {
+        /* an HTML page or login wall: an error, never an empty feed (FC-018) */
+        poller_cycle_fail(r, status,
+                          feed_parse_is_not_a_feed(j->err_msg) ? SOURCE_NOT_A_FEED
+                                                               : SOURCE_PARSE_ERROR,
+                          j->err_msg[0] ? j->err_msg : yq_strerror(err));
+        run_reset_response(r);
+        return;
+    }
+    if (f->bozo) {
+        LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
+                 f->bozo_message ? f->bozo_message : "");
+    }
+    ctx = poller_ingest_ctx(r, yq_time_now());
+    err = ingest_feed(f, &ctx, &res);
+    if (err && err != ERR_RETRY) {
+        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
+        run_reset_response(r);
+        return;
+    }
+    LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
+             "in_flight=%zu deferred=%zu invalid=%zu",
+             r->cfg->id, status, res.entries, res.produced, res.seen, res.in_flight,
+             res.deferred, res.invalid);
+    if (err == 0) {
+        keep_validators(r);
+    }
+    poller_cycle_ok(r, status, &res);
+    run_reset_response(r);
+}
+
+/* Ingest what the worker has parsed; wait up to wait_ms for one when none is there yet. */
+static void drain_parsed(struct poller *p, int wait_ms)
+{
+    struct parse_worker *w = &p->worker;
+    struct parse_job *list;
+
+    pthread_mutex_lock(&w->lock);
+    if (!w->done && wait_ms > 0 && w->pending > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)wait_ms * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->done_cond, &w->lock, &ts);
+    }
+    list = w->done;
+    w->done = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    while (list) {
+        struct parse_job *j = list;
+        list = j->next;
+        j->r->parsing = false;
+        feed_ingest(j->r, j);
+        parse_job_free(j);
+        pthread_mutex_lock(&w->lock);
+        w->pending--;
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+static size_t parse_pending(struct poller *p)
+{
+    size_t n;
+    pthread_mutex_lock(&p->worker.lock);
+    n = p->worker.pending;
+    pthread_mutex_unlock(&p->worker.lock);
+    return n;
+}
+
 static void feed_done(struct source_run *r, long status, const char *content_type,
                       const char *effective_url)
 {
-    const struct collector_cfg *cc = &r->p->cfg->collector;
-    struct feed_input in = {
-        .body = r->body.data ? r->body.data : "",
-        .len = r->body.len,
-        .content_type = content_type,
-        .base_url = effective_url ? effective_url : r->cfg->url,
-        .max_bytes = (size_t)cc->max_body_bytes * 4,
-    };
-    struct feed *f = NULL;
-    struct ingest_result res;
-    struct ingest_ctx ctx;
-    char err_msg[256] = "";
-    int err;
+    char err_msg[64];
 
     if (status == 304) {
         LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
@@ -429,34 +686,9 @@ static void feed_done(struct source_run *r, long status, const char *content_typ
         poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
         return;
     }
-    err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
-    if (err) {
-        /* an HTML page or login wall: an error, never an empty feed (FC-018) */
-        poller_cycle_fail(r, status,
-                          feed_parse_is_not_a_feed(err_msg) ? SOURCE_NOT_A_FEED
-                                                            : SOURCE_PARSE_ERROR,
-                          err_msg[0] ? err_msg : yq_strerror(err));
-        return;
+    if (parse_submit(r, status, content_type, effective_url) != 0) {
+        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
     }
-    if (f->bozo) {
-        LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
-                 f->bozo_message ? f->bozo_message : "");
-    }
-    ctx = poller_ingest_ctx(r, yq_time_now());
-    err = ingest_feed(f, &ctx, &res);
-    feed_free(f);
-    if (err && err != ERR_RETRY) {
-        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
-        return;
-    }
-    LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
-             "in_flight=%zu deferred=%zu invalid=%zu",
-             r->cfg->id, status, res.entries, res.produced, res.seen, res.in_flight,
-             res.deferred, res.invalid);
-    if (err == 0) {
-        keep_validators(r);
-    }
-    poller_cycle_ok(r, status, &res);
 }
 
 static void finish_fetch(struct source_run *r, CURLcode res)
@@ -507,14 +739,86 @@ static void begin_cycle(struct source_run *r, int64_t now)
     }
 }
 
-/* Start due cycles and queued requests within the limits; returns ms until the next due. */
-static int64_t start_due(struct poller *p, bool once)
+/*
+ * Fair polling (issue #10). Each pass puts every source that may start something now -- a
+ * due source, or a cycle in progress with its next request queued -- into a binary min-heap
+ * keyed by due time (ties: list order), and starts from its top while the limits allow: the
+ * most overdue source goes first, never list order, so a source that has just finished
+ * cannot overtake one that has waited longer. A cycle in progress keeps the due time it
+ * started with, so its next request (Weibo pages) goes before sources that became due later.
+ */
+static bool due_before(const struct source_run *a, const struct source_run *b)
 {
-    int64_t now = yq_time_mono_ms(), wait = POLL_MAX_WAIT_MS;
+    return a->next_due_ms != b->next_due_ms ? a->next_due_ms < b->next_due_ms : a < b;
+}
+
+static void heap_down(struct source_run **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && due_before(h[l], h[m])) {
+            m = l;
+        }
+        if (l + 1 < n && due_before(h[l + 1], h[m])) {
+            m = l + 1;
+        }
+        if (m == i) {
+            return;
+        }
+        {
+            struct source_run *t = h[i];
+            h[i] = h[m];
+            h[m] = t;
+        }
+        i = m;
+    }
+}
+
+static struct source_run *heap_pop(struct source_run **h, size_t *n)
+{
+    struct source_run *top = h[0];
+    h[0] = h[--*n];
+    heap_down(h, *n, 0);
+    return top;
+}
+
+/*
+ * A transfer running for collector.host_slot_ms stops counting against max_per_host (it
+ * still counts against max_parallel and ends at timeout_ms): a slow drip cannot keep the
+ * other sources of its host waiting longer than that.
+ */
+static void release_slow_slots(struct poller *p, int64_t now)
+{
+    int64_t bound = p->cfg->collector.host_slot_ms;
 
     for (size_t i = 0; i < p->n_runs; i++) {
         struct source_run *r = &p->runs[i];
-        if (r->easy) {
+        if (r->easy && r->holds_slot && now - r->started_ms >= bound) {
+            r->holds_slot = false;
+            p->hosts[r->host_idx].active--;
+            p->stats.slots_released++;
+            LOG_DEBUG("slow transfer releases its host slot source_id=%s host=%s running_ms=%lld",
+                      r->cfg->id, p->hosts[r->host_idx].name, (long long)(now - r->started_ms));
+        }
+    }
+}
+
+static bool limits_allow(const struct poller *p, const struct source_run *r)
+{
+    return p->active < (size_t)p->cfg->collector.max_parallel &&
+           p->hosts[r->host_idx].active < (size_t)p->cfg->collector.max_per_host;
+}
+
+/* Start due cycles and queued requests within the limits; returns ms until the next due. */
+static int64_t start_due(struct poller *p, bool once)
+{
+    int64_t now = poller_now(p), wait = POLL_MAX_WAIT_MS;
+    size_t n = 0;
+
+    release_slow_slots(p, now);
+    for (size_t i = 0; i < p->n_runs; i++) {
+        struct source_run *r = &p->runs[i];
+        if (r->easy || r->parsing) {
             continue;
         }
         if (!r->busy) {
@@ -527,29 +831,35 @@ static int64_t start_due(struct poller *p, bool once)
                 }
                 continue;
             }
-            if (p->active >= (size_t)p->cfg->collector.max_parallel ||
-                p->hosts[r->host_idx].active >= (size_t)p->cfg->collector.max_per_host) {
-                continue; /* retried when a transfer ends */
-            }
+        } else if (!r->next_url) {
+            continue;
+        }
+        p->ready[n++] = r;
+    }
+    for (size_t i = n / 2; i-- > 0;) {
+        heap_down(p->ready, n, i);
+    }
+    /* back-pressure: no new transfer while the parse worker has its queue full */
+    while (n > 0 && p->active < (size_t)p->cfg->collector.max_parallel &&
+           parse_pending(p) < (size_t)p->cfg->collector.parse_queue) {
+        struct source_run *r = heap_pop(p->ready, &n);
+        int err;
+
+        if (!limits_allow(p, r)) {
+            continue; /* its host is full: retried at the next pass */
+        }
+        if (!r->busy) {
             begin_cycle(r, now);
         }
         if (!r->busy || !r->next_url) {
             continue;
         }
-        if (p->active >= (size_t)p->cfg->collector.max_parallel ||
-            p->hosts[r->host_idx].active >= (size_t)p->cfg->collector.max_per_host) {
-            continue;
-        }
-        {
-            int err = start_fetch(r);
-            if (err) {
-                run_end_transfer(r);
-                poller_cycle_fail(r, 0,
-                                  err == ERR_INVALID ? SOURCE_AUTH_REQUIRED
-                                                     : SOURCE_NETWORK_ERROR,
-                                  err == ERR_INVALID ? "cookie_file unreadable or invalid"
-                                                     : "cannot start the transfer");
-            }
+        err = start_fetch(r);
+        if (err) {
+            run_end_transfer(r);
+            poller_cycle_fail(r, 0, err == ERR_INVALID ? SOURCE_AUTH_REQUIRED : SOURCE_NETWORK_ERROR,
+                              err == ERR_INVALID ? "cookie_file unreadable or invalid"
+                                                 : "cannot start the transfer");
         }
     }
     return wait;
@@ -700,7 +1010,7 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
 static void publish_metrics(struct poller *p, bool force)
 {
     struct bbuf b;
-    int64_t now = yq_time_mono_ms();
+    int64_t now = yq_time_mono_ms(); /* real time: the endpoint's refresh, not scheduling */
 
     if (!p->opts.metrics || (!force && now < p->next_metrics_ms)) {
         return;
@@ -727,6 +1037,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
             break;
         }
         drain_multi(p);
+        drain_parsed(p, 0);
         item_producer_poll(p->producer, 0);
         for (size_t i = 0; i < p->n_runs; i++) {
             settle_stash(&p->runs[i]);
@@ -748,6 +1059,11 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
     if (yq_proc_stop) {
         LOG_INFO("stopping: signal received, polling stopped, flushing kafka");
     }
+    /* bodies already fetched are parsed and ingested, as before the worker (FC-020) */
+    while (!err && parse_pending(p) > 0) {
+        drain_parsed(p, POLL_MAX_WAIT_MS);
+        item_producer_poll(p->producer, 0);
+    }
     for (size_t i = 0; i < p->n_runs; i++) {
         run_end_transfer(&p->runs[i]); /* abort fetches still running */
         if (p->runs[i].busy) {
@@ -764,20 +1080,28 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
     return err;
 }
 
+/*
+ * The per-host limit's key of url: "scheme://host:port", lower case, the scheme's default
+ * port filled in (http://a and http://a:80 share a key; http://a:8080 and https://a do not).
+ */
 static void url_host(const char *url, char *out, size_t len)
 {
     CURLU *h = curl_url();
-    char *host = NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL;
 
     out[0] = '\0';
     if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        snprintf(out, len, "%s", host);
+        curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        snprintf(out, len, "%s://%s:%s", scheme, host, port);
         for (char *c = out; *c; c++) {
             *c = (char)tolower((unsigned char)*c);
         }
     }
+    curl_free(scheme);
     curl_free(host);
+    curl_free(port);
     curl_url_cleanup(h);
 }
 
@@ -798,7 +1122,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
                           char *errbuf, size_t errlen)
 {
     struct poller *p = calloc(1, sizeof(*p));
-    int64_t now = yq_time_mono_ms();
+    int64_t now;
     size_t n = cfg->n_sources ? cfg->n_sources : 1;
 
     if (!p) {
@@ -811,11 +1135,13 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
     if (opts) {
         p->opts = *opts;
     }
+    now = poller_now(p);
     p->rng = (uint64_t)yq_time_now() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
     p->multi = curl_multi_init();
     p->runs = calloc(n, sizeof(*p->runs));
     p->hosts = calloc(n, sizeof(*p->hosts));
-    if (!p->multi || !p->runs || !p->hosts) {
+    p->ready = calloc(n, sizeof(*p->ready));
+    if (!p->multi || !p->runs || !p->hosts || !p->ready || parse_worker_start(p) != 0) {
         snprintf(errbuf, errlen, "out of memory");
         poller_free(p);
         return NULL;
@@ -864,6 +1190,7 @@ void poller_free(struct poller *p)
     if (!p) {
         return;
     }
+    parse_worker_stop(p); /* joins the worker before the runs it points at go */
     for (size_t i = 0; p->runs && i < p->n_runs; i++) {
         if (p->multi) {
             run_end_transfer(&p->runs[i]);
@@ -876,6 +1203,7 @@ void poller_free(struct poller *p)
     }
     free(p->runs);
     free(p->hosts);
+    free(p->ready);
     if (p->multi) {
         curl_multi_cleanup(p->multi);
     }
@@ -885,6 +1213,16 @@ void poller_free(struct poller *p)
 size_t poller_source_count(const struct poller *p)
 {
     return p->n_runs;
+}
+
+int64_t poller_source_polls(const struct poller *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_runs; i++) {
+        if (strcmp(p->runs[i].cfg->id, id) == 0) {
+            return p->runs[i].polls_total;
+        }
+    }
+    return -1;
 }
 
 const struct poller_stats *poller_get_stats(const struct poller *p)

@@ -23,18 +23,48 @@
 struct poller;
 struct metrics_server;
 
+/*
+ * The poller's clock: monotonic milliseconds (any origin) for due times, backoff and the
+ * host-slot bound. now_ms NULL = CLOCK_MONOTONIC (yq_time_mono_ms()). Tests inject a
+ * virtual clock so that no assertion depends on how busy the machine is. Called from the
+ * event loop's thread only; arg is borrowed and passed back unchanged.
+ */
+struct poller_clock {
+    int64_t (*now_ms)(void *arg);
+    void *arg;
+};
+
+/*
+ * Test hook: called on the parse worker thread with the source id (borrowed) just before a
+ * feed body is parsed; it may block (the event loop keeps polling meanwhile). NULL = none.
+ */
+typedef void (*poller_parse_hook_fn)(const char *source_id, void *arg);
+
 struct poller_opts {
     unsigned shard_index;          /* --shard i/n: this process polls the sources whose */
     unsigned shard_count;          /* FNV-1a(id) % n == i; count 0 or 1 = all sources */
     struct metrics_server *metrics; /* published about once a second; NULL = none */
+    struct poller_clock clock;     /* zeroed = CLOCK_MONOTONIC */
+    poller_parse_hook_fn parse_hook; /* tests only; NULL = none */
+    void *parse_hook_arg;
+    /*
+     * Kafka's state for /healthz and /metrics (yq_health.h): 1 up, 0 down, -1 unknown.
+     * NULL = not known (reported as "unknown", which is not healthy). Borrowed; called
+     * from the event loop's thread.
+     */
+    int (*kafka_state)(void *arg);
+    void *kafka_state_arg;
 };
 
 /* Counters for tests and benchmarks (also in /metrics). */
 struct poller_stats {
     int64_t cycles;          /* poll cycles started */
+    int64_t polls;           /* poll cycles finished (ok or failed) */
     int64_t requests;        /* HTTP transfers finished */
     int64_t lag_max_ms;      /* worst delay between a source being due and its start */
-    int64_t lag_sum_ms;
+    int64_t lag_sum_ms;      /* (poller clock ms) */
+    int64_t slots_released;  /* transfers that outlived collector.host_slot_ms */
+    int64_t parsed;          /* feed bodies parsed by the worker */
 };
 
 /*
@@ -47,6 +77,12 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
                           struct item_producer *producer, const struct poller_opts *opts,
                           char *errbuf, size_t errlen);
 void poller_free(struct poller *p);
+
+/*
+ * Polls finished so far by source id (NUL-terminated, borrowed): successful or failed
+ * cycles. -1 when no such source is polled here. Event loop's thread (or after run).
+ */
+int64_t poller_source_polls(const struct poller *p, const char *id);
 
 /* Counters so far (borrowed view). */
 const struct poller_stats *poller_get_stats(const struct poller *p);

@@ -6,6 +6,7 @@
 #define YQ_POLLER_INTERNAL_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,7 +17,8 @@
 #include "source_state.h"
 #include "weibo.h"
 
-#define POLLER_HOST_MAX 256
+/* "scheme://host:port" (lower case, default port filled in): the per-host limit's key */
+#define POLLER_HOST_MAX 320
 
 enum job_kind {
     JOB_FEED,         /* one conditional GET of a feed */
@@ -59,6 +61,9 @@ struct source_run {
     enum job_kind next_job;
     enum job_kind job;           /* of the running transfer */
     CURL *easy;                  /* non-NULL while a transfer is running */
+    bool holds_slot;             /* the running transfer counts against max_per_host */
+    int64_t started_ms;          /* poller clock when the running transfer started */
+    bool parsing;                /* its body is with the parse worker */
     struct curl_slist *headers;
     struct bbuf body;
     bool too_big;
@@ -88,6 +93,36 @@ struct host_slot {
     size_t active;
 };
 
+/* A finished feed body on its way through the parse worker (poller.c). */
+struct parse_job {
+    struct parse_job *next;
+    struct source_run *r;        /* borrowed; r->parsing while the job exists */
+    long status;
+    struct bbuf body;            /* moved from r->body */
+    char *content_type;          /* owned copies, may be NULL */
+    char *effective_url;
+    char *etag;                  /* r's response validators, moved; given back when done */
+    char *last_modified;
+    struct feed *feed;           /* result (owned) */
+    int err;
+    char err_msg[256];
+};
+
+#define POLLER_PARSE_THREADS_MAX 16
+
+struct parse_worker {
+    pthread_t threads[POLLER_PARSE_THREADS_MAX];
+    size_t n_threads;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;         /* todo got a job, or stop */
+    pthread_cond_t done_cond;    /* done got a job */
+    struct parse_job *todo, *todo_tail;
+    struct parse_job *done, *done_tail;
+    bool stop;
+    size_t pending;              /* jobs in todo, being parsed or in done (loop thread) */
+};
+
 struct poller {
     const struct collector_config *cfg;
     struct store *store;
@@ -101,8 +136,13 @@ struct poller {
     size_t active;
     uint64_t rng;
     struct poller_stats stats;
+    struct source_run **ready;   /* n_runs slots: the due heap built by each pass */
+    struct parse_worker worker;
     int64_t next_metrics_ms;
 };
+
+/* Now on the poller's clock (poller_opts.clock), in ms. */
+int64_t poller_now(const struct poller *p);
 
 /* Queue a request of run r (url copied) to start as soon as the limits allow. */
 int poller_queue_request(struct source_run *r, const char *url, enum job_kind job);

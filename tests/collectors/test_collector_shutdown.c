@@ -135,11 +135,28 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Start the collector; SIGTERM it within a second of its feed request; its exit status. */
+/* Occurrences of needle in the collector's log so far. */
+static int count_in_log(const char *needle)
+{
+    char *s = NULL;
+    size_t len = 0;
+    int n = 0;
+
+    if (yq_fs_read_file(env.log, 64 << 20, &s, &len) != 0) {
+        return 0;
+    }
+    for (const char *at = s; (at = strstr(at, needle)) != NULL; at += strlen(needle)) {
+        n++;
+    }
+    free(s);
+    return n;
+}
+
+/* Start the collector; SIGTERM it once its poll was ingested; its exit status. */
 static int run_and_term(bool once)
 {
     pid_t pid;
-    int status = 0, start_hits = feed_hits;
+    int status = 0, start_ok = count_in_log("poll ok source_id=fc020");
 
     pid = fork();
     if (pid == 0) {
@@ -154,10 +171,11 @@ static int run_and_term(bool once)
         _exit(127);
     }
     if (!once) {
-        for (int i = 0; i < 100 && feed_hits == start_hits; i++) {
+        /* SIGTERM once the poll was parsed and produced (all waiting for linger.ms): wait
+         * for its "poll ok" line, not for some wall time (issue #10); 60 s is a hang guard */
+        for (int i = 0; i < 3000 && count_in_log("poll ok source_id=fc020") == start_ok; i++) {
             usleep(20000);
         }
-        usleep(400000); /* parsed and produced, all waiting for linger.ms */
         kill(pid, SIGTERM);
     }
     waitpid(pid, &status, 0);
