@@ -13,7 +13,11 @@ if command -v clang >/dev/null 2>&1 && [ -z "${YQ_SKIP_FUZZ:-}" ]; then
   fuzz_dir=$root/build-fuzz
   cmake -S "$root" -B "$fuzz_dir" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DYQ_FUZZ=ON -DYQ_TESTS=ON >/dev/null
-  cmake --build "$fuzz_dir" -j "$(nproc)" --target fuzz_feed_parse fuzz_weibo fuzz_rule_expr
+  # 20 s each for the feed, Weibo and rule parsers; 10 s each (FUZZ_SHORT_SECONDS) for item
+  # and alert JSON from Kafka, configuration YAML, the holiday calendar, the notifier's
+  # routes and the rule-set JSON from Redis (issue #10)
+  cmake --build "$fuzz_dir" -j "$(nproc)" --target fuzz_feed_parse fuzz_weibo fuzz_rule_expr \
+    fuzz_item_decode fuzz_alert_decode fuzz_cfg fuzz_rules_decode fuzz_workcal fuzz_notify_cfg
   (cd "$fuzz_dir" && ctest --output-on-failure -L fuzz)
 fi
 
