@@ -3,8 +3,8 @@
 #   - redis-server on 127.0.0.1:16379 (data under .demo/redis),
 #   - librdkafka's mock Kafka cluster (yuqingctl kafka-dev) on a loopback port,
 #   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
-#   - yuqing-notifier (web UI on http://127.0.0.1:8080/), yuqing-matcher, yuqing-collector
-#     (metrics on 127.0.0.1:19101),
+#   - yuqing-notifier (web UI on http://127.0.0.1:8080/), yuqing-matcher (metrics on
+#     127.0.0.1:19102), yuqing-collector (metrics on 127.0.0.1:19101),
 # creates demo accounts on the first run and pushes the rules of config/rules/. Ctrl-C stops
 # everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
 # YQ_DEMO_METRICS_PORT, YQ_DEMO_HOOK_PORT (the stand-in robots' webhook receiver) override them.
@@ -120,7 +120,8 @@ common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port
   --set "http.port=$http_port" 2>>"$state/logs/notifier.log" &
 pids+=($!)
 "$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
-  --set "matcher.rules_cache_path=$state/matcher-rules.json" 2>>"$state/logs/matcher.log" &
+  --set "matcher.rules_cache_path=$state/matcher-rules.json" \
+  --set "matcher.metrics_port=$((metrics_port + 1))" 2>>"$state/logs/matcher.log" &
 pids+=($!)
 sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
 "$bin/collectors/yuqing-collector" --config "$state/sources.yaml" "${common[@]}" \

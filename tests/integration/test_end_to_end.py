@@ -173,7 +173,8 @@ sources:
         self.spawn("matcher", [self.bin("pipeline/yuqing-matcher"), "--config",
                                os.path.join(self.src, "config/matcher.yaml"), *common,
                                "--set", f"redis.port={self.redis_port}",
-                               "--set", f"matcher.rules_cache_path={self.work}/rules.json"])
+                               "--set", f"matcher.rules_cache_path={self.work}/rules.json",
+                               "--set", "matcher.metrics_port=0"])
         self.spawn("collector", [self.bin("collectors/yuqing-collector"), "--config",
                                  self.sources])
         wait_until("notifier http", lambda: self.get("/healthz") == "ok", 30)
