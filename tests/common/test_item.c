@@ -174,6 +174,74 @@ static void test_alert_round_trip(void **state)
     free(json);
 }
 
+/*
+ * Issue #10: rules_unverified / rules_checked_at survive a round trip, are written only when
+ * the rules were unverified (rules_checked_at only when known), and a bad time is refused.
+ */
+static void test_issue_10_alert_rules_unverified(void **state)
+{
+    struct yq_alert_match m = {.rule_id = "land-01",
+                               .name = "征地拆迁补偿",
+                               .department = "市自然资源局",
+                               .level = YQ_LEVEL_III};
+    struct yq_alert in = {0}, out;
+    char *json = NULL, err[128] = "", *bad;
+    const char *at;
+
+    (void)state;
+    in.event_key = "ev:rss:01";
+    in.rules_version = 7;
+    in.matched_at = 1795939300;
+    in.level = YQ_LEVEL_III;
+    in.department = "市自然资源局";
+    in.n_matches = 1;
+    in.matches = &m;
+    in.item = sample_item();
+
+    /* verified (the normal case): neither key, even with a time set */
+    in.rules_checked_at = 1795939000;
+    assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
+    assert_null(strstr(json, "rules_unverified"));
+    assert_null(strstr(json, "rules_checked_at"));
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_false(out.rules_unverified);
+    assert_int_equal(out.rules_checked_at, 0);
+    yq_alert_release(&out);
+    free(json);
+
+    /* unverified with the last confirmation */
+    in.rules_unverified = true;
+    assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"rules_unverified\":true"));
+    assert_non_null(strstr(json, "\"rules_checked_at\":\"2026-11-29T07:56:40Z\""));
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_true(out.rules_unverified);
+    assert_int_equal(out.rules_checked_at, 1795939000);
+    yq_alert_release(&out);
+
+    /* a rules_checked_at that is not RFC 3339 is refused, naming the field */
+    at = strstr(json, "2026-11-29T07:56:40Z");
+    assert_non_null(at);
+    bad = strdup(json);
+    assert_non_null(bad);
+    memcpy(bad + (at - json), "yesterday, 7 pm.....", 20);
+    assert_int_equal(yq_alert_decode(bad, strlen(bad), &out, err, sizeof(err)), ERR_PARSE);
+    assert_non_null(strstr(err, "rules_checked_at"));
+    free(bad);
+    free(json);
+
+    /* unverified and never confirmed: no rules_checked_at */
+    in.rules_checked_at = 0;
+    assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"rules_unverified\":true"));
+    assert_null(strstr(json, "rules_checked_at"));
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    assert_true(out.rules_unverified);
+    assert_int_equal(out.rules_checked_at, 0);
+    yq_alert_release(&out);
+    free(json);
+}
+
 /* An alert produced before matches carried "group" (still in Kafka) decodes with group NULL. */
 static void test_alert_without_group_decodes(void **state)
 {
@@ -367,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_item_decode_rejects_bad_input),
         cmocka_unit_test(test_alert_round_trip),
         cmocka_unit_test(test_alert_without_group_decodes),
+        cmocka_unit_test(test_issue_10_alert_rules_unverified),
         cmocka_unit_test(test_level_names),
         cmocka_unit_test(test_time_parse_iso_zones),
         cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
