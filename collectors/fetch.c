@@ -8,6 +8,7 @@
 
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 #define FETCH_VALUE_MAX 1024
@@ -27,8 +28,15 @@ int fetch_read_cookie(const struct source_cfg *src, char **out)
     if (!src->cookie_file) {
         return 0;
     }
-    if (yq_fs_read_file(src->cookie_file, COOKIE_MAX_BYTES, &c, &len) != 0) {
-        return ERR_INVALID;
+    {
+        char why[256] = "";
+        if (yq_fs_read_secret(src->cookie_file, COOKIE_MAX_BYTES, &c, &len, why, sizeof(why)) !=
+            0) {
+            if (why[0]) {
+                LOG_WARN("cookie file refused source=%s reason='%s'", src->id, why);
+            }
+            return ERR_INVALID; /* missing, unreadable or readable by every user */
+        }
     }
     while (len > 0 && isspace((unsigned char)c[len - 1])) {
         c[--len] = '\0';

@@ -8,6 +8,7 @@
 
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 #define CFG_MAX_FILE_BYTES (16 * 1024 * 1024)
@@ -390,7 +391,15 @@ void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int inde
         case CFG_STRING:
             fputc(' ', out);
             if (*(char *const *)src) {
-                print_yaml_string(out, *(char *const *)src);
+                /* a URL's token, key or password is never printed (issue #10) */
+                const char *v = *(char *const *)src;
+                size_t n = 2 * strlen(v) + 8; /* "***" for an empty value grows it */
+                char *red = strstr(v, "://") ? malloc(n) : NULL;
+                if (red) {
+                    yq_redact_url_secrets(v, red, n);
+                }
+                print_yaml_string(out, red ? red : v);
+                free(red);
             } else {
                 fputs("null", out);
             }

@@ -84,7 +84,10 @@ int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char
 /* Free every CFG_STRING field of base (recursively through sections); base itself is kept. */
 void cfg_release(const struct cfg_key *keys, void *base);
 
-/* Print base as YAML (indent spaces per level), each key with its help as a comment. */
+/*
+ * Print base as YAML (indent spaces per level), each key with its help as a comment. URLs in
+ * string values are printed with their secrets replaced by "***" (yq_redact_url_secrets()).
+ */
 void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent);
 
 /* Parse one scalar of type into dst (as cfg_fill would). Returns 0 or ERR_INVALID. */

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +130,99 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
     return o;
 }
 
+/* Query parameters whose values are secrets (compared case-insensitively). */
+static const char *const secret_params[] = {
+    "key",     "token",  "access_token", "secret", "sign", "signature", "password",
+    "passwd",  "pwd",    "api_key",      "apikey", "auth", "sig",       "client_secret",
+    "private_token",
+};
+
+static bool url_end(char c)
+{
+    return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
+           c == '\'' || c == '<' || c == '>' || c == '`';
+}
+
+static bool secret_param(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof(secret_params) / sizeof(secret_params[0]); i++) {
+        if (strlen(secret_params[i]) == n && strncasecmp(name, secret_params[i], n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t yq_redact_url_secrets(const char *in, char *out, size_t len)
+{
+    size_t o = 0, i = 0;
+    bool in_url = false;
+
+#define PUT(c)                                                                                         do {                                                                                                   if (o + 1 < len) {                                                                                     out[o++] = (c);                                                                                }                                                                                              } while (0)
+#define PUTS(str)                                                                                      do {                                                                                                   for (const char *p_ = (str); *p_; p_++) {                                                              PUT(*p_);                                                                                      }                                                                                              } while (0)
+
+    if (len == 0) {
+        return 0;
+    }
+    while (in[i]) {
+        if (!in_url && strncmp(in + i, "://", 3) == 0) {
+            size_t j = i + 3, at = 0;
+            PUTS("://");
+            i += 3;
+            while (!url_end(in[j]) && in[j] != '/' && in[j] != '?' && in[j] != '#') {
+                if (in[j] == '@') {
+                    at = j;
+                }
+                j++;
+            }
+            if (at) {
+                PUTS("***"); /* user:password@ */
+                i = at;
+            }
+            in_url = true;
+            continue;
+        }
+        if (in_url && url_end(in[i])) {
+            in_url = false;
+            continue;
+        }
+        if (in_url && (in[i] == '?' || in[i] == '&' || in[i] == ';')) {
+            size_t j = i + 1;
+            PUT(in[i]);
+            i++;
+            while (!url_end(in[j]) && in[j] != '=' && in[j] != '&' && in[j] != '#') {
+                j++;
+            }
+            if (in[j] == '=' && secret_param(in + i, j - i)) {
+                while (i <= j) {
+                    PUT(in[i]);
+                    i++;
+                }
+                PUTS("***");
+                while (!url_end(in[i]) && in[i] != '&' && in[i] != '#' && in[i] != ';') {
+                    i++;
+                }
+            }
+            continue;
+        }
+        if (in_url && strncmp(in + i, "/hook/", 6) == 0) {
+            /* a webhook whose token is a path segment (Feishu: /open-apis/bot/v2/hook/TOKEN) */
+            PUTS("/hook/***");
+            i += 6;
+            while (!url_end(in[i]) && in[i] != '/' && in[i] != '?' && in[i] != '#') {
+                i++;
+            }
+            continue;
+        }
+        PUT(in[i]);
+        i++;
+    }
+    out[o] = '\0';
+    return o;
+#undef PUT
+#undef PUTS
+}
+
 void yq_log_write(int level, const char *module, const char *fmt, ...)
 {
     char line[2048], msg[2048];
@@ -153,6 +248,13 @@ void yq_log_write(int level, const char *module, const char *fmt, ...)
     w = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     mlen = w < 0 ? 0 : ((size_t)w >= sizeof(msg) ? sizeof(msg) - 1 : (size_t)w);
+    msg[mlen] = '\0';
+    if (memchr(msg, ':', mlen) && strstr(msg, "://")) {
+        /* a URL's token, key, signature or password never reaches the log */
+        char red[sizeof(msg)];
+        mlen = yq_redact_url_secrets(msg, red, sizeof(red));
+        memcpy(msg, red, mlen + 1);
+    }
     /*
      * Escape once, here, in the formatted message: no value (a user name, a feed title, a
      * library's error text) can end the line or forge the next one, whichever format

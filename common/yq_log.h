@@ -39,6 +39,17 @@ int yq_log_level_parse(const char *name, int *out);
 size_t yq_log_escape(const char *in, size_t n, char *out, size_t len);
 
 /*
+ * Copy the NUL-terminated text in to out (len bytes, always NUL-terminated when len > 0,
+ * truncated when short) with the secrets of every URL in it replaced by "***": the userinfo
+ * (user:password@), the values of the query parameters key, token, access_token, secret,
+ * sign, signature, password, passwd, pwd, api_key, apikey, auth, sig, client_secret and
+ * private_token (any case), and a path segment after "/hook/" (Feishu robots). Text that is
+ * not a URL is unchanged. For --print-config and logs (yq_log_write() applies it to every
+ * message). Returns the bytes written without the NUL. Pure; thread-safe.
+ */
+size_t yq_redact_url_secrets(const char *in, char *out, size_t len);
+
+/*
  * Write one line. Thread-safe (one write(2) per line). Use the macros below instead. The
  * formatted message is escaped with yq_log_escape() as a whole, so every value is.
  */

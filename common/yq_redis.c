@@ -92,8 +92,12 @@ static int ensure(struct yq_redis *r)
     if (r->cfg->password_file) {
         char *pw = NULL;
         size_t len = 0;
-        if (yq_fs_read_file(r->cfg->password_file, 4096, &pw, &len) != 0) {
-            LOG_ERR("cannot read redis password file path='%s'", r->cfg->password_file);
+        char why[256] = "";
+        int rerr = yq_fs_read_secret(r->cfg->password_file, 4096, &pw, &len, why, sizeof(why));
+        if (rerr != 0) {
+            /* a world-readable password file is refused (issue #10) */
+            LOG_ERR("cannot read redis password file path='%s' reason='%s'",
+                    r->cfg->password_file, why[0] ? why : yq_strerror(rerr));
             drop(r);
             return ERR_RETRY;
         }

@@ -7,6 +7,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_log.h"
 #include "yq_time.h"
 
 #define NOFF(f) offsetof(struct notify_cfg, f)
@@ -106,8 +107,12 @@ static int type_parse(const char *s, enum channel_type *out)
         return (code);                                                                             \
     } while (0)
 
-/* Read a secret file into a new trimmed string. */
-static int read_secret(const char *base_dir, const char *path, char **out)
+/*
+ * Read a secret file into a new trimmed string; a world-readable file is refused
+ * (ERR_INVALID with the reason in why, issue #10).
+ */
+static int read_secret(const char *base_dir, const char *path, char **out, char *why,
+                       size_t whylen)
 {
     char full[4096], *text = NULL;
     size_t len = 0, start = 0;
@@ -118,7 +123,7 @@ static int read_secret(const char *base_dir, const char *path, char **out)
     } else {
         snprintf(full, sizeof(full), "%s/%s", base_dir, path);
     }
-    err = yq_fs_read_file(full, 64 * 1024, &text, &len);
+    err = yq_fs_read_secret(full, 64 * 1024, &text, &len, why, whylen);
     if (err) {
         return err;
     }
@@ -195,9 +200,13 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
         if (!secret_files[i]) {
             continue;
         }
-        err = read_secret(base_dir, secret_files[i], secret_out[i]);
+        char why[200] = "";
+        err = read_secret(base_dir, secret_files[i], secret_out[i], why, sizeof(why));
         if (err == ERR_NOMEM) {
             return err;
+        }
+        if (err && why[0]) {
+            FAIL(ERR_INVALID, vn, "channel '%s': %s", ch->name, why);
         }
         if (err) {
             /* the path is configuration, not a secret; the content never appears */
@@ -454,8 +463,10 @@ void notify_routes_print(FILE *out, const struct notify_routes *routes)
     fputs(routes->n_channels ? "\n" : " {}\n", out);
     for (size_t i = 0; i < routes->n_channels; i++) {
         const struct notify_channel *c = &routes->channels[i];
+        char url[2048];
+        yq_redact_url_secrets(c->url, url, sizeof(url)); /* a ?key= or ?access_token= (#10) */
         fprintf(out, "  \"%s\": {type: %s, url: \"%s\"%s%s%s%s%s%s}\n", c->name,
-                channel_type_name(c->type), c->url, c->key_file ? ", key_file: \"" : "",
+                channel_type_name(c->type), url, c->key_file ? ", key_file: \"" : "",
                 c->key_file ? c->key_file : "", c->key_file ? "\"" : "",
                 c->secret_file ? ", secret_file: \"" : "", c->secret_file ? c->secret_file : "",
                 c->secret_file ? "\"" : "");

@@ -447,7 +447,7 @@ static int sub_open(struct matcher *m)
     if (rc->password_file) {
         char *pw = NULL;
         size_t len = 0;
-        if (yq_fs_read_file(rc->password_file, 4096, &pw, &len) != 0) {
+        if (yq_fs_read_secret(rc->password_file, 4096, &pw, &len, NULL, 0) != 0) {
             sub_close(m);
             return ERR_RETRY; /* yq_redis logs the unreadable file */
         }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "yq_cfg.h"
@@ -107,11 +109,38 @@ static void test_errors_name_file_line_and_key(void **state)
     assert_int_equal(cfg_set(outer_keys, &o, "noequals", err, sizeof(err)), ERR_INVALID);
 }
 
+static void test_issue_10_print_config_redacts_url_secrets(void **state)
+{
+    struct outer o;
+    char err[256] = "", *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(load("name: 'https://oapi.dingtalk.com/robot/send?access_token=tok123&x=1'\n"
+                          "net:\n  host: 'redis://user:pw456@10.0.0.5:6379/0'\n",
+                          &o, err, sizeof(err)),
+                     0);
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    cfg_print(f, outer_keys, &o, 0);
+    fclose(f);
+    assert_null(strstr(text, "tok123"));
+    assert_null(strstr(text, "pw456"));
+    assert_non_null(strstr(text, "name: \"https://oapi.dingtalk.com/robot/send?access_token=***&x=1\""));
+    assert_non_null(strstr(text, "host: \"redis://***@10.0.0.5:6379/0\""));
+    /* the values themselves are unchanged */
+    assert_non_null(strstr(o.name, "tok123"));
+    free(text);
+    cfg_release(outer_keys, &o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_values),
         cmocka_unit_test(test_errors_name_file_line_and_key),
+        cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

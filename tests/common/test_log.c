@@ -97,12 +97,45 @@ static void test_escape_never_splits_a_character(void **state)
     assert_string_equal(out, "a\\n");
 }
 
+static void test_issue_10_url_secrets_redacted(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"},
+        {"https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=xyz%3D",
+         "https://oapi.dingtalk.com/robot/send?access_token=***&timestamp=1&sign=***"},
+        {"https://open.feishu.cn/open-apis/bot/v2/hook/0f8e-77aa?x=1",
+         "https://open.feishu.cn/open-apis/bot/v2/hook/***?x=1"},
+        {"smtp://mailer:hunter2@smtp.example.org:465/", "smtp://***@smtp.example.org:465/"},
+        {"http://h/x?Token=T&monkey=banana&Password=p#frag", "http://h/x?Token=***&monkey=banana&Password=***#frag"},
+        {"url='https://h/?secret=s' next key=visible", "url='https://h/?secret=***' next key=visible"},
+        {"no url here: key=value", "no url here: key=value"},
+        {"http://h/?key=", "http://h/?key=***"},
+    };
+    char out[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        yq_redact_url_secrets(cases[i].in, out, sizeof(out));
+        if (strcmp(out, cases[i].want) != 0) {
+            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        }
+    }
+    /* and in every log line */
+    capture("https://oapi.dingtalk.com/robot/send?access_token=abc123", out, sizeof(out));
+    assert_null(strstr(out, "abc123"));
+    assert_non_null(strstr(out, "access_token=***"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_10_newline_in_value_cannot_forge_a_line),
         cmocka_unit_test(test_issue_10_line_breakers_escaped),
         cmocka_unit_test(test_escape_never_splits_a_character),
+        cmocka_unit_test(test_issue_10_url_secrets_redacted),
     };
     yq_log_init("test", YQ_LOG_INFO);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,6 +678,7 @@ static void test_worker_robot_errors_rate_limit_and_config(void **state)
     assert_non_null(f);
     fputs("  SECRETKEY\n", f);
     fclose(f);
+    assert_int_equal(chmod(keyfile, 0600), 0); /* world-readable secrets are refused */
     snprintf(yaml, sizeof(yaml),
              "channels:\n"
              "  wx: {type: wecom, url: 'http://127.0.0.1:%u/wx', key_file: '%s'}\n"
@@ -792,6 +794,7 @@ static void write_secret(char *path, size_t len, const char *what, const char *t
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(path, 0600), 0); /* world-readable secrets are refused */
 }
 
 /*

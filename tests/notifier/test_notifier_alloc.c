@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc_fail.h"
@@ -177,6 +178,7 @@ static void write_file(const char *dir, const char *name, const char *text)
     assert_non_null(f);
     assert_true(fputs(text, f) >= 0);
     assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0600), 0); /* world-readable secrets are refused */
 }
 
 static void remove_file(const char *dir, const char *name)
