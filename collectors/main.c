@@ -17,6 +17,7 @@
 #include "weibo.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_health.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
@@ -24,6 +25,7 @@
 
 /* the largest collector.max_body_bytes the configuration accepts (256 MiB) */
 #define PARSE_MAX_FILE_BYTES (256 * 1024 * 1024)
+#define KAFKA_PROBE_EVERY_MS 2000 /* Metadata request to the cluster for /healthz */
 
 static const char usage[] =
     "usage: yuqing-collector [--config FILE] [--set KEY=VALUE]... [--print-config]\n"
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
     struct item_producer *producer = NULL;
     struct poller *poller = NULL;
     struct metrics_server *metrics = NULL;
+    struct yq_kafka_probe *kprobe = NULL;
     struct poller_opts popts = {0};
     struct item_producer_opts iopts = {0};
     struct item_producer_leftovers left = {0};
@@ -245,6 +248,15 @@ int main(int argc, char **argv)
         LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics_address,
                  metrics_server_port(metrics));
         popts.metrics = metrics;
+        /* Kafka's state for /healthz and /metrics (docs/operations.md) */
+        kprobe = yq_kafka_probe_start(&cfg.kafka, KAFKA_PROBE_EVERY_MS, errbuf, sizeof(errbuf));
+        if (!kprobe) {
+            LOG_ERR("start-up failed: %s", errbuf);
+            code = 1;
+            goto done;
+        }
+        popts.kafka_state = yq_kafka_probe_state_cb;
+        popts.kafka_state_arg = kprobe;
     }
     iopts.linger_ms = cfg.collector.kafka_linger_ms;
     iopts.spool_path = cfg.collector.spool_path && cfg.collector.spool_path[0]
@@ -281,6 +293,7 @@ done:
     item_producer_free(producer); /* before the poller: it holds delivery tallies */
     poller_free(poller);
     metrics_server_stop(metrics);
+    yq_kafka_probe_stop(kprobe);
     store_free(store);
     collector_config_release(&cfg);
     curl_global_cleanup();

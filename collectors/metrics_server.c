@@ -16,6 +16,9 @@ struct metrics_server {
     pthread_mutex_t lock;
     char *text;
     size_t len;
+    char *health;        /* /healthz JSON; NULL = nothing published yet */
+    size_t health_len;
+    unsigned health_status;
     int port;
 };
 
@@ -30,12 +33,28 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     char *copy = NULL;
     size_t len = 0;
 
+    const char *ctype = "text/plain; version=0.0.4; charset=utf-8";
+
     (void)version;
     (void)upload;
     (void)upload_size;
     (void)con_cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    } else if (strcmp(url, "/healthz") == 0) {
+        static const char starting[] = "{\"status\":\"starting\",\"dependencies\":{}}";
+        ctype = "application/json";
+        pthread_mutex_lock(&m->lock);
+        status = m->health ? m->health_status : MHD_HTTP_SERVICE_UNAVAILABLE;
+        len = m->health ? m->health_len : sizeof(starting) - 1;
+        copy = malloc(len ? len : 1);
+        if (copy) {
+            memcpy(copy, m->health ? m->health : starting, len);
+        }
+        pthread_mutex_unlock(&m->lock);
+        if (!copy) {
+            status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
     } else if (strcmp(url, "/metrics") != 0) {
         status = MHD_HTTP_NOT_FOUND;
     } else {
@@ -62,8 +81,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         free(copy);
         return MHD_NO;
     }
-    if (MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8") !=
-        MHD_YES) {
+    if (MHD_add_response_header(r, "Content-Type", ctype) != MHD_YES) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
@@ -129,6 +147,25 @@ int metrics_server_publish(struct metrics_server *m, const char *text, size_t le
     return 0;
 }
 
+int metrics_server_publish_health(struct metrics_server *m, unsigned http_status,
+                                  const char *json, size_t len)
+{
+    char *copy = malloc(len ? len : 1), *old;
+
+    if (!copy) {
+        return ERR_NOMEM;
+    }
+    memcpy(copy, json, len);
+    pthread_mutex_lock(&m->lock);
+    old = m->health;
+    m->health = copy;
+    m->health_len = len;
+    m->health_status = http_status;
+    pthread_mutex_unlock(&m->lock);
+    free(old);
+    return 0;
+}
+
 void metrics_server_stop(struct metrics_server *m)
 {
     if (!m) {
@@ -139,5 +176,6 @@ void metrics_server_stop(struct metrics_server *m)
     }
     pthread_mutex_destroy(&m->lock);
     free(m->text);
+    free(m->health);
     free(m);
 }

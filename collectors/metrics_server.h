@@ -1,6 +1,6 @@
 /*
- * GET /metrics for the collector (Prometheus text format 0.0.4) over libmicrohttpd with its
- * own polling thread. The event loop renders the text and publishes a copy here (under a
+ * GET /metrics (Prometheus text format 0.0.4) and GET /healthz (JSON naming every dependency,
+ * yq_health.h) for the collector over libmicrohttpd with its own polling thread. The event loop renders the text and publishes a copy here (under a
  * mutex); requests are answered from the last published copy, so the HTTP thread never
  * touches the poller's state.
  */
@@ -24,6 +24,14 @@ int metrics_server_port(const struct metrics_server *m);
 
 /* Replace the served text with len bytes of text (copied). Returns 0 or ERR_NOMEM. */
 int metrics_server_publish(struct metrics_server *m, const char *text, size_t len);
+
+/*
+ * Replace the GET /healthz answer: http_status (200 or 503) and len bytes of JSON (copied;
+ * yq_health_json() shape). Until the first call /healthz answers 503 "starting".
+ * Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int metrics_server_publish_health(struct metrics_server *m, unsigned http_status,
+                                  const char *json, size_t len);
 
 /* Stop the thread and free everything. NULL is a no-op. */
 void metrics_server_stop(struct metrics_server *m);

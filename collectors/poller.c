@@ -14,6 +14,7 @@
 #include "metrics_server.h"
 #include "poller_internal.h"
 #include "yq_err.h"
+#include "yq_health.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
@@ -23,6 +24,7 @@
 #define VALIDATOR_MAX 1024
 #define METRICS_EVERY_MS 1000
 #define METRICS_MAX_BYTES (16 * 1024 * 1024)
+#define HEALTH_PING_MS 5000 /* Redis PING for /healthz when nothing else used it */
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -1007,17 +1009,52 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
     return err;
 }
 
+/*
+ * The dependencies' states for /healthz and /metrics: Redis from the store (down during its
+ * retry pause after a failed command; otherwise a PING every HEALTH_PING_MS, so an idle
+ * collector notices too), Kafka from opts.kafka_state (yq_kafka_probe, see yq_health.h).
+ */
+static void poller_dependencies(struct poller *p, int64_t now, struct yq_dep deps[2])
+{
+    if (store_is_down(p->store)) {
+        p->redis_state = YQ_DEP_DOWN;
+    } else if (p->redis_state != YQ_DEP_UP || now >= p->next_ping_ms) {
+        p->redis_state = store_ping(p->store) == 0 ? YQ_DEP_UP : YQ_DEP_DOWN;
+        p->next_ping_ms = now + HEALTH_PING_MS;
+    }
+    deps[0].name = "kafka";
+    deps[0].state = p->opts.kafka_state
+                        ? (enum yq_dep_state)p->opts.kafka_state(p->opts.kafka_state_arg)
+                        : YQ_DEP_UNKNOWN;
+    deps[1].name = "redis";
+    deps[1].state = (enum yq_dep_state)p->redis_state;
+}
+
 static void publish_metrics(struct poller *p, bool force)
 {
     struct bbuf b;
     int64_t now = yq_time_mono_ms(); /* real time: the endpoint's refresh, not scheduling */
+    struct yq_dep deps[2];
+    char text[1024];
+    int status, n;
 
     if (!p->opts.metrics || (!force && now < p->next_metrics_ms)) {
         return;
     }
     p->next_metrics_ms = now + METRICS_EVERY_MS;
+    poller_dependencies(p, now, deps);
+    status = yq_health_json(deps, 2, text, sizeof(text));
+    if (status > 0) {
+        if (status != p->last_health_status && p->last_health_status) {
+            LOG_WARN("health changed status=%d kafka=%s redis=%s", status,
+                     yq_dep_state_name(deps[0].state), yq_dep_state_name(deps[1].state));
+        }
+        p->last_health_status = status;
+        metrics_server_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
+    }
     bbuf_init(&b, METRICS_MAX_BYTES);
-    if (poller_render_metrics(p, &b) == 0) {
+    n = yq_health_metrics("collector", deps, 2, text, sizeof(text));
+    if (n >= 0 && bbuf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
         metrics_server_publish(p->opts.metrics, b.data ? b.data : "", b.len);
     }
     bbuf_release(&b);
@@ -1136,6 +1173,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         p->opts = *opts;
     }
     now = poller_now(p);
+    p->redis_state = YQ_DEP_UNKNOWN;
     p->rng = (uint64_t)yq_time_now() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
     p->multi = curl_multi_init();
     p->runs = calloc(n, sizeof(*p->runs));

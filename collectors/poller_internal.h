@@ -138,6 +138,9 @@ struct poller {
     struct poller_stats stats;
     struct source_run **ready;   /* n_runs slots: the due heap built by each pass */
     struct parse_worker worker;
+    int redis_state;             /* enum yq_dep_state, for /healthz */
+    int64_t next_ping_ms;
+    int last_health_status;      /* 200/503 last published; 0 = none yet */
     int64_t next_metrics_ms;
 };
 

@@ -70,6 +70,18 @@ static redisReply *run(struct store *s, int argc, const char **argv)
     return reply;
 }
 
+int store_ping(struct store *s)
+{
+    const char *argv[] = {"PING"};
+    redisReply *reply = run(s, 1, argv);
+
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
 static int run_status(struct store *s, int argc, const char **argv)
 {
     redisReply *reply = run(s, argc, argv);

@@ -41,6 +41,13 @@ void store_free(struct store *s);
 bool store_is_down(const struct store *s);
 
 /*
+ * Ask Redis whether it answers (PING), for health: 0 when it did, ERR_RETRY when it did not
+ * or the store is in its retry pause (Redis is not tried then). A failure starts the pause
+ * like any other command's. Event loop's thread (not thread-safe).
+ */
+int store_ping(struct store *s);
+
+/*
  * Validators of source_id: *etag and *last_modified get new strings (free()) or NULL when
  * not stored. Returns 0 or ERR_RETRY (Redis down: fetch without validators).
  */

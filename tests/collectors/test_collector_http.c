@@ -35,6 +35,7 @@
 #include "sources_cli.h"
 #include "store.h"
 #include "yq_err.h"
+#include "yq_health.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
 
@@ -1209,6 +1210,115 @@ static void test_metrics_endpoint(void **state)
     collector_config_release(&cfg);
 }
 
+/* GET url into body (reset first); returns the HTTP status. */
+static long http_get(const char *url, struct bbuf *body)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+
+    bbuf_release(body);
+    bbuf_init(body, 1 << 20);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    assert_int_equal(bbuf_addc(body, '\0'), 0);
+    return status;
+}
+
+/* Wait (hang guard 60 s) until the Kafka probe reports want. */
+static void wait_probe(const struct yq_kafka_probe *kp, enum yq_dep_state want)
+{
+    for (int i = 0; i < 600 && yq_kafka_probe_state(kp) != want; i++) {
+        usleep(100000);
+    }
+    assert_int_equal(yq_kafka_probe_state(kp), want);
+}
+
+/* One poll of cfg publishing to m with Kafka's state from kp. */
+static void poll_publish(const struct collector_config *cfg, struct metrics_server *m,
+                         struct yq_kafka_probe *kp)
+{
+    struct poller_opts opts = {.metrics = m,
+                               .kafka_state = yq_kafka_probe_state_cb,
+                               .kafka_state_arg = kp};
+    struct runner r;
+
+    runner_start_opts(&r, cfg, &opts);
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    runner_stop(&r);
+}
+
+/*
+ * Issue #10: /healthz answered ok while Kafka was unreachable. /healthz and /metrics name
+ * each dependency: 200 with both up; 503 naming Kafka while its broker is down (the probe's
+ * Metadata request fails); 503 naming Redis when Redis does not answer.
+ */
+static void test_issue_10_healthz_names_dependencies(void **state)
+{
+    struct collector_config cfg, cfg503;
+    struct metrics_server *m;
+    struct yq_kafka_probe *kp;
+    rd_kafka_mock_cluster_t *mc;
+    char err[256], src[256], hurl[128], murl[128];
+    struct bbuf body;
+
+    (void)state;
+    NEED_FIXTURE();
+    redis_cmd("FLUSHALL");
+    reset_server(mech_route, NULL);
+    snprintf(src, sizeof(src), "  - id: h-ok\n    url: http://127.0.0.1:%d/feed\n",
+             fx.http_port);
+    load_cfg(&cfg, NULL, src);
+    snprintf(src, sizeof(src), "  - id: h-503\n    url: http://127.0.0.1:%d/5xx\n",
+             fx.http_port);
+    load_cfg(&cfg503, NULL, src);
+    m = metrics_server_start("127.0.0.1", 0, err, sizeof(err));
+    assert_non_null(m);
+    snprintf(hurl, sizeof(hurl), "http://127.0.0.1:%d/healthz", metrics_server_port(m));
+    snprintf(murl, sizeof(murl), "http://127.0.0.1:%d/metrics", metrics_server_port(m));
+    bbuf_init(&body, 1 << 20);
+    /* nothing published yet: not healthy */
+    assert_int_equal(http_get(hurl, &body), 503);
+    kp = yq_kafka_probe_start(&cfg.kafka, 200, err, sizeof(err));
+    assert_non_null(kp);
+    wait_probe(kp, YQ_DEP_UP);
+    poll_publish(&cfg, m, kp);
+    assert_int_equal(http_get(hurl, &body), 200);
+    assert_string_equal(body.data, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
+                                   "\"redis\":\"up\"}}");
+    assert_int_equal(http_get(murl, &body), 200);
+    assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"kafka\"} 1\n"));
+    assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"redis\"} 1\n"));
+    /* the broker goes down */
+    mc = rd_kafka_handle_mock_cluster(fx.mock_rk);
+    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), 0);
+    wait_probe(kp, YQ_DEP_DOWN);
+    poll_publish(&cfg503, m, kp); /* a 503 source: nothing to deliver while Kafka is down */
+    assert_int_equal(http_get(hurl, &body), 503);
+    assert_string_equal(body.data, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\","
+                                   "\"redis\":\"up\"}}");
+    assert_int_equal(http_get(murl, &body), 200);
+    assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"kafka\"} 0\n"));
+    /* the broker is back; Redis does not answer (nothing listens on port 1) */
+    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), 0);
+    wait_probe(kp, YQ_DEP_UP);
+    cfg503.redis.port = 1;
+    poll_publish(&cfg503, m, kp);
+    assert_int_equal(http_get(hurl, &body), 503);
+    assert_string_equal(body.data, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\","
+                                   "\"redis\":\"down\"}}");
+    assert_int_equal(http_get(murl, &body), 200);
+    assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"redis\"} 0\n"));
+    yq_kafka_probe_stop(kp);
+    bbuf_release(&body);
+    metrics_server_stop(m);
+    collector_config_release(&cfg);
+    collector_config_release(&cfg503);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1224,6 +1334,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_slow_transfer_releases_its_host_slot),
         cmocka_unit_test(test_issue_10_parsing_never_stalls_polling),
         cmocka_unit_test(test_metrics_endpoint),
+        cmocka_unit_test(test_issue_10_healthz_names_dependencies),
     };
     int rc;
 

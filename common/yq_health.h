@@ -1,0 +1,71 @@
+/*
+ * Health that names its dependencies (issue #10), shared by every process's /healthz and
+ * /metrics: one JSON shape and one metric name pattern, and a Kafka reachability probe.
+ *
+ *   GET /healthz  200 {"status":"ok","dependencies":{"kafka":"up","redis":"up"}}
+ *                 503 {"status":"down","dependencies":{"kafka":"down","redis":"up"}}
+ *   yuqing_<process>_dependency_up{dependency="kafka"} 0|1
+ *
+ * A dependency whose state is not known yet ("unknown", e.g. before the first Kafka probe
+ * answered) is reported as such and is not healthy (503, metric 0).
+ */
+#ifndef YQ_HEALTH_H
+#define YQ_HEALTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yq_kafka.h"
+
+enum yq_dep_state {
+    YQ_DEP_UNKNOWN = -1,
+    YQ_DEP_DOWN = 0,
+    YQ_DEP_UP = 1,
+};
+
+struct yq_dep {
+    const char *name;        /* "kafka", "redis", "store": a JSON key and label value */
+    enum yq_dep_state state;
+};
+
+/* "up", "down" or "unknown". */
+const char *yq_dep_state_name(enum yq_dep_state st);
+
+/*
+ * Write the /healthz JSON of n deps (borrowed; names are plain lower-case words, not
+ * escaped) into out (outlen bytes, NUL-terminated on return).
+ * Returns the HTTP status to answer: 200 when every dependency is up, else 503; or
+ * ERR_TOO_BIG when outlen is too small (out then holds a truncated text).
+ */
+int yq_health_json(const struct yq_dep *deps, size_t n, char *out, size_t outlen);
+
+/*
+ * Write the Prometheus text of yuqing_<process>_dependency_up (HELP, TYPE and one line per
+ * dependency: 1 up, 0 down or unknown) into out (NUL-terminated). process: e.g. "collector".
+ * Returns the length written (>= 0) or ERR_TOO_BIG.
+ */
+int yq_health_metrics(const char *process, const struct yq_dep *deps, size_t n, char *out,
+                      size_t outlen);
+
+/*
+ * How Kafka's state is known: a probe thread with its own small client asks the cluster for
+ * its broker list (a Metadata request, rd_kafka_metadata()) every every_ms (timeout the same,
+ * at most 5 s). Up when the last request was answered, down when it failed or timed out, or
+ * when librdkafka reported all brokers down (error callback) since. Unknown until the first
+ * answer. cfg: bootstrap servers (borrowed; copied into the client's conf).
+ * Returns a new probe (yq_kafka_probe_stop()) or NULL with one line in errbuf.
+ */
+struct yq_kafka_probe;
+struct yq_kafka_probe *yq_kafka_probe_start(const struct yq_kafka_cfg *cfg, int64_t every_ms,
+                                            char *errbuf, size_t errlen);
+
+/* The last known state; thread-safe (an atomic read). */
+enum yq_dep_state yq_kafka_probe_state(const struct yq_kafka_probe *p);
+
+/* Adapter for callbacks taking a void *: arg is a struct yq_kafka_probe *. Returns the state. */
+int yq_kafka_probe_state_cb(void *arg);
+
+/* Stop the thread (within one probe timeout) and free the probe. NULL is a no-op. */
+void yq_kafka_probe_stop(struct yq_kafka_probe *p);
+
+#endif
