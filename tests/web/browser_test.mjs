@@ -65,7 +65,7 @@ const server = spawn(serverBin, ['--db', path.join(work, 'web.db'), '--stats-fix
   '--calendar', path.join(sourceDir, 'config', 'calendar')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
-  const timer = setTimeout(() => reject(new Error('server did not start')), 20000);
+  const timer = setTimeout(() => reject(new Error('server did not start')), 60000); // hang guard
   rl.on('line', (line) => {
     const m = /^port (\d+)$/.exec(line);
     if (m) { clearTimeout(timer); resolve(Number(m[1])); }
@@ -279,7 +279,7 @@ await check('duty officer opens the statistics page and the three charts render'
   const month = previousBeijingMonth();
   eq(await page.inputValue('#s-month'), month, 'default month is last month (Beijing time)');
   for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
-    await page.waitForSelector(`#${id}[data-rendered="1"]`, { timeout: 10000 });
+    await page.waitForSelector(`#${id}[data-rendered="1"]`, { timeout: 60000 }); // hang guard
     const size = await page.$eval(`#${id}`, (e) => {
       const c = e.querySelector('canvas, svg');
       if (!c) return null;
