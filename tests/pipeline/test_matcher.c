@@ -337,7 +337,8 @@ static void test_matcher_end_to_end(void **state)
 /*
  * Issue #10: an item matched on the rule set in hand while Redis cannot be reached carries
  * rules_unverified and the time of the last confirmation; /healthz and /metrics name Redis
- * as down meanwhile; once Redis is back, alerts are verified again.
+ * as down meanwhile; once Redis is back, alerts are verified again. Then the same for Kafka's
+ * broker on /healthz.
  */
 static void test_issue_10_rules_unverified_while_redis_down(void **state)
 {
@@ -438,6 +439,26 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_false(last_unverified[0]);
     assert_int_equal(last_checked_at[0], 0);
+
+    /* the broker goes away: /healthz names Kafka (issue #10: it said ok while Kafka was down) */
+    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), 0);
+    {
+        const char *down[] = {"\"kafka\":\"down\""};
+        test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    assert_int_equal(status, 503);
+    assert_string_equal(body, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"down\","
+                              "\"redis\":\"up\"}}\n");
+    {
+        const char *m0[] = {"yuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"};
+        test_http_wait(port, "/metrics", m0, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    /*
+     * Back up. (The mock broker leaves requests sent while it was down unanswered until
+     * librdkafka's 60 s socket timeout, so the return to "up" is not waited for here; Redis's
+     * return is, above.)
+     */
+    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), 0);
 
     ctx.stop = 1;
     pthread_join(th, NULL);
