@@ -50,6 +50,7 @@ struct web_auth {
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown names: same cost */
     int64_t checks_running; /* Argon2id checks under way (guarded by lock) */
     uint64_t checks_done;   /* Argon2id checks done since open (guarded by lock) */
+    int64_t checks_peak;    /* most checks ever running at once (guarded by lock) */
 };
 
 static const char *const migrations[] = {
@@ -1173,6 +1174,9 @@ static int attempt_begin_locked(struct web_auth *a, const char *ukey, const char
     }
     if (!err && check) {
         a->checks_running++;
+        if (a->checks_running > a->checks_peak) {
+            a->checks_peak = a->checks_running;
+        }
     }
     return err;
 }
@@ -1203,6 +1207,15 @@ uint64_t web_auth_password_checks(struct web_auth *a)
     uint64_t n;
     web_auth_lock(a);
     n = a->checks_done;
+    web_auth_unlock(a);
+    return n;
+}
+
+int64_t web_auth_password_checks_peak(struct web_auth *a)
+{
+    int64_t n;
+    web_auth_lock(a);
+    n = a->checks_peak;
     web_auth_unlock(a);
     return n;
 }

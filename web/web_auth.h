@@ -268,6 +268,9 @@ int web_session_end(struct web_auth *a, const char *token);
  */
 uint64_t web_auth_password_checks(struct web_auth *a);
 
+/* The most password checks that ever ran at once (at most login_max_concurrent). */
+int64_t web_auth_password_checks_peak(struct web_auth *a);
+
 /*
  * The CSRF token of the session whose cookie token is token (WEB_TOKEN_LEN characters):
  * base64url of a BLAKE2b-256 of the token under a fixed key, into out (WEB_TOKEN_LEN + 1

@@ -353,6 +353,60 @@ static void test_issue_10_parallel_guesses_get_at_most_the_limit(void **state)
     assert_int_equal(web_auth_password_checks(a) - before, 3);
 }
 
+struct spread_ctx {
+    struct web_auth *a;
+    int index;
+    int *busy; /* answers "busy" (ERR_TOO_BIG), shared */
+    pthread_mutex_t *lock;
+};
+
+/* One guess of a distinct name from a distinct address: no throttle applies, only the cap. */
+static void *spread_thread(void *arg)
+{
+    struct spread_ctx *s = arg;
+    char token[WEB_TOKEN_LEN + 1], name[32], client[32];
+    struct web_principal p;
+    int64_t retry;
+    int err;
+
+    snprintf(name, sizeof(name), "nobody%d", s->index);
+    snprintf(client, sizeof(client), "10.77.0.%d", s->index);
+    do {
+        err = web_login(s->a, name, "wrong-guess-1", client, T0, token, &p, &retry);
+        if (err == ERR_TOO_BIG) {
+            pthread_mutex_lock(s->lock);
+            (*s->busy)++;
+            pthread_mutex_unlock(s->lock);
+            usleep(1000);
+        }
+    } while (err == ERR_TOO_BIG);
+    assert_int_equal(err, ERR_INVALID);
+    return NULL;
+}
+
+static void test_issue_10_concurrent_checks_are_bounded(void **state)
+{
+    struct web_auth *a = *state;
+    struct spread_ctx ctx[50];
+    pthread_t th[50];
+    pthread_mutex_t lock;
+    int busy = 0;
+
+    pthread_mutex_init(&lock, NULL);
+    for (int i = 0; i < 50; i++) {
+        ctx[i] = (struct spread_ctx){.a = a, .index = i, .busy = &busy, .lock = &lock};
+        assert_int_equal(pthread_create(&th[i], NULL, spread_thread, &ctx[i]), 0);
+    }
+    for (int i = 0; i < 50; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_mutex_destroy(&lock);
+    /* every guess was checked once, never more than login_max_concurrent (2) at a time */
+    assert_int_equal(web_auth_password_checks(a), 50);
+    assert_true(web_auth_password_checks_peak(a) >= 1);
+    assert_true(web_auth_password_checks_peak(a) <= 2);
+}
+
 static void test_issue_10_long_names_are_throttled(void **state)
 {
     struct web_auth *a = *state;
@@ -579,6 +633,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_10_parallel_guesses_get_at_most_the_limit,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_long_names_are_throttled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_concurrent_checks_are_bounded, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_password_change_is_throttled, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_range, setup, teardown),
