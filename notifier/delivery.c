@@ -276,6 +276,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (now_ms >= d->next_escalation_ms) {
         struct ticket_escalation_stats es;
         err = ticket_flow_escalate(d->store, now_ms / 1000, &es);
+        notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
         if (err) {
             LOG_WARN("escalation failed err='%s' sqlite='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
@@ -294,10 +295,13 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (err) {
         LOG_WARN("outbox read failed err='%s' sqlite='%s'", yq_strerror(err),
                  ticket_store_errmsg(d->store));
+        notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, 0);
         goto out;
     }
     for (size_t i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
         err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
+        /* each delivery ends in an outbox write: its result is the store's state */
+        notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
         if (err) {
             LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'", (long long)batch.v[i].id,
                      yq_strerror(err), ticket_store_errmsg(d->store));

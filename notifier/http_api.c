@@ -14,13 +14,11 @@
 #include <sys/socket.h>
 
 #include "stats.h"
-#include "ticket_api.h"
 #include "web_notifier_ops.h"
 #include "workcal.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
-#include "yq_html.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -88,237 +86,67 @@ static int body_close(struct body *b)
     return 0;
 }
 
-/* Escape text for HTML element content and quoted attribute values. */
-static void html_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        const char *rep = yq_html_entity(*s);
-        if (rep) {
-            fputs(rep, f);
-        } else {
-            fputc(*s, f);
-        }
-    }
-}
+enum { DEP_KAFKA, DEP_STORE, DEP_COUNT };
+static const char *const dep_names[DEP_COUNT] = {"kafka", "store"};
 
-/* Only absolute http(s) URLs become links: no javascript:, data: or relative tricks. */
-static bool url_linkable(const char *url)
-{
-    return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
-}
+/* The dependencies' current state; known[i] false = not a dependency of this server. */
+struct deps {
+    bool known[DEP_COUNT];
+    bool up[DEP_COUNT];
+    bool read_ok; /* the store answered the open-ticket count just now */
+};
 
-static const char *state_label(const char *state)
+/*
+ * The store is up while it answers a read now and its last write committed (the consumer
+ * and the delivery worker record that in metrics); Kafka is the consumer's last known state.
+ * Without metrics (no consumer: tests) only the store's read counts.
+ */
+static void check_deps(struct http_api *api, struct deps *d, int64_t *open_count)
 {
-    static const struct {
-        const char *state, *label;
-    } labels[] = {
-        {"open", "待签收"},   {"acknowledged", "已签收"}, {"responded", "已回应"},
-        {"closed", "已办结"}, {"returned", "退回"},       {"dismissed", "不予处置"},
-    };
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-        if (strcmp(state, labels[i].state) == 0) {
-            return labels[i].label;
-        }
-    }
-    return NULL;
-}
-
-static int render_html(struct http_api *api, struct body *b)
-{
-    struct ticket_list list;
-    int64_t now = yq_time_now();
-    char when[32];
-    int err;
-
+    memset(d, 0, sizeof(*d));
     pthread_mutex_lock(&api->lock);
-    err = ticket_store_list_open(api->store, api->max_tickets, &list);
+    d->read_ok = ticket_store_count_open(api->store, open_count) == 0;
     pthread_mutex_unlock(&api->lock);
-    if (err) {
-        return err;
+    d->known[DEP_STORE] = true;
+    d->up[DEP_STORE] = d->read_ok;
+    if (api->metrics) {
+        d->up[DEP_STORE] = d->up[DEP_STORE] &&
+                           atomic_load_explicit(&api->metrics->store_up, memory_order_relaxed);
+        d->known[DEP_KAFKA] = true;
+        d->up[DEP_KAFKA] = atomic_load_explicit(&api->metrics->kafka_up, memory_order_relaxed);
     }
-    err = body_open(b);
-    if (err) {
-        ticket_list_release(&list);
-        return err;
-    }
-    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<title>舆情值班台</title>\n</head>\n<body>\n<h1>舆情值班台</h1>\n",
-          b->f);
-    fprintf(b->f, "<p>待办交办单 %zu 件，按回应时限排序；时间为北京时间 (UTC+8)。</p>\n", list.n);
-    fputs("<table>\n<thead><tr><th>编号</th><th>标题</th><th>级别</th><th>主管部门</th>"
-          "<th>回应时限</th><th>状态</th><th>条数</th></tr></thead>\n<tbody>\n",
-          b->f);
-    for (size_t i = 0; i < list.n; i++) {
-        const struct ticket *t = &list.v[i];
-        const char *label = state_label(t->state);
-
-        fputs("<tr><td>", b->f);
-        html_escape(b->f, t->number);
-        fputs("</td><td>", b->f);
-        if (url_linkable(t->url)) {
-            fputs("<a href=\"", b->f);
-            html_escape(b->f, t->url);
-            fputs("\" rel=\"noopener noreferrer\">", b->f);
-            html_escape(b->f, t->title);
-            fputs("</a>", b->f);
-        } else {
-            html_escape(b->f, t->title);
-        }
-        fprintf(b->f, "</td><td>%s %s</td><td>", yq_level_name(t->level), yq_level_label(t->level));
-        html_escape(b->f, t->department);
-        fprintf(b->f, "</td><td>%s%s</td><td>",
-                yq_time_format_shanghai(t->response_deadline, when, sizeof(when)),
-                now > t->response_deadline ? "（已超时）" : "");
-        html_escape(b->f, label ? label : t->state);
-        fprintf(b->f, "</td><td>%lld</td></tr>\n", (long long)t->item_count);
-    }
-    if (list.n == 0) {
-        fputs("<tr><td colspan=\"7\">暂无待办交办单</td></tr>\n", b->f);
-    }
-    fputs("</tbody>\n</table>\n</body>\n</html>\n", b->f);
-    ticket_list_release(&list);
-    return body_close(b);
 }
 
-/* Set key to a string, "" when s is not valid UTF-8 (jansson refuses it). */
-static int set_str(json_t *obj, const char *key, const char *s)
+/*
+ * /healthz: 200 {"status":"ok","dependencies":{"kafka":"up","store":"up"}} when every
+ * dependency is up, else 503 with "status":"down" and each dependency "up" or "down".
+ */
+static int render_health(struct http_api *api, struct body *b, bool *all_up)
 {
-    json_t *v = json_string(s ? s : "");
-    return json_object_set_new(obj, key, v ? v : json_string(""));
-}
-
-static int set_time(json_t *obj, const char *key, bool has, int64_t t)
-{
-    char ts[32];
-    if (!has) {
-        return json_object_set_new(obj, key, json_null());
-    }
-    return set_str(obj, key, yq_time_format_utc(t, ts, sizeof(ts)));
-}
-
-/* Append the rule ids of one item (a JSON array as text) to rules, skipping repeats. */
-static int merge_rules(json_t *rules, const char *ids_text)
-{
-    json_t *ids = json_loads(ids_text, 0, NULL);
-    size_t i, j;
-    json_t *id, *have;
+    struct deps deps;
+    int64_t open_count = 0;
+    json_t *root = json_object(), *jd = json_object();
     int rc = 0;
 
-    if (!json_is_array(ids)) {
-        json_decref(ids);
-        return 0; /* written by this store; an unreadable value just adds no rules */
-    }
-    json_array_foreach(ids, i, id)
-    {
-        bool seen = false;
-        if (!json_is_string(id)) {
-            continue;
-        }
-        json_array_foreach(rules, j, have)
-        {
-            if (json_equal(have, id)) {
-                seen = true;
-                break;
-            }
-        }
-        if (!seen) {
-            rc |= json_array_append(rules, id);
+    check_deps(api, &deps, &open_count);
+    *all_up = true;
+    for (int i = 0; i < DEP_COUNT; i++) {
+        if (deps.known[i]) {
+            *all_up = *all_up && deps.up[i];
+            rc |= json_object_set_new(jd, dep_names[i], json_string(deps.up[i] ? "up" : "down"));
         }
     }
-    json_decref(ids);
-    return rc;
-}
-
-static json_t *ticket_json(const struct ticket *t, const struct ticket_item_list *items)
-{
-    json_t *o = json_object(), *rules = json_array(), *jitems = json_array();
-    int rc = 0;
-
-    if (!o || !rules || !jitems) {
-        json_decref(o);
-        json_decref(rules);
-        json_decref(jitems);
-        return NULL;
-    }
-    for (size_t i = 0; i < items->n; i++) {
-        const struct ticket_item *it = &items->v[i];
-        json_t *ji = json_object();
-        if (!ji) {
-            rc = -1;
-            break;
-        }
-        rc |= set_str(ji, "item_id", it->item_id);
-        rc |= set_str(ji, "title", it->title);
-        rc |= set_str(ji, "url", it->url);
-        rc |= set_str(ji, "channel", it->channel);
-        rc |= set_time(ji, "published_at", it->has_published, it->published_at);
-        rc |= json_array_append_new(jitems, ji);
-        rc |= merge_rules(rules, it->rule_ids);
-    }
-    rc |= set_str(o, "number", t->number);
-    rc |= set_str(o, "title", t->title);
-    rc |= set_str(o, "level", yq_level_name(t->level));
-    rc |= set_str(o, "department", t->department);
-    rc |= set_str(o, "state", t->state);
-    rc |= set_str(o, "event_key", t->event_key);
-    rc |= json_object_set_new(o, "item_count", json_integer(t->item_count));
-    rc |= set_time(o, "detected_at", true, t->detected_at);
-    rc |= set_time(o, "ack_deadline", true, t->ack_deadline);
-    rc |= set_time(o, "response_deadline", true, t->response_deadline);
-    rc |= set_str(o, "url", t->url);
-    rc |= json_object_set_new(o, "rules", rules);
-    rc |= json_object_set_new(o, "items", jitems);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static int render_json(struct http_api *api, struct body *b)
-{
-    struct ticket_list list;
-    json_t *root = NULL, *arr = NULL;
-    int err;
-
-    pthread_mutex_lock(&api->lock);
-    err = ticket_store_list_open(api->store, api->max_tickets, &list);
-    if (err) {
-        pthread_mutex_unlock(&api->lock);
-        return err;
-    }
-    root = json_object();
-    arr = json_array();
-    if (!root || !arr || json_object_set(root, "tickets", arr)) {
-        err = ERR_NOMEM;
-    }
-    for (size_t i = 0; !err && i < list.n; i++) {
-        struct ticket_item_list items;
-        json_t *jt;
-        err = ticket_store_list_items(api->store, list.v[i].id, api->max_items, &items);
-        if (err) {
-            break;
-        }
-        jt = ticket_json(&list.v[i], &items);
-        ticket_item_list_release(&items);
-        if (!jt || json_array_append_new(arr, jt)) {
-            err = ERR_NOMEM;
-        }
-    }
-    pthread_mutex_unlock(&api->lock);
-    ticket_list_release(&list);
-    json_decref(arr);
-    if (!err) {
-        memset(b, 0, sizeof(*b));
-        b->buf = json_dumps(root, JSON_COMPACT);
-        if (!b->buf) {
-            err = ERR_NOMEM;
-        } else {
-            b->len = strlen(b->buf);
-        }
-    }
+    rc |= json_object_set_new(root, "status", json_string(*all_up ? "ok" : "down"));
+    rc |= json_object_set(root, "dependencies", jd);
+    memset(b, 0, sizeof(*b));
+    b->buf = (!rc && root && jd) ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(jd);
     json_decref(root);
-    return err;
+    if (!b->buf) {
+        return ERR_NOMEM;
+    }
+    b->len = strlen(b->buf);
+    return 0;
 }
 
 static long long counter(atomic_llong *c)
@@ -358,11 +186,10 @@ static int render_metrics(struct http_api *api, struct body *b)
          offsetof(struct notifier_metrics, escalations)},
     };
     int64_t open_count = 0;
-    int err, store_err;
+    struct deps deps;
+    int err;
 
-    pthread_mutex_lock(&api->lock);
-    store_err = ticket_store_count_open(api->store, &open_count);
-    pthread_mutex_unlock(&api->lock);
+    check_deps(api, &deps, &open_count);
     err = body_open(b);
     if (err) {
         return err;
@@ -374,10 +201,20 @@ static int render_metrics(struct http_api *api, struct body *b)
                 counters[i].help, counters[i].name, counters[i].name, counter(c));
     }
     fprintf(b->f,
-            "# HELP yuqing_notifier_store_up 1 when the ticket store answered\n"
+            "# HELP yuqing_notifier_store_up 1 while the ticket store answers reads and its "
+            "last write committed\n"
             "# TYPE yuqing_notifier_store_up gauge\nyuqing_notifier_store_up %d\n",
-            store_err ? 0 : 1);
-    if (!store_err) {
+            deps.up[DEP_STORE] ? 1 : 0);
+    fputs("# HELP yuqing_notifier_dependency_up 1 when the dependency is reachable (see "
+          "docs/operations.md)\n# TYPE yuqing_notifier_dependency_up gauge\n",
+          b->f);
+    for (int i = 0; i < DEP_COUNT; i++) {
+        if (deps.known[i]) {
+            fprintf(b->f, "yuqing_notifier_dependency_up{dependency=\"%s\"} %d\n", dep_names[i],
+                    deps.up[i] ? 1 : 0);
+        }
+    }
+    if (deps.read_ok) {
         fprintf(b->f,
                 "# HELP yuqing_notifier_open_tickets tickets not closed or dismissed\n"
                 "# TYPE yuqing_notifier_open_tickets gauge\nyuqing_notifier_open_tickets "
@@ -410,7 +247,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         add_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
         add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
         (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-         add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST") != MHD_YES)) {
+         add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
@@ -428,23 +265,9 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
     return reply(c, status, "text/plain; charset=utf-8", copy, strlen(copy));
 }
 
-/* Reply with a JSON value (takes the reference). */
-static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *v)
-{
-    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
-    json_decref(v);
-    if (!text) {
-        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-    }
-    return reply(c, status, "application/json; charset=utf-8", text, strlen(text));
-}
-
-/* The request body of a POST, collected across calls; freed by request_done(). */
+/* Per-request state of a web UI request; freed by request_done(). */
 struct upload {
     void *web_cls; /* the web layer's per-request state (web_handle) */
-    char *buf;
-    size_t len;
-    bool too_big;
 };
 
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -456,70 +279,9 @@ static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
     (void)toe;
     if (u) {
         web_request_completed(u->web_cls);
-        free(u->buf);
         free(u);
         *req_cls = NULL;
     }
-}
-
-/* Split "/api/tickets/NUMBER[/ACTION]" into number and action (both into caller buffers). */
-static bool ticket_path(const char *url, char *number, size_t nlen, char *action, size_t alen)
-{
-    const char *p = url + strlen("/api/tickets/"), *slash;
-    size_t len;
-
-    if (strncmp(url, "/api/tickets/", strlen("/api/tickets/")) != 0) {
-        return false;
-    }
-    slash = strchr(p, '/');
-    len = slash ? (size_t)(slash - p) : strlen(p);
-    if (len == 0 || len >= nlen) {
-        return false;
-    }
-    memcpy(number, p, len);
-    number[len] = '\0';
-    action[0] = '\0';
-    if (slash) {
-        if (strlen(slash + 1) == 0 || strlen(slash + 1) >= alen || strchr(slash + 1, '/')) {
-            return false;
-        }
-        snprintf(action, alen, "%s", slash + 1);
-    }
-    return true;
-}
-
-static enum MHD_Result handle_action(struct http_api *api, struct MHD_Connection *c,
-                                     const char *number, const char *action, struct upload *u)
-{
-    json_t *body = NULL, *answer = NULL, *actor, *role;
-    json_error_t jerr;
-    char errbuf[300] = "";
-    int err;
-
-    if (u->too_big) {
-        return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
-    }
-    body = json_loadb(u->buf ? u->buf : "", u->len, 0, &jerr);
-    if (!json_is_object(body)) {
-        json_decref(body);
-        return reply_json(
-            c, MHD_HTTP_BAD_REQUEST,
-            json_pack("{s:b,s:s}", "ok", 0, "error", "the body must be a JSON object"));
-    }
-    actor = json_object_get(body, "actor");
-    role = json_object_get(body, "role");
-    pthread_mutex_lock(&api->lock);
-    err = ticket_api_act(api->writer, number, action,
-                         json_is_string(actor) ? json_string_value(actor) : NULL,
-                         json_is_string(role) ? json_string_value(role) : NULL, body, yq_time_now(),
-                         &answer, errbuf, sizeof(errbuf));
-    pthread_mutex_unlock(&api->lock);
-    json_decref(body);
-    if (err && err != ERR_INVALID && err != ERR_NOT_FOUND && err != ERR_BAD_STATE) {
-        LOG_WARN("ticket action failed number=%s action=%s err='%s' reason='%s'", number, action,
-                 yq_strerror(err), errbuf);
-    }
-    return reply_json(c, ticket_api_http_status(err), answer);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -528,8 +290,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     struct http_api *api = cls;
     struct body b;
-    const char *type;
-    char number[40], action[24];
+    bool all_up = true;
     int err;
 
     (void)version;
@@ -544,78 +305,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         }
         return web_handle(api->web, c, url, method, upload_data, upload_data_size, &u->web_cls);
     }
-    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-        struct upload *u = *req_cls;
-        if (!ticket_path(url, number, sizeof(number), action, sizeof(action)) || !action[0]) {
-            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-        }
-        if (!u) {
-            u = calloc(1, sizeof(*u));
-            if (!u) {
-                return MHD_NO;
-            }
-            *req_cls = u;
-            return MHD_YES;
-        }
-        if (*upload_data_size > 0) {
-            if (!u->too_big && u->len + *upload_data_size <= api->max_body) {
-                char *nb = realloc(u->buf, u->len + *upload_data_size + 1);
-                if (!nb) {
-                    return MHD_NO;
-                }
-                u->buf = nb;
-                memcpy(u->buf + u->len, upload_data, *upload_data_size);
-                u->len += *upload_data_size;
-                u->buf[u->len] = '\0';
-            } else {
-                u->too_big = true;
-            }
-            *upload_data_size = 0;
-            return MHD_YES;
-        }
-        return handle_action(api, c, number, action, u);
+    /*
+     * Issue #10: the issue #2 page and JSON API (/, /api/tickets, POST actions taking the actor
+     * and role from the body) are gone; without the web UI only /healthz and /metrics remain.
+     */
+    if (strcmp(url, "/healthz") != 0 && strcmp(url, "/metrics") != 0) {
+        return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
     }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     }
     if (strcmp(url, "/healthz") == 0) {
-        return reply_text(c, MHD_HTTP_OK, "ok\n");
-    }
-    if (ticket_path(url, number, sizeof(number), action, sizeof(action)) && !action[0]) {
-        json_t *detail = NULL;
-        pthread_mutex_lock(&api->lock);
-        err = ticket_api_detail(api->store, number, &detail);
-        pthread_mutex_unlock(&api->lock);
-        if (err == ERR_NOT_FOUND) {
-            return reply_text(c, MHD_HTTP_NOT_FOUND, "no such ticket\n");
-        }
+        err = render_health(api, &b, &all_up);
         if (err) {
-            return reply_text(c, ticket_api_http_status(err), "ticket store unavailable\n");
+            return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
         }
-        return reply_json(c, MHD_HTTP_OK, detail);
+        return reply(c, all_up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                     "application/json; charset=utf-8", b.buf, b.len);
     }
-    if (strcmp(url, "/") == 0) {
-        type = "text/html; charset=utf-8";
-        err = render_html(api, &b);
-    } else if (strcmp(url, "/api/tickets") == 0) {
-        type = "application/json; charset=utf-8";
-        err = render_json(api, &b);
-    } else if (strcmp(url, "/metrics") == 0) {
-        type = "text/plain; version=0.0.4; charset=utf-8";
-        err = render_metrics(api, &b);
-    } else {
-        return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
-    }
+    err = render_metrics(api, &b);
     if (err) {
-        pthread_mutex_lock(&api->lock);
-        LOG_WARN("request failed path=%s err='%s' sqlite='%s'", url, yq_strerror(err),
-                 ticket_store_errmsg(api->store));
-        pthread_mutex_unlock(&api->lock);
-        return reply_text(
-            c, err == ERR_RETRY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
-            "ticket store unavailable\n");
+        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
-    return reply(c, MHD_HTTP_OK, type, b.buf, b.len);
+    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.buf, b.len);
 }
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -1,25 +1,24 @@
 /*
- * The notifier's HTTP server (design §6, thin until issue #6): libmicrohttpd with its own
- * polling thread, a read-only SQLite connection of its own (WAL lets it read while the
- * consumer writes), a writable one for the ticket actions, and these routes:
+ * The notifier's HTTP server (design §6): libmicrohttpd with its own polling thread, a
+ * read-only SQLite connection of its own (WAL lets it read while the consumer writes) and a
+ * writable one for the web UI's ticket actions. Routes:
  *
- *   GET /             HTML queue page (zh-CN, 舆情值班台): open tickets by response deadline
- *   GET /api/tickets  {"tickets":[{"number","title","level","department","state",
- *                     "event_key","item_count","detected_at","ack_deadline",
- *                     "response_deadline" (RFC 3339 UTC),"url","rules":[rule ids],
- *                     "items":[{"item_id","title","url","channel","published_at"}]}]}
- *   GET /api/tickets/{number}   one ticket with clocks, items, responses, log (ticket_api.h)
- *   POST /api/tickets/{number}/{assign|ack|respond|close|dismiss|return|reopen}
- *                     JSON body: {"actor": name, "role": role, ...arguments of ticket_api.h};
- *                     200/400/404/409/503 with {"ok":...}. No authentication here: issue #6
- *                     puts its login, roles and CSRF checks in front and supplies the actor.
- *   GET /healthz      "ok"
- *   GET /metrics      Prometheus text format 0.0.4
- *   anything else     404; other methods 405 with "Allow: GET, HEAD" (POST on action URLs)
+ *   (web UI)          every URL web_owns_url() claims when http.web is set (web.h): the
+ *                     queue, ticket pages and /api/... behind login, roles and CSRF checks
+ *   GET /healthz      200 {"status":"ok","dependencies":{"kafka":"up","store":"up"}} when
+ *                     every dependency is up, else 503 with "status":"down" and the failing
+ *                     one "down" (issue #10). Store: answers a read now and its last write
+ *                     committed; Kafka: the consumer's state (notifier_metrics.h). Without
+ *                     metrics only "store" is listed.
+ *   GET /metrics      Prometheus text format 0.0.4: counters, yuqing_notifier_store_up,
+ *                     yuqing_notifier_dependency_up{dependency="kafka"|"store"},
+ *                     yuqing_notifier_open_tickets
+ *   anything else     404 (issue #10 removed the issue #2 page "/" and the open JSON API
+ *                     /api/tickets whose POST took actor and role from the body); other
+ *                     methods on /healthz and /metrics 405 with "Allow: GET, HEAD"
  *
  * Every response carries Content-Security-Policy "default-src 'none'; style-src 'self'",
- * X-Content-Type-Options nosniff and Cache-Control no-store; all feed-derived text on the
- * page is HTML-escaped and only http(s) URLs become links.
+ * X-Content-Type-Options nosniff and Cache-Control no-store.
  */
 #ifndef NOTIFIER_HTTP_API_H
 #define NOTIFIER_HTTP_API_H
@@ -35,13 +34,13 @@
 struct http_api_cfg {
     char *bind_address;            /* IPv4 or IPv6 literal; default 127.0.0.1 */
     int64_t port;                  /* 0 = an ephemeral port (see http_api_port()) */
-    int64_t max_tickets;           /* tickets listed per page/response */
-    int64_t max_items_per_ticket;  /* items listed per ticket in /api/tickets */
+    int64_t max_tickets;           /* unused since issue #10 (kept: existing configs set it) */
+    int64_t max_items_per_ticket;  /* items listed per ticket by the web UI's API */
     int64_t connection_limit;      /* concurrent connections */
     int64_t connection_timeout_ms; /* idle connections are closed after this */
     int64_t max_body_bytes;        /* POST bodies above this get 413 */
-    /* Not a config key: the web UI's settings (web.h), or NULL for the plain issue #2 page
-     * and open JSON. When set, web_handle() serves every URL web_owns_url() claims. */
+    /* Not a config key: the web UI's settings (web.h), or NULL for /healthz and /metrics
+     * only. When set, web_handle() serves every URL web_owns_url() claims. */
     const struct web_cfg *web;
 };
 
@@ -51,14 +50,17 @@ extern const struct cfg_key http_api_cfg_keys[];
 struct http_api;
 
 /*
- * Open a read-only connection to the ticket store described by store_cfg (the writer must
- * have created and migrated it; ":memory:" does not work here) and start the daemon.
+ * Open a read-only and a writable connection to the existing ticket store described by
+ * store_cfg (created by ticket_store_init(); ":memory:" does not work here) and start the
+ * daemon.
  * cfg, store_cfg: borrowed; only read during the call.
  * policy:         borrowed; must outlive the server (actions use its clocks and routes; the
  *                 statistics page its working-day calendar);
  *                 may be NULL (defaults, no notifications).
- * metrics:        borrowed; must outlive the server; may be NULL (counters print as 0).
- * errbuf:         on failure one line (bad bind address, port in use, store not readable).
+ * metrics:        borrowed; must outlive the server; may be NULL (counters print as 0, and
+ *                 /healthz lists only the store). Initialise with notifier_metrics_init().
+ * errbuf:         on failure one line (bad bind address, port in use, store missing or not
+ *                 readable).
  * Returns a new server (stop and release with http_api_free()) or NULL.
  */
 struct http_api *http_api_new(const struct http_api_cfg *cfg,

@@ -1,13 +1,15 @@
 /*
  * yuqing-notifier: consumes alerts, keeps tickets in SQLite, serves the duty queue page,
  * the JSON API and /metrics. Exit codes: 0 after SIGTERM/SIGINT or --help/--print-config,
- * 1 when start-up fails, 2 on a usage or config error.
+ * 1 when start-up fails, 2 on a usage or config error, a missing ticket store (create it
+ * with 'yuqingctl store init') or a store another notifier holds.
  */
 #include <curl/curl.h>
 #include <stdio.h>
 
 #include "notifier.h"
 #include "yq_banned.h"
+#include "yq_err.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 
@@ -51,12 +53,13 @@ int main(int argc, char **argv)
         notifier_cfg_release(&cfg);
         return 1;
     }
-    n = notifier_new(&cfg, err, sizeof(err));
-    if (!n) {
+    rc = notifier_open(&cfg, &n, err, sizeof(err));
+    if (rc) {
         LOG_ERR("start failed: %s", err);
         notifier_cfg_release(&cfg);
         curl_global_cleanup();
-        return 1;
+        /* an operator's fault (no store, store in use, newer schema): do not restart in a loop */
+        return rc == ERR_NOT_FOUND || rc == ERR_BAD_STATE ? 2 : 1;
     }
     notifier_run(n, &yq_proc_stop);
     notifier_free(n);

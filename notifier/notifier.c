@@ -46,9 +46,19 @@ const struct cfg_key notifier_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
+/*
+ * The consumer loop asks a broker for metadata this often (issue #10: the consumer's own
+ * "all brokers down" event only reaches the log, and an idle consumer gets no message that
+ * would tell it Kafka is back): more often while Kafka is down, to see it return.
+ */
+#define KAFKA_PROBE_UP_MS 5000
+#define KAFKA_PROBE_DOWN_MS 2000
+#define KAFKA_PROBE_TIMEOUT_MS 1000
+
 struct notifier {
     const struct notifier_cfg *cfg;
     struct ticket_policy policy;
+    struct ticket_store_lock *lock; /* the exclusive hold on a SQLite store */
     struct ticket_store *store;
     struct http_api *http;
     struct delivery *delivery;
@@ -188,6 +198,8 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
         return 0;
     }
     err = ticket_store_intake_alert(store, &alert, now, &res);
+    /* a refused alert (ERR_INVALID) is the alert's fault: the store answered */
+    notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0 || err == ERR_INVALID);
     if (err == ERR_INVALID) {
         LOG_ERR("alert rejected by ticket store partition=%d offset=%lld event_key=%s "
                 "sqlite='%s'",
@@ -228,19 +240,26 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
     return err;
 }
 
-struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen)
+int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *errbuf,
+                  size_t errlen)
 {
     struct notifier *n = calloc(1, sizeof(*n));
     const char *addr = cfg->http.bind_address ? cfg->http.bind_address : "127.0.0.1";
     int err;
 
+    *out = NULL;
     if (!n) {
         snprintf(errbuf, errlen, "out of memory");
-        return NULL;
+        return ERR_NOMEM;
     }
     n->cfg = cfg;
+    notifier_metrics_init(&n->metrics);
     notifier_cfg_policy(cfg, &n->policy);
+    /* the store first: a missing one must not leave a lock file in a wrong directory */
     err = ticket_store_open(&cfg->store, &n->store, errbuf, errlen);
+    if (!err) {
+        err = ticket_store_lock_acquire(&cfg->store, &n->lock, errbuf, errlen);
+    }
     if (err) {
         goto fail;
     }
@@ -261,28 +280,40 @@ struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size
         n->http = http_api_new(&hc, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
     }
     if (!n->http) {
+        err = ERR_IO;
         goto fail;
     }
     n->delivery = delivery_new(&cfg->notify, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
     if (!n->delivery) {
+        err = ERR_IO;
         goto fail;
     }
     if (delivery_start(n->delivery)) {
         snprintf(errbuf, errlen, "cannot start the delivery thread");
+        err = ERR_IO;
         goto fail;
     }
     n->consumer = yq_kafka_consumer_new(&cfg->kafka, cfg->kafka.alerts_topic, errbuf, errlen);
     if (!n->consumer) {
+        err = ERR_INVALID;
         goto fail;
     }
     LOG_INFO("queue page at http://%s%s%s:%u/", strchr(addr, ':') ? "[" : "", addr,
              strchr(addr, ':') ? "]" : "", http_api_port(n->http));
     LOG_INFO("consuming topic=%s group=%s store=%s", cfg->kafka.alerts_topic, cfg->kafka.group_id,
              cfg->store.path);
-    return n;
+    *out = n;
+    return 0;
 fail:
     notifier_free(n);
-    return NULL;
+    return err;
+}
+
+struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen)
+{
+    struct notifier *n = NULL;
+    notifier_open(cfg, &n, errbuf, errlen);
+    return n;
 }
 
 /* Sleep ms, in slices, returning early once *stop is set. */
@@ -327,27 +358,81 @@ static int intake_until_done(struct notifier *n, const rd_kafka_message_t *msg,
     return 0;
 }
 
+/* Set kafka_up, logging each change once. */
+static void kafka_state(struct notifier *n, int up, const char *why)
+{
+    int was = atomic_exchange_explicit(&n->metrics.kafka_up, up ? 1 : 0, memory_order_relaxed);
+    if (was != (up ? 1 : 0)) {
+        if (up) {
+            LOG_INFO("kafka up reason='%s'", why);
+        } else {
+            LOG_WARN("kafka down reason='%s'", why);
+        }
+    }
+}
+
+/*
+ * Ask a broker for metadata every KAFKA_PROBE_UP_MS (KAFKA_PROBE_DOWN_MS while down): the
+ * answer, or its absence within KAFKA_PROBE_TIMEOUT_MS, is Kafka's state. Blocks the loop at
+ * most KAFKA_PROBE_TIMEOUT_MS, and only when no broker answers (nothing is consumed then).
+ */
+static void kafka_probe(struct notifier *n, int64_t *next_probe_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t kerr;
+    int64_t now = yq_time_mono_ms();
+    int up = atomic_load_explicit(&n->metrics.kafka_up, memory_order_relaxed);
+
+    if (now < *next_probe_ms) {
+        return;
+    }
+    kerr = rd_kafka_metadata(n->consumer, 0, NULL, &md, KAFKA_PROBE_TIMEOUT_MS);
+    if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+        kafka_state(n, 1, "metadata answered");
+        up = 1;
+    } else {
+        kafka_state(n, 0, rd_kafka_err2str(kerr));
+        up = 0;
+    }
+    *next_probe_ms = yq_time_mono_ms() + (up ? KAFKA_PROBE_UP_MS : KAFKA_PROBE_DOWN_MS);
+}
+
 int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
 {
     struct notifier_metrics *m = &n->metrics;
+    int64_t next_probe_ms = 0;
 
     while (!*stop) {
-        rd_kafka_message_t *msg =
-            rd_kafka_consumer_poll(n->consumer, (int)n->cfg->consumer.poll_timeout_ms);
+        rd_kafka_message_t *msg;
+
+        kafka_probe(n, &next_probe_ms);
+        msg = rd_kafka_consumer_poll(n->consumer, (int)n->cfg->consumer.poll_timeout_ms);
         if (!msg) {
             continue;
         }
         if (msg->err) {
-            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                kafka_state(n, 1, "partition end");
+            } else {
                 LOG_WARN("kafka consume error err=%s", rd_kafka_message_errstr(msg));
+                if (msg->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+                    kafka_state(n, 0, rd_kafka_err2str(msg->err));
+                }
             }
             rd_kafka_message_destroy(msg);
             continue;
         }
+        kafka_state(n, 1, "message");
         BUMP(m, alerts_consumed);
-        if (intake_until_done(n, msg, stop) && yq_kafka_commit_message(n->consumer, msg) != 0) {
-            /* the alert is recorded; a redelivery after this failure is a duplicate */
-            BUMP(m, commit_failures);
+        if (intake_until_done(n, msg, stop)) {
+            if (yq_kafka_commit_message(n->consumer, msg) != 0) {
+                /* the alert is recorded; a redelivery after this failure is a duplicate */
+                BUMP(m, commit_failures);
+                kafka_state(n, 0, "offset commit failed");
+            } else {
+                kafka_state(n, 1, "offset committed");
+            }
         }
         rd_kafka_message_destroy(msg);
     }
@@ -380,5 +465,6 @@ void notifier_free(struct notifier *n)
         rd_kafka_destroy(n->consumer);
     }
     ticket_store_free(n->store);
+    ticket_store_lock_release(n->lock); /* last: no connection of this notifier is left */
     free(n);
 }

@@ -97,11 +97,20 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
 struct notifier;
 
 /*
- * Open the ticket store (running migrations), start the HTTP server, start the delivery
- * worker (outbox and escalation, delivery.h) and join the consumer group. Logs "queue page at
- * http://ADDR:PORT/". cfg is borrowed and must outlive the notifier. Returns a new notifier
- * (notifier_free()) or NULL with one line in errbuf.
+ * Open the existing ticket store (running pending migrations; it is never created here, see
+ * ticket_store_init()), take the store's notifier lock (ticket_store_lock_acquire(): one
+ * notifier per SQLite store), start the HTTP server, start the delivery worker (outbox and
+ * escalation, delivery.h) and join the consumer group. Logs "queue page at
+ * http://ADDR:PORT/". cfg is borrowed and must outlive the notifier.
+ * out: on success a new notifier (notifier_free()).
+ * Returns 0; ERR_NOT_FOUND (the store does not exist: errbuf says to run 'yuqingctl store
+ * init'); ERR_BAD_STATE (another notifier holds the store, or its schema is newer); ERR_IO,
+ * ERR_INVALID, ERR_RETRY or ERR_NOMEM for other start-up failures, with one line in errbuf.
  */
+int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *errbuf,
+                  size_t errlen);
+
+/* notifier_open() returning the notifier or NULL (the reason in errbuf). */
 struct notifier *notifier_new(const struct notifier_cfg *cfg, char *errbuf, size_t errlen);
 
 /*
@@ -115,7 +124,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop);
 /* The HTTP server's real port. */
 unsigned notifier_http_port(const struct notifier *n);
 
-/* The process counters (borrowed from n). */
+/* The process counters and dependency states (borrowed from n). */
 struct notifier_metrics *notifier_metrics(struct notifier *n);
 
 /*

@@ -21,6 +21,34 @@ struct notifier_metrics {
     atomic_llong notifications_retried;   /* transient failures (retried later) */
     atomic_llong notifications_failed;    /* permanent failures (see yuqingctl tickets outbox) */
     atomic_llong escalations;             /* 催办/督办 recorded */
+    /*
+     * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 = up:
+     * store_up falls to 0 when a store write or commit fails (intake, escalation, outbox) and
+     * rises when one succeeds; kafka_up is 0 until the consumer first reaches a broker, falls
+     * when a metadata probe (every 5 s, 2 s while down) gets no answer within 1 s, on
+     * ALL_BROKERS_DOWN or a failed offset commit, and rises on an answered probe, a message,
+     * a partition EOF or a commit (notifier.c). Set with notifier_dep_set().
+     */
+    atomic_int store_up;
+    atomic_int kafka_up;
 };
+
+/* Record the state of one dependency (m may be NULL). Thread-safe. */
+static inline void notifier_dep_set(atomic_int *dep, int up)
+{
+    if (dep) {
+        atomic_store_explicit(dep, up ? 1 : 0, memory_order_relaxed);
+    }
+}
+
+/*
+ * Start-up state: the store was opened (up), Kafka not reached yet (down). Call on zeroed
+ * counters.
+ */
+static inline void notifier_metrics_init(struct notifier_metrics *m)
+{
+    atomic_init(&m->store_up, 1);
+    atomic_init(&m->kafka_up, 0);
+}
 
 #endif

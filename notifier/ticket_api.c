@@ -137,6 +137,9 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     rc |= json_object_set_new(o, "score", json_real(t.score));
     rc |= json_object_set_new(o, "version", json_integer(t.version));
     rc |= json_object_set_new(o, "url", str(t.url));
+    /* issue #10: matched while the matcher could not check its rule version */
+    rc |= json_object_set_new(o, "rules_unverified", json_boolean(t.rules_unverified));
+    rc |= json_object_set_new(o, "rules_checked_at", when(t.rules_checked_at));
     rc |= json_object_set_new(o, "detected_at", when(t.detected_at));
     rc |= json_object_set_new(o, "first_post_at", when(t.has_first_post ? t.first_post_at : 0));
     rc |= json_object_set_new(o, "assigned_at", when(t.assigned_at));

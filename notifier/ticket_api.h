@@ -1,6 +1,6 @@
 /*
  * JSON views and actions of tickets, independent of HTTP and of authentication: the
- * notifier's HTTP server (http_api.c) and the web layer of issue #6 call these with an actor
+ * web layer of issue #6 (web_notifier_ops.c) and `yuqingctl tickets` call these with an actor
  * they have established themselves.
  *
  * Detail JSON (GET /api/tickets/{number}):
@@ -9,6 +9,9 @@
  *    "detected_at","first_post_at","assigned_at","acknowledged_at","responded_at",
  *    "closed_at","returned_at","dismissed_at","reopened_at" (RFC 3339 UTC or null),
  *    "dismiss_reason","reopen_count",
+ *    "rules_unverified": bool (issue #10: some alert of the ticket was matched on a rule set
+ *    the matcher could not check), "rules_checked_at" (the oldest last check among those
+ *    alerts, RFC 3339 UTC, or null when unknown),
  *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline","met_at",
  *               "overdue":bool}],
  *    "items":[{"item_id","title","url","channel","author" ("" when unknown),"source",

@@ -555,6 +555,31 @@ static int attach_item(struct ticket_store *store, const struct yq_alert *alert,
     return err;
 }
 
+/*
+ * Migration 4 (issue #10): the alert was matched on a rule set the matcher could not check;
+ * the ticket keeps the mark and the oldest known check time (checked_at 0 = never checked).
+ */
+static int mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, int64_t checked_at)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store,
+                                   "UPDATE tickets SET rules_unverified = 1, rules_checked_at = "
+                                   "CASE WHEN ?1 IS NULL THEN rules_checked_at "
+                                   "  WHEN rules_checked_at IS NULL OR ?1 < rules_checked_at "
+                                   "  THEN ?1 ELSE rules_checked_at END WHERE id = ?2",
+                                   &st, "rules_unverified update");
+    if (err) {
+        return err;
+    }
+    if (checked_at > 0) {
+        sqlite3_bind_int64(st, 1, checked_at);
+    } else {
+        sqlite3_bind_null(st, 1);
+    }
+    sqlite3_bind_int64(st, 2, ticket_id);
+    return ticket_store_step_done(store, st, "rules_unverified update");
+}
+
 int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                               struct ticket_intake_result *out)
 {
@@ -590,6 +615,9 @@ int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert 
     } else {
         err = ticket_store_fail(store, rc, "ticket lookup");
         sqlite3_finalize(st);
+    }
+    if (!err && alert->rules_unverified && res.outcome != TICKET_INTAKE_DUPLICATE) {
+        err = mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
     }
     if (err) {
         goto rollback;

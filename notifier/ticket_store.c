@@ -2,13 +2,16 @@
 #include "ticket_store_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -167,6 +170,14 @@ static const char *const migrations[] = {
 
     /* 3: the item's author (FC-033: the ticket page shows it as text); older rows get '' */
     "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';",
+
+    /*
+     * 4: rules_unverified (issue #10): 1 once any alert recorded on the ticket was matched on a
+     * rule set the matcher could not check against Redis; rules_checked_at is the oldest "last
+     * successful check" among those alerts (NULL: none known). Older tickets get 0 / NULL.
+     */
+    "ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -296,14 +307,48 @@ const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_s
     return store->policy ? store->policy : &default_policy;
 }
 
-/* Create the parent directory of a file path when it is missing (one level). */
-static int ensure_parent_dir(const char *path, char *errbuf, size_t errlen)
+/*
+ * The file behind a store path: 0 with the file name in buf for a plain path or a "file:" URI
+ * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), or
+ * ERR_INVALID when the name does not fit buf.
+ */
+static int store_file(const char *path, char *buf, size_t len)
+{
+    const char *p = path;
+    size_t n;
+
+    if (path[0] == '\0' || strcmp(path, ":memory:") == 0) {
+        return 1;
+    }
+    if (strncmp(path, "file:", 5) == 0) {
+        if (strstr(path, "mode=memory") || strncmp(path, "file::memory:", 13) == 0) {
+            return 1;
+        }
+        p = path + 5;
+        if (strncmp(p, "//", 2) == 0) {
+            p += 2; /* file://localhost/x or file:///x */
+            p = strchr(p, '/') ? strchr(p, '/') : p;
+        }
+        n = strcspn(p, "?#");
+    } else {
+        n = strlen(p);
+    }
+    if (n == 0 || n >= len) {
+        return ERR_INVALID;
+    }
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+/* Create every missing directory above the file path (mode 0750), like mkdir -p. */
+static int make_parent_dirs(const char *path, char *errbuf, size_t errlen)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/');
     size_t len;
 
-    if (!slash || slash == path || strncmp(path, "file:", 5) == 0) {
+    if (!slash || slash == path) {
         return 0;
     }
     len = (size_t)(slash - path);
@@ -313,8 +358,29 @@ static int ensure_parent_dir(const char *path, char *errbuf, size_t errlen)
     }
     memcpy(dir, path, len);
     dir[len] = '\0';
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(errbuf, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
+    for (char *p = dir + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+                snprintf(errbuf, errlen, "cannot create directory '%s': %s", dir,
+                         strerror(errno));
+                return ERR_IO;
+            }
+            *p = c;
+            if (c == '\0') {
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* chmod 0600 the file at path when it exists (the -wal/-shm of an older store). */
+static int tighten_mode(const char *path, char *errbuf, size_t errlen)
+{
+    if (chmod(path, 0600) != 0 && errno != ENOENT) {
+        snprintf(errbuf, errlen, "cannot chmod 0600 '%s': %s", path, strerror(errno));
         return ERR_IO;
     }
     return 0;
@@ -360,48 +426,24 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
     return err;
 }
 
-static int apply_migration(struct ticket_store *store, int version)
+/*
+ * Apply the next pending migration, if any, in one BEGIN IMMEDIATE transaction that also reads
+ * the schema version: two processes migrating one file at once serialise on the write lock
+ * (the loser waits up to busy_timeout) and the second sees the first one's work. *done is set
+ * when nothing was pending.
+ */
+static int migrate_step(struct ticket_store *store, bool *done, char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    int err, rc;
+    int version = 0, err, rc;
 
+    *done = false;
     err = ticket_store_exec(store, "BEGIN IMMEDIATE", "migration begin");
     if (err) {
+        snprintf(errbuf, errlen, "cannot lock the store to migrate it: %s",
+                 ticket_store_errmsg(store));
         return err;
     }
-    err = ticket_store_exec(store, migrations[version - 1], "migration");
-    if (err) {
-        goto rollback;
-    }
-    err = ticket_store_prepare(store,
-                               "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                               &st, "migration record");
-    if (err) {
-        goto rollback;
-    }
-    sqlite3_bind_int(st, 1, version);
-    sqlite3_bind_int64(st, 2, yq_time_now());
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "migration record");
-        goto rollback;
-    }
-    err = ticket_store_exec(store, "COMMIT", "migration commit");
-    if (err) {
-        goto rollback;
-    }
-    LOG_INFO("ticket store migrated schema_version=%d", version);
-    return 0;
-rollback:
-    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    return err;
-}
-
-static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
-{
-    int version = 0, err;
-
     err = ticket_store_exec(store,
                             "CREATE TABLE IF NOT EXISTS schema_version ("
                             "  version INTEGER PRIMARY KEY,"
@@ -412,17 +454,66 @@ static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
     }
     if (err) {
         snprintf(errbuf, errlen, "cannot read schema version: %s", ticket_store_errmsg(store));
-        return err;
+        goto rollback;
     }
     if (version > N_MIGRATIONS) {
         snprintf(errbuf, errlen, "database schema %d is newer than this binary (%d)", version,
                  N_MIGRATIONS);
-        return ERR_BAD_STATE;
+        err = ERR_BAD_STATE;
+        goto rollback;
     }
-    for (int v = version + 1; v <= N_MIGRATIONS; v++) {
-        err = apply_migration(store, v);
+    if (version == N_MIGRATIONS) {
+        *done = true;
+        err = ticket_store_exec(store, "COMMIT", "migration commit");
         if (err) {
-            snprintf(errbuf, errlen, "migration %d failed: %s", v, ticket_store_errmsg(store));
+            snprintf(errbuf, errlen, "migration commit failed: %s", ticket_store_errmsg(store));
+            goto rollback;
+        }
+        return 0;
+    }
+    version++;
+    err = ticket_store_exec(store, migrations[version - 1], "migration");
+    if (!err) {
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                                   &st, "migration record");
+    }
+    if (!err) {
+        sqlite3_bind_int(st, 1, version);
+        sqlite3_bind_int64(st, 2, yq_time_now());
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            err = ticket_store_fail(store, rc, "migration record");
+        }
+    }
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "migration commit");
+    }
+    if (err) {
+        snprintf(errbuf, errlen, "migration %d failed: %s", version, ticket_store_errmsg(store));
+        goto rollback;
+    }
+    LOG_INFO("ticket store migrated schema_version=%d", version);
+    return 0;
+rollback:
+    ticket_store_rollback(store);
+    return err;
+}
+
+static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
+{
+    int version = 0, err;
+    bool done = false;
+
+    /* the common case, an up-to-date store, needs no write lock */
+    err = ticket_store_schema_version(store, &version);
+    if (!err && version == N_MIGRATIONS) {
+        return 0;
+    }
+    while (!done) {
+        err = migrate_step(store, &done, errbuf, errlen);
+        if (err) {
             return err;
         }
     }
@@ -456,19 +547,48 @@ static int pragma_text(struct ticket_store *store, const char *sql, const char *
     return err;
 }
 
-static int store_open(const struct ticket_store_cfg *cfg, bool readonly, struct ticket_store **out,
-                      char *errbuf, size_t errlen)
+/*
+ * Open path. Only ticket_store_init() passes create; every other opener needs an existing file
+ * (issue #10: a store on a moved or unmounted disk must not be replaced by a new empty one).
+ */
+static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool create,
+                      struct ticket_store **out, char *errbuf, size_t errlen)
 {
     struct ticket_store *store = NULL;
     const char *path = cfg->path ? cfg->path : ":memory:";
-    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    char file[4096];
+    int kind = store_file(path, file, sizeof(file));
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc, err;
 
     *out = NULL;
-    if (!readonly && strcmp(path, ":memory:") != 0) {
-        err = ensure_parent_dir(path, errbuf, errlen);
-        if (err) {
-            return err;
+    if (kind < 0) {
+        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
+        return kind;
+    }
+    if (kind == 1 || (create && !readonly)) {
+        flags |= SQLITE_OPEN_CREATE; /* in-memory databases always start empty */
+    } else {
+        struct stat sb;
+        if (stat(file, &sb) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) {
+                snprintf(errbuf, errlen,
+                         "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' "
+                         "once to create it (or fix store.path / mount its disk)",
+                         file, file);
+                return ERR_NOT_FOUND;
+            }
+            snprintf(errbuf, errlen, "ticket store '%s': %s", file, strerror(errno));
+            return ERR_IO;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            snprintf(errbuf, errlen, "ticket store '%s' is not a regular file", file);
+            return ERR_INVALID;
+        }
+        if (!readonly && (sb.st_mode & 077)) {
+            LOG_WARN("ticket store is readable by others path='%s' mode=%04o (it holds password "
+                     "hashes: run 'yuqingctl store init --db %s' to set 0600)",
+                     file, (unsigned)(sb.st_mode & 07777), file);
         }
     }
     store = calloc(1, sizeof(*store));
@@ -495,14 +615,27 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, struct 
         goto fail;
     }
     if (!readonly) {
-        /* ":memory:" databases report "memory" and cannot use WAL; files must. */
-        err = pragma_text(store, "PRAGMA journal_mode = WAL", "wal",
-                          strcmp(path, ":memory:") == 0 ? "memory" : NULL, errbuf, errlen);
-        if (!err) {
-            err = pragma_text(store, "PRAGMA synchronous = FULL", NULL, NULL, errbuf, errlen);
-        }
-        if (!err) {
-            err = migrate(store, errbuf, errlen);
+        /*
+         * Switching a new file to WAL takes an exclusive lock and SQLite may answer "database
+         * is locked" at once, without its busy handler, while another process switches or
+         * migrates it (issue #10: two notifiers started at once): wait up to busy_timeout_ms.
+         */
+        int64_t deadline = yq_time_mono_ms() + cfg->busy_timeout_ms;
+        for (;;) {
+            /* in-memory databases report "memory" and cannot use WAL; files must */
+            err = pragma_text(store, "PRAGMA journal_mode = WAL", "wal",
+                              kind == 1 ? "memory" : NULL, errbuf, errlen);
+            if (!err) {
+                err = pragma_text(store, "PRAGMA synchronous = FULL", NULL, NULL, errbuf, errlen);
+            }
+            if (!err) {
+                err = migrate(store, errbuf, errlen);
+            }
+            if (err != ERR_RETRY || yq_time_mono_ms() >= deadline) {
+                break;
+            }
+            struct timespec pause = {0, 10 * 1000000L};
+            nanosleep(&pause, NULL);
         }
         if (err) {
             goto fail;
@@ -532,13 +665,140 @@ fail:
 int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **out, char *errbuf,
                       size_t errlen)
 {
-    return store_open(cfg, false, out, errbuf, errlen);
+    return store_open(cfg, false, false, out, errbuf, errlen);
 }
 
 int ticket_store_open_readonly(const struct ticket_store_cfg *cfg, struct ticket_store **out,
                                char *errbuf, size_t errlen)
 {
-    return store_open(cfg, true, out, errbuf, errlen);
+    return store_open(cfg, true, false, out, errbuf, errlen);
+}
+
+int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *errbuf,
+                      size_t errlen)
+{
+    struct ticket_store *store = NULL;
+    const char *path = cfg->path ? cfg->path : ":memory:";
+    char file[4096], side[4120];
+    int kind = store_file(path, file, sizeof(file));
+    int fd, err;
+
+    if (created) {
+        *created = false;
+    }
+    if (kind < 0) {
+        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
+        return kind;
+    }
+    if (kind == 0) {
+        err = make_parent_dirs(file, errbuf, errlen);
+        if (err) {
+            return err;
+        }
+        /*
+         * Create the file 0600 before SQLite opens it: SQLite gives -wal and -shm the mode of
+         * the database file, and the store holds password hashes and session tokens.
+         */
+        fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            if (created) {
+                *created = true;
+            }
+        } else if (errno == EEXIST) {
+            fd = open(file, O_RDWR | O_CLOEXEC);
+        }
+        if (fd < 0) {
+            snprintf(errbuf, errlen, "cannot create ticket store '%s': %s", file, strerror(errno));
+            return ERR_IO;
+        }
+        if (fchmod(fd, 0600) != 0) {
+            snprintf(errbuf, errlen, "cannot chmod 0600 '%s': %s", file, strerror(errno));
+            close(fd);
+            return ERR_IO;
+        }
+        close(fd);
+        for (int i = 0; i < 2; i++) {
+            snprintf(side, sizeof(side), "%s%s", file, i == 0 ? "-wal" : "-shm");
+            err = tighten_mode(side, errbuf, errlen);
+            if (err) {
+                return err;
+            }
+        }
+    }
+    err = store_open(cfg, false, true, &store, errbuf, errlen);
+    ticket_store_free(store);
+    return err;
+}
+
+struct ticket_store_lock {
+    int fd;
+};
+
+int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_store_lock **out,
+                              char *errbuf, size_t errlen)
+{
+    struct ticket_store_lock *lock;
+    const char *path = cfg->path ? cfg->path : ":memory:";
+    char file[4096], lock_path[4120], pid[32];
+    int kind = store_file(path, file, sizeof(file));
+    int n;
+
+    *out = NULL;
+    if (kind < 0) {
+        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
+        return kind;
+    }
+    lock = calloc(1, sizeof(*lock));
+    if (!lock) {
+        snprintf(errbuf, errlen, "out of memory");
+        return ERR_NOMEM;
+    }
+    lock->fd = -1;
+    if (kind == 1) {
+        *out = lock; /* an in-memory store belongs to its process anyway */
+        return 0;
+    }
+    snprintf(lock_path, sizeof(lock_path), "%s.lock", file);
+    lock->fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock->fd < 0) {
+        snprintf(errbuf, errlen, "cannot open lock file '%s': %s", lock_path, strerror(errno));
+        free(lock);
+        return errno == ENOENT || errno == ENOTDIR ? ERR_NOT_FOUND : ERR_IO;
+    }
+    if (flock(lock->fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            ssize_t got = pread(lock->fd, pid, sizeof(pid) - 1, 0);
+            pid[got > 0 ? got : 0] = '\0';
+            pid[strcspn(pid, "\n")] = '\0';
+            snprintf(errbuf, errlen,
+                     "ticket store '%s' is in use by another notifier (pid %s holds '%s'); a "
+                     "SQLite store serves one notifier",
+                     file, pid[0] ? pid : "unknown", lock_path);
+        } else {
+            snprintf(errbuf, errlen, "cannot lock '%s': %s", lock_path, strerror(e));
+        }
+        ticket_store_lock_release(lock);
+        return e == EWOULDBLOCK ? ERR_BAD_STATE : ERR_IO;
+    }
+    /* the holder's pid, for the message a second notifier prints */
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(lock->fd, 0) != 0 || pwrite(lock->fd, pid, (size_t)n, 0) != n) {
+        LOG_WARN("cannot write pid to lock file path='%s' err='%s'", lock_path, strerror(errno));
+    }
+    *out = lock;
+    return 0;
+}
+
+void ticket_store_lock_release(struct ticket_store_lock *lock)
+{
+    if (!lock) {
+        return;
+    }
+    if (lock->fd >= 0) {
+        close(lock->fd); /* drops the flock; the file stays (unlinking it would race) */
+    }
+    free(lock);
 }
 
 void ticket_store_free(struct ticket_store *store)
@@ -639,6 +899,8 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     t->press_overdue = sqlite3_column_int(st, 33) != 0;
     t->close_overdue = sqlite3_column_int(st, 34) != 0;
     t->version = sqlite3_column_int64(st, 35);
+    t->rules_unverified = sqlite3_column_int(st, 36) != 0;
+    t->rules_checked_at = col_time(st, 37);
     if (!t->number || !t->event_key || !t->title || !t->department || !t->state || !t->url ||
         !t->co_departments || !t->dismiss_reason) {
         ticket_release(t);

@@ -35,6 +35,10 @@
  * Migration 3 (issue #6, FC-033):
  *   ticket_items += author (the item's author as the feed gave it, at most 100 code points;
  *              '' for items stored before)
+ * Migration 4 (issue #10):
+ *   tickets += rules_unverified (0/1: some alert recorded on the ticket was matched while the
+ *              matcher could not check its rule version; never cleared), rules_checked_at
+ *              (the oldest "last successful check" among those alerts; NULL when unknown)
  * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
  * yet" or "does not apply".
  *
@@ -55,7 +59,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 3
+#define TICKET_STORE_SCHEMA_VERSION 4
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */
@@ -125,6 +129,9 @@ struct ticket {
     bool press_overdue;
     bool close_overdue;
     int64_t version; /* bumped by every transition (for optimistic updates) */
+    /* migration 4 (issue #10) */
+    bool rules_unverified;    /* an alert of this ticket was matched on unverified rules */
+    int64_t rules_checked_at; /* oldest last rule check of those alerts; 0 = unknown */
 };
 
 struct ticket_list {
@@ -172,15 +179,38 @@ struct ticket_intake_result {
 };
 
 /*
- * Open (creating if needed) the database at cfg->path for writing: WAL, synchronous=FULL,
- * busy_timeout, foreign_keys=ON, then run pending migrations. The parent directory of a file
- * path is created when missing (one level, mode 0750).
+ * Create the store, once, before the first start (`yuqingctl store init`; issue #10): for a
+ * file path, create the missing parent directories (0750) and the database file with mode 0600
+ * before SQLite opens it (SQLite gives -wal and -shm the database file's mode), then open it,
+ * switch to WAL and run every migration. On an existing store it only tightens the modes of
+ * the file and its -wal/-shm to 0600 and runs pending migrations (idempotent). ":memory:" only
+ * checks that the schema builds.
+ * cfg:     borrowed. created: set to true when the file did not exist before (may be NULL).
+ * errbuf:  on failure one line naming the path and the reason.
+ * Returns 0, ERR_IO (cannot create the directory or file, SQLite failed), ERR_RETRY (locked
+ * past busy_timeout), ERR_BAD_STATE (schema newer than this binary), ERR_INVALID (the path
+ * does not fit) or ERR_NOMEM.
+ */
+int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *errbuf,
+                      size_t errlen);
+
+/*
+ * Open the EXISTING database at cfg->path for writing: WAL, synchronous=FULL, busy_timeout,
+ * foreign_keys=ON, then run pending migrations. It never creates the store (a missing file
+ * is ERR_NOT_FOUND: the disk may be unmounted or the path wrong, and an empty new store would
+ * silently take the alerts); only ticket_store_init() does. ":memory:" (and "file:" URIs with
+ * mode=memory) open an empty in-memory store, for tests.
+ * Migrations are race-free: each reads the schema version inside the BEGIN IMMEDIATE
+ * transaction that applies it, so two processes opening one store at once both succeed and
+ * each migration runs once (the loser waits up to busy_timeout).
  * cfg:    borrowed; only read during the call.
  * out:    on success a new store; release with ticket_store_free().
- * errbuf: on failure one line naming the path and the SQLite reason; may be NULL.
- * Returns 0, ERR_IO (cannot open, or a pragma/migration failed), ERR_RETRY (database locked
- * by another writer past busy_timeout), ERR_BAD_STATE (the file's schema is newer than
- * TICKET_STORE_SCHEMA_VERSION) or ERR_NOMEM.
+ * errbuf: on failure one line naming the path and the reason; for a missing file it says to
+ *         run 'yuqingctl store init'.
+ * Returns 0, ERR_NOT_FOUND (no such file or directory), ERR_IO (cannot open, or a
+ * pragma/migration failed), ERR_RETRY (database locked by another writer past busy_timeout),
+ * ERR_BAD_STATE (the file's schema is newer than TICKET_STORE_SCHEMA_VERSION), ERR_INVALID
+ * (not a regular file) or ERR_NOMEM.
  */
 int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **out, char *errbuf,
                       size_t errlen);
@@ -188,11 +218,31 @@ int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **
 /*
  * Open an existing database read-only (SQLITE_OPEN_READONLY) for a reader thread. Runs no
  * migrations; the schema must be at TICKET_STORE_SCHEMA_VERSION (the writer opens first).
- * Returns 0, ERR_IO, ERR_BAD_STATE (schema missing or of another version) or ERR_NOMEM, with one
- * line in errbuf.
+ * Returns 0, ERR_NOT_FOUND (no such file), ERR_IO, ERR_BAD_STATE (schema missing or of another
+ * version) or ERR_NOMEM, with one line in errbuf.
  */
 int ticket_store_open_readonly(const struct ticket_store_cfg *cfg, struct ticket_store **out,
                                char *errbuf, size_t errlen);
+
+struct ticket_store_lock;
+
+/*
+ * Take the notifier's exclusive hold on a SQLite store (issue #10: two notifiers on one file
+ * both delivered the same outbox rows): flock(LOCK_EX | LOCK_NB) on "<db>.lock" (created 0600,
+ * holding the owner's pid), kept until ticket_store_lock_release() or the process ends (the
+ * kernel drops it on exit, also after kill -9). Only notifiers take it: the web UI, the CLI
+ * and readers still open the store. Several notifiers need the server store (a later issue).
+ * An in-memory store needs no lock (a lock object is still returned).
+ * cfg: borrowed. out: on success a new lock; release with ticket_store_lock_release().
+ * Returns 0, ERR_BAD_STATE (another notifier holds it; errbuf names the path and its pid),
+ * ERR_NOT_FOUND (the store's directory is missing), ERR_IO or ERR_NOMEM.
+ * Two calls in one process conflict too (each opens its own file description).
+ */
+int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_store_lock **out,
+                              char *errbuf, size_t errlen);
+
+/* Drop the hold and free lock. NULL is a no-op. */
+void ticket_store_lock_release(struct ticket_store_lock *lock);
 
 /* Close the connection. NULL is a no-op. */
 void ticket_store_free(struct ticket_store *store);

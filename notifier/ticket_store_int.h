@@ -66,6 +66,6 @@ char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp);
     "updated_at, co_departments, heat, assigned_at, acknowledged_at, responded_at, closed_at, "    \
     "returned_at, dismissed_at, dismiss_reason, reopened_at, reopen_count, press_deadline, "       \
     "press_held_at, close_deadline, ack_overdue, response_overdue, press_overdue, close_overdue, " \
-    "version"
+    "version, rules_unverified, rules_checked_at"
 
 #endif

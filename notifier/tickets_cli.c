@@ -384,7 +384,8 @@ int tickets_cli_main(int argc, char **argv)
     if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
         fprintf(stderr,
                 "yuqingctl tickets: ticket store '%s' does not exist (check --db or store.path; "
-                "a relative store.path is taken from the current directory)\n",
+                "a relative store.path is taken from the current directory; a new store is "
+                "created with 'yuqingctl store init')\n",
                 cfg.store.path);
         notifier_cfg_release(&cfg);
         return 1;

@@ -87,6 +87,8 @@ fi
 # Demo accounts (first run only): an administrator, a duty officer (值班员) and the liaison
 # (联络员) of 市自然资源局, with random passwords kept in .demo/accounts.txt.
 ctl_db=(--config config/notifier.yaml --db "$state/tickets.db")
+# The ticket store is created once, explicitly (0600); no process creates it implicitly.
+"$bin/tools/yuqingctl" store init "${ctl_db[@]}" >/dev/null
 if [ ! -s "$state/accounts.txt" ]; then
   for dept in 市自然资源局 市生态环境局 市应急管理局 市卫生健康委员会; do
     "$bin/tools/yuqingctl" users dept-add --department "$dept" "${ctl_db[@]}" >/dev/null

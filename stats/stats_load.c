@@ -498,10 +498,13 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
         goto done;
     }
     err = schema_version(&l, &version);
-    /* schema 3 only adds ticket_items.author, which the statistics do not read */
-    if (!err && (version < 1 || version > 3)) {
+    /*
+     * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
+     * (issue #10); the statistics read neither
+     */
+    if (!err && (version < 1 || version > 4)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 3)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 4)",
                  version);
         err = ERR_BAD_STATE;
     }

@@ -10,6 +10,7 @@
 #include "rules_cli.h"
 #include "sources_cli.h"
 #include "stats_cli.h"
+#include "store_cli.h"
 #include "users_cli.h"
 #include "tickets_cli.h"
 #include "yq_log.h"
@@ -27,6 +28,8 @@ static const char usage[] =
     "  rules list                   rule-set versions, who pushed them and when\n"
     "  rules test FILE|-            print every rule that fires for a text\n"
     "  rules validate DIR           check rule files without storing them\n"
+    "  store init [--config F] [--db PATH]\n"
+    "                               create the ticket store (0600) before the first start\n"
     "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|set-level|escalate|\n"
     "          outbox|redeliver ...\n"
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
@@ -60,6 +63,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "sources") == 0) {
         return sources_cli_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "store") == 0) {
+        return store_cli_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "tickets") == 0) {
         return tickets_cli_main(argc - 1, argv + 1);

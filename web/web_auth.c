@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yq_err.h"
 #include "yq_log.h"
@@ -266,6 +267,7 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
 {
     struct web_auth *a;
     char pragmas[128];
+    bool mem_db;
     int rc, err;
 
     *out = NULL;
@@ -285,9 +287,19 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
         return ERR_NOMEM;
     }
     a->lock_init = true;
+    /* issue #10: the store is made by 'yuqingctl store init' only (0600), never here */
+    mem_db = path[0] == '\0' || strcmp(path, ":memory:") == 0 || strstr(path, "mode=memory");
+    if (!mem_db && strncmp(path, "file:", 5) != 0 && access(path, F_OK) != 0) {
+        snprintf(errbuf, errlen,
+                 "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' once to "
+                 "create it",
+                 path, path);
+        web_auth_free(a);
+        return ERR_NOT_FOUND;
+    }
     rc = sqlite3_open_v2(path, &a->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX |
-                             SQLITE_OPEN_URI,
+                         SQLITE_OPEN_READWRITE | (mem_db ? SQLITE_OPEN_CREATE : 0) |
+                             SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
                          NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot open web store '%s': %s", path,

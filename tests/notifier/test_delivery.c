@@ -568,6 +568,7 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     w->policy.routes = &w->routes;
     w->policy.link_base = w->ncfg.link_base;
     w->policy.clock = &long_clocks;
+    assert_int_equal(ticket_store_init(&w->store_cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&w->store_cfg, &w->store, err, sizeof(err)), 0);
     ticket_store_set_policy(w->store, &w->policy);
     w->d = delivery_new(&w->ncfg, &w->store_cfg, &w->policy, NULL, err, sizeof(err));

@@ -149,9 +149,12 @@ static int setup(void **state)
     snprintf(fx->path, sizeof(fx->path), "%s/tickets.db", fx->dir);
     fx->store_cfg.path = fx->path;
     fx->store_cfg.busy_timeout_ms = 1000;
+    assert_int_equal(ticket_store_init(&fx->store_cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&fx->store_cfg, &fx->writer, err, sizeof(err)), 0);
     intake(fx->writer, &hostile);
     intake(fx->writer, &js_url);
+    notifier_metrics_init(&fx->metrics);
+    notifier_dep_set(&fx->metrics.kafka_up, 1); /* as if the consumer had reached a broker */
     atomic_store(&fx->metrics.alerts_consumed, 7);
     atomic_store(&fx->metrics.tickets_created, 2);
     atomic_store(&fx->metrics.alerts_duplicate, 3);
@@ -181,131 +184,60 @@ static int teardown(void **state)
     return 0;
 }
 
-static void test_page_escapes_feed_text(void **state)
+/* Issue #10: the issue #2 page and open JSON API are gone; only /healthz and /metrics remain. */
+static void test_issue_10_old_routes_are_gone(void **state)
 {
+    static const struct {
+        const char *method, *path;
+        long status;
+    } cases[] = {
+        {"GET", "/api/tickets", 404},
+        {"GET", "/api/tickets/YQ-2026-11-0001", 404},
+        {"POST", "/api/tickets/YQ-2026-11-0001/ack", 404},
+        {"POST", "/api/tickets", 404},
+        {"GET", "/", 404},
+        {"GET", "/nope", 404},
+        {"GET", "/api/tickets/../../etc/passwd", 404},
+        {"DELETE", "/healthz", 405},
+        {"POST", "/metrics", 405},
+    };
     struct fixture *fx = *state;
     struct fetch f;
 
-    do_fetch(fx->port, "GET", "/", &f);
-    assert_int_equal(f.status, 200);
-    assert_header(&f, "Content-Type", "text/html; charset=utf-8");
-    assert_header(&f, "Content-Security-Policy", "default-src 'none'; style-src 'self'");
-    assert_header(&f, "X-Content-Type-Options", "nosniff");
-    assert_non_null(strstr(f.body, "<meta charset=\"utf-8\">"));
-    assert_non_null(strstr(f.body, "<html lang=\"zh-CN\">"));
-    assert_non_null(strstr(f.body, "<title>舆情值班台</title>"));
-    /* the hostile title only appears escaped, and no script element is emitted at all */
-    assert_non_null(strstr(f.body, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; "
-                                   "&#39;single&#39;"));
-    assert_null(strstr(f.body, "<script"));
-    /* an https URL becomes an escaped link; javascript: never becomes one */
-    assert_non_null(strstr(f.body, "<a href=\"https://news.example.cn/a/1.html?x=1&amp;y=&quot;2\" "
-                                   "rel=\"noopener noreferrer\">&lt;script&gt;"));
-    assert_null(strstr(f.body, "javascript:"));
-    assert_non_null(strstr(f.body, "<td>紫阳县拆迁补偿争议</td>"));
-    /* level with label, department, deadline in Asia/Shanghai, state, item count */
-    assert_non_null(strstr(f.body, "<td>III 较大</td><td>市自然资源局</td>"
-                                   "<td>2026-12-01 16:00"));
-    assert_non_null(strstr(f.body, "<td>I 特别重大</td><td>市自然资源局</td>"
-                                   "<td>2026-11-29 22:00"));
-    assert_non_null(strstr(f.body, "<td>待签收</td><td>1</td>"));
-    /* ordered by response deadline: the level-I ticket (due 14:00Z) comes first */
-    assert_true(strstr(f.body, "YQ-2026-11-0002") < strstr(f.body, "YQ-2026-11-0001"));
-    fetch_release(&f);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        do_fetch(fx->port, cases[i].method, cases[i].path, &f);
+        if (f.status != cases[i].status) {
+            fail_msg("%s %s: %ld, want %ld", cases[i].method, cases[i].path, f.status,
+                     cases[i].status);
+        }
+        assert_header(&f, "X-Content-Type-Options", "nosniff");
+        /* nothing of a ticket leaks on any of them */
+        assert_null(strstr(f.body, "YQ-2026"));
+        assert_null(strstr(f.body, "script"));
+        if (cases[i].status == 405) {
+            assert_header(&f, "Allow", "GET, HEAD");
+        }
+        fetch_release(&f);
+    }
+    /* and the POST of an action did not act: the ticket is still open */
+    {
+        struct ticket t;
+        assert_int_equal(ticket_store_get_by_number(fx->writer, "YQ-2026-11-0001", &t), 0);
+        assert_string_equal(t.state, "open");
+        ticket_release(&t);
+    }
 }
 
-static void test_api_tickets_json(void **state)
-{
-    struct fixture *fx = *state;
-    json_error_t jerr;
-    json_t *root, *tickets, *t, *items;
-    struct fetch f;
-
-    do_fetch(fx->port, "GET", "/api/tickets", &f);
-    assert_int_equal(f.status, 200);
-    assert_header(&f, "Content-Type", "application/json; charset=utf-8");
-    assert_header(&f, "Content-Security-Policy", "default-src 'none'; style-src 'self'");
-    root = json_loads(f.body, 0, &jerr);
-    assert_non_null(root);
-    tickets = json_object_get(root, "tickets");
-    assert_true(json_is_array(tickets));
-    assert_int_equal(json_array_size(tickets), 2);
-
-    t = json_array_get(tickets, 0);
-    assert_string_equal(json_string_value(json_object_get(t, "number")), "YQ-2026-11-0002");
-    assert_string_equal(json_string_value(json_object_get(t, "level")), "I");
-    assert_string_equal(json_string_value(json_object_get(t, "response_deadline")),
-                        "2026-11-29T14:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(t, "url")), "javascript:alert(2)");
-    items = json_object_get(t, "items");
-    assert_int_equal(json_array_size(items), 1);
-    assert_true(json_is_null(json_object_get(json_array_get(items, 0), "published_at")));
-
-    t = json_array_get(tickets, 1);
-    assert_string_equal(json_string_value(json_object_get(t, "number")), "YQ-2026-11-0001");
-    assert_string_equal(json_string_value(json_object_get(t, "title")),
-                        "<script>alert(1)</script> & \"quoted\" 'single'");
-    assert_string_equal(json_string_value(json_object_get(t, "level")), "III");
-    assert_string_equal(json_string_value(json_object_get(t, "department")), "市自然资源局");
-    assert_string_equal(json_string_value(json_object_get(t, "state")), "open");
-    assert_string_equal(json_string_value(json_object_get(t, "event_key")), "ev:hostile");
-    assert_int_equal(json_integer_value(json_object_get(t, "item_count")), 1);
-    assert_string_equal(json_string_value(json_object_get(t, "detected_at")),
-                        "2026-11-29T08:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(t, "ack_deadline")),
-                        "2026-11-29T09:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(t, "response_deadline")),
-                        "2026-12-01T08:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(t, "url")),
-                        "https://news.example.cn/a/1.html?x=1&y=\"2");
-    assert_int_equal(json_array_size(json_object_get(t, "rules")), 1);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(t, "rules"), 0)),
-                        "land-01");
-    items = json_object_get(t, "items");
-    assert_int_equal(json_array_size(items), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "item_id")),
-                        "rss:h1");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "channel")),
-                        "安康新闻网");
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(items, 0), "published_at")),
-        "2026-11-29T07:30:00Z");
-    json_decref(root);
-    fetch_release(&f);
-}
-
-static void test_api_sees_writer_commits(void **state)
-{
-    struct fixture *fx = *state;
-    struct test_alert_spec s = hostile;
-    json_t *root, *t;
-    struct fetch f;
-
-    s.item_id = "rss:h2";
-    intake(fx->writer, &s);
-    do_fetch(fx->port, "GET", "/api/tickets", &f);
-    root = json_loads(f.body, 0, NULL);
-    assert_non_null(root);
-    t = json_array_get(json_object_get(root, "tickets"), 1);
-    assert_int_equal(json_integer_value(json_object_get(t, "item_count")), 2);
-    assert_int_equal(json_array_size(json_object_get(t, "items")), 2);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(t, "items"), 1), "item_id")),
-                        "rss:h2");
-    /* both items matched land-01: it is listed once */
-    assert_int_equal(json_array_size(json_object_get(t, "rules")), 1);
-    json_decref(root);
-    fetch_release(&f);
-}
-
-static void test_healthz_metrics_404_405(void **state)
+static void test_healthz_and_metrics(void **state)
 {
     struct fixture *fx = *state;
     struct fetch f;
 
     do_fetch(fx->port, "GET", "/healthz", &f);
     assert_int_equal(f.status, 200);
-    assert_string_equal(f.body, "ok\n");
+    assert_header(&f, "Content-Type", "application/json; charset=utf-8");
+    assert_string_equal(f.body, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\",\"store\":"
+                                "\"up\"}}");
     fetch_release(&f);
 
     do_fetch(fx->port, "GET", "/metrics", &f);
@@ -317,25 +249,51 @@ static void test_healthz_metrics_404_405(void **state)
     assert_non_null(strstr(f.body, "# TYPE yuqing_notifier_open_tickets gauge\n"
                                    "yuqing_notifier_open_tickets 2\n"));
     assert_non_null(strstr(f.body, "\nyuqing_notifier_store_up 1\n"));
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_dependency_up{dependency=\"kafka\"} 1\n"));
+    assert_non_null(strstr(f.body, "\nyuqing_notifier_dependency_up{dependency=\"store\"} 1\n"));
     fetch_release(&f);
+}
 
-    do_fetch(fx->port, "GET", "/nope", &f);
-    assert_int_equal(f.status, 404);
-    assert_header(&f, "X-Content-Type-Options", "nosniff");
-    fetch_release(&f);
+/*
+ * Issue #10: /healthz said "ok" while Kafka was unreachable and store_up stayed 1 during failed
+ * commits. Both now follow the dependency states the consumer and delivery record.
+ */
+static void test_issue_10_health_names_what_is_down(void **state)
+{
+    static const struct {
+        int kafka, store;
+        long status;
+        const char *body;
+    } cases[] = {
+        {0, 1, 503, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\",\"store\":\"up\"}}"},
+        {1, 0, 503, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\",\"store\":\"down\"}}"},
+        {0, 0, 503,
+         "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\",\"store\":\"down\"}}"},
+        {1, 1, 200, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\",\"store\":\"up\"}}"},
+    };
+    struct fixture *fx = *state;
+    char want[128];
+    struct fetch f;
 
-    do_fetch(fx->port, "GET", "/api/tickets/../../etc/passwd", &f);
-    assert_int_equal(f.status, 404);
-    fetch_release(&f);
-
-    do_fetch(fx->port, "POST", "/api/tickets", &f);
-    assert_int_equal(f.status, 405);
-    assert_header(&f, "Allow", "GET, HEAD, POST");
-    fetch_release(&f);
-
-    do_fetch(fx->port, "DELETE", "/", &f);
-    assert_int_equal(f.status, 405);
-    fetch_release(&f);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        notifier_dep_set(&fx->metrics.kafka_up, cases[i].kafka);
+        notifier_dep_set(&fx->metrics.store_up, cases[i].store);
+        do_fetch(fx->port, "GET", "/healthz", &f);
+        assert_int_equal(f.status, cases[i].status);
+        assert_string_equal(f.body, cases[i].body);
+        fetch_release(&f);
+        do_fetch(fx->port, "GET", "/metrics", &f);
+        assert_int_equal(f.status, 200);
+        snprintf(want, sizeof(want), "\nyuqing_notifier_store_up %d\n", cases[i].store);
+        assert_non_null(strstr(f.body, want));
+        snprintf(want, sizeof(want), "\nyuqing_notifier_dependency_up{dependency=\"store\"} %d\n",
+                 cases[i].store);
+        assert_non_null(strstr(f.body, want));
+        snprintf(want, sizeof(want), "\nyuqing_notifier_dependency_up{dependency=\"kafka\"} %d\n",
+                 cases[i].kafka);
+        assert_non_null(strstr(f.body, want));
+        fetch_release(&f);
+    }
 }
 
 static void test_bad_bind_address_is_reported(void **state)
@@ -361,10 +319,9 @@ static void test_bad_bind_address_is_reported(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page_escapes_feed_text),
-        cmocka_unit_test(test_api_tickets_json),
-        cmocka_unit_test(test_api_sees_writer_commits),
-        cmocka_unit_test(test_healthz_metrics_404_405),
+        cmocka_unit_test(test_issue_10_old_routes_are_gone),
+        cmocka_unit_test(test_healthz_and_metrics),
+        cmocka_unit_test(test_issue_10_health_names_what_is_down),
         cmocka_unit_test(test_bad_bind_address_is_reported),
     };
     int rc;

@@ -46,8 +46,9 @@ static void tmpdb_init(struct tmpdb *t)
 static void tmpdb_remove(struct tmpdb *t)
 {
     char p[160];
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", t->path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+    static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
         unlink(p);
     }
     rmdir(t->dir);
@@ -180,19 +181,25 @@ static void test_locked_store_is_retry_not_skip(void **state)
 
     (void)state;
     memset(&m, 0, sizeof(m));
+    notifier_metrics_init(&m);
     tmpdb_init(&t);
     cfg.path = t.path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(atomic_load(&m.store_up), 1);
     /* another writer holds the write lock: intake must say "retry", not skip the alert */
     assert_int_equal(sqlite3_open(t.path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     test_alert_json(&base, buf, sizeof(buf));
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), ERR_RETRY);
     assert_int_equal(get(&m.tickets_created), 0);
+    /* issue #10: store_up stayed 1 during failed commits; it falls with the failed write */
+    assert_int_equal(atomic_load(&m.store_up), 0);
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), 0);
     assert_int_equal(get(&m.tickets_created), 1);
+    assert_int_equal(atomic_load(&m.store_up), 1); /* and rises with the next commit */
     assert_int_equal(ticket_store_count_open(store, &n_open), 0);
     assert_int_equal(n_open, 1);
     ticket_store_free(store);
@@ -288,6 +295,7 @@ static void test_consumer_on_mock_cluster(void **state)
     sets[4] = "kafka.session_timeout_ms=6000";
     assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 5, err, sizeof(err)), 0);
     memset(&ctx, 0, sizeof(ctx));
+    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
     ctx.n = notifier_new(&cfg, err, sizeof(err));
     if (!ctx.n) {
         fail_msg("notifier_new: %s", err);
@@ -380,6 +388,7 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     sets[5] = "store.busy_timeout_ms=20";
     assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 6, err, sizeof(err)), 0);
     memset(&ctx, 0, sizeof(ctx));
+    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
     ctx.n = notifier_new(&cfg, err, sizeof(err));
     if (!ctx.n) {
         fail_msg("notifier_new: %s", err);
@@ -418,6 +427,96 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     tmpdb_remove(&t);
 }
 
+static void wait_state(atomic_int *v, int want, int64_t timeout_ms)
+{
+    int64_t deadline = yq_time_mono_ms() + timeout_ms; /* a hang guard, not a timing check */
+    while (atomic_load(v) != want && yq_time_mono_ms() < deadline) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * Issue #10: /healthz said ok while Kafka was unreachable. The consumer's view of Kafka falls
+ * when every broker is down and rises once a broker answers again; a missing store is
+ * ERR_NOT_FOUND (exit 2) and a second notifier on the store ERR_BAD_STATE (exit 2).
+ */
+static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
+{
+    struct notifier_cfg cfg;
+    struct tmpdb t;
+    struct run_ctx ctx;
+    struct notifier *second = NULL;
+    pthread_t th;
+    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
+    rd_kafka_mock_cluster_t *mc;
+    rd_kafka_t *producer;
+    char kerr[256], err[512] = "", set_bs[256], set_path[200];
+    const char *sets[6];
+    struct notifier_metrics *m;
+
+    (void)state;
+    tmpdb_init(&t);
+    assert_int_equal(rd_kafka_conf_set(pconf, "test.mock.num.brokers", "1", kerr, sizeof(kerr)),
+                     RD_KAFKA_CONF_OK);
+    producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
+    assert_non_null(producer);
+    mc = rd_kafka_handle_mock_cluster(producer);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+    snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s",
+             rd_kafka_mock_cluster_bootstraps(mc));
+    snprintf(set_path, sizeof(set_path), "store.path=%s", t.path);
+    sets[0] = set_bs;
+    sets[1] = set_path;
+    sets[2] = "http.port=0";
+    sets[3] = "consumer.poll_timeout_ms=50";
+    sets[4] = "kafka.session_timeout_ms=6000";
+    sets[5] = "web.enabled=false";
+    assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 6, err, sizeof(err)), 0);
+
+    /* no store yet: refused, nothing created */
+    assert_int_equal(notifier_open(&cfg, &ctx.n, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(ctx.n);
+    assert_non_null(strstr(err, "yuqingctl store init"));
+    assert_int_not_equal(access(t.path, F_OK), 0);
+
+    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
+    memset(&ctx, 0, sizeof(ctx));
+    if (notifier_open(&cfg, &ctx.n, err, sizeof(err)) != 0) {
+        fail_msg("notifier_open: %s", err);
+    }
+    /* a second notifier on the same SQLite store is refused while the first holds it */
+    assert_int_equal(notifier_open(&cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
+    assert_null(second);
+    assert_non_null(strstr(err, "in use by another notifier"));
+
+    m = notifier_metrics(ctx.n);
+    assert_int_equal(atomic_load(&m->kafka_up), 0); /* not reached yet */
+    assert_int_equal(atomic_load(&m->store_up), 1);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    wait_state(&m->kafka_up, 1, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up), 1);
+
+    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    wait_state(&m->kafka_up, 0, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up), 0);
+
+    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    wait_state(&m->kafka_up, 1, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up), 1);
+
+    ctx.stop = 1;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    notifier_free(ctx.n);
+    /* the hold ends with the notifier */
+    assert_int_equal(notifier_open(&cfg, &second, err, sizeof(err)), 0);
+    notifier_free(second);
+    notifier_cfg_release(&cfg);
+    rd_kafka_destroy(producer);
+    tmpdb_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_locked_store_is_retry_not_skip),
         cmocka_unit_test(test_consumer_on_mock_cluster),
         cmocka_unit_test(test_locked_store_blocks_commit_on_mock_cluster),
+        cmocka_unit_test(test_issue_10_notifier_dependencies_on_mock_cluster),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

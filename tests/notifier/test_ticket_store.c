@@ -4,10 +4,14 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_alerts.h"
@@ -340,8 +344,13 @@ static void test_migrations_idempotent_on_reopen(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/run/tickets.db", dir); /* run/ is created */
+    snprintf(path, sizeof(path), "%s/run/tickets.db", dir);
     cfg.path = path;
+    /* issue #10: only init creates the store (run/ included); open refuses a missing one */
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    assert_non_null(strstr(err, "yuqingctl store init"));
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     for (int round = 0; round < 3; round++) {
         assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
@@ -395,9 +404,10 @@ static void test_readonly_store_reads_but_cannot_intake(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/t.db", dir);
     cfg.path = path;
-    /* before the writer created it there is nothing to read */
-    assert_int_not_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    /* before init created it there is nothing to read */
+    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(reader);
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &writer, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
     assert_int_equal(intake(writer, &base, 1000, &res), 0);
@@ -590,6 +600,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/t.db", dir);
     cfg.path = path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
@@ -598,7 +609,9 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(exec_rc(db,
                              "ALTER TABLE ticket_items DROP COLUMN author;"
-                             "DELETE FROM schema_version WHERE version = 3",
+                             "ALTER TABLE tickets DROP COLUMN rules_unverified;"
+                             "ALTER TABLE tickets DROP COLUMN rules_checked_at;"
+                             "DELETE FROM schema_version WHERE version >= 3",
                              NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -609,7 +622,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
 
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_schema_version(store, &version), 0);
-    assert_int_equal(version, 3);
+    assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
     assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
     assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items"), 1);
     assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log"), 1);
@@ -637,6 +650,318 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     rmdir(dir);
 }
 
+/* --- issue #10 ------------------------------------------------------------------------- */
+
+static unsigned file_mode(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fail_msg("stat '%s' failed", path);
+    }
+    return (unsigned)(sb.st_mode & 0777);
+}
+
+static void remove_store(const char *dir, const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
+    char p[300];
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/*
+ * A store on a moved or unmounted disk was silently replaced by a new empty one. Only
+ * ticket_store_init() creates; every open of a missing file is ERR_NOT_FOUND naming the path
+ * and the command, and creates nothing (not even the directory).
+ */
+static void test_issue_10_open_never_creates_the_store(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[200], sub[128];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    struct ticket_intake_result res;
+    bool created = false;
+    struct stat sb;
+    char err[512] = "";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/unmounted", dir);
+    snprintf(path, sizeof(path), "%s/tickets.db", sub);
+    cfg.path = path;
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "yuqingctl store init"));
+    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_not_equal(stat(sub, &sb), 0); /* no directory, no file */
+
+    /* the directory exists, the file does not: still refused */
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_not_equal(stat(path, &sb), 0);
+    rmdir(sub);
+
+    /* init creates the directories and the schema; open then works */
+    assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
+    assert_true(created);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    ticket_store_free(store);
+    store = NULL;
+    /* a second init keeps the data */
+    assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
+    assert_false(created);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    ticket_store_free(store);
+
+    /* ":memory:" stays usable for tests */
+    cfg.path = (char *)":memory:";
+    store = open_memory();
+    ticket_store_free(store);
+    remove_store(sub, path);
+    rmdir(dir);
+}
+
+/*
+ * The database with its -wal/-shm was created 0644 and holds Argon2 hashes and session tokens:
+ * init creates the file 0600 before SQLite opens it, so -wal/-shm get 0600 too, and tightens
+ * an older store's modes.
+ */
+static void test_issue_10_state_files_are_0600(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], side[160];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL, *reader = NULL;
+    struct ticket_store_lock *lock = NULL;
+    struct ticket_intake_result res;
+    mode_t old_mask = umask(022);
+    char err[512] = "";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    cfg.path = path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(file_mode(path), 0600);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    assert_int_equal(intake(store, &base, 1000, &res), 0); /* -wal and -shm exist now */
+    snprintf(side, sizeof(side), "%s-wal", path);
+    assert_int_equal(file_mode(side), 0600);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    assert_int_equal(file_mode(side), 0600);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &lock, err, sizeof(err)), 0);
+    snprintf(side, sizeof(side), "%s.lock", path);
+    assert_int_equal(file_mode(side), 0600);
+    ticket_store_lock_release(lock);
+
+    /* a store made 0644 by an older binary: init sets 0600 on the file and its -wal/-shm */
+    assert_int_equal(chmod(path, 0644), 0);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    assert_int_equal(chmod(side, 0644), 0);
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(file_mode(path), 0600);
+    assert_int_equal(file_mode(side), 0600);
+    ticket_store_free(reader);
+    ticket_store_free(store);
+    umask(old_mask);
+    remove_store(dir, path);
+}
+
+struct migrate_arg {
+    const char *path;
+    pthread_barrier_t *barrier;
+    int err;
+    char errbuf[512];
+};
+
+static void *migrate_thread(void *p)
+{
+    struct migrate_arg *a = p;
+    struct ticket_store_cfg cfg = {.path = (char *)a->path, .busy_timeout_ms = 30000};
+    struct ticket_store *store = NULL;
+
+    pthread_barrier_wait(a->barrier);
+    a->err = ticket_store_open(&cfg, &store, a->errbuf, sizeof(a->errbuf));
+    ticket_store_free(store);
+    return NULL;
+}
+
+/*
+ * Two notifiers started at once on a new store: one died with "database is locked" or
+ * "migration 1 failed: table ticket_number_seq already exists". The version is now read in the
+ * write transaction that applies the migration, and the loser waits (busy_timeout): both
+ * succeed and each migration is recorded once. Rounds on fresh files widen the race.
+ */
+static void test_issue_10_concurrent_migrations_both_succeed(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    for (int round = 0; round < 12; round++) {
+        struct ticket_store_cfg cfg = {.path = path, .busy_timeout_ms = 1000};
+        struct migrate_arg args[3];
+        pthread_t th[3];
+        pthread_barrier_t barrier;
+        struct ticket_store *store = NULL;
+        char err[512] = "";
+        int fd;
+
+        /* an empty file, as left by a first start that died before migrating */
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(pthread_barrier_init(&barrier, NULL, 3), 0);
+        for (int i = 0; i < 3; i++) {
+            memset(&args[i], 0, sizeof(args[i]));
+            args[i].path = path;
+            args[i].barrier = &barrier;
+            assert_int_equal(pthread_create(&th[i], NULL, migrate_thread, &args[i]), 0);
+        }
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+        }
+        pthread_barrier_destroy(&barrier);
+        for (int i = 0; i < 3; i++) {
+            if (args[i].err != 0) {
+                fail_msg("round %d thread %d: %s", round, i, args[i].errbuf);
+            }
+        }
+        assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"),
+                         TICKET_STORE_SCHEMA_VERSION);
+        assert_int_equal(count_rows(store, "SELECT count(DISTINCT version) FROM schema_version"),
+                         TICKET_STORE_SCHEMA_VERSION);
+        ticket_store_free(store);
+        remove_store(dir, path);
+        assert_int_equal(mkdir(dir, 0700), 0);
+    }
+    rmdir(dir);
+}
+
+/*
+ * Two notifiers on one SQLite store both delivered the same outbox rows. The notifier's lock
+ * on "<db>.lock" is exclusive: the second is refused with a message naming the store and the
+ * holder; after release (or the holder's exit) it can be taken again. Other openers (web,
+ * CLI) do not take it.
+ */
+static void test_issue_10_one_notifier_per_store(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], pid[32];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store_lock *first = NULL, *second = NULL;
+    struct ticket_store *other = NULL;
+    char err[512] = "";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    cfg.path = path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
+    assert_non_null(first);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
+    assert_null(second);
+    assert_non_null(strstr(err, "in use by another notifier"));
+    assert_non_null(strstr(err, path));
+    snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+    assert_non_null(strstr(err, pid));
+    /* the web UI and the CLI still open the store */
+    assert_int_equal(ticket_store_open(&cfg, &other, err, sizeof(err)), 0);
+    ticket_store_free(other);
+    ticket_store_lock_release(first);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), 0);
+    ticket_store_lock_release(second);
+
+    /* in-memory stores need no lock */
+    cfg.path = (char *)":memory:";
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), 0);
+    ticket_store_lock_release(first);
+    ticket_store_lock_release(second);
+    remove_store(dir, path);
+}
+
+static int intake_unverified(struct ticket_store *store, const struct test_alert_spec *spec,
+                             bool unverified, int64_t checked_at, struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    int err;
+    assert_int_equal(test_alert_make(spec, &alert), 0);
+    alert.rules_unverified = unverified;
+    alert.rules_checked_at = checked_at;
+    err = ticket_store_intake_alert(store, &alert, 1000, res);
+    yq_alert_release(&alert);
+    return err;
+}
+
+/*
+ * Alerts made while the matcher could not check its rule version carry rules_unverified and
+ * rules_checked_at; the ticket keeps the mark (migration 4) and the detail JSON shows it.
+ */
+static void test_issue_10_rules_unverified_on_ticket(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct test_alert_spec s = base, other = base;
+    struct ticket_intake_result res;
+    struct ticket t;
+    json_t *d = NULL;
+
+    (void)state;
+    /* a verified alert: no mark */
+    assert_int_equal(intake_unverified(store, &base, false, 0, &res), 0);
+    assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
+    assert_false(t.rules_unverified);
+    assert_int_equal(t.rules_checked_at, 0);
+    ticket_release(&t);
+    assert_int_equal(ticket_api_detail(store, res.number, &d), 0);
+    assert_true(json_is_false(json_object_get(d, "rules_unverified")));
+    assert_true(json_is_null(json_object_get(d, "rules_checked_at")));
+    json_decref(d);
+
+    /* a later item matched on unverified rules marks the ticket, with its last check */
+    s.item_id = "rss:0002";
+    assert_int_equal(
+        intake_unverified(store, &s, true, ts("2026-11-29T07:58:00Z"), &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
+    assert_true(t.rules_unverified);
+    assert_int_equal(t.rules_checked_at, ts("2026-11-29T07:58:00Z"));
+    ticket_release(&t);
+    /* the oldest known check is kept; a later verified alert does not clear the mark */
+    s.item_id = "rss:0003";
+    assert_int_equal(
+        intake_unverified(store, &s, true, ts("2026-11-29T06:00:00Z"), &res), 0);
+    s.item_id = "rss:0004";
+    assert_int_equal(
+        intake_unverified(store, &s, true, ts("2026-11-29T07:59:00Z"), &res), 0);
+    s.item_id = "rss:0005";
+    assert_int_equal(intake_unverified(store, &s, false, 0, &res), 0);
+    assert_int_equal(ticket_api_detail(store, res.number, &d), 0);
+    assert_true(json_is_true(json_object_get(d, "rules_unverified")));
+    assert_string_equal(json_string_value(json_object_get(d, "rules_checked_at")),
+                        "2026-11-29T06:00:00Z");
+    json_decref(d);
+
+    /* a new ticket from an alert never checked: marked, time unknown */
+    other.event_key = "ev:bbbb";
+    other.item_id = "rss:0100";
+    assert_int_equal(intake_unverified(store, &other, true, 0, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_int_equal(ticket_api_detail(store, res.number, &d), 0);
+    assert_true(json_is_true(json_object_get(d, "rules_unverified")));
+    assert_true(json_is_null(json_object_get(d, "rules_checked_at")));
+    json_decref(d);
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +978,11 @@ int main(void)
         cmocka_unit_test(test_missing_event_key_is_invalid),
         cmocka_unit_test(test_issue_fc033_author_stored_and_in_detail),
         cmocka_unit_test(test_v2_database_upgrades_to_v3_keeping_rows),
+        cmocka_unit_test(test_issue_10_open_never_creates_the_store),
+        cmocka_unit_test(test_issue_10_state_files_are_0600),
+        cmocka_unit_test(test_issue_10_concurrent_migrations_both_succeed),
+        cmocka_unit_test(test_issue_10_one_notifier_per_store),
+        cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

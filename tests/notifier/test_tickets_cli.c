@@ -93,7 +93,8 @@ static int setup(void **state)
     snprintf(f->db, sizeof(f->db), "%s/tickets.db", f->dir);
     cfg.path = f->db;
     cfg.busy_timeout_ms = 2000;
-    if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
+    if (ticket_store_init(&cfg, NULL, err, sizeof(err)) != 0 ||
+        ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
         fail_msg("open: %s", err);
     }
     assert_int_equal(test_alert_make(&spec, &alert), 0);

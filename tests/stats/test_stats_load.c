@@ -118,6 +118,7 @@ static int setup(void **state)
     assert_int_equal(workcal_load_dir(e->cal, dir, err, sizeof(err)), 0);
     assert_true(workcal_covers_year(e->cal, 2026));
     cfg.path = e->path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
     e->policy.cal = e->cal;
     ticket_store_set_policy(e->store, &e->policy);

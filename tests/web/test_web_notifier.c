@@ -81,10 +81,11 @@ static int setup(void **state)
     fd = mkstemp(f->dbpath);
     assert_true(fd >= 0);
     close(fd);
-    unlink(f->dbpath); /* the store creates it */
+    unlink(f->dbpath); /* store init creates it */
     scfg.path = f->dbpath;
     scfg.busy_timeout_ms = 2000;
-    if (ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
+    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
+        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
         fail_msg("open: %s", err);
     }
     assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
