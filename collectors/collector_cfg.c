@@ -51,6 +51,11 @@ const struct cfg_key collector_cfg_keys[] = {
      "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
      "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
      0, 0, COFF(weibo_user_agent), "mobile User-Agent for Weibo requests", NULL},
+    {"weibo_first_crawl_window", CFG_MS, "24h", 0, 315360000000,
+     COFF(weibo_first_crawl_window_ms),
+     "a Weibo source's first crawl marks posts older than this as seen without producing them "
+     "(a baseline), and pinned posts older than this are never new; 0 = off",
+     NULL},
     {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, COFF(metrics_address),
      "listen address of GET /metrics; empty = no endpoint", NULL},
     {"metrics_port", CFG_INT, "9101", 0, 65535, COFF(metrics_port),

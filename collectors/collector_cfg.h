@@ -73,6 +73,7 @@ struct collector_cfg {
     int64_t max_text_bytes;
     char *weibo_api;          /* base of the m.weibo.cn API (tests point it elsewhere) */
     char *weibo_user_agent;   /* mobile User-Agent sent to Weibo */
+    int64_t weibo_first_crawl_window_ms; /* first crawl: older posts are a baseline; 0 off */
     char *metrics_address;    /* /metrics listen address; "" = off */
     int64_t metrics_port;     /* 0 = an ephemeral port (logged) */
     int64_t kafka_linger_ms;  /* producer linger.ms */

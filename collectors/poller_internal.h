@@ -47,6 +47,9 @@ struct weibo_cycle {
     size_t n_retry;
     size_t next_retry;
     struct ingest_result total;
+    bool first_crawl;         /* no earlier crawl: posts older than the window are a baseline */
+    size_t baselined;         /* posts marked seen without being produced in this cycle */
+    bool baseline_deferred;   /* a baseline mark failed (Redis): not recorded as done */
 };
 
 struct source_run {

@@ -10,6 +10,14 @@
  *   page was new, a cursor exists and max_pages is not reached (pinned posts do not end it).
  * Every response is classified first (weibo_classify): ok:0 is an empty success, ok:-100,
  * 418, 432, 403, visitor pages are failures with their own state (FC-005).
+ *
+ * Lower time bound (issue #10), window = collector.weibo_first_crawl_window (0 = off):
+ * - a source's first crawl (no baseline_at or last_success in its health hash) marks the
+ *   posts it finds that are older than the window (or have no time) as seen without producing
+ *   them: a baseline; posts newer than the window go out as new items. Once that cycle ends
+ *   well, baseline_at is recorded;
+ * - a pinned post older than the window is never new, at any crawl (marked seen, not sent).
+ * Such posts get no long-text request and count as "not new" for paging.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +49,9 @@ void poller_weibo_reset(struct source_run *r)
     wb->since_id[0] = '\0';
     wb->page_no = 0;
     memset(&wb->total, 0, sizeof(wb->total));
+    wb->first_crawl = false;
+    wb->baselined = 0;
+    wb->baseline_deferred = false;
 }
 
 /* scheme://host[:port] of url (new), or NULL. */
@@ -106,10 +117,69 @@ void poller_weibo_begin(struct source_run *r)
             return;
         }
     }
+    if (r->p->cfg->collector.weibo_first_crawl_window_ms > 0) {
+        bool before = false;
+        /* Redis down: taken as a first crawl (the items would be deferred anyway) */
+        wb->first_crawl = store_crawled_before(r->p->store, r->cfg->id, &before) != 0 || !before;
+    }
     /* Redis down: no retries this cycle, the page is still read */
     store_longtext_list(r->p->store, r->cfg->id, RETRY_BATCH, &wb->retry_mids,
                         &wb->retry_jsons, &wb->n_retry);
     next_retry_or_page(r);
+}
+
+/* Flag the posts of the page that are not new: see the lower time bound above. */
+static void mark_not_new(struct source_run *r, int64_t fetched_at)
+{
+    struct weibo_cycle *wb = &r->wb;
+    int64_t window_s = r->p->cfg->collector.weibo_first_crawl_window_ms / 1000;
+
+    if (window_s <= 0) {
+        return;
+    }
+    for (size_t i = 0; i < wb->page.n_posts; i++) {
+        struct weibo_post *post = &wb->page.posts[i];
+        bool old = !post->item.has_published || post->item.published_at < fetched_at - window_s;
+        post->not_new = old && (wb->first_crawl || post->pinned);
+    }
+}
+
+/* A not-new post: marked seen without being produced. Returns 0 or ERR_RETRY. */
+static int skip_not_new(struct source_run *r, const struct weibo_post *post)
+{
+    struct weibo_cycle *wb = &r->wb;
+
+    wb->total.entries++;
+    if (item_producer_in_flight(r->p->producer, post->item.id)) {
+        wb->total.in_flight++;
+        return 0;
+    }
+    if (store_mark_seen(r->p->store, post->item.id) != 0) {
+        wb->total.deferred++;
+        wb->baseline_deferred = true;
+        return ERR_RETRY;
+    }
+    wb->total.seen++;
+    wb->baselined++;
+    return 0;
+}
+
+/* End a cycle well; a first crawl's baseline is recorded as done. */
+static void weibo_cycle_ok(struct source_run *r, long status)
+{
+    struct weibo_cycle *wb = &r->wb;
+
+    if (wb->first_crawl && !wb->baseline_deferred) {
+        char ts[32];
+        snprintf(ts, sizeof(ts), "%lld", (long long)yq_time_now());
+        if (store_health_set(r->p->store, r->cfg->id, "baseline_at", ts) == 0) {
+            LOG_INFO("weibo first crawl baseline source_id=%s marked_seen=%zu produced=%zu "
+                     "window_s=%lld",
+                     r->cfg->id, wb->baselined, wb->total.produced,
+                     (long long)(r->p->cfg->collector.weibo_first_crawl_window_ms / 1000));
+        }
+    }
+    poller_cycle_ok(r, status, &wb->total);
 }
 
 /* The last page read, its posts ingested: continue paging or end the cycle. */
@@ -124,7 +194,8 @@ static void page_finished(struct source_run *r, long status)
         struct weibo_post *post = &wb->page.posts[i];
         size_t produced = wb->total.produced;
         size_t seen = wb->total.seen + wb->total.in_flight;
-        int err = ingest_item(&ctx, &post->item, NULL, false, &wb->total);
+        int err = post->not_new ? skip_not_new(r, post)
+                                : ingest_item(&ctx, &post->item, NULL, false, &wb->total);
 
         if (err == ERR_RETRY) {
             deferred = true;
@@ -156,7 +227,7 @@ static void page_finished(struct source_run *r, long status)
         queue_page(r);
         return;
     }
-    poller_cycle_ok(r, status, &wb->total);
+    weibo_cycle_ok(r, status);
 }
 
 /* Next post of the page needing its long text (and not already delivered), or finish. */
@@ -167,7 +238,7 @@ static void next_extend(struct source_run *r, long status)
     while (wb->next_post < wb->page.n_posts) {
         struct weibo_post *post = &wb->page.posts[wb->next_post];
         bool seen = false;
-        if (post->needs_long_text &&
+        if (post->needs_long_text && !post->not_new &&
             !item_producer_in_flight(r->p->producer, post->item.id) &&
             store_seen(r->p->store, post->item.id, &seen) == 0 && !seen) {
             wb->phase = WB_EXTEND;
@@ -269,9 +340,10 @@ void poller_weibo_done(struct source_run *r, long http_status, const char *conte
         }
         if (wb->page.empty) {
             LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
-            poller_cycle_ok(r, http_status, &wb->total);
+            weibo_cycle_ok(r, http_status);
             return;
         }
+        mark_not_new(r, ctx.fetched_at);
         snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
         wb->page_no = wb->page.page;
         wb->next_post = 0;

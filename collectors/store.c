@@ -127,6 +127,27 @@ int store_get_validators(struct store *s, const char *source_id, char **etag,
     return 0;
 }
 
+int store_crawled_before(struct store *s, const char *source_id, bool *out)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HMGET", k, "baseline_at", "last_success"};
+    redisReply *reply;
+
+    *out = false;
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    reply = run(s, 4, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < reply->elements; i++) {
+            *out = *out || reply->element[i]->type == REDIS_REPLY_STRING;
+        }
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
 int store_put_validators(struct store *s, const char *source_id, const char *etag,
                          const char *last_modified)
 {

@@ -48,6 +48,13 @@ bool store_is_down(const struct store *s);
 int store_ping(struct store *s);
 
 /*
+ * Whether source_id was crawled before (Weibo first-crawl baseline, issue #10): *out is true
+ * when its health hash has baseline_at (a baseline was recorded) or last_success. Returns 0,
+ * or ERR_RETRY (Redis down; *out false).
+ */
+int store_crawled_before(struct store *s, const char *source_id, bool *out);
+
+/*
  * Validators of source_id: *etag and *last_modified get new strings (free()) or NULL when
  * not stored. Returns 0 or ERR_RETRY (Redis down: fetch without validators).
  */

@@ -37,6 +37,8 @@ struct weibo_post {
     bool pinned;              /* 置顶: does not end paging */
     bool needs_long_text;     /* fetch statuses/extend?id=<mid>; item.truncated is set */
     bool is_original;         /* the retweeted original of a repost on this page */
+    bool not_new;             /* set by the poller: a first crawl's baseline or an old pinned
+                               * post, marked seen without being produced (issue #10) */
 };
 
 struct weibo_page {

@@ -36,6 +36,7 @@
 #include "store.h"
 #include "yq_err.h"
 #include "yq_health.h"
+#include "weibo.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
 
@@ -816,7 +817,10 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
                                "    max_pages: 1\n");
     {
         char extra[256];
-        snprintf(extra, sizeof(extra), "  weibo_api: http://127.0.0.1:%d\n", fx.http_port);
+        /* the FC-001 post is from 2024: inside this window, so even a first crawl sends it */
+        snprintf(extra, sizeof(extra),
+                 "  weibo_api: http://127.0.0.1:%d\n  weibo_first_crawl_window: 3650d\n",
+                 fx.http_port);
         load_cfg(&cfg, extra, src);
     }
     /* 1: the extend endpoint fails: the item goes out truncated and is queued for retry */
@@ -847,6 +851,132 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
     free(v);
     free(fc001_page);
     free(fc001_extend);
+    json_decref(in);
+    collector_config_release(&cfg);
+}
+
+/* ---- Weibo first crawl baseline (issue #10) ---- */
+
+static char *bl_page;
+
+static struct reply baseline_route(const char *url, int n, void *arg)
+{
+    struct reply r = {.status = 200, .ctype = "application/json; charset=utf-8"};
+    (void)n;
+    (void)arg;
+    if (strncmp(url, "/api/container/getIndex", 23) == 0) {
+        r.body = bl_page;
+    } else {
+        r.status = 404;
+        r.body = "";
+    }
+    return r;
+}
+
+/* Set card i's post to id (mid), created_at and pinned in the page cards. */
+static const char *set_post(json_t *cards, size_t i, const char *id, const char *created_at,
+                            bool pinned)
+{
+    json_t *mblog = json_object_get(json_array_get(cards, i), "mblog");
+    assert_non_null(mblog);
+    if (id) {
+        json_object_set_new(mblog, "id", json_string(id));
+        json_object_set_new(mblog, "mid", json_string(id));
+        json_object_del(mblog, "bid");
+    }
+    if (created_at) {
+        json_object_set_new(mblog, "created_at", json_string(created_at));
+    }
+    if (pinned) {
+        json_object_set_new(mblog, "isTop", json_integer(1));
+    }
+    return json_string_value(json_object_get(mblog, "mid"));
+}
+
+static long long zcard(const char *key)
+{
+    redisReply *r = redisCommand(fx.rc, "ZCARD %s", key);
+    long long v = r ? r->integer : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+static bool in_recent(const char *key, const char *mid)
+{
+    redisReply *r = redisCommand(fx.rc, "ZSCORE %s weibo:%s", key, mid);
+    bool v = r && r->type == REDIS_REPLY_STRING;
+    freeReplyObject(r);
+    return v;
+}
+
+/*
+ * Issue #10: the timeline crawl had no lower time bound: on a first crawl posts months old
+ * went out as new items, and old pinned posts too. The captured 2019 timeline page (dates
+ * "MM-DD", months before the fetch) with one post made "刚刚" (just now): the first crawl
+ * produces only that one and records the others as seen (a baseline). The next crawl produces
+ * a post it has not seen even when old, but an old pinned post never; a fresh pinned one is.
+ */
+static void test_issue_10_weibo_first_crawl_baseline(void **state)
+{
+    static const char *const recent = "yuqing:source:wbb:recent";
+    struct collector_config cfg;
+    char *raw = NULL, src[256], extra[256], fresh[WEIBO_MID_MAX], old[WEIBO_MID_MAX];
+    size_t len = 0, n_cards;
+    json_t *in, *cards;
+
+    (void)state;
+    NEED_FIXTURE();
+    SHARED_READ_OR_SKIP("corpus/weibo/m_weibo_cn_getIndex_107603_timeline_page2_2019.json", &raw,
+                        &len);
+    in = json_loadb(raw, len, 0, NULL);
+    free(raw);
+    assert_non_null(in);
+    cards = json_object_get(json_object_get(in, "data"), "cards");
+    n_cards = json_array_size(cards);
+    assert_true(n_cards >= 6);
+    snprintf(fresh, sizeof(fresh), "%s", set_post(cards, 0, NULL, "刚刚", false));
+    snprintf(old, sizeof(old), "%s", set_post(cards, 1, NULL, NULL, false));
+    bl_page = json_dumps(in, JSON_COMPACT);
+    redis_cmd("FLUSHALL");
+    reset_server(baseline_route, NULL);
+    snprintf(src, sizeof(src), "  - id: wbb\n    kind: weibo_user\n    uid: \"1\"\n"
+                               "    max_pages: 1\n");
+    snprintf(extra, sizeof(extra),
+             "  weibo_api: http://127.0.0.1:%d\n  weibo_first_crawl_window: 24h\n",
+             fx.http_port);
+    load_cfg(&cfg, extra, src);
+    /* 1: first crawl: one item out, the rest a baseline */
+    assert_int_equal(once(&cfg), 0);
+    assert_field("yuqing:source:wbb", "state", "ok");
+    {
+        char *at = hget("yuqing:source:wbb", "baseline_at");
+        assert_non_null(at); /* the baseline is recorded: the next crawl is not a first one */
+        free(at);
+    }
+    assert_true(in_recent(recent, fresh));
+    assert_int_equal(zcard(recent), 1);
+    for (size_t i = 0; i < n_cards; i++) {
+        char k[64];
+        json_t *mblog = json_object_get(json_array_get(cards, i), "mblog");
+        snprintf(k, sizeof(k), "yuqing:seen:weibo:%s",
+                 json_string_value(json_object_get(mblog, "mid")));
+        assert_int_equal(exists(k), 1); /* all recorded as seen */
+    }
+    (void)old;
+    /* 2: a later crawl: an old post not seen before is new; an old pinned one never is */
+    set_post(cards, 2, "4999000000000001", "06-01", false);
+    set_post(cards, 3, "4999000000000002", "06-01", true);
+    set_post(cards, 4, "4999000000000003", "刚刚", true);
+    free(bl_page);
+    bl_page = json_dumps(in, JSON_COMPACT);
+    assert_int_equal(once(&cfg), 0);
+    assert_true(in_recent(recent, "4999000000000001"));
+    assert_false(in_recent(recent, "4999000000000002"));
+    assert_true(in_recent(recent, "4999000000000003"));
+    assert_int_equal(zcard(recent), 3);
+    assert_int_equal(exists("yuqing:seen:weibo:4999000000000002"), 1); /* marked, not sent */
+    free(bl_page);
+    bl_page = NULL;
     json_decref(in);
     collector_config_release(&cfg);
 }
@@ -1328,6 +1458,7 @@ int main(void)
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
         cmocka_unit_test(test_fc_001_long_text_cycle_and_retry),
+        cmocka_unit_test(test_issue_10_weibo_first_crawl_baseline),
         cmocka_unit_test(test_thousand_sources_keep_their_interval),
         cmocka_unit_test(test_issue_10_most_overdue_source_first),
         cmocka_unit_test(test_issue_10_host_limit_keyed_by_scheme_host_port),
