@@ -1,7 +1,6 @@
-#include "matcher.h"
+#include "matcher_internal.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 
 #include "event.h"
 #include "match.h"
-#include "matcher_http.h"
 #include "rules_store.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -20,284 +18,8 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
-#define MOFF(f) offsetof(struct matcher_opts, f)
-static const struct cfg_key matcher_opt_keys[] = {
-    {"rules_cache_path", CFG_STRING, "run/matcher-rules.json", 0, 0, MOFF(rules_cache_path),
-     "on-disk copy of the last good rule set (used when Redis is down at start-up)", NULL},
-    {"batch_size", CFG_INT, "100", 1, 10000, MOFF(batch_size),
-     "items consumed before their alerts are flushed and offsets committed", NULL},
-    {"poll_timeout_ms", CFG_MS, "100", 1, 10000, MOFF(poll_timeout_ms), "consumer poll wait",
-     NULL},
-    {"reload_check_ms", CFG_MS, "1000", 10, 600000, MOFF(reload_check_ms),
-     "how often yuqing:rules:current is checked", NULL},
-    {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
-     "wait before re-producing an alert whose delivery failed", NULL},
-    {"event_wait_ms", CFG_MS, "5000", 0, 3600000, MOFF(event_wait_ms),
-     "how long a Redis outage may hold alerts back before items get their own event", NULL},
-    {"event_window_s", CFG_INT, "259200", 60, 2592000, MOFF(event_window_s),
-     "near-duplicate window in seconds (design §4: 72 h)", NULL},
-    {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
-     "lifetime of per-item event answers, repost roots and event counters", NULL},
-    {"log_level", CFG_STRING, "info", 0, 0, MOFF(log_level), "err, warn, info or debug", NULL},
-    {"rules_verify_max_age_ms", CFG_MS, "10000", 100, 3600000, MOFF(rules_verify_max_age_ms),
-     "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
-     "this (or the last check failed)", NULL},
-    {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, MOFF(metrics_address),
-     "listen address of GET /metrics and /healthz; empty = no endpoint", NULL},
-    {"metrics_port", CFG_INT, "9102", 0, 65535, MOFF(metrics_port),
-     "port of GET /metrics and /healthz; 0 = any free port (logged)", NULL},
-    {"source_weights", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "score factor per item source_id or source, 0.1..10 (weibo 1.2, wechat 1.1, others 1.0)",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
-};
-
-#define COFF(f) offsetof(struct matcher_cfg, f)
-const struct cfg_key matcher_cfg_keys[] = {
-    {"kafka", CFG_SECTION, NULL, 0, 0, COFF(kafka), "Kafka", yq_kafka_cfg_keys},
-    {"redis", CFG_SECTION, NULL, 0, 0, COFF(redis), "Redis (rule sets)", yq_redis_cfg_keys},
-    {"matcher", CFG_SECTION, NULL, 0, 0, COFF(matcher), "matching stage", matcher_opt_keys},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
-};
-
 #define SUB_RETRY_MS 1000
-#define STATUS_INTERVAL_MS 1000   /* /metrics and /healthz are republished this often */
-#define KAFKA_PROBE_TIMEOUT_MS 1000
-#define COMMITTED_TIMEOUT_MS 500
 #define REDIS_BACKOFF_MAX_MS 5000
-
-#define WEIGHTS_KEY "matcher.source_weights"
-
-/* A weight as text: a finite number in MATCH_WEIGHT_MIN..MATCH_WEIGHT_MAX. */
-static int parse_weight(const char *text, double *out)
-{
-    char *end = NULL;
-    double v;
-
-    if (!text || !text[0]) {
-        return ERR_INVALID;
-    }
-    v = strtod(text, &end);
-    if (*end != '\0' || !isfinite(v) || v < MATCH_WEIGHT_MIN || v > MATCH_WEIGHT_MAX) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
-/*
- * A weight's name: a source ("weibo") or a source id ("people-politics"), printable ASCII
- * without spaces, quotes or backslashes (so that --print-config can quote it as is).
- */
-static bool weight_name_ok(const char *name, size_t len)
-{
-    if (len == 0) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* matcher.source_weights (node may be NULL: none) into mw. */
-static int load_weights(struct match_weights *mw, struct cfg_doc *doc, yaml_node_t *node,
-                        char *errbuf, size_t errlen)
-{
-    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
-        return 0;
-    }
-    if (node->type != YAML_MAPPING_NODE) {
-        snprintf(errbuf, errlen, "%s:%zu: key '" WEIGHTS_KEY "': must be a mapping of source "
-                 "or source_id to weight", doc->file, node->start_mark.line + 1);
-        return ERR_INVALID;
-    }
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *kn = cfg_doc_node(doc, p->key);
-        yaml_node_t *vn = cfg_doc_node(doc, p->value);
-        const char *name = kn ? cfg_scalar(kn) : NULL;
-        size_t line = kn ? kn->start_mark.line + 1 : node->start_mark.line + 1;
-        double w;
-        int err;
-
-        if (!name || !weight_name_ok(name, kn->data.scalar.length)) {
-            snprintf(errbuf, errlen, "%s:%zu: key '" WEIGHTS_KEY "': a name must be a source "
-                     "or source_id (printable ASCII, no spaces or quotes)", doc->file, line);
-            return ERR_INVALID;
-        }
-        for (size_t i = 0; i < mw->n; i++) {
-            if (strcmp(mw->w[i].name, name) == 0) {
-                snprintf(errbuf, errlen, "%s:%zu: key '" WEIGHTS_KEY ".%s': given twice",
-                         doc->file, line, name);
-                return ERR_INVALID;
-            }
-        }
-        if (!vn || parse_weight(cfg_scalar(vn), &w) != 0) {
-            snprintf(errbuf, errlen, "%s:%zu: key '" WEIGHTS_KEY ".%s': weight must be a number "
-                     "from 0.1 to 10", doc->file, vn ? vn->start_mark.line + 1 : line, name);
-            return ERR_INVALID;
-        }
-        err = match_weights_set(mw, name, w);
-        if (err) {
-            return err;
-        }
-    }
-    return 0;
-}
-
-/*
- * One "--set matcher.source_weights.NAME=W" (assignment borrowed). Returns 1 when assignment
- * is not about source weights (cfg_set's business), else 0, ERR_INVALID or ERR_NOMEM.
- */
-static int set_weight(struct match_weights *mw, const char *assignment, char *errbuf,
-                      size_t errlen)
-{
-    static const char prefix[] = WEIGHTS_KEY ".";
-    const char *name = assignment + sizeof(prefix) - 1;
-    const char *eq = strchr(assignment, '=');
-    char buf[256];
-    double w;
-
-    if (strncmp(assignment, prefix, sizeof(prefix) - 1) != 0) {
-        return 1;
-    }
-    if (!eq || (size_t)(eq - name) >= sizeof(buf) || !weight_name_ok(name, (size_t)(eq - name))) {
-        snprintf(errbuf, errlen, "override '%s': expected " WEIGHTS_KEY ".NAME=WEIGHT",
-                 assignment);
-        return ERR_INVALID;
-    }
-    if (parse_weight(eq + 1, &w) != 0) {
-        snprintf(errbuf, errlen, "override '%.*s': weight must be a number from 0.1 to 10",
-                 (int)(eq - assignment), assignment);
-        return ERR_INVALID;
-    }
-    snprintf(buf, sizeof(buf), "%.*s", (int)(eq - name), name);
-    return match_weights_set(mw, buf, w);
-}
-
-int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
-                     struct matcher_cfg *cfg, char *errbuf, size_t errlen)
-{
-    struct cfg_doc doc;
-    int err, level;
-
-    memset(cfg, 0, sizeof(*cfg));
-    memset(&doc, 0, sizeof(doc));
-    if (path) {
-        err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
-        if (err) {
-            cfg_doc_release(&doc);
-            return err;
-        }
-        err = cfg_fill(matcher_cfg_keys, cfg, &doc, cfg_doc_root(&doc), errbuf, errlen);
-        if (err == 0) {
-            yaml_node_t *mn = cfg_map_get(&doc, cfg_doc_root(&doc), "matcher");
-            err = load_weights(&cfg->matcher.source_weights, &doc,
-                               mn ? cfg_map_get(&doc, mn, "source_weights") : NULL, errbuf,
-                               errlen);
-        }
-    } else {
-        err = cfg_fill(matcher_cfg_keys, cfg, NULL, NULL, errbuf, errlen);
-    }
-    cfg_doc_release(&doc);
-    for (int i = 0; err == 0 && i < n_sets; i++) {
-        err = set_weight(&cfg->matcher.source_weights, sets[i], errbuf, errlen);
-        if (err == 1) {
-            err = cfg_set(matcher_cfg_keys, cfg, sets[i], errbuf, errlen);
-        }
-    }
-    if (err == 0 && !cfg->kafka.group_id) {
-        cfg->kafka.group_id = strdup(MATCHER_DEFAULT_GROUP);
-        err = cfg->kafka.group_id ? 0 : ERR_NOMEM;
-    }
-    if (err == 0 && yq_log_level_parse(cfg->matcher.log_level, &level) != 0) {
-        snprintf(errbuf, errlen, "%s: key 'matcher.log_level': bad value '%s'",
-                 path ? path : "<defaults>", cfg->matcher.log_level);
-        err = ERR_INVALID;
-    }
-    return err;
-}
-
-void matcher_cfg_print(FILE *out, const struct matcher_cfg *cfg)
-{
-    static const char *const builtin[] = {"weibo", "wechat"};
-    const struct match_weights *mw = &cfg->matcher.source_weights;
-
-    /* "matcher" is the table's last section: its source_weights follow its other keys */
-    cfg_print(out, matcher_cfg_keys, cfg, 0);
-    fputs("  source_weights:  # score factor per item source_id or source, 0.1..10; others 1.0\n",
-          out);
-    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
-        struct yq_item it = {.source = (char *)builtin[i]};
-        bool configured = false;
-
-        for (size_t j = 0; j < mw->n; j++) {
-            configured = configured || strcmp(mw->w[j].name, builtin[i]) == 0;
-        }
-        if (!configured) {
-            fprintf(out, "    \"%s\": %g\n", builtin[i], match_source_weight(NULL, &it));
-        }
-    }
-    for (size_t j = 0; j < mw->n; j++) {
-        fprintf(out, "    \"%s\": %g\n", mw->w[j].name, mw->w[j].weight);
-    }
-}
-
-void matcher_cfg_release(struct matcher_cfg *cfg)
-{
-    match_weights_release(&cfg->matcher.source_weights);
-    cfg_release(matcher_cfg_keys, cfg);
-}
-
-enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED };
-
-/* One alert of the current batch, kept until Kafka reports it delivered. */
-struct pending {
-    char *payload;
-    size_t len;
-    char *key;
-    enum pending_state state;
-    rd_kafka_resp_err_t err;
-};
-
-struct matcher {
-    const struct matcher_cfg *cfg;
-    struct yq_redis *redis;
-    redisContext *sub;        /* pub/sub connection for yuqing:rules:changed, or NULL */
-    int64_t sub_retry_at_ms;  /* monotonic */
-    struct rule_set *rules;   /* in use; NULL until one was loaded */
-    struct match_scratch *scratch;
-    struct norm_text simhash_buf;
-    int64_t event_backoff_ms; /* grows while event assignment fails (Redis down) */
-    int64_t events_down_since_ms; /* monotonic; 0 while event assignment works */
-    bool events_fallback_logged;
-    int64_t failed_version;   /* last version that could not be loaded (logged once) */
-    int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
-    int64_t check_backoff_ms; /* grows while Redis is down */
-    bool cache_tried;
-    bool waiting_logged;
-    /* rule-version confirmation (issue #10): see rules_unverified() */
-    bool rules_confirmed;        /* the last check confirmed the version in use */
-    int64_t confirmed_mono_ms;   /* monotonic time of the last confirmation */
-    int64_t confirmed_at;        /* the same, seconds since the epoch; 0 = never */
-    /* health and /metrics */
-    struct matcher_http *http;   /* NULL when matcher.metrics_address is empty */
-    int64_t next_status_ms;      /* monotonic time of the next publication */
-    bool kafka_up, redis_up;
-    bool kafka_known, redis_known; /* a check has run (transitions are logged after that) */
-    uint64_t n_consume_errors, n_delivery_errors, n_commit_errors;
-    uint64_t n_assignments, n_revocations, n_rules_rejected;
-    rd_kafka_t *producer;
-    rd_kafka_t *consumer;
-    rd_kafka_message_t **batch;
-    struct pending *pending;
-    size_t n_pending;
-    uint64_t n_items, n_alerts, n_malformed, n_excluded, n_event_retries;
-};
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
@@ -381,32 +103,6 @@ int64_t matcher_rules_version(const struct matcher *m)
 int matcher_metrics_port(const struct matcher *m)
 {
     return m->http ? matcher_http_port(m->http) : -1;
-}
-
-/*
- * Whether an alert made now must say rules_unverified: the last check of
- * yuqing:rules:current did not confirm the version in use (Redis unreachable, no or a bad
- * pointer, a newer set not loaded yet), or the last confirmation is older than
- * matcher.rules_verify_max_age_ms (checks held up, e.g. by a long batch).
- */
-static bool rules_unverified(const struct matcher *m)
-{
-    return !m->rules_confirmed ||
-           yq_time_mono_ms() - m->confirmed_mono_ms > m->cfg->matcher.rules_verify_max_age_ms;
-}
-
-/* Record the state of a dependency; a change is logged once. */
-static void set_dep(bool *up, bool *known, const char *name, bool now_up)
-{
-    if (*known && *up != now_up) {
-        if (now_up) {
-            LOG_INFO("dependency up dependency=%s", name);
-        } else {
-            LOG_WARN("dependency down dependency=%s", name);
-        }
-    }
-    *up = now_up;
-    *known = true;
 }
 
 static void sleep_ms(int64_t ms)
@@ -565,7 +261,7 @@ static void maybe_reload(struct matcher *m, bool force)
     }
     rc = rules_store_current(m->redis, &version);
     m->rules_confirmed = false; /* until this check confirms the version in use */
-    set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
+    matcher_set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /* Redis down: keep what we hold, back off, start from the cache if we hold nothing */
         m->check_backoff_ms = m->check_backoff_ms * 2 > REDIS_BACKOFF_MAX_MS
@@ -640,7 +336,7 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
     rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
-    set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
+    matcher_set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /*
          * Redis down: hold the batch back (it is retried) for up to event_wait_ms, then let
@@ -720,7 +416,7 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
         if (rc == 0) {
             rc = assign_event(m, &alert);
         }
-        if (rc == 0 && rules_unverified(m)) {
+        if (rc == 0 && matcher_rules_unverified(m)) {
             /* matched on a set Redis did not (recently) confirm as current: say so */
             alert.rules_unverified = true;
             alert.rules_checked_at = m->confirmed_at;
@@ -746,203 +442,6 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
     match_result_release(&mr);
     yq_item_release(&item);
     return rc;
-}
-
-/* --- health, /metrics, rebalances ------------------------------------------------------ */
-
-/* "yuqing.items[0,1]": the partitions of parts, grouped by topic, into buf (len bytes). */
-static void format_partitions(const rd_kafka_topic_partition_list_t *parts, char *buf,
-                              size_t len)
-{
-    size_t off = 0;
-    const char *topic = NULL;
-
-    buf[0] = '\0';
-    for (int i = 0; parts && i < parts->cnt && off + 1 < len; i++) {
-        const rd_kafka_topic_partition_t *tp = &parts->elems[i];
-        int n;
-        if (!topic || strcmp(topic, tp->topic) != 0) {
-            n = snprintf(buf + off, len - off, "%s%s[%d", topic ? "]," : "", tp->topic,
-                         (int)tp->partition);
-            topic = tp->topic;
-        } else {
-            n = snprintf(buf + off, len - off, ",%d", (int)tp->partition);
-        }
-        off += n > 0 ? (size_t)n : 0;
-    }
-    if (topic && off + 1 < len) {
-        snprintf(buf + off, len - off, "]");
-    }
-}
-
-/*
- * The consumer's rebalance callback (runs in the matcher's thread, inside consumer poll or
- * close): log which partitions this matcher takes or gives up, apply the change.
- */
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque)
-{
-    struct matcher *m = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    rd_kafka_error_t *error = NULL;
-    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
-    char list[1024];
-
-    format_partitions(parts, list, sizeof(list));
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        m->n_assignments++;
-        LOG_INFO("partitions assigned partitions=%s count=%d group=%s", list, parts->cnt,
-                 m->cfg->kafka.group_id);
-        if (cooperative) {
-            error = rd_kafka_incremental_assign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, parts);
-        }
-    } else {
-        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-            m->n_revocations++;
-            LOG_INFO("partitions revoked partitions=%s count=%d group=%s", list, parts->cnt,
-                     m->cfg->kafka.group_id);
-        } else {
-            LOG_WARN("rebalance failed err=%s partitions=%s", rd_kafka_err2str(err), list);
-        }
-        if (cooperative) {
-            error = rd_kafka_incremental_unassign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, NULL);
-        }
-    }
-    if (error) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    } else if (kerr) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
-    }
-    m->next_status_ms = 0; /* publish the new assignment at once */
-}
-
-/* Ask a broker for metadata: Kafka is up when one answers within KAFKA_PROBE_TIMEOUT_MS. */
-static void probe_kafka(struct matcher *m)
-{
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t kerr = rd_kafka_metadata(m->producer, 0, NULL, &md,
-                                                 KAFKA_PROBE_TIMEOUT_MS);
-    if (md) {
-        rd_kafka_metadata_destroy(md);
-    }
-    set_dep(&m->kafka_up, &m->kafka_known, "kafka", kerr == RD_KAFKA_RESP_ERR_NO_ERROR);
-}
-
-/*
- * The held partitions with their positions and high watermarks (a new array in *out, free()
- * it, and the list it borrows topic names from in *list_out, destroy it). A partition that
- * consumed nothing yet reports its committed offset, if any.
- */
-static size_t partition_status(struct matcher *m, struct matcher_partition_status **out,
-                               rd_kafka_topic_partition_list_t **list_out)
-{
-    rd_kafka_topic_partition_list_t *parts = NULL, *unknown = NULL;
-    struct matcher_partition_status *ps;
-
-    *out = NULL;
-    *list_out = NULL;
-    if (!m->consumer || rd_kafka_assignment(m->consumer, &parts) != 0 || !parts) {
-        return 0;
-    }
-    if (parts->cnt == 0 || !(ps = calloc((size_t)parts->cnt, sizeof(*ps)))) {
-        rd_kafka_topic_partition_list_destroy(parts);
-        return 0;
-    }
-    (void)rd_kafka_position(m->consumer, parts);
-    for (int i = 0; i < parts->cnt; i++) {
-        if (parts->elems[i].offset < 0) {
-            if (!unknown) {
-                unknown = rd_kafka_topic_partition_list_new(parts->cnt);
-            }
-            if (unknown) {
-                rd_kafka_topic_partition_list_add(unknown, parts->elems[i].topic,
-                                                  parts->elems[i].partition);
-            }
-        }
-    }
-    if (unknown && rd_kafka_committed(m->consumer, unknown, COMMITTED_TIMEOUT_MS) == 0) {
-        for (int i = 0; i < unknown->cnt; i++) {
-            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
-                parts, unknown->elems[i].topic, unknown->elems[i].partition);
-            if (tp && !unknown->elems[i].err) {
-                tp->offset = unknown->elems[i].offset;
-            }
-        }
-    }
-    if (unknown) {
-        rd_kafka_topic_partition_list_destroy(unknown);
-    }
-    for (int i = 0; i < parts->cnt; i++) {
-        int64_t lo = -1, hi = -1;
-        ps[i].topic = parts->elems[i].topic;
-        ps[i].partition = parts->elems[i].partition;
-        ps[i].position = parts->elems[i].offset >= 0 ? parts->elems[i].offset : -1;
-        if (rd_kafka_get_watermark_offsets(m->consumer, ps[i].topic, ps[i].partition, &lo, &hi) !=
-                RD_KAFKA_RESP_ERR_NO_ERROR ||
-            hi < 0) {
-            hi = -1;
-        }
-        ps[i].high_watermark = hi;
-        if (ps[i].position < 0 && hi == 0) {
-            ps[i].position = 0; /* an empty partition: nothing to consume */
-        }
-    }
-    *out = ps;
-    *list_out = parts;
-    return (size_t)parts->cnt;
-}
-
-/* Render and publish /metrics and /healthz when due (every STATUS_INTERVAL_MS). */
-static void publish_status(struct matcher *m)
-{
-    struct matcher_status st;
-    struct matcher_partition_status *ps = NULL;
-    rd_kafka_topic_partition_list_t *list = NULL;
-    char *metrics = NULL, *health = NULL;
-    size_t metrics_len = 0, health_len = 0;
-    bool healthy = false;
-    int64_t now = yq_time_mono_ms();
-
-    if (!m->http || now < m->next_status_ms) {
-        return;
-    }
-    probe_kafka(m);
-    m->next_status_ms = yq_time_mono_ms() + STATUS_INTERVAL_MS;
-    memset(&st, 0, sizeof(st));
-    st.items = m->n_items;
-    st.alerts = m->n_alerts;
-    st.malformed = m->n_malformed;
-    st.excluded = m->n_excluded;
-    st.consume_errors = m->n_consume_errors;
-    st.delivery_errors = m->n_delivery_errors;
-    st.commit_errors = m->n_commit_errors;
-    st.batch_retries = m->n_event_retries;
-    st.assignments = m->n_assignments;
-    st.revocations = m->n_revocations;
-    st.rules_version = matcher_rules_version(m);
-    st.rules_rejected = m->n_rules_rejected;
-    st.rules_checked_at = m->confirmed_at;
-    st.rules_unverified = rules_unverified(m);
-    st.kafka_up = m->kafka_up;
-    st.redis_up = m->redis_up;
-    st.n_partitions = partition_status(m, &ps, &list);
-    st.partitions = ps;
-    if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||
-        matcher_status_health(&st, &health, &health_len, &healthy) != 0 ||
-        matcher_http_publish(m->http, metrics, metrics_len, health, health_len, healthy) != 0) {
-        LOG_WARN("cannot publish metrics err=%s", yq_strerror(ERR_NOMEM));
-    }
-    free(metrics);
-    free(health);
-    free(ps);
-    if (list) {
-        rd_kafka_topic_partition_list_destroy(list);
-    }
 }
 
 /* Hand p to the producer, waiting while its queue is full. */
@@ -984,7 +483,7 @@ static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
     for (;;) {
         bool done = true, failed = false;
         rd_kafka_flush(m->producer, 100);
-        publish_status(m); /* a long wait (Kafka down) must show on /healthz */
+        matcher_publish_status(m); /* a long wait (Kafka down) must show on /healthz */
         for (size_t i = 0; i < m->n_pending; i++) {
             done = done && m->pending[i].state == PENDING_DELIVERED;
             failed = failed || m->pending[i].state == PENDING_FAILED;
@@ -1130,7 +629,7 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
     int rc;
 
     maybe_reload(m, true);
-    publish_status(m);
+    matcher_publish_status(m);
     while (!*stop) {
         maybe_reload(m, false);
         if (!m->rules) {
@@ -1139,13 +638,13 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
                          RULES_KEY_CURRENT, m->cfg->matcher.rules_cache_path);
                 m->waiting_logged = true;
             }
-            publish_status(m);
+            matcher_publish_status(m);
             sleep_ms(m->cfg->matcher.poll_timeout_ms);
             continue;
         }
         if (!m->consumer) {
             m->consumer = yq_kafka_consumer_new_rb(&m->cfg->kafka, m->cfg->kafka.items_topic,
-                                                   on_rebalance, m, err, sizeof(err));
+                                                   matcher_on_rebalance, m, err, sizeof(err));
             if (!m->consumer) {
                 LOG_ERR("cannot create consumer err=%s", err);
                 return ERR_INVALID;
@@ -1154,7 +653,7 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
                      m->cfg->kafka.group_id);
         }
         rc = run_batch(m, stop);
-        publish_status(m);
+        matcher_publish_status(m);
         if (rc == ERR_NOMEM) {
             LOG_ERR("out of memory matching a batch; retrying%s", "");
             sleep_ms(m->cfg->matcher.retry_backoff_ms);
@@ -1176,7 +675,7 @@ int matcher_run(struct matcher *m, volatile sig_atomic_t *stop)
         }
     }
     m->next_status_ms = 0;
-    publish_status(m); /* the final counts */
+    matcher_publish_status(m); /* the final counts */
     LOG_INFO("stopping items=%" PRIu64 " alerts=%" PRIu64 " malformed=%" PRIu64
              " excluded=%" PRIu64,
              m->n_items, m->n_alerts, m->n_malformed, m->n_excluded);

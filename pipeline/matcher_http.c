@@ -1,17 +1,17 @@
 #include "matcher_http.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_err.h"
 #include "yq_banned.h"
+#include "yq_err.h"
 
 struct doc {
     char *text;
@@ -108,8 +108,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
-struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf,
-                                        size_t errlen)
+struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf, size_t errlen)
 {
     struct matcher_http *h;
     struct sockaddr_in sa;
@@ -118,8 +117,8 @@ struct matcher_http *matcher_http_start(const char *address, int port, char *err
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     if (!address || port < 0 || port > 65535 || inet_pton(AF_INET, address, &sa.sin_addr) != 1) {
-        snprintf(errbuf, errlen, "metrics: bad listen address '%s' port %d",
-                 address ? address : "", port);
+        snprintf(errbuf, errlen, "metrics: bad listen address '%s' port %d", address ? address : "",
+                 port);
         return NULL;
     }
     sa.sin_port = htons((uint16_t)port);
@@ -133,12 +132,11 @@ struct matcher_http *matcher_http_start(const char *address, int port, char *err
      * A few connections, each for at most 10 s: a monitoring endpoint, not a web server.
      * MHD's own error log is off so that nothing bypasses the project's logger.
      */
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, h,
-                                 MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 16U,
-                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8U,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-                                 MHD_OPTION_END);
+    h->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, h,
+                         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 16U,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8U, MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(errbuf, errlen, "metrics: cannot listen on %s:%d", address, port);
         pthread_mutex_destroy(&h->lock);
@@ -224,8 +222,8 @@ static int close_mem(FILE *f, char **buf, size_t *len, char **out, size_t *out_l
     return 0;
 }
 
-#define COUNTER(f, name, help, v)                                                              \
-    fprintf(f, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %" PRIu64 "\n", \
+#define COUNTER(f, name, help, v)                                                                  \
+    fprintf(f, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %" PRIu64 "\n",        \
             (uint64_t)(v))
 
 int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len)
@@ -239,31 +237,32 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
     if (!f) {
         return ERR_NOMEM;
     }
-    COUNTER(f, "yuqing_matcher_items_total", "items consumed (malformed ones included)",
-            st->items);
-    COUNTER(f, "yuqing_matcher_alerts_total", "alerts delivered to the alerts topic",
-            st->alerts);
+    COUNTER(f, "yuqing_matcher_items_total", "items consumed (malformed ones included)", st->items);
+    COUNTER(f, "yuqing_matcher_alerts_total", "alerts delivered to the alerts topic", st->alerts);
     COUNTER(f, "yuqing_matcher_malformed_total", "items that did not decode (skipped)",
             st->malformed);
-    COUNTER(f, "yuqing_matcher_excluded_total", "items dropped by an exclusion rule",
-            st->excluded);
+    COUNTER(f, "yuqing_matcher_excluded_total", "items dropped by an exclusion rule", st->excluded);
     fputs("# HELP yuqing_matcher_errors_total errors by kind (each is retried or logged)\n"
-          "# TYPE yuqing_matcher_errors_total counter\n", f);
+          "# TYPE yuqing_matcher_errors_total counter\n",
+          f);
     fprintf(f, "yuqing_matcher_errors_total{kind=\"consume\"} %" PRIu64 "\n", st->consume_errors);
-    fprintf(f, "yuqing_matcher_errors_total{kind=\"delivery\"} %" PRIu64 "\n",
-            st->delivery_errors);
+    fprintf(f, "yuqing_matcher_errors_total{kind=\"delivery\"} %" PRIu64 "\n", st->delivery_errors);
     fprintf(f, "yuqing_matcher_errors_total{kind=\"commit\"} %" PRIu64 "\n", st->commit_errors);
     fprintf(f, "yuqing_matcher_errors_total{kind=\"batch_retry\"} %" PRIu64 "\n",
             st->batch_retries);
     fputs("# HELP yuqing_matcher_rebalances_total consumer group rebalances by kind\n"
-          "# TYPE yuqing_matcher_rebalances_total counter\n", f);
+          "# TYPE yuqing_matcher_rebalances_total counter\n",
+          f);
     fprintf(f, "yuqing_matcher_rebalances_total{kind=\"assign\"} %" PRIu64 "\n", st->assignments);
     fprintf(f, "yuqing_matcher_rebalances_total{kind=\"revoke\"} %" PRIu64 "\n", st->revocations);
-    fprintf(f, "# HELP yuqing_matcher_assigned_partitions partitions of the items topic held\n"
-               "# TYPE yuqing_matcher_assigned_partitions gauge\n"
-               "yuqing_matcher_assigned_partitions %zu\n", st->n_partitions);
+    fprintf(f,
+            "# HELP yuqing_matcher_assigned_partitions partitions of the items topic held\n"
+            "# TYPE yuqing_matcher_assigned_partitions gauge\n"
+            "yuqing_matcher_assigned_partitions %zu\n",
+            st->n_partitions);
     fputs("# HELP yuqing_matcher_consumer_lag messages of a held partition not consumed yet\n"
-          "# TYPE yuqing_matcher_consumer_lag gauge\n", f);
+          "# TYPE yuqing_matcher_consumer_lag gauge\n",
+          f);
     for (size_t i = 0; i < st->n_partitions; i++) {
         const struct matcher_partition_status *p = &st->partitions[i];
         int64_t lag;
@@ -276,7 +275,8 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
         fprintf(f, "\",partition=\"%d\"} %" PRId64 "\n", (int)p->partition, lag);
     }
     fputs("# HELP yuqing_matcher_partition_position next offset to consume of a held partition\n"
-          "# TYPE yuqing_matcher_partition_position gauge\n", f);
+          "# TYPE yuqing_matcher_partition_position gauge\n",
+          f);
     for (size_t i = 0; i < st->n_partitions; i++) {
         const struct matcher_partition_status *p = &st->partitions[i];
         fputs("yuqing_matcher_partition_position{topic=\"", f);
@@ -284,22 +284,28 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
         fprintf(f, "\",partition=\"%d\"} %" PRId64 "\n", (int)p->partition,
                 p->position < 0 ? (int64_t)-1 : p->position);
     }
-    fprintf(f, "# HELP yuqing_matcher_rules_version version of the rule set in use (0 = none)\n"
-               "# TYPE yuqing_matcher_rules_version gauge\n"
-               "yuqing_matcher_rules_version %" PRId64 "\n", st->rules_version);
+    fprintf(f,
+            "# HELP yuqing_matcher_rules_version version of the rule set in use (0 = none)\n"
+            "# TYPE yuqing_matcher_rules_version gauge\n"
+            "yuqing_matcher_rules_version %" PRId64 "\n",
+            st->rules_version);
     COUNTER(f, "yuqing_matcher_rules_rejected_total",
             "pushed rule set versions that did not load (the set in use was kept)",
             st->rules_rejected);
-    fprintf(f, "# HELP yuqing_matcher_rules_checked_timestamp_seconds last time Redis confirmed "
-               "the version in use (0 = never)\n"
-               "# TYPE yuqing_matcher_rules_checked_timestamp_seconds gauge\n"
-               "yuqing_matcher_rules_checked_timestamp_seconds %" PRId64 "\n",
+    fprintf(f,
+            "# HELP yuqing_matcher_rules_checked_timestamp_seconds last time Redis confirmed "
+            "the version in use (0 = never)\n"
+            "# TYPE yuqing_matcher_rules_checked_timestamp_seconds gauge\n"
+            "yuqing_matcher_rules_checked_timestamp_seconds %" PRId64 "\n",
             st->rules_checked_at);
-    fprintf(f, "# HELP yuqing_matcher_rules_unverified 1 while alerts carry rules_unverified\n"
-               "# TYPE yuqing_matcher_rules_unverified gauge\n"
-               "yuqing_matcher_rules_unverified %d\n", st->rules_unverified ? 1 : 0);
+    fprintf(f,
+            "# HELP yuqing_matcher_rules_unverified 1 while alerts carry rules_unverified\n"
+            "# TYPE yuqing_matcher_rules_unverified gauge\n"
+            "yuqing_matcher_rules_unverified %d\n",
+            st->rules_unverified ? 1 : 0);
     fputs("# HELP yuqing_matcher_dependency_up 1 when the dependency answered its last check\n"
-          "# TYPE yuqing_matcher_dependency_up gauge\n", f);
+          "# TYPE yuqing_matcher_dependency_up gauge\n",
+          f);
     for (size_t i = 0; i < 2; i++) {
         fprintf(f, "yuqing_matcher_dependency_up{dependency=\"%s\"} %d\n", dep_name[i],
                 dep_up[i] ? 1 : 0);

@@ -16,7 +16,7 @@ struct matcher_http;
 
 /* One assigned partition of the items topic, as seen by the consumer. */
 struct matcher_partition_status {
-    const char *topic;      /* NUL-terminated, borrowed */
+    const char *topic; /* NUL-terminated, borrowed */
     int32_t partition;
     int64_t position;       /* next offset the matcher will consume; < 0 = unknown */
     int64_t high_watermark; /* offset after the partition's last message; < 0 = unknown */
@@ -27,20 +27,20 @@ struct matcher_partition_status {
  * Filled by the matcher loop; the render functions only read it.
  */
 struct matcher_status {
-    uint64_t items;            /* messages consumed (including malformed ones) */
-    uint64_t alerts;           /* alerts delivered (their items committed) */
-    uint64_t malformed;        /* items that did not decode (skipped) */
-    uint64_t excluded;         /* items dropped by an exclusion rule */
-    uint64_t consume_errors;   /* consumer errors other than partition EOF */
-    uint64_t delivery_errors;  /* alert produce / delivery failures (each retried) */
-    uint64_t commit_errors;    /* failed offset commits (the batch is matched again) */
-    uint64_t batch_retries;    /* batches held back for Redis (event assignment) */
-    uint64_t assignments;      /* rebalances that assigned partitions */
-    uint64_t revocations;      /* rebalances that revoked partitions */
-    int64_t rules_version;     /* rule set in use, 0 = none */
-    uint64_t rules_rejected;   /* pushed versions that did not load (the set in use kept) */
-    int64_t rules_checked_at;  /* last confirmation with Redis, seconds since the epoch; 0 = never */
-    bool rules_unverified;     /* what an alert made now would carry (yq_alert.h) */
+    uint64_t items;           /* messages consumed (including malformed ones) */
+    uint64_t alerts;          /* alerts delivered (their items committed) */
+    uint64_t malformed;       /* items that did not decode (skipped) */
+    uint64_t excluded;        /* items dropped by an exclusion rule */
+    uint64_t consume_errors;  /* consumer errors other than partition EOF */
+    uint64_t delivery_errors; /* alert produce / delivery failures (each retried) */
+    uint64_t commit_errors;   /* failed offset commits (the batch is matched again) */
+    uint64_t batch_retries;   /* batches held back for Redis (event assignment) */
+    uint64_t assignments;     /* rebalances that assigned partitions */
+    uint64_t revocations;     /* rebalances that revoked partitions */
+    int64_t rules_version;    /* rule set in use, 0 = none */
+    uint64_t rules_rejected;  /* pushed versions that did not load (the set in use kept) */
+    int64_t rules_checked_at; /* last confirmation with Redis, seconds since the epoch; 0 = never */
+    bool rules_unverified;    /* what an alert made now would carry (yq_alert.h) */
     bool kafka_up;
     bool redis_up;
     size_t n_partitions;
@@ -69,8 +69,7 @@ int matcher_status_health(const struct matcher_status *st, char **out, size_t *o
  * and /metrics an empty text. Returns a new server (matcher_http_stop()) or NULL with one
  * line in errbuf (bad address or port, port in use, out of memory).
  */
-struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf,
-                                        size_t errlen);
+struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf, size_t errlen);
 
 /* The TCP port actually bound (useful with port 0). h borrowed. */
 int matcher_http_port(const struct matcher_http *h);

@@ -1,0 +1,92 @@
+/*
+ * Shared by matcher.c (lifecycle, hot reload, batches, the run loop) and matcher_status.c
+ * (rule-version confirmation, dependency state, rebalances, /metrics and /healthz).
+ * Not a public interface: everything here runs in the matcher's thread.
+ */
+#ifndef MATCHER_INTERNAL_H
+#define MATCHER_INTERNAL_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+#include "matcher.h"
+#include "matcher_http.h"
+#include "norm.h"
+#include "rules.h"
+#include "yq_redis.h"
+
+enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED };
+
+/* One alert of the current batch, kept until Kafka reports it delivered. */
+struct pending {
+    char *payload;
+    size_t len;
+    char *key;
+    enum pending_state state;
+    rd_kafka_resp_err_t err;
+};
+
+struct matcher {
+    const struct matcher_cfg *cfg;
+    struct yq_redis *redis;
+    redisContext *sub;       /* pub/sub connection for yuqing:rules:changed, or NULL */
+    int64_t sub_retry_at_ms; /* monotonic */
+    struct rule_set *rules;  /* in use; NULL until one was loaded */
+    struct match_scratch *scratch;
+    struct norm_text simhash_buf;
+    int64_t event_backoff_ms;     /* grows while event assignment fails (Redis down) */
+    int64_t events_down_since_ms; /* monotonic; 0 while event assignment works */
+    bool events_fallback_logged;
+    int64_t failed_version;   /* last version that could not be loaded (logged once) */
+    int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
+    int64_t check_backoff_ms; /* grows while Redis is down */
+    bool cache_tried;
+    bool waiting_logged;
+    /* rule-version confirmation (issue #10): see rules_unverified() */
+    bool rules_confirmed;      /* the last check confirmed the version in use */
+    int64_t confirmed_mono_ms; /* monotonic time of the last confirmation */
+    int64_t confirmed_at;      /* the same, seconds since the epoch; 0 = never */
+    /* health and /metrics */
+    struct matcher_http *http; /* NULL when matcher.metrics_address is empty */
+    int64_t next_status_ms;    /* monotonic time of the next publication */
+    bool kafka_up, redis_up;
+    bool kafka_known, redis_known; /* a check has run (transitions are logged after that) */
+    uint64_t n_consume_errors, n_delivery_errors, n_commit_errors;
+    uint64_t n_assignments, n_revocations, n_rules_rejected;
+    rd_kafka_t *producer;
+    rd_kafka_t *consumer;
+    rd_kafka_message_t **batch;
+    struct pending *pending;
+    size_t n_pending;
+    uint64_t n_items, n_alerts, n_malformed, n_excluded, n_event_retries;
+};
+
+/*
+ * Whether an alert made now must say rules_unverified: the last check of
+ * yuqing:rules:current did not confirm the version in use (Redis unreachable, no or a bad
+ * pointer, a newer set not loaded yet), or the last confirmation is older than
+ * matcher.rules_verify_max_age_ms (checks held up, e.g. by a long batch).
+ */
+bool matcher_rules_unverified(const struct matcher *m);
+
+/* Record that a dependency (name: "kafka", "redis") answered (now_up) or not; logs changes. */
+void matcher_set_dep(bool *up, bool *known, const char *name, bool now_up);
+
+/*
+ * The consumer's rebalance callback (yq_kafka_consumer_new_rb(); opaque = the matcher): logs
+ * the partitions assigned or revoked and applies the change (eager or cooperative).
+ */
+void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *parts, void *opaque);
+
+/*
+ * When due (about once a second, or at once after a rebalance or with m->next_status_ms 0):
+ * probe Kafka, render /metrics and /healthz from m and publish them. No-op without an HTTP
+ * endpoint. May block up to about 1.5 s while Kafka does not answer.
+ */
+void matcher_publish_status(struct matcher *m);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * The matcher's observable state (issue #10): whether its rule version is confirmed, the
+ * state of Kafka and Redis, the partitions it holds (logged at each rebalance), and the
+ * /metrics and /healthz documents published to matcher_http.
+ */
+#include "matcher_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+#define STATUS_INTERVAL_MS 1000 /* /metrics and /healthz are republished this often */
+#define KAFKA_PROBE_TIMEOUT_MS 1000
+#define COMMITTED_TIMEOUT_MS 500
+
+bool matcher_rules_unverified(const struct matcher *m)
+{
+    return !m->rules_confirmed ||
+           yq_time_mono_ms() - m->confirmed_mono_ms > m->cfg->matcher.rules_verify_max_age_ms;
+}
+
+void matcher_set_dep(bool *up, bool *known, const char *name, bool now_up)
+{
+    if (*known && *up != now_up) {
+        if (now_up) {
+            LOG_INFO("dependency up dependency=%s", name);
+        } else {
+            LOG_WARN("dependency down dependency=%s", name);
+        }
+    }
+    *up = now_up;
+    *known = true;
+}
+
+/* "yuqing.items[0,1]": the partitions of parts, grouped by topic, into buf (len bytes). */
+static void format_partitions(const rd_kafka_topic_partition_list_t *parts, char *buf, size_t len)
+{
+    size_t off = 0;
+    const char *topic = NULL;
+
+    buf[0] = '\0';
+    for (int i = 0; parts && i < parts->cnt && off + 1 < len; i++) {
+        const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        int n;
+        if (!topic || strcmp(topic, tp->topic) != 0) {
+            n = snprintf(buf + off, len - off, "%s%s[%d", topic ? "]," : "", tp->topic,
+                         (int)tp->partition);
+            topic = tp->topic;
+        } else {
+            n = snprintf(buf + off, len - off, ",%d", (int)tp->partition);
+        }
+        off += n > 0 ? (size_t)n : 0;
+    }
+    if (topic && off + 1 < len) {
+        snprintf(buf + off, len - off, "]");
+    }
+}
+
+/*
+ * The consumer's rebalance callback (runs in the matcher's thread, inside consumer poll or
+ * close): log which partitions this matcher takes or gives up, apply the change.
+ */
+void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct matcher *m = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    char list[1024];
+
+    format_partitions(parts, list, sizeof(list));
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        m->n_assignments++;
+        LOG_INFO("partitions assigned partitions=%s count=%d group=%s", list, parts->cnt,
+                 m->cfg->kafka.group_id);
+        if (cooperative) {
+            error = rd_kafka_incremental_assign(rk, parts);
+        } else {
+            kerr = rd_kafka_assign(rk, parts);
+        }
+    } else {
+        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            m->n_revocations++;
+            LOG_INFO("partitions revoked partitions=%s count=%d group=%s", list, parts->cnt,
+                     m->cfg->kafka.group_id);
+        } else {
+            LOG_WARN("rebalance failed err=%s partitions=%s", rd_kafka_err2str(err), list);
+        }
+        if (cooperative) {
+            error = rd_kafka_incremental_unassign(rk, parts);
+        } else {
+            kerr = rd_kafka_assign(rk, NULL);
+        }
+    }
+    if (error) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (kerr) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
+    }
+    m->next_status_ms = 0; /* publish the new assignment at once */
+}
+
+/* Ask a broker for metadata: Kafka is up when one answers within KAFKA_PROBE_TIMEOUT_MS. */
+static void probe_kafka(struct matcher *m)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t kerr = rd_kafka_metadata(m->producer, 0, NULL, &md, KAFKA_PROBE_TIMEOUT_MS);
+    if (md) {
+        rd_kafka_metadata_destroy(md);
+    }
+    matcher_set_dep(&m->kafka_up, &m->kafka_known, "kafka", kerr == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+/*
+ * The held partitions with their positions and high watermarks (a new array in *out, free()
+ * it, and the list it borrows topic names from in *list_out, destroy it). A partition that
+ * consumed nothing yet reports its committed offset, if any.
+ */
+static size_t partition_status(struct matcher *m, struct matcher_partition_status **out,
+                               rd_kafka_topic_partition_list_t **list_out)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL, *unknown = NULL;
+    struct matcher_partition_status *ps;
+
+    *out = NULL;
+    *list_out = NULL;
+    if (!m->consumer || rd_kafka_assignment(m->consumer, &parts) != 0 || !parts) {
+        return 0;
+    }
+    if (parts->cnt == 0 || !(ps = calloc((size_t)parts->cnt, sizeof(*ps)))) {
+        rd_kafka_topic_partition_list_destroy(parts);
+        return 0;
+    }
+    (void)rd_kafka_position(m->consumer, parts);
+    for (int i = 0; i < parts->cnt; i++) {
+        if (parts->elems[i].offset < 0) {
+            if (!unknown) {
+                unknown = rd_kafka_topic_partition_list_new(parts->cnt);
+            }
+            if (unknown) {
+                rd_kafka_topic_partition_list_add(unknown, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+            }
+        }
+    }
+    if (unknown && rd_kafka_committed(m->consumer, unknown, COMMITTED_TIMEOUT_MS) == 0) {
+        for (int i = 0; i < unknown->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
+                parts, unknown->elems[i].topic, unknown->elems[i].partition);
+            if (tp && !unknown->elems[i].err) {
+                tp->offset = unknown->elems[i].offset;
+            }
+        }
+    }
+    if (unknown) {
+        rd_kafka_topic_partition_list_destroy(unknown);
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t lo = -1, hi = -1;
+        ps[i].topic = parts->elems[i].topic;
+        ps[i].partition = parts->elems[i].partition;
+        ps[i].position = parts->elems[i].offset >= 0 ? parts->elems[i].offset : -1;
+        if (rd_kafka_get_watermark_offsets(m->consumer, ps[i].topic, ps[i].partition, &lo, &hi) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0) {
+            hi = -1;
+        }
+        ps[i].high_watermark = hi;
+        if (ps[i].position < 0 && hi == 0) {
+            ps[i].position = 0; /* an empty partition: nothing to consume */
+        }
+    }
+    *out = ps;
+    *list_out = parts;
+    return (size_t)parts->cnt;
+}
+
+/* Render and publish /metrics and /healthz when due (every STATUS_INTERVAL_MS). */
+void matcher_publish_status(struct matcher *m)
+{
+    struct matcher_status st;
+    struct matcher_partition_status *ps = NULL;
+    rd_kafka_topic_partition_list_t *list = NULL;
+    char *metrics = NULL, *health = NULL;
+    size_t metrics_len = 0, health_len = 0;
+    bool healthy = false;
+    int64_t now = yq_time_mono_ms();
+
+    if (!m->http || now < m->next_status_ms) {
+        return;
+    }
+    probe_kafka(m);
+    m->next_status_ms = yq_time_mono_ms() + STATUS_INTERVAL_MS;
+    memset(&st, 0, sizeof(st));
+    st.items = m->n_items;
+    st.alerts = m->n_alerts;
+    st.malformed = m->n_malformed;
+    st.excluded = m->n_excluded;
+    st.consume_errors = m->n_consume_errors;
+    st.delivery_errors = m->n_delivery_errors;
+    st.commit_errors = m->n_commit_errors;
+    st.batch_retries = m->n_event_retries;
+    st.assignments = m->n_assignments;
+    st.revocations = m->n_revocations;
+    st.rules_version = matcher_rules_version(m);
+    st.rules_rejected = m->n_rules_rejected;
+    st.rules_checked_at = m->confirmed_at;
+    st.rules_unverified = matcher_rules_unverified(m);
+    st.kafka_up = m->kafka_up;
+    st.redis_up = m->redis_up;
+    st.n_partitions = partition_status(m, &ps, &list);
+    st.partitions = ps;
+    if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||
+        matcher_status_health(&st, &health, &health_len, &healthy) != 0 ||
+        matcher_http_publish(m->http, metrics, metrics_len, health, health_len, healthy) != 0) {
+        LOG_WARN("cannot publish metrics err=%s", yq_strerror(ERR_NOMEM));
+    }
+    free(metrics);
+    free(health);
+    free(ps);
+    if (list) {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+}
