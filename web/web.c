@@ -506,7 +506,6 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
             return MHD_NO;
         }
         *req_cls = req;
-        web_conn_request_started(w, c);
         if (clen) {
             /* a declared body over the limit is refused before a byte of it is read */
             char *end = NULL;

@@ -169,15 +169,17 @@ void web_request_completed(void *req_cls);
 void web_shutdown(struct web *w);
 
 /* Items web_daemon_options() writes at most (the last is MHD_OPTION_END). */
-#define WEB_DAEMON_OPTIONS_MAX 3
+#define WEB_DAEMON_OPTIONS_MAX 4
 
 /*
  * The libmicrohttpd options that guard the daemon serving w against slow and greedy clients
  * (issue #10), for MHD_OPTION_ARRAY: out (WEB_DAEMON_OPTIONS_MAX items, caller storage) gets
  * MHD_OPTION_PER_IP_CONNECTION_LIMIT = web.max_connections_per_ip (more connections from one
- * address are refused at accept) and MHD_OPTION_NOTIFY_CONNECTION (the daemon must not set its
- * own), with which a watchdog thread started here closes any connection whose current request
- * (headers and body) has taken longer than web.max_request_ms; event streams are exempt.
+ * address are refused at accept), and MHD_OPTION_NOTIFY_CONNECTION and
+ * MHD_OPTION_URI_LOG_CALLBACK (the daemon must set neither itself; the latter leaves *req_cls
+ * NULL), with which a watchdog thread started here closes any connection whose current
+ * request, counted from its request line (or the connection's start), has taken longer than
+ * web.max_request_ms in all; event streams are exempt.
  * Call once, before MHD_start_daemon(); stop the daemon before web_free(). The option values
  * are copied by libmicrohttpd; w must outlive the daemon.
  * Returns 0 or ERR_NOMEM (no thread: out holds the per-address cap only).

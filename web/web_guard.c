@@ -95,15 +95,24 @@ static struct web_conn *conn_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
-void web_conn_request_started(struct web *w, struct MHD_Connection *c)
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: a request line arrived (every request, whatever its URL, also
+ * /healthz and /metrics on a kept-alive connection): its deadline counts from now. Returns
+ * NULL, the initial *req_cls the access handlers expect.
+ */
+static void *guard_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    struct web_conn *k;
-    if (!w->guard_started || !(k = conn_of(c))) {
-        return;
+    struct web *w = cls;
+    struct web_conn *k = conn_of(c);
+
+    (void)uri;
+    if (k) {
+        pthread_mutex_lock(&w->guard_lock);
+        k->start_ms = yq_time_mono_ms();
+        k->exempt = false; /* a kept-alive connection after an event stream is guarded again */
+        pthread_mutex_unlock(&w->guard_lock);
     }
-    pthread_mutex_lock(&w->guard_lock);
-    k->start_ms = yq_time_mono_ms();
-    pthread_mutex_unlock(&w->guard_lock);
+    return NULL;
 }
 
 void web_conn_exempt(struct web *w, struct MHD_Connection *c)
@@ -164,6 +173,8 @@ int web_daemon_options(struct web *w, struct MHD_OptionItem *out)
         w->guard_started = true;
         out[i++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&guard_notify,
                                            w};
+        out[i++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
+                                           (intptr_t)&guard_request_line, w};
     }
     out[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     return 0;

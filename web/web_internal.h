@@ -42,12 +42,6 @@ struct web {
 
 struct web_conn;
 
-/*
- * A new request began on c (its headers are in): its total-time deadline is counted from
- * now. No-op without web_daemon_options() or when c is not tracked.
- */
-void web_conn_request_started(struct web *w, struct MHD_Connection *c);
-
 /* c serves an event stream: the total-time guard leaves it alone. */
 void web_conn_exempt(struct web *w, struct MHD_Connection *c);
 

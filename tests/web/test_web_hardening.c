@@ -192,6 +192,35 @@ static int raw_status(int fd, const char *req)
     return (int)strtol(buf + 9, NULL, 10); /* "HTTP/1.1 401 ..." */
 }
 
+/*
+ * Send req on fd (kept alive) and read one whole answer (headers, then Content-Length bytes
+ * of body); returns its status, 0 when the connection closed first.
+ */
+static int keepalive_status(int fd, const char *req)
+{
+    char buf[8192];
+    size_t len = 0, need = 0;
+    char *end = NULL;
+
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+        return 0;
+    }
+    while (!end || len < need) {
+        ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+        if (n <= 0) {
+            return 0;
+        }
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (!end && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+            const char *cl = strcasestr(buf, "\r\nContent-Length:");
+            need = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+        }
+        assert_true(len < sizeof(buf) - 1);
+    }
+    return (int)strtol(buf + 9, NULL, 10);
+}
+
 static const char me_req[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 
 /* Open one event stream with cl's cookie; returns the socket (left open) and the status. */
@@ -281,6 +310,24 @@ static void test_issue_10_slow_headers_are_cut_off(void **state)
     /* the server still answers others */
     fd = raw_connect(f, "127.0.0.1");
     assert_int_equal(raw_status(fd, me_req), 401);
+    close(fd);
+}
+
+static void test_issue_10_kept_alive_connection_is_timed_per_request(void **state)
+{
+    struct fx *f = *state;
+    int fd = raw_connect(f, "127.0.0.1");
+
+    /*
+     * Quick requests every 250 ms on one connection for well past max_request_ms (1000):
+     * each is timed from its own request line (libmicrohttpd's URI callback, so also for the
+     * notifier's own /healthz and /metrics)
+     */
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(
+            keepalive_status(fd, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 401);
+        usleep(250 * 1000);
+    }
     close(fd);
 }
 
@@ -442,6 +489,8 @@ int main(void)
                                         setup_per_ip, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_are_cut_off, setup_slow,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_kept_alive_connection_is_timed_per_request,
+                                        setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_event_stream_outlives_the_request_cap,
                                         setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_huge_declared_body_gets_413_at_once,
