@@ -19,6 +19,7 @@
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_health.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -86,62 +87,54 @@ static int body_close(struct body *b)
     return 0;
 }
 
-enum { DEP_KAFKA, DEP_STORE, DEP_COUNT };
-static const char *const dep_names[DEP_COUNT] = {"kafka", "store"};
-
-/* The dependencies' current state; known[i] false = not a dependency of this server. */
-struct deps {
-    bool known[DEP_COUNT];
-    bool up[DEP_COUNT];
-    bool read_ok; /* the store answered the open-ticket count just now */
-};
-
 /*
- * The store is up while it answers a read now and its last write committed (the consumer
- * and the delivery worker record that in metrics); Kafka is the consumer's last known state.
- * Without metrics (no consumer: tests) only the store's read counts.
+ * The dependencies' current state (common/yq_health.h shapes), into deps (>= 2 entries);
+ * returns how many apply. The store is up while it answers a read now and its last write
+ * committed (the consumer and the delivery worker record that in metrics); Kafka is the
+ * consumer's last known state (unknown until it first reached a broker). Without metrics (no
+ * consumer: tests) only the store's read counts. read_ok: the open-ticket count is valid.
  */
-static void check_deps(struct http_api *api, struct deps *d, int64_t *open_count)
+static size_t check_deps(struct http_api *api, struct yq_dep *deps, int64_t *open_count,
+                         bool *read_ok)
 {
-    memset(d, 0, sizeof(*d));
+    size_t n = 0;
+    bool store_up;
+
     pthread_mutex_lock(&api->lock);
-    d->read_ok = ticket_store_count_open(api->store, open_count) == 0;
+    *read_ok = ticket_store_count_open(api->store, open_count) == 0;
     pthread_mutex_unlock(&api->lock);
-    d->known[DEP_STORE] = true;
-    d->up[DEP_STORE] = d->read_ok;
+    store_up = *read_ok;
     if (api->metrics) {
-        d->up[DEP_STORE] = d->up[DEP_STORE] &&
-                           atomic_load_explicit(&api->metrics->store_up, memory_order_relaxed);
-        d->known[DEP_KAFKA] = true;
-        d->up[DEP_KAFKA] = atomic_load_explicit(&api->metrics->kafka_up, memory_order_relaxed);
+        int k = atomic_load_explicit(&api->metrics->kafka_up, memory_order_relaxed);
+        store_up = store_up && atomic_load_explicit(&api->metrics->store_up, memory_order_relaxed);
+        deps[n].name = "kafka";
+        deps[n++].state = k < 0 ? YQ_DEP_UNKNOWN : k ? YQ_DEP_UP : YQ_DEP_DOWN;
     }
+    deps[n].name = "store";
+    deps[n++].state = store_up ? YQ_DEP_UP : YQ_DEP_DOWN;
+    return n;
 }
 
 /*
- * /healthz: 200 {"status":"ok","dependencies":{"kafka":"up","store":"up"}} when every
- * dependency is up, else 503 with "status":"down" and each dependency "up" or "down".
+ * /healthz (yq_health_json()): 200 {"status":"ok","dependencies":{"kafka":"up","store":"up"}}
+ * when every dependency is up, else 503 with "status":"down" and each one "up", "down" or
+ * "unknown". *status: the HTTP status.
  */
-static int render_health(struct http_api *api, struct body *b, bool *all_up)
+static int render_health(struct http_api *api, struct body *b, unsigned *status)
 {
-    struct deps deps;
+    struct yq_dep deps[2];
     int64_t open_count = 0;
-    json_t *root = json_object(), *jd = json_object();
-    int rc = 0;
+    bool read_ok;
+    size_t n = check_deps(api, deps, &open_count, &read_ok);
+    char text[256];
+    int rc = yq_health_json(deps, n, text, sizeof(text));
 
-    check_deps(api, &deps, &open_count);
-    *all_up = true;
-    for (int i = 0; i < DEP_COUNT; i++) {
-        if (deps.known[i]) {
-            *all_up = *all_up && deps.up[i];
-            rc |= json_object_set_new(jd, dep_names[i], json_string(deps.up[i] ? "up" : "down"));
-        }
+    if (rc < 0) {
+        return rc;
     }
-    rc |= json_object_set_new(root, "status", json_string(*all_up ? "ok" : "down"));
-    rc |= json_object_set(root, "dependencies", jd);
+    *status = (unsigned)rc;
     memset(b, 0, sizeof(*b));
-    b->buf = (!rc && root && jd) ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(jd);
-    json_decref(root);
+    b->buf = strdup(text);
     if (!b->buf) {
         return ERR_NOMEM;
     }
@@ -186,10 +179,12 @@ static int render_metrics(struct http_api *api, struct body *b)
          offsetof(struct notifier_metrics, escalations)},
     };
     int64_t open_count = 0;
-    struct deps deps;
+    struct yq_dep deps[2];
+    char dep_text[512];
+    bool read_ok;
+    size_t n_deps = check_deps(api, deps, &open_count, &read_ok);
     int err;
 
-    check_deps(api, &deps, &open_count);
     err = body_open(b);
     if (err) {
         return err;
@@ -204,17 +199,11 @@ static int render_metrics(struct http_api *api, struct body *b)
             "# HELP yuqing_notifier_store_up 1 while the ticket store answers reads and its "
             "last write committed\n"
             "# TYPE yuqing_notifier_store_up gauge\nyuqing_notifier_store_up %d\n",
-            deps.up[DEP_STORE] ? 1 : 0);
-    fputs("# HELP yuqing_notifier_dependency_up 1 when the dependency is reachable (see "
-          "docs/operations.md)\n# TYPE yuqing_notifier_dependency_up gauge\n",
-          b->f);
-    for (int i = 0; i < DEP_COUNT; i++) {
-        if (deps.known[i]) {
-            fprintf(b->f, "yuqing_notifier_dependency_up{dependency=\"%s\"} %d\n", dep_names[i],
-                    deps.up[i] ? 1 : 0);
-        }
+            deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
+    if (yq_health_metrics("notifier", deps, n_deps, dep_text, sizeof(dep_text)) >= 0) {
+        fputs(dep_text, b->f);
     }
-    if (deps.read_ok) {
+    if (read_ok) {
         fprintf(b->f,
                 "# HELP yuqing_notifier_open_tickets tickets not closed or dismissed\n"
                 "# TYPE yuqing_notifier_open_tickets gauge\nyuqing_notifier_open_tickets "
@@ -290,7 +279,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     struct http_api *api = cls;
     struct body b;
-    bool all_up = true;
+    unsigned status = MHD_HTTP_OK;
     int err;
 
     (void)version;
@@ -316,12 +305,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     }
     if (strcmp(url, "/healthz") == 0) {
-        err = render_health(api, &b, &all_up);
+        err = render_health(api, &b, &status);
         if (err) {
             return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
         }
-        return reply(c, all_up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-                     "application/json; charset=utf-8", b.buf, b.len);
+        return reply(c, status, "application/json; charset=utf-8", b.buf, b.len);
     }
     err = render_metrics(api, &b);
     if (err) {

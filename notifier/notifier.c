@@ -381,7 +381,7 @@ static void kafka_probe(struct notifier *n, int64_t *next_probe_ms)
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t kerr;
     int64_t now = yq_time_mono_ms();
-    int up = atomic_load_explicit(&n->metrics.kafka_up, memory_order_relaxed);
+    int up;
 
     if (now < *next_probe_ms) {
         return;

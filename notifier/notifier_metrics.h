@@ -22,9 +22,10 @@ struct notifier_metrics {
     atomic_llong notifications_failed;    /* permanent failures (see yuqingctl tickets outbox) */
     atomic_llong escalations;             /* 催办/督办 recorded */
     /*
-     * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 = up:
+     * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 up,
+     * 0 down, -1 unknown (YQ_DEP_* of yq_health.h):
      * store_up falls to 0 when a store write or commit fails (intake, escalation, outbox) and
-     * rises when one succeeds; kafka_up is 0 until the consumer first reaches a broker, falls
+     * rises when one succeeds; kafka_up is -1 until the first probe is answered or not, falls
      * when a metadata probe (every 5 s, 2 s while down) gets no answer within 1 s, on
      * ALL_BROKERS_DOWN or a failed offset commit, and rises on an answered probe, a message,
      * a partition EOF or a commit (notifier.c). Set with notifier_dep_set().
@@ -42,13 +43,13 @@ static inline void notifier_dep_set(atomic_int *dep, int up)
 }
 
 /*
- * Start-up state: the store was opened (up), Kafka not reached yet (down). Call on zeroed
- * counters.
+ * Start-up state: the store was opened (up), Kafka not probed yet (unknown, -1: /healthz
+ * answers 503 until the consumer has reached a broker). Call on zeroed counters.
  */
 static inline void notifier_metrics_init(struct notifier_metrics *m)
 {
     atomic_init(&m->store_up, 1);
-    atomic_init(&m->kafka_up, 0);
+    atomic_init(&m->kafka_up, -1);
 }
 
 #endif

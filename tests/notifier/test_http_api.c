@@ -269,6 +269,8 @@ static void test_issue_10_health_names_what_is_down(void **state)
         {1, 0, 503, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\",\"store\":\"down\"}}"},
         {0, 0, 503,
          "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\",\"store\":\"down\"}}"},
+        {-1, 1, 503,
+         "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"unknown\",\"store\":\"up\"}}"},
         {1, 1, 200, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\",\"store\":\"up\"}}"},
     };
     struct fixture *fx = *state;
@@ -276,7 +278,7 @@ static void test_issue_10_health_names_what_is_down(void **state)
     struct fetch f;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        notifier_dep_set(&fx->metrics.kafka_up, cases[i].kafka);
+        atomic_store(&fx->metrics.kafka_up, cases[i].kafka);
         notifier_dep_set(&fx->metrics.store_up, cases[i].store);
         do_fetch(fx->port, "GET", "/healthz", &f);
         assert_int_equal(f.status, cases[i].status);
@@ -290,7 +292,7 @@ static void test_issue_10_health_names_what_is_down(void **state)
                  cases[i].store);
         assert_non_null(strstr(f.body, want));
         snprintf(want, sizeof(want), "\nyuqing_notifier_dependency_up{dependency=\"kafka\"} %d\n",
-                 cases[i].kafka);
+                 cases[i].kafka > 0 ? 1 : 0);
         assert_non_null(strstr(f.body, want));
         fetch_release(&f);
     }
