@@ -496,6 +496,9 @@ async function pageTicket() {
     $('ticket').replaceChildren(...[
       el('section', { class: `card ticket-detail level-${level}` },
         el('h2', { class: 'title' }, t.title || '（无标题）'),
+        // issue #10: matched while the matcher could not check its rule version against Redis
+        t.rules_unverified ? el('p', { class: 'notice rules-unverified', role: 'note' },
+          `规则版本未核验（最后核验 ${t.rules_checked_at ? fmtTime(t.rules_checked_at) + ' 北京时间' : '时间不明'}）`) : null,
         el('dl', { class: 'kv' },
           el('dt', {}, '级别'), el('dd', {}, el('span', { class: `badge level-${level}` }, `${t.level} ${LEVELS[t.level] || ''}`)),
           el('dt', {}, '状态'), el('dd', { class: 'state' }, STATES[t.state] || t.state),
