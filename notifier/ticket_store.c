@@ -22,7 +22,9 @@
 
 const struct cfg_key ticket_store_cfg_keys[] = {
     {"path", CFG_STRING, "run/tickets.db", 0, 0, SOFF(path),
-     "SQLite ticket database (WAL; keep it on a local disk)", NULL},
+     "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
+     "'yuqingctl store init', a missing one stops the notifier (exit 2)",
+     NULL},
     {"busy_timeout_ms", CFG_MS, "5000", 0, 600000, SOFF(busy_timeout_ms),
      "how long a statement waits for a lock held by another connection", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
