@@ -411,6 +411,64 @@ static void test_fc033_hostile_item_through_real_store(void **state)
     free(desc);
 }
 
+/*
+ * Issue #10: an alert matched while the matcher could not check its rule version
+ * (rules_unverified, rules_checked_at in the alert JSON) marks its ticket, and the web API's
+ * ticket detail says so; a verified ticket says false / null.
+ */
+static void test_issue_10_rules_unverified_in_ticket_api(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char json[2048], err[256], now[32], path[128];
+    struct ticket_intake_result res;
+    struct yq_alert alert;
+    struct client cl;
+    struct resp r;
+    json_t *v, *t;
+
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:unverified\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"rules_unverified\":true,"
+             "\"rules_checked_at\":\"2026-11-29T07:58:00Z\",\"matched_at\":\"%s\","
+             "\"score\":40.0,\"level\":\"III\",\"department\":\"%s\",\"matches\":[{\"rule_id\":"
+             "\"r-u\",\"name\":\"测试规则\",\"department\":\"%s\",\"level\":\"III\",\"terms\":[]}],"
+             "\"item\":{\"schema\":1,\"id\":\"rss:u1\",\"source\":\"rss\",\"source_id\":\"ak-news\","
+             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/u1\",\"title\":\"征地\","
+             "\"text\":\"征地\",\"author\":\"\",\"published_at\":null,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
+             now, DEPT_A, DEPT_A, now);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    assert_true(alert.rules_unverified);
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    pthread_mutex_unlock(&f->lock);
+    yq_alert_release(&alert);
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/tickets/%s", res.number);
+    http_request(port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    t = json_object_get(v, "ticket");
+    assert_true(json_is_true(json_object_get(t, "rules_unverified")));
+    assert_string_equal(json_string_value(json_object_get(t, "rules_checked_at")),
+                        "2026-11-29T07:58:00Z");
+    json_decref(v);
+    resp_release(&r);
+
+    snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
+    http_request(port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    t = json_object_get(v, "ticket");
+    assert_true(json_is_false(json_object_get(t, "rules_unverified")));
+    assert_true(json_is_null(json_object_get(t, "rules_checked_at")));
+    json_decref(v);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +478,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
                                         teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
