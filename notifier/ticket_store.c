@@ -178,8 +178,8 @@ static const char *const migrations[] = {
      * rule set the matcher could not check against Redis; rules_checked_at is the oldest "last
      * successful check" among those alerts (NULL: none known). Older tickets get 0 / NULL.
      */
-    "ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;",
+    ("ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
