@@ -543,6 +543,44 @@ static void test_status_documents(void **state)
     free(text);
 }
 
+/* The endpoint alone: "starting" until the first publication, then the published documents. */
+static void test_http_endpoint(void **state)
+{
+    char err[256] = "";
+    static char body[4096];
+    int status = 0;
+    struct matcher_http *h = matcher_http_start("127.0.0.1", 0, err, sizeof(err));
+    struct matcher_http *taken;
+
+    (void)state;
+    assert_non_null(h);
+    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+                     0);
+    assert_int_equal(status, 503);
+    assert_string_equal(body, "{\"status\":\"starting\"}\n");
+    assert_int_equal(matcher_http_publish(h, "m 1\n", 4, "{\"status\":\"ok\"}\n", 16, true), 0);
+    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+                     0);
+    assert_int_equal(status, 200);
+    assert_string_equal(body, "{\"status\":\"ok\"}\n");
+    assert_int_equal(test_http_get(matcher_http_port(h), "/metrics", &status, body, sizeof(body)),
+                     0);
+    assert_int_equal(status, 200);
+    assert_string_equal(body, "m 1\n");
+    assert_int_equal(matcher_http_publish(h, "", 0, "{}", 2, false), 0);
+    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+                     0);
+    assert_int_equal(status, 503);
+    /* a port in use and a bad address are refused with a reason */
+    taken = matcher_http_start("127.0.0.1", matcher_http_port(h), err, sizeof(err));
+    assert_null(taken);
+    assert_non_null(strstr(err, "cannot listen on 127.0.0.1:"));
+    assert_null(matcher_http_start("localhost", 0, err, sizeof(err)));
+    assert_non_null(strstr(err, "bad listen address 'localhost'"));
+    matcher_http_stop(h);
+    matcher_http_stop(NULL);
+}
+
 /* The metrics keys: defaults, --set, off, --print-config. */
 static void test_metrics_config(void **state)
 {
@@ -680,6 +718,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_weights_config),
         cmocka_unit_test(test_status_documents),
+        cmocka_unit_test(test_http_endpoint),
         cmocka_unit_test(test_metrics_config),
         cmocka_unit_test(test_matcher_end_to_end),
         cmocka_unit_test(test_issue_10_rules_unverified_while_redis_down),
