@@ -35,8 +35,8 @@ const struct cfg_key collector_cfg_keys[] = {
      "threads parsing fetched feed bodies off the polling thread (one huge body leaves the "
      "others to the rest)",
      NULL},
-    {"parse_queue", CFG_INT, "4", 1, 64, COFF(parse_queue),
-     "fetched feed bodies waiting for the parse thread; while this many wait, no new "
+    {"parse_queue_bytes", CFG_SIZE, "16M", 1024, 4294967296, COFF(parse_queue_bytes),
+     "fetched feed bodies waiting for a free parse thread; while they total this much, no new "
      "transfer starts (back-pressure, never dropping)",
      NULL},
     {"backoff_max_ms", CFG_MS, "1h", 1000, 86400000, COFF(backoff_max_ms),

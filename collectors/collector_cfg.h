@@ -66,8 +66,8 @@ struct collector_cfg {
     int64_t max_per_host;
     int64_t max_parallel;
     int64_t host_slot_ms;     /* a transfer running this long frees its max_per_host slot */
-    int64_t parse_queue;
-    int64_t parse_threads;    /* threads parsing fetched feed bodies */      /* fetched bodies waiting to be parsed before no new start */
+    int64_t parse_queue_bytes; /* bodies waiting for a parse thread: no new start beyond */
+    int64_t parse_threads;    /* threads parsing fetched feed bodies */
     int64_t backoff_max_ms;
     int64_t redis_retry_ms;
     int64_t max_text_bytes;

@@ -425,8 +425,8 @@ static void settle_stash(struct source_run *r)
  * or more) the parsing of the others. A worker touches only the
  * job (body, copies of the response metadata, the source's read-only config); the ingest
  * (Redis, Kafka) of the parsed feed runs back on the event loop's thread. The queue is
- * bounded by back-pressure: while collector.parse_queue jobs are pending no new transfer
- * starts (finished bodies are never dropped).
+ * bounded by back-pressure: while the bodies waiting for a free thread total
+ * collector.parse_queue_bytes no new transfer starts (finished bodies are never dropped).
  */
 static void parse_job_free(struct parse_job *j)
 {
@@ -476,6 +476,7 @@ static void *parse_worker_main(void *arg)
         }
         j = w->todo;
         w->todo = j->next;
+        w->queued_bytes -= j->body.len;
         if (!w->todo) {
             w->todo_tail = NULL;
         }
@@ -583,6 +584,7 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
     }
     w->todo_tail = j;
     w->pending++;
+    w->queued_bytes += j->body.len;
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
     return 0;
@@ -662,6 +664,16 @@ static void drain_parsed(struct poller *p, int wait_ms)
         w->pending--;
         pthread_mutex_unlock(&w->lock);
     }
+}
+
+/* Whether the bodies waiting for a parse thread reach collector.parse_queue_bytes. */
+static bool parse_queue_full(struct poller *p)
+{
+    bool full;
+    pthread_mutex_lock(&p->worker.lock);
+    full = p->worker.queued_bytes >= (size_t)p->cfg->collector.parse_queue_bytes;
+    pthread_mutex_unlock(&p->worker.lock);
+    return full;
 }
 
 static size_t parse_pending(struct poller *p)
@@ -841,9 +853,9 @@ static int64_t start_due(struct poller *p, bool once)
     for (size_t i = n / 2; i-- > 0;) {
         heap_down(p->ready, n, i);
     }
-    /* back-pressure: no new transfer while the parse worker has its queue full */
-    while (n > 0 && p->active < (size_t)p->cfg->collector.max_parallel &&
-           parse_pending(p) < (size_t)p->cfg->collector.parse_queue) {
+    /* back-pressure: no new transfer while the bodies waiting for a parse thread reach
+     * parse_queue_bytes (a body being parsed does not count: one huge body stops nothing) */
+    while (n > 0 && p->active < (size_t)p->cfg->collector.max_parallel && !parse_queue_full(p)) {
         struct source_run *r = heap_pop(p->ready, &n);
         int err;
 

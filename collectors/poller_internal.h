@@ -124,6 +124,7 @@ struct parse_worker {
     struct parse_job *done, *done_tail;
     bool stop;
     size_t pending;              /* jobs in todo, being parsed or in done (loop thread) */
+    size_t queued_bytes;         /* body bytes in todo (not yet taken by a thread) */
 };
 
 struct poller {

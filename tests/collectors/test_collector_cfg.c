@@ -59,6 +59,11 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.collector.connect_timeout_ms, 10000);
     assert_int_equal(cfg.collector.max_redirects, 5);
     assert_int_equal(cfg.collector.max_per_host, 1);
+    /* issue #10 defaults: slow transfers, parse threads and queue, Weibo baseline window */
+    assert_int_equal(cfg.collector.host_slot_ms, 10000);
+    assert_int_equal(cfg.collector.parse_threads, 2);
+    assert_int_equal(cfg.collector.parse_queue_bytes, 16 * 1024 * 1024);
+    assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 24LL * 3600 * 1000);
     assert_int_equal(cfg.n_sources, 3);
     assert_string_equal(cfg.sources[0].id, "people-politics");
     assert_string_equal(cfg.sources[0].kind, "rss");
@@ -75,6 +80,11 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.sources[2].kind_id, SOURCE_WEIBO_USER);
     assert_false(cfg.sources[2].feed); /* accepted, not fetched until issue 3 */
 
+    assert_int_equal(
+        collector_config_set(&cfg, "collector.weibo_first_crawl_window=0", err, sizeof(err)), 0);
+    assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 0); /* 0 = no baseline */
+    assert_int_not_equal(
+        collector_config_set(&cfg, "collector.parse_threads=0", err, sizeof(err)), 0);
     assert_int_equal(collector_config_set(&cfg, "collector.max_per_host=4", err, sizeof(err)), 0);
     assert_int_equal(cfg.collector.max_per_host, 4);
     assert_int_equal(collector_config_set(&cfg, "kafka.items_topic=test.items", err, sizeof(err)),

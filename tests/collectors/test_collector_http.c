@@ -1277,6 +1277,99 @@ static void test_issue_10_parsing_never_stalls_polling(void **state)
     collector_config_release(&cfg);
 }
 
+/* Back-pressure: loop passes and finished transfers, copied by the clock on the loop thread */
+static int64_t bp_passes, bp_requests;
+static int bp_late_started_early = -1;
+
+static int64_t bp_clock(void *arg)
+{
+    struct vclock *c = arg;
+    if (c->p) {
+        __atomic_store_n(&bp_requests, poller_get_stats(c->p)->requests, __ATOMIC_SEQ_CST);
+    }
+    __atomic_add_fetch(&bp_passes, 1, __ATOMIC_SEQ_CST);
+    return c->now;
+}
+
+/* Feeds of about 3 KiB (over the 1 KiB parse_queue_bytes of the test). */
+static struct reply bp_route(const char *url, int n, void *arg)
+{
+    static char body[4096];
+    struct reply r = {.status = 200, .ctype = "application/rss+xml", .body = body};
+    (void)n;
+    (void)arg;
+    if (!body[0]) {
+        char pad[3001];
+        memset(pad, 'x', sizeof(pad) - 1);
+        pad[sizeof(pad) - 1] = '\0';
+        snprintf(body, sizeof(body),
+                 "<rss version=\"2.0\"><channel><title>s</title><item><guid>bp</guid>"
+                 "<title>t</title><description>%s</description></item></channel></rss>",
+                 pad);
+    }
+    (void)url;
+    return r;
+}
+
+static void bp_hook(const char *source_id, void *arg)
+{
+    int64_t from;
+
+    (void)arg;
+    if (strcmp(source_id, "bp-big") != 0) {
+        return;
+    }
+    /* hang guards 30 s: wait until bp-q1 (queued behind this parse) finished its transfer */
+    for (int i = 0; i < 3000 && __atomic_load_n(&bp_requests, __ATOMIC_SEQ_CST) < 2; i++) {
+        usleep(10000);
+    }
+    from = __atomic_load_n(&bp_passes, __ATOMIC_SEQ_CST);
+    /* then let the loop make 20 passes, each a chance to start bp-late */
+    for (int i = 0; i < 3000 && __atomic_load_n(&bp_passes, __ATOMIC_SEQ_CST) < from + 20; i++) {
+        usleep(10000);
+    }
+    pthread_mutex_lock(&lock);
+    bp_late_started_early = first_hit("/late") >= 0;
+    pthread_mutex_unlock(&lock);
+}
+
+/*
+ * Issue #10: the parse queue is bounded by back-pressure, never by dropping. One parse
+ * thread, blocked on bp-big; bp-q1's body (over parse_queue_bytes) waits for it: bp-late is
+ * not started meanwhile; once the parse ends all three are ingested.
+ */
+static void test_issue_10_parse_queue_back_pressure(void **state)
+{
+    struct collector_config cfg;
+    struct runner r;
+    char src[1024];
+    struct vclock c = {0};
+    struct poller_opts opts = {.clock = {.now_ms = bp_clock, .arg = &c}, .parse_hook = bp_hook};
+
+    (void)state;
+    NEED_FIXTURE();
+    redis_cmd("FLUSHALL");
+    reset_server(bp_route, NULL);
+    bp_passes = bp_requests = 0;
+    bp_late_started_early = -1;
+    snprintf(src, sizeof(src),
+             "  - id: bp-big\n    url: http://127.0.0.1:%d/big\n"
+             "  - id: bp-q1\n    url: http://127.0.0.1:%d/q1\n"
+             "  - id: bp-late\n    url: http://127.0.0.1:%d/late\n",
+             fx.http_port, fx.http_port, fx.http_port);
+    load_cfg(&cfg, "  max_parallel: 1\n  parse_threads: 1\n  parse_queue_bytes: 1k\n", src);
+    runner_start_opts(&r, &cfg, &opts);
+    c.p = r.p;
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    assert_int_equal(poller_get_stats(r.p)->parsed, 3);
+    runner_stop(&r);
+    assert_int_equal(bp_late_started_early, 0);
+    assert_field("yuqing:source:bp-big", "state", "ok");
+    assert_field("yuqing:source:bp-q1", "state", "ok");
+    assert_field("yuqing:source:bp-late", "state", "ok");
+    collector_config_release(&cfg);
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
     return bbuf_add(arg, data, size * n) == 0 ? size * n : 0;
@@ -1464,6 +1557,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_host_limit_keyed_by_scheme_host_port),
         cmocka_unit_test(test_issue_10_slow_transfer_releases_its_host_slot),
         cmocka_unit_test(test_issue_10_parsing_never_stalls_polling),
+        cmocka_unit_test(test_issue_10_parse_queue_back_pressure),
         cmocka_unit_test(test_metrics_endpoint),
         cmocka_unit_test(test_issue_10_healthz_names_dependencies),
     };
