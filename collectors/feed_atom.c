@@ -118,10 +118,12 @@ static void parse_entry(struct feed_builder *b, xmlNode *entry, const char *feed
         } else if (fb_is(b, c, "summary")) {
             if (!e->summary) {
                 e->summary = text_construct(b, c, &e->summary_html);
+                fb_drop_text(c);
             }
         } else if (fb_is(b, c, "content")) {
             if (!e->content) {
                 e->content = text_construct(b, c, &e->content_html);
+                fb_drop_text(c);
             }
         } else if (fb_is(b, c, "category")) {
             char *term = fb_attr(b, c, "term");

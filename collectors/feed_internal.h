@@ -28,6 +28,7 @@ struct feed_builder {
     char *channel_link;    /* RSS: base for relative links when no xml:base; owned */
     size_t text_max;       /* bound for one extracted text */
     size_t cap_entries;
+    size_t cur_entry;      /* 1 + index of the entry being filled, 0 before the first */
     int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
 };
 
@@ -68,6 +69,13 @@ bool fb_local_is(const xmlNode *n, const char *name);
 
 /* Trimmed text content of n (new), or NULL when empty. */
 char *fb_text(struct feed_builder *b, const xmlNode *n);
+
+/*
+ * Free the text and CDATA children of n once the entry holds a copy of them (description,
+ * content): the tree and the entries then do not both hold every body (peak memory, issue
+ * #10). Element children (an unclosed element may swallow later items) are kept.
+ */
+void fb_drop_text(xmlNode *n);
 
 /* Attribute name of n, trimmed (new), or NULL when absent or empty. */
 char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name);

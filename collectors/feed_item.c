@@ -281,8 +281,8 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
     item->precision = e->has_published ? e->published_precision : NULL;
     item->fetched_at = fetched_at;
     item->future_timestamp = yq_item_is_future(item);
-    if (cut) {
-        item->truncated_fields |= YQ_ITEM_F_TEXT;
+    if (cut || (e->text_cut && item->text)) {
+        item->truncated_fields |= YQ_ITEM_F_TEXT; /* cut here, or already by the parser */
     }
     return yq_item_bound(item);
 }

@@ -1,6 +1,7 @@
 #include "feed_parse.h"
 
 #include <ctype.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/uri.h>
 #include <libxml/xmlsave.h>
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "feed_date.h"
 #include "feed_internal.h"
@@ -98,17 +101,38 @@ static char *trimmed(struct feed_builder *b, const char *s)
     return d;
 }
 
+/* xmlNode._private of an element whose text was cut at the field bound (capped_text()) */
+static char text_cut_mark;
+
 char *fb_text(struct feed_builder *b, const xmlNode *n)
 {
-    xmlChar *c = xmlNodeGetContent(n);
+    xmlChar *c;
     char *s;
 
+    if (n->_private == &text_cut_mark && b->cur_entry > 0) {
+        b->feed->entries[b->cur_entry - 1].text_cut = true;
+    }
+    c = xmlNodeGetContent(n);
     if (!c) {
         return NULL;
     }
     s = trimmed(b, (const char *)c);
     xmlFree(c);
     return s;
+}
+
+void fb_drop_text(xmlNode *n)
+{
+    xmlNode *c = n->children;
+
+    while (c) {
+        xmlNode *next = c->next;
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+        c = next;
+    }
 }
 
 char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name)
@@ -237,6 +261,7 @@ struct feed_entry *fb_entry_new(struct feed_builder *b)
     }
     e = &f->entries[f->n_entries++];
     memset(e, 0, sizeof(*e));
+    b->cur_entry = f->n_entries;
     return e;
 }
 
@@ -264,6 +289,114 @@ void fb_set(char **dst, char *s)
     } else {
         free(s);
     }
+}
+
+/* ---- bounded text runs (issue #10) ---- */
+
+/*
+ * Text of one element is kept up to max bytes while libxml2 builds the tree: a 200 MB text node
+ * then costs max bytes of tree instead of its size (and twice that while libxml2 grows it).
+ * The count restarts whenever the element receiving text changes.
+ */
+struct text_cap {
+    const xmlNode *node; /* element whose text run is being counted */
+    size_t bytes;        /* kept so far */
+    size_t max;
+    size_t cut;          /* runs cut */
+};
+
+static _Thread_local struct text_cap *tl_text_cap;
+
+/* Bytes of ch (len) to keep, at a UTF-8 character boundary. */
+static int capped_len(xmlParserCtxtPtr c, const xmlChar *ch, int len)
+{
+    struct text_cap *st = tl_text_cap;
+    size_t room;
+
+    if (!st || len <= 0) {
+        return len;
+    }
+    if (c->node != st->node) {
+        st->node = c->node;
+        st->bytes = 0;
+    }
+    room = st->max - st->bytes;
+    if ((size_t)len <= room) {
+        st->bytes += (size_t)len;
+        return len;
+    }
+    while (room > 0 && (ch[room] & 0xC0) == 0x80) {
+        room--;
+    }
+    st->bytes = st->max;
+    if (c->node && c->node->_private != &text_cut_mark) {
+        c->node->_private = &text_cut_mark;
+        st->cut++;
+    }
+    return (int)room;
+}
+
+static void capped_characters(void *ctx, const xmlChar *ch, int len)
+{
+    int n = capped_len(ctx, ch, len);
+    if (n > 0) {
+        xmlSAX2Characters(ctx, ch, n);
+    }
+}
+
+static void capped_cdata(void *ctx, const xmlChar *ch, int len)
+{
+    int n = capped_len(ctx, ch, len);
+    if (n > 0) {
+        xmlSAX2CDataBlock(ctx, ch, n);
+    }
+}
+
+/*
+ * xmlCtxtReadIO() source over the prepared text (owned by feed_parse(), freed right after the
+ * parse and never read again): libxml2 reads it in chunks, without the full copy
+ * xmlCtxtReadMemory() makes. The pages already read are handed back to the kernel as the
+ * parse goes on (MADV_DONTNEED; the block itself is freed after the parse), so a large body
+ * is not held twice -- once prepared, once as the tree -- at the end of the parse.
+ */
+#define RELEASE_STEP_BYTES ((size_t)8 * 1024 * 1024)
+
+struct mem_reader {
+    const char *p;
+    size_t left;
+    char *released;    /* pages below this were given back */
+};
+
+static void release_read_pages(struct mem_reader *r)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t from, to;
+
+    if (page <= 0) {
+        return;
+    }
+    from = ((uintptr_t)r->released + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    to = (uintptr_t)r->p & ~((uintptr_t)page - 1);
+    if (to > from && to - from >= RELEASE_STEP_BYTES) {
+        /* advisory: when it fails the pages simply stay resident until free() */
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+        r->released = (char *)to;
+    }
+}
+
+static int mem_read(void *ctx, char *buf, int len)
+{
+    struct mem_reader *r = ctx;
+    size_t n = len > 0 ? (size_t)len : 0;
+
+    if (n > r->left) {
+        n = r->left;
+    }
+    memcpy(buf, r->p, n);
+    r->p += n;
+    r->left -= n;
+    release_read_pages(r);
+    return (int)n;
 }
 
 /* ---- libxml2's own errors (issue #10) ---- */
@@ -467,6 +600,8 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     struct feed_prep prep;
     struct feed_builder b;
     struct feed_xml_errors xerr;
+    struct text_cap cap = {0};
+    struct mem_reader reader;
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
     xmlNode *root;
@@ -517,8 +652,20 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
         err = ERR_NOMEM;
         goto done;
     }
-    doc = xmlCtxtReadMemory(ctxt, prep.text, (int)prep.len, in->base_url, "UTF-8",
-                            FEED_XML_OPTIONS);
+    ctxt->sax->characters = capped_characters;
+    ctxt->sax->cdataBlock = capped_cdata;
+    cap.max = in->max_field_bytes ? in->max_field_bytes : FEED_MAX_FIELD_BYTES;
+    reader.released = prep.text;
+    reader.p = prep.text;
+    reader.left = prep.len;
+    tl_text_cap = &cap;
+    doc = xmlCtxtReadIO(ctxt, mem_read, NULL, &reader, in->base_url, "UTF-8",
+                        FEED_XML_OPTIONS);
+    tl_text_cap = NULL;
+    /* the tree holds what is needed now: drop the prepared copy of the body before the
+       entries are built (peak memory, issue #10) */
+    free(prep.text);
+    prep.text = NULL;
     if (ctxt->errNo == XML_ERR_NO_MEMORY) {
         /* a tree cut short by a failed allocation is neither "not a feed" nor a bozo feed */
         err = ERR_NOMEM;

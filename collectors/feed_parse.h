@@ -16,6 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Default bound of the text kept for one XML element (max_field_bytes), bytes: 4 MiB, enough
+ * for the largest item text (YQ_ITEM_MAX_TEXT_BYTES, 512 KiB) from HTML markup four times its
+ * size. Longer text is cut while parsing (at a character boundary; the entry's text_cut is
+ * set), so a huge text node costs this much memory, not its size.
+ */
+#define FEED_MAX_FIELD_BYTES (4 * 1024 * 1024)
+
 /* Prefix of errbuf when the body is not a feed at all (HTML page, unknown root). */
 #define FEED_NOT_A_FEED "not_a_feed"
 
@@ -44,6 +52,7 @@ struct feed_entry {
     char **categories;    /* n_categories NUL-terminated strings */
     size_t n_categories;
     enum feed_id_rule id_rule; /* FEED_ID_GUID unless id repeats within the document */
+    bool text_cut;        /* a text of this entry reached max_field_bytes and was cut */
 };
 
 struct feed {
@@ -64,6 +73,7 @@ struct feed_input {
     const char *content_type; /* HTTP Content-Type (its charset is honoured) or NULL */
     const char *base_url;     /* URL the body came from, for relative links; may be NULL */
     size_t max_bytes;         /* bound for decoded/repaired text; 0 = 4 × len + 64 KiB */
+    size_t max_field_bytes;   /* bound for one XML element's text; 0 = FEED_MAX_FIELD_BYTES */
 };
 
 /*

@@ -3,10 +3,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "bbuf.h"
 #include "yq_err.h"
@@ -20,7 +23,32 @@ struct repair {
     struct bbuf *out;
     int err;
     struct feed_prep *prep;
+    const char *released; /* input below this was given back; NULL: input is borrowed */
 };
+
+#define RELEASE_STEP_BYTES ((size_t)8 * 1024 * 1024)
+
+/*
+ * The transcoded input (our own buffer, freed when preparation ends) is read once, front to
+ * back: give its pages more than RELEASE_STEP_BYTES behind p back to the kernel, so a large
+ * non-UTF-8 body is not held three times (body, UTF-8, repaired) at the end (issue #10).
+ * Advisory (madvise MADV_DONTNEED); a no-op for borrowed input.
+ */
+static void release_consumed(struct repair *r, const char *p)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t from, to;
+
+    if (!r->released || page <= 0 || (size_t)(p - r->released) < 2 * RELEASE_STEP_BYTES) {
+        return;
+    }
+    from = ((uintptr_t)r->released + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    to = ((uintptr_t)p - RELEASE_STEP_BYTES) & ~((uintptr_t)page - 1);
+    if (to > from) {
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+        r->released = (const char *)to;
+    }
+}
 
 static void note(struct feed_prep *p, const char *why)
 {
@@ -495,9 +523,10 @@ static size_t plain_run(const char *p, const char *end, bool in_cdata)
     return (size_t)(q - s);
 }
 
-static int repair(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep)
+static int repair(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep,
+                  bool owned_input)
 {
-    struct repair r = {.out = out, .err = 0, .prep = prep};
+    struct repair r = {.out = out, .err = 0, .prep = prep, .released = owned_input ? p : NULL};
 
     r.err = bbuf_reserve(out, (size_t)(end - p) + (size_t)(end - p) / 16 + 64);
     if (r.err == ERR_TOO_BIG) {
@@ -505,6 +534,7 @@ static int repair(const char *p, const char *end, struct bbuf *out, struct feed_
     }
     while (p < end && !r.err) {
         size_t run = plain_run(p, end, false);
+        release_consumed(&r, p);
         if (run) {
             put(&r, p, run);
             p += run;
@@ -523,6 +553,7 @@ static int repair(const char *p, const char *end, struct bbuf *out, struct feed_
             /* CDATA is literal: only invalid UTF-8 and control characters are fixed */
             while (p < stop && !r.err) {
                 size_t literal = plain_run(p, stop, true);
+                release_consumed(&r, p);
                 if (literal) {
                     put(&r, p, literal);
                     p += literal;
@@ -675,7 +706,7 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
     }
     out->looks_html = sniff_html(p, end);
     out->looks_json = *p == '{';
-    err = out->looks_json ? utf8_fix(p, end, &fixed, out) : repair(p, end, &fixed, out);
+    err = out->looks_json ? utf8_fix(p, end, &fixed, out) : repair(p, end, &fixed, out, utf8.data != NULL);
     if (err) {
         goto done;
     }

@@ -105,11 +105,13 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
             if (!e->summary) {
                 e->summary = fb_text(b, c);
                 e->summary_html = true;
+                fb_drop_text(c);
             }
         } else if (fb_is_ns(c, FEED_NS_CONTENT, "content", "encoded")) {
             if (!e->content) {
                 e->content = fb_text(b, c);
                 e->content_html = true;
+                fb_drop_text(c);
             }
         } else if (fb_is(b, c, "category") || fb_is_ns(c, FEED_NS_DC, "dc", "subject")) {
             fb_add_category(b, e, fb_text(b, c));

@@ -44,6 +44,9 @@ static int add_text(struct bbuf *b, const char *s)
     if (n <= room) {
         return bbuf_add(b, s, n);
     }
+    while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80) {
+        room--; /* never end inside a character */
+    }
     if (room > 0 && bbuf_add(b, s, room) != 0) {
         return ERR_NOMEM;
     }
@@ -201,8 +204,8 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
     htmlDocPtr doc;
     struct bbuf b;
     struct feed_xml_errors xerr;
-    size_t in_max = max_bytes > (SIZE_MAX - FEED_TEXT_HTML_SLACK) / 4
-                        ? SIZE_MAX
+    size_t in_max = max_bytes > (SIZE_MAX / 2 - FEED_TEXT_HTML_SLACK) / 4
+                        ? SIZE_MAX / 2
                         : max_bytes * 4 + FEED_TEXT_HTML_SLACK;
     int err = 0;
 
@@ -267,8 +270,8 @@ int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **o
 
 int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut)
 {
-    size_t in_max = max_bytes > (SIZE_MAX - FEED_TEXT_HTML_SLACK) / 4
-                        ? SIZE_MAX
+    size_t in_max = max_bytes > (SIZE_MAX / 2 - FEED_TEXT_HTML_SLACK) / 4
+                        ? SIZE_MAX / 2
                         : max_bytes * 4 + FEED_TEXT_HTML_SLACK;
     size_t n = strnlen(s, in_max);
     char *o = malloc(n + 1);

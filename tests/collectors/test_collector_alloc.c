@@ -42,17 +42,20 @@
  * libxml2 we call (parser context, tree accessors, URIs, serialisation) fails normally. The
  * linker sends the two calls here (--wrap, CMakeLists.txt).
  */
-xmlDocPtr __real_xmlCtxtReadMemory(xmlParserCtxtPtr ctxt, const char *buffer, int size,
-                                   const char *url, const char *encoding, int options);
-xmlDocPtr __wrap_xmlCtxtReadMemory(xmlParserCtxtPtr ctxt, const char *buffer, int size,
-                                   const char *url, const char *encoding, int options);
+xmlDocPtr __real_xmlCtxtReadIO(xmlParserCtxtPtr ctxt, xmlInputReadCallback ioread,
+                               xmlInputCloseCallback ioclose, void *ioctx, const char *url,
+                               const char *encoding, int options);
+xmlDocPtr __wrap_xmlCtxtReadIO(xmlParserCtxtPtr ctxt, xmlInputReadCallback ioread,
+                               xmlInputCloseCallback ioclose, void *ioctx, const char *url,
+                               const char *encoding, int options);
 htmlDocPtr __real_htmlReadMemory(const char *buffer, int size, const char *url,
                                  const char *encoding, int options);
 htmlDocPtr __wrap_htmlReadMemory(const char *buffer, int size, const char *url,
                                  const char *encoding, int options);
 
-xmlDocPtr __wrap_xmlCtxtReadMemory(xmlParserCtxtPtr ctxt, const char *buffer, int size,
-                                   const char *url, const char *encoding, int options)
+xmlDocPtr __wrap_xmlCtxtReadIO(xmlParserCtxtPtr ctxt, xmlInputReadCallback ioread,
+                               xmlInputCloseCallback ioclose, void *ioctx, const char *url,
+                               const char *encoding, int options)
 {
     xmlDocPtr doc;
     void *probe = alloc_fail_malloc(1); /* the hook: counted, may fail */
@@ -64,7 +67,7 @@ xmlDocPtr __wrap_xmlCtxtReadMemory(xmlParserCtxtPtr ctxt, const char *buffer, in
     }
     alloc_fail_free(probe);
     alloc_fail_lib_suspend(true);
-    doc = __real_xmlCtxtReadMemory(ctxt, buffer, size, url, encoding, options);
+    doc = __real_xmlCtxtReadIO(ctxt, ioread, ioclose, ioctx, url, encoding, options);
     alloc_fail_lib_suspend(false);
     return doc;
 }

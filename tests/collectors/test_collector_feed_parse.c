@@ -733,7 +733,10 @@ static void test_issue_10_huge_text_node_keeps_next_entry(void **state)
     assert_string_equal(err_text, ""); /* nothing raw on stderr */
     assert_int_equal(f->n_entries, 2);
     assert_false(f->bozo);
-    assert_int_equal(strlen(f->entries[0].summary), big);
+    /* kept up to the field bound (memory), marked cut; the next entry intact */
+    assert_int_equal(strlen(f->entries[0].summary), FEED_MAX_FIELD_BYTES);
+    assert_true(f->entries[0].text_cut);
+    assert_false(f->entries[1].text_cut);
     assert_string_equal(f->entries[1].title, "二");
     assert_string_equal(f->entries[1].summary, "短");
     free(err_text);

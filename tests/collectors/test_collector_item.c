@@ -275,6 +275,14 @@ static void test_issue_10_big_description_cut_not_failed(void **state)
     assert_true(strlen(it.text) > YQ_ITEM_MAX_TEXT_BYTES / 2);
     assert_non_null(strstr(it.text, "征地补偿"));
     assert_int_equal(it.truncated_fields, YQ_ITEM_F_TEXT);
+    {
+        /* the cut never leaves half a character: the JSON text is the item's text */
+        char *json = NULL;
+        size_t tl = strlen(it.text);
+        assert_int_equal(yq_item_encode(&it, &json, NULL), 0);
+        assert_non_null(strstr(json, it.text + tl - 12));
+        free(json);
+    }
     yq_item_release(&it);
     /* a small configured max_text_bytes is honoured the same way */
     assert_int_equal(feed_item_from_entry(f, &f->entries[0], "s", NULL, 1772352000, 1000, &it),
