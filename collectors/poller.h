@@ -7,7 +7,13 @@
  * interval when rate limited or blocked). Each poll ends in a source state (source_state.h)
  * written to the health record in Redis; a change into a failure state or into staleness is
  * alerted once (one log line), not once per poll. Kafka delivery reports are served from the
- * same loop, and /metrics is republished about once a second.
+ * same loop, and /metrics and /healthz are republished about once a second.
+ *
+ * Issue #10: sources start most overdue first (a min-heap by due time, not list order); the
+ * per-host limit is keyed by scheme+host+port; a transfer running collector.host_slot_ms
+ * frees its host slot; feed bodies are parsed on collector.parse_threads worker threads (the
+ * ingest stays on the loop), with back-pressure at collector.parse_queue_bytes; time comes
+ * from poller_opts.clock so tests can run on a virtual clock.
  */
 #ifndef YQ_POLLER_H
 #define YQ_POLLER_H
