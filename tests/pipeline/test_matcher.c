@@ -184,7 +184,7 @@ static void test_matcher_end_to_end(void **state)
     produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
     produce_raw(p, "yuqing.items", "{not json");
     produce_item(p, "yuqing.items", "rss:2", "天气晴");
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
 
     /* the matcher's log goes to a file until it holds its partitions (issue #10) */
     snprintf(logpath, sizeof(logpath), "/tmp/yq-test-matcher-%d.log", (int)getpid());
@@ -278,7 +278,7 @@ static void test_matcher_end_to_end(void **state)
     assert_int_equal(matcher_rules_version(ctx.m), 2);
     produce_item(p, "yuqing.items", "rss:3", "安康征地"); /* no longer a match */
     produce_item(p, "yuqing.items", "rss:4", "仓库火灾");
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     n = read_alerts(c, 1, HANG_GUARD_MS, keys, versions);
     assert_int_equal(n, 1);
     assert_string_equal(keys[0], "ev:rss:4");
@@ -306,7 +306,7 @@ static void test_matcher_end_to_end(void **state)
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0);
     rd_kafka_topic_partition_list_add(parts, "yuqing.items", 1);
-    assert_int_equal(rd_kafka_committed(probe, parts, 5000), 0);
+    assert_int_equal(rd_kafka_committed(probe, parts, HANG_GUARD_MS), 0);
     int64_t total = 0;
     for (int i = 0; i < parts->cnt; i++) {
         total += parts->elems[i].offset > 0 ? parts->elems[i].offset : 0;
@@ -395,7 +395,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
 
     /* Redis up: confirmed */
     produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_false(last_unverified[0]);
 
@@ -416,7 +416,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     }
     t1 = yq_time_now();
     produce_item(p, "yuqing.items", "rss:2", "汉滨拆迁");
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_string_equal(keys[0], "ev:rss:2"); /* the item's own event (no Redis) */
     assert_int_equal(versions[0], 1);
@@ -435,7 +435,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
         test_http_wait(port, "/metrics", ok, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     produce_item(p, "yuqing.items", "rss:3", "安康拆迁");
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_false(last_unverified[0]);
     assert_int_equal(last_checked_at[0], 0);

@@ -254,7 +254,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         produce_item(p, seq);
         sleep_ms(10);
     }
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     {
         /* the matcher saw Redis down and held a batch back (an event, not a time) */
         static const char retries[] = "\nyuqing_matcher_errors_total{kind=\"batch_retry\"} ";
@@ -292,7 +292,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         produce_item(p, seq);
         sleep_ms(5);
     }
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
     {
         /* once the matcher rejected version 4, it still uses version 3 */
         const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
@@ -336,7 +336,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         int64_t lo = 0, hi = 0, total = 0;
         for (int32_t part = 0; part < 2; part++) {
             assert_int_equal(rd_kafka_query_watermark_offsets(c, "yuqing.alerts", part, &lo,
-                                                              &hi, 10000),
+                                                              &hi, HANG_GUARD_MS),
                              0);
             total += hi - lo;
         }
@@ -389,7 +389,7 @@ static void test_start_from_cache_without_redis(void **state)
     p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
     produce_item(p, 0);
     produce_item(p, 1);
-    assert_int_equal(yq_kafka_flush(p, 5000), 0);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
 
     snprintf(bs, sizeof(bs), "kafka.bootstrap_servers=%s", rd_kafka_mock_cluster_bootstraps(cl.mc));
     const char *rsets[2] = {bs, "kafka.group_id=test-reader2"};
