@@ -254,12 +254,42 @@ static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
     free(json);
 }
 
+/* Issue #10: the broker refuses a message for good (delivery report): settled, not retried */
+static void test_issue_10_permanent_delivery_error_settles_the_item(void **state)
+{
+    struct fixture *fx = *state;
+    static const char json[] = "{\"schema\":1,\"id\":\"rss:refused\"}";
+    static const char next[] = "{\"schema\":1,\"id\":\"rss:next\"}";
+    struct delivery_tally tally = {0};
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    rd_kafka_mock_push_request_errors(
+        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->mock_rk), 0 /* Produce */, 1,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    assert_int_equal(item_producer_send(fx->prod, "rss:refused", NULL, "big", yq_time_now(), json,
+                                        sizeof(json) - 1, &tally),
+                     0);
+    wait_delivered(fx);
+    assert_int_equal(tally.failed, 1);
+    assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
+    assert_int_equal(item_producer_send(fx->prod, "rss:next", NULL, "big", yq_time_now(), next,
+                                        sizeof(next) - 1, &tally),
+                     0);
+    wait_delivered(fx);
+    assert_int_equal(tally.delivered, 1);
+    assert_true(seen(fx, "rss:next"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_10_oversized_entry_does_not_hold_back_the_other,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_permanent_produce_error_settles_the_item,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_permanent_delivery_error_settles_the_item,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
