@@ -439,6 +439,7 @@ static void parse_job_free(struct parse_job *j)
     free(j->etag);
     free(j->last_modified);
     feed_free(j->feed);
+    weibo_page_release(&j->page);
     free(j);
 }
 
@@ -455,6 +456,24 @@ static void parse_job_run(struct poller *p, struct parse_job *j)
 
     if (p->opts.parse_hook) {
         p->opts.parse_hook(j->r->cfg->id, p->opts.parse_hook_arg);
+    }
+    if (j->weibo) {
+        struct weibo_ctx ctx = {
+            .source_id = j->r->cfg->id,
+            .channel = j->r->cfg->name,
+            .fetched_at = yq_time_now(),
+            .max_text_bytes = (size_t)cc->max_text_bytes,
+        };
+        j->fetched_at = ctx.fetched_at;
+        j->wb_state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
+                                     j->body.len, j->err_msg, sizeof(j->err_msg));
+        if (j->wb_state == SOURCE_OK) {
+            j->err_msg[0] = '\0';
+            j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->page, j->err_msg,
+                                      sizeof(j->err_msg));
+        }
+        bbuf_release(&j->body);
+        return;
     }
     j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
     bbuf_release(&j->body); /* the body is not needed any more: free it before the ingest */
@@ -551,9 +570,12 @@ static void parse_worker_stop(struct poller *p)
     w->started = false;
 }
 
-/* Hand r's finished 2xx body to the worker. Returns 0 or ERR_NOMEM (nothing moved). */
+/*
+ * Hand r's finished body to the worker: a feed's 2xx, or any Weibo page response (weibo: it
+ * is classified there too). Returns 0 or ERR_NOMEM (nothing moved).
+ */
 static int parse_submit(struct source_run *r, long status, const char *content_type,
-                        const char *effective_url)
+                        const char *effective_url, bool weibo)
 {
     struct parse_worker *w = &r->p->worker;
     struct parse_job *j = calloc(1, sizeof(*j));
@@ -562,6 +584,7 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
         return ERR_NOMEM;
     }
     j->r = r;
+    j->weibo = weibo;
     j->status = status;
     j->content_type = content_type ? strdup(content_type) : NULL;
     j->effective_url = effective_url ? strdup(effective_url) : NULL;
@@ -600,6 +623,11 @@ static void feed_ingest(struct source_run *r, struct parse_job *j)
     int err = j->err;
 
     r->p->stats.parsed++;
+    if (j->weibo) {
+        poller_weibo_page_parsed(r, status, j->wb_state, j->err_msg, err, j->err_msg, &j->page,
+                                 j->fetched_at);
+        return;
+    }
     run_reset_response(r);
     r->resp_etag = j->etag; /* given back for keep_validators() */
     r->resp_last_modified = j->last_modified;
@@ -700,7 +728,7 @@ static void feed_done(struct source_run *r, long status, const char *content_typ
         poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
         return;
     }
-    if (parse_submit(r, status, content_type, effective_url) != 0) {
+    if (parse_submit(r, status, content_type, effective_url, false) != 0) {
         poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
     }
 }
@@ -729,6 +757,11 @@ static void finish_fetch(struct source_run *r, CURLcode res)
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
         if (r->job == JOB_FEED) {
             feed_done(r, status, content_type, effective_url);
+        } else if (r->job == JOB_WEIBO_PAGE) {
+            /* classified and parsed on a parse thread, like a feed */
+            if (parse_submit(r, status, content_type, effective_url, true) != 0) {
+                poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+            }
         } else {
             poller_weibo_done(r, status, content_type, effective_url);
         }

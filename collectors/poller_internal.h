@@ -109,6 +109,11 @@ struct parse_job {
     struct feed *feed;           /* result (owned) */
     int err;
     char err_msg[256];
+    /* a Weibo getIndex page (job JOB_WEIBO_PAGE) instead of a feed */
+    bool weibo;
+    enum source_state wb_state;  /* weibo_classify() of the response */
+    struct weibo_page page;      /* weibo_parse_page() result (owned) when wb_state is ok */
+    int64_t fetched_at;          /* UTC seconds the page was read at */
 };
 
 #define POLLER_PARSE_THREADS_MAX 16
@@ -168,6 +173,15 @@ struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at);
 void poller_weibo_begin(struct source_run *r);
 void poller_weibo_done(struct source_run *r, long http_status, const char *content_type,
                        const char *effective_url);
+
+/*
+ * A getIndex page classified and parsed on a parse thread: st and why from weibo_classify();
+ * when st is ok, err/err_msg from weibo_parse_page() and page (taken over: moved into r's
+ * cycle and zeroed) read at fetched_at. Event loop's thread.
+ */
+void poller_weibo_page_parsed(struct source_run *r, long http_status, enum source_state st,
+                              const char *why, int err, const char *err_msg,
+                              struct weibo_page *page, int64_t fetched_at);
 
 /* Free the Weibo cycle state of r. */
 void poller_weibo_reset(struct source_run *r);

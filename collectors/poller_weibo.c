@@ -316,37 +316,34 @@ void poller_weibo_done(struct source_run *r, long http_status, const char *conte
         next_extend(r, http_status);
         return;
     }
-    /* JOB_WEIBO_PAGE */
+    /* JOB_WEIBO_PAGE goes through the parse threads: poller_weibo_page_parsed() */
+}
+
+void poller_weibo_page_parsed(struct source_run *r, long http_status, enum source_state st,
+                              const char *why, int err, const char *err_msg,
+                              struct weibo_page *page, int64_t fetched_at)
+{
+    struct weibo_cycle *wb = &r->wb;
+
     if (st != SOURCE_OK) {
         poller_cycle_fail(r, http_status, st, why);
         return;
     }
-    {
-        struct weibo_ctx ctx = {
-            .source_id = r->cfg->id,
-            .channel = r->cfg->name,
-            .fetched_at = yq_time_now(),
-            .max_text_bytes = (size_t)r->p->cfg->collector.max_text_bytes,
-        };
-        char err_msg[256] = "";
-        int err;
-
-        weibo_page_release(&wb->page);
-        err = weibo_parse_page(r->body.data, r->body.len, &ctx, &wb->page, err_msg,
-                               sizeof(err_msg));
-        if (err) {
-            poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR, err_msg);
-            return;
-        }
-        if (wb->page.empty) {
-            LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
-            weibo_cycle_ok(r, http_status);
-            return;
-        }
-        mark_not_new(r, ctx.fetched_at);
-        snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
-        wb->page_no = wb->page.page;
-        wb->next_post = 0;
-        next_extend(r, http_status);
+    if (err) {
+        poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR, err_msg[0] ? err_msg : yq_strerror(err));
+        return;
     }
+    weibo_page_release(&wb->page);
+    wb->page = *page; /* moved */
+    memset(page, 0, sizeof(*page));
+    if (wb->page.empty) {
+        LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
+        weibo_cycle_ok(r, http_status);
+        return;
+    }
+    mark_not_new(r, fetched_at);
+    snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
+    wb->page_no = wb->page.page;
+    wb->next_post = 0;
+    next_extend(r, http_status);
 }
