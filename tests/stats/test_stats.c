@@ -967,6 +967,51 @@ static void test_issue_10_february_by_department(void **state)
     stats_report_free(r);
 }
 
+/*
+ * "No 签收 ever recorded" reads the log, not only acknowledged_at (which a re-assignment
+ * clears): X was acknowledged, returned, re-assigned and dismissed -> not 未签收即不予处置.
+ * Without a log, a return after the last 签收 leaves Y unacknowledged at the end; Z (acknowledged,
+ * never returned) is not. February 2026: detected 3, dismissed 1 (X), carried out 2 (Y, Z).
+ */
+static void test_issue_10_acknowledged_then_returned(void **state)
+{
+    static const struct stats_state_change chx[] = {
+        {0, STATS_ST_ACKNOWLEDGED}, {0, STATS_ST_RETURNED}, {0, STATS_ST_OPEN},
+        {0, STATS_ST_DISMISSED}};
+    struct stats_state_change ch[4];
+    struct stats_ticket t[3];
+    struct stats_report *r = NULL;
+    struct stats_opts opts = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 2,
+                              .now = bj(RUN_AT), .calendar = &calendar};
+    (void)state;
+    memcpy(ch, chx, sizeof(ch));
+    ch[0].at = bj("2026-02-02 10:20");
+    ch[1].at = bj("2026-02-02 10:40");
+    ch[2].at = bj("2026-02-02 11:00");
+    ch[3].at = bj("2026-02-02 12:00");
+    memset(t, 0, sizeof(t));
+    t[0] = (struct stats_ticket){
+        .number = "X", .level = YQ_LEVEL_IV, .department = DEPT_A,
+        .detected_at = bj("2026-02-02 10:00"), .assigned_at = bj("2026-02-02 11:00"),
+        .returned_at = bj("2026-02-02 10:40"), .dismissed_at = bj("2026-02-02 12:00"),
+        .ack_deadline = bj("2026-02-02 12:00"), .changes = ch, .n_changes = 4};
+    t[1] = (struct stats_ticket){
+        .number = "Y", .level = YQ_LEVEL_IV, .department = DEPT_B,
+        .detected_at = bj("2026-02-03 09:00"), .assigned_at = bj("2026-02-03 09:00"),
+        .acknowledged_at = bj("2026-02-03 09:10"), .returned_at = bj("2026-02-03 09:30"),
+        .ack_deadline = bj("2026-02-03 10:00")};
+    t[2] = (struct stats_ticket){
+        .number = "Z", .level = YQ_LEVEL_IV, .department = DEPT_B,
+        .detected_at = bj("2026-02-03 09:00"), .assigned_at = bj("2026-02-03 09:00"),
+        .acknowledged_at = bj("2026-02-03 09:10"), .ack_deadline = bj("2026-02-03 10:00")};
+    assert_int_equal(stats_compute(t, 3, &opts, &r), 0);
+    assert_carry(&r->total, 0, 3, 0, 0, 1, 2);
+    assert_int_equal(r->total.settled_unacknowledged, 0);
+    assert_int_equal(r->total.unacknowledged_at_end, 1);
+    assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_B)->unacknowledged_at_end, 1);
+    stats_report_free(r);
+}
+
 /* The new figures in every format: JSON (total, carry_over, by department), CSV, text, HTML. */
 static void test_issue_10_figures_in_every_format(void **state)
 {
@@ -1290,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_january_settled_without_acknowledgement),
         cmocka_unit_test(test_issue_10_february_by_department),
         cmocka_unit_test(test_issue_10_figures_in_every_format),
+        cmocka_unit_test(test_issue_10_acknowledged_then_returned),
         cmocka_unit_test(test_fc034_months_in_beijing_time),
         cmocka_unit_test(test_property_carry_over_identity_24_months),
     };
