@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1219,6 +1220,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
     }
     now = poller_now(p);
     p->redis_state = YQ_DEP_UNKNOWN;
+    xmlInitParser(); /* before the parse threads: libxml2 2.9 initialises lazily, not safely */
     p->rng = (uint64_t)yq_time_now() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
     p->multi = curl_multi_init();
     p->runs = calloc(n, sizeof(*p->runs));
