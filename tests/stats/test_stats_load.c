@@ -402,6 +402,13 @@ static void test_cli_writes_reports(void **state)
         /* monitored 3, handed over 2 (X3 dismissed), responded 2 (X1, X2), on time 2 */
         assert_non_null(strstr(body, "\"detected\": 3"));
         assert_non_null(strstr(body, "\"handed_over\": 2"));
+        /*
+         * issue #10: 办结用时 of X1 (closed 01-20 15:00, detected 01-01 00:10): 19 d 14 h 50 min;
+         * nothing settled without a 签收 (X3 was acknowledged before its dismissal)
+         */
+        assert_non_null(strstr(body, "\"median_s\": 1695000"));
+        assert_non_null(strstr(body, "\"settled_unacknowledged\": 0"));
+        assert_non_null(strstr(body, "\"unacknowledged_at_end\": 0"));
         /* no rule files: stored groups still show; X3 (none stored) shows its rule id */
         assert_non_null(strstr(body, "\"key\": \"安全生产\""));
         assert_non_null(strstr(body, "\"key\": \"疫情防控\""));
