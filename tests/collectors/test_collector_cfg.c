@@ -13,6 +13,7 @@
 #include "fetch.h"
 #include "poller.h"
 #include "yq_err.h"
+#include "yq_health.h"
 #include "yq_banned.h"
 
 static int load(struct collector_config *cfg, const char *text, char *err, size_t errlen)
@@ -391,10 +392,36 @@ static void test_bad_source_headers(void **state)
     assert_null(strstr(err, "s3cret"));
 }
 
+/* Issue #10: the /healthz JSON and dependency metric shared by every process (yq_health.h). */
+static void test_health_shapes(void **state)
+{
+    struct yq_dep deps[2] = {{"kafka", YQ_DEP_UP}, {"redis", YQ_DEP_UP}};
+    char out[256], tiny[16];
+
+    (void)state;
+    assert_int_equal(yq_health_json(deps, 2, out, sizeof(out)), 200);
+    assert_string_equal(out, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
+                             "\"redis\":\"up\"}}");
+    deps[0].state = YQ_DEP_DOWN;
+    assert_int_equal(yq_health_json(deps, 2, out, sizeof(out)), 503);
+    assert_string_equal(out, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\","
+                             "\"redis\":\"up\"}}");
+    deps[0].state = YQ_DEP_UNKNOWN; /* not known yet: not healthy */
+    assert_int_equal(yq_health_json(deps, 2, out, sizeof(out)), 503);
+    assert_non_null(strstr(out, "\"kafka\":\"unknown\""));
+    assert_int_equal(yq_health_json(deps, 2, tiny, sizeof(tiny)), ERR_TOO_BIG);
+    assert_true(yq_health_metrics("collector", deps, 2, out, sizeof(out)) > 0);
+    assert_non_null(strstr(out, "# TYPE yuqing_collector_dependency_up gauge\n"));
+    assert_non_null(strstr(out, "yuqing_collector_dependency_up{dependency=\"kafka\"} 0\n"));
+    assert_non_null(strstr(out, "yuqing_collector_dependency_up{dependency=\"redis\"} 1\n"));
+    assert_int_equal(yq_health_metrics("collector", deps, 2, tiny, sizeof(tiny)), ERR_TOO_BIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config),
+        cmocka_unit_test(test_health_shapes),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backoff),
