@@ -141,29 +141,6 @@ static size_t partition_status(struct matcher *m, struct matcher_partition_statu
     }
     (void)rd_kafka_position(m->consumer, parts);
     for (int i = 0; i < parts->cnt; i++) {
-        if (parts->elems[i].offset < 0) {
-            if (!unknown) {
-                unknown = rd_kafka_topic_partition_list_new(parts->cnt);
-            }
-            if (unknown) {
-                rd_kafka_topic_partition_list_add(unknown, parts->elems[i].topic,
-                                                  parts->elems[i].partition);
-            }
-        }
-    }
-    if (unknown && rd_kafka_committed(m->consumer, unknown, COMMITTED_TIMEOUT_MS) == 0) {
-        for (int i = 0; i < unknown->cnt; i++) {
-            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
-                parts, unknown->elems[i].topic, unknown->elems[i].partition);
-            if (tp && !unknown->elems[i].err) {
-                tp->offset = unknown->elems[i].offset;
-            }
-        }
-    }
-    if (unknown) {
-        rd_kafka_topic_partition_list_destroy(unknown);
-    }
-    for (int i = 0; i < parts->cnt; i++) {
         int64_t lo = -1, hi = -1;
         ps[i].topic = parts->elems[i].topic;
         ps[i].partition = parts->elems[i].partition;
@@ -176,7 +153,27 @@ static size_t partition_status(struct matcher *m, struct matcher_partition_statu
         ps[i].high_watermark = hi;
         if (ps[i].position < 0 && hi == 0) {
             ps[i].position = 0; /* an empty partition: nothing to consume */
+        } else if (ps[i].position < 0) {
+            /* nothing consumed from it yet: it resumes at the group's committed offset */
+            if (!unknown) {
+                unknown = rd_kafka_topic_partition_list_new(parts->cnt);
+            }
+            if (unknown) {
+                rd_kafka_topic_partition_list_add(unknown, ps[i].topic, ps[i].partition);
+            }
         }
+    }
+    if (unknown && rd_kafka_committed(m->consumer, unknown, COMMITTED_TIMEOUT_MS) == 0) {
+        for (int i = 0; i < parts->cnt; i++) {
+            rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(unknown, ps[i].topic, ps[i].partition);
+            if (tp && !tp->err && tp->offset >= 0) {
+                ps[i].position = tp->offset;
+            }
+        }
+    }
+    if (unknown) {
+        rd_kafka_topic_partition_list_destroy(unknown);
     }
     *out = ps;
     *list_out = parts;

@@ -312,9 +312,40 @@ static void test_matcher_end_to_end(void **state)
         total += parts->elems[i].offset > 0 ? parts->elems[i].offset : 0;
     }
     assert_int_equal(total, 5);
+    int64_t committed[2] = {parts->elems[0].offset > 0 ? parts->elems[0].offset : 0,
+                            parts->elems[1].offset > 0 ? parts->elems[1].offset : 0};
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(probe);
     rd_kafka_destroy(probe);
+
+    /*
+     * A restarted matcher with nothing new to consume reports its position from the group's
+     * committed offsets, and so a lag of 0 (before the fix of issue #10 there was no lag).
+     */
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    {
+        char pos[2][128];
+        const char *want[4] = {
+            "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 0\n",
+            "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"} 0\n", pos[0],
+            pos[1]};
+        for (int i = 0; i < 2; i++) {
+            snprintf(pos[i], sizeof(pos[i]),
+                     "yuqing_matcher_partition_position{topic=\"yuqing.items\",partition=\"%d\"} "
+                     "%lld\n",
+                     i, (long long)committed[i]);
+        }
+        test_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
+        assert_non_null(strstr(body, "yuqing_matcher_items_total 0\n"));
+    }
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
 
     /* the last good set was written to the cache */
     struct rule_set *cached = NULL;
