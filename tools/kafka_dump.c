@@ -5,29 +5,148 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "yq_kafka.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
 static const char kafka_dump_usage[] =
-    "usage: yuqingctl kafka-dump --bootstrap HOST:PORT --topic NAME [--idle-ms N] [--values]\n";
+    "usage: yuqingctl kafka-dump --bootstrap HOST:PORT --topic NAME [--timeout-ms N] [--values]\n";
+
+/* Upper bound on partitions of one topic that the dump follows. */
+#define KAFKA_DUMP_MAX_PARTITIONS 1024
+
+struct dump_part {
+    int32_t partition;
+    int64_t end; /* high watermark when the dump started: read up to end - 1 */
+    int done;
+};
+
+static int parse_ms(const char *v, long *out)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || *end || n < 100 || n > 3600000) {
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static rd_kafka_t *dump_consumer_new(const char *bootstrap, char *errbuf, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char group[64];
+    rd_kafka_t *rk;
+
+    /*
+     * Partitions are assigned, not subscribed: no group join, nothing committed. librdkafka
+     * still wants a group.id on a consumer handle; a unique one keeps it out of every real group.
+     */
+    snprintf(group, sizeof(group), "yuqingctl-dump-%ld-%lld", (long)getpid(),
+             (long long)yq_time_mono_ms());
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errbuf, errlen) ||
+        rd_kafka_conf_set(conf, "group.id", group, errbuf, errlen) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errbuf, errlen) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", errbuf, errlen) ||
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errbuf, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errbuf, errlen);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+/*
+ * Find topic's partitions and their high watermarks, retrying until deadline_ms (monotonic)
+ * while the broker is not answering yet. Fills parts[0..*n_out). Returns 0 or -1 (one line
+ * in errbuf).
+ */
+static int dump_plan(rd_kafka_t *rk, const char *topic, int64_t deadline_ms,
+                     struct dump_part *parts, int *n_out, char *errbuf, size_t errlen)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int rc = -1;
+
+    if (!rkt) {
+        snprintf(errbuf, errlen, "cannot make a handle for topic '%s'", topic);
+        return -1;
+    }
+    for (;;) {
+        err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+        if (!err && md->topic_cnt == 1 && !md->topics[0].err &&
+            md->topics[0].partition_cnt > 0) {
+            break;
+        }
+        if (!err) {
+            err = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN;
+            rd_kafka_metadata_destroy(md);
+            md = NULL;
+        }
+        if (yq_proc_stop || yq_time_mono_ms() > deadline_ms) {
+            snprintf(errbuf, errlen, "no metadata for topic '%s': %s", topic,
+                     rd_kafka_err2str(err));
+            goto done;
+        }
+        usleep(200 * 1000);
+    }
+    if (md->topics[0].partition_cnt > KAFKA_DUMP_MAX_PARTITIONS) {
+        snprintf(errbuf, errlen, "topic '%s' has %d partitions, more than %d", topic,
+                 md->topics[0].partition_cnt, KAFKA_DUMP_MAX_PARTITIONS);
+        goto done;
+    }
+    *n_out = 0;
+    for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+        int32_t p = md->topics[0].partitions[i].id;
+        int64_t lo = 0, hi = 0;
+        for (;;) {
+            err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000);
+            if (!err) {
+                break;
+            }
+            if (yq_proc_stop || yq_time_mono_ms() > deadline_ms) {
+                snprintf(errbuf, errlen, "no watermarks for '%s' partition %d: %s", topic,
+                         (int)p, rd_kafka_err2str(err));
+                goto done;
+            }
+            usleep(200 * 1000);
+        }
+        parts[*n_out] = (struct dump_part){.partition = p, .end = hi, .done = hi <= lo};
+        (*n_out)++;
+    }
+    rc = 0;
+done:
+    if (md) {
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
 
 int kafka_dump_main(int argc, char **argv)
 {
-    struct yq_kafka_cfg cfg = {0};
-    const char *topic = NULL;
-    char group[64], errbuf[512];
-    long idle_ms = 3000;
-    int values = 0, rc = 1;
+    static struct dump_part parts[KAFKA_DUMP_MAX_PARTITIONS];
+    const char *topic = NULL, *bootstrap = NULL;
+    char errbuf[512] = "";
+    long timeout_ms = 120000;
+    int values = 0, n_parts = 0, left = 0, rc = 1;
+    rd_kafka_topic_partition_list_t *assignment = NULL;
+    rd_kafka_resp_err_t err;
     rd_kafka_t *rk;
+    int64_t deadline_ms;
 
-    cfg.fetch_wait_max_ms = 10;
-    cfg.session_timeout_ms = 10000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
@@ -46,15 +165,12 @@ int kafka_dump_main(int argc, char **argv)
         }
         i++;
         if (strcmp(a, "--bootstrap") == 0) {
-            cfg.bootstrap_servers = (char *)v;
+            bootstrap = v;
         } else if (strcmp(a, "--topic") == 0) {
             topic = v;
-        } else if (strcmp(a, "--idle-ms") == 0) {
-            char *end;
-            errno = 0;
-            idle_ms = strtol(v, &end, 10);
-            if (errno || *end || idle_ms < 100 || idle_ms > 600000) {
-                fprintf(stderr, "kafka-dump: --idle-ms must be 100..600000\n");
+        } else if (strcmp(a, "--timeout-ms") == 0) {
+            if (parse_ms(v, &timeout_ms)) {
+                fprintf(stderr, "kafka-dump: --timeout-ms must be 100..3600000\n");
                 return 2;
             }
         } else {
@@ -62,49 +178,75 @@ int kafka_dump_main(int argc, char **argv)
             return 2;
         }
     }
-    if (!cfg.bootstrap_servers || !topic) {
+    if (!bootstrap || !topic) {
         fputs(kafka_dump_usage, stderr);
         return 2;
     }
-    snprintf(group, sizeof(group), "yuqingctl-dump-%ld-%lld", (long)getpid(),
-             (long long)yq_time_mono_ms());
-    cfg.group_id = group;
-    rk = yq_kafka_consumer_new(&cfg, topic, errbuf, sizeof(errbuf));
+    rk = dump_consumer_new(bootstrap, errbuf, sizeof(errbuf));
     if (!rk) {
         LOG_ERR("kafka-dump cannot start: %s", errbuf);
         return 1;
     }
-    int64_t last = yq_time_mono_ms();
-    int got_any = 0;
-    while (!yq_proc_stop) {
+    deadline_ms = yq_time_mono_ms() + timeout_ms;
+    if (dump_plan(rk, topic, deadline_ms, parts, &n_parts, errbuf, sizeof(errbuf))) {
+        LOG_ERR("kafka-dump failed: %s", errbuf);
+        goto done;
+    }
+    assignment = rd_kafka_topic_partition_list_new(n_parts > 0 ? n_parts : 1);
+    for (int i = 0; i < n_parts; i++) {
+        if (!parts[i].done) {
+            rd_kafka_topic_partition_list_add(assignment, topic, parts[i].partition)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+            left++;
+        }
+    }
+    err = rd_kafka_assign(rk, assignment);
+    if (err) {
+        LOG_ERR("kafka-dump cannot assign topic=%s: %s", topic, rd_kafka_err2str(err));
+        goto done;
+    }
+    /* Read every partition up to the end it had when the dump started, then stop. */
+    while (left > 0 && !yq_proc_stop) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m) {
-            /* before the first message, also allow for the group join (a few seconds) */
-            if (yq_time_mono_ms() - last > idle_ms + (got_any ? 0 : 5000)) {
-                break;
+            if (yq_time_mono_ms() > deadline_ms) {
+                LOG_ERR("kafka-dump timed out topic=%s partitions_unfinished=%d timeout_ms=%ld",
+                        topic, left, timeout_ms);
+                goto done;
             }
             continue;
         }
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                LOG_WARN("kafka-dump consume error: %s", rd_kafka_message_errstr(m));
-            }
+            LOG_WARN("kafka-dump consume error: %s", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             continue;
         }
-        got_any = 1;
-        last = yq_time_mono_ms();
-        printf("%d %lld %.*s ", (int)m->partition, (long long)m->offset, (int)m->key_len,
-               m->key ? (const char *)m->key : "");
-        if (values) {
-            printf("%.*s\n", (int)m->len, m->payload ? (const char *)m->payload : "");
-        } else {
-            printf("%zu\n", m->len);
+        for (int i = 0; i < n_parts; i++) {
+            if (parts[i].partition != m->partition || parts[i].done) {
+                continue;
+            }
+            if (m->offset < parts[i].end) {
+                printf("%d %lld %.*s ", (int)m->partition, (long long)m->offset,
+                       (int)m->key_len, m->key ? (const char *)m->key : "");
+                if (values) {
+                    printf("%.*s\n", (int)m->len, m->payload ? (const char *)m->payload : "");
+                } else {
+                    printf("%zu\n", m->len);
+                }
+            }
+            if (m->offset >= parts[i].end - 1) {
+                parts[i].done = 1;
+                left--;
+            }
         }
         rd_kafka_message_destroy(m);
     }
+    rc = left == 0 ? 0 : 1;
+done:
     fflush(stdout);
-    rc = 0;
+    if (assignment) {
+        rd_kafka_topic_partition_list_destroy(assignment);
+    }
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return rc;

@@ -250,11 +250,10 @@ sources:
             return exc.code
 
     def dump(self, topic):
-        # kafka-dump ends after --idle-ms without a message (5 s more before the first): a
-        # generous 10 s, so a loaded machine's slow group join or fetch does not cut the dump
-        # short (issue #10)
+        # kafka-dump reads each partition up to its high watermark at the start, then stops:
+        # decided by offsets, not by a quiet period (issue #10); --timeout-ms is a hang guard
         out = subprocess.run([self.bin("tools/yuqingctl"), "kafka-dump", "--bootstrap",
-                              self.bootstrap, "--topic", topic, "--idle-ms", "10000"],
+                              self.bootstrap, "--topic", topic, "--timeout-ms", "110000"],
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return [line.split(" ")[2] for line in out.stdout.splitlines() if line]
