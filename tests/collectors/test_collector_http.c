@@ -1081,7 +1081,7 @@ static int first_hit(const char *path)
  * Issue #10: sources were started in list order, so with a busy host the first ones of the
  * list, due again, overtook the last ones for ever. One host, one slot, an interval of 1 s
  * and a virtual clock that moves 1 s per finished poll: the most overdue goes first, so the
- * first four polls are the four sources, and each is polled twice in eight polls.
+ * first four polls are the four sources, and so are the next four.
  */
 static void test_issue_10_most_overdue_source_first(void **state)
 {
@@ -1106,10 +1106,14 @@ static void test_issue_10_most_overdue_source_first(void **state)
     assert_in_range(first_hit("/b"), 0, 3);
     assert_in_range(first_hit("/c"), 0, 3);
     assert_in_range(first_hit("/d"), 0, 3);
-    assert_int_equal(poller_source_polls(r.p, "fa"), 2);
-    assert_int_equal(poller_source_polls(r.p, "fb"), 2);
-    assert_int_equal(poller_source_polls(r.p, "fc"), 2);
-    assert_int_equal(poller_source_polls(r.p, "fd"), 2);
+    /* and the next four are the four again (a parse may overlap the next transfer, so the
+     * total when the clock stops the run can be 8 or 9: only the order is asserted) */
+    assert_true(hits >= 8);
+    for (int i = 4; i < 8; i++) {
+        for (int j = 4; j < i; j++) {
+            assert_string_not_equal(hit_order[i], hit_order[j]);
+        }
+    }
     runner_stop(&r);
     collector_config_release(&cfg);
 }
