@@ -20,6 +20,7 @@
 
 #define SUB_RETRY_MS 1000
 #define REDIS_BACKOFF_MAX_MS 5000
+#define STATUS_PROBE_MS 1000 /* Kafka metadata probe for /healthz (yq_health.h) */
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
@@ -43,6 +44,7 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
     }
     m->cfg = cfg;
     m->check_backoff_ms = cfg->matcher.reload_check_ms;
+    m->redis_state = YQ_DEP_UNKNOWN;
     m->redis = yq_redis_new(&cfg->redis);
     m->scratch = match_scratch_new();
     m->batch = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->batch));
@@ -64,6 +66,11 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
             matcher_free(m);
             return NULL;
         }
+        m->kafka_probe = yq_kafka_probe_start(&cfg->kafka, STATUS_PROBE_MS, errbuf, errlen);
+        if (!m->kafka_probe) {
+            matcher_free(m);
+            return NULL;
+        }
         LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics_address,
                  matcher_http_port(m->http));
     }
@@ -76,6 +83,7 @@ void matcher_free(struct matcher *m)
         return;
     }
     matcher_http_stop(m->http); /* first: its thread reads nothing of m, but stop serving */
+    yq_kafka_probe_stop(m->kafka_probe);
     if (m->consumer) {
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
@@ -261,7 +269,7 @@ static void maybe_reload(struct matcher *m, bool force)
     }
     rc = rules_store_current(m->redis, &version);
     m->rules_confirmed = false; /* until this check confirms the version in use */
-    matcher_set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
+    matcher_set_redis(m, rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /* Redis down: keep what we hold, back off, start from the cache if we hold nothing */
         m->check_backoff_ms = m->check_backoff_ms * 2 > REDIS_BACKOFF_MAX_MS
@@ -336,7 +344,7 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
     rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
-    matcher_set_dep(&m->redis_up, &m->redis_known, "redis", rc != ERR_RETRY);
+    matcher_set_redis(m, rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /*
          * Redis down: hold the batch back (it is retried) for up to event_wait_ms, then let

@@ -93,7 +93,8 @@ struct matcher;
 
 /*
  * A matcher for cfg (borrowed; must outlive it). Creates the alert producer and, unless
- * matcher.metrics_address is empty, starts GET /metrics and /healthz (matcher_http.h);
+ * matcher.metrics_address is empty, starts GET /metrics and /healthz (matcher_http.h) with
+ * a Kafka probe thread for the latter (yq_kafka_probe, common/yq_health.h);
  * connects to Redis and subscribes to the consumer group lazily. Returns a new matcher
  * (matcher_free()) or NULL with one line in errbuf (e.g. the metrics port is in use).
  */

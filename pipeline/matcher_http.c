@@ -28,7 +28,7 @@ struct matcher_http {
     int port;
 };
 
-static const char starting[] = "{\"status\":\"starting\"}\n";
+static const char starting[] = "{\"status\":\"starting\",\"dependencies\":{}}\n";
 
 /* A copy of d (under the caller's lock) into *out; false on allocation failure. */
 static bool copy_doc(const struct doc *d, struct doc *out)
@@ -231,8 +231,6 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    static const char *const dep_name[] = {"kafka", "redis"};
-    bool dep_up[] = {st->kafka_up, st->redis_up};
 
     if (!f) {
         return ERR_NOMEM;
@@ -303,12 +301,16 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
             "# TYPE yuqing_matcher_rules_unverified gauge\n"
             "yuqing_matcher_rules_unverified %d\n",
             st->rules_unverified ? 1 : 0);
-    fputs("# HELP yuqing_matcher_dependency_up 1 when the dependency answered its last check\n"
-          "# TYPE yuqing_matcher_dependency_up gauge\n",
-          f);
-    for (size_t i = 0; i < 2; i++) {
-        fprintf(f, "yuqing_matcher_dependency_up{dependency=\"%s\"} %d\n", dep_name[i],
-                dep_up[i] ? 1 : 0);
+    {
+        struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
+        char dep_text[512];
+        int n = yq_health_metrics("matcher", deps, 2, dep_text, sizeof(dep_text));
+        if (n < 0) {
+            fclose(f);
+            free(buf);
+            return ERR_NOMEM;
+        }
+        fputs(dep_text, f);
     }
     return close_mem(f, &buf, &len, out, out_len);
 }
@@ -316,16 +318,23 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
 int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,
                           bool *healthy)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
+    char text[256];
+    int status = yq_health_json(deps, 2, text, sizeof(text));
+    size_t len;
 
-    if (!f) {
+    if (status < 0) {
+        return ERR_NOMEM; /* never: two short names */
+    }
+    len = strlen(text);
+    *out = malloc(len + 2);
+    if (!*out) {
         return ERR_NOMEM;
     }
-    *healthy = st->kafka_up && st->redis_up;
-    fprintf(f, "{\"status\":\"%s\",\"dependencies\":{\"kafka\":\"%s\",\"redis\":\"%s\"}}\n",
-            *healthy ? "ok" : "unavailable", st->kafka_up ? "up" : "down",
-            st->redis_up ? "up" : "down");
-    return close_mem(f, &buf, &len, out, out_len);
+    memcpy(*out, text, len);
+    (*out)[len] = '\n';
+    (*out)[len + 1] = '\0';
+    *out_len = len + 1;
+    *healthy = status == 200;
+    return 0;
 }

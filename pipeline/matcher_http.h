@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yq_health.h"
+
 struct matcher_http;
 
 /* One assigned partition of the items topic, as seen by the consumer. */
@@ -41,8 +43,8 @@ struct matcher_status {
     uint64_t rules_rejected;  /* pushed versions that did not load (the set in use kept) */
     int64_t rules_checked_at; /* last confirmation with Redis, seconds since the epoch; 0 = never */
     bool rules_unverified;    /* what an alert made now would carry (yq_alert.h) */
-    bool kafka_up;
-    bool redis_up;
+    enum yq_dep_state kafka;  /* yq_health.h: unknown until the first probe answered */
+    enum yq_dep_state redis;  /* unknown until the first command */
     size_t n_partitions;
     const struct matcher_partition_status *partitions; /* n_partitions, borrowed */
 };
@@ -55,19 +57,20 @@ struct matcher_status {
 int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len);
 
 /*
- * Render st (borrowed) as the /healthz JSON document:
+ * Render st (borrowed) as the /healthz JSON document of common/yq_health.h:
  *   {"status":"ok","dependencies":{"kafka":"up","redis":"up"}}
- * or "status":"unavailable" with the failing dependency "down". *healthy: true when every
- * dependency is up. out: new NUL-terminated text (free()). Returns 0 or ERR_NOMEM.
+ * or "status":"down" with each dependency "up", "down" or "unknown". *healthy: true when
+ * every dependency is up. out: new NUL-terminated text (free()). Returns 0 or ERR_NOMEM.
  */
 int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,
                           bool *healthy);
 
 /*
  * Listen on address (IPv4 dotted quad, NUL-terminated, borrowed) and port (0 = any free
- * port). Until the first matcher_http_publish(), /healthz answers 503 {"status":"starting"}
- * and /metrics an empty text. Returns a new server (matcher_http_stop()) or NULL with one
- * line in errbuf (bad address or port, port in use, out of memory).
+ * port). Until the first matcher_http_publish(), /healthz answers 503
+ * {"status":"starting","dependencies":{}} and /metrics an empty text. Returns a new server
+ * (matcher_http_stop()) or NULL with one line in errbuf (bad address or port, port in use, out of
+ * memory).
  */
 struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf, size_t errlen);
 

@@ -16,6 +16,7 @@
 #include "matcher_http.h"
 #include "norm.h"
 #include "rules.h"
+#include "yq_health.h"
 #include "yq_redis.h"
 
 enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED };
@@ -50,10 +51,10 @@ struct matcher {
     int64_t confirmed_mono_ms; /* monotonic time of the last confirmation */
     int64_t confirmed_at;      /* the same, seconds since the epoch; 0 = never */
     /* health and /metrics */
-    struct matcher_http *http; /* NULL when matcher.metrics_address is empty */
-    int64_t next_status_ms;    /* monotonic time of the next publication */
-    bool kafka_up, redis_up;
-    bool kafka_known, redis_known; /* a check has run (transitions are logged after that) */
+    struct matcher_http *http;          /* NULL when matcher.metrics_address is empty */
+    int64_t next_status_ms;             /* monotonic time of the next publication */
+    struct yq_kafka_probe *kafka_probe; /* Kafka's state (yq_health.h), with the endpoint */
+    enum yq_dep_state redis_state;      /* from the last Redis command; unknown before */
     uint64_t n_consume_errors, n_delivery_errors, n_commit_errors;
     uint64_t n_assignments, n_revocations, n_rules_rejected;
     rd_kafka_t *producer;
@@ -72,8 +73,8 @@ struct matcher {
  */
 bool matcher_rules_unverified(const struct matcher *m);
 
-/* Record that a dependency (name: "kafka", "redis") answered (now_up) or not; logs changes. */
-void matcher_set_dep(bool *up, bool *known, const char *name, bool now_up);
+/* Record whether Redis answered its last command (now_up); logs a change. */
+void matcher_set_redis(struct matcher *m, bool now_up);
 
 /*
  * The consumer's rebalance callback (yq_kafka_consumer_new_rb(); opaque = the matcher): logs
@@ -84,8 +85,9 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /*
  * When due (about once a second, or at once after a rebalance or with m->next_status_ms 0):
- * probe Kafka, render /metrics and /healthz from m and publish them. No-op without an HTTP
- * endpoint. May block up to about 1.5 s while Kafka does not answer.
+ * render /metrics and /healthz from m and publish them. No-op without an HTTP endpoint.
+ * Kafka's state comes from m->kafka_probe's own thread, so this never waits for Kafka, except
+ * for a committed-offset query (up to 0.5 s) while a held partition has consumed nothing.
  */
 void matcher_publish_status(struct matcher *m);
 

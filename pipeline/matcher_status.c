@@ -16,7 +16,6 @@
 #include "yq_time.h"
 
 #define STATUS_INTERVAL_MS 1000 /* /metrics and /healthz are republished this often */
-#define KAFKA_PROBE_TIMEOUT_MS 1000
 #define COMMITTED_TIMEOUT_MS 500
 
 bool matcher_rules_unverified(const struct matcher *m)
@@ -25,17 +24,18 @@ bool matcher_rules_unverified(const struct matcher *m)
            yq_time_mono_ms() - m->confirmed_mono_ms > m->cfg->matcher.rules_verify_max_age_ms;
 }
 
-void matcher_set_dep(bool *up, bool *known, const char *name, bool now_up)
+void matcher_set_redis(struct matcher *m, bool now_up)
 {
-    if (*known && *up != now_up) {
+    enum yq_dep_state now = now_up ? YQ_DEP_UP : YQ_DEP_DOWN;
+
+    if (m->redis_state != YQ_DEP_UNKNOWN && m->redis_state != now) {
         if (now_up) {
-            LOG_INFO("dependency up dependency=%s", name);
+            LOG_INFO("dependency up dependency=redis");
         } else {
-            LOG_WARN("dependency down dependency=%s", name);
+            LOG_WARN("dependency down dependency=redis");
         }
     }
-    *up = now_up;
-    *known = true;
+    m->redis_state = now;
 }
 
 /* "yuqing.items[0,1]": the partitions of parts, grouped by topic, into buf (len bytes). */
@@ -106,17 +106,6 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
     }
     m->next_status_ms = 0; /* publish the new assignment at once */
-}
-
-/* Ask a broker for metadata: Kafka is up when one answers within KAFKA_PROBE_TIMEOUT_MS. */
-static void probe_kafka(struct matcher *m)
-{
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t kerr = rd_kafka_metadata(m->producer, 0, NULL, &md, KAFKA_PROBE_TIMEOUT_MS);
-    if (md) {
-        rd_kafka_metadata_destroy(md);
-    }
-    matcher_set_dep(&m->kafka_up, &m->kafka_known, "kafka", kerr == RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 /*
@@ -194,7 +183,6 @@ void matcher_publish_status(struct matcher *m)
     if (!m->http || now < m->next_status_ms) {
         return;
     }
-    probe_kafka(m);
     m->next_status_ms = yq_time_mono_ms() + STATUS_INTERVAL_MS;
     memset(&st, 0, sizeof(st));
     st.items = m->n_items;
@@ -211,8 +199,8 @@ void matcher_publish_status(struct matcher *m)
     st.rules_rejected = m->n_rules_rejected;
     st.rules_checked_at = m->confirmed_at;
     st.rules_unverified = matcher_rules_unverified(m);
-    st.kafka_up = m->kafka_up;
-    st.redis_up = m->redis_up;
+    st.kafka = yq_kafka_probe_state(m->kafka_probe);
+    st.redis = m->redis_state;
     st.n_partitions = partition_status(m, &ps, &list);
     st.partitions = ps;
     if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||

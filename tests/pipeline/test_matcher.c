@@ -438,7 +438,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
         test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
-    assert_string_equal(body, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"up\","
+    assert_string_equal(body, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\","
                               "\"redis\":\"down\"}}\n");
     {
         const char *unv[] = {"yuqing_matcher_rules_unverified 1\n",
@@ -478,7 +478,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
         test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
-    assert_string_equal(body, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"down\","
+    assert_string_equal(body, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\","
                               "\"redis\":\"up\"}}\n");
     {
         const char *m0[] = {"yuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"};
@@ -519,7 +519,7 @@ static void test_status_documents(void **state)
                                 .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
                                 .revocations = 1, .rules_version = 5, .rules_rejected = 1,
                                 .rules_checked_at = 1796400000, .rules_unverified = true,
-                                .kafka_up = true, .redis_up = false, .n_partitions = 3,
+                                .kafka = YQ_DEP_UP, .redis = YQ_DEP_DOWN, .n_partitions = 3,
                                 .partitions = parts};
     char *text = NULL;
     size_t len = 0;
@@ -558,19 +558,23 @@ static void test_status_documents(void **state)
     free(text);
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_false(healthy);
-    assert_string_equal(text, "{\"status\":\"unavailable\",\"dependencies\":{\"kafka\":\"up\","
+    assert_string_equal(text, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\","
                               "\"redis\":\"down\"}}\n");
     free(text);
-    st.redis_up = true;
+    st.redis = YQ_DEP_UP;
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_true(healthy);
     assert_string_equal(text, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
                               "\"redis\":\"up\"}}\n");
     free(text);
-    st.kafka_up = false;
+    st.kafka = YQ_DEP_UNKNOWN; /* before the first probe answered: not healthy */
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_false(healthy);
-    assert_non_null(strstr(text, "\"kafka\":\"down\""));
+    assert_string_equal(text, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"unknown\","
+                              "\"redis\":\"up\"}}\n");
+    free(text);
+    assert_int_equal(matcher_status_metrics(&st, &text, &len), 0);
+    assert_non_null(strstr(text, "\nyuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"));
     free(text);
 }
 
@@ -588,7 +592,7 @@ static void test_http_endpoint(void **state)
     assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
                      0);
     assert_int_equal(status, 503);
-    assert_string_equal(body, "{\"status\":\"starting\"}\n");
+    assert_string_equal(body, "{\"status\":\"starting\",\"dependencies\":{}}\n");
     assert_int_equal(matcher_http_publish(h, "m 1\n", 4, "{\"status\":\"ok\"}\n", 16, true), 0);
     assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
                      0);
