@@ -1437,6 +1437,8 @@ static void test_metrics_endpoint(void **state)
     assert_non_null(strstr(body.data, "yuqing_collector_source_polls_total{source=\"m-ok\","
                                       "state=\"ok\"} 1"));
     assert_non_null(strstr(body.data, "# TYPE yuqing_collector_source_items_produced_total counter"));
+    assert_non_null(strstr(body.data, "yuqing_collector_bodies_parsed_total 2\n"));
+    assert_non_null(strstr(body.data, "yuqing_collector_host_slots_released_total 0\n"));
     curl_easy_cleanup(c);
     bbuf_release(&body);
     item_producer_free(prod);
