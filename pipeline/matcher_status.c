@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define STATUS_INTERVAL_MS 1000 /* /metrics and /healthz are republished this often */
 #define COMMITTED_TIMEOUT_MS 500
