@@ -144,8 +144,8 @@ static void test_matcher_end_to_end(void **state)
     rd_kafka_conf_t *conf;
     struct run_ctx ctx;
     pthread_t th;
-    char err[512] = "", sets[5][256], keys[8][64], cache[128], logpath[128];
-    const char *setv[5];
+    char err[512] = "", sets[6][256], keys[8][64], cache[128], logpath[128];
+    const char *setv[6];
     int64_t versions[8], t0 = yq_time_now();
     int n, port, status, saved_stderr, logfd;
     static char body[65536], logtext[65536];
@@ -170,10 +170,12 @@ static void test_matcher_end_to_end(void **state)
     snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
     snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=100");
     snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
-    for (int i = 0; i < 5; i++) {
+    /* the age rule has its own test; here only a failed check may make alerts unverified */
+    snprintf(sets[5], sizeof(sets[5]), "matcher.rules_verify_max_age_ms=1h");
+    for (int i = 0; i < 6; i++) {
         setv[i] = sets[i];
     }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 5, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(matcher_cfg_load(NULL, setv, 6, &cfg, err, sizeof(err)), 0);
     assert_string_equal(cfg.kafka.group_id, "yuqing-matcher");
     r = yq_redis_new(&cfg.redis);
     push_rules(r, rules_v1);
@@ -380,8 +382,8 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     rd_kafka_mock_cluster_t *mc;
     struct run_ctx ctx;
     pthread_t th;
-    char err[512] = "", sets[7][256], keys[8][64], cache[128];
-    const char *setv[7];
+    char err[512] = "", sets[8][256], keys[8][64], cache[128];
+    const char *setv[8];
     int64_t versions[8], t0 = yq_time_now(), t1;
     int port, status;
     static char body[65536];
@@ -405,10 +407,11 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
     snprintf(sets[5], sizeof(sets[5]), "matcher.event_wait_ms=0"); /* no holding back */
     snprintf(sets[6], sizeof(sets[6]), "redis.connect_timeout_ms=200");
-    for (int i = 0; i < 7; i++) {
+    snprintf(sets[7], sizeof(sets[7]), "matcher.rules_verify_max_age_ms=1h"); /* see above */
+    for (int i = 0; i < 8; i++) {
         setv[i] = sets[i];
     }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 7, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(matcher_cfg_load(NULL, setv, 8, &cfg, err, sizeof(err)), 0);
     r = yq_redis_new(&cfg.redis);
     push_rules(r, rules_v1);
     p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
@@ -616,6 +619,92 @@ static void test_http_endpoint(void **state)
     matcher_http_stop(NULL);
 }
 
+/*
+ * Issue #10, the age rule: with checks held off (reload_check_ms 10 min) a confirmation older
+ * than rules_verify_max_age_ms (100 ms) no longer counts, so alerts say rules_unverified and
+ * carry the time of that confirmation, although Redis is up.
+ */
+static void test_issue_10_rules_unverified_when_confirmation_is_old(void **state)
+{
+    struct redis_fixture fx;
+    struct matcher_cfg cfg, rcfg;
+    struct yq_redis *r;
+    rd_kafka_t *mock_rk, *p, *c;
+    rd_kafka_mock_cluster_t *mc;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[512] = "", sets[6][256], keys[8][64], cache[128];
+    const char *setv[6];
+    int64_t versions[8], t0 = yq_time_now();
+    int port, status;
+    static char body[65536];
+
+    (void)state;
+    if (redis_fixture_start(&fx) != 0) {
+        skip();
+    }
+    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    assert_non_null(mock_rk);
+    mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+    assert_non_null(mc);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1), 0);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1), 0);
+    snprintf(cache, sizeof(cache), "/tmp/yq-test-matcher-age-%d.json", (int)getpid());
+    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
+             rd_kafka_mock_cluster_bootstraps(mc));
+    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
+    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
+    snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=10m");
+    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
+    snprintf(sets[5], sizeof(sets[5]), "matcher.rules_verify_max_age_ms=100");
+    for (int i = 0; i < 6; i++) {
+        setv[i] = sets[i];
+    }
+    assert_int_equal(matcher_cfg_load(NULL, setv, 6, &cfg, err, sizeof(err)), 0);
+    r = yq_redis_new(&cfg.redis);
+    push_rules(r, rules_v1);
+    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
+    assert_non_null(p);
+    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-age"};
+    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
+    c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
+    assert_non_null(c);
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    {
+        /* confirmed once at start, then too old: the state flips without any failure */
+        const char *old[] = {"yuqing_matcher_rules_version 1\n",
+                             "yuqing_matcher_rules_unverified 1\n",
+                             "yuqing_matcher_dependency_up{dependency=\"redis\"} 1\n"};
+        test_http_wait(port, "/metrics", old, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
+    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    assert_int_equal(versions[0], 1);
+    assert_true(last_unverified[0]);
+    assert_true(last_checked_at[0] >= t0 && last_checked_at[0] <= yq_time_now());
+
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    rd_kafka_destroy(p);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    matcher_cfg_release(&rcfg);
+    redis_fixture_stop(&fx);
+    unlink(cache);
+}
+
 /* The metrics keys: defaults, --set, off, --print-config. */
 static void test_metrics_config(void **state)
 {
@@ -757,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_metrics_config),
         cmocka_unit_test(test_matcher_end_to_end),
         cmocka_unit_test(test_issue_10_rules_unverified_while_redis_down),
+        cmocka_unit_test(test_issue_10_rules_unverified_when_confirmation_is_old),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
