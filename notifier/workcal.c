@@ -288,7 +288,9 @@ int workcal_add_text(struct workcal *cal, const char *name, const char *text, si
             }
         }
     }
-    qsort(p.v, p.n, sizeof(*p.v), cmp_day);
+    if (p.n > 1) {
+        qsort(p.v, p.n, sizeof(*p.v), cmp_day); /* p.v is NULL for a year without dates */
+    }
     for (size_t i = 0; i + 1 < p.n; i++) {
         if (p.v[i].day == p.v[i + 1].day) {
             FAIL(ERR_INVALID, hol, "a date is listed twice (day %lld)", (long long)p.v[i].day);

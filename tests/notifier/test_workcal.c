@@ -194,6 +194,27 @@ static void test_escalation_stages(void **state)
     assert_int_equal(ticket_clock_remind_at(start, start - 5, 80), start);
 }
 
+/* A year without holidays (weekends only) loads: found by fuzz_workcal (qsort of no dates). */
+static void test_year_without_holidays(void **state)
+{
+    static const char *const texts[] = {"year: 2027\nholidays: []\n",
+                                        "year: 2027\nsource: x\nholidays: []\n"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct workcal *cal = workcal_new();
+        char err[256] = "";
+        int rc = workcal_add_text(cal, "t.yaml", texts[i], strlen(texts[i]), err, sizeof(err));
+        if (rc != 0) {
+            fail_msg("case %zu: rc %d err '%s'", i, rc, err);
+        }
+        assert_int_equal(workcal_n_years(cal), 1);
+        /* 2027-01-01 is a Friday: a working day, as no holiday is listed */
+        assert_true(workcal_is_working_day(cal, day("2027-01-01")));
+        assert_false(workcal_is_working_day(cal, day("2027-01-02")));
+        workcal_free(cal);
+    }
+}
+
 static void test_bad_calendars_are_refused(void **state)
 {
     static const struct {
@@ -275,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_deadlines_per_level_with_calendar),
         cmocka_unit_test(test_escalation_stages),
         cmocka_unit_test(test_bad_calendars_are_refused),
+        cmocka_unit_test(test_year_without_holidays),
         cmocka_unit_test(test_quiet_hours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
