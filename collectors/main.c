@@ -10,7 +10,7 @@
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "item_producer.h"
-#include "metrics_server.h"
+#include "yq_metrics_http.h"
 #include "poller.h"
 #include "store.h"
 #include "wechat.h"
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
     struct store *store = NULL;
     struct item_producer *producer = NULL;
     struct poller *poller = NULL;
-    struct metrics_server *metrics = NULL;
+    struct yq_metrics_http *metrics = NULL;
     struct yq_kafka_probe *kprobe = NULL;
     struct poller_opts popts = {0};
     struct item_producer_opts iopts = {0};
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
     }
     yq_proc_install_signals();
     if (cfg.collector.metrics_address && cfg.collector.metrics_address[0]) {
-        metrics = metrics_server_start(cfg.collector.metrics_address,
+        metrics = yq_metrics_http_start(cfg.collector.metrics_address,
                                        (int)cfg.collector.metrics_port, errbuf, sizeof(errbuf));
         if (!metrics) {
             LOG_ERR("start-up failed: %s", errbuf);
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
             goto done;
         }
         LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics_address,
-                 metrics_server_port(metrics));
+                 yq_metrics_http_port(metrics));
         popts.metrics = metrics;
         /* Kafka's state for /healthz and /metrics (docs/operations.md) */
         kprobe = yq_kafka_probe_start(&cfg.kafka, KAFKA_PROBE_EVERY_MS, errbuf, sizeof(errbuf));
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 done:
     item_producer_free(producer); /* before the poller: it holds delivery tallies */
     poller_free(poller);
-    metrics_server_stop(metrics);
+    yq_metrics_http_stop(metrics);
     yq_kafka_probe_stop(kprobe);
     store_free(store);
     collector_config_release(&cfg);

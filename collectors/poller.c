@@ -12,7 +12,7 @@
 
 #include "feed_parse.h"
 #include "fetch.h"
-#include "metrics_server.h"
+#include "yq_metrics_http.h"
 #include "poller_internal.h"
 #include "yq_err.h"
 #include "yq_health.h"
@@ -1105,12 +1105,12 @@ static void publish_metrics(struct poller *p, bool force)
                      yq_dep_state_name(deps[0].state), yq_dep_state_name(deps[1].state));
         }
         p->last_health_status = status;
-        metrics_server_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
+        yq_metrics_http_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
     }
     bbuf_init(&b, METRICS_MAX_BYTES);
     n = yq_health_metrics("collector", deps, 2, text, sizeof(text));
     if (n >= 0 && bbuf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
-        metrics_server_publish(p->opts.metrics, b.data ? b.data : "", b.len);
+        yq_metrics_http_publish_metrics(p->opts.metrics, b.data ? b.data : "", b.len);
     }
     bbuf_release(&b);
 }

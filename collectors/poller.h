@@ -27,7 +27,7 @@
 #include "store.h"
 
 struct poller;
-struct metrics_server;
+struct yq_metrics_http;
 
 /*
  * The poller's clock: monotonic milliseconds (any origin) for due times, backoff and the
@@ -49,7 +49,7 @@ typedef void (*poller_parse_hook_fn)(const char *source_id, void *arg);
 struct poller_opts {
     unsigned shard_index;          /* --shard i/n: this process polls the sources whose */
     unsigned shard_count;          /* FNV-1a(id) % n == i; count 0 or 1 = all sources */
-    struct metrics_server *metrics; /* published about once a second; NULL = none */
+    struct yq_metrics_http *metrics; /* published about once a second; NULL = none */
     struct poller_clock clock;     /* zeroed = CLOCK_MONOTONIC */
     poller_parse_hook_fn parse_hook; /* tests only; NULL = none */
     void *parse_hook_arg;

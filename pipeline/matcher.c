@@ -60,8 +60,8 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
         return NULL;
     }
     if (cfg->matcher.metrics_address && cfg->matcher.metrics_address[0]) {
-        m->http = matcher_http_start(cfg->matcher.metrics_address, (int)cfg->matcher.metrics_port,
-                                     errbuf, errlen);
+        m->http = yq_metrics_http_start(cfg->matcher.metrics_address,
+                                        (int)cfg->matcher.metrics_port, errbuf, errlen);
         if (!m->http) {
             matcher_free(m);
             return NULL;
@@ -72,7 +72,7 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
             return NULL;
         }
         LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics_address,
-                 matcher_http_port(m->http));
+                 yq_metrics_http_port(m->http));
     }
     return m;
 }
@@ -82,7 +82,7 @@ void matcher_free(struct matcher *m)
     if (!m) {
         return;
     }
-    matcher_http_stop(m->http); /* first: its thread reads nothing of m, but stop serving */
+    yq_metrics_http_stop(m->http); /* first: its thread reads nothing of m, but stop serving */
     yq_kafka_probe_stop(m->kafka_probe);
     if (m->consumer) {
         rd_kafka_consumer_close(m->consumer);
@@ -110,7 +110,7 @@ int64_t matcher_rules_version(const struct matcher *m)
 
 int matcher_metrics_port(const struct matcher *m)
 {
-    return m->http ? matcher_http_port(m->http) : -1;
+    return m->http ? yq_metrics_http_port(m->http) : -1;
 }
 
 static void sleep_ms(int64_t ms)

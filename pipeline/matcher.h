@@ -21,7 +21,7 @@
  *     log_level: info          # err | warn | info | debug
  *     rules_verify_max_age_ms: 10000  # alerts say rules_unverified when Redis last confirmed
  *                              # the rule version longer ago (or the last check failed)
- *     metrics_address: 127.0.0.1  # GET /metrics and /healthz (matcher_http.h); "" = off
+ *     metrics_address: 127.0.0.1  # GET /metrics and /healthz (common/yq_metrics_http.h); "" = off
  *     metrics_port: 9102       # 0 = any free port (logged)
  *     source_weights:          # score factor per item source_id or source, 0.1..10
  *       weibo: 1.2             # (defaults: weibo 1.2, wechat 1.1, anything else 1.0;
@@ -93,7 +93,7 @@ struct matcher;
 
 /*
  * A matcher for cfg (borrowed; must outlive it). Creates the alert producer and, unless
- * matcher.metrics_address is empty, starts GET /metrics and /healthz (matcher_http.h) with
+ * matcher.metrics_address is empty, starts GET /metrics and /healthz (common/yq_metrics_http.h) with
  * a Kafka probe thread for the latter (yq_kafka_probe, common/yq_health.h);
  * connects to Redis and subscribes to the consumer group lazily. Returns a new matcher
  * (matcher_free()) or NULL with one line in errbuf (e.g. the metrics port is in use).

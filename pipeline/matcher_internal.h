@@ -13,7 +13,8 @@
 
 #include "match.h"
 #include "matcher.h"
-#include "matcher_http.h"
+#include "matcher_metrics.h"
+#include "yq_metrics_http.h"
 #include "norm.h"
 #include "rules.h"
 #include "yq_health.h"
@@ -51,7 +52,7 @@ struct matcher {
     int64_t confirmed_mono_ms; /* monotonic time of the last confirmation */
     int64_t confirmed_at;      /* the same, seconds since the epoch; 0 = never */
     /* health and /metrics */
-    struct matcher_http *http;          /* NULL when matcher.metrics_address is empty */
+    struct yq_metrics_http *http;          /* NULL when matcher.metrics_address is empty */
     int64_t next_status_ms;             /* monotonic time of the next publication */
     struct yq_kafka_probe *kafka_probe; /* Kafka's state (yq_health.h), with the endpoint */
     enum yq_dep_state redis_state;      /* from the last Redis command; unknown before */

@@ -1,7 +1,7 @@
 /*
  * The matcher's observable state (issue #10): whether its rule version is confirmed, the
  * state of Kafka and Redis, the partitions it holds (logged at each rebalance), and the
- * /metrics and /healthz documents published to matcher_http.
+ * /metrics and /healthz documents published to common/yq_metrics_http.
  */
 #include "matcher_internal.h"
 
@@ -205,7 +205,8 @@ void matcher_publish_status(struct matcher *m)
     st.partitions = ps;
     if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||
         matcher_status_health(&st, &health, &health_len, &healthy) != 0 ||
-        matcher_http_publish(m->http, metrics, metrics_len, health, health_len, healthy) != 0) {
+        yq_metrics_http_publish_metrics(m->http, metrics, metrics_len) != 0 ||
+        yq_metrics_http_publish_health(m->http, healthy ? 200U : 503U, health, health_len) != 0) {
         LOG_WARN("cannot publish metrics err=%s", yq_strerror(ERR_NOMEM));
     }
     free(metrics);

@@ -28,7 +28,7 @@
 #include "collector_cfg.h"
 #include "feed_item.h"
 #include "item_producer.h"
-#include "metrics_server.h"
+#include "yq_metrics_http.h"
 #include "poller.h"
 #include "redis_fixture.h"
 #include "shared_input.h"
@@ -1392,7 +1392,7 @@ static void test_metrics_endpoint(void **state)
 {
     struct collector_config cfg;
     struct poller_opts opts = {0};
-    struct metrics_server *m;
+    struct yq_metrics_http *m;
     struct store *st;
     struct item_producer *prod;
     struct poller *p;
@@ -1410,10 +1410,10 @@ static void test_metrics_endpoint(void **state)
              "  - id: m-html\n    url: http://127.0.0.1:%d/html\n",
              fx.http_port, fx.http_port);
     load_cfg(&cfg, NULL, src);
-    assert_null(metrics_server_start("not-an-address", 0, err, sizeof(err)));
-    m = metrics_server_start("127.0.0.1", 0, err, sizeof(err));
+    assert_null(yq_metrics_http_start("not-an-address", 0, err, sizeof(err)));
+    m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
     assert_non_null(m);
-    assert_true(metrics_server_port(m) > 0);
+    assert_true(yq_metrics_http_port(m) > 0);
     opts.metrics = m;
     st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
     prod = item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err));
@@ -1422,7 +1422,7 @@ static void test_metrics_endpoint(void **state)
     assert_int_equal(poller_run(p, true, NULL), 0);
     bbuf_init(&body, 1 << 20);
     c = curl_easy_init();
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", metrics_server_port(m));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
@@ -1444,7 +1444,7 @@ static void test_metrics_endpoint(void **state)
     item_producer_free(prod);
     poller_free(p);
     store_free(st);
-    metrics_server_stop(m);
+    yq_metrics_http_stop(m);
     collector_config_release(&cfg);
 }
 
@@ -1476,7 +1476,7 @@ static void wait_probe(const struct yq_kafka_probe *kp, enum yq_dep_state want)
 }
 
 /* One poll of cfg publishing to m with Kafka's state from kp. */
-static void poll_publish(const struct collector_config *cfg, struct metrics_server *m,
+static void poll_publish(const struct collector_config *cfg, struct yq_metrics_http *m,
                          struct yq_kafka_probe *kp)
 {
     struct poller_opts opts = {.metrics = m,
@@ -1497,7 +1497,7 @@ static void poll_publish(const struct collector_config *cfg, struct metrics_serv
 static void test_issue_10_healthz_names_dependencies(void **state)
 {
     struct collector_config cfg, cfg503;
-    struct metrics_server *m;
+    struct yq_metrics_http *m;
     struct yq_kafka_probe *kp;
     rd_kafka_mock_cluster_t *mc;
     char err[256], src[256], hurl[128], murl[128];
@@ -1513,10 +1513,10 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     snprintf(src, sizeof(src), "  - id: h-503\n    url: http://127.0.0.1:%d/5xx\n",
              fx.http_port);
     load_cfg(&cfg503, NULL, src);
-    m = metrics_server_start("127.0.0.1", 0, err, sizeof(err));
+    m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
     assert_non_null(m);
-    snprintf(hurl, sizeof(hurl), "http://127.0.0.1:%d/healthz", metrics_server_port(m));
-    snprintf(murl, sizeof(murl), "http://127.0.0.1:%d/metrics", metrics_server_port(m));
+    snprintf(hurl, sizeof(hurl), "http://127.0.0.1:%d/healthz", yq_metrics_http_port(m));
+    snprintf(murl, sizeof(murl), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
     bbuf_init(&body, 1 << 20);
     /* nothing published yet: not healthy */
     assert_int_equal(http_get(hurl, &body), 503);
@@ -1552,7 +1552,7 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"redis\"} 0\n"));
     yq_kafka_probe_stop(kp);
     bbuf_release(&body);
-    metrics_server_stop(m);
+    yq_metrics_http_stop(m);
     collector_config_release(&cfg);
     collector_config_release(&cfg503);
 }

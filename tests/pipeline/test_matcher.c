@@ -24,7 +24,8 @@
 
 #include "match.h"
 #include "matcher.h"
-#include "matcher_http.h"
+#include "matcher_metrics.h"
+#include "yq_metrics_http.h"
 #include "redis_fixture.h"
 #include "test_http.h"
 #include "rules.h"
@@ -587,36 +588,37 @@ static void test_http_endpoint(void **state)
     char err[256] = "";
     static char body[4096];
     int status = 0;
-    struct matcher_http *h = matcher_http_start("127.0.0.1", 0, err, sizeof(err));
-    struct matcher_http *taken;
+    struct yq_metrics_http *h = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+    struct yq_metrics_http *taken;
 
     (void)state;
     assert_non_null(h);
-    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+    assert_int_equal(test_http_get(yq_metrics_http_port(h), "/healthz", &status, body, sizeof(body)),
                      0);
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"starting\",\"dependencies\":{}}\n");
-    assert_int_equal(matcher_http_publish(h, "m 1\n", 4, "{\"status\":\"ok\"}\n", 16, true), 0);
-    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+    assert_int_equal(yq_metrics_http_publish_metrics(h, "m 1\n", 4), 0);
+    assert_int_equal(yq_metrics_http_publish_health(h, 200, "{\"status\":\"ok\"}\n", 16), 0);
+    assert_int_equal(test_http_get(yq_metrics_http_port(h), "/healthz", &status, body, sizeof(body)),
                      0);
     assert_int_equal(status, 200);
     assert_string_equal(body, "{\"status\":\"ok\"}\n");
-    assert_int_equal(test_http_get(matcher_http_port(h), "/metrics", &status, body, sizeof(body)),
+    assert_int_equal(test_http_get(yq_metrics_http_port(h), "/metrics", &status, body, sizeof(body)),
                      0);
     assert_int_equal(status, 200);
     assert_string_equal(body, "m 1\n");
-    assert_int_equal(matcher_http_publish(h, "", 0, "{}", 2, false), 0);
-    assert_int_equal(test_http_get(matcher_http_port(h), "/healthz", &status, body, sizeof(body)),
+    assert_int_equal(yq_metrics_http_publish_health(h, 503, "{}", 2), 0);
+    assert_int_equal(test_http_get(yq_metrics_http_port(h), "/healthz", &status, body, sizeof(body)),
                      0);
     assert_int_equal(status, 503);
     /* a port in use and a bad address are refused with a reason */
-    taken = matcher_http_start("127.0.0.1", matcher_http_port(h), err, sizeof(err));
+    taken = yq_metrics_http_start("127.0.0.1", yq_metrics_http_port(h), err, sizeof(err));
     assert_null(taken);
     assert_non_null(strstr(err, "cannot listen on 127.0.0.1:"));
-    assert_null(matcher_http_start("localhost", 0, err, sizeof(err)));
+    assert_null(yq_metrics_http_start("localhost", 0, err, sizeof(err)));
     assert_non_null(strstr(err, "bad listen address 'localhost'"));
-    matcher_http_stop(h);
-    matcher_http_stop(NULL);
+    yq_metrics_http_stop(h);
+    yq_metrics_http_stop(NULL);
 }
 
 /*

@@ -1,20 +1,15 @@
 /*
- * The matcher's HTTP endpoint (issue #10): GET /metrics (Prometheus text format 0.0.4) and
- * GET /healthz (JSON naming each dependency) over libmicrohttpd with its own polling thread.
- * The matcher loop renders both documents and publishes copies here under a mutex; requests
- * are answered from the last published copies, so the HTTP thread never touches the loop's
- * state (the pattern of collectors/metrics_server.c).
+ * The matcher's observable state as documents (issue #10): the /metrics text and the
+ * /healthz JSON, rendered from a snapshot; common/yq_metrics_http serves them.
  */
-#ifndef MATCHER_HTTP_H
-#define MATCHER_HTTP_H
+#ifndef MATCHER_METRICS_H
+#define MATCHER_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "yq_health.h"
-
-struct matcher_http;
 
 /* One assigned partition of the items topic, as seen by the consumer. */
 struct matcher_partition_status {
@@ -64,29 +59,5 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
  */
 int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,
                           bool *healthy);
-
-/*
- * Listen on address (IPv4 dotted quad, NUL-terminated, borrowed) and port (0 = any free
- * port). Until the first matcher_http_publish(), /healthz answers 503
- * {"status":"starting","dependencies":{}} and /metrics an empty text. Returns a new server
- * (matcher_http_stop()) or NULL with one line in errbuf (bad address or port, port in use, out of
- * memory).
- */
-struct matcher_http *matcher_http_start(const char *address, int port, char *errbuf, size_t errlen);
-
-/* The TCP port actually bound (useful with port 0). h borrowed. */
-int matcher_http_port(const struct matcher_http *h);
-
-/*
- * Replace the served documents: metrics_len bytes of metrics (Prometheus text) and
- * health_len bytes of health (JSON), both copied (not NUL-terminated necessarily).
- * healthy: /healthz answers 200 when true, 503 when false. Thread-safe against requests.
- * Returns 0 or ERR_NOMEM (the previous documents stay).
- */
-int matcher_http_publish(struct matcher_http *h, const char *metrics, size_t metrics_len,
-                         const char *health, size_t health_len, bool healthy);
-
-/* Stop the thread (waits for requests in progress) and free everything. NULL is a no-op. */
-void matcher_http_stop(struct matcher_http *h);
 
 #endif

@@ -1,0 +1,197 @@
+#include "yq_metrics_http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+struct doc {
+    char *text;
+    size_t len;
+};
+
+struct yq_metrics_http {
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t lock;
+    struct doc metrics;
+    struct doc health;
+    unsigned health_status;
+    bool health_published;
+    int port;
+};
+
+static const char starting[] = "{\"status\":\"starting\",\"dependencies\":{}}\n";
+
+/* A copy of len bytes of text into *out; false on allocation failure. */
+static bool copy_doc(const char *text, size_t len, struct doc *out)
+{
+    out->len = len;
+    out->text = malloc(len ? len : 1);
+    if (!out->text) {
+        return false;
+    }
+    if (len) {
+        memcpy(out->text, text, len);
+    }
+    return true;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    struct yq_metrics_http *h = cls;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    unsigned status = MHD_HTTP_OK;
+    const char *type = "text/plain; charset=utf-8";
+    struct doc out = {NULL, 0};
+    bool ok = true;
+
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    if (*upload_size > 0) {
+        *upload_size = 0; /* no route takes a body: drop it */
+        return MHD_YES;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    } else if (strcmp(url, "/metrics") == 0) {
+        type = "text/plain; version=0.0.4; charset=utf-8";
+        pthread_mutex_lock(&h->lock);
+        ok = copy_doc(h->metrics.text, h->metrics.len, &out);
+        pthread_mutex_unlock(&h->lock);
+    } else if (strcmp(url, "/healthz") == 0) {
+        type = "application/json; charset=utf-8";
+        pthread_mutex_lock(&h->lock);
+        if (h->health_published) {
+            ok = copy_doc(h->health.text, h->health.len, &out);
+            status = h->health_status;
+        } else {
+            ok = copy_doc(starting, sizeof(starting) - 1, &out);
+            status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        }
+        pthread_mutex_unlock(&h->lock);
+    } else {
+        status = MHD_HTTP_NOT_FOUND;
+    }
+    if (!ok) {
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (out.text) {
+        r = MHD_create_response_from_buffer(out.len, out.text, MHD_RESPMEM_MUST_FREE);
+    } else {
+        static const char none[] = "";
+        r = MHD_create_response_from_buffer(0, (void *)none, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r) {
+        free(out.text);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, char *errbuf,
+                                              size_t errlen)
+{
+    struct yq_metrics_http *h;
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *info;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    if (!address || port < 0 || port > 65535 || inet_pton(AF_INET, address, &sa.sin_addr) != 1) {
+        snprintf(errbuf, errlen, "metrics: bad listen address '%s' port %d",
+                 address ? address : "", port);
+        return NULL;
+    }
+    sa.sin_port = htons((uint16_t)port);
+    h = calloc(1, sizeof(*h));
+    if (!h) {
+        snprintf(errbuf, errlen, "metrics: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&h->lock, NULL);
+    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, h,
+                                 MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 16U,
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8U,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+    if (!h->daemon) {
+        snprintf(errbuf, errlen, "metrics: cannot listen on %s:%d", address, port);
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+        return NULL;
+    }
+    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : port;
+    return h;
+}
+
+int yq_metrics_http_port(const struct yq_metrics_http *h)
+{
+    return h->port;
+}
+
+int yq_metrics_http_publish_metrics(struct yq_metrics_http *h, const char *text, size_t len)
+{
+    struct doc copy, old;
+
+    if (!copy_doc(text, len, &copy)) {
+        return ERR_NOMEM;
+    }
+    pthread_mutex_lock(&h->lock);
+    old = h->metrics;
+    h->metrics = copy;
+    pthread_mutex_unlock(&h->lock);
+    free(old.text);
+    return 0;
+}
+
+int yq_metrics_http_publish_health(struct yq_metrics_http *h, unsigned http_status,
+                                   const char *json, size_t len)
+{
+    struct doc copy, old;
+
+    if (!copy_doc(json, len, &copy)) {
+        return ERR_NOMEM;
+    }
+    pthread_mutex_lock(&h->lock);
+    old = h->health;
+    h->health = copy;
+    h->health_status = http_status;
+    h->health_published = true;
+    pthread_mutex_unlock(&h->lock);
+    free(old.text);
+    return 0;
+}
+
+void yq_metrics_http_stop(struct yq_metrics_http *h)
+{
+    if (!h) {
+        return;
+    }
+    if (h->daemon) {
+        MHD_stop_daemon(h->daemon);
+    }
+    pthread_mutex_destroy(&h->lock);
+    free(h->metrics.text);
+    free(h->health.text);
+    free(h);
+}
