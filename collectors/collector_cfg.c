@@ -76,7 +76,15 @@ const struct cfg_key source_cfg_keys[] = {
     {"name", CFG_STRING, NULL, 0, 0, SOFF(name), "channel name; default: the feed title", NULL},
     {"url", CFG_STRING, NULL, 0, 0, SOFF(url), "feed URL (required)", NULL},
     {"interval", CFG_MS, "5m", 1000, 604800000, SOFF(interval_ms), "poll interval", NULL},
-    {"department", CFG_STRING, NULL, 0, 0, SOFF(department), "department hint", NULL},
+    {"department", CFG_STRING, NULL, 0, 0, SOFF(department),
+     "the source's department (required with official: true); carried on its items", NULL},
+    {"official", CFG_BOOL, "false", 0, 0, SOFF(official),
+     "the government's own account or site: items carry \"official\": true and never open "
+     "a ticket by themselves (answers, not 舆情)",
+     NULL},
+    {"local", CFG_BOOL, "false", 0, 0, SOFF(local),
+     "a local source: items carry \"local\": true, so rules marked local need no place name",
+     NULL},
     {"enabled", CFG_BOOL, "true", 0, 0, SOFF(enabled), "false: not polled", NULL},
     {"cookie_file", CFG_STRING, NULL, 0, 0, SOFF(cookie_file),
      "file holding the Cookie header value (Weibo SUB=...); read at each poll, never logged",
@@ -160,6 +168,12 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
     }
     if (s->feed && !s->url) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line, s->id);
+        return ERR_INVALID;
+    }
+    if (s->official && (!s->department || !s->department[0])) {
+        /* issue #15 routes a detected response to the department that runs the account */
+        snprintf(errbuf, errlen, "%s:%zu: source '%s' (official: true) needs its 'department'",
+                 file, line, s->id);
         return ERR_INVALID;
     }
     for (size_t i = 0; i < idx; i++) {

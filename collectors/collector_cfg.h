@@ -44,7 +44,10 @@ struct source_cfg {
     char *name;         /* channel name for items; NULL = the feed's own title */
     char *url;          /* http(s); required for feeds; Weibo: built from uid/query if absent */
     int64_t interval_ms;
-    char *department;   /* hint for routing; NULL when absent */
+    char *department;   /* the source's department (required when official); NULL when absent */
+    bool official;      /* the government's own account (issue #11): items carry "official" */
+    bool local;         /* a local source (issue #11): items carry "local", local rules need
+                           no place name in them */
     bool enabled;
     char *cookie_file;  /* file whose content is sent as the Cookie header (never logged) */
     int64_t stale_after_ms; /* newest item older than this: one "source stale" alert; 0 off */

@@ -56,7 +56,17 @@ static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, con
 {
     char *json = NULL;
     size_t json_len = 0;
-    int err = encode_fitting(item, &json, &json_len);
+    struct yq_item marked = *item; /* shallow: the source's marks (issue #11), strings borrowed */
+    int err;
+
+    if (ctx->src) {
+        marked.official = marked.official || ctx->src->official;
+        marked.local = marked.local || ctx->src->local;
+        if (!marked.department && ctx->src->department && ctx->src->department[0]) {
+            marked.department = ctx->src->department;
+        }
+    }
+    err = encode_fitting(&marked, &json, &json_len);
 
     if (err == ERR_TOO_BIG) {
         out->rejected++; /* cannot happen with the item limits; never blocks the others */

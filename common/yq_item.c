@@ -233,6 +233,15 @@ json_t *yq_item_to_json(const struct yq_item *item)
     if (yq_item_is_future(item)) {
         rc |= json_object_set_new(obj, "future_timestamp", json_true());
     }
+    if (item->official) {
+        rc |= json_object_set_new(obj, "official", json_true());
+    }
+    if (item->local) {
+        rc |= json_object_set_new(obj, "local", json_true());
+    }
+    if (item->department) {
+        rc |= set_str(obj, "department", item->department);
+    }
     if (rc) {
         json_decref(obj);
         return NULL;
@@ -320,7 +329,8 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
         (err = get_str(obj, "text", false, &item->text, errbuf, errlen)) ||
         (err = get_str(obj, "author", false, &item->author, errbuf, errlen)) ||
         (err = get_str(obj, "region", false, &item->region, errbuf, errlen)) ||
-        (err = get_str(obj, "reply_to", false, &item->reply_to, errbuf, errlen))) {
+        (err = get_str(obj, "reply_to", false, &item->reply_to, errbuf, errlen)) ||
+        (err = get_str(obj, "department", false, &item->department, errbuf, errlen))) {
         goto fail;
     }
     v = json_object_get(obj, "published_at");
@@ -353,6 +363,8 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
     }
     item->truncated = json_is_true(json_object_get(obj, "truncated"));
     item->future_timestamp = json_is_true(json_object_get(obj, "future_timestamp"));
+    item->official = json_is_true(json_object_get(obj, "official"));
+    item->local = json_is_true(json_object_get(obj, "local"));
     v = json_object_get(obj, "truncated_fields");
     if (json_is_array(v)) {
         size_t i;
@@ -416,6 +428,7 @@ void yq_item_release(struct yq_item *item)
     free(item->author);
     free(item->region);
     free(item->reply_to);
+    free(item->department);
     memset(item, 0, sizeof(*item));
 }
 
@@ -436,14 +449,15 @@ int yq_item_copy(struct yq_item *dst, const struct yq_item *src)
         dup_field(&dst->source_id, src->source_id) || dup_field(&dst->channel, src->channel) ||
         dup_field(&dst->url, src->url) || dup_field(&dst->title, src->title) ||
         dup_field(&dst->text, src->text) || dup_field(&dst->author, src->author) ||
-        dup_field(&dst->region, src->region) || dup_field(&dst->reply_to, src->reply_to)) {
+        dup_field(&dst->region, src->region) || dup_field(&dst->reply_to, src->reply_to) ||
+        dup_field(&dst->department, src->department)) {
         /* fields after the failing one still alias src: clear them before releasing */
         char **fields[] = {&dst->id,   &dst->source, &dst->source_id, &dst->channel,
                            &dst->url,  &dst->title,  &dst->text,      &dst->author,
-                           &dst->region, &dst->reply_to};
+                           &dst->region, &dst->reply_to, &dst->department};
         char *const srcs[] = {src->id,   src->source, src->source_id, src->channel,
                               src->url,  src->title,  src->text,      src->author,
-                              src->region, src->reply_to};
+                              src->region, src->reply_to, src->department};
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             if (*fields[i] == srcs[i]) {
                 *fields[i] = NULL;

@@ -86,6 +86,14 @@ struct yq_item {
     bool future_timestamp; /* published_at is more than YQ_ITEM_FUTURE_SLACK_S after
                               fetched_at; written as "future_timestamp": true. The encoder
                               also writes it when the times say so (yq_item_is_future()) */
+    /* Marks the collector copies from the item's source in sources.yaml (issue #11): */
+    bool official;    /* the government's own account or site (official: true): its posts are
+                         answers, not 舆情, and never open a ticket by themselves; written as
+                         "official": true only when set */
+    bool local;       /* a local source (local: true): rules marked local need no place name
+                         in its items; written as "local": true only when set */
+    char *department; /* the source's department (department:), e.g. the office that runs an
+                         official account; written as "department" only when non-NULL */
 };
 
 /*

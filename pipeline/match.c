@@ -340,6 +340,12 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
             return 0;
         }
     }
+    /* local rules (issue #11): a place of the set in the title or text, or a local source */
+    bool local_ok = item->local;
+    for (size_t i = 0; !local_ok && i < rs->n_places; i++) {
+        size_t t = rs->place_ids[i];
+        local_ok = ms->f[0].seen[t] == ms->gen || ms->f[1].seen[t] == ms->gen;
+    }
     if (ms->n_cand > 1) {
         qsort(ms->cand, ms->n_cand, sizeof(*ms->cand), cmp_size);
     }
@@ -347,7 +353,8 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
         const struct rule *r = &rs->rules[ms->cand[c]];
         struct match_rule *nr;
 
-        if (!rule_applies_to_source(r, item->source, item->source_id) || !rule_true(ms, r)) {
+        if ((r->local && !local_ok) ||
+            !rule_applies_to_source(r, item->source, item->source_id) || !rule_true(ms, r)) {
             continue;
         }
         nr = realloc(out->rules, (out->n_rules + 1) * sizeof(*nr));

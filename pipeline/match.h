@@ -11,6 +11,9 @@
  * - NEAR/n(a, b) holds when, in one field within scope, an occurrence of a and one of b are
  *   at most n normalised characters apart (characters strictly between them; overlapping
  *   or adjacent occurrences are 0 apart). NEAR/n(a, a) needs two distinct occurrences.
+ * - A rule marked local (issue #11) holds only when one of the set's places occurs in the
+ *   title or the text (whatever the rule's scope), or the item carries "local": true (its
+ *   source is marked local in sources.yaml).
  * - Only rules with at least one positive term present are evaluated (a rule that is true
  *   with no term present is rejected when compiled, and such a rule cannot become true by
  *   negated terms alone), through the set's term -> rules index.

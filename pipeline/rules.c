@@ -24,6 +24,7 @@ struct rule_spec {
     const char *const *sources;
     size_t n_sources;
     const char *expr;
+    bool local; /* needs a place of the set's places list unless the item's source is local */
     const char *expr_where; /* "FILE:LINE" of the expression, or NULL = where */
     /* expression errors: file position of the expression's first character (1-based), or
      * line 0 when unknown (JSON, multi-line YAML scalar) */
@@ -40,6 +41,8 @@ static const struct cfg_key file_keys[] = {
     {"group", CFG_STRING, NULL, 0, 0, offsetof(struct file_head, group),
      "rule group name (default: file name)", NULL},
     {"exclude", CFG_EXTERNAL, NULL, 0, 0, 0, "global exclude terms", NULL},
+    {"places", CFG_EXTERNAL, NULL, 0, 0, 0,
+     "local place names (issue #11), merged across files: a rule marked local needs one", NULL},
     {"rules", CFG_EXTERNAL, NULL, 0, 0, 0, "list of rules", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -51,6 +54,7 @@ struct rule_yaml {
     char *level;
     char *scope;
     char *expr;
+    bool local;
 };
 
 #define RYOFF(f) offsetof(struct rule_yaml, f)
@@ -62,6 +66,10 @@ static const struct cfg_key rule_keys[] = {
     {"scope", CFG_STRING, "all", 0, 0, RYOFF(scope), "title, text or all", NULL},
     {"sources", CFG_EXTERNAL, NULL, 0, 0, 0, "item source or source_id values", NULL},
     {"expr", CFG_STRING, NULL, 0, 0, RYOFF(expr), "boolean expression over terms", NULL},
+    {"local", CFG_BOOL, "false", 0, 0, RYOFF(local),
+     "local 舆情: matches only when a place of 'places' occurs in the title or text, or the "
+     "item comes from a local source",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -104,6 +112,8 @@ void rule_set_free(struct rule_set *rs)
     free(rs->source);
     free_strv(rs->groups, rs->n_groups);
     free_strv(rs->exclude, rs->n_exclude);
+    free_strv(rs->places, rs->n_places);
+    free(rs->place_ids);
     free(rs->terms); /* strings are borrowed from rules and exclude */
     free(rs->exclude_ids);
     free(rs->term_rule_start);
@@ -301,6 +311,7 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
     r.group = strdup(spec->group ? spec->group : "");
     r.department = strdup(spec->department);
     r.origin = strdup(where);
+    r.local = spec->local;
     if (!r.id || !r.name || !r.group || !r.department || !r.origin) {
         goto fail;
     }
@@ -338,15 +349,32 @@ fail:
     return err;
 }
 
+/* Add term to the list *v (exclude terms or places; what names the list in messages). */
+static int add_listed_term(char ***v, size_t *n, const char *what, const char *term,
+                           const char *where, char *errbuf, size_t errlen);
+
 static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                        size_t errlen)
+{
+    return add_listed_term(&rs->exclude, &rs->n_exclude, "exclude term", term, where, errbuf,
+                           errlen);
+}
+
+static int add_place(struct rule_set *rs, const char *term, const char *where, char *errbuf,
+                     size_t errlen)
+{
+    return add_listed_term(&rs->places, &rs->n_places, "place", term, where, errbuf, errlen);
+}
+
+static int add_listed_term(char ***v, size_t *n_v, const char *what, const char *term,
+                           const char *where, char *errbuf, size_t errlen)
 {
     const struct norm *nm;
     char *n = NULL;
     int err;
 
     if (blank(term)) {
-        snprintf(errbuf, errlen, "%s: empty exclude term", where);
+        snprintf(errbuf, errlen, "%s: empty %s", where, what);
         return ERR_INVALID;
     }
     err = norm_global(&nm, errbuf, errlen);
@@ -359,13 +387,13 @@ static int add_exclude(struct rule_set *rs, const char *term, const char *where,
     }
     free(n);
     if (err == ERR_INVALID) {
-        snprintf(errbuf, errlen, "%s: exclude term '%s' is empty once normalised or not UTF-8",
-                 where, term);
+        snprintf(errbuf, errlen, "%s: %s '%s' is empty once normalised or not UTF-8", where,
+                 what, term);
     }
     if (err) {
         return err;
     }
-    if (strv_add_unique(&rs->exclude, &rs->n_exclude, term)) {
+    if (strv_add_unique(v, n_v, term)) {
         snprintf(errbuf, errlen, "%s: out of memory", where);
         return ERR_NOMEM;
     }
@@ -482,6 +510,7 @@ static int add_yaml_rule(struct rule_set *rs, struct cfg_doc *doc, yaml_node_t *
         .sources = sources,
         .n_sources = n_sources,
         .expr = ry.expr,
+        .local = ry.local,
     };
     en = cfg_map_get(doc, node, "expr");
     if (en) {
@@ -545,6 +574,23 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
         char where[1024];
         snprintf(where, sizeof(where), "%s:%zu", doc.file, node->start_mark.line + 1);
         err = add_exclude(rs, excl[i], where, errbuf, errlen);
+        if (err) {
+            goto done;
+        }
+    }
+    free(excl);
+    excl = NULL;
+    node = cfg_map_get(&doc, root, "places");
+    err = yaml_scalar_list(&doc, node, &excl, &n_excl);
+    if (err) {
+        snprintf(errbuf, errlen, "%s:%zu: 'places' must be a list of strings", doc.file,
+                 node->start_mark.line + 1);
+        goto done;
+    }
+    for (size_t i = 0; i < n_excl; i++) {
+        char where[1024];
+        snprintf(where, sizeof(where), "%s:%zu", doc.file, node->start_mark.line + 1);
+        err = add_place(rs, excl[i], where, errbuf, errlen);
         if (err) {
             goto done;
         }
@@ -712,8 +758,18 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "rule set has no rules");
         return ERR_INVALID;
     }
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        if (rs->rules[i].local && rs->n_places == 0) {
+            snprintf(errbuf, errlen, "%s%srule '%s' is local but no rule file lists 'places'",
+                     rs->rules[i].origin ? rs->rules[i].origin : "",
+                     rs->rules[i].origin ? ": " : "", rs->rules[i].id);
+            return ERR_INVALID;
+        }
+    }
     free(rs->terms);
     free(rs->exclude_ids);
+    free(rs->place_ids);
+    rs->place_ids = NULL;
     term_db_free(rs->db);
     rs->terms = NULL;
     rs->n_terms = 0;
@@ -738,6 +794,16 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
     }
     for (size_t i = 0; i < rs->n_exclude; i++) {
         if (term_index(rs, rs->exclude[i], &tt, &rs->exclude_ids[i])) {
+            goto nomem;
+        }
+    }
+    /* the places go into the same term database: one scan finds them with the terms */
+    rs->place_ids = calloc(rs->n_places ? rs->n_places : 1, sizeof(*rs->place_ids));
+    if (!rs->place_ids) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < rs->n_places; i++) {
+        if (term_index(rs, rs->places[i], &tt, &rs->place_ids[i])) {
             goto nomem;
         }
     }
@@ -872,6 +938,10 @@ int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len)
                                yq_level_name(r->level), "scope", rule_scope_name(r->scope),
                                "sources", strv_json(r->sources, r->n_sources), "expr",
                                rule_expr_text(r->expr));
+        if (jr && r->local && json_object_set_new(jr, "local", json_true())) {
+            json_decref(jr);
+            jr = NULL;
+        }
         if (!jr || json_array_append_new(rules, jr)) {
             goto nomem;
         }
@@ -886,6 +956,7 @@ int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len)
     rc |= json_object_set_new(obj, "source", str_or_null(rs->source));
     rc |= json_object_set_new(obj, "groups", strv_json(rs->groups, rs->n_groups));
     rc |= json_object_set_new(obj, "exclude", strv_json(rs->exclude, rs->n_exclude));
+    rc |= json_object_set_new(obj, "places", strv_json(rs->places, rs->n_places));
     rc |= json_object_set_new(obj, "rules", rules);
     rules = NULL;
     if (rc) {
@@ -972,6 +1043,12 @@ static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, 
             snprintf(errbuf, errlen, "%s: must be an object of strings", where);
             return ERR_PARSE;
         }
+        const json_t *local = json_object_get(jr, "local");
+        if (local && !json_is_boolean(local)) {
+            snprintf(errbuf, errlen, "%s: 'local' must be true or false", where);
+            return ERR_PARSE;
+        }
+        spec.local = json_is_true(local);
         const char **sources = NULL;
         err = json_str_list(jr, "sources", &sources, &spec.n_sources);
         if (err) {
@@ -1069,6 +1146,21 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
     }
     for (size_t i = 0; i < n_list; i++) {
         err = add_exclude(rs, list[i], "rule set JSON exclude", errbuf, errlen);
+        if (err) {
+            goto done;
+        }
+    }
+    free(list);
+    list = NULL;
+    err = json_str_list(obj, "places", &list, &n_list);
+    if (err) {
+        snprintf(errbuf, errlen, "%s",
+                 err == ERR_NOMEM ? "rule set: out of memory"
+                                  : "rule set 'places' must be an array of strings");
+        goto done;
+    }
+    for (size_t i = 0; i < n_list; i++) {
+        err = add_place(rs, list[i], "rule set JSON places", errbuf, errlen);
         if (err) {
             goto done;
         }

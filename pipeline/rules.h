@@ -6,6 +6,7 @@
  *
  *   group: 征地拆迁            # optional; default: the file name without ".yaml"
  *   exclude: [招聘, 广告]      # optional; global exclude terms, merged across files
+ *   places: [安康, 汉滨, 旬阳]  # optional; local place names, merged across files (issue #11)
  *   rules:
  *     - id: land-01            # required, unique across all files
  *       name: 征地拆迁补偿纠纷   # required
@@ -14,12 +15,18 @@
  *       scope: all             # title | text | all (default all)
  *       sources: [rss]         # optional: item source or source_id values
  *       expr: "(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)"
+ *       local: true            # optional (default false): local 舆情; the rule matches only
+ *                              # when a place of 'places' occurs in the item's title or text
+ *                              # (whatever the scope), or the item is from a local source
+ *                              # (item "local": true); a local rule in a set without places
+ *                              # is rejected by rule_set_compile()
  *
  * JSON form (stored as yuqing:rules:<version>; "version" is always the first key):
  *
  *   {"version":N,"pushed_at":"RFC3339"|null,"pushed_by":"user"|null,"source":"dir"|null,
- *    "groups":[...],"exclude":[...],
- *    "rules":[{"id","name","group","department","level","scope","sources":[...],"expr"}]}
+ *    "groups":[...],"exclude":[...],"places":[...],
+ *    "rules":[{"id","name","group","department","level","scope","sources":[...],"expr",
+ *              "local":true (only when set)}]}
  *
  * A rule set is immutable once compiled; threads may share it read-only.
  */
@@ -55,6 +62,7 @@ struct rule {
     struct rule_expr *expr;
     size_t *term_ids; /* expression term i -> index into rule_set.terms */
     char *origin;     /* "FILE:LINE" where it was defined, or NULL (decoded from JSON) */
+    bool local;       /* needs a place (rule_set.places) unless the item's source is local */
 };
 
 struct rule_set {
@@ -66,6 +74,8 @@ struct rule_set {
     size_t n_groups;
     char **exclude; /* distinct global exclude terms */
     size_t n_exclude;
+    char **places; /* distinct local place names (issue #11) */
+    size_t n_places;
     struct rule *rules; /* in file-name order, then file order */
     size_t n_rules;
     size_t cap_rules;
@@ -73,6 +83,7 @@ struct rule_set {
     char **terms; /* distinct terms of every rule and of the exclude list (borrowed strings) */
     size_t n_terms;
     size_t *exclude_ids; /* exclude[i] -> index into terms */
+    size_t *place_ids;   /* places[i] -> index into terms */
     struct term_db *db;  /* over terms, normalised (norm.h) */
     /* term t is a positive term of rules term_rules[term_rule_start[t] .. [t + 1]) */
     size_t *term_rule_start; /* n_terms + 1 entries */
@@ -105,8 +116,10 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
                       char *errbuf, size_t errlen);
 
 /*
- * Build the term table and term database. Call once after the last add.
- * Returns 0, ERR_INVALID (no rules) or ERR_NOMEM, with one line in errbuf.
+ * Build the term table and term database (rule terms, exclude terms and places). Call once
+ * after the last add. Returns 0, ERR_INVALID (no rules, or a rule marked local while no file
+ * lists places: "FILE:LINE: rule 'ID' is local but no rule file lists 'places'") or
+ * ERR_NOMEM, with one line in errbuf.
  */
 int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen);
 

@@ -657,6 +657,74 @@ static void test_scratch_reuse_across_sets(void **state)
     rule_set_free(b);
 }
 
+/*
+ * Issue #11: the shipped safety-gas rule fired on 爆炸 anywhere in the world. A rule marked
+ * local needs a place of the set's places list in the title or text, or a local source; the
+ * places list and the mark survive the JSON round trip (Redis), and a local rule without any
+ * places list is rejected when the set is compiled (rules validate).
+ */
+static void test_issue_11_local_rule_needs_place_or_local_source(void **state)
+{
+    static const char places_yaml[] = "places: [安康, 汉滨, 旬阳]\nrules: []\n";
+    static const char yaml[] =
+        "rules:\n"
+        "  - {id: safety-gas, name: 燃气泄漏与爆炸, department: 市应急管理局, level: II,\n"
+        "     local: true, expr: (燃气泄漏 | 天然气泄漏 | 爆炸 | 疏散) & !演练}\n"
+        "  - {id: world, name: n, department: d, expr: 爆炸}\n";
+    struct rule_set *rs = rule_set_new(), *back = NULL;
+    struct match_result mr;
+    struct yq_item far = make_item("rss", "宇宙大爆炸理论", "一篇科普博客");
+    struct yq_item here = make_item("rss", "旬阳一处民房发生爆炸", "");
+    struct yq_item local_src = make_item("rss", "民房发生爆炸", "");
+    char err[256] = "", *json = NULL;
+    size_t len = 0;
+
+    (void)state;
+    local_src.local = true;
+    assert_int_equal(rule_set_add_yaml(rs, "00-places.yaml", places_yaml, strlen(places_yaml),
+                                       err, sizeof(err)), 0);
+    assert_int_equal(rule_set_add_yaml(rs, "safety.yaml", yaml, strlen(yaml), err, sizeof(err)),
+                     0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_int_equal(rs->n_places, 3);
+    assert_true(rs->rules[0].local);
+    assert_false(rs->rules[1].local);
+    assert_int_equal(rule_set_encode(rs, &json, &len), 0);
+    assert_non_null(strstr(json, "\"places\":[\"安康\",\"汉滨\",\"旬阳\"]"));
+    assert_int_equal(rule_set_decode(json, len, &back, err, sizeof(err)), 0);
+    free(json);
+    for (int round = 0; round < 2; round++) {
+        const struct rule_set *set = round == 0 ? rs : back;
+        /* not local text, not a local source: only the non-local rule */
+        assert_int_equal(match_item(set, scratch(), &far, &mr), 0);
+        assert_int_equal(mr.n_rules, 1);
+        assert_null(find_match(set, &mr, "safety-gas"));
+        assert_non_null(find_match(set, &mr, "world"));
+        match_result_release(&mr);
+        /* 旬阳 in the title */
+        assert_int_equal(match_item(set, scratch(), &here, &mr), 0);
+        assert_int_equal(mr.n_rules, 2);
+        assert_non_null(find_match(set, &mr, "safety-gas"));
+        match_result_release(&mr);
+        /* a local source, no place named */
+        assert_int_equal(match_item(set, scratch(), &local_src, &mr), 0);
+        assert_int_equal(mr.n_rules, 2);
+        assert_non_null(find_match(set, &mr, "safety-gas"));
+        match_result_release(&mr);
+    }
+    rule_set_free(back);
+    rule_set_free(rs);
+
+    /* a local rule in a set that lists no places is an error naming the rule */
+    rs = rule_set_new();
+    assert_int_equal(rule_set_add_yaml(rs, "safety.yaml", yaml, strlen(yaml), err, sizeof(err)),
+                     0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), ERR_INVALID);
+    assert_string_equal(err, "safety.yaml:2: rule 'safety-gas' is local but no rule file lists "
+                             "'places'");
+    rule_set_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_near_does_not_cross_fields),
         cmocka_unit_test(test_exclude_normalised),
         cmocka_unit_test(test_scratch_reuse_across_sets),
+        cmocka_unit_test(test_issue_11_local_rule_needs_place_or_local_source),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     match_scratch_free(the_scratch);
