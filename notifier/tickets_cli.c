@@ -15,6 +15,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_proc.h"
+#include "yq_text.h"
 #include "yq_time.h"
 
 static const char usage[] =
@@ -119,6 +120,35 @@ static const char *shanghai(int64_t t, char *buf, size_t len)
     return yq_time_format_shanghai(t, buf, len);
 }
 
+#define LIST_COLS 7
+
+/*
+ * The cells of one row of `tickets list` (t NULL: the heading): number, state, level,
+ * department, response due ("!" when overdue), items, title. due and items are the row's
+ * storage (48 and 24 bytes); cells point into t, them or static strings.
+ */
+static void list_cells(const struct ticket *t, int64_t now, char *due, char *items,
+                       const char **cells)
+{
+    static const char *const heads[LIST_COLS] = {"number",       "state", "lvl",  "department",
+                                                 "response due", "items", "title"};
+    if (!t) {
+        memcpy(cells, heads, sizeof(heads));
+        return;
+    }
+    char at[40];
+    snprintf(due, 48, "%s%s", shanghai(t->response_deadline, at, sizeof(at)),
+             t->responded_at == 0 && now > t->response_deadline ? "!" : "");
+    snprintf(items, 24, "%lld", (long long)t->item_count);
+    cells[0] = t->number;
+    cells[1] = t->state;
+    cells[2] = yq_level_name(t->level);
+    cells[3] = t->department[0] ? t->department : "(unassigned)";
+    cells[4] = due;
+    cells[5] = items;
+    cells[6] = t->title;
+}
+
 static int cmd_list(struct ticket_store *store, const struct opts *o)
 {
     struct ticket_filter f = {NULL, o->department, o->overdue != 0};
@@ -144,16 +174,24 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         fputc('\n', stdout);
         json_decref(arr);
     } else {
-        printf("%-16s %-12s %-3s %-16s %-17s %-5s %s\n", "number", "state", "lvl", "department",
-               "response due", "items", "title");
-        for (size_t i = 0; i < list.n; i++) {
-            const struct ticket *t = &list.v[i];
-            char due[32];
-            bool late = t->responded_at == 0 && now > t->response_deadline;
-            printf("%-16s %-12s %-3s %-16s %-16s%s %-5lld %s\n", t->number, t->state,
-                   yq_level_name(t->level), t->department[0] ? t->department : "(unassigned)",
-                   shanghai(t->response_deadline, due, sizeof(due)), late ? "!" : " ",
-                   (long long)t->item_count, t->title);
+        /* columns padded to display width (yq_text), so Chinese cells line up */
+        size_t w[LIST_COLS - 1] = {0};
+        const char *cells[LIST_COLS];
+        char due[48], items[24], pad[512];
+        for (size_t i = 0; i <= list.n; i++) {
+            list_cells(i ? &list.v[i - 1] : NULL, now, due, items, cells);
+            for (int c = 0; c < LIST_COLS - 1; c++) {
+                size_t cw = yq_text_width(cells[c]);
+                w[c] = cw > w[c] ? cw : w[c];
+            }
+        }
+        for (size_t i = 0; i <= list.n; i++) {
+            list_cells(i ? &list.v[i - 1] : NULL, now, due, items, cells);
+            for (int c = 0; c < LIST_COLS - 1; c++) {
+                fputs(yq_text_pad(cells[c], w[c], pad, sizeof(pad)), stdout);
+                fputc(' ', stdout);
+            }
+            printf("%s\n", cells[LIST_COLS - 1]);
         }
     }
     ticket_list_release(&list);

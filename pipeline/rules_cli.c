@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "match.h"
 #include "matcher.h"
@@ -24,7 +26,9 @@ static const char cli_usage[] =
     "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
     "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
     "                            [--title TITLE] [--source S] [--source-id ID]\n"
-    "       yuqingctl rules validate DIR\n";
+    "       yuqingctl rules validate DIR [--db TICKET_STORE]\n"
+    "         --db: check each rule's department against the office's department registry\n"
+    "         (yuqingctl users dept-add); without it departments are not checked\n";
 
 struct cli_opts {
     const char *sub;
@@ -36,6 +40,7 @@ struct cli_opts {
     const char *title;
     const char *source;
     const char *source_id;
+    const char *db;
     long limit;
 };
 
@@ -67,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"--title", offsetof(struct cli_opts, title)},
         {"--source", offsetof(struct cli_opts, source)},
         {"--source-id", offsetof(struct cli_opts, source_id)},
+        {"--db", offsetof(struct cli_opts, db)},
     };
 
     memset(o, 0, sizeof(*o));
@@ -147,6 +153,64 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
     return 0;
 }
 
+/*
+ * Check every rule's department against the registry (table web_departments) of the ticket
+ * store at path. Returns 0 (all registered, or no registry: said on stderr), 1 (the store
+ * cannot be read) or 2 (an unknown department: named with the known ones on stderr).
+ */
+static int check_departments(const struct rule_set *rs, const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char known[2048] = "";
+    size_t o = 0, n_known = 0;
+    int rc, bad = 0;
+
+    if (access(path, F_OK) != 0 ||
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "yuqingctl rules: 无法读取工单库 cannot read the ticket store '%s'\n",
+                path);
+        sqlite3_close(db);
+        return 1;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT name FROM web_departments ORDER BY created_at, name", -1,
+                           &st, NULL) == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            if (name && o < sizeof(known)) {
+                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", n_known ? ", " : "",
+                                      name);
+                n_known++;
+            }
+        }
+    }
+    if (n_known == 0) {
+        fprintf(stderr, "yuqingctl rules: 工单库 '%s' 没有部门登记表，未核对部门; the store keeps "
+                        "no department registry: departments not checked\n", path);
+    }
+    for (size_t i = 0; n_known > 0 && i < rs->n_rules; i++) {
+        bool found = false;
+        sqlite3_reset(st);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            if (name && strcmp(name, rs->rules[i].department) == 0) {
+                found = true;
+                break;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "yuqingctl rules: 规则 '%s' 的部门 '%s' 未登记 (yuqingctl users "
+                            "dept-add); rule '%s': unknown department '%s'; known (已登记): %s\n",
+                    rs->rules[i].id, rs->rules[i].department, rs->rules[i].id,
+                    rs->rules[i].department, known);
+            bad = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return bad ? 2 : 0;
+}
+
 static int cmd_validate(const struct cli_opts *o)
 {
     struct rule_set *rs = NULL;
@@ -158,6 +222,13 @@ static int cmd_validate(const struct cli_opts *o)
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
         fprintf(stderr, "invalid rule set: %s\n", err);
         return 1;
+    }
+    if (o->db) {
+        int rc = check_departments(rs, o->db);
+        if (rc) {
+            rule_set_free(rs);
+            return rc;
+        }
     }
     printf("rule set '%s' is valid (%zu rules, %zu groups, %zu exclude terms)\n", o->arg,
            rs->n_rules, rs->n_groups, rs->n_exclude);

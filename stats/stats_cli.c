@@ -59,6 +59,7 @@ static int parse(int argc, char **argv, struct cli *c, bool *year)
     } else if (strcmp(argv[1], "year") == 0) {
         *year = true;
     } else {
+        fprintf(stderr, "stats: unknown report '%s'; use month or year (未知报表类型)\n", argv[1]);
         return ERR_INVALID;
     }
     for (int i = 2; i < argc; i++) {
@@ -170,8 +171,13 @@ int stats_cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (parse(argc, argv, &c, &year) != 0 || stats_format_parse(c.format, &fmt) != 0) {
+    if (parse(argc, argv, &c, &year) != 0) {
         fputs(usage, stderr);
+        return 2;
+    }
+    if (stats_format_parse(c.format, &fmt) != 0) {
+        fprintf(stderr, "stats: unknown format '%s'; use text, html, csv or json (未知格式)\n",
+                c.format);
         return 2;
     }
     sopts.period = year ? STATS_PERIOD_YEAR : STATS_PERIOD_MONTH;
@@ -213,8 +219,27 @@ int stats_cli_main(int argc, char **argv)
     rc = 1;
     if (stats_db_open(c.db ? c.db : cfg.store.path, cfg.store.busy_timeout_ms, &db, err,
                       sizeof(err)) != 0) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, "stats: %s%s\n", err,
+                c.db ? "" : " (give the store with --db PATH; the demo's is .demo/tickets.db)");
         goto done;
+    }
+    if (c.department) {
+        bool registry = false;
+        int derr = stats_department_check(db, c.department, &registry, err, sizeof(err));
+        if (derr == ERR_NOT_FOUND) {
+            fprintf(stderr, "stats: %s\n", err);
+            rc = 2;
+            goto done;
+        }
+        if (derr) {
+            fprintf(stderr, "stats: %s\n", err);
+            goto done;
+        }
+        if (!registry) {
+            fprintf(stderr, "stats: warning: the store keeps no department registry (yuqingctl "
+                            "users dept-add): '%s' not checked (未核对部门名称)\n",
+                    c.department);
+        }
     }
     ropts.asset_base = "";
     ropts.office = c.office;

@@ -99,6 +99,56 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **ou
     return 0;
 }
 
+int stats_department_check(sqlite3 *db, const char *department, bool *registry_out,
+                           char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = 0, o;
+    bool found = false;
+    int rc;
+
+    *registry_out = false;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT name FROM web_departments ORDER BY created_at, name", -1,
+                            &st, NULL);
+    if (rc != SQLITE_OK) {
+        /* no table: the office keeps no registry in this store */
+        sqlite3_finalize(st);
+        return 0;
+    }
+    o = (size_t)snprintf(errbuf, errlen,
+                         "未登记的部门 '%s'（部门以 yuqingctl users dept-add 登记）; unknown "
+                         "department '%s'; known (已登记):",
+                         department, department);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name) {
+            continue;
+        }
+        if (strcmp(name, department) == 0) {
+            found = true;
+        }
+        if (o < errlen) {
+            o += (size_t)snprintf(errbuf + o, errlen - o, "%s %s", n ? "," : "", name);
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(errbuf, errlen, "department registry: %s (rc=%d)", sqlite3_errmsg(db), rc);
+        rc &= 0xff;
+        return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY : ERR_IO;
+    }
+    *registry_out = n > 0;
+    if (n > 0 && !found) {
+        return ERR_NOT_FOUND;
+    }
+    if (errlen > 0) {
+        errbuf[0] = '\0';
+    }
+    return 0;
+}
+
 struct loader {
     sqlite3 *db;
     struct stats_ticket_set *set;
@@ -500,11 +550,11 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
     err = schema_version(&l, &version);
     /*
      * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
-     * (issue #10); the statistics read neither
+     * (issue #10), 5 the table held_items (issue #11); the statistics read none of them
      */
-    if (!err && (version < 1 || version > 4)) {
+    if (!err && (version < 1 || version > 5)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 4)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 5)",
                  version);
         err = ERR_BAD_STATE;
     }

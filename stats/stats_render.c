@@ -10,6 +10,7 @@
 #include "stats_load.h"
 #include "yq_err.h"
 #include "yq_html.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -636,26 +637,88 @@ static void render_text(const struct stats_report *r, struct stats_sbuf *b)
                       t->carried_in + t->added == t->closed + t->dismissed + t->carried_out
                           ? "平衡"
                           : "不平衡");
-    stats_sbuf_puts(b, "\n时限                          应办  按时  超时完成  超时未完成  未到期  按时率  完成率\n");
-    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-        const struct stats_clock_tally *c = &t->clocks[k];
-        stats_sbuf_printf(b, "%-s  %zu  %zu  %zu  %zu  %zu  %s  %s\n",
-                          stats_clock_label((enum stats_clock)k), c->due, c->on_time, c->late,
-                          c->missed, c->pending, stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1)),
-                          stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
+    {
+        /* columns aligned by display width (yq_text), not bytes: the labels are Chinese */
+        static const char *const heads[] = {"应办", "按时", "超时完成", "超时未完成", "未到期",
+                                            "按时率", "完成率"};
+        size_t lw = yq_text_width("时限");
+        char cell[128];
+        for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+            size_t w = yq_text_width(stats_clock_label((enum stats_clock)k));
+            lw = w > lw ? w : lw;
+        }
+        stats_sbuf_puts(b, "\n");
+        stats_sbuf_puts(b, yq_text_pad("时限", lw, cell, sizeof(cell)));
+        for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+            stats_sbuf_printf(b, "  %s", heads[h]);
+        }
+        stats_sbuf_puts(b, "\n");
+        for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+            const struct stats_clock_tally *c = &t->clocks[k];
+            char v[5][24];
+            const char *vals[7];
+            snprintf(v[0], sizeof(v[0]), "%zu", c->due);
+            snprintf(v[1], sizeof(v[1]), "%zu", c->on_time);
+            snprintf(v[2], sizeof(v[2]), "%zu", c->late);
+            snprintf(v[3], sizeof(v[3]), "%zu", c->missed);
+            snprintf(v[4], sizeof(v[4]), "%zu", c->pending);
+            for (int i = 0; i < 5; i++) {
+                vals[i] = v[i];
+            }
+            vals[5] = stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1));
+            vals[6] = stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2));
+            stats_sbuf_puts(b, yq_text_pad(stats_clock_label((enum stats_clock)k), lw, cell,
+                                           sizeof(cell)));
+            for (int i = 0; i < 7; i++) {
+                stats_sbuf_printf(b, "  %s",
+                                  yq_text_pad_left(vals[i], yq_text_width(heads[i]), cell,
+                                                   sizeof(cell)));
+            }
+            stats_sbuf_puts(b, "\n");
+        }
     }
     stats_sbuf_printf(b, "其中未签收即办结或不予处置 %zu 件；期末未签收 %zu 件\n",
                       t->settled_unacknowledged, t->unacknowledged_at_end);
-    stats_sbuf_puts(b, "\n用时                件数  中位数  P90  平均\n");
     {
         const struct stats_summary *ss[3] = {&t->mtta, &t->ttr, &t->ttc};
         static const char *const names[3] = {"签收用时（MTTA）", "首次回应用时", "办结用时"};
+        static const char *const heads[4] = {"件数", "中位数", "P90", "平均"};
+        char cell[128], val[4][32];
+        size_t lw = yq_text_width("用时"), vw[4];
         for (int i = 0; i < 3; i++) {
-            char m[32], p[32], a[32];
-            stats_sbuf_printf(b, "%s  %zu  %s  %s  %s\n", names[i], ss[i]->n,
-                              stats_fmt_dur(ss[i]->median_s, ss[i]->n, m, sizeof(m)),
-                              stats_fmt_dur(ss[i]->p90_s, ss[i]->n, p, sizeof(p)),
-                              stats_fmt_dur(ss[i]->mean_s, ss[i]->n, a, sizeof(a)));
+            size_t w = yq_text_width(names[i]);
+            lw = w > lw ? w : lw;
+        }
+        /* a duration ("3小时05分") may be wider than its heading: widest of the column */
+        for (int h = 0; h < 4; h++) {
+            vw[h] = yq_text_width(heads[h]);
+        }
+        for (int i = 0; i < 3; i++) {
+            snprintf(val[0], sizeof(val[0]), "%zu", ss[i]->n);
+            stats_fmt_dur(ss[i]->median_s, ss[i]->n, val[1], sizeof(val[1]));
+            stats_fmt_dur(ss[i]->p90_s, ss[i]->n, val[2], sizeof(val[2]));
+            stats_fmt_dur(ss[i]->mean_s, ss[i]->n, val[3], sizeof(val[3]));
+            for (int h = 0; h < 4; h++) {
+                size_t w = yq_text_width(val[h]);
+                vw[h] = w > vw[h] ? w : vw[h];
+            }
+        }
+        stats_sbuf_puts(b, "\n");
+        stats_sbuf_puts(b, yq_text_pad("用时", lw, cell, sizeof(cell)));
+        for (int h = 0; h < 4; h++) {
+            stats_sbuf_printf(b, "  %s", yq_text_pad_left(heads[h], vw[h], cell, sizeof(cell)));
+        }
+        stats_sbuf_puts(b, "\n");
+        for (int i = 0; i < 3; i++) {
+            snprintf(val[0], sizeof(val[0]), "%zu", ss[i]->n);
+            stats_fmt_dur(ss[i]->median_s, ss[i]->n, val[1], sizeof(val[1]));
+            stats_fmt_dur(ss[i]->p90_s, ss[i]->n, val[2], sizeof(val[2]));
+            stats_fmt_dur(ss[i]->mean_s, ss[i]->n, val[3], sizeof(val[3]));
+            stats_sbuf_puts(b, yq_text_pad(names[i], lw, cell, sizeof(cell)));
+            for (int h = 0; h < 4; h++) {
+                stats_sbuf_printf(b, "  %s", yq_text_pad_left(val[h], vw[h], cell, sizeof(cell)));
+            }
+            stats_sbuf_puts(b, "\n");
         }
     }
     stats_sbuf_printf(b, "\n超期清单 %zu 项\n", r->n_overdue);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "demo_history.h"
 #include "kafka_dev.h"
 #include "kafka_dump.h"
 #include "rules_cli.h"
@@ -22,6 +23,8 @@ static const char usage[] =
     "commands:\n"
     "  kafka-dev [--partitions N] [--bootstrap-file PATH]\n"
     "                      run librdkafka's mock Kafka cluster on loopback (demo/tests)\n"
+    "  demo-history [--db PATH] [--now TIME] [--seed N] [--months N]\n"
+    "                      settled tickets of the last months for the demo (first run)\n"
     "  kafka-dump --bootstrap HOST:PORT --topic NAME\n"
     "                      print a topic's messages from the beginning (tests/debugging)\n"
     "  rules push DIR [--by NAME]   validate DIR/*.yaml and store it as the next version\n"
@@ -51,6 +54,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "kafka-dev") == 0) {
         return kafka_dev_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "demo-history") == 0) {
+        return demo_history_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "kafka-dump") == 0) {
         return kafka_dump_main(argc - 1, argv + 1);

@@ -168,12 +168,63 @@ static void test_set_level_and_assign_against_the_registry(void **state)
     assert_int_equal(scalar(f, "SELECT department = '市生态环境局' FROM tickets"), 1);
 }
 
+/* Run with stdout captured into out (NUL-terminated, at most len - 1 bytes). */
+static int run_captured(struct fx *f, const char *const *extra, char *out, size_t len)
+{
+    char path[160];
+    FILE *tmp;
+    int saved, rc;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/stdout.txt", f->dir);
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    assert_non_null(freopen(path, "w", stdout));
+    rc = run(f, extra);
+    fflush(stdout);
+    assert_int_not_equal(dup2(saved, STDOUT_FILENO), -1);
+    close(saved);
+    tmp = fopen(path, "r");
+    assert_non_null(tmp);
+    n = fread(out, 1, len - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+/*
+ * issue #11: `tickets list` pads its columns to the display width of their widest cell (a
+ * Chinese character takes two columns), so a row with 市卫生健康委员会 lines up with one with
+ * 市自然资源局 and with the heading.
+ */
+static void test_issue_11_list_aligns_chinese_columns(void **state)
+{
+    struct fx *f = *state;
+    const char *const list[] = {"list", "--state", "all", NULL};
+    char out[4096];
+
+    exec_sql(f, "INSERT INTO tickets (number, event_key, state, level, department, title, "
+                "detected_at, ack_deadline, response_deadline, close_deadline, item_count, heat, "
+                "score, created_at, updated_at) SELECT 'YQ-2026-11-0099', 'ev:cli2', 'open', "
+                "'IV', '市卫生健康委员会', '白河县卫生院被指拒收急诊病人', detected_at, "
+                "ack_deadline, response_deadline, close_deadline, 12, heat, score, created_at, "
+                "updated_at FROM tickets");
+    assert_int_equal(run_captured(f, list, out, sizeof(out)), 0);
+    assert_string_equal(
+        out,
+        "number          state lvl department       response due      items title\n"
+        "YQ-2026-11-0001 open  III 市自然资源局     2026-12-02 09:00! 1     汉滨区征地补偿款迟迟未发放\n"
+        "YQ-2026-11-0099 open  IV  市卫生健康委员会 2026-12-02 09:00! 12    白河县卫生院被指拒收急诊病人\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_missing_store_is_an_error_not_an_empty_list, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_list_aligns_chinese_columns, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_set_level_and_assign_against_the_registry, setup,
                                         teardown),
     };

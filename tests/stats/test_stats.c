@@ -1063,8 +1063,17 @@ static void test_issue_10_figures_in_every_format(void **state)
     assert_non_null(strstr(csv, ",0,,,,1,1\r\n")); /* D: no closure, 1 and 1 */
 
     assert_int_equal(stats_render(r, STATS_FORMAT_TEXT, NULL, &text, NULL), 0);
+    assert_non_null(strstr(text, "\n"
+                                 "时限                        应办  按时  超时完成  超时未完成  未到期  按时率  完成率\n"
+                                 "签收                           8     5         1           2       0   62.5%   75.0%\n"
+                                 "首次回应（各级合计）           5     3         0           2       0   60.0%   60.0%\n"
+                                 "Ⅰ/Ⅱ级 权威信息（5小时）        1     1         0           0       0  100.0%  100.0%\n"));
     assert_non_null(strstr(text, "其中未签收即办结或不予处置 2 件；期末未签收 2 件"));
-    assert_non_null(strstr(text, "办结用时  2  7天7小时  23天20小时  15天13小时\n"));
+    /* issue #11: columns aligned by display width (a Chinese character takes two columns) */
+    assert_non_null(strstr(text, "\n用时              件数    中位数         P90        平均\n"
+                                 "签收用时（MTTA）     6      30分   1小时15分        37分\n"
+                                 "首次回应用时         3  6天2小时   14天1小时   6天18小时\n"
+                                 "办结用时             2  7天7小时  23天20小时  15天13小时\n"));
 
     assert_int_equal(stats_render(r, STATS_FORMAT_HTML, NULL, &html, NULL), 0);
     assert_non_null(strstr(html, "<th colspan=\"3\">办结用时</th>"));

@@ -1,0 +1,97 @@
+#include "yq_text.h"
+
+#include <string.h>
+#include <sys/types.h>
+#include <utf8proc.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/* Width of the character at s (len bytes left); *adv gets its length in bytes (>= 1). */
+static size_t char_width(const char *s, size_t len, size_t *adv)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &cp);
+    int w;
+
+    if (n <= 0) {
+        *adv = 1;
+        return 1;
+    }
+    *adv = (size_t)n;
+    if (cp < 0x20 || cp == 0x7f) {
+        return 1;
+    }
+    w = utf8proc_charwidth(cp);
+    return w < 0 ? 1 : (size_t)w;
+}
+
+size_t yq_text_width(const char *s)
+{
+    size_t w = 0, len, adv;
+
+    if (!s) {
+        return 0;
+    }
+    len = strlen(s);
+    for (size_t i = 0; i < len; i += adv) {
+        w += char_width(s + i, len - i, &adv);
+    }
+    return w;
+}
+
+char *yq_text_pad(const char *s, size_t width, char *buf, size_t len)
+{
+    size_t o = 0, w = 0, slen, adv;
+
+    if (len == 0) {
+        return buf;
+    }
+    s = s ? s : "";
+    slen = strlen(s);
+    for (size_t i = 0; i < slen; i += adv) {
+        size_t cw = char_width(s + i, slen - i, &adv);
+        if (o + adv >= len) {
+            buf[o] = '\0';
+            return buf;
+        }
+        w += cw;
+        memcpy(buf + o, s + i, adv);
+        o += adv;
+    }
+    while (w < width && o + 1 < len) {
+        buf[o++] = ' ';
+        w++;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+char *yq_text_pad_left(const char *s, size_t width, char *buf, size_t len)
+{
+    size_t w = yq_text_width(s), o = 0;
+
+    if (len == 0) {
+        return buf;
+    }
+    for (; w < width && o + 1 < len; w++) {
+        buf[o++] = ' ';
+    }
+    yq_text_pad(s, 0, buf + o, len - o);
+    return buf;
+}
+
+int yq_text_fput_padded(const char *s, size_t width, FILE *out)
+{
+    size_t w = yq_text_width(s);
+
+    if (fputs(s ? s : "", out) == EOF) {
+        return ERR_IO;
+    }
+    for (; w < width; w++) {
+        if (fputc(' ', out) == EOF) {
+            return ERR_IO;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * Display width of UTF-8 text in a terminal, for the tables the CLI prints: a Chinese
+ * (East Asian wide) character takes two columns, a combining mark none, ASCII one. Padding
+ * by display width keeps columns aligned where printf("%-16s") pads by bytes (a Chinese
+ * character is three bytes but two columns wide).
+ */
+#ifndef COMMON_YQ_TEXT_H
+#define COMMON_YQ_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Columns that s takes on a terminal (utf8proc_charwidth per code point; a control
+ * character or an invalid byte counts as one column, so a malformed string still lines up
+ * approximately). s: NUL-terminated UTF-8, borrowed; NULL counts as 0. Thread-safe.
+ */
+size_t yq_text_width(const char *s);
+
+/*
+ * Write s into buf padded with spaces on the right to at least width display columns
+ * (left-aligned; text wider than width is written whole, never cut). buf: len bytes,
+ * always NUL-terminated when len > 0; output that does not fit is truncated at a character
+ * boundary. s: NUL-terminated UTF-8, borrowed; NULL is written as "".
+ * Returns buf (for use as a printf argument). Thread-safe.
+ */
+char *yq_text_pad(const char *s, size_t width, char *buf, size_t len);
+
+/*
+ * Like yq_text_pad() but right-aligned: spaces first, then s (for numbers in a table).
+ */
+char *yq_text_pad_left(const char *s, size_t width, char *buf, size_t len);
+
+/*
+ * fputs(s) then spaces up to width display columns, to out. Same rules as yq_text_pad()
+ * without a length limit. Returns 0 or ERR_IO (the stream failed).
+ */
+int yq_text_fput_padded(const char *s, size_t width, FILE *out);
+
+#endif

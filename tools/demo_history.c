@@ -1,0 +1,475 @@
+#include "demo_history.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notifier.h"
+#include "outbox.h"
+#include "ticket_flow.h"
+#include "ticket_store.h"
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define BEIJING_S (8 * 3600)
+#define DAY_S 86400
+#define HOUR_S 3600
+#define MIN_S 60
+
+static const char usage[] =
+    "usage: yuqingctl demo-history [--config FILE] [--db PATH] [--now TIME] [--seed N]\n"
+    "                              [--months N]\n"
+    "  settled tickets of the N (default 3) months before the month of TIME and of that\n"
+    "  month up to TIME (RFC 3339, default now), through the notifier's intake and actions;\n"
+    "  --config: notifier config (default config/notifier.yaml); --db: the ticket store\n"
+    "  (default store.path; must exist: yuqingctl store init); --seed: default 11\n";
+
+/* One kind of post: the rule that catches it and the department in charge. */
+struct topic {
+    const char *rule_id, *rule_name, *group, *department, *liaison;
+    const char *titles[3]; /* each with one "%s" where the place goes */
+    const char *term;
+    int level_ii_pct; /* share of II 重大 among the topic's tickets */
+};
+
+static const struct topic topics[] = {
+    {"land-compensation",
+     "征地拆迁补偿",
+     "征地拆迁",
+     "市自然资源局",
+     "zrzy",
+     {"%s某村征地补偿款迟迟未发放，村民多次反映", "%s棚户区改造拆迁安置房交付一再延期",
+      "网友反映%s集体土地征收公告未公示即动工"},
+     "征地",
+     0},
+    {"env-pollution",
+     "环境污染投诉",
+     "生态环保",
+     "市生态环境局",
+     "sthj",
+     {"%s一化工厂夜间偷排污水，河水发黑发臭", "%s石材加工厂粉尘污染严重，附近居民投诉",
+      "%s汉江支流出现大量死鱼，村民怀疑上游排污"},
+     "污染",
+     5},
+    {"safety-gas",
+     "燃气泄漏与爆炸",
+     "突发事件",
+     "市应急管理局",
+     "yjgl",
+     {"%s一餐馆燃气泄漏，消防紧急疏散周边群众", "%s连日降雨引发山体滑坡，县道交通中断",
+      "%s一小区地下车库闻到燃气味，居民连夜疏散"},
+     "疏散",
+     25},
+    {"health-incident",
+     "卫生健康事件",
+     "卫生健康",
+     "市卫生健康委员会",
+     "wsjk",
+     {"%s某卫生院被指夜间拒收急诊病人", "%s一学校多名学生腹泻，疑似食物中毒",
+      "网友反映%s医保报销窗口排长队、办理慢"},
+     "卫生院",
+     10},
+};
+
+/* The districts and counties of 安康 (docs/example-deployment.md). */
+static const char *const places[] = {"汉滨区", "汉阴县", "石泉县", "宁陕县", "紫阳县", "岚皋县",
+                                     "平利县", "镇坪县", "旬阳市", "白河县", "恒口示范区"};
+
+static const struct {
+    const char *source, *source_id, *channel;
+} outlets[] = {
+    {"rss", "ankang-news", "安康新闻网"},
+    {"rss", "hsw-ankang", "华商网·安康"},
+    {"rss", "sxtt", "陕西头条"},
+    {"weibo", "weibo-ankang", "微博·安康同城"},
+    {"wechat", "wx-ankang-life", "安康生活圈"},
+};
+
+/* splitmix64: a small, fixed generator so a seed always gives the same history. */
+static uint64_t next_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [lo, hi]. */
+static int64_t rnd(uint64_t *s, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(next_rand(s) % (uint64_t)(hi - lo + 1));
+}
+
+/* Seconds UTC of 00:00 Beijing time on the first day of month (y, m); m may be <= 0. */
+static int64_t month_start(int y, int m)
+{
+    while (m <= 0) {
+        m += 12;
+        y--;
+    }
+    return yq_time_days_from_civil(y, (unsigned)m, 1) * DAY_S - BEIJING_S;
+}
+
+/* The Beijing-time year and month of t. */
+static void beijing_month(int64_t t, int *y, int *m)
+{
+    struct tm tm;
+    time_t tt = (time_t)(t + BEIJING_S);
+    gmtime_r(&tt, &tm);
+    *y = tm.tm_year + 1900;
+    *m = tm.tm_mon + 1;
+}
+
+/* One planned ticket: what the office did and when (seconds UTC; 0 = not done). */
+struct plan {
+    const struct topic *topic;
+    const char *place;
+    int outlet;
+    int variant;
+    enum yq_level level;
+    int64_t detected, ack, respond, press, close, dismiss;
+    const char *channel, *reason;
+};
+
+static void make_plan(uint64_t *s, int64_t day, struct plan *p)
+{
+    int64_t late_roll;
+
+    memset(p, 0, sizeof(*p));
+    p->topic = &topics[rnd(s, 0, (int64_t)(sizeof(topics) / sizeof(topics[0])) - 1)];
+    p->place = places[rnd(s, 0, (int64_t)(sizeof(places) / sizeof(places[0])) - 1)];
+    p->outlet = (int)rnd(s, 0, (int64_t)(sizeof(outlets) / sizeof(outlets[0])) - 1);
+    p->variant = (int)rnd(s, 0, 2);
+    p->detected = day + rnd(s, 7, 22) * HOUR_S + rnd(s, 0, 59) * MIN_S;
+    p->level = rnd(s, 1, 100) <= p->topic->level_ii_pct ? YQ_LEVEL_II
+               : rnd(s, 1, 100) <= 65                    ? YQ_LEVEL_III
+                                                         : YQ_LEVEL_IV;
+    if (rnd(s, 1, 100) <= 12) {
+        /* 不予处置: the duty officer finds it is not local or a repeat */
+        p->dismiss = p->detected + rnd(s, 8, 45) * MIN_S;
+        p->reason = rnd(s, 0, 1) ? "irrelevant" : "duplicate";
+        return;
+    }
+    late_roll = rnd(s, 1, 100);
+    p->ack = p->detected + (late_roll <= 10 ? rnd(s, 70, 200) : rnd(s, 4, 50)) * MIN_S;
+    late_roll = rnd(s, 1, 100);
+    if (p->level == YQ_LEVEL_II) {
+        /* 权威信息 within 5 h, 新闻发布会 within 24 h */
+        p->respond = p->ack + (late_roll <= 15 ? rnd(s, 300, 600) : rnd(s, 40, 240)) * MIN_S;
+        p->channel = "权威发布";
+        p->press = p->detected + (rnd(s, 1, 100) <= 15 ? rnd(s, 25, 30) : rnd(s, 8, 22)) * HOUR_S;
+        p->close = p->press + rnd(s, 1, 4) * DAY_S + rnd(s, 0, 8) * HOUR_S;
+    } else {
+        static const char *const channels[] = {"政务微博", "政务微信", "网站", "答复"};
+        int64_t max_h = p->level == YQ_LEVEL_III ? 40 : 90;
+        p->respond = p->ack + (late_roll <= 10 ? rnd(s, 50, 120) : rnd(s, 2, max_h)) * HOUR_S +
+                     rnd(s, 0, 59) * MIN_S;
+        p->channel = channels[rnd(s, 0, 3)];
+        p->close = p->respond + rnd(s, 1, 6) * DAY_S + rnd(s, 0, 8) * HOUR_S;
+    }
+}
+
+/* The alert the matcher would have written for p (new JSON string, free()). */
+static char *alert_json(const struct plan *p, long n)
+{
+    char title[256], key[64], id[64], url[128], matched[40], published[40], fetched[40];
+    const char *level = yq_level_name(p->level);
+    json_t *j;
+    char *s;
+
+    {
+        /* the template's "%s" stands for the place */
+        const char *tpl = p->topic->titles[p->variant], *at = strstr(tpl, "%s");
+        snprintf(title, sizeof(title), "%.*s%s%s", (int)(at - tpl), tpl, p->place, at + 2);
+    }
+    snprintf(key, sizeof(key), "demo-history:%ld", n);
+    snprintf(id, sizeof(id), "%s:demo-history-%ld", outlets[p->outlet].source, n);
+    snprintf(url, sizeof(url), "https://news.example.cn/ankang/%ld.html", 100000 + n);
+    yq_time_format_utc(p->detected, matched, sizeof(matched));
+    yq_time_format_utc(p->detected - 25 * MIN_S, published, sizeof(published));
+    yq_time_format_utc(p->detected - 2 * MIN_S, fetched, sizeof(fetched));
+    j = json_pack("{s:i,s:s,s:{s:b,s:i},s:i,s:s,s:f,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s,s:[]}],"
+                  "s:{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}",
+                  "schema", 1, "event_key", key, "event", "new", 1, "items", 1, "rules_version",
+                  1, "matched_at", matched, "score", 60.0 + (double)(n % 30), "level", level,
+                  "department", p->topic->department, "matches", "rule_id", p->topic->rule_id,
+                  "name", p->topic->rule_name, "group", p->topic->group, "department",
+                  p->topic->department, "level", level, "terms", "item", "schema", 1, "id", id,
+                  "source", outlets[p->outlet].source, "source_id", outlets[p->outlet].source_id,
+                  "channel", outlets[p->outlet].channel, "url", url, "title", title, "text",
+                  title, "author", "网友", "published_at", published, "published_precision",
+                  "minute", "fetched_at", fetched);
+    if (!j) {
+        return NULL;
+    }
+    s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+/*
+ * What the office's clocks do before an action at t: 催办/督办 for what was missed, then
+ * every queued notification counts as delivered when it was queued.
+ */
+static int settle_before(struct ticket_store *store, int64_t t)
+{
+    struct outbox_batch b = {0};
+    int err = ticket_flow_escalate(store, t, NULL);
+
+    if (err) {
+        return err;
+    }
+    for (size_t got = 1; !err && got > 0;) {
+        err = outbox_due(store, t, 200, &b);
+        got = err ? 0 : b.n;
+        for (size_t i = 0; !err && i < b.n; i++) {
+            err = outbox_mark_delivered(store, b.v[i].id, t);
+        }
+        outbox_batch_release(&b);
+    }
+    return err;
+}
+
+static int act(struct ticket_store *store, struct ticket_action *a, int64_t t, long *n_actions)
+{
+    char err[512] = "";
+    int rc = settle_before(store, t);
+
+    if (!rc) {
+        rc = ticket_flow_apply(store, a, t, NULL, err, sizeof(err));
+    }
+    if (!rc) {
+        rc = settle_before(store, t);
+    }
+    if (rc) {
+        fprintf(stderr, "demo-history: %s %s at %lld failed: %s (%s)\n",
+                ticket_action_name(a->kind), a->number, (long long)t, err, yq_strerror(rc));
+        return rc;
+    }
+    (*n_actions)++;
+    return 0;
+}
+
+/* Take p through intake and its actions. */
+static int play(struct ticket_store *store, const struct plan *p, long n, long *n_actions)
+{
+    struct yq_alert alert;
+    struct ticket_intake_result res;
+    struct ticket_action a;
+    char errbuf[256], number[32], url[128];
+    char *json = alert_json(p, n);
+    int err;
+
+    if (!json) {
+        return ERR_NOMEM;
+    }
+    err = yq_alert_decode(json, strlen(json), &alert, errbuf, sizeof(errbuf));
+    free(json);
+    if (err) {
+        fprintf(stderr, "demo-history: alert: %s\n", errbuf);
+        return err;
+    }
+    err = settle_before(store, p->detected);
+    if (!err) {
+        err = ticket_store_intake_alert(store, &alert, p->detected, &res);
+    }
+    yq_alert_release(&alert);
+    if (!err) {
+        err = settle_before(store, p->detected);
+    }
+    if (err) {
+        fprintf(stderr, "demo-history: intake failed: %s\n", yq_strerror(err));
+        return err;
+    }
+    snprintf(number, sizeof(number), "%s", res.number);
+    memset(&a, 0, sizeof(a));
+    a.number = number;
+    if (p->dismiss) {
+        a.kind = TICKET_ACT_DISMISS;
+        a.actor = "duty";
+        a.role = "duty_officer";
+        a.reason = p->reason;
+        return act(store, &a, p->dismiss, n_actions);
+    }
+    a.kind = TICKET_ACT_ACK;
+    a.actor = p->topic->liaison;
+    a.role = "liaison";
+    if ((err = act(store, &a, p->ack, n_actions))) {
+        return err;
+    }
+    a.kind = TICKET_ACT_RESPOND;
+    a.channel = p->channel;
+    snprintf(url, sizeof(url), "https://www.ankang.gov.cn/Content-%ld.html", 900000 + n);
+    a.url = strcmp(p->channel, "答复") == 0 ? NULL : url;
+    a.responded_at = p->respond;
+    if ((err = act(store, &a, p->respond, n_actions))) {
+        return err;
+    }
+    if (p->press) {
+        a.channel = "新闻发布会";
+        a.url = NULL;
+        a.responded_at = p->press;
+        if ((err = act(store, &a, p->press, n_actions))) {
+            return err;
+        }
+    }
+    memset(&a, 0, sizeof(a));
+    a.number = number;
+    a.kind = TICKET_ACT_CLOSE;
+    a.actor = p->topic->liaison;
+    a.role = "liaison";
+    return act(store, &a, p->close, n_actions);
+}
+
+static int already_seeded(struct ticket_store *store, bool *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(ticket_store_db(store),
+                                "SELECT EXISTS (SELECT 1 FROM tickets WHERE event_key LIKE "
+                                "'demo-history:%')",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return ERR_IO;
+    }
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : ERR_IO;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!end || *end || end == s || v < lo || v > hi) {
+        return ERR_INVALID;
+    }
+    *out = v;
+    return 0;
+}
+
+int demo_history_main(int argc, char **argv)
+{
+    const char *config = "config/notifier.yaml", *db = NULL, *now_arg = NULL;
+    long seed = 11, months = 3, n = 0, n_actions = 0, n_dismissed = 0;
+    struct notifier_cfg cfg;
+    struct ticket_policy policy;
+    struct ticket_store *store = NULL;
+    int64_t now = yq_time_now(), start, day;
+    uint64_t rs;
+    char err[512] = "";
+    bool seeded = false;
+    int y, m, rc = 1;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!v || strncmp(argv[i], "--", 2) != 0) {
+            fprintf(stderr, "demo-history: unexpected argument '%s'\n%s", argv[i], usage);
+            return 2;
+        }
+        i++;
+        if (strcmp(argv[i - 1], "--config") == 0) {
+            config = v;
+        } else if (strcmp(argv[i - 1], "--db") == 0) {
+            db = v;
+        } else if (strcmp(argv[i - 1], "--now") == 0) {
+            now_arg = v;
+        } else if (strcmp(argv[i - 1], "--seed") == 0) {
+            if (parse_long(v, 0, 0x7fffffffL, &seed)) {
+                fprintf(stderr, "demo-history: --seed '%s' is not a number 0..2147483647\n", v);
+                return 2;
+            }
+        } else if (strcmp(argv[i - 1], "--months") == 0) {
+            if (parse_long(v, 1, 12, &months)) {
+                fprintf(stderr, "demo-history: --months '%s' is not a number 1..12\n", v);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "demo-history: unknown option '%s'\n%s", argv[i - 1], usage);
+            return 2;
+        }
+    }
+    if (now_arg && yq_time_parse_iso(now_arg, &now, NULL) != 0) {
+        fprintf(stderr, "demo-history: --now '%s' is not an RFC 3339 time\n", now_arg);
+        return 2;
+    }
+    if (!getenv("YQ_LOG_LEVEL") && yq_log_level_cur > YQ_LOG_WARN) {
+        /* the history's 催办 and migrations are expected: one summary line instead */
+        yq_log_level_cur = YQ_LOG_WARN;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    if (notifier_cfg_load(&cfg, config, NULL, 0, err, sizeof(err)) != 0) {
+        fprintf(stderr, "demo-history: config: %s\n", err);
+        notifier_cfg_release(&cfg);
+        return 2;
+    }
+    if (db) {
+        char *copy = strdup(db);
+        if (!copy) {
+            goto done;
+        }
+        free(cfg.store.path);
+        cfg.store.path = copy;
+    }
+    if (access(cfg.store.path, F_OK) != 0) {
+        fprintf(stderr, "demo-history: ticket store '%s' does not exist (yuqingctl store init)\n",
+                cfg.store.path);
+        goto done;
+    }
+    notifier_cfg_policy(&cfg, &policy);
+    if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
+        fprintf(stderr, "demo-history: %s\n", err);
+        goto done;
+    }
+    ticket_store_set_policy(store, &policy);
+    if (already_seeded(store, &seeded) != 0) {
+        fprintf(stderr, "demo-history: cannot read the ticket store\n");
+        goto done;
+    }
+    if (seeded) {
+        fprintf(stderr, "demo-history: '%s' already holds the demo history\n", cfg.store.path);
+        goto done;
+    }
+    beijing_month(now, &y, &m);
+    start = month_start(y, m - (int)months);
+    rs = (uint64_t)seed;
+    for (day = start; day < now; day += DAY_S) {
+        /* about 0.7 posts a day: 0, 1 or 2 */
+        int64_t k = rnd(&rs, 0, 9);
+        int count = k < 4 ? 0 : k < 9 ? 1 : 2;
+        for (int i = 0; i < count; i++) {
+            struct plan p;
+            int64_t last;
+            make_plan(&rs, day, &p);
+            last = p.dismiss ? p.dismiss : p.close;
+            if (last >= now) {
+                continue; /* would still be open: the history holds settled tickets only */
+            }
+            n++;
+            if (play(store, &p, n, &n_actions) != 0) {
+                goto done;
+            }
+            n_dismissed += p.dismiss ? 1 : 0;
+        }
+    }
+    printf("demo history: %ld tickets (%ld closed, %ld dismissed), %ld actions\n", n,
+           n - n_dismissed, n_dismissed, n_actions);
+    rc = 0;
+done:
+    ticket_store_free(store);
+    notifier_cfg_release(&cfg);
+    return rc;
+}
