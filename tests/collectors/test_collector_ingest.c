@@ -68,7 +68,9 @@ static int setup(void **state)
              "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
              "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
              "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
-             "sources:\n  - id: big\n    url: http://127.0.0.1:1/feed.xml\n",
+             "sources:\n  - id: big\n    url: http://127.0.0.1:1/feed.xml\n"
+             "  - id: fabu\n    url: http://127.0.0.1:1/fabu.xml\n    official: true\n"
+             "    local: true\n    department: 市政府办公室\n",
              bootstraps, fx->redis.port);
     assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
                                            sizeof(conf_err)),
@@ -111,8 +113,11 @@ static bool seen(struct fixture *fx, const char *id)
     return s;
 }
 
-/* Read every message of yuqing.items; returns how many, sets *max_len to the longest value. */
-static int consume_all(struct fixture *fx, size_t *max_len, int *truncated)
+/*
+ * Read every message of yuqing.items; returns how many, sets *max_len to the longest value and
+ * *truncated to how many hold needle (NUL-terminated).
+ */
+static int consume_all(struct fixture *fx, const char *needle, size_t *max_len, int *truncated)
 {
     const rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -152,7 +157,7 @@ static int consume_all(struct fixture *fx, size_t *max_len, int *truncated)
             if (m->len > *max_len) {
                 *max_len = m->len;
             }
-            if (memmem(m->payload, m->len, "\"truncated_fields\":[\"title\"]", 28)) {
+            if (memmem(m->payload, m->len, needle, strlen(needle))) {
                 (*truncated)++;
             }
         }
@@ -215,7 +220,8 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
     wait_delivered(fx);
     assert_true(seen(fx, big_id));
     assert_true(seen(fx, small_id));
-    assert_int_equal(consume_all(fx, &max_len, &truncated), 2);
+    assert_int_equal(consume_all(fx, "\"truncated_fields\":[\"title\"]", &max_len, &truncated),
+                     2);
     assert_true(max_len <= ITEM_PRODUCER_MAX_ITEM_BYTES);
     assert_int_equal(truncated, 1);
     /* the next poll: both seen, nothing deferred */
@@ -282,6 +288,78 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
     assert_true(seen(fx, "rss:next"));
 }
 
+/*
+ * Issue #11: the items of a source marked official and local in sources.yaml carry the marks
+ * and the source's department (the notifier then opens no ticket for them); the items of an
+ * unmarked source carry none.
+ */
+static void test_issue_11_official_local_source_marks_its_items(void **state)
+{
+    static const char doc[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+        "<title>安康发布</title><item><guid>fabu-1</guid>"
+        "<title>权威发布｜关于石泉县山体滑坡应急处置情况的通报</title>"
+        "<link>http://e.example/f1</link></item></channel></rss>";
+    static const char plain_doc[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+        "<title>论坛</title><item><guid>forum-1</guid><title>民房爆炸</title>"
+        "<link>http://e.example/p1</link></item></channel></rss>";
+    struct fixture *fx = *state;
+    struct feed_input in = {0};
+    struct feed *f = NULL;
+    struct ingest_result res;
+    struct ingest_ctx ctx;
+    char ferr[256] = "";
+    size_t max_len = 0;
+    int marked = 0;
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    assert_true(fx->cfg.sources[1].official);
+    assert_true(fx->cfg.sources[1].local);
+    assert_false(fx->cfg.sources[0].official);
+    in.body = doc;
+    in.len = strlen(doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[1], .fetched_at = yq_time_now(),
+                              .max_text_bytes = 1 << 20, .store = fx->store,
+                              .producer = fx->prod};
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.produced, 1);
+    feed_free(f);
+    in.body = plain_doc;
+    in.len = strlen(plain_doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    ctx.src = &fx->cfg.sources[0];
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.produced, 1);
+    feed_free(f);
+    wait_delivered(fx);
+    assert_int_equal(consume_all(fx, "\"official\":true,\"local\":true,\"department\":"
+                                     "\"市政府办公室\"",
+                                 &max_len, &marked),
+                     2);
+    assert_int_equal(marked, 1);
+    assert_int_equal(consume_all(fx, "\"official\"", &max_len, &marked), 2);
+    assert_int_equal(marked, 1); /* the forum's item has no mark */
+}
+
+/* Issue #11: official: true without the department that runs the account is refused. */
+static void test_issue_11_official_source_needs_department(void **state)
+{
+    static const char text[] = "sources:\n  - id: fabu\n    url: http://e.example/f.xml\n"
+                               "    official: true\n";
+    struct collector_config cfg;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(collector_config_load(&cfg, "s.yaml", text, strlen(text), err, sizeof(err)),
+                     ERR_INVALID);
+    assert_string_equal(err, "s.yaml:2: source 'fabu' (official: true) needs its 'department'");
+    collector_config_release(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +369,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_permanent_delivery_error_settles_the_item,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_official_local_source_marks_its_items,
+                                        setup, teardown),
+        cmocka_unit_test(test_issue_11_official_source_needs_department),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
