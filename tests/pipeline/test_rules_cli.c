@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "redis_fixture.h"
 #include "rules_cli.h"
@@ -146,6 +147,76 @@ static void test_validate(void **state)
     assert_string_equal(out, "");
 }
 
+/* Create the SQLite file rel under dir with sql run in it. */
+static void make_db(const char *rel, const char *sql)
+{
+    char path[256];
+    sqlite3 *db;
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    unlink(path);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* The stderr of validate DIR --db DB (dir-relative names) into err; returns the exit code. */
+static int validate_db(const char *rules_rel, const char *db_rel, char *err, size_t len)
+{
+    char rules[128], db[128], path[128];
+    char *buf = NULL;
+    int saved, fd, rc;
+
+    snprintf(rules, sizeof(rules), "%s/%s", dir, rules_rel);
+    snprintf(db, sizeof(db), "%s/%s", dir, db_rel);
+    snprintf(path, sizeof(path), "%s/stderr", dir);
+    fflush(stderr);
+    saved = dup(2);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0 && saved >= 0);
+    dup2(fd, 2);
+    close(fd);
+    rc = run(NULL, "rules", "validate", rules, "--db", db, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_int_equal(yq_fs_read_file(path, len - 1, &buf, NULL), 0);
+    snprintf(err, len, "%s", buf);
+    free(buf);
+    return rc;
+}
+
+/*
+ * issue #11: with --db, a rule's department must be in the office's registry
+ * (web_departments, yuqingctl users dept-add): "市自然资源" (missing 局) is named with the
+ * known ones, exit 2. A store without a registry is said so and accepted.
+ */
+static void test_issue_11_validate_departments_against_registry(void **state)
+{
+    char err[2048];
+    (void)state;
+    make_db("reg.db", "CREATE TABLE web_departments (name TEXT PRIMARY KEY, head TEXT NOT NULL "
+                      "DEFAULT '', created_at INTEGER NOT NULL);"
+                      "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
+                      "('汉滨区人民政府', '', 2);");
+    make_db("noreg.db", "CREATE TABLE t (x);");
+    {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/typo", dir);
+        assert_true(mkdir(path, 0755) == 0 || access(path, F_OK) == 0);
+    }
+    write_file("typo/a.yaml", "rules:\n"
+                              "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
+    assert_int_equal(validate_db("rules", "reg.db", err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(validate_db("typo", "reg.db", err, sizeof(err)), 2);
+    assert_string_equal(out, "");
+    assert_string_equal(err, "yuqingctl rules: 规则 'land-01' 的部门 '市自然资源' 未登记 "
+                             "(yuqingctl users dept-add); rule 'land-01': unknown department "
+                             "'市自然资源'; known (已登记): 市自然资源局, 汉滨区人民政府\n");
+    assert_int_equal(validate_db("typo", "noreg.db", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "no department registry: departments not checked"));
+}
+
 static void test_test_with_dir_from_stdin(void **state)
 {
     char rules[128], text[128];
@@ -217,6 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_issue_11_validate_departments_against_registry),
         cmocka_unit_test(test_test_with_dir_from_stdin),
         cmocka_unit_test(test_push_list_test_via_redis),
         cmocka_unit_test(test_redis_down_fails),

@@ -426,12 +426,83 @@ static void test_cli_writes_reports(void **state)
     }
 }
 
+/* stats_cli_main(argv) with stderr captured into err (len bytes, NUL-terminated). */
+static int run_stats(struct env *e, char **argv, char *err, size_t len)
+{
+    char path[160];
+    FILE *f;
+    int argc = 0, saved, rc;
+    size_t n;
+
+    while (argv[argc]) {
+        argc++;
+    }
+    snprintf(path, sizeof(path), "%s/stderr.txt", e->dir);
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    assert_non_null(freopen(path, "w", stderr));
+    rc = stats_cli_main(argc, argv);
+    fflush(stderr);
+    assert_int_not_equal(dup2(saved, STDERR_FILENO), -1);
+    close(saved);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(err, 1, len - 1, f);
+    err[n] = '\0';
+    fclose(f);
+    return rc;
+}
+
+/*
+ * issue #11: a bad enumerated value is named (not just the usage), and --department must be a
+ * registered department when the store keeps a registry (yuqingctl users dept-add); without
+ * one the name is taken with a warning.
+ */
+static void test_issue_11_bad_values_and_unknown_departments(void **state)
+{
+    struct env *e = *state;
+    char x1[32], x2[32], x3[32], cfg[4096], err[4096];
+    char *pdf[] = {"stats", "month", "2026-02", "--format", "pdf", "--db", e->path, NULL};
+    char *week[] = {"stats", "week", "--db", e->path, NULL};
+    char *dept[] = {"stats", "month", "2026-02", "--department", "市不存在局", "--db", e->path,
+                    "--config", cfg, "--now", "2026-03-01T00:05:00+08:00", NULL};
+    char *known[] = {"stats", "month", "2026-02", "--department", "市自然资源局", "--db", e->path,
+                     "--config", cfg, "--now", "2026-03-01T00:05:00+08:00", NULL};
+    sqlite3 *db;
+
+    build_history(e, x1, x2, x3);
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    assert_int_equal(run_stats(e, pdf, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "unknown format 'pdf'; use text, html, csv or json"));
+    assert_int_equal(run_stats(e, week, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "unknown report 'week'; use month or year"));
+    /* no registry in this store: accepted, with a warning */
+    assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "no department registry"));
+    assert_int_equal(sqlite3_open(e->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE web_departments (name TEXT PRIMARY KEY, head TEXT "
+                                  "NOT NULL DEFAULT '', created_at INTEGER NOT NULL);"
+                                  "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
+                                  "('市应急管理局', '', 2);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
+    assert_string_equal(err, "stats: 未登记的部门 '市不存在局'（部门以 yuqingctl users dept-add "
+                             "登记）; unknown department '市不存在局'; known (已登记): "
+                             "市自然资源局, 市应急管理局\n");
+    assert_int_equal(run_stats(e, known, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loader_reads_notifier_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_bad_values_and_unknown_departments, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
