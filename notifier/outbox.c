@@ -21,6 +21,7 @@ static const char *kind_label(const char *kind)
     } labels[] = {
         {"created", "交办"},      {"assigned", "改派"}, {"returned", "退回"},
         {"reopened", "重新打开"}, {"remind", "催办"},   {"supervise", "督办"},
+        {"level_set", "级别调整"}, {"dismissed", "不予处置"},
     };
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
         if (strcmp(kind, labels[i].kind) == 0) {
@@ -120,6 +121,9 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     if (detail && detail[0]) {
         fprintf(f, "说明：%s\n", detail);
     }
+    if (strcmp(t->state, "closed") == 0 || strcmp(t->state, "dismissed") == 0) {
+        goto clocks_done; /* a settled ticket's clocks have stopped: no deadline to meet */
+    }
     if (strcmp(t->state, "open") == 0) {
         put_time(f, "签收时限", t->ack_deadline);
     }
@@ -130,6 +134,7 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
         put_time(f, "新闻发布会时限", t->press_deadline);
     }
     put_time(f, "办结时限", t->close_deadline);
+clocks_done:
     if (excerpt && excerpt[0]) {
         fprintf(f, "摘要：%s\n", excerpt);
     }

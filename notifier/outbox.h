@@ -35,7 +35,8 @@ enum outbox_recipients {
  * Inside the caller's open transaction: compose the message of kind about ticket_id and
  * insert one row per distinct channel of recipients (routes of the store's policy).
  * kind:   "created" (交办), "assigned" (改派), "returned" (退回), "reopened" (重新打开),
- *         "remind" (催办), "supervise" (督办); static or borrowed.
+ *         "remind" (催办), "supervise" (督办), "level_set" (级别调整), "dismissed" (不予处置);
+ *         static or borrowed. A closed or dismissed ticket's message lists no deadlines.
  * detail: one extra line (e.g. which deadline passed), may be NULL; borrowed.
  * urgent: deliver even in quiet hours unless notify.quiet_hours_urgent (levels I/II and
  *         督办 pass true).

@@ -9,6 +9,7 @@
 #include "ticket_flow.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_time.h"
 
 #define MAX_ITEMS 200
@@ -25,27 +26,22 @@ static json_t *when(int64_t t)
     return t > 0 ? json_string(yq_time_format_utc(t, buf, sizeof(buf))) : json_null();
 }
 
-static const char *state_label(const char *state)
+/* Beijing time "YYYY-MM-DD HH:MM" for display, or null. */
+static json_t *when_bj(int64_t t)
 {
-    static const char *const map[][2] = {
-        {"open", "待签收"},   {"acknowledged", "已签收"}, {"responded", "已回应"},
-        {"closed", "已办结"}, {"returned", "退回"},       {"dismissed", "不予处置"},
-    };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcmp(map[i][0], state) == 0) {
-            return map[i][1];
-        }
-    }
-    return state;
+    char buf[32];
+    return t > 0 ? json_string(yq_time_format_shanghai(t, buf, sizeof(buf))) : json_null();
 }
 
 /*
- * The group of each rule of an item, in the order of rule_ids (a JSON array of rule ids), from
- * its stored matches (JSON, each {"rule_id","group",...}): the group string, or null when the
- * item was stored before alerts carried groups. New reference (an empty array when rule_ids is
- * not an array), NULL on ERR_NOMEM.
+ * The field ("group" or "name") of each rule of an item, in the order of rule_ids (a JSON
+ * array of rule ids), from its stored matches (JSON, each {"rule_id","group","name",...}): the
+ * string, or when the match has none (items stored before alerts carried it) null, or the rule
+ * id itself when id_fallback. New reference (an empty array when rule_ids is not an array),
+ * NULL on ERR_NOMEM.
  */
-static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
+static json_t *rule_field(const json_t *rule_ids, const char *matches_json, const char *field,
+                          bool id_fallback)
 {
     json_t *matches = json_loads(matches_json ? matches_json : "[]", 0, NULL);
     json_t *out = json_array();
@@ -62,9 +58,12 @@ static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
         json_array_foreach(matches, j, m)
         {
             if (json_equal(json_object_get(m, "rule_id"), id)) {
-                g = json_object_get(m, "group");
+                g = json_object_get(m, field);
                 break;
             }
+        }
+        if (!(json_is_string(g) && json_string_length(g) > 0) && id_fallback) {
+            g = id;
         }
         /* json_stringn() NULL (NOMEM) makes the append fail */
         if (json_array_append_new(out,
@@ -80,11 +79,168 @@ static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
     return out;
 }
 
-static json_t *clock_json(const char *name, const char *label, int64_t deadline, int64_t met_at,
-                          bool overdue)
+static json_t *rule_groups(const json_t *rule_ids, const char *matches_json)
 {
-    return json_pack("{s:s,s:s,s:o,s:o,s:b}", "name", name, "label", label, "deadline",
-                     when(deadline), "met_at", when(met_at), "overdue", overdue);
+    return rule_field(rule_ids, matches_json, "group", false);
+}
+
+/* Each rule's name (命中规则 shows names, not ids); the id when the match has no name. */
+static json_t *rule_names(const json_t *rule_ids, const char *matches_json)
+{
+    return rule_field(rule_ids, matches_json, "name", true);
+}
+
+/*
+ * One clock of t. A clock is "met" when its step was taken (stopped_at = then), "running" while
+ * the ticket is active, and on a settled (closed or dismissed) ticket "stopped" (stopped before
+ * its deadline) or "missed" (its deadline had passed), stopped_at = when the ticket was settled:
+ * a settled ticket's clock never shows time remaining (issue #11).
+ */
+static json_t *clock_json(const struct ticket *t, const char *name, int64_t deadline,
+                          int64_t met_at, bool overdue)
+{
+    bool dismissed = strcmp(t->state, "dismissed") == 0;
+    bool settled = dismissed || strcmp(t->state, "closed") == 0;
+    int64_t stopped_at = met_at;
+    const char *state = "running", *state_label = "进行中";
+
+    if (met_at > 0) {
+        state = "met";
+        state_label = met_at > deadline && deadline > 0 ? "超时完成" : "已完成";
+    } else if (settled) {
+        stopped_at = dismissed ? t->dismissed_at : t->closed_at;
+        state = stopped_at > deadline && deadline > 0 ? "missed" : "stopped";
+        state_label = dismissed ? "已撤销" : "已停止";
+    }
+    return json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:s,s:s,s:o,s:o,s:b}", "name", name, "label",
+                     yq_label(YQ_LABEL_CLOCK, name), "deadline", when(deadline), "met_at",
+                     when(met_at), "deadline_display", when_bj(deadline), "overdue", overdue,
+                     "state", state, "state_label", state_label, "stopped_at", when(stopped_at),
+                     "stopped_at_display", when_bj(stopped_at), "settled", settled);
+}
+
+/* The value of key in a log note "k1=v1 k2=v2 note=free text" into buf ("" when absent). */
+static const char *note_value(const char *note, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen(key);
+    const char *p = note;
+
+    buf[0] = '\0';
+    while (p && *p) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=' && (p == note || p[-1] == ' ')) {
+            const char *v = p + klen + 1;
+            /* note and deadline ("YYYY-MM-DD HH:MM") run to the end; the rest to a space */
+            size_t n = strcmp(key, "note") == 0 || strcmp(key, "deadline") == 0 ? strlen(v)
+                                                                               : strcspn(v, " ");
+            snprintf(buf, len, "%.*s", (int)n, v);
+            return buf;
+        }
+        p = strchr(p + 1, ' ');
+        p = p ? p + 1 : NULL;
+    }
+    return buf;
+}
+
+/* The source kind's label of an item id "rss:…" ("" when it has no kind prefix). */
+static const char *item_source_label(const char *item_id, char *buf, size_t len)
+{
+    size_t n = strcspn(item_id, ":");
+    if (!item_id[n]) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, len, "%.*s", (int)n, item_id);
+    return yq_label(YQ_LABEL_SOURCE_KIND, buf);
+}
+
+/* co_departments JSON text ["a","b"] as "a、b" into buf. */
+static const char *co_text(const char *co, char *buf, size_t len)
+{
+    json_t *arr = json_loads(co, 0, NULL), *d;
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    json_array_foreach(arr, i, d)
+    {
+        if (json_is_string(d) && n < len) {
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "、" : "", json_string_value(d));
+        }
+    }
+    json_decref(arr);
+    return buf;
+}
+
+/*
+ * The log entry e in Chinese for a person: "<actor> <action label>：<details>", e.g.
+ * "系统 交办：级别 II 重大，市应急管理局，来源 网站". New reference.
+ */
+static json_t *log_text(const struct ticket_log_entry *e)
+{
+    const char *note = e->note ? e->note : "";
+    const char *a = e->action ? e->action : "";
+    const char *who = strcmp(e->actor, "system") == 0 ? "系统" : e->actor;
+    char v1[600], v2[600], v3[2100], d[8192] = "", src[32];
+    enum yq_level lv;
+    char *out = NULL;
+    json_t *j;
+
+    if (strcmp(a, "created") == 0) {
+        note_value(note, "level", v1, sizeof(v1));
+        note_value(note, "department", v2, sizeof(v2));
+        note_value(note, "item_id", v3, sizeof(v3));
+        snprintf(d, sizeof(d), "级别 %s %s，%s%s%s", v1,
+                 yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v2[0] ? v2 : "待分派",
+                 item_source_label(v3, src, sizeof(src))[0] ? "，来源 " : "",
+                 item_source_label(v3, src, sizeof(src)));
+    } else if (strcmp(a, "assigned") == 0) {
+        note_value(note, "department", v1, sizeof(v1));
+        note_value(note, "co_departments", v2, sizeof(v2));
+        note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, sizeof(d), "主办 %s", v1);
+        co_text(v2, v2, sizeof(v2));
+        if (v2[0]) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "，协办 %s", v2);
+        }
+        if (v3[0]) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "；%s", v3);
+        }
+    } else if (strcmp(a, "responded") == 0) {
+        note_value(note, "channel", v1, sizeof(v1));
+        note_value(note, "url", v2, sizeof(v2));
+        note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, sizeof(d), "%s%s%s%s%s", v1, v2[0] ? " " : "", v2, v3[0] ? "；" : "", v3);
+    } else if (strcmp(a, "dismissed") == 0) {
+        note_value(note, "reason", v1, sizeof(v1));
+        note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, sizeof(d), "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1),
+                 v3[0] ? "；" : "", v3);
+    } else if (strcmp(a, "level_set") == 0) {
+        note_value(note, "level", v1, sizeof(v1));
+        note_value(note, "was", v2, sizeof(v2));
+        note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, sizeof(d), "由 %s %s 调整为 %s %s%s%s", v2,
+                 yq_level_parse(v2, &lv) == 0 ? yq_level_label(lv) : "", v1,
+                 yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v3[0] ? "；" : "", v3);
+    } else if (strcmp(a, "remind") == 0 || strcmp(a, "supervise") == 0) {
+        note_value(note, "clock", v1, sizeof(v1));
+        note_value(note, "deadline", v2, sizeof(v2));
+        snprintf(d, sizeof(d), "%s %s（北京时间）%s", yq_label(YQ_LABEL_CLOCK, v1), v2,
+                 strcmp(a, "remind") == 0 ? "即将到期" : "已超时");
+    } else if (strcmp(a, "item_added") == 0 || strcmp(a, "revision_added") == 0) {
+        snprintf(d, sizeof(d), "%s%s", item_source_label(note, src, sizeof(src))[0] ? "来源 " : "",
+                 item_source_label(note, src, sizeof(src)));
+    } else if (strcmp(a, "reopened") == 0 && strncmp(note, "changed after closure", 21) == 0) {
+        snprintf(d, sizeof(d), "办结后原文有更新");
+    } else {
+        snprintf(d, sizeof(d), "%s", note); /* 签收, 办结 (处置结果), 退回 (理由), 重新打开 */
+    }
+    if (asprintf(&out, "%s %s%s%s", who, yq_label(YQ_LABEL_LOG_ACTION, a), d[0] ? "：" : "", d) <
+        0) {
+        return json_string("");
+    }
+    j = str(out);
+    free(out);
+    return j;
 }
 
 int ticket_api_detail(struct ticket_store *store, const char *number, json_t **out)
@@ -130,7 +286,7 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         json_decref(arr);
     }
     rc |= json_object_set_new(o, "state", str(t.state));
-    rc |= json_object_set_new(o, "state_label", str(state_label(t.state)));
+    rc |= json_object_set_new(o, "state_label", str(yq_label(YQ_LABEL_STATE, t.state)));
     rc |= json_object_set_new(o, "event_key", str(t.event_key));
     rc |= json_object_set_new(o, "item_count", json_integer(t.item_count));
     rc |= json_object_set_new(o, "heat", json_integer(t.heat));
@@ -150,25 +306,36 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     rc |= json_object_set_new(o, "dismissed_at", when(t.dismissed_at));
     rc |= json_object_set_new(o, "reopened_at", when(t.reopened_at));
     rc |= json_object_set_new(o, "dismiss_reason", str(t.dismiss_reason));
+    rc |= json_object_set_new(o, "dismiss_reason_label",
+                              str(yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason)));
+    rc |= json_object_set_new(o, "settled",
+                              json_boolean(strcmp(t.state, "closed") == 0 ||
+                                           strcmp(t.state, "dismissed") == 0));
+    rc |= json_object_set_new(o, "detected_at_display", when_bj(t.detected_at));
+    rc |= json_object_set_new(o, "first_post_at_display",
+                              when_bj(t.has_first_post ? t.first_post_at : 0));
+    rc |= json_object_set_new(o, "closed_at_display", when_bj(t.closed_at));
+    rc |= json_object_set_new(o, "dismissed_at_display", when_bj(t.dismissed_at));
     rc |= json_object_set_new(o, "reopen_count", json_integer(t.reopen_count));
     arr = json_array();
     rc |= json_object_set_new(o, "clocks", arr);
     rc |= json_array_append_new(
-        arr, clock_json("ack", "签收时限", t.ack_deadline, t.acknowledged_at, t.ack_overdue));
-    rc |= json_array_append_new(arr, clock_json("response", "回应时限", t.response_deadline,
+        arr, clock_json(&t, "ack", t.ack_deadline, t.acknowledged_at, t.ack_overdue));
+    rc |= json_array_append_new(arr, clock_json(&t, "response", t.response_deadline,
                                                 t.responded_at, t.response_overdue));
     if (t.press_deadline) {
-        rc |= json_array_append_new(arr, clock_json("press", "新闻发布会时限", t.press_deadline,
+        rc |= json_array_append_new(arr, clock_json(&t, "press", t.press_deadline,
                                                     t.press_held_at, t.press_overdue));
     }
     if (t.close_deadline) {
         rc |= json_array_append_new(
-            arr, clock_json("close", "办结时限", t.close_deadline, t.closed_at, t.close_overdue));
+            arr, clock_json(&t, "close", t.close_deadline, t.closed_at, t.close_overdue));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "items", arr);
     for (size_t i = 0; i < items.n; i++) {
         const struct ticket_item *it = &items.v[i];
+        char src[32];
         json_t *rules = json_loads(it->rule_ids, 0, NULL);
         if (!json_is_array(rules)) {
             json_decref(rules);
@@ -176,11 +343,15 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         }
         rc |= json_array_append_new(
             arr,
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id", str(it->item_id),
-                      "title", str(it->title), "url", str(it->url), "channel", str(it->channel),
-                      "author", str(it->author), "source", str(it->source), "published_at",
-                      when(it->has_published ? it->published_at : 0), "excerpt", str(it->excerpt),
-                      "rules", rules, "groups", rule_groups(rules, it->matches)));
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
+                      str(it->item_id), "title", str(it->title), "url", str(it->url), "channel",
+                      str(it->channel), "author", str(it->author), "source", str(it->source),
+                      "source_label", str(item_source_label(it->item_id, src, sizeof(src))),
+                      "published_at", when(it->has_published ? it->published_at : 0),
+                      "published_at_display", when_bj(it->has_published ? it->published_at : 0),
+                      "excerpt", str(it->excerpt), "rules", rules, "groups",
+                      rule_groups(rules, it->matches), "rule_names",
+                      rule_names(rules, it->matches)));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "responses", arr);
@@ -188,8 +359,9 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         const struct ticket_response *r = &resp.v[i];
         rc |= json_array_append_new(
             arr,
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "channel", str(r->channel), "url", str(r->url),
-                      "responded_at", when(r->responded_at), "recorded_at", when(r->recorded_at),
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "channel", str(r->channel), "url",
+                      str(r->url), "responded_at", when(r->responded_at), "responded_at_display",
+                      when_bj(r->responded_at), "recorded_at", when(r->recorded_at),
                       "recorded_by", str(r->recorded_by), "note", str(r->note)));
     }
     arr = json_array();
@@ -197,9 +369,12 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     for (size_t i = 0; i < log.n; i++) {
         const struct ticket_log_entry *e = &log.v[i];
         rc |= json_array_append_new(
-            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "at", when(e->at), "actor",
-                           str(e->actor), "role", str(e->role), "action", str(e->action), "from",
-                           str(e->from_state), "to", str(e->to_state), "note", str(e->note)));
+            arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "at", when(e->at),
+                           "at_display", when_bj(e->at), "actor", str(e->actor), "role",
+                           str(e->role), "action", str(e->action), "action_label",
+                           str(yq_label(YQ_LABEL_LOG_ACTION, e->action)), "from",
+                           str(e->from_state), "to", str(e->to_state), "note", str(e->note),
+                           "text", log_text(e)));
     }
     if (rc) {
         json_decref(o);
@@ -231,9 +406,13 @@ static int arg_str(json_t *args, const char *key, const char **out)
     return 0;
 }
 
+/* {"ok":false,"error":"中文说明","code":"machine_code"} from a "code: 中文说明" errbuf. */
 static json_t *refusal(const char *msg)
 {
-    return json_pack("{s:b,s:o}", "ok", 0, "error", str(msg));
+    char code[64];
+    const char *text = ticket_flow_error_split(msg, code, sizeof(code));
+    return json_pack("{s:b,s:o,s:s}", "ok", 0, "error", str(text), "code",
+                     code[0] ? code : "invalid");
 }
 
 int ticket_api_act(struct ticket_store *store, const char *number, const char *action,
@@ -249,12 +428,12 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
     *out = NULL;
     memset(&act, 0, sizeof(act));
     if (ticket_action_parse(action, &act.kind)) {
-        snprintf(errbuf, errlen, "unknown action '%.40s'", action ? action : "");
+        snprintf(errbuf, errlen, "unknown_action: 未知的操作“%.40s”", action ? action : "");
         *out = refusal(errbuf);
         return ERR_INVALID;
     }
     if (args && !json_is_object(args)) {
-        snprintf(errbuf, errlen, "the request body must be a JSON object");
+        snprintf(errbuf, errlen, "body_invalid: 请求内容须为 JSON 对象");
         *out = refusal(errbuf);
         return ERR_INVALID;
     }
@@ -266,27 +445,27 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
         arg_str(args, "reason", &act.reason) || arg_str(args, "responded_at", &when_s) ||
         arg_str(args, "level", &level_s)) {
         snprintf(errbuf, errlen,
-                 "note, department, channel, url, reason, responded_at and level must "
-                 "be strings");
+                 "argument_type: note、department、channel、url、reason、responded_at 和 "
+                 "level 须为字符串");
         *out = refusal(errbuf);
         return ERR_INVALID;
     }
     ev = args ? json_object_get(args, "expected_version") : NULL;
     if (ev && !json_is_null(ev)) {
         if (!json_is_integer(ev) || json_integer_value(ev) < 1) {
-            snprintf(errbuf, errlen, "expected_version must be a positive integer");
+            snprintf(errbuf, errlen, "expected_version_invalid: expected_version 须为正整数");
             *out = refusal(errbuf);
             return ERR_INVALID;
         }
         act.expected_version = json_integer_value(ev);
     }
     if (level_s && yq_level_parse(level_s, &act.level)) {
-        snprintf(errbuf, errlen, "level must be I, II, III or IV");
+        snprintf(errbuf, errlen, "level_invalid: 级别须为 I、II、III 或 IV");
         *out = refusal(errbuf);
         return ERR_INVALID;
     }
     if (when_s && yq_time_parse_iso(when_s, &act.responded_at, NULL)) {
-        snprintf(errbuf, errlen, "responded_at must be an RFC 3339 time");
+        snprintf(errbuf, errlen, "response_time_invalid: 回应时间格式无效（须为 RFC 3339 时间）");
         *out = refusal(errbuf);
         return ERR_INVALID;
     }
@@ -295,14 +474,14 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
         size_t i;
         json_t *d;
         if (!json_is_array(cov) || json_array_size(cov) > 16) {
-            snprintf(errbuf, errlen, "co_departments must be a list of at most 10 names");
+            snprintf(errbuf, errlen, "too_many_co_departments: 协办部门须为至多 10 个部门名称的列表");
             *out = refusal(errbuf);
             return ERR_INVALID;
         }
         json_array_foreach(cov, i, d)
         {
             if (!json_is_string(d)) {
-                snprintf(errbuf, errlen, "co_departments must be a list of names");
+                snprintf(errbuf, errlen, "co_department_invalid: 协办部门须为部门名称的列表");
                 *out = refusal(errbuf);
                 return ERR_INVALID;
             }

@@ -12,6 +12,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -92,6 +93,40 @@ int ticket_action_parse(const char *name, enum ticket_action_kind *out)
     return ERR_INVALID;
 }
 
+/* The Chinese name of an action for messages (交办, 签收, ...). Static. */
+static const char *action_label(enum ticket_action_kind kind)
+{
+    static const char *const labels[TICKET_ACT_COUNT] = {
+        [TICKET_ACT_ASSIGN] = "交办",     [TICKET_ACT_ACK] = "签收",
+        [TICKET_ACT_RESPOND] = "登记回应", [TICKET_ACT_CLOSE] = "办结",
+        [TICKET_ACT_DISMISS] = "不予处置", [TICKET_ACT_RETURN] = "退回",
+        [TICKET_ACT_REOPEN] = "重新打开", [TICKET_ACT_SET_LEVEL] = "调整级别",
+    };
+    return (unsigned)kind < TICKET_ACT_COUNT ? labels[kind] : "操作";
+}
+
+const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_len)
+{
+    size_t n = 0;
+
+    if (code_len) {
+        code[0] = '\0';
+    }
+    if (!errbuf) {
+        return "";
+    }
+    while ((errbuf[n] >= 'a' && errbuf[n] <= 'z') || errbuf[n] == '_') {
+        n++;
+    }
+    if (n == 0 || errbuf[n] != ':' || errbuf[n + 1] != ' ') {
+        return errbuf;
+    }
+    if (code_len) {
+        snprintf(code, code_len, "%.*s", (int)n, errbuf);
+    }
+    return errbuf + n + 2;
+}
+
 static unsigned role_bit(const char *role)
 {
     static const struct {
@@ -153,11 +188,11 @@ static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
         unsigned char c = p[n];
         size_t len;
         if (n >= max_bytes) {
-            return "is too long";
+            return "过长";
         }
         if (c < 0x20 || c == 0x7f) {
             if (!multiline || (c != '\n' && c != '\t')) {
-                return "contains a control character";
+                return "含有控制字符";
             }
             n++;
             continue;
@@ -168,21 +203,21 @@ static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
               : (c & 0xF8) == 0xF0 ? 4
                                    : 0;
         if (len == 0 || (len == 2 && c < 0xC2)) {
-            return "is not valid UTF-8";
+            return "不是有效的 UTF-8 文字";
         }
         for (size_t i = 1; i < len; i++) {
             if ((p[n + i] & 0xC0) != 0x80) {
-                return "is not valid UTF-8";
+                return "不是有效的 UTF-8 文字";
             }
         }
         if (len == 3 && c == 0xE2 &&
             ((p[n + 1] == 0x80 && p[n + 2] >= 0xAA && p[n + 2] <= 0xAE) ||
              (p[n + 1] == 0x81 && p[n + 2] >= 0xA6 && p[n + 2] <= 0xA9))) {
-            return "contains a bidirectional control character";
+            return "含有双向文字控制字符";
         }
         n += len;
     }
-    return n <= max_bytes ? NULL : "is too long";
+    return n <= max_bytes ? NULL : "过长";
 }
 
 static bool clean_text(const char *s, size_t max_bytes, bool multiline)
@@ -207,78 +242,77 @@ static bool http_url(const char *u)
 /* Field checks that need no database. */
 static int validate(const struct ticket_action *act, const char *role, char *errbuf, size_t errlen)
 {
-    const char *name = ticket_action_name(act->kind);
-
     if ((unsigned)act->kind >= TICKET_ACT_COUNT) {
-        BAD(ERR_INVALID, "unknown action");
+        BAD(ERR_INVALID, "unknown_action: 未知的操作");
     }
     if (!act->number || !act->number[0] || !clean_text(act->number, 31, false)) {
-        BAD(ERR_INVALID, "%s: a ticket number such as YQ-2026-11-0042 is required", name);
+        BAD(ERR_INVALID, "number_required: 须给出交办单编号（如 YQ-2026-11-0042）");
     }
     if (!act->actor || !act->actor[0] || !clean_text(act->actor, ACTOR_MAX_BYTES, false)) {
-        BAD(ERR_INVALID, "%s: actor must be 1..%d bytes of text", name, ACTOR_MAX_BYTES);
+        BAD(ERR_INVALID, "actor_invalid: 操作人须为 1 至 %d 字节的文字", ACTOR_MAX_BYTES);
     }
     if (!role_bit(role)) {
-        BAD(ERR_INVALID, "%s: unknown role '%.40s' (duty_officer, liaison, head, admin)", name,
+        BAD(ERR_INVALID, "role_unknown: 未知的角色“%.40s”（值班员、联络员、部门负责人、管理员）",
             role);
     }
     if (!ticket_action_role_may(act->kind, role)) {
-        BAD(ERR_INVALID, "%s: role %s may not %s a ticket", name, role, name);
+        BAD(ERR_INVALID, "role_not_allowed: %s无权%s", yq_label(YQ_LABEL_ROLE, role),
+            action_label(act->kind));
     }
     if (act->note && text_problem(act->note, NOTE_MAX_BYTES, true)) {
-        BAD(ERR_INVALID, "%s: note %s (text of at most %d bytes)", name,
+        BAD(ERR_INVALID, "note_invalid: 备注%s（至多 %d 字节的文字）",
             text_problem(act->note, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
     }
     switch (act->kind) {
     case TICKET_ACT_ASSIGN:
         if (!act->department || !act->department[0] ||
             !clean_text(act->department, DEPT_MAX_BYTES, false)) {
-            BAD(ERR_INVALID, "assign: a department (1..%d bytes) is required", DEPT_MAX_BYTES);
+            BAD(ERR_INVALID, "department_required: 交办须选择牵头部门（1 至 %d 字节）",
+                DEPT_MAX_BYTES);
         }
         if (act->n_co_departments > MAX_CO_DEPARTMENTS) {
-            BAD(ERR_INVALID, "assign: at most %d co-handling departments", MAX_CO_DEPARTMENTS);
+            BAD(ERR_INVALID, "too_many_co_departments: 协办部门至多 %d 个", MAX_CO_DEPARTMENTS);
         }
         for (size_t i = 0; i < act->n_co_departments; i++) {
             const char *d = act->co_departments[i];
             if (!d || !d[0] || !clean_text(d, DEPT_MAX_BYTES, false)) {
-                BAD(ERR_INVALID, "assign: co-handling department %zu is not a name", i + 1);
+                BAD(ERR_INVALID, "co_department_invalid: 第 %zu 个协办部门不是有效的部门名称", i + 1);
             }
         }
         break;
     case TICKET_ACT_RESPOND:
         if (!in_list(ticket_response_channels, act->channel)) {
-            BAD(ERR_INVALID, "respond: channel must be one of 权威发布, 新闻发布会, 吹风会, "
-                             "政务微博, 政务微信, 网站, 答复");
+            BAD(ERR_INVALID, "channel_invalid: 回应渠道须为权威发布、新闻发布会、吹风会、"
+                             "政务微博、政务微信、网站或答复之一");
         }
         if (act->url && act->url[0] && !http_url(act->url)) {
-            BAD(ERR_INVALID, "respond: url must be an http(s) URL");
+            BAD(ERR_INVALID, "url_invalid: 链接须为 http:// 或 https:// 开头的网址");
         }
         if ((!act->url || !act->url[0]) && strcmp(act->channel, "新闻发布会") != 0 &&
             strcmp(act->channel, "吹风会") != 0 && strcmp(act->channel, "答复") != 0) {
-            BAD(ERR_INVALID, "respond: a %s response needs the url where it was published",
-                act->channel);
+            BAD(ERR_INVALID, "url_required: 以“%s”方式回应须填写发布链接", act->channel);
         }
         break;
     case TICKET_ACT_DISMISS:
         if (!in_list(ticket_dismiss_reasons, act->reason)) {
-            BAD(ERR_INVALID, "dismiss: reason must be irrelevant, duplicate, false_alarm, "
-                             "out_of_scope or other");
+            BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为与本地无关、重复、误报、超出职责范围"
+                             "或其他之一");
         }
         if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
-            BAD(ERR_INVALID, "dismiss: reason 'other' needs a note");
+            BAD(ERR_INVALID, "note_required: 原因为“其他”时须填写说明");
         }
         break;
     case TICKET_ACT_SET_LEVEL:
         if (act->level < YQ_LEVEL_I || act->level > YQ_LEVEL_IV) {
-            BAD(ERR_INVALID, "set_level: level must be I, II, III or IV");
+            BAD(ERR_INVALID, "level_invalid: 级别须为 I、II、III 或 IV");
         }
         break;
     case TICKET_ACT_RETURN:
         if ((!act->reason || !act->reason[0]) && (!act->note || !act->note[0])) {
-            BAD(ERR_INVALID, "return: say why (reason or note), e.g. which department it is");
+            BAD(ERR_INVALID, "reason_required: 退回须说明理由（如应由哪个部门办理）");
         }
         if (act->reason && text_problem(act->reason, NOTE_MAX_BYTES, true)) {
-            BAD(ERR_INVALID, "return: reason %s (text of at most %d bytes)",
+            BAD(ERR_INVALID, "reason_invalid: 退回理由%s（至多 %d 字节的文字）",
                 text_problem(act->reason, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
         }
         break;
@@ -410,7 +444,8 @@ static int department_registered(struct ticket_store *store, const char *departm
         err = ERR_INVALID;
         if (errbuf) {
             snprintf(errbuf, errlen,
-                     "assign: department '%.100s' is not registered (yuqingctl users dept-add)",
+                     "department_unknown: 部门“%.100s”未登记（请先在管理页或用 yuqingctl "
+                     "users dept-add 添加）",
                      department);
         }
     }
@@ -434,34 +469,37 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     err = ticket_store_get_by_number(store, act->number, &t);
     if (err == ERR_NOT_FOUND) {
         if (errbuf) {
-            snprintf(errbuf, errlen, "no ticket %s", act->number);
+            snprintf(errbuf, errlen, "not_found: 没有交办单 %s", act->number);
         }
         return err;
     }
     if (err) {
         if (errbuf) {
-            snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+            snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
         }
         return err;
     }
     snprintf(res->number, sizeof(res->number), "%s", t.number);
     snprintf(res->from_state, sizeof(res->from_state), "%s", t.state);
     if (!ticket_action_allowed_from(act->kind, t.state)) {
-        char allowed[80] = "";
+        char allowed[160] = "";
         for (const char *const *s = tr->from; *s; s++) {
             size_t l = strlen(allowed);
-            snprintf(allowed + l, sizeof(allowed) - l, "%s%s", l ? " or " : "", *s);
+            snprintf(allowed + l, sizeof(allowed) - l, "%s“%s”", l ? "或" : "",
+                     yq_label(YQ_LABEL_STATE, *s));
         }
         if (errbuf) {
-            snprintf(errbuf, errlen, "ticket %s is %s: %s needs state %s", t.number, t.state,
-                     tr->name, allowed);
+            snprintf(errbuf, errlen, "state_not_allowed: 交办单 %s 当前为“%s”，%s须在%s状态下进行",
+                     t.number, yq_label(YQ_LABEL_STATE, t.state), action_label(act->kind),
+                     allowed);
         }
         err = ERR_BAD_STATE;
         goto done;
     }
     if (act->expected_version > 0 && act->expected_version != t.version) {
         if (errbuf) {
-            snprintf(errbuf, errlen, "ticket %s changed meanwhile (version %lld, expected %lld)",
+            snprintf(errbuf, errlen,
+                     "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
                      t.number, (long long)t.version, (long long)act->expected_version);
         }
         err = ERR_BAD_STATE;
@@ -472,10 +510,12 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         /* a response cannot precede the detection it answers: time to response >= 0 */
         if (at > now + FUTURE_SLACK_S || at < t.detected_at) {
             if (errbuf) {
+                char det[32];
+                yq_time_format_shanghai(t.detected_at, det, sizeof(det));
                 snprintf(errbuf, errlen,
-                         "respond: the response time must lie between the "
-                         "detection of %s and now",
-                         t.number);
+                         "response_time_out_of_range: 回应时间须在发现时间（%s，北京时间）"
+                         "与当前时间之间",
+                         det);
             }
             err = ERR_INVALID;
             goto done;
@@ -557,7 +597,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     if (!err && sqlite3_changes(store->db) != 1) {
         err = ERR_BAD_STATE; /* another writer changed it between our read and write */
         if (errbuf) {
-            snprintf(errbuf, errlen, "ticket %s changed meanwhile; try again", t.number);
+            snprintf(errbuf, errlen, "version_changed: 交办单 %s 已被他人更新，请重试", t.number);
         }
         goto done;
     }
@@ -585,12 +625,34 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
                                  OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY, urgent, act->note, now,
                                  &res->notifications);
             break;
+        case TICKET_ACT_SET_LEVEL:
+        case TICKET_ACT_DISMISS:
+            /* issue #11: the departments it was handed to hear of a re-grading or a dismissal */
+            if (t.department[0]) {
+                char detail[2400];
+                if (act->kind == TICKET_ACT_SET_LEVEL) {
+                    urgent = urgent || act->level <= YQ_LEVEL_II;
+                    snprintf(detail, sizeof(detail), "级别由 %s %s 调整为 %s %s%s%s",
+                             yq_level_name(t.level), yq_level_label(t.level),
+                             yq_level_name(act->level), yq_level_label(act->level),
+                             act->note && act->note[0] ? "；" : "", ticket_store_nz(act->note));
+                } else {
+                    snprintf(detail, sizeof(detail), "值班室决定不予处置，原因：%s%s%s，无需继续办理",
+                             yq_label(YQ_LABEL_DISMISS_REASON, act->reason),
+                             act->note && act->note[0] ? "；" : "", ticket_store_nz(act->note));
+                }
+                err = outbox_enqueue(store, t.id, res->log_id,
+                                     act->kind == TICKET_ACT_SET_LEVEL ? "level_set" : "dismissed",
+                                     OUTBOX_TO_LIAISON | OUTBOX_TO_CO_LIAISON, urgent, detail, now,
+                                     &res->notifications);
+            }
+            break;
         default:
             break;
         }
     }
     if (err && errbuf && !errbuf[0]) {
-        snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+        snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
     }
     snprintf(res->to_state, sizeof(res->to_state), "%s", tr->to ? tr->to : t.state);
     res->version = t.version + 1;
@@ -618,7 +680,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
     err = ticket_store_begin(store, "transition begin");
     if (err) {
         if (errbuf) {
-            snprintf(errbuf, errlen, "ticket store busy: %s", ticket_store_errmsg(store));
+            snprintf(errbuf, errlen, "store_busy: 交办单库忙，请稍后重试（%s）", ticket_store_errmsg(store));
         }
         return err;
     }
@@ -626,7 +688,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
     if (!err) {
         err = ticket_store_exec(store, "COMMIT", "transition commit");
         if (err && errbuf) {
-            snprintf(errbuf, errlen, "ticket store: %s", ticket_store_errmsg(store));
+            snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
         }
     }
     if (err) {

@@ -97,14 +97,24 @@ struct ticket_action_result {
 
 /*
  * Apply act at now (seconds, UTC) as one transaction.
- * out: filled on success (may be NULL). errbuf: on failure one line for a person ("ticket
- * YQ-2026-11-0042 is closed: ack needs state open"); may be NULL.
+ * out: filled on success (may be NULL). errbuf: on failure one line "code: 中文说明", an
+ * English machine code (lower case and '_') then the Chinese message for a person, e.g.
+ * "state_not_allowed: 交办单 YQ-2026-11-0042 当前为“已办结”，签收须在“待签收”状态下进行";
+ * split it with ticket_flow_error_split(); may be NULL. The codes are listed in docs/api.md.
  * Returns 0, ERR_NOT_FOUND (no such ticket), ERR_BAD_STATE (not allowed from the current
  * state, or expected_version differs), ERR_INVALID (bad or missing field, role not allowed),
  * ERR_RETRY (database busy), ERR_IO or ERR_NOMEM. Nothing changes on failure.
  */
 int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *act, int64_t now,
                       struct ticket_action_result *out, char *errbuf, size_t errlen);
+
+/*
+ * Split an errbuf of ticket_flow_apply() (NUL-terminated, borrowed; may be NULL) into its
+ * machine code, copied into code (code_len bytes; "" when errbuf has none), and its message:
+ * the returned pointer into errbuf after "code: " (errbuf itself when it has no code; "" for
+ * NULL). Thread-safe.
+ */
+const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_len);
 
 struct ticket_escalation_stats {
     int reminders;    /* 催办 recorded */

@@ -188,6 +188,26 @@ _Static_assert(N_MIGRATIONS == TICKET_STORE_SCHEMA_VERSION,
 
 #define TICKET_COLUMNS TICKET_STORE_COLUMNS
 
+/*
+ * The queue's order (issue #11): settled tickets (closed, dismissed) after the others; then the
+ * nearest deadline, i.e. the earliest of the clocks still running (签收 while open and assigned,
+ * 回应 until a response, 新闻发布会 until one is held, 办结); then level (I first; the level
+ * column is 'I'..'IV', so its length alone would misplace IV: explicit CASE); then heat and score
+ * (hotter first); then detection time (earlier first); the id keeps the order total. Settled
+ * tickets are ordered by when they were settled, latest first.
+ */
+#define TICKET_QUEUE_ORDER                                                                         \
+    "(state IN ('closed','dismissed')), "                                                          \
+    "(CASE WHEN state IN ('closed','dismissed') THEN -coalesce(closed_at, dismissed_at, 0) "        \
+    "ELSE min(CASE WHEN state = 'open' AND department <> '' THEN ack_deadline "                    \
+    "  ELSE 9223372036854775807 END, "                                                             \
+    "CASE WHEN responded_at IS NULL THEN response_deadline ELSE 9223372036854775807 END, "         \
+    "CASE WHEN press_deadline IS NOT NULL AND press_held_at IS NULL THEN press_deadline "          \
+    "  ELSE 9223372036854775807 END, "                                                             \
+    "coalesce(close_deadline, 9223372036854775807)) END), "                                        \
+    "(CASE level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END), "                \
+    "heat DESC, score DESC, detected_at, id"
+
 /* Map an SQLite result code to the shared codes: locks are transient, the rest is I/O. */
 static int map_rc(int rc)
 {
@@ -1090,7 +1110,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
         "(?1 IS NULL OR (?1 = 'active' AND state NOT IN ('closed','dismissed')) OR state = ?1) "
         "AND (?2 IS NULL OR department = ?2) "
         "AND (?3 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "
-        "ORDER BY id DESC LIMIT ?4",
+        "ORDER BY " TICKET_QUEUE_ORDER " LIMIT ?4",
         &st, "list tickets");
     if (err) {
         return err;

@@ -344,7 +344,10 @@ struct ticket_filter {
 };
 
 /*
- * Tickets matching filter (NULL = all), newest first (by id descending); at most max (>= 1).
+ * Tickets matching filter (NULL = all) in the queue's order (issue #11): open ones before
+ * settled (closed, dismissed) ones; then the nearest deadline among the clocks still running,
+ * level (I first), heat and score (hotter first), detection time; settled ones latest settled
+ * first. At most max (>= 1).
  * out: caller storage; release with ticket_list_release().
  * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (out is then empty).
  */

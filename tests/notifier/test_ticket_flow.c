@@ -24,6 +24,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_labels.h"
 #include "yq_time.h"
 
 static int64_t ts(const char *iso)
@@ -86,6 +87,17 @@ static int64_t count(struct env *e, const char *sql)
     n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return n;
+}
+
+/* Whether s holds a CJK character (U+3000..U+9FFF or the full-width forms). */
+static bool has_cjk(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 0xE3 && *p <= 0xE9) || *p == 0xEF) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static const struct test_alert_spec base = {
@@ -220,8 +232,9 @@ static void test_every_transition_from_every_state(void **state)
                 }
                 /* a clear reason naming the ticket, its state and what the action needs */
                 assert_non_null(strstr(err, number));
-                assert_non_null(strstr(err, states[s]));
-                assert_non_null(strstr(err, "needs state"));
+                /* issue #11: in Chinese, with the machine code first */
+                assert_non_null(strstr(err, yq_label(YQ_LABEL_STATE, states[s])));
+                assert_non_null(strstr(err, "state_not_allowed: "));
                 assert_string_equal(after.state, states[s]);
                 assert_int_equal(after.version, before.version);
                 assert_int_equal(logs_after, logs_before);
@@ -350,37 +363,38 @@ static void test_bad_input_is_refused_without_change(void **state)
         int want;
         const char *msg;
     } cases[] = {
-        {TICKET_ACT_ACK, "", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
-        {TICKET_ACT_ACK, long_actor, NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
-        {TICKET_ACT_ACK, "a\nb", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
-        {TICKET_ACT_ACK, "\xff\xfe", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor"},
-        {TICKET_ACT_ACK, "x", "mayor", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "unknown role"},
+        {TICKET_ACT_ACK, "", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor_invalid"},
+        {TICKET_ACT_ACK, long_actor, NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor_invalid"},
+        {TICKET_ACT_ACK, "a\nb", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor_invalid"},
+        {TICKET_ACT_ACK, "\xff\xfe", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "actor_invalid"},
+        {TICKET_ACT_ACK, "x", "mayor", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "role_unknown"},
         {TICKET_ACT_ASSIGN, "x", "liaison", "市应急管理局", NULL, NULL, NULL, NULL, ERR_INVALID,
-         "may not"},
-        {TICKET_ACT_ASSIGN, "x", NULL, "", NULL, NULL, NULL, NULL, ERR_INVALID, "department"},
+         "role_not_allowed"},
+        {TICKET_ACT_ASSIGN, "x", NULL, "", NULL, NULL, NULL, NULL, ERR_INVALID, "department_required"},
         {TICKET_ACT_RESPOND, "x", NULL, NULL, "抖音", "https://a.example/", NULL, NULL, ERR_INVALID,
-         "channel"},
+         "channel_invalid"},
         {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", "javascript:alert(1)", NULL, NULL,
-         ERR_INVALID, "url"},
-        {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", NULL, NULL, NULL, ERR_INVALID, "url"},
-        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "boring", NULL, ERR_INVALID, "reason"},
-        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "other", NULL, ERR_INVALID, "note"},
-        {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "why"},
+         ERR_INVALID, "url_invalid"},
+        {TICKET_ACT_RESPOND, "x", NULL, NULL, "网站", NULL, NULL, NULL, ERR_INVALID, "url_required"},
+        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "boring", NULL, ERR_INVALID, "reason_invalid"},
+        {TICKET_ACT_DISMISS, "x", NULL, NULL, NULL, NULL, "other", NULL, ERR_INVALID, "note_required"},
+        {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "reason_required"},
         {TICKET_ACT_SET_LEVEL, "x", "liaison", NULL, NULL, NULL, NULL, NULL, ERR_INVALID,
-         "may not"},
-        {TICKET_ACT_SET_LEVEL, "x", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "level"},
+         "role_not_allowed"},
+        {TICKET_ACT_SET_LEVEL, "x", NULL, NULL, NULL, NULL, NULL, NULL, ERR_INVALID, "level_invalid"},
         /* the log is evidence: a right-to-left override would make it read otherwise */
         {TICKET_ACT_ACK, "x", NULL, NULL, NULL, NULL, NULL, "已核实\u202eLTR", ERR_INVALID,
-         "bidirectional control character"},
+         "note_invalid"},
         {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, "错\a派", NULL, ERR_INVALID,
-         "reason contains a control character"},
+         "reason_invalid"},
     };
     (void)state;
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:bad", number);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ticket_action a;
-        char err[256] = "";
+        char err[256] = "", code[64];
+        const char *msg;
         int rc;
         memset(&a, 0, sizeof(a));
         a.kind = cases[i].kind;
@@ -393,14 +407,17 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.reason = cases[i].reason;
         a.note = cases[i].note;
         rc = ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err));
-        if (rc != cases[i].want || !strstr(err, cases[i].msg)) {
+        msg = ticket_flow_error_split(err, code, sizeof(code));
+        /* issue #11: the English machine code apart, the message in Chinese */
+        if (rc != cases[i].want || strcmp(code, cases[i].msg) != 0 || !has_cjk(msg) ||
+            strstr(msg, cases[i].msg)) {
             fail_msg("case %zu: rc %d '%s', want %d '%s'", i, rc, err, cases[i].want, cases[i].msg);
         }
     }
     {
         /* unknown ticket; stale version; response time in the future */
         struct ticket_action a;
-        char err[256] = "";
+        char err[256] = "", code[64];
         memset(&a, 0, sizeof(a));
         a.kind = TICKET_ACT_ACK;
         a.actor = "x";
@@ -411,7 +428,8 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.expected_version = 7;
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
                          ERR_BAD_STATE);
-        assert_non_null(strstr(err, "changed meanwhile"));
+        assert_non_null(strstr(err, "version_changed: "));
+        assert_non_null(strstr(err, "已被他人更新"));
         a.expected_version = 0;
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), 0);
         a.kind = TICKET_ACT_RESPOND;
@@ -421,7 +439,10 @@ static void test_bad_input_is_refused_without_change(void **state)
         /* nor before the detection it answers (detected 09:00, so 08:59 is refused) */
         a.responded_at = ts("2026-11-30T08:59:00+08:00");
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
-        assert_non_null(strstr(err, "between the detection"));
+        /* issue #11: 「回应时间须在发现时间（…）与当前时间之间」 in Beijing time */
+        assert_string_equal(ticket_flow_error_split(err, code, sizeof(code)),
+                            "回应时间须在发现时间（2026-11-30 09:00，北京时间）与当前时间之间");
+        assert_string_equal(code, "response_time_out_of_range");
     }
     assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
     assert_int_equal(count(&e, "SELECT version FROM tickets"), 1);
@@ -736,7 +757,9 @@ static void test_api_json_detail_and_actions(void **state)
         ticket_api_act(e.store, number, "ack", "王五", "liaison", NULL, t0, &out, err, sizeof(err)),
         ERR_BAD_STATE);
     assert_false(json_is_true(json_object_get(out, "ok")));
-    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "needs state"));
+    /* issue #11: the message in Chinese, the machine code apart */
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "“已回应”"));
+    assert_string_equal(json_string_value(json_object_get(out, "code")), "state_not_allowed");
     assert_int_equal(ticket_api_http_status(ERR_BAD_STATE), 409);
     json_decref(out);
     args = json_pack("{s:i}", "note", 5);
@@ -881,6 +904,226 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     env_close(&e);
 }
 
+/* Issue #11: one label table per kind; one list of dismiss reasons, the one ticket_flow takes. */
+static void test_issue_11_label_tables(void **state)
+{
+    size_t n = 0, i;
+    const struct yq_label *v;
+
+    (void)state;
+    v = yq_label_table(YQ_LABEL_DISMISS_REASON, &n);
+    assert_int_equal(n, 5);
+    for (i = 0; ticket_dismiss_reasons[i]; i++) {
+        assert_true(i < n);
+        assert_string_equal(v[i].code, ticket_dismiss_reasons[i]);
+    }
+    assert_int_equal(i, n);
+    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "irrelevant"), "与本地无关");
+    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "false_alarm"), "误报");
+    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "out_of_scope"), "超出职责范围");
+    /* levels: the table agrees with yq_alert's labels */
+    v = yq_label_table(YQ_LABEL_LEVEL, &n);
+    assert_int_equal(n, 4);
+    for (i = 0; i < n; i++) {
+        enum yq_level lv;
+        assert_int_equal(yq_level_parse(v[i].code, &lv), 0);
+        assert_string_equal(v[i].label, yq_level_label(lv));
+    }
+    assert_string_equal(yq_label(YQ_LABEL_STATE, "open"), "待签收");
+    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "rss"), "网站");
+    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "wechat"), "微信公众号");
+    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "weibo"), "微博");
+    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "all"), "标题和正文");
+    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "title"), "标题");
+    assert_string_equal(yq_label(YQ_LABEL_LOG_ACTION, "acknowledged"), "签收");
+    assert_string_equal(yq_label(YQ_LABEL_SOURCE_ERROR, "not_a_feed"), "不是订阅源（收到的是网页）");
+    /* every response channel has its label */
+    for (i = 0; ticket_response_channels[i]; i++) {
+        assert_string_equal(yq_label(YQ_LABEL_RESPONSE_CHANNEL, ticket_response_channels[i]),
+                            ticket_response_channels[i]);
+    }
+    /* an unknown code shows as it is; NULL as "" */
+    assert_string_equal(yq_label(YQ_LABEL_STATE, "frozen"), "frozen");
+    assert_string_equal(yq_label(YQ_LABEL_STATE, NULL), "");
+    assert_string_equal(yq_label_kind_name(YQ_LABEL_DISMISS_REASON), "dismiss_reasons");
+}
+
+/*
+ * Issue #11: the queue is ordered by the nearest running deadline, then level (I first), then
+ * heat/score, then detection time; settled tickets last. Four tickets share one 签收时限: a III
+ * must not sit above a II.
+ */
+static void test_issue_11_queue_order(void **state)
+{
+    static const struct {
+        const char *key, *level;
+        double score;
+    } specs[] = {
+        {"ev:o1", "III", 90.0}, {"ev:o2", "II", 10.0}, {"ev:o3", "IV", 99.0},
+        {"ev:o4", "II", 50.0},  {"ev:o5", "I", 1.0},
+    };
+    static const char *const want[] = {"ev:o5", "ev:o4", "ev:o2", "ev:o1", "ev:o3"};
+    struct env e;
+    struct ticket_list list;
+    struct ticket_filter all = {.state = NULL};
+    struct ticket_filter active = {.state = "active"};
+    char number[5][32], err[256];
+    int64_t t0 = ts(base.matched_at);
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    for (size_t i = 0; i < 5; i++) {
+        struct test_alert_spec sp = base;
+        struct ticket_intake_result res;
+        char item[32];
+        snprintf(item, sizeof(item), "rss:%s", specs[i].key + 3);
+        sp.event_key = specs[i].key;
+        sp.item_id = item;
+        sp.level = specs[i].level;
+        sp.score = specs[i].score;
+        intake_spec(&e, &sp, t0, &res);
+        memcpy(number[i], res.number, 32);
+    }
+    assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
+    assert_int_equal(list.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline); /* one 签收时限 */
+        assert_string_equal(list.v[i].event_key, want[i]);
+    }
+    ticket_list_release(&list);
+    /* the I is dismissed: it goes after every open one */
+    {
+        struct ticket_action a;
+        memset(&a, 0, sizeof(a));
+        a.kind = TICKET_ACT_DISMISS;
+        a.number = number[4];
+        a.actor = "值班员";
+        a.reason = "duplicate";
+        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 60, NULL, err, sizeof(err)), 0);
+    }
+    assert_int_equal(ticket_store_list(e.store, &all, 100, &list), 0);
+    assert_int_equal(list.n, 5);
+    assert_string_equal(list.v[0].event_key, "ev:o4");
+    assert_string_equal(list.v[3].event_key, "ev:o3");
+    assert_string_equal(list.v[4].event_key, "ev:o5");
+    ticket_list_release(&list);
+    /* a ticket whose 签收 is done runs on its 回应 clock: an acknowledged II (5 h) goes after an
+       open III whose 签收时限 (1 h) is nearer */
+    {
+        struct ticket_action a;
+        memset(&a, 0, sizeof(a));
+        a.kind = TICKET_ACT_ACK;
+        a.number = number[3];
+        a.actor = "联络员";
+        a.role = "liaison";
+        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 120, NULL, err, sizeof(err)), 0);
+    }
+    assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
+    assert_int_equal(list.n, 4);
+    assert_string_equal(list.v[0].event_key, "ev:o2");
+    assert_string_equal(list.v[1].event_key, "ev:o1");
+    assert_string_equal(list.v[2].event_key, "ev:o3");
+    assert_string_equal(list.v[3].event_key, "ev:o4");
+    ticket_list_release(&list);
+    env_close(&e);
+}
+
+/*
+ * Issue #11: re-grading (set_level) or dismissing a ticket tells the lead department's liaison
+ * through the outbox, like 交办, in Chinese.
+ */
+static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
+{
+    struct env e;
+    struct ticket_action a;
+    struct ticket_action_result res;
+    char number[32], err[256];
+    int64_t t0 = ts(base.matched_at);
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:tell", number);
+    memset(&a, 0, sizeof(a));
+    a.kind = TICKET_ACT_SET_LEVEL;
+    a.number = number;
+    a.actor = "值班员";
+    a.level = YQ_LEVEL_II;
+    a.note = "关注度上升";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 60, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.notifications, 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
+                               "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
+                               "subject LIKE '【级别调整】%' AND "
+                               "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
+                     1);
+    memset(&a, 0, sizeof(a));
+    a.kind = TICKET_ACT_DISMISS;
+    a.number = number;
+    a.actor = "值班员";
+    a.reason = "irrelevant";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 120, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.notifications, 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
+                               "channel = 'zrzy-liaison' AND subject LIKE '【不予处置】%' AND "
+                               "body LIKE '%原因：与本地无关%' AND body NOT LIKE '%时限%'"),
+                     1);
+    env_close(&e);
+}
+
+/*
+ * Issue #11: the API's display fields: labels, Chinese log text, Beijing times, rule names, and
+ * a settled ticket's clocks shown as stopped (never time remaining).
+ */
+static void test_issue_11_display_fields_and_settled_clocks(void **state)
+{
+    struct env e;
+    struct ticket_action a;
+    json_t *d = NULL, *clock, *entry, *item;
+    char number[32], err[256];
+    int64_t t0 = ts(base.matched_at);
+    size_t i;
+
+    (void)state;
+    env_open(&e, routes_yaml);
+    new_ticket(&e, "ev:show", number);
+    memset(&a, 0, sizeof(a));
+    a.kind = TICKET_ACT_DISMISS;
+    a.number = number;
+    a.actor = "值班员李四";
+    a.reason = "out_of_scope";
+    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 600, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "state_label")), "不予处置");
+    assert_string_equal(json_string_value(json_object_get(d, "level_label")), "较大");
+    assert_string_equal(json_string_value(json_object_get(d, "dismiss_reason_label")),
+                        "超出职责范围");
+    assert_string_equal(json_string_value(json_object_get(d, "detected_at_display")),
+                        "2026-11-30 09:00");
+    assert_true(json_is_true(json_object_get(d, "settled")));
+    assert_true(json_array_size(json_object_get(d, "clocks")) >= 2);
+    json_array_foreach(json_object_get(d, "clocks"), i, clock)
+    {
+        assert_string_equal(json_string_value(json_object_get(clock, "state")), "stopped");
+        assert_string_equal(json_string_value(json_object_get(clock, "state_label")), "已撤销");
+        assert_string_equal(json_string_value(json_object_get(clock, "stopped_at_display")),
+                            "2026-11-30 09:10");
+    }
+    item = json_array_get(json_object_get(d, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(item, "source_label")), "网站");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(item, "rule_names"), 0)),
+                        "征地拆迁补偿");
+    entry = json_array_get(json_object_get(d, "log"), 0);
+    assert_string_equal(json_string_value(json_object_get(entry, "text")),
+                        "系统 交办：级别 III 较大，市自然资源局，来源 网站");
+    assert_string_equal(json_string_value(json_object_get(entry, "at_display")),
+                        "2026-11-30 09:00");
+    entry = json_array_get(json_object_get(d, "log"), 1);
+    assert_string_equal(json_string_value(json_object_get(entry, "text")),
+                        "值班员李四 不予处置：原因 超出职责范围");
+    json_decref(d);
+    env_close(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -895,6 +1138,10 @@ int main(void)
         cmocka_unit_test(test_api_json_detail_and_actions),
         cmocka_unit_test(test_rule_groups_stored_and_in_detail),
         cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
+        cmocka_unit_test(test_issue_11_label_tables),
+        cmocka_unit_test(test_issue_11_queue_order),
+        cmocka_unit_test(test_issue_11_set_level_and_dismiss_notify_department),
+        cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

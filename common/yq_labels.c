@@ -1,0 +1,129 @@
+#include "yq_labels.h"
+
+#include <string.h>
+
+#include "yq_banned.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct yq_label states[] = {
+    {"open", "待签收"},       {"acknowledged", "已签收"}, {"responded", "已回应"},
+    {"closed", "已办结"},     {"returned", "退回"},     {"dismissed", "不予处置"},
+};
+
+static const struct yq_label levels[] = {
+    {"I", "特别重大"},
+    {"II", "重大"},
+    {"III", "较大"},
+    {"IV", "一般"},
+};
+
+static const struct yq_label source_kinds[] = {
+    {"rss", "网站"},           {"atom", "网站"}, {"json", "网站"},
+    {"wechat", "微信公众号"}, {"weibo", "微博"},
+};
+
+static const struct yq_label rule_scopes[] = {
+    {"all", "标题和正文"},
+    {"title", "标题"},
+    {"text", "正文"},
+};
+
+static const struct yq_label dismiss_reasons[] = {
+    {"irrelevant", "与本地无关"}, {"duplicate", "重复"},   {"false_alarm", "误报"},
+    {"out_of_scope", "超出职责范围"}, {"other", "其他"},
+};
+
+static const struct yq_label log_actions[] = {
+    {"created", "交办"},
+    {"item_added", "新增相关信息"},
+    {"revision_added", "原文更新"},
+    {"assigned", "交办"},
+    {"acknowledged", "签收"},
+    {"responded", "回应"},
+    {"closed", "办结"},
+    {"dismissed", "不予处置"},
+    {"returned", "退回"},
+    {"reopened", "重新打开"},
+    {"level_set", "调整级别"},
+    {"remind", "催办"},
+    {"supervise", "督办"},
+};
+
+static const struct yq_label response_channels[] = {
+    {"权威发布", "权威发布"}, {"新闻发布会", "新闻发布会"}, {"吹风会", "吹风会"},
+    {"政务微博", "政务微博"}, {"政务微信", "政务微信"},     {"网站", "网站"},
+    {"答复", "答复"},
+};
+
+/* collectors/source_state.c's names, plus "stale" (no new post for a long time) */
+static const struct yq_label source_errors[] = {
+    {"ok", "正常"},
+    {"not_a_feed", "不是订阅源（收到的是网页）"},
+    {"auth_required", "需要登录或验证"},
+    {"rate_limited", "访问过于频繁，被对方限流"},
+    {"blocked", "被对方拒绝访问"},
+    {"http_error", "网站返回错误"},
+    {"network_error", "网络错误（无法连接或超时）"},
+    {"parse_error", "内容无法解析"},
+    {"too_big", "内容过大"},
+    {"stale", "长时间没有新内容"},
+};
+
+static const struct yq_label roles[] = {
+    {"system", "系统"},   {"duty_officer", "值班员"}, {"duty", "值班员"},
+    {"liaison", "联络员"}, {"head", "部门负责人"},     {"admin", "管理员"},
+};
+
+static const struct yq_label clocks[] = {
+    {"ack", "签收时限"},
+    {"response", "回应时限"},
+    {"press", "新闻发布会时限"},
+    {"close", "办结时限"},
+};
+
+static const struct {
+    const char *name;
+    const struct yq_label *v;
+    size_t n;
+} tables[YQ_LABEL_KIND_COUNT] = {
+    [YQ_LABEL_STATE] = {"states", states, N(states)},
+    [YQ_LABEL_LEVEL] = {"levels", levels, N(levels)},
+    [YQ_LABEL_SOURCE_KIND] = {"source_kinds", source_kinds, N(source_kinds)},
+    [YQ_LABEL_RULE_SCOPE] = {"rule_scopes", rule_scopes, N(rule_scopes)},
+    [YQ_LABEL_DISMISS_REASON] = {"dismiss_reasons", dismiss_reasons, N(dismiss_reasons)},
+    [YQ_LABEL_LOG_ACTION] = {"log_actions", log_actions, N(log_actions)},
+    [YQ_LABEL_RESPONSE_CHANNEL] = {"response_channels", response_channels,
+                                   N(response_channels)},
+    [YQ_LABEL_SOURCE_ERROR] = {"source_errors", source_errors, N(source_errors)},
+    [YQ_LABEL_ROLE] = {"roles", roles, N(roles)},
+    [YQ_LABEL_CLOCK] = {"clocks", clocks, N(clocks)},
+};
+
+const char *yq_label(enum yq_label_kind kind, const char *code)
+{
+    if ((unsigned)kind >= YQ_LABEL_KIND_COUNT || !code) {
+        return "";
+    }
+    for (size_t i = 0; i < tables[kind].n; i++) {
+        if (strcmp(tables[kind].v[i].code, code) == 0) {
+            return tables[kind].v[i].label;
+        }
+    }
+    return code;
+}
+
+const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out)
+{
+    if ((unsigned)kind >= YQ_LABEL_KIND_COUNT) {
+        *n_out = 0;
+        return NULL;
+    }
+    *n_out = tables[kind].n;
+    return tables[kind].v;
+}
+
+const char *yq_label_kind_name(enum yq_label_kind kind)
+{
+    return (unsigned)kind < YQ_LABEL_KIND_COUNT ? tables[kind].name : "?";
+}

@@ -1,0 +1,66 @@
+/*
+ * The Chinese label of every code a user may see (issue #11): one table per kind, shared by
+ * the notifier's JSON API (its *_label display fields and GET /api/meta/labels), the CLI
+ * (yuqingctl tickets) and the reports, so no page, command or report keeps its own list.
+ *
+ *   kind                       codes (examples)                      label
+ *   YQ_LABEL_STATE             open, acknowledged, ...               待签收, 已签收, ...
+ *   YQ_LABEL_LEVEL             I, II, III, IV                        特别重大, 重大, 较大, 一般
+ *   YQ_LABEL_SOURCE_KIND       rss, atom, json, wechat, weibo        网站, 网站, 网站, 微信公众号, 微博
+ *   YQ_LABEL_RULE_SCOPE        all, title, text                      标题和正文, 标题, 正文
+ *   YQ_LABEL_DISMISS_REASON    irrelevant, duplicate, ...            与本地无关, 重复, ...
+ *   YQ_LABEL_LOG_ACTION        assigned, acknowledged, remind, ...   交办, 签收, 催办, ...
+ *   YQ_LABEL_RESPONSE_CHANNEL  权威发布, 新闻发布会, ...              (already Chinese)
+ *   YQ_LABEL_SOURCE_ERROR      not_a_feed, http_error, ...           不是订阅源（收到的是网页）, ...
+ *   YQ_LABEL_ROLE              system, duty_officer, liaison, ...    系统, 值班员, 联络员, ...
+ *   YQ_LABEL_CLOCK             ack, response, press, close           签收时限, 回应时限, ...
+ *
+ * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
+ * The tables are static and read-only: every function here is thread-safe.
+ */
+#ifndef YQ_LABELS_H
+#define YQ_LABELS_H
+
+#include <stddef.h>
+
+enum yq_label_kind {
+    YQ_LABEL_STATE = 0,
+    YQ_LABEL_LEVEL,
+    YQ_LABEL_SOURCE_KIND,
+    YQ_LABEL_RULE_SCOPE,
+    YQ_LABEL_DISMISS_REASON,
+    YQ_LABEL_LOG_ACTION,
+    YQ_LABEL_RESPONSE_CHANNEL,
+    YQ_LABEL_SOURCE_ERROR,
+    YQ_LABEL_ROLE,
+    YQ_LABEL_CLOCK,
+};
+#define YQ_LABEL_KIND_COUNT 10
+
+/* One code and its label; both static NUL-terminated UTF-8. */
+struct yq_label {
+    const char *code;
+    const char *label;
+};
+
+/*
+ * The label of code (NUL-terminated, borrowed; may be NULL) in kind's table: a static string.
+ * An unknown code is returned as it is (a code added later shows rather than vanishes); NULL or
+ * an unknown kind gives "".
+ */
+const char *yq_label(enum yq_label_kind kind, const char *code);
+
+/*
+ * kind's table in its display order (the order the UI offers, e.g. the dismiss reasons), with
+ * its length in *n_out. Static; NULL with *n_out = 0 for an unknown kind.
+ */
+const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out);
+
+/*
+ * The name of kind in JSON (GET /api/meta/labels): "states", "levels", "source_kinds",
+ * "rule_scopes", "dismiss_reasons", "log_actions", "response_channels", "source_errors",
+ * "roles", "clocks"; "?" for an unknown kind. Static.
+ */
+const char *yq_label_kind_name(enum yq_label_kind kind);
+
+#endif
