@@ -5,7 +5,8 @@
 #   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
 #   - yuqing-notifier (web UI on http://127.0.0.1:8080/), yuqing-matcher (metrics on
 #     127.0.0.1:19102), yuqing-collector (metrics on 127.0.0.1:19101),
-# creates demo accounts on the first run and pushes the rules of config/rules/. Ctrl-C stops
+# creates demo accounts and a few months of ticket history (yuqingctl demo-history) on the
+# first run and pushes the rules of config/rules/. Ctrl-C stops
 # everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
 # YQ_DEMO_METRICS_PORT, YQ_DEMO_HOOK_PORT (the stand-in robots' webhook receiver) override them.
 set -euo pipefail
@@ -105,6 +106,14 @@ if [ ! -s "$state/accounts.txt" ]; then
   done
   rm -f "$state/pw.tmp"
   mv "$state/accounts.txt.tmp" "$state/accounts.txt"
+fi
+
+# A few months of settled tickets (first run only: the command adds nothing to a store that
+# has them), created through the notifier's own intake and actions, so 统计 and the 通报 have
+# something to show on first start.
+if [ ! -e "$state/history.done" ]; then
+  "$bin/tools/yuqingctl" demo-history "${ctl_db[@]}"
+  touch "$state/history.done"
 fi
 
 # Notifications (交办, 催办, 督办) go to a local webhook receiver standing in for the office's

@@ -440,7 +440,8 @@ int demo_history_main(int argc, char **argv)
         goto done;
     }
     if (seeded) {
-        fprintf(stderr, "demo-history: '%s' already holds the demo history\n", cfg.store.path);
+        printf("demo history: '%s' already holds it; nothing added\n", cfg.store.path);
+        rc = 0;
         goto done;
     }
     beijing_month(now, &y, &m);

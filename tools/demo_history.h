@@ -17,8 +17,10 @@
  * fall after --now is not created: the history holds settled tickets only (closed or
  * dismissed), so the duty officer's queue stays what the feeds bring.
  * The same --now, --seed and --months give the same tickets, numbers and times.
- * Refuses (exit 1) a store that already has history (a ticket whose event key starts with
- * "demo-history:"). Exit codes: 0 done (a summary line on stdout), 1 failed, 2 usage error.
+ * A store that already has the history (a ticket whose event key starts with "demo-history:")
+ * gets nothing more ("already holds it", exit 0). Exit codes: 0 done (one summary line on
+ * stdout), 1 failed (the store is missing or an action failed; what was added before stays),
+ * 2 usage or config error.
  */
 #ifndef TOOLS_DEMO_HISTORY_H
 #define TOOLS_DEMO_HISTORY_H
