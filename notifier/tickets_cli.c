@@ -314,7 +314,8 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
     free(co_copy);
     if (err) {
         fprintf(stderr, "yuqingctl tickets: %s refused: %s\n", action, errbuf);
-        return 1;
+        /* a bad value (unknown department, reason, channel, role ...) is a usage error */
+        return err == ERR_INVALID ? 2 : 1;
     }
     printf("%s: %s -> %s (version %lld, %d notification%s queued)\n", res.number, res.from_state,
            res.to_state, (long long)res.version, res.notifications,

@@ -142,6 +142,15 @@ static void test_usage_errors(void **state)
     assert_int_equal(run(f, bad_outbox), 2);
     assert_int_equal(run(f, future), 2);
     assert_int_equal(run(f, bad_level), 2);
+    /* issue #11: every enumerated value is checked and named, exit 2 */
+    {
+        const char *const bad_reason[] = {"dismiss", f->number, "--reason", "bogus", NULL};
+        const char *const bad_channel[] = {"respond", f->number, "--channel", "传真", NULL};
+        const char *const bad_role[] = {"ack", f->number, "--role", "boss", NULL};
+        assert_int_equal(run(f, bad_reason), 2);
+        assert_int_equal(run(f, bad_channel), 2);
+        assert_int_equal(run(f, bad_role), 2);
+    }
     /* nothing was written by any of them */
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), 1);
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_escalations"), 0);
@@ -164,7 +173,7 @@ static void test_set_level_and_assign_against_the_registry(void **state)
     exec_sql(f, "CREATE TABLE web_departments (name TEXT PRIMARY KEY);"
                 "INSERT INTO web_departments VALUES ('市自然资源局'), ('市生态环境局');");
     assert_int_equal(run(f, assign_known), 0);
-    assert_int_equal(run(f, assign_unknown), 1);
+    assert_int_equal(run(f, assign_unknown), 2); /* issue #11: a bad value exits 2 */
     assert_int_equal(scalar(f, "SELECT department = '市生态环境局' FROM tickets"), 1);
 }
 
