@@ -17,7 +17,8 @@
  * Common options: --config FILE (default config/notifier.yaml: store path, clocks, routes),
  * --set KEY=VALUE, --as NAME (the actor; default $USER), --role ROLE (duty_officer, liaison,
  * head, admin; default duty_officer). Times are shown in Asia/Shanghai.
- * Exit codes: 0 done, 1 refused or failed (reason on stderr), 2 usage or config error.
+ * Exit codes: 0 done, 1 refused (state, version) or failed (reason on stderr), 2 usage or
+ * config error or a bad value (unknown department, reason, channel, role: named on stderr).
  */
 #ifndef NOTIFIER_TICKETS_CLI_H
 #define NOTIFIER_TICKETS_CLI_H
