@@ -81,7 +81,7 @@ static const struct topic topics[] = {
 };
 
 /* The districts and counties of 安康 (docs/example-deployment.md). */
-static const char *const places[] = {"汉滨区", "汉阴县", "石泉县", "宁陕县", "紫阳县", "岚皋县",
+static const char *const places[] = {"汉滨区", "汉阴县", "石泉县", "宁陕县", "紫阳县",    "岚皋县",
                                      "平利县", "镇坪县", "旬阳市", "白河县", "恒口示范区"};
 
 static const struct {
@@ -151,8 +151,8 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
     p->variant = (int)rnd(s, 0, 2);
     p->detected = day + rnd(s, 7, 22) * HOUR_S + rnd(s, 0, 59) * MIN_S;
     p->level = rnd(s, 1, 100) <= p->topic->level_ii_pct ? YQ_LEVEL_II
-               : rnd(s, 1, 100) <= 65                    ? YQ_LEVEL_III
-                                                         : YQ_LEVEL_IV;
+               : rnd(s, 1, 100) <= 65                   ? YQ_LEVEL_III
+                                                        : YQ_LEVEL_IV;
     if (rnd(s, 1, 100) <= 12) {
         /* 不予处置: the duty officer finds it is not local or a repeat */
         p->dismiss = p->detected + rnd(s, 8, 45) * MIN_S;
@@ -199,15 +199,15 @@ static char *alert_json(const struct plan *p, long n)
     yq_time_format_utc(p->detected - 2 * MIN_S, fetched, sizeof(fetched));
     j = json_pack("{s:i,s:s,s:{s:b,s:i},s:i,s:s,s:f,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s,s:[]}],"
                   "s:{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}",
-                  "schema", 1, "event_key", key, "event", "new", 1, "items", 1, "rules_version",
-                  1, "matched_at", matched, "score", 60.0 + (double)(n % 30), "level", level,
+                  "schema", 1, "event_key", key, "event", "new", 1, "items", 1, "rules_version", 1,
+                  "matched_at", matched, "score", 60.0 + (double)(n % 30), "level", level,
                   "department", p->topic->department, "matches", "rule_id", p->topic->rule_id,
                   "name", p->topic->rule_name, "group", p->topic->group, "department",
                   p->topic->department, "level", level, "terms", "item", "schema", 1, "id", id,
                   "source", outlets[p->outlet].source, "source_id", outlets[p->outlet].source_id,
-                  "channel", outlets[p->outlet].channel, "url", url, "title", title, "text",
-                  title, "author", "网友", "published_at", published, "published_precision",
-                  "minute", "fetched_at", fetched);
+                  "channel", outlets[p->outlet].channel, "url", url, "title", title, "text", title,
+                  "author", "网友", "published_at", published, "published_precision", "minute",
+                  "fetched_at", fetched);
     if (!j) {
         return NULL;
     }
