@@ -29,6 +29,10 @@ const struct cfg_key ticket_clock_cfg_keys[] = {
      "催办 reminder at this share of a clock's span", NULL},
     {"reopen_window_ms", CFG_MS, "24h", 0, 2592000000, KOFF(reopen_window_ms),
      "a changed item this soon after closure reopens the ticket (once)", NULL},
+    {"old_item_after_ms", CFG_MS, "72h", 0, 31536000000, KOFF(old_item_after_ms),
+     "an item published this long before it was fetched opens no ticket (no running clocks): "
+     "it is recorded as old (held_items) for the duty officer; 0 = off (issue #11)",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -44,6 +48,7 @@ static const struct ticket_clock_cfg defaults = {
     .close_working_days = 15,
     .remind_percent = 80,
     .reopen_window_ms = 24 * 3600000LL,
+    .old_item_after_ms = 72 * 3600000LL,
 };
 
 const struct ticket_clock_cfg *ticket_clock_defaults(void)

@@ -46,6 +46,8 @@ struct ticket_clock_cfg {
     int64_t close_working_days;       /* closure (办结), all levels */
     int64_t remind_percent;           /* 催办 at this share of a clock's span, 1..99 */
     int64_t reopen_window_ms;         /* a changed item within this time after closure reopens */
+    int64_t old_item_after_ms;        /* published this long before fetched: held as old, no
+                                         ticket (issue #11); 0 = off */
 };
 
 /* Keys of the "clocks:" section of notifier.yaml, with the defaults above. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "outbox.h"
+#include "ticket_held.h"
 #include "ticket_clock.h"
 #include "ticket_store.h"
 #include "ticket_store_int.h"
@@ -580,6 +581,206 @@ static int mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
     return ticket_store_step_done(store, st, "rules_unverified update");
 }
 
+/* --- held items (issue #11): old and official items open no ticket -------------------------- */
+
+bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t now)
+{
+    int64_t ref = item->fetched_at > 0 ? item->fetched_at : now;
+    int64_t t;
+
+    if (window_s <= 0 || !item->has_published) {
+        return false;
+    }
+    t = yq_item_effective_time(item);
+    if (item->precision && strcmp(item->precision, "day") == 0) {
+        t += 86399; /* a date alone: the post may be from the end of that day */
+    }
+    return t < ref - window_s;
+}
+
+/* Record the alert's item in held_items (once per item id) with reason "old"/"official". */
+static int hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
+                     int64_t now, struct ticket_intake_result *res)
+{
+    const struct yq_item *item = &alert->item;
+    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL, *author = NULL;
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    title = make_title(item);
+    excerpt = make_excerpt(alert);
+    author = ticket_store_utf8_slice(item->author, 0, AUTHOR_MAX_CP);
+    err = make_match_json(alert, &ids, &matches);
+    if (err || !title || !excerpt || !author) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO held_items (item_id, event_key, reason, source, source_id, channel, url, "
+        "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, "
+        "level, department, source_department, rule_ids, matches, score, held_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (item_id) DO NOTHING",
+        &st, "held insert");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, item->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ticket_store_nz(item->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(item->url), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, excerpt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, author, -1, SQLITE_STATIC);
+    if (item->has_published) {
+        sqlite3_bind_int64(st, 11, item->published_at);
+        sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1,
+                          SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 11);
+        sqlite3_bind_null(st, 12);
+    }
+    sqlite3_bind_int64(st, 13, item->fetched_at);
+    sqlite3_bind_int64(st, 14, alert->matched_at);
+    sqlite3_bind_text(st, 15, yq_level_name(alert->level), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 17, ticket_store_nz(item->department), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, ids, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19, matches, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 20, alert->score);
+    sqlite3_bind_int64(st, 21, now);
+    err = ticket_store_step_done(store, st, "held insert");
+    if (!err) {
+        res->outcome = sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD
+                                                      : TICKET_INTAKE_DUPLICATE;
+    }
+done:
+    free(title);
+    free(excerpt);
+    free(author);
+    free(ids);
+    free(matches);
+    return err;
+}
+
+/* Why a new event's alert opens no ticket: "official", "old" or NULL (it opens one). */
+static const char *hold_reason(struct ticket_store *store, const struct yq_alert *alert,
+                               int64_t now)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct ticket_clock_cfg *clk = pol->clock ? pol->clock : ticket_clock_defaults();
+
+    if (alert->item.official) {
+        return "official";
+    }
+    if (ticket_item_is_old(&alert->item, clk->old_item_after_ms / 1000, now)) {
+        return "old";
+    }
+    return NULL;
+}
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return strdup(s ? (const char *)s : "");
+}
+
+void ticket_held_list_release(struct ticket_held_list *list)
+{
+    if (!list) {
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        struct ticket_held *h = &list->v[i];
+        char *strs[] = {h->item_id, h->event_key, h->reason,  h->source,
+                        h->source_id, h->channel, h->url,     h->title,
+                        h->excerpt, h->author,    h->published_precision, h->level,
+                        h->department, h->source_department, h->rule_ids};
+        for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
+            free(strs[k]);
+        }
+    }
+    free(list->v);
+    memset(list, 0, sizeof(*list));
+}
+
+int ticket_store_list_held(struct ticket_store *store, const char *reason, size_t max,
+                           struct ticket_held_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(out, 0, sizeof(*out));
+    err = ticket_store_prepare(
+        store,
+        "SELECT id, item_id, event_key, reason, source, source_id, channel, url, title, "
+        "excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
+        "department, source_department, rule_ids, score, held_at FROM held_items "
+        "WHERE (?1 IS NULL OR reason = ?1) ORDER BY detected_at DESC, id DESC LIMIT ?2",
+        &st, "held list");
+    if (err) {
+        return err;
+    }
+    if (reason) {
+        sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 1);
+    }
+    sqlite3_bind_int64(st, 2, (int64_t)(max ? max : 1));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ticket_held *nv = realloc(out->v, (out->n + 1) * sizeof(*nv)), *h;
+        if (!nv) {
+            err = ERR_NOMEM;
+            break;
+        }
+        out->v = nv;
+        h = &out->v[out->n++];
+        memset(h, 0, sizeof(*h));
+        h->id = sqlite3_column_int64(st, 0);
+        h->item_id = col_dup(st, 1);
+        h->event_key = col_dup(st, 2);
+        h->reason = col_dup(st, 3);
+        h->source = col_dup(st, 4);
+        h->source_id = col_dup(st, 5);
+        h->channel = col_dup(st, 6);
+        h->url = col_dup(st, 7);
+        h->title = col_dup(st, 8);
+        h->excerpt = col_dup(st, 9);
+        h->author = col_dup(st, 10);
+        h->has_published = sqlite3_column_type(st, 11) != SQLITE_NULL;
+        h->published_at = sqlite3_column_int64(st, 11);
+        h->published_precision = sqlite3_column_type(st, 12) != SQLITE_NULL ? col_dup(st, 12)
+                                                                             : NULL;
+        h->fetched_at = sqlite3_column_int64(st, 13);
+        h->detected_at = sqlite3_column_int64(st, 14);
+        h->level = col_dup(st, 15);
+        h->department = col_dup(st, 16);
+        h->source_department = col_dup(st, 17);
+        h->rule_ids = col_dup(st, 18);
+        h->score = sqlite3_column_double(st, 19);
+        h->held_at = sqlite3_column_int64(st, 20);
+        if (!h->item_id || !h->event_key || !h->reason || !h->source || !h->source_id ||
+            !h->channel || !h->url || !h->title || !h->excerpt || !h->author || !h->level ||
+            !h->department || !h->source_department || !h->rule_ids ||
+            (h->has_published && !h->published_precision)) {
+            err = ERR_NOMEM;
+            break;
+        }
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "held list");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        ticket_held_list_release(out);
+    }
+    return err;
+}
+
 int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                               struct ticket_intake_result *out)
 {
@@ -610,13 +811,15 @@ int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert 
         sqlite3_finalize(st);
         err = attach_item(store, alert, now, &res);
     } else if (rc == SQLITE_DONE) {
+        const char *why = hold_reason(store, alert, now);
         sqlite3_finalize(st);
-        err = create_ticket(store, alert, now, &res);
+        err = why ? hold_item(store, alert, why, now, &res) : create_ticket(store, alert, now, &res);
     } else {
         err = ticket_store_fail(store, rc, "ticket lookup");
         sqlite3_finalize(st);
     }
-    if (!err && alert->rules_unverified && res.outcome != TICKET_INTAKE_DUPLICATE) {
+    if (!err && alert->rules_unverified && res.ticket_id > 0 &&
+        res.outcome != TICKET_INTAKE_DUPLICATE) {
         err = mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
     }
     if (err) {
@@ -633,4 +836,71 @@ int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert 
 rollback:
     ticket_store_rollback(store);
     return err;
+}
+
+static json_t *held_str(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    return v ? v : json_string(""); /* not UTF-8: "" rather than failing the whole answer */
+}
+
+static json_t *held_when(int64_t t, bool bj)
+{
+    char buf[32];
+    if (t <= 0) {
+        return json_null();
+    }
+    return json_string(bj ? yq_time_format_shanghai(t, buf, sizeof(buf))
+                          : yq_time_format_utc(t, buf, sizeof(buf)));
+}
+
+json_t *ticket_held_json(const struct ticket_held *h)
+{
+    json_t *o, *rules = json_loads(h->rule_ids ? h->rule_ids : "[]", 0, NULL);
+    bool old = strcmp(h->reason, "old") == 0;
+    int64_t pub = h->has_published ? h->published_at : 0;
+
+    if (!json_is_array(rules)) {
+        json_decref(rules);
+        rules = json_array();
+    }
+    o = json_object();
+    if (!o || !rules) {
+        json_decref(o);
+        json_decref(rules);
+        return NULL;
+    }
+    json_object_set_new(o, "id", json_integer(h->id));
+    json_object_set_new(o, "item_id", held_str(h->item_id));
+    json_object_set_new(o, "event_key", held_str(h->event_key));
+    json_object_set_new(o, "reason", held_str(h->reason));
+    json_object_set_new(o, "reason_label", json_string(old ? "旧帖（发布已久）" : "政务发布"));
+    json_object_set_new(o, "old", json_boolean(old));
+    json_object_set_new(o, "official", json_boolean(!old));
+    json_object_set_new(o, "title", held_str(h->title));
+    json_object_set_new(o, "excerpt", held_str(h->excerpt));
+    json_object_set_new(o, "url", held_str(h->url));
+    json_object_set_new(o, "source", held_str(h->source));
+    json_object_set_new(o, "source_id", held_str(h->source_id));
+    json_object_set_new(o, "channel", held_str(h->channel));
+    json_object_set_new(o, "author", held_str(h->author));
+    json_object_set_new(o, "published_at", held_when(pub, false));
+    json_object_set_new(o, "published_at_bj", held_when(pub, true));
+    json_object_set_new(o, "published_precision",
+                        h->published_precision ? held_str(h->published_precision) : json_null());
+    /* how long before its fetch the item was published, whole hours (null: unknown) */
+    json_object_set_new(o, "age_hours", h->has_published && h->fetched_at > h->published_at
+                                            ? json_integer((h->fetched_at - h->published_at) /
+                                                           3600)
+                                            : json_null());
+    json_object_set_new(o, "fetched_at", held_when(h->fetched_at, false));
+    json_object_set_new(o, "detected_at", held_when(h->detected_at, false));
+    json_object_set_new(o, "detected_at_bj", held_when(h->detected_at, true));
+    json_object_set_new(o, "level", held_str(h->level));
+    json_object_set_new(o, "department", held_str(h->department));
+    json_object_set_new(o, "source_department", held_str(h->source_department));
+    json_object_set_new(o, "rule_ids", rules);
+    json_object_set_new(o, "score", json_real(h->score));
+    json_object_set_new(o, "held_at", held_when(h->held_at, false));
+    return o;
 }

@@ -180,6 +180,38 @@ static const char *const migrations[] = {
      */
     ("ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"),
+
+    /*
+     * 5: held_items (issue #11): matched items that open no ticket, recorded for the duty
+     * officer (and the coming 研判 inbox of issue #13) without statutory clocks: reason 'old'
+     * (published more than clocks.old_item_after_ms before it was fetched) or 'official' (from
+     * a source marked official: the government's own posts). One row per item id.
+     */
+    ("CREATE TABLE held_items ("
+     "  id INTEGER PRIMARY KEY,"
+     "  item_id TEXT NOT NULL UNIQUE,"
+     "  event_key TEXT NOT NULL,"
+     "  reason TEXT NOT NULL CHECK (reason IN ('old','official')),"
+     "  source TEXT NOT NULL DEFAULT '',"
+     "  source_id TEXT NOT NULL DEFAULT '',"
+     "  channel TEXT NOT NULL DEFAULT '',"
+     "  url TEXT NOT NULL DEFAULT '',"
+     "  title TEXT NOT NULL DEFAULT '',"
+     "  excerpt TEXT NOT NULL DEFAULT '',"
+     "  author TEXT NOT NULL DEFAULT '',"
+     "  published_at INTEGER,"
+     "  published_precision TEXT,"
+     "  fetched_at INTEGER NOT NULL,"
+     "  detected_at INTEGER NOT NULL,"
+     "  level TEXT NOT NULL,"
+     "  department TEXT NOT NULL DEFAULT '',"
+     "  source_department TEXT NOT NULL DEFAULT '',"
+     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
+     "  matches TEXT NOT NULL DEFAULT '[]',"
+     "  score REAL NOT NULL DEFAULT 0,"
+     "  held_at INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

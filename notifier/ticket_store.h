@@ -59,7 +59,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 4
+#define TICKET_STORE_SCHEMA_VERSION 5
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */
@@ -168,6 +168,8 @@ enum ticket_intake_outcome {
     TICKET_INTAKE_ATTACHED = 2,  /* the item was added to the event's existing ticket */
     TICKET_INTAKE_DUPLICATE = 3, /* the item (same content) was already there: no change */
     TICKET_INTAKE_REVISED = 4,   /* a changed revision of an item already on the ticket */
+    TICKET_INTAKE_HELD = 5,      /* no ticket: recorded in held_items (old or official item,
+                                    issue #11; ticket_held.h); ticket_id 0 */
 };
 
 struct ticket_intake_result {
@@ -271,6 +273,11 @@ int ticket_store_schema_version(struct ticket_store *store, int *out);
  *  - the item is on the ticket with the same content (title and text): change nothing
  *    (a redelivered alert or an identical revision; FC-036);
  *  - the item is on the ticket with new content: record the revision, log 'revision_added'.
+ *  - no ticket has the event key and the item is old (published more than
+ *    clocks.old_item_after_ms before it was fetched, ticket_item_is_old()) or official (its
+ *    source is the government's own, item "official": true): no ticket, no clocks, no
+ *    notification; the item is recorded once in held_items (outcome TICKET_INTAKE_HELD;
+ *    issue #11, ticket_held.h). An existing ticket still takes such items as above.
  * A new item or revision of a closed ticket within clocks.reopen_window_ms of its closure
  * reopens it once (state open, log 'reopened', one outbox notification); later changes only
  * attach (FC-036). The level and statutory deadlines are not changed by later alerts.

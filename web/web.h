@@ -123,6 +123,13 @@ struct web_ticket_ops {
      * decides. A false answer gives 403.
      */
     bool (*role_may)(void *ctx, const char *action, const char *role);
+    /*
+     * Held items (issue #11; notifier/ticket_held.h): matched items that opened no ticket
+     * because they are old or official, newest first, at most max; reason "old", "official"
+     * or NULL (both). out: a new JSON array of ticket_held_json() objects. NULL op: the web
+     * layer answers with an empty list. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+     */
+    int (*list_held)(void *ctx, const char *reason, size_t max, json_t **out);
 };
 
 /* The ticket actions and who may take them (for docs and the UI). */

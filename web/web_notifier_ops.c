@@ -6,6 +6,7 @@
 
 #include "ticket_api.h"
 #include "ticket_flow.h"
+#include "ticket_held.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -257,10 +258,40 @@ static bool ops_role_may(void *ctx, const char *action, const char *role)
     return ticket_action_role_may(kind, role);
 }
 
+static int ops_list_held(void *ctx, const char *reason, size_t max, json_t **out)
+{
+    struct web_notifier_ctx *x = ctx;
+    struct ticket_held_list list = {0};
+    json_t *arr = json_array();
+    int err;
+
+    *out = NULL;
+    if (!arr) {
+        return ERR_NOMEM;
+    }
+    pthread_mutex_lock(x->lock);
+    err = ticket_store_list_held(x->reader, reason, max, &list);
+    pthread_mutex_unlock(x->lock);
+    for (size_t i = 0; !err && i < list.n; i++) {
+        json_t *o = ticket_held_json(&list.v[i]);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    ticket_held_list_release(&list);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return 0;
+}
+
 const struct web_ticket_ops web_notifier_ops = {
     .list = ops_list,
     .get = ops_get,
     .act = ops_act,
     .change_marker = NULL, /* max(ticket_log.id) on the web's own connection */
     .role_may = ops_role_may,
+    .list_held = ops_list_held,
 };

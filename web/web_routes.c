@@ -652,6 +652,39 @@ static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
     return ticket_route(call, rest);
 }
 
+/*
+ * GET /api/held-items[?reason=old|official] (issue #11): matched items that opened no ticket
+ * (old posts, the government's own posts), for the duty officer; liaisons and heads get 403.
+ */
+static enum MHD_Result route_held(struct web_call *call)
+{
+    const char *reason = arg(call, "reason");
+    json_t *list = NULL;
+    int err;
+
+    if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+        return method_not_allowed(call);
+    }
+    if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD ||
+        !web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
+        return forbidden(call);
+    }
+    if (reason && strcmp(reason, "old") != 0 && strcmp(reason, "official") != 0) {
+        return bad_request(call, "reason 只能是 old（旧帖）或 official（政务发布）");
+    }
+    if (call->w->ops && call->w->ops->list_held) {
+        err = call->w->ops->list_held(call->w->ops_ctx, reason,
+                                      (size_t)call->w->cfg.max_tickets, &list);
+        if (err) {
+            return web_reply_store_error(call, err);
+        }
+    } else {
+        list = json_array();
+    }
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:o, s:o}", "now", time_json(call->now), "items", list));
+}
+
 /* ----------------------------------------------------------- dispatch */
 
 /* rest of url after prefix (with a following '/' or end), or NULL. */
@@ -695,6 +728,9 @@ enum MHD_Result web_route_api(struct web_call *call)
     }
     if ((rest = under(url, "/api/tickets"))) {
         return route_tickets(call, rest);
+    }
+    if (strcmp(url, "/api/held-items") == 0) {
+        return route_held(call);
     }
     if ((rest = under(url, "/api/users"))) {
         return route_users(call, rest);

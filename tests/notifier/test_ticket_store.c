@@ -16,6 +16,7 @@
 
 #include "test_alerts.h"
 #include "ticket_api.h"
+#include "ticket_held.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -611,6 +612,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
                              "ALTER TABLE ticket_items DROP COLUMN author;"
                              "ALTER TABLE tickets DROP COLUMN rules_unverified;"
                              "ALTER TABLE tickets DROP COLUMN rules_checked_at;"
+                             "DROP TABLE held_items;"
                              "DELETE FROM schema_version WHERE version >= 3",
                              NULL),
                      SQLITE_OK);
@@ -962,6 +964,105 @@ static void test_issue_10_rules_unverified_on_ticket(void **state)
     ticket_store_free(store);
 }
 
+/* Intake of spec's alert, with the item marked official and/or of day precision first. */
+static int intake_marked(struct ticket_store *store, const struct test_alert_spec *spec,
+                         bool official, bool day, struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    int err;
+    assert_int_equal(test_alert_make(spec, &alert), 0);
+    alert.item.official = official;
+    if (day) {
+        alert.item.precision = "day";
+    }
+    err = ticket_store_intake_alert(store, &alert, ts("2026-11-29T08:00:05Z"), res);
+    yq_alert_release(&alert);
+    return err;
+}
+
+/*
+ * Issue #11: a post published in 2020 (fetched 2026-11-29) and the office's own announcement
+ * open no ticket (no clocks, no 交办 notification): both are recorded in held_items with their
+ * reason and listed for the duty officer; a post 71 h old, and a date-only post of three days
+ * ago, still open tickets; an old item of an event that already has a ticket joins it.
+ */
+static void test_issue_11_old_and_official_items_are_held(void **state)
+{
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct ticket_held_list held;
+    struct test_alert_spec old = base, official = base, fresh = base, dated = base, late = base;
+
+    (void)state;
+    old.event_key = "ev:old";
+    old.item_id = "rss:old";
+    old.title = "宇宙大爆炸理论";
+    old.level = "II";
+    old.published_at = "2020-06-01T00:00:00Z";
+    assert_int_equal(intake_marked(store, &old, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+    assert_int_equal(res.ticket_id, 0);
+    /* redelivered: still one row, no ticket */
+    assert_int_equal(intake_marked(store, &old, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+
+    official.event_key = "ev:official";
+    official.item_id = "wx:fabu:1";
+    official.title = "权威发布｜关于石泉县山体滑坡应急处置情况的通报";
+    assert_int_equal(intake_marked(store, &official, true, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM held_items"), 2);
+
+    assert_int_equal(ticket_store_list_held(store, NULL, 10, &held), 0);
+    assert_int_equal(held.n, 2);
+    assert_string_equal(held.v[0].item_id, "wx:fabu:1"); /* same detection: newest row first */
+    ticket_held_list_release(&held);
+    assert_int_equal(ticket_store_list_held(store, "old", 10, &held), 0);
+    assert_int_equal(held.n, 1);
+    assert_string_equal(held.v[0].item_id, "rss:old");
+    assert_string_equal(held.v[0].reason, "old");
+    assert_string_equal(held.v[0].title, "宇宙大爆炸理论");
+    assert_string_equal(held.v[0].level, "II");
+    assert_true(held.v[0].has_published);
+    assert_int_equal(held.v[0].published_at, ts("2020-06-01T00:00:00Z"));
+    assert_int_equal(held.v[0].fetched_at, ts("2026-11-29T07:59:00Z"));
+    assert_string_equal(held.v[0].rule_ids, "[\"land-01\"]");
+    ticket_held_list_release(&held);
+    assert_int_equal(ticket_store_list_held(store, "official", 10, &held), 0);
+    assert_int_equal(held.n, 1);
+    assert_string_equal(held.v[0].reason, "official");
+    ticket_held_list_release(&held);
+
+    /* 71 h before the fetch: fresh */
+    fresh.event_key = "ev:fresh";
+    fresh.item_id = "rss:fresh";
+    fresh.published_at = "2026-11-26T08:59:00Z";
+    assert_int_equal(intake_marked(store, &fresh, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    /* a date alone three days back counts as the end of that day: fresh */
+    dated.event_key = "ev:dated";
+    dated.item_id = "rss:dated";
+    dated.published_at = "2026-11-26T00:00:00Z";
+    assert_int_equal(intake_marked(store, &dated, false, true, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    /* the same date with second precision is more than 72 h back: old */
+    dated.event_key = "ev:dated-2";
+    dated.item_id = "rss:dated-2";
+    assert_int_equal(intake_marked(store, &dated, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+    /* an old item of an event with a ticket joins that ticket */
+    late.event_key = "ev:fresh";
+    late.item_id = "rss:late-old";
+    late.published_at = "2020-01-01T00:00:00Z";
+    assert_int_equal(intake_marked(store, &late, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 2);
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -983,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_concurrent_migrations_both_succeed),
         cmocka_unit_test(test_issue_10_one_notifier_per_store),
         cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
+        cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

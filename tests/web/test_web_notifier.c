@@ -354,7 +354,8 @@ static void test_fc033_hostile_item_through_real_store(void **state)
         "water-01", "name", "停水", "department", DEPT_A, "level", "IV", "terms", "item", "schema",
         1, "id", "rss:hostile-0001", "source", "rss", "source_id", "hostile", "channel", channel,
         "url", link, "title", title, "text", desc, "author", author, "published_at",
-        "2024-03-05T04:00:00Z", "published_precision", "second", "fetched_at", now);
+        now, /* recent: an item years old opens no ticket (issue #11) */
+        "published_precision", "second", "fetched_at", now);
     assert_non_null(spec);
     text = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
@@ -469,6 +470,90 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
     resp_release(&r);
 }
 
+/*
+ * Issue #11: a post published in 2020 and an item of an official source open no ticket; the
+ * duty officer finds them in GET /api/held-items (reason, label, times, rules); a liaison may
+ * not list them; a bad reason filter is named.
+ */
+static void test_issue_11_held_items_api(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char json[2048], err[256], now[32];
+    struct ticket_intake_result res;
+    struct yq_alert alert;
+    struct client cl;
+    struct resp r;
+    json_t *v, *items, *it;
+
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    for (int k = 0; k < 2; k++) {
+        snprintf(json, sizeof(json),
+                 "{\"schema\":1,\"event_key\":\"ev:held%d\",\"event\":{\"new\":true,"
+                 "\"items\":1},\"rules_version\":3,\"matched_at\":\"%s\",\"score\":70.0,"
+                 "\"level\":\"II\",\"department\":\"%s\",\"matches\":[{\"rule_id\":"
+                 "\"safety-gas\",\"name\":\"燃气泄漏与爆炸\",\"department\":\"%s\","
+                 "\"level\":\"II\",\"terms\":[]}],\"item\":{\"schema\":1,"
+                 "\"id\":\"rss:held%d\",\"source\":\"rss\",\"source_id\":\"blog\","
+                 "\"channel\":\"博客\",\"url\":\"http://news.example/h%d\","
+                 "\"title\":\"%s\",\"text\":\"\",\"author\":\"\",\"published_at\":%s,"
+                 "\"published_precision\":\"second\",\"fetched_at\":\"%s\"%s}}",
+                 k, now, DEPT_A, DEPT_A, k, k, k == 0 ? "宇宙大爆炸理论" : "权威发布｜通报",
+                 k == 0 ? "\"2020-06-01T00:00:00Z\"" : "null", now,
+                 k == 0 ? "" : ",\"official\":true,\"department\":\"市政府办公室\"");
+        assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+        pthread_mutex_lock(&f->lock);
+        assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        pthread_mutex_unlock(&f->lock);
+        assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+        yq_alert_release(&alert);
+    }
+
+    login(f, "duty1", "duty-password-1", &cl);
+    http_request(port, &cl, "GET", "/api/held-items?reason=old", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    items = json_object_get(v, "items");
+    assert_int_equal(json_array_size(items), 1);
+    it = json_array_get(items, 0);
+    assert_string_equal(json_string_value(json_object_get(it, "reason")), "old");
+    assert_string_equal(json_string_value(json_object_get(it, "reason_label")), "旧帖（发布已久）");
+    assert_true(json_is_true(json_object_get(it, "old")));
+    assert_string_equal(json_string_value(json_object_get(it, "title")), "宇宙大爆炸理论");
+    assert_string_equal(json_string_value(json_object_get(it, "published_at")),
+                        "2020-06-01T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(it, "published_at_bj")),
+                        "2020-06-01 08:00");
+    assert_string_equal(json_string_value(json_object_get(it, "level")), "II");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(it, "rule_ids"), 0)),
+                        "safety-gas");
+    json_decref(v);
+    resp_release(&r);
+
+    http_request(port, &cl, "GET", "/api/held-items", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    items = json_object_get(v, "items");
+    assert_int_equal(json_array_size(items), 2);
+    it = json_array_get(items, 0); /* same detection time: the later row first */
+    assert_string_equal(json_string_value(json_object_get(it, "reason")), "official");
+    assert_string_equal(json_string_value(json_object_get(it, "reason_label")), "政务发布");
+    assert_string_equal(json_string_value(json_object_get(it, "source_department")),
+                        "市政府办公室");
+    assert_true(json_is_null(json_object_get(it, "published_at")));
+    json_decref(v);
+    resp_release(&r);
+
+    http_request(port, &cl, "GET", "/api/held-items?reason=x", NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    resp_release(&r);
+
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    http_request(port, &cl, "GET", "/api/held-items", NULL, NULL, &r);
+    assert_int_equal(r.status, 403);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +564,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
                                         teardown),
     };
