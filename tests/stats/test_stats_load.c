@@ -461,17 +461,20 @@ static int run_stats(struct env *e, char **argv, char *err, size_t len)
 static void test_issue_11_bad_values_and_unknown_departments(void **state)
 {
     struct env *e = *state;
-    char x1[32], x2[32], x3[32], cfg[4096], err[4096];
+    char x1[32], x2[32], x3[32], cfg[4096], rules[4096], err[4096];
     char *pdf[] = {"stats", "month", "2026-02", "--format", "pdf", "--db", e->path, NULL};
     char *week[] = {"stats", "week", "--db", e->path, NULL};
     char *dept[] = {"stats", "month", "2026-02", "--department", "市不存在局", "--db", e->path,
-                    "--config", cfg, "--now", "2026-03-01T00:05:00+08:00", NULL};
+                    "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
+                    NULL};
     char *known[] = {"stats", "month", "2026-02", "--department", "市自然资源局", "--db", e->path,
-                     "--config", cfg, "--now", "2026-03-01T00:05:00+08:00", NULL};
+                     "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
+                     NULL};
     sqlite3 *db;
 
     build_history(e, x1, x2, x3);
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    snprintf(rules, sizeof(rules), "%s/config/rules", YQ_SOURCE_DIR);
     assert_int_equal(run_stats(e, pdf, err, sizeof(err)), 2);
     assert_non_null(strstr(err, "unknown format 'pdf'; use text, html, csv or json"));
     assert_int_equal(run_stats(e, week, err, sizeof(err)), 2);
