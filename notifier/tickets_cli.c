@@ -345,9 +345,11 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
         char w[32];
         int64_t t =
             sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6) : sqlite3_column_int64(st, 5);
-        printf("%-6lld %-9s %-16s %-9s %-4lld %-16s %s | %s\n",
-               (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-               sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+        char c1[128], c2[256], c3[128]; /* padded by display width (yq_text) */
+        printf("%-6lld %s %s %s %-4lld %-16s %s | %s\n", (long long)sqlite3_column_int64(st, 0),
+               yq_text_pad((const char *)sqlite3_column_text(st, 1), 9, c1, sizeof(c1)),
+               yq_text_pad((const char *)sqlite3_column_text(st, 2), 16, c2, sizeof(c2)),
+               yq_text_pad((const char *)sqlite3_column_text(st, 3), 9, c3, sizeof(c3)),
                (long long)sqlite3_column_int64(st, 4), shanghai(t, w, sizeof(w)),
                sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
     }

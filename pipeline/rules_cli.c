@@ -16,6 +16,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_item.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -275,9 +276,10 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
         printf("%-3s %-8s %-21s %-16s %s\n", "", "VERSION", "PUSHED_AT", "PUSHED_BY", "RULES");
     }
     for (size_t i = 0; i < n; i++) {
-        printf("%-3s %-8" PRId64 " %-21s %-16s %" PRId64 "\n",
-               h[i].version == current ? "*" : "", h[i].version, h[i].pushed_at,
-               h[i].pushed_by, h[i].n_rules);
+        char by[256]; /* who pushed may be Chinese (--by 值班员): padded by display width */
+        printf("%-3s %-8" PRId64 " %-21s %s %" PRId64 "\n", h[i].version == current ? "*" : "",
+               h[i].version, h[i].pushed_at, yq_text_pad(h[i].pushed_by, 16, by, sizeof(by)),
+               h[i].n_rules);
     }
     rules_history_free(h, n);
     return 0;

@@ -226,6 +226,27 @@ static void test_issue_11_list_aligns_chinese_columns(void **state)
         "YQ-2026-11-0099 open  IV  市卫生健康委员会 2026-12-02 09:00! 12    白河县卫生院被指拒收急诊病人\n");
 }
 
+/* issue #11: the outbox table pads its cells by display width too. */
+static void test_issue_11_outbox_aligns_chinese_columns(void **state)
+{
+    struct fx *f = *state;
+    const char *const outbox[] = {"outbox", NULL};
+    char out[4096];
+
+    exec_sql(f, "INSERT INTO outbox (idem_key, kind, channel, role, subject, body, "
+                "next_attempt_at, created_at) VALUES ('k1', '交办', '自然资源局群', 'liaison', "
+                "'新交办单', 'b', 0, 0), ('k2', 'assign', 'duty-robot', 'duty_officer', "
+                "'新交办单', 'b', 0, 0)");
+    assert_int_equal(run_captured(f, outbox, out, sizeof(out)), 0);
+    assert_string_equal(out,
+                        "id     state     channel          kind      try  next/delivered   "
+                        "subject | last error\n"
+                        "2      pending   duty-robot       assign    0    -                "
+                        "新交办单 | \n"
+                        "1      pending   自然资源局群     交办      0    -                "
+                        "新交办单 | \n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +254,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_list_aligns_chinese_columns, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_outbox_aligns_chinese_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_set_level_and_assign_against_the_registry, setup,
                                         teardown),

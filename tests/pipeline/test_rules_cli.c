@@ -251,7 +251,7 @@ static void test_push_list_test_via_redis(void **state)
 
     assert_int_equal(run(NULL, "rules", "push", rules, "--by", "zhang", "--redis", addr, NULL), 0);
     assert_string_equal(out, "pushed rule set version 1 (2 rules)\n");
-    assert_int_equal(run(NULL, "rules", "push", "--redis", addr, rules, "--by", "li", NULL), 0);
+    assert_int_equal(run(NULL, "rules", "push", "--redis", addr, rules, "--by", "李值班", NULL), 0);
     assert_string_equal(out, "pushed rule set version 2 (2 rules)\n");
     /* an invalid directory is never pushed */
     assert_int_equal(run(NULL, "rules", "push", bad, "--redis", addr, NULL), 1);
@@ -263,7 +263,8 @@ static void test_push_list_test_via_redis(void **state)
     assert_int_equal(run(NULL, "rules", "list", "--config", cfg, NULL), 0);
     assert_non_null(strstr(out, "VERSION"));
     assert_non_null(strstr(out, "*   2        "));
-    assert_non_null(strstr(out, " li "));
+    /* issue #11: PUSHED_BY padded by display width (李值班 is 9 bytes, 6 columns) */
+    assert_non_null(strstr(out, " 李值班           2\n"));
     assert_non_null(strstr(out, "    1        "));
     assert_non_null(strstr(out, " zhang "));
     assert_null(strstr(out, "    3 "));
