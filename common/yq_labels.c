@@ -1,5 +1,6 @@
 #include "yq_labels.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "yq_banned.h"
@@ -126,4 +127,26 @@ const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out)
 const char *yq_label_kind_name(enum yq_label_kind kind)
 {
     return (unsigned)kind < YQ_LABEL_KIND_COUNT ? tables[kind].name : "?";
+}
+
+const char *yq_label_split_error(const char *line, char *code, size_t code_len)
+{
+    size_t n = 0;
+
+    if (code_len) {
+        code[0] = '\0';
+    }
+    if (!line) {
+        return "";
+    }
+    while ((line[n] >= 'a' && line[n] <= 'z') || line[n] == '_') {
+        n++;
+    }
+    if (n == 0 || n >= 64 || line[n] != ':' || line[n + 1] != ' ') {
+        return line;
+    }
+    if (code_len) {
+        snprintf(code, code_len, "%.*s", (int)n, line);
+    }
+    return line + n + 2;
 }

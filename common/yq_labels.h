@@ -63,4 +63,13 @@ const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out);
  */
 const char *yq_label_kind_name(enum yq_label_kind kind);
 
+/*
+ * Split a user-facing error line "code: 中文说明" (an English machine code of lower-case
+ * letters and '_', then ": ") into the code, copied into code (code_len bytes; "" when line
+ * has none), and the message: the returned pointer into line after "code: " (line itself when
+ * it has no code; "" for NULL). The notifier's ticket actions (ticket_flow.h) and the web
+ * routes give their errors in this shape; the API answers {"code": code, "message": ...}.
+ */
+const char *yq_label_split_error(const char *line, char *code, size_t code_len);
+
 #endif

@@ -318,20 +318,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.buf, b.len);
 }
 
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char line[512];
-    size_t n;
-
-    (void)cls;
-    vsnprintf(line, sizeof(line), fmt, ap);
-    n = strlen(line);
-    while (n > 0 && line[n - 1] == '\n') {
-        line[--n] = '\0';
-    }
-    LOG_WARN("libmicrohttpd: %s", line);
-}
-
 /* The statistics' calendar callback over the notifier's workcal (ctx; NULL = weekends). */
 static bool stats_is_working_day(const void *ctx, int64_t day)
 {
@@ -414,8 +400,8 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
         return NULL;
     }
     api->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
-        NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR,
+        flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER,
+        &web_mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, &request_done, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->connection_timeout_ms + 999) / 1000),
         MHD_OPTION_ARRAY, guard, MHD_OPTION_END);

@@ -107,24 +107,7 @@ static const char *action_label(enum ticket_action_kind kind)
 
 const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_len)
 {
-    size_t n = 0;
-
-    if (code_len) {
-        code[0] = '\0';
-    }
-    if (!errbuf) {
-        return "";
-    }
-    while ((errbuf[n] >= 'a' && errbuf[n] <= 'z') || errbuf[n] == '_') {
-        n++;
-    }
-    if (n == 0 || errbuf[n] != ':' || errbuf[n + 1] != ' ') {
-        return errbuf;
-    }
-    if (code_len) {
-        snprintf(code, code_len, "%.*s", (int)n, errbuf);
-    }
-    return errbuf + n + 2;
+    return yq_label_split_error(errbuf, code, code_len);
 }
 
 static unsigned role_bit(const char *role)

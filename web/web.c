@@ -17,6 +17,7 @@
 #include "web_internal.h"
 #include "yq_err.h"
 #include "yq_html.h"
+#include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -255,8 +256,13 @@ enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v
 enum MHD_Result web_reply_error(struct web_call *call, unsigned status, const char *code,
                                 const char *message)
 {
+    char detail[64];
+    /* issue #11: "machine_code: 中文说明" (ticket actions) gives its own machine code */
+    const char *text = yq_label_split_error(message, detail, sizeof(detail));
+
     return web_reply_json(call, status,
-                          json_pack("{s:s, s:s}", "error", code, "message", message));
+                          json_pack("{s:s, s:s, s:s}", "error", code, "code",
+                                    detail[0] ? detail : code, "message", text));
 }
 
 enum MHD_Result web_reply_no_content(struct web_call *call)
@@ -291,6 +297,36 @@ json_t *web_body_json(struct web_call *call)
     return v;
 }
 
+/* ----------------------------------------------------------- daemon log */
+
+void web_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    /* what libmicrohttpd says when the client closed its end (a closed tab's event stream) */
+    static const char *const peer_gone[] = {
+        "closed by remote peer",
+        "no longer available for sending",
+        "Closing connection (application error generating response)",
+        "Connection reset by peer",
+        "Broken pipe",
+    };
+    char line[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        line[--n] = '\0';
+    }
+    for (size_t i = 0; i < sizeof(peer_gone) / sizeof(peer_gone[0]); i++) {
+        if (strstr(line, peer_gone[i])) {
+            LOG_DEBUG("libmicrohttpd: %s", line);
+            return;
+        }
+    }
+    LOG_WARN("libmicrohttpd: %s", line);
+}
+
 /* ----------------------------------------------------------- static files */
 
 static const struct {
@@ -300,6 +336,7 @@ static const struct {
     {"/", "queue.html"},          {"/login", "login.html"},     {"/ticket", "ticket.html"},
     {"/liaison", "liaison.html"}, {"/sources", "sources.html"}, {"/rules", "rules.html"},
     {"/admin", "admin.html"},     {"/password", "password.html"}, {"/stats", "stats.html"},
+    {"/favicon.ico", "favicon.ico"}, /* browsers ask for it at the root (issue #11) */
 };
 
 static const char *content_type(const char *name)
@@ -319,6 +356,9 @@ static const char *content_type(const char *name)
     }
     if (dot && strcmp(dot, ".png") == 0) {
         return "image/png";
+    }
+    if (dot && strcmp(dot, ".ico") == 0) {
+        return "image/vnd.microsoft.icon";
     }
     return "application/octet-stream";
 }
@@ -764,7 +804,14 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
         if (sse_peer_gone(s->fd)) {
-            return MHD_CONTENT_READER_END_WITH_ERROR; /* closed tab: free its place now */
+            /*
+             * closed tab: free its place now. A closed stream is the normal end of a live
+             * update, not an error: END_WITH_ERROR made libmicrohttpd log "Closing connection
+             * (application error generating response)" as a WARN for every closed tab
+             * (issue #11); ending the stream is quiet and frees the place as well.
+             */
+            LOG_DEBUG("event stream closed by the client user_id=%lld", (long long)s->user_id);
+            return MHD_CONTENT_READER_END_OF_STREAM;
         }
         if (web_change_marker(s->w, &marker) == 0 && marker != s->marker) {
             if (!sse_still_authed(s)) {

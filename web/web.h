@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,16 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
 
 /* The users/sessions store (borrowed from w), e.g. for tests and the CLI. */
 struct web_auth *web_get_auth(struct web *w);
+
+/*
+ * libmicrohttpd's error log (MHD_OPTION_EXTERNAL_LOGGER; cls unused) for the daemon that
+ * serves the web: one LOG_WARN line "libmicrohttpd: ...", except what a client that went away
+ * makes it say (a closed tab's event stream: "closed by remote peer", "no longer available for
+ * sending", "Closing connection (application error ...)"), which is the normal end of a
+ * stream and is logged at DEBUG (issue #11). fmt/ap: printf-style, from libmicrohttpd.
+ * Thread-safe.
+ */
+__attribute__((format(printf, 2, 0))) void web_mhd_log(void *cls, const char *fmt, va_list ap);
 
 /* True when w serves url: "/", the page paths, "/static/..." and "/api/..." . */
 bool web_owns_url(const char *url);

@@ -81,7 +81,11 @@ struct web_call {
 /* Queue a JSON response (v is consumed: decref'd). */
 enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v);
 
-/* Queue {"error":code,"message":message} with status. */
+/*
+ * Queue {"error":code,"code":machine code,"message":message} with status. message is Chinese
+ * for a person; when it is "machine_code: 中文说明" (yq_label_split_error()) "code" is that
+ * machine code and "message" the rest, else "code" repeats code (issue #11).
+ */
 enum MHD_Result web_reply_error(struct web_call *call, unsigned status, const char *code,
                                 const char *message);
 

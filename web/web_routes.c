@@ -16,6 +16,7 @@
 #include "web_internal.h"
 #include "web_system.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -597,7 +598,8 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
             }
         }
         if (err == ERR_NOT_FOUND) {
-            snprintf(why, sizeof(why), "部门“%.100s”不存在，请先在管理页添加", lead);
+            snprintf(why, sizeof(why),
+                     "department_unknown: 部门“%.100s”不存在，请先在管理页添加", lead);
             json_decref(body);
             return bad_request(call, why);
         }
@@ -650,6 +652,43 @@ static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
         return ticket_list(call);
     }
     return ticket_route(call, rest);
+}
+
+/* ------------------------------------------------------------- labels */
+
+/*
+ * GET /api/meta/labels: every label table of yq_labels.h, {"labels": {"states": [{"code",
+ * "label"}, ...], "dismiss_reasons": [...], ...}} in display order, so the UI keeps no list of
+ * its own (issue #11: one list of dismiss reasons everywhere).
+ */
+static enum MHD_Result route_labels(struct web_call *call)
+{
+    json_t *all = json_object();
+
+    if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+        json_decref(all);
+        return method_not_allowed(call);
+    }
+    for (int k = 0; all && k < YQ_LABEL_KIND_COUNT; k++) {
+        size_t n = 0;
+        const struct yq_label *v = yq_label_table((enum yq_label_kind)k, &n);
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < n; i++) {
+            if (json_array_append_new(arr, json_pack("{s:s, s:s}", "code", v[i].code, "label",
+                                                     v[i].label)) != 0) {
+                json_decref(arr);
+                arr = NULL;
+            }
+        }
+        if (!arr || json_object_set_new(all, yq_label_kind_name((enum yq_label_kind)k), arr)) {
+            json_decref(all);
+            all = NULL;
+        }
+    }
+    if (!all) {
+        return MHD_NO;
+    }
+    return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "labels", all));
 }
 
 /*
@@ -743,6 +782,9 @@ enum MHD_Result web_route_api(struct web_call *call)
     }
     if ((rest = under(url, "/api/stats"))) {
         return web_route_stats(call, rest); /* any role; liaisons see their department */
+    }
+    if (strcmp(url, "/api/meta/labels") == 0) {
+        return route_labels(call);
     }
     if (strcmp(url, "/api/actions") == 0) {
         json_t *arr = json_array();

@@ -102,7 +102,9 @@ struct test_server *test_server_start(struct web *w, unsigned port, test_server_
     }
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
-                            (uint16_t)port, NULL, NULL, &handler, s, MHD_OPTION_SOCK_ADDR,
+                            (uint16_t)port, NULL, NULL, &handler, s,
+                            /* first, or MHD warns that some messages go to its own logger */
+                            MHD_OPTION_EXTERNAL_LOGGER, &web_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&sin, MHD_OPTION_NOTIFY_COMPLETED, &completed,
                             NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_ARRAY, guard,
                             MHD_OPTION_END);

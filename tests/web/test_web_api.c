@@ -696,6 +696,114 @@ static void test_json_dumps_escapes_markup(void **state)
     free(s);
 }
 
+/*
+ * Issue #11: a browser closing its live-update stream is the normal end of a stream, not a
+ * warning: libmicrohttpd (its error log is the server's stderr here, a WARN line in the
+ * notifier) says nothing of it, while the place is still freed. The wait is a hang guard.
+ */
+static void test_issue_11_closed_stream_is_not_a_warning(void **state)
+{
+    struct fx *f = *state;
+    struct client a;
+    int fds[2], st[2], again[2], again_st[2] = {0, 0}, saved;
+    FILE *capture = tmpfile();
+    char log[8192];
+    size_t n;
+
+    assert_non_null(capture);
+    login(f, "liaison-a", "liaison-password-a", &a);
+    fflush(stderr);
+    saved = dup(2);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(capture), 2) >= 0);
+    for (int i = 0; i < 2; i++) {
+        fds[i] = open_stream(f, &a, &st[i]);
+        assert_int_equal(st[i], 200);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    /* both places free again means both streams have ended (their free callback ran) */
+    for (int tries = 0;; tries++) {
+        usleep(200 * 1000);
+        again[0] = open_stream(f, &a, &again_st[0]);
+        again[1] = open_stream(f, &a, &again_st[1]);
+        if ((again_st[0] == 200 && again_st[1] == 200) || tries == 300) {
+            break;
+        }
+        close(again[0]);
+        close(again[1]);
+    }
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    assert_int_equal(again_st[0], 200);
+    assert_int_equal(again_st[1], 200);
+    rewind(capture);
+    n = fread(log, 1, sizeof(log) - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
+    if (strstr(log, "application error") || strstr(log, "Closing connection") ||
+        strstr(log, " WARN ")) {
+        fail_msg("a closed stream was logged as an error: %s", log);
+    }
+    close(again[0]);
+    close(again[1]);
+}
+
+/* Issue #11: web_mhd_log keeps real daemon errors at WARN and a client gone at DEBUG. */
+static void call_mhd_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    web_mhd_log(NULL, fmt, ap);
+    va_end(ap);
+}
+
+static void test_issue_11_mhd_log_levels(void **state)
+{
+    FILE *capture = tmpfile();
+    char log[4096];
+    size_t n;
+    int saved;
+
+    (void)state;
+    assert_non_null(capture);
+    fflush(stderr);
+    saved = dup(2);
+    assert_true(dup2(fileno(capture), 2) >= 0);
+    call_mhd_log("Closing connection (application error generating response).\n");
+    call_mhd_log("Failed to send the footers for the request for `%s'. Error: The socket is no "
+                 "longer available for sending\n",
+                 "/api/events");
+    call_mhd_log("Failed to bind to port %u: %s\n", 8080u, "Address already in use");
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    rewind(capture);
+    n = fread(log, 1, sizeof(log) - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
+    assert_null(strstr(log, "application error"));
+    assert_null(strstr(log, "footers"));
+    assert_non_null(strstr(log, " WARN "));
+    assert_non_null(strstr(log, "libmicrohttpd: Failed to bind to port 8080: Address already in use"));
+}
+
+/* Issue #11: /favicon.ico is served (pages link it; browsers ask for it anyway). */
+static void test_issue_11_favicon(void **state)
+{
+    struct fx *f = *state;
+    struct resp r;
+
+    request(f, NULL, "GET", "/favicon.ico", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "image/vnd.microsoft.icon");
+    /* an ICO file: reserved 0, type 1 (icon) */
+    assert_true(r.len >= 6);
+    assert_memory_equal(r.body, "\0\0\1\0", 4);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +819,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_closed_stream_is_not_a_warning, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, teardown),
+        cmocka_unit_test(test_issue_11_mhd_log_levels),
         cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, teardown),

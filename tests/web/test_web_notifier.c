@@ -471,6 +471,85 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 }
 
 /*
+ * Issue #11: a refused action reaches the user in Chinese with the English machine code apart
+ * ({"error":"invalid","code":"response_time_out_of_range","message":"回应时间须在…"}); the
+ * label tables are served once for the UI (one list of dismiss reasons), and the ticket JSON
+ * carries the display fields.
+ */
+static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client cl;
+    char path[128];
+    struct resp r;
+    json_t *v, *arr, *t;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
+    http_request(port, &cl, "POST", path, "{}", NULL, &r);
+    assert_int_equal(r.status, 200);
+    resp_release(&r);
+    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_a);
+    http_request(port, &cl, "POST", path, "{\"channel\":\"答复\",\"responded_at\":\"2099-01-01T00:00:00Z\"}",
+                 NULL, &r);
+    assert_int_equal(r.status, 400);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "error")), "invalid");
+    assert_string_equal(json_string_value(json_object_get(v, "code")),
+                        "response_time_out_of_range");
+    assert_non_null(strstr(json_string_value(json_object_get(v, "message")),
+                           "回应时间须在发现时间（"));
+    assert_null(strstr(json_string_value(json_object_get(v, "message")), "respond:"));
+    json_decref(v);
+    resp_release(&r);
+    /* a state refusal: 409 with its code, the states named in Chinese */
+    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
+    http_request(port, &cl, "POST", path, "{}", NULL, &r);
+    assert_int_equal(r.status, 409);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "state_not_allowed");
+    assert_non_null(strstr(json_string_value(json_object_get(v, "message")), "“已签收”"));
+    json_decref(v);
+    resp_release(&r);
+    /* the labels, one list of dismiss reasons */
+    http_request(port, &cl, "GET", "/api/meta/labels", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    arr = json_object_get(json_object_get(v, "labels"), "dismiss_reasons");
+    assert_int_equal(json_array_size(arr), 5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 3), "code")),
+                        "out_of_scope");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 3), "label")),
+                        "超出职责范围");
+    arr = json_object_get(json_object_get(v, "labels"), "rule_scopes");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "label")),
+                        "标题和正文");
+    json_decref(v);
+    resp_release(&r);
+    /* the detail: display fields */
+    snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
+    http_request(port, &cl, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    t = json_object_get(v, "ticket");
+    assert_string_equal(json_string_value(json_object_get(t, "state_label")), "已签收");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(t, "items"), 0),
+                                          "source_label")),
+        "网站");
+    assert_string_equal(
+        json_string_value(json_array_get(
+            json_object_get(json_array_get(json_object_get(t, "items"), 0), "rule_names"), 0)),
+        "测试规则");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(t, "log"), 1), "text")),
+        "duty1 签收");
+    json_decref(v);
+    resp_release(&r);
+}
+
+/*
  * Issue #11: a post published in 2020 and an item of an official source open no ticket; the
  * duty officer finds them in GET /api/held-items (reason, label, times, rules); a liaison may
  * not list them; a bad reason filter is named.
@@ -564,6 +643,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_chinese_errors_labels_and_display_fields,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
                                         teardown),
