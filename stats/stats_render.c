@@ -620,6 +620,7 @@ static void render_text(const struct stats_report *r, struct stats_sbuf *b)
     const struct stats_row *t = &r->total;
     char period[32], c1[32], c2[32], p1[32], p2[32];
     char *bulletin = NULL;
+    size_t od_dw, od_kw;
 
     stats_sbuf_printf(b, "%s 政务舆情回应情况%s\n", stats_fmt_period(r, period, sizeof(period)),
                       r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
@@ -722,10 +723,24 @@ static void render_text(const struct stats_report *r, struct stats_sbuf *b)
         }
     }
     stats_sbuf_printf(b, "\n超期清单 %zu 项\n", r->n_overdue);
+    {
+        /* the number, department and clock columns line up by display width */
+        size_t dw = 0, kw = 0;
+        for (size_t i = 0; i < r->n_overdue; i++) {
+            size_t w1 = yq_text_width(r->overdue[i].department);
+            size_t w2 = yq_text_width(stats_clock_label(r->overdue[i].clock));
+            dw = w1 > dw ? w1 : dw;
+            kw = w2 > kw ? w2 : kw;
+        }
+        od_dw = dw;
+        od_kw = kw;
+    }
     for (size_t i = 0; i < r->n_overdue; i++) {
         const struct stats_overdue *o = &r->overdue[i];
-        stats_sbuf_printf(b, "  %s  %s  %s  时限 %s  ", o->number, o->department,
-                          stats_clock_label(o->clock),
+        char dcell[256], kcell[128];
+        stats_sbuf_printf(b, "  %s  %s  %s  时限 %s  ", o->number,
+                          yq_text_pad(o->department, od_dw, dcell, sizeof(dcell)),
+                          yq_text_pad(stats_clock_label(o->clock), od_kw, kcell, sizeof(kcell)),
                           yq_time_format_shanghai(o->deadline, c1, sizeof(c1)));
         if (o->met_at) {
             stats_sbuf_printf(b, "完成 %s", yq_time_format_shanghai(o->met_at, c2, sizeof(c2)));

@@ -1069,6 +1069,12 @@ static void test_issue_10_figures_in_every_format(void **state)
                                  "首次回应（各级合计）           5     3         0           2       0   60.0%   60.0%\n"
                                  "Ⅰ/Ⅱ级 权威信息（5小时）        1     1         0           0       0  100.0%  100.0%\n"));
     assert_non_null(strstr(text, "其中未签收即办结或不予处置 2 件；期末未签收 2 件"));
+    /* issue #11: the overdue list's department and clock columns line up too */
+    assert_non_null(strstr(text, "\n"
+                                 "超期清单 6 项\n"
+                                 "  YQ-2026-01-0002  市卫生健康委员会  Ⅲ级 回应（48小时）          时限 2026-02-01 17:00  未完成  超时 27天7小时\n"
+                                 "  YQ-2026-02-0005  市自然资源局      签收                        时限 2026-02-03 10:00  未完成  超时 25天14小时\n"
+                                 "  YQ-2026-02-0001  市应急管理局      签收                        时限 2026-02-14 10:30  完成 2026-02-14 10:45  超时 15分\n"));
     /* issue #11: columns aligned by display width (a Chinese character takes two columns) */
     assert_non_null(strstr(text, "\n用时              件数    中位数         P90        平均\n"
                                  "签收用时（MTTA）     6      30分   1小时15分        37分\n"
