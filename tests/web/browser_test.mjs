@@ -45,6 +45,7 @@ if (!serverBin || !existsSync(serverBin)) {
 // ------------------------------------------------------------------ harness
 
 const results = [];
+const contexts = []; // the browser contexts a check opened (session()), closed after it
 async function check(name, fn) {
   const t0 = Date.now();
   try {
@@ -55,6 +56,8 @@ async function check(name, fn) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
   }
+  // each session holds an event stream; the server allows a user only a few at once
+  for (const ctx of contexts.splice(0)) await ctx.close().catch(() => {});
 }
 function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
 function eq(a, b, msg) { if (a !== b) throw new Error(`${msg || 'not equal'}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`); }
@@ -103,9 +106,14 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 
+// Every answer 404 any page got (issue #11: e.g. /favicon.ico), checked by the last test.
+const notFound = [];
+
 async function session(user, password, viewport) {
   const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  contexts.push(ctx);
   const page = await ctx.newPage();
+  page.on('response', (r) => { if (r.status() === 404) notFound.push(`${user}: ${r.url()}`); });
   const dialogs = [];
   page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
   page.on('pageerror', (e) => console.log(`  page error (${user}): ${e.message}`));
@@ -225,7 +233,7 @@ await check('liaison sees only their department, acknowledges, responds, closes'
   await page.waitForSelector('.ticket-detail');
   eq((await page.textContent('.ticket-detail .state')).trim(), '已办结', 'closed');
   const log = await page.textContent('ol.log');
-  for (const word of ['签收', '登记回应', '办结', '补偿款已于本周发放到位']) assert(log.includes(word), `log lacks ${word}`);
+  for (const word of ['签收', '回应', '办结', '补偿款已于本周发放到位']) assert(log.includes(word), `log lacks ${word}`);
   eq(dialogs.length, 0, 'no dialogs');
 });
 
@@ -247,6 +255,250 @@ await check('a state change without the CSRF token is refused', async () => {
   assert(c && c.httpOnly && c.sameSite === 'Strict', JSON.stringify(c));
   eq(await page.evaluate(() => document.cookie), '', 'cookie hidden from scripts');
 });
+
+// ----------------------------------------------------------- issue #11
+
+// The server's code lists (GET /api/meta/labels), as the page gets them: {kind: [{code, label}]}.
+async function labelsOf(page) {
+  const raw = await page.evaluate(async () => (await fetch('/api/meta/labels')).json());
+  const src = raw.labels || raw;
+  const out = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (Array.isArray(v)) out[k] = v.map((e) => ({ ...e, code: e.code ?? e.value, label: e.label }));
+  }
+  return out;
+}
+
+await check('the queue shows the API\'s order and says how it is ordered', async () => {
+  // detected 5 h ago: the most overdue, added last (a page sorting by itself would move it)
+  const late = await addTicket({
+    title: '汉滨区某小区电梯频繁故障 业主投诉无门', level: 'IV', department: '市水务局', source: 'rss',
+    channel: '安康论坛', excerpt: '业主反映电梯故障。', terms: ['电梯'], detected_at: now - 5 * 3600, items: [],
+  });
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.waitForSelector(`article[data-number="${late}"]`);
+  const api = await page.evaluate(async () => (await (await fetch('/api/tickets')).json()).tickets.map((t) => t.number));
+  const shown = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
+  eq(shown.join(), api.join(), 'tickets in the API\'s order');
+  const summary = await page.textContent('#summary');
+  assert(summary.includes('最近时限优先，其次级别、热度、发现时间'), `the order is said: ${summary}`);
+});
+
+await check('dismissing offers the one list of reasons; a dismissed ticket\'s clocks are stopped', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketB1)}`);
+  await page.waitForSelector('.ticket-detail');
+  const labels = await labelsOf(page);
+  const reasons = labels.dismiss_reasons || [];
+  eq(reasons.map((r) => r.label).join(), '与本地无关,重复,误报,超出职责范围,其他', 'the API\'s dismiss reasons');
+  await page.click('button[data-action="dismiss"]');
+  const offered = await page.$$eval('form.panel select[name="reason"] option', (os) => os.map((o) => [o.value, o.textContent]));
+  eq(JSON.stringify(offered), JSON.stringify(reasons.map((r) => [r.code, r.label])), 'the dialog offers the API\'s list');
+  // 其他 needs a note: refused on the page, the ticket stays open
+  const other = reasons.find((r) => r.label === '其他').code;
+  await page.selectOption('form.panel select[name="reason"]', other);
+  assert(await page.$eval('form.panel textarea[name="note"]', (t) => t.required), 'note required for 其他');
+  await page.$eval('form.panel textarea[name="note"]', (t) => { t.required = false; }); // past the browser's own check
+  await page.click('form.panel button[type=submit]');
+  await page.waitForSelector('#error:not([hidden])');
+  assert((await page.textContent('#error')).includes('其他'), await page.textContent('#error'));
+  const still = await page.evaluate(async (n) => (await (await fetch('/api/tickets/' + n)).json()).ticket.state, ticketB1);
+  eq(still, 'open', 'not dismissed without a note');
+  const falseAlarm = reasons.find((r) => r.label === '误报').code;
+  await page.selectOption('form.panel select[name="reason"]', falseAlarm);
+  await page.fill('form.panel textarea[name="note"]', '网友所拍为旧照片');
+  await page.click('form.panel button[type=submit]');
+  await page.waitForSelector('.ticket-detail .dismiss-reason');
+  eq((await page.textContent('.ticket-detail .dismiss-reason')).trim().startsWith('误报'), true, 'the reason\'s label');
+  assert(!(await page.textContent('.ticket-detail')).includes(falseAlarm), 'no reason code on the page');
+  const t = (await page.evaluate(async (n) => (await fetch('/api/tickets/' + n)).json(), ticketB1)).ticket;
+  eq(t.state, 'dismissed', 'dismissed');
+  // every clock stopped, with the time it stopped (Beijing time); none counts down, even later
+  const rows = async () => page.$$eval('table.clocks tbody tr', (trs) => trs.map((tr) => [tr.dataset.clock, tr.dataset.running, tr.querySelector('.urgency').textContent]));
+  const first = await rows();
+  eq(first.length, t.clocks.length, 'a row per clock');
+  for (const [name, running, text] of first) {
+    const c = t.clocks.find((x) => x.name === name);
+    const at = c.met_at || c.stopped_at || t.dismissed_at || t.updated_at;
+    eq(running, '0', `${name} not running`);
+    assert(/^(已完成|超时完成|已撤销|已停止)（\d{4}-\d\d-\d\d \d\d:\d\d）$/.test(text), `${name}: ${text}`);
+    assert(text.includes(beijing(at)), `${name}: ${text}, stopped ${beijing(at)}`);
+    assert(!/剩余|已超时|紧急/.test(text), `${name}: ${text}`);
+  }
+  await page.waitForTimeout(1500); // past a tick of the page's clock
+  eq(JSON.stringify(await rows()), JSON.stringify(first), 'the stopped clocks do not change');
+  // the log in words
+  const log = await page.textContent('ol.log');
+  assert(log.includes('不予处置') && log.includes('误报'), `log: ${log}`);
+  assert(!/[a-z_]+=|false_alarm|dismissed|system/.test(log), `codes in the log: ${log}`);
+  // the queue's card (all states) shows it settled, no time left
+  await page.goto(`${base}/`);
+  await page.selectOption('#f-state', 'all');
+  const card = `article[data-number="${ticketB1}"]`;
+  await page.waitForSelector(`${card}[data-state="dismissed"]`);
+  const clock = await page.textContent(`${card} .clock`);
+  assert(clock.includes('时限已停止') && !/剩余|已超时|紧急/.test(clock), `card clock: ${clock}`);
+});
+
+await check('no codes: rule names, source labels and Beijing times on the ticket and queue', async () => {
+  const published = new Date((now - 2 * 3600) * 1000).toISOString();
+  const number = await addTicket({
+    title: '恒口示范区一燃气管道泄漏 附近居民紧急疏散', level: 'II', department: '市应急管理局', source: 'wechat',
+    channel: '安康发布', excerpt: '燃气泄漏，居民已疏散。', terms: ['燃气泄漏', '疏散'], detected_at: now - 600,
+    rules: ['safety-gas'],
+    items: [{ item_id: 'wechat:9f01', title: '恒口示范区一燃气管道泄漏 附近居民紧急疏散', url: 'https://mp.weixin.example/s/abc',
+      channel: '安康发布', source: 'wechat', source_id: 'ankang-fabu', source_label: '微信公众号', author: '安康发布',
+      excerpt: '燃气泄漏，居民已疏散。', published_at: published, terms: ['燃气泄漏'], rules: ['safety-gas'], rule_names: ['燃气泄漏与爆炸'] }],
+  });
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.selectOption('#f-state', 'all');
+  const card = `article[data-number="${number}"]`;
+  await page.waitForSelector(card);
+  eq((await page.textContent(`${card} .source`)).trim(), '来源：微信公众号 · 安康发布', 'queue source line');
+  assert((await page.textContent(`${card} .badge.level-II`)).trim() === 'II 重大', 'level label');
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
+  await page.waitForSelector('.ticket-detail');
+  eq((await page.textContent('.ticket-detail dd.rules')).trim(), '燃气泄漏与爆炸', '命中规则 by name');
+  eq(await page.getAttribute('.ticket-detail dd.rules .rule', 'title'), '规则编号 safety-gas', 'the id only as a tooltip');
+  eq((await page.textContent('tr.item .item-channel')).trim(), '微信公众号 · 安康发布', 'item source line');
+  eq((await page.textContent('tr.item .item-time')).trim(), beijing(published), 'published in Beijing time');
+  const text = await page.$eval('main', (m) => m.innerText);
+  for (const code of ['rss', 'wechat', 'weibo', 'safety-gas', 'open']) {
+    assert(!new RegExp(`(^|[^\\w-])${code}([^\\w-]|$)`).test(text), `"${code}" shown: ${text}`);
+  }
+  assert(!/\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text), 'an ISO (UTC) time shown');
+});
+
+await check('items held back (old posts, the government\'s own) are listed below the queue without clocks', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  // the shape of GET /api/held-items (notifier/ticket_held.h ticket_held_json); the fake store has none
+  const held = [{ id: 1, item_id: 'rss:old2020', reason: 'old', reason_label: '旧帖（发布已久）', old: true, official: false,
+    title: '宇宙大爆炸理论的新证据', url: 'https://blog.example/2020/bigbang', source: 'rss', source_id: 'tech-blog', channel: '科技博客',
+    published_at: '2020-03-01T02:00:00Z', age_hours: 58000, detected_at: '2026-12-04T12:00:00Z', level: 'II', rule_ids: ['safety-gas'] }];
+  await page.route('**/api/held-items', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ now: new Date().toISOString(), items: held }) }));
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#held-box:not([hidden]) tr[data-held="rss:old2020"]');
+  const row = await page.$eval('tr[data-held="rss:old2020"]', (tr) => [...tr.cells].map((c) => c.innerText.trim()));
+  eq(row[0], '2026-12-04 20:00', 'detected, Beijing time');
+  eq(row[2], '网站 · 科技博客', 'source label and channel');
+  assert(row[3].startsWith('2020-03-01 10:00'), `published: ${row[3]}`);
+  eq(row[4], '旧帖（发布已久）', 'reason label');
+  eq(await page.$$eval('#held-box .urgency', (u) => u.length), 0, 'no clock');
+});
+
+// Canned answers of the sources and rules APIs (web_test_server runs without Redis).
+const sourcesAnswer = {
+  enabled: true, redis_up: true, sources: [
+    // last_error as the collector stores it (collectors/store.c: "<UTC> <state>: <detail>")
+    { id: 'ankang-news', name: '安康新闻网', kind: 'rss', last_success: '2026-12-04T19:10:00Z',
+      last_error: '2026-12-04T20:33:00Z not_a_feed: not_a_feed: HTML page served instead of a feed',
+      consecutive_failures: 3, items_last_seen: 0, items_24h: 12, last_status: '200' },
+    { id: 'ankang-fabu', name: '安康发布', kind: 'wechat', last_success: new Date().toISOString(),
+      consecutive_failures: 0, items_last_seen: 20, items_24h: 31, last_status: '200' },
+  ],
+};
+const rulesAnswer = {
+  version: 42, pushed_by: 'admin', pushed_at: '2026-12-04T08:00:00Z', rules: [
+    { id: 'safety-gas', name: '燃气泄漏与爆炸', group: '安全生产', department: '市应急管理局', level: 'II', scope: 'all',
+      scope_label: '标题和正文', expr: '(燃气泄漏 | 天然气泄漏 | 爆炸 | 疏散) & !演练' },
+    { id: 'land-compensation', name: '征地拆迁补偿', group: '民生', department: '市自然资源局', level: 'III', scope: 'title',
+      scope_label: '标题', expr: '(征地 | 拆迁) & 补偿款' },
+  ],
+};
+async function withCannedSystemApis(page) {
+  await page.route('**/api/sources', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(sourcesAnswer) }));
+  await page.route('**/api/rules', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(rulesAnswer) }));
+}
+
+await check('the sources and rules pages show names, Chinese reasons and Beijing time', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await withCannedSystemApis(page);
+  await page.goto(`${base}/sources`);
+  await page.waitForSelector('tr[data-source="ankang-news"]');
+  const row = 'tr[data-source="ankang-news"]';
+  assert((await page.textContent(`${row} .source-name`)).startsWith('安康新闻网'), 'source name');
+  eq(await page.getAttribute(`${row} .source-name`, 'title'), '编号 ankang-news', 'the id only as a tooltip');
+  eq((await page.textContent(`${row} .source-error`)).trim(), '2026-12-05 04:33 不是订阅源（收到的是网页）', 'error in words, Beijing time');
+  eq((await page.textContent(`${row} .verdict`)).trim(), '异常', 'verdict');
+  assert((await page.textContent('tr[data-source="ankang-fabu"] .source-name')).includes('微信公众号'), 'source kind label');
+  const text = await page.$eval('main', (m) => m.innerText);
+  assert(!/not_a_feed|HTML page|\d{4}-\d\d-\d\dT/.test(text), `codes or UTC on the sources page: ${text}`);
+  await page.goto(`${base}/rules`);
+  await page.waitForSelector('tr[data-rule="safety-gas"]');
+  eq((await page.textContent('tr[data-rule="safety-gas"] .scope')).trim(), '标题和正文', 'scope all');
+  eq((await page.textContent('tr[data-rule="land-compensation"] .scope')).trim(), '标题', 'scope title');
+  eq((await page.textContent('tr[data-rule="safety-gas"] .rule-name')).trim(), '燃气泄漏与爆炸', 'rule name');
+  assert((await page.textContent('#rules-head')).includes('2026-12-04 16:00'), 'pushed at, Beijing time');
+});
+
+await check('a refused action shows the API\'s Chinese message', async () => {
+  const number = await addTicket({ title: '白河县城区供暖不热', level: 'IV', department: '市自然资源局', source: 'rss', channel: '白河论坛', items: [] });
+  const { page } = await session('liaison-a', 'liaison-password-a');
+  const card = `article[data-number="${number}"]`;
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="ack"]`);
+  await page.waitForSelector(`${card}[data-state="acknowledged"]`);
+  const message = '回应时间须在发现时间与现在之间';
+  await page.route('**/api/tickets/*/respond', (r) => r.fulfill({
+    status: 400, contentType: 'application/json',
+    body: JSON.stringify({ error: 'response_time_out_of_range', message }),
+  }));
+  await page.click(`${card} button[data-action="respond"]`);
+  await page.click(`${card} form.panel button[type=submit]`);
+  await page.waitForSelector('#error:not([hidden])');
+  eq((await page.textContent('#error')).trim(), message, 'the API\'s message, not its code');
+});
+
+// Every table cell at least ~2 characters wide (content width / font size) and nothing wider
+// than the page outside a table's scroll box.
+async function layoutProblems(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const cell of document.querySelectorAll('th, td')) {
+      if (!cell.textContent.trim() || !cell.offsetParent) continue;
+      const cs = getComputedStyle(cell);
+      const w = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const chars = w / parseFloat(cs.fontSize);
+      if (chars < 2) bad.push(`${cell.tagName} "${cell.textContent.trim().slice(0, 12)}" ${chars.toFixed(2)} characters wide`);
+    }
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) bad.push(`page ${doc.scrollWidth} px wide in ${doc.clientWidth} px`);
+    return bad;
+  });
+}
+
+await check('every table keeps its columns readable at 390 px and 1,400 px', async () => {
+  const longExcerpt = '网友反映：'.concat('小区门口道路施工围挡长期不拆，夜间施工噪音扰民，多次向街道办和城管部门反映均未得到答复，'.repeat(8));
+  const number = await addTicket({
+    title: '江北街道道路施工围挡半年未拆 夜间噪音扰民', level: 'III', department: '市自然资源局', source: 'rss',
+    channel: '安康论坛 · 民生问政 · 城建交通', excerpt: longExcerpt, terms: ['噪音'], detected_at: now - 1200,
+    items: [{ item_id: 'rss:long01', title: '江北街道道路施工围挡半年未拆 夜间噪音扰民', channel: '安康论坛 · 民生问政 · 城建交通', author: '江北居民王先生',
+      url: 'https://forum.ankang.example/forum.php?mod=viewthread&tid=9912345&extra=page%3D1%26filter%3Dtypeid%26typeid%3D77&page=1',
+      excerpt: longExcerpt, published_at: new Date((now - 3600) * 1000).toISOString(), terms: ['噪音'] }],
+  });
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1400, height: 900 }]) {
+    for (const [user, password] of [['duty1', 'duty-password-1'], ['admin', 'admin-password-1']]) {
+      const { page } = await session(user, password, viewport);
+      await withCannedSystemApis(page);
+      const pages = user === 'admin' ? [['/admin', '#users table']]
+        : [['/', '#tickets article'], [`/ticket?n=${encodeURIComponent(number)}`, 'tr.item'], ['/sources', 'tr[data-source]'],
+          ['/rules', 'tr[data-rule]'], [`/stats?month=${previousBeijingMonth()}`, 'body[data-loaded] #s-departments tbody tr']];
+      for (const [url, ready] of pages) {
+        await page.goto(`${base}${url}`);
+        await page.waitForSelector(ready);
+        const bad = await layoutProblems(page);
+        eq(bad.length, 0, `${url} at ${viewport.width} px: ${bad.join('; ')}`);
+        if (url.startsWith('/ticket') && viewport.width === 390) await screenshot(page, 'ticket-phone.png');
+      }
+      await page.context().close();
+    }
+  }
+});
+
+// The Beijing-time month of now, "YYYY-MM" (computed here, not by the page).
+function currentBeijingMonth() {
+  return new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
+}
 
 // The Beijing-time month before the server's now, "YYYY-MM" (computed here, not by the page).
 function previousBeijingMonth() {
@@ -276,8 +528,13 @@ await check('duty officer opens the statistics page and the three charts render'
   eq(await page.$$eval('#nav a[href="/stats"]', (a) => a.length), 1, 'nav link on the queue');
   await page.click('#nav a[href="/stats"]');
   await page.waitForSelector('body[data-loaded]');
+  // issue #11: the page opens on the current month (Beijing time), where the tickets are
+  eq(await page.inputValue('#s-month'), currentBeijingMonth(), 'default month is the current month (Beijing time)');
+  eq(await page.getAttribute('body', 'data-loaded'), currentBeijingMonth(), 'the current month is loaded');
+  // the fixture's history is in the previous month
   const month = previousBeijingMonth();
-  eq(await page.inputValue('#s-month'), month, 'default month is last month (Beijing time)');
+  await page.fill('#s-month', month);
+  await page.waitForSelector(`body[data-loaded="${month}"]`);
   for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
     await page.waitForSelector(`#${id}[data-rendered="1"]`, { timeout: 60000 }); // hang guard
     const size = await page.$eval(`#${id}`, (e) => {
@@ -334,7 +591,7 @@ await check('duty officer opens the statistics page and the three charts render'
 await check('the statistics page switches to the year view and shows the annual figures', async () => {
   const { page, dialogs } = await session('duty1', 'duty-password-1');
   const problems = watchProblems(page);
-  await page.goto(`${base}/stats`);
+  await page.goto(`${base}/stats?month=${previousBeijingMonth()}`);
   await page.waitForSelector('body[data-period="month"][data-loaded]');
   assert(await page.isHidden('#s-annual-card'), 'no annual figures in the month view');
   const year = previousBeijingMonth().slice(0, 4);
@@ -378,7 +635,7 @@ await check('the statistics page switches to the year view and shows the annual 
   await page.check('input[name="s-period"][value="month"]');
   await page.waitForSelector('body[data-period="month"]');
   assert(await page.isHidden('#s-annual-card'), 'month view again');
-  eq(await page.inputValue('#s-month'), previousBeijingMonth(), 'month view defaults to last month');
+  eq(await page.inputValue('#s-month'), currentBeijingMonth(), 'month view defaults to the current month');
   eq(problems.length, 0, problems.join('; '));
   eq(dialogs.length, 0, 'no dialogs');
 });
@@ -386,7 +643,7 @@ await check('the statistics page switches to the year view and shows the annual 
 await check('a liaison sees only their department on the statistics page', async () => {
   const { page } = await session('liaison-a', 'liaison-password-a', { width: 412, height: 915 });
   const problems = watchProblems(page);
-  await page.goto(`${base}/stats?department=${encodeURIComponent('市生态环境局')}`);
+  await page.goto(`${base}/stats?department=${encodeURIComponent('市生态环境局')}&month=${previousBeijingMonth()}`);
   await page.waitForSelector('body[data-loaded]');
   assert(await page.isHidden('#s-department-box'), 'no department filter for a liaison');
   assert((await page.textContent('#s-own-department')).includes('市自然资源局'), 'own department shown');
@@ -455,6 +712,20 @@ await check('FC-033 hostile feed item renders as text', async () => {
   });
   eq(audit.length, 0, `unsafe markup: ${audit.join(', ')}`);
   eq(dialogs.length, 0, `script ran: ${dialogs.join(', ')}`);
+});
+
+await check('every page links the favicon and nothing answered 404', async () => {
+  const res = await fetch(`${base}/favicon.ico`);
+  eq(res.status, 200, '/favicon.ico');
+  assert((res.headers.get('content-type') || '').startsWith('image/'), res.headers.get('content-type'));
+  const { page } = await session('admin', 'admin-password-1');
+  for (const p of ['/', '/ticket', '/liaison', '/sources', '/rules', '/stats', '/admin', '/password', '/login']) {
+    const html = await (await fetch(`${base}${p}`)).text();
+    assert(/<link rel="icon" href="\/favicon\.ico"/.test(html), `${p} links no favicon`);
+  }
+  await page.goto(`${base}/stats`);
+  await page.waitForSelector('body[data-loaded]');
+  eq(notFound.length, 0, `404: ${notFound.join(', ')}`);
 });
 
 await browser.close();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_time.h"
 
 struct fake_tickets {
@@ -61,11 +62,53 @@ static json_t *clock_new(const char *name, const char *label, int64_t deadline)
                      iso(deadline), "met_at");
 }
 
+/*
+ * A log entry with its display text as the notifier's API gives it (issue #11): "<who>
+ * <action label>：<note>", the actor "system" as 系统 and a dismissal's note (its reason code)
+ * as the reason's label.
+ */
 static void log_add(json_t *t, const char *actor, const char *action, const char *note)
 {
+    char text[1024];
+    const char *shown = note ? note : "";
+    if (strcmp(action, "dismissed") == 0) {
+        shown = yq_label(YQ_LABEL_DISMISS_REASON, shown);
+    }
+    snprintf(text, sizeof(text), "%s %s%s%s", yq_label(YQ_LABEL_ROLE, actor),
+             yq_label(YQ_LABEL_LOG_ACTION, action), shown[0] ? "：" : "", shown);
     json_array_append_new(json_object_get(t, "log"),
-                          json_pack("{s:o, s:s, s:s, s:s}", "at", iso(yq_time_now()), "actor",
-                                    actor, "action", action, "note", note ? note : ""));
+                          json_pack("{s:o, s:s, s:s, s:s, s:s}", "at", iso(yq_time_now()),
+                                    "actor", actor, "action", action, "note", note ? note : "",
+                                    "text", text));
+}
+
+/*
+ * The clocks of t after its state became to (issue #11, as the notifier's API): on a settled
+ * ticket a clock not met is "stopped" at now (已撤销 when dismissed, 已停止 when closed); on a
+ * reopened ticket it runs again.
+ */
+static void clocks_settle(json_t *t, const char *to)
+{
+    bool dismissed = strcmp(to, "dismissed") == 0;
+    bool settled = dismissed || strcmp(to, "closed") == 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(t, "clocks"), i, c)
+    {
+        if (!json_is_null(json_object_get(c, "met_at"))) {
+            json_object_set_new(c, "state", json_string("met"));
+            json_object_set_new(c, "state_label", json_string("已完成"));
+            json_object_set(c, "stopped_at", json_object_get(c, "met_at"));
+        } else if (settled) {
+            json_object_set_new(c, "state", json_string("stopped"));
+            json_object_set_new(c, "state_label", json_string(dismissed ? "已撤销" : "已停止"));
+            json_object_set_new(c, "stopped_at", iso(yq_time_now()));
+        } else {
+            json_object_set_new(c, "state", json_string("running"));
+            json_object_set_new(c, "state_label", json_string("进行中"));
+            json_object_set_new(c, "stopped_at", json_null());
+        }
+    }
 }
 
 static void clock_met(json_t *t, const char *name)
@@ -316,6 +359,9 @@ static int fake_act(void *ctx, const char *number, const char *action,
         } else if (state_in(st, active)) {
             to = "dismissed";
             json_object_set_new(t, "dismiss_reason", json_string(reason));
+            json_object_set_new(t, "dismiss_reason_label",
+                                json_string(yq_label(YQ_LABEL_DISMISS_REASON, reason)));
+            json_object_set_new(t, "dismissed_at", iso(yq_time_now()));
             note = reason;
         }
     } else if (strcmp(action, "reopen") == 0) {
@@ -345,7 +391,9 @@ static int fake_act(void *ctx, const char *number, const char *action,
             }
         }
         json_object_set_new(t, "state", json_string(to));
+        json_object_set_new(t, "state_label", json_string(yq_label(YQ_LABEL_STATE, to)));
         json_object_set_new(t, "updated_at", iso(yq_time_now()));
+        clocks_settle(t, to);
         ft->marker++;
         ft->changes++;
     }

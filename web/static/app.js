@@ -3,24 +3,49 @@
 // http(s) URLs become links. The CSP forbids inline scripts, so all code lives here.
 'use strict';
 
-const LEVELS = { I: '特别重大', II: '重大', III: '较大', IV: '一般' };
-const STATES = {
-  open: '待签收', acknowledged: '已签收', responded: '已回应', closed: '已办结',
-  returned: '退回', dismissed: '不予处置',
-};
-const CHANNELS = ['权威发布', '新闻发布会', '吹风会', '政务微博', '政务微信', '网站', '答复'];
-const CLOCK_LABELS = {
-  ack: '签收时限', response: '回应时限', press: '发布会时限', close: '办结时限',
-};
-const DISMISS_REASONS = { irrelevant: '与本地无关', duplicate: '重复', other: '其他' };
-const ACTION_LABELS = {
-  created: '生成', item_added: '新增信息', revision_added: '信息更新', assigned: '交办',
-  reassigned: '改派', acknowledged: '签收', responded: '登记回应', closed: '办结',
-  returned: '退回', dismissed: '不予处置', reopened: '重新打开', remind: '催办',
-  supervise: '督办', level_set: '调整级别', set_level: '调整级别',
-};
+const LEVEL_CODES = ['I', 'II', 'III', 'IV'];
 
-const state = { me: null, offsetMs: 0, departments: [] };
+const state = { me: null, offsetMs: 0, departments: [], labels: {} };
+
+// ---------------------------------------------------------------- labels
+
+// The code lists and their Chinese labels come from the server (GET /api/meta/labels: one table
+// per kind, the same the API's display fields, the CLI and the reports use); the page keeps
+// no copy. A list is [{code, label, ...}] (or {code: label}); missing lists leave labels empty.
+async function loadLabels() {
+  try {
+    state.labels = (await api('GET', '/api/meta/labels')) || {};
+  } catch (e) {
+    state.labels = {};
+  }
+}
+
+// The entries [{code, label, ...}] of a kind (e.g. 'dismiss_reasons'), in the server's order.
+function labelList(kind) {
+  const l = state.labels[kind] || (state.labels.labels || {})[kind];
+  if (Array.isArray(l)) {
+    return l.filter((e) => e && typeof e === 'object')
+      .map((e) => ({ ...e, code: e.code ?? e.value ?? e.id, label: e.label ?? e.name ?? e.text }));
+  }
+  if (l && typeof l === 'object') return Object.entries(l).map(([code, label]) => ({ code, label }));
+  return [];
+}
+
+// The label of code in kind: the object's own display field when the API gave one (shown),
+// else the kind's table, else '' (callers fall back to a neutral word, never to the code).
+function labelOf(kind, code, shown) {
+  if (typeof shown === 'string' && shown) return shown;
+  const e = labelList(kind).find((x) => x.code === code);
+  return e && e.label ? e.label : '';
+}
+
+function levelText(t) {
+  const l = labelOf('levels', t.level, t.level_label);
+  return l ? `${t.level} ${l}` : String(t.level || '');
+}
+function stateText(t) { return labelOf('states', t.state, t.state_label) || '—'; }
+function clockName(c) { return c.label || labelOf('clocks', c.name) || '时限'; }
+
 
 // ---------------------------------------------------------------- DOM helpers
 
@@ -46,12 +71,24 @@ function linkable(url) {
   return typeof url === 'string' && /^https?:\/\/[^\s"'<>`\\]+$/i.test(url);
 }
 
+// A URL as text that may wrap only after its separators (/ ? & = # . - _), never inside a
+// word: text nodes with <wbr> between them.
+function urlText(url) {
+  const out = document.createDocumentFragment();
+  for (const part of String(url || '').split(/(?<=[/?&=#._-])/)) {
+    if (out.childNodes.length) out.append(el('wbr'));
+    out.append(document.createTextNode(part));
+  }
+  return out;
+}
+
 // A link for an http(s) URL; anything else is shown as plain, unclickable text.
 function safeLink(url, label) {
   if (linkable(url)) {
-    return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, label || url);
+    return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank', class: label ? null : 'url' },
+      label || urlText(url));
   }
-  return el('span', { class: 'nolink', title: '非 http(s) 链接，不可点击' }, label || url || '');
+  return el('span', { class: 'nolink url', title: '非 http(s) 链接，不可点击' }, label || urlText(url));
 }
 
 // Text with each occurrence of any term wrapped in <mark>, built as text nodes.
@@ -109,9 +146,8 @@ function fmtSpan(ms) {
   return `${mm}分`;
 }
 
-// {text, cls} for a deadline (ms left: >= 0 remaining, < 0 overdue).
-function clockText(deadlineIso, metIso) {
-  if (metIso) return { text: `已完成（${fmtTime(metIso)}）`, cls: 'done', left: Infinity };
+// {text, cls, left} for a running clock's deadline (ms left: >= 0 remaining, < 0 overdue).
+function clockText(deadlineIso) {
   const left = Date.parse(deadlineIso) - serverNow();
   if (Number.isNaN(left)) return { text: '—', cls: 'done', left: Infinity };
   if (left < 0) return { text: `已超时 ${fmtSpan(left)}`, cls: 'overdue', left };
@@ -121,17 +157,42 @@ function clockText(deadlineIso, metIso) {
 
 const URGENCY = { overdue: '', urgent: '紧急', soon: '临近', normal: '正常', done: '' }; // overdue text says 已超时
 
-// The nearest pending clock of a ticket.
+function isActive(t) { return t.state !== 'closed' && t.state !== 'dismissed'; }
+
+// When a settled (closed or dismissed) ticket was settled: the API's field, else the last
+// change of the ticket.
+function settledAt(t) {
+  return t.settled_at || t.closed_at || t.dismissed_at || t.updated_at || null;
+}
+
+// Whether clock c of ticket t still runs: not met, not stopped by the API (state/stopped_at)
+// and the ticket not settled. A settled ticket's clocks never count down.
+function clockRunning(c, t) {
+  if (c.met_at || c.stopped_at) return false;
+  if (c.state && !['running', 'pending', 'open'].includes(c.state)) return false;
+  return !t || isActive(t);
+}
+
+// How clock c of ticket t stands: {text, cls, deadline}; deadline is set only while the clock
+// runs (tickClocks counts it down). Met: "已完成（time）"; stopped by settling the ticket:
+// "已撤销（time）", with the API's state_label when it gives one. Times in Beijing time.
+function clockStatus(c, t) {
+  if (clockRunning(c, t)) return { ...clockText(c.deadline), deadline: c.deadline };
+  const met = Boolean(c.met_at) || c.state === 'met';
+  const word = c.state_label || (met ? '已完成' : '已撤销');
+  const at = met ? (c.met_at || c.stopped_at) : (c.stopped_at || settledAt(t || {}));
+  return { text: at ? `${word}（${fmtTime(at)}）` : word, cls: met ? 'done' : 'done stopped', deadline: '' };
+}
+
+// The nearest running clock of a ticket (none for a settled ticket).
 function nearestClock(t) {
   let best = null;
   for (const c of t.clocks || []) {
-    if (c.met_at || !c.deadline) continue;
+    if (!clockRunning(c, t) || !c.deadline) continue;
     if (!best || Date.parse(c.deadline) < Date.parse(best.deadline)) best = c;
   }
   return best;
 }
-
-function isActive(t) { return t.state !== 'closed' && t.state !== 'dismissed'; }
 
 // -------------------------------------------------------------------- API
 
@@ -180,7 +241,7 @@ function renderChrome() {
   if (me.permissions.admin) links.push(['/admin', '用户与部门', 'admin']);
   nav.replaceChildren(...links.map(([href, label, p]) =>
     el('a', { href, 'aria-current': p === page ? 'page' : null }, label)));
-  const roleName = { admin: '管理员', duty_officer: '值班员', liaison: '联络员', head: '部门负责人' }[me.user.role] || '';
+  const roleName = labelOf('roles', me.user.role);
   $('whoami').replaceChildren(
     el('span', {}, `${me.user.display_name || me.user.username}（${roleName}` +
       `${me.user.department ? ' · ' + me.user.department : ''}）`),
@@ -195,6 +256,7 @@ async function logout() {
 
 async function loadMe() {
   state.me = await api('GET', '/api/me');
+  await loadLabels();
   renderChrome();
   if (state.me.user.must_change_password && document.body.dataset.page !== 'password') {
     location.assign('/password');
@@ -204,52 +266,60 @@ async function loadMe() {
 
 // ---------------------------------------------------------------- queue
 
+// "网站 · 安康发布": the source's label and channel name, never the source code.
+function sourceText(o, kind) {
+  const label = labelOf('source_kinds', kind, o.source_label);
+  return [label, o.source_name, o.channel].filter(Boolean)
+    .filter((v, i, a) => a.indexOf(v) === i).join(' · ') || '—';
+}
+
+function levelClass(t) { return LEVEL_CODES.includes(t.level) ? t.level : 'IV'; }
+
 function ticketCard(t, opts) {
   const near = nearestClock(t);
-  const ck = near ? clockText(near.deadline, null) : { text: '', cls: 'done' };
-  const level = LEVELS[t.level] ? t.level : 'IV';
+  const ck = near ? clockStatus(near, t) : null;
+  const level = levelClass(t);
+  const at = settledAt(t);
+  const clock = isActive(t)
+    ? el('div', { class: 'clock' },
+      near ? el('div', {}, `${clockName(near)}：${fmtTime(near.deadline)}`) : null,
+      el('div', { class: `urgency ${ck ? ck.cls : 'done'}`, 'data-deadline': near ? near.deadline : '' },
+        ck && URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '', ck ? ck.text : ''))
+    // settled: every clock stopped, none counts (issue #11)
+    : el('div', { class: 'clock' }, el('div', {}, '时限已停止'),
+      el('div', { class: 'urgency done stopped', 'data-deadline': '' },
+        `${stateText(t)}${at ? `（${fmtTime(at)}）` : ''}`));
   const card = el('article', {
     class: `ticket level-${level}${opts.fresh ? ' fresh' : ''}`,
     'data-number': t.number, 'data-state': t.state,
   },
   el('div', { class: 'head' },
-    el('span', { class: `badge level-${level}` }, `${t.level} ${LEVELS[t.level] || ''}`),
-    el('span', { class: 'badge state' }, STATES[t.state] || t.state),
+    el('span', { class: `badge level-${level}` }, levelText(t)),
+    el('span', { class: 'badge state' }, stateText(t)),
     el('a', { class: 'title', href: '/ticket?n=' + encodeURIComponent(t.number) }, t.title || '（无标题）'),
     el('span', { class: 'number' }, t.number)),
   el('div', { class: 'meta' },
     el('span', { class: 'department' }, '主办：', t.department || '未交办'),
     (t.co_departments || []).length ? el('span', {}, '协办：', t.co_departments.join('、')) : null,
-    el('span', { class: 'source' }, '来源：', [t.channel, t.source].filter(Boolean).join(' · ') || '—'),
+    el('span', { class: 'source' }, '来源：', sourceText(t, t.source)),
     t.author ? el('span', { class: 'author' }, '作者：', t.author) : null,
     el('span', { class: 'count' }, `信息 ${t.item_count} 条`),
     el('span', {}, '发现：', fmtTime(t.detected_at))),
-  el('div', { class: 'clock' },
-    near ? el('div', {}, `${near.label || CLOCK_LABELS[near.name] || near.name}：${fmtTime(near.deadline)}`) : null,
-    el('div', { class: `urgency ${ck.cls}`, 'data-deadline': near ? near.deadline : '' },
-      URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '', ck.text)),
+  clock,
   t.excerpt ? el('p', { class: 'excerpt' }, highlight(t.excerpt, t.terms)) : null);
   if (opts.actions) card.append(opts.actions(t));
   return card;
 }
 
-// Keep the time-left labels current between reloads.
+// Keep the time-left labels of running clocks current between reloads.
 function tickClocks() {
   for (const u of document.querySelectorAll('.urgency[data-deadline]')) {
     const d = u.getAttribute('data-deadline');
     if (!d) continue;
-    const ck = clockText(d, null);
+    const ck = clockText(d);
     u.className = `urgency ${ck.cls}`;
-    u.textContent = (URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '') + ck.text;
+    u.textContent = (u.closest('.ticket') && URGENCY[ck.cls] ? `${URGENCY[ck.cls]} · ` : '') + ck.text;
   }
-}
-
-function sortByUrgency(list) {
-  const key = (t) => {
-    const c = nearestClock(t);
-    return isActive(t) && c ? Date.parse(c.deadline) : Infinity;
-  };
-  return list.slice().sort((a, b) => key(a) - key(b) || String(a.number).localeCompare(b.number));
 }
 
 function liveUpdates(reload) {
@@ -288,21 +358,59 @@ function quickDutyActions(t) {
     el('a', { href: '/ticket?n=' + encodeURIComponent(t.number) }, '处理（交办 / 改派 / 调级 / 不予处置）'));
 }
 
+// Matched items that opened no ticket (GET /api/held-items, issue #11): posts published long
+// before they were fetched (旧帖) and the government's own posts (政务发布), shown to the duty
+// officer below the queue, newest first, without clocks. Hidden when there are none or the
+// server has no such list.
+async function loadHeld() {
+  const box = $('held-box');
+  if (!box) return;
+  let items;
+  try {
+    items = (await api('GET', '/api/held-items')).items || [];
+  } catch (e) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = items.length === 0;
+  const heads = ['发现时间', '标题', '来源', '发布时间', '未立单原因', '级别'];
+  $('held').replaceChildren(el('div', { class: 'scroll' }, el('table', { class: 'held' },
+    el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
+    el('tbody', {}, items.map((h) => el('tr', { 'data-held': h.item_id || h.id },
+      el('td', { 'data-label': heads[0], class: 'time' }, fmtTime(h.detected_at)),
+      el('td', { 'data-label': heads[1], class: 'item-main' },
+        linkable(h.url) ? safeLink(h.url, h.title || '（无标题）') : (h.title || '（无标题）')),
+      el('td', { 'data-label': heads[2], class: 'item-channel' }, sourceText(h, h.source)),
+      el('td', { 'data-label': heads[3], class: 'time' },
+        h.published_at ? fmtTime(h.published_at) : '—',
+        h.age_hours !== null && h.age_hours !== undefined && h.old ? el('div', { class: 'summary' }, `抓取时已发布 ${fmtSpan(h.age_hours * 3600e3)}`) : null),
+      el('td', { 'data-label': heads[4], class: 'held-reason' }, h.reason_label || labelOf('held_reasons', h.reason) || '—'),
+      el('td', { 'data-label': heads[5], class: 'level' }, h.level ? levelText(h) : '—')))))));
+}
+
 async function pageQueue(liaison) {
   const seen = new Set();
   let first = true;
   if (liaison) $('dept').textContent = `部门：${state.me.user.department || '—'}`;
+  // the filters' words from the server's tables (the pages' own text is only a placeholder)
+  for (const [id, kind] of [['f-level', 'levels'], ['f-state', 'states']]) {
+    for (const o of ($(id) ? $(id).options : [])) {
+      const l = o.value && labelOf(kind, o.value);
+      if (l) o.textContent = kind === 'levels' ? `${o.value} ${l}` : l;
+    }
+  }
   if (!liaison) {
     await loadDepartments();
     const sel = $('f-department');
     for (const d of state.departments) sel.append(el('option', { value: d.name }, d.name));
   }
   const reload = async () => {
+    if (!liaison) loadHeld();
     try {
       const q = queueFilters();
       const data = await api('GET', '/api/tickets?' + q.toString());
-      const list = sortByUrgency(data.tickets || []);
-      $('summary').textContent = `共 ${list.length} 件，按距最近时限排序；时间为北京时间。`;
+      const list = data.tickets || []; // in the server's order (docs/web.md), never re-sorted here
+      $('summary').textContent = `共 ${list.length} 件，排序：最近时限优先，其次级别、热度、发现时间；时间为北京时间。`;
       const box = $('tickets');
       box.replaceChildren(...list.map((t) => ticketCard(t, {
         fresh: !first && !seen.has(t.number),
@@ -363,6 +471,11 @@ function actionForm(title, fields, submitLabel, fn) {
   return form;
 }
 
+// The current Beijing-time month by the server's clock, "YYYY-MM".
+function beijingMonth() {
+  return new Date(serverNow() + 8 * 3600e3).toISOString().slice(0, 7);
+}
+
 // Local datetime-local value (Beijing) <-> RFC 3339.
 function beijingInputNow() {
   const d = new Date(serverNow() + 8 * 3600e3);
@@ -386,7 +499,7 @@ function liaisonButtons(t, after) {
     box.append(el('button', {
       type: 'button', 'data-action': 'respond',
       onclick: () => open(actionForm('登记回应', [
-        { name: 'channel', label: '回应渠道', options: CHANNELS.map((c) => [c, c]), required: true },
+        { name: 'channel', label: '回应渠道', options: labelList('response_channels').map((c) => [c.code, c.label]), required: true },
         { name: 'url', label: '链接（http/https，可空）', type: 'url' },
         { name: 'responded_at', label: '回应时间（北京时间）', type: 'datetime-local', value: beijingInputNow(), required: true },
         { name: 'note', label: '说明', type: 'textarea' },
@@ -433,24 +546,62 @@ function dutyButtons(t, after) {
       { name: 'note', label: '说明', type: 'textarea' },
     ], '确认交办', async (v) => { await act(n, 'assign', { department: v.department, note: v.note }); after(); })),
   }, t.state === 'returned' ? '重新交办' : '交办 / 改派'));
+  const levels = labelList('levels');
+  const levelOptions = levels.length ? levels.map((e) => [e.code, `${e.code} ${e.label}`]) : LEVEL_CODES.map((c) => [c, c]);
   box.append(el('button', {
     type: 'button', class: 'secondary', 'data-action': 'set_level',
     onclick: () => open(actionForm('调整级别', [
-      { name: 'level', label: '级别', options: Object.entries(LEVELS).map(([k, v]) => [k, `${k} ${v}`]), value: t.level },
+      { name: 'level', label: '级别', options: levelOptions, value: t.level },
       { name: 'note', label: '理由', type: 'textarea' },
     ], '确认', async (v) => { await act(n, 'set_level', { level: v.level, note: v.note }); after(); })),
   }, '调整级别'));
+  // the one list of dismiss reasons, from the server (a reason may require a note: 其他)
+  const reasons = labelList('dismiss_reasons');
+  const needsNote = (code) => {
+    const e = reasons.find((r) => r.code === code);
+    return Boolean(e && (e.note_required ?? e.requires_note ?? e.code === 'other'));
+  };
   box.append(el('button', {
     type: 'button', class: 'danger', 'data-action': 'dismiss',
-    onclick: () => open(actionForm('不予处置', [
-      { name: 'reason', label: '原因', options: Object.entries(DISMISS_REASONS), required: true },
-      { name: 'note', label: '说明', type: 'textarea' },
-    ], '确认', async (v) => { await act(n, 'dismiss', { reason: v.reason, note: v.note }); after(); })),
+    onclick: () => {
+      const form = actionForm('不予处置', [
+        { name: 'reason', label: '原因', options: reasons.map((r) => [r.code, r.label]), required: true },
+        { name: 'note', label: '说明', type: 'textarea' },
+      ], '确认', async (v) => {
+        if (needsNote(v.reason) && !v.note) {
+          const r = reasons.find((x) => x.code === v.reason);
+          throw new Error(`原因为“${r ? r.label : v.reason}”时须填写说明`);
+        }
+        await act(n, 'dismiss', { reason: v.reason, note: v.note });
+        after();
+      });
+      const sel = form.querySelector('select[name="reason"]');
+      const note = form.querySelector('textarea[name="note"]');
+      const sync = () => { note.required = needsNote(sel.value); };
+      sel.addEventListener('change', sync);
+      sync();
+      open(form);
+    },
   }, '不予处置'));
   return box;
 }
 
 // ---------------------------------------------------------------- ticket
+
+// The name of rule id (the i-th of t.rules): from the ticket's rule_names (a list parallel to
+// rules, or an id -> name object), else from an item that matched it (items carry rule_names
+// parallel to their rules); '' when nobody knows it.
+function ruleName(t, id, i) {
+  const rn = t.rule_names;
+  if (Array.isArray(rn) && typeof rn[i] === 'string' && rn[i] !== id) return rn[i];
+  if (rn && !Array.isArray(rn) && typeof rn[id] === 'string') return rn[id];
+  for (const it of t.items || []) {
+    const k = (it.rules || []).indexOf(id);
+    const name = k >= 0 && Array.isArray(it.rule_names) ? it.rule_names[k] : '';
+    if (typeof name === 'string' && name && name !== id) return name;
+  }
+  return '';
+}
 
 async function pageTicket() {
   const params = new URLSearchParams(location.search);
@@ -464,31 +615,41 @@ async function pageTicket() {
     showError('');
     document.title = `${t.number} · 舆情`;
     $('title').textContent = `交办单 ${t.number}`;
-    const level = LEVELS[t.level] ? t.level : 'IV';
+    const level = levelClass(t);
     const clocks = el('table', { class: 'clocks' },
       el('thead', {}, el('tr', {}, el('th', {}, '时限'), el('th', {}, '截止（北京时间）'), el('th', {}, '状态'))),
       el('tbody', {}, (t.clocks || []).map((c) => {
-        const ck = clockText(c.deadline, c.met_at);
-        return el('tr', { 'data-clock': c.name },
-          el('td', { 'data-label': '时限' }, c.label || CLOCK_LABELS[c.name] || c.name),
+        const ck = clockStatus(c, t);
+        return el('tr', { 'data-clock': c.name, 'data-running': ck.deadline ? '1' : '0' },
+          el('td', { 'data-label': '时限', class: 'clock-name' }, clockName(c)),
           el('td', { 'data-label': '截止', class: 'deadline' }, fmtTime(c.deadline)),
           el('td', { 'data-label': '状态' },
-            el('span', { class: `urgency ${ck.cls}`, 'data-deadline': c.met_at ? '' : c.deadline }, ck.text)));
+            el('span', { class: `urgency ${ck.cls}`, 'data-deadline': ck.deadline }, ck.text)));
       })));
     const items = el('table', { class: 'items' },
       el('thead', {}, el('tr', {}, el('th', {}, '标题'), el('th', {}, '来源'), el('th', {}, '作者'),
         el('th', {}, '发布时间'), el('th', {}, '链接'))),
       el('tbody', {}, (t.items || []).map((it) => el('tr', { class: 'item' },
-        el('td', { 'data-label': '标题' }, el('div', { class: 'item-title' }, it.title || '（无标题）'),
+        el('td', { 'data-label': '标题', class: 'item-main' }, el('div', { class: 'item-title' }, it.title || '（无标题）'),
           it.excerpt ? el('div', { class: 'excerpt' }, highlight(it.excerpt, it.terms)) : null),
-        el('td', { 'data-label': '来源', class: 'item-channel' }, [it.channel, it.source_id].filter(Boolean).join(' · ')),
+        el('td', { 'data-label': '来源', class: 'item-channel' },
+          sourceText(it, it.source)),
         el('td', { 'data-label': '作者', class: 'item-author' }, it.author || '—'),
-        el('td', { 'data-label': '发布时间' }, fmtTime(it.published_at)),
+        el('td', { 'data-label': '发布时间', class: 'item-time' }, fmtTime(it.published_at)),
         el('td', { 'data-label': '链接', class: 'item-link' }, safeLink(it.url, linkable(it.url) ? '原文' : it.url))))));
+    // the log in words: the API's Chinese text of each entry (the codes stay in the API)
     const log = el('ol', { class: 'log' }, (t.log || []).map((l) => el('li', {},
       el('span', { class: 'at' }, fmtTime(l.at)), ' ',
-      el('strong', {}, ACTION_LABELS[l.action] || l.action), ' · ', l.actor || '',
-      l.note ? el('span', {}, '：', l.note) : null)));
+      l.text ? el('span', { class: 'text' }, l.text)
+        : el('span', { class: 'text' }, el('strong', {}, labelOf('log_actions', l.action, l.action_label) || '处置'),
+          ' · ', l.actor || '', l.note ? `：${l.note}` : ''))));
+    const rules = (t.rules || []).map((r, i) => (r && typeof r === 'object'
+      ? { id: r.id || r.rule_id || '', name: r.name || r.label || '' }
+      : { id: String(r), name: ruleName(t, r, i) }));
+    const ruleList = rules.length ? rules.flatMap((r, i) => [i ? '、' : '',
+      el('span', { class: 'rule', title: r.id ? `规则编号 ${r.id}` : null }, r.name || r.id)]) : ['—'];
+    const dismissLabel = t.dismiss_reason
+      ? labelOf('dismiss_reasons', t.dismiss_reason, t.dismiss_reason_label) || t.dismiss_reason : '';
     const after = () => render();
     const actions = [];
     if (state.me.permissions.duty_actions) actions.push(dutyButtons(t, after));
@@ -500,18 +661,19 @@ async function pageTicket() {
         t.rules_unverified ? el('p', { class: 'notice rules-unverified', role: 'note' },
           `规则版本未核验（最后核验 ${t.rules_checked_at ? fmtTime(t.rules_checked_at) + ' 北京时间' : '时间不明'}）`) : null,
         el('dl', { class: 'kv' },
-          el('dt', {}, '级别'), el('dd', {}, el('span', { class: `badge level-${level}` }, `${t.level} ${LEVELS[t.level] || ''}`)),
-          el('dt', {}, '状态'), el('dd', { class: 'state' }, STATES[t.state] || t.state),
+          el('dt', {}, '级别'), el('dd', {}, el('span', { class: `badge level-${level}` }, levelText(t))),
+          el('dt', {}, '状态'), el('dd', { class: 'state' }, stateText(t)),
           el('dt', {}, '主办部门'), el('dd', { class: 'department' }, t.department || '未交办'),
           el('dt', {}, '协办部门'), el('dd', {}, (t.co_departments || []).join('、') || '—'),
           el('dt', {}, '发现时间'), el('dd', {}, fmtTime(t.detected_at)),
           el('dt', {}, '信息条数'), el('dd', {}, String(t.item_count)),
-          el('dt', {}, '命中规则'), el('dd', {}, (t.rules || []).join('、') || '—'),
-          t.dismiss_reason ? el('dt', {}, '不予处置原因') : null,
-          t.dismiss_reason ? el('dd', {}, t.dismiss_reason) : null),
+          el('dt', {}, '命中规则'), el('dd', { class: 'rules' }, ...ruleList),
+          dismissLabel ? el('dt', {}, '不予处置原因') : null,
+          dismissLabel ? el('dd', { class: 'dismiss-reason' }, dismissLabel,
+            t.dismiss_note ? `（${t.dismiss_note}）` : '') : null),
         ...actions),
-      el('section', { class: 'card' }, el('h2', {}, '时限'), clocks),
-      el('section', { class: 'card' }, el('h2', {}, '信息'), items),
+      el('section', { class: 'card' }, el('h2', {}, '时限'), el('div', { class: 'scroll' }, clocks)),
+      el('section', { class: 'card' }, el('h2', {}, '信息'), el('div', { class: 'scroll' }, items)),
       (t.responses || []).length ? el('section', { class: 'card' }, el('h2', {}, '回应'),
         el('ul', {}, t.responses.map((r) => el('li', {}, `${fmtTime(r.responded_at)} ${r.channel} `,
           r.url ? safeLink(r.url) : null, r.note ? `：${r.note}` : '')))) : null,
@@ -531,22 +693,39 @@ async function pageSources() {
   if (!data.enabled) { $('sources').textContent = '未启用信息源状态（web.sources_enabled）。'; return; }
   if (!data.redis_up) showError('无法连接 Redis，信息源状态可能不完整。');
   const day = 24 * 3600e3;
-  $('sources').replaceChildren(el('table', {},
+  $('sources').replaceChildren(el('div', { class: 'scroll' }, el('table', { class: 'sources' },
     el('thead', {}, el('tr', {}, ['信息源', '最近成功', '最近错误', '连续失败', '最近条数', '近24小时信息数', 'HTTP 状态', '判断']
       .map((h) => el('th', {}, h)))),
     el('tbody', {}, (data.sources || []).map((s) => {
       const okAge = s.last_success ? serverNow() - Date.parse(s.last_success) : Infinity;
       const bad = (s.consecutive_failures || 0) > 0 || okAge > day;
-      return el('tr', { class: bad ? 'source-bad' : 'source-ok' },
-        el('td', { 'data-label': '信息源' }, s.id),
-        el('td', { 'data-label': '最近成功' }, s.last_success ? fmtTime(s.last_success) : '从未'),
-        el('td', { 'data-label': '最近错误' }, s.last_error || '—'),
-        el('td', { 'data-label': '连续失败' }, String(s.consecutive_failures || 0)),
-        el('td', { 'data-label': '最近条数' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
-        el('td', { 'data-label': '近24小时信息数', class: 'items-24h' }, s.items_24h === undefined ? '—' : String(s.items_24h)),
-        el('td', { 'data-label': 'HTTP 状态' }, s.last_status || '—'),
-        el('td', { 'data-label': '判断', class: bad ? 'bad' : 'good' }, bad ? '异常' : '正常'));
-    }))));
+      const kind = labelOf('source_kinds', s.kind, s.kind_label);
+      return el('tr', { class: bad ? 'source-bad' : 'source-ok', 'data-source': s.id },
+        el('td', { 'data-label': '信息源', class: 'source-name', title: `编号 ${s.id}` },
+          s.name || s.label || s.id, kind ? el('div', { class: 'summary' }, kind) : null),
+        el('td', { 'data-label': '最近成功', class: 'time' }, s.last_success ? fmtTime(s.last_success) : '从未'),
+        el('td', { 'data-label': '最近错误', class: 'source-error' }, sourceError(s)),
+        el('td', { 'data-label': '连续失败', class: 'n' }, String(s.consecutive_failures || 0)),
+        el('td', { 'data-label': '最近条数', class: 'n' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
+        el('td', { 'data-label': '近24小时信息数', class: 'n items-24h' }, s.items_24h === undefined ? '—' : String(s.items_24h)),
+        el('td', { 'data-label': 'HTTP 状态', class: 'n' }, s.last_status || '—'),
+        el('td', { 'data-label': '判断', class: `verdict ${bad ? 'bad' : 'good'}` }, bad ? '异常' : '正常'));
+    })))));
+}
+
+// A source's last error in words: "2026-12-05 04:33 不是订阅源（收到的是网页）". The collector
+// stores "<UTC time> <state>: <detail>" (collectors/store.c); the page shows the time in
+// Beijing time and the state's label from the API's source_errors table (the English detail
+// only when the state has no label). Display fields of the API win when present.
+function sourceError(s) {
+  const raw = String(s.last_error || '');
+  if (!raw && !s.last_error_label) return '—';
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)\s+([a-z_]+):\s*(.*)$/.exec(raw);
+  const at = s.last_error_at || (m ? m[1] : '');
+  const code = s.last_error_code || (m ? m[2] : '') || (s.state && s.state !== 'ok' ? s.state : '');
+  const label = labelOf('source_errors', code, s.last_error_label);
+  const text = label || (m ? m[3] : raw);
+  return [at ? fmtTime(at) : '', text].filter(Boolean).join(' ');
 }
 
 // ----------------------------------------------------------------- rules
@@ -556,13 +735,15 @@ async function pageRules() {
     const rs = await api('GET', '/api/rules');
     $('rules-head').textContent = `当前版本 ${rs.version}，推送人 ${rs.pushed_by || '—'}，` +
       `推送时间 ${fmtTime(rs.pushed_at)}，共 ${(rs.rules || []).length} 条规则。`;
-    $('rules').replaceChildren(el('table', {},
-      el('thead', {}, el('tr', {}, ['编号', '名称', '分组', '主办部门', '级别', '范围', '表达式'].map((h) => el('th', {}, h)))),
-      el('tbody', {}, (rs.rules || []).map((r) => el('tr', {},
-        el('td', { 'data-label': '编号' }, r.id), el('td', { 'data-label': '名称' }, r.name),
-        el('td', { 'data-label': '分组' }, r.group || ''), el('td', { 'data-label': '部门' }, r.department),
-        el('td', { 'data-label': '级别' }, `${r.level} ${LEVELS[r.level] || ''}`),
-        el('td', { 'data-label': '范围' }, r.scope), el('td', { 'data-label': '表达式' }, el('code', {}, r.expr)))))));
+    $('rules').replaceChildren(el('div', { class: 'scroll' }, el('table', { class: 'rules' },
+      el('thead', {}, el('tr', {}, ['名称', '编号', '分组', '主办部门', '级别', '范围', '表达式'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, (rs.rules || []).map((r) => el('tr', { 'data-rule': r.id },
+        el('td', { 'data-label': '名称', class: 'rule-name' }, r.name || r.id),
+        el('td', { 'data-label': '编号', class: 'rule-id' }, r.id),
+        el('td', { 'data-label': '分组' }, r.group || '—'), el('td', { 'data-label': '部门' }, r.department),
+        el('td', { 'data-label': '级别', class: 'level' }, levelText(r)),
+        el('td', { 'data-label': '范围', class: 'scope' }, labelOf('rule_scopes', r.scope, r.scope_label) || r.scope),
+        el('td', { 'data-label': '表达式', class: 'expr' }, el('code', {}, r.expr))))))));
   } catch (e) { showError(e.message); }
   $('rule-test').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -575,7 +756,7 @@ async function pageRules() {
       if (!r.matches.length) { box.replaceChildren(el('p', {}, `规则集版本 ${r.version}：没有规则命中。`)); return; }
       box.replaceChildren(el('p', {}, `规则集版本 ${r.version}：命中 ${r.matches.length} 条规则。`),
         el('ul', {}, r.matches.map((m) => el('li', {},
-          el('strong', {}, `${m.rule_id} ${m.name}`), `（${m.level} ${LEVELS[m.level] || ''}，${m.department}）`,
+          el('strong', { title: `规则编号 ${m.rule_id}` }, m.name || m.rule_id), `（${levelText(m)}，${m.department}）`,
           el('div', {}, '表达式：', el('code', {}, m.expr)),
           el('div', {}, '命中词：', m.hits.map((h) => `${h.term}（${h.field === 'title' ? '标题' : '正文'} ${h.start}–${h.end}）`).join('、'))))));
       showError('');
@@ -586,13 +767,12 @@ async function pageRules() {
 // ----------------------------------------------------------------- admin
 
 async function pageAdmin() {
-  const roleName = { admin: '管理员', duty_officer: '值班员', liaison: '联络员', head: '部门负责人' };
   const render = async () => {
     const [u, d] = await Promise.all([api('GET', '/api/users'), api('GET', '/api/departments')]);
     state.departments = d.departments;
     const sel = $('u-dept');
     sel.replaceChildren(el('option', { value: '' }, '（无）'), ...d.departments.map((x) => el('option', { value: x.name }, x.name)));
-    $('departments').replaceChildren(el('table', {},
+    $('departments').replaceChildren(el('div', { class: 'scroll' }, el('table', {},
       el('thead', {}, el('tr', {}, ['部门', '负责人', '联络员', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, d.departments.map((x) => el('tr', {},
         el('td', { 'data-label': '部门' }, x.name), el('td', { 'data-label': '负责人' }, x.head || '—'),
@@ -600,17 +780,17 @@ async function pageAdmin() {
         el('td', {}, el('button', {
           type: 'button', class: 'secondary',
           onclick: async () => { try { await api('DELETE', '/api/departments/' + encodeURIComponent(x.name)); await render(); } catch (e) { showError(e.message); } },
-        }, '删除')))))));
-    $('users').replaceChildren(el('table', {},
+        }, '删除'))))))));
+    $('users').replaceChildren(el('div', { class: 'scroll' }, el('table', {},
       el('thead', {}, el('tr', {}, ['用户名', '姓名', '角色', '部门', '状态', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, u.users.map((x) => el('tr', {},
         el('td', { 'data-label': '用户名' }, x.username), el('td', { 'data-label': '姓名' }, x.display_name || '—'),
-        el('td', { 'data-label': '角色' }, roleName[x.role] || x.role), el('td', { 'data-label': '部门' }, x.department || '—'),
+        el('td', { 'data-label': '角色' }, labelOf('roles', x.role) || x.role), el('td', { 'data-label': '部门' }, x.department || '—'),
         el('td', { 'data-label': '状态' }, x.disabled ? '已停用' : x.must_change_password ? '待改初始密码' : '正常'),
         el('td', {}, el('button', {
           type: 'button', class: 'secondary',
           onclick: async () => { try { await api('PATCH', '/api/users/' + encodeURIComponent(x.username), { disabled: !x.disabled }); await render(); } catch (e) { showError(e.message); } },
-        }, x.disabled ? '启用' : '停用')))))));
+        }, x.disabled ? '启用' : '停用'))))))));
   };
   $('dept-add').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -745,7 +925,7 @@ function overdueTable(list) {
   return statsTable(heads, list.map((o) => el('tr', {},
     el('td', { 'data-label': heads[0] }, el('a', { href: '/ticket?n=' + encodeURIComponent(o.number) }, o.number)),
     el('td', { 'data-label': heads[1] }, o.title || '（无标题）'),
-    el('td', { 'data-label': heads[2] }, `${o.level} ${LEVELS[o.level] || ''}`),
+    el('td', { 'data-label': heads[2] }, levelText(o)),
     el('td', { 'data-label': heads[3] }, o.department || '（未交办）'),
     el('td', { 'data-label': heads[4] }, o.clock_label || o.clock),
     el('td', { 'data-label': heads[5] }, fmtTime(o.deadline)),
@@ -817,7 +997,9 @@ async function pageStats() {
       deptSelect.value = want;
     }
   }
+  // the month asked for, else the current Beijing-time month (issue #11: not the previous one)
   if (/^\d{4}-\d{2}$/.test(params.get('month') || '')) monthInput.value = params.get('month');
+  else monthInput.value = beijingMonth();
   // month or year view (?year=YYYY opens the year); the year defaults to the shown month's
   const yearInput = $('s-year');
   let period = /^\d{4}$/.test(params.get('year') || '') ? 'year' : 'month';
@@ -844,7 +1026,7 @@ async function pageStats() {
   const load = async () => {
     try {
       const data = await api('GET', `/api/stats/${period}?` + query().toString());
-      if (period === 'month' && !monthInput.value) monthInput.value = data.label; // the server's default: last month
+      if (period === 'month' && !monthInput.value) monthInput.value = data.label;
       $('s-csv').setAttribute('href', `/api/stats/${period}?` + query('csv').toString());
       const page = query();
       history.replaceState(null, '', '/stats?' + page.toString());
