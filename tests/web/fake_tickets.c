@@ -77,9 +77,9 @@ static void log_add(json_t *t, const char *actor, const char *action, const char
     snprintf(text, sizeof(text), "%s %s%s%s", yq_label(YQ_LABEL_ROLE, actor),
              yq_label(YQ_LABEL_LOG_ACTION, action), shown[0] ? "：" : "", shown);
     json_array_append_new(json_object_get(t, "log"),
-                          json_pack("{s:o, s:s, s:s, s:s, s:s}", "at", iso(yq_time_now()),
-                                    "actor", actor, "action", action, "note", note ? note : "",
-                                    "text", text));
+                          json_pack("{s:o, s:s, s:s, s:s, s:s}", "at", iso(yq_time_now()), "actor",
+                                    actor, "action", action, "note", note ? note : "", "text",
+                                    text));
 }
 
 /*
