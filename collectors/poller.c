@@ -317,6 +317,16 @@ static void update_items_24h(struct source_run *r)
     store_recent_update(r->p->store, r->cfg->id, yq_time_now(), NULL);
 }
 
+/*
+ * The source's name and kind next to its health, so the sources page shows names, not ids
+ * (issue #11); written with each cycle's health, so a renamed source shows its new name.
+ */
+static void publish_identity(struct source_run *r)
+{
+    store_health_set(r->p->store, r->cfg->id, "name", r->cfg->name ? r->cfg->name : r->cfg->id);
+    store_health_set(r->p->store, r->cfg->id, "kind", r->cfg->kind ? r->cfg->kind : "rss");
+}
+
 void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
                        const char *why)
 {
@@ -343,6 +353,7 @@ void poller_cycle_fail(struct source_run *r, long http_status, enum source_state
     r->state = st;
     store_health_fail(r->p->store, r->cfg->id, yq_time_now(), http_status, r->failures,
                       source_state_name(st), why);
+    publish_identity(r);
     update_items_24h(r);
     end_cycle(r);
 }
@@ -370,6 +381,7 @@ void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest
     }
     store_health_ok(r->p->store, r->cfg->id, now, http_status,
                     res ? (int64_t)res->entries : -1);
+    publish_identity(r);
     update_items_24h(r);
     ev = staleness_update(&r->stale, r->cfg->stale_after_ms / 1000,
                           res && res->has_newest, res ? res->newest_published : 0, now);

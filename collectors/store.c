@@ -291,8 +291,13 @@ int store_health_fail(struct store *s, const char *source_id, int64_t now, long 
                           "last_status", status, "state", state};
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
-    snprintf(msg, sizeof(msg), "%s %s: %s", yq_time_format_utc(now, ts, sizeof(ts)), state,
-             error);
+    /* the error may already start with its kind ("not_a_feed: ..."): say it once (issue #11) */
+    if (error && strncmp(error, state, strlen(state)) == 0 && error[strlen(state)] == ':') {
+        snprintf(msg, sizeof(msg), "%s %s", yq_time_format_utc(now, ts, sizeof(ts)), error);
+    } else {
+        snprintf(msg, sizeof(msg), "%s %s: %s", yq_time_format_utc(now, ts, sizeof(ts)), state,
+                 error ? error : "");
+    }
     snprintf(n, sizeof(n), "%lld", (long long)consecutive_failures);
     snprintf(status, sizeof(status), "%ld", http_status);
     return run_status(s, 10, argv);

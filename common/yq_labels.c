@@ -22,6 +22,8 @@ static const struct yq_label levels[] = {
 static const struct yq_label source_kinds[] = {
     {"rss", "网站"},           {"atom", "网站"}, {"json", "网站"},
     {"wechat", "微信公众号"}, {"weibo", "微博"},
+    /* the collector's source kinds (sources.yaml "kind") */
+    {"wechat_feed", "微信公众号"}, {"weibo_user", "微博"}, {"weibo_search", "微博搜索"},
 };
 
 static const struct yq_label rule_scopes[] = {

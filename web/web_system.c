@@ -8,7 +8,9 @@
 #include "rules.h"
 #include "rules_store.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_time.h"
 #include "yq_banned.h"
 
 #define SOURCE_PREFIX "yuqing:source:"
@@ -59,6 +61,73 @@ static int key_cmp(const void *a, const void *b)
     return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
 }
 
+/* Beijing time "YYYY-MM-DD HH:MM" of an RFC 3339 string, or null. New reference. */
+static json_t *display_time(const char *iso, size_t n)
+{
+    char buf[40], out[32];
+    int64_t t = 0;
+
+    snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), iso);
+    if (yq_time_parse_iso(buf, &t, NULL) != 0 || t <= 0) {
+        return json_null();
+    }
+    return json_string(yq_time_format_shanghai(t, out, sizeof(out)));
+}
+
+/*
+ * The display fields of one source's health object s (issue #11): "name" (the configured
+ * name, else the id), "kind_label", "state_label", and of "last_error" ("<RFC 3339> <code>:
+ * <detail>", the code possibly repeated by older collectors): "error_code", "error_label"
+ * (Chinese), "error_detail" (the rest, once), "last_error_at" and "last_error_at_display";
+ * "last_success_display" (Beijing time). Returns 0 or ERR_NOMEM.
+ */
+static int source_display(json_t *s)
+{
+    const char *id = json_string_value(json_object_get(s, "id"));
+    const char *kind = json_string_value(json_object_get(s, "kind"));
+    const char *state = json_string_value(json_object_get(s, "state"));
+    const char *ok = json_string_value(json_object_get(s, "last_success"));
+    const char *err = json_string_value(json_object_get(s, "last_error"));
+    int rc = 0;
+
+    if (!json_string_value(json_object_get(s, "name"))) {
+        rc |= json_object_set_new(s, "name", json_string(id ? id : ""));
+    }
+    if (kind) {
+        rc |= json_object_set_new(s, "kind_label",
+                                  json_string(yq_label(YQ_LABEL_SOURCE_KIND, kind)));
+    }
+    if (state) {
+        rc |= json_object_set_new(s, "state_label",
+                                  json_string(yq_label(YQ_LABEL_SOURCE_ERROR, state)));
+    }
+    rc |= json_object_set_new(s, "last_success_display",
+                              ok ? display_time(ok, strlen(ok)) : json_null());
+    if (err) {
+        const char *sp = strchr(err, ' ');
+        const char *rest = sp ? sp + 1 : err;
+        char code[64] = "", again[64];
+        const char *detail = yq_label_split_error(rest, code, sizeof(code));
+        /* "not_a_feed: not_a_feed: ..." from collectors before issue #11: the code once */
+        const char *more = yq_label_split_error(detail, again, sizeof(again));
+        if (code[0] && strcmp(code, again) == 0) {
+            detail = more;
+        }
+        if (!code[0] && state) {
+            snprintf(code, sizeof(code), "%s", state);
+        }
+        rc |= json_object_set_new(s, "last_error_at",
+                                  sp ? json_stringn(err, (size_t)(sp - err)) : json_null());
+        rc |= json_object_set_new(s, "last_error_at_display",
+                                  sp ? display_time(err, (size_t)(sp - err)) : json_null());
+        rc |= json_object_set_new(s, "error_code", json_string(code));
+        rc |= json_object_set_new(
+            s, "error_label", json_string(code[0] ? yq_label(YQ_LABEL_SOURCE_ERROR, code) : ""));
+        rc |= json_object_set_new(s, "error_detail", json_string(detail));
+    }
+    return rc ? ERR_NOMEM : 0;
+}
+
 enum MHD_Result web_route_sources(struct web_call *call)
 {
     struct web *w = call->w;
@@ -106,7 +175,8 @@ enum MHD_Result web_route_sources(struct web_call *call)
             }
             /* Only the health fields; validators (etag, ...) are of no use to a person. */
             if (strcmp(f->str, "last_success") == 0 || strcmp(f->str, "last_error") == 0 ||
-                strcmp(f->str, "last_status") == 0) {
+                strcmp(f->str, "last_status") == 0 || strcmp(f->str, "state") == 0 ||
+                strcmp(f->str, "name") == 0 || strcmp(f->str, "kind") == 0) {
                 json_object_set_new(s, f->str, json_stringn(v->str, v->len));
             } else if (strcmp(f->str, "consecutive_failures") == 0 ||
                        strcmp(f->str, "items_last_seen") == 0 ||
@@ -119,6 +189,10 @@ enum MHD_Result web_route_sources(struct web_call *call)
             }
         }
         freeReplyObject(r);
+        if (s && source_display(s) != 0) {
+            json_decref(s);
+            s = NULL;
+        }
         if (!s || json_array_append_new(sources, s) != 0) {
             err = ERR_NOMEM;
         }

@@ -160,7 +160,7 @@ static int setup(void **state)
              "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
              "sources:\n"
              "  - id: feed\n    url: http://127.0.0.1:%d/feed.xml\n    interval: 1s\n"
-             "  - id: html\n    url: http://127.0.0.1:%d/html\n"
+             "  - id: html\n    name: 安康新闻网\n    url: http://127.0.0.1:%d/html\n"
              "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
              "  - id: weibo\n    kind: weibo_user\n    url: http://127.0.0.1:%d/w\n"
              "  - id: fresh\n    url: http://127.0.0.1:%d/fresh.xml\n",
@@ -275,6 +275,25 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     assert_hash(rc, "yuqing:source:feed", "last_success", "Z");
     assert_hash(rc, "yuqing:source:html", "last_error", "not_a_feed");
     assert_hash(rc, "yuqing:source:html", "consecutive_failures", "1");
+    {
+        /* issue #11: the error's kind is said once, and the page can show the source's name */
+        char *v = hget(rc, "yuqing:source:html", "last_error");
+        assert_non_null(v);
+        assert_null(strstr(v, "not_a_feed: not_a_feed"));
+        free(v);
+        v = hget(rc, "yuqing:source:html", "name");
+        assert_non_null(v);
+        assert_string_equal(v, "安康新闻网");
+        free(v);
+        v = hget(rc, "yuqing:source:gone", "name");
+        assert_non_null(v);
+        assert_string_equal(v, "gone"); /* no name configured: its id */
+        free(v);
+        v = hget(rc, "yuqing:source:feed", "kind");
+        assert_non_null(v);
+        assert_string_equal(v, "rss");
+        free(v);
+    }
     assert_hash(rc, "yuqing:source:gone", "last_status", "404");
     assert_hash(rc, "yuqing:source:gone", "last_error", "http status 404");
 

@@ -786,7 +786,8 @@ static void test_issue_11_mhd_log_levels(void **state)
     assert_null(strstr(log, "application error"));
     assert_null(strstr(log, "footers"));
     assert_non_null(strstr(log, " WARN "));
-    assert_non_null(strstr(log, "libmicrohttpd: Failed to bind to port 8080: Address already in use"));
+    assert_non_null(
+        strstr(log, "libmicrohttpd: Failed to bind to port 8080: Address already in use"));
 }
 
 /* Issue #11: /favicon.ico is served (pages link it; browsers ask for it anyway). */

@@ -491,8 +491,8 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
     assert_int_equal(r.status, 200);
     resp_release(&r);
     snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_a);
-    http_request(port, &cl, "POST", path, "{\"channel\":\"答复\",\"responded_at\":\"2099-01-01T00:00:00Z\"}",
-                 NULL, &r);
+    http_request(port, &cl, "POST", path,
+                 "{\"channel\":\"答复\",\"responded_at\":\"2099-01-01T00:00:00Z\"}", NULL, &r);
     assert_int_equal(r.status, 400);
     v = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(v, "error")), "invalid");

@@ -188,10 +188,80 @@ static void test_issue_6_sources_show_items_24h(void **state)
     resp_release(&r);
 }
 
+/*
+ * Issue #11: the sources page data shows the source's name (its id when none is known), the
+ * error in Chinese with its detail once (an older collector wrote "not_a_feed: not_a_feed:"),
+ * and Beijing times.
+ */
+static void test_issue_11_sources_names_labels_beijing_time(void **state)
+{
+    struct fx *f = *state;
+    unsigned port;
+    struct client cl;
+    struct resp r;
+    json_t *doc, *list, *a, *b;
+    redisContext *rc;
+    char body[128];
+
+    if (f->redis.pid <= 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    port = test_server_port(f->srv);
+    rc = redis_connect(f->redis.port);
+    assert_non_null(rc);
+    redis_do(rc, "HSET yuqing:source:ak-news state not_a_feed name %s kind rss "
+                 "last_success 2026-12-04T12:00:00Z consecutive_failures 3 last_status 200 "
+                 "last_error %s",
+             "安康新闻网",
+             "2026-12-04T20:33:00Z not_a_feed: not_a_feed: HTML page served instead of a feed");
+    redis_do(rc, "HSET yuqing:source:zz state http_error last_error %s",
+             "2026-12-04T16:00:00Z http_error: http status 404");
+    redisFree(rc);
+    memset(&cl, 0, sizeof(cl));
+    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
+    http_request(port, NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
+    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
+             json_string_value(json_object_get(doc, "csrf_token")));
+    json_decref(doc);
+    resp_release(&r);
+
+    http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    list = json_object_get(doc, "sources");
+    assert_int_equal(json_array_size(list), 2);
+    a = json_array_get(list, 0);
+    b = json_array_get(list, 1);
+    assert_string_equal(json_string_value(json_object_get(a, "name")), "安康新闻网");
+    assert_string_equal(json_string_value(json_object_get(a, "kind_label")), "网站");
+    assert_string_equal(json_string_value(json_object_get(a, "error_code")), "not_a_feed");
+    assert_string_equal(json_string_value(json_object_get(a, "error_label")),
+                        "不是订阅源（收到的是网页）");
+    assert_string_equal(json_string_value(json_object_get(a, "error_detail")),
+                        "HTML page served instead of a feed");
+    assert_string_equal(json_string_value(json_object_get(a, "last_error_at_display")),
+                        "2026-12-05 04:33");
+    assert_string_equal(json_string_value(json_object_get(a, "last_success_display")),
+                        "2026-12-04 20:00");
+    assert_string_equal(json_string_value(json_object_get(a, "state_label")),
+                        "不是订阅源（收到的是网页）");
+    assert_string_equal(json_string_value(json_object_get(b, "name")), "zz"); /* no name */
+    assert_string_equal(json_string_value(json_object_get(b, "error_label")), "网站返回错误");
+    assert_string_equal(json_string_value(json_object_get(b, "error_detail")), "http status 404");
+    json_decref(doc);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_6_sources_show_items_24h, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_sources_names_labels_beijing_time, setup,
+                                        teardown),
     };
     int rc;
 
