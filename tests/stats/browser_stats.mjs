@@ -135,6 +135,28 @@ try {
     assert(shown.heads.includes('办结用时'), `group heads: ${shown.heads.join()}`);
     assert(shown.ttc && typeof shown.ttc.n === 'number', `ttc: ${JSON.stringify(shown.ttc)}`);
   });
+  // issue #11: no cramped columns (one character per line) and nothing wider than the window
+  // outside a table's scroll box, at phone width and on a wide screen
+  await check('every table keeps its columns readable at 390 px and 1,400 px', async () => {
+    for (const width of [390, 1400]) {
+      await page.setViewportSize({ width, height: 900 });
+      const bad = await page.evaluate(() => {
+        const out = [];
+        for (const cell of document.querySelectorAll('th, td')) {
+          if (!cell.textContent.trim() || !cell.offsetParent) continue;
+          const cs = getComputedStyle(cell);
+          const w = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+          const chars = w / parseFloat(cs.fontSize);
+          if (chars < 2) out.push(`${cell.tagName} "${cell.textContent.trim().slice(0, 12)}" ${chars.toFixed(2)} characters wide`);
+        }
+        const doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page ${doc.scrollWidth} px wide in ${doc.clientWidth} px`);
+        return out;
+      });
+      assert(bad.length === 0, `${width} px: ${bad.join('; ')}`);
+    }
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
   await check('no script errors and no CSP violations', async () => {
     const v = await page.evaluate(() => window.__cspViolations);
     assert(v.length === 0, `CSP: ${v.join('; ')}`);

@@ -767,6 +767,8 @@ async function pageRules() {
 // ----------------------------------------------------------------- admin
 
 async function pageAdmin() {
+  // the roles' words from the server's table (the page's own text is only a placeholder)
+  for (const o of $('u-role').options) o.textContent = labelOf('roles', o.value) || o.textContent;
   const render = async () => {
     const [u, d] = await Promise.all([api('GET', '/api/users'), api('GET', '/api/departments')]);
     state.departments = d.departments;
@@ -927,7 +929,7 @@ function overdueTable(list) {
     el('td', { 'data-label': heads[1] }, o.title || '（无标题）'),
     el('td', { 'data-label': heads[2] }, levelText(o)),
     el('td', { 'data-label': heads[3] }, o.department || '（未交办）'),
-    el('td', { 'data-label': heads[4] }, o.clock_label || o.clock),
+    el('td', { 'data-label': heads[4] }, labelOf('clocks', o.clock, o.clock_label) || '时限'),
     el('td', { 'data-label': heads[5] }, fmtTime(o.deadline)),
     el('td', { 'data-label': heads[6] }, o.met_at ? fmtTime(o.met_at) : '未完成'),
     el('td', { 'data-label': heads[7], class: 'bad' }, fmtSpan(o.late_minutes * 60000)))));
