@@ -725,6 +725,51 @@ static void test_issue_11_local_rule_needs_place_or_local_source(void **state)
     rule_set_free(rs);
 }
 
+/*
+ * Issue #11 on the shipped rules (config/rules): the two real posts that opened II tickets
+ * ("核爆炸" in a technology weekly, "宇宙大爆炸理论" on a blog) match nothing; the demo's 旬阳
+ * gas leak still matches safety-gas, and a local forum's post without a place name does too.
+ */
+static void test_issue_11_shipped_rules_are_local(void **state)
+{
+    struct rule_set *rs = NULL;
+    struct match_result mr;
+    struct yq_item weekly = make_item("rss", "科技爱好者周刊：核爆炸的模拟", "");
+    struct yq_item blog = make_item("rss", "宇宙大爆炸理论", "宇宙起源于一次大爆炸");
+    struct yq_item xunyang = make_item("rss", "旬阳市某小区地下车库燃气泄漏，消防已到场", "");
+    struct yq_item forum = make_item("rss", "小区车库燃气泄漏，消防已到场", "");
+    char err[512] = "";
+
+    (void)state;
+    if (rule_set_load_dir(YQ_SOURCE_DIR "/config/rules", &rs, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_true(rs->n_places >= 10);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        assert_true(rs->rules[i].local); /* every shipped rule stands for local 舆情 */
+    }
+    weekly.source_id = "tech-weekly";
+    blog.source_id = "blog";
+    assert_int_equal(match_item(rs, scratch(), &weekly, &mr), 0);
+    assert_int_equal(mr.n_rules, 0);
+    match_result_release(&mr);
+    assert_int_equal(match_item(rs, scratch(), &blog, &mr), 0);
+    assert_int_equal(mr.n_rules, 0);
+    match_result_release(&mr);
+    assert_int_equal(match_item(rs, scratch(), &xunyang, &mr), 0);
+    assert_int_equal(mr.n_rules, 1);
+    assert_string_equal(rs->rules[mr.rules[0].rule].id, "safety-gas");
+    match_result_release(&mr);
+    assert_int_equal(match_item(rs, scratch(), &forum, &mr), 0);
+    assert_int_equal(mr.n_rules, 0); /* no place, source not local */
+    match_result_release(&mr);
+    forum.local = true;
+    assert_int_equal(match_item(rs, scratch(), &forum, &mr), 0);
+    assert_int_equal(mr.n_rules, 1);
+    match_result_release(&mr);
+    rule_set_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_exclude_normalised),
         cmocka_unit_test(test_scratch_reuse_across_sets),
         cmocka_unit_test(test_issue_11_local_rule_needs_place_or_local_source),
+        cmocka_unit_test(test_issue_11_shipped_rules_are_local),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     match_scratch_free(the_scratch);
