@@ -23,7 +23,9 @@
  * Each transition runs in one BEGIN IMMEDIATE transaction that updates the ticket (state, the
  * step's time, version + 1), appends one ticket_log row (actor, role, from, to, note) and
  * writes its outbox notifications: assign -> the new lead and co-handling liaisons; return ->
- * the duty officer; reopen -> the lead liaison and the duty officer.
+ * the duty officer; reopen -> the lead liaison and the duty officer; set_level (kind
+ * "level_set", 级别调整) and dismiss (kind "dismissed", 不予处置, with the reason's label) -> the
+ * lead and co-handling liaisons, when the ticket has a department (issue #11).
  */
 #ifndef NOTIFIER_TICKET_FLOW_H
 #define NOTIFIER_TICKET_FLOW_H

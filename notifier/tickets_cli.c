@@ -14,6 +14,7 @@
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_proc.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -28,6 +29,7 @@ static const char usage[] =
     "          [--url URL] [--at TIME] [--note TEXT]\n"
     "  close NUMBER [--note TEXT]\n"
     "  dismiss NUMBER --reason irrelevant|duplicate|false_alarm|out_of_scope|other [--note T]\n"
+    "          (与本地无关|重复|误报|超出职责范围|其他: the one list of common/yq_labels.h)\n"
     "  return NUMBER --reason TEXT\n"
     "  reopen NUMBER [--note TEXT]\n"
     "  set-level NUMBER --level I|II|III|IV [--note TEXT]\n"
@@ -213,47 +215,45 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
         json_dumpf(d, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
     } else {
+        /* issue #11: the labels and the log's Chinese text of the API (ticket_api.h) */
         struct ticket t;
         char a[32], b[32];
         if (ticket_store_get_by_number(store, number, &t) == 0) {
-            printf("%s  %s\n%s %s  state %s  department %s  co %s\nitems %lld  heat %lld  "
-                   "version %lld\n",
-                   t.number, t.title, yq_level_name(t.level), yq_level_label(t.level), t.state,
-                   t.department, t.co_departments, (long long)t.item_count, (long long)t.heat,
+            printf("%s  %s\n级别 %s %s  状态 %s  主办 %s  协办 %s\n信息 %lld 条  热度 %lld  "
+                   "版本 %lld\n",
+                   t.number, t.title, yq_level_name(t.level), yq_level_label(t.level),
+                   yq_label(YQ_LABEL_STATE, t.state), t.department[0] ? t.department : "待分派",
+                   t.co_departments, (long long)t.item_count, (long long)t.heat,
                    (long long)t.version);
-            printf("detected %s   ack due %s%s\n", shanghai(t.detected_at, a, sizeof(a)),
-                   shanghai(t.ack_deadline, b, sizeof(b)), t.ack_overdue ? " OVERDUE" : "");
-            printf("response due %s%s   responded %s\n",
-                   shanghai(t.response_deadline, a, sizeof(a)),
-                   t.response_overdue ? " OVERDUE" : "", shanghai(t.responded_at, b, sizeof(b)));
-            if (t.press_deadline) {
-                printf("press conference due %s%s   held %s\n",
-                       shanghai(t.press_deadline, a, sizeof(a)), t.press_overdue ? " OVERDUE" : "",
-                       shanghai(t.press_held_at, b, sizeof(b)));
+            if (t.dismiss_reason[0]) {
+                printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason));
             }
-            printf("close due %s%s   closed %s\n", shanghai(t.close_deadline, a, sizeof(a)),
-                   t.close_overdue ? " OVERDUE" : "", shanghai(t.closed_at, b, sizeof(b)));
+            printf("发现 %s   签收时限 %s%s\n", shanghai(t.detected_at, a, sizeof(a)),
+                   shanghai(t.ack_deadline, b, sizeof(b)), t.ack_overdue ? " 已超时" : "");
+            printf("回应时限 %s%s   回应 %s\n", shanghai(t.response_deadline, a, sizeof(a)),
+                   t.response_overdue ? " 已超时" : "", shanghai(t.responded_at, b, sizeof(b)));
+            if (t.press_deadline) {
+                printf("新闻发布会时限 %s%s   举行 %s\n", shanghai(t.press_deadline, a, sizeof(a)),
+                       t.press_overdue ? " 已超时" : "", shanghai(t.press_held_at, b, sizeof(b)));
+            }
+            printf("办结时限 %s%s   办结 %s\n", shanghai(t.close_deadline, a, sizeof(a)),
+                   t.close_overdue ? " 已超时" : "", shanghai(t.closed_at, b, sizeof(b)));
             ticket_release(&t);
         }
-        printf("responses:\n");
+        printf("回应：\n");
         json_array_foreach(json_object_get(d, "responses"), i, v)
         {
-            printf("  %s %s %s (%s)\n", json_string_value(json_object_get(v, "responded_at")),
+            printf("  %s %s %s（%s）\n",
+                   json_string_value(json_object_get(v, "responded_at_display")),
                    json_string_value(json_object_get(v, "channel")),
                    json_string_value(json_object_get(v, "url")),
                    json_string_value(json_object_get(v, "recorded_by")));
         }
-        printf("log:\n");
+        printf("处置记录（北京时间）：\n");
         json_array_foreach(json_object_get(d, "log"), i, v)
         {
-            printf("  %s %s(%s) %s %s%s%s %s\n", json_string_value(json_object_get(v, "at")),
-                   json_string_value(json_object_get(v, "actor")),
-                   json_string_value(json_object_get(v, "role")),
-                   json_string_value(json_object_get(v, "action")),
-                   json_string_value(json_object_get(v, "from")),
-                   json_string_value(json_object_get(v, "from"))[0] ? "->" : "",
-                   json_string_value(json_object_get(v, "to")),
-                   json_string_value(json_object_get(v, "note")));
+            printf("  %s %s\n", json_string_value(json_object_get(v, "at_display")),
+                   json_string_value(json_object_get(v, "text")));
         }
     }
     json_decref(d);

@@ -273,6 +273,22 @@ enum MHD_Result web_route_rules(struct web_call *call)
     if (!v) {
         return MHD_NO;
     }
+    {
+        /* issue #11: each rule's scope and level also as the page shows them (标题和正文, 重大) */
+        size_t i;
+        json_t *rule;
+        json_array_foreach(json_object_get(v, "rules"), i, rule)
+        {
+            const char *scope = json_string_value(json_object_get(rule, "scope"));
+            const char *level = json_string_value(json_object_get(rule, "level"));
+            json_object_set_new(rule, "scope_label",
+                                json_string(yq_label(YQ_LABEL_RULE_SCOPE, scope ? scope : "all")));
+            if (level) {
+                json_object_set_new(rule, "level_label",
+                                    json_string(yq_label(YQ_LABEL_LEVEL, level)));
+            }
+        }
+    }
     return web_reply_json(call, MHD_HTTP_OK, v);
 }
 

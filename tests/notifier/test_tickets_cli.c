@@ -247,12 +247,34 @@ static void test_issue_11_outbox_aligns_chinese_columns(void **state)
                         "新交办单 | \n");
 }
 
+/*
+ * issue #11: `tickets show` speaks Chinese: the state, the dismiss reason and the log by their
+ * labels (the API's display fields), times in Beijing time.
+ */
+static void test_issue_11_show_uses_labels(void **state)
+{
+    struct fx *f = *state;
+    const char *const dismiss[] = {"dismiss", f->number, "--reason", "out_of_scope", NULL};
+    const char *const show[] = {"show", f->number, NULL};
+    char out[8192];
+
+    assert_int_equal(run(f, dismiss), 0);
+    assert_int_equal(run_captured(f, show, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "级别 III 较大  状态 不予处置  主办 市自然资源局"));
+    assert_non_null(strstr(out, "不予处置原因 超出职责范围"));
+    assert_non_null(strstr(out, "系统 交办：级别 III 较大，市自然资源局，来源 网站"));
+    assert_non_null(strstr(out, " 不予处置：原因 超出职责范围"));
+    assert_null(strstr(out, "reason="));
+    assert_null(strstr(out, "level="));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_missing_store_is_an_error_not_an_empty_list, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_show_uses_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_list_aligns_chinese_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_outbox_aligns_chinese_columns, setup,

@@ -21,8 +21,11 @@
 #include "fake_tickets.h"
 #include "http_client.h"
 #include "redis_fixture.h"
+#include "rules.h"
+#include "rules_store.h"
 #include "test_server.h"
 #include "web.h"
+#include "yq_redis.h"
 #include "yq_time.h"
 
 struct fx {
@@ -75,6 +78,7 @@ static int setup(void **state)
     cfg.auth.login_max_concurrent = 2;
     cfg.auth.busy_timeout_ms = 1000;
     cfg.sources_enabled = true;
+    cfg.rules_enabled = true;
     snprintf(f->host, sizeof(f->host), "127.0.0.1");
     cfg.redis.host = f->host;
     cfg.redis.port = f->redis.port;
@@ -256,11 +260,88 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     resp_release(&r);
 }
 
+/* Issue #11: the rules page data gives each rule's scope and level as the page shows them. */
+static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
+{
+    static const char yaml[] = "group: 征地拆迁\n"
+                               "rules:\n"
+                               "  - id: land-a\n    name: 征地补偿\n    department: 市自然资源局\n"
+                               "    level: III\n    scope: all\n    expr: 征地 & 补偿\n"
+                               "  - id: land-t\n    name: 强拆\n    department: 市自然资源局\n"
+                               "    level: II\n    scope: title\n    expr: 强拆\n";
+    struct fx *f = *state;
+    struct yq_redis_cfg rcfg;
+    struct yq_redis *redis;
+    struct rule_set *rs = rule_set_new();
+    struct client cl;
+    struct resp r;
+    json_t *doc, *rules, *rule;
+    char err[256] = "", body[128], host[] = "127.0.0.1";
+    int64_t version = 0;
+    size_t i, seen = 0;
+
+    if (f->redis.pid <= 0) {
+        print_message("redis-server not available: skipping\n");
+        rule_set_free(rs);
+        skip();
+    }
+    assert_non_null(rs);
+    if (rule_set_add_yaml(rs, "land.yaml", yaml, strlen(yaml), err, sizeof(err)) != 0 ||
+        rule_set_compile(rs, err, sizeof(err)) != 0) {
+        fail_msg("rules: %s", err);
+    }
+    memset(&rcfg, 0, sizeof(rcfg));
+    rcfg.host = host;
+    rcfg.port = f->redis.port;
+    rcfg.connect_timeout_ms = 10000;
+    rcfg.command_timeout_ms = 10000;
+    redis = yq_redis_new(&rcfg);
+    assert_non_null(redis);
+    assert_int_equal(rules_store_push(redis, rs, "test", yq_time_now(), &version, err, sizeof(err)),
+                     0);
+    yq_redis_free(redis);
+    rule_set_free(rs);
+
+    memset(&cl, 0, sizeof(cl));
+    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
+    http_request(test_server_port(f->srv), NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
+    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
+             json_string_value(json_object_get(doc, "csrf_token")));
+    json_decref(doc);
+    resp_release(&r);
+    http_request(test_server_port(f->srv), &cl, "GET", "/api/rules", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    rules = json_object_get(doc, "rules");
+    json_array_foreach(rules, i, rule)
+    {
+        const char *id = json_string_value(json_object_get(rule, "id"));
+        if (id && strcmp(id, "land-a") == 0) {
+            assert_string_equal(json_string_value(json_object_get(rule, "scope_label")),
+                                "标题和正文");
+            assert_string_equal(json_string_value(json_object_get(rule, "level_label")), "较大");
+            seen++;
+        } else if (id && strcmp(id, "land-t") == 0) {
+            assert_string_equal(json_string_value(json_object_get(rule, "scope_label")), "标题");
+            assert_string_equal(json_string_value(json_object_get(rule, "level_label")), "重大");
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 2);
+    json_decref(doc);
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_6_sources_show_items_24h, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_sources_names_labels_beijing_time, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_rules_carry_scope_and_level_labels, setup,
                                         teardown),
     };
     int rc;
