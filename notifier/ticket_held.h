@@ -28,10 +28,10 @@ struct ticket_held {
     int64_t id;
     char *item_id;
     char *event_key;
-    char *reason; /* "old" or "official" */
+    char *reason;                                                        /* "old" or "official" */
     char *source, *source_id, *channel, *url, *title, *excerpt, *author; /* untrusted text */
     bool has_published;
-    int64_t published_at; /* seconds since the epoch, UTC (when has_published) */
+    int64_t published_at;      /* seconds since the epoch, UTC (when has_published) */
     char *published_precision; /* "second", "minute", "day" or NULL */
     int64_t fetched_at;        /* seconds since the epoch, UTC */
     int64_t detected_at;       /* the alert's matched_at */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "outbox.h"
-#include "ticket_held.h"
 #include "ticket_clock.h"
+#include "ticket_held.h"
 #include "ticket_store.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
@@ -638,8 +638,7 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
     sqlite3_bind_text(st, 10, author, -1, SQLITE_STATIC);
     if (item->has_published) {
         sqlite3_bind_int64(st, 11, item->published_at);
-        sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1, SQLITE_STATIC);
     } else {
         sqlite3_bind_null(st, 11);
         sqlite3_bind_null(st, 12);
@@ -655,8 +654,8 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
     sqlite3_bind_int64(st, 21, now);
     err = ticket_store_step_done(store, st, "held insert");
     if (!err) {
-        res->outcome = sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD
-                                                      : TICKET_INTAKE_DUPLICATE;
+        res->outcome =
+            sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD : TICKET_INTAKE_DUPLICATE;
     }
 done:
     free(title);
@@ -696,10 +695,21 @@ void ticket_held_list_release(struct ticket_held_list *list)
     }
     for (size_t i = 0; i < list->n; i++) {
         struct ticket_held *h = &list->v[i];
-        char *strs[] = {h->item_id, h->event_key, h->reason,  h->source,
-                        h->source_id, h->channel, h->url,     h->title,
-                        h->excerpt, h->author,    h->published_precision, h->level,
-                        h->department, h->source_department, h->rule_ids};
+        char *strs[] = {h->item_id,
+                        h->event_key,
+                        h->reason,
+                        h->source,
+                        h->source_id,
+                        h->channel,
+                        h->url,
+                        h->title,
+                        h->excerpt,
+                        h->author,
+                        h->published_precision,
+                        h->level,
+                        h->department,
+                        h->source_department,
+                        h->rule_ids};
         for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
             free(strs[k]);
         }
@@ -753,8 +763,8 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, size_
         h->author = col_dup(st, 10);
         h->has_published = sqlite3_column_type(st, 11) != SQLITE_NULL;
         h->published_at = sqlite3_column_int64(st, 11);
-        h->published_precision = sqlite3_column_type(st, 12) != SQLITE_NULL ? col_dup(st, 12)
-                                                                             : NULL;
+        h->published_precision =
+            sqlite3_column_type(st, 12) != SQLITE_NULL ? col_dup(st, 12) : NULL;
         h->fetched_at = sqlite3_column_int64(st, 13);
         h->detected_at = sqlite3_column_int64(st, 14);
         h->level = col_dup(st, 15);
@@ -813,7 +823,8 @@ int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert 
     } else if (rc == SQLITE_DONE) {
         const char *why = hold_reason(store, alert, now);
         sqlite3_finalize(st);
-        err = why ? hold_item(store, alert, why, now, &res) : create_ticket(store, alert, now, &res);
+        err =
+            why ? hold_item(store, alert, why, now, &res) : create_ticket(store, alert, now, &res);
     } else {
         err = ticket_store_fail(store, rc, "ticket lookup");
         sqlite3_finalize(st);
@@ -889,10 +900,10 @@ json_t *ticket_held_json(const struct ticket_held *h)
     json_object_set_new(o, "published_precision",
                         h->published_precision ? held_str(h->published_precision) : json_null());
     /* how long before its fetch the item was published, whole hours (null: unknown) */
-    json_object_set_new(o, "age_hours", h->has_published && h->fetched_at > h->published_at
-                                            ? json_integer((h->fetched_at - h->published_at) /
-                                                           3600)
-                                            : json_null());
+    json_object_set_new(o, "age_hours",
+                        h->has_published && h->fetched_at > h->published_at
+                            ? json_integer((h->fetched_at - h->published_at) / 3600)
+                            : json_null());
     json_object_set_new(o, "fetched_at", held_when(h->fetched_at, false));
     json_object_set_new(o, "detected_at", held_when(h->detected_at, false));
     json_object_set_new(o, "detected_at_bj", held_when(h->detected_at, true));
