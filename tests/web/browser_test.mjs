@@ -389,19 +389,23 @@ await check('items held back (old posts, the government\'s own) are listed below
 // Canned answers of the sources and rules APIs (web_test_server runs without Redis).
 const sourcesAnswer = {
   enabled: true, redis_up: true, sources: [
-    // last_error as the collector stores it (collectors/store.c: "<UTC> <state>: <detail>")
-    { id: 'ankang-news', name: '安康新闻网', kind: 'rss', last_success: '2026-12-04T19:10:00Z',
+    // as GET /api/sources gives them (web/web_system.c source_display(): the stored health and
+    // its display fields)
+    { id: 'ankang-news', name: '安康新闻网', kind: 'rss', kind_label: '网站', state: 'not_a_feed', state_label: '不是订阅源（收到的是网页）',
+      last_success: '2026-12-04T19:10:00Z', last_success_display: '2026-12-05 03:10',
       last_error: '2026-12-04T20:33:00Z not_a_feed: not_a_feed: HTML page served instead of a feed',
+      last_error_at: '2026-12-04T20:33:00Z', last_error_at_display: '2026-12-05 04:33', error_code: 'not_a_feed',
+      error_label: '不是订阅源（收到的是网页）', error_detail: 'HTML page served instead of a feed',
       consecutive_failures: 3, items_last_seen: 0, items_24h: 12, last_status: '200' },
-    { id: 'ankang-fabu', name: '安康发布', kind: 'wechat', last_success: new Date().toISOString(),
-      consecutive_failures: 0, items_last_seen: 20, items_24h: 31, last_status: '200' },
+    { id: 'ankang-fabu', name: '安康发布', kind: 'wechat', kind_label: '微信公众号', state: 'ok', state_label: '正常',
+      last_success: new Date().toISOString(), consecutive_failures: 0, items_last_seen: 20, items_24h: 31, last_status: '200' },
   ],
 };
 const rulesAnswer = {
   version: 42, pushed_by: 'admin', pushed_at: '2026-12-04T08:00:00Z', rules: [
-    { id: 'safety-gas', name: '燃气泄漏与爆炸', group: '安全生产', department: '市应急管理局', level: 'II', scope: 'all',
+    { id: 'safety-gas', name: '燃气泄漏与爆炸', group: '安全生产', department: '市应急管理局', level: 'II', level_label: '重大', scope: 'all',
       scope_label: '标题和正文', expr: '(燃气泄漏 | 天然气泄漏 | 爆炸 | 疏散) & !演练' },
-    { id: 'land-compensation', name: '征地拆迁补偿', group: '民生', department: '市自然资源局', level: 'III', scope: 'title',
+    { id: 'land-compensation', name: '征地拆迁补偿', group: '民生', department: '市自然资源局', level: 'III', level_label: '较大', scope: 'title',
       scope_label: '标题', expr: '(征地 | 拆迁) & 补偿款' },
   ],
 };

@@ -700,11 +700,12 @@ async function pageSources() {
       const okAge = s.last_success ? serverNow() - Date.parse(s.last_success) : Infinity;
       const bad = (s.consecutive_failures || 0) > 0 || okAge > day;
       const kind = labelOf('source_kinds', s.kind, s.kind_label);
+      const err = sourceError(s);
       return el('tr', { class: bad ? 'source-bad' : 'source-ok', 'data-source': s.id },
         el('td', { 'data-label': '信息源', class: 'source-name', title: `编号 ${s.id}` },
           s.name || s.label || s.id, kind ? el('div', { class: 'summary' }, kind) : null),
         el('td', { 'data-label': '最近成功', class: 'time' }, s.last_success ? fmtTime(s.last_success) : '从未'),
-        el('td', { 'data-label': '最近错误', class: 'source-error' }, sourceError(s)),
+        el('td', { 'data-label': '最近错误', class: 'source-error', title: err.detail || null }, err.text),
         el('td', { 'data-label': '连续失败', class: 'n' }, String(s.consecutive_failures || 0)),
         el('td', { 'data-label': '最近条数', class: 'n' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
         el('td', { 'data-label': '近24小时信息数', class: 'n items-24h' }, s.items_24h === undefined ? '—' : String(s.items_24h)),
@@ -713,19 +714,21 @@ async function pageSources() {
     })))));
 }
 
-// A source's last error in words: "2026-12-05 04:33 不是订阅源（收到的是网页）". The collector
-// stores "<UTC time> <state>: <detail>" (collectors/store.c); the page shows the time in
-// Beijing time and the state's label from the API's source_errors table (the English detail
-// only when the state has no label). Display fields of the API win when present.
+// A source's last error in words: "2026-12-05 04:33 不是订阅源（收到的是网页）": the time in
+// Beijing time and the error's label, from the API's display fields (last_error_at,
+// error_code, error_label; GET /api/sources) or, from an older API, parsed out of the stored
+// "<UTC time> <code>: <detail>" (collectors/store.c) with the source_errors table. A code
+// without a label shows as 采集出错; the (English) detail is only the cell's tooltip.
 function sourceError(s) {
   const raw = String(s.last_error || '');
-  if (!raw && !s.last_error_label) return '—';
+  if (!raw && !s.error_label) return { text: '—', detail: '' };
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)\s+([a-z_]+):\s*(.*)$/.exec(raw);
   const at = s.last_error_at || (m ? m[1] : '');
-  const code = s.last_error_code || (m ? m[2] : '') || (s.state && s.state !== 'ok' ? s.state : '');
-  const label = labelOf('source_errors', code, s.last_error_label);
-  const text = label || (m ? m[3] : raw);
-  return [at ? fmtTime(at) : '', text].filter(Boolean).join(' ');
+  const code = s.error_code || (m ? m[2] : '') || (s.state && s.state !== 'ok' ? s.state : '');
+  let label = labelOf('source_errors', code, s.error_label);
+  if (!label || label === code) label = '采集出错';
+  const detail = s.error_detail ?? (m ? m[3] : raw);
+  return { text: [at ? fmtTime(at) : '', label].filter(Boolean).join(' '), detail };
 }
 
 // ----------------------------------------------------------------- rules
