@@ -427,6 +427,41 @@ static void test_issue_10_future_timestamp(void **state)
     assert_int_equal(yq_item_effective_time(&it), it.fetched_at);
 }
 
+/*
+ * Issue #11: the source's marks survive the round trip and a copy; an unmarked item writes
+ * none of them ("official", "local", "department" only when set).
+ */
+static void test_issue_11_official_local_department(void **state)
+{
+    struct yq_item in = sample_item(), out, copy;
+    char *json = NULL, err[128] = "";
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(yq_item_encode(&in, &json, &len), 0);
+    assert_null(strstr(json, "official"));
+    assert_null(strstr(json, "\"local\""));
+    assert_null(strstr(json, "department"));
+    free(json);
+    in.official = true;
+    in.local = true;
+    in.department = "安康市人民政府办公室";
+    assert_int_equal(yq_item_encode(&in, &json, &len), 0);
+    assert_non_null(strstr(json, "\"official\":true,\"local\":true,"
+                                 "\"department\":\"安康市人民政府办公室\""));
+    assert_int_equal(yq_item_decode(json, len, &out, err, sizeof(err)), 0);
+    assert_true(out.official);
+    assert_true(out.local);
+    assert_string_equal(out.department, "安康市人民政府办公室");
+    assert_int_equal(yq_item_copy(&copy, &out), 0);
+    assert_true(copy.official);
+    assert_string_equal(copy.department, "安康市人民政府办公室");
+    assert_ptr_not_equal(copy.department, out.department);
+    yq_item_release(&copy);
+    yq_item_release(&out);
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),
         cmocka_unit_test(test_utf8_cut_never_splits_a_character),
         cmocka_unit_test(test_issue_10_future_timestamp),
+        cmocka_unit_test(test_issue_11_official_local_department),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
