@@ -284,12 +284,32 @@ static void test_redis_down_fails(void **state)
     assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 1);
 }
 
+/*
+ * Issue #11: rules validate rejects a rule marked local when no rule file lists places, and
+ * accepts it once a file does.
+ */
+static void test_issue_11_validate_local_rule_needs_places(void **state)
+{
+    char path[128];
+    (void)state;
+    snprintf(path, sizeof(path), "%s/local", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    write_file("local/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+                                    "department: 市应急管理局, level: II, local: true, "
+                                    "expr: 爆炸 & !演练}\n");
+    assert_int_equal(run(NULL, "rules", "validate", path, NULL), 1);
+    write_file("local/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
+    assert_int_equal(run(NULL, "rules", "validate", path, NULL), 0);
+    assert_non_null(strstr(out, "is valid (1 rules"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_issue_11_validate_departments_against_registry),
+        cmocka_unit_test(test_issue_11_validate_local_rule_needs_places),
         cmocka_unit_test(test_test_with_dir_from_stdin),
         cmocka_unit_test(test_push_list_test_via_redis),
         cmocka_unit_test(test_redis_down_fails),
