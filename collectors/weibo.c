@@ -493,19 +493,26 @@ static bool cut_full_text_tail(char *html)
     return true;
 }
 
-int weibo_text_from_html(const char *html, size_t max_bytes, char **out)
+int weibo_text_from_html(const char *html, size_t max_bytes, char **out, bool *cut)
 {
+    bool was_cut = false;
     char *copy;
     int err;
 
     *out = NULL;
+    if (cut) {
+        *cut = false;
+    }
     copy = strdup(html ? html : "");
     if (!copy) {
         return ERR_NOMEM;
     }
     cut_full_text_tail(copy);
-    err = feed_text_from_html(copy, strlen(copy), max_bytes, out);
+    err = feed_text_from_html_cut(copy, strlen(copy), max_bytes, out, &was_cut);
     free(copy);
+    if (!err && cut) {
+        *cut = was_cut;
+    }
     if (!err) {
         /* U+200B (weibo-crawler strips it too) */
         char *r = *out, *w = *out;
@@ -643,9 +650,15 @@ static int add_mblog(struct weibo_page *page, size_t *cap, const json_t *mblog, 
         (!it->author && screen_name && screen_name[0])) {
         return ERR_NOMEM; /* a failed copy must not pass for an item without author */
     }
-    err = weibo_text_from_html(text_html, ctx->max_text_bytes, &it->text);
-    if (err) {
-        return err;
+    {
+        bool cut = false;
+        err = weibo_text_from_html(text_html, ctx->max_text_bytes, &it->text, &cut);
+        if (err) {
+            return err;
+        }
+        if (cut) {
+            it->truncated_fields |= YQ_ITEM_F_TEXT;
+        }
     }
     post->needs_long_text = truthy(json_object_get(mblog, "isLongText")) ||
                             (text_html && strstr(text_html, "/status/") &&
@@ -805,14 +818,14 @@ int weibo_apply_long_text(struct weibo_post *post, const char *body, size_t len,
     const json_t *data = root ? json_object_get(root, "data") : NULL;
     const char *html = json_is_object(data) ? jstr(data, "longTextContent") : NULL;
     char *text = NULL;
-    bool capped = post->item.metrics.capped;
+    bool capped = post->item.metrics.capped, cut = false;
     int err;
 
     if (!html || !html[0]) {
         json_decref(root);
         return ERR_PARSE;
     }
-    err = weibo_text_from_html(html, max_text_bytes, &text);
+    err = weibo_text_from_html(html, max_text_bytes, &text, &cut);
     if (!err && text[0] == '\0') {
         err = ERR_PARSE;
     }
@@ -824,6 +837,11 @@ int weibo_apply_long_text(struct weibo_post *post, const char *body, size_t len,
     free(post->item.text);
     post->item.text = text;
     post->item.truncated = false;
+    if (cut) {
+        post->item.truncated_fields |= YQ_ITEM_F_TEXT;
+    } else {
+        post->item.truncated_fields &= ~(unsigned)YQ_ITEM_F_TEXT;
+    }
     post->needs_long_text = false;
     {
         int64_t v;

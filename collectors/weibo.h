@@ -84,17 +84,20 @@ void weibo_page_release(struct weibo_page *out);
 /*
  * Complete post from a statuses/extend body (len bytes of JSON, borrowed): its text becomes
  * data.longTextContent as plain text, truncated and needs_long_text are cleared, and counts
- * present in the body replace the page's. Returns 0; ERR_PARSE when the body has no
- * longTextContent (post stays truncated); ERR_TOO_BIG; ERR_NOMEM.
+ * present in the body replace the page's. A text over max_text_bytes is cut and recorded in
+ * item.truncated_fields (YQ_ITEM_F_TEXT). Returns 0; ERR_PARSE when the body has no
+ * longTextContent (post stays truncated); ERR_NOMEM.
  */
 int weibo_apply_long_text(struct weibo_post *post, const char *body, size_t len,
                           size_t max_text_bytes);
 
 /*
  * Plain text of a Weibo HTML fragment (html NUL-terminated, borrowed) as described above.
- * out: new string (free()). Returns 0, ERR_TOO_BIG or ERR_NOMEM.
+ * Text beyond max_bytes is cut at a UTF-8 character boundary, never refused (issue #10: one
+ * oversized post must not cost the item); *cut (may be NULL) is set true when it was.
+ * out: new string (free()). Returns 0 or ERR_NOMEM.
  */
-int weibo_text_from_html(const char *html, size_t max_bytes, char **out);
+int weibo_text_from_html(const char *html, size_t max_bytes, char **out, bool *cut);
 
 /*
  * Parse a count shown as a string: "12345", "1,234", "7.2万" (72000), "100万+" (1000000,

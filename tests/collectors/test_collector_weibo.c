@@ -123,6 +123,62 @@ static void test_long_text_flag_from_status_link_only(void **state)
     weibo_page_release(&page);
 }
 
+/*
+ * Issue #10: one oversized post must not cost its item. A timeline post and a long text
+ * (statuses/extend) over max_text_bytes are cut at a character boundary and marked in
+ * truncated_fields; the post's other fields and the page's other post are kept.
+ */
+static void test_issue_10_oversized_post_text_is_cut_not_refused(void **state)
+{
+    struct weibo_ctx small = ctx;
+    size_t n_chars = 3000; /* 9,000 bytes of 汉 (3 bytes each) against a 4,000-byte limit */
+    json_t *page_j, *ext_j;
+    char *big = NULL, *body = NULL, *ext = NULL, err[256];
+    struct weibo_page page;
+
+    (void)state;
+    small.max_text_bytes = 4000;
+    big = malloc(n_chars * 3 + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < n_chars; i++) {
+        memcpy(big + i * 3, "\xE6\xB1\x89", 3);
+    }
+    big[n_chars * 3] = '\0';
+    page_j = json_pack("{s:i,s:{s:[{s:i,s:{s:s,s:s,s:s,s:{s:i,s:s}}},"
+                       "{s:i,s:{s:s,s:s,s:s,s:{s:i,s:s}}}]}}",
+                       "ok", 1, "data", "cards", "card_type", 9, "mblog", "id", "5000000000000011",
+                       "created_at", "刚刚", "text", big, "user", "id", 1, "screen_name", "u",
+                       "card_type", 9, "mblog", "id", "5000000000000012", "created_at", "刚刚",
+                       "text", "安康 正常的一条", "user", "id", 1, "screen_name", "u");
+    assert_non_null(page_j);
+    body = dump(page_j);
+    assert_int_equal(weibo_parse_page(body, strlen(body), &small, &page, err, sizeof(err)), 0);
+    assert_int_equal(page.n_posts, 2);
+    assert_string_equal(page.posts[0].item.id, "weibo:5000000000000011");
+    assert_true(strlen(page.posts[0].item.text) <= small.max_text_bytes);
+    assert_true(strlen(page.posts[0].item.text) >= small.max_text_bytes - 3);
+    assert_int_equal(strlen(page.posts[0].item.text) % 3, 0); /* whole characters only */
+    assert_true(page.posts[0].item.truncated_fields & YQ_ITEM_F_TEXT);
+    assert_string_equal(page.posts[1].item.text, "安康 正常的一条");
+    assert_false(page.posts[1].item.truncated_fields & YQ_ITEM_F_TEXT);
+    /* the long text of the second post is as big: cut and marked, not ERR_TOO_BIG */
+    ext_j = json_pack("{s:i,s:{s:s}}", "ok", 1, "data", "longTextContent", big);
+    assert_non_null(ext_j);
+    ext = dump(ext_j);
+    page.posts[1].needs_long_text = true;
+    assert_int_equal(weibo_apply_long_text(&page.posts[1], ext, strlen(ext), small.max_text_bytes),
+                     0);
+    assert_true(strlen(page.posts[1].item.text) <= small.max_text_bytes);
+    assert_true(page.posts[1].item.truncated_fields & YQ_ITEM_F_TEXT);
+    assert_false(page.posts[1].needs_long_text);
+    weibo_page_release(&page);
+    json_decref(page_j);
+    json_decref(ext_j);
+    free(body);
+    free(ext);
+    free(big);
+}
+
 static void test_fc_002_emoticons_alt_text_and_title_never_empty(void **state)
 {
     json_t *in = load_shared_json("cases/inputs/FC-002.json");
@@ -473,6 +529,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_001_long_text_replaces_truncated_preview),
         cmocka_unit_test(test_long_text_flag_from_status_link_only),
+        cmocka_unit_test(test_issue_10_oversized_post_text_is_cut_not_refused),
         cmocka_unit_test(test_fc_002_emoticons_alt_text_and_title_never_empty),
         cmocka_unit_test(test_fc_005_responses_classified),
         cmocka_unit_test(test_counts),
