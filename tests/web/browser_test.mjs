@@ -433,6 +433,9 @@ await check('the sources and rules pages show names, Chinese reasons and Beijing
   eq((await page.textContent('tr[data-rule="land-compensation"] .scope')).trim(), '标题', 'scope title');
   eq((await page.textContent('tr[data-rule="safety-gas"] .rule-name')).trim(), '燃气泄漏与爆炸', 'rule name');
   assert((await page.textContent('#rules-head')).includes('2026-12-04 16:00'), 'pushed at, Beijing time');
+  const kinds = [...new Set(((await labelsOf(page)).source_kinds || []).map((k) => k.label))];
+  assert(['网站', '微信公众号', '微博'].every((k) => kinds.includes(k)), `source kinds: ${kinds}`);
+  eq((await page.$$eval('#t-source option', (os) => os.map((o) => o.textContent))).join(), kinds.join(), 'the test box offers source kinds by label');
 });
 
 await check('a refused action shows the API\'s Chinese message', async () => {

@@ -734,6 +734,9 @@ function sourceError(s) {
 // ----------------------------------------------------------------- rules
 
 async function pageRules() {
+  // the source kinds by their labels (one entry per label: RSS, Atom and JSON feeds are all 网站)
+  const kinds = labelList('source_kinds').filter((k, i, all) => all.findIndex((x) => x.label === k.label) === i);
+  if (kinds.length) $('t-source').replaceChildren(...kinds.map((k) => el('option', { value: k.code }, k.label)));
   try {
     const rs = await api('GET', '/api/rules');
     $('rules-head').textContent = `当前版本 ${rs.version}，推送人 ${rs.pushed_by || '—'}，` +
@@ -761,7 +764,7 @@ async function pageRules() {
         el('ul', {}, r.matches.map((m) => el('li', {},
           el('strong', { title: `规则编号 ${m.rule_id}` }, m.name || m.rule_id), `（${levelText(m)}，${m.department}）`,
           el('div', {}, '表达式：', el('code', {}, m.expr)),
-          el('div', {}, '命中词：', m.hits.map((h) => `${h.term}（${h.field === 'title' ? '标题' : '正文'} ${h.start}–${h.end}）`).join('、'))))));
+          el('div', {}, '命中词：', m.hits.map((h) => `${h.term}（${labelOf('rule_scopes', h.field) || '正文'} ${h.start}–${h.end}）`).join('、'))))));
       showError('');
     } catch (e) { showError(e.message); }
   });
