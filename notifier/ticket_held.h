@@ -57,11 +57,13 @@ bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t no
 
 /*
  * Held items, newest detection first, at most max (>= 1); reason: "old", "official" or NULL
- * (both). out: caller storage, zeroed first; release with ticket_held_list_release().
+ * (both); query: NULL/"" (all) or text that must occur in the title, excerpt, channel, author
+ * or URL (byte substring, case-sensitive; the search of the held list). Both borrowed.
+ * out: caller storage, zeroed first; release with ticket_held_list_release().
  * Returns 0, ERR_RETRY (busy), ERR_IO or ERR_NOMEM (out then empty).
  */
-int ticket_store_list_held(struct ticket_store *store, const char *reason, size_t max,
-                           struct ticket_held_list *out);
+int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
+                           size_t max, struct ticket_held_list *out);
 
 /*
  * The API form of h (borrowed): a new JSON object (json_decref()), NULL on ERR_NOMEM:

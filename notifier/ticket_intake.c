@@ -718,8 +718,8 @@ void ticket_held_list_release(struct ticket_held_list *list)
     memset(list, 0, sizeof(*list));
 }
 
-int ticket_store_list_held(struct ticket_store *store, const char *reason, size_t max,
-                           struct ticket_held_list *out)
+int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
+                           size_t max, struct ticket_held_list *out)
 {
     sqlite3_stmt *st = NULL;
     int rc, err;
@@ -730,7 +730,9 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, size_
         "SELECT id, item_id, event_key, reason, source, source_id, channel, url, title, "
         "excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
         "department, source_department, rule_ids, score, held_at FROM held_items "
-        "WHERE (?1 IS NULL OR reason = ?1) ORDER BY detected_at DESC, id DESC LIMIT ?2",
+        "WHERE (?1 IS NULL OR reason = ?1) AND (?3 IS NULL OR instr(title, ?3) > 0 OR "
+        "instr(excerpt, ?3) > 0 OR instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
+        "instr(url, ?3) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?2",
         &st, "held list");
     if (err) {
         return err;
@@ -741,6 +743,11 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, size_
         sqlite3_bind_null(st, 1);
     }
     sqlite3_bind_int64(st, 2, (int64_t)(max ? max : 1));
+    if (query && query[0]) {
+        sqlite3_bind_text(st, 3, query, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 3);
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ticket_held *nv = realloc(out->v, (out->n + 1) * sizeof(*nv)), *h;
         if (!nv) {

@@ -127,10 +127,12 @@ struct web_ticket_ops {
     /*
      * Held items (issue #11; notifier/ticket_held.h): matched items that opened no ticket
      * because they are old or official, newest first, at most max; reason "old", "official"
-     * or NULL (both). out: a new JSON array of ticket_held_json() objects. NULL op: the web
-     * layer answers with an empty list. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+     * or NULL (both); query NULL or text to find in title, excerpt, channel, author or URL.
+     * out: a new JSON array of ticket_held_json() objects. NULL op: the web layer answers
+     * with an empty list. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
      */
-    int (*list_held)(void *ctx, const char *reason, size_t max, json_t **out);
+    int (*list_held)(void *ctx, const char *reason, const char *query, size_t max,
+                     json_t **out);
 };
 
 /* The ticket actions and who may take them (for docs and the UI). */

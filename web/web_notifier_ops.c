@@ -258,7 +258,8 @@ static bool ops_role_may(void *ctx, const char *action, const char *role)
     return ticket_action_role_may(kind, role);
 }
 
-static int ops_list_held(void *ctx, const char *reason, size_t max, json_t **out)
+static int ops_list_held(void *ctx, const char *reason, const char *query, size_t max,
+                         json_t **out)
 {
     struct web_notifier_ctx *x = ctx;
     struct ticket_held_list list = {0};
@@ -270,7 +271,7 @@ static int ops_list_held(void *ctx, const char *reason, size_t max, json_t **out
         return ERR_NOMEM;
     }
     pthread_mutex_lock(x->lock);
-    err = ticket_store_list_held(x->reader, reason, max, &list);
+    err = ticket_store_list_held(x->reader, reason, query, max, &list);
     pthread_mutex_unlock(x->lock);
     for (size_t i = 0; !err && i < list.n; i++) {
         json_t *o = ticket_held_json(&list.v[i]);

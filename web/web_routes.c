@@ -692,12 +692,13 @@ static enum MHD_Result route_labels(struct web_call *call)
 }
 
 /*
- * GET /api/held-items[?reason=old|official] (issue #11): matched items that opened no ticket
- * (old posts, the government's own posts), for the duty officer; liaisons and heads get 403.
+ * GET /api/held-items[?reason=old|official][&q=TEXT] (issue #11): matched items that opened no
+ * ticket (old posts, the government's own posts), for the duty officer, optionally only those
+ * whose title, excerpt, channel, author or URL contains TEXT; liaisons and heads get 403.
  */
 static enum MHD_Result route_held(struct web_call *call)
 {
-    const char *reason = arg(call, "reason");
+    const char *reason = arg(call, "reason"), *query = arg(call, "q");
     json_t *list = NULL;
     int err;
 
@@ -712,7 +713,7 @@ static enum MHD_Result route_held(struct web_call *call)
         return bad_request(call, "reason 只能是 old（旧帖）或 official（政务发布）");
     }
     if (call->w->ops && call->w->ops->list_held) {
-        err = call->w->ops->list_held(call->w->ops_ctx, reason,
+        err = call->w->ops->list_held(call->w->ops_ctx, reason, query,
                                       (size_t)call->w->cfg.max_tickets, &list);
         if (err) {
             return web_reply_store_error(call, err);

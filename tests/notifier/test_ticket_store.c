@@ -1016,11 +1016,11 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_int_equal(count_rows(store, "SELECT count(*) FROM outbox"), 0);
     assert_int_equal(count_rows(store, "SELECT count(*) FROM held_items"), 2);
 
-    assert_int_equal(ticket_store_list_held(store, NULL, 10, &held), 0);
+    assert_int_equal(ticket_store_list_held(store, NULL, NULL, 10, &held), 0);
     assert_int_equal(held.n, 2);
     assert_string_equal(held.v[0].item_id, "wx:fabu:1"); /* same detection: newest row first */
     ticket_held_list_release(&held);
-    assert_int_equal(ticket_store_list_held(store, "old", 10, &held), 0);
+    assert_int_equal(ticket_store_list_held(store, "old", NULL, 10, &held), 0);
     assert_int_equal(held.n, 1);
     assert_string_equal(held.v[0].item_id, "rss:old");
     assert_string_equal(held.v[0].reason, "old");
@@ -1031,9 +1031,20 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_int_equal(held.v[0].fetched_at, ts("2026-11-29T07:59:00Z"));
     assert_string_equal(held.v[0].rule_ids, "[\"land-01\"]");
     ticket_held_list_release(&held);
-    assert_int_equal(ticket_store_list_held(store, "official", 10, &held), 0);
+    assert_int_equal(ticket_store_list_held(store, "official", NULL, 10, &held), 0);
     assert_int_equal(held.n, 1);
     assert_string_equal(held.v[0].reason, "official");
+    ticket_held_list_release(&held);
+    /* searchable: text of the title, excerpt, channel, author or URL */
+    assert_int_equal(ticket_store_list_held(store, NULL, "大爆炸", 10, &held), 0);
+    assert_int_equal(held.n, 1);
+    assert_string_equal(held.v[0].item_id, "rss:old");
+    ticket_held_list_release(&held);
+    assert_int_equal(ticket_store_list_held(store, NULL, "补偿款", 10, &held), 0);
+    assert_int_equal(held.n, 2); /* both excerpts (the fixture's text) */
+    ticket_held_list_release(&held);
+    assert_int_equal(ticket_store_list_held(store, "old", "山体滑坡", 10, &held), 0);
+    assert_int_equal(held.n, 0);
     ticket_held_list_release(&held);
 
     /* 71 h before the fetch: fresh */

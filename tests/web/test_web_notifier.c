@@ -623,6 +623,17 @@ static void test_issue_11_held_items_api(void **state)
     json_decref(v);
     resp_release(&r);
 
+    /* searchable (q, URL-encoded 通报) */
+    http_request(port, &cl, "GET", "/api/held-items?q=%E9%80%9A%E6%8A%A5", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = json_loads(r.body, 0, NULL);
+    items = json_object_get(v, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "reason")),
+                        "official");
+    json_decref(v);
+    resp_release(&r);
+
     http_request(port, &cl, "GET", "/api/held-items?reason=x", NULL, NULL, &r);
     assert_int_equal(r.status, 400);
     resp_release(&r);
