@@ -13,6 +13,7 @@
 #include "matcher.h"
 #include "rules.h"
 #include "rules_store.h"
+#include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_item.h"
@@ -27,9 +28,10 @@ static const char cli_usage[] =
     "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
     "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
     "                            [--title TITLE] [--source S] [--source-id ID]\n"
-    "       yuqingctl rules validate DIR [--db TICKET_STORE]\n"
-    "         --db: check each rule's department against the office's department registry\n"
-    "         (yuqingctl users dept-add); without it departments are not checked\n";
+    "       yuqingctl rules validate DIR [--db TICKET_STORE | --notifier-config FILE]\n"
+    "         check each rule's department against the office's department registry\n"
+    "         (yuqingctl users dept-add) in the ticket store (--db, or store.path of the\n"
+    "         notifier config); without either, departments are not checked\n";
 
 struct cli_opts {
     const char *sub;
@@ -42,6 +44,7 @@ struct cli_opts {
     const char *source;
     const char *source_id;
     const char *db;
+    const char *notifier_config;
     long limit;
 };
 
@@ -74,6 +77,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"--source", offsetof(struct cli_opts, source)},
         {"--source-id", offsetof(struct cli_opts, source_id)},
         {"--db", offsetof(struct cli_opts, db)},
+        {"--notifier-config", offsetof(struct cli_opts, notifier_config)},
     };
 
     memset(o, 0, sizeof(*o));
@@ -230,6 +234,36 @@ static int cmd_validate(const struct cli_opts *o)
             rule_set_free(rs);
             return rc;
         }
+    } else if (o->notifier_config) {
+        /* the store of the notifier config's store.path; a missing store has no registry */
+        struct cfg_doc doc;
+        yaml_node_t *store;
+        const char *path = NULL;
+        int rc = 0;
+
+        memset(&doc, 0, sizeof(doc));
+        if (cfg_doc_load(&doc, o->notifier_config, NULL, 0, err, sizeof(err)) != 0) {
+            fprintf(stderr, "yuqingctl rules: %s\n", err);
+            rc = 2;
+        } else {
+            store = cfg_map_get(&doc, cfg_doc_root(&doc), "store");
+            path = store ? cfg_scalar(cfg_map_get(&doc, store, "path")) : NULL;
+            if (!path || access(path, F_OK) != 0) {
+                fprintf(stderr, "yuqingctl rules: 没有工单库 '%s'，未核对部门; no ticket store "
+                                "'%s' (store.path of %s): departments not checked\n",
+                        path ? path : "", path ? path : "", o->notifier_config);
+            } else {
+                rc = check_departments(rs, path);
+            }
+        }
+        cfg_doc_release(&doc);
+        if (rc) {
+            rule_set_free(rs);
+            return rc;
+        }
+    } else {
+        fprintf(stderr, "yuqingctl rules: departments not checked (give --db TICKET_STORE or "
+                        "--notifier-config FILE to check them against the registry)\n");
     }
     printf("rule set '%s' is valid (%zu rules, %zu groups, %zu exclude terms)\n", o->arg,
            rs->n_rules, rs->n_groups, rs->n_exclude);

@@ -215,6 +215,15 @@ static void test_issue_11_validate_departments_against_registry(void **state)
                              "'市自然资源'; known (已登记): 市自然资源局, 汉滨区人民政府\n");
     assert_int_equal(validate_db("typo", "noreg.db", err, sizeof(err)), 0);
     assert_non_null(strstr(err, "no department registry: departments not checked"));
+    /* the store found through the notifier config's store.path */
+    {
+        char yaml[256], cfg[128], typo[128];
+        snprintf(yaml, sizeof(yaml), "store:\n  path: %s/reg.db\n", dir);
+        write_file("notifier.yaml", yaml);
+        snprintf(cfg, sizeof(cfg), "%s/notifier.yaml", dir);
+        snprintf(typo, sizeof(typo), "%s/typo", dir);
+        assert_int_equal(run(NULL, "rules", "validate", typo, "--notifier-config", cfg, NULL), 2);
+    }
 }
 
 static void test_test_with_dir_from_stdin(void **state)
