@@ -285,6 +285,7 @@ static int fake_act(void *ctx, const char *number, const char *action,
     static const char *const active[] = {"open", "acknowledged", "responded", "returned", NULL};
     struct fake_tickets *ft = ctx;
     const char *st, *to = NULL, *note = sfield(args, "note");
+    char to_copy[32];
     json_t *t;
     int err = 0;
 
@@ -372,6 +373,11 @@ static int fake_act(void *ctx, const char *number, const char *action,
     if (!err && !to) {
         snprintf(errbuf, errlen, "交办单当前为 %s，不能%s", st, action);
         err = ERR_BAD_STATE;
+    }
+    if (!err) {
+        /* to may be the ticket's own "state" string (set_level), freed when state is set */
+        snprintf(to_copy, sizeof(to_copy), "%s", to);
+        to = to_copy;
     }
     if (!err) {
         static const struct {
