@@ -484,10 +484,11 @@ await check('every table keeps its columns readable at 390 px and 1,400 px', asy
       excerpt: longExcerpt, published_at: new Date((now - 3600) * 1000).toISOString(), terms: ['噪音'] }],
   });
   for (const viewport of [{ width: 390, height: 844 }, { width: 1400, height: 900 }]) {
-    for (const [user, password] of [['duty1', 'duty-password-1'], ['admin', 'admin-password-1']]) {
+    for (const [user, password] of [['duty1', 'duty-password-1'], ['admin', 'admin-password-1'], ['liaison-a', 'liaison-password-a']]) {
       const { page } = await session(user, password, viewport);
       await withCannedSystemApis(page);
       const pages = user === 'admin' ? [['/admin', '#users table']]
+        : user === 'liaison-a' ? [['/liaison', '#tickets article'], [`/ticket?n=${encodeURIComponent(number)}`, 'tr.item']]
         : [['/', '#tickets article'], [`/ticket?n=${encodeURIComponent(number)}`, 'tr.item'], ['/sources', 'tr[data-source]'],
           ['/rules', 'tr[data-rule]'], [`/stats?month=${previousBeijingMonth()}`, 'body[data-loaded] #s-departments tbody tr']];
       for (const [url, ready] of pages) {
