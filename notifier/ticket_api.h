@@ -8,18 +8,28 @@
  *    "state_label","event_key","item_count","heat","score","version","url",
  *    "detected_at","first_post_at","assigned_at","acknowledged_at","responded_at",
  *    "closed_at","returned_at","dismissed_at","reopened_at" (RFC 3339 UTC or null),
- *    "dismiss_reason","reopen_count",
+ *    "dismiss_reason","dismiss_reason_label","reopen_count","settled" (closed or dismissed),
+ *    "detected_at_display","first_post_at_display","closed_at_display","dismissed_at_display"
+ *    (Beijing time "YYYY-MM-DD HH:MM" or null),
  *    "rules_unverified": bool (issue #10: some alert of the ticket was matched on a rule set
  *    the matcher could not check), "rules_checked_at" (the oldest last check among those
  *    alerts, RFC 3339 UTC, or null when unknown),
- *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline","met_at",
- *               "overdue":bool}],
+ *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline",
+ *               "deadline_display","met_at","overdue":bool,
+ *               "state":"running"|"met"|"stopped"|"missed","state_label" (进行中, 已完成,
+ *               超时完成, 已撤销 for a dismissed ticket, 已停止 for a closed one),
+ *               "stopped_at","stopped_at_display","settled":bool}]: a settled ticket's clocks
+ *               are never "running" (issue #11),
  *    "items":[{"item_id","title","url","channel","author" ("" when unknown),"source",
- *              "published_at","excerpt",
+ *              "source_label" (网站, 微信公众号, 微博),"published_at","published_at_display",
+ *              "excerpt","rule_names":[the name of each rule in "rules"],
  *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
  *              null for items stored before alerts carried groups]}],
- *    "responses":[{"channel","url","responded_at","recorded_at","recorded_by","note"}],
- *    "log":[{"at","actor","role","action","from","to","note"}]}
+ *    "responses":[{"channel","url","responded_at","responded_at_display","recorded_at",
+ *                  "recorded_by","note"}],
+ *    "log":[{"at","at_display","actor","role","action","action_label","from","to","note",
+ *            "text" (Chinese: "系统 交办：级别 II 重大，市应急管理局，来源 网站")}]}
+ * Labels come from common/yq_labels.h; the state_label is the state's.
  *
  * Action arguments (POST /api/tickets/{number}/{action}, a JSON object):
  *   all:     "note", "expected_version"
@@ -28,7 +38,7 @@
  *   dismiss: "reason" (irrelevant|duplicate|false_alarm|out_of_scope|other)
  *   return:  "reason"
  * The answer is {"ok":true,"number","from","to","version","notifications"} or
- * {"ok":false,"error": one line}.
+ * {"ok":false,"error": one Chinese line,"code": the English machine code (issue #11)}.
  */
 #ifndef NOTIFIER_TICKET_API_H
 #define NOTIFIER_TICKET_API_H
@@ -49,7 +59,7 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
  * with args (a JSON object, borrowed; may be NULL) at now (seconds, UTC).
  * out: a new reference to the answer object (both on success and on a refusal).
  * Returns 0 or the ticket_flow_apply() error (ERR_INVALID also for a bad argument type);
- * errbuf gets the one-line reason.
+ * errbuf gets the one-line reason "code: 中文说明" (ticket_flow_error_split()).
  */
 int ticket_api_act(struct ticket_store *store, const char *number, const char *action,
                    const char *actor, const char *role, json_t *args, int64_t now, json_t **out,
