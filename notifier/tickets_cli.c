@@ -143,9 +143,9 @@ static void list_cells(const struct ticket *t, int64_t now, char *due, char *ite
              t->responded_at == 0 && now > t->response_deadline ? "!" : "");
     snprintf(items, 24, "%lld", (long long)t->item_count);
     cells[0] = t->number;
-    cells[1] = t->state;
+    cells[1] = yq_label(YQ_LABEL_STATE, t->state); /* 待签收 …: the one state table */
     cells[2] = yq_level_name(t->level);
-    cells[3] = t->department[0] ? t->department : "(unassigned)";
+    cells[3] = t->department[0] ? t->department : "待分派";
     cells[4] = due;
     cells[5] = items;
     cells[6] = t->title;

@@ -221,9 +221,9 @@ static void test_issue_11_list_aligns_chinese_columns(void **state)
     assert_int_equal(run_captured(f, list, out, sizeof(out)), 0);
     assert_string_equal(
         out,
-        "number          state lvl department       response due      items title\n"
-        "YQ-2026-11-0001 open  III 市自然资源局     2026-12-02 09:00! 1     汉滨区征地补偿款迟迟未发放\n"
-        "YQ-2026-11-0099 open  IV  市卫生健康委员会 2026-12-02 09:00! 12    白河县卫生院被指拒收急诊病人\n");
+        "number          state  lvl department       response due      items title\n"
+        "YQ-2026-11-0001 待签收 III 市自然资源局     2026-12-02 09:00! 1     汉滨区征地补偿款迟迟未发放\n"
+        "YQ-2026-11-0099 待签收 IV  市卫生健康委员会 2026-12-02 09:00! 12    白河县卫生院被指拒收急诊病人\n");
 }
 
 /* issue #11: the outbox table pads its cells by display width too. */
