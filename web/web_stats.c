@@ -143,6 +143,15 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
     if (err) {
         return err == ERR_NOT_FOUND ? ERR_BAD_STATE : err; /* no ticket store (yet) */
     }
+    if (q->department) {
+        /* issue #11: a department the registry does not know is an error, not an empty report */
+        bool registry = false;
+        err = stats_department_check(db, q->department, &registry, errbuf, errlen);
+        if (err) {
+            sqlite3_close(db);
+            return err; /* ERR_NOT_FOUND: not registered */
+        }
+    }
     if (q->period == STATS_PERIOD_MONTH) {
         err = stats_render_month(db, q->year, q->month, now, q->department, w->cfg.calendar,
                                  q->fmt, out, out_len, errbuf, errlen);
@@ -237,6 +246,12 @@ enum MHD_Result web_route_stats(struct web_call *call, const char *rest)
                          : bad_request(call, why);
     }
     err = render(call->w, call->now, &q, &out, &len, errbuf, sizeof(errbuf));
+    if (err == ERR_NOT_FOUND && q.department) {
+        char msg[256];
+        free(out);
+        snprintf(msg, sizeof(msg), "未登记的部门“%s”", q.department);
+        return bad_request(call, msg);
+    }
     if (err) {
         free(out);
         return reply_render_error(call, err, errbuf);

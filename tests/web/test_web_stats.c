@@ -406,6 +406,9 @@ static void test_year_and_bad_requests(void **state)
         {"GET", "/api/stats/month?month=2026-13", 400},
         {"GET", "/api/stats/month?month=Feb", 400},
         {"GET", "/api/stats/month?month=2026-02&format=xml", 400},
+        /* issue #11: a department missing from the registry is named, not an empty report */
+        {"GET", "/api/stats/month?month=2026-02&department=%E5%B8%82%E4%B8%8D%E5%AD%98%E5%9C%A8%E5%B1%80", 400},
+        {"GET", "/api/stats/year?year=2026&department=%E5%B8%82%E4%B8%8D%E5%AD%98%E5%9C%A8%E5%B1%80", 400},
         {"GET", "/api/stats/year", 400},
         {"GET", "/api/stats/year?year=20x6", 400},
         {"GET", "/api/stats/week", 404},
@@ -432,6 +435,12 @@ static void test_year_and_bad_requests(void **state)
         }
         resp_release(&r);
     }
+    http_request(f->port, &cl, "GET",
+                 "/api/stats/month?month=2026-02&department=%E5%B8%82%E4%B8%8D%E5%AD%98%E5%9C%A8"
+                 "%E5%B1%80",
+                 NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "未登记的部门“市不存在局”"));
+    resp_release(&r);
 }
 
 /* The row of by.department whose key is dept (borrowed), or fail. */
