@@ -481,7 +481,11 @@ await check('every table keeps its columns readable at 390 px and 1,400 px', asy
     channel: '安康论坛 · 民生问政 · 城建交通', excerpt: longExcerpt, terms: ['噪音'], detected_at: now - 1200,
     items: [{ item_id: 'rss:long01', title: '江北街道道路施工围挡半年未拆 夜间噪音扰民', channel: '安康论坛 · 民生问政 · 城建交通', author: '江北居民王先生',
       url: 'https://forum.ankang.example/forum.php?mod=viewthread&tid=9912345&extra=page%3D1%26filter%3Dtypeid%26typeid%3D77&page=1',
-      excerpt: longExcerpt, published_at: new Date((now - 3600) * 1000).toISOString(), terms: ['噪音'] }],
+      excerpt: longExcerpt, published_at: new Date((now - 3600) * 1000).toISOString(), terms: ['噪音'] },
+    // not http(s): shown as text, which may wrap only after the URL's separators
+    { item_id: 'rss:long02', title: '围挡施工公示附件', channel: '安康论坛', author: '—',
+      url: 'ftp://files.ankang.example/jiangbei/construction-notices/2026/weidang-shigong-gongshi-fujian-00012345.pdf',
+      published_at: new Date((now - 3000) * 1000).toISOString() }],
   });
   for (const viewport of [{ width: 390, height: 844 }, { width: 1400, height: 900 }]) {
     for (const [user, password] of [['duty1', 'duty-password-1'], ['admin', 'admin-password-1'], ['liaison-a', 'liaison-password-a']]) {
@@ -496,6 +500,12 @@ await check('every table keeps its columns readable at 390 px and 1,400 px', asy
         await page.waitForSelector(ready);
         const bad = await layoutProblems(page);
         eq(bad.length, 0, `${url} at ${viewport.width} px: ${bad.join('; ')}`);
+        if (url.startsWith('/ticket')) {
+          // a URL shown as text breaks only after / ? & = # . - _ (a <wbr> after each)
+          const parts = await page.$eval('tr.item .nolink.url', (e) => [...e.childNodes].map((n) => (n.nodeType === 3 ? n.textContent : `<${n.tagName}>`)));
+          assert(parts.filter((p) => p === '<WBR>').length > 5, `wbr: ${parts.join('')}`);
+          parts.forEach((p, i) => { if (p === '<WBR>') assert(/[/?&=#._-]$/.test(parts[i - 1]), `break after "${parts[i - 1]}"`); });
+        }
         if (url.startsWith('/ticket') && viewport.width === 390) await screenshot(page, 'ticket-phone.png');
       }
       await page.context().close();

@@ -636,7 +636,7 @@ async function pageTicket() {
           sourceText(it, it.source)),
         el('td', { 'data-label': '作者', class: 'item-author' }, it.author || '—'),
         el('td', { 'data-label': '发布时间', class: 'item-time' }, fmtTime(it.published_at)),
-        el('td', { 'data-label': '链接', class: 'item-link' }, safeLink(it.url, linkable(it.url) ? '原文' : it.url))))));
+        el('td', { 'data-label': '链接', class: 'item-link' }, safeLink(it.url, linkable(it.url) ? '原文' : null))))));
     // the log in words: the API's Chinese text of each entry (the codes stay in the API)
     const log = el('ol', { class: 'log' }, (t.log || []).map((l) => el('li', {},
       el('span', { class: 'at' }, fmtTime(l.at)), ' ',
