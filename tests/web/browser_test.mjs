@@ -375,7 +375,18 @@ await check('items held back (old posts, the government\'s own) are listed below
   const held = [{ id: 1, item_id: 'rss:old2020', reason: 'old', reason_label: '旧帖（发布已久）', old: true, official: false,
     title: '宇宙大爆炸理论的新证据', url: 'https://blog.example/2020/bigbang', source: 'rss', source_id: 'tech-blog', channel: '科技博客',
     published_at: '2020-03-01T02:00:00Z', age_hours: 58000, detected_at: '2026-12-04T12:00:00Z', level: 'II', rule_ids: ['safety-gas'] }];
-  await page.route('**/api/held-items', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ now: new Date().toISOString(), items: held }) }));
+  held.push({ id: 2, item_id: 'rss:fabu01', reason: 'official', reason_label: '政务发布', old: false, official: true,
+    title: '权威发布｜关于石泉县山体滑坡应急处置情况的通报', url: 'https://ankang.example/fabu/1', source: 'wechat', source_id: 'ankang-fabu',
+    channel: '安康发布', published_at: '2026-12-04T10:00:00Z', age_hours: 1, detected_at: '2026-12-04T11:00:00Z', level: 'III' });
+  const asked = [];
+  // a stand-in for the server's search (?q= in the title, ?reason=)
+  await page.route('**/api/held-items*', (r) => {
+    const u = new URL(r.request().url());
+    asked.push(u.search);
+    const q = u.searchParams.get('q') || '', reason = u.searchParams.get('reason') || '';
+    const items = held.filter((h) => h.title.includes(q) && (!reason || h.reason === reason));
+    return r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ now: new Date().toISOString(), items }) });
+  });
   await page.goto(`${base}/`);
   await page.waitForSelector('#held-box:not([hidden]) tr[data-held="rss:old2020"]');
   const row = await page.$eval('tr[data-held="rss:old2020"]', (tr) => [...tr.cells].map((c) => c.innerText.trim()));
@@ -384,6 +395,20 @@ await check('items held back (old posts, the government\'s own) are listed below
   assert(row[3].startsWith('2020-03-01 10:00'), `published: ${row[3]}`);
   eq(row[4], '旧帖（发布已久）', 'reason label');
   eq(await page.$$eval('#held-box .urgency', (u) => u.length), 0, 'no clock');
+  eq(await page.$$eval('#held tbody tr', (trs) => trs.length), 2, 'both held items');
+  // searched and filtered by the server
+  await page.fill('#held-q', '滑坡');
+  await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 1);
+  assert(asked.some((a) => new URLSearchParams(a).get('q') === '滑坡'), `asked: ${asked.join(' ')}`);
+  eq(await page.getAttribute('#held tbody tr', 'data-held'), 'rss:fabu01', 'the search hit');
+  await page.fill('#held-q', '');
+  await page.selectOption('#held-reason', 'old');
+  await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 1);
+  eq(await page.getAttribute('#held tbody tr', 'data-held'), 'rss:old2020', 'reason old');
+  await page.fill('#held-q', '没有这样的标题');
+  await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 0);
+  assert(await page.isVisible('#held-box'), 'the box stays while searching');
+  eq((await page.textContent('#held-summary')).trim(), '没有符合条件的信息', 'nothing found');
 });
 
 // Canned answers of the sources and rules APIs (web_test_server runs without Redis).

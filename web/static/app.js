@@ -360,19 +360,29 @@ function quickDutyActions(t) {
 
 // Matched items that opened no ticket (GET /api/held-items, issue #11): posts published long
 // before they were fetched (旧帖) and the government's own posts (政务发布), shown to the duty
-// officer below the queue, newest first, without clocks. Hidden when there are none or the
+// officer below the queue, newest first, without clocks, searchable (?q=: title, excerpt,
+// channel, author or URL) and filtered by reason. Hidden while there are none at all or the
 // server has no such list.
+let heldShown = false, heldSeq = 0;
 async function loadHeld() {
   const box = $('held-box');
   if (!box) return;
+  const seq = ++heldSeq; // a later search wins over an earlier answer arriving late
+  const q = new URLSearchParams();
+  const text = $('held-q').value.trim();
+  if (text) q.set('q', text);
+  if ($('held-reason').value) q.set('reason', $('held-reason').value);
   let items;
   try {
-    items = (await api('GET', '/api/held-items')).items || [];
+    items = (await api('GET', '/api/held-items?' + q.toString())).items || [];
   } catch (e) {
-    box.hidden = true;
+    if (!heldShown) box.hidden = true;
     return;
   }
-  box.hidden = items.length === 0;
+  if (seq !== heldSeq) return;
+  if (items.length) heldShown = true;
+  box.hidden = !heldShown;
+  $('held-summary').textContent = items.length ? `共 ${items.length} 条` : '没有符合条件的信息';
   const heads = ['发现时间', '标题', '来源', '发布时间', '未立单原因', '级别'];
   $('held').replaceChildren(el('div', { class: 'scroll' }, el('table', { class: 'held' },
     el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
@@ -393,13 +403,15 @@ async function pageQueue(liaison) {
   let first = true;
   if (liaison) $('dept').textContent = `部门：${state.me.user.department || '—'}`;
   // the filters' words from the server's tables (the pages' own text is only a placeholder)
-  for (const [id, kind] of [['f-level', 'levels'], ['f-state', 'states']]) {
+  for (const [id, kind] of [['f-level', 'levels'], ['f-state', 'states'], ['held-reason', 'held_reasons']]) {
     for (const o of ($(id) ? $(id).options : [])) {
       const l = o.value && labelOf(kind, o.value);
       if (l) o.textContent = kind === 'levels' ? `${o.value} ${l}` : l;
     }
   }
   if (!liaison) {
+    $('held-q').addEventListener('input', loadHeld);
+    $('held-reason').addEventListener('change', loadHeld);
     await loadDepartments();
     const sel = $('f-department');
     for (const d of state.departments) sel.append(el('option', { value: d.name }, d.name));
