@@ -132,8 +132,8 @@ static const char *shanghai(int64_t t, char *buf, size_t len)
 static void list_cells(const struct ticket *t, int64_t now, char *due, char *items,
                        const char **cells)
 {
-    static const char *const heads[LIST_COLS] = {"number",       "state", "lvl",  "department",
-                                                 "response due", "items", "title"};
+    static const char *const heads[LIST_COLS] = {"编号",     "状态",   "级别", "主办部门",
+                                                 "回应时限", "信息数", "标题"};
     if (!t) {
         memcpy(cells, heads, sizeof(heads));
         return;
@@ -339,8 +339,14 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
         sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
-    printf("%-6s %-9s %-16s %-9s %-4s %-16s %s\n", "id", "state", "channel", "kind", "try",
-           "next/delivered", "subject | last error");
+    {
+        /* headings padded by display width like the cells (yq_text) */
+        char h1[64], h2[64], h3[64], h4[64], h5[64], h6[64];
+        printf("%s %s %s %s %s %s %s\n", yq_text_pad("编号", 6, h1, sizeof(h1)),
+               yq_text_pad("状态", 9, h2, sizeof(h2)), yq_text_pad("渠道", 16, h3, sizeof(h3)),
+               yq_text_pad("类型", 9, h4, sizeof(h4)), yq_text_pad("次数", 4, h5, sizeof(h5)),
+               yq_text_pad("下次/送达", 16, h6, sizeof(h6)), "主题 | 最近错误");
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char w[32];
         int64_t t =

@@ -221,9 +221,9 @@ static void test_issue_11_list_aligns_chinese_columns(void **state)
     assert_int_equal(run_captured(f, list, out, sizeof(out)), 0);
     assert_string_equal(
         out,
-        "number          state  lvl department       response due      items title\n"
-        "YQ-2026-11-0001 待签收 III 市自然资源局     2026-12-02 09:00! 1     汉滨区征地补偿款迟迟未发放\n"
-        "YQ-2026-11-0099 待签收 IV  市卫生健康委员会 2026-12-02 09:00! 12    白河县卫生院被指拒收急诊病人\n");
+        "编号            状态   级别 主办部门         回应时限          信息数 标题\n"
+        "YQ-2026-11-0001 待签收 III  市自然资源局     2026-12-02 09:00! 1      汉滨区征地补偿款迟迟未发放\n"
+        "YQ-2026-11-0099 待签收 IV   市卫生健康委员会 2026-12-02 09:00! 12     白河县卫生院被指拒收急诊病人\n");
 }
 
 /* issue #11: the outbox table pads its cells by display width too. */
@@ -239,8 +239,8 @@ static void test_issue_11_outbox_aligns_chinese_columns(void **state)
                 "'新交办单', 'b', 0, 0)");
     assert_int_equal(run_captured(f, outbox, out, sizeof(out)), 0);
     assert_string_equal(out,
-                        "id     state     channel          kind      try  next/delivered   "
-                        "subject | last error\n"
+                        "编号   状态      渠道             类型      次数 下次/送达        "
+                        "主题 | 最近错误\n"
                         "2      pending   duty-robot       assign    0    -                "
                         "新交办单 | \n"
                         "1      pending   自然资源局群     交办      0    -                "
