@@ -25,6 +25,11 @@
 
 #define HOFF(f) offsetof(struct http_api_cfg, f)
 
+/* Without the web UI (web.enabled false): connections one client address may hold. */
+#define HTTP_API_MONITOR_PER_IP_CONNECTIONS 8
+/* ... and the memory libmicrohttpd may use per connection (a GET without a body). */
+#define HTTP_API_MONITOR_CONNECTION_MEMORY_BYTES 32768
+
 const struct cfg_key http_api_cfg_keys[] = {
     {"bind_address", CFG_STRING, "127.0.0.1", 0, 0, HOFF(bind_address),
      "IPv4 or IPv6 address to listen on (keep it on loopback behind a proxy)", NULL},
@@ -398,6 +403,17 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
         snprintf(errbuf, errlen, "http: cannot start the connection guard");
         http_api_free(api);
         return NULL;
+    }
+    if (!api->web) {
+        /*
+         * Only /healthz and /metrics (no bodies): the limits of common/yq_metrics_http, so one
+         * client address cannot take every connection of the monitoring endpoint (issue #10).
+         */
+        guard[0] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                           HTTP_API_MONITOR_PER_IP_CONNECTIONS, NULL};
+        guard[1] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                           HTTP_API_MONITOR_CONNECTION_MEMORY_BYTES, NULL};
+        guard[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
     api->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, &handle, api, MHD_OPTION_EXTERNAL_LOGGER,

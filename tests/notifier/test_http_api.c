@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "http_api.h"
@@ -139,8 +144,8 @@ static int setup(void **state)
                                .port = 0,
                                .max_tickets = 100,
                                .max_items_per_ticket = 10,
-                               .connection_limit = 8,
-                               .connection_timeout_ms = 5000};
+                               .connection_limit = 32, /* above the per-address cap */
+                               .connection_timeout_ms = 120000}; /* idle ones stay held */
     char err[256] = "";
 
     assert_non_null(fx);
@@ -298,6 +303,78 @@ static void test_issue_10_health_names_what_is_down(void **state)
     }
 }
 
+/* A TCP connection to port from source address from ("127.0.0.1", "127.0.0.2"). */
+static int raw_connect(unsigned port, const char *from)
+{
+    struct sockaddr_in sa, src;
+    struct timeval tv = {.tv_sec = 60}; /* a hang guard, not a measure */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    memset(&src, 0, sizeof(src));
+    src.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    return fd;
+}
+
+/* GET /healthz on fd: the HTTP status, 0 when the server closed without an answer. */
+static int raw_healthz(int fd)
+{
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    char buf[256];
+    ssize_t n;
+
+    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0) {
+        return 0;
+    }
+    n = recv(fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 12) {
+        return 0;
+    }
+    buf[n] = '\0';
+    return (int)strtol(buf + 9, NULL, 10);
+}
+
+/*
+ * Issue #10: without the web UI the notifier serves only /healthz and /metrics, and one client
+ * address may hold at most 8 of its connections (like every monitoring endpoint), so idle or
+ * slow connections from one address cannot make /healthz unreachable for the others.
+ */
+static void test_issue_10_monitor_connections_per_address_capped(void **state)
+{
+    struct fixture *fx = *state;
+    int held[8], extra, other, st = 0;
+
+    for (int i = 0; i < 8; i++) {
+        held[i] = raw_connect(fx->port, "127.0.0.1");
+    }
+    /* once the eight are accepted and counted, a ninth from the same address is refused */
+    for (int tries = 0;; tries++) {
+        extra = raw_connect(fx->port, "127.0.0.1");
+        st = raw_healthz(extra);
+        close(extra);
+        if (st == 0) {
+            break;
+        }
+        assert_true(tries < 6000); /* a hang guard: 60 s in 10 ms steps */
+        usleep(10 * 1000);
+    }
+    /* another address is still served */
+    other = raw_connect(fx->port, "127.0.0.2");
+    assert_int_equal(raw_healthz(other), 200);
+    close(other);
+    for (int i = 0; i < 8; i++) {
+        close(held[i]);
+    }
+}
+
 static void test_bad_bind_address_is_reported(void **state)
 {
     struct http_api_cfg cfg = {.bind_address = "localhost",
@@ -324,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_old_routes_are_gone),
         cmocka_unit_test(test_healthz_and_metrics),
         cmocka_unit_test(test_issue_10_health_names_what_is_down),
+        cmocka_unit_test(test_issue_10_monitor_connections_per_address_capped),
         cmocka_unit_test(test_bad_bind_address_is_reported),
     };
     int rc;
