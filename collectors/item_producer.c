@@ -46,6 +46,7 @@ struct item_producer {
     bool shutting_down;           /* failed deliveries now go to the spool */
     const char *last_error;       /* rd_kafka_err2str() of the last refused send, static */
     struct item_producer_leftovers left;
+    uint64_t rejected_total;      /* items Kafka refused for good (settled, not retried) */
 };
 
 static size_t bucket_of(const char *id)
@@ -150,6 +151,7 @@ static void settle_rejected(struct item_producer *p, const char *id, const char 
 {
     int mark_err = 0;
 
+    p->rejected_total++;
     if (alias) {
         mark_err = store_mark_seen(p->store, alias);
     }
@@ -323,6 +325,11 @@ bool item_producer_in_flight(const struct item_producer *p, const char *id)
 const char *item_producer_last_error(const struct item_producer *p)
 {
     return p->last_error ? p->last_error : "";
+}
+
+uint64_t item_producer_rejected_count(const struct item_producer *p)
+{
+    return p->rejected_total;
 }
 
 size_t item_producer_in_flight_count(const struct item_producer *p)

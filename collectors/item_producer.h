@@ -104,6 +104,13 @@ void item_producer_poll(struct item_producer *p, int timeout_ms);
 size_t item_producer_in_flight_count(const struct item_producer *p);
 
 /*
+ * Items Kafka refused for good since start (message too large, invalid: logged with the
+ * broker's reason, marked seen, never retried; issue #10), whether refused at send or in the
+ * delivery report. p borrowed. Called on the polling thread only.
+ */
+uint64_t item_producer_rejected_count(const struct item_producer *p);
+
+/*
  * Wait up to timeout_ms for every queued message, then try the remaining seen-marks once.
  * Messages still queued are purged and spooled (or counted as lost); out (may be NULL)
  * receives the counts. Returns 0 when nothing was lost, ERR_RETRY when messages were lost

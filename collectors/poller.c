@@ -1019,6 +1019,10 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
                     "# HELP yuqing_collector_items_in_flight items produced, not yet marked\n"
                     "# TYPE yuqing_collector_items_in_flight gauge\n"
                     "yuqing_collector_items_in_flight %zu\n"
+                    "# HELP yuqing_collector_items_rejected_total items Kafka refused for good "
+                    "(logged, settled, not retried)\n"
+                    "# TYPE yuqing_collector_items_rejected_total counter\n"
+                    "yuqing_collector_items_rejected_total %llu\n"
                     "# HELP yuqing_collector_redis_up 0 while Redis is in its retry pause\n"
                     "# TYPE yuqing_collector_redis_up gauge\nyuqing_collector_redis_up %d\n"
                     "# HELP yuqing_collector_bodies_parsed_total fetched bodies parsed off the "
@@ -1031,7 +1035,9 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
                     "yuqing_collector_host_slots_released_total %lld\n",
                     p->n_runs, (long long)p->stats.requests,
                     (double)p->stats.lag_max_ms / 1000.0,
-                    item_producer_in_flight_count(p->producer), store_is_down(p->store) ? 0 : 1,
+                    item_producer_in_flight_count(p->producer),
+                    (unsigned long long)item_producer_rejected_count(p->producer),
+                    store_is_down(p->store) ? 0 : 1,
                     (long long)p->stats.parsed, (long long)p->stats.slots_released);
     for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]) && !err; f++) {
         err = bbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,

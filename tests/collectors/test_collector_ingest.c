@@ -249,6 +249,7 @@ static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
                                         big, NULL),
                      ERR_TOO_BIG);
     assert_non_null(strstr(item_producer_last_error(fx->prod), "too large"));
+    assert_int_equal(item_producer_rejected_count(fx->prod), 1); /* counted for /metrics */
     assert_false(item_producer_in_flight(fx->prod, "rss:huge"));
     assert_true(seen(fx, "rss:huge")); /* settled: later polls skip it */
     /* the next item is not held back */
@@ -279,6 +280,7 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
                      0);
     wait_delivered(fx);
     assert_int_equal(tally.failed, 1);
+    assert_int_equal(item_producer_rejected_count(fx->prod), 1);
     assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
     assert_int_equal(item_producer_send(fx->prod, "rss:next", NULL, "big", yq_time_now(), next,
                                         sizeof(next) - 1, &tally),
