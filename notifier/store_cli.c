@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "notifier.h"
 #include "ticket_store.h"
+#include "yq_cfg.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_proc.h"
@@ -18,13 +20,39 @@ static const char usage[] =
     "  --config FILE  notifier config (default config/notifier.yaml): store.path\n"
     "  --db PATH      the ticket database (overrides store.path)\n";
 
+/*
+ * Create or check the store of store_cfg (borrowed; its path replaced by db when db is not
+ * NULL) and print what was done. Returns the exit code: 0, or 1 with the reason on stderr.
+ */
+static int store_init_run(struct ticket_store_cfg *store_cfg, const char *db)
+{
+    char err[512] = "";
+    bool created = false;
+
+    if (db) {
+        char *copy = strdup(db);
+        if (!copy) {
+            return 1;
+        }
+        free(store_cfg->path);
+        store_cfg->path = copy;
+    }
+    if (ticket_store_init(store_cfg, &created, err, sizeof(err))) {
+        fprintf(stderr, "yuqingctl store: %s\n", err);
+        return 1;
+    }
+    printf("%s ticket store '%s' (schema %d, mode 0600)\n", created ? "created" : "checked",
+           store_cfg->path, TICKET_STORE_SCHEMA_VERSION);
+    return 0;
+}
+
 int store_cli_main(int argc, char **argv)
 {
     struct yq_proc_args args;
     struct notifier_cfg cfg;
     const char *db = NULL;
     char err[512] = "";
-    bool created = false;
+    bool config_given = false;
     int rc, n = 0;
 
     /* --db is ours; yq_proc_parse_args() handles --config, --set and --help */
@@ -36,6 +64,9 @@ int store_cli_main(int argc, char **argv)
             }
             db = argv[++i];
         } else {
+            if (strcmp(argv[i], "--config") == 0) {
+                config_given = true;
+            }
             argv[++n] = argv[i];
         }
     }
@@ -48,28 +79,27 @@ int store_cli_main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    if (db && !config_given && access(args.config_path, R_OK) != 0) {
+        /*
+         * `store init --db PATH` from any directory (the command the missing-store message
+         * prints): without a notifier config the store's own defaults apply.
+         */
+        memset(&cfg, 0, sizeof(cfg));
+        if (cfg_fill(ticket_store_cfg_keys, &cfg.store, NULL, NULL, err, sizeof(err))) {
+            fprintf(stderr, "yuqingctl store: %s\n", err);
+            cfg_release(ticket_store_cfg_keys, &cfg.store);
+            return 2;
+        }
+        rc = store_init_run(&cfg.store, db);
+        cfg_release(ticket_store_cfg_keys, &cfg.store);
+        return rc;
+    }
     if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
         fprintf(stderr, "yuqingctl store: config: %s\n", err);
         notifier_cfg_release(&cfg);
         return 2;
     }
-    if (db) {
-        char *copy = strdup(db);
-        if (!copy) {
-            notifier_cfg_release(&cfg);
-            return 1;
-        }
-        free(cfg.store.path);
-        cfg.store.path = copy;
-    }
-    rc = ticket_store_init(&cfg.store, &created, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "yuqingctl store: %s\n", err);
-        notifier_cfg_release(&cfg);
-        return 1;
-    }
-    printf("%s ticket store '%s' (schema %d, mode 0600)\n", created ? "created" : "checked",
-           cfg.store.path, TICKET_STORE_SCHEMA_VERSION);
+    rc = store_init_run(&cfg.store, db);
     notifier_cfg_release(&cfg);
-    return 0;
+    return rc;
 }

@@ -675,6 +675,28 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
          * migrates it (issue #10: two notifiers started at once): wait up to busy_timeout_ms.
          */
         int64_t deadline = yq_time_mono_ms() + cfg->busy_timeout_ms;
+        if (kind == 0 && !create) {
+            /*
+             * A file without the schema (an empty file, another program's database) is not a
+             * ticket store: switching it to WAL and migrating it would create a store
+             * implicitly (issue #10). Checked before anything is written to it.
+             */
+            int version = 0;
+            err = ticket_store_schema_version(store, &version);
+            if (!err && version == 0) {
+                snprintf(errbuf, errlen,
+                         "'%s' is not an initialised ticket store (no schema): run 'yuqingctl "
+                         "store init --db %s' once, or fix store.path",
+                         file, file);
+                err = ERR_NOT_FOUND;
+            } else if (err) {
+                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
+                         ticket_store_errmsg(store));
+            }
+            if (err) {
+                goto fail;
+            }
+        }
         for (;;) {
             /* in-memory databases report "memory" and cannot use WAL; files must */
             err = pragma_text(store, "PRAGMA journal_mode = WAL", "wal",
@@ -697,7 +719,13 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     } else {
         int version = 0;
         err = ticket_store_schema_version(store, &version);
-        if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
+        if (!err && version == 0 && kind == 0) {
+            snprintf(errbuf, errlen,
+                     "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
+                     "init --db %s' once, or fix store.path",
+                     file, file);
+            err = ERR_NOT_FOUND;
+        } else if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
             snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d", path, version,
                      TICKET_STORE_SCHEMA_VERSION);
             err = ERR_BAD_STATE;
@@ -785,7 +813,8 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
 }
 
 struct ticket_store_lock {
-    int fd;
+    int fd;    /* "<db>.lock": holds the pid for the message a second notifier prints */
+    int db_fd; /* the database file itself: the same inode whatever path reaches it */
 };
 
 int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_store_lock **out,
@@ -808,6 +837,7 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
         return ERR_NOMEM;
     }
     lock->fd = -1;
+    lock->db_fd = -1;
     if (kind == 1) {
         *out = lock; /* an in-memory store belongs to its process anyway */
         return 0;
@@ -835,6 +865,33 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
         ticket_store_lock_release(lock);
         return e == EWOULDBLOCK ? ERR_BAD_STATE : ERR_IO;
     }
+    /*
+     * The lock file is found by path, so a symlink, a hard link or another directory's view of
+     * the same database would miss it: also flock the database file itself, which is one inode
+     * however it is reached. flock(2) locks are apart from SQLite's fcntl(2) locks on Linux's
+     * local file systems (not on NFS, where a SQLite store does not belong anyway).
+     */
+    lock->db_fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (lock->db_fd < 0) {
+        int e = errno;
+        snprintf(errbuf, errlen, "cannot open ticket store '%s' to lock it: %s", file,
+                 strerror(e));
+        ticket_store_lock_release(lock);
+        return e == ENOENT || e == ENOTDIR ? ERR_NOT_FOUND : ERR_IO;
+    }
+    if (flock(lock->db_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            snprintf(errbuf, errlen,
+                     "ticket store '%s' is in use by another notifier (through another path to "
+                     "the same file); a SQLite store serves one notifier",
+                     file);
+        } else {
+            snprintf(errbuf, errlen, "cannot lock '%s': %s", file, strerror(e));
+        }
+        ticket_store_lock_release(lock);
+        return e == EWOULDBLOCK ? ERR_BAD_STATE : ERR_IO;
+    }
     /* the holder's pid, for the message a second notifier prints */
     n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
     if (ftruncate(lock->fd, 0) != 0 || pwrite(lock->fd, pid, (size_t)n, 0) != n) {
@@ -848,6 +905,9 @@ void ticket_store_lock_release(struct ticket_store_lock *lock)
 {
     if (!lock) {
         return;
+    }
+    if (lock->db_fd >= 0) {
+        close(lock->db_fd); /* drops its flock; SQLite's own descriptors are unaffected */
     }
     if (lock->fd >= 0) {
         close(lock->fd); /* drops the flock; the file stays (unlinking it would race) */

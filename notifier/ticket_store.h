@@ -200,7 +200,9 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
  * Open the EXISTING database at cfg->path for writing: WAL, synchronous=FULL, busy_timeout,
  * foreign_keys=ON, then run pending migrations. It never creates the store (a missing file
  * is ERR_NOT_FOUND: the disk may be unmounted or the path wrong, and an empty new store would
- * silently take the alerts); only ticket_store_init() does. ":memory:" (and "file:" URIs with
+ * silently take the alerts); only ticket_store_init() does. An existing file without the
+ * schema (e.g. an empty file) is refused the same way (ERR_NOT_FOUND), never migrated from
+ * nothing. ":memory:" (and "file:" URIs with
  * mode=memory) open an empty in-memory store, for tests.
  * Migrations are race-free: each reads the schema version inside the BEGIN IMMEDIATE
  * transaction that applies it, so two processes opening one store at once both succeed and
@@ -231,7 +233,8 @@ struct ticket_store_lock;
 /*
  * Take the notifier's exclusive hold on a SQLite store (issue #10: two notifiers on one file
  * both delivered the same outbox rows): flock(LOCK_EX | LOCK_NB) on "<db>.lock" (created 0600,
- * holding the owner's pid), kept until ticket_store_lock_release() or the process ends (the
+ * holding the owner's pid) and on the database file itself (one inode, so a symlink, a hard
+ * link or another spelling of the path is refused too), kept until ticket_store_lock_release() or the process ends (the
  * kernel drops it on exit, also after kill -9). Only notifiers take it: the web UI, the CLI
  * and readers still open the store. Several notifiers need the server store (a later issue).
  * An in-memory store needs no lock (a lock object is still returned).

@@ -788,17 +788,19 @@ static void *migrate_thread(void *p)
     struct ticket_store_cfg cfg = {.path = (char *)a->path, .busy_timeout_ms = 30000};
     struct ticket_store *store = NULL;
 
+    (void)store;
     pthread_barrier_wait(a->barrier);
-    a->err = ticket_store_open(&cfg, &store, a->errbuf, sizeof(a->errbuf));
-    ticket_store_free(store);
+    a->err = ticket_store_init(&cfg, NULL, a->errbuf, sizeof(a->errbuf));
     return NULL;
 }
 
 /*
  * Two notifiers started at once on a new store: one died with "database is locked" or
  * "migration 1 failed: table ticket_number_seq already exists". The version is now read in the
- * write transaction that applies the migration, and the loser waits (busy_timeout): both
- * succeed and each migration is recorded once. Rounds on fresh files widen the race.
+ * write transaction that applies the migration, and the loser waits (busy_timeout): three
+ * initialisations of one empty file at once all succeed and each migration is recorded once
+ * (a plain open refuses a file without the schema, see the next test). Rounds on fresh files
+ * widen the race.
  */
 static void test_issue_10_concurrent_migrations_both_succeed(void **state)
 {
@@ -846,6 +848,89 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
         assert_int_equal(mkdir(dir, 0700), 0);
     }
     rmdir(dir);
+}
+
+/*
+ * Review of issue #10: a notifier started on an existing empty file migrated it from nothing,
+ * took alerts and delivered notifications: an implicit store again. Every open refuses a file
+ * without the schema, naming it and the command, and leaves it as it was.
+ */
+static void test_issue_10_empty_file_is_not_a_store(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    struct stat sb;
+    char err[512] = "";
+    int fd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    cfg.path = path;
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    assert_non_null(strstr(err, "not an initialised ticket store"));
+    assert_non_null(strstr(err, "yuqingctl store init"));
+    assert_non_null(strstr(err, path));
+    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* nothing was written into it */
+    /* store init makes it a store; then it opens */
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    ticket_store_free(store);
+    remove_store(dir, path);
+}
+
+/*
+ * Review of issue #10: the lock was found by path, so a second notifier reaching the same
+ * database through a symlink or a hard link started. The database file itself is locked too.
+ */
+static void test_issue_10_one_notifier_whatever_the_path(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], sym[160], hard[160];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000}, other_cfg = cfg;
+    struct ticket_store_lock *first = NULL, *second = NULL;
+    char err[512] = "";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    snprintf(sym, sizeof(sym), "%s/link.db", dir);
+    snprintf(hard, sizeof(hard), "%s/hard.db", dir);
+    cfg.path = path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(symlink(path, sym), 0);
+    assert_int_equal(link(path, hard), 0);
+    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
+    other_cfg.path = sym;
+    assert_int_equal(ticket_store_lock_acquire(&other_cfg, &second, err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_null(second);
+    assert_non_null(strstr(err, "in use by another notifier"));
+    other_cfg.path = hard;
+    assert_int_equal(ticket_store_lock_acquire(&other_cfg, &second, err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_null(second);
+    ticket_store_lock_release(first);
+    /* released: the other path may take it */
+    assert_int_equal(ticket_store_lock_acquire(&other_cfg, &second, err, sizeof(err)), 0);
+    ticket_store_lock_release(second);
+    unlink(sym);
+    unlink(hard);
+    {
+        char p[200];
+        snprintf(p, sizeof(p), "%s.lock", sym);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s.lock", hard);
+        unlink(p);
+    }
+    remove_store(dir, path);
 }
 
 /*
@@ -1094,6 +1179,8 @@ int main(void)
         cmocka_unit_test(test_issue_10_state_files_are_0600),
         cmocka_unit_test(test_issue_10_concurrent_migrations_both_succeed),
         cmocka_unit_test(test_issue_10_one_notifier_per_store),
+        cmocka_unit_test(test_issue_10_empty_file_is_not_a_store),
+        cmocka_unit_test(test_issue_10_one_notifier_whatever_the_path),
         cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
         cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
     };
