@@ -98,11 +98,12 @@ if [ ! -s "$state/accounts.txt" ]; then
   for dept in 市自然资源局 市生态环境局 市应急管理局 市卫生健康委员会; do
     "$bin/tools/yuqingctl" users dept-add --department "$dept" "${ctl_db[@]}" >/dev/null
   done
-  : >"$state/accounts.txt.tmp"
+  # the passwords are secrets: the file is the operator's alone (0600, issue #10)
+  (umask 077 && : >"$state/accounts.txt.tmp")
   for spec in "admin admin -" "duty duty_officer -" "zrzy liaison 市自然资源局"; do
     read -r user role dept <<<"$spec"
     pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 16)
-    printf '%s\n' "$pw" >"$state/pw.tmp"
+    (umask 077 && printf '%s\n' "$pw" >"$state/pw.tmp")
     args=(--username "$user" --role "$role" --password-file "$state/pw.tmp")
     [ "$dept" != "-" ] && args+=(--department "$dept")
     "$bin/tools/yuqingctl" users add "${args[@]}" "${ctl_db[@]}" >/dev/null
@@ -110,6 +111,9 @@ if [ ! -s "$state/accounts.txt" ]; then
   done
   rm -f "$state/pw.tmp"
   mv "$state/accounts.txt.tmp" "$state/accounts.txt"
+fi
+if [ -e "$state/accounts.txt" ]; then
+  chmod 600 "$state/accounts.txt" # also an older demo's file
 fi
 
 # A few months of settled tickets (first run only: the command adds nothing to a store that
