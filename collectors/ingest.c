@@ -66,6 +66,7 @@ static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, con
             marked.department = ctx->src->department;
         }
     }
+    marked.backlog = marked.backlog || ctx->backlog;
     err = encode_fitting(&marked, &json, &json_len);
 
     if (err == ERR_TOO_BIG) {
@@ -117,14 +118,28 @@ int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const 
     return produce(ctx, item, alias, out);
 }
 
+/*
+ * Whether ctx's poll is the source's first successful one: nothing recorded a poll before.
+ * Redis down counts as first, like the Weibo first crawl (its items are deferred anyway).
+ */
+static bool first_poll(const struct ingest_ctx *ctx)
+{
+    bool before = false;
+
+    return ctx->backlog || store_crawled_before(ctx->store, ctx->src->id, &before) != 0 ||
+           !before;
+}
+
 int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out)
 {
+    struct ingest_ctx marked = *ctx; /* with backlog set for the first poll */
     bool wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
     bool stop = false; /* Redis or Kafka said "later": defer the rest without asking again */
     const char *reason = NULL;
     char kafka_reason[160];
 
     memset(out, 0, sizeof(*out));
+    marked.backlog = f->n_entries > 0 && first_poll(ctx);
     for (size_t i = 0; i < f->n_entries; i++) {
         const struct feed_entry *e = &f->entries[i];
         char id[FEED_ITEM_ID_LEN], alias[WECHAT_ID_MAX] = "";
@@ -194,7 +209,7 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
                 continue;
             }
         }
-        err = produce(ctx, &item, alias[0] ? alias : NULL, out);
+        err = produce(&marked, &item, alias[0] ? alias : NULL, out);
         yq_item_release(&item);
         if (err == ERR_RETRY) {
             stop = true;

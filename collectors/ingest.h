@@ -24,6 +24,9 @@ struct ingest_ctx {
     struct store *store;            /* borrowed */
     struct item_producer *producer; /* borrowed */
     struct delivery_tally *tally;   /* this source's tally, or NULL */
+    bool backlog; /* the source's first successful poll (issue #11): every item is marked
+                     "backlog". ingest_feed() also finds it out itself (store_crawled_before():
+                     no last_success nor baseline_at yet, or Redis down) */
 };
 
 struct ingest_result {
@@ -40,9 +43,12 @@ struct ingest_result {
 
 /*
  * Ingest feed f (borrowed) per ctx; WeChat bridge sources (kind wechat_feed) get wx:/wxs:
- * ids and source "wechat". out: counters (zeroed first). An item larger than the message
- * size is cut (yq_item_encode_bounded()), never deferred; an item Kafka refuses for good is
- * counted in rejected and does not hold back the others; only "later" answers (Redis down,
+ * ids and source "wechat". The items of a source's first successful poll are marked backlog
+ * (ctx->backlog, or the store knows no earlier poll: store_crawled_before()), so the notifier
+ * holds those without a publication time instead of opening tickets for a source's past.
+ * out: counters (zeroed first). An item larger than the message size is cut
+ * (yq_item_encode_bounded()), never deferred; an item Kafka refuses for good is counted in
+ * rejected and does not hold back the others; only "later" answers (Redis down,
  * queue full) defer the rest of the feed, logged with librdkafka's own reason.
  * Returns 0 when every entry was handled, ERR_RETRY when some were deferred (the caller
  * must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
@@ -51,7 +57,8 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
 
 /*
  * Ingest one built item (borrowed): skipped when seen unless force (a Weibo long text
- * completing an item sent truncated), then produced. alias: extra seen key or NULL.
+ * completing an item sent truncated), then produced, marked backlog when ctx->backlog.
+ * alias: extra seen key or NULL.
  * out: counters are added to (not zeroed). Returns 0, ERR_RETRY (deferred) or ERR_NOMEM.
  */
 int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const char *alias,

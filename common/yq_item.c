@@ -242,6 +242,9 @@ json_t *yq_item_to_json(const struct yq_item *item)
     if (item->department) {
         rc |= set_str(obj, "department", item->department);
     }
+    if (item->backlog) {
+        rc |= json_object_set_new(obj, "backlog", json_true());
+    }
     if (rc) {
         json_decref(obj);
         return NULL;
@@ -365,6 +368,7 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
     item->future_timestamp = json_is_true(json_object_get(obj, "future_timestamp"));
     item->official = json_is_true(json_object_get(obj, "official"));
     item->local = json_is_true(json_object_get(obj, "local"));
+    item->backlog = json_is_true(json_object_get(obj, "backlog"));
     v = json_object_get(obj, "truncated_fields");
     if (json_is_array(v)) {
         size_t i;

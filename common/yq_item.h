@@ -94,6 +94,10 @@ struct yq_item {
                          in its items; written as "local": true only when set */
     char *department; /* the source's department (department:), e.g. the office that runs an
                          official account; written as "department" only when non-NULL */
+    bool backlog;     /* fetched in the source's first successful poll (issue #11): what the
+                         source already held before the office watched it, not news of this
+                         poll. An item without a publication time and so marked opens no
+                         ticket (held as "undated"); written as "backlog": true only when set */
 };
 
 /*

@@ -6,6 +6,12 @@
  *   reason "old":      published (yq_item_effective_time()) more than clocks.old_item_after_ms
  *                      before it was fetched; a publication time of day precision counts as
  *                      the end of that day (a date alone never makes a same-week post old);
+ *   reason "undated":  no publication time and marked backlog by the collector (fetched in its
+ *                      source's first successful poll, yq_item.backlog): its age cannot be
+ *                      known and it is what the source held before the office watched it, so
+ *                      no clock may start from its fetch. Stored as 'old' with published_at
+ *                      NULL (migration 5's CHECK); read back as "undated". An undated item of
+ *                      a later poll is new and opens a ticket (its fetch time counts);
  *   reason "official": from a source marked official (sources.yaml official: true): the
  *                      government's own posts are answers, not 舆情 (issue #15 will match them
  *                      to tickets as responses).
@@ -28,7 +34,7 @@ struct ticket_held {
     int64_t id;
     char *item_id;
     char *event_key;
-    char *reason;                                                        /* "old" or "official" */
+    char *reason; /* "old", "undated" or "official" */
     char *source, *source_id, *channel, *url, *title, *excerpt, *author; /* untrusted text */
     bool has_published;
     int64_t published_at;      /* seconds since the epoch, UTC (when has_published) */
@@ -56,9 +62,10 @@ struct ticket_held_list {
 bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t now);
 
 /*
- * Held items, newest detection first, at most max (>= 1); reason: "old", "official" or NULL
- * (both); query: NULL/"" (all) or text that must occur in the title, excerpt, channel, author
- * or URL (byte substring, case-sensitive; the search of the held list). Both borrowed.
+ * Held items, newest detection first, at most max (>= 1); reason: "old", "undated",
+ * "official" or NULL (all); query: NULL/"" (all) or text that must occur in the title,
+ * excerpt, channel, author or URL (byte substring, case-sensitive; the search of the held
+ * list). Both borrowed.
  * out: caller storage, zeroed first; release with ticket_held_list_release().
  * Returns 0, ERR_RETRY (busy), ERR_IO or ERR_NOMEM (out then empty).
  */
@@ -67,8 +74,9 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
 
 /*
  * The API form of h (borrowed): a new JSON object (json_decref()), NULL on ERR_NOMEM:
- *   {"id", "item_id", "event_key", "reason": "old"|"official", "reason_label": "旧帖（发布已久）"|
- *    "政务发布", "old": bool, "official": bool, "title", "excerpt", "url", "source",
+ *   {"id", "item_id", "event_key", "reason": "old"|"undated"|"official", "reason_label":
+ *    "旧帖（发布已久）"|"未标注发布时间（首次采集的存量）"|"政务发布", "old": bool, "undated": bool,
+ *    "official": bool, "title", "excerpt", "url", "source",
  *    "source_id", "channel", "author", "published_at" (RFC 3339 UTC or null),
  *    "published_at_bj" ("YYYY-MM-DD HH:MM" Beijing time or null), "published_precision",
  *    "age_hours" (whole hours from publication to fetch, or null), "fetched_at", "detected_at",

@@ -581,7 +581,15 @@ static int mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
     return ticket_store_step_done(store, st, "rules_unverified update");
 }
 
-/* --- held items (issue #11): old and official items open no ticket -------------------------- */
+/* --- held items (issue #11): old, undated backlog and official items open no ticket ---------- */
+
+/*
+ * The held_items.reason CHECK of migration 5 allows only 'old' and 'official': an undated
+ * backlog item is stored as 'old' with published_at NULL (an old item always has a publication
+ * time, so the pair is unambiguous) and read back as "undated" (HELD_REASON_SQL).
+ */
+#define HELD_REASON_SQL                                                                         \
+    "CASE WHEN reason = 'old' AND published_at IS NULL THEN 'undated' ELSE reason END"
 
 bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t now)
 {
@@ -598,7 +606,10 @@ bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t no
     return t < ref - window_s;
 }
 
-/* Record the alert's item in held_items (once per item id) with reason "old"/"official". */
+/*
+ * Record the alert's item in held_items (once per item id) with reason "old", "undated" (stored
+ * as 'old' without a publication time, see HELD_REASON_SQL) or "official".
+ */
 static int hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
                      int64_t now, struct ticket_intake_result *res)
 {
@@ -628,7 +639,8 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
     }
     sqlite3_bind_text(st, 1, item->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, strcmp(reason, "undated") == 0 ? "old" : reason, -1,
+                      SQLITE_STATIC);
     sqlite3_bind_text(st, 4, ticket_store_nz(item->source), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
@@ -666,7 +678,12 @@ done:
     return err;
 }
 
-/* Why a new event's alert opens no ticket: "official", "old" or NULL (it opens one). */
+/*
+ * Why a new event's alert opens no ticket: "official", "old", "undated" (no publication time
+ * and fetched in its source's first poll: its age cannot be known and it is the source's
+ * backlog, so no statutory clock may run from its fetch) or NULL (it opens one). An undated
+ * item of a later poll is new: its fetch time is its effective time and it opens a ticket.
+ */
 static const char *hold_reason(struct ticket_store *store, const struct yq_alert *alert,
                                int64_t now)
 {
@@ -678,6 +695,9 @@ static const char *hold_reason(struct ticket_store *store, const struct yq_alert
     }
     if (ticket_item_is_old(&alert->item, clk->old_item_after_ms / 1000, now)) {
         return "old";
+    }
+    if (!alert->item.has_published && alert->item.backlog) {
+        return "undated";
     }
     return NULL;
 }
@@ -727,11 +747,12 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
     memset(out, 0, sizeof(*out));
     err = ticket_store_prepare(
         store,
-        "SELECT id, item_id, event_key, reason, source, source_id, channel, url, title, "
-        "excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
-        "department, source_department, rule_ids, score, held_at FROM held_items "
-        "WHERE (?1 IS NULL OR reason = ?1) AND (?3 IS NULL OR instr(title, ?3) > 0 OR "
-        "instr(excerpt, ?3) > 0 OR instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
+        "SELECT id, item_id, event_key, " HELD_REASON_SQL ", source, source_id, channel, url, "
+        "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, "
+        "level, department, source_department, rule_ids, score, held_at FROM held_items "
+        "WHERE (?1 IS NULL OR " HELD_REASON_SQL " = ?1) AND "
+        "(?3 IS NULL OR instr(title, ?3) > 0 OR instr(excerpt, ?3) > 0 OR "
+        "instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
         "instr(url, ?3) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?2",
         &st, "held list");
     if (err) {
@@ -875,7 +896,7 @@ static json_t *held_when(int64_t t, bool bj)
 json_t *ticket_held_json(const struct ticket_held *h)
 {
     json_t *o, *rules = json_loads(h->rule_ids ? h->rule_ids : "[]", 0, NULL);
-    bool old = strcmp(h->reason, "old") == 0;
+    bool old = strcmp(h->reason, "old") == 0, undated = strcmp(h->reason, "undated") == 0;
     int64_t pub = h->has_published ? h->published_at : 0;
 
     if (!json_is_array(rules)) {
@@ -892,9 +913,13 @@ json_t *ticket_held_json(const struct ticket_held *h)
     json_object_set_new(o, "item_id", held_str(h->item_id));
     json_object_set_new(o, "event_key", held_str(h->event_key));
     json_object_set_new(o, "reason", held_str(h->reason));
-    json_object_set_new(o, "reason_label", json_string(old ? "旧帖（发布已久）" : "政务发布"));
+    json_object_set_new(o, "reason_label",
+                        json_string(old       ? "旧帖（发布已久）"
+                                    : undated ? "未标注发布时间（首次采集的存量）"
+                                              : "政务发布"));
     json_object_set_new(o, "old", json_boolean(old));
-    json_object_set_new(o, "official", json_boolean(!old));
+    json_object_set_new(o, "undated", json_boolean(undated));
+    json_object_set_new(o, "official", json_boolean(!old && !undated));
     json_object_set_new(o, "title", held_str(h->title));
     json_object_set_new(o, "excerpt", held_str(h->excerpt));
     json_object_set_new(o, "url", held_str(h->url));

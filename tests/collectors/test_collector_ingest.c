@@ -115,9 +115,10 @@ static bool seen(struct fixture *fx, const char *id)
 
 /*
  * Read every message of yuqing.items; returns how many, sets *max_len to the longest value and
- * *truncated to how many hold needle (NUL-terminated).
+ * *truncated to how many hold needle and also needle2 when not NULL (NUL-terminated).
  */
-static int consume_all(struct fixture *fx, const char *needle, size_t *max_len, int *truncated)
+static int consume_both(struct fixture *fx, const char *needle, const char *needle2,
+                        size_t *max_len, int *truncated)
 {
     const rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -157,7 +158,8 @@ static int consume_all(struct fixture *fx, const char *needle, size_t *max_len, 
             if (m->len > *max_len) {
                 *max_len = m->len;
             }
-            if (memmem(m->payload, m->len, needle, strlen(needle))) {
+            if (memmem(m->payload, m->len, needle, strlen(needle)) &&
+                (!needle2 || memmem(m->payload, m->len, needle2, strlen(needle2)))) {
                 (*truncated)++;
             }
         }
@@ -166,6 +168,11 @@ static int consume_all(struct fixture *fx, const char *needle, size_t *max_len, 
     rd_kafka_consumer_close(c);
     rd_kafka_destroy(c);
     return n;
+}
+
+static int consume_all(struct fixture *fx, const char *needle, size_t *max_len, int *truncated)
+{
+    return consume_both(fx, needle, NULL, max_len, truncated);
 }
 
 static char *big_title_feed(void)
@@ -347,6 +354,69 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
     assert_int_equal(marked, 1); /* the forum's item has no mark */
 }
 
+/*
+ * Issue #11: a new source's first successful poll is its backlog: its items are marked
+ * "backlog": true (the notifier holds those without a date); an entry that appears in a later
+ * poll (after last_success) is news and carries no mark. Both entries lack <pubDate>, like
+ * the 2020 posts of corpus/rss/caogen_rss_utf8_bom_empty_pubdate.xml.
+ */
+static void test_issue_11_first_poll_marks_backlog(void **state)
+{
+    static const char first_doc[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+        "<title>草根</title><item><guid>old-1</guid><title>宇宙大爆炸理论</title>"
+        "<link>http://e.example/o1</link><pubDate></pubDate></item></channel></rss>";
+    static const char later_doc[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+        "<title>草根</title><item><guid>old-1</guid><title>宇宙大爆炸理论</title>"
+        "<link>http://e.example/o1</link></item><item><guid>new-2</guid>"
+        "<title>民房燃气爆炸</title><link>http://e.example/n2</link></item></channel></rss>";
+    struct fixture *fx = *state;
+    struct feed_input in = {0};
+    struct feed *f = NULL;
+    struct ingest_result res;
+    struct ingest_ctx ctx;
+    char ferr[256] = "";
+    size_t max_len = 0;
+    int marked = 0;
+    bool before = true;
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    assert_int_equal(store_crawled_before(fx->store, "big", &before), 0);
+    assert_false(before);
+    in.body = first_doc;
+    in.len = strlen(first_doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[0], .fetched_at = yq_time_now(),
+                              .max_text_bytes = 1 << 20, .store = fx->store,
+                              .producer = fx->prod};
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.produced, 1);
+    feed_free(f);
+    wait_delivered(fx);
+    assert_int_equal(store_health_ok(fx->store, "big", yq_time_now(), 200, 1), 0);
+    in.body = later_doc;
+    in.len = strlen(later_doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.produced, 1);
+    assert_int_equal(res.seen, 1);
+    feed_free(f);
+    wait_delivered(fx);
+    assert_int_equal(consume_all(fx, "\"backlog\":true", &max_len, &marked), 2);
+    assert_int_equal(marked, 1);
+    assert_int_equal(consume_both(fx, "\"title\":\"宇宙大爆炸理论\"", "\"backlog\":true",
+                                  &max_len, &marked),
+                     2);
+    assert_int_equal(marked, 1); /* the first poll's entry is the one marked */
+    assert_int_equal(consume_both(fx, "\"title\":\"民房燃气爆炸\"", "\"published_at\":null",
+                                  &max_len, &marked),
+                     2);
+    assert_int_equal(marked, 1); /* undated, but new in a later poll: no mark */
+}
+
 /* Issue #11: official: true without the department that runs the account is refused. */
 static void test_issue_11_official_source_needs_department(void **state)
 {
@@ -373,6 +443,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_official_local_source_marks_its_items,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_first_poll_marks_backlog, setup, teardown),
         cmocka_unit_test(test_issue_11_official_source_needs_department),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1159,6 +1159,80 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     ticket_store_free(store);
 }
 
+/*
+ * Issue #11: a post without a publication time from a source's first poll (the collector marks
+ * it "backlog", like the 2020 posts with empty <pubDate> of caogen_rss_utf8_bom_empty_pubdate)
+ * opens no ticket and no clock: held as "undated" with its label; an undated post that is new
+ * in a later poll (no mark) still opens a ticket whose clocks run from its fetch.
+ */
+static void test_issue_11_undated_backlog_is_held(void **state)
+{
+    static const char backlog_item[] =
+        "{\"schema\":1,\"id\":\"rss:b\",\"source\":\"rss\",\"source_id\":\"caogen\","
+        "\"published_at\":null,\"fetched_at\":\"2026-11-29T07:59:00Z\",\"backlog\":true}";
+    struct ticket_store *store = open_memory();
+    struct ticket_intake_result res;
+    struct ticket_held_list held;
+    struct test_alert_spec undated = base, fresh = base;
+    struct yq_alert alert;
+    struct yq_item item;
+    json_t *j;
+    char err[128] = "";
+
+    (void)state;
+    assert_int_equal(yq_item_decode(backlog_item, strlen(backlog_item), &item, err, sizeof(err)),
+                     0);
+    assert_true(item.backlog);
+    assert_false(item.has_published);
+    yq_item_release(&item);
+
+    undated.event_key = "ev:undated";
+    undated.item_id = "rss:caogen-2020";
+    undated.title = "宇宙大爆炸理论";
+    undated.level = "II";
+    undated.published_at = NULL;
+    assert_int_equal(test_alert_make(&undated, &alert), 0);
+    alert.item.backlog = true;
+    assert_int_equal(ticket_store_intake_alert(store, &alert, ts("2026-11-29T08:00:05Z"), &res),
+                     0);
+    yq_alert_release(&alert);
+    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+    assert_int_equal(res.ticket_id, 0);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM outbox"), 0);
+
+    assert_int_equal(ticket_store_list_held(store, "undated", NULL, 10, &held), 0);
+    assert_int_equal(held.n, 1);
+    assert_string_equal(held.v[0].item_id, "rss:caogen-2020");
+    assert_string_equal(held.v[0].reason, "undated");
+    assert_false(held.v[0].has_published);
+    j = ticket_held_json(&held.v[0]);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "reason")), "undated");
+    assert_string_equal(json_string_value(json_object_get(j, "reason_label")),
+                        "未标注发布时间（首次采集的存量）");
+    assert_true(json_is_true(json_object_get(j, "undated")));
+    assert_true(json_is_false(json_object_get(j, "old")));
+    assert_true(json_is_false(json_object_get(j, "official")));
+    assert_true(json_is_null(json_object_get(j, "published_at")));
+    assert_true(json_is_null(json_object_get(j, "age_hours")));
+    json_decref(j);
+    ticket_held_list_release(&held);
+    assert_int_equal(ticket_store_list_held(store, "old", NULL, 10, &held), 0);
+    assert_int_equal(held.n, 0); /* not an old post: its age is unknown */
+    ticket_held_list_release(&held);
+
+    /* undated but new in a later poll: a ticket, its clocks from the fetch */
+    fresh.event_key = "ev:undated-new";
+    fresh.item_id = "rss:caogen-new";
+    fresh.published_at = NULL;
+    assert_int_equal(intake_marked(store, &fresh, false, false, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(count_rows(store, "SELECT count(*) FROM held_items"), 1);
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1183,6 +1257,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_one_notifier_whatever_the_path),
         cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
         cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
+        cmocka_unit_test(test_issue_11_undated_backlog_is_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
