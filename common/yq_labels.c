@@ -85,6 +85,20 @@ static const struct yq_label clocks[] = {
     {"close", "办结时限"},
 };
 
+/* a notification's delivery state (table outbox) */
+static const struct yq_label outbox_states[] = {
+    {"pending", "待发送"},
+    {"delivered", "已送达"},
+    {"failed", "发送失败"},
+};
+
+/* what a notification tells (notifier/outbox.h kinds, as in its subject 【交办】 …) */
+static const struct yq_label notify_kinds[] = {
+    {"created", "交办"},      {"assigned", "改派"},       {"returned", "退回"},
+    {"reopened", "重新打开"}, {"remind", "催办"},         {"supervise", "督办"},
+    {"level_set", "级别调整"}, {"dismissed", "不予处置"}, {"config_error", "渠道配置错误"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -101,6 +115,8 @@ static const struct {
     [YQ_LABEL_SOURCE_ERROR] = {"source_errors", source_errors, N(source_errors)},
     [YQ_LABEL_ROLE] = {"roles", roles, N(roles)},
     [YQ_LABEL_CLOCK] = {"clocks", clocks, N(clocks)},
+    [YQ_LABEL_OUTBOX_STATE] = {"outbox_states", outbox_states, N(outbox_states)},
+    [YQ_LABEL_NOTIFY_KIND] = {"notify_kinds", notify_kinds, N(notify_kinds)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)
@@ -114,6 +130,24 @@ const char *yq_label(enum yq_label_kind kind, const char *code)
         }
     }
     return code;
+}
+
+const char *yq_label_code(enum yq_label_kind kind, const char *text)
+{
+    if ((unsigned)kind >= YQ_LABEL_KIND_COUNT || !text) {
+        return NULL;
+    }
+    for (size_t i = 0; i < tables[kind].n; i++) {
+        if (strcmp(tables[kind].v[i].code, text) == 0) {
+            return tables[kind].v[i].code;
+        }
+    }
+    for (size_t i = 0; i < tables[kind].n; i++) {
+        if (strcmp(tables[kind].v[i].label, text) == 0) {
+            return tables[kind].v[i].code;
+        }
+    }
+    return NULL;
 }
 
 const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out)

@@ -14,6 +14,8 @@
  *   YQ_LABEL_SOURCE_ERROR      not_a_feed, http_error, ...           不是订阅源（收到的是网页）, ...
  *   YQ_LABEL_ROLE              system, duty_officer, liaison, ...    系统, 值班员, 联络员, ...
  *   YQ_LABEL_CLOCK             ack, response, press, close           签收时限, 回应时限, ...
+ *   YQ_LABEL_OUTBOX_STATE      pending, delivered, failed            待发送, 已送达, 发送失败
+ *   YQ_LABEL_NOTIFY_KIND       created, assigned, level_set, ...     交办, 改派, 级别调整, ...
  *
  * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
  * The tables are static and read-only: every function here is thread-safe.
@@ -34,8 +36,10 @@ enum yq_label_kind {
     YQ_LABEL_SOURCE_ERROR,
     YQ_LABEL_ROLE,
     YQ_LABEL_CLOCK,
+    YQ_LABEL_OUTBOX_STATE,
+    YQ_LABEL_NOTIFY_KIND,
 };
-#define YQ_LABEL_KIND_COUNT 10
+#define YQ_LABEL_KIND_COUNT 12
 
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {
@@ -51,6 +55,14 @@ struct yq_label {
 const char *yq_label(enum yq_label_kind kind, const char *code);
 
 /*
+ * The reverse lookup: the code of text (NUL-terminated, borrowed; may be NULL) in kind's table,
+ * where text is a code or a label (误报 as well as false_alarm), so every input (CLI, API)
+ * takes either. Returns the table's static code, or NULL when text is neither (or NULL).
+ * A label shared by several codes (网站 for rss, atom, json) gives the first.
+ */
+const char *yq_label_code(enum yq_label_kind kind, const char *text);
+
+/*
  * kind's table in its display order (the order the UI offers, e.g. the dismiss reasons), with
  * its length in *n_out. Static; NULL with *n_out = 0 for an unknown kind.
  */
@@ -59,7 +71,7 @@ const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out);
 /*
  * The name of kind in JSON (GET /api/meta/labels): "states", "levels", "source_kinds",
  * "rule_scopes", "dismiss_reasons", "log_actions", "response_channels", "source_errors",
- * "roles", "clocks"; "?" for an unknown kind. Static.
+ * "roles", "clocks", "outbox_states", "notify_kinds"; "?" for an unknown kind. Static.
  */
 const char *yq_label_kind_name(enum yq_label_kind kind);
 

@@ -649,6 +649,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
                       struct ticket_action_result *out, char *errbuf, size_t errlen)
 {
     struct ticket_action_result res;
+    struct ticket_action norm = *act;
     const char *role = act->role ? act->role : "duty_officer";
     int err;
 
@@ -656,6 +657,18 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
     if (errbuf && errlen) {
         errbuf[0] = '\0';
     }
+    /*
+     * issue #11: a dismiss reason or a response channel is taken by its code or its label (误报
+     * as well as false_alarm): one reverse lookup of the label table; stored as the code
+     */
+    if (act->kind == TICKET_ACT_DISMISS && yq_label_code(YQ_LABEL_DISMISS_REASON, act->reason)) {
+        norm.reason = yq_label_code(YQ_LABEL_DISMISS_REASON, act->reason);
+    }
+    if (act->kind == TICKET_ACT_RESPOND &&
+        yq_label_code(YQ_LABEL_RESPONSE_CHANNEL, act->channel)) {
+        norm.channel = yq_label_code(YQ_LABEL_RESPONSE_CHANNEL, act->channel);
+    }
+    act = &norm;
     err = validate(act, role, errbuf, errlen);
     if (err) {
         return err;

@@ -28,15 +28,20 @@ static const char usage[] =
     "  respond NUMBER --channel 权威发布|新闻发布会|吹风会|政务微博|政务微信|网站|答复\n"
     "          [--url URL] [--at TIME] [--note TEXT]\n"
     "  close NUMBER [--note TEXT]\n"
-    "  dismiss NUMBER --reason irrelevant|duplicate|false_alarm|out_of_scope|other [--note T]\n"
-    "          (与本地无关|重复|误报|超出职责范围|其他: the one list of common/yq_labels.h)\n"
+    "  dismiss NUMBER --reason 与本地无关|重复|误报|超出职责范围|其他 [--note T]\n"
+    "          (or its code irrelevant|duplicate|false_alarm|out_of_scope|other: the one list\n"
+    "          of common/yq_labels.h)\n"
     "  return NUMBER --reason TEXT\n"
     "  reopen NUMBER [--note TEXT]\n"
-    "  set-level NUMBER --level I|II|III|IV [--note TEXT]\n"
+    "  set-level NUMBER --level I|II|III|IV|特别重大|重大|较大|一般 [--note TEXT]\n"
     "  escalate [--now TIME]   (TIME not in the future: escalation writes the log)\n"
     "  outbox [--state pending|delivered|failed]\n"
     "  redeliver ID\n"
-    "  --config FILE  notifier config (default config/notifier.yaml)\n"
+    "  --config FILE  notifier config (default config/notifier.yaml); its channels are told of\n"
+    "                 assign, set-level, dismiss, return, reopen and escalate: a command whose\n"
+    "                 config reaches nobody concerned is refused (after the demo: --config\n"
+    "                 .demo/notifier.yaml)\n"
+    "  --no-notify    act although the config's channels reach nobody concerned\n"
     "  --db PATH      the ticket database (default store.path of the config); must exist\n"
     "  --as NAME      who acts (default $USER); --role ROLE: duty_officer (default), liaison,\n"
     "                 head, admin\n";
@@ -45,7 +50,7 @@ struct opts {
     const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now,
         *db, *level;
     long limit;
-    int json, overdue;
+    int json, overdue, no_notify;
 };
 
 /* Take the command's own options out of rest (in place); the others stay positional. */
@@ -81,11 +86,16 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
             o->overdue = 1;
             continue;
         }
+        if (strcmp(argv[i], "--no-notify") == 0) {
+            o->no_notify = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < *argc) {
             char *end = NULL;
             o->limit = strtol(argv[++i], &end, 10);
             if (!end || *end || o->limit < 1 || o->limit > 100000) {
-                fprintf(stderr, "yuqingctl tickets: --limit must be 1..100000\n");
+                fprintf(stderr, "yuqingctl tickets: --limit 须为 1 至 100000 (--limit must be "
+                                "1..100000)\n");
                 return ERR_INVALID;
             }
             continue;
@@ -93,7 +103,8 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
             if (strcmp(argv[i], keys[k].name) == 0) {
                 if (i + 1 >= *argc) {
-                    fprintf(stderr, "yuqingctl tickets: %s needs a value\n", keys[k].name);
+                    fprintf(stderr, "yuqingctl tickets: %s 缺少取值 (%s needs a value)\n",
+                            keys[k].name, keys[k].name);
                     return ERR_INVALID;
                 }
                 *(const char **)((char *)o + keys[k].off) = argv[++i];
@@ -105,7 +116,8 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
             continue;
         }
         if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "yuqingctl tickets: unknown option '%s'\n%s", argv[i], usage);
+            fprintf(stderr, "yuqingctl tickets: 未知选项 '%s' (unknown option)\n%s", argv[i],
+                    usage);
             return ERR_INVALID;
         }
         argv[out++] = argv[i];
@@ -123,14 +135,53 @@ static const char *shanghai(int64_t t, char *buf, size_t len)
 }
 
 #define LIST_COLS 7
+#define DUE_BYTES 64
+
+/*
+ * The response clock of t as the API shows it (ticket_api_detail()'s "clocks": one clock
+ * state for the API, the pages and the CLI) into due (DUE_BYTES): "2026-12-02 09:00" while it
+ * runs, with "!" when overdue (past its deadline at now, or marked by escalation); on a settled or
+ * answered ticket the deadline and the state's label ("2026-12-02 09:00 已撤销", 已停止, 已完成,
+ * 超时完成), never "!" (issue #11).
+ */
+static void due_cell(struct ticket_store *store, const struct ticket *t, int64_t now, char *due)
+{
+    json_t *d = NULL, *c;
+    size_t i;
+    char at[40];
+    bool found = false;
+
+    snprintf(due, DUE_BYTES, "%s", shanghai(t->response_deadline, at, sizeof(at)));
+    if (ticket_api_detail(store, t->number, &d) != 0) {
+        return;
+    }
+    json_array_foreach(json_object_get(d, "clocks"), i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *state = json_string_value(json_object_get(c, "state"));
+        if (found || !name || strcmp(name, "response") != 0 || !state) {
+            continue;
+        }
+        found = true;
+        if (strcmp(state, "running") == 0) {
+            snprintf(due, DUE_BYTES, "%s%s", shanghai(t->response_deadline, at, sizeof(at)),
+                     json_is_true(json_object_get(c, "overdue")) || now > t->response_deadline
+                         ? "!"
+                         : "");
+        } else {
+            snprintf(due, DUE_BYTES, "%s %s", shanghai(t->response_deadline, at, sizeof(at)),
+                     json_string_value(json_object_get(c, "state_label")));
+        }
+    }
+    json_decref(d);
+}
 
 /*
  * The cells of one row of `tickets list` (t NULL: the heading): number, state, level,
- * department, response due ("!" when overdue), items, title. due and items are the row's
- * storage (48 and 24 bytes); cells point into t, them or static strings.
+ * department, response due (due_cell()), items, title. due is the row's due_cell() text;
+ * items the row's storage (24 bytes); cells point into t, them or static strings.
  */
-static void list_cells(const struct ticket *t, int64_t now, char *due, char *items,
-                       const char **cells)
+static void list_cells(const struct ticket *t, const char *due, char *items, const char **cells)
 {
     static const char *const heads[LIST_COLS] = {"编号",     "状态",   "级别", "主办部门",
                                                  "回应时限", "信息数", "标题"};
@@ -138,15 +189,12 @@ static void list_cells(const struct ticket *t, int64_t now, char *due, char *ite
         memcpy(cells, heads, sizeof(heads));
         return;
     }
-    char at[40];
-    snprintf(due, 48, "%s%s", shanghai(t->response_deadline, at, sizeof(at)),
-             t->responded_at == 0 && now > t->response_deadline ? "!" : "");
     snprintf(items, 24, "%lld", (long long)t->item_count);
     cells[0] = t->number;
     cells[1] = yq_label(YQ_LABEL_STATE, t->state); /* 待签收 …: the one state table */
     cells[2] = yq_level_name(t->level);
     cells[3] = t->department[0] ? t->department : "待分派";
-    cells[4] = due;
+    cells[4] = due ? due : "";
     cells[5] = items;
     cells[6] = t->title;
 }
@@ -161,7 +209,8 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     f.state = o->state ? (strcmp(o->state, "all") == 0 ? NULL : o->state) : "active";
     err = ticket_store_list(store, &f, o->limit > 0 ? (size_t)o->limit : 200, &list);
     if (err) {
-        fprintf(stderr, "yuqingctl tickets: list failed: %s\n", ticket_store_errmsg(store));
+        fprintf(stderr, "yuqingctl tickets: 无法列出交办单 (list failed: %s)\n",
+                ticket_store_errmsg(store));
         return 1;
     }
     if (o->json) {
@@ -179,25 +228,89 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         /* columns padded to display width (yq_text), so Chinese cells line up */
         size_t w[LIST_COLS - 1] = {0};
         const char *cells[LIST_COLS];
-        char due[48], items[24], pad[512];
+        char items[24], pad[512];
+        char *dues = calloc(list.n + 1, DUE_BYTES);
+        if (!dues) {
+            ticket_list_release(&list);
+            return 1;
+        }
+        for (size_t i = 0; i < list.n; i++) {
+            due_cell(store, &list.v[i], now, dues + i * DUE_BYTES);
+        }
         for (size_t i = 0; i <= list.n; i++) {
-            list_cells(i ? &list.v[i - 1] : NULL, now, due, items, cells);
+            list_cells(i ? &list.v[i - 1] : NULL, i ? dues + (i - 1) * DUE_BYTES : NULL, items,
+                       cells);
             for (int c = 0; c < LIST_COLS - 1; c++) {
                 size_t cw = yq_text_width(cells[c]);
                 w[c] = cw > w[c] ? cw : w[c];
             }
         }
         for (size_t i = 0; i <= list.n; i++) {
-            list_cells(i ? &list.v[i - 1] : NULL, now, due, items, cells);
+            list_cells(i ? &list.v[i - 1] : NULL, i ? dues + (i - 1) * DUE_BYTES : NULL, items,
+                       cells);
             for (int c = 0; c < LIST_COLS - 1; c++) {
                 fputs(yq_text_pad(cells[c], w[c], pad, sizeof(pad)), stdout);
                 fputc(' ', stdout);
             }
             printf("%s\n", cells[LIST_COLS - 1]);
         }
+        free(dues);
     }
     ticket_list_release(&list);
     return 0;
+}
+
+/* co_departments JSON text ["a","b"] as "a、b" into buf ("无" when none). */
+static const char *co_text(const char *co, char *buf, size_t len)
+{
+    json_t *arr = json_loads(co ? co : "[]", 0, NULL), *d;
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    json_array_foreach(arr, i, d)
+    {
+        if (json_is_string(d) && n < len) {
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "、" : "", json_string_value(d));
+        }
+    }
+    json_decref(arr);
+    if (!buf[0]) {
+        snprintf(buf, len, "无");
+    }
+    return buf;
+}
+
+/*
+ * One line per clock of the API's detail d (ticket_api_detail()'s "clocks", the state the
+ * pages show): "回应时限 2026-12-02 09:00  进行中" ("，已超时" when past its deadline at now
+ * or marked overdue) while it runs,
+ * else its state and when it stopped: "回应时限 2026-12-02 09:00  已撤销 2026-11-30 09:40"
+ * (已完成, 超时完成, 已撤销, 已停止) (issue #11).
+ */
+static void print_clocks(const json_t *d, int64_t now)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(d, "clocks"), i, c)
+    {
+        const char *state = json_string_value(json_object_get(c, "state"));
+        const char *stopped = json_string_value(json_object_get(c, "stopped_at_display"));
+        printf("%s %s  %s", json_string_value(json_object_get(c, "label")),
+               json_is_string(json_object_get(c, "deadline_display"))
+                   ? json_string_value(json_object_get(c, "deadline_display"))
+                   : "-",
+               json_string_value(json_object_get(c, "state_label")));
+        int64_t deadline = 0;
+        if (state && strcmp(state, "running") == 0) {
+            const char *iso = json_string_value(json_object_get(c, "deadline"));
+            bool late = json_is_true(json_object_get(c, "overdue")) ||
+                        (iso && yq_time_parse_iso(iso, &deadline, NULL) == 0 && now > deadline);
+            printf("%s\n", late ? "，已超时" : "");
+        } else {
+            printf(" %s\n", stopped ? stopped : "-");
+        }
+    }
 }
 
 static int cmd_show(struct ticket_store *store, const char *number, const struct opts *o)
@@ -207,40 +320,37 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
     int err = ticket_api_detail(store, number, &d);
 
     if (err) {
-        fprintf(stderr, "yuqingctl tickets: %s: %s\n", number,
-                err == ERR_NOT_FOUND ? "no such ticket" : ticket_store_errmsg(store));
+        if (err == ERR_NOT_FOUND) {
+            fprintf(stderr, "yuqingctl tickets: 没有交办单 %s (%s: no such ticket)\n", number,
+                    number);
+        } else {
+            fprintf(stderr, "yuqingctl tickets: 无法读取交办单 %s (%s)\n", number,
+                    ticket_store_errmsg(store));
+        }
         return 1;
     }
     if (o->json) {
         json_dumpf(d, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
     } else {
-        /* issue #11: the labels and the log's Chinese text of the API (ticket_api.h) */
+        /* issue #11: the labels, clock states and the log's Chinese text of the API */
         struct ticket t;
-        char a[32], b[32];
+        char a[32], co[1024];
         if (ticket_store_get_by_number(store, number, &t) == 0) {
             printf("%s  %s\n级别 %s %s  状态 %s  主办 %s  协办 %s\n信息 %lld 条  热度 %lld  "
                    "版本 %lld\n",
                    t.number, t.title, yq_level_name(t.level), yq_level_label(t.level),
                    yq_label(YQ_LABEL_STATE, t.state), t.department[0] ? t.department : "待分派",
-                   t.co_departments, (long long)t.item_count, (long long)t.heat,
-                   (long long)t.version);
+                   co_text(t.co_departments, co, sizeof(co)), (long long)t.item_count,
+                   (long long)t.heat, (long long)t.version);
             if (t.dismiss_reason[0]) {
                 printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason));
             }
-            printf("发现 %s   签收时限 %s%s\n", shanghai(t.detected_at, a, sizeof(a)),
-                   shanghai(t.ack_deadline, b, sizeof(b)), t.ack_overdue ? " 已超时" : "");
-            printf("回应时限 %s%s   回应 %s\n", shanghai(t.response_deadline, a, sizeof(a)),
-                   t.response_overdue ? " 已超时" : "", shanghai(t.responded_at, b, sizeof(b)));
-            if (t.press_deadline) {
-                printf("新闻发布会时限 %s%s   举行 %s\n", shanghai(t.press_deadline, a, sizeof(a)),
-                       t.press_overdue ? " 已超时" : "", shanghai(t.press_held_at, b, sizeof(b)));
-            }
-            printf("办结时限 %s%s   办结 %s\n", shanghai(t.close_deadline, a, sizeof(a)),
-                   t.close_overdue ? " 已超时" : "", shanghai(t.closed_at, b, sizeof(b)));
+            printf("发现 %s\n", shanghai(t.detected_at, a, sizeof(a)));
+            print_clocks(d, yq_time_now());
             ticket_release(&t);
         }
-        printf("回应：\n");
+        printf("回应：%s\n", json_array_size(json_object_get(d, "responses")) ? "" : "无");
         json_array_foreach(json_object_get(d, "responses"), i, v)
         {
             printf("  %s %s %s（%s）\n",
@@ -260,7 +370,69 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
     return 0;
 }
 
-static int cmd_act(struct ticket_store *store, const char *action, const char *number,
+/* Whether routes tell the liaison of department (NUL-terminated, borrowed) anything. */
+static bool reaches(const struct notify_routes *routes, const char *department)
+{
+    const struct notify_department *d = notify_routes_department(routes, department);
+    return d && d->n_liaison > 0;
+}
+
+/*
+ * Who the notification of kind on ticket number would be for and the routes (borrowed)
+ * reach nobody of: a department's name, "值班室", or NULL when kind tells nobody (签收, 回应,
+ * 办结) or someone concerned is reached. department: assign's --department (may be NULL).
+ * The recipients are those of ticket_flow_apply(): assign, set-level and dismiss tell the
+ * (new) lead department's liaison, return the duty officer, reopen both (issue #11: a CLI
+ * run with the default config, channels: {}, queued 0 notifications where the web UI told
+ * the department).
+ */
+static const char *unreached(struct ticket_store *store, const struct notify_routes *routes,
+                             enum ticket_action_kind kind, const char *number,
+                             const char *department, char *buf, size_t len)
+{
+    struct ticket t;
+    const char *who = NULL;
+
+    if (kind == TICKET_ACT_ASSIGN) {
+        if (department && department[0] && !reaches(routes, department)) {
+            snprintf(buf, len, "%s", department);
+            return buf;
+        }
+        return NULL;
+    }
+    if (kind == TICKET_ACT_RETURN) {
+        return routes->n_duty ? NULL : "值班室";
+    }
+    if (kind != TICKET_ACT_SET_LEVEL && kind != TICKET_ACT_DISMISS && kind != TICKET_ACT_REOPEN) {
+        return NULL;
+    }
+    if (ticket_store_get_by_number(store, number, &t) != 0) {
+        return NULL; /* the action itself names the missing ticket */
+    }
+    if (t.department[0] && !reaches(routes, t.department)) {
+        snprintf(buf, len, "%s", t.department);
+        who = buf;
+    } else if (!t.department[0] && kind == TICKET_ACT_REOPEN && !routes->n_duty) {
+        who = "值班室";
+    }
+    ticket_release(&t);
+    return who;
+}
+
+/* The refusal of a command whose config tells nobody concerned (exit 2). */
+static int no_channel(const char *config, const char *who)
+{
+    fprintf(stderr,
+            "yuqingctl tickets: 配置 %s 中没有能通知到“%s”的渠道，执行后无人会收到通知；请用 "
+            "--config 指定通知配置（演示环境为 --config .demo/notifier.yaml），或加 --no-notify "
+            "明确不通知 (no channel of %s reaches %s: give --config FILE, e.g. "
+            ".demo/notifier.yaml, or --no-notify)\n",
+            config, who, config, who);
+    return 2;
+}
+
+static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
+                   const char *config_path, const char *action, const char *number,
                    const struct opts *o)
 {
     struct ticket_action act;
@@ -275,7 +447,7 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
         action = "set_level";
     }
     if (ticket_action_parse(action, &act.kind)) {
-        fprintf(stderr, "yuqingctl tickets: unknown command '%s'\n%s", action, usage);
+        fprintf(stderr, "yuqingctl tickets: 未知命令 '%s' (unknown command)\n%s", action, usage);
         return 2;
     }
     act.number = number;
@@ -290,13 +462,24 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
     act.url = o->url;
     act.reason = o->reason;
     if (o->level && yq_level_parse(o->level, &act.level)) {
-        fprintf(stderr, "yuqingctl tickets: --level must be I, II, III or IV\n");
+        fprintf(stderr, "yuqingctl tickets: --level 须为 I、II、III、IV 或 特别重大、重大、较大、"
+                        "一般 (--level must be I, II, III or IV)\n");
         return 2;
     }
     if (o->at && yq_time_parse_iso(o->at, &act.responded_at, NULL)) {
-        fprintf(stderr, "yuqingctl tickets: --at '%s' is not a time (2026-11-29T16:00:00+08:00)\n",
+        fprintf(stderr,
+                "yuqingctl tickets: --at '%s' 不是时间，例如 2026-11-29T16:00:00+08:00 "
+                "(not a time)\n",
                 o->at);
         return 2;
+    }
+    if (!o->no_notify) {
+        char who_buf[256];
+        const char *who = unreached(store, &cfg->routes, act.kind, number, o->department, who_buf,
+                                    sizeof(who_buf));
+        if (who) {
+            return no_channel(config_path, who);
+        }
     }
     if (o->co) {
         co_copy = strdup(o->co);
@@ -313,13 +496,17 @@ static int cmd_act(struct ticket_store *store, const char *action, const char *n
     err = ticket_flow_apply(store, &act, yq_time_now(), &res, errbuf, sizeof(errbuf));
     free(co_copy);
     if (err) {
-        fprintf(stderr, "yuqingctl tickets: %s refused: %s\n", action, errbuf);
+        char code[64];
+        const char *msg = yq_label_split_error(errbuf, code, sizeof(code));
+        fprintf(stderr, "yuqingctl tickets: 未执行：%s%s%s%s (%s refused)\n", msg,
+                code[0] ? "（" : "", code, code[0] ? "）" : "", action);
         /* a bad value (unknown department, reason, channel, role ...) is a usage error */
         return err == ERR_INVALID ? 2 : 1;
     }
-    printf("%s: %s -> %s (version %lld, %d notification%s queued)\n", res.number, res.from_state,
-           res.to_state, (long long)res.version, res.notifications,
-           res.notifications == 1 ? "" : "s");
+    /* issue #11: the states by their labels, in Chinese */
+    printf("%s：%s → %s（版本 %lld，已排入 %d 条通知）\n", res.number,
+           yq_label(YQ_LABEL_STATE, res.from_state), yq_label(YQ_LABEL_STATE, res.to_state),
+           (long long)res.version, res.notifications);
     return 0;
 }
 
@@ -352,12 +539,16 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
         int64_t t =
             sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6) : sqlite3_column_int64(st, 5);
         char c1[128], c2[256], c3[128]; /* padded by display width (yq_text) */
-        printf("%-6lld %s %s %s %-4lld %-16s %s | %s\n", (long long)sqlite3_column_int64(st, 0),
-               yq_text_pad((const char *)sqlite3_column_text(st, 1), 9, c1, sizeof(c1)),
-               yq_text_pad((const char *)sqlite3_column_text(st, 2), 16, c2, sizeof(c2)),
-               yq_text_pad((const char *)sqlite3_column_text(st, 3), 9, c3, sizeof(c3)),
-               (long long)sqlite3_column_int64(st, 4), shanghai(t, w, sizeof(w)),
-               sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
+        /* issue #11: the state and kind by their labels (待发送, 交办 …) */
+        printf(
+            "%-6lld %s %s %s %-4lld %-16s %s | %s\n", (long long)sqlite3_column_int64(st, 0),
+            yq_text_pad(yq_label(YQ_LABEL_OUTBOX_STATE, (const char *)sqlite3_column_text(st, 1)),
+                        9, c1, sizeof(c1)),
+            yq_text_pad((const char *)sqlite3_column_text(st, 2), 16, c2, sizeof(c2)),
+            yq_text_pad(yq_label(YQ_LABEL_NOTIFY_KIND, (const char *)sqlite3_column_text(st, 3)), 9,
+                        c3, sizeof(c3)),
+            (long long)sqlite3_column_int64(st, 4), shanghai(t, w, sizeof(w)),
+            sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : 1;
@@ -366,9 +557,9 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
 /* Whether --state (may be NULL) names a state the command knows. */
 static bool state_ok(const char *command, const char *state)
 {
-    static const char *const ticket_states[] = {"open",     "acknowledged", "responded",
-                                                "closed",   "returned",     "dismissed",
-                                                "active",   "all",          NULL};
+    static const char *const ticket_states[] = {"open",   "acknowledged", "responded",
+                                                "closed", "returned",     "dismissed",
+                                                "active", "all",          NULL};
     static const char *const outbox_states[] = {"pending", "delivered", "failed", NULL};
     const char *const *list = strcmp(command, "outbox") == 0 ? outbox_states : ticket_states;
     if (!state) {
@@ -406,12 +597,22 @@ int tickets_cli_main(int argc, char **argv)
         return 2;
     }
     if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl tickets: config: %s\n", err);
+        fprintf(stderr, "yuqingctl tickets: 配置有误 (config): %s\n", err);
         notifier_cfg_release(&cfg);
         return 2;
     }
+    /* a state is taken by its label as well as its code (待签收 = open, 待发送 = pending) */
+    if (o.state) {
+        const char *code = yq_label_code(
+            strcmp(args.rest[0], "outbox") == 0 ? YQ_LABEL_OUTBOX_STATE : YQ_LABEL_STATE, o.state);
+        o.state = code ? code : o.state;
+    }
     if (!state_ok(args.rest[0], o.state)) {
-        fprintf(stderr, "yuqingctl tickets: --state '%s' is not one of %s\n", o.state,
+        fprintf(stderr, "yuqingctl tickets: --state '%s' 须为 %s (--state must be one of %s)\n",
+                o.state,
+                strcmp(args.rest[0], "outbox") == 0 ? "待发送、已送达、发送失败"
+                                                    : "待签收、已签收、已回应、已办结、退回、"
+                                                      "不予处置、active、all",
                 strcmp(args.rest[0], "outbox") == 0
                     ? "pending, delivered, failed"
                     : "open, acknowledged, responded, closed, returned, dismissed, active, all");
@@ -430,10 +631,10 @@ int tickets_cli_main(int argc, char **argv)
     /* an operator's typo must not create an empty store and report "no tickets" */
     if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
         fprintf(stderr,
-                "yuqingctl tickets: ticket store '%s' does not exist (check --db or store.path; "
-                "a relative store.path is taken from the current directory; a new store is "
-                "created with 'yuqingctl store init')\n",
-                cfg.store.path);
+                "yuqingctl tickets: 交办单库 '%s' 不存在：请检查 --db 或 store.path（相对路径从"
+                "当前目录算起；演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init "
+                "创建） (ticket store '%s' does not exist)\n",
+                cfg.store.path, cfg.store.path);
         notifier_cfg_release(&cfg);
         return 1;
     }
@@ -452,17 +653,21 @@ int tickets_cli_main(int argc, char **argv)
         struct ticket_escalation_stats es;
         int64_t now = yq_time_now();
         if (o.now && yq_time_parse_iso(o.now, &now, NULL)) {
-            fprintf(stderr, "yuqingctl tickets: --now '%s' is not a time\n", o.now);
+            fprintf(stderr, "yuqingctl tickets: --now '%s' 不是时间 (not a time)\n", o.now);
             rc = 2;
         } else if (now > yq_time_now() + 60) {
             /* the log is append-only: a 催办 dated in the future could never be taken back */
-            fprintf(stderr, "yuqingctl tickets: --now '%s' is in the future\n", o.now);
+            fprintf(stderr, "yuqingctl tickets: --now '%s' 晚于现在 (is in the future)\n", o.now);
             rc = 2;
+        } else if (!o.no_notify && cfg.routes.n_channels == 0) {
+            rc = no_channel(args.config_path ? args.config_path : "config/notifier.yaml",
+                            "值班室和各部门");
         } else if (ticket_flow_escalate(store, now, &es)) {
-            fprintf(stderr, "yuqingctl tickets: escalate: %s\n", ticket_store_errmsg(store));
+            fprintf(stderr, "yuqingctl tickets: 催办失败 (escalate: %s)\n",
+                    ticket_store_errmsg(store));
             rc = 1;
         } else {
-            printf("催办 %d, 督办 %d, notifications %d\n", es.reminders, es.supervisions,
+            printf("催办 %d 次，督办 %d 次，已排入 %d 条通知\n", es.reminders, es.supervisions,
                    es.notifications);
             rc = 0;
         }
@@ -472,19 +677,22 @@ int tickets_cli_main(int argc, char **argv)
         char *end = NULL;
         long long id = strtoll(args.rest[1], &end, 10);
         if (!end || *end || id < 1) {
-            fprintf(stderr, "yuqingctl tickets: redeliver needs a notification id\n");
+            fprintf(stderr, "yuqingctl tickets: redeliver 须给出通知编号 (needs a notification "
+                            "id)\n");
             rc = 2;
         } else if (outbox_requeue(store, id, yq_time_now())) {
-            fprintf(stderr, "yuqingctl tickets: no failed notification %lld\n", id);
+            fprintf(stderr, "yuqingctl tickets: 没有发送失败的通知 %lld (no failed notification)\n",
+                    id);
             rc = 1;
         } else {
-            printf("notification %lld queued again\n", id);
+            printf("通知 %lld 已重新排队\n", id);
             rc = 0;
         }
     } else if (n == 2) {
-        rc = cmd_act(store, args.rest[0], args.rest[1], &o);
+        rc = cmd_act(store, &cfg, args.config_path ? args.config_path : "config/notifier.yaml",
+                     args.rest[0], args.rest[1], &o);
     } else {
-        fprintf(stderr, "yuqingctl tickets: bad arguments\n%s", usage);
+        fprintf(stderr, "yuqingctl tickets: 参数有误 (bad arguments)\n%s", usage);
         rc = 2;
     }
     ticket_store_free(store);

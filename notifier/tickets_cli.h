@@ -16,7 +16,13 @@
  *   tickets redeliver ID                   put a failed notification back to pending
  * Common options: --config FILE (default config/notifier.yaml: store path, clocks, routes),
  * --set KEY=VALUE, --as NAME (the actor; default $USER), --role ROLE (duty_officer, liaison,
- * head, admin; default duty_officer). Times are shown in Asia/Shanghai.
+ * head, admin; default duty_officer), --no-notify (act although the config's channels reach
+ * nobody concerned). Times are shown in Asia/Shanghai; output and errors are Chinese (the
+ * English code may follow in parentheses); --json output is the API's.
+ * assign, set-level, dismiss, reopen, return and escalate are refused (exit 2) when the
+ * config has no channel reaching whom they would tell (issue #11: the shipped config has
+ * channels {} and the CLI queued nothing where the web UI told the department).
+ * Reasons, levels, channels and states are taken by their label or code (yq_label_code()).
  * Exit codes: 0 done, 1 refused (state, version) or failed (reason on stderr), 2 usage or
  * config error or a bad value (unknown department, reason, channel, role: named on stderr).
  */

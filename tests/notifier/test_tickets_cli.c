@@ -12,26 +12,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "test_alerts.h"
 #include "ticket_store.h"
 #include "tickets_cli.h"
 #include "yq_alert.h"
+#include "yq_labels.h"
 
 struct fx {
     char dir[64];
     char db[128];
     char number[32];
+    char cfg[160]; /* a config with channels for the demo's departments (like the demo's) */
 };
 
-static int run(struct fx *f, const char *const *extra)
+/* The shipped config (channels: {}): it tells nobody. */
+static const char *shipped_cfg(void)
+{
+    static char cfg[512];
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    return cfg;
+}
+
+/* Run with --config cfg_path (NULL: f's config with channels) and --db of f (when f). */
+static int run_cfg(struct fx *f, const char *cfg_path, const char *const *extra)
 {
     char *argv[32];
     int argc = 0;
     static char cfg[512];
 
-    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    snprintf(cfg, sizeof(cfg), "%s", cfg_path ? cfg_path : f ? f->cfg : shipped_cfg());
     argv[argc++] = "tickets";
     for (; *extra && argc < 26; extra++) {
         argv[argc++] = (char *)*extra;
@@ -44,6 +56,11 @@ static int run(struct fx *f, const char *const *extra)
     }
     argv[argc] = NULL;
     return tickets_cli_main(argc, argv);
+}
+
+static int run(struct fx *f, const char *const *extra)
+{
+    return run_cfg(f, NULL, extra);
 }
 
 static int64_t scalar(struct fx *f, const char *sql)
@@ -91,6 +108,23 @@ static int setup(void **state)
     snprintf(f->dir, sizeof(f->dir), "/tmp/yq-tickets-cli-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof(f->db), "%s/tickets.db", f->dir);
+    snprintf(f->cfg, sizeof(f->cfg), "%s/notifier.yaml", f->dir);
+    {
+        FILE *c = fopen(f->cfg, "w");
+        assert_non_null(c);
+        fprintf(c, "clocks:\n  calendar_dir: %s/config/calendar\n", YQ_SOURCE_DIR);
+        fputs("store:\n  path: run/tickets.db\n"
+              "channels:\n"
+              "  duty-robot: {type: webhook, url: \"http://127.0.0.1:9/duty\"}\n"
+              "  zrzy-robot: {type: webhook, url: \"http://127.0.0.1:9/zrzy\"}\n"
+              "  sthj-robot: {type: webhook, url: \"http://127.0.0.1:9/sthj\"}\n"
+              "duty_officer: [duty-robot]\n"
+              "departments:\n"
+              "  市自然资源局: {liaison: [zrzy-robot]}\n"
+              "  市生态环境局: {liaison: [sthj-robot]}\n",
+              c);
+        fclose(c);
+    }
     cfg.path = f->db;
     cfg.busy_timeout_ms = 2000;
     if (ticket_store_init(&cfg, NULL, err, sizeof(err)) != 0 ||
@@ -161,7 +195,8 @@ static void test_set_level_and_assign_against_the_registry(void **state)
     struct fx *f = *state;
     const char *const set_level[] = {"set-level", f->number, "--level", "II", "--as", "值班员",
                                      NULL};
-    const char *const assign_unknown[] = {"assign", f->number, "--department", "不存在局", NULL};
+    const char *const assign_unknown[] = {"assign", f->number, "--department", "不存在局",
+                                          "--no-notify", NULL};
     const char *const assign_known[] = {"assign", f->number, "--department", "市生态环境局",
                                         NULL};
 
@@ -177,21 +212,30 @@ static void test_set_level_and_assign_against_the_registry(void **state)
     assert_int_equal(scalar(f, "SELECT department = '市生态环境局' FROM tickets"), 1);
 }
 
-/* Run with stdout captured into out (NUL-terminated, at most len - 1 bytes). */
-static int run_captured(struct fx *f, const char *const *extra, char *out, size_t len)
+/*
+ * Run with --config cfg_path (NULL: f's) and the output of fd (STDOUT_FILENO or
+ * STDERR_FILENO) captured into out (NUL-terminated, at most len - 1 bytes).
+ */
+static int run_fd(struct fx *f, const char *cfg_path, int fd, const char *const *extra, char *out,
+                  size_t len)
 {
     char path[160];
     FILE *tmp;
-    int saved, rc;
+    int saved, rc, file;
     size_t n;
 
-    snprintf(path, sizeof(path), "%s/stdout.txt", f->dir);
+    snprintf(path, sizeof(path), "%s/out%d.txt", f->dir, fd);
     fflush(stdout);
-    saved = dup(STDOUT_FILENO);
-    assert_non_null(freopen(path, "w", stdout));
-    rc = run(f, extra);
+    fflush(stderr);
+    saved = dup(fd);
+    file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(file >= 0);
+    assert_int_not_equal(dup2(file, fd), -1);
+    close(file);
+    rc = run_cfg(f, cfg_path, extra);
     fflush(stdout);
-    assert_int_not_equal(dup2(saved, STDOUT_FILENO), -1);
+    fflush(stderr);
+    assert_int_not_equal(dup2(saved, fd), -1);
     close(saved);
     tmp = fopen(path, "r");
     assert_non_null(tmp);
@@ -199,6 +243,12 @@ static int run_captured(struct fx *f, const char *const *extra, char *out, size_
     out[n] = '\0';
     fclose(tmp);
     return rc;
+}
+
+/* Run with stdout captured into out (NUL-terminated, at most len - 1 bytes). */
+static int run_captured(struct fx *f, const char *const *extra, char *out, size_t len)
+{
+    return run_fd(f, NULL, STDOUT_FILENO, extra, out, len);
 }
 
 /*
@@ -235,15 +285,15 @@ static void test_issue_11_outbox_aligns_chinese_columns(void **state)
 
     exec_sql(f, "INSERT INTO outbox (idem_key, kind, channel, role, subject, body, "
                 "next_attempt_at, created_at) VALUES ('k1', '交办', '自然资源局群', 'liaison', "
-                "'新交办单', 'b', 0, 0), ('k2', 'assign', 'duty-robot', 'duty_officer', "
+                "'新交办单', 'b', 0, 0), ('k2', 'assigned', 'duty-robot', 'duty_officer', "
                 "'新交办单', 'b', 0, 0)");
     assert_int_equal(run_captured(f, outbox, out, sizeof(out)), 0);
     assert_string_equal(out,
                         "编号   状态      渠道             类型      次数 下次/送达        "
                         "主题 | 最近错误\n"
-                        "2      pending   duty-robot       assign    0    -                "
+                        "2      待发送    duty-robot       改派      0    -                "
                         "新交办单 | \n"
-                        "1      pending   自然资源局群     交办      0    -                "
+                        "1      待发送    自然资源局群     交办      0    -                "
                         "新交办单 | \n");
 }
 
@@ -268,6 +318,105 @@ static void test_issue_11_show_uses_labels(void **state)
     assert_null(strstr(out, "level="));
 }
 
+/*
+ * issue #11 (review): a state-changing command run with a config whose channels reach nobody
+ * concerned (the shipped config/notifier.yaml: channels {}) is refused, exit 2, naming
+ * --config, and writes nothing; --no-notify acts without telling; the config with the
+ * department's channel queues the notification, as the web UI does.
+ */
+static void test_issue_11_action_without_a_channel_is_refused(void **state)
+{
+    struct fx *f = *state;
+    const char *const set_level[] = {"set-level", f->number, "--level", "II", NULL};
+    const char *const assign[] = {"assign", f->number, "--department", "市生态环境局", NULL};
+    const char *const dismiss[] = {"dismiss", f->number, "--reason", "重复", NULL};
+    const char *const set_level_quiet[] = {"set-level", f->number, "--level", "II",
+                                           "--no-notify", NULL};
+    const char *const ack[] = {"ack", f->number, NULL};
+    char err[2048], out[1024];
+
+    assert_int_equal(run_fd(f, shipped_cfg(), STDERR_FILENO, set_level, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "中没有能通知到“市自然资源局”的渠道"));
+    assert_non_null(strstr(err, "--config .demo/notifier.yaml"));
+    assert_non_null(strstr(err, "--no-notify"));
+    assert_int_equal(run_cfg(f, shipped_cfg(), assign), 2);
+    assert_int_equal(run_cfg(f, shipped_cfg(), dismiss), 2);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), 1); /* nothing was done */
+    assert_int_equal(scalar(f, "SELECT level = 'III' FROM tickets"), 1);
+    /* assigning to a department the config does not reach is refused as well */
+    {
+        const char *const assign_far[] = {"assign", f->number, "--department", "市应急管理局",
+                                          NULL};
+        assert_int_equal(run(f, assign_far), 2);
+    }
+    /* said explicitly: done, nobody told */
+    assert_int_equal(run_fd(f, shipped_cfg(), STDOUT_FILENO, set_level_quiet, out, sizeof(out)),
+                     0);
+    assert_string_equal(out, "YQ-2026-11-0001：待签收 → 待签收（版本 1，已排入 0 条通知）\n");
+    /* 签收 tells nobody by design: no channel needed */
+    assert_int_equal(run_cfg(f, shipped_cfg(), ack), 0);
+    /* with the department's channel: the department hears of it */
+    assert_int_equal(run_captured(f, dismiss, out, sizeof(out)), 0);
+    assert_string_equal(out, "YQ-2026-11-0001：已签收 → 不予处置（版本 3，已排入 1 条通知）\n");
+    assert_int_equal(scalar(f, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-robot' AND "
+                               "kind = 'dismissed'"),
+                     1);
+}
+
+/*
+ * issue #11 (review): a reason, a level and a channel are taken by their Chinese label as well
+ * as their code (the label table's reverse lookup); stored as the code.
+ */
+static void test_issue_11_values_by_label(void **state)
+{
+    struct fx *f = *state;
+    const char *const level[] = {"set-level", f->number, "--level", "重大", NULL};
+    const char *const dismiss[] = {"dismiss", f->number, "--reason", "误报", NULL};
+    const char *const bad[] = {"dismiss", f->number, "--reason", "无关", NULL};
+    char err[1024];
+
+    assert_int_equal(run(f, level), 0);
+    assert_int_equal(scalar(f, "SELECT level = 'II' FROM tickets"), 1);
+    assert_int_equal(run_fd(f, NULL, STDERR_FILENO, bad, err, sizeof(err)), 2);
+    assert_string_equal(err, "yuqingctl tickets: 未执行：不予处置原因须为与本地无关、重复、误报、"
+                             "超出职责范围或其他之一（reason_invalid） (dismiss refused)\n");
+    assert_int_equal(run(f, dismiss), 0);
+    assert_int_equal(scalar(f, "SELECT dismiss_reason = 'false_alarm' FROM tickets"), 1);
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "误报"), "false_alarm");
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "other"), "other");
+    assert_string_equal(yq_label_code(YQ_LABEL_RESPONSE_CHANNEL, "答复"), "答复");
+    assert_null(yq_label_code(YQ_LABEL_DISMISS_REASON, "无关"));
+}
+
+/*
+ * issue #11 (review): a dismissed ticket's clocks are stopped in the CLI as in the API:
+ * `tickets list` shows 已撤销, never "!", and `tickets show` each clock's state and the time it
+ * stopped.
+ */
+static void test_issue_11_settled_clocks_stop(void **state)
+{
+    struct fx *f = *state;
+    const char *const dismiss[] = {"dismiss", f->number, "--reason", "与本地无关", NULL};
+    const char *const list[] = {"list", "--state", "all", NULL};
+    const char *const show[] = {"show", f->number, NULL};
+    char out[8192];
+
+    assert_int_equal(run(f, dismiss), 0);
+    /* dismissed at 2026-11-30 09:40 Beijing time (before the 10:00 签收时限) */
+    exec_sql(f, "UPDATE tickets SET dismissed_at = 1796002800");
+    assert_int_equal(run_captured(f, list, out, sizeof(out)), 0);
+    assert_string_equal(
+        out, "编号            状态     级别 主办部门     回应时限                信息数 标题\n"
+             "YQ-2026-11-0001 不予处置 III  市自然资源局 2026-12-02 09:00 已撤销 1      "
+             "汉滨区征地补偿款迟迟未发放\n");
+    assert_int_equal(run_captured(f, show, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "主办 市自然资源局  协办 无\n"));
+    assert_non_null(strstr(out, "\n签收时限 2026-11-30 10:00  已撤销 2026-11-30 09:40\n"
+                                "回应时限 2026-12-02 09:00  已撤销 2026-11-30 09:40\n"));
+    assert_null(strstr(out, "已超时"));
+    assert_null(strstr(out, "进行中"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +430,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_set_level_and_assign_against_the_registry, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_action_without_a_channel_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_values_by_label, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_settled_clocks_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
