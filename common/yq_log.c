@@ -86,6 +86,7 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t o = 0, i = 0;
+    bool quoted = false; /* inside a yq_log_quote() region */
 
     if (len == 0) {
         return 0;
@@ -95,10 +96,25 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
         unsigned cp = 0;
         size_t k = utf8_decode(s + i, n - i, &cp);
         size_t elen;
+        size_t keep = quoted ? 1 : 0; /* room for the closing quote */
 
+        if (k == 1 && ((cp == (unsigned char)YQ_LOG_QUOTE_OPEN && !quoted) ||
+                       (cp == (unsigned char)YQ_LOG_QUOTE_CLOSE && quoted))) {
+            if (o + 2 >= len) {
+                break; /* an opening quote needs room for its closing one too */
+            }
+            quoted = !quoted;
+            out[o++] = '"';
+            i++;
+            continue;
+        }
         if (k == 0) {
             snprintf(esc, sizeof(esc), "\\x%02x", s[i]); /* not UTF-8: a raw byte */
             k = 1;
+        } else if (cp == '\\') {
+            snprintf(esc, sizeof(esc), "\\\\"); /* else a literal "\n" reads as a newline */
+        } else if (cp == '"' && quoted) {
+            snprintf(esc, sizeof(esc), "\\\"");
         } else if (cp == '\n') {
             snprintf(esc, sizeof(esc), "\\n");
         } else if (cp == '\r') {
@@ -110,7 +126,7 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
         } else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
             snprintf(esc, sizeof(esc), "\\u%04x", cp); /* C1 (NEL, CSI), line/para separator */
         } else {
-            if (o + k >= len) {
+            if (o + k + keep >= len) {
                 break; /* never split a character */
             }
             memcpy(out + o, s + i, k);
@@ -119,15 +135,52 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
             continue;
         }
         elen = strlen(esc);
-        if (o + elen >= len) {
+        if (o + elen + keep >= len) {
             break;
         }
         memcpy(out + o, esc, elen);
         o += elen;
         i += k;
     }
+    if (quoted) {
+        out[o++] = '"'; /* room kept above */
+    }
     out[o] = '\0';
     return o;
+}
+
+const char *yq_log_quote(const char *s, char *out, size_t len)
+{
+    size_t o = 0;
+
+    if (len < 3) {
+        if (len > 0) {
+            out[0] = '\0';
+        }
+        return out;
+    }
+    out[o++] = YQ_LOG_QUOTE_OPEN;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == (unsigned char)YQ_LOG_QUOTE_OPEN || *p == (unsigned char)YQ_LOG_QUOTE_CLOSE) {
+            continue;
+        }
+        if (o + 2 >= len) {
+            if ((*p & 0xc0) == 0x80) {
+                /* the cut falls inside a character: drop its first bytes too */
+                while (o > 1 && ((unsigned char)out[o - 1] & 0xc0) == 0x80) {
+                    o--;
+                }
+                if (o > 1) {
+                    o--;
+                }
+            }
+            break;
+        }
+        out[o++] = (char)*p;
+    }
+    out[o++] = YQ_LOG_QUOTE_CLOSE;
+    out[o] = '\0';
+    return out;
 }
 
 /* Query parameters whose values are secrets (compared case-insensitively). */
@@ -140,13 +193,44 @@ static const char *const secret_params[] = {
 static bool url_end(char c)
 {
     return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
-           c == '\'' || c == '<' || c == '>' || c == '`';
+           c == '\'' || c == '<' || c == '>' || c == '`' || c == YQ_LOG_QUOTE_OPEN ||
+           c == YQ_LOG_QUOTE_CLOSE;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Whether the n-byte parameter name at name is a secret's, compared after percent-decoding. */
 static bool secret_param(const char *name, size_t n)
 {
+    char dec[64];
+    size_t d = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (d + 1 >= sizeof(dec)) {
+            return false; /* longer than any secret's name, even fully encoded */
+        }
+        if (name[i] == '%' && i + 2 < n && hex_value(name[i + 1]) >= 0 &&
+            hex_value(name[i + 2]) >= 0) {
+            dec[d++] = (char)(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2]));
+            i += 2; /* "%74oken" is "token" to the server that reads it */
+        } else {
+            dec[d++] = name[i];
+        }
+    }
     for (size_t i = 0; i < sizeof(secret_params) / sizeof(secret_params[0]); i++) {
-        if (strlen(secret_params[i]) == n && strncasecmp(name, secret_params[i], n) == 0) {
+        if (strlen(secret_params[i]) == d && strncasecmp(dec, secret_params[i], d) == 0) {
             return true;
         }
     }
@@ -186,11 +270,13 @@ size_t yq_redact_url_secrets(const char *in, char *out, size_t len)
             in_url = false;
             continue;
         }
-        if (in_url && (in[i] == '?' || in[i] == '&' || in[i] == ';')) {
+        if (in_url && (in[i] == '?' || in[i] == '&' || in[i] == ';' || in[i] == '#')) {
+            /* the fragment's key=value pairs too (#access_token=... of an OAuth redirect) */
             size_t j = i + 1;
             PUT(in[i]);
             i++;
-            while (!url_end(in[j]) && in[j] != '=' && in[j] != '&' && in[j] != '#') {
+            while (!url_end(in[j]) && in[j] != '=' && in[j] != '&' && in[j] != '#' &&
+                   in[j] != ';') {
                 j++;
             }
             if (in[j] == '=' && secret_param(in + i, j - i)) {

@@ -32,9 +32,20 @@ const struct cfg_key web_cfg_keys[] = {
     {"max_body_bytes", CFG_SIZE, "64k", 1024, 16777216, WOFF(max_body_bytes),
      "larger request bodies are refused with 413 (a larger Content-Length at once, unread)",
      NULL},
-    {"max_connections_per_ip", CFG_INT, "64", 0, 10000, WOFF(max_connections_per_ip),
-     "open connections from one client address (more are refused at accept; 0 = no cap; behind "
-     "a reverse proxy every client has the proxy's address: raise it to http.connection_limit)",
+    {"max_connections_per_ip", CFG_INT, "16", 0, 10000, WOFF(max_connections_per_ip),
+     "open connections from one client address (more are refused at accept; 0 = no cap; keep "
+     "it well below http.connection_limit; behind a reverse proxy every client has the proxy's "
+     "address: raise it to http.connection_limit)",
+     NULL},
+    {"max_header_ms", CFG_MS, "10s", 0, 3600000, WOFF(max_header_ms),
+     "time a request's headers may take, from the connection's start (or the request line on "
+     "a kept-alive connection); a connection without complete headers by then is closed "
+     "(0 = no cap)",
+     NULL},
+    {"max_pending_headers", CFG_INT, "128", 0, 10000, WOFF(max_pending_headers),
+     "connections still sending their request headers, in all; a new one past it closes the "
+     "oldest of them, so the rest of http.connection_limit stays for clients that send whole "
+     "requests (keep it below http.connection_limit; 0 = no cap)",
      NULL},
     {"max_request_ms", CFG_MS, "30s", 0, 3600000, WOFF(max_request_ms),
      "total time one request may take, headers and body (a client sending a byte now and then "
@@ -273,7 +284,7 @@ enum MHD_Result web_reply_no_content(struct web_call *call)
 
 enum MHD_Result web_reply_store_error(struct web_call *call, int err)
 {
-    LOG_WARN("request failed method=%s path=%s err='%s'", call->method, call->url,
+    LOG_WARN("request failed method=%s path=%s err='%s'", call->method, YQ_Q(call->url),
              yq_strerror(err));
     if (err == ERR_RETRY) {
         snprintf(call->retry_after, sizeof(call->retry_after), "2");
@@ -541,6 +552,7 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
     if (!req) {
         const char *clen =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        web_conn_headers_done(w, c); /* first call: the headers are all in */
         req = calloc(1, sizeof(*req));
         if (!req) {
             return MHD_NO;
@@ -562,19 +574,43 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
                 call.now = yq_time_now();
                 LOG_INFO("request body refused method=%s path=%s content_length='%.24s' "
                          "max_body_bytes=%lld",
-                         method, url, clen, (long long)w->cfg.max_body_bytes);
+                         method, YQ_Q(url), clen, (long long)w->cfg.max_body_bytes);
                 return web_reply_error(&call, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "请求过大");
             }
+        }
+        if (!clen && MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+            /*
+             * A chunked body's size is known only at its end, and libmicrohttpd 0.9.75 cannot
+             * answer in the middle of a body: refuse it before reading any (issue #10: it was
+             * read to its end, 413 only after the last chunk). Browsers and curl send
+             * Content-Length.
+             */
+            memset(&call, 0, sizeof(call));
+            call.w = w;
+            call.c = c;
+            call.url = url;
+            call.method = method;
+            call.req = req;
+            call.now = yq_time_now();
+            LOG_INFO("request body refused method=%s path=%s content_length='none'", method,
+                     YQ_Q(url));
+            return web_reply_error(&call, MHD_HTTP_LENGTH_REQUIRED, "length_required",
+                                   "请求体须带 Content-Length");
         }
         return MHD_YES; /* headers only; MHD calls again with the body or to finish */
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         if (!req->too_big && req->len + n > (size_t)w->cfg.max_body_bytes) {
-            req->too_big = true;
-            free(req->body);
-            req->body = NULL;
-            req->len = 0;
+            /*
+             * Only a body without Content-Length gets here, and those are refused with 411
+             * before a byte is read; should one come anyway, read no more of it: libmicrohttpd
+             * 0.9.75 cannot answer in the middle of a body, so the connection is closed.
+             */
+            LOG_INFO("request body refused method=%s path=%s max_body_bytes=%lld", method,
+                     YQ_Q(url), (long long)w->cfg.max_body_bytes);
+            return MHD_NO;
         }
         if (!req->too_big) {
             char *grown = realloc(req->body, req->len + n + 1);
@@ -627,7 +663,8 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
     if (!is_safe_method(method)) {
         refusal = csrf_refusal(&call);
         if (refusal) {
-            LOG_INFO("state change refused method=%s path=%s reason='%s'", method, url, refusal);
+            LOG_INFO("state change refused method=%s path=%s reason='%s'", method, YQ_Q(url),
+                     refusal);
             return web_reply_error(&call, MHD_HTTP_FORBIDDEN, "csrf",
                                    "请求未通过跨站校验（CSRF），请刷新页面后重试");
         }
@@ -864,7 +901,7 @@ enum MHD_Result web_route_events(struct web_call *call)
     if (!sse_admit(call->w, call->p.user.id,
                    call->p.user.role == WEB_ROLE_ADMIN || call->p.user.role == WEB_ROLE_DUTY,
                    &per_user)) {
-        LOG_WARN("event stream refused user=%s reason=%s", call->p.user.username,
+        LOG_WARN("event stream refused user=%s reason=%s", YQ_Q(call->p.user.username),
                  per_user ? "per-user limit" : "server limit");
         snprintf(call->retry_after, sizeof(call->retry_after), "30");
         return per_user ? web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_streams",

@@ -48,6 +48,8 @@ struct web_cfg {
     int64_t max_body_bytes;    /* larger request bodies get 413 (a declared one at once) */
     int64_t max_connections_per_ip; /* open connections of one client address; 0 = no cap */
     int64_t max_request_ms;    /* total time of one request (headers and body); 0 = no cap */
+    int64_t max_header_ms;     /* time to the end of a request's headers; 0 = no cap */
+    int64_t max_pending_headers; /* connections still sending headers, in all; 0 = no cap */
     int64_t max_tickets;       /* tickets per list response */
     int64_t sse_poll_ms;       /* how often an event stream looks for changes */
     int64_t sse_max_stream_ms; /* a stream ends after this; EventSource reconnects */
@@ -199,7 +201,11 @@ void web_shutdown(struct web *w);
  * MHD_OPTION_URI_LOG_CALLBACK (the daemon must set neither itself; the latter leaves *req_cls
  * NULL), with which a watchdog thread started here closes any connection whose current
  * request, counted from its request line (or the connection's start), has taken longer than
- * web.max_request_ms in all; event streams are exempt.
+ * web.max_request_ms in all, or whose headers are not complete web.max_header_ms after its
+ * start (the connection's accept, or its request line on a kept-alive connection); event
+ * streams are exempt. When a new connection makes more than web.max_pending_headers
+ * connections that have not sent all their headers, the oldest of those is closed, so slow
+ * clients from many addresses cannot take every one of http.connection_limit (issue #10).
  * Call once, before MHD_start_daemon(); stop the daemon before web_free(). The option values
  * are copied by libmicrohttpd; w must outlive the daemon.
  * Returns 0 or ERR_NOMEM (no thread: out holds the per-address cap only).

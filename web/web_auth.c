@@ -882,7 +882,7 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
     char hash[crypto_pwhash_STRBYTES], old_hash[crypto_pwhash_STRBYTES], name[WEB_USERNAME_MAX];
     char ukey[THROTTLE_KEY_LEN], ikey[96];
     sqlite3_stmt *st = NULL;
-    bool ok;
+    bool ok, in_tx = false;
     int err, rc;
 
     *retry_after_s = 0;
@@ -941,10 +941,15 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
         return err;
     }
     web_auth_lock(a);
-    err = db_prepare(a,
-                     "UPDATE web_users SET password_hash = ?, must_change_password = 0, "
-                     "updated_at = ? WHERE id = ?",
-                     &st, "password set");
+    /* the new password and the end of the old credentials commit together */
+    err = db_exec(a, "BEGIN IMMEDIATE", "password set begin");
+    in_tx = err == 0;
+    if (!err) {
+        err = db_prepare(a,
+                         "UPDATE web_users SET password_hash = ?, must_change_password = 0, "
+                         "updated_at = ? WHERE id = ?",
+                         &st, "password set");
+    }
     if (!err) {
         bind_text(st, 1, hash);
         sqlite3_bind_int64(st, 2, now);
@@ -953,6 +958,18 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
     }
     if (!err) {
         err = end_sessions_locked(a, user_id, keep_session_id);
+    }
+    if (!err) {
+        /* a token taken with the old password must not outlive it (issue #10) */
+        err = end_tokens_locked(a, user_id);
+    }
+    if (in_tx) {
+        if (!err) {
+            err = db_exec(a, "COMMIT", "password set commit");
+        }
+        if (err) {
+            sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+        }
     }
     web_auth_unlock(a);
     sodium_memzero(hash, sizeof(hash));
@@ -1335,7 +1352,7 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
         if (!err && crypto_pwhash_str_needs_rehash(hash, (unsigned long long)a->cfg.pwhash_opslimit,
                                                    (size_t)a->cfg.pwhash_memlimit) != 0) {
             LOG_INFO("password hash parameters changed user=%s (rehash on next change)",
-                     username);
+                     YQ_Q(username));
         }
     }
     web_auth_unlock(a);

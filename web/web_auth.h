@@ -212,7 +212,9 @@ json_t *web_user_json(const struct web_user *u);
  * Change the password of user_id after checking old_password. The check is throttled as a
  * login of the user's name from client (web_login(): the same counters, so guesses through
  * either path share one budget) and runs within login_max_concurrent. Ends every other
- * session (keep_session_id stays valid) and clears must_change_password.
+ * session (keep_session_id stays valid), revokes every API token of the user (issue #10:
+ * a token taken with the old password must not outlive it) and clears must_change_password,
+ * in one transaction.
  * client: the caller's address text (may be NULL). retry_after_s: set when throttled.
  * Returns 0, ERR_INVALID (old password wrong, or the new one fails web_password_check:
  * reason in errbuf), ERR_RETRY (throttled: *retry_after_s), ERR_TOO_BIG (too many password

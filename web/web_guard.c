@@ -6,6 +6,10 @@
  * shuts down the socket of a connection past its deadline; libmicrohttpd then sees the
  * closed socket and closes the connection in its own thread. Event streams are exempt (they
  * end after web.sse_max_stream_ms on their own).
+ * Headers have a shorter deadline of their own (web.max_header_ms), and only
+ * web.max_pending_headers connections may be waiting for theirs at once: a new one past that
+ * closes the oldest, so slow clients from many addresses (each under the per-address cap)
+ * cannot hold every one of http.connection_limit and /healthz stays reachable.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +32,8 @@ struct web_conn {
     struct web_conn *prev, *next;
     int fd;
     int64_t start_ms;  /* when the current request began (monotonic) */
+    int64_t header_start_ms; /* since when its headers are awaited (monotonic) */
+    bool headers_done; /* the current request's headers are complete (web_handle() saw it) */
     bool exempt;       /* an event stream */
     bool closed;       /* shut down by the watchdog */
     char client[INET6_ADDRSTRLEN];
@@ -40,6 +46,46 @@ static void conn_client(const struct sockaddr *sa, char *out, size_t len)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
     } else if (sa && sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    }
+}
+
+static bool awaits_headers(const struct web_conn *k)
+{
+    return !k->headers_done && !k->exempt && !k->closed && k->fd >= 0;
+}
+
+/*
+ * With guard_lock held, after a connection was added: while more than web.max_pending_headers
+ * connections await their headers, close the one that has waited longest (never the newest:
+ * a probe of /healthz must get its chance).
+ */
+static void cap_pending_headers(struct web *w)
+{
+    for (;;) {
+        struct web_conn *oldest = NULL;
+        int64_t n = 0;
+
+        if (w->cfg.max_pending_headers <= 0) {
+            return;
+        }
+        for (struct web_conn *k = w->guard_conns; k; k = k->next) {
+            if (awaits_headers(k)) {
+                n++;
+                if (k != w->guard_conns &&
+                    (!oldest || k->header_start_ms <= oldest->header_start_ms)) {
+                    oldest = k;
+                }
+            }
+        }
+        if (n <= w->cfg.max_pending_headers || !oldest) {
+            return;
+        }
+        oldest->closed = true;
+        if (shutdown(oldest->fd, SHUT_RDWR) == 0 || errno == ENOTCONN) {
+            LOG_INFO("too many connections without complete headers, oldest closed client=%s "
+                     "max_pending_headers=%lld",
+                     oldest->client, (long long)w->cfg.max_pending_headers);
+        }
     }
 }
 
@@ -62,6 +108,7 @@ static void guard_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         k->w = w;
         k->fd = fdi ? (int)fdi->connect_fd : -1;
         k->start_ms = yq_time_mono_ms();
+        k->header_start_ms = k->start_ms;
         conn_client(ai ? ai->client_addr : NULL, k->client, sizeof(k->client));
         pthread_mutex_lock(&w->guard_lock);
         k->next = w->guard_conns;
@@ -69,6 +116,7 @@ static void guard_notify(void *cls, struct MHD_Connection *c, void **socket_cont
             k->next->prev = k;
         }
         w->guard_conns = k;
+        cap_pending_headers(w);
         pthread_mutex_unlock(&w->guard_lock);
         *socket_context = k;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && k) {
@@ -109,10 +157,27 @@ static void *guard_request_line(void *cls, const char *uri, struct MHD_Connectio
     if (k) {
         pthread_mutex_lock(&w->guard_lock);
         k->start_ms = yq_time_mono_ms();
+        if (k->headers_done) {
+            /* the next request on a kept-alive connection; the first one's headers are timed
+             * from the accept, so a slow request line gains nothing */
+            k->headers_done = false;
+            k->header_start_ms = k->start_ms;
+        }
         k->exempt = false; /* a kept-alive connection after an event stream is guarded again */
         pthread_mutex_unlock(&w->guard_lock);
     }
     return NULL;
+}
+
+void web_conn_headers_done(struct web *w, struct MHD_Connection *c)
+{
+    struct web_conn *k;
+    if (!w->guard_started || !(k = conn_of(c))) {
+        return;
+    }
+    pthread_mutex_lock(&w->guard_lock);
+    k->headers_done = true;
+    pthread_mutex_unlock(&w->guard_lock);
 }
 
 void web_conn_exempt(struct web *w, struct MHD_Connection *c)
@@ -129,7 +194,17 @@ void web_conn_exempt(struct web *w, struct MHD_Connection *c)
 static void *guard_main(void *arg)
 {
     struct web *w = arg;
-    int64_t period_ms = w->cfg.max_request_ms / 4 < 250 ? w->cfg.max_request_ms / 4 : 250;
+    int64_t period_ms = 250;
+
+    if (w->cfg.max_request_ms > 0 && w->cfg.max_request_ms / 4 < period_ms) {
+        period_ms = w->cfg.max_request_ms / 4;
+    }
+    if (w->cfg.max_header_ms > 0 && w->cfg.max_header_ms / 4 < period_ms) {
+        period_ms = w->cfg.max_header_ms / 4;
+    }
+    if (period_ms < 1) {
+        period_ms = 1;
+    }
 
     pthread_mutex_lock(&w->guard_lock);
     while (!w->guard_stop) {
@@ -137,7 +212,16 @@ static void *guard_main(void *arg)
         struct timespec ts;
 
         for (struct web_conn *k = w->guard_conns; k; k = k->next) {
-            if (!k->exempt && !k->closed && k->fd >= 0 &&
+            if (w->cfg.max_header_ms > 0 && awaits_headers(k) &&
+                now - k->header_start_ms >= w->cfg.max_header_ms) {
+                k->closed = true;
+                if (shutdown(k->fd, SHUT_RDWR) == 0 || errno == ENOTCONN) {
+                    LOG_INFO("header time limit reached, connection closed client=%s "
+                             "max_header_ms=%lld",
+                             k->client, (long long)w->cfg.max_header_ms);
+                }
+            }
+            if (w->cfg.max_request_ms > 0 && !k->exempt && !k->closed && k->fd >= 0 &&
                 now - k->start_ms >= w->cfg.max_request_ms) {
                 k->closed = true;
                 if (shutdown(k->fd, SHUT_RDWR) == 0 || errno == ENOTCONN) {
@@ -165,7 +249,9 @@ int web_daemon_options(struct web *w, struct MHD_OptionItem *out)
         out[i++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                            (intptr_t)w->cfg.max_connections_per_ip, NULL};
     }
-    if (w->cfg.max_request_ms > 0 && !w->guard_started) {
+    if ((w->cfg.max_request_ms > 0 || w->cfg.max_header_ms > 0 ||
+         w->cfg.max_pending_headers > 0) &&
+        !w->guard_started) {
         if (pthread_create(&w->guard_thread, NULL, guard_main, w) != 0) {
             out[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
             return ERR_NOMEM;

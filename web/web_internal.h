@@ -45,6 +45,9 @@ struct web_conn;
 /* c serves an event stream: the total-time guard leaves it alone. */
 void web_conn_exempt(struct web *w, struct MHD_Connection *c);
 
+/* c's current request has all its headers: the header deadline and cap no longer apply. */
+void web_conn_headers_done(struct web *w, struct MHD_Connection *c);
+
 /* Stop the watchdog and free the connection records (after MHD_stop_daemon). */
 void web_guard_stop(struct web *w);
 

@@ -127,7 +127,7 @@ static enum MHD_Result route_login(struct web_call *call)
     client_addr(call->c, addr, sizeof(addr));
     err = web_login(call->w->auth, user, pass, addr, call->now, token, &p, &retry);
     if (err == ERR_RETRY) {
-        LOG_WARN("login throttled user=%s client=%s retry_after_s=%lld", user, addr,
+        LOG_WARN("login throttled user=%s client=%s retry_after_s=%lld", YQ_Q(user), addr,
                  (long long)retry);
         snprintf(call->retry_after, sizeof(call->retry_after), "%lld", (long long)retry);
         json_decref(body);
@@ -142,7 +142,7 @@ static enum MHD_Result route_login(struct web_call *call)
                                "登录请求过多，请稍后重试");
     }
     if (err == ERR_INVALID) {
-        LOG_INFO("login failed user=%s client=%s", user, addr);
+        LOG_INFO("login failed user=%s client=%s", YQ_Q(user), addr);
         json_decref(body);
         return web_reply_error(call, MHD_HTTP_UNAUTHORIZED, "bad_credentials",
                                "用户名或密码错误");
@@ -151,7 +151,7 @@ static enum MHD_Result route_login(struct web_call *call)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    LOG_INFO("login user=%s role=%s client=%s", p.user.username, web_role_name(p.user.role),
+    LOG_INFO("login user=%s role=%s client=%s", YQ_Q(p.user.username), web_role_name(p.user.role),
              addr);
     web_call_set_cookie(call, token);
     sodium_memzero(token, sizeof(token));
@@ -203,7 +203,7 @@ static enum MHD_Result route_password(struct web_call *call)
     json_decref(body);
     if (err == ERR_RETRY || err == ERR_TOO_BIG) {
         LOG_WARN("password change throttled user=%s client=%s retry_after_s=%lld",
-                 call->p.user.username, addr, (long long)retry);
+                 YQ_Q(call->p.user.username), addr, (long long)retry);
         snprintf(call->retry_after, sizeof(call->retry_after), "%lld", (long long)retry);
         return err == ERR_RETRY ? web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "throttled", why)
                                 : web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", why);
@@ -214,7 +214,7 @@ static enum MHD_Result route_password(struct web_call *call)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    LOG_INFO("password changed user=%s", call->p.user.username);
+    LOG_INFO("password changed user=%s", YQ_Q(call->p.user.username));
     return web_reply_no_content(call);
 }
 
@@ -262,7 +262,8 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             json_decref(body);
             return web_reply_store_error(call, err);
         }
-        LOG_INFO("user added user=%s by=%s", str_field(body, "username"), call->p.user.username);
+        LOG_INFO("user added user=%s by=%s", YQ_Q(str_field(body, "username")),
+                 YQ_Q(call->p.user.username));
         json_decref(body);
         return web_reply_json(call, MHD_HTTP_CREATED, json_pack("{s:b}", "ok", 1));
     }
@@ -312,8 +313,8 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
                 if (err) {
                     return web_reply_store_error(call, err);
                 }
-                LOG_INFO("api token created user=%s id=%lld by=%s", name, (long long)id,
-                         call->p.user.username);
+                LOG_INFO("api token created user=%s id=%lld by=%s", YQ_Q(name), (long long)id,
+                         YQ_Q(call->p.user.username));
                 v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "token", token);
                 sodium_memzero(token, sizeof(token));
                 return web_reply_json(call, MHD_HTTP_CREATED, v);
@@ -361,7 +362,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
         if (err) {
             return web_reply_store_error(call, err);
         }
-        LOG_INFO("user changed user=%s by=%s", name, call->p.user.username);
+        LOG_INFO("user changed user=%s by=%s", YQ_Q(name), YQ_Q(call->p.user.username));
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
     }
 }
@@ -388,7 +389,7 @@ static enum MHD_Result route_tokens(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    LOG_INFO("api token revoked id=%lld by=%s", id, call->p.user.username);
+    LOG_INFO("api token revoked id=%lld by=%s", id, YQ_Q(call->p.user.username));
     return web_reply_no_content(call);
 }
 
@@ -627,7 +628,8 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    LOG_INFO("ticket action number=%s action=%s user=%s", number, action->name, actor.username);
+    LOG_INFO("ticket action number=%s action=%s user=%s", YQ_Q(number), action->name,
+             YQ_Q(actor.username));
     err = call->w->ops->get(call->w->ops_ctx, number, &t);
     if (err) {
         return web_reply_store_error(call, err);

@@ -35,6 +35,27 @@ static void capture(const char *arg, char *out, size_t len)
     fclose(tmp);
 }
 
+/* Run LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client) like capture(). */
+static void capture_quoted(const char *user, const char *client, char *out, size_t len)
+{
+    FILE *tmp = tmpfile();
+    int saved;
+    size_t n;
+
+    assert_non_null(tmp);
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+    LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    rewind(tmp);
+    n = fread(out, 1, len - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+}
+
 static size_t count_lines(const char *s)
 {
     size_t n = 0;
@@ -97,6 +118,85 @@ static void test_escape_never_splits_a_character(void **state)
     assert_string_equal(out, "a\\n");
 }
 
+/* Issue #10: --print-config left "#token=SECRET10" and "?%74oken=SECRET12" as they were. */
+static void test_issue_10_fragment_and_encoded_keys_redacted(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"https://h/cb#token=SECRET10", "https://h/cb#token=***"},
+        {"https://h/cb?x=1#access_token=SECRET11&state=s",
+         "https://h/cb?x=1#access_token=***&state=s"},
+        {"https://h/?%74oken=SECRET12", "https://h/?%74oken=***"},
+        {"https://h/?a=1&%54%4F%4B%45%4E=SECRET13", "https://h/?a=1&%54%4F%4B%45%4E=***"},
+        {"https://h/?a;token=SECRET14", "https://h/?a;token=***"},
+        {"https://h/#/page?sign=SECRET15", "https://h/#/page?sign=***"},
+        {"https://h/?%7=1&%zzkey=v#frag", "https://h/?%7=1&%zzkey=v#frag"}, /* not secrets */
+        {"https://h/?tok%65n=SECRET16", "https://h/?tok%65n=***"},
+    };
+    char out[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        yq_redact_url_secrets(cases[i].in, out, sizeof(out));
+        if (strcmp(out, cases[i].want) != 0) {
+            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        }
+        assert_null(strstr(out, "SECRET"));
+    }
+}
+
+static void test_issue_10_backslash_is_escaped(void **state)
+{
+    char out[4096];
+
+    (void)state;
+    /* a literal backslash-n must not read like an escaped newline */
+    capture("eve\\nuser=backdoor", out, sizeof(out));
+    assert_non_null(strstr(out, "user=eve\\\\nuser=backdoor role=liaison\n"));
+    capture("eve\nuser=backdoor", out, sizeof(out));
+    assert_non_null(strstr(out, "user=eve\\nuser=backdoor role=liaison\n"));
+}
+
+static void test_issue_10_quoted_value_cannot_forge_pairs(void **state)
+{
+    static const struct {
+        const char *user;
+        const char *want; /* the whole message */
+    } cases[] = {
+        {"admin client=203.0.113.9 reason=ok",
+         "login failed user=\"admin client=203.0.113.9 reason=ok\" client=127.0.0.70\n"},
+        {"a\" client=1.2.3.4 x=\"", "login failed user=\"a\\\" client=1.2.3.4 x=\\\"\" "
+                                   "client=127.0.0.70\n"},
+        {"a\\\" b=c", "login failed user=\"a\\\\\\\" b=c\" client=127.0.0.70\n"},
+        {"eve\n\x1f client=9.9.9.9", "login failed user=\"eve\\n client=9.9.9.9\" "
+                                      "client=127.0.0.70\n"},
+        {"", "login failed user=\"\" client=127.0.0.70\n"},
+        {"张三", "login failed user=\"张三\" client=127.0.0.70\n"},
+    };
+    char out[4096];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *msg;
+        capture_quoted(cases[i].user, "127.0.0.70", out, sizeof(out));
+        msg = strstr(out, "login failed");
+        if (!msg || strcmp(msg, cases[i].want) != 0) {
+            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        }
+    }
+}
+
+static void test_quote_cuts_at_a_character_boundary(void **state)
+{
+    char out[8];
+
+    (void)state;
+    /* 8 bytes: open, 5 of text, close, NUL; "舆情" needs 6: only "舆" fits, not half of 情 */
+    assert_string_equal(yq_log_quote("a舆情", out, sizeof(out)), "\x1e" "a舆" "\x1f");
+    assert_string_equal(yq_log_quote(NULL, out, sizeof(out)), "\x1e\x1f");
+}
+
 static void test_issue_10_url_secrets_redacted(void **state)
 {
     static const struct {
@@ -136,6 +236,10 @@ int main(void)
         cmocka_unit_test(test_issue_10_line_breakers_escaped),
         cmocka_unit_test(test_escape_never_splits_a_character),
         cmocka_unit_test(test_issue_10_url_secrets_redacted),
+        cmocka_unit_test(test_issue_10_backslash_is_escaped),
+        cmocka_unit_test(test_issue_10_fragment_and_encoded_keys_redacted),
+        cmocka_unit_test(test_issue_10_quoted_value_cannot_forge_pairs),
+        cmocka_unit_test(test_quote_cuts_at_a_character_boundary),
     };
     yq_log_init("test", YQ_LOG_INFO);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,9 +83,17 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 struct test_server *test_server_start(struct web *w, unsigned port, test_server_extra_fn extra,
                                       void *extra_cls)
 {
+    return test_server_start_limited(w, port, extra, extra_cls, 0);
+}
+
+struct test_server *test_server_start_limited(struct web *w, unsigned port,
+                                              test_server_extra_fn extra, void *extra_cls,
+                                              unsigned connection_limit)
+{
     struct test_server *s = calloc(1, sizeof(*s));
     struct sockaddr_in sin;
     struct MHD_OptionItem guard[WEB_DAEMON_OPTIONS_MAX];
+    struct MHD_OptionItem limit[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
     const union MHD_DaemonInfo *info;
 
     memset(&sin, 0, sizeof(sin));
@@ -100,6 +108,10 @@ struct test_server *test_server_start(struct web *w, unsigned port, test_server_
         free(s);
         return NULL;
     }
+    if (connection_limit > 0) {
+        limit[0] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connection_limit,
+                                           NULL};
+    }
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
                             (uint16_t)port, NULL, NULL, &handler, s,
@@ -107,7 +119,7 @@ struct test_server *test_server_start(struct web *w, unsigned port, test_server_
                             MHD_OPTION_EXTERNAL_LOGGER, &web_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&sin, MHD_OPTION_NOTIFY_COMPLETED, &completed,
                             NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_ARRAY, guard,
-                            MHD_OPTION_END);
+                            MHD_OPTION_ARRAY, limit, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return NULL;

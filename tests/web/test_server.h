@@ -19,6 +19,10 @@ struct test_server;
 /* Start serving w (borrowed). port 0 = ephemeral. Returns NULL on failure. */
 struct test_server *test_server_start(struct web *w, unsigned port, test_server_extra_fn extra,
                                       void *extra_cls);
+/* The same with MHD_OPTION_CONNECTION_LIMIT = connection_limit (0: libmicrohttpd's default). */
+struct test_server *test_server_start_limited(struct web *w, unsigned port,
+                                              test_server_extra_fn extra, void *extra_cls,
+                                              unsigned connection_limit);
 unsigned test_server_port(const struct test_server *s);
 void test_server_stop(struct test_server *s);
 

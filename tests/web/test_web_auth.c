@@ -514,6 +514,34 @@ static void test_issue_10_reset_or_move_ends_tokens_and_sessions(void **state)
     assert_int_equal(web_session_lookup(a, t2, T0 + 1, &p), ERR_NOT_FOUND);
 }
 
+/*
+ * Issue #10: a user changing their own password (/api/password) also ends their API tokens,
+ * as an admin's reset does; the session they changed it from stays, other users' tokens too.
+ */
+static void test_issue_10_own_password_change_ends_tokens(void **state)
+{
+    struct web_auth *a = *state;
+    char tok[64], other[64], t1[WEB_TOKEN_LEN + 1], t2[WEB_TOKEN_LEN + 1], why[128];
+    struct web_principal p, p1, p2;
+    int64_t retry;
+
+    assert_int_equal(web_token_create(a, "duty1", "脚本", 86400, T0, tok, sizeof(tok), NULL), 0);
+    assert_int_equal(web_token_create(a, "liaison-a", NULL, 86400, T0, other, sizeof(other), NULL),
+                     0);
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t2, &p2, &retry), 0);
+    assert_int_equal(web_token_lookup(a, tok, T0 + 1, &p), 0);
+    assert_int_equal(web_user_change_password(a, p1.user.id, "duty-password-1", "new-password-33",
+                                              p1.session_id, "1.1.1.1", T0, &retry, why,
+                                              sizeof(why)),
+                     0);
+    assert_int_equal(web_token_lookup(a, tok, T0 + 1, &p), ERR_NOT_FOUND);
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &p), 0);
+    assert_int_equal(web_session_lookup(a, t2, T0 + 1, &p), ERR_NOT_FOUND);
+    assert_int_equal(web_token_lookup(a, other, T0 + 1, &p), 0);
+    assert_string_equal(p.user.username, "liaison-a");
+}
+
 /* Whether any text column of web_sessions holds needle. */
 static bool sessions_hold(struct web_auth *a, const char *needle)
 {
@@ -638,6 +666,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_10_password_change_is_throttled, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_own_password_change_ends_tokens, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_reset_or_move_ends_tokens_and_sessions,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_csrf_token_is_not_stored, setup, teardown),

@@ -44,7 +44,12 @@ struct fx {
     http_request(test_server_port((f)->srv), cl, method, path, body, extra, r)
 
 /* The fixture's variants: which guard is on. */
-enum variant { V_STREAMS, V_PER_IP, V_SLOW };
+enum variant { V_STREAMS, V_PER_IP, V_SLOW, V_MANY, V_HEADER };
+
+/* V_MANY: the daemon's connection limit and the web's caps that share it out. */
+#define MANY_CONNECTION_LIMIT 8
+#define MANY_PER_IP 2
+#define MANY_PENDING_HEADERS 4
 
 static int setup_variant(void **state, enum variant v)
 {
@@ -71,8 +76,10 @@ static int setup_variant(void **state, enum variant v)
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
     cfg.auth.login_max_failures = 3;
-    cfg.max_connections_per_ip = v == V_PER_IP ? 4 : 0;
+    cfg.max_connections_per_ip = v == V_PER_IP ? 4 : v == V_MANY ? MANY_PER_IP : 0;
     cfg.max_request_ms = v == V_SLOW ? 1000 : 0;
+    cfg.max_header_ms = v == V_HEADER ? 1000 : 0;
+    cfg.max_pending_headers = v == V_MANY ? MANY_PENDING_HEADERS : 0;
     snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-hard-XXXXXX");
     fd = mkstemp(f->dbpath);
     assert_true(fd >= 0);
@@ -92,7 +99,8 @@ static int setup_variant(void **state, enum variant v)
                                       yq_time_now(), NULL, err, sizeof(err)),
                          0);
     }
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    f->srv = test_server_start_limited(f->w, 0, NULL, NULL,
+                                       v == V_MANY ? MANY_CONNECTION_LIMIT : 0);
     assert_non_null(f->srv);
     *state = f;
     return 0;
@@ -111,6 +119,16 @@ static int setup_per_ip(void **state)
 static int setup_slow(void **state)
 {
     return setup_variant(state, V_SLOW);
+}
+
+static int setup_many(void **state)
+{
+    return setup_variant(state, V_MANY);
+}
+
+static int setup_header(void **state)
+{
+    return setup_variant(state, V_HEADER);
 }
 
 static int teardown(void **state)
@@ -313,6 +331,89 @@ static void test_issue_10_slow_headers_are_cut_off(void **state)
     close(fd);
 }
 
+static void test_issue_10_slow_headers_meet_the_header_deadline(void **state)
+{
+    struct fx *f = *state;
+    int fd = raw_connect(f, "127.0.0.1");
+    const char start[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
+    bool closed = false;
+
+    assert_true(send(fd, start, strlen(start), MSG_NOSIGNAL) == (ssize_t)strlen(start));
+    /*
+     * web.max_request_ms = 0 here: only web.max_header_ms (1000) can end a client that
+     * sends one header byte every 50 ms. The loop's bound is a hang guard.
+     */
+    for (int i = 0; i < HANG_GUARD_S * 20 && !closed; i++) {
+        char c;
+        ssize_t n;
+        usleep(50 * 1000);
+        if (send(fd, "a", 1, MSG_NOSIGNAL) < 0) {
+            closed = true;
+            break;
+        }
+        n = recv(fd, &c, 1, MSG_DONTWAIT);
+        closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        assert_true(n <= 0); /* no answer: the headers never ended */
+    }
+    assert_true(closed);
+    close(fd);
+    /* a whole request is answered, also on a kept-alive connection after its first request */
+    fd = raw_connect(f, "127.0.0.1");
+    assert_int_equal(keepalive_status(fd, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+                     401);
+    assert_int_equal(raw_status(fd, me_req), 401);
+    close(fd);
+}
+
+static void test_issue_10_slow_clients_of_many_addresses_leave_room(void **state)
+{
+    struct fx *f = *state;
+    static const char *const from[] = {"127.0.0.100", "127.0.0.101", "127.0.0.102",
+                                       "127.0.0.103"};
+    const char start[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
+    int held[4 * MANY_PER_IP];
+    int st = 0;
+    ssize_t n;
+    char c;
+
+    /*
+     * Four addresses, each at its cap, hold every one of the daemon's 8 connections with
+     * headers that never end (no header deadline here). Before issue #10's pending-headers
+     * cap a client from a fifth address was refused for as long as they stayed.
+     */
+    for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+        held[i] = raw_connect(f, from[i / MANY_PER_IP]);
+        assert_true(send(held[i], start, strlen(start), MSG_NOSIGNAL) == (ssize_t)strlen(start));
+    }
+    /*
+     * A closing connection frees its slot a moment later, and a refused connection may wait
+     * in the listen queue: retry, each probe waiting 2 s for its answer and the whole bounded
+     * by the hang guard. The held connections send a header byte each round, so they are
+     * never idle (libmicrohttpd's idle timeout would free them otherwise).
+     */
+    for (int i = 0; i < HANG_GUARD_S / 2 && st != 401; i++) {
+        struct timeval probe_tv = {.tv_sec = 2};
+        int fd;
+        for (size_t j = 0; j < sizeof(held) / sizeof(held[0]); j++) {
+            (void)send(held[j], "a", 1, MSG_NOSIGNAL); /* fails once closed: fine */
+        }
+        fd = raw_connect(f, "127.0.0.1");
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &probe_tv, sizeof(probe_tv));
+        st = raw_status(fd, me_req);
+        close(fd);
+        if (st != 401) {
+            usleep(100 * 1000);
+        }
+    }
+    assert_int_equal(st, 401);
+    /* the oldest waiting connection was one of those closed (no answer; end or reset) */
+    n = recv(held[0], &c, 1, 0);
+    assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
+    for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+        close(held[i]);
+    }
+}
+
 static void test_issue_10_kept_alive_connection_is_timed_per_request(void **state)
 {
     struct fx *f = *state;
@@ -367,6 +468,24 @@ static void test_issue_10_huge_declared_body_gets_413_at_once(void **state)
                                     "Content-Type: application/json\r\n"
                                     "Content-Length: 65537\r\n\r\n{"),
                      413);
+    close(fd);
+}
+
+/*
+ * Issue #10: a chunked body (no Content-Length) was read to its end, however long, and got
+ * 413 only after its last chunk. Its size is known only at the end, so it is refused with
+ * 411 before a byte is read: here its last chunk never comes (before: the hang guard).
+ */
+static void test_issue_10_chunked_body_is_refused_before_reading(void **state)
+{
+    struct fx *f = *state;
+    /* the first 70000-byte chunk of a body that never ends */
+    static const char req[] = "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n11170\r\n{\"username\":";
+    int fd = raw_connect(f, "127.0.0.1");
+
+    assert_int_equal(raw_status(fd, req), 411);
     close(fd);
 }
 
@@ -437,6 +556,46 @@ static void test_issue_10_password_endpoint_is_throttled(void **state)
     resp_release(&r);
 }
 
+/*
+ * Issue #10: a user name is quoted in the log: "admin client=203.0.113.9 reason=ok" cannot
+ * add a client= or reason= of its own to the failed login's line.
+ */
+static void test_issue_10_login_log_quotes_the_user_name(void **state)
+{
+    struct fx *f = *state;
+    static const char body[] =
+        "{\"username\":\"admin client=203.0.113.9 reason=ok\",\"password\":\"wrong\"}";
+    char req[512], log[8192];
+    FILE *capture = tmpfile();
+    int fd, saved, st;
+    size_t n;
+
+    assert_non_null(capture);
+    snprintf(req, sizeof(req),
+             "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             strlen(body), body);
+    fd = raw_connect(f, "127.0.0.70");
+    fflush(stderr);
+    saved = dup(2);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(capture), 2) >= 0);
+    st = raw_status(fd, req); /* the line is written before the answer */
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    close(fd);
+    assert_int_equal(st, 401);
+    rewind(capture);
+    n = fread(log, 1, sizeof(log) - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
+    if (!strstr(log, "login failed user=\"admin client=203.0.113.9 reason=ok\" "
+                     "client=127.0.0.70\n")) {
+        fail_msg("login failure logged as: %s", log);
+    }
+}
+
 static void test_issue_10_token_ttl_days_range(void **state)
 {
     struct fx *f = *state;
@@ -489,15 +648,23 @@ int main(void)
                                         setup_per_ip, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_are_cut_off, setup_slow,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_meet_the_header_deadline,
+                                        setup_header, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_slow_clients_of_many_addresses_leave_room,
+                                        setup_many, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_kept_alive_connection_is_timed_per_request,
                                         setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_event_stream_outlives_the_request_cap,
                                         setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_huge_declared_body_gets_413_at_once,
                                         setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_chunked_body_is_refused_before_reading,
+                                        setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_duty_desk_keeps_stream_slots, setup_streams,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled,
+                                        setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_login_log_quotes_the_user_name,
                                         setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_days_range, setup_streams,
                                         teardown),
