@@ -80,6 +80,9 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
         if (!jm) {
             goto nomem;
         }
+        if (m->terms_truncated) {
+            rc |= json_object_set_new(jm, "terms_truncated", json_true());
+        }
         rc |= json_array_append_new(matches, jm);
     }
     rc |= json_object_set_new(obj, "schema", json_integer(YQ_ALERT_SCHEMA));
@@ -126,6 +129,94 @@ nomem:
     json_decref(matches);
     json_decref(item);
     return ERR_NOMEM;
+}
+
+/*
+ * Keep at most max_terms terms of every match, their excerpts at most excerpt_bytes long;
+ * mark the matches changed. Returns true when anything was cut.
+ */
+static bool cap_terms(struct yq_alert *alert, size_t max_terms, size_t excerpt_bytes)
+{
+    bool cut_any = false;
+
+    for (size_t i = 0; i < alert->n_matches; i++) {
+        struct yq_alert_match *m = &alert->matches[i];
+        bool cut = false;
+        while (m->n_terms > max_terms) {
+            struct yq_alert_term *t = &m->terms[--m->n_terms];
+            free(t->term);
+            free(t->excerpt);
+            memset(t, 0, sizeof(*t));
+            cut = true;
+        }
+        for (size_t j = 0; j < m->n_terms; j++) {
+            cut = yq_utf8_cut(m->terms[j].excerpt, excerpt_bytes) || cut;
+        }
+        if (cut) {
+            m->terms_truncated = true;
+            cut_any = true;
+        }
+    }
+    return cut_any;
+}
+
+int yq_alert_encode_bounded(struct yq_alert *alert, size_t max_bytes, char **out,
+                            size_t *out_len)
+{
+    char *json = NULL, *item_json = NULL;
+    size_t len = 0, item_len = 0;
+    int err;
+
+    *out = NULL;
+    for (int step = 0;; step++) {
+        err = yq_alert_encode(alert, &json, &len);
+        if (err) {
+            return err;
+        }
+        if (len <= max_bytes) {
+            break;
+        }
+        free(json);
+        json = NULL;
+        if (step == 0) {
+            /* the terms first: a few hits and short quotes say which words matched */
+            if (cap_terms(alert, YQ_ALERT_BOUNDED_TERMS, YQ_ALERT_BOUNDED_EXCERPT_BYTES)) {
+                continue;
+            }
+        } else if (step == 1 || step == 2) {
+            /* then the item: its JSON may take what the rest of the alert leaves */
+            err = yq_item_encode(&alert->item, &item_json, &item_len);
+            if (err) {
+                return err;
+            }
+            free(item_json);
+            item_json = NULL;
+            if (len - max_bytes < item_len) {
+                err = yq_item_encode_bounded(&alert->item, item_len - (len - max_bytes),
+                                             &item_json, NULL);
+                free(item_json);
+                item_json = NULL;
+                if (err == 0) {
+                    continue;
+                }
+                if (err != ERR_TOO_BIG) {
+                    return err;
+                }
+            }
+            /* the item alone cannot make room: one term per match, then try once more */
+            if (step == 1 && cap_terms(alert, 1, YQ_ALERT_BOUNDED_EXCERPT_BYTES)) {
+                continue;
+            }
+            return ERR_TOO_BIG;
+        } else {
+            return ERR_TOO_BIG;
+        }
+    }
+    *out = json;
+    if (out_len) {
+        *out_len = len;
+    }
+    return 0;
 }
 
 static char *dup_str(const json_t *v)
@@ -221,6 +312,7 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
                 goto fail;
             }
         }
+        m->terms_truncated = json_is_true(json_object_get(jm, "terms_truncated"));
         if (yq_level_parse(json_string_value(json_object_get(jm, "level")), &m->level)) {
             snprintf(errbuf, errlen, "alert match '%s' has a bad level", m->rule_id);
             goto fail;

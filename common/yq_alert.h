@@ -23,6 +23,9 @@
  * unreachable; it matched on its cached set):
  *   "rules_unverified": true, "rules_checked_at": "2026-11-29T07:58:00Z"
  * rules_checked_at is the last time the matcher did confirm its version (absent if never).
+ * terms_truncated (issue #10, optional, per match): "terms_truncated": true when
+ * yq_alert_encode_bounded() dropped some of the match's terms or cut their excerpts to keep
+ * the alert under the Kafka message limit; the match itself (the rule) is always kept.
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -35,6 +38,18 @@
 #include "yq_item.h"
 
 #define YQ_ALERT_SCHEMA 1
+
+/*
+ * message.max.bytes of every yuqing producer and of the brokers (librdkafka's default, set
+ * explicitly): the one number the item and alert sizes are bounded by (issue #10).
+ * YQ_ALERT_MAX_BYTES leaves room for the key and the record overhead, as the collector's
+ * ITEM_PRODUCER_MAX_ITEM_BYTES does.
+ */
+#define YQ_KAFKA_MESSAGE_MAX_BYTES 1000000
+#define YQ_ALERT_MAX_BYTES (YQ_KAFKA_MESSAGE_MAX_BYTES - 4096)
+/* What yq_alert_encode_bounded() keeps of a match's terms when it must shrink the alert. */
+#define YQ_ALERT_BOUNDED_TERMS 16
+#define YQ_ALERT_BOUNDED_EXCERPT_BYTES 256
 
 /* Ticket levels (design §5). Numeric value = severity rank: I is the most severe. */
 enum yq_level {
@@ -69,6 +84,7 @@ struct yq_alert_match {
     enum yq_level level;
     size_t n_terms;
     struct yq_alert_term *terms; /* owned array */
+    bool terms_truncated;        /* terms dropped or excerpts cut to fit the message limit */
 };
 
 /* All strings and arrays are owned by the alert; release with yq_alert_release(). */
@@ -95,6 +111,22 @@ struct yq_alert {
  * Returns 0 or ERR_NOMEM.
  */
 int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len);
+
+/*
+ * Encode alert as yq_alert_encode() does, in at most max_bytes bytes (normally
+ * YQ_ALERT_MAX_BYTES), so that Kafka never refuses an alert for its size (issue #10). When
+ * the plain encoding is longer, first each match keeps at most YQ_ALERT_BOUNDED_TERMS terms
+ * with excerpts of at most YQ_ALERT_BOUNDED_EXCERPT_BYTES (cut at a character boundary) and
+ * is marked terms_truncated; then the item's longest fields are cut at character boundaries
+ * and marked in item.truncated_fields (yq_item_encode_bounded()). Every match (rule) is kept.
+ * alert: borrowed, modified in place (terms, excerpts and item fields cut as encoded).
+ * out: new NUL-terminated string (free()); out_len may be NULL.
+ * Returns 0, ERR_NOMEM, or ERR_TOO_BIG when the alert does not fit even with one term per
+ * match and every cuttable item field empty (thousands of matches, or a tiny max_bytes).
+ * Not thread-safe for one alert.
+ */
+int yq_alert_encode_bounded(struct yq_alert *alert, size_t max_bytes, char **out,
+                            size_t *out_len);
 
 /*
  * Decode len bytes of JSON into alert (caller storage, zeroed first). Requires schema 1,

@@ -32,6 +32,30 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
     }
     p->err = msg->err;
     p->state = msg->err ? PENDING_FAILED : PENDING_DELIVERED;
+    if (msg->err) {
+        /* not rd_kafka_message_errstr(): in a delivery report that is the payload */
+        snprintf(p->reason, sizeof(p->reason), "%s", rd_kafka_err2str(msg->err));
+    }
+}
+
+/*
+ * Kafka refuses this one message for good: producing it again can never succeed, and
+ * retrying it would wedge its partition (issue #10). Anything else (broker down, timeouts,
+ * leader changes, authorisation being fixed) is retried.
+ */
+static bool permanent_refusal(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+        return true;
+    default:
+        return false;
+    }
 }
 
 struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t errlen)
@@ -432,11 +456,32 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
         if (rc == 0) {
             struct pending *p = &m->pending[m->n_pending];
             memset(p, 0, sizeof(*p));
-            rc = yq_alert_encode(&alert, &p->payload, &p->len);
-            if (rc == 0) {
+            /* never larger than Kafka takes: an oversized alert would wedge the partition */
+            rc = yq_alert_encode_bounded(&alert, YQ_ALERT_MAX_BYTES, &p->payload, &p->len);
+            if (rc == ERR_TOO_BIG) {
+                /* thousands of matched rules: cannot happen with real rule sets; settle it */
+                m->n_alerts_rejected++;
+                LOG_ERR("alert too large, item settled without an alert item_id=%s rules=%zu",
+                        item.id, mr.n_rules);
+                rc = 0;
+            } else if (rc == 0) {
+                bool cut = alert.item.truncated_fields != item.truncated_fields ||
+                           strlen(alert.item.text ? alert.item.text : "") !=
+                               strlen(item.text ? item.text : "");
+                for (size_t i = 0; i < alert.n_matches; i++) {
+                    cut = cut || alert.matches[i].terms_truncated;
+                }
+                if (cut) {
+                    LOG_INFO("alert shortened to fit the message limit item_id=%s bytes=%zu",
+                             item.id, p->len);
+                }
                 p->key = strdup(alert.event_key);
-                if (!p->key) {
+                p->item_id = strdup(item.id);
+                if (!p->key || !p->item_id) {
                     free(p->payload);
+                    free(p->key);
+                    free(p->item_id);
+                    memset(p, 0, sizeof(*p));
                     rc = ERR_NOMEM;
                 } else {
                     m->n_pending++;
@@ -465,11 +510,12 @@ static void produce(struct matcher *m, struct pending *p)
             return;
         }
         if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            /* treated as a failed delivery: retried after the backoff */
+            /* treated as a failed delivery: retried after the backoff, or settled if permanent */
             LOG_WARN("alert produce failed event_key=%s err=%s", p->key, rd_kafka_err2str(kerr));
             m->n_delivery_errors++;
             p->state = PENDING_FAILED;
             p->err = kerr;
+            snprintf(p->reason, sizeof(p->reason), "%s", rd_kafka_err2str(kerr));
             return;
         }
         rd_kafka_poll(m->producer, 100);
@@ -493,8 +539,17 @@ static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
         rd_kafka_flush(m->producer, 100);
         matcher_publish_status(m); /* a long wait (Kafka down) must show on /healthz */
         for (size_t i = 0; i < m->n_pending; i++) {
-            done = done && m->pending[i].state == PENDING_DELIVERED;
-            failed = failed || m->pending[i].state == PENDING_FAILED;
+            struct pending *p = &m->pending[i];
+            if (p->state == PENDING_FAILED && permanent_refusal(p->err)) {
+                /* refused for good: settle its item rather than wedge the partition */
+                p->state = PENDING_REJECTED;
+                m->n_alerts_rejected++;
+                LOG_ERR("alert refused by kafka, item settled without an alert item_id=%s "
+                        "event_key=%s bytes=%zu err=%s reason=%s",
+                        p->item_id, p->key, p->len, rd_kafka_err2name(p->err), p->reason);
+            }
+            done = done && (p->state == PENDING_DELIVERED || p->state == PENDING_REJECTED);
+            failed = failed || p->state == PENDING_FAILED;
         }
         if (done) {
             return 0;
@@ -528,6 +583,7 @@ static void clear_pending(struct matcher *m)
     for (size_t i = 0; i < m->n_pending; i++) {
         free(m->pending[i].payload);
         free(m->pending[i].key);
+        free(m->pending[i].item_id);
     }
     memset(m->pending, 0, m->n_pending * sizeof(*m->pending));
     m->n_pending = 0;
@@ -591,6 +647,9 @@ static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
 
     while (msg) {
         if (msg->err) {
+            if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED) {
+                m->left_group = true; /* until the next assignment (matcher_on_rebalance) */
+            }
             if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 m->n_consume_errors++;
                 LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
@@ -605,7 +664,11 @@ static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
         msg = rd_kafka_consumer_poll(m->consumer, 0);
     }
     if (n == 0) {
+        m->unsettled_since_ms = 0; /* nothing waiting (a held-back batch went elsewhere) */
         return 0;
+    }
+    if (m->unsettled_since_ms == 0) {
+        m->unsettled_since_ms = yq_time_mono_ms();
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         rc = handle_message(m, m->batch[i]);
@@ -614,8 +677,11 @@ static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
         rc = deliver_all(m, stop);
     }
     if (rc == 0) {
-        m->n_alerts += m->n_pending;
+        for (size_t i = 0; i < m->n_pending; i++) {
+            m->n_alerts += m->pending[i].state == PENDING_DELIVERED;
+        }
         commit_batch(m, n);
+        m->unsettled_since_ms = 0;
     } else {
         /*
          * Not committed: seek back so this process matches the batch again rather than

@@ -21,6 +21,9 @@
  *     log_level: info          # err | warn | info | debug
  *     rules_verify_max_age_ms: 10000  # alerts say rules_unverified when Redis last confirmed
  *                              # the rule version longer ago (or the last check failed)
+ *     stuck_after_ms: 300000   # /healthz 503 "progress":"stuck" (and
+ *                              # yuqing_matcher_progress_stuck 1) when a batch has been
+ *                              # retried or waited for longer (Kafka or Redis down)
  *     metrics_address: 127.0.0.1  # GET /metrics and /healthz (common/yq_metrics_http.h); "" = off
  *     metrics_port: 9102       # 0 = any free port (logged)
  *     source_weights:          # score factor per item source_id or source, 0.1..10
@@ -54,6 +57,7 @@ struct matcher_opts {
     int64_t event_ttl_s;
     char *log_level;
     int64_t rules_verify_max_age_ms;
+    int64_t stuck_after_ms; /* a batch unsettled this long makes /healthz say stuck */
     char *metrics_address; /* "" = no HTTP endpoint */
     int64_t metrics_port;  /* 0 = an ephemeral port (logged) */
     struct match_weights source_weights; /* configured entries only; parsed by

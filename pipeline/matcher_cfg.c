@@ -35,6 +35,8 @@ static const struct cfg_key matcher_opt_keys[] = {
     {"rules_verify_max_age_ms", CFG_MS, "10000", 100, 3600000, MOFF(rules_verify_max_age_ms),
      "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
      "this (or the last check failed)", NULL},
+    {"stuck_after_ms", CFG_MS, "300000", 1000, 86400000, MOFF(stuck_after_ms),
+     "/healthz says progress stuck when a batch is retried or waited for longer", NULL},
     {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, MOFF(metrics_address),
      "listen address of GET /metrics and /healthz; empty = no endpoint", NULL},
     {"metrics_port", CFG_INT, "9102", 0, 65535, MOFF(metrics_port),

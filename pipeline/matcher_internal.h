@@ -20,15 +20,21 @@
 #include "yq_health.h"
 #include "yq_redis.h"
 
-enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED };
+/*
+ * PENDING_REJECTED: Kafka refused this one message for good (too large, invalid record):
+ * it is logged and counted, and its item settled like a delivered one (issue #10).
+ */
+enum pending_state { PENDING_IN_FLIGHT, PENDING_DELIVERED, PENDING_FAILED, PENDING_REJECTED };
 
-/* One alert of the current batch, kept until Kafka reports it delivered. */
+/* One alert of the current batch, kept until Kafka reports it delivered or refused. */
 struct pending {
     char *payload;
     size_t len;
     char *key;
+    char *item_id;
     enum pending_state state;
     rd_kafka_resp_err_t err;
+    char reason[256]; /* the delivery report's error string (the broker's reason) */
 };
 
 struct matcher {
@@ -58,6 +64,10 @@ struct matcher {
     enum yq_dep_state redis_state;      /* from the last Redis command; unknown before */
     uint64_t n_consume_errors, n_delivery_errors, n_commit_errors;
     uint64_t n_assignments, n_revocations, n_rules_rejected;
+    uint64_t n_alerts_rejected; /* alerts Kafka refused for good (their items settled) */
+    /* progress (issue #10): see matcher_stuck() */
+    int64_t unsettled_since_ms; /* monotonic start of the batch not committed yet; 0 = none */
+    bool left_group;            /* max.poll.interval.ms exceeded; cleared at an assignment */
     rd_kafka_t *producer;
     rd_kafka_t *consumer;
     rd_kafka_message_t **batch;
@@ -73,6 +83,13 @@ struct matcher {
  * matcher.rules_verify_max_age_ms (checks held up, e.g. by a long batch).
  */
 bool matcher_rules_unverified(const struct matcher *m);
+
+/*
+ * Whether the matcher cannot make progress: a batch has been retried or waited for (alert
+ * deliveries, Redis) for longer than matcher.stuck_after_ms, or the consumer left its group
+ * (max.poll.interval.ms exceeded) and has not been assigned partitions since.
+ */
+bool matcher_stuck(const struct matcher *m);
 
 /* Record whether Redis answered its last command (now_up); logs a change. */
 void matcher_set_redis(struct matcher *m, bool now_up);

@@ -103,6 +103,15 @@ int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *
             "# TYPE yuqing_matcher_rules_version gauge\n"
             "yuqing_matcher_rules_version %" PRId64 "\n",
             st->rules_version);
+    COUNTER(f, "yuqing_matcher_alerts_rejected_total",
+            "alerts Kafka refused for good (message too large, invalid record); items settled",
+            st->alerts_rejected);
+    fprintf(f,
+            "# HELP yuqing_matcher_progress_stuck 1 while a batch is retried longer than "
+            "matcher.stuck_after_ms or the consumer left its group\n"
+            "# TYPE yuqing_matcher_progress_stuck gauge\n"
+            "yuqing_matcher_progress_stuck %d\n",
+            st->stuck ? 1 : 0);
     COUNTER(f, "yuqing_matcher_rules_rejected_total",
             "pushed rule set versions that did not load (the set in use was kept)",
             st->rules_rejected);
@@ -135,22 +144,29 @@ int matcher_status_health(const struct matcher_status *st, char **out, size_t *o
                           bool *healthy)
 {
     struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
-    char text[256];
+    char text[256], doc[320];
     int status = yq_health_json(deps, 2, text, sizeof(text));
-    size_t len;
+    const char *rest;
+    int n;
 
     if (status < 0) {
         return ERR_NOMEM; /* never: two short names */
     }
-    len = strlen(text);
-    *out = malloc(len + 2);
+    rest = strstr(text, ",\"dependencies\"");
+    if (!rest) {
+        return ERR_NOMEM; /* never: yq_health_json() always writes them */
+    }
+    /* the progress between the status and the dependencies; stuck makes the status down */
+    n = snprintf(doc, sizeof(doc), "{\"status\":\"%s\",\"progress\":\"%s\"%s\n",
+                 status == 200 && !st->stuck ? "ok" : "down", st->stuck ? "stuck" : "ok", rest);
+    if (n < 0 || (size_t)n >= sizeof(doc)) {
+        return ERR_NOMEM;
+    }
+    *out = strdup(doc);
     if (!*out) {
         return ERR_NOMEM;
     }
-    memcpy(*out, text, len);
-    (*out)[len] = '\n';
-    (*out)[len + 1] = '\0';
-    *out_len = len + 1;
-    *healthy = status == 200;
+    *out_len = (size_t)n;
+    *healthy = status == 200 && !st->stuck;
     return 0;
 }

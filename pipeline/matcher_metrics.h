@@ -36,6 +36,8 @@ struct matcher_status {
     uint64_t revocations;     /* rebalances that revoked partitions */
     int64_t rules_version;    /* rule set in use, 0 = none */
     uint64_t rules_rejected;  /* pushed versions that did not load (the set in use kept) */
+    uint64_t alerts_rejected; /* alerts Kafka refused for good (too large...; items settled) */
+    bool stuck;               /* no progress: matcher_stuck() (matcher_internal.h) */
     int64_t rules_checked_at; /* last confirmation with Redis, seconds since the epoch; 0 = never */
     bool rules_unverified;    /* what an alert made now would carry (yq_alert.h) */
     enum yq_dep_state kafka;  /* yq_health.h: unknown until the first probe answered */
@@ -52,10 +54,12 @@ struct matcher_status {
 int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len);
 
 /*
- * Render st (borrowed) as the /healthz JSON document of common/yq_health.h:
- *   {"status":"ok","dependencies":{"kafka":"up","redis":"up"}}
- * or "status":"down" with each dependency "up", "down" or "unknown". *healthy: true when
- * every dependency is up. out: new NUL-terminated text (free()). Returns 0 or ERR_NOMEM.
+ * Render st (borrowed) as the /healthz JSON document of common/yq_health.h with the
+ * matcher's progress:
+ *   {"status":"ok","progress":"ok","dependencies":{"kafka":"up","redis":"up"}}
+ * or "status":"down" with each dependency "up", "down" or "unknown", and "progress":"stuck"
+ * (then "status":"down" too) while st->stuck. *healthy: true when every dependency is up
+ * and the matcher is not stuck. out: new NUL-terminated text (free()). Returns 0 or ERR_NOMEM.
  */
 int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,
                           bool *healthy);

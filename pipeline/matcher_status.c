@@ -24,6 +24,13 @@ bool matcher_rules_unverified(const struct matcher *m)
            yq_time_mono_ms() - m->confirmed_mono_ms > m->cfg->matcher.rules_verify_max_age_ms;
 }
 
+bool matcher_stuck(const struct matcher *m)
+{
+    return m->left_group ||
+           (m->unsettled_since_ms > 0 &&
+            yq_time_mono_ms() - m->unsettled_since_ms > m->cfg->matcher.stuck_after_ms);
+}
+
 void matcher_set_redis(struct matcher *m, bool now_up)
 {
     enum yq_dep_state now = now_up ? YQ_DEP_UP : YQ_DEP_DOWN;
@@ -78,6 +85,7 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     format_partitions(parts, list, sizeof(list));
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         m->n_assignments++;
+        m->left_group = false; /* back in the group */
         LOG_INFO("partitions assigned partitions=%s count=%d group=%s", list, parts->cnt,
                  m->cfg->kafka.group_id);
         if (cooperative) {
@@ -197,6 +205,8 @@ void matcher_publish_status(struct matcher *m)
     st.revocations = m->n_revocations;
     st.rules_version = matcher_rules_version(m);
     st.rules_rejected = m->n_rules_rejected;
+    st.alerts_rejected = m->n_alerts_rejected;
+    st.stuck = matcher_stuck(m);
     st.rules_checked_at = m->confirmed_at;
     st.rules_unverified = matcher_rules_unverified(m);
     st.kafka = yq_kafka_probe_state(m->kafka_probe);

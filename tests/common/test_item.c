@@ -383,6 +383,111 @@ static void test_issue_10_escaped_text_cut_to_fit(void **state)
     yq_item_release(&heap);
 }
 
+/*
+ * Issue #10: an item the collector bounded (its JSON just under the message limit, the text
+ * made of quotes that escaping doubles) with many matched terms made an alert larger than
+ * Kafka's message.max.bytes. The bounded encoder cuts the terms and the item until the alert
+ * fits, keeps every matched rule, marks what it cut, and the notifier still decodes it.
+ */
+static void test_issue_10_alert_bounded_to_message_limit(void **state)
+{
+    char unit[700], err[256] = "";
+    char *text, *orig_text, *json = NULL, *item_json = NULL;
+    size_t len = 0, item_len = 0;
+    struct yq_item it = sample_item();
+    struct yq_alert a = {0}, out;
+    static const char *const rule_ids[] = {"lg-01", "lg-02", "land-01"};
+
+    (void)state;
+    memset(unit, '"', 600);
+    memcpy(unit + 600, "岚皋", strlen("岚皋") + 1);
+    text = repeat(unit, 900);
+    /* as the collector sends it: bounded to its item limit */
+    assert_int_equal(yq_item_copy(&a.item, &it), 0);
+    free(a.item.text);
+    a.item.text = text;
+    assert_int_equal(
+        yq_item_encode_bounded(&a.item, YQ_KAFKA_MESSAGE_MAX_BYTES - 4096, &item_json, &item_len),
+        0);
+    assert_true(item_len > YQ_ALERT_MAX_BYTES - 8192); /* close to the limit */
+    free(item_json);
+    orig_text = strdup(a.item.text);
+    assert_non_null(orig_text);
+
+    a.event_key = strdup("ev:1");
+    a.event_items = 1;
+    a.rules_version = 3;
+    a.matched_at = 1795939200;
+    a.level = YQ_LEVEL_III;
+    a.department = strdup("市自然资源局");
+    a.n_matches = 3;
+    a.matches = calloc(3, sizeof(*a.matches));
+    assert_non_null(a.matches);
+    for (size_t i = 0; i < 3; i++) {
+        struct yq_alert_match *m = &a.matches[i];
+        m->rule_id = strdup(rule_ids[i]);
+        m->name = strdup("岚皋舆情");
+        m->department = strdup("市自然资源局");
+        m->level = YQ_LEVEL_III;
+        m->n_terms = i == 2 ? 2 : 900; /* one hit per 岚皋 in the text */
+        m->terms = calloc(m->n_terms, sizeof(*m->terms));
+        assert_non_null(m->terms);
+        for (size_t j = 0; j < m->n_terms; j++) {
+            m->terms[j].term = strdup("岚皋");
+            m->terms[j].field = "text";
+            m->terms[j].start = (int64_t)(j * 602 + 600); /* code points */
+            m->terms[j].end = m->terms[j].start + 2;
+            m->terms[j].excerpt = strdup(i == 0 ? unit : "岚皋"); /* 606 bytes, 1206 escaped */
+        }
+    }
+    /* the plain encoding is over the broker's limit: what Kafka refused forever */
+    assert_int_equal(yq_alert_encode(&a, &json, &len), 0);
+    assert_true(len > YQ_KAFKA_MESSAGE_MAX_BYTES);
+    free(json);
+
+    assert_int_equal(yq_alert_encode_bounded(&a, YQ_ALERT_MAX_BYTES, &json, &len), 0);
+    assert_true(len <= YQ_ALERT_MAX_BYTES);
+    assert_int_equal(strlen(json), len);
+    assert_int_equal(yq_alert_decode(json, len, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.n_matches, 3); /* every matched rule kept */
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(out.matches[i].rule_id, rule_ids[i]);
+    }
+    assert_true(out.matches[0].terms_truncated);
+    assert_int_equal(out.matches[0].n_terms, YQ_ALERT_BOUNDED_TERMS);
+    assert_int_equal(strlen(out.matches[0].terms[0].excerpt), YQ_ALERT_BOUNDED_EXCERPT_BYTES);
+    assert_true(out.matches[1].terms_truncated);
+    assert_int_equal(out.matches[1].n_terms, YQ_ALERT_BOUNDED_TERMS);
+    assert_string_equal(out.matches[1].terms[15].excerpt, "岚皋");
+    assert_false(out.matches[2].terms_truncated); /* nothing of it was cut */
+    assert_int_equal(out.matches[2].n_terms, 2);
+    assert_true(out.item.truncated_fields & YQ_ITEM_F_TEXT);
+    assert_int_equal(out.item.truncated_fields & YQ_ITEM_F_TITLE, 0);
+    assert_string_equal(out.item.title, it.title);
+    assert_string_equal(out.item.id, it.id);
+    /* a prefix of the text, cut at a character boundary */
+    assert_true(strlen(out.item.text) > 100000 && strlen(out.item.text) < strlen(orig_text));
+    assert_memory_equal(out.item.text, orig_text, strlen(out.item.text));
+    assert_int_not_equal((unsigned char)orig_text[strlen(out.item.text)] & 0xC0, 0x80);
+    yq_alert_release(&out);
+    free(json);
+
+    /* an alert that fits is encoded exactly as yq_alert_encode() does, nothing marked */
+    {
+        char *plain = NULL;
+        assert_int_equal(yq_alert_encode(&a, &plain, NULL), 0);
+        assert_int_equal(yq_alert_encode_bounded(&a, YQ_ALERT_MAX_BYTES, &json, &len), 0);
+        assert_string_equal(json, plain);
+        free(plain);
+        free(json);
+    }
+    /* a limit no alert can meet is an error, not a loop */
+    assert_int_equal(yq_alert_encode_bounded(&a, 200, &json, &len), ERR_TOO_BIG);
+    assert_null(json);
+    yq_alert_release(&a);
+    free(orig_text);
+}
+
 static void test_utf8_cut_never_splits_a_character(void **state)
 {
     char s[] = "a标b"; /* 'a', 3 bytes, 'b' */
@@ -476,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
         cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),
         cmocka_unit_test(test_utf8_cut_never_splits_a_character),
+        cmocka_unit_test(test_issue_10_alert_bounded_to_message_limit),
         cmocka_unit_test(test_issue_10_future_timestamp),
         cmocka_unit_test(test_issue_11_official_local_department),
     };

@@ -267,8 +267,8 @@ static void test_matcher_end_to_end(void **state)
     }
     assert_int_equal(test_http_get(port, "/healthz", &status, body, sizeof(body)), 0);
     assert_int_equal(status, 200);
-    assert_string_equal(body, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
-                              "\"redis\":\"up\"}}\n");
+    assert_string_equal(body, "{\"status\":\"ok\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"up\"}}\n");
     assert_int_equal(test_http_get(port, "/nope", &status, body, sizeof(body)), 0);
     assert_int_equal(status, 404);
 
@@ -442,8 +442,8 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
         test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
-    assert_string_equal(body, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\","
-                              "\"redis\":\"down\"}}\n");
+    assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"down\"}}\n");
     {
         const char *unv[] = {"yuqing_matcher_rules_unverified 1\n",
                              "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"};
@@ -482,8 +482,8 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
         test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
-    assert_string_equal(body, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"down\","
-                              "\"redis\":\"up\"}}\n");
+    assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"down\",\"redis\":\"up\"}}\n");
     {
         const char *m0[] = {"yuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"};
         test_http_wait(port, "/metrics", m0, 1, HANG_GUARD_MS, &status, body, sizeof(body));
@@ -562,23 +562,39 @@ static void test_status_documents(void **state)
     free(text);
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_false(healthy);
-    assert_string_equal(text, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"up\","
-                              "\"redis\":\"down\"}}\n");
+    assert_string_equal(text, "{\"status\":\"down\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"down\"}}\n");
     free(text);
     st.redis = YQ_DEP_UP;
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_true(healthy);
-    assert_string_equal(text, "{\"status\":\"ok\",\"dependencies\":{\"kafka\":\"up\","
-                              "\"redis\":\"up\"}}\n");
+    assert_string_equal(text, "{\"status\":\"ok\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"up\"}}\n");
     free(text);
     st.kafka = YQ_DEP_UNKNOWN; /* before the first probe answered: not healthy */
     assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
     assert_false(healthy);
-    assert_string_equal(text, "{\"status\":\"down\",\"dependencies\":{\"kafka\":\"unknown\","
-                              "\"redis\":\"up\"}}\n");
+    assert_string_equal(text, "{\"status\":\"down\",\"progress\":\"ok\","
+                              "\"dependencies\":{\"kafka\":\"unknown\",\"redis\":\"up\"}}\n");
     free(text);
     assert_int_equal(matcher_status_metrics(&st, &text, &len), 0);
     assert_non_null(strstr(text, "\nyuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"));
+    assert_non_null(strstr(text, "\nyuqing_matcher_progress_stuck 0\n"));
+    assert_non_null(strstr(text, "\nyuqing_matcher_alerts_rejected_total 0\n"));
+    free(text);
+    /* issue #10: no progress (a batch retried too long, or out of the group) is a 503 */
+    st.kafka = YQ_DEP_UP;
+    st.stuck = true;
+    st.alerts_rejected = 3;
+    assert_int_equal(matcher_status_health(&st, &text, &len, &healthy), 0);
+    assert_false(healthy);
+    assert_string_equal(text, "{\"status\":\"down\",\"progress\":\"stuck\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"up\"}}\n");
+    assert_int_equal(len, strlen(text));
+    free(text);
+    assert_int_equal(matcher_status_metrics(&st, &text, &len), 0);
+    assert_non_null(strstr(text, "\nyuqing_matcher_progress_stuck 1\n"));
+    assert_non_null(strstr(text, "\nyuqing_matcher_alerts_rejected_total 3\n"));
     free(text);
 }
 
@@ -705,6 +721,321 @@ static void test_issue_10_rules_unverified_when_confirmation_is_old(void **state
     matcher_cfg_release(&rcfg);
     redis_fixture_stop(&fx);
     unlink(cache);
+}
+
+/* --- issue #10: an alert Kafka would refuse never wedges the partition ------------------- */
+
+static const char rules_lg[] =
+    "rules:\n"
+    "  - {id: lg-01, name: 岚皋舆情, department: 岚皋县委宣传部, level: III, expr: 岚皋}\n"
+    "  - {id: lg-02, name: 岚皋汉滨, department: 市自然资源局, level: II, expr: \"岚皋 & 汉滨\"}\n";
+
+/* A mock cluster, Redis with rules_lg, a producer of items and a reader of alerts. */
+struct big_env {
+    struct redis_fixture fx;
+    struct matcher_cfg cfg, rcfg;
+    struct yq_redis *r;
+    rd_kafka_t *mock_rk, *p, *c;
+    rd_kafka_mock_cluster_t *mc;
+    char cache[128];
+};
+
+static bool big_env_start(struct big_env *e, const char *extra_set, const char *extra_set2)
+{
+    char err[512] = "", sets[8][256];
+    const char *setv[8];
+    int n = 6;
+
+    memset(e, 0, sizeof(*e));
+    if (redis_fixture_start(&e->fx) != 0) {
+        return false;
+    }
+    e->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    assert_non_null(e->mock_rk);
+    e->mc = rd_kafka_mock_cluster_new(e->mock_rk, 1);
+    assert_non_null(e->mc);
+    assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.items", 1, 1), 0);
+    assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.alerts", 1, 1), 0);
+    snprintf(e->cache, sizeof(e->cache), "/tmp/yq-test-matcher-big-%d.json", (int)getpid());
+    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
+             rd_kafka_mock_cluster_bootstraps(e->mc));
+    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", e->fx.port);
+    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", e->cache);
+    snprintf(sets[3], sizeof(sets[3]), "matcher.metrics_port=0");
+    snprintf(sets[4], sizeof(sets[4]), "matcher.rules_verify_max_age_ms=1h");
+    snprintf(sets[5], sizeof(sets[5]), "matcher.retry_backoff_ms=50");
+    if (extra_set) {
+        snprintf(sets[n++], sizeof(sets[0]), "%s", extra_set);
+    }
+    if (extra_set2) {
+        snprintf(sets[n++], sizeof(sets[0]), "%s", extra_set2);
+    }
+    for (int i = 0; i < n; i++) {
+        setv[i] = sets[i];
+    }
+    assert_int_equal(matcher_cfg_load(NULL, setv, n, &e->cfg, err, sizeof(err)), 0);
+    e->r = yq_redis_new(&e->cfg.redis);
+    push_rules(e->r, rules_lg);
+    e->p = yq_kafka_producer_new(&e->cfg.kafka, NULL, NULL, err, sizeof(err));
+    assert_non_null(e->p);
+    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-big"};
+    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &e->rcfg, err, sizeof(err)), 0);
+    e->c = yq_kafka_consumer_new(&e->rcfg.kafka, "yuqing.alerts", err, sizeof(err));
+    assert_non_null(e->c);
+    return true;
+}
+
+static void big_env_stop(struct big_env *e)
+{
+    rd_kafka_consumer_close(e->c);
+    rd_kafka_destroy(e->c);
+    rd_kafka_destroy(e->p);
+    rd_kafka_mock_cluster_destroy(e->mc);
+    rd_kafka_destroy(e->mock_rk);
+    yq_redis_free(e->r);
+    matcher_cfg_release(&e->cfg);
+    matcher_cfg_release(&e->rcfg);
+    redis_fixture_stop(&e->fx);
+    unlink(e->cache);
+}
+
+/* Produce item (borrowed) as the collector does: bounded to its message limit. */
+static size_t produce_bounded_item(rd_kafka_t *p, struct yq_item *item)
+{
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(yq_item_encode_bounded(item, YQ_KAFKA_MESSAGE_MAX_BYTES - 4096, &json, &len),
+                     0);
+    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("yuqing.items"),
+                                       RD_KAFKA_V_KEY(item->id, strlen(item->id)),
+                                       RD_KAFKA_V_VALUE(json, len),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                     0);
+    free(json);
+    return len;
+}
+
+/*
+ * Read n alerts (hang guard timeout_ms): decoded into out[] (release them), their sizes in
+ * bytes into lens[]. Returns how many arrived.
+ */
+static int read_alerts_full(rd_kafka_t *c, int n, int64_t timeout_ms, struct yq_alert *out,
+                            size_t *lens)
+{
+    int got = 0;
+    int64_t end = yq_time_mono_ms() + timeout_ms;
+    while (got < n && yq_time_mono_ms() < end) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c, 100);
+        if (!msg) {
+            continue;
+        }
+        if (!msg->err) {
+            char err[256];
+            assert_int_equal(yq_alert_decode(msg->payload, msg->len, &out[got], err, sizeof(err)),
+                             0);
+            lens[got++] = msg->len;
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    return got;
+}
+
+/*
+ * Issue #10: an item the collector bounded correctly (995,840 bytes of JSON, the text
+ * quotes that escaping doubles, many hits of the rule terms) made an alert over Kafka's
+ * message.max.bytes: refused and retried forever, every later alert stuck behind it. Now the
+ * alert is cut to fit and delivered, and the next item gets its alert too.
+ */
+static void test_issue_10_oversized_alert_is_cut_and_delivered(void **state)
+{
+    struct big_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    struct yq_item big = {0}, small = {0};
+    struct yq_alert alerts[2];
+    size_t lens[2], item_len;
+    char err[512] = "", unit[700], title[4096] = "";
+    int port, status;
+    static char body[65536];
+
+    (void)state;
+    if (!big_env_start(&e, NULL, NULL)) {
+        skip();
+    }
+    memset(unit, '"', 600);
+    memcpy(unit + 600, "岚皋", strlen("岚皋") + 1);
+    for (size_t i = 0; i < 100; i++) {
+        memcpy(title + i * 12, "岚皋汉滨", 13); /* 12 bytes of UTF-8 and the NUL */
+    }
+    big.id = strdup("rss:big");
+    big.source = strdup("rss");
+    big.source_id = strdup("s1");
+    big.title = strdup(title);
+    big.text = malloc(700 * 900 + 1);
+    assert_non_null(big.text);
+    big.text[0] = '\0';
+    for (size_t i = 0; i < 900; i++) {
+        memcpy(big.text + i * 606, unit, 606); /* 600 quotes and 岚皋 (6 bytes) */
+    }
+    big.text[900 * 606] = '\0';
+    big.precision = "second";
+    big.fetched_at = yq_time_now();
+    item_len = produce_bounded_item(e.p, &big);
+    assert_true(item_len > YQ_KAFKA_MESSAGE_MAX_BYTES - 8192); /* under the collector's limit */
+    assert_true(item_len <= YQ_KAFKA_MESSAGE_MAX_BYTES - 4096);
+    small.id = strdup("rss:small");
+    small.source = strdup("rss");
+    small.source_id = strdup("s1");
+    small.title = strdup("岚皋县汉滨区");
+    small.precision = "second";
+    small.fetched_at = yq_time_now();
+    produce_bounded_item(e.p, &small);
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+
+    assert_int_equal(read_alerts_full(e.c, 2, HANG_GUARD_MS, alerts, lens), 2);
+    /* the big one: under the limit, every rule kept, terms and text cut and marked */
+    assert_string_equal(alerts[0].item.id, "rss:big");
+    assert_true(lens[0] <= YQ_ALERT_MAX_BYTES);
+    assert_int_equal(alerts[0].n_matches, 2);
+    assert_true(alerts[0].item.truncated_fields & YQ_ITEM_F_TEXT);
+    assert_string_equal(alerts[0].item.title, title);
+    assert_true(alerts[0].matches[0].terms_truncated || alerts[0].matches[1].terms_truncated);
+    assert_true(strlen(alerts[0].item.text) > 100000);
+    /* and the next item's alert, whole */
+    assert_string_equal(alerts[1].item.id, "rss:small");
+    assert_int_equal(alerts[1].n_matches, 2);
+    assert_int_equal(alerts[1].item.truncated_fields, 0);
+    assert_false(alerts[1].matches[0].terms_truncated);
+    {
+        const char *want[] = {"yuqing_matcher_alerts_total 2\n",
+                              "yuqing_matcher_alerts_rejected_total 0\n",
+                              "yuqing_matcher_progress_stuck 0\n"};
+        test_http_wait(port, "/metrics", want, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    yq_alert_release(&alerts[0]);
+    yq_alert_release(&alerts[1]);
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
+    yq_item_release(&big);
+    yq_item_release(&small);
+    big_env_stop(&e);
+}
+
+/*
+ * Issue #10: Kafka refusing one alert for good (MSG_SIZE_TOO_LARGE on its Produce) settles
+ * that item (logged, counted) instead of retrying it forever; the next item's alert is
+ * delivered.
+ */
+static void test_issue_10_permanently_refused_alert_is_settled(void **state)
+{
+    struct big_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    struct yq_alert alerts[1];
+    size_t lens[1];
+    char err[512] = "";
+    int port, status;
+    static char body[65536];
+
+    (void)state;
+    /* one item per batch: the refused alert travels alone in its Produce request */
+    if (!big_env_start(&e, "matcher.batch_size=1", NULL)) {
+        skip();
+    }
+    produce_item(e.p, "yuqing.items", "rss:1", "岚皋汉滨");
+    produce_item(e.p, "yuqing.items", "rss:2", "岚皋汉滨二");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    /* the next Produce request (the matcher's first alert) is refused for good */
+    rd_kafka_mock_push_request_errors(e.mc, 0 /* Produce */, 1,
+                                      RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+
+    assert_int_equal(read_alerts_full(e.c, 1, HANG_GUARD_MS, alerts, lens), 1);
+    assert_string_equal(alerts[0].item.id, "rss:2");
+    yq_alert_release(&alerts[0]);
+    {
+        /* both items settled: the position is past them, nothing left to consume */
+        const char *want[] = {"yuqing_matcher_items_total 2\n",
+                              "yuqing_matcher_alerts_total 1\n",
+                              "yuqing_matcher_alerts_rejected_total 1\n",
+                              "yuqing_matcher_partition_position{topic=\"yuqing.items\","
+                              "partition=\"0\"} 2\n"};
+        test_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    {
+        const char *want[] = {"\"progress\":\"ok\""};
+        test_http_wait(port, "/healthz", want, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
+    big_env_stop(&e);
+}
+
+/*
+ * Issue #10: a matcher that cannot make progress says so. Redis down with alerts held back
+ * for event assignment (event_wait_ms 1 h): the batch is retried without end, and once it
+ * has been for matcher.stuck_after_ms /healthz answers 503 "progress":"stuck". (Waits are
+ * for that state, with the hang guard; nothing asserts how long it took.)
+ */
+static void test_issue_10_health_says_stuck(void **state)
+{
+    struct big_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[512] = "";
+    int port, status;
+    static char body[65536];
+
+    (void)state;
+    if (!big_env_start(&e, "matcher.stuck_after_ms=1s", "matcher.event_wait_ms=1h")) {
+        skip();
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
+    assert_non_null(ctx.m);
+    port = matcher_metrics_port(ctx.m);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    {
+        const char *ready[] = {"yuqing_matcher_rules_version 1\n",
+                               "yuqing_matcher_assigned_partitions 1\n",
+                               "yuqing_matcher_progress_stuck 0\n"};
+        test_http_wait(port, "/metrics", ready, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    redis_fixture_stop(&e.fx);
+    produce_item(e.p, "yuqing.items", "rss:1", "岚皋汉滨");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    {
+        const char *stuck[] = {"\"progress\":\"stuck\""};
+        test_http_wait(port, "/healthz", stuck, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    assert_int_equal(status, 503);
+    assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"stuck\","
+                              "\"dependencies\":{\"kafka\":\"up\",\"redis\":\"down\"}}\n");
+    {
+        const char *stuck[] = {"yuqing_matcher_progress_stuck 1\n",
+                               "yuqing_matcher_alerts_total 0\n"};
+        test_http_wait(port, "/metrics", stuck, 2, HANG_GUARD_MS, &status, body, sizeof(body));
+    }
+    ctx.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(ctx.rc, 0);
+    matcher_free(ctx.m);
+    big_env_stop(&e);
 }
 
 /* The metrics keys: defaults, --set, off, --print-config. */
@@ -849,6 +1180,9 @@ int main(void)
         cmocka_unit_test(test_matcher_end_to_end),
         cmocka_unit_test(test_issue_10_rules_unverified_while_redis_down),
         cmocka_unit_test(test_issue_10_rules_unverified_when_confirmation_is_old),
+        cmocka_unit_test(test_issue_10_oversized_alert_is_cut_and_delivered),
+        cmocka_unit_test(test_issue_10_permanently_refused_alert_is_settled),
+        cmocka_unit_test(test_issue_10_health_says_stuck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
