@@ -17,6 +17,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_item.h"
+#include "yq_labels.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -25,13 +26,16 @@
 
 static const char cli_usage[] =
     "usage: yuqingctl rules push DIR [--by NAME] [--redis HOST:PORT | --config FILE]\n"
+    "                            [--db TICKET_STORE | --notifier-config FILE]\n"
     "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
     "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
     "                            [--title TITLE] [--source S] [--source-id ID]\n"
     "       yuqingctl rules validate DIR [--db TICKET_STORE | --notifier-config FILE]\n"
     "         check each rule's department against the office's department registry\n"
     "         (yuqingctl users dept-add) in the ticket store (--db, or store.path of the\n"
-    "         notifier config); without either, departments are not checked\n";
+    "         notifier config: a relative store.path is taken from the current directory, as\n"
+    "         yuqing-notifier takes it); without either, departments are not checked; push\n"
+    "         checks them the same way and pushes nothing when one is unknown\n";
 
 struct cli_opts {
     const char *sub;
@@ -216,25 +220,22 @@ static int check_departments(const struct rule_set *rs, const char *path)
     return bad ? 2 : 0;
 }
 
-static int cmd_validate(const struct cli_opts *o)
+/*
+ * Check rs's departments against the registry of the ticket store of --db, or else of
+ * store.path of --notifier-config (relative to the current directory, as yuqing-notifier
+ * opens it: the notifier never resolves it against the config's directory); without either
+ * say they were not checked. validate and push both use it (issue #11: push let a rule's
+ * 市自然资源 without 局 through). Returns 0 (checked, no registry, or not checked), 1 (the
+ * store or config cannot be read) or 2 (an unknown department, named on stderr).
+ */
+static int departments_check(const struct rule_set *rs, const struct cli_opts *o)
 {
-    struct rule_set *rs = NULL;
     char err[1024] = "";
 
-    if (!o->arg) {
-        return usage_error("validate needs a DIR");
-    }
-    if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "invalid rule set: %s\n", err);
-        return 1;
-    }
     if (o->db) {
-        int rc = check_departments(rs, o->db);
-        if (rc) {
-            rule_set_free(rs);
-            return rc;
-        }
-    } else if (o->notifier_config) {
+        return check_departments(rs, o->db);
+    }
+    if (o->notifier_config) {
         /* the store of the notifier config's store.path; a missing store has no registry */
         struct cfg_doc doc;
         yaml_node_t *store;
@@ -243,30 +244,51 @@ static int cmd_validate(const struct cli_opts *o)
 
         memset(&doc, 0, sizeof(doc));
         if (cfg_doc_load(&doc, o->notifier_config, NULL, 0, err, sizeof(err)) != 0) {
-            fprintf(stderr, "yuqingctl rules: %s\n", err);
+            fprintf(stderr, "yuqingctl rules: 无法读取通知配置 (%s)\n", err);
             rc = 2;
         } else {
             store = cfg_map_get(&doc, cfg_doc_root(&doc), "store");
             path = store ? cfg_scalar(cfg_map_get(&doc, store, "path")) : NULL;
             if (!path || access(path, F_OK) != 0) {
-                fprintf(stderr, "yuqingctl rules: 没有工单库 '%s'，未核对部门; no ticket store "
-                                "'%s' (store.path of %s): departments not checked\n",
-                        path ? path : "", path ? path : "", o->notifier_config);
+                fprintf(stderr,
+                        "yuqingctl rules: 没有工单库 '%s'（%s 的 store.path；相对路径与 "
+                        "yuqing-notifier 一样从当前目录算起），未核对部门；请用 --db 指定工单库"
+                        "（演示环境为 --db .demo/tickets.db） (no ticket store '%s': "
+                        "departments not checked)\n",
+                        path ? path : "", o->notifier_config, path ? path : "");
             } else {
                 rc = check_departments(rs, path);
             }
         }
         cfg_doc_release(&doc);
-        if (rc) {
-            rule_set_free(rs);
-            return rc;
-        }
-    } else {
-        fprintf(stderr, "yuqingctl rules: departments not checked (give --db TICKET_STORE or "
-                        "--notifier-config FILE to check them against the registry)\n");
+        return rc;
     }
-    printf("rule set '%s' is valid (%zu rules, %zu groups, %zu exclude terms)\n", o->arg,
-           rs->n_rules, rs->n_groups, rs->n_exclude);
+    fprintf(stderr, "yuqingctl rules: 未核对部门：请用 --db 指定工单库或用 --notifier-config 指定"
+                    "通知配置 (departments not checked: give --db TICKET_STORE or "
+                    "--notifier-config FILE)\n");
+    return 0;
+}
+
+static int cmd_validate(const struct cli_opts *o)
+{
+    struct rule_set *rs = NULL;
+    char err[1024] = "";
+    int rc;
+
+    if (!o->arg) {
+        return usage_error("validate needs a DIR");
+    }
+    if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
+        return 1;
+    }
+    rc = departments_check(rs, o);
+    if (rc) {
+        rule_set_free(rs);
+        return rc;
+    }
+    printf("规则集 '%s' 有效：%zu 条规则，%zu 个规则组，%zu 个排除词\n", o->arg, rs->n_rules,
+           rs->n_groups, rs->n_exclude);
     rule_set_free(rs);
     return 0;
 }
@@ -280,14 +302,20 @@ static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
     int rc;
 
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "invalid rule set, not pushed: %s\n", err);
+        fprintf(stderr, "规则集有误，未推送 (invalid rule set, not pushed): %s\n", err);
         return 1;
+    }
+    rc = departments_check(rs, o);
+    if (rc) {
+        fprintf(stderr, "yuqingctl rules: 未推送 (not pushed)\n");
+        rule_set_free(rs);
+        return rc;
     }
     rc = rules_store_push(r, rs, by ? by : "unknown", yq_time_now(), &version, err, sizeof(err));
     if (rc) {
-        fprintf(stderr, "push failed: %s\n", err);
+        fprintf(stderr, "推送失败 (push failed): %s\n", err);
     } else {
-        printf("pushed rule set version %" PRId64 " (%zu rules)\n", version, rs->n_rules);
+        printf("已推送规则集第 %" PRId64 " 版（%zu 条规则）\n", version, rs->n_rules);
     }
     rule_set_free(rs);
     return rc ? 1 : 0;
@@ -301,19 +329,30 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
 
     if (rules_store_current(r, &current) != 0 ||
         rules_store_history(r, (size_t)o->limit, &h, &n) != 0) {
-        fprintf(stderr, "cannot read rule set history: redis unreachable or bad data\n");
+        fprintf(stderr, "无法读取规则集历史：Redis 不可达或数据有误 (cannot read rule set "
+                        "history)\n");
         return 1;
     }
     if (n == 0) {
-        printf("no rule set has been pushed\n");
+        printf("还没有推送过规则集\n");
     } else {
-        printf("%-3s %-8s %-21s %-16s %s\n", "", "VERSION", "PUSHED_AT", "PUSHED_BY", "RULES");
+        /* issue #11: Chinese headings, padded by display width; times in Beijing time */
+        char h1[64], h2[64], h3[64], h4[64];
+        printf("%s %s %s %s %s\n", yq_text_pad("当前", 4, h1, sizeof(h1)),
+               yq_text_pad("版本", 6, h2, sizeof(h2)), yq_text_pad("推送时间", 16, h3, sizeof(h3)),
+               yq_text_pad("推送人", 16, h4, sizeof(h4)), "规则数");
     }
     for (size_t i = 0; i < n; i++) {
         char by[256]; /* who pushed may be Chinese (--by 值班员): padded by display width */
-        printf("%-3s %-8" PRId64 " %-21s %s %" PRId64 "\n", h[i].version == current ? "*" : "",
-               h[i].version, h[i].pushed_at, yq_text_pad(h[i].pushed_by, 16, by, sizeof(by)),
-               h[i].n_rules);
+        char at[32];
+        int64_t t = 0;
+        if (!h[i].pushed_at || yq_time_parse_iso(h[i].pushed_at, &t, NULL) != 0) {
+            snprintf(at, sizeof(at), "%s", h[i].pushed_at ? h[i].pushed_at : "");
+        } else {
+            yq_time_format_shanghai(t, at, sizeof(at));
+        }
+        printf("%-4s %-6" PRId64 " %-16s %s %" PRId64 "\n", h[i].version == current ? "*" : "",
+               h[i].version, at, yq_text_pad(h[i].pushed_by, 16, by, sizeof(by)), h[i].n_rules);
     }
     rules_history_free(h, n);
     return 0;
@@ -323,17 +362,17 @@ static void print_matches(const struct rule_set *rs, const struct match_result *
                           const struct yq_item *item)
 {
     if (mr->excluded_by) {
-        printf("excluded: global exclude term '%s' occurs; no rule fires\n", mr->excluded_by);
+        printf("已排除：含全局排除词“%s”，不触发任何规则\n", mr->excluded_by);
         return;
     }
     if (mr->n_rules == 0) {
-        printf("no rule fired\n");
+        printf("没有规则命中\n");
         return;
     }
     for (size_t i = 0; i < mr->n_rules; i++) {
         const struct rule *r = &rs->rules[mr->rules[i].rule];
-        printf("rule %s fired: %s [group %s, level %s, %s]\n", r->id, r->name, r->group,
-               yq_level_name(r->level), r->department);
+        printf("命中规则 %s（%s）：规则组 %s，级别 %s %s，%s\n", r->name, r->id, r->group,
+               yq_level_name(r->level), yq_level_label(r->level), r->department);
         for (size_t h = 0; h < mr->rules[i].n_hits; h++) {
             const struct match_hit *hit = &mr->rules[i].hits[h];
             const char *src = hit->field == MATCH_FIELD_TITLE ? item->title : item->text;
@@ -341,9 +380,9 @@ static void print_matches(const struct rule_set *rs, const struct match_result *
             if (match_excerpt(src ? src : "", hit->start, hit->end, &excerpt) != 0) {
                 excerpt = NULL;
             }
-            printf("  %s %s [%zu,%zu) \"%s\"\n", rs->terms[hit->term],
-                   match_field_name(hit->field), hit->start, hit->end,
-                   excerpt ? excerpt : "");
+            printf("  %s %s [%zu,%zu) “%s”\n", rs->terms[hit->term],
+                   yq_label(YQ_LABEL_RULE_SCOPE, match_field_name(hit->field)), hit->start,
+                   hit->end, excerpt ? excerpt : "");
             free(excerpt);
         }
     }
@@ -369,7 +408,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = yq_fs_read_file(o->arg, CLI_MAX_TEXT_BYTES, &text, &len);
     }
     if (rc) {
-        fprintf(stderr, "cannot read '%s': %s\n", o->arg, yq_strerror(rc));
+        fprintf(stderr, "无法读取 '%s' (cannot read: %s)\n", o->arg, yq_strerror(rc));
         return 1;
     }
     if (o->dir) {
@@ -378,7 +417,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = rules_store_load(r, 0, &rs, err, sizeof(err));
     }
     if (rc) {
-        fprintf(stderr, "cannot load rules: %s\n", err);
+        fprintf(stderr, "无法加载规则 (cannot load rules): %s\n", err);
         free(text);
         return 1;
     }
@@ -391,13 +430,13 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
     match_scratch_free(ms);
     if (rc == 0) {
         if (rs->version) {
-            printf("rule set version %" PRId64 " (%zu rules)\n", rs->version, rs->n_rules);
+            printf("规则集第 %" PRId64 " 版（%zu 条规则）\n", rs->version, rs->n_rules);
         } else {
-            printf("rule set '%s' (%zu rules)\n", rs->source ? rs->source : "", rs->n_rules);
+            printf("规则集 '%s'（%zu 条规则）\n", rs->source ? rs->source : "", rs->n_rules);
         }
         print_matches(rs, &mr, &item);
     } else {
-        fprintf(stderr, "matching failed: %s\n", yq_strerror(rc));
+        fprintf(stderr, "匹配失败 (matching failed: %s)\n", yq_strerror(rc));
     }
     match_result_release(&mr);
     rule_set_free(rs);

@@ -140,8 +140,7 @@ static void test_validate(void **state)
     snprintf(rules, sizeof(rules), "%s/rules", dir);
     snprintf(bad, sizeof(bad), "%s/bad", dir);
     assert_int_equal(run(NULL, "rules", "validate", rules, NULL), 0);
-    snprintf(want, sizeof(want), "rule set '%s' is valid (2 rules, 1 groups, 1 exclude terms)\n",
-             rules);
+    snprintf(want, sizeof(want), "规则集 '%s' 有效：2 条规则，1 个规则组，1 个排除词\n", rules);
     assert_string_equal(out, want);
     assert_int_equal(run(NULL, "rules", "validate", bad, NULL), 1);
     assert_string_equal(out, "");
@@ -233,12 +232,12 @@ static void test_test_with_dir_from_stdin(void **state)
     snprintf(rules, sizeof(rules), "%s/rules", dir);
     snprintf(text, sizeof(text), "%s/text.txt", dir);
     assert_int_equal(run(text, "rules", "test", "-", "--dir", rules, NULL), 0);
-    assert_non_null(strstr(out, "rule land-01 fired: 征地拆迁补偿纠纷 [group 征地拆迁, level III, "
-                                "市自然资源局]\n"
-                                "  安康 text [0,2) \"安康\"\n"
-                                "  征地 text [2,4) \"征地\"\n"
-                                "  汉滨 text [5,7) \"汉滨\"\n"
-                                "  拆迁 text [7,9) \"拆迁\"\n"));
+    assert_non_null(strstr(out, "命中规则 征地拆迁补偿纠纷（land-01）：规则组 征地拆迁，级别 III "
+                                "较大，市自然资源局\n"
+                                "  安康 正文 [0,2) “安康”\n"
+                                "  征地 正文 [2,4) “征地”\n"
+                                "  汉滨 正文 [5,7) “汉滨”\n"
+                                "  拆迁 正文 [7,9) “拆迁”\n"));
     assert_null(strstr(out, "land-02"));
 }
 
@@ -255,13 +254,13 @@ static void test_push_list_test_via_redis(void **state)
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.port);
 
     assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 0);
-    assert_string_equal(out, "no rule set has been pushed\n");
+    assert_string_equal(out, "还没有推送过规则集\n");
     assert_int_equal(run(NULL, "rules", "test", text, "--redis", addr, NULL), 1);
 
     assert_int_equal(run(NULL, "rules", "push", rules, "--by", "zhang", "--redis", addr, NULL), 0);
-    assert_string_equal(out, "pushed rule set version 1 (2 rules)\n");
+    assert_string_equal(out, "已推送规则集第 1 版（2 条规则）\n");
     assert_int_equal(run(NULL, "rules", "push", "--redis", addr, rules, "--by", "李值班", NULL), 0);
-    assert_string_equal(out, "pushed rule set version 2 (2 rules)\n");
+    assert_string_equal(out, "已推送规则集第 2 版（2 条规则）\n");
     /* an invalid directory is never pushed */
     assert_int_equal(run(NULL, "rules", "push", bad, "--redis", addr, NULL), 1);
 
@@ -270,17 +269,17 @@ static void test_push_list_test_via_redis(void **state)
     write_file("matcher.yaml", yaml);
     snprintf(cfg, sizeof(cfg), "%s/matcher.yaml", dir);
     assert_int_equal(run(NULL, "rules", "list", "--config", cfg, NULL), 0);
-    assert_non_null(strstr(out, "VERSION"));
-    assert_non_null(strstr(out, "*   2        "));
-    /* issue #11: PUSHED_BY padded by display width (李值班 is 9 bytes, 6 columns) */
+    /* issue #11: Chinese headings, Beijing time, 推送人 padded by display width */
+    assert_non_null(strstr(out, "当前 版本   推送时间         推送人           规则数\n*    2      20"));
     assert_non_null(strstr(out, " 李值班           2\n"));
-    assert_non_null(strstr(out, "    1        "));
+    assert_non_null(strstr(out, "\n     1      20"));
+    assert_null(strstr(out, "Z "));
     assert_non_null(strstr(out, " zhang "));
     assert_null(strstr(out, "    3 "));
 
     assert_int_equal(run(NULL, "rules", "test", text, "--redis", addr, NULL), 0);
-    assert_non_null(strstr(out, "rule set version 2 (2 rules)\nrule land-01 fired:"));
-    assert_non_null(strstr(out, "  拆迁 text [7,9) \"拆迁\"\n"));
+    assert_non_null(strstr(out, "规则集第 2 版（2 条规则）\n命中规则 征地拆迁补偿纠纷（land-01）"));
+    assert_non_null(strstr(out, "  拆迁 正文 [7,9) “拆迁”\n"));
 }
 
 static void test_redis_down_fails(void **state)
@@ -309,7 +308,61 @@ static void test_issue_11_validate_local_rule_needs_places(void **state)
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 1);
     write_file("local/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 0);
-    assert_non_null(strstr(out, "is valid (1 rules"));
+    assert_non_null(strstr(out, "有效：1 条规则"));
+}
+
+/*
+ * issue #11 (review): push checks departments exactly as validate does (--db or
+ * --notifier-config): 市自然资源 (missing 局) is refused, exit 2, and nothing is pushed; a
+ * relative store.path of the notifier config is taken from the current directory, as
+ * yuqing-notifier opens it (not from the config's directory).
+ */
+static void test_issue_11_push_checks_departments(void **state)
+{
+    char typo[128], rules[128], addr[64], db[128], cfg[128], cwd[512], sub[128];
+    (void)state;
+    if (fx_state != 0) {
+        skip();
+    }
+    make_db("reg2.db", "CREATE TABLE web_departments (name TEXT PRIMARY KEY, head TEXT NOT NULL "
+                       "DEFAULT '', created_at INTEGER NOT NULL);"
+                       "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
+                       "('汉滨区人民政府', '', 2);");
+    {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/typo2", dir);
+        assert_true(mkdir(path, 0755) == 0 || access(path, F_OK) == 0);
+        snprintf(sub, sizeof(sub), "%s/conf", dir);
+        assert_true(mkdir(sub, 0755) == 0 || access(sub, F_OK) == 0);
+    }
+    write_file("typo2/a.yaml", "rules:\n"
+                               "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
+    snprintf(typo, sizeof(typo), "%s/typo2", dir);
+    snprintf(rules, sizeof(rules), "%s/rules", dir);
+    snprintf(db, sizeof(db), "%s/reg2.db", dir);
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.port);
+    /* test_push_list_test_via_redis (before) pushed versions 1 and 2 */
+    assert_int_equal(run(NULL, "rules", "push", typo, "--redis", addr, "--db", db, NULL), 2);
+    assert_string_equal(out, "");
+    assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 0);
+    assert_non_null(strstr(out, "\n*    2 "));
+    assert_null(strstr(out, "    3 ")); /* nothing was pushed */
+    assert_int_equal(run(NULL, "rules", "push", rules, "--redis", addr, "--db", db, NULL), 0);
+    assert_string_equal(out, "已推送规则集第 3 版（2 条规则）\n");
+
+    /* conf/notifier.yaml says store.path: reg2.db: taken from the current directory (dir) */
+    write_file("conf/notifier.yaml", "store:\n  path: reg2.db\n");
+    snprintf(cfg, sizeof(cfg), "%s/conf/notifier.yaml", dir);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(run(NULL, "rules", "push", typo, "--redis", addr, "--notifier-config", cfg,
+                         NULL),
+                     2);
+    assert_int_equal(run(NULL, "rules", "validate", typo, "--notifier-config", cfg, NULL), 2);
+    /* from the config's own directory it names no store: not checked (said), accepted */
+    assert_int_equal(chdir(sub), 0);
+    assert_int_equal(run(NULL, "rules", "validate", typo, "--notifier-config", cfg, NULL), 0);
+    assert_int_equal(chdir(cwd), 0);
 }
 
 int main(void)
@@ -322,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_test_with_dir_from_stdin),
         cmocka_unit_test(test_push_list_test_via_redis),
         cmocka_unit_test(test_redis_down_fails),
+        cmocka_unit_test(test_issue_11_push_checks_departments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
