@@ -39,6 +39,10 @@ const struct cfg_key collector_cfg_keys[] = {
      "fetched feed bodies waiting for a free parse thread; while they total this much, no new "
      "transfer starts (back-pressure, never dropping)",
      NULL},
+    {"body_memory_bytes", CFG_SIZE, "0", 0, 68719476736, COFF(body_memory_bytes),
+     "all feed body bytes held at once (downloading, queued, being parsed); transfers pause "
+     "at it, never dropping; 0 = 2 x max_body_bytes; at least max_body_bytes",
+     NULL},
     {"backoff_max_ms", CFG_MS, "1h", 1000, 86400000, COFF(backoff_max_ms),
      "cap of the exponential backoff after failures", NULL},
     {"redis_retry_ms", CFG_MS, "5s", 100, 600000, COFF(redis_retry_ms),
@@ -395,6 +399,14 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
     }
     root = cfg_doc_root(&doc);
     err = cfg_fill(collector_config_keys, cfg, &doc, root, errbuf, errlen);
+    if (!err && cfg->collector.body_memory_bytes != 0 &&
+        cfg->collector.body_memory_bytes < cfg->collector.max_body_bytes) {
+        snprintf(errbuf, errlen,
+                 "%s: collector.body_memory_bytes (%" PRId64 ") must be at least "
+                 "collector.max_body_bytes (%" PRId64 ") or 0",
+                 file, cfg->collector.body_memory_bytes, cfg->collector.max_body_bytes);
+        err = ERR_INVALID;
+    }
     if (!err) {
         err = load_sources(cfg, &doc, cfg_map_get(&doc, root, "sources"), errbuf, errlen);
     }

@@ -71,6 +71,8 @@ struct collector_cfg {
     int64_t host_slot_ms;     /* a transfer running this long frees its max_per_host slot */
     int64_t parse_queue_bytes; /* bodies waiting for a parse thread: no new start beyond */
     int64_t parse_threads;    /* threads parsing fetched feed bodies */
+    int64_t body_memory_bytes; /* body bytes held at once (all transfers and parses); 0 = 2 x
+                                * max_body_bytes; transfers pause at it (issue #10) */
     int64_t backoff_max_ms;
     int64_t redis_retry_ms;
     int64_t max_text_bytes;
@@ -99,8 +101,9 @@ extern const struct cfg_key source_cfg_keys[];       /* one element of "sources:
  * Load file (or, when text is non-NULL, text_len bytes of text named file) into cfg (caller
  * storage, zeroed by the callee). Fills defaults, then the file.
  * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (bad YAML), ERR_INVALID (unknown key, bad
- * value, missing id/url, duplicate id, unknown kind, a bad, reserved or repeated header name,
- * a header value that is not text, is empty or holds CR/LF or other control characters) or
+ * value, body_memory_bytes below max_body_bytes, missing id/url, duplicate id, unknown kind,
+ * a bad, reserved or repeated header name, a header value that is not text, is empty or
+ * holds CR/LF or other control characters) or
  * ERR_NOMEM, with one line in errbuf ("FILE:LINE: ..."; header values are never quoted, they
  * may be secrets). On failure cfg holds nothing to release (releasing is still safe).
  */

@@ -117,8 +117,111 @@ int64_t poller_now(const struct poller *p)
     return p->opts.clock.now_ms ? p->opts.clock.now_ms(p->opts.clock.arg) : yq_time_mono_ms();
 }
 
+/*
+ * The body memory budget (issue #10, see struct parse_worker): collector.body_memory_bytes,
+ * 0 = 2 x max_body_bytes, and never below one whole body buffer (max_body_bytes + its NUL).
+ */
+static size_t body_budget(const struct collector_cfg *cc)
+{
+    size_t whole = (size_t)cc->max_body_bytes + 1;
+    size_t b = cc->body_memory_bytes > 0 ? (size_t)cc->body_memory_bytes
+                                         : 2 * (size_t)cc->max_body_bytes;
+    return b < whole ? whole : b;
+}
+
+/* The capacity b has after appending n bytes (the growth rule of bbuf.c's grow()). */
+static size_t body_cap_after(const struct bbuf *b, size_t n)
+{
+    size_t need = b->len + n + 1, c;
+
+    if (need <= b->cap) {
+        return b->cap;
+    }
+    c = b->cap ? b->cap : 256;
+    while (c < need) {
+        c = c > SIZE_MAX / 2 ? need : c * 2;
+    }
+    return c > b->max_len + 1 ? b->max_len + 1 : c;
+}
+
+static void mem_set(size_t *field, size_t v)
+{
+    __atomic_store_n(field, v, __ATOMIC_RELAXED);
+}
+
+static bool mem_fits(const struct parse_worker *w, const struct source_run *r, size_t delta,
+                     size_t others_max)
+{
+    return w->mem_used + delta <= w->mem_budget &&
+           (w->mem_leader == r || w->mem_others + delta <= others_max);
+}
+
+/*
+ * Count r's body buffer growing to cap bytes against the budget. Without room, r becomes the
+ * leader when there is none (its bytes leave the others' share) and tries again. Returns
+ * false when r must wait (its transfer is paused). Event loop's thread.
+ */
+static bool mem_take(struct source_run *r, size_t cap)
+{
+    struct parse_worker *w = &r->p->worker;
+    size_t whole = (size_t)r->p->cfg->collector.max_body_bytes + 1;
+    size_t delta = cap > r->mem_held ? cap - r->mem_held : 0;
+    bool ok;
+
+    if (delta == 0) {
+        return true;
+    }
+    pthread_mutex_lock(&w->lock);
+    ok = mem_fits(w, r, delta, w->mem_budget - whole);
+    if (!ok && !w->mem_leader) {
+        w->mem_leader = r;
+        mem_set(&w->mem_others, w->mem_others - r->mem_held);
+        ok = mem_fits(w, r, delta, w->mem_budget - whole);
+    }
+    if (ok) {
+        mem_set(&w->mem_used, w->mem_used + delta);
+        if (w->mem_leader != r) {
+            mem_set(&w->mem_others, w->mem_others + delta);
+        }
+        if (w->mem_used > w->mem_high_water) {
+            mem_set(&w->mem_high_water, w->mem_used);
+        }
+        r->mem_held += delta;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return ok;
+}
+
+/*
+ * r's transfer stops holding body memory: keep bytes of it stay counted (its body, moved to
+ * a parse job), the rest is given back; r stops leading. Event loop's thread.
+ */
+static void mem_detach(struct source_run *r, size_t keep)
+{
+    struct parse_worker *w = &r->p->worker;
+
+    if (r->mem_held == 0 && w->mem_leader != r) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    mem_set(&w->mem_used, w->mem_used - (r->mem_held - keep));
+    if (w->mem_leader == r) {
+        w->mem_leader = NULL;
+    } else {
+        mem_set(&w->mem_others, w->mem_others - r->mem_held);
+    }
+    r->mem_held = 0;
+    __atomic_add_fetch(&w->mem_releases, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&w->lock);
+}
+
 static void run_end_transfer(struct source_run *r)
 {
+    if (r->paused) {
+        r->paused = false;
+        r->p->n_paused--;
+    }
+    mem_detach(r, 0);
     if (r->easy) {
         curl_multi_remove_handle(r->p->multi, r->easy); /* before cleanup */
         curl_easy_cleanup(r->easy);
@@ -150,8 +253,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct source_run *r = userdata;
     size_t n = size * nmemb;
-    int err = bbuf_add(&r->body, data, n);
+    int err;
 
+    /* within max_body_bytes, growing the buffer needs room in the body memory budget:
+     * without it the transfer waits (paused, resumed when memory is given back), never fails */
+    if (n > 0 && n <= r->body.max_len && r->body.len <= r->body.max_len - n &&
+        !mem_take(r, body_cap_after(&r->body, n))) {
+        if (!r->paused) {
+            r->paused = true;
+            r->p->n_paused++;
+        }
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    err = bbuf_add(&r->body, data, n);
     if (err) {
         r->too_big = err == ERR_TOO_BIG;
         r->nomem = err == ERR_NOMEM;
@@ -441,12 +555,31 @@ static void settle_stash(struct source_run *r)
  * bounded by back-pressure: while the bodies waiting for a free thread total
  * collector.parse_queue_bytes no new transfer starts (finished bodies are never dropped).
  */
+/* j's body is gone: give its bytes back to the budget. Any thread. */
+static void mem_release_job(struct poller *p, struct parse_job *j)
+{
+    struct parse_worker *w = &p->worker;
+
+    if (j->mem_bytes == 0) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    mem_set(&w->mem_used, w->mem_used - j->mem_bytes);
+    j->mem_bytes = 0;
+    __atomic_add_fetch(&w->mem_releases, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&w->lock);
+    curl_multi_wakeup(p->multi); /* paused transfers may go on */
+}
+
 static void parse_job_free(struct parse_job *j)
 {
     if (!j) {
         return;
     }
     bbuf_release(&j->body);
+    if (j->r) {
+        mem_release_job(j->r->p, j);
+    }
     free(j->content_type);
     free(j->effective_url);
     free(j->etag);
@@ -486,10 +619,12 @@ static void parse_job_run(struct poller *p, struct parse_job *j)
                                       sizeof(j->err_msg));
         }
         bbuf_release(&j->body);
+        mem_release_job(p, j);
         return;
     }
     j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
     bbuf_release(&j->body); /* the body is not needed any more: free it before the ingest */
+    mem_release_job(p, j);
 }
 
 static void *parse_worker_main(void *arg)
@@ -546,6 +681,7 @@ static int parse_worker_start(struct poller *p)
         return ERR_NOMEM;
     }
     w->started = true; /* parse_worker_stop() joins the threads that did start */
+    w->mem_budget = body_budget(&p->cfg->collector);
     for (int64_t i = 0; i < p->cfg->collector.parse_threads && i < POLLER_PARSE_THREADS_MAX;
          i++) {
         if (pthread_create(&w->threads[w->n_threads], NULL, parse_worker_main, p) != 0) {
@@ -607,6 +743,16 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
     }
     j->body = r->body; /* moved */
     bbuf_init(&r->body, (size_t)r->p->cfg->collector.max_body_bytes);
+    if (j->body.data && j->body.cap > j->body.len + 1) {
+        /* the growth slack (up to half the buffer) is given back before the body waits */
+        char *d = realloc(j->body.data, j->body.len + 1);
+        if (d) {
+            j->body.data = d;
+            j->body.cap = j->body.len + 1;
+        }
+    }
+    j->mem_bytes = j->body.cap < r->mem_held ? j->body.cap : r->mem_held;
+    mem_detach(r, j->mem_bytes);
     j->etag = r->resp_etag;
     j->last_modified = r->resp_last_modified;
     r->resp_etag = NULL;
@@ -715,6 +861,42 @@ static bool parse_queue_full(struct poller *p)
     full = p->worker.queued_bytes >= (size_t)p->cfg->collector.parse_queue_bytes;
     pthread_mutex_unlock(&p->worker.lock);
     return full;
+}
+
+/*
+ * Resume the transfers paused for body memory once some was given back since they were last
+ * resumed (each pauses again at once when there is still no room). Event loop's thread.
+ */
+static void resume_paused(struct poller *p)
+{
+    uint64_t rel = __atomic_load_n(&p->worker.mem_releases, __ATOMIC_SEQ_CST);
+
+    if (p->n_paused == 0 || rel == p->resumed_at) {
+        return;
+    }
+    p->resumed_at = rel;
+    for (size_t i = 0; i < p->n_runs; i++) {
+        struct source_run *r = &p->runs[i];
+        CURLcode rc;
+
+        if (!r->paused || !r->easy) {
+            continue;
+        }
+        r->paused = false;
+        p->n_paused--;
+        rc = curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may call on_body (and pause) again */
+        if (rc != CURLE_OK) {
+            LOG_WARN("curl resume failed source_id=%s err=%s", r->cfg->id,
+                     curl_easy_strerror(rc));
+        }
+    }
+}
+
+/* Whether body memory is short: no new transfer starts (it would only wait). */
+static bool body_memory_short(struct poller *p)
+{
+    return p->n_paused > 0 || __atomic_load_n(&p->worker.mem_used, __ATOMIC_RELAXED) >=
+                                  __atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED);
 }
 
 static size_t parse_pending(struct poller *p)
@@ -901,7 +1083,8 @@ static int64_t start_due(struct poller *p, bool once)
     }
     /* back-pressure: no new transfer while the bodies waiting for a parse thread reach
      * parse_queue_bytes (a body being parsed does not count: one huge body stops nothing) */
-    while (n > 0 && p->active < (size_t)p->cfg->collector.max_parallel && !parse_queue_full(p)) {
+    while (n > 0 && p->active < (size_t)p->cfg->collector.max_parallel && !parse_queue_full(p) &&
+           !body_memory_short(p)) {
         struct source_run *r = heap_pop(p->ready, &n);
         int err;
 
@@ -1032,13 +1215,28 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
                     "# HELP yuqing_collector_host_slots_released_total transfers that ran past "
                     "host_slot_ms and stopped holding their host slot\n"
                     "# TYPE yuqing_collector_host_slots_released_total counter\n"
-                    "yuqing_collector_host_slots_released_total %lld\n",
+                    "yuqing_collector_host_slots_released_total %lld\n"
+                    "# HELP yuqing_collector_body_memory_bytes feed body buffers held now "
+                    "(downloading, queued, being parsed)\n"
+                    "# TYPE yuqing_collector_body_memory_bytes gauge\n"
+                    "yuqing_collector_body_memory_bytes %zu\n"
+                    "# HELP yuqing_collector_body_memory_high_water_bytes most feed body "
+                    "buffer bytes held at once since the start\n"
+                    "# TYPE yuqing_collector_body_memory_high_water_bytes gauge\n"
+                    "yuqing_collector_body_memory_high_water_bytes %zu\n"
+                    "# HELP yuqing_collector_body_memory_budget_bytes collector.body_memory_bytes "
+                    "in effect\n"
+                    "# TYPE yuqing_collector_body_memory_budget_bytes gauge\n"
+                    "yuqing_collector_body_memory_budget_bytes %zu\n",
                     p->n_runs, (long long)p->stats.requests,
                     (double)p->stats.lag_max_ms / 1000.0,
                     item_producer_in_flight_count(p->producer),
                     (unsigned long long)item_producer_rejected_count(p->producer),
                     store_is_down(p->store) ? 0 : 1,
-                    (long long)p->stats.parsed, (long long)p->stats.slots_released);
+                    (long long)p->stats.parsed, (long long)p->stats.slots_released,
+                    __atomic_load_n(&p->worker.mem_used, __ATOMIC_RELAXED),
+                    __atomic_load_n(&p->worker.mem_high_water, __ATOMIC_RELAXED),
+                    __atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED));
     for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]) && !err; f++) {
         err = bbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
                         fams[f].name, fams[f].type);
@@ -1148,6 +1346,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         }
         drain_multi(p);
         drain_parsed(p, 0);
+        resume_paused(p);
         item_producer_poll(p->producer, 0);
         for (size_t i = 0; i < p->n_runs; i++) {
             settle_stash(&p->runs[i]);

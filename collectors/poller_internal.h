@@ -67,6 +67,8 @@ struct source_run {
     bool holds_slot;             /* the running transfer counts against max_per_host */
     int64_t started_ms;          /* poller clock when the running transfer started */
     bool parsing;                /* its body is with the parse worker */
+    bool paused;                 /* its transfer waits for body memory (CURL_WRITEFUNC_PAUSE) */
+    size_t mem_held;             /* body.cap counted in the body memory budget (worker.lock) */
     struct curl_slist *headers;
     struct bbuf body;
     bool too_big;
@@ -102,6 +104,7 @@ struct parse_job {
     struct source_run *r;        /* borrowed; r->parsing while the job exists */
     long status;
     struct bbuf body;            /* moved from r->body */
+    size_t mem_bytes;            /* its share of the body memory budget, until the body goes */
     char *content_type;          /* owned copies, may be NULL */
     char *effective_url;
     char *etag;                  /* r's response validators, moved; given back when done */
@@ -130,6 +133,20 @@ struct parse_worker {
     bool stop;
     size_t pending;              /* jobs in todo, being parsed or in done (loop thread) */
     size_t queued_bytes;         /* body bytes in todo (not yet taken by a thread) */
+    /*
+     * The body memory budget (issue #10): body buffer bytes (capacity) held at once, by
+     * transfers, queued jobs and parses, never above mem_budget. One transfer at a time, the
+     * leader, may grow to a whole body (max_body_bytes + 1); the others together stay within
+     * mem_budget - that, so the leader can always finish once the parses release their
+     * bodies: the budget never deadlocks. Written under lock with __atomic stores, so that
+     * /metrics may read them without it.
+     */
+    size_t mem_budget;
+    size_t mem_used;
+    size_t mem_high_water;       /* largest mem_used seen */
+    size_t mem_others;           /* held by transfers other than the leader */
+    struct source_run *mem_leader;
+    uint64_t mem_releases;       /* bumped when memory is given back: paused transfers retry */
 };
 
 struct poller {
@@ -151,6 +168,8 @@ struct poller {
     int64_t next_ping_ms;
     int last_health_status;      /* 200/503 last published; 0 = none yet */
     int64_t next_metrics_ms;
+    size_t n_paused;             /* runs with paused set */
+    uint64_t resumed_at;         /* worker.mem_releases when paused transfers last resumed */
 };
 
 /* Now on the poller's clock (poller_opts.clock), in ms. */

@@ -64,6 +64,7 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.collector.host_slot_ms, 10000);
     assert_int_equal(cfg.collector.parse_threads, 2);
     assert_int_equal(cfg.collector.parse_queue_bytes, 16 * 1024 * 1024);
+    assert_int_equal(cfg.collector.body_memory_bytes, 0); /* 0 = 2 x max_body_bytes */
     assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 24LL * 3600 * 1000);
     assert_int_equal(cfg.n_sources, 3);
     assert_string_equal(cfg.sources[0].id, "people-politics");
@@ -129,6 +130,10 @@ static void test_bad_configs(void **state)
         {"sources:\n  - id: a b\n    url: http://x/\n", "no spaces"},
         {"sources: 3\n", "'sources' must be a list"},
         {"sources:\n  - id: a\n    url: http://x/\n    enabled: maybe\n", "enabled"},
+        /* issue #10: the body memory budget holds at least one whole body */
+        {"collector:\n  max_body_bytes: 2M\n  body_memory_bytes: 1M\n",
+         "collector.body_memory_bytes (1048576) must be at least collector.max_body_bytes "
+         "(2097152)"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
