@@ -49,20 +49,16 @@ static bool cal_is_working_day(const void *ctx, int64_t day)
     return workcal_is_working_day(ctx, day);
 }
 
-static int parse(int argc, char **argv, struct cli *c, bool *year)
+/*
+ * The report word (month, year), its period and the options, in any order: the options are
+ * read and the format checked before the report word, so `stats --format pdf` names pdf
+ * (issue #11: it said "unknown report '--format'"). Each bad value is named on stderr.
+ */
+static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_format *fmt)
 {
-    if (argc < 2) {
-        return ERR_INVALID;
-    }
-    if (strcmp(argv[1], "month") == 0) {
-        *year = false;
-    } else if (strcmp(argv[1], "year") == 0) {
-        *year = true;
-    } else {
-        fprintf(stderr, "stats: unknown report '%s'; use month or year (未知报表类型)\n", argv[1]);
-        return ERR_INVALID;
-    }
-    for (int i = 2; i < argc; i++) {
+    const char *report = NULL;
+
+    for (int i = 1; i < argc; i++) {
         const char **dst = NULL;
         if (strcmp(argv[i], "--format") == 0) {
             dst = &c->format;
@@ -80,18 +76,41 @@ static int parse(int argc, char **argv, struct cli *c, bool *year)
             dst = &c->now;
         } else if (strcmp(argv[i], "--office") == 0) {
             dst = &c->office;
+        } else if (argv[i][0] != '-' && !report) {
+            report = argv[i];
+            continue;
         } else if (argv[i][0] != '-' && !c->period_arg) {
             c->period_arg = argv[i];
             continue;
         } else {
-            fprintf(stderr, "stats: unknown argument '%s'\n", argv[i]);
+            fprintf(stderr, "stats: 未知参数 '%s' (unknown argument)\n", argv[i]);
             return ERR_INVALID;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "stats: %s needs a value\n", argv[i]);
+            fprintf(stderr, "stats: %s 缺少取值 (%s needs a value)\n", argv[i], argv[i]);
             return ERR_INVALID;
         }
         *dst = argv[++i];
+    }
+    if (stats_format_parse(c->format, fmt) != 0) {
+        fprintf(stderr, "stats: 未知格式 '%s'，须为 text、html、csv 或 json (unknown format "
+                        "'%s'; use text, html, csv or json)\n",
+                c->format, c->format);
+        return ERR_INVALID;
+    }
+    if (!report) {
+        fprintf(stderr, "stats: 缺少报表类型 month 或 year (missing report: month or year)\n");
+        return ERR_INVALID;
+    }
+    if (strcmp(report, "month") == 0) {
+        *year = false;
+    } else if (strcmp(report, "year") == 0) {
+        *year = true;
+    } else {
+        fprintf(stderr, "stats: 未知报表类型 '%s'，须为 month 或 year (unknown report '%s'; use "
+                        "month or year)\n",
+                report, report);
+        return ERR_INVALID;
     }
     return 0;
 }
@@ -171,30 +190,26 @@ int stats_cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (parse(argc, argv, &c, &year) != 0) {
+    if (parse(argc, argv, &c, &year, &fmt) != 0) {
         fputs(usage, stderr);
-        return 2;
-    }
-    if (stats_format_parse(c.format, &fmt) != 0) {
-        fprintf(stderr, "stats: unknown format '%s'; use text, html, csv or json (未知格式)\n",
-                c.format);
         return 2;
     }
     sopts.period = year ? STATS_PERIOD_YEAR : STATS_PERIOD_MONTH;
     sopts.now = yq_time_now();
     if (c.now && yq_time_parse_iso(c.now, &sopts.now, NULL) != 0) {
-        fprintf(stderr, "stats: --now '%s' is not an RFC 3339 time\n", c.now);
+        fprintf(stderr, "stats: --now '%s' 不是 RFC 3339 时间 (not an RFC 3339 time)\n", c.now);
         return 2;
     }
     if (year) {
         if (!c.period_arg || stats_parse_year(c.period_arg, &sopts.year) != 0) {
-            fprintf(stderr, "stats: year needs YYYY\n");
+            fprintf(stderr, "stats: year 须给出年份 YYYY，如 2026 (year needs YYYY)\n");
             return 2;
         }
     } else if (!c.period_arg) {
         stats_previous_month(sopts.now, &sopts.year, &sopts.month);
     } else if (stats_parse_month(c.period_arg, &sopts.year, &sopts.month) != 0) {
-        fprintf(stderr, "stats: '%s' is not a month YYYY-MM\n", c.period_arg);
+        fprintf(stderr, "stats: '%s' 不是月份，须为 YYYY-MM，如 2026-11 (not a month YYYY-MM)\n",
+                c.period_arg);
         return 2;
     }
     if (notifier_cfg_load(&cfg, c.config, NULL, 0, err, sizeof(err)) != 0) {

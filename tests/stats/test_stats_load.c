@@ -476,9 +476,27 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
     snprintf(rules, sizeof(rules), "%s/config/rules", YQ_SOURCE_DIR);
     assert_int_equal(run_stats(e, pdf, err, sizeof(err)), 2);
-    assert_non_null(strstr(err, "unknown format 'pdf'; use text, html, csv or json"));
+    assert_non_null(strstr(err, "stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
+                                "format 'pdf'; use text, html, csv or json)\n"));
     assert_int_equal(run_stats(e, week, err, sizeof(err)), 2);
-    assert_non_null(strstr(err, "unknown report 'week'; use month or year"));
+    assert_non_null(strstr(err, "stats: 未知报表类型 'week'，须为 month 或 year (unknown report "
+                                "'week'; use month or year)\n"));
+    /* issue #11 (review): the options come before the report word: pdf is named */
+    {
+        char *pdf_first[] = {"stats", "--format", "pdf", NULL};
+        char *no_report[] = {"stats", "--db", e->path, NULL};
+        char *bad_month[] = {"stats", "month", "2026-13", "--db", e->path, NULL};
+        assert_int_equal(run_stats(e, pdf_first, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
+                                    "format 'pdf'; use text, html, csv or json)\n"));
+        assert_null(strstr(err, "--format'"));
+        assert_int_equal(run_stats(e, no_report, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "stats: 缺少报表类型 month 或 year (missing report: month or "
+                                    "year)\n"));
+        assert_int_equal(run_stats(e, bad_month, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "stats: '2026-13' 不是月份，须为 YYYY-MM，如 2026-11 (not a "
+                                    "month YYYY-MM)\n"));
+    }
     /* no registry in this store: accepted, with a warning */
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "no department registry"));
