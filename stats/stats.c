@@ -592,10 +592,15 @@ static int row_add(struct row_acc *acc, const struct contrib *c)
     return err;
 }
 
-static struct row_acc *dim_find(struct dim_acc *d, const char *key)
+/*
+ * The row of d for key, added when missing. id (may be NULL): the row is found by id instead
+ * and shows key (the source dimension: rows per source id, shown by the source's name).
+ */
+static struct row_acc *dim_find(struct dim_acc *d, const char *key, const char *id)
 {
     for (size_t i = 0; i < d->n; i++) {
-        if (strcmp(d->v[i].row.key, key) == 0) {
+        const struct stats_row *row = &d->v[i].row;
+        if (id ? row->id && strcmp(row->id, id) == 0 : strcmp(row->key, key) == 0) {
             return &d->v[i];
         }
     }
@@ -610,7 +615,10 @@ static struct row_acc *dim_find(struct dim_acc *d, const char *key)
     }
     memset(&d->v[d->n], 0, sizeof(d->v[0]));
     d->v[d->n].row.key = strdup(key);
-    if (!d->v[d->n].row.key) {
+    d->v[d->n].row.id = id ? strdup(id) : NULL;
+    if (!d->v[d->n].row.key || (id && !d->v[d->n].row.id)) {
+        free(d->v[d->n].row.key);
+        free(d->v[d->n].row.id);
         return NULL;
     }
     return &d->v[d->n++];
@@ -711,7 +719,9 @@ static int cmp_overdue(const void *pa, const void *pb)
 static void row_release(struct stats_row *r)
 {
     free(r->key);
+    free(r->id);
     r->key = NULL;
+    r->id = NULL;
 }
 
 void stats_report_free(struct stats_report *report)
@@ -843,6 +853,7 @@ static int dims_finish(struct stats_report *r, struct dim_acc *dims)
             row_acc_finish(&dims[d].v[i]);
             r->rows[d][i] = dims[d].v[i].row;
             dims[d].v[i].row.key = NULL; /* moved */
+            dims[d].v[i].row.id = NULL;
         }
         r->n_rows[d] = dims[d].n;
         qsort(r->rows[d], r->n_rows[d], sizeof(struct stats_row),
@@ -934,13 +945,16 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
         }
         keys[STATS_DIM_DEPARTMENT] = or_unknown(t->department, "（未指定）");
         keys[STATS_DIM_LEVEL] = level_key(t->level);
-        keys[STATS_DIM_SOURCE] = or_unknown(t->source, "（未知）");
+        keys[STATS_DIM_SOURCE] = t->source_name && t->source_name[0]
+                                     ? t->source_name
+                                     : or_unknown(t->source, "（未知）");
         keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t);
         if (row_add(&total, &c)) {
             goto done;
         }
         for (int d = 0; d < STATS_DIM_COUNT; d++) {
-            struct row_acc *acc = dim_find(&dims[d], keys[d]);
+            const char *id = d == STATS_DIM_SOURCE ? or_unknown(t->source, "") : NULL;
+            struct row_acc *acc = dim_find(&dims[d], keys[d], id);
             if (!acc || row_add(acc, &c)) {
                 goto done;
             }
@@ -972,6 +986,7 @@ done:
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
         for (size_t i = 0; i < dims[d].n; i++) {
             free(dims[d].v[i].row.key);
+            free(dims[d].v[i].row.id);
             free(dims[d].v[i].mtta.v);
             free(dims[d].v[i].ttr.v);
             free(dims[d].v[i].ttc.v);

@@ -58,6 +58,8 @@ struct stats_ticket {
     enum yq_level level;    /* I..IV */
     const char *department; /* lead department */
     const char *source;     /* the first item's source id */
+    const char *source_name; /* the first item's channel (site, account or 公众号 name, as the
+                                ticket stored it); NULL or "": the report shows source */
     const char *rule_id;    /* the first item's first matched rule id */
     const char *rule_group; /* that rule's group (规则组) as its alert carried it; NULL or ""
                                when unknown (stored before alerts carried groups) */
@@ -131,7 +133,9 @@ extern const char *const stats_ttr_bucket_labels[STATS_TTR_BUCKETS];
 
 /* One row of figures: the whole report, or one department, level, source or rule group. */
 struct stats_row {
-    char *key; /* owned; "合计" for the total */
+    char *key; /* owned; "合计" for the total; the source dimension: the source's name */
+    char *id;  /* owned; the source dimension: the source id the row counts (its name may be
+                  shared or change), written in JSON as "source_id"; NULL for the others */
     /* carry-over: carried_in + added = closed + dismissed + carried_out */
     size_t carried_in;  /* 上月结转: active at the window start */
     size_t added;       /* 本月新增 = detected + reopened */

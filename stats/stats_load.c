@@ -408,8 +408,9 @@ static int fill_first_item(struct loader *l, size_t idx, sqlite3_stmt *st, size_
         return 0;
     }
     t->source = arena_strdup(l->set->arena, *src ? src : col_text(st, 2));
+    t->source_name = arena_strdup(l->set->arena, col_text(st, 5));
     t->rule_id = first_rule(l->set->arena, col_text(st, 3));
-    if (!t->source || !t->rule_id) {
+    if (!t->source || !t->source_name || !t->rule_id) {
         return ERR_NOMEM;
     }
     return stored_group(l->set->arena, t->rule_id, col_text(st, 4), &t->rule_group);
@@ -445,7 +446,7 @@ static int fill_response(struct loader *l, size_t idx, sqlite3_stmt *st, size_t 
     return r[k].channel ? 0 : ERR_NOMEM;
 }
 
-static const char sql_items[] = "SELECT ticket_id, source_id, source, rule_ids, matches"
+static const char sql_items[] = "SELECT ticket_id, source_id, source, rule_ids, matches, channel"
                                 " FROM ticket_items ORDER BY ticket_id, id";
 static const char sql_alerts_v1[] = "SELECT ticket_id, added_at FROM ticket_items"
                                     " ORDER BY ticket_id, added_at";

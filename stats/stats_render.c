@@ -245,6 +245,9 @@ static json_t *row_json(const struct stats_row *r)
                   "overdue_tickets", (json_int_t)r->overdue_tickets, "clocks", clocks, "mtta",
                   summary_json(&r->mtta), "ttr", summary_json(&r->ttr), "ttr_histogram", hist);
     if (o) {
+        if (r->id) {
+            json_object_set_new(o, "source_id", json_string(r->id));
+        }
         json_object_set_new(o, "ttc", summary_json(&r->ttc));
         json_object_set_new(o, "settled_unacknowledged",
                             json_integer((json_int_t)r->settled_unacknowledged));

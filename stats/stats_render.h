@@ -21,7 +21,8 @@
  *   "counts":[[...per day...] x 4]},"ttr_histogram":{"labels","counts"},"load":[{"band",
  *   "label","tickets","alerts"}],"responses","press_conferences","cohort":{...},"bulletin",
  *   "percentile_method":"nearest-rank","definitions":[{"term","text"}]}
- * ROW: {"key","carried_in","added","detected","reopened","closed","dismissed","carried_out",
+ * ROW: {"key" (the group; a source row: the source's name),"source_id" (source rows only:
+ *   the id the row counts),"carried_in","added","detected","reopened","closed","dismissed","carried_out",
  *   "returned","overdue_tickets","clocks":{"ack":{"label","due","on_time","late","missed",
  *   "pending","excluded","met","on_time_pct","met_pct"},...},"mtta":{"n","median_s","p90_s",
  *   "mean_s"},"ttr":{...},"ttc":{...} (办结用时),"ttr_histogram":[...],

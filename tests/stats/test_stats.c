@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,6 +845,93 @@ static void test_fixture_renderers(void **state)
     stats_report_free(r);
 }
 
+/*
+ * Issue #11: the 来源 breakdown shows each source by its name (the first item's channel as the
+ * ticket stored it), counted per source id, which JSON keeps as "source_id"; a ticket without
+ * a stored name shows its id. HTML, CSV and JSON alike; never the id where a name is known.
+ */
+static void test_issue_11_sources_by_name(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    struct stats_render_opts ro = {.asset_base = "/static/stats/", .office = "安康市人民政府办公室"};
+    char *html = NULL, *csv = NULL, *json = NULL;
+    const struct stats_row *x;
+    json_t *j, *rows;
+    (void)state;
+    fixture_init(&f);
+    for (size_t i = 0; i < N_FIX; i++) {
+        if (strcmp(f.t[i].source, "rss-ankang") == 0) {
+            f.t[i].source_name = "安康新闻网";
+        } else if (strcmp(f.t[i].source, "wechat-x") == 0) {
+            f.t[i].source_name = "安康发布";
+        }
+    }
+    r = month_report(&f, 2026, 2, bj(RUN_AT));
+    x = row(r, STATS_DIM_SOURCE, "安康新闻网");
+    assert_string_equal(x->id, "rss-ankang");
+    x = row(r, STATS_DIM_SOURCE, "安康发布");
+    assert_string_equal(x->id, "wechat-x");
+    x = row(r, STATS_DIM_SOURCE, "weibo-ankang"); /* no name stored: its id */
+    assert_string_equal(x->id, "weibo-ankang");
+    assert_null(row(r, STATS_DIM_DEPARTMENT, DEPT_A)->id);
+
+    assert_int_equal(stats_render(r, STATS_FORMAT_CSV, NULL, &csv, NULL), 0);
+    assert_non_null(strstr(csv, "\r\n来源,安康新闻网,"));
+    assert_non_null(strstr(csv, "\r\n来源,安康发布,"));
+    assert_null(strstr(csv, "rss-ankang"));
+    assert_null(strstr(csv, "wechat-x"));
+    assert_int_equal(stats_render(r, STATS_FORMAT_HTML, &ro, &html, NULL), 0);
+    assert_non_null(strstr(html, ">安康新闻网</"));
+    assert_null(strstr(html, ">rss-ankang<"));
+    assert_int_equal(stats_render(r, STATS_FORMAT_JSON, NULL, &json, NULL), 0);
+    j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    rows = json_object_get(json_object_get(j, "by"), "source");
+    assert_true(json_is_array(rows));
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const char *key = json_string_value(json_object_get(json_array_get(rows, i), "key"));
+        const char *id = json_string_value(json_object_get(json_array_get(rows, i), "source_id"));
+        assert_non_null(key);
+        assert_non_null(id);
+        assert_string_equal(id, strcmp(key, "安康新闻网") == 0 ? "rss-ankang"
+                                : strcmp(key, "安康发布") == 0 ? "wechat-x"
+                                                                : "weibo-ankang");
+    }
+    assert_null(json_object_get(
+        json_array_get(json_object_get(json_object_get(j, "by"), "department"), 0), "source_id"));
+    json_decref(j);
+    free(html);
+    free(csv);
+    free(json);
+    stats_report_free(r);
+}
+
+/*
+ * Issue #11: the glossary printed with every report is Chinese only: no English word, code or
+ * abbreviation (closed, dismissed, group, nearest-rank, MTTA, UTC) in any term or text.
+ */
+static void test_issue_11_definitions_in_chinese(void **state)
+{
+    size_t n = 0;
+    (void)state;
+    for (const struct stats_definition *d = stats_definitions; d->term; d++, n++) {
+        const char *texts[2] = {d->term, d->text};
+        for (int k = 0; k < 2; k++) {
+            for (const char *p = texts[k]; p[0] && p[1]; p++) {
+                bool two = isalpha((unsigned char)p[0]) && isalpha((unsigned char)p[1]);
+                if (two) {
+                    fail_msg("Latin word in definition '%s': %.20s", d->term, p);
+                }
+            }
+        }
+    }
+    assert_true(n >= 20);
+    assert_string_equal(stats_definitions[n - 3].term, "责任单位、来源、规则分组");
+    assert_non_null(strstr(stats_definitions[n - 3].text,
+                           "；来源为第一条信息所属来源的名称（网站、账号或公众号名，按来源分别计数）；"));
+}
+
 /* ------------------------------------------------------------- issue #10 */
 
 /*
@@ -1345,6 +1434,8 @@ int main(void)
         cmocka_unit_test(test_fixture_department_filter),
         cmocka_unit_test(test_fixture_year_2026),
         cmocka_unit_test(test_fixture_renderers),
+        cmocka_unit_test(test_issue_11_sources_by_name),
+        cmocka_unit_test(test_issue_11_definitions_in_chinese),
         cmocka_unit_test(test_bulletin_wording_for_empty_months_and_long_delays),
         cmocka_unit_test(test_issue_10_december_time_to_close_and_unacknowledged),
         cmocka_unit_test(test_issue_10_january_settled_without_acknowledgement),

@@ -247,6 +247,7 @@ static void test_loader_reads_notifier_store(void **state)
     assert_non_null(t1);
     assert_int_equal(t1->level, YQ_LEVEL_II);
     assert_string_equal(t1->source, "ak-news");
+    assert_string_equal(t1->source_name, "安康新闻网"); /* the first item's channel (issue #11) */
     assert_string_equal(t1->rule_id, "safety-gas");
     assert_string_equal(t1->rule_group, "安全生产"); /* from the stored matches */
     assert_int_equal(t1->n_alerts, 2);

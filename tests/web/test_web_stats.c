@@ -591,7 +591,42 @@ static void test_rule_group_names_from_alerts(void **state)
     http_request(f->port, &cl, "GET", "/api/stats/month?month=2026-03&format=csv", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\r\n规则分组,征地拆迁,"));
+    assert_non_null(strstr(r.body, "\r\n来源,安康新闻网,5,3,3,")); /* issue #11: the name */
+    assert_null(strstr(r.body, "ak-news"));
     resp_release(&r);
+}
+
+/*
+ * Issue #11: the 来源 rows name the source (安康新闻网, the channel its items carried), with
+ * its id kept apart in "source_id"; the glossary the page shows says so in Chinese.
+ */
+static void test_issue_11_source_rows_by_name(void **state)
+{
+    struct fx *f = *state;
+    struct client cl;
+    json_t *v, *rows, *row, *def;
+    size_t i;
+    const char *glossary = NULL;
+
+    intake_grouped(f->path, "s1", "land-01", "征地拆迁", "2026-03-10T09:00:00+08:00");
+    login(f, "duty1", "duty-password-1", &cl);
+    v = get_json(f, &cl, "/api/stats/month?month=2026-03");
+    rows = json_object_get(json_object_get(v, "by"), "source");
+    assert_int_equal(json_array_size(rows), 1);
+    row = json_array_get(rows, 0);
+    assert_string_equal(json_string_value(json_object_get(row, "key")), "安康新闻网");
+    assert_string_equal(json_string_value(json_object_get(row, "source_id")), "ak-news");
+    assert_int_equal(int_at(row, "detected"), 1);
+    json_array_foreach(json_object_get(v, "definitions"), i, def)
+    {
+        if (strcmp(json_string_value(json_object_get(def, "term")), "责任单位、来源、规则分组") == 0) {
+            glossary = json_string_value(json_object_get(def, "text"));
+        }
+    }
+    assert_non_null(glossary);
+    assert_non_null(strstr(glossary, "来源为第一条信息所属来源的名称"));
+    assert_null(strstr(glossary, "group"));
+    json_decref(v);
 }
 
 int main(void)
@@ -603,6 +638,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_download, setup, teardown),
         cmocka_unit_test_setup_teardown(test_year_and_bad_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rule_group_names_from_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_source_rows_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_time_to_close_and_unacknowledged, setup,
                                         teardown),
     };
