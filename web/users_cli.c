@@ -11,6 +11,7 @@
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -23,14 +24,14 @@ static const char usage[] =
     "  list\n"
     "  token --username NAME [--name LABEL] [--ttl-days N]\n"
     "  dept-add --department D [--head NAME]\n"
-    "  dept-list\n"
+    "  dept-list [--json]   the registry as a table (部门 负责人 联络员); --json: the API's array\n"
     "options: --config FILE (default config/notifier.yaml), --db PATH (overrides store.path)\n"
     "The password is read from --password-file or the first line of standard input.\n";
 
 struct users_opts {
     const char *sub, *config, *db, *username, *role, *department, *display, *password_file;
     const char *name, *head, *ttl_days;
-    int must_change;
+    int must_change, json;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -74,6 +75,10 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
         bool known = false;
         if (strcmp(argv[i], "--must-change") == 0) {
             o->must_change = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            o->json = 1;
             continue;
         }
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
@@ -228,6 +233,57 @@ static int print_json(json_t *v)
     return 0;
 }
 
+/*
+ * The department registry v (web_department_list()'s [{name, head, liaisons:[...]}], taken)
+ * as a table padded by display width: 部门 负责人 联络员 ("-" when none; liaisons joined with
+ * 、) (issue #11: it printed JSON with English keys). Returns 0 or 1.
+ */
+static int print_departments(json_t *v)
+{
+    static const char *const heads[3] = {"部门", "负责人", "联络员"};
+    size_t w[2] = {yq_text_width(heads[0]), yq_text_width(heads[1])};
+    size_t i, k, n = json_array_size(v);
+    json_t *d, *l;
+    char (*liaisons)[512] = calloc(n + 1, sizeof(*liaisons));
+    char pad[512];
+
+    if (!liaisons) {
+        json_decref(v);
+        return 1;
+    }
+    json_array_foreach(v, i, d)
+    {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *head = json_string_value(json_object_get(d, "head"));
+        size_t o = 0;
+        json_array_foreach(json_object_get(d, "liaisons"), k, l)
+        {
+            if (json_is_string(l) && o < sizeof(liaisons[i])) {
+                o += (size_t)snprintf(liaisons[i] + o, sizeof(liaisons[i]) - o, "%s%s",
+                                      o ? "、" : "", json_string_value(l));
+            }
+        }
+        w[0] = yq_text_width(name) > w[0] ? yq_text_width(name) : w[0];
+        w[1] = head && head[0] && yq_text_width(head) > w[1] ? yq_text_width(head) : w[1];
+    }
+    printf("%s ", yq_text_pad(heads[0], w[0], pad, sizeof(pad)));
+    printf("%s %s\n", yq_text_pad(heads[1], w[1], pad, sizeof(pad)), heads[2]);
+    json_array_foreach(v, i, d)
+    {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *head = json_string_value(json_object_get(d, "head"));
+        printf("%s ", yq_text_pad(name, w[0], pad, sizeof(pad)));
+        printf("%s %s\n", yq_text_pad(head && head[0] ? head : "-", w[1], pad, sizeof(pad)),
+               liaisons[i][0] ? liaisons[i] : "-");
+    }
+    if (n == 0) {
+        printf("（没有登记部门：yuqingctl users dept-add --department 名称）\n");
+    }
+    free(liaisons);
+    json_decref(v);
+    return 0;
+}
+
 static int cmd_token(const struct users_opts *o, struct web_auth *a)
 {
     char token[64], *end = NULL;
@@ -300,7 +356,7 @@ int users_cli_main(int argc, char **argv)
             rc = (e && e != ERR_EXISTS) ? 1 : 0;
         }
     } else if (strcmp(o.sub, "dept-list") == 0) {
-        rc = web_department_list(a, &v) ? 1 : print_json(v);
+        rc = web_department_list(a, &v) ? 1 : o.json ? print_json(v) : print_departments(v);
     } else {
         rc = usage_error("unknown command '%s'", o.sub);
     }

@@ -7,7 +7,12 @@ demo-history` (here with a fixed --now, so the history's exact totals are assert
 line of the README's block between `<!-- readme-commands` and `<!-- /readme-commands -->` runs
 from a directory laid out like the repository root (config/ and .demo/tickets.db), with
 `./build/tools/yuqingctl` standing for the binary of this build: each must exit 0 and print
-something (or, with --out FILE, write a non-empty FILE).
+something (or, with --out FILE, write a non-empty FILE). `.demo/notifier.yaml` is made from
+deploy/demo/notifier.yaml as the demo makes it. The block between `<!-- readme-ticket-commands`
+and its end runs with NUMBER replaced by a dismissed and a closed ticket of the history: `show`
+exits 0 and shows the stopped clocks; the actions reach the department through the README's
+--config (refused for the ticket's state, never for a missing channel), while the same line
+with the shipped config/notifier.yaml is refused for naming no channel (review of issue #11).
 
 Usage: test_readme_commands.py --build-dir DIR --source-dir DIR
 """
@@ -33,12 +38,12 @@ def run(cmd, cwd, check=True):
     return p
 
 
-def readme_commands(source_dir):
+def readme_commands(source_dir, marker="readme-commands"):
     text = open(os.path.join(source_dir, "README.md"), encoding="utf-8").read()
-    m = re.search(r"<!-- readme-commands[^>]*-->\s*```sh\n(.*?)```\s*<!-- /readme-commands -->",
+    m = re.search(r"<!-- %s[^>]*-->\s*```sh\n(.*?)```\s*<!-- /%s -->" % (marker, marker),
                   text, re.S)
     if not m:
-        sys.exit("FAIL: README.md has no readme-commands block")
+        sys.exit("FAIL: README.md has no %s block" % marker)
     lines = [ln.strip() for ln in m.group(1).splitlines()]
     return [ln for ln in lines if ln and not ln.startswith("#")]
 
@@ -89,9 +94,19 @@ def main():
         if states != {"closed": 60, "dismissed": 7}:
             sys.exit("FAIL: the history should hold 60 closed and 7 dismissed tickets: %r" % states)
 
+        # the demo's notifier config, made as scripts/demo.sh makes it
+        tmpl = open(os.path.join(src, "deploy", "demo", "notifier.yaml"), encoding="utf-8").read()
+        for k, v in (("@CALENDAR_DIR@", os.path.join(src, "config", "calendar")),
+                     ("@HTTP_PORT@", "8080"), ("@REDIS_PORT@", "16379"),
+                     ("@HOOK_PORT@", "18099")):
+            tmpl = tmpl.replace(k, v)
+        with open(os.path.join(root, ".demo", "notifier.yaml"), "w", encoding="utf-8") as f:
+            f.write(tmpl)
+
         cmds = readme_commands(src)
         if len(cmds) < 5:
             sys.exit("FAIL: the README block lists only %d commands" % len(cmds))
+        outputs = {}
         for line in cmds:
             argv = shlex.split(line)
             if argv[0] != CTL_PREFIX:
@@ -103,8 +118,62 @@ def main():
                     sys.exit("FAIL: %s wrote nothing to %s" % (line, out))
             elif not p.stdout.strip():
                 sys.exit("FAIL: %s printed nothing" % line)
+            outputs[" ".join(argv[1:3])] = p.stdout.decode()
             print("ok: %s" % line)
-    print("PASS: %d README commands" % len(cmds))
+
+        # what they print is Chinese, by labels, with the API's clock states (issue #11)
+        depts = sorted(demo_departments(src), key=lambda d: d.encode())
+        want = "部门             负责人 联络员\n" + "".join(
+            d + " " * (16 - 2 * len(d)) + " -      -\n" for d in depts)
+        if outputs.get("users dept-list") != want:
+            sys.exit("FAIL: users dept-list printed %r, expected %r" % (
+                outputs.get("users dept-list"), want))
+        p = run([ctl, "tickets", "list", "--state", "all", "--limit", "1000"] + db, root)
+        rows = p.stdout.decode().splitlines()[1:]
+        if any("!" in r for r in rows):
+            sys.exit("FAIL: a settled ticket shows an overdue '!': %r" % [r for r in rows if "!" in r])
+        if sum("已撤销" in r for r in rows) != 7 or sum("不予处置" in r for r in rows) != 7:
+            sys.exit("FAIL: the 7 dismissed tickets should show 已撤销: %r" % rows)
+        if not outputs.get("tickets outbox", "").startswith("编号   状态      渠道"):
+            sys.exit("FAIL: tickets outbox heading: %r" % outputs.get("tickets outbox"))
+        if outputs.get("tickets escalate") != "催办 0 次，督办 0 次，已排入 0 条通知\n":
+            sys.exit("FAIL: tickets escalate printed %r" % outputs.get("tickets escalate"))
+        if not outputs.get("rules validate", "").startswith("规则集 'config/rules' 有效："):
+            sys.exit("FAIL: rules validate printed %r" % outputs.get("rules validate"))
+
+        # the ticket commands, with a dismissed and a closed ticket of the history
+        p = run([ctl, "tickets", "list", "--state", "all", "--limit", "1000", "--json"] + db, root)
+        hist = json.loads(p.stdout)
+        numbers = [next(t["number"] for t in hist if t["state"] == st and t["department"])
+                   for st in ("dismissed", "closed")]
+        tcmds = readme_commands(src, "readme-ticket-commands")
+        for number in numbers:
+            for line in tcmds:
+                argv = [number if a == "NUMBER" else a for a in shlex.split(line)]
+                if argv[0] != CTL_PREFIX or number not in argv:
+                    sys.exit("FAIL: README ticket command is not %s ... NUMBER: %s" % (
+                        CTL_PREFIX, line))
+                if argv[2] == "show":
+                    p = run([ctl] + argv[1:], root)
+                    text = p.stdout.decode()
+                    if "进行中" in text or "已超时" in text or not (
+                            "已撤销" in text or "已停止" in text or "已完成" in text):
+                        sys.exit("FAIL: %s: the clocks of a settled ticket: %s" % (line, text))
+                    continue
+                # a settled ticket refuses the action for its state, not for its config
+                p = run([ctl] + argv[1:], root, check=False)
+                err = p.stderr.decode()
+                if p.returncode != 1 or "未执行" not in err or "没有能通知到" in err:
+                    sys.exit("FAIL: %s on %s: exit %d, %s" % (line, number, p.returncode, err))
+                shipped = ["config/notifier.yaml" if a == ".demo/notifier.yaml" else a
+                           for a in argv[1:]]
+                p = run([ctl] + shipped, root, check=False)
+                err = p.stderr.decode()
+                if p.returncode != 2 or "没有能通知到" not in err or "--config" not in err:
+                    sys.exit("FAIL: %s with the shipped config: exit %d, %s" % (
+                        line, p.returncode, err))
+                print("ok: %s (%s)" % (line, number))
+    print("PASS: %d README commands, %d ticket commands" % (len(cmds), len(tcmds)))
     return 0
 
 
