@@ -24,8 +24,8 @@
 #include "yq_item.h"
 #include "yq_kafka.h"
 
-/* message.max.bytes of the collector's producer (librdkafka's default, set explicitly). */
-#define ITEM_PRODUCER_MESSAGE_MAX_BYTES 1000000
+/* message.max.bytes of the collector's producer: the shared limit (yq_kafka.h). */
+#define ITEM_PRODUCER_MESSAGE_MAX_BYTES YQ_KAFKA_MESSAGE_MAX_BYTES
 /* Largest item JSON sent: the message limit less room for the key and record overhead. */
 #define ITEM_PRODUCER_MAX_ITEM_BYTES (ITEM_PRODUCER_MESSAGE_MAX_BYTES - 4096)
 _Static_assert(YQ_ITEM_MAX_FIELDS_BYTES + 16384 < ITEM_PRODUCER_MAX_ITEM_BYTES,

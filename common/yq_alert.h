@@ -36,16 +36,15 @@
 #include <stdint.h>
 
 #include "yq_item.h"
+#include "yq_kafka.h"
 
 #define YQ_ALERT_SCHEMA 1
 
 /*
- * message.max.bytes of every yuqing producer and of the brokers (librdkafka's default, set
- * explicitly): the one number the item and alert sizes are bounded by (issue #10).
- * YQ_ALERT_MAX_BYTES leaves room for the key and the record overhead, as the collector's
- * ITEM_PRODUCER_MAX_ITEM_BYTES does.
+ * The largest alert JSON produced: YQ_KAFKA_MESSAGE_MAX_BYTES (yq_kafka.h, the one number item
+ * and alert sizes are bounded by) less room for the key and the record overhead, as the
+ * collector's ITEM_PRODUCER_MAX_ITEM_BYTES does (issue #10).
  */
-#define YQ_KAFKA_MESSAGE_MAX_BYTES 1000000
 #define YQ_ALERT_MAX_BYTES (YQ_KAFKA_MESSAGE_MAX_BYTES - 4096)
 /* What yq_alert_encode_bounded() keeps of a match's terms when it must shrink the alert. */
 #define YQ_ALERT_BOUNDED_TERMS 16

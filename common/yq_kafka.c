@@ -7,6 +7,10 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
+/* A macro's value as a string literal. */
+#define YQ_KAFKA_STR2(x) #x
+#define YQ_KAFKA_STR(x) YQ_KAFKA_STR2(x)
+
 #define KOFF(f) offsetof(struct yq_kafka_cfg, f)
 
 const struct cfg_key yq_kafka_cfg_keys[] = {
@@ -81,7 +85,9 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
     if (conf_set(conf, "enable.idempotence", "true", errbuf, errlen) ||
         conf_set(conf, "acks", "all", errbuf, errlen) ||
         conf_set(conf, "linger.ms", "5", errbuf, errlen) ||
-        conf_set(conf, "message.timeout.ms", "300000", errbuf, errlen)) {
+        conf_set(conf, "message.timeout.ms", "300000", errbuf, errlen) ||
+        conf_set(conf, "message.max.bytes", YQ_KAFKA_STR(YQ_KAFKA_MESSAGE_MAX_BYTES), errbuf,
+                 errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -11,6 +11,13 @@
 
 #include "yq_cfg.h"
 
+/*
+ * message.max.bytes of every yuqing producer (set explicitly by yq_kafka_producer_new() and
+ * the collector's producer; librdkafka's and the brokers' default): the one number that the
+ * item and alert sizes are bounded by (issue #10). Brokers must accept at least this much.
+ */
+#define YQ_KAFKA_MESSAGE_MAX_BYTES 1000000
+
 struct yq_kafka_cfg {
     char *bootstrap_servers; /* "host:port[,host:port]" */
     char *items_topic;       /* default "yuqing.items" */
