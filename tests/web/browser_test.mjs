@@ -631,6 +631,42 @@ await check('duty officer opens the statistics page and the three charts render'
   eq(dialogs.length, 0, 'no dialogs');
 });
 
+// Issue #11 (review): at 1,400 px the 各责任单位 table fits its card (it was 1,502 px in a
+// 1,134 px card), no heading wraps to more than two lines and a unit's name never wraps
+// (责任单位 wrapped as 市应急管/理局).
+await check('the statistics page fits its department table at 1,400 px', async () => {
+  const { page } = await session('duty1', 'duty-password-1', { width: 1400, height: 900 });
+  const month = previousBeijingMonth();
+  await page.goto(`${base}/stats?month=${month}`);
+  await page.waitForSelector(`body[data-loaded="${month}"] #s-departments tbody tr`);
+  const m = await page.$eval('#s-departments', (box) => {
+    const lines = (node) => {
+      const r = document.createRange();
+      r.selectNodeContents(node);
+      return new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size;
+    };
+    const table = box.querySelector('table');
+    const card = box.closest('.card');
+    const cs = getComputedStyle(card);
+    return {
+      table: Math.ceil(table.getBoundingClientRect().width),
+      card: Math.floor(card.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)),
+      scrolls: box.scrollWidth > box.clientWidth,
+      heads: [...table.querySelectorAll('thead th')].map((th) => [th.textContent, lines(th)]),
+      units: [...table.querySelectorAll('tbody td.key')].map((td) => [td.textContent, lines(td)]),
+      titled: [...table.querySelectorAll('thead tr:last-child th')].every((th) => th.title.length > 0),
+    };
+  });
+  assert(m.table <= m.card && !m.scrolls, `table ${m.table} px in a card of ${m.card} px`);
+  const tall = m.heads.filter(([, n]) => n > 2);
+  eq(tall.length, 0, `headings over two lines: ${JSON.stringify(tall)}`);
+  const wrapped = m.units.filter(([, n]) => n > 1);
+  eq(wrapped.length, 0, `unit names wrapped: ${JSON.stringify(wrapped)}`);
+  assert(m.units.length > 1, JSON.stringify(m.units));
+  assert(m.titled, 'every short heading has its full name as a tooltip');
+  await screenshot(page, 'stats-1400.png');
+});
+
 await check('the statistics page switches to the year view and shows the annual figures', async () => {
   const { page, dialogs } = await session('duty1', 'duty-password-1');
   const problems = watchProblems(page);

@@ -883,11 +883,6 @@ function fmtDuration(s) {
   return `${m % 60}分`;
 }
 
-function fmtSummary(sum) {
-  if (!sum || !sum.n) return '—';
-  return `${fmtDuration(sum.median_s)} / ${fmtDuration(sum.p90_s)} / ${fmtDuration(sum.mean_s)}`;
-}
-
 function numCell(label, v) { return el('td', { class: 'n', 'data-label': label }, String(v)); }
 
 function statsTable(heads, rows) {
@@ -918,6 +913,32 @@ const DEPT_HEADS = ['责任单位', '办理件数', '新交办', '签收及时�
   '按期办结率', '超期件数', '签收用时 中位/P90/平均', '首次回应用时 中位/P90/平均', '办结用时 中位/P90/平均',
   '未签收即办结或不予处置', '期末未签收'];
 
+// Issue #11 (review): the department table fits a 1,400 px page: two header rows, grouped
+// (件数 / 比率 / 用时 / 未签收), short headings whose full names are their tooltips (and the cells'
+// data-label on a phone), the unit's name on one line, each of median / P90 / mean on its line.
+const DEPT_GROUPS = [['责任单位', 1, DEPT_HEADS[0]], ['件数', 2], ['比率', 5], ['超期件数', 1, DEPT_HEADS[8]],
+  ['用时（中位 / P90 / 平均）', 3], ['未签收', 2]];
+const DEPT_SHORT = [null, '办理', '新交办', '签收及时', '回应', '及时回应', '办结', '按期办结', null,
+  '签收', '首次回应', '办结', '即办结或不予处置', '至期末'];
+
+function departmentHead() {
+  const top = DEPT_GROUPS.map(([text, span, full]) => (span === 1
+    ? el('th', { rowspan: 2, scope: 'col', class: full === DEPT_HEADS[0] ? 'key' : null, title: full }, text)
+    : el('th', { colspan: span, scope: 'colgroup', class: 'group' }, text)));
+  const sub = DEPT_SHORT.flatMap((t, i) => (t ? [el('th', { scope: 'col', title: DEPT_HEADS[i] }, t)] : []));
+  return el('thead', {}, el('tr', {}, top), el('tr', {}, sub));
+}
+
+function departmentTable(rows) {
+  return el('table', { class: 'figures departments' }, departmentHead(), el('tbody', {}, rows));
+}
+
+function durationCell(label, sum) {
+  if (!sum || !sum.n) return numCell(label, '—');
+  const parts = [sum.median_s, sum.p90_s, sum.mean_s].map((v) => el('span', { class: 'dur' }, fmtDuration(v)));
+  return el('td', { class: 'n durations', 'data-label': label }, parts[0], ' / ', parts[1], ' / ', parts[2]);
+}
+
 function departmentRow(r, total) {
   const k = r.clocks;
   const cells = [
@@ -930,9 +951,9 @@ function departmentRow(r, total) {
     numCell(DEPT_HEADS[6], fmtPct(k.close.met_pct)),
     numCell(DEPT_HEADS[7], fmtPct(k.close.on_time_pct)),
     numCell(DEPT_HEADS[8], r.overdue_tickets),
-    numCell(DEPT_HEADS[9], fmtSummary(r.mtta)),
-    numCell(DEPT_HEADS[10], fmtSummary(r.ttr)),
-    numCell(DEPT_HEADS[11], fmtSummary(r.ttc)),
+    durationCell(DEPT_HEADS[9], r.mtta),
+    durationCell(DEPT_HEADS[10], r.ttr),
+    durationCell(DEPT_HEADS[11], r.ttc),
     numCell(DEPT_HEADS[12], r.settled_unacknowledged),
     numCell(DEPT_HEADS[13], r.unacknowledged_at_end),
   ];
@@ -978,7 +999,7 @@ function renderStats(data) {
   $('s-identity').textContent = identityText(data);
   $('s-identity').className = data.carry_over.balanced ? 'identity' : 'identity bad';
   const rows = (data.by && data.by.department) || [];
-  $('s-departments').replaceChildren(statsTable(DEPT_HEADS,
+  $('s-departments').replaceChildren(departmentTable(
     [...rows.map((r) => departmentRow(r, false)), departmentRow(data.total, true)]));
   const zero = data.zero_response_departments || [];
   $('s-zero').replaceChildren(zero.length
