@@ -38,9 +38,9 @@ const struct cfg_key web_cfg_keys[] = {
      "address: raise it to http.connection_limit)",
      NULL},
     {"max_header_ms", CFG_MS, "10s", 0, 3600000, WOFF(max_header_ms),
-     "time a request's headers may take, from the connection's start (or the request line on "
-     "a kept-alive connection); a connection without complete headers by then is closed "
-     "(0 = no cap)",
+     "time a request's headers may take, from the connection's start (or the previous "
+     "request's end on a kept-alive connection, so idle ones too); a connection without "
+     "complete headers by then is closed (0 = no cap)",
      NULL},
     {"max_pending_headers", CFG_INT, "128", 0, 10000, WOFF(max_pending_headers),
      "connections still sending their request headers, in all; a new one past it closes the "
@@ -557,6 +557,8 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
         if (!req) {
             return MHD_NO;
         }
+        req->w = w;
+        req->c = c;
         *req_cls = req;
         if (clen) {
             /* a declared body over the limit is refused before a byte of it is read */
@@ -679,6 +681,9 @@ void web_request_completed(void *req_cls)
 {
     struct web_req *req = req_cls;
     if (req) {
+        if (req->w) {
+            web_conn_request_done(req->w, req->c);
+        }
         free(req->body);
         free(req);
     }

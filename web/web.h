@@ -202,7 +202,8 @@ void web_shutdown(struct web *w);
  * NULL), with which a watchdog thread started here closes any connection whose current
  * request, counted from its request line (or the connection's start), has taken longer than
  * web.max_request_ms in all, or whose headers are not complete web.max_header_ms after its
- * start (the connection's accept, or its request line on a kept-alive connection); event
+ * start (the connection's accept, or the previous request's end on a kept-alive connection:
+ * an idle connection waits for headers too); event
  * streams are exempt. When a new connection makes more than web.max_pending_headers
  * connections that have not sent all their headers, the oldest of those is closed, so slow
  * clients from many addresses cannot take every one of http.connection_limit (issue #10).

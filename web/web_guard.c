@@ -6,7 +6,8 @@
  * shuts down the socket of a connection past its deadline; libmicrohttpd then sees the
  * closed socket and closes the connection in its own thread. Event streams are exempt (they
  * end after web.sse_max_stream_ms on their own).
- * Headers have a shorter deadline of their own (web.max_header_ms), and only
+ * Headers have a shorter deadline of their own (web.max_header_ms, from the accept or the end
+ * of the previous request on a kept-alive connection, so an idle one counts too), and only
  * web.max_pending_headers connections may be waiting for theirs at once: a new one past that
  * closes the oldest, so slow clients from many addresses (each under the per-address cap)
  * cannot hold every one of http.connection_limit and /healthz stays reachable.
@@ -158,8 +159,9 @@ static void *guard_request_line(void *cls, const char *uri, struct MHD_Connectio
         pthread_mutex_lock(&w->guard_lock);
         k->start_ms = yq_time_mono_ms();
         if (k->headers_done) {
-            /* the next request on a kept-alive connection; the first one's headers are timed
-             * from the accept, so a slow request line gains nothing */
+            /* the previous request's end was not reported: time the headers from now;
+             * otherwise they are timed from the accept or the previous request's end
+             * (web_conn_request_done()), so a slow request line gains nothing */
             k->headers_done = false;
             k->header_start_ms = k->start_ms;
         }
@@ -167,6 +169,20 @@ static void *guard_request_line(void *cls, const char *uri, struct MHD_Connectio
         pthread_mutex_unlock(&w->guard_lock);
     }
     return NULL;
+}
+
+void web_conn_request_done(struct web *w, struct MHD_Connection *c)
+{
+    struct web_conn *k;
+    if (!w->guard_started || !(k = conn_of(c))) {
+        return;
+    }
+    pthread_mutex_lock(&w->guard_lock);
+    /* an idle kept-alive connection holds a slot as a slow header does: same deadline, cap */
+    k->headers_done = false;
+    k->header_start_ms = yq_time_mono_ms();
+    k->exempt = false; /* an event stream that ended */
+    pthread_mutex_unlock(&w->guard_lock);
 }
 
 void web_conn_headers_done(struct web *w, struct MHD_Connection *c)

@@ -48,6 +48,12 @@ void web_conn_exempt(struct web *w, struct MHD_Connection *c);
 /* c's current request has all its headers: the header deadline and cap no longer apply. */
 void web_conn_headers_done(struct web *w, struct MHD_Connection *c);
 
+/*
+ * c's request ended (from web_request_completed(), in c's thread): a kept-alive connection
+ * now waits for its next request's headers, under the header deadline and cap again.
+ */
+void web_conn_request_done(struct web *w, struct MHD_Connection *c);
+
 /* Stop the watchdog and free the connection records (after MHD_stop_daemon). */
 void web_guard_stop(struct web *w);
 
@@ -56,6 +62,8 @@ struct web_req {
     char *body;
     size_t len;
     bool too_big;
+    struct web *w;            /* for web_request_completed() */
+    struct MHD_Connection *c; /* the request's connection (valid until it completes) */
 };
 
 /* One embedded static file (web_assets.c is generated from web/static/ at build time). */

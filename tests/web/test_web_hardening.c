@@ -365,6 +365,28 @@ static void test_issue_10_slow_headers_meet_the_header_deadline(void **state)
     close(fd);
 }
 
+/*
+ * An idle kept-alive connection holds a slot as a slow header does: web.max_header_ms (1000
+ * here, no total cap) counts from the end of its previous request, and it is closed (before:
+ * kept until libmicrohttpd's idle timeout, past the hang guard).
+ */
+static void test_issue_10_idle_kept_alive_connection_meets_the_header_deadline(void **state)
+{
+    struct fx *f = *state;
+    int fd = raw_connect(f, "127.0.0.1");
+    /* the hang guard, below the fixture's idle timeout (60 s) so that only the guard counts */
+    struct timeval tv = {.tv_sec = HANG_GUARD_S / 2};
+    char c;
+    ssize_t n;
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    assert_int_equal(keepalive_status(fd, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+                     401);
+    n = recv(fd, &c, 1, 0); /* blocks until closed; the hang guard gives -1 */
+    assert_int_equal(n, 0);
+    close(fd);
+}
+
 static void test_issue_10_slow_clients_of_many_addresses_leave_room(void **state)
 {
     struct fx *f = *state;
@@ -650,6 +672,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_meet_the_header_deadline,
                                         setup_header, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_issue_10_idle_kept_alive_connection_meets_the_header_deadline, setup_header,
+            teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_clients_of_many_addresses_leave_room,
                                         setup_many, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_kept_alive_connection_is_timed_per_request,
