@@ -135,12 +135,37 @@ static void test_issue_10_print_config_redacts_url_secrets(void **state)
     cfg_release(outer_keys, &o);
 }
 
+/* Issue #10 review: a fragment's pairs and a percent-encoded name were printed in clear. */
+static void test_issue_10_print_config_redacts_fragment_and_encoded_names(void **state)
+{
+    struct outer o;
+    char err[256] = "", *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(load("name: 'https://h.example/cb#token=SECRET10'\n"
+                          "net:\n  host: 'https://h.example/?%74oken=SECRET12&x=1'\n",
+                          &o, err, sizeof(err)),
+                     0);
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    cfg_print(f, outer_keys, &o, 0);
+    fclose(f);
+    assert_null(strstr(text, "SECRET"));
+    assert_non_null(strstr(text, "name: \"https://h.example/cb#token=***\""));
+    assert_non_null(strstr(text, "host: \"https://h.example/?%74oken=***&x=1\""));
+    free(text);
+    cfg_release(outer_keys, &o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_values),
         cmocka_unit_test(test_errors_name_file_line_and_key),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
+        cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
