@@ -380,7 +380,8 @@ static bool reaches(const struct notify_routes *routes, const char *department)
 /*
  * Who the notification of kind on ticket number would be for and the routes (borrowed)
  * reach nobody of: a department's name, "值班室", or NULL when kind tells nobody (签收, 回应,
- * 办结) or someone concerned is reached. department: assign's --department (may be NULL).
+ * 办结) or everyone concerned is reached. department, co: assign's --department and --co
+ * (may be NULL); buf (len bytes) holds the name returned.
  * The recipients are those of ticket_flow_apply(): assign, set-level and dismiss tell the
  * (new) lead department's liaison, return the duty officer, reopen both (issue #11: a CLI
  * run with the default config, channels: {}, queued 0 notifications where the web UI told
@@ -388,7 +389,7 @@ static bool reaches(const struct notify_routes *routes, const char *department)
  */
 static const char *unreached(struct ticket_store *store, const struct notify_routes *routes,
                              enum ticket_action_kind kind, const char *number,
-                             const char *department, char *buf, size_t len)
+                             const char *department, const char *co, char *buf, size_t len)
 {
     struct ticket t;
     const char *who = NULL;
@@ -397,6 +398,17 @@ static const char *unreached(struct ticket_store *store, const struct notify_rou
         if (department && department[0] && !reaches(routes, department)) {
             snprintf(buf, len, "%s", department);
             return buf;
+        }
+        /* the co-handling departments (--co D2,D3, split as cmd_act() splits them) too */
+        if (co && co[0]) {
+            char copy[1024], *save = NULL;
+            snprintf(copy, sizeof(copy), "%s", co);
+            for (char *d = strtok_r(copy, ",，", &save); d; d = strtok_r(NULL, ",，", &save)) {
+                if (!reaches(routes, d)) {
+                    snprintf(buf, len, "%s", d);
+                    return buf;
+                }
+            }
         }
         return NULL;
     }
@@ -475,8 +487,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     }
     if (!o->no_notify) {
         char who_buf[256];
-        const char *who = unreached(store, &cfg->routes, act.kind, number, o->department, who_buf,
-                                    sizeof(who_buf));
+        const char *who = unreached(store, &cfg->routes, act.kind, number, o->department, o->co,
+                                    who_buf, sizeof(who_buf));
         if (who) {
             return no_channel(config_path, who);
         }

@@ -343,11 +343,15 @@ static void test_issue_11_action_without_a_channel_is_refused(void **state)
     assert_int_equal(run_cfg(f, shipped_cfg(), dismiss), 2);
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), 1); /* nothing was done */
     assert_int_equal(scalar(f, "SELECT level = 'III' FROM tickets"), 1);
-    /* assigning to a department the config does not reach is refused as well */
+    /* assigning to a department the config does not reach is refused as well, lead or co */
     {
         const char *const assign_far[] = {"assign", f->number, "--department", "市应急管理局",
                                           NULL};
+        const char *const co_far[] = {"assign", f->number, "--department", "市生态环境局",
+                                      "--co", "市自然资源局，市应急管理局", NULL};
         assert_int_equal(run(f, assign_far), 2);
+        assert_int_equal(run_fd(f, NULL, STDERR_FILENO, co_far, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "中没有能通知到“市应急管理局”的渠道"));
     }
     /* said explicitly: done, nobody told */
     assert_int_equal(run_fd(f, shipped_cfg(), STDOUT_FILENO, set_level_quiet, out, sizeof(out)),
