@@ -163,13 +163,107 @@ static int link_title_id(const struct feed_entry *e, char *out, size_t outlen)
     return err;
 }
 
+bool feed_guid_is_global(const char *guid)
+{
+    const char *c = guid;
+    size_t hex = 0, dashes = 0;
+
+    if (strncasecmp(guid, "urn:", 4) == 0 || strncasecmp(guid, "tag:", 4) == 0) {
+        return true;
+    }
+    /* scheme "://": a letter, then letters, digits, "+", "-", "." (RFC 3986) */
+    if (isalpha((unsigned char)*c)) {
+        while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.') {
+            c++;
+        }
+        if (strncmp(c, "://", 3) == 0 && c[3] != '\0') {
+            return true;
+        }
+    }
+    /* a bare UUID, 8-4-4-4-12 hex digits */
+    for (c = guid; *c; c++) {
+        if (isxdigit((unsigned char)*c)) {
+            hex++;
+        } else if (*c == '-' && (c - guid == 8 || c - guid == 13 || c - guid == 18 ||
+                                 c - guid == 23)) {
+            dashes++;
+        } else {
+            return false;
+        }
+    }
+    return hex == 32 && dashes == 4 && c - guid == 36;
+}
+
+/*
+ * "scheme://host[:port]" of link, lower case, into out (outlen bytes); "" when link is not an
+ * absolute URL with a host. Returns 0 or ERR_NOMEM.
+ */
+static int link_origin(const char *link, char *out, size_t outlen)
+{
+    CURLU *h = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int err = 0;
+
+    out[0] = '\0';
+    if (!h) {
+        return ERR_NOMEM;
+    }
+    if (curl_url_set(h, CURLUPART_URL, link, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0]) {
+        curl_url_get(h, CURLUPART_PORT, &port, 0); /* none: the scheme's default */
+        snprintf(out, outlen, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+        for (char *c = out; *c; c++) {
+            *c = (char)tolower((unsigned char)*c);
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(h);
+    return err;
+}
+
+/*
+ * The id of a guid used alone (FEED_ID_GUID): sha1(guid) when it is globally unique by form
+ * (feed_guid_is_global()), the ids of existing deployments; otherwise (short numbers, words)
+ * sha1(guid + "\n" + origin of the entry's link), so two sites' "a1" are two items (issue
+ * #10). Without a link there is nothing to scope by: sha1(guid).
+ */
+static int guid_id(const struct feed_entry *e, char *out, size_t outlen)
+{
+    char origin[512], *basis;
+    size_t n;
+    int err;
+
+    if (feed_guid_is_global(e->id) || !e->link || !e->link[0]) {
+        return sha1_id(e->id, strlen(e->id), out, outlen);
+    }
+    err = link_origin(e->link, origin, sizeof(origin));
+    if (err) {
+        return err;
+    }
+    if (!origin[0]) {
+        return sha1_id(e->id, strlen(e->id), out, outlen);
+    }
+    n = strlen(e->id) + strlen(origin) + 2;
+    basis = malloc(n);
+    if (!basis) {
+        return ERR_NOMEM;
+    }
+    snprintf(basis, n, "%s\n%s", e->id, origin);
+    err = sha1_id(basis, strlen(basis), out, outlen);
+    free(basis);
+    return err;
+}
+
 int feed_item_id(const struct feed_entry *e, char *out, size_t outlen)
 {
     char *basis = NULL;
     int err;
 
     if (e->id && e->id[0] && e->id_rule == FEED_ID_GUID) {
-        return sha1_id(e->id, strlen(e->id), out, outlen);
+        return guid_id(e, out, outlen);
     }
     if (e->id && e->id[0] && e->id_rule == FEED_ID_LINK_TITLE) {
         return link_title_id(e, out, outlen);

@@ -4,6 +4,7 @@
 #ifndef YQ_FEED_ITEM_H
 #define YQ_FEED_ITEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,12 +24,22 @@
 int feed_url_normalize(const char *url, char **out);
 
 /*
+ * Whether guid (NUL-terminated) is globally unique by its form: an absolute URI with an
+ * authority ("scheme://..."), "urn:..." or "tag:..." (any case), or a bare UUID. Short
+ * numbers and words are not. Thread-safe.
+ */
+bool feed_guid_is_global(const char *guid);
+
+/*
  * The item id of entry e: "rss:<hex sha1>" of its guid/id, else its normalised link, else
  * its title + "\n" + RFC 3339 publication time ("" when unknown). A guid that several entries
  * of the document share is not used alone (e->id_rule, set by feed_parse(); issue #10): those
  * entries take their normalised link when each has its own link (FEED_ID_LINK), else
  * guid + "\n" + normalised link + "\n" + title (FEED_ID_LINK_TITLE). Entries equal in all
- * three are one item.
+ * three are one item. A guid used alone that is not globally unique by form
+ * (feed_guid_is_global(): "a1", "1234") is hashed with the origin of the entry's link,
+ * guid + "\n" + "scheme://host[:port]" (lower case), so different sites' short guids are
+ * different items (issue #10); a URL/URN/tag guid, or one without a link, keeps sha1(guid).
  * out: at least FEED_ITEM_ID_LEN bytes. Returns 0, ERR_NOMEM, or ERR_INVALID (the entry has
  * none of guid, link, title: it cannot be identified and must be skipped).
  */

@@ -62,7 +62,9 @@ struct yq_item_metrics {
  * NULL strings are written as "" except region and reply_to, which are omitted.
  */
 struct yq_item {
-    char *id;        /* "rss:<sha1 hex>", "weibo:<mid>", "wx:<biz>:<mid>:<idx>", "wxs:<token>" */
+    char *id;        /* "rss:<sha1 hex>", "weibo:<mid>", "wx:<biz>:<mid>:<idx>", "wxs:<token>";
+                      * rss: sha1 of a URL/URN/tag guid alone, of a short guid with its link's
+                      * origin (issue #10, feed_item_id(), docs/collectors.md) */
     char *source;    /* "rss", "weibo", "wechat" */
     char *source_id; /* the id of the source in sources.yaml */
     char *channel;   /* site, account or 公众号 name */

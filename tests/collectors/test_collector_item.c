@@ -36,6 +36,59 @@ static void test_id_from_guid_is_sha1_of_guid(void **state)
     assert_string_equal(id, "rss:7dd251babb0de442dc0343413ed2b25e8fe35e0d");
 }
 
+/*
+ * Issue #10: the id was sha1(guid) whatever the site, so a second source's short guids
+ * ("a1") were taken for the first one's and dropped as seen. A guid that is not globally
+ * unique by form is hashed with the origin of the entry's link; URL/URN/tag guids keep
+ * sha1(guid).
+ */
+static void test_issue_10_short_guid_scoped_by_link_origin(void **state)
+{
+    struct feed_entry a = {.id = "a1", .link = "http://A.example/news/1"};
+    struct feed_entry a_again = {.id = "a1", .link = "http://a.example/other?x=1"};
+    struct feed_entry b = {.id = "a1", .link = "http://b.example:8080/1"};
+    struct feed_entry no_link = {.id = "a1"};
+    struct feed_entry url = {.id = "http://a.example/news/1", .link = "http://b.example/1"};
+    static const struct {
+        const char *guid;
+        bool global;
+    } forms[] = {
+        {"http://x.example/1", true},  {"HTTPS://x.example/1", true},
+        {"urn:uuid:1", true},          {"TAG:example.com,2020:1", true},
+        {"feed+x://y", true},          {"0f8fad5b-d9cb-469f-a165-70867728950e", true},
+        {"a1", false},                 {"1234", false},
+        {"news:123", false},           {"x://", false},
+        {"://x", false},               {"0f8fad5b-d9cb-469f-a165-70867728950", false},
+    };
+    char ida[FEED_ITEM_ID_LEN], idaa[FEED_ITEM_ID_LEN], idb[FEED_ITEM_ID_LEN],
+        idn[FEED_ITEM_ID_LEN], idu[FEED_ITEM_ID_LEN];
+
+    (void)state;
+    assert_int_equal(feed_item_id(&a, ida, sizeof(ida)), 0);
+    assert_int_equal(feed_item_id(&a_again, idaa, sizeof(idaa)), 0);
+    assert_int_equal(feed_item_id(&b, idb, sizeof(idb)), 0);
+    assert_int_equal(feed_item_id(&no_link, idn, sizeof(idn)), 0);
+    assert_int_equal(feed_item_id(&url, idu, sizeof(idu)), 0);
+    /* sha1("a1\nhttp://a.example"), sha1("a1\nhttp://b.example:8080"), sha1("a1") */
+    assert_string_equal(ida, "rss:7175b6e37afebbfd605fc87d1461cb73741dbef7");
+    assert_string_equal(idaa, ida); /* one site: the same item whatever the path */
+    assert_string_equal(idb, "rss:f33822ea70ceaa190f1539c970560582bdc74415");
+    assert_string_equal(idn, "rss:f29bc91bbdab169fc0c0a326965953d11c7dff83");
+    /* a URL guid keeps today's id: sha1 of the guid alone, whatever the link */
+    {
+        struct feed_entry alone = {.id = "http://a.example/news/1"};
+        char want[FEED_ITEM_ID_LEN];
+        assert_int_equal(feed_item_id(&alone, want, sizeof(want)), 0);
+        assert_string_equal(idu, want);
+    }
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        if (feed_guid_is_global(forms[i].guid) != forms[i].global) {
+            print_error("guid '%s'\n", forms[i].guid);
+        }
+        assert_int_equal(feed_guid_is_global(forms[i].guid), forms[i].global);
+    }
+}
+
 static void test_id_from_normalised_link(void **state)
 {
     struct feed_entry a = {.link = "HTTP://Example.COM:80/a?utm_source=wx&b=1#comments"};
@@ -311,7 +364,8 @@ static void test_issue_10_shared_guid_falls_back_to_link(void **state)
     struct gen_item reordered[] = {items[2], items[1], items[0]};
     char *doc = gen_rss(items, 3), *doc2 = gen_rss(reordered, 3);
     struct feed *f = parse_str(doc), *g = parse_str(doc2);
-    struct feed_entry by_link = {.link = "http://e.example/a"}, by_guid = {.id = "own"};
+    struct feed_entry by_link = {.link = "http://e.example/a"},
+                      by_guid = {.id = "own", .link = "http://e.example/c"};
     char *a = id_of(f, 0), *b = id_of(f, 1), *c = id_of(f, 2);
     char want[FEED_ITEM_ID_LEN];
 
@@ -395,6 +449,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_from_guid_is_sha1_of_guid),
+        cmocka_unit_test(test_issue_10_short_guid_scoped_by_link_origin),
         cmocka_unit_test(test_id_from_normalised_link),
         cmocka_unit_test(test_id_from_title_and_date),
         cmocka_unit_test(test_id_stable_across_polls),

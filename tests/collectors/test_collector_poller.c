@@ -244,7 +244,10 @@ static void assert_hash(redisContext *c, const char *key, const char *field, con
 static void test_poll_produce_conditional_get_and_dead_redis(void **state)
 {
     struct fixture *fx = *state;
-    struct feed_entry e1 = {.id = "poller-g1"}, e2 = {.id = "poller-g2"};
+    /* poller-g1's relative link resolves against the channel's link: its short guid is scoped
+     * by that origin (issue #10); poller-g2 has no link, its id is sha1 of the guid alone */
+    struct feed_entry e1 = {.id = "poller-g1", .link = "http://site.example/a/1"},
+                      e2 = {.id = "poller-g2"};
     char id1[FEED_ITEM_ID_LEN], id2[FEED_ITEM_ID_LEN], k1[128], k2[128];
     redisContext *rc;
     size_t n = 0;
