@@ -87,7 +87,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
     memset(o, 0, sizeof(*o));
     o->limit = 20;
     if (argc < 2) {
-        return usage_error("missing subcommand");
+        return usage_error("缺少子命令 (missing subcommand)");
     }
     o->sub = argv[1];
     for (int i = 2; i < argc; i++) {
@@ -97,19 +97,20 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         if (strcmp(a, "--limit") == 0) {
             char *end;
             if (i + 1 >= argc) {
-                return usage_error("option '%s' needs a value", a);
+                return usage_error("选项 '%s' 缺少取值 (needs a value)", a);
             }
             errno = 0;
             o->limit = strtol(argv[++i], &end, 10);
             if (errno || *end || o->limit < 1) {
-                return usage_error("--limit needs a positive number, not '%s'", argv[i]);
+                return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
+                                   argv[i]);
             }
             continue;
         }
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
             if (strcmp(a, valued[k].name) == 0) {
                 if (i + 1 >= argc) {
-                    return usage_error("option '%s' needs a value", a);
+                    return usage_error("选项 '%s' 缺少取值 (needs a value)", a);
                 }
                 *(const char **)((char *)o + valued[k].offset) = argv[++i];
                 known = true;
@@ -120,10 +121,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
             continue;
         }
         if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option '%s'", a);
+            return usage_error("未知选项 '%s' (unknown option)", a);
         }
         if (o->arg) {
-            return usage_error("unexpected argument '%s'", a);
+            return usage_error("多余的参数 '%s' (unexpected argument)", a);
         }
         o->arg = a;
     }
@@ -148,7 +149,8 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
             errno = 0;
             port = strtol(colon + 1, &end, 10);
             if (errno || *end || port < 1 || port > 65535) {
-                return usage_error("--redis needs HOST:PORT, not '%s'", o->redis);
+                return usage_error("--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)",
+                                   o->redis);
             }
         }
         free(cfg->redis.host);
@@ -276,7 +278,7 @@ static int cmd_validate(const struct cli_opts *o)
     int rc;
 
     if (!o->arg) {
-        return usage_error("validate needs a DIR");
+        return usage_error("validate 须给出规则目录 (needs a DIR)");
     }
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
         fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
@@ -400,7 +402,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
 
     memset(&item, 0, sizeof(item));
     if (!o->arg) {
-        return usage_error("test needs a FILE or '-'");
+        return usage_error("test 须给出文件或 '-' (needs a FILE or '-')");
     }
     if (strcmp(o->arg, "-") == 0) {
         rc = yq_fs_read_file("/dev/stdin", CLI_MAX_TEXT_BYTES, &text, &len);
@@ -463,13 +465,13 @@ int rules_cli_main(int argc, char **argv)
         return cmd_validate(&o);
     }
     if (strcmp(o.sub, "push") != 0 && strcmp(o.sub, "list") != 0 && strcmp(o.sub, "test") != 0) {
-        return usage_error("unknown subcommand '%s'", o.sub);
+        return usage_error("未知子命令 '%s' (unknown subcommand)", o.sub);
     }
     if (strcmp(o.sub, "push") == 0 && !o.arg) {
-        return usage_error("push needs a DIR");
+        return usage_error("push 须给出规则目录 (needs a DIR)");
     }
     if (strcmp(o.sub, "list") == 0 && o.arg) {
-        return usage_error("list takes no argument, got '%s'", o.arg);
+        return usage_error("list 不带参数，却给了 '%s' (takes no argument)", o.arg);
     }
     rc = redis_cfg(&o, &cfg);
     if (rc == 0) {

@@ -131,6 +131,26 @@ static void test_usage_errors(void **state)
     assert_int_equal(run(NULL, "rules", "list", "--redis", "host:notaport", NULL), 2);
     assert_int_equal(run(NULL, "rules", "help", NULL), 0);
     assert_non_null(strstr(out, "usage: yuqingctl rules push DIR"));
+    /* issue #11 (review): the error in Chinese first */
+    {
+        char path[128], *buf = NULL;
+        int saved, fd;
+        snprintf(path, sizeof(path), "%s/stderr", dir);
+        fflush(stderr);
+        saved = dup(2);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_true(fd >= 0 && saved >= 0);
+        dup2(fd, 2);
+        close(fd);
+        assert_int_equal(run(NULL, "rules", "frobnicate", NULL), 2);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        assert_int_equal(yq_fs_read_file(path, 1 << 16, &buf, NULL), 0);
+        assert_non_null(strstr(buf, "yuqingctl rules: 未知子命令 'frobnicate' (unknown subcommand)\n"
+                                    "usage: "));
+        free(buf);
+    }
 }
 
 static void test_validate(void **state)
