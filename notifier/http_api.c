@@ -304,7 +304,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
      * and role from the body) are gone; without the web UI only /healthz and /metrics remain.
      */
     if (strcmp(url, "/healthz") != 0 && strcmp(url, "/metrics") != 0) {
-        return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        /* a person may have typed it: Chinese first, the English code kept (issue #11) */
+        return reply_text(c, MHD_HTTP_NOT_FOUND, WEB_NOT_FOUND_TEXT);
     }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");

@@ -445,7 +445,8 @@ static enum MHD_Result route_static(struct web_call *call)
         a = asset_find(call->url + 8); /* exact names only: no paths, no traversal */
     }
     if (!a) {
-        return reply_text(call, MHD_HTTP_NOT_FOUND, "not found\n");
+        /* a person typed or followed this address: say it in Chinese (issue #11) */
+        return reply_text(call, MHD_HTTP_NOT_FOUND, WEB_NOT_FOUND_TEXT);
     }
     return reply_asset(call, a);
 }

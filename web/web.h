@@ -190,6 +190,12 @@ void web_request_completed(void *req_cls);
 /* End every event stream within sse_poll_ms; call before MHD_stop_daemon(). */
 void web_shutdown(struct web *w);
 
+/*
+ * The body of every 404 a person may see (an unknown page, an unknown /static/ file, a path
+ * the notifier does not serve): Chinese first, the English code in brackets (issue #11).
+ */
+#define WEB_NOT_FOUND_TEXT "页面不存在。请从值班台 / 进入（404 not found）\n"
+
 /* Items web_daemon_options() writes at most (the last is MHD_OPTION_END). */
 #define WEB_DAEMON_OPTIONS_MAX 4
 

@@ -222,6 +222,9 @@ static void test_issue_10_old_routes_are_gone(void **state)
         if (cases[i].status == 405) {
             assert_header(&f, "Allow", "GET, HEAD");
         }
+        if (cases[i].status == 404) {
+            assert_string_equal(f.body, WEB_NOT_FOUND_TEXT); /* Chinese first (issue #11) */
+        }
         fetch_release(&f);
     }
     /* and the POST of an action did not act: the ticket is still open */

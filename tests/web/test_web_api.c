@@ -805,6 +805,18 @@ static void test_issue_11_favicon(void **state)
     resp_release(&r);
 }
 
+/* issue #11: an unknown page answers in Chinese (the English code kept in brackets) */
+static void test_issue_11_unknown_page_in_chinese(void **state)
+{
+    struct fx *f = *state;
+    struct resp r;
+
+    request(f, NULL, "GET", "/static/nothing.js", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "页面不存在。请从值班台 / 进入（404 not found）\n");
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_11_closed_stream_is_not_a_warning, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup, teardown),
         cmocka_unit_test(test_issue_11_mhd_log_levels),
         cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
                                         teardown),
