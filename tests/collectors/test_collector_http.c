@@ -1492,6 +1492,57 @@ static void test_issue_10_body_memory_budget(void **state)
     collector_config_release(&cfg);
 }
 
+/* Two sites whose feeds use the same short guids: /site-a and /site-b. */
+static struct reply guid_route(const char *url, int n, void *arg)
+{
+    static char body[2][512];
+    struct reply r = {.status = 200, .ctype = "application/rss+xml"};
+    int k = strcmp(url, "/site-b") == 0;
+    (void)n;
+    (void)arg;
+    snprintf(body[k], sizeof(body[k]),
+             "<rss version=\"2.0\"><channel><title>%c</title>"
+             "<item><guid>a1</guid><title>one</title><link>http://%c.example/1</link></item>"
+             "<item><guid>a2</guid><title>two</title><link>http://%c.example/2</link></item>"
+             "</channel></rss>",
+             k ? 'b' : 'a', k ? 'b' : 'a', k ? 'b' : 'a');
+    r.body = body[k];
+    return r;
+}
+
+/*
+ * Issue #10: the id was sha1(guid) whatever the source, so source B's "a1", "a2" came out
+ * produced=0 seen=2 after source A's. Short guids are scoped by the link's origin now.
+ */
+static void test_issue_10_sources_sharing_short_guids(void **state)
+{
+    struct collector_config cfg;
+    struct runner r;
+    struct bbuf m;
+    char src[512];
+
+    (void)state;
+    NEED_FIXTURE();
+    redis_cmd("FLUSHALL");
+    reset_server(guid_route, NULL);
+    snprintf(src, sizeof(src),
+             "  - id: site-a\n    url: http://127.0.0.1:%d/site-a\n"
+             "  - id: site-b\n    url: http://127.0.0.1:%d/site-b\n",
+             fx.http_port, fx.http_port);
+    load_cfg(&cfg, "  max_parallel: 1\n", src);
+    runner_start(&r, &cfg);
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    bbuf_init(&m, 1 << 20);
+    assert_int_equal(poller_render_metrics(r.p, &m), 0);
+    assert_non_null(
+        strstr(m.data, "yuqing_collector_source_items_produced_total{source=\"site-a\"} 2\n"));
+    assert_non_null(
+        strstr(m.data, "yuqing_collector_source_items_produced_total{source=\"site-b\"} 2\n"));
+    bbuf_release(&m);
+    runner_stop(&r);
+    collector_config_release(&cfg);
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
     return bbuf_add(arg, data, size * n) == 0 ? size * n : 0;
@@ -1683,6 +1734,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_parsing_never_stalls_polling),
         cmocka_unit_test(test_issue_10_parse_queue_back_pressure),
         cmocka_unit_test(test_issue_10_body_memory_budget),
+        cmocka_unit_test(test_issue_10_sources_sharing_short_guids),
         cmocka_unit_test(test_metrics_endpoint),
         cmocka_unit_test(test_issue_10_healthz_names_dependencies),
     };
