@@ -131,6 +131,7 @@ python3 deploy/demo/webhook_receiver.py "$hook_port" "$state/logs/notifications.
 pids+=($!)
 sed -e "s|@CALENDAR_DIR@|$root/config/calendar|" -e "s|@HTTP_PORT@|$http_port|" \
   -e "s|@REDIS_PORT@|$redis_port|" -e "s|@HOOK_PORT@|$hook_port|" \
+  -e "s|@STORE_PATH@|$state/tickets.db|" \
   deploy/demo/notifier.yaml >"$state/notifier.yaml"
 
 common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")

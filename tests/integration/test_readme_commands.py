@@ -98,7 +98,8 @@ def main():
         tmpl = open(os.path.join(src, "deploy", "demo", "notifier.yaml"), encoding="utf-8").read()
         for k, v in (("@CALENDAR_DIR@", os.path.join(src, "config", "calendar")),
                      ("@HTTP_PORT@", "8080"), ("@REDIS_PORT@", "16379"),
-                     ("@HOOK_PORT@", "18099")):
+                     ("@HOOK_PORT@", "18099"),
+                     ("@STORE_PATH@", os.path.join(root, ".demo", "tickets.db"))):
             tmpl = tmpl.replace(k, v)
         with open(os.path.join(root, ".demo", "notifier.yaml"), "w", encoding="utf-8") as f:
             f.write(tmpl)
