@@ -192,7 +192,7 @@ sources:
                               "--redis", f"127.0.0.1:{self.redis_port}", "--by", "it"],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
-        assert "version 1" in out.stdout, out.stdout
+        assert "已推送规则集第 1 版" in out.stdout, out.stdout
 
     def start_stages(self):
         common = ["--set", f"kafka.bootstrap_servers={self.bootstrap}"]
