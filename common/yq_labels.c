@@ -99,6 +99,13 @@ static const struct yq_label notify_kinds[] = {
     {"level_set", "级别调整"}, {"dismissed", "不予处置"}, {"config_error", "渠道配置错误"},
 };
 
+/* why a matched item opened no ticket (held_items.reason, notifier/ticket_held.h) */
+static const struct yq_label held_reasons[] = {
+    {"old", "旧帖（发布已久）"},
+    {"undated", "未标注发布时间（首次采集的存量）"},
+    {"official", "政务发布"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -117,6 +124,7 @@ static const struct {
     [YQ_LABEL_CLOCK] = {"clocks", clocks, N(clocks)},
     [YQ_LABEL_OUTBOX_STATE] = {"outbox_states", outbox_states, N(outbox_states)},
     [YQ_LABEL_NOTIFY_KIND] = {"notify_kinds", notify_kinds, N(notify_kinds)},
+    [YQ_LABEL_HELD_REASON] = {"held_reasons", held_reasons, N(held_reasons)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

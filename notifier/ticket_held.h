@@ -9,8 +9,8 @@
  *   reason "undated":  no publication time and marked backlog by the collector (fetched in its
  *                      source's first successful poll, yq_item.backlog): its age cannot be
  *                      known and it is what the source held before the office watched it, so
- *                      no clock may start from its fetch. Stored as 'old' with published_at
- *                      NULL (migration 5's CHECK); read back as "undated". An undated item of
+ *                      no clock may start from its fetch (stored as 'undated', migration 6).
+ *                      An undated item of
  *                      a later poll is new and opens a ticket (its fetch time counts);
  *   reason "official": from a source marked official (sources.yaml official: true): the
  *                      government's own posts are answers, not 舆情 (issue #15 will match them

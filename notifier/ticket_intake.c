@@ -13,6 +13,7 @@
 #include "ticket_held.h"
 #include "ticket_store.h"
 #include "ticket_store_int.h"
+#include "yq_labels.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -583,13 +584,6 @@ static int mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
 
 /* --- held items (issue #11): old, undated backlog and official items open no ticket ---------- */
 
-/*
- * The held_items.reason CHECK of migration 5 allows only 'old' and 'official': an undated
- * backlog item is stored as 'old' with published_at NULL (an old item always has a publication
- * time, so the pair is unambiguous) and read back as "undated" (HELD_REASON_SQL).
- */
-#define HELD_REASON_SQL                                                                         \
-    "CASE WHEN reason = 'old' AND published_at IS NULL THEN 'undated' ELSE reason END"
 
 bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t now)
 {
@@ -607,8 +601,8 @@ bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t no
 }
 
 /*
- * Record the alert's item in held_items (once per item id) with reason "old", "undated" (stored
- * as 'old' without a publication time, see HELD_REASON_SQL) or "official".
+ * Record the alert's item in held_items (once per item id) with reason "old", "undated" or
+ * "official" (migration 6 allows 'undated').
  */
 static int hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
                      int64_t now, struct ticket_intake_result *res)
@@ -639,8 +633,7 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
     }
     sqlite3_bind_text(st, 1, item->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, strcmp(reason, "undated") == 0 ? "old" : reason, -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, ticket_store_nz(item->source), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
@@ -747,10 +740,10 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
     memset(out, 0, sizeof(*out));
     err = ticket_store_prepare(
         store,
-        "SELECT id, item_id, event_key, " HELD_REASON_SQL ", source, source_id, channel, url, "
+        "SELECT id, item_id, event_key, reason, source, source_id, channel, url, "
         "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, "
         "level, department, source_department, rule_ids, score, held_at FROM held_items "
-        "WHERE (?1 IS NULL OR " HELD_REASON_SQL " = ?1) AND "
+        "WHERE (?1 IS NULL OR reason = ?1) AND "
         "(?3 IS NULL OR instr(title, ?3) > 0 OR instr(excerpt, ?3) > 0 OR "
         "instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
         "instr(url, ?3) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?2",
@@ -914,9 +907,7 @@ json_t *ticket_held_json(const struct ticket_held *h)
     json_object_set_new(o, "event_key", held_str(h->event_key));
     json_object_set_new(o, "reason", held_str(h->reason));
     json_object_set_new(o, "reason_label",
-                        json_string(old       ? "旧帖（发布已久）"
-                                    : undated ? "未标注发布时间（首次采集的存量）"
-                                              : "政务发布"));
+                        json_string(yq_label(YQ_LABEL_HELD_REASON, h->reason))); /* one table */
     json_object_set_new(o, "old", json_boolean(old));
     json_object_set_new(o, "undated", json_boolean(undated));
     json_object_set_new(o, "official", json_boolean(!old && !undated));

@@ -212,6 +212,42 @@ static const char *const migrations[] = {
      "  held_at INTEGER NOT NULL"
      ");"
      "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
+
+    /*
+     * 6: held_items.reason may be 'undated' (review of issue #11): an item without a
+     * publication time from a source's first poll (its backlog). Rows that migration 5's CHECK
+     * made store as 'old' without a publication time become 'undated' (an old item always has
+     * one). SQLite cannot change a CHECK in place: the table is rebuilt.
+     */
+    ("CREATE TABLE held_items_v6 ("
+     "  id INTEGER PRIMARY KEY,"
+     "  item_id TEXT NOT NULL UNIQUE,"
+     "  event_key TEXT NOT NULL,"
+     "  reason TEXT NOT NULL CHECK (reason IN ('old','official','undated')),"
+     "  source TEXT NOT NULL DEFAULT '',"
+     "  source_id TEXT NOT NULL DEFAULT '',"
+     "  channel TEXT NOT NULL DEFAULT '',"
+     "  url TEXT NOT NULL DEFAULT '',"
+     "  title TEXT NOT NULL DEFAULT '',"
+     "  excerpt TEXT NOT NULL DEFAULT '',"
+     "  author TEXT NOT NULL DEFAULT '',"
+     "  published_at INTEGER,"
+     "  published_precision TEXT,"
+     "  fetched_at INTEGER NOT NULL,"
+     "  detected_at INTEGER NOT NULL,"
+     "  level TEXT NOT NULL,"
+     "  department TEXT NOT NULL DEFAULT '',"
+     "  source_department TEXT NOT NULL DEFAULT '',"
+     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
+     "  matches TEXT NOT NULL DEFAULT '[]',"
+     "  score REAL NOT NULL DEFAULT 0,"
+     "  held_at INTEGER NOT NULL"
+     ");"
+     "INSERT INTO held_items_v6 (id, item_id, event_key, reason, source, source_id, channel, url, title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, department, source_department, rule_ids, matches, score, held_at) "
+     "SELECT id, item_id, event_key, CASE WHEN reason = 'old' AND published_at IS NULL THEN 'undated' ELSE reason END, source, source_id, channel, url, title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, department, source_department, rule_ids, matches, score, held_at FROM held_items;"
+     "DROP TABLE held_items;"
+     "ALTER TABLE held_items_v6 RENAME TO held_items;"
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

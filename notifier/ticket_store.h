@@ -59,7 +59,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 5
+#define TICKET_STORE_SCHEMA_VERSION 6
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */

@@ -553,7 +553,7 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
      * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
      * (issue #10), 5 the table held_items (issue #11); the statistics read none of them
      */
-    if (!err && (version < 1 || version > 5)) {
+    if (!err && (version < 1 || version > 6)) {
         snprintf(l.errbuf, l.errlen,
                  "ticket store schema version %d is not supported (this build reads 1 to 5)",
                  version);

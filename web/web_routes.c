@@ -711,8 +711,9 @@ static enum MHD_Result route_held(struct web_call *call)
         !web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
         return forbidden(call);
     }
-    if (reason && strcmp(reason, "old") != 0 && strcmp(reason, "official") != 0) {
-        return bad_request(call, "reason 只能是 old（旧帖）或 official（政务发布）");
+    if (reason && strcmp(reason, "old") != 0 && strcmp(reason, "official") != 0 &&
+        strcmp(reason, "undated") != 0) {
+        return bad_request(call, "reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）");
     }
     if (call->w->ops && call->w->ops->list_held) {
         err = call->w->ops->list_held(call->w->ops_ctx, reason, query,

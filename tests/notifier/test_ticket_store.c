@@ -1160,6 +1160,73 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
 }
 
 /*
+ * Review of issue #11: undated backlog items were stored as 'old' without a publication time
+ * (migration 5's CHECK). Migration 6 allows 'undated' and converts such rows; an old row with
+ * a publication time stays 'old'.
+ */
+static void test_issue_11_migration_6_undated_reason(void **state)
+{
+    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct ticket_store *store = NULL;
+    char err[512] = "";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    const char *v5 =
+        "DROP TABLE held_items;"
+        "CREATE TABLE held_items (id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE,"
+        " event_key TEXT NOT NULL, reason TEXT NOT NULL CHECK (reason IN ('old','official')),"
+        " source TEXT NOT NULL DEFAULT '', source_id TEXT NOT NULL DEFAULT '',"
+        " channel TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '',"
+        " title TEXT NOT NULL DEFAULT '', excerpt TEXT NOT NULL DEFAULT '',"
+        " author TEXT NOT NULL DEFAULT '', published_at INTEGER, published_precision TEXT,"
+        " fetched_at INTEGER NOT NULL, detected_at INTEGER NOT NULL, level TEXT NOT NULL,"
+        " department TEXT NOT NULL DEFAULT '', source_department TEXT NOT NULL DEFAULT '',"
+        " rule_ids TEXT NOT NULL DEFAULT '[]', matches TEXT NOT NULL DEFAULT '[]',"
+        " score REAL NOT NULL DEFAULT 0, held_at INTEGER NOT NULL);"
+        "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"
+        "INSERT INTO held_items (item_id, event_key, reason, published_at, fetched_at,"
+        " detected_at, level, held_at) VALUES"
+        " ('rss:undated', 'ev:1', 'old', NULL, 100, 100, 'III', 100),"
+        " ('rss:old', 'ev:2', 'old', 50, 400000, 400000, 'III', 400000),"
+        " ('rss:own', 'ev:3', 'official', 90, 100, 100, 'II', 100);"
+        "DELETE FROM schema_version WHERE version = 6;";
+    const char *want[][2] = {{"rss:old", "old"}, {"rss:own", "official"}, {"rss:undated", "undated"}};
+    int n = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    cfg.path = path;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, v5, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
+    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store),
+                                        "SELECT item_id, reason FROM held_items ORDER BY item_id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < 3);
+        assert_string_equal((const char *)sqlite3_column_text(st, 0), want[n][0]);
+        assert_string_equal((const char *)sqlite3_column_text(st, 1), want[n][1]);
+        n++;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(n, 3);
+    /* the new CHECK takes 'undated' and still refuses anything else */
+    assert_int_equal(sqlite3_exec(ticket_store_db(store),
+                                  "INSERT INTO held_items (item_id, event_key, reason, fetched_at,"
+                                  " detected_at, level, held_at) VALUES ('rss:x', 'ev:4', 'lost',"
+                                  " 1, 1, 'IV', 1)",
+                                  NULL, NULL, NULL) & 0xff,
+                     SQLITE_CONSTRAINT);
+    ticket_store_free(store);
+    remove_store(dir, path);
+}
+
+/*
  * Issue #11: a post without a publication time from a source's first poll (the collector marks
  * it "backlog", like the 2020 posts with empty <pubDate> of caogen_rss_utf8_bom_empty_pubdate)
  * opens no ticket and no clock: held as "undated" with its label; an undated post that is new
@@ -1258,6 +1325,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
         cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
         cmocka_unit_test(test_issue_11_undated_backlog_is_held),
+        cmocka_unit_test(test_issue_11_migration_6_undated_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
