@@ -29,13 +29,13 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo
-  echo "stopping..."
+  echo "正在停止 (stopping)..."
   # newest first, each to its end: the stages flush and commit while Kafka and Redis still run
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
   done
-  echo "stopped; state kept under .demo/ (remove it to start afresh)"
+  echo "已停止，状态保存在 .demo/（删除它即可从头开始；stopped, state kept under .demo/)"
 }
 trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
@@ -81,11 +81,21 @@ python3 -m http.server "$feed_port" --bind 127.0.0.1 --directory "$state/feeds" 
 pids+=($!)
 wait_for "sample feed server" 10 curl -fsS "http://127.0.0.1:$feed_port/ankang-gov-news.xml"
 
+# The setup commands' own log lines (English, UTC: for operators) go to .demo/logs/setup.log;
+# the terminal shows what they print for people, and on a failure the log's last lines.
+ctl() {
+  if ! "$bin/tools/yuqingctl" "$@" 2>>"$state/logs/setup.log"; then
+    echo "失败：yuqingctl $1 $2（详见 .demo/logs/setup.log）" >&2
+    tail -n 5 "$state/logs/setup.log" >&2
+    exit 1
+  fi
+}
+
 # Push the rules when they changed since the last push (a restart does not add a version).
 rules_sum=$(cat config/rules/*.yaml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$state/rules.sha256" 2>/dev/null)" != "$rules_sum" ] ||
    [ -z "$(redis-cli -p "$redis_port" get yuqing:rules:current)" ]; then
-  "$bin/tools/yuqingctl" rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
+  ctl rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
   echo "$rules_sum" >"$state/rules.sha256"
 fi
 
@@ -93,10 +103,10 @@ fi
 # (联络员) of 市自然资源局, with random passwords kept in .demo/accounts.txt.
 ctl_db=(--config config/notifier.yaml --db "$state/tickets.db")
 # The ticket store is created once, explicitly (0600); no process creates it implicitly.
-"$bin/tools/yuqingctl" store init "${ctl_db[@]}" >/dev/null
+ctl store init "${ctl_db[@]}" >/dev/null
 if [ ! -s "$state/accounts.txt" ]; then
   for dept in 市自然资源局 市生态环境局 市应急管理局 市卫生健康委员会; do
-    "$bin/tools/yuqingctl" users dept-add --department "$dept" "${ctl_db[@]}" >/dev/null
+    ctl users dept-add --department "$dept" "${ctl_db[@]}" >/dev/null
   done
   # the passwords are secrets: the file is the operator's alone (0600, issue #10)
   (umask 077 && : >"$state/accounts.txt.tmp")
@@ -106,7 +116,7 @@ if [ ! -s "$state/accounts.txt" ]; then
     (umask 077 && printf '%s\n' "$pw" >"$state/pw.tmp")
     args=(--username "$user" --role "$role" --password-file "$state/pw.tmp")
     [ "$dept" != "-" ] && args+=(--department "$dept")
-    "$bin/tools/yuqingctl" users add "${args[@]}" "${ctl_db[@]}" >/dev/null
+    ctl users add "${args[@]}" "${ctl_db[@]}" >/dev/null
     printf '%-6s %-13s %s\n' "$user" "$role" "$pw" >>"$state/accounts.txt.tmp"
   done
   rm -f "$state/pw.tmp"
@@ -120,7 +130,7 @@ fi
 # has them), created through the notifier's own intake and actions, so 统计 and the 通报 have
 # something to show on first start.
 if [ ! -e "$state/history.done" ]; then
-  "$bin/tools/yuqingctl" demo-history "${ctl_db[@]}"
+  ctl demo-history "${ctl_db[@]}"
   touch "$state/history.done"
 fi
 
@@ -152,14 +162,14 @@ wait_for "yuqing-notifier" 10 curl -fsS "http://127.0.0.1:$http_port/healthz"
 
 cat <<MSG
 
-  yuqing demo is running.
-  Duty officer's queue (值班台):  http://127.0.0.1:$http_port/
-  Sign in with one of these demo accounts (user, role, password; kept in .demo/accounts.txt):
+  yuqing 演示已启动 (the demo is running).
+  值班台 (duty officer's queue):  http://127.0.0.1:$http_port/
+  演示账号（用户名、角色、密码，另存于 .demo/accounts.txt；demo accounts: user, role, password）:
 $(sed 's/^/    /' "$state/accounts.txt")
-  Tickets from the sample feeds appear within about 30 seconds.
-  Notifications to the departments' robots: .demo/logs/notifications.jsonl
-  Collector metrics: http://127.0.0.1:$metrics_port/metrics   Logs: .demo/logs/
-  Press Ctrl-C to stop everything.
+  样例信息源的交办单约 30 秒内出现 (tickets from the sample feeds appear within about 30 s).
+  发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
+  采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
+  按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG
 while true; do
