@@ -481,6 +481,14 @@ await check('a refused action shows the API\'s Chinese message', async () => {
   eq((await page.textContent('#error')).trim(), message, 'the API\'s message, not its code');
 });
 
+await check('a liaison on an administrator\'s page sees why, not its forms', async () => {
+  const { page } = await session('liaison-a', 'liaison-password-a');
+  await page.goto(`${base}/admin`);
+  await page.waitForSelector('#error:not([hidden])');
+  assert((await page.textContent('#error')).trim().length > 0, 'a reason is shown');
+  eq(await page.locator('main section:visible').count(), 0, 'no admin form is visible');
+});
+
 // Every table cell at least ~2 characters wide (content width / font size) and nothing wider
 // than the page outside a table's scroll box.
 async function layoutProblems(page) {

@@ -1093,6 +1093,13 @@ async function main() {
   if (page === 'login') { pageLogin(); return; }
   try { await loadMe(); } catch (e) { showError(e.message); return; }
   const p = state.me.permissions;
+  // a page this user may not use shows only why, not forms that cannot work
+  const hideForms = () => { for (const s of document.querySelectorAll('main section')) s.hidden = true; };
+  if (page === 'admin' && !p.admin) {
+    hideForms();
+    showError('无权使用此页面：用户与部门由管理员维护');
+    return;
+  }
   try {
     if (page === 'queue') {
       if (!p.duty_actions) { location.replace('/liaison'); return; }
@@ -1104,7 +1111,10 @@ async function main() {
     else if (page === 'admin') await pageAdmin();
     else if (page === 'stats') await pageStats();
     else if (page === 'password') pagePassword();
-  } catch (e) { showError(e.message); }
+  } catch (e) {
+    if (e.status === 403) hideForms();
+    showError(e.message);
+  }
 }
 
 document.addEventListener('DOMContentLoaded', main);
