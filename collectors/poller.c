@@ -635,17 +635,17 @@ static void *parse_worker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     for (;;) {
         struct parse_job *j;
-        while (!w->todo && !w->stop) {
+        while (!w->waiting && !w->stop) {
             pthread_cond_wait(&w->cond, &w->lock);
         }
-        if (!w->todo) {
+        if (!w->waiting) {
             break; /* stop, and nothing left to parse */
         }
-        j = w->todo;
-        w->todo = j->next;
+        j = w->waiting;
+        w->waiting = j->next;
         w->queued_bytes -= j->body.len;
-        if (!w->todo) {
-            w->todo_tail = NULL;
+        if (!w->waiting) {
+            w->waiting_tail = NULL;
         }
         j->next = NULL;
         pthread_mutex_unlock(&w->lock);
@@ -759,12 +759,12 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
     r->resp_last_modified = NULL;
     r->parsing = true;
     pthread_mutex_lock(&w->lock);
-    if (w->todo_tail) {
-        w->todo_tail->next = j;
+    if (w->waiting_tail) {
+        w->waiting_tail->next = j;
     } else {
-        w->todo = j;
+        w->waiting = j;
     }
-    w->todo_tail = j;
+    w->waiting_tail = j;
     w->pending++;
     w->queued_bytes += j->body.len;
     pthread_cond_signal(&w->cond);

@@ -126,13 +126,13 @@ struct parse_worker {
     size_t n_threads;
     bool started;
     pthread_mutex_t lock;
-    pthread_cond_t cond;         /* todo got a job, or stop */
+    pthread_cond_t cond;         /* waiting got a job, or stop */
     pthread_cond_t done_cond;    /* done got a job */
-    struct parse_job *todo, *todo_tail;
+    struct parse_job *waiting, *waiting_tail;
     struct parse_job *done, *done_tail;
     bool stop;
-    size_t pending;              /* jobs in todo, being parsed or in done (loop thread) */
-    size_t queued_bytes;         /* body bytes in todo (not yet taken by a thread) */
+    size_t pending;              /* jobs in waiting, being parsed or in done (loop thread) */
+    size_t queued_bytes;         /* body bytes in waiting (not yet taken by a thread) */
     /*
      * The body memory budget (issue #10): body buffer bytes (capacity) held at once, by
      * transfers, queued jobs and parses, never above mem_budget. One transfer at a time, the
