@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,44 +43,18 @@ void yq_log_init(const char *process, int level)
 
 /*
  * Length of the UTF-8 sequence at s (n bytes left) and its code point in *cp, or 0 when s
- * does not start a valid, shortest-form sequence.
+ * does not start a valid, shortest-form sequence (utf8proc decides; surrogates are invalid).
  */
 static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 {
-    size_t len;
-    unsigned c;
+    utf8proc_int32_t c = 0;
+    utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)n, &c);
 
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        c = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        c = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        c = s[0] & 0x07u;
-    } else {
+    if (k <= 0) {
         return 0;
     }
-    if (len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        c = (c << 6) | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-        (c >= 0xd800 && c <= 0xdfff)) {
-        return 0;
-    }
-    *cp = c;
-    return len;
+    *cp = (unsigned)c;
+    return (size_t)k;
 }
 
 size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
