@@ -11,6 +11,7 @@
 #include "bbuf.h"
 #include "feed_parse.h"
 #include "yq_err.h"
+#include "yq_item.h"
 #include "yq_banned.h"
 
 #define TEXT_MAX_DEPTH 256
@@ -186,18 +187,6 @@ bool feed_text_looks_html(const char *s)
     return false;
 }
 
-/* Cut the NUL-terminated UTF-8 text s in place at a character boundary, at most max bytes. */
-static void utf8_cut(char *s, size_t len, size_t max)
-{
-    if (len <= max) {
-        return;
-    }
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) {
-        max--;
-    }
-    s[max] = '\0';
-}
-
 int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char **out,
                             bool *cut)
 {
@@ -246,7 +235,7 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
         if (!raw) {
             err = ERR_NOMEM;
         } else {
-            utf8_cut(raw, n, max_bytes); /* a prefix that fit may end inside a character */
+            yq_utf8_cut(raw, max_bytes); /* a prefix that fit may end inside a character */
             clean_into(raw, raw);
             *out = raw;
         }
@@ -283,10 +272,10 @@ int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut)
     }
     memcpy(o, s, n);
     o[n] = '\0';
-    utf8_cut(o, n, in_max); /* the prefix may end inside a character */
+    yq_utf8_cut(o, in_max); /* the prefix may end inside a character */
     n = clean_into(o, o);
     if (n > max_bytes) {
-        utf8_cut(o, n, max_bytes);
+        yq_utf8_cut(o, max_bytes);
         *cut = true;
     }
     *out = o;
