@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "feed_sha1.h"
 #include "feed_text.h"
 #include "yq_err.h"
@@ -57,11 +57,11 @@ int feed_url_normalize(const char *url, char **out)
 {
     CURLU *h = NULL;
     char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL;
-    struct bbuf q;
+    struct yq_buf q;
     int err = 0;
 
     *out = NULL;
-    bbuf_init(&q, 64 * 1024);
+    yq_buf_init(&q, 64 * 1024);
     if (!trim) {
         return ERR_NOMEM;
     }
@@ -90,10 +90,10 @@ int feed_url_normalize(const char *url, char **out)
             size_t len = strcspn(p, "&");
             if (len > 0 && keep_param(host, p, len)) {
                 if (q.len) {
-                    err = bbuf_addc(&q, '&');
+                    err = yq_buf_addc(&q, '&');
                 }
                 if (!err) {
-                    err = bbuf_add(&q, p, len);
+                    err = yq_buf_add(&q, p, len);
                 }
             }
             p += len;
@@ -123,7 +123,7 @@ done:
     curl_free(query);
     curl_free(host);
     curl_url_cleanup(h);
-    bbuf_release(&q);
+    yq_buf_release(&q);
     free(trim);
     return err;
 }

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -20,7 +20,7 @@
 
 /* Repair state: r->err latches the first buffer failure so later appends are no-ops. */
 struct repair {
-    struct bbuf *out;
+    struct yq_buf *out;
     int err;
     struct feed_prep *prep;
     const char *released; /* input below this was given back; NULL: input is borrowed */
@@ -61,7 +61,7 @@ static void note(struct feed_prep *p, const char *why)
 static void put(struct repair *r, const char *s, size_t n)
 {
     if (!r->err) {
-        r->err = bbuf_add(r->out, s, n);
+        r->err = yq_buf_add(r->out, s, n);
     }
 }
 
@@ -217,7 +217,7 @@ static bool decl_charset(const char *p, const char *end, char *enc, size_t encle
 
 /* Transcode in (len bytes, encoding enc) to UTF-8 into out; invalid input becomes U+FFFD. */
 static int transcode(const char *in, size_t len, const char *enc, size_t unit,
-                     struct bbuf *out, struct feed_prep *prep)
+                     struct yq_buf *out, struct feed_prep *prep)
 {
     char chunk[4096];
     iconv_t cd = iconv_open("UTF-8", enc);
@@ -234,7 +234,7 @@ static int transcode(const char *in, size_t len, const char *enc, size_t unit,
         size_t rc = iconv(cd, &ip, &ileft, &op, &oleft);
         int saved = errno;
 
-        err = bbuf_add(out, chunk, sizeof(chunk) - oleft);
+        err = yq_buf_add(out, chunk, sizeof(chunk) - oleft);
         if (rc != (size_t)-1 || err) {
             continue;
         }
@@ -243,7 +243,7 @@ static int transcode(const char *in, size_t len, const char *enc, size_t unit,
         }
         /* EILSEQ or a truncated sequence at the end (EINVAL): replace and move on */
         note(prep, "invalid byte sequence for the encoding");
-        err = bbuf_add(out, REPLACEMENT_CHAR, 3);
+        err = yq_buf_add(out, REPLACEMENT_CHAR, 3);
         if (saved == EINVAL) {
             break;
         }
@@ -523,12 +523,12 @@ static size_t plain_run(const char *p, const char *end, bool in_cdata)
     return (size_t)(q - s);
 }
 
-static int repair(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep,
+static int repair(const char *p, const char *end, struct yq_buf *out, struct feed_prep *prep,
                   bool owned_input)
 {
     struct repair r = {.out = out, .err = 0, .prep = prep, .released = owned_input ? p : NULL};
 
-    r.err = bbuf_reserve(out, (size_t)(end - p) + (size_t)(end - p) / 16 + 64);
+    r.err = yq_buf_reserve(out, (size_t)(end - p) + (size_t)(end - p) / 16 + 64);
     if (r.err == ERR_TOO_BIG) {
         r.err = 0; /* the cap is checked per append as before */
     }
@@ -599,7 +599,7 @@ static int repair(const char *p, const char *end, struct bbuf *out, struct feed_
 }
 
 /* Copy p..end replacing invalid UTF-8 and NULs (JSON: no markup repairs). */
-static int utf8_fix(const char *p, const char *end, struct bbuf *out, struct feed_prep *prep)
+static int utf8_fix(const char *p, const char *end, struct yq_buf *out, struct feed_prep *prep)
 {
     struct repair r = {.out = out, .err = 0, .prep = prep};
 
@@ -645,14 +645,14 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
 {
     const unsigned char *u = (const unsigned char *)body;
     const char *p = body, *end = body + len;
-    struct bbuf utf8, fixed;
+    struct yq_buf utf8, fixed;
     const char *utf8_text;
     size_t utf8_len, unit = 1;
     int err = 0;
 
     memset(out, 0, sizeof(*out));
-    bbuf_init(&utf8, max_bytes);
-    bbuf_init(&fixed, max_bytes);
+    yq_buf_init(&utf8, max_bytes);
+    yq_buf_init(&fixed, max_bytes);
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
         snprintf(out->encoding, sizeof(out->encoding), "utf-8");
         p += 3;
@@ -710,13 +710,13 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
     if (err) {
         goto done;
     }
-    out->text = bbuf_steal(&fixed, &out->len);
+    out->text = yq_buf_steal(&fixed, &out->len);
     if (!out->text) {
         err = ERR_NOMEM;
     }
 done:
-    bbuf_release(&utf8);
-    bbuf_release(&fixed);
+    yq_buf_release(&utf8);
+    yq_buf_release(&fixed);
     return err;
 }
 

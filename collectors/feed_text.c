@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "feed_parse.h"
 #include "yq_err.h"
 #include "yq_item.h"
@@ -38,23 +38,23 @@ static bool is_tag(const xmlNode *n, const char *const *names)
  * Append s, or as much of it as fits below b's maximum (then ERR_TOO_BIG): a text node larger
  * than the bound still gives its beginning.
  */
-static int add_text(struct bbuf *b, const char *s)
+static int add_text(struct yq_buf *b, const char *s)
 {
     size_t n = strlen(s), room = b->max_len - b->len;
 
     if (n <= room) {
-        return bbuf_add(b, s, n);
+        return yq_buf_add(b, s, n);
     }
     while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80) {
         room--; /* never end inside a character */
     }
-    if (room > 0 && bbuf_add(b, s, room) != 0) {
+    if (room > 0 && yq_buf_add(b, s, room) != 0) {
         return ERR_NOMEM;
     }
     return ERR_TOO_BIG;
 }
 
-static int walk(const xmlNode *n, struct bbuf *b, int depth)
+static int walk(const xmlNode *n, struct yq_buf *b, int depth)
 {
     static const char *const skip_tags[] = {"script", "style", "head", "noscript", "template",
                                             NULL};
@@ -74,7 +74,7 @@ static int walk(const xmlNode *n, struct bbuf *b, int depth)
                 continue;
             }
             if (block) {
-                err = bbuf_addc(b, '\n');
+                err = yq_buf_addc(b, '\n');
             }
             if (!err && strcasecmp((const char *)n->name, "img") == 0) {
                 xmlChar *alt = xmlGetProp(n, (const xmlChar *)"alt");
@@ -87,7 +87,7 @@ static int walk(const xmlNode *n, struct bbuf *b, int depth)
                 err = walk(n->children, b, depth + 1);
             }
             if (!err && block) {
-                err = bbuf_addc(b, '\n');
+                err = yq_buf_addc(b, '\n');
             }
         }
     }
@@ -191,7 +191,7 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
                             bool *cut)
 {
     htmlDocPtr doc;
-    struct bbuf b;
+    struct yq_buf b;
     struct feed_xml_errors xerr;
     size_t in_max = max_bytes > (SIZE_MAX / 2 - FEED_TEXT_HTML_SLACK) / 4
                         ? SIZE_MAX / 2
@@ -219,7 +219,7 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
                          HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                              HTML_PARSE_NOWARNING | HTML_PARSE_NODEFDTD);
     feed_xml_errors_end(&xerr);
-    bbuf_init(&b, max_bytes);
+    yq_buf_init(&b, max_bytes);
     if (doc) {
         err = walk(doc->children, &b, 0);
         xmlFreeDoc(doc);
@@ -231,7 +231,7 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
     if (!err) {
         /* collapsed in place: no second buffer, no second copy of the text */
         size_t n = 0;
-        char *raw = bbuf_steal(&b, &n);
+        char *raw = yq_buf_steal(&b, &n);
         if (!raw) {
             err = ERR_NOMEM;
         } else {
@@ -240,7 +240,7 @@ int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char
             *out = raw;
         }
     }
-    bbuf_release(&b);
+    yq_buf_release(&b);
     return err;
 }
 

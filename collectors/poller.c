@@ -129,8 +129,8 @@ static size_t body_budget(const struct collector_cfg *cc)
     return b < whole ? whole : b;
 }
 
-/* The capacity b has after appending n bytes (the growth rule of bbuf.c's grow()). */
-static size_t body_cap_after(const struct bbuf *b, size_t n)
+/* The capacity b has after appending n bytes (the growth rule of yq_buf.c's grow()). */
+static size_t body_cap_after(const struct yq_buf *b, size_t n)
 {
     size_t need = b->len + n + 1, c;
 
@@ -234,7 +234,7 @@ static void run_end_transfer(struct source_run *r)
     }
     curl_slist_free_all(r->headers);
     r->headers = NULL;
-    bbuf_release(&r->body);
+    yq_buf_release(&r->body);
     r->too_big = false;
     r->nomem = false;
     run_reset_response(r);
@@ -265,7 +265,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
         }
         return CURL_WRITEFUNC_PAUSE;
     }
-    err = bbuf_add(&r->body, data, n);
+    err = yq_buf_add(&r->body, data, n);
     if (err) {
         r->too_big = err == ERR_TOO_BIG;
         r->nomem = err == ERR_NOMEM;
@@ -327,7 +327,7 @@ static int start_fetch(struct source_run *r)
     CURLMcode mrc;
     int err;
 
-    bbuf_init(&r->body, (size_t)cc->max_body_bytes);
+    yq_buf_init(&r->body, (size_t)cc->max_body_bytes);
     r->curl_err[0] = '\0';
     r->job = r->next_job;
     err = fetch_read_cookie(r->cfg, &cookie);
@@ -576,7 +576,7 @@ static void parse_job_free(struct parse_job *j)
     if (!j) {
         return;
     }
-    bbuf_release(&j->body);
+    yq_buf_release(&j->body);
     if (j->r) {
         mem_release_job(j->r->p, j);
     }
@@ -618,12 +618,12 @@ static void parse_job_run(struct poller *p, struct parse_job *j)
             j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->page, j->err_msg,
                                       sizeof(j->err_msg));
         }
-        bbuf_release(&j->body);
+        yq_buf_release(&j->body);
         mem_release_job(p, j);
         return;
     }
     j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
-    bbuf_release(&j->body); /* the body is not needed any more: free it before the ingest */
+    yq_buf_release(&j->body); /* the body is not needed any more: free it before the ingest */
     mem_release_job(p, j);
 }
 
@@ -742,7 +742,7 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
         return ERR_NOMEM;
     }
     j->body = r->body; /* moved */
-    bbuf_init(&r->body, (size_t)r->p->cfg->collector.max_body_bytes);
+    yq_buf_init(&r->body, (size_t)r->p->cfg->collector.max_body_bytes);
     if (j->body.data && j->body.cap > j->body.len + 1) {
         /* the growth slack (up to half the buffer) is given back before the body waits */
         char *d = realloc(j->body.data, j->body.len + 1);
@@ -1136,44 +1136,44 @@ static void drain_multi(struct poller *p)
 }
 
 /* Prometheus label value escaping: backslash, quote, newline. */
-static int add_label(struct bbuf *b, const char *s)
+static int add_label(struct yq_buf *b, const char *s)
 {
     int err = 0;
     for (; *s && !err; s++) {
         if (*s == '\\' || *s == '"') {
-            err = bbuf_addc(b, '\\');
+            err = yq_buf_addc(b, '\\');
             if (!err) {
-                err = bbuf_addc(b, *s);
+                err = yq_buf_addc(b, *s);
             }
         } else if (*s == '\n') {
-            err = bbuf_adds(b, "\\n");
+            err = yq_buf_adds(b, "\\n");
         } else {
-            err = bbuf_addc(b, *s);
+            err = yq_buf_addc(b, *s);
         }
     }
     return err;
 }
 
-static int metric_line(struct bbuf *b, const char *name, const char *source, const char *state,
+static int metric_line(struct yq_buf *b, const char *name, const char *source, const char *state,
                        long long v)
 {
-    int err = bbuf_adds(b, name);
+    int err = yq_buf_adds(b, name);
     if (!err && source) {
-        err = bbuf_adds(b, "{source=\"");
+        err = yq_buf_adds(b, "{source=\"");
         if (!err) {
             err = add_label(b, source);
         }
         if (!err && state) {
-            err = bbuf_addf(b, "\",state=\"%s", state);
+            err = yq_buf_addf(b, "\",state=\"%s", state);
         }
         if (!err) {
-            err = bbuf_adds(b, "\"}");
+            err = yq_buf_adds(b, "\"}");
         }
     }
-    return err ? err : bbuf_addf(b, " %lld\n", v);
+    return err ? err : yq_buf_addf(b, " %lld\n", v);
 }
 
-int poller_render_metrics(const struct poller *p, struct bbuf *b)
+int poller_render_metrics(const struct poller *p, struct yq_buf *b)
 {
     static const struct {
         const char *name, *type, *help;
@@ -1190,7 +1190,7 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
     };
     int err = 0;
 
-    err = bbuf_addf(b,
+    err = yq_buf_addf(b,
                     "# HELP yuqing_collector_sources sources polled by this process\n"
                     "# TYPE yuqing_collector_sources gauge\nyuqing_collector_sources %zu\n"
                     "# HELP yuqing_collector_requests_total HTTP transfers finished\n"
@@ -1238,7 +1238,7 @@ int poller_render_metrics(const struct poller *p, struct bbuf *b)
                     __atomic_load_n(&p->worker.mem_high_water, __ATOMIC_RELAXED),
                     __atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED));
     for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]) && !err; f++) {
-        err = bbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
+        err = yq_buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
                         fams[f].name, fams[f].type);
         for (size_t i = 0; i < p->n_runs && !err; i++) {
             const struct source_run *r = &p->runs[i];
@@ -1303,7 +1303,7 @@ static void poller_dependencies(struct poller *p, int64_t now, struct yq_dep dep
 
 static void publish_metrics(struct poller *p, bool force)
 {
-    struct bbuf b;
+    struct yq_buf b;
     int64_t now = yq_time_mono_ms(); /* real time: the endpoint's refresh, not scheduling */
     struct yq_dep deps[2];
     char text[1024];
@@ -1323,12 +1323,12 @@ static void publish_metrics(struct poller *p, bool force)
         p->last_health_status = status;
         yq_metrics_http_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
     }
-    bbuf_init(&b, METRICS_MAX_BYTES);
+    yq_buf_init(&b, METRICS_MAX_BYTES);
     n = yq_health_metrics("collector", deps, 2, text, sizeof(text));
-    if (n >= 0 && bbuf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
+    if (n >= 0 && yq_buf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
         yq_metrics_http_publish_metrics(p->opts.metrics, b.data ? b.data : "", b.len);
     }
-    bbuf_release(&b);
+    yq_buf_release(&b);
 }
 
 int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left)
@@ -1487,7 +1487,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         } else {
             r->wb.first_url = url;
         }
-        bbuf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
+        yq_buf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
     }
     if (p->opts.shard_count > 1) {
         LOG_INFO("shard %u/%u polls sources=%zu of %zu", p->opts.shard_index,

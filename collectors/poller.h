@@ -23,7 +23,7 @@
 
 #include "collector_cfg.h"
 #include "item_producer.h"
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "store.h"
 
 struct poller;
@@ -97,7 +97,7 @@ const struct poller_stats *poller_get_stats(const struct poller *p);
  * Render the Prometheus text of the poller's state into out (bounded buffer owned by the
  * caller). Returns 0, ERR_TOO_BIG or ERR_NOMEM.
  */
-int poller_render_metrics(const struct poller *p, struct bbuf *out);
+int poller_render_metrics(const struct poller *p, struct yq_buf *out);
 
 /*
  * Parse "--shard" argument "i/n" (0 <= i < n <= 1024) into opts. Returns 0 or ERR_INVALID.

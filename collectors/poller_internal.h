@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "ingest.h"
 #include "poller.h"
 #include "source_health.h"
@@ -70,7 +70,7 @@ struct source_run {
     bool paused;                 /* its transfer waits for body memory (CURL_WRITEFUNC_PAUSE) */
     size_t mem_held;             /* body.cap counted in the body memory budget (worker.lock) */
     struct curl_slist *headers;
-    struct bbuf body;
+    struct yq_buf body;
     bool too_big;
     bool nomem;
     char *resp_etag;             /* validators of the current response */
@@ -103,7 +103,7 @@ struct parse_job {
     struct parse_job *next;
     struct source_run *r;        /* borrowed; r->parsing while the job exists */
     long status;
-    struct bbuf body;            /* moved from r->body */
+    struct yq_buf body;            /* moved from r->body */
     size_t mem_bytes;            /* its share of the body memory budget, until the body goes */
     char *content_type;          /* owned copies, may be NULL */
     char *effective_url;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "feed_parse.h"
 #include "fetch.h"
 #include "weibo.h"
@@ -23,7 +23,7 @@ static const char usage[] =
     "  1 otherwise, 2 on a usage or configuration error.\n";
 
 struct transfer {
-    struct bbuf body;
+    struct yq_buf body;
     bool too_big;
     bool nomem;
 };
@@ -32,7 +32,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct transfer *t = userdata;
     size_t n = size * nmemb;
-    int err = bbuf_add(&t->body, data, n);
+    int err = yq_buf_add(&t->body, data, n);
 
     if (err) {
         t->too_big = err == ERR_TOO_BIG;
@@ -151,7 +151,7 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     out->bozo = -1;
     out->entries = -1;
     out->state = SOURCE_NETWORK_ERROR;
-    bbuf_init(&t.body, (size_t)cc->max_body_bytes);
+    yq_buf_init(&t.body, (size_t)cc->max_body_bytes);
     url = src->feed ? strdup(src->url) : collector_weibo_url(cfg, src);
     if (!url) {
         err = ERR_NOMEM;
@@ -207,7 +207,7 @@ done:
         curl_easy_cleanup(easy);
     }
     curl_slist_free_all(headers);
-    bbuf_release(&t.body);
+    yq_buf_release(&t.body);
     free(cookie);
     free(url);
     return err;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "feed_item.h"
 #include "feed_sha1.h"
 #include "yq_err.h"
@@ -104,30 +104,30 @@ static bool id_safe(const char *s)
 static int article_key(const char *account, const char *title, bool has_published,
                        int64_t published, char *hex)
 {
-    struct bbuf b;
+    struct yq_buf b;
     int err = 0;
 
-    bbuf_init(&b, 64 * 1024);
+    yq_buf_init(&b, 64 * 1024);
     if (account) {
-        err = bbuf_adds(&b, account);
+        err = yq_buf_adds(&b, account);
     }
     if (!err) {
-        err = bbuf_addc(&b, '\n');
+        err = yq_buf_addc(&b, '\n');
     }
     for (const char *t = title ? title : ""; *t && !err; t++) {
         unsigned char c = (unsigned char)*t;
         if (isspace(c)) {
             continue;
         }
-        err = bbuf_addc(&b, (char)tolower(c));
+        err = yq_buf_addc(&b, (char)tolower(c));
     }
     if (!err && has_published) {
-        err = bbuf_addf(&b, "\n%lld", (long long)(published / 60));
+        err = yq_buf_addf(&b, "\n%lld", (long long)(published / 60));
     }
     if (!err && !feed_sha1_hex(b.data ? b.data : "", b.len, hex)) {
         err = ERR_NOMEM;
     }
-    bbuf_release(&b);
+    yq_buf_release(&b);
     return err == ERR_TOO_BIG ? ERR_INVALID : err;
 }
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "collector_cfg.h"
 #include "item_producer.h"
 #include "poller.h"
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     rd_kafka_conf_t *kconf;
     rd_kafka_t *mock;
     rd_kafka_mock_cluster_t *mc;
-    struct bbuf b;
+    struct yq_buf b;
     struct collector_config cfg;
     struct store *st;
     struct item_producer *prod;
@@ -115,21 +115,21 @@ int main(int argc, char **argv)
     }
     mc = rd_kafka_handle_mock_cluster(mock);
     rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1);
-    bbuf_init(&b, 1 << 26);
-    bbuf_addf(&b,
+    yq_buf_init(&b, 1 << 26);
+    yq_buf_addf(&b,
               "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\nredis:\n  port: %ld\n"
               "collector:\n  metrics_address: \"\"\n  spool_path: \"\"\n  max_per_host: %ld\n"
               "  max_parallel: %ld\nsources:\n",
               rd_kafka_mock_cluster_bootstraps(mc), redis_port, per_host, parallel);
     for (long i = 0; i < n; i++) {
-        bbuf_addf(&b, "  - id: s%ld\n    url: http://127.0.0.%ld:%d/f%ld.xml\n    interval: %ld\n",
+        yq_buf_addf(&b, "  - id: s%ld\n    url: http://127.0.0.%ld:%d/f%ld.xml\n    interval: %ld\n",
                   i, 1 + i % 10, port, i, interval);
     }
     if (collector_config_load(&cfg, "bench.yaml", b.data, b.len, err, sizeof(err)) != 0) {
         fprintf(stderr, "config: %s\n", err);
         return 1;
     }
-    bbuf_release(&b);
+    yq_buf_release(&b);
     st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
     prod = st ? item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err)) : NULL;
     p = prod ? poller_new(&cfg, st, prod, NULL, err, sizeof(err)) : NULL;

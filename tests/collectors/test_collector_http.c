@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "collector_cfg.h"
 #include "feed_item.h"
 #include "item_producer.h"
@@ -271,23 +271,23 @@ static long long exists(const char *key)
 /* Load a config with collector settings extra and sources (YAML list items). */
 static void load_cfg(struct collector_config *cfg, const char *extra, const char *sources)
 {
-    struct bbuf b;
+    struct yq_buf b;
     char err[256] = "";
 
-    bbuf_init(&b, 1 << 24);
-    assert_int_equal(bbuf_addf(&b,
+    yq_buf_init(&b, 1 << 24);
+    assert_int_equal(yq_buf_addf(&b,
                                "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
                                "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
                                "collector:\n  timeout_ms: 60s\n  metrics_address: \"\"\n%s"
                                "sources:\n",
                                fx.bootstraps, fx.redis.port, extra ? extra : ""),
                      0);
-    assert_int_equal(bbuf_adds(&b, sources), 0);
+    assert_int_equal(yq_buf_adds(&b, sources), 0);
     if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {
         print_error("config: %s\n", err);
         fail();
     }
-    bbuf_release(&b);
+    yq_buf_release(&b);
 }
 
 struct runner {
@@ -1019,23 +1019,23 @@ static void test_thousand_sources_keep_their_interval(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    struct bbuf b;
+    struct yq_buf b;
     const struct poller_stats *st;
 
     (void)state;
     NEED_FIXTURE();
     redis_cmd("FLUSHALL");
     reset_server(many_route, NULL);
-    bbuf_init(&b, 1 << 22);
+    yq_buf_init(&b, 1 << 22);
     for (int i = 0; i < 1000; i++) {
         /* ten loopback hosts: the per-host limit applies to each */
-        assert_int_equal(bbuf_addf(&b, "  - id: s%d\n    url: http://127.0.0.%d:%d/f%d.xml\n"
+        assert_int_equal(yq_buf_addf(&b, "  - id: s%d\n    url: http://127.0.0.%d:%d/f%d.xml\n"
                                        "    interval: 2s\n",
                                    i, 1 + i % 10, fx.http_port, i),
                          0);
     }
     load_cfg(&cfg, "  max_per_host: 4\n  max_parallel: 64\n", b.data);
-    bbuf_release(&b);
+    yq_buf_release(&b);
     /*
      * Issue #10: no count reached within wall time. The virtual clock stands still while a
      * round runs and moves one interval once every source finished it: each source must be
@@ -1447,7 +1447,7 @@ static void test_issue_10_body_memory_budget(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    struct bbuf m;
+    struct yq_buf m;
     char src[1024];
     struct poller_opts opts = {.parse_hook = mem_hook};
     long long high, used;
@@ -1469,7 +1469,7 @@ static void test_issue_10_body_memory_budget(void **state)
     runner_start_opts(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_int_equal(poller_get_stats(r.p)->parsed, 4);
-    bbuf_init(&m, 1 << 20);
+    yq_buf_init(&m, 1 << 20);
     assert_int_equal(poller_render_metrics(r.p, &m), 0);
     assert_int_equal(metric_value(m.data, "yuqing_collector_body_memory_budget_bytes"), 65536);
     high = metric_value(m.data, "yuqing_collector_body_memory_high_water_bytes");
@@ -1483,7 +1483,7 @@ static void test_issue_10_body_memory_budget(void **state)
                  "yuqing_collector_source_items_produced_total{source=\"mem-%d\"} 1\n", i);
         assert_non_null(strstr(m.data, line));
     }
-    bbuf_release(&m);
+    yq_buf_release(&m);
     runner_stop(&r);
     assert_field("yuqing:source:mem-1", "state", "ok");
     assert_field("yuqing:source:mem-2", "state", "ok");
@@ -1518,7 +1518,7 @@ static void test_issue_10_sources_sharing_short_guids(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    struct bbuf m;
+    struct yq_buf m;
     char src[512];
 
     (void)state;
@@ -1532,20 +1532,20 @@ static void test_issue_10_sources_sharing_short_guids(void **state)
     load_cfg(&cfg, "  max_parallel: 1\n", src);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
-    bbuf_init(&m, 1 << 20);
+    yq_buf_init(&m, 1 << 20);
     assert_int_equal(poller_render_metrics(r.p, &m), 0);
     assert_non_null(
         strstr(m.data, "yuqing_collector_source_items_produced_total{source=\"site-a\"} 2\n"));
     assert_non_null(
         strstr(m.data, "yuqing_collector_source_items_produced_total{source=\"site-b\"} 2\n"));
-    bbuf_release(&m);
+    yq_buf_release(&m);
     runner_stop(&r);
     collector_config_release(&cfg);
 }
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
-    return bbuf_add(arg, data, size * n) == 0 ? size * n : 0;
+    return yq_buf_add(arg, data, size * n) == 0 ? size * n : 0;
 }
 
 static void test_metrics_endpoint(void **state)
@@ -1557,7 +1557,7 @@ static void test_metrics_endpoint(void **state)
     struct item_producer *prod;
     struct poller *p;
     char err[256], src[512], url[128];
-    struct bbuf body;
+    struct yq_buf body;
     CURL *c;
     long status = 0;
 
@@ -1580,7 +1580,7 @@ static void test_metrics_endpoint(void **state)
     p = poller_new(&cfg, st, prod, &opts, err, sizeof(err));
     assert_non_null(p);
     assert_int_equal(poller_run(p, true, NULL), 0);
-    bbuf_init(&body, 1 << 20);
+    yq_buf_init(&body, 1 << 20);
     c = curl_easy_init();
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -1600,7 +1600,7 @@ static void test_metrics_endpoint(void **state)
     assert_non_null(strstr(body.data, "yuqing_collector_bodies_parsed_total 2\n"));
     assert_non_null(strstr(body.data, "yuqing_collector_host_slots_released_total 0\n"));
     curl_easy_cleanup(c);
-    bbuf_release(&body);
+    yq_buf_release(&body);
     item_producer_free(prod);
     poller_free(p);
     store_free(st);
@@ -1609,20 +1609,20 @@ static void test_metrics_endpoint(void **state)
 }
 
 /* GET url into body (reset first); returns the HTTP status. */
-static long http_get(const char *url, struct bbuf *body)
+static long http_get(const char *url, struct yq_buf *body)
 {
     CURL *c = curl_easy_init();
     long status = 0;
 
-    bbuf_release(body);
-    bbuf_init(body, 1 << 20);
+    yq_buf_release(body);
+    yq_buf_init(body, 1 << 20);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
     assert_int_equal(curl_easy_perform(c), CURLE_OK);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
-    assert_int_equal(bbuf_addc(body, '\0'), 0);
+    assert_int_equal(yq_buf_addc(body, '\0'), 0);
     return status;
 }
 
@@ -1661,7 +1661,7 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     struct yq_kafka_probe *kp;
     rd_kafka_mock_cluster_t *mc;
     char err[256], src[256], hurl[128], murl[128];
-    struct bbuf body;
+    struct yq_buf body;
 
     (void)state;
     NEED_FIXTURE();
@@ -1677,7 +1677,7 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     assert_non_null(m);
     snprintf(hurl, sizeof(hurl), "http://127.0.0.1:%d/healthz", yq_metrics_http_port(m));
     snprintf(murl, sizeof(murl), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
-    bbuf_init(&body, 1 << 20);
+    yq_buf_init(&body, 1 << 20);
     /* nothing published yet: not healthy */
     assert_int_equal(http_get(hurl, &body), 503);
     kp = yq_kafka_probe_start(&cfg.kafka, 200, err, sizeof(err));
@@ -1711,7 +1711,7 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     assert_int_equal(http_get(murl, &body), 200);
     assert_non_null(strstr(body.data, "yuqing_collector_dependency_up{dependency=\"redis\"} 0\n"));
     yq_kafka_probe_stop(kp);
-    bbuf_release(&body);
+    yq_buf_release(&body);
     yq_metrics_http_stop(m);
     collector_config_release(&cfg);
     collector_config_release(&cfg503);

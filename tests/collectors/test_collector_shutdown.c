@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bbuf.h"
+#include "yq_buf.h"
 #include "redis_fixture.h"
 #include "yq_fs.h"
 #include "yq_banned.h"

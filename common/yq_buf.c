@@ -1,4 +1,4 @@
-#include "bbuf.h"
+#include "yq_buf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-void bbuf_init(struct bbuf *b, size_t max_len)
+void yq_buf_init(struct yq_buf *b, size_t max_len)
 {
     b->data = NULL;
     b->len = 0;
@@ -17,7 +17,7 @@ void bbuf_init(struct bbuf *b, size_t max_len)
     b->max_len = max_len;
 }
 
-void bbuf_release(struct bbuf *b)
+void yq_buf_release(struct yq_buf *b)
 {
     if (!b) {
         return;
@@ -28,7 +28,7 @@ void bbuf_release(struct bbuf *b)
     b->cap = 0;
 }
 
-void bbuf_reset(struct bbuf *b)
+void yq_buf_reset(struct yq_buf *b)
 {
     b->len = 0;
     if (b->data) {
@@ -36,7 +36,7 @@ void bbuf_reset(struct bbuf *b)
     }
 }
 
-static int grow(struct bbuf *b, size_t extra)
+static int grow(struct yq_buf *b, size_t extra)
 {
     size_t need, ncap;
     char *nd;
@@ -64,12 +64,12 @@ static int grow(struct bbuf *b, size_t extra)
     return 0;
 }
 
-int bbuf_reserve(struct bbuf *b, size_t extra)
+int yq_buf_reserve(struct yq_buf *b, size_t extra)
 {
     return grow(b, extra);
 }
 
-int bbuf_add(struct bbuf *b, const void *data, size_t len)
+int yq_buf_add(struct yq_buf *b, const void *data, size_t len)
 {
     int err;
 
@@ -91,17 +91,17 @@ int bbuf_add(struct bbuf *b, const void *data, size_t len)
     return 0;
 }
 
-int bbuf_adds(struct bbuf *b, const char *s)
+int yq_buf_adds(struct yq_buf *b, const char *s)
 {
-    return bbuf_add(b, s, strlen(s));
+    return yq_buf_add(b, s, strlen(s));
 }
 
-int bbuf_addc(struct bbuf *b, char c)
+int yq_buf_addc(struct yq_buf *b, char c)
 {
-    return bbuf_add(b, &c, 1);
+    return yq_buf_add(b, &c, 1);
 }
 
-int bbuf_addf(struct bbuf *b, const char *fmt, ...)
+int yq_buf_addf(struct yq_buf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
@@ -114,7 +114,7 @@ int bbuf_addf(struct bbuf *b, const char *fmt, ...)
         return ERR_NOMEM;
     }
     if ((size_t)n < sizeof(small)) {
-        return bbuf_add(b, small, (size_t)n);
+        return yq_buf_add(b, small, (size_t)n);
     }
     err = grow(b, (size_t)n);
     if (err) {
@@ -127,7 +127,7 @@ int bbuf_addf(struct bbuf *b, const char *fmt, ...)
     return 0;
 }
 
-char *bbuf_steal(struct bbuf *b, size_t *len_out)
+char *yq_buf_steal(struct yq_buf *b, size_t *len_out)
 {
     char *s = b->data;
     size_t len = b->len;

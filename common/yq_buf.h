@@ -3,12 +3,12 @@
  * init time, so untrusted input (feed bodies, repaired XML, extracted text) cannot grow memory
  * without limit. The data is always NUL-terminated (the NUL is not counted in len).
  */
-#ifndef YQ_BBUF_H
-#define YQ_BBUF_H
+#ifndef YQ_BUF_H
+#define YQ_BUF_H
 
 #include <stddef.h>
 
-struct bbuf {
+struct yq_buf {
     char *data;     /* NULL until the first append; owned */
     size_t len;     /* bytes used, excluding the terminating NUL */
     size_t cap;     /* bytes allocated */
@@ -16,40 +16,40 @@ struct bbuf {
 };
 
 /* Initialise caller storage b with maximum length max_len bytes. Never fails. */
-void bbuf_init(struct bbuf *b, size_t max_len);
+void yq_buf_init(struct yq_buf *b, size_t max_len);
 
 /* Free the data and reset b to empty (keeps max_len). NULL is a no-op. */
-void bbuf_release(struct bbuf *b);
+void yq_buf_release(struct yq_buf *b);
 
 /* Drop the contents but keep the allocation. */
-void bbuf_reset(struct bbuf *b);
+void yq_buf_reset(struct yq_buf *b);
 
 /*
  * Append len bytes of data (need not be NUL-terminated; may contain NULs).
  * Returns 0, ERR_TOO_BIG (b unchanged) or ERR_NOMEM (b unchanged).
  */
-int bbuf_add(struct bbuf *b, const void *data, size_t len);
+int yq_buf_add(struct yq_buf *b, const void *data, size_t len);
 
 /*
  * Make room for extra more bytes without changing the contents (one allocation instead of
  * many for a known size). Returns 0, ERR_TOO_BIG (beyond max_len) or ERR_NOMEM.
  */
-int bbuf_reserve(struct bbuf *b, size_t extra);
+int yq_buf_reserve(struct yq_buf *b, size_t extra);
 
-/* Append a NUL-terminated string. Same returns as bbuf_add(). */
-int bbuf_adds(struct bbuf *b, const char *s);
+/* Append a NUL-terminated string. Same returns as yq_buf_add(). */
+int yq_buf_adds(struct yq_buf *b, const char *s);
 
-/* Append one byte. Same returns as bbuf_add(). */
-int bbuf_addc(struct bbuf *b, char c);
+/* Append one byte. Same returns as yq_buf_add(). */
+int yq_buf_addc(struct yq_buf *b, char c);
 
-/* printf-style append. Same returns as bbuf_add(). */
-int bbuf_addf(struct bbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf-style append. Same returns as yq_buf_add(). */
+int yq_buf_addf(struct yq_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Hand the contents over: returns the NUL-terminated data (new, free()) and resets b; an
  * empty buffer yields a new "" string. *len_out (may be NULL) receives the length.
  * Returns NULL only on ERR_NOMEM.
  */
-char *bbuf_steal(struct bbuf *b, size_t *len_out);
+char *yq_buf_steal(struct yq_buf *b, size_t *len_out);
 
 #endif
