@@ -127,11 +127,6 @@ void matcher_free(struct matcher *m)
     free(m);
 }
 
-int64_t matcher_rules_version(const struct matcher *m)
-{
-    return m->rules ? m->rules->version : 0;
-}
-
 int matcher_metrics_port(const struct matcher *m)
 {
     return m->http ? yq_metrics_http_port(m->http) : -1;

@@ -18,6 +18,11 @@
 #define STATUS_INTERVAL_MS 1000 /* /metrics and /healthz are republished this often */
 #define COMMITTED_TIMEOUT_MS 500
 
+int64_t matcher_rules_version(const struct matcher *m)
+{
+    return m->rules ? m->rules->version : 0;
+}
+
 bool matcher_rules_unverified(const struct matcher *m)
 {
     return !m->rules_confirmed ||
