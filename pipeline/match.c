@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "place.h"
 #include "term_find.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -23,6 +24,7 @@ struct field_scan {
 struct match_scratch {
     struct field_scan f[2];
     uint32_t gen;       /* current item; per-term/per-rule stamps equal to it are valid */
+    uint32_t place_gen; /* gen when an occurrence of a place counted (place.h) */
     uint32_t *rule_gen; /* per rule: gen when it became a candidate */
     size_t *cand;       /* candidate rules of the current item */
     size_t n_cand;
@@ -115,6 +117,7 @@ static int prepare(struct match_scratch *ms, const struct rule_set *rs)
         memset(ms->rule_gen, 0, ms->cap_rules * sizeof(*ms->rule_gen));
         ms->gen = 1;
     }
+    ms->place_gen = 0;
     ms->n_cand = 0;
     ms->f[0].n_hits = 0;
     ms->f[1].n_hits = 0;
@@ -146,6 +149,12 @@ static int on_hit(const struct term_hit *hit, void *opaque)
     struct match_scratch *ms = ctx->ms;
     size_t t = hit->term;
 
+    if (ctx->rs->term_place[t] && ms->place_gen != ms->gen) {
+        const struct norm_text *nt = term_scratch_text(fs->ts);
+        if (place_occurrence_counts(nt->buf, nt->len, hit->nstart, hit->nend)) {
+            ms->place_gen = ms->gen;
+        }
+    }
     if (fs->seen[t] != ms->gen) {
         fs->seen[t] = ms->gen;
         fs->kept[t] = 0;
@@ -340,12 +349,9 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
             return 0;
         }
     }
-    /* local rules (issue #11): a place of the set in the title or text, or a local source */
-    bool local_ok = item->local;
-    for (size_t i = 0; !local_ok && i < rs->n_places; i++) {
-        size_t t = rs->place_ids[i];
-        local_ok = ms->f[0].seen[t] == ms->gen || ms->f[1].seen[t] == ms->gen;
-    }
+    /* local rules (issue #11): a place of the set named in the title or text (an occurrence
+     * that counts, place.h; seen by on_hit), or a local source */
+    bool local_ok = item->local || ms->place_gen == ms->gen;
     if (ms->n_cand > 1) {
         qsort(ms->cand, ms->n_cand, sizeof(*ms->cand), cmp_size);
     }

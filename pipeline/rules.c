@@ -114,6 +114,7 @@ void rule_set_free(struct rule_set *rs)
     free_strv(rs->exclude, rs->n_exclude);
     free_strv(rs->places, rs->n_places);
     free(rs->place_ids);
+    free(rs->term_place);
     free(rs->terms); /* strings are borrowed from rules and exclude */
     free(rs->exclude_ids);
     free(rs->term_rule_start);
@@ -770,6 +771,8 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
     free(rs->exclude_ids);
     free(rs->place_ids);
     rs->place_ids = NULL;
+    free(rs->term_place);
+    rs->term_place = NULL;
     term_db_free(rs->db);
     rs->terms = NULL;
     rs->n_terms = 0;
@@ -806,6 +809,13 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
         if (term_index(rs, rs->places[i], &tt, &rs->place_ids[i])) {
             goto nomem;
         }
+    }
+    rs->term_place = calloc(rs->n_terms ? rs->n_terms : 1, sizeof(*rs->term_place));
+    if (!rs->term_place) {
+        goto nomem;
+    }
+    for (size_t i = 0; i < rs->n_places; i++) {
+        rs->term_place[rs->place_ids[i]] = true;
     }
     free(tt.slots);
     tt.slots = NULL;

@@ -16,10 +16,15 @@
  *       sources: [rss]         # optional: item source or source_id values
  *       expr: "(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)"
  *       local: true            # optional (default false): local 舆情; the rule matches only
- *                              # when a place of 'places' occurs in the item's title or text
+ *                              # when a place of 'places' is named in the item's title or text
  *                              # (whatever the scope), or the item is from a local source
  *                              # (item "local": true); a local rule in a set without places
  *                              # is rejected by rule_set_compile()
+ *
+ * A place is named when an occurrence of it counts (place.h): the full form (安康市, 汉滨区)
+ * always; not when it is part of a longer name, i.e. followed by a road, building or site
+ * suffix (上海市安康路, 旬阳路, 安康路小区) or preceded by another province-level region
+ * (上海安康); otherwise yes (安康燃气爆炸). The suffix and region tables are in place.c.
  *
  * JSON form (stored as yuqing:rules:<version>; "version" is always the first key):
  *
@@ -84,6 +89,7 @@ struct rule_set {
     size_t n_terms;
     size_t *exclude_ids; /* exclude[i] -> index into terms */
     size_t *place_ids;   /* places[i] -> index into terms */
+    bool *term_place;    /* n_terms entries: term t is a place */
     struct term_db *db;  /* over terms, normalised (norm.h) */
     /* term t is a positive term of rules term_rules[term_rule_start[t] .. [t + 1]) */
     size_t *term_rule_start; /* n_terms + 1 entries */
