@@ -30,6 +30,10 @@ static const char cli_usage[] =
     "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
     "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
     "                            [--title TITLE] [--source S] [--source-id ID]\n"
+    "                            [--local | --sources SOURCES_FILE]\n"
+    "         --local: the text comes from a local source (rules marked local need no place\n"
+    "         name); --sources with --source-id: take that source's local: flag from the\n"
+    "         collector's sources file (e.g. config/sources.yaml)\n"
     "       yuqingctl rules validate DIR [--db TICKET_STORE | --notifier-config FILE]\n"
     "         check each rule's department against the office's department registry\n"
     "         (yuqingctl users dept-add) in the ticket store (--db, or store.path of the\n"
@@ -49,6 +53,8 @@ struct cli_opts {
     const char *source_id;
     const char *db;
     const char *notifier_config;
+    const char *sources; /* the collector's sources file (rules test) */
+    bool local;          /* --local (rules test) */
     long limit;
 };
 
@@ -82,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"--source-id", offsetof(struct cli_opts, source_id)},
         {"--db", offsetof(struct cli_opts, db)},
         {"--notifier-config", offsetof(struct cli_opts, notifier_config)},
+        {"--sources", offsetof(struct cli_opts, sources)},
     };
 
     memset(o, 0, sizeof(*o));
@@ -94,6 +101,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         const char *a = argv[i];
         bool known = false;
 
+        if (strcmp(a, "--local") == 0) {
+            o->local = true;
+            continue;
+        }
         if (strcmp(a, "--limit") == 0) {
             char *end;
             if (i + 1 >= argc) {
@@ -390,6 +401,52 @@ static void print_matches(const struct rule_set *rs, const struct match_result *
     }
 }
 
+/*
+ * The local: flag of the source with this id in the collector's sources file (its sources:
+ * list, collector_cfg.h; default false). Returns 0, or 1 with a message on stderr (file
+ * unreadable, no such source, bad flag).
+ */
+static int source_is_local(const char *file, const char *id, bool *out)
+{
+    struct cfg_doc doc;
+    yaml_node_t *list;
+    char err[512] = "";
+    int rc = 1;
+
+    *out = false;
+    if (cfg_doc_load(&doc, file, NULL, 0, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl rules: 无法读取来源配置 (cannot read sources file): %s\n", err);
+        cfg_doc_release(&doc);
+        return 1;
+    }
+    list = cfg_doc_root(&doc) ? cfg_map_get(&doc, cfg_doc_root(&doc), "sources") : NULL;
+    for (yaml_node_item_t *it = list && list->type == YAML_SEQUENCE_NODE
+                                    ? list->data.sequence.items.start
+                                    : NULL;
+         it && it < list->data.sequence.items.top; it++) {
+        yaml_node_t *src = cfg_doc_node(&doc, *it);
+        const char *sid = src && src->type == YAML_MAPPING_NODE
+                              ? cfg_scalar(cfg_map_get(&doc, src, "id"))
+                              : NULL;
+        const char *local;
+        if (!sid || strcmp(sid, id) != 0) {
+            continue;
+        }
+        local = cfg_scalar(cfg_map_get(&doc, src, "local"));
+        if (local && cfg_parse_value(CFG_BOOL, local, 0, 0, out) != 0) {
+            fprintf(stderr, "yuqingctl rules: 来源 '%s' 的 local 取值有误：'%s' (bad local flag)\n",
+                    id, local);
+        } else {
+            rc = 0;
+        }
+        goto done;
+    }
+    fprintf(stderr, "yuqingctl rules: 来源配置 '%s' 中没有来源 '%s' (no such source)\n", file, id);
+done:
+    cfg_doc_release(&doc);
+    return rc;
+}
+
 static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
 {
     struct rule_set *rs = NULL;
@@ -403,6 +460,16 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
     memset(&item, 0, sizeof(item));
     if (!o->arg) {
         return usage_error("test 须给出文件或 '-' (needs a FILE or '-')");
+    }
+    if (o->sources && !o->source_id) {
+        return usage_error("--sources 须与 --source-id 一起给出 (needs --source-id)");
+    }
+    if (o->sources && o->local) {
+        return usage_error("--local 与 --sources 只能给一个 (give one of them)");
+    }
+    item.local = o->local;
+    if (o->sources && source_is_local(o->sources, o->source_id, &item.local) != 0) {
+        return 1;
     }
     if (strcmp(o->arg, "-") == 0) {
         rc = yq_fs_read_file("/dev/stdin", CLI_MAX_TEXT_BYTES, &text, &len);
@@ -435,6 +502,9 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
             printf("规则集第 %" PRId64 " 版（%zu 条规则）\n", rs->version, rs->n_rules);
         } else {
             printf("规则集 '%s'（%zu 条规则）\n", rs->source ? rs->source : "", rs->n_rules);
+        }
+        if (item.local) {
+            printf("按本地来源测试：标为本地的规则无需地名\n");
         }
         print_matches(rs, &mr, &item);
     } else {

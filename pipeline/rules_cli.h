@@ -5,8 +5,12 @@
  *   rules push DIR [--by NAME]        validate the .yaml files of DIR, store it as the next version
  *   rules list [--limit N]            versions, who pushed them, when, rule count
  *   rules test FILE|- [--dir DIR] [--title TITLE] [--source S] [--source-id ID]
+ *              [--local | --sources SOURCES_FILE]
  *                                     print every rule that fires on the text (from FILE or
- *                                     stdin), with matched terms and code-point offsets
+ *                                     stdin), with matched terms and code-point offsets;
+ *                                     --local: as from a local source (issue #11: local rules
+ *                                     need no place name); --sources: the local: flag of
+ *                                     source --source-id in the collector's sources file
  *   rules validate DIR                check the .yaml files of DIR without Redis
  *
  * Redis: --redis HOST:PORT (default 127.0.0.1:6379) or --config FILE (the matcher config;

@@ -332,6 +332,53 @@ static void test_issue_11_validate_local_rule_needs_places(void **state)
 }
 
 /*
+ * issue #11: "rules test" can simulate a local source. A local rule does not fire on a text
+ * without a place name; it does with --local, and with --sources FILE --source-id ID when that
+ * source is local: true in the collector's sources file (not when it is not). Bad uses are
+ * named.
+ */
+static void test_issue_11_test_as_local_source(void **state)
+{
+    char rules[128], text[128], sources[128];
+    (void)state;
+    snprintf(rules, sizeof(rules), "%s/localtest", dir);
+    assert_int_equal(mkdir(rules, 0700), 0);
+    write_file("localtest/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
+    write_file("localtest/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+                                        "department: 市应急管理局, level: II, local: true, "
+                                        "expr: 燃气泄漏 & !演练}\n");
+    write_file("gas.txt", "小区地下车库燃气泄漏，消防已到场");
+    write_file("sources.yaml", "sources:\n"
+                               "  - {id: forum, kind: rss, url: http://x/f.xml, local: true}\n"
+                               "  - {id: weekly, kind: rss, url: http://x/w.xml}\n");
+    snprintf(text, sizeof(text), "%s/gas.txt", dir);
+    snprintf(sources, sizeof(sources), "%s/sources.yaml", dir);
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, NULL), 0);
+    assert_non_null(strstr(out, "没有规则命中\n"));
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--local", NULL), 0);
+    assert_non_null(strstr(out, "按本地来源测试：标为本地的规则无需地名\n"
+                                "命中规则 燃气泄漏与爆炸（safety-gas）"));
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
+                         "--source-id", "forum", NULL), 0);
+    assert_non_null(strstr(out, "命中规则 燃气泄漏与爆炸（safety-gas）"));
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
+                         "--source-id", "weekly", NULL), 0);
+    assert_non_null(strstr(out, "没有规则命中\n"));
+    assert_null(strstr(out, "按本地来源"));
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
+                         "--source-id", "nosuch", NULL), 1);
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
+                         NULL), 2);
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
+                         "--source-id", "forum", "--local", NULL), 2);
+    /* the shipped sources file: the demo's local forum */
+    assert_int_equal(run(NULL, "rules", "test", text, "--dir", YQ_SOURCE_DIR "/config/rules",
+                         "--sources", YQ_SOURCE_DIR "/config/sources.yaml", "--source-id",
+                         "ankang-forum-wenzheng", NULL), 0);
+    assert_non_null(strstr(out, "命中规则 燃气泄漏与爆炸（safety-gas）"));
+}
+
+/*
  * issue #11 (review): push checks departments exactly as validate does (--db or
  * --notifier-config): 市自然资源 (missing 局) is refused, exit 2, and nothing is pushed; a
  * relative store.path of the notifier config is taken from the current directory, as
@@ -392,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_issue_11_validate_departments_against_registry),
         cmocka_unit_test(test_issue_11_validate_local_rule_needs_places),
+        cmocka_unit_test(test_issue_11_test_as_local_source),
         cmocka_unit_test(test_test_with_dir_from_stdin),
         cmocka_unit_test(test_push_list_test_via_redis),
         cmocka_unit_test(test_redis_down_fails),
