@@ -100,7 +100,7 @@ if [ "$(cat "$state/rules.sha256" 2>/dev/null)" != "$rules_sum" ] ||
 fi
 
 # Demo accounts (first run only): an administrator, a duty officer (值班员) and the liaison
-# (联络员) of 市自然资源局, with random passwords kept in .demo/accounts.txt.
+# (联络员) of each of the four departments, with random passwords kept in .demo/accounts.txt.
 ctl_db=(--config config/notifier.yaml --db "$state/tickets.db")
 # The ticket store is created once, explicitly (0600); no process creates it implicitly.
 ctl store init "${ctl_db[@]}" >/dev/null
@@ -110,7 +110,9 @@ if [ ! -s "$state/accounts.txt" ]; then
   done
   # the passwords are secrets: the file is the operator's alone (0600, issue #10)
   (umask 077 && : >"$state/accounts.txt.tmp")
-  for spec in "admin admin -" "duty duty_officer -" "zrzy liaison 市自然资源局"; do
+  # one liaison per department: the demo's history (yuqingctl demo-history) acts as them
+  for spec in "admin admin -" "duty duty_officer -" "zrzy liaison 市自然资源局" \
+    "sthj liaison 市生态环境局" "yjgl liaison 市应急管理局" "wsjk liaison 市卫生健康委员会"; do
     read -r user role dept <<<"$spec"
     pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 16)
     (umask 077 && printf '%s\n' "$pw" >"$state/pw.tmp")

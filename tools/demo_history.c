@@ -14,6 +14,7 @@
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
+#include "web_auth.h"
 #include "yq_alert.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -33,56 +34,72 @@ static const char usage[] =
     "  --config: notifier config (default config/notifier.yaml); --db: the ticket store\n"
     "  (default store.path; must exist: yuqingctl store init); --seed: default 11\n";
 
-/* One kind of post: the rule that catches it and the department in charge. */
+/*
+ * One kind of post: the shipped rule (config/rules) that catches it and the department in
+ * charge. Each title is "PREFIX PLACE TEMPLATE TAIL" (title_prefixes, places, titles,
+ * title_tails); every title
+ * fires the topic's rule in the shipped rule set (tests/integration/test_readme_commands.py).
+ */
+#define TOPIC_TITLES 8
+
 struct topic {
-    const char *rule_id, *rule_name, *group, *department, *liaison;
-    const char *titles[3]; /* each with one "%s" where the place goes */
-    const char *term;
-    int level_ii_pct; /* share of II 重大 among the topic's tickets */
+    const char *rule_id, *rule_name, *group, *department;
+    const char *titles[TOPIC_TITLES]; /* what follows the place */
+    int level_ii_pct;                 /* share of II 重大 among the topic's tickets */
 };
 
 static const struct topic topics[] = {
     {"land-compensation",
-     "征地拆迁补偿",
+     "征地拆迁补偿纠纷",
      "征地拆迁",
      "市自然资源局",
-     "zrzy",
-     {"%s某村征地补偿款迟迟未发放，村民多次反映", "%s棚户区改造拆迁安置房交付一再延期",
-      "网友反映%s集体土地征收公告未公示即动工"},
-     "征地",
+     {"某村征地补偿款迟迟未发放，村民多次反映", "棚户区改造拆迁安置房交付一再延期",
+      "集体土地征收未公示即动工，补偿标准引质疑", "高速公路建设征地补偿标准不一，村民质疑",
+      "拆迁户反映安置过渡费停发半年", "城区道路拓宽拆迁，商户称补偿偏低",
+      "村民称夜间遭强拆，拆迁方未出示手续", "移民搬迁安置点房屋漏雨，征地补偿未到位"},
      0},
-    {"env-pollution",
-     "环境污染投诉",
+    {"eco-pollution",
+     "偷排污染举报",
      "生态环保",
      "市生态环境局",
-     "sthj",
-     {"%s一化工厂夜间偷排污水，河水发黑发臭", "%s石材加工厂粉尘污染严重，附近居民投诉",
-      "%s汉江支流出现大量死鱼，村民怀疑上游排污"},
-     "污染",
+     {"一化工厂夜间偷排污水，河水发黑发臭", "汉江支流出现大量死鱼，村民怀疑上游排污",
+      "一养猪场废水直排河道，周边异味刺鼻", "污水处理厂出水浑浊，居民担心饮水安全",
+      "石材加工厂废水流入农田，秧苗枯死", "一小区化粪池污水外溢数日无人管",
+      "垃圾填埋场渗滤液偷排，附近村民反映异味", "一家砖厂夜间偷排废水，鱼塘死鱼上千斤"},
      5},
     {"safety-gas",
      "燃气泄漏与爆炸",
      "突发事件",
      "市应急管理局",
-     "yjgl",
-     {"%s一餐馆燃气泄漏，消防紧急疏散周边群众", "%s连日降雨引发山体滑坡，县道交通中断",
-      "%s一小区地下车库闻到燃气味，居民连夜疏散"},
-     "疏散",
+     {"一餐馆燃气泄漏，消防紧急疏散周边群众", "一小区地下车库燃气泄漏，居民连夜疏散",
+      "老旧小区天然气泄漏，一栋楼居民被疏散", "一烧烤店液化气罐爆炸，两人受伤送医",
+      "施工挖断燃气管道致燃气泄漏，周边道路封闭", "一民房发生爆炸，原因正在调查",
+      "集贸市场一商户燃气泄漏起火，周边商户疏散", "加油站附近传出爆炸声，网友称现场浓烟"},
      25},
-    {"health-incident",
-     "卫生健康事件",
-     "卫生健康",
+    {"health-epidemic",
+     "疫情防控措施投诉",
+     "疫情防控",
      "市卫生健康委员会",
-     "wsjk",
-     {"%s某卫生院被指夜间拒收急诊病人", "%s一学校多名学生腹泻，疑似食物中毒",
-      "网友反映%s医保报销窗口排长队、办理慢"},
-     "卫生院",
+     {"一小学诺如病毒聚集性疫情，家长质疑通报迟缓", "一幼儿园手足口病聚集性疫情，家长投诉晨检走过场",
+      "某卫生院传染病门诊乱收费，患者投诉", "一工地出现聚集性发热，工友担心传染病扩散",
+      "流感疫情下医院发热门诊排长队，市民投诉", "一小学水痘疫情，家长称隔离安排不合理",
+      "乡镇卫生院传染病报告不及时，村民投诉", "一中学因疫情一刀切停课，家长投诉未提前通知"},
      10},
 };
 
-/* The districts and counties of 安康 (docs/example-deployment.md). */
-static const char *const places[] = {"汉滨区", "汉阴县", "石泉县", "宁陕县", "紫阳县",    "岚皋县",
-                                     "平利县", "镇坪县", "旬阳市", "白河县", "恒口示范区"};
+/*
+ * The districts, counties and zones of 安康 (docs/example-deployment.md), each in its full
+ * form, so the shipped rules' places count (pipeline/place.h).
+ */
+static const char *const places[] = {"汉滨区",   "汉阴县",   "石泉县",     "宁陕县",
+                                     "紫阳县",   "岚皋县",   "平利县",     "镇坪县",
+                                     "旬阳市",   "白河县",   "恒口示范区", "安康高新区",
+                                     "瀛湖镇"};
+
+/* How posts begin ("" = straight with the place) and end. */
+static const char *const title_prefixes[] = {"", "网友反映：", "有群众称", "求助："};
+static const char *const title_tails[] = {"", "", "，多名网友转发", "，现场视频在网上流传",
+                                          "，网友呼吁尽快处理"};
 
 static const struct {
     const char *source, *source_id, *channel;
@@ -93,6 +110,8 @@ static const struct {
     {"weibo", "weibo-ankang", "微博·安康同城"},
     {"wechat", "wx-ankang-life", "安康生活圈"},
 };
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* splitmix64: a small, fixed generator so a seed always gives the same history. */
 static uint64_t next_rand(uint64_t *s)
@@ -132,9 +151,9 @@ static void beijing_month(int64_t t, int *y, int *m)
 /* One planned ticket: what the office did and when (seconds UTC; 0 = not done). */
 struct plan {
     const struct topic *topic;
-    const char *place;
+    int place;   /* first choice of the title's place (places[]) */
     int outlet;
-    int variant;
+    int variant; /* first choice of the title's template (topic->titles[]) */
     enum yq_level level;
     int64_t detected, ack, respond, press, close, dismiss;
     const char *channel, *reason;
@@ -145,10 +164,10 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
     int64_t late_roll;
 
     memset(p, 0, sizeof(*p));
-    p->topic = &topics[rnd(s, 0, (int64_t)(sizeof(topics) / sizeof(topics[0])) - 1)];
-    p->place = places[rnd(s, 0, (int64_t)(sizeof(places) / sizeof(places[0])) - 1)];
-    p->outlet = (int)rnd(s, 0, (int64_t)(sizeof(outlets) / sizeof(outlets[0])) - 1);
-    p->variant = (int)rnd(s, 0, 2);
+    p->topic = &topics[rnd(s, 0, (int64_t)N_OF(topics) - 1)];
+    p->place = (int)rnd(s, 0, (int64_t)N_OF(places) - 1);
+    p->outlet = (int)rnd(s, 0, (int64_t)N_OF(outlets) - 1);
+    p->variant = (int)rnd(s, 0, TOPIC_TITLES - 1);
     p->detected = day + rnd(s, 7, 22) * HOUR_S + rnd(s, 0, 59) * MIN_S;
     p->level = rnd(s, 1, 100) <= p->topic->level_ii_pct ? YQ_LEVEL_II
                : rnd(s, 1, 100) <= 65                   ? YQ_LEVEL_III
@@ -179,18 +198,13 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
 }
 
 /* The alert the matcher would have written for p (new JSON string, free()). */
-static char *alert_json(const struct plan *p, long n)
+static char *alert_json(const struct plan *p, long n, const char *title)
 {
-    char title[256], key[64], id[64], url[128], matched[40], published[40], fetched[40];
+    char key[64], id[64], url[128], matched[40], published[40], fetched[40];
     const char *level = yq_level_name(p->level);
     json_t *j;
     char *s;
 
-    {
-        /* the template's "%s" stands for the place */
-        const char *tpl = p->topic->titles[p->variant], *at = strstr(tpl, "%s");
-        snprintf(title, sizeof(title), "%.*s%s%s", (int)(at - tpl), tpl, p->place, at + 2);
-    }
     snprintf(key, sizeof(key), "demo-history:%ld", n);
     snprintf(id, sizeof(id), "%s:demo-history-%ld", outlets[p->outlet].source, n);
     snprintf(url, sizeof(url), "https://news.example.cn/ankang/%ld.html", 100000 + n);
@@ -259,14 +273,127 @@ static int act(struct ticket_store *store, struct ticket_action *a, int64_t t, l
     return 0;
 }
 
-/* Take p through intake and its actions. */
-static int play(struct ticket_store *store, const struct plan *p, long n, long *n_actions)
+/*
+ * The title of ticket n (1-based) into out: a prefix, the plan's place and template and a
+ * tail, or, when
+ * that place and template were used already (with any prefix), another combination of the
+ * topic's, drawn from a generator seeded with (seed, n) so the plans' own draws stay as they
+ * are. used/n_used: the titles so far without their prefix (a new copy is appended; *used
+ * grows). Returns 0 or ERR_NOMEM.
+ */
+static int make_title(const struct plan *p, uint64_t seed, long n, char ***used, size_t *n_used,
+                      char *out, size_t outlen)
 {
+    uint64_t ts = seed * 0x2545F4914F6CDD1DULL + (uint64_t)n;
+    int place = p->place, tpl = p->variant, prefix = (int)rnd(&ts, 0, N_OF(title_prefixes) - 1);
+    char **v, body[256];
+
+    for (int attempt = 0;; attempt++) {
+        bool taken = false;
+        snprintf(body, sizeof(body), "%s%s", places[place], p->topic->titles[tpl]);
+        if (attempt >= 1000) {
+            /* every combination drawn is taken (far more tickets than a year's): number it */
+            size_t len = strlen(body);
+            snprintf(body + len, sizeof(body) - len, "（第%ld起）", n);
+        }
+        for (size_t i = 0; i < *n_used && !taken; i++) {
+            taken = strcmp((*used)[i], body) == 0;
+        }
+        if (!taken) {
+            break;
+        }
+        place = (int)rnd(&ts, 0, N_OF(places) - 1);
+        tpl = (int)rnd(&ts, 0, TOPIC_TITLES - 1);
+        prefix = (int)rnd(&ts, 0, N_OF(title_prefixes) - 1);
+    }
+    snprintf(out, outlen, "%s%s%s", title_prefixes[prefix], body,
+             title_tails[rnd(&ts, 0, N_OF(title_tails) - 1)]);
+    v = realloc(*used, (*n_used + 1) * sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    *used = v;
+    v[*n_used] = strdup(body);
+    if (!v[*n_used]) {
+        return ERR_NOMEM;
+    }
+    (*n_used)++;
+    return 0;
+}
+
+/*
+ * What the office did runs under the demo's own accounts (web_users, issue #11): the duty
+ * officer dismisses, the liaison of the ticket's department 签收, answers and closes.
+ */
+struct actors {
+    struct web_user duty;
+    struct web_user liaison[N_OF(topics)]; /* of topics[i].department */
+};
+
+/*
+ * Pick, from the users of the store (web_user_list: by user name), the first enabled duty
+ * officer and the first enabled liaison of each topic's department. Returns 0, ERR_NOT_FOUND
+ * (one is missing: a line on stderr says which and how to add it) or the list's error.
+ */
+static int find_actors(struct web_auth *auth, struct actors *out)
+{
+    json_t *list = NULL, *u;
+    size_t i;
+    bool duty = false, liaison[N_OF(topics)] = {false};
+    int err = web_user_list(auth, &list);
+
+    if (err) {
+        fprintf(stderr, "demo-history: 无法读取用户 (cannot list users): %s\n", yq_strerror(err));
+        return err;
+    }
+    memset(out, 0, sizeof(*out));
+    json_array_foreach(list, i, u)
+    {
+        const char *name = json_string_value(json_object_get(u, "username"));
+        const char *role = json_string_value(json_object_get(u, "role"));
+        const char *dept = json_string_value(json_object_get(u, "department"));
+        if (!name || !role || json_is_true(json_object_get(u, "disabled"))) {
+            continue;
+        }
+        if (!duty && strcmp(role, "duty_officer") == 0) {
+            duty = web_user_get(auth, name, &out->duty) == 0;
+        }
+        for (size_t t = 0; dept && t < N_OF(topics); t++) {
+            if (!liaison[t] && strcmp(role, "liaison") == 0 &&
+                strcmp(dept, topics[t].department) == 0) {
+                liaison[t] = web_user_get(auth, name, &out->liaison[t]) == 0;
+            }
+        }
+    }
+    json_decref(list);
+    err = 0;
+    if (!duty) {
+        fprintf(stderr, "demo-history: 没有可用的值班员账号，请先添加 (no duty officer): yuqingctl "
+                        "users add --username duty --role duty_officer\n");
+        err = ERR_NOT_FOUND;
+    }
+    for (size_t t = 0; t < N_OF(topics); t++) {
+        if (!liaison[t]) {
+            fprintf(stderr, "demo-history: %s 没有可用的联络员账号，请先添加 (no liaison of the "
+                            "department): yuqingctl users add --role liaison --department %s "
+                            "--username NAME\n",
+                    topics[t].department, topics[t].department);
+            err = ERR_NOT_FOUND;
+        }
+    }
+    return err;
+}
+
+/* Take p through intake and its actions. */
+static int play(struct ticket_store *store, const struct actors *who, const struct plan *p,
+                const char *title, long n, long *n_actions)
+{
+    const struct web_user *liaison = &who->liaison[p->topic - topics];
     struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket_action a;
     char errbuf[256], number[32], url[128];
-    char *json = alert_json(p, n);
+    char *json = alert_json(p, n, title);
     int err;
 
     if (!json) {
@@ -295,14 +422,14 @@ static int play(struct ticket_store *store, const struct plan *p, long n, long *
     a.number = number;
     if (p->dismiss) {
         a.kind = TICKET_ACT_DISMISS;
-        a.actor = "duty";
-        a.role = "duty_officer";
+        a.actor = who->duty.username;
+        a.role = web_role_name(who->duty.role);
         a.reason = p->reason;
         return act(store, &a, p->dismiss, n_actions);
     }
     a.kind = TICKET_ACT_ACK;
-    a.actor = p->topic->liaison;
-    a.role = "liaison";
+    a.actor = liaison->username;
+    a.role = web_role_name(liaison->role);
     if ((err = act(store, &a, p->ack, n_actions))) {
         return err;
     }
@@ -325,8 +452,8 @@ static int play(struct ticket_store *store, const struct plan *p, long n, long *
     memset(&a, 0, sizeof(a));
     a.number = number;
     a.kind = TICKET_ACT_CLOSE;
-    a.actor = p->topic->liaison;
-    a.role = "liaison";
+    a.actor = liaison->username;
+    a.role = web_role_name(liaison->role);
     return act(store, &a, p->close, n_actions);
 }
 
@@ -364,6 +491,10 @@ int demo_history_main(int argc, char **argv)
     struct notifier_cfg cfg;
     struct ticket_policy policy;
     struct ticket_store *store = NULL;
+    struct web_auth *auth = NULL;
+    struct actors who;
+    char **titles = NULL, title[256];
+    size_t n_titles = 0;
     int64_t now = yq_time_now(), start, day;
     uint64_t rs;
     char err[512] = "";
@@ -444,6 +575,13 @@ int demo_history_main(int argc, char **argv)
         rc = 0;
         goto done;
     }
+    if (web_auth_open(&cfg.web.auth, cfg.store.path, &auth, err, sizeof(err)) != 0) {
+        fprintf(stderr, "demo-history: %s\n", err);
+        goto done;
+    }
+    if (find_actors(auth, &who) != 0) {
+        goto done;
+    }
     beijing_month(now, &y, &m);
     start = month_start(y, m - (int)months);
     rs = (uint64_t)seed;
@@ -460,7 +598,8 @@ int demo_history_main(int argc, char **argv)
                 continue; /* would still be open: the history holds settled tickets only */
             }
             n++;
-            if (play(store, &p, n, &n_actions) != 0) {
+            if (make_title(&p, (uint64_t)seed, n, &titles, &n_titles, title, sizeof(title)) != 0 ||
+                play(store, &who, &p, title, n, &n_actions) != 0) {
                 goto done;
             }
             n_dismissed += p.dismiss ? 1 : 0;
@@ -470,6 +609,11 @@ int demo_history_main(int argc, char **argv)
            n - n_dismissed, n_dismissed, n_actions);
     rc = 0;
 done:
+    for (size_t i = 0; i < n_titles; i++) {
+        free(titles[i]);
+    }
+    free(titles);
+    web_auth_free(auth);
     ticket_store_free(store);
     notifier_cfg_release(&cfg);
     return rc;

@@ -13,7 +13,13 @@
  * ticket_flow_escalate() before each action (催办/督办 when a clock was missed). Every
  * notification of the history is marked delivered at the time it was queued, so starting the
  * notifier sends nothing old. Departments are the four of the demo's registry, places the
- * districts and counties of 安康 (docs/example-deployment.md). A ticket whose last action would
+ * districts, counties and zones of 安康 (docs/example-deployment.md); each ticket's title
+ * (prefix, place, one of the topic's post templates, tail; seeded) is its own, no two alike,
+ * and fires the topic's shipped rule (config/rules). Every action is taken by a registered
+ * user of the store (web_users, issue #11) with the role for it: 不予处置 by the first
+ * enabled duty officer, 签收, 回应 and 办结 by the first enabled liaison of the ticket's
+ * department (scripts/demo.sh adds one per department); when one is missing nothing is
+ * added and the message names the `yuqingctl users add` to run (exit 1). A ticket whose last action would
  * fall after --now is not created: the history holds settled tickets only (closed or
  * dismissed), so the duty officer's queue stays what the feeds bring.
  * The same --now, --seed and --months give the same tickets, numbers and times.

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,68 @@ def demo_departments(source_dir):
     return m.group(1).split()
 
 
+def demo_accounts(source_dir):
+    """The (user, role, department or '-') of scripts/demo.sh's `for spec in ...` line."""
+    script = open(os.path.join(source_dir, "scripts", "demo.sh"), encoding="utf-8").read()
+    m = re.search(r"^\s*for spec in (.*?); do", script, re.M | re.S)
+    if not m:
+        sys.exit("FAIL: scripts/demo.sh creates no accounts")
+    return [tuple(spec.split()) for spec in re.findall(r'"([^"]+)"', m.group(1))]
+
+
+# ticket_flow.h: which roles may take each logged action
+ACTION_ROLES = {
+    "assigned": {"duty_officer", "admin"},
+    "acknowledged": {"liaison", "duty_officer", "admin"},
+    "responded": {"liaison", "duty_officer", "admin"},
+    "closed": {"liaison", "duty_officer", "head", "admin"},
+    "dismissed": {"duty_officer", "admin"},
+    "returned": {"liaison", "head", "admin"},
+    "reopened": {"duty_officer", "admin"},
+    "level_set": {"duty_officer", "admin"},
+}
+
+
+def check_history_actors_and_titles(dbpath, ctl, root):
+    """issue #11: every person in the history's log is a registered, enabled user whose role
+    may take the action (a liaison only on their own department's tickets); titles are
+    distinct, and each fires its ticket's rule in the shipped rule set."""
+    con = sqlite3.connect(dbpath)
+    users = {u: (r, d, dis) for u, r, d, dis in
+             con.execute("SELECT username, role, department, disabled FROM web_users")}
+    rows = con.execute("SELECT l.actor, l.actor_role, l.action, t.department, t.number "
+                       "FROM ticket_log l JOIN tickets t ON t.id = l.ticket_id").fetchall()
+    people = 0
+    for actor, role, action, dept, number in rows:
+        if actor == "system" and role == "system" and action in (
+                "created", "remind", "supervise"):
+            continue
+        people += 1
+        if actor not in users:
+            sys.exit("FAIL: %s: %s by '%s', not a registered user" % (number, action, actor))
+        urole, udept, disabled = users[actor]
+        if disabled or urole != role or role not in ACTION_ROLES.get(action, ()):
+            sys.exit("FAIL: %s: %s by '%s' as %s (user role %s)" % (number, action, actor, role,
+                                                                   urole))
+        if role == "liaison" and udept != dept:
+            sys.exit("FAIL: %s: %s by liaison '%s' of %s on a ticket of %s" % (
+                number, action, actor, udept, dept))
+    if people != 195:
+        sys.exit("FAIL: the history logs %d actions by people, expected 195" % people)
+    titles = con.execute("SELECT t.title, i.rule_ids FROM tickets t JOIN ticket_items i "
+                         "ON i.ticket_id = t.id").fetchall()
+    con.close()
+    if len({t for t, _ in titles}) != len(titles) or len(titles) != 67:
+        sys.exit("FAIL: the history's 67 titles are not distinct: %r" % sorted(t for t, _ in titles))
+    for title, rule_ids in titles:
+        want = json.loads(rule_ids)[0]
+        p = run([ctl, "rules", "test", "/dev/null", "--dir", "config/rules", "--title", title],
+                root)
+        if "（%s）" % want not in p.stdout.decode():
+            sys.exit("FAIL: the history's title %r does not fire %s: %s" % (
+                title, want, p.stdout.decode()))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
@@ -70,6 +133,14 @@ def main():
         run([ctl, "store", "init"] + db, root)
         for dept in demo_departments(src):
             run([ctl, "users", "dept-add", "--department", dept] + db, root)
+        # the demo's accounts (the history acts as them), as scripts/demo.sh adds them
+        pw = os.path.join(root, "pw.txt")
+        with open(pw, "w", encoding="utf-8") as f:
+            f.write("demo-Passw0rd-123\n")
+        for user, role, dept in demo_accounts(src):
+            extra = [] if dept == "-" else ["--department", dept]
+            run([ctl, "users", "add", "--username", user, "--role", role, "--password-file", pw]
+                + extra + db, root)
 
         # the demo's history: deterministic for a given --now and seed
         p = run([ctl, "demo-history", "--now", NOW] + db, root)
@@ -77,6 +148,7 @@ def main():
         want = "demo history: 67 tickets (60 closed, 7 dismissed), 195 actions"
         if summary != want:
             sys.exit("FAIL: demo-history printed %r, expected %r" % (summary, want))
+        check_history_actors_and_titles(os.path.join(root, ".demo", "tickets.db"), ctl, root)
         p = run([ctl, "demo-history", "--now", NOW] + db, root)
         if "nothing added" not in p.stdout.decode():
             sys.exit("FAIL: a second demo-history added tickets: %r" % p.stdout.decode())
@@ -124,8 +196,9 @@ def main():
 
         # what they print is Chinese, by labels, with the API's clock states (issue #11)
         depts = sorted(demo_departments(src), key=lambda d: d.encode())
+        liaison_of = {d: u for u, r, d in demo_accounts(src) if r == "liaison"}
         want = "部门             负责人 联络员\n" + "".join(
-            d + " " * (16 - 2 * len(d)) + " -      -\n" for d in depts)
+            d + " " * (16 - 2 * len(d)) + " -      %s\n" % liaison_of.get(d, "-") for d in depts)
         if outputs.get("users dept-list") != want:
             sys.exit("FAIL: users dept-list printed %r, expected %r" % (
                 outputs.get("users dept-list"), want))
