@@ -551,6 +551,23 @@ function currentBeijingMonth() {
   return new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
 }
 
+// The stats page's month picker (issue #11: two selects labelled in Chinese, not
+// <input type="month">, whose text follows the browser's locale): the month it holds, "YYYY-MM",
+// and the labels it shows.
+async function shownMonth(page) {
+  return `${await page.inputValue('#s-month-year')}-${await page.inputValue('#s-month-month')}`;
+}
+async function shownMonthLabels(page) {
+  return page.evaluate(() => ['s-month-year', 's-month-month'].map((id) => {
+    const sel = document.getElementById(id);
+    return sel.options[sel.selectedIndex].textContent;
+  }));
+}
+async function chooseMonth(page, month) {
+  await page.selectOption('#s-month-year', month.slice(0, 4));
+  await page.selectOption('#s-month-month', month.slice(5, 7));
+}
+
 // The Beijing-time month before the server's now, "YYYY-MM" (computed here, not by the page).
 function previousBeijingMonth() {
   const d = new Date(Date.now() + 8 * 3600e3);
@@ -580,12 +597,22 @@ await check('duty officer opens the statistics page and the three charts render'
   await page.click('#nav a[href="/stats"]');
   await page.waitForSelector('body[data-loaded]');
   // issue #11: the page opens on the current month (Beijing time), where the tickets are
-  eq(await page.inputValue('#s-month'), currentBeijingMonth(), 'default month is the current month (Beijing time)');
+  eq(await shownMonth(page), currentBeijingMonth(), 'default month is the current month (Beijing time)');
+  // issue #11: the picker reads 2026年 / 12月 whatever the browser's locale (headless Chromium's
+  // is English), and lists only Chinese labels
+  const cur = currentBeijingMonth();
+  eq((await shownMonthLabels(page)).join(' '), `${Number(cur.slice(0, 4))}年 ${Number(cur.slice(5, 7))}月`,
+    'the month picker shows Chinese labels');
+  const labels = await page.$$eval('#s-month-box option', (os) => os.map((o) => o.textContent));
+  assert(labels.length >= 13 && labels.every((t) => /^\d{1,4}[年月]$/.test(t)), `picker labels: ${labels.join()}`);
+  eq(await page.textContent('#s-month-label'), '月份（北京时间）', 'picker caption');
   eq(await page.getAttribute('body', 'data-loaded'), currentBeijingMonth(), 'the current month is loaded');
   // the fixture's history is in the previous month
   const month = previousBeijingMonth();
-  await page.fill('#s-month', month);
+  await chooseMonth(page, month);
   await page.waitForSelector(`body[data-loaded="${month}"]`);
+  eq(await shownMonth(page), month, 'the chosen month is shown');
+  assert(new URL(page.url()).searchParams.get('month') === month, `url: ${page.url()}`);
   for (const id of ['chart-daily', 'chart-ttr', 'chart-departments']) {
     await page.waitForSelector(`#${id}[data-rendered="1"]`, { timeout: 60000 }); // hang guard
     const size = await page.$eval(`#${id}`, (e) => {
@@ -722,7 +749,7 @@ await check('the statistics page switches to the year view and shows the annual 
   await page.check('input[name="s-period"][value="month"]');
   await page.waitForSelector('body[data-period="month"]');
   assert(await page.isHidden('#s-annual-card'), 'month view again');
-  eq(await page.inputValue('#s-month'), currentBeijingMonth(), 'month view defaults to the current month');
+  eq(await shownMonth(page), currentBeijingMonth(), 'month view defaults to the current month');
   eq(problems.length, 0, problems.join('; '));
   eq(dialogs.length, 0, 'no dialogs');
 });

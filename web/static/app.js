@@ -1020,10 +1020,45 @@ function renderStats(data) {
   }
 }
 
+// issue #11: the month is chosen with two selects whose options are labelled in Chinese
+// (2026年, 12月), not <input type="month">, whose text follows the browser's locale (an
+// English month in headless Chromium). The picker behaves like the input it replaces: value
+// "YYYY-MM" ('' while unset), a 'change' event when either select changes. Years: the ten up
+// to the current Beijing-time one, plus any year set through value; months after the current
+// one are disabled (a year change that would land on one shows the current month).
+function monthPicker(yearSel, monthSel) {
+  const now = beijingMonth();
+  const addYear = (y) => {
+    if ([...yearSel.options].some((o) => o.value === y)) return;
+    const opt = el('option', { value: y }, `${Number(y)}年`);
+    const after = [...yearSel.options].find((o) => o.value > y);
+    yearSel.insertBefore(opt, after || null);
+  };
+  const limit = () => {
+    if (`${yearSel.value}-${monthSel.value}` > now) monthSel.value = now.slice(5, 7);
+    for (const o of monthSel.options) o.disabled = `${yearSel.value}-${o.value}` > now;
+  };
+  for (let y = Number(now.slice(0, 4)) - 9; y <= Number(now.slice(0, 4)); y++) addYear(String(y));
+  for (let m = 1; m <= 12; m++) monthSel.append(el('option', { value: String(m).padStart(2, '0') }, `${m}月`));
+  yearSel.addEventListener('change', limit);
+  monthSel.addEventListener('change', limit);
+  return {
+    get value() { return yearSel.value && monthSel.value ? `${yearSel.value}-${monthSel.value}` : ''; },
+    set value(v) {
+      if (!/^\d{4}-\d{2}$/.test(v || '')) return;
+      addYear(v.slice(0, 4));
+      yearSel.value = v.slice(0, 4);
+      monthSel.value = v.slice(5, 7);
+      limit();
+    },
+    addEventListener(type, fn) { yearSel.addEventListener(type, fn); monthSel.addEventListener(type, fn); },
+  };
+}
+
 async function pageStats() {
   const role = state.me.user.role;
   const own = role === 'liaison' || role === 'head';
-  const monthInput = $('s-month');
+  const monthInput = monthPicker($('s-month-year'), $('s-month-month'));
   const deptSelect = $('s-department');
   const params = new URLSearchParams(location.search);
   if (own) {
@@ -1064,9 +1099,12 @@ async function pageStats() {
     if (format) q.set('format', format);
     return q;
   };
+  let loads = 0; // a response that arrives after a later request's is dropped
   const load = async () => {
+    const mine = ++loads;
     try {
       const data = await api('GET', `/api/stats/${period}?` + query().toString());
+      if (mine !== loads) return;
       if (period === 'month' && !monthInput.value) monthInput.value = data.label;
       $('s-csv').setAttribute('href', `/api/stats/${period}?` + query('csv').toString());
       const page = query();
@@ -1075,7 +1113,7 @@ async function pageStats() {
       document.body.dataset.period = data.period;
       document.body.dataset.loaded = data.label;
       showError('');
-    } catch (e) { showError(e.message); }
+    } catch (e) { if (mine === loads) showError(e.message); }
   };
   for (const r of document.querySelectorAll('input[name="s-period"]')) {
     r.addEventListener('change', () => { if (r.checked) { setPeriod(r.value); load(); } });
