@@ -22,6 +22,7 @@ static struct redis_fixture fx;
 static int fx_state = 1;
 static char dir[64];      /* temp dir: rules/, text files, config */
 static char out[8192];    /* captured stdout of the last run */
+static char err_out[8192]; /* captured stderr of the last run */
 
 static const char rules_yaml[] =
     "group: 征地拆迁\n"
@@ -78,11 +79,42 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Run rules_cli_main with a NULL-terminated argument list; stdout goes to out. */
+/* Send fd (1 or 2) to the file dir/name; returns the saved descriptor for end_capture(). */
+static int begin_capture(int fd, const char *name)
+{
+    char path[128];
+    int saved, f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fflush(fd == 1 ? stdout : stderr);
+    saved = dup(fd);
+    f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(f >= 0 && saved >= 0);
+    dup2(f, fd);
+    close(f);
+    return saved;
+}
+
+/* Put fd back and copy what went to dir/name into dst (len bytes at most, NUL-terminated). */
+static void end_capture(int fd, int saved, const char *name, char *dst, size_t len)
+{
+    char path[128], *buf = NULL;
+
+    fflush(fd == 1 ? stdout : stderr);
+    dup2(saved, fd);
+    close(saved);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(yq_fs_read_file(path, len - 1, &buf, NULL), 0);
+    snprintf(dst, len, "%s", buf);
+    free(buf);
+}
+
+/* Run rules_cli_main with a NULL-terminated argument list; stdout goes to out, stderr to
+ * err_out. */
 static int run(const char *stdin_file, ...)
 {
-    char *argv[32], path[128], *buf = NULL;
-    int argc = 0, saved_out, saved_in = -1, fd, rc;
+    char *argv[32];
+    int argc = 0, saved_out, saved_err, saved_in = -1, fd, rc;
     va_list ap;
 
     va_start(ap, stdin_file);
@@ -91,13 +123,8 @@ static int run(const char *stdin_file, ...)
     }
     va_end(ap);
     argv[argc] = NULL;
-    snprintf(path, sizeof(path), "%s/stdout", dir);
-    fflush(stdout);
-    saved_out = dup(1);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0 && saved_out >= 0);
-    dup2(fd, 1);
-    close(fd);
+    saved_out = begin_capture(1, "stdout");
+    saved_err = begin_capture(2, "stderr");
     if (stdin_file) {
         saved_in = dup(0);
         fd = open(stdin_file, O_RDONLY);
@@ -106,16 +133,12 @@ static int run(const char *stdin_file, ...)
         close(fd);
     }
     rc = rules_cli_main(argc, argv);
-    fflush(stdout);
-    dup2(saved_out, 1);
-    close(saved_out);
+    end_capture(1, saved_out, "stdout", out, sizeof(out));
+    end_capture(2, saved_err, "stderr", err_out, sizeof(err_out));
     if (saved_in >= 0) {
         dup2(saved_in, 0);
         close(saved_in);
     }
-    assert_int_equal(yq_fs_read_file(path, sizeof(out) - 1, &buf, NULL), 0);
-    snprintf(out, sizeof(out), "%s", buf);
-    free(buf);
     return rc;
 }
 
@@ -132,25 +155,9 @@ static void test_usage_errors(void **state)
     assert_int_equal(run(NULL, "rules", "help", NULL), 0);
     assert_non_null(strstr(out, "usage: yuqingctl rules push DIR"));
     /* issue #11 (review): the error in Chinese first */
-    {
-        char path[128], *buf = NULL;
-        int saved, fd;
-        snprintf(path, sizeof(path), "%s/stderr", dir);
-        fflush(stderr);
-        saved = dup(2);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        assert_true(fd >= 0 && saved >= 0);
-        dup2(fd, 2);
-        close(fd);
-        assert_int_equal(run(NULL, "rules", "frobnicate", NULL), 2);
-        fflush(stderr);
-        dup2(saved, 2);
-        close(saved);
-        assert_int_equal(yq_fs_read_file(path, 1 << 16, &buf, NULL), 0);
-        assert_non_null(strstr(buf, "yuqingctl rules: 未知子命令 'frobnicate' (unknown subcommand)\n"
+    assert_int_equal(run(NULL, "rules", "frobnicate", NULL), 2);
+    assert_non_null(strstr(err_out, "yuqingctl rules: 未知子命令 'frobnicate' (unknown subcommand)\n"
                                     "usage: "));
-        free(buf);
-    }
 }
 
 static void test_validate(void **state)
@@ -181,26 +188,13 @@ static void make_db(const char *rel, const char *sql)
 /* The stderr of validate DIR --db DB (dir-relative names) into err; returns the exit code. */
 static int validate_db(const char *rules_rel, const char *db_rel, char *err, size_t len)
 {
-    char rules[128], db[128], path[128];
-    char *buf = NULL;
-    int saved, fd, rc;
+    char rules[128], db[128];
+    int rc;
 
     snprintf(rules, sizeof(rules), "%s/%s", dir, rules_rel);
     snprintf(db, sizeof(db), "%s/%s", dir, db_rel);
-    snprintf(path, sizeof(path), "%s/stderr", dir);
-    fflush(stderr);
-    saved = dup(2);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0 && saved >= 0);
-    dup2(fd, 2);
-    close(fd);
     rc = run(NULL, "rules", "validate", rules, "--db", db, NULL);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    assert_int_equal(yq_fs_read_file(path, len - 1, &buf, NULL), 0);
-    snprintf(err, len, "%s", buf);
-    free(buf);
+    snprintf(err, len, "%s", err_out);
     return rc;
 }
 
@@ -367,8 +361,10 @@ static void test_issue_11_test_as_local_source(void **state)
     assert_null(strstr(out, "按本地来源"));
     assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
                          "--source-id", "nosuch", NULL), 1);
+    assert_non_null(strstr(err_out, "中没有来源 'nosuch' (no such source)"));
     assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
                          NULL), 2);
+    assert_non_null(strstr(err_out, "--sources 须与 --source-id 一起给出"));
     assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, "--sources", sources,
                          "--source-id", "forum", "--local", NULL), 2);
     /* the shipped sources file: the demo's local forum */
