@@ -3,14 +3,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "feed_internal.h"
+#include "feed_format.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
 #define ATOM_MAX_DEPTH 64
 
-static const char *atom_sniff(const xmlNode *root)
+static const char *atom_sniff(const struct feed_doc *doc)
 {
+    const xmlNode *root = doc->root; /* NULL for JSON: no match */
     if (!fb_local_is(root, "feed")) {
         return NULL;
     }
@@ -157,11 +158,15 @@ static void collect_entries(struct feed_builder *b, xmlNode *n, const char *feed
     }
 }
 
-static int atom_parse(struct feed_builder *b, xmlNode *root, const char *format)
+static int atom_parse(struct feed_builder *b, const struct feed_doc *doc, const char *format,
+                      char *errbuf, size_t errlen)
 {
+    xmlNode *root = doc->root;
     char *feed_author = NULL;
     bool link_alt = false;
 
+    (void)errbuf; /* nothing to say beyond b->err */
+    (void)errlen;
     b->core_ns = strcmp(format, "atom03") == 0 ? FEED_NS_ATOM03 : FEED_NS_ATOM10;
     for (xmlNode *c = root->children; c; c = c->next) {
         if (fb_is(b, c, "title")) {

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "feed_date.h"
-#include "feed_internal.h"
+#include "feed_format.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -26,15 +26,7 @@ static const char *str(const json_t *obj, const char *key)
 
 static char *dup_nonempty(struct feed_builder *b, const char *s)
 {
-    char *d;
-    if (!s || !s[0]) {
-        return NULL;
-    }
-    d = strdup(s);
-    if (!d && !b->err) {
-        b->err = ERR_NOMEM;
-    }
-    return d;
+    return s && s[0] ? fb_dup(b, s) : NULL;
 }
 
 /* id: a string, or (1.0) a number written without loss. */
@@ -139,22 +131,24 @@ static void parse_item(struct feed_builder *b, const json_t *it, const char *fee
     }
 }
 
-bool feed_json_sniff(const char *text, size_t len)
+/* feed_prep made the text of a document starting with '{' (looks_json): JSON, not XML. */
+static const char *json_sniff(const struct feed_doc *doc)
 {
-    return len > 0 && text[0] == '{';
+    return doc->text && doc->len > 0 && doc->text[0] == '{' ? "json" : NULL;
 }
 
-int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *errbuf,
-                    size_t errlen)
+static int json_parse(struct feed_builder *b, const struct feed_doc *doc, const char *format,
+                      char *errbuf, size_t errlen)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, 0, &jerr);
+    json_t *root = json_loadb(doc->text, doc->len, 0, &jerr);
     const json_t *items, *it;
     const char *version;
     char *feed_author = NULL;
     size_t i;
     int err = 0;
 
+    (void)format;
     if (!root) {
         snprintf(errbuf, errlen, "JSON is not well-formed: %s at line %d", jerr.text, jerr.line);
         return ERR_PARSE;
@@ -167,7 +161,7 @@ int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *
              0)) {
         snprintf(errbuf, errlen, FEED_NOT_A_FEED ": JSON document is not a JSON Feed");
         json_decref(root);
-        return ERR_PARSE;
+        return ERR_NOT_A_FEED;
     }
     b->feed->title = fb_plain(b, str(root, "title"), true);
     {
@@ -198,3 +192,9 @@ int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *
     json_decref(root);
     return err;
 }
+
+const struct feed_format_ops feed_json_ops = {
+    .name = "json",
+    .sniff = json_sniff,
+    .parse = json_parse,
+};

@@ -1,22 +1,16 @@
 #include "feed_parse.h"
 
-#include <ctype.h>
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
-#include <libxml/uri.h>
-#include <libxml/xmlsave.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "feed_date.h"
-#include "feed_internal.h"
+#include "feed_format.h"
 #include "feed_prep.h"
-#include "feed_text.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -29,267 +23,9 @@ static const struct feed_format_ops *const formats[] = {
     &feed_rss_ops,
     &feed_rdf_ops,
     &feed_atom_ops,
+    &feed_json_ops,
     NULL,
 };
-
-/* ---- helpers for the format modules (feed_internal.h) ---- */
-
-static char *dup_or_fail(struct feed_builder *b, const char *s)
-{
-    char *d = strdup(s);
-    if (!d && !b->err) {
-        b->err = ERR_NOMEM;
-    }
-    return d;
-}
-
-bool fb_local_is(const xmlNode *n, const char *name)
-{
-    const char *local;
-    if (!n || n->type != XML_ELEMENT_NODE) {
-        return false;
-    }
-    local = strrchr((const char *)n->name, ':');
-    local = local ? local + 1 : (const char *)n->name;
-    return strcasecmp(local, name) == 0;
-}
-
-bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name)
-{
-    if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0) {
-        return false;
-    }
-    return !n->ns ||
-           (b->core_ns && n->ns->href && strcmp((const char *)n->ns->href, b->core_ns) == 0);
-}
-
-bool fb_is_ns(const xmlNode *n, const char *ns, const char *prefix, const char *name)
-{
-    size_t pl;
-    if (!n || n->type != XML_ELEMENT_NODE) {
-        return false;
-    }
-    if (n->ns && n->ns->href) {
-        return strcmp((const char *)n->name, name) == 0 &&
-               strcmp((const char *)n->ns->href, ns) == 0;
-    }
-    pl = strlen(prefix);
-    return strncmp((const char *)n->name, prefix, pl) == 0 && n->name[pl] == ':' &&
-           strcmp((const char *)n->name + pl + 1, name) == 0;
-}
-
-/* Trimmed copy of s, or NULL when it is empty. */
-static char *trimmed(struct feed_builder *b, const char *s)
-{
-    size_t n;
-    char *d;
-
-    while (*s && isspace((unsigned char)*s)) {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    if (n == 0) {
-        return NULL;
-    }
-    d = strndup(s, n);
-    if (!d && !b->err) {
-        b->err = ERR_NOMEM;
-    }
-    return d;
-}
-
-/* xmlNode._private of an element whose text was cut at the field bound (capped_text()) */
-static char text_cut_mark;
-
-char *fb_text(struct feed_builder *b, const xmlNode *n)
-{
-    xmlChar *c;
-    char *s;
-
-    if (n->_private == &text_cut_mark && b->cur_entry > 0) {
-        b->feed->entries[b->cur_entry - 1].text_cut = true;
-    }
-    c = xmlNodeGetContent(n);
-    if (!c) {
-        return NULL;
-    }
-    s = trimmed(b, (const char *)c);
-    xmlFree(c);
-    return s;
-}
-
-void fb_drop_text(xmlNode *n)
-{
-    xmlNode *c = n->children;
-
-    while (c) {
-        xmlNode *next = c->next;
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            xmlUnlinkNode(c);
-            xmlFreeNode(c);
-        }
-        c = next;
-    }
-}
-
-char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name)
-{
-    xmlChar *c = xmlGetProp(n, (const xmlChar *)name);
-    char *s;
-
-    if (!c) {
-        return NULL;
-    }
-    s = trimmed(b, (const char *)c);
-    xmlFree(c);
-    return s;
-}
-
-char *fb_inner_xml(struct feed_builder *b, const xmlNode *n)
-{
-    xmlBufferPtr buf = xmlBufferCreate();
-    char *s;
-
-    if (!buf) {
-        b->err = ERR_NOMEM;
-        return NULL;
-    }
-    for (xmlNode *c = n->children; c; c = c->next) {
-        xmlNodeDump(buf, b->doc, c, 0, 0);
-    }
-    s = trimmed(b, (const char *)xmlBufferContent(buf));
-    xmlBufferFree(buf);
-    return s;
-}
-
-char *fb_plain(struct feed_builder *b, const char *s, bool html)
-{
-    char *out = NULL;
-    int err;
-
-    if (!s) {
-        return NULL;
-    }
-    bool cut = false;
-    if (html && feed_text_looks_html(s)) {
-        err = feed_text_from_html_cut(s, strlen(s), b->text_max, &out, &cut);
-    } else {
-        err = feed_text_clean(s, &out);
-    }
-    if (err) {
-        if (!b->err) {
-            b->err = err;
-        }
-        return NULL;
-    }
-    if (out[0] == '\0') {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
-static bool has_xml_base(const xmlNode *n)
-{
-    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
-        if (xmlHasNsProp(n, (const xmlChar *)"base", XML_XML_NAMESPACE)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
-{
-    xmlChar *base = NULL, *uri;
-    const char *use_base;
-    char *s;
-
-    if (!href || !href[0]) {
-        return NULL;
-    }
-    if (n && b->doc && has_xml_base(n)) {
-        base = xmlNodeGetBase(b->doc, n);
-        use_base = (const char *)base;
-    } else if (b->channel_link) {
-        use_base = b->channel_link;
-    } else {
-        use_base = b->base_url;
-    }
-    uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
-    s = dup_or_fail(b, uri ? (const char *)uri : href);
-    xmlFree(uri);
-    xmlFree(base);
-    return s;
-}
-
-void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
-             const char **precision)
-{
-    char *s = fb_text(b, n);
-    int64_t v;
-    const char *p = NULL;
-
-    if (s && feed_date_parse(s, &v, &p) == 0) {
-        *has = true;
-        *t = v;
-        *precision = p;
-    }
-    free(s);
-}
-
-struct feed_entry *fb_entry_new(struct feed_builder *b)
-{
-    struct feed *f = b->feed;
-    struct feed_entry *e;
-
-    if (b->err) {
-        return NULL;
-    }
-    if (f->n_entries == b->cap_entries) {
-        size_t ncap = b->cap_entries ? b->cap_entries * 2 : 16;
-        struct feed_entry *ne = realloc(f->entries, ncap * sizeof(*ne));
-        if (!ne) {
-            b->err = ERR_NOMEM;
-            return NULL;
-        }
-        f->entries = ne;
-        b->cap_entries = ncap;
-    }
-    e = &f->entries[f->n_entries++];
-    memset(e, 0, sizeof(*e));
-    b->cur_entry = f->n_entries;
-    return e;
-}
-
-void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s)
-{
-    char **nc;
-
-    if (!s) {
-        return;
-    }
-    nc = realloc(e->categories, (e->n_categories + 1) * sizeof(*nc));
-    if (!nc) {
-        free(s);
-        b->err = ERR_NOMEM;
-        return;
-    }
-    e->categories = nc;
-    e->categories[e->n_categories++] = s;
-}
-
-void fb_set(char **dst, char *s)
-{
-    if (!*dst) {
-        *dst = s;
-    } else {
-        free(s);
-    }
-}
 
 /* ---- bounded text runs (issue #10) ---- */
 
@@ -329,8 +65,7 @@ static int capped_len(xmlParserCtxtPtr c, const xmlChar *ch, int len)
         room--;
     }
     st->bytes = st->max;
-    if (c->node && c->node->_private != &text_cut_mark) {
-        c->node->_private = &text_cut_mark;
+    if (c->node && fb_mark_cut(c->node)) {
         st->cut++;
     }
     return (int)room;
@@ -542,11 +277,6 @@ void feed_free(struct feed *f)
     free(f);
 }
 
-bool feed_parse_is_not_a_feed(const char *errbuf)
-{
-    return errbuf && strncmp(errbuf, FEED_NOT_A_FEED ":", sizeof(FEED_NOT_A_FEED)) == 0;
-}
-
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 {
@@ -558,41 +288,38 @@ set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     }
 }
 
-/* JSON Feed branch of feed_parse(): fills *out (new) or returns an error with errbuf. */
-static int parse_json(struct feed_builder *b, const struct feed_prep *prep,
-                      const struct feed_input *in, struct feed **out, char *errbuf,
-                      size_t errlen)
+/*
+ * The XML tree of the prepared text (freed here, right after the parse: the tree holds what is
+ * needed now, peak memory, issue #10), with field text bounded at max_field_bytes.
+ * Returns 0 (*doc may still be NULL: nothing parseable), ERR_TOO_BIG or ERR_NOMEM.
+ */
+static int read_xml(struct feed_prep *prep, const struct feed_input *in, xmlParserCtxtPtr *ctxt,
+                    xmlDocPtr *doc)
 {
-    struct feed *f = calloc(1, sizeof(*f));
-    char msg[256] = "";
-    int err;
+    struct text_cap cap = {0};
+    struct mem_reader reader;
 
-    if (!f) {
+    if (prep->len > INT32_MAX) {
+        return ERR_TOO_BIG;
+    }
+    *ctxt = xmlNewParserCtxt();
+    if (!*ctxt) {
         return ERR_NOMEM;
     }
-    b->feed = f;
-    b->base_url = in->base_url;
-    b->text_max = in->max_bytes ? in->max_bytes : in->len * 4 + 64 * 1024;
-    f->format = "json";
-    f->encoding = dup_or_fail(b, prep->encoding);
-    f->bozo = prep->repaired;
-    if (prep->repaired) {
-        f->bozo_message = dup_or_fail(b, prep->note);
-    }
-    err = feed_json_parse(b, prep->text, prep->len, msg, sizeof(msg));
-    free(b->channel_link);
-    b->channel_link = NULL;
-    if (!err) {
-        err = b->err;
-    }
-    if (err) {
-        set_err(errbuf, errlen, "%s", msg[0] ? msg : yq_strerror(err));
-        feed_free(f);
-        b->feed = NULL;
-        return err;
-    }
-    *out = f;
-    return 0;
+    (*ctxt)->sax->characters = capped_characters;
+    (*ctxt)->sax->cdataBlock = capped_cdata;
+    cap.max = in->max_field_bytes ? in->max_field_bytes : FEED_MAX_FIELD_BYTES;
+    reader.released = prep->text;
+    reader.p = prep->text;
+    reader.left = prep->len;
+    tl_text_cap = &cap;
+    *doc = xmlCtxtReadIO(*ctxt, mem_read, NULL, &reader, in->base_url, "UTF-8",
+                         FEED_XML_OPTIONS);
+    tl_text_cap = NULL;
+    free(prep->text);
+    prep->text = NULL;
+    /* a tree cut short by a failed allocation is neither "not a feed" nor a bozo feed */
+    return (*ctxt)->errNo == XML_ERR_NO_MEMORY ? ERR_NOMEM : 0;
 }
 
 int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen)
@@ -600,15 +327,14 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     struct feed_prep prep;
     struct feed_builder b;
     struct feed_xml_errors xerr;
-    struct text_cap cap = {0};
-    struct mem_reader reader;
+    struct feed_doc fdoc = {0};
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
-    xmlNode *root;
     struct feed *f = NULL;
     size_t max_bytes = in->max_bytes;
     const struct feed_format_ops *ops = NULL;
     const char *format = NULL;
+    char msg[256] = "";
     int err;
 
     *out = NULL;
@@ -627,63 +353,32 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     }
     if (prep.looks_html) {
         set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "HTML page served instead of a feed");
-        err = ERR_PARSE;
+        err = ERR_NOT_A_FEED;
         goto done;
     }
     if (prep.looks_json) {
-        err = parse_json(&b, &prep, in, &f, errbuf, errlen);
-        if (!err && (err = mark_shared_ids(f)) != 0) {
-            set_err(errbuf, errlen, "%s", yq_strerror(err));
-            feed_free(f);
-            f = NULL;
+        fdoc.text = prep.text; /* no XML repairs were made: the formats read the text */
+        fdoc.len = prep.len;
+    } else {
+        err = read_xml(&prep, in, &ctxt, &doc);
+        if (err) {
+            goto done;
         }
-        if (!err) {
-            *out = f;
-            f = NULL;
+        fdoc.root = doc ? xmlDocGetRootElement(doc) : NULL;
+        if (!fdoc.root) {
+            set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "no root element");
+            err = ERR_NOT_A_FEED;
+            goto done;
         }
-        goto done;
-    }
-    if (prep.len > INT32_MAX) {
-        err = ERR_TOO_BIG;
-        goto done;
-    }
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    ctxt->sax->characters = capped_characters;
-    ctxt->sax->cdataBlock = capped_cdata;
-    cap.max = in->max_field_bytes ? in->max_field_bytes : FEED_MAX_FIELD_BYTES;
-    reader.released = prep.text;
-    reader.p = prep.text;
-    reader.left = prep.len;
-    tl_text_cap = &cap;
-    doc = xmlCtxtReadIO(ctxt, mem_read, NULL, &reader, in->base_url, "UTF-8",
-                        FEED_XML_OPTIONS);
-    tl_text_cap = NULL;
-    /* the tree holds what is needed now: drop the prepared copy of the body before the
-       entries are built (peak memory, issue #10) */
-    free(prep.text);
-    prep.text = NULL;
-    if (ctxt->errNo == XML_ERR_NO_MEMORY) {
-        /* a tree cut short by a failed allocation is neither "not a feed" nor a bozo feed */
-        err = ERR_NOMEM;
-        goto done;
-    }
-    root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root) {
-        set_err(errbuf, errlen, FEED_NOT_A_FEED ": %s", "no root element");
-        err = ERR_PARSE;
-        goto done;
     }
     for (int i = 0; formats[i] && !format; i++) {
-        format = formats[i]->sniff(root);
+        format = formats[i]->sniff(&fdoc);
         ops = formats[i];
     }
     if (!format) {
-        set_err(errbuf, errlen, FEED_NOT_A_FEED ": root element '%s'", (const char *)root->name);
-        err = ERR_PARSE;
+        set_err(errbuf, errlen, FEED_NOT_A_FEED ": root element '%s'",
+                fdoc.root ? (const char *)fdoc.root->name : "-");
+        err = ERR_NOT_A_FEED;
         goto done;
     }
     f = calloc(1, sizeof(*f));
@@ -696,21 +391,23 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     b.base_url = in->base_url;
     b.text_max = max_bytes;
     f->format = format;
-    f->encoding = dup_or_fail(&b, prep.encoding);
-    f->bozo = prep.repaired || !ctxt->wellFormed;
+    f->encoding = fb_dup(&b, prep.encoding);
+    f->bozo = prep.repaired || (ctxt && !ctxt->wellFormed);
     if (prep.repaired) {
-        f->bozo_message = dup_or_fail(&b, prep.note);
-    } else if (!ctxt->wellFormed) {
+        f->bozo_message = fb_dup(&b, prep.note);
+    } else if (ctxt && !ctxt->wellFormed) {
         const char *m = ctxt->lastError.message ? ctxt->lastError.message : "not well-formed";
-        f->bozo_message = trimmed(&b, m);
+        f->bozo_message = fb_trimmed(&b, m);
     }
-    err = ops->parse(&b, root, format);
+    err = ops->parse(&b, &fdoc, format, msg, sizeof(msg));
     if (!err) {
         err = b.err;
     }
-    if (!err) {
-        err = mark_shared_ids(f);
+    if (err) {
+        set_err(errbuf, errlen, "%s", msg[0] ? msg : yq_strerror(err));
+        goto done;
     }
+    err = mark_shared_ids(f);
     if (err) {
         set_err(errbuf, errlen, "%s", yq_strerror(err));
         goto done;

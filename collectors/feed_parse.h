@@ -24,7 +24,10 @@
  */
 #define FEED_MAX_FIELD_BYTES (4 * 1024 * 1024)
 
-/* Prefix of errbuf when the body is not a feed at all (HTML page, unknown root). */
+/*
+ * Prefix of errbuf when the body is not a feed at all (HTML page, unknown root), for the
+ * human reading the health record; callers branch on ERR_NOT_A_FEED, never on this text.
+ */
 #define FEED_NOT_A_FEED "not_a_feed"
 
 /* How the item id of an entry is made (feed_item_id()); set by feed_parse(). */
@@ -78,15 +81,13 @@ struct feed_input {
 
 /*
  * Parse in (borrowed) into *out (new; free with feed_free()).
- * Returns 0; ERR_PARSE with errbuf "not_a_feed: <why>" (HTML page, no feed root) or another
- * one-line reason (empty body, unsupported encoding, nothing parseable); ERR_TOO_BIG;
+ * Returns 0; ERR_NOT_A_FEED with errbuf "not_a_feed: <why>" (HTML page, no feed root, JSON
+ * that is not a JSON Feed); ERR_PARSE with a one-line reason in errbuf (empty body,
+ * unsupported encoding, JSON not well-formed); ERR_TOO_BIG;
  * ERR_NOMEM. errbuf may be NULL when errlen is 0. Thread-safe (libxml2 must be initialised
  * once beforehand with xmlInitParser() when used from threads).
  */
 int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen);
-
-/* True when errbuf, as written by a failed feed_parse(), says the body is not a feed. */
-bool feed_parse_is_not_a_feed(const char *errbuf);
 
 /*
  * libxml2's own error reports (issue #10): between begin and end every error libxml2 raises

@@ -3,14 +3,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "feed_internal.h"
+#include "feed_format.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
 #define RSS_MAX_DEPTH 64
 
-static const char *rss_sniff(const xmlNode *root)
+static const char *rss_sniff(const struct feed_doc *doc)
 {
+    const xmlNode *root = doc->root; /* NULL for JSON: no match */
     static const struct {
         const char *version;
         const char *format;
@@ -45,8 +46,9 @@ static const xmlNode *find_ns(const xmlNode *n, const char *ns, int depth)
     return NULL;
 }
 
-static const char *rdf_sniff(const xmlNode *root)
+static const char *rdf_sniff(const struct feed_doc *doc)
 {
+    const xmlNode *root = doc->root; /* NULL for JSON: no match */
     if (!fb_local_is(root, "RDF")) {
         return NULL;
     }
@@ -193,15 +195,25 @@ static int parse_channel(struct feed_builder *b, xmlNode *root)
     return b->err;
 }
 
-static int rss_parse(struct feed_builder *b, xmlNode *root, const char *format)
+static int rss_parse(struct feed_builder *b, const struct feed_doc *doc, const char *format,
+                      char *errbuf, size_t errlen)
 {
+    xmlNode *root = doc->root;
+
+    (void)errbuf; /* nothing to say beyond b->err */
+    (void)errlen;
     (void)format;
     b->core_ns = NULL;
     return parse_channel(b, root);
 }
 
-static int rdf_parse(struct feed_builder *b, xmlNode *root, const char *format)
+static int rdf_parse(struct feed_builder *b, const struct feed_doc *doc, const char *format,
+                      char *errbuf, size_t errlen)
 {
+    xmlNode *root = doc->root;
+
+    (void)errbuf; /* nothing to say beyond b->err */
+    (void)errlen;
     b->core_ns = strcmp(format, "rss090") == 0 ? FEED_NS_RSS090 : FEED_NS_RSS10;
     return parse_channel(b, root);
 }

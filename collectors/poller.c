@@ -795,8 +795,7 @@ static void feed_ingest(struct source_run *r, struct parse_job *j)
     if (err) {
         /* an HTML page or login wall: an error, never an empty feed (FC-018) */
         poller_cycle_fail(r, status,
-                          feed_parse_is_not_a_feed(j->err_msg) ? SOURCE_NOT_A_FEED
-                                                               : SOURCE_PARSE_ERROR,
+                          err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
                           j->err_msg[0] ? j->err_msg : yq_strerror(err));
         run_reset_response(r);
         return;

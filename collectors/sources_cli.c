@@ -73,9 +73,7 @@ static void check_feed(const struct collector_config *cfg, const struct source_c
     }
     err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
     if (err) {
-        fail(out,
-             err == ERR_PARSE && feed_parse_is_not_a_feed(err_msg) ? SOURCE_NOT_A_FEED
-                                                                   : SOURCE_PARSE_ERROR,
+        fail(out, err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
              err_msg[0] ? err_msg : yq_strerror(err));
         return;
     }

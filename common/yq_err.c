@@ -25,6 +25,8 @@ const char *yq_strerror(int err)
         return "already exists";
     case ERR_BAD_STATE:
         return "not allowed in this state";
+    case ERR_NOT_A_FEED:
+        return "not a feed";
     default:
         return "unknown error";
     }

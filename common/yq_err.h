@@ -17,6 +17,7 @@ enum yq_err {
     ERR_IO = -7,        /* local I/O failed (file, socket set-up, SQLite) */
     ERR_EXISTS = -8,    /* already present; idempotent callers treat it as success */
     ERR_BAD_STATE = -9,     /* operation not allowed in the current state */
+    ERR_NOT_A_FEED = -10,   /* a fetched body is not a feed at all (HTML page, login wall) */
 };
 
 /*

@@ -266,7 +266,7 @@ static void feed_check(void *p, int rc, bool injected)
     assert_clean_rc(a->name, rc, injected, a->err);
     if (rc != 0) {
         /* a valid feed is never called "not a feed" because memory ran out */
-        if (feed_parse_is_not_a_feed(a->err)) {
+        if (rc == ERR_NOT_A_FEED) {
             fail_msg("%s: rc %d err '%s' after an injected failure", a->name, rc, a->err);
         }
         assert_null(a->feed);

@@ -188,9 +188,9 @@ static void test_fc_018_login_page_is_not_a_feed(void **state)
     in.body = body;
     in.len = blen;
     in.content_type = ct;
-    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_PARSE);
+    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_NOT_A_FEED);
     assert_null(f);
-    assert_true(feed_parse_is_not_a_feed(err));
+    assert_memory_equal(err, "not_a_feed: ", 12);
     free(raw);
 }
 
@@ -406,12 +406,12 @@ static void test_json_not_a_feed_and_broken(void **state)
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_PARSE);
-    assert_true(feed_parse_is_not_a_feed(err));
+    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_NOT_A_FEED);
+    assert_memory_equal(err, "not_a_feed: ", 12);
     in.body = broken;
     in.len = strlen(broken);
     assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_PARSE);
-    assert_false(feed_parse_is_not_a_feed(err));
+    assert_int_equal(strncmp(err, "not_a_feed", 10) != 0, 1);
     assert_non_null(strstr(err, "JSON"));
 }
 

@@ -1,10 +1,11 @@
 /*
- * Shared by the feed format modules (feed_rss.c, feed_atom.c) and feed_parse.c only; not a
- * public API. The helpers record the first allocation failure in b->err and return NULL, so
- * the format code reads straight through and feed_parse() reports b->err at the end.
+ * The entry builder shared by the feed formats (feed_rss.c, feed_atom.c, feed_json.c) and
+ * feed_parse.c (feed_entry.c); not a public API. The helpers record the first allocation
+ * failure in b->err and return NULL, so the format code reads straight through and
+ * feed_parse() reports b->err at the end.
  */
-#ifndef YQ_FEED_INTERNAL_H
-#define YQ_FEED_INTERNAL_H
+#ifndef YQ_FEED_ENTRY_H
+#define YQ_FEED_ENTRY_H
 
 #include <libxml/tree.h>
 #include <stdbool.h>
@@ -32,28 +33,17 @@ struct feed_builder {
     int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
 };
 
-struct feed_format_ops {
-    const char *name;
-    /* The format name ("rss20", "atom10", ...) when root is this format's, else NULL. */
-    const char *(*sniff)(const xmlNode *root);
-    /* Fill b->feed from the tree. Returns 0 or an ERR_* code. */
-    int (*parse)(struct feed_builder *b, xmlNode *root, const char *format);
-};
+/* Copy of s (NUL-terminated, borrowed), new; NULL on ERR_NOMEM (recorded in b->err). */
+char *fb_dup(struct feed_builder *b, const char *s);
 
-extern const struct feed_format_ops feed_rss_ops;
-extern const struct feed_format_ops feed_rdf_ops;
-extern const struct feed_format_ops feed_atom_ops;
-
-/* JSON Feed (feed_json.c): text (len bytes of UTF-8) starts a JSON document. */
-bool feed_json_sniff(const char *text, size_t len);
+/* Copy of s without leading and trailing white space (new), or NULL when that is empty. */
+char *fb_trimmed(struct feed_builder *b, const char *s);
 
 /*
- * Fill b->feed from a JSON Feed 1.0/1.1 document (len bytes of UTF-8, borrowed).
- * Returns 0, ERR_PARSE with errbuf ("not_a_feed: ..." when the JSON is not a JSON Feed, or
- * the JSON syntax error) or ERR_NOMEM.
+ * Mark element n as cut at the field bound (feed_parse()'s bounded text runs), so that
+ * fb_text() flags the entry being filled (text_cut). Returns true when n was not marked yet.
  */
-int feed_json_parse(struct feed_builder *b, const char *text, size_t len, char *errbuf,
-                    size_t errlen);
+bool fb_mark_cut(xmlNode *n);
 
 /* n is an element named name in the format's core namespace (or in none). */
 bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name);

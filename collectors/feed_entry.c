@@ -1,0 +1,285 @@
+/*
+ * The entry builder shared by the feed formats (feed_rss.c, feed_atom.c, feed_json.c; see
+ * feed_format.h) and feed_parse.c: element tests, trimmed text and attributes, plain text of
+ * HTML, link resolution, dates, entries and categories. Not a public API. The helpers record
+ * the first allocation failure in b->err and return NULL, so the format code reads straight
+ * through and feed_parse() reports b->err at the end.
+ */
+#include "feed_entry.h"
+
+#include <ctype.h>
+#include <libxml/uri.h>
+#include <libxml/xmlsave.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feed_date.h"
+#include "feed_text.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+char *fb_dup(struct feed_builder *b, const char *s)
+{
+    char *d = strdup(s);
+    if (!d && !b->err) {
+        b->err = ERR_NOMEM;
+    }
+    return d;
+}
+
+bool fb_local_is(const xmlNode *n, const char *name)
+{
+    const char *local;
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        return false;
+    }
+    local = strrchr((const char *)n->name, ':');
+    local = local ? local + 1 : (const char *)n->name;
+    return strcasecmp(local, name) == 0;
+}
+
+bool fb_is(const struct feed_builder *b, const xmlNode *n, const char *name)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0) {
+        return false;
+    }
+    return !n->ns ||
+           (b->core_ns && n->ns->href && strcmp((const char *)n->ns->href, b->core_ns) == 0);
+}
+
+bool fb_is_ns(const xmlNode *n, const char *ns, const char *prefix, const char *name)
+{
+    size_t pl;
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        return false;
+    }
+    if (n->ns && n->ns->href) {
+        return strcmp((const char *)n->name, name) == 0 &&
+               strcmp((const char *)n->ns->href, ns) == 0;
+    }
+    pl = strlen(prefix);
+    return strncmp((const char *)n->name, prefix, pl) == 0 && n->name[pl] == ':' &&
+           strcmp((const char *)n->name + pl + 1, name) == 0;
+}
+
+char *fb_trimmed(struct feed_builder *b, const char *s)
+{
+    size_t n;
+    char *d;
+
+    while (*s && isspace((unsigned char)*s)) {
+        s++;
+    }
+    n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        n--;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    d = strndup(s, n);
+    if (!d && !b->err) {
+        b->err = ERR_NOMEM;
+    }
+    return d;
+}
+
+/* xmlNode._private of an element whose text was cut at the field bound (fb_mark_cut()) */
+static char text_cut_mark;
+
+bool fb_mark_cut(xmlNode *n)
+{
+    if (!n || n->_private == &text_cut_mark) {
+        return false;
+    }
+    n->_private = &text_cut_mark;
+    return true;
+}
+
+char *fb_text(struct feed_builder *b, const xmlNode *n)
+{
+    xmlChar *c;
+    char *s;
+
+    if (n->_private == &text_cut_mark && b->cur_entry > 0) {
+        b->feed->entries[b->cur_entry - 1].text_cut = true;
+    }
+    c = xmlNodeGetContent(n);
+    if (!c) {
+        return NULL;
+    }
+    s = fb_trimmed(b, (const char *)c);
+    xmlFree(c);
+    return s;
+}
+
+void fb_drop_text(xmlNode *n)
+{
+    xmlNode *c = n->children;
+
+    while (c) {
+        xmlNode *next = c->next;
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+        c = next;
+    }
+}
+
+char *fb_attr(struct feed_builder *b, const xmlNode *n, const char *name)
+{
+    xmlChar *c = xmlGetProp(n, (const xmlChar *)name);
+    char *s;
+
+    if (!c) {
+        return NULL;
+    }
+    s = fb_trimmed(b, (const char *)c);
+    xmlFree(c);
+    return s;
+}
+
+char *fb_inner_xml(struct feed_builder *b, const xmlNode *n)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    char *s;
+
+    if (!buf) {
+        b->err = ERR_NOMEM;
+        return NULL;
+    }
+    for (xmlNode *c = n->children; c; c = c->next) {
+        xmlNodeDump(buf, b->doc, c, 0, 0);
+    }
+    s = fb_trimmed(b, (const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return s;
+}
+
+char *fb_plain(struct feed_builder *b, const char *s, bool html)
+{
+    char *out = NULL;
+    int err;
+
+    if (!s) {
+        return NULL;
+    }
+    bool cut = false;
+    if (html && feed_text_looks_html(s)) {
+        err = feed_text_from_html_cut(s, strlen(s), b->text_max, &out, &cut);
+    } else {
+        err = feed_text_clean(s, &out);
+    }
+    if (err) {
+        if (!b->err) {
+            b->err = err;
+        }
+        return NULL;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static bool has_xml_base(const xmlNode *n)
+{
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        if (xmlHasNsProp(n, (const xmlChar *)"base", XML_XML_NAMESPACE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
+{
+    xmlChar *base = NULL, *uri;
+    const char *use_base;
+    char *s;
+
+    if (!href || !href[0]) {
+        return NULL;
+    }
+    if (n && b->doc && has_xml_base(n)) {
+        base = xmlNodeGetBase(b->doc, n);
+        use_base = (const char *)base;
+    } else if (b->channel_link) {
+        use_base = b->channel_link;
+    } else {
+        use_base = b->base_url;
+    }
+    uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
+    s = fb_dup(b, uri ? (const char *)uri : href);
+    xmlFree(uri);
+    xmlFree(base);
+    return s;
+}
+
+void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
+             const char **precision)
+{
+    char *s = fb_text(b, n);
+    int64_t v;
+    const char *p = NULL;
+
+    if (s && feed_date_parse(s, &v, &p) == 0) {
+        *has = true;
+        *t = v;
+        *precision = p;
+    }
+    free(s);
+}
+
+struct feed_entry *fb_entry_new(struct feed_builder *b)
+{
+    struct feed *f = b->feed;
+    struct feed_entry *e;
+
+    if (b->err) {
+        return NULL;
+    }
+    if (f->n_entries == b->cap_entries) {
+        size_t ncap = b->cap_entries ? b->cap_entries * 2 : 16;
+        struct feed_entry *ne = realloc(f->entries, ncap * sizeof(*ne));
+        if (!ne) {
+            b->err = ERR_NOMEM;
+            return NULL;
+        }
+        f->entries = ne;
+        b->cap_entries = ncap;
+    }
+    e = &f->entries[f->n_entries++];
+    memset(e, 0, sizeof(*e));
+    b->cur_entry = f->n_entries;
+    return e;
+}
+
+void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s)
+{
+    char **nc;
+
+    if (!s) {
+        return;
+    }
+    nc = realloc(e->categories, (e->n_categories + 1) * sizeof(*nc));
+    if (!nc) {
+        free(s);
+        b->err = ERR_NOMEM;
+        return;
+    }
+    e->categories = nc;
+    e->categories[e->n_categories++] = s;
+}
+
+void fb_set(char **dst, char *s)
+{
+    if (!*dst) {
+        *dst = s;
+    } else {
+        free(s);
+    }
+}
