@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "yq_metrics_http.h"
 #include "poller_internal.h"
+#include "source_kind.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_log.h"
@@ -104,7 +105,7 @@ int poller_parse_shard(const char *arg, struct poller_opts *opts)
     return 0;
 }
 
-static void run_reset_response(struct source_run *r)
+void poller_response_reset(struct source_run *r)
 {
     free(r->resp_etag);
     free(r->resp_last_modified);
@@ -237,7 +238,7 @@ static void run_end_transfer(struct source_run *r)
     yq_buf_release(&r->body);
     r->too_big = false;
     r->nomem = false;
-    run_reset_response(r);
+    poller_response_reset(r);
 }
 
 static void run_clear_stash(struct source_run *r)
@@ -295,7 +296,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     size_t len = size * nitems;
 
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-        run_reset_response(r); /* a new response (after a redirect) */
+        poller_response_reset(r); /* a new response (after a redirect) */
     } else if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
         free(r->resp_etag);
         r->resp_etag = header_value(data + 5, len - 5);
@@ -304,11 +305,6 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
         r->resp_last_modified = header_value(data + 14, len - 14);
     }
     return len;
-}
-
-static bool is_weibo(const struct source_run *r)
-{
-    return fetch_is_weibo(r->cfg);
 }
 
 #define SETOPT(h, opt, val)                                                                    \
@@ -322,7 +318,7 @@ static bool is_weibo(const struct source_run *r)
 static int start_fetch(struct source_run *r)
 {
     const struct collector_cfg *cc = &r->p->cfg->collector;
-    char *etag = NULL, *last_modified = NULL, *cookie = NULL;
+    char *cookie = NULL;
     CURLcode rc = CURLE_OK;
     CURLMcode mrc;
     int err;
@@ -334,19 +330,8 @@ static int start_fetch(struct source_run *r)
     if (err) {
         return err;
     }
-    if (r->job == JOB_FEED &&
-        store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
-        if (etag) {
-            err = fetch_add_header(&r->headers, "If-None-Match", etag);
-        }
-        if (!err && last_modified) {
-            err = fetch_add_header(&r->headers, "If-Modified-Since", last_modified);
-        }
-    }
-    free(etag);
-    free(last_modified);
-    if (!err && is_weibo(r)) {
-        err = fetch_add_weibo_headers(r->cfg, &r->headers);
+    if (r->kind->add_headers) {
+        err = r->kind->add_headers(r, &r->headers); /* validators, the API's own headers */
     }
     if (!err) {
         err = fetch_add_source_headers(r->cfg, &r->headers);
@@ -421,7 +406,7 @@ static void end_cycle(struct source_run *r)
     r->polled = true;
     free(r->next_url);
     r->next_url = NULL;
-    poller_weibo_reset(r);
+    r->kind->reset(r);
 }
 
 /* items_24h in the health hash (issue #6): at every poll and once its deliveries are in. */
@@ -513,7 +498,7 @@ void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest
 }
 
 /* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
-static void keep_validators(struct source_run *r)
+void poller_keep_validators(struct source_run *r)
 {
     if (!r->resp_etag && !r->resp_last_modified) {
         return;
@@ -591,38 +576,10 @@ static void parse_job_free(struct parse_job *j)
 
 static void parse_job_run(struct poller *p, struct parse_job *j)
 {
-    const struct collector_cfg *cc = &p->cfg->collector;
-    struct feed_input in = {
-        .body = j->body.data ? j->body.data : "",
-        .len = j->body.len,
-        .content_type = j->content_type,
-        .base_url = j->effective_url ? j->effective_url : j->r->cfg->url,
-        .max_bytes = (size_t)cc->max_body_bytes * 4,
-    };
-
     if (p->opts.parse_hook) {
         p->opts.parse_hook(j->r->cfg->id, p->opts.parse_hook_arg);
     }
-    if (j->weibo) {
-        struct weibo_ctx ctx = {
-            .source_id = j->r->cfg->id,
-            .channel = j->r->cfg->name,
-            .fetched_at = yq_time_now(),
-            .max_text_bytes = (size_t)cc->max_text_bytes,
-        };
-        j->fetched_at = ctx.fetched_at;
-        j->wb_state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
-                                     j->body.len, j->err_msg, sizeof(j->err_msg));
-        if (j->wb_state == SOURCE_OK) {
-            j->err_msg[0] = '\0';
-            j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->page, j->err_msg,
-                                      sizeof(j->err_msg));
-        }
-        yq_buf_release(&j->body);
-        mem_release_job(p, j);
-        return;
-    }
-    j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
+    j->r->kind->parse(j, &p->cfg->collector);
     yq_buf_release(&j->body); /* the body is not needed any more: free it before the ingest */
     mem_release_job(p, j);
 }
@@ -719,12 +676,8 @@ static void parse_worker_stop(struct poller *p)
     w->started = false;
 }
 
-/*
- * Hand r's finished body to the worker: a feed's 2xx, or any Weibo page response (weibo: it
- * is classified there too). Returns 0 or ERR_NOMEM (nothing moved).
- */
-static int parse_submit(struct source_run *r, long status, const char *content_type,
-                        const char *effective_url, bool weibo)
+int poller_parse_submit(struct source_run *r, long status, const char *content_type,
+                        const char *effective_url)
 {
     struct parse_worker *w = &r->p->worker;
     struct parse_job *j = calloc(1, sizeof(*j));
@@ -733,7 +686,6 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
         return ERR_NOMEM;
     }
     j->r = r;
-    j->weibo = weibo;
     j->status = status;
     j->content_type = content_type ? strdup(content_type) : NULL;
     j->effective_url = effective_url ? strdup(effective_url) : NULL;
@@ -772,56 +724,6 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
     return 0;
 }
 
-/* The ingest of a parsed feed, on the event loop's thread. */
-static void feed_ingest(struct source_run *r, struct parse_job *j)
-{
-    struct feed *f = j->feed;
-    struct ingest_result res;
-    struct ingest_ctx ctx;
-    long status = j->status;
-    int err = j->err;
-
-    r->p->stats.parsed++;
-    if (j->weibo) {
-        poller_weibo_page_parsed(r, status, j->wb_state, j->err_msg, err, j->err_msg, &j->page,
-                                 j->fetched_at);
-        return;
-    }
-    run_reset_response(r);
-    r->resp_etag = j->etag; /* given back for keep_validators() */
-    r->resp_last_modified = j->last_modified;
-    j->etag = NULL;
-    j->last_modified = NULL;
-    if (err) {
-        /* an HTML page or login wall: an error, never an empty feed (FC-018) */
-        poller_cycle_fail(r, status,
-                          err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
-                          j->err_msg[0] ? j->err_msg : yq_strerror(err));
-        run_reset_response(r);
-        return;
-    }
-    if (f->bozo) {
-        LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
-                 f->bozo_message ? f->bozo_message : "");
-    }
-    ctx = poller_ingest_ctx(r, yq_time_now());
-    err = ingest_feed(f, &ctx, &res);
-    if (err && err != ERR_RETRY) {
-        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
-        run_reset_response(r);
-        return;
-    }
-    LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
-             "in_flight=%zu deferred=%zu invalid=%zu",
-             r->cfg->id, status, res.entries, res.produced, res.seen, res.in_flight,
-             res.deferred, res.invalid);
-    if (err == 0) {
-        keep_validators(r);
-    }
-    poller_cycle_ok(r, status, &res);
-    run_reset_response(r);
-}
-
 /* Ingest what the worker has parsed; wait up to wait_ms for one when none is there yet. */
 static void drain_parsed(struct poller *p, int wait_ms)
 {
@@ -844,7 +746,8 @@ static void drain_parsed(struct poller *p, int wait_ms)
         struct parse_job *j = list;
         list = j->next;
         j->r->parsing = false;
-        feed_ingest(j->r, j);
+        p->stats.parsed++;
+        j->r->kind->parsed(j->r, j);
         parse_job_free(j);
         pthread_mutex_lock(&w->lock);
         w->pending--;
@@ -907,26 +810,6 @@ static size_t parse_pending(struct poller *p)
     return n;
 }
 
-static void feed_done(struct source_run *r, long status, const char *content_type,
-                      const char *effective_url)
-{
-    char err_msg[64];
-
-    if (status == 304) {
-        LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
-        poller_cycle_ok(r, status, NULL);
-        return;
-    }
-    if (status < 200 || status >= 300) {
-        snprintf(err_msg, sizeof(err_msg), "http status %ld", status);
-        poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
-        return;
-    }
-    if (parse_submit(r, status, content_type, effective_url, false) != 0) {
-        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
-    }
-}
-
 static void finish_fetch(struct source_run *r, CURLcode res)
 {
     long status = 0;
@@ -949,16 +832,7 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
-        if (r->job == JOB_FEED) {
-            feed_done(r, status, content_type, effective_url);
-        } else if (r->job == JOB_WEIBO_PAGE) {
-            /* classified and parsed on a parse thread, like a feed */
-            if (parse_submit(r, status, content_type, effective_url, true) != 0) {
-                poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
-            }
-        } else {
-            poller_weibo_done(r, status, content_type, effective_url);
-        }
+        r->kind->done(r, status, content_type, effective_url);
     }
     run_end_transfer(r);
 }
@@ -973,11 +847,7 @@ static void begin_cycle(struct source_run *r, int64_t now)
         r->p->stats.lag_max_ms = lag;
     }
     r->p->stats.lag_sum_ms += lag > 0 ? lag : 0;
-    if (is_weibo(r)) {
-        poller_weibo_begin(r);
-    } else if (poller_queue_request(r, r->cfg->url, JOB_FEED) != 0) {
-        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
-    }
+    r->kind->begin(r);
 }
 
 /*
@@ -1469,7 +1339,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         if (!poller_in_shard(s->id, p->opts.shard_index, p->opts.shard_count)) {
             continue;
         }
-        url = s->feed ? strdup(s->url) : collector_weibo_url(cfg, s);
+        url = source_kind_of(s->kind_id)->first_url(cfg, s);
         if (!url) {
             snprintf(errbuf, errlen, "out of memory");
             poller_free(p);
@@ -1477,15 +1347,12 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         }
         r = &p->runs[p->n_runs++];
         r->cfg = s;
+        r->kind = source_kind_of(s->kind_id);
+        r->first_url = url;
         r->p = p;
         r->next_due_ms = now; /* first poll at start */
         url_host(url, host, sizeof(host));
         r->host_idx = host_index(p, host);
-        if (s->feed) {
-            free(url);
-        } else {
-            r->wb.first_url = url;
-        }
         yq_buf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
     }
     if (p->opts.shard_count > 1) {
@@ -1506,9 +1373,8 @@ void poller_free(struct poller *p)
             run_end_transfer(&p->runs[i]);
         }
         run_clear_stash(&p->runs[i]);
-        poller_weibo_reset(&p->runs[i]);
-        free(p->runs[i].wb.first_url);
-        free(p->runs[i].wb.api_base);
+        p->runs[i].kind->reset(&p->runs[i]);
+        free(p->runs[i].first_url);
         free(p->runs[i].next_url);
     }
     free(p->runs);

@@ -1,6 +1,7 @@
 /*
- * Shared by poller.c (event loop, HTTP mechanics, feeds, health, metrics) and
- * poller_weibo.c (the Weibo request cycle) only; not a public API.
+ * The poller's core (poller.c: event loop, HTTP mechanics, parse threads, health, metrics) as
+ * the source kinds (source_kind.h: poller_feed.c, poller_weibo.c) see it; not a public API.
+ * poller.c reaches the kinds only through source_kind.c's table, never by name.
  */
 #ifndef YQ_POLLER_INTERNAL_H
 #define YQ_POLLER_INTERNAL_H
@@ -15,6 +16,7 @@
 #include "poller.h"
 #include "source_health.h"
 #include "source_state.h"
+#include "source_kind.h"
 #include "weibo.h"
 
 /* "scheme://host:port" (lower case, default port filled in): the per-host limit's key */
@@ -35,8 +37,7 @@ enum weibo_phase {
 
 struct weibo_cycle {
     enum weibo_phase phase;
-    char *first_url;          /* page 1 URL (owned) */
-    char *api_base;           /* scheme://host[:port] of first_url (owned) */
+    char *api_base;           /* scheme://host[:port] of the first URL (owned) */
     int64_t pages_done;
     char since_id[WEIBO_CURSOR_MAX];
     int64_t page_no;
@@ -54,6 +55,8 @@ struct weibo_cycle {
 
 struct source_run {
     const struct source_cfg *cfg;
+    const struct source_kind_ops *kind; /* how this source is polled (source_kind_of()) */
+    char *first_url;             /* the kind's first request of a cycle (owned) */
     struct poller *p;
     size_t host_idx;
     int64_t next_due_ms;
@@ -90,7 +93,7 @@ struct source_run {
     int64_t polls_total;
     int64_t produced_total;
     int64_t state_counts[SOURCE_STATE_COUNT];
-    struct weibo_cycle wb;
+    struct weibo_cycle wb;       /* Weibo sources (poller_weibo.c) */
 };
 
 struct host_slot {
@@ -98,7 +101,10 @@ struct host_slot {
     size_t active;
 };
 
-/* A finished feed body on its way through the parse worker (poller.c). */
+/*
+ * A finished body on its way through the parse worker (poller.c); the source kind's parse op
+ * fills the result (feed, or for a Weibo getIndex page wb_state/page/fetched_at).
+ */
 struct parse_job {
     struct parse_job *next;
     struct source_run *r;        /* borrowed; r->parsing while the job exists */
@@ -113,7 +119,6 @@ struct parse_job {
     int err;
     char err_msg[256];
     /* a Weibo getIndex page (job JOB_WEIBO_PAGE) instead of a feed */
-    bool weibo;
     enum source_state wb_state;  /* weibo_classify() of the response */
     struct weibo_page page;      /* weibo_parse_page() result (owned) when wb_state is ok */
     int64_t fetched_at;          /* UTC seconds the page was read at */
@@ -188,21 +193,22 @@ void poller_cycle_fail(struct source_run *r, long http_status, enum source_state
 /* An ingest context for r at fetched_at. */
 struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at);
 
-/* Weibo (poller_weibo.c): begin a cycle; handle a finished transfer of job kind job. */
-void poller_weibo_begin(struct source_run *r);
-void poller_weibo_done(struct source_run *r, long http_status, const char *content_type,
-                       const char *effective_url);
+/*
+ * Hand r's finished body (a 2xx feed, any Weibo page) to a parse thread, where r->kind's parse
+ * op reads it; r->kind's parsed op gets the job back on the event loop's thread. The response's
+ * validators go with the job (parse_job.etag/last_modified). content_type and effective_url
+ * are copied (may be NULL). Returns 0 or ERR_NOMEM (nothing moved).
+ */
+int poller_parse_submit(struct source_run *r, long status, const char *content_type,
+                        const char *effective_url);
+
+/* Forget the validators (ETag, Last-Modified) of r's current response. */
+void poller_response_reset(struct source_run *r);
 
 /*
- * A getIndex page classified and parsed on a parse thread: st and why from weibo_classify();
- * when st is ok, err/err_msg from weibo_parse_page() and page (taken over: moved into r's
- * cycle and zeroed) read at fetched_at. Event loop's thread.
+ * The validators of r's fully ingested 200 (r->resp_etag/resp_last_modified, taken): stored
+ * now, or once this source's deliveries are in (none failed).
  */
-void poller_weibo_page_parsed(struct source_run *r, long http_status, enum source_state st,
-                              const char *why, int err, const char *err_msg,
-                              struct weibo_page *page, int64_t fetched_at);
-
-/* Free the Weibo cycle state of r. */
-void poller_weibo_reset(struct source_run *r);
+void poller_keep_validators(struct source_run *r);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fetch.h"
 #include "poller_internal.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -33,10 +34,12 @@
 #define RETRY_MAX_AGE_S (7 * 86400)
 #define URL_MAX 4096
 
-void poller_weibo_reset(struct source_run *r)
+static void weibo_reset(struct source_run *r)
 {
     struct weibo_cycle *wb = &r->wb;
 
+    free(wb->api_base); /* derived again from r->first_url at the next begin */
+    wb->api_base = NULL;
     weibo_page_release(&wb->page);
     store_strings_free(wb->retry_mids, wb->n_retry);
     store_strings_free(wb->retry_jsons, wb->n_retry);
@@ -82,11 +85,11 @@ static void queue_page(struct source_run *r)
 
     wb->phase = WB_PAGE;
     if (wb->pages_done == 0) {
-        snprintf(url, sizeof(url), "%s", wb->first_url);
+        snprintf(url, sizeof(url), "%s", r->first_url);
     } else if (wb->since_id[0]) {
-        snprintf(url, sizeof(url), "%s&since_id=%s", wb->first_url, wb->since_id);
+        snprintf(url, sizeof(url), "%s&since_id=%s", r->first_url, wb->since_id);
     } else {
-        snprintf(url, sizeof(url), "%s&page=%lld", wb->first_url, (long long)(wb->pages_done + 1));
+        snprintf(url, sizeof(url), "%s&page=%lld", r->first_url, (long long)(wb->pages_done + 1));
     }
     if (poller_queue_request(r, url, JOB_WEIBO_PAGE) != 0) {
         poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
@@ -105,13 +108,13 @@ static void next_retry_or_page(struct source_run *r)
     queue_page(r);
 }
 
-void poller_weibo_begin(struct source_run *r)
+static void weibo_begin(struct source_run *r)
 {
     struct weibo_cycle *wb = &r->wb;
 
-    poller_weibo_reset(r);
+    weibo_reset(r);
     if (!wb->api_base) {
-        wb->api_base = api_base_of(wb->first_url);
+        wb->api_base = api_base_of(r->first_url);
         if (!wb->api_base) {
             poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "bad Weibo URL");
             return;
@@ -282,14 +285,22 @@ static void retry_done(struct source_run *r, long status, bool ok_body)
     next_retry_or_page(r);
 }
 
-void poller_weibo_done(struct source_run *r, long http_status, const char *content_type,
+static void weibo_done(struct source_run *r, long http_status, const char *content_type,
                        const char *effective_url)
 {
     struct weibo_cycle *wb = &r->wb;
     char why[256] = "";
-    enum source_state st = weibo_classify(http_status, content_type, effective_url,
-                                          r->body.data, r->body.len, why, sizeof(why));
+    enum source_state st;
 
+    if (r->job == JOB_WEIBO_PAGE) {
+        /* classified and parsed on a parse thread, like a feed: weibo_parsed() */
+        if (poller_parse_submit(r, http_status, content_type, effective_url) != 0) {
+            poller_cycle_fail(r, http_status, SOURCE_NETWORK_ERROR, "out of memory");
+        }
+        return;
+    }
+    st = weibo_classify(http_status, content_type, effective_url, r->body.data, r->body.len, why,
+                        sizeof(why));
     if (r->job == JOB_WEIBO_RETRY) {
         if (st == SOURCE_RATE_LIMITED || st == SOURCE_BLOCKED || st == SOURCE_AUTH_REQUIRED) {
             poller_cycle_fail(r, http_status, st, why);
@@ -314,36 +325,81 @@ void poller_weibo_done(struct source_run *r, long http_status, const char *conte
         }
         wb->next_post++;
         next_extend(r, http_status);
-        return;
     }
-    /* JOB_WEIBO_PAGE goes through the parse threads: poller_weibo_page_parsed() */
 }
 
-void poller_weibo_page_parsed(struct source_run *r, long http_status, enum source_state st,
-                              const char *why, int err, const char *err_msg,
-                              struct weibo_page *page, int64_t fetched_at)
+/* On a parse thread: a getIndex page classified, then (when ok) parsed. */
+static void weibo_parse_job(struct parse_job *j, const struct collector_cfg *cc)
+{
+    struct weibo_ctx ctx = {
+        .source_id = j->r->cfg->id,
+        .channel = j->r->cfg->name,
+        .fetched_at = yq_time_now(),
+        .max_text_bytes = (size_t)cc->max_text_bytes,
+    };
+
+    j->fetched_at = ctx.fetched_at;
+    j->wb_state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
+                                 j->body.len, j->err_msg, sizeof(j->err_msg));
+    if (j->wb_state == SOURCE_OK) {
+        j->err_msg[0] = '\0';
+        j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->page, j->err_msg,
+                                  sizeof(j->err_msg));
+    }
+}
+
+/*
+ * A getIndex page back from the parse thread: j->wb_state and the reason in j->err_msg from
+ * weibo_classify(); when ok, j->err/err_msg from weibo_parse_page() and j->page (moved into
+ * r's cycle) read at j->fetched_at.
+ */
+static void weibo_parsed(struct source_run *r, struct parse_job *j)
 {
     struct weibo_cycle *wb = &r->wb;
+    long http_status = j->status;
 
-    if (st != SOURCE_OK) {
-        poller_cycle_fail(r, http_status, st, why);
+    if (j->wb_state != SOURCE_OK) {
+        poller_cycle_fail(r, http_status, j->wb_state, j->err_msg);
         return;
     }
-    if (err) {
-        poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR, err_msg[0] ? err_msg : yq_strerror(err));
+    if (j->err) {
+        poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR,
+                          j->err_msg[0] ? j->err_msg : yq_strerror(j->err));
         return;
     }
     weibo_page_release(&wb->page);
-    wb->page = *page; /* moved */
-    memset(page, 0, sizeof(*page));
+    wb->page = j->page; /* moved */
+    memset(&j->page, 0, sizeof(j->page));
     if (wb->page.empty) {
         LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
         weibo_cycle_ok(r, http_status);
         return;
     }
-    mark_not_new(r, fetched_at);
+    mark_not_new(r, j->fetched_at);
     snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
     wb->page_no = wb->page.page;
     wb->next_post = 0;
     next_extend(r, http_status);
 }
+
+static char *weibo_first_url(const struct collector_config *cfg, const struct source_cfg *src)
+{
+    return collector_weibo_url(cfg, src);
+}
+
+/* The m.weibo.cn headers (user timeline or search Referer by kind_id). */
+static int weibo_add_headers(struct source_run *r, struct curl_slist **headers)
+{
+    return fetch_add_weibo_headers(r->cfg, headers);
+}
+
+const struct source_kind_ops source_kind_weibo = {
+    .name = "weibo",
+    .first_url = weibo_first_url,
+    .add_headers = weibo_add_headers,
+    .begin = weibo_begin,
+    .done = weibo_done,
+    .parse = weibo_parse_job,
+    .parsed = weibo_parsed,
+    .reset = weibo_reset,
+};

@@ -1,0 +1,144 @@
+/*
+ * The feed source kind (source_kind_feed; RSS, RDF, Atom, JSON Feed and WeChat bridges): one
+ * conditional GET per cycle (the validators from Redis), the 2xx body parsed on a parse thread
+ * (feed_parse()), the entries ingested back on the event loop; 304 is a success without a
+ * body. The validators of a fully ingested 200 are kept (poller_keep_validators()).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed_parse.h"
+#include "fetch.h"
+#include "poller_internal.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static char *feed_first_url(const struct collector_config *cfg, const struct source_cfg *src)
+{
+    (void)cfg;
+    return strdup(src->url);
+}
+
+/* If-None-Match / If-Modified-Since from the validators stored for the source. */
+static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
+{
+    char *etag = NULL, *last_modified = NULL;
+    int err = 0;
+
+    if (r->job == JOB_FEED &&
+        store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
+        if (etag) {
+            err = fetch_add_header(headers, "If-None-Match", etag);
+        }
+        if (!err && last_modified) {
+            err = fetch_add_header(headers, "If-Modified-Since", last_modified);
+        }
+    }
+    free(etag);
+    free(last_modified);
+    return err;
+}
+
+static void feed_begin(struct source_run *r)
+{
+    if (poller_queue_request(r, r->first_url, JOB_FEED) != 0) {
+        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    }
+}
+
+static void feed_done(struct source_run *r, long status, const char *content_type,
+                      const char *effective_url)
+{
+    char err_msg[64];
+
+    if (status == 304) {
+        LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
+        poller_cycle_ok(r, status, NULL);
+        return;
+    }
+    if (status < 200 || status >= 300) {
+        snprintf(err_msg, sizeof(err_msg), "http status %ld", status);
+        poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
+        return;
+    }
+    if (poller_parse_submit(r, status, content_type, effective_url) != 0) {
+        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+    }
+}
+
+static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
+{
+    struct feed_input in = {
+        .body = j->body.data ? j->body.data : "",
+        .len = j->body.len,
+        .content_type = j->content_type,
+        .base_url = j->effective_url ? j->effective_url : j->r->cfg->url,
+        .max_bytes = (size_t)cc->max_body_bytes * 4,
+    };
+
+    j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
+}
+
+/* The ingest of a parsed feed, on the event loop's thread. */
+static void feed_parsed(struct source_run *r, struct parse_job *j)
+{
+    struct feed *f = j->feed;
+    struct ingest_result res;
+    struct ingest_ctx ctx;
+    long status = j->status;
+    int err = j->err;
+
+    poller_response_reset(r);
+    r->resp_etag = j->etag; /* given back for poller_keep_validators() */
+    r->resp_last_modified = j->last_modified;
+    j->etag = NULL;
+    j->last_modified = NULL;
+    if (err) {
+        /* an HTML page or login wall: an error, never an empty feed (FC-018) */
+        poller_cycle_fail(r, status,
+                          err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
+                          j->err_msg[0] ? j->err_msg : yq_strerror(err));
+        poller_response_reset(r);
+        return;
+    }
+    if (f->bozo) {
+        LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
+                 f->bozo_message ? f->bozo_message : "");
+    }
+    ctx = poller_ingest_ctx(r, yq_time_now());
+    err = ingest_feed(f, &ctx, &res);
+    if (err && err != ERR_RETRY) {
+        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
+        poller_response_reset(r);
+        return;
+    }
+    LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
+             "in_flight=%zu deferred=%zu invalid=%zu",
+             r->cfg->id, status, res.entries, res.produced, res.seen, res.in_flight,
+             res.deferred, res.invalid);
+    if (err == 0) {
+        poller_keep_validators(r);
+    }
+    poller_cycle_ok(r, status, &res);
+    poller_response_reset(r);
+}
+
+/* A feed cycle is one request: nothing to forget. */
+static void feed_reset(struct source_run *r)
+{
+    (void)r;
+}
+
+const struct source_kind_ops source_kind_feed = {
+    .name = "feed",
+    .first_url = feed_first_url,
+    .add_headers = feed_add_headers,
+    .begin = feed_begin,
+    .done = feed_done,
+    .parse = feed_parse_job,
+    .parsed = feed_parsed,
+    .reset = feed_reset,
+};
