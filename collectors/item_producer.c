@@ -210,60 +210,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     p->unmarked++;
 }
 
-static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk;
-    if (level <= 3) {
-        LOG_ERR("kafka facility=%s %s", fac, buf);
-    } else if (level <= 4) {
-        LOG_WARN("kafka facility=%s %s", fac, buf);
-    } else {
-        LOG_DEBUG("kafka facility=%s %s", fac, buf);
-    }
-}
-
-static rd_kafka_t *producer_new(struct item_producer *p, char *errbuf, size_t errlen)
-{
-    char kerr[512], linger[32], max_bytes[32];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *const kv[][2] = {
-        {"bootstrap.servers", p->cfg->bootstrap_servers},
-        {"client.id", "yuqing-collector"},
-        {"enable.idempotence", "true"},
-        {"acks", "all"},
-        {"linger.ms", linger},
-        {"message.timeout.ms", "300000"},
-        {"message.max.bytes", max_bytes},
-    };
-    rd_kafka_t *rk;
-
-    if (!conf) {
-        snprintf(errbuf, errlen, "kafka: out of memory");
-        return NULL;
-    }
-    snprintf(max_bytes, sizeof(max_bytes), "%d", ITEM_PRODUCER_MESSAGE_MAX_BYTES);
-    snprintf(linger, sizeof(linger), "%lld",
-             (long long)(p->opts.linger_ms > 0 ? p->opts.linger_ms : 5));
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
-        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], kerr, sizeof(kerr)) !=
-            RD_KAFKA_CONF_OK) {
-            snprintf(errbuf, errlen, "kafka config '%s': %s", kv[i][0], kerr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
-    rd_kafka_conf_set_log_cb(conf, kafka_log);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, p);
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
-    if (!rk) {
-        rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
-        snprintf(errbuf, errlen, "kafka producer: %s", kerr);
-        return NULL;
-    }
-    return rk;
-}
-
 struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct store *store,
                                         const struct item_producer_opts *opts, char *errbuf,
                                         size_t errlen)
@@ -290,7 +236,15 @@ struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct s
         snprintf(p->replay_path, n, "%s.replay", p->spool_path);
     }
     p->opts.spool_path = NULL; /* borrowed: use the copies */
-    p->rk = producer_new(p, errbuf, errlen);
+    {
+        struct yq_kafka_producer_opts kopts = {
+            .client_id = "yuqing-collector",
+            .linger_ms = p->opts.linger_ms,
+            .dr_cb = on_delivery,
+            .opaque = p,
+        };
+        p->rk = yq_kafka_producer_new_opts(cfg, &kopts, errbuf, errlen);
+    }
     if (!p->rk) {
         item_producer_free(p);
         return NULL;

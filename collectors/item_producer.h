@@ -54,8 +54,7 @@ struct item_producer_leftovers {
 /*
  * A producer for cfg (borrowed; must outlive it) marking seen ids through store (borrowed),
  * idempotent (enable.idempotence=true, acks=all). opts (borrowed, copied; may be NULL).
- * The producer conf is built here rather than by yq_kafka_producer_new() because the
- * collector needs linger.ms from its configuration.
+ * Built by yq_kafka_producer_new_opts() (client.id "yuqing-collector", linger.ms from opts).
  * Returns a new producer (item_producer_free()) or NULL with one line in errbuf.
  */
 struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct store *store,

@@ -54,7 +54,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     }
 }
 
-static rd_kafka_conf_t *base_conf(const struct yq_kafka_cfg *cfg, char *errbuf, size_t errlen)
+static rd_kafka_conf_t *base_conf(const struct yq_kafka_cfg *cfg, const char *client_id,
+                                  char *errbuf, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!conf) {
@@ -63,7 +64,7 @@ static rd_kafka_conf_t *base_conf(const struct yq_kafka_cfg *cfg, char *errbuf, 
     }
     rd_kafka_conf_set_log_cb(conf, log_cb);
     if (conf_set(conf, "bootstrap.servers", cfg->bootstrap_servers, errbuf, errlen) ||
-        conf_set(conf, "client.id", "yuqing", errbuf, errlen)) {
+        conf_set(conf, "client.id", client_id ? client_id : "yuqing", errbuf, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -75,26 +76,37 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
                                                 void *),
                                   void *opaque, char *errbuf, size_t errlen)
 {
-    char kerr[512];
-    rd_kafka_conf_t *conf = base_conf(cfg, errbuf, errlen);
+    struct yq_kafka_producer_opts opts = {.dr_cb = dr_cb, .opaque = opaque};
+
+    return yq_kafka_producer_new_opts(cfg, &opts, errbuf, errlen);
+}
+
+rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
+                                       const struct yq_kafka_producer_opts *opts, char *errbuf,
+                                       size_t errlen)
+{
+    char kerr[512], linger[32];
+    rd_kafka_conf_t *conf = base_conf(cfg, opts->client_id, errbuf, errlen);
     rd_kafka_t *rk;
 
     if (!conf) {
         return NULL;
     }
+    snprintf(linger, sizeof(linger), "%lld",
+             (long long)(opts->linger_ms > 0 ? opts->linger_ms : 5));
     if (conf_set(conf, "enable.idempotence", "true", errbuf, errlen) ||
         conf_set(conf, "acks", "all", errbuf, errlen) ||
-        conf_set(conf, "linger.ms", "5", errbuf, errlen) ||
+        conf_set(conf, "linger.ms", linger, errbuf, errlen) ||
         conf_set(conf, "message.timeout.ms", "300000", errbuf, errlen) ||
         conf_set(conf, "message.max.bytes", YQ_KAFKA_STR(YQ_KAFKA_MESSAGE_MAX_BYTES), errbuf,
                  errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    if (dr_cb) {
-        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    if (opts->dr_cb) {
+        rd_kafka_conf_set_dr_msg_cb(conf, opts->dr_cb);
     }
-    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_conf_set_opaque(conf, opts->opaque);
     rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
     if (!rk) {
         rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
@@ -115,7 +127,7 @@ rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char 
                                      char *errbuf, size_t errlen)
 {
     char kerr[512], num[32];
-    rd_kafka_conf_t *conf = base_conf(cfg, errbuf, errlen);
+    rd_kafka_conf_t *conf = base_conf(cfg, NULL, errbuf, errlen);
     rd_kafka_topic_partition_list_t *topics;
     rd_kafka_resp_err_t kres;
     rd_kafka_t *rk;

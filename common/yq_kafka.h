@@ -42,6 +42,26 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
                                                 void *),
                                   void *opaque, char *errbuf, size_t errlen);
 
+/* What a producer may set beyond the shared defaults; zeroed = yq_kafka_producer_new(). */
+struct yq_kafka_producer_opts {
+    const char *client_id; /* client.id (borrowed, copied by librdkafka); NULL = "yuqing" */
+    int64_t linger_ms;     /* linger.ms; 0 = 5 */
+    /* delivery-report callback (rd_kafka_conf_set_dr_msg_cb), may be NULL */
+    void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
+    void *opaque;          /* passed to dr_cb through rd_kafka_opaque(); borrowed */
+};
+
+/*
+ * yq_kafka_producer_new() with opts (borrowed, not NULL): the same idempotent producer
+ * (enable.idempotence=true, acks=all, message.timeout.ms=300000, message.max.bytes =
+ * YQ_KAFKA_MESSAGE_MAX_BYTES, librdkafka's log through yq_log) with opts' client id, linger
+ * and delivery callback. Returns a new handle (rd_kafka_destroy()) or NULL with one line in
+ * errbuf.
+ */
+rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
+                                       const struct yq_kafka_producer_opts *opts, char *errbuf,
+                                       size_t errlen);
+
 /*
  * A consumer in group cfg->group_id subscribed to topic, with enable.auto.commit=false,
  * enable.auto.offset.store=false, auto.offset.reset=earliest and fetch.wait.max.ms from cfg
