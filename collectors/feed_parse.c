@@ -12,6 +12,7 @@
 #include "feed_format.h"
 #include "feed_prep.h"
 #include "yq_err.h"
+#include "yq_item.h"
 #include "yq_log.h"
 #include "yq_banned.h"
 
@@ -61,9 +62,7 @@ static int capped_len(xmlParserCtxtPtr c, const xmlChar *ch, int len)
         st->bytes += (size_t)len;
         return len;
     }
-    while (room > 0 && (ch[room] & 0xC0) == 0x80) {
-        room--;
-    }
+    room = yq_utf8_boundary((const char *)ch, room);
     st->bytes = st->max;
     if (c->node && fb_mark_cut(c->node)) {
         st->cut++;

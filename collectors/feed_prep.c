@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -77,45 +78,24 @@ static bool starts_ci(const char *p, const char *end, const char *lit)
     return (size_t)(end - p) >= n && strncasecmp(p, lit, n) == 0;
 }
 
-/* Length of one valid UTF-8 sequence at s, or 0 when invalid or truncated. */
+/*
+ * Length of one valid UTF-8 sequence at s (left bytes) and its code point in *cp_out, or 0
+ * when invalid, overlong, a surrogate or truncated (utf8proc decides).
+ */
 static size_t utf8_seq(const unsigned char *s, size_t left, unsigned *cp_out)
 {
-    unsigned cp;
-    size_t n;
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n;
 
     if (left == 0) {
         return 0;
     }
-    if (s[0] < 0x80) {
-        *cp_out = s[0];
-        return 1;
-    } else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-        cp = s[0] & 0x1F;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        cp = s[0] & 0x0F;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
+    n = utf8proc_iterate(s, left > 4 ? 4 : (utf8proc_ssize_t)left, &cp);
+    if (n <= 0) {
         return 0;
     }
-    if (left < n) {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return 0;
-    }
-    *cp_out = cp;
-    return n;
+    *cp_out = (unsigned)cp;
+    return (size_t)n;
 }
 
 size_t feed_utf8_valid_prefix(const char *s, size_t len)

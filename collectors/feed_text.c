@@ -45,9 +45,7 @@ static int add_text(struct yq_buf *b, const char *s)
     if (n <= room) {
         return yq_buf_add(b, s, n);
     }
-    while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80) {
-        room--; /* never end inside a character */
-    }
+    room = yq_utf8_boundary(s, room); /* never end inside a character */
     if (room > 0 && yq_buf_add(b, s, room) != 0) {
         return ERR_NOMEM;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 
 #include "feed_text.h"
 #include "yq_err.h"
@@ -535,10 +536,9 @@ static char *title_of(const char *text, bool has_pics)
     const char *fallback = has_pics ? "[图片]" : "[无文字微博]";
 
     while (text[n] && text[n] != '\n' && cps < WEIBO_TITLE_MAX_CP) {
-        n++;
-        while (((unsigned char)text[n] & 0xC0) == 0x80) {
-            n++;
-        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + n, -1, &cp);
+        n += k > 0 ? (size_t)k : 1; /* jansson's strings are valid UTF-8: k > 0 */
         cps++;
     }
     return n ? strndup(text, n) : strdup(fallback);

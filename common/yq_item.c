@@ -48,13 +48,17 @@ bool yq_utf8_cut(char *s, size_t max_bytes)
     if (n <= max_bytes) {
         return false;
     }
-    n = max_bytes;
+    s[yq_utf8_boundary(s, max_bytes)] = '\0';
+    return true;
+}
+
+size_t yq_utf8_boundary(const char *s, size_t n)
+{
     /* back off continuation bytes (10xxxxxx): s[n] must start a character */
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
         n--;
     }
-    s[n] = '\0';
-    return true;
+    return n;
 }
 
 /*

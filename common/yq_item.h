@@ -152,6 +152,13 @@ int yq_item_encode_bounded(struct yq_item *item, size_t max_bytes, char **out,
 bool yq_utf8_cut(char *s, size_t max_bytes);
 
 /*
+ * Where to cut s to at most n bytes without ending inside a UTF-8 character: the largest
+ * m <= n such that s[m] does not continue a character (10xxxxxx). s: at least n + 1 bytes
+ * readable, borrowed, need not be NUL-terminated. Returns m (0 when nothing fits).
+ */
+size_t yq_utf8_boundary(const char *s, size_t n);
+
+/*
  * True when item's publication time is more than YQ_ITEM_FUTURE_SLACK_S ahead of its fetch
  * time (or item->future_timestamp is set). item borrowed. Thread-safe.
  */

@@ -17,6 +17,7 @@
 #include "feed_date.h"
 #include "feed_item.h"
 #include "feed_parse.h"
+#include "feed_prep.h"
 #include "feed_text.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -278,6 +279,55 @@ static void assert_not_a_feed(const char *body, size_t len)
     assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), ERR_NOT_A_FEED);
     assert_null(f);
     assert_memory_equal(err, "not_a_feed: ", 12);
+}
+
+/*
+ * UTF-8 validation (utf8proc): overlong forms, surrogates, values above U+10FFFF, stray
+ * continuation bytes and truncated sequences end the valid prefix; each invalid byte of a
+ * declared-UTF-8 feed becomes one U+FFFD and marks the feed bozo.
+ */
+static void test_invalid_utf8_is_replaced(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t len, valid;
+    } cases[] = {
+        {"abc", 3, 3},
+        {"a\xC3\xA9", 3, 3},
+        {"\xE4\xB8\xAD\xE6\x96\x87", 6, 6},
+        {"\xF0\x9F\x98\x80", 4, 4},
+        {"\xC0\x80", 2, 0},             /* overlong NUL */
+        {"\xC1\xBF", 2, 0},             /* overlong */
+        {"a\xE0\x80\xAF", 4, 1},        /* overlong '/' */
+        {"\xF0\x82\x82\xAC", 4, 0},     /* overlong euro sign */
+        {"x\xED\xA0\x80", 4, 1},        /* surrogate U+D800 */
+        {"\xED\xBF\xBF", 3, 0},         /* surrogate U+DFFF */
+        {"\xF4\x90\x80\x80", 4, 0},     /* above U+10FFFF */
+        {"\xF5\x80\x80\x80", 4, 0},
+        {"\x80", 1, 0},                 /* stray continuation */
+        {"ab\xE4\xB8", 4, 2},           /* truncated */
+        {"\xEF\xBF\xBD", 3, 3},         /* U+FFFD itself is valid */
+    };
+    static const char body[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">"
+                               "<channel><title>a\xC0\xAF" "b\xED\xA0\x80" "c\xF4\x90\x80\x80"
+                               "d\xE4\xB8</title></channel></rss>";
+    struct feed_input in = {.body = body, .len = sizeof(body) - 1,
+                            .content_type = "application/rss+xml; charset=utf-8"};
+    struct feed *f = NULL;
+    char err[256] = "";
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(feed_utf8_valid_prefix(cases[i].s, cases[i].len), cases[i].valid);
+    }
+    assert_int_equal(feed_parse(&in, &f, err, sizeof(err)), 0);
+    assert_string_equal(f->title, "a\xEF\xBF\xBD\xEF\xBF\xBD"
+                                  "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                                  "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                                  "d\xEF\xBF\xBD\xEF\xBF\xBD");
+    assert_true(f->bozo);
+    assert_string_equal(f->bozo_message, "invalid UTF-8");
+    feed_free(f);
 }
 
 static void test_html_page_is_not_a_feed(void **state)
@@ -799,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_raw_lt_in_title_recovered),
         cmocka_unit_test(test_unclosed_tags_still_yield_entries),
         cmocka_unit_test(test_html_page_is_not_a_feed),
+        cmocka_unit_test(test_invalid_utf8_is_replaced),
         cmocka_unit_test(test_bom_and_leading_blank_lines),
         cmocka_unit_test(test_gb2312_declared_read_as_gb18030),
         cmocka_unit_test(test_relative_links),
