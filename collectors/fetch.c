@@ -148,3 +148,18 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct 
     }
     return rc;
 }
+
+CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callback on_header,
+                      void *arg)
+{
+    CURLcode rc = CURLE_OK;
+
+    SETOPT(easy, CURLOPT_PRIVATE, arg);
+    SETOPT(easy, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(easy, CURLOPT_WRITEDATA, arg);
+    if (on_header) {
+        SETOPT(easy, CURLOPT_HEADERFUNCTION, on_header);
+        SETOPT(easy, CURLOPT_HEADERDATA, arg);
+    }
+    return rc;
+}

@@ -54,4 +54,12 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct 
                        const char *url, const char *cookie, struct curl_slist *headers,
                        char *errbuf);
 
+/*
+ * Hand the transfer's body to on_body and, when on_header is not NULL, its header lines to
+ * on_header, both with arg (borrowed; also CURLOPT_PRIVATE, for curl_multi_info_read()).
+ * Returns the first failing CURLcode or CURLE_OK.
+ */
+CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callback on_header,
+                      void *arg);
+
 #endif

@@ -307,13 +307,6 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     return len;
 }
 
-#define SETOPT(h, opt, val)                                                                    \
-    do {                                                                                       \
-        if (rc == CURLE_OK) {                                                                  \
-            rc = curl_easy_setopt((h), (opt), (val));                                          \
-        }                                                                                      \
-    } while (0)
-
 /* Start the queued request of r. Returns 0, ERR_INVALID (cookie file) or ERR_NOMEM. */
 static int start_fetch(struct source_run *r)
 {
@@ -350,11 +343,9 @@ static int start_fetch(struct source_run *r)
     r->holds_slot = true;
     r->started_ms = poller_now(r->p);
     rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
-    SETOPT(r->easy, CURLOPT_PRIVATE, r);
-    SETOPT(r->easy, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(r->easy, CURLOPT_WRITEDATA, r);
-    SETOPT(r->easy, CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(r->easy, CURLOPT_HEADERDATA, r);
+    if (rc == CURLE_OK) {
+        rc = fetch_set_io(r->easy, on_body, on_header, r);
+    }
     free(cookie);
     if (rc != CURLE_OK) {
         LOG_ERR("curl setup failed source_id=%s err=%s", r->cfg->id, curl_easy_strerror(rc));

@@ -172,10 +172,7 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     /* no If-None-Match/If-Modified-Since: a check always looks at the whole body */
     rc = fetch_setopts(easy, cc, src, url, cookie, headers, curl_err);
     if (rc == CURLE_OK) {
-        rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    }
-    if (rc == CURLE_OK) {
-        rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+        rc = fetch_set_io(easy, on_body, NULL, &t);
     }
     if (rc != CURLE_OK) {
         fail(out, SOURCE_NETWORK_ERROR, curl_easy_strerror(rc));

@@ -12,7 +12,6 @@
  */
 #include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,36 +21,24 @@
 
 #include "yq_buf.h"
 #include "collector_cfg.h"
+#include "collector_fixture.h"
 #include "item_producer.h"
 #include "poller.h"
 #include "store.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 
-static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version, const char *upload,
-                              size_t *upload_size, void **con_cls)
+static enum MHD_Result answer(struct MHD_Connection *c, const char *url, void *arg)
 {
     char body[512];
-    struct MHD_Response *r;
-    enum MHD_Result ret;
     int n;
 
-    (void)cls;
-    (void)method;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)arg;
     n = snprintf(body, sizeof(body),
                  "<rss version=\"2.0\"><channel><title>s</title><item><guid>bench%s</guid>"
                  "<title>t</title></item></channel></rss>",
                  url);
-    r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(r, "Content-Type", "application/rss+xml");
-    ret = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    return cfx_reply(c, 200, body, (size_t)n, "application/rss+xml");
 }
 
 static void *stopper(void *arg)
@@ -77,11 +64,9 @@ int main(int argc, char **argv)
     long n = opt(argc, argv, "--sources", 1000), interval = opt(argc, argv, "--interval-ms", 2000);
     int secs = (int)opt(argc, argv, "--seconds", 5);
     long per_host = opt(argc, argv, "--max-per-host", 4), parallel = opt(argc, argv, "--max-parallel", 64);
-    char err[512] = "";
-    struct MHD_Daemon *httpd;
-    rd_kafka_conf_t *kconf;
+    char err[512] = "", bootstraps[256];
+    struct cfx_http http = {0};
     rd_kafka_t *mock;
-    rd_kafka_mock_cluster_t *mc;
     struct yq_buf b;
     struct collector_config cfg;
     struct store *st;
@@ -89,7 +74,6 @@ int main(int argc, char **argv)
     struct poller *p;
     const struct poller_stats *s;
     pthread_t t;
-    int port;
 
     if (redis_port <= 0 || n <= 0 || interval <= 0 || secs <= 0) {
         fprintf(stderr, "usage: %s --redis-port PORT [--sources N] [--interval-ms MS] "
@@ -98,32 +82,24 @@ int main(int argc, char **argv)
     }
     yq_log_init("bench-poll", YQ_LOG_WARN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                             NULL, NULL, answer, NULL, MHD_OPTION_CONNECTION_LIMIT, 4000U,
-                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096U, MHD_OPTION_END);
-    if (!httpd) {
+    if (cfx_http_start(&http, answer, NULL, 4000) != 0) {
         fprintf(stderr, "cannot start the HTTP server\n");
         return 1;
     }
-    port = MHD_get_daemon_info(httpd, MHD_DAEMON_INFO_BIND_PORT)->port;
-    kconf = rd_kafka_conf_new();
-    rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", err, sizeof(err));
-    mock = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, err, sizeof(err));
+    mock = cfx_kafka_mock(bootstraps, sizeof(bootstraps), err, sizeof(err));
     if (!mock) {
         fprintf(stderr, "mock cluster: %s\n", err);
         return 1;
     }
-    mc = rd_kafka_handle_mock_cluster(mock);
-    rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1);
     yq_buf_init(&b, 1 << 26);
     yq_buf_addf(&b,
               "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\nredis:\n  port: %ld\n"
               "collector:\n  metrics_address: \"\"\n  spool_path: \"\"\n  max_per_host: %ld\n"
               "  max_parallel: %ld\nsources:\n",
-              rd_kafka_mock_cluster_bootstraps(mc), redis_port, per_host, parallel);
+              bootstraps, redis_port, per_host, parallel);
     for (long i = 0; i < n; i++) {
         yq_buf_addf(&b, "  - id: s%ld\n    url: http://127.0.0.%ld:%d/f%ld.xml\n    interval: %ld\n",
-                  i, 1 + i % 10, port, i, interval);
+                  i, 1 + i % 10, http.port, i, interval);
     }
     if (collector_config_load(&cfg, "bench.yaml", b.data, b.len, err, sizeof(err)) != 0) {
         fprintf(stderr, "config: %s\n", err);
@@ -153,7 +129,7 @@ int main(int argc, char **argv)
     store_free(st);
     collector_config_release(&cfg);
     rd_kafka_destroy(mock);
-    MHD_stop_daemon(httpd);
+    cfx_http_stop(&http);
     curl_global_cleanup();
     return 0;
 }

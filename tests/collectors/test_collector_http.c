@@ -26,6 +26,7 @@
 
 #include "yq_buf.h"
 #include "collector_cfg.h"
+#include "collector_fixture.h"
 #include "feed_item.h"
 #include "item_producer.h"
 #include "yq_metrics_http.h"
@@ -94,9 +95,7 @@ static void wait_hold(void)
     pthread_mutex_unlock(&lock);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
 {
     struct reply rep;
     struct MHD_Response *r;
@@ -108,12 +107,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     int n;
 
-    (void)cls;
-    (void)method;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)arg;
     pthread_mutex_lock(&lock);
     n = hits++;
     if (n < MAX_LOG) {
@@ -157,52 +151,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 struct fixture {
     struct redis_fixture redis;
     redisContext *rc;
-    struct MHD_Daemon *httpd;
-    int http_port;
+    struct cfx_http http;
     rd_kafka_t *mock_rk;
     char bootstraps[256];
 };
 
 static struct fixture fx;
 
-static redisContext *redis_connect(int port)
-{
-    struct timeval tv = {1, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-    if (c && c->err) {
-        redisFree(c);
-        return NULL;
-    }
-    return c;
-}
-
 static int group_setup(void **state)
 {
     char err[256];
-    rd_kafka_conf_t *kconf;
-    const rd_kafka_mock_cluster_t *mc;
 
     (void)state;
     if (redis_fixture_start(&fx.redis) != 0) {
         return 0; /* tests skip */
     }
-    fx.rc = redis_connect(fx.redis.port);
+    fx.rc = cfx_redis_connect(fx.redis.port);
     if (!fx.rc) {
         return 0; /* tests skip */
     }
-    fx.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                                0, NULL, NULL, handler, NULL, MHD_OPTION_CONNECTION_LIMIT,
-                                2000U, MHD_OPTION_LISTEN_BACKLOG_SIZE, 2048U, MHD_OPTION_END);
-    assert_non_null(fx.httpd);
-    fx.http_port = MHD_get_daemon_info(fx.httpd, MHD_DAEMON_INFO_BIND_PORT)->port;
-    kconf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", err, sizeof(err)),
-                     RD_KAFKA_CONF_OK);
-    fx.mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, err, sizeof(err));
+    assert_int_equal(cfx_http_start(&fx.http, handler, NULL, 2000), 0);
+    fx.mock_rk = cfx_kafka_mock(fx.bootstraps, sizeof(fx.bootstraps), err, sizeof(err));
     assert_non_null(fx.mock_rk);
-    mc = rd_kafka_handle_mock_cluster(fx.mock_rk);
-    rd_kafka_mock_topic_create((rd_kafka_mock_cluster_t *)mc, "yuqing.items", 1, 1);
-    snprintf(fx.bootstraps, sizeof(fx.bootstraps), "%s", rd_kafka_mock_cluster_bootstraps(mc));
     return 0;
 }
 
@@ -213,9 +183,7 @@ static int group_teardown(void **state)
         redisFree(fx.rc);
     }
     redis_fixture_stop(&fx.redis);
-    if (fx.httpd) {
-        MHD_stop_daemon(fx.httpd);
-    }
+    cfx_http_stop(&fx.http);
     if (fx.mock_rk) {
         rd_kafka_destroy(fx.mock_rk);
     }
@@ -473,7 +441,7 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
     }
     reset_server(fc019_route, NULL);
     snprintf(src, sizeof(src), "  - id: fc019\n    url: http://127.0.0.1:%d/f.xml\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg, NULL, src);
     for (int poll = 0; poll < 4; poll++) {
         assert_int_equal(once(&cfg), 0);
@@ -531,7 +499,7 @@ static void test_source_headers_reach_the_server(void **state)
              "  - id: hdr\n    url: http://127.0.0.1:%d/f.xml\n    headers:\n"
              "      X-Api-Key: tok-123\n      User-Agent: custom-agent/2\n"
              "  - id: nohdr\n    url: http://127.0.0.1:%d/g.xml\n    enabled: false\n",
-             fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port);
     load_cfg(&cfg, NULL, src);
     /* polling */
     assert_int_equal(once(&cfg), 0);
@@ -621,8 +589,8 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
              "  - id: e5xx\n    url: http://127.0.0.1:%d/5xx\n    interval: 10s\n"
              "  - id: big\n    url: http://127.0.0.1:%d/big\n"
              "  - id: html\n    url: http://127.0.0.1:%d/html\n",
-             fx.http_port, fx.http_port, fx.http_port, fx.http_port, fx.http_port, fx.http_port,
-             fx.http_port);
+             fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port,
+             fx.http.port);
     /* a generous timeout: on a loaded machine the local answers must not time out */
     load_cfg(&cfg, "  timeout_ms: 60s\n  max_redirects: 3\n  max_body_bytes: 4k\n", src);
     runner_start(&r, &cfg);
@@ -631,7 +599,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     collector_config_release(&cfg);
     /* a server that never answers in time (held until the poll is over): timed out */
     snprintf(src, sizeof(src), "  - id: slow\n    url: http://127.0.0.1:%d/slow\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg, "  timeout_ms: 700\n", src);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
@@ -701,7 +669,7 @@ static void test_backoff_5xx_and_rate_limit(void **state)
     snprintf(src, sizeof(src),
              "  - id: b503\n    url: http://127.0.0.1:%d/503\n    interval: 1s\n"
              "  - id: b418\n    url: http://127.0.0.1:%d/418\n    interval: 1s\n",
-             fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port);
     load_cfg(&cfg, "  backoff_max_ms: 1h\n", src);
     /* 3.4 s of virtual time that moves only while no poll is running (issue #10) */
     {
@@ -783,7 +751,7 @@ static void test_fc_005_weibo_states_through_the_poller(void **state)
     reset_server(weibo_route, NULL);
     snprintf(src, sizeof(src), "  - id: wb5\n    kind: weibo_user\n    url: "
                                "http://127.0.0.1:%d/fc005?containerid=1076030000000001\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg, NULL, src);
     for (fc005_step = 0; fc005_step < 6; fc005_step++) {
         char *ls;
@@ -838,7 +806,7 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
         /* the FC-001 post is from 2024: inside this window, so even a first crawl sends it */
         snprintf(extra, sizeof(extra),
                  "  weibo_api: http://127.0.0.1:%d\n  weibo_first_crawl_window: 3650d\n",
-                 fx.http_port);
+                 fx.http.port);
         load_cfg(&cfg, extra, src);
     }
     /* 1: the extend endpoint fails: the item goes out truncated and is queued for retry */
@@ -961,7 +929,7 @@ static void test_issue_10_weibo_first_crawl_baseline(void **state)
                                "    max_pages: 1\n");
     snprintf(extra, sizeof(extra),
              "  weibo_api: http://127.0.0.1:%d\n  weibo_first_crawl_window: 24h\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg, extra, src);
     /* 1: first crawl: one item out, the rest a baseline */
     assert_int_equal(once(&cfg), 0);
@@ -1031,7 +999,7 @@ static void test_thousand_sources_keep_their_interval(void **state)
         /* ten loopback hosts: the per-host limit applies to each */
         assert_int_equal(yq_buf_addf(&b, "  - id: s%d\n    url: http://127.0.0.%d:%d/f%d.xml\n"
                                        "    interval: 2s\n",
-                                   i, 1 + i % 10, fx.http_port, i),
+                                   i, 1 + i % 10, fx.http.port, i),
                          0);
     }
     load_cfg(&cfg, "  max_per_host: 4\n  max_parallel: 64\n", b.data);
@@ -1108,7 +1076,7 @@ static void test_issue_10_most_overdue_source_first(void **state)
              "  - id: fb\n    url: http://127.0.0.1:%d/b\n    interval: 1s\n"
              "  - id: fc\n    url: http://127.0.0.1:%d/c\n    interval: 1s\n"
              "  - id: fd\n    url: http://127.0.0.1:%d/d\n    interval: 1s\n",
-             fx.http_port, fx.http_port, fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port, fx.http.port, fx.http.port);
     load_cfg(&cfg, "  max_per_host: 1\n  max_parallel: 1\n", src);
     run_virtual(&r, &cfg, &c);
     assert_in_range(first_hit("/a"), 0, 3);
@@ -1162,8 +1130,8 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
     struct collector_config cfg;
     struct runner r;
     char src[1024];
-    struct MHD_Daemon *other;
-    int other_port, want = 1;
+    struct cfx_http other = {0};
+    int want = 1;
     pthread_t t;
 
     (void)state;
@@ -1171,14 +1139,11 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
     redis_cmd("FLUSHALL");
     reset_server(fair_route, NULL);
     free_seen_while_held = 0;
-    other = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                             NULL, NULL, handler, NULL, MHD_OPTION_END);
-    assert_non_null(other);
-    other_port = MHD_get_daemon_info(other, MHD_DAEMON_INFO_BIND_PORT)->port;
+    assert_int_equal(cfx_http_start(&other, handler, NULL, 1000), 0);
     snprintf(src, sizeof(src),
              "  - id: held\n    url: http://127.0.0.1:%d/hold1\n"
              "  - id: free\n    url: http://127.0.0.1:%d/free\n",
-             other_port, fx.http_port);
+             other.port, fx.http.port);
     /* one slot per host, and no slot release by time: only the key can let /free start */
     load_cfg(&cfg, "  max_per_host: 1\n  host_slot_ms: 10m\n  timeout_ms: 60s\n", src);
     assert_int_equal(pthread_create(&t, NULL, release_after_free, &want), 0);
@@ -1186,7 +1151,7 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     pthread_join(t, NULL);
     runner_stop(&r);
-    MHD_stop_daemon(other);
+    cfx_http_stop(&other);
     assert_int_equal(free_seen_while_held, 1);
     assert_field("yuqing:source:held", "state", "ok");
     assert_field("yuqing:source:free", "state", "ok");
@@ -1217,7 +1182,7 @@ static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
              "  - id: drip1\n    url: http://127.0.0.1:%d/hold1\n"
              "  - id: drip2\n    url: http://127.0.0.1:%d/hold2\n"
              "  - id: free\n    url: http://127.0.0.1:%d/free\n",
-             fx.http_port, fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port, fx.http.port);
     load_cfg(&cfg, "  max_per_host: 2\n  host_slot_ms: 5s\n  timeout_ms: 60s\n", src);
     assert_int_equal(pthread_create(&t, NULL, release_after_free, &want), 0);
     opts.clock.now_ms = vclock_now;
@@ -1251,7 +1216,7 @@ static void block_parse(const char *source_id, void *arg)
     parse_entered = true;
     pthread_mutex_unlock(&lock);
     release_hold(); /* /afterp is answered only now: its transfer runs during this parse */
-    c = redis_connect(fx.redis.port);
+    c = cfx_redis_connect(fx.redis.port);
     assert_non_null(c);
     for (int i = 0; i < 3000 && !parse_saw_other_done; i++) { /* hang guard 30 s */
         redisReply *rep = redisCommand(c, "HGET yuqing:source:afterp state");
@@ -1286,7 +1251,7 @@ static void test_issue_10_parsing_never_stalls_polling(void **state)
     snprintf(src, sizeof(src),
              "  - id: bigp\n    url: http://127.0.0.1:%d/big\n"
              "  - id: afterp\n    url: http://127.0.0.1:%d/hold-after\n",
-             fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port);
     load_cfg(&cfg, "  timeout_ms: 60s\n", src);
     runner_start_opts(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
@@ -1378,7 +1343,7 @@ static void test_issue_10_parse_queue_back_pressure(void **state)
              "  - id: bp-big\n    url: http://127.0.0.1:%d/big\n"
              "  - id: bp-q1\n    url: http://127.0.0.1:%d/q1\n"
              "  - id: bp-late\n    url: http://127.0.0.1:%d/late\n",
-             fx.http_port, fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port, fx.http.port);
     load_cfg(&cfg, "  max_parallel: 1\n  parse_threads: 1\n  parse_queue_bytes: 1k\n", src);
     runner_start_opts(&r, &cfg, &opts);
     c.p = r.p;
@@ -1461,7 +1426,7 @@ static void test_issue_10_body_memory_budget(void **state)
              "  - id: mem-2\n    url: http://127.0.0.1:%d/m2\n"
              "  - id: mem-3\n    url: http://127.0.0.1:%d/m3\n"
              "  - id: mem-4\n    url: http://127.0.0.1:%d/m4\n",
-             fx.http_port, fx.http_port, fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port, fx.http.port, fx.http.port);
     load_cfg(&cfg,
              "  max_body_bytes: 48k\n  body_memory_bytes: 64k\n  max_per_host: 8\n"
              "  parse_threads: 2\n",
@@ -1528,7 +1493,7 @@ static void test_issue_10_sources_sharing_short_guids(void **state)
     snprintf(src, sizeof(src),
              "  - id: site-a\n    url: http://127.0.0.1:%d/site-a\n"
              "  - id: site-b\n    url: http://127.0.0.1:%d/site-b\n",
-             fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port);
     load_cfg(&cfg, "  max_parallel: 1\n", src);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
@@ -1568,7 +1533,7 @@ static void test_metrics_endpoint(void **state)
     snprintf(src, sizeof(src),
              "  - id: m-ok\n    url: http://127.0.0.1:%d/feed\n"
              "  - id: m-html\n    url: http://127.0.0.1:%d/html\n",
-             fx.http_port, fx.http_port);
+             fx.http.port, fx.http.port);
     load_cfg(&cfg, NULL, src);
     assert_null(yq_metrics_http_start("not-an-address", 0, err, sizeof(err)));
     m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
@@ -1668,10 +1633,10 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     redis_cmd("FLUSHALL");
     reset_server(mech_route, NULL);
     snprintf(src, sizeof(src), "  - id: h-ok\n    url: http://127.0.0.1:%d/feed\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg, NULL, src);
     snprintf(src, sizeof(src), "  - id: h-503\n    url: http://127.0.0.1:%d/5xx\n",
-             fx.http_port);
+             fx.http.port);
     load_cfg(&cfg503, NULL, src);
     m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
     assert_non_null(m);

@@ -22,6 +22,7 @@
 #include "feed_parse.h"
 #include "ingest.h"
 #include "item_producer.h"
+#include "collector_fixture.h"
 #include "redis_fixture.h"
 #include "store.h"
 #include "yq_err.h"
@@ -32,6 +33,7 @@
 struct fixture {
     struct redis_fixture redis;
     rd_kafka_t *mock_rk;
+    char bootstraps[256];
     rd_kafka_t *consumer;
     struct collector_config cfg;
     struct store *store;
@@ -42,9 +44,6 @@ static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     char conf_err[256], text[1024];
-    const rd_kafka_mock_cluster_t *mc;
-    rd_kafka_conf_t *kconf;
-    const char *bootstraps;
 
     if (!fx) {
         return -1;
@@ -53,17 +52,9 @@ static int setup(void **state)
     if (redis_fixture_start(&fx->redis) != 0) {
         return 0; /* the test skips */
     }
-    kconf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", conf_err,
-                                       sizeof(conf_err)),
-                     RD_KAFKA_CONF_OK);
-    fx->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, conf_err, sizeof(conf_err));
+    fx->mock_rk = cfx_kafka_mock(fx->bootstraps, sizeof(fx->bootstraps), conf_err,
+                                 sizeof(conf_err));
     assert_non_null(fx->mock_rk);
-    mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
-    assert_non_null(mc);
-    assert_int_equal(
-        rd_kafka_mock_topic_create((rd_kafka_mock_cluster_t *)mc, "yuqing.items", 1, 1), 0);
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
     snprintf(text, sizeof(text),
              "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
              "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
@@ -71,7 +62,7 @@ static int setup(void **state)
              "sources:\n  - id: big\n    url: http://127.0.0.1:1/feed.xml\n"
              "  - id: fabu\n    url: http://127.0.0.1:1/fabu.xml\n    official: true\n"
              "    local: true\n    department: 市政府办公室\n",
-             bootstraps, fx->redis.port);
+             fx->bootstraps, fx->redis.port);
     assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
                                            sizeof(conf_err)),
                      0);
@@ -120,31 +111,12 @@ static bool seen(struct fixture *fx, const char *id)
 static int consume_both(struct fixture *fx, const char *needle, const char *needle2,
                         size_t *max_len, int *truncated)
 {
-    const rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_topic_partition_list_t *parts;
-    char err[256];
-    rd_kafka_t *c;
+    rd_kafka_t *c = cfx_kafka_consumer(fx->bootstraps, "t");
     int n = 0, empty = 0;
 
+    assert_non_null(c);
     *max_len = 0;
     *truncated = 0;
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
-                                       rd_kafka_mock_cluster_bootstraps(mc), err, sizeof(err)),
-                     RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "group.id", "t", err, sizeof(err)),
-                     RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "fetch.max.bytes", "4000000", err, sizeof(err)),
-                     RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err)),
-                     RD_KAFKA_CONF_OK);
-    c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-    assert_non_null(c);
-    parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-    assert_int_equal(rd_kafka_assign(c, parts), 0);
-    rd_kafka_topic_partition_list_destroy(parts);
     /* hang guard: at most 600 polls of 100 ms; stops at the partition end */
     for (int i = 0; i < 600 && empty == 0; i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);

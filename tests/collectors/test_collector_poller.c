@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "collector_cfg.h"
+#include "collector_fixture.h"
 #include "feed_item.h"
 #include "item_producer.h"
 #include "poller.h"
@@ -60,21 +61,14 @@ struct server_stats {
 
 static struct server_stats stats;
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
 {
     const char *body = NULL;
     unsigned status = 200;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
-    (void)cls;
-    (void)method;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)arg;
     if (strcmp(url, "/feed.xml") == 0) {
         const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
         stats.feed_requests++;
@@ -106,30 +100,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 struct fixture {
     struct redis_fixture redis;
-    struct MHD_Daemon *httpd;
-    int http_port;
+    struct cfx_http http;
     rd_kafka_t *mock_rk;
     struct collector_config cfg;
 };
 
-static redisContext *redis_connect(int port)
-{
-    struct timeval tv = {1, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-    if (c && c->err) {
-        redisFree(c);
-        return NULL;
-    }
-    return c;
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    char conf_err[256], text[2048];
-    const rd_kafka_mock_cluster_t *mc;
-    rd_kafka_conf_t *kconf;
-    const char *bootstraps;
+    char conf_err[256], text[2048], bootstraps[256];
 
     if (!fx) {
         return -1;
@@ -138,22 +117,9 @@ static int setup(void **state)
     if (redis_fixture_start(&fx->redis) != 0) {
         return 0; /* the test skips */
     }
-    fx->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
-                                 MHD_OPTION_END);
-    assert_non_null(fx->httpd);
-    fx->http_port = MHD_get_daemon_info(fx->httpd, MHD_DAEMON_INFO_BIND_PORT)->port;
-    kconf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", conf_err,
-                                       sizeof(conf_err)),
-                     RD_KAFKA_CONF_OK);
-    fx->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, conf_err, sizeof(conf_err));
+    assert_int_equal(cfx_http_start(&fx->http, handler, NULL, 0), 0);
+    fx->mock_rk = cfx_kafka_mock(bootstraps, sizeof(bootstraps), conf_err, sizeof(conf_err));
     assert_non_null(fx->mock_rk);
-    mc = rd_kafka_handle_mock_cluster(fx->mock_rk);
-    assert_non_null(mc);
-    assert_int_equal(rd_kafka_mock_topic_create((rd_kafka_mock_cluster_t *)mc, "yuqing.items", 1,
-                                                1),
-                     0);
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
     snprintf(text, sizeof(text),
              "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
              "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
@@ -164,8 +130,8 @@ static int setup(void **state)
              "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
              "  - id: weibo\n    kind: weibo_user\n    url: http://127.0.0.1:%d/w\n"
              "  - id: fresh\n    url: http://127.0.0.1:%d/fresh.xml\n",
-             bootstraps, fx->redis.port, fx->http_port, fx->http_port, fx->http_port,
-             fx->http_port, fx->http_port);
+             bootstraps, fx->redis.port, fx->http.port, fx->http.port, fx->http.port,
+             fx->http.port, fx->http.port);
     assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
                                            sizeof(conf_err)),
                      0);
@@ -176,9 +142,7 @@ static int teardown(void **state)
 {
     struct fixture *fx = *state;
     redis_fixture_stop(&fx->redis);
-    if (fx->httpd) {
-        MHD_stop_daemon(fx->httpd);
-    }
+    cfx_http_stop(&fx->http);
     if (fx->mock_rk) {
         rd_kafka_destroy(fx->mock_rk);
     }
@@ -260,7 +224,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     assert_int_equal(feed_item_id(&e2, id2, sizeof(id2)), 0);
     snprintf(k1, sizeof(k1), "yuqing:seen:%s", id1);
     snprintf(k2, sizeof(k2), "yuqing:seen:%s", id2);
-    rc = redis_connect(fx->redis.port);
+    rc = cfx_redis_connect(fx->redis.port);
     assert_non_null(rc);
 
     /* 1: first poll: both items produced, marked seen only after delivery */
@@ -356,7 +320,7 @@ static void test_issue_6_items_24h(void **state)
         print_message("redis-server not available: skipping\n");
         skip();
     }
-    rc = redis_connect(fx->redis.port);
+    rc = cfx_redis_connect(fx->redis.port);
     assert_non_null(rc);
     /* injected history: one item fetched 25 h ago (not counted), one 23 h ago (counted) */
     r = redisCommand(rc, "ZADD %s %lld rss:old-25h %lld rss:old-23h", recent,

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "yq_buf.h"
+#include "collector_fixture.h"
 #include "redis_fixture.h"
 #include "yq_fs.h"
 #include "yq_banned.h"
@@ -34,26 +35,12 @@
 static char feed[N_ITEMS * 128 + 256];
 static volatile int feed_hits;
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
 {
-    struct MHD_Response *r;
-    enum MHD_Result ret;
-
-    (void)cls;
     (void)url;
-    (void)method;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)arg;
     __atomic_add_fetch(&feed_hits, 1, __ATOMIC_SEQ_CST);
-    r = MHD_create_response_from_buffer(strlen(feed), feed, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Content-Type", "application/rss+xml");
-    ret = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    return cfx_reply(c, 200, feed, strlen(feed), "application/rss+xml");
 }
 
 static void make_feed(const char *prefix)
@@ -69,9 +56,10 @@ static void make_feed(const char *prefix)
 
 struct env {
     struct redis_fixture redis;
-    struct MHD_Daemon *httpd;
+    struct cfx_http http;
     rd_kafka_t *mock_rk;
     rd_kafka_mock_cluster_t *mc;
+    char bootstraps[256];
     char dir[256];
     char conf[512];
     char spool[512];
@@ -83,7 +71,6 @@ static struct env env;
 static int setup(void **state)
 {
     char err[256], text[2048];
-    rd_kafka_conf_t *kconf;
     FILE *f;
 
     (void)state;
@@ -94,13 +81,10 @@ static int setup(void **state)
     if (redis_fixture_start(&env.redis) != 0) {
         return 0; /* the tests skip */
     }
-    env.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
-                                 MHD_OPTION_END);
-    kconf = rd_kafka_conf_new();
-    rd_kafka_conf_set(kconf, "test.mock.num.brokers", "1", err, sizeof(err));
-    env.mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, err, sizeof(err));
+    assert_int_equal(cfx_http_start(&env.http, handler, NULL, 0), 0);
+    env.mock_rk = cfx_kafka_mock(env.bootstraps, sizeof(env.bootstraps), err, sizeof(err));
+    assert_non_null(env.mock_rk);
     env.mc = rd_kafka_handle_mock_cluster(env.mock_rk);
-    rd_kafka_mock_topic_create(env.mc, "yuqing.items", 1, 1);
     snprintf(env.spool, sizeof(env.spool), "%s/spool.jsonl", env.dir);
     snprintf(env.conf, sizeof(env.conf), "%s/sources.yaml", env.dir);
     snprintf(env.log, sizeof(env.log), "%s/collector.log", env.dir);
@@ -109,8 +93,7 @@ static int setup(void **state)
              "redis:\n  port: %d\n"
              "collector:\n  kafka_linger_ms: 5000\n  spool_path: %s\n  metrics_address: \"\"\n"
              "sources:\n  - id: fc020\n    url: http://127.0.0.1:%d/feed.xml\n    interval: 1h\n",
-             rd_kafka_mock_cluster_bootstraps(env.mc), env.redis.port, env.spool,
-             MHD_get_daemon_info(env.httpd, MHD_DAEMON_INFO_BIND_PORT)->port);
+             env.bootstraps, env.redis.port, env.spool, env.http.port);
     f = fopen(env.conf, "w");
     fputs(text, f);
     fclose(f);
@@ -122,9 +105,7 @@ static int teardown(void **state)
     char cmd[600];
     (void)state;
     redis_fixture_stop(&env.redis);
-    if (env.httpd) {
-        MHD_stop_daemon(env.httpd);
-    }
+    cfx_http_stop(&env.http);
     if (env.mock_rk) {
         rd_kafka_destroy(env.mock_rk);
     }
@@ -185,25 +166,11 @@ static int run_and_term(bool once)
 /* Distinct keys with prefix in the topic. */
 static int count_in_topic(const char *key_prefix)
 {
-    char err[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_t *rk;
-    rd_kafka_topic_partition_list_t *parts;
+    rd_kafka_t *rk = cfx_kafka_consumer(env.bootstraps, "fc020-check");
     char **seen = calloc(4 * N_ITEMS, sizeof(char *));
     int n = 0;
 
-    rd_kafka_conf_set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(env.mc), err,
-                      sizeof(err));
-    rd_kafka_conf_set(conf, "group.id", "fc020-check", err, sizeof(err));
-    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
-    rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof(err));
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     assert_non_null(rk);
-    parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-    assert_int_equal(rd_kafka_assign(rk, parts), 0);
-    rd_kafka_topic_partition_list_destroy(parts);
     /* until 3 s pass without a new message (EOF can come before the first fetch) */
     for (int idle = 0; idle < 30 && n < N_ITEMS;) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);

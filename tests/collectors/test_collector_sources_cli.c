@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector_fixture.h"
 #include "sources_cli.h"
 #include "yq_banned.h"
 
@@ -34,21 +35,14 @@ static const char html_page[] = "<!DOCTYPE html><html><body>系统维护中</bod
 
 static int conditional_requests; /* requests carrying If-None-Match (must stay 0) */
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
 {
     const char *body = "not found", *ctype = "text/plain";
     unsigned status = 404;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
-    (void)cls;
-    (void)method;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)arg;
     if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match")) {
         conditional_requests++;
     }
@@ -70,7 +64,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 }
 
 struct fixture {
-    struct MHD_Daemon *httpd;
+    struct cfx_http http;
     char config[64];
     char out[64];
 };
@@ -78,15 +72,13 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    unsigned port;
+    int port;
     FILE *f;
     int fd;
 
     assert_non_null(fx);
-    fx->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, NULL,
-                                 MHD_OPTION_END);
-    assert_non_null(fx->httpd);
-    port = MHD_get_daemon_info(fx->httpd, MHD_DAEMON_INFO_BIND_PORT)->port;
+    assert_int_equal(cfx_http_start(&fx->http, handler, NULL, 0), 0);
+    port = fx->http.port;
     snprintf(fx->config, sizeof(fx->config), "/tmp/yq-sources-cli-XXXXXX");
     fd = mkstemp(fx->config);
     assert_true(fd >= 0);
@@ -98,10 +90,10 @@ static int setup(void **state)
             "redis:\n  port: 1\n"
             "collector:\n  timeout_ms: 5s\n"
             "sources:\n"
-            "  - id: feed\n    url: http://127.0.0.1:%u/feed.xml\n"
-            "  - id: html\n    url: http://127.0.0.1:%u/page.html\n"
-            "  - id: gone\n    url: http://127.0.0.1:%u/gone.xml\n"
-            "  - id: off\n    url: http://127.0.0.1:%u/gone.xml\n    enabled: false\n",
+            "  - id: feed\n    url: http://127.0.0.1:%d/feed.xml\n"
+            "  - id: html\n    url: http://127.0.0.1:%d/page.html\n"
+            "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
+            "  - id: off\n    url: http://127.0.0.1:%d/gone.xml\n    enabled: false\n",
             port, port, port, port);
     assert_int_equal(fclose(f), 0);
     snprintf(fx->out, sizeof(fx->out), "/tmp/yq-sources-out-XXXXXX");
@@ -115,7 +107,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    MHD_stop_daemon(fx->httpd);
+    cfx_http_stop(&fx->http);
     unlink(fx->config);
     unlink(fx->out);
     free(fx);

@@ -1,0 +1,149 @@
+#include "collector_fixture.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
+{
+    struct cfx_http *h = cls;
+
+    (void)method;
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)con_cls;
+    return h->answer(c, url, h->arg);
+}
+
+int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
+                   unsigned max_connections)
+{
+    const union MHD_DaemonInfo *info;
+
+    h->answer = answer;
+    h->arg = arg;
+    if (max_connections == 0) {
+        h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, dispatch, h,
+                                     MHD_OPTION_END);
+    } else {
+        h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                                         MHD_USE_THREAD_PER_CONNECTION,
+                                     0, NULL, NULL, dispatch, h, MHD_OPTION_CONNECTION_LIMIT,
+                                     max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                                     2 * max_connections, MHD_OPTION_END);
+    }
+    if (!h->daemon) {
+        return -1;
+    }
+    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : 0;
+    return 0;
+}
+
+void cfx_http_stop(struct cfx_http *h)
+{
+    if (h->daemon) {
+        MHD_stop_daemon(h->daemon);
+        h->daemon = NULL;
+    }
+}
+
+enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char *body,
+                          size_t len, const char *ctype)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!r) {
+        return MHD_NO;
+    }
+    if (ctype) {
+        MHD_add_response_header(r, "Content-Type", ctype);
+    }
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_mock_cluster_t *mc;
+    rd_kafka_t *rk;
+
+    if (!conf ||
+        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errbuf, errlen) !=
+            RD_KAFKA_CONF_OK) {
+        if (conf) {
+            rd_kafka_conf_destroy(conf);
+        }
+        return NULL;
+    }
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errbuf, errlen);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
+        return NULL;
+    }
+    mc = rd_kafka_handle_mock_cluster(rk);
+    if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1) != 0) {
+        snprintf(errbuf, errlen, "mock cluster: cannot create yuqing.items");
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    snprintf(bootstraps, len, "%s", rd_kafka_mock_cluster_bootstraps(mc));
+    return rk;
+}
+
+rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group)
+{
+    static const char *const kv[][2] = {
+        {"group.id", NULL},
+        {"enable.partition.eof", "true"},
+        {"fetch.max.bytes", "4000000"},
+        {"fetch.wait.max.ms", "10"},
+    };
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_topic_partition_list_t *parts;
+    rd_kafka_t *rk;
+    int bad = !conf || rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err,
+                                         sizeof(err)) != RD_KAFKA_CONF_OK;
+
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]) && !bad; i++) {
+        bad = rd_kafka_conf_set(conf, kv[i][0], kv[i][1] ? kv[i][1] : group, err,
+                                sizeof(err)) != RD_KAFKA_CONF_OK;
+    }
+    rk = bad ? NULL : rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (!rk) {
+        if (conf) {
+            rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
+        }
+        return NULL;
+    }
+    parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    if (rd_kafka_assign(rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_destroy(rk);
+        rk = NULL;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    return rk;
+}
+
+redisContext *cfx_redis_connect(int port)
+{
+    struct timeval tv = {1, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+
+    if (c && c->err) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}

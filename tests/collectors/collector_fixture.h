@@ -1,0 +1,63 @@
+/*
+ * Test helper shared by the collector tests and bench/collectors/bench_poll_rounds.c: a
+ * libmicrohttpd server on an ephemeral loopback port, librdkafka's mock cluster with the items
+ * topic, a hiredis connection and a consumer of the mock cluster. No cmocka in here (the bench
+ * links it too): failures are returned, the caller asserts.
+ */
+#ifndef YQ_COLLECTOR_FIXTURE_H
+#define YQ_COLLECTOR_FIXTURE_H
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+/*
+ * Answer one request for url (NUL-terminated, borrowed) on connection c, e.g. with
+ * cfx_reply(); arg is the one given to cfx_http_start(). Called on libmicrohttpd's threads.
+ */
+typedef enum MHD_Result (*cfx_answer_fn)(struct MHD_Connection *c, const char *url, void *arg);
+
+struct cfx_http {
+    struct MHD_Daemon *daemon; /* NULL when not started */
+    int port;                  /* the ephemeral port it listens on */
+    cfx_answer_fn answer;
+    void *arg;
+};
+
+/*
+ * Start h (caller storage, zeroed) answering with answer(arg) (borrowed, must outlive h).
+ * max_connections 0: one polling thread; otherwise a thread per connection with that many
+ * connections at most (and twice that listen backlog). Returns 0 or -1.
+ */
+int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
+                   unsigned max_connections);
+
+/* Stop h's server (no-op when not started). */
+void cfx_http_stop(struct cfx_http *h);
+
+/*
+ * Queue a response of len bytes of body (copied) with status and Content-Type ctype (NULL =
+ * none). Returns libmicrohttpd's result.
+ */
+enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char *body,
+                          size_t len, const char *ctype);
+
+/*
+ * librdkafka's mock cluster (one broker) with the topic yuqing.items (one partition).
+ * Returns the handle owning it (rd_kafka_destroy()) or NULL with the reason in errbuf;
+ * bootstraps (len bytes) receives its bootstrap servers.
+ */
+rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t errlen);
+
+/*
+ * A consumer of yuqing.items partition 0 from its beginning on the cluster at bootstraps
+ * (group group), reporting the partition's end (enable.partition.eof), with messages up to
+ * 4 MB and a 10 ms fetch wait. Returns a new handle (rd_kafka_destroy()) or NULL.
+ */
+rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group);
+
+/* A connection to redis-server on 127.0.0.1:port (1 s timeout), or NULL. */
+redisContext *cfx_redis_connect(int port);
+
+#endif
