@@ -397,7 +397,9 @@ static void end_cycle(struct source_run *r)
     r->polled = true;
     free(r->next_url);
     r->next_url = NULL;
-    r->kind->reset(r);
+    if (r->kind->reset) {
+        r->kind->reset(r);
+    }
 }
 
 /* items_24h in the health hash (issue #6): at every poll and once its deliveries are in. */
@@ -1364,7 +1366,9 @@ void poller_free(struct poller *p)
             run_end_transfer(&p->runs[i]);
         }
         run_clear_stash(&p->runs[i]);
-        p->runs[i].kind->reset(&p->runs[i]);
+        if (p->runs[i].kind->reset) {
+            p->runs[i].kind->reset(&p->runs[i]);
+        }
         free(p->runs[i].first_url);
         free(p->runs[i].next_url);
     }

@@ -126,12 +126,6 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     poller_response_reset(r);
 }
 
-/* A feed cycle is one request: nothing to forget. */
-static void feed_reset(struct source_run *r)
-{
-    (void)r;
-}
-
 const struct source_kind_ops source_kind_feed = {
     .name = "feed",
     .first_url = feed_first_url,
@@ -140,5 +134,5 @@ const struct source_kind_ops source_kind_feed = {
     .done = feed_done,
     .parse = feed_parse_job,
     .parsed = feed_parsed,
-    .reset = feed_reset,
+    /* .reset: a feed cycle is one request, nothing to forget */
 };

@@ -53,7 +53,7 @@ struct source_kind_ops {
     void (*parse)(struct parse_job *j, const struct collector_cfg *cc);
     /* Back on the event loop: ingest j's result (j owned by the caller) and end or go on. */
     void (*parsed)(struct source_run *r, struct parse_job *j);
-    /* Forget r's cycle state (end of a cycle, poller_free()). */
+    /* Forget r's cycle state (end of a cycle, poller_free()). NULL = nothing to forget. */
     void (*reset)(struct source_run *r);
 };
 

@@ -38,7 +38,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *url, void *a
                  "<rss version=\"2.0\"><channel><title>s</title><item><guid>bench%s</guid>"
                  "<title>t</title></item></channel></rss>",
                  url);
-    return cfx_reply(c, 200, body, (size_t)n, "application/rss+xml");
+    return cfx_reply(c, 200, body, (size_t)n, "application/rss+xml", NULL);
 }
 
 static void *stopper(void *arg)

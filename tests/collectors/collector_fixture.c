@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -53,7 +54,7 @@ void cfx_http_stop(struct cfx_http *h)
 }
 
 enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char *body,
-                          size_t len, const char *ctype)
+                          size_t len, const char *ctype, const char *etag)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -65,34 +66,46 @@ enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char 
     if (ctype) {
         MHD_add_response_header(r, "Content-Type", ctype);
     }
+    if (etag) {
+        MHD_add_response_header(r, "ETag", etag);
+    }
     ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t errlen)
+/* A handle of type configured with the n name/value pairs kv; NULL with errbuf on failure. */
+static rd_kafka_t *handle_new(rd_kafka_type_t type, const char *const (*kv)[2], size_t n,
+                              char *errbuf, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_mock_cluster_t *mc;
-    rd_kafka_t *rk;
+    rd_kafka_t *rk = NULL;
+    size_t i = 0;
 
-    if (!conf ||
-        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errbuf, errlen) !=
-            RD_KAFKA_CONF_OK) {
-        if (conf) {
-            rd_kafka_conf_destroy(conf);
-        }
-        return NULL;
+    while (i < n && rd_kafka_conf_set(conf, kv[i][0], kv[i][1], errbuf, errlen) ==
+                        RD_KAFKA_CONF_OK) {
+        i++;
     }
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errbuf, errlen);
+    if (i == n) {
+        rk = rd_kafka_new(type, conf, errbuf, errlen);
+    }
     if (!rk) {
         rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
-        return NULL;
     }
-    mc = rd_kafka_handle_mock_cluster(rk);
+    return rk;
+}
+
+rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t errlen)
+{
+    static const char *const kv[][2] = {{"test.mock.num.brokers", "1"}};
+    rd_kafka_t *rk = handle_new(RD_KAFKA_PRODUCER, kv, 1, errbuf, errlen);
+    rd_kafka_mock_cluster_t *mc = rk ? rd_kafka_handle_mock_cluster(rk) : NULL;
+
     if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1) != 0) {
-        snprintf(errbuf, errlen, "mock cluster: cannot create yuqing.items");
-        rd_kafka_destroy(rk);
+        if (rk) {
+            snprintf(errbuf, errlen, "mock cluster: cannot create yuqing.items");
+            rd_kafka_destroy(rk);
+        }
         return NULL;
     }
     snprintf(bootstraps, len, "%s", rd_kafka_mock_cluster_bootstraps(mc));
@@ -101,28 +114,19 @@ rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t er
 
 rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group)
 {
-    static const char *const kv[][2] = {
-        {"group.id", NULL},
+    const char *const kv[][2] = {
+        {"bootstrap.servers", bootstraps},
+        {"group.id", group},
         {"enable.partition.eof", "true"},
         {"fetch.max.bytes", "4000000"},
         {"fetch.wait.max.ms", "10"},
     };
     char err[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk = handle_new(RD_KAFKA_CONSUMER, kv, sizeof(kv) / sizeof(kv[0]), err,
+                                sizeof(err));
     rd_kafka_topic_partition_list_t *parts;
-    rd_kafka_t *rk;
-    int bad = !conf || rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err,
-                                         sizeof(err)) != RD_KAFKA_CONF_OK;
 
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]) && !bad; i++) {
-        bad = rd_kafka_conf_set(conf, kv[i][0], kv[i][1] ? kv[i][1] : group, err,
-                                sizeof(err)) != RD_KAFKA_CONF_OK;
-    }
-    rk = bad ? NULL : rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
-        if (conf) {
-            rd_kafka_conf_destroy(conf); /* rd_kafka_new() takes the conf only on success */
-        }
         return NULL;
     }
     parts = rd_kafka_topic_partition_list_new(1);
@@ -146,4 +150,18 @@ redisContext *cfx_redis_connect(int port)
         return NULL;
     }
     return c;
+}
+
+char *cfx_hget(redisContext *c, const char *key, const char *field)
+{
+    redisReply *r = redisCommand(c, "HGET %s %s", key, field);
+    char *s = NULL;
+
+    if (r && r->type == REDIS_REPLY_STRING) {
+        s = strdup(r->str);
+    }
+    if (r) {
+        freeReplyObject(r);
+    }
+    return s;
 }

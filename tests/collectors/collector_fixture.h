@@ -37,11 +37,11 @@ int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
 void cfx_http_stop(struct cfx_http *h);
 
 /*
- * Queue a response of len bytes of body (copied) with status and Content-Type ctype (NULL =
- * none). Returns libmicrohttpd's result.
+ * Queue a response of len bytes of body (copied) with status, Content-Type ctype and ETag etag
+ * (each NULL = none). Returns libmicrohttpd's result.
  */
 enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char *body,
-                          size_t len, const char *ctype);
+                          size_t len, const char *ctype, const char *etag);
 
 /*
  * librdkafka's mock cluster (one broker) with the topic yuqing.items (one partition).
@@ -59,5 +59,8 @@ rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group);
 
 /* A connection to redis-server on 127.0.0.1:port (1 s timeout), or NULL. */
 redisContext *cfx_redis_connect(int port);
+
+/* HGET key field over c: the value (new, free()) or NULL (no field, no answer). */
+char *cfx_hget(redisContext *c, const char *key, const char *field);
 
 #endif

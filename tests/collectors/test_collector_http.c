@@ -205,21 +205,9 @@ static void redis_cmd(const char *cmd)
     freeReplyObject(r);
 }
 
-static char *hget(const char *key, const char *field)
-{
-    redisReply *r = redisCommand(fx.rc, "HGET %s %s", key, field);
-    char *s = NULL;
-    assert_non_null(r);
-    if (r->type == REDIS_REPLY_STRING) {
-        s = strdup(r->str);
-    }
-    freeReplyObject(r);
-    return s;
-}
-
 static void assert_field(const char *key, const char *field, const char *want)
 {
-    char *v = hget(key, field);
+    char *v = cfx_hget(fx.rc, key, field);
     if (!v || !strstr(v, want)) {
         print_error("%s %s = '%s', want '%s'\n", key, field, v ? v : "(nil)", want);
     }
@@ -625,8 +613,8 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     assert_field("yuqing:source:big", "last_error", "max_body_bytes");
     /* FC-018: not_a_feed, not a success, nothing stored as items */
     assert_field("yuqing:source:html", "state", "not_a_feed");
-    assert_null(hget("yuqing:source:html", "last_success"));
-    assert_null(hget("yuqing:source:html", "items_last_seen"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:html", "last_success"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:html", "items_last_seen"));
     free(raw);
     collector_config_release(&cfg);
 }
@@ -682,7 +670,7 @@ static void test_backoff_5xx_and_rate_limit(void **state)
     /* 503 at 0, then after [0.5 s, 1 s], then after [1 s, 2 s] (<= 3 s), then after [2 s, 4 s]
      * (>= 3.5 s): exactly 3 polls by 3.4 s */
     assert_int_equal(n503, 3);
-    v = hget("yuqing:source:b503", "consecutive_failures");
+    v = cfx_hget(fx.rc, "yuqing:source:b503", "consecutive_failures");
     assert_non_null(v);
     assert_int_equal(strtol(v, NULL, 10), n503);
     free(v);
@@ -757,7 +745,7 @@ static void test_fc_005_weibo_states_through_the_poller(void **state)
         char *ls;
         assert_int_equal(once(&cfg), 0);
         assert_field("yuqing:source:wb5", "state", want[fc005_step]);
-        ls = hget("yuqing:source:wb5", "last_success");
+        ls = cfx_hget(fx.rc, "yuqing:source:wb5", "last_success");
         /* only n=4 may update "last successful poll" */
         if (fc005_step == 3) {
             assert_non_null(ls);
@@ -935,7 +923,7 @@ static void test_issue_10_weibo_first_crawl_baseline(void **state)
     assert_int_equal(once(&cfg), 0);
     assert_field("yuqing:source:wbb", "state", "ok");
     {
-        char *at = hget("yuqing:source:wbb", "baseline_at");
+        char *at = cfx_hget(fx.rc, "yuqing:source:wbb", "baseline_at");
         assert_non_null(at); /* the baseline is recorded: the next crawl is not a first one */
         free(at);
     }

@@ -65,8 +65,6 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
 {
     const char *body = NULL;
     unsigned status = 200;
-    struct MHD_Response *r;
-    enum MHD_Result ret;
 
     (void)arg;
     if (strcmp(url, "/feed.xml") == 0) {
@@ -88,14 +86,11 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
         status = 404;
         body = "not found";
     }
-    r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/feed.xml") == 0) {
-        MHD_add_response_header(r, "ETag", "\"v1\"");
-        MHD_add_response_header(r, "Content-Type", "application/rss+xml; charset=utf-8");
+        return cfx_reply(c, status, body, strlen(body), "application/rss+xml; charset=utf-8",
+                         "\"v1\"");
     }
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return cfx_reply(c, status, body, strlen(body), NULL, NULL);
 }
 
 struct fixture {
@@ -172,18 +167,6 @@ static int run_once(struct fixture *fx, size_t *n_sources)
     return rc;
 }
 
-static char *hget(redisContext *c, const char *key, const char *field)
-{
-    redisReply *r = redisCommand(c, "HGET %s %s", key, field);
-    char *s = NULL;
-    assert_non_null(r);
-    if (r->type == REDIS_REPLY_STRING) {
-        s = strdup(r->str);
-    }
-    freeReplyObject(r);
-    return s;
-}
-
 static long long exists(redisContext *c, const char *key)
 {
     redisReply *r = redisCommand(c, "EXISTS %s", key);
@@ -196,7 +179,7 @@ static long long exists(redisContext *c, const char *key)
 
 static void assert_hash(redisContext *c, const char *key, const char *field, const char *want)
 {
-    char *v = hget(c, key, field);
+    char *v = cfx_hget(c, key, field);
     if (!v || !strstr(v, want)) {
         print_error("%s %s = '%s', want '%s'\n", key, field, v ? v : "(nil)", want);
     }
@@ -244,19 +227,19 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     assert_hash(rc, "yuqing:source:html", "consecutive_failures", "1");
     {
         /* issue #11: the error's kind is said once, and the page can show the source's name */
-        char *v = hget(rc, "yuqing:source:html", "last_error");
+        char *v = cfx_hget(rc, "yuqing:source:html", "last_error");
         assert_non_null(v);
         assert_null(strstr(v, "not_a_feed: not_a_feed"));
         free(v);
-        v = hget(rc, "yuqing:source:html", "name");
+        v = cfx_hget(rc, "yuqing:source:html", "name");
         assert_non_null(v);
         assert_string_equal(v, "安康新闻网");
         free(v);
-        v = hget(rc, "yuqing:source:gone", "name");
+        v = cfx_hget(rc, "yuqing:source:gone", "name");
         assert_non_null(v);
         assert_string_equal(v, "gone"); /* no name configured: its id */
         free(v);
-        v = hget(rc, "yuqing:source:feed", "kind");
+        v = cfx_hget(rc, "yuqing:source:feed", "kind");
         assert_non_null(v);
         assert_string_equal(v, "rss");
         free(v);
@@ -285,7 +268,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
 static void assert_field_is(redisContext *c, const char *key, const char *field,
                             const char *want)
 {
-    char *v = hget(c, key, field);
+    char *v = cfx_hget(c, key, field);
     if (!v || strcmp(v, want) != 0) {
         print_error("%s %s = '%s', want '%s'\n", key, field, v ? v : "(nil)", want);
     }

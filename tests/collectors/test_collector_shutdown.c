@@ -40,7 +40,7 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     (void)url;
     (void)arg;
     __atomic_add_fetch(&feed_hits, 1, __ATOMIC_SEQ_CST);
-    return cfx_reply(c, 200, feed, strlen(feed), "application/rss+xml");
+    return cfx_reply(c, 200, feed, strlen(feed), "application/rss+xml", NULL);
 }
 
 static void make_feed(const char *prefix)

@@ -39,8 +39,6 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
 {
     const char *body = "not found", *ctype = "text/plain";
     unsigned status = 404;
-    struct MHD_Response *r;
-    enum MHD_Result ret;
 
     (void)arg;
     if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match")) {
@@ -55,12 +53,7 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
         ctype = "text/html; charset=utf-8";
         status = 200;
     }
-    r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Content-Type", ctype);
-    MHD_add_response_header(r, "ETag", "\"v1\"");
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return cfx_reply(c, status, body, strlen(body), ctype, "\"v1\"");
 }
 
 struct fixture {
