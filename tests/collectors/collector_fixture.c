@@ -1,5 +1,6 @@
 #include "collector_fixture.h"
 
+#include <curl/curl.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,4 +165,12 @@ char *cfx_hget(redisContext *c, const char *key, const char *field)
         freeReplyObject(r);
     }
     return s;
+}
+
+int cfx_curl_init(void)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return -1;
+    }
+    return atexit(curl_global_cleanup) == 0 ? 0 : -1;
 }

@@ -60,6 +60,12 @@ rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group);
 /* A connection to redis-server on 127.0.0.1:port (1 s timeout), or NULL. */
 redisContext *cfx_redis_connect(int port);
 
+/*
+ * curl_global_init() once for the process, before any thread starts, with
+ * curl_global_cleanup() at exit. Returns 0 or -1.
+ */
+int cfx_curl_init(void);
+
 /* HGET key field over c: the value (new, free()) or NULL (no field, no answer). */
 char *cfx_hget(redisContext *c, const char *key, const char *field);
 

@@ -1691,10 +1691,9 @@ int main(void)
         cmocka_unit_test(test_metrics_endpoint),
         cmocka_unit_test(test_issue_10_healthz_names_dependencies),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-    curl_global_cleanup();
-    return rc;
+    if (cfx_curl_init() != 0) {
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

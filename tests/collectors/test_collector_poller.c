@@ -354,10 +354,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_6_items_24h, setup, teardown),
     };
-    int rc;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    if (cfx_curl_init() != 0) {
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
