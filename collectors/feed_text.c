@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "yq_buf.h"
-#include "feed_parse.h"
+#include "feed_xml_errors.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_banned.h"

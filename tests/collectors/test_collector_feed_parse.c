@@ -17,6 +17,7 @@
 #include "feed_date.h"
 #include "feed_item.h"
 #include "feed_parse.h"
+#include "feed_xml_errors.h"
 #include "feed_prep.h"
 #include "feed_text.h"
 #include "yq_err.h"
