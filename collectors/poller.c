@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "yq_metrics_http.h"
 #include "poller_internal.h"
+#include "source_run.h"
 #include "source_kind.h"
 #include "yq_err.h"
 #include "yq_health.h"
@@ -27,49 +28,6 @@
 #define METRICS_EVERY_MS 1000
 #define METRICS_MAX_BYTES (16 * 1024 * 1024)
 #define HEALTH_PING_MS 5000 /* Redis PING for /healthz when nothing else used it */
-
-static uint64_t next_rand(uint64_t *s)
-{
-    /* xorshift64: jitter only, not security */
-    uint64_t x = *s ? *s : 0x9E3779B97F4A7C15ull;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
-}
-
-int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, bool hard,
-                          uint64_t *rng)
-{
-    int64_t d = interval_ms;
-    int64_t cap = max_ms > interval_ms ? max_ms : interval_ms;
-    int64_t floor = 0;
-
-    for (int64_t i = 1; i < failures && d < cap; i++) {
-        d = d > cap / 2 ? cap : d * 2;
-    }
-    if (d > cap) {
-        d = cap;
-    }
-    if (hard) {
-        floor = 2 * interval_ms;
-        d = d > INT64_MAX / 4 ? d : d * 2;
-        if (cap < floor) {
-            cap = floor;
-        }
-        if (d > cap) {
-            d = cap;
-        }
-        if (d < floor) {
-            d = floor;
-        }
-    }
-    {
-        int64_t lo = d / 2 > floor ? d / 2 : floor;
-        return lo + (int64_t)(next_rand(rng) % (uint64_t)(d - lo + 1));
-    }
-}
 
 bool poller_in_shard(const char *id, unsigned index, unsigned count)
 {
@@ -103,19 +61,6 @@ int poller_parse_shard(const char *arg, struct poller_opts *opts)
     opts->shard_index = (unsigned)i;
     opts->shard_count = (unsigned)n;
     return 0;
-}
-
-void poller_response_reset(struct source_run *r)
-{
-    free(r->resp_etag);
-    free(r->resp_last_modified);
-    r->resp_etag = NULL;
-    r->resp_last_modified = NULL;
-}
-
-int64_t poller_now(const struct poller *p)
-{
-    return p->opts.clock.now_ms ? p->opts.clock.now_ms(p->opts.clock.arg) : yq_time_mono_ms();
 }
 
 /*
@@ -238,16 +183,7 @@ static void run_end_transfer(struct source_run *r)
     yq_buf_release(&r->body);
     r->too_big = false;
     r->nomem = false;
-    poller_response_reset(r);
-}
-
-static void run_clear_stash(struct source_run *r)
-{
-    free(r->stash_etag);
-    free(r->stash_last_modified);
-    r->stash_etag = NULL;
-    r->stash_last_modified = NULL;
-    r->stash = false;
+    source_run_response_reset(r);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
@@ -296,7 +232,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     size_t len = size * nitems;
 
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-        poller_response_reset(r); /* a new response (after a redirect) */
+        source_run_response_reset(r); /* a new response (after a redirect) */
     } else if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
         free(r->resp_etag);
         r->resp_etag = header_value(data + 5, len - 5);
@@ -341,7 +277,7 @@ static int start_fetch(struct source_run *r)
     r->p->active++;
     r->p->hosts[r->host_idx].active++;
     r->holds_slot = true;
-    r->started_ms = poller_now(r->p);
+    r->started_ms = source_run_now(r->p);
     rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
     if (rc == CURLE_OK) {
         rc = fetch_set_io(r->easy, on_body, on_header, r);
@@ -361,167 +297,6 @@ static int start_fetch(struct source_run *r)
     free(r->next_url);
     r->next_url = NULL;
     return 0;
-}
-
-int poller_queue_request(struct source_run *r, const char *url, enum job_kind job)
-{
-    char *u = strdup(url);
-    if (!u) {
-        return ERR_NOMEM;
-    }
-    free(r->next_url);
-    r->next_url = u;
-    r->next_job = job;
-    return 0;
-}
-
-struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at)
-{
-    struct ingest_ctx ctx = {
-        .src = r->cfg,
-        .fetched_at = fetched_at,
-        .max_text_bytes = (size_t)r->p->cfg->collector.max_text_bytes,
-        .store = r->p->store,
-        .producer = r->p->producer,
-        .tally = &r->tally,
-    };
-    return ctx;
-}
-
-static void end_cycle(struct source_run *r)
-{
-    if (r->busy) {
-        r->p->stats.polls++;
-    }
-    r->busy = false;
-    r->polled = true;
-    free(r->next_url);
-    r->next_url = NULL;
-    if (r->kind->reset) {
-        r->kind->reset(r);
-    }
-}
-
-/* items_24h in the health hash (issue #6): at every poll and once its deliveries are in. */
-static void update_items_24h(struct source_run *r)
-{
-    r->tally.delivered = 0;
-    store_recent_update(r->p->store, r->cfg->id, yq_time_now(), NULL);
-}
-
-/*
- * The source's name and kind next to its health, so the sources page shows names, not ids
- * (issue #11); written with each cycle's health, so a renamed source shows its new name.
- */
-static void publish_identity(struct source_run *r)
-{
-    store_health_set(r->p->store, r->cfg->id, "name", r->cfg->name ? r->cfg->name : r->cfg->id);
-    store_health_set(r->p->store, r->cfg->id, "kind", r->cfg->kind ? r->cfg->kind : "rss");
-}
-
-void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
-                       const char *why)
-{
-    int64_t delay;
-    bool hard = source_state_backs_off_hard(st);
-
-    r->failures++;
-    r->polls_total++;
-    r->state_counts[st]++;
-    r->last_status = http_status;
-    delay = poller_backoff_ms(r->cfg->interval_ms, r->p->cfg->collector.backoff_max_ms,
-                              r->failures, hard, &r->p->rng);
-    r->next_due_ms = poller_now(r->p) + delay;
-    if (r->state != st || !r->state_reported) {
-        /* one operator alert per source per state change (FC-005), not one per poll */
-        LOG_WARN("source alert source_id=%s state=%s http_status=%ld err='%s'", r->cfg->id,
-                 source_state_name(st), http_status, why);
-        r->state_reported = true;
-    }
-    LOG_INFO("poll failed source_id=%s state=%s http_status=%ld consecutive_failures=%lld "
-             "retry_in_ms=%lld",
-             r->cfg->id, source_state_name(st), http_status, (long long)r->failures,
-             (long long)delay);
-    r->state = st;
-    store_health_fail(r->p->store, r->cfg->id, yq_time_now(), http_status, r->failures,
-                      source_state_name(st), why);
-    publish_identity(r);
-    update_items_24h(r);
-    end_cycle(r);
-}
-
-void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest_result *res)
-{
-    int64_t now = yq_time_now();
-    enum stale_event ev;
-
-    if (r->state != SOURCE_OK && r->state_reported) {
-        LOG_WARN("source recovered source_id=%s previous_state=%s", r->cfg->id,
-                 source_state_name(r->state));
-    }
-    r->state = SOURCE_OK;
-    r->state_reported = false;
-    r->failures = 0;
-    r->polls_total++;
-    r->state_counts[SOURCE_OK]++;
-    r->last_status = http_status;
-    r->last_success = now;
-    r->next_due_ms = poller_now(r->p) + r->cfg->interval_ms;
-    if (res) {
-        r->items_last_seen = (int64_t)res->entries;
-        r->produced_total += (int64_t)res->produced;
-    }
-    store_health_ok(r->p->store, r->cfg->id, now, http_status,
-                    res ? (int64_t)res->entries : -1);
-    publish_identity(r);
-    update_items_24h(r);
-    ev = staleness_update(&r->stale, r->cfg->stale_after_ms / 1000,
-                          res && res->has_newest, res ? res->newest_published : 0, now);
-    if (ev == STALE_ALERT) {
-        char ts[32];
-        LOG_WARN("source alert source_id=%s state=stale newest_item=%s stale_after_s=%lld",
-                 r->cfg->id, yq_time_format_utc(r->stale.newest, ts, sizeof(ts)),
-                 (long long)(r->cfg->stale_after_ms / 1000));
-        store_health_set(r->p->store, r->cfg->id, "stale", "1");
-    } else if (ev == STALE_RECOVERED) {
-        LOG_WARN("source recovered source_id=%s previous_state=stale", r->cfg->id);
-        store_health_set(r->p->store, r->cfg->id, "stale", "0");
-    }
-    end_cycle(r);
-}
-
-/* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
-void poller_keep_validators(struct source_run *r)
-{
-    if (!r->resp_etag && !r->resp_last_modified) {
-        return;
-    }
-    if (r->tally.pending == 0 && r->tally.failed == 0 && !r->stash) {
-        store_put_validators(r->p->store, r->cfg->id, r->resp_etag, r->resp_last_modified);
-        return;
-    }
-    run_clear_stash(r);
-    r->stash = true;
-    r->stash_etag = r->resp_etag;
-    r->stash_last_modified = r->resp_last_modified;
-    r->resp_etag = NULL;
-    r->resp_last_modified = NULL;
-}
-
-static void settle_stash(struct source_run *r)
-{
-    if (r->tally.pending > 0) {
-        return;
-    }
-    if (r->tally.delivered > 0) {
-        update_items_24h(r); /* the items of the last poll are now in the recent set */
-    }
-    if (r->stash && r->tally.failed == 0) {
-        store_put_validators(r->p->store, r->cfg->id, r->stash_etag, r->stash_last_modified);
-    }
-    /* after a failed delivery the validators are not stored: the next poll gets a 200 */
-    run_clear_stash(r);
-    r->tally.failed = 0;
 }
 
 /*
@@ -669,7 +444,13 @@ static void parse_worker_stop(struct poller *p)
     w->started = false;
 }
 
-int poller_parse_submit(struct source_run *r, long status, const char *content_type,
+/*
+ * Hand r's finished body to a parse thread, where r->kind's parse op reads it; r->kind's parsed
+ * op gets the job back on the event loop's thread. The response's validators go with the job.
+ * content_type and effective_url are copied (may be NULL). Returns 0 or ERR_NOMEM (nothing
+ * moved).
+ */
+static int parse_submit(struct source_run *r, long status, const char *content_type,
                         const char *effective_url)
 {
     struct parse_worker *w = &r->p->worker;
@@ -814,18 +595,21 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     if (r->too_big || res == CURLE_FILESIZE_EXCEEDED) {
         snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
                  (long long)r->p->cfg->collector.max_body_bytes);
-        poller_cycle_fail(r, status, SOURCE_TOO_BIG, why);
+        source_run_fail(r, status, SOURCE_TOO_BIG, why);
     } else if (r->nomem) {
-        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+        source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
     } else if (res != CURLE_OK) {
         /* includes an undecodable Content-Encoding (CURLE_BAD_CONTENT_ENCODING): the
          * compressed bytes never reach the parser (FC-017) */
         snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
-        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, why);
+        source_run_fail(r, status, SOURCE_NETWORK_ERROR, why);
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
-        r->kind->done(r, status, content_type, effective_url);
+        if (r->kind->done(r, status, content_type, effective_url) &&
+            parse_submit(r, status, content_type, effective_url) != 0) {
+            source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+        }
     }
     run_end_transfer(r);
 }
@@ -916,7 +700,7 @@ static bool limits_allow(const struct poller *p, const struct source_run *r)
 /* Start due cycles and queued requests within the limits; returns ms until the next due. */
 static int64_t start_due(struct poller *p, bool once)
 {
-    int64_t now = poller_now(p), wait = POLL_MAX_WAIT_MS;
+    int64_t now = source_run_now(p), wait = POLL_MAX_WAIT_MS;
     size_t n = 0;
 
     release_slow_slots(p, now);
@@ -962,7 +746,7 @@ static int64_t start_due(struct poller *p, bool once)
         err = start_fetch(r);
         if (err) {
             run_end_transfer(r);
-            poller_cycle_fail(r, 0, err == ERR_INVALID ? SOURCE_AUTH_REQUIRED : SOURCE_NETWORK_ERROR,
+            source_run_fail(r, 0, err == ERR_INVALID ? SOURCE_AUTH_REQUIRED : SOURCE_NETWORK_ERROR,
                               err == ERR_INVALID ? "cookie_file unreadable or invalid"
                                                  : "cannot start the transfer");
         }
@@ -1211,7 +995,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         resume_paused(p);
         item_producer_poll(p->producer, 0);
         for (size_t i = 0; i < p->n_runs; i++) {
-            settle_stash(&p->runs[i]);
+            source_run_settle(&p->runs[i]);
         }
         publish_metrics(p, false);
         if (once && all_polled(p)) {
@@ -1238,14 +1022,14 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
     for (size_t i = 0; i < p->n_runs; i++) {
         run_end_transfer(&p->runs[i]); /* abort fetches still running */
         if (p->runs[i].busy) {
-            end_cycle(&p->runs[i]);
+            source_run_end(&p->runs[i]);
         }
     }
     if (item_producer_flush(p->producer, p->cfg->kafka.flush_timeout_ms, left) != 0 && !err) {
         err = ERR_RETRY;
     }
     for (size_t i = 0; i < p->n_runs; i++) {
-        settle_stash(&p->runs[i]);
+        source_run_settle(&p->runs[i]);
     }
     publish_metrics(p, true);
     return err;
@@ -1306,7 +1090,7 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
     if (opts) {
         p->opts = *opts;
     }
-    now = poller_now(p);
+    now = source_run_now(p);
     p->redis_state = YQ_DEP_UNKNOWN;
     xmlInitParser(); /* before the parse threads: libxml2 2.9 initialises lazily, not safely */
     p->rng = (uint64_t)yq_time_now() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
@@ -1365,7 +1149,7 @@ void poller_free(struct poller *p)
         if (p->multi) {
             run_end_transfer(&p->runs[i]);
         }
-        run_clear_stash(&p->runs[i]);
+        source_run_clear_stash(&p->runs[i]);
         if (p->runs[i].kind->reset) {
             p->runs[i].kind->reset(&p->runs[i]);
         }

@@ -118,14 +118,4 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
 /* Number of sources this poller fetches. */
 size_t poller_source_count(const struct poller *p);
 
-/*
- * Backoff before the next poll after failures consecutive failures: interval_ms doubled per
- * failure beyond the first, capped at max_ms (never below interval_ms), with jitter drawn
- * from *rng into the upper half ([d/2, d]). hard (rate limited, blocked, login wall): the
- * delay is doubled once more and never below 2 × interval_ms, even after jitter (FC-005).
- * Exposed for tests.
- */
-int64_t poller_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures, bool hard,
-                          uint64_t *rng);
-
 #endif

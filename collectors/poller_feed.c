@@ -2,7 +2,7 @@
  * The feed source kind (source_kind_feed; RSS, RDF, Atom, JSON Feed and WeChat bridges): one
  * conditional GET per cycle (the validators from Redis), the 2xx body parsed on a parse thread
  * (feed_parse()), the entries ingested back on the event loop; 304 is a success without a
- * body. The validators of a fully ingested 200 are kept (poller_keep_validators()).
+ * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "feed_parse.h"
 #include "fetch.h"
 #include "poller_internal.h"
+#include "source_run.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -44,29 +45,30 @@ static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
 
 static void feed_begin(struct source_run *r)
 {
-    if (poller_queue_request(r, r->first_url, JOB_FEED) != 0) {
-        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    if (source_run_queue(r, r->first_url, JOB_FEED) != 0) {
+        source_run_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
     }
 }
 
-static void feed_done(struct source_run *r, long status, const char *content_type,
+/* 304 and other statuses end the cycle here; a 2xx body goes to a parse thread. */
+static bool feed_done(struct source_run *r, long status, const char *content_type,
                       const char *effective_url)
 {
     char err_msg[64];
 
+    (void)content_type;
+    (void)effective_url;
     if (status == 304) {
         LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
-        poller_cycle_ok(r, status, NULL);
-        return;
+        source_run_ok(r, status, NULL);
+        return false;
     }
     if (status < 200 || status >= 300) {
         snprintf(err_msg, sizeof(err_msg), "http status %ld", status);
-        poller_cycle_fail(r, status, source_state_from_http(status), err_msg);
-        return;
+        source_run_fail(r, status, source_state_from_http(status), err_msg);
+        return false;
     }
-    if (poller_parse_submit(r, status, content_type, effective_url) != 0) {
-        poller_cycle_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
-    }
+    return true;
 }
 
 static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
@@ -91,28 +93,28 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     long status = j->status;
     int err = j->err;
 
-    poller_response_reset(r);
-    r->resp_etag = j->etag; /* given back for poller_keep_validators() */
+    source_run_response_reset(r);
+    r->resp_etag = j->etag; /* given back for source_run_keep_validators() */
     r->resp_last_modified = j->last_modified;
     j->etag = NULL;
     j->last_modified = NULL;
     if (err) {
         /* an HTML page or login wall: an error, never an empty feed (FC-018) */
-        poller_cycle_fail(r, status,
+        source_run_fail(r, status,
                           err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
                           j->err_msg[0] ? j->err_msg : yq_strerror(err));
-        poller_response_reset(r);
+        source_run_response_reset(r);
         return;
     }
     if (f->bozo) {
         LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
                  f->bozo_message ? f->bozo_message : "");
     }
-    ctx = poller_ingest_ctx(r, yq_time_now());
+    ctx = source_run_ingest_ctx(r, yq_time_now());
     err = ingest_feed(f, &ctx, &res);
     if (err && err != ERR_RETRY) {
-        poller_cycle_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
-        poller_response_reset(r);
+        source_run_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
+        source_run_response_reset(r);
         return;
     }
     LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
@@ -120,10 +122,10 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
              r->cfg->id, status, res.entries, res.produced, res.seen, res.in_flight,
              res.deferred, res.invalid);
     if (err == 0) {
-        poller_keep_validators(r);
+        source_run_keep_validators(r);
     }
-    poller_cycle_ok(r, status, &res);
-    poller_response_reset(r);
+    source_run_ok(r, status, &res);
+    source_run_response_reset(r);
 }
 
 const struct source_kind_ops source_kind_feed = {

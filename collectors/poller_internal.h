@@ -1,7 +1,9 @@
 /*
- * The poller's core (poller.c: event loop, HTTP mechanics, parse threads, health, metrics) as
- * the source kinds (source_kind.h: poller_feed.c, poller_weibo.c) see it; not a public API.
- * poller.c reaches the kinds only through source_kind.c's table, never by name.
+ * The poller's state (poller.c: event loop, HTTP mechanics, parse threads, metrics), shared
+ * with source_run.c (one source's cycle and health) and the source kinds (source_kind.h:
+ * poller_feed.c, poller_weibo.c); types only, not a public API. The calls go one way:
+ * poller.c -> source_kind.c's table -> the kinds -> source_run.c; nothing calls back into
+ * poller.c (scripts/check-circles.py).
  */
 #ifndef YQ_POLLER_INTERNAL_H
 #define YQ_POLLER_INTERNAL_H
@@ -176,39 +178,5 @@ struct poller {
     size_t n_paused;             /* runs with paused set */
     uint64_t resumed_at;         /* worker.mem_releases when paused transfers last resumed */
 };
-
-/* Now on the poller's clock (poller_opts.clock), in ms. */
-int64_t poller_now(const struct poller *p);
-
-/* Queue a request of run r (url copied) to start as soon as the limits allow. */
-int poller_queue_request(struct source_run *r, const char *url, enum job_kind job);
-
-/* End r's poll cycle as a success (items_seen >= 0 recorded) at http_status. */
-void poller_cycle_ok(struct source_run *r, long http_status, const struct ingest_result *res);
-
-/* End r's poll cycle as a failure in state st with a one-line reason. */
-void poller_cycle_fail(struct source_run *r, long http_status, enum source_state st,
-                       const char *why);
-
-/* An ingest context for r at fetched_at. */
-struct ingest_ctx poller_ingest_ctx(struct source_run *r, int64_t fetched_at);
-
-/*
- * Hand r's finished body (a 2xx feed, any Weibo page) to a parse thread, where r->kind's parse
- * op reads it; r->kind's parsed op gets the job back on the event loop's thread. The response's
- * validators go with the job (parse_job.etag/last_modified). content_type and effective_url
- * are copied (may be NULL). Returns 0 or ERR_NOMEM (nothing moved).
- */
-int poller_parse_submit(struct source_run *r, long status, const char *content_type,
-                        const char *effective_url);
-
-/* Forget the validators (ETag, Last-Modified) of r's current response. */
-void poller_response_reset(struct source_run *r);
-
-/*
- * The validators of r's fully ingested 200 (r->resp_etag/resp_last_modified, taken): stored
- * now, or once this source's deliveries are in (none failed).
- */
-void poller_keep_validators(struct source_run *r);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "fetch.h"
 #include "poller_internal.h"
+#include "source_run.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -73,8 +74,8 @@ static void queue_extend(struct source_run *r, const char *mid, enum job_kind jo
 {
     char url[URL_MAX];
     snprintf(url, sizeof(url), "%s/statuses/extend?id=%s", r->wb.api_base, mid);
-    if (poller_queue_request(r, url, job) != 0) {
-        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    if (source_run_queue(r, url, job) != 0) {
+        source_run_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
     }
 }
 
@@ -91,8 +92,8 @@ static void queue_page(struct source_run *r)
     } else {
         snprintf(url, sizeof(url), "%s&page=%lld", r->first_url, (long long)(wb->pages_done + 1));
     }
-    if (poller_queue_request(r, url, JOB_WEIBO_PAGE) != 0) {
-        poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
+    if (source_run_queue(r, url, JOB_WEIBO_PAGE) != 0) {
+        source_run_fail(r, 0, SOURCE_NETWORK_ERROR, "out of memory");
     }
 }
 
@@ -116,7 +117,7 @@ static void weibo_begin(struct source_run *r)
     if (!wb->api_base) {
         wb->api_base = api_base_of(r->first_url);
         if (!wb->api_base) {
-            poller_cycle_fail(r, 0, SOURCE_NETWORK_ERROR, "bad Weibo URL");
+            source_run_fail(r, 0, SOURCE_NETWORK_ERROR, "bad Weibo URL");
             return;
         }
     }
@@ -182,14 +183,14 @@ static void weibo_cycle_ok(struct source_run *r, long status)
                      (long long)(r->p->cfg->collector.weibo_first_crawl_window_ms / 1000));
         }
     }
-    poller_cycle_ok(r, status, &wb->total);
+    source_run_ok(r, status, &wb->total);
 }
 
 /* The last page read, its posts ingested: continue paging or end the cycle. */
 static void page_finished(struct source_run *r, long status)
 {
     struct weibo_cycle *wb = &r->wb;
-    struct ingest_ctx ctx = poller_ingest_ctx(r, yq_time_now());
+    struct ingest_ctx ctx = source_run_ingest_ctx(r, yq_time_now());
     size_t non_pinned = 0, non_pinned_new = 0;
     bool deferred = false;
 
@@ -268,7 +269,7 @@ static void retry_done(struct source_run *r, long status, bool ok_body)
     } else if (ok_body && weibo_apply_long_text(&post, r->body.data, r->body.len,
                                                 (size_t)r->p->cfg->collector.max_text_bytes) ==
                               0) {
-        struct ingest_ctx ctx = poller_ingest_ctx(r, now);
+        struct ingest_ctx ctx = source_run_ingest_ctx(r, now);
         struct ingest_result res = {0};
         post.item.fetched_at = now;
         if (ingest_item(&ctx, &post.item, NULL, true, &res) == 0 && res.produced + res.in_flight) {
@@ -285,7 +286,7 @@ static void retry_done(struct source_run *r, long status, bool ok_body)
     next_retry_or_page(r);
 }
 
-static void weibo_done(struct source_run *r, long http_status, const char *content_type,
+static bool weibo_done(struct source_run *r, long http_status, const char *content_type,
                        const char *effective_url)
 {
     struct weibo_cycle *wb = &r->wb;
@@ -293,28 +294,24 @@ static void weibo_done(struct source_run *r, long http_status, const char *conte
     enum source_state st;
 
     if (r->job == JOB_WEIBO_PAGE) {
-        /* classified and parsed on a parse thread, like a feed: weibo_parsed() */
-        if (poller_parse_submit(r, http_status, content_type, effective_url) != 0) {
-            poller_cycle_fail(r, http_status, SOURCE_NETWORK_ERROR, "out of memory");
-        }
-        return;
+        return true; /* classified and parsed on a parse thread, like a feed: weibo_parsed() */
     }
     st = weibo_classify(http_status, content_type, effective_url, r->body.data, r->body.len, why,
                         sizeof(why));
     if (r->job == JOB_WEIBO_RETRY) {
         if (st == SOURCE_RATE_LIMITED || st == SOURCE_BLOCKED || st == SOURCE_AUTH_REQUIRED) {
-            poller_cycle_fail(r, http_status, st, why);
-            return;
+            source_run_fail(r, http_status, st, why);
+            return false;
         }
         retry_done(r, http_status, st == SOURCE_OK);
-        return;
+        return false;
     }
     if (r->job == JOB_WEIBO_EXTEND) {
         struct weibo_post *post = &wb->page.posts[wb->next_post];
         if (st == SOURCE_RATE_LIMITED || st == SOURCE_BLOCKED || st == SOURCE_AUTH_REQUIRED) {
             /* blocked mid-cycle: the page is not ingested now; it is read again later */
-            poller_cycle_fail(r, http_status, st, why);
-            return;
+            source_run_fail(r, http_status, st, why);
+            return false;
         }
         if (st != SOURCE_OK ||
             weibo_apply_long_text(post, r->body.data, r->body.len,
@@ -326,6 +323,7 @@ static void weibo_done(struct source_run *r, long http_status, const char *conte
         wb->next_post++;
         next_extend(r, http_status);
     }
+    return false;
 }
 
 /* On a parse thread: a getIndex page classified, then (when ok) parsed. */
@@ -359,11 +357,11 @@ static void weibo_parsed(struct source_run *r, struct parse_job *j)
     long http_status = j->status;
 
     if (j->wb_state != SOURCE_OK) {
-        poller_cycle_fail(r, http_status, j->wb_state, j->err_msg);
+        source_run_fail(r, http_status, j->wb_state, j->err_msg);
         return;
     }
     if (j->err) {
-        poller_cycle_fail(r, http_status, SOURCE_PARSE_ERROR,
+        source_run_fail(r, http_status, SOURCE_PARSE_ERROR,
                           j->err_msg[0] ? j->err_msg : yq_strerror(j->err));
         return;
     }

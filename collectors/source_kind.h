@@ -1,8 +1,8 @@
 /*
  * Source kinds as a table of functions: how the poller polls one kind of source, from the
  * first request of a cycle to its end. poller.c calls a source's ops (source_run.kind) at
- * each step and knows no kind by name; the kinds do their work through the poller's core
- * (poller_internal.h: queue a request, hand a body to a parse thread, end the cycle).
+ * each step and knows no kind by name; the kinds do their work through source_run.h (queue
+ * a request, end the cycle) and never call poller.c.
  *
  *   kind (sources.yaml)  ops                 file
  *   rss                  source_kind_feed    poller_feed.c   RSS, RDF, Atom, JSON Feed
@@ -19,6 +19,7 @@
 #define YQ_SOURCE_KIND_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 #include "collector_cfg.h"
 
@@ -37,14 +38,15 @@ struct source_kind_ops {
      * source's own "headers:"). NULL = none. Returns 0 or ERR_NOMEM.
      */
     int (*add_headers)(struct source_run *r, struct curl_slist **headers);
-    /* Begin r's cycle: queue its first request (poller_queue_request()) or end the cycle. */
+    /* Begin r's cycle: queue its first request (source_run_queue()) or end the cycle. */
     void (*begin)(struct source_run *r);
     /*
      * r's transfer ended with an HTTP response (body in r->body; content_type and
-     * effective_url borrowed, may be NULL): queue the next request, submit the body to a
-     * parse thread (poller_parse_submit()) or end the cycle.
+     * effective_url borrowed, may be NULL): queue the next request or end the cycle, and
+     * return false; or return true to have the body parsed on a parse thread (parse, then
+     * parsed on the event loop).
      */
-    void (*done)(struct source_run *r, long http_status, const char *content_type,
+    bool (*done)(struct source_run *r, long http_status, const char *content_type,
                  const char *effective_url);
     /*
      * On a parse thread: read j's body (j->body, j->status, j->content_type, ...) into j's

@@ -12,6 +12,7 @@
 #include "collector_cfg.h"
 #include "fetch.h"
 #include "poller.h"
+#include "source_run.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_banned.h"
@@ -168,14 +169,14 @@ static void test_backoff(void **state)
 
     (void)state;
     for (int i = 0; i < 200; i++) {
-        int64_t d1 = poller_backoff_ms(60000, 3600000, 1, false, &rng);
-        int64_t d3 = poller_backoff_ms(60000, 3600000, 3, false, &rng);
-        int64_t d20 = poller_backoff_ms(60000, 3600000, 20, false, &rng);
-        int64_t big = poller_backoff_ms(7200000, 3600000, 5, false, &rng);
+        int64_t d1 = source_run_backoff_ms(60000, 3600000, 1, false, &rng);
+        int64_t d3 = source_run_backoff_ms(60000, 3600000, 3, false, &rng);
+        int64_t d20 = source_run_backoff_ms(60000, 3600000, 20, false, &rng);
+        int64_t big = source_run_backoff_ms(7200000, 3600000, 5, false, &rng);
         /* rate limited / blocked / login wall: at least 2x the interval, capped (FC-005) */
-        int64_t h1 = poller_backoff_ms(60000, 3600000, 1, true, &rng);
-        int64_t h20 = poller_backoff_ms(60000, 3600000, 20, true, &rng);
-        int64_t hsmallcap = poller_backoff_ms(60000, 90000, 3, true, &rng);
+        int64_t h1 = source_run_backoff_ms(60000, 3600000, 1, true, &rng);
+        int64_t h20 = source_run_backoff_ms(60000, 3600000, 20, true, &rng);
+        int64_t hsmallcap = source_run_backoff_ms(60000, 90000, 3, true, &rng);
         assert_in_range(d1, 30000, 60000);
         assert_in_range(d3, 120000, 240000);
         assert_in_range(d20, 1800000, 3600000); /* capped */

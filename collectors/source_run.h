@@ -1,0 +1,63 @@
+/*
+ * One source's poll cycle as the source kinds drive it (source_kind.h): queue the next
+ * request, end the cycle as a success or a failure (health record in Redis, one alert per
+ * state change, staleness, backoff), the validators kept until the deliveries are in. Called
+ * by poller.c and the kinds on the event loop's thread; calls nothing in poller.c.
+ */
+#ifndef YQ_SOURCE_RUN_H
+#define YQ_SOURCE_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "poller_internal.h"
+
+/* Now on the poller's clock (poller_opts.clock), in ms. */
+int64_t source_run_now(const struct poller *p);
+
+/* Queue a request of run r (url copied) to start as soon as the limits allow. Returns 0 or
+ * ERR_NOMEM. */
+int source_run_queue(struct source_run *r, const char *url, enum job_kind job);
+
+/* End r's poll cycle as a success (res NULL: nothing ingested, e.g. 304) at http_status. */
+void source_run_ok(struct source_run *r, long http_status, const struct ingest_result *res);
+
+/* End r's poll cycle as a failure in state st with a one-line reason (borrowed). */
+void source_run_fail(struct source_run *r, long http_status, enum source_state st,
+                     const char *why);
+
+/* End r's cycle without a result (shutdown): counted as a poll, the kind's state forgotten. */
+void source_run_end(struct source_run *r);
+
+/* An ingest context for r at fetched_at (UTC seconds). */
+struct ingest_ctx source_run_ingest_ctx(struct source_run *r, int64_t fetched_at);
+
+/* Forget the validators (ETag, Last-Modified) of r's current response. */
+void source_run_response_reset(struct source_run *r);
+
+/*
+ * The validators of r's fully ingested 200 (r->resp_etag/resp_last_modified, taken): stored
+ * now, or once this source's deliveries are in (none failed).
+ */
+void source_run_keep_validators(struct source_run *r);
+
+/*
+ * Once r has no delivery pending: items_24h refreshed after deliveries, the stashed
+ * validators stored unless a delivery failed (then the next poll gets a 200).
+ */
+void source_run_settle(struct source_run *r);
+
+/* Drop r's stashed validators. */
+void source_run_clear_stash(struct source_run *r);
+
+/*
+ * Backoff before the next poll after failures consecutive failures: interval_ms doubled per
+ * failure beyond the first, capped at max_ms (never below interval_ms), with jitter drawn
+ * from *rng into the upper half ([d/2, d]). hard (rate limited, blocked, login wall): the
+ * delay is doubled once more and never below 2 × interval_ms, even after jitter (FC-005).
+ * Exposed for tests.
+ */
+int64_t source_run_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures,
+                              bool hard, uint64_t *rng);
+
+#endif
