@@ -12,9 +12,10 @@
 #include "yq_cfg.h"
 
 /*
- * message.max.bytes of every yuqing producer (set explicitly by yq_kafka_producer_new() and
- * the collector's producer; librdkafka's and the brokers' default): the one number that the
- * item and alert sizes are bounded by (issue #10). Brokers must accept at least this much.
+ * message.max.bytes of every yuqing producer (set explicitly by yq_kafka_producer_new_opts(),
+ * which every producer goes through; librdkafka's and the brokers' default): the one number
+ * that the item and alert sizes are bounded by (issue #10). Brokers must accept at least this
+ * much.
  */
 #define YQ_KAFKA_MESSAGE_MAX_BYTES 1000000
 
