@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ticket_intake.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -197,7 +198,7 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
         BUMP(metrics, alerts_malformed);
         return 0;
     }
-    err = ticket_store_intake_alert(store, &alert, now, &res);
+    err = ticket_intake_alert(store, &alert, now, &res);
     /* a refused alert (ERR_INVALID) is the alert's fault: the store answered */
     notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0 || err == ERR_INVALID);
     if (err == ERR_INVALID) {

@@ -243,6 +243,179 @@ static json_t *log_text(const struct ticket_log_entry *e)
     return j;
 }
 
+/* Append each string of from (borrowed) to set that set does not hold yet. 0 or -1 (NOMEM). */
+static int add_distinct(json_t *set, const json_t *from)
+{
+    size_t i, j;
+    json_t *v, *have;
+
+    json_array_foreach(from, i, v)
+    {
+        bool seen = false;
+        json_array_foreach(set, j, have)
+        {
+            seen |= json_equal(have, v);
+        }
+        if (!seen && json_is_string(v) && json_array_append(set, v) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The distinct matched terms of an item's matches JSON (text, borrowed). New reference. */
+static json_t *item_terms(const char *matches_text)
+{
+    json_t *matches = json_loads(matches_text ? matches_text : "[]", 0, NULL), *m, *t;
+    json_t *terms = json_array(), *one = json_array();
+    size_t i, j;
+    int rc = terms && one ? 0 : -1;
+
+    json_array_foreach(matches, i, m)
+    {
+        json_array_foreach(json_object_get(m, "terms"), j, t)
+        {
+            json_t *term = json_object_get(t, "term");
+            if (json_is_string(term)) {
+                rc |= json_array_append(one, term);
+            }
+        }
+    }
+    rc |= add_distinct(terms, one);
+    json_decref(one);
+    json_decref(matches);
+    if (rc) {
+        json_decref(terms);
+        return NULL;
+    }
+    return terms;
+}
+
+/* One item's JSON (the detail's "items" entry). New reference, NULL on ERR_NOMEM. */
+static json_t *item_json(const struct ticket_item *it)
+{
+    char src[32];
+    json_t *rules = json_loads(it->rule_ids, 0, NULL);
+
+    if (!json_is_array(rules)) {
+        json_decref(rules);
+        rules = json_array();
+    }
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+                     "item_id", str(it->item_id), "title", str(it->title), "url", str(it->url),
+                     "channel", str(it->channel), "author", str(it->author), "source",
+                     str(it->source), "source_id", str(it->source_id), "source_label",
+                     str(item_source_label(it->item_id, src, sizeof(src))), "published_at",
+                     when(it->has_published ? it->published_at : 0), "published_at_display",
+                     when_bj(it->has_published ? it->published_at : 0), "excerpt",
+                     str(it->excerpt), "rules", rules, "groups", rule_groups(rules, it->matches),
+                     "rule_names", rule_names(rules, it->matches), "terms",
+                     item_terms(it->matches));
+}
+
+/*
+ * The fields of t every view shows (everything but "items", "responses" and "log"), with the
+ * queue's summary of items (n, borrowed, in attachment order): "source", "channel", "author",
+ * "excerpt" of the first item, the distinct "terms" and "rules" of all. New reference, NULL on
+ * ERR_NOMEM.
+ */
+static json_t *ticket_json(const struct ticket *t, const struct ticket_item *items, size_t n)
+{
+    bool settled = strcmp(t->state, "closed") == 0 || strcmp(t->state, "dismissed") == 0;
+    json_t *o = json_object(), *arr, *terms = json_array(), *rules = json_array();
+    int rc = o && terms && rules ? 0 : -1;
+
+    if (rc) {
+        goto fail;
+    }
+    rc |= json_object_set_new(o, "number", str(t->number));
+    rc |= json_object_set_new(o, "title", str(t->title));
+    rc |= json_object_set_new(o, "level", str(yq_level_name(t->level)));
+    rc |= json_object_set_new(o, "level_label", str(yq_level_label(t->level)));
+    rc |= json_object_set_new(o, "department", str(t->department));
+    arr = json_loads(t->co_departments, 0, NULL);
+    rc |= json_object_set_new(o, "co_departments", json_is_array(arr) ? arr : json_array());
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+    }
+    rc |= json_object_set_new(o, "state", str(t->state));
+    rc |= json_object_set_new(o, "state_label", str(yq_label(YQ_LABEL_STATE, t->state)));
+    rc |= json_object_set_new(o, "event_key", str(t->event_key));
+    rc |= json_object_set_new(o, "item_count", json_integer(t->item_count));
+    rc |= json_object_set_new(o, "heat", json_integer(t->heat));
+    rc |= json_object_set_new(o, "score", json_real(t->score));
+    rc |= json_object_set_new(o, "version", json_integer(t->version));
+    rc |= json_object_set_new(o, "url", str(t->url));
+    /* issue #10: matched while the matcher could not check its rule version */
+    rc |= json_object_set_new(o, "rules_unverified", json_boolean(t->rules_unverified));
+    rc |= json_object_set_new(o, "rules_checked_at", when(t->rules_checked_at));
+    rc |= json_object_set_new(o, "detected_at", when(t->detected_at));
+    rc |= json_object_set_new(o, "first_post_at", when(t->has_first_post ? t->first_post_at : 0));
+    rc |= json_object_set_new(o, "assigned_at", when(t->assigned_at));
+    rc |= json_object_set_new(o, "acknowledged_at", when(t->acknowledged_at));
+    rc |= json_object_set_new(o, "responded_at", when(t->responded_at));
+    rc |= json_object_set_new(o, "closed_at", when(t->closed_at));
+    rc |= json_object_set_new(o, "returned_at", when(t->returned_at));
+    rc |= json_object_set_new(o, "dismissed_at", when(t->dismissed_at));
+    rc |= json_object_set_new(o, "reopened_at", when(t->reopened_at));
+    rc |= json_object_set_new(o, "dismiss_reason", str(t->dismiss_reason));
+    rc |= json_object_set_new(o, "dismiss_reason_label",
+                              str(yq_label(YQ_LABEL_DISMISS_REASON, t->dismiss_reason)));
+    rc |= json_object_set_new(o, "settled", json_boolean(settled));
+    rc |= json_object_set_new(o, "detected_at_display", when_bj(t->detected_at));
+    rc |= json_object_set_new(o, "first_post_at_display",
+                              when_bj(t->has_first_post ? t->first_post_at : 0));
+    rc |= json_object_set_new(o, "closed_at_display", when_bj(t->closed_at));
+    rc |= json_object_set_new(o, "dismissed_at_display", when_bj(t->dismissed_at));
+    rc |= json_object_set_new(o, "reopen_count", json_integer(t->reopen_count));
+    arr = json_array();
+    rc |= json_object_set_new(o, "clocks", arr);
+    rc |= json_array_append_new(
+        arr, clock_json(t, "ack", t->ack_deadline, t->acknowledged_at, t->ack_overdue));
+    rc |= json_array_append_new(arr, clock_json(t, "response", t->response_deadline,
+                                                t->responded_at, t->response_overdue));
+    if (t->press_deadline) {
+        rc |= json_array_append_new(arr, clock_json(t, "press", t->press_deadline,
+                                                    t->press_held_at, t->press_overdue));
+    }
+    if (t->close_deadline) {
+        rc |= json_array_append_new(
+            arr, clock_json(t, "close", t->close_deadline, t->closed_at, t->close_overdue));
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *it_terms = item_terms(items[i].matches);
+        json_t *it_rules = json_loads(items[i].rule_ids, 0, NULL);
+        rc |= it_terms ? add_distinct(terms, it_terms) : -1;
+        rc |= add_distinct(rules, it_rules); /* every rule that matched any item */
+        json_decref(it_terms);
+        json_decref(it_rules);
+    }
+    if (n > 0) {
+        rc |= json_object_set_new(o, "source", str(items[0].source));
+        rc |= json_object_set_new(o, "channel", str(items[0].channel));
+        rc |= json_object_set_new(o, "author", str(items[0].author));
+        rc |= json_object_set_new(o, "excerpt", str(items[0].excerpt));
+    }
+    rc |= json_object_set(o, "terms", terms);
+    rc |= json_object_set(o, "rules", rules);
+    if (rc) {
+        goto fail;
+    }
+    json_decref(terms);
+    json_decref(rules);
+    return o;
+fail:
+    json_decref(terms);
+    json_decref(rules);
+    json_decref(o);
+    return NULL;
+}
+
+json_t *ticket_api_summary(const struct ticket *t, const struct ticket_item *items, size_t n)
+{
+    return ticket_json(t, items, n);
+}
+
 int ticket_api_detail(struct ticket_store *store, const char *number, json_t **out)
 {
     struct ticket t;
@@ -271,87 +444,14 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         goto done;
     }
     err = ERR_NOMEM;
-    o = json_object();
+    o = ticket_json(&t, items.v, items.n);
     if (!o) {
         goto done;
-    }
-    rc |= json_object_set_new(o, "number", str(t.number));
-    rc |= json_object_set_new(o, "title", str(t.title));
-    rc |= json_object_set_new(o, "level", str(yq_level_name(t.level)));
-    rc |= json_object_set_new(o, "level_label", str(yq_level_label(t.level)));
-    rc |= json_object_set_new(o, "department", str(t.department));
-    arr = json_loads(t.co_departments, 0, NULL);
-    rc |= json_object_set_new(o, "co_departments", json_is_array(arr) ? arr : json_array());
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-    }
-    rc |= json_object_set_new(o, "state", str(t.state));
-    rc |= json_object_set_new(o, "state_label", str(yq_label(YQ_LABEL_STATE, t.state)));
-    rc |= json_object_set_new(o, "event_key", str(t.event_key));
-    rc |= json_object_set_new(o, "item_count", json_integer(t.item_count));
-    rc |= json_object_set_new(o, "heat", json_integer(t.heat));
-    rc |= json_object_set_new(o, "score", json_real(t.score));
-    rc |= json_object_set_new(o, "version", json_integer(t.version));
-    rc |= json_object_set_new(o, "url", str(t.url));
-    /* issue #10: matched while the matcher could not check its rule version */
-    rc |= json_object_set_new(o, "rules_unverified", json_boolean(t.rules_unverified));
-    rc |= json_object_set_new(o, "rules_checked_at", when(t.rules_checked_at));
-    rc |= json_object_set_new(o, "detected_at", when(t.detected_at));
-    rc |= json_object_set_new(o, "first_post_at", when(t.has_first_post ? t.first_post_at : 0));
-    rc |= json_object_set_new(o, "assigned_at", when(t.assigned_at));
-    rc |= json_object_set_new(o, "acknowledged_at", when(t.acknowledged_at));
-    rc |= json_object_set_new(o, "responded_at", when(t.responded_at));
-    rc |= json_object_set_new(o, "closed_at", when(t.closed_at));
-    rc |= json_object_set_new(o, "returned_at", when(t.returned_at));
-    rc |= json_object_set_new(o, "dismissed_at", when(t.dismissed_at));
-    rc |= json_object_set_new(o, "reopened_at", when(t.reopened_at));
-    rc |= json_object_set_new(o, "dismiss_reason", str(t.dismiss_reason));
-    rc |= json_object_set_new(o, "dismiss_reason_label",
-                              str(yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason)));
-    rc |= json_object_set_new(o, "settled",
-                              json_boolean(strcmp(t.state, "closed") == 0 ||
-                                           strcmp(t.state, "dismissed") == 0));
-    rc |= json_object_set_new(o, "detected_at_display", when_bj(t.detected_at));
-    rc |= json_object_set_new(o, "first_post_at_display",
-                              when_bj(t.has_first_post ? t.first_post_at : 0));
-    rc |= json_object_set_new(o, "closed_at_display", when_bj(t.closed_at));
-    rc |= json_object_set_new(o, "dismissed_at_display", when_bj(t.dismissed_at));
-    rc |= json_object_set_new(o, "reopen_count", json_integer(t.reopen_count));
-    arr = json_array();
-    rc |= json_object_set_new(o, "clocks", arr);
-    rc |= json_array_append_new(
-        arr, clock_json(&t, "ack", t.ack_deadline, t.acknowledged_at, t.ack_overdue));
-    rc |= json_array_append_new(arr, clock_json(&t, "response", t.response_deadline,
-                                                t.responded_at, t.response_overdue));
-    if (t.press_deadline) {
-        rc |= json_array_append_new(arr, clock_json(&t, "press", t.press_deadline,
-                                                    t.press_held_at, t.press_overdue));
-    }
-    if (t.close_deadline) {
-        rc |= json_array_append_new(
-            arr, clock_json(&t, "close", t.close_deadline, t.closed_at, t.close_overdue));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "items", arr);
     for (size_t i = 0; i < items.n; i++) {
-        const struct ticket_item *it = &items.v[i];
-        char src[32];
-        json_t *rules = json_loads(it->rule_ids, 0, NULL);
-        if (!json_is_array(rules)) {
-            json_decref(rules);
-            rules = json_array();
-        }
-        rc |= json_array_append_new(
-            arr,
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
-                      str(it->item_id), "title", str(it->title), "url", str(it->url), "channel",
-                      str(it->channel), "author", str(it->author), "source", str(it->source),
-                      "source_label", str(item_source_label(it->item_id, src, sizeof(src))),
-                      "published_at", when(it->has_published ? it->published_at : 0),
-                      "published_at_display", when_bj(it->has_published ? it->published_at : 0),
-                      "excerpt", str(it->excerpt), "rules", rules, "groups",
-                      rule_groups(rules, it->matches), "rule_names",
-                      rule_names(rules, it->matches)));
+        rc |= json_array_append_new(arr, item_json(&items.v[i]));
     }
     arr = json_array();
     rc |= json_object_set_new(o, "responses", arr);

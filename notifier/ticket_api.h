@@ -20,9 +20,12 @@
  *               超时完成, 已撤销 for a dismissed ticket, 已停止 for a closed one),
  *               "stopped_at","stopped_at_display","settled":bool}]: a settled ticket's clocks
  *               are never "running" (issue #11),
+ *    "source","channel","author","excerpt" (of the first item; absent without items),
+ *    "terms":[the distinct matched terms of the items],"rules":[the distinct rule ids],
  *    "items":[{"item_id","title","url","channel","author" ("" when unknown),"source",
- *              "source_label" (网站, 微信公众号, 微博),"published_at","published_at_display",
- *              "excerpt","rule_names":[the name of each rule in "rules"],
+ *              "source_id","source_label" (网站, 微信公众号, 微博),"published_at",
+ *              "published_at_display","excerpt","terms":[matched terms],
+ *              "rule_names":[the name of each rule in "rules"],
  *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
  *              null for items stored before alerts carried groups]}],
  *    "responses":[{"channel","url","responded_at","responded_at_display","recorded_at",
@@ -53,6 +56,14 @@
  * Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
 int ticket_api_detail(struct ticket_store *store, const char *number, json_t **out);
+
+/*
+ * The queue's JSON of t (borrowed): the detail JSON without "items", "responses" and "log",
+ * its "source", "channel", "author", "excerpt", "terms" and "rules" taken from items (n
+ * items of t in attachment order, borrowed, e.g. a run of ticket_store_list_items_of(); may
+ * be NULL when n is 0). Reads no database. New reference, or NULL on ERR_NOMEM.
+ */
+json_t *ticket_api_summary(const struct ticket *t, const struct ticket_item *items, size_t n);
 
 /*
  * Perform action (ticket_flow.h names) on number as actor with role (NULL = duty_officer),

@@ -1,6 +1,9 @@
 #include "ticket_clock.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "yq_banned.h"
 
@@ -36,23 +39,35 @@ const struct cfg_key ticket_clock_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-static const struct ticket_clock_cfg defaults = {
-    .calendar_dir = NULL,
-    .ack_ms = 3600000,
-    .response_i_ms = 5 * 3600000LL,
-    .press_i_ms = 24 * 3600000LL,
-    .response_ii_ms = 5 * 3600000LL,
-    .press_ii_ms = 24 * 3600000LL,
-    .response_iii_ms = 48 * 3600000LL,
-    .response_iv_working_days = 5,
-    .close_working_days = 15,
-    .remind_percent = 80,
-    .reopen_window_ms = 24 * 3600000LL,
-    .old_item_after_ms = 72 * 3600000LL,
-};
+/*
+ * The defaults are the key table's own (cfg_fill() with no document), filled once, so a
+ * default is written in one place only. Only the numeric keys are filled: no allocation can
+ * fail, and calendar_dir stays NULL (no holiday files).
+ */
+static struct ticket_clock_cfg defaults;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void defaults_fill(void)
+{
+    struct cfg_key numeric[sizeof(ticket_clock_cfg_keys) / sizeof(ticket_clock_cfg_keys[0])];
+    size_t n = 0;
+    char err[160];
+    int rc;
+
+    for (const struct cfg_key *k = ticket_clock_cfg_keys; k->name; k++) {
+        if (k->type != CFG_STRING) {
+            numeric[n++] = *k;
+        }
+    }
+    memset(&numeric[n], 0, sizeof(numeric[n])); /* the terminator */
+    rc = cfg_fill(numeric, &defaults, NULL, NULL, err, sizeof(err));
+    assert(rc == 0); /* the table's own defaults are valid (test_ticket_store checks) */
+    (void)rc;
+}
 
 const struct ticket_clock_cfg *ticket_clock_defaults(void)
 {
+    pthread_once(&defaults_once, defaults_fill);
     return &defaults;
 }
 
@@ -73,7 +88,7 @@ void ticket_clock_deadlines(const struct ticket_clock_cfg *cfg, const struct wor
                             struct ticket_deadline_set *out)
 {
     if (!cfg) {
-        cfg = &defaults;
+        cfg = ticket_clock_defaults();
     }
     out->ack = assigned_at + cfg->ack_ms / 1000;
     out->press = 0;

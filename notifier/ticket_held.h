@@ -16,7 +16,7 @@
  *                      government's own posts are answers, not 舆情 (issue #15 will match them
  *                      to tickets as responses).
  *
- * ticket_store_intake_alert() decides and records (ticket_store.h); this header reads them.
+ * ticket_intake_alert() decides and records (ticket_store.h); this header reads them.
  */
 #ifndef TICKET_HELD_H
 #define TICKET_HELD_H

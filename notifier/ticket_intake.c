@@ -1,5 +1,5 @@
 /*
- * Alert intake (ticket_store_intake_alert): tickets, items, revisions, routing, reopening.
+ * Alert intake (ticket_intake.h): tickets, items, revisions, routing, reopening.
  */
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -11,7 +11,7 @@
 #include "outbox.h"
 #include "ticket_clock.h"
 #include "ticket_held.h"
-#include "ticket_store.h"
+#include "ticket_intake.h"
 #include "ticket_store_int.h"
 #include "yq_labels.h"
 #include "yq_banned.h"
@@ -44,7 +44,7 @@ static size_t utf8_offset(const char *s, size_t cp)
 }
 
 /* A new copy of n_cp code points of s from code point start; NULL on ERR_NOMEM. */
-char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp)
+static char *utf8_slice(const char *s, size_t start, size_t n_cp)
 {
     size_t from, to;
     char *out;
@@ -63,10 +63,10 @@ char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp)
 static char *make_title(const struct yq_item *item)
 {
     if (item->title && item->title[0]) {
-        return ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+        return utf8_slice(item->title, 0, TITLE_MAX_CP);
     }
     if (item->text && item->text[0]) {
-        return ticket_store_utf8_slice(item->text, 0, TITLE_FROM_TEXT_CP);
+        return utf8_slice(item->text, 0, TITLE_FROM_TEXT_CP);
     }
     return strdup("(无标题)");
 }
@@ -86,7 +86,7 @@ static char *make_excerpt(const struct yq_alert *alert)
         }
     }
 found:
-    return ticket_store_utf8_slice(alert->item.text, start, EXCERPT_CP);
+    return utf8_slice(alert->item.text, start, EXCERPT_CP);
 }
 
 /*
@@ -153,9 +153,9 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
     int err;
 
     *inserted = false;
-    title = ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+    title = utf8_slice(item->title, 0, TITLE_MAX_CP);
     excerpt = make_excerpt(alert);
-    author = ticket_store_utf8_slice(item->author, 0, AUTHOR_MAX_CP);
+    author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
     err = make_match_json(alert, &ids, &matches);
     if (err || !title || !excerpt || !author) {
         err = ERR_NOMEM;
@@ -319,7 +319,7 @@ static int insert_revision(struct ticket_store *store, int64_t ticket_id,
     if (err) {
         return err;
     }
-    title = ticket_store_utf8_slice(item->title, 0, TITLE_MAX_CP);
+    title = utf8_slice(item->title, 0, TITLE_MAX_CP);
     if (!title) {
         return ERR_NOMEM;
     }
@@ -614,7 +614,7 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
 
     title = make_title(item);
     excerpt = make_excerpt(alert);
-    author = ticket_store_utf8_slice(item->author, 0, AUTHOR_MAX_CP);
+    author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
     err = make_match_json(alert, &ids, &matches);
     if (err || !title || !excerpt || !author) {
         err = ERR_NOMEM;
@@ -812,7 +812,7 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
     return err;
 }
 
-int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                               struct ticket_intake_result *out)
 {
     struct ticket_intake_result res;

@@ -15,6 +15,7 @@
 
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -248,6 +249,16 @@ static const char *const migrations[] = {
      "DROP TABLE held_items;"
      "ALTER TABLE held_items_v6 RENAME TO held_items;"
      "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
+
+    /*
+     * 7: the queue's filters in SQL (issue #12; ticket_store_list()): level, detection time,
+     * and an item's source id, kind and display name (channel).
+     */
+    ("CREATE INDEX IF NOT EXISTS tickets_level ON tickets (level, state);"
+     "CREATE INDEX IF NOT EXISTS tickets_detected ON tickets (detected_at);"
+     "CREATE INDEX IF NOT EXISTS ticket_items_source_id ON ticket_items (source_id, ticket_id);"
+     "CREATE INDEX IF NOT EXISTS ticket_items_source ON ticket_items (source, ticket_id);"
+     "CREATE INDEX IF NOT EXISTS ticket_items_channel ON ticket_items (channel, ticket_id);"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -970,16 +981,7 @@ struct sqlite3 *ticket_store_db(struct ticket_store *store)
     return store->db;
 }
 
-/* --- deadlines and numbers ------------------------------------------------------------- */
-
-void ticket_deadlines(int64_t detected_at, enum yq_level level, int64_t *ack_out,
-                      int64_t *response_out)
-{
-    struct ticket_deadline_set d;
-    ticket_clock_deadlines(NULL, NULL, level, detected_at, detected_at, &d);
-    *ack_out = d.ack;
-    *response_out = d.response;
-}
+/* --- numbers ------------------------------------------------------------- */
 
 void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t month_len)
 {
@@ -1059,11 +1061,59 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     return 0;
 }
 
+/*
+ * Step st (prepared and bound; finalized here) to its end, reading each row with read into
+ * one more element of the vector *v (elem_size bytes each, *n in use, at most max: the SQL
+ * carries the same LIMIT). read fills the element or leaves nothing to release. On failure
+ * the elements read so far stay in *v for the caller's release function.
+ * Returns 0, ERR_TOO_BIG (more than max rows), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+static int collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
+                        size_t max, size_t elem_size, int (*read)(sqlite3_stmt *st, void *elem),
+                        void **v, size_t *n)
+{
+    size_t cap = 0;
+    int rc, err = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            void *nv;
+            if (*n >= max) {
+                err = ERR_TOO_BIG;
+                break;
+            }
+            ncap = ncap < max ? ncap : max;
+            nv = realloc(*v, ncap * elem_size);
+            if (!nv) {
+                err = ERR_NOMEM;
+                break;
+            }
+            *v = nv;
+            cap = ncap;
+        }
+        err = read(st, (char *)*v + *n * elem_size);
+        if (err) {
+            break;
+        }
+        (*n)++;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, what);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static int read_ticket(sqlite3_stmt *st, void *elem)
+{
+    return ticket_store_read_row(st, elem);
+}
+
 int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struct ticket_list *out)
 {
     sqlite3_stmt *st = NULL;
-    size_t cap = max_tickets < 64 ? max_tickets : 64;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     if (max_tickets == 0) {
@@ -1078,33 +1128,8 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
         return err;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)max_tickets);
-    out->v = calloc(cap, sizeof(*out->v));
-    if (!out->v) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t ncap = cap * 2 < max_tickets ? cap * 2 : max_tickets;
-            struct ticket *nv = realloc(out->v, ncap * sizeof(*nv));
-            if (!nv) {
-                err = ERR_NOMEM;
-                goto done;
-            }
-            out->v = nv;
-            cap = ncap;
-        }
-        err = ticket_store_read_row(st, &out->v[out->n]);
-        if (err) {
-            goto done;
-        }
-        out->n++;
-    }
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "list open");
-    }
-done:
-    sqlite3_finalize(st);
+    err = collect_rows(store, st, "list open", max_tickets, sizeof(*out->v), read_ticket,
+                       (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
     }
@@ -1148,10 +1173,26 @@ int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_
                        true, out);
 }
 
+/* The one ticket st (bound; finalized here) selects. 0, ERR_NOT_FOUND, RETRY, IO, NOMEM. */
+static int get_one(struct ticket_store *store, sqlite3_stmt *st, struct ticket *out)
+{
+    int rc = sqlite3_step(st), err;
+
+    if (rc == SQLITE_ROW) {
+        err = ticket_store_read_row(st, out);
+    } else if (rc == SQLITE_DONE) {
+        err = ERR_NOT_FOUND;
+    } else {
+        err = ticket_store_fail(store, rc, "get ticket");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 int ticket_store_get_by_number(struct ticket_store *store, const char *number, struct ticket *out)
 {
     sqlite3_stmt *st = NULL;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE number = ?",
@@ -1160,22 +1201,13 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
         return err;
     }
     sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        err = ticket_store_read_row(st, out);
-    } else if (rc == SQLITE_DONE) {
-        err = ERR_NOT_FOUND;
-    } else {
-        err = ticket_store_fail(store, rc, "get ticket");
-    }
-    sqlite3_finalize(st);
-    return err;
+    return get_one(store, st, out);
 }
 
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out)
 {
     sqlite3_stmt *st = NULL;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     err = ticket_store_prepare(store, "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?", &st,
@@ -1184,136 +1216,166 @@ int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket
         return err;
     }
     sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        err = ticket_store_read_row(st, out);
-    } else if (rc == SQLITE_DONE) {
-        err = ERR_NOT_FOUND;
-    } else {
-        err = ticket_store_fail(store, rc, "get ticket");
-    }
-    sqlite3_finalize(st);
-    return err;
+    return get_one(store, st, out);
 }
 
-/* Grow a vector of elem_size elements to hold one more; caps at max elements. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem_size, size_t max)
+/*
+ * The source kinds whose label is text ("网站" -> ["rss","atom","json"]) as a JSON array text
+ * into buf; "[]" when text is no kind's label.
+ */
+static const char *kinds_labelled(const char *text, char *buf, size_t len)
 {
-    size_t ncap;
-    void *nv;
-    if (n < *cap) {
-        return 0;
+    size_t n_kinds = 0, used;
+    const struct yq_label *kinds = yq_label_table(YQ_LABEL_SOURCE_KIND, &n_kinds);
+
+    used = (size_t)snprintf(buf, len, "[");
+    for (size_t i = 0; i < n_kinds && used + 40 < len; i++) {
+        if (strcmp(kinds[i].label, text) == 0) { /* codes are plain ASCII words */
+            used += (size_t)snprintf(buf + used, len - used, "%s\"%s\"", used > 1 ? "," : "",
+                                     kinds[i].code);
+        }
     }
-    if (n >= max) {
-        return ERR_TOO_BIG;
-    }
-    ncap = *cap ? *cap * 2 : 8;
-    ncap = ncap < max ? ncap : max;
-    nv = realloc(*v, ncap * elem_size);
-    if (!nv) {
-        return ERR_NOMEM;
-    }
-    *v = nv;
-    *cap = ncap;
-    return 0;
+    snprintf(buf + used, len - used, "]");
+    return buf;
 }
 
 int ticket_store_list(struct ticket_store *store, const struct ticket_filter *filter, size_t max,
                       struct ticket_list *out)
 {
-    const char *state = filter ? filter->state : NULL;
-    const char *dept = filter ? filter->department : NULL;
-    bool active = state && strcmp(state, "active") == 0;
+    static const struct ticket_filter any = {0};
+    const struct ticket_filter *f = filter ? filter : &any;
+    enum yq_level level = YQ_LEVEL_IV;
+    char kinds[256];
     sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     if (max == 0) {
         return 0;
     }
+    if (f->level && yq_level_parse(f->level, &level) != 0) {
+        return ERR_INVALID;
+    }
+    /*
+     * Every condition is "parameter IS NULL OR ...", so one statement serves every filter;
+     * SQLite still uses the indexes of the conditions that are bound. The source matches any
+     * item of the ticket (ticket_items' source, source_id and channel indexes).
+     */
     err = ticket_store_prepare(
         store,
         "SELECT " TICKET_COLUMNS " FROM tickets WHERE "
         "(?1 IS NULL OR (?1 = 'active' AND state NOT IN ('closed','dismissed')) OR state = ?1) "
-        "AND (?2 IS NULL OR department = ?2) "
-        "AND (?3 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "
-        "ORDER BY " TICKET_QUEUE_ORDER " LIMIT ?4",
+        "AND (?2 IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM json_each("
+        "  CASE WHEN json_valid(co_departments) THEN co_departments ELSE '[]' END) "
+        "  WHERE json_each.value = ?2)) "
+        "AND (?3 IS NULL OR department = ?3) "
+        "AND (?4 IS NULL OR level = ?4) "
+        "AND (?5 IS NULL OR id IN (SELECT ticket_id FROM ticket_items WHERE source_id = ?5 "
+        "  UNION SELECT ticket_id FROM ticket_items WHERE channel = ?5 "
+        "  UNION SELECT ticket_id FROM ticket_items WHERE source = ?5 "
+        "  OR source IN (SELECT value FROM json_each(?6)))) "
+        "AND (?7 IS NULL OR detected_at >= ?7) "
+        "AND (?8 IS NULL OR detected_at < ?8) "
+        "AND (?9 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "
+        "ORDER BY " TICKET_QUEUE_ORDER " LIMIT ?10 OFFSET ?11",
         &st, "list tickets");
     if (err) {
         return err;
     }
-    if (state) {
-        sqlite3_bind_text(st, 1, active ? "active" : state, -1, SQLITE_STATIC);
+    if (f->state) {
+        sqlite3_bind_text(st, 1, f->state, -1, SQLITE_STATIC);
     }
-    if (dept) {
-        sqlite3_bind_text(st, 2, dept, -1, SQLITE_STATIC);
+    if (f->department) {
+        sqlite3_bind_text(st, 2, f->department, -1, SQLITE_STATIC);
     }
-    sqlite3_bind_int(st, 3, filter && filter->overdue_only ? 1 : 0);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), max);
-        if (!err) {
-            err = ticket_store_read_row(st, &out->v[out->n]);
-        }
-        if (err) {
-            goto done;
-        }
-        out->n++;
+    if (f->lead_department) {
+        sqlite3_bind_text(st, 3, f->lead_department, -1, SQLITE_STATIC);
     }
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "list tickets");
+    if (f->level) {
+        sqlite3_bind_text(st, 4, yq_level_name(level), -1, SQLITE_STATIC);
     }
-done:
-    sqlite3_finalize(st);
+    if (f->source) {
+        sqlite3_bind_text(st, 5, f->source, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 6, f->source ? kinds_labelled(f->source, kinds, sizeof(kinds)) : "[]",
+                      -1, SQLITE_TRANSIENT);
+    if (f->detected_from) {
+        sqlite3_bind_int64(st, 7, f->detected_from);
+    }
+    if (f->detected_until) {
+        sqlite3_bind_int64(st, 8, f->detected_until);
+    }
+    sqlite3_bind_int(st, 9, f->overdue_only ? 1 : 0);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)(max < INT64_MAX ? max : INT64_MAX));
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
+    err = collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
+                       (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
     }
     return err;
 }
 
-int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
-                          struct ticket_log_list *out)
+static void log_entry_release(struct ticket_log_entry *e)
+{
+    free(e->actor);
+    free(e->role);
+    free(e->action);
+    free(e->from_state);
+    free(e->to_state);
+    free(e->note);
+    memset(e, 0, sizeof(*e));
+}
+
+static int read_log_entry(sqlite3_stmt *st, void *elem)
+{
+    struct ticket_log_entry *e = elem;
+
+    memset(e, 0, sizeof(*e));
+    e->id = sqlite3_column_int64(st, 0);
+    e->at = sqlite3_column_int64(st, 1);
+    e->actor = col_dup(st, 2);
+    e->role = col_dup(st, 3);
+    e->action = col_dup(st, 4);
+    e->from_state = col_dup(st, 5);
+    e->to_state = col_dup(st, 6);
+    e->note = col_dup(st, 7);
+    if (!e->actor || !e->role || !e->action || !e->from_state || !e->to_state || !e->note) {
+        log_entry_release(e);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/*
+ * The rows of sql (one "?" bound to ticket_id; at most max rows by its LIMIT) read with read
+ * into the vector *v / *n. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+static int list_of_ticket(struct ticket_store *store, const char *sql, const char *what,
+                          int64_t ticket_id, size_t max, size_t elem_size,
+                          int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n)
 {
     sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc, err;
+    int err = ticket_store_prepare(store, sql, &st, what);
 
-    memset(out, 0, sizeof(*out));
-    err = ticket_store_prepare(store,
-                               "SELECT id, at, actor, actor_role, action, from_state, to_state, "
-                               "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
-                               &st, "list log");
     if (err) {
         return err;
     }
     sqlite3_bind_int64(st, 1, ticket_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ticket_log_entry *e;
-        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), 10000);
-        if (err) {
-            goto done;
-        }
-        e = &out->v[out->n++];
-        memset(e, 0, sizeof(*e));
-        e->id = sqlite3_column_int64(st, 0);
-        e->at = sqlite3_column_int64(st, 1);
-        e->actor = col_dup(st, 2);
-        e->role = col_dup(st, 3);
-        e->action = col_dup(st, 4);
-        e->from_state = col_dup(st, 5);
-        e->to_state = col_dup(st, 6);
-        e->note = col_dup(st, 7);
-        if (!e->actor || !e->role || !e->action || !e->from_state || !e->to_state || !e->note) {
-            err = ERR_NOMEM;
-            goto done;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "list log");
-    }
-done:
-    sqlite3_finalize(st);
+    return collect_rows(store, st, what, max, elem_size, read, v, n);
+}
+
+int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
+                          struct ticket_log_list *out)
+{
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    err = list_of_ticket(store,
+                         "SELECT id, at, actor, actor_role, action, from_state, to_state, "
+                         "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
+                         "list log", ticket_id, 10000, sizeof(*out->v), read_log_entry,
+                         (void **)&out->v, &out->n);
     if (err) {
         ticket_log_list_release(out);
     }
@@ -1326,58 +1388,50 @@ void ticket_log_list_release(struct ticket_log_list *list)
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
-        struct ticket_log_entry *e = &list->v[i];
-        free(e->actor);
-        free(e->role);
-        free(e->action);
-        free(e->from_state);
-        free(e->to_state);
-        free(e->note);
+        log_entry_release(&list->v[i]);
     }
     free(list->v);
     memset(list, 0, sizeof(*list));
 }
 
+static void response_release(struct ticket_response *r)
+{
+    free(r->channel);
+    free(r->url);
+    free(r->recorded_by);
+    free(r->note);
+    memset(r, 0, sizeof(*r));
+}
+
+static int read_response(sqlite3_stmt *st, void *elem)
+{
+    struct ticket_response *r = elem;
+
+    memset(r, 0, sizeof(*r));
+    r->channel = col_dup(st, 0);
+    r->url = col_dup(st, 1);
+    r->responded_at = sqlite3_column_int64(st, 2);
+    r->recorded_at = sqlite3_column_int64(st, 3);
+    r->recorded_by = col_dup(st, 4);
+    r->note = col_dup(st, 5);
+    if (!r->channel || !r->url || !r->recorded_by || !r->note) {
+        response_release(r);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
 {
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
-    err = ticket_store_prepare(store,
-                               "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
-                               "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
-                               &st, "list responses");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ticket_response *r;
-        err = grow((void **)&out->v, &cap, out->n, sizeof(*out->v), 1000);
-        if (err) {
-            goto done;
-        }
-        r = &out->v[out->n++];
-        memset(r, 0, sizeof(*r));
-        r->channel = col_dup(st, 0);
-        r->url = col_dup(st, 1);
-        r->responded_at = sqlite3_column_int64(st, 2);
-        r->recorded_at = sqlite3_column_int64(st, 3);
-        r->recorded_by = col_dup(st, 4);
-        r->note = col_dup(st, 5);
-        if (!r->channel || !r->url || !r->recorded_by || !r->note) {
-            err = ERR_NOMEM;
-            goto done;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "list responses");
-    }
-done:
-    sqlite3_finalize(st);
+    err = list_of_ticket(store,
+                         "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
+                         "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
+                         "list responses", ticket_id, 1000, sizeof(*out->v), read_response,
+                         (void **)&out->v, &out->n);
     if (err) {
         ticket_response_list_release(out);
     }
@@ -1390,17 +1444,20 @@ void ticket_response_list_release(struct ticket_response_list *list)
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
-        free(list->v[i].channel);
-        free(list->v[i].url);
-        free(list->v[i].recorded_by);
-        free(list->v[i].note);
+        response_release(&list->v[i]);
     }
     free(list->v);
     memset(list, 0, sizeof(*list));
 }
 
-static int read_item(sqlite3_stmt *st, struct ticket_item *it)
+#define ITEM_COLUMNS                                                                               \
+    "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "        \
+    "rule_ids, matches, added_at, author"
+
+static int read_item(sqlite3_stmt *st, void *elem)
 {
+    struct ticket_item *it = elem;
+
     memset(it, 0, sizeof(*it));
     it->ticket_id = sqlite3_column_int64(st, 0);
     it->item_id = col_dup(st, 1);
@@ -1428,52 +1485,97 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
                             struct ticket_item_list *out)
 {
     sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     if (max_items == 0) {
         return 0;
     }
-    err = ticket_store_prepare(
-        store,
-        "SELECT ticket_id, item_id, source, source_id, channel, url, title, excerpt, "
-        "published_at, rule_ids, matches, added_at, author FROM ticket_items "
-        "WHERE ticket_id = ? ORDER BY id LIMIT ?",
-        &st, "list items");
+    err = ticket_store_prepare(store,
+                               "SELECT " ITEM_COLUMNS " FROM ticket_items "
+                               "WHERE ticket_id = ? ORDER BY id LIMIT ?",
+                               &st, "list items");
     if (err) {
         return err;
     }
     sqlite3_bind_int64(st, 1, ticket_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max_items);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct ticket_item *nv;
-            ncap = ncap < max_items ? ncap : max_items;
-            nv = realloc(out->v, ncap * sizeof(*nv));
-            if (!nv) {
-                err = ERR_NOMEM;
-                goto done;
-            }
-            out->v = nv;
-            cap = ncap;
-        }
-        err = read_item(st, &out->v[out->n]);
-        if (err) {
-            goto done;
-        }
-        out->n++;
-    }
-    if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "list items");
-    }
-done:
-    sqlite3_finalize(st);
+    err = collect_rows(store, st, "list items", max_items, sizeof(*out->v), read_item,
+                       (void **)&out->v, &out->n);
     if (err) {
         ticket_item_list_release(out);
     }
     return err;
+}
+
+int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_list *tickets,
+                               size_t max_per_ticket, struct ticket_item_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *ids = NULL;
+    char *ids_text = NULL;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if (max_per_ticket == 0 || tickets->n == 0) {
+        return 0;
+    }
+    ids = json_array();
+    for (size_t i = 0; ids && i < tickets->n; i++) {
+        if (json_array_append_new(ids, json_integer(tickets->v[i].id)) != 0) {
+            json_decref(ids);
+            ids = NULL;
+        }
+    }
+    ids_text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+    json_decref(ids);
+    if (!ids_text) {
+        return ERR_NOMEM;
+    }
+    /*
+     * The page's ids as one JSON array parameter (no SQL built from data), in page order (the
+     * array index); the first max_per_ticket items of each by row_number().
+     */
+    err = ticket_store_prepare(
+        store,
+        "SELECT " ITEM_COLUMNS " FROM (SELECT ticket_items.*, page.key AS page_pos, "
+        "  row_number() OVER (PARTITION BY ticket_items.ticket_id ORDER BY ticket_items.id) "
+        "  AS nth FROM json_each(?1) AS page JOIN ticket_items "
+        "  ON ticket_items.ticket_id = page.value) "
+        "WHERE nth <= ?2 ORDER BY page_pos, id",
+        &st, "list items of page");
+    if (!err) {
+        sqlite3_bind_text(st, 1, ids_text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)max_per_ticket);
+        size_t max = max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket
+                                                              : SIZE_MAX;
+        err = collect_rows(store, st, "list items of page", max, sizeof(*out->v), read_item,
+                           (void **)&out->v, &out->n);
+    }
+    free(ids_text);
+    if (err) {
+        ticket_item_list_release(out);
+    }
+    return err;
+}
+
+const struct ticket_item *ticket_item_run(const struct ticket_item_list *items, int64_t ticket_id,
+                                          size_t *pos, size_t *n)
+{
+    size_t start = *pos;
+
+    *n = 0;
+    while (start < items->n && items->v[start].ticket_id != ticket_id) {
+        start++; /* only when the caller skipped a ticket */
+    }
+    if (start == items->n) {
+        return NULL; /* *pos stays: the next ticket's run may start there */
+    }
+    while (start + *n < items->n && items->v[start + *n].ticket_id == ticket_id) {
+        (*n)++;
+    }
+    *pos = start + *n;
+    return &items->v[start];
 }
 
 /* --- release --------------------------------------------------------------------------- */

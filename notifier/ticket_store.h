@@ -39,6 +39,9 @@
  *   tickets += rules_unverified (0/1: some alert recorded on the ticket was matched while the
  *              matcher could not check its rule version; never cleared), rules_checked_at
  *              (the oldest "last successful check" among those alerts; NULL when unknown)
+ * Migration 7 (issue #12): indexes for the queue's filters (ticket_store_list()): tickets
+ *   (level, state), tickets (detected_at), ticket_items (source_id | source | channel,
+ *   ticket_id).
  * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
  * yet" or "does not apply".
  *
@@ -59,7 +62,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 6
+#define TICKET_STORE_SCHEMA_VERSION 7
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */
@@ -101,7 +104,7 @@ struct ticket {
     bool has_first_post;   /* false: no item had a publication time */
     int64_t first_post_at; /* earliest published_at of the ticket's items */
     int64_t detected_at;   /* the first alert's matched_at */
-    int64_t ack_deadline;  /* see ticket_deadlines() */
+    int64_t ack_deadline;  /* see ticket_clock_deadlines() */
     int64_t response_deadline;
     int64_t item_count;
     double score; /* the highest alert score seen for the event */
@@ -161,23 +164,6 @@ struct ticket_item {
 struct ticket_item_list {
     size_t n;
     struct ticket_item *v; /* owned array of n items */
-};
-
-enum ticket_intake_outcome {
-    TICKET_INTAKE_CREATED = 1,   /* a new ticket with this item */
-    TICKET_INTAKE_ATTACHED = 2,  /* the item was added to the event's existing ticket */
-    TICKET_INTAKE_DUPLICATE = 3, /* the item (same content) was already there: no change */
-    TICKET_INTAKE_REVISED = 4,   /* a changed revision of an item already on the ticket */
-    TICKET_INTAKE_HELD = 5,      /* no ticket: recorded in held_items (old or official item,
-                                    issue #11; ticket_held.h); ticket_id 0 */
-};
-
-struct ticket_intake_result {
-    enum ticket_intake_outcome outcome;
-    int64_t ticket_id;
-    char number[32]; /* NUL-terminated ticket number */
-    int64_t item_count;
-    bool reopened; /* the change reopened a closed ticket (once, within the reopen window) */
 };
 
 /*
@@ -265,37 +251,6 @@ const char *ticket_store_errmsg(const struct ticket_store *store);
 int ticket_store_schema_version(struct ticket_store *store, int *out);
 
 /*
- * Record one alert, in one BEGIN IMMEDIATE transaction:
- *  - no ticket has alert->event_key: insert a ticket numbered from the per-month sequence of
- *    the detection time (alert->matched_at) in Asia/Shanghai, routed to the alert's department
- *    (lead) with the other matched rules' departments as co-handling (协办), deadlines from
- *    the policy's clocks, its first item and revision, a ticket_log row ('system', 'created')
- *    and outbox rows (交办) for the lead and co-handling liaisons and the duty officer;
- *  - the ticket exists and the item is new to it: attach the item, bump item_count and heat,
- *    keep the highest score and the earliest first_post_at, log ('system', 'item_added');
- *  - the item is on the ticket with the same content (title and text): change nothing
- *    (a redelivered alert or an identical revision; FC-036);
- *  - the item is on the ticket with new content: record the revision, log 'revision_added'.
- *  - no ticket has the event key and the item is old (published more than
- *    clocks.old_item_after_ms before it was fetched, ticket_item_is_old()) or official (its
- *    source is the government's own, item "official": true): no ticket, no clocks, no
- *    notification; the item is recorded once in held_items (outcome TICKET_INTAKE_HELD;
- *    issue #11, ticket_held.h). An existing ticket still takes such items as above.
- * A new item or revision of a closed ticket within clocks.reopen_window_ms of its closure
- * reopens it once (state open, log 'reopened', one outbox notification); later changes only
- * attach (FC-036). The level and statutory deadlines are not changed by later alerts.
- * alert: borrowed, decoded with yq_alert_decode().
- * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window.
- * out:   filled on success (may be NULL).
- * Returns 0, ERR_INVALID (alert lacks an event key or item id; permanent), ERR_RETRY (the
- * database is busy or locked: retry later), ERR_IO (SQLite failed: disk full, I/O error;
- * retry later) or ERR_NOMEM. On failure the transaction is rolled back.
- * Not for a read-only store (ERR_IO).
- */
-int ticket_store_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                              struct ticket_intake_result *out);
-
-/*
  * Tickets that still need work (every state except closed and dismissed), ordered by
  * response_deadline ascending, then id; at most max_tickets (>= 1) of them.
  * out: caller storage, filled with a new list; release with ticket_list_release().
@@ -331,38 +286,58 @@ int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_
 struct sqlite3 *ticket_store_db(struct ticket_store *store);
 
 /*
- * The acknowledgement and first-response deadlines of a ticket detected at detected_at
- * (seconds, UTC) with level under the built-in defaults (ticket_clock.h: 1 h; I/II 5 h,
- * 国办发〔2016〕80号; III 48 h, 国办发〔2016〕61号; IV 5 working days, weekends only). The
- * store itself uses ticket_clock_deadlines() with the configured clocks and calendar.
- * Pure function; thread-safe.
- */
-void ticket_deadlines(int64_t detected_at, enum yq_level level, int64_t *ack_out,
-                      int64_t *response_out);
-
-/*
  * "YQ-YYYY-MM-" for the Asia/Shanghai month of t (seconds, UTC) into buf (>= 12 bytes), and
  * "YYYY-MM" into month (>= 8 bytes; may be NULL). Thread-safe.
  */
 void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t month_len);
 
-/* Which tickets ticket_store_list() returns. Strings borrowed; NULL = any. */
+/*
+ * Which tickets ticket_store_list() returns: every condition given must hold. Strings are
+ * borrowed, NUL-terminated; NULL (0, false) = any.
+ */
 struct ticket_filter {
-    const char *state;      /* one state, or "active" (every state but closed and dismissed) */
-    const char *department; /* lead department */
-    bool overdue_only;      /* any overdue flag set */
+    const char *state;           /* one state, or "active" (every state but closed and dismissed) */
+    const char *department;      /* the lead department or one of the co-handling (协办) ones */
+    const char *lead_department; /* the lead department only (`yuqingctl tickets --department`) */
+    const char *level;           /* "I".."IV" (also what yq_level_parse() accepts) */
+    const char *source;          /* some item's source: its id ("ak-news"), its kind ("rss"), the
+                                    kind's label ("网站") or its display name (channel, "安康发布") */
+    int64_t detected_from;       /* detected_at >= this (seconds, UTC); 0 = no lower bound */
+    int64_t detected_until;      /* detected_at < this (seconds, UTC); 0 = no upper bound */
+    bool overdue_only;           /* any overdue flag set */
+    size_t offset;               /* skip this many matching tickets (paging) */
 };
 
 /*
- * Tickets matching filter (NULL = all) in the queue's order (issue #11): open ones before
- * settled (closed, dismissed) ones; then the nearest deadline among the clocks still running,
- * level (I first), heat and score (hotter first), detection time; settled ones latest settled
- * first. At most max (>= 1).
+ * One page of the tickets matching filter (NULL = all) in the queue's order (issue #11): open
+ * ones before settled (closed, dismissed) ones; then the nearest deadline among the clocks
+ * still running, level (I first), heat and score (hotter first), detection time; settled ones
+ * latest settled first. Skips filter->offset matches, then returns at most max (0 gives an
+ * empty list). One SQL statement; every filter is evaluated by SQLite (indexes of migration 7).
  * out: caller storage; release with ticket_list_release().
- * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (out is then empty).
+ * Returns 0, ERR_INVALID (filter->level is not a level), ERR_RETRY, ERR_IO or ERR_NOMEM (out is
+ * then empty).
  */
 int ticket_store_list(struct ticket_store *store, const struct ticket_filter *filter, size_t max,
                       struct ticket_list *out);
+
+/*
+ * The items of every ticket in tickets (borrowed), at most max_per_ticket (>= 1) of each in the
+ * order they were attached, in one SQL statement: grouped by ticket in the order of
+ * tickets->v, so the items of tickets->v[i] are one run of out (ticket_item_run()).
+ * out: caller storage; release with ticket_item_list_release().
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (out is then empty).
+ */
+int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_list *tickets,
+                               size_t max_per_ticket, struct ticket_item_list *out);
+
+/*
+ * The run of items of ticket_id in items (from ticket_store_list_items_of()), starting the
+ * search at *pos (0 for the first ticket, then the value this call left): returns the first
+ * item of the run (NULL when the ticket has none) and its length in n; *pos moves past it.
+ */
+const struct ticket_item *ticket_item_run(const struct ticket_item_list *items, int64_t ticket_id,
+                                          size_t *pos, size_t *n);
 
 /* One ticket_log row. Strings new; release the list with ticket_log_list_release(). */
 struct ticket_log_entry {

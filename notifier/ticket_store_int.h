@@ -57,9 +57,6 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
 
-/* A new copy of n_cp code points of s from code point start; NULL on ERR_NOMEM. */
-char *ticket_store_utf8_slice(const char *s, size_t start, size_t n_cp);
-
 #define TICKET_STORE_COLUMNS                                                                       \
     "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
     "ack_deadline, response_deadline, item_count, score, rules_version, url, created_at, "         \

@@ -201,7 +201,7 @@ static void list_cells(const struct ticket *t, const char *due, char *items, con
 
 static int cmd_list(struct ticket_store *store, const struct opts *o)
 {
-    struct ticket_filter f = {NULL, o->department, o->overdue != 0};
+    struct ticket_filter f = {.lead_department = o->department, .overdue_only = o->overdue != 0};
     struct ticket_list list;
     int64_t now = yq_time_now();
     int err;

@@ -551,11 +551,12 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
     err = schema_version(&l, &version);
     /*
      * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
-     * (issue #10), 5 the table held_items (issue #11); the statistics read none of them
+     * (issue #10), 5 the table held_items (issue #11), 7 indexes (issue #12); the statistics
+     * read none of them
      */
-    if (!err && (version < 1 || version > 6)) {
+    if (!err && (version < 1 || version > 7)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 5)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 7)",
                  version);
         err = ERR_BAD_STATE;
     }

@@ -13,6 +13,7 @@
 #include "notifier.h"
 #include "outbox.h"
 #include "ticket_flow.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web_auth.h"
 #include "yq_alert.h"
@@ -407,7 +408,7 @@ static int play(struct ticket_store *store, const struct actors *who, const stru
     }
     err = settle_before(store, p->detected);
     if (!err) {
-        err = ticket_store_intake_alert(store, &alert, p->detected, &res);
+        err = ticket_intake_alert(store, &alert, p->detected, &res);
     }
     yq_alert_release(&alert);
     if (!err) {

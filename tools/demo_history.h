@@ -8,7 +8,7 @@
  * The history covers the --months (default 3, 1..12) Beijing-time months before the month of
  * --now (RFC 3339, default now) and that month up to --now. Each generated post becomes a
  * matcher alert (the JSON the matcher writes, decoded with yq_alert_decode()) handed to
- * ticket_store_intake_alert() at its detection time; its 签收, 回应 (a 新闻发布会 too for
+ * ticket_intake_alert() at its detection time; its 签收, 回应 (a 新闻发布会 too for
  * I/II), 办结 or 不予处置 then go through ticket_flow_apply() at their own times, with
  * ticket_flow_escalate() before each action (催办/督办 when a clock was missed). Every
  * notification of the history is marked delivered at the time it was queued, so starting the

@@ -82,7 +82,10 @@ struct web_ticket_query {
     const char *state;      /* NULL: every state but closed and dismissed; "all"; or a state */
     const char *level;      /* "I".."IV" */
     const char *department; /* lead or co-handling department (forced for liaisons) */
-    const char *source;     /* item source or source_id */
+    const char *source;     /* an item's source id, kind, kind label or display name (channel) */
+    int64_t detected_from;  /* detected at or after (seconds, UTC); 0 = no bound */
+    int64_t detected_until; /* detected before (seconds, UTC); 0 = no bound */
+    size_t offset;          /* skip this many (paging) */
     size_t max;             /* at most this many */
 };
 

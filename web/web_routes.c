@@ -3,6 +3,7 @@
  * tickets (through the notifier's ticket ops). Sources and rules are in web_system.c.
  * Every handler checks authentication, role and department on the server.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,21 @@ static const char *arg(struct web_call *call, const char *key)
     return v && v[0] ? v : NULL;
 }
 
+/* A non-negative decimal offset (at most 10^9). Returns 0 or ERR_INVALID. */
+static int parse_offset(const char *s, size_t *out)
+{
+    char *end = NULL;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > 1000000000LL) {
+        return ERR_INVALID;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
 static enum MHD_Result ticket_list(struct web_call *call)
 {
     struct web_ticket_query q;
@@ -495,6 +511,12 @@ static enum MHD_Result ticket_list(struct web_call *call)
     q.department = arg(call, "department");
     q.source = arg(call, "source");
     q.max = (size_t)call->w->cfg.max_tickets;
+    /* ?from=&until= (RFC 3339, detection time) and ?offset= (paging): issue #12 */
+    if ((arg(call, "from") && yq_time_parse_iso(arg(call, "from"), &q.detected_from, NULL)) ||
+        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), &q.detected_until, NULL)) ||
+        (arg(call, "offset") && parse_offset(arg(call, "offset"), &q.offset))) {
+        return bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
+    }
     if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD) {
         q.department = call->p.user.department; /* they see only their department */
     }

@@ -32,6 +32,7 @@
 #include "outbox.h"
 #include "redis_fixture.h"
 #include "test_alerts.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -610,7 +611,7 @@ static void intake_at(struct ticket_store *s, const char *key, const char *item,
                                    NULL,       10.0};
     struct yq_alert a;
     assert_int_equal(test_alert_make(&spec, &a), 0);
-    assert_int_equal(ticket_store_intake_alert(s, &a, now, NULL), 0);
+    assert_int_equal(ticket_intake_alert(s, &a, now, NULL), 0);
     yq_alert_release(&a);
 }
 
@@ -1034,7 +1035,7 @@ static void consume(struct ticket_store *s, int from, int to, int64_t t0)
     for (int i = from; i < to; i++) {
         struct yq_alert a;
         stream_alert(i, &a);
-        assert_int_equal(ticket_store_intake_alert(s, &a, t0 + i * 60, NULL), 0);
+        assert_int_equal(ticket_intake_alert(s, &a, t0 + i * 60, NULL), 0);
         yq_alert_release(&a);
     }
 }

@@ -18,6 +18,7 @@
 
 #include "http_api.h"
 #include "test_alerts.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -133,7 +134,7 @@ static void intake(struct ticket_store *store, const struct test_alert_spec *spe
 {
     struct yq_alert alert;
     assert_int_equal(test_alert_make(spec, &alert), 0);
-    assert_int_equal(ticket_store_intake_alert(store, &alert, 1000, NULL), 0);
+    assert_int_equal(ticket_intake_alert(store, &alert, 1000, NULL), 0);
     yq_alert_release(&alert);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "test_alerts.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -32,7 +33,7 @@ static void intake(struct ticket_store *store, const struct test_alert_spec *spe
 {
     struct yq_alert alert;
     assert_int_equal(test_alert_make(spec, &alert), 0);
-    assert_int_equal(ticket_store_intake_alert(store, &alert, now, res), 0);
+    assert_int_equal(ticket_intake_alert(store, &alert, now, res), 0);
     yq_alert_release(&alert);
 }
 

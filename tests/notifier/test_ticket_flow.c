@@ -20,6 +20,7 @@
 #include "test_alerts.h"
 #include "ticket_api.h"
 #include "ticket_flow.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -116,7 +117,7 @@ static void intake_spec(struct env *e, const struct test_alert_spec *s, int64_t 
 {
     struct yq_alert alert;
     assert_int_equal(test_alert_make(s, &alert), 0);
-    assert_int_equal(ticket_store_intake_alert(e->store, &alert, now, res), 0);
+    assert_int_equal(ticket_intake_alert(e->store, &alert, now, res), 0);
     yq_alert_release(&alert);
 }
 
@@ -473,7 +474,7 @@ static void test_routing_and_outbox_rows(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+    assert_int_equal(ticket_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
                      0);
     yq_alert_release(&alert);
     assert_int_equal(ticket_store_get_by_number(e.store, res.number, &t), 0);
@@ -645,7 +646,7 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
                 key, yq_time_format_utc(at, iso, sizeof(iso)), item_id, text_json, iso);
             free(text_json);
             assert_int_equal(yq_alert_decode(alert, strlen(alert), &a, err, sizeof(err)), 0);
-            assert_int_equal(ticket_store_intake_alert(e.store, &a, at, &res), 0);
+            assert_int_equal(ticket_intake_alert(e.store, &a, at, &res), 0);
             yq_alert_release(&a);
             n_items++;
             if (!number[0]) {
@@ -813,7 +814,7 @@ static void test_rule_groups_stored_and_in_detail(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+    assert_int_equal(ticket_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
                      0);
     yq_alert_release(&alert);
 

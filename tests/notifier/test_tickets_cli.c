@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "test_alerts.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "tickets_cli.h"
 #include "yq_alert.h"
@@ -132,7 +133,7 @@ static int setup(void **state)
         fail_msg("open: %s", err);
     }
     assert_int_equal(test_alert_make(&spec, &alert), 0);
-    assert_int_equal(ticket_store_intake_alert(store, &alert, 1796000000, &res), 0);
+    assert_int_equal(ticket_intake_alert(store, &alert, 1796000000, &res), 0);
     snprintf(f->number, sizeof(f->number), "%s", res.number);
     yq_alert_release(&alert);
     ticket_store_free(store);

@@ -1,6 +1,6 @@
 /*
  * The statistics loader (stats_load.h) against a ticket store written by the notifier's own
- * code (ticket_store_intake_alert(), ticket_flow_apply()) with the shipped 2026 holiday
+ * code (ticket_intake_alert(), ticket_flow_apply()) with the shipped 2026 holiday
  * calendar (config/calendar), read back on a read-only connection. The deadlines the notifier
  * stores are checked against the hand arithmetic of test_stats.c (T3, T4, T8 there).
  */
@@ -21,6 +21,7 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_flow.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "workcal.h"
 #include "yq_err.h"
@@ -75,7 +76,7 @@ static void intake(struct env *e, const char *event, const char *item, const cha
              event, utc, level, dept, rule, group_member, dept, level, item, source_id, item, item,
              utc);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_intake_alert(e->store, &alert, bj(at), &res), 0);
+    assert_int_equal(ticket_intake_alert(e->store, &alert, bj(at), &res), 0);
     yq_alert_release(&alert);
     if (number) {
         snprintf(number, number_len, "%s", res.number);

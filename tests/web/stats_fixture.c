@@ -5,6 +5,7 @@
 
 #include "stats.h"
 #include "ticket_flow.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_alert.h"
 #include "yq_err.h"
@@ -45,7 +46,7 @@ static int intake(struct fixture *f, const char *key, const char *level, const c
         snprintf(f->errbuf, f->errlen, "fixture alert %s: %s", key, err);
         return rc;
     }
-    rc = ticket_store_intake_alert(f->store, &alert, at, &res);
+    rc = ticket_intake_alert(f->store, &alert, at, &res);
     yq_alert_release(&alert);
     if (rc) {
         snprintf(f->errbuf, f->errlen, "fixture intake %s: %s", key, yq_strerror(rc));

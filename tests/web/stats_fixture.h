@@ -1,6 +1,6 @@
 /*
  * A small ticket history for the statistics page's tests (test_web_stats.c, web_test_server
- * --stats-fixture), written by the notifier's own code: ticket_store_intake_alert() for each
+ * --stats-fixture), written by the notifier's own code: ticket_intake_alert() for each
  * alert and ticket_flow_apply() for 签收, 回应, 办结 and 不予处置, with the working-day calendar
  * cal. For the tests only.
  *

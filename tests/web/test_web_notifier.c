@@ -24,6 +24,7 @@
 
 #include "http_client.h"
 #include "test_server.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web.h"
 #include "web_notifier_ops.h"
@@ -64,7 +65,7 @@ static void intake(struct fx *f, const char *id, const char *dept, const char *t
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
              id, now, dept, id, dept, id, id, title, now);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
     snprintf(number, 32, "%s", res.number);
     yq_alert_release(&alert);
 }
@@ -364,7 +365,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
         fail_msg("decode: %s", err);
     }
     free(text);
-    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
     yq_alert_release(&alert);
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -443,7 +444,7 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
     assert_true(alert.rules_unverified);
     pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
     pthread_mutex_unlock(&f->lock);
     yq_alert_release(&alert);
 
@@ -582,7 +583,7 @@ static void test_issue_11_held_items_api(void **state)
                  k == 0 ? "" : ",\"official\":true,\"department\":\"市政府办公室\"");
         assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
         pthread_mutex_lock(&f->lock);
-        assert_int_equal(ticket_store_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
         pthread_mutex_unlock(&f->lock);
         assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
         yq_alert_release(&alert);

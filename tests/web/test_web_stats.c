@@ -22,6 +22,7 @@
 #include "stats.h"
 #include "stats_fixture.h"
 #include "test_server.h"
+#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web.h"
 #include "workcal.h"
@@ -550,7 +551,7 @@ static void intake_grouped(const char *path, const char *key, const char *rule, 
     if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
         fail_msg("store: %s", err);
     }
-    assert_int_equal(ticket_store_intake_alert(store, &alert, t, &res), 0);
+    assert_int_equal(ticket_intake_alert(store, &alert, t, &res), 0);
     yq_alert_release(&alert);
     ticket_store_free(store);
 }

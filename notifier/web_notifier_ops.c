@@ -1,0 +1,152 @@
+#include "web_notifier_ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ticket_api.h"
+#include "ticket_flow.h"
+#include "ticket_held.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/*
+ * GET /api/tickets: one page in two statements under the lock, whatever the filters
+ * (ticket_store_list() evaluates them all in SQL, ticket_store_list_items_of() reads the
+ * page's items at once); the JSON is built after the lock is released.
+ */
+static int ops_list(void *ctx, const struct web_ticket_query *q, json_t **out)
+{
+    struct web_notifier_ctx *x = ctx;
+    struct ticket_filter filter;
+    struct ticket_list list = {0};
+    struct ticket_item_list items = {0};
+    json_t *arr = json_array();
+    size_t pos = 0;
+    int err;
+
+    *out = NULL;
+    if (!arr) {
+        return ERR_NOMEM;
+    }
+    memset(&filter, 0, sizeof(filter));
+    filter.state = !q->state ? "active" : strcmp(q->state, "all") == 0 ? NULL : q->state;
+    filter.department = q->department;
+    filter.level = q->level;
+    filter.source = q->source;
+    filter.detected_from = q->detected_from;
+    filter.detected_until = q->detected_until;
+    filter.offset = q->offset;
+    pthread_mutex_lock(x->lock);
+    err = ticket_store_list(x->reader, &filter, q->max, &list);
+    if (!err) {
+        err = ticket_store_list_items_of(x->reader, &list, x->max_items, &items);
+    }
+    pthread_mutex_unlock(x->lock);
+    if (err == ERR_INVALID) {
+        err = 0; /* not a level: no ticket has it */
+    }
+    for (size_t i = 0; !err && i < list.n; i++) {
+        size_t n = 0;
+        const struct ticket_item *run = ticket_item_run(&items, list.v[i].id, &pos, &n);
+        json_t *t = ticket_api_summary(&list.v[i], run, n);
+        if (!t || json_array_append_new(arr, t) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    ticket_item_list_release(&items);
+    ticket_list_release(&list);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return 0;
+}
+
+static int ops_get(void *ctx, const char *number, json_t **out)
+{
+    struct web_notifier_ctx *x = ctx;
+    int err;
+    pthread_mutex_lock(x->lock);
+    err = ticket_api_detail(x->reader, number, out);
+    pthread_mutex_unlock(x->lock);
+    return err;
+}
+
+static int ops_act(void *ctx, const char *number, const char *action,
+                   const struct web_actor *actor, json_t *args, char *errbuf, size_t errlen)
+{
+    struct web_notifier_ctx *x = ctx;
+    json_t *answer = NULL, *a;
+    int err;
+
+    a = json_deep_copy(args);
+    if (!a) {
+        return ERR_NOMEM;
+    }
+    /* The UI's 处置结果 of a closure is the log note of ticket_flow's close. */
+    if (strcmp(action, "close") == 0 && json_is_string(json_object_get(a, "result"))) {
+        json_object_set(a, "note", json_object_get(a, "result"));
+    }
+    json_object_del(a, "result");
+    json_object_del(a, "actor"); /* the actor is the authenticated user, never the body */
+    json_object_del(a, "role");
+    pthread_mutex_lock(x->lock);
+    err = ticket_api_act(x->writer, number, action, actor->username, actor->role, a,
+                         yq_time_now(), &answer, errbuf, errlen);
+    pthread_mutex_unlock(x->lock);
+    json_decref(answer);
+    json_decref(a);
+    return err;
+}
+
+static bool ops_role_may(void *ctx, const char *action, const char *role)
+{
+    enum ticket_action_kind kind;
+    (void)ctx;
+    if (ticket_action_parse(action, &kind) != 0) {
+        return false;
+    }
+    return ticket_action_role_may(kind, role);
+}
+
+static int ops_list_held(void *ctx, const char *reason, const char *query, size_t max,
+                         json_t **out)
+{
+    struct web_notifier_ctx *x = ctx;
+    struct ticket_held_list list = {0};
+    json_t *arr = json_array();
+    int err;
+
+    *out = NULL;
+    if (!arr) {
+        return ERR_NOMEM;
+    }
+    pthread_mutex_lock(x->lock);
+    err = ticket_store_list_held(x->reader, reason, query, max, &list);
+    pthread_mutex_unlock(x->lock);
+    for (size_t i = 0; !err && i < list.n; i++) {
+        json_t *o = ticket_held_json(&list.v[i]);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    ticket_held_list_release(&list);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return 0;
+}
+
+const struct web_ticket_ops web_notifier_ops = {
+    .list = ops_list,
+    .get = ops_get,
+    .act = ops_act,
+    .change_marker = NULL, /* max(ticket_log.id) on the web's own connection */
+    .role_may = ops_role_may,
+    .list_held = ops_list_held,
+};
