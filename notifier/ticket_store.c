@@ -1167,6 +1167,11 @@ int ticket_store_count_open(struct ticket_store *store, int64_t *out)
                        false, out);
 }
 
+int ticket_store_last_log_id(struct ticket_store *store, int64_t *out)
+{
+    return count_query(store, "SELECT coalesce(max(id), 0) FROM ticket_log", 0, false, out);
+}
+
 int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_t *out)
 {
     return count_query(store, "SELECT count(*) FROM ticket_log WHERE ticket_id = ?", ticket_id,

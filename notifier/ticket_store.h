@@ -276,6 +276,12 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
                             struct ticket_item_list *out);
 
+/*
+ * The id of the newest ticket_log row (0 when none): every change of any ticket appends one,
+ * so it is the change marker of the web UI's event stream. Returns 0, ERR_RETRY or ERR_IO.
+ */
+int ticket_store_last_log_id(struct ticket_store *store, int64_t *out);
+
 /* The number of ticket_log rows of ticket_id (for tests and the UI). */
 int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_t *out);
 

@@ -102,6 +102,16 @@ static int ops_act(void *ctx, const char *number, const char *action,
     return err;
 }
 
+static int ops_change_marker(void *ctx, int64_t *out)
+{
+    struct web_notifier_ctx *x = ctx;
+    int err;
+    pthread_mutex_lock(x->lock);
+    err = ticket_store_last_log_id(x->reader, out);
+    pthread_mutex_unlock(x->lock);
+    return err;
+}
+
 static bool ops_role_may(void *ctx, const char *action, const char *role)
 {
     enum ticket_action_kind kind;
@@ -146,7 +156,7 @@ const struct web_ticket_ops web_notifier_ops = {
     .list = ops_list,
     .get = ops_get,
     .act = ops_act,
-    .change_marker = NULL, /* max(ticket_log.id) on the web's own connection */
+    .change_marker = ops_change_marker, /* max(ticket_log.id) of the store */
     .role_may = ops_role_may,
     .list_held = ops_list_held,
 };

@@ -124,9 +124,9 @@ struct web_ticket_ops {
      */
     int (*change_marker)(void *ctx, int64_t *out);
     /*
-     * Whether role (web_role_name()) may take action at all (the store's own role table,
-     * e.g. ticket_action_role_may()). NULL: the web layer's table (web_actions) alone
-     * decides. A false answer gives 403.
+     * Whether role (web_role_name()) may take action at all: the one action/role table, the
+     * store's (ticket_action_role_may()). NULL: no action is allowed. A false answer gives
+     * 403; the ticket's department is checked by the web layer per ticket.
      */
     bool (*role_may)(void *ctx, const char *action, const char *role);
     /*
@@ -140,11 +140,10 @@ struct web_ticket_ops {
                      json_t **out);
 };
 
-/* The ticket actions and who may take them (for docs and the UI). */
+/* The ticket actions the UI offers (who may take them: web_ticket_ops.role_may). */
 struct web_action_info {
-    const char *name;      /* "ack" */
-    const char *label;     /* "签收" */
-    enum web_perm perm;    /* WEB_PERM_DUTY_ACTION or WEB_PERM_LIAISON_ACTION */
+    const char *name;  /* "ack" */
+    const char *label; /* "签收" */
 };
 extern const struct web_action_info web_actions[];
 extern const size_t web_n_actions;

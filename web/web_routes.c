@@ -22,15 +22,15 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
+/*
+ * The ticket actions the UI offers, with their button labels. Who may take one is not
+ * decided here: the ticket store's table (ticket_flow.c, ticket_action_role_may()) is the one
+ * authority, asked through ops->role_may.
+ */
 const struct web_action_info web_actions[] = {
-    {"assign", "交办/改派", WEB_PERM_DUTY_ACTION},
-    {"set_level", "调整级别", WEB_PERM_DUTY_ACTION},
-    {"dismiss", "不予处置", WEB_PERM_DUTY_ACTION},
-    {"reopen", "重新打开", WEB_PERM_DUTY_ACTION},
-    {"ack", "签收", WEB_PERM_LIAISON_ACTION},
-    {"respond", "登记回应", WEB_PERM_LIAISON_ACTION},
-    {"return", "退回", WEB_PERM_LIAISON_ACTION},
-    {"close", "办结", WEB_PERM_LIAISON_ACTION},
+    {"assign", "交办/改派"}, {"set_level", "调整级别"}, {"dismiss", "不予处置"},
+    {"reopen", "重新打开"},  {"ack", "签收"},           {"respond", "登记回应"},
+    {"return", "退回"},      {"close", "办结"},
 };
 const size_t web_n_actions = sizeof(web_actions) / sizeof(web_actions[0]);
 
@@ -540,6 +540,17 @@ static enum MHD_Result ticket_list(struct web_call *call)
                           json_pack("{s:o, s:o}", "now", time_json(call->now), "tickets", out));
 }
 
+/*
+ * Whether the caller may take action at all: the ticket store's action/role table decides
+ * (ops->role_may; no ops or no role_may: nobody may). Its department is checked per ticket.
+ */
+static bool web_action_allowed(struct web_call *call, const char *action)
+{
+    return web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE) && call->w->ops &&
+           call->w->ops->role_may &&
+           call->w->ops->role_may(call->w->ops_ctx, action, web_role_name(call->p.user.role));
+}
+
 static const struct web_action_info *action_find(const char *name)
 {
     for (size_t i = 0; i < web_n_actions; i++) {
@@ -573,10 +584,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return method_not_allowed(call);
         }
-        if (!web_auth_allows(&call->p, action->perm) ||
-            (call->w->ops->role_may &&
-             !call->w->ops->role_may(call->w->ops_ctx, action->name,
-                                     web_role_name(call->p.user.role)))) {
+        if (!web_action_allowed(call, action->name)) {
             return forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
@@ -818,10 +826,7 @@ enum MHD_Result web_route_api(struct web_call *call)
             json_array_append_new(
                 arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name, "label",
                                web_actions[i].label, "allowed",
-                               web_auth_allows(&call->p, web_actions[i].perm) &&
-                                   (!call->w->ops || !call->w->ops->role_may ||
-                                    call->w->ops->role_may(call->w->ops_ctx, web_actions[i].name,
-                                                           web_role_name(call->p.user.role)))));
+                               web_action_allowed(call, web_actions[i].name)));
         }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
     }

@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fake_tickets.h"
+#include "ticket_fixture.h"
 #include "http_client.h"
 #include "test_server.h"
 #include "web.h"
@@ -37,7 +37,7 @@
 
 struct fx {
     struct web *w;
-    struct fake_tickets *ft;
+    struct ticket_fixture *ft;
     struct test_server *srv;
     char dbpath[64];
     char number_a[32], number_b[32];
@@ -74,7 +74,7 @@ static void add_ticket(struct fx *f, const char *title, const char *level, const
     json_t *spec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "title", title, "level", level,
                              "department", dept, "source", "rss", "excerpt", title, "terms",
                              "征地");
-    assert_int_equal(fake_tickets_add(f->ft, spec, number), 0);
+    assert_int_equal(ticket_fixture_add(f->ft, spec, number), 0);
     json_decref(spec);
 }
 
@@ -107,8 +107,8 @@ static int setup(void **state)
     fd = mkstemp(f->dbpath);
     assert_true(fd >= 0);
     close(fd);
-    f->ft = fake_tickets_new();
-    f->w = web_new(&cfg, f->dbpath, &fake_ticket_ops, f->ft, err, sizeof(err));
+    f->ft = ticket_fixture_new();
+    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
     if (!f->w) {
         fail_msg("web_new: %s", err);
     }
@@ -142,7 +142,7 @@ static int teardown(void **state)
     char wal[80];
     test_server_stop(f->srv);
     web_free(f->w);
-    fake_tickets_free(f->ft);
+    ticket_fixture_free(f->ft);
     unlink(f->dbpath);
     snprintf(wal, sizeof(wal), "%s-wal", f->dbpath);
     unlink(wal);
@@ -177,7 +177,7 @@ static void test_logged_out_gets_401_everywhere(void **state)
         }
         resp_release(&r);
     }
-    assert_int_equal(fake_tickets_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->ft), 0);
     /* a forged cookie is no better */
     {
         struct client forged = {.cookie = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
@@ -218,13 +218,13 @@ static void test_state_change_without_csrf_is_refused(void **state)
     request(f, &no_csrf, "POST", "/api/logout", NULL, NULL, &r);
     assert_int_equal(r.status, 403);
     resp_release(&r);
-    assert_int_equal(fake_tickets_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->ft), 0);
 
     request(f, &cl, "POST", path, "{}", NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"acknowledged\""));
     resp_release(&r);
-    assert_int_equal(fake_tickets_changes(f->ft), 1);
+    assert_int_equal(ticket_fixture_changes(f->ft), 1);
 
     /* after logout the cookie is dead */
     request(f, &cl, "POST", "/api/logout", NULL, NULL, &r);
@@ -273,7 +273,7 @@ static void test_liaison_gets_403_on_other_department_for_every_action(void **st
     request(f, &cl, "POST", path, "{\"reason\":\"irrelevant\"}", NULL, &r);
     assert_int_equal(r.status, 403);
     resp_release(&r);
-    assert_int_equal(fake_tickets_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->ft), 0);
 
     /* the list holds only their department, whatever the filter asks */
     request(f, &cl, "GET", "/api/tickets?department=" "%E5%B8%82%E7%94%9F%E6%80%81%E7%8E%AF%E5%A2%83%E5%B1%80",
@@ -636,7 +636,7 @@ static void test_fc033_hostile_item_is_escaped(void **state)
                      "channel", channel, "url", link, "items", "item_id", "rss:hostile-0001",
                      "title", title, "url", link, "channel", channel, "author", author,
                      "excerpt", desc);
-    assert_int_equal(fake_tickets_add(f->ft, spec, number), 0);
+    assert_int_equal(ticket_fixture_add(f->ft, spec, number), 0);
     json_decref(spec);
 
     login(f, "duty1", "duty-password-1", &cl);

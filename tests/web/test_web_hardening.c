@@ -23,7 +23,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "fake_tickets.h"
+#include "ticket_fixture.h"
 #include "http_client.h"
 #include "test_server.h"
 #include "web.h"
@@ -35,7 +35,7 @@
 
 struct fx {
     struct web *w;
-    struct fake_tickets *ft;
+    struct ticket_fixture *ft;
     struct test_server *srv;
     char dbpath[64];
 };
@@ -88,8 +88,8 @@ static int setup_variant(void **state, enum variant v)
     fd = mkstemp(f->dbpath);
     assert_true(fd >= 0);
     close(fd);
-    f->ft = fake_tickets_new();
-    f->w = web_new(&cfg, f->dbpath, &fake_ticket_ops, f->ft, err, sizeof(err));
+    f->ft = ticket_fixture_new();
+    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
     cfg_release(web_cfg_keys, &cfg);
     if (!f->w) {
         fail_msg("web_new: %s", err);
@@ -141,7 +141,7 @@ static int teardown(void **state)
     char wal[80];
     test_server_stop(f->srv);
     web_free(f->w);
-    fake_tickets_free(f->ft);
+    ticket_fixture_free(f->ft);
     unlink(f->dbpath);
     snprintf(wal, sizeof(wal), "%s-wal", f->dbpath);
     unlink(wal);

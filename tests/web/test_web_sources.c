@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fake_tickets.h"
+#include "ticket_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
 #include "rules.h"
@@ -31,7 +31,7 @@
 struct fx {
     struct redis_fixture redis;
     struct web *w;
-    struct fake_tickets *ft;
+    struct ticket_fixture *ft;
     struct test_server *srv;
     char dbpath[64];
     char host[16];
@@ -89,8 +89,8 @@ static int setup(void **state)
     fd = mkstemp(f->dbpath);
     assert_true(fd >= 0);
     close(fd);
-    f->ft = fake_tickets_new();
-    f->w = web_new(&cfg, f->dbpath, &fake_ticket_ops, f->ft, err, sizeof(err));
+    f->ft = ticket_fixture_new();
+    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
     if (!f->w) {
         fail_msg("web_new: %s", err);
     }
@@ -110,7 +110,7 @@ static int teardown(void **state)
 
     test_server_stop(f->srv);
     web_free(f->w);
-    fake_tickets_free(f->ft);
+    ticket_fixture_free(f->ft);
     redis_fixture_stop(&f->redis);
     if (f->dbpath[0]) {
         unlink(f->dbpath);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fake_tickets.h"
+#include "ticket_fixture.h"
 #include "stats.h"
 #include "stats_fixture.h"
 #include "test_server.h"
@@ -44,7 +44,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result fixture(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *body, size_t len)
 {
-    struct fake_tickets *ft = cls;
+    struct ticket_fixture *ft = cls;
     char number[32], out[64];
     json_t *spec;
 
@@ -52,7 +52,7 @@ static enum MHD_Result fixture(void *cls, struct MHD_Connection *c, const char *
         return reply(c, 404, "{\"error\":\"not_found\"}");
     }
     spec = body ? json_loadb(body, len, 0, NULL) : NULL;
-    if (!json_is_object(spec) || fake_tickets_add(ft, spec, number) != 0) {
+    if (!json_is_object(spec) || ticket_fixture_add(ft, spec, number) != 0) {
         json_decref(spec);
         return reply(c, 400, "{\"error\":\"invalid\"}");
     }
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     struct stats_calendar stats_cal = {is_working_day, NULL};
     unsigned port = 0;
     struct web_cfg cfg;
-    struct fake_tickets *ft;
+    struct ticket_fixture *ft;
     struct test_server *srv;
     struct web_auth *a;
     struct web *w;
@@ -137,8 +137,8 @@ int main(int argc, char **argv)
     cfg.auth.pwhash_memlimit = 8192;
     cfg.auth.login_max_failures = 5;
     cfg.calendar = &stats_cal;
-    ft = fake_tickets_new();
-    w = web_new(&cfg, db, &fake_ticket_ops, ft, err, sizeof(err));
+    ft = ticket_fixture_new();
+    w = web_new(&cfg, db, ticket_fixture_ops, ticket_fixture_ctx(ft), err, sizeof(err));
     if (!w) {
         fprintf(stderr, "web_test_server: %s\n", err);
         return 1;
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     }
     test_server_stop(srv);
     web_free(w);
-    fake_tickets_free(ft);
+    ticket_fixture_free(ft);
     cfg_release(web_cfg_keys, &cfg);
     workcal_free(cal);
     return 0;

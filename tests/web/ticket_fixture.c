@@ -1,0 +1,250 @@
+#include "ticket_fixture.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ticket_intake.h"
+#include "ticket_store.h"
+#include "web_notifier_ops.h"
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+struct ticket_fixture {
+    char path[64];
+    struct ticket_store *writer, *reader;
+    pthread_mutex_t lock;
+    struct web_notifier_ctx ctx;
+    int64_t seq; /* makes event keys and item ids unique */
+};
+
+const struct web_ticket_ops *const ticket_fixture_ops = &web_notifier_ops;
+
+struct ticket_fixture *ticket_fixture_new(void)
+{
+    struct ticket_fixture *tf = calloc(1, sizeof(*tf));
+    struct ticket_store_cfg cfg;
+    char err[256] = "";
+    int fd;
+
+    if (!tf) {
+        return NULL;
+    }
+    snprintf(tf->path, sizeof(tf->path), "/tmp/yq-web-tickets-XXXXXX");
+    fd = mkstemp(tf->path);
+    if (fd < 0) {
+        free(tf);
+        return NULL;
+    }
+    close(fd);
+    unlink(tf->path); /* ticket_store_init() creates it with its own mode */
+    cfg.path = tf->path;
+    cfg.busy_timeout_ms = 5000;
+    if (ticket_store_init(&cfg, NULL, err, sizeof(err)) != 0 ||
+        ticket_store_open(&cfg, &tf->writer, err, sizeof(err)) != 0 ||
+        ticket_store_open_readonly(&cfg, &tf->reader, err, sizeof(err)) != 0) {
+        fprintf(stderr, "ticket fixture: %s\n", err);
+        ticket_fixture_free(tf);
+        return NULL;
+    }
+    pthread_mutex_init(&tf->lock, NULL);
+    tf->ctx.reader = tf->reader;
+    tf->ctx.writer = tf->writer;
+    tf->ctx.lock = &tf->lock;
+    tf->ctx.max_items = 20;
+    return tf;
+}
+
+void ticket_fixture_free(struct ticket_fixture *tf)
+{
+    char p[96];
+
+    if (!tf) {
+        return;
+    }
+    if (tf->ctx.lock) {
+        pthread_mutex_destroy(&tf->lock);
+    }
+    ticket_store_free(tf->reader);
+    ticket_store_free(tf->writer);
+    unlink(tf->path);
+    snprintf(p, sizeof(p), "%s-wal", tf->path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", tf->path);
+    unlink(p);
+    free(tf);
+}
+
+void *ticket_fixture_ctx(struct ticket_fixture *tf)
+{
+    return &tf->ctx;
+}
+
+static const char *sget(json_t *o, const char *key, const char *def)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : def;
+}
+
+/* Code points of s before byte offset n. */
+static size_t cp_count(const char *s, size_t n)
+{
+    size_t cp = 0;
+    for (size_t i = 0; i < n; i++) {
+        cp += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return cp;
+}
+
+/* The matcher's "terms" of a match: each term of terms with its place in text (or title). */
+static json_t *term_list(json_t *terms, const char *title, const char *text)
+{
+    json_t *out = json_array(), *t;
+    size_t i;
+
+    json_array_foreach(terms, i, t)
+    {
+        const char *term = json_string_value(t), *in_text, *in_title;
+        if (!term || !term[0]) {
+            continue;
+        }
+        in_text = strstr(text, term);
+        in_title = in_text ? NULL : strstr(title, term);
+        json_array_append_new(
+            out, json_pack("{s:s,s:s,s:I,s:I}", "term", term, "field", in_text ? "text" : "title",
+                           "start", (json_int_t)(in_text ? cp_count(text, (size_t)(in_text - text))
+                                                 : in_title ? cp_count(title, (size_t)(in_title - title))
+                                                            : 0),
+                           "end",
+                           (json_int_t)((in_text    ? cp_count(text, (size_t)(in_text - text))
+                                         : in_title ? cp_count(title, (size_t)(in_title - title))
+                                                    : 0) +
+                                        cp_count(term, strlen(term)))));
+    }
+    return out;
+}
+
+/* One alert of spec for item (both borrowed) into the store. Lock held. */
+static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const char *event_key,
+                    int64_t detected, struct ticket_intake_result *res)
+{
+    const char *level = sget(spec, "level", "IV"), *dept = sget(spec, "department", "");
+    const char *title = sget(item, "title", sget(spec, "title", "")), *kind;
+    const char *text = sget(item, "excerpt", sget(spec, "excerpt", ""));
+    const char *published = sget(item, "published_at", NULL);
+    char item_id[96], matched[32], fetched[32], err[256];
+    json_t *alert, *matches, *co, *d, *terms = json_object_get(item, "terms");
+    int64_t fetched_at = detected, pub = 0;
+    struct yq_alert a;
+    char *buf;
+    size_t i;
+    int rc;
+
+    kind = sget(spec, "source", "rss");
+    snprintf(item_id, sizeof(item_id), "%s", sget(item, "item_id", ""));
+    if (!item_id[0]) {
+        snprintf(item_id, sizeof(item_id), "%s:fixture-%lld", kind, (long long)tf->seq);
+    }
+    /* a post published long before it was fetched is held, not ticketed: fetch it then */
+    if (published && yq_time_parse_iso(published, &pub, NULL) == 0 && pub < fetched_at - 3600) {
+        fetched_at = pub + 60;
+    }
+    matches = json_array();
+    json_array_append_new(
+        matches, json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", "fixture-rule", "name", "测试规则",
+                           "department", dept, "level", level, "terms",
+                           term_list(terms ? terms : json_object_get(spec, "terms"), title, text)));
+    co = json_object_get(spec, "co_departments");
+    json_array_foreach(co, i, d)
+    {
+        if (json_is_string(d)) {
+            json_array_append_new(matches, json_pack("{s:s,s:s,s:s,s:s,s:[]}", "rule_id",
+                                                     "fixture-co", "name", "协办规则",
+                                                     "department", json_string_value(d), "level",
+                                                     level, "terms"));
+        }
+    }
+    alert = json_pack(
+        "{s:i,s:s,s:{s:b,s:i},s:i,s:s,s:f,s:s,s:s,s:o,"
+        "s:{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s*,s:s,s:s}}",
+        "schema", 1, "event_key", event_key, "event", "new", 1, "items", 1, "rules_version", 1,
+        "matched_at", yq_time_format_utc(detected, matched, sizeof(matched)), "score", 40.0,
+        "level", level, "department", dept, "matches", matches, "item", "schema", 1, "id", item_id,
+        "source", kind, "source_id", sget(spec, "source_id", "fixture"), "channel",
+        sget(item, "channel", sget(spec, "channel", "")), "url",
+        sget(item, "url", sget(spec, "url", "")), "title", title, "text", text, "author",
+        sget(item, "author", sget(spec, "author", "")), "published_at", published,
+        "published_precision", "second", "fetched_at",
+        yq_time_format_utc(fetched_at, fetched, sizeof(fetched)));
+    buf = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+    json_decref(alert);
+    if (!buf) {
+        return ERR_INVALID;
+    }
+    rc = yq_alert_decode(buf, strlen(buf), &a, err, sizeof(err));
+    free(buf);
+    if (rc) {
+        fprintf(stderr, "ticket fixture: %s\n", err);
+        return rc;
+    }
+    rc = ticket_intake_alert(tf->writer, &a, detected, res);
+    yq_alert_release(&a);
+    return rc;
+}
+
+int ticket_fixture_add(struct ticket_fixture *tf, json_t *spec, char *number_out)
+{
+    json_t *det = json_object_get(spec, "detected_at"), *items = json_object_get(spec, "items");
+    int64_t detected = json_is_integer(det) ? json_integer_value(det) : yq_time_now();
+    struct ticket_intake_result res;
+    char event_key[48];
+    size_t i;
+    json_t *item;
+    int err = 0;
+
+    if (!json_is_object(spec)) {
+        return ERR_INVALID;
+    }
+    memset(&res, 0, sizeof(res));
+    pthread_mutex_lock(&tf->lock);
+    snprintf(event_key, sizeof(event_key), "fixture:%lld", (long long)++tf->seq);
+    if (json_array_size(items) == 0) {
+        err = add_item(tf, spec, spec, event_key, detected, &res);
+    }
+    json_array_foreach(items, i, item)
+    {
+        if (!err) {
+            tf->seq++;
+            err = add_item(tf, spec, item, event_key, detected, &res);
+        }
+    }
+    pthread_mutex_unlock(&tf->lock);
+    if (!err && res.outcome != TICKET_INTAKE_CREATED && res.outcome != TICKET_INTAKE_ATTACHED) {
+        err = ERR_INVALID; /* held or a duplicate item: no ticket to show */
+    }
+    if (!err && number_out) {
+        snprintf(number_out, 32, "%s", res.number);
+    }
+    return err;
+}
+
+int64_t ticket_fixture_changes(struct ticket_fixture *tf)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+
+    pthread_mutex_lock(&tf->lock);
+    if (sqlite3_prepare_v2(ticket_store_db(tf->writer),
+                           "SELECT count(*) FROM ticket_log WHERE actor <> 'system'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&tf->lock);
+    return n;
+}

@@ -1,0 +1,47 @@
+/*
+ * The notifier's real ticket store for the web tests and the browser-test server: a SQLite
+ * file in /tmp with a writer and a read-only handle, served to the web layer through
+ * web_notifier_ops (notifier/web_notifier_ops.h), exactly as the notifier serves it. Tickets
+ * are added through the real intake (ticket_intake_alert()) from a spec in the shape the
+ * browser tests post. Thread-safe (the ops' mutex; ticket_fixture_add() takes it too).
+ */
+#ifndef TEST_WEB_TICKET_FIXTURE_H
+#define TEST_WEB_TICKET_FIXTURE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "web.h"
+
+struct ticket_fixture;
+
+/* web_notifier_ops, for web_new() with ticket_fixture_ctx(). */
+extern const struct web_ticket_ops *const ticket_fixture_ops;
+
+/*
+ * A new, empty store in a new temporary file (removed by ticket_fixture_free()), or NULL
+ * with the reason on stderr.
+ */
+struct ticket_fixture *ticket_fixture_new(void);
+void ticket_fixture_free(struct ticket_fixture *tf);
+
+/* The ops_ctx to give web_new() with ticket_fixture_ops (borrowed from tf). */
+void *ticket_fixture_ctx(struct ticket_fixture *tf);
+
+/*
+ * Add a ticket from spec (borrowed), as one alert per item through the real intake:
+ * {"title","level" (default IV),"department" ("" = 待分派),"co_departments":[...],
+ * "source" (kind, default "rss"),"source_id","channel","url","excerpt","terms":[...],
+ * "detected_at" (seconds, default now),
+ * "items":[{"item_id","title","url","channel","author","excerpt","published_at" (RFC 3339),
+ * "terms":[...]}]}; without items, one item is made of the ticket's own fields. The number
+ * comes from the store's sequence; the clocks are the notifier's defaults.
+ * number_out (may be NULL): at least 32 bytes. Returns 0, ERR_INVALID (spec) or the intake's
+ * error.
+ */
+int ticket_fixture_add(struct ticket_fixture *tf, json_t *spec, char *number_out);
+
+/* How many transitions people made (ticket_log rows not written by the system). */
+int64_t ticket_fixture_changes(struct ticket_fixture *tf);
+
+#endif
