@@ -121,10 +121,10 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     if (detail && detail[0]) {
         fprintf(f, "说明：%s\n", detail);
     }
-    if (strcmp(t->state, "closed") == 0 || strcmp(t->state, "dismissed") == 0) {
+    if (ticket_state_settled(t->state)) {
         goto clocks_done; /* a settled ticket's clocks have stopped: no deadline to meet */
     }
-    if (strcmp(t->state, "open") == 0) {
+    if (t->state == TICKET_STATE_OPEN) {
         put_time(f, "签收时限", t->ack_deadline);
     }
     if (t->responded_at == 0) {

@@ -99,8 +99,8 @@ static json_t *rule_names(const json_t *rule_ids, const char *matches_json)
 static json_t *clock_json(const struct ticket *t, const char *name, int64_t deadline,
                           int64_t met_at, bool overdue)
 {
-    bool dismissed = strcmp(t->state, "dismissed") == 0;
-    bool settled = dismissed || strcmp(t->state, "closed") == 0;
+    bool dismissed = t->state == TICKET_STATE_DISMISSED;
+    bool settled = ticket_state_settled(t->state);
     int64_t stopped_at = met_at;
     const char *state = "running", *state_label = "进行中";
 
@@ -321,7 +321,7 @@ static json_t *item_json(const struct ticket_item *it)
  */
 static json_t *ticket_json(const struct ticket *t, const struct ticket_item *items, size_t n)
 {
-    bool settled = strcmp(t->state, "closed") == 0 || strcmp(t->state, "dismissed") == 0;
+    bool settled = ticket_state_settled(t->state);
     json_t *o = json_object(), *arr, *terms = json_array(), *rules = json_array();
     int rc = o && terms && rules ? 0 : -1;
 
@@ -338,8 +338,8 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     if (!json_is_array(arr)) {
         json_decref(arr);
     }
-    rc |= json_object_set_new(o, "state", str(t->state));
-    rc |= json_object_set_new(o, "state_label", str(yq_label(YQ_LABEL_STATE, t->state)));
+    rc |= json_object_set_new(o, "state", str(ticket_state_name(t->state)));
+    rc |= json_object_set_new(o, "state_label", str(ticket_state_label(t->state)));
     rc |= json_object_set_new(o, "event_key", str(t->event_key));
     rc |= json_object_set_new(o, "item_count", json_integer(t->item_count));
     rc |= json_object_set_new(o, "heat", json_integer(t->heat));

@@ -30,44 +30,40 @@ enum role_bits {
     R_ADMIN = 1 << 3,
 };
 
+#define ST(x) (1u << TICKET_STATE_##x)
+
 struct transition {
     const char *name;
-    const char *from[5]; /* NULL-terminated */
-    const char *to;      /* NULL: the state does not change */
+    unsigned from; /* the states it is allowed from, ST() bits */
+    int to;        /* the enum ticket_state it leads to; -1: the state does not change */
     unsigned roles;
     const char *log_action;
 };
 
 static const struct transition transitions[TICKET_ACT_COUNT] = {
-    [TICKET_ACT_ASSIGN] =
-        {"assign", {"open", "returned", NULL}, "open", R_DUTY | R_ADMIN, "assigned"},
-    [TICKET_ACT_ACK] =
-        {"ack", {"open", NULL}, "acknowledged", R_LIAISON | R_DUTY | R_ADMIN, "acknowledged"},
-    [TICKET_ACT_RESPOND] = {"respond",
-                            {"acknowledged", "responded", NULL},
-                            "responded",
-                            R_LIAISON | R_DUTY | R_ADMIN,
-                            "responded"},
-    [TICKET_ACT_CLOSE] =
-        {"close", {"responded", NULL}, "closed", R_LIAISON | R_DUTY | R_HEAD | R_ADMIN, "closed"},
-    [TICKET_ACT_DISMISS] = {"dismiss",
-                            {"open", "acknowledged", "returned", NULL},
-                            "dismissed",
-                            R_DUTY | R_ADMIN,
-                            "dismissed"},
-    [TICKET_ACT_RETURN] = {"return",
-                           {"open", "acknowledged", NULL},
-                           "returned",
-                           R_LIAISON | R_HEAD | R_ADMIN,
-                           "returned"},
-    [TICKET_ACT_REOPEN] =
-        {"reopen", {"closed", "dismissed", NULL}, "open", R_DUTY | R_ADMIN, "reopened"},
-    [TICKET_ACT_SET_LEVEL] = {"set_level",
-                              {"open", "acknowledged", "responded", "returned", NULL},
-                              NULL,
-                              R_DUTY | R_ADMIN,
-                              "level_set"},
+    [TICKET_ACT_ASSIGN] = {"assign", ST(OPEN) | ST(RETURNED), TICKET_STATE_OPEN, R_DUTY | R_ADMIN,
+                           "assigned"},
+    [TICKET_ACT_ACK] = {"ack", ST(OPEN), TICKET_STATE_ACKNOWLEDGED, R_LIAISON | R_DUTY | R_ADMIN,
+                        "acknowledged"},
+    [TICKET_ACT_RESPOND] = {"respond", ST(ACKNOWLEDGED) | ST(RESPONDED), TICKET_STATE_RESPONDED,
+                            R_LIAISON | R_DUTY | R_ADMIN, "responded"},
+    [TICKET_ACT_CLOSE] = {"close", ST(RESPONDED), TICKET_STATE_CLOSED,
+                          R_LIAISON | R_DUTY | R_HEAD | R_ADMIN, "closed"},
+    [TICKET_ACT_DISMISS] = {"dismiss", ST(OPEN) | ST(ACKNOWLEDGED) | ST(RETURNED),
+                            TICKET_STATE_DISMISSED, R_DUTY | R_ADMIN, "dismissed"},
+    [TICKET_ACT_RETURN] = {"return", ST(OPEN) | ST(ACKNOWLEDGED), TICKET_STATE_RETURNED,
+                           R_LIAISON | R_HEAD | R_ADMIN, "returned"},
+    [TICKET_ACT_REOPEN] = {"reopen", ST(CLOSED) | ST(DISMISSED), TICKET_STATE_OPEN,
+                           R_DUTY | R_ADMIN, "reopened"},
+    [TICKET_ACT_SET_LEVEL] = {"set_level", ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED) | ST(RETURNED),
+                              -1, R_DUTY | R_ADMIN, "level_set"},
 };
+
+/* The state t is in after tr (its own state when tr does not change it). */
+static enum ticket_state state_after(const struct transition *tr, enum ticket_state now)
+{
+    return tr->to >= 0 ? (enum ticket_state)tr->to : now;
+}
 
 const char *const ticket_response_channels[] = {
     "权威发布", "新闻发布会", "吹风会", "政务微博", "政务微信", "网站", "答复", NULL,
@@ -135,15 +131,9 @@ bool ticket_action_role_may(enum ticket_action_kind kind, const char *role)
 
 bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state)
 {
-    if ((unsigned)kind >= TICKET_ACT_COUNT || !state) {
-        return false;
-    }
-    for (const char *const *s = transitions[kind].from; *s; s++) {
-        if (strcmp(*s, state) == 0) {
-            return true;
-        }
-    }
-    return false;
+    enum ticket_state st;
+    return (unsigned)kind < TICKET_ACT_COUNT && ticket_state_parse(state, &st) == 0 &&
+           (transitions[kind].from & (1u << st)) != 0;
 }
 
 static bool in_list(const char *const *list, const char *s)
@@ -463,18 +453,19 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         return err;
     }
     snprintf(res->number, sizeof(res->number), "%s", t.number);
-    snprintf(res->from_state, sizeof(res->from_state), "%s", t.state);
-    if (!ticket_action_allowed_from(act->kind, t.state)) {
+    snprintf(res->from_state, sizeof(res->from_state), "%s", ticket_state_name(t.state));
+    if ((tr->from & (1u << t.state)) == 0) {
         char allowed[160] = "";
-        for (const char *const *s = tr->from; *s; s++) {
+        for (int k = 0; k < TICKET_STATE_COUNT; k++) {
             size_t l = strlen(allowed);
-            snprintf(allowed + l, sizeof(allowed) - l, "%s“%s”", l ? "或" : "",
-                     yq_label(YQ_LABEL_STATE, *s));
+            if (tr->from & (1u << k)) {
+                snprintf(allowed + l, sizeof(allowed) - l, "%s“%s”", l ? "或" : "",
+                         ticket_state_label((enum ticket_state)k));
+            }
         }
         if (errbuf) {
             snprintf(errbuf, errlen, "state_not_allowed: 交办单 %s 当前为“%s”，%s须在%s状态下进行",
-                     t.number, yq_label(YQ_LABEL_STATE, t.state), action_label(act->kind),
-                     allowed);
+                     t.number, ticket_state_label(t.state), action_label(act->kind), allowed);
         }
         err = ERR_BAD_STATE;
         goto done;
@@ -585,8 +576,10 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         goto done;
     }
     if (!err) {
-        err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action, t.state,
-                                      tr->to ? tr->to : t.state, note, &res->log_id);
+        err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action,
+                                      ticket_state_name(t.state),
+                                      ticket_state_name(state_after(tr, t.state)), note,
+                                      &res->log_id);
     }
     if (!err && act->kind == TICKET_ACT_RESPOND) {
         err = insert_response(store, t.id, act, at, now, res->log_id);
@@ -637,7 +630,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     if (err && errbuf && !errbuf[0]) {
         snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
     }
-    snprintf(res->to_state, sizeof(res->to_state), "%s", tr->to ? tr->to : t.state);
+    snprintf(res->to_state, sizeof(res->to_state), "%s",
+             ticket_state_name(state_after(tr, t.state)));
     res->version = t.version + 1;
 done:
     free(co);
@@ -701,7 +695,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
 
 static bool is_active(const struct ticket *t)
 {
-    return strcmp(t->state, "closed") != 0 && strcmp(t->state, "dismissed") != 0;
+    return !ticket_state_settled(t->state);
 }
 
 /* The clock's start and deadline when it is pending on t; false otherwise. */
@@ -715,7 +709,7 @@ static bool clock_pending(const struct ticket *t, enum ticket_clock_kind c, int6
     case TICKET_CLOCK_ACK:
         *start = t->assigned_at ? t->assigned_at : t->detected_at;
         *deadline = t->ack_deadline;
-        return strcmp(t->state, "open") == 0 && t->department[0];
+        return t->state == TICKET_STATE_OPEN && t->department[0];
     case TICKET_CLOCK_RESPONSE:
         *start = t->detected_at;
         *deadline = t->response_deadline;
@@ -822,7 +816,7 @@ static int escalate_one(struct ticket_store *store, const struct ticket *t,
         if (stage == TICKET_ESC_SUPERVISE) {
             to = OUTBOX_TO_HEAD | OUTBOX_TO_DUTY;
         } else {
-            to = strcmp(t->state, "returned") == 0 || !t->department[0] ? OUTBOX_TO_DUTY
+            to = t->state == TICKET_STATE_RETURNED || !t->department[0] ? OUTBOX_TO_DUTY
                                                                         : OUTBOX_TO_LIAISON;
         }
         err = outbox_enqueue(store, t->id, log_id, stage_name, to,

@@ -460,7 +460,7 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
     if (err) {
         return err;
     }
-    if (strcmp(t.state, "closed") != 0 || t.reopen_count > 0 || t.closed_at == 0 ||
+    if (t.state != TICKET_STATE_CLOSED || t.reopen_count > 0 || t.closed_at == 0 ||
         now - t.closed_at > clk->reopen_window_ms / 1000) {
         ticket_release(&t);
         return 0;

@@ -981,6 +981,40 @@ struct sqlite3 *ticket_store_db(struct ticket_store *store)
     return store->db;
 }
 
+/* --- states ---------------------------------------------------------------------------- */
+
+static const char *const state_names[TICKET_STATE_COUNT] = {
+    [TICKET_STATE_OPEN] = "open",           [TICKET_STATE_ACKNOWLEDGED] = "acknowledged",
+    [TICKET_STATE_RESPONDED] = "responded", [TICKET_STATE_CLOSED] = "closed",
+    [TICKET_STATE_RETURNED] = "returned",   [TICKET_STATE_DISMISSED] = "dismissed",
+};
+
+const char *ticket_state_name(enum ticket_state state)
+{
+    return (unsigned)state < TICKET_STATE_COUNT ? state_names[state] : "?";
+}
+
+int ticket_state_parse(const char *name, enum ticket_state *out)
+{
+    for (int i = 0; name && i < TICKET_STATE_COUNT; i++) {
+        if (strcmp(name, state_names[i]) == 0) {
+            *out = (enum ticket_state)i;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+const char *ticket_state_label(enum ticket_state state)
+{
+    return yq_label(YQ_LABEL_STATE, ticket_state_name(state));
+}
+
+bool ticket_state_settled(enum ticket_state state)
+{
+    return state == TICKET_STATE_CLOSED || state == TICKET_STATE_DISMISSED;
+}
+
 /* --- numbers ------------------------------------------------------------- */
 
 void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t month_len)
@@ -1020,7 +1054,9 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
         t->level = YQ_LEVEL_IV; /* the CHECK constraint keeps this from happening */
     }
     t->department = col_dup(st, 5);
-    t->state = col_dup(st, 6);
+    if (ticket_state_parse((const char *)sqlite3_column_text(st, 6), &t->state)) {
+        t->state = TICKET_STATE_OPEN; /* the CHECK constraint keeps this from happening */
+    }
     t->has_first_post = sqlite3_column_type(st, 7) != SQLITE_NULL;
     t->first_post_at = sqlite3_column_int64(st, 7);
     t->detected_at = sqlite3_column_int64(st, 8);
@@ -1053,7 +1089,7 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     t->version = sqlite3_column_int64(st, 35);
     t->rules_unverified = sqlite3_column_int(st, 36) != 0;
     t->rules_checked_at = col_time(st, 37);
-    if (!t->number || !t->event_key || !t->title || !t->department || !t->state || !t->url ||
+    if (!t->number || !t->event_key || !t->title || !t->department || !t->url ||
         !t->co_departments || !t->dismiss_reason) {
         ticket_release(t);
         return ERR_NOMEM;
@@ -1594,7 +1630,6 @@ void ticket_release(struct ticket *t)
     free(t->event_key);
     free(t->title);
     free(t->department);
-    free(t->state);
     free(t->url);
     free(t->co_departments);
     free(t->dismiss_reason);

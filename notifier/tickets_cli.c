@@ -191,7 +191,7 @@ static void list_cells(const struct ticket *t, const char *due, char *items, con
     }
     snprintf(items, 24, "%lld", (long long)t->item_count);
     cells[0] = t->number;
-    cells[1] = yq_label(YQ_LABEL_STATE, t->state); /* 待签收 …: the one state table */
+    cells[1] = ticket_state_label(t->state); /* 待签收 …: the one state table */
     cells[2] = yq_level_name(t->level);
     cells[3] = t->department[0] ? t->department : "待分派";
     cells[4] = due ? due : "";
@@ -340,7 +340,7 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
             printf("%s  %s\n级别 %s %s  状态 %s  主办 %s  协办 %s\n信息 %lld 条  热度 %lld  "
                    "版本 %lld\n",
                    t.number, t.title, yq_level_name(t.level), yq_level_label(t.level),
-                   yq_label(YQ_LABEL_STATE, t.state), t.department[0] ? t.department : "待分派",
+                   ticket_state_label(t.state), t.department[0] ? t.department : "待分派",
                    co_text(t.co_departments, co, sizeof(co)), (long long)t.item_count,
                    (long long)t.heat, (long long)t.version);
             if (t.dismiss_reason[0]) {
@@ -569,12 +569,12 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
 /* Whether --state (may be NULL) names a state the command knows. */
 static bool state_ok(const char *command, const char *state)
 {
-    static const char *const ticket_states[] = {"open",   "acknowledged", "responded",
-                                                "closed", "returned",     "dismissed",
-                                                "active", "all",          NULL};
+    static const char *const ticket_states[] = {"active", "all", NULL}; /* and each state */
     static const char *const outbox_states[] = {"pending", "delivered", "failed", NULL};
-    const char *const *list = strcmp(command, "outbox") == 0 ? outbox_states : ticket_states;
-    if (!state) {
+    bool outbox = strcmp(command, "outbox") == 0;
+    const char *const *list = outbox ? outbox_states : ticket_states;
+    enum ticket_state st;
+    if (!state || (!outbox && ticket_state_parse(state, &st) == 0)) {
         return true;
     }
     for (; *list; list++) {

@@ -256,7 +256,7 @@ static void test_each_filter_in_sql(void **state)
 static int64_t nearest(const struct ticket *t)
 {
     int64_t n = INT64_MAX;
-    if (strcmp(t->state, "open") == 0 && t->department[0] && t->ack_deadline < n) {
+    if (t->state == TICKET_STATE_OPEN && t->department[0] && t->ack_deadline < n) {
         n = t->ack_deadline;
     }
     if (!t->responded_at && t->response_deadline < n) {
@@ -286,8 +286,8 @@ static void test_queue_order(void **state)
     assert_int_equal(ticket_store_list(store, &all, 100, &list), 0);
     for (size_t i = 1; i < list.n; i++) {
         const struct ticket *a = &list.v[i - 1], *b = &list.v[i];
-        bool a_settled = strcmp(a->state, "dismissed") == 0 || strcmp(a->state, "closed") == 0;
-        bool b_settled = strcmp(b->state, "dismissed") == 0 || strcmp(b->state, "closed") == 0;
+        bool a_settled = a->state == TICKET_STATE_DISMISSED || a->state == TICKET_STATE_CLOSED;
+        bool b_settled = b->state == TICKET_STATE_DISMISSED || b->state == TICKET_STATE_CLOSED;
         assert_true(a_settled <= b_settled);
         if (!a_settled && !b_settled) {
             assert_true(nearest(a) <= nearest(b));

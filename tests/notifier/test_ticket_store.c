@@ -99,7 +99,7 @@ static void test_new_alert_creates_ticket(void **state)
     assert_string_equal(t.title, "汉滨区征地补偿款迟迟未发放");
     assert_int_equal(t.level, YQ_LEVEL_III);
     assert_string_equal(t.department, "市自然资源局");
-    assert_string_equal(t.state, "open");
+    assert_string_equal(ticket_state_name(t.state), "open");
     assert_true(t.has_first_post);
     assert_int_equal(t.first_post_at, ts("2026-11-29T07:30:00Z"));
     assert_int_equal(t.detected_at, detected);
@@ -468,7 +468,7 @@ static void test_list_open_orders_by_response_deadline(void **state)
     assert_int_equal(list.n, 3);
     assert_string_equal(list.v[0].event_key, "ev:i");
     assert_string_equal(list.v[1].event_key, "ev:iii");
-    assert_string_equal(list.v[1].state, "acknowledged");
+    assert_string_equal(ticket_state_name(list.v[1].state), "acknowledged");
     assert_string_equal(list.v[2].event_key, "ev:iv");
     assert_true(list.v[0].response_deadline < list.v[1].response_deadline);
     assert_true(list.v[1].response_deadline < list.v[2].response_deadline);

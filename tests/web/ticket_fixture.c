@@ -137,14 +137,14 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
     const char *text = sget(item, "excerpt", sget(spec, "excerpt", ""));
     const char *published = sget(item, "published_at", NULL);
     char item_id[96], matched[32], fetched[32], err[256];
-    json_t *alert, *matches, *co, *d, *terms = json_object_get(item, "terms");
+    json_t *alert, *matches, *co, *d, *rules, *terms = json_object_get(item, "terms");
     int64_t fetched_at = detected, pub = 0;
     struct yq_alert a;
     char *buf;
     size_t i;
     int rc;
 
-    kind = sget(spec, "source", "rss");
+    kind = sget(item, "source", sget(spec, "source", "rss"));
     snprintf(item_id, sizeof(item_id), "%s", sget(item, "item_id", ""));
     if (!item_id[0]) {
         snprintf(item_id, sizeof(item_id), "%s:fixture-%lld", kind, (long long)tf->seq);
@@ -153,11 +153,20 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
     if (published && yq_time_parse_iso(published, &pub, NULL) == 0 && pub < fetched_at - 3600) {
         fetched_at = pub + 60;
     }
+    rules = json_object_get(item, "rules") ? json_object_get(item, "rules")
+                                           : json_object_get(spec, "rules");
     matches = json_array();
     json_array_append_new(
-        matches, json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id", "fixture-rule", "name", "测试规则",
-                           "department", dept, "level", level, "terms",
-                           term_list(terms ? terms : json_object_get(spec, "terms"), title, text)));
+        matches,
+        json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id",
+                  json_string_value(json_array_get(rules, 0)) ? json_string_value(json_array_get(rules, 0))
+                                                              : "fixture-rule",
+                  "name",
+                  json_string_value(json_array_get(json_object_get(item, "rule_names"), 0))
+                      ? json_string_value(json_array_get(json_object_get(item, "rule_names"), 0))
+                      : "测试规则",
+                  "department", dept, "level", level, "terms",
+                  term_list(terms ? terms : json_object_get(spec, "terms"), title, text)));
     co = json_object_get(spec, "co_departments");
     json_array_foreach(co, i, d)
     {
@@ -174,7 +183,7 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
         "schema", 1, "event_key", event_key, "event", "new", 1, "items", 1, "rules_version", 1,
         "matched_at", yq_time_format_utc(detected, matched, sizeof(matched)), "score", 40.0,
         "level", level, "department", dept, "matches", matches, "item", "schema", 1, "id", item_id,
-        "source", kind, "source_id", sget(spec, "source_id", "fixture"), "channel",
+        "source", kind, "source_id", sget(item, "source_id", sget(spec, "source_id", "fixture")), "channel",
         sget(item, "channel", sget(spec, "channel", "")), "url",
         sget(item, "url", sget(spec, "url", "")), "title", title, "text", text, "author",
         sget(item, "author", sget(spec, "author", "")), "published_at", published,

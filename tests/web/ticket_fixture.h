@@ -32,9 +32,10 @@ void *ticket_fixture_ctx(struct ticket_fixture *tf);
  * Add a ticket from spec (borrowed), as one alert per item through the real intake:
  * {"title","level" (default IV),"department" ("" = 待分派),"co_departments":[...],
  * "source" (kind, default "rss"),"source_id","channel","url","excerpt","terms":[...],
- * "detected_at" (seconds, default now),
+ * "detected_at" (seconds, default now),"rules":[rule id],
  * "items":[{"item_id","title","url","channel","author","excerpt","published_at" (RFC 3339),
- * "terms":[...]}]}; without items, one item is made of the ticket's own fields. The number
+ * "source","source_id","terms":[...],"rules":[rule id],"rule_names":[name]}]}; without
+ * items, one item is made of the ticket's own fields; only the first rule id and name count. The number
  * comes from the store's sequence; the clocks are the notifier's defaults.
  * number_out (may be NULL): at least 32 bytes. Returns 0, ERR_INVALID (spec) or the intake's
  * error.

@@ -157,7 +157,8 @@ function clockText(deadlineIso) {
 
 const URGENCY = { overdue: '', urgent: '紧急', soon: '临近', normal: '正常', done: '' }; // overdue text says 已超时
 
-function isActive(t) { return t.state !== 'closed' && t.state !== 'dismissed'; }
+// settled (closed or dismissed) is the server's word (ticket_state_settled()), not a list here
+function isActive(t) { return !t.settled; }
 
 // When a settled (closed or dismissed) ticket was settled: the API's field, else the last
 // change of the ticket.
