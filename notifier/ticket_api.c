@@ -153,20 +153,22 @@ static const char *item_source_label(const char *item_id, char *buf, size_t len)
     return yq_label(YQ_LABEL_SOURCE_KIND, buf);
 }
 
-/* co_departments JSON text ["a","b"] as "a、b" into buf. */
-static const char *co_text(const char *co, char *buf, size_t len)
+const char *ticket_api_co_text(const char *co, const char *none, char *buf, size_t len)
 {
-    json_t *arr = json_loads(co, 0, NULL), *d;
+    json_t *arr = json_loads(co ? co : "[]", 0, NULL), *d; /* parsed before buf is written */
     size_t i, n = 0;
 
     buf[0] = '\0';
     json_array_foreach(arr, i, d)
     {
         if (json_is_string(d) && n < len) {
-            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "、" : "", json_string_value(d));
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "、" : "", json_string_value(d));
         }
     }
     json_decref(arr);
+    if (!buf[0]) {
+        snprintf(buf, len, "%s", none);
+    }
     return buf;
 }
 
@@ -197,7 +199,7 @@ static json_t *log_text(const struct ticket_log_entry *e)
         note_value(note, "co_departments", v2, sizeof(v2));
         note_value(note, "note", v3, sizeof(v3));
         snprintf(d, sizeof(d), "主办 %s", v1);
-        co_text(v2, v2, sizeof(v2));
+        ticket_api_co_text(v2, "", v2, sizeof(v2));
         if (v2[0]) {
             snprintf(d + strlen(d), sizeof(d) - strlen(d), "，协办 %s", v2);
         }

@@ -76,6 +76,13 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
                    const char *actor, const char *role, json_t *args, int64_t now, json_t **out,
                    char *errbuf, size_t errlen);
 
+/*
+ * The co-handling departments co (JSON text ["a","b"], borrowed; may be NULL or equal to buf)
+ * as "a、b" into buf (len bytes, NUL-terminated, cut to fit); none (e.g. "" or "无") when
+ * there are none. Returns buf.
+ */
+const char *ticket_api_co_text(const char *co, const char *none, char *buf, size_t len);
+
 /* The HTTP status for an error of ticket_api_act()/ticket_api_detail() (0 -> 200). */
 unsigned ticket_api_http_status(int err);
 

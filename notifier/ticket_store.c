@@ -1031,8 +1031,7 @@ void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t 
 
 /* --- reads ----------------------------------------------------------------------------- */
 
-/* A new copy of a text column ("" for NULL); NULL on ERR_NOMEM. */
-static char *col_dup(sqlite3_stmt *st, int i)
+char *ticket_store_col_dup(sqlite3_stmt *st, int i)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);
     return strdup(s ? s : "");
@@ -1047,13 +1046,13 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
 {
     memset(t, 0, sizeof(*t));
     t->id = sqlite3_column_int64(st, 0);
-    t->number = col_dup(st, 1);
-    t->event_key = col_dup(st, 2);
-    t->title = col_dup(st, 3);
+    t->number = ticket_store_col_dup(st, 1);
+    t->event_key = ticket_store_col_dup(st, 2);
+    t->title = ticket_store_col_dup(st, 3);
     if (yq_level_parse((const char *)sqlite3_column_text(st, 4), &t->level)) {
         t->level = YQ_LEVEL_IV; /* the CHECK constraint keeps this from happening */
     }
-    t->department = col_dup(st, 5);
+    t->department = ticket_store_col_dup(st, 5);
     if (ticket_state_parse((const char *)sqlite3_column_text(st, 6), &t->state)) {
         t->state = TICKET_STATE_OPEN; /* the CHECK constraint keeps this from happening */
     }
@@ -1065,10 +1064,10 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     t->item_count = sqlite3_column_int64(st, 11);
     t->score = sqlite3_column_double(st, 12);
     t->rules_version = sqlite3_column_int64(st, 13);
-    t->url = col_dup(st, 14);
+    t->url = ticket_store_col_dup(st, 14);
     t->created_at = sqlite3_column_int64(st, 15);
     t->updated_at = sqlite3_column_int64(st, 16);
-    t->co_departments = col_dup(st, 17);
+    t->co_departments = ticket_store_col_dup(st, 17);
     t->heat = sqlite3_column_int64(st, 18);
     t->assigned_at = col_time(st, 19);
     t->acknowledged_at = col_time(st, 20);
@@ -1076,7 +1075,7 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     t->closed_at = col_time(st, 22);
     t->returned_at = col_time(st, 23);
     t->dismissed_at = col_time(st, 24);
-    t->dismiss_reason = col_dup(st, 25);
+    t->dismiss_reason = ticket_store_col_dup(st, 25);
     t->reopened_at = col_time(st, 26);
     t->reopen_count = sqlite3_column_int64(st, 27);
     t->press_deadline = col_time(st, 28);
@@ -1097,16 +1096,9 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
     return 0;
 }
 
-/*
- * Step st (prepared and bound; finalized here) to its end, reading each row with read into
- * one more element of the vector *v (elem_size bytes each, *n in use, at most max: the SQL
- * carries the same LIMIT). read fills the element or leaves nothing to release. On failure
- * the elements read so far stay in *v for the caller's release function.
- * Returns 0, ERR_TOO_BIG (more than max rows), ERR_RETRY, ERR_IO or ERR_NOMEM.
- */
-static int collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
-                        size_t max, size_t elem_size, int (*read)(sqlite3_stmt *st, void *elem),
-                        void **v, size_t *n)
+int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
+                              size_t max, size_t elem_size,
+                              int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n)
 {
     size_t cap = 0;
     int rc, err = 0;
@@ -1164,7 +1156,7 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
         return err;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)max_tickets);
-    err = collect_rows(store, st, "list open", max_tickets, sizeof(*out->v), read_ticket,
+    err = ticket_store_collect_rows(store, st, "list open", max_tickets, sizeof(*out->v), read_ticket,
                        (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
@@ -1349,7 +1341,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     sqlite3_bind_int(st, 9, f->overdue_only ? 1 : 0);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)(max < INT64_MAX ? max : INT64_MAX));
     sqlite3_bind_int64(st, 11, (sqlite3_int64)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
-    err = collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
+    err = ticket_store_collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
                        (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
@@ -1375,12 +1367,12 @@ static int read_log_entry(sqlite3_stmt *st, void *elem)
     memset(e, 0, sizeof(*e));
     e->id = sqlite3_column_int64(st, 0);
     e->at = sqlite3_column_int64(st, 1);
-    e->actor = col_dup(st, 2);
-    e->role = col_dup(st, 3);
-    e->action = col_dup(st, 4);
-    e->from_state = col_dup(st, 5);
-    e->to_state = col_dup(st, 6);
-    e->note = col_dup(st, 7);
+    e->actor = ticket_store_col_dup(st, 2);
+    e->role = ticket_store_col_dup(st, 3);
+    e->action = ticket_store_col_dup(st, 4);
+    e->from_state = ticket_store_col_dup(st, 5);
+    e->to_state = ticket_store_col_dup(st, 6);
+    e->note = ticket_store_col_dup(st, 7);
     if (!e->actor || !e->role || !e->action || !e->from_state || !e->to_state || !e->note) {
         log_entry_release(e);
         return ERR_NOMEM;
@@ -1403,7 +1395,7 @@ static int list_of_ticket(struct ticket_store *store, const char *sql, const cha
         return err;
     }
     sqlite3_bind_int64(st, 1, ticket_id);
-    return collect_rows(store, st, what, max, elem_size, read, v, n);
+    return ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
 }
 
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
@@ -1449,12 +1441,12 @@ static int read_response(sqlite3_stmt *st, void *elem)
     struct ticket_response *r = elem;
 
     memset(r, 0, sizeof(*r));
-    r->channel = col_dup(st, 0);
-    r->url = col_dup(st, 1);
+    r->channel = ticket_store_col_dup(st, 0);
+    r->url = ticket_store_col_dup(st, 1);
     r->responded_at = sqlite3_column_int64(st, 2);
     r->recorded_at = sqlite3_column_int64(st, 3);
-    r->recorded_by = col_dup(st, 4);
-    r->note = col_dup(st, 5);
+    r->recorded_by = ticket_store_col_dup(st, 4);
+    r->note = ticket_store_col_dup(st, 5);
     if (!r->channel || !r->url || !r->recorded_by || !r->note) {
         response_release(r);
         return ERR_NOMEM;
@@ -1501,19 +1493,19 @@ static int read_item(sqlite3_stmt *st, void *elem)
 
     memset(it, 0, sizeof(*it));
     it->ticket_id = sqlite3_column_int64(st, 0);
-    it->item_id = col_dup(st, 1);
-    it->source = col_dup(st, 2);
-    it->source_id = col_dup(st, 3);
-    it->channel = col_dup(st, 4);
-    it->url = col_dup(st, 5);
-    it->title = col_dup(st, 6);
-    it->excerpt = col_dup(st, 7);
+    it->item_id = ticket_store_col_dup(st, 1);
+    it->source = ticket_store_col_dup(st, 2);
+    it->source_id = ticket_store_col_dup(st, 3);
+    it->channel = ticket_store_col_dup(st, 4);
+    it->url = ticket_store_col_dup(st, 5);
+    it->title = ticket_store_col_dup(st, 6);
+    it->excerpt = ticket_store_col_dup(st, 7);
     it->has_published = sqlite3_column_type(st, 8) != SQLITE_NULL;
     it->published_at = sqlite3_column_int64(st, 8);
-    it->rule_ids = col_dup(st, 9);
-    it->matches = col_dup(st, 10);
+    it->rule_ids = ticket_store_col_dup(st, 9);
+    it->matches = ticket_store_col_dup(st, 10);
     it->added_at = sqlite3_column_int64(st, 11);
-    it->author = col_dup(st, 12);
+    it->author = ticket_store_col_dup(st, 12);
     if (!it->item_id || !it->source || !it->source_id || !it->channel || !it->url || !it->title ||
         !it->excerpt || !it->rule_ids || !it->matches || !it->author) {
         ticket_item_release(it);
@@ -1541,7 +1533,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     }
     sqlite3_bind_int64(st, 1, ticket_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max_items);
-    err = collect_rows(store, st, "list items", max_items, sizeof(*out->v), read_item,
+    err = ticket_store_collect_rows(store, st, "list items", max_items, sizeof(*out->v), read_item,
                        (void **)&out->v, &out->n);
     if (err) {
         ticket_item_list_release(out);
@@ -1590,7 +1582,7 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
         sqlite3_bind_int64(st, 2, (sqlite3_int64)max_per_ticket);
         size_t max = max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket
                                                               : SIZE_MAX;
-        err = collect_rows(store, st, "list items of page", max, sizeof(*out->v), read_item,
+        err = ticket_store_collect_rows(store, st, "list items of page", max, sizeof(*out->v), read_item,
                            (void **)&out->v, &out->n);
     }
     free(ids_text);

@@ -57,6 +57,20 @@ int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
 
+/* A new copy of text column i of st ("" for NULL); NULL on ERR_NOMEM. */
+char *ticket_store_col_dup(sqlite3_stmt *st, int i);
+
+/*
+ * Step st (prepared and bound; finalized here) to its end, reading each row with read into
+ * one more element of the vector *v (elem_size bytes each, *n in use, at most max: the SQL
+ * carries the same LIMIT). read fills the element or leaves nothing to release. On failure
+ * the elements read so far stay in *v for the caller's release function.
+ * Returns 0, ERR_TOO_BIG (more than max rows), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
+                              size_t max, size_t elem_size,
+                              int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n);
+
 #define TICKET_STORE_COLUMNS                                                                       \
     "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
     "ack_deadline, response_deadline, item_count, score, rules_version, url, created_at, "         \

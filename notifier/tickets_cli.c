@@ -260,26 +260,6 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     return 0;
 }
 
-/* co_departments JSON text ["a","b"] as "a、b" into buf ("无" when none). */
-static const char *co_text(const char *co, char *buf, size_t len)
-{
-    json_t *arr = json_loads(co ? co : "[]", 0, NULL), *d;
-    size_t i, n = 0;
-
-    buf[0] = '\0';
-    json_array_foreach(arr, i, d)
-    {
-        if (json_is_string(d) && n < len) {
-            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "、" : "", json_string_value(d));
-        }
-    }
-    json_decref(arr);
-    if (!buf[0]) {
-        snprintf(buf, len, "无");
-    }
-    return buf;
-}
-
 /*
  * One line per clock of the API's detail d (ticket_api_detail()'s "clocks", the state the
  * pages show): "回应时限 2026-12-02 09:00  进行中" ("，已超时" when past its deadline at now
@@ -341,7 +321,7 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
                    "版本 %lld\n",
                    t.number, t.title, yq_level_name(t.level), yq_level_label(t.level),
                    ticket_state_label(t.state), t.department[0] ? t.department : "待分派",
-                   co_text(t.co_departments, co, sizeof(co)), (long long)t.item_count,
+                   ticket_api_co_text(t.co_departments, "无", co, sizeof(co)), (long long)t.item_count,
                    (long long)t.heat, (long long)t.version);
             if (t.dismiss_reason[0]) {
                 printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason));

@@ -1,0 +1,187 @@
+/*
+ * Held items (ticket_held.h, issue #11): read back what the intake recorded in held_items,
+ * and their JSON for the duty officer's list.
+ */
+#include "ticket_held.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ticket_store_int.h"
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+#include "yq_time.h"
+
+static void held_release(struct ticket_held *h)
+{
+    char *strs[] = {h->item_id, h->event_key,  h->reason,  h->source,
+                    h->source_id, h->channel,  h->url,     h->title,
+                    h->excerpt,  h->author,    h->published_precision, h->level,
+                    h->department, h->source_department, h->rule_ids};
+    for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
+        free(strs[k]);
+    }
+    memset(h, 0, sizeof(*h));
+}
+
+void ticket_held_list_release(struct ticket_held_list *list)
+{
+    if (!list) {
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        held_release(&list->v[i]);
+    }
+    free(list->v);
+    memset(list, 0, sizeof(*list));
+}
+
+static int read_held(sqlite3_stmt *st, void *elem)
+{
+    struct ticket_held *h = elem;
+
+    memset(h, 0, sizeof(*h));
+    h->id = sqlite3_column_int64(st, 0);
+    h->item_id = ticket_store_col_dup(st, 1);
+    h->event_key = ticket_store_col_dup(st, 2);
+    h->reason = ticket_store_col_dup(st, 3);
+    h->source = ticket_store_col_dup(st, 4);
+    h->source_id = ticket_store_col_dup(st, 5);
+    h->channel = ticket_store_col_dup(st, 6);
+    h->url = ticket_store_col_dup(st, 7);
+    h->title = ticket_store_col_dup(st, 8);
+    h->excerpt = ticket_store_col_dup(st, 9);
+    h->author = ticket_store_col_dup(st, 10);
+    h->has_published = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    h->published_at = sqlite3_column_int64(st, 11);
+    h->published_precision =
+        sqlite3_column_type(st, 12) != SQLITE_NULL ? ticket_store_col_dup(st, 12) : NULL;
+    h->fetched_at = sqlite3_column_int64(st, 13);
+    h->detected_at = sqlite3_column_int64(st, 14);
+    h->level = ticket_store_col_dup(st, 15);
+    h->department = ticket_store_col_dup(st, 16);
+    h->source_department = ticket_store_col_dup(st, 17);
+    h->rule_ids = ticket_store_col_dup(st, 18);
+    h->score = sqlite3_column_double(st, 19);
+    h->held_at = sqlite3_column_int64(st, 20);
+    if (!h->item_id || !h->event_key || !h->reason || !h->source || !h->source_id ||
+        !h->channel || !h->url || !h->title || !h->excerpt || !h->author || !h->level ||
+        !h->department || !h->source_department || !h->rule_ids ||
+        (h->has_published && !h->published_precision)) {
+        held_release(h);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
+                           size_t max, struct ticket_held_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    max = max ? max : 1;
+    err = ticket_store_prepare(
+        store,
+        "SELECT id, item_id, event_key, reason, source, source_id, channel, url, "
+        "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, "
+        "level, department, source_department, rule_ids, score, held_at FROM held_items "
+        "WHERE (?1 IS NULL OR reason = ?1) AND "
+        "(?3 IS NULL OR instr(title, ?3) > 0 OR instr(excerpt, ?3) > 0 OR "
+        "instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
+        "instr(url, ?3) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?2",
+        &st, "held list");
+    if (err) {
+        return err;
+    }
+    if (reason) {
+        sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 1);
+    }
+    sqlite3_bind_int64(st, 2, (int64_t)max);
+    if (query && query[0]) {
+        sqlite3_bind_text(st, 3, query, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 3);
+    }
+    err = ticket_store_collect_rows(store, st, "held list", max, sizeof(*out->v), read_held,
+                                    (void **)&out->v, &out->n);
+    if (err) {
+        ticket_held_list_release(out);
+    }
+    return err;
+}
+
+static json_t *held_str(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    return v ? v : json_string(""); /* not UTF-8: "" rather than failing the whole answer */
+}
+
+static json_t *held_when(int64_t t, bool bj)
+{
+    char buf[32];
+    if (t <= 0) {
+        return json_null();
+    }
+    return json_string(bj ? yq_time_format_shanghai(t, buf, sizeof(buf))
+                          : yq_time_format_utc(t, buf, sizeof(buf)));
+}
+
+json_t *ticket_held_json(const struct ticket_held *h)
+{
+    json_t *o, *rules = json_loads(h->rule_ids ? h->rule_ids : "[]", 0, NULL);
+    bool old = strcmp(h->reason, "old") == 0, undated = strcmp(h->reason, "undated") == 0;
+    int64_t pub = h->has_published ? h->published_at : 0;
+
+    if (!json_is_array(rules)) {
+        json_decref(rules);
+        rules = json_array();
+    }
+    o = json_object();
+    if (!o || !rules) {
+        json_decref(o);
+        json_decref(rules);
+        return NULL;
+    }
+    json_object_set_new(o, "id", json_integer(h->id));
+    json_object_set_new(o, "item_id", held_str(h->item_id));
+    json_object_set_new(o, "event_key", held_str(h->event_key));
+    json_object_set_new(o, "reason", held_str(h->reason));
+    json_object_set_new(o, "reason_label",
+                        json_string(yq_label(YQ_LABEL_HELD_REASON, h->reason))); /* one table */
+    json_object_set_new(o, "old", json_boolean(old));
+    json_object_set_new(o, "undated", json_boolean(undated));
+    json_object_set_new(o, "official", json_boolean(!old && !undated));
+    json_object_set_new(o, "title", held_str(h->title));
+    json_object_set_new(o, "excerpt", held_str(h->excerpt));
+    json_object_set_new(o, "url", held_str(h->url));
+    json_object_set_new(o, "source", held_str(h->source));
+    json_object_set_new(o, "source_id", held_str(h->source_id));
+    json_object_set_new(o, "channel", held_str(h->channel));
+    json_object_set_new(o, "author", held_str(h->author));
+    json_object_set_new(o, "published_at", held_when(pub, false));
+    json_object_set_new(o, "published_at_bj", held_when(pub, true));
+    json_object_set_new(o, "published_precision",
+                        h->published_precision ? held_str(h->published_precision) : json_null());
+    /* how long before its fetch the item was published, whole hours (null: unknown) */
+    json_object_set_new(o, "age_hours",
+                        h->has_published && h->fetched_at > h->published_at
+                            ? json_integer((h->fetched_at - h->published_at) / 3600)
+                            : json_null());
+    json_object_set_new(o, "fetched_at", held_when(h->fetched_at, false));
+    json_object_set_new(o, "detected_at", held_when(h->detected_at, false));
+    json_object_set_new(o, "detected_at_bj", held_when(h->detected_at, true));
+    json_object_set_new(o, "level", held_str(h->level));
+    json_object_set_new(o, "department", held_str(h->department));
+    json_object_set_new(o, "source_department", held_str(h->source_department));
+    json_object_set_new(o, "rule_ids", rules);
+    json_object_set_new(o, "score", json_real(h->score));
+    json_object_set_new(o, "held_at", held_when(h->held_at, false));
+    return o;
+}
