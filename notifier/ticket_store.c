@@ -1349,8 +1349,10 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     return err;
 }
 
-static void log_entry_release(struct ticket_log_entry *e)
+static void log_entry_release(void *elem)
 {
+    struct ticket_log_entry *e = elem;
+
     free(e->actor);
     free(e->role);
     free(e->action);
@@ -1380,55 +1382,63 @@ static int read_log_entry(sqlite3_stmt *st, void *elem)
     return 0;
 }
 
+/* Release the n elements of v (elem_size bytes each) with release_one, then v. */
+static void release_vec(void *v, size_t n, size_t elem_size, void (*release_one)(void *elem))
+{
+    for (size_t i = 0; i < n; i++) {
+        release_one((char *)v + i * elem_size);
+    }
+    free(v);
+}
+
 /*
  * The rows of sql (one "?" bound to ticket_id; at most max rows by its LIMIT) read with read
- * into the vector *v / *n. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ * into the vector *v / *n (empty on failure: released with release_one).
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
 static int list_of_ticket(struct ticket_store *store, const char *sql, const char *what,
                           int64_t ticket_id, size_t max, size_t elem_size,
-                          int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n)
+                          int (*read)(sqlite3_stmt *st, void *elem),
+                          void (*release_one)(void *elem), void **v, size_t *n)
 {
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(store, sql, &st, what);
 
-    if (err) {
-        return err;
+    if (!err) {
+        sqlite3_bind_int64(st, 1, ticket_id);
+        err = ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    return ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
+    if (err) {
+        release_vec(*v, *n, elem_size, release_one);
+        *v = NULL;
+        *n = 0;
+    }
+    return err;
 }
 
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out)
 {
-    int err;
-
     memset(out, 0, sizeof(*out));
-    err = list_of_ticket(store,
-                         "SELECT id, at, actor, actor_role, action, from_state, to_state, "
-                         "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
-                         "list log", ticket_id, 10000, sizeof(*out->v), read_log_entry,
-                         (void **)&out->v, &out->n);
-    if (err) {
-        ticket_log_list_release(out);
-    }
-    return err;
+    return list_of_ticket(store,
+                          "SELECT id, at, actor, actor_role, action, from_state, to_state, "
+                          "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
+                          "list log", ticket_id, 10000, sizeof(*out->v), read_log_entry,
+                          log_entry_release, (void **)&out->v, &out->n);
 }
 
 void ticket_log_list_release(struct ticket_log_list *list)
 {
-    if (!list) {
-        return;
+    if (list) {
+        release_vec(list->v, list->n, sizeof(*list->v), log_entry_release);
+        memset(list, 0, sizeof(*list));
     }
-    for (size_t i = 0; i < list->n; i++) {
-        log_entry_release(&list->v[i]);
-    }
-    free(list->v);
-    memset(list, 0, sizeof(*list));
 }
 
-static void response_release(struct ticket_response *r)
+static void response_release(void *elem)
 {
+    struct ticket_response *r = elem;
+
     free(r->channel);
     free(r->url);
     free(r->recorded_by);
@@ -1457,30 +1467,20 @@ static int read_response(sqlite3_stmt *st, void *elem)
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
 {
-    int err;
-
     memset(out, 0, sizeof(*out));
-    err = list_of_ticket(store,
-                         "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
-                         "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
-                         "list responses", ticket_id, 1000, sizeof(*out->v), read_response,
-                         (void **)&out->v, &out->n);
-    if (err) {
-        ticket_response_list_release(out);
-    }
-    return err;
+    return list_of_ticket(store,
+                          "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
+                          "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
+                          "list responses", ticket_id, 1000, sizeof(*out->v), read_response,
+                          response_release, (void **)&out->v, &out->n);
 }
 
 void ticket_response_list_release(struct ticket_response_list *list)
 {
-    if (!list) {
-        return;
+    if (list) {
+        release_vec(list->v, list->n, sizeof(*list->v), response_release);
+        memset(list, 0, sizeof(*list));
     }
-    for (size_t i = 0; i < list->n; i++) {
-        response_release(&list->v[i]);
-    }
-    free(list->v);
-    memset(list, 0, sizeof(*list));
 }
 
 #define ITEM_COLUMNS                                                                               \
@@ -1628,16 +1628,17 @@ void ticket_release(struct ticket *t)
     memset(t, 0, sizeof(*t));
 }
 
+static void ticket_release_one(void *elem)
+{
+    ticket_release(elem);
+}
+
 void ticket_list_release(struct ticket_list *list)
 {
-    if (!list) {
-        return;
+    if (list) {
+        release_vec(list->v, list->n, sizeof(*list->v), ticket_release_one);
+        memset(list, 0, sizeof(*list));
     }
-    for (size_t i = 0; i < list->n; i++) {
-        ticket_release(&list->v[i]);
-    }
-    free(list->v);
-    memset(list, 0, sizeof(*list));
 }
 
 void ticket_item_release(struct ticket_item *item)
@@ -1658,14 +1659,15 @@ void ticket_item_release(struct ticket_item *item)
     memset(item, 0, sizeof(*item));
 }
 
+static void item_release_one(void *elem)
+{
+    ticket_item_release(elem);
+}
+
 void ticket_item_list_release(struct ticket_item_list *list)
 {
-    if (!list) {
-        return;
+    if (list) {
+        release_vec(list->v, list->n, sizeof(*list->v), item_release_one);
+        memset(list, 0, sizeof(*list));
     }
-    for (size_t i = 0; i < list->n; i++) {
-        ticket_item_release(&list->v[i]);
-    }
-    free(list->v);
-    memset(list, 0, sizeof(*list));
 }

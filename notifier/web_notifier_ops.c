@@ -19,7 +19,15 @@
 static int ops_list(void *ctx, const struct web_ticket_query *q, json_t **out)
 {
     struct web_notifier_ctx *x = ctx;
-    struct ticket_filter filter;
+    const struct ticket_filter filter = {
+        .state = !q->state ? "active" : strcmp(q->state, "all") == 0 ? NULL : q->state,
+        .department = q->department, /* lead or co-handling */
+        .level = q->level,
+        .source = q->source,
+        .detected_from = q->detected_from,
+        .detected_until = q->detected_until,
+        .offset = q->offset,
+    };
     struct ticket_list list = {0};
     struct ticket_item_list items = {0};
     json_t *arr = json_array();
@@ -30,14 +38,6 @@ static int ops_list(void *ctx, const struct web_ticket_query *q, json_t **out)
     if (!arr) {
         return ERR_NOMEM;
     }
-    memset(&filter, 0, sizeof(filter));
-    filter.state = !q->state ? "active" : strcmp(q->state, "all") == 0 ? NULL : q->state;
-    filter.department = q->department;
-    filter.level = q->level;
-    filter.source = q->source;
-    filter.detected_from = q->detected_from;
-    filter.detected_until = q->detected_until;
-    filter.offset = q->offset;
     pthread_mutex_lock(x->lock);
     err = ticket_store_list(x->reader, &filter, q->max, &list);
     if (!err) {
