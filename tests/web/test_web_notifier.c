@@ -213,6 +213,97 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
     resp_release(&r);
 }
 
+/* query with every byte outside [A-Za-z0-9._~=&?-] %-encoded, into out. */
+static const char *url_encode(const char *query, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)query; *p && n + 4 < len; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("._~=&?-:", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            n += (size_t)snprintf(out + n, len - n, "%%%02X", *p);
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/*
+ * Issue #12: GET /api/tickets filters in the store's SQL, over HTTP: the source by id, kind,
+ * kind label or display name (issue #11 leftover), lead or co-handling department, level,
+ * detection time, paging; a bad time or offset is 400.
+ */
+static void test_issue_12_queue_filters_over_http(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char later[32], earlier[32], query[256], path[512];
+    struct client cl;
+    struct {
+        const char *query; /* "?from=" and "?until=" get a time appended */
+        bool time_later;   /* that time: an hour from now; else two hours ago */
+        long status;
+        int n;             /* tickets in the answer; -1: do not count */
+        bool a, b;         /* number_a, number_b listed */
+    } cases[] = {
+        {"", false, 200, 2, true, true},
+        {"?source=安康新闻网", false, 200, 2, true, true},
+        {"?source=ak-news", false, 200, 2, true, true},
+        {"?source=rss", false, 200, 2, true, true},
+        {"?source=网站", false, 200, 2, true, true},
+        {"?source=微博", false, 200, 0, false, false},
+        {"?source=别的来源", false, 200, 0, false, false},
+        {"?department=" DEPT_A, false, 200, 1, true, false},
+        {"?department=" DEPT_B "&source=安康新闻网", false, 200, 1, false, true},
+        {"?level=III", false, 200, 2, true, true},
+        {"?level=II", false, 200, 0, false, false},
+        {"?from=", true, 200, 0, false, false},
+        {"?until=", true, 200, 2, true, true},
+        {"?from=", false, 200, 2, true, true},
+        {"?until=", false, 200, 0, false, false},
+        {"?offset=1", false, 200, 1, false, true}, /* a is first: same deadline, lower id */
+        {"?offset=2", false, 200, 0, false, false},
+        {"?offset=-1", false, 400, -1, false, false},
+        {"?offset=x", false, 400, -1, false, false},
+        {"?from=yesterday", false, 400, -1, false, false},
+    };
+
+    yq_time_format_utc(yq_time_now() + 3600, later, sizeof(later));
+    yq_time_format_utc(yq_time_now() - 7200, earlier, sizeof(earlier));
+    login(f, "duty1", "duty-password-1", &cl);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        json_t *v, *list;
+
+        bool timed = strstr(cases[i].query, "from=") || strstr(cases[i].query, "until=");
+        snprintf(query, sizeof(query), "%s%s", cases[i].query,
+                 !timed || strstr(cases[i].query, "yesterday") ? ""
+                 : cases[i].time_later                         ? later
+                                                               : earlier);
+        snprintf(path, sizeof(path), "/api/tickets");
+        url_encode(query, path + strlen(path), sizeof(path) - strlen(path));
+        http_request(port, &cl, "GET", path, NULL, NULL, &r);
+        if (r.status != cases[i].status) {
+            fail_msg("case %zu %s: status %ld: %s", i, query, r.status, r.body);
+        }
+        v = json_loads(r.body, 0, NULL);
+        list = json_object_get(v, "tickets");
+        if (cases[i].n >= 0 && (int)json_array_size(list) != cases[i].n) {
+            fail_msg("case %zu %s: %zu tickets, want %d", i, query, json_array_size(list),
+                     cases[i].n);
+        }
+        if (cases[i].n > 0 && cases[i].a != (strstr(r.body, f->number_a) != NULL)) {
+            fail_msg("case %zu %s: ticket a %s", i, query, cases[i].a ? "missing" : "listed");
+        }
+        if (cases[i].n > 0 && cases[i].b != (strstr(r.body, f->number_b) != NULL)) {
+            fail_msg("case %zu %s: ticket b %s", i, query, cases[i].b ? "missing" : "listed");
+        }
+        json_decref(v);
+        resp_release(&r);
+    }
+}
+
 static void test_duty_officer_closes_with_result(void **state)
 {
     struct fx *f = *state;
@@ -651,6 +742,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
