@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,17 +16,34 @@
 #include "yq_labels.h"
 #include "yq_time.h"
 
-static void held_release(struct ticket_held *h)
-{
-    char *strs[] = {h->item_id, h->event_key,  h->reason,  h->source,
-                    h->source_id, h->channel,  h->url,     h->title,
-                    h->excerpt,  h->author,    h->published_precision, h->level,
-                    h->department, h->source_department, h->rule_ids};
-    for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
-        free(strs[k]);
-    }
-    memset(h, 0, sizeof(*h));
-}
+#define HCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_held, field)}
+
+/* The columns of the held list's SELECT, in order, and where each goes. */
+static const struct ticket_store_col held_cols[] = {
+    HCOL(0, INT, id),
+    HCOL(1, TEXT, item_id),
+    HCOL(2, TEXT, event_key),
+    HCOL(3, TEXT, reason),
+    HCOL(4, TEXT, source),
+    HCOL(5, TEXT, source_id),
+    HCOL(6, TEXT, channel),
+    HCOL(7, TEXT, url),
+    HCOL(8, TEXT, title),
+    HCOL(9, TEXT, excerpt),
+    HCOL(10, TEXT, author),
+    HCOL(11, PRESENT, has_published),
+    HCOL(11, INT, published_at),
+    HCOL(12, TEXT_OR_NULL, published_precision),
+    HCOL(13, INT, fetched_at),
+    HCOL(14, INT, detected_at),
+    HCOL(15, TEXT, level),
+    HCOL(16, TEXT, department),
+    HCOL(17, TEXT, source_department),
+    HCOL(18, TEXT, rule_ids),
+    HCOL(19, REAL, score),
+    HCOL(20, INT, held_at),
+};
+#define N_HELD_COLS (sizeof(held_cols) / sizeof(held_cols[0]))
 
 void ticket_held_list_release(struct ticket_held_list *list)
 {
@@ -33,7 +51,7 @@ void ticket_held_list_release(struct ticket_held_list *list)
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
-        held_release(&list->v[i]);
+        ticket_store_free_cols(held_cols, N_HELD_COLS, &list->v[i]);
     }
     free(list->v);
     memset(list, 0, sizeof(*list));
@@ -41,40 +59,8 @@ void ticket_held_list_release(struct ticket_held_list *list)
 
 static int read_held(sqlite3_stmt *st, void *elem)
 {
-    struct ticket_held *h = elem;
-
-    memset(h, 0, sizeof(*h));
-    h->id = sqlite3_column_int64(st, 0);
-    h->item_id = ticket_store_col_dup(st, 1);
-    h->event_key = ticket_store_col_dup(st, 2);
-    h->reason = ticket_store_col_dup(st, 3);
-    h->source = ticket_store_col_dup(st, 4);
-    h->source_id = ticket_store_col_dup(st, 5);
-    h->channel = ticket_store_col_dup(st, 6);
-    h->url = ticket_store_col_dup(st, 7);
-    h->title = ticket_store_col_dup(st, 8);
-    h->excerpt = ticket_store_col_dup(st, 9);
-    h->author = ticket_store_col_dup(st, 10);
-    h->has_published = sqlite3_column_type(st, 11) != SQLITE_NULL;
-    h->published_at = sqlite3_column_int64(st, 11);
-    h->published_precision =
-        sqlite3_column_type(st, 12) != SQLITE_NULL ? ticket_store_col_dup(st, 12) : NULL;
-    h->fetched_at = sqlite3_column_int64(st, 13);
-    h->detected_at = sqlite3_column_int64(st, 14);
-    h->level = ticket_store_col_dup(st, 15);
-    h->department = ticket_store_col_dup(st, 16);
-    h->source_department = ticket_store_col_dup(st, 17);
-    h->rule_ids = ticket_store_col_dup(st, 18);
-    h->score = sqlite3_column_double(st, 19);
-    h->held_at = sqlite3_column_int64(st, 20);
-    if (!h->item_id || !h->event_key || !h->reason || !h->source || !h->source_id ||
-        !h->channel || !h->url || !h->title || !h->excerpt || !h->author || !h->level ||
-        !h->department || !h->source_department || !h->rule_ids ||
-        (h->has_published && !h->published_precision)) {
-        held_release(h);
-        return ERR_NOMEM;
-    }
-    return 0;
+    memset(elem, 0, sizeof(struct ticket_held));
+    return ticket_store_read_cols(st, held_cols, N_HELD_COLS, elem);
 }
 
 int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1031,69 +1032,114 @@ void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t 
 
 /* --- reads ----------------------------------------------------------------------------- */
 
-char *ticket_store_col_dup(sqlite3_stmt *st, int i)
+int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
+                           void *obj)
 {
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return strdup(s ? s : "");
+    for (size_t i = 0; i < n_cols; i++) {
+        const struct ticket_store_col *c = &cols[i];
+        void *field = (char *)obj + c->offset;
+        const char *text = (const char *)sqlite3_column_text(st, c->index);
+        bool null = sqlite3_column_type(st, c->index) == SQLITE_NULL;
+
+        switch (c->type) {
+        case TICKET_COL_TEXT:
+        case TICKET_COL_TEXT_OR_NULL:
+            if (c->type == TICKET_COL_TEXT || !null) {
+                *(char **)field = strdup(text ? text : "");
+                if (!*(char **)field) {
+                    ticket_store_free_cols(cols, i, obj);
+                    return ERR_NOMEM;
+                }
+            }
+            break;
+        case TICKET_COL_INT: /* NULL reads as 0: "not yet" for times */
+            *(int64_t *)field = sqlite3_column_int64(st, c->index);
+            break;
+        case TICKET_COL_REAL:
+            *(double *)field = sqlite3_column_double(st, c->index);
+            break;
+        case TICKET_COL_FLAG:
+            *(bool *)field = sqlite3_column_int(st, c->index) != 0;
+            break;
+        case TICKET_COL_PRESENT:
+            *(bool *)field = !null;
+            break;
+        case TICKET_COL_LEVEL:
+            if (yq_level_parse(text, (enum yq_level *)field)) {
+                *(enum yq_level *)field = YQ_LEVEL_IV; /* the CHECK constraint prevents it */
+            }
+            break;
+        case TICKET_COL_STATE:
+            if (ticket_state_parse(text, (enum ticket_state *)field)) {
+                *(enum ticket_state *)field = TICKET_STATE_OPEN; /* as above */
+            }
+            break;
+        }
+    }
+    return 0;
 }
 
-static int64_t col_time(sqlite3_stmt *st, int i)
+void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, void *obj)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+    for (size_t i = 0; i < n_cols; i++) {
+        if (cols[i].type == TICKET_COL_TEXT || cols[i].type == TICKET_COL_TEXT_OR_NULL) {
+            char **field = (char **)((char *)obj + cols[i].offset);
+            free(*field);
+            *field = NULL;
+        }
+    }
 }
+
+#define TCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket, field)}
+
+/* The columns of TICKET_STORE_COLUMNS, in order, and where each goes in struct ticket. */
+static const struct ticket_store_col ticket_cols[] = {
+    TCOL(0, INT, id),
+    TCOL(1, TEXT, number),
+    TCOL(2, TEXT, event_key),
+    TCOL(3, TEXT, title),
+    TCOL(4, LEVEL, level),
+    TCOL(5, TEXT, department),
+    TCOL(6, STATE, state),
+    TCOL(7, PRESENT, has_first_post),
+    TCOL(7, INT, first_post_at),
+    TCOL(8, INT, detected_at),
+    TCOL(9, INT, ack_deadline),
+    TCOL(10, INT, response_deadline),
+    TCOL(11, INT, item_count),
+    TCOL(12, REAL, score),
+    TCOL(13, INT, rules_version),
+    TCOL(14, TEXT, url),
+    TCOL(15, INT, created_at),
+    TCOL(16, INT, updated_at),
+    TCOL(17, TEXT, co_departments),
+    TCOL(18, INT, heat),
+    TCOL(19, INT, assigned_at),
+    TCOL(20, INT, acknowledged_at),
+    TCOL(21, INT, responded_at),
+    TCOL(22, INT, closed_at),
+    TCOL(23, INT, returned_at),
+    TCOL(24, INT, dismissed_at),
+    TCOL(25, TEXT, dismiss_reason),
+    TCOL(26, INT, reopened_at),
+    TCOL(27, INT, reopen_count),
+    TCOL(28, INT, press_deadline),
+    TCOL(29, INT, press_held_at),
+    TCOL(30, INT, close_deadline),
+    TCOL(31, FLAG, ack_overdue),
+    TCOL(32, FLAG, response_overdue),
+    TCOL(33, FLAG, press_overdue),
+    TCOL(34, FLAG, close_overdue),
+    TCOL(35, INT, version),
+    TCOL(36, FLAG, rules_unverified),
+    TCOL(37, INT, rules_checked_at),
+};
+#define N_TICKET_COLS (sizeof(ticket_cols) / sizeof(ticket_cols[0]))
 
 int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
 {
     memset(t, 0, sizeof(*t));
-    t->id = sqlite3_column_int64(st, 0);
-    t->number = ticket_store_col_dup(st, 1);
-    t->event_key = ticket_store_col_dup(st, 2);
-    t->title = ticket_store_col_dup(st, 3);
-    if (yq_level_parse((const char *)sqlite3_column_text(st, 4), &t->level)) {
-        t->level = YQ_LEVEL_IV; /* the CHECK constraint keeps this from happening */
-    }
-    t->department = ticket_store_col_dup(st, 5);
-    if (ticket_state_parse((const char *)sqlite3_column_text(st, 6), &t->state)) {
-        t->state = TICKET_STATE_OPEN; /* the CHECK constraint keeps this from happening */
-    }
-    t->has_first_post = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    t->first_post_at = sqlite3_column_int64(st, 7);
-    t->detected_at = sqlite3_column_int64(st, 8);
-    t->ack_deadline = sqlite3_column_int64(st, 9);
-    t->response_deadline = sqlite3_column_int64(st, 10);
-    t->item_count = sqlite3_column_int64(st, 11);
-    t->score = sqlite3_column_double(st, 12);
-    t->rules_version = sqlite3_column_int64(st, 13);
-    t->url = ticket_store_col_dup(st, 14);
-    t->created_at = sqlite3_column_int64(st, 15);
-    t->updated_at = sqlite3_column_int64(st, 16);
-    t->co_departments = ticket_store_col_dup(st, 17);
-    t->heat = sqlite3_column_int64(st, 18);
-    t->assigned_at = col_time(st, 19);
-    t->acknowledged_at = col_time(st, 20);
-    t->responded_at = col_time(st, 21);
-    t->closed_at = col_time(st, 22);
-    t->returned_at = col_time(st, 23);
-    t->dismissed_at = col_time(st, 24);
-    t->dismiss_reason = ticket_store_col_dup(st, 25);
-    t->reopened_at = col_time(st, 26);
-    t->reopen_count = sqlite3_column_int64(st, 27);
-    t->press_deadline = col_time(st, 28);
-    t->press_held_at = col_time(st, 29);
-    t->close_deadline = col_time(st, 30);
-    t->ack_overdue = sqlite3_column_int(st, 31) != 0;
-    t->response_overdue = sqlite3_column_int(st, 32) != 0;
-    t->press_overdue = sqlite3_column_int(st, 33) != 0;
-    t->close_overdue = sqlite3_column_int(st, 34) != 0;
-    t->version = sqlite3_column_int64(st, 35);
-    t->rules_unverified = sqlite3_column_int(st, 36) != 0;
-    t->rules_checked_at = col_time(st, 37);
-    if (!t->number || !t->event_key || !t->title || !t->department || !t->url ||
-        !t->co_departments || !t->dismiss_reason) {
-        ticket_release(t);
-        return ERR_NOMEM;
-    }
-    return 0;
+    return ticket_store_read_cols(st, ticket_cols, N_TICKET_COLS, t);
 }
 
 int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
@@ -1349,37 +1395,23 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     return err;
 }
 
+#define LCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_log_entry, field)}
+
+static const struct ticket_store_col log_cols[] = {
+    LCOL(0, INT, id),         LCOL(1, INT, at),          LCOL(2, TEXT, actor),
+    LCOL(3, TEXT, role),      LCOL(4, TEXT, action),     LCOL(5, TEXT, from_state),
+    LCOL(6, TEXT, to_state),  LCOL(7, TEXT, note),
+};
+
 static void log_entry_release(void *elem)
 {
-    struct ticket_log_entry *e = elem;
-
-    free(e->actor);
-    free(e->role);
-    free(e->action);
-    free(e->from_state);
-    free(e->to_state);
-    free(e->note);
-    memset(e, 0, sizeof(*e));
+    ticket_store_free_cols(log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
 }
 
 static int read_log_entry(sqlite3_stmt *st, void *elem)
 {
-    struct ticket_log_entry *e = elem;
-
-    memset(e, 0, sizeof(*e));
-    e->id = sqlite3_column_int64(st, 0);
-    e->at = sqlite3_column_int64(st, 1);
-    e->actor = ticket_store_col_dup(st, 2);
-    e->role = ticket_store_col_dup(st, 3);
-    e->action = ticket_store_col_dup(st, 4);
-    e->from_state = ticket_store_col_dup(st, 5);
-    e->to_state = ticket_store_col_dup(st, 6);
-    e->note = ticket_store_col_dup(st, 7);
-    if (!e->actor || !e->role || !e->action || !e->from_state || !e->to_state || !e->note) {
-        log_entry_release(e);
-        return ERR_NOMEM;
-    }
-    return 0;
+    memset(elem, 0, sizeof(struct ticket_log_entry));
+    return ticket_store_read_cols(st, log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
 }
 
 /* Release the n elements of v (elem_size bytes each) with release_one, then v. */
@@ -1435,33 +1467,23 @@ void ticket_log_list_release(struct ticket_log_list *list)
     }
 }
 
+#define RCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_response, field)}
+
+static const struct ticket_store_col response_cols[] = {
+    RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),          RCOL(2, INT, responded_at),
+    RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
+};
+
 static void response_release(void *elem)
 {
-    struct ticket_response *r = elem;
-
-    free(r->channel);
-    free(r->url);
-    free(r->recorded_by);
-    free(r->note);
-    memset(r, 0, sizeof(*r));
+    ticket_store_free_cols(response_cols, sizeof(response_cols) / sizeof(response_cols[0]), elem);
 }
 
 static int read_response(sqlite3_stmt *st, void *elem)
 {
-    struct ticket_response *r = elem;
-
-    memset(r, 0, sizeof(*r));
-    r->channel = ticket_store_col_dup(st, 0);
-    r->url = ticket_store_col_dup(st, 1);
-    r->responded_at = sqlite3_column_int64(st, 2);
-    r->recorded_at = sqlite3_column_int64(st, 3);
-    r->recorded_by = ticket_store_col_dup(st, 4);
-    r->note = ticket_store_col_dup(st, 5);
-    if (!r->channel || !r->url || !r->recorded_by || !r->note) {
-        response_release(r);
-        return ERR_NOMEM;
-    }
-    return 0;
+    memset(elem, 0, sizeof(struct ticket_response));
+    return ticket_store_read_cols(st, response_cols,
+                                  sizeof(response_cols) / sizeof(response_cols[0]), elem);
 }
 
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
@@ -1487,31 +1509,22 @@ void ticket_response_list_release(struct ticket_response_list *list)
     "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "        \
     "rule_ids, matches, added_at, author"
 
+#define ICOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_item, field)}
+
+/* The columns of ITEM_COLUMNS, in order, and where each goes in struct ticket_item. */
+static const struct ticket_store_col item_cols[] = {
+    ICOL(0, INT, ticket_id),  ICOL(1, TEXT, item_id),       ICOL(2, TEXT, source),
+    ICOL(3, TEXT, source_id), ICOL(4, TEXT, channel),       ICOL(5, TEXT, url),
+    ICOL(6, TEXT, title),     ICOL(7, TEXT, excerpt),       ICOL(8, PRESENT, has_published),
+    ICOL(8, INT, published_at), ICOL(9, TEXT, rule_ids),    ICOL(10, TEXT, matches),
+    ICOL(11, INT, added_at),  ICOL(12, TEXT, author),
+};
+#define N_ITEM_COLS (sizeof(item_cols) / sizeof(item_cols[0]))
+
 static int read_item(sqlite3_stmt *st, void *elem)
 {
-    struct ticket_item *it = elem;
-
-    memset(it, 0, sizeof(*it));
-    it->ticket_id = sqlite3_column_int64(st, 0);
-    it->item_id = ticket_store_col_dup(st, 1);
-    it->source = ticket_store_col_dup(st, 2);
-    it->source_id = ticket_store_col_dup(st, 3);
-    it->channel = ticket_store_col_dup(st, 4);
-    it->url = ticket_store_col_dup(st, 5);
-    it->title = ticket_store_col_dup(st, 6);
-    it->excerpt = ticket_store_col_dup(st, 7);
-    it->has_published = sqlite3_column_type(st, 8) != SQLITE_NULL;
-    it->published_at = sqlite3_column_int64(st, 8);
-    it->rule_ids = ticket_store_col_dup(st, 9);
-    it->matches = ticket_store_col_dup(st, 10);
-    it->added_at = sqlite3_column_int64(st, 11);
-    it->author = ticket_store_col_dup(st, 12);
-    if (!it->item_id || !it->source || !it->source_id || !it->channel || !it->url || !it->title ||
-        !it->excerpt || !it->rule_ids || !it->matches || !it->author) {
-        ticket_item_release(it);
-        return ERR_NOMEM;
-    }
-    return 0;
+    memset(elem, 0, sizeof(struct ticket_item));
+    return ticket_store_read_cols(st, item_cols, N_ITEM_COLS, elem);
 }
 
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
@@ -1615,17 +1628,10 @@ const struct ticket_item *ticket_item_run(const struct ticket_item_list *items, 
 
 void ticket_release(struct ticket *t)
 {
-    if (!t) {
-        return;
+    if (t) {
+        ticket_store_free_cols(ticket_cols, N_TICKET_COLS, t);
+        memset(t, 0, sizeof(*t));
     }
-    free(t->number);
-    free(t->event_key);
-    free(t->title);
-    free(t->department);
-    free(t->url);
-    free(t->co_departments);
-    free(t->dismiss_reason);
-    memset(t, 0, sizeof(*t));
 }
 
 static void ticket_release_one(void *elem)
@@ -1643,20 +1649,10 @@ void ticket_list_release(struct ticket_list *list)
 
 void ticket_item_release(struct ticket_item *item)
 {
-    if (!item) {
-        return;
+    if (item) {
+        ticket_store_free_cols(item_cols, N_ITEM_COLS, item);
+        memset(item, 0, sizeof(*item));
     }
-    free(item->item_id);
-    free(item->source);
-    free(item->source_id);
-    free(item->channel);
-    free(item->url);
-    free(item->title);
-    free(item->excerpt);
-    free(item->rule_ids);
-    free(item->matches);
-    free(item->author);
-    memset(item, 0, sizeof(*item));
 }
 
 static void item_release_one(void *elem)

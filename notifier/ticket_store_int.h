@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ticket_store.h"
@@ -51,14 +52,40 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
 /* The policy in effect (never NULL: a static default policy when none is set). */
 const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_store *store);
 
+/* How a column is stored in a struct field (struct ticket_store_col). */
+enum ticket_store_col_type {
+    TICKET_COL_TEXT,         /* char *: a new copy, "" for NULL */
+    TICKET_COL_TEXT_OR_NULL, /* char *: a new copy, NULL for NULL */
+    TICKET_COL_INT,          /* int64_t: NULL reads as 0 ("not yet" for times) */
+    TICKET_COL_REAL,         /* double */
+    TICKET_COL_FLAG,         /* bool: the integer is not 0 */
+    TICKET_COL_PRESENT,      /* bool: the column is not NULL */
+    TICKET_COL_LEVEL,        /* enum yq_level from "I".."IV" */
+    TICKET_COL_STATE,        /* enum ticket_state from its name */
+};
+
+/* One column of a result row and the field of a struct it fills (a row reader's table). */
+struct ticket_store_col {
+    int index; /* the result column */
+    enum ticket_store_col_type type;
+    size_t offset; /* offsetof the field */
+};
+
+/*
+ * Fill the fields of obj named in cols (n_cols entries) from the current row of st. On
+ * ERR_NOMEM the texts read so far are freed (set to NULL). Returns 0 or ERR_NOMEM.
+ */
+int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
+                           void *obj);
+
+/* Free the text fields of obj named in cols (set to NULL); the other fields are kept. */
+void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, void *obj);
+
 /* Read one ticket row selected with TICKET_STORE_COLUMNS into t. Returns 0 or ERR_NOMEM. */
 int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);
 
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
-
-/* A new copy of text column i of st ("" for NULL); NULL on ERR_NOMEM. */
-char *ticket_store_col_dup(sqlite3_stmt *st, int i);
 
 /*
  * Step st (prepared and bound; finalized here) to its end, reading each row with read into
