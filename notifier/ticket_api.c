@@ -303,16 +303,15 @@ static json_t *item_json(const struct ticket_item *it)
         json_decref(rules);
         rules = json_array();
     }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-                     "item_id", str(it->item_id), "title", str(it->title), "url", str(it->url),
-                     "channel", str(it->channel), "author", str(it->author), "source",
-                     str(it->source), "source_id", str(it->source_id), "source_label",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
+                     str(it->item_id), "title", str(it->title), "url", str(it->url), "channel",
+                     str(it->channel), "author", str(it->author), "source", str(it->source),
+                     "source_id", str(it->source_id), "source_label",
                      str(item_source_label(it->item_id, src, sizeof(src))), "published_at",
                      when(it->has_published ? it->published_at : 0), "published_at_display",
-                     when_bj(it->has_published ? it->published_at : 0), "excerpt",
-                     str(it->excerpt), "rules", rules, "groups", rule_groups(rules, it->matches),
-                     "rule_names", rule_names(rules, it->matches), "terms",
-                     item_terms(it->matches));
+                     when_bj(it->has_published ? it->published_at : 0), "excerpt", str(it->excerpt),
+                     "rules", rules, "groups", rule_groups(rules, it->matches), "rule_names",
+                     rule_names(rules, it->matches), "terms", item_terms(it->matches));
 }
 
 /*
@@ -374,11 +373,11 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     rc |= json_object_set_new(o, "clocks", arr);
     rc |= json_array_append_new(
         arr, clock_json(t, "ack", t->ack_deadline, t->acknowledged_at, t->ack_overdue));
-    rc |= json_array_append_new(arr, clock_json(t, "response", t->response_deadline,
-                                                t->responded_at, t->response_overdue));
+    rc |= json_array_append_new(
+        arr, clock_json(t, "response", t->response_deadline, t->responded_at, t->response_overdue));
     if (t->press_deadline) {
-        rc |= json_array_append_new(arr, clock_json(t, "press", t->press_deadline,
-                                                    t->press_held_at, t->press_overdue));
+        rc |= json_array_append_new(
+            arr, clock_json(t, "press", t->press_deadline, t->press_held_at, t->press_overdue));
     }
     if (t->close_deadline) {
         rc |= json_array_append_new(

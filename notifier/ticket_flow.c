@@ -55,8 +55,9 @@ static const struct transition transitions[TICKET_ACT_COUNT] = {
                            R_LIAISON | R_HEAD | R_ADMIN, "returned"},
     [TICKET_ACT_REOPEN] = {"reopen", ST(CLOSED) | ST(DISMISSED), TICKET_STATE_OPEN,
                            R_DUTY | R_ADMIN, "reopened"},
-    [TICKET_ACT_SET_LEVEL] = {"set_level", ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED) | ST(RETURNED),
-                              -1, R_DUTY | R_ADMIN, "level_set"},
+    [TICKET_ACT_SET_LEVEL] = {"set_level",
+                              ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED) | ST(RETURNED), -1,
+                              R_DUTY | R_ADMIN, "level_set"},
 };
 
 /* The state t is in after tr (its own state when tr does not change it). */
@@ -576,10 +577,9 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         goto done;
     }
     if (!err) {
-        err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action,
-                                      ticket_state_name(t.state),
-                                      ticket_state_name(state_after(tr, t.state)), note,
-                                      &res->log_id);
+        err = ticket_store_log_append(
+            store, t.id, now, act->actor, role, tr->log_action, ticket_state_name(t.state),
+            ticket_state_name(state_after(tr, t.state)), note, &res->log_id);
     }
     if (!err && act->kind == TICKET_ACT_RESPOND) {
         err = insert_response(store, t.id, act, at, now, res->log_id);

@@ -245,8 +245,13 @@ static const char *const migrations[] = {
      "  score REAL NOT NULL DEFAULT 0,"
      "  held_at INTEGER NOT NULL"
      ");"
-     "INSERT INTO held_items_v6 (id, item_id, event_key, reason, source, source_id, channel, url, title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, department, source_department, rule_ids, matches, score, held_at) "
-     "SELECT id, item_id, event_key, CASE WHEN reason = 'old' AND published_at IS NULL THEN 'undated' ELSE reason END, source, source_id, channel, url, title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, department, source_department, rule_ids, matches, score, held_at FROM held_items;"
+     "INSERT INTO held_items_v6 (id, item_id, event_key, reason, source, source_id, channel, url, "
+     "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
+     "department, source_department, rule_ids, matches, score, held_at) "
+     "SELECT id, item_id, event_key, CASE WHEN reason = 'old' AND published_at IS NULL THEN "
+     "'undated' ELSE reason END, source, source_id, channel, url, title, excerpt, author, "
+     "published_at, published_precision, fetched_at, detected_at, level, department, "
+     "source_department, rule_ids, matches, score, held_at FROM held_items;"
      "DROP TABLE held_items;"
      "ALTER TABLE held_items_v6 RENAME TO held_items;"
      "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
@@ -1090,7 +1095,10 @@ void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, 
     }
 }
 
-#define TCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket, field)}
+#define TCOL(i, type, field)                                                                       \
+    {                                                                                              \
+        i, TICKET_COL_##type, offsetof(struct ticket, field)                                       \
+    }
 
 /* The columns of TICKET_STORE_COLUMNS, in order, and where each goes in struct ticket. */
 static const struct ticket_store_col ticket_cols[] = {
@@ -1202,8 +1210,8 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
         return err;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)max_tickets);
-    err = ticket_store_collect_rows(store, st, "list open", max_tickets, sizeof(*out->v), read_ticket,
-                       (void **)&out->v, &out->n);
+    err = ticket_store_collect_rows(store, st, "list open", max_tickets, sizeof(*out->v),
+                                    read_ticket, (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
     }
@@ -1376,8 +1384,8 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     if (f->source) {
         sqlite3_bind_text(st, 5, f->source, -1, SQLITE_STATIC);
     }
-    sqlite3_bind_text(st, 6, f->source ? kinds_labelled(f->source, kinds, sizeof(kinds)) : "[]",
-                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, f->source ? kinds_labelled(f->source, kinds, sizeof(kinds)) : "[]", -1,
+                      SQLITE_TRANSIENT);
     if (f->detected_from) {
         sqlite3_bind_int64(st, 7, f->detected_from);
     }
@@ -1388,19 +1396,21 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     sqlite3_bind_int64(st, 10, (sqlite3_int64)(max < INT64_MAX ? max : INT64_MAX));
     sqlite3_bind_int64(st, 11, (sqlite3_int64)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
     err = ticket_store_collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
-                       (void **)&out->v, &out->n);
+                                    (void **)&out->v, &out->n);
     if (err) {
         ticket_list_release(out);
     }
     return err;
 }
 
-#define LCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_log_entry, field)}
+#define LCOL(i, type, field)                                                                       \
+    {                                                                                              \
+        i, TICKET_COL_##type, offsetof(struct ticket_log_entry, field)                             \
+    }
 
 static const struct ticket_store_col log_cols[] = {
-    LCOL(0, INT, id),         LCOL(1, INT, at),          LCOL(2, TEXT, actor),
-    LCOL(3, TEXT, role),      LCOL(4, TEXT, action),     LCOL(5, TEXT, from_state),
-    LCOL(6, TEXT, to_state),  LCOL(7, TEXT, note),
+    LCOL(0, INT, id),      LCOL(1, INT, at),          LCOL(2, TEXT, actor),    LCOL(3, TEXT, role),
+    LCOL(4, TEXT, action), LCOL(5, TEXT, from_state), LCOL(6, TEXT, to_state), LCOL(7, TEXT, note),
 };
 
 static void log_entry_release(void *elem)
@@ -1467,10 +1477,13 @@ void ticket_log_list_release(struct ticket_log_list *list)
     }
 }
 
-#define RCOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_response, field)}
+#define RCOL(i, type, field)                                                                       \
+    {                                                                                              \
+        i, TICKET_COL_##type, offsetof(struct ticket_response, field)                              \
+    }
 
 static const struct ticket_store_col response_cols[] = {
-    RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),          RCOL(2, INT, responded_at),
+    RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),         RCOL(2, INT, responded_at),
     RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
 };
 
@@ -1506,18 +1519,21 @@ void ticket_response_list_release(struct ticket_response_list *list)
 }
 
 #define ITEM_COLUMNS                                                                               \
-    "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "        \
+    "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "          \
     "rule_ids, matches, added_at, author"
 
-#define ICOL(i, type, field) {i, TICKET_COL_##type, offsetof(struct ticket_item, field)}
+#define ICOL(i, type, field)                                                                       \
+    {                                                                                              \
+        i, TICKET_COL_##type, offsetof(struct ticket_item, field)                                  \
+    }
 
 /* The columns of ITEM_COLUMNS, in order, and where each goes in struct ticket_item. */
 static const struct ticket_store_col item_cols[] = {
-    ICOL(0, INT, ticket_id),  ICOL(1, TEXT, item_id),       ICOL(2, TEXT, source),
-    ICOL(3, TEXT, source_id), ICOL(4, TEXT, channel),       ICOL(5, TEXT, url),
-    ICOL(6, TEXT, title),     ICOL(7, TEXT, excerpt),       ICOL(8, PRESENT, has_published),
-    ICOL(8, INT, published_at), ICOL(9, TEXT, rule_ids),    ICOL(10, TEXT, matches),
-    ICOL(11, INT, added_at),  ICOL(12, TEXT, author),
+    ICOL(0, INT, ticket_id),    ICOL(1, TEXT, item_id),  ICOL(2, TEXT, source),
+    ICOL(3, TEXT, source_id),   ICOL(4, TEXT, channel),  ICOL(5, TEXT, url),
+    ICOL(6, TEXT, title),       ICOL(7, TEXT, excerpt),  ICOL(8, PRESENT, has_published),
+    ICOL(8, INT, published_at), ICOL(9, TEXT, rule_ids), ICOL(10, TEXT, matches),
+    ICOL(11, INT, added_at),    ICOL(12, TEXT, author),
 };
 #define N_ITEM_COLS (sizeof(item_cols) / sizeof(item_cols[0]))
 
@@ -1547,7 +1563,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     sqlite3_bind_int64(st, 1, ticket_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max_items);
     err = ticket_store_collect_rows(store, st, "list items", max_items, sizeof(*out->v), read_item,
-                       (void **)&out->v, &out->n);
+                                    (void **)&out->v, &out->n);
     if (err) {
         ticket_item_list_release(out);
     }
@@ -1593,10 +1609,10 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
     if (!err) {
         sqlite3_bind_text(st, 1, ids_text, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)max_per_ticket);
-        size_t max = max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket
-                                                              : SIZE_MAX;
-        err = ticket_store_collect_rows(store, st, "list items of page", max, sizeof(*out->v), read_item,
-                           (void **)&out->v, &out->n);
+        size_t max =
+            max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket : SIZE_MAX;
+        err = ticket_store_collect_rows(store, st, "list items of page", max, sizeof(*out->v),
+                                        read_item, (void **)&out->v, &out->n);
     }
     free(ids_text);
     if (err) {

@@ -321,8 +321,8 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
                    "版本 %lld\n",
                    t.number, t.title, yq_level_name(t.level), yq_level_label(t.level),
                    ticket_state_label(t.state), t.department[0] ? t.department : "待分派",
-                   ticket_api_co_text(t.co_departments, "无", co, sizeof(co)), (long long)t.item_count,
-                   (long long)t.heat, (long long)t.version);
+                   ticket_api_co_text(t.co_departments, "无", co, sizeof(co)),
+                   (long long)t.item_count, (long long)t.heat, (long long)t.version);
             if (t.dismiss_reason[0]) {
                 printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, t.dismiss_reason));
             }

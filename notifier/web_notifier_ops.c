@@ -7,9 +7,9 @@
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_held.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /*
  * GET /api/tickets: one page in two statements under the lock, whatever the filters
@@ -20,7 +20,9 @@ static int ops_list(void *ctx, const struct web_ticket_query *q, json_t **out)
 {
     struct web_notifier_ctx *x = ctx;
     const struct ticket_filter filter = {
-        .state = !q->state ? "active" : strcmp(q->state, "all") == 0 ? NULL : q->state,
+        .state = !q->state                      ? "active"
+                 : strcmp(q->state, "all") == 0 ? NULL
+                                                : q->state,
         .department = q->department, /* lead or co-handling */
         .level = q->level,
         .source = q->source,
@@ -75,8 +77,8 @@ static int ops_get(void *ctx, const char *number, json_t **out)
     return err;
 }
 
-static int ops_act(void *ctx, const char *number, const char *action,
-                   const struct web_actor *actor, json_t *args, char *errbuf, size_t errlen)
+static int ops_act(void *ctx, const char *number, const char *action, const struct web_actor *actor,
+                   json_t *args, char *errbuf, size_t errlen)
 {
     struct web_notifier_ctx *x = ctx;
     json_t *answer = NULL, *a;
@@ -94,8 +96,8 @@ static int ops_act(void *ctx, const char *number, const char *action,
     json_object_del(a, "actor"); /* the actor is the authenticated user, never the body */
     json_object_del(a, "role");
     pthread_mutex_lock(x->lock);
-    err = ticket_api_act(x->writer, number, action, actor->username, actor->role, a,
-                         yq_time_now(), &answer, errbuf, errlen);
+    err = ticket_api_act(x->writer, number, action, actor->username, actor->role, a, yq_time_now(),
+                         &answer, errbuf, errlen);
     pthread_mutex_unlock(x->lock);
     json_decref(answer);
     json_decref(a);
@@ -122,8 +124,7 @@ static bool ops_role_may(void *ctx, const char *action, const char *role)
     return ticket_action_role_may(kind, role);
 }
 
-static int ops_list_held(void *ctx, const char *reason, const char *query, size_t max,
-                         json_t **out)
+static int ops_list_held(void *ctx, const char *reason, const char *query, size_t max, json_t **out)
 {
     struct web_notifier_ctx *x = ctx;
     struct ticket_held_list list = {0};

@@ -823,10 +823,9 @@ enum MHD_Result web_route_api(struct web_call *call)
     if (strcmp(url, "/api/actions") == 0) {
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < web_n_actions; i++) {
-            json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name, "label",
-                               web_actions[i].label, "allowed",
-                               web_action_allowed(call, web_actions[i].name)));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name,
+                                                 "label", web_actions[i].label, "allowed",
+                                                 web_action_allowed(call, web_actions[i].name)));
         }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
     }

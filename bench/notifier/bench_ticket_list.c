@@ -28,9 +28,9 @@
 #include "yq_log.h"
 #include "yq_time.h"
 
-#define PAGE 500       /* web.max_tickets default */
+#define PAGE 500 /* web.max_tickets default */
 #define OLD_LIST_MAX 5000
-#define MAX_ITEMS 20   /* max_items_per_ticket default */
+#define MAX_ITEMS 20 /* max_items_per_ticket default */
 
 static const char *const depts[] = {"市自然资源局", "市生态环境局", "市水利局", "市住建局",
                                     "市交通局",     "市卫健委",     "市教育局", "市市场监管局"};
@@ -185,8 +185,7 @@ struct run {
     size_t tickets;
 };
 
-static struct run time_one(struct web_notifier_ctx *ctx, const struct web_ticket_query *q,
-                           bool old)
+static struct run time_one(struct web_notifier_ctx *ctx, const struct web_ticket_query *q, bool old)
 {
     struct run r;
     json_t *out = NULL;

@@ -116,9 +116,10 @@ static json_t *term_list(json_t *terms, const char *title, const char *text)
         in_title = in_text ? NULL : strstr(title, term);
         json_array_append_new(
             out, json_pack("{s:s,s:s,s:I,s:I}", "term", term, "field", in_text ? "text" : "title",
-                           "start", (json_int_t)(in_text ? cp_count(text, (size_t)(in_text - text))
-                                                 : in_title ? cp_count(title, (size_t)(in_title - title))
-                                                            : 0),
+                           "start",
+                           (json_int_t)(in_text    ? cp_count(text, (size_t)(in_text - text))
+                                        : in_title ? cp_count(title, (size_t)(in_title - title))
+                                                   : 0),
                            "end",
                            (json_int_t)((in_text    ? cp_count(text, (size_t)(in_text - text))
                                          : in_title ? cp_count(title, (size_t)(in_title - title))
@@ -159,8 +160,9 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
     json_array_append_new(
         matches,
         json_pack("{s:s,s:s,s:s,s:s,s:o}", "rule_id",
-                  json_string_value(json_array_get(rules, 0)) ? json_string_value(json_array_get(rules, 0))
-                                                              : "fixture-rule",
+                  json_string_value(json_array_get(rules, 0))
+                      ? json_string_value(json_array_get(rules, 0))
+                      : "fixture-rule",
                   "name",
                   json_string_value(json_array_get(json_object_get(item, "rule_names"), 0))
                       ? json_string_value(json_array_get(json_object_get(item, "rule_names"), 0))
@@ -171,10 +173,10 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
     json_array_foreach(co, i, d)
     {
         if (json_is_string(d)) {
-            json_array_append_new(matches, json_pack("{s:s,s:s,s:s,s:s,s:[]}", "rule_id",
-                                                     "fixture-co", "name", "协办规则",
-                                                     "department", json_string_value(d), "level",
-                                                     level, "terms"));
+            json_array_append_new(matches,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:[]}", "rule_id", "fixture-co",
+                                            "name", "协办规则", "department", json_string_value(d),
+                                            "level", level, "terms"));
         }
     }
     alert = json_pack(
@@ -183,8 +185,8 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
         "schema", 1, "event_key", event_key, "event", "new", 1, "items", 1, "rules_version", 1,
         "matched_at", yq_time_format_utc(detected, matched, sizeof(matched)), "score", 40.0,
         "level", level, "department", dept, "matches", matches, "item", "schema", 1, "id", item_id,
-        "source", kind, "source_id", sget(item, "source_id", sget(spec, "source_id", "fixture")), "channel",
-        sget(item, "channel", sget(spec, "channel", "")), "url",
+        "source", kind, "source_id", sget(item, "source_id", sget(spec, "source_id", "fixture")),
+        "channel", sget(item, "channel", sget(spec, "channel", "")), "url",
         sget(item, "url", sget(spec, "url", "")), "title", title, "text", text, "author",
         sget(item, "author", sget(spec, "author", "")), "published_at", published,
         "published_precision", "second", "fetched_at",

@@ -35,10 +35,9 @@ void *ticket_fixture_ctx(struct ticket_fixture *tf);
  * "detected_at" (seconds, default now),"rules":[rule id],
  * "items":[{"item_id","title","url","channel","author","excerpt","published_at" (RFC 3339),
  * "source","source_id","terms":[...],"rules":[rule id],"rule_names":[name]}]}; without
- * items, one item is made of the ticket's own fields; only the first rule id and name count. The number
- * comes from the store's sequence; the clocks are the notifier's defaults.
- * number_out (may be NULL): at least 32 bytes. Returns 0, ERR_INVALID (spec) or the intake's
- * error.
+ * items, one item is made of the ticket's own fields; only the first rule id and name count. The
+ * number comes from the store's sequence; the clocks are the notifier's defaults. number_out (may
+ * be NULL): at least 32 bytes. Returns 0, ERR_INVALID (spec) or the intake's error.
  */
 int ticket_fixture_add(struct ticket_fixture *tf, json_t *spec, char *number_out);
 
