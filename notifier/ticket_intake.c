@@ -144,22 +144,72 @@ nomem:
 }
 
 /* Insert the alert's item on ticket_id unless present; *inserted says which. */
+/* The bounded texts of an alert's item as a row stores them (each new; item_row_release()). */
+struct item_row {
+    char *title, *excerpt, *author, *rule_ids, *matches;
+};
+
+static void item_row_release(struct item_row *r)
+{
+    free(r->title);
+    free(r->excerpt);
+    free(r->author);
+    free(r->rule_ids);
+    free(r->matches);
+    memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The row texts of alert's item; title_from_text: a missing title is made from the text
+ * (make_title(), as a held item shows it). Returns 0 or ERR_NOMEM (r released).
+ */
+static int item_row_make(const struct yq_alert *alert, bool title_from_text, struct item_row *r)
+{
+    const struct yq_item *item = &alert->item;
+    int err;
+
+    memset(r, 0, sizeof(*r));
+    r->title = title_from_text ? make_title(item) : utf8_slice(item->title, 0, TITLE_MAX_CP);
+    r->excerpt = make_excerpt(alert);
+    r->author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
+    err = make_match_json(alert, &r->rule_ids, &r->matches);
+    if (err || !r->title || !r->excerpt || !r->author) {
+        item_row_release(r);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* Bind n texts (borrowed; NULL binds "") to the parameters first, first + 1, ... of st. */
+static void bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_text(st, first + i, ticket_store_nz(texts[i]), -1, SQLITE_STATIC);
+    }
+}
+
+/* Bind the item's published_at to parameter i (NULL when it has none). */
+static void bind_published(sqlite3_stmt *st, int i, const struct yq_item *item)
+{
+    if (item->has_published) {
+        sqlite3_bind_int64(st, i, item->published_at);
+    } else {
+        sqlite3_bind_null(st, i);
+    }
+}
+
 static int insert_item(struct ticket_store *store, int64_t ticket_id, const struct yq_alert *alert,
                        int64_t now, bool *inserted)
 {
     const struct yq_item *item = &alert->item;
-    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL, *author = NULL;
+    struct item_row r;
     sqlite3_stmt *st = NULL;
     int err;
 
     *inserted = false;
-    title = utf8_slice(item->title, 0, TITLE_MAX_CP);
-    excerpt = make_excerpt(alert);
-    author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
-    err = make_match_json(alert, &ids, &matches);
-    if (err || !title || !excerpt || !author) {
-        err = ERR_NOMEM;
-        goto done;
+    err = item_row_make(alert, false, &r);
+    if (err) {
+        return err;
     }
     err = ticket_store_prepare(
         store,
@@ -168,36 +218,21 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (ticket_id, item_id) DO NOTHING",
         &st, "item insert");
-    if (err) {
-        goto done;
+    if (!err) {
+        const char *texts[] = {item->id, item->source, item->source_id, item->channel,
+                               item->url, r.title,     r.excerpt};
+        sqlite3_bind_int64(st, 1, ticket_id);
+        bind_texts(st, 2, texts, 7);
+        bind_published(st, 9, item);
+        bind_texts(st, 10, (const char *const[]){r.rule_ids, r.matches}, 2);
+        sqlite3_bind_int64(st, 12, now);
+        sqlite3_bind_text(st, 13, r.author, -1, SQLITE_STATIC);
+        err = ticket_store_step_done(store, st, "item insert");
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_text(st, 2, item->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ticket_store_nz(item->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(item->url), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, excerpt, -1, SQLITE_STATIC);
-    if (item->has_published) {
-        sqlite3_bind_int64(st, 9, item->published_at);
-    } else {
-        sqlite3_bind_null(st, 9);
-    }
-    sqlite3_bind_text(st, 10, ids, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, matches, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 12, now);
-    sqlite3_bind_text(st, 13, author, -1, SQLITE_STATIC);
-    err = ticket_store_step_done(store, st, "item insert");
     if (!err) {
         *inserted = sqlite3_changes(store->db) > 0;
     }
-done:
-    free(title);
-    free(excerpt);
-    free(author);
-    free(ids);
-    free(matches);
+    item_row_release(&r);
     return err;
 }
 
@@ -608,17 +643,13 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
                      int64_t now, struct ticket_intake_result *res)
 {
     const struct yq_item *item = &alert->item;
-    char *title = NULL, *excerpt = NULL, *ids = NULL, *matches = NULL, *author = NULL;
+    struct item_row r;
     sqlite3_stmt *st = NULL;
     int err;
 
-    title = make_title(item);
-    excerpt = make_excerpt(alert);
-    author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
-    err = make_match_json(alert, &ids, &matches);
-    if (err || !title || !excerpt || !author) {
-        err = ERR_NOMEM;
-        goto done;
+    err = item_row_make(alert, true, &r);
+    if (err) {
+        return err;
     }
     err = ticket_store_prepare(
         store,
@@ -628,46 +659,30 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (item_id) DO NOTHING",
         &st, "held insert");
-    if (err) {
-        goto done;
+    if (!err) {
+        const char *texts[] = {item->id,  alert->event_key, reason,  item->source,
+                               item->source_id, item->channel, item->url, r.title,
+                               r.excerpt, r.author};
+        const char *rule_texts[] = {yq_level_name(alert->level), alert->department,
+                                    item->department, r.rule_ids, r.matches};
+        bind_texts(st, 1, texts, 10);
+        bind_published(st, 11, item);
+        if (item->has_published) {
+            sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1,
+                              SQLITE_STATIC);
+        }
+        sqlite3_bind_int64(st, 13, item->fetched_at);
+        sqlite3_bind_int64(st, 14, alert->matched_at);
+        bind_texts(st, 15, rule_texts, 5);
+        sqlite3_bind_double(st, 20, alert->score);
+        sqlite3_bind_int64(st, 21, now);
+        err = ticket_store_step_done(store, st, "held insert");
     }
-    sqlite3_bind_text(st, 1, item->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(item->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(item->url), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, excerpt, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, author, -1, SQLITE_STATIC);
-    if (item->has_published) {
-        sqlite3_bind_int64(st, 11, item->published_at);
-        sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 11);
-        sqlite3_bind_null(st, 12);
-    }
-    sqlite3_bind_int64(st, 13, item->fetched_at);
-    sqlite3_bind_int64(st, 14, alert->matched_at);
-    sqlite3_bind_text(st, 15, yq_level_name(alert->level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 16, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 17, ticket_store_nz(item->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 18, ids, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 19, matches, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 20, alert->score);
-    sqlite3_bind_int64(st, 21, now);
-    err = ticket_store_step_done(store, st, "held insert");
     if (!err) {
         res->outcome =
             sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD : TICKET_INTAKE_DUPLICATE;
     }
-done:
-    free(title);
-    free(excerpt);
-    free(author);
-    free(ids);
-    free(matches);
+    item_row_release(&r);
     return err;
 }
 
