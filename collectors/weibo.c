@@ -187,20 +187,6 @@ static bool count_of(const json_t *obj, const char *key, int64_t *out, bool *cap
 }
 
 /* Days since the epoch → civil date (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era, yoe, doy, mp;
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -305,7 +291,7 @@ int weibo_parse_created_at(const char *s, int64_t fetched_at, int64_t *out,
     while (isspace((unsigned char)*p)) {
         p++;
     }
-    civil_from_days(local_day, &y, &cm, &cd);
+    yq_time_civil_from_days(local_day, &y, &cm, &cd);
     if (isalpha((unsigned char)*p)) {
         *precision = "second";
         return parse_full(p, out);
@@ -387,7 +373,7 @@ int weibo_parse_created_at(const char *s, int64_t fetched_at, int64_t *out,
         if (back < 0 || !opt_time(&p, &h, &mi, &has_time)) {
             return ERR_PARSE;
         }
-        civil_from_days(local_day - back, &y, &cm, &cd);
+        yq_time_civil_from_days(local_day - back, &y, &cm, &cd);
         *out = shanghai(y, cm, cd, h, mi);
         *precision = has_time ? "minute" : "day";
         return 0;

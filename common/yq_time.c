@@ -33,6 +33,21 @@ int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Howard Hinnant's civil_from_days, the inverse of the above. */
+void yq_time_civil_from_days(int64_t days, int64_t *y_out, unsigned *m_out, unsigned *d_out)
+{
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+
+    *d_out = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m_out = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y_out = yoe + era * 400 + (*m_out <= 2);
+}
+
 char *yq_time_format_utc(int64_t t, char *buf, size_t len)
 {
     struct tm tm;

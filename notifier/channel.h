@@ -24,6 +24,14 @@
  * Robots report failures in the JSON body, often with HTTP 200 (FC-032); see
  * channel_classify(). Nothing here logs: the caller logs the result line, which never holds
  * a URL (robot URLs carry keys) or a secret.
+ *
+ * Each channel is one const struct channel_ops in its own file (channel_wecom.c,
+ * channel_dingtalk.c, channel_feishu.c, channel_email.c, channel_webhook.c); channel.c holds
+ * the registry and the steps every channel shares, channel_http.c the HTTP POST that robots
+ * and webhooks share. Adding a channel: write channel_NAME.c with its ops (a NULL op takes the
+ * default named at struct channel_ops), give it a value in enum channel_type (notify_cfg.h),
+ * one row in the registry in channel.c and one line in notifier/CMakeLists.txt; nothing else
+ * branches on the kind of channel.
  */
 #ifndef NOTIFIER_CHANNEL_H
 #define NOTIFIER_CHANNEL_H
@@ -34,6 +42,9 @@
 
 #include "notify_cfg.h"
 #include "outbox.h"
+#include "yq_buf.h"
+
+struct curl_slist;
 
 #define CHANNEL_TRUNCATION_MARKER "\n…（内容过长，已截断，详见链接）"
 
@@ -109,5 +120,87 @@ struct channel_result {
  */
 int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
                  int64_t shrink, size_t max_response_bytes, struct channel_result *out);
+
+/*
+ * A whole e-mail message body can be at most this long: the text is cut to the channel's
+ * max_bytes (at most 1 MiB, notify_cfg's range) and base64 with CRLF every 76 characters
+ * grows it by 37 %, plus headers; anything longer is a bug, refused with ERR_TOO_BIG.
+ */
+#define CHANNEL_MAIL_MAX_BYTES (2 * 1024 * 1024)
+
+/*
+ * The RFC 5322 message of msg through e-mail channel ch (both borrowed) at now_ms: headers
+ * (From, To, Subject as UTF-8 base64, Date, Message-ID <idem_key@yuqing>), then msg->body cut
+ * to max_bytes, in base64 lines of 76 characters. max_mail_bytes: the message's maximum
+ * (CHANNEL_MAIL_MAX_BYTES in channel_send()). out: new string (free()) on success.
+ * Returns 0, ERR_TOO_BIG (longer than max_mail_bytes; nothing returned) or ERR_NOMEM.
+ */
+int channel_email_message(const struct notify_channel *ch, const struct outbox_msg *msg,
+                          int64_t now_ms, size_t max_bytes, size_t max_mail_bytes, char **out);
+
+/* One HTTP request of a robot or webhook, filled by channel_ops.build. */
+struct channel_request {
+    char *url;                  /* new (free()); may hold the robot's key: never logged */
+    char *body;                 /* new (free()); the JSON body */
+    struct curl_slist *headers; /* Content-Type, then the channel's own; curl_slist_free_all() */
+};
+
+/*
+ * The steps of one kind of channel. All strings and pointers passed to the ops are borrowed;
+ * every op is thread-safe (no state beyond its arguments).
+ */
+struct channel_ops {
+    const char *name;        /* the config's "type:" value, e.g. "wecom" */
+    enum channel_type type;  /* the value ch->type holds */
+    size_t max_bytes;        /* documented message limit in UTF-8 bytes (when ch->max_bytes 0) */
+    int64_t rate_per_minute; /* documented messages per minute; 0 = no limit */
+    /*
+     * validate: the channel's configuration beyond its url (read at load time). Returns 0 or
+     * ERR_INVALID with one reason in why (no secret). NULL: nothing more is required.
+     */
+    int (*validate)(const struct notify_channel *ch, char *why, size_t whylen);
+    /*
+     * format: the message text of msg fitted to max_bytes; new string (free()) or NULL on
+     * ERR_NOMEM. NULL: msg->body as channel_fit_utf8() cuts it.
+     */
+    char *(*format)(const struct outbox_msg *msg, size_t max_bytes);
+    /*
+     * build: sign and shape one HTTP request carrying text (from format) at now_ms into req,
+     * whose headers already hold Content-Type. Returns 0 or ERR_NOMEM (req's parts are freed
+     * by the caller either way). Used by the default send.
+     */
+    int (*build)(const struct notify_channel *ch, const struct outbox_msg *msg, const char *text,
+                 int64_t now_ms, struct channel_request *req);
+    /*
+     * send: deliver msg now with text cut to max_bytes and fill out (channel_send()'s
+     * contract). NULL: channel_http_send() (format, build, POST, read_answer).
+     */
+    int (*send)(const struct channel_ops *ops, const struct notify_channel *ch,
+                const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
+                size_t max_response_bytes, struct channel_result *out);
+    /*
+     * read_answer: judge an HTTP answer (channel_classify()'s contract). NULL: by the HTTP
+     * status alone (2xx delivered, 401/403 config, 413 too long, 5xx/408/429 retry).
+     */
+    enum channel_outcome (*read_answer)(long http_status, const char *body, size_t len,
+                                        long *code_out);
+    /*
+     * checks: what an administrator should check when ch's configuration is refused, as
+     * zh-CN lines starting "- ", appended to out. Returns 0, ERR_TOO_BIG or ERR_NOMEM.
+     */
+    int (*checks)(const struct notify_channel *ch, struct yq_buf *out);
+};
+
+extern const struct channel_ops channel_wecom_ops;
+extern const struct channel_ops channel_dingtalk_ops;
+extern const struct channel_ops channel_feishu_ops;
+extern const struct channel_ops channel_email_ops;
+extern const struct channel_ops channel_webhook_ops;
+
+/* The ops of type, or NULL when no channel has it. Static. */
+const struct channel_ops *channel_ops_of(enum channel_type type);
+
+/* The ops whose name is name (NUL-terminated, may be NULL), or NULL. Static. */
+const struct channel_ops *channel_ops_by_name(const char *name);
 
 #endif

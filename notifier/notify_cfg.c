@@ -70,34 +70,6 @@ static const struct cfg_key channel_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-const char *channel_type_name(enum channel_type type)
-{
-    switch (type) {
-    case CHANNEL_WECOM:
-        return "wecom";
-    case CHANNEL_DINGTALK:
-        return "dingtalk";
-    case CHANNEL_FEISHU:
-        return "feishu";
-    case CHANNEL_EMAIL:
-        return "email";
-    case CHANNEL_WEBHOOK:
-        return "webhook";
-    }
-    return "?";
-}
-
-static int type_parse(const char *s, enum channel_type *out)
-{
-    for (int t = CHANNEL_WECOM; t <= CHANNEL_WEBHOOK; t++) {
-        if (s && strcmp(s, channel_type_name((enum channel_type)t)) == 0) {
-            *out = (enum channel_type)t;
-            return 0;
-        }
-    }
-    return ERR_INVALID;
-}
-
 #define FAIL(code, node, ...)                                                                      \
     do {                                                                                           \
         char msg_[256];                                                                            \
@@ -146,6 +118,7 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
                          yaml_node_t *vn, const char *base_dir, char *errbuf, size_t errlen)
 {
     struct channel_keys k;
+    char why[200] = "";
     const char *secret_files[3];
     char **secret_out[3];
     int err;
@@ -171,24 +144,16 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
         free(k.type);
         return err;
     }
-    err = type_parse(k.type, &ch->type);
+    err = channel_type_parse(k.type, &ch->type);
     free(k.type);
     if (err) {
-        FAIL(ERR_INVALID, vn,
-             "channel '%s': type must be wecom, dingtalk, feishu, email or "
-             "webhook",
-             ch->name);
+        FAIL(ERR_INVALID, vn, "channel '%s': type must be %s", ch->name, channel_type_names());
     }
     if (!ch->url || !ch->url[0]) {
         FAIL(ERR_INVALID, vn, "channel '%s': url is required", ch->name);
     }
-    if (ch->type == CHANNEL_EMAIL && (!ch->from || !ch->to)) {
-        FAIL(ERR_INVALID, vn, "channel '%s': email needs from and to", ch->name);
-    }
-    if ((ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK || ch->type == CHANNEL_FEISHU) &&
-        !ch->key_file) {
-        FAIL(ERR_INVALID, vn, "channel '%s': a %s robot needs key_file", ch->name,
-             channel_type_name(ch->type));
+    if (channel_validate(ch, why, sizeof(why)) != 0) {
+        FAIL(ERR_INVALID, vn, "channel '%s': %s", ch->name, why);
     }
     secret_files[0] = ch->key_file;
     secret_files[1] = ch->secret_file;
@@ -200,7 +165,7 @@ static int parse_channel(struct notify_channel *ch, struct cfg_doc *doc, yaml_no
         if (!secret_files[i]) {
             continue;
         }
-        char why[200] = "";
+        why[0] = '\0';
         err = read_secret(base_dir, secret_files[i], secret_out[i], why, sizeof(why));
         if (err == ERR_NOMEM) {
             return err;

@@ -48,6 +48,7 @@ struct notify_cfg {
 /* Keys of the "notify:" section. */
 extern const struct cfg_key notify_cfg_keys[];
 
+/* The kinds of channel; each has its ops in channel.h's registry. */
 enum channel_type {
     CHANNEL_WECOM = 1,    /* 企业微信群机器人 */
     CHANNEL_DINGTALK = 2, /* 钉钉自定义机器人 */
@@ -56,8 +57,35 @@ enum channel_type {
     CHANNEL_WEBHOOK = 5,  /* generic JSON webhook */
 };
 
+/*
+ * What configuration and the outbox need of the kinds of channel. The channel registry
+ * (channel.c, one struct channel_ops per kind) implements these, so that neither this module
+ * nor the outbox branches on a kind of channel.
+ */
+
 /* "wecom", "dingtalk", "feishu", "email", "webhook"; "?" otherwise. Static. */
 const char *channel_type_name(enum channel_type type);
+
+/* The kinds' names for messages: "wecom, dingtalk, feishu, email or webhook". Static. */
+const char *channel_type_names(void);
+
+/* The kind named name (may be NULL) into out. Returns 0 or ERR_NOT_FOUND. */
+int channel_type_parse(const char *name, enum channel_type *out);
+
+struct notify_channel;
+struct yq_buf;
+
+/*
+ * Check ch's configuration beyond its url for its kind (an e-mail needs from and to, a robot
+ * its key_file). Returns 0 or ERR_INVALID with one reason in why (no secret). Thread-safe.
+ */
+int channel_validate(const struct notify_channel *ch, char *why, size_t whylen);
+
+/*
+ * Append what an administrator should check when ch's configuration is refused (zh-CN lines
+ * starting "- ") to out. Returns 0, ERR_TOO_BIG or ERR_NOMEM.
+ */
+int channel_checks(const struct notify_channel *ch, struct yq_buf *out);
 
 /* One configured channel. Strings new, owned by the routes. */
 struct notify_channel {

@@ -9,6 +9,7 @@
 #include "notify_cfg.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -65,26 +66,36 @@ static char *first_excerpt(struct ticket_store *store, int64_t ticket_id)
     return s;
 }
 
-static void put_time(FILE *f, const char *label, int64_t t)
+/* Append to the message under construction unless an earlier append failed (err keeps it). */
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        if (!err) {                                                                                \
+            err = yq_buf_addf(&b, __VA_ARGS__);                                                    \
+        }                                                                                          \
+    } while (0)
+
+static int put_time(struct yq_buf *out, const char *label, int64_t t)
 {
     char when[32];
     if (t > 0) {
-        fprintf(f, "%s：%s（北京时间）\n", label, yq_time_format_shanghai(t, when, sizeof(when)));
+        return yq_buf_addf(out, "%s：%s（北京时间）\n", label,
+                           yq_time_format_shanghai(t, when, sizeof(when)));
     }
+    return 0;
 }
 
-/* Compose subject and body; both new (free()). */
+/* Compose subject and body; both new (free()). Returns 0, ERR_TOO_BIG or ERR_NOMEM. */
 static int compose(struct ticket_store *store, const struct ticket *t, const char *kind,
                    const char *detail, const char *link, char **subject, char **body)
 {
-    char *co_text = NULL, *excerpt = NULL;
-    size_t len = 0;
+    char *excerpt = NULL;
     json_t *co = json_loads(t->co_departments, 0, NULL);
-    FILE *f;
-    int bad;
+    struct yq_buf b;
+    int err = 0;
 
     *subject = NULL;
     *body = NULL;
+    yq_buf_init(&b, OUTBOX_BODY_MAX_BYTES);
     if (asprintf(subject, "【%s】%s %s %s %s", kind_label(kind), t->number, yq_level_name(t->level),
                  yq_level_label(t->level), t->department[0] ? t->department : "待分派") < 0) {
         *subject = NULL;
@@ -92,66 +103,57 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
         return ERR_NOMEM;
     }
     excerpt = first_excerpt(store, t->id);
-    f = open_memstream(body, &len);
-    if (!f) {
-        json_decref(co);
-        free(excerpt);
-        free(*subject);
-        *subject = NULL;
-        return ERR_NOMEM;
-    }
     /* number and link first: whatever a robot's length limit cuts, these stay (FC-029) */
-    fprintf(f, "【%s】交办单 %s\n", kind_label(kind), t->number);
+    PUT("【%s】交办单 %s\n", kind_label(kind), t->number);
     if (link[0]) {
-        fprintf(f, "链接：%s\n", link);
+        PUT("链接：%s\n", link);
     }
-    fprintf(f, "标题：%s\n", t->title);
-    fprintf(f, "级别：%s %s　主办：%s", yq_level_name(t->level), yq_level_label(t->level),
-            t->department[0] ? t->department : "待分派（值班室）");
+    PUT("标题：%s\n", t->title);
+    PUT("级别：%s %s　主办：%s", yq_level_name(t->level), yq_level_label(t->level),
+        t->department[0] ? t->department : "待分派（值班室）");
     if (json_is_array(co) && json_array_size(co) > 0) {
         size_t i;
         json_t *d;
-        fputs("　协办：", f);
+        PUT("%s", "　协办：");
         json_array_foreach(co, i, d)
         {
-            fprintf(f, "%s%s", i ? "、" : "", json_string_value(d) ? json_string_value(d) : "");
+            PUT("%s%s", i ? "、" : "", json_string_value(d) ? json_string_value(d) : "");
         }
     }
-    fputc('\n', f);
+    PUT("%s", "\n");
     if (detail && detail[0]) {
-        fprintf(f, "说明：%s\n", detail);
+        PUT("说明：%s\n", detail);
     }
-    if (ticket_state_settled(t->state)) {
-        goto clocks_done; /* a settled ticket's clocks have stopped: no deadline to meet */
+    /* a settled ticket's clocks have stopped: no deadline to meet */
+    if (!ticket_state_settled(t->state)) {
+        if (!err && t->state == TICKET_STATE_OPEN) {
+            err = put_time(&b, "签收时限", t->ack_deadline);
+        }
+        if (!err && t->responded_at == 0) {
+            err = put_time(&b, "回应时限", t->response_deadline);
+        }
+        if (!err && t->press_held_at == 0) {
+            err = put_time(&b, "新闻发布会时限", t->press_deadline);
+        }
+        if (!err) {
+            err = put_time(&b, "办结时限", t->close_deadline);
+        }
     }
-    if (t->state == TICKET_STATE_OPEN) {
-        put_time(f, "签收时限", t->ack_deadline);
-    }
-    if (t->responded_at == 0) {
-        put_time(f, "回应时限", t->response_deadline);
-    }
-    if (t->press_held_at == 0) {
-        put_time(f, "新闻发布会时限", t->press_deadline);
-    }
-    put_time(f, "办结时限", t->close_deadline);
-clocks_done:
     if (excerpt && excerpt[0]) {
-        fprintf(f, "摘要：%s\n", excerpt);
-    }
-    bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        bad = 1;
+        PUT("摘要：%s\n", excerpt);
     }
     json_decref(co);
     free(excerpt);
-    free(co_text);
-    if (bad) {
-        free(*body);
-        free(*subject);
-        *body = *subject = NULL;
-        return ERR_NOMEM;
+    if (!err) {
+        *body = yq_buf_steal(&b, NULL);
+        err = *body ? 0 : ERR_NOMEM;
     }
-    return 0;
+    yq_buf_release(&b);
+    if (err) {
+        free(*subject);
+        *subject = NULL;
+    }
+    return err;
 }
 
 int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
@@ -432,84 +434,43 @@ int outbox_count(struct ticket_store *store, const char *state, int64_t *out)
     "  recovered_at INTEGER"                                                                       \
     ")"
 
-/* What to check for a channel of ch's type, one "- " line each (zh-CN). */
-static void put_checks(FILE *f, const struct notify_channel *ch)
-{
-    const char *key_file = ch->key_file ? ch->key_file : "未配置";
-    const char *secret_file = ch->secret_file ? ch->secret_file : "未配置";
-
-    switch (ch->type) {
-    case CHANNEL_WECOM:
-        fprintf(f, "- key_file（%s）中的 webhook key 是否正确，机器人是否已被移出群聊或删除\n",
-                key_file);
-        fputs("- url 是否为企业微信群机器人的 webhook 地址（93000 表示地址无效）\n", f);
-        break;
-    case CHANNEL_DINGTALK:
-        fputs("- 本机时钟是否准确：加签时间戳与钉钉服务器相差超过 1 小时即被拒绝（310000）\n", f);
-        fprintf(f, "- key_file（%s）中的 access_token 是否正确，机器人是否仍存在\n", key_file);
-        fprintf(f, "- secret_file（%s）中的加签密钥是否与机器人安全设置一致\n", secret_file);
-        fputs("- 机器人安全设置中的自定义关键词、IP 地址段是否拦截了本机或消息\n", f);
-        break;
-    case CHANNEL_FEISHU:
-        fputs("- 本机时钟是否准确：签名时间戳与飞书服务器相差超过 1 小时即被拒绝（19021）\n", f);
-        fprintf(f, "- key_file（%s）中的 webhook 标识是否正确，机器人是否仍存在\n", key_file);
-        fprintf(f, "- secret_file（%s）中的签名校验密钥是否与机器人安全设置一致\n", secret_file);
-        fputs("- 机器人安全设置中的自定义关键词、IP 白名单是否拦截了本机或消息\n", f);
-        break;
-    case CHANNEL_WEBHOOK:
-        fprintf(f, "- secret_file（%s）中的签名密钥是否与接收方一致\n", secret_file);
-        fputs("- 本机时钟是否准确（接收方可能校验 X-Yuqing-Timestamp）\n", f);
-        fputs("- 接收方的鉴权设置（HTTP 401/403）与 url 是否正确\n", f);
-        break;
-    case CHANNEL_EMAIL:
-        fprintf(f, "- SMTP 用户名（%s）与 password_file（%s）中的口令是否正确、是否已过期\n",
-                ch->username ? ch->username : "未配置",
-                ch->password_file ? ch->password_file : "未配置");
-        fputs("- SMTP 服务器的 TLS 要求：smtp:// 须支持 STARTTLS，否则改用 smtps://\n", f);
-        break;
-    }
-}
-
-/* Subject and body of the alert about ch; both new (free()). */
+/* Subject and body of the alert about ch; both new (free()). 0, ERR_TOO_BIG or ERR_NOMEM. */
 static int compose_fault(const struct notify_channel *ch, const char *error, int64_t now,
                          int64_t fault_no, char **subject, char **body)
 {
     char when[32];
-    size_t len = 0;
-    FILE *f;
-    int bad;
+    struct yq_buf b;
+    int err = 0;
 
     *body = NULL;
+    yq_buf_init(&b, OUTBOX_BODY_MAX_BYTES);
     if (asprintf(subject, "【通知渠道配置错误】%s（%s）拒收消息", ch->name,
                  channel_type_name(ch->type)) < 0) {
         *subject = NULL;
         return ERR_NOMEM;
     }
-    f = open_memstream(body, &len);
-    if (!f) {
+    PUT("【通知渠道配置错误】渠道 %s（%s）拒收消息，修复前发往该渠道的通知都会失败。\n", ch->name,
+        channel_type_name(ch->type));
+    PUT("错误：%s\n", error[0] ? error : "（无详情）");
+    PUT("发现时间：%s（北京时间），第 %lld 次配置故障\n",
+        yq_time_format_shanghai(now, when, sizeof(when)), (long long)fault_no);
+    PUT("%s", "请检查：\n");
+    if (!err) {
+        err = channel_checks(ch, &b);
+    }
+    PUT("%s", "修复后重启 notifier（密钥文件在启动时读取）。失败的通知：yuqingctl tickets outbox "
+              "--state failed；重发：yuqingctl tickets redeliver ID。\n");
+    PUT("%s", "每次故障只告警一次；该渠道恢复投递后如再出错，会再次告警。\n");
+    if (!err) {
+        *body = yq_buf_steal(&b, NULL);
+        err = *body ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    if (err) {
         free(*subject);
         *subject = NULL;
-        return ERR_NOMEM;
     }
-    fprintf(f, "【通知渠道配置错误】渠道 %s（%s）拒收消息，修复前发往该渠道的通知都会失败。\n",
-            ch->name, channel_type_name(ch->type));
-    fprintf(f, "错误：%s\n", error[0] ? error : "（无详情）");
-    fprintf(f, "发现时间：%s（北京时间），第 %lld 次配置故障\n",
-            yq_time_format_shanghai(now, when, sizeof(when)), (long long)fault_no);
-    fputs("请检查：\n", f);
-    put_checks(f, ch);
-    fputs("修复后重启 notifier（密钥文件在启动时读取）。失败的通知：yuqingctl tickets outbox "
-          "--state failed；重发：yuqingctl tickets redeliver ID。\n",
-          f);
-    fputs("每次故障只告警一次；该渠道恢复投递后如再出错，会再次告警。\n", f);
-    bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        free(*body);
-        free(*subject);
-        *body = *subject = NULL;
-        return ERR_NOMEM;
-    }
-    return 0;
+    return err;
 }
 
 /* failing and faults of channel in channel_faults (0, 0 when no row). */

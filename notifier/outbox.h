@@ -24,6 +24,13 @@
 #include "notify_cfg.h"
 #include "ticket_store.h"
 
+/*
+ * The longest notification text composed (bytes): no channel takes more than 1 MiB
+ * (notify.channels.*.max_bytes at most) and each cuts to its own limit; the parts (title,
+ * detail, excerpt) are bounded far below it, so reaching it is refused (ERR_TOO_BIG).
+ */
+#define OUTBOX_BODY_MAX_BYTES (1024 * 1024)
+
 enum outbox_recipients {
     OUTBOX_TO_LIAISON = 1 << 0,    /* the lead department's liaison (联络员) */
     OUTBOX_TO_CO_LIAISON = 1 << 1, /* the co-handling departments' liaisons */
@@ -41,7 +48,8 @@ enum outbox_recipients {
  * urgent: deliver even in quiet hours unless notify.quiet_hours_urgent (levels I/II and
  *         督办 pass true).
  * n_out:  rows inserted (may be NULL); 0 when nobody is configured.
- * Returns 0, ERR_NOT_FOUND (no such ticket), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ * Returns 0, ERR_NOT_FOUND (no such ticket), ERR_TOO_BIG (the message would be longer than
+ * OUTBOX_BODY_MAX_BYTES: nothing inserted), ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
 int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
                    unsigned recipients, bool urgent, const char *detail, int64_t now, int *n_out);
@@ -122,8 +130,8 @@ int outbox_count(struct ticket_store *store, const char *state, int64_t *out);
  * new_out: true when this opened a fault (the channel was not already failing); may be NULL.
  * n_out: alert rows written (0 when the fault was already open or nobody else is configured
  * under "administrator"); may be NULL.
- * Runs its own transaction (the caller must not have one open). Returns 0, ERR_RETRY, ERR_IO
- * or ERR_NOMEM (nothing recorded).
+ * Runs its own transaction (the caller must not have one open). Returns 0, ERR_RETRY, ERR_IO,
+ * ERR_TOO_BIG (the alert text over OUTBOX_BODY_MAX_BYTES) or ERR_NOMEM (nothing recorded).
  */
 int outbox_channel_config_failed(struct ticket_store *store, const struct notify_channel *ch,
                                  const char *error, int64_t now, bool *new_out, int *n_out);

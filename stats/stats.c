@@ -122,26 +122,14 @@ static int64_t day_of(int64_t t)
     return x >= 0 ? x / DAY_S : -((-x + DAY_S - 1) / DAY_S);
 }
 
-/* Hinnant's civil_from_days. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned dd = doy - (153 * mp + 2) / 5 + 1;
-    unsigned mm = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)((int64_t)yoe + era * 400 + (mm <= 2));
-    *m = (int)mm;
-    *d = (int)dd;
-}
-
 void stats_month_of(int64_t t, int *year_out, int *month_out)
 {
-    int d;
-    civil_from_days(day_of(t), year_out, month_out, &d);
+    int64_t y;
+    unsigned m, d;
+
+    yq_time_civil_from_days(day_of(t), &y, &m, &d);
+    *year_out = (int)y;
+    *month_out = (int)m;
 }
 
 void stats_previous_month(int64_t now, int *year_out, int *month_out)

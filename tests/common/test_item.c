@@ -330,6 +330,36 @@ static char *repeat(const char *unit, size_t n)
 
 /* Issue #10: a 1.2 MB title and a 3 MB text are cut to their limits, never split a character,
    are marked, and the encoded item fits the message size. */
+/* civil_from_days inverts days_from_civil: leap days, century rules, before the epoch */
+static void test_time_civil_from_days_round_trip(void **state)
+{
+    static const struct {
+        int64_t y;
+        unsigned m, d;
+        int64_t days;
+    } cases[] = {
+        {1970, 1, 1, 0},       {1969, 12, 31, -1},   {2000, 2, 29, 11016},
+        {1900, 3, 1, -25508},  {2024, 12, 31, 20088}, {1600, 1, 1, -135140},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t y;
+        unsigned m, d;
+        assert_int_equal(yq_time_days_from_civil(cases[i].y, cases[i].m, cases[i].d),
+                         cases[i].days);
+        yq_time_civil_from_days(cases[i].days, &y, &m, &d);
+        assert_int_equal(y, cases[i].y);
+        assert_int_equal(m, cases[i].m);
+        assert_int_equal(d, cases[i].d);
+    }
+    for (int64_t day = -800000; day <= 800000; day += 997) {
+        int64_t y;
+        unsigned m, d;
+        yq_time_civil_from_days(day, &y, &m, &d);
+        assert_int_equal(yq_time_days_from_civil(y, m, d), day);
+    }
+}
+
 static void test_issue_10_fields_bounded_and_marked(void **state)
 {
     struct yq_item it = sample_item(), back;
@@ -578,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_alert_rules_unverified),
         cmocka_unit_test(test_level_names),
         cmocka_unit_test(test_time_parse_iso_zones),
+        cmocka_unit_test(test_time_civil_from_days_round_trip),
         cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
         cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),
         cmocka_unit_test(test_utf8_cut_never_splits_a_character),

@@ -1,0 +1,228 @@
+/*
+ * E-mail through SMTP via libcurl: smtp:// with STARTTLS required when a password is set, or
+ * smtps://; UTF-8 plain text in base64, Message-ID <idem_key@yuqing>. Text at most 65536 bytes.
+ */
+#include "channel_http.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+
+struct reader {
+    const char *data;
+    size_t len, pos;
+};
+
+static size_t reader_read(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct reader *r = userdata;
+    size_t n = size * nmemb;
+    if (n > r->len - r->pos) {
+        n = r->len - r->pos;
+    }
+    memcpy(ptr, r->data + r->pos, n);
+    r->pos += n;
+    return n;
+}
+
+static char *b64(const char *s, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (out) {
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+    }
+    return out;
+}
+
+int channel_email_message(const struct notify_channel *ch, const struct outbox_msg *msg,
+                          int64_t now_ms, size_t max_bytes, size_t max_mail_bytes, char **out)
+{
+    char *text = channel_render(ch->type, msg, max_bytes), *subj = NULL, *body64 = NULL;
+    char date[64], id[320];
+    time_t t = (time_t)(now_ms / 1000);
+    struct yq_buf mail;
+    struct tm tm;
+    int err = ERR_NOMEM;
+
+    *out = NULL;
+    yq_buf_init(&mail, max_mail_bytes);
+    if (!text) {
+        return ERR_NOMEM;
+    }
+    subj = b64(msg->subject, strlen(msg->subject));
+    body64 = b64(text, strlen(text));
+    if (!subj || !body64) {
+        goto done;
+    }
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    snprintf(id, sizeof(id), "%.300s", msg->idem_key);
+    for (char *p = id; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == '_')) {
+            *p = '.';
+        }
+    }
+    /* header values come from config and our own text; CR/LF cannot reach them */
+    err = yq_buf_addf(&mail,
+                      "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nDate: %s\r\n"
+                      "Message-ID: <%s@yuqing>\r\nX-Yuqing-Idempotency-Key: %s\r\n"
+                      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\n",
+                      ch->from, ch->to, subj, date, id, id);
+    for (size_t i = 0, bl = strlen(body64); !err && i < bl; i += 76) {
+        err = yq_buf_add(&mail, body64 + i, bl - i < 76 ? bl - i : 76);
+        if (!err) {
+            err = yq_buf_add(&mail, "\r\n", 2);
+        }
+    }
+    if (!err) {
+        *out = yq_buf_steal(&mail, NULL);
+        err = *out ? 0 : ERR_NOMEM;
+    }
+done:
+    yq_buf_release(&mail);
+    free(text);
+    free(subj);
+    free(body64);
+    return err;
+}
+
+static bool header_safe(const char *s)
+{
+    return s && !strpbrk(s, "\r\n");
+}
+
+static int email_send(const struct channel_ops *ops, const struct notify_channel *ch,
+                      const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
+                      size_t max_response_bytes, struct channel_result *out)
+{
+    struct curl_slist *rcpt = NULL;
+    struct reader rd;
+    char *mail = NULL, *to = NULL, *save = NULL, from[320];
+    CURL *curl = NULL;
+    CURLcode cc;
+    int err;
+
+    (void)ops;
+    (void)max_response_bytes; /* SMTP answers are status lines */
+    if (!header_safe(ch->from) || !header_safe(ch->to)) {
+        out->outcome = CHANNEL_CONFIG;
+        snprintf(out->detail, sizeof(out->detail), "e-mail from/to contain a line break");
+        return 0;
+    }
+    err = channel_email_message(ch, msg, now_ms, max_bytes, CHANNEL_MAIL_MAX_BYTES, &mail);
+    if (err == ERR_TOO_BIG) {
+        out->outcome = CHANNEL_PERMANENT;
+        snprintf(out->detail, sizeof(out->detail), "e-mail message over %d bytes -> %s",
+                 CHANNEL_MAIL_MAX_BYTES, channel_outcome_name(out->outcome));
+        return 0;
+    }
+    err = ERR_NOMEM;
+    to = strdup(ch->to);
+    if (!mail || !to) {
+        goto done;
+    }
+    for (char *a = strtok_r(to, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+        char addr[320];
+        struct curl_slist *n;
+        while (*a == ' ') {
+            a++;
+        }
+        snprintf(addr, sizeof(addr), "<%s>", a);
+        for (char *e = addr + strlen(addr) - 2; e > addr && *e == ' '; e--) {
+            memmove(e, e + 1, strlen(e + 1) + 1);
+        }
+        if (!(n = curl_slist_append(rcpt, addr))) {
+            goto done;
+        }
+        rcpt = n;
+    }
+    snprintf(from, sizeof(from), "<%s>", ch->from);
+    rd.data = mail;
+    rd.len = strlen(mail);
+    rd.pos = 0;
+    curl = curl_easy_init();
+    if (!curl) {
+        goto done;
+    }
+    if (curl_easy_setopt(curl, CURLOPT_URL, ch->url) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, reader_read) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_READDATA, &rd) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK) {
+        goto done;
+    }
+    if (ch->username && ch->password) {
+        /* a password never travels in clear text: smtps://, or STARTTLS required */
+        if (curl_easy_setopt(curl, CURLOPT_USERNAME, ch->username) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_PASSWORD, ch->password) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) != CURLE_OK) {
+            goto done;
+        }
+    } else if (curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY) != CURLE_OK) {
+        goto done;
+    }
+    err = 0;
+    cc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
+    if (cc == CURLE_OK) {
+        out->outcome = CHANNEL_DELIVERED;
+    } else if (cc == CURLE_LOGIN_DENIED || cc == CURLE_URL_MALFORMAT ||
+               cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_USE_SSL_FAILED ||
+               cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_PEER_FAILED_VERIFICATION) {
+        out->outcome = CHANNEL_CONFIG;
+    } else if (out->http_status >= 500 && out->http_status < 600) {
+        out->outcome = out->http_status == 552 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
+    } else {
+        out->outcome = CHANNEL_RETRY; /* 4xx (greylisting, busy), connection, timeout */
+    }
+    snprintf(out->detail, sizeof(out->detail), "smtp_code=%ld curl='%s' -> %s", out->http_status,
+             curl_easy_strerror(cc), channel_outcome_name(out->outcome));
+done:
+    if (curl) {
+        curl_easy_cleanup(curl);
+    }
+    curl_slist_free_all(rcpt);
+    free(mail);
+    free(to);
+    return err;
+}
+
+static int email_validate(const struct notify_channel *ch, char *why, size_t whylen)
+{
+    if (!ch->from || !ch->to) {
+        snprintf(why, whylen, "email needs from and to");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int email_checks(const struct notify_channel *ch, struct yq_buf *out)
+{
+    int err = yq_buf_addf(
+        out, "- SMTP 用户名（%s）与 password_file（%s）中的口令是否正确、是否已过期\n",
+        ch->username ? ch->username : "未配置", ch->password_file ? ch->password_file : "未配置");
+    return err ? err
+               : yq_buf_adds(out,
+                             "- SMTP 服务器的 TLS 要求：smtp:// 须支持 STARTTLS，否则改用 smtps://\n");
+}
+
+const struct channel_ops channel_email_ops = {
+    .name = "email",
+    .type = CHANNEL_EMAIL,
+    .max_bytes = CHANNEL_GENERIC_MAX_BYTES,
+    .validate = email_validate,
+    .send = email_send,
+    .checks = email_checks,
+};

@@ -1,0 +1,275 @@
+/* The HTTP POST that robots and webhooks share, and their common helpers (channel_http.h). */
+#include "channel_http.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+
+long channel_answer_code(const char *body, size_t len, const char *const *keys, bool *has)
+{
+    json_t *root = body && len > 0 ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *v = NULL;
+    long code = -1;
+
+    *has = false;
+    for (size_t i = 0; json_is_object(root) && keys[i] && !v; i++) {
+        v = json_object_get(root, keys[i]);
+    }
+    if (json_is_integer(v)) {
+        code = (long)json_integer_value(v);
+        *has = true;
+    }
+    json_decref(root);
+    return code;
+}
+
+bool channel_status_retry(long http_status)
+{
+    return http_status >= 500 || http_status == 408 || http_status == 429 || http_status == 0;
+}
+
+static bool in_codes(long code, const long *codes)
+{
+    for (; *codes != 0; codes++) {
+        if (*codes == code) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes,
+                                          long http_status, const char *body, size_t len,
+                                          long *code_out)
+{
+    bool has_code;
+    long code = channel_answer_code(body, len, codes->keys, &has_code);
+
+    if (code_out) {
+        *code_out = code;
+    }
+    if (channel_status_retry(http_status)) {
+        return CHANNEL_RETRY;
+    }
+    if (!has_code) {
+        /* a robot that answers without its code did not take the message */
+        if (http_status == 401 || http_status == 403 || http_status == 404) {
+            return CHANNEL_CONFIG;
+        }
+        return http_status >= 200 && http_status < 300 ? CHANNEL_RETRY : CHANNEL_PERMANENT;
+    }
+    if (code == 0) {
+        return http_status >= 200 && http_status < 300 ? CHANNEL_DELIVERED : CHANNEL_RETRY;
+    }
+    if (in_codes(code, codes->retry)) {
+        return CHANNEL_RETRY;
+    }
+    if (codes->too_long && code == codes->too_long) {
+        return CHANNEL_TOO_LONG;
+    }
+    if (in_codes(code, codes->config)) {
+        return CHANNEL_CONFIG;
+    }
+    return CHANNEL_PERMANENT;
+}
+
+int channel_robot_validate(const struct notify_channel *ch, char *why, size_t whylen)
+{
+    if (!ch->key_file) {
+        snprintf(why, whylen, "a %s robot needs key_file", channel_type_name(ch->type));
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+int channel_hmac_b64(const void *key, size_t key_len, const void *msg, size_t msg_len, char *out,
+                     size_t out_len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+
+    if (!HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, md, &md_len) || out_len < 64) {
+        return ERR_NOMEM;
+    }
+    EVP_EncodeBlock((unsigned char *)out, md, (int)md_len);
+    return 0;
+}
+
+char *channel_url_with_param(const char *url, const char *param)
+{
+    char *out = NULL;
+
+    if (asprintf(&out, "%s%s%s", url, strchr(url, '?') ? "&" : "?", param) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
+int channel_request_json(struct channel_request *req, json_t *root)
+{
+    if (!root) {
+        return ERR_NOMEM;
+    }
+    req->body = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return req->body ? 0 : ERR_NOMEM;
+}
+
+int channel_request_header(struct channel_request *req, const char *name, const char *value)
+{
+    char line[400];
+    struct curl_slist *h;
+
+    snprintf(line, sizeof(line), "%s: %.300s", name, value);
+    h = curl_slist_append(req->headers, line);
+    if (!h) {
+        return ERR_NOMEM;
+    }
+    req->headers = h;
+    return 0;
+}
+
+/* The answer of one request: at most max_len bytes kept; a longer one is marked, not cut. */
+struct sink {
+    struct yq_buf buf;
+    bool too_big; /* the answer was longer than buf.max_len: read on, judged without it */
+};
+
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nmemb;
+    int err;
+
+    if (s->too_big) {
+        return n; /* read to the end, so the HTTP status still arrives */
+    }
+    err = yq_buf_add(&s->buf, ptr, n);
+    if (err == ERR_TOO_BIG) {
+        s->too_big = true;
+        yq_buf_release(&s->buf);
+        return n;
+    }
+    return err ? 0 : n; /* out of memory: abort the transfer (CURLE_WRITE_ERROR, retried) */
+}
+
+/*
+ * The robot's own message text from the answer, for the detail line (at most 80 bytes), with
+ * ch's secrets redacted before the cut (a robot may echo its token; no prefix of it survives).
+ */
+static void answer_msg(const struct notify_channel *ch, const char *body, size_t len, char *out,
+                       size_t out_len)
+{
+    json_t *root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *m = json_is_object(root) ? json_object_get(root, "errmsg") : NULL;
+    char *text;
+    if (!m && json_is_object(root)) {
+        m = json_object_get(root, "msg");
+    }
+    text = strdup(json_is_string(m) ? json_string_value(m) : "");
+    if (text) {
+        notify_channel_redact(ch, text);
+    }
+    snprintf(out, out_len, "%.80s", text ? text : "(out of memory)");
+    free(text);
+    for (char *p = out; *p; p++) {
+        if ((unsigned char)*p < 0x20) {
+            *p = ' ';
+        }
+    }
+    json_decref(root);
+}
+
+/* Build the request: Content-Type, then the channel's URL, body and its own headers. */
+static int build_request(const struct channel_ops *ops, const struct notify_channel *ch,
+                         const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
+                         struct channel_request *req)
+{
+    char *text = channel_render(ch->type, msg, max_bytes);
+    int err;
+
+    req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    if (!text || !req->headers) {
+        free(text);
+        return ERR_NOMEM;
+    }
+    err = ops->build(ch, msg, text, now_ms, req);
+    free(text);
+    return err || !req->url || !req->body ? ERR_NOMEM : 0;
+}
+
+int channel_http_send(const struct channel_ops *ops, const struct notify_channel *ch,
+                      const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
+                      size_t max_response_bytes, struct channel_result *out)
+{
+    struct channel_request req = {NULL, NULL, NULL};
+    struct sink sink;
+    char rmsg[96];
+    CURL *curl = NULL;
+    CURLcode cc;
+    int err;
+
+    yq_buf_init(&sink.buf, max_response_bytes);
+    sink.too_big = false;
+    err = build_request(ops, ch, msg, now_ms, max_bytes, &req);
+    if (err) {
+        goto done;
+    }
+    err = ERR_NOMEM;
+    curl = curl_easy_init();
+    if (!curl) {
+        goto done;
+    }
+    if (curl_easy_setopt(curl, CURLOPT_URL, req.url) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, req.headers) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ch->timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, "yuqing-notifier") != CURLE_OK) {
+        goto done;
+    }
+    err = 0;
+    cc = curl_easy_perform(curl);
+    if (cc != CURLE_OK) {
+        out->outcome = (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL)
+                           ? CHANNEL_CONFIG
+                           : CHANNEL_RETRY;
+        snprintf(out->detail, sizeof(out->detail), "transport error: %s -> %s",
+                 curl_easy_strerror(cc), channel_outcome_name(out->outcome));
+        goto done;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
+    if (sink.too_big) {
+        /* a cut answer is never judged as if it were whole: judged without a body */
+        out->outcome = channel_classify(ch->type, out->http_status, NULL, 0, &out->code);
+        snprintf(out->detail, sizeof(out->detail),
+                 "http_status=%ld answer over %zu bytes (notify.max_response_bytes), not read "
+                 "-> %s",
+                 out->http_status, max_response_bytes, channel_outcome_name(out->outcome));
+        goto done;
+    }
+    out->outcome = channel_classify(ch->type, out->http_status, sink.buf.data, sink.buf.len,
+                                    &out->code);
+    answer_msg(ch, sink.buf.data, sink.buf.len, rmsg, sizeof(rmsg));
+    snprintf(out->detail, sizeof(out->detail), "http_status=%ld code=%ld msg='%s' -> %s",
+             out->http_status, out->code, rmsg, channel_outcome_name(out->outcome));
+done:
+    if (curl) {
+        curl_easy_cleanup(curl);
+    }
+    curl_slist_free_all(req.headers);
+    yq_buf_release(&sink.buf);
+    free(req.url);
+    free(req.body);
+    return err;
+}

@@ -1,0 +1,79 @@
+/*
+ * What the channel files (channel_*.c) share beyond channel.h: the HTTP POST with its bounded
+ * answer, reading a robot's code from the answer, HMAC-SHA256 signatures and the robots' common
+ * configuration check. Only channel files include it.
+ */
+#ifndef NOTIFIER_CHANNEL_HTTP_H
+#define NOTIFIER_CHANNEL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "channel.h"
+
+/* The message limit of channels without a documented one (webhook, e-mail), UTF-8 bytes. */
+#define CHANNEL_GENERIC_MAX_BYTES 65536
+
+/*
+ * The default send op: text = ops->format (or the plain fit), ops->build, one POST through
+ * libcurl (http/https only, ch->timeout_ms), the answer read into a buffer of at most
+ * max_response_bytes and judged with channel_classify(). An answer larger than that is not
+ * judged on a cut body: it is judged as an answer without a body, and out->detail says it
+ * was over max_response_bytes. Returns 0 with out filled, or ERR_NOMEM.
+ */
+int channel_http_send(const struct channel_ops *ops, const struct notify_channel *ch,
+                      const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
+                      size_t max_response_bytes, struct channel_result *out);
+
+/*
+ * The integer under the first of keys (NULL-terminated list) present in the JSON object body
+ * (len bytes, may be NULL), or -1 with *has false when body is no object, no key is present
+ * or the first present one is not an integer.
+ */
+long channel_answer_code(const char *body, size_t len, const char *const *keys, bool *has);
+
+/* true for the statuses every channel retries: none (0), 408, 429 and 5xx. */
+bool channel_status_retry(long http_status);
+
+/* A robot's answer codes: zero-terminated lists (0 itself means ok). */
+struct channel_robot_codes {
+    const char *const *keys; /* where the code is, first present wins */
+    const long *retry;       /* rate limits, busy: retry later */
+    const long *config;      /* bad key, token, signature, robot: tell an administrator */
+    long too_long;           /* the "message too long" code, 0 = none */
+};
+
+/* Judge a robot's answer by codes (channel_classify()'s rules for robots). */
+enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes,
+                                          long http_status, const char *body, size_t len,
+                                          long *code_out);
+
+/*
+ * The format op of markdown robots (WeCom, DingTalk): the first line of msg->body in bold, the
+ * rest as it is, fitted to max_bytes. New string (free()) or NULL on ERR_NOMEM.
+ */
+char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes);
+
+/* The validate op of robots: ch->key_file is required. ERR_INVALID with the reason in why. */
+int channel_robot_validate(const struct notify_channel *ch, char *why, size_t whylen);
+
+/*
+ * base64(HMAC-SHA256(key, msg)) into out (>= 64 bytes), NUL-terminated. key_len, msg_len in
+ * bytes. Returns 0 or ERR_NOMEM.
+ */
+int channel_hmac_b64(const void *key, size_t key_len, const void *msg, size_t msg_len, char *out,
+                     size_t out_len);
+
+/* url followed by '?' (or '&' when url already has a query) and param; new string or NULL. */
+char *channel_url_with_param(const char *url, const char *param);
+
+/* req->body = the compact JSON of root (taken: decref'd here). Returns 0 or ERR_NOMEM. */
+int channel_request_json(struct channel_request *req, json_t *root);
+
+/* Append "NAME: value" (value cut at 300 bytes) to req->headers. Returns 0 or ERR_NOMEM. */
+int channel_request_header(struct channel_request *req, const char *name, const char *value);
+
+#endif
