@@ -41,8 +41,8 @@ int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d);
  * The proleptic Gregorian date of day number days (days since 1970-01-01, may be negative):
  * the inverse of yq_time_days_from_civil(), after Howard Hinnant's civil_from_days
  * ("chrono-Compatible Low-Level Date Algorithms", howardhinnant.github.io/date_algorithms.html),
- * exact for the proleptic Gregorian calendar (|days| < 2^60). y_out, m_out (1-12), d_out (1-31): not NULL.
- * Never fails; thread-safe.
+ * exact for the proleptic Gregorian calendar (|days| < 2^60). y_out, m_out (1-12), d_out (1-31):
+ * not NULL. Never fails; thread-safe.
  */
 void yq_time_civil_from_days(int64_t days, int64_t *y_out, unsigned *m_out, unsigned *d_out);
 

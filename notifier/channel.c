@@ -58,7 +58,10 @@ static void join_names(void)
     }
     for (size_t i = 0; i < n; i++) {
         int w = snprintf(names_text + used, sizeof(names_text) - used, "%s%s",
-                         i == 0 ? "" : i + 1 == n ? " or " : ", ", registry[i]->name);
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
+                         registry[i]->name);
         if (w < 0 || (size_t)w >= sizeof(names_text) - used) {
             break;
         }

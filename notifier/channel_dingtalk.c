@@ -25,8 +25,7 @@ int channel_dingtalk_url(const char *base, const char *token, const char *secret
         if (asprintf(&to_sign, "%s\n%s", ts, secret) < 0) {
             return ERR_NOMEM;
         }
-        if (channel_hmac_b64(secret, strlen(secret), to_sign, strlen(to_sign), sig,
-                             sizeof(sig))) {
+        if (channel_hmac_b64(secret, strlen(secret), to_sign, strlen(to_sign), sig, sizeof(sig))) {
             goto done;
         }
         esc_sig = curl_easy_escape(NULL, sig, 0); /* once: '+' -> %2B, '/' -> %2F, '=' -> %3D */
@@ -38,8 +37,8 @@ int channel_dingtalk_url(const char *base, const char *token, const char *secret
     if (!esc_tok) {
         goto done;
     }
-    if ((esc_sig && asprintf(&param, "access_token=%s&timestamp=%s&sign=%s", esc_tok, ts,
-                             esc_sig) < 0) ||
+    if ((esc_sig &&
+         asprintf(&param, "access_token=%s&timestamp=%s&sign=%s", esc_tok, ts, esc_sig) < 0) ||
         (!esc_sig && asprintf(&param, "access_token=%s", esc_tok) < 0)) {
         param = NULL;
         goto done;

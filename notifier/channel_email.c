@@ -214,8 +214,8 @@ static int email_checks(const struct notify_channel *ch, struct yq_buf *out)
         out, "- SMTP 用户名（%s）与 password_file（%s）中的口令是否正确、是否已过期\n",
         ch->username ? ch->username : "未配置", ch->password_file ? ch->password_file : "未配置");
     return err ? err
-               : yq_buf_adds(out,
-                             "- SMTP 服务器的 TLS 要求：smtp:// 须支持 STARTTLS，否则改用 smtps://\n");
+               : yq_buf_adds(
+                     out, "- SMTP 服务器的 TLS 要求：smtp:// 须支持 STARTTLS，否则改用 smtps://\n");
 }
 
 const struct channel_ops channel_email_ops = {

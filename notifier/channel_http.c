@@ -44,9 +44,8 @@ static bool in_codes(long code, const long *codes)
     return false;
 }
 
-enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes,
-                                          long http_status, const char *body, size_t len,
-                                          long *code_out)
+enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes, long http_status,
+                                          const char *body, size_t len, long *code_out)
 {
     bool has_code;
     long code = channel_answer_code(body, len, codes->keys, &has_code);
@@ -258,8 +257,8 @@ int channel_http_send(const struct channel_ops *ops, const struct notify_channel
                  out->http_status, max_response_bytes, channel_outcome_name(out->outcome));
         goto done;
     }
-    out->outcome = channel_classify(ch->type, out->http_status, sink.buf.data, sink.buf.len,
-                                    &out->code);
+    out->outcome =
+        channel_classify(ch->type, out->http_status, sink.buf.data, sink.buf.len, &out->code);
     answer_msg(ch, sink.buf.data, sink.buf.len, rmsg, sizeof(rmsg));
     snprintf(out->detail, sizeof(out->detail), "http_status=%ld code=%ld msg='%s' -> %s",
              out->http_status, out->code, rmsg, channel_outcome_name(out->outcome));

@@ -47,9 +47,8 @@ struct channel_robot_codes {
 };
 
 /* Judge a robot's answer by codes (channel_classify()'s rules for robots). */
-enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes,
-                                          long http_status, const char *body, size_t len,
-                                          long *code_out);
+enum channel_outcome channel_robot_answer(const struct channel_robot_codes *codes, long http_status,
+                                          const char *body, size_t len, long *code_out);
 
 /*
  * The format op of markdown robots (WeCom, DingTalk): the first line of msg->body in bold, the

@@ -50,10 +50,10 @@ static int webhook_build(const struct notify_channel *ch, const struct outbox_ms
     if (!req->url) {
         return ERR_NOMEM;
     }
-    err = channel_request_json(
-        req, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "idempotency_key", msg->idem_key, "kind",
-                       msg->kind, "role", msg->role, "subject", msg->subject, "text", text,
-                       "link", msg->link, "ticket_id", (json_int_t)msg->ticket_id));
+    err = channel_request_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "idempotency_key",
+                                              msg->idem_key, "kind", msg->kind, "role", msg->role,
+                                              "subject", msg->subject, "text", text, "link",
+                                              msg->link, "ticket_id", (json_int_t)msg->ticket_id));
     if (!err) {
         err = channel_request_header(req, "Idempotency-Key", msg->idem_key);
     }

@@ -46,11 +46,12 @@ static enum channel_outcome wecom_answer(long http_status, const char *body, siz
 
 static int wecom_checks(const struct notify_channel *ch, struct yq_buf *out)
 {
-    int err = yq_buf_addf(out,
-                          "- key_file（%s）中的 webhook key 是否正确，机器人是否已被移出群聊或删除\n",
-                          ch->key_file ? ch->key_file : "未配置");
+    int err = yq_buf_addf(
+        out, "- key_file（%s）中的 webhook key 是否正确，机器人是否已被移出群聊或删除\n",
+        ch->key_file ? ch->key_file : "未配置");
     return err ? err
-               : yq_buf_adds(out, "- url 是否为企业微信群机器人的 webhook 地址（93000 表示地址无效）\n");
+               : yq_buf_adds(out,
+                             "- url 是否为企业微信群机器人的 webhook 地址（93000 表示地址无效）\n");
 }
 
 const struct channel_ops channel_wecom_ops = {

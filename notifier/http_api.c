@@ -18,6 +18,7 @@
 #include "workcal.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_log.h"
@@ -66,32 +67,6 @@ struct http_api {
     unsigned port;
 };
 
-/* A response body under construction: open_memstream grows it, ferror() reports NOMEM. */
-struct body {
-    FILE *f;
-    char *buf;
-    size_t len;
-};
-
-static int body_open(struct body *b)
-{
-    memset(b, 0, sizeof(*b));
-    b->f = open_memstream(&b->buf, &b->len);
-    return b->f ? 0 : ERR_NOMEM;
-}
-
-/* Close the stream; on success b->buf (len b->len) is the caller's to free(). */
-static int body_close(struct body *b)
-{
-    int bad = ferror(b->f);
-    if (fclose(b->f) != 0 || bad) {
-        free(b->buf);
-        b->buf = NULL;
-        return ERR_NOMEM;
-    }
-    return 0;
-}
-
 /*
  * The dependencies' current state (common/yq_health.h shapes), into deps (>= 2 entries);
  * returns how many apply. The store is up while it answers a read now and its last write
@@ -125,7 +100,7 @@ static size_t check_deps(struct http_api *api, struct yq_dep *deps, int64_t *ope
  * when every dependency is up, else 503 with "status":"down" and each one "up", "down" or
  * "unknown". *status: the HTTP status.
  */
-static int render_health(struct http_api *api, struct body *b, unsigned *status)
+static int render_health(struct http_api *api, struct yq_buf *b, unsigned *status)
 {
     struct yq_dep deps[2];
     int64_t open_count = 0;
@@ -138,13 +113,7 @@ static int render_health(struct http_api *api, struct body *b, unsigned *status)
         return rc;
     }
     *status = (unsigned)rc;
-    memset(b, 0, sizeof(*b));
-    b->buf = strdup(text);
-    if (!b->buf) {
-        return ERR_NOMEM;
-    }
-    b->len = strlen(b->buf);
-    return 0;
+    return yq_buf_adds(b, text);
 }
 
 static long long counter(atomic_llong *c)
@@ -152,7 +121,7 @@ static long long counter(atomic_llong *c)
     return c ? atomic_load_explicit(c, memory_order_relaxed) : 0;
 }
 
-static int render_metrics(struct http_api *api, struct body *b)
+int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
 {
     static const struct {
         const char *name, *help;
@@ -188,34 +157,34 @@ static int render_metrics(struct http_api *api, struct body *b)
     char dep_text[512];
     bool read_ok;
     size_t n_deps = check_deps(api, deps, &open_count, &read_ok);
-    int err;
+    int err = 0;
 
-    err = body_open(b);
+    for (size_t i = 0; !err && i < sizeof(counters) / sizeof(counters[0]); i++) {
+        atomic_llong *c =
+            api->metrics ? (atomic_llong *)((char *)api->metrics + counters[i].offset) : NULL;
+        err = yq_buf_addf(out, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n", counters[i].name,
+                          counters[i].help, counters[i].name, counters[i].name, counter(c));
+    }
     if (err) {
         return err;
     }
-    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-        atomic_llong *c =
-            api->metrics ? (atomic_llong *)((char *)api->metrics + counters[i].offset) : NULL;
-        fprintf(b->f, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n", counters[i].name,
-                counters[i].help, counters[i].name, counters[i].name, counter(c));
+    err = yq_buf_addf(
+        out,
+        "# HELP yuqing_notifier_store_up 1 while the ticket store answers reads and its "
+        "last write committed\n"
+        "# TYPE yuqing_notifier_store_up gauge\nyuqing_notifier_store_up %d\n",
+        deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
+    if (!err && yq_health_metrics("notifier", deps, n_deps, dep_text, sizeof(dep_text)) >= 0) {
+        err = yq_buf_adds(out, dep_text);
     }
-    fprintf(b->f,
-            "# HELP yuqing_notifier_store_up 1 while the ticket store answers reads and its "
-            "last write committed\n"
-            "# TYPE yuqing_notifier_store_up gauge\nyuqing_notifier_store_up %d\n",
-            deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
-    if (yq_health_metrics("notifier", deps, n_deps, dep_text, sizeof(dep_text)) >= 0) {
-        fputs(dep_text, b->f);
+    if (!err && read_ok) {
+        err = yq_buf_addf(out,
+                          "# HELP yuqing_notifier_open_tickets tickets not closed or dismissed\n"
+                          "# TYPE yuqing_notifier_open_tickets gauge\nyuqing_notifier_open_tickets "
+                          "%lld\n",
+                          (long long)open_count);
     }
-    if (read_ok) {
-        fprintf(b->f,
-                "# HELP yuqing_notifier_open_tickets tickets not closed or dismissed\n"
-                "# TYPE yuqing_notifier_open_tickets gauge\nyuqing_notifier_open_tickets "
-                "%lld\n",
-                (long long)open_count);
-    }
-    return body_close(b);
+    return err;
 }
 
 static enum MHD_Result add_header(struct MHD_Response *r, const char *k, const char *v)
@@ -283,7 +252,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               size_t *upload_data_size, void **req_cls)
 {
     struct http_api *api = cls;
-    struct body b;
+    struct yq_buf b;
+    const char *type;
+    char *body;
+    size_t len = 0;
     unsigned status = MHD_HTTP_OK;
     int err;
 
@@ -310,18 +282,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     }
+    /* the body is built in a bounded buffer and handed to libmicrohttpd, which frees it */
+    yq_buf_init(&b, HTTP_API_MONITOR_MAX_BYTES);
     if (strcmp(url, "/healthz") == 0) {
         err = render_health(api, &b, &status);
-        if (err) {
-            return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-        }
-        return reply(c, status, "application/json; charset=utf-8", b.buf, b.len);
+        type = "application/json; charset=utf-8";
+    } else {
+        err = http_api_metrics_text(api, &b);
+        type = "text/plain; version=0.0.4; charset=utf-8";
     }
-    err = render_metrics(api, &b);
-    if (err) {
+    body = err ? NULL : yq_buf_steal(&b, &len);
+    yq_buf_release(&b);
+    if (err == ERR_TOO_BIG) {
+        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "response over its maximum\n");
+    }
+    if (!body) {
         return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
-    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.buf, b.len);
+    return reply(c, status, type, body, len);
 }
 
 /* The statistics' calendar callback over the notifier's workcal (ctx; NULL = weekends). */

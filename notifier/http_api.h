@@ -48,6 +48,7 @@ struct http_api_cfg {
 extern const struct cfg_key http_api_cfg_keys[];
 
 struct http_api;
+struct yq_buf;
 
 /*
  * Open a read-only and a writable connection to the existing ticket store described by
@@ -70,6 +71,21 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
 
 /* The TCP port the server listens on (the real one when cfg->port was 0). */
 unsigned http_api_port(const struct http_api *api);
+
+/*
+ * The most a /healthz or /metrics body may take (bytes): a dozen counters, the dependency
+ * gauges and the open-ticket count come to about 3 KiB; a body that would grow past this is
+ * a bug, answered 500 instead of sent cut.
+ */
+#define HTTP_API_MONITOR_MAX_BYTES (64 * 1024)
+
+/*
+ * Append the Prometheus text of GET /metrics (counters of api's metrics, store and dependency
+ * gauges, open tickets) to out (caller storage; its max_len bounds it). api borrowed.
+ * Returns 0, ERR_TOO_BIG (out's maximum reached; out holds a prefix, not to be sent) or
+ * ERR_NOMEM. Thread-safe (takes the store lock).
+ */
+int http_api_metrics_text(struct http_api *api, struct yq_buf *out);
 
 /* Stop the daemon (waits for its thread), close the store connection, free. NULL: no-op. */
 void http_api_free(struct http_api *api);

@@ -1101,6 +1101,98 @@ static char *received(struct receiver *rx, size_t from)
     return buf;
 }
 
+/*
+ * Issue #12: every growing buffer of the notifier has a maximum. A robot's answer longer than
+ * max_response_bytes is judged without its body and the detail says so (never a cut body read
+ * as if it were whole); an e-mail message or an outbox text over its maximum is ERR_TOO_BIG.
+ */
+static void test_issue_12_answer_over_max_response_bytes(void **state)
+{
+    static const struct {
+        enum channel_type type;
+        enum channel_outcome want;
+    } cases[] = {
+        {CHANNEL_WECOM, CHANNEL_RETRY},       /* a robot's 200 without a readable code */
+        {CHANNEL_WEBHOOK, CHANNEL_DELIVERED}, /* a webhook is judged by its status */
+    };
+    char *big = malloc(4096), url[128];
+    struct outbox_msg m = make_msg("s", "交办单 YQ-2026-11-0042");
+    struct receiver rx;
+
+    (void)state;
+    assert_non_null(big);
+    snprintf(big, 4096, "{\"errcode\":0,\"errmsg\":\"%03000d\"}", 0);
+    rx_start(&rx);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", rx.port);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct notify_channel ch = make_channel(cases[i].type, url, "KEY", NULL);
+        struct channel_result res;
+
+        rx_script(&rx, 200, big, 0);
+        assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 1024, &res), 0);
+        assert_int_equal(res.outcome, cases[i].want);
+        assert_int_equal(res.http_status, 200);
+        assert_int_equal(res.code, -1);
+        assert_non_null(strstr(res.detail, "answer over 1024 bytes"));
+        /* the same answer within the maximum is read whole */
+        rx_script(&rx, 200, big, 0);
+        assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &res), 0);
+        assert_int_equal(res.outcome, CHANNEL_DELIVERED);
+        assert_int_equal(res.code, 0);
+    }
+    rx_stop(&rx);
+    free(big);
+}
+
+static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state)
+{
+    struct notify_channel ch = make_channel(CHANNEL_EMAIL, "smtp://127.0.0.1:1", NULL, NULL);
+    struct outbox_msg m = make_msg("主题", "交办单 YQ-2026-11-0042\n链接：https://x.example/1");
+    struct world w;
+    char *mail = NULL, *detail;
+    int64_t log_id;
+    int n = -1;
+
+    (void)state;
+    ch.from = (char *)"yuqing@example.cn";
+    ch.to = (char *)"duty@example.cn";
+    assert_int_equal(channel_email_message(&ch, &m, 1709704800000LL, 65536, 256, &mail),
+                     ERR_TOO_BIG);
+    assert_null(mail);
+    assert_int_equal(
+        channel_email_message(&ch, &m, 1709704800000LL, 65536, CHANNEL_MAIL_MAX_BYTES, &mail), 0);
+    assert_non_null(strstr(mail, "Message-ID: <t1.l1.test@yuqing>\r\n"));
+    free(mail);
+
+    world_open(&w,
+               "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:1/hook'}\n"
+               "duty_officer: [hook]\n",
+               "");
+    intake_at(w.store, "ev:big", "rss:big", "III", w.clk.ms / 1000);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 1);
+    log_id = q(w.store, "SELECT log_id FROM outbox");
+    detail = malloc(OUTBOX_BODY_MAX_BYTES + 1);
+    assert_non_null(detail);
+    memset(detail, 'x', OUTBOX_BODY_MAX_BYTES);
+    detail[OUTBOX_BODY_MAX_BYTES] = '\0';
+    assert_int_equal(outbox_enqueue(w.store, 1, log_id, "remind", OUTBOX_TO_DUTY, false, detail,
+                                    w.clk.ms / 1000, &n),
+                     ERR_TOO_BIG);
+    assert_int_equal(n, 0);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 1);
+    /* a detail that fits is queued (in place of the "created" row, so its key is free) */
+    assert_int_equal(sqlite3_exec(ticket_store_db(w.store), "DELETE FROM outbox", NULL, NULL, NULL),
+                     SQLITE_OK);
+    detail[1000] = '\0';
+    assert_int_equal(outbox_enqueue(w.store, 1, log_id, "remind", OUTBOX_TO_DUTY, false, detail,
+                                    w.clk.ms / 1000, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'remind'"), 1);
+    free(detail);
+    world_close(&w);
+}
+
 static void test_redelivery_and_restart_leave_the_same_state(void **state)
 {
     struct receiver rx;
@@ -1210,6 +1302,8 @@ int main(void)
         cmocka_unit_test(test_issue_5_no_administrator_alert_without_another_channel),
         cmocka_unit_test(test_email_through_local_smtp_server),
         cmocka_unit_test(test_redelivery_and_restart_leave_the_same_state),
+        cmocka_unit_test(test_issue_12_answer_over_max_response_bytes),
+        cmocka_unit_test(test_issue_12_email_and_outbox_texts_over_their_maximum),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);

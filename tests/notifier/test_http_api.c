@@ -21,6 +21,7 @@
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 
 /* A tiny libcurl client: status, response headers and body of one request. */
@@ -399,6 +400,22 @@ static void test_bad_bind_address_is_reported(void **state)
     assert_non_null(strstr(err, "cannot listen"));
 }
 
+/* Issue #12: the /metrics body is built in a bounded buffer; past its maximum it is an error */
+static void test_issue_12_metrics_text_over_its_maximum(void **state)
+{
+    struct fixture *fx = *state;
+    struct yq_buf b;
+
+    yq_buf_init(&b, 256);
+    assert_int_equal(http_api_metrics_text(fx->api, &b), ERR_TOO_BIG);
+    yq_buf_release(&b);
+    yq_buf_init(&b, HTTP_API_MONITOR_MAX_BYTES);
+    assert_int_equal(http_api_metrics_text(fx->api, &b), 0);
+    assert_non_null(strstr(b.data, "\nyuqing_notifier_alerts_consumed_total 7\n"));
+    assert_true(b.len < HTTP_API_MONITOR_MAX_BYTES / 8);
+    yq_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_health_names_what_is_down),
         cmocka_unit_test(test_issue_10_monitor_connections_per_address_capped),
         cmocka_unit_test(test_bad_bind_address_is_reported),
+        cmocka_unit_test(test_issue_12_metrics_text_over_its_maximum),
     };
     int rc;
 
