@@ -14,6 +14,8 @@
 #define SOFF(f) offsetof(struct source_cfg, f)
 #define TOFF(f) offsetof(struct collector_config, f)
 
+static const struct cfg_key collector_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9101");
+
 const struct cfg_key collector_cfg_keys[] = {
     {"max_body_bytes", CFG_SIZE, "8M", 1024, 268435456, COFF(max_body_bytes),
      "larger (decoded) responses are rejected", NULL},
@@ -60,10 +62,8 @@ const struct cfg_key collector_cfg_keys[] = {
      "a Weibo source's first crawl marks posts older than this as seen without producing them "
      "(a baseline), and pinned posts older than this are never new; 0 = off",
      NULL},
-    {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, COFF(metrics_address),
-     "listen address of GET /metrics; empty = no endpoint", NULL},
-    {"metrics_port", CFG_INT, "9101", 0, 65535, COFF(metrics_port),
-     "port of GET /metrics; 0 = any free port (logged)", NULL},
+    {"metrics", CFG_GROUP, NULL, 0, 0, COFF(metrics), "the monitoring endpoint",
+     collector_metrics_keys},
     {"kafka_linger_ms", CFG_MS, "5", 0, 60000, COFF(kafka_linger_ms),
      "producer linger.ms", NULL},
     {"spool_path", CFG_STRING, "collector-spool.jsonl", 0, 0, COFF(spool_path),
@@ -388,17 +388,10 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
                           size_t text_len, char *errbuf, size_t errlen)
 {
     struct cfg_doc doc;
-    yaml_node_t *root;
     int err;
 
     memset(cfg, 0, sizeof(*cfg));
-    err = cfg_doc_load(&doc, file, text, text_len, errbuf, errlen);
-    if (err) {
-        cfg_doc_release(&doc);
-        return err;
-    }
-    root = cfg_doc_root(&doc);
-    err = cfg_fill(collector_config_keys, cfg, &doc, root, errbuf, errlen);
+    err = cfg_load(collector_config_keys, cfg, file, text, text_len, &doc, errbuf, errlen);
     if (!err && cfg->collector.body_memory_bytes != 0 &&
         cfg->collector.body_memory_bytes < cfg->collector.max_body_bytes) {
         snprintf(errbuf, errlen,
@@ -408,7 +401,8 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
         err = ERR_INVALID;
     }
     if (!err) {
-        err = load_sources(cfg, &doc, cfg_map_get(&doc, root, "sources"), errbuf, errlen);
+        err = load_sources(cfg, &doc, cfg_map_get(&doc, cfg_doc_root(&doc), "sources"), errbuf,
+                           errlen);
     }
     cfg_doc_release(&doc);
     if (err) {
@@ -470,29 +464,16 @@ void collector_config_print(FILE *out, const struct collector_config *cfg)
     cfg_print(out, collector_config_keys, cfg, 0);
     fputs(cfg->n_sources ? "sources:\n" : "sources: []\n", out);
     for (size_t i = 0; i < cfg->n_sources; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&text, &len);
-
-        if (!mem) {
-            return;
-        }
-        cfg_print(mem, source_cfg_keys, &cfg->sources[i], 4);
+        /* a list element: the first key's line starts with "  - " */
+        cfg_print_list_item(out, source_cfg_keys, &cfg->sources[i], 4);
         if (cfg->sources[i].n_headers) {
             /* names only: values may be secrets (tokens), never printed or logged */
-            fputs("    # headers (values not printed):", mem);
+            fputs("    # headers (values not printed):", out);
             for (size_t h = 0; h < cfg->sources[i].n_headers; h++) {
-                fprintf(mem, "%s %s", h ? "," : "", cfg->sources[i].headers[h].name);
+                fprintf(out, "%s %s", h ? "," : "", cfg->sources[i].headers[h].name);
             }
-            fputc('\n', mem);
+            fputc('\n', out);
         }
-        fclose(mem);
-        /* a list element: the first key's indent becomes "  - " */
-        if (len >= 4) {
-            memcpy(text, "  - ", 4);
-        }
-        fputs(text, out);
-        free(text);
     }
 }
 

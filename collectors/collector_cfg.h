@@ -19,6 +19,7 @@
 
 #include "yq_cfg.h"
 #include "yq_kafka.h"
+#include "yq_metrics_http.h"
 #include "yq_redis.h"
 
 enum source_kind {
@@ -79,8 +80,7 @@ struct collector_cfg {
     char *weibo_api;          /* base of the m.weibo.cn API (tests point it elsewhere) */
     char *weibo_user_agent;   /* mobile User-Agent sent to Weibo */
     int64_t weibo_first_crawl_window_ms; /* first crawl: older posts are a baseline; 0 off */
-    char *metrics_address;    /* /metrics listen address; "" = off */
-    int64_t metrics_port;     /* 0 = an ephemeral port (logged) */
+    struct yq_metrics_http_cfg metrics; /* /metrics and /healthz; address "" = off */
     int64_t kafka_linger_ms;  /* producer linger.ms */
     char *spool_path;         /* undelivered items at shutdown (FC-020); "" = none */
 };

@@ -237,15 +237,15 @@ int main(int argc, char **argv)
         return 1;
     }
     yq_proc_install_signals();
-    if (cfg.collector.metrics_address && cfg.collector.metrics_address[0]) {
-        metrics = yq_metrics_http_start(cfg.collector.metrics_address,
-                                       (int)cfg.collector.metrics_port, errbuf, sizeof(errbuf));
+    if (cfg.collector.metrics.address && cfg.collector.metrics.address[0]) {
+        metrics = yq_metrics_http_start(cfg.collector.metrics.address,
+                                       (int)cfg.collector.metrics.port, errbuf, sizeof(errbuf));
         if (!metrics) {
             LOG_ERR("start-up failed: %s", errbuf);
             code = 1;
             goto done;
         }
-        LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics_address,
+        LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics.address,
                  yq_metrics_http_port(metrics));
         popts.metrics = metrics;
         /* Kafka's state for /healthz and /metrics (docs/operations.md) */

@@ -185,10 +185,22 @@ int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t m
     return 0;
 }
 
-static const struct cfg_key *find_key(const struct cfg_key *keys, const char *name, size_t len)
+/*
+ * The key called name (len bytes), also inside the table's CFG_GROUP rows; *offset_out: its
+ * field's offset from the table's base. NULL when no key has the name.
+ */
+static const struct cfg_key *find_key(const struct cfg_key *keys, const char *name, size_t len,
+                                      size_t *offset_out)
 {
     for (const struct cfg_key *k = keys; k->name; k++) {
-        if (strlen(k->name) == len && strncmp(k->name, name, len) == 0) {
+        if (k->type == CFG_GROUP) {
+            const struct cfg_key *in = find_key(k->sub, name, len, offset_out);
+            if (in) {
+                *offset_out += k->offset;
+                return in;
+            }
+        } else if (strlen(k->name) == len && strncmp(k->name, name, len) == 0) {
+            *offset_out = k->offset;
             return k;
         }
     }
@@ -204,7 +216,7 @@ static int apply_defaults(const struct cfg_key *keys, void *base, const char *fi
         if (k->type == CFG_EXTERNAL) {
             continue;
         }
-        if (k->type == CFG_SECTION) {
+        if (k->type == CFG_SECTION || k->type == CFG_GROUP) {
             err = apply_defaults(k->sub, dst, file, errbuf, errlen);
             if (err) {
                 return err;
@@ -248,6 +260,7 @@ static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
         yaml_node_t *vn = cfg_doc_node(doc, p->value);
         const char *name = cfg_scalar(kn);
         const struct cfg_key *k;
+        size_t offset = 0;
         void *dst;
         int err;
 
@@ -256,13 +269,13 @@ static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
                      kn ? kn->start_mark.line + 1 : 0);
             return ERR_INVALID;
         }
-        k = find_key(keys, name, strlen(name));
+        k = find_key(keys, name, strlen(name), &offset);
         if (!k) {
             snprintf(errbuf, errlen, "%s:%zu: unknown key '%s%s%s'", doc->file,
                      kn->start_mark.line + 1, prefix, prefix[0] ? "." : "", name);
             return ERR_INVALID;
         }
-        dst = (char *)base + k->offset;
+        dst = (char *)base + offset;
         if (k->type == CFG_EXTERNAL) {
             continue;
         }
@@ -308,12 +321,40 @@ int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_n
     return fill_map(keys, base, doc, map, "", errbuf, errlen);
 }
 
+int cfg_load(const struct cfg_key *keys, void *base, const char *path, const char *text,
+             size_t text_len, struct cfg_doc *doc, char *errbuf, size_t errlen)
+{
+    int err;
+
+    memset(doc, 0, sizeof(*doc));
+    if (!path && !text) {
+        return cfg_fill(keys, base, NULL, NULL, errbuf, errlen);
+    }
+    err = cfg_doc_load(doc, path, text, text_len, errbuf, errlen);
+    if (err) {
+        return err;
+    }
+    return cfg_fill(keys, base, doc, cfg_doc_root(doc), errbuf, errlen);
+}
+
+int cfg_set_all(const struct cfg_key *keys, void *base, const char *const *sets, int n_sets,
+                char *errbuf, size_t errlen)
+{
+    int err = 0;
+
+    for (int i = 0; !err && i < n_sets; i++) {
+        err = cfg_set(keys, base, sets[i], errbuf, errlen);
+    }
+    return err;
+}
+
 int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char *errbuf,
             size_t errlen)
 {
     const char *eq = strchr(assignment, '=');
     const char *name = assignment;
     const struct cfg_key *k;
+    size_t offset = 0;
     int err;
 
     if (!eq) {
@@ -323,14 +364,14 @@ int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char
     for (;;) {
         const char *dot = memchr(name, '.', (size_t)(eq - name));
         size_t len = dot ? (size_t)(dot - name) : (size_t)(eq - name);
-        k = find_key(keys, name, len);
+        k = find_key(keys, name, len, &offset);
         if (!k || (dot && k->type != CFG_SECTION) || (!dot && k->type == CFG_SECTION) ||
             k->type == CFG_EXTERNAL) {
             snprintf(errbuf, errlen, "override '%.*s': unknown key", (int)(eq - assignment),
                      assignment);
             return ERR_INVALID;
         }
-        base = (char *)base + k->offset;
+        base = (char *)base + offset;
         if (!dot) {
             break;
         }
@@ -353,7 +394,7 @@ void cfg_release(const struct cfg_key *keys, void *base)
         if (k->type == CFG_STRING) {
             free(*(char **)dst);
             *(char **)dst = NULL;
-        } else if (k->type == CFG_SECTION) {
+        } else if (k->type == CFG_SECTION || k->type == CFG_GROUP) {
             cfg_release(k->sub, dst);
         }
     }
@@ -375,18 +416,29 @@ static void print_yaml_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent)
+/* cfg_print(); *dash: the next key line starts with "- " (list element), then cleared. */
+static void print_keys(FILE *out, const struct cfg_key *keys, const void *base, int indent,
+                       bool *dash)
 {
     for (const struct cfg_key *k = keys; k->name; k++) {
         const void *src = (const char *)base + k->offset;
         if (k->type == CFG_EXTERNAL) {
             continue;
         }
-        fprintf(out, "%*s%s:", indent, "", k->name);
+        if (k->type == CFG_GROUP) {
+            print_keys(out, k->sub, src, indent, dash);
+            continue;
+        }
+        if (*dash) {
+            fprintf(out, "%*s- %s:", indent - 2, "", k->name);
+            *dash = false;
+        } else {
+            fprintf(out, "%*s%s:", indent, "", k->name);
+        }
         switch (k->type) {
         case CFG_SECTION:
             fputc('\n', out);
-            cfg_print(out, k->sub, src, indent + 2);
+            print_keys(out, k->sub, src, indent + 2, dash);
             continue;
         case CFG_STRING:
             fputc(' ', out);
@@ -416,4 +468,18 @@ void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int inde
         }
         fputc('\n', out);
     }
+}
+
+void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent)
+{
+    bool dash = false;
+
+    print_keys(out, keys, base, indent, &dash);
+}
+
+void cfg_print_list_item(FILE *out, const struct cfg_key *keys, const void *base, int indent)
+{
+    bool dash = indent >= 2;
+
+    print_keys(out, keys, base, indent, &dash);
 }

@@ -3,8 +3,10 @@
  *
  * Each module declares its keys in one table of struct cfg_key; cfg_fill() fills a struct by
  * offsetof from one YAML mapping, applies defaults and ranges, and rejects unknown keys and
- * wrong types naming the file, line and key. Sections nest through CFG_SECTION. Overrides
- * given on the command line as "--set a.b=value" are applied on top of the file.
+ * wrong types naming the file, line and key. Sections nest through CFG_SECTION; a group of
+ * keys several processes share (the metrics endpoint's address and port) is defined once and
+ * included in a table with a CFG_GROUP row. Overrides given on the command line as
+ * "--set a.b=value" are applied on top of the file.
  */
 #ifndef YQ_CFG_H
 #define YQ_CFG_H
@@ -23,6 +25,12 @@ enum cfg_type {
     CFG_BOOL,     /* bool; true/false/yes/no/on/off */
     CFG_SECTION,  /* nested mapping filled from .sub at .offset */
     CFG_EXTERNAL, /* handled by the caller (e.g. a list); cfg_fill only accepts the key */
+    /*
+     * The keys of .sub, at the same level as this row's table (no mapping of its own), filling
+     * the struct at .offset: a shared group included by name. The row's name is not a YAML key
+     * (it names the group in docs); the group's key names must not repeat the table's.
+     */
+    CFG_GROUP,
 };
 
 struct cfg_key {
@@ -33,7 +41,7 @@ struct cfg_key {
     int64_t max;     /* numbers only */
     size_t offset;   /* offsetof(struct ..., field) */
     const char *help;
-    const struct cfg_key *sub; /* CFG_SECTION: the nested table */
+    const struct cfg_key *sub; /* CFG_SECTION, CFG_GROUP: the nested or included table */
 };
 
 /* A parsed YAML document plus the file name used in messages. */
@@ -75,11 +83,27 @@ int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_n
              char *errbuf, size_t errlen);
 
 /*
+ * A process's configuration from a file: doc = path parsed (or text of text_len bytes named
+ * path, when text is non-NULL), then keys filled into base from its root mapping (defaults
+ * first). path NULL and text NULL: defaults only, doc left empty.
+ * doc: caller storage; afterwards it holds the file for the parts the table does not describe
+ *      (lists, routes); release with cfg_doc_release() whatever the result.
+ * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (cfg_doc_load()), ERR_INVALID or ERR_NOMEM
+ * (cfg_fill()) with one line in errbuf.
+ */
+int cfg_load(const struct cfg_key *keys, void *base, const char *path, const char *text,
+             size_t text_len, struct cfg_doc *doc, char *errbuf, size_t errlen);
+
+/*
  * Apply one "dotted.key=value" override to base (as if it were in the file).
  * Returns 0 or ERR_INVALID ("unknown key", "bad value") with a message in errbuf.
  */
 int cfg_set(const struct cfg_key *keys, void *base, const char *assignment, char *errbuf,
             size_t errlen);
+
+/* cfg_set() of each of the n_sets assignments in order; stops at the first error. */
+int cfg_set_all(const struct cfg_key *keys, void *base, const char *const *sets, int n_sets,
+                char *errbuf, size_t errlen);
 
 /* Free every CFG_STRING field of base (recursively through sections); base itself is kept. */
 void cfg_release(const struct cfg_key *keys, void *base);
@@ -89,6 +113,12 @@ void cfg_release(const struct cfg_key *keys, void *base);
  * string values are printed with their secrets replaced by "***" (yq_redact_url_secrets()).
  */
 void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int indent);
+
+/*
+ * cfg_print() of base as one element of a YAML list: its first key's line starts with "- "
+ * (indent must be at least 2; the dash stands at indent - 2).
+ */
+void cfg_print_list_item(FILE *out, const struct cfg_key *keys, const void *base, int indent);
 
 /* Parse one scalar of type into dst (as cfg_fill would). Returns 0 or ERR_INVALID. */
 int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t max, void *dst);

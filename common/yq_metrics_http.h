@@ -13,8 +13,39 @@
 #define YQ_METRICS_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "yq_cfg.h"
 
 struct yq_metrics_http;
+
+/* Where a process serves its endpoint (config keys metrics_address, metrics_port). */
+struct yq_metrics_http_cfg {
+    char *address; /* listen address; "" = no endpoint */
+    int64_t port;  /* 0 = any free port (logged) */
+};
+
+/*
+ * The endpoint's config keys, one group for every process that serves it: the rows of a
+ * cfg_key table over struct yq_metrics_http_cfg with the process's default port (a string;
+ * processes on one host differ). A process declares its table once,
+ *   static const struct cfg_key metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9102");
+ * and includes it in its section with a row
+ *   {"metrics", CFG_GROUP, NULL, 0, 0, offsetof(struct x, metrics), "...", metrics_keys},
+ * so the YAML keys stay "metrics_address" and "metrics_port" beside the section's others.
+ */
+/* clang-format off */
+#define YQ_METRICS_HTTP_CFG_KEYS(default_port)                                                     \
+    {                                                                                              \
+        {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0,                                         \
+         offsetof(struct yq_metrics_http_cfg, address),                                            \
+         "listen address of GET /metrics and /healthz; empty = no endpoint", NULL},                \
+        {"metrics_port", CFG_INT, default_port, 0, 65535,                                          \
+         offsetof(struct yq_metrics_http_cfg, port),                                               \
+         "port of GET /metrics and /healthz; 0 = any free port (logged)", NULL},                   \
+        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},                                                      \
+    }
+/* clang-format on */
 
 /*
  * Listen on address (IPv4 dotted quad, NUL-terminated, borrowed) and port (0 = any free

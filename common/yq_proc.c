@@ -85,3 +85,38 @@ int yq_proc_parse_args(int argc, char **argv, const char *default_config, const 
     out->rest = argv + 1;
     return 0;
 }
+
+int yq_proc_service_main(const struct yq_proc_service *svc, int argc, char **argv)
+{
+    struct yq_proc_args args;
+    char err[1024] = "";
+    int rc;
+
+    yq_log_init(svc->name, YQ_LOG_INFO);
+    rc = yq_proc_parse_args(argc, argv, svc->default_config, svc->usage, &args);
+    if (rc != 0) {
+        return rc > 0 ? 0 : 2;
+    }
+    if (args.n_rest > 0) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n%s", svc->name, args.rest[0], svc->usage);
+        return 2;
+    }
+    if (svc->load(svc->cfg, &args, err, sizeof(err)) != 0) {
+        LOG_ERR("config failed: %s", err);
+        svc->release(svc->cfg);
+        return 2; /* bad configuration, like every other process */
+    }
+    if (args.print_config) {
+        svc->print(stdout, svc->cfg);
+        svc->release(svc->cfg);
+        return 0;
+    }
+    yq_proc_install_signals();
+    err[0] = '\0';
+    rc = svc->run(svc->cfg, err, sizeof(err));
+    if (rc != 0 && err[0]) {
+        LOG_ERR("start failed: %s", err);
+    }
+    svc->release(svc->cfg);
+    return rc;
+}

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define YQ_PROC_MAX_SETS 64
 
@@ -27,6 +28,34 @@ struct yq_proc_args {
  */
 int yq_proc_parse_args(int argc, char **argv, const char *default_config, const char *usage,
                        struct yq_proc_args *out);
+
+/*
+ * A long-running process (the matcher, the notifier): what its main() does between the
+ * shared steps. cfg points at the process's config struct (caller storage); every op takes it.
+ */
+struct yq_proc_service {
+    const char *name;           /* "yuqing-matcher": the log's process name, usage errors */
+    const char *default_config; /* "config/matcher.yaml" */
+    const char *usage;          /* printed for --help and on a usage error */
+    void *cfg;
+    /* Load args->config_path and args->sets into cfg. 0 or an ERR_* with one line in errbuf. */
+    int (*load)(void *cfg, const struct yq_proc_args *args, char *errbuf, size_t errlen);
+    void (*print)(FILE *out, const void *cfg); /* --print-config */
+    void (*release)(void *cfg);                /* whatever load left, also after a failure */
+    /*
+     * Start, run until yq_proc_stop is set, stop. Returns the exit code: 0 after a signal,
+     * 1 when start-up failed (the reason in errbuf, logged as "start failed: ..."), 2 for an
+     * operator's fault that a restart loop would only repeat (also logged).
+     */
+    int (*run)(void *cfg, char *errbuf, size_t errlen);
+};
+
+/*
+ * The main() of service: the log named svc->name, the common command line (no other
+ * arguments), the config (a failure is logged as "config failed: ..." and exits 2),
+ * --print-config, the signal handlers, then svc->run. Returns the process's exit code.
+ */
+int yq_proc_service_main(const struct yq_proc_service *svc, int argc, char **argv);
 
 /* Set once SIGINT or SIGTERM arrives. */
 extern volatile sig_atomic_t yq_proc_stop;

@@ -20,51 +20,49 @@ static const char usage[] =
     "  --set KEY=VALUE  override one config key, e.g. --set http.port=0\n"
     "  --print-config   print the effective config and exit\n";
 
-int main(int argc, char **argv)
+static int load(void *cfg, const struct yq_proc_args *args, char *errbuf, size_t errlen)
 {
-    struct yq_proc_args args;
-    struct notifier_cfg cfg;
+    return notifier_cfg_load(cfg, args->config_path, args->sets, args->n_sets, errbuf, errlen);
+}
+
+static void print(FILE *out, const void *cfg)
+{
+    notifier_cfg_print(out, cfg);
+}
+
+static void release(void *cfg)
+{
+    notifier_cfg_release(cfg);
+}
+
+static int run(void *cfg, char *errbuf, size_t errlen)
+{
     struct notifier *n;
-    char err[512] = "";
     int rc;
 
-    yq_log_init("yuqing-notifier", YQ_LOG_INFO);
-    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
-    if (rc != 0) {
-        return rc > 0 ? 0 : 2;
-    }
-    if (args.n_rest > 0) {
-        fprintf(stderr, "yuqing-notifier: unexpected argument '%s'\n%s", args.rest[0], usage);
-        return 2;
-    }
-    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
-        LOG_ERR("config failed: %s", err);
-        notifier_cfg_release(&cfg);
-        return 2;
-    }
-    if (args.print_config) {
-        notifier_cfg_print(stdout, &cfg);
-        notifier_cfg_release(&cfg);
-        return 0;
-    }
-    yq_proc_install_signals();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        LOG_ERR("start failed: curl_global_init");
-        notifier_cfg_release(&cfg);
+        snprintf(errbuf, errlen, "curl_global_init");
         return 1;
     }
-    rc = notifier_open(&cfg, &n, err, sizeof(err));
+    rc = notifier_open(cfg, &n, errbuf, errlen);
     if (rc) {
-        LOG_ERR("start failed: %s", err);
-        notifier_cfg_release(&cfg);
         curl_global_cleanup();
         /* an operator's fault (no store, store in use, newer schema): do not restart in a loop */
         return rc == ERR_NOT_FOUND || rc == ERR_BAD_STATE ? 2 : 1;
     }
     notifier_run(n, &yq_proc_stop);
     notifier_free(n);
-    notifier_cfg_release(&cfg);
     curl_global_cleanup();
     LOG_INFO("stopped");
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct notifier_cfg cfg;
+    const struct yq_proc_service svc = {
+        "yuqing-notifier", "config/notifier.yaml", usage, &cfg, load, print, release, run,
+    };
+
+    return yq_proc_service_main(&svc, argc, argv);
 }

@@ -88,28 +88,18 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
     int err;
 
     memset(cfg, 0, sizeof(*cfg));
-    memset(&doc, 0, sizeof(doc));
     dir = dir_of(path);
     if (!dir) {
         snprintf(errbuf, errlen, "out of memory");
         return ERR_NOMEM;
     }
-    if (path) {
-        err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
-        if (err) {
-            cfg_doc_release(&doc);
-            free(dir);
-            return err;
-        }
-    }
-    err = cfg_fill(notifier_cfg_keys, cfg, path ? &doc : NULL, path ? cfg_doc_root(&doc) : NULL,
-                   errbuf, errlen);
+    err = cfg_load(notifier_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
     if (!err && path) {
         err = notify_routes_parse(&cfg->routes, &doc, dir, errbuf, errlen);
     }
     cfg_doc_release(&doc);
-    for (int i = 0; !err && i < n_sets; i++) {
-        err = cfg_set(notifier_cfg_keys, cfg, sets[i], errbuf, errlen);
+    if (!err) {
+        err = cfg_set_all(notifier_cfg_keys, cfg, sets, n_sets, errbuf, errlen);
     }
     if (!err && !cfg->kafka.group_id) {
         cfg->kafka.group_id = strdup(NOTIFIER_DEFAULT_GROUP);

@@ -83,9 +83,9 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
         matcher_free(m);
         return NULL;
     }
-    if (cfg->matcher.metrics_address && cfg->matcher.metrics_address[0]) {
-        m->http = yq_metrics_http_start(cfg->matcher.metrics_address,
-                                        (int)cfg->matcher.metrics_port, errbuf, errlen);
+    if (cfg->matcher.metrics.address && cfg->matcher.metrics.address[0]) {
+        m->http = yq_metrics_http_start(cfg->matcher.metrics.address,
+                                        (int)cfg->matcher.metrics.port, errbuf, errlen);
         if (!m->http) {
             matcher_free(m);
             return NULL;
@@ -95,7 +95,7 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
             matcher_free(m);
             return NULL;
         }
-        LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics_address,
+        LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics.address,
                  yq_metrics_http_port(m->http));
     }
     return m;

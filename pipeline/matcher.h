@@ -42,6 +42,7 @@
 #include "rules.h"
 #include "yq_cfg.h"
 #include "yq_kafka.h"
+#include "yq_metrics_http.h"
 #include "yq_redis.h"
 
 #define MATCHER_DEFAULT_GROUP "yuqing-matcher"
@@ -58,8 +59,7 @@ struct matcher_opts {
     char *log_level;
     int64_t rules_verify_max_age_ms;
     int64_t stuck_after_ms; /* a batch unsettled this long makes /healthz say stuck */
-    char *metrics_address; /* "" = no HTTP endpoint */
-    int64_t metrics_port;  /* 0 = an ephemeral port (logged) */
+    struct yq_metrics_http_cfg metrics; /* metrics_address ("" = no endpoint), metrics_port */
     struct match_weights source_weights; /* configured entries only; parsed by
                                             matcher_cfg_load(), not by the key table */
 };

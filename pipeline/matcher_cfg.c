@@ -13,6 +13,8 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
+static const struct cfg_key matcher_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9102");
+
 #define MOFF(f) offsetof(struct matcher_opts, f)
 static const struct cfg_key matcher_opt_keys[] = {
     {"rules_cache_path", CFG_STRING, "run/matcher-rules.json", 0, 0, MOFF(rules_cache_path),
@@ -37,10 +39,8 @@ static const struct cfg_key matcher_opt_keys[] = {
      "this (or the last check failed)", NULL},
     {"stuck_after_ms", CFG_MS, "300000", 1000, 86400000, MOFF(stuck_after_ms),
      "/healthz says progress stuck when a batch is retried or waited for longer", NULL},
-    {"metrics_address", CFG_STRING, "127.0.0.1", 0, 0, MOFF(metrics_address),
-     "listen address of GET /metrics and /healthz; empty = no endpoint", NULL},
-    {"metrics_port", CFG_INT, "9102", 0, 65535, MOFF(metrics_port),
-     "port of GET /metrics and /healthz; 0 = any free port (logged)", NULL},
+    {"metrics", CFG_GROUP, NULL, 0, 0, MOFF(metrics), "the monitoring endpoint",
+     matcher_metrics_keys},
     {"source_weights", CFG_EXTERNAL, NULL, 0, 0, 0,
      "score factor per item source_id or source, 0.1..10 (weibo 1.2, wechat 1.1, others 1.0)",
      NULL},
@@ -175,22 +175,11 @@ int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
     int err, level;
 
     memset(cfg, 0, sizeof(*cfg));
-    memset(&doc, 0, sizeof(doc));
-    if (path) {
-        err = cfg_doc_load(&doc, path, NULL, 0, errbuf, errlen);
-        if (err) {
-            cfg_doc_release(&doc);
-            return err;
-        }
-        err = cfg_fill(matcher_cfg_keys, cfg, &doc, cfg_doc_root(&doc), errbuf, errlen);
-        if (err == 0) {
-            yaml_node_t *mn = cfg_map_get(&doc, cfg_doc_root(&doc), "matcher");
-            err = load_weights(&cfg->matcher.source_weights, &doc,
-                               mn ? cfg_map_get(&doc, mn, "source_weights") : NULL, errbuf,
-                               errlen);
-        }
-    } else {
-        err = cfg_fill(matcher_cfg_keys, cfg, NULL, NULL, errbuf, errlen);
+    err = cfg_load(matcher_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
+    if (err == 0 && path) {
+        yaml_node_t *mn = cfg_map_get(&doc, cfg_doc_root(&doc), "matcher");
+        err = load_weights(&cfg->matcher.source_weights, &doc,
+                           mn ? cfg_map_get(&doc, mn, "source_weights") : NULL, errbuf, errlen);
     }
     cfg_doc_release(&doc);
     for (int i = 0; err == 0 && i < n_sets; i++) {

@@ -159,11 +159,145 @@ static void test_issue_10_print_config_redacts_fragment_and_encoded_names(void *
     cfg_release(outer_keys, &o);
 }
 
+/* Issue #12: a shared group of keys, defined once, included in a section by a CFG_GROUP row */
+struct endpoint {
+    char *address;
+    int64_t port;
+};
+
+struct stage {
+    int64_t batch;
+    struct endpoint ep; /* keys "address" and "port" beside "batch" */
+    struct inner db;    /* a nested section after the group */
+};
+
+struct staged {
+    struct stage stage;
+};
+
+static const struct cfg_key endpoint_keys[] = {
+    {"address", CFG_STRING, "127.0.0.1", 0, 0, offsetof(struct endpoint, address), "listen", NULL},
+    {"port", CFG_INT, "9102", 0, 65535, offsetof(struct endpoint, port), "port", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct cfg_key stage_keys[] = {
+    {"batch", CFG_INT, "100", 1, 1000, offsetof(struct stage, batch), "batch", NULL},
+    {"endpoint", CFG_GROUP, NULL, 0, 0, offsetof(struct stage, ep), "the endpoint", endpoint_keys},
+    {"db", CFG_SECTION, NULL, 0, 0, offsetof(struct stage, db), "database", inner_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct cfg_key staged_keys[] = {
+    {"stage", CFG_SECTION, NULL, 0, 0, offsetof(struct staged, stage), "a stage", stage_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static void test_issue_12_group_keys_reach_the_struct(void **state)
+{
+    static const char yaml[] = "stage:\n  batch: 5\n  port: 0\n  db:\n    port: 7000\n";
+    static const char *const sets[] = {"stage.address=0.0.0.0", "stage.batch=6"};
+    struct staged o;
+    struct cfg_doc doc;
+    char err[256] = "", *printed = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(
+        cfg_load(staged_keys, &o, "test.yaml", yaml, strlen(yaml), &doc, err, sizeof(err)), 0);
+    assert_non_null(cfg_map_get(&doc, cfg_doc_root(&doc), "stage")); /* the document stays */
+    cfg_doc_release(&doc);
+    assert_int_equal(o.stage.batch, 5);
+    assert_int_equal(o.stage.ep.port, 0);                 /* from the file */
+    assert_string_equal(o.stage.ep.address, "127.0.0.1"); /* the group's default */
+    assert_int_equal(o.stage.db.port, 7000);
+    assert_int_equal(cfg_set_all(staged_keys, &o, sets, 2, err, sizeof(err)), 0);
+    assert_string_equal(o.stage.ep.address, "0.0.0.0");
+    assert_int_equal(o.stage.batch, 6);
+    /* printed inline, at the section's level, without the group's name */
+    f = open_memstream(&printed, &len);
+    assert_non_null(f);
+    cfg_print(f, staged_keys, &o, 0);
+    fclose(f);
+    assert_non_null(strstr(printed, "\n  batch: 6  # batch\n  address: \"0.0.0.0\"  # listen\n"
+                                    "  port: 0  # port\n  db:\n"));
+    assert_null(strstr(printed, "endpoint"));
+    free(printed);
+    cfg_release(staged_keys, &o);
+    assert_null(o.stage.ep.address);
+    /* defaults only */
+    assert_int_equal(cfg_load(staged_keys, &o, NULL, NULL, 0, &doc, err, sizeof(err)), 0);
+    assert_null(cfg_doc_root(&doc));
+    assert_int_equal(o.stage.ep.port, 9102);
+    cfg_release(staged_keys, &o);
+}
+
+static void test_issue_12_group_keys_are_checked_like_the_others(void **state)
+{
+    static const struct {
+        const char *yaml;
+        const char *msg;
+    } cases[] = {
+        {"stage:\n  prot: 1\n", "test.yaml:2: unknown key 'stage.prot'"},
+        {"stage:\n  port: 70000\n", "test.yaml:2: key 'stage.port': bad value '70000'"},
+        {"stage:\n  endpoint: {port: 1}\n", "test.yaml:2: unknown key 'stage.endpoint'"},
+        {"stage:\n  address: [a]\n", "key 'stage.address' must be a scalar"},
+    };
+    static const char *const bad_sets[] = {"stage.endpoint.port=1", "stage.prot=1",
+                                           "stage.port=70000"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct staged o;
+        struct cfg_doc doc;
+        char err[256] = "";
+
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(cfg_load(staged_keys, &o, "test.yaml", cases[i].yaml,
+                                  strlen(cases[i].yaml), &doc, err, sizeof(err)),
+                         ERR_INVALID);
+        if (!strstr(err, cases[i].msg)) {
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].msg);
+        }
+        cfg_doc_release(&doc);
+        cfg_release(staged_keys, &o);
+    }
+    for (size_t i = 0; i < sizeof(bad_sets) / sizeof(bad_sets[0]); i++) {
+        struct staged o;
+        char err[256] = "";
+
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(cfg_set_all(staged_keys, &o, &bad_sets[i], 1, err, sizeof(err)),
+                         ERR_INVALID);
+        assert_non_null(strstr(err, "override 'stage."));
+    }
+}
+
+/* Issue #12: a list element printed with "- " in place of its first key's indent */
+static void test_issue_12_print_list_item(void **state)
+{
+    struct inner in = {(char *)"h", 1};
+    char *printed = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&printed, &len);
+
+    (void)state;
+    assert_non_null(f);
+    cfg_print_list_item(f, inner_keys, &in, 4);
+    fclose(f);
+    assert_string_equal(printed, "  - host: \"h\"  # host\n    port: 1  # port\n");
+    free(printed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_values),
         cmocka_unit_test(test_errors_name_file_line_and_key),
+        cmocka_unit_test(test_issue_12_group_keys_reach_the_struct),
+        cmocka_unit_test(test_issue_12_group_keys_are_checked_like_the_others),
+        cmocka_unit_test(test_issue_12_print_list_item),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
     };

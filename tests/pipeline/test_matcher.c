@@ -1051,8 +1051,8 @@ static void test_metrics_config(void **state)
 
     (void)state;
     assert_int_equal(matcher_cfg_load(NULL, NULL, 0, &cfg, err, sizeof(err)), 0);
-    assert_string_equal(cfg.matcher.metrics_address, "127.0.0.1");
-    assert_int_equal(cfg.matcher.metrics_port, 9102);
+    assert_string_equal(cfg.matcher.metrics.address, "127.0.0.1");
+    assert_int_equal(cfg.matcher.metrics.port, 9102);
     assert_int_equal(cfg.matcher.rules_verify_max_age_ms, 10000);
     mem = open_memstream(&printed, &printed_len);
     assert_non_null(mem);
@@ -1063,7 +1063,7 @@ static void test_metrics_config(void **state)
     free(printed);
     matcher_cfg_release(&cfg);
     assert_int_equal(matcher_cfg_load(NULL, sets, 2, &cfg, err, sizeof(err)), 0);
-    assert_string_equal(cfg.matcher.metrics_address, "");
+    assert_string_equal(cfg.matcher.metrics.address, "");
     assert_int_equal(cfg.matcher.rules_verify_max_age_ms, 30000);
     m = matcher_new(&cfg, err, sizeof(err));
     assert_non_null(m);
