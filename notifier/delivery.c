@@ -55,13 +55,6 @@ static int64_t wall_ms(void *ctx)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-#define BUMP(m, field)                                                                             \
-    do {                                                                                           \
-        if (m) {                                                                                   \
-            atomic_fetch_add_explicit(&(m)->field, 1, memory_order_relaxed);                       \
-        }                                                                                          \
-    } while (0)
-
 struct delivery *delivery_new(const struct notify_cfg *cfg,
                               const struct ticket_store_cfg *store_cfg,
                               const struct ticket_policy *policy, struct notifier_metrics *metrics,
@@ -197,7 +190,7 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
         LOG_ERR("notification failed id=%lld channel=%s reason='channel not configured'",
                 (long long)m->id, m->channel);
         st->failed++;
-        BUMP(d->metrics, notifications_failed);
+        NOTIFIER_METRICS_BUMP(d->metrics, notifications_failed);
         return outbox_mark_failed(d->store, m->id, "channel not configured");
     }
     cs = state_of(d, ch);
@@ -225,7 +218,7 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
         LOG_INFO("notification delivered id=%lld key=%s channel=%s kind=%s", (long long)m->id,
                  m->idem_key, ch->name, m->kind);
         st->delivered++;
-        BUMP(d->metrics, notifications_delivered);
+        NOTIFIER_METRICS_BUMP(d->metrics, notifications_delivered);
         err = outbox_mark_delivered(d->store, m->id, now);
         if (!err) {
             channel_ok(d, ch, cs, now);
@@ -236,7 +229,7 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
             LOG_WARN("notification too long, shortening id=%lld channel=%s shrink=%lld %s",
                      (long long)m->id, ch->name, (long long)(m->shrink + 1), r.detail);
             st->retried++;
-            BUMP(d->metrics, notifications_retried);
+            NOTIFIER_METRICS_BUMP(d->metrics, notifications_retried);
             return outbox_mark_retry(d->store, m->id, now, true, m->shrink + 1, r.detail);
         }
         break;
@@ -248,7 +241,7 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
         LOG_WARN("notification retry id=%lld channel=%s attempts=%lld %s", (long long)m->id,
                  ch->name, (long long)(m->attempts + 1), r.detail);
         st->retried++;
-        BUMP(d->metrics, notifications_retried);
+        NOTIFIER_METRICS_BUMP(d->metrics, notifications_retried);
         return outbox_mark_retry(d->store, m->id, now + backoff_s(d->cfg, m->attempts), true,
                                  m->shrink, r.detail);
     default:
@@ -257,7 +250,7 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
     LOG_ERR("notification failed id=%lld key=%s channel=%s %s", (long long)m->id, m->idem_key,
             ch->name, r.detail);
     st->failed++;
-    BUMP(d->metrics, notifications_failed);
+    NOTIFIER_METRICS_BUMP(d->metrics, notifications_failed);
     err = outbox_mark_failed(d->store, m->id, r.detail);
     if (!err && r.outcome == CHANNEL_CONFIG) {
         config_fault(d, ch, cs, &r, now);
@@ -283,7 +276,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
         } else {
             st.escalations = es.reminders + es.supervisions;
             for (int i = 0; i < st.escalations; i++) {
-                BUMP(d->metrics, escalations);
+                NOTIFIER_METRICS_BUMP(d->metrics, escalations);
             }
             d->next_escalation_ms = now_ms + d->cfg->escalation_interval_ms;
         }

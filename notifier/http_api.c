@@ -228,23 +228,18 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
     return reply(c, status, "text/plain; charset=utf-8", copy, strlen(copy));
 }
 
-/* Per-request state of a web UI request; freed by request_done(). */
-struct upload {
-    void *web_cls; /* the web layer's per-request state (web_handle) */
-};
-
+/*
+ * A request ends: only web UI requests have per-request state, the web layer's own, which
+ * web_handle() keeps in *req_cls (NULL for /healthz and /metrics).
+ */
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    struct upload *u = *req_cls;
     (void)cls;
     (void)c;
     (void)toe;
-    if (u) {
-        web_request_completed(u->web_cls);
-        free(u);
-        *req_cls = NULL;
-    }
+    web_request_completed(*req_cls);
+    *req_cls = NULL;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -261,15 +256,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     (void)version;
     if (api->web && web_owns_url(url)) {
-        struct upload *u = *req_cls;
-        if (!u) {
-            u = calloc(1, sizeof(*u));
-            if (!u) {
-                return MHD_NO;
-            }
-            *req_cls = u;
-        }
-        return web_handle(api->web, c, url, method, upload_data, upload_data_size, &u->web_cls);
+        return web_handle(api->web, c, url, method, upload_data, upload_data_size, req_cls);
     }
     /*
      * Issue #10: the issue #2 page and JSON API (/, /api/tickets, POST actions taking the actor

@@ -161,13 +161,8 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->link_base = cfg->notify.link_base;
 }
 
-/* Count one event on metrics (may be NULL). */
-#define BUMP(m, field)                                                                             \
-    do {                                                                                           \
-        if (m) {                                                                                   \
-            atomic_fetch_add_explicit(&(m)->field, 1, memory_order_relaxed);                       \
-        }                                                                                          \
-    } while (0)
+/* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
+#define BUMP(m, field) NOTIFIER_METRICS_BUMP(m, field)
 
 int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics *metrics,
                             const char *buf, size_t len, int32_t partition, int64_t offset,

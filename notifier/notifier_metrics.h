@@ -34,6 +34,14 @@ struct notifier_metrics {
     atomic_int kafka_up;
 };
 
+/* Count one event: counter field of m (m may be NULL: counted nowhere). Thread-safe. */
+#define NOTIFIER_METRICS_BUMP(m, field)                                                            \
+    do {                                                                                           \
+        if (m) {                                                                                   \
+            atomic_fetch_add_explicit(&(m)->field, 1, memory_order_relaxed);                       \
+        }                                                                                          \
+    } while (0)
+
 /* Record the state of one dependency (m may be NULL). Thread-safe. */
 static inline void notifier_dep_set(atomic_int *dep, int up)
 {

@@ -74,6 +74,24 @@ static char *first_excerpt(struct ticket_store *store, int64_t ticket_id)
         }                                                                                          \
     } while (0)
 
+/*
+ * The end of composing a message: on success *body = b's text (new), else *subject is freed
+ * too. b is released either way. Returns err, or ERR_NOMEM.
+ */
+static int compose_end(struct yq_buf *b, int err, char **subject, char **body)
+{
+    if (!err) {
+        *body = yq_buf_steal(b, NULL);
+        err = *body ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(b);
+    if (err) {
+        free(*subject);
+        *subject = NULL;
+    }
+    return err;
+}
+
 static int put_time(struct yq_buf *out, const char *label, int64_t t)
 {
     char when[32];
@@ -144,16 +162,7 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     }
     json_decref(co);
     free(excerpt);
-    if (!err) {
-        *body = yq_buf_steal(&b, NULL);
-        err = *body ? 0 : ERR_NOMEM;
-    }
-    yq_buf_release(&b);
-    if (err) {
-        free(*subject);
-        *subject = NULL;
-    }
-    return err;
+    return compose_end(&b, err, subject, body);
 }
 
 int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
@@ -461,16 +470,7 @@ static int compose_fault(const struct notify_channel *ch, const char *error, int
     PUT("%s", "修复后重启 notifier（密钥文件在启动时读取）。失败的通知：yuqingctl tickets outbox "
               "--state failed；重发：yuqingctl tickets redeliver ID。\n");
     PUT("%s", "每次故障只告警一次；该渠道恢复投递后如再出错，会再次告警。\n");
-    if (!err) {
-        *body = yq_buf_steal(&b, NULL);
-        err = *body ? 0 : ERR_NOMEM;
-    }
-    yq_buf_release(&b);
-    if (err) {
-        free(*subject);
-        *subject = NULL;
-    }
-    return err;
+    return compose_end(&b, err, subject, body);
 }
 
 /* failing and faults of channel in channel_faults (0, 0 when no row). */
