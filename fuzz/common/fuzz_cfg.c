@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for configuration YAML (common/yq_cfg: cfg_doc_load on text, cfg_fill
- * over a key table with every type and a nested section, then --set style overrides taken
+ * over a key table with every type, a nested section and an included group (CFG_GROUP, in
+ * the root and in a section), then --set style overrides taken
  * from the input's first line, and --print-config). Invariants: no crash, no leak, errors
  * are the documented codes with a message, and a filled struct prints.
  *   build-h4fuzz/fuzz/common/fuzz_cfg -max_total_time=60 fuzz/common/seeds/cfg
@@ -17,13 +18,20 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
+struct group {
+    char *addr;
+    int64_t level;
+};
+
 struct inner {
     char *name;
     int64_t count;
     bool on;
+    struct group g;
 };
 
 struct outer {
+    struct group g; /* keys "addr" and "level" beside the root's others */
     char *path;
     int64_t port;
     int64_t max_bytes;
@@ -33,17 +41,26 @@ struct outer {
     struct inner deep;
 };
 
+#define GOFF(f) offsetof(struct group, f)
+static const struct cfg_key group_keys[] = {
+    {"addr", CFG_STRING, "127.0.0.1", 0, 0, GOFF(addr), "a shared string", NULL},
+    {"level", CFG_INT, "2", 0, 9, GOFF(level), "a shared integer", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
 #define IOFF(f) offsetof(struct inner, f)
 static const struct cfg_key inner_keys[] = {
     {"name", CFG_STRING, "x", 0, 0, IOFF(name), "a string", NULL},
     {"count", CFG_INT, "3", -5, 1000000, IOFF(count), "an integer", NULL},
     {"on", CFG_BOOL, "false", 0, 0, IOFF(on), "a flag", NULL},
     {"list", CFG_EXTERNAL, NULL, 0, 0, 0, "left to the caller", NULL},
+    {"group", CFG_GROUP, NULL, 0, 0, IOFF(g), "an included group", group_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
 #define OOFF(f) offsetof(struct outer, f)
 static const struct cfg_key outer_keys[] = {
+    {"group", CFG_GROUP, NULL, 0, 0, OOFF(g), "an included group", group_keys},
     {"path", CFG_STRING, NULL, 0, 0, OOFF(path), "may be absent", NULL},
     {"port", CFG_INT, "9102", 0, 65535, OOFF(port), "a port", NULL},
     {"max_bytes", CFG_SIZE, "8M", 1024, 1LL << 40, OOFF(max_bytes), "a size", NULL},
