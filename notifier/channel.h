@@ -27,7 +27,7 @@
  *
  * Each channel is one const struct channel_ops in its own file (channel_wecom.c,
  * channel_dingtalk.c, channel_feishu.c, channel_email.c, channel_webhook.c); channel.c holds
- * the registry and the steps every channel shares, channel_http.c the HTTP POST that robots
+ * the registry and the steps every channel shares, channel_base.c the HTTP POST that robots
  * and webhooks share. Adding a channel: write channel_NAME.c with its ops (a NULL op takes the
  * default named at struct channel_ops), give it a value in enum channel_type (notify_cfg.h),
  * one row in the registry in channel.c and one line in notifier/CMakeLists.txt; nothing else
@@ -154,6 +154,7 @@ struct channel_ops {
     enum channel_type type;  /* the value ch->type holds */
     size_t max_bytes;        /* documented message limit in UTF-8 bytes (when ch->max_bytes 0) */
     int64_t rate_per_minute; /* documented messages per minute; 0 = no limit */
+    bool needs_key_file;     /* config: key_file is required (robots: the key is in the URL) */
     /*
      * validate: the channel's configuration beyond its url (read at load time). Returns 0 or
      * ERR_INVALID with one reason in why (no secret). NULL: nothing more is required.

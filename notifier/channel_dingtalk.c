@@ -3,7 +3,7 @@
  * {"msgtype":"markdown","markdown":{"title","text"}}, SIG = urlencode(base64(HMAC-SHA256(
  * secret, MS "\n" secret))) per request; text at most 20000 bytes, 20 messages a minute.
  */
-#include "channel_http.h"
+#include "channel_base.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -98,7 +98,7 @@ const struct channel_ops channel_dingtalk_ops = {
     .type = CHANNEL_DINGTALK,
     .max_bytes = 20000,
     .rate_per_minute = 20,
-    .validate = channel_robot_validate,
+    .needs_key_file = true,
     .format = channel_format_markdown,
     .build = dingtalk_build,
     .read_answer = dingtalk_answer,

@@ -2,7 +2,7 @@
  * E-mail through SMTP via libcurl: smtp:// with STARTTLS required when a password is set, or
  * smtps://; UTF-8 plain text in base64, Message-ID <idem_key@yuqing>. Text at most 65536 bytes.
  */
-#include "channel_http.h"
+#include "channel_base.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -43,7 +43,7 @@ static char *b64(const char *s, size_t len)
 int channel_email_message(const struct notify_channel *ch, const struct outbox_msg *msg,
                           int64_t now_ms, size_t max_bytes, size_t max_mail_bytes, char **out)
 {
-    char *text = channel_render(ch->type, msg, max_bytes), *subj = NULL, *body64 = NULL;
+    char *text = channel_fit_utf8(msg->body, max_bytes), *subj = NULL, *body64 = NULL;
     char date[64], id[320];
     time_t t = (time_t)(now_ms / 1000);
     struct yq_buf mail;

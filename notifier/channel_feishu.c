@@ -3,7 +3,7 @@
  * "content":{"text":...}}, SIG = base64(HMAC-SHA256(key = S "\n" secret, message = ""));
  * text at most 18000 bytes (the request body may not exceed 20 KB), 100 messages a minute.
  */
-#include "channel_http.h"
+#include "channel_base.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +86,7 @@ const struct channel_ops channel_feishu_ops = {
     .type = CHANNEL_FEISHU,
     .max_bytes = 18000, /* the request body may not exceed 20 KB */
     .rate_per_minute = 100,
-    .validate = channel_robot_validate,
+    .needs_key_file = true,
     .build = feishu_build,
     .read_answer = feishu_answer,
     .checks = feishu_checks,

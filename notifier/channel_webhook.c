@@ -4,7 +4,7 @@
  * X-Yuqing-Timestamp: S and X-Yuqing-Signature: sha256=hex(HMAC-SHA256(secret, S "." body)).
  * Text at most 65536 bytes, no rate limit; judged by the HTTP status.
  */
-#include "channel_http.h"
+#include "channel_base.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -2,7 +2,7 @@
  * 企业微信群机器人: POST url?key=KEY {"msgtype":"markdown","markdown":{"content":...}};
  * content at most 4096 UTF-8 bytes (FC-029), 20 messages a minute per robot.
  */
-#include "channel_http.h"
+#include "channel_base.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ const struct channel_ops channel_wecom_ops = {
     .type = CHANNEL_WECOM,
     .max_bytes = 4096, /* markdown.content, UTF-8 bytes (FC-029) */
     .rate_per_minute = 20,
-    .validate = channel_robot_validate,
+    .needs_key_file = true,
     .format = channel_format_markdown,
     .build = wecom_build,
     .read_answer = wecom_answer,

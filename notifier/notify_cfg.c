@@ -395,24 +395,6 @@ const struct notify_department *notify_routes_department(const struct notify_rou
     return NULL;
 }
 
-void notify_channel_redact(const struct notify_channel *ch, char *text)
-{
-    const char *secrets[3] = {ch->key, ch->secret, ch->password};
-
-    for (size_t i = 0; text && i < 3; i++) {
-        size_t n = secrets[i] ? strlen(secrets[i]) : 0, stars = n < 3 ? n : 3;
-        char *hit = text;
-        if (n == 0) {
-            continue;
-        }
-        while ((hit = strstr(hit, secrets[i])) != NULL) {
-            memset(hit, '*', stars);
-            memmove(hit + stars, hit + n, strlen(hit + n) + 1);
-            hit += stars; /* past the stars: a secret made of '*' cannot loop */
-        }
-    }
-}
-
 static void print_names(FILE *out, const char *key, char **v, size_t n)
 {
     fprintf(out, "%s: [", key);

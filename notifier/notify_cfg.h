@@ -148,6 +148,7 @@ const struct notify_department *notify_routes_department(const struct notify_rou
                                                          const char *name);
 
 /*
+ * (Defined with the channels' shared steps, channel_base.c, which read robots' answers.)
  * Replace in text (NUL-terminated, modified in place) each occurrence of ch's secret values
  * (key, secret, password) by "***" (by as many '*' as the secret has bytes when shorter), so
  * an answer that echoes a token can be logged or forwarded. Both borrowed; thread-safe.

@@ -1,7 +1,8 @@
 /*
- * What the channel files (channel_*.c) share beyond channel.h: the HTTP POST with its bounded
- * answer, reading a robot's code from the answer, HMAC-SHA256 signatures and the robots' common
- * configuration check. Only channel files include it.
+ * What the channel files (channel_*.c and the registry channel.c) build on beyond channel.h:
+ * the HTTP POST with its bounded answer, reading and judging answers, HMAC-SHA256 signatures,
+ * URL and request helpers, the markdown format. channel_base.c never calls the registry, so
+ * no circle runs between the channel files. Only channel files include it.
  */
 #ifndef NOTIFIER_CHANNEL_HTTP_H
 #define NOTIFIER_CHANNEL_HTTP_H
@@ -20,9 +21,9 @@
 /*
  * The default send op: text = ops->format (or the plain fit), ops->build, one POST through
  * libcurl (http/https only, ch->timeout_ms), the answer read into a buffer of at most
- * max_response_bytes and judged with channel_classify(). An answer larger than that is not
- * judged on a cut body: it is judged as an answer without a body, and out->detail says it
- * was over max_response_bytes. Returns 0 with out filled, or ERR_NOMEM.
+ * max_response_bytes and judged by ops->read_answer (or channel_answer_by_status()). An answer
+ * larger than that is not judged on a cut body: it is judged as an answer without a body, and
+ * out->detail says it was over max_response_bytes. Returns 0 with out filled, or ERR_NOMEM.
  */
 int channel_http_send(const struct channel_ops *ops, const struct notify_channel *ch,
                       const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
@@ -56,8 +57,13 @@ enum channel_outcome channel_robot_answer(const struct channel_robot_codes *code
  */
 char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes);
 
-/* The validate op of robots: ch->key_file is required. ERR_INVALID with the reason in why. */
-int channel_robot_validate(const struct notify_channel *ch, char *why, size_t whylen);
+/*
+ * The answer of a channel without its own read_answer op: the HTTP status decides (2xx
+ * delivered, 401/403 config, 413 too long, none/408/429/5xx retry); code_out (may be NULL)
+ * gets an "errcode" the body may carry, or -1.
+ */
+enum channel_outcome channel_answer_by_status(long http_status, const char *body, size_t len,
+                                              long *code_out);
 
 /*
  * base64(HMAC-SHA256(key, msg)) into out (>= 64 bytes), NUL-terminated. key_len, msg_len in

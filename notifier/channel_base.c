@@ -1,5 +1,10 @@
-/* The HTTP POST that robots and webhooks share, and their common helpers (channel_http.h). */
-#include "channel_http.h"
+/*
+ * What the channel files build on (channel_base.h): outcome names, fitting text, reading and
+ * judging answers, signing, the HTTP POST that robots and webhooks share, and redacting a
+ * channel's secrets. Nothing here knows the registry (channel.c), so the channels and the
+ * registry depend on this file and never the other way round.
+ */
+#include "channel_base.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -78,13 +83,128 @@ enum channel_outcome channel_robot_answer(const struct channel_robot_codes *code
     return CHANNEL_PERMANENT;
 }
 
-int channel_robot_validate(const struct notify_channel *ch, char *why, size_t whylen)
+const char *channel_outcome_name(enum channel_outcome outcome)
 {
-    if (!ch->key_file) {
-        snprintf(why, whylen, "a %s robot needs key_file", channel_type_name(ch->type));
-        return ERR_INVALID;
+    switch (outcome) {
+    case CHANNEL_DELIVERED:
+        return "delivered";
+    case CHANNEL_RETRY:
+        return "retry_later";
+    case CHANNEL_TOO_LONG:
+        return "too_long";
+    case CHANNEL_CONFIG:
+        return "permanent_config";
+    case CHANNEL_PERMANENT:
+        return "permanent";
     }
-    return 0;
+    return "?";
+}
+
+enum channel_outcome channel_answer_by_status(long http_status, const char *body, size_t len,
+                                              long *code_out)
+{
+    static const char *const keys[] = {"errcode", NULL};
+    bool has;
+    long code = channel_answer_code(body, len, keys, &has);
+
+    if (code_out) {
+        *code_out = code;
+    }
+    if (channel_status_retry(http_status)) {
+        return CHANNEL_RETRY;
+    }
+    if (http_status >= 200 && http_status < 300) {
+        return CHANNEL_DELIVERED;
+    }
+    if (http_status == 401 || http_status == 403) {
+        return CHANNEL_CONFIG;
+    }
+    return http_status == 413 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
+}
+
+/* Length of the valid UTF-8 sequence at s (0 when invalid). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80                   ? 1
+                 : (c >= 0xC2 && c <= 0xDF) ? 2
+                 : (c & 0xF0) == 0xE0       ? 3
+                 : (c >= 0xF0 && c <= 0xF4) ? 4
+                                            : 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+char *channel_fit_utf8(const char *text, size_t max_bytes)
+{
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    size_t marker = strlen(CHANNEL_TRUNCATION_MARKER), n = 0, cut = 0, len = 0;
+    char *clean, *out;
+
+    /* first repair: every byte of an invalid sequence becomes U+FFFD (3 bytes) */
+    for (size_t i = 0; s[i];) {
+        size_t l = utf8_seq(s + i);
+        len += l ? l : 3;
+        i += l ? l : 1;
+    }
+    clean = malloc(len + 1);
+    if (!clean) {
+        return NULL;
+    }
+    for (size_t i = 0; s[i];) {
+        size_t l = utf8_seq(s + i);
+        if (l) {
+            memcpy(clean + n, s + i, l);
+            n += l;
+            i += l;
+        } else {
+            memcpy(clean + n, "\xEF\xBF\xBD", 3);
+            n += 3;
+            i++;
+        }
+    }
+    clean[n] = '\0';
+    if (n <= max_bytes) {
+        return clean;
+    }
+    if (max_bytes <= marker) {
+        max_bytes = marker + 1;
+    }
+    /* the longest prefix ending on a character boundary that leaves room for the marker */
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq((const unsigned char *)clean + i);
+        if (i + l > max_bytes - marker) {
+            break;
+        }
+        i += l;
+        cut = i;
+    }
+    out = malloc(cut + marker + 1);
+    if (out) {
+        memcpy(out, clean, cut);
+        memcpy(out + cut, CHANNEL_TRUNCATION_MARKER, marker + 1);
+    }
+    free(clean);
+    return out;
+}
+
+char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
+{
+    /* bold first line (number), the rest as lines; the link is in the body */
+    const char *nl = strchr(msg->body, '\n');
+    char *text = NULL, *out;
+
+    if (asprintf(&text, "**%.*s**\n%s", nl ? (int)(nl - msg->body) : (int)strlen(msg->body),
+                 msg->body, nl ? nl + 1 : "") < 0) {
+        return NULL;
+    }
+    out = channel_fit_utf8(text, max_bytes);
+    free(text);
+    return out;
 }
 
 int channel_hmac_b64(const void *key, size_t key_len, const void *msg, size_t msg_len, char *out,
@@ -158,6 +278,24 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return err ? 0 : n; /* out of memory: abort the transfer (CURLE_WRITE_ERROR, retried) */
 }
 
+void notify_channel_redact(const struct notify_channel *ch, char *text)
+{
+    const char *secrets[3] = {ch->key, ch->secret, ch->password};
+
+    for (size_t i = 0; text && i < 3; i++) {
+        size_t n = secrets[i] ? strlen(secrets[i]) : 0, stars = n < 3 ? n : 3;
+        char *hit = text;
+        if (n == 0) {
+            continue;
+        }
+        while ((hit = strstr(hit, secrets[i])) != NULL) {
+            memset(hit, '*', stars);
+            memmove(hit + stars, hit + n, strlen(hit + n) + 1);
+            hit += stars; /* past the stars: a secret made of '*' cannot loop */
+        }
+    }
+}
+
 /*
  * The robot's own message text from the answer, for the detail line (at most 80 bytes), with
  * ch's secrets redacted before the cut (a robot may echo its token; no prefix of it survives).
@@ -185,12 +323,22 @@ static void answer_msg(const struct notify_channel *ch, const char *body, size_t
     json_decref(root);
 }
 
+/* ops->read_answer, or the HTTP status alone. */
+static enum channel_outcome read_answer(const struct channel_ops *ops, long http_status,
+                                        const char *body, size_t len, long *code_out)
+{
+    if (ops->read_answer) {
+        return ops->read_answer(http_status, body, len, code_out);
+    }
+    return channel_answer_by_status(http_status, body, len, code_out);
+}
+
 /* Build the request: Content-Type, then the channel's URL, body and its own headers. */
 static int build_request(const struct channel_ops *ops, const struct notify_channel *ch,
                          const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
                          struct channel_request *req)
 {
-    char *text = channel_render(ch->type, msg, max_bytes);
+    char *text = ops->format ? ops->format(msg, max_bytes) : channel_fit_utf8(msg->body, max_bytes);
     int err;
 
     req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
@@ -250,15 +398,14 @@ int channel_http_send(const struct channel_ops *ops, const struct notify_channel
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
     if (sink.too_big) {
         /* a cut answer is never judged as if it were whole: judged without a body */
-        out->outcome = channel_classify(ch->type, out->http_status, NULL, 0, &out->code);
+        out->outcome = read_answer(ops, out->http_status, NULL, 0, &out->code);
         snprintf(out->detail, sizeof(out->detail),
                  "http_status=%ld answer over %zu bytes (notify.max_response_bytes), not read "
                  "-> %s",
                  out->http_status, max_response_bytes, channel_outcome_name(out->outcome));
         goto done;
     }
-    out->outcome =
-        channel_classify(ch->type, out->http_status, sink.buf.data, sink.buf.len, &out->code);
+    out->outcome = read_answer(ops, out->http_status, sink.buf.data, sink.buf.len, &out->code);
     answer_msg(ch, sink.buf.data, sink.buf.len, rmsg, sizeof(rmsg));
     snprintf(out->detail, sizeof(out->detail), "http_status=%ld code=%ld msg='%s' -> %s",
              out->http_status, out->code, rmsg, channel_outcome_name(out->outcome));
