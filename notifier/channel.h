@@ -10,9 +10,10 @@
  *   feishu    POST url/KEY {"timestamp":"S","sign":SIG,        18000 text      100
  *             "msg_type":"text","content":{"text":...}}
  *             SIG = base64(HMAC-SHA256(key = S "\n" secret, message = ""))
- *   webhook   POST url, the JSON of channel_webhook_body(), headers Idempotency-Key, and with a
+ *   webhook   POST url {"idempotency_key","kind","role",       65536 text      unlimited
+ *             "subject","text","link","ticket_id"}, header Idempotency-Key, and with a
  *             secret X-Yuqing-Timestamp: S and X-Yuqing-Signature: sha256=hex(HMAC-SHA256(
- *             secret, S "." body))                       65536           unlimited
+ *             secret, S "." body))
  *   email     SMTP via libcurl (smtp:// with STARTTLS required when a password is set, or
  *             smtps://), UTF-8 plain text, base64, Message-ID <idem_key@yuqing>   65536
  *
@@ -27,8 +28,9 @@
  *
  * Each channel is one const struct channel_ops in its own file (channel_wecom.c,
  * channel_dingtalk.c, channel_feishu.c, channel_email.c, channel_webhook.c); channel.c holds
- * the registry and the steps every channel shares, channel_base.c the HTTP POST that robots
- * and webhooks share. Adding a channel: write channel_NAME.c with its ops (a NULL op takes the
+ * the registry and dispatches to a channel's ops; channel_base.c the steps channels share
+ * (fitting text, judging answers, signing, the HTTP POST of robots and webhooks). Adding a
+ * channel: write channel_NAME.c with its ops (a NULL op takes the
  * default named at struct channel_ops), give it a value in enum channel_type (notify_cfg.h),
  * one row in the registry in channel.c and one line in notifier/CMakeLists.txt; nothing else
  * branches on the kind of channel.
