@@ -18,7 +18,10 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_sqlite.h"
 #include "yq_time.h"
+
+#include "web_auth.h" /* migration 7: the web accounts share this file's track */
 
 #define SOFF(f) offsetof(struct ticket_store_cfg, f)
 
@@ -36,8 +39,9 @@ const struct cfg_key ticket_store_cfg_keys[] = {
  * Migrations in order; an applied migration is never edited, later issues append. Each runs
  * in its own transaction together with its schema_version row.
  */
-static const char *const migrations[] = {
+static const struct yq_sqlite_migration migrations[] = {
     /* 1: tickets, their items and the append-only log (issue #2) */
+    {1, "tickets, their items and the log",
     "CREATE TABLE ticket_number_seq ("
     "  month TEXT PRIMARY KEY,"
     "  last_seq INTEGER NOT NULL"
@@ -91,9 +95,10 @@ static const char *const migrations[] = {
     "CREATE TRIGGER ticket_log_no_update BEFORE UPDATE ON ticket_log"
     "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;"
     "CREATE TRIGGER ticket_log_no_delete BEFORE DELETE ON ticket_log"
-    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;",
+    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;", NULL},
 
     /* 2: lifecycle, clocks, revisions, responses, escalations and the outbox (issue #5) */
+    {2, "lifecycle, clocks, revisions, responses, escalations, outbox",
     "ALTER TABLE tickets ADD COLUMN co_departments TEXT NOT NULL DEFAULT '[]';"
     "ALTER TABLE tickets ADD COLUMN heat INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE tickets ADD COLUMN assigned_at INTEGER;"
@@ -170,18 +175,20 @@ static const char *const migrations[] = {
     "  delivered_at INTEGER,"
     "  last_error TEXT NOT NULL DEFAULT ''"
     ");"
-    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);",
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);", NULL},
 
     /* 3: the item's author (FC-033: the ticket page shows it as text); older rows get '' */
-    "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';",
+    {3, "item author",
+    "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';", NULL},
 
     /*
      * 4: rules_unverified (issue #10): 1 once any alert recorded on the ticket was matched on a
      * rule set the matcher could not check against Redis; rules_checked_at is the oldest "last
      * successful check" among those alerts (NULL: none known). Older tickets get 0 / NULL.
      */
+    {4, "rules_unverified",
     ("ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
-     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"),
+     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"), NULL},
 
     /*
      * 5: held_items (issue #11): matched items that open no ticket, recorded for the duty
@@ -189,6 +196,7 @@ static const char *const migrations[] = {
      * (published more than clocks.old_item_after_ms before it was fetched) or 'official' (from
      * a source marked official: the government's own posts). One row per item id.
      */
+    {5, "held items",
     ("CREATE TABLE held_items ("
      "  id INTEGER PRIMARY KEY,"
      "  item_id TEXT NOT NULL UNIQUE,"
@@ -213,7 +221,7 @@ static const char *const migrations[] = {
      "  score REAL NOT NULL DEFAULT 0,"
      "  held_at INTEGER NOT NULL"
      ");"
-     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL},
 
     /*
      * 6: held_items.reason may be 'undated' (review of issue #11): an item without a
@@ -221,6 +229,7 @@ static const char *const migrations[] = {
      * made store as 'old' without a publication time become 'undated' (an old item always has
      * one). SQLite cannot change a CHECK in place: the table is rebuilt.
      */
+    {6, "held items: undated",
     ("CREATE TABLE held_items_v6 ("
      "  id INTEGER PRIMARY KEY,"
      "  item_id TEXT NOT NULL UNIQUE,"
@@ -254,22 +263,39 @@ static const char *const migrations[] = {
      "source_department, rule_ids, matches, score, held_at FROM held_items;"
      "DROP TABLE held_items;"
      "ALTER TABLE held_items_v6 RENAME TO held_items;"
-     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"),
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL},
 
     /*
      * 7: the queue's filters in SQL (issue #12; ticket_store_list()): level, detection time,
      * and an item's source id, kind and display name (channel).
      */
+    {7, "queue filter indexes",
     ("CREATE INDEX IF NOT EXISTS tickets_level ON tickets (level, state);"
      "CREATE INDEX IF NOT EXISTS tickets_detected ON tickets (detected_at);"
      "CREATE INDEX IF NOT EXISTS ticket_items_source_id ON ticket_items (source_id, ticket_id);"
      "CREATE INDEX IF NOT EXISTS ticket_items_source ON ticket_items (source, ticket_id);"
-     "CREATE INDEX IF NOT EXISTS ticket_items_channel ON ticket_items (channel, ticket_id);"),
+     "CREATE INDEX IF NOT EXISTS ticket_items_channel ON ticket_items (channel, ticket_id);"), NULL},
+
+    /*
+     * 8: the web UI's accounts (users, departments, sessions, API tokens, login throttle) join
+     * this file's one schema-version track (issue #12). Before, web_auth kept them on a track of
+     * their own (web_schema_version, versions 1-2) in the same file; web_auth_schema_apply()
+     * creates the tables where missing, finishes a store left at web version 1 and drops the
+     * old track. A store whose web tables are there already keeps them as they are.
+     */
+    {8, "web accounts", NULL, web_auth_schema_apply},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(N_MIGRATIONS == TICKET_STORE_SCHEMA_VERSION,
                "TICKET_STORE_SCHEMA_VERSION must equal the number of migrations");
+
+/* The ticket store file's schema: one track (schema_version) for all its tables. */
+static const struct yq_sqlite_schema store_schema = {
+    .name = "ticket store",
+    .steps = migrations,
+    .n_steps = sizeof(migrations) / sizeof(migrations[0]),
+};
 
 #define TICKET_COLUMNS TICKET_STORE_COLUMNS
 
@@ -293,37 +319,13 @@ _Static_assert(N_MIGRATIONS == TICKET_STORE_SCHEMA_VERSION,
     "(CASE level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END), "                \
     "heat DESC, score DESC, detected_at, id"
 
-/* Map an SQLite result code to the shared codes: locks are transient, the rest is I/O. */
-static int map_rc(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_DONE:
-    case SQLITE_ROW:
-        return 0;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return ERR_RETRY;
-    case SQLITE_NOMEM:
-        return ERR_NOMEM;
-    case SQLITE_CONSTRAINT:
-    case SQLITE_MISMATCH:
-    case SQLITE_TOOBIG:
-        return ERR_INVALID;
-    default:
-        return ERR_IO;
-    }
-}
-
 /*
  * Keep the failing statement's SQLite reason for ticket_store_errmsg(): the caller, which
  * handles the error, logs it once.
  */
 int ticket_store_fail(struct ticket_store *store, int rc, const char *what)
 {
-    snprintf(store->last_error, sizeof(store->last_error), "%s: %s (rc=%d)", what,
-             sqlite3_errmsg(store->db), rc);
-    return map_rc(rc);
+    return yq_sqlite_fail(store->db, rc, what, store->last_error, sizeof(store->last_error));
 }
 
 const char *ticket_store_errmsg(const struct ticket_store *store)
@@ -333,15 +335,14 @@ const char *ticket_store_errmsg(const struct ticket_store *store)
 
 int ticket_store_exec(struct ticket_store *store, const char *sql, const char *what)
 {
-    int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : ticket_store_fail(store, rc, what);
+    return yq_sqlite_exec(store->db, sql, what, store->last_error, sizeof(store->last_error));
 }
 
 int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
                          const char *what)
 {
-    int rc = sqlite3_prepare_v2(store->db, sql, -1, out, NULL);
-    return rc == SQLITE_OK ? 0 : ticket_store_fail(store, rc, what);
+    return yq_sqlite_prepare(store->db, sql, out, what, store->last_error,
+                             sizeof(store->last_error));
 }
 
 int ticket_store_begin(struct ticket_store *store, const char *what)
@@ -355,9 +356,7 @@ int ticket_store_begin(struct ticket_store *store, const char *what)
 
 void ticket_store_rollback(struct ticket_store *store)
 {
-    if (!sqlite3_get_autocommit(store->db)) {
-        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    yq_sqlite_rollback(store->db);
 }
 
 const char *ticket_store_nz(const char *s)
@@ -367,10 +366,7 @@ const char *ticket_store_nz(const char *s)
 
 int ticket_store_step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    int err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : ticket_store_fail(store, rc, what);
-    sqlite3_finalize(st);
-    return err;
+    return yq_sqlite_run(store->db, st, what, store->last_error, sizeof(store->last_error));
 }
 
 int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
@@ -495,163 +491,7 @@ static int tighten_mode(const char *path, char *errbuf, size_t errlen)
 
 int ticket_store_schema_version(struct ticket_store *store, int *out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    *out = 0;
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'schema_version'",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        return ticket_store_fail(store, rc, "schema_version lookup");
-    }
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        err = ticket_store_fail(store, rc, "schema_version lookup");
-        sqlite3_finalize(st);
-        return err;
-    }
-    if (sqlite3_column_int(st, 0) == 0) {
-        sqlite3_finalize(st);
-        return 0;
-    }
-    sqlite3_finalize(st);
-    err = ticket_store_prepare(store, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
-                               "schema_version read");
-    if (err) {
-        return err;
-    }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
-        err = 0;
-    } else {
-        err = ticket_store_fail(store, rc, "schema_version read");
-    }
-    sqlite3_finalize(st);
-    return err;
-}
-
-/*
- * Apply the next pending migration, if any, in one BEGIN IMMEDIATE transaction that also reads
- * the schema version: two processes migrating one file at once serialise on the write lock
- * (the loser waits up to busy_timeout) and the second sees the first one's work. *done is set
- * when nothing was pending.
- */
-static int migrate_step(struct ticket_store *store, bool *done, char *errbuf, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int version = 0, err, rc;
-
-    *done = false;
-    err = ticket_store_exec(store, "BEGIN IMMEDIATE", "migration begin");
-    if (err) {
-        snprintf(errbuf, errlen, "cannot lock the store to migrate it: %s",
-                 ticket_store_errmsg(store));
-        return err;
-    }
-    err = ticket_store_exec(store,
-                            "CREATE TABLE IF NOT EXISTS schema_version ("
-                            "  version INTEGER PRIMARY KEY,"
-                            "  applied_at INTEGER NOT NULL)",
-                            "schema_version create");
-    if (!err) {
-        err = ticket_store_schema_version(store, &version);
-    }
-    if (err) {
-        snprintf(errbuf, errlen, "cannot read schema version: %s", ticket_store_errmsg(store));
-        goto rollback;
-    }
-    if (version > N_MIGRATIONS) {
-        snprintf(errbuf, errlen, "database schema %d is newer than this binary (%d)", version,
-                 N_MIGRATIONS);
-        err = ERR_BAD_STATE;
-        goto rollback;
-    }
-    if (version == N_MIGRATIONS) {
-        *done = true;
-        err = ticket_store_exec(store, "COMMIT", "migration commit");
-        if (err) {
-            snprintf(errbuf, errlen, "migration commit failed: %s", ticket_store_errmsg(store));
-            goto rollback;
-        }
-        return 0;
-    }
-    version++;
-    err = ticket_store_exec(store, migrations[version - 1], "migration");
-    if (!err) {
-        err = ticket_store_prepare(store,
-                                   "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                                   &st, "migration record");
-    }
-    if (!err) {
-        sqlite3_bind_int(st, 1, version);
-        sqlite3_bind_int64(st, 2, yq_time_now());
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) {
-            err = ticket_store_fail(store, rc, "migration record");
-        }
-    }
-    if (!err) {
-        err = ticket_store_exec(store, "COMMIT", "migration commit");
-    }
-    if (err) {
-        snprintf(errbuf, errlen, "migration %d failed: %s", version, ticket_store_errmsg(store));
-        goto rollback;
-    }
-    LOG_INFO("ticket store migrated schema_version=%d", version);
-    return 0;
-rollback:
-    ticket_store_rollback(store);
-    return err;
-}
-
-static int migrate(struct ticket_store *store, char *errbuf, size_t errlen)
-{
-    int version = 0, err;
-    bool done = false;
-
-    /* the common case, an up-to-date store, needs no write lock */
-    err = ticket_store_schema_version(store, &version);
-    if (!err && version == N_MIGRATIONS) {
-        return 0;
-    }
-    while (!done) {
-        err = migrate_step(store, &done, errbuf, errlen);
-        if (err) {
-            return err;
-        }
-    }
-    return 0;
-}
-
-/* Run a pragma that returns one text row and check it against want (NULL = any). */
-static int pragma_text(struct ticket_store *store, const char *sql, const char *want,
-                       const char *want2, char *errbuf, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int rc, err = 0;
-
-    err = ticket_store_prepare(store, sql, &st, "pragma");
-    if (err) {
-        snprintf(errbuf, errlen, "'%s' failed: %s", sql, sqlite3_errmsg(store->db));
-        return err;
-    }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && want) {
-        const char *got = (const char *)sqlite3_column_text(st, 0);
-        if (!got || (strcmp(got, want) != 0 && (!want2 || strcmp(got, want2) != 0))) {
-            snprintf(errbuf, errlen, "'%s' gave '%s'", sql, got ? got : "(null)");
-            err = ERR_IO;
-        }
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        snprintf(errbuf, errlen, "'%s' failed: %s", sql, sqlite3_errmsg(store->db));
-        err = map_rc(rc);
-    }
-    sqlite3_finalize(st);
-    return err;
+    return yq_sqlite_schema_version(store->db, out, store->last_error, sizeof(store->last_error));
 }
 
 /*
@@ -665,17 +505,14 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     const char *path = cfg->path ? cfg->path : ":memory:";
     char file[4096];
     int kind = store_file(path, file, sizeof(file));
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    int rc, err;
+    int err;
 
     *out = NULL;
     if (kind < 0) {
         snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
-    if (kind == 1 || (create && !readonly)) {
-        flags |= SQLITE_OPEN_CREATE; /* in-memory databases always start empty */
-    } else {
+    if (kind == 0 && !(create && !readonly)) {
         struct stat sb;
         if (stat(file, &sb) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {
@@ -703,31 +540,15 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
         return ERR_NOMEM;
     }
     store->readonly = readonly;
-    rc = sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_URI, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(errbuf, errlen, "cannot open ticket store '%s': %s", path,
-                 store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
-        err = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO;
-        goto fail;
-    }
-    sqlite3_extended_result_codes(store->db, 1);
-    rc = sqlite3_busy_timeout(store->db, (int)cfg->busy_timeout_ms);
-    if (rc != SQLITE_OK) {
-        snprintf(errbuf, errlen, "busy_timeout on '%s': %s", path, sqlite3_errstr(rc));
-        err = ERR_IO;
-        goto fail;
-    }
-    err = pragma_text(store, "PRAGMA foreign_keys = ON", NULL, NULL, errbuf, errlen);
+    /* the journal pragmas wait for the schema check below: nothing is written before it */
+    err = yq_sqlite_open(path,
+                         (readonly ? YQ_SQLITE_READONLY : 0) |
+                             (create && !readonly ? YQ_SQLITE_CREATE : 0),
+                         cfg->busy_timeout_ms, &store->db, errbuf, errlen);
     if (err) {
         goto fail;
     }
     if (!readonly) {
-        /*
-         * Switching a new file to WAL takes an exclusive lock and SQLite may answer "database
-         * is locked" at once, without its busy handler, while another process switches or
-         * migrates it (issue #10: two notifiers started at once): wait up to busy_timeout_ms.
-         */
-        int64_t deadline = yq_time_mono_ms() + cfg->busy_timeout_ms;
         if (kind == 0 && !create) {
             /*
              * A file without the schema (an empty file, another program's database) is not a
@@ -750,21 +571,10 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
                 goto fail;
             }
         }
-        for (;;) {
-            /* in-memory databases report "memory" and cannot use WAL; files must */
-            err = pragma_text(store, "PRAGMA journal_mode = WAL", "wal",
-                              kind == 1 ? "memory" : NULL, errbuf, errlen);
-            if (!err) {
-                err = pragma_text(store, "PRAGMA synchronous = FULL", NULL, NULL, errbuf, errlen);
-            }
-            if (!err) {
-                err = migrate(store, errbuf, errlen);
-            }
-            if (err != ERR_RETRY || yq_time_mono_ms() >= deadline) {
-                break;
-            }
-            struct timespec pause = {0, 10 * 1000000L};
-            nanosleep(&pause, NULL);
+        err = yq_sqlite_use_wal(store->db, cfg->busy_timeout_ms, errbuf, errlen);
+        if (!err) {
+            err = yq_sqlite_migrate(store->db, &store_schema, cfg->busy_timeout_ms, errbuf,
+                                    errlen);
         }
         if (err) {
             goto fail;
@@ -973,12 +783,7 @@ void ticket_store_free(struct ticket_store *store)
     if (!store) {
         return;
     }
-    if (store->db) {
-        int rc = sqlite3_close(store->db);
-        if (rc != SQLITE_OK) {
-            LOG_ERR("sqlite close failed rc=%d", rc); /* an unfinalised statement: a bug */
-        }
-    }
+    (void)yq_sqlite_close(store->db); /* logs an unfinalised statement: a bug */
     free(store);
 }
 

@@ -39,9 +39,12 @@
  *   tickets += rules_unverified (0/1: some alert recorded on the ticket was matched while the
  *              matcher could not check its rule version; never cleared), rules_checked_at
  *              (the oldest "last successful check" among those alerts; NULL when unknown)
+ * Migrations 5 and 6 (issue #11): held_items (docs/tickets.md).
  * Migration 7 (issue #12): indexes for the queue's filters (ticket_store_list()): tickets
  *   (level, state), tickets (detected_at), ticket_items (source_id | source | channel,
  *   ticket_id).
+ * Migration 8 (issue #12): the web UI's accounts (web_auth.h) join this file's one
+ *   schema-version track; their former track web_schema_version is folded in and dropped.
  * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
  * yet" or "does not apply".
  *
@@ -62,7 +65,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 7
+#define TICKET_STORE_SCHEMA_VERSION 8
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */

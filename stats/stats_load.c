@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "yq_err.h"
+#include "yq_sqlite.h"
 #include "yq_banned.h"
 
 /* ------------------------------------------------------------- arena */
@@ -76,27 +76,14 @@ void stats_ticket_set_release(struct stats_ticket_set *set)
 int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
                   size_t errlen)
 {
-    sqlite3 *db = NULL;
-    struct stat sb;
-    int rc;
-
-    *out = NULL;
-    if (stat(path, &sb) != 0) {
+    int err = yq_sqlite_open(path, YQ_SQLITE_READONLY,
+                             busy_timeout_ms > 0 && busy_timeout_ms < 600000 ? busy_timeout_ms
+                                                                             : 5000,
+                             out, errbuf, errlen);
+    if (err == ERR_NOT_FOUND) {
         snprintf(errbuf, errlen, "ticket store '%s' does not exist", path);
-        return ERR_NOT_FOUND;
     }
-    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(errbuf, errlen, "cannot open ticket store '%s': %s", path,
-                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
-        return ERR_IO;
-    }
-    sqlite3_busy_timeout(db, busy_timeout_ms > 0 && busy_timeout_ms < 600000
-                                 ? (int)busy_timeout_ms
-                                 : 5000);
-    *out = db;
-    return 0;
+    return err;
 }
 
 int stats_department_check(sqlite3 *db, const char *department, bool *registry_out,
@@ -133,12 +120,12 @@ int stats_department_check(sqlite3 *db, const char *department, bool *registry_o
         }
         n++;
     }
-    sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        snprintf(errbuf, errlen, "department registry: %s (rc=%d)", sqlite3_errmsg(db), rc);
-        rc &= 0xff;
-        return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY : ERR_IO;
+        int err = yq_sqlite_fail(db, rc, "department registry", errbuf, errlen);
+        sqlite3_finalize(st);
+        return err;
     }
+    sqlite3_finalize(st);
     *registry_out = n > 0;
     if (n > 0 && !found) {
         return ERR_NOT_FOUND;
@@ -161,16 +148,12 @@ struct loader {
 
 static int fail(struct loader *l, int rc, const char *what)
 {
-    snprintf(l->errbuf, l->errlen, "%s: %s (rc=%d)", what, sqlite3_errmsg(l->db), rc);
-    rc &= 0xff;
-    return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY
-                                                      : (rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO);
+    return yq_sqlite_fail(l->db, rc, what, l->errbuf, l->errlen);
 }
 
 static int prepare(struct loader *l, const char *sql, sqlite3_stmt **st, const char *what)
 {
-    int rc = sqlite3_prepare_v2(l->db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : fail(l, rc, what);
+    return yq_sqlite_prepare(l->db, sql, st, what, l->errbuf, l->errlen);
 }
 
 static int64_t col_time(sqlite3_stmt *st, int i)
@@ -200,24 +183,11 @@ static long find_ticket(const struct loader *l, int64_t id)
 
 static int schema_version(struct loader *l, int *out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    *out = 0;
-    err = prepare(l, "SELECT coalesce(max(version), 0) FROM schema_version", &st,
-                  "read schema version");
-    if (err) {
+    int err = yq_sqlite_schema_version(l->db, out, l->errbuf, l->errlen);
+    if (!err && *out == 0) {
         snprintf(l->errbuf, l->errlen, "not a ticket store (no schema_version table)");
         return ERR_BAD_STATE;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
-        err = 0;
-    } else {
-        err = fail(l, rc, "read schema version");
-    }
-    sqlite3_finalize(st);
     return err;
 }
 
@@ -551,12 +521,12 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
     err = schema_version(&l, &version);
     /*
      * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
-     * (issue #10), 5 the table held_items (issue #11), 7 indexes (issue #12); the statistics
-     * read none of them
+     * (issue #10), 5 and 6 the table held_items (issue #11), 7 indexes and 8 the web accounts'
+     * tables (issue #12); the statistics read none of them
      */
-    if (!err && (version < 1 || version > 7)) {
+    if (!err && (version < 1 || version > 8)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 7)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 8)",
                  version);
         err = ERR_BAD_STATE;
     }

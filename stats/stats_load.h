@@ -1,6 +1,6 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 to 3; 3 reads as 2) into struct stats_ticket records, on a read-only
+ * schema versions 1 to 7; 3 to 7 read as 2) into struct stats_ticket records, on a read-only
  * connection and in one read transaction (one consistent snapshot, while the notifier keeps
  * writing in WAL mode).
  *
@@ -34,9 +34,10 @@ struct stats_ticket_set {
 };
 
 /*
- * Open path read-only (SQLITE_OPEN_READONLY; the file must exist) with busy_timeout_ms.
+ * Open path read-only (yq_sqlite_open() with YQ_SQLITE_READONLY; the file must exist) with
+ * busy_timeout_ms (values outside 1..599999 take 5000).
  * out: a new connection (sqlite3_close() it). errbuf: one line naming the path and reason.
- * Returns 0, ERR_NOT_FOUND (no such file) or ERR_IO.
+ * Returns 0, ERR_NOT_FOUND (no such file), ERR_PARSE (not a database) or ERR_IO.
  */
 int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
                   size_t errlen);

@@ -1,22 +1,23 @@
 /*
  * Users, departments, sessions, API tokens and login throttling of the web UI (design §6),
- * kept in SQLite next to the tickets (same database file, tables prefixed web_, their own
- * migration table web_schema_version).
+ * kept in SQLite next to the tickets (same database file, tables prefixed web_). The file has
+ * one schema-version track (schema_version, common/yq_sqlite.h): the web tables are the ticket
+ * store's migration 7 (notifier/ticket_store.c calls web_auth_schema_apply()). Until issue #12
+ * they had a track of their own, web_schema_version (versions 1 and 2), which migration 7
+ * folds in and drops.
  *
- * Schema (migration 1; later changes append migrations, never edit applied ones):
- *   web_schema_version (version INTEGER PK, applied_at)
+ * Schema (later changes append migrations to the file's track, never edit applied ones):
  *   web_departments (name TEXT PK, head TEXT, created_at)
  *   web_users (id, username UNIQUE, display_name, role 'admin'|'duty_officer'|'liaison'|'head',
  *              department (required for a liaison), password_hash (Argon2id, libsodium
  *              crypto_pwhash_str), disabled, must_change_password, created_at, updated_at)
  *   web_sessions (id, token_hash UNIQUE (BLAKE2b-256 of the cookie token, hex), user_id,
- *                 csrf_token (always '' since migration 2: the CSRF token is derived from the
- *                 cookie token, never stored), created_at, expires_at, last_seen_at)
+ *                 csrf_token (always '' since web migration 2: the CSRF token is derived from
+ *                 the cookie token, never stored), created_at, expires_at, last_seen_at)
  *   web_api_tokens (id, token_hash UNIQUE, user_id, name, created_at, expires_at (0 = never),
  *                   last_used_at)
  *   web_login_throttle (key 'user:' + hex BLAKE2b-128 of the name (any length) | 'ip:ADDR'
  *                       PK, failures, first_at, locked_until)
- * Migration 2 ends every session (they held their CSRF token in clear).
  * Times are INTEGER seconds since the epoch, UTC. Secrets (passwords, session and API tokens)
  * are never stored in clear and never logged.
  *
@@ -25,6 +26,8 @@
  * dismiss, and the liaison actions on any ticket), liaison (联络员) and head (部门负责人):
  * only the tickets of their own department; 签收, respond, return, close (which of these a
  * role may take in which state is finally the ticket store's decision).
+ *
+ * The module's files, by concern, are listed in web_auth_int.h.
  *
  * Thread-safety: every function may be called from several threads at once; one mutex
  * serialises the connection.
@@ -38,8 +41,6 @@
 #include <stdint.h>
 
 #include "yq_cfg.h"
-
-#define WEB_AUTH_SCHEMA_VERSION 2
 
 #define WEB_USERNAME_MAX 64        /* bytes including the NUL */
 #define WEB_DISPLAY_MAX 128        /* bytes including the NUL */
@@ -104,18 +105,36 @@ struct web_principal {
 
 struct web_auth;
 
+struct sqlite3;
+
 /*
- * Open the database at path (created when missing; ":memory:" for tests) read-write with
- * WAL, foreign keys and cfg->busy_timeout_ms, and apply pending web_ migrations.
+ * Open the EXISTING database at path (made by 'yuqingctl store init'; ":memory:" for tests)
+ * read-write with the project's pragmas (common/yq_sqlite.h: WAL, synchronous=FULL,
+ * foreign_keys, cfg->busy_timeout_ms), and make sure the web tables are there: a ticket store
+ * has them from its migration 7; a store left by an older binary (with web_schema_version) or
+ * a database of the web accounts alone gets them here (web_auth_schema_apply() in one write
+ * transaction; no version is recorded: the file's track belongs to the ticket store).
  * cfg: copied. out: a new handle (web_auth_free()).
- * Returns 0, ERR_IO (open or migration failed), ERR_RETRY (locked), ERR_BAD_STATE (the
- * database has a newer web schema) or ERR_NOMEM, with one line in errbuf.
+ * Returns 0, ERR_NOT_FOUND (no such file), ERR_IO (open or schema failed), ERR_PARSE (not a
+ * database), ERR_RETRY (locked), ERR_BAD_STATE (web tables of a newer binary) or ERR_NOMEM,
+ * with one line in errbuf.
  */
 int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_auth **out,
                   char *errbuf, size_t errlen);
 
 /* Close and free. NULL is a no-op. */
 void web_auth_free(struct web_auth *a);
+
+/*
+ * The web tables' migration, for the track of the file that holds them (the ticket store's
+ * migration 7) and for web_auth_open(): create the tables where missing; when the file still
+ * has the former track web_schema_version, end the sessions of a version-1 store (web
+ * migration 2) and drop that track. Idempotent. Runs inside the caller's write transaction.
+ * db: borrowed, read-write. errbuf: one line on failure.
+ * Returns 0, ERR_BAD_STATE (web_schema_version above 2: a newer binary's file) or the mapped
+ * SQLite code (yq_sqlite_err()).
+ */
+int web_auth_schema_apply(struct sqlite3 *db, char *errbuf, size_t errlen);
 
 /* The raw connection, for tests and the ticket change marker (borrowed). */
 struct sqlite3 *web_auth_db(struct web_auth *a);

@@ -504,8 +504,6 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     assert_non_null(strstr(err, "no department registry"));
     assert_int_equal(sqlite3_open(e->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE web_departments (name TEXT PRIMARY KEY, head TEXT "
-                                  "NOT NULL DEFAULT '', created_at INTEGER NOT NULL);"
                                   "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
                                   "('市应急管理局', '', 2);",
                                   NULL, NULL, NULL),

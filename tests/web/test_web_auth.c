@@ -591,10 +591,15 @@ static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state
                                   T0, NULL, err, sizeof(err)),
                      0);
     assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
-    /* as a version-1 store had it: the CSRF token in clear, schema at 1 */
+    /*
+     * as a version-1 store had it: the CSRF token in clear, the web tables' former track of
+     * their own at 1 (issue #12 folds it into the file's one track)
+     */
     assert_int_equal(sqlite3_exec(web_auth_db(a),
                                   "UPDATE web_sessions SET csrf_token = 'clear-csrf';"
-                                  "DELETE FROM web_schema_version WHERE version >= 2",
+                                  "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY,"
+                                  " applied_at INTEGER NOT NULL);"
+                                  "INSERT INTO web_schema_version VALUES (1, 0)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     web_auth_free(a);
@@ -602,6 +607,21 @@ static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state
     assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
     assert_false(sessions_hold(a, "clear-csrf"));
     assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), ERR_NOT_FOUND);
+    assert_int_equal(sqlite3_exec(web_auth_db(a), "SELECT 1 FROM web_schema_version", NULL, NULL,
+                                  NULL),
+                     SQLITE_ERROR); /* the old track is gone */
+    /* the user stays; a store at web version 2 keeps its sessions */
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
+    assert_int_equal(sqlite3_exec(web_auth_db(a),
+                                  "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY,"
+                                  " applied_at INTEGER NOT NULL);"
+                                  "INSERT INTO web_schema_version VALUES (1, 0), (2, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    web_auth_free(a);
+    a = NULL;
+    assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
+    assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), 0);
     web_auth_free(a);
     unlink(path);
     snprintf(wal, sizeof(wal), "%s-wal", path);

@@ -1,0 +1,253 @@
+/* Cookie sessions: random tokens and their hashes, login, lookup, logout and clean-up. */
+#include "web_auth_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+
+/* A new random token: base64url (no padding) of 32 bytes into out (WEB_TOKEN_LEN + 1). */
+void web_auth_token_new(char *out)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, WEB_TOKEN_LEN + 1, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+}
+
+/* BLAKE2b-256 of token as 64 hex characters + NUL into out. Only hashes are stored. */
+void web_auth_token_hash(const char *token, char *out)
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+void web_session_csrf(const char *token, char *out)
+{
+    static const unsigned char key[] = "yuqing web session csrf v1";
+    unsigned char h[32];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), key,
+                       sizeof(key) - 1);
+    sodium_bin2base64(out, WEB_TOKEN_LEN + 1, h, sizeof(h),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(h, sizeof(h));
+}
+
+/* End every session of user_id except keep (0 = none); caller holds the lock. */
+int web_auth_end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t keep)
+{
+    sqlite3_stmt *st = NULL;
+    int err = web_auth_prepare(a, "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", &st,
+                               "sessions end");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, keep);
+    return web_auth_run(a, st, "sessions end");
+}
+
+/* Insert a session for user_id; token_out/csrf_out get the clear values. Lock held. */
+static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t now, char *token_out,
+                                 char *csrf_out, int64_t *id_out)
+{
+    char hash[65];
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    web_auth_token_new(token_out);
+    web_session_csrf(token_out, csrf_out); /* derived: never stored */
+    web_auth_token_hash(token_out, hash);
+    err = web_auth_prepare(a,
+                           "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, "
+                           "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           &st, "session create");
+    if (err) {
+        return err;
+    }
+    web_auth_bind_text(st, 1, hash);
+    sqlite3_bind_int64(st, 2, user_id);
+    web_auth_bind_text(st, 3, "");
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, now + a->cfg.session_ttl_ms / 1000);
+    sqlite3_bind_int64(st, 6, now);
+    err = web_auth_run(a, st, "session create");
+    if (!err) {
+        *id_out = sqlite3_last_insert_rowid(a->db);
+    }
+    return err;
+}
+
+int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
+              int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s)
+{
+    char ukey[WEB_AUTH_THROTTLE_KEY_LEN], ikey[96], hash[crypto_pwhash_STRBYTES];
+    sqlite3_stmt *st = NULL;
+    bool found = false, ok, check;
+    char sql[256];
+    int err, rc;
+
+    memset(p_out, 0, sizeof(*p_out));
+    *retry_after_s = 0;
+    token_out[0] = '\0';
+    if (!username || !password) {
+        return ERR_INVALID;
+    }
+    /* over-long names and passwords are attempts too: counted, but never hashed */
+    check = strlen(username) < WEB_USERNAME_MAX && strlen(password) <= WEB_PASSWORD_MAX;
+    web_auth_throttle_user_key(username, ukey);
+    snprintf(ikey, sizeof(ikey), "ip:%s", client ? client : "?");
+
+    web_auth_lock(a);
+    err = web_auth_attempt_begin_locked(a, ukey, ikey, check, now, retry_after_s);
+    if (!err && check) {
+        snprintf(sql, sizeof(sql), "SELECT %s, password_hash FROM web_users WHERE username = ?",
+                 WEB_AUTH_USER_COLS);
+        err = web_auth_prepare(a, sql, &st, "login lookup");
+        if (!err) {
+            web_auth_bind_text(st, 1, username);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                web_auth_user_from_row(st, 0, &p_out->user);
+                web_auth_col_copy(st, 7, hash, sizeof(hash));
+                found = true;
+            } else if (rc != SQLITE_DONE) {
+                err = web_auth_fail(a, rc, "login lookup");
+            }
+            sqlite3_finalize(st);
+        }
+        if (err) {
+            a->checks_running--; /* no check ran; the failure stays counted */
+        }
+    } else if (!err) {
+        (void)web_auth_attempt_end_locked(a, ukey, ikey, false, false);
+        err = ERR_INVALID;
+    }
+    web_auth_unlock(a);
+    if (err) {
+        memset(p_out, 0, sizeof(*p_out));
+        return err;
+    }
+
+    /*
+     * The Argon2id work runs outside the lock (at most login_max_concurrent at once) and also
+     * for unknown names (same timing).
+     */
+    ok = web_password_verify(found ? hash : a->dummy_hash, password) == 0 && found &&
+         !p_out->user.disabled;
+
+    web_auth_lock(a);
+    err = web_auth_attempt_end_locked(a, ukey, ikey, true, ok);
+    if (!ok) {
+        err = err ? err : ERR_INVALID;
+    } else {
+        if (!err) {
+            err = session_create_locked(a, p_out->user.id, now, token_out, p_out->csrf_token,
+                                        &p_out->session_id);
+        }
+        if (!err && crypto_pwhash_str_needs_rehash(hash, (unsigned long long)a->cfg.pwhash_opslimit,
+                                                   (size_t)a->cfg.pwhash_memlimit) != 0) {
+            LOG_INFO("password hash parameters changed user=%s (rehash on next change)",
+                     YQ_Q(username));
+        }
+    }
+    web_auth_unlock(a);
+    sodium_memzero(hash, sizeof(hash));
+    if (err) {
+        memset(p_out, 0, sizeof(*p_out));
+        token_out[0] = '\0';
+    }
+    return err;
+}
+
+int web_session_lookup(struct web_auth *a, const char *token, int64_t now,
+                       struct web_principal *p_out)
+{
+    char hash[65], sql[512];
+    sqlite3_stmt *st = NULL;
+    int64_t last_seen = 0;
+    int err, rc;
+
+    memset(p_out, 0, sizeof(*p_out));
+    if (!token || strlen(token) != WEB_TOKEN_LEN) {
+        return ERR_NOT_FOUND;
+    }
+    web_auth_token_hash(token, hash);
+    snprintf(sql, sizeof(sql),
+             "SELECT s.id, s.csrf_token, s.last_seen_at, u.%s FROM web_sessions s "
+             "JOIN web_users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? "
+             "AND s.last_seen_at > ? AND u.disabled = 0",
+             "id, u.username, u.display_name, u.role, coalesce(u.department, ''), u.disabled, "
+             "u.must_change_password");
+    web_auth_lock(a);
+    err = web_auth_prepare(a, sql, &st, "session lookup");
+    if (!err) {
+        web_auth_bind_text(st, 1, hash);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, now - a->cfg.session_idle_ms / 1000);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            p_out->session_id = sqlite3_column_int64(st, 0);
+            web_session_csrf(token, p_out->csrf_token);
+            last_seen = sqlite3_column_int64(st, 2);
+            web_auth_user_from_row(st, 3, &p_out->user);
+        } else {
+            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "session lookup");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!err && now - last_seen >= 60) {
+        if (web_auth_prepare(a, "UPDATE web_sessions SET last_seen_at = ? WHERE id = ?", &st,
+                             "session touch") == 0) {
+            sqlite3_bind_int64(st, 1, now);
+            sqlite3_bind_int64(st, 2, p_out->session_id);
+            (void)web_auth_run(a, st, "session touch"); /* a missed touch only shortens idle time */
+        }
+    }
+    web_auth_unlock(a);
+    if (err) {
+        memset(p_out, 0, sizeof(*p_out));
+    }
+    return err;
+}
+
+int web_session_end(struct web_auth *a, const char *token)
+{
+    char hash[65];
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    if (!token || strlen(token) != WEB_TOKEN_LEN) {
+        return 0;
+    }
+    web_auth_token_hash(token, hash);
+    web_auth_lock(a);
+    err = web_auth_prepare(a, "DELETE FROM web_sessions WHERE token_hash = ?", &st, "session end");
+    if (!err) {
+        web_auth_bind_text(st, 1, hash);
+        err = web_auth_run(a, st, "session end");
+    }
+    web_auth_unlock(a);
+    return err;
+}
+
+int web_auth_gc(struct web_auth *a, int64_t now)
+{
+    char sql[256];
+    int err;
+
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM web_sessions WHERE expires_at <= %lld OR last_seen_at <= %lld; "
+             "DELETE FROM web_login_throttle WHERE locked_until <= %lld AND first_at <= %lld;",
+             (long long)now, (long long)(now - a->cfg.session_idle_ms / 1000), (long long)now,
+             (long long)(now - a->cfg.login_window_ms / 1000));
+    web_auth_lock(a);
+    err = web_auth_exec(a, sql, "gc");
+    web_auth_unlock(a);
+    return err;
+}

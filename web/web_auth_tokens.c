@@ -1,0 +1,183 @@
+/* API tokens ("yqt_..."): create, look up, list and revoke. */
+#include "web_auth_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+
+/* Revoke every API token of user_id; caller holds the lock. */
+int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id)
+{
+    sqlite3_stmt *st = NULL;
+    int err =
+        web_auth_prepare(a, "DELETE FROM web_api_tokens WHERE user_id = ?", &st, "tokens end");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, user_id);
+    return web_auth_run(a, st, "tokens end");
+}
+
+int web_token_create(struct web_auth *a, const char *username, const char *name, int64_t ttl_s,
+                     int64_t now, char *token_out, size_t len, int64_t *id_out)
+{
+    char raw[WEB_TOKEN_LEN + 1], hash[65];
+    struct web_user u;
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    if (len < sizeof(WEB_API_TOKEN_PREFIX) + WEB_TOKEN_LEN) {
+        return ERR_INVALID;
+    }
+    if (name && (strlen(name) >= WEB_DISPLAY_MAX || !web_auth_text_ok(name))) {
+        return ERR_INVALID;
+    }
+    if (ttl_s < 0 || ttl_s > (int64_t)WEB_TOKEN_TTL_MAX_DAYS * 86400) {
+        return ERR_INVALID; /* negative or huge lifetimes never expire or wrap */
+    }
+    web_auth_token_new(raw);
+    snprintf(token_out, len, "%s%s", WEB_API_TOKEN_PREFIX, raw);
+    sodium_memzero(raw, sizeof(raw));
+    web_auth_token_hash(token_out, hash);
+    web_auth_lock(a);
+    err = web_auth_user_get_locked(a, username, &u);
+    if (!err) {
+        err = web_auth_prepare(a,
+                               "INSERT INTO web_api_tokens (token_hash, user_id, name, created_at, "
+                               "expires_at) VALUES (?, ?, ?, ?, ?)",
+                               &st, "token create");
+    }
+    if (!err) {
+        web_auth_bind_text(st, 1, hash);
+        sqlite3_bind_int64(st, 2, u.id);
+        web_auth_bind_text(st, 3, name ? name : "");
+        sqlite3_bind_int64(st, 4, now);
+        sqlite3_bind_int64(st, 5, ttl_s > 0 ? now + ttl_s : 0);
+        err = web_auth_run(a, st, "token create");
+    }
+    if (!err && id_out) {
+        *id_out = sqlite3_last_insert_rowid(a->db);
+    }
+    web_auth_unlock(a);
+    if (err) {
+        sodium_memzero(token_out, len);
+    }
+    return err;
+}
+
+int web_token_lookup(struct web_auth *a, const char *token, int64_t now,
+                     struct web_principal *p_out)
+{
+    char hash[65], sql[512];
+    sqlite3_stmt *st = NULL;
+    int64_t id = 0, last_used = 0;
+    int err, rc;
+
+    memset(p_out, 0, sizeof(*p_out));
+    if (!token || strlen(token) != sizeof(WEB_API_TOKEN_PREFIX) - 1 + WEB_TOKEN_LEN ||
+        strncmp(token, WEB_API_TOKEN_PREFIX, sizeof(WEB_API_TOKEN_PREFIX) - 1) != 0) {
+        return ERR_NOT_FOUND;
+    }
+    web_auth_token_hash(token, hash);
+    snprintf(sql, sizeof(sql),
+             "SELECT t.id, t.last_used_at, u.%s FROM web_api_tokens t JOIN web_users u ON "
+             "u.id = t.user_id WHERE t.token_hash = ? AND (t.expires_at = 0 OR t.expires_at > "
+             "?) AND u.disabled = 0",
+             "id, u.username, u.display_name, u.role, coalesce(u.department, ''), u.disabled, "
+             "u.must_change_password");
+    web_auth_lock(a);
+    err = web_auth_prepare(a, sql, &st, "token lookup");
+    if (!err) {
+        web_auth_bind_text(st, 1, hash);
+        sqlite3_bind_int64(st, 2, now);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            id = sqlite3_column_int64(st, 0);
+            last_used = sqlite3_column_int64(st, 1);
+            web_auth_user_from_row(st, 2, &p_out->user);
+            p_out->via_token = true;
+            p_out->user.must_change_password = false; /* tokens have no password to change */
+        } else {
+            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "token lookup");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!err && now - last_used >= 60 &&
+        web_auth_prepare(a, "UPDATE web_api_tokens SET last_used_at = ? WHERE id = ?", &st,
+                         "token touch") == 0) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, id);
+        (void)web_auth_run(a, st, "token touch");
+    }
+    web_auth_unlock(a);
+    if (err) {
+        memset(p_out, 0, sizeof(*p_out));
+    }
+    return err;
+}
+
+int web_token_list(struct web_auth *a, const char *username, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int err, rc = SQLITE_DONE;
+
+    *out = NULL;
+    if (!arr) {
+        return ERR_NOMEM;
+    }
+    web_auth_lock(a);
+    err =
+        web_auth_prepare(a,
+                         "SELECT t.id, t.name, t.created_at, t.expires_at, t.last_used_at FROM "
+                         "web_api_tokens t JOIN web_users u ON u.id = t.user_id WHERE u.username = "
+                         "? ORDER BY t.id",
+                         &st, "token list");
+    if (!err) {
+        web_auth_bind_text(st, 1, username);
+    }
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *t =
+            json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                      "name", (const char *)sqlite3_column_text(st, 1), "created_at",
+                      (json_int_t)sqlite3_column_int64(st, 2), "expires_at",
+                      (json_int_t)sqlite3_column_int64(st, 3), "last_used_at",
+                      (json_int_t)sqlite3_column_int64(st, 4));
+        if (!t || json_array_append_new(arr, t) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = web_auth_fail(a, rc, "token list");
+    }
+    sqlite3_finalize(st);
+    web_auth_unlock(a);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return 0;
+}
+
+int web_token_revoke(struct web_auth *a, int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    web_auth_lock(a);
+    err = web_auth_prepare(a, "DELETE FROM web_api_tokens WHERE id = ?", &st, "token revoke");
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        err = web_auth_run(a, st, "token revoke");
+        if (!err && sqlite3_changes(a->db) == 0) {
+            err = ERR_NOT_FOUND;
+        }
+    }
+    web_auth_unlock(a);
+    return err;
+}

@@ -1,0 +1,140 @@
+/* The department registry (web_departments): add, remove, list and the existence check. */
+#include "web_auth_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+
+/* 0 when name exists in web_departments, ERR_INVALID when not (caller holds the lock). */
+int web_auth_department_exists_locked(struct web_auth *a, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int err, rc;
+
+    err =
+        web_auth_prepare(a, "SELECT 1 FROM web_departments WHERE name = ?", &st, "department get");
+    if (err) {
+        return err;
+    }
+    web_auth_bind_text(st, 1, name);
+    rc = sqlite3_step(st);
+    err = rc == SQLITE_ROW    ? 0
+          : rc == SQLITE_DONE ? ERR_INVALID
+                              : web_auth_fail(a, rc, "department");
+    sqlite3_finalize(st);
+    return err;
+}
+
+int web_department_check(struct web_auth *a, const char *name)
+{
+    int err;
+    pthread_mutex_lock(&a->lock);
+    err = web_auth_department_exists_locked(a, name);
+    pthread_mutex_unlock(&a->lock);
+    return err == ERR_INVALID ? ERR_NOT_FOUND : err;
+}
+
+int web_department_add(struct web_auth *a, const char *name, const char *head, int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    int err, rc;
+
+    if (!name || !name[0] || strlen(name) >= WEB_DEPARTMENT_MAX || !web_auth_text_ok(name) ||
+        (head && (strlen(head) >= WEB_DISPLAY_MAX || !web_auth_text_ok(head)))) {
+        return ERR_INVALID;
+    }
+    web_auth_lock(a);
+    err =
+        web_auth_prepare(a, "INSERT INTO web_departments (name, head, created_at) VALUES (?, ?, ?)",
+                         &st, "department add");
+    if (!err) {
+        web_auth_bind_text(st, 1, name);
+        web_auth_bind_text(st, 2, head ? head : "");
+        sqlite3_bind_int64(st, 3, now);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE) {
+            err = sqlite3_extended_errcode(a->db) == SQLITE_CONSTRAINT_PRIMARYKEY
+                      ? ERR_EXISTS
+                      : web_auth_fail(a, rc, "department add");
+        }
+        sqlite3_finalize(st);
+    }
+    web_auth_unlock(a);
+    return err;
+}
+
+int web_department_remove(struct web_auth *a, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int err, rc;
+
+    web_auth_lock(a);
+    err = web_auth_prepare(a, "SELECT count(*) FROM web_users WHERE department = ?", &st,
+                           "department users");
+    if (!err) {
+        web_auth_bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            err = web_auth_fail(a, rc, "department users");
+        } else if (sqlite3_column_int64(st, 0) > 0) {
+            err = ERR_BAD_STATE;
+        }
+        sqlite3_finalize(st);
+    }
+    if (!err) {
+        err = web_auth_prepare(a, "DELETE FROM web_departments WHERE name = ?", &st,
+                               "department remove");
+    }
+    if (!err) {
+        web_auth_bind_text(st, 1, name);
+        err = web_auth_run(a, st, "department remove");
+        if (!err && sqlite3_changes(a->db) == 0) {
+            err = ERR_NOT_FOUND;
+        }
+    }
+    web_auth_unlock(a);
+    return err;
+}
+
+int web_department_list(struct web_auth *a, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int err, rc = SQLITE_DONE;
+
+    *out = NULL;
+    if (!arr) {
+        return ERR_NOMEM;
+    }
+    web_auth_lock(a);
+    err = web_auth_prepare(a,
+                           "SELECT d.name, d.head, (SELECT json_group_array(u.username) FROM "
+                           "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND "
+                           "u.disabled = 0) FROM web_departments d ORDER BY d.name",
+                           &st, "department list");
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *liaisons = (const char *)sqlite3_column_text(st, 2);
+        json_t *l = json_loads(liaisons ? liaisons : "[]", 0, NULL);
+        json_t *d =
+            json_pack("{s:s, s:s, s:o}", "name", (const char *)sqlite3_column_text(st, 0), "head",
+                      (const char *)sqlite3_column_text(st, 1), "liaisons", l ? l : json_array());
+        if (!d || json_array_append_new(arr, d) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = web_auth_fail(a, rc, "department list");
+    }
+    sqlite3_finalize(st);
+    web_auth_unlock(a);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return 0;
+}
