@@ -6,10 +6,10 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_sqlite.h"
-#include "yq_banned.h"
 
 #define AOFF(f) offsetof(struct web_auth_cfg, f)
 
@@ -246,7 +246,7 @@ int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
 }
 
 int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *text, int64_t id,
-                               const char *what, int *changes)
+                               int64_t id2, const char *what, int *changes)
 {
     sqlite3_stmt *st = NULL;
     int err = web_auth_prepare(a, sql, &st, what);
@@ -258,6 +258,9 @@ int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *
         web_auth_bind_text(st, 1, text);
     } else {
         sqlite3_bind_int64(st, 1, id);
+    }
+    if (sqlite3_bind_parameter_count(st) >= 2) {
+        sqlite3_bind_int64(st, 2, id2);
     }
     err = web_auth_run(a, st, what);
     if (!err && changes) {

@@ -78,11 +78,12 @@ int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
                        json_t *(*row_json)(sqlite3_stmt *st), const char *what, json_t **out);
 
 /*
- * Run sql with one int64 (or, with text non-NULL, one text) parameter under the caller's lock
- * (a DELETE or UPDATE by key). *changes (may be NULL) gets sqlite3_changes().
+ * Run sql, a DELETE or UPDATE by key, under the caller's lock: parameter 1 is text when not
+ * NULL, else id; a second parameter, when sql has one, is id2. *changes (may be NULL) gets
+ * sqlite3_changes(). Returns 0 or the mapped code (logged).
  */
 int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *text, int64_t id,
-                               const char *what, int *changes);
+                               int64_t id2, const char *what, int *changes);
 
 /* --- shared checks and rows ------------------------------------------------------------- */
 
@@ -103,6 +104,18 @@ int web_auth_end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t ke
 
 /* Revoke every API token of user_id. */
 int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id);
+
+/*
+ * Look up the principal behind a session or API token hash under the lock, and touch it when
+ * its last use is a minute old or more. select_sql: columns id, last use, then
+ * WEB_AUTH_USER_COLS of the user (prefixed u.); parameters ?1 hash, ?2 now and, when present,
+ * ?3 idle_before. touch_sql: sets the last use to ?2 for id ?1 (a missed touch is ignored: it
+ * only shortens the idle time). *id_out: the session or token id.
+ * Returns 0, ERR_NOT_FOUND or the mapped SQLite code (logged); p_out->user filled on success.
+ */
+int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const char *touch_sql,
+                              const char *hash, int64_t now, int64_t idle_before,
+                              struct web_principal *p_out, int64_t *id_out);
 
 /* --- tokens (web_auth_sessions.c) ---------------------------------------------------------- */
 

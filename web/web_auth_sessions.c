@@ -41,15 +41,8 @@ void web_session_csrf(const char *token, char *out)
 /* End every session of user_id except keep (0 = none); caller holds the lock. */
 int web_auth_end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t keep)
 {
-    sqlite3_stmt *st = NULL;
-    int err = web_auth_prepare(a, "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", &st,
-                               "sessions end");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, user_id);
-    sqlite3_bind_int64(st, 2, keep);
-    return web_auth_run(a, st, "sessions end");
+    return web_auth_run_by_key_locked(a, "DELETE FROM web_sessions WHERE user_id = ?1 AND id <> ?2",
+                                      NULL, user_id, keep, "sessions end", NULL);
 }
 
 /* Insert a session for user_id; token_out/csrf_out get the clear values. Lock held. */
@@ -165,61 +158,70 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
     return err;
 }
 
+int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const char *touch_sql,
+                              const char *hash, int64_t now, int64_t idle_before,
+                              struct web_principal *p_out, int64_t *id_out)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t last = 0;
+    int err, rc;
+
+    *id_out = 0;
+    web_auth_lock(a);
+    err = web_auth_prepare(a, select_sql, &st, "principal lookup");
+    if (!err) {
+        web_auth_bind_text(st, 1, hash);
+        sqlite3_bind_int64(st, 2, now);
+        if (sqlite3_bind_parameter_count(st) >= 3) {
+            sqlite3_bind_int64(st, 3, idle_before);
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *id_out = sqlite3_column_int64(st, 0);
+            last = sqlite3_column_int64(st, 1);
+            web_auth_user_from_row(st, 2, &p_out->user);
+        } else {
+            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "principal lookup");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!err && now - last >= 60) {
+        (void)web_auth_run_by_key_locked(a, touch_sql, NULL, *id_out, now, "touch", NULL);
+    }
+    web_auth_unlock(a);
+    return err;
+}
+
 int web_session_lookup(struct web_auth *a, const char *token, int64_t now,
                        struct web_principal *p_out)
 {
-    char hash[65], sql[512];
-    sqlite3_stmt *st = NULL;
-    int64_t last_seen = 0;
-    int err, rc;
+    char hash[65];
+    int err;
 
     memset(p_out, 0, sizeof(*p_out));
     if (!token || strlen(token) != WEB_TOKEN_LEN) {
         return ERR_NOT_FOUND;
     }
     web_auth_token_hash(token, hash);
-    snprintf(sql, sizeof(sql),
-             "SELECT s.id, s.csrf_token, s.last_seen_at, u.%s FROM web_sessions s "
-             "JOIN web_users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? "
-             "AND s.last_seen_at > ? AND u.disabled = 0",
-             "id, u.username, u.display_name, u.role, coalesce(u.department, ''), u.disabled, "
-             "u.must_change_password");
-    web_auth_lock(a);
-    err = web_auth_prepare(a, sql, &st, "session lookup");
-    if (!err) {
-        web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, now - a->cfg.session_idle_ms / 1000);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            p_out->session_id = sqlite3_column_int64(st, 0);
-            web_session_csrf(token, p_out->csrf_token);
-            last_seen = sqlite3_column_int64(st, 2);
-            web_auth_user_from_row(st, 3, &p_out->user);
-        } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "session lookup");
-        }
-        sqlite3_finalize(st);
-    }
-    if (!err && now - last_seen >= 60) {
-        if (web_auth_prepare(a, "UPDATE web_sessions SET last_seen_at = ? WHERE id = ?", &st,
-                             "session touch") == 0) {
-            sqlite3_bind_int64(st, 1, now);
-            sqlite3_bind_int64(st, 2, p_out->session_id);
-            (void)web_auth_run(a, st, "session touch"); /* a missed touch only shortens idle time */
-        }
-    }
-    web_auth_unlock(a);
+    err = web_auth_principal_lookup(
+        a,
+        "SELECT s.id, s.last_seen_at, u.id, u.username, u.display_name, u.role, "
+        "coalesce(u.department, ''), u.disabled, u.must_change_password FROM web_sessions s "
+        "JOIN web_users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 "
+        "AND s.last_seen_at > ?3 AND u.disabled = 0",
+        "UPDATE web_sessions SET last_seen_at = ?2 WHERE id = ?1", hash, now,
+        now - a->cfg.session_idle_ms / 1000, p_out, &p_out->session_id);
     if (err) {
         memset(p_out, 0, sizeof(*p_out));
+        return err;
     }
-    return err;
+    web_session_csrf(token, p_out->csrf_token);
+    return 0;
 }
 
 int web_session_end(struct web_auth *a, const char *token)
 {
     char hash[65];
-    sqlite3_stmt *st = NULL;
     int err;
 
     if (!token || strlen(token) != WEB_TOKEN_LEN) {
@@ -227,11 +229,8 @@ int web_session_end(struct web_auth *a, const char *token)
     }
     web_auth_token_hash(token, hash);
     web_auth_lock(a);
-    err = web_auth_prepare(a, "DELETE FROM web_sessions WHERE token_hash = ?", &st, "session end");
-    if (!err) {
-        web_auth_bind_text(st, 1, hash);
-        err = web_auth_run(a, st, "session end");
-    }
+    err = web_auth_run_by_key_locked(a, "DELETE FROM web_sessions WHERE token_hash = ?", hash, 0, 0,
+                                     "session end", NULL);
     web_auth_unlock(a);
     return err;
 }

@@ -65,14 +65,8 @@ static int throttle_fail_locked(struct web_auth *a, const char *key, int64_t max
 
 static int throttle_clear_locked(struct web_auth *a, const char *key)
 {
-    sqlite3_stmt *st = NULL;
-    int err =
-        web_auth_prepare(a, "DELETE FROM web_login_throttle WHERE key = ?", &st, "throttle clr");
-    if (err) {
-        return err;
-    }
-    web_auth_bind_text(st, 1, key);
-    return web_auth_run(a, st, "throttle clear");
+    return web_auth_run_by_key_locked(a, "DELETE FROM web_login_throttle WHERE key = ?", key, 0, 0,
+                                      "throttle clear", NULL);
 }
 
 /* The throttle key of a user name of any length: "user:" + hex BLAKE2b-128 (38 bytes + NUL). */

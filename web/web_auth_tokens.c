@@ -12,14 +12,8 @@
 /* Revoke every API token of user_id; caller holds the lock. */
 int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id)
 {
-    sqlite3_stmt *st = NULL;
-    int err =
-        web_auth_prepare(a, "DELETE FROM web_api_tokens WHERE user_id = ?", &st, "tokens end");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, user_id);
-    return web_auth_run(a, st, "tokens end");
+    return web_auth_run_by_key_locked(a, "DELETE FROM web_api_tokens WHERE user_id = ?", NULL,
+                                      user_id, 0, "tokens end", NULL);
 }
 
 int web_token_create(struct web_auth *a, const char *username, const char *name, int64_t ttl_s,
@@ -72,10 +66,9 @@ int web_token_create(struct web_auth *a, const char *username, const char *name,
 int web_token_lookup(struct web_auth *a, const char *token, int64_t now,
                      struct web_principal *p_out)
 {
-    char hash[65], sql[512];
-    sqlite3_stmt *st = NULL;
-    int64_t id = 0, last_used = 0;
-    int err, rc;
+    char hash[65];
+    int64_t id = 0;
+    int err;
 
     memset(p_out, 0, sizeof(*p_out));
     if (!token || strlen(token) != sizeof(WEB_API_TOKEN_PREFIX) - 1 + WEB_TOKEN_LEN ||
@@ -83,101 +76,47 @@ int web_token_lookup(struct web_auth *a, const char *token, int64_t now,
         return ERR_NOT_FOUND;
     }
     web_auth_token_hash(token, hash);
-    snprintf(sql, sizeof(sql),
-             "SELECT t.id, t.last_used_at, u.%s FROM web_api_tokens t JOIN web_users u ON "
-             "u.id = t.user_id WHERE t.token_hash = ? AND (t.expires_at = 0 OR t.expires_at > "
-             "?) AND u.disabled = 0",
-             "id, u.username, u.display_name, u.role, coalesce(u.department, ''), u.disabled, "
-             "u.must_change_password");
-    web_auth_lock(a);
-    err = web_auth_prepare(a, sql, &st, "token lookup");
-    if (!err) {
-        web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, now);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            id = sqlite3_column_int64(st, 0);
-            last_used = sqlite3_column_int64(st, 1);
-            web_auth_user_from_row(st, 2, &p_out->user);
-            p_out->via_token = true;
-            p_out->user.must_change_password = false; /* tokens have no password to change */
-        } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "token lookup");
-        }
-        sqlite3_finalize(st);
-    }
-    if (!err && now - last_used >= 60 &&
-        web_auth_prepare(a, "UPDATE web_api_tokens SET last_used_at = ? WHERE id = ?", &st,
-                         "token touch") == 0) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, id);
-        (void)web_auth_run(a, st, "token touch");
-    }
-    web_auth_unlock(a);
+    err = web_auth_principal_lookup(
+        a,
+        "SELECT t.id, t.last_used_at, u.id, u.username, u.display_name, u.role, "
+        "coalesce(u.department, ''), u.disabled, u.must_change_password FROM web_api_tokens t "
+        "JOIN web_users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND (t.expires_at = 0 OR "
+        "t.expires_at > ?2) AND u.disabled = 0",
+        "UPDATE web_api_tokens SET last_used_at = ?2 WHERE id = ?1", hash, now, 0, p_out, &id);
     if (err) {
         memset(p_out, 0, sizeof(*p_out));
+        return err;
     }
-    return err;
+    p_out->via_token = true;
+    p_out->user.must_change_password = false; /* tokens have no password to change */
+    return 0;
+}
+
+static json_t *token_row_json(sqlite3_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                     "name", (const char *)sqlite3_column_text(st, 1), "created_at",
+                     (json_int_t)sqlite3_column_int64(st, 2), "expires_at",
+                     (json_int_t)sqlite3_column_int64(st, 3), "last_used_at",
+                     (json_int_t)sqlite3_column_int64(st, 4));
 }
 
 int web_token_list(struct web_auth *a, const char *username, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int err, rc = SQLITE_DONE;
-
-    *out = NULL;
-    if (!arr) {
-        return ERR_NOMEM;
-    }
-    web_auth_lock(a);
-    err =
-        web_auth_prepare(a,
-                         "SELECT t.id, t.name, t.created_at, t.expires_at, t.last_used_at FROM "
-                         "web_api_tokens t JOIN web_users u ON u.id = t.user_id WHERE u.username = "
-                         "? ORDER BY t.id",
-                         &st, "token list");
-    if (!err) {
-        web_auth_bind_text(st, 1, username);
-    }
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *t =
-            json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                      "name", (const char *)sqlite3_column_text(st, 1), "created_at",
-                      (json_int_t)sqlite3_column_int64(st, 2), "expires_at",
-                      (json_int_t)sqlite3_column_int64(st, 3), "last_used_at",
-                      (json_int_t)sqlite3_column_int64(st, 4));
-        if (!t || json_array_append_new(arr, t) != 0) {
-            err = ERR_NOMEM;
-        }
-    }
-    if (!err && rc != SQLITE_DONE) {
-        err = web_auth_fail(a, rc, "token list");
-    }
-    sqlite3_finalize(st);
-    web_auth_unlock(a);
-    if (err) {
-        json_decref(arr);
-        return err;
-    }
-    *out = arr;
-    return 0;
+    return web_auth_list_json(a,
+                              "SELECT t.id, t.name, t.created_at, t.expires_at, t.last_used_at "
+                              "FROM web_api_tokens t JOIN web_users u ON u.id = t.user_id WHERE "
+                              "u.username = ? ORDER BY t.id",
+                              username, token_row_json, "token list", out);
 }
 
 int web_token_revoke(struct web_auth *a, int64_t id)
 {
-    sqlite3_stmt *st = NULL;
-    int err;
+    int changes = 0, err;
 
     web_auth_lock(a);
-    err = web_auth_prepare(a, "DELETE FROM web_api_tokens WHERE id = ?", &st, "token revoke");
-    if (!err) {
-        sqlite3_bind_int64(st, 1, id);
-        err = web_auth_run(a, st, "token revoke");
-        if (!err && sqlite3_changes(a->db) == 0) {
-            err = ERR_NOT_FOUND;
-        }
-    }
+    err = web_auth_run_by_key_locked(a, "DELETE FROM web_api_tokens WHERE id = ?", NULL, id, 0,
+                                     "token revoke", &changes);
     web_auth_unlock(a);
-    return err;
+    return !err && changes == 0 ? ERR_NOT_FOUND : err;
 }

@@ -159,38 +159,17 @@ int web_user_get(struct web_auth *a, const char *username, struct web_user *out)
     return err;
 }
 
+static json_t *user_row_json(sqlite3_stmt *st)
+{
+    struct web_user u;
+    web_auth_user_from_row(st, 0, &u);
+    return web_user_json(&u);
+}
+
 int web_user_list(struct web_auth *a, json_t **out)
 {
-    char sql[256];
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int err, rc;
-
-    *out = NULL;
-    if (!arr) {
-        return ERR_NOMEM;
-    }
-    snprintf(sql, sizeof(sql), "SELECT %s FROM web_users ORDER BY username", WEB_AUTH_USER_COLS);
-    web_auth_lock(a);
-    err = web_auth_prepare(a, sql, &st, "user list");
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct web_user u;
-        web_auth_user_from_row(st, 0, &u);
-        if (json_array_append_new(arr, web_user_json(&u)) != 0) {
-            err = ERR_NOMEM;
-        }
-    }
-    if (!err && rc != SQLITE_DONE) {
-        err = web_auth_fail(a, rc, "user list");
-    }
-    sqlite3_finalize(st);
-    web_auth_unlock(a);
-    if (err) {
-        json_decref(arr);
-        return err;
-    }
-    *out = arr;
-    return 0;
+    return web_auth_list_json(a, "SELECT " WEB_AUTH_USER_COLS " FROM web_users ORDER BY username",
+                              NULL, user_row_json, "user list", out);
 }
 
 int web_user_update(struct web_auth *a, const char *username, const struct web_user_change *ch,
@@ -263,16 +242,11 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
             err = web_auth_end_sessions_locked(a, u.id, ch->keep_session_id);
         }
         if (!err && end_sessions) {
-            err = web_auth_end_tokens_locked(a,
-                                             u.id); /* a token must not outlive a reset or a move */
+            /* a token must not outlive a reset or a move */
+            err = web_auth_end_tokens_locked(a, u.id);
         }
         if (in_tx) {
-            if (!err) {
-                err = web_auth_exec(a, "COMMIT", "user update commit");
-            }
-            if (err) {
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-            }
+            err = web_auth_tx_end(a, err, "user update commit");
         }
     }
     web_auth_unlock(a);
@@ -370,12 +344,7 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
         err = web_auth_end_tokens_locked(a, user_id);
     }
     if (in_tx) {
-        if (!err) {
-            err = web_auth_exec(a, "COMMIT", "password set commit");
-        }
-        if (err) {
-            sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-        }
+        err = web_auth_tx_end(a, err, "password set commit");
     }
     web_auth_unlock(a);
     sodium_memzero(hash, sizeof(hash));

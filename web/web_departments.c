@@ -70,7 +70,7 @@ int web_department_add(struct web_auth *a, const char *name, const char *head, i
 int web_department_remove(struct web_auth *a, const char *name)
 {
     sqlite3_stmt *st = NULL;
-    int err, rc;
+    int changes = 0, err, rc;
 
     web_auth_lock(a);
     err = web_auth_prepare(a, "SELECT count(*) FROM web_users WHERE department = ?", &st,
@@ -86,55 +86,27 @@ int web_department_remove(struct web_auth *a, const char *name)
         sqlite3_finalize(st);
     }
     if (!err) {
-        err = web_auth_prepare(a, "DELETE FROM web_departments WHERE name = ?", &st,
-                               "department remove");
-    }
-    if (!err) {
-        web_auth_bind_text(st, 1, name);
-        err = web_auth_run(a, st, "department remove");
-        if (!err && sqlite3_changes(a->db) == 0) {
-            err = ERR_NOT_FOUND;
-        }
+        err = web_auth_run_by_key_locked(a, "DELETE FROM web_departments WHERE name = ?", name, 0,
+                                         0, "department remove", &changes);
     }
     web_auth_unlock(a);
-    return err;
+    return !err && changes == 0 ? ERR_NOT_FOUND : err;
+}
+
+static json_t *department_row_json(sqlite3_stmt *st)
+{
+    const char *liaisons = (const char *)sqlite3_column_text(st, 2);
+    json_t *l = json_loads(liaisons ? liaisons : "[]", 0, NULL);
+
+    return json_pack("{s:s, s:s, s:o}", "name", (const char *)sqlite3_column_text(st, 0), "head",
+                     (const char *)sqlite3_column_text(st, 1), "liaisons", l ? l : json_array());
 }
 
 int web_department_list(struct web_auth *a, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int err, rc = SQLITE_DONE;
-
-    *out = NULL;
-    if (!arr) {
-        return ERR_NOMEM;
-    }
-    web_auth_lock(a);
-    err = web_auth_prepare(a,
-                           "SELECT d.name, d.head, (SELECT json_group_array(u.username) FROM "
-                           "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND "
-                           "u.disabled = 0) FROM web_departments d ORDER BY d.name",
-                           &st, "department list");
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *liaisons = (const char *)sqlite3_column_text(st, 2);
-        json_t *l = json_loads(liaisons ? liaisons : "[]", 0, NULL);
-        json_t *d =
-            json_pack("{s:s, s:s, s:o}", "name", (const char *)sqlite3_column_text(st, 0), "head",
-                      (const char *)sqlite3_column_text(st, 1), "liaisons", l ? l : json_array());
-        if (!d || json_array_append_new(arr, d) != 0) {
-            err = ERR_NOMEM;
-        }
-    }
-    if (!err && rc != SQLITE_DONE) {
-        err = web_auth_fail(a, rc, "department list");
-    }
-    sqlite3_finalize(st);
-    web_auth_unlock(a);
-    if (err) {
-        json_decref(arr);
-        return err;
-    }
-    *out = arr;
-    return 0;
+    return web_auth_list_json(a,
+                              "SELECT d.name, d.head, (SELECT json_group_array(u.username) FROM "
+                              "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND "
+                              "u.disabled = 0) FROM web_departments d ORDER BY d.name",
+                              NULL, department_row_json, "department list", out);
 }
