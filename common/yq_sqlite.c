@@ -152,8 +152,11 @@ int yq_sqlite_use_wal(sqlite3 *db, int64_t busy_timeout_ms, char *errbuf, size_t
      * it (issue #10: two notifiers started at once): retry until the busy timeout.
      */
     for (;;) {
-        /* in-memory databases report "memory" and cannot use WAL; files must */
-        err = pragma_text(db, "PRAGMA journal_mode = WAL", "wal", memory ? "memory" : NULL, errbuf,
+        /*
+         * files must use WAL; in-memory databases answer "memory" and the temporary one of an
+         * empty path "delete": neither can, nor needs to (no other connection sees them)
+         */
+        err = pragma_text(db, "PRAGMA journal_mode = WAL", memory ? NULL : "wal", NULL, errbuf,
                           errlen);
         if (!err) {
             err = pragma_text(db, "PRAGMA synchronous = FULL", NULL, NULL, errbuf, errlen);

@@ -9,7 +9,7 @@
  *   - busy_timeout = the caller's busy_timeout_ms (a statement waits that long for a lock);
  *   - foreign_keys = ON (the ticket and web schemas declare REFERENCES ... ON DELETE CASCADE).
  * A read-write connection asked for YQ_SQLITE_WAL also gets journal_mode = WAL (readers never
- * block the writer; an in-memory database answers "memory" and keeps it) and synchronous = FULL
+ * block the writer; in-memory and temporary databases keep their journal) and synchronous = FULL
  * (a committed ticket survives a power cut). Read-only connections change no journal setting.
  *
  * The schema-version track of a file is the table
