@@ -256,31 +256,6 @@ int yq_sqlite_has_table(sqlite3 *db, const char *table, bool *out, char *errbuf,
     return err;
 }
 
-int yq_sqlite_schema_version(sqlite3 *db, int *out, char *errbuf, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    bool has = false;
-    int err;
-
-    *out = 0;
-    err = yq_sqlite_has_table(db, TRACK_TABLE, &has, errbuf, errlen);
-    if (err || !has) {
-        return err;
-    }
-    err = yq_sqlite_prepare(db, "SELECT coalesce(max(version), 0) FROM " TRACK_TABLE, &st,
-                            "schema_version read", errbuf, errlen);
-    if (err) {
-        return err;
-    }
-    err = yq_sqlite_step(db, st, "schema_version read", errbuf, errlen);
-    if (err == 1) {
-        *out = sqlite3_column_int(st, 0);
-        err = 0;
-    }
-    sqlite3_finalize(st);
-    return err;
-}
-
 /*
  * Read the track: *next = the lowest version of 1..n not recorded (n + 1 when none is
  * missing), *max = the highest recorded (0 when none). A missing table reads as empty.
@@ -312,6 +287,12 @@ static int track_read(sqlite3 *db, int n, int *next, int *max, char *errbuf, siz
         *next = n + 1;
     }
     return err;
+}
+
+int yq_sqlite_schema_version(sqlite3 *db, int *out, char *errbuf, size_t errlen)
+{
+    int next = 0;
+    return track_read(db, 0, &next, out, errbuf, errlen);
 }
 
 /*

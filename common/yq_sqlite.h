@@ -57,6 +57,16 @@ struct yq_sqlite_schema {
 };
 
 /*
+ * The busy_timeout_ms key of every config section that opens an SQLite database (a cfg_key
+ * table row, yq_cfg.h; the including file includes yq_cfg.h): 0..600000 ms, default 5000.
+ * offset: offsetof() of the int64_t field; doc: what the wait is for, in that section's words.
+ */
+#define YQ_SQLITE_BUSY_TIMEOUT_KEY(offset, doc)                                                    \
+    {                                                                                              \
+        "busy_timeout_ms", CFG_MS, "5000", 0, 600000, (offset), (doc), NULL                        \
+    }
+
+/*
  * Whether path names an in-memory database: "", ":memory:", "file::memory:..." or a "file:"
  * URI with mode=memory. path: NUL-terminated, borrowed.
  */

@@ -30,8 +30,8 @@ const struct cfg_key ticket_store_cfg_keys[] = {
      "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
      "'yuqingctl store init', a missing one stops the notifier (exit 2)",
      NULL},
-    {"busy_timeout_ms", CFG_MS, "5000", 0, 600000, SOFF(busy_timeout_ms),
-     "how long a statement waits for a lock held by another connection", NULL},
+    YQ_SQLITE_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
+                               "how long a statement waits for a lock held by another connection"),
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 

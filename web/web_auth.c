@@ -34,8 +34,8 @@ const struct cfg_key web_auth_cfg_keys[] = {
      "password checks running at once (each takes pwhash_memlimit of memory); more logins "
      "are refused with 503 and Retry-After: 1",
      NULL},
-    {"busy_timeout_ms", CFG_MS, "5000", 0, 600000, AOFF(busy_timeout_ms),
-     "how long a statement waits for the notifier's write lock", NULL},
+    YQ_SQLITE_BUSY_TIMEOUT_KEY(AOFF(busy_timeout_ms),
+                               "how long a statement waits for the notifier's write lock"),
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 

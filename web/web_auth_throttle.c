@@ -159,20 +159,27 @@ int web_auth_attempt_end_locked(struct web_auth *a, const char *ukey, const char
     return err;
 }
 
+/* The check counters, read under the lock. */
+static void checks_read(struct web_auth *a, uint64_t *done, int64_t *peak)
+{
+    web_auth_lock(a);
+    *done = a->checks_done;
+    *peak = a->checks_peak;
+    web_auth_unlock(a);
+}
+
 uint64_t web_auth_password_checks(struct web_auth *a)
 {
-    uint64_t n;
-    web_auth_lock(a);
-    n = a->checks_done;
-    web_auth_unlock(a);
-    return n;
+    uint64_t done;
+    int64_t peak;
+    checks_read(a, &done, &peak);
+    return done;
 }
 
 int64_t web_auth_password_checks_peak(struct web_auth *a)
 {
-    int64_t n;
-    web_auth_lock(a);
-    n = a->checks_peak;
-    web_auth_unlock(a);
-    return n;
+    uint64_t done;
+    int64_t peak;
+    checks_read(a, &done, &peak);
+    return peak;
 }

@@ -821,33 +821,29 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
     }
 }
 
+/* a test on its own :memory: store (setup/teardown) */
+#define WITH_STORE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_password_hash_is_argon2id_and_verifies, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_password_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_user_add_validates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_and_session_expiry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_wrong_password_and_disabled, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_rate_limited_per_user_and_address, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_change_password_ends_other_sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roles_and_departments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_parallel_guesses_get_at_most_the_limit,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_long_names_are_throttled, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_concurrent_checks_are_bounded, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_password_change_is_throttled, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_own_password_change_ends_tokens, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_reset_or_move_ends_tokens_and_sessions,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_csrf_token_is_not_stored, setup, teardown),
+        WITH_STORE(test_password_hash_is_argon2id_and_verifies),
+        WITH_STORE(test_password_policy),
+        WITH_STORE(test_user_add_validates),
+        WITH_STORE(test_login_and_session_expiry),
+        WITH_STORE(test_login_wrong_password_and_disabled),
+        WITH_STORE(test_login_rate_limited_per_user_and_address),
+        WITH_STORE(test_change_password_ends_other_sessions),
+        WITH_STORE(test_api_tokens),
+        WITH_STORE(test_roles_and_departments),
+        WITH_STORE(test_issue_10_parallel_guesses_get_at_most_the_limit),
+        WITH_STORE(test_issue_10_long_names_are_throttled),
+        WITH_STORE(test_issue_10_concurrent_checks_are_bounded),
+        WITH_STORE(test_issue_10_password_change_is_throttled),
+        WITH_STORE(test_issue_10_token_ttl_range),
+        WITH_STORE(test_issue_10_own_password_change_ends_tokens),
+        WITH_STORE(test_issue_10_reset_or_move_ends_tokens_and_sessions),
+        WITH_STORE(test_issue_10_csrf_token_is_not_stored),
         cmocka_unit_test(test_issue_10_migration_2_ends_sessions_with_clear_csrf),
         cmocka_unit_test(test_issue_12_previous_store_upgrades_to_one_track),
     };
