@@ -18,6 +18,7 @@
 
 #include "stats.h"
 #include "stats_cli.h"
+#include "stats_fixture.h"
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_flow.h"
@@ -54,32 +55,20 @@ static void intake(struct env *e, const char *event, const char *item, const cha
                    const char *dept, const char *rule, const char *group, const char *source_id,
                    const char *at, char *number, size_t number_len)
 {
-    char json[2048], err[256], group_member[128] = "";
-    struct yq_alert alert;
-    struct ticket_intake_result res;
-    char utc[32];
+    char err[256] = "", title[64], url[96], got[32];
+    struct stats_fixture_alert alert = {
+        .event_key = event, .item_id = item, .source_id = source_id, .level = level,
+        .department = dept, .rule_id = rule, .rule_name = "r", .group = group, .title = title,
+        .url = url, .score = 10.0, .at = bj(at),
+    };
 
-    if (group) {
-        snprintf(group_member, sizeof(group_member), "\"group\":\"%s\",", group);
+    snprintf(title, sizeof(title), "安康 %s", item);
+    snprintf(url, sizeof(url), "https://news.example.cn/%s", item);
+    if (stats_fixture_intake(e->store, &alert, got, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
     }
-    yq_time_format_utc(bj(at), utc, sizeof(utc));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":10.0,\"level\":\"%s\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"r\",%s"
-             "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"安康\","
-             "\"field\":\"text\",\"start\":0,\"end\":2}]}],\"item\":{\"schema\":1,\"id\":\"%s\","
-             "\"source\":\"rss\",\"source_id\":\"%s\",\"channel\":\"安康新闻网\","
-             "\"url\":\"https://news.example.cn/%s\",\"title\":\"安康 %s\",\"text\":\"安康\","
-             "\"author\":\"\",\"published_at\":null,\"published_precision\":\"second\","
-             "\"fetched_at\":\"%s\"}}",
-             event, utc, level, dept, rule, group_member, dept, level, item, source_id, item, item,
-             utc);
-    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(e->store, &alert, bj(at), &res), 0);
-    yq_alert_release(&alert);
     if (number) {
-        snprintf(number, number_len, "%s", res.number);
+        snprintf(number, number_len, "%s", got);
     }
 }
 
@@ -87,19 +76,10 @@ static void act(struct env *e, enum ticket_action_kind kind, const char *number,
                 const char *channel)
 {
     char err[256] = "";
-    struct ticket_action a = {
-        .kind = kind,
-        .number = number,
-        .actor = "tester",
-        .role = "admin",
-        .channel = channel,
-        .url = channel ? "https://www.ankang.gov.cn/r" : NULL,
-        .responded_at = bj(at),
-        .reason = kind == TICKET_ACT_DISMISS ? "irrelevant" : NULL,
-    };
-    int rc = ticket_flow_apply(e->store, &a, bj(at), NULL, err, sizeof(err));
-    if (rc != 0) {
-        fail_msg("%s %s: %s", ticket_action_name(kind), number, err);
+
+    if (stats_fixture_act(e->store, kind, number, bj(at), channel,
+                          channel ? "https://www.ankang.gov.cn/r" : NULL, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
     }
 }
 
@@ -356,6 +336,23 @@ static void test_loader_rejects_non_store(void **state)
     unlink(path);
 }
 
+/* The file at path holds every string of want (NULL-terminated) and, when not NULL, not absent. */
+static void file_has(const char *path, const char *const *want, const char *absent)
+{
+    char *body = NULL;
+
+    assert_int_equal(yq_fs_read_file(path, 16 << 20, &body, NULL), 0);
+    for (const char *const *w = want; *w; w++) {
+        if (!strstr(body, *w)) {
+            fail_msg("'%s' not in %s", *w, path);
+        }
+    }
+    if (absent) {
+        assert_null(strstr(body, absent));
+    }
+    free(body);
+}
+
 /*
  * yuqingctl stats over the same store: HTML with its assets beside it, JSON and CSV. With
  * YQ_STATS_REPORT_DIR set, the HTML report is left there for the browser test
@@ -366,7 +363,6 @@ static void test_cli_writes_reports(void **state)
     struct env *e = *state;
     char x1[32], x2[32], x3[32], out[256], cfg[4096], rules[4096];
     const char *keep = getenv("YQ_STATS_REPORT_DIR");
-    char *body = NULL;
     const char *dir = keep && *keep ? keep : e->dir;
 
     build_history(e, x1, x2, x3);
@@ -379,13 +375,13 @@ static void test_cli_writes_reports(void **state)
                         "--office", "安康市人民政府办公室", "--out", out, NULL};
         assert_int_equal(stats_cli_main(17, argv), 0);
     }
-    assert_int_equal(yq_fs_read_file(out, 16 << 20, &body, NULL), 0);
-    assert_non_null(strstr(body, "2026年2月 政务舆情回应情况月度通报"));
-    assert_non_null(strstr(body, "<script src=\"echarts.min.js\"></script>"));
-    /* X2's stored group, and X3's from the rule files (config/rules/epidemic.yaml) */
-    assert_non_null(strstr(body, "疫情防控"));
-    assert_null(strstr(body, "health-epidemic"));
-    free(body);
+    {
+        /* X2's stored group, and X3's from the rule files (config/rules/epidemic.yaml) */
+        static const char *const want[] = {"2026年2月 政务舆情回应情况月度通报",
+                                           "<script src=\"echarts.min.js\"></script>", "疫情防控",
+                                           NULL};
+        file_has(out, want, "health-epidemic");
+    }
     snprintf(out, sizeof(out), "%s/stats-charts.js", dir);
     assert_int_equal(access(out, R_OK), 0);
     {
@@ -399,23 +395,20 @@ static void test_cli_writes_reports(void **state)
         snprintf(out, sizeof(out), "%s/year.json", e->dir);
         argv[14] = out;
         assert_int_equal(stats_cli_main(15, argv), 0);
-        assert_int_equal(yq_fs_read_file(out, 1 << 20, &body, NULL), 0);
-        assert_non_null(strstr(body, "\"period\": \"year\""));
-        /* monitored 3, handed over 2 (X3 dismissed), responded 2 (X1, X2), on time 2 */
-        assert_non_null(strstr(body, "\"detected\": 3"));
-        assert_non_null(strstr(body, "\"handed_over\": 2"));
-        /*
-         * issue #10: 办结用时 of X1 (closed 01-20 15:00, detected 01-01 00:10): 19 d 14 h 50 min;
-         * nothing settled without a 签收 (X3 was acknowledged before its dismissal)
-         */
-        assert_non_null(strstr(body, "\"median_s\": 1695000"));
-        assert_non_null(strstr(body, "\"settled_unacknowledged\": 0"));
-        assert_non_null(strstr(body, "\"unacknowledged_at_end\": 0"));
-        /* no rule files: stored groups still show; X3 (none stored) shows its rule id */
-        assert_non_null(strstr(body, "\"key\": \"安全生产\""));
-        assert_non_null(strstr(body, "\"key\": \"疫情防控\""));
-        assert_non_null(strstr(body, "\"key\": \"health-epidemic\""));
-        free(body);
+        static const char *const want[] = {
+            "\"period\": \"year\"",
+            /* monitored 3, handed over 2 (X3 dismissed), responded 2 (X1, X2), on time 2 */
+            "\"detected\": 3", "\"handed_over\": 2",
+            /*
+             * issue #10: 办结用时 of X1 (closed 01-20 15:00, detected 01-01 00:10): 19 d 14 h
+             * 50 min; nothing settled without a 签收 (X3 was acknowledged before its dismissal)
+             */
+            "\"median_s\": 1695000", "\"settled_unacknowledged\": 0",
+            "\"unacknowledged_at_end\": 0",
+            /* no rule files: stored groups still show; X3 (none stored) shows its rule id */
+            "\"key\": \"安全生产\"", "\"key\": \"疫情防控\"", "\"key\": \"health-epidemic\"",
+            NULL};
+        file_has(out, want, NULL);
         unlink(out);
     }
     if (!keep || !*keep) {

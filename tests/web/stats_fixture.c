@@ -4,9 +4,7 @@
 #include <string.h>
 
 #include "stats.h"
-#include "ticket_flow.h"
 #include "ticket_intake.h"
-#include "ticket_store.h"
 #include "yq_alert.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -21,43 +19,51 @@ struct fixture {
     size_t errlen;
 };
 
-static int intake(struct fixture *f, const char *key, const char *level, const char *dept,
-                  const char *title, int64_t at, char number[32])
+int stats_fixture_intake(struct ticket_store *store, const struct stats_fixture_alert *alert,
+                         char *number, char *errbuf, size_t errlen)
 {
-    char json[2048], err[256] = "", utc[32];
-    struct yq_alert alert;
+    char json[2048], err[256] = "", utc[32], group_member[128] = "";
+    struct yq_alert decoded;
     struct ticket_intake_result res;
     int rc;
 
-    yq_time_format_utc(at, utc, sizeof(utc));
+    if (alert->group) {
+        snprintf(group_member, sizeof(group_member), "\"group\":\"%s\",", alert->group);
+    }
+    yq_time_format_utc(alert->at, utc, sizeof(utc));
     snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":20.0,\"level\":\"%s\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-%s\",\"name\":\"统计测试\","
+             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":1,\"matched_at\":\"%s\",\"score\":%.1f,\"level\":\"%s\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"%s\",%s"
              "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"安康\","
              "\"field\":\"text\",\"start\":0,\"end\":2}]}],\"item\":{\"schema\":1,"
-             "\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak-news\","
-             "\"channel\":\"安康新闻网\",\"url\":\"https://news.example.cn/%s\",\"title\":\"%s\","
+             "\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"%s\","
+             "\"channel\":\"安康新闻网\",\"url\":\"%s\",\"title\":\"%s\","
              "\"text\":\"安康\",\"author\":\"\",\"published_at\":null,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             key, utc, level, dept, key, dept, level, key, key, title, utc);
-    rc = yq_alert_decode(json, strlen(json), &alert, err, sizeof(err));
+             alert->event_key, utc, alert->score, alert->level, alert->department, alert->rule_id,
+             alert->rule_name, group_member, alert->department, alert->level, alert->item_id,
+             alert->source_id, alert->url, alert->title, utc);
+    rc = yq_alert_decode(json, strlen(json), &decoded, err, sizeof(err));
     if (rc) {
-        snprintf(f->errbuf, f->errlen, "fixture alert %s: %s", key, err);
+        snprintf(errbuf, errlen, "fixture alert %s: %s", alert->item_id, err);
         return rc;
     }
-    rc = ticket_intake_alert(f->store, &alert, at, &res);
-    yq_alert_release(&alert);
+    rc = ticket_intake_alert(store, &decoded, alert->at, &res);
+    yq_alert_release(&decoded);
     if (rc) {
-        snprintf(f->errbuf, f->errlen, "fixture intake %s: %s", key, yq_strerror(rc));
+        snprintf(errbuf, errlen, "fixture intake %s: %s", alert->item_id, yq_strerror(rc));
         return rc;
     }
-    snprintf(number, 32, "%s", res.number);
+    if (number) {
+        snprintf(number, 32, "%s", res.number);
+    }
     return 0;
 }
 
-static int act(struct fixture *f, enum ticket_action_kind kind, const char *number, int64_t at,
-               const char *channel)
+int stats_fixture_act(struct ticket_store *store, enum ticket_action_kind kind, const char *number,
+                      int64_t at, const char *channel, const char *url, char *errbuf,
+                      size_t errlen)
 {
     char err[256] = "";
     struct ticket_action a = {
@@ -66,15 +72,41 @@ static int act(struct fixture *f, enum ticket_action_kind kind, const char *numb
         .actor = "fixture",
         .role = "admin",
         .channel = channel,
-        .url = channel ? "https://www.ankang.gov.cn/xxgk/1" : NULL,
+        .url = url,
         .responded_at = at,
         .reason = kind == TICKET_ACT_DISMISS ? "irrelevant" : NULL,
     };
-    int rc = ticket_flow_apply(f->store, &a, at, NULL, err, sizeof(err));
+    int rc = ticket_flow_apply(store, &a, at, NULL, err, sizeof(err));
     if (rc) {
-        snprintf(f->errbuf, f->errlen, "fixture %s %s: %s", ticket_action_name(kind), number, err);
+        snprintf(errbuf, errlen, "fixture %s %s: %s", ticket_action_name(kind), number, err);
     }
     return rc;
+}
+
+/* One alert of the month's history: ids, rule and URL derived from key. */
+static int intake(struct fixture *f, const char *key, const char *level, const char *dept,
+                  const char *title, int64_t at, char number[32])
+{
+    char event_key[64], item_id[64], rule_id[64], url[96];
+    struct stats_fixture_alert alert = {
+        .event_key = event_key, .item_id = item_id, .source_id = "ak-news", .level = level,
+        .department = dept, .rule_id = rule_id, .rule_name = "统计测试", .title = title,
+        .url = url, .score = 20.0, .at = at,
+    };
+
+    snprintf(event_key, sizeof(event_key), "ev:%s", key);
+    snprintf(item_id, sizeof(item_id), "rss:%s", key);
+    snprintf(rule_id, sizeof(rule_id), "r-%s", key);
+    snprintf(url, sizeof(url), "https://news.example.cn/%s", key);
+    return stats_fixture_intake(f->store, &alert, number, f->errbuf, f->errlen);
+}
+
+static int act(struct fixture *f, enum ticket_action_kind kind, const char *number, int64_t at,
+               const char *channel)
+{
+    return stats_fixture_act(f->store, kind, number, at, channel,
+                             channel ? "https://www.ankang.gov.cn/xxgk/1" : NULL, f->errbuf,
+                             f->errlen);
 }
 
 /*

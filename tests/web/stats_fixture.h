@@ -22,7 +22,10 @@
 #define TEST_WEB_STATS_FIXTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "ticket_flow.h"
+#include "ticket_store.h"
 #include "workcal.h"
 
 #define STATS_FIXTURE_DEPT_A "市自然资源局"
@@ -36,5 +39,40 @@
  */
 int stats_fixture_build(const char *path, const struct workcal *cal, int year, int month,
                         char *errbuf, size_t errlen);
+
+/*
+ * One matched alert as the matcher sends it (one rule, one item from an RSS source of channel
+ * 安康新闻网, text 安康), for the histories of the statistics tests (test_stats_load.c too).
+ */
+struct stats_fixture_alert {
+    const char *event_key;
+    const char *item_id;   /* "rss:..." */
+    const char *source_id; /* "ak-news" */
+    const char *level;     /* "I".."IV" */
+    const char *department;
+    const char *rule_id;
+    const char *rule_name;
+    const char *group; /* the rule's group, NULL for an alert from before groups */
+    const char *title;
+    const char *url;
+    double score;
+    int64_t at; /* matched, fetched and taken in (seconds UTC) */
+};
+
+/*
+ * Take alert into store through ticket_intake_alert(); number (32 bytes, may be NULL)
+ * gets the ticket's number. Returns 0 or an ERR_* code with one line in errbuf.
+ */
+int stats_fixture_intake(struct ticket_store *store, const struct stats_fixture_alert *alert,
+                         char *number, char *errbuf, size_t errlen);
+
+/*
+ * Apply action kind to ticket number at `at` as an admin (ticket_flow_apply()); channel and
+ * url for a response (NULL otherwise); a dismissal's reason is "irrelevant".
+ * Returns 0 or an ERR_* code with one line in errbuf.
+ */
+int stats_fixture_act(struct ticket_store *store, enum ticket_action_kind kind, const char *number,
+                      int64_t at, const char *channel, const char *url, char *errbuf,
+                      size_t errlen);
 
 #endif
