@@ -760,7 +760,7 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         /* back to the previous version's file: ticket schema 6, web tables of their own */
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         assert_int_equal(sqlite3_exec(db,
-                                      "DELETE FROM schema_version WHERE version = 7;"
+                                      "DELETE FROM schema_version WHERE version > 6;"
                                       "DROP TABLE web_api_tokens; DROP TABLE web_sessions;"
                                       "DROP TABLE web_users; DROP TABLE web_departments;"
                                       "DROP TABLE web_login_throttle;",
@@ -780,7 +780,7 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
 
         assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)),
                          ERR_BAD_STATE);
-        assert_non_null(strstr(err, "has schema 6, want 7"));
+        assert_non_null(strstr(err, "has schema 6, want"));
         if (cases[i].web_first) {
             assert_int_equal(web_auth_open(&wcfg, path, &a, err, sizeof(err)), 0);
             web_auth_free(a);
