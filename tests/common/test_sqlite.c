@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "sqlite_fixture.h"
 #include "yq_err.h"
 #include "yq_sqlite.h"
 
@@ -44,30 +45,6 @@ static void tmp_db_remove(struct tmp_db *t)
     rmdir(t->dir);
 }
 
-/* The first column of the first row of sql as an integer (-1 when there is no row). */
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
-}
-
-static void text_is(sqlite3 *db, const char *sql, const char *want)
-{
-    sqlite3_stmt *st = NULL;
-
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
-    sqlite3_finalize(st);
-}
-
 /* --- open and pragmas ------------------------------------------------------------------ */
 
 static void test_open_sets_the_project_pragmas(void **state)
@@ -80,18 +57,18 @@ static void test_open_sets_the_project_pragmas(void **state)
     tmp_db_make(&t);
     assert_int_equal(
         yq_sqlite_open(t.path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, 1234, &db, err, sizeof(err)), 0);
-    text_is(db, "PRAGMA journal_mode", "wal");
-    assert_int_equal(scalar(db, "PRAGMA synchronous"), 2); /* FULL */
-    assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(scalar(db, "PRAGMA busy_timeout"), 1234);
+    sqlite_fixture_text_is(db, "PRAGMA journal_mode", "wal");
+    assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA busy_timeout"), 1234);
     assert_int_equal(yq_sqlite_exec(db, "CREATE TABLE t (x INTEGER)", "create", err, sizeof(err)),
                      0);
 
     /* read-only: the same lock wait and foreign keys; the file stays in WAL */
     assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_READONLY, 700, &ro, err, sizeof(err)), 0);
-    assert_int_equal(scalar(ro, "PRAGMA busy_timeout"), 700);
-    assert_int_equal(scalar(ro, "PRAGMA foreign_keys"), 1);
-    text_is(ro, "PRAGMA journal_mode", "wal");
+    assert_int_equal(sqlite_fixture_scalar(ro, "PRAGMA busy_timeout"), 700);
+    assert_int_equal(sqlite_fixture_scalar(ro, "PRAGMA foreign_keys"), 1);
+    sqlite_fixture_text_is(ro, "PRAGMA journal_mode", "wal");
     assert_int_equal(yq_sqlite_exec(ro, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
                      ERR_IO); /* SQLITE_READONLY */
     assert_non_null(strstr(err, "insert: "));
@@ -103,8 +80,9 @@ static void test_open_sets_the_project_pragmas(void **state)
     tmp_db_remove(&t);
     tmp_db_make(&t);
     assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_CREATE, -1, &db, err, sizeof(err)), 0);
-    text_is(db, "PRAGMA journal_mode", "delete");
-    assert_int_equal(scalar(db, "PRAGMA busy_timeout"), 5000); /* out of range: the default */
+    sqlite_fixture_text_is(db, "PRAGMA journal_mode", "delete");
+    assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA busy_timeout"),
+                     5000); /* out of range: the default */
     assert_int_equal(yq_sqlite_close(db), 0);
     tmp_db_remove(&t);
 }
@@ -122,8 +100,8 @@ static void test_memory_database_keeps_its_journal(void **state)
                                         err, sizeof(err)),
                          0);
         /* "" is SQLite's private temporary database: not WAL either, and no error */
-        text_is(db, "PRAGMA journal_mode", paths[i][0] ? "memory" : "delete");
-        assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
+        sqlite_fixture_text_is(db, "PRAGMA journal_mode", paths[i][0] ? "memory" : "delete");
+        assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA foreign_keys"), 1);
         assert_int_equal(yq_sqlite_close(db), 0);
     }
     assert_false(yq_sqlite_is_memory("run/tickets.db"));
@@ -296,16 +274,18 @@ static void test_migrations_in_order_once(void **state)
     assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
     assert_int_equal(yq_sqlite_schema_version(db, &version, err, sizeof(err)), 0);
     assert_int_equal(version, 3);
-    assert_int_equal(scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM trail"), 1);
-    assert_int_equal(scalar(db, "SELECT count(*) FROM schema_version WHERE applied_at > 0"), 3);
+    assert_int_equal(sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM trail"),
+                     1);
+    assert_int_equal(
+        sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version WHERE applied_at > 0"), 3);
     assert_int_equal(applied_by_fn, 1);
 
     /* idempotent: an up-to-date file is left alone */
     for (int i = 0; i < 3; i++) {
         assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
     }
-    assert_int_equal(scalar(db, "SELECT count(*) FROM trail"), 3);
-    assert_int_equal(scalar(db, "SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM trail"), 3);
+    assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version"), 3);
     assert_int_equal(applied_by_fn, 1);
 
     /* a missing version in the middle is applied again, alone */
@@ -313,8 +293,10 @@ static void test_migrations_in_order_once(void **state)
         sqlite3_exec(db, "DELETE FROM schema_version WHERE version = 2", NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
-    assert_int_equal(scalar(db, "SELECT group_concat(v, ',') = '1,2,3,2' FROM trail"), 1);
-    assert_int_equal(scalar(db, "SELECT count(DISTINCT version) FROM schema_version"), 3);
+    assert_int_equal(
+        sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3,2' FROM trail"), 1);
+    assert_int_equal(
+        sqlite_fixture_scalar(db, "SELECT count(DISTINCT version) FROM schema_version"), 3);
     assert_int_equal(applied_by_fn, 1);
     assert_int_equal(yq_sqlite_close(db), 0);
 }
@@ -335,7 +317,8 @@ static void test_newer_file_is_refused_unchanged(void **state)
         SQLITE_OK);
     assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), ERR_BAD_STATE);
     assert_string_equal(err, "test db schema 4 is newer than this binary (3)");
-    assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'trail'"), 0);
+    assert_int_equal(
+        sqlite_fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'trail'"), 0);
     assert_int_equal(yq_sqlite_close(db), 0);
 }
 
@@ -360,7 +343,8 @@ static void test_failing_migration_rolls_back_alone(void **state)
     assert_non_null(strstr(err, "no such table: nowhere"));
     assert_int_equal(yq_sqlite_schema_version(db, &version, err, sizeof(err)), 0);
     assert_int_equal(version, 1); /* migration 1 stays */
-    assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'half'"), 0);
+    assert_int_equal(
+        sqlite_fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'half'"), 0);
     assert_int_equal(sqlite3_get_autocommit(db), 1); /* no transaction left open */
 
     /* a table numbered wrongly is a programmer's error, caught before anything runs */
@@ -442,9 +426,10 @@ static void test_concurrent_start_migrates_once(void **state)
         }
         assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_READONLY, 1000, &db, err, sizeof(err)),
                          0);
-        text_is(db, "PRAGMA journal_mode", "wal");
-        assert_int_equal(scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM once"), 1);
-        assert_int_equal(scalar(db, "SELECT count(*) FROM schema_version"), 3);
+        sqlite_fixture_text_is(db, "PRAGMA journal_mode", "wal");
+        assert_int_equal(
+            sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM once"), 1);
+        assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version"), 3);
         assert_int_equal(yq_sqlite_close(db), 0);
         tmp_db_remove(&t);
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sqlite_fixture.h"
 #include "ticket_store.h"
 #include "web_auth.h"
 #include "yq_err.h"
@@ -666,68 +667,17 @@ static void test_roles_and_departments(void **state)
 }
 
 /*
- * The web tables as the previous binary made them: web_auth's own migrations 1 and 2 on their
- * own track web_schema_version, next to the ticket store's track (issue #12 folds them into
- * one). Copied from that version; never edit.
+ * What the previous binary kept beside the web tables: their own track at web version 1, and
+ * a user with a session whose CSRF token was stored in clear. The tables themselves are as
+ * web migration 1 made them (their SQL has not changed since; migration 2 only deleted rows).
  */
 static const char old_web_v1_sql[] =
     "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
-    "CREATE TABLE web_departments ("
-    "  name TEXT PRIMARY KEY NOT NULL CHECK (length(name) > 0),"
-    "  head TEXT NOT NULL DEFAULT '',"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE TABLE web_users ("
-    "  id INTEGER PRIMARY KEY,"
-    "  username TEXT NOT NULL UNIQUE,"
-    "  display_name TEXT NOT NULL DEFAULT '',"
-    "  role TEXT NOT NULL CHECK (role IN ('admin', 'duty_officer', 'liaison', 'head')),"
-    "  department TEXT REFERENCES web_departments(name) ON UPDATE CASCADE,"
-    "  password_hash TEXT NOT NULL,"
-    "  disabled INTEGER NOT NULL DEFAULT 0,"
-    "  must_change_password INTEGER NOT NULL DEFAULT 0,"
-    "  created_at INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL,"
-    "  CHECK (role NOT IN ('liaison', 'head') OR department IS NOT NULL));"
-    "CREATE TABLE web_sessions ("
-    "  id INTEGER PRIMARY KEY,"
-    "  token_hash TEXT NOT NULL UNIQUE,"
-    "  user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,"
-    "  csrf_token TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  expires_at INTEGER NOT NULL,"
-    "  last_seen_at INTEGER NOT NULL);"
-    "CREATE INDEX web_sessions_user ON web_sessions(user_id);"
-    "CREATE TABLE web_api_tokens ("
-    "  id INTEGER PRIMARY KEY,"
-    "  token_hash TEXT NOT NULL UNIQUE,"
-    "  user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL DEFAULT '',"
-    "  created_at INTEGER NOT NULL,"
-    "  expires_at INTEGER NOT NULL DEFAULT 0,"
-    "  last_used_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE web_login_throttle ("
-    "  key TEXT PRIMARY KEY NOT NULL,"
-    "  failures INTEGER NOT NULL,"
-    "  first_at INTEGER NOT NULL,"
-    "  locked_until INTEGER NOT NULL DEFAULT 0);"
     "INSERT INTO web_schema_version VALUES (1, 1);"
     "INSERT INTO web_departments VALUES ('市自然资源局', '', 1);"
     "INSERT INTO web_users (id, username, role, department, password_hash, created_at, "
     "  updated_at) VALUES (7, 'liaison1', 'liaison', '市自然资源局', 'x', 1, 1);"
     "INSERT INTO web_sessions VALUES (1, 'h1', 7, 'clear-csrf', 1, 9999999999, 9999999999);";
-
-static int64_t db_scalar(struct sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
-}
 
 /*
  * Issue #12: a run/tickets.db of the previous version (ticket schema 6 on schema_version, the web
@@ -759,16 +709,17 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
         /* back to the previous version's file: ticket schema 6, web tables of their own */
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_version WHERE version > 6", NULL,
+                                      NULL, NULL),
+                         SQLITE_OK);
         assert_int_equal(sqlite3_exec(db,
-                                      "DELETE FROM schema_version WHERE version > 6;"
-                                      "DROP TABLE web_api_tokens; DROP TABLE web_sessions;"
-                                      "DROP TABLE web_users; DROP TABLE web_departments;"
-                                      "DROP TABLE web_login_throttle;",
+                                      cases[i].web_version > 0
+                                          ? old_web_v1_sql
+                                          : "DROP TABLE web_api_tokens; DROP TABLE web_sessions;"
+                                            "DROP TABLE web_users; DROP TABLE web_departments;"
+                                            "DROP TABLE web_login_throttle;",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
-        if (cases[i].web_version > 0) {
-            assert_int_equal(sqlite3_exec(db, old_web_v1_sql, NULL, NULL, NULL), SQLITE_OK);
-        }
         if (cases[i].web_version > 1) {
             assert_int_equal(sqlite3_exec(db,
                                           "INSERT INTO web_schema_version VALUES (2, 2);"
@@ -790,15 +741,15 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
         db = ticket_store_db(store);
-        assert_int_equal(db_scalar(db, "SELECT count(*) FROM schema_version"),
+        assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(db_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+        assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = "
                                        "'web_schema_version'"),
                          0);
-        assert_int_equal(db_scalar(db, "SELECT count(*) FROM web_users"),
+        assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM web_users"),
                          cases[i].web_version > 0 ? 1 : 0);
         /* version-1 sessions held their CSRF token in clear: they end; version 2 keeps them */
-        assert_int_equal(db_scalar(db, "SELECT count(*) FROM web_sessions"),
+        assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM web_sessions"),
                          cases[i].web_version == 2 ? 1 : 0);
         ticket_store_free(store);
         store = NULL;

@@ -1,0 +1,20 @@
+/*
+ * SQLite helpers for tests: read one value back from a connection. For the tests only.
+ */
+#ifndef TEST_SQLITE_FIXTURE_H
+#define TEST_SQLITE_FIXTURE_H
+
+#include <stdint.h>
+
+struct sqlite3;
+
+/*
+ * The first column of the first row of sql (NUL-terminated) on db as an integer, or -1 when
+ * there is no row. A statement that does not prepare fails the test.
+ */
+int64_t sqlite_fixture_scalar(struct sqlite3 *db, const char *sql);
+
+/* Fail the test unless the first column of the first row of sql is the text want. */
+void sqlite_fixture_text_is(struct sqlite3 *db, const char *sql, const char *want);
+
+#endif
