@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "stats.h"
 #include "stats_cli.h"
 #include "stats_fixture.h"
@@ -425,26 +426,15 @@ static void test_cli_writes_reports(void **state)
 static int run_stats(struct env *e, char **argv, char *err, size_t len)
 {
     char path[160];
-    FILE *f;
     int argc = 0, saved, rc;
-    size_t n;
 
     while (argv[argc]) {
         argc++;
     }
     snprintf(path, sizeof(path), "%s/stderr.txt", e->dir);
-    fflush(stderr);
-    saved = dup(STDERR_FILENO);
-    assert_non_null(freopen(path, "w", stderr));
+    saved = capture_begin(STDERR_FILENO, path);
     rc = stats_cli_main(argc, argv);
-    fflush(stderr);
-    assert_int_not_equal(dup2(saved, STDERR_FILENO), -1);
-    close(saved);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    n = fread(err, 1, len - 1, f);
-    err[n] = '\0';
-    fclose(f);
+    capture_end(STDERR_FILENO, saved, path, err, len);
     return rc;
 }
 

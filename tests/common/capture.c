@@ -1,0 +1,42 @@
+#include "capture.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+int capture_begin(int fd, const char *path)
+{
+    int saved, file;
+
+    fflush(stdout);
+    fflush(stderr);
+    saved = dup(fd);
+    assert_true(saved >= 0);
+    file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(file >= 0);
+    assert_int_not_equal(dup2(file, fd), -1);
+    close(file);
+    return saved;
+}
+
+void capture_end(int fd, int saved, const char *path, char *out, size_t len)
+{
+    FILE *f;
+    size_t n;
+
+    fflush(stdout);
+    fflush(stderr);
+    assert_int_not_equal(dup2(saved, fd), -1);
+    close(saved);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}

@@ -1,0 +1,23 @@
+/*
+ * Capture what a test's code under test writes to stdout or stderr (a CLI's messages). For the
+ * tests only; not thread-safe (it swaps the process's descriptor).
+ */
+#ifndef TEST_CAPTURE_H
+#define TEST_CAPTURE_H
+
+#include <stddef.h>
+
+/*
+ * Send fd (STDOUT_FILENO or STDERR_FILENO) to the file at path (created 0600 or truncated)
+ * until capture_end(). Flushes stdio first. Returns the saved descriptor for capture_end();
+ * a failure fails the test.
+ */
+int capture_begin(int fd, const char *path);
+
+/*
+ * Put fd back (saved from capture_begin()) and read what was written into out: NUL-terminated,
+ * at most len - 1 bytes (the rest is dropped). The file stays for the caller to remove.
+ */
+void capture_end(int fd, int saved, const char *path, char *out, size_t len);
+
+#endif
