@@ -21,7 +21,7 @@
 #include "yq_sqlite.h"
 #include "yq_time.h"
 
-#include "web_auth.h" /* migration 7: the web accounts share this file's track */
+#include "web_auth.h" /* migration 8: the web accounts share this file's track */
 
 #define SOFF(f) offsetof(struct ticket_store_cfg, f)
 

@@ -124,7 +124,7 @@ int web_auth_schema_apply(struct sqlite3 *db, char *errbuf, size_t errlen)
 }
 
 /*
- * Make sure the web tables are there: in a ticket store the file's migration 7 made them; a
+ * Make sure the web tables are there: in a ticket store the file's migration 8 made them; a
  * store an older binary left (the web track of its own) or a database of the web accounts alone
  * (tests) gets them here, in one write transaction, without a version of its own.
  */

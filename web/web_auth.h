@@ -2,8 +2,8 @@
  * Users, departments, sessions, API tokens and login throttling of the web UI (design §6),
  * kept in SQLite next to the tickets (same database file, tables prefixed web_). The file has
  * one schema-version track (schema_version, common/yq_sqlite.h): the web tables are the ticket
- * store's migration 7 (notifier/ticket_store.c calls web_auth_schema_apply()). Until issue #12
- * they had a track of their own, web_schema_version (versions 1 and 2), which migration 7
+ * store's migration 8 (notifier/ticket_store.c calls web_auth_schema_apply()). Until issue #12
+ * they had a track of their own, web_schema_version (versions 1 and 2), which migration 8
  * folds in and drops.
  *
  * Schema (later changes append migrations to the file's track, never edit applied ones):
@@ -111,7 +111,7 @@ struct sqlite3;
  * Open the EXISTING database at path (made by 'yuqingctl store init'; ":memory:" for tests)
  * read-write with the project's pragmas (common/yq_sqlite.h: WAL, synchronous=FULL,
  * foreign_keys, cfg->busy_timeout_ms), and make sure the web tables are there: a ticket store
- * has them from its migration 7; a store left by an older binary (with web_schema_version) or
+ * has them from its migration 8; a store left by an older binary (with web_schema_version) or
  * a database of the web accounts alone gets them here (web_auth_schema_apply() in one write
  * transaction; no version is recorded: the file's track belongs to the ticket store).
  * cfg: copied. out: a new handle (web_auth_free()).
@@ -127,7 +127,7 @@ void web_auth_free(struct web_auth *a);
 
 /*
  * The web tables' migration, for the track of the file that holds them (the ticket store's
- * migration 7) and for web_auth_open(): create the tables where missing; when the file still
+ * migration 8) and for web_auth_open(): create the tables where missing; when the file still
  * has the former track web_schema_version, end the sessions of a version-1 store (web
  * migration 2) and drop that track. Idempotent. Runs inside the caller's write transaction.
  * db: borrowed, read-write. errbuf: one line on failure.

@@ -23,7 +23,6 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_flow.h"
-#include "ticket_intake.h"
 #include "ticket_store.h"
 #include "workcal.h"
 #include "yq_err.h"

@@ -682,8 +682,8 @@ static const char old_web_v1_sql[] =
 /*
  * Issue #12: a run/tickets.db of the previous version (ticket schema 6 on schema_version, the web
  * tables at web version 0 (never opened), 1 or 2 on web_schema_version) opens with this binary:
- * the notifier's open applies migration 7, which keeps the web rows, ends version-1 sessions,
- * and leaves one track; `yuqingctl users` (web_auth_open) may come first. A reader does not
+ * the notifier's open applies migrations 7 and 8; 8 keeps the web rows, ends version-1
+ * sessions and leaves one track; `yuqingctl users` (web_auth_open) may come first. A reader does not
  * migrate and waits for the writer.
  */
 static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
