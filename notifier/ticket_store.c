@@ -36,6 +36,35 @@ const struct cfg_key ticket_store_cfg_keys[] = {
 };
 
 /*
+ * held_items' columns around reason: migration 5 creates the table and migration 6 rebuilds it
+ * with a wider CHECK on reason; the SQL they run is the same text as when they were written.
+ */
+#define HELD_ITEMS_ID_COLUMNS                                                                      \
+    "  id INTEGER PRIMARY KEY,"                                                                    \
+    "  item_id TEXT NOT NULL UNIQUE,"                                                              \
+    "  event_key TEXT NOT NULL,"
+#define HELD_ITEMS_ITEM_COLUMNS                                                                    \
+    "  source TEXT NOT NULL DEFAULT '',"                                                           \
+    "  source_id TEXT NOT NULL DEFAULT '',"                                                        \
+    "  channel TEXT NOT NULL DEFAULT '',"                                                          \
+    "  url TEXT NOT NULL DEFAULT '',"                                                              \
+    "  title TEXT NOT NULL DEFAULT '',"                                                            \
+    "  excerpt TEXT NOT NULL DEFAULT '',"                                                          \
+    "  author TEXT NOT NULL DEFAULT '',"                                                           \
+    "  published_at INTEGER,"                                                                      \
+    "  published_precision TEXT,"                                                                  \
+    "  fetched_at INTEGER NOT NULL,"                                                               \
+    "  detected_at INTEGER NOT NULL,"                                                              \
+    "  level TEXT NOT NULL,"                                                                       \
+    "  department TEXT NOT NULL DEFAULT '',"                                                       \
+    "  source_department TEXT NOT NULL DEFAULT '',"                                                \
+    "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
+    "  matches TEXT NOT NULL DEFAULT '[]',"                                                        \
+    "  score REAL NOT NULL DEFAULT 0,"                                                             \
+    "  held_at INTEGER NOT NULL"                                                                   \
+    ");"
+
+/*
  * Migrations in order; an applied migration is never edited, later issues append. Each runs
  * in its own transaction together with its schema_version row.
  */
@@ -197,30 +226,9 @@ static const struct yq_sqlite_migration migrations[] = {
      * a source marked official: the government's own posts). One row per item id.
      */
     {5, "held items",
-    ("CREATE TABLE held_items ("
-     "  id INTEGER PRIMARY KEY,"
-     "  item_id TEXT NOT NULL UNIQUE,"
-     "  event_key TEXT NOT NULL,"
+    ("CREATE TABLE held_items (" HELD_ITEMS_ID_COLUMNS
      "  reason TEXT NOT NULL CHECK (reason IN ('old','official')),"
-     "  source TEXT NOT NULL DEFAULT '',"
-     "  source_id TEXT NOT NULL DEFAULT '',"
-     "  channel TEXT NOT NULL DEFAULT '',"
-     "  url TEXT NOT NULL DEFAULT '',"
-     "  title TEXT NOT NULL DEFAULT '',"
-     "  excerpt TEXT NOT NULL DEFAULT '',"
-     "  author TEXT NOT NULL DEFAULT '',"
-     "  published_at INTEGER,"
-     "  published_precision TEXT,"
-     "  fetched_at INTEGER NOT NULL,"
-     "  detected_at INTEGER NOT NULL,"
-     "  level TEXT NOT NULL,"
-     "  department TEXT NOT NULL DEFAULT '',"
-     "  source_department TEXT NOT NULL DEFAULT '',"
-     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-     "  matches TEXT NOT NULL DEFAULT '[]',"
-     "  score REAL NOT NULL DEFAULT 0,"
-     "  held_at INTEGER NOT NULL"
-     ");"
+     HELD_ITEMS_ITEM_COLUMNS
      "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL},
 
     /*
@@ -230,30 +238,9 @@ static const struct yq_sqlite_migration migrations[] = {
      * one). SQLite cannot change a CHECK in place: the table is rebuilt.
      */
     {6, "held items: undated",
-    ("CREATE TABLE held_items_v6 ("
-     "  id INTEGER PRIMARY KEY,"
-     "  item_id TEXT NOT NULL UNIQUE,"
-     "  event_key TEXT NOT NULL,"
+    ("CREATE TABLE held_items_v6 (" HELD_ITEMS_ID_COLUMNS
      "  reason TEXT NOT NULL CHECK (reason IN ('old','official','undated')),"
-     "  source TEXT NOT NULL DEFAULT '',"
-     "  source_id TEXT NOT NULL DEFAULT '',"
-     "  channel TEXT NOT NULL DEFAULT '',"
-     "  url TEXT NOT NULL DEFAULT '',"
-     "  title TEXT NOT NULL DEFAULT '',"
-     "  excerpt TEXT NOT NULL DEFAULT '',"
-     "  author TEXT NOT NULL DEFAULT '',"
-     "  published_at INTEGER,"
-     "  published_precision TEXT,"
-     "  fetched_at INTEGER NOT NULL,"
-     "  detected_at INTEGER NOT NULL,"
-     "  level TEXT NOT NULL,"
-     "  department TEXT NOT NULL DEFAULT '',"
-     "  source_department TEXT NOT NULL DEFAULT '',"
-     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-     "  matches TEXT NOT NULL DEFAULT '[]',"
-     "  score REAL NOT NULL DEFAULT 0,"
-     "  held_at INTEGER NOT NULL"
-     ");"
+     HELD_ITEMS_ITEM_COLUMNS
      "INSERT INTO held_items_v6 (id, item_id, event_key, reason, source, source_id, channel, url, "
      "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
      "department, source_department, rule_ids, matches, score, held_at) "
