@@ -9,6 +9,7 @@
 
 #include "place.h"
 #include "term_find.h"
+#include "utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -201,10 +202,9 @@ static size_t gap_chars(const char *norm, const struct match_hit *x, const struc
     if (second->nstart <= first->nend) {
         return 0; /* overlapping or adjacent */
     }
-    for (size_t i = first->nend; i < second->nstart; i++) {
-        if (((unsigned char)norm[i] & 0xC0) != 0x80 && ++n > limit) {
-            break;
-        }
+    for (size_t i = first->nend; i < second->nstart && n <= limit; n++) {
+        int32_t cp;
+        i += utf8_next(norm + i, second->nstart - i, &cp);
     }
     return n;
 }
@@ -498,20 +498,15 @@ int match_excerpt(const char *s, size_t start, size_t end, char **out)
 {
     size_t i = 0, cp = 0, b_start, len = strlen(s);
 
-    while (i < len && cp < start) {
-        i++;
-        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) {
-            i++;
-        }
-        cp++;
+    int32_t c;
+
+    /* code points as norm_apply() counts them (orig_cp): a bad byte is one */
+    for (; i < len && cp < start; cp++) {
+        i += utf8_next(s + i, len - i, &c);
     }
     b_start = i;
-    while (i < len && cp < end) {
-        i++;
-        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) {
-            i++;
-        }
-        cp++;
+    for (; i < len && cp < end; cp++) {
+        i += utf8_next(s + i, len - i, &c);
     }
     *out = strndup(s + b_start, i - b_start);
     return *out ? 0 : ERR_NOMEM;

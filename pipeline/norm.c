@@ -268,34 +268,6 @@ static int reserve(struct norm_text *t, size_t need)
     return 0;
 }
 
-/* Decode one code point at s[0..len); *width gets its byte length. Invalid: U+FFFD, 1 byte. */
-static inline int32_t decode(const unsigned char *s, size_t len, size_t *width)
-{
-    unsigned char c = s[0];
-
-    if (c >= 0xC2 && c <= 0xDF && len >= 2 && (s[1] & 0xC0) == 0x80) {
-        *width = 2;
-        return ((int32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
-    }
-    if (c >= 0xE0 && c <= 0xEF && len >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        int32_t cp = ((int32_t)(c & 0x0F) << 12) | ((int32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-            *width = 3;
-            return cp;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4 && len >= 4 && (s[1] & 0xC0) == 0x80 &&
-               (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
-        int32_t cp = ((int32_t)(c & 0x07) << 18) | ((int32_t)(s[1] & 0x3F) << 12) |
-                     ((int32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-        if (cp >= 0x10000 && cp <= 0x10FFFF) {
-            *width = 4;
-            return cp;
-        }
-    }
-    *width = 1;
-    return 0xFFFD;
-}
-
 int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,
                struct norm_text *out)
 {
@@ -329,9 +301,9 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
             i++;
             continue;
         }
-        size_t w, k, at = i;
-        int32_t cp = decode(u + i, len - i, &w);
-        i += w;
+        size_t k, at = i;
+        int32_t cp;
+        i += utf8_next(s + i, len - i, &cp); /* invalid: one byte, U+FFFD */
         if (cp < 0x10000) {
             uint32_t e = n->map[cp];
             if (!(e & MAP_MULTI)) {
@@ -376,9 +348,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
     }
     if (err == ERR_TOO_BIG) {
         /* count the rest of the original so offsets past the cut stay meaningful */
-        for (; i < len; i++) {
-            cpi += (u[i] & 0xC0) != 0x80;
-        }
+        cpi += (uint32_t)utf8_count_cp(s + i, len - i);
     }
     out->buf[o] = '\0';
     out->len = o;

@@ -1,12 +1,23 @@
 /*
- * UTF-8 helpers shared by the expression parser and term finding. Offsets reported to users
- * are Unicode code-point indexes; these convert from byte offsets.
+ * UTF-8 helpers shared by the expression parser, normalisation, matching and term finding.
+ * Decoding goes through utf8proc (utf8proc_iterate), so the pipeline has one decoder: an
+ * invalid, overlong, surrogate or truncated sequence, or a value above U+10FFFF, is never a
+ * character. Offsets reported to users are Unicode code-point indexes; these convert from
+ * byte offsets.
  */
 #ifndef PIPELINE_UTF8_H
 #define PIPELINE_UTF8_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decode the character at s (len >= 1 bytes left, need not be NUL-terminated). Returns its
+ * byte length (1 to 4) with the code point in *cp; a sequence that is not well-formed UTF-8
+ * returns 1 with *cp = U+FFFD (each bad byte is one replacement character). Thread-safe.
+ */
+size_t utf8_next(const char *s, size_t len, int32_t *cp);
 
 /*
  * True when the len bytes at s are well-formed UTF-8 (no overlongs, surrogates or values

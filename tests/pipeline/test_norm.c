@@ -2,6 +2,7 @@
  * the offset map back to the original, bad input. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "norm.h"
+#include "utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -106,6 +108,85 @@ static void test_invalid_utf8_and_limits(void **state)
     norm_text_release(&t);
 }
 
+struct utf8_case {
+    const char *name;
+    const char *in;
+    size_t len;
+    size_t bad_off;     /* (size_t)-1: valid */
+    size_t first_width; /* utf8_next() at byte 0 */
+    int32_t first_cp;
+};
+
+#define U8(s) s, sizeof(s) - 1
+
+/* The one decoder (utf8proc): invalid, overlong, surrogate, too large and truncated input. */
+static const struct utf8_case utf8_cases[] = {
+    {"ascii", U8("ab"), (size_t)-1, 1, 'a'},
+    {"two_bytes", U8("\xc3\xa9"), (size_t)-1, 2, 0xE9},
+    {"three_bytes", U8("\xe5\xae\x89"), (size_t)-1, 3, 0x5B89},
+    {"four_bytes", U8("\xf0\x9f\x98\x80"), (size_t)-1, 4, 0x1F600},
+    {"max_code_point", U8("\xf4\x8f\xbf\xbf"), (size_t)-1, 4, 0x10FFFF},
+    {"nul_byte", "\0", 1, (size_t)-1, 1, 0},
+    {"stray_continuation", U8("a\x80"), 1, 1, 'a'},
+    {"invalid_byte", U8("\xff"), 0, 1, 0xFFFD},
+    {"overlong_two", U8("\xc0\x80"), 0, 1, 0xFFFD},
+    {"overlong_two_c1", U8("\xc1\xbf"), 0, 1, 0xFFFD},
+    {"overlong_three", U8("\xe0\x80\x80"), 0, 1, 0xFFFD},
+    {"overlong_four", U8("\xf0\x80\x80\x80"), 0, 1, 0xFFFD},
+    {"surrogate_high", U8("\xed\xa0\x80"), 0, 1, 0xFFFD},
+    {"surrogate_low", U8("x\xed\xbf\xbf"), 1, 1, 'x'},
+    {"above_max", U8("\xf4\x90\x80\x80"), 0, 1, 0xFFFD},
+    {"lead_f5", U8("\xf5\x80\x80\x80"), 0, 1, 0xFFFD},
+    {"truncated", U8("\xe5\xae"), 0, 1, 0xFFFD},
+    {"truncated_after_valid", U8("\xe5\xae\x89\xe5"), 3, 3, 0x5B89},
+    {"bad_continuation", U8("\xe5\x41\x89"), 0, 1, 0xFFFD},
+};
+
+static void test_utf8_decoder_table(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(utf8_cases) / sizeof(utf8_cases[0]); c++) {
+        const struct utf8_case *u = &utf8_cases[c];
+        size_t bad = (size_t)-1, width;
+        int32_t cp = -1;
+        bool valid = utf8_valid(u->in, u->len, &bad);
+
+        if (valid != (u->bad_off == (size_t)-1) || bad != u->bad_off) {
+            fail_msg("%s: utf8_valid %d bad_off %zu, want bad_off %zu", u->name, valid, bad,
+                     u->bad_off);
+        }
+        width = utf8_next(u->in, u->len, &cp);
+        if (width != u->first_width || cp != u->first_cp) {
+            fail_msg("%s: utf8_next width %zu cp U+%04X, want %zu U+%04X", u->name, width,
+                     (unsigned)cp, u->first_width, (unsigned)u->first_cp);
+        }
+    }
+    /* code points starting in a prefix of valid text */
+    assert_int_equal(utf8_count_cp("a\xe5\xae\x89"
+                                   "b",
+                                   5),
+                     3);
+    assert_int_equal(utf8_count_cp("a\xe5\xae\x89"
+                                   "b",
+                                   2),
+                     2);
+    assert_int_equal(utf8_count_cp("", 0), 0);
+}
+
+/* Overlong forms are not characters either: each byte becomes U+FFFD. */
+static void test_overlong_is_replaced(void **state)
+{
+    struct norm_text t = NORM_TEXT_INIT;
+    const char bad[] = "\xc0\xaf"
+                       "a\xe0\x80\xaf";
+
+    (void)state;
+    assert_int_equal(norm_apply(nm(), bad, sizeof(bad) - 1, (size_t)-1, &t), 0);
+    assert_string_equal(t.buf, "\uFFFD\uFFFDa\uFFFD\uFFFD\uFFFD");
+    assert_int_equal(t.orig_n_cp, 6);
+    norm_text_release(&t);
+}
+
 /* A private table set (not the process-wide one) works the same; bad OpenCC config fails. */
 static void test_new_and_missing_config(void **state)
 {
@@ -131,6 +212,8 @@ int main(void)
         cmocka_unit_test(test_offset_map),
         cmocka_unit_test(test_invalid_utf8_and_limits),
         cmocka_unit_test(test_new_and_missing_config),
+        cmocka_unit_test(test_utf8_decoder_table),
+        cmocka_unit_test(test_overlong_is_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
