@@ -1,6 +1,7 @@
 #include "yq_metrics_http.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -194,4 +196,67 @@ void yq_metrics_http_stop(struct yq_metrics_http *h)
     free(h->metrics.text);
     free(h->health.text);
     free(h);
+}
+
+/* Append s with backslash and line feed escaped, and double quote too when quote is set. */
+static int add_escaped(struct yq_buf *b, const char *s, bool quote)
+{
+    int err = 0;
+
+    for (; *s && !err; s++) {
+        if (*s == '\\' || (quote && *s == '"')) {
+            char esc[2] = {'\\', *s};
+            err = yq_buf_add(b, esc, sizeof(esc));
+        } else if (*s == '\n') {
+            err = yq_buf_add(b, "\\n", 2);
+        } else {
+            err = yq_buf_addc(b, *s);
+        }
+    }
+    return err;
+}
+
+int yq_metrics_http_label_value(struct yq_buf *b, const char *value)
+{
+    return add_escaped(b, value, true);
+}
+
+int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type,
+                           const char *help)
+{
+    int err = yq_buf_addf(b, "# HELP %s ", name);
+
+    if (!err) {
+        err = add_escaped(b, help, false);
+    }
+    return err ? err : yq_buf_addf(b, "\n# TYPE %s %s\n", name, type);
+}
+
+int yq_metrics_http_sample(struct yq_buf *b, const char *name,
+                           const struct yq_metrics_http_label *labels, size_t n_labels,
+                           int64_t value)
+{
+    int err = yq_buf_adds(b, name);
+
+    for (size_t i = 0; i < n_labels && !err; i++) {
+        err = yq_buf_addf(b, "%s%s=\"", i == 0 ? "{" : ",", labels[i].name);
+        if (!err) {
+            err = yq_metrics_http_label_value(b, labels[i].value);
+        }
+        if (!err) {
+            err = yq_buf_addc(b, '"');
+        }
+    }
+    if (!err && n_labels > 0) {
+        err = yq_buf_addc(b, '}');
+    }
+    return err ? err : yq_buf_addf(b, " %" PRId64 "\n", value);
+}
+
+int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type,
+                           const char *help, int64_t value)
+{
+    int err = yq_metrics_http_family(b, name, type, help);
+
+    return err ? err : yq_metrics_http_sample(b, name, NULL, 0, value);
 }

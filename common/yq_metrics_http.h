@@ -17,6 +17,7 @@
 
 #include "yq_cfg.h"
 
+struct yq_buf;
 struct yq_metrics_http;
 
 /* Where a process serves its endpoint (config keys metrics_address, metrics_port). */
@@ -75,5 +76,45 @@ int yq_metrics_http_publish_health(struct yq_metrics_http *h, unsigned http_stat
 
 /* Stop the thread (waits for requests in progress) and free everything. NULL is a no-op. */
 void yq_metrics_http_stop(struct yq_metrics_http *h);
+
+/*
+ * The one writer of the Prometheus text format (exposition format 0.0.4) every process uses
+ * to build its /metrics document on a bounded buffer (common/yq_buf.h). Each function
+ * appends to b (borrowed) and returns 0, ERR_TOO_BIG (b's maximum reached) or ERR_NOMEM;
+ * after an error b holds a partial document that the caller drops. Names, types and label
+ * names are NUL-terminated and written as given (the caller passes valid metric names);
+ * help texts and label values are escaped as the format requires. Thread-safe for distinct b.
+ */
+
+/* One label of a sample: name="value" (both NUL-terminated, borrowed). */
+struct yq_metrics_http_label {
+    const char *name;
+    const char *value;
+};
+
+/*
+ * A label value as the format quotes it: backslash, double quote and line feed become \\,
+ * \" and \n; everything else (UTF-8 included) is copied.
+ */
+int yq_metrics_http_label_value(struct yq_buf *b, const char *value);
+
+/*
+ * The header of a metric family: "# HELP name help" (backslash and line feed in help
+ * escaped) and "# TYPE name type", type being "counter", "gauge", "untyped"...
+ */
+int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type,
+                           const char *help);
+
+/*
+ * One sample line: name{l1="v1",...} value, without braces when n_labels is 0. labels:
+ * n_labels entries (may be NULL when n_labels is 0), values escaped.
+ */
+int yq_metrics_http_sample(struct yq_buf *b, const char *name,
+                           const struct yq_metrics_http_label *labels, size_t n_labels,
+                           int64_t value);
+
+/* A family with one unlabelled sample: yq_metrics_http_family() then the sample line. */
+int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type,
+                           const char *help, int64_t value);
 
 #endif

@@ -6,138 +6,174 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_metrics_http.h"
 #include "yq_banned.h"
 
-/* A label value as Prometheus text: backslash, quote and newline escaped. */
-static void put_label(FILE *f, const char *v)
+/* The partition labels of a per-partition sample ("topic", "partition"); num holds the number. */
+static void partition_labels(const struct matcher_partition_status *p, char num[16],
+                             struct yq_metrics_http_label out[2])
 {
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"') {
-            fputc('\\', f);
-            fputc(*v, f);
-        } else if (*v == '\n') {
-            fputs("\\n", f);
-        } else {
-            fputc(*v, f);
-        }
-    }
+    snprintf(num, 16, "%d", (int)p->partition);
+    out[0] = (struct yq_metrics_http_label){"topic", p->topic};
+    out[1] = (struct yq_metrics_http_label){"partition", num};
 }
 
-/* Close the memstream f (whose buffer is *buf, *len) and hand the text to out. */
-static int close_mem(FILE *f, char **buf, size_t *len, char **out, size_t *out_len)
-{
-    bool failed = ferror(f) != 0;
+/* The samples of one family labelled kind="..." (errors, rebalances). */
+struct kind_sample {
+    const char *kind;
+    uint64_t value;
+};
 
-    if (fclose(f) != 0 || failed) {
-        free(*buf);
-        return ERR_NOMEM;
+static int kind_family(struct yq_buf *b, const char *name, const char *help,
+                       const struct kind_sample *s, size_t n)
+{
+    int err = yq_metrics_http_family(b, name, "counter", help);
+
+    for (size_t i = 0; i < n && !err; i++) {
+        struct yq_metrics_http_label l = {"kind", s[i].kind};
+        err = yq_metrics_http_sample(b, name, &l, 1, (int64_t)s[i].value);
     }
-    *out = *buf;
-    *out_len = *len;
-    return 0;
+    return err;
 }
 
-#define COUNTER(f, name, help, v)                                                                  \
-    fprintf(f, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %" PRIu64 "\n",        \
-            (uint64_t)(v))
-
-int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len)
+/* Counters and gauges before the per-partition families, in the order of the document. */
+static int head_families(struct yq_buf *b, const struct matcher_status *st)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    const struct kind_sample errors[] = {{"consume", st->consume_errors},
+                                         {"delivery", st->delivery_errors},
+                                         {"commit", st->commit_errors},
+                                         {"batch_retry", st->batch_retries}};
+    const struct kind_sample rebalances[] = {{"assign", st->assignments},
+                                             {"revoke", st->revocations}};
+    const struct {
+        const char *name, *type, *help;
+        int64_t value;
+    } scalars[] = {
+        {"yuqing_matcher_items_total", "counter", "items consumed (malformed ones included)",
+         (int64_t)st->items},
+        {"yuqing_matcher_alerts_total", "counter", "alerts delivered to the alerts topic",
+         (int64_t)st->alerts},
+        {"yuqing_matcher_malformed_total", "counter", "items that did not decode (skipped)",
+         (int64_t)st->malformed},
+        {"yuqing_matcher_excluded_total", "counter", "items dropped by an exclusion rule",
+         (int64_t)st->excluded},
+    };
+    int err = 0;
 
-    if (!f) {
-        return ERR_NOMEM;
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]) && !err; i++) {
+        err = yq_metrics_http_scalar(b, scalars[i].name, scalars[i].type, scalars[i].help,
+                                     scalars[i].value);
     }
-    COUNTER(f, "yuqing_matcher_items_total", "items consumed (malformed ones included)", st->items);
-    COUNTER(f, "yuqing_matcher_alerts_total", "alerts delivered to the alerts topic", st->alerts);
-    COUNTER(f, "yuqing_matcher_malformed_total", "items that did not decode (skipped)",
-            st->malformed);
-    COUNTER(f, "yuqing_matcher_excluded_total", "items dropped by an exclusion rule", st->excluded);
-    fputs("# HELP yuqing_matcher_errors_total errors by kind (each is retried or logged)\n"
-          "# TYPE yuqing_matcher_errors_total counter\n",
-          f);
-    fprintf(f, "yuqing_matcher_errors_total{kind=\"consume\"} %" PRIu64 "\n", st->consume_errors);
-    fprintf(f, "yuqing_matcher_errors_total{kind=\"delivery\"} %" PRIu64 "\n", st->delivery_errors);
-    fprintf(f, "yuqing_matcher_errors_total{kind=\"commit\"} %" PRIu64 "\n", st->commit_errors);
-    fprintf(f, "yuqing_matcher_errors_total{kind=\"batch_retry\"} %" PRIu64 "\n",
-            st->batch_retries);
-    fputs("# HELP yuqing_matcher_rebalances_total consumer group rebalances by kind\n"
-          "# TYPE yuqing_matcher_rebalances_total counter\n",
-          f);
-    fprintf(f, "yuqing_matcher_rebalances_total{kind=\"assign\"} %" PRIu64 "\n", st->assignments);
-    fprintf(f, "yuqing_matcher_rebalances_total{kind=\"revoke\"} %" PRIu64 "\n", st->revocations);
-    fprintf(f,
-            "# HELP yuqing_matcher_assigned_partitions partitions of the items topic held\n"
-            "# TYPE yuqing_matcher_assigned_partitions gauge\n"
-            "yuqing_matcher_assigned_partitions %zu\n",
-            st->n_partitions);
-    fputs("# HELP yuqing_matcher_consumer_lag messages of a held partition not consumed yet\n"
-          "# TYPE yuqing_matcher_consumer_lag gauge\n",
-          f);
-    for (size_t i = 0; i < st->n_partitions; i++) {
+    if (!err) {
+        err = kind_family(b, "yuqing_matcher_errors_total",
+                          "errors by kind (each is retried or logged)", errors, 4);
+    }
+    if (!err) {
+        err = kind_family(b, "yuqing_matcher_rebalances_total",
+                          "consumer group rebalances by kind", rebalances, 2);
+    }
+    if (!err) {
+        err = yq_metrics_http_scalar(b, "yuqing_matcher_assigned_partitions", "gauge",
+                                     "partitions of the items topic held",
+                                     (int64_t)st->n_partitions);
+    }
+    return err;
+}
+
+/* The lag (only where both offsets are known) and the position of each held partition. */
+static int partition_families(struct yq_buf *b, const struct matcher_status *st)
+{
+    int err = yq_metrics_http_family(b, "yuqing_matcher_consumer_lag", "gauge",
+                                     "messages of a held partition not consumed yet");
+
+    for (size_t i = 0; i < st->n_partitions && !err; i++) {
         const struct matcher_partition_status *p = &st->partitions[i];
-        int64_t lag;
+        struct yq_metrics_http_label l[2];
+        char num[16];
         if (p->position < 0 || p->high_watermark < 0) {
             continue;
         }
-        lag = p->high_watermark > p->position ? p->high_watermark - p->position : 0;
-        fputs("yuqing_matcher_consumer_lag{topic=\"", f);
-        put_label(f, p->topic);
-        fprintf(f, "\",partition=\"%d\"} %" PRId64 "\n", (int)p->partition, lag);
+        partition_labels(p, num, l);
+        err = yq_metrics_http_sample(b, "yuqing_matcher_consumer_lag", l, 2,
+                                     p->high_watermark > p->position
+                                         ? p->high_watermark - p->position
+                                         : 0);
     }
-    fputs("# HELP yuqing_matcher_partition_position next offset to consume of a held partition\n"
-          "# TYPE yuqing_matcher_partition_position gauge\n",
-          f);
-    for (size_t i = 0; i < st->n_partitions; i++) {
+    if (!err) {
+        err = yq_metrics_http_family(b, "yuqing_matcher_partition_position", "gauge",
+                                     "next offset to consume of a held partition");
+    }
+    for (size_t i = 0; i < st->n_partitions && !err; i++) {
         const struct matcher_partition_status *p = &st->partitions[i];
-        fputs("yuqing_matcher_partition_position{topic=\"", f);
-        put_label(f, p->topic);
-        fprintf(f, "\",partition=\"%d\"} %" PRId64 "\n", (int)p->partition,
-                p->position < 0 ? (int64_t)-1 : p->position);
+        struct yq_metrics_http_label l[2];
+        char num[16];
+        partition_labels(p, num, l);
+        err = yq_metrics_http_sample(b, "yuqing_matcher_partition_position", l, 2,
+                                     p->position < 0 ? -1 : p->position);
     }
-    fprintf(f,
-            "# HELP yuqing_matcher_rules_version version of the rule set in use (0 = none)\n"
-            "# TYPE yuqing_matcher_rules_version gauge\n"
-            "yuqing_matcher_rules_version %" PRId64 "\n",
-            st->rules_version);
-    COUNTER(f, "yuqing_matcher_alerts_rejected_total",
-            "alerts Kafka refused for good (message too large, invalid record); items settled",
-            st->alerts_rejected);
-    fprintf(f,
-            "# HELP yuqing_matcher_progress_stuck 1 while a batch is retried longer than "
-            "matcher.stuck_after_ms or the consumer left its group\n"
-            "# TYPE yuqing_matcher_progress_stuck gauge\n"
-            "yuqing_matcher_progress_stuck %d\n",
-            st->stuck ? 1 : 0);
-    COUNTER(f, "yuqing_matcher_rules_rejected_total",
-            "pushed rule set versions that did not load (the set in use was kept)",
-            st->rules_rejected);
-    fprintf(f,
-            "# HELP yuqing_matcher_rules_checked_timestamp_seconds last time Redis confirmed "
-            "the version in use (0 = never)\n"
-            "# TYPE yuqing_matcher_rules_checked_timestamp_seconds gauge\n"
-            "yuqing_matcher_rules_checked_timestamp_seconds %" PRId64 "\n",
-            st->rules_checked_at);
-    fprintf(f,
-            "# HELP yuqing_matcher_rules_unverified 1 while alerts carry rules_unverified\n"
-            "# TYPE yuqing_matcher_rules_unverified gauge\n"
-            "yuqing_matcher_rules_unverified %d\n",
-            st->rules_unverified ? 1 : 0);
-    {
-        struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
-        char dep_text[512];
-        int n = yq_health_metrics("matcher", deps, 2, dep_text, sizeof(dep_text));
-        if (n < 0) {
-            fclose(f);
-            free(buf);
-            return ERR_NOMEM;
-        }
-        fputs(dep_text, f);
+    return err;
+}
+
+/* The rule set, progress and dependency families after the partitions. */
+static int tail_families(struct yq_buf *b, const struct matcher_status *st)
+{
+    const struct {
+        const char *name, *type, *help;
+        int64_t value;
+    } scalars[] = {
+        {"yuqing_matcher_rules_version", "gauge", "version of the rule set in use (0 = none)",
+         st->rules_version},
+        {"yuqing_matcher_alerts_rejected_total", "counter",
+         "alerts Kafka refused for good (message too large, invalid record); items settled",
+         (int64_t)st->alerts_rejected},
+        {"yuqing_matcher_progress_stuck", "gauge",
+         "1 while a batch is retried longer than matcher.stuck_after_ms or the consumer left "
+         "its group",
+         st->stuck ? 1 : 0},
+        {"yuqing_matcher_rules_rejected_total", "counter",
+         "pushed rule set versions that did not load (the set in use was kept)",
+         (int64_t)st->rules_rejected},
+        {"yuqing_matcher_rules_checked_timestamp_seconds", "gauge",
+         "last time Redis confirmed the version in use (0 = never)", st->rules_checked_at},
+        {"yuqing_matcher_rules_unverified", "gauge", "1 while alerts carry rules_unverified",
+         st->rules_unverified ? 1 : 0},
+    };
+    struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
+    char dep_text[512];
+    int err = 0, n;
+
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]) && !err; i++) {
+        err = yq_metrics_http_scalar(b, scalars[i].name, scalars[i].type, scalars[i].help,
+                                     scalars[i].value);
     }
-    return close_mem(f, &buf, &len, out, out_len);
+    if (err) {
+        return err;
+    }
+    n = yq_health_metrics("matcher", deps, 2, dep_text, sizeof(dep_text));
+    return n < 0 ? ERR_NOMEM : yq_buf_add(b, dep_text, (size_t)n);
+}
+
+int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len)
+{
+    struct yq_buf b;
+    int err;
+
+    yq_buf_init(&b, MATCHER_METRICS_MAX_BYTES);
+    err = head_families(&b, st);
+    if (!err) {
+        err = partition_families(&b, st);
+    }
+    if (!err) {
+        err = tail_families(&b, st);
+    }
+    if (!err) {
+        *out = yq_buf_steal(&b, out_len);
+        err = *out ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    return err;
 }
 
 int matcher_status_health(const struct matcher_status *st, char **out, size_t *out_len,

@@ -46,10 +46,15 @@ struct matcher_status {
     const struct matcher_partition_status *partitions; /* n_partitions, borrowed */
 };
 
+/* The largest /metrics document the matcher renders (about 150 bytes per held partition). */
+#define MATCHER_METRICS_MAX_BYTES ((size_t)4 << 20)
+
 /*
- * Render st (borrowed) as Prometheus text (names yuqing_matcher_*, docs/operations.md).
+ * Render st (borrowed) as Prometheus text (names yuqing_matcher_*, docs/operations.md)
+ * through the common writer (yq_metrics_http.h), topic labels escaped.
  * The lag of a partition is high_watermark - position, written only when both are known.
- * out: new NUL-terminated text (free()), *out_len its length. Returns 0 or ERR_NOMEM.
+ * out: new NUL-terminated text (free()), *out_len its length. Returns 0, ERR_TOO_BIG (more
+ * than MATCHER_METRICS_MAX_BYTES) or ERR_NOMEM.
  */
 int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len);
 

@@ -192,6 +192,7 @@ void matcher_publish_status(struct matcher *m)
     size_t metrics_len = 0, health_len = 0;
     bool healthy = false;
     int64_t now = yq_time_mono_ms();
+    int err;
 
     if (!m->http || now < m->next_status_ms) {
         return;
@@ -218,11 +219,18 @@ void matcher_publish_status(struct matcher *m)
     st.redis = m->redis_state;
     st.n_partitions = partition_status(m, &ps, &list);
     st.partitions = ps;
-    if (matcher_status_metrics(&st, &metrics, &metrics_len) != 0 ||
-        matcher_status_health(&st, &health, &health_len, &healthy) != 0 ||
-        yq_metrics_http_publish_metrics(m->http, metrics, metrics_len) != 0 ||
-        yq_metrics_http_publish_health(m->http, healthy ? 200U : 503U, health, health_len) != 0) {
-        LOG_WARN("cannot publish metrics err=%s", yq_strerror(ERR_NOMEM));
+    err = matcher_status_metrics(&st, &metrics, &metrics_len);
+    if (!err) {
+        err = matcher_status_health(&st, &health, &health_len, &healthy);
+    }
+    if (!err) {
+        err = yq_metrics_http_publish_metrics(m->http, metrics, metrics_len);
+    }
+    if (!err) {
+        err = yq_metrics_http_publish_health(m->http, healthy ? 200U : 503U, health, health_len);
+    }
+    if (err) {
+        LOG_WARN("cannot publish metrics err=%s", yq_strerror(err)); /* ERR_NOMEM, ERR_TOO_BIG */
     }
     free(metrics);
     free(health);
