@@ -24,6 +24,7 @@
 
 #include "rules.h"
 #include "rules_store.h"
+#include "test_http.h"
 #include "yq_redis.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -58,34 +59,16 @@ static void sleep_ms(int ms)
 /* The value of metric line "name " in GET /metrics of 127.0.0.1:port, or -1. */
 static long metric(int port, const char *name)
 {
-    static char resp[131072];
-    struct sockaddr_in sa;
-    char req[128], needle[128];
-    size_t got = 0;
-    ssize_t n;
+    static char body[131072];
+    char needle[128];
     const char *p;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int status = 0;
 
-    if (fd < 0) {
+    if (test_http_get(port, "/metrics", &status, body, sizeof(body)) != 0) {
         return -1;
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    snprintf(req, sizeof(req), "GET /metrics HTTP/1.0\r\n\r\n");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-        close(fd);
-        return -1;
-    }
-    while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0) {
-        got += (size_t)n;
-    }
-    close(fd);
-    resp[got] = '\0';
     snprintf(needle, sizeof(needle), "\n%s ", name);
-    p = strstr(resp, needle);
+    p = strstr(body, needle);
     return p ? strtol(p + strlen(needle), NULL, 10) : -1;
 }
 

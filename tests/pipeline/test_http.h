@@ -1,6 +1,6 @@
 /*
- * A minimal HTTP/1.0 GET for the matcher tests (its /metrics and /healthz), header-only.
- * Waits are for content, with a hang guard only (never a performance bound).
+ * A minimal HTTP/1.0 GET for the matcher's /metrics and /healthz, header-only and without
+ * cmocka, so that the matcher tests (pipeline_fixture.h waits on it) and bench/matcher share it.
  */
 #ifndef TEST_HTTP_H
 #define TEST_HTTP_H
@@ -11,10 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "yq_time.h"
 
 /*
  * GET path from 127.0.0.1:port: the status in *status and the body, NUL-terminated, in body
@@ -55,37 +52,6 @@ static inline int test_http_get(int port, const char *path, int *status, char *b
     }
     snprintf(body, len, "%s", sep + 4);
     return 0;
-}
-
-/*
- * Poll GET path every 50 ms until its body contains each of the n needles; the last body is
- * left in body. Fails the test (cmocka fail_msg, so include cmocka.h first) after
- * hang_guard_ms.
- */
-static inline void test_http_wait(int port, const char *path, const char *const *needles,
-                                  size_t n, int64_t hang_guard_ms, int *status, char *body,
-                                  size_t len)
-{
-    int64_t end = yq_time_mono_ms() + hang_guard_ms;
-
-    body[0] = '\0';
-    for (;;) {
-        size_t found = 0;
-        struct timespec ts = {0, 50 * 1000000L};
-        if (test_http_get(port, path, status, body, len) == 0) {
-            while (found < n && strstr(body, needles[found])) {
-                found++;
-            }
-            if (found == n) {
-                return;
-            }
-        }
-        if (yq_time_mono_ms() > end) {
-            fail_msg("%s never showed '%s'; last:\n%s", path, found < n ? needles[found] : "",
-                     body);
-        }
-        nanosleep(&ts, NULL);
-    }
 }
 
 #endif

@@ -27,6 +27,7 @@
 #include "matcher_metrics.h"
 #include "yq_metrics_http.h"
 #include "redis_fixture.h"
+#include "pipeline_fixture.h"
 #include "test_http.h"
 #include "rules.h"
 #include "rules_store.h"
@@ -47,190 +48,108 @@ static const char rules_v2[] =
     "rules:\n"
     "  - {id: fire-01, name: 火灾, department: 市应急管理局, level: II, expr: 火灾}\n";
 
-#define HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
-
-struct run_ctx {
-    struct matcher *m;
-    volatile sig_atomic_t stop;
-    int rc;
-};
-
-static void *run_thread(void *arg)
-{
-    struct run_ctx *ctx = arg;
-    ctx->rc = matcher_run(ctx->m, &ctx->stop);
-    return NULL;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void push_rules(struct yq_redis *r, const char *yaml)
-{
-    struct rule_set *rs = rule_set_new();
-    char err[512] = "";
-    int64_t v = 0;
-    assert_int_equal(rule_set_add_yaml(rs, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
-    assert_int_equal(rules_store_push(r, rs, "test", yq_time_now(), &v, err, sizeof(err)), 0);
-    rule_set_free(rs);
-}
-
-static void produce_item(rd_kafka_t *p, const char *topic, const char *id, const char *title)
-{
-    char json[1024];
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"s1\","
-             "\"channel\":\"c\",\"url\":\"http://x/\",\"title\":\"%s\",\"text\":\"\","
-             "\"author\":\"\",\"published_at\":null,\"fetched_at\":\"2026-11-29T08:00:00Z\"}",
-             id, title);
-    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
-                                       RD_KAFKA_V_VALUE(json, strlen(json)),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                     0);
-}
-
-static void produce_raw(rd_kafka_t *p, const char *topic, const char *payload)
-{
-    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic),
-                                       RD_KAFKA_V_VALUE((void *)payload, strlen(payload)),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                     0);
-}
+#define HANG_GUARD_MS PIPELINE_HANG_GUARD_MS
 
 static bool last_unverified[8];
 static int64_t last_checked_at[8];
 
 /*
- * Read alerts until n arrived or timeout_ms (a hang guard) passed; returns how many; keys
- * in keys[], rules versions in versions[], rules_unverified / rules_checked_at in
+ * Read alerts until n (at most 8) arrived or timeout_ms (a hang guard) passed; returns how
+ * many; keys in keys[], rules versions in versions[], rules_unverified / rules_checked_at in
  * last_unverified[] / last_checked_at[].
  */
 static int read_alerts(rd_kafka_t *c, int n, int64_t timeout_ms, char keys[][64],
                        int64_t *versions)
 {
-    int got = 0;
-    int64_t end = yq_time_mono_ms() + timeout_ms;
-    while (got < n && yq_time_mono_ms() < end) {
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c, 100);
-        if (!msg) {
-            continue;
-        }
-        if (!msg->err) {
-            struct yq_alert a;
-            char err[256];
-            assert_int_equal(yq_alert_decode(msg->payload, msg->len, &a, err, sizeof(err)), 0);
-            snprintf(keys[got], 64, "%s", a.event_key);
-            versions[got] = a.rules_version;
-            last_unverified[got] = a.rules_unverified;
-            last_checked_at[got] = a.rules_checked_at;
-            got++;
-            yq_alert_release(&a);
-        }
-        rd_kafka_message_destroy(msg);
+    struct yq_alert a[8];
+    int got = pipeline_read_alerts(c, n, timeout_ms, a, NULL);
+
+    for (int i = 0; i < got; i++) {
+        snprintf(keys[i], 64, "%s", a[i].event_key);
+        versions[i] = a[i].rules_version;
+        last_unverified[i] = a[i].rules_unverified;
+        last_checked_at[i] = a[i].rules_checked_at;
+        yq_alert_release(&a[i]);
     }
     return got;
 }
 
-static void test_matcher_end_to_end(void **state)
+/* A produced item's alert under its event key and the rules version that matched it. */
+static void expect_alert(struct pipeline_env *e, const char *key, int64_t version)
 {
-    struct redis_fixture fx;
-    struct matcher_cfg cfg;
-    struct yq_redis *r;
-    rd_kafka_t *mock_rk, *p, *c;
-    rd_kafka_mock_cluster_t *mc;
-    rd_kafka_conf_t *conf;
-    struct run_ctx ctx;
-    pthread_t th;
-    char err[512] = "", sets[6][256], keys[8][64], cache[128], logpath[128];
-    const char *setv[6];
-    int64_t versions[8], t0 = yq_time_now();
-    int n, port, status, saved_stderr, logfd;
-    static char body[65536], logtext[65536];
+    char keys[8][64];
+    int64_t versions[8];
 
-    (void)state;
-    if (redis_fixture_start(&fx) != 0) {
-        skip();
-    }
-    /* a mock cluster with one broker, held by its own handle */
-    conf = rd_kafka_conf_new();
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    assert_non_null(mock_rk);
-    mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-    assert_non_null(mc);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.items", 2, 1), 0);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 2, 1), 0);
+    assert_int_equal(read_alerts(e->c, 1, HANG_GUARD_MS, keys, versions), 1);
+    assert_string_equal(keys[0], key);
+    assert_int_equal(versions[0], version);
+}
 
-    snprintf(cache, sizeof(cache), "/tmp/yq-test-matcher-%d.json", (int)getpid());
-    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
-             rd_kafka_mock_cluster_bootstraps(mc));
-    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
-    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
-    snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=100");
-    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
-    /* the age rule has its own test; here only a failed check may make alerts unverified */
-    snprintf(sets[5], sizeof(sets[5]), "matcher.rules_verify_max_age_ms=1h");
-    for (int i = 0; i < 6; i++) {
-        setv[i] = sets[i];
-    }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 6, &cfg, err, sizeof(err)), 0);
-    assert_string_equal(cfg.kafka.group_id, "yuqing-matcher");
-    r = yq_redis_new(&cfg.redis);
-    push_rules(r, rules_v1);
+/* The matcher's stderr into a file while it starts; the text read back (issue #10). */
+static void start_logged(struct pipeline_run *run, const struct matcher_cfg *cfg, int *port,
+                         char *logtext, size_t len)
+{
+    char logpath[128];
+    int saved_stderr, logfd, status;
+    static char body[65536];
+    const char *held[] = {"yuqing_matcher_assigned_partitions 2\n",
+                          "yuqing_matcher_rebalances_total{kind=\"assign\"} 1\n"};
+    FILE *lf;
+    size_t ln;
 
-    /* items: one match, one malformed, one miss */
-    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
-    assert_non_null(p);
-    produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
-    produce_raw(p, "yuqing.items", "{not json");
-    produce_item(p, "yuqing.items", "rss:2", "天气晴");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-
-    /* the matcher's log goes to a file until it holds its partitions (issue #10) */
     snprintf(logpath, sizeof(logpath), "/tmp/yq-test-matcher-%d.log", (int)getpid());
     logfd = open(logpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
     assert_true(logfd >= 0);
     saved_stderr = dup(STDERR_FILENO);
     assert_true(saved_stderr >= 0);
     assert_true(dup2(logfd, STDERR_FILENO) >= 0);
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_true(port > 0);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    {
-        const char *held[] = {"yuqing_matcher_assigned_partitions 2\n",
-                              "yuqing_matcher_rebalances_total{kind=\"assign\"} 1\n"};
-        test_http_wait(port, "/metrics", held, 2, HANG_GUARD_MS, &status, body, sizeof(body));
-    }
+    *port = pipeline_run_start(run, cfg);
+    assert_true(*port > 0);
+    /* until it holds its partitions */
+    pipeline_http_wait(*port, "/metrics", held, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
     close(saved_stderr);
     close(logfd);
-    {
-        FILE *lf = fopen(logpath, "r");
-        size_t ln;
-        assert_non_null(lf);
-        ln = fread(logtext, 1, sizeof(logtext) - 1, lf);
-        logtext[ln] = '\0';
-        fclose(lf);
-        unlink(logpath);
-        fputs(logtext, stderr);
-        assert_non_null(strstr(logtext, "metrics listening address=127.0.0.1 port="));
-        assert_non_null(strstr(logtext, "partitions assigned partitions=yuqing.items[0,1] "
-                                        "count=2 group=yuqing-matcher"));
-    }
+    lf = fopen(logpath, "r");
+    assert_non_null(lf);
+    ln = fread(logtext, 1, len - 1, lf);
+    logtext[ln] = '\0';
+    fclose(lf);
+    unlink(logpath);
+    fputs(logtext, stderr);
+}
 
-    /* the alerts, read in a group of their own (cfg is borrowed by the running matcher) */
-    struct matcher_cfg rcfg;
-    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader"};
-    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
-    c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
-    assert_non_null(c);
-    n = read_alerts(c, 1, HANG_GUARD_MS, keys, versions);
+static void test_matcher_end_to_end(void **state)
+{
+    /* the age rule has its own test; here only a failed check may make alerts unverified */
+    const char *sets[] = {"matcher.reload_check_ms=100", "matcher.rules_verify_max_age_ms=1h"};
+    struct pipeline_env e;
+    struct pipeline_run run;
+    char err[512] = "", keys[8][64];
+    int64_t versions[8], t0 = yq_time_now();
+    int n, port, status;
+    static char body[65536], logtext[65536];
+
+    (void)state;
+    if (!pipeline_env_start(&e, "matcher", 2, sets, 2, "test-reader")) {
+        skip();
+    }
+    assert_string_equal(e.cfg.kafka.group_id, "yuqing-matcher");
+    pipeline_push_rules(e.r, rules_v1, 1);
+
+    /* items: one match, one malformed, one miss */
+    pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "安康征地补偿");
+    pipeline_produce_raw(e.p, "yuqing.items", "{not json");
+    pipeline_produce_item(e.p, "yuqing.items", "rss:2", "http://x/", "天气晴");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+
+    start_logged(&run, &e.cfg, &port, logtext, sizeof(logtext));
+    assert_non_null(strstr(logtext, "metrics listening address=127.0.0.1 port="));
+    assert_non_null(strstr(logtext, "partitions assigned partitions=yuqing.items[0,1] "
+                                    "count=2 group=yuqing-matcher"));
+
+    /* the alerts, read in a group of their own */
+    n = read_alerts(e.c, 1, HANG_GUARD_MS, keys, versions);
     assert_int_equal(n, 1);
     assert_string_equal(keys[0], "ev:rss:1");
     assert_int_equal(versions[0], 1);
@@ -241,7 +160,8 @@ static void test_matcher_end_to_end(void **state)
     {
         const char *counts[] = {"yuqing_matcher_items_total 3\n",
                                 "yuqing_matcher_alerts_total 1\n"};
-        test_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body,
+                           sizeof(body));
     }
     assert_int_equal(status, 200);
     assert_non_null(strstr(body, "yuqing_matcher_malformed_total 1\n"));
@@ -256,7 +176,7 @@ static void test_matcher_end_to_end(void **state)
         const char *lag[] = {
             "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 0\n",
             "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"} 0\n"};
-        test_http_wait(port, "/metrics", lag, 2, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", lag, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     {
         long long checked = 0;
@@ -273,39 +193,30 @@ static void test_matcher_end_to_end(void **state)
     assert_int_equal(status, 404);
 
     /* hot reload: a new version applies to the next items without a restart */
-    push_rules(r, rules_v2);
-    for (int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
-         matcher_rules_version(ctx.m) != 2 && yq_time_mono_ms() < end;) {
-        sleep_ms(20);
-    }
-    assert_int_equal(matcher_rules_version(ctx.m), 2);
-    produce_item(p, "yuqing.items", "rss:3", "安康征地"); /* no longer a match */
-    produce_item(p, "yuqing.items", "rss:4", "仓库火灾");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-    n = read_alerts(c, 1, HANG_GUARD_MS, keys, versions);
-    assert_int_equal(n, 1);
-    assert_string_equal(keys[0], "ev:rss:4");
-    assert_int_equal(versions[0], 2);
+    pipeline_push_rules(e.r, rules_v2, 1);
+    assert_true(pipeline_wait_version(run.m, 2));
+    pipeline_produce_item(e.p, "yuqing.items", "rss:3", "http://x/", "安康征地"); /* no match */
+    pipeline_produce_item(e.p, "yuqing.items", "rss:4", "http://x/", "仓库火灾");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    expect_alert(&e, "ev:rss:4", 2);
     /* an invalid new set is ignored: once the matcher rejected it, it still uses version 2 */
-    redisReply *reply = yq_redis_command(r, "SET yuqing:rules:3 {broken");
+    redisReply *reply = yq_redis_command(e.r, "SET yuqing:rules:3 {broken");
     freeReplyObject(reply);
-    reply = yq_redis_command(r, "SET yuqing:rules:current 3");
+    reply = yq_redis_command(e.r, "SET yuqing:rules:current 3");
     freeReplyObject(reply);
     {
         const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
-        test_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body,
+                           sizeof(body));
     }
-    assert_int_equal(matcher_rules_version(ctx.m), 2);
+    assert_int_equal(matcher_rules_version(run.m), 2);
     assert_non_null(strstr(body, "yuqing_matcher_rules_version 2\n"));
 
     /* stop: returns 0 after committing everything it matched */
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
+    assert_int_equal(pipeline_run_stop(&run), 0);
 
     /* committed offsets of the matcher's group cover all 5 items (2 partitions) */
-    rd_kafka_t *probe = yq_kafka_consumer_new(&cfg.kafka, "yuqing.items", err, sizeof(err));
+    rd_kafka_t *probe = yq_kafka_consumer_new(&e.cfg.kafka, "yuqing.items", err, sizeof(err));
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0);
     rd_kafka_topic_partition_list_add(parts, "yuqing.items", 1);
@@ -325,11 +236,7 @@ static void test_matcher_end_to_end(void **state)
      * A restarted matcher with nothing new to consume reports its position from the group's
      * committed offsets, and so a lag of 0 (before the fix of issue #10 there was no lag).
      */
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    port = pipeline_run_start(&run, &e.cfg);
     {
         char pos[2][128];
         const char *want[4] = {
@@ -342,30 +249,18 @@ static void test_matcher_end_to_end(void **state)
                      "%lld\n",
                      i, (long long)committed[i]);
         }
-        test_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body,
+                           sizeof(body));
         assert_non_null(strstr(body, "yuqing_matcher_items_total 0\n"));
     }
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
+    assert_int_equal(pipeline_run_stop(&run), 0);
 
     /* the last good set was written to the cache */
     struct rule_set *cached = NULL;
-    assert_int_equal(rules_cache_load(cache, &cached, err, sizeof(err)), 0);
+    assert_int_equal(rules_cache_load(e.cache, &cached, err, sizeof(err)), 0);
     assert_int_equal(cached->version, 2);
     rule_set_free(cached);
-    unlink(cache);
-
-    rd_kafka_consumer_close(c);
-    rd_kafka_destroy(c);
-    rd_kafka_destroy(p);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-    yq_redis_free(r);
-    matcher_cfg_release(&cfg);
-    matcher_cfg_release(&rcfg);
-    redis_fixture_stop(&fx);
+    pipeline_env_stop(&e);
 }
 
 /*
@@ -376,70 +271,37 @@ static void test_matcher_end_to_end(void **state)
  */
 static void test_issue_10_rules_unverified_while_redis_down(void **state)
 {
-    struct redis_fixture fx;
-    struct matcher_cfg cfg, rcfg;
-    struct yq_redis *r;
-    rd_kafka_t *mock_rk, *p, *c;
-    rd_kafka_mock_cluster_t *mc;
-    struct run_ctx ctx;
-    pthread_t th;
-    char err[512] = "", sets[8][256], keys[8][64], cache[128];
-    const char *setv[8];
+    const char *sets[] = {"matcher.reload_check_ms=100",
+                          "matcher.event_wait_ms=0", /* no holding back */
+                          "redis.connect_timeout_ms=200",
+                          "matcher.rules_verify_max_age_ms=1h"}; /* see above */
+    struct pipeline_env e;
+    struct pipeline_run run;
+    char keys[8][64];
     int64_t versions[8], t0 = yq_time_now(), t1;
     int port, status;
     static char body[65536];
 
     (void)state;
-    if (redis_fixture_start(&fx) != 0) {
+    if (!pipeline_env_start(&e, "matcher-unv", 1, sets, 4, "test-reader-unv")) {
         skip();
     }
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
-    assert_non_null(mock_rk);
-    mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-    assert_non_null(mc);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1), 0);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1), 0);
-    snprintf(cache, sizeof(cache), "/tmp/yq-test-matcher-unv-%d.json", (int)getpid());
-    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
-             rd_kafka_mock_cluster_bootstraps(mc));
-    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
-    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
-    snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=100");
-    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
-    snprintf(sets[5], sizeof(sets[5]), "matcher.event_wait_ms=0"); /* no holding back */
-    snprintf(sets[6], sizeof(sets[6]), "redis.connect_timeout_ms=200");
-    snprintf(sets[7], sizeof(sets[7]), "matcher.rules_verify_max_age_ms=1h"); /* see above */
-    for (int i = 0; i < 8; i++) {
-        setv[i] = sets[i];
-    }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 8, &cfg, err, sizeof(err)), 0);
-    r = yq_redis_new(&cfg.redis);
-    push_rules(r, rules_v1);
-    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
-    assert_non_null(p);
-    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-unv"};
-    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
-    c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
-    assert_non_null(c);
-
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    pipeline_push_rules(e.r, rules_v1, 1);
+    port = pipeline_run_start(&run, &e.cfg);
 
     /* Redis up: confirmed */
-    produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "安康征地补偿");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_int_equal(read_alerts(e.c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_false(last_unverified[0]);
 
     /* Redis stops: /healthz names it, then the next alert is marked */
-    assert_int_equal(redis_fixture_save(&fx), 0);
-    redis_fixture_stop(&fx);
+    assert_int_equal(redis_fixture_save(&e.fx), 0);
+    redis_fixture_stop(&e.fx);
     {
         const char *down[] = {"\"redis\":\"down\""};
-        test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body,
+                           sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","
@@ -447,68 +309,55 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     {
         const char *unv[] = {"yuqing_matcher_rules_unverified 1\n",
                              "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"};
-        test_http_wait(port, "/metrics", unv, 2, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", unv, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     t1 = yq_time_now();
-    produce_item(p, "yuqing.items", "rss:2", "汉滨拆迁");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
-    assert_string_equal(keys[0], "ev:rss:2"); /* the item's own event (no Redis) */
-    assert_int_equal(versions[0], 1);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:2", "http://x/", "汉滨拆迁");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    expect_alert(&e, "ev:rss:2", 1); /* the item's own event (no Redis) */
     assert_true(last_unverified[0]);
     assert_true(last_checked_at[0] >= t0 && last_checked_at[0] <= t1);
 
     /* Redis back: confirmed again */
-    assert_int_equal(redis_fixture_restart(&fx), 0);
+    assert_int_equal(redis_fixture_restart(&e.fx), 0);
     {
         const char *up[] = {"\"status\":\"ok\""};
-        test_http_wait(port, "/healthz", up, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/healthz", up, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 200);
     {
         const char *ok[] = {"yuqing_matcher_rules_unverified 0\n"};
-        test_http_wait(port, "/metrics", ok, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", ok, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
-    produce_item(p, "yuqing.items", "rss:3", "安康拆迁");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:3", "http://x/", "安康拆迁");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_int_equal(read_alerts(e.c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_false(last_unverified[0]);
     assert_int_equal(last_checked_at[0], 0);
 
     /* the broker goes away: /healthz names Kafka (issue #10: it said ok while Kafka was down) */
-    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), 0);
+    assert_int_equal(rd_kafka_mock_broker_set_down(e.cl.mc, 1), 0);
     {
         const char *down[] = {"\"kafka\":\"down\""};
-        test_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body,
+                           sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","
                               "\"dependencies\":{\"kafka\":\"down\",\"redis\":\"up\"}}\n");
     {
         const char *m0[] = {"yuqing_matcher_dependency_up{dependency=\"kafka\"} 0\n"};
-        test_http_wait(port, "/metrics", m0, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", m0, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     /*
      * Back up. (The mock broker leaves requests sent while it was down unanswered until
      * librdkafka's 60 s socket timeout, so the return to "up" is not waited for here; Redis's
      * return is, above.)
      */
-    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), 0);
+    assert_int_equal(rd_kafka_mock_broker_set_up(e.cl.mc, 1), 0);
 
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
-    rd_kafka_consumer_close(c);
-    rd_kafka_destroy(c);
-    rd_kafka_destroy(p);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-    yq_redis_free(r);
-    matcher_cfg_release(&cfg);
-    matcher_cfg_release(&rcfg);
-    redis_fixture_stop(&fx);
-    unlink(cache);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
 }
 
 /* The /metrics and /healthz documents for a given status: lag, unknowns, failing dependency. */
@@ -644,83 +493,36 @@ static void test_http_endpoint(void **state)
  */
 static void test_issue_10_rules_unverified_when_confirmation_is_old(void **state)
 {
-    struct redis_fixture fx;
-    struct matcher_cfg cfg, rcfg;
-    struct yq_redis *r;
-    rd_kafka_t *mock_rk, *p, *c;
-    rd_kafka_mock_cluster_t *mc;
-    struct run_ctx ctx;
-    pthread_t th;
-    char err[512] = "", sets[6][256], keys[8][64], cache[128];
-    const char *setv[6];
+    const char *sets[] = {"matcher.reload_check_ms=10m", "matcher.rules_verify_max_age_ms=100"};
+    struct pipeline_env e;
+    struct pipeline_run run;
+    char keys[8][64];
     int64_t versions[8], t0 = yq_time_now();
     int port, status;
     static char body[65536];
 
     (void)state;
-    if (redis_fixture_start(&fx) != 0) {
+    if (!pipeline_env_start(&e, "matcher-age", 1, sets, 2, "test-reader-age")) {
         skip();
     }
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
-    assert_non_null(mock_rk);
-    mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-    assert_non_null(mc);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1), 0);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1), 0);
-    snprintf(cache, sizeof(cache), "/tmp/yq-test-matcher-age-%d.json", (int)getpid());
-    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
-             rd_kafka_mock_cluster_bootstraps(mc));
-    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", fx.port);
-    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", cache);
-    snprintf(sets[3], sizeof(sets[3]), "matcher.reload_check_ms=10m");
-    snprintf(sets[4], sizeof(sets[4]), "matcher.metrics_port=0");
-    snprintf(sets[5], sizeof(sets[5]), "matcher.rules_verify_max_age_ms=100");
-    for (int i = 0; i < 6; i++) {
-        setv[i] = sets[i];
-    }
-    assert_int_equal(matcher_cfg_load(NULL, setv, 6, &cfg, err, sizeof(err)), 0);
-    r = yq_redis_new(&cfg.redis);
-    push_rules(r, rules_v1);
-    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
-    assert_non_null(p);
-    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-age"};
-    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &rcfg, err, sizeof(err)), 0);
-    c = yq_kafka_consumer_new(&rcfg.kafka, "yuqing.alerts", err, sizeof(err));
-    assert_non_null(c);
-
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    pipeline_push_rules(e.r, rules_v1, 1);
+    port = pipeline_run_start(&run, &e.cfg);
     {
         /* confirmed once at start, then too old: the state flips without any failure */
         const char *old[] = {"yuqing_matcher_rules_version 1\n",
                              "yuqing_matcher_rules_unverified 1\n",
                              "yuqing_matcher_dependency_up{dependency=\"redis\"} 1\n"};
-        test_http_wait(port, "/metrics", old, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", old, 3, HANG_GUARD_MS, &status, body, sizeof(body));
     }
-    produce_item(p, "yuqing.items", "rss:1", "安康征地补偿");
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
-    assert_int_equal(read_alerts(c, 1, HANG_GUARD_MS, keys, versions), 1);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "安康征地补偿");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_int_equal(read_alerts(e.c, 1, HANG_GUARD_MS, keys, versions), 1);
     assert_int_equal(versions[0], 1);
     assert_true(last_unverified[0]);
     assert_true(last_checked_at[0] >= t0 && last_checked_at[0] <= yq_time_now());
 
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
-    rd_kafka_consumer_close(c);
-    rd_kafka_destroy(c);
-    rd_kafka_destroy(p);
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(mock_rk);
-    yq_redis_free(r);
-    matcher_cfg_release(&cfg);
-    matcher_cfg_release(&rcfg);
-    redis_fixture_stop(&fx);
-    unlink(cache);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
 }
 
 /* --- issue #10: an alert Kafka would refuse never wedges the partition ------------------- */
@@ -731,72 +533,17 @@ static const char rules_lg[] =
     "  - {id: lg-02, name: 岚皋汉滨, department: 市自然资源局, level: II, expr: \"岚皋 & 汉滨\"}\n";
 
 /* A mock cluster, Redis with rules_lg, a producer of items and a reader of alerts. */
-struct big_env {
-    struct redis_fixture fx;
-    struct matcher_cfg cfg, rcfg;
-    struct yq_redis *r;
-    rd_kafka_t *mock_rk, *p, *c;
-    rd_kafka_mock_cluster_t *mc;
-    char cache[128];
-};
-
-static bool big_env_start(struct big_env *e, const char *extra_set, const char *extra_set2)
+static bool big_env_start(struct pipeline_env *e, const char *extra_set, const char *extra_set2)
 {
-    char err[512] = "", sets[8][256];
-    const char *setv[8];
-    int n = 6;
+    const char *sets[4] = {"matcher.rules_verify_max_age_ms=1h", "matcher.retry_backoff_ms=50",
+                           extra_set, extra_set2};
+    size_t n = 2 + (extra_set != NULL) + (extra_set2 != NULL);
 
-    memset(e, 0, sizeof(*e));
-    if (redis_fixture_start(&e->fx) != 0) {
+    if (!pipeline_env_start(e, "matcher-big", 1, sets, n, "test-reader-big")) {
         return false;
     }
-    e->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
-    assert_non_null(e->mock_rk);
-    e->mc = rd_kafka_mock_cluster_new(e->mock_rk, 1);
-    assert_non_null(e->mc);
-    assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.items", 1, 1), 0);
-    assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.alerts", 1, 1), 0);
-    snprintf(e->cache, sizeof(e->cache), "/tmp/yq-test-matcher-big-%d.json", (int)getpid());
-    snprintf(sets[0], sizeof(sets[0]), "kafka.bootstrap_servers=%s",
-             rd_kafka_mock_cluster_bootstraps(e->mc));
-    snprintf(sets[1], sizeof(sets[1]), "redis.port=%d", e->fx.port);
-    snprintf(sets[2], sizeof(sets[2]), "matcher.rules_cache_path=%s", e->cache);
-    snprintf(sets[3], sizeof(sets[3]), "matcher.metrics_port=0");
-    snprintf(sets[4], sizeof(sets[4]), "matcher.rules_verify_max_age_ms=1h");
-    snprintf(sets[5], sizeof(sets[5]), "matcher.retry_backoff_ms=50");
-    if (extra_set) {
-        snprintf(sets[n++], sizeof(sets[0]), "%s", extra_set);
-    }
-    if (extra_set2) {
-        snprintf(sets[n++], sizeof(sets[0]), "%s", extra_set2);
-    }
-    for (int i = 0; i < n; i++) {
-        setv[i] = sets[i];
-    }
-    assert_int_equal(matcher_cfg_load(NULL, setv, n, &e->cfg, err, sizeof(err)), 0);
-    e->r = yq_redis_new(&e->cfg.redis);
-    push_rules(e->r, rules_lg);
-    e->p = yq_kafka_producer_new(&e->cfg.kafka, NULL, NULL, err, sizeof(err));
-    assert_non_null(e->p);
-    const char *rsets[2] = {setv[0], "kafka.group_id=test-reader-big"};
-    assert_int_equal(matcher_cfg_load(NULL, rsets, 2, &e->rcfg, err, sizeof(err)), 0);
-    e->c = yq_kafka_consumer_new(&e->rcfg.kafka, "yuqing.alerts", err, sizeof(err));
-    assert_non_null(e->c);
+    pipeline_push_rules(e->r, rules_lg, 1);
     return true;
-}
-
-static void big_env_stop(struct big_env *e)
-{
-    rd_kafka_consumer_close(e->c);
-    rd_kafka_destroy(e->c);
-    rd_kafka_destroy(e->p);
-    rd_kafka_mock_cluster_destroy(e->mc);
-    rd_kafka_destroy(e->mock_rk);
-    yq_redis_free(e->r);
-    matcher_cfg_release(&e->cfg);
-    matcher_cfg_release(&e->rcfg);
-    redis_fixture_stop(&e->fx);
-    unlink(e->cache);
 }
 
 /* Produce item (borrowed) as the collector does: bounded to its message limit. */
@@ -816,31 +563,6 @@ static size_t produce_bounded_item(rd_kafka_t *p, struct yq_item *item)
 }
 
 /*
- * Read n alerts (hang guard timeout_ms): decoded into out[] (release them), their sizes in
- * bytes into lens[]. Returns how many arrived.
- */
-static int read_alerts_full(rd_kafka_t *c, int n, int64_t timeout_ms, struct yq_alert *out,
-                            size_t *lens)
-{
-    int got = 0;
-    int64_t end = yq_time_mono_ms() + timeout_ms;
-    while (got < n && yq_time_mono_ms() < end) {
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c, 100);
-        if (!msg) {
-            continue;
-        }
-        if (!msg->err) {
-            char err[256];
-            assert_int_equal(yq_alert_decode(msg->payload, msg->len, &out[got], err, sizeof(err)),
-                             0);
-            lens[got++] = msg->len;
-        }
-        rd_kafka_message_destroy(msg);
-    }
-    return got;
-}
-
-/*
  * Issue #10: an item the collector bounded correctly (995,840 bytes of JSON, the text
  * quotes that escaping doubles, many hits of the rule terms) made an alert over Kafka's
  * message.max.bytes: refused and retried forever, every later alert stuck behind it. Now the
@@ -848,13 +570,12 @@ static int read_alerts_full(rd_kafka_t *c, int n, int64_t timeout_ms, struct yq_
  */
 static void test_issue_10_oversized_alert_is_cut_and_delivered(void **state)
 {
-    struct big_env e;
-    struct run_ctx ctx;
-    pthread_t th;
+    struct pipeline_env e;
+    struct pipeline_run run;
     struct yq_item big = {0}, small = {0};
     struct yq_alert alerts[2];
     size_t lens[2], item_len;
-    char err[512] = "", unit[700], title[4096] = "";
+    char unit[700], title[4096] = "";
     int port, status;
     static char body[65536];
 
@@ -892,13 +613,9 @@ static void test_issue_10_oversized_alert_is_cut_and_delivered(void **state)
     produce_bounded_item(e.p, &small);
     assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    port = pipeline_run_start(&run, &e.cfg);
 
-    assert_int_equal(read_alerts_full(e.c, 2, HANG_GUARD_MS, alerts, lens), 2);
+    assert_int_equal(pipeline_read_alerts(e.c, 2, HANG_GUARD_MS, alerts, lens), 2);
     /* the big one: under the limit, every rule kept, terms and text cut and marked */
     assert_string_equal(alerts[0].item.id, "rss:big");
     assert_true(lens[0] <= YQ_ALERT_MAX_BYTES);
@@ -916,17 +633,14 @@ static void test_issue_10_oversized_alert_is_cut_and_delivered(void **state)
         const char *want[] = {"yuqing_matcher_alerts_total 2\n",
                               "yuqing_matcher_alerts_rejected_total 0\n",
                               "yuqing_matcher_progress_stuck 0\n"};
-        test_http_wait(port, "/metrics", want, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", want, 3, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     yq_alert_release(&alerts[0]);
     yq_alert_release(&alerts[1]);
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
+    assert_int_equal(pipeline_run_stop(&run), 0);
     yq_item_release(&big);
     yq_item_release(&small);
-    big_env_stop(&e);
+    pipeline_env_stop(&e);
 }
 
 /*
@@ -936,12 +650,10 @@ static void test_issue_10_oversized_alert_is_cut_and_delivered(void **state)
  */
 static void test_issue_10_permanently_refused_alert_is_settled(void **state)
 {
-    struct big_env e;
-    struct run_ctx ctx;
-    pthread_t th;
+    struct pipeline_env e;
+    struct pipeline_run run;
     struct yq_alert alerts[1];
     size_t lens[1];
-    char err[512] = "";
     int port, status;
     static char body[65536];
 
@@ -950,20 +662,16 @@ static void test_issue_10_permanently_refused_alert_is_settled(void **state)
     if (!big_env_start(&e, "matcher.batch_size=1", NULL)) {
         skip();
     }
-    produce_item(e.p, "yuqing.items", "rss:1", "岚皋汉滨");
-    produce_item(e.p, "yuqing.items", "rss:2", "岚皋汉滨二");
+    pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "岚皋汉滨");
+    pipeline_produce_item(e.p, "yuqing.items", "rss:2", "http://x/", "岚皋汉滨二");
     assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
     /* the next Produce request (the matcher's first alert) is refused for good */
-    rd_kafka_mock_push_request_errors(e.mc, 0 /* Produce */, 1,
+    rd_kafka_mock_push_request_errors(e.cl.mc, 0 /* Produce */, 1,
                                       RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    port = pipeline_run_start(&run, &e.cfg);
 
-    assert_int_equal(read_alerts_full(e.c, 1, HANG_GUARD_MS, alerts, lens), 1);
+    assert_int_equal(pipeline_read_alerts(e.c, 1, HANG_GUARD_MS, alerts, lens), 1);
     assert_string_equal(alerts[0].item.id, "rss:2");
     yq_alert_release(&alerts[0]);
     {
@@ -973,17 +681,14 @@ static void test_issue_10_permanently_refused_alert_is_settled(void **state)
                               "yuqing_matcher_alerts_rejected_total 1\n",
                               "yuqing_matcher_partition_position{topic=\"yuqing.items\","
                               "partition=\"0\"} 2\n"};
-        test_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     {
         const char *want[] = {"\"progress\":\"ok\""};
-        test_http_wait(port, "/healthz", want, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/healthz", want, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
-    big_env_stop(&e);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
 }
 
 /*
@@ -994,10 +699,8 @@ static void test_issue_10_permanently_refused_alert_is_settled(void **state)
  */
 static void test_issue_10_health_says_stuck(void **state)
 {
-    struct big_env e;
-    struct run_ctx ctx;
-    pthread_t th;
-    char err[512] = "";
+    struct pipeline_env e;
+    struct pipeline_run run;
     int port, status;
     static char body[65536];
 
@@ -1005,23 +708,19 @@ static void test_issue_10_health_says_stuck(void **state)
     if (!big_env_start(&e, "matcher.stuck_after_ms=1s", "matcher.event_wait_ms=1h")) {
         skip();
     }
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.m = matcher_new(&e.cfg, err, sizeof(err));
-    assert_non_null(ctx.m);
-    port = matcher_metrics_port(ctx.m);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    port = pipeline_run_start(&run, &e.cfg);
     {
         const char *ready[] = {"yuqing_matcher_rules_version 1\n",
                                "yuqing_matcher_assigned_partitions 1\n",
                                "yuqing_matcher_progress_stuck 0\n"};
-        test_http_wait(port, "/metrics", ready, 3, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", ready, 3, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     redis_fixture_stop(&e.fx);
-    produce_item(e.p, "yuqing.items", "rss:1", "岚皋汉滨");
+    pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "岚皋汉滨");
     assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
     {
         const char *stuck[] = {"\"progress\":\"stuck\""};
-        test_http_wait(port, "/healthz", stuck, 1, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/healthz", stuck, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"stuck\","
@@ -1029,13 +728,10 @@ static void test_issue_10_health_says_stuck(void **state)
     {
         const char *stuck[] = {"yuqing_matcher_progress_stuck 1\n",
                                "yuqing_matcher_alerts_total 0\n"};
-        test_http_wait(port, "/metrics", stuck, 2, HANG_GUARD_MS, &status, body, sizeof(body));
+        pipeline_http_wait(port, "/metrics", stuck, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
-    ctx.stop = 1;
-    pthread_join(th, NULL);
-    assert_int_equal(ctx.rc, 0);
-    matcher_free(ctx.m);
-    big_env_stop(&e);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
 }
 
 /* The metrics keys: defaults, --set, off, --print-config. */
