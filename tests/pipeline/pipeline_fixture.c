@@ -1,5 +1,6 @@
 #include "pipeline_fixture.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,85 @@
 #include "yq_banned.h"
 
 #define MAX_EXTRA_SETS 8
+
+const char pipeline_land_rules_yaml[] =
+    "group: 征地拆迁\n"
+    "exclude: [招聘]\n"
+    "rules:\n"
+    "  - id: land-01\n"
+    "    name: 征地拆迁补偿纠纷\n"
+    "    department: 市自然资源局\n"
+    "    level: III\n"
+    "    expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"\n"
+    "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n";
+
+const char pipeline_env_rules_yaml[] = "exclude:\n"
+                                       "  - 广告\n"
+                                       "  - 彩票\n"
+                                       "rules:\n"
+                                       "  - id: env-01\n"
+                                       "    name: 化工厂泄漏\n"
+                                       "    department: 市生态环境局\n"
+                                       "    level: II\n"
+                                       "    scope: title\n"
+                                       "    expr: 化工厂 & (泄漏 | 爆炸)\n";
+
+struct rule_set *pipeline_rules_compile(const char *file, const char *yaml)
+{
+    struct rule_set *rs = rule_set_new();
+    char err[512] = "";
+
+    assert_non_null(rs);
+    if (rule_set_add_yaml(rs, file, yaml, strlen(yaml), err, sizeof(err)) != 0 ||
+        rule_set_compile(rs, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    return rs;
+}
+
+void pipeline_write_file(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+int pipeline_redirect_begin(int fd, const char *path)
+{
+    int saved, file;
+
+    fflush(stdout);
+    fflush(stderr);
+    saved = dup(fd);
+    file = fd == 0 ? open(path, O_RDONLY) : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && file >= 0);
+    assert_true(dup2(file, fd) >= 0);
+    close(file);
+    return saved;
+}
+
+void pipeline_redirect_end(int fd, int saved)
+{
+    fflush(stdout);
+    fflush(stderr);
+    assert_true(dup2(saved, fd) >= 0);
+    close(saved);
+}
+
+void pipeline_expect_all(const char *what, const char *text, const char *const *needles,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!strstr(text, needles[i])) {
+            fail_msg("%s lacks '%s':\n%s", what, needles[i], text);
+        }
+    }
+}
 
 void pipeline_sleep_ms(int ms)
 {
@@ -91,13 +171,11 @@ rd_kafka_t *pipeline_reader_new(const char *bootstrap, const char *group,
 
 int64_t pipeline_push_rules(struct yq_redis *r, const char *yaml, int attempts)
 {
-    struct rule_set *rs = rule_set_new();
+    struct rule_set *rs = pipeline_rules_compile("t.yaml", yaml);
     char err[512] = "";
     int64_t v = 0;
     int rc = ERR_RETRY;
 
-    assert_int_equal(rule_set_add_yaml(rs, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
     for (int attempt = 0; attempt < attempts && rc == ERR_RETRY; attempt++) {
         rc = rules_store_push(r, rs, "test", yq_time_now(), &v, err, sizeof(err));
     }

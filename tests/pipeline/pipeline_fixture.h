@@ -21,10 +21,42 @@
 
 #include "matcher.h"
 #include "redis_fixture.h"
+#include "rules.h"
 #include "yq_alert.h"
 #include "yq_redis.h"
 
 #define PIPELINE_HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
+
+/* The land-use rule file of the rule tests: group 征地拆迁, exclude 招聘, land-01, land-02. */
+extern const char pipeline_land_rules_yaml[];
+
+/* The environment rule file of the rule tests: exclude 广告 and 彩票, env-01 (title scope). */
+extern const char pipeline_env_rules_yaml[];
+
+/*
+ * Compile yaml (a rule file, NUL-terminated; file names it in messages) into a new rule set
+ * (rule_set_free()); fails the test with the compiler's message when it does not compile.
+ */
+struct rule_set *pipeline_rules_compile(const char *file, const char *yaml);
+
+/* Write text (NUL-terminated) to the file dir/name, or fail the test. */
+void pipeline_write_file(const char *dir, const char *name, const char *text);
+
+/*
+ * Point descriptor fd at the file path until pipeline_redirect_end(): 0 (stdin) reads it,
+ * 1 and 2 (stdout, stderr; flushed first) create or truncate it. Returns the saved descriptor.
+ */
+int pipeline_redirect_begin(int fd, const char *path);
+
+/* Flush stdout and stderr, put the saved descriptor back as fd and close it. */
+void pipeline_redirect_end(int fd, int saved);
+
+/*
+ * Fail the test naming the first of the n needles that text (NUL-terminated) lacks; what
+ * names the text in the message.
+ */
+void pipeline_expect_all(const char *what, const char *text, const char *const *needles,
+                         size_t n);
 
 /* Sleep ms milliseconds (pacing a stream; never a wait for a state). */
 void pipeline_sleep_ms(int ms);

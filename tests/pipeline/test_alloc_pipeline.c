@@ -21,6 +21,7 @@
 
 #include "alloc_fail.h"
 #include "rule_expr.h"
+#include "pipeline_fixture.h"
 #include "rules.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -39,17 +40,6 @@ static const char file_a[] = "group: 征地拆迁\n"
                              "    name: 强拆\n"
                              "    department: 市自然资源局\n"
                              "    expr: 'NEAR/5(强拆, \"村民\") | 强制拆除'\n";
-
-static const char file_b[] = "exclude:\n"
-                             "  - 广告\n"
-                             "  - 彩票\n"
-                             "rules:\n"
-                             "  - id: env-01\n"
-                             "    name: 化工厂泄漏\n"
-                             "    department: 市生态环境局\n"
-                             "    level: II\n"
-                             "    scope: title\n"
-                             "    expr: 化工厂 & (泄漏 | 爆炸)\n";
 
 static const char *const exprs[] = {
     "(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)",
@@ -138,7 +128,7 @@ static int yaml_run(void *p)
     }
     rc = rule_set_add_yaml(a->rs, "a.yaml", file_a, strlen(file_a), a->err, sizeof(a->err));
     if (rc == 0) {
-        rc = rule_set_add_yaml(a->rs, "b.yaml", file_b, strlen(file_b), a->err, sizeof(a->err));
+        rc = rule_set_add_yaml(a->rs, "b.yaml", pipeline_env_rules_yaml, strlen(pipeline_env_rules_yaml), a->err, sizeof(a->err));
     }
     if (rc == 0) {
         rc = rule_set_compile(a->rs, a->err, sizeof(a->err));

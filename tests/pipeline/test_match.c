@@ -11,6 +11,7 @@
 
 #include "match.h"
 #include "yq_alert.h"
+#include "pipeline_fixture.h"
 #include "rules.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -57,14 +58,8 @@ static struct match_scratch *scratch(void)
 
 static struct rule_set *load_rules(void)
 {
-    struct rule_set *rs = rule_set_new();
-    char err[512] = "";
+    struct rule_set *rs = pipeline_rules_compile("m.yaml", rules_yaml);
 
-    assert_non_null(rs);
-    if (rule_set_add_yaml(rs, "m.yaml", rules_yaml, strlen(rules_yaml), err, sizeof(err)) ||
-        rule_set_compile(rs, err, sizeof(err))) {
-        fail_msg("%s", err);
-    }
     rs->version = 3;
     return rs;
 }
@@ -437,6 +432,34 @@ static void fired(const struct rule_set *rs, const char *text, char *out, size_t
 }
 
 /*
+ * A shared case's texts (cases/inputs/<file>, n of them) through fired(): each must give
+ * want[t]. Skips when the shared cases are absent.
+ */
+static void check_case_texts(const char *file, const char *const *want, size_t n)
+{
+    json_t *doc = load_case(file);
+    json_t *texts;
+    struct rule_set *rs;
+    char got[512];
+
+    if (!doc) {
+        skip();
+    }
+    rs = case_rules(json_object_get(doc, "rules"));
+    texts = json_object_get(doc, "texts");
+    assert_int_equal(json_array_size(texts), n);
+    for (size_t t = 0; t < n; t++) {
+        const char *text = json_string_value(json_object_get(json_array_get(texts, t), "text"));
+        fired(rs, text, got, sizeof(got));
+        if (strcmp(got, want[t]) != 0) {
+            fail_msg("%s t%zu: got '%s', want '%s'", file, t + 1, got, want[t]);
+        }
+    }
+    rule_set_free(rs);
+    json_decref(doc);
+}
+
+/*
  * FC-026: U+200B/200C/200D/2060/FEFF and the soft hyphen between characters must not defeat
  * 燃气泄漏; spans cover the invisible characters inside the match, not those around it.
  */
@@ -449,26 +472,9 @@ static void test_fc_026_invisible_characters(void **state)
         "r1 [1,6) 燃气泄\u00ad漏;",              /* t4: the BOM before it is not quoted */
         "",                                      /* t5: 燃气管道维修 */
     };
-    json_t *doc = load_case("FC-026.json");
-    struct rule_set *rs;
-    char got[512];
 
     (void)state;
-    if (!doc) {
-        skip();
-    }
-    rs = case_rules(json_object_get(doc, "rules"));
-    assert_int_equal(json_array_size(json_object_get(doc, "texts")), 5);
-    for (size_t t = 0; t < 5; t++) {
-        const char *text =
-            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
-        fired(rs, text, got, sizeof(got));
-        if (strcmp(got, want[t]) != 0) {
-            fail_msg("FC-026 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
-        }
-    }
-    rule_set_free(rs);
-    json_decref(doc);
+    check_case_texts("FC-026.json", want, 5);
 }
 
 /*
@@ -483,26 +489,9 @@ static void test_fc_028_width_and_case_both_sides(void **state)
         "r3 [4,8) 5G基站;",
         "r4 [2,8) ＷＩＦＩ断网;",
     };
-    json_t *doc = load_case("FC-028.json");
-    struct rule_set *rs;
-    char got[512];
 
     (void)state;
-    if (!doc) {
-        skip();
-    }
-    rs = case_rules(json_object_get(doc, "rules"));
-    assert_int_equal(json_array_size(json_object_get(doc, "texts")), 4);
-    for (size_t t = 0; t < 4; t++) {
-        const char *text =
-            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
-        fired(rs, text, got, sizeof(got));
-        if (strcmp(got, want[t]) != 0) {
-            fail_msg("FC-028 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
-        }
-    }
-    rule_set_free(rs);
-    json_decref(doc);
+    check_case_texts("FC-028.json", want, 4);
 }
 
 /* FC-024 through the shared-case loader too: every overlapping/nested/suffix keyword. */
@@ -512,25 +501,9 @@ static void test_fc_024_suffix_keywords_all_reported(void **state)
         "r1 [3,8) 化工厂爆炸;r2 [6,8) 爆炸;r3 [4,6) 工厂;",
         "r3 [1,3) 工厂;",
     };
-    json_t *doc = load_case("FC-024.json");
-    struct rule_set *rs;
-    char got[512];
 
     (void)state;
-    if (!doc) {
-        skip();
-    }
-    rs = case_rules(json_object_get(doc, "rules"));
-    for (size_t t = 0; t < 2; t++) {
-        const char *text =
-            json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), t), "text"));
-        fired(rs, text, got, sizeof(got));
-        if (strcmp(got, want[t]) != 0) {
-            fail_msg("FC-024 t%zu: got '%s', want '%s'", t + 1, got, want[t]);
-        }
-    }
-    rule_set_free(rs);
-    json_decref(doc);
+    check_case_texts("FC-024.json", want, 2);
 }
 
 /* Matching semantics, table-driven: one rule per case, over title "" and the given text. */
@@ -593,14 +566,12 @@ static void test_near_does_not_cross_fields(void **state)
 {
     static const char yaml[] = "rules:\n  - {id: n1, name: n, department: d, expr: "
                                "\"NEAR/5(燃气, 爆炸)\"}\n";
-    struct rule_set *rs = rule_set_new();
+    struct rule_set *rs;
     struct match_result mr;
     struct yq_item it = make_item("rss", "燃气", "爆炸");
-    char err[256] = "";
 
     (void)state;
-    assert_int_equal(rule_set_add_yaml(rs, "n.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    rs = pipeline_rules_compile("n.yaml", yaml);
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 0);
     match_result_release(&mr);
@@ -617,14 +588,12 @@ static void test_exclude_normalised(void **state)
 {
     static const char yaml[] = "exclude: [廣告]\nrules:\n  - {id: a, name: n, department: d, "
                                "expr: 安康}\n";
-    struct rule_set *rs = rule_set_new();
+    struct rule_set *rs;
     struct match_result mr;
     struct yq_item it = make_item("rss", "安康", "本条为广告");
-    char err[256] = "";
 
     (void)state;
-    assert_int_equal(rule_set_add_yaml(rs, "x.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    rs = pipeline_rules_compile("x.yaml", yaml);
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_string_equal(mr.excluded_by, "廣告");
     match_result_release(&mr);
@@ -638,12 +607,9 @@ static void test_scratch_reuse_across_sets(void **state)
     static const char yaml[] = "rules:\n  - {id: z, name: n, department: d, expr: 上访}\n";
     struct match_result mr;
     struct yq_item it = make_item("weibo", "", "多人上访，安康征地");
-    char err[256] = "";
 
     (void)state;
-    b = rule_set_new();
-    assert_int_equal(rule_set_add_yaml(b, "b.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    assert_int_equal(rule_set_compile(b, err, sizeof(err)), 0);
+    b = pipeline_rules_compile("b.yaml", yaml);
     for (int round = 0; round < 3; round++) {
         assert_int_equal(match_item(a, scratch(), &it, &mr), 0);
         assert_int_equal(mr.n_rules, 2); /* land-01 and weibo-01 */

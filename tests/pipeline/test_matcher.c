@@ -33,6 +33,7 @@
 #include "rules_store.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -89,32 +90,22 @@ static void expect_alert(struct pipeline_env *e, const char *key, int64_t versio
 static void start_logged(struct pipeline_run *run, const struct matcher_cfg *cfg, int *port,
                          char *logtext, size_t len)
 {
-    char logpath[128];
-    int saved_stderr, logfd, status;
+    char logpath[128], *buf = NULL;
+    int saved_stderr, status;
     static char body[65536];
     const char *held[] = {"yuqing_matcher_assigned_partitions 2\n",
                           "yuqing_matcher_rebalances_total{kind=\"assign\"} 1\n"};
-    FILE *lf;
-    size_t ln;
 
     snprintf(logpath, sizeof(logpath), "/tmp/yq-test-matcher-%d.log", (int)getpid());
-    logfd = open(logpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    assert_true(logfd >= 0);
-    saved_stderr = dup(STDERR_FILENO);
-    assert_true(saved_stderr >= 0);
-    assert_true(dup2(logfd, STDERR_FILENO) >= 0);
+    saved_stderr = pipeline_redirect_begin(2, logpath);
     *port = pipeline_run_start(run, cfg);
     assert_true(*port > 0);
     /* until it holds its partitions */
     pipeline_http_wait(*port, "/metrics", held, 2, HANG_GUARD_MS, &status, body, sizeof(body));
-    assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-    close(saved_stderr);
-    close(logfd);
-    lf = fopen(logpath, "r");
-    assert_non_null(lf);
-    ln = fread(logtext, 1, len - 1, lf);
-    logtext[ln] = '\0';
-    fclose(lf);
+    pipeline_redirect_end(2, saved_stderr);
+    assert_int_equal(yq_fs_read_file(logpath, len - 1, &buf, NULL), 0);
+    snprintf(logtext, len, "%s", buf);
+    free(buf);
     unlink(logpath);
     fputs(logtext, stderr);
 }
@@ -164,14 +155,17 @@ static void test_matcher_end_to_end(void **state)
                            sizeof(body));
     }
     assert_int_equal(status, 200);
-    assert_non_null(strstr(body, "yuqing_matcher_malformed_total 1\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_excluded_total 0\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_errors_total{kind=\"delivery\"} 0\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_errors_total{kind=\"commit\"} 0\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_rules_version 1\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_rules_unverified 0\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"kafka\"} 1\n"));
-    assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"redis\"} 1\n"));
+    {
+        const char *more[] = {"yuqing_matcher_malformed_total 1\n",
+                              "yuqing_matcher_excluded_total 0\n",
+                              "yuqing_matcher_errors_total{kind=\"delivery\"} 0\n",
+                              "yuqing_matcher_errors_total{kind=\"commit\"} 0\n",
+                              "yuqing_matcher_rules_version 1\n",
+                              "yuqing_matcher_rules_unverified 0\n",
+                              "yuqing_matcher_dependency_up{dependency=\"kafka\"} 1\n",
+                              "yuqing_matcher_dependency_up{dependency=\"redis\"} 1\n"};
+        pipeline_expect_all("/metrics", body, more, 8);
+    }
     {
         const char *lag[] = {
             "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"0\"} 0\n",
@@ -401,11 +395,7 @@ static void test_status_documents(void **state)
         "\nyuqing_matcher_dependency_up{dependency=\"kafka\"} 1\n",
         "\nyuqing_matcher_dependency_up{dependency=\"redis\"} 0\n",
     };
-    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        if (!strstr(text, want[i])) {
-            fail_msg("metrics lack '%s':\n%s", want[i] + 1, text);
-        }
-    }
+    pipeline_expect_all("metrics", text, want, sizeof(want) / sizeof(want[0]));
     assert_null(strstr(text, "partition=\"1\"} 0\n"));
     assert_null(strstr(text, "yuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"1\"}"));
     free(text);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "pipeline_fixture.h"
 #include "rules.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -30,33 +31,9 @@ static const char file_a[] =
     "    department: 汉滨区人民政府\n"                    /* 13 */
     "    expr: 强拆\n";                                   /* 14 */
 
-static const char file_b[] =
-    "exclude:\n"
-    "  - 广告\n"
-    "  - 彩票\n"
-    "rules:\n"
-    "  - id: env-01\n"
-    "    name: 化工厂泄漏\n"
-    "    department: 市生态环境局\n"
-    "    level: II\n"
-    "    scope: title\n"
-    "    expr: 化工厂 & (泄漏 | 爆炸)\n";
-
 struct tmpdir {
     char path[64];
 };
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static void make_dir(char *path, size_t len)
 {
@@ -99,10 +76,10 @@ static void test_load_dir_sorted_and_merged(void **state)
     (void)state;
     make_dir(dir, sizeof(dir));
     /* b sorts after a whatever the creation order; other files are ignored */
-    write_file(dir, "b-env.yaml", file_b);
-    write_file(dir, "a-land.yaml", file_a);
-    write_file(dir, "notes.txt", "not: [a rule file\n");
-    write_file(dir, ".hidden.yaml", "garbage: [\n");
+    pipeline_write_file(dir, "b-env.yaml", pipeline_env_rules_yaml);
+    pipeline_write_file(dir, "a-land.yaml", file_a);
+    pipeline_write_file(dir, "notes.txt", "not: [a rule file\n");
+    pipeline_write_file(dir, ".hidden.yaml", "garbage: [\n");
     int rc = rule_set_load_dir(dir, &rs, err, sizeof(err));
     if (rc) {
         fail_msg("%s", err);
@@ -242,8 +219,8 @@ static void test_duplicate_id_across_files(void **state)
 
     (void)state;
     make_dir(dir, sizeof(dir));
-    write_file(dir, "a.yaml", file_a);
-    write_file(dir, "b.yaml",
+    pipeline_write_file(dir, "a.yaml", file_a);
+    pipeline_write_file(dir, "b.yaml",
                "rules:\n"
                "  - id: other\n"
                "    name: n\n"
@@ -267,7 +244,7 @@ static void test_empty_or_missing_dir(void **state)
 
     (void)state;
     make_dir(dir, sizeof(dir));
-    write_file(dir, "only-exclude.yaml", "exclude: [广告]\n");
+    pipeline_write_file(dir, "only-exclude.yaml", "exclude: [广告]\n");
     assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "no rules"));
     remove_dir(dir);
@@ -283,7 +260,7 @@ static void test_json_round_trip(void **state)
 
     (void)state;
     assert_int_equal(load_text("a.yaml", file_a, &rs, err, sizeof(err)), 0);
-    assert_int_equal(rule_set_add_yaml(rs, "b.yaml", file_b, strlen(file_b), err, sizeof(err)),
+    assert_int_equal(rule_set_add_yaml(rs, "b.yaml", pipeline_env_rules_yaml, strlen(pipeline_env_rules_yaml), err, sizeof(err)),
                      0);
     assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
     rs->version = 7;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "pipeline_fixture.h"
 #include "redis_fixture.h"
 #include "rules_cli.h"
 #include "yq_fs.h"
@@ -23,28 +24,6 @@ static int fx_state = 1;
 static char dir[64];      /* temp dir: rules/, text files, config */
 static char out[8192];    /* captured stdout of the last run */
 static char err_out[8192]; /* captured stderr of the last run */
-
-static const char rules_yaml[] =
-    "group: 征地拆迁\n"
-    "exclude: [招聘]\n"
-    "rules:\n"
-    "  - id: land-01\n"
-    "    name: 征地拆迁补偿纠纷\n"
-    "    department: 市自然资源局\n"
-    "    level: III\n"
-    "    expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"\n"
-    "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n";
-
-static void write_file(const char *rel, const char *text)
-{
-    char path[256];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -63,9 +42,9 @@ static int setup(void **state)
     if (mkdir(path, 0755) != 0) {
         return -1;
     }
-    write_file("rules/land.yaml", rules_yaml);
-    write_file("bad/x.yaml", "rules:\n  - {id: b1, name: n, department: d, expr: \"a &\"}\n");
-    write_file("text.txt", "安康征地，汉滨拆迁");
+    pipeline_write_file(dir, "rules/land.yaml", pipeline_land_rules_yaml);
+    pipeline_write_file(dir, "bad/x.yaml", "rules:\n  - {id: b1, name: n, department: d, expr: \"a &\"}\n");
+    pipeline_write_file(dir, "text.txt", "安康征地，汉滨拆迁");
     fx_state = redis_fixture_start(&fx);
     return fx_state < 0 ? -1 : 0;
 }
@@ -79,31 +58,12 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Send fd (1 or 2) to the file dir/name; returns the saved descriptor for end_capture(). */
-static int begin_capture(int fd, const char *name)
-{
-    char path[128];
-    int saved, f;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    fflush(fd == 1 ? stdout : stderr);
-    saved = dup(fd);
-    f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(f >= 0 && saved >= 0);
-    dup2(f, fd);
-    close(f);
-    return saved;
-}
-
-/* Put fd back and copy what went to dir/name into dst (len bytes at most, NUL-terminated). */
-static void end_capture(int fd, int saved, const char *name, char *dst, size_t len)
+/* The file dir/rel into dst (len bytes, NUL-terminated; cut if longer). */
+static void read_back(const char *rel, char *dst, size_t len)
 {
     char path[128], *buf = NULL;
 
-    fflush(fd == 1 ? stdout : stderr);
-    dup2(saved, fd);
-    close(saved);
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
     assert_int_equal(yq_fs_read_file(path, len - 1, &buf, NULL), 0);
     snprintf(dst, len, "%s", buf);
     free(buf);
@@ -113,8 +73,8 @@ static void end_capture(int fd, int saved, const char *name, char *dst, size_t l
  * err_out. */
 static int run(const char *stdin_file, ...)
 {
-    char *argv[32];
-    int argc = 0, saved_out, saved_err, saved_in = -1, fd, rc;
+    char *argv[32], path[128];
+    int argc = 0, saved_out, saved_err, saved_in = -1, rc;
     va_list ap;
 
     va_start(ap, stdin_file);
@@ -123,22 +83,21 @@ static int run(const char *stdin_file, ...)
     }
     va_end(ap);
     argv[argc] = NULL;
-    saved_out = begin_capture(1, "stdout");
-    saved_err = begin_capture(2, "stderr");
+    snprintf(path, sizeof(path), "%s/stdout", dir);
+    saved_out = pipeline_redirect_begin(1, path);
+    snprintf(path, sizeof(path), "%s/stderr", dir);
+    saved_err = pipeline_redirect_begin(2, path);
     if (stdin_file) {
-        saved_in = dup(0);
-        fd = open(stdin_file, O_RDONLY);
-        assert_true(fd >= 0);
-        dup2(fd, 0);
-        close(fd);
+        saved_in = pipeline_redirect_begin(0, stdin_file);
     }
     rc = rules_cli_main(argc, argv);
-    end_capture(1, saved_out, "stdout", out, sizeof(out));
-    end_capture(2, saved_err, "stderr", err_out, sizeof(err_out));
+    pipeline_redirect_end(1, saved_out);
+    pipeline_redirect_end(2, saved_err);
     if (saved_in >= 0) {
-        dup2(saved_in, 0);
-        close(saved_in);
+        pipeline_redirect_end(0, saved_in);
     }
+    read_back("stdout", out, sizeof(out));
+    read_back("stderr", err_out, sizeof(err_out));
     return rc;
 }
 
@@ -217,7 +176,7 @@ static void test_issue_11_validate_departments_against_registry(void **state)
         snprintf(path, sizeof(path), "%s/typo", dir);
         assert_true(mkdir(path, 0755) == 0 || access(path, F_OK) == 0);
     }
-    write_file("typo/a.yaml", "rules:\n"
+    pipeline_write_file(dir, "typo/a.yaml", "rules:\n"
                               "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
     assert_int_equal(validate_db("rules", "reg.db", err, sizeof(err)), 0);
     assert_string_equal(err, "");
@@ -232,7 +191,7 @@ static void test_issue_11_validate_departments_against_registry(void **state)
     {
         char yaml[256], cfg[128], typo[128];
         snprintf(yaml, sizeof(yaml), "store:\n  path: %s/reg.db\n", dir);
-        write_file("notifier.yaml", yaml);
+        pipeline_write_file(dir, "notifier.yaml", yaml);
         snprintf(cfg, sizeof(cfg), "%s/notifier.yaml", dir);
         snprintf(typo, sizeof(typo), "%s/typo", dir);
         assert_int_equal(run(NULL, "rules", "validate", typo, "--notifier-config", cfg, NULL), 2);
@@ -280,7 +239,7 @@ static void test_push_list_test_via_redis(void **state)
 
     /* --config: the matcher config's redis section */
     snprintf(yaml, sizeof(yaml), "redis:\n  port: %d\n", fx.port);
-    write_file("matcher.yaml", yaml);
+    pipeline_write_file(dir, "matcher.yaml", yaml);
     snprintf(cfg, sizeof(cfg), "%s/matcher.yaml", dir);
     assert_int_equal(run(NULL, "rules", "list", "--config", cfg, NULL), 0);
     /* issue #11: Chinese headings, Beijing time, 推送人 padded by display width */
@@ -316,11 +275,11 @@ static void test_issue_11_validate_local_rule_needs_places(void **state)
     (void)state;
     snprintf(path, sizeof(path), "%s/local", dir);
     assert_int_equal(mkdir(path, 0700), 0);
-    write_file("local/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+    pipeline_write_file(dir, "local/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
                                     "department: 市应急管理局, level: II, local: true, "
                                     "expr: 爆炸 & !演练}\n");
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 1);
-    write_file("local/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
+    pipeline_write_file(dir, "local/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 0);
     assert_non_null(strstr(out, "有效：1 条规则"));
 }
@@ -398,7 +357,7 @@ static void test_issue_11_push_checks_departments(void **state)
         snprintf(sub, sizeof(sub), "%s/conf", dir);
         assert_true(mkdir(sub, 0755) == 0 || access(sub, F_OK) == 0);
     }
-    write_file("typo2/a.yaml", "rules:\n"
+    pipeline_write_file(dir, "typo2/a.yaml", "rules:\n"
                                "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
     snprintf(typo, sizeof(typo), "%s/typo2", dir);
     snprintf(rules, sizeof(rules), "%s/rules", dir);
@@ -414,7 +373,7 @@ static void test_issue_11_push_checks_departments(void **state)
     assert_string_equal(out, "已推送规则集第 3 版（2 条规则）\n");
 
     /* conf/notifier.yaml says store.path: reg2.db: taken from the current directory (dir) */
-    write_file("conf/notifier.yaml", "store:\n  path: reg2.db\n");
+    pipeline_write_file(dir, "conf/notifier.yaml", "store:\n  path: reg2.db\n");
     snprintf(cfg, sizeof(cfg), "%s/conf/notifier.yaml", dir);
     assert_non_null(getcwd(cwd, sizeof(cwd)));
     assert_int_equal(chdir(dir), 0);

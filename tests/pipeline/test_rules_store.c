@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "pipeline_fixture.h"
 #include "redis_fixture.h"
 #include "rules.h"
 #include "rules_store.h"
@@ -18,17 +19,6 @@
 
 static struct redis_fixture fx;
 static int fx_state = 1; /* 0 running, 1 absent, -1 failed */
-
-static const char rules_yaml[] =
-    "group: 征地拆迁\n"
-    "exclude: [招聘]\n"
-    "rules:\n"
-    "  - id: land-01\n"
-    "    name: 征地拆迁补偿纠纷\n"
-    "    department: 市自然资源局\n"
-    "    level: III\n"
-    "    expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"\n"
-    "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n";
 
 static int setup(void **state)
 {
@@ -68,13 +58,8 @@ static void conn_close(struct conn *c)
 
 static struct rule_set *load_rules(void)
 {
-    struct rule_set *rs = rule_set_new();
-    char err[512] = "";
-    assert_non_null(rs);
-    if (rule_set_add_yaml(rs, "r.yaml", rules_yaml, strlen(rules_yaml), err, sizeof(err)) ||
-        rule_set_compile(rs, err, sizeof(err))) {
-        fail_msg("%s", err);
-    }
+    struct rule_set *rs = pipeline_rules_compile("r.yaml", pipeline_land_rules_yaml);
+
     rs->source = strdup("config/rules");
     return rs;
 }

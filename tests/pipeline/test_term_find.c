@@ -13,16 +13,20 @@
 
 #define MAX_HITS 32
 
-static struct term_scratch *the_scratch;
+static struct term_scratch *the_scratch; /* one for the whole run, as one matcher thread */
 
-/* One scratch for the whole test run (as one thread of the matcher). */
-static struct term_scratch *scratch(void)
+static int group_setup(void **state)
 {
-    if (!the_scratch) {
-        the_scratch = term_scratch_new();
-        assert_non_null(the_scratch);
-    }
-    return the_scratch;
+    (void)state;
+    the_scratch = term_scratch_new();
+    return the_scratch ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    term_scratch_free(the_scratch);
+    return 0;
 }
 
 struct hits {
@@ -93,7 +97,7 @@ static void test_find_table(void **state)
             n++;
         }
         assert_int_equal(term_db_new(fc->terms, n, &db, err, sizeof(err)), 0);
-        assert_int_equal(term_db_scan(db, scratch(), fc->text, strlen(fc->text), collect, &hs), 0);
+        assert_int_equal(term_db_scan(db, the_scratch, fc->text, strlen(fc->text), collect, &hs), 0);
         if (hs.n != fc->n_hits) {
             fail_msg("%s: %zu hits, want %zu", fc->name, hs.n, fc->n_hits);
         }
@@ -120,7 +124,7 @@ static void test_scan_respects_length(void **state)
 
     (void)state;
     assert_int_equal(term_db_new(terms, 1, &db, err, sizeof(err)), 0);
-    assert_int_equal(term_db_scan(db, scratch(), text, 6 + 3, collect, &hs), 0); /* 安康 + half of 安康 */
+    assert_int_equal(term_db_scan(db, the_scratch, text, 6 + 3, collect, &hs), 0); /* 安康 + half of 安康 */
     assert_int_equal(hs.n, 1);
     term_db_free(db);
 }
@@ -141,7 +145,7 @@ static void test_callback_stops_scan(void **state)
 
     (void)state;
     assert_int_equal(term_db_new(terms, 1, &db, err, sizeof(err)), 0);
-    assert_int_equal(term_db_scan(db, scratch(), "aaa", 3, stop_at_first, &calls), 7);
+    assert_int_equal(term_db_scan(db, the_scratch, "aaa", 3, stop_at_first, &calls), 7);
     assert_int_equal(calls, 1);
     term_db_free(db);
 }
@@ -170,7 +174,5 @@ int main(void)
         cmocka_unit_test(test_callback_stops_scan),
         cmocka_unit_test(test_bad_terms_rejected),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    term_scratch_free(the_scratch);
-    return rc;
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
