@@ -31,6 +31,7 @@
 #include "notify_cfg.h"
 #include "outbox.h"
 #include "redis_fixture.h"
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
@@ -223,15 +224,6 @@ static void rx_stop(struct receiver *rx)
 }
 
 /* --- helpers ----------------------------------------------------------------------------- */
-
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    if (yq_time_parse_iso(iso, &t, NULL) != 0) {
-        fail_msg("bad time '%s'", iso);
-    }
-    return t;
-}
 
 static char *read_shared(const char *name)
 {
@@ -576,7 +568,7 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     if (!w->d) {
         fail_msg("delivery: %s", err);
     }
-    w->clk.ms = ts("2026-11-30T10:00:00+08:00") * 1000;
+    w->clk.ms = notifier_ts("2026-11-30T10:00:00+08:00") * 1000;
     delivery_set_clock(w->d, clock_now, &w->clk);
 }
 
@@ -588,17 +580,6 @@ static void world_close(struct world *w)
     notify_routes_release(&w->routes);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
     assert_int_equal(system(cmd), 0);
-}
-
-static int64_t q(struct ticket_store *s, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
 }
 
 static void intake_at(struct ticket_store *s, const char *key, const char *item, const char *level,
@@ -659,8 +640,8 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
     w.clk.ms += 3600000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(rx_count(&rx), 4); /* never sent again */
-    assert_int_equal(q(w.store, "SELECT attempts FROM outbox"), 4);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
+    assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox"), 4);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
     world_close(&w);
     rx_stop(&rx);
 }
@@ -704,7 +685,7 @@ static void test_worker_robot_errors_rate_limit_and_config(void **state)
     assert_string_equal(rx.reqs[0].path, "/wx");
     assert_string_equal(rx.reqs[2].path, "/fs/SECRETKEY");
     assert_non_null(strstr(rx.reqs[2].body, "\"sign\":\"")); /* Feishu signs in the body */
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
                                 "state = 'failed' AND last_error LIKE '%310000%'"),
                      1);
     /* the WeCom robot said "too many": the channel waits a minute even though due earlier */
@@ -755,19 +736,19 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
         rx.port);
     world_open(&w, yaml, "22:00-07:00");
     /* 23:00 Beijing: a level III notification waits for 07:00, a level I one goes now */
-    w.clk.ms = ts("2026-11-30T23:00:00+08:00") * 1000;
+    w.clk.ms = notifier_ts("2026-11-30T23:00:00+08:00") * 1000;
     intake_at(w.store, "ev:q3", "rss:q3", "III", w.clk.ms / 1000);
     intake_at(w.store, "ev:q1", "rss:q1", "I", w.clk.ms / 1000);
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
     assert_int_equal(st.deferred, 1);
-    assert_int_equal(q(w.store, "SELECT next_attempt_at FROM outbox WHERE state = 'pending'"),
-                     ts("2026-12-01T07:00:00+08:00"));
-    assert_int_equal(q(w.store, "SELECT attempts FROM outbox WHERE state = 'pending'"), 0);
+    assert_int_equal(notifier_count(w.store, "SELECT next_attempt_at FROM outbox WHERE state = 'pending'"),
+                     notifier_ts("2026-12-01T07:00:00+08:00"));
+    assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox WHERE state = 'pending'"), 0);
     /* quiet hours never stop a clock: the response deadline is detection + 7 d here */
-    assert_int_equal(q(w.store, "SELECT response_deadline FROM tickets WHERE level = 'I'"),
-                     ts("2026-12-07T23:00:00+08:00"));
-    w.clk.ms = ts("2026-12-01T07:00:00+08:00") * 1000;
+    assert_int_equal(notifier_count(w.store, "SELECT response_deadline FROM tickets WHERE level = 'I'"),
+                     notifier_ts("2026-12-07T23:00:00+08:00"));
+    w.clk.ms = notifier_ts("2026-12-01T07:00:00+08:00") * 1000;
     /* 2 a minute: the second message of the morning waits 30 s for its turn */
     intake_at(w.store, "ev:q4", "rss:q4", "I", w.clk.ms / 1000);
     assert_int_equal(delivery_run_once(w.d, &st), 0);
@@ -858,13 +839,13 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* four refused messages: one fault, one alert */
     fault_send(&w, &seq, 4);
     assert_int_equal(rx_count(&ding), 4);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
                                 "state = 'failed' AND last_error LIKE '%310000%'"),
                      4);
     assert_int_equal(rx_count(&adm), 1);
     assert_string_equal(adm.reqs[0].path, "/adm");
     assert_string_equal(adm.reqs[0].idem, "adm:ding:f1:adm");
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error' AND "
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error' AND "
                                 "role = 'administrator' AND channel = 'adm' AND "
                                 "state = 'delivered' AND ticket_id IS NULL"),
                      1);
@@ -883,7 +864,7 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* the secret and the token appear nowhere: not in the alert, not in the failed rows */
     assert_null(strstr(adm.reqs[0].body, DING_SECRET));
     assert_null(strstr(adm.reqs[0].body, DING_TOKEN));
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE body LIKE '%" DING_SECRET
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE body LIKE '%" DING_SECRET
                                 "%' OR last_error LIKE '%" DING_SECRET "%'"),
                      0);
 
@@ -902,7 +883,7 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* fixed: a delivery closes the fault; the next refusal is a new fault and a new alert */
     rx_fallback(&ding, NULL);
     fault_send(&w, &seq, 1);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
                                 "state = 'delivered'"),
                      1);
     assert_int_equal(rx_count(&adm), 1);
@@ -912,7 +893,7 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     assert_int_equal(rx_count(&adm), 2);
     assert_string_equal(adm.reqs[1].idem, "adm:ding:f2:adm");
     assert_null(strstr(adm.reqs[1].body, DING_SECRET));
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error'"), 2);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error'"), 2);
     world_close(&w);
     rx_stop(&ding);
     rx_stop(&adm);
@@ -933,9 +914,9 @@ static void test_issue_5_no_administrator_alert_without_another_channel(void **s
         fault_send(&w, &seq, 3);
         assert_int_equal(rx_count(&ding), 3);
         /* the fault is recorded (one log line), but nothing else is queued */
-        assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 3);
-        assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE state = 'failed'"), 3);
-        assert_int_equal(q(w.store, "SELECT failing FROM channel_faults WHERE channel = 'ding'"),
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 3);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'failed'"), 3);
+        assert_int_equal(notifier_count(w.store, "SELECT failing FROM channel_faults WHERE channel = 'ding'"),
                          1);
         world_close(&w);
         rx_stop(&ding);
@@ -1198,7 +1179,7 @@ static void test_redelivery_and_restart_leave_the_same_state(void **state)
     struct receiver rx;
     struct world ref, run;
     char yaml[512], *want_db, *got_db, *want_rx, *got_rx;
-    int64_t t0 = ts("2026-11-30T10:00:00+08:00");
+    int64_t t0 = notifier_ts("2026-11-30T10:00:00+08:00");
     size_t ref_sent;
     pid_t pid;
     int status = 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
@@ -20,22 +21,6 @@
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_time.h"
-
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    assert_int_equal(yq_time_parse_iso(iso, &t, NULL), 0);
-    return t;
-}
-
-static void intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
-                   struct ticket_intake_result *res)
-{
-    struct yq_alert alert;
-    assert_int_equal(test_alert_make(spec, &alert), 0);
-    assert_int_equal(ticket_intake_alert(store, &alert, now, res), 0);
-    yq_alert_release(&alert);
-}
 
 static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state)
 {
@@ -59,19 +44,19 @@ static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state
 
     (void)state;
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    intake(store, &future, ts("2026-11-29T08:00:05Z"), &res);
+    assert_int_equal(notifier_intake(store, &future, notifier_ts("2026-11-29T08:00:05Z"), &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_true(t.has_first_post);
-    assert_int_equal(t.first_post_at, ts("2026-11-29T07:59:00Z")); /* not 15:59 */
+    assert_int_equal(t.first_post_at, notifier_ts("2026-11-29T07:59:00Z")); /* not 15:59 */
     ticket_release(&t);
 
     /* a later item of the same event, also 8 h ahead: first post stays the fetch time */
     second.item_id = "rss:future-2";
     second.published_at = "2026-11-29T16:30:00Z";
-    intake(store, &second, ts("2026-11-29T08:01:00Z"), &res);
+    assert_int_equal(notifier_intake(store, &second, notifier_ts("2026-11-29T08:01:00Z"), &res), 0);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
-    assert_int_equal(t.first_post_at, ts("2026-11-29T07:59:00Z"));
+    assert_int_equal(t.first_post_at, notifier_ts("2026-11-29T07:59:00Z"));
     assert_int_equal(t.item_count, 2);
     ticket_release(&t);
     ticket_store_free(store);

@@ -17,6 +17,7 @@
 
 #include "notify_cfg.h"
 #include "outbox.h"
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "ticket_api.h"
 #include "ticket_flow.h"
@@ -27,15 +28,6 @@
 #include "yq_fs.h"
 #include "yq_labels.h"
 #include "yq_time.h"
-
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    if (yq_time_parse_iso(iso, &t, NULL) != 0) {
-        fail_msg("bad time '%s'", iso);
-    }
-    return t;
-}
 
 /* A store with routes: duty -> duty-hook; 市自然资源局 liaison/head; 市应急管理局 liaison. */
 struct env {
@@ -79,17 +71,6 @@ static void env_close(struct env *e)
     notify_routes_release(&e->routes);
 }
 
-static int64_t count(struct env *e, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(e->store), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* Whether s holds a CJK character (U+3000..U+9FFF or the full-width forms). */
 static bool has_cjk(const char *s)
 {
@@ -115,10 +96,7 @@ static const struct test_alert_spec base = {
 static void intake_spec(struct env *e, const struct test_alert_spec *s, int64_t now,
                         struct ticket_intake_result *res)
 {
-    struct yq_alert alert;
-    assert_int_equal(test_alert_make(s, &alert), 0);
-    assert_int_equal(ticket_intake_alert(e->store, &alert, now, res), 0);
-    yq_alert_release(&alert);
+    assert_int_equal(notifier_intake(e->store, s, now, res), 0);
 }
 
 static void new_ticket(struct env *e, const char *key, char number[32])
@@ -129,7 +107,7 @@ static void new_ticket(struct env *e, const char *key, char number[32])
     snprintf(item, sizeof(item), "rss:%s", key);
     s.event_key = key;
     s.item_id = item;
-    intake_spec(e, &s, ts(base.matched_at), &res);
+    intake_spec(e, &s, notifier_ts(base.matched_at), &res);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     memcpy(number, res.number, 32);
 }
@@ -198,7 +176,7 @@ static void test_every_transition_from_every_state(void **state)
         [TICKET_ACT_SET_LEVEL] = {"open", "acknowledged", "responded", NULL, "returned", NULL},
     };
     struct env e;
-    int64_t now = ts("2026-11-30T10:00:00+08:00");
+    int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     int serial = 0;
 
     (void)state;
@@ -215,10 +193,10 @@ static void test_every_transition_from_every_state(void **state)
             drive_to(&e, number, states[s], now);
             assert_int_equal(ticket_store_get_by_number(e.store, number, &before), 0);
             assert_string_equal(ticket_state_name(before.state), states[s]);
-            logs_before = count(&e, "SELECT count(*) FROM ticket_log");
+            logs_before = notifier_count(e.store, "SELECT count(*) FROM ticket_log");
             rc = act(&e, (enum ticket_action_kind)k, number, now + 60, err, sizeof(err));
             assert_int_equal(ticket_store_get_by_number(e.store, number, &after), 0);
-            logs_after = count(&e, "SELECT count(*) FROM ticket_log");
+            logs_after = notifier_count(e.store, "SELECT count(*) FROM ticket_log");
             if (want[k][s]) {
                 if (rc != 0) {
                     fail_msg("%s from %s refused: %s", ticket_action_name(k), states[s], err);
@@ -257,7 +235,7 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     struct ticket_log_list log;
     struct ticket_response_list resp;
     char number[32], err[256] = "";
-    int64_t t0 = ts("2026-11-30T09:00:00+08:00");
+    int64_t t0 = notifier_ts("2026-11-30T09:00:00+08:00");
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -355,7 +333,7 @@ static void test_bad_input_is_refused_without_change(void **state)
 {
     struct env e;
     char number[32];
-    int64_t now = ts("2026-11-30T10:00:00+08:00");
+    int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     static const char long_actor[] =
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     struct {
@@ -438,15 +416,15 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.responded_at = now + 86400;
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
         /* nor before the detection it answers (detected 09:00, so 08:59 is refused) */
-        a.responded_at = ts("2026-11-30T08:59:00+08:00");
+        a.responded_at = notifier_ts("2026-11-30T08:59:00+08:00");
         assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
         /* issue #11: 「回应时间须在发现时间（…）与当前时间之间」 in Beijing time */
         assert_string_equal(ticket_flow_error_split(err, code, sizeof(code)),
                             "回应时间须在发现时间（2026-11-30 09:00，北京时间）与当前时间之间");
         assert_string_equal(code, "response_time_out_of_range");
     }
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
-    assert_int_equal(count(&e, "SELECT version FROM tickets"), 1);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
+    assert_int_equal(notifier_count(e.store, "SELECT version FROM tickets"), 1);
     env_close(&e);
 }
 
@@ -474,31 +452,31 @@ static void test_routing_and_outbox_rows(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+    assert_int_equal(ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res),
                      0);
     yq_alert_release(&alert);
     assert_int_equal(ticket_store_get_by_number(e.store, res.number, &t), 0);
     assert_string_equal(t.department, "市应急管理局");
     assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
     assert_int_equal(t.heat, 116);
-    assert_int_equal(t.press_deadline, ts("2026-12-01T01:00:00Z"));
-    assert_int_equal(t.response_deadline, ts("2026-11-30T06:00:00Z"));
+    assert_int_equal(t.press_deadline, notifier_ts("2026-12-01T01:00:00Z"));
+    assert_int_equal(t.response_deadline, notifier_ts("2026-11-30T06:00:00Z"));
     ticket_release(&t);
     /* 交办: lead liaison, co-handling liaison, duty officer; urgent (level I) */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
                      3);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
                                "role = 'liaison'"),
                      1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
                                "role = 'co_liaison'"),
                      1);
     /* the message starts with the ticket number, then the link */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
                                "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
                      3);
     /* idempotency keys are unique per transition and channel */
-    assert_int_equal(count(&e, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
+    assert_int_equal(notifier_count(e.store, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
     env_close(&e);
 }
 
@@ -508,7 +486,7 @@ static void test_escalation_with_injected_clock(void **state)
     struct ticket_escalation_stats st;
     struct ticket t;
     char number[32];
-    int64_t t0 = ts(base.matched_at); /* level III: ack 1 h, response 48 h */
+    int64_t t0 = notifier_ts(base.matched_at); /* level III: ack 1 h, response 48 h */
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -522,7 +500,7 @@ static void test_escalation_with_injected_clock(void **state)
     assert_int_equal(st.notifications, 1);
     assert_int_equal(ticket_flow_escalate(e.store, t0 + 3000, &st), 0);
     assert_int_equal(st.reminders + st.supervisions, 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
                                "channel = 'zrzy-liaison'"),
                      1);
     /* at 1 h: 督办 to head and duty officer; ack_overdue set */
@@ -545,10 +523,10 @@ static void test_escalation_with_injected_clock(void **state)
     /* woken after 49 h: the 督办 of the response clock */
     assert_int_equal(ticket_flow_escalate(e.store, t0 + 49 * 3600, &st), 0);
     assert_int_equal(st.supervisions, 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
                                "'supervise')"),
                      4);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
                                "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
                      1);
     assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
@@ -568,7 +546,7 @@ static void test_outbox_states(void **state)
     struct env e;
     struct outbox_batch b;
     char number[32];
-    int64_t t0 = ts(base.matched_at), n = 0;
+    int64_t t0 = notifier_ts(base.matched_at), n = 0;
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -657,12 +635,8 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
             /* the officer closes: the ticket has to be responded first on this path */
             struct ticket_action a;
             char err[256];
-            memset(&a, 0, sizeof(a));
-            a.number = number;
-            a.actor = "值班员";
-            a.role = "admin";
-            a.kind = TICKET_ACT_ACK;
-            assert_int_equal(ticket_flow_apply(e.store, &a, at, NULL, err, sizeof(err)), 0);
+            a = (struct ticket_action){.number = number, .actor = "值班员", .role = "admin", .kind = TICKET_ACT_ACK};
+            notifier_apply_ok(e.store, &a, at, NULL);
             a.kind = TICKET_ACT_RESPOND;
             a.channel = "答复";
             assert_int_equal(ticket_flow_apply(e.store, &a, at, NULL, err, sizeof(err)), 0);
@@ -675,22 +649,22 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
     free(text);
     assert_int_equal(n_items, 4);
     /* Tickets: 1. Revisions: 3 (the second r3 is a no-op). */
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_item_revisions"), 3);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items"), 1);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_item_revisions"), 3);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_items"), 1);
     /* reopened at 09:25, once */
     assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
     assert_string_equal(ticket_state_name(t.state), "open");
     assert_int_equal(t.reopen_count, 1);
-    assert_int_equal(t.reopened_at, ts("2024-03-05T09:25:00+08:00"));
+    assert_int_equal(t.reopened_at, notifier_ts("2024-03-05T09:25:00+08:00"));
     ticket_release(&t);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'reopened'"), 1);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'reopened'"), 1);
     /* notifications: 09:00 open and 09:25 reopen; nothing at 09:40 or 09:41 */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 2);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox"), 2);
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'created' AND "
                                "created_at = 1709600400"),
                      1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
                                "created_at = 1709601900"),
                      1);
     env_close(&e);
@@ -703,7 +677,7 @@ static void test_reopen_window_and_once(void **state)
     struct test_alert_spec s = base;
     struct ticket t;
     char number[32], err[256];
-    int64_t t0 = ts(base.matched_at);
+    int64_t t0 = notifier_ts(base.matched_at);
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -733,7 +707,7 @@ static void test_api_json_detail_and_actions(void **state)
     struct env e;
     json_t *d = NULL, *out = NULL, *args;
     char number[32], err[256];
-    int64_t t0 = ts(base.matched_at);
+    int64_t t0 = notifier_ts(base.matched_at);
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -814,7 +788,7 @@ static void test_rule_groups_stored_and_in_detail(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(e.store, &alert, ts("2026-11-30T01:00:00Z"), &res),
+    assert_int_equal(ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res),
                      0);
     yq_alert_release(&alert);
 
@@ -854,7 +828,7 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     struct ticket_action a;
     struct ticket_action_result res;
     char number[32], err[256] = "";
-    int64_t detected = ts("2026-11-30T09:00:00+08:00"); /* a Monday */
+    int64_t detected = notifier_ts("2026-11-30T09:00:00+08:00"); /* a Monday */
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -864,14 +838,8 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_int_equal(t.response_deadline, detected + 48 * 3600);
     ticket_release(&t);
 
-    memset(&a, 0, sizeof(a));
-    a.kind = TICKET_ACT_SET_LEVEL;
-    a.number = number;
-    a.actor = "值班员甲";
-    a.role = "duty_officer";
-    a.level = YQ_LEVEL_II;
-    a.note = "涉及人员伤亡";
-    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 600, &res, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL, .number = number, .actor = "值班员甲", .role = "duty_officer", .level = YQ_LEVEL_II, .note = "涉及人员伤亡"};
+    notifier_apply_ok(e.store, &a, detected + 600, &res);
     assert_string_equal(res.from_state, "open");
     assert_string_equal(res.to_state, "open");
     assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
@@ -880,7 +848,7 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_int_equal(t.response_deadline, detected + 5 * 3600);
     assert_int_equal(t.press_deadline, detected + 24 * 3600);
     ticket_release(&t);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
                                "note LIKE 'level=II was=III%' AND to_state = 'open'"),
                      1);
 
@@ -889,18 +857,13 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_int_equal(ticket_flow_apply(e.store, &a, detected + 1200, &res, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
     /* Tue 1, Wed 2, Thu 3, Fri 4, Mon 7 December: ends 2026-12-07 24:00 Beijing time */
-    assert_int_equal(t.response_deadline, ts("2026-12-08T00:00:00+08:00"));
+    assert_int_equal(t.response_deadline, notifier_ts("2026-12-08T00:00:00+08:00"));
     assert_int_equal(t.press_deadline, 0);
     ticket_release(&t);
 
     drive_to(&e, number, "responded", detected + 1800);
-    memset(&a, 0, sizeof(a));
-    a.kind = TICKET_ACT_CLOSE;
-    a.number = number;
-    a.actor = "联络员乙";
-    a.role = "liaison";
-    a.note = "已发放补偿款并公开说明";
-    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 3600, &res, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_CLOSE, .number = number, .actor = "联络员乙", .role = "liaison", .note = "已发放补偿款并公开说明"};
+    notifier_apply_ok(e.store, &a, detected + 3600, &res);
     assert_string_equal(res.to_state, "closed");
     env_close(&e);
 }
@@ -968,8 +931,8 @@ static void test_issue_11_queue_order(void **state)
     struct ticket_list list;
     struct ticket_filter all = {.state = NULL};
     struct ticket_filter active = {.state = "active"};
-    char number[5][32], err[256];
-    int64_t t0 = ts(base.matched_at);
+    char number[5][32];
+    int64_t t0 = notifier_ts(base.matched_at);
 
     (void)state;
     env_open(&e, routes_yaml);
@@ -995,12 +958,8 @@ static void test_issue_11_queue_order(void **state)
     /* the I is dismissed: it goes after every open one */
     {
         struct ticket_action a;
-        memset(&a, 0, sizeof(a));
-        a.kind = TICKET_ACT_DISMISS;
-        a.number = number[4];
-        a.actor = "值班员";
-        a.reason = "duplicate";
-        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 60, NULL, err, sizeof(err)), 0);
+        a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number[4], .actor = "值班员", .reason = "duplicate"};
+        notifier_apply_ok(e.store, &a, t0 + 60, NULL);
     }
     assert_int_equal(ticket_store_list(e.store, &all, 100, &list), 0);
     assert_int_equal(list.n, 5);
@@ -1012,12 +971,8 @@ static void test_issue_11_queue_order(void **state)
        open III whose 签收时限 (1 h) is nearer */
     {
         struct ticket_action a;
-        memset(&a, 0, sizeof(a));
-        a.kind = TICKET_ACT_ACK;
-        a.number = number[3];
-        a.actor = "联络员";
-        a.role = "liaison";
-        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 120, NULL, err, sizeof(err)), 0);
+        a = (struct ticket_action){.kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
+        notifier_apply_ok(e.store, &a, t0 + 120, NULL);
     }
     assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
     assert_int_equal(list.n, 4);
@@ -1038,33 +993,24 @@ static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
     struct env e;
     struct ticket_action a;
     struct ticket_action_result res;
-    char number[32], err[256];
-    int64_t t0 = ts(base.matched_at);
+    char number[32];
+    int64_t t0 = notifier_ts(base.matched_at);
 
     (void)state;
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:tell", number);
-    memset(&a, 0, sizeof(a));
-    a.kind = TICKET_ACT_SET_LEVEL;
-    a.number = number;
-    a.actor = "值班员";
-    a.level = YQ_LEVEL_II;
-    a.note = "关注度上升";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 60, &res, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL, .number = number, .actor = "值班员", .level = YQ_LEVEL_II, .note = "关注度上升"};
+    notifier_apply_ok(e.store, &a, t0 + 60, &res);
     assert_int_equal(res.notifications, 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
                                "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
                                "subject LIKE '【级别调整】%' AND "
                                "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
                      1);
-    memset(&a, 0, sizeof(a));
-    a.kind = TICKET_ACT_DISMISS;
-    a.number = number;
-    a.actor = "值班员";
-    a.reason = "irrelevant";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 120, &res, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员", .reason = "irrelevant"};
+    notifier_apply_ok(e.store, &a, t0 + 120, &res);
     assert_int_equal(res.notifications, 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
                                "channel = 'zrzy-liaison' AND subject LIKE '【不予处置】%' AND "
                                "body LIKE '%原因：与本地无关%' AND body NOT LIKE '%时限%'"),
                      1);
@@ -1080,19 +1026,15 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     struct env e;
     struct ticket_action a;
     json_t *d = NULL, *clock, *entry, *item;
-    char number[32], err[256];
-    int64_t t0 = ts(base.matched_at);
+    char number[32];
+    int64_t t0 = notifier_ts(base.matched_at);
     size_t i;
 
     (void)state;
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:show", number);
-    memset(&a, 0, sizeof(a));
-    a.kind = TICKET_ACT_DISMISS;
-    a.number = number;
-    a.actor = "值班员李四";
-    a.reason = "out_of_scope";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 600, NULL, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员李四", .reason = "out_of_scope"};
+    notifier_apply_ok(e.store, &a, t0 + 600, NULL);
     assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "state_label")), "不予处置");
     assert_string_equal(json_string_value(json_object_get(d, "level_label")), "较大");

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "ticket_api.h"
 #include "ticket_held.h"
@@ -22,45 +23,6 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    assert_int_equal(yq_time_parse_iso(iso, &t, NULL), 0);
-    return t;
-}
-
-static struct ticket_store *open_memory(void)
-{
-    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
-    struct ticket_store *store = NULL;
-    char err[256] = "";
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    assert_non_null(store);
-    return store;
-}
-
-static int intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
-                  struct ticket_intake_result *res)
-{
-    struct yq_alert alert;
-    int err;
-    assert_int_equal(test_alert_make(spec, &alert), 0);
-    err = ticket_intake_alert(store, &alert, now, res);
-    yq_alert_release(&alert);
-    return err;
-}
-
-static int64_t count_rows(struct ticket_store *store, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
 
 /* The primary result code of sql on db (the store enables extended codes). */
 static int exec_rc(sqlite3 *db, const char *sql, char **msg)
@@ -81,14 +43,14 @@ static const struct test_alert_spec base = {
 
 static void test_new_alert_creates_ticket(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct ticket t;
     int64_t logs = 0;
-    int64_t detected = ts("2026-11-29T08:00:00Z");
+    int64_t detected = notifier_ts("2026-11-29T08:00:00Z");
 
     (void)state;
-    assert_int_equal(intake(store, &base, detected + 5, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, detected + 5, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_string_equal(res.number, "YQ-2026-11-0001");
     assert_int_equal(res.item_count, 1);
@@ -101,7 +63,7 @@ static void test_new_alert_creates_ticket(void **state)
     assert_string_equal(t.department, "市自然资源局");
     assert_string_equal(ticket_state_name(t.state), "open");
     assert_true(t.has_first_post);
-    assert_int_equal(t.first_post_at, ts("2026-11-29T07:30:00Z"));
+    assert_int_equal(t.first_post_at, notifier_ts("2026-11-29T07:30:00Z"));
     assert_int_equal(t.detected_at, detected);
     assert_int_equal(t.ack_deadline, detected + 3600);
     assert_int_equal(t.response_deadline, detected + 48 * 3600);
@@ -115,7 +77,7 @@ static void test_new_alert_creates_ticket(void **state)
 
     assert_int_equal(ticket_store_count_log(store, res.ticket_id, &logs), 0);
     assert_int_equal(logs, 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE actor = 'system' "
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE actor = 'system' "
                                        "AND action = 'created'"),
                      1);
     assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0002", &t), ERR_NOT_FOUND);
@@ -124,7 +86,7 @@ static void test_new_alert_creates_ticket(void **state)
 
 static void test_number_month_is_shanghai_month(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
 
@@ -132,27 +94,27 @@ static void test_number_month_is_shanghai_month(void **state)
     /* 2026-11-30T17:00Z is 2026-12-01 01:00 in Asia/Shanghai */
     s.event_key = "ev:dec1";
     s.matched_at = "2026-11-30T17:00:00Z";
-    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_int_equal(notifier_intake(store, &s, notifier_ts(s.matched_at), &res), 0);
     assert_string_equal(res.number, "YQ-2026-12-0001");
 
     /* 2026-11-30T15:59:59Z is still November (23:59:59 +08) */
     s.event_key = "ev:nov1";
     s.item_id = "rss:0002";
     s.matched_at = "2026-11-30T15:59:59Z";
-    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_int_equal(notifier_intake(store, &s, notifier_ts(s.matched_at), &res), 0);
     assert_string_equal(res.number, "YQ-2026-11-0001");
 
     s.event_key = "ev:dec2";
     s.item_id = "rss:0003";
     s.matched_at = "2026-11-30T16:00:00Z";
-    assert_int_equal(intake(store, &s, ts(s.matched_at), &res), 0);
+    assert_int_equal(notifier_intake(store, &s, notifier_ts(s.matched_at), &res), 0);
     assert_string_equal(res.number, "YQ-2026-12-0002");
     ticket_store_free(store);
 }
 
 static void test_same_event_new_item_attaches(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res1, res2;
     struct test_alert_spec s = base;
     struct ticket_item_list items;
@@ -160,7 +122,7 @@ static void test_same_event_new_item_attaches(void **state)
     int64_t logs = 0;
 
     (void)state;
-    assert_int_equal(intake(store, &base, 1000, &res1), 0);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res1), 0);
     s.item_id = "rss:0002";
     s.title = "紫阳县拆迁补偿争议";
     s.url = "https://news.example.cn/a/2.html";
@@ -168,7 +130,7 @@ static void test_same_event_new_item_attaches(void **state)
     s.score = 50.0;
     s.level = "I"; /* a later alert does not change the level (issue #5: set level) */
     s.matched_at = "2026-11-29T09:00:00Z";
-    assert_int_equal(intake(store, &s, 2000, &res2), 0);
+    assert_int_equal(notifier_intake(store, &s, 2000, &res2), 0);
     assert_int_equal(res2.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res2.ticket_id, res1.ticket_id);
     assert_string_equal(res2.number, "YQ-2026-11-0001");
@@ -177,9 +139,9 @@ static void test_same_event_new_item_attaches(void **state)
     assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &t), 0);
     assert_int_equal(t.item_count, 2);
     assert_true(t.score > 49.9 && t.score < 50.1);
-    assert_int_equal(t.first_post_at, ts("2026-11-29T06:00:00Z"));
+    assert_int_equal(t.first_post_at, notifier_ts("2026-11-29T06:00:00Z"));
     assert_int_equal(t.level, YQ_LEVEL_III);
-    assert_int_equal(t.detected_at, ts("2026-11-29T08:00:00Z"));
+    assert_int_equal(t.detected_at, notifier_ts("2026-11-29T08:00:00Z"));
     assert_int_equal(t.created_at, 1000);
     assert_int_equal(t.updated_at, 2000);
     ticket_release(&t);
@@ -196,7 +158,7 @@ static void test_same_event_new_item_attaches(void **state)
     assert_non_null(strstr(items.v[0].matches, "\"term\":\"征地\""));
     assert_string_equal(items.v[0].excerpt, "汉滨征地补偿款迟迟未发放，村民多次反映");
     assert_true(items.v[0].has_published);
-    assert_int_equal(items.v[0].published_at, ts("2026-11-29T07:30:00Z"));
+    assert_int_equal(items.v[0].published_at, notifier_ts("2026-11-29T07:30:00Z"));
     assert_int_equal(items.v[1].added_at, 2000);
     ticket_item_list_release(&items);
 
@@ -206,25 +168,25 @@ static void test_same_event_new_item_attaches(void **state)
 
     assert_int_equal(ticket_store_count_log(store, res1.ticket_id, &logs), 0);
     assert_int_equal(logs, 2);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE action = "
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
                                        "'item_added' AND note = 'rss:0002'"),
                      1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     ticket_store_free(store);
 }
 
 static void test_redelivered_alert_changes_nothing(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct ticket t;
     int64_t logs = 0;
 
     (void)state;
-    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(intake(store, &base, 5000 + i, &res), 0);
+        assert_int_equal(notifier_intake(store, &base, 5000 + i, &res), 0);
         assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
         assert_string_equal(res.number, "YQ-2026-11-0001");
         assert_int_equal(res.item_count, 1);
@@ -235,10 +197,10 @@ static void test_redelivered_alert_changes_nothing(void **state)
     ticket_release(&t);
     assert_int_equal(ticket_store_count_log(store, res.ticket_id, &logs), 0);
     assert_int_equal(logs, 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     /* the sequence was not advanced by the duplicates */
-    assert_int_equal(count_rows(store, "SELECT last_seq FROM ticket_number_seq"), 1);
+    assert_int_equal(notifier_count(store, "SELECT last_seq FROM ticket_number_seq"), 1);
     ticket_store_free(store);
 }
 
@@ -264,7 +226,7 @@ static void test_deadlines_per_level(void **state)
         /* Saturday 00:30 Shanghai is still Friday in UTC */
         {"IV", "2026-11-27T16:30:00Z", "2026-12-05T00:00:00+08:00"},
     };
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -277,12 +239,12 @@ static void test_deadlines_per_level(void **state)
 
         assert_int_equal(yq_level_parse(cases[i].level, &level), 0);
         struct ticket_deadline_set dl;
-        ticket_clock_deadlines(NULL, NULL, level, ts(cases[i].detected), ts(cases[i].detected),
+        ticket_clock_deadlines(NULL, NULL, level, notifier_ts(cases[i].detected), notifier_ts(cases[i].detected),
                                &dl);
         ack = dl.ack;
         response = dl.response;
-        assert_int_equal(ack, ts(cases[i].detected) + 3600);
-        if (response != ts(cases[i].response)) {
+        assert_int_equal(ack, notifier_ts(cases[i].detected) + 3600);
+        if (response != notifier_ts(cases[i].response)) {
             char got[32];
             fail_msg("case %zu level %s: response %s, want %s", i, cases[i].level,
                      yq_time_format_utc(response, got, sizeof(got)), cases[i].response);
@@ -294,7 +256,7 @@ static void test_deadlines_per_level(void **state)
         s.item_id = item;
         s.level = cases[i].level;
         s.matched_at = cases[i].detected;
-        assert_int_equal(intake(store, &s, 1, &res), 0);
+        assert_int_equal(notifier_intake(store, &s, 1, &res), 0);
         assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
         assert_int_equal(t.ack_deadline, ack);
         assert_int_equal(t.response_deadline, response);
@@ -306,13 +268,13 @@ static void test_deadlines_per_level(void **state)
 
 static void test_ticket_log_is_append_only(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     sqlite3 *db = ticket_store_db(store);
     char *msg = NULL;
 
     (void)state;
-    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(exec_rc(db, "UPDATE ticket_log SET note = 'x'", &msg), SQLITE_CONSTRAINT);
     assert_non_null(strstr(msg, "append-only"));
     sqlite3_free(msg);
@@ -320,7 +282,7 @@ static void test_ticket_log_is_append_only(void **state)
     assert_int_equal(exec_rc(db, "DELETE FROM ticket_log", &msg), SQLITE_CONSTRAINT);
     assert_non_null(strstr(msg, "append-only"));
     sqlite3_free(msg);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
                                        "'level=III department=市自然资源局 item_id=rss:0001'"),
                      1);
     /* appending is allowed */
@@ -335,7 +297,7 @@ static void test_ticket_log_is_append_only(void **state)
                              "VALUES (99, 2000, 'duty', 'note')",
                              NULL),
                      SQLITE_CONSTRAINT);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log"), 2);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 2);
     ticket_store_free(store);
 }
 
@@ -361,16 +323,16 @@ static void test_migrations_idempotent_on_reopen(void **state)
         assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"),
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(count_rows(store, "PRAGMA synchronous"), 2); /* FULL */
-        assert_int_equal(count_rows(store, "PRAGMA foreign_keys"), 1);
-        assert_int_equal(count_rows(store, "SELECT count(*) FROM pragma_journal_mode "
+        assert_int_equal(notifier_count(store, "PRAGMA synchronous"), 2); /* FULL */
+        assert_int_equal(notifier_count(store, "PRAGMA foreign_keys"), 1);
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM pragma_journal_mode "
                                            "WHERE journal_mode = 'wal'"),
                          1);
-        assert_int_equal(intake(store, &base, 1000, &res), 0);
+        assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
         assert_int_equal(res.outcome, round == 0 ? TICKET_INTAKE_CREATED : TICKET_INTAKE_DUPLICATE);
-        assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
         ticket_store_free(store);
         store = NULL;
     }
@@ -416,7 +378,7 @@ static void test_readonly_store_reads_but_cannot_intake(void **state)
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &writer, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
-    assert_int_equal(intake(writer, &base, 1000, &res), 0);
+    assert_int_equal(notifier_intake(writer, &base, 1000, &res), 0);
     assert_int_equal(ticket_store_list_open(reader, 10, &list), 0);
     assert_int_equal(list.n, 1);
     assert_string_equal(list.v[0].number, "YQ-2026-11-0001");
@@ -441,7 +403,7 @@ static void test_list_open_orders_by_response_deadline(void **state)
         {"ev:iv", "IV"},     {"ev:iii", "III"},      {"ev:i", "I"},
         {"ev:closed", "II"}, {"ev:dismissed", "II"},
     };
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_list list;
     int64_t open_count = 0;
 
@@ -453,7 +415,7 @@ static void test_list_open_orders_by_response_deadline(void **state)
         s.event_key = tickets[i].key;
         s.item_id = item;
         s.level = tickets[i].level;
-        assert_int_equal(intake(store, &s, 1000, NULL), 0);
+        assert_int_equal(notifier_intake(store, &s, 1000, NULL), 0);
     }
     assert_int_equal(sqlite3_exec(ticket_store_db(store),
                                   "UPDATE tickets SET state = 'closed' WHERE event_key = "
@@ -486,7 +448,7 @@ static void test_list_open_orders_by_response_deadline(void **state)
 
 static void test_title_falls_back_to_text_and_is_bounded(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
     char long_title[2048] = "";
@@ -494,7 +456,7 @@ static void test_title_falls_back_to_text_and_is_bounded(void **state)
 
     (void)state;
     s.title = "";
-    assert_int_equal(intake(store, &s, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &s, 1000, &res), 0);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_string_equal(t.title, "汉滨征地补偿款迟迟未发放，村民多次反映");
     ticket_release(&t);
@@ -506,7 +468,7 @@ static void test_title_falls_back_to_text_and_is_bounded(void **state)
     s.event_key = "ev:long";
     s.item_id = "rss:long";
     s.title = long_title;
-    assert_int_equal(intake(store, &s, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &s, 1000, &res), 0);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_int_equal(strlen(t.title), 200 * 3);
     ticket_release(&t);
@@ -515,7 +477,7 @@ static void test_title_falls_back_to_text_and_is_bounded(void **state)
 
 static void test_missing_event_key_is_invalid(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct yq_alert alert;
 
     (void)state;
@@ -524,11 +486,11 @@ static void test_missing_event_key_is_invalid(void **state)
     alert.item.id = NULL;
     assert_int_equal(ticket_intake_alert(store, &alert, 1000, NULL), ERR_INVALID);
     yq_alert_release(&alert);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
     ticket_store_free(store);
 }
 
-/* intake() with the item's author replaced by author (raw UTF-8, not JSON-escaped). */
+/* notifier_intake() with the item's author replaced by author (raw UTF-8, not JSON-escaped). */
 static int intake_by(struct ticket_store *store, const struct test_alert_spec *spec,
                      const char *author, int64_t now, struct ticket_intake_result *res)
 {
@@ -552,7 +514,7 @@ static int intake_by(struct ticket_store *store, const struct test_alert_spec *s
  */
 static void test_issue_fc033_author_stored_and_in_detail(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct ticket_item_list items;
     struct test_alert_spec s = base;
@@ -608,7 +570,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     cfg.path = path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
 
@@ -630,14 +592,14 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_schema_version(store, &version), 0);
     assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_log"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_item_revisions"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM ticket_items WHERE author = ''"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_item_revisions"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items WHERE author = ''"), 1);
 
     /* the old item is still known (a redelivery changes nothing); a new one keeps its author */
-    assert_int_equal(intake(store, &base, 2000, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, 2000, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
     s.item_id = "rss:0002";
     assert_int_equal(intake_by(store, &s, "安康网友", 2000, &res), 0);
@@ -716,19 +678,19 @@ static void test_issue_10_open_never_creates_the_store(void **state)
     assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
     assert_true(created);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    assert_int_equal(intake(store, &base, 1000, &res), 0);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
     /* a second init keeps the data */
     assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
     assert_false(created);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     ticket_store_free(store);
 
     /* ":memory:" stays usable for tests */
     cfg.path = (char *)":memory:";
-    store = open_memory();
+    store = notifier_store_memory();
     ticket_store_free(store);
     remove_store(sub, path);
     rmdir(dir);
@@ -757,7 +719,7 @@ static void test_issue_10_state_files_are_0600(void **state)
     assert_int_equal(file_mode(path), 0600);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
-    assert_int_equal(intake(store, &base, 1000, &res), 0); /* -wal and -shm exist now */
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0); /* -wal and -shm exist now */
     snprintf(side, sizeof(side), "%s-wal", path);
     assert_int_equal(file_mode(side), 0600);
     snprintf(side, sizeof(side), "%s-shm", path);
@@ -844,9 +806,9 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
             }
         }
         assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-        assert_int_equal(count_rows(store, "SELECT count(*) FROM schema_version"),
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(count_rows(store, "SELECT count(DISTINCT version) FROM schema_version"),
+        assert_int_equal(notifier_count(store, "SELECT count(DISTINCT version) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
         ticket_store_free(store);
         remove_store(dir, path);
@@ -1000,7 +962,7 @@ static int intake_unverified(struct ticket_store *store, const struct test_alert
  */
 static void test_issue_10_rules_unverified_on_ticket(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct test_alert_spec s = base, other = base;
     struct ticket_intake_result res;
     struct ticket t;
@@ -1021,19 +983,19 @@ static void test_issue_10_rules_unverified_on_ticket(void **state)
     /* a later item matched on unverified rules marks the ticket, with its last check */
     s.item_id = "rss:0002";
     assert_int_equal(
-        intake_unverified(store, &s, true, ts("2026-11-29T07:58:00Z"), &res), 0);
+        intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:58:00Z"), &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_true(t.rules_unverified);
-    assert_int_equal(t.rules_checked_at, ts("2026-11-29T07:58:00Z"));
+    assert_int_equal(t.rules_checked_at, notifier_ts("2026-11-29T07:58:00Z"));
     ticket_release(&t);
     /* the oldest known check is kept; a later verified alert does not clear the mark */
     s.item_id = "rss:0003";
     assert_int_equal(
-        intake_unverified(store, &s, true, ts("2026-11-29T06:00:00Z"), &res), 0);
+        intake_unverified(store, &s, true, notifier_ts("2026-11-29T06:00:00Z"), &res), 0);
     s.item_id = "rss:0004";
     assert_int_equal(
-        intake_unverified(store, &s, true, ts("2026-11-29T07:59:00Z"), &res), 0);
+        intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:59:00Z"), &res), 0);
     s.item_id = "rss:0005";
     assert_int_equal(intake_unverified(store, &s, false, 0, &res), 0);
     assert_int_equal(ticket_api_detail(store, res.number, &d), 0);
@@ -1065,7 +1027,7 @@ static int intake_marked(struct ticket_store *store, const struct test_alert_spe
     if (day) {
         alert.item.precision = "day";
     }
-    err = ticket_intake_alert(store, &alert, ts("2026-11-29T08:00:05Z"), res);
+    err = ticket_intake_alert(store, &alert, notifier_ts("2026-11-29T08:00:05Z"), res);
     yq_alert_release(&alert);
     return err;
 }
@@ -1078,7 +1040,7 @@ static int intake_marked(struct ticket_store *store, const struct test_alert_spe
  */
 static void test_issue_11_old_and_official_items_are_held(void **state)
 {
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct ticket_held_list held;
     struct test_alert_spec old = base, official = base, fresh = base, dated = base, late = base;
@@ -1102,9 +1064,9 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_int_equal(intake_marked(store, &official, true, false, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
 
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM outbox"), 0);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM held_items"), 2);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM held_items"), 2);
 
     assert_int_equal(ticket_store_list_held(store, NULL, NULL, 10, &held), 0);
     assert_int_equal(held.n, 2);
@@ -1117,8 +1079,8 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_string_equal(held.v[0].title, "宇宙大爆炸理论");
     assert_string_equal(held.v[0].level, "II");
     assert_true(held.v[0].has_published);
-    assert_int_equal(held.v[0].published_at, ts("2020-06-01T00:00:00Z"));
-    assert_int_equal(held.v[0].fetched_at, ts("2026-11-29T07:59:00Z"));
+    assert_int_equal(held.v[0].published_at, notifier_ts("2020-06-01T00:00:00Z"));
+    assert_int_equal(held.v[0].fetched_at, notifier_ts("2026-11-29T07:59:00Z"));
     assert_string_equal(held.v[0].rule_ids, "[\"land-01\"]");
     ticket_held_list_release(&held);
     assert_int_equal(ticket_store_list_held(store, "official", NULL, 10, &held), 0);
@@ -1160,7 +1122,7 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     late.published_at = "2020-01-01T00:00:00Z";
     assert_int_equal(intake_marked(store, &late, false, false, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 2);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
     ticket_store_free(store);
 }
 
@@ -1242,7 +1204,7 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     static const char backlog_item[] =
         "{\"schema\":1,\"id\":\"rss:b\",\"source\":\"rss\",\"source_id\":\"caogen\","
         "\"published_at\":null,\"fetched_at\":\"2026-11-29T07:59:00Z\",\"backlog\":true}";
-    struct ticket_store *store = open_memory();
+    struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
     struct ticket_held_list held;
     struct test_alert_spec undated = base, fresh = base;
@@ -1265,13 +1227,13 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     undated.published_at = NULL;
     assert_int_equal(test_alert_make(&undated, &alert), 0);
     alert.item.backlog = true;
-    assert_int_equal(ticket_intake_alert(store, &alert, ts("2026-11-29T08:00:05Z"), &res),
+    assert_int_equal(ticket_intake_alert(store, &alert, notifier_ts("2026-11-29T08:00:05Z"), &res),
                      0);
     yq_alert_release(&alert);
     assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
     assert_int_equal(res.ticket_id, 0);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM outbox"), 0);
 
     assert_int_equal(ticket_store_list_held(store, "undated", NULL, 10, &held), 0);
     assert_int_equal(held.n, 1);
@@ -1300,8 +1262,8 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     fresh.published_at = NULL;
     assert_int_equal(intake_marked(store, &fresh, false, false, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM tickets"), 1);
-    assert_int_equal(count_rows(store, "SELECT count(*) FROM held_items"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM held_items"), 1);
     ticket_store_free(store);
 }
 

@@ -14,23 +14,15 @@
 
 #include "notify_cfg.h"
 #include "ticket_clock.h"
+#include "notifier_fixture.h"
 #include "workcal.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    if (yq_time_parse_iso(iso, &t, NULL) != 0) {
-        fail_msg("bad time '%s'", iso);
-    }
-    return t;
-}
-
 static int64_t day(const char *date)
 {
-    return workcal_day_of(ts(date)); /* a date alone is Shanghai midnight */
+    return workcal_day_of(notifier_ts(date)); /* a date alone is Shanghai midnight */
 }
 
 static struct workcal *load_2026(void)
@@ -132,8 +124,8 @@ static void test_working_day_arithmetic(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int64_t got =
-            workcal_add_working_days(cases[i].with_cal ? cal : NULL, ts(cases[i].from), cases[i].n);
-        if (got != ts(cases[i].want)) {
+            workcal_add_working_days(cases[i].with_cal ? cal : NULL, notifier_ts(cases[i].from), cases[i].n);
+        if (got != notifier_ts(cases[i].want)) {
             char buf[32];
             fail_msg("case %zu: %s + %d working days = %s, want %s", i, cases[i].from, cases[i].n,
                      yq_time_format_utc(got, buf, sizeof(buf)), cases[i].want);
@@ -147,7 +139,7 @@ static void test_deadlines_per_level_with_calendar(void **state)
     struct workcal *cal = load_2026();
     struct ticket_deadline_set d;
     struct ticket_clock_cfg cfg = *ticket_clock_defaults();
-    int64_t t0 = ts("2026-09-30T10:00:00+08:00");
+    int64_t t0 = notifier_ts("2026-09-30T10:00:00+08:00");
 
     (void)state;
     ticket_clock_deadlines(NULL, cal, YQ_LEVEL_I, t0, t0, &d);
@@ -155,7 +147,7 @@ static void test_deadlines_per_level_with_calendar(void **state)
     assert_int_equal(d.response, t0 + 5 * 3600); /* hours run through holidays */
     assert_int_equal(d.press, t0 + 24 * 3600);
     /* 15 working days from 09-30: 10-08..10-10 (3), 10-12..16 (8), 10-19..23 (13), 26, 27 */
-    assert_int_equal(d.close, ts("2026-10-28T00:00:00+08:00"));
+    assert_int_equal(d.close, notifier_ts("2026-10-28T00:00:00+08:00"));
     ticket_clock_deadlines(NULL, cal, YQ_LEVEL_II, t0, t0 + 600, &d);
     assert_int_equal(d.ack, t0 + 600 + 3600); /* from assignment */
     assert_int_equal(d.press, t0 + 24 * 3600);
@@ -163,7 +155,7 @@ static void test_deadlines_per_level_with_calendar(void **state)
     assert_int_equal(d.response, t0 + 48 * 3600);
     assert_int_equal(d.press, 0);
     ticket_clock_deadlines(NULL, cal, YQ_LEVEL_IV, t0, t0, &d);
-    assert_int_equal(d.response, ts("2026-10-14T00:00:00+08:00"));
+    assert_int_equal(d.response, notifier_ts("2026-10-14T00:00:00+08:00"));
     /* configured values */
     cfg.ack_ms = 30 * 60000;
     cfg.response_iii_ms = 24 * 3600000LL;
@@ -172,9 +164,9 @@ static void test_deadlines_per_level_with_calendar(void **state)
     ticket_clock_deadlines(&cfg, cal, YQ_LEVEL_III, t0, t0, &d);
     assert_int_equal(d.ack, t0 + 1800);
     assert_int_equal(d.response, t0 + 24 * 3600);
-    assert_int_equal(d.close, ts("2026-10-09T00:00:00+08:00"));
+    assert_int_equal(d.close, notifier_ts("2026-10-09T00:00:00+08:00"));
     ticket_clock_deadlines(&cfg, cal, YQ_LEVEL_IV, t0, t0, &d);
-    assert_int_equal(d.response, ts("2026-10-11T00:00:00+08:00")); /* 8, 9, 10 (调休) */
+    assert_int_equal(d.response, notifier_ts("2026-10-11T00:00:00+08:00")); /* 8, 9, 10 (调休) */
     workcal_free(cal);
 }
 
@@ -273,15 +265,15 @@ static void test_quiet_hours(void **state)
     assert_int_equal(s, 22 * 60);
     assert_int_equal(e, 7 * 60);
     /* 23:30 Beijing waits until 07:00 the next day; 06:59 until 07:00; 12:00 goes now */
-    assert_int_equal(notify_quiet_until(s, e, ts("2026-11-29T23:30:00+08:00")),
-                     ts("2026-11-30T07:00:00+08:00"));
-    assert_int_equal(notify_quiet_until(s, e, ts("2026-11-30T06:59:00+08:00")),
-                     ts("2026-11-30T07:00:00+08:00"));
-    assert_int_equal(notify_quiet_until(s, e, ts("2026-11-30T12:00:00+08:00")),
-                     ts("2026-11-30T12:00:00+08:00"));
+    assert_int_equal(notify_quiet_until(s, e, notifier_ts("2026-11-29T23:30:00+08:00")),
+                     notifier_ts("2026-11-30T07:00:00+08:00"));
+    assert_int_equal(notify_quiet_until(s, e, notifier_ts("2026-11-30T06:59:00+08:00")),
+                     notifier_ts("2026-11-30T07:00:00+08:00"));
+    assert_int_equal(notify_quiet_until(s, e, notifier_ts("2026-11-30T12:00:00+08:00")),
+                     notifier_ts("2026-11-30T12:00:00+08:00"));
     assert_int_equal(notify_quiet_parse("12:00-14:00", &s, &e), 0);
-    assert_int_equal(notify_quiet_until(s, e, ts("2026-11-30T13:00:00+08:00")),
-                     ts("2026-11-30T14:00:00+08:00"));
+    assert_int_equal(notify_quiet_until(s, e, notifier_ts("2026-11-30T13:00:00+08:00")),
+                     notifier_ts("2026-11-30T14:00:00+08:00"));
     assert_int_equal(notify_quiet_parse("", &s, &e), 0);
     assert_int_equal(notify_quiet_until(s, e, 12345), 12345);
     assert_int_equal(notify_quiet_parse("25:00-07:00", &s, &e), ERR_INVALID);

@@ -1,0 +1,37 @@
+/*
+ * What the notifier's tests share (library yq_test_notifier): times, an in-memory ticket
+ * store, intake of a test alert (test_alerts.h), counting rows, applying an action. Every
+ * function fails the running cmocka test on an unexpected error, so call them from a test only.
+ */
+#ifndef NOTIFIER_FIXTURE_H
+#define NOTIFIER_FIXTURE_H
+
+#include <stdint.h>
+
+#include "test_alerts.h"
+#include "ticket_flow.h"
+#include "ticket_intake.h"
+#include "ticket_store.h"
+
+/* The instant of an RFC 3339 time (NUL-terminated), seconds since the epoch. */
+int64_t notifier_ts(const char *iso);
+
+/* A new ticket store in SQLite :memory: (busy timeout 1 s); free with ticket_store_free(). */
+struct ticket_store *notifier_store_memory(void);
+
+/*
+ * Take the alert of spec (test_alert_make(); it must decode) into store at now; res may be
+ * NULL. Returns the intake's result code (0, ERR_...).
+ */
+int notifier_intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
+                    struct ticket_intake_result *res);
+
+/* The integer in the first column of the first row of sql (NUL-terminated) on store's database. */
+int64_t notifier_count(struct ticket_store *store, const char *sql);
+
+/* Apply action a (borrowed) at now; res may be NULL. Fails the test with the flow's message
+ * unless it succeeds. */
+void notifier_apply_ok(struct ticket_store *store, const struct ticket_action *a, int64_t now,
+                       struct ticket_action_result *res);
+
+#endif
