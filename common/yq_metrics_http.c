@@ -221,8 +221,7 @@ int yq_metrics_http_label_value(struct yq_buf *b, const char *value)
     return add_escaped(b, value, true);
 }
 
-int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type,
-                           const char *help)
+int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type, const char *help)
 {
     int err = yq_buf_addf(b, "# HELP %s ", name);
 
@@ -253,8 +252,8 @@ int yq_metrics_http_sample(struct yq_buf *b, const char *name,
     return err ? err : yq_buf_addf(b, " %" PRId64 "\n", value);
 }
 
-int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type,
-                           const char *help, int64_t value)
+int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type, const char *help,
+                           int64_t value)
 {
     int err = yq_metrics_http_family(b, name, type, help);
 

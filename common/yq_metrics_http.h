@@ -102,8 +102,7 @@ int yq_metrics_http_label_value(struct yq_buf *b, const char *value);
  * The header of a metric family: "# HELP name help" (backslash and line feed in help
  * escaped) and "# TYPE name type", type being "counter", "gauge", "untyped"...
  */
-int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type,
-                           const char *help);
+int yq_metrics_http_family(struct yq_buf *b, const char *name, const char *type, const char *help);
 
 /*
  * One sample line: name{l1="v1",...} value, without braces when n_labels is 0. labels:
@@ -114,7 +113,7 @@ int yq_metrics_http_sample(struct yq_buf *b, const char *name,
                            int64_t value);
 
 /* A family with one unlabelled sample: yq_metrics_http_family() then the sample line. */
-int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type,
-                           const char *help, int64_t value);
+int yq_metrics_http_scalar(struct yq_buf *b, const char *name, const char *type, const char *help,
+                           int64_t value);
 
 #endif

@@ -71,13 +71,13 @@ static int head_families(struct yq_buf *b, const struct matcher_status *st)
                           "errors by kind (each is retried or logged)", errors, 4);
     }
     if (!err) {
-        err = kind_family(b, "yuqing_matcher_rebalances_total",
-                          "consumer group rebalances by kind", rebalances, 2);
+        err = kind_family(b, "yuqing_matcher_rebalances_total", "consumer group rebalances by kind",
+                          rebalances, 2);
     }
     if (!err) {
-        err = yq_metrics_http_scalar(b, "yuqing_matcher_assigned_partitions", "gauge",
-                                     "partitions of the items topic held",
-                                     (int64_t)st->n_partitions);
+        err =
+            yq_metrics_http_scalar(b, "yuqing_matcher_assigned_partitions", "gauge",
+                                   "partitions of the items topic held", (int64_t)st->n_partitions);
     }
     return err;
 }
@@ -96,10 +96,9 @@ static int partition_families(struct yq_buf *b, const struct matcher_status *st)
             continue;
         }
         partition_labels(p, num, l);
-        err = yq_metrics_http_sample(b, "yuqing_matcher_consumer_lag", l, 2,
-                                     p->high_watermark > p->position
-                                         ? p->high_watermark - p->position
-                                         : 0);
+        err = yq_metrics_http_sample(
+            b, "yuqing_matcher_consumer_lag", l, 2,
+            p->high_watermark > p->position ? p->high_watermark - p->position : 0);
     }
     if (!err) {
         err = yq_metrics_http_family(b, "yuqing_matcher_partition_position", "gauge",

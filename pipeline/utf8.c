@@ -7,8 +7,7 @@
 size_t utf8_next(const char *s, size_t len, int32_t *cp)
 {
     utf8proc_int32_t c = 0;
-    utf8proc_ssize_t k =
-        utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &c);
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &c);
 
     if (k <= 0) {
         *cp = 0xFFFD;
@@ -24,8 +23,8 @@ bool utf8_valid(const char *s, size_t len, size_t *bad_off)
 
     while (i < len) {
         utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &c);
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &c);
         if (k <= 0) {
             if (bad_off) {
                 *bad_off = i;

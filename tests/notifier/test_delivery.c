@@ -641,7 +641,8 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(rx_count(&rx), 4); /* never sent again */
     assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox"), 4);
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
+    assert_int_equal(
+        notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
     world_close(&w);
     rx_stop(&rx);
 }
@@ -685,8 +686,9 @@ static void test_worker_robot_errors_rate_limit_and_config(void **state)
     assert_string_equal(rx.reqs[0].path, "/wx");
     assert_string_equal(rx.reqs[2].path, "/fs/SECRETKEY");
     assert_non_null(strstr(rx.reqs[2].body, "\"sign\":\"")); /* Feishu signs in the body */
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
-                                "state = 'failed' AND last_error LIKE '%310000%'"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                    "state = 'failed' AND last_error LIKE '%310000%'"),
                      1);
     /* the WeCom robot said "too many": the channel waits a minute even though due earlier */
     w.clk.ms += 30000;
@@ -742,12 +744,15 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
     assert_int_equal(st.deferred, 1);
-    assert_int_equal(notifier_count(w.store, "SELECT next_attempt_at FROM outbox WHERE state = 'pending'"),
-                     notifier_ts("2026-12-01T07:00:00+08:00"));
-    assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox WHERE state = 'pending'"), 0);
+    assert_int_equal(
+        notifier_count(w.store, "SELECT next_attempt_at FROM outbox WHERE state = 'pending'"),
+        notifier_ts("2026-12-01T07:00:00+08:00"));
+    assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox WHERE state = 'pending'"),
+                     0);
     /* quiet hours never stop a clock: the response deadline is detection + 7 d here */
-    assert_int_equal(notifier_count(w.store, "SELECT response_deadline FROM tickets WHERE level = 'I'"),
-                     notifier_ts("2026-12-07T23:00:00+08:00"));
+    assert_int_equal(
+        notifier_count(w.store, "SELECT response_deadline FROM tickets WHERE level = 'I'"),
+        notifier_ts("2026-12-07T23:00:00+08:00"));
     w.clk.ms = notifier_ts("2026-12-01T07:00:00+08:00") * 1000;
     /* 2 a minute: the second message of the morning waits 30 s for its turn */
     intake_at(w.store, "ev:q4", "rss:q4", "I", w.clk.ms / 1000);
@@ -839,15 +844,17 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* four refused messages: one fault, one alert */
     fault_send(&w, &seq, 4);
     assert_int_equal(rx_count(&ding), 4);
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
-                                "state = 'failed' AND last_error LIKE '%310000%'"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                    "state = 'failed' AND last_error LIKE '%310000%'"),
                      4);
     assert_int_equal(rx_count(&adm), 1);
     assert_string_equal(adm.reqs[0].path, "/adm");
     assert_string_equal(adm.reqs[0].idem, "adm:ding:f1:adm");
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error' AND "
-                                "role = 'administrator' AND channel = 'adm' AND "
-                                "state = 'delivered' AND ticket_id IS NULL"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'config_error' AND "
+                                    "role = 'administrator' AND channel = 'adm' AND "
+                                    "state = 'delivered' AND ticket_id IS NULL"),
                      1);
     root = json_loads(adm.reqs[0].body, 0, NULL);
     assert_non_null(root);
@@ -864,8 +871,9 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* the secret and the token appear nowhere: not in the alert, not in the failed rows */
     assert_null(strstr(adm.reqs[0].body, DING_SECRET));
     assert_null(strstr(adm.reqs[0].body, DING_TOKEN));
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE body LIKE '%" DING_SECRET
-                                "%' OR last_error LIKE '%" DING_SECRET "%'"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE body LIKE '%" DING_SECRET
+                                    "%' OR last_error LIKE '%" DING_SECRET "%'"),
                      0);
 
     /* a restarted notifier remembers the open fault */
@@ -883,8 +891,9 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     /* fixed: a delivery closes the fault; the next refusal is a new fault and a new alert */
     rx_fallback(&ding, NULL);
     fault_send(&w, &seq, 1);
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
-                                "state = 'delivered'"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
+                                    "state = 'delivered'"),
                      1);
     assert_int_equal(rx_count(&adm), 1);
     rx_fallback(&ding, DING_310000);
@@ -893,7 +902,8 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     assert_int_equal(rx_count(&adm), 2);
     assert_string_equal(adm.reqs[1].idem, "adm:ding:f2:adm");
     assert_null(strstr(adm.reqs[1].body, DING_SECRET));
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error'"), 2);
+    assert_int_equal(
+        notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'config_error'"), 2);
     world_close(&w);
     rx_stop(&ding);
     rx_stop(&adm);
@@ -915,9 +925,11 @@ static void test_issue_5_no_administrator_alert_without_another_channel(void **s
         assert_int_equal(rx_count(&ding), 3);
         /* the fault is recorded (one log line), but nothing else is queued */
         assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 3);
-        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'failed'"), 3);
-        assert_int_equal(notifier_count(w.store, "SELECT failing FROM channel_faults WHERE channel = 'ding'"),
-                         1);
+        assert_int_equal(
+            notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'failed'"), 3);
+        assert_int_equal(
+            notifier_count(w.store, "SELECT failing FROM channel_faults WHERE channel = 'ding'"),
+            1);
         world_close(&w);
         rx_stop(&ding);
     }

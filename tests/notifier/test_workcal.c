@@ -123,8 +123,8 @@ static void test_working_day_arithmetic(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t got =
-            workcal_add_working_days(cases[i].with_cal ? cal : NULL, notifier_ts(cases[i].from), cases[i].n);
+        int64_t got = workcal_add_working_days(cases[i].with_cal ? cal : NULL,
+                                               notifier_ts(cases[i].from), cases[i].n);
         if (got != notifier_ts(cases[i].want)) {
             char buf[32];
             fail_msg("case %zu: %s + %d working days = %s, want %s", i, cases[i].from, cases[i].n,

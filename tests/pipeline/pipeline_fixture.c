@@ -90,8 +90,7 @@ void pipeline_redirect_end(int fd, int saved)
     close(saved);
 }
 
-void pipeline_expect_all(const char *what, const char *text, const char *const *needles,
-                         size_t n)
+void pipeline_expect_all(const char *what, const char *text, const char *const *needles, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (!strstr(text, needles[i])) {
@@ -154,8 +153,7 @@ void pipeline_cfg_load(struct matcher_cfg *cfg, const char *bootstrap, int redis
     }
 }
 
-rd_kafka_t *pipeline_reader_new(const char *bootstrap, const char *group,
-                                struct matcher_cfg *rcfg)
+rd_kafka_t *pipeline_reader_new(const char *bootstrap, const char *group, struct matcher_cfg *rcfg)
 {
     char bs[256], grp[128], err[512] = "";
     const char *sets[2] = {bs, grp};

@@ -55,8 +55,7 @@ void pipeline_redirect_end(int fd, int saved);
  * Fail the test naming the first of the n needles that text (NUL-terminated) lacks; what
  * names the text in the message.
  */
-void pipeline_expect_all(const char *what, const char *text, const char *const *needles,
-                         size_t n);
+void pipeline_expect_all(const char *what, const char *text, const char *const *needles, size_t n);
 
 /* Sleep ms milliseconds (pacing a stream; never a wait for a state). */
 void pipeline_sleep_ms(int ms);
@@ -88,8 +87,7 @@ void pipeline_cfg_load(struct matcher_cfg *cfg, const char *bootstrap, int redis
  * A reader of the alerts topic in consumer group group (its config loaded into *rcfg;
  * release it with matcher_cfg_release() after the consumer).
  */
-rd_kafka_t *pipeline_reader_new(const char *bootstrap, const char *group,
-                                struct matcher_cfg *rcfg);
+rd_kafka_t *pipeline_reader_new(const char *bootstrap, const char *group, struct matcher_cfg *rcfg);
 
 /*
  * Compile yaml (a rule file, NUL-terminated) and push it to Redis as the current set;

@@ -128,7 +128,8 @@ static int yaml_run(void *p)
     }
     rc = rule_set_add_yaml(a->rs, "a.yaml", file_a, strlen(file_a), a->err, sizeof(a->err));
     if (rc == 0) {
-        rc = rule_set_add_yaml(a->rs, "b.yaml", pipeline_env_rules_yaml, strlen(pipeline_env_rules_yaml), a->err, sizeof(a->err));
+        rc = rule_set_add_yaml(a->rs, "b.yaml", pipeline_env_rules_yaml,
+                               strlen(pipeline_env_rules_yaml), a->err, sizeof(a->err));
     }
     if (rc == 0) {
         rc = rule_set_compile(a->rs, a->err, sizeof(a->err));

@@ -467,10 +467,10 @@ static void test_fc_026_invisible_characters(void **state)
 {
     static const char *const want[] = {
         "r1 [2,9) 燃\u200b气\u200b泄\u200b漏;", /* t1 */
-        "r1 [0,6) 燃\u200d气泄\u200c漏;",        /* t2 */
-        "r1 [0,5) 燃气\u2060泄漏;",              /* t3 */
-        "r1 [1,6) 燃气泄\u00ad漏;",              /* t4: the BOM before it is not quoted */
-        "",                                      /* t5: 燃气管道维修 */
+        "r1 [0,6) 燃\u200d气泄\u200c漏;",       /* t2 */
+        "r1 [0,5) 燃气\u2060泄漏;",             /* t3 */
+        "r1 [1,6) 燃气泄\u00ad漏;",             /* t4: the BOM before it is not quoted */
+        "",                                     /* t5: 燃气管道维修 */
     };
 
     (void)state;

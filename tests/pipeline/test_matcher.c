@@ -151,8 +151,7 @@ static void test_matcher_end_to_end(void **state)
     {
         const char *counts[] = {"yuqing_matcher_items_total 3\n",
                                 "yuqing_matcher_alerts_total 1\n"};
-        pipeline_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body,
-                           sizeof(body));
+        pipeline_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 200);
     {
@@ -243,8 +242,7 @@ static void test_matcher_end_to_end(void **state)
                      "%lld\n",
                      i, (long long)committed[i]);
         }
-        pipeline_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body,
-                           sizeof(body));
+        pipeline_http_wait(port, "/metrics", want, 4, HANG_GUARD_MS, &status, body, sizeof(body));
         assert_non_null(strstr(body, "yuqing_matcher_items_total 0\n"));
     }
     assert_int_equal(pipeline_run_stop(&run), 0);
@@ -265,10 +263,9 @@ static void test_matcher_end_to_end(void **state)
  */
 static void test_issue_10_rules_unverified_while_redis_down(void **state)
 {
-    const char *sets[] = {"matcher.reload_check_ms=100",
-                          "matcher.event_wait_ms=0", /* no holding back */
-                          "redis.connect_timeout_ms=200",
-                          "matcher.rules_verify_max_age_ms=1h"}; /* see above */
+    const char *sets[] = {
+        "matcher.reload_check_ms=100", "matcher.event_wait_ms=0",              /* no holding back */
+        "redis.connect_timeout_ms=200", "matcher.rules_verify_max_age_ms=1h"}; /* see above */
     struct pipeline_env e;
     struct pipeline_run run;
     char keys[8][64];
@@ -294,8 +291,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     redis_fixture_stop(&e.fx);
     {
         const char *down[] = {"\"redis\":\"down\""};
-        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body,
-                           sizeof(body));
+        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","
@@ -333,8 +329,7 @@ static void test_issue_10_rules_unverified_while_redis_down(void **state)
     assert_int_equal(rd_kafka_mock_broker_set_down(e.cl.mc, 1), 0);
     {
         const char *down[] = {"\"kafka\":\"down\""};
-        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body,
-                           sizeof(body));
+        pipeline_http_wait(port, "/healthz", down, 1, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 503);
     assert_string_equal(body, "{\"status\":\"down\",\"progress\":\"ok\","

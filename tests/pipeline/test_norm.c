@@ -124,8 +124,9 @@ struct utf8_case {
  * invalid lead bytes, overlongs, surrogates, above U+10FFFF, truncated, bad continuation.
  */
 static const char *const utf8_bad_at_0[] = {
-    "\xff", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xf0\x80\x80\x80", "\xed\xa0\x80",
-    "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe5\xae", "\xe5\x41\x89",
+    "\xff",         "\xc0\x80",     "\xc1\xbf",         "\xe0\x80\x80",     "\xf0\x80\x80\x80",
+    "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe5\xae",
+    "\xe5\x41\x89",
 };
 
 /* The one decoder (utf8proc) on well-formed input and on a bad sequence after a good one. */

@@ -127,8 +127,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     pipeline_cluster_start(&cl, 2);
     snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-%d.json", (int)getpid());
     /* a Redis outage holds alerts back (no fallback within the test) */
-    load_cfg(&cfg, &cl, fx.port, cache,
-             "matcher.event_wait_ms=60000");
+    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
     r = yq_redis_new(&cfg.redis);
     assert_int_equal(push_rules(r, "r1"), 1);
 
@@ -201,7 +200,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         /* once the matcher rejected version 4, it still uses version 3 */
         const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
         pipeline_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body,
-                       sizeof(body));
+                           sizeof(body));
     }
     assert_int_equal(matcher_rules_version(run.m), 3);
 
@@ -273,8 +272,7 @@ static void test_start_from_cache_without_redis(void **state)
     assert_int_equal(rules_cache_save(cache, rs), 0);
     rule_set_free(rs);
 
-    load_cfg(&cfg, &cl, dead_port, cache,
-             "matcher.event_wait_ms=200");
+    load_cfg(&cfg, &cl, dead_port, cache, "matcher.event_wait_ms=200");
     pipeline_run_start(&run, &cfg);
     assert_true(pipeline_wait_version(run.m, 7));
     p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));

@@ -221,15 +221,15 @@ static void test_duplicate_id_across_files(void **state)
     make_dir(dir, sizeof(dir));
     pipeline_write_file(dir, "a.yaml", file_a);
     pipeline_write_file(dir, "b.yaml",
-               "rules:\n"
-               "  - id: other\n"
-               "    name: n\n"
-               "    department: d\n"
-               "    expr: x\n"
-               "  - id: land-02\n"
-               "    name: n\n"
-               "    department: d\n"
-               "    expr: y\n");
+                        "rules:\n"
+                        "  - id: other\n"
+                        "    name: n\n"
+                        "    department: d\n"
+                        "    expr: x\n"
+                        "  - id: land-02\n"
+                        "    name: n\n"
+                        "    department: d\n"
+                        "    expr: y\n");
     assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_INVALID);
     assert_null(rs);
     assert_non_null(strstr(err, "b.yaml:6: rule 'land-02': duplicate id (first defined at "));
@@ -260,7 +260,8 @@ static void test_json_round_trip(void **state)
 
     (void)state;
     assert_int_equal(load_text("a.yaml", file_a, &rs, err, sizeof(err)), 0);
-    assert_int_equal(rule_set_add_yaml(rs, "b.yaml", pipeline_env_rules_yaml, strlen(pipeline_env_rules_yaml), err, sizeof(err)),
+    assert_int_equal(rule_set_add_yaml(rs, "b.yaml", pipeline_env_rules_yaml,
+                                       strlen(pipeline_env_rules_yaml), err, sizeof(err)),
                      0);
     assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
     rs->version = 7;

@@ -43,7 +43,8 @@ static int setup(void **state)
         return -1;
     }
     pipeline_write_file(dir, "rules/land.yaml", pipeline_land_rules_yaml);
-    pipeline_write_file(dir, "bad/x.yaml", "rules:\n  - {id: b1, name: n, department: d, expr: \"a &\"}\n");
+    pipeline_write_file(dir, "bad/x.yaml",
+                        "rules:\n  - {id: b1, name: n, department: d, expr: \"a &\"}\n");
     pipeline_write_file(dir, "text.txt", "安康征地，汉滨拆迁");
     fx_state = redis_fixture_start(&fx);
     return fx_state < 0 ? -1 : 0;
@@ -176,8 +177,9 @@ static void test_issue_11_validate_departments_against_registry(void **state)
         snprintf(path, sizeof(path), "%s/typo", dir);
         assert_true(mkdir(path, 0755) == 0 || access(path, F_OK) == 0);
     }
-    pipeline_write_file(dir, "typo/a.yaml", "rules:\n"
-                              "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
+    pipeline_write_file(dir, "typo/a.yaml",
+                        "rules:\n"
+                        "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
     assert_int_equal(validate_db("rules", "reg.db", err, sizeof(err)), 0);
     assert_string_equal(err, "");
     assert_int_equal(validate_db("typo", "reg.db", err, sizeof(err)), 2);
@@ -275,9 +277,10 @@ static void test_issue_11_validate_local_rule_needs_places(void **state)
     (void)state;
     snprintf(path, sizeof(path), "%s/local", dir);
     assert_int_equal(mkdir(path, 0700), 0);
-    pipeline_write_file(dir, "local/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
-                                    "department: 市应急管理局, level: II, local: true, "
-                                    "expr: 爆炸 & !演练}\n");
+    pipeline_write_file(dir, "local/safety.yaml",
+                        "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+                        "department: 市应急管理局, level: II, local: true, "
+                        "expr: 爆炸 & !演练}\n");
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 1);
     pipeline_write_file(dir, "local/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
     assert_int_equal(run(NULL, "rules", "validate", path, NULL), 0);
@@ -296,12 +299,12 @@ static void test_issue_11_test_as_local_source(void **state)
     (void)state;
     snprintf(rules, sizeof(rules), "%s/localtest", dir);
     assert_int_equal(mkdir(rules, 0700), 0);
-    write_file("localtest/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
-    write_file("localtest/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+    pipeline_write_file(dir, "localtest/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
+    pipeline_write_file(dir, "localtest/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
                                         "department: 市应急管理局, level: II, local: true, "
                                         "expr: 燃气泄漏 & !演练}\n");
-    write_file("gas.txt", "小区地下车库燃气泄漏，消防已到场");
-    write_file("sources.yaml", "sources:\n"
+    pipeline_write_file(dir, "gas.txt", "小区地下车库燃气泄漏，消防已到场");
+    pipeline_write_file(dir, "sources.yaml", "sources:\n"
                                "  - {id: forum, kind: rss, url: http://x/f.xml, local: true}\n"
                                "  - {id: weekly, kind: rss, url: http://x/w.xml}\n");
     snprintf(text, sizeof(text), "%s/gas.txt", dir);
@@ -357,8 +360,9 @@ static void test_issue_11_push_checks_departments(void **state)
         snprintf(sub, sizeof(sub), "%s/conf", dir);
         assert_true(mkdir(sub, 0755) == 0 || access(sub, F_OK) == 0);
     }
-    pipeline_write_file(dir, "typo2/a.yaml", "rules:\n"
-                               "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
+    pipeline_write_file(dir, "typo2/a.yaml",
+                        "rules:\n"
+                        "  - {id: land-01, name: 征地, department: 市自然资源, expr: 征地}\n");
     snprintf(typo, sizeof(typo), "%s/typo2", dir);
     snprintf(rules, sizeof(rules), "%s/rules", dir);
     snprintf(db, sizeof(db), "%s/reg2.db", dir);

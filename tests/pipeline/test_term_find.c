@@ -97,7 +97,8 @@ static void test_find_table(void **state)
             n++;
         }
         assert_int_equal(term_db_new(fc->terms, n, &db, err, sizeof(err)), 0);
-        assert_int_equal(term_db_scan(db, the_scratch, fc->text, strlen(fc->text), collect, &hs), 0);
+        assert_int_equal(term_db_scan(db, the_scratch, fc->text, strlen(fc->text), collect, &hs),
+                         0);
         if (hs.n != fc->n_hits) {
             fail_msg("%s: %zu hits, want %zu", fc->name, hs.n, fc->n_hits);
         }
@@ -124,7 +125,8 @@ static void test_scan_respects_length(void **state)
 
     (void)state;
     assert_int_equal(term_db_new(terms, 1, &db, err, sizeof(err)), 0);
-    assert_int_equal(term_db_scan(db, the_scratch, text, 6 + 3, collect, &hs), 0); /* 安康 + half of 安康 */
+    assert_int_equal(term_db_scan(db, the_scratch, text, 6 + 3, collect, &hs),
+                     0); /* 安康 + half of 安康 */
     assert_int_equal(hs.n, 1);
     term_db_free(db);
 }
