@@ -251,63 +251,107 @@ static int64_t committed_offset(const char *bootstraps, const char *topic)
     return off;
 }
 
-static void test_consumer_on_mock_cluster(void **state)
+/* A 20 ms pause between polls of a state (waits have a hang guard only). */
+static void pause_20ms(void)
 {
-    struct notifier_cfg cfg;
-    struct tmpdb t;
-    struct run_ctx ctx;
-    pthread_t th;
-    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
-    rd_kafka_mock_cluster_t *mc;
-    rd_kafka_t *producer;
-    char kerr[256], err[256] = "", buf[4096], set_bs[256], set_path[200];
-    const char *sets[5];
-    const char *bootstraps;
-    struct test_alert_spec s2 = base;
-    struct notifier_metrics *m;
-    int64_t deadline;
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
-    (void)state;
-    tmpdb_init(&t);
+static void wait_for(atomic_llong *c, long long want, int64_t timeout_ms)
+{
+    int64_t deadline = yq_time_mono_ms() + timeout_ms; /* a hang guard, not a timing check */
+    while (get(c) < want && yq_time_mono_ms() < deadline) {
+        pause_20ms();
+    }
+}
+
+/*
+ * A temporary store path, a producer that holds librdkafka's mock cluster (one broker, topic
+ * yuqing.alerts of one partition) and the notifier config on both: the sets bootstrap
+ * servers, store.path, http.port=0 and consumer.poll_timeout_ms=50, then the n_extra given.
+ * The store itself is not created (ticket_store_init()).
+ */
+struct mock_env {
+    struct tmpdb t;
+    rd_kafka_t *producer;
+    rd_kafka_mock_cluster_t *mc;
+    const char *bootstraps; /* owned by the cluster */
+    struct notifier_cfg cfg;
+};
+
+static void mock_env_start(struct mock_env *e, const char *const *extra, size_t n_extra)
+{
+    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
+    char kerr[256], err[512] = "", set_bs[256], set_path[200];
+    const char *sets[8] = {set_bs, set_path, "http.port=0", "consumer.poll_timeout_ms=50"};
+    size_t n = 4;
+
+    tmpdb_init(&e->t);
     assert_int_equal(rd_kafka_conf_set(pconf, "test.mock.num.brokers", "1", kerr, sizeof(kerr)),
                      RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
-    assert_non_null(producer);
-    mc = rd_kafka_handle_mock_cluster(producer);
-    assert_non_null(mc);
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1),
+    e->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
+    assert_non_null(e->producer);
+    e->mc = rd_kafka_handle_mock_cluster(e->producer);
+    assert_non_null(e->mc);
+    e->bootstraps = rd_kafka_mock_cluster_bootstraps(e->mc);
+    assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.alerts", 1, 1),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
+    snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s", e->bootstraps);
+    snprintf(set_path, sizeof(set_path), "store.path=%s", e->t.path);
+    assert_true(n_extra <= 4);
+    for (size_t i = 0; i < n_extra; i++) {
+        sets[n++] = extra[i];
+    }
+    if (notifier_cfg_load(&e->cfg, NULL, sets, (int)n, err, sizeof(err)) != 0) {
+        fail_msg("config: %s", err);
+    }
+}
 
-    produce(producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
-    produce(producer, "yuqing.alerts", "ev:bad", "{\"schema\":1,\"garbage\":true}");
-    produce(producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
-    s2.item_id = "rss:0002";
-    produce(producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&s2, buf, sizeof(buf)));
-    assert_int_equal(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+static void mock_env_stop(struct mock_env *e)
+{
+    notifier_cfg_release(&e->cfg);
+    rd_kafka_destroy(e->producer);
+    tmpdb_remove(&e->t);
+}
 
-    snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s", bootstraps);
-    snprintf(set_path, sizeof(set_path), "store.path=%s", t.path);
-    sets[0] = set_bs;
-    sets[1] = set_path;
-    sets[2] = "http.port=0";
-    sets[3] = "consumer.poll_timeout_ms=50";
-    sets[4] = "kafka.session_timeout_ms=6000";
-    assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 5, err, sizeof(err)), 0);
-    memset(&ctx, 0, sizeof(ctx));
-    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
-    ctx.n = notifier_new(&cfg, err, sizeof(err));
-    if (!ctx.n) {
+/* Create the store, then a notifier on e's config into ctx (not yet running). */
+static void start_notifier(struct mock_env *e, struct run_ctx *ctx)
+{
+    char err[512] = "";
+
+    memset(ctx, 0, sizeof(*ctx));
+    assert_int_equal(ticket_store_init(&e->cfg.store, NULL, err, sizeof(err)), 0);
+    ctx->n = notifier_new(&e->cfg, err, sizeof(err));
+    if (!ctx->n) {
         fail_msg("notifier_new: %s", err);
     }
+}
+
+static void test_consumer_on_mock_cluster(void **state)
+{
+    const char *extra[] = {"kafka.session_timeout_ms=6000"};
+    struct mock_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[256] = "", buf[4096];
+    struct test_alert_spec s2 = base;
+    struct notifier_metrics *m;
+
+    (void)state;
+    mock_env_start(&e, extra, 1);
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    produce(e.producer, "yuqing.alerts", "ev:bad", "{\"schema\":1,\"garbage\":true}");
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    s2.item_id = "rss:0002";
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&s2, buf, sizeof(buf)));
+    assert_int_equal(rd_kafka_flush(e.producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    start_notifier(&e, &ctx);
     assert_true(notifier_http_port(ctx.n) > 0);
     m = notifier_metrics(ctx.n);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    deadline = yq_time_mono_ms() + 60000; /* a hang guard, not a timing check */
-    while (get(&m->alerts_consumed) < 4 && yq_time_mono_ms() < deadline) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    wait_for(&m->alerts_consumed, 4, 60000);
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(get(&m->alerts_consumed), 4);
@@ -319,31 +363,20 @@ static void test_consumer_on_mock_cluster(void **state)
     notifier_free(ctx.n);
 
     /* every offset was committed after its transaction: the group resumes at 4 */
-    assert_int_equal(committed_offset(bootstraps, "yuqing.alerts"), 4);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), 4);
 
     /* and the ticket is in the file */
     {
         struct ticket_store *store = NULL;
         struct ticket tk;
-        assert_int_equal(ticket_store_open(&cfg.store, &store, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&e.cfg.store, &store, err, sizeof(err)), 0);
         assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &tk), 0);
         assert_int_equal(tk.item_count, 2);
         assert_int_equal(tk.level, YQ_LEVEL_II);
         ticket_release(&tk);
         ticket_store_free(store);
     }
-    notifier_cfg_release(&cfg);
-    rd_kafka_destroy(producer);
-    tmpdb_remove(&t);
-}
-
-static void wait_for(atomic_llong *c, long long want, int64_t timeout_ms)
-{
-    int64_t deadline = yq_time_mono_ms() + timeout_ms;
-    while (get(c) < want && yq_time_mono_ms() < deadline) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    mock_env_stop(&e);
 }
 
 /*
@@ -352,49 +385,22 @@ static void wait_for(atomic_llong *c, long long want, int64_t timeout_ms)
  */
 static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
 {
-    struct notifier_cfg cfg;
-    struct tmpdb t;
+    const char *extra[] = {"consumer.retry_initial_ms=20", "store.busy_timeout_ms=20"};
+    struct mock_env e;
     struct run_ctx ctx;
     pthread_t th;
-    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
-    rd_kafka_mock_cluster_t *mc;
-    rd_kafka_t *producer;
     sqlite3 *other = NULL;
-    char kerr[256], err[256] = "", buf[4096], set_bs[256], set_path[200];
-    const char *sets[6];
-    const char *bootstraps;
+    char buf[4096];
     struct notifier_metrics *m;
 
     (void)state;
-    tmpdb_init(&t);
-    assert_int_equal(rd_kafka_conf_set(pconf, "test.mock.num.brokers", "1", kerr, sizeof(kerr)),
-                     RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
-    assert_non_null(producer);
-    mc = rd_kafka_handle_mock_cluster(producer);
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1),
-                     RD_KAFKA_RESP_ERR_NO_ERROR);
-    produce(producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
-    assert_int_equal(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    mock_env_start(&e, extra, 2);
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    assert_int_equal(rd_kafka_flush(e.producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
 
-    snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s", bootstraps);
-    snprintf(set_path, sizeof(set_path), "store.path=%s", t.path);
-    sets[0] = set_bs;
-    sets[1] = set_path;
-    sets[2] = "http.port=0";
-    sets[3] = "consumer.poll_timeout_ms=50";
-    sets[4] = "consumer.retry_initial_ms=20";
-    sets[5] = "store.busy_timeout_ms=20";
-    assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 6, err, sizeof(err)), 0);
-    memset(&ctx, 0, sizeof(ctx));
-    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
-    ctx.n = notifier_new(&cfg, err, sizeof(err));
-    if (!ctx.n) {
-        fail_msg("notifier_new: %s", err);
-    }
+    start_notifier(&e, &ctx);
     m = notifier_metrics(ctx.n);
-    assert_int_equal(sqlite3_open(t.path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_open(e.t.path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
 
@@ -402,7 +408,7 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     assert_true(get(&m->intake_retries) >= 3);
     assert_int_equal(get(&m->alerts_consumed), 1);
     assert_int_equal(get(&m->tickets_created), 0);
-    assert_int_equal(committed_offset(bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
 
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
@@ -413,26 +419,22 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
      * "within 2 s", which a loaded machine can miss)
      */
     for (int64_t until = yq_time_mono_ms() + 60000;
-         committed_offset(bootstraps, "yuqing.alerts") != 1 && yq_time_mono_ms() < until;) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+         committed_offset(e.bootstraps, "yuqing.alerts") != 1 && yq_time_mono_ms() < until;) {
+        pause_20ms();
     }
-    assert_int_equal(committed_offset(bootstraps, "yuqing.alerts"), 1);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), 1);
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(get(&m->alerts_consumed), 1);
     notifier_free(ctx.n);
-    notifier_cfg_release(&cfg);
-    rd_kafka_destroy(producer);
-    tmpdb_remove(&t);
+    mock_env_stop(&e);
 }
 
 static void wait_state(atomic_int *v, int want, int64_t timeout_ms)
 {
     int64_t deadline = yq_time_mono_ms() + timeout_ms; /* a hang guard, not a timing check */
     while (atomic_load(v) != want && yq_time_mono_ms() < deadline) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        pause_20ms();
     }
 }
 
@@ -443,51 +445,30 @@ static void wait_state(atomic_int *v, int want, int64_t timeout_ms)
  */
 static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
 {
-    struct notifier_cfg cfg;
-    struct tmpdb t;
+    const char *extra[] = {"kafka.session_timeout_ms=6000", "web.enabled=false"};
+    struct mock_env e;
     struct run_ctx ctx;
     struct notifier *second = NULL;
     pthread_t th;
-    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
-    rd_kafka_mock_cluster_t *mc;
-    rd_kafka_t *producer;
-    char kerr[256], err[512] = "", set_bs[256], set_path[200];
-    const char *sets[6];
+    char err[512] = "";
     struct notifier_metrics *m;
 
     (void)state;
-    tmpdb_init(&t);
-    assert_int_equal(rd_kafka_conf_set(pconf, "test.mock.num.brokers", "1", kerr, sizeof(kerr)),
-                     RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
-    assert_non_null(producer);
-    mc = rd_kafka_handle_mock_cluster(producer);
-    assert_int_equal(rd_kafka_mock_topic_create(mc, "yuqing.alerts", 1, 1),
-                     RD_KAFKA_RESP_ERR_NO_ERROR);
-    snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s",
-             rd_kafka_mock_cluster_bootstraps(mc));
-    snprintf(set_path, sizeof(set_path), "store.path=%s", t.path);
-    sets[0] = set_bs;
-    sets[1] = set_path;
-    sets[2] = "http.port=0";
-    sets[3] = "consumer.poll_timeout_ms=50";
-    sets[4] = "kafka.session_timeout_ms=6000";
-    sets[5] = "web.enabled=false";
-    assert_int_equal(notifier_cfg_load(&cfg, NULL, sets, 6, err, sizeof(err)), 0);
+    mock_env_start(&e, extra, 2);
 
     /* no store yet: refused, nothing created */
-    assert_int_equal(notifier_open(&cfg, &ctx.n, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_equal(notifier_open(&e.cfg, &ctx.n, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(ctx.n);
     assert_non_null(strstr(err, "yuqingctl store init"));
-    assert_int_not_equal(access(t.path, F_OK), 0);
+    assert_int_not_equal(access(e.t.path, F_OK), 0);
 
-    assert_int_equal(ticket_store_init(&cfg.store, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&e.cfg.store, NULL, err, sizeof(err)), 0);
     memset(&ctx, 0, sizeof(ctx));
-    if (notifier_open(&cfg, &ctx.n, err, sizeof(err)) != 0) {
+    if (notifier_open(&e.cfg, &ctx.n, err, sizeof(err)) != 0) {
         fail_msg("notifier_open: %s", err);
     }
     /* a second notifier on the same SQLite store is refused while the first holds it */
-    assert_int_equal(notifier_open(&cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
+    assert_int_equal(notifier_open(&e.cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
     assert_null(second);
     assert_non_null(strstr(err, "in use by another notifier"));
 
@@ -498,11 +479,11 @@ static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
     wait_state(&m->kafka_up, 1, 60000);
     assert_int_equal(atomic_load(&m->kafka_up), 1);
 
-    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(rd_kafka_mock_broker_set_down(e.mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
     wait_state(&m->kafka_up, 0, 60000);
     assert_int_equal(atomic_load(&m->kafka_up), 0);
 
-    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(rd_kafka_mock_broker_set_up(e.mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
     wait_state(&m->kafka_up, 1, 60000);
     assert_int_equal(atomic_load(&m->kafka_up), 1);
 
@@ -510,11 +491,9 @@ static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
     assert_int_equal(pthread_join(th, NULL), 0);
     notifier_free(ctx.n);
     /* the hold ends with the notifier */
-    assert_int_equal(notifier_open(&cfg, &second, err, sizeof(err)), 0);
+    assert_int_equal(notifier_open(&e.cfg, &second, err, sizeof(err)), 0);
     notifier_free(second);
-    notifier_cfg_release(&cfg);
-    rd_kafka_destroy(producer);
-    tmpdb_remove(&t);
+    mock_env_stop(&e);
 }
 
 int main(void)
