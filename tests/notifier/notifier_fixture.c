@@ -3,6 +3,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -18,6 +22,33 @@ int64_t notifier_ts(const char *iso)
         fail_msg("bad time '%s'", iso);
     }
     return t;
+}
+
+void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->dir, sizeof(t->dir), "/tmp/yq-ts-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, file);
+    t->cfg.path = t->path;
+    t->cfg.busy_timeout_ms = 1000;
+}
+
+void notifier_tmp_store_remove(struct notifier_tmp_store *t)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
+    char p[260];
+    const char *slash = strrchr(t->path, '/');
+
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
+        unlink(p);
+    }
+    if (slash && (size_t)(slash - t->path) > strlen(t->dir)) {
+        snprintf(p, sizeof(p), "%.*s", (int)(slash - t->path), t->path);
+        rmdir(p); /* the subdirectory of file */
+    }
+    rmdir(t->dir);
 }
 
 struct ticket_store *notifier_store_memory(void)

@@ -16,6 +16,22 @@
 /* The instant of an RFC 3339 time (NUL-terminated), seconds since the epoch. */
 int64_t notifier_ts(const char *iso);
 
+/* A ticket store's place in a new temporary directory (nothing created in it yet). */
+struct notifier_tmp_store {
+    char dir[32];                /* /tmp/yq-ts-XXXXXX, created */
+    char path[128];              /* dir/file */
+    struct ticket_store_cfg cfg; /* .path = path, .busy_timeout_ms = 1000; do not copy t */
+};
+
+/* Create the directory and name the store file in it (file may hold one subdirectory). */
+void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file);
+
+/*
+ * Remove the store file with its -wal, -shm and .lock files, its subdirectory (if any) and
+ * the directory; what is already gone is skipped.
+ */
+void notifier_tmp_store_remove(struct notifier_tmp_store *t);
+
 /* A new ticket store in SQLite :memory: (busy timeout 1 s); free with ticket_store_free(). */
 struct ticket_store *notifier_store_memory(void);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "notifier.h"
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -31,29 +32,6 @@ static const struct test_alert_spec base = {
     .score = 42.0,
 };
 
-struct tmpdb {
-    char dir[64];
-    char path[128];
-};
-
-static void tmpdb_init(struct tmpdb *t)
-{
-    snprintf(t->dir, sizeof(t->dir), "/tmp/yq-not-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof(t->path), "%s/tickets.db", t->dir);
-}
-
-static void tmpdb_remove(struct tmpdb *t)
-{
-    char p[160];
-    static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(t->dir);
-}
-
 static long long get(atomic_llong *c)
 {
     return atomic_load(c);
@@ -61,14 +39,14 @@ static long long get(atomic_llong *c)
 
 static void test_cfg_sections_defaults_and_overrides(void **state)
 {
-    struct tmpdb t;
+    struct notifier_tmp_store t;
     struct notifier_cfg cfg;
     char file[160], err[256] = "";
     const char *sets[] = {"http.port=0", "store.busy_timeout_ms=2s"};
     FILE *f;
 
     (void)state;
-    tmpdb_init(&t);
+    notifier_tmp_store_init(&t, "tickets.db");
     snprintf(file, sizeof(file), "%s/notifier.yaml", t.dir);
     f = fopen(file, "w");
     assert_non_null(f);
@@ -125,7 +103,7 @@ static void test_cfg_sections_defaults_and_overrides(void **state)
     snprintf(file, sizeof(file), "%s/missing.yaml", t.dir);
     assert_int_equal(notifier_cfg_load(&cfg, file, NULL, 0, err, sizeof(err)), ERR_NOT_FOUND);
     notifier_cfg_release(&cfg);
-    tmpdb_remove(&t);
+    notifier_tmp_store_remove(&t);
 }
 
 static void test_intake_payload_outcomes(void **state)
@@ -176,13 +154,13 @@ static void test_locked_store_is_retry_not_skip(void **state)
     struct notifier_metrics m;
     sqlite3 *other = NULL;
     char buf[4096], err[256];
-    struct tmpdb t;
+    struct notifier_tmp_store t;
     int64_t n_open = -1;
 
     (void)state;
     memset(&m, 0, sizeof(m));
     notifier_metrics_init(&m);
-    tmpdb_init(&t);
+    notifier_tmp_store_init(&t, "tickets.db");
     cfg.path = t.path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
@@ -203,7 +181,7 @@ static void test_locked_store_is_retry_not_skip(void **state)
     assert_int_equal(ticket_store_count_open(store, &n_open), 0);
     assert_int_equal(n_open, 1);
     ticket_store_free(store);
-    tmpdb_remove(&t);
+    notifier_tmp_store_remove(&t);
 }
 
 /* --- end to end on librdkafka's mock cluster -------------------------------------------- */
@@ -273,7 +251,7 @@ static void wait_for(atomic_llong *c, long long want, int64_t timeout_ms)
  * The store itself is not created (ticket_store_init()).
  */
 struct mock_env {
-    struct tmpdb t;
+    struct notifier_tmp_store t;
     rd_kafka_t *producer;
     rd_kafka_mock_cluster_t *mc;
     const char *bootstraps; /* owned by the cluster */
@@ -287,7 +265,7 @@ static void mock_env_start(struct mock_env *e, const char *const *extra, size_t 
     const char *sets[8] = {set_bs, set_path, "http.port=0", "consumer.poll_timeout_ms=50"};
     size_t n = 4;
 
-    tmpdb_init(&e->t);
+    notifier_tmp_store_init(&e->t, "tickets.db");
     assert_int_equal(rd_kafka_conf_set(pconf, "test.mock.num.brokers", "1", kerr, sizeof(kerr)),
                      RD_KAFKA_CONF_OK);
     e->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, kerr, sizeof(kerr));
@@ -312,7 +290,7 @@ static void mock_env_stop(struct mock_env *e)
 {
     notifier_cfg_release(&e->cfg);
     rd_kafka_destroy(e->producer);
-    tmpdb_remove(&e->t);
+    notifier_tmp_store_remove(&e->t);
 }
 
 /* Create the store, then a notifier on e's config into ctx (not yet running). */

@@ -303,24 +303,21 @@ static void test_ticket_log_is_append_only(void **state)
 
 static void test_migrations_idempotent_on_reopen(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], path_wal[160], path_shm[160];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
     struct ticket_store *store = NULL;
     struct ticket_intake_result res;
     char err[256] = "";
     int version = -1;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/run/tickets.db", dir);
-    cfg.path = path;
+    notifier_tmp_store_init(&t, "run/tickets.db");
     /* issue #10: only init creates the store (run/ included); open refuses a missing one */
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(store);
     assert_non_null(strstr(err, "yuqingctl store init"));
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
     for (int round = 0; round < 3; round++) {
-        assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
@@ -338,30 +335,22 @@ static void test_migrations_idempotent_on_reopen(void **state)
     }
 
     /* a database from a newer binary is refused, not migrated backwards */
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(sqlite3_exec(ticket_store_db(store),
                                   "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL, NULL),
                      SQLITE_OK);
     ticket_store_free(store);
     store = NULL;
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
     assert_null(store);
     assert_non_null(strstr(err, "newer"));
 
-    snprintf(path_wal, sizeof(path_wal), "%s-wal", path);
-    snprintf(path_shm, sizeof(path_shm), "%s-shm", path);
-    unlink(path_wal);
-    unlink(path_shm);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/run", dir);
-    rmdir(path);
-    rmdir(dir);
+    notifier_tmp_store_remove(&t);
 }
 
 static void test_readonly_store_reads_but_cannot_intake(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], extra[160];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
     struct ticket_store *writer = NULL, *reader = NULL;
     struct ticket_intake_result res;
     struct ticket_list list;
@@ -369,15 +358,13 @@ static void test_readonly_store_reads_but_cannot_intake(void **state)
     char err[256] = "";
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cfg.path = path;
+    notifier_tmp_store_init(&t, "t.db");
     /* before init created it there is nothing to read */
-    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(reader);
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&cfg, &writer, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &writer, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(writer, &base, 1000, &res), 0);
     assert_int_equal(ticket_store_list_open(reader, 10, &list), 0);
     assert_int_equal(list.n, 1);
@@ -388,11 +375,7 @@ static void test_readonly_store_reads_but_cannot_intake(void **state)
     yq_alert_release(&alert);
     ticket_store_free(reader);
     ticket_store_free(writer);
-    for (int i = 0; i < 3; i++) {
-        snprintf(extra, sizeof(extra), "%s%s", path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
-        unlink(extra);
-    }
-    rmdir(dir);
+    notifier_tmp_store_remove(&t);
 }
 
 static void test_list_open_orders_by_response_deadline(void **state)
@@ -554,8 +537,7 @@ static void test_issue_fc033_author_stored_and_in_detail(void **state)
  */
 static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], extra[160];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
     struct ticket_store *store = NULL;
     struct ticket_intake_result res;
     struct ticket_item_list items;
@@ -565,16 +547,14 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     sqlite3 *db = NULL;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cfg.path = path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    notifier_tmp_store_init(&t, "t.db");
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
 
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
     assert_int_equal(exec_rc(db,
                              "ALTER TABLE ticket_items DROP COLUMN author;"
                              "ALTER TABLE tickets DROP COLUMN rules_unverified;"
@@ -586,10 +566,10 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     sqlite3_close(db);
 
     /* a reader does not migrate: it refuses the old schema */
-    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
     assert_null(store);
 
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_schema_version(store, &version), 0);
     assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
@@ -612,11 +592,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_string_equal(items.v[1].author, "安康网友");
     ticket_item_list_release(&items);
     ticket_store_free(store);
-    for (int i = 0; i < 3; i++) {
-        snprintf(extra, sizeof(extra), "%s%s", path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
-        unlink(extra);
-    }
-    rmdir(dir);
+    notifier_tmp_store_remove(&t);
 }
 
 /* --- issue #10 ------------------------------------------------------------------------- */
@@ -630,17 +606,6 @@ static unsigned file_mode(const char *path)
     return (unsigned)(sb.st_mode & 0777);
 }
 
-static void remove_store(const char *dir, const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
-    char p[300];
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-}
-
 /*
  * A store on a moved or unmounted disk was silently replaced by a new empty one. Only
  * ticket_store_init() creates; every open of a missing file is ERR_NOT_FOUND naming the path
@@ -648,8 +613,8 @@ static void remove_store(const char *dir, const char *path)
  */
 static void test_issue_10_open_never_creates_the_store(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[200], sub[128];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
+    char sub[128];
     struct ticket_store *store = NULL;
     struct ticket_intake_result res;
     bool created = false;
@@ -657,43 +622,40 @@ static void test_issue_10_open_never_creates_the_store(void **state)
     char err[512] = "";
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(sub, sizeof(sub), "%s/unmounted", dir);
-    snprintf(path, sizeof(path), "%s/tickets.db", sub);
-    cfg.path = path;
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    notifier_tmp_store_init(&t, "unmounted/tickets.db");
+    snprintf(sub, sizeof(sub), "%s/unmounted", t.dir);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(store);
-    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, t.path));
     assert_non_null(strstr(err, "yuqingctl store init"));
-    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
     assert_int_not_equal(stat(sub, &sb), 0); /* no directory, no file */
 
     /* the directory exists, the file does not: still refused */
     assert_int_equal(mkdir(sub, 0700), 0);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
-    assert_int_not_equal(stat(path, &sb), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_not_equal(stat(t.path, &sb), 0);
     rmdir(sub);
 
     /* init creates the directories and the schema; open then works */
-    assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
     assert_true(created);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
     /* a second init keeps the data */
-    assert_int_equal(ticket_store_init(&cfg, &created, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
     assert_false(created);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     ticket_store_free(store);
 
     /* ":memory:" stays usable for tests */
-    cfg.path = (char *)":memory:";
+    t.cfg.path = (char *)":memory:";
     store = notifier_store_memory();
     ticket_store_free(store);
-    remove_store(sub, path);
-    rmdir(dir);
+    notifier_tmp_store_remove(&t);
 }
 
 /*
@@ -703,8 +665,8 @@ static void test_issue_10_open_never_creates_the_store(void **state)
  */
 static void test_issue_10_state_files_are_0600(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], side[160];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
+    char side[160];
     struct ticket_store *store = NULL, *reader = NULL;
     struct ticket_store_lock *lock = NULL;
     struct ticket_intake_result res;
@@ -712,34 +674,32 @@ static void test_issue_10_state_files_are_0600(void **state)
     char err[512] = "";
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
-    cfg.path = path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(file_mode(path), 0600);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open_readonly(&cfg, &reader, err, sizeof(err)), 0);
+    notifier_tmp_store_init(&t, "tickets.db");
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(file_mode(t.path), 0600);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0); /* -wal and -shm exist now */
-    snprintf(side, sizeof(side), "%s-wal", path);
+    snprintf(side, sizeof(side), "%s-wal", t.path);
     assert_int_equal(file_mode(side), 0600);
-    snprintf(side, sizeof(side), "%s-shm", path);
+    snprintf(side, sizeof(side), "%s-shm", t.path);
     assert_int_equal(file_mode(side), 0600);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &lock, err, sizeof(err)), 0);
-    snprintf(side, sizeof(side), "%s.lock", path);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &lock, err, sizeof(err)), 0);
+    snprintf(side, sizeof(side), "%s.lock", t.path);
     assert_int_equal(file_mode(side), 0600);
     ticket_store_lock_release(lock);
 
     /* a store made 0644 by an older binary: init sets 0600 on the file and its -wal/-shm */
-    assert_int_equal(chmod(path, 0644), 0);
-    snprintf(side, sizeof(side), "%s-wal", path);
+    assert_int_equal(chmod(t.path, 0644), 0);
+    snprintf(side, sizeof(side), "%s-wal", t.path);
     assert_int_equal(chmod(side, 0644), 0);
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(file_mode(path), 0600);
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(file_mode(t.path), 0600);
     assert_int_equal(file_mode(side), 0600);
     ticket_store_free(reader);
     ticket_store_free(store);
     umask(old_mask);
-    remove_store(dir, path);
+    notifier_tmp_store_remove(&t);
 }
 
 struct migrate_arg {
@@ -771,13 +731,11 @@ static void *migrate_thread(void *p)
  */
 static void test_issue_10_concurrent_migrations_both_succeed(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
+    struct notifier_tmp_store t;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
+    notifier_tmp_store_init(&t, "tickets.db");
     for (int round = 0; round < 12; round++) {
-        struct ticket_store_cfg cfg = {.path = path, .busy_timeout_ms = 1000};
         struct migrate_arg args[3];
         pthread_t th[3];
         pthread_barrier_t barrier;
@@ -786,13 +744,13 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
         int fd;
 
         /* an empty file, as left by a first start that died before migrating */
-        fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        fd = open(t.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
         assert_true(fd >= 0);
         close(fd);
         assert_int_equal(pthread_barrier_init(&barrier, NULL, 3), 0);
         for (int i = 0; i < 3; i++) {
             memset(&args[i], 0, sizeof(args[i]));
-            args[i].path = path;
+            args[i].path = t.path;
             args[i].barrier = &barrier;
             assert_int_equal(pthread_create(&th[i], NULL, migrate_thread, &args[i]), 0);
         }
@@ -805,16 +763,16 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
                 fail_msg("round %d thread %d: %s", round, i, args[i].errbuf);
             }
         }
-        assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(notifier_count(store, "SELECT count(DISTINCT version) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
         ticket_store_free(store);
-        remove_store(dir, path);
-        assert_int_equal(mkdir(dir, 0700), 0);
+        notifier_tmp_store_remove(&t);
+        assert_int_equal(mkdir(t.dir, 0700), 0);
     }
-    rmdir(dir);
+    rmdir(t.dir);
 }
 
 /*
@@ -824,34 +782,31 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
  */
 static void test_issue_10_empty_file_is_not_a_store(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
     struct ticket_store *store = NULL;
     struct stat sb;
     char err[512] = "";
     int fd;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
-    cfg.path = path;
-    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    notifier_tmp_store_init(&t, "tickets.db");
+    fd = open(t.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(store);
     assert_non_null(strstr(err, "not an initialised ticket store"));
     assert_non_null(strstr(err, "yuqingctl store init"));
-    assert_non_null(strstr(err, path));
-    assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_non_null(strstr(err, t.path));
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(store);
-    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(stat(t.path, &sb), 0);
     assert_int_equal(sb.st_size, 0); /* nothing was written into it */
     /* store init makes it a store; then it opens */
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     ticket_store_free(store);
-    remove_store(dir, path);
+    notifier_tmp_store_remove(&t);
 }
 
 /*
@@ -860,21 +815,20 @@ static void test_issue_10_empty_file_is_not_a_store(void **state)
  */
 static void test_issue_10_one_notifier_whatever_the_path(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], sym[160], hard[160];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000}, other_cfg = cfg;
+    struct notifier_tmp_store t;
+    char sym[160], hard[160];
+    struct ticket_store_cfg other_cfg = {.busy_timeout_ms = 1000};
     struct ticket_store_lock *first = NULL, *second = NULL;
     char err[512] = "";
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
-    snprintf(sym, sizeof(sym), "%s/link.db", dir);
-    snprintf(hard, sizeof(hard), "%s/hard.db", dir);
-    cfg.path = path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(symlink(path, sym), 0);
-    assert_int_equal(link(path, hard), 0);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
+    notifier_tmp_store_init(&t, "tickets.db");
+    snprintf(sym, sizeof(sym), "%s/link.db", t.dir);
+    snprintf(hard, sizeof(hard), "%s/hard.db", t.dir);
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(symlink(t.path, sym), 0);
+    assert_int_equal(link(t.path, hard), 0);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
     other_cfg.path = sym;
     assert_int_equal(ticket_store_lock_acquire(&other_cfg, &second, err, sizeof(err)),
                      ERR_BAD_STATE);
@@ -885,7 +839,7 @@ static void test_issue_10_one_notifier_whatever_the_path(void **state)
                      ERR_BAD_STATE);
     assert_null(second);
     ticket_store_lock_release(first);
-    /* released: the other path may take it */
+    /* released: the other t.path may take it */
     assert_int_equal(ticket_store_lock_acquire(&other_cfg, &second, err, sizeof(err)), 0);
     ticket_store_lock_release(second);
     unlink(sym);
@@ -897,7 +851,7 @@ static void test_issue_10_one_notifier_whatever_the_path(void **state)
         snprintf(p, sizeof(p), "%s.lock", hard);
         unlink(p);
     }
-    remove_store(dir, path);
+    notifier_tmp_store_remove(&t);
 }
 
 /*
@@ -908,39 +862,37 @@ static void test_issue_10_one_notifier_whatever_the_path(void **state)
  */
 static void test_issue_10_one_notifier_per_store(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128], pid[32];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
+    char pid[32];
     struct ticket_store_lock *first = NULL, *second = NULL;
     struct ticket_store *other = NULL;
     char err[512] = "";
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
-    cfg.path = path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
+    notifier_tmp_store_init(&t, "tickets.db");
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
     assert_non_null(first);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
     assert_null(second);
     assert_non_null(strstr(err, "in use by another notifier"));
-    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, t.path));
     snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
     assert_non_null(strstr(err, pid));
     /* the web UI and the CLI still open the store */
-    assert_int_equal(ticket_store_open(&cfg, &other, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&t.cfg, &other, err, sizeof(err)), 0);
     ticket_store_free(other);
     ticket_store_lock_release(first);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), 0);
     ticket_store_lock_release(second);
 
     /* in-memory stores need no lock */
-    cfg.path = (char *)":memory:";
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &first, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_lock_acquire(&cfg, &second, err, sizeof(err)), 0);
+    t.cfg.path = (char *)":memory:";
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), 0);
     ticket_store_lock_release(first);
     ticket_store_lock_release(second);
-    remove_store(dir, path);
+    notifier_tmp_store_remove(&t);
 }
 
 static int intake_unverified(struct ticket_store *store, const struct test_alert_spec *spec,
@@ -1133,8 +1085,7 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
  */
 static void test_issue_11_migration_6_undated_reason(void **state)
 {
-    char dir[] = "/tmp/yq-ts-XXXXXX", path[128];
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 1000};
+    struct notifier_tmp_store t;
     struct ticket_store *store = NULL;
     char err[512] = "";
     sqlite3 *db = NULL;
@@ -1162,14 +1113,12 @@ static void test_issue_11_migration_6_undated_reason(void **state)
     int n = 0;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/tickets.db", dir);
-    cfg.path = path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    notifier_tmp_store_init(&t, "tickets.db");
+    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, v5, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
     assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store),
                                         "SELECT item_id, reason FROM held_items ORDER BY item_id",
                                         -1, &st, NULL),
@@ -1190,7 +1139,7 @@ static void test_issue_11_migration_6_undated_reason(void **state)
                                   NULL, NULL, NULL) & 0xff,
                      SQLITE_CONSTRAINT);
     ticket_store_free(store);
-    remove_store(dir, path);
+    notifier_tmp_store_remove(&t);
 }
 
 /*
