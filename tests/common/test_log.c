@@ -14,46 +14,74 @@
 
 #include "yq_log.h"
 
+/* stderr sent to a temporary file between capture_begin() and capture_end(). */
+struct capture {
+    FILE *tmp;
+    int saved;
+};
+
+static void capture_begin(struct capture *c)
+{
+    c->tmp = tmpfile();
+    assert_non_null(c->tmp);
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    assert_true(c->saved >= 0);
+    assert_true(dup2(fileno(c->tmp), STDERR_FILENO) >= 0);
+}
+
+/* Put stderr back; out (len bytes) gets what was written meanwhile. */
+static void capture_end(struct capture *c, char *out, size_t len)
+{
+    size_t n;
+
+    assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+    close(c->saved);
+    rewind(c->tmp);
+    n = fread(out, 1, len - 1, c->tmp);
+    out[n] = '\0';
+    fclose(c->tmp);
+}
+
 /* Run one LOG_INFO of fmt/arg with stderr sent to a temporary file; out gets what it wrote. */
 static void capture(const char *arg, char *out, size_t len)
 {
-    FILE *tmp = tmpfile();
-    int saved;
-    size_t n;
+    struct capture c;
 
-    assert_non_null(tmp);
-    fflush(stderr);
-    saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+    capture_begin(&c);
     LOG_INFO("user added user=%s role=%s", arg, "liaison");
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    rewind(tmp);
-    n = fread(out, 1, len - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
+    capture_end(&c, out, len);
 }
 
 /* Run LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client) like capture(). */
 static void capture_quoted(const char *user, const char *client, char *out, size_t len)
 {
-    FILE *tmp = tmpfile();
-    int saved;
-    size_t n;
+    struct capture c;
 
-    assert_non_null(tmp);
-    fflush(stderr);
-    saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+    capture_begin(&c);
     LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    rewind(tmp);
-    n = fread(out, 1, len - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
+    capture_end(&c, out, len);
+}
+
+/* A URL and how yq_redact_url_secrets() must write it. */
+struct redact_case {
+    const char *in, *want;
+};
+
+/* Each of the n cases redacted as it wants; never (may be NULL) must not be left in any. */
+static void check_redacted(const struct redact_case *cases, size_t n, const char *never)
+{
+    char out[256];
+
+    for (size_t i = 0; i < n; i++) {
+        yq_redact_url_secrets(cases[i].in, out, sizeof(out));
+        if (strcmp(out, cases[i].want) != 0) {
+            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        }
+        if (never) {
+            assert_null(strstr(out, never));
+        }
+    }
 }
 
 static size_t count_lines(const char *s)
@@ -121,9 +149,7 @@ static void test_escape_never_splits_a_character(void **state)
 /* Issue #10: --print-config left "#token=SECRET10" and "?%74oken=SECRET12" as they were. */
 static void test_issue_10_fragment_and_encoded_keys_redacted(void **state)
 {
-    static const struct {
-        const char *in, *want;
-    } cases[] = {
+    static const struct redact_case cases[] = {
         {"https://h/cb#token=SECRET10", "https://h/cb#token=***"},
         {"https://h/cb?x=1#access_token=SECRET11&state=s",
          "https://h/cb?x=1#access_token=***&state=s"},
@@ -134,16 +160,9 @@ static void test_issue_10_fragment_and_encoded_keys_redacted(void **state)
         {"https://h/?%7=1&%zzkey=v#frag", "https://h/?%7=1&%zzkey=v#frag"}, /* not secrets */
         {"https://h/?tok%65n=SECRET16", "https://h/?tok%65n=***"},
     };
-    char out[256];
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        yq_redact_url_secrets(cases[i].in, out, sizeof(out));
-        if (strcmp(out, cases[i].want) != 0) {
-            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
-        }
-        assert_null(strstr(out, "SECRET"));
-    }
+    check_redacted(cases, sizeof(cases) / sizeof(cases[0]), "SECRET");
 }
 
 static void test_issue_10_backslash_is_escaped(void **state)
@@ -199,9 +218,7 @@ static void test_quote_cuts_at_a_character_boundary(void **state)
 
 static void test_issue_10_url_secrets_redacted(void **state)
 {
-    static const struct {
-        const char *in, *want;
-    } cases[] = {
+    static const struct redact_case cases[] = {
         {"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"},
         {"https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=xyz%3D",
@@ -217,12 +234,7 @@ static void test_issue_10_url_secrets_redacted(void **state)
     char out[256];
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        yq_redact_url_secrets(cases[i].in, out, sizeof(out));
-        if (strcmp(out, cases[i].want) != 0) {
-            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
-        }
-    }
+    check_redacted(cases, sizeof(cases) / sizeof(cases[0]), NULL);
     /* and in every log line */
     capture("https://oapi.dingtalk.com/robot/send?access_token=abc123", out, sizeof(out));
     assert_null(strstr(out, "abc123"));

@@ -185,6 +185,18 @@ static struct yq_redis_cfg cfg_for(int port)
     return c;
 }
 
+/* Start f and a client of it; cfg (caller storage) is filled for its port and must outlive r. */
+static struct yq_redis *fake_client(struct fake *f, struct yq_redis_cfg *cfg)
+{
+    struct yq_redis *r;
+
+    fake_start(f);
+    *cfg = cfg_for(f->port);
+    r = yq_redis_new(cfg);
+    assert_non_null(r);
+    return r;
+}
+
 static void assert_members(redisReply *r)
 {
     assert_non_null(r);
@@ -204,10 +216,7 @@ static void run_script(bool variant_b)
     const char *smembers[] = {"SMEMBERS", "rules:active"};
     redisReply *reply;
 
-    fake_start(&f);
-    cfg = cfg_for(f.port);
-    r = yq_redis_new(&cfg);
-    assert_non_null(r);
+    r = fake_client(&f, &cfg);
     /* GET times out (its reply is held): reported as a failure (NULL) */
     reply = yq_redis_command(r, "GET %s", "rules:version");
     assert_null(reply);
@@ -250,9 +259,7 @@ static void test_fc_022_timeout_applies_after_reconnect(void **state)
     const char *get[] = {"GET", "rules:version"};
 
     (void)state;
-    fake_start(&f);
-    cfg = cfg_for(f.port);
-    r = yq_redis_new(&cfg);
+    r = fake_client(&f, &cfg);
     /*
      * Every GET reply is held until the end: both attempts of the retried read can only end by
      * the command timeout, on two connections (the timeout applies to the reconnected one too)
@@ -274,9 +281,7 @@ static void test_wrong_reply_type_drops_the_connection(void **state)
     const char *get[] = {"GET", "rules:version"};
 
     (void)state;
-    fake_start(&f);
-    cfg = cfg_for(f.port);
-    r = yq_redis_new(&cfg);
+    r = fake_client(&f, &cfg);
     /* connection 0 answers GET late; ask as if an array were expected from a fresh one */
     assert_null(yq_redis_command(r, "GET %s", "rules:version"));
     assert_null(yq_redis_read_argv(r, 2, get, NULL, REDIS_REPLY_ARRAY));
