@@ -15,7 +15,7 @@
 
 #include "yq_cfg.h"
 #include "yq_err.h"
-#include "yq_log.h"
+#include "fuzz_common.h"
 #include "yq_banned.h"
 
 struct group {
@@ -75,20 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
-    static FILE *devnull;
+    FILE *devnull = fuzz_devnull();
     struct cfg_doc doc;
     struct outer o;
     char err[512] = "", set[256];
     const char *nl;
     int rc;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        devnull = fopen("/dev/null", "w");
-        init = true;
-    }
-    if (size > 65536) {
+    if (!fuzz_begin(size, 65536)) {
         return 0;
     }
     memset(&doc, 0, sizeof(doc));

@@ -5,56 +5,45 @@
  * works and stays within its limit.
  *   build-h4fuzz/fuzz/common/fuzz_item_decode -max_total_time=60 fuzz/common/seeds/item
  */
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "yq_err.h"
+#include "fuzz_common.h"
 #include "yq_item.h"
-#include "yq_log.h"
 #include "yq_banned.h"
+
+static int item_decode(const char *json, size_t len, void *out, char *errbuf, size_t errlen)
+{
+    return yq_item_decode(json, len, out, errbuf, errlen);
+}
+
+static int item_encode(const void *v, char **out, size_t *len)
+{
+    return yq_item_encode(v, out, len);
+}
+
+static void item_release(void *v)
+{
+    yq_item_release(v);
+}
+
+static const struct fuzz_codec item_codec = {item_decode, item_encode, item_release, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
     struct yq_item item, again;
-    char err[256], *json = NULL, *json2 = NULL, *bounded = NULL;
-    size_t len = 0, len2 = 0, blen = 0;
-    int rc;
+    char *bounded = NULL;
+    size_t blen = 0;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        init = true;
-    }
-    if (size > 1 << 20) {
+    if (!fuzz_begin(size, 1 << 20) || fuzz_round_trip(&item_codec, data, size, &item, &again)) {
         return 0;
-    }
-    rc = yq_item_decode((const char *)data, size, &item, err, sizeof(err));
-    if (rc != 0) {
-        if (rc != ERR_PARSE && rc != ERR_NOMEM) {
-            abort(); /* the documented codes only */
-        }
-        return 0;
-    }
-    if (yq_item_encode(&item, &json, &len) == 0) {
-        if (yq_item_decode(json, len, &again, err, sizeof(err)) != 0) {
-            abort(); /* what we encode must decode */
-        }
-        if (yq_item_encode(&again, &json2, &len2) == 0 &&
-            (len2 != len || memcmp(json, json2, len) != 0)) {
-            abort(); /* decode(encode(x)) must be a fixed point */
-        }
-        yq_item_release(&again);
     }
     if (yq_item_encode_bounded(&item, 4096, &bounded, &blen) == 0 && blen > 4096) {
         abort();
     }
-    free(json);
-    free(json2);
     free(bounded);
     yq_item_release(&item);
     return 0;

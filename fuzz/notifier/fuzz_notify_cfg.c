@@ -16,7 +16,7 @@
 #include "notify_cfg.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
-#include "yq_log.h"
+#include "fuzz_common.h"
 #include "yq_banned.h"
 
 struct top {
@@ -36,20 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
-    static FILE *devnull;
+    FILE *devnull = fuzz_devnull();
     struct cfg_doc doc;
     struct top t;
     struct notify_routes routes;
     char err[512] = "";
     int rc, start, end;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        devnull = fopen("/dev/null", "w");
-        init = true;
-    }
-    if (size > 65536) {
+    if (!fuzz_begin(size, 65536)) {
         return 0;
     }
     memset(&doc, 0, sizeof(doc));

@@ -12,23 +12,18 @@
 
 #include "workcal.h"
 #include "yq_err.h"
-#include "yq_log.h"
+#include "fuzz_common.h"
 #include "yq_banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
     struct workcal *cal;
     char err[512];
     int rc;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        init = true;
-    }
-    if (size > 65536) {
+    if (!fuzz_begin(size, 65536)) {
         return 0;
     }
     cal = workcal_new();

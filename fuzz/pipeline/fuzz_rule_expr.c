@@ -14,23 +14,18 @@
 
 #include "rule_expr.h"
 #include "rules.h"
-#include "yq_log.h"
+#include "fuzz_common.h"
 #include "yq_banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
     struct rule_expr *e = NULL;
     struct rule_set *rs;
     char err[512], *text;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        init = true;
-    }
-    if (size > 8192) {
+    if (!fuzz_begin(size, 8192)) {
         return 0;
     }
     text = malloc(size + 1);

@@ -13,24 +13,19 @@
 
 #include "rules.h"
 #include "yq_err.h"
-#include "yq_log.h"
+#include "fuzz_common.h"
 #include "yq_banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool init;
     struct rule_set *rs = NULL, *again = NULL;
     char err[512], *json = NULL;
     size_t len = 0;
     int rc;
 
-    if (!init) {
-        yq_log_init("fuzz", YQ_LOG_ERR);
-        init = true;
-    }
-    if (size > 65536) {
+    if (!fuzz_begin(size, 65536)) {
         return 0;
     }
     rc = rule_set_decode((const char *)data, size, &rs, err, sizeof(err));
