@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -115,15 +116,7 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
     if (rc) {
         goto nomem;
     }
-    *out = json_dumps(obj, JSON_COMPACT);
-    json_decref(obj);
-    if (!*out) {
-        return ERR_NOMEM;
-    }
-    if (out_len) {
-        *out_len = strlen(*out);
-    }
-    return 0;
+    return yq_json_dump(obj, JSON_COMPACT, out, out_len); /* obj handed over */
 nomem:
     json_decref(obj);
     json_decref(matches);
