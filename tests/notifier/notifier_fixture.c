@@ -88,6 +88,20 @@ int64_t notifier_count(struct ticket_store *store, const char *sql)
     return n;
 }
 
+int notifier_routes_load(struct notify_routes *r, const char *yaml, char *err, size_t errlen)
+{
+    struct cfg_doc doc;
+    int rc;
+
+    memset(&doc, 0, sizeof(doc));
+    if (cfg_doc_load(&doc, "routes.yaml", yaml, strlen(yaml), err, errlen) != 0) {
+        fail_msg("routes YAML: %s", err);
+    }
+    rc = notify_routes_parse(r, &doc, NULL, err, errlen);
+    cfg_doc_release(&doc);
+    return rc;
+}
+
 void notifier_apply_ok(struct ticket_store *store, const struct ticket_action *a, int64_t now,
                        struct ticket_action_result *res)
 {

@@ -6,8 +6,10 @@
 #ifndef NOTIFIER_FIXTURE_H
 #define NOTIFIER_FIXTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "notify_cfg.h"
 #include "test_alerts.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
@@ -44,6 +46,14 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
 
 /* The integer in the first column of the first row of sql (NUL-terminated) on store's database. */
 int64_t notifier_count(struct ticket_store *store, const char *sql);
+
+/*
+ * Parse the routes file text yaml (NUL-terminated; "channels", "duty_officer"...) into r
+ * (release with notify_routes_release() whatever the result), secrets relative to no
+ * directory. The YAML itself must load. Returns notify_routes_parse()'s code, its reason in
+ * err.
+ */
+int notifier_routes_load(struct notify_routes *r, const char *yaml, char *err, size_t errlen);
 
 /* Apply action a (borrowed) at now; res may be NULL. Fails the test with the flow's message
  * unless it succeeds. */

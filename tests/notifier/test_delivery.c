@@ -534,7 +534,6 @@ struct world {
 
 static void world_open(struct world *w, const char *channels_yaml, const char *quiet)
 {
-    struct cfg_doc doc;
     char err[256] = "";
 
     memset(w, 0, sizeof(*w));
@@ -551,13 +550,9 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     w->ncfg.retry_max_ms = 600000;
     w->ncfg.batch = 50;
     w->ncfg.max_response_bytes = 65536;
-    memset(&doc, 0, sizeof(doc));
-    assert_int_equal(
-        cfg_doc_load(&doc, "t.yaml", channels_yaml, strlen(channels_yaml), err, sizeof(err)), 0);
-    if (notify_routes_parse(&w->routes, &doc, NULL, err, sizeof(err)) != 0) {
+    if (notifier_routes_load(&w->routes, channels_yaml, err, sizeof(err)) != 0) {
         fail_msg("routes: %s", err);
     }
-    cfg_doc_release(&doc);
     w->policy.routes = &w->routes;
     w->policy.link_base = w->ncfg.link_base;
     w->policy.clock = &long_clocks;
@@ -721,15 +716,11 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
              rx.port);
     /* key_file /dev/null is empty: refused */
     {
-        struct cfg_doc doc;
         struct notify_routes r;
         char err[256] = "";
-        memset(&doc, 0, sizeof(doc));
-        assert_int_equal(cfg_doc_load(&doc, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-        assert_int_equal(notify_routes_parse(&r, &doc, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_int_equal(notifier_routes_load(&r, yaml, err, sizeof(err)), ERR_INVALID);
         assert_non_null(strstr(err, "empty"));
         notify_routes_release(&r);
-        cfg_doc_release(&doc);
     }
     snprintf(
         yaml, sizeof(yaml),
@@ -937,15 +928,11 @@ static void test_issue_5_no_administrator_alert_without_another_channel(void **s
         /* an administrator channel must exist */
         const char *yaml = "channels:\n  adm: {type: webhook, url: 'http://127.0.0.1:9/a'}\n"
                            "administrator: [adm, nosuch]\n";
-        struct cfg_doc doc;
         struct notify_routes r;
         char err[256] = "";
-        memset(&doc, 0, sizeof(doc));
-        assert_int_equal(cfg_doc_load(&doc, "t.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-        assert_int_equal(notify_routes_parse(&r, &doc, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_int_equal(notifier_routes_load(&r, yaml, err, sizeof(err)), ERR_INVALID);
         assert_non_null(strstr(err, "unknown channel 'nosuch'"));
         notify_routes_release(&r);
-        cfg_doc_release(&doc);
     }
 }
 

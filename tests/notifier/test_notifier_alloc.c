@@ -25,6 +25,7 @@
 #include "workcal.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_banned.h"
 
 static const char cal_yaml[] = "year: 2026\n"
@@ -168,17 +169,14 @@ static void routes_check(void *p, int rc, bool injected)
     notify_routes_release(&a->routes); /* "whatever the result" */
 }
 
+/* dir/name holding text, mode 0600 (world-readable secrets are refused). */
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[512];
-    FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, 0600), 0); /* world-readable secrets are refused */
+    assert_int_equal(yq_fs_write_file_atomic(path, text, strlen(text)), 0);
+    assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void remove_file(const char *dir, const char *name)

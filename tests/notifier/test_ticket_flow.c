@@ -48,18 +48,13 @@ static const char routes_yaml[] = "channels:\n"
 
 static void env_open(struct env *e, const char *yaml)
 {
-    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
-    struct cfg_doc doc;
     char err[256] = "";
 
     memset(e, 0, sizeof(*e));
-    assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
-    memset(&doc, 0, sizeof(doc));
-    assert_int_equal(cfg_doc_load(&doc, "routes.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
-    if (notify_routes_parse(&e->routes, &doc, NULL, err, sizeof(err)) != 0) {
+    e->store = notifier_store_memory();
+    if (notifier_routes_load(&e->routes, yaml, err, sizeof(err)) != 0) {
         fail_msg("routes: %s", err);
     }
-    cfg_doc_release(&doc);
     e->policy.routes = &e->routes;
     e->policy.link_base = "https://duty.example/ticket?number=";
     ticket_store_set_policy(e->store, &e->policy);

@@ -15,6 +15,7 @@
 #include "rules_store.h"
 #include "test_http.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_kafka.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -59,13 +60,9 @@ struct rule_set *pipeline_rules_compile(const char *file, const char *yaml)
 void pipeline_write_file(const char *dir, const char *name, const char *text)
 {
     char path[256];
-    FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(yq_fs_write_file_atomic(path, text, strlen(text)), 0);
 }
 
 int pipeline_redirect_begin(int fd, const char *path)
