@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_err.h"
 #include "yq_banned.h"
 
 #define ALLOC_FAIL_DENSE 300 /* every allocation index up to here is tried */
@@ -251,4 +252,15 @@ size_t alloc_fail_run(const struct alloc_fail_case *c)
     }
     print_message("%s: %zu allocations in a clean run\n", c->name, total);
     return total;
+}
+
+void alloc_fail_assert_rc(const char *what, int rc, bool was_injected, bool lib_may_parse,
+                          const char *err)
+{
+    if (rc == 0 || (was_injected && rc == ERR_NOMEM) ||
+        (lib_may_parse && rc == ERR_PARSE && alloc_fail_injected_in_lib())) {
+        return;
+    }
+    fail_msg("%s: rc %d (%s) err '%s' with%s an injected failure", what, rc, yq_strerror(rc), err,
+             was_injected ? "" : "out");
 }

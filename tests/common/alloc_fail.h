@@ -85,4 +85,13 @@ struct alloc_fail_case {
  */
 size_t alloc_fail_run(const struct alloc_fail_case *c);
 
+/*
+ * Fail the test unless rc, the result of a run of the call named what (err: its message, may
+ * be ""), is clean: 0, ERR_NOMEM when was_injected (a failure was injected during the run),
+ * or, when lib_may_parse, ERR_PARSE after a hooked library's own allocation failed
+ * (alloc_fail_injected_in_lib()).
+ */
+void alloc_fail_assert_rc(const char *what, int rc, bool was_injected, bool lib_may_parse,
+                          const char *err);
+
 #endif

@@ -46,15 +46,6 @@ static const char cal_yaml[] = "year: 2026\n"
 #define DAY_2026_01_01 20454 /* Thursday, a holiday */
 #define DAY_2026_01_04 20457 /* Sunday, a 调休 working day */
 
-static void assert_clean_rc(const char *what, int rc, bool injected, const char *err)
-{
-    if (rc == 0 || (injected && rc == ERR_NOMEM)) {
-        return;
-    }
-    fail_msg("%s: rc %d (%s) err '%s' with%s an injected failure", what, rc, yq_strerror(rc), err,
-             injected ? "" : "out");
-}
-
 /* ---- workcal_add_text ---- */
 
 struct cal_arg {
@@ -76,7 +67,7 @@ static void cal_check(void *p, int rc, bool injected)
     struct cal_arg *a = p;
     char err[256] = "";
 
-    assert_clean_rc("workcal_add_text", rc, injected, a->err);
+    alloc_fail_assert_rc("workcal_add_text", rc, injected, false, a->err);
     if (rc != 0) {
         /* "on failure cal is unchanged": weekends only, and the year can still be added */
         assert_int_equal(workcal_n_years(a->cal), 0);
@@ -145,7 +136,7 @@ static void routes_check(void *p, int rc, bool injected)
     const struct notify_channel *ch;
     const struct notify_department *d;
 
-    assert_clean_rc("notify_routes_parse", rc, injected, a->err);
+    alloc_fail_assert_rc("notify_routes_parse", rc, injected, false, a->err);
     if (rc == 0) {
         assert_int_equal(a->routes.n_channels, 4);
         assert_int_equal(a->routes.n_departments, 2);

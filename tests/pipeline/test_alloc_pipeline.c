@@ -48,16 +48,6 @@ static const char *const exprs[] = {
     "NEAR/10(\"全角，逗号\"，乙) & 甲",
 };
 
-static void assert_clean_rc(const char *what, int rc, bool injected, const char *err)
-{
-    if (rc == 0 || (injected && rc == ERR_NOMEM) ||
-        (rc == ERR_PARSE && alloc_fail_injected_in_lib())) {
-        return;
-    }
-    fail_msg("%s: rc %d (%s) err '%s' with%s an injected failure", what, rc, yq_strerror(rc), err,
-             injected ? "" : "out");
-}
-
 /* ---- rule_expr_compile ---- */
 
 struct expr_arg {
@@ -81,7 +71,7 @@ static void expr_check(void *p, int rc, bool injected)
 {
     struct expr_arg *a = p;
 
-    assert_clean_rc("rule_expr_compile", rc, injected, a->err);
+    alloc_fail_assert_rc("rule_expr_compile", rc, injected, true, a->err);
     if (rc != 0) {
         assert_null(a->e);
         return;
@@ -141,7 +131,7 @@ static void yaml_check(void *p, int rc, bool injected)
 {
     struct yaml_arg *a = p;
 
-    assert_clean_rc("rule_set_add_yaml/compile", rc, injected, a->err);
+    alloc_fail_assert_rc("rule_set_add_yaml/compile", rc, injected, true, a->err);
     if (rc == 0) {
         assert_true(a->rs->compiled);
         assert_int_equal(a->rs->n_rules, 3);
@@ -187,7 +177,7 @@ static void decode_check(void *p, int rc, bool injected)
 {
     struct decode_arg *a = p;
 
-    assert_clean_rc("rule_set_decode", rc, injected, a->err);
+    alloc_fail_assert_rc("rule_set_decode", rc, injected, true, a->err);
     if (rc != 0) {
         assert_null(a->rs);
         return;
