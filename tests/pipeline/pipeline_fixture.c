@@ -87,15 +87,6 @@ void pipeline_redirect_end(int fd, int saved)
     close(saved);
 }
 
-void pipeline_expect_all(const char *what, const char *text, const char *const *needles, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!strstr(text, needles[i])) {
-            fail_msg("%s lacks '%s':\n%s", what, needles[i], text);
-        }
-    }
-}
-
 void pipeline_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

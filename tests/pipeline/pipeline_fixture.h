@@ -51,12 +51,6 @@ int pipeline_redirect_begin(int fd, const char *path);
 /* Flush stdout and stderr, put the saved descriptor back as fd and close it. */
 void pipeline_redirect_end(int fd, int saved);
 
-/*
- * Fail the test naming the first of the n needles that text (NUL-terminated) lacks; what
- * names the text in the message.
- */
-void pipeline_expect_all(const char *what, const char *text, const char *const *needles, size_t n);
-
 /* Sleep ms milliseconds (pacing a stream; never a wait for a state). */
 void pipeline_sleep_ms(int ms);
 
