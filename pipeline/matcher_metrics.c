@@ -1,6 +1,5 @@
 #include "matcher_metrics.h"
 
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
