@@ -13,9 +13,8 @@
  * Fail the running test unless text (NUL-terminated; what names it) contains each of the
  * n_present needles and none of the n_absent ones (either list may be NULL when empty).
  */
-static inline void test_expect_text(const char *what, const char *text,
-                                    const char *const *present, size_t n_present,
-                                    const char *const *absent, size_t n_absent)
+static inline void test_expect_text(const char *what, const char *text, const char *const *present,
+                                    size_t n_present, const char *const *absent, size_t n_absent)
 {
     for (size_t i = 0; i < n_present; i++) {
         if (!strstr(text, present[i])) {

@@ -226,8 +226,10 @@ static void test_issue_10_url_secrets_redacted(void **state)
         {"https://open.feishu.cn/open-apis/bot/v2/hook/0f8e-77aa?x=1",
          "https://open.feishu.cn/open-apis/bot/v2/hook/***?x=1"},
         {"smtp://mailer:hunter2@smtp.example.org:465/", "smtp://***@smtp.example.org:465/"},
-        {"http://h/x?Token=T&monkey=banana&Password=p#frag", "http://h/x?Token=***&monkey=banana&Password=***#frag"},
-        {"url='https://h/?secret=s' next key=visible", "url='https://h/?secret=***' next key=visible"},
+        {"http://h/x?Token=T&monkey=banana&Password=p#frag",
+         "http://h/x?Token=***&monkey=banana&Password=***#frag"},
+        {"url='https://h/?secret=s' next key=visible",
+         "url='https://h/?secret=***' next key=visible"},
         {"no url here: key=value", "no url here: key=value"},
         {"http://h/?key=", "http://h/?key=***"},
     };

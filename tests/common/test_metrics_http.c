@@ -47,8 +47,7 @@ static void test_families_and_samples(void **state)
 
     (void)state;
     yq_buf_init(&b, 4096);
-    assert_int_equal(yq_metrics_http_family(&b, "x_lag", "gauge", "lag with \\ and\nnewline"),
-                     0);
+    assert_int_equal(yq_metrics_http_family(&b, "x_lag", "gauge", "lag with \\ and\nnewline"), 0);
     assert_int_equal(yq_metrics_http_sample(&b, "x_lag", labels, 2, -1), 0);
     assert_int_equal(yq_metrics_http_sample(&b, "x_lag", labels + 1, 1, INT64_MAX), 0);
     assert_int_equal(yq_metrics_http_scalar(&b, "x_total", "counter", "things seen", 42), 0);

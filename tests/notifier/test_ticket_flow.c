@@ -418,7 +418,8 @@ static void test_bad_input_is_refused_without_change(void **state)
                             "回应时间须在发现时间（2026-11-30 09:00，北京时间）与当前时间之间");
         assert_string_equal(code, "response_time_out_of_range");
     }
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log"), 2); /* created, acknowledged */
+    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log"),
+                     2); /* created, acknowledged */
     assert_int_equal(notifier_count(e.store, "SELECT version FROM tickets"), 1);
     env_close(&e);
 }
@@ -447,8 +448,8 @@ static void test_routing_and_outbox_rows(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res),
-                     0);
+    assert_int_equal(
+        ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
     yq_alert_release(&alert);
     assert_int_equal(ticket_store_get_by_number(e.store, res.number, &t), 0);
     assert_string_equal(t.department, "市应急管理局");
@@ -458,18 +459,23 @@ static void test_routing_and_outbox_rows(void **state)
     assert_int_equal(t.response_deadline, notifier_ts("2026-11-30T06:00:00Z"));
     ticket_release(&t);
     /* 交办: lead liaison, co-handling liaison, duty officer; urgent (level I) */
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
-                     3);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
-                               "role = 'liaison'"),
+    assert_int_equal(
+        notifier_count(e.store,
+                       "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
+        3);
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
+                                    "role = 'liaison'"),
                      1);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
-                               "role = 'co_liaison'"),
-                     1);
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
+                                "role = 'co_liaison'"),
+        1);
     /* the message starts with the ticket number, then the link */
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
-                               "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
-                     3);
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
+                                "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
+        3);
     /* idempotency keys are unique per transition and channel */
     assert_int_equal(notifier_count(e.store, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
     env_close(&e);
@@ -495,8 +501,9 @@ static void test_escalation_with_injected_clock(void **state)
     assert_int_equal(st.notifications, 1);
     assert_int_equal(ticket_flow_escalate(e.store, t0 + 3000, &st), 0);
     assert_int_equal(st.reminders + st.supervisions, 0);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
-                               "channel = 'zrzy-liaison'"),
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
+                                    "channel = 'zrzy-liaison'"),
                      1);
     /* at 1 h: 督办 to head and duty officer; ack_overdue set */
     assert_int_equal(ticket_flow_escalate(e.store, t0 + 3600, &st), 0);
@@ -518,12 +525,14 @@ static void test_escalation_with_injected_clock(void **state)
     /* woken after 49 h: the 督办 of the response clock */
     assert_int_equal(ticket_flow_escalate(e.store, t0 + 49 * 3600, &st), 0);
     assert_int_equal(st.supervisions, 1);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
-                               "'supervise')"),
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
+                                    "'supervise')"),
                      4);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
-                               "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
-                     1);
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
+                                "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
+        1);
     assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
     assert_true(t.response_overdue);
     ticket_release(&t);
@@ -630,7 +639,8 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
             /* the officer closes: the ticket has to be responded first on this path */
             struct ticket_action a;
             char err[256];
-            a = (struct ticket_action){.number = number, .actor = "值班员", .role = "admin", .kind = TICKET_ACT_ACK};
+            a = (struct ticket_action){
+                .number = number, .actor = "值班员", .role = "admin", .kind = TICKET_ACT_ACK};
             notifier_apply_ok(e.store, &a, at, NULL);
             a.kind = TICKET_ACT_RESPOND;
             a.channel = "答复";
@@ -653,14 +663,17 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
     assert_int_equal(t.reopen_count, 1);
     assert_int_equal(t.reopened_at, notifier_ts("2024-03-05T09:25:00+08:00"));
     ticket_release(&t);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'reopened'"), 1);
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'reopened'"), 1);
     /* notifications: 09:00 open and 09:25 reopen; nothing at 09:40 or 09:41 */
     assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox"), 2);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'created' AND "
-                               "created_at = 1709600400"),
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'created' AND "
+                                    "created_at = 1709600400"),
                      1);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
-                               "created_at = 1709601900"),
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
+                                    "created_at = 1709601900"),
                      1);
     env_close(&e);
 }
@@ -783,8 +796,8 @@ static void test_rule_groups_stored_and_in_detail(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res),
-                     0);
+    assert_int_equal(
+        ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
     yq_alert_release(&alert);
 
     /* stored inside ticket_items.matches: no schema change */
@@ -833,7 +846,12 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_int_equal(t.response_deadline, detected + 48 * 3600);
     ticket_release(&t);
 
-    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL, .number = number, .actor = "值班员甲", .role = "duty_officer", .level = YQ_LEVEL_II, .note = "涉及人员伤亡"};
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
+                               .number = number,
+                               .actor = "值班员甲",
+                               .role = "duty_officer",
+                               .level = YQ_LEVEL_II,
+                               .note = "涉及人员伤亡"};
     notifier_apply_ok(e.store, &a, detected + 600, &res);
     assert_string_equal(res.from_state, "open");
     assert_string_equal(res.to_state, "open");
@@ -843,9 +861,10 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_int_equal(t.response_deadline, detected + 5 * 3600);
     assert_int_equal(t.press_deadline, detected + 24 * 3600);
     ticket_release(&t);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
-                               "note LIKE 'level=II was=III%' AND to_state = 'open'"),
-                     1);
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
+                                "note LIKE 'level=II was=III%' AND to_state = 'open'"),
+        1);
 
     a.level = YQ_LEVEL_IV;
     a.note = NULL;
@@ -857,7 +876,11 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     ticket_release(&t);
 
     drive_to(&e, number, "responded", detected + 1800);
-    a = (struct ticket_action){.kind = TICKET_ACT_CLOSE, .number = number, .actor = "联络员乙", .role = "liaison", .note = "已发放补偿款并公开说明"};
+    a = (struct ticket_action){.kind = TICKET_ACT_CLOSE,
+                               .number = number,
+                               .actor = "联络员乙",
+                               .role = "liaison",
+                               .note = "已发放补偿款并公开说明"};
     notifier_apply_ok(e.store, &a, detected + 3600, &res);
     assert_string_equal(res.to_state, "closed");
     env_close(&e);
@@ -953,7 +976,10 @@ static void test_issue_11_queue_order(void **state)
     /* the I is dismissed: it goes after every open one */
     {
         struct ticket_action a;
-        a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number[4], .actor = "值班员", .reason = "duplicate"};
+        a = (struct ticket_action){.kind = TICKET_ACT_DISMISS,
+                                   .number = number[4],
+                                   .actor = "值班员",
+                                   .reason = "duplicate"};
         notifier_apply_ok(e.store, &a, t0 + 60, NULL);
     }
     assert_int_equal(ticket_store_list(e.store, &all, 100, &list), 0);
@@ -966,7 +992,8 @@ static void test_issue_11_queue_order(void **state)
        open III whose 签收时限 (1 h) is nearer */
     {
         struct ticket_action a;
-        a = (struct ticket_action){.kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
+        a = (struct ticket_action){
+            .kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
         notifier_apply_ok(e.store, &a, t0 + 120, NULL);
     }
     assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
@@ -994,20 +1021,27 @@ static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:tell", number);
-    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL, .number = number, .actor = "值班员", .level = YQ_LEVEL_II, .note = "关注度上升"};
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
+                               .number = number,
+                               .actor = "值班员",
+                               .level = YQ_LEVEL_II,
+                               .note = "关注度上升"};
     notifier_apply_ok(e.store, &a, t0 + 60, &res);
     assert_int_equal(res.notifications, 1);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
-                               "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
-                               "subject LIKE '【级别调整】%' AND "
-                               "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
-                     1);
-    a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员", .reason = "irrelevant"};
+    assert_int_equal(
+        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
+                                "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
+                                "subject LIKE '【级别调整】%' AND "
+                                "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
+        1);
+    a = (struct ticket_action){
+        .kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员", .reason = "irrelevant"};
     notifier_apply_ok(e.store, &a, t0 + 120, &res);
     assert_int_equal(res.notifications, 1);
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
-                               "channel = 'zrzy-liaison' AND subject LIKE '【不予处置】%' AND "
-                               "body LIKE '%原因：与本地无关%' AND body NOT LIKE '%时限%'"),
+    assert_int_equal(notifier_count(e.store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
+                                    "channel = 'zrzy-liaison' AND subject LIKE '【不予处置】%' AND "
+                                    "body LIKE '%原因：与本地无关%' AND body NOT LIKE '%时限%'"),
                      1);
     env_close(&e);
 }
@@ -1028,7 +1062,10 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     (void)state;
     env_open(&e, routes_yaml);
     new_ticket(&e, "ev:show", number);
-    a = (struct ticket_action){.kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员李四", .reason = "out_of_scope"};
+    a = (struct ticket_action){.kind = TICKET_ACT_DISMISS,
+                               .number = number,
+                               .actor = "值班员李四",
+                               .reason = "out_of_scope"};
     notifier_apply_ok(e.store, &a, t0 + 600, NULL);
     assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "state_label")), "不予处置");

@@ -78,7 +78,7 @@ static void test_new_alert_creates_ticket(void **state)
     assert_int_equal(ticket_store_count_log(store, res.ticket_id, &logs), 0);
     assert_int_equal(logs, 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE actor = 'system' "
-                                       "AND action = 'created'"),
+                                           "AND action = 'created'"),
                      1);
     assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0002", &t), ERR_NOT_FOUND);
     ticket_store_free(store);
@@ -169,7 +169,7 @@ static void test_same_event_new_item_attaches(void **state)
     assert_int_equal(ticket_store_count_log(store, res1.ticket_id, &logs), 0);
     assert_int_equal(logs, 2);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
-                                       "'item_added' AND note = 'rss:0002'"),
+                                           "'item_added' AND note = 'rss:0002'"),
                      1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     ticket_store_free(store);
@@ -239,8 +239,8 @@ static void test_deadlines_per_level(void **state)
 
         assert_int_equal(yq_level_parse(cases[i].level, &level), 0);
         struct ticket_deadline_set dl;
-        ticket_clock_deadlines(NULL, NULL, level, notifier_ts(cases[i].detected), notifier_ts(cases[i].detected),
-                               &dl);
+        ticket_clock_deadlines(NULL, NULL, level, notifier_ts(cases[i].detected),
+                               notifier_ts(cases[i].detected), &dl);
         ack = dl.ack;
         response = dl.response;
         assert_int_equal(ack, notifier_ts(cases[i].detected) + 3600);
@@ -283,7 +283,7 @@ static void test_ticket_log_is_append_only(void **state)
     assert_non_null(strstr(msg, "append-only"));
     sqlite3_free(msg);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
-                                       "'level=III department=市自然资源局 item_id=rss:0001'"),
+                                           "'level=III department=市自然资源局 item_id=rss:0001'"),
                      1);
     /* appending is allowed */
     assert_int_equal(sqlite3_exec(db,
@@ -325,7 +325,7 @@ static void test_migrations_idempotent_on_reopen(void **state)
         assert_int_equal(notifier_count(store, "PRAGMA synchronous"), 2); /* FULL */
         assert_int_equal(notifier_count(store, "PRAGMA foreign_keys"), 1);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM pragma_journal_mode "
-                                           "WHERE journal_mode = 'wal'"),
+                                               "WHERE journal_mode = 'wal'"),
                          1);
         assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
         assert_int_equal(res.outcome, round == 0 ? TICKET_INTAKE_CREATED : TICKET_INTAKE_DUPLICATE);
@@ -576,7 +576,8 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items"), 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_item_revisions"), 1);
-    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items WHERE author = ''"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items WHERE author = ''"),
+                     1);
 
     /* the old item is still known (a redelivery changes nothing); a new one keeps its author */
     assert_int_equal(notifier_intake(store, &base, 2000, &res), 0);
@@ -766,8 +767,9 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
         assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(notifier_count(store, "SELECT count(DISTINCT version) FROM schema_version"),
-                         TICKET_STORE_SCHEMA_VERSION);
+        assert_int_equal(
+            notifier_count(store, "SELECT count(DISTINCT version) FROM schema_version"),
+            TICKET_STORE_SCHEMA_VERSION);
         ticket_store_free(store);
         notifier_tmp_store_remove(&t);
         assert_int_equal(mkdir(t.dir, 0700), 0);
@@ -934,8 +936,8 @@ static void test_issue_10_rules_unverified_on_ticket(void **state)
 
     /* a later item matched on unverified rules marks the ticket, with its last check */
     s.item_id = "rss:0002";
-    assert_int_equal(
-        intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:58:00Z"), &res), 0);
+    assert_int_equal(intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:58:00Z"), &res),
+                     0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_true(t.rules_unverified);
@@ -943,11 +945,11 @@ static void test_issue_10_rules_unverified_on_ticket(void **state)
     ticket_release(&t);
     /* the oldest known check is kept; a later verified alert does not clear the mark */
     s.item_id = "rss:0003";
-    assert_int_equal(
-        intake_unverified(store, &s, true, notifier_ts("2026-11-29T06:00:00Z"), &res), 0);
+    assert_int_equal(intake_unverified(store, &s, true, notifier_ts("2026-11-29T06:00:00Z"), &res),
+                     0);
     s.item_id = "rss:0004";
-    assert_int_equal(
-        intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:59:00Z"), &res), 0);
+    assert_int_equal(intake_unverified(store, &s, true, notifier_ts("2026-11-29T07:59:00Z"), &res),
+                     0);
     s.item_id = "rss:0005";
     assert_int_equal(intake_unverified(store, &s, false, 0, &res), 0);
     assert_int_equal(ticket_api_detail(store, res.number, &d), 0);

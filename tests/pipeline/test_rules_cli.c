@@ -302,13 +302,15 @@ static void test_issue_11_test_as_local_source(void **state)
     snprintf(rules, sizeof(rules), "%s/localtest", dir);
     assert_int_equal(mkdir(rules, 0700), 0);
     pipeline_write_file(dir, "localtest/00-places.yaml", "places: [安康, 旬阳]\nrules: []\n");
-    pipeline_write_file(dir, "localtest/safety.yaml", "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
-                                        "department: 市应急管理局, level: II, local: true, "
-                                        "expr: 燃气泄漏 & !演练}\n");
+    pipeline_write_file(dir, "localtest/safety.yaml",
+                        "rules:\n  - {id: safety-gas, name: 燃气泄漏与爆炸, "
+                        "department: 市应急管理局, level: II, local: true, "
+                        "expr: 燃气泄漏 & !演练}\n");
     pipeline_write_file(dir, "gas.txt", "小区地下车库燃气泄漏，消防已到场");
-    pipeline_write_file(dir, "sources.yaml", "sources:\n"
-                               "  - {id: forum, kind: rss, url: http://x/f.xml, local: true}\n"
-                               "  - {id: weekly, kind: rss, url: http://x/w.xml}\n");
+    pipeline_write_file(dir, "sources.yaml",
+                        "sources:\n"
+                        "  - {id: forum, kind: rss, url: http://x/f.xml, local: true}\n"
+                        "  - {id: weekly, kind: rss, url: http://x/w.xml}\n");
     snprintf(text, sizeof(text), "%s/gas.txt", dir);
     snprintf(sources, sizeof(sources), "%s/sources.yaml", dir);
     assert_int_equal(run(NULL, "rules", "test", text, "--dir", rules, NULL), 0);
