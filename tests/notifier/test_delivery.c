@@ -1150,8 +1150,8 @@ static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state
                "duty_officer: [hook]\n",
                "");
     intake_at(w.store, "ev:big", "rss:big", "III", w.clk.ms / 1000);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 1);
-    log_id = q(w.store, "SELECT log_id FROM outbox");
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 1);
+    log_id = notifier_count(w.store, "SELECT log_id FROM outbox");
     detail = malloc(OUTBOX_BODY_MAX_BYTES + 1);
     assert_non_null(detail);
     memset(detail, 'x', OUTBOX_BODY_MAX_BYTES);
@@ -1160,7 +1160,7 @@ static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state
                                     w.clk.ms / 1000, &n),
                      ERR_TOO_BIG);
     assert_int_equal(n, 0);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox"), 1);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 1);
     /* a detail that fits is queued (in place of the "created" row, so its key is free) */
     assert_int_equal(sqlite3_exec(ticket_store_db(w.store), "DELETE FROM outbox", NULL, NULL, NULL),
                      SQLITE_OK);
@@ -1169,7 +1169,8 @@ static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state
                                     w.clk.ms / 1000, &n),
                      0);
     assert_int_equal(n, 1);
-    assert_int_equal(q(w.store, "SELECT count(*) FROM outbox WHERE kind = 'remind'"), 1);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = 'remind'"),
+                     1);
     free(detail);
     world_close(&w);
 }
