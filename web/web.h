@@ -30,123 +30,19 @@
 #ifndef WEB_H
 #define WEB_H
 
-#include <jansson.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-#include "stats.h"
 #include "web_auth.h"
+#include "web_guard.h"
+#include "web_text.h"
+#include "web_types.h"
 #include "yq_cfg.h"
-#include "yq_redis.h"
-
-struct web_cfg {
-    bool enabled;              /* serve the UI and API (the notifier's choice; web_new ignores it) */
-    bool cookie_secure;        /* add Secure to the session cookie (set behind HTTPS) */
-    int64_t max_body_bytes;    /* larger request bodies get 413 (a declared one at once) */
-    int64_t max_connections_per_ip; /* open connections of one client address; 0 = no cap */
-    int64_t max_request_ms;    /* total time of one request (headers and body); 0 = no cap */
-    int64_t max_header_ms;     /* time to the end of a request's headers; 0 = no cap */
-    int64_t max_pending_headers; /* connections still sending headers, in all; 0 = no cap */
-    int64_t max_tickets;       /* tickets per list response */
-    int64_t sse_poll_ms;       /* how often an event stream looks for changes */
-    int64_t sse_max_stream_ms; /* a stream ends after this; EventSource reconnects */
-    int64_t sse_max_streams;   /* open event streams in all; more get 503 */
-    int64_t sse_max_streams_per_user; /* open event streams of one user; more get 429 */
-    int64_t sse_reserved_streams; /* of sse_max_streams, kept for duty officers and admins */
-    bool sources_enabled;      /* read source health from Redis (web.redis) */
-    bool rules_enabled;        /* read rule sets from Redis for the rules page */
-    struct web_auth_cfg auth;
-    struct yq_redis_cfg redis;
-    /*
-     * Not a config key: the working-day calendar the statistics use (the notifier's workcal,
-     * wrapped by notifier/http_api.c), borrowed, must outlive the web; NULL = Monday..Friday.
-     */
-    const struct stats_calendar *calendar;
-};
 
 /* Keys of the "web:" section of notifier.yaml (sub-sections auth and redis). */
 extern const struct cfg_key web_cfg_keys[];
-
-/* Who performs a ticket action (passed to the ticket ops; borrowed). */
-struct web_actor {
-    const char *username;
-    const char *role;       /* web_role_name() */
-    const char *department; /* a liaison's department, else "" */
-};
-
-/* Filter of GET /api/tickets; NULL/"" fields do not filter. */
-struct web_ticket_query {
-    const char *state;      /* NULL: every state but closed and dismissed; "all"; or a state */
-    const char *level;      /* "I".."IV" */
-    const char *department; /* lead or co-handling department (forced for liaisons) */
-    const char *source;     /* an item's source id, kind, kind label or display name (channel) */
-    int64_t detected_from;  /* detected at or after (seconds, UTC); 0 = no bound */
-    int64_t detected_until; /* detected before (seconds, UTC); 0 = no bound */
-    size_t offset;          /* skip this many (paging) */
-    size_t max;             /* at most this many */
-};
-
-/*
- * The ticket store as the web layer sees it, provided by the notifier. ctx is the ops_ctx
- * given to web_new(). Ops may be called from several threads at once (one per connection):
- * they serialise themselves. All JSON returned is new (the web layer decrefs it).
- *
- * Ticket JSON (summary): {"number","title","level":"I".."IV","department",
- *   "co_departments":[...],"state","item_count","source","channel","author","url","excerpt",
- *   "terms":[matched terms],"rules":[rule ids],"detected_at","updated_at",
- *   "clocks":[{"name":"ack"|"response"|"press"|"close"|...,"label":"签收时限",
- *              "deadline":RFC3339,"met_at":RFC3339|null}], "assignee"?}
- * Detail adds "items":[{"item_id","source","source_id","channel","url","title","author",
- *   "excerpt","published_at","rules","terms"}] and "log":[{"at","actor","action","note"}].
- */
-struct web_ticket_ops {
-    /* Tickets matching q, most urgent first. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM. */
-    int (*list)(void *ctx, const struct web_ticket_query *q, json_t **out);
-    /* One ticket with items and log. Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, ERR_NOMEM. */
-    int (*get)(void *ctx, const char *number, json_t **out);
-    /*
-     * Perform action ("assign", "set_level", "dismiss", "reopen", "ack", "respond", "return",
-     * "close"; arguments in docs/web.md)
-     * on number with args (the request body object, borrowed) as actor; role and department
-     * were checked by the web layer. Returns 0, ERR_NOT_FOUND, ERR_INVALID (bad arguments)
-     * or ERR_BAD_STATE (not allowed in the ticket's state), with a zh-CN reason in errbuf;
-     * ERR_RETRY, ERR_IO, ERR_NOMEM.
-     */
-    int (*act)(void *ctx, const char *number, const char *action, const struct web_actor *actor,
-               json_t *args, char *errbuf, size_t errlen);
-    /*
-     * A number that changes whenever any ticket changes (new ticket, item, transition).
-     * NULL: the web layer reads max(id) of ticket_log (every change appends to it) on its own
-     * connection. Returns 0 or ERR_IO/ERR_RETRY.
-     */
-    int (*change_marker)(void *ctx, int64_t *out);
-    /*
-     * Whether role (web_role_name()) may take action at all: the one action/role table, the
-     * store's (ticket_action_role_may()). NULL: no action is allowed. A false answer gives
-     * 403; the ticket's department is checked by the web layer per ticket.
-     */
-    bool (*role_may)(void *ctx, const char *action, const char *role);
-    /*
-     * Held items (issue #11; notifier/ticket_held.h): matched items that opened no ticket
-     * because they are old or official, newest first, at most max; reason "old", "official"
-     * or NULL (both); query NULL or text to find in title, excerpt, channel, author or URL.
-     * out: a new JSON array of ticket_held_json() objects. NULL op: the web layer answers
-     * with an empty list. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
-     */
-    int (*list_held)(void *ctx, const char *reason, const char *query, size_t max,
-                     json_t **out);
-};
-
-/* The ticket actions the UI offers (who may take them: web_ticket_ops.role_may). */
-struct web_action_info {
-    const char *name;  /* "ack" */
-    const char *label; /* "签收" */
-};
-extern const struct web_action_info web_actions[];
-extern const size_t web_n_actions;
 
 struct web;
 
@@ -198,45 +94,7 @@ void web_shutdown(struct web *w);
  */
 #define WEB_NOT_FOUND_TEXT "页面不存在。请从值班台 / 进入（404 not found）\n"
 
-/* Items web_daemon_options() writes at most (the last is MHD_OPTION_END). */
-#define WEB_DAEMON_OPTIONS_MAX 4
-
-/*
- * The libmicrohttpd options that guard the daemon serving w against slow and greedy clients
- * (issue #10), for MHD_OPTION_ARRAY: out (WEB_DAEMON_OPTIONS_MAX items, caller storage) gets
- * MHD_OPTION_PER_IP_CONNECTION_LIMIT = web.max_connections_per_ip (more connections from one
- * address are refused at accept), and MHD_OPTION_NOTIFY_CONNECTION and
- * MHD_OPTION_URI_LOG_CALLBACK (the daemon must set neither itself; the latter leaves *req_cls
- * NULL), with which a watchdog thread started here closes any connection whose current
- * request, counted from its request line (or the connection's start), has taken longer than
- * web.max_request_ms in all, or whose headers are not complete web.max_header_ms after its
- * start (the connection's accept, or the previous request's end on a kept-alive connection:
- * an idle connection waits for headers too); event
- * streams are exempt. When a new connection makes more than web.max_pending_headers
- * connections that have not sent all their headers, the oldest of those is closed, so slow
- * clients from many addresses cannot take every one of http.connection_limit (issue #10).
- * Call once, before MHD_start_daemon(); stop the daemon before web_free(). The option values
- * are copied by libmicrohttpd; w must outlive the daemon.
- * Returns 0 or ERR_NOMEM (no thread: out holds the per-address cap only).
- */
-int web_daemon_options(struct web *w, struct MHD_OptionItem *out);
-
 /* Free w (after the daemon stopped). NULL is a no-op. */
 void web_free(struct web *w);
-
-/*
- * Compact JSON of v with "<", ">" and "&" written as \u003c, \u003e, \u0026 (so feed text
- * never appears as markup in a response). Returns a new string (free()) or NULL (ERR_NOMEM).
- */
-char *web_json_dumps(const json_t *v);
-
-/*
- * Write s escaped for HTML text and double- or single-quoted attribute values into out
- * (len bytes, always NUL-terminated when len > 0). Returns 0 or ERR_TOO_BIG (truncated).
- */
-int web_html_escape(const char *s, char *out, size_t len);
-
-/* True when url is an absolute http: or https: URL (the only links the UI makes). */
-bool web_url_linkable(const char *url);
 
 #endif

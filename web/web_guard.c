@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "web_guard.h"
+
 #include "web_internal.h"
 #include "yq_err.h"
 #include "yq_log.h"

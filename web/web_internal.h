@@ -1,6 +1,14 @@
 /*
- * Shared between the web layer's modules (web.c: lifecycle, dispatch, responses, static files
- * and event streams; web_routes.c: the JSON API). Not part of the public API.
+ * The request types shared by the web layer's files; not part of the public API. Types only:
+ * each file's functions are declared in its own header, so no two files depend on each other
+ * in a circle. The files, from the bottom up:
+ *   web_text.c    JSON without markup characters, HTML escaping, linkable URLs
+ *   web_reply.c   every reply: JSON, errors, bodies, security headers, cookies (web_reply.h)
+ *   web_guard.c   the connection guard (slow and greedy clients)
+ *   web_system.c  sources and rules (Redis); web_stats.c statistics; web_events.c the
+ *                 event stream
+ *   web_routes.c  the JSON API's dispatch and the ticket, user and session routes
+ *   web.c         lifecycle, static pages, authentication, CSRF and the request dispatch
  */
 #ifndef WEB_INTERNAL_H
 #define WEB_INTERNAL_H
@@ -11,7 +19,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "web.h"
+#include "web_auth.h"
+#include "web_types.h"
+#include "yq_buf.h"
 #include "yq_redis.h"
 
 struct rule_set;
@@ -40,28 +50,9 @@ struct web {
     bool guard_init;
 };
 
-struct web_conn;
-
-/* c serves an event stream: the total-time guard leaves it alone. */
-void web_conn_exempt(struct web *w, struct MHD_Connection *c);
-
-/* c's current request has all its headers: the header deadline and cap no longer apply. */
-void web_conn_headers_done(struct web *w, struct MHD_Connection *c);
-
-/*
- * c's request ended (from web_request_completed(), in c's thread): a kept-alive connection
- * now waits for its next request's headers, under the header deadline and cap again.
- */
-void web_conn_request_done(struct web *w, struct MHD_Connection *c);
-
-/* Stop the watchdog and free the connection records (after MHD_stop_daemon). */
-void web_guard_stop(struct web *w);
-
 /* Per-request state kept in *req_cls: the upload body. */
 struct web_req {
-    char *body;
-    size_t len;
-    bool too_big;
+    struct yq_buf body;       /* the upload, at most web.max_body_bytes */
     struct web *w;            /* for web_request_completed() */
     struct MHD_Connection *c; /* the request's connection (valid until it completes) */
 };
@@ -88,47 +79,5 @@ struct web_call {
     char set_cookie[512]; /* Set-Cookie for the reply, "" = none */
     char retry_after[24]; /* Retry-After for the reply, "" = none */
 };
-
-/* Queue a JSON response (v is consumed: decref'd). */
-enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v);
-
-/*
- * Queue {"error":code,"code":machine code,"message":message} with status. message is Chinese
- * for a person; when it is "machine_code: 中文说明" (yq_label_split_error()) "code" is that
- * machine code and "message" the rest, else "code" repeats code (issue #11).
- */
-enum MHD_Result web_reply_error(struct web_call *call, unsigned status, const char *code,
-                                const char *message);
-
-/*
- * Queue body (len bytes; takes ownership, freed with free()) with status, Content-Type type
- * and, when not NULL, Content-Disposition disposition (borrowed).
- */
-enum MHD_Result web_reply_body(struct web_call *call, unsigned status, const char *type,
-                               char *body, size_t len, const char *disposition);
-
-/* Queue an empty 204 response. */
-enum MHD_Result web_reply_no_content(struct web_call *call);
-
-/* Map a shared error code from a store to 503 (retry) or 500. */
-enum MHD_Result web_reply_store_error(struct web_call *call, int err);
-
-/* The request body parsed as a JSON object (new reference) or NULL (sets *bad to true). */
-json_t *web_body_json(struct web_call *call);
-
-/* Make the reply set the session cookie to token (NULL: clear it). */
-void web_call_set_cookie(struct web_call *call, const char *token);
-
-/* The JSON API; returns MHD_YES/MHD_NO after queueing a response. */
-enum MHD_Result web_route_api(struct web_call *call);
-
-/* Statistics (/api/stats/month, /api/stats/year; web_stats.c); rest follows "/api/stats/". */
-enum MHD_Result web_route_stats(struct web_call *call, const char *rest);
-
-/* Event stream (/api/events). */
-enum MHD_Result web_route_events(struct web_call *call);
-
-/* The current ticket change marker. */
-int web_change_marker(struct web *w, int64_t *out);
 
 #endif

@@ -15,7 +15,11 @@
 #include <sys/socket.h>
 
 #include "web_internal.h"
+#include "web_reply.h"
+#include "web_routes.h"
+#include "web_stats.h"
 #include "web_system.h"
+#include "web_types.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
@@ -37,31 +41,6 @@ const size_t web_n_actions = sizeof(web_actions) / sizeof(web_actions[0]);
 static bool method_is(const struct web_call *call, const char *m)
 {
     return strcmp(call->method, m) == 0;
-}
-
-static enum MHD_Result unauthorized(struct web_call *call)
-{
-    return web_reply_error(call, MHD_HTTP_UNAUTHORIZED, "unauthenticated", "请先登录");
-}
-
-static enum MHD_Result forbidden(struct web_call *call)
-{
-    return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权进行此操作");
-}
-
-static enum MHD_Result bad_request(struct web_call *call, const char *message)
-{
-    return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", message);
-}
-
-static enum MHD_Result not_found(struct web_call *call)
-{
-    return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", "不存在");
-}
-
-static enum MHD_Result method_not_allowed(struct web_call *call)
-{
-    return web_reply_error(call, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "不支持的请求方法");
 }
 
 static const char *str_field(json_t *obj, const char *key)
@@ -119,11 +98,11 @@ static enum MHD_Result route_login(struct web_call *call)
 
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
         json_decref(body);
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     if (!user || !pass) {
         json_decref(body);
-        return bad_request(call, "请输入用户名和密码");
+        return web_reply_bad_request(call, "请输入用户名和密码");
     }
     client_addr(call->c, addr, sizeof(addr));
     err = web_login(call->w->auth, user, pass, addr, call->now, token, &p, &retry);
@@ -164,10 +143,10 @@ static enum MHD_Result route_logout(struct web_call *call)
 {
     const char *cookie = MHD_lookup_connection_value(call->c, MHD_COOKIE_KIND, "yq_session");
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     if (!call->authed) {
-        return unauthorized(call);
+        return web_reply_unauthorized(call);
     }
     if (!call->p.via_token && cookie) {
         int err = web_session_end(call->w->auth, cookie);
@@ -187,15 +166,15 @@ static enum MHD_Result route_password(struct web_call *call)
     int err;
 
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     if (call->p.via_token) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     body = web_body_json(call);
     if (!str_field(body, "old_password") || !str_field(body, "new_password")) {
         json_decref(body);
-        return bad_request(call, "请输入原密码和新密码");
+        return web_reply_bad_request(call, "请输入原密码和新密码");
     }
     client_addr(call->c, addr, sizeof(addr));
     err = web_user_change_password(call->w->auth, call->p.user.id, str_field(body, "old_password"),
@@ -210,7 +189,7 @@ static enum MHD_Result route_password(struct web_call *call)
                                 : web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", why);
     }
     if (err == ERR_INVALID) {
-        return bad_request(call, why);
+        return web_reply_bad_request(call, why);
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -228,7 +207,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
     int err;
 
     if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (!rest[0]) {
         if (method_is(call, MHD_HTTP_METHOD_GET)) {
@@ -239,7 +218,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "users", v));
         }
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         body = web_body_json(call);
         {
@@ -247,7 +226,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             json_t *mc = json_object_get(body, "must_change_password");
             if (web_role_parse(str_field(body, "role"), &role) != 0) {
                 json_decref(body);
-                return bad_request(call, "角色无效（admin、duty_officer、liaison 或 head）");
+                return web_reply_bad_request(call, "角色无效（admin、duty_officer、liaison 或 head）");
             }
             err = web_user_add(call->w->auth, str_field(body, "username"),
                                str_field(body, "display_name"), role,
@@ -274,7 +253,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
         size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
 
         if (n == 0 || n >= sizeof(name)) {
-            return not_found(call);
+            return web_reply_not_found(call);
         }
         memcpy(name, rest, n);
         name[n] = '\0';
@@ -306,10 +285,10 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
                                        call->now, token, sizeof(token), &id);
                 json_decref(body);
                 if (err == ERR_NOT_FOUND) {
-                    return not_found(call);
+                    return web_reply_not_found(call);
                 }
                 if (err == ERR_INVALID) {
-                    return bad_request(call, "名称无效");
+                    return web_reply_bad_request(call, "名称无效");
                 }
                 if (err) {
                     return web_reply_store_error(call, err);
@@ -320,13 +299,13 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
                 sodium_memzero(token, sizeof(token));
                 return web_reply_json(call, MHD_HTTP_CREATED, v);
             }
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         if (slash) {
-            return not_found(call);
+            return web_reply_not_found(call);
         }
         if (!method_is(call, "PATCH")) {
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         body = web_body_json(call);
         {
@@ -337,7 +316,7 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
             ch.password = str_field(body, "password");
             if (str_field(body, "role") && web_role_parse(str_field(body, "role"), &ch.role)) {
                 json_decref(body);
-                return bad_request(call, "角色无效");
+                return web_reply_bad_request(call, "角色无效");
             }
             if (json_is_boolean(dis)) {
                 ch.disabled = json_is_true(dis) ? 1 : 0;
@@ -355,10 +334,10 @@ static enum MHD_Result route_users(struct web_call *call, const char *rest)
         }
         json_decref(body);
         if (err == ERR_NOT_FOUND) {
-            return not_found(call);
+            return web_reply_not_found(call);
         }
         if (err == ERR_INVALID) {
-            return bad_request(call, why);
+            return web_reply_bad_request(call, why);
         }
         if (err) {
             return web_reply_store_error(call, err);
@@ -375,17 +354,17 @@ static enum MHD_Result route_tokens(struct web_call *call, const char *rest)
     int err;
 
     if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (!rest[0] || *end != '\0' || id <= 0) {
-        return not_found(call);
+        return web_reply_not_found(call);
     }
     if (!method_is(call, MHD_HTTP_METHOD_DELETE)) {
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     err = web_token_revoke(call->w->auth, id);
     if (err == ERR_NOT_FOUND) {
-        return not_found(call);
+        return web_reply_not_found(call);
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -401,7 +380,7 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
 
     if (!rest[0] && method_is(call, MHD_HTTP_METHOD_GET)) {
         if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
-            return forbidden(call);
+            return web_reply_forbidden(call);
         }
         err = web_department_list(call->w->auth, &v);
         if (err) {
@@ -410,7 +389,7 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "departments", v));
     }
     if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (!rest[0] && method_is(call, MHD_HTTP_METHOD_POST)) {
         body = web_body_json(call);
@@ -418,7 +397,7 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
                                  call->now);
         json_decref(body);
         if (err == ERR_INVALID) {
-            return bad_request(call, "部门名称无效");
+            return web_reply_bad_request(call, "部门名称无效");
         }
         if (err == ERR_EXISTS) {
             return web_reply_error(call, MHD_HTTP_CONFLICT, "exists", "部门已存在");
@@ -431,7 +410,7 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
     if (rest[0] && method_is(call, MHD_HTTP_METHOD_DELETE)) {
         err = web_department_remove(call->w->auth, rest);
         if (err == ERR_NOT_FOUND) {
-            return not_found(call);
+            return web_reply_not_found(call);
         }
         if (err == ERR_BAD_STATE) {
             return web_reply_error(call, MHD_HTTP_CONFLICT, "in_use", "该部门仍有用户");
@@ -441,7 +420,7 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
         }
         return web_reply_no_content(call);
     }
-    return method_not_allowed(call);
+    return web_reply_method_not_allowed(call);
 }
 
 /* ------------------------------------------------------------ tickets */
@@ -515,7 +494,7 @@ static enum MHD_Result ticket_list(struct web_call *call)
     if ((arg(call, "from") && yq_time_parse_iso(arg(call, "from"), &q.detected_from, NULL)) ||
         (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), &q.detected_until, NULL)) ||
         (arg(call, "offset") && parse_offset(arg(call, "offset"), &q.offset))) {
-        return bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
+        return web_reply_bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
     }
     if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD) {
         q.department = call->p.user.department; /* they see only their department */
@@ -572,34 +551,34 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     int err;
 
     if (!number_ok(rest, n)) {
-        return not_found(call);
+        return web_reply_not_found(call);
     }
     memcpy(number, rest, n);
     number[n] = '\0';
     if (slash) {
         action = action_find(slash + 1);
         if (!action) {
-            return not_found(call);
+            return web_reply_not_found(call);
         }
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         if (!web_action_allowed(call, action->name)) {
-            return forbidden(call);
+            return web_reply_forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     err = call->w->ops->get(call->w->ops_ctx, number, &t);
     if (err == ERR_NOT_FOUND) {
-        return not_found(call);
+        return web_reply_not_found(call);
     }
     if (err) {
         return web_reply_store_error(call, err);
     }
     if (!ticket_visible(&call->p, t)) {
         json_decref(t);
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (!action) {
         return web_reply_json(call, MHD_HTTP_OK,
@@ -632,7 +611,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
             snprintf(why, sizeof(why),
                      "department_unknown: 部门“%.100s”不存在，请先在管理页添加", lead);
             json_decref(body);
-            return bad_request(call, why);
+            return web_reply_bad_request(call, why);
         }
         if (err) {
             json_decref(body);
@@ -646,10 +625,10 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
                             sizeof(why));
     json_decref(body);
     if (err == ERR_NOT_FOUND) {
-        return not_found(call);
+        return web_reply_not_found(call);
     }
     if (err == ERR_INVALID) {
-        return bad_request(call, why[0] ? why : "参数无效");
+        return web_reply_bad_request(call, why[0] ? why : "参数无效");
     }
     if (err == ERR_BAD_STATE) {
         return web_reply_error(call, MHD_HTTP_CONFLICT, "bad_state",
@@ -671,7 +650,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
 {
     if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (!call->w->ops) {
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
@@ -679,7 +658,7 @@ static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
     }
     if (!rest[0]) {
         if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         return ticket_list(call);
     }
@@ -699,7 +678,7 @@ static enum MHD_Result route_labels(struct web_call *call)
 
     if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
         json_decref(all);
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     for (int k = 0; all && k < YQ_LABEL_KIND_COUNT; k++) {
         size_t n = 0;
@@ -735,15 +714,15 @@ static enum MHD_Result route_held(struct web_call *call)
     int err;
 
     if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
-        return method_not_allowed(call);
+        return web_reply_method_not_allowed(call);
     }
     if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD ||
         !web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
-        return forbidden(call);
+        return web_reply_forbidden(call);
     }
     if (reason && strcmp(reason, "old") != 0 && strcmp(reason, "official") != 0 &&
         strcmp(reason, "undated") != 0) {
-        return bad_request(call, "reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）");
+        return web_reply_bad_request(call, "reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）");
     }
     if (call->w->ops && call->w->ops->list_held) {
         err = call->w->ops->list_held(call->w->ops_ctx, reason, query,
@@ -781,11 +760,11 @@ enum MHD_Result web_route_api(struct web_call *call)
         return route_login(call);
     }
     if (!call->authed) {
-        return unauthorized(call);
+        return web_reply_unauthorized(call);
     }
     if (strcmp(url, "/api/me") == 0) {
         if (!method_is(call, MHD_HTTP_METHOD_GET)) {
-            return method_not_allowed(call);
+            return web_reply_method_not_allowed(call);
         }
         return web_reply_json(call, MHD_HTTP_OK, me_json(&call->p, call->now));
     }
@@ -831,20 +810,20 @@ enum MHD_Result web_route_api(struct web_call *call)
     }
     if (strcmp(url, "/api/sources") == 0 || (rest = under(url, "/api/rules"))) {
         if (!web_auth_allows(&call->p, WEB_PERM_VIEW_SYSTEM)) {
-            return forbidden(call);
+            return web_reply_forbidden(call);
         }
         if (strcmp(url, "/api/sources") == 0) {
             return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_sources(call)
-                                                        : method_not_allowed(call);
+                                                        : web_reply_method_not_allowed(call);
         }
         if (!rest[0]) {
             return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_rules(call)
-                                                        : method_not_allowed(call);
+                                                        : web_reply_method_not_allowed(call);
         }
         if (strcmp(rest, "test") == 0) {
             return method_is(call, MHD_HTTP_METHOD_POST) ? web_route_rules_test(call)
-                                                         : method_not_allowed(call);
+                                                         : web_reply_method_not_allowed(call);
         }
     }
-    return not_found(call);
+    return web_reply_not_found(call);
 }

@@ -18,6 +18,8 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "web_internal.h"
+#include "web_reply.h"
+#include "web_stats.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -38,11 +40,6 @@ static const char *query_arg(struct web_call *call, const char *key)
 {
     const char *v = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, key);
     return v && v[0] ? v : NULL;
-}
-
-static enum MHD_Result bad_request(struct web_call *call, const char *message)
-{
-    return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", message);
 }
 
 /* True when s is valid UTF-8 (jansson refuses anything else, so a report could not carry it). */
@@ -177,7 +174,7 @@ static enum MHD_Result reply_render_error(struct web_call *call, int err, const 
     LOG_WARN("statistics failed path=%s err='%s' reason='%s'", call->url, yq_strerror(err), why);
     switch (err) {
     case ERR_INVALID:
-        return bad_request(call, "统计期间无效");
+        return web_reply_bad_request(call, "统计期间无效");
     case ERR_RETRY:
         snprintf(call->retry_after, sizeof(call->retry_after), "2");
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
@@ -234,23 +231,23 @@ enum MHD_Result web_route_stats(struct web_call *call, const char *rest)
     } else if (strcmp(rest, "year") == 0) {
         period = STATS_PERIOD_YEAR;
     } else {
-        return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", "不存在");
+        return web_reply_not_found(call);
     }
     if (strcmp(call->method, MHD_HTTP_METHOD_GET) != 0 &&
         strcmp(call->method, MHD_HTTP_METHOD_HEAD) != 0) {
-        return web_reply_error(call, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "不支持的请求方法");
+        return web_reply_method_not_allowed(call);
     }
     why = parse_query(call, period, &q, &forbidden);
     if (why) {
         return forbidden ? web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", why)
-                         : bad_request(call, why);
+                         : web_reply_bad_request(call, why);
     }
     err = render(call->w, call->now, &q, &out, &len, errbuf, sizeof(errbuf));
     if (err == ERR_NOT_FOUND && q.department) {
         char msg[256];
         free(out);
         snprintf(msg, sizeof(msg), "未登记的部门“%s”", q.department);
-        return bad_request(call, msg);
+        return web_reply_bad_request(call, msg);
     }
     if (err) {
         free(out);

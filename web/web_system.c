@@ -7,6 +7,8 @@
 #include "match.h"
 #include "rules.h"
 #include "rules_store.h"
+#include "web_internal.h"
+#include "web_reply.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
@@ -322,8 +324,7 @@ enum MHD_Result web_route_rules_test(struct web_call *call)
     if ((!title && !text) || (title && strlen(title) > MAX_TEST_BYTES) ||
         (text && strlen(text) > MAX_TEST_BYTES)) {
         json_decref(body);
-        return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid",
-                               "请输入标题或正文（各不超过 64 KB）");
+        return web_reply_bad_request(call, "请输入标题或正文（各不超过 64 KB）");
     }
     if (!w->cfg.rules_enabled || !w->redis) {
         json_decref(body);

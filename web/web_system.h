@@ -7,7 +7,9 @@
 #ifndef WEB_SYSTEM_H
 #define WEB_SYSTEM_H
 
-#include "web_internal.h"
+#include <microhttpd.h>
+
+struct web_call;
 
 /* GET /api/sources: {"enabled":bool,"redis_up":bool,"sources":[{"id","last_success",
  * "last_error","consecutive_failures","items_last_seen","items_24h","last_status"}]}, one per

@@ -1,0 +1,278 @@
+/*
+ * The event stream (GET /api/events): server-sent events that tell open pages that tickets
+ * changed, so the queue and a ticket page refresh without polling. Each stream holds one
+ * connection thread; the caps below keep tabs left open from taking every connection.
+ */
+#include "web_events.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "web_guard.h"
+#include "web_internal.h"
+#include "web_reply.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+/*
+ * Open event streams, so that tabs left open cannot take every connection of the server
+ * (each stream holds one thread and one of http.connection_limit connections).
+ */
+#define SSE_USERS_MAX 256
+static pthread_mutex_t sse_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t sse_total;
+static struct {
+    const struct web *w;
+    int64_t user_id;
+    int64_t n;
+} sse_users[SSE_USERS_MAX];
+
+/*
+ * Count one more stream of user_id; false (nothing counted) when a limit is reached.
+ * privileged: a duty officer or admin, who may also take the sse_reserved_streams places.
+ */
+static bool sse_admit(const struct web *w, int64_t user_id, bool privileged, bool *per_user_limit)
+{
+    int64_t cap = privileged ? w->cfg.sse_max_streams
+                             : w->cfg.sse_max_streams - w->cfg.sse_reserved_streams;
+    int free_slot = -1, slot = -1;
+    bool ok = false;
+
+    pthread_mutex_lock(&sse_lock);
+    for (int i = 0; i < SSE_USERS_MAX; i++) {
+        if (sse_users[i].n > 0 && sse_users[i].w == w && sse_users[i].user_id == user_id) {
+            slot = i;
+        } else if (sse_users[i].n == 0 && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    *per_user_limit = slot >= 0 && sse_users[slot].n >= w->cfg.sse_max_streams_per_user;
+    if (!*per_user_limit && sse_total < cap && (slot >= 0 || free_slot >= 0)) {
+        if (slot < 0) {
+            slot = free_slot;
+            sse_users[slot].w = w;
+            sse_users[slot].user_id = user_id;
+        }
+        sse_users[slot].n++;
+        sse_total++;
+        ok = true;
+    }
+    pthread_mutex_unlock(&sse_lock);
+    return ok;
+}
+
+static void sse_release(const struct web *w, int64_t user_id)
+{
+    pthread_mutex_lock(&sse_lock);
+    for (int i = 0; i < SSE_USERS_MAX; i++) {
+        if (sse_users[i].n > 0 && sse_users[i].w == w && sse_users[i].user_id == user_id) {
+            sse_users[i].n--;
+            sse_total--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sse_lock);
+}
+
+struct sse_state {
+    struct web *w;
+    int64_t user_id; /* counted in sse_users until sse_free() */
+    int fd;          /* the connection's socket, to notice a closed peer; -1 unknown */
+    char token[WEB_TOKEN_LEN + 8]; /* session cookie or API token, re-checked on change */
+    bool via_token;
+    int64_t marker;
+    int64_t started_ms;
+    int64_t last_write_ms;
+    bool hello_sent;
+};
+
+/* The current ticket change marker: the ops' own, else max(id) of ticket_log. */
+static int change_marker(struct web *w, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = 0;
+
+    if (w->ops && w->ops->change_marker) {
+        return w->ops->change_marker(w->ops_ctx, out);
+    }
+    *out = 0;
+    web_auth_lock(w->auth);
+    rc = sqlite3_prepare_v2(web_auth_db(w->auth), "SELECT coalesce(max(id), 0) FROM ticket_log",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+        }
+    }
+    if (rc != SQLITE_ROW) {
+        err = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY : ERR_IO;
+    }
+    sqlite3_finalize(st);
+    web_auth_unlock(w->auth);
+    return err;
+}
+
+static bool sse_still_authed(struct sse_state *s)
+{
+    struct web_principal p;
+    int64_t now = yq_time_now();
+    int err = s->via_token ? web_token_lookup(s->w->auth, s->token, now, &p)
+                           : web_session_lookup(s->w->auth, s->token, now, &p);
+    return err != ERR_NOT_FOUND; /* a store hiccup does not end the stream */
+}
+
+static ssize_t sse_write(char *buf, size_t max, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > max) {
+        n = max; /* block_size is far above any event we write */
+    }
+    memcpy(buf, text, n);
+    return (ssize_t)n;
+}
+
+/*
+ * Whether the client closed its end (a closed tab): a stream otherwise notices only at its
+ * next write, up to 15 s later, and would keep its connection and its place meanwhile.
+ */
+static bool sse_peer_gone(int fd)
+{
+    char c;
+    ssize_t n;
+    if (fd < 0) {
+        return false;
+    }
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct sse_state *s = cls;
+    char line[128];
+    int64_t marker;
+
+    (void)pos;
+    if (!s->hello_sent) {
+        s->hello_sent = true;
+        s->last_write_ms = yq_time_mono_ms();
+        snprintf(line, sizeof(line), "retry: 1000\nevent: hello\ndata: {\"marker\":%lld}\n\n",
+                 (long long)s->marker);
+        return sse_write(buf, max, line);
+    }
+    for (;;) {
+        int64_t now_ms = yq_time_mono_ms();
+        struct timespec ts;
+
+        if (atomic_load(&s->w->stopping) ||
+            now_ms - s->started_ms >= s->w->cfg.sse_max_stream_ms) {
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        if (sse_peer_gone(s->fd)) {
+            /*
+             * closed tab: free its place now. A closed stream is the normal end of a live
+             * update, not an error: END_WITH_ERROR made libmicrohttpd log "Closing connection
+             * (application error generating response)" as a WARN for every closed tab
+             * (issue #11); ending the stream is quiet and frees the place as well.
+             */
+            LOG_DEBUG("event stream closed by the client user_id=%lld", (long long)s->user_id);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        if (change_marker(s->w, &marker) == 0 && marker != s->marker) {
+            if (!sse_still_authed(s)) {
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            }
+            s->marker = marker;
+            s->last_write_ms = now_ms;
+            snprintf(line, sizeof(line), "event: tickets\ndata: {\"marker\":%lld}\n\n",
+                     (long long)marker);
+            return sse_write(buf, max, line);
+        }
+        if (now_ms - s->last_write_ms >= 15000) {
+            s->last_write_ms = now_ms;
+            if (!sse_still_authed(s)) {
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            }
+            return sse_write(buf, max, ": keep-alive\n\n");
+        }
+        ts.tv_sec = s->w->cfg.sse_poll_ms / 1000;
+        ts.tv_nsec = (long)(s->w->cfg.sse_poll_ms % 1000) * 1000000L;
+        nanosleep(&ts, NULL); /* one thread per connection: blocking here is expected */
+    }
+}
+
+static void sse_free(void *cls)
+{
+    struct sse_state *s = cls;
+    if (s) {
+        sse_release(s->w, s->user_id);
+        sodium_memzero(s->token, sizeof(s->token));
+        free(s);
+    }
+}
+
+enum MHD_Result web_route_events(struct web_call *call)
+{
+    const char *authz = MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, "Authorization");
+    const char *cookie = MHD_lookup_connection_value(call->c, MHD_COOKIE_KIND, WEB_COOKIE_NAME);
+    struct MHD_Response *r;
+    struct sse_state *s;
+
+    if (!call->authed) {
+        return web_reply_unauthorized(call);
+    }
+    if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
+        return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权访问");
+    }
+    bool per_user;
+    if (!sse_admit(call->w, call->p.user.id,
+                   call->p.user.role == WEB_ROLE_ADMIN || call->p.user.role == WEB_ROLE_DUTY,
+                   &per_user)) {
+        LOG_WARN("event stream refused user=%s reason=%s", YQ_Q(call->p.user.username),
+                 per_user ? "per-user limit" : "server limit");
+        snprintf(call->retry_after, sizeof(call->retry_after), "30");
+        return per_user ? web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_streams",
+                                          "打开的实时页面过多，请关闭部分标签页")
+                        : web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                                          "实时更新连接已满，请稍后重试");
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        sse_release(call->w, call->p.user.id);
+        return MHD_NO;
+    }
+    web_conn_exempt(call->w, call->c); /* a stream has its own end (sse_max_stream_ms) */
+    s->w = call->w;
+    s->user_id = call->p.user.id;
+    {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(call->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        s->fd = ci ? (int)ci->connect_fd : -1;
+    }
+    s->via_token = call->p.via_token;
+    snprintf(s->token, sizeof(s->token), "%s", s->via_token ? authz + 7 : cookie);
+    s->started_ms = yq_time_mono_ms();
+    if (change_marker(call->w, &s->marker) != 0) {
+        s->marker = -1; /* unknown: the first successful read sends an event */
+    }
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, &sse_read, s, &sse_free);
+    if (!r) {
+        sse_free(s);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(r, "X-Accel-Buffering", "no") != MHD_YES) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    return web_reply_response(call->c, MHD_HTTP_OK, r, "text/event-stream", "no-store", NULL, NULL,
+                              NULL);
+}

@@ -1,0 +1,88 @@
+#include "web_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "yq_err.h"
+#include "yq_html.h"
+#include "yq_banned.h"
+
+char *web_json_dumps(const json_t *v)
+{
+    char *raw = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t n = 0, len;
+    char *out, *o;
+
+    if (!raw) {
+        return NULL;
+    }
+    len = strlen(raw);
+    for (size_t i = 0; i < len; i++) {
+        n += (raw[i] == '<' || raw[i] == '>' || raw[i] == '&') ? 6 : 1;
+    }
+    out = malloc(n + 1);
+    if (!out) {
+        free(raw);
+        return NULL;
+    }
+    o = out;
+    /* Outside strings JSON has none of these characters, so escaping every one is safe. */
+    for (size_t i = 0; i < len; i++) {
+        const char *esc = raw[i] == '<' ? "\\u003c" : raw[i] == '>' ? "\\u003e"
+                                                  : raw[i] == '&'   ? "\\u0026"
+                                                                    : NULL;
+        if (esc) {
+            memcpy(o, esc, 6);
+            o += 6;
+        } else {
+            *o++ = raw[i];
+        }
+    }
+    *o = '\0';
+    free(raw);
+    return out;
+}
+
+int web_html_escape(const char *s, char *out, size_t len)
+{
+    size_t o = 0;
+
+    if (len == 0) {
+        return ERR_TOO_BIG;
+    }
+    for (; s && *s; s++) {
+        char one[2] = {*s, '\0'};
+        const char *rep = yq_html_entity(*s);
+        size_t n;
+        if (!rep) {
+            rep = one;
+        }
+        n = strlen(rep);
+        if (o + n >= len) {
+            out[o] = '\0';
+            return ERR_TOO_BIG;
+        }
+        memcpy(out + o, rep, n);
+        o += n;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+bool web_url_linkable(const char *url)
+{
+    if (!url) {
+        return false;
+    }
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+        return false;
+    }
+    for (const char *p = url; *p; p++) {
+        if ((unsigned char)*p <= 0x20 || *p == '"' || *p == '\'' || *p == '<' || *p == '>' ||
+            *p == '`' || *p == '\\') {
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,27 @@
+/*
+ * Text safety of the web layer (web_text.c): JSON without markup characters, HTML escaping
+ * and which URLs the UI may link. Pure functions of their arguments; thread-safe.
+ */
+#ifndef WEB_TEXT_H
+#define WEB_TEXT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Compact JSON of v with "<", ">" and "&" written as \u003c, \u003e, \u0026 (so feed text
+ * never appears as markup in a response). Returns a new string (free()) or NULL (ERR_NOMEM).
+ */
+char *web_json_dumps(const json_t *v);
+
+/*
+ * Write s escaped for HTML text and double- or single-quoted attribute values into out
+ * (len bytes, always NUL-terminated when len > 0). Returns 0 or ERR_TOO_BIG (truncated).
+ */
+int web_html_escape(const char *s, char *out, size_t len);
+
+/* True when url is an absolute http: or https: URL (the only links the UI makes). */
+bool web_url_linkable(const char *url);
+
+#endif
