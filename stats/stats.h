@@ -7,7 +7,7 @@
  * 2024-03 is [2024-02-29T16:00Z, 2024-03-31T16:00Z). Every figure is "as at" the report's
  * cut-off = min(window end, now): events after it are ignored, so a report of a past month
  * gives the same figures whenever it is run. docs/statistics.md defines every figure; the
- * same definitions are printed with each report (stats_definitions[]).
+ * same definitions are printed with each report (stats_definitions[], stats_defs.h).
  *
  * Times are int64 seconds since the Unix epoch (UTC); 0 means "not yet" / "does not apply".
  */
@@ -318,12 +318,5 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
 
 /* Free report. NULL is a no-op. */
 void stats_report_free(struct stats_report *report);
-
-/* The definitions printed with every report: {term, text}, ending with {NULL, NULL}. */
-struct stats_definition {
-    const char *term;
-    const char *text;
-};
-extern const struct stats_definition stats_definitions[];
 
 #endif

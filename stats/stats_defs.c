@@ -2,7 +2,9 @@
  * The definitions printed with every report (HTML, CSV, JSON). docs/statistics.md explains
  * them at length; keep the two in step.
  */
-#include "stats.h"
+#include "stats_defs.h"
+
+#include <stddef.h>
 
 #include "yq_banned.h"
 

@@ -2,66 +2,69 @@
  * The HTML report: static markup, no inline script or style (CSP "script-src 'self';
  * style-src 'self'"), every dynamic string escaped, chart data in a JSON data block.
  */
+#include "stats_html.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats_internal.h"
-#include "stats_render.h"
+#include "stats_defs.h"
+#include "stats_fmt.h"
+#include "stats_write.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
 /* JSON text safe inside <script type="application/json">: no <, > or & left literal. */
-static void put_json_block(struct stats_sbuf *b, const char *json)
+static void put_json_block(struct stats_out *b, const char *json)
 {
     for (const char *s = json; *s; s++) {
         switch (*s) {
         case '<':
-            stats_sbuf_puts(b, "\\u003c");
+            stats_out_adds(b, "\\u003c");
             break;
         case '>':
-            stats_sbuf_puts(b, "\\u003e");
+            stats_out_adds(b, "\\u003e");
             break;
         case '&':
-            stats_sbuf_puts(b, "\\u0026");
+            stats_out_adds(b, "\\u0026");
             break;
         default:
-            stats_sbuf_put(b, s, 1);
+            stats_out_add(b, s, 1);
         }
     }
 }
 
-static void put_asset(struct stats_sbuf *b, const char *base, const char *name)
+static void put_asset(struct stats_out *b, const char *base, const char *name)
 {
-    stats_sbuf_html(b, base ? base : "");
-    stats_sbuf_html(b, name);
+    stats_out_html(b, base ? base : "");
+    stats_out_html(b, name);
 }
 
-static void cell_pct(struct stats_sbuf *b, size_t num, size_t den)
+static void cell_pct(struct stats_out *b, size_t num, size_t den)
 {
     char buf[32];
-    stats_sbuf_printf(b, "<td class=\"n\">%s</td>", stats_fmt_pct(num, den, buf, sizeof(buf)));
+    stats_out_addf(b, "<td class=\"n\">%s</td>", stats_fmt_pct(num, den, buf, sizeof(buf)));
 }
 
-static void cell_dur(struct stats_sbuf *b, const struct stats_summary *s)
+static void cell_dur(struct stats_out *b, const struct stats_summary *s)
 {
     char m[32], p[32], a[32];
-    stats_sbuf_printf(b, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+    stats_out_addf(b, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
                       stats_fmt_dur(s->median_s, s->n, m, sizeof(m)),
                       stats_fmt_dur(s->p90_s, s->n, p, sizeof(p)),
                       stats_fmt_dur(s->mean_s, s->n, a, sizeof(a)));
 }
 
-static void group_table(struct stats_sbuf *b, const char *title, const struct stats_row *rows,
+static void group_table(struct stats_out *b, const char *title, const struct stats_row *rows,
                         size_t n, const struct stats_row *total)
 {
-    stats_sbuf_puts(b, "<section class=\"group\"><h2>");
-    stats_sbuf_html(b, title);
-    stats_sbuf_puts(b, "</h2><table class=\"figures\"><thead><tr><th rowspan=\"2\">");
-    stats_sbuf_html(b, title);
-    stats_sbuf_puts(b,
+    stats_out_adds(b, "<section class=\"group\"><h2>");
+    stats_out_html(b, title);
+    stats_out_adds(b, "</h2><table class=\"figures\"><thead><tr><th rowspan=\"2\">");
+    stats_out_html(b, title);
+    stats_out_adds(b,
                     "</th><th rowspan=\"2\">新交办</th><th rowspan=\"2\">签收及时率</th>"
                     "<th rowspan=\"2\">回应率</th><th rowspan=\"2\">及时回应率</th>"
                     "<th rowspan=\"2\">办结率</th><th rowspan=\"2\">按期办结率</th>"
@@ -77,31 +80,31 @@ static void group_table(struct stats_sbuf *b, const char *title, const struct st
         if (!r) {
             continue;
         }
-        stats_sbuf_puts(b, i < n ? "<tr><th scope=\"row\">" : "<tr class=\"total\"><th scope=\"row\">");
-        stats_sbuf_html(b, r->key);
-        stats_sbuf_printf(b, "</th><td class=\"n\">%zu</td>", r->detected);
+        stats_out_adds(b, i < n ? "<tr><th scope=\"row\">" : "<tr class=\"total\"><th scope=\"row\">");
+        stats_out_html(b, r->key);
+        stats_out_addf(b, "</th><td class=\"n\">%zu</td>", r->detected);
         cell_pct(b, ack->on_time, ack->due);
         cell_pct(b, stats_met(resp), resp->due);
         cell_pct(b, resp->on_time, resp->due);
         cell_pct(b, stats_met(close), close->due);
         cell_pct(b, close->on_time, close->due);
-        stats_sbuf_printf(b, "<td class=\"n\">%zu</td>", r->overdue_tickets);
+        stats_out_addf(b, "<td class=\"n\">%zu</td>", r->overdue_tickets);
         cell_dur(b, &r->mtta);
         cell_dur(b, &r->ttr);
         cell_dur(b, &r->ttc);
-        stats_sbuf_puts(b, "</tr>");
+        stats_out_adds(b, "</tr>");
     }
-    stats_sbuf_puts(b, "</tbody></table></section>\n");
+    stats_out_adds(b, "</tbody></table></section>\n");
 }
 
-static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
+static void carry_table(struct stats_out *b, const struct stats_report *r)
 {
     const struct stats_row *t = &r->total;
     bool month = r->period == STATS_PERIOD_MONTH;
     const struct stats_row *rows = r->rows[STATS_DIM_DEPARTMENT];
     size_t n = r->n_rows[STATS_DIM_DEPARTMENT];
 
-    stats_sbuf_printf(b,
+    stats_out_addf(b,
                       "<section><h2>结转情况</h2><table class=\"figures carry\"><thead><tr>"
                       "<th>责任单位</th><th>%s结转</th><th>%s新增</th><th>其中新交办</th>"
                       "<th>其中重新办理</th><th>%s办结</th><th>%s不予处置</th>"
@@ -111,9 +114,9 @@ static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
                       month ? "本月" : "本年", month ? "下月" : "下年");
     for (size_t i = 0; i <= n; i++) {
         const struct stats_row *x = i < n ? &rows[i] : t;
-        stats_sbuf_puts(b, i < n ? "<tr><th scope=\"row\">" : "<tr class=\"total\"><th scope=\"row\">");
-        stats_sbuf_html(b, x->key);
-        stats_sbuf_printf(b,
+        stats_out_adds(b, i < n ? "<tr><th scope=\"row\">" : "<tr class=\"total\"><th scope=\"row\">");
+        stats_out_html(b, x->key);
+        stats_out_addf(b,
                           "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
@@ -122,7 +125,7 @@ static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
                           x->dismissed, x->settled_unacknowledged, x->carried_out,
                           x->unacknowledged_at_end, x->returned);
     }
-    stats_sbuf_printf(b,
+    stats_out_addf(b,
                       "</tbody></table><p class=\"identity\" id=\"identity\">%s结转 %zu + %s新增 "
                       "%zu = %s办结 %zu + %s不予处置 %zu + 结转%s %zu（%zu = %zu，%s）</p>"
                       "<p class=\"note\">恒等式：上月结转 + 本月新增 = 本月办结 + 本月不予处置 + "
@@ -136,73 +139,77 @@ static void carry_table(struct stats_sbuf *b, const struct stats_report *r)
                           : "不平衡");
 }
 
-static void clocks_table(struct stats_sbuf *b, const struct stats_row *t)
+static void clocks_table(struct stats_out *b, const struct stats_row *t)
 {
-    stats_sbuf_puts(b, "<section><h2>各时限完成情况</h2><table class=\"figures\"><thead><tr>"
+    stats_out_adds(b, "<section><h2>各时限完成情况</h2><table class=\"figures\"><thead><tr>"
                        "<th>时限</th><th>应办</th><th>按时</th><th>超时完成</th><th>超时未完成</th>"
                        "<th>未到期</th><th>不计</th><th>按时率</th><th>完成率</th></tr></thead><tbody>");
     for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
         const struct stats_clock_tally *c = &t->clocks[k];
-        stats_sbuf_puts(b, "<tr><th scope=\"row\">");
-        stats_sbuf_html(b, stats_clock_label((enum stats_clock)k));
-        stats_sbuf_printf(b,
+        stats_out_adds(b, "<tr><th scope=\"row\">");
+        stats_out_html(b, stats_clock_label((enum stats_clock)k));
+        stats_out_addf(b,
                           "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td>",
                           c->due, c->on_time, c->late, c->missed, c->pending, c->excluded);
         cell_pct(b, c->on_time, c->due);
         cell_pct(b, stats_met(c), c->due);
-        stats_sbuf_puts(b, "</tr>");
+        stats_out_adds(b, "</tr>");
     }
-    stats_sbuf_puts(b, "</tbody></table></section>\n");
+    stats_out_adds(b, "</tbody></table></section>\n");
 }
 
-static void overdue_table(struct stats_sbuf *b, const struct stats_report *r)
+static void overdue_table(struct stats_out *b, const struct stats_report *r)
 {
     char t1[32], t2[32], d[32];
-    stats_sbuf_printf(b, "<section><h2>超期清单（%zu项）</h2>", r->n_overdue);
+    stats_out_addf(b, "<section><h2>超期清单（%zu项）</h2>", r->n_overdue);
     if (r->n_overdue == 0) {
-        stats_sbuf_puts(b, "<p>无。</p></section>\n");
+        stats_out_adds(b, "<p>无。</p></section>\n");
         return;
     }
-    stats_sbuf_puts(b, "<table class=\"figures overdue\"><thead><tr><th>编号</th><th>标题</th>"
+    stats_out_adds(b, "<table class=\"figures overdue\"><thead><tr><th>编号</th><th>标题</th>"
                        "<th>级别</th><th>责任单位</th><th>时限</th><th>届满</th><th>完成</th>"
                        "<th>超时</th></tr></thead><tbody>");
     for (size_t i = 0; i < r->n_overdue; i++) {
         const struct stats_overdue *o = &r->overdue[i];
-        stats_sbuf_puts(b, "<tr><td>");
-        stats_sbuf_html(b, o->number);
-        stats_sbuf_puts(b, "</td><td>");
-        stats_sbuf_html(b, o->title);
-        stats_sbuf_printf(b, "</td><td>%s</td><td>", yq_level_name(o->level));
-        stats_sbuf_html(b, o->department);
-        stats_sbuf_puts(b, "</td><td>");
-        stats_sbuf_html(b, stats_clock_label(o->clock));
-        stats_sbuf_printf(b, "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td></tr>",
+        stats_out_adds(b, "<tr><td>");
+        stats_out_html(b, o->number);
+        stats_out_adds(b, "</td><td>");
+        stats_out_html(b, o->title);
+        stats_out_addf(b, "</td><td>%s</td><td>", yq_level_name(o->level));
+        stats_out_html(b, o->department);
+        stats_out_adds(b, "</td><td>");
+        stats_out_html(b, stats_clock_label(o->clock));
+        stats_out_addf(b, "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td></tr>",
                           yq_time_format_shanghai(o->deadline, t1, sizeof(t1)),
                           o->met_at ? yq_time_format_shanghai(o->met_at, t2, sizeof(t2))
                                     : "未完成",
                           stats_fmt_dur(o->late_s, 1, d, sizeof(d)));
     }
-    stats_sbuf_puts(b, "</tbody></table></section>\n");
+    stats_out_adds(b, "</tbody></table></section>\n");
 }
 
-static void load_table(struct stats_sbuf *b, const struct stats_report *r)
+static void load_table(struct stats_out *b, const struct stats_report *r)
 {
-    stats_sbuf_puts(b, "<section><h2>值班负荷</h2><table class=\"figures\"><thead><tr><th>时段"
+    stats_out_adds(b, "<section><h2>值班负荷</h2><table class=\"figures\"><thead><tr><th>时段"
                        "</th><th>新交办单</th><th>预警</th></tr></thead><tbody>");
     for (int i = 0; i < STATS_BAND_COUNT; i++) {
-        stats_sbuf_puts(b, "<tr><th scope=\"row\">");
-        stats_sbuf_html(b, stats_band_label((enum stats_band)i));
-        stats_sbuf_printf(b, "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>",
+        stats_out_adds(b, "<tr><th scope=\"row\">");
+        stats_out_html(b, stats_band_label((enum stats_band)i));
+        stats_out_addf(b, "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>",
                           r->load_tickets[i], r->load_alerts[i]);
     }
-    stats_sbuf_puts(b, "</tbody></table></section>\n");
+    stats_out_adds(b, "</tbody></table></section>\n");
 }
 
-int stats_render_html(const struct stats_report *r, const char *asset_base, const char *office,
-                      struct stats_sbuf *b)
+int stats_write_html(const struct stats_report *r, const struct stats_render_opts *opts,
+                     struct yq_buf *out)
 {
+    const char *asset_base = opts ? opts->asset_base : NULL;
+    const char *office = opts ? opts->office : NULL;
+    struct stats_out sink = stats_out_on(out);
+    struct stats_out *b = &sink;
     char period[32], t1[32], t2[32], t3[32];
     char *bulletin = NULL, *json = NULL;
     json_t *j = NULL;
@@ -219,40 +226,40 @@ int stats_render_html(const struct stats_report *r, const char *asset_base, cons
         return ERR_NOMEM;
     }
     stats_fmt_period(r, period, sizeof(period));
-    stats_sbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    stats_out_adds(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                        "<title>");
-    stats_sbuf_html(b, period);
-    stats_sbuf_puts(b, " 政务舆情回应情况");
-    stats_sbuf_puts(b, r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
-    stats_sbuf_puts(b, "</title><link rel=\"stylesheet\" href=\"");
+    stats_out_html(b, period);
+    stats_out_adds(b, " 政务舆情回应情况");
+    stats_out_adds(b, r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
+    stats_out_adds(b, "</title><link rel=\"stylesheet\" href=\"");
     put_asset(b, asset_base, "stats-report.css");
-    stats_sbuf_puts(b, "\"></head><body class=\"stats-report\"><header>");
+    stats_out_adds(b, "\"></head><body class=\"stats-report\"><header>");
     if (office && *office) {
-        stats_sbuf_puts(b, "<p class=\"office\">");
-        stats_sbuf_html(b, office);
-        stats_sbuf_puts(b, "</p>");
+        stats_out_adds(b, "<p class=\"office\">");
+        stats_out_html(b, office);
+        stats_out_adds(b, "</p>");
     }
-    stats_sbuf_puts(b, "<h1>");
-    stats_sbuf_html(b, period);
+    stats_out_adds(b, "<h1>");
+    stats_out_html(b, period);
     if (r->department) {
-        stats_sbuf_puts(b, " ");
-        stats_sbuf_html(b, r->department);
+        stats_out_adds(b, " ");
+        stats_out_html(b, r->department);
     }
-    stats_sbuf_puts(b, " 政务舆情回应情况");
-    stats_sbuf_puts(b, r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
-    stats_sbuf_printf(b,
+    stats_out_adds(b, " 政务舆情回应情况");
+    stats_out_adds(b, r->period == STATS_PERIOD_MONTH ? "月度通报" : "年度统计");
+    stats_out_addf(b,
                       "</h1><p class=\"window\">统计期：%s 至 %s（北京时间，不含结束时刻）；"
                       "统计截止：%s</p></header>\n",
                       yq_time_format_shanghai(r->start, t1, sizeof(t1)),
                       yq_time_format_shanghai(r->end, t2, sizeof(t2)),
                       yq_time_format_shanghai(r->cutoff, t3, sizeof(t3)));
-    stats_sbuf_puts(b, "<section><h2>通报</h2><p class=\"bulletin\" id=\"bulletin\">");
-    stats_sbuf_html(b, bulletin);
-    stats_sbuf_puts(b, "</p></section>\n");
+    stats_out_adds(b, "<section><h2>通报</h2><p class=\"bulletin\" id=\"bulletin\">");
+    stats_out_html(b, bulletin);
+    stats_out_adds(b, "</p></section>\n");
     carry_table(b, r);
     clocks_table(b, &r->total);
-    stats_sbuf_puts(b, "<section class=\"charts\"><h2>图表</h2>"
+    stats_out_adds(b, "<section class=\"charts\"><h2>图表</h2>"
                        "<figure><figcaption>每日新交办单（按级别）</figcaption>"
                        "<div class=\"chart\" id=\"chart-daily\"></div></figure>"
                        "<figure><figcaption>首次回应用时分布</figcaption>"
@@ -262,43 +269,43 @@ int stats_render_html(const struct stats_report *r, const char *asset_base, cons
                        "</section>\n");
     group_table(b, stats_dim_label(STATS_DIM_DEPARTMENT), r->rows[STATS_DIM_DEPARTMENT],
                 r->n_rows[STATS_DIM_DEPARTMENT], &r->total);
-    stats_sbuf_puts(b, "<section><h2>零回应单位</h2><p id=\"zero-response\">");
+    stats_out_adds(b, "<section><h2>零回应单位</h2><p id=\"zero-response\">");
     if (r->n_zero_response == 0) {
-        stats_sbuf_puts(b, "无。");
+        stats_out_adds(b, "无。");
     }
     for (size_t i = 0; i < r->n_zero_response; i++) {
-        stats_sbuf_puts(b, i ? "、" : "");
-        stats_sbuf_html(b, r->zero_response_departments[i]);
+        stats_out_adds(b, i ? "、" : "");
+        stats_out_html(b, r->zero_response_departments[i]);
     }
-    stats_sbuf_puts(b, "</p></section>\n");
+    stats_out_adds(b, "</p></section>\n");
     overdue_table(b, r);
     for (int d = STATS_DIM_LEVEL; d < STATS_DIM_COUNT; d++) {
         group_table(b, stats_dim_label((enum stats_dim)d), r->rows[d], r->n_rows[d], &r->total);
     }
     load_table(b, r);
-    stats_sbuf_printf(b,
+    stats_out_addf(b,
                       "<section><h2>%s</h2><p id=\"cohort\">监测发现 %zu 件；交办 %zu 件；已回应 %zu 件，"
                       "其中按时 %zu 件；公开回应 %zu 次，其中新闻发布会 %zu 次。</p></section>\n",
                       r->period == STATS_PERIOD_MONTH ? "本期新发现舆情办理情况"
                                                       : "年度报告数字（政务舆情回应）",
                       r->cohort.detected, r->cohort.handed_over, r->cohort.responded,
                       r->cohort.responded_on_time, r->responses, r->press_conferences);
-    stats_sbuf_puts(b, "<section class=\"definitions\"><h2>指标说明</h2><dl>");
+    stats_out_adds(b, "<section class=\"definitions\"><h2>指标说明</h2><dl>");
     for (const struct stats_definition *d = stats_definitions; d->term; d++) {
-        stats_sbuf_puts(b, "<dt>");
-        stats_sbuf_html(b, d->term);
-        stats_sbuf_puts(b, "</dt><dd>");
-        stats_sbuf_html(b, d->text);
-        stats_sbuf_puts(b, "</dd>");
+        stats_out_adds(b, "<dt>");
+        stats_out_html(b, d->term);
+        stats_out_adds(b, "</dt><dd>");
+        stats_out_html(b, d->text);
+        stats_out_adds(b, "</dd>");
     }
-    stats_sbuf_puts(b, "</dl></section>\n<script type=\"application/json\" id=\"stats-data\">");
+    stats_out_adds(b, "</dl></section>\n<script type=\"application/json\" id=\"stats-data\">");
     put_json_block(b, json);
-    stats_sbuf_puts(b, "</script>\n<script src=\"");
+    stats_out_adds(b, "</script>\n<script src=\"");
     put_asset(b, asset_base, "echarts.min.js");
-    stats_sbuf_puts(b, "\"></script>\n<script src=\"");
+    stats_out_adds(b, "\"></script>\n<script src=\"");
     put_asset(b, asset_base, "stats-charts.js");
-    stats_sbuf_puts(b, "\"></script>\n</body></html>\n");
+    stats_out_adds(b, "\"></script>\n</body></html>\n");
     free(json);
     free(bulletin);
-    return 0;
+    return b->err;
 }

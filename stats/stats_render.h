@@ -38,6 +38,8 @@
 #include <stdint.h>
 
 #include "stats.h"
+#include "stats_write.h"
+#include "yq_buf.h"
 
 struct sqlite3;
 
@@ -51,27 +53,27 @@ enum stats_format {
 /* Parse "text", "html", "csv", "json". Returns 0 or ERR_INVALID. */
 int stats_format_parse(const char *name, enum stats_format *out);
 
-struct stats_render_opts {
-    /*
-     * URL prefix of the assets (echarts.min.js, stats-charts.js, stats-report.css) in HTML:
-     * NULL or "" = beside the report file; "/static/stats/" when served by the notifier.
-     */
-    const char *asset_base;
-    const char *office; /* issuing office for the HTML title, e.g. 安康市人民政府办公室; may be NULL */
+/*
+ * One output format: its name and its writer, which appends the whole of report to out
+ * (opts may be NULL) and returns 0, ERR_TOO_BIG (out's maximum reached), ERR_NOMEM or
+ * ERR_INVALID; on an error out holds a partial text the caller discards. Writers live in
+ * stats_write.c (text, CSV, JSON) and stats_html.c (HTML); a new format is one more writer
+ * and one more row of stats_formats[].
+ */
+struct stats_format_ops {
+    const char *name; /* "text", "html", "csv", "json" */
+    int (*write)(const struct stats_report *report, const struct stats_render_opts *opts,
+                 struct yq_buf *out);
 };
 
-/* The report as a new JSON object (format above). Returns 0 or ERR_NOMEM. */
-int stats_report_json(const struct stats_report *report, json_t **out);
+/* The formats, indexed by enum stats_format (STATS_FORMAT_COUNT rows). */
+#define STATS_FORMAT_COUNT 4
+extern const struct stats_format_ops stats_formats[STATS_FORMAT_COUNT];
 
 /*
- * The 通报 paragraph (Chinese) generated from the figures: a new NUL-terminated string (free()).
- * Returns 0 or ERR_NOMEM.
- */
-int stats_bulletin(const struct stats_report *report, char **out);
-
-/*
- * Render report in fmt. opts may be NULL. out: new NUL-terminated buffer (free()), out_len its
- * length in bytes (may be NULL). Returns 0, ERR_INVALID (unknown format) or ERR_NOMEM.
+ * Render report in fmt with its writer (stats_formats[]), into at most STATS_OUT_MAX_BYTES.
+ * opts may be NULL. out: new NUL-terminated buffer (free()), out_len its length in bytes (may
+ * be NULL). Returns 0, ERR_INVALID (unknown format), ERR_TOO_BIG or ERR_NOMEM.
  * Thread-safe.
  */
 int stats_render(const struct stats_report *report, enum stats_format fmt,

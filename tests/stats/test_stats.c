@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "stats_defs.h"
 #include "stats_render.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -846,6 +847,44 @@ static void test_fixture_renderers(void **state)
 }
 
 /*
+ * Issue #12: every writer appends to a bounded yq_buf. At exactly the rendered length a report
+ * fits (the same bytes stats_render() gives); one byte less is ERR_TOO_BIG, never a cut report.
+ */
+static void test_issue_12_writers_bounded(void **state)
+{
+    struct fixture f;
+    struct stats_report *r;
+    (void)state;
+    fixture_init(&f);
+    r = month_report(&f, 2026, 1, bj(RUN_AT));
+    for (int fmt = 0; fmt < STATS_FORMAT_COUNT; fmt++) {
+        struct yq_buf fits, short_by_one;
+        char *whole = NULL;
+        size_t len = 0;
+        enum stats_format parsed;
+
+        assert_int_equal(stats_format_parse(stats_formats[fmt].name, &parsed), 0);
+        assert_int_equal(parsed, fmt);
+        assert_int_equal(stats_render(r, (enum stats_format)fmt, NULL, &whole, &len), 0);
+        assert_true(len > 100);
+        yq_buf_init(&fits, len);
+        assert_int_equal(stats_formats[fmt].write(r, NULL, &fits), 0);
+        assert_int_equal(fits.len, len);
+        assert_memory_equal(fits.data, whole, len);
+        yq_buf_init(&short_by_one, len - 1);
+        assert_int_equal(stats_formats[fmt].write(r, NULL, &short_by_one), ERR_TOO_BIG);
+        assert_true(short_by_one.len < len);
+        yq_buf_release(&fits);
+        yq_buf_release(&short_by_one);
+        free(whole);
+    }
+    assert_int_equal(stats_render(r, (enum stats_format)STATS_FORMAT_COUNT, NULL, &(char *){NULL},
+                                  NULL),
+                     ERR_INVALID);
+    stats_report_free(r);
+}
+
+/*
  * Issue #11: the 来源 breakdown shows each source by its name (the first item's channel as the
  * ticket stored it), counted per source id, which JSON keeps as "source_id"; a ticket without
  * a stored name shows its id. HTML, CSV and JSON alike; never the id where a name is known.
@@ -1434,6 +1473,7 @@ int main(void)
         cmocka_unit_test(test_fixture_department_filter),
         cmocka_unit_test(test_fixture_year_2026),
         cmocka_unit_test(test_fixture_renderers),
+        cmocka_unit_test(test_issue_12_writers_bounded),
         cmocka_unit_test(test_issue_11_sources_by_name),
         cmocka_unit_test(test_issue_11_definitions_in_chinese),
         cmocka_unit_test(test_bulletin_wording_for_empty_months_and_long_delays),
