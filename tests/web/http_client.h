@@ -6,6 +6,7 @@
 #define TEST_WEB_HTTP_CLIENT_H
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,30 @@ static inline void resp_release(struct resp *r)
 {
     free(r->body);
     r->body = NULL;
+}
+
+/*
+ * Log user in with pass on the server at port (expects 200): cl (caller storage) gets the
+ * session cookie and CSRF token, nothing else.
+ */
+static inline void http_login(unsigned port, const char *user, const char *pass,
+                              struct client *cl)
+{
+    struct resp r;
+    char body[256];
+    json_t *me;
+
+    memset(cl, 0, sizeof(*cl));
+    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
+    http_request(port, NULL, "POST", "/api/login", body, NULL, &r);
+    assert_int_equal(r.status, 200);
+    me = json_loads(r.body, 0, NULL);
+    assert_non_null(me);
+    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
+    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
+             json_string_value(json_object_get(me, "csrf_token")));
+    json_decref(me);
+    resp_release(&r);
 }
 
 #endif

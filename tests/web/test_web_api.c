@@ -29,6 +29,7 @@
 #include "http_client.h"
 #include "test_server.h"
 #include "web.h"
+#include "web_fixture.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -36,36 +37,27 @@
 #define DEPT_B "市生态环境局"
 
 struct fx {
-    struct web *w;
-    struct ticket_fixture *ft;
-    struct test_server *srv;
-    char dbpath[64];
+    struct web_fixture fx;
     char number_a[32], number_b[32];
 };
 
 /* The test's request: http_request() on the fixture's port. */
 #define request(f, cl, method, path, body, extra, r)                                            \
-    http_request(test_server_port((f)->srv), cl, method, path, body, extra, r)
+    http_request((f)->fx.port, cl, method, path, body, extra, r)
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
     struct resp r;
     char body[256];
-    json_t *me;
 
-    memset(cl, 0, sizeof(*cl));
+    /* the cookie's attributes, then the session as every test uses it */
     snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
     request(f, NULL, "POST", "/api/login", body, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.set_cookie, "HttpOnly"));
     assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
-    me = json_loads(r.body, 0, NULL);
-    assert_non_null(me);
-    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
-    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
-             json_string_value(json_object_get(me, "csrf_token")));
-    json_decref(me);
     resp_release(&r);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 static void add_ticket(struct fx *f, const char *title, const char *level, const char *dept,
@@ -74,7 +66,7 @@ static void add_ticket(struct fx *f, const char *title, const char *level, const
     json_t *spec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "title", title, "level", level,
                              "department", dept, "source", "rss", "excerpt", title, "terms",
                              "征地");
-    assert_int_equal(ticket_fixture_add(f->ft, spec, number), 0);
+    assert_int_equal(ticket_fixture_add(f->fx.ft, spec, number), 0);
     json_decref(spec);
 }
 
@@ -84,54 +76,23 @@ static int setup(void **state)
     struct web_cfg cfg;
     char err[256] = "";
     struct web_auth *a;
-    int fd;
 
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.max_body_bytes = 65536;
-    cfg.max_tickets = 100;
-    cfg.sse_poll_ms = 100;
-    cfg.sse_max_stream_ms = 10000;
-    cfg.sse_max_streams = 48;
+    assert_non_null(f);
+    web_fixture_cfg(&cfg);
     cfg.sse_max_streams_per_user = 2;
-    cfg.auth.session_ttl_ms = 3600000;
-    cfg.auth.session_idle_ms = 3600000;
-    cfg.auth.login_max_failures = 3;
-    cfg.auth.login_ip_max_failures = 50;
-    cfg.auth.login_window_ms = 900000;
-    cfg.auth.login_lockout_ms = 900000;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
-    cfg.auth.login_max_concurrent = 2;
-    cfg.auth.busy_timeout_ms = 1000;
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-test-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    f->ft = ticket_fixture_new();
-    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
-    if (!f->w) {
-        fail_msg("web_new: %s", err);
-    }
-    a = web_get_auth(f->w);
+    web_fixture_open(&f->fx, &cfg, "yq-web-test-");
+    a = web_get_auth(f->fx.w);
     assert_int_equal(web_department_add(a, DEPT_A, NULL, 0), 0);
     assert_int_equal(web_department_add(a, DEPT_B, NULL, 0), 0);
-    assert_int_equal(web_user_add(a, "admin", NULL, WEB_ROLE_ADMIN, NULL, "admin-password-1",
-                                  false, yq_time_now(), NULL, err, sizeof(err)),
-                     0);
-    assert_int_equal(web_user_add(a, "duty1", NULL, WEB_ROLE_DUTY, NULL, "duty-password-1", false,
-                                  yq_time_now(), NULL, err, sizeof(err)),
-                     0);
-    assert_int_equal(web_user_add(a, "liaison-a", NULL, WEB_ROLE_LIAISON, DEPT_A,
-                                  "liaison-password-a", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
-                     0);
+    web_fixture_user(&f->fx, "admin", "admin", NULL, "admin-password-1");
+    web_fixture_user(&f->fx, "duty1", "duty_officer", NULL, "duty-password-1");
+    web_fixture_user(&f->fx, "liaison-a", "liaison", DEPT_A, "liaison-password-a");
     assert_int_equal(web_user_add(a, "newbie", NULL, WEB_ROLE_DUTY, NULL, "initial-password",
                                   true, yq_time_now(), NULL, err, sizeof(err)),
                      0);
     add_ticket(f, "汉滨区征地补偿款迟迟未发放", "III", DEPT_A, f->number_a);
     add_ticket(f, "化工厂排污 村民反映河水发黑", "II", DEPT_B, f->number_b);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_serve(&f->fx, 0);
     *state = f;
     return 0;
 }
@@ -139,15 +100,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char wal[80];
-    test_server_stop(f->srv);
-    web_free(f->w);
-    ticket_fixture_free(f->ft);
-    unlink(f->dbpath);
-    snprintf(wal, sizeof(wal), "%s-wal", f->dbpath);
-    unlink(wal);
-    snprintf(wal, sizeof(wal), "%s-shm", f->dbpath);
-    unlink(wal);
+    web_fixture_close(&f->fx);
     free(f);
     return 0;
 }
@@ -177,7 +130,7 @@ static void test_logged_out_gets_401_everywhere(void **state)
         }
         resp_release(&r);
     }
-    assert_int_equal(ticket_fixture_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->fx.ft), 0);
     /* a forged cookie is no better */
     {
         struct client forged = {.cookie = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
@@ -218,13 +171,13 @@ static void test_state_change_without_csrf_is_refused(void **state)
     request(f, &no_csrf, "POST", "/api/logout", NULL, NULL, &r);
     assert_int_equal(r.status, 403);
     resp_release(&r);
-    assert_int_equal(ticket_fixture_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->fx.ft), 0);
 
     request(f, &cl, "POST", path, "{}", NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"acknowledged\""));
     resp_release(&r);
-    assert_int_equal(ticket_fixture_changes(f->ft), 1);
+    assert_int_equal(ticket_fixture_changes(f->fx.ft), 1);
 
     /* after logout the cookie is dead */
     request(f, &cl, "POST", "/api/logout", NULL, NULL, &r);
@@ -273,7 +226,7 @@ static void test_liaison_gets_403_on_other_department_for_every_action(void **st
     request(f, &cl, "POST", path, "{\"reason\":\"irrelevant\"}", NULL, &r);
     assert_int_equal(r.status, 403);
     resp_release(&r);
-    assert_int_equal(ticket_fixture_changes(f->ft), 0);
+    assert_int_equal(ticket_fixture_changes(f->fx.ft), 0);
 
     /* the list holds only their department, whatever the filter asks */
     request(f, &cl, "GET", "/api/tickets?department=" "%E5%B8%82%E7%94%9F%E6%80%81%E7%8E%AF%E5%A2%83%E5%B1%80",
@@ -504,7 +457,7 @@ static void test_event_stream_reports_a_new_ticket(void **state)
     memset(&s, 0, sizeof(s));
     s.f = f;
     login(f, "liaison-a", "liaison-password-a", &s.cl);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/events", test_server_port(f->srv));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/events", test_server_port(f->fx.srv));
     snprintf(line, sizeof(line), "Cookie: yq_session=%s", s.cl.cookie);
     h = curl_slist_append(h, line);
     c = curl_easy_init();
@@ -533,7 +486,7 @@ static int open_stream(struct fx *f, const struct client *cl, int *status)
 
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)test_server_port(f->srv));
+    sa.sin_port = htons((uint16_t)test_server_port(f->fx.srv));
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     snprintf(req, sizeof(req),
@@ -636,7 +589,7 @@ static void test_fc033_hostile_item_is_escaped(void **state)
                      "channel", channel, "url", link, "items", "item_id", "rss:hostile-0001",
                      "title", title, "url", link, "channel", channel, "author", author,
                      "excerpt", desc);
-    assert_int_equal(ticket_fixture_add(f->ft, spec, number), 0);
+    assert_int_equal(ticket_fixture_add(f->fx.ft, spec, number), 0);
     json_decref(spec);
 
     login(f, "duty1", "duty-password-1", &cl);

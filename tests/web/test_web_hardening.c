@@ -27,6 +27,7 @@
 #include "http_client.h"
 #include "test_server.h"
 #include "web.h"
+#include "web_fixture.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -34,14 +35,11 @@
 #define HANG_GUARD_S 60
 
 struct fx {
-    struct web *w;
-    struct ticket_fixture *ft;
-    struct test_server *srv;
-    char dbpath[64];
+    struct web_fixture fx;
 };
 
 #define request(f, cl, method, path, body, extra, r)                                            \
-    http_request(test_server_port((f)->srv), cl, method, path, body, extra, r)
+    http_request((f)->fx.port, cl, method, path, body, extra, r)
 
 /* The fixture's variants: which guard is on. */
 enum variant { V_STREAMS, V_PER_IP, V_SLOW, V_MANY, V_HEADER };
@@ -62,7 +60,6 @@ static int setup_variant(void **state, enum variant v)
         {"liaison-a", "liaison", "liaison-password-a"}, {"liaison-b", "liaison", "liaison-password-b"},
         {"liaison-c", "liaison", "liaison-password-c"},
     };
-    int fd;
 
     memset(&cfg, 0, sizeof(cfg));
     assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
@@ -84,28 +81,14 @@ static int setup_variant(void **state, enum variant v)
     cfg.max_request_ms = v == V_SLOW ? 3000 : 0;
     cfg.max_header_ms = v == V_HEADER ? 3000 : 0; /* as max_request_ms: no quick step nears it */
     cfg.max_pending_headers = v == V_MANY ? MANY_PENDING_HEADERS : 0;
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-hard-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    f->ft = ticket_fixture_new();
-    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
+    web_fixture_open(&f->fx, &cfg, "yq-web-hard-");
     cfg_release(web_cfg_keys, &cfg);
-    if (!f->w) {
-        fail_msg("web_new: %s", err);
-    }
-    a = web_get_auth(f->w);
+    a = web_get_auth(f->fx.w);
     assert_int_equal(web_department_add(a, DEPT_A, NULL, 0), 0);
     for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-        enum web_role role;
-        assert_int_equal(web_role_parse(users[i][1], &role), 0);
-        assert_int_equal(web_user_add(a, users[i][0], NULL, role, DEPT_A, users[i][2], false,
-                                      yq_time_now(), NULL, err, sizeof(err)),
-                         0);
+        web_fixture_user(&f->fx, users[i][0], users[i][1], DEPT_A, users[i][2]);
     }
-    f->srv = test_server_start_limited(f->w, 0, NULL, NULL,
-                                       v == V_MANY ? MANY_CONNECTION_LIMIT : 0);
-    assert_non_null(f->srv);
+    web_fixture_serve(&f->fx, v == V_MANY ? MANY_CONNECTION_LIMIT : 0);
     *state = f;
     return 0;
 }
@@ -138,36 +121,14 @@ static int setup_header(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char wal[80];
-    test_server_stop(f->srv);
-    web_free(f->w);
-    ticket_fixture_free(f->ft);
-    unlink(f->dbpath);
-    snprintf(wal, sizeof(wal), "%s-wal", f->dbpath);
-    unlink(wal);
-    snprintf(wal, sizeof(wal), "%s-shm", f->dbpath);
-    unlink(wal);
+    web_fixture_close(&f->fx);
     free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    struct resp r;
-    char body[256];
-    json_t *me;
-
-    memset(cl, 0, sizeof(*cl));
-    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
-    request(f, NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    me = json_loads(r.body, 0, NULL);
-    assert_non_null(me);
-    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
-    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
-             json_string_value(json_object_get(me, "csrf_token")));
-    json_decref(me);
-    resp_release(&r);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 /* A TCP connection to the fixture from source address from ("127.0.0.1", "127.0.0.2"). */
@@ -184,7 +145,7 @@ static int raw_connect(struct fx *f, const char *from)
     assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)test_server_port(f->srv));
+    sa.sin_port = htons((uint16_t)test_server_port(f->fx.srv));
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* hang guard */

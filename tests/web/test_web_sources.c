@@ -25,15 +25,13 @@
 #include "rules_store.h"
 #include "test_server.h"
 #include "web.h"
+#include "web_fixture.h"
 #include "yq_redis.h"
 #include "yq_time.h"
 
 struct fx {
     struct redis_fixture redis;
-    struct web *w;
-    struct ticket_fixture *ft;
-    struct test_server *srv;
-    char dbpath[64];
+    struct web_fixture fx;
     char host[16];
 };
 
@@ -52,31 +50,13 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct web_cfg cfg;
-    char err[256] = "";
-    int fd;
 
     assert_non_null(f);
     *state = f;
     if (redis_fixture_start(&f->redis) != 0) {
         return 0; /* the test skips */
     }
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.max_body_bytes = 65536;
-    cfg.max_tickets = 100;
-    cfg.sse_poll_ms = 100;
-    cfg.sse_max_stream_ms = 10000;
-    cfg.sse_max_streams = 48;
-    cfg.sse_max_streams_per_user = 4;
-    cfg.auth.session_ttl_ms = 3600000;
-    cfg.auth.session_idle_ms = 3600000;
-    cfg.auth.login_max_failures = 3;
-    cfg.auth.login_ip_max_failures = 50;
-    cfg.auth.login_window_ms = 900000;
-    cfg.auth.login_lockout_ms = 900000;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
-    cfg.auth.login_max_concurrent = 2;
-    cfg.auth.busy_timeout_ms = 1000;
+    web_fixture_cfg(&cfg);
     cfg.sources_enabled = true;
     cfg.rules_enabled = true;
     snprintf(f->host, sizeof(f->host), "127.0.0.1");
@@ -85,40 +65,18 @@ static int setup(void **state)
     /* generous: a loaded machine must not make a slow answer read as "Redis down" (issue #10) */
     cfg.redis.connect_timeout_ms = 10000;
     cfg.redis.command_timeout_ms = 10000;
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-src-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    f->ft = ticket_fixture_new();
-    f->w = web_new(&cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
-    if (!f->w) {
-        fail_msg("web_new: %s", err);
-    }
-    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
-                                  "duty-password-1", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
-                     0);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_open(&f->fx, &cfg, "yq-web-src-");
+    web_fixture_user(&f->fx, "duty1", "duty_officer", NULL, "duty-password-1");
+    web_fixture_serve(&f->fx, 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char path[80];
 
-    test_server_stop(f->srv);
-    web_free(f->w);
-    ticket_fixture_free(f->ft);
+    web_fixture_close(&f->fx);
     redis_fixture_stop(&f->redis);
-    if (f->dbpath[0]) {
-        unlink(f->dbpath);
-        snprintf(path, sizeof(path), "%s-wal", f->dbpath);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s-shm", f->dbpath);
-        unlink(path);
-    }
     free(f);
     return 0;
 }
@@ -142,13 +100,12 @@ static void test_issue_6_sources_show_items_24h(void **state)
     struct resp r;
     json_t *doc, *list, *a, *b;
     redisContext *rc;
-    char body[128];
 
     if (f->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
-    port = test_server_port(f->srv);
+    port = f->fx.port;
     rc = redis_connect(f->redis.port);
     assert_non_null(rc);
     redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z "
@@ -161,17 +118,7 @@ static void test_issue_6_sources_show_items_24h(void **state)
     redisFree(rc);
 
     /* log in as the duty officer */
-    memset(&cl, 0, sizeof(cl));
-    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
-    http_request(port, NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
-    assert_non_null(doc);
-    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
-    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
-             json_string_value(json_object_get(doc, "csrf_token")));
-    json_decref(doc);
-    resp_release(&r);
+    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
 
     http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
@@ -205,13 +152,12 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     struct resp r;
     json_t *doc, *list, *a, *b;
     redisContext *rc;
-    char body[128];
 
     if (f->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
-    port = test_server_port(f->srv);
+    port = f->fx.port;
     rc = redis_connect(f->redis.port);
     assert_non_null(rc);
     redis_do(rc, "HSET yuqing:source:ak-news state not_a_feed name %s kind rss "
@@ -222,16 +168,7 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     redis_do(rc, "HSET yuqing:source:zz state http_error last_error %s",
              "2026-12-04T16:00:00Z http_error: http status 404");
     redisFree(rc);
-    memset(&cl, 0, sizeof(cl));
-    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
-    http_request(port, NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
-    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
-    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
-             json_string_value(json_object_get(doc, "csrf_token")));
-    json_decref(doc);
-    resp_release(&r);
+    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
 
     http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
@@ -276,7 +213,7 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     struct client cl;
     struct resp r;
     json_t *doc, *rules, *rule;
-    char err[256] = "", body[128], host[] = "127.0.0.1";
+    char err[256] = "", host[] = "127.0.0.1";
     int64_t version = 0;
     size_t i, seen = 0;
 
@@ -302,17 +239,8 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     yq_redis_free(redis);
     rule_set_free(rs);
 
-    memset(&cl, 0, sizeof(cl));
-    snprintf(body, sizeof(body), "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}");
-    http_request(test_server_port(f->srv), NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
-    snprintf(cl.cookie, sizeof(cl.cookie), "%s", r.cookie);
-    snprintf(cl.csrf, sizeof(cl.csrf), "%s",
-             json_string_value(json_object_get(doc, "csrf_token")));
-    json_decref(doc);
-    resp_release(&r);
-    http_request(test_server_port(f->srv), &cl, "GET", "/api/rules", NULL, NULL, &r);
+    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
+    http_request(f->fx.port, &cl, "GET", "/api/rules", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = json_loads(r.body, 0, NULL);
     rules = json_object_get(doc, "rules");

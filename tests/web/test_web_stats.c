@@ -25,6 +25,7 @@
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web.h"
+#include "web_fixture.h"
 #include "workcal.h"
 #include "yq_alert.h"
 #include "yq_err.h"
@@ -100,16 +101,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    static const char *const sfx[] = {"", "-wal", "-shm"};
-    char p[160];
 
     test_server_stop(f->srv);
     web_free(f->w);
     workcal_free(f->cal);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-        unlink(p);
-    }
+    web_fixture_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -117,20 +113,7 @@ static int teardown(void **state)
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    struct resp r;
-    char body[128];
-    json_t *me;
-
-    memset(cl, 0, sizeof(*cl));
-    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
-    http_request(f->port, NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    me = json_loads(r.body, 0, NULL);
-    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
-    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
-             json_string_value(json_object_get(me, "csrf_token")));
-    json_decref(me);
-    resp_release(&r);
+    http_login(f->port, user, pass, cl);
 }
 
 /* GET path as cl, expecting 200 and a JSON object (new reference). */

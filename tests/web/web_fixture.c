@@ -1,0 +1,95 @@
+#include "web_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "yq_time.h"
+
+void web_fixture_cfg(struct web_cfg *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->max_body_bytes = 65536;
+    cfg->max_tickets = 100;
+    cfg->sse_poll_ms = 100;
+    cfg->sse_max_stream_ms = 10000;
+    cfg->sse_max_streams = 48;
+    cfg->sse_max_streams_per_user = 4;
+    cfg->auth.session_ttl_ms = 3600000;
+    cfg->auth.session_idle_ms = 3600000;
+    cfg->auth.login_max_failures = 3;
+    cfg->auth.login_ip_max_failures = 50;
+    cfg->auth.login_window_ms = 900000;
+    cfg->auth.login_lockout_ms = 900000;
+    cfg->auth.pwhash_opslimit = 1;
+    cfg->auth.pwhash_memlimit = 8192;
+    cfg->auth.login_max_concurrent = 2;
+    cfg->auth.busy_timeout_ms = 1000;
+}
+
+void web_fixture_open(struct web_fixture *f, const struct web_cfg *cfg, const char *prefix)
+{
+    char err[256] = "";
+    int fd;
+
+    memset(f, 0, sizeof(*f));
+    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/%sXXXXXX", prefix);
+    fd = mkstemp(f->dbpath);
+    assert_true(fd >= 0);
+    close(fd);
+    f->ft = ticket_fixture_new();
+    assert_non_null(f->ft);
+    f->w = web_new(cfg, f->dbpath, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+}
+
+void web_fixture_user(struct web_fixture *f, const char *name, const char *role,
+                      const char *department, const char *password)
+{
+    enum web_role r;
+    char err[256] = "";
+
+    assert_int_equal(web_role_parse(role, &r), 0);
+    if (web_user_add(web_get_auth(f->w), name, NULL, r, department, password, false,
+                     yq_time_now(), NULL, err, sizeof(err)) != 0) {
+        fail_msg("web_user_add %s: %s", name, err);
+    }
+}
+
+void web_fixture_serve(struct web_fixture *f, unsigned connection_limit)
+{
+    f->srv = test_server_start_limited(f->w, 0, NULL, NULL, connection_limit);
+    assert_non_null(f->srv);
+    f->port = test_server_port(f->srv);
+}
+
+void web_fixture_remove_db(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    char p[160];
+
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+}
+
+void web_fixture_close(struct web_fixture *f)
+{
+    test_server_stop(f->srv);
+    web_free(f->w);
+    ticket_fixture_free(f->ft);
+    if (f->dbpath[0]) {
+        web_fixture_remove_db(f->dbpath);
+    }
+    memset(f, 0, sizeof(*f));
+}

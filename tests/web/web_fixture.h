@@ -1,0 +1,48 @@
+/*
+ * The web tests' common fixture: a web layer on a fresh temporary database over the notifier's
+ * real ticket store (ticket_fixture.h), served on an ephemeral loopback port (test_server.h),
+ * and removed with its database files afterwards. Failures end the test (cmocka).
+ */
+#ifndef TEST_WEB_WEB_FIXTURE_H
+#define TEST_WEB_WEB_FIXTURE_H
+
+#include "ticket_fixture.h"
+#include "test_server.h"
+#include "web.h"
+
+struct web_fixture {
+    struct web *w;
+    struct ticket_fixture *ft;
+    struct test_server *srv;
+    unsigned port; /* the server's, once web_fixture_serve() ran */
+    char dbpath[64];
+};
+
+/*
+ * The settings the API tests run with (cfg: caller storage, zeroed first): quick password
+ * hashing, hour-long sessions, 3 failed logins per user and 50 per address in 15 minutes,
+ * 2 concurrent logins, 64 KiB bodies, 100 tickets a list, 100 ms event polls; no Redis and
+ * none of the connection guards (0 = no cap).
+ */
+void web_fixture_cfg(struct web_cfg *cfg);
+
+/*
+ * Open a web with cfg (borrowed) on a new database /tmp/<prefix>XXXXXX over a new ticket store
+ * (ticket_fixture_new()). f: caller storage (zeroed first).
+ */
+void web_fixture_open(struct web_fixture *f, const struct web_cfg *cfg, const char *prefix);
+
+/* Add a user (role "admin", "duty_officer", "liaison", "head"; department may be NULL). */
+void web_fixture_user(struct web_fixture *f, const char *name, const char *role,
+                      const char *department, const char *password);
+
+/* Serve f->w; connection_limit 0 = libmicrohttpd's default. Sets f->port. */
+void web_fixture_serve(struct web_fixture *f, unsigned connection_limit);
+
+/* Stop the server, free the web and the ticket store, remove the database files. */
+void web_fixture_close(struct web_fixture *f);
+
+/* Remove the SQLite database path and its -wal and -shm files (missing ones are fine). */
+void web_fixture_remove_db(const char *path);
+
+#endif
