@@ -10,47 +10,24 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const SKIP = 77;
-const sourceDir = process.env.YQ_SOURCE_DIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const chromiumPath = process.env.YQ_CHROMIUM || '/usr/bin/chromium';
+import { assert, cspViolations, harness, launch, requireChromium, skip, watchCsp,
+         watchProblems } from '../web/browser_util.mjs';
+
 const gen = process.env.YQ_STATS_REPORT_GEN;
 const externalUrl = process.env.YQ_STATS_URL;
-// the notifier's and web layer's policy (web/web.c, notifier/http_api.c)
+// the notifier's and web layer's policy (web/web_reply.c, notifier/http_api.c)
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-if (!existsSync(chromiumPath)) {
-  console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  const require = createRequire(path.join(sourceDir, 'package.json'));
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.log('SKIP: playwright-core not installed (run npm ci in the repository root)');
-  process.exit(SKIP);
-}
+const chromium = requireChromium();
 if (!externalUrl && (!gen || !existsSync(gen))) {
-  console.log('SKIP: neither YQ_STATS_URL nor YQ_STATS_REPORT_GEN is set');
-  process.exit(SKIP);
+  skip('neither YQ_STATS_URL nor YQ_STATS_REPORT_GEN is set');
 }
 
-const failures = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failures.push(name);
-    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
+const { check, finish } = harness();
 
 const work = mkdtempSync(path.join(tmpdir(), 'yq-stats-browser-'));
 const shots = process.env.YQ_SCREENSHOT_DIR || work;
@@ -78,19 +55,11 @@ if (!url) {
   url = `http://127.0.0.1:${server.address().port}/report.html`;
 }
 
-const browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-                                        args: ['--no-sandbox'] });
+const browser = await launch(chromium);
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
+  const errors = watchProblems(page);
+  await watchCsp(page);
   await page.goto(url, { waitUntil: 'load' });
 
   await check('the three charts render', async () => {
@@ -158,7 +127,7 @@ try {
     await page.setViewportSize({ width: 1200, height: 900 });
   });
   await check('no script errors and no CSP violations', async () => {
-    const v = await page.evaluate(() => window.__cspViolations);
+    const v = await cspViolations(page);
     assert(v.length === 0, `CSP: ${v.join('; ')}`);
     assert(errors.length === 0, `console: ${errors.join('; ')}`);
   });
@@ -176,8 +145,4 @@ try {
   if (server) server.close();
   if (!process.env.YQ_SCREENSHOT_DIR) rmSync(work, { recursive: true, force: true });
 }
-if (failures.length) {
-  console.log(`${failures.length} failed: ${failures.join(', ')}`);
-  process.exit(1);
-}
-console.log('all stats browser checks passed');
+finish();

@@ -8,14 +8,13 @@
 // that case is skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
-const SKIP = 77;
-const sourceDir = process.env.YQ_SOURCE_DIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const chromiumPath = process.env.YQ_CHROMIUM || '/usr/bin/chromium';
+import { assert, cspViolations, eq, harness, launch, requireChromium, skip, sourceDir,
+         watchCsp, watchProblems } from './browser_util.mjs';
+
 const serverBin = process.env.YQ_WEB_TEST_SERVER;
 const sharedDir = process.env.YQ_SHARED_DIR || path.join(sourceDir, '..', 'shared');
 // ctest writes into the build tree so a test run leaves the repository clean; refresh the
@@ -25,42 +24,16 @@ async function screenshot(page, name) {
   if (shots) await page.screenshot({ path: path.join(shots, name), fullPage: true });
 }
 
-if (!existsSync(chromiumPath)) {
-  console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  const require = createRequire(path.join(sourceDir, 'package.json'));
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.log('SKIP: playwright-core not installed (run npm ci in the repository root)');
-  process.exit(SKIP);
-}
-if (!serverBin || !existsSync(serverBin)) {
-  console.log('SKIP: YQ_WEB_TEST_SERVER not set or missing');
-  process.exit(SKIP);
-}
+const chromium = requireChromium();
+if (!serverBin || !existsSync(serverBin)) skip('YQ_WEB_TEST_SERVER not set or missing');
 
 // ------------------------------------------------------------------ harness
 
-const results = [];
 const contexts = []; // the browser contexts a check opened (session()), closed after it
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-  // each session holds an event stream; the server allows a user only a few at once
+// each session holds an event stream; the server allows a user only a few at once
+const { check, finish } = harness(async () => {
   for (const ctx of contexts.splice(0)) await ctx.close().catch(() => {});
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
-function eq(a, b, msg) { if (a !== b) throw new Error(`${msg || 'not equal'}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`); }
+});
 
 const work = mkdtempSync(path.join(tmpdir(), 'yq-web-browser-'));
 // --stats-fixture: a real ticket store with last month's history for the statistics page
@@ -99,12 +72,9 @@ function minutesOf(text) {
   return (Number(m[1] || 0) * 1440) + (Number(m[2] || 0) * 60) + Number(m[3]);
 }
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch(chromium, ['--headless', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync']);
 
 // Every answer 404 any page got (issue #11: e.g. /favicon.ico), checked by the last test.
 const notFound = [];
@@ -576,20 +546,9 @@ function previousBeijingMonth() {
   return `${y}-${String(m).padStart(2, '0')}`;
 }
 
-// Console errors, page errors and CSP violations of page, from now on.
-function watchProblems(page) {
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return problems;
-}
-
 await check('duty officer opens the statistics page and the three charts render', async () => {
   const { page, dialogs } = await session('duty1', 'duty-password-1');
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  await watchCsp(page);
   const problems = watchProblems(page);
   // the nav links to the page from the other pages
   await page.waitForSelector('#nav a[href="/stats"]');
@@ -660,7 +619,7 @@ await check('duty officer opens the statistics page and the three charts render'
   await page.waitForFunction(() => document.querySelector('#s-window').textContent.includes('市自然资源局'));
   await page.waitForSelector('#chart-departments[data-rendered="1"]');
   assert((await page.getAttribute('#s-csv', 'href')).includes('department='), 'CSV link follows the filter');
-  const csp = await page.evaluate(() => window.__csp);
+  const csp = await cspViolations(page);
   eq(csp.length, 0, `CSP violations: ${csp.join('; ')}`);
   eq(problems.length, 0, problems.join('; '));
   eq(dialogs.length, 0, 'no dialogs');
@@ -846,6 +805,4 @@ await browser.close();
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
 rmSync(work, { recursive: true, force: true });
-const failed = results.filter((r) => !r.ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
