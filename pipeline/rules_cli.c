@@ -14,6 +14,7 @@
 #include "rules.h"
 #include "rules_store.h"
 #include "yq_cfg.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_item.h"
@@ -55,6 +56,7 @@ struct cli_opts {
     const char *notifier_config;
     const char *sources; /* the collector's sources file (rules test) */
     bool local;          /* --local (rules test) */
+    const char *limit_arg; /* --limit, read into limit */
     long limit;
 };
 
@@ -75,10 +77,7 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } valued[] = {
+    static const struct yq_cli_opt opts[] = {
         {"--by", offsetof(struct cli_opts, by)},
         {"--redis", offsetof(struct cli_opts, redis)},
         {"--config", offsetof(struct cli_opts, config)},
@@ -89,7 +88,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"--db", offsetof(struct cli_opts, db)},
         {"--notifier-config", offsetof(struct cli_opts, notifier_config)},
         {"--sources", offsetof(struct cli_opts, sources)},
+        {"--limit", offsetof(struct cli_opts, limit_arg)},
+        {"--local", offsetof(struct cli_opts, local), .flag = true},
     };
+    char why[256];
 
     memset(o, 0, sizeof(*o));
     o->limit = 20;
@@ -97,47 +99,18 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         return usage_error("缺少子命令 (missing subcommand)");
     }
     o->sub = argv[1];
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool known = false;
-
-        if (strcmp(a, "--local") == 0) {
-            o->local = true;
-            continue;
+    if (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->arg, 1,
+                     why, sizeof(why)) != 0) {
+        return usage_error("%s", why);
+    }
+    if (o->limit_arg) {
+        char *end;
+        errno = 0;
+        o->limit = strtol(o->limit_arg, &end, 10);
+        if (errno || *end || o->limit < 1) {
+            return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
+                               o->limit_arg);
         }
-        if (strcmp(a, "--limit") == 0) {
-            char *end;
-            if (i + 1 >= argc) {
-                return usage_error("选项 '%s' 缺少取值 (needs a value)", a);
-            }
-            errno = 0;
-            o->limit = strtol(argv[++i], &end, 10);
-            if (errno || *end || o->limit < 1) {
-                return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
-                                   argv[i]);
-            }
-            continue;
-        }
-        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
-            if (strcmp(a, valued[k].name) == 0) {
-                if (i + 1 >= argc) {
-                    return usage_error("选项 '%s' 缺少取值 (needs a value)", a);
-                }
-                *(const char **)((char *)o + valued[k].offset) = argv[++i];
-                known = true;
-                break;
-            }
-        }
-        if (known) {
-            continue;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("未知选项 '%s' (unknown option)", a);
-        }
-        if (o->arg) {
-            return usage_error("多余的参数 '%s' (unexpected argument)", a);
-        }
-        o->arg = a;
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "stats_cli.h"
 
 #include <libgen.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "workcal.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
@@ -56,42 +58,23 @@ static bool cal_is_working_day(const void *ctx, int64_t day)
  */
 static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_format *fmt)
 {
-    const char *report = NULL;
+    static const struct yq_cli_opt opts[] = {
+        {"--format", offsetof(struct cli, format)},   {"--department", offsetof(struct cli, department)},
+        {"--out", offsetof(struct cli, out)},         {"--config", offsetof(struct cli, config)},
+        {"--db", offsetof(struct cli, db)},           {"--rules", offsetof(struct cli, rules)},
+        {"--now", offsetof(struct cli, now)},         {"--office", offsetof(struct cli, office)},
+    };
+    const char *words[2] = {NULL, NULL}; /* the report word and its period */
+    const char *report;
+    char why[256];
 
-    for (int i = 1; i < argc; i++) {
-        const char **dst = NULL;
-        if (strcmp(argv[i], "--format") == 0) {
-            dst = &c->format;
-        } else if (strcmp(argv[i], "--department") == 0) {
-            dst = &c->department;
-        } else if (strcmp(argv[i], "--out") == 0) {
-            dst = &c->out;
-        } else if (strcmp(argv[i], "--config") == 0) {
-            dst = &c->config;
-        } else if (strcmp(argv[i], "--db") == 0) {
-            dst = &c->db;
-        } else if (strcmp(argv[i], "--rules") == 0) {
-            dst = &c->rules;
-        } else if (strcmp(argv[i], "--now") == 0) {
-            dst = &c->now;
-        } else if (strcmp(argv[i], "--office") == 0) {
-            dst = &c->office;
-        } else if (argv[i][0] != '-' && !report) {
-            report = argv[i];
-            continue;
-        } else if (argv[i][0] != '-' && !c->period_arg) {
-            c->period_arg = argv[i];
-            continue;
-        } else {
-            fprintf(stderr, "stats: 未知参数 '%s' (unknown argument)\n", argv[i]);
-            return ERR_INVALID;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "stats: %s 缺少取值 (%s needs a value)\n", argv[i], argv[i]);
-            return ERR_INVALID;
-        }
-        *dst = argv[++i];
+    if (yq_cli_parse(argc, argv, 1, opts, sizeof(opts) / sizeof(opts[0]), c, words, 2, why,
+                     sizeof(why)) != 0) {
+        fprintf(stderr, "stats: %s\n", why);
+        return ERR_INVALID;
     }
+    report = words[0];
+    c->period_arg = words[1];
     if (stats_format_parse(c->format, fmt) != 0) {
         fprintf(stderr, "stats: 未知格式 '%s'，须为 text、html、csv 或 json (unknown format "
                         "'%s'; use text, html, csv or json)\n",

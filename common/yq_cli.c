@@ -1,0 +1,42 @@
+#include "yq_cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_banned.h"
+
+int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts, size_t n_opts,
+                 void *out, const char **words, size_t n_words, char *errbuf, size_t errlen)
+{
+    size_t n_seen = 0;
+
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const struct yq_cli_opt *opt = NULL;
+
+        for (size_t k = 0; k < n_opts && !opt; k++) {
+            if (strcmp(a, opts[k].name) == 0) {
+                opt = &opts[k];
+            }
+        }
+        if (opt && opt->flag) {
+            *(bool *)(void *)((char *)out + opt->offset) = true;
+        } else if (opt) {
+            if (i + 1 >= argc) {
+                snprintf(errbuf, errlen, "选项 '%s' 缺少取值 (needs a value)", a);
+                return ERR_INVALID;
+            }
+            *(const char **)(void *)((char *)out + opt->offset) = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            snprintf(errbuf, errlen, "未知选项 '%s' (unknown option)", a);
+            return ERR_INVALID;
+        } else if (n_seen < n_words) {
+            words[n_seen++] = a;
+        } else {
+            snprintf(errbuf, errlen, "多余的参数 '%s' (unexpected argument)", a);
+            return ERR_INVALID;
+        }
+    }
+    return 0;
+}

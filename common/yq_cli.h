@@ -1,0 +1,35 @@
+/*
+ * Command-line options of the yuqingctl subcommands (yq_cli.c): one table of the options that
+ * take a value, filled into the caller's struct by offset, so every subcommand reads its
+ * arguments the same way and names a bad one in the same words.
+ */
+#ifndef YQ_CLI_H
+#define YQ_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * An option: "--name VALUE" stores VALUE in the const char * field at offset; a flag
+ * ("--local", no value) sets the bool field at offset to true.
+ */
+struct yq_cli_opt {
+    const char *name; /* "--format" */
+    size_t offset;    /* offsetof(struct my_opts, format) */
+    bool flag;        /* a flag without a value (a bool field) */
+};
+
+/*
+ * Read argv[first..argc) (argv borrowed; the values stored point into it). Each "--name
+ * VALUE" of opts (n_opts entries) stores VALUE at (char *)out + offset, a later one winning,
+ * and each flag sets its bool there to true;
+ * each word that does not start with '-' (or is "-" alone) goes to words[] in order, at most
+ * n_words of them (words: caller storage, unused places left as they were).
+ * Returns 0, or ERR_INVALID with one line for a person in errbuf (errlen bytes, may be 0):
+ * "未知选项 '--x' (unknown option)", "选项 '--x' 缺少取值 (needs a value)" or
+ * "多余的参数 'x' (unexpected argument)".
+ */
+int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts, size_t n_opts,
+                 void *out, const char **words, size_t n_words, char *errbuf, size_t errlen);
+
+#endif

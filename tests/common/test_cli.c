@@ -1,0 +1,81 @@
+/* common/yq_cli: the yuqingctl subcommands' option tables (issue #12). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "yq_cli.h"
+#include "yq_err.h"
+
+struct opts {
+    const char *format;
+    const char *out;
+    bool local;
+};
+
+static const struct yq_cli_opt table[] = {
+    {"--format", offsetof(struct opts, format)},
+    {"--out", offsetof(struct opts, out)},
+    {"--local", offsetof(struct opts, local), .flag = true},
+};
+
+static int parse(int argc, char **argv, struct opts *o, const char **words, size_t n_words,
+                 char *why, size_t len)
+{
+    memset(o, 0, sizeof(*o));
+    return yq_cli_parse(argc, argv, 1, table, 3, o, words, n_words, why, len);
+}
+
+static void test_options_and_words_in_any_order(void **state)
+{
+    char *argv[] = {"stats", "--format", "csv", "month", "--out", "a.csv", "--local", "2026-11",
+                    "--format", "json"};
+    const char *words[2] = {NULL, NULL};
+    struct opts o;
+    char why[128] = "";
+
+    (void)state;
+    assert_int_equal(parse(10, argv, &o, words, 2, why, sizeof(why)), 0);
+    assert_string_equal(o.format, "json"); /* the later one wins */
+    assert_string_equal(o.out, "a.csv");
+    assert_true(o.local);
+    assert_string_equal(words[0], "month");
+    assert_string_equal(words[1], "2026-11");
+    assert_string_equal(why, "");
+}
+
+static void test_bad_arguments_are_named(void **state)
+{
+    static const struct {
+        int argc;
+        char *argv[4];
+        const char *why;
+    } cases[] = {
+        {3, {"x", "--pdf", "1"}, "未知选项 '--pdf' (unknown option)"},
+        {2, {"x", "--out"}, "选项 '--out' 缺少取值 (needs a value)"},
+        {3, {"x", "a", "b"}, "多余的参数 'b' (unexpected argument)"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *words[1] = {NULL};
+        struct opts o;
+        char why[128] = "";
+        assert_int_equal(parse(cases[i].argc, (char **)cases[i].argv, &o, words, 1, why,
+                               sizeof(why)),
+                         ERR_INVALID);
+        assert_string_equal(why, cases[i].why);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_options_and_words_in_any_order),
+        cmocka_unit_test(test_bad_arguments_are_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
