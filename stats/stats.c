@@ -33,62 +33,6 @@ int stats_state_parse(const char *name, enum stats_state *out)
     return ERR_INVALID;
 }
 
-static const char *const clock_names[STATS_CLOCK_COUNT] = {
-    "ack", "response", "info_5h", "press_24h", "response_48h", "response_wd", "close",
-};
-static const char *const clock_labels[STATS_CLOCK_COUNT] = {
-    "签收",
-    "首次回应（各级合计）",
-    "Ⅰ/Ⅱ级 权威信息（5小时）",
-    "Ⅰ/Ⅱ级 新闻发布会（24小时）",
-    "Ⅲ级 回应（48小时）",
-    "Ⅳ级 回应（工作日）",
-    "办结（工作日）",
-};
-
-const char *stats_clock_name(enum stats_clock clock)
-{
-    return (unsigned)clock < STATS_CLOCK_COUNT ? clock_names[clock] : "?";
-}
-
-const char *stats_clock_label(enum stats_clock clock)
-{
-    return (unsigned)clock < STATS_CLOCK_COUNT ? clock_labels[clock] : "?";
-}
-
-static const char *const dim_names[STATS_DIM_COUNT] = {"department", "level", "source",
-                                                       "rule_group"};
-static const char *const dim_labels[STATS_DIM_COUNT] = {"责任单位", "级别", "来源", "规则分组"};
-
-const char *stats_dim_name(enum stats_dim dim)
-{
-    return (unsigned)dim < STATS_DIM_COUNT ? dim_names[dim] : "?";
-}
-
-const char *stats_dim_label(enum stats_dim dim)
-{
-    return (unsigned)dim < STATS_DIM_COUNT ? dim_labels[dim] : "?";
-}
-
-static const char *const band_names[STATS_BAND_COUNT] = {"business", "rest_day", "evening",
-                                                         "night"};
-static const char *const band_labels[STATS_BAND_COUNT] = {
-    "工作时间（工作日 09:00–18:00）",
-    "休息日白天（周末、节假日 09:00–18:00）",
-    "晚间（18:00–22:00）",
-    "夜间（22:00–次日09:00）",
-};
-
-const char *stats_band_name(enum stats_band band)
-{
-    return (unsigned)band < STATS_BAND_COUNT ? band_names[band] : "?";
-}
-
-const char *stats_band_label(enum stats_band band)
-{
-    return (unsigned)band < STATS_BAND_COUNT ? band_labels[band] : "?";
-}
-
 /* ------------------------------------------------------------- windows */
 
 int stats_month_window(int year, int month, int64_t *start_out, int64_t *end_out)

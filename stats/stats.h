@@ -99,11 +99,7 @@ enum stats_clock {
 };
 #define STATS_CLOCK_COUNT 7
 
-/* "ack", "response", "info_5h", "press_24h", "response_48h", "response_wd", "close". */
-const char *stats_clock_name(enum stats_clock clock);
-
-/* The Chinese label ("签收", "首次回应", "权威信息（5小时）", ...). Static. */
-const char *stats_clock_label(enum stats_clock clock);
+/* Names and labels: stats_clock_terms[] (stats_defs.h). */
 
 /*
  * How the clocks that settled in the window ended, as at the cut-off. A clock settles at its
@@ -177,9 +173,7 @@ enum stats_dim {
 };
 #define STATS_DIM_COUNT 4
 
-/* "department", "level", "source", "rule_group"; and 责任单位, 级别, 来源, 规则分组. Static. */
-const char *stats_dim_name(enum stats_dim dim);
-const char *stats_dim_label(enum stats_dim dim);
+/* Names and labels: stats_dim_terms[] (stats_defs.h). */
 
 /* One late or missed clock of the window. Strings owned by the report. */
 struct stats_overdue {
@@ -202,9 +196,7 @@ enum stats_band {
 };
 #define STATS_BAND_COUNT 4
 
-/* "business", "rest_day", "evening", "night"; and the Chinese labels with hours. Static. */
-const char *stats_band_name(enum stats_band band);
-const char *stats_band_label(enum stats_band band);
+/* Names and labels: stats_band_terms[] (stats_defs.h). */
 
 /*
  * Tickets detected in the window, followed to the cut-off (the annual report's passage and the

@@ -8,6 +8,30 @@
 
 #include "yq_banned.h"
 
+const struct stats_term stats_clock_terms[STATS_CLOCK_COUNT] = {
+    [STATS_CLOCK_ACK] = {"ack", "签收"},
+    [STATS_CLOCK_RESPONSE] = {"response", "首次回应（各级合计）"},
+    [STATS_CLOCK_INFO_5H] = {"info_5h", "Ⅰ/Ⅱ级 权威信息（5小时）"},
+    [STATS_CLOCK_PRESS_24H] = {"press_24h", "Ⅰ/Ⅱ级 新闻发布会（24小时）"},
+    [STATS_CLOCK_RESPONSE_48H] = {"response_48h", "Ⅲ级 回应（48小时）"},
+    [STATS_CLOCK_RESPONSE_WD] = {"response_wd", "Ⅳ级 回应（工作日）"},
+    [STATS_CLOCK_CLOSE] = {"close", "办结（工作日）"},
+};
+
+const struct stats_term stats_dim_terms[STATS_DIM_COUNT] = {
+    [STATS_DIM_DEPARTMENT] = {"department", "责任单位"},
+    [STATS_DIM_LEVEL] = {"level", "级别"},
+    [STATS_DIM_SOURCE] = {"source", "来源"},
+    [STATS_DIM_RULE_GROUP] = {"rule_group", "规则分组"},
+};
+
+const struct stats_term stats_band_terms[STATS_BAND_COUNT] = {
+    [STATS_BAND_BUSINESS] = {"business", "工作时间（工作日 09:00–18:00）"},
+    [STATS_BAND_REST_DAY] = {"rest_day", "休息日白天（周末、节假日 09:00–18:00）"},
+    [STATS_BAND_EVENING] = {"evening", "晚间（18:00–22:00）"},
+    [STATS_BAND_NIGHT] = {"night", "夜间（22:00–次日09:00）"},
+};
+
 const struct stats_definition stats_definitions[] = {
     {"统计口径",
      "统计期按北京时间（东八区）划分：某月为当月1日00:00至次月1日00:00（不含）；"

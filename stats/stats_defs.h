@@ -5,6 +5,24 @@
 #ifndef STATS_STATS_DEFS_H
 #define STATS_STATS_DEFS_H
 
+#include "stats.h"
+
+/* The name (JSON, CSV keys) and Chinese label (tables, charts) of one value of an enum. */
+struct stats_term {
+    const char *name;  /* "ack" */
+    const char *label; /* "签收" */
+};
+
+/*
+ * Indexed by the enum's values (static, read only): clocks "ack", "response", "info_5h",
+ * "press_24h", "response_48h", "response_wd", "close" (签收, 首次回应, ...); dimensions
+ * "department", "level", "source", "rule_group" (责任单位, 级别, 来源, 规则分组); duty-desk
+ * bands "business", "rest_day", "evening", "night" (labels with their hours).
+ */
+extern const struct stats_term stats_clock_terms[STATS_CLOCK_COUNT];
+extern const struct stats_term stats_dim_terms[STATS_DIM_COUNT];
+extern const struct stats_term stats_band_terms[STATS_BAND_COUNT];
+
 /* The definitions printed with every report: {term, text}, ending with {NULL, NULL}. */
 struct stats_definition {
     const char *term;

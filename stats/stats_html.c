@@ -147,7 +147,7 @@ static void clocks_table(struct stats_out *b, const struct stats_row *t)
     for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
         const struct stats_clock_tally *c = &t->clocks[k];
         stats_out_adds(b, "<tr><th scope=\"row\">");
-        stats_out_html(b, stats_clock_label((enum stats_clock)k));
+        stats_out_html(b, stats_clock_terms[k].label);
         stats_out_addf(b,
                           "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
                           "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
@@ -180,7 +180,7 @@ static void overdue_table(struct stats_out *b, const struct stats_report *r)
         stats_out_addf(b, "</td><td>%s</td><td>", yq_level_name(o->level));
         stats_out_html(b, o->department);
         stats_out_adds(b, "</td><td>");
-        stats_out_html(b, stats_clock_label(o->clock));
+        stats_out_html(b, stats_clock_terms[o->clock].label);
         stats_out_addf(b, "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td></tr>",
                           yq_time_format_shanghai(o->deadline, t1, sizeof(t1)),
                           o->met_at ? yq_time_format_shanghai(o->met_at, t2, sizeof(t2))
@@ -196,7 +196,7 @@ static void load_table(struct stats_out *b, const struct stats_report *r)
                        "</th><th>新交办单</th><th>预警</th></tr></thead><tbody>");
     for (int i = 0; i < STATS_BAND_COUNT; i++) {
         stats_out_adds(b, "<tr><th scope=\"row\">");
-        stats_out_html(b, stats_band_label((enum stats_band)i));
+        stats_out_html(b, stats_band_terms[i].label);
         stats_out_addf(b, "</th><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>",
                           r->load_tickets[i], r->load_alerts[i]);
     }
@@ -267,7 +267,7 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
                        "<figure><figcaption>各责任单位按时率</figcaption>"
                        "<div class=\"chart\" id=\"chart-departments\"></div></figure>"
                        "</section>\n");
-    group_table(b, stats_dim_label(STATS_DIM_DEPARTMENT), r->rows[STATS_DIM_DEPARTMENT],
+    group_table(b, stats_dim_terms[STATS_DIM_DEPARTMENT].label, r->rows[STATS_DIM_DEPARTMENT],
                 r->n_rows[STATS_DIM_DEPARTMENT], &r->total);
     stats_out_adds(b, "<section><h2>零回应单位</h2><p id=\"zero-response\">");
     if (r->n_zero_response == 0) {
@@ -280,7 +280,7 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
     stats_out_adds(b, "</p></section>\n");
     overdue_table(b, r);
     for (int d = STATS_DIM_LEVEL; d < STATS_DIM_COUNT; d++) {
-        group_table(b, stats_dim_label((enum stats_dim)d), r->rows[d], r->n_rows[d], &r->total);
+        group_table(b, stats_dim_terms[d].label, r->rows[d], r->n_rows[d], &r->total);
     }
     load_table(b, r);
     stats_out_addf(b,

@@ -53,9 +53,9 @@ static json_t *row_json(const struct stats_row *r)
     for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
         const struct stats_clock_tally *c = &r->clocks[k];
         json_object_set_new(
-            clocks, stats_clock_name((enum stats_clock)k),
+            clocks, stats_clock_terms[k].name,
             json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "label",
-                      stats_clock_label((enum stats_clock)k), "due", (json_int_t)c->due,
+                      stats_clock_terms[k].label, "due", (json_int_t)c->due,
                       "on_time", (json_int_t)c->on_time, "late", (json_int_t)c->late, "missed",
                       (json_int_t)c->missed, "pending", (json_int_t)c->pending, "excluded",
                       (json_int_t)c->excluded, "met", (json_int_t)stats_met(c), "on_time_pct",
@@ -121,8 +121,8 @@ static json_t *overdue_json(const struct stats_report *r)
         json_array_append_new(
             a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "number", o->number, "title",
                          o->title, "level", yq_level_name(o->level), "department", o->department,
-                         "clock", stats_clock_name(o->clock), "clock_label",
-                         stats_clock_label(o->clock), "deadline", time_json(o->deadline),
+                         "clock", stats_clock_terms[o->clock].name, "clock_label",
+                         stats_clock_terms[o->clock].label, "deadline", time_json(o->deadline),
                          "met_at", time_json(o->met_at), "late_minutes",
                          (json_int_t)(o->late_s / 60)));
     }
@@ -134,8 +134,8 @@ static json_t *load_json(const struct stats_report *r)
     json_t *a = json_array();
     for (int i = 0; a && i < STATS_BAND_COUNT; i++) {
         json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I}", "band",
-                                           stats_band_name((enum stats_band)i), "label",
-                                           stats_band_label((enum stats_band)i), "tickets",
+                                           stats_band_terms[i].name, "label",
+                                           stats_band_terms[i].label, "tickets",
                                            (json_int_t)r->load_tickets[i], "alerts",
                                            (json_int_t)r->load_alerts[i]));
     }
@@ -177,7 +177,7 @@ int stats_report_json(const struct stats_report *r, json_t **out)
         for (size_t i = 0; rows && i < r->n_rows[d]; i++) {
             json_array_append_new(rows, row_json(&r->rows[d][i]));
         }
-        json_object_set_new(by, stats_dim_name((enum stats_dim)d), rows ? rows : json_null());
+        json_object_set_new(by, stats_dim_terms[d].name, rows ? rows : json_null());
     }
     for (const struct stats_definition *d = stats_definitions; defs && d->term; d++) {
         json_array_append_new(defs, json_pack("{s:s,s:s}", "term", d->term, "text", d->text));
@@ -434,7 +434,7 @@ int stats_write_csv(const struct stats_report *r, const struct stats_render_opts
     stats_out_adds(b, "\xEF\xBB\xBF"); /* BOM: spreadsheets then read UTF-8 */
     stats_out_adds(b, "维度,分组,上期结转,本期新增,新交办,重新办理,办结,不予处置,结转下期,退回");
     for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-        const char *l = stats_clock_label((enum stats_clock)k);
+        const char *l = stats_clock_terms[k].label;
         stats_out_addf(b, ",%s应办,%s按时,%s超时完成,%s超时未完成,%s未到期,%s按时率,%s完成率",
                           l, l, l, l, l, l, l);
     }
@@ -445,7 +445,7 @@ int stats_write_csv(const struct stats_report *r, const struct stats_render_opts
     csv_row(b, "合计", &r->total);
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
         for (size_t i = 0; i < r->n_rows[d]; i++) {
-            csv_row(b, stats_dim_label((enum stats_dim)d), &r->rows[d][i]);
+            csv_row(b, stats_dim_terms[d].label, &r->rows[d][i]);
         }
     }
     return b->err;
@@ -487,7 +487,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
         size_t lw = yq_text_width("时限");
         char cell[128];
         for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-            size_t w = yq_text_width(stats_clock_label((enum stats_clock)k));
+            size_t w = yq_text_width(stats_clock_terms[k].label);
             lw = w > lw ? w : lw;
         }
         stats_out_adds(b, "\n");
@@ -510,7 +510,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
             }
             vals[5] = stats_fmt_pct(c->on_time, c->due, p1, sizeof(p1));
             vals[6] = stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2));
-            stats_out_adds(b, yq_text_pad(stats_clock_label((enum stats_clock)k), lw, cell,
+            stats_out_adds(b, yq_text_pad(stats_clock_terms[k].label, lw, cell,
                                            sizeof(cell)));
             for (int i = 0; i < 7; i++) {
                 stats_out_addf(b, "  %s",
@@ -570,7 +570,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
         size_t dw = 0, kw = 0;
         for (size_t i = 0; i < r->n_overdue; i++) {
             size_t w1 = yq_text_width(r->overdue[i].department);
-            size_t w2 = yq_text_width(stats_clock_label(r->overdue[i].clock));
+            size_t w2 = yq_text_width(stats_clock_terms[r->overdue[i].clock].label);
             dw = w1 > dw ? w1 : dw;
             kw = w2 > kw ? w2 : kw;
         }
@@ -582,7 +582,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
         char dcell[256], kcell[128];
         stats_out_addf(b, "  %s  %s  %s  时限 %s  ", o->number,
                           yq_text_pad(o->department, od_dw, dcell, sizeof(dcell)),
-                          yq_text_pad(stats_clock_label(o->clock), od_kw, kcell, sizeof(kcell)),
+                          yq_text_pad(stats_clock_terms[o->clock].label, od_kw, kcell, sizeof(kcell)),
                           yq_time_format_shanghai(o->deadline, c1, sizeof(c1)));
         if (o->met_at) {
             stats_out_addf(b, "完成 %s", yq_time_format_shanghai(o->met_at, c2, sizeof(c2)));
