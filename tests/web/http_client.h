@@ -122,6 +122,23 @@ static inline void resp_release(struct resp *r)
     r->body = NULL;
 }
 
+/* GET path as cl (may be NULL): expects 200 with a JSON object, returned (new reference). */
+static inline json_t *http_get_json(unsigned port, const struct client *cl, const char *path)
+{
+    struct resp r;
+    json_t *v;
+
+    http_request(port, cl, "GET", path, NULL, NULL, &r);
+    if (r.status != 200) {
+        fail_msg("GET %s gave %ld: %s", path, r.status, r.body ? r.body : "");
+    }
+    assert_non_null(strstr(r.content_type, "application/json"));
+    v = json_loads(r.body, 0, NULL);
+    assert_true(json_is_object(v));
+    resp_release(&r);
+    return v;
+}
+
 /*
  * Log user in with pass on the server at port (expects 200): cl (caller storage) gets the
  * session cookie and CSRF token, nothing else.

@@ -35,17 +35,6 @@ struct fx {
     char host[16];
 };
 
-static redisContext *redis_connect(int port)
-{
-    struct timeval tv = {1, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-    if (c && c->err) {
-        redisFree(c);
-        return NULL;
-    }
-    return c;
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -92,22 +81,43 @@ static void redis_check(redisReply *r)
 
 #define redis_do(c, ...) redis_check(redisCommand((c), __VA_ARGS__))
 
-static void test_issue_6_sources_show_items_24h(void **state)
+/* Skip the test when the fixture has no redis-server. */
+static void need_redis(const struct fx *f)
 {
-    struct fx *f = *state;
-    unsigned port;
-    struct client cl;
-    struct resp r;
-    json_t *doc, *list, *a, *b;
-    redisContext *rc;
-
     if (f->redis.pid <= 0) {
         print_message("redis-server not available: skipping\n");
         skip();
     }
-    port = f->fx.port;
-    rc = redis_connect(f->redis.port);
-    assert_non_null(rc);
+}
+
+/* A connection to the fixture's redis-server (redisFree()); skips without one. */
+static redisContext *redis_open(const struct fx *f)
+{
+    struct timeval tv = {1, 0};
+    redisContext *c;
+
+    need_redis(f);
+    c = redisConnectWithTimeout("127.0.0.1", f->redis.port, tv);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+/* GET path as the duty officer: the 200 answer's JSON object (new reference). */
+static json_t *get_as_duty(const struct fx *f, const char *path)
+{
+    struct client cl;
+
+    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
+    return http_get_json(f->fx.port, &cl, path);
+}
+
+static void test_issue_6_sources_show_items_24h(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc, *list, *a, *b;
+    redisContext *rc = redis_open(f);
+
     redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z "
                  "consecutive_failures 0 last_status 200 items_last_seen 20 items_24h 37 "
                  "etag v1");
@@ -117,13 +127,7 @@ static void test_issue_6_sources_show_items_24h(void **state)
     redis_do(rc, "HSET yuqing:source:beta:longtext 123 {}");
     redisFree(rc);
 
-    /* log in as the duty officer */
-    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
-
-    http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
-    assert_non_null(doc);
+    doc = get_as_duty(f, "/api/sources");
     assert_true(json_is_true(json_object_get(doc, "redis_up")));
     list = json_object_get(doc, "sources");
     assert_int_equal(json_array_size(list), 2); /* the side keys are not sources */
@@ -136,7 +140,6 @@ static void test_issue_6_sources_show_items_24h(void **state)
     assert_string_equal(json_string_value(json_object_get(b, "id")), "beta");
     assert_null(json_object_get(b, "items_24h")); /* not written: absent, the page shows — */
     json_decref(doc);
-    resp_release(&r);
 }
 
 /*
@@ -147,19 +150,9 @@ static void test_issue_6_sources_show_items_24h(void **state)
 static void test_issue_11_sources_names_labels_beijing_time(void **state)
 {
     struct fx *f = *state;
-    unsigned port;
-    struct client cl;
-    struct resp r;
     json_t *doc, *list, *a, *b;
-    redisContext *rc;
+    redisContext *rc = redis_open(f);
 
-    if (f->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
-    port = f->fx.port;
-    rc = redis_connect(f->redis.port);
-    assert_non_null(rc);
     redis_do(rc, "HSET yuqing:source:ak-news state not_a_feed name %s kind rss "
                  "last_success 2026-12-04T12:00:00Z consecutive_failures 3 last_status 200 "
                  "last_error %s",
@@ -168,11 +161,7 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     redis_do(rc, "HSET yuqing:source:zz state http_error last_error %s",
              "2026-12-04T16:00:00Z http_error: http status 404");
     redisFree(rc);
-    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
-
-    http_request(port, &cl, "GET", "/api/sources", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
+    doc = get_as_duty(f, "/api/sources");
     list = json_object_get(doc, "sources");
     assert_int_equal(json_array_size(list), 2);
     a = json_array_get(list, 0);
@@ -194,7 +183,6 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     assert_string_equal(json_string_value(json_object_get(b, "error_label")), "网站返回错误");
     assert_string_equal(json_string_value(json_object_get(b, "error_detail")), "http status 404");
     json_decref(doc);
-    resp_release(&r);
 }
 
 /* Issue #11: the rules page data gives each rule's scope and level as the page shows them. */
@@ -210,19 +198,16 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     struct yq_redis_cfg rcfg;
     struct yq_redis *redis;
     struct rule_set *rs = rule_set_new();
-    struct client cl;
-    struct resp r;
     json_t *doc, *rules, *rule;
     char err[256] = "", host[] = "127.0.0.1";
     int64_t version = 0;
     size_t i, seen = 0;
 
-    if (f->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        rule_set_free(rs);
-        skip();
-    }
     assert_non_null(rs);
+    if (f->redis.pid <= 0) {
+        rule_set_free(rs);
+        need_redis(f);
+    }
     if (rule_set_add_yaml(rs, "land.yaml", yaml, strlen(yaml), err, sizeof(err)) != 0 ||
         rule_set_compile(rs, err, sizeof(err)) != 0) {
         fail_msg("rules: %s", err);
@@ -239,10 +224,7 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     yq_redis_free(redis);
     rule_set_free(rs);
 
-    http_login(f->fx.port, "duty1", "duty-password-1", &cl);
-    http_request(f->fx.port, &cl, "GET", "/api/rules", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = json_loads(r.body, 0, NULL);
+    doc = get_as_duty(f, "/api/rules");
     rules = json_object_get(doc, "rules");
     json_array_foreach(rules, i, rule)
     {
@@ -260,7 +242,6 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     }
     assert_int_equal(seen, 2);
     json_decref(doc);
-    resp_release(&r);
 }
 
 int main(void)

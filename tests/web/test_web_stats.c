@@ -119,18 +119,7 @@ static void login(struct fx *f, const char *user, const char *pass, struct clien
 /* GET path as cl, expecting 200 and a JSON object (new reference). */
 static json_t *get_json(struct fx *f, const struct client *cl, const char *path)
 {
-    struct resp r;
-    json_t *v;
-
-    http_request(f->port, cl, "GET", path, NULL, NULL, &r);
-    if (r.status != 200) {
-        fail_msg("GET %s gave %ld: %s", path, r.status, r.body ? r.body : "");
-    }
-    assert_non_null(strstr(r.content_type, "application/json"));
-    v = json_loads(r.body, 0, NULL);
-    assert_true(json_is_object(v));
-    resp_release(&r);
-    return v;
+    return http_get_json(f->port, cl, path);
 }
 
 static json_int_t int_at(json_t *obj, const char *key)
