@@ -140,6 +140,27 @@ static inline json_t *http_get_json(unsigned port, const struct client *cl, cons
 }
 
 /*
+ * POST body to path (a .../tokens endpoint) as cl, expecting 201: machine (caller storage) is
+ * then a client with the new API token as its bearer and nothing else.
+ */
+static inline void http_new_token(unsigned port, const struct client *cl, const char *path,
+                                  const char *body, struct client *machine)
+{
+    struct resp r;
+    json_t *v;
+
+    http_request(port, cl, "POST", path, body, NULL, &r);
+    assert_int_equal(r.status, 201);
+    v = json_loads(r.body, 0, NULL);
+    assert_non_null(v);
+    memset(machine, 0, sizeof(*machine));
+    snprintf(machine->bearer, sizeof(machine->bearer), "%s",
+             json_string_value(json_object_get(v, "token")));
+    json_decref(v);
+    resp_release(&r);
+}
+
+/*
  * Log user in with pass on the server at port (expects 200): cl (caller storage) gets the
  * session cookie and CSRF token, nothing else.
  */

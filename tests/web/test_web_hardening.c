@@ -264,18 +264,18 @@ static void test_issue_10_connections_per_address_are_capped(void **state)
     }
 }
 
-static void test_issue_10_slow_headers_are_cut_off(void **state)
+/*
+ * Send the start of a request's headers and then one header byte every 50 ms (never idle, the
+ * headers never end) until the server closes the connection; fails when it answers instead.
+ * The loop's bound is a hang guard, not the expectation.
+ */
+static void drip_headers_until_closed(struct fx *f)
 {
-    struct fx *f = *state;
     int fd = raw_connect(f, "127.0.0.1");
     const char start[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
     bool closed = false;
 
     assert_true(send(fd, start, strlen(start), MSG_NOSIGNAL) == (ssize_t)strlen(start));
-    /*
-     * One byte every 50 ms: never idle, so only the total-time cap (web.max_request_ms =
-     * 3000 here) can end it. The loop's bound is a hang guard, not the expectation.
-     */
     for (int i = 0; i < HANG_GUARD_S * 20 && !closed; i++) {
         char c;
         ssize_t n;
@@ -290,6 +290,15 @@ static void test_issue_10_slow_headers_are_cut_off(void **state)
     }
     assert_true(closed);
     close(fd);
+}
+
+static void test_issue_10_slow_headers_are_cut_off(void **state)
+{
+    struct fx *f = *state;
+    int fd;
+
+    /* only the total-time cap (web.max_request_ms = 3000 here) can end a dripping client */
+    drip_headers_until_closed(f);
     /* the server still answers others */
     fd = raw_connect(f, "127.0.0.1");
     assert_int_equal(raw_status(fd, me_req), 401);
@@ -299,29 +308,10 @@ static void test_issue_10_slow_headers_are_cut_off(void **state)
 static void test_issue_10_slow_headers_meet_the_header_deadline(void **state)
 {
     struct fx *f = *state;
-    int fd = raw_connect(f, "127.0.0.1");
-    const char start[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
-    bool closed = false;
+    int fd;
 
-    assert_true(send(fd, start, strlen(start), MSG_NOSIGNAL) == (ssize_t)strlen(start));
-    /*
-     * web.max_request_ms = 0 here: only web.max_header_ms (3000) can end a client that
-     * sends one header byte every 50 ms. The loop's bound is a hang guard.
-     */
-    for (int i = 0; i < HANG_GUARD_S * 20 && !closed; i++) {
-        char c;
-        ssize_t n;
-        usleep(50 * 1000);
-        if (send(fd, "a", 1, MSG_NOSIGNAL) < 0) {
-            closed = true;
-            break;
-        }
-        n = recv(fd, &c, 1, MSG_DONTWAIT);
-        closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-        assert_true(n <= 0); /* no answer: the headers never ended */
-    }
-    assert_true(closed);
-    close(fd);
+    /* web.max_request_ms = 0 here: only web.max_header_ms (3000) can end a dripping client */
+    drip_headers_until_closed(f);
     /* a whole request is answered, also on a kept-alive connection after its first request */
     fd = raw_connect(f, "127.0.0.1");
     assert_int_equal(keepalive_status(fd, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
@@ -596,7 +586,6 @@ static void test_issue_10_token_ttl_days_range(void **state)
     };
     struct client cl, machine;
     struct resp r;
-    json_t *v;
 
     login(f, "admin", "admin-password-1", &cl);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -607,14 +596,7 @@ static void test_issue_10_token_ttl_days_range(void **state)
         assert_non_null(strstr(r.body, "3650"));
         resp_release(&r);
     }
-    request(f, &cl, "POST", "/api/users/liaison-a/tokens", "{\"ttl_days\":3650}", NULL, &r);
-    assert_int_equal(r.status, 201);
-    v = json_loads(r.body, 0, NULL);
-    memset(&machine, 0, sizeof(machine));
-    snprintf(machine.bearer, sizeof(machine.bearer), "%s",
-             json_string_value(json_object_get(v, "token")));
-    json_decref(v);
-    resp_release(&r);
+    http_new_token(f->fx.port, &cl, "/api/users/liaison-a/tokens", "{\"ttl_days\":3650}", &machine);
     request(f, &machine, "GET", "/api/me", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     resp_release(&r);
