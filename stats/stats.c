@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -431,35 +432,71 @@ static bool clock_listed(int k)
 
 /* ------------------------------------------------------------- rows */
 
-struct samples {
-    int64_t *v;
-    size_t n, cap;
-};
+/*
+ * The growing arrays of a computation are bounded buffers (struct yq_buf) whose maximum follows
+ * from the input: a ticket adds at most one sample to each duration of a row, at most one row
+ * to each dimension and at most STATS_CLOCK_COUNT entries to the overdue list. Reaching one is
+ * ERR_TOO_BIG (a bug, not a big input).
+ */
 
-static int samples_push(struct samples *s, int64_t x)
+/* Append the n_bytes at elem to the array in b. Returns 0, ERR_TOO_BIG or ERR_NOMEM. */
+static int array_push(struct yq_buf *b, const void *elem, size_t n_bytes)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        int64_t *v = realloc(s->v, cap * sizeof(*v));
-        if (!v) {
-            return ERR_NOMEM;
-        }
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = x;
-    return 0;
+    return yq_buf_add(b, elem, n_bytes);
+}
+
+/* Durations in seconds, at most one per ticket. */
+static void samples_init(struct yq_buf *s, size_t n_tickets)
+{
+    yq_buf_init(s, n_tickets * sizeof(int64_t));
+}
+
+static int samples_push(struct yq_buf *s, int64_t x)
+{
+    return array_push(s, &x, sizeof(x));
 }
 
 struct row_acc {
     struct stats_row row;
-    struct samples mtta, ttr, ttc;
+    struct yq_buf mtta, ttr, ttc; /* samples (int64_t) */
 };
 
+/* Start acc with key (taken: freed by row_acc_release()). */
+static void row_acc_init(struct row_acc *acc, char *key, char *id, size_t n_tickets)
+{
+    memset(acc, 0, sizeof(*acc));
+    acc->row.key = key;
+    acc->row.id = id;
+    samples_init(&acc->mtta, n_tickets);
+    samples_init(&acc->ttr, n_tickets);
+    samples_init(&acc->ttc, n_tickets);
+}
+
+/* Free what acc still owns (the key and id unless moved, the samples). */
+static void row_acc_release(struct row_acc *acc)
+{
+    free(acc->row.key);
+    free(acc->row.id);
+    yq_buf_release(&acc->mtta);
+    yq_buf_release(&acc->ttr);
+    yq_buf_release(&acc->ttc);
+}
+
+/* The rows of one dimension: an array of struct row_acc, at most one per ticket. */
 struct dim_acc {
-    struct row_acc *v;
-    size_t n, cap;
+    struct yq_buf rows;
+    size_t n_tickets;
 };
+
+static struct row_acc *dim_rows(const struct dim_acc *d)
+{
+    return (struct row_acc *)(void *)d->rows.data;
+}
+
+static size_t dim_count(const struct dim_acc *d)
+{
+    return d->rows.len / sizeof(struct row_acc);
+}
 
 static int row_add(struct row_acc *acc, const struct contrib *c)
 {
@@ -530,41 +567,40 @@ static int row_add(struct row_acc *acc, const struct contrib *c)
  */
 static struct row_acc *dim_find(struct dim_acc *d, const char *key, const char *id)
 {
-    for (size_t i = 0; i < d->n; i++) {
-        const struct stats_row *row = &d->v[i].row;
+    struct row_acc *v = dim_rows(d), acc;
+    size_t n = dim_count(d);
+    char *k, *i_copy;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct stats_row *row = &v[i].row;
         if (id ? row->id && strcmp(row->id, id) == 0 : strcmp(row->key, key) == 0) {
-            return &d->v[i];
+            return &v[i];
         }
     }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        struct row_acc *v = realloc(d->v, cap * sizeof(*v));
-        if (!v) {
-            return NULL;
-        }
-        d->v = v;
-        d->cap = cap;
-    }
-    memset(&d->v[d->n], 0, sizeof(d->v[0]));
-    d->v[d->n].row.key = strdup(key);
-    d->v[d->n].row.id = id ? strdup(id) : NULL;
-    if (!d->v[d->n].row.key || (id && !d->v[d->n].row.id)) {
-        free(d->v[d->n].row.key);
-        free(d->v[d->n].row.id);
+    k = strdup(key);
+    i_copy = id ? strdup(id) : NULL;
+    row_acc_init(&acc, k, i_copy, d->n_tickets);
+    if (!k || (id && !i_copy) || array_push(&d->rows, &acc, sizeof(acc)) != 0) {
+        row_acc_release(&acc);
         return NULL;
     }
-    return &d->v[d->n++];
+    return &dim_rows(d)[n];
+}
+
+/* Summarise one buffer of samples into out (sorts them in place). */
+static void summarise(struct yq_buf *samples, struct stats_summary *out)
+{
+    stats_summarise((int64_t *)(void *)samples->data, samples->len / sizeof(int64_t), out);
 }
 
 static void row_acc_finish(struct row_acc *acc)
 {
-    stats_summarise(acc->mtta.v, acc->mtta.n, &acc->row.mtta);
-    stats_summarise(acc->ttr.v, acc->ttr.n, &acc->row.ttr);
-    stats_summarise(acc->ttc.v, acc->ttc.n, &acc->row.ttc);
-    free(acc->mtta.v);
-    free(acc->ttr.v);
-    free(acc->ttc.v);
-    acc->mtta.v = acc->ttr.v = acc->ttc.v = NULL;
+    summarise(&acc->mtta, &acc->row.mtta);
+    summarise(&acc->ttr, &acc->row.ttr);
+    summarise(&acc->ttc, &acc->row.ttc);
+    yq_buf_release(&acc->mtta);
+    yq_buf_release(&acc->ttr);
+    yq_buf_release(&acc->ttc);
 }
 
 static const char *level_key(enum yq_level level)
@@ -683,36 +719,42 @@ void stats_report_free(struct stats_report *report)
     free(report);
 }
 
-static int add_overdue(struct stats_report *r, size_t *cap, const struct stats_ticket *t,
+/* Free the strings of the n overdue entries at v. */
+static void overdue_release(struct stats_overdue *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].number);
+        free(v[i].title);
+        free(v[i].department);
+    }
+}
+
+/* Append clock k of t (late or missed) to the overdue list list (of struct stats_overdue). */
+static int add_overdue(struct yq_buf *list, int64_t cutoff, const struct stats_ticket *t,
                        const struct contrib *c, int k)
 {
-    struct stats_overdue *o;
-    if (r->n_overdue == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        struct stats_overdue *v = realloc(r->overdue, ncap * sizeof(*v));
-        if (!v) {
-            return ERR_NOMEM;
-        }
-        r->overdue = v;
-        *cap = ncap;
+    struct stats_overdue o;
+
+    memset(&o, 0, sizeof(o));
+    o.number = strdup(or_unknown(t->number, "?"));
+    o.title = strdup(t->title ? t->title : "");
+    o.department = strdup(or_unknown(t->department, "（未指定）"));
+    o.level = t->level;
+    o.clock = (enum stats_clock)k;
+    o.deadline = c->clock_deadline[k];
+    if (c->clocks[k] == CS_LATE) {
+        o.met_at = c->clock_event[k];
+        o.late_s = o.met_at - o.deadline;
+    } else {
+        o.late_s = cutoff - o.deadline;
     }
-    o = &r->overdue[r->n_overdue];
-    memset(o, 0, sizeof(*o));
-    o->number = strdup(or_unknown(t->number, "?"));
-    o->title = strdup(t->title ? t->title : "");
-    o->department = strdup(or_unknown(t->department, "（未指定）"));
-    r->n_overdue++; /* counted before the checks so stats_report_free() frees what was made */
-    if (!o->number || !o->title || !o->department) {
+    if (!o.number || !o.title || !o.department) {
+        overdue_release(&o, 1);
         return ERR_NOMEM;
     }
-    o->level = t->level;
-    o->clock = (enum stats_clock)k;
-    o->deadline = c->clock_deadline[k];
-    if (c->clocks[k] == CS_LATE) {
-        o->met_at = c->clock_event[k];
-        o->late_s = o->met_at - o->deadline;
-    } else {
-        o->late_s = r->cutoff - o->deadline;
+    if (array_push(list, &o, sizeof(o)) != 0) {
+        overdue_release(&o, 1);
+        return ERR_NOMEM;
     }
     return 0;
 }
@@ -777,17 +819,18 @@ static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
 static int dims_finish(struct stats_report *r, struct dim_acc *dims)
 {
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
-        r->rows[d] = calloc(dims[d].n ? dims[d].n : 1, sizeof(struct stats_row));
+        r->rows[d] = calloc(dim_count(&dims[d]) ? dim_count(&dims[d]) : 1, sizeof(struct stats_row));
         if (!r->rows[d]) {
             return ERR_NOMEM;
         }
-        for (size_t i = 0; i < dims[d].n; i++) {
-            row_acc_finish(&dims[d].v[i]);
-            r->rows[d][i] = dims[d].v[i].row;
-            dims[d].v[i].row.key = NULL; /* moved */
-            dims[d].v[i].row.id = NULL;
+        struct row_acc *v = dim_rows(&dims[d]);
+        for (size_t i = 0; i < dim_count(&dims[d]); i++) {
+            row_acc_finish(&v[i]);
+            r->rows[d][i] = v[i].row;
+            v[i].row.key = NULL; /* moved */
+            v[i].row.id = NULL;
         }
-        r->n_rows[d] = dims[d].n;
+        r->n_rows[d] = dim_count(&dims[d]);
         qsort(r->rows[d], r->n_rows[d], sizeof(struct stats_row),
               d == STATS_DIM_LEVEL ? cmp_level_rows : cmp_rows);
     }
@@ -822,11 +865,15 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     struct stats_report *r = NULL;
     struct dim_acc dims[STATS_DIM_COUNT];
     struct row_acc total;
-    size_t overdue_cap = 0;
+    struct yq_buf overdue; /* struct stats_overdue */
     int err;
 
-    memset(dims, 0, sizeof(dims));
-    memset(&total, 0, sizeof(total));
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        yq_buf_init(&dims[d].rows, n * sizeof(struct row_acc));
+        dims[d].n_tickets = n;
+    }
+    row_acc_init(&total, NULL, NULL, n);
+    yq_buf_init(&overdue, n * STATS_CLOCK_COUNT * sizeof(struct stats_overdue));
     *out = NULL;
     r = calloc(1, sizeof(*r));
     if (!r) {
@@ -893,7 +940,7 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
         }
         for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
             if (clock_listed(k) && clock_is_overdue(c.clocks[k]) &&
-                add_overdue(r, &overdue_cap, t, &c, k)) {
+                add_overdue(&overdue, r->cutoff, t, &c, k)) {
                 goto done;
             }
         }
@@ -904,6 +951,14 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     if (dims_finish(r, dims) || zero_responses(r)) {
         goto done;
     }
+    if (overdue.len > 0) {
+        r->n_overdue = overdue.len / sizeof(struct stats_overdue);
+        r->overdue = (struct stats_overdue *)(void *)yq_buf_steal(&overdue, NULL);
+        if (!r->overdue) {
+            r->n_overdue = 0;
+            goto done;
+        }
+    }
     if (r->n_overdue > 1) {
         qsort(r->overdue, r->n_overdue, sizeof(r->overdue[0]), cmp_overdue);
     }
@@ -911,20 +966,16 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     r = NULL;
     err = 0;
 done:
-    free(total.row.key);
-    free(total.mtta.v);
-    free(total.ttr.v);
-    free(total.ttc.v);
+    row_acc_release(&total);
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
-        for (size_t i = 0; i < dims[d].n; i++) {
-            free(dims[d].v[i].row.key);
-            free(dims[d].v[i].row.id);
-            free(dims[d].v[i].mtta.v);
-            free(dims[d].v[i].ttr.v);
-            free(dims[d].v[i].ttc.v);
+        for (size_t i = 0; i < dim_count(&dims[d]); i++) {
+            row_acc_release(&dim_rows(&dims[d])[i]);
         }
-        free(dims[d].v);
+        yq_buf_release(&dims[d].rows);
     }
+    overdue_release((struct stats_overdue *)(void *)overdue.data,
+                    overdue.len / sizeof(struct stats_overdue));
+    yq_buf_release(&overdue);
     stats_report_free(r);
     return err;
 }
