@@ -1,16 +1,17 @@
+/*
+ * The web layer's lifecycle and request dispatch: the configuration keys, web_new/web_free,
+ * the pages and static files, authentication (session cookie or API token), the cross-site
+ * checks, the request body (bounded by web.max_body_bytes) and the hand-over of /api/ calls
+ * to web_routes.c and web_events.c. Replies are web_reply.c's.
+ */
 #include "web.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "rules.h"
 #include "stats_render.h"

@@ -1,7 +1,8 @@
 /*
  * The JSON API of the web UI: login/logout/me/password, users, departments, API tokens and
- * tickets (through the notifier's ticket ops). Sources and rules are in web_system.c.
- * Every handler checks authentication, role and department on the server.
+ * tickets (through the notifier's ticket ops), and the dispatch of every /api/ call (statistics
+ * to web_stats.c, sources and rules to web_system.c). Every handler checks authentication,
+ * role and department on the server; every reply goes through web_reply.h.
  */
 #include <errno.h>
 #include <stdio.h>
