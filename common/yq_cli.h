@@ -19,6 +19,10 @@ struct yq_cli_opt {
     bool flag;        /* a flag without a value (a bool field) */
 };
 
+/* Table rows: an option with a value, and a flag, of field in struct type. */
+#define YQ_CLI_VALUE(name, type, field) {(name), offsetof(type, field), false}
+#define YQ_CLI_FLAG(name, type, field) {(name), offsetof(type, field), true}
+
 /*
  * Read argv[first..argc) (argv borrowed; the values stored point into it). Each "--name
  * VALUE" of opts (n_opts entries) stores VALUE at (char *)out + offset, a later one winning,

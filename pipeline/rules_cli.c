@@ -78,18 +78,18 @@ static int usage_error(const char *fmt, ...)
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
 {
     static const struct yq_cli_opt opts[] = {
-        {"--by", offsetof(struct cli_opts, by)},
-        {"--redis", offsetof(struct cli_opts, redis)},
-        {"--config", offsetof(struct cli_opts, config)},
-        {"--dir", offsetof(struct cli_opts, dir)},
-        {"--title", offsetof(struct cli_opts, title)},
-        {"--source", offsetof(struct cli_opts, source)},
-        {"--source-id", offsetof(struct cli_opts, source_id)},
-        {"--db", offsetof(struct cli_opts, db)},
-        {"--notifier-config", offsetof(struct cli_opts, notifier_config)},
-        {"--sources", offsetof(struct cli_opts, sources)},
-        {"--limit", offsetof(struct cli_opts, limit_arg)},
-        {"--local", offsetof(struct cli_opts, local), .flag = true},
+        YQ_CLI_VALUE("--by", struct cli_opts, by),
+        YQ_CLI_VALUE("--redis", struct cli_opts, redis),
+        YQ_CLI_VALUE("--config", struct cli_opts, config),
+        YQ_CLI_VALUE("--dir", struct cli_opts, dir),
+        YQ_CLI_VALUE("--title", struct cli_opts, title),
+        YQ_CLI_VALUE("--source", struct cli_opts, source),
+        YQ_CLI_VALUE("--source-id", struct cli_opts, source_id),
+        YQ_CLI_VALUE("--db", struct cli_opts, db),
+        YQ_CLI_VALUE("--notifier-config", struct cli_opts, notifier_config),
+        YQ_CLI_VALUE("--sources", struct cli_opts, sources),
+        YQ_CLI_VALUE("--limit", struct cli_opts, limit_arg),
+        YQ_CLI_FLAG("--local", struct cli_opts, local),
     };
     char why[256];
 

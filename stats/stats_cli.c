@@ -59,10 +59,14 @@ static bool cal_is_working_day(const void *ctx, int64_t day)
 static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_format *fmt)
 {
     static const struct yq_cli_opt opts[] = {
-        {"--format", offsetof(struct cli, format)},   {"--department", offsetof(struct cli, department)},
-        {"--out", offsetof(struct cli, out)},         {"--config", offsetof(struct cli, config)},
-        {"--db", offsetof(struct cli, db)},           {"--rules", offsetof(struct cli, rules)},
-        {"--now", offsetof(struct cli, now)},         {"--office", offsetof(struct cli, office)},
+        YQ_CLI_VALUE("--format", struct cli, format),
+        YQ_CLI_VALUE("--department", struct cli, department),
+        YQ_CLI_VALUE("--out", struct cli, out),
+        YQ_CLI_VALUE("--config", struct cli, config),
+        YQ_CLI_VALUE("--db", struct cli, db),
+        YQ_CLI_VALUE("--rules", struct cli, rules),
+        YQ_CLI_VALUE("--now", struct cli, now),
+        YQ_CLI_VALUE("--office", struct cli, office),
     };
     const char *words[2] = {NULL, NULL}; /* the report word and its period */
     const char *report;

@@ -18,9 +18,9 @@ struct opts {
 };
 
 static const struct yq_cli_opt table[] = {
-    {"--format", offsetof(struct opts, format)},
-    {"--out", offsetof(struct opts, out)},
-    {"--local", offsetof(struct opts, local), .flag = true},
+    YQ_CLI_VALUE("--format", struct opts, format),
+    YQ_CLI_VALUE("--out", struct opts, out),
+    YQ_CLI_FLAG("--local", struct opts, local),
 };
 
 static int parse(int argc, char **argv, struct opts *o, const char **words, size_t n_words,
