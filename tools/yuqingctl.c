@@ -48,6 +48,18 @@ static const char usage[] =
     "  stats year YYYY [--format ...]   monthly 通报 and annual-report figures\n"
     "Run 'yuqingctl COMMAND --help' for a command's options.\n";
 
+/* The subcommands: adding one is one row here and one line of the usage above. */
+static const struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+} subcommands[] = {
+    {"kafka-dev", kafka_dev_main},   {"demo-history", demo_history_main},
+    {"kafka-dump", kafka_dump_main}, {"stats", stats_cli_main},
+    {"rules", rules_cli_main},       {"sources", sources_cli_main},
+    {"store", store_cli_main},       {"tickets", tickets_cli_main},
+    {"users", users_cli_main},
+};
+
 int main(int argc, char **argv)
 {
     yq_log_init("yuqingctl", YQ_LOG_INFO);
@@ -56,32 +68,10 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "kafka-dev") == 0) {
-        return kafka_dev_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "demo-history") == 0) {
-        return demo_history_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "kafka-dump") == 0) {
-        return kafka_dump_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "stats") == 0) {
-        return stats_cli_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "rules") == 0) {
-        return rules_cli_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "sources") == 0) {
-        return sources_cli_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "store") == 0) {
-        return store_cli_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "tickets") == 0) {
-        return tickets_cli_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "users") == 0) {
-        return users_cli_main(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0) {
+            return subcommands[i].run(argc - 1, argv + 1);
+        }
     }
     fprintf(stderr, "yuqingctl: unknown command '%s'\n%s", argv[1], usage);
     return 2;
