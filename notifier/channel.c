@@ -4,6 +4,7 @@
  * channels themselves are channel_wecom.c, channel_dingtalk.c, channel_feishu.c,
  * channel_email.c and channel_webhook.c.
  */
+#include "channel.h"
 #include "channel_base.h"
 
 #include <pthread.h>

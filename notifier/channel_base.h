@@ -1,5 +1,5 @@
 /*
- * What the channel files (channel_*.c and the registry channel.c) build on beyond channel.h:
+ * What the channel files (channel_*.c and the registry channel.c) build on beyond channel_ops.h:
  * the HTTP POST with its bounded answer, reading and judging answers, HMAC-SHA256 signatures,
  * URL and request helpers, the markdown format. channel_base.c never calls the registry, so
  * no circle runs between the channel files. Only channel files include it.
@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "channel.h"
+#include "channel_ops.h"
 
 /* The message limit of channels without a documented one (webhook, e-mail), UTF-8 bytes. */
 #define CHANNEL_GENERIC_MAX_BYTES 65536

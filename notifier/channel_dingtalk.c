@@ -4,6 +4,7 @@
  * secret, MS "\n" secret))) per request; text at most 20000 bytes, 20 messages a minute.
  */
 #include "channel_base.h"
+#include "channel.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * smtps://; UTF-8 plain text in base64, Message-ID <idem_key@yuqing>. Text at most 65536 bytes.
  */
 #include "channel_base.h"
+#include "channel.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>

@@ -4,6 +4,7 @@
  * text at most 18000 bytes (the request body may not exceed 20 KB), 100 messages a minute.
  */
 #include "channel_base.h"
+#include "channel.h"
 
 #include <stdio.h>
 #include <stdlib.h>

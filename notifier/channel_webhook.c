@@ -5,6 +5,7 @@
  * Text at most 65536 bytes, no rate limit; judged by the HTTP status.
  */
 #include "channel_base.h"
+#include "channel.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -3,6 +3,7 @@
  * content at most 4096 UTF-8 bytes (FC-029), 20 messages a minute per robot.
  */
 #include "channel_base.h"
+#include "channel.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
