@@ -15,6 +15,7 @@
 
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_utf8.h"
 
 long channel_answer_code(const char *body, size_t len, const char *const *keys, bool *has)
 {
@@ -122,21 +123,13 @@ enum channel_outcome channel_answer_by_status(long http_status, const char *body
     return http_status == 413 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
 }
 
-/* Length of the valid UTF-8 sequence at s (0 when invalid). */
+/* Length of the valid UTF-8 sequence at NUL-terminated s (0 when invalid). */
 static size_t utf8_seq(const unsigned char *s)
 {
-    unsigned char c = s[0];
-    size_t len = c < 0x80                   ? 1
-                 : (c >= 0xC2 && c <= 0xDF) ? 2
-                 : (c & 0xF0) == 0xE0       ? 3
-                 : (c >= 0xF0 && c <= 0xF4) ? 4
-                                            : 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return len;
+    int32_t cp;
+    size_t k = yq_utf8_next((const char *)s, strnlen((const char *)s, 4), &cp);
+
+    return cp == 0xFFFD && k == 1 ? 0 : k;
 }
 
 char *channel_fit_utf8(const char *text, size_t max_bytes)

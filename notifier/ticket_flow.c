@@ -10,6 +10,7 @@
 #include "outbox.h"
 #include "ticket_clock.h"
 #include "ticket_store_int.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -155,41 +156,26 @@ static bool in_list(const char *const *list, const char *s)
  */
 static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
+    size_t n = 0, len = strlen(s);
 
-    while (p[n]) {
-        unsigned char c = p[n];
-        size_t len;
+    while (n < len) {
+        int32_t cp;
+        size_t k;
         if (n >= max_bytes) {
             return "过长";
         }
-        if (c < 0x20 || c == 0x7f) {
-            if (!multiline || (c != '\n' && c != '\t')) {
-                return "含有控制字符";
-            }
-            n++;
-            continue;
-        }
-        len = c < 0x80             ? 1
-              : (c & 0xE0) == 0xC0 ? 2
-              : (c & 0xF0) == 0xE0 ? 3
-              : (c & 0xF8) == 0xF0 ? 4
-                                   : 0;
-        if (len == 0 || (len == 2 && c < 0xC2)) {
+        k = yq_utf8_next(s + n, len - n, &cp);
+        if (cp == 0xFFFD && k == 1) {
             return "不是有效的 UTF-8 文字";
         }
-        for (size_t i = 1; i < len; i++) {
-            if ((p[n + i] & 0xC0) != 0x80) {
-                return "不是有效的 UTF-8 文字";
+        if (cp < 0x20 || cp == 0x7f) {
+            if (!multiline || (cp != '\n' && cp != '\t')) {
+                return "含有控制字符";
             }
-        }
-        if (len == 3 && c == 0xE2 &&
-            ((p[n + 1] == 0x80 && p[n + 2] >= 0xAA && p[n + 2] <= 0xAE) ||
-             (p[n + 1] == 0x81 && p[n + 2] >= 0xA6 && p[n + 2] <= 0xA9))) {
+        } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
             return "含有双向文字控制字符";
         }
-        n += len;
+        n += k;
     }
     return n <= max_bytes ? NULL : "过长";
 }

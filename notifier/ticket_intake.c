@@ -13,6 +13,7 @@
 #include "ticket_held.h"
 #include "ticket_intake.h"
 #include "ticket_store_int.h"
+#include "yq_utf8.h"
 #include "yq_labels.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -32,13 +33,11 @@
 /* Byte offset of code point cp in s (or strlen(s) when s is shorter). */
 static size_t utf8_offset(const char *s, size_t cp)
 {
-    size_t i = 0;
-    while (s[i] && cp > 0) {
-        i++;
-        while (((unsigned char)s[i] & 0xC0) == 0x80) {
-            i++;
-        }
-        cp--;
+    size_t i = 0, len = strlen(s);
+    int32_t c;
+
+    for (; i < len && cp > 0; cp--) {
+        i += yq_utf8_next(s + i, len - i, &c);
     }
     return i;
 }

@@ -9,7 +9,7 @@
 
 #include "place.h"
 #include "term_find.h"
-#include "utf8.h"
+#include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -204,7 +204,7 @@ static size_t gap_chars(const char *norm, const struct match_hit *x, const struc
     }
     for (size_t i = first->nend; i < second->nstart && n <= limit; n++) {
         int32_t cp;
-        i += utf8_next(norm + i, second->nstart - i, &cp);
+        i += yq_utf8_next(norm + i, second->nstart - i, &cp);
     }
     return n;
 }
@@ -502,11 +502,11 @@ int match_excerpt(const char *s, size_t start, size_t end, char **out)
 
     /* code points as norm_apply() counts them (orig_cp): a bad byte is one */
     for (; i < len && cp < start; cp++) {
-        i += utf8_next(s + i, len - i, &c);
+        i += yq_utf8_next(s + i, len - i, &c);
     }
     b_start = i;
     for (; i < len && cp < end; cp++) {
-        i += utf8_next(s + i, len - i, &c);
+        i += yq_utf8_next(s + i, len - i, &c);
     }
     *out = strndup(s + b_start, i - b_start);
     return *out ? 0 : ERR_NOMEM;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "utf8.h"
+#include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -303,7 +303,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
         }
         size_t k, at = i;
         int32_t cp;
-        i += utf8_next(s + i, len - i, &cp); /* invalid: one byte, U+FFFD */
+        i += yq_utf8_next(s + i, len - i, &cp); /* invalid: one byte, U+FFFD */
         if (cp < 0x10000) {
             uint32_t e = n->map[cp];
             if (!(e & MAP_MULTI)) {
@@ -348,7 +348,7 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
     }
     if (err == ERR_TOO_BIG) {
         /* count the rest of the original so offsets past the cut stay meaningful */
-        cpi += (uint32_t)utf8_count_cp(s + i, len - i);
+        cpi += (uint32_t)yq_utf8_count_cp(s + i, len - i);
     }
     out->buf[o] = '\0';
     out->len = o;
@@ -370,7 +370,7 @@ int norm_string(const struct norm *n, const char *s, char **out)
     int err;
 
     *out = NULL;
-    if (!utf8_valid(s, len, NULL)) {
+    if (!yq_utf8_valid(s, len, NULL)) {
         return ERR_INVALID;
     }
     err = norm_apply(n, s, len, (size_t)-1, &t);

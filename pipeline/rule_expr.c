@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -80,7 +80,7 @@ static int fail(struct parser *p, size_t byte_off, int err, const char *fmt, ...
     va_end(ap);
     if (p->errbuf && p->errlen) {
         snprintf(p->errbuf, p->errlen, "column %zu: %s",
-                 utf8_count_cp(p->text, byte_off) + 1, reason);
+                 yq_utf8_count_cp(p->text, byte_off) + 1, reason);
     }
     p->err = err;
     return err;
@@ -305,7 +305,7 @@ static int parse_near(struct parser *p, bool negated)
     p->in_near = false;
     if (p->tok != TOK_RP) {
         return fail(p, p->tok_start, ERR_PARSE, "expected ')' to close NEAR at column %zu",
-                    utf8_count_cp(p->text, start) + 1);
+                    yq_utf8_count_cp(p->text, start) + 1);
     }
     if (p->e->n_nears >= RULE_EXPR_MAX_TERMS) {
         return fail(p, start, ERR_TOO_BIG, "more than %d NEAR operators", RULE_EXPR_MAX_TERMS);
@@ -353,7 +353,7 @@ static int parse_unary(struct parser *p, int depth, bool negated)
         }
         if (p->tok != TOK_RP) {
             return fail(p, p->tok_start, ERR_PARSE, "expected ')' to close '(' at column %zu",
-                        utf8_count_cp(p->text, open) + 1);
+                        yq_utf8_count_cp(p->text, open) + 1);
         }
         return next_token(p);
     }
@@ -492,7 +492,7 @@ int rule_expr_compile(const char *text, struct rule_expr **out, char *errbuf, si
     if (p.len > RULE_EXPR_MAX_BYTES) {
         return fail(&p, 0, ERR_TOO_BIG, "expression longer than %d bytes", RULE_EXPR_MAX_BYTES);
     }
-    if (!utf8_valid(text, p.len, &bad)) {
+    if (!yq_utf8_valid(text, p.len, &bad)) {
         return fail(&p, bad, ERR_PARSE, "invalid UTF-8");
     }
     p.e = calloc(1, sizeof(*p.e));

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -78,7 +78,7 @@ int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, 
     for (size_t i = 0; i < n_terms; i++) {
         size_t len = strlen(terms[i]);
 
-        if (len == 0 || !utf8_valid(terms[i], len, NULL)) {
+        if (len == 0 || !yq_utf8_valid(terms[i], len, NULL)) {
             snprintf(errbuf, errlen, "term %zu is empty or not UTF-8", i);
             err = ERR_INVALID;
             goto fail;

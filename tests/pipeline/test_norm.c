@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "norm.h"
-#include "utf8.h"
+#include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -113,14 +113,14 @@ struct utf8_case {
     const char *in;
     size_t len;
     size_t bad_off;     /* (size_t)-1: valid */
-    size_t first_width; /* utf8_next() at byte 0 */
+    size_t first_width; /* yq_utf8_next() at byte 0 */
     int32_t first_cp;
 };
 
 #define U8(s) s, sizeof(s) - 1
 
 /*
- * Not well-formed at byte 0, so utf8_valid() says offset 0 and utf8_next() one byte of U+FFFD:
+ * Not well-formed at byte 0, so yq_utf8_valid() says offset 0 and yq_utf8_next() one byte of U+FFFD:
  * invalid lead bytes, overlongs, surrogates, above U+10FFFF, truncated, bad continuation.
  */
 static const char *const utf8_bad_at_0[] = {
@@ -148,15 +148,15 @@ static void test_utf8_decoder_table(void **state)
         const struct utf8_case *u = &utf8_cases[c];
         size_t bad = (size_t)-1, width;
         int32_t cp = -1;
-        bool valid = utf8_valid(u->in, u->len, &bad);
+        bool valid = yq_utf8_valid(u->in, u->len, &bad);
 
         if (valid != (u->bad_off == (size_t)-1) || bad != u->bad_off) {
-            fail_msg("%s: utf8_valid %d bad_off %zu, want bad_off %zu", u->name, valid, bad,
+            fail_msg("%s: yq_utf8_valid %d bad_off %zu, want bad_off %zu", u->name, valid, bad,
                      u->bad_off);
         }
-        width = utf8_next(u->in, u->len, &cp);
+        width = yq_utf8_next(u->in, u->len, &cp);
         if (width != u->first_width || cp != u->first_cp) {
-            fail_msg("%s: utf8_next width %zu cp U+%04X, want %zu U+%04X", u->name, width,
+            fail_msg("%s: yq_utf8_next width %zu cp U+%04X, want %zu U+%04X", u->name, width,
                      (unsigned)cp, u->first_width, (unsigned)u->first_cp);
         }
     }
@@ -165,15 +165,15 @@ static void test_utf8_decoder_table(void **state)
         size_t bad = (size_t)-1;
         int32_t cp = -1;
 
-        assert_false(utf8_valid(in, strlen(in), &bad));
+        assert_false(yq_utf8_valid(in, strlen(in), &bad));
         assert_int_equal(bad, 0);
-        assert_int_equal(utf8_next(in, strlen(in), &cp), 1);
+        assert_int_equal(yq_utf8_next(in, strlen(in), &cp), 1);
         assert_int_equal(cp, 0xFFFD);
     }
     /* code points starting in a prefix of valid text: a (1) 安 (3) b (1) */
     for (size_t n = 0; n <= 5; n++) {
         static const size_t want[] = {0, 1, 2, 2, 2, 3};
-        assert_int_equal(utf8_count_cp("a\xe5\xae\x89"
+        assert_int_equal(yq_utf8_count_cp("a\xe5\xae\x89"
                                        "b",
                                        n),
                          want[n]);

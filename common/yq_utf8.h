@@ -1,12 +1,13 @@
 /*
- * UTF-8 helpers shared by the expression parser, normalisation, matching and term finding.
- * Decoding goes through utf8proc (utf8proc_iterate), so the pipeline has one decoder: an
+ * UTF-8 decoding for every process (the rule language, normalisation, matching, ticket texts,
+ * notification texts). Decoding goes through utf8proc (utf8proc_iterate), so the project has
+ * one decoder (issue #12): an
  * invalid, overlong, surrogate or truncated sequence, or a value above U+10FFFF, is never a
  * character. Offsets reported to users are Unicode code-point indexes; these convert from
  * byte offsets.
  */
-#ifndef PIPELINE_UTF8_H
-#define PIPELINE_UTF8_H
+#ifndef YQ_UTF8_H
+#define YQ_UTF8_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,16 +18,16 @@
  * byte length (1 to 4) with the code point in *cp; a sequence that is not well-formed UTF-8
  * returns 1 with *cp = U+FFFD (each bad byte is one replacement character). Thread-safe.
  */
-size_t utf8_next(const char *s, size_t len, int32_t *cp);
+size_t yq_utf8_next(const char *s, size_t len, int32_t *cp);
 
 /*
  * True when the len bytes at s are well-formed UTF-8 (no overlongs, surrogates or values
  * above U+10FFFF). On false, *bad_off (may be NULL) gets the byte offset of the first bad
  * sequence.
  */
-bool utf8_valid(const char *s, size_t len, size_t *bad_off);
+bool yq_utf8_valid(const char *s, size_t len, size_t *bad_off);
 
 /* Number of code points that start in the first n bytes of s (s assumed valid UTF-8). */
-size_t utf8_count_cp(const char *s, size_t n);
+size_t yq_utf8_count_cp(const char *s, size_t n);
 
 #endif

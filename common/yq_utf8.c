@@ -1,10 +1,10 @@
-#include "utf8.h"
+#include "yq_utf8.h"
 
 #include <utf8proc.h>
 
 #include "yq_banned.h"
 
-size_t utf8_next(const char *s, size_t len, int32_t *cp)
+size_t yq_utf8_next(const char *s, size_t len, int32_t *cp)
 {
     utf8proc_int32_t c = 0;
     utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &c);
@@ -17,7 +17,7 @@ size_t utf8_next(const char *s, size_t len, int32_t *cp)
     return (size_t)k;
 }
 
-bool utf8_valid(const char *s, size_t len, size_t *bad_off)
+bool yq_utf8_valid(const char *s, size_t len, size_t *bad_off)
 {
     size_t i = 0;
 
@@ -36,7 +36,7 @@ bool utf8_valid(const char *s, size_t len, size_t *bad_off)
     return true;
 }
 
-size_t utf8_count_cp(const char *s, size_t n)
+size_t yq_utf8_count_cp(const char *s, size_t n)
 {
     size_t count = 0;
 
