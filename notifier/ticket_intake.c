@@ -518,7 +518,8 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
     snprintf(note, sizeof(note), "changed after closure: item_id=%.120s", item_id);
     if (!err) {
         err = ticket_store_log_append(store, ticket_id, now, "system", "system", "reopened",
-                                      "closed", "open", note, &log_id);
+                                      ticket_state_name(TICKET_STATE_CLOSED),
+                                      ticket_state_name(TICKET_STATE_OPEN), note, &log_id);
     }
     if (!err) {
         err =

@@ -62,6 +62,7 @@
 #include "ticket_clock.h"
 #include "workcal.h"
 #include "yq_alert.h"
+#include "yq_ticket_state.h"
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
@@ -94,32 +95,6 @@ struct ticket_policy {
  * transitions and escalation on this handle. Not thread-safe: set before use.
  */
 void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy);
-
-/*
- * A ticket's state (design §5; ticket_flow.h has the transitions). Stored by name in
- * tickets.state; the names and their labels (yq_labels' YQ_LABEL_STATE) come from here only.
- */
-enum ticket_state {
-    TICKET_STATE_OPEN = 0,     /* "open": 待签收 */
-    TICKET_STATE_ACKNOWLEDGED, /* "acknowledged": 已签收 */
-    TICKET_STATE_RESPONDED,    /* "responded": 已回应 */
-    TICKET_STATE_CLOSED,       /* "closed": 已办结 */
-    TICKET_STATE_RETURNED,     /* "returned": 退回 */
-    TICKET_STATE_DISMISSED,    /* "dismissed": 不予处置 */
-};
-#define TICKET_STATE_COUNT 6
-
-/* "open", "acknowledged", ... ("?" for a value out of range). Static; thread-safe. */
-const char *ticket_state_name(enum ticket_state state);
-
-/* The state named name (NUL-terminated; may be NULL). Returns 0 or ERR_INVALID. */
-int ticket_state_parse(const char *name, enum ticket_state *out);
-
-/* The label a person reads (待签收, ...; yq_label(YQ_LABEL_STATE)). Static; thread-safe. */
-const char *ticket_state_label(enum ticket_state state);
-
-/* True for the settled states, closed and dismissed: no clock runs. */
-bool ticket_state_settled(enum ticket_state state);
 
 /* A ticket row. Strings are new, owned by the ticket; release with ticket_release(). */
 struct ticket {

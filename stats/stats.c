@@ -19,21 +19,6 @@ const char *const stats_ttr_bucket_labels[STATS_TTR_BUCKETS] = {
     "≤1小时", "1–5小时", "5–24小时", "24–48小时", "48–120小时", "120小时以上",
 };
 
-static const char *const state_names[] = {
-    "open", "acknowledged", "responded", "closed", "returned", "dismissed",
-};
-
-int stats_state_parse(const char *name, enum stats_state *out)
-{
-    for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
-        if (name && strcmp(name, state_names[i]) == 0) {
-            *out = (enum stats_state)i;
-            return 0;
-        }
-    }
-    return ERR_INVALID;
-}
-
 /* ------------------------------------------------------------- windows */
 
 int stats_month_window(int year, int month, int64_t *start_out, int64_t *end_out)
@@ -207,15 +192,15 @@ struct contrib {
     bool settled_unacknowledged, unacknowledged_at_end;
 };
 
-static bool is_active(enum stats_state s)
+static bool is_active(enum ticket_state s)
 {
-    return s != STATS_ST_CLOSED && s != STATS_ST_DISMISSED;
+    return s != TICKET_STATE_CLOSED && s != TICKET_STATE_DISMISSED;
 }
 
 /* The state after every change strictly before t; false when not yet detected at t. */
-static bool state_before(const struct stats_ticket *t, int64_t at, enum stats_state *out)
+static bool state_before(const struct stats_ticket *t, int64_t at, enum ticket_state *out)
 {
-    enum stats_state s = STATS_ST_OPEN;
+    enum ticket_state s = TICKET_STATE_OPEN;
 
     if (t->detected_at >= at) {
         return false;
@@ -228,11 +213,11 @@ static bool state_before(const struct stats_ticket *t, int64_t at, enum stats_st
         /* implied history: open, then closed or dismissed (the later one wins) */
         int64_t last = 0;
         if (t->closed_at > 0 && t->closed_at < at) {
-            s = STATS_ST_CLOSED;
+            s = TICKET_STATE_CLOSED;
             last = t->closed_at;
         }
         if (t->dismissed_at > 0 && t->dismissed_at < at && t->dismissed_at >= last) {
-            s = STATS_ST_DISMISSED;
+            s = TICKET_STATE_DISMISSED;
         }
     }
     *out = s;
@@ -246,7 +231,7 @@ static bool acknowledged_before(const struct stats_ticket *t, int64_t c)
         return true;
     }
     for (size_t i = 0; i < t->n_changes && t->changes[i].at < c; i++) {
-        if (t->changes[i].state == STATS_ST_ACKNOWLEDGED) {
+        if (t->changes[i].state == TICKET_STATE_ACKNOWLEDGED) {
             return true;
         }
     }
@@ -258,10 +243,10 @@ static bool acknowledged_before(const struct stats_ticket *t, int64_t c)
  * (acknowledged and responded follow a 签收 of the current assignment); without one, no
  * acknowledged_at before c, or a return after the last 签收.
  */
-static bool unacknowledged_at(const struct stats_ticket *t, int64_t c, enum stats_state s)
+static bool unacknowledged_at(const struct stats_ticket *t, int64_t c, enum ticket_state s)
 {
     if (t->n_changes > 0) {
-        return s == STATS_ST_OPEN || s == STATS_ST_RETURNED;
+        return s == TICKET_STATE_OPEN || s == TICKET_STATE_RETURNED;
     }
     if (t->acknowledged_at <= 0 || t->acknowledged_at >= c) {
         return true;
@@ -276,7 +261,7 @@ static bool unacknowledged_at(const struct stats_ticket *t, int64_t c, enum stat
  */
 static int64_t close_clock_start(const struct stats_ticket *t)
 {
-    enum stats_state prev = STATS_ST_OPEN;
+    enum ticket_state prev = TICKET_STATE_OPEN;
     int64_t from = t->detected_at;
 
     for (size_t i = 0; i < t->n_changes && t->changes[i].at <= t->closed_at; i++) {
@@ -291,7 +276,7 @@ static int64_t close_clock_start(const struct stats_ticket *t)
 /* Whether the ticket became active (detected, or reopened from closed/dismissed) in [a, c). */
 static bool became_active_in(const struct stats_ticket *t, int64_t a, int64_t c, bool *reopened)
 {
-    enum stats_state prev = STATS_ST_OPEN;
+    enum ticket_state prev = TICKET_STATE_OPEN;
 
     *reopened = false;
     if (t->detected_at >= a && t->detected_at < c) {
@@ -340,10 +325,10 @@ static enum clock_status settle(const struct stats_ticket *t, int64_t d, int64_t
         return CS_NONE;
     }
     if (st == CS_MISSED || st == CS_PENDING) {
-        enum stats_state at_deadline;
+        enum ticket_state at_deadline;
         int64_t when = d < c ? d + 1 : c; /* "at d" includes changes made at d itself */
         if (state_before(t, when, &at_deadline) &&
-            (at_deadline == STATS_ST_DISMISSED || (ack && at_deadline == STATS_ST_RETURNED))) {
+            (at_deadline == TICKET_STATE_DISMISSED || (ack && at_deadline == TICKET_STATE_RETURNED))) {
             return CS_EXCLUDED;
         }
     }
@@ -353,7 +338,7 @@ static enum clock_status settle(const struct stats_ticket *t, int64_t d, int64_t
 static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, int64_t c,
                            struct contrib *out)
 {
-    enum stats_state s;
+    enum ticket_state s;
     bool reopened = false;
     enum stats_clock specific = STATS_CLOCK_RESPONSE_WD;
 
@@ -365,10 +350,10 @@ static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, i
     }
     if (out->carried_in || out->detected || out->reopened) {
         if (!state_before(t, c, &s)) {
-            s = STATS_ST_OPEN; /* not reached: became active before c */
+            s = TICKET_STATE_OPEN; /* not reached: became active before c */
         }
-        out->closed = s == STATS_ST_CLOSED;
-        out->dismissed = s == STATS_ST_DISMISSED;
+        out->closed = s == TICKET_STATE_CLOSED;
+        out->dismissed = s == TICKET_STATE_DISMISSED;
         out->carried_out = is_active(s);
         out->settled_unacknowledged = !out->carried_out && !acknowledged_before(t, c);
         out->unacknowledged_at_end = out->carried_out && unacknowledged_at(t, c, s);
@@ -794,7 +779,7 @@ static void count_window_events(struct stats_report *r, const struct stats_ticke
 static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
 {
     struct stats_cohort *co = &r->cohort;
-    enum stats_state s;
+    enum ticket_state s;
     int64_t c = r->cutoff;
 
     if (t->detected_at < r->start || t->detected_at >= c) {
@@ -805,11 +790,11 @@ static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
         co->by_level[t->level - 1]++;
     }
     if (!state_before(t, c, &s)) {
-        s = STATS_ST_OPEN;
+        s = TICKET_STATE_OPEN;
     }
-    co->dismissed += s == STATS_ST_DISMISSED;
-    co->handed_over += s != STATS_ST_DISMISSED;
-    co->closed += s == STATS_ST_CLOSED;
+    co->dismissed += s == TICKET_STATE_DISMISSED;
+    co->handed_over += s != TICKET_STATE_DISMISSED;
+    co->closed += s == TICKET_STATE_CLOSED;
     if (t->responded_at > 0 && t->responded_at < c) {
         co->responded++;
         co->responded_on_time += t->response_deadline > 0 && t->responded_at <= t->response_deadline;

@@ -19,24 +19,12 @@
 #include <stdint.h>
 
 #include "yq_alert.h"
-
-/* Ticket states as the store names them. */
-enum stats_state {
-    STATS_ST_OPEN = 0,
-    STATS_ST_ACKNOWLEDGED,
-    STATS_ST_RESPONDED,
-    STATS_ST_CLOSED,
-    STATS_ST_RETURNED,
-    STATS_ST_DISMISSED,
-};
-
-/* Parse a store state name ("open", ...). Returns 0 or ERR_INVALID. */
-int stats_state_parse(const char *name, enum stats_state *out);
+#include "yq_ticket_state.h"
 
 /* One state change of a ticket's log: from `at` on, the ticket is in `state`. */
 struct stats_state_change {
     int64_t at;
-    enum stats_state state;
+    enum ticket_state state;
 };
 
 /* One recorded public response (design §5 channels). channel borrowed. */

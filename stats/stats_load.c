@@ -396,8 +396,8 @@ static int fill_alert(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
 static int fill_change(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
 {
     struct stats_state_change *ch = (struct stats_state_change *)l->set->v[idx].changes;
-    enum stats_state s;
-    if (stats_state_parse(col_text(st, 2), &s) != 0) {
+    enum ticket_state s;
+    if (ticket_state_parse(col_text(st, 2), &s) != 0) {
         return 0; /* a state this build does not know: skip rather than guess */
     }
     ch[l->set->v[idx].n_changes].at = col_time(st, 1);

@@ -178,8 +178,8 @@ static void fixture_init(struct fixture *f)
      * 02-24..27 (15) -> 2026-02-28 00:00. Dismissed 02-03 10:00: after the response deadline
      * (so the response stays missed) and before the close deadline (so closing is not counted).
      */
-    f->ch4[0] = (struct stats_state_change){bj("2026-01-30 17:30"), STATS_ST_ACKNOWLEDGED};
-    f->ch4[1] = (struct stats_state_change){bj("2026-02-03 10:00"), STATS_ST_DISMISSED};
+    f->ch4[0] = (struct stats_state_change){bj("2026-01-30 17:30"), TICKET_STATE_ACKNOWLEDGED};
+    f->ch4[1] = (struct stats_state_change){bj("2026-02-03 10:00"), TICKET_STATE_DISMISSED};
     t[4] = (struct stats_ticket){
         .number = "YQ-2026-01-0002", .title = "紫阳县流感聚集性病例传言", .level = YQ_LEVEL_III,
         .department = DEPT_C, .source = "wechat-x", .rule_id = "health-epidemic",
@@ -196,10 +196,10 @@ static void fixture_init(struct fixture *f)
      * cleared). The response deadline stays: 5 working days after 01-10 = 01-12..16 -> 01-17
      * 00:00, passed while dismissed (not counted); responded late 02-05 10:00.
      */
-    f->ch5[0] = (struct stats_state_change){bj("2026-01-10 10:30"), STATS_ST_DISMISSED};
-    f->ch5[1] = (struct stats_state_change){bj("2026-02-02 09:00"), STATS_ST_OPEN};
-    f->ch5[2] = (struct stats_state_change){bj("2026-02-02 09:20"), STATS_ST_ACKNOWLEDGED};
-    f->ch5[3] = (struct stats_state_change){bj("2026-02-05 10:00"), STATS_ST_RESPONDED};
+    f->ch5[0] = (struct stats_state_change){bj("2026-01-10 10:30"), TICKET_STATE_DISMISSED};
+    f->ch5[1] = (struct stats_state_change){bj("2026-02-02 09:00"), TICKET_STATE_OPEN};
+    f->ch5[2] = (struct stats_state_change){bj("2026-02-02 09:20"), TICKET_STATE_ACKNOWLEDGED};
+    f->ch5[3] = (struct stats_state_change){bj("2026-02-05 10:00"), TICKET_STATE_RESPONDED};
     t[5] = (struct stats_ticket){
         .number = "YQ-2026-01-0003", .title = "岚皋县疫苗接种点排队", .level = YQ_LEVEL_IV,
         .department = DEPT_C, .source = "rss-ankang", .rule_id = "health-epidemic",
@@ -257,7 +257,7 @@ static void fixture_init(struct fixture *f)
      * (ack by 11:00: excluded). Response: 02-03..06 (4), 02-09 (5) -> 02-10 00:00, excluded.
      * Close: as T5 after 02-02 -> 03-01 00:00 (settles in March). 未签收即不予处置 (log).
      */
-    f->ch9[0] = (struct stats_state_change){bj("2026-02-02 10:40"), STATS_ST_DISMISSED};
+    f->ch9[0] = (struct stats_state_change){bj("2026-02-02 10:40"), TICKET_STATE_DISMISSED};
     t[9] = (struct stats_ticket){
         .number = "YQ-2026-02-0004", .title = "汉滨区网传停水（经核实为旧闻）", .level = YQ_LEVEL_IV,
         .department = DEPT_D, .source = "rss-ankang", .rule_id = "housing-leak",
@@ -274,13 +274,13 @@ static void fixture_init(struct fixture *f)
      * 10:00: on time. 办结用时 from the reopening, where the 办结 clock starts:
      * 02-26 10:00 - 02-02 14:00 = 23 d 20 h = 2059200 s (from detection it would be 42 d).
      */
-    f->ch10[0] = (struct stats_state_change){bj("2026-01-15 10:20"), STATS_ST_ACKNOWLEDGED};
-    f->ch10[1] = (struct stats_state_change){bj("2026-01-16 09:00"), STATS_ST_RESPONDED};
-    f->ch10[2] = (struct stats_state_change){bj("2026-01-20 10:00"), STATS_ST_CLOSED};
-    f->ch10[3] = (struct stats_state_change){bj("2026-02-02 14:00"), STATS_ST_OPEN};
-    f->ch10[4] = (struct stats_state_change){bj("2026-02-02 14:30"), STATS_ST_ACKNOWLEDGED};
-    f->ch10[5] = (struct stats_state_change){bj("2026-02-25 10:00"), STATS_ST_RESPONDED};
-    f->ch10[6] = (struct stats_state_change){bj("2026-02-26 10:00"), STATS_ST_CLOSED};
+    f->ch10[0] = (struct stats_state_change){bj("2026-01-15 10:20"), TICKET_STATE_ACKNOWLEDGED};
+    f->ch10[1] = (struct stats_state_change){bj("2026-01-16 09:00"), TICKET_STATE_RESPONDED};
+    f->ch10[2] = (struct stats_state_change){bj("2026-01-20 10:00"), TICKET_STATE_CLOSED};
+    f->ch10[3] = (struct stats_state_change){bj("2026-02-02 14:00"), TICKET_STATE_OPEN};
+    f->ch10[4] = (struct stats_state_change){bj("2026-02-02 14:30"), TICKET_STATE_ACKNOWLEDGED};
+    f->ch10[5] = (struct stats_state_change){bj("2026-02-25 10:00"), TICKET_STATE_RESPONDED};
+    f->ch10[6] = (struct stats_state_change){bj("2026-02-26 10:00"), TICKET_STATE_CLOSED};
     t[10] = (struct stats_ticket){
         .number = "YQ-2026-01-0004", .title = "汉滨区老旧小区改造扬尘", .level = YQ_LEVEL_III,
         .department = DEPT_B, .source = "weibo-ankang", .rule_id = "housing-dust",
@@ -322,8 +322,8 @@ static void fixture_init(struct fixture *f)
      * department) and not re-assigned by the end of February: nobody holds a 签收 for it,
      * 期末未签收. Response 48 h -> 02-27 10:00: missed. Close 03-18 00:00.
      */
-    f->ch13[0] = (struct stats_state_change){bj("2026-02-25 10:30"), STATS_ST_ACKNOWLEDGED};
-    f->ch13[1] = (struct stats_state_change){bj("2026-02-25 11:00"), STATS_ST_RETURNED};
+    f->ch13[0] = (struct stats_state_change){bj("2026-02-25 10:30"), TICKET_STATE_ACKNOWLEDGED};
+    f->ch13[1] = (struct stats_state_change){bj("2026-02-25 11:00"), TICKET_STATE_RETURNED};
     t[13] = (struct stats_ticket){
         .number = "YQ-2026-02-0007", .title = "紫阳县学校食堂投诉", .level = YQ_LEVEL_III,
         .department = DEPT_C, .source = "wechat-x", .rule_id = "health-epidemic",
@@ -1104,8 +1104,8 @@ static void test_issue_10_february_by_department(void **state)
 static void test_issue_10_acknowledged_then_returned(void **state)
 {
     static const struct stats_state_change chx[] = {
-        {0, STATS_ST_ACKNOWLEDGED}, {0, STATS_ST_RETURNED}, {0, STATS_ST_OPEN},
-        {0, STATS_ST_DISMISSED}};
+        {0, TICKET_STATE_ACKNOWLEDGED}, {0, TICKET_STATE_RETURNED}, {0, TICKET_STATE_OPEN},
+        {0, TICKET_STATE_DISMISSED}};
     struct stats_state_change ch[4];
     struct stats_ticket t[3];
     struct stats_report *r = NULL;
@@ -1344,7 +1344,7 @@ static void test_property_carry_over_identity_24_months(void **state)
         rng_state = seeds[s];
         for (size_t i = 0; i < PROP_TICKETS; i++) {
             int64_t at;
-            enum stats_state st = STATS_ST_OPEN;
+            enum ticket_state st = TICKET_STATE_OPEN;
             memset(&t[i], 0, sizeof(t[i]));
             t[i].number = "YQ-PROP";
             t[i].level = (enum yq_level)(1 + rnd() % 4);
@@ -1369,33 +1369,33 @@ static void test_property_carry_over_identity_24_months(void **state)
                 at += rnd() % 3 == 0 ? (int64_t)(rnd() % 90) * MIN
                                      : (int64_t)(rnd() % 40) * 86400 + (int64_t)(rnd() % 86400);
                 switch (st) {
-                case STATS_ST_OPEN:
-                    st = rnd() % 4 == 0 ? (rnd() % 2 ? STATS_ST_DISMISSED : STATS_ST_RETURNED)
-                                        : STATS_ST_ACKNOWLEDGED;
+                case TICKET_STATE_OPEN:
+                    st = rnd() % 4 == 0 ? (rnd() % 2 ? TICKET_STATE_DISMISSED : TICKET_STATE_RETURNED)
+                                        : TICKET_STATE_ACKNOWLEDGED;
                     break;
-                case STATS_ST_ACKNOWLEDGED:
-                    st = rnd() % 5 == 0 ? STATS_ST_RETURNED : STATS_ST_RESPONDED;
+                case TICKET_STATE_ACKNOWLEDGED:
+                    st = rnd() % 5 == 0 ? TICKET_STATE_RETURNED : TICKET_STATE_RESPONDED;
                     break;
-                case STATS_ST_RESPONDED:
-                    st = STATS_ST_CLOSED;
+                case TICKET_STATE_RESPONDED:
+                    st = TICKET_STATE_CLOSED;
                     break;
-                case STATS_ST_RETURNED:
-                    st = rnd() % 3 == 0 ? STATS_ST_DISMISSED : STATS_ST_OPEN;
+                case TICKET_STATE_RETURNED:
+                    st = rnd() % 3 == 0 ? TICKET_STATE_DISMISSED : TICKET_STATE_OPEN;
                     break;
-                case STATS_ST_CLOSED:
-                case STATS_ST_DISMISSED:
-                    st = STATS_ST_OPEN; /* reopen */
+                case TICKET_STATE_CLOSED:
+                case TICKET_STATE_DISMISSED:
+                    st = TICKET_STATE_OPEN; /* reopen */
                     break;
                 }
                 ch[i][k] = (struct stats_state_change){at, st};
                 t[i].n_changes = k + 1;
-                if (st == STATS_ST_ACKNOWLEDGED) {
+                if (st == TICKET_STATE_ACKNOWLEDGED) {
                     t[i].acknowledged_at = at;
-                } else if (st == STATS_ST_RESPONDED && !t[i].responded_at) {
+                } else if (st == TICKET_STATE_RESPONDED && !t[i].responded_at) {
                     t[i].responded_at = at;
-                } else if (st == STATS_ST_CLOSED) {
+                } else if (st == TICKET_STATE_CLOSED) {
                     t[i].closed_at = at;
-                } else if (st == STATS_ST_RETURNED) {
+                } else if (st == TICKET_STATE_RETURNED) {
                     t[i].returned_at = at;
                 }
             }

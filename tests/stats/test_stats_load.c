@@ -237,9 +237,9 @@ static void test_loader_reads_notifier_store(void **state)
     assert_int_equal(t1->press_held_at, bj("2026-01-02 09:00"));
     /* open (created), acknowledged, responded, responded (the 新闻发布会), closed */
     assert_int_equal(t1->n_changes, 5);
-    assert_int_equal(t1->changes[0].state, STATS_ST_OPEN);
+    assert_int_equal(t1->changes[0].state, TICKET_STATE_OPEN);
     assert_int_equal(t1->changes[0].at, bj("2026-01-01 00:10"));
-    assert_int_equal(t1->changes[4].state, STATS_ST_CLOSED);
+    assert_int_equal(t1->changes[4].state, TICKET_STATE_CLOSED);
     assert_int_equal(t1->changes[4].at, bj("2026-01-20 15:00"));
 
     /*
