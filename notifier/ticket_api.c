@@ -315,6 +315,25 @@ static json_t *item_json(const struct ticket_item *it)
 }
 
 /*
+ * The actions ticket_flow's table allows from state, by name ("ack", "return", ...): the web UI
+ * shows a button only for these, so the transition table stays the one authority (issue #12).
+ * Who may take them is the role check of ticket_action_role_may(). New reference or NULL.
+ */
+static json_t *next_actions(enum ticket_state state)
+{
+    json_t *arr = json_array();
+
+    for (int k = 0; arr && k < TICKET_ACT_COUNT; k++) {
+        if (ticket_action_allowed_from((enum ticket_action_kind)k, ticket_state_name(state)) &&
+            json_array_append_new(arr, json_string(ticket_action_name((enum ticket_action_kind)k)))) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/*
  * The fields of t every view shows (everything but "items", "responses" and "log"), with the
  * queue's summary of items (n, borrowed, in attachment order): "source", "channel", "author",
  * "excerpt" of the first item, the distinct "terms" and "rules" of all. New reference, NULL on
@@ -363,6 +382,7 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     rc |= json_object_set_new(o, "dismiss_reason_label",
                               str(yq_label(YQ_LABEL_DISMISS_REASON, t->dismiss_reason)));
     rc |= json_object_set_new(o, "settled", json_boolean(settled));
+    rc |= json_object_set_new(o, "next_actions", next_actions(t->state));
     rc |= json_object_set_new(o, "detected_at_display", when_bj(t->detected_at));
     rc |= json_object_set_new(o, "first_post_at_display",
                               when_bj(t->has_first_post ? t->first_post_at : 0));

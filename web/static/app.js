@@ -498,17 +498,21 @@ function beijingToIso(v) {
   return v ? new Date(Date.parse(v + ':00Z') - 8 * 3600e3).toISOString().replace('.000Z', 'Z') : undefined;
 }
 
+// Whether the ticket's state allows action: the server's transition table decides
+// (t.next_actions, notifier/ticket_flow.c); the page never lists states itself.
+function canDo(t, action) { return Array.isArray(t.next_actions) && t.next_actions.includes(action); }
+
 function liaisonButtons(t, after) {
   const box = el('div', { class: 'actions' });
   const open = (form) => { box.querySelectorAll('form').forEach((f) => f.remove()); box.append(form); };
   const n = t.number;
-  if (t.state === 'open') {
+  if (canDo(t, 'ack')) {
     box.append(el('button', {
       type: 'button', 'data-action': 'ack',
       onclick: async () => { try { await act(n, 'ack', {}); showError(''); after(); } catch (e) { showError(e.message); } },
     }, '签收'));
   }
-  if (t.state === 'acknowledged' || t.state === 'responded') {
+  if (canDo(t, 'respond')) {
     box.append(el('button', {
       type: 'button', 'data-action': 'respond',
       onclick: () => open(actionForm('登记回应', [
@@ -522,7 +526,7 @@ function liaisonButtons(t, after) {
       })),
     }, '登记回应'));
   }
-  if (t.state === 'responded') {
+  if (canDo(t, 'close')) {
     box.append(el('button', {
       type: 'button', 'data-action': 'close',
       onclick: () => open(actionForm('办结', [
@@ -530,7 +534,7 @@ function liaisonButtons(t, after) {
       ], '确认办结', async (v) => { await act(n, 'close', { result: v.result }); after(); })),
     }, '办结'));
   }
-  if (t.state === 'open' || t.state === 'acknowledged') {
+  if (canDo(t, 'return')) {
     box.append(el('button', {
       type: 'button', class: 'secondary', 'data-action': 'return',
       onclick: () => open(actionForm('退回值班员', [
@@ -551,7 +555,7 @@ function dutyButtons(t, after) {
   const n = t.number;
   if (!isActive(t)) return box;
   const depts = state.departments.map((d) => [d.name, d.name]);
-  box.append(el('button', {
+  if (canDo(t, 'assign')) box.append(el('button', {
     type: 'button', 'data-action': 'assign',
     onclick: () => open(actionForm(t.state === 'returned' || t.department ? '交办 / 改派' : '交办', [
       depts.length ? { name: 'department', label: '主办部门', options: depts, value: t.department, required: true }
@@ -561,7 +565,7 @@ function dutyButtons(t, after) {
   }, t.state === 'returned' ? '重新交办' : '交办 / 改派'));
   const levels = labelList('levels');
   const levelOptions = levels.length ? levels.map((e) => [e.code, `${e.code} ${e.label}`]) : LEVEL_CODES.map((c) => [c, c]);
-  box.append(el('button', {
+  if (canDo(t, 'set_level')) box.append(el('button', {
     type: 'button', class: 'secondary', 'data-action': 'set_level',
     onclick: () => open(actionForm('调整级别', [
       { name: 'level', label: '级别', options: levelOptions, value: t.level },
@@ -574,7 +578,7 @@ function dutyButtons(t, after) {
     const e = reasons.find((r) => r.code === code);
     return Boolean(e && (e.note_required ?? e.requires_note ?? e.code === 'other'));
   };
-  box.append(el('button', {
+  if (canDo(t, 'dismiss')) box.append(el('button', {
     type: 'button', class: 'danger', 'data-action': 'dismiss',
     onclick: () => {
       const form = actionForm('不予处置', [
