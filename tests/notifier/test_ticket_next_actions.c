@@ -1,0 +1,98 @@
+/*
+ * The ticket JSON's next_actions (issue #12): the web UI shows a button only for the actions the
+ * transition table of notifier/ticket_flow.c allows from the ticket's state, so this checks the
+ * list after each step of a real ticket's life against the table, state by state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "notifier_fixture.h"
+#include "ticket_api.h"
+
+/* The ticket's next_actions joined with ',' into buf. */
+static const char *next_actions(struct ticket_store *store, const char *number, char *buf,
+                                size_t len)
+{
+    json_t *d = NULL, *a;
+    size_t i;
+
+    assert_int_equal(ticket_api_detail(store, number, &d), 0);
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(d, "next_actions"), i, a)
+    {
+        if (i) {
+            strncat(buf, ",", len - strlen(buf) - 1);
+        }
+        strncat(buf, json_string_value(a), len - strlen(buf) - 1);
+    }
+    assert_non_null(json_object_get(d, "next_actions"));
+    json_decref(d);
+    return buf;
+}
+
+static void test_next_actions_follow_the_state(void **unused)
+{
+    (void)unused;
+    struct ticket_store *store = notifier_store_memory();
+    struct test_alert_spec s = {
+        .event_key = "ev:next",
+        .item_id = "rss:next1",
+        .title = "汉滨区征地补偿款迟迟未发放",
+        .url = "https://news.example.cn/a/9.html",
+        .level = "III",
+        .matched_at = "2026-11-30T09:00:00+08:00",
+        .published_at = "2026-11-30T08:30:00+08:00",
+        .score = 42.0,
+    };
+    struct ticket_intake_result res;
+    struct ticket_action_result ar;
+    int64_t now = notifier_ts("2026-11-30T09:05:00+08:00");
+    char buf[256];
+
+    assert_int_equal(notifier_intake(store, &s, now, &res), 0);
+    /* open: 交办/改派, 签收, 不予处置, 退回, 调整级别 */
+    assert_string_equal(next_actions(store, res.number, buf, sizeof(buf)),
+                        "assign,ack,dismiss,return,set_level");
+
+    notifier_apply_ok(store,
+                      &(struct ticket_action){.kind = TICKET_ACT_ACK, .number = res.number,
+                                              .actor = "市自然资源局联络员", .role = "liaison"},
+                      now + 60, &ar);
+    assert_string_equal(next_actions(store, res.number, buf, sizeof(buf)),
+                        "respond,dismiss,return,set_level");
+
+    notifier_apply_ok(store,
+                      &(struct ticket_action){.kind = TICKET_ACT_RESPOND,
+                                              .number = res.number,
+                                              .actor = "市自然资源局联络员",
+                                              .role = "liaison",
+                                              .channel = "网站",
+                                              .url = "https://www.ankang.gov.cn/a/1.html",
+                                              .responded_at = now + 120},
+                      now + 180, &ar);
+    /* responded: no 不予处置 any more (the table refuses it), 办结 now possible */
+    assert_string_equal(next_actions(store, res.number, buf, sizeof(buf)),
+                        "respond,close,set_level");
+
+    notifier_apply_ok(store,
+                      &(struct ticket_action){.kind = TICKET_ACT_CLOSE, .number = res.number,
+                                              .actor = "市自然资源局联络员", .role = "liaison",
+                                              .note = "补偿款已发放到户"},
+                      now + 240, &ar);
+    assert_string_equal(next_actions(store, res.number, buf, sizeof(buf)), "reopen");
+    ticket_store_free(store);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_next_actions_follow_the_state),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
