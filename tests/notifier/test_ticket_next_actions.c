@@ -1,7 +1,9 @@
 /*
  * The ticket JSON's next_actions (issue #12): the web UI shows a button only for the actions the
  * transition table of notifier/ticket_flow.c allows from the ticket's state, so this checks the
- * list after each step of a real ticket's life against the table, state by state.
+ * list after each step of a real ticket's life against the table, state by state; and that the
+ * texts of an action are decoded through common/yq_utf8 (a surrogate, once let through by the
+ * hand-written decoder, is refused now).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 
 #include "notifier_fixture.h"
 #include "ticket_api.h"
+#include "yq_err.h"
 
 /* The ticket's next_actions joined with ',' into buf. */
 static const char *next_actions(struct ticket_store *store, const char *number, char *buf,
@@ -89,10 +92,70 @@ static void test_next_actions_follow_the_state(void **unused)
     ticket_store_free(store);
 }
 
+/*
+ * Text fields are decoded by common/yq_utf8 (utf8proc): malformed UTF-8 (a stray byte, an
+ * overlong form, a surrogate, a truncated sequence), control characters and bidi controls are
+ * refused with their reason; valid Chinese, a 4-byte character and U+FFFD itself pass.
+ */
+static void test_action_text_is_checked_as_utf8(void **unused)
+{
+    (void)unused;
+    static const struct {
+        const char *note;
+        const char *why; /* NULL = accepted */
+    } cases[] = {
+        {"补偿款已发放", NULL},
+        {"见附件\xf0\x9f\x93\x8e", NULL},      /* U+1F4CE, 4 bytes */
+        {"替换符\xef\xbf\xbd照常", NULL},       /* U+FFFD typed by a person */
+        {"坏字节\xff", "不是有效的 UTF-8 文字"},
+        {"过长形式\xc0\xaf", "不是有效的 UTF-8 文字"},
+        {"代理项\xed\xa0\x80", "不是有效的 UTF-8 文字"},
+        {"截断\xe5\xae", "不是有效的 UTF-8 文字"},
+        {"响铃\a", "含有控制字符"},
+        {"已核实\xe2\x80\xaeLTR", "含有双向文字控制字符"},
+    };
+    struct ticket_store *store = notifier_store_memory();
+    struct test_alert_spec s = {
+        .event_key = "ev:utf8",
+        .item_id = "rss:utf8",
+        .title = "汉滨区征地补偿款迟迟未发放",
+        .url = "https://news.example.cn/a/8.html",
+        .level = "III",
+        .matched_at = "2026-11-30T09:00:00+08:00",
+        .published_at = "2026-11-30T08:30:00+08:00",
+        .score = 42.0,
+    };
+    struct ticket_intake_result res;
+    int64_t now = notifier_ts("2026-11-30T09:05:00+08:00");
+
+    assert_int_equal(notifier_intake(store, &s, now, &res), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ticket_action_result ar;
+        char err[256] = "";
+        /* set_level to the level the ticket has: allowed again and again, note checked */
+        struct ticket_action a = {.kind = TICKET_ACT_SET_LEVEL, .number = res.number,
+                                  .actor = "值班员", .note = cases[i].note,
+                                  .level = i % 2 ? YQ_LEVEL_II : YQ_LEVEL_III};
+        int rc = ticket_flow_apply(store, &a, now + 60 + (int64_t)i, &ar, err, sizeof(err));
+        if (!cases[i].why) {
+            if (rc != 0) {
+                fail_msg("case %zu refused: %s", i, err);
+            }
+        } else {
+            assert_int_equal(rc, ERR_INVALID);
+            if (!strstr(err, cases[i].why)) {
+                fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].why);
+            }
+        }
+    }
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_actions_follow_the_state),
+        cmocka_unit_test(test_action_text_is_checked_as_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
