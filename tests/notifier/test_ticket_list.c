@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notifier_fixture.h"
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
@@ -55,13 +56,6 @@ static const struct spec fixture[] = {
     {"t6", "rss:7", "rss", "ak-news", "安康新闻网", "III", DEPT_A, NULL, "2026-11-29T11:00:00Z"},
 };
 
-static int64_t ts(const char *iso)
-{
-    int64_t t = 0;
-    assert_int_equal(yq_time_parse_iso(iso, &t, NULL), 0);
-    return t;
-}
-
 static void intake(struct ticket_store *store, const struct spec *s)
 {
     char json[4096], co[512] = "", err[256];
@@ -88,7 +82,7 @@ static void intake(struct ticket_store *store, const struct spec *s)
              s->key, s->matched_at, s->level, s->dept, s->key, s->dept, s->level, co,
              s->item_id, s->kind, s->source_id, s->channel, s->item_id, s->key, s->matched_at);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(store, &alert, ts(s->matched_at) + 60, &res), 0);
+    assert_int_equal(ticket_intake_alert(store, &alert, notifier_ts(s->matched_at) + 60, &res), 0);
     yq_alert_release(&alert);
 }
 
@@ -113,7 +107,7 @@ static void act(struct ticket_store *store, const char *key, enum ticket_action_
                 const char *role, const char *reason)
 {
     struct ticket_action a;
-    char number[32], err[256] = "";
+    char number[32];
 
     number_of(store, key, number, sizeof(number));
     memset(&a, 0, sizeof(a));
@@ -122,18 +116,13 @@ static void act(struct ticket_store *store, const char *key, enum ticket_action_
     a.actor = "tester";
     a.role = role;
     a.reason = reason;
-    if (ticket_flow_apply(store, &a, ts("2026-11-30T12:00:00Z"), NULL, err, sizeof(err)) != 0) {
-        fail_msg("%s %s: %s", ticket_action_name(kind), key, err);
-    }
+    notifier_apply_ok(store, &a, notifier_ts("2026-11-30T12:00:00Z"), NULL);
 }
 
 static int setup(void **state)
 {
-    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
-    struct ticket_store *store = NULL;
-    char err[256] = "";
+    struct ticket_store *store = notifier_store_memory();
 
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     for (size_t i = 0; i < sizeof(fixture) / sizeof(fixture[0]); i++) {
         intake(store, &fixture[i]);
     }
@@ -226,9 +215,9 @@ static void test_each_filter_in_sql(void **state)
     };
     char got[256];
 
-    assert_int_equal(ts("2026-11-29T08:00:00Z"), 1795939200);
-    assert_int_equal(ts("2026-11-29T09:00:00Z"), 1795942800);
-    assert_int_equal(ts("2026-11-29T11:00:00Z"), 1795950000);
+    assert_int_equal(notifier_ts("2026-11-29T08:00:00Z"), 1795939200);
+    assert_int_equal(notifier_ts("2026-11-29T09:00:00Z"), 1795942800);
+    assert_int_equal(notifier_ts("2026-11-29T11:00:00Z"), 1795950000);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ticket_list list;
         char sorted[256] = "";

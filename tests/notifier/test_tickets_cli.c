@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "test_alerts.h"
 #include "test_expect.h"
 #include "ticket_intake.h"
@@ -222,28 +222,12 @@ static int run_fd(struct fx *f, const char *cfg_path, int fd, const char *const 
                   size_t len)
 {
     char path[160];
-    FILE *tmp;
-    int saved, rc, file;
-    size_t n;
+    int saved, rc;
 
     snprintf(path, sizeof(path), "%s/out%d.txt", f->dir, fd);
-    fflush(stdout);
-    fflush(stderr);
-    saved = dup(fd);
-    file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(file >= 0);
-    assert_int_not_equal(dup2(file, fd), -1);
-    close(file);
+    saved = capture_begin(fd, path);
     rc = run_cfg(f, cfg_path, extra);
-    fflush(stdout);
-    fflush(stderr);
-    assert_int_not_equal(dup2(saved, fd), -1);
-    close(saved);
-    tmp = fopen(path, "r");
-    assert_non_null(tmp);
-    n = fread(out, 1, len - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
+    capture_end(fd, saved, path, out, len);
     return rc;
 }
 
