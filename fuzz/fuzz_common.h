@@ -58,6 +58,20 @@ static inline void fuzz_expect_code(int rc, const int *codes, size_t n)
 }
 
 /*
+ * The check of a config fill or parse (cfg_fill(), notify_routes_parse()): abort() unless rc
+ * is 0, ERR_INVALID or ERR_NOMEM, and unless a failure says why in err (NUL-terminated).
+ */
+static inline void fuzz_expect_cfg_result(int rc, const char *err)
+{
+    static const int codes[] = {0, ERR_INVALID, ERR_NOMEM};
+
+    fuzz_expect_code(rc, codes, sizeof(codes) / sizeof(codes[0]));
+    if (rc != 0 && err[0] == '\0') {
+        abort(); /* an error always says why */
+    }
+}
+
+/*
  * A JSON codec as a table of functions over one value type (struct yq_item, struct yq_alert):
  * decode into caller storage, encode into a new string (free()), release the storage.
  */

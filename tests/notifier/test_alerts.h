@@ -21,6 +21,18 @@ struct test_alert_spec {
     double score;
 };
 
+/*
+ * The land-compensation alert most notifier tests start from (its title and URL), as a
+ * struct test_alert_spec initialiser: event key, item id, level, matched_at, published_at
+ * (NULL: none) and score as given.
+ */
+#define TEST_ALERT_LAND(key, item, lvl, matched, published, scr)                                   \
+    {                                                                                              \
+        .event_key = (key), .item_id = (item), .title = "汉滨区征地补偿款迟迟未发放",              \
+        .url = "https://news.example.cn/a/1.html", .level = (lvl), .matched_at = (matched),        \
+        .published_at = (published), .score = (scr),                                               \
+    }
+
 /* Write the alert JSON of s into buf (len bytes). Returns buf. */
 static inline char *test_alert_json(const struct test_alert_spec *s, char *buf, size_t len)
 {

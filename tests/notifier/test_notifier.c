@@ -21,16 +21,8 @@
 #include "yq_err.h"
 #include "yq_time.h"
 
-static const struct test_alert_spec base = {
-    .event_key = "ev:aaaa",
-    .item_id = "rss:0001",
-    .title = "汉滨区征地补偿款迟迟未发放",
-    .url = "https://news.example.cn/a/1.html",
-    .level = "II",
-    .matched_at = "2026-11-29T08:00:00Z",
-    .published_at = "2026-11-29T07:30:00Z",
-    .score = 42.0,
-};
+static const struct test_alert_spec base = TEST_ALERT_LAND(
+    "ev:aaaa", "rss:0001", "II", "2026-11-29T08:00:00Z", "2026-11-29T07:30:00Z", 42.0);
 
 static long long get(atomic_llong *c)
 {

@@ -77,16 +77,8 @@ static bool has_cjk(const char *s)
     return false;
 }
 
-static const struct test_alert_spec base = {
-    .event_key = "ev:flow",
-    .item_id = "rss:flow1",
-    .title = "汉滨区征地补偿款迟迟未发放",
-    .url = "https://news.example.cn/a/1.html",
-    .level = "III",
-    .matched_at = "2026-11-30T09:00:00+08:00",
-    .published_at = "2026-11-30T08:30:00+08:00",
-    .score = 42.0,
-};
+static const struct test_alert_spec base = TEST_ALERT_LAND(
+    "ev:flow", "rss:flow1", "III", "2026-11-30T09:00:00+08:00", "2026-11-30T08:30:00+08:00", 42.0);
 
 static void intake_spec(struct env *e, const struct test_alert_spec *s, int64_t now,
                         struct ticket_intake_result *res)

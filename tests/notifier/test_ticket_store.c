@@ -30,16 +30,8 @@ static int exec_rc(sqlite3 *db, const char *sql, char **msg)
     return sqlite3_exec(db, sql, NULL, NULL, msg) & 0xff;
 }
 
-static const struct test_alert_spec base = {
-    .event_key = "ev:aaaa",
-    .item_id = "rss:0001",
-    .title = "汉滨区征地补偿款迟迟未发放",
-    .url = "https://news.example.cn/a/1.html",
-    .level = "III",
-    .matched_at = "2026-11-29T08:00:00Z",
-    .published_at = "2026-11-29T07:30:00Z",
-    .score = 42.0,
-};
+static const struct test_alert_spec base = TEST_ALERT_LAND(
+    "ev:aaaa", "rss:0001", "III", "2026-11-29T08:00:00Z", "2026-11-29T07:30:00Z", 42.0);
 
 static void test_new_alert_creates_ticket(void **state)
 {

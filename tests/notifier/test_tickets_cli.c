@@ -95,16 +95,8 @@ static int setup(void **state)
     struct ticket_store *store;
     struct ticket_intake_result res;
     struct yq_alert alert;
-    struct test_alert_spec spec = {
-        .event_key = "ev:cli",
-        .item_id = "rss:cli1",
-        .title = "汉滨区征地补偿款迟迟未发放",
-        .url = "https://news.example.cn/a/1.html",
-        .level = "III",
-        .matched_at = "2026-11-30T09:00:00+08:00",
-        .published_at = NULL,
-        .score = 40.0,
-    };
+    struct test_alert_spec spec =
+        TEST_ALERT_LAND("ev:cli", "rss:cli1", "III", "2026-11-30T09:00:00+08:00", NULL, 40.0);
     char err[256] = "";
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/yq-tickets-cli-XXXXXX");
