@@ -34,6 +34,16 @@ void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file)
     t->cfg.busy_timeout_ms = 1000;
 }
 
+void notifier_tmp_store_create(struct notifier_tmp_store *t, const char *file)
+{
+    char err[512] = "";
+
+    notifier_tmp_store_init(t, file);
+    if (ticket_store_init(&t->cfg, NULL, err, sizeof(err)) != 0) {
+        fail_msg("store init %s: %s", t->path, err);
+    }
+}
+
 void notifier_tmp_store_remove(struct notifier_tmp_store *t)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};

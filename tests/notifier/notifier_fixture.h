@@ -28,6 +28,9 @@ struct notifier_tmp_store {
 /* Create the directory and name the store file in it (file may hold one subdirectory). */
 void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file);
 
+/* notifier_tmp_store_init(), then create the store there with ticket_store_init(). */
+void notifier_tmp_store_create(struct notifier_tmp_store *t, const char *file);
+
 /*
  * Remove the store file with its -wal, -shm and .lock files, its subdirectory (if any) and
  * the directory; what is already gone is skipped.

@@ -66,6 +66,24 @@ static void env_close(struct env *e)
     notify_routes_release(&e->routes);
 }
 
+/* cmocka setup: *state is a new env_open() of routes_yaml. */
+static int env_setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+
+    assert_non_null(e);
+    env_open(e, routes_yaml);
+    *state = e;
+    return 0;
+}
+
+static int env_teardown(void **state)
+{
+    env_close(*state);
+    free(*state);
+    return 0;
+}
+
 /* Whether s holds a CJK character (U+3000..U+9FFF or the full-width forms). */
 static bool has_cjk(const char *s)
 {
@@ -162,12 +180,10 @@ static void test_every_transition_from_every_state(void **state)
         [TICKET_ACT_REOPEN] = {NULL, NULL, NULL, "open", NULL, "open"},
         [TICKET_ACT_SET_LEVEL] = {"open", "acknowledged", "responded", NULL, "returned", NULL},
     };
-    struct env e;
+    struct env *e = *state;
     int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     int serial = 0;
 
-    (void)state;
-    env_open(&e, routes_yaml);
     for (int k = 0; k < TICKET_ACT_COUNT; k++) {
         for (int s = 0; s < 6; s++) {
             char key[32], number[32], err[256] = "";
@@ -176,14 +192,14 @@ static void test_every_transition_from_every_state(void **state)
             int rc;
 
             snprintf(key, sizeof(key), "ev:t%d", serial++);
-            new_ticket(&e, key, number);
-            drive_to(&e, number, states[s], now);
-            assert_int_equal(ticket_store_get_by_number(e.store, number, &before), 0);
+            new_ticket(e, key, number);
+            drive_to(e, number, states[s], now);
+            assert_int_equal(ticket_store_get_by_number(e->store, number, &before), 0);
             assert_string_equal(ticket_state_name(before.state), states[s]);
-            logs_before = notifier_count(e.store, "SELECT count(*) FROM ticket_log");
-            rc = act(&e, (enum ticket_action_kind)k, number, now + 60, err, sizeof(err));
-            assert_int_equal(ticket_store_get_by_number(e.store, number, &after), 0);
-            logs_after = notifier_count(e.store, "SELECT count(*) FROM ticket_log");
+            logs_before = notifier_count(e->store, "SELECT count(*) FROM ticket_log");
+            rc = act(e, (enum ticket_action_kind)k, number, now + 60, err, sizeof(err));
+            assert_int_equal(ticket_store_get_by_number(e->store, number, &after), 0);
+            logs_after = notifier_count(e->store, "SELECT count(*) FROM ticket_log");
             if (want[k][s]) {
                 if (rc != 0) {
                     fail_msg("%s from %s refused: %s", ticket_action_name(k), states[s], err);
@@ -210,12 +226,11 @@ static void test_every_transition_from_every_state(void **state)
             ticket_release(&after);
         }
     }
-    env_close(&e);
 }
 
 static void test_lifecycle_records_times_log_and_responses(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket_action a;
     struct ticket_action_result res;
     struct ticket t;
@@ -224,9 +239,7 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     char number[32], err[256] = "";
     int64_t t0 = notifier_ts("2026-11-30T09:00:00+08:00");
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:life", number);
+    new_ticket(e, "ev:life", number);
     memset(&a, 0, sizeof(a));
     a.number = number;
     a.actor = "值班员李四";
@@ -236,7 +249,7 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     a.kind = TICKET_ACT_RETURN;
     a.role = "liaison";
     a.reason = "属市应急管理局职责";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 600, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 600, &res, err, sizeof(err)), 0);
     assert_int_equal(res.notifications, 1); /* the duty officer */
     a.kind = TICKET_ACT_ASSIGN;
     a.role = "duty_officer";
@@ -245,10 +258,10 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
         const char *co[] = {"市自然资源局", "市应急管理局", "市自然资源局"};
         a.co_departments = co;
         a.n_co_departments = 3;
-        assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 1200, &res, err, sizeof(err)), 0);
+        assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 1200, &res, err, sizeof(err)), 0);
     }
     assert_int_equal(res.notifications, 2); /* 应急 liaison + 自然资源 liaison (co) */
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_string_equal(t.department, "市应急管理局");
     assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
     assert_int_equal(t.assigned_at, t0 + 1200);
@@ -259,24 +272,24 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     a.kind = TICKET_ACT_ACK;
     a.role = "liaison";
     a.actor = "联络员王五";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 1500, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 1500, &res, err, sizeof(err)), 0);
     a.kind = TICKET_ACT_RESPOND;
     a.channel = "政务微博";
     a.url = "https://weibo.example/ankang/88";
     a.responded_at = t0 + 7200;
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 8000, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 8000, &res, err, sizeof(err)), 0);
     a.channel = "新闻发布会";
     a.url = NULL;
     a.responded_at = 0;
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 9000, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 9000, &res, err, sizeof(err)), 0);
     a.kind = TICKET_ACT_CLOSE;
     a.role = "duty_officer";
     a.note = "已回应，舆情平稳";
-    assert_int_equal(ticket_flow_apply(e.store, &a, t0 + 10000, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 10000, &res, err, sizeof(err)), 0);
     assert_string_equal(res.from_state, "responded");
     assert_string_equal(res.to_state, "closed");
 
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_string_equal(ticket_state_name(t.state), "closed");
     assert_int_equal(t.acknowledged_at, t0 + 1500);
     assert_int_equal(t.responded_at, t0 + 7200); /* the first response, as stated */
@@ -284,14 +297,14 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     assert_int_equal(t.closed_at, t0 + 10000);
     assert_int_equal(t.returned_at, t0 + 600);
     assert_int_equal(t.version, 6);
-    assert_int_equal(ticket_store_list_responses(e.store, t.id, &resp), 0);
+    assert_int_equal(ticket_store_list_responses(e->store, t.id, &resp), 0);
     assert_int_equal(resp.n, 2);
     assert_string_equal(resp.v[0].channel, "政务微博");
     assert_string_equal(resp.v[0].url, "https://weibo.example/ankang/88");
     assert_string_equal(resp.v[0].recorded_by, "联络员王五");
     assert_string_equal(resp.v[1].channel, "新闻发布会");
     ticket_response_list_release(&resp);
-    assert_int_equal(ticket_store_list_log(e.store, t.id, &log), 0);
+    assert_int_equal(ticket_store_list_log(e->store, t.id, &log), 0);
     assert_int_equal(log.n, 7);
     assert_string_equal(log.v[0].action, "created");
     assert_string_equal(log.v[1].action, "returned");
@@ -310,15 +323,14 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     ticket_log_list_release(&log);
     ticket_release(&t);
     /* the log stays immutable */
-    assert_int_not_equal(
-        sqlite3_exec(ticket_store_db(e.store), "UPDATE ticket_log SET note = ''", NULL, NULL, NULL),
-        SQLITE_OK);
-    env_close(&e);
+    assert_int_not_equal(sqlite3_exec(ticket_store_db(e->store), "UPDATE ticket_log SET note = ''",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
 }
 
 static void test_bad_input_is_refused_without_change(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     char number[32];
     int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     static const char long_actor[] =
@@ -354,9 +366,7 @@ static void test_bad_input_is_refused_without_change(void **state)
         {TICKET_ACT_RETURN, "x", "liaison", NULL, NULL, NULL, "错\a派", NULL, ERR_INVALID,
          "reason_invalid"},
     };
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:bad", number);
+    new_ticket(e, "ev:bad", number);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ticket_action a;
         char err[256] = "", code[64];
@@ -372,7 +382,7 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.url = cases[i].url;
         a.reason = cases[i].reason;
         a.note = cases[i].note;
-        rc = ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err));
+        rc = ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err));
         msg = ticket_flow_error_split(err, code, sizeof(code));
         /* issue #11: the English machine code apart, the message in Chinese */
         if (rc != cases[i].want || strcmp(code, cases[i].msg) != 0 || !has_cjk(msg) ||
@@ -388,37 +398,36 @@ static void test_bad_input_is_refused_without_change(void **state)
         a.kind = TICKET_ACT_ACK;
         a.actor = "x";
         a.number = "YQ-2026-11-9999";
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)),
                          ERR_NOT_FOUND);
         a.number = number;
         a.expected_version = 7;
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)),
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)),
                          ERR_BAD_STATE);
         assert_non_null(strstr(err, "version_changed: "));
         assert_non_null(strstr(err, "已被他人更新"));
         a.expected_version = 0;
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), 0);
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)), 0);
         a.kind = TICKET_ACT_RESPOND;
         a.channel = "答复";
         a.responded_at = now + 86400;
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
         /* nor before the detection it answers (detected 09:00, so 08:59 is refused) */
         a.responded_at = notifier_ts("2026-11-30T08:59:00+08:00");
-        assert_int_equal(ticket_flow_apply(e.store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
         /* issue #11: 「回应时间须在发现时间（…）与当前时间之间」 in Beijing time */
         assert_string_equal(ticket_flow_error_split(err, code, sizeof(code)),
                             "回应时间须在发现时间（2026-11-30 09:00，北京时间）与当前时间之间");
         assert_string_equal(code, "response_time_out_of_range");
     }
-    assert_int_equal(notifier_count(e.store, "SELECT count(*) FROM ticket_log"),
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM ticket_log"),
                      2); /* created, acknowledged */
-    assert_int_equal(notifier_count(e.store, "SELECT version FROM tickets"), 1);
-    env_close(&e);
+    assert_int_equal(notifier_count(e->store, "SELECT version FROM tickets"), 1);
 }
 
 static void test_routing_and_outbox_rows(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket t;
@@ -437,13 +446,11 @@ static void test_routing_and_outbox_rows(void **state)
              "\"text\":\"征地工地发生塌方\",\"author\":\"\",\"published_at\":null,"
              "\"fetched_at\":\"2026-11-30T00:59:00Z\","
              "\"metrics\":{\"reposts\":10,\"comments\":5,\"likes\":100}}}");
-    (void)state;
-    env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
     assert_int_equal(
-        ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
+        ticket_intake_alert(e->store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
     yq_alert_release(&alert);
-    assert_int_equal(ticket_store_get_by_number(e.store, res.number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, res.number, &t), 0);
     assert_string_equal(t.department, "市应急管理局");
     assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
     assert_int_equal(t.heat, 116);
@@ -452,123 +459,117 @@ static void test_routing_and_outbox_rows(void **state)
     ticket_release(&t);
     /* 交办: lead liaison, co-handling liaison, duty officer; urgent (level I) */
     assert_int_equal(
-        notifier_count(e.store,
+        notifier_count(e->store,
                        "SELECT count(*) FROM outbox WHERE kind = 'created' AND urgent = 1"),
         3);
-    assert_int_equal(notifier_count(e.store,
+    assert_int_equal(notifier_count(e->store,
                                     "SELECT count(*) FROM outbox WHERE channel = 'yj-liaison' AND "
                                     "role = 'liaison'"),
                      1);
     assert_int_equal(
-        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
-                                "role = 'co_liaison'"),
+        notifier_count(e->store, "SELECT count(*) FROM outbox WHERE channel = 'zrzy-liaison' AND "
+                                 "role = 'co_liaison'"),
         1);
     /* the message starts with the ticket number, then the link */
     assert_int_equal(
-        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
-                                "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
+        notifier_count(e->store,
+                       "SELECT count(*) FROM outbox WHERE body LIKE '【交办】交办单 YQ-%' "
+                       "AND body LIKE '%链接：https://duty.example/ticket?number=YQ-%'"),
         3);
     /* idempotency keys are unique per transition and channel */
-    assert_int_equal(notifier_count(e.store, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
-    env_close(&e);
+    assert_int_equal(notifier_count(e->store, "SELECT count(DISTINCT idem_key) FROM outbox"), 3);
 }
 
 static void test_escalation_with_injected_clock(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket_escalation_stats st;
     struct ticket t;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at); /* level III: ack 1 h, response 48 h */
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:esc", number);
+    new_ticket(e, "ev:esc", number);
     /* before 80 % of the ack clock: nothing */
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2879, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 2879, &st), 0);
     assert_int_equal(st.reminders + st.supervisions, 0);
     /* at 48 min: 催办 of the ack clock to the liaison, once */
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2880, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 2880, &st), 0);
     assert_int_equal(st.reminders, 1);
     assert_int_equal(st.notifications, 1);
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 3000, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3000, &st), 0);
     assert_int_equal(st.reminders + st.supervisions, 0);
-    assert_int_equal(notifier_count(e.store,
+    assert_int_equal(notifier_count(e->store,
                                     "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
                                     "channel = 'zrzy-liaison'"),
                      1);
     /* at 1 h: 督办 to head and duty officer; ack_overdue set */
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 3600, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600, &st), 0);
     assert_int_equal(st.supervisions, 1);
     assert_int_equal(st.notifications, 2);
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_true(t.ack_overdue);
     assert_false(t.response_overdue);
     ticket_release(&t);
     /* acknowledging stops the ack clock; the response clock runs on through the night */
     {
         char err[256];
-        assert_int_equal(act(&e, TICKET_ACT_ACK, number, t0 + 4000, err, sizeof(err)), 0);
+        assert_int_equal(act(e, TICKET_ACT_ACK, number, t0 + 4000, err, sizeof(err)), 0);
     }
     /* 48 h * 80 % = 38.4 h; the process was "down" and wakes at 47 h: one 催办 */
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 47 * 3600, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 47 * 3600, &st), 0);
     assert_int_equal(st.reminders, 1);
     assert_int_equal(st.supervisions, 0);
     /* woken after 49 h: the 督办 of the response clock */
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 49 * 3600, &st), 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 49 * 3600, &st), 0);
     assert_int_equal(st.supervisions, 1);
-    assert_int_equal(notifier_count(e.store,
+    assert_int_equal(notifier_count(e->store,
                                     "SELECT count(*) FROM ticket_log WHERE action IN ('remind', "
                                     "'supervise')"),
                      4);
     assert_int_equal(
-        notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
-                                "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
+        notifier_count(e->store, "SELECT count(*) FROM ticket_log WHERE action = 'supervise' AND "
+                                 "note LIKE 'clock=response deadline=2026-12-02 09:00%'"),
         1);
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_true(t.response_overdue);
     ticket_release(&t);
     /* a reminder whose deadline has also passed is folded into the 督办: a fresh ticket seen
      * only after its ack deadline gets one 督办 for ack and nothing else yet */
-    new_ticket(&e, "ev:late", number);
-    assert_int_equal(ticket_flow_escalate(e.store, t0 + 2 * 3600, &st), 0);
+    new_ticket(e, "ev:late", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 2 * 3600, &st), 0);
     assert_int_equal(st.reminders, 0);
     assert_int_equal(st.supervisions, 1);
-    env_close(&e);
 }
 
 static void test_outbox_states(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct outbox_batch b;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at), n = 0;
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:ob", number); /* 2 rows: zrzy-liaison, duty-hook */
-    assert_int_equal(outbox_due(e.store, t0, 10, &b), 0);
+    new_ticket(e, "ev:ob", number); /* 2 rows: zrzy-liaison, duty-hook */
+    assert_int_equal(outbox_due(e->store, t0, 10, &b), 0);
     assert_int_equal(b.n, 2);
-    assert_int_equal(outbox_mark_delivered(e.store, b.v[0].id, t0), 0);
-    assert_int_equal(outbox_mark_delivered(e.store, b.v[0].id, t0), ERR_NOT_FOUND); /* once */
-    assert_int_equal(outbox_mark_retry(e.store, b.v[1].id, t0 + 60, true, 1, "busy"), 0);
+    assert_int_equal(outbox_mark_delivered(e->store, b.v[0].id, t0), 0);
+    assert_int_equal(outbox_mark_delivered(e->store, b.v[0].id, t0), ERR_NOT_FOUND); /* once */
+    assert_int_equal(outbox_mark_retry(e->store, b.v[1].id, t0 + 60, true, 1, "busy"), 0);
     outbox_batch_release(&b);
-    assert_int_equal(outbox_due(e.store, t0 + 59, 10, &b), 0);
+    assert_int_equal(outbox_due(e->store, t0 + 59, 10, &b), 0);
     assert_int_equal(b.n, 0);
     outbox_batch_release(&b);
-    assert_int_equal(outbox_due(e.store, t0 + 60, 10, &b), 0);
+    assert_int_equal(outbox_due(e->store, t0 + 60, 10, &b), 0);
     assert_int_equal(b.n, 1);
     assert_int_equal(b.v[0].attempts, 1);
     assert_int_equal(b.v[0].shrink, 1);
-    assert_int_equal(outbox_mark_failed(e.store, b.v[0].id, "bad key"), 0);
-    assert_int_equal(outbox_count(e.store, "failed", &n), 0);
+    assert_int_equal(outbox_mark_failed(e->store, b.v[0].id, "bad key"), 0);
+    assert_int_equal(outbox_count(e->store, "failed", &n), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(outbox_requeue(e.store, b.v[0].id, t0 + 100), 0);
-    assert_int_equal(outbox_requeue(e.store, b.v[0].id, t0 + 100), ERR_NOT_FOUND);
+    assert_int_equal(outbox_requeue(e->store, b.v[0].id, t0 + 100), 0);
+    assert_int_equal(outbox_requeue(e->store, b.v[0].id, t0 + 100), ERR_NOT_FOUND);
     outbox_batch_release(&b);
-    assert_int_equal(outbox_count(e.store, "pending", &n), 0);
+    assert_int_equal(outbox_count(e->store, "pending", &n), 0);
     assert_int_equal(n, 1);
-    env_close(&e);
 }
 
 /* FC-036: one weibo post edited after closure. Inputs from ../shared/cases/inputs. */
@@ -672,48 +673,43 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
 
 static void test_reopen_window_and_once(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
     struct ticket t;
     char number[32], err[256];
     int64_t t0 = notifier_ts(base.matched_at);
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:win", number);
-    drive_to(&e, number, "closed", t0 + 100);
+    new_ticket(e, "ev:win", number);
+    drive_to(e, number, "closed", t0 + 100);
     /* a new item after the 24 h window attaches but does not reopen */
     s.event_key = "ev:win";
     s.item_id = "rss:win-2";
-    intake_spec(&e, &s, t0 + 100 + 86401, &res);
+    intake_spec(e, &s, t0 + 100 + 86401, &res);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_false(res.reopened);
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_string_equal(ticket_state_name(t.state), "closed");
     assert_int_equal(t.item_count, 2);
     ticket_release(&t);
     /* a human may reopen; then the automatic reopening has been used up */
-    assert_int_equal(act(&e, TICKET_ACT_REOPEN, number, t0 + 90000, err, sizeof(err)), 0);
-    drive_to(&e, number, "closed", t0 + 90100);
+    assert_int_equal(act(e, TICKET_ACT_REOPEN, number, t0 + 90000, err, sizeof(err)), 0);
+    drive_to(e, number, "closed", t0 + 90100);
     s.item_id = "rss:win-3";
-    intake_spec(&e, &s, t0 + 90200, &res);
+    intake_spec(e, &s, t0 + 90200, &res);
     assert_false(res.reopened);
-    env_close(&e);
 }
 
 static void test_api_json_detail_and_actions(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     json_t *d = NULL, *out = NULL, *args;
     char number[32], err[256];
     int64_t t0 = notifier_ts(base.matched_at);
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:api", number);
+    new_ticket(e, "ev:api", number);
     args = json_pack("{s:s}", "note", "收到");
-    assert_int_equal(ticket_api_act(e.store, number, "ack", "王五", "liaison", args, t0 + 60, &out,
+    assert_int_equal(ticket_api_act(e->store, number, "ack", "王五", "liaison", args, t0 + 60, &out,
                                     err, sizeof(err)),
                      0);
     assert_true(json_is_true(json_object_get(out, "ok")));
@@ -722,15 +718,15 @@ static void test_api_json_detail_and_actions(void **state)
     json_decref(args);
     args = json_pack("{s:s,s:s,s:s}", "channel", "网站", "url", "https://gov.example/1",
                      "responded_at", "2026-11-30T10:00:00+08:00");
-    assert_int_equal(ticket_api_act(e.store, number, "respond", "王五", "liaison", args, t0 + 7200,
+    assert_int_equal(ticket_api_act(e->store, number, "respond", "王五", "liaison", args, t0 + 7200,
                                     &out, err, sizeof(err)),
                      0);
     json_decref(out);
     json_decref(args);
     /* refusals answer {"ok":false,"error"} and map to HTTP statuses */
-    assert_int_equal(
-        ticket_api_act(e.store, number, "ack", "王五", "liaison", NULL, t0, &out, err, sizeof(err)),
-        ERR_BAD_STATE);
+    assert_int_equal(ticket_api_act(e->store, number, "ack", "王五", "liaison", NULL, t0, &out, err,
+                                    sizeof(err)),
+                     ERR_BAD_STATE);
     assert_false(json_is_true(json_object_get(out, "ok")));
     /* issue #11: the message in Chinese, the machine code apart */
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "“已回应”"));
@@ -739,15 +735,15 @@ static void test_api_json_detail_and_actions(void **state)
     json_decref(out);
     args = json_pack("{s:i}", "note", 5);
     assert_int_equal(
-        ticket_api_act(e.store, number, "close", "x", NULL, args, t0, &out, err, sizeof(err)),
+        ticket_api_act(e->store, number, "close", "x", NULL, args, t0, &out, err, sizeof(err)),
         ERR_INVALID);
     json_decref(out);
     json_decref(args);
     assert_int_equal(
-        ticket_api_act(e.store, number, "explode", "x", NULL, NULL, t0, &out, err, sizeof(err)),
+        ticket_api_act(e->store, number, "explode", "x", NULL, NULL, t0, &out, err, sizeof(err)),
         ERR_INVALID);
     json_decref(out);
-    assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
+    assert_int_equal(ticket_api_detail(e->store, number, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "state")), "responded");
     assert_string_equal(json_string_value(json_object_get(d, "responded_at")),
                         "2026-11-30T02:00:00Z");
@@ -756,8 +752,7 @@ static void test_api_json_detail_and_actions(void **state)
     assert_int_equal(json_array_size(json_object_get(d, "clocks")), 3); /* ack, response, close */
     assert_true(json_is_null(json_object_get(d, "closed_at")));
     json_decref(d);
-    assert_int_equal(ticket_api_detail(e.store, "YQ-0000", &d), ERR_NOT_FOUND);
-    env_close(&e);
+    assert_int_equal(ticket_api_detail(e->store, "YQ-0000", &d), ERR_NOT_FOUND);
 }
 
 /*
@@ -766,7 +761,7 @@ static void test_api_json_detail_and_actions(void **state)
  */
 static void test_rule_groups_stored_and_in_detail(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket_item_list items;
@@ -785,16 +780,14 @@ static void test_rule_groups_stored_and_in_detail(void **state)
              "\"source_id\":\"s\",\"channel\":\"c\",\"url\":\"https://x.example/2\","
              "\"title\":\"工地塌方\",\"text\":\"征地工地发生塌方\",\"author\":\"\","
              "\"published_at\":null,\"fetched_at\":\"2026-11-30T00:59:00Z\"}}");
-    (void)state;
-    env_open(&e, routes_yaml);
     assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
     assert_int_equal(
-        ticket_intake_alert(e.store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
+        ticket_intake_alert(e->store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
     yq_alert_release(&alert);
 
     /* stored inside ticket_items.matches: no schema change */
     memset(&items, 0, sizeof(items));
-    assert_int_equal(ticket_store_list_items(e.store, res.ticket_id, 10, &items), 0);
+    assert_int_equal(ticket_store_list_items(e->store, res.ticket_id, 10, &items), 0);
     assert_int_equal(items.n, 1);
     assert_string_equal(items.v[0].rule_ids, "[\"safety-01\",\"land-01\"]");
     assert_non_null(strstr(items.v[0].matches, "\"rule_id\":\"safety-01\",\"name\":\"塌方\","
@@ -802,7 +795,7 @@ static void test_rule_groups_stored_and_in_detail(void **state)
     assert_null(strstr(strstr(items.v[0].matches, "land-01"), "\"group\""));
     ticket_item_list_release(&items);
 
-    assert_int_equal(ticket_api_detail(e.store, res.number, &d), 0);
+    assert_int_equal(ticket_api_detail(e->store, res.number, &d), 0);
     item = json_array_get(json_object_get(d, "items"), 0);
     rules = json_object_get(item, "rules");
     groups = json_object_get(item, "groups");
@@ -812,7 +805,6 @@ static void test_rule_groups_stored_and_in_detail(void **state)
     assert_string_equal(json_string_value(json_array_get(groups, 0)), "突发事件");
     assert_true(json_is_null(json_array_get(groups, 1)));
     json_decref(d);
-    env_close(&e);
 }
 
 /*
@@ -823,17 +815,15 @@ static void test_rule_groups_stored_and_in_detail(void **state)
  */
 static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket t;
     struct ticket_action a;
     struct ticket_action_result res;
     char number[32], err[256] = "";
     int64_t detected = notifier_ts("2026-11-30T09:00:00+08:00"); /* a Monday */
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:lvl", number);
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    new_ticket(e, "ev:lvl", number);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_int_equal(t.level, YQ_LEVEL_III);
     assert_int_equal(t.response_deadline, detected + 48 * 3600);
     ticket_release(&t);
@@ -844,38 +834,37 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
                                .role = "duty_officer",
                                .level = YQ_LEVEL_II,
                                .note = "涉及人员伤亡"};
-    notifier_apply_ok(e.store, &a, detected + 600, &res);
+    notifier_apply_ok(e->store, &a, detected + 600, &res);
     assert_string_equal(res.from_state, "open");
     assert_string_equal(res.to_state, "open");
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_int_equal(t.level, YQ_LEVEL_II);
     assert_string_equal(ticket_state_name(t.state), "open");
     assert_int_equal(t.response_deadline, detected + 5 * 3600);
     assert_int_equal(t.press_deadline, detected + 24 * 3600);
     ticket_release(&t);
     assert_int_equal(
-        notifier_count(e.store, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
-                                "note LIKE 'level=II was=III%' AND to_state = 'open'"),
+        notifier_count(e->store, "SELECT count(*) FROM ticket_log WHERE action = 'level_set' AND "
+                                 "note LIKE 'level=II was=III%' AND to_state = 'open'"),
         1);
 
     a.level = YQ_LEVEL_IV;
     a.note = NULL;
-    assert_int_equal(ticket_flow_apply(e.store, &a, detected + 1200, &res, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_flow_apply(e->store, &a, detected + 1200, &res, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     /* Tue 1, Wed 2, Thu 3, Fri 4, Mon 7 December: ends 2026-12-07 24:00 Beijing time */
     assert_int_equal(t.response_deadline, notifier_ts("2026-12-08T00:00:00+08:00"));
     assert_int_equal(t.press_deadline, 0);
     ticket_release(&t);
 
-    drive_to(&e, number, "responded", detected + 1800);
+    drive_to(e, number, "responded", detected + 1800);
     a = (struct ticket_action){.kind = TICKET_ACT_CLOSE,
                                .number = number,
                                .actor = "联络员乙",
                                .role = "liaison",
                                .note = "已发放补偿款并公开说明"};
-    notifier_apply_ok(e.store, &a, detected + 3600, &res);
+    notifier_apply_ok(e->store, &a, detected + 3600, &res);
     assert_string_equal(res.to_state, "closed");
-    env_close(&e);
 }
 
 /* Issue #11: one label table per kind; one list of dismiss reasons, the one ticket_flow takes. */
@@ -937,15 +926,13 @@ static void test_issue_11_queue_order(void **state)
         {"ev:o4", "II", 50.0},  {"ev:o5", "I", 1.0},
     };
     static const char *const want[] = {"ev:o5", "ev:o4", "ev:o2", "ev:o1", "ev:o3"};
-    struct env e;
+    struct env *e = *state;
     struct ticket_list list;
     struct ticket_filter all = {.state = NULL};
     struct ticket_filter active = {.state = "active"};
     char number[5][32];
     int64_t t0 = notifier_ts(base.matched_at);
 
-    (void)state;
-    env_open(&e, routes_yaml);
     for (size_t i = 0; i < 5; i++) {
         struct test_alert_spec sp = base;
         struct ticket_intake_result res;
@@ -955,10 +942,10 @@ static void test_issue_11_queue_order(void **state)
         sp.item_id = item;
         sp.level = specs[i].level;
         sp.score = specs[i].score;
-        intake_spec(&e, &sp, t0, &res);
+        intake_spec(e, &sp, t0, &res);
         memcpy(number[i], res.number, 32);
     }
-    assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
+    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
     assert_int_equal(list.n, 5);
     for (size_t i = 0; i < 5; i++) {
         assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline); /* one 签收时限 */
@@ -972,9 +959,9 @@ static void test_issue_11_queue_order(void **state)
                                    .number = number[4],
                                    .actor = "值班员",
                                    .reason = "duplicate"};
-        notifier_apply_ok(e.store, &a, t0 + 60, NULL);
+        notifier_apply_ok(e->store, &a, t0 + 60, NULL);
     }
-    assert_int_equal(ticket_store_list(e.store, &all, 100, &list), 0);
+    assert_int_equal(ticket_store_list(e->store, &all, 100, &list), 0);
     assert_int_equal(list.n, 5);
     assert_string_equal(list.v[0].event_key, "ev:o4");
     assert_string_equal(list.v[3].event_key, "ev:o3");
@@ -986,16 +973,15 @@ static void test_issue_11_queue_order(void **state)
         struct ticket_action a;
         a = (struct ticket_action){
             .kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
-        notifier_apply_ok(e.store, &a, t0 + 120, NULL);
+        notifier_apply_ok(e->store, &a, t0 + 120, NULL);
     }
-    assert_int_equal(ticket_store_list(e.store, &active, 100, &list), 0);
+    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
     assert_int_equal(list.n, 4);
     assert_string_equal(list.v[0].event_key, "ev:o2");
     assert_string_equal(list.v[1].event_key, "ev:o1");
     assert_string_equal(list.v[2].event_key, "ev:o3");
     assert_string_equal(list.v[3].event_key, "ev:o4");
     ticket_list_release(&list);
-    env_close(&e);
 }
 
 /*
@@ -1004,38 +990,35 @@ static void test_issue_11_queue_order(void **state)
  */
 static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket_action a;
     struct ticket_action_result res;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at);
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:tell", number);
+    new_ticket(e, "ev:tell", number);
     a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
                                .number = number,
                                .actor = "值班员",
                                .level = YQ_LEVEL_II,
                                .note = "关注度上升"};
-    notifier_apply_ok(e.store, &a, t0 + 60, &res);
+    notifier_apply_ok(e->store, &a, t0 + 60, &res);
     assert_int_equal(res.notifications, 1);
     assert_int_equal(
-        notifier_count(e.store, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
-                                "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
-                                "subject LIKE '【级别调整】%' AND "
-                                "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
+        notifier_count(e->store, "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
+                                 "channel = 'zrzy-liaison' AND role = 'liaison' AND urgent = 1 AND "
+                                 "subject LIKE '【级别调整】%' AND "
+                                 "body LIKE '%级别由 III 较大 调整为 II 重大；关注度上升%'"),
         1);
     a = (struct ticket_action){
         .kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员", .reason = "irrelevant"};
-    notifier_apply_ok(e.store, &a, t0 + 120, &res);
+    notifier_apply_ok(e->store, &a, t0 + 120, &res);
     assert_int_equal(res.notifications, 1);
-    assert_int_equal(notifier_count(e.store,
+    assert_int_equal(notifier_count(e->store,
                                     "SELECT count(*) FROM outbox WHERE kind = 'dismissed' AND "
                                     "channel = 'zrzy-liaison' AND subject LIKE '【不予处置】%' AND "
                                     "body LIKE '%原因：与本地无关%' AND body NOT LIKE '%时限%'"),
                      1);
-    env_close(&e);
 }
 
 /*
@@ -1044,22 +1027,20 @@ static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
  */
 static void test_issue_11_display_fields_and_settled_clocks(void **state)
 {
-    struct env e;
+    struct env *e = *state;
     struct ticket_action a;
     json_t *d = NULL, *clock, *entry, *item;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at);
     size_t i;
 
-    (void)state;
-    env_open(&e, routes_yaml);
-    new_ticket(&e, "ev:show", number);
+    new_ticket(e, "ev:show", number);
     a = (struct ticket_action){.kind = TICKET_ACT_DISMISS,
                                .number = number,
                                .actor = "值班员李四",
                                .reason = "out_of_scope"};
-    notifier_apply_ok(e.store, &a, t0 + 600, NULL);
-    assert_int_equal(ticket_api_detail(e.store, number, &d), 0);
+    notifier_apply_ok(e->store, &a, t0 + 600, NULL);
+    assert_int_equal(ticket_api_detail(e->store, number, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "state_label")), "不予处置");
     assert_string_equal(json_string_value(json_object_get(d, "level_label")), "较大");
     assert_string_equal(json_string_value(json_object_get(d, "dismiss_reason_label")),
@@ -1088,27 +1069,34 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     assert_string_equal(json_string_value(json_object_get(entry, "text")),
                         "值班员李四 不予处置：原因 超出职责范围");
     json_decref(d);
-    env_close(&e);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_transition_from_every_state),
-        cmocka_unit_test(test_lifecycle_records_times_log_and_responses),
-        cmocka_unit_test(test_bad_input_is_refused_without_change),
-        cmocka_unit_test(test_routing_and_outbox_rows),
-        cmocka_unit_test(test_escalation_with_injected_clock),
-        cmocka_unit_test(test_outbox_states),
+        cmocka_unit_test_setup_teardown(test_every_transition_from_every_state, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle_records_times_log_and_responses, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input_is_refused_without_change, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_routing_and_outbox_rows, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_with_injected_clock, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_states, env_setup, env_teardown),
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
-        cmocka_unit_test(test_reopen_window_and_once),
-        cmocka_unit_test(test_api_json_detail_and_actions),
-        cmocka_unit_test(test_rule_groups_stored_and_in_detail),
-        cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
+        cmocka_unit_test_setup_teardown(test_reopen_window_and_once, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_api_json_detail_and_actions, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_groups_stored_and_in_detail, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_set_level_recomputes_deadlines_and_liaison_closes,
+                                        env_setup, env_teardown),
         cmocka_unit_test(test_issue_11_label_tables),
-        cmocka_unit_test(test_issue_11_queue_order),
-        cmocka_unit_test(test_issue_11_set_level_and_dismiss_notify_department),
-        cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
+        cmocka_unit_test_setup_teardown(test_issue_11_queue_order, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_set_level_and_dismiss_notify_department,
+                                        env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_display_fields_and_settled_clocks, env_setup,
+                                        env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,8 +539,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     sqlite3 *db = NULL;
 
     (void)state;
-    notifier_tmp_store_init(&t, "t.db");
-    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    notifier_tmp_store_create(&t, "t.db");
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
@@ -667,8 +666,7 @@ static void test_issue_10_state_files_are_0600(void **state)
     char err[512] = "";
 
     (void)state;
-    notifier_tmp_store_init(&t, "tickets.db");
-    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(file_mode(t.path), 0600);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), 0);
@@ -863,8 +861,7 @@ static void test_issue_10_one_notifier_per_store(void **state)
     char err[512] = "";
 
     (void)state;
-    notifier_tmp_store_init(&t, "tickets.db");
-    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
     assert_non_null(first);
     assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), ERR_BAD_STATE);
@@ -1107,8 +1104,7 @@ static void test_issue_11_migration_6_undated_reason(void **state)
     int n = 0;
 
     (void)state;
-    notifier_tmp_store_init(&t, "tickets.db");
-    assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
+    notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, v5, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
