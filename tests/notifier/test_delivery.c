@@ -224,6 +224,24 @@ static void rx_stop(struct receiver *rx)
     pthread_mutex_destroy(&rx->lock);
 }
 
+/* cmocka setup: *state is a started receiver (rx_start()). */
+static int rx_setup(void **state)
+{
+    struct receiver *rx = calloc(1, sizeof(*rx));
+
+    assert_non_null(rx);
+    rx_start(rx);
+    *state = rx;
+    return 0;
+}
+
+static int rx_teardown(void **state)
+{
+    rx_stop(*state);
+    free(*state);
+    return 0;
+}
+
 /* --- helpers ----------------------------------------------------------------------------- */
 
 static char *read_shared(const char *name)
@@ -594,65 +612,60 @@ static void intake_at(struct ticket_store *s, const char *key, const char *item,
 
 static void test_worker_retries_with_backoff_and_delivers_once(void **state)
 {
-    struct receiver rx;
+    struct receiver *rx = *state;
     struct world w;
     struct delivery_stats st;
     char yaml[512];
 
-    (void)state;
-    rx_start(&rx);
     snprintf(
         yaml, sizeof(yaml),
         "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/hook', timeout_ms: 3000}\n"
         "duty_officer: [hook]\n",
-        rx.port);
+        rx->port);
     world_open(&w, yaml, "");
     intake_at(w.store, "ev:w1", "rss:w1", "III", w.clk.ms / 1000);
-    rx_script(&rx, 503, "busy", 0);
-    rx_script(&rx, 200, "late", 60000); /* held until released, after timeout_ms: a timeout */
-    rx_script(&rx, 429, "slow down", 0);
+    rx_script(rx, 503, "busy", 0);
+    rx_script(rx, 200, "late", 60000); /* held until released, after timeout_ms: a timeout */
+    rx_script(rx, 429, "slow down", 0);
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.retried, 1);
     assert_int_equal(delivery_run_once(w.d, &st), 0); /* not due yet (10 s backoff) */
-    assert_int_equal(rx_count(&rx), 1);
+    assert_int_equal(rx_count(rx), 1);
     w.clk.ms += 10000;
     assert_int_equal(delivery_run_once(w.d, &st), 0); /* the timeout */
     assert_int_equal(st.retried, 1);
-    rx_release(&rx); /* the late reply goes out only now, to a client that gave up */
+    rx_release(rx);    /* the late reply goes out only now, to a client that gave up */
     w.clk.ms += 19000; /* 20 s backoff: not yet */
     assert_int_equal(delivery_run_once(w.d, &st), 0);
-    assert_int_equal(rx_count(&rx), 2);
+    assert_int_equal(rx_count(rx), 2);
     w.clk.ms += 1000;
     assert_int_equal(delivery_run_once(w.d, &st), 0); /* 429 */
     w.clk.ms += 40000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
-    assert_int_equal(rx_count(&rx), 4);
+    assert_int_equal(rx_count(rx), 4);
     /* the same idempotency key on every attempt, signed body carries the ticket */
     for (size_t i = 0; i < 4; i++) {
-        assert_string_equal(rx.reqs[i].idem, rx.reqs[0].idem);
-        assert_non_null(strstr(rx.reqs[i].body, "YQ-2026-11-0001"));
+        assert_string_equal(rx->reqs[i].idem, rx->reqs[0].idem);
+        assert_non_null(strstr(rx->reqs[i].body, "YQ-2026-11-0001"));
     }
     w.clk.ms += 3600000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
-    assert_int_equal(rx_count(&rx), 4); /* never sent again */
+    assert_int_equal(rx_count(rx), 4); /* never sent again */
     assert_int_equal(notifier_count(w.store, "SELECT attempts FROM outbox"), 4);
     assert_int_equal(
         notifier_count(w.store, "SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
     world_close(&w);
-    rx_stop(&rx);
 }
 
 static void test_worker_robot_errors_rate_limit_and_config(void **state)
 {
-    struct receiver rx;
+    struct receiver *rx = *state;
     struct world w;
     struct delivery_stats st;
     char yaml[2048], keyfile[64];
     FILE *f;
 
-    (void)state;
-    rx_start(&rx);
     snprintf(keyfile, sizeof(keyfile), "/tmp/yq-dl-key-%d", (int)getpid());
     f = fopen(keyfile, "w");
     assert_non_null(f);
@@ -667,21 +680,21 @@ static void test_worker_robot_errors_rate_limit_and_config(void **state)
              "  fs: {type: feishu, url: 'http://127.0.0.1:%u/fs/', key_file: '%s',"
              " secret_file: '%s'}\n"
              "duty_officer: [wx, ding, fs]\n",
-             rx.port, keyfile, rx.port, keyfile, keyfile, rx.port, keyfile, keyfile);
+             rx->port, keyfile, rx->port, keyfile, keyfile, rx->port, keyfile, keyfile);
     world_open(&w, yaml, "");
     unlink(keyfile);
     intake_at(w.store, "ev:r1", "rss:r1", "III", w.clk.ms / 1000);
     /* rows go out in id order: wx, ding, fs */
-    rx_script(&rx, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 0);
-    rx_script(&rx, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", 0);
-    rx_script(&rx, 200, "{\"code\":0,\"msg\":\"success\"}", 0);
+    rx_script(rx, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 0);
+    rx_script(rx, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", 0);
+    rx_script(rx, 200, "{\"code\":0,\"msg\":\"success\"}", 0);
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.retried, 1);
     assert_int_equal(st.failed, 1);
     assert_int_equal(st.delivered, 1);
-    assert_string_equal(rx.reqs[0].path, "/wx");
-    assert_string_equal(rx.reqs[2].path, "/fs/SECRETKEY");
-    assert_non_null(strstr(rx.reqs[2].body, "\"sign\":\"")); /* Feishu signs in the body */
+    assert_string_equal(rx->reqs[0].path, "/wx");
+    assert_string_equal(rx->reqs[2].path, "/fs/SECRETKEY");
+    assert_non_null(strstr(rx->reqs[2].body, "\"sign\":\"")); /* Feishu signs in the body */
     assert_int_equal(notifier_count(w.store,
                                     "SELECT count(*) FROM outbox WHERE channel = 'ding' AND "
                                     "state = 'failed' AND last_error LIKE '%310000%'"),
@@ -689,32 +702,29 @@ static void test_worker_robot_errors_rate_limit_and_config(void **state)
     /* the WeCom robot said "too many": the channel waits a minute even though due earlier */
     w.clk.ms += 30000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
-    assert_int_equal(rx_count(&rx), 3);
+    assert_int_equal(rx_count(rx), 3);
     w.clk.ms += 31000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
-    assert_int_equal(rx_count(&rx), 4);
+    assert_int_equal(rx_count(rx), 4);
     /* the failed one is never retried by itself */
     w.clk.ms += 86400000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
-    assert_int_equal(rx_count(&rx), 4);
+    assert_int_equal(rx_count(rx), 4);
     world_close(&w);
-    rx_stop(&rx);
 }
 
 static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
 {
-    struct receiver rx;
+    struct receiver *rx = *state;
     struct world w;
     struct delivery_stats st;
     char yaml[512];
 
-    (void)state;
-    rx_start(&rx);
     snprintf(yaml, sizeof(yaml),
              "channels:\n  wx: {type: wecom, url: 'http://127.0.0.1:%u/wx', key_file: /dev/null,"
              " max_bytes: 0}\nduty_officer: [wx]\n",
-             rx.port);
+             rx->port);
     /* key_file /dev/null is empty: refused */
     {
         struct notify_routes r;
@@ -727,7 +737,7 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
         yaml, sizeof(yaml),
         "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h', rate_per_minute: 2}\n"
         "duty_officer: [hook]\n",
-        rx.port);
+        rx->port);
     world_open(&w, yaml, "22:00-07:00");
     /* 23:00 Beijing: a level III notification waits for 07:00, a level I one goes now */
     w.clk.ms = notifier_ts("2026-11-30T23:00:00+08:00") * 1000;
@@ -754,9 +764,8 @@ static void test_worker_paces_a_robot_and_holds_quiet_hours(void **state)
     w.clk.ms += 30000;
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
-    assert_int_equal(rx_count(&rx), 3);
+    assert_int_equal(rx_count(rx), 3);
     world_close(&w);
-    rx_stop(&rx);
 }
 
 /* --- administrator alerts (FC-030, FC-032, issue #5) ----------------------------------------- */
@@ -1177,7 +1186,7 @@ static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state
 
 static void test_redelivery_and_restart_leave_the_same_state(void **state)
 {
-    struct receiver rx;
+    struct receiver *rx = *state;
     struct world ref, run;
     char yaml[512], *want_db, *got_db, *want_rx, *got_rx;
     int64_t t0 = notifier_ts("2026-11-30T10:00:00+08:00");
@@ -1185,29 +1194,27 @@ static void test_redelivery_and_restart_leave_the_same_state(void **state)
     pid_t pid;
     int status = 0;
 
-    (void)state;
-    rx_start(&rx);
     snprintf(yaml, sizeof(yaml),
              "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/h'}\n"
              "  wx: {type: webhook, url: 'http://127.0.0.1:%u/w'}\n"
              "duty_officer: [hook]\n"
              "departments:\n  市自然资源局: {liaison: [wx], head: [hook]}\n",
-             rx.port, rx.port);
+             rx->port, rx->port);
 
     /* reference: the stream once, everything delivered */
     world_open(&ref, yaml, "");
     consume(ref.store, 0, N_STREAM, t0);
     drain(&ref);
     want_db = dump(ref.store);
-    want_rx = received(&rx, 0);
-    ref_sent = rx_count(&rx);
+    want_rx = received(rx, 0);
+    ref_sent = rx_count(rx);
     assert_true(ref_sent >= 8);
     /* the same stream again (Kafka redelivery): nothing changes, nothing is sent */
     consume(ref.store, 0, N_STREAM, t0);
     drain(&ref);
     got_db = dump(ref.store);
     assert_string_equal(got_db, want_db);
-    assert_int_equal(rx_count(&rx), ref_sent);
+    assert_int_equal(rx_count(rx), ref_sent);
     free(got_db);
     world_close(&ref);
 
@@ -1247,14 +1254,13 @@ static void test_redelivery_and_restart_leave_the_same_state(void **state)
     drain(&run);
     got_db = dump(run.store);
     assert_string_equal(got_db, want_db);
-    got_rx = received(&rx, ref_sent);
+    got_rx = received(rx, ref_sent);
     assert_string_equal(got_rx, want_rx); /* the same notifications, each exactly once */
     free(got_db);
     free(got_rx);
     free(want_db);
     free(want_rx);
     world_close(&run);
-    rx_stop(&rx);
 }
 
 static int setup(void **state)
@@ -1277,13 +1283,17 @@ int main(void)
         cmocka_unit_test(test_fc_030_dingtalk_sign_per_request),
         cmocka_unit_test(test_fc_032_robot_answers_are_classified_from_the_body),
         cmocka_unit_test(test_classification_edges),
-        cmocka_unit_test(test_worker_retries_with_backoff_and_delivers_once),
-        cmocka_unit_test(test_worker_robot_errors_rate_limit_and_config),
-        cmocka_unit_test(test_worker_paces_a_robot_and_holds_quiet_hours),
+        cmocka_unit_test_setup_teardown(test_worker_retries_with_backoff_and_delivers_once,
+                                        rx_setup, rx_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_robot_errors_rate_limit_and_config, rx_setup,
+                                        rx_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_paces_a_robot_and_holds_quiet_hours, rx_setup,
+                                        rx_teardown),
         cmocka_unit_test(test_issue_5_config_error_alerts_the_administrator_once_per_fault),
         cmocka_unit_test(test_issue_5_no_administrator_alert_without_another_channel),
         cmocka_unit_test(test_email_through_local_smtp_server),
-        cmocka_unit_test(test_redelivery_and_restart_leave_the_same_state),
+        cmocka_unit_test_setup_teardown(test_redelivery_and_restart_leave_the_same_state, rx_setup,
+                                        rx_teardown),
         cmocka_unit_test(test_issue_12_answer_over_max_response_bytes),
         cmocka_unit_test(test_issue_12_email_and_outbox_texts_over_their_maximum),
     };
