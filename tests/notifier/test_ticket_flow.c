@@ -15,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notifier_fixture.h"
 #include "notify_cfg.h"
 #include "outbox.h"
-#include "notifier_fixture.h"
 #include "test_alerts.h"
+#include "test_expect_json.h"
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
@@ -1027,9 +1028,27 @@ static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
  */
 static void test_issue_11_display_fields_and_settled_clocks(void **state)
 {
+    static const struct test_json_str detail_want[] = {
+        {"state_label", "不予处置"},
+        {"level_label", "较大"},
+        {"dismiss_reason_label", "超出职责范围"},
+        {"detected_at_display", "2026-11-30 09:00"},
+    };
+    static const struct test_json_str clock_want[] = {
+        {"state", "stopped"},
+        {"state_label", "已撤销"},
+        {"stopped_at_display", "2026-11-30 09:10"},
+    };
+    static const struct test_json_str log0_want[] = {
+        {"text", "系统 交办：级别 III 较大，市自然资源局，来源 网站"},
+        {"at_display", "2026-11-30 09:00"},
+    };
+    static const struct test_json_str log1_want[] = {
+        {"text", "值班员李四 不予处置：原因 超出职责范围"},
+    };
     struct env *e = *state;
     struct ticket_action a;
-    json_t *d = NULL, *clock, *entry, *item;
+    json_t *d = NULL, *clock, *item;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at);
     size_t i;
@@ -1041,33 +1060,23 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
                                .reason = "out_of_scope"};
     notifier_apply_ok(e->store, &a, t0 + 600, NULL);
     assert_int_equal(ticket_api_detail(e->store, number, &d), 0);
-    assert_string_equal(json_string_value(json_object_get(d, "state_label")), "不予处置");
-    assert_string_equal(json_string_value(json_object_get(d, "level_label")), "较大");
-    assert_string_equal(json_string_value(json_object_get(d, "dismiss_reason_label")),
-                        "超出职责范围");
-    assert_string_equal(json_string_value(json_object_get(d, "detected_at_display")),
-                        "2026-11-30 09:00");
+    test_expect_json_strings("detail", d, detail_want,
+                             sizeof(detail_want) / sizeof(detail_want[0]));
     assert_true(json_is_true(json_object_get(d, "settled")));
     assert_true(json_array_size(json_object_get(d, "clocks")) >= 2);
     json_array_foreach(json_object_get(d, "clocks"), i, clock)
     {
-        assert_string_equal(json_string_value(json_object_get(clock, "state")), "stopped");
-        assert_string_equal(json_string_value(json_object_get(clock, "state_label")), "已撤销");
-        assert_string_equal(json_string_value(json_object_get(clock, "stopped_at_display")),
-                            "2026-11-30 09:10");
+        test_expect_json_strings("clock", clock, clock_want,
+                                 sizeof(clock_want) / sizeof(clock_want[0]));
     }
     item = json_array_get(json_object_get(d, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(item, "source_label")), "网站");
     assert_string_equal(json_string_value(json_array_get(json_object_get(item, "rule_names"), 0)),
                         "征地拆迁补偿");
-    entry = json_array_get(json_object_get(d, "log"), 0);
-    assert_string_equal(json_string_value(json_object_get(entry, "text")),
-                        "系统 交办：级别 III 较大，市自然资源局，来源 网站");
-    assert_string_equal(json_string_value(json_object_get(entry, "at_display")),
-                        "2026-11-30 09:00");
-    entry = json_array_get(json_object_get(d, "log"), 1);
-    assert_string_equal(json_string_value(json_object_get(entry, "text")),
-                        "值班员李四 不予处置：原因 超出职责范围");
+    test_expect_json_strings("log[0]", json_array_get(json_object_get(d, "log"), 0), log0_want,
+                             sizeof(log0_want) / sizeof(log0_want[0]));
+    test_expect_json_strings("log[1]", json_array_get(json_object_get(d, "log"), 1), log1_want,
+                             sizeof(log1_want) / sizeof(log1_want[0]));
     json_decref(d);
 }
 
