@@ -9,15 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "http_api.h"
 #include "test_alerts.h"
+#include "test_connect.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
@@ -98,6 +96,9 @@ static void assert_header(const struct fetch *f, const char *name, const char *v
         fail_msg("header '%s: %s' missing in:\n%s", name, value, f->headers);
     }
 }
+
+/* Reads on a held connection give up after this long: a hang guard, not a measure. */
+#define HANG_GUARD_S 60
 
 struct fixture {
     char dir[64];
@@ -308,27 +309,6 @@ static void test_issue_10_health_names_what_is_down(void **state)
     }
 }
 
-/* A TCP connection to port from source address from ("127.0.0.1", "127.0.0.2"). */
-static int raw_connect(unsigned port, const char *from)
-{
-    struct sockaddr_in sa, src;
-    struct timeval tv = {.tv_sec = 60}; /* a hang guard, not a measure */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(fd >= 0);
-    memset(&src, 0, sizeof(src));
-    src.sin_family = AF_INET;
-    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
-    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-    return fd;
-}
-
 /* GET /healthz on fd: the HTTP status, 0 when the server closed without an answer. */
 static int raw_healthz(int fd)
 {
@@ -358,11 +338,11 @@ static void test_issue_10_monitor_connections_per_address_capped(void **state)
     int held[8], extra, other, st = 0;
 
     for (int i = 0; i < 8; i++) {
-        held[i] = raw_connect(fx->port, "127.0.0.1");
+        held[i] = test_connect_from(fx->port, "127.0.0.1", HANG_GUARD_S);
     }
     /* once the eight are accepted and counted, a ninth from the same address is refused */
     for (int tries = 0;; tries++) {
-        extra = raw_connect(fx->port, "127.0.0.1");
+        extra = test_connect_from(fx->port, "127.0.0.1", HANG_GUARD_S);
         st = raw_healthz(extra);
         close(extra);
         if (st == 0) {
@@ -372,7 +352,7 @@ static void test_issue_10_monitor_connections_per_address_capped(void **state)
         usleep(10 * 1000);
     }
     /* another address is still served */
-    other = raw_connect(fx->port, "127.0.0.2");
+    other = test_connect_from(fx->port, "127.0.0.2", HANG_GUARD_S);
     assert_int_equal(raw_healthz(other), 200);
     close(other);
     for (int i = 0; i < 8; i++) {

@@ -25,6 +25,7 @@
 
 #include "ticket_fixture.h"
 #include "http_client.h"
+#include "test_connect.h"
 #include "test_server.h"
 #include "web.h"
 #include "web_fixture.h"
@@ -134,22 +135,7 @@ static void login(struct fx *f, const char *user, const char *pass, struct clien
 /* A TCP connection to the fixture from source address from ("127.0.0.1", "127.0.0.2"). */
 static int raw_connect(struct fx *f, const char *from)
 {
-    struct sockaddr_in sa, src;
-    struct timeval tv = {.tv_sec = HANG_GUARD_S};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(fd >= 0);
-    memset(&src, 0, sizeof(src));
-    src.sin_family = AF_INET;
-    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
-    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)test_server_port(f->fx.srv));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* hang guard */
-    return fd;
+    return test_connect_from(test_server_port(f->fx.srv), from, HANG_GUARD_S);
 }
 
 /*

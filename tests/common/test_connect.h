@@ -1,0 +1,40 @@
+/*
+ * A raw TCP client connection for the tests of every process that hold connections open
+ * against a server's limits (header-only; include after cmocka.h).
+ */
+#ifndef TEST_CONNECT_H
+#define TEST_CONNECT_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+/*
+ * A TCP connection to 127.0.0.1:port from source address from ("127.0.0.1", "127.0.0.2"),
+ * reads on it timing out after hang_guard_s seconds (a hang guard, not a measure). Returns the
+ * descriptor (the caller closes it); a failure fails the running test.
+ */
+static inline int test_connect_from(unsigned port, const char *from, long hang_guard_s)
+{
+    struct sockaddr_in sa, src;
+    struct timeval tv = {.tv_sec = hang_guard_s};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    memset(&src, 0, sizeof(src));
+    src.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    return fd;
+}
+
+#endif
