@@ -16,10 +16,7 @@
 #include "yq_labels.h"
 #include "yq_time.h"
 
-#define HCOL(i, type, field)                                                                       \
-    {                                                                                              \
-        i, TICKET_COL_##type, offsetof(struct ticket_held, field)                                  \
-    }
+#define HCOL(i, type, field) TICKET_STORE_COL(struct ticket_held, i, type, field)
 
 /* The columns of the held list's SELECT, in order, and where each goes. */
 static const struct ticket_store_col held_cols[] = {

@@ -853,10 +853,7 @@ void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, 
     }
 }
 
-#define TCOL(i, type, field)                                                                       \
-    {                                                                                              \
-        i, TICKET_COL_##type, offsetof(struct ticket, field)                                       \
-    }
+#define TCOL(i, type, field) TICKET_STORE_COL(struct ticket, i, type, field)
 
 /* The columns of TICKET_STORE_COLUMNS, in order, and where each goes in struct ticket. */
 static const struct ticket_store_col ticket_cols[] = {
@@ -1161,10 +1158,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     return err;
 }
 
-#define LCOL(i, type, field)                                                                       \
-    {                                                                                              \
-        i, TICKET_COL_##type, offsetof(struct ticket_log_entry, field)                             \
-    }
+#define LCOL(i, type, field) TICKET_STORE_COL(struct ticket_log_entry, i, type, field)
 
 static const struct ticket_store_col log_cols[] = {
     LCOL(0, INT, id),      LCOL(1, INT, at),          LCOL(2, TEXT, actor),    LCOL(3, TEXT, role),
@@ -1235,10 +1229,7 @@ void ticket_log_list_release(struct ticket_log_list *list)
     }
 }
 
-#define RCOL(i, type, field)                                                                       \
-    {                                                                                              \
-        i, TICKET_COL_##type, offsetof(struct ticket_response, field)                              \
-    }
+#define RCOL(i, type, field) TICKET_STORE_COL(struct ticket_response, i, type, field)
 
 static const struct ticket_store_col response_cols[] = {
     RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),         RCOL(2, INT, responded_at),
@@ -1280,10 +1271,7 @@ void ticket_response_list_release(struct ticket_response_list *list)
     "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "          \
     "rule_ids, matches, added_at, author"
 
-#define ICOL(i, type, field)                                                                       \
-    {                                                                                              \
-        i, TICKET_COL_##type, offsetof(struct ticket_item, field)                                  \
-    }
+#define ICOL(i, type, field) TICKET_STORE_COL(struct ticket_item, i, type, field)
 
 /* The columns of ITEM_COLUMNS, in order, and where each goes in struct ticket_item. */
 static const struct ticket_store_col item_cols[] = {

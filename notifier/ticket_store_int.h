@@ -72,6 +72,15 @@ struct ticket_store_col {
 };
 
 /*
+ * A row of a column table: result column i, stored as TICKET_COL_<type> in member field of
+ * struct_type. Each table names its own one-line shorthand over it (TCOL, ICOL...).
+ */
+#define TICKET_STORE_COL(struct_type, i, type, field)                                              \
+    {                                                                                              \
+        (i), TICKET_COL_##type, offsetof(struct_type, field)                                       \
+    }
+
+/*
  * Fill the fields of obj named in cols (n_cols entries) from the current row of st. On
  * ERR_NOMEM the texts read so far are freed (set to NULL). Returns 0 or ERR_NOMEM.
  */
