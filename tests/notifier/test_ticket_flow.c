@@ -118,6 +118,38 @@ static void new_ticket(struct env *e, const char *key, char number[32])
     memcpy(number, res.number, 32);
 }
 
+/*
+ * Take in the 工地塌方 alert of two rules at 2026-11-30T01:00:00Z: safety-01 (I, 市应急管理局,
+ * leads) with group (a JSON member to add, "" none) and land-01 (III, 市自然资源局,
+ * co-handles). Event "ev:<key>", item "rss:<key>" at url, metrics (a JSON member, "" none).
+ */
+static void intake_two_rules(struct env *e, const char *key, const char *url, const char *group,
+                             const char *metrics, struct ticket_intake_result *res)
+{
+    struct yq_alert alert;
+    char json[4096], err[256];
+
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"2026-11-30T01:00:00Z\",\"score\":90.0,"
+             "\"level\":\"I\",\"department\":\"市应急管理局\",\"matches\":["
+             "{\"rule_id\":\"safety-01\",\"name\":\"塌方\"%s,\"department\":\"市应急管理局\","
+             "\"level\":\"I\",\"terms\":[]},"
+             "{\"rule_id\":\"land-01\",\"name\":\"征地\",\"department\":\"市自然资源局\","
+             "\"level\":\"III\",\"terms\":[]}],"
+             "\"item\":{\"schema\":1,\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"s\","
+             "\"channel\":\"c\",\"url\":\"%s\",\"title\":\"工地塌方\","
+             "\"text\":\"征地工地发生塌方\",\"author\":\"\",\"published_at\":null,"
+             "\"fetched_at\":\"2026-11-30T00:59:00Z\"%s}}",
+             key, group, key, url, metrics);
+    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
+        fail_msg("alert ev:%s: %s", key, err);
+    }
+    assert_int_equal(
+        ticket_intake_alert(e->store, &alert, notifier_ts("2026-11-30T01:00:00Z"), res), 0);
+    yq_alert_release(&alert);
+}
+
 static int act(struct env *e, enum ticket_action_kind kind, const char *number, int64_t now,
                char *err, size_t errlen)
 {
@@ -429,28 +461,11 @@ static void test_bad_input_is_refused_without_change(void **state)
 static void test_routing_and_outbox_rows(void **state)
 {
     struct env *e = *state;
-    struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket t;
-    char json[4096], err[256];
     /* two rules: the most severe (I, 应急) leads; 自然资源 co-handles */
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:route\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"2026-11-30T01:00:00Z\",\"score\":90.0,"
-             "\"level\":\"I\",\"department\":\"市应急管理局\",\"matches\":["
-             "{\"rule_id\":\"safety-01\",\"name\":\"塌方\",\"department\":\"市应急管理局\","
-             "\"level\":\"I\",\"terms\":[]},"
-             "{\"rule_id\":\"land-01\",\"name\":\"征地\",\"department\":\"市自然资源局\","
-             "\"level\":\"III\",\"terms\":[]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:route\",\"source\":\"rss\",\"source_id\":\"s\","
-             "\"channel\":\"c\",\"url\":\"https://x.example/1\",\"title\":\"工地塌方\","
-             "\"text\":\"征地工地发生塌方\",\"author\":\"\",\"published_at\":null,"
-             "\"fetched_at\":\"2026-11-30T00:59:00Z\","
-             "\"metrics\":{\"reposts\":10,\"comments\":5,\"likes\":100}}}");
-    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(
-        ticket_intake_alert(e->store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
-    yq_alert_release(&alert);
+    intake_two_rules(e, "route", "https://x.example/1", "",
+                     ",\"metrics\":{\"reposts\":10,\"comments\":5,\"likes\":100}", &res);
     assert_int_equal(ticket_store_get_by_number(e->store, res.number, &t), 0);
     assert_string_equal(t.department, "市应急管理局");
     assert_string_equal(t.co_departments, "[\"市自然资源局\"]");
@@ -763,28 +778,11 @@ static void test_api_json_detail_and_actions(void **state)
 static void test_rule_groups_stored_and_in_detail(void **state)
 {
     struct env *e = *state;
-    struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket_item_list items;
     json_t *d = NULL, *item, *groups, *rules;
-    char json[4096], err[256];
 
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:groups\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"2026-11-30T01:00:00Z\",\"score\":90.0,"
-             "\"level\":\"I\",\"department\":\"市应急管理局\",\"matches\":["
-             "{\"rule_id\":\"safety-01\",\"name\":\"塌方\",\"group\":\"突发事件\","
-             "\"department\":\"市应急管理局\",\"level\":\"I\",\"terms\":[]},"
-             "{\"rule_id\":\"land-01\",\"name\":\"征地\",\"department\":\"市自然资源局\","
-             "\"level\":\"III\",\"terms\":[]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:groups\",\"source\":\"rss\","
-             "\"source_id\":\"s\",\"channel\":\"c\",\"url\":\"https://x.example/2\","
-             "\"title\":\"工地塌方\",\"text\":\"征地工地发生塌方\",\"author\":\"\","
-             "\"published_at\":null,\"fetched_at\":\"2026-11-30T00:59:00Z\"}}");
-    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(
-        ticket_intake_alert(e->store, &alert, notifier_ts("2026-11-30T01:00:00Z"), &res), 0);
-    yq_alert_release(&alert);
+    intake_two_rules(e, "groups", "https://x.example/2", ",\"group\":\"突发事件\"", "", &res);
 
     /* stored inside ticket_items.matches: no schema change */
     memset(&items, 0, sizeof(items));
