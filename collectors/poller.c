@@ -781,146 +781,138 @@ static void drain_multi(struct poller *p)
     }
 }
 
-/* Prometheus label value escaping: backslash, quote, newline. */
-static int add_label(struct yq_buf *b, const char *s)
+/* The per-source value of one family of poller_render_metrics(). */
+static int64_t source_up(const struct source_run *r)
 {
+    return r->polls_total > 0 && r->state == SOURCE_OK;
+}
+
+static int64_t source_failures(const struct source_run *r)
+{
+    return r->failures;
+}
+
+static int64_t source_last_success(const struct source_run *r)
+{
+    return r->last_success;
+}
+
+static int64_t source_items_last_seen(const struct source_run *r)
+{
+    return r->items_last_seen;
+}
+
+static int64_t source_stale(const struct source_run *r)
+{
+    return r->stale.stale;
+}
+
+static int64_t source_produced(const struct source_run *r)
+{
+    return r->produced_total;
+}
+
+/*
+ * The samples of one per-source family for run r: one {source=id} sample of value(r), or,
+ * without value, one {source=id,state=...} sample per state of count(r, state) > 0.
+ */
+static int source_samples(struct yq_buf *b, const char *name, const struct source_run *r,
+                          int64_t (*value)(const struct source_run *r), bool by_state)
+{
+    struct yq_metrics_http_label l[2] = {{"source", r->cfg->id}, {"state", NULL}};
     int err = 0;
-    for (; *s && !err; s++) {
-        if (*s == '\\' || *s == '"') {
-            err = yq_buf_addc(b, '\\');
-            if (!err) {
-                err = yq_buf_addc(b, *s);
-            }
-        } else if (*s == '\n') {
-            err = yq_buf_adds(b, "\\n");
-        } else {
-            err = yq_buf_addc(b, *s);
+
+    if (value) {
+        return yq_metrics_http_sample(b, name, l, 1, value(r));
+    }
+    for (int s = 0; s < SOURCE_STATE_COUNT && !err; s++) {
+        l[1].value = source_state_name((enum source_state)s);
+        if (!by_state && s == (int)r->state) {
+            err = yq_metrics_http_sample(b, name, l, 2, 1);
+        } else if (by_state && r->state_counts[s]) {
+            err = yq_metrics_http_sample(b, name, l, 2, (int64_t)r->state_counts[s]);
         }
     }
     return err;
 }
 
-static int metric_line(struct yq_buf *b, const char *name, const char *source, const char *state,
-                       long long v)
-{
-    int err = yq_buf_adds(b, name);
-    if (!err && source) {
-        err = yq_buf_adds(b, "{source=\"");
-        if (!err) {
-            err = add_label(b, source);
-        }
-        if (!err && state) {
-            err = yq_buf_addf(b, "\",state=\"%s", state);
-        }
-        if (!err) {
-            err = yq_buf_adds(b, "\"}");
-        }
-    }
-    return err ? err : yq_buf_addf(b, " %lld\n", v);
-}
-
 int poller_render_metrics(const struct poller *p, struct yq_buf *b)
 {
+    /* the process-wide families: one sample each, a value in milliseconds given in seconds */
+    const struct {
+        const char *name, *type, *help;
+        int64_t value;
+        bool millis;
+    } totals[] = {
+        {"yuqing_collector_sources", "gauge", "sources polled by this process",
+         (int64_t)p->n_runs, false},
+        {"yuqing_collector_requests_total", "counter", "HTTP transfers finished",
+         p->stats.requests, false},
+        {"yuqing_collector_poll_lag_max_seconds", "gauge", "worst delay of a due poll",
+         p->stats.lag_max_ms, true},
+        {"yuqing_collector_items_in_flight", "gauge", "items produced, not yet marked",
+         (int64_t)item_producer_in_flight_count(p->producer), false},
+        {"yuqing_collector_items_rejected_total", "counter",
+         "items Kafka refused for good (logged, settled, not retried)",
+         (int64_t)item_producer_rejected_count(p->producer), false},
+        {"yuqing_collector_redis_up", "gauge", "0 while Redis is in its retry pause",
+         store_is_down(p->store) ? 0 : 1, false},
+        {"yuqing_collector_bodies_parsed_total", "counter",
+         "fetched bodies parsed off the polling thread", p->stats.parsed, false},
+        {"yuqing_collector_host_slots_released_total", "counter",
+         "transfers that ran past host_slot_ms and stopped holding their host slot",
+         p->stats.slots_released, false},
+        {"yuqing_collector_body_memory_bytes", "gauge",
+         "feed body buffers held now (downloading, queued, being parsed)",
+         (int64_t)__atomic_load_n(&p->worker.mem_used, __ATOMIC_RELAXED), false},
+        {"yuqing_collector_body_memory_high_water_bytes", "gauge",
+         "most feed body buffer bytes held at once since the start",
+         (int64_t)__atomic_load_n(&p->worker.mem_high_water, __ATOMIC_RELAXED), false},
+        {"yuqing_collector_body_memory_budget_bytes", "gauge",
+         "collector.body_memory_bytes in effect",
+         (int64_t)__atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED), false},
+    };
+    /* the per-source families: value(run) with a source label, or by state (value NULL) */
     static const struct {
         const char *name, *type, *help;
+        int64_t (*value)(const struct source_run *r);
+        bool by_state; /* value NULL: polls per state (true) or the current state (false) */
     } fams[] = {
-        {"yuqing_collector_source_up", "gauge", "1 when the last poll of the source succeeded"},
-        {"yuqing_collector_source_state", "gauge", "current state of the source (value 1)"},
-        {"yuqing_collector_source_consecutive_failures", "gauge", "failed polls in a row"},
+        {"yuqing_collector_source_up", "gauge", "1 when the last poll of the source succeeded",
+         source_up, false},
+        {"yuqing_collector_source_state", "gauge", "current state of the source (value 1)", NULL,
+         false},
+        {"yuqing_collector_source_consecutive_failures", "gauge", "failed polls in a row",
+         source_failures, false},
         {"yuqing_collector_source_last_success_timestamp_seconds", "gauge",
-         "time of the last successful poll"},
-        {"yuqing_collector_source_items_last_seen", "gauge", "entries in the last document"},
-        {"yuqing_collector_source_stale", "gauge", "1 when the newest item is too old"},
-        {"yuqing_collector_source_items_produced_total", "counter", "items handed to Kafka"},
-        {"yuqing_collector_source_polls_total", "counter", "finished polls by resulting state"},
+         "time of the last successful poll", source_last_success, false},
+        {"yuqing_collector_source_items_last_seen", "gauge", "entries in the last document",
+         source_items_last_seen, false},
+        {"yuqing_collector_source_stale", "gauge", "1 when the newest item is too old",
+         source_stale, false},
+        {"yuqing_collector_source_items_produced_total", "counter", "items handed to Kafka",
+         source_produced, false},
+        {"yuqing_collector_source_polls_total", "counter", "finished polls by resulting state",
+         NULL, true},
     };
     int err = 0;
 
-    err = yq_buf_addf(b,
-                    "# HELP yuqing_collector_sources sources polled by this process\n"
-                    "# TYPE yuqing_collector_sources gauge\nyuqing_collector_sources %zu\n"
-                    "# HELP yuqing_collector_requests_total HTTP transfers finished\n"
-                    "# TYPE yuqing_collector_requests_total counter\n"
-                    "yuqing_collector_requests_total %lld\n"
-                    "# HELP yuqing_collector_poll_lag_max_seconds worst delay of a due poll\n"
-                    "# TYPE yuqing_collector_poll_lag_max_seconds gauge\n"
-                    "yuqing_collector_poll_lag_max_seconds %.3f\n"
-                    "# HELP yuqing_collector_items_in_flight items produced, not yet marked\n"
-                    "# TYPE yuqing_collector_items_in_flight gauge\n"
-                    "yuqing_collector_items_in_flight %zu\n"
-                    "# HELP yuqing_collector_items_rejected_total items Kafka refused for good "
-                    "(logged, settled, not retried)\n"
-                    "# TYPE yuqing_collector_items_rejected_total counter\n"
-                    "yuqing_collector_items_rejected_total %llu\n"
-                    "# HELP yuqing_collector_redis_up 0 while Redis is in its retry pause\n"
-                    "# TYPE yuqing_collector_redis_up gauge\nyuqing_collector_redis_up %d\n"
-                    "# HELP yuqing_collector_bodies_parsed_total fetched bodies parsed off the "
-                    "polling thread\n"
-                    "# TYPE yuqing_collector_bodies_parsed_total counter\n"
-                    "yuqing_collector_bodies_parsed_total %lld\n"
-                    "# HELP yuqing_collector_host_slots_released_total transfers that ran past "
-                    "host_slot_ms and stopped holding their host slot\n"
-                    "# TYPE yuqing_collector_host_slots_released_total counter\n"
-                    "yuqing_collector_host_slots_released_total %lld\n"
-                    "# HELP yuqing_collector_body_memory_bytes feed body buffers held now "
-                    "(downloading, queued, being parsed)\n"
-                    "# TYPE yuqing_collector_body_memory_bytes gauge\n"
-                    "yuqing_collector_body_memory_bytes %zu\n"
-                    "# HELP yuqing_collector_body_memory_high_water_bytes most feed body "
-                    "buffer bytes held at once since the start\n"
-                    "# TYPE yuqing_collector_body_memory_high_water_bytes gauge\n"
-                    "yuqing_collector_body_memory_high_water_bytes %zu\n"
-                    "# HELP yuqing_collector_body_memory_budget_bytes collector.body_memory_bytes "
-                    "in effect\n"
-                    "# TYPE yuqing_collector_body_memory_budget_bytes gauge\n"
-                    "yuqing_collector_body_memory_budget_bytes %zu\n",
-                    p->n_runs, (long long)p->stats.requests,
-                    (double)p->stats.lag_max_ms / 1000.0,
-                    item_producer_in_flight_count(p->producer),
-                    (unsigned long long)item_producer_rejected_count(p->producer),
-                    store_is_down(p->store) ? 0 : 1,
-                    (long long)p->stats.parsed, (long long)p->stats.slots_released,
-                    __atomic_load_n(&p->worker.mem_used, __ATOMIC_RELAXED),
-                    __atomic_load_n(&p->worker.mem_high_water, __ATOMIC_RELAXED),
-                    __atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED));
+    for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]) && !err; t++) {
+        if (!totals[t].millis) {
+            err = yq_metrics_http_scalar(b, totals[t].name, totals[t].type, totals[t].help,
+                                         totals[t].value);
+            continue;
+        }
+        /* the writer's samples are integers: seconds with three decimals written here */
+        err = yq_metrics_http_family(b, totals[t].name, totals[t].type, totals[t].help);
+        if (!err) {
+            err = yq_buf_addf(b, "%s %.3f\n", totals[t].name, (double)totals[t].value / 1000.0);
+        }
+    }
     for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]) && !err; f++) {
-        err = yq_buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name, fams[f].help,
-                        fams[f].name, fams[f].type);
+        err = yq_metrics_http_family(b, fams[f].name, fams[f].type, fams[f].help);
         for (size_t i = 0; i < p->n_runs && !err; i++) {
-            const struct source_run *r = &p->runs[i];
-            const char *id = r->cfg->id;
-            switch (f) {
-            case 0:
-                err = metric_line(b, fams[f].name, id, NULL,
-                                  r->polls_total > 0 && r->state == SOURCE_OK);
-                break;
-            case 1:
-                err = metric_line(b, fams[f].name, id, source_state_name(r->state), 1);
-                break;
-            case 2:
-                err = metric_line(b, fams[f].name, id, NULL, r->failures);
-                break;
-            case 3:
-                err = metric_line(b, fams[f].name, id, NULL, r->last_success);
-                break;
-            case 4:
-                err = metric_line(b, fams[f].name, id, NULL, r->items_last_seen);
-                break;
-            case 5:
-                err = metric_line(b, fams[f].name, id, NULL, r->stale.stale);
-                break;
-            case 6:
-                err = metric_line(b, fams[f].name, id, NULL, r->produced_total);
-                break;
-            default:
-                for (int s = 0; s < SOURCE_STATE_COUNT && !err; s++) {
-                    if (r->state_counts[s]) {
-                        err = metric_line(b, fams[f].name, id,
-                                          source_state_name((enum source_state)s),
-                                          r->state_counts[s]);
-                    }
-                }
-            }
+            err = source_samples(b, fams[f].name, &p->runs[i], fams[f].value, fams[f].by_state);
         }
     }
     return err;
