@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -258,23 +259,7 @@ json_t *yq_item_to_json(const struct yq_item *item)
 
 int yq_item_encode(const struct yq_item *item, char **out, size_t *out_len)
 {
-    json_t *obj = yq_item_to_json(item);
-    char *s;
-
-    *out = NULL;
-    if (!obj) {
-        return ERR_NOMEM;
-    }
-    s = json_dumps(obj, JSON_COMPACT);
-    json_decref(obj);
-    if (!s) {
-        return ERR_NOMEM;
-    }
-    *out = s;
-    if (out_len) {
-        *out_len = strlen(s);
-    }
-    return 0;
+    return yq_json_dump(yq_item_to_json(item), JSON_COMPACT, out, out_len);
 }
 
 /* Copy string field key into *dst; required fields must be non-empty strings. */

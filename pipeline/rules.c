@@ -10,6 +10,7 @@
 #include "norm.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -972,15 +973,7 @@ int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len)
     if (rc) {
         goto nomem;
     }
-    *out = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(obj);
-    if (!*out) {
-        return ERR_NOMEM;
-    }
-    if (out_len) {
-        *out_len = strlen(*out);
-    }
-    return 0;
+    return yq_json_dump(obj, JSON_COMPACT | JSON_PRESERVE_ORDER, out, out_len);
 nomem:
     json_decref(obj);
     json_decref(rules);
