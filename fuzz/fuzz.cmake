@@ -12,12 +12,17 @@ function(yq_fuzz_target name)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
 
-# yq_fuzz_test(TEST TARGET SEEDS CORPUS RSS_MB): ctest TEST (label fuzz) runs TARGET for
-# FUZZ_SHORT_SECONDS on the seed directory SEEDS, writing to corpus_CORPUS in the build tree.
+# yq_fuzz_test(TEST TARGET SEEDS CORPUS RSS_MB [SECONDS]): ctest TEST (label fuzz) runs TARGET
+# for SECONDS (default FUZZ_SHORT_SECONDS) on the seed directory SEEDS, writing to
+# corpus_CORPUS in the build tree.
 function(yq_fuzz_test test target seeds corpus rss_mb)
+  set(seconds ${FUZZ_SHORT_SECONDS})
+  if(ARGC GREATER 5)
+    set(seconds ${ARGV5})
+  endif()
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/corpus_${corpus})
   add_test(NAME ${test}
-    COMMAND ${target} -max_total_time=${FUZZ_SHORT_SECONDS} -rss_limit_mb=${rss_mb} -timeout=10
+    COMMAND ${target} -max_total_time=${seconds} -rss_limit_mb=${rss_mb} -timeout=10
             ${CMAKE_CURRENT_BINARY_DIR}/corpus_${corpus} ${seeds})
   set_tests_properties(${test} PROPERTIES LABELS fuzz TIMEOUT 120
     ENVIRONMENT "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")

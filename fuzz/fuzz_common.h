@@ -1,6 +1,6 @@
 /*
- * What the libFuzzer targets of common/, pipeline/ and notifier/ share (header-only; the
- * targets add fuzz/ to their include path, fuzz.cmake): the prologue of every
+ * What the libFuzzer targets of collectors/, common/, pipeline/ and notifier/ share
+ * (header-only; the targets add fuzz/ to their include path, fuzz.cmake): the prologue of every
  * LLVMFuzzerTestOneInput, the check that an error is one of the documented codes, a sink for
  * printing, and the decode/encode fixed point of the JSON codecs (item, alert). A broken
  * invariant is abort(), which libFuzzer reports as a crash with the input.

@@ -10,6 +10,7 @@
 
 #include "feed_item.h"
 #include "feed_parse.h"
+#include "fuzz_common.h"
 #include "wechat.h"
 #include "yq_item.h"
 
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct feed *f = NULL;
     char err[256];
 
-    if (size < 1) {
+    if (!fuzz_begin(size, 1 << 20) || size < 1) {
         return 0;
     }
     in.content_type = types[data[0] % (sizeof(types) / sizeof(types[0]))];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "weibo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,6 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256], *s;
     const char *body = (const char *)data;
 
+    if (!fuzz_begin(size, 1 << 20)) {
+        return 0;
+    }
     weibo_classify(200, "application/json", NULL, body, size, err, sizeof(err));
     if (weibo_parse_page(body, size, &ctx, &page, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < page.n_posts; i++) {
