@@ -170,17 +170,6 @@ static const char sources_yaml[] = "kafka:\n"
                                    "    kind: weibo_search\n"
                                    "    query: 安康 征地\n";
 
-/* rc is 0, ERR_NOMEM after an injected failure, or ERR_PARSE after a library's own one. */
-static void assert_clean_rc(const char *what, int rc, bool injected, const char *err)
-{
-    if (rc == 0 || (injected && rc == ERR_NOMEM) ||
-        (rc == ERR_PARSE && alloc_fail_injected_in_lib())) {
-        return;
-    }
-    fail_msg("%s: rc %d (%s) err '%s' with%s an injected failure", what, rc, yq_strerror(rc), err,
-             injected ? "" : "out");
-}
-
 /*
  * After a success, the result must be the clean run's unless a library's allocation failed
  * (libxml2 in recover mode may then build a shorter tree; jansson may drop a byte).
@@ -263,7 +252,7 @@ static void feed_check(void *p, int rc, bool injected)
     struct feed_arg *a = p;
     char got[PRINT_MAX];
 
-    assert_clean_rc(a->name, rc, injected, a->err);
+    alloc_fail_assert_rc(a->name, rc, injected, true, a->err);
     if (rc != 0) {
         /* a valid feed is never called "not a feed" because memory ran out */
         if (rc == ERR_NOT_A_FEED) {
@@ -370,7 +359,7 @@ static void weibo_check(void *p, int rc, bool injected)
     struct weibo_arg *a = p;
     char got[PRINT_MAX];
 
-    assert_clean_rc("weibo_parse_page", rc, injected, a->err);
+    alloc_fail_assert_rc("weibo_parse_page", rc, injected, true, a->err);
     if (rc != 0) {
         assert_null(a->page.posts);
         assert_int_equal(a->page.n_posts, 0);
@@ -417,7 +406,7 @@ static void cfg_check(void *p, int rc, bool injected)
 {
     struct cfg_arg *a = p;
 
-    assert_clean_rc("collector_config_load", rc, injected, a->err);
+    alloc_fail_assert_rc("collector_config_load", rc, injected, true, a->err);
     if (rc != 0) {
         /* "on failure cfg holds nothing to release" */
         assert_null(a->cfg.sources);
