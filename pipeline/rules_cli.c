@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,10 +14,12 @@
 #include "rules_store.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
+#include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_item.h"
 #include "yq_labels.h"
+#include "yq_sqlite.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -155,45 +156,26 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
  */
 static int check_departments(const struct rule_set *rs, const char *path)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char known[2048] = "";
-    size_t o = 0, n_known = 0;
-    int rc, bad = 0;
+    struct sqlite3 *db = NULL;
+    struct yq_departments reg;
+    char known[2048], err[256];
+    int bad = 0;
 
-    if (access(path, F_OK) != 0 ||
-        sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (yq_sqlite_open(path, YQ_SQLITE_READONLY, 5000, &db, NULL, 0) != 0 ||
+        yq_departments_read(db, &reg, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl rules: 无法读取工单库 cannot read the ticket store '%s'\n",
                 path);
-        sqlite3_close(db);
+        yq_sqlite_close(db);
         return 1;
     }
-    if (sqlite3_prepare_v2(db, "SELECT name FROM web_departments ORDER BY created_at, name", -1,
-                           &st, NULL) == SQLITE_OK) {
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(st, 0);
-            if (name && o < sizeof(known)) {
-                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", n_known ? ", " : "",
-                                      name);
-                n_known++;
-            }
-        }
-    }
-    if (n_known == 0) {
+    yq_sqlite_close(db);
+    if (reg.n == 0) {
         fprintf(stderr, "yuqingctl rules: 工单库 '%s' 没有部门登记表，未核对部门; the store keeps "
                         "no department registry: departments not checked\n", path);
     }
-    for (size_t i = 0; n_known > 0 && i < rs->n_rules; i++) {
-        bool found = false;
-        sqlite3_reset(st);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(st, 0);
-            if (name && strcmp(name, rs->rules[i].department) == 0) {
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
+    yq_departments_join(&reg, known, sizeof(known));
+    for (size_t i = 0; reg.n > 0 && i < rs->n_rules; i++) {
+        if (!yq_departments_has(&reg, rs->rules[i].department)) {
             fprintf(stderr, "yuqingctl rules: 规则 '%s' 的部门 '%s' 未登记 (yuqingctl users "
                             "dept-add); rule '%s': unknown department '%s'; known (已登记): %s\n",
                     rs->rules[i].id, rs->rules[i].department, rs->rules[i].id,
@@ -201,8 +183,7 @@ static int check_departments(const struct rule_set *rs, const char *path)
             bad = 1;
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    yq_departments_release(&reg);
     return bad ? 2 : 0;
 }
 

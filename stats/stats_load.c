@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_sqlite.h"
 #include "yq_banned.h"
@@ -89,51 +90,26 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **ou
 int stats_department_check(sqlite3 *db, const char *department, bool *registry_out,
                            char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    size_t n = 0, o;
-    bool found = false;
-    int rc;
+    struct yq_departments reg;
+    char known[2048];
+    int err = yq_departments_read(db, &reg, errbuf, errlen);
 
     *registry_out = false;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT name FROM web_departments ORDER BY created_at, name", -1,
-                            &st, NULL);
-    if (rc != SQLITE_OK) {
-        /* no table: the office keeps no registry in this store */
-        sqlite3_finalize(st);
-        return 0;
-    }
-    o = (size_t)snprintf(errbuf, errlen,
-                         "未登记的部门 '%s'（部门以 yuqingctl users dept-add 登记）; unknown "
-                         "department '%s'; known (已登记):",
-                         department, department);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (!name) {
-            continue;
-        }
-        if (strcmp(name, department) == 0) {
-            found = true;
-        }
-        if (o < errlen) {
-            o += (size_t)snprintf(errbuf + o, errlen - o, "%s %s", n ? "," : "", name);
-        }
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        int err = yq_sqlite_fail(db, rc, "department registry", errbuf, errlen);
-        sqlite3_finalize(st);
+    if (err) {
         return err;
     }
-    sqlite3_finalize(st);
-    *registry_out = n > 0;
-    if (n > 0 && !found) {
-        return ERR_NOT_FOUND;
-    }
-    if (errlen > 0) {
+    *registry_out = reg.n > 0;
+    if (reg.n > 0 && !yq_departments_has(&reg, department)) {
+        snprintf(errbuf, errlen,
+                 "未登记的部门 '%s'（部门以 yuqingctl users dept-add 登记）; unknown "
+                 "department '%s'; known (已登记): %s",
+                 department, department, yq_departments_join(&reg, known, sizeof(known)));
+        err = ERR_NOT_FOUND;
+    } else if (errlen > 0) {
         errbuf[0] = '\0';
     }
-    return 0;
+    yq_departments_release(&reg);
+    return err;
 }
 
 struct loader {

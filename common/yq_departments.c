@@ -1,0 +1,86 @@
+#include "yq_departments.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_err.h"
+#include "yq_sqlite.h"
+#include "yq_banned.h"
+
+int yq_departments_read(sqlite3 *db, struct yq_departments *out, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(db, "SELECT name FROM web_departments ORDER BY created_at, name", -1,
+                           &st, NULL) != SQLITE_OK) {
+        /* no table: the office keeps no registry in this store */
+        sqlite3_finalize(st);
+        return 0;
+    }
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        char **names;
+
+        if (!name) {
+            continue;
+        }
+        names = realloc(out->names, (out->n + 1) * sizeof(*names));
+        if (!names) {
+            err = ERR_NOMEM;
+            break;
+        }
+        out->names = names;
+        if (!(names[out->n] = strdup(name))) {
+            err = ERR_NOMEM;
+            break;
+        }
+        out->n++;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = yq_sqlite_fail(db, rc, "department registry", errbuf, errlen);
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        yq_departments_release(out);
+    }
+    return err;
+}
+
+bool yq_departments_has(const struct yq_departments *d, const char *name)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (strcmp(d->names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *yq_departments_join(const struct yq_departments *d, char *buf, size_t len)
+{
+    size_t o = 0;
+
+    if (len > 0) {
+        buf[0] = '\0';
+    }
+    for (size_t i = 0; i < d->n && o < len; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", d->names[i]);
+    }
+    return buf;
+}
+
+void yq_departments_release(struct yq_departments *d)
+{
+    if (!d) {
+        return;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->names[i]);
+    }
+    free(d->names);
+    memset(d, 0, sizeof(*d));
+}
