@@ -13,11 +13,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "capture.h"
 #include "pipeline_fixture.h"
 #include "redis_fixture.h"
 #include "test_expect.h"
 #include "rules_cli.h"
-#include "yq_fs.h"
 #include "yq_banned.h"
 
 static struct redis_fixture fx;
@@ -60,22 +60,11 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* The file dir/rel into dst (len bytes, NUL-terminated; cut if longer). */
-static void read_back(const char *rel, char *dst, size_t len)
-{
-    char path[128], *buf = NULL;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    assert_int_equal(yq_fs_read_file(path, len - 1, &buf, NULL), 0);
-    snprintf(dst, len, "%s", buf);
-    free(buf);
-}
-
 /* Run rules_cli_main with a NULL-terminated argument list; stdout goes to out, stderr to
  * err_out. */
 static int run(const char *stdin_file, ...)
 {
-    char *argv[32], path[128];
+    char *argv[32], out_path[128], err_path[128];
     int argc = 0, saved_out, saved_err, saved_in = -1, rc;
     va_list ap;
 
@@ -85,21 +74,19 @@ static int run(const char *stdin_file, ...)
     }
     va_end(ap);
     argv[argc] = NULL;
-    snprintf(path, sizeof(path), "%s/stdout", dir);
-    saved_out = pipeline_redirect_begin(1, path);
-    snprintf(path, sizeof(path), "%s/stderr", dir);
-    saved_err = pipeline_redirect_begin(2, path);
+    snprintf(out_path, sizeof(out_path), "%s/stdout", dir);
+    snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
+    saved_out = capture_begin(1, out_path);
+    saved_err = capture_begin(2, err_path);
     if (stdin_file) {
         saved_in = pipeline_redirect_begin(0, stdin_file);
     }
     rc = rules_cli_main(argc, argv);
-    pipeline_redirect_end(1, saved_out);
-    pipeline_redirect_end(2, saved_err);
+    capture_end(1, saved_out, out_path, out, sizeof(out));
+    capture_end(2, saved_err, err_path, err_out, sizeof(err_out));
     if (saved_in >= 0) {
         pipeline_redirect_end(0, saved_in);
     }
-    read_back("stdout", out, sizeof(out));
-    read_back("stderr", err_out, sizeof(err_out));
     return rc;
 }
 
