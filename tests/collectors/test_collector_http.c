@@ -33,6 +33,7 @@
 #include "poller.h"
 #include "redis_fixture.h"
 #include "shared_input.h"
+#include "test_expect.h"
 #include "sources_cli.h"
 #include "store.h"
 #include "yq_err.h"
@@ -371,6 +372,37 @@ static void reset_server(struct reply (*fn)(const char *, int, void *), void *ar
     pthread_mutex_unlock(&lock);
 }
 
+/* A test's start on an empty Redis with the test server answering through fn. */
+static void fresh_server(struct reply (*fn)(const char *, int, void *), void *arg)
+{
+    redis_cmd("FLUSHALL");
+    reset_server(fn, arg);
+}
+
+/*
+ * Load a config (collector settings extra, as load_cfg()) whose sources are feeds of the test
+ * server: spec is "id=/path ..." (space-separated), each source followed by the YAML lines
+ * per_source (may be NULL), e.g. "    interval: 1s\n".
+ */
+static void load_local(struct collector_config *cfg, const char *extra, const char *spec,
+                       const char *per_source)
+{
+    struct yq_buf b;
+    char id[64], path[128];
+    int used;
+
+    yq_buf_init(&b, 1 << 16);
+    for (const char *at = spec; sscanf(at, " %63[^=]=%127s%n", id, path, &used) == 2;
+         at += used) {
+        assert_int_equal(yq_buf_addf(&b, "  - id: %s\n    url: http://127.0.0.1:%d%s\n%s", id,
+                                     fx.http.port, path, per_source ? per_source : ""),
+                         0);
+    }
+    assert_int_equal(yq_buf_addc(&b, '\0'), 0);
+    load_cfg(cfg, extra, b.data);
+    yq_buf_release(&b);
+}
+
 static char *item_seen_key(const char *guid)
 {
     struct feed_entry e = {.id = (char *)guid};
@@ -411,7 +443,6 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
     static const char *const items[3][3] = {{"i1", "i2", NULL}, {"i3", "i1", "i2"},
                                             {"i4", "i3", "i1"}};
     struct collector_config cfg;
-    char src[256];
     int new_items = 0;
 
     (void)state;
@@ -428,9 +459,7 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
         snprintf(fc019_feed[p] + off, sizeof(fc019_feed[p]) - (size_t)off, "</channel></rss>");
     }
     reset_server(fc019_route, NULL);
-    snprintf(src, sizeof(src), "  - id: fc019\n    url: http://127.0.0.1:%d/f.xml\n",
-             fx.http.port);
-    load_cfg(&cfg, NULL, src);
+    load_local(&cfg, NULL, "fc019=/f.xml", NULL);
     for (int poll = 0; poll < 4; poll++) {
         assert_int_equal(once(&cfg), 0);
     }
@@ -481,8 +510,7 @@ static void test_source_headers_reach_the_server(void **state)
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(hdr_route, NULL);
+    fresh_server(hdr_route, NULL);
     snprintf(src, sizeof(src),
              "  - id: hdr\n    url: http://127.0.0.1:%d/f.xml\n    headers:\n"
              "      X-Api-Key: tok-123\n      User-Agent: custom-agent/2\n"
@@ -586,9 +614,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     runner_stop(&r);
     collector_config_release(&cfg);
     /* a server that never answers in time (held until the poll is over): timed out */
-    snprintf(src, sizeof(src), "  - id: slow\n    url: http://127.0.0.1:%d/slow\n",
-             fx.http.port);
-    load_cfg(&cfg, "  timeout_ms: 700\n", src);
+    load_local(&cfg, "  timeout_ms: 700\n", "slow=/slow", NULL);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     runner_stop(&r);
@@ -647,18 +673,13 @@ static void test_backoff_5xx_and_rate_limit(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    char src[512], *v;
+    char *v;
     int n503, n418;
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(backoff_route, NULL);
-    snprintf(src, sizeof(src),
-             "  - id: b503\n    url: http://127.0.0.1:%d/503\n    interval: 1s\n"
-             "  - id: b418\n    url: http://127.0.0.1:%d/418\n    interval: 1s\n",
-             fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  backoff_max_ms: 1h\n", src);
+    fresh_server(backoff_route, NULL);
+    load_local(&cfg, "  backoff_max_ms: 1h\n", "b503=/503 b418=/418", "    interval: 1s\n");
     /* 3.4 s of virtual time that moves only while no poll is running (issue #10) */
     {
         struct vclock c = {.idle_step_ms = 100, .stop_at_ms = 3400};
@@ -735,8 +756,7 @@ static void test_fc_005_weibo_states_through_the_poller(void **state)
         fc005_ctype[i] = json_string_value(
             json_object_get(json_object_get(resp, "headers"), "Content-Type"));
     }
-    redis_cmd("FLUSHALL");
-    reset_server(weibo_route, NULL);
+    fresh_server(weibo_route, NULL);
     snprintf(src, sizeof(src), "  - id: wb5\n    kind: weibo_user\n    url: "
                                "http://127.0.0.1:%d/fc005?containerid=1076030000000001\n",
              fx.http.port);
@@ -785,8 +805,7 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
     full = json_string_value(json_object_get(
         json_object_get(json_object_get(in, "statuses_extend_4990000000000123"), "data"),
         "longTextContent"));
-    redis_cmd("FLUSHALL");
-    reset_server(weibo_route, NULL);
+    fresh_server(weibo_route, NULL);
     snprintf(src, sizeof(src), "  - id: wb1\n    kind: weibo_user\n    uid: \"1\"\n"
                                "    max_pages: 1\n");
     {
@@ -911,8 +930,7 @@ static void test_issue_10_weibo_first_crawl_baseline(void **state)
     snprintf(fresh, sizeof(fresh), "%s", set_post(cards, 0, NULL, "刚刚", false));
     snprintf(old, sizeof(old), "%s", set_post(cards, 1, NULL, NULL, false));
     bl_page = json_dumps(in, JSON_COMPACT);
-    redis_cmd("FLUSHALL");
-    reset_server(baseline_route, NULL);
+    fresh_server(baseline_route, NULL);
     snprintf(src, sizeof(src), "  - id: wbb\n    kind: weibo_user\n    uid: \"1\"\n"
                                "    max_pages: 1\n");
     snprintf(extra, sizeof(extra),
@@ -980,8 +998,7 @@ static void test_thousand_sources_keep_their_interval(void **state)
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(many_route, NULL);
+    fresh_server(many_route, NULL);
     yq_buf_init(&b, 1 << 22);
     for (int i = 0; i < 1000; i++) {
         /* ten loopback hosts: the per-host limit applies to each */
@@ -1052,20 +1069,13 @@ static void test_issue_10_most_overdue_source_first(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    char src[1024];
     struct vclock c = {.per_poll_ms = 1000, .stop_after_polls = 8};
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(fair_route, NULL);
-    snprintf(src, sizeof(src),
-             "  - id: fa\n    url: http://127.0.0.1:%d/a\n    interval: 1s\n"
-             "  - id: fb\n    url: http://127.0.0.1:%d/b\n    interval: 1s\n"
-             "  - id: fc\n    url: http://127.0.0.1:%d/c\n    interval: 1s\n"
-             "  - id: fd\n    url: http://127.0.0.1:%d/d\n    interval: 1s\n",
-             fx.http.port, fx.http.port, fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  max_per_host: 1\n  max_parallel: 1\n", src);
+    fresh_server(fair_route, NULL);
+    load_local(&cfg, "  max_per_host: 1\n  max_parallel: 1\n",
+               "fa=/a fb=/b fc=/c fd=/d", "    interval: 1s\n");
     run_virtual(&r, &cfg, &c);
     assert_in_range(first_hit("/a"), 0, 3);
     assert_in_range(first_hit("/b"), 0, 3);
@@ -1124,8 +1134,7 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(fair_route, NULL);
+    fresh_server(fair_route, NULL);
     free_seen_while_held = 0;
     assert_int_equal(cfx_http_start(&other, handler, NULL, 1000), 0);
     snprintf(src, sizeof(src),
@@ -1155,7 +1164,6 @@ static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    char src[1024];
     int want = 2;
     pthread_t t;
     struct poller_opts opts = {0};
@@ -1163,15 +1171,10 @@ static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(fair_route, NULL);
+    fresh_server(fair_route, NULL);
     free_seen_while_held = 0;
-    snprintf(src, sizeof(src),
-             "  - id: drip1\n    url: http://127.0.0.1:%d/hold1\n"
-             "  - id: drip2\n    url: http://127.0.0.1:%d/hold2\n"
-             "  - id: free\n    url: http://127.0.0.1:%d/free\n",
-             fx.http.port, fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  max_per_host: 2\n  host_slot_ms: 5s\n  timeout_ms: 60s\n", src);
+    load_local(&cfg, "  max_per_host: 2\n  host_slot_ms: 5s\n  timeout_ms: 60s\n",
+               "drip1=/hold1 drip2=/hold2 free=/free", NULL);
     assert_int_equal(pthread_create(&t, NULL, release_after_free, &want), 0);
     opts.clock.now_ms = vclock_now;
     opts.clock.arg = &c;
@@ -1227,20 +1230,14 @@ static void test_issue_10_parsing_never_stalls_polling(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    char src[1024];
     struct poller_opts opts = {.parse_hook = block_parse};
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(fair_route, NULL);
+    fresh_server(fair_route, NULL);
     parse_saw_other_done = 0;
     parse_entered = false;
-    snprintf(src, sizeof(src),
-             "  - id: bigp\n    url: http://127.0.0.1:%d/big\n"
-             "  - id: afterp\n    url: http://127.0.0.1:%d/hold-after\n",
-             fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  timeout_ms: 60s\n", src);
+    load_local(&cfg, "  timeout_ms: 60s\n", "bigp=/big afterp=/hold-after", NULL);
     runner_start_opts(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_true(parse_entered);
@@ -1317,22 +1314,16 @@ static void test_issue_10_parse_queue_back_pressure(void **state)
 {
     struct collector_config cfg;
     struct runner r;
-    char src[1024];
     struct vclock c = {0};
     struct poller_opts opts = {.clock = {.now_ms = bp_clock, .arg = &c}, .parse_hook = bp_hook};
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(bp_route, NULL);
+    fresh_server(bp_route, NULL);
     bp_passes = bp_requests = 0;
     bp_late_started_early = -1;
-    snprintf(src, sizeof(src),
-             "  - id: bp-big\n    url: http://127.0.0.1:%d/big\n"
-             "  - id: bp-q1\n    url: http://127.0.0.1:%d/q1\n"
-             "  - id: bp-late\n    url: http://127.0.0.1:%d/late\n",
-             fx.http.port, fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  max_parallel: 1\n  parse_threads: 1\n  parse_queue_bytes: 1k\n", src);
+    load_local(&cfg, "  max_parallel: 1\n  parse_threads: 1\n  parse_queue_bytes: 1k\n",
+               "bp-big=/big bp-q1=/q1 bp-late=/late", NULL);
     runner_start_opts(&r, &cfg, &opts);
     c.p = r.p;
     assert_int_equal(poller_run(r.p, true, NULL), 0);
@@ -1401,24 +1392,16 @@ static void test_issue_10_body_memory_budget(void **state)
     struct collector_config cfg;
     struct runner r;
     struct yq_buf m;
-    char src[1024];
     struct poller_opts opts = {.parse_hook = mem_hook};
     long long high, used;
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(mem_route, NULL);
-    snprintf(src, sizeof(src),
-             "  - id: mem-1\n    url: http://127.0.0.1:%d/m1\n"
-             "  - id: mem-2\n    url: http://127.0.0.1:%d/m2\n"
-             "  - id: mem-3\n    url: http://127.0.0.1:%d/m3\n"
-             "  - id: mem-4\n    url: http://127.0.0.1:%d/m4\n",
-             fx.http.port, fx.http.port, fx.http.port, fx.http.port);
-    load_cfg(&cfg,
-             "  max_body_bytes: 48k\n  body_memory_bytes: 64k\n  max_per_host: 8\n"
-             "  parse_threads: 2\n",
-             src);
+    fresh_server(mem_route, NULL);
+    load_local(&cfg,
+               "  max_body_bytes: 48k\n  body_memory_bytes: 64k\n  max_per_host: 8\n"
+               "  parse_threads: 2\n",
+               "mem-1=/m1 mem-2=/m2 mem-3=/m3 mem-4=/m4", NULL);
     runner_start_opts(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_int_equal(poller_get_stats(r.p)->parsed, 4);
@@ -1472,17 +1455,11 @@ static void test_issue_10_sources_sharing_short_guids(void **state)
     struct collector_config cfg;
     struct runner r;
     struct yq_buf m;
-    char src[512];
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(guid_route, NULL);
-    snprintf(src, sizeof(src),
-             "  - id: site-a\n    url: http://127.0.0.1:%d/site-a\n"
-             "  - id: site-b\n    url: http://127.0.0.1:%d/site-b\n",
-             fx.http.port, fx.http.port);
-    load_cfg(&cfg, "  max_parallel: 1\n", src);
+    fresh_server(guid_route, NULL);
+    load_local(&cfg, "  max_parallel: 1\n", "site-a=/site-a site-b=/site-b", NULL);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     yq_buf_init(&m, 1 << 20);
@@ -1501,66 +1478,6 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
     return yq_buf_add(arg, data, size * n) == 0 ? size * n : 0;
 }
 
-static void test_metrics_endpoint(void **state)
-{
-    struct collector_config cfg;
-    struct poller_opts opts = {0};
-    struct yq_metrics_http *m;
-    struct store *st;
-    struct item_producer *prod;
-    struct poller *p;
-    char err[256], src[512], url[128];
-    struct yq_buf body;
-    CURL *c;
-    long status = 0;
-
-    (void)state;
-    NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(mech_route, NULL);
-    snprintf(src, sizeof(src),
-             "  - id: m-ok\n    url: http://127.0.0.1:%d/feed\n"
-             "  - id: m-html\n    url: http://127.0.0.1:%d/html\n",
-             fx.http.port, fx.http.port);
-    load_cfg(&cfg, NULL, src);
-    assert_null(yq_metrics_http_start("not-an-address", 0, err, sizeof(err)));
-    m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
-    assert_non_null(m);
-    assert_true(yq_metrics_http_port(m) > 0);
-    opts.metrics = m;
-    st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
-    prod = item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err));
-    p = poller_new(&cfg, st, prod, &opts, err, sizeof(err));
-    assert_non_null(p);
-    assert_int_equal(poller_run(p, true, NULL), 0);
-    yq_buf_init(&body, 1 << 20);
-    c = curl_easy_init();
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    assert_int_equal(status, 200);
-    assert_non_null(strstr(body.data, "yuqing_collector_sources 2\n"));
-    assert_non_null(strstr(body.data, "yuqing_collector_source_state{source=\"m-ok\",state=\"ok\"} 1"));
-    assert_non_null(strstr(body.data, "yuqing_collector_source_state{source=\"m-html\","
-                                      "state=\"not_a_feed\"} 1"));
-    assert_non_null(strstr(body.data, "yuqing_collector_source_up{source=\"m-html\"} 0"));
-    assert_non_null(strstr(body.data, "yuqing_collector_source_polls_total{source=\"m-ok\","
-                                      "state=\"ok\"} 1"));
-    assert_non_null(strstr(body.data, "# TYPE yuqing_collector_source_items_produced_total counter"));
-    assert_non_null(strstr(body.data, "yuqing_collector_bodies_parsed_total 2\n"));
-    assert_non_null(strstr(body.data, "yuqing_collector_host_slots_released_total 0\n"));
-    curl_easy_cleanup(c);
-    yq_buf_release(&body);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
-    yq_metrics_http_stop(m);
-    collector_config_release(&cfg);
-}
-
 /* GET url into body (reset first); returns the HTTP status. */
 static long http_get(const char *url, struct yq_buf *body)
 {
@@ -1577,6 +1494,46 @@ static long http_get(const char *url, struct yq_buf *body)
     curl_easy_cleanup(c);
     assert_int_equal(yq_buf_addc(body, '\0'), 0);
     return status;
+}
+
+static void test_metrics_endpoint(void **state)
+{
+    static const char *const want[] = {
+        "yuqing_collector_sources 2\n",
+        "yuqing_collector_source_state{source=\"m-ok\",state=\"ok\"} 1",
+        "yuqing_collector_source_state{source=\"m-html\",state=\"not_a_feed\"} 1",
+        "yuqing_collector_source_up{source=\"m-html\"} 0",
+        "yuqing_collector_source_polls_total{source=\"m-ok\",state=\"ok\"} 1",
+        "# TYPE yuqing_collector_source_items_produced_total counter",
+        "yuqing_collector_bodies_parsed_total 2\n",
+        "yuqing_collector_host_slots_released_total 0\n",
+    };
+    struct collector_config cfg;
+    struct poller_opts opts = {0};
+    struct yq_metrics_http *m;
+    struct runner r;
+    char err[256], url[128];
+    struct yq_buf body;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(mech_route, NULL);
+    load_local(&cfg, NULL, "m-ok=/feed m-html=/html", NULL);
+    assert_null(yq_metrics_http_start("not-an-address", 0, err, sizeof(err)));
+    m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+    assert_non_null(m);
+    assert_true(yq_metrics_http_port(m) > 0);
+    opts.metrics = m;
+    runner_start_opts(&r, &cfg, &opts);
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    yq_buf_init(&body, 1 << 20);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
+    assert_int_equal(http_get(url, &body), 200);
+    test_expect_text("/metrics", body.data, want, sizeof(want) / sizeof(want[0]), NULL, 0);
+    yq_buf_release(&body);
+    runner_stop(&r);
+    yq_metrics_http_stop(m);
+    collector_config_release(&cfg);
 }
 
 /* Wait (hang guard 60 s) until the Kafka probe reports want. */
@@ -1613,19 +1570,14 @@ static void test_issue_10_healthz_names_dependencies(void **state)
     struct yq_metrics_http *m;
     struct yq_kafka_probe *kp;
     rd_kafka_mock_cluster_t *mc;
-    char err[256], src[256], hurl[128], murl[128];
+    char err[256], hurl[128], murl[128];
     struct yq_buf body;
 
     (void)state;
     NEED_FIXTURE();
-    redis_cmd("FLUSHALL");
-    reset_server(mech_route, NULL);
-    snprintf(src, sizeof(src), "  - id: h-ok\n    url: http://127.0.0.1:%d/feed\n",
-             fx.http.port);
-    load_cfg(&cfg, NULL, src);
-    snprintf(src, sizeof(src), "  - id: h-503\n    url: http://127.0.0.1:%d/5xx\n",
-             fx.http.port);
-    load_cfg(&cfg503, NULL, src);
+    fresh_server(mech_route, NULL);
+    load_local(&cfg, NULL, "h-ok=/feed", NULL);
+    load_local(&cfg503, NULL, "h-503=/5xx", NULL);
     m = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
     assert_non_null(m);
     snprintf(hurl, sizeof(hurl), "http://127.0.0.1:%d/healthz", yq_metrics_http_port(m));
