@@ -217,6 +217,18 @@ static void assert_field(const char *key, const char *field, const char *want)
     free(v);
 }
 
+/* Each source of ids (space-separated) has the state want in its health record. */
+static void assert_states(const char *ids, const char *want)
+{
+    char id[64], key[96];
+    int used;
+
+    for (const char *at = ids; sscanf(at, " %63s%n", id, &used) == 1; at += used) {
+        snprintf(key, sizeof(key), "yuqing:source:%s", id);
+        assert_field(key, "state", want);
+    }
+}
+
 static long long exists(const char *key)
 {
     redisReply *r = redisCommand(fx.rc, "EXISTS %s", key);
@@ -1185,9 +1197,7 @@ static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
     assert_true(poller_get_stats(r.p)->slots_released >= 2);
     runner_stop(&r);
     assert_int_equal(free_seen_while_held, 2);
-    assert_field("yuqing:source:drip1", "state", "ok");
-    assert_field("yuqing:source:drip2", "state", "ok");
-    assert_field("yuqing:source:free", "state", "ok");
+    assert_states("drip1 drip2 free", "ok");
     collector_config_release(&cfg);
 }
 
@@ -1330,9 +1340,7 @@ static void test_issue_10_parse_queue_back_pressure(void **state)
     assert_int_equal(poller_get_stats(r.p)->parsed, 3);
     runner_stop(&r);
     assert_int_equal(bp_late_started_early, 0);
-    assert_field("yuqing:source:bp-big", "state", "ok");
-    assert_field("yuqing:source:bp-q1", "state", "ok");
-    assert_field("yuqing:source:bp-late", "state", "ok");
+    assert_states("bp-big bp-q1 bp-late", "ok");
     collector_config_release(&cfg);
 }
 
@@ -1421,10 +1429,7 @@ static void test_issue_10_body_memory_budget(void **state)
     }
     yq_buf_release(&m);
     runner_stop(&r);
-    assert_field("yuqing:source:mem-1", "state", "ok");
-    assert_field("yuqing:source:mem-2", "state", "ok");
-    assert_field("yuqing:source:mem-3", "state", "ok");
-    assert_field("yuqing:source:mem-4", "state", "ok");
+    assert_states("mem-1 mem-2 mem-3 mem-4", "ok");
     collector_config_release(&cfg);
 }
 
