@@ -167,6 +167,24 @@ static char *big_title_feed(void)
     return doc;
 }
 
+/*
+ * Parse doc (a feed document, NUL-terminated) and ingest its entries as source src of the
+ * fixture's config, fetched now; res gets the counts. Fails the test on an error.
+ */
+static void ingest_doc(struct fixture *fx, size_t src, const char *doc, struct ingest_result *res)
+{
+    struct feed_input in = {.body = doc, .len = strlen(doc)};
+    struct ingest_ctx ctx = {.src = &fx->cfg.sources[src], .fetched_at = yq_time_now(),
+                             .max_text_bytes = 1 << 20, .store = fx->store,
+                             .producer = fx->prod};
+    struct feed *f = NULL;
+    char ferr[256] = "";
+
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    assert_int_equal(ingest_feed(f, &ctx, res), 0);
+    feed_free(f);
+}
+
 /* Issue #10: a 1.2 MB title and a normal entry: both produced, the big one cut to fit. */
 static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **state)
 {
@@ -286,11 +304,7 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
         "<title>论坛</title><item><guid>forum-1</guid><title>民房爆炸</title>"
         "<link>http://e.example/p1</link></item></channel></rss>";
     struct fixture *fx = *state;
-    struct feed_input in = {0};
-    struct feed *f = NULL;
     struct ingest_result res;
-    struct ingest_ctx ctx;
-    char ferr[256] = "";
     size_t max_len = 0;
     int marked = 0;
 
@@ -300,22 +314,10 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
     assert_true(fx->cfg.sources[1].official);
     assert_true(fx->cfg.sources[1].local);
     assert_false(fx->cfg.sources[0].official);
-    in.body = doc;
-    in.len = strlen(doc);
-    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
-    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[1], .fetched_at = yq_time_now(),
-                              .max_text_bytes = 1 << 20, .store = fx->store,
-                              .producer = fx->prod};
-    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    ingest_doc(fx, 1, doc, &res);
     assert_int_equal(res.produced, 1);
-    feed_free(f);
-    in.body = plain_doc;
-    in.len = strlen(plain_doc);
-    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
-    ctx.src = &fx->cfg.sources[0];
-    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    ingest_doc(fx, 0, plain_doc, &res);
     assert_int_equal(res.produced, 1);
-    feed_free(f);
     wait_delivered(fx);
     assert_int_equal(consume_all(fx, "\"official\":true,\"local\":true,\"department\":"
                                      "\"市政府办公室\"",
@@ -344,11 +346,7 @@ static void test_issue_11_first_poll_marks_backlog(void **state)
         "<link>http://e.example/o1</link></item><item><guid>new-2</guid>"
         "<title>民房燃气爆炸</title><link>http://e.example/n2</link></item></channel></rss>";
     struct fixture *fx = *state;
-    struct feed_input in = {0};
-    struct feed *f = NULL;
     struct ingest_result res;
-    struct ingest_ctx ctx;
-    char ferr[256] = "";
     size_t max_len = 0;
     int marked = 0;
     bool before = true;
@@ -358,24 +356,13 @@ static void test_issue_11_first_poll_marks_backlog(void **state)
     }
     assert_int_equal(store_crawled_before(fx->store, "big", &before), 0);
     assert_false(before);
-    in.body = first_doc;
-    in.len = strlen(first_doc);
-    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
-    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[0], .fetched_at = yq_time_now(),
-                              .max_text_bytes = 1 << 20, .store = fx->store,
-                              .producer = fx->prod};
-    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    ingest_doc(fx, 0, first_doc, &res);
     assert_int_equal(res.produced, 1);
-    feed_free(f);
     wait_delivered(fx);
     assert_int_equal(store_health_ok(fx->store, "big", yq_time_now(), 200, 1), 0);
-    in.body = later_doc;
-    in.len = strlen(later_doc);
-    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
-    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    ingest_doc(fx, 0, later_doc, &res);
     assert_int_equal(res.produced, 1);
     assert_int_equal(res.seen, 1);
-    feed_free(f);
     wait_delivered(fx);
     assert_int_equal(consume_all(fx, "\"backlog\":true", &max_len, &marked), 2);
     assert_int_equal(marked, 1);
