@@ -60,18 +60,24 @@ static char *plain_text(const struct feed *f, size_t i)
     return t;
 }
 
+/* Entry i of f maps to an item whose plain text is want. */
+static void assert_plain_text(const struct feed *f, size_t i, const char *want)
+{
+    char *t = plain_text(f, i);
+
+    assert_string_equal(t, want);
+    free(t);
+}
+
 static void test_fc_009_gbk_labelled_gb2312(void **state)
 {
     struct feed *f = parse_shared("cases/inputs/FC-009.xml", NULL);
-    char *d;
 
     (void)state;
     assert_string_equal(f->encoding, "gb18030");
     assert_int_equal(f->n_entries, 2);
     assert_string_equal(f->entries[0].title, "喆堃科技园区昇平路段停电 镕钢小区供水中断");
-    d = plain_text(f, 0);
-    assert_string_equal(d, "居民赟先生称，停电自下午两点开始。");
-    free(d);
+    assert_plain_text(f, 0, "居民赟先生称，停电自下午两点开始。");
     assert_string_equal(f->entries[1].title, "市区今日天气晴");
     feed_free(f);
 }
@@ -82,7 +88,6 @@ static void test_fc_011_charset_only_in_http_header(void **state)
     size_t len = 0, blen = 0;
     const char *body;
     struct feed *f;
-    char *d;
 
     (void)state;
     SHARED_READ_OR_SKIP("cases/inputs/FC-011.http", &raw, &len);
@@ -93,9 +98,7 @@ static void test_fc_011_charset_only_in_http_header(void **state)
     assert_string_equal(f->encoding, "gb18030");
     assert_int_equal(f->n_entries, 1);
     assert_string_equal(f->entries[0].title, "区政府召开防汛工作会议");
-    d = plain_text(f, 0);
-    assert_string_equal(d, "会议部署汛期值班工作。");
-    free(d);
+    assert_plain_text(f, 0, "会议部署汛期值班工作。");
     feed_free(f);
     free(raw);
 }
@@ -103,7 +106,6 @@ static void test_fc_011_charset_only_in_http_header(void **state)
 static void test_fc_013_html_entities_and_bare_ampersands(void **state)
 {
     struct feed *f = parse_shared("cases/inputs/FC-013.xml", NULL);
-    char *d;
 
     (void)state;
     assert_true(f->bozo); /* parsed with warnings */
@@ -111,9 +113,7 @@ static void test_fc_013_html_entities_and_bare_ampersands(void **state)
     assert_string_equal(f->title, "某报网络版©测试");
     assert_string_equal(f->entries[0].title, "市政府\xC2\xA0发布通告—环城路临时封闭");
     assert_string_equal(f->entries[0].link, "https://news.example.cn/a?id=7&from=rss");
-    d = plain_text(f, 0);
-    assert_string_equal(d, "据悉…请市民“绕行”·谢谢配合");
-    free(d);
+    assert_plain_text(f, 0, "据悉…请市民“绕行”·谢谢配合");
     assert_string_equal(f->entries[1].link, "https://news.example.cn/a?id=8&from=rss");
     feed_free(f);
 }
@@ -386,11 +386,7 @@ static void test_json_feed_11_and_10(void **state)
     assert_false(f->entries[1].content_html);
     assert_string_equal(f->entries[1].published_precision, "day");
     assert_false(f->entries[2].has_published); /* unparseable: unknown, never now */
-    {
-        char *t = plain_text(f, 0);
-        assert_string_equal(t, "第一段\n第二段");
-        free(t);
-    }
+    assert_plain_text(f, 0, "第一段\n第二段");
     feed_free(f);
     f = parse_buf(v10_author, strlen(v10_author), NULL);
     assert_string_equal(f->entries[0].author, "站长");
