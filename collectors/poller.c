@@ -813,8 +813,9 @@ static int64_t source_produced(const struct source_run *r)
 }
 
 /*
- * The samples of one per-source family for run r: one {source=id} sample of value(r), or,
- * without value, one {source=id,state=...} sample per state of count(r, state) > 0.
+ * The samples of one per-source family for run r: with value, one {source=id} sample of
+ * value(r); without, {source=id,state=...} samples: by_state, one per state the run's polls
+ * ended in (its count), else one of value 1 for the run's current state.
  */
 static int source_samples(struct yq_buf *b, const char *name, const struct source_run *r,
                           int64_t (*value)(const struct source_run *r), bool by_state)
