@@ -4,11 +4,14 @@
  *                         the SQLite wrappers below
  *   web_auth_roles.c      role names and permissions
  *   web_auth_passwords.c  password rules and Argon2id hashing
+ *   web_auth_principal.c  what sessions, tokens and users share: tokens and their hashes, the
+ *                         user row, the principal lookup, ending a user's sessions and tokens
  *   web_auth_users.c      user accounts and password changes
  *   web_departments.c     the department registry
  *   web_auth_throttle.c   the login throttle and the bound on concurrent password checks
  *   web_auth_sessions.c   cookie sessions, login and logout
  *   web_auth_tokens.c     API tokens
+ * Sessions, tokens and users call into web_auth_principal.c and never into each other.
  * Not for use outside web/. Functions named *_locked expect the caller to hold a->lock.
  */
 #ifndef WEB_AUTH_INT_H
@@ -85,19 +88,21 @@ int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
 int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *text, int64_t id,
                                int64_t id2, const char *what, int *changes);
 
-/* --- shared checks and rows ------------------------------------------------------------- */
+/* --- shared checks ------------------------------------------------------------------------ */
 
 /* Valid UTF-8 (utf8proc) with no C0 control characters or DEL. */
 bool web_auth_text_ok(const char *s);
+
+/* 0 when name exists in web_departments, ERR_INVALID when not. (web_departments.c) */
+int web_auth_department_exists_locked(struct web_auth *a, const char *name);
+
+/* --- the principal: users, sessions and tokens share these (web_auth_principal.c) ----------- */
 
 /* Read the WEB_AUTH_USER_COLS columns starting at column first into u. */
 void web_auth_user_from_row(sqlite3_stmt *st, int first, struct web_user *u);
 
 /* The user named username into out: 0, ERR_NOT_FOUND or a mapped SQLite code. */
 int web_auth_user_get_locked(struct web_auth *a, const char *username, struct web_user *out);
-
-/* 0 when name exists in web_departments, ERR_INVALID when not. */
-int web_auth_department_exists_locked(struct web_auth *a, const char *name);
 
 /* End every session of user_id except keep (0 = none). */
 int web_auth_end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t keep);
@@ -116,8 +121,6 @@ int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id);
 int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const char *touch_sql,
                               const char *hash, int64_t now, int64_t idle_before,
                               struct web_principal *p_out, int64_t *id_out);
-
-/* --- tokens (web_auth_sessions.c) ---------------------------------------------------------- */
 
 /* A new random token: base64url (no padding) of 32 bytes into out (WEB_TOKEN_LEN + 1). */
 void web_auth_token_new(char *out);

@@ -9,24 +9,6 @@
 #include "yq_err.h"
 #include "yq_log.h"
 
-/* A new random token: base64url (no padding) of 32 bytes into out (WEB_TOKEN_LEN + 1). */
-void web_auth_token_new(char *out)
-{
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(out, WEB_TOKEN_LEN + 1, raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-}
-
-/* BLAKE2b-256 of token as 64 hex characters + NUL into out. Only hashes are stored. */
-void web_auth_token_hash(const char *token, char *out)
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
-    sodium_bin2hex(out, 65, h, sizeof(h));
-}
-
 void web_session_csrf(const char *token, char *out)
 {
     static const unsigned char key[] = "yuqing web session csrf v1";
@@ -36,13 +18,6 @@ void web_session_csrf(const char *token, char *out)
     sodium_bin2base64(out, WEB_TOKEN_LEN + 1, h, sizeof(h),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(h, sizeof(h));
-}
-
-/* End every session of user_id except keep (0 = none); caller holds the lock. */
-int web_auth_end_sessions_locked(struct web_auth *a, int64_t user_id, int64_t keep)
-{
-    return web_auth_run_by_key_locked(a, "DELETE FROM web_sessions WHERE user_id = ?1 AND id <> ?2",
-                                      NULL, user_id, keep, "sessions end", NULL);
 }
 
 /* Insert a session for user_id; token_out/csrf_out get the clear values. Lock held. */
@@ -155,40 +130,6 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
         memset(p_out, 0, sizeof(*p_out));
         token_out[0] = '\0';
     }
-    return err;
-}
-
-int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const char *touch_sql,
-                              const char *hash, int64_t now, int64_t idle_before,
-                              struct web_principal *p_out, int64_t *id_out)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t last = 0;
-    int err, rc;
-
-    *id_out = 0;
-    web_auth_lock(a);
-    err = web_auth_prepare(a, select_sql, &st, "principal lookup");
-    if (!err) {
-        web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, now);
-        if (sqlite3_bind_parameter_count(st) >= 3) {
-            sqlite3_bind_int64(st, 3, idle_before);
-        }
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *id_out = sqlite3_column_int64(st, 0);
-            last = sqlite3_column_int64(st, 1);
-            web_auth_user_from_row(st, 2, &p_out->user);
-        } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "principal lookup");
-        }
-        sqlite3_finalize(st);
-    }
-    if (!err && now - last >= 60) {
-        (void)web_auth_run_by_key_locked(a, touch_sql, NULL, *id_out, now, "touch", NULL);
-    }
-    web_auth_unlock(a);
     return err;
 }
 

@@ -9,13 +9,6 @@
 #include "yq_err.h"
 #include "yq_log.h"
 
-/* Revoke every API token of user_id; caller holds the lock. */
-int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id)
-{
-    return web_auth_run_by_key_locked(a, "DELETE FROM web_api_tokens WHERE user_id = ?", NULL,
-                                      user_id, 0, "tokens end", NULL);
-}
-
 int web_token_create(struct web_auth *a, const char *username, const char *name, int64_t ttl_s,
                      int64_t now, char *token_out, size_t len, int64_t *id_out)
 {

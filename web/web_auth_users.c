@@ -25,23 +25,6 @@ static bool username_ok(const char *s)
     return true;
 }
 
-void web_auth_user_from_row(sqlite3_stmt *st, int first, struct web_user *u)
-{
-    char role[16];
-
-    memset(u, 0, sizeof(*u));
-    u->id = sqlite3_column_int64(st, first);
-    web_auth_col_copy(st, first + 1, u->username, sizeof(u->username));
-    web_auth_col_copy(st, first + 2, u->display_name, sizeof(u->display_name));
-    web_auth_col_copy(st, first + 3, role, sizeof(role));
-    if (web_role_parse(role, &u->role) != 0) {
-        u->role = WEB_ROLE_NONE;
-    }
-    web_auth_col_copy(st, first + 4, u->department, sizeof(u->department));
-    u->disabled = sqlite3_column_int(st, first + 5) != 0;
-    u->must_change_password = sqlite3_column_int(st, first + 6) != 0;
-}
-
 json_t *web_user_json(const struct web_user *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b}", "username", u->username, "display_name",
@@ -124,29 +107,6 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
     }
     web_auth_unlock(a);
     sodium_memzero(hash, sizeof(hash));
-    return err;
-}
-
-/* Caller holds the lock. */
-int web_auth_user_get_locked(struct web_auth *a, const char *username, struct web_user *out)
-{
-    char sql[256];
-    sqlite3_stmt *st = NULL;
-    int err, rc;
-
-    snprintf(sql, sizeof(sql), "SELECT %s FROM web_users WHERE username = ?", WEB_AUTH_USER_COLS);
-    err = web_auth_prepare(a, sql, &st, "user get");
-    if (err) {
-        return err;
-    }
-    web_auth_bind_text(st, 1, username);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        web_auth_user_from_row(st, 0, out);
-    } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "user get");
-    }
-    sqlite3_finalize(st);
     return err;
 }
 
