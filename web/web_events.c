@@ -19,6 +19,7 @@
 #include "web_reply.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_sqlite.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -114,7 +115,7 @@ static int change_marker(struct web *w, int64_t *out)
         }
     }
     if (rc != SQLITE_ROW) {
-        err = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ERR_RETRY : ERR_IO;
+        err = rc == SQLITE_DONE ? ERR_IO : yq_sqlite_err(rc); /* an aggregate has one row */
     }
     sqlite3_finalize(st);
     web_auth_unlock(w->auth);
