@@ -13,15 +13,13 @@
 #include <cmocka.h>
 
 #include <jansson.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fc033.h"
 #include "http_client.h"
 #include "test_server.h"
 #include "ticket_intake.h"
@@ -377,20 +375,6 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
     resp_release(&r);
 }
 
-/* The text of the first node of xpath in ctx (new, free()), or NULL. */
-static char *xpath_text(xmlXPathContextPtr ctx, const char *xpath)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)xpath, ctx);
-    char *out = NULL;
-    if (o && o->nodesetval && o->nodesetval->nodeNr > 0) {
-        xmlChar *s = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
-        out = strdup((const char *)s);
-        xmlFree(s);
-    }
-    xmlXPathFreeObject(o);
-    return out;
-}
-
 /*
  * FC-033 through the real store: the hostile channel, title, link, author and description
  * of inputs/FC-033.xml go through alert decoding and ticket intake; the detail and the queue
@@ -401,39 +385,23 @@ static void test_fc033_hostile_item_through_real_store(void **state)
 {
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
-    char path[512], now[32], err[256], *channel, *title, *link, *author, *desc, *text;
+    char path[512], now[32], err[256], *text;
+    const char *channel, *title, *link, *author, *desc;
     struct ticket_intake_result res;
-    xmlXPathContextPtr ctx;
+    struct fc033_item fc;
     struct yq_alert alert;
     json_t *spec, *v, *item, *summary = NULL, *t;
     struct client cl;
-    xmlDocPtr doc;
     struct resp r;
     size_t i;
 
-    snprintf(path, sizeof(path), "%s/cases/inputs/FC-033.xml", YQ_SHARED_DIR);
-    if (access(path, R_OK) != 0) {
-        skip(); /* ../shared is absent: nothing to check against */
-    }
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-    assert_non_null(doc);
-    ctx = xmlXPathNewContext(doc);
-    xmlXPathRegisterNs(ctx, (const xmlChar *)"dc",
-                       (const xmlChar *)"http://purl.org/dc/elements/1.1/");
-    channel = xpath_text(ctx, "/rss/channel/title");
-    title = xpath_text(ctx, "/rss/channel/item/title");
-    link = xpath_text(ctx, "/rss/channel/item/link");
-    author = xpath_text(ctx, "/rss/channel/item/dc:creator");
-    desc = xpath_text(ctx, "/rss/channel/item/description");
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    assert_non_null(channel);
-    assert_non_null(link);
-    assert_non_null(desc);
-    assert_non_null(author);
+    fc033_load(&fc); /* skips when ../shared is absent */
+    channel = fc.channel;
+    title = fc.title;
+    link = fc.link;
+    author = fc.author;
+    desc = fc.desc;
     assert_string_equal(author, "\" onmouseover=\"alert('author')\" x=\"");
-    assert_non_null(title);
-    assert_string_equal(title, "<img src=x onerror=alert(document.cookie)>停水通知");
 
     /* the alert the matcher would send for this item (the description kept raw on purpose) */
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
@@ -497,11 +465,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
     assert_string_equal(json_string_value(json_object_get(summary, "title")), title);
     json_decref(v);
     resp_release(&r);
-    free(channel);
-    free(title);
-    free(link);
-    free(author);
-    free(desc);
+    fc033_release(&fc);
 }
 
 /*
