@@ -122,6 +122,27 @@ static inline void resp_release(struct resp *r)
     r->body = NULL;
 }
 
+/*
+ * POST body to /api/tickets/<number>/<action> as cl and expect status want. r (may be NULL)
+ * gets the answer for more checks (resp_release()); with NULL it is released here.
+ */
+static inline void http_ticket_action(unsigned port, const struct client *cl, const char *number,
+                                      const char *action, const char *body, long want,
+                                      struct resp *r)
+{
+    struct resp own;
+    char path[160];
+
+    snprintf(path, sizeof(path), "/api/tickets/%s/%s", number, action);
+    http_request(port, cl, "POST", path, body, NULL, r ? r : &own);
+    if ((r ? r : &own)->status != want) {
+        fail_msg("%s on %s gave %ld, want %ld", action, number, (r ? r : &own)->status, want);
+    }
+    if (!r) {
+        resp_release(&own);
+    }
+}
+
 /* GET path as cl (may be NULL): expects 200 with a JSON object, returned (new reference). */
 static inline json_t *http_get_json(unsigned port, const struct client *cl, const char *path)
 {

@@ -211,19 +211,12 @@ static void test_liaison_gets_403_on_other_department_for_every_action(void **st
     assert_int_equal(r.status, 403);
     resp_release(&r);
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-        snprintf(path, sizeof(path), "/api/tickets/%s/%s", f->number_b, bodies[i][0]);
-        request(f, &cl, "POST", path, bodies[i][1], NULL, &r);
-        if (r.status != 403) {
-            fail_msg("liaison %s on another department's ticket gave %ld", bodies[i][0],
-                     r.status);
-        }
-        resp_release(&r);
+        /* another department's ticket */
+        http_ticket_action(f->fx.port, &cl, f->number_b, bodies[i][0], bodies[i][1], 403, NULL);
     }
     /* duty actions are refused on their own department's ticket too */
-    snprintf(path, sizeof(path), "/api/tickets/%s/dismiss", f->number_a);
-    request(f, &cl, "POST", path, "{\"reason\":\"irrelevant\"}", NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_ticket_action(f->fx.port, &cl, f->number_a, "dismiss", "{\"reason\":\"irrelevant\"}", 403,
+                       NULL);
     assert_int_equal(ticket_fixture_changes(f->fx.ft), 0);
 
     /* the list holds only their department, whatever the filter asks */
@@ -261,14 +254,10 @@ static void test_duty_officer_flow_and_errors(void **state)
     assert_non_null(strstr(r.body, f->number_b));
     assert_non_null(strstr(r.body, "\"now\""));
     resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/assign", f->number_b);
-    request(f, &cl, "POST", path, "{\"department\":\"" DEPT_A "\"}", NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/close", f->number_b);
-    request(f, &cl, "POST", path, "{\"result\":\"x\"}", NULL, &r);
-    assert_int_equal(r.status, 409); /* not responded yet */
-    resp_release(&r);
+    http_ticket_action(f->fx.port, &cl, f->number_b, "assign", "{\"department\":\"" DEPT_A "\"}",
+                       200, NULL);
+    /* not responded yet */
+    http_ticket_action(f->fx.port, &cl, f->number_b, "close", "{\"result\":\"x\"}", 409, NULL);
     snprintf(path, sizeof(path), "/api/tickets/%s/dismiss", f->number_b);
     request(f, &cl, "POST", path, "{}", NULL, &r);
     assert_int_equal(r.status, 400); /* reason missing */

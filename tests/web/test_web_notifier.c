@@ -22,6 +22,7 @@
 #include "fc033.h"
 #include "http_client.h"
 #include "test_server.h"
+#include "ticket_fixture.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web.h"
@@ -126,37 +127,19 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char p[96];
     test_server_stop(f->srv);
     web_free(f->w);
     ticket_store_free(f->reader);
     ticket_store_free(f->writer);
     pthread_mutex_destroy(&f->lock);
-    unlink(f->dbpath);
-    snprintf(p, sizeof(p), "%s-wal", f->dbpath);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->dbpath);
-    unlink(p);
+    ticket_fixture_remove_db(f->dbpath);
     free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    struct resp r;
-    char body[128];
-    json_t *me;
-
-    memset(cl, 0, sizeof(*cl));
-    snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, pass);
-    http_request(test_server_port(f->srv), NULL, "POST", "/api/login", body, NULL, &r);
-    assert_int_equal(r.status, 200);
-    me = json_loads(r.body, 0, NULL);
-    snprintf(cl->cookie, sizeof(cl->cookie), "%s", r.cookie);
-    snprintf(cl->csrf, sizeof(cl->csrf), "%s",
-             json_string_value(json_object_get(me, "csrf_token")));
-    json_decref(me);
-    resp_release(&r);
+    http_login(test_server_port(f->srv), user, pass, cl);
 }
 
 static void test_liaison_sees_and_acts_on_real_tickets(void **state)
@@ -166,7 +149,6 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
     static const char *const actions[] = {"ack", "respond", "return", "close",
                                           "assign", "dismiss", "reopen", "set_level"};
     struct client cl;
-    char path[128];
     struct resp r;
     json_t *v, *t;
 
@@ -178,17 +160,12 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
     assert_non_null(strstr(r.body, "\"clocks\""));
     resp_release(&r);
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        snprintf(path, sizeof(path), "/api/tickets/%s/%s", f->number_b, actions[i]);
-        http_request(port, &cl, "POST", path, "{\"reason\":\"x\",\"result\":\"x\"}", NULL, &r);
-        if (r.status != 403) {
-            fail_msg("%s on another department's ticket gave %ld", actions[i], r.status);
-        }
-        resp_release(&r);
+        /* another department's ticket */
+        http_ticket_action(port, &cl, f->number_b, actions[i],
+                           "{\"reason\":\"x\",\"result\":\"x\"}", 403, NULL);
     }
-    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
-    http_request(port, &cl, "POST", path, "{\"actor\":\"somebody-else\",\"role\":\"admin\"}",
-                 NULL, &r);
-    assert_int_equal(r.status, 200);
+    http_ticket_action(port, &cl, f->number_a, "ack",
+                       "{\"actor\":\"somebody-else\",\"role\":\"admin\"}", 200, &r);
     v = json_loads(r.body, 0, NULL);
     t = json_object_get(v, "ticket");
     assert_string_equal(json_string_value(json_object_get(t, "state")), "acknowledged");
@@ -197,18 +174,14 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
     assert_non_null(strstr(r.body, "\"terms\":[\"征地\"]"));
     json_decref(v);
     resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_a);
-    http_request(port, &cl, "POST", path,
-                 "{\"channel\":\"网站\",\"url\":\"https://gov.example/notice/1\",\"note\":\"已答复\"}",
-                 NULL, &r);
-    assert_int_equal(r.status, 200);
+    http_ticket_action(
+        port, &cl, f->number_a, "respond",
+        "{\"channel\":\"网站\",\"url\":\"https://gov.example/notice/1\",\"note\":\"已答复\"}", 200,
+        &r);
     assert_non_null(strstr(r.body, "\"responded\""));
     resp_release(&r);
     /* a second ack is refused by the lifecycle: 409 */
-    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
-    http_request(port, &cl, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 409);
-    resp_release(&r);
+    http_ticket_action(port, &cl, f->number_a, "ack", "{}", 409, NULL);
 }
 
 /* query with every byte outside [A-Za-z0-9._~=&?-] %-encoded, into out. */
@@ -307,21 +280,12 @@ static void test_duty_officer_closes_with_result(void **state)
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
     struct client cl;
-    char path[128];
     struct resp r;
 
     login(f, "duty1", "duty-password-1", &cl);
-    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_b);
-    http_request(port, &cl, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_b);
-    http_request(port, &cl, "POST", path, "{\"channel\":\"答复\"}", NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/close", f->number_b);
-    http_request(port, &cl, "POST", path, "{\"result\":\"排污口已封堵\"}", NULL, &r);
-    assert_int_equal(r.status, 200);
+    http_ticket_action(port, &cl, f->number_b, "ack", "{}", 200, NULL);
+    http_ticket_action(port, &cl, f->number_b, "respond", "{\"channel\":\"答复\"}", 200, NULL);
+    http_ticket_action(port, &cl, f->number_b, "close", "{\"result\":\"排污口已封堵\"}", 200, &r);
     assert_non_null(strstr(r.body, "\"closed\""));
     assert_non_null(strstr(r.body, "排污口已封堵"));
     resp_release(&r);
@@ -351,14 +315,12 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
         }
         resp_release(&r);
     }
-    snprintf(path, sizeof(path), "/api/tickets/%s/assign", f->number_a);
-    http_request(port, &cl, "POST", path, "{\"department\":\"不存在的局\"}", NULL, &r);
-    assert_int_equal(r.status, 400);
+    http_ticket_action(port, &cl, f->number_a, "assign", "{\"department\":\"不存在的局\"}", 400,
+                       &r);
     assert_non_null(strstr(r.body, "不存在"));
     resp_release(&r);
-    http_request(port, &cl, "POST", path,
-                 "{\"department\":\"" DEPT_B "\",\"co_departments\":[\"虚构办\"]}", NULL, &r);
-    assert_int_equal(r.status, 400);
+    http_ticket_action(port, &cl, f->number_a, "assign",
+                       "{\"department\":\"" DEPT_B "\",\"co_departments\":[\"虚构办\"]}", 400, &r);
     assert_non_null(strstr(r.body, "虚构办"));
     resp_release(&r);
     /* nothing changed: still open, still the lead department it came with */
@@ -369,10 +331,8 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
     assert_non_null(strstr(r.body, "\"department\":\"" DEPT_A "\""));
     resp_release(&r);
     /* a registered department is accepted */
-    snprintf(path, sizeof(path), "/api/tickets/%s/assign", f->number_a);
-    http_request(port, &cl, "POST", path, "{\"department\":\"" DEPT_B "\"}", NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
+    http_ticket_action(port, &cl, f->number_a, "assign", "{\"department\":\"" DEPT_B "\"}", 200,
+                       NULL);
 }
 
 /*
@@ -542,14 +502,9 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
     json_t *v, *arr, *t;
 
     login(f, "duty1", "duty-password-1", &cl);
-    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
-    http_request(port, &cl, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
-    snprintf(path, sizeof(path), "/api/tickets/%s/respond", f->number_a);
-    http_request(port, &cl, "POST", path,
-                 "{\"channel\":\"答复\",\"responded_at\":\"2099-01-01T00:00:00Z\"}", NULL, &r);
-    assert_int_equal(r.status, 400);
+    http_ticket_action(port, &cl, f->number_a, "ack", "{}", 200, NULL);
+    http_ticket_action(port, &cl, f->number_a, "respond",
+                       "{\"channel\":\"答复\",\"responded_at\":\"2099-01-01T00:00:00Z\"}", 400, &r);
     v = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(v, "error")), "invalid");
     assert_string_equal(json_string_value(json_object_get(v, "code")),
@@ -560,9 +515,7 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
     json_decref(v);
     resp_release(&r);
     /* a state refusal: 409 with its code, the states named in Chinese */
-    snprintf(path, sizeof(path), "/api/tickets/%s/ack", f->number_a);
-    http_request(port, &cl, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 409);
+    http_ticket_action(port, &cl, f->number_a, "ack", "{}", 409, &r);
     v = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(v, "code")), "state_not_allowed");
     assert_non_null(strstr(json_string_value(json_object_get(v, "message")), "“已签收”"));

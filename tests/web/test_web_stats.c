@@ -105,7 +105,7 @@ static int teardown(void **state)
     test_server_stop(f->srv);
     web_free(f->w);
     workcal_free(f->cal);
-    web_fixture_remove_db(f->path);
+    ticket_fixture_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;

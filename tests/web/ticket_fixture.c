@@ -61,8 +61,6 @@ struct ticket_fixture *ticket_fixture_new(void)
 
 void ticket_fixture_free(struct ticket_fixture *tf)
 {
-    char p[96];
-
     if (!tf) {
         return;
     }
@@ -71,12 +69,19 @@ void ticket_fixture_free(struct ticket_fixture *tf)
     }
     ticket_store_free(tf->reader);
     ticket_store_free(tf->writer);
-    unlink(tf->path);
-    snprintf(p, sizeof(p), "%s-wal", tf->path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", tf->path);
-    unlink(p);
+    ticket_fixture_remove_db(tf->path);
     free(tf);
+}
+
+void ticket_fixture_remove_db(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    char p[160];
+
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+        unlink(p);
+    }
 }
 
 void *ticket_fixture_ctx(struct ticket_fixture *tf)

@@ -25,6 +25,9 @@ extern const struct web_ticket_ops *const ticket_fixture_ops;
 struct ticket_fixture *ticket_fixture_new(void);
 void ticket_fixture_free(struct ticket_fixture *tf);
 
+/* Remove the SQLite file at path with its -wal and -shm files (missing ones are fine). */
+void ticket_fixture_remove_db(const char *path);
+
 /* The ops_ctx to give web_new() with ticket_fixture_ops (borrowed from tf). */
 void *ticket_fixture_ctx(struct ticket_fixture *tf);
 

@@ -72,24 +72,13 @@ void web_fixture_serve(struct web_fixture *f, unsigned connection_limit)
     f->port = test_server_port(f->srv);
 }
 
-void web_fixture_remove_db(const char *path)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    char p[160];
-
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
 void web_fixture_close(struct web_fixture *f)
 {
     test_server_stop(f->srv);
     web_free(f->w);
     ticket_fixture_free(f->ft);
     if (f->dbpath[0]) {
-        web_fixture_remove_db(f->dbpath);
+        ticket_fixture_remove_db(f->dbpath);
     }
     memset(f, 0, sizeof(*f));
 }

@@ -42,7 +42,4 @@ void web_fixture_serve(struct web_fixture *f, unsigned connection_limit);
 /* Stop the server, free the web and the ticket store, remove the database files. */
 void web_fixture_close(struct web_fixture *f);
 
-/* Remove the SQLite database path and its -wal and -shm files (missing ones are fine). */
-void web_fixture_remove_db(const char *path);
-
 #endif
