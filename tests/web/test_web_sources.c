@@ -112,10 +112,25 @@ static json_t *get_as_duty(const struct fx *f, const char *path)
     return http_get_json(f->fx.port, &cl, path);
 }
 
+/*
+ * GET /api/sources as the duty officer, which must list exactly two sources: *a and *b
+ * (borrowed from the returned document, a new reference) in the page's order.
+ */
+static json_t *get_two_sources(const struct fx *f, json_t **a, json_t **b)
+{
+    json_t *doc = get_as_duty(f, "/api/sources");
+    json_t *list = json_object_get(doc, "sources");
+
+    assert_int_equal(json_array_size(list), 2);
+    *a = json_array_get(list, 0);
+    *b = json_array_get(list, 1);
+    return doc;
+}
+
 static void test_issue_6_sources_show_items_24h(void **state)
 {
     struct fx *f = *state;
-    json_t *doc, *list, *a, *b;
+    json_t *doc, *a, *b;
     redisContext *rc = redis_open(f);
 
     redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z "
@@ -127,12 +142,8 @@ static void test_issue_6_sources_show_items_24h(void **state)
     redis_do(rc, "HSET yuqing:source:beta:longtext 123 {}");
     redisFree(rc);
 
-    doc = get_as_duty(f, "/api/sources");
+    doc = get_two_sources(f, &a, &b); /* the side keys are not sources */
     assert_true(json_is_true(json_object_get(doc, "redis_up")));
-    list = json_object_get(doc, "sources");
-    assert_int_equal(json_array_size(list), 2); /* the side keys are not sources */
-    a = json_array_get(list, 0);
-    b = json_array_get(list, 1);
     assert_string_equal(json_string_value(json_object_get(a, "id")), "alpha");
     assert_int_equal(json_integer_value(json_object_get(a, "items_24h")), 37);
     assert_int_equal(json_integer_value(json_object_get(a, "items_last_seen")), 20);
@@ -150,7 +161,7 @@ static void test_issue_6_sources_show_items_24h(void **state)
 static void test_issue_11_sources_names_labels_beijing_time(void **state)
 {
     struct fx *f = *state;
-    json_t *doc, *list, *a, *b;
+    json_t *doc, *a, *b;
     redisContext *rc = redis_open(f);
 
     redis_do(rc, "HSET yuqing:source:ak-news state not_a_feed name %s kind rss "
@@ -161,11 +172,7 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
     redis_do(rc, "HSET yuqing:source:zz state http_error last_error %s",
              "2026-12-04T16:00:00Z http_error: http status 404");
     redisFree(rc);
-    doc = get_as_duty(f, "/api/sources");
-    list = json_object_get(doc, "sources");
-    assert_int_equal(json_array_size(list), 2);
-    a = json_array_get(list, 0);
-    b = json_array_get(list, 1);
+    doc = get_two_sources(f, &a, &b);
     assert_string_equal(json_string_value(json_object_get(a, "name")), "安康新闻网");
     assert_string_equal(json_string_value(json_object_get(a, "kind_label")), "网站");
     assert_string_equal(json_string_value(json_object_get(a, "error_code")), "not_a_feed");
