@@ -109,21 +109,34 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
+int yq_metrics_http_listen_addr(const char *address, int port, struct sockaddr_in *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->sin_family = AF_INET;
+    if (!address || port < 0 || port > 65535 || inet_pton(AF_INET, address, &out->sin_addr) != 1) {
+        return ERR_INVALID;
+    }
+    out->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+int yq_metrics_http_bound_port(struct MHD_Daemon *daemon, int asked)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : asked;
+}
+
 struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, char *errbuf,
                                               size_t errlen)
 {
     struct yq_metrics_http *h;
     struct sockaddr_in sa;
-    const union MHD_DaemonInfo *info;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    if (!address || port < 0 || port > 65535 || inet_pton(AF_INET, address, &sa.sin_addr) != 1) {
+    if (yq_metrics_http_listen_addr(address, port, &sa) != 0) {
         snprintf(errbuf, errlen, "metrics: bad listen address '%s' port %d",
                  address ? address : "", port);
         return NULL;
     }
-    sa.sin_port = htons((uint16_t)port);
     h = calloc(1, sizeof(*h));
     if (!h) {
         snprintf(errbuf, errlen, "metrics: out of memory");
@@ -141,8 +154,7 @@ struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, cha
         free(h);
         return NULL;
     }
-    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : port;
+    h->port = yq_metrics_http_bound_port(h->daemon, port);
     return h;
 }
 

@@ -17,6 +17,8 @@
 
 #include "yq_cfg.h"
 
+struct MHD_Daemon;
+struct sockaddr_in;
 struct yq_buf;
 struct yq_metrics_http;
 
@@ -59,6 +61,18 @@ struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, cha
 
 /* The TCP port actually bound (useful with port 0). h borrowed. */
 int yq_metrics_http_port(const struct yq_metrics_http *h);
+
+/*
+ * The two steps every libmicrohttpd server of the project shares (this endpoint, and any
+ * other that listens on one IPv4 address):
+ * yq_metrics_http_listen_addr() fills out (caller storage) with address (dotted quad,
+ * NUL-terminated, borrowed; NULL is refused) and port (0 = any free port) for
+ * MHD_OPTION_SOCK_ADDR; returns 0 or ERR_INVALID (bad address, port outside 0..65535).
+ * yq_metrics_http_bound_port() is the TCP port daemon (borrowed, started) listens on, or
+ * asked when libmicrohttpd cannot tell.
+ */
+int yq_metrics_http_listen_addr(const char *address, int port, struct sockaddr_in *out);
+int yq_metrics_http_bound_port(struct MHD_Daemon *daemon, int asked);
 
 /*
  * Replace the /metrics text with len bytes of text (copied; need not be NUL-terminated).

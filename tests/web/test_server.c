@@ -1,9 +1,10 @@
 #include "test_server.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "yq_metrics_http.h"
 
 struct test_server {
     struct MHD_Daemon *d;
@@ -94,12 +95,11 @@ struct test_server *test_server_start_limited(struct web *w, unsigned port,
     struct sockaddr_in sin;
     struct MHD_OptionItem guard[WEB_DAEMON_OPTIONS_MAX];
     struct MHD_OptionItem limit[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
-    const union MHD_DaemonInfo *info;
 
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!s || yq_metrics_http_listen_addr("127.0.0.1", (int)port, &sin) != 0) {
+        free(s);
+        return NULL;
+    }
     s->w = w;
     s->extra = extra;
     s->extra_cls = extra_cls;
@@ -124,8 +124,7 @@ struct test_server *test_server_start_limited(struct web *w, unsigned port,
         free(s);
         return NULL;
     }
-    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : port;
+    s->port = (unsigned)yq_metrics_http_bound_port(s->d, (int)port);
     return s;
 }
 
