@@ -160,6 +160,15 @@ static inline json_t *http_get_json(unsigned port, const struct client *cl, cons
     return v;
 }
 
+/* GET /api/tickets/<number> as cl: expects 200; the answer's JSON object (new reference). */
+static inline json_t *http_get_ticket(unsigned port, const struct client *cl, const char *number)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "/api/tickets/%s", number);
+    return http_get_json(port, cl, path);
+}
+
 /*
  * POST body to path (a .../tokens endpoint) as cl, expecting 201: machine (caller storage) is
  * then a client with the new API token as its bearer and nothing else.

@@ -437,11 +437,10 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 {
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
-    char json[2048], err[256], now[32], path[128];
+    char json[2048], err[256], now[32];
     struct ticket_intake_result res;
     struct yq_alert alert;
     struct client cl;
-    struct resp r;
     json_t *v, *t;
 
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
@@ -464,26 +463,18 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
     yq_alert_release(&alert);
 
     login(f, "duty1", "duty-password-1", &cl);
-    snprintf(path, sizeof(path), "/api/tickets/%s", res.number);
-    http_request(port, &cl, "GET", path, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_ticket(port, &cl, res.number);
     t = json_object_get(v, "ticket");
     assert_true(json_is_true(json_object_get(t, "rules_unverified")));
     assert_string_equal(json_string_value(json_object_get(t, "rules_checked_at")),
                         "2026-11-29T07:58:00Z");
     json_decref(v);
-    resp_release(&r);
 
-    snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
-    http_request(port, &cl, "GET", path, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_ticket(port, &cl, f->number_a);
     t = json_object_get(v, "ticket");
     assert_true(json_is_false(json_object_get(t, "rules_unverified")));
     assert_true(json_is_null(json_object_get(t, "rules_checked_at")));
     json_decref(v);
-    resp_release(&r);
 }
 
 /*
@@ -497,7 +488,6 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
     struct client cl;
-    char path[128];
     struct resp r;
     json_t *v, *arr, *t;
 
@@ -537,10 +527,7 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
     json_decref(v);
     resp_release(&r);
     /* the detail: display fields */
-    snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
-    http_request(port, &cl, "GET", path, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_ticket(port, &cl, f->number_a);
     t = json_object_get(v, "ticket");
     assert_string_equal(json_string_value(json_object_get(t, "state_label")), "已签收");
     assert_string_equal(
@@ -555,7 +542,6 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
         json_string_value(json_object_get(json_array_get(json_object_get(t, "log"), 1), "text")),
         "duty1 签收");
     json_decref(v);
-    resp_release(&r);
 }
 
 /*
