@@ -44,10 +44,32 @@ struct fx {
     char number_a[32], number_b[32];
 };
 
+/*
+ * Decode json (an alert as the matcher sends it; borrowed) and take it in through the real
+ * intake under the ops' lock, as the notifier does; res gets the intake's answer. decoded (may
+ * be NULL) gets the decoded alert for more checks (the caller releases it with
+ * yq_alert_release()); with NULL it is released here.
+ */
+static void intake_json(struct fx *f, const char *json, struct ticket_intake_result *res,
+                        struct yq_alert *decoded)
+{
+    struct yq_alert own, *alert = decoded ? decoded : &own;
+    char err[256];
+
+    if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
+        fail_msg("decode: %s", err);
+    }
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(ticket_intake_alert(f->writer, alert, yq_time_now(), res), 0);
+    pthread_mutex_unlock(&f->lock);
+    if (!decoded) {
+        yq_alert_release(&own);
+    }
+}
+
 static void intake(struct fx *f, const char *id, const char *dept, const char *title, char *number)
 {
-    char json[2048], err[256];
-    struct yq_alert alert;
+    char json[2048];
     struct ticket_intake_result res;
     char now[32];
 
@@ -63,10 +85,8 @@ static void intake(struct fx *f, const char *id, const char *dept, const char *t
              "\"text\":\"汉滨征地补偿款迟迟未发放\",\"author\":\"\",\"published_at\":null,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
              id, now, dept, id, dept, id, id, title, now);
-    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    intake_json(f, json, &res, NULL);
     snprintf(number, 32, "%s", res.number);
-    yq_alert_release(&alert);
 }
 
 static int setup(void **state)
@@ -345,11 +365,10 @@ static void test_fc033_hostile_item_through_real_store(void **state)
 {
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
-    char path[512], now[32], err[256], *text;
+    char path[512], now[32], *text;
     const char *channel, *title, *link, *author, *desc;
     struct ticket_intake_result res;
     struct fc033_item fc;
-    struct yq_alert alert;
     json_t *spec, *v, *item, *summary = NULL, *t;
     struct client cl;
     struct resp r;
@@ -380,12 +399,8 @@ static void test_fc033_hostile_item_through_real_store(void **state)
     text = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     assert_non_null(text);
-    if (yq_alert_decode(text, strlen(text), &alert, err, sizeof(err)) != 0) {
-        fail_msg("decode: %s", err);
-    }
+    intake_json(f, text, &res, NULL);
     free(text);
-    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
-    yq_alert_release(&alert);
 
     login(f, "duty1", "duty-password-1", &cl);
     snprintf(path, sizeof(path), "/api/tickets/%s", res.number);
@@ -437,7 +452,7 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 {
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
-    char json[2048], err[256], now[32];
+    char json[2048], now[32];
     struct ticket_intake_result res;
     struct yq_alert alert;
     struct client cl;
@@ -455,11 +470,8 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
              "\"text\":\"征地\",\"author\":\"\",\"published_at\":null,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
              now, DEPT_A, DEPT_A, now);
-    assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
+    intake_json(f, json, &res, &alert);
     assert_true(alert.rules_unverified);
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
-    pthread_mutex_unlock(&f->lock);
     yq_alert_release(&alert);
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -553,9 +565,8 @@ static void test_issue_11_held_items_api(void **state)
 {
     struct fx *f = *state;
     unsigned port = test_server_port(f->srv);
-    char json[2048], err[256], now[32];
+    char json[2048], now[32];
     struct ticket_intake_result res;
-    struct yq_alert alert;
     struct client cl;
     struct resp r;
     json_t *v, *items, *it;
@@ -575,12 +586,8 @@ static void test_issue_11_held_items_api(void **state)
                  k, now, DEPT_A, DEPT_A, k, k, k == 0 ? "宇宙大爆炸理论" : "权威发布｜通报",
                  k == 0 ? "\"2020-06-01T00:00:00Z\"" : "null", now,
                  k == 0 ? "" : ",\"official\":true,\"department\":\"市政府办公室\"");
-        assert_int_equal(yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)), 0);
-        pthread_mutex_lock(&f->lock);
-        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
-        pthread_mutex_unlock(&f->lock);
+        intake_json(f, json, &res, NULL);
         assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
-        yq_alert_release(&alert);
     }
 
     login(f, "duty1", "duty-password-1", &cl);
