@@ -368,13 +368,20 @@ await check('items held back (old posts, the government\'s own) are listed below
   eq(await page.$$eval('#held tbody tr', (trs) => trs.length), 2, 'both held items');
   // searched and filtered by the server
   await page.fill('#held-q', '滑坡');
-  await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 1);
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('#held tbody tr');
+    return rows.length === 1 && rows[0].dataset.held === 'rss:fabu01';
+  }, null, { timeout: 10000 }).catch(() => {});
   assert(asked.some((a) => new URLSearchParams(a).get('q') === '滑坡'), `asked: ${asked.join(' ')}`);
   eq(await page.getAttribute('#held tbody tr', 'data-held'), 'rss:fabu01', 'the search hit');
   await page.fill('#held-q', '');
   await page.selectOption('#held-reason', 'old');
-  await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 1);
-  eq(await page.getAttribute('#held tbody tr', 'data-held'), 'rss:old2020', 'reason old');
+  // wait for the answer to this filter itself: the list of the previous search also has one row
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('#held tbody tr');
+    return rows.length === 1 && rows[0].dataset.held === 'rss:old2020';
+  }, null, { timeout: 10000 }).catch(() => {});
+  eq(await page.$$eval('#held tbody tr', (trs) => trs.map((tr) => tr.dataset.held).join()), 'rss:old2020', 'reason old');
   await page.fill('#held-q', '没有这样的标题');
   await page.waitForFunction(() => document.querySelectorAll('#held tbody tr').length === 0);
   assert(await page.isVisible('#held-box'), 'the box stays while searching');
