@@ -15,6 +15,10 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
         const char *a = argv[i];
         const struct yq_cli_opt *opt = NULL;
 
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            return YQ_CLI_HELP;
+        }
+
         for (size_t k = 0; k < n_opts && !opt; k++) {
             if (strcmp(a, opts[k].name) == 0) {
                 opt = &opts[k];

@@ -19,6 +19,9 @@ struct yq_cli_opt {
     bool flag;        /* a flag without a value (a bool field) */
 };
 
+/* yq_cli_parse()'s answer to -h / --help (positive: not an error code). */
+#define YQ_CLI_HELP 1
+
 /* Table rows: an option with a value, and a flag, of field in struct type. */
 #define YQ_CLI_VALUE(name, type, field) {(name), offsetof(type, field), false}
 #define YQ_CLI_FLAG(name, type, field) {(name), offsetof(type, field), true}
@@ -29,9 +32,10 @@ struct yq_cli_opt {
  * and each flag sets its bool there to true;
  * each word that does not start with '-' (or is "-" alone) goes to words[] in order, at most
  * n_words of them (words: caller storage, unused places left as they were).
- * Returns 0, or ERR_INVALID with one line for a person in errbuf (errlen bytes, may be 0):
- * "未知选项 '--x' (unknown option)", "选项 '--x' 缺少取值 (needs a value)" or
- * "多余的参数 'x' (unexpected argument)".
+ * Returns 0; YQ_CLI_HELP when "-h" or "--help" stands among them (the caller prints its usage
+ * to stdout and exits 0, as every yuqingctl command does for --help); or ERR_INVALID with one
+ * line for a person in errbuf (errlen bytes, may be 0): "未知选项 '--x' (unknown option)",
+ * "选项 '--x' 缺少取值 (needs a value)" or "多余的参数 'x' (unexpected argument)".
  */
 int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts, size_t n_opts,
                  void *out, const char **words, size_t n_words, char *errbuf, size_t errlen);

@@ -100,8 +100,14 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         return usage_error("缺少子命令 (missing subcommand)");
     }
     o->sub = argv[1];
-    if (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->arg, 1,
-                     why, sizeof(why)) != 0) {
+    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->arg, 1,
+                         why, sizeof(why))) {
+    case 0:
+        break;
+    case YQ_CLI_HELP:
+        fputs(cli_usage, stdout);
+        return YQ_CLI_HELP;
+    default:
         return usage_error("%s", why);
     }
     if (o->limit_arg) {
@@ -479,7 +485,7 @@ int rules_cli_main(int argc, char **argv)
 
     rc = parse_opts(argc, argv, &o);
     if (rc) {
-        return rc;
+        return rc == YQ_CLI_HELP ? 0 : rc;
     }
     if (strcmp(o.sub, "help") == 0 || strcmp(o.sub, "--help") == 0 || strcmp(o.sub, "-h") == 0) {
         fputs(cli_usage, stdout);

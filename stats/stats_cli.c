@@ -72,8 +72,13 @@ static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_fo
     const char *report;
     char why[256];
 
-    if (yq_cli_parse(argc, argv, 1, opts, sizeof(opts) / sizeof(opts[0]), c, words, 2, why,
-                     sizeof(why)) != 0) {
+    switch (yq_cli_parse(argc, argv, 1, opts, sizeof(opts) / sizeof(opts[0]), c, words, 2, why,
+                         sizeof(why))) {
+    case 0:
+        break;
+    case YQ_CLI_HELP:
+        return YQ_CLI_HELP;
+    default:
         fprintf(stderr, "stats: %s\n", why);
         return ERR_INVALID;
     }
@@ -173,11 +178,13 @@ int stats_cli_main(int argc, char **argv)
     int rc = 2;
 
     memset(&cfg, 0, sizeof(cfg));
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    switch (parse(argc, argv, &c, &year, &fmt)) {
+    case 0:
+        break;
+    case YQ_CLI_HELP:
         fputs(usage, stdout);
         return 0;
-    }
-    if (parse(argc, argv, &c, &year, &fmt) != 0) {
+    default:
         fputs(usage, stderr);
         return 2;
     }

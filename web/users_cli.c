@@ -9,6 +9,7 @@
 
 #include "web_auth.h"
 #include "yq_cfg.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_text.h"
@@ -31,7 +32,7 @@ static const char usage[] =
 struct users_opts {
     const char *sub, *config, *db, *username, *role, *department, *display, *password_file;
     const char *name, *head, *ttl_days;
-    int must_change, json;
+    bool must_change, json;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -47,23 +48,24 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
+/* Returns 0, YQ_CLI_HELP (usage printed to stdout) or 2 (usage error printed). */
 static int parse_opts(int argc, char **argv, struct users_opts *o)
 {
-    static const struct {
-        const char *flag;
-        size_t offset;
-    } valued[] = {
-        {"--config", offsetof(struct users_opts, config)},
-        {"--db", offsetof(struct users_opts, db)},
-        {"--username", offsetof(struct users_opts, username)},
-        {"--role", offsetof(struct users_opts, role)},
-        {"--department", offsetof(struct users_opts, department)},
-        {"--display-name", offsetof(struct users_opts, display)},
-        {"--password-file", offsetof(struct users_opts, password_file)},
-        {"--name", offsetof(struct users_opts, name)},
-        {"--head", offsetof(struct users_opts, head)},
-        {"--ttl-days", offsetof(struct users_opts, ttl_days)},
+    static const struct yq_cli_opt opts[] = {
+        YQ_CLI_VALUE("--config", struct users_opts, config),
+        YQ_CLI_VALUE("--db", struct users_opts, db),
+        YQ_CLI_VALUE("--username", struct users_opts, username),
+        YQ_CLI_VALUE("--role", struct users_opts, role),
+        YQ_CLI_VALUE("--department", struct users_opts, department),
+        YQ_CLI_VALUE("--display-name", struct users_opts, display),
+        YQ_CLI_VALUE("--password-file", struct users_opts, password_file),
+        YQ_CLI_VALUE("--name", struct users_opts, name),
+        YQ_CLI_VALUE("--head", struct users_opts, head),
+        YQ_CLI_VALUE("--ttl-days", struct users_opts, ttl_days),
+        YQ_CLI_FLAG("--must-change", struct users_opts, must_change),
+        YQ_CLI_FLAG("--json", struct users_opts, json),
     };
+    char why[256];
 
     memset(o, 0, sizeof(*o));
     o->config = "config/notifier.yaml";
@@ -71,31 +73,16 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
         return usage_error("missing command");
     }
     o->sub = argv[1];
-    for (int i = 2; i < argc; i++) {
-        bool known = false;
-        if (strcmp(argv[i], "--must-change") == 0) {
-            o->must_change = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
-            if (strcmp(argv[i], valued[k].flag) == 0) {
-                if (i + 1 >= argc) {
-                    return usage_error("%s needs a value", argv[i]);
-                }
-                *(const char **)((char *)o + valued[k].offset) = argv[++i];
-                known = true;
-                break;
-            }
-        }
-        if (!known) {
-            return usage_error("unknown argument '%s'", argv[i]);
-        }
+    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, NULL, 0, why,
+                         sizeof(why))) {
+    case 0:
+        return 0;
+    case YQ_CLI_HELP:
+        fputs(usage, stdout);
+        return YQ_CLI_HELP;
+    default:
+        return usage_error("%s", why);
     }
-    return 0;
 }
 
 /* The database path and web.auth settings from the config file (or defaults). */
@@ -325,7 +312,7 @@ int users_cli_main(int argc, char **argv)
     }
     rc = parse_opts(argc, argv, &o);
     if (rc) {
-        return rc;
+        return rc == YQ_CLI_HELP ? 0 : rc;
     }
     if (load_cfg(&o, &cfg, &db)) {
         return 1;

@@ -71,11 +71,29 @@ static void test_bad_arguments_are_named(void **state)
     }
 }
 
+/* -h or --help anywhere is a request for the usage (exit 0), not an unknown option. */
+static void test_help_is_asked_not_refused(void **state)
+{
+    (void)state;
+    char *a1[] = {"rules", "test", "--help"};
+    char *a2[] = {"stats", "--format", "csv", "-h", "--bogus"};
+    char *a3[] = {"stats", "--helpful"};
+    const char *words[2] = {NULL, NULL};
+    struct opts o;
+    char why[128] = "";
+
+    assert_int_equal(parse(3, a1, &o, words, 2, why, sizeof(why)), YQ_CLI_HELP);
+    assert_int_equal(parse(5, a2, &o, words, 2, why, sizeof(why)), YQ_CLI_HELP);
+    assert_int_equal(parse(2, a3, &o, words, 2, why, sizeof(why)), ERR_INVALID);
+    assert_non_null(strstr(why, "'--helpful'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_and_words_in_any_order),
         cmocka_unit_test(test_bad_arguments_are_named),
+        cmocka_unit_test(test_help_is_asked_not_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

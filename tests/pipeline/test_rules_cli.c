@@ -142,7 +142,11 @@ static int validate_db(const char *rules_rel, const char *db_rel, char *err, siz
     snprintf(rules, sizeof(rules), "%s/%s", dir, rules_rel);
     snprintf(db, sizeof(db), "%s/%s", dir, db_rel);
     rc = run(NULL, "rules", "validate", rules, "--db", db, NULL);
-    snprintf(err, len, "%s", err_out);
+    {
+        size_t n = strnlen(err_out, len - 1); /* the caller's buffer may be shorter */
+        memcpy(err, err_out, n);
+        err[n] = '\0';
+    }
     return rc;
 }
 
