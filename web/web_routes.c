@@ -427,6 +427,28 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
 /* ------------------------------------------------------------ tickets */
 
 /* Whether p may see the ticket JSON t (lead or co-handling department). */
+static bool web_action_allowed(struct web_call *call, const char *action);
+
+/*
+ * Keep in t's "next_actions" (what the ticket's state allows, from the ticket store's
+ * transition table) only the actions the caller's role may take (the same table's roles), so
+ * the page never offers a button the server would refuse. t borrowed, changed in place.
+ */
+static void next_actions_for_caller(struct web_call *call, json_t *t)
+{
+    json_t *next = json_object_get(t, "next_actions");
+    size_t i = 0;
+
+    while (i < json_array_size(next)) {
+        json_t *a = json_array_get(next, i);
+        if (json_is_string(a) && web_action_allowed(call, json_string_value(a))) {
+            i++;
+        } else {
+            json_array_remove(next, i);
+        }
+    }
+}
+
 static bool ticket_visible(const struct web_principal *p, json_t *t)
 {
     const char *co[32];
@@ -512,6 +534,7 @@ static enum MHD_Result ticket_list(struct web_call *call)
     json_array_foreach(list, i, t)
     {
         if (ticket_visible(&call->p, t)) { /* defence in depth over the query */
+            next_actions_for_caller(call, t);
             json_array_append(out, t);
         }
     }
@@ -582,6 +605,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
         return web_reply_forbidden(call);
     }
     if (!action) {
+        next_actions_for_caller(call, t);
         return web_reply_json(call, MHD_HTTP_OK,
                               json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
     }

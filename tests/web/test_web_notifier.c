@@ -646,10 +646,81 @@ static void test_issue_11_held_items_api(void **state)
     resp_release(&r);
 }
 
+/* next_actions joined with ',' (the ticket answer v, borrowed) into buf. */
+static const char *joined_next_actions(json_t *v, char *buf, size_t len)
+{
+    json_t *a;
+    size_t i;
+
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(json_object_get(v, "ticket"), "next_actions"), i, a)
+    {
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "",
+                 json_string_value(a));
+    }
+    return buf;
+}
+
+/*
+ * issue #12: a ticket's next_actions is what its state allows (the transition table) AND what
+ * the caller's role may do (the same table's roles): the page offers no button the server
+ * would refuse. An open ticket: the duty officer may hand over, acknowledge, dismiss and change
+ * the level but not return it; the department's liaison may acknowledge or return it; its head
+ * only return it.
+ */
+static void test_issue_12_next_actions_for_the_callers_role(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client duty, liaison, head;
+    char err[256], buf[256];
+    json_t *v, *t, *a;
+    size_t i, k;
+    bool seen = false;
+
+    assert_int_equal(web_user_add(web_get_auth(f->w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
+                                  "head-password-a", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    login(f, "duty1", "duty-password-1", &duty);
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    login(f, "head-a", "head-password-a", &head);
+
+    v = http_get_ticket(port, &duty, f->number_a);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ticket"), "state")),
+                        "open");
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "assign,ack,dismiss,set_level");
+    json_decref(v);
+    v = http_get_ticket(port, &liaison, f->number_a);
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "ack,return");
+    json_decref(v);
+    v = http_get_ticket(port, &head, f->number_a);
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "return");
+    json_decref(v);
+
+    /* the queue says the same */
+    v = http_get_json(port, &head, "/api/tickets");
+    json_array_foreach(json_object_get(v, "tickets"), i, t)
+    {
+        if (strcmp(json_string_value(json_object_get(t, "number")), f->number_a) == 0) {
+            seen = true;
+            assert_int_equal(json_array_size(json_object_get(t, "next_actions")), 1);
+            json_array_foreach(json_object_get(t, "next_actions"), k, a)
+            {
+                assert_string_equal(json_string_value(a), "return");
+            }
+        }
+    }
+    assert_true(seen);
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, teardown),
