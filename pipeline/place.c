@@ -29,6 +29,26 @@ const char *const place_other_regions[] = {
     "新疆", "香港", "澳门", NULL,
 };
 
+/*
+ * Ordinary words and set phrases that contain a place name without naming the place: the
+ * greeting 安康 (well-being: 端午安康, 新年安康, 身体安康), 平安康复 (safe recovery), 公平利用
+ * (平利 inside 公平), and so on. An occurrence inside one of these does not count. Ambiguous
+ * strings are left out on purpose: 安康复工 is "安康 resumes work", so 康复 alone is not here.
+ */
+const char *const place_common_words[] = {
+    "平安康复", "平安康泰", "健康安康", "身体安康", "新年安康", "端午安康", "中秋安康", "春节安康",
+    "夏日安康", "岁岁安康", "福寿安康", "吉祥安康", "阖家安康", "合家安康", "祝您安康", "祝你安康",
+    "祝大家安康", "公平利", "水平利", "和平利", NULL,
+};
+
+/*
+ * After a place name and its 市: words that make 市 part of another word, so the occurrence is
+ * not the full form 安康市 (上海市安康市场 is a market). 市场监管 (安康市市场监管局, 安康市场监管
+ * 局) stays the full form.
+ */
+static const char *const admin_suffix_words[] = {"市场", NULL};
+static const char *const admin_suffix_words_kept[] = {"市场监", NULL};
+
 /* What may stand between a region of place_other_regions and the place. */
 static const char *const region_suffixes[] = {"", "省", "市", "自治区", "特别行政区", NULL};
 
@@ -57,9 +77,33 @@ static bool followed_by(const char *norm, size_t len, size_t nend, const char *c
     return false;
 }
 
+/* True when the occurrence norm[nstart, nend) lies inside a word of place_common_words. */
+static bool inside_common_word(const char *norm, size_t len, size_t nstart, size_t nend)
+{
+    size_t plen = nend - nstart;
+
+    for (size_t w = 0; place_common_words[w]; w++) {
+        const char *word = place_common_words[w];
+        size_t wlen = strlen(word);
+        /* every place the place name stands inside the word */
+        for (size_t k = 0; k + plen <= wlen; k++) {
+            if (memcmp(word + k, norm + nstart, plen) == 0 && k <= nstart &&
+                starts_at(norm, len, nstart - k, word)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool place_occurrence_counts(const char *norm, size_t len, size_t nstart, size_t nend)
 {
-    if (followed_by(norm, len, nend, place_admin_suffixes)) {
+    if (inside_common_word(norm, len, nstart, nend)) {
+        return false;
+    }
+    if (followed_by(norm, len, nend, place_admin_suffixes) &&
+        (!followed_by(norm, len, nend, admin_suffix_words) ||
+         followed_by(norm, len, nend, admin_suffix_words_kept))) {
         return true;
     }
     if (followed_by(norm, len, nend, place_name_suffixes)) {

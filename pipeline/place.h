@@ -3,10 +3,14 @@
  * `places` list, found in an item's normalised text (norm.h), names the deployment's place.
  *
  * A place name is found as a substring, so "安康" also occurs in "上海市安康路" (a street in
- * Shanghai) and in "安康路小区". An occurrence counts unless it is part of a longer name:
+ * Shanghai), in "安康路小区" and in the greeting "端午安康". An occurrence counts unless it is
+ * part of a longer name or word:
  *
+ *   0. Inside an ordinary word or set phrase of place_common_words (端午安康, 平安康复, 公平利用):
+ *      does not count.
  *   1. Followed by an administrative suffix (place_admin_suffixes: 市, 区, 县, 镇, 乡, 街道,
- *      ...): the full form (安康市, 汉滨区, 石泉县) counts always.
+ *      ...): the full form (安康市, 汉滨区, 石泉县) counts, except 市 of 市场 (a market:
+ *      上海市安康市场) unless 市场监管 (安康市市场监管局), which goes on to rules 2-4.
  *   2. Followed by a road, building or site suffix (place_name_suffixes: 路, 街, 大道, 巷, 小区,
  *      花园, 大厦, 广场, 医院, ...): the name of a street or building elsewhere, does not count.
  *   3. Preceded by the name of another province-level region (place_other_regions: 北京, 上海,
@@ -28,6 +32,7 @@
 extern const char *const place_admin_suffixes[];
 extern const char *const place_name_suffixes[];
 extern const char *const place_other_regions[];
+extern const char *const place_common_words[];
 
 /*
  * True when the place occurrence norm[nstart, nend) names the deployment's place (rules

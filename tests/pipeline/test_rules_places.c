@@ -89,6 +89,12 @@ static void test_shipped_gas_rule_and_places(void **state)
         {"杭州安康医院附近燃气爆炸", ""},
         {"北京安康燃气爆炸", ""},                    /* another region before it */
         {"广东省安康燃气爆炸", ""},
+        /* the place name inside an ordinary word or greeting (reviewed after issue #12) */
+        {"燃气爆炸伤者已平安康复", ""},
+        {"祝大家新年安康，昨日燃气爆炸", ""},
+        {"端午安康！某地燃气爆炸", ""},
+        {"资源公平利用，燃气爆炸", ""},
+        {"上海市安康市场燃气爆炸", ""},               /* 市场: a market, not 安康市 */
         /* the deployment's place */
         {"安康市汉滨区燃气泄漏", "safety-gas"},
         {"安康市漢濱區燃氣洩漏", "safety-gas"},
@@ -101,6 +107,10 @@ static void test_shipped_gas_rule_and_places(void **state)
         {"汉滨区老城街道燃气泄漏", "safety-gas"},    /* 街道 is a sub-district, not a street */
         {"旬阳市某小区燃气泄漏", "safety-gas"},
         {"安康市中心医院附近燃气泄漏", "safety-gas"},
+        {"安康复工复产中一企业燃气泄漏", "safety-gas"}, /* 安康 resumes work: 康复 is no word here */
+        {"安康市市场监管局通报燃气爆炸", "safety-gas"},
+        {"安康市场监管局通报燃气爆炸", "safety-gas"},
+        {"平利县燃气泄漏", "safety-gas"},
     };
     char got[256];
 
@@ -137,6 +147,11 @@ static void test_place_occurrence_counts(void **state)
         {"上海市安康市", "上海市", true}, /* the full form counts always */
         {"陕西省安康", "陕西省", true},
         {"西安康", "西", true},
+        {"平安康复", "平", false},
+        {"端午安康", "端午", false},
+        {"安康市场", "", true},        /* no other region before it: may be 安康's own market */
+        {"上海市安康市场", "上海市", false},
+        {"上海市安康市场监管", "上海市", true},
     };
 
     (void)state;
@@ -153,14 +168,14 @@ static void test_place_occurrence_counts(void **state)
  * own normalised form. */
 static void test_tables_are_normalised(void **state)
 {
-    const char *const *tables[] = {place_admin_suffixes, place_name_suffixes,
-                                   place_other_regions};
+    const char *const *tables[] = {place_admin_suffixes, place_name_suffixes, place_other_regions,
+                                   place_common_words};
     const struct norm *nm = NULL;
     char err[256] = "";
 
     (void)state;
     assert_int_equal(norm_global(&nm, err, sizeof(err)), 0);
-    for (size_t t = 0; t < 3; t++) {
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
         assert_non_null(tables[t][0]);
         for (size_t i = 0; tables[t][i]; i++) {
             char *n = NULL;
