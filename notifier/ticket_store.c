@@ -1099,9 +1099,13 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
         return ERR_INVALID;
     }
     /*
-     * Every condition is "parameter IS NULL OR ...", so one statement serves every filter;
-     * SQLite still uses the indexes of the conditions that are bound. The source matches any
-     * item of the ticket (ticket_items' source, source_id and channel indexes).
+     * Every condition is "parameter IS NULL OR ...", so one statement serves every filter.
+     * The price: SQLite's planner cannot pick a tickets index for such a condition, so the
+     * page is one scan of tickets plus a sort by the queue order (EXPLAIN QUERY PLAN: SCAN
+     * tickets, TEMP B-TREE FOR ORDER BY); the source filter's subqueries do use ticket_items'
+     * source, source_id and channel indexes. Measured in bench/notifier/bench_ticket_list
+     * (docs/tickets.md); choosing fixed WHERE fragments by the filters set would let it use
+     * migration 7's tickets indexes.
      */
     err = ticket_store_prepare(
         store,
