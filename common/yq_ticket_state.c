@@ -2,14 +2,17 @@
 
 #include <string.h>
 
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
-#include "yq_banned.h"
 
 static const char *const state_names[TICKET_STATE_COUNT] = {
-    [TICKET_STATE_OPEN] = "open",           [TICKET_STATE_ACKNOWLEDGED] = "acknowledged",
-    [TICKET_STATE_RESPONDED] = "responded", [TICKET_STATE_CLOSED] = "closed",
-    [TICKET_STATE_RETURNED] = "returned",   [TICKET_STATE_DISMISSED] = "dismissed",
+    [TICKET_STATE_OPEN] = TICKET_STATE_NAME_OPEN,
+    [TICKET_STATE_ACKNOWLEDGED] = TICKET_STATE_NAME_ACKNOWLEDGED,
+    [TICKET_STATE_RESPONDED] = TICKET_STATE_NAME_RESPONDED,
+    [TICKET_STATE_CLOSED] = TICKET_STATE_NAME_CLOSED,
+    [TICKET_STATE_RETURNED] = TICKET_STATE_NAME_RETURNED,
+    [TICKET_STATE_DISMISSED] = TICKET_STATE_NAME_DISMISSED,
 };
 
 const char *ticket_state_name(enum ticket_state state)

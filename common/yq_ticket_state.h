@@ -19,6 +19,21 @@ enum ticket_state {
 };
 #define TICKET_STATE_COUNT 6
 
+/*
+ * The stored names, for SQL text built at compile time ("... state = '" TICKET_STATE_NAME_OPEN
+ * "'"), so a state's name is written once; ticket_state_name() returns the same strings.
+ */
+#define TICKET_STATE_NAME_OPEN "open"
+#define TICKET_STATE_NAME_ACKNOWLEDGED "acknowledged"
+#define TICKET_STATE_NAME_RESPONDED "responded"
+#define TICKET_STATE_NAME_CLOSED "closed"
+#define TICKET_STATE_NAME_RETURNED "returned"
+#define TICKET_STATE_NAME_DISMISSED "dismissed"
+
+/* The settled states (ticket_state_settled()) as an SQL list: "('closed','dismissed')". */
+#define TICKET_STATES_SETTLED_SQL                                                                  \
+    "('" TICKET_STATE_NAME_CLOSED "','" TICKET_STATE_NAME_DISMISSED "')"
+
 /* "open", "acknowledged", ... ("?" for a value out of range). Static; thread-safe. */
 const char *ticket_state_name(enum ticket_state state);
 

@@ -333,25 +333,31 @@ static int insert_response(struct ticket_store *store, int64_t ticket_id,
 
 /* The UPDATE of each transition. ?1 now, ?2 id, ?3 version, then per action ?4.. */
 static const char *const update_sql[TICKET_ACT_COUNT] = {
-    [TICKET_ACT_ASSIGN] = "UPDATE tickets SET state = 'open', department = ?4, "
+    [TICKET_ACT_ASSIGN] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', "
+                          "department = ?4, "
                           "co_departments = ?5, assigned_at = ?1, ack_deadline = ?6, "
                           "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
                           "WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_ACK] = "UPDATE tickets SET state = 'acknowledged', acknowledged_at = ?1, "
+    [TICKET_ACT_ACK] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_ACKNOWLEDGED "', "
+                       "acknowledged_at = ?1, "
                        "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_RESPOND] = "UPDATE tickets SET state = 'responded', "
+    [TICKET_ACT_RESPOND] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_RESPONDED "', "
                            "responded_at = coalesce(responded_at, ?4), "
                            "press_held_at = CASE WHEN ?5 THEN coalesce(press_held_at, ?4) "
                            "  ELSE press_held_at END, "
                            "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_CLOSE] = "UPDATE tickets SET state = 'closed', closed_at = ?1, "
+    [TICKET_ACT_CLOSE] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_CLOSED "', "
+                         "closed_at = ?1, "
                          "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_DISMISS] = "UPDATE tickets SET state = 'dismissed', dismissed_at = ?1, "
+    [TICKET_ACT_DISMISS] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_DISMISSED "', "
+                           "dismissed_at = ?1, "
                            "dismiss_reason = ?4, version = version + 1, updated_at = ?1 "
                            "WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_RETURN] = "UPDATE tickets SET state = 'returned', returned_at = ?1, "
+    [TICKET_ACT_RETURN] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_RETURNED "', "
+                          "returned_at = ?1, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
-    [TICKET_ACT_REOPEN] = "UPDATE tickets SET state = 'open', reopened_at = ?1, "
+    [TICKET_ACT_REOPEN] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', "
+                          "reopened_at = ?1, "
                           "reopen_count = reopen_count + 1, closed_at = NULL, "
                           "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
                           "ack_deadline = ?6, close_deadline = ?7, acknowledged_at = NULL, "

@@ -412,7 +412,7 @@ static int create_ticket(struct ticket_store *store, const struct yq_alert *aler
         "first_post_at, detected_at, ack_deadline, response_deadline, item_count, "
         "score, rules_version, url, created_at, updated_at, co_departments, heat, assigned_at, "
         "press_deadline, close_deadline) "
-        "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, '" TICKET_STATE_NAME_OPEN "', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &st, "ticket insert");
     if (err) {
         goto done;
@@ -502,7 +502,7 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
     /* a fresh acknowledgement clock and closure period; the response clocks stay as they were */
     ticket_clock_deadlines(clk, pol->cal, t.level, now, now, &dl);
     err = ticket_store_prepare(store,
-                               "UPDATE tickets SET state = 'open', reopened_at = ?1, "
+                               "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', reopened_at = ?1, "
                                "reopen_count = reopen_count + 1, closed_at = NULL, "
                                "assigned_at = ?1, ack_deadline = ?2, close_deadline = ?3, "
                                "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "

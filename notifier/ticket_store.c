@@ -295,9 +295,9 @@ static const struct yq_sqlite_schema store_schema = {
  * tickets are ordered by when they were settled, latest first.
  */
 #define TICKET_QUEUE_ORDER                                                                         \
-    "(state IN ('closed','dismissed')), "                                                          \
-    "(CASE WHEN state IN ('closed','dismissed') THEN -coalesce(closed_at, dismissed_at, 0) "        \
-    "ELSE min(CASE WHEN state = 'open' AND department <> '' THEN ack_deadline "                    \
+    "(state IN " TICKET_STATES_SETTLED_SQL "), "                                                          \
+    "(CASE WHEN state IN " TICKET_STATES_SETTLED_SQL " THEN -coalesce(closed_at, dismissed_at, 0) "        \
+    "ELSE min(CASE WHEN state = '" TICKET_STATE_NAME_OPEN "' AND department <> '' THEN ack_deadline "                    \
     "  ELSE 9223372036854775807 END, "                                                             \
     "CASE WHEN responded_at IS NULL THEN response_deadline ELSE 9223372036854775807 END, "         \
     "CASE WHEN press_deadline IS NOT NULL AND press_held_at IS NULL THEN press_deadline "          \
@@ -958,7 +958,7 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
     }
     err = ticket_store_prepare(store,
                                "SELECT " TICKET_COLUMNS " FROM tickets "
-                               "WHERE state NOT IN ('closed', 'dismissed') "
+                               "WHERE state NOT IN " TICKET_STATES_SETTLED_SQL " "
                                "ORDER BY response_deadline, id LIMIT ?",
                                &st, "list open");
     if (err) {
@@ -1000,7 +1000,7 @@ static int count_query(struct ticket_store *store, const char *sql, int64_t bind
 int ticket_store_count_open(struct ticket_store *store, int64_t *out)
 {
     return count_query(store,
-                       "SELECT count(*) FROM tickets WHERE state NOT IN ('closed', 'dismissed')", 0,
+                       "SELECT count(*) FROM tickets WHERE state NOT IN " TICKET_STATES_SETTLED_SQL, 0,
                        false, out);
 }
 
@@ -1110,7 +1110,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     err = ticket_store_prepare(
         store,
         "SELECT " TICKET_COLUMNS " FROM tickets WHERE "
-        "(?1 IS NULL OR (?1 = 'active' AND state NOT IN ('closed','dismissed')) OR state = ?1) "
+        "(?1 IS NULL OR (?1 = 'active' AND state NOT IN " TICKET_STATES_SETTLED_SQL ") OR state = ?1) "
         "AND (?2 IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM json_each("
         "  CASE WHEN json_valid(co_departments) THEN co_departments ELSE '[]' END) "
         "  WHERE json_each.value = ?2)) "

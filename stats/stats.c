@@ -194,7 +194,7 @@ struct contrib {
 
 static bool is_active(enum ticket_state s)
 {
-    return s != TICKET_STATE_CLOSED && s != TICKET_STATE_DISMISSED;
+    return !ticket_state_settled(s);
 }
 
 /* The state after every change strictly before t; false when not yet detected at t. */
