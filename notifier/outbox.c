@@ -11,25 +11,17 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_time.h"
 
 #define MAX_TARGETS 64
 
+/* The subject word of a notification kind (【交办】 ...): yq_labels' table; "通知" if unknown. */
 static const char *kind_label(const char *kind)
 {
-    static const struct {
-        const char *kind, *label;
-    } labels[] = {
-        {"created", "交办"},      {"assigned", "改派"}, {"returned", "退回"},
-        {"reopened", "重新打开"}, {"remind", "催办"},   {"supervise", "督办"},
-        {"level_set", "级别调整"}, {"dismissed", "不予处置"},
-    };
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-        if (strcmp(kind, labels[i].kind) == 0) {
-            return labels[i].label;
-        }
-    }
-    return "通知";
+    const char *label = yq_label(YQ_LABEL_NOTIFY_KIND, kind);
+
+    return label[0] && strcmp(label, kind) != 0 ? label : "通知";
 }
 
 struct target {
