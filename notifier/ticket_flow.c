@@ -67,13 +67,19 @@ static enum ticket_state state_after(const struct transition *tr, enum ticket_st
     return tr->to >= 0 ? (enum ticket_state)tr->to : now;
 }
 
-const char *const ticket_response_channels[] = {
-    "权威发布", "新闻发布会", "吹风会", "政务微博", "政务微信", "网站", "答复", NULL,
-};
+/* True when code is in kind's label table (the one list the UI, API and CLI offer). */
+static bool label_known(enum yq_label_kind kind, const char *code)
+{
+    size_t n = 0;
+    const struct yq_label *v = yq_label_table(kind, &n);
 
-const char *const ticket_dismiss_reasons[] = {
-    "irrelevant", "duplicate", "false_alarm", "out_of_scope", "other", NULL,
-};
+    for (size_t i = 0; code && i < n; i++) {
+        if (strcmp(v[i].code, code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 const char *ticket_action_name(enum ticket_action_kind kind)
 {
@@ -136,16 +142,6 @@ bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state)
     enum ticket_state st;
     return (unsigned)kind < TICKET_ACT_COUNT && ticket_state_parse(state, &st) == 0 &&
            (transitions[kind].from & (1u << st)) != 0;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; s && *list; list++) {
-        if (strcmp(*list, s) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /*
@@ -241,7 +237,7 @@ static int validate(const struct ticket_action *act, const char *role, char *err
         }
         break;
     case TICKET_ACT_RESPOND:
-        if (!in_list(ticket_response_channels, act->channel)) {
+        if (!label_known(YQ_LABEL_RESPONSE_CHANNEL, act->channel)) {
             BAD(ERR_INVALID, "channel_invalid: 回应渠道须为权威发布、新闻发布会、吹风会、"
                              "政务微博、政务微信、网站或答复之一");
         }
@@ -254,7 +250,7 @@ static int validate(const struct ticket_action *act, const char *role, char *err
         }
         break;
     case TICKET_ACT_DISMISS:
-        if (!in_list(ticket_dismiss_reasons, act->reason)) {
+        if (!label_known(YQ_LABEL_DISMISS_REASON, act->reason)) {
             BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为与本地无关、重复、误报、超出职责范围"
                              "或其他之一");
         }

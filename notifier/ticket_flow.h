@@ -60,12 +60,6 @@ bool ticket_action_role_may(enum ticket_action_kind kind, const char *role);
 /* True when kind is allowed from state (a ticket state name). */
 bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state);
 
-/* The response channels of design §5, NULL-terminated. Static. */
-extern const char *const ticket_response_channels[];
-
-/* The dismissal reasons: irrelevant, duplicate, false_alarm, out_of_scope, other. Static. */
-extern const char *const ticket_dismiss_reasons[];
-
 /* One requested transition. Every string is borrowed, NUL-terminated UTF-8. */
 struct ticket_action {
     enum ticket_action_kind kind;
@@ -79,10 +73,10 @@ struct ticket_action {
     const char *const *co_departments; /* up to 10 co-handling departments; may be NULL */
     size_t n_co_departments;
     /* respond */
-    const char *channel; /* one of ticket_response_channels */
+    const char *channel; /* a code of yq_labels' YQ_LABEL_RESPONSE_CHANNEL (design §5) */
     const char *url; /* http(s) URL; required except for 新闻发布会, 吹风会 and 答复 */
     int64_t responded_at; /* seconds, UTC; 0 = now; not in the future, not before detection */
-    /* dismiss: one of ticket_dismiss_reasons ("other" needs a note); return: required text */
+    /* dismiss: a code of YQ_LABEL_DISMISS_REASON ("other" needs a note); return: required text */
     const char *reason;
     /* set_level: the new level (YQ_LEVEL_I..YQ_LEVEL_IV) */
     enum yq_level level;
