@@ -106,6 +106,13 @@ static const struct yq_label held_reasons[] = {
     {"official", "政务发布"},
 };
 
+/* what a person does to a ticket (notifier/ticket_flow.h actions: buttons, messages, API) */
+static const struct yq_label actions[] = {
+    {"assign", "交办/改派"}, {"set_level", "调整级别"}, {"dismiss", "不予处置"},
+    {"reopen", "重新打开"},  {"ack", "签收"},           {"respond", "登记回应"},
+    {"return", "退回"},      {"close", "办结"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -125,6 +132,7 @@ static const struct {
     [YQ_LABEL_OUTBOX_STATE] = {"outbox_states", outbox_states, N(outbox_states)},
     [YQ_LABEL_NOTIFY_KIND] = {"notify_kinds", notify_kinds, N(notify_kinds)},
     [YQ_LABEL_HELD_REASON] = {"held_reasons", held_reasons, N(held_reasons)},
+    [YQ_LABEL_ACTION] = {"actions", actions, N(actions)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

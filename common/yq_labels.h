@@ -17,6 +17,7 @@
  *   YQ_LABEL_OUTBOX_STATE      pending, delivered, failed            待发送, 已送达, 发送失败
  *   YQ_LABEL_NOTIFY_KIND       created, assigned, level_set, ...     交办, 改派, 级别调整, ...
  *   YQ_LABEL_HELD_REASON       old, undated, official                旧帖（发布已久）, ...
+ *   YQ_LABEL_ACTION            assign, ack, respond, ... (ticket_flow)  交办/改派, 签收, 登记回应, ...
  *
  * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
  * The tables are static and read-only: every function here is thread-safe.
@@ -40,8 +41,9 @@ enum yq_label_kind {
     YQ_LABEL_OUTBOX_STATE,
     YQ_LABEL_NOTIFY_KIND,
     YQ_LABEL_HELD_REASON,
+    YQ_LABEL_ACTION,
 };
-#define YQ_LABEL_KIND_COUNT 13
+#define YQ_LABEL_KIND_COUNT 14
 
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {

@@ -97,16 +97,11 @@ int ticket_action_parse(const char *name, enum ticket_action_kind *out)
     return ERR_INVALID;
 }
 
-/* The Chinese name of an action for messages (交办, 签收, ...). Static. */
+/* The Chinese name of an action for messages (交办/改派, 签收, ...; yq_labels). Static. */
 static const char *action_label(enum ticket_action_kind kind)
 {
-    static const char *const labels[TICKET_ACT_COUNT] = {
-        [TICKET_ACT_ASSIGN] = "交办",     [TICKET_ACT_ACK] = "签收",
-        [TICKET_ACT_RESPOND] = "登记回应", [TICKET_ACT_CLOSE] = "办结",
-        [TICKET_ACT_DISMISS] = "不予处置", [TICKET_ACT_RETURN] = "退回",
-        [TICKET_ACT_REOPEN] = "重新打开", [TICKET_ACT_SET_LEVEL] = "调整级别",
-    };
-    return (unsigned)kind < TICKET_ACT_COUNT ? labels[kind] : "操作";
+    return (unsigned)kind < TICKET_ACT_COUNT ? yq_label(YQ_LABEL_ACTION, ticket_action_name(kind))
+                                             : "操作";
 }
 
 const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_len)

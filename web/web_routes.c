@@ -28,16 +28,11 @@
 #include "yq_banned.h"
 
 /*
- * The ticket actions the UI offers, with their button labels. Who may take one is not
- * decided here: the ticket store's table (ticket_flow.c, ticket_action_role_may()) is the one
- * authority, asked through ops->role_may.
+ * The ticket actions the UI offers and their labels are yq_labels' YQ_LABEL_ACTION table (the
+ * names of notifier/ticket_flow.c's actions). Who may take one is not decided here: the ticket
+ * store's table (ticket_flow.c, ticket_action_role_may()) is the one authority, asked through
+ * ops->role_may.
  */
-const struct web_action_info web_actions[] = {
-    {"assign", "交办/改派"}, {"set_level", "调整级别"}, {"dismiss", "不予处置"},
-    {"reopen", "重新打开"},  {"ack", "签收"},           {"respond", "登记回应"},
-    {"return", "退回"},      {"close", "办结"},
-};
-const size_t web_n_actions = sizeof(web_actions) / sizeof(web_actions[0]);
 
 static bool method_is(const struct web_call *call, const char *m)
 {
@@ -554,11 +549,14 @@ static bool web_action_allowed(struct web_call *call, const char *action)
            call->w->ops->role_may(call->w->ops_ctx, action, web_role_name(call->p.user.role));
 }
 
-static const struct web_action_info *action_find(const char *name)
+static const struct yq_label *action_find(const char *name)
 {
-    for (size_t i = 0; i < web_n_actions; i++) {
-        if (strcmp(web_actions[i].name, name) == 0) {
-            return &web_actions[i];
+    size_t n = 0;
+    const struct yq_label *v = yq_label_table(YQ_LABEL_ACTION, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].code, name) == 0) {
+            return &v[i];
         }
     }
     return NULL;
@@ -566,7 +564,7 @@ static const struct web_action_info *action_find(const char *name)
 
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
-    const struct web_action_info *action = NULL;
+    const struct yq_label *action = NULL;
     char number[48], why[256] = "";
     const char *slash = strchr(rest, '/');
     size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -587,7 +585,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return web_reply_method_not_allowed(call);
         }
-        if (!web_action_allowed(call, action->name)) {
+        if (!web_action_allowed(call, action->code)) {
             return web_reply_forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
@@ -618,7 +616,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
             return MHD_NO;
         }
     }
-    if (strcmp(action->name, "assign") == 0) {
+    if (strcmp(action->code, "assign") == 0) {
         /* a ticket handed to a department nobody is registered for would be seen by no one */
         json_t *co = json_object_get(body, "co_departments");
         const char *lead = json_string_value(json_object_get(body, "department"));
@@ -646,7 +644,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     actor.username = call->p.user.username;
     actor.role = web_role_name(call->p.user.role);
     actor.department = call->p.user.department;
-    err = call->w->ops->act(call->w->ops_ctx, number, action->name, &actor, body, why,
+    err = call->w->ops->act(call->w->ops_ctx, number, action->code, &actor, body, why,
                             sizeof(why));
     json_decref(body);
     if (err == ERR_NOT_FOUND) {
@@ -662,7 +660,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    LOG_INFO("ticket action number=%s action=%s user=%s", YQ_Q(number), action->name,
+    LOG_INFO("ticket action number=%s action=%s user=%s", YQ_Q(number), action->code,
              YQ_Q(actor.username));
     err = call->w->ops->get(call->w->ops_ctx, number, &t);
     if (err) {
@@ -826,10 +824,12 @@ enum MHD_Result web_route_api(struct web_call *call)
     }
     if (strcmp(url, "/api/actions") == 0) {
         json_t *arr = json_array();
-        for (size_t i = 0; arr && i < web_n_actions; i++) {
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "name", web_actions[i].name,
-                                                 "label", web_actions[i].label, "allowed",
-                                                 web_action_allowed(call, web_actions[i].name)));
+        size_t n = 0;
+        const struct yq_label *v = yq_label_table(YQ_LABEL_ACTION, &n);
+        for (size_t i = 0; arr && i < n; i++) {
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "name", v[i].code, "label",
+                                                 v[i].label, "allowed",
+                                                 web_action_allowed(call, v[i].code)));
         }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
     }

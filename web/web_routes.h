@@ -14,14 +14,6 @@
 
 struct web_call;
 
-/* The ticket actions the UI offers (who may take them: web_ticket_ops.role_may). */
-struct web_action_info {
-    const char *name;  /* "ack" */
-    const char *label; /* "签收" */
-};
-extern const struct web_action_info web_actions[];
-extern const size_t web_n_actions;
-
 
 /* Answer call, an /api/ request other than /api/events; returns MHD_YES/MHD_NO after queueing. */
 enum MHD_Result web_route_api(struct web_call *call);

@@ -17,6 +17,7 @@
 #include "notifier_fixture.h"
 #include "ticket_api.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 
 /* The ticket's next_actions joined with ',' into buf. */
 static const char *next_actions(struct ticket_store *store, const char *number, char *buf,
@@ -151,11 +152,30 @@ static void test_action_text_is_checked_as_utf8(void **unused)
     ticket_store_free(store);
 }
 
+/* The action labels (buttons, messages, /api/actions) are one table naming exactly the
+ * transition table's actions. */
+static void test_action_labels_are_the_flow_actions(void **unused)
+{
+    (void)unused;
+    size_t n = 0;
+    const struct yq_label *v = yq_label_table(YQ_LABEL_ACTION, &n);
+    enum ticket_action_kind k;
+
+    assert_int_equal(n, TICKET_ACT_COUNT);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ticket_action_parse(v[i].code, &k), 0);
+        assert_string_not_equal(v[i].label, v[i].code);
+    }
+    assert_string_equal(yq_label(YQ_LABEL_ACTION, "ack"), "签收");
+    assert_string_equal(yq_label(YQ_LABEL_ACTION, "assign"), "交办/改派");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_actions_follow_the_state),
         cmocka_unit_test(test_action_text_is_checked_as_utf8),
+        cmocka_unit_test(test_action_labels_are_the_flow_actions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
