@@ -12,67 +12,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
 
-/* Read all of f (closed here) as yq_fs_read_file() does. */
+/* Read all of f (closed here) as yq_fs_read_file() does, into a buffer bounded by max_bytes. */
 static int read_all(FILE *f, size_t max_bytes, char **out, size_t *out_len)
 {
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    struct yq_buf b;
+    char chunk[65536];
     int err = 0;
 
     *out = NULL;
+    yq_buf_init(&b, max_bytes);
     for (;;) {
-        if (len + 1 >= cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nbuf;
-            /* room for max_bytes, one more byte to detect a larger file, and the NUL */
-            if (ncap > max_bytes + 2) {
-                ncap = max_bytes + 2;
-            }
-            if (ncap <= len + 1) {
-                err = ERR_TOO_BIG;
-                break;
-            }
-            nbuf = realloc(buf, ncap);
-            if (!nbuf) {
-                err = ERR_NOMEM;
-                break;
-            }
-            buf = nbuf;
-            cap = ncap;
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (n > 0 && (err = yq_buf_add(&b, chunk, n)) != 0) {
+            break; /* ERR_TOO_BIG: the file is larger than max_bytes; or ERR_NOMEM */
         }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                err = ERR_IO;
-            }
+        if (n < sizeof(chunk)) {
+            err = ferror(f) ? ERR_IO : 0;
             break;
         }
     }
     fclose(f);
-    if (err == 0 && len > max_bytes) {
-        err = ERR_TOO_BIG;
+    explicit_bzero(chunk, sizeof(chunk)); /* secret files pass through here too */
+    if (!err) {
+        *out = yq_buf_steal(&b, out_len);
+        err = *out ? 0 : ERR_NOMEM;
     }
-    if (err) {
-        free(buf);
-        return err;
-    }
-    if (!buf) {
-        buf = malloc(1);
-        if (!buf) {
-            return ERR_NOMEM;
-        }
-    }
-    buf[len] = '\0';
-    *out = buf;
-    if (out_len) {
-        *out_len = len;
-    }
-    return 0;
+    yq_buf_release(&b);
+    return err;
 }
 
 int yq_fs_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len)
