@@ -12,14 +12,18 @@
 int yq_departments_read(sqlite3 *db, struct yq_departments *out, char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    int rc, err = 0;
+    bool has = false;
+    int rc = SQLITE_DONE, err;
 
     memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(db, "SELECT name FROM web_departments ORDER BY created_at, name", -1,
-                           &st, NULL) != SQLITE_OK) {
-        /* no table: the office keeps no registry in this store */
-        sqlite3_finalize(st);
-        return 0;
+    err = yq_sqlite_has_table(db, "web_departments", &has, errbuf, errlen);
+    if (err || !has) {
+        return err; /* no table: the office keeps no registry in this store */
+    }
+    err = yq_sqlite_prepare(db, "SELECT name FROM web_departments ORDER BY created_at, name", &st,
+                            "department registry", errbuf, errlen);
+    if (err) {
+        return err; /* a busy, corrupt or unreadable store is not "no registry" */
     }
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
