@@ -45,6 +45,9 @@
  *   ticket_id).
  * Migration 8 (issue #12): the web UI's accounts (web_auth.h) join this file's one
  *   schema-version track; their former track web_schema_version is folded in and dropped.
+ * Migration 9 (issue #13): the 研判 inbox: events, event_items, event_log (append-only),
+ *   silences, silenced_alerts, rate_counts, spikes (docs/desk.md); every existing ticket gets
+ *   its event (state 'assigned').
  * Times are INTEGER seconds since the epoch, UTC; a NULL time (0 in struct ticket) means "not
  * yet" or "does not apply".
  *
@@ -66,7 +69,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 8
+#define TICKET_STORE_SCHEMA_VERSION 9
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */

@@ -17,4 +17,12 @@ int64_t sqlite_fixture_scalar(struct sqlite3 *db, const char *sql);
 /* Fail the test unless the first column of the first row of sql is the text want. */
 void sqlite_fixture_text_is(struct sqlite3 *db, const char *sql, const char *want);
 
+/*
+ * SQL that takes a ticket store back to before migration 9 (issue #13): the tests that
+ * rebuild an older file drop the tables it adds, so that the migration runs again.
+ */
+#define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9                                                    \
+    "DROP TABLE event_log; DROP TABLE event_items; DROP TABLE silenced_alerts;"                   \
+    "DROP TABLE silences; DROP TABLE spikes; DROP TABLE rate_counts; DROP TABLE events;"
+
 #endif

@@ -709,7 +709,8 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
         /* back to the previous version's file: ticket schema 6, web tables of their own */
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_version WHERE version > 6", NULL,
+        assert_int_equal(sqlite3_exec(db, SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
+                                      "DELETE FROM schema_version WHERE version > 6", NULL,
                                       NULL, NULL),
                          SQLITE_OK);
         assert_int_equal(sqlite3_exec(db,
