@@ -119,6 +119,7 @@ static const struct {
     {"/", "queue.html"},          {"/login", "login.html"},     {"/ticket", "ticket.html"},
     {"/liaison", "liaison.html"}, {"/sources", "sources.html"}, {"/rules", "rules.html"},
     {"/admin", "admin.html"},     {"/password", "password.html"}, {"/stats", "stats.html"},
+    {"/event", "event.html"},     {"/silences", "silences.html"}, /* the desk (issue #13) */
     {"/favicon.ico", "favicon.ico"}, /* browsers ask for it at the root (issue #11) */
 };
 

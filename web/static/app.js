@@ -323,6 +323,11 @@ function tickClocks() {
   }
 }
 
+// Other parts of a page (the inbox on the 值班台: inbox.js) reload on the same event stream
+// through onLiveChange(fn), so a page holds one stream.
+const liveListeners = [];
+function onLiveChange(fn) { liveListeners.push(fn); }
+
 function liveUpdates(reload) {
   const live = $('live');
   let timer = null;
@@ -330,7 +335,7 @@ function liveUpdates(reload) {
   src.addEventListener('hello', () => { live.className = 'live on'; live.textContent = '实时更新中'; });
   src.addEventListener('tickets', () => {
     clearTimeout(timer);
-    timer = setTimeout(reload, 100);
+    timer = setTimeout(() => { reload(); for (const fn of liveListeners) fn(); }, 100);
   });
   src.onerror = () => { live.className = 'live off'; live.textContent = '连接中断，正在重连…'; };
   setInterval(tickClocks, 1000);
@@ -403,8 +408,18 @@ async function pageQueue(liaison) {
   const seen = new Set();
   let first = true;
   if (liaison) $('dept').textContent = `部门：${state.me.user.department || '—'}`;
+  // the ticket states of the filter from the server's one table (issue #12), between the
+  // page's two summary choices (待办 = every unsettled state, 全部)
+  const stateSel = $('f-state');
+  const states = labelList('states');
+  if (stateSel && states.length) {
+    stateSel.replaceChildren(stateSel.options[0],
+      ...states.map((e) => el('option', { value: e.code }, e.label)),
+      stateSel.options[stateSel.options.length - 1]);
+    stateSel.value = '';
+  }
   // the filters' words from the server's tables (the pages' own text is only a placeholder)
-  for (const [id, kind] of [['f-level', 'levels'], ['f-state', 'states'], ['held-reason', 'held_reasons']]) {
+  for (const [id, kind] of [['f-level', 'levels'], ['held-reason', 'held_reasons']]) {
     for (const o of ($(id) ? $(id).options : [])) {
       const l = o.value && labelOf(kind, o.value);
       if (l) o.textContent = kind === 'levels' ? `${o.value} ${l}` : l;
@@ -684,6 +699,10 @@ async function pageTicket() {
           el('dt', {}, '协办部门'), el('dd', {}, (t.co_departments || []).join('、') || '—'),
           el('dt', {}, '发现时间'), el('dd', {}, fmtTime(t.detected_at)),
           el('dt', {}, '信息条数'), el('dd', {}, String(t.item_count)),
+          // issue #13: the event the ticket was opened from (its page: charts, accounts, 研判)
+          t.event_id ? el('dt', {}, '舆情事件') : null,
+          t.event_id ? el('dd', { class: 'event-link' },
+            el('a', { href: '/event?id=' + encodeURIComponent(t.event_id) }, '查看事件页（研判记录、走势、平台分布）')) : null,
           el('dt', {}, '命中规则'), el('dd', { class: 'rules' }, ...ruleList),
           dismissLabel ? el('dt', {}, '不予处置原因') : null,
           dismissLabel ? el('dd', { class: 'dismiss-reason' }, dismissLabel,
@@ -1131,6 +1150,12 @@ async function pageStats() {
 
 // ------------------------------------------------------------------ main
 
+// Pages and parts of pages kept in their own files (inbox.js, event.js, silences.js: loaded
+// after this one) register here: main() runs them for their data-page after the page's own
+// code, in the order they registered.
+const pageParts = {};
+function registerPage(page, fn) { (pageParts[page] = pageParts[page] || []).push(fn); }
+
 async function main() {
   const page = document.body.dataset.page;
   if (page === 'login') { pageLogin(); return; }
@@ -1154,6 +1179,7 @@ async function main() {
     else if (page === 'admin') await pageAdmin();
     else if (page === 'stats') await pageStats();
     else if (page === 'password') pagePassword();
+    for (const fn of pageParts[page] || []) await fn();
   } catch (e) {
     if (e.status === 403) hideForms();
     showError(e.message);
