@@ -3,7 +3,8 @@
 // Skips with exit code 77 when chromium or node_modules are missing.
 //
 // Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules),
-// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png, stats.png and stats-year.png go;
+// YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png, stats.png, stats-year.png and the
+// desk's desk.png, event.png and silences.png go;
 // none are written when it is unset), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml;
 // that case is skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
@@ -794,12 +795,327 @@ await check('FC-033 hostile feed item renders as text', async () => {
   eq(dialogs.length, 0, `script ran: ${dialogs.join(', ')}`);
 });
 
+// ------------------------------------------------------------- issue #13: the desk
+
+// The desk's events (web_test_server POST /test/desk: through the real intake with the default
+// policy, then 并入 / 持续关注 / 不予处置 through event_flow), by name.
+let desk = null;
+async function seedDesk() {
+  if (desk) return desk;
+  const res = await fetch(`${base}/test/desk`, { method: 'POST' });
+  eq(res.status, 201, 'desk seed');
+  desk = (await res.json()).events;
+  return desk;
+}
+
+// GET path with the page's session (the API's own answer, to compare the page with).
+async function apiGet(page, p) {
+  return page.evaluate(async (u) => (await fetch(u)).json(), p);
+}
+
+// The card of event id in the inbox, and its action buttons/forms.
+const evCard = (id) => `#inbox article[data-event="${id}"]`;
+
+await check('the 值班台 inbox lists the events waiting for 研判 in the API\'s order', async () => {
+  const ev = await seedDesk();
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  await page.waitForSelector(`${evCard(ev.property)}`);
+  const api = await apiGet(page, '/api/inbox');
+  const ids = api.events.map((e) => String(e.id));
+  const shown = await page.$$eval('#inbox article', (as) => as.map((a) => a.dataset.event));
+  eq(shown.join(), ids.join(), 'events in the API\'s order');
+  // pending and 交办待确认 are listed; watched, dismissed and merged ones are not
+  for (const n of ['property', 'canteen', 'canteen_dup', 'scenic', 'streetlight', 'tea', 'metro', 'storm']) {
+    assert(shown.includes(String(ev[n])), `${n} listed`);
+  }
+  for (const n of ['wages', 'rumor', 'property_dup']) assert(!shown.includes(String(ev[n])), `${n} not listed`);
+  // the order: level first (II before III before IV), then heat
+  const levels = api.events.map((e) => e.level);
+  eq(levels[0], 'II', 'the level II event first');
+  eq(api.events[0].id, ev.storm, 'storm first');
+  // the level II event was handed over at once: 交办待确认, with its ticket
+  const storm = evCard(ev.storm);
+  eq(await page.getAttribute(storm, 'data-state'), 'auto_assigned', 'storm auto assigned');
+  assert(await page.isVisible(`${storm} [data-marker="auto_assigned"]`), '交办待确认 badge');
+  assert(await page.isVisible(`${storm} button[data-action="confirm"]`), 'confirm offered');
+  // a row: level, title link, groups, kinds, count, heat, negative share, age, deadline overdue
+  const p = api.events.find((e) => e.id === ev.property);
+  const card = evCard(ev.property);
+  eq(await page.getAttribute(`${card} a.title`, 'href'), `/event?id=${ev.property}`, 'title links the event page');
+  eq((await page.textContent(`${card} .groups`)).trim(), '规则组：物业服务', 'rule group');
+  eq((await page.textContent(`${card} .count`)).trim(), `信息 ${p.item_count} 条`, 'item count');
+  eq((await page.textContent(`${card} .heat`)).trim(), `热度 ${p.heat}`, 'heat');
+  eq((await page.textContent(`${card} .negative`)).trim(), `负面 ${Math.round(p.negative_share * 100)}%`, 'negative share');
+  const kinds = (await page.textContent(`${card} .kinds`)).trim();
+  for (const k of ['微博', '网站', '微信公众号']) assert(kinds.includes(k), `source kinds: ${kinds}`);
+  assert(p.judge_overdue, 'the API says the property event is past its 研判 deadline');
+  assert((await page.textContent(`${card} .urgency.judge`)).startsWith('已超时'), 'overdue shown');
+  assert(await page.$eval(card, (a) => a.classList.contains('overdue')), 'overdue highlighted');
+  // the tab counts are the API's
+  const pendingCount = (api.counts.pending || 0) + (api.counts.auto_assigned || 0);
+  eq((await page.textContent('[data-count="pending"]')).trim(), `（${pendingCount}）`, 'pending count');
+  eq((await page.textContent('[data-count="watching"]')).trim(), `（${api.counts.watching}）`, 'watching count');
+  // filters go to the server: level III only
+  await page.selectOption('#i-level', 'III');
+  await page.waitForFunction((id) => !document.querySelector(`#inbox article[data-event="${id}"]`), ev.storm);
+  const iii = await page.$$eval('#inbox article', (as) => as.map((a) => a.querySelector('.badge').textContent));
+  assert(iii.length > 0 && iii.every((t) => t.startsWith('III')), `level filter: ${iii}`);
+  await page.selectOption('#i-level', '');
+  await page.waitForSelector(evCard(ev.storm));
+  await screenshot(page, 'desk.png');
+  eq(dialogs.length, 0, 'no dialogs');
+});
+
+await check('交办 an event from the inbox: its ticket appears in the queue and links back', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const card = evCard(ev.canteen);
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="assign"]`);
+  const form = `${card} form.panel`;
+  await page.selectOption(`${form} select[name="lead"]`, '市教育局');
+  await page.check(`${form} fieldset.checks input[value="市市场监督管理局"]`);
+  await page.selectOption(`${form} select[name="level"]`, 'III');
+  await page.fill(`${form} textarea[name="opinion"]`, '涉及学生饮食安全，请教育局牵头、市场监管局协办核查');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const e = await apiGet(page, `/api/inbox/${ev.canteen}`);
+  eq(e.state, 'assigned', 'assigned');
+  eq(e.department, '市教育局', 'lead');
+  assert((e.co_departments || []).includes('市市场监督管理局'), `co: ${e.co_departments}`);
+  assert(e.ticket && e.ticket.number, 'a ticket');
+  // the queue shows the new ticket (live)
+  await page.waitForSelector(`#tickets article[data-number="${e.ticket.number}"]`, { timeout: 60000 });
+  eq((await page.textContent(`#tickets article[data-number="${e.ticket.number}"] .department`)).trim(), '主办：市教育局', 'queue department');
+  // the ticket page links its event
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(e.ticket.number)}`);
+  await page.waitForSelector('.ticket-detail .event-link a');
+  eq(await page.getAttribute('.ticket-detail .event-link a', 'href'), `/event?id=${ev.canteen}`, 'ticket links its event');
+  const log = (await apiGet(page, `/api/inbox/${ev.canteen}`)).log.map((l) => l.note).join(' ');
+  assert(log.includes('教育局牵头'), `the 研判意见 is logged: ${log}`);
+});
+
+await check('确认交办 an event handed over at once', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const card = evCard(ev.storm);
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="confirm"]`);
+  await page.fill(`${card} form.panel textarea[name="opinion"]`, '险情属实，应急管理局已在处置');
+  await page.click(`${card} form.panel button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const e = await apiGet(page, `/api/inbox/${ev.storm}`);
+  eq(e.state, 'assigned', 'confirmed');
+  assert(e.judged_at && e.judged_by === 'duty1', `judged: ${e.judged_at} ${e.judged_by}`);
+});
+
+await check('并入 an event into a ticket by its number; a wrong number shows the API\'s message', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const number = (await apiGet(page, `/api/inbox/${ev.canteen}`)).ticket.number;
+  const card = evCard(ev.canteen_dup);
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="merge"]`);
+  const form = `${card} form.panel`;
+  await page.waitForSelector(`${form} select[name="into_event"]`);
+  // the events of the inbox are offered (not this one)
+  const offered = await page.$$eval(`${form} select[name="into_event"] option`, (os) => os.map((o) => o.value));
+  assert(offered.includes(String(ev.property)) && !offered.includes(String(ev.canteen_dup)), `offered: ${offered}`);
+  await page.fill(`${form} input[name="into_ticket"]`, 'YQ-19990101-9999');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('#error:not([hidden])');
+  const msg = (await page.textContent('#error')).trim();
+  assert(/[\u4e00-\u9fff]/.test(msg) && !/not_found|invalid/.test(msg), `a Chinese message: ${msg}`);
+  eq((await apiGet(page, `/api/inbox/${ev.canteen_dup}`)).state, 'pending', 'still pending');
+  await page.fill(`${form} input[name="into_ticket"]`, number);
+  await page.fill(`${form} textarea[name="note"]`, '同一学校食堂问题');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const e = await apiGet(page, `/api/inbox/${ev.canteen_dup}`);
+  eq(e.state, 'merged', 'merged');
+  eq(e.merged_into, ev.canteen, 'into the ticket\'s event');
+  const target = await apiGet(page, `/api/inbox/${ev.canteen}`);
+  eq(target.item_count, 3, 'the items moved to the target');
+});
+
+await check('持续关注 an event: it moves to the 持续关注 tab with its thresholds', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const card = evCard(ev.tea);
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="watch"]`);
+  const form = `${card} form.panel`;
+  await page.fill(`${form} input[name="items"]`, '10');
+  await page.fill(`${form} input[name="heat"]`, '');
+  await page.fill(`${form} input[name="quiet_min"]`, '120');
+  await page.fill(`${form} textarea[name="note"]`, '收购季刚开始，观察一周');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const e = await apiGet(page, `/api/inbox/${ev.tea}`);
+  eq(e.state, 'watching', 'watching');
+  eq(JSON.stringify([e.watch.items, e.watch.heat, e.watch.quiet_s]), JSON.stringify([10, 0, 7200]), 'thresholds');
+  await page.click('#inbox-tabs button[data-tab="watching"]');
+  await page.waitForSelector(`${card}[data-state="watching"]`);
+  eq((await page.textContent(`${card} .watch`)).trim(), '重新提示：信息 ≥ 10 条 / 静默 2小时0分后再有新信息', 'thresholds shown');
+  assert(await page.isVisible(evCard(ev.wages)), 'the seeded watched event');
+});
+
+await check('不予处置 with a reason; 其他 needs a note', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const card = evCard(ev.metro);
+  await page.waitForSelector(card);
+  await page.click(`${card} button[data-action="dismiss"]`);
+  const form = `${card} form.panel`;
+  const offered = await page.$$eval(`${form} select[name="reason"] option`, (os) => os.map((o) => o.value));
+  eq(offered.join(), 'irrelevant,duplicate,false_alarm,out_of_scope,other', 'the reasons');
+  await page.selectOption(`${form} select[name="reason"]`, 'other');
+  assert(await page.$eval(`${form} textarea[name="note"]`, (t) => t.required), 'note required for 其他');
+  await page.$eval(`${form} textarea[name="note"]`, (t) => { t.required = false; });
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('#error:not([hidden])');
+  assert((await page.textContent('#error')).includes('其他'), await page.textContent('#error'));
+  eq((await apiGet(page, `/api/inbox/${ev.metro}`)).state, 'pending', 'not dismissed without a note');
+  // the server refuses it too (400 with its own message)
+  const r = await page.evaluate(async (id) => {
+    const me = await (await fetch('/api/me')).json();
+    const res = await fetch(`/api/inbox/${id}/dismiss`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: '{"reason":"other"}' });
+    return [res.status, (await res.json()).message];
+  }, ev.metro);
+  eq(r[0], 400, 'the API refuses 其他 without a note');
+  assert(/[\u4e00-\u9fff]/.test(r[1] || ''), `zh message: ${r[1]}`);
+  await page.selectOption(`${form} select[name="reason"]`, 'irrelevant');
+  await page.fill(`${form} textarea[name="note"]`, '外地地铁新闻，与本市无关');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const e = await apiGet(page, `/api/inbox/${ev.metro}`);
+  eq(e.state, 'dismissed', 'dismissed');
+  eq(e.dismiss_reason, 'irrelevant', 'reason');
+  await page.click('#inbox-tabs button[data-tab="settled"]');
+  await page.waitForSelector(`${card}[data-state="dismissed"]`);
+  const reason = (await page.textContent(`${card} .dismiss-reason`)).trim();
+  assert(reason.includes('外地地铁新闻') && !reason.includes('irrelevant'), `reason shown in words: ${reason}`);
+  assert(await page.isVisible(`${evCard(ev.rumor)}[data-state="dismissed"]`), 'the seeded dismissed event');
+  assert(await page.isVisible(`${evCard(ev.property_dup)}[data-state="merged"]`), 'the seeded merged event');
+});
+
+await check('the event page: charts, hot words, accounts, every item; hostile text stays text', async () => {
+  const ev = await seedDesk();
+  const { page, dialogs } = await session('duty1', 'duty-password-1');
+  const problems = watchProblems(page);
+  await watchCsp(page);
+  await page.goto(`${base}/event?id=${ev.property}`);
+  await page.waitForSelector('body[data-loaded] .event-detail');
+  const e = await apiGet(page, `/api/inbox/${ev.property}`);
+  eq((await page.textContent('.event-detail h2.title')).trim(), e.title, 'title');
+  // the two charts drew on their canvases
+  for (const id of ['chart-hourly', 'chart-platforms']) {
+    await page.waitForSelector(`#${id} canvas`);
+    const drawn = await page.$eval(`#${id} canvas`, (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+      return { w: c.width, ink };
+    });
+    assert(drawn.w > 100 && drawn.ink > 500, `${id} drawn: ${JSON.stringify(drawn)}`);
+  }
+  // hot words, accounts, sentiment from the API
+  const words = await page.$$eval('ol.hot-words li .word', (ls) => ls.map((l) => l.textContent));
+  eq(words.join(), e.hot_words.map((w) => w.word).join(), 'hot words in the API\'s order');
+  assert(words.length > 0, 'some hot words');
+  const accounts = await page.$$eval('table.accounts tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent]));
+  eq(JSON.stringify(accounts), JSON.stringify(e.accounts.map((a) => [a.author || '（未署名）', String(a.count)])), 'accounts');
+  eq(accounts[0][0], '江北居民小王', 'the most active account');
+  eq((await page.textContent('.negative-share strong')).trim(), `${Math.round(e.negative_share * 100)}%`, 'negative share');
+  // every item (the merged thread's too), newest first, links with rel=noopener
+  const rows = await page.$$eval('table.event-items tbody tr', (trs) => trs.map((tr) => tr.dataset.item));
+  eq(rows.join(), e.items.map((i) => i.item_id).join(), 'items');
+  eq(e.items_total, 7, 'six items and the merged one');
+  const rels = await page.$$eval('table.event-items .item-title a', (as) => as.map((a) => a.rel));
+  assert(rels.length === 7 && rels.every((r) => r.includes('noopener')), `rel: ${rels}`);
+  // the hostile title and author: literal text, no element, no script ran
+  const hostile = e.items.find((i) => i.title.includes('<img'));
+  assert(hostile, 'the hostile item');
+  const cell = await page.$eval(`tr[data-item="${hostile.item_id}"] .item-title a`, (a) => ({ text: a.textContent, elements: a.childElementCount }));
+  eq(cell.text, hostile.title, 'hostile title shown literally');
+  eq(cell.elements, 0, 'no element made of it');
+  eq((await page.textContent(`tr[data-item="${hostile.item_id}"] .item-author`)).trim(), '<b>网友甲</b>', 'hostile author literally');
+  await page.waitForTimeout(300);
+  const audit = await page.evaluate(() => {
+    const bad = [];
+    for (const n of document.querySelectorAll('main img, main script, main iframe, main b')) bad.push(n.tagName);
+    return { bad, pwned: window.__yqPwned === 1 };
+  });
+  eq(audit.bad.length, 0, `markup from feed text: ${audit.bad}`);
+  eq(audit.pwned, false, 'the hostile script did not run');
+  eq(dialogs.length, 0, `dialogs: ${dialogs}`);
+  // the log: the intake and the 并入 of the other thread
+  const log = await page.textContent('#h-event-log + ol.log');
+  assert(log.length > 0, 'the event log');
+  eq(await page.$$eval('ul.merged li', (ls) => ls.length), 1, 'the merged event listed');
+  // the same actions as the inbox
+  assert(await page.isVisible('.event-detail button[data-action="assign"]'), 'assign on the event page');
+  eq(problems.length, 0, `problems: ${problems.join('; ')}`);
+  eq((await cspViolations(page)).length, 0, 'no CSP violations');
+  await screenshot(page, 'event.png');
+});
+
+await check('a liaison does not see the inbox and cannot read it', async () => {
+  await seedDesk();
+  const { page } = await session('liaison-a', 'liaison-password-a');
+  eq(new URL(page.url()).pathname, '/liaison', 'liaison lands on /liaison');
+  await page.waitForSelector('#tickets');
+  eq(await page.$$eval('#inbox-box', (b) => b.length), 0, 'no inbox on the liaison page');
+  eq(await page.evaluate(async () => (await fetch('/api/inbox')).status), 403, 'the inbox API refuses');
+  eq(await page.evaluate(async () => (await fetch('/api/silences')).status), 403, 'silences refused');
+  // the ticket state filter is built from the label table
+  const states = await page.$$eval('#f-state option', (os) => os.map((o) => o.value));
+  const labels = await labelsOf(page);
+  eq(states.join(), ['', ...labels.states.map((s) => s.code), 'all'].join(), 'state options from /api/meta/labels');
+});
+
+await check('silences: create, list, see what they held back, revoke', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.goto(`${base}/`);
+  await page.click('a.silences-link');
+  await page.waitForURL((u) => u.pathname === '/silences');
+  await page.waitForSelector('body[data-loaded]');
+  const kinds = await page.$$eval('#s-kind option', (os) => os.map((o) => o.textContent));
+  eq(kinds.join(), '规则,规则组,来源,账号,关键词', 'kinds in words');
+  await page.selectOption('#s-kind', 'term');
+  await page.fill('#s-value', '外地地铁');
+  await page.fill('#s-reason', '外地新闻，与本市无关');
+  await page.selectOption('#s-duration', '86400');
+  await page.click('#silence-add button[type=submit]');
+  await page.waitForSelector('table.silences tr.silence.active');
+  const api = await apiGet(page, '/api/silences');
+  const s = api.silences.find((x) => (x.value ?? x.match_value) === '外地地铁');
+  assert(s, 'created');
+  const row = `tr[data-silence="${s.id}"]`;
+  eq((await page.textContent(`${row} .kind`)).trim(), '关键词', 'kind label');
+  eq((await page.textContent(`${row} .reason`)).trim(), '外地新闻，与本市无关', 'reason');
+  assert((await page.textContent(`${row} .status`)).startsWith('生效中'), 'active');
+  const hours = (Date.parse(s.expires_at) - Date.parse(s.created_at)) / 3600e3;
+  eq(hours, 24, 'one day');
+  await page.click(`${row} button[data-action="alerts"]`);
+  await page.waitForSelector(`${row} + tr.silenced-row:not([hidden])`);
+  assert((await page.textContent(`${row} + tr.silenced-row`)).includes('还没有被拦下的告警'), 'none held back yet');
+  await screenshot(page, 'silences.png');
+  await page.click(`${row} button[data-action="revoke"]`);
+  await page.waitForSelector(row, { state: 'detached' });
+  await page.check('input[name="s-show"][value="all"]');
+  await page.waitForSelector(`${row}.revoked`);
+  assert((await page.textContent(`${row} .status`)).startsWith('已撤销'), 'revoked shown');
+  const after = (await apiGet(page, '/api/silences?all=1')).silences.find((x) => x.id === s.id);
+  assert(after.revoked_at, 'revoked in the API');
+});
+
 await check('every page links the favicon and nothing answered 404', async () => {
   const res = await fetch(`${base}/favicon.ico`);
   eq(res.status, 200, '/favicon.ico');
   assert((res.headers.get('content-type') || '').startsWith('image/'), res.headers.get('content-type'));
   const { page } = await session('admin', 'admin-password-1');
-  for (const p of ['/', '/ticket', '/liaison', '/sources', '/rules', '/stats', '/admin', '/password', '/login']) {
+  for (const p of ['/', '/ticket', '/liaison', '/sources', '/rules', '/stats', '/admin', '/password', '/login', '/event', '/silences']) {
     const html = await (await fetch(`${base}${p}`)).text();
     assert(/<link rel="icon" href="\/favicon\.ico"/.test(html), `${p} links no favicon`);
   }
