@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_read.h"
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
@@ -444,6 +445,7 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     struct ticket_log_list log;
     struct ticket_response_list resp;
     json_t *o = NULL, *arr;
+    int64_t event_id = 0;
     int err, rc = 0;
 
     *out = NULL;
@@ -459,6 +461,9 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         err = ticket_store_list_log(store, t.id, &log);
     }
     if (!err) {
+        err = event_read_event_of_ticket(store, t.id, &event_id);
+    }
+    if (!err) {
         err = ticket_store_list_responses(store, t.id, &resp);
     }
     if (err) {
@@ -469,6 +474,8 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     if (!o) {
         goto done;
     }
+    /* issue #13: the event the ticket was opened from (its 研判 page), null for none */
+    rc |= json_object_set_new(o, "event_id", event_id > 0 ? json_integer(event_id) : json_null());
     arr = json_array();
     rc |= json_object_set_new(o, "items", arr);
     for (size_t i = 0; i < items.n; i++) {

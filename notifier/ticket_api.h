@@ -14,6 +14,7 @@
  *    "rules_unverified": bool (issue #10: some alert of the ticket was matched on a rule set
  *    the matcher could not check), "rules_checked_at" (the oldest last check among those
  *    alerts, RFC 3339 UTC, or null when unknown),
+ *    "event_id" (issue #13: the id of the event the ticket was opened from, or null),
  *    "clocks":[{"name":"ack"|"response"|"press"|"close","label","deadline",
  *               "deadline_display","met_at","overdue":bool,
  *               "state":"running"|"met"|"stopped"|"missed","state_label" (进行中, 已完成,

@@ -6,7 +6,9 @@
 
 #include "ticket_api.h"
 #include "ticket_flow.h"
+#include "event_read.h"
 #include "ticket_held.h"
+#include "web_desk_ops.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -109,7 +111,7 @@ static int ops_change_marker(void *ctx, int64_t *out)
     struct web_notifier_ctx *x = ctx;
     int err;
     pthread_mutex_lock(x->lock);
-    err = ticket_store_last_log_id(x->reader, out);
+    err = event_read_change_marker(x->reader, out); /* ticket_log and event_log */
     pthread_mutex_unlock(x->lock);
     return err;
 }
@@ -157,7 +159,8 @@ const struct web_ticket_ops web_notifier_ops = {
     .list = ops_list,
     .get = ops_get,
     .act = ops_act,
-    .change_marker = ops_change_marker, /* max(ticket_log.id) of the store */
+    .change_marker = ops_change_marker, /* max(ticket_log.id) + max(event_log.id) */
     .role_may = ops_role_may,
     .list_held = ops_list_held,
+    .desk = &web_desk_ops,
 };

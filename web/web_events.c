@@ -95,7 +95,10 @@ struct sse_state {
     bool hello_sent;
 };
 
-/* The current ticket change marker: the ops' own, else max(id) of ticket_log. */
+/*
+ * The current change marker: the ops' own, else max(id) of ticket_log plus max(id) of
+ * event_log (both append-only: the sum moves when a ticket or an event changes, issue #13).
+ */
 static int change_marker(struct web *w, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
@@ -106,7 +109,9 @@ static int change_marker(struct web *w, int64_t *out)
     }
     *out = 0;
     web_auth_lock(w->auth);
-    rc = sqlite3_prepare_v2(web_auth_db(w->auth), "SELECT coalesce(max(id), 0) FROM ticket_log",
+    rc = sqlite3_prepare_v2(web_auth_db(w->auth),
+                            "SELECT (SELECT coalesce(max(id), 0) FROM ticket_log) + "
+                            "(SELECT coalesce(max(id), 0) FROM event_log)",
                             -1, &st, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);

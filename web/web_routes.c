@@ -1,6 +1,7 @@
 /*
- * The JSON API of the web UI: login/logout/me/password, users, departments, API tokens and
- * tickets (through the notifier's ticket ops), and the dispatch of every /api/ call (statistics
+ * The JSON API of the web UI: login/logout/me/password, users, departments, API tokens,
+ * tickets (through the notifier's ticket ops), the duty officer's desk (the 研判 inbox and
+ * silences, issue #13, through the ticket ops' desk ops), and the dispatch of every /api/ call (statistics
  * to web_stats.c, sources and rules to web_system.c). Every handler checks authentication,
  * role and department on the server; every reply goes through web_reply.h.
  */
@@ -562,6 +563,33 @@ static const struct yq_label *action_find(const char *name)
     return NULL;
 }
 
+/*
+ * A ticket or event handed to a department nobody is registered for would be seen by no one:
+ * lead (a JSON string or absent) and each string of co (a JSON array or absent) must be known
+ * departments. Returns 0, ERR_NOT_FOUND (why: "department_unknown: 中文说明") or the store's
+ * error.
+ */
+static int departments_check(struct web_call *call, const json_t *lead, const json_t *co,
+                             char *why, size_t whylen)
+{
+    const char *name = json_string_value(lead);
+    size_t i;
+    json_t *d;
+    int err = name ? web_department_check(call->w->auth, name) : 0;
+
+    json_array_foreach(co, i, d)
+    {
+        if (!err && json_is_string(d)) {
+            name = json_string_value(d);
+            err = web_department_check(call->w->auth, name);
+        }
+    }
+    if (err == ERR_NOT_FOUND) {
+        snprintf(why, whylen, "department_unknown: 部门“%.100s”不存在，请先在管理页添加", name);
+    }
+    return err;
+}
+
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
     const struct yq_label *action = NULL;
@@ -616,30 +644,12 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
             return MHD_NO;
         }
     }
-    if (strcmp(action->code, "assign") == 0) {
-        /* a ticket handed to a department nobody is registered for would be seen by no one */
-        json_t *co = json_object_get(body, "co_departments");
-        const char *lead = json_string_value(json_object_get(body, "department"));
-        size_t i;
-        json_t *d;
-        err = lead ? web_department_check(call->w->auth, lead) : 0;
-        json_array_foreach(co, i, d)
-        {
-            if (!err && json_is_string(d)) {
-                err = web_department_check(call->w->auth, json_string_value(d));
-                lead = json_string_value(d);
-            }
-        }
-        if (err == ERR_NOT_FOUND) {
-            snprintf(why, sizeof(why),
-                     "department_unknown: 部门“%.100s”不存在，请先在管理页添加", lead);
-            json_decref(body);
-            return web_reply_bad_request(call, why);
-        }
-        if (err) {
-            json_decref(body);
-            return web_reply_store_error(call, err);
-        }
+    if (strcmp(action->code, "assign") == 0 &&
+        (err = departments_check(call, json_object_get(body, "department"),
+                                 json_object_get(body, "co_departments"), why, sizeof(why)))) {
+        json_decref(body);
+        return err == ERR_NOT_FOUND ? web_reply_bad_request(call, why)
+                                    : web_reply_store_error(call, err);
     }
     actor.username = call->p.user.username;
     actor.role = web_role_name(call->p.user.role);
@@ -686,6 +696,281 @@ static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
         return ticket_list(call);
     }
     return ticket_route(call, rest);
+}
+
+/* --------------------------------------------------- the desk (issue #13) */
+
+/* The desk's ops, or NULL when the notifier provides none. */
+static const struct web_desk_ops *desk_ops(const struct web_call *call)
+{
+    return call->w->ops ? call->w->ops->desk : NULL;
+}
+
+/* A positive decimal id (at most 10^15) of n bytes at s. Returns 0 or ERR_INVALID. */
+static int parse_id(const char *s, size_t n, int64_t *out)
+{
+    int64_t v = 0;
+
+    if (n == 0 || n > 15) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return ERR_INVALID;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0) {
+        return ERR_INVALID;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Adds "now" to o (an object, borrowed) and replies 200 with it. */
+static enum MHD_Result reply_with_now(struct web_call *call, unsigned status, json_t *o)
+{
+    if (!o || json_object_set_new(o, "now", time_json(call->now)) != 0) {
+        json_decref(o);
+        return MHD_NO;
+    }
+    return web_reply_json(call, status, o);
+}
+
+/*
+ * The reply to a refused desk operation (the ticket actions' mapping): ERR_NOT_FOUND 404,
+ * ERR_INVALID 400, ERR_BAD_STATE 409, each with the ops' zh-CN reason (why) or a default.
+ */
+static enum MHD_Result desk_refusal(struct web_call *call, int err, const char *why)
+{
+    if (err == ERR_NOT_FOUND) {
+        return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found",
+                               why && why[0] ? why : "未找到");
+    }
+    if (err == ERR_INVALID) {
+        return web_reply_bad_request(call, why && why[0] ? why : "参数无效");
+    }
+    if (err == ERR_BAD_STATE) {
+        return web_reply_error(call, MHD_HTTP_CONFLICT, "bad_state",
+                               why && why[0] ? why : "当前状态下不能进行此操作，请刷新后重试");
+    }
+    return web_reply_store_error(call, err);
+}
+
+/* The officer's actions on an event (docs/api.md); the ops map each to event_flow.h. */
+static const char *const inbox_actions[] = {"assign", "confirm", "merge", "watch", "dismiss"};
+
+/*
+ * GET /api/inbox?state=&level=&group=&source_kind=&region=&since=&until=&limit=&offset=
+ * (since/until RFC 3339 detection times; limit at most web.max_tickets).
+ */
+static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_ops *desk)
+{
+    struct web_inbox_query q;
+    size_t limit = 0;
+    json_t *out = NULL;
+    int err;
+
+    memset(&q, 0, sizeof(q));
+    q.state = arg(call, "state");
+    q.level = arg(call, "level");
+    q.group = arg(call, "group");
+    q.source_kind = arg(call, "source_kind");
+    q.region = arg(call, "region");
+    q.max = (size_t)call->w->cfg.max_tickets;
+    if ((arg(call, "since") && yq_time_parse_iso(arg(call, "since"), &q.since, NULL)) ||
+        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), &q.until, NULL)) ||
+        (arg(call, "offset") && parse_offset(arg(call, "offset"), &q.offset)) ||
+        (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0))) {
+        return web_reply_bad_request(call, "since、until 须为 RFC 3339 时间，offset 须为非负整数，"
+                                           "limit 须为正整数");
+    }
+    if (limit > 0 && limit < q.max) {
+        q.max = limit;
+    }
+    err = desk->inbox_list(call->w->ops_ctx, &q, &out);
+    if (err == ERR_INVALID) {
+        return web_reply_bad_request(call, "筛选条件无效：state 须为 pending、auto_assigned、"
+                                           "watching、merged、dismissed、assigned 或 all，level 须为 "
+                                           "I 至 IV，since 须早于 until");
+    }
+    if (err) {
+        return web_reply_store_error(call, err);
+    }
+    return reply_with_now(call, MHD_HTTP_OK, out);
+}
+
+/* GET /api/inbox/{id}, POST /api/inbox/{id}/{action}. */
+static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_ops *desk,
+                                   const char *rest)
+{
+    const char *slash = strchr(rest, '/'), *action = NULL;
+    char why[256] = "";
+    json_t *body, *result = NULL, *ev = NULL;
+    struct web_actor actor;
+    int64_t id = 0;
+    int err;
+
+    if (parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), &id) != 0) {
+        return web_reply_not_found(call);
+    }
+    if (!slash) {
+        if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            return web_reply_method_not_allowed(call);
+        }
+        err = desk->inbox_get(call->w->ops_ctx, id, &ev);
+        return err ? desk_refusal(call, err, "事件不存在") : reply_with_now(call, MHD_HTTP_OK, ev);
+    }
+    for (size_t i = 0; i < sizeof(inbox_actions) / sizeof(inbox_actions[0]); i++) {
+        if (strcmp(slash + 1, inbox_actions[i]) == 0) {
+            action = inbox_actions[i];
+        }
+    }
+    if (!action) {
+        return web_reply_not_found(call);
+    }
+    if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+        return web_reply_method_not_allowed(call);
+    }
+    if (!desk->inbox_act) {
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                               "研判操作未启用");
+    }
+    body = web_body_json(call);
+    if (!body && !(body = json_object())) {
+        return MHD_NO;
+    }
+    if ((strcmp(action, "assign") == 0 || strcmp(action, "confirm") == 0) &&
+        (err = departments_check(call, json_object_get(body, "lead"), json_object_get(body, "co"),
+                                 why, sizeof(why)))) {
+        json_decref(body);
+        return err == ERR_NOT_FOUND ? web_reply_bad_request(call, why)
+                                    : web_reply_store_error(call, err);
+    }
+    actor.username = call->p.user.username;
+    actor.role = web_role_name(call->p.user.role);
+    actor.department = call->p.user.department;
+    err = desk->inbox_act(call->w->ops_ctx, id, action, &actor, body, &result, why, sizeof(why));
+    json_decref(body);
+    if (err) {
+        json_decref(result);
+        return desk_refusal(call, err, why);
+    }
+    LOG_INFO("event action id=%lld action=%s user=%s", (long long)id, action,
+             YQ_Q(actor.username));
+    if (!result && !(result = json_object())) {
+        return MHD_NO;
+    }
+    err = desk->inbox_get(call->w->ops_ctx, id, &ev);
+    if (err) {
+        json_decref(result);
+        return web_reply_store_error(call, err);
+    }
+    if (json_object_set_new(result, "ok", json_true()) != 0 ||
+        json_object_set_new(result, "event", ev) != 0) {
+        json_decref(result);
+        return MHD_NO;
+    }
+    return reply_with_now(call, MHD_HTTP_OK, result);
+}
+
+/* /api/inbox...: duty officers and admins only (liaisons and heads get 403). */
+static enum MHD_Result route_inbox(struct web_call *call, const char *rest)
+{
+    const struct web_desk_ops *desk = desk_ops(call);
+
+    if (!web_auth_allows(&call->p, WEB_PERM_DUTY_ACTION)) {
+        return web_reply_forbidden(call);
+    }
+    if (!desk || !desk->inbox_list || !desk->inbox_get) {
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                               "研判台服务未启用");
+    }
+    if (!rest[0]) {
+        if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            return web_reply_method_not_allowed(call);
+        }
+        return inbox_list(call, desk);
+    }
+    return inbox_route(call, desk, rest);
+}
+
+/*
+ * /api/silences: GET [?all=1] the list, POST a new one; /api/silences/{id}/revoke (POST),
+ * /api/silences/{id}/alerts (GET). Duty officers and admins only.
+ */
+static enum MHD_Result route_silences(struct web_call *call, const char *rest)
+{
+    const struct web_desk_ops *desk = desk_ops(call);
+    const char *slash = strchr(rest, '/');
+    char why[256] = "";
+    json_t *v = NULL, *body;
+    struct web_actor actor;
+    int64_t id = 0;
+    int err;
+
+    if (!web_auth_allows(&call->p, WEB_PERM_DUTY_ACTION)) {
+        return web_reply_forbidden(call);
+    }
+    if (!desk || !desk->silence_list || !desk->silence_add || !desk->silence_revoke ||
+        !desk->silence_alerts) {
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                               "屏蔽规则服务未启用");
+    }
+    actor.username = call->p.user.username;
+    actor.role = web_role_name(call->p.user.role);
+    actor.department = call->p.user.department;
+    if (!rest[0]) {
+        if (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            const char *all = arg(call, "all");
+            err = desk->silence_list(call->w->ops_ctx, all && strcmp(all, "0") != 0, &v);
+            if (err) {
+                return web_reply_store_error(call, err);
+            }
+            return reply_with_now(call, MHD_HTTP_OK, json_pack("{s:o}", "silences", v));
+        }
+        if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+            return web_reply_method_not_allowed(call);
+        }
+        body = web_body_json(call);
+        if (!body && !(body = json_object())) {
+            return MHD_NO;
+        }
+        err = desk->silence_add(call->w->ops_ctx, &actor, body, &id, why, sizeof(why));
+        json_decref(body);
+        if (err) {
+            return desk_refusal(call, err, why);
+        }
+        LOG_INFO("silence added id=%lld user=%s", (long long)id, YQ_Q(actor.username));
+        return reply_with_now(call, MHD_HTTP_CREATED,
+                              json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)id));
+    }
+    if (!slash || parse_id(rest, (size_t)(slash - rest), &id) != 0) {
+        return web_reply_not_found(call);
+    }
+    if (strcmp(slash + 1, "revoke") == 0) {
+        if (!method_is(call, MHD_HTTP_METHOD_POST)) {
+            return web_reply_method_not_allowed(call);
+        }
+        err = desk->silence_revoke(call->w->ops_ctx, id, &actor, why, sizeof(why));
+        if (err) {
+            return desk_refusal(call, err, why);
+        }
+        LOG_INFO("silence revoked id=%lld user=%s", (long long)id, YQ_Q(actor.username));
+        return reply_with_now(call, MHD_HTTP_OK, json_pack("{s:b, s:I}", "ok", 1, "id",
+                                                           (json_int_t)id));
+    }
+    if (strcmp(slash + 1, "alerts") == 0) {
+        if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            return web_reply_method_not_allowed(call);
+        }
+        err = desk->silence_alerts(call->w->ops_ctx, id, (size_t)call->w->cfg.max_tickets, &v);
+        if (err) {
+            return desk_refusal(call, err, "屏蔽规则不存在");
+        }
+        return reply_with_now(call, MHD_HTTP_OK, json_pack("{s:o}", "alerts", v));
+    }
+    return web_reply_not_found(call);
 }
 
 /* ------------------------------------------------------------- labels */
@@ -803,6 +1088,12 @@ enum MHD_Result web_route_api(struct web_call *call)
     }
     if ((rest = under(url, "/api/tickets"))) {
         return route_tickets(call, rest);
+    }
+    if ((rest = under(url, "/api/inbox"))) {
+        return route_inbox(call, rest);
+    }
+    if ((rest = under(url, "/api/silences"))) {
+        return route_silences(call, rest);
     }
     if (strcmp(url, "/api/held-items") == 0) {
         return route_held(call);

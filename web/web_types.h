@@ -60,6 +60,51 @@ struct web_ticket_query {
     size_t max;             /* at most this many */
 };
 
+/* Filter of GET /api/inbox (issue #13, docs/api.md); NULL fields and 0 times do not filter. */
+struct web_inbox_query {
+    const char *state;       /* NULL: pending + auto_assigned; "all"; or an event state */
+    const char *level;       /* "I".."IV" */
+    const char *group;       /* a rule group (规则组) */
+    const char *source_kind; /* a source kind, code or label */
+    const char *region;      /* the event's region */
+    int64_t since;           /* detected at or after (seconds, UTC); 0 = no bound */
+    int64_t until;           /* detected before (seconds, UTC); 0 = no bound */
+    size_t offset;           /* skip this many (paging) */
+    size_t max;              /* at most this many */
+};
+
+/*
+ * The duty officer's desk as the web layer sees it (issue #13; notifier/web_desk_ops.c over
+ * notifier/event_read.h, event_flow.h and silence.h). ctx is the ops_ctx given to web_new().
+ * Ops may be called from several threads at once: they serialise themselves. JSON returned is
+ * new (the web layer decrefs it); the shapes are docs/api.md's. Roles are checked by the web
+ * layer (duty officers and admins only). Errors: 0, ERR_NOT_FOUND, ERR_INVALID (bad argument,
+ * zh-CN reason in errbuf), ERR_BAD_STATE (not in the event's state, or a stale version, reason
+ * in errbuf), ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+struct web_desk_ops {
+    /* {"events":[...],"total","counts":{...}}. */
+    int (*inbox_list)(void *ctx, const struct web_inbox_query *q, json_t **out);
+    /* The event page's data of event id. */
+    int (*inbox_get)(void *ctx, int64_t id, json_t **out);
+    /*
+     * Perform action ("assign", "confirm", "merge", "watch", "dismiss") on event id with args
+     * (the request body object, borrowed) as actor. result (may be NULL): what the action
+     * made, e.g. {"ticket":{"number"}} for assign (new reference, or NULL when nothing).
+     */
+    int (*inbox_act)(void *ctx, int64_t id, const char *action, const struct web_actor *actor,
+                     json_t *args, json_t **result, char *errbuf, size_t errlen);
+    /* Silences (NULL ops: the routes answer 503). List: a JSON array, all = also inactive. */
+    int (*silence_list)(void *ctx, bool all, json_t **out);
+    /* Add from args {"kind","value","reason","expires_at"|"duration_s"}; *id_out the new id. */
+    int (*silence_add)(void *ctx, const struct web_actor *actor, json_t *args, int64_t *id_out,
+                       char *errbuf, size_t errlen);
+    int (*silence_revoke)(void *ctx, int64_t id, const struct web_actor *actor, char *errbuf,
+                          size_t errlen);
+    /* The alerts a silence kept (id 0: all), newest first, at most max: a JSON array. */
+    int (*silence_alerts)(void *ctx, int64_t id, size_t max, json_t **out);
+};
+
 /*
  * The ticket store as the web layer sees it, provided by the notifier. ctx is the ops_ctx
  * given to web_new(). Ops may be called from several threads at once (one per connection):
@@ -109,6 +154,8 @@ struct web_ticket_ops {
      */
     int (*list_held)(void *ctx, const char *reason, const char *query, size_t max,
                      json_t **out);
+    /* The duty officer's desk (issue #13): the inbox and silences. NULL: those routes 503. */
+    const struct web_desk_ops *desk;
 };
 
 #endif

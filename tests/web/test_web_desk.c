@@ -1,0 +1,626 @@
+/*
+ * The duty officer's desk over HTTP (issue #13; docs/api.md): the 研判 inbox's order and every
+ * filter with exact ids, the event page's numbers (hourly buckets across an Asia/Shanghai day
+ * boundary, platform mix, top accounts, sentiment, negative share, log, merged events, the
+ * ticket), roles (liaisons 403, no CSRF 403), a hostile title as a literal JSON string, a
+ * ticket's event_id, and the change marker of the event stream moving with event_log.
+ * The store is the notifier's real one (migration 9) behind web_notifier_ops; events and
+ * their items are written with SQL as the intake of issue #13 stores them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_client.h"
+#include "test_server.h"
+#include "ticket_fixture.h"
+#include "ticket_intake.h"
+#include "ticket_store.h"
+#include "web.h"
+#include "web_notifier_ops.h"
+#include "yq_alert.h"
+#include "yq_err.h"
+#include "yq_time.h"
+
+#define DEPT_A "市自然资源局"
+#define DEPT_B "市生态环境局"
+#define HOSTILE "<script>alert(1)</script>征地"
+
+/* 2026-12-04T15:30:00Z = 23:30 in Asia/Shanghai: the base of every event's detection. */
+#define T0 1796398200LL
+
+struct fx {
+    char dbpath[64];
+    struct ticket_store *writer, *reader;
+    sqlite3 *db; /* the test's own connection, to write events as intake would */
+    pthread_mutex_t lock;
+    struct web_notifier_ctx ctx;
+    struct web *w;
+    struct test_server *srv;
+    char number[32];
+    int64_t ticket_id;
+    /* event ids: e[1]..e[7] (see setup) */
+    int64_t e[8];
+};
+
+static void exec_sql(struct fx *f, const char *sql)
+{
+    char *msg = NULL;
+    pthread_mutex_lock(&f->lock);
+    if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fail_msg("sql: %s: %s", msg ? msg : "?", sql);
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+/*
+ * One events row as intake stores it; returns its id. state, level, heat, detected
+ * (seconds), rule_groups and source_kinds (JSON text), region, title.
+ */
+static int64_t add_event(struct fx *f, const char *key, const char *state, const char *level,
+                         int64_t heat, int64_t detected, const char *groups, const char *kinds,
+                         const char *region, const char *title)
+{
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO events (event_key, state, title, level, department, rule_ids, rule_groups, "
+        "source_kinds, region, detected_at, last_item_at, item_count, heat, judge_deadline, "
+        "created_at, updated_at) VALUES (%Q, %Q, %Q, %Q, %Q, '[\"r-1\"]', %Q, %Q, %Q, %lld, "
+        "%lld, 0, %lld, %lld, %lld, %lld)",
+        key, state, title, level, DEPT_A, groups, kinds, region, (long long)detected,
+        (long long)detected, (long long)heat, (long long)(detected + 1800), (long long)detected,
+        (long long)detected);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+    return sqlite3_last_insert_rowid(f->db);
+}
+
+/* One event_items row (matched at matched, seconds). */
+static void add_item(struct fx *f, int64_t event, const char *item_id, const char *source,
+                     const char *author, int64_t matched, int64_t heat, const char *sentiment)
+{
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
+        "excerpt, author, matched_at, reposts, heat, sentiment, added_at) VALUES (%lld, %Q, %Q, "
+        "'src', '频道', 'https://example.org/x', '标题', '摘要', %Q, %lld, %lld, %lld, %Q, %lld)",
+        (long long)event, item_id, source, author, (long long)matched, (long long)(heat - 1),
+        (long long)heat, sentiment, (long long)matched);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+}
+
+static void intake_ticket(struct fx *f)
+{
+    char json[2048], now[32];
+    struct ticket_intake_result res;
+    struct yq_alert alert;
+    char err[256];
+
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:t1\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
+             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
+             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
+             "\"item\":{\"schema\":1,\"id\":\"rss:t1\",\"source\":\"rss\",\"source_id\":\"ak\","
+             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/t1\",\"title\":\"征地\","
+             "\"text\":\"征地补偿\",\"author\":\"\",\"published_at\":null,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
+             now, DEPT_A, DEPT_A, now);
+    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
+        fail_msg("decode: %s", err);
+    }
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    pthread_mutex_unlock(&f->lock);
+    yq_alert_release(&alert);
+    snprintf(f->number, sizeof(f->number), "%s", res.number);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct ticket_store_cfg scfg;
+    struct web_cfg cfg;
+    char err[256] = "", *sql;
+    sqlite3_stmt *st;
+    int fd;
+
+    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-desk-XXXXXX");
+    fd = mkstemp(f->dbpath);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(f->dbpath);
+    scfg.path = f->dbpath;
+    scfg.busy_timeout_ms = 2000;
+    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
+        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
+        fail_msg("open: %s", err);
+    }
+    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_open(f->dbpath, &f->db), SQLITE_OK);
+    sqlite3_busy_timeout(f->db, 2000);
+    pthread_mutex_init(&f->lock, NULL);
+    f->ctx.reader = f->reader;
+    f->ctx.writer = f->writer;
+    f->ctx.lock = &f->lock;
+    f->ctx.max_items = 20;
+    intake_ticket(f);
+    /* the intake on main may or may not make the ticket's event: start from none */
+    exec_sql(f, "DELETE FROM event_items; DELETE FROM events;");
+
+    f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
+                        "汉滨区", HOSTILE);
+    f->e[2] = add_event(f, "ev:2", "pending", "I", 5, T0 + 100, "[\"生态环境\"]", "[\"rss\"]",
+                        "汉阴县", "河道排污");
+    f->e[3] = add_event(f, "ev:3", "auto_assigned", "III", 50, T0 - 100,
+                        "[\"征地拆迁\",\"信访\"]", "[\"rss\",\"weibo\"]", "汉滨区", "拆迁上访");
+    f->e[4] = add_event(f, "ev:4", "watching", "II", 10, T0 + 200, "[]", "[]", "", "持续关注");
+    f->e[5] = add_event(f, "ev:5", "dismissed", "IV", 1, T0, "[]", "[]", "", "误报");
+    f->e[6] = add_event(f, "ev:t1", "assigned", "III", 3, T0 + 300, "[]", "[\"rss\"]", "",
+                        "已交办");
+    f->e[7] = add_event(f, "ev:7", "merged", "III", 2, T0 + 400, "[]", "[]", "", "并入的事件");
+    sql = sqlite3_mprintf(
+        "UPDATE events SET ticket_id = (SELECT id FROM tickets WHERE number = %Q) "
+        "WHERE id = %lld; UPDATE events SET merged_into = %lld WHERE id = %lld;"
+        "UPDATE events SET watch_items = 30, watch_quiet_s = 3600 WHERE id = %lld;"
+        "UPDATE events SET item_count = 4, negative_count = 2 WHERE id = %lld;",
+        f->number, (long long)f->e[6], (long long)f->e[1], (long long)f->e[7],
+        (long long)f->e[4], (long long)f->e[1]);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM tickets WHERE number = ?", -1, &st,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    f->ticket_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    /* e1's items: 23:10, 23:50 (Shanghai, Dec 4), 00:05 and 02:40 (Dec 5): hour 01 is empty */
+    add_item(f, f->e[1], "weibo:1", "weibo", "张三", T0 - 1200, 10, "negative");
+    add_item(f, f->e[1], "weibo:2", "weibo", "张三", T0 + 1200, 20, "negative");
+    add_item(f, f->e[1], "weibo:3", "weibo", "李四", T0 + 2100, 40, "neutral");
+    add_item(f, f->e[1], "rss:4", "rss", "", T0 + 11400, 1, "");
+    sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
+                          "from_state, to_state, note) VALUES (%lld, %lld, 'system', 'system', "
+                          "'created', '', 'pending', '')",
+                          (long long)f->e[1], T0);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
+    cfg.sources_enabled = false;
+    cfg.rules_enabled = false;
+    cfg.sse_poll_ms = 100;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    f->w = web_new(&cfg, f->dbpath, &web_notifier_ops, &f->ctx, err, sizeof(err));
+    if (!f->w) {
+        fail_msg("web_new: %s", err);
+    }
+    cfg_release(web_cfg_keys, &cfg);
+    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_A, NULL, 0), 0);
+    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_B, NULL, 0), 0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
+                                  "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "admin1", NULL, WEB_ROLE_ADMIN, NULL,
+                                  "admin-password-1", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(web_user_add(web_get_auth(f->w), "liaison-a", NULL, WEB_ROLE_LIAISON, DEPT_A,
+                                  "liaison-password-a", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    f->srv = test_server_start(f->w, 0, NULL, NULL);
+    assert_non_null(f->srv);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    test_server_stop(f->srv);
+    web_free(f->w);
+    sqlite3_close(f->db);
+    ticket_store_free(f->reader);
+    ticket_store_free(f->writer);
+    pthread_mutex_destroy(&f->lock);
+    ticket_fixture_remove_db(f->dbpath);
+    free(f);
+    return 0;
+}
+
+static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
+{
+    http_login(test_server_port(f->srv), user, pass, cl);
+}
+
+/* GET path as cl; the events' ids in answer order into ids (at most 8); returns their number. */
+static size_t inbox_ids(struct fx *f, const struct client *cl, const char *path, int64_t *ids,
+                        int64_t *total)
+{
+    json_t *v = http_get_json(test_server_port(f->srv), cl, path), *e;
+    size_t i, n = 0;
+
+    json_array_foreach(json_object_get(v, "events"), i, e)
+    {
+        assert_true(n < 8);
+        ids[n++] = json_integer_value(json_object_get(e, "id"));
+    }
+    if (total) {
+        *total = json_integer_value(json_object_get(v, "total"));
+    }
+    json_decref(v);
+    return n;
+}
+
+/* Expect path to list exactly want[0..n) (event numbers of f->e) in that order. */
+static void expect_ids(struct fx *f, const struct client *cl, const char *path, const int *want,
+                       size_t n)
+{
+    int64_t ids[8];
+    size_t got = inbox_ids(f, cl, path, ids, NULL);
+
+    if (got != n) {
+        fail_msg("%s: %zu events, want %zu", path, got, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] != f->e[want[i]]) {
+            fail_msg("%s: event %zu is %lld, want e%d (%lld)", path, i, (long long)ids[i],
+                     want[i], (long long)f->e[want[i]]);
+        }
+    }
+}
+
+#define EXPECT(path, ...)                                                                          \
+    do {                                                                                           \
+        static const int want_[] = {__VA_ARGS__};                                                  \
+        expect_ids(f, &cl, path, want_, sizeof(want_) / sizeof(want_[0]));                         \
+    } while (0)
+#define EXPECT_NONE(path) expect_ids(f, &cl, path, NULL, 0)
+
+static void test_inbox_order_and_filters(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char path[256], when[40];
+    struct client cl;
+    struct resp r;
+    int64_t ids[8], total = 0;
+    json_t *v, *counts;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    /* default: pending + auto_assigned; level I first, heat desc, detection asc */
+    EXPECT("/api/inbox", 2, 3, 1);
+    v = http_get_json(port, &cl, "/api/inbox");
+    assert_int_equal(json_integer_value(json_object_get(v, "total")), 3);
+    counts = json_object_get(v, "counts");
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 2);
+    assert_int_equal(json_integer_value(json_object_get(counts, "auto_assigned")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "watching")), 1);
+    json_decref(v);
+    EXPECT("/api/inbox?state=pending", 2, 3, 1);
+    EXPECT("/api/inbox?state=auto_assigned", 3);
+    EXPECT("/api/inbox?state=watching", 4);
+    EXPECT("/api/inbox?state=dismissed", 5);
+    EXPECT("/api/inbox?state=merged", 7);
+    EXPECT("/api/inbox?state=assigned", 6);
+    EXPECT("/api/inbox?state=all", 2, 4, 3, 1, 6, 7, 5);
+    EXPECT("/api/inbox?level=III", 3, 1);
+    EXPECT("/api/inbox?state=all&level=III", 3, 1, 6, 7);
+    EXPECT_NONE("/api/inbox?level=II");
+    EXPECT("/api/inbox?group=%E5%BE%81%E5%9C%B0%E6%8B%86%E8%BF%81", 3, 1); /* 征地拆迁 */
+    EXPECT("/api/inbox?group=%E4%BF%A1%E8%AE%BF", 3);                       /* 信访 */
+    EXPECT("/api/inbox?source_kind=weibo", 3, 1);
+    EXPECT("/api/inbox?source_kind=%E5%BE%AE%E5%8D%9A", 3, 1); /* 微博: the label */
+    EXPECT("/api/inbox?source_kind=rss", 2, 3);
+    EXPECT("/api/inbox?state=all&source_kind=rss", 2, 3, 6);
+    EXPECT("/api/inbox?region=%E6%B1%89%E9%98%B4%E5%8E%BF", 2); /* 汉阴县 */
+    EXPECT("/api/inbox?region=%E6%B1%89%E6%BB%A8%E5%8C%BA&source_kind=rss", 3);
+    snprintf(path, sizeof(path), "/api/inbox?since=%s",
+             yq_time_format_utc(T0, when, sizeof(when)));
+    EXPECT(path, 2, 1);
+    snprintf(path, sizeof(path), "/api/inbox?until=%s", when);
+    EXPECT(path, 3);
+    snprintf(path, sizeof(path), "/api/inbox?state=all&since=%s&until=",
+             yq_time_format_utc(T0 + 100, when, sizeof(when)));
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s",
+             yq_time_format_utc(T0 + 300, when, sizeof(when)));
+    EXPECT(path, 2, 4); /* [T0+100, T0+300): e2 and e4, not e6 */
+    /* paging: total is the filter's */
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=1&offset=1", ids, &total), 1);
+    assert_int_equal(ids[0], f->e[3]);
+    assert_int_equal(total, 3);
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?offset=10", ids, &total), 0);
+    assert_int_equal(total, 3);
+    /* counts follow the other filters */
+    v = http_get_json(port, &cl, "/api/inbox?region=%E6%B1%89%E6%BB%A8%E5%8C%BA");
+    counts = json_object_get(v, "counts");
+    assert_int_equal(json_integer_value(json_object_get(counts, "pending")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "auto_assigned")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "watching")), 0);
+    json_decref(v);
+    /* bad filters: 400 with a Chinese message */
+    static const char *const bad[] = {"/api/inbox?state=bogus", "/api/inbox?level=V",
+                                      "/api/inbox?since=yesterday", "/api/inbox?offset=-1",
+                                      "/api/inbox?limit=0", "/api/inbox?limit=x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        http_request(port, &cl, "GET", bad[i], NULL, NULL, &r);
+        if (r.status != 400) {
+            fail_msg("%s gave %ld", bad[i], r.status);
+        }
+        assert_non_null(strstr(r.body, "\"code\":\"invalid\""));
+        resp_release(&r);
+    }
+}
+
+static void test_event_page_values(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char path[64];
+    struct client cl;
+    json_t *v, *a, *o;
+
+    login(f, "admin1", "admin-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[1]);
+    v = http_get_json(port, &cl, path);
+    assert_int_equal(json_integer_value(json_object_get(v, "id")), f->e[1]);
+    assert_string_equal(json_string_value(json_object_get(v, "state")), "pending");
+    assert_string_equal(json_string_value(json_object_get(v, "state_label")), "待研判");
+    assert_string_equal(json_string_value(json_object_get(v, "level_label")),
+                        yq_level_label(YQ_LEVEL_III));
+    assert_string_equal(json_string_value(json_object_get(v, "detected_at")),
+                        "2026-12-04T23:30:00+08:00");
+    assert_true(json_is_null(json_object_get(v, "ticket")));
+    assert_true(json_is_null(json_object_get(v, "watch")));
+    assert_true(json_is_null(json_object_get(v, "merged_into")));
+    /* detected long ago with a 30 min deadline: overdue */
+    assert_true(json_is_true(json_object_get(v, "judge_overdue")));
+    assert_true(json_real_value(json_object_get(v, "negative_share")) == 0.5);
+    /* items: newest matched first */
+    a = json_object_get(v, "items");
+    assert_int_equal(json_array_size(a), 4);
+    assert_int_equal(json_integer_value(json_object_get(v, "items_total")), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "item_id")),
+                        "rss:4");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "source_label")),
+                        "网站");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0),
+                                                          "sentiment_label")),
+                        "未知");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3), "item_id")),
+                        "weibo:1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3),
+                                                          "sentiment_label")),
+                        "负面");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 3), "reposts")), 9);
+    /* hourly across the day boundary: 23:00 2, 00:00 1, 01:00 0, 02:00 1 (Shanghai) */
+    a = json_object_get(v, "hourly");
+    assert_int_equal(json_array_size(a), 4);
+    {
+        static const char *const hours[] = {"2026-12-04T23:00:00+08:00",
+                                            "2026-12-05T00:00:00+08:00",
+                                            "2026-12-05T01:00:00+08:00",
+                                            "2026-12-05T02:00:00+08:00"};
+        static const int counts[] = {2, 1, 0, 1};
+        for (size_t i = 0; i < 4; i++) {
+            o = json_array_get(a, i);
+            assert_string_equal(json_string_value(json_object_get(o, "hour")), hours[i]);
+            assert_int_equal(json_integer_value(json_object_get(o, "count")), counts[i]);
+        }
+    }
+    /* platforms: weibo 3, rss 1 */
+    a = json_object_get(v, "platforms");
+    assert_int_equal(json_array_size(a), 2);
+    o = json_array_get(a, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "source")), "weibo");
+    assert_string_equal(json_string_value(json_object_get(o, "label")), "微博");
+    assert_int_equal(json_integer_value(json_object_get(o, "count")), 3);
+    o = json_array_get(a, 1);
+    assert_string_equal(json_string_value(json_object_get(o, "source")), "rss");
+    assert_int_equal(json_integer_value(json_object_get(o, "count")), 1);
+    /* accounts: 张三 2 items heat 30, 李四 1 heat 40; no author left out */
+    a = json_object_get(v, "accounts");
+    assert_int_equal(json_array_size(a), 2);
+    o = json_array_get(a, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "author")), "张三");
+    assert_int_equal(json_integer_value(json_object_get(o, "count")), 2);
+    assert_int_equal(json_integer_value(json_object_get(o, "heat")), 30);
+    o = json_array_get(a, 1);
+    assert_string_equal(json_string_value(json_object_get(o, "author")), "李四");
+    assert_int_equal(json_integer_value(json_object_get(o, "heat")), 40);
+    o = json_object_get(v, "sentiment_counts");
+    assert_int_equal(json_integer_value(json_object_get(o, "negative")), 2);
+    assert_int_equal(json_integer_value(json_object_get(o, "neutral")), 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "positive")), 0);
+    assert_int_equal(json_integer_value(json_object_get(o, "unknown")), 1);
+    assert_true(json_is_array(json_object_get(v, "hot_words")));
+    a = json_object_get(v, "log");
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "to_state")),
+                        "pending");
+    a = json_object_get(v, "merged");
+    assert_int_equal(json_array_size(a), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "id")), f->e[7]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "title")),
+                        "并入的事件");
+    json_decref(v);
+
+    /* the watching event's thresholds; the merged one's target */
+    snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[4]);
+    v = http_get_json(port, &cl, path);
+    o = json_object_get(v, "watch");
+    assert_int_equal(json_integer_value(json_object_get(o, "items")), 30);
+    assert_true(json_is_null(json_object_get(o, "heat")));
+    assert_int_equal(json_integer_value(json_object_get(o, "quiet_s")), 3600);
+    assert_true(json_is_false(json_object_get(v, "judge_overdue"))); /* not pending */
+    assert_int_equal(json_array_size(json_object_get(v, "hourly")), 0);
+    json_decref(v);
+    snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[7]);
+    v = http_get_json(port, &cl, path);
+    assert_int_equal(json_integer_value(json_object_get(v, "merged_into")), f->e[1]);
+    json_decref(v);
+}
+
+static void test_ticket_link_both_ways(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    char path[64];
+    struct client cl;
+    json_t *v, *t;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[6]);
+    v = http_get_json(port, &cl, path);
+    t = json_object_get(v, "ticket");
+    assert_string_equal(json_string_value(json_object_get(t, "number")), f->number);
+    assert_string_equal(json_string_value(json_object_get(t, "state")), "open");
+    assert_string_equal(json_string_value(json_object_get(t, "department")), DEPT_A);
+    assert_true(json_array_size(json_object_get(t, "log")) >= 1);
+    assert_true(json_array_size(json_object_get(t, "clocks")) >= 2);
+    json_decref(v);
+    /* the list carries number and state */
+    v = http_get_json(port, &cl, "/api/inbox?state=assigned");
+    t = json_object_get(json_array_get(json_object_get(v, "events"), 0), "ticket");
+    assert_string_equal(json_string_value(json_object_get(t, "number")), f->number);
+    assert_string_equal(json_string_value(json_object_get(t, "state")), "open");
+    json_decref(v);
+    v = http_get_ticket(port, &cl, f->number);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "ticket"), "event_id")),
+                     f->e[6]);
+    json_decref(v);
+}
+
+static void test_hostile_title_is_literal_json(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    const char *paths[2];
+    char path[64];
+    struct client cl;
+    struct resp r;
+    json_t *v;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[1]);
+    paths[0] = "/api/inbox";
+    paths[1] = path;
+    for (size_t i = 0; i < 2; i++) {
+        http_request(port, &cl, "GET", paths[i], NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_null(strstr(r.body, "<script>")); /* no markup a browser could sniff */
+        assert_non_null(strstr(r.content_type, "application/json"));
+        v = json_loads(r.body, 0, NULL);
+        assert_non_null(v);
+        assert_string_equal(
+            json_string_value(json_object_get(
+                i == 0 ? json_array_get(json_object_get(v, "events"), 2) : v, "title")),
+            HOSTILE);
+        json_decref(v);
+        resp_release(&r);
+    }
+}
+
+static void test_roles_and_csrf(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    static const char *const gets[] = {"/api/inbox", "/api/inbox/1", "/api/silences",
+                                       "/api/silences/1/alerts"};
+    static const char *const posts[] = {"/api/inbox/1/dismiss", "/api/inbox/1/assign",
+                                        "/api/silences", "/api/silences/1/revoke"};
+    struct client cl, nocsrf;
+    struct resp r;
+
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
+        http_request(port, &cl, "GET", gets[i], NULL, NULL, &r);
+        if (r.status != 403) {
+            fail_msg("liaison GET %s gave %ld", gets[i], r.status);
+        }
+        resp_release(&r);
+    }
+    for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
+        http_request(port, &cl, "POST", posts[i], "{\"reason\":\"irrelevant\"}", NULL, &r);
+        if (r.status != 403) {
+            fail_msg("liaison POST %s gave %ld", posts[i], r.status);
+        }
+        resp_release(&r);
+    }
+    /* a duty officer without the CSRF token: 403 before anything runs */
+    login(f, "duty1", "duty-password-1", &nocsrf);
+    nocsrf.csrf[0] = '\0';
+    http_request(port, &nocsrf, "POST", "/api/inbox/1/dismiss", "{\"reason\":\"irrelevant\"}",
+                 NULL, &r);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "\"code\":\"csrf\""));
+    resp_release(&r);
+    /* unknown event, id or action */
+    http_request(port, &nocsrf, "GET", "/api/inbox/999999", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(port, &nocsrf, "GET", "/api/inbox/abc", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(port, &nocsrf, "GET", "/api/inbox/0", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(port, &nocsrf, "DELETE", "/api/inbox", NULL, NULL, &r);
+    assert_int_equal(r.status, 403); /* a state change without CSRF is refused first */
+    resp_release(&r);
+    http_request(port, &nocsrf, "POST", "/api/inbox/1/explode", NULL, NULL, &r);
+    assert_int_equal(r.status, 403);
+    resp_release(&r);
+}
+
+/* The event stream's change marker covers event_log as well as ticket_log. */
+static void test_change_marker_moves_with_event_log(void **state)
+{
+    struct fx *f = *state;
+    int64_t before = 0, after = 0, after_ticket = 0;
+    char *sql;
+
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &before), 0);
+    sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
+                          "from_state, to_state) VALUES (%lld, %lld, 'duty1', 'duty_officer', "
+                          "'watch', 'pending', 'watching')",
+                          (long long)f->e[2], T0);
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after), 0);
+    assert_int_equal(after, before + 1); /* e1's row was 1, this is 2 */
+    exec_sql(f, "INSERT INTO ticket_log (ticket_id, at, actor, action) "
+                "SELECT id, 0, 'x', 'note' FROM tickets LIMIT 1");
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after_ticket), 0);
+    assert_int_equal(after_ticket, after + 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_inbox_order_and_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_page_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticket_link_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_title_is_literal_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
+                                        teardown),
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
