@@ -953,10 +953,10 @@ await check('持续关注 an event: it moves to the 持续关注 tab with its th
   await page.waitForSelector(card, { state: 'detached' });
   const e = await apiGet(page, `/api/inbox/${ev.tea}`);
   eq(e.state, 'watching', 'watching');
-  eq(JSON.stringify([e.watch.items, e.watch.heat, e.watch.quiet_s]), JSON.stringify([10, 0, 7200]), 'thresholds');
+  eq(JSON.stringify([e.watch.items, e.watch.heat || 0, e.watch.quiet_s]), JSON.stringify([10, 0, 7200]), 'thresholds (heat unused)');
   await page.click('#inbox-tabs button[data-tab="watching"]');
   await page.waitForSelector(`${card}[data-state="watching"]`);
-  eq((await page.textContent(`${card} .watch`)).trim(), '重新提示：信息 ≥ 10 条 / 静默 2小时0分后再有新信息', 'thresholds shown');
+  eq((await page.textContent(`${card} .watch`)).trim(), '重新提示：信息 ≥ 10 条 / 沉寂 2小时0分后又有新信息', 'thresholds shown');
   assert(await page.isVisible(evCard(ev.wages)), 'the seeded watched event');
 });
 

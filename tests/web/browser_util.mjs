@@ -46,12 +46,15 @@ export function eq(a, b, msg) {
 
 // The check harness: check(name, fn) runs one named check, prints ok/FAIL with its time and
 // then runs afterEach (e.g. closing what the check opened); finish() prints the summary and
-// exits 1 when a check failed, 0 otherwise.
+// exits 1 when a check failed, 0 otherwise. YQ_BROWSER_ONLY (a regular expression, for working
+// on a page) runs only the checks whose names match it.
 export function harness(afterEach = async () => {}) {
   const results = [];
+  const only = process.env.YQ_BROWSER_ONLY ? new RegExp(process.env.YQ_BROWSER_ONLY) : null;
   return {
     results,
     async check(name, fn) {
+      if (only && !only.test(name)) { console.log(`skip ${name}`); return; }
       const t0 = Date.now();
       try {
         await fn();

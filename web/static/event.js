@@ -111,8 +111,9 @@ function logList(entries, kind) {
     const word = kind === 'event'
       ? labelOf('event_actions', l.action, l.action_label) || labelOf('actions', l.action) || l.action
       : labelOf('log_actions', l.action, l.action_label) || '处置';
-    const move = kind === 'event' && l.from_state !== l.to_state && l.to_state
-      ? `（${labelOf('event_states', l.from_state) || l.from_state || '—'} → ${labelOf('event_states', l.to_state) || l.to_state}）` : '';
+    // the move between states, in words when the server has the event states' table
+    const from = labelOf('event_states', l.from_state), to = labelOf('event_states', l.to_state);
+    const move = kind === 'event' && l.from_state !== l.to_state && to ? `（${from || '—'} → ${to}）` : '';
     return el('li', {},
       el('span', { class: 'at' }, fmtTime(l.at)), ' ',
       l.text ? el('span', { class: 'text' }, l.text)

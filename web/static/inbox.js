@@ -117,12 +117,12 @@ function eventCard(ev, opts) {
   return card;
 }
 
-// "持续关注至：信息 ≥ 20 条 / 热度 ≥ 500 / 静默 2小时0分后再有新信息"
+// "重新提示：信息 ≥ 20 条 / 热度 ≥ 500 / 沉寂 2小时0分后又有新信息"
 function watchText(w) {
   const parts = [];
   if (w.items > 0) parts.push(`信息 ≥ ${w.items} 条`);
   if (w.heat > 0) parts.push(`热度 ≥ ${w.heat}`);
-  if (w.quiet_s > 0) parts.push(`静默 ${fmtSpan(w.quiet_s * 1000)}后再有新信息`);
+  if (w.quiet_s > 0) parts.push(`沉寂 ${fmtSpan(w.quiet_s * 1000)}后又有新信息`);
   return `重新提示：${parts.join(' / ') || '—'}`;
 }
 
@@ -241,13 +241,13 @@ function eventActions(ev, after) {
       onclick: () => open(deskForm('持续关注', [
         { name: 'items', label: '信息条数达到', type: 'number', min: 0, value: ev.watch ? ev.watch.items || '' : String((ev.item_count || 0) * 2 || 10) },
         { name: 'heat', label: '热度达到', type: 'number', min: 0, value: ev.watch ? ev.watch.heat || '' : '' },
-        { name: 'quiet_min', label: '静默（分钟）后再有新信息', type: 'number', min: 0, value: ev.watch && ev.watch.quiet_s ? String(Math.round(ev.watch.quiet_s / 60)) : '' },
+        { name: 'quiet_min', label: '沉寂期（分钟）：此后又有新信息即重新提示', type: 'number', min: 0, value: ev.watch && ev.watch.quiet_s ? String(Math.round(ev.watch.quiet_s / 60)) : '' },
         { name: 'note', label: '说明', type: 'textarea' },
       ], '确认持续关注', async (v) => {
         const items = wholeNumber(v.items, '信息条数') || 0;
         const heat = wholeNumber(v.heat, '热度') || 0;
-        const quiet = wholeNumber(v.quiet_min, '静默时长') || 0;
-        if (!items && !heat && !quiet) throw new Error('请至少设置一个重新提示的条件（信息条数、热度或静默时长）');
+        const quiet = wholeNumber(v.quiet_min, '沉寂期') || 0;
+        if (!items && !heat && !quiet) throw new Error('请至少设置一个重新提示的条件（信息条数、热度或沉寂期）');
         await eventAct(id, 'watch', { items, heat, quiet_s: quiet * 60, note: v.note });
         after();
       })),

@@ -1,4 +1,4 @@
-// The silences page (/silences, issue #13, docs/desk.md "Silences"): the list (active or all),
+// The silences page (屏蔽规则, /silences, issue #13, docs/desk.md "Silences"): the list (active or all),
 // a new silence (kind, value, reason, expiry as a duration or a Beijing-time date), revoking
 // one, and the alerts a silence held back with their count. Loaded after app.js. Text from
 // the server goes into the page as text nodes only.
@@ -42,7 +42,7 @@ function silencedAlerts(list) {
 async function pageSilences() {
   if (!state.me.permissions.duty_actions) {
     for (const s of document.querySelectorAll('main section')) s.hidden = true;
-    showError('无权使用此页面：静默规则由值班员维护');
+    showError('无权使用此页面：屏蔽规则由值班员维护');
     return;
   }
   $('s-kind').replaceChildren(...silenceKinds().map(([v, l]) => el('option', { value: v }, l)));
@@ -95,7 +95,7 @@ async function pageSilences() {
             },
           }, '撤销') : null));
         return [row, detail];
-      })))) : el('p', { class: 'summary' }, all ? '还没有静默规则。' : '当前没有生效的静默规则。'));
+      })))) : el('p', { class: 'summary' }, all ? '还没有屏蔽规则。' : '当前没有生效的屏蔽规则。'));
     document.body.dataset.loaded = String(list.length);
   };
   for (const r of document.querySelectorAll('input[name="s-show"]')) {
