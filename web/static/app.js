@@ -700,8 +700,8 @@ async function pageTicket() {
           el('dt', {}, '发现时间'), el('dd', {}, fmtTime(t.detected_at)),
           el('dt', {}, '信息条数'), el('dd', {}, String(t.item_count)),
           // issue #13: the event the ticket was opened from (its page: charts, accounts, 研判)
-          t.event_id ? el('dt', {}, '舆情事件') : null,
-          t.event_id ? el('dd', { class: 'event-link' },
+          t.event_id && state.me.permissions.duty_actions ? el('dt', {}, '舆情事件') : null,
+          t.event_id && state.me.permissions.duty_actions ? el('dd', { class: 'event-link' },
             el('a', { href: '/event?id=' + encodeURIComponent(t.event_id) }, '查看事件页（研判记录、走势、平台分布）')) : null,
           el('dt', {}, '命中规则'), el('dd', { class: 'rules' }, ...ruleList),
           dismissLabel ? el('dt', {}, '不予处置原因') : null,
