@@ -849,7 +849,7 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
   const kinds = (await page.textContent(`${card} .kinds`)).trim();
   for (const k of ['微博', '网站', '微信公众号']) assert(kinds.includes(k), `source kinds: ${kinds}`);
   assert(p.judge_overdue, 'the API says the property event is past its 研判 deadline');
-  assert((await page.textContent(`${card} .urgency.judge`)).startsWith('已超时'), 'overdue shown');
+  assert((await page.textContent(`${card} .clock .urgency`)).startsWith('已超时'), 'overdue shown');
   assert(await page.$eval(card, (a) => a.classList.contains('overdue')), 'overdue highlighted');
   // the tab counts are the API's
   const pendingCount = (api.counts.pending || 0) + (api.counts.auto_assigned || 0);
