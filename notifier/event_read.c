@@ -865,3 +865,27 @@ int event_read_change_marker(struct ticket_store *store, int64_t *out)
                    "(SELECT coalesce(max(id), 0) FROM event_log)",
                    false, 0, 0, out, "change marker");
 }
+
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
+                     char *level, int64_t *version)
+{
+    sqlite3_stmt *st = NULL;
+    int err = prepare_id(store, "SELECT state, version, level FROM events WHERE id = ?1", id, &st,
+                         "event state");
+    int rc;
+
+    if (err) {
+        return err;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(state, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        *version = sqlite3_column_int64(st, 1);
+        snprintf(level, 4, "%.3s", (const char *)sqlite3_column_text(st, 2));
+        err = 0;
+    } else {
+        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event state");
+    }
+    sqlite3_finalize(st);
+    return err;
+}

@@ -89,6 +89,14 @@ int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t
  */
 int event_read_change_marker(struct ticket_store *store, int64_t *out);
 
+/*
+ * The state name (into state, len bytes: "pending", ...), level (into level, at least 4
+ * bytes: "I".."IV") and version of event id: an action's default level and the reason of a
+ * refused action. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO.
+ */
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
+                     char *level, int64_t *version);
+
 /* Time t (seconds, UTC) as "YYYY-MM-DDTHH:MM:SS+08:00" into buf (at least 26 bytes). */
 char *event_read_format_time(int64_t t, char *buf, size_t len);
 
