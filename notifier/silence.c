@@ -1,6 +1,7 @@
 #include "silence.h"
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_log.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
 
@@ -465,7 +467,7 @@ static int view_terms(struct ticket_store *store, struct alert_view *v)
         return 0;
     }
     if (!v->nm && !(v->nm = term_norm(store))) {
-        return ERR_IO;
+        return ERR_NOT_FOUND; /* no tables: covers_term() lets the alert through */
     }
     for (size_t i = 0; i < a->n_matches; i++) {
         n += a->matches[i].n_terms;
@@ -517,6 +519,9 @@ static int covers_account(struct alert_view *v, const char *value, bool *hit)
     return err;
 }
 
+/* Whether the missing normalisation tables were logged (once per process). */
+static atomic_bool term_norm_warned;
+
 /* Does term silence value cover the alert? */
 static int covers_term(struct ticket_store *store, struct alert_view *v, const char *value,
                       bool *hit)
@@ -525,6 +530,18 @@ static int covers_term(struct ticket_store *store, struct alert_view *v, const c
     int err = view_terms(store, v);
 
     *hit = false;
+    if (err == ERR_NOT_FOUND) {
+        /*
+         * Without the matcher's tables (OpenCC's data missing) no term can be compared: the
+         * alert is let through to the inbox rather than intake stopping on every alert.
+         * silence_add() refuses term silences in that state, so this needs a process whose
+         * environment differs from the one that added the silence.
+         */
+        if (!atomic_exchange(&term_norm_warned, true)) {
+            LOG_WARN("term silences not applied: %s", ticket_store_errmsg(store));
+        }
+        return 0;
+    }
     if (!err) {
         err = norm_string(v->nm, value, &t);
         if (err == ERR_INVALID) {

@@ -110,8 +110,9 @@ int silence_list(struct ticket_store *store, bool include_inactive, int64_t now,
  * covering alert (borrowed), or 0 in *silence_id_out when none. "First" is the oldest (lowest
  * id) silence that covers it alone or, for rule and group silences, that covers one of its
  * matches when together they cover all. Call it only for an alert that would open a new event.
- * Returns 0, ERR_IO (the matcher's normalisation tables could not be built: no term silence can
- * be checked), ERR_RETRY, ERR_NOMEM.
+ * When the matcher's normalisation tables cannot be built (OpenCC's data missing), term
+ * silences cover nothing (logged once as a warning): the alert goes to the inbox instead of
+ * intake failing on every alert. Returns 0, ERR_RETRY, ERR_IO, ERR_NOMEM.
  */
 int silence_check(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                   int64_t *silence_id_out);
