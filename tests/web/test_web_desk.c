@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "http_client.h"
+#include "silence.h"
 #include "test_server.h"
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
@@ -98,7 +99,11 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
     sqlite3_free(sql);
 }
 
-static void intake_ticket(struct fx *f)
+/*
+ * An alert for item rss:t1 (event ev:t1) of the real intake: opens f->number, or with
+ * silence_id > 0 is kept under that silence as intake keeps a silenced alert.
+ */
+static void intake_ticket(struct fx *f, int64_t silence_id)
 {
     char json[2048], now[32];
     struct ticket_intake_result res;
@@ -121,10 +126,15 @@ static void intake_ticket(struct fx *f)
         fail_msg("decode: %s", err);
     }
     pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    if (silence_id > 0) {
+        /* as intake keeps a silenced alert (autocommit here: one test writer) */
+        assert_int_equal(silence_record(f->writer, silence_id, &alert, yq_time_now()), 0);
+    } else {
+        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        snprintf(f->number, sizeof(f->number), "%s", res.number);
+    }
     pthread_mutex_unlock(&f->lock);
     yq_alert_release(&alert);
-    snprintf(f->number, sizeof(f->number), "%s", res.number);
 }
 
 static int setup(void **state)
@@ -155,7 +165,7 @@ static int setup(void **state)
     f->ctx.writer = f->writer;
     f->ctx.lock = &f->lock;
     f->ctx.max_items = 20;
-    intake_ticket(f);
+    intake_ticket(f, 0);
     /* the intake on main may or may not make the ticket's event: start from none */
     exec_sql(f, "DELETE FROM event_items; DELETE FROM events;");
 
@@ -588,6 +598,97 @@ static void test_roles_and_csrf(void **state)
     resp_release(&r);
 }
 
+static void test_silences_over_http(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client cl;
+    struct resp r;
+    json_t *v, *s;
+    int64_t id;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    http_request(port, &cl, "POST", "/api/silences",
+                 "{\"kind\":\"account\",\"value\":\"某营销号\",\"reason\":\"广告刷屏\","
+                 "\"duration_s\":86400}",
+                 NULL, &r);
+    assert_int_equal(r.status, 201);
+    v = json_loads(r.body, 0, NULL);
+    id = json_integer_value(json_object_get(v, "id"));
+    assert_true(id > 0);
+    json_decref(v);
+    resp_release(&r);
+    v = http_get_json(port, &cl, "/api/silences");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 1);
+    s = json_array_get(json_object_get(v, "silences"), 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(s, "kind")), "account");
+    assert_string_equal(json_string_value(json_object_get(s, "value")), "某营销号");
+    assert_string_equal(json_string_value(json_object_get(s, "created_by")), "duty1");
+    assert_true(json_is_true(json_object_get(s, "active")));
+    json_decref(v);
+    /* an alert it kept shows under it */
+    intake_ticket(f, id);
+    {
+        char path[64];
+        snprintf(path, sizeof(path), "/api/silences/%lld/alerts", (long long)id);
+        v = http_get_json(port, &cl, path);
+        assert_int_equal(json_array_size(json_object_get(v, "alerts")), 1);
+        s = json_array_get(json_object_get(v, "alerts"), 0);
+        assert_string_equal(json_string_value(json_object_get(s, "item_id")), "rss:t1");
+        assert_int_equal(json_integer_value(json_object_get(s, "silence_id")), id);
+        json_decref(v);
+        snprintf(path, sizeof(path), "/api/silences/%lld/revoke", (long long)id);
+        http_request(port, &cl, "POST", path, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        resp_release(&r);
+        http_request(port, &cl, "POST", path, NULL, NULL, &r); /* already revoked */
+        assert_int_equal(r.status, 409);
+        assert_non_null(strstr(r.body, "\"code\":\"state_not_allowed\""));
+        resp_release(&r);
+    }
+    v = http_get_json(port, &cl, "/api/silences");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 0); /* only active */
+    json_decref(v);
+    v = http_get_json(port, &cl, "/api/silences?all=1");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 1);
+    assert_true(json_is_false(json_object_get(json_array_get(json_object_get(v, "silences"), 0),
+                                              "active")));
+    json_decref(v);
+    /* unknown ids: 404; bad bodies: 400 with their codes */
+    http_request(port, &cl, "POST", "/api/silences/999/revoke", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(port, &cl, "GET", "/api/silences/999/alerts", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    {
+        static const struct {
+            const char *body, *code;
+        } bad[] = {
+            {"{\"kind\":\"person\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":60}",
+             "kind_invalid"},
+            {"{\"kind\":\"term\",\"value\":\"\",\"reason\":\"y\",\"duration_s\":60}",
+             "value_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\"}", "expires_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":0}",
+             "expires_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\","
+             "\"expires_at\":\"2020-01-01T00:00:00Z\"}",
+             "expires_invalid"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char want[64];
+            http_request(port, &cl, "POST", "/api/silences", bad[i].body, NULL, &r);
+            snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
+            if (r.status != 400 || !strstr(r.body, want)) {
+                fail_msg("%s gave %ld %s", bad[i].body, r.status, r.body);
+            }
+            resp_release(&r);
+        }
+    }
+}
+
 /* The event stream's change marker covers event_log as well as ticket_log. */
 static void test_change_marker_moves_with_event_log(void **state)
 {
@@ -618,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ticket_link_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_title_is_literal_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
                                         teardown),
     };
