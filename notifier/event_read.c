@@ -285,6 +285,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     enum event_state es;
     enum yq_level lv;
     const char *source_kind = NULL, *state_sql;
+    bool bind_state = false; /* state_sql has a ? for q.state */
     char where[512], sql[4096];
     sqlite3_stmt *st = NULL;
     json_t *events = NULL, *counts = NULL;
@@ -310,6 +311,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
         state_sql = "";
     } else if (state_parse(q.state, &es) == 0) {
         state_sql = " AND e.state = ?";
+        bind_state = true;
     } else {
         return ERR_INVALID;
     }
@@ -340,9 +342,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     if (err) {
         goto fail_tx;
     }
-    rc = state_sql[0] && strcmp(state_sql, " AND e.state = ?") == 0
-             ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC)
-             : SQLITE_OK;
+    rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
     rc |= bind_filters(st, &q, source_kind, &i);
     rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)max);
     rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)q.offset);
@@ -372,9 +372,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
             goto fail_tx;
         }
         i = 1;
-        rc = state_sql[0] && strcmp(state_sql, " AND e.state = ?") == 0
-                 ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC)
-                 : SQLITE_OK;
+        rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
         rc |= bind_filters(st, &q, source_kind, &i);
         if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             total = sqlite3_column_int64(st, 0);
