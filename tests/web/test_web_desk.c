@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk_policy.h"
 #include "http_client.h"
 #include "silence.h"
 #include "test_server.h"
@@ -43,6 +44,7 @@
 struct fx {
     char dbpath[64];
     struct ticket_store *writer, *reader;
+    struct ticket_policy policy;
     sqlite3 *db; /* the test's own connection, to write events as intake would */
     pthread_mutex_t lock;
     struct web_notifier_ctx ctx;
@@ -165,9 +167,10 @@ static int setup(void **state)
     f->ctx.writer = f->writer;
     f->ctx.lock = &f->lock;
     f->ctx.max_items = 20;
+    /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
+    f->policy.desk = desk_policy_hand_over_all();
+    ticket_store_set_policy(f->writer, &f->policy);
     intake_ticket(f, 0);
-    /* the intake on main may or may not make the ticket's event: start from none */
-    exec_sql(f, "DELETE FROM event_items; DELETE FROM events;");
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
                         "汉滨区", HOSTILE);
@@ -177,15 +180,14 @@ static int setup(void **state)
                         "[\"征地拆迁\",\"信访\"]", "[\"rss\",\"weibo\"]", "汉滨区", "拆迁上访");
     f->e[4] = add_event(f, "ev:4", "watching", "II", 10, T0 + 200, "[]", "[]", "", "持续关注");
     f->e[5] = add_event(f, "ev:5", "dismissed", "IV", 1, T0, "[]", "[]", "", "误报");
-    f->e[6] = add_event(f, "ev:t1", "assigned", "III", 3, T0 + 300, "[]", "[\"rss\"]", "",
-                        "已交办");
     f->e[7] = add_event(f, "ev:7", "merged", "III", 2, T0 + 400, "[]", "[]", "", "并入的事件");
     sql = sqlite3_mprintf(
-        "UPDATE events SET ticket_id = (SELECT id FROM tickets WHERE number = %Q) "
-        "WHERE id = %lld; UPDATE events SET merged_into = %lld WHERE id = %lld;"
+        "UPDATE events SET state = 'assigned', title = '已交办', heat = 3, detected_at = %lld, "
+        "source_kinds = '[\"rss\"]' WHERE ticket_id = (SELECT id FROM tickets WHERE number = %Q);"
+        "UPDATE events SET merged_into = %lld WHERE id = %lld;"
         "UPDATE events SET watch_items = 30, watch_quiet_s = 3600 WHERE id = %lld;"
         "UPDATE events SET item_count = 4, negative_count = 2 WHERE id = %lld;",
-        f->number, (long long)f->e[6], (long long)f->e[1], (long long)f->e[7],
+        (long long)(T0 + 300), f->number, (long long)f->e[1], (long long)f->e[7],
         (long long)f->e[4], (long long)f->e[1]);
     exec_sql(f, sql);
     sqlite3_free(sql);
@@ -195,6 +197,13 @@ static int setup(void **state)
     sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     f->ticket_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM events WHERE ticket_id = ?", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, f->ticket_id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* intake made the ticket's event */
+    f->e[6] = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     /* e1's items: 23:10, 23:50 (Shanghai, Dec 4), 00:05 and 02:40 (Dec 5): hour 01 is empty */
     add_item(f, f->e[1], "weibo:1", "weibo", "张三", T0 - 1200, 10, "negative");
@@ -689,6 +698,136 @@ static void test_silences_over_http(void **state)
     }
 }
 
+/* POST body to /api/inbox/<id>/<action> as cl; expects want; the answer's JSON (new) or NULL. */
+static json_t *act(struct fx *f, const struct client *cl, int64_t id, const char *action,
+                   const char *body, long want, const char *want_code)
+{
+    char path[96];
+    struct resp r;
+    json_t *v;
+
+    snprintf(path, sizeof(path), "/api/inbox/%lld/%s", (long long)id, action);
+    http_request(test_server_port(f->srv), cl, "POST", path, body, NULL, &r);
+    if (r.status != want) {
+        fail_msg("%s %s gave %ld, want %ld: %s", path, body, r.status, want, r.body);
+    }
+    v = json_loads(r.body, 0, NULL);
+    assert_non_null(v);
+    if (want_code) {
+        if (!json_is_string(json_object_get(v, "code")) ||
+            strcmp(json_string_value(json_object_get(v, "code")), want_code) != 0) {
+            fail_msg("%s %s: code %s, want %s", path, body, r.body, want_code);
+        }
+        /* a Chinese message for people */
+        assert_true(strlen(json_string_value(json_object_get(v, "message"))) > 0);
+    }
+    resp_release(&r);
+    return v;
+}
+
+static const char *ev_str(json_t *answer, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "event"), key));
+}
+
+static void test_actions_and_their_errors(void **state)
+{
+    struct fx *f = *state;
+    char body[256];
+    struct client cl;
+    json_t *v, *t;
+    int64_t m0 = 0, m1 = 0;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
+    /* 不予处置 with a label; the change marker of the event stream moves */
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m0), 0);
+    v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
+    assert_true(json_is_true(json_object_get(v, "ok")));
+    assert_string_equal(ev_str(v, "state"), "dismissed");
+    assert_string_equal(ev_str(v, "dismiss_reason"), "false_alarm");
+    assert_string_equal(ev_str(v, "judged_by"), "duty1");
+    t = json_array_get(json_object_get(json_object_get(v, "event"), "log"), 0);
+    assert_string_equal(json_string_value(json_object_get(t, "action")), "dismiss");
+    assert_string_equal(json_string_value(json_object_get(t, "actor")), "duty1");
+    json_decref(v);
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
+    assert_true(m1 > m0);
+    /* refusals: state, version, arguments */
+    json_decref(act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409,
+                    "state_not_allowed"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "reason_invalid"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":99}", 409,
+                    "version_changed"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":\"0\"}",
+                    400, "expected_version_invalid"));
+    json_decref(act(f, &cl, f->e[1], "confirm", "{}", 409, "state_not_allowed"));
+    json_decref(act(f, &cl, f->e[1], "watch", "{}", 400, "threshold_required"));
+    json_decref(act(f, &cl, f->e[1], "watch", "{\"items\":-1}", 400, "argument_type"));
+    /* 持续关注 */
+    v = act(f, &cl, f->e[1], "watch", "{\"items\":10,\"quiet_s\":600,\"note\":\"观察\"}", 200,
+            NULL);
+    assert_string_equal(ev_str(v, "state"), "watching");
+    t = json_object_get(json_object_get(v, "event"), "watch");
+    assert_int_equal(json_integer_value(json_object_get(t, "items")), 10);
+    assert_int_equal(json_integer_value(json_object_get(t, "quiet_s")), 600);
+    json_decref(v);
+    /* 并入 */
+    json_decref(act(f, &cl, f->e[1], "merge", "{}", 400, "target_required"));
+    snprintf(body, sizeof(body), "{\"into_event\":%lld}", (long long)f->e[1]);
+    json_decref(act(f, &cl, f->e[1], "merge", body, 400, "merge_invalid"));
+    json_decref(act(f, &cl, f->e[1], "merge", "{\"into_event\":999999}", 404, "not_found"));
+    json_decref(act(f, &cl, f->e[1], "merge", "{\"into_ticket\":\"YQ-1900-01-0001\"}", 404,
+                    "not_found"));
+    snprintf(body, sizeof(body), "{\"into_ticket\":\"%s\",\"note\":\"同一事件\"}", f->number);
+    v = act(f, &cl, f->e[1], "merge", body, 200, NULL);
+    assert_string_equal(ev_str(v, "state"), "merged");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "event"),
+                                                        "merged_into")),
+                     f->e[6]);
+    json_decref(v);
+    snprintf(body, sizeof(body), "/api/inbox/%lld", (long long)f->e[6]);
+    v = http_get_json(test_server_port(f->srv), &cl, body);
+    t = json_object_get(v, "merged");
+    assert_int_equal(json_array_size(t), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(t, 0), "id")), f->e[1]);
+    /* e1's 4 items moved to the ticket's event, which had its own 1 */
+    assert_int_equal(json_integer_value(json_object_get(v, "items_total")), 5);
+    json_decref(v);
+    /* 交办 */
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"不存在的局\"}", 400,
+                    "department_unknown"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{}", 400, "department_required"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"level\":\"V\"}", 400,
+                    "level_invalid"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"co\":\"x\"}", 400,
+                    "co_department_invalid"));
+    v = act(f, &cl, f->e[4], "assign",
+            "{\"lead\":\"" DEPT_B "\",\"co\":[\"" DEPT_A "\"],\"level\":\"II\","
+            "\"opinion\":\"请核实并回应\",\"version\":0}",
+            200, NULL);
+    assert_string_equal(ev_str(v, "state"), "assigned");
+    assert_string_equal(ev_str(v, "opinion"), "请核实并回应");
+    t = json_object_get(v, "ticket");
+    assert_non_null(json_string_value(json_object_get(t, "number")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_object_get(v, "event"), "ticket"),
+                                          "number")),
+        json_string_value(json_object_get(t, "number")));
+    {
+        json_t *tk = http_get_ticket(test_server_port(f->srv), &cl,
+                                     json_string_value(json_object_get(t, "number")));
+        json_t *o = json_object_get(tk, "ticket");
+        assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
+        assert_string_equal(json_string_value(json_object_get(o, "department")), DEPT_B);
+        assert_string_equal(json_string_value(json_object_get(o, "level")), "II");
+        json_decref(tk);
+    }
+    json_decref(v);
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409,
+                    "state_not_allowed"));
+}
+
 /* The event stream's change marker covers event_log as well as ticket_log. */
 static void test_change_marker_moves_with_event_log(void **state)
 {
@@ -720,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_title_is_literal_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actions_and_their_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
                                         teardown),
     };
