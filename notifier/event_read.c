@@ -156,7 +156,8 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "judge_deadline", col_time(st, 21));
     rc |= json_object_set_new(
         o, "judge_overdue",
-        json_boolean(es == EVENT_PENDING && now >= sqlite3_column_int64(st, 21)));
+        json_boolean((es == EVENT_PENDING || es == EVENT_AUTO_ASSIGNED) &&
+                     now >= sqlite3_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
     rc |= json_object_set_new(

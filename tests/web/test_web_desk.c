@@ -102,10 +102,11 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
 }
 
 /*
- * An alert for item rss:t1 (event ev:t1) of the real intake: opens f->number, or with
- * silence_id > 0 is kept under that silence as intake keeps a silenced alert.
+ * An alert for item rss:<key> (event ev:<key>) of the real intake, handed over by the test's
+ * policy: opens a ticket (its number into f->number), or with silence_id > 0 is kept under
+ * that silence as intake keeps a silenced alert.
  */
-static void intake_ticket(struct fx *f, int64_t silence_id)
+static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
     char json[2048], now[32];
     struct ticket_intake_result res;
@@ -114,16 +115,16 @@ static void intake_ticket(struct fx *f, int64_t silence_id)
 
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
     snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:t1\",\"event\":{\"new\":true,\"items\":1},"
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
              "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
              "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
              "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
              "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:t1\",\"source\":\"rss\",\"source_id\":\"ak\","
+             "\"item\":{\"schema\":1,\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak\","
              "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/t1\",\"title\":\"征地\","
              "\"text\":\"征地补偿\",\"author\":\"\",\"published_at\":null,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             now, DEPT_A, DEPT_A, now);
+             key, now, DEPT_A, DEPT_A, key, now);
     if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
@@ -170,7 +171,7 @@ static int setup(void **state)
     /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
     f->policy.desk = desk_policy_hand_over_all();
     ticket_store_set_policy(f->writer, &f->policy);
-    intake_ticket(f, 0);
+    intake_alert(f, "t1", 0);
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
                         "汉滨区", HOSTILE);
@@ -637,7 +638,7 @@ static void test_silences_over_http(void **state)
     assert_true(json_is_true(json_object_get(s, "active")));
     json_decref(v);
     /* an alert it kept shows under it */
-    intake_ticket(f, id);
+    intake_alert(f, "t1", id);
     {
         char path[64];
         snprintf(path, sizeof(path), "/api/silences/%lld/alerts", (long long)id);
@@ -826,6 +827,22 @@ static void test_actions_and_their_errors(void **state)
     json_decref(v);
     json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409,
                     "state_not_allowed"));
+    /* 确认交办 of an event the policy handed over at intake */
+    intake_alert(f, "t2", 0);
+    v = http_get_json(test_server_port(f->srv), &cl, "/api/inbox?state=auto_assigned");
+    t = json_object_get(v, "events");
+    assert_int_equal(json_array_size(t), 2); /* e3 and the new one (level III, heat 1: last) */
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(t, 1), "ticket"),
+                                          "number")),
+        f->number);
+    m0 = json_integer_value(json_object_get(json_array_get(t, 1), "id"));
+    json_decref(v);
+    v = act(f, &cl, m0, "confirm", "{\"opinion\":\"同意交办\"}", 200, NULL);
+    assert_string_equal(ev_str(v, "state"), "assigned");
+    assert_string_equal(ev_str(v, "state_label"), "已交办");
+    json_decref(v);
+    json_decref(act(f, &cl, m0, "confirm", "{}", 409, "state_not_allowed"));
 }
 
 /* The event stream's change marker covers event_log as well as ticket_log. */
