@@ -42,18 +42,13 @@ const char *yq_level_label(enum yq_level level)
     return (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? n[level] : "?";
 }
 
-int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
+json_t *yq_alert_matches_json(const struct yq_alert *alert, bool full)
 {
-    char ts[32];
-    json_t *obj = NULL, *matches = NULL, *item = NULL;
+    json_t *matches = json_array();
     int rc = 0;
 
-    *out = NULL;
-    obj = json_object();
-    matches = json_array();
-    item = yq_item_to_json(&alert->item);
-    if (!obj || !matches || !item) {
-        goto nomem;
+    if (!matches) {
+        return NULL;
     }
     for (size_t i = 0; i < alert->n_matches; i++) {
         const struct yq_alert_match *m = &alert->matches[i];
@@ -67,7 +62,7 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
             json_t *jt = json_pack("{s:s,s:s,s:I,s:I}", "term", t->term ? t->term : "", "field",
                                    t->field ? t->field : "text", "start", (json_int_t)t->start,
                                    "end", (json_int_t)t->end);
-            if (jt && t->excerpt) {
+            if (jt && full && t->excerpt) {
                 rc |= json_object_set_new(jt, "excerpt", json_string(t->excerpt));
             }
             rc |= json_array_append_new(terms, jt);
@@ -81,10 +76,32 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
         if (!jm) {
             goto nomem;
         }
-        if (m->terms_truncated) {
+        if (full && m->terms_truncated) {
             rc |= json_object_set_new(jm, "terms_truncated", json_true());
         }
         rc |= json_array_append_new(matches, jm);
+    }
+    if (rc) {
+        goto nomem;
+    }
+    return matches;
+nomem:
+    json_decref(matches);
+    return NULL;
+}
+
+int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
+{
+    char ts[32];
+    json_t *obj = NULL, *matches = NULL, *item = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    obj = json_object();
+    matches = yq_alert_matches_json(alert, true);
+    item = yq_item_to_json(&alert->item);
+    if (!obj || !matches || !item) {
+        goto nomem;
     }
     rc |= json_object_set_new(obj, "schema", json_integer(YQ_ALERT_SCHEMA));
     rc |= json_object_set_new(obj, "event_key", json_string(alert->event_key));

@@ -105,6 +105,15 @@ struct yq_alert {
 };
 
 /*
+ * The matches of alert as a new JSON array (json_decref()), one object per match:
+ * {"rule_id", "name", "group" (only when the rule has one), "department", "level" ("I".."IV"),
+ * "terms": [{"term", "field", "start", "end"}]}. full: also each term's "excerpt" and a match's
+ * "terms_truncated": true (the wire format, yq_alert_encode()); without it, the shape the
+ * notifier stores per item (ticket_items.matches, event_items.matches). NULL on ERR_NOMEM.
+ */
+json_t *yq_alert_matches_json(const struct yq_alert *alert, bool full);
+
+/*
  * Encode alert as compact JSON. A match's "group" is written only when its group is non-NULL
  * and non-empty. out: new NUL-terminated string (free()); out_len may be NULL.
  * Returns 0 or ERR_NOMEM.

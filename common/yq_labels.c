@@ -51,6 +51,7 @@ static const struct yq_label log_actions[] = {
     {"level_set", "调整级别"},
     {"remind", "催办"},
     {"supervise", "督办"},
+    {"merged", "并入相关事件"},
 };
 
 static const struct yq_label response_channels[] = {
@@ -97,6 +98,7 @@ static const struct yq_label notify_kinds[] = {
     {"created", "交办"},      {"assigned", "改派"},       {"returned", "退回"},
     {"reopened", "重新打开"}, {"remind", "催办"},         {"supervise", "督办"},
     {"level_set", "级别调整"}, {"dismissed", "不予处置"}, {"config_error", "渠道配置错误"},
+    {"judge_overdue", "研判超时"},
 };
 
 /* why a matched item opened no ticket (held_items.reason, notifier/ticket_held.h) */
@@ -111,6 +113,27 @@ static const struct yq_label actions[] = {
     {"assign", "交办/改派"}, {"set_level", "调整级别"}, {"dismiss", "不予处置"},
     {"reopen", "重新打开"},  {"ack", "签收"},           {"respond", "登记回应"},
     {"return", "退回"},      {"close", "办结"},
+};
+
+/* an event's state in the 研判 inbox (events.state, notifier/event_flow.h; docs/desk.md) */
+static const struct yq_label event_states[] = {
+    {"pending", "待研判"},  {"auto_assigned", "交办待确认"}, {"assigned", "已交办"},
+    {"watching", "持续关注"}, {"merged", "已并入"},           {"dismissed", "不予处置"},
+};
+
+/* what happened to an event (event_log.action, notifier/event_flow.h) */
+static const struct yq_label event_actions[] = {
+    {"created", "发现"},         {"auto_assigned", "按规定直接交办"}, {"assign", "交办"},
+    {"confirm", "确认交办"},     {"merge", "并入"},                   {"merged_in", "被并入"},
+    {"watch", "持续关注"},       {"dismiss", "不予处置"},             {"resurfaced", "重新提醒"},
+    {"judge_reminded", "研判超时提醒"},
+};
+
+/* why a watched event came back to the top of the inbox (events.resurface_reason) */
+static const struct yq_label resurface_reasons[] = {
+    {"items", "信息量达到阈值"},
+    {"heat", "热度达到阈值"},
+    {"quiet", "沉寂后出现新信息"},
 };
 
 static const struct {
@@ -133,6 +156,10 @@ static const struct {
     [YQ_LABEL_NOTIFY_KIND] = {"notify_kinds", notify_kinds, N(notify_kinds)},
     [YQ_LABEL_HELD_REASON] = {"held_reasons", held_reasons, N(held_reasons)},
     [YQ_LABEL_ACTION] = {"actions", actions, N(actions)},
+    [YQ_LABEL_EVENT_STATE] = {"event_states", event_states, N(event_states)},
+    [YQ_LABEL_EVENT_ACTION] = {"event_actions", event_actions, N(event_actions)},
+    [YQ_LABEL_RESURFACE_REASON] = {"resurface_reasons", resurface_reasons,
+                                   N(resurface_reasons)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

@@ -18,6 +18,9 @@
  *   YQ_LABEL_NOTIFY_KIND       created, assigned, level_set, ...     交办, 改派, 级别调整, ...
  *   YQ_LABEL_HELD_REASON       old, undated, official                旧帖（发布已久）, ...
  *   YQ_LABEL_ACTION            assign, ack, respond, ... (ticket_flow)  交办/改派, 签收, 登记回应, ...
+ *   YQ_LABEL_EVENT_STATE       pending, auto_assigned, ... (研判 inbox)  待研判, 交办待确认, ...
+ *   YQ_LABEL_EVENT_ACTION      created, assign, merge, watch, ...    发现, 交办, 并入, 持续关注, ...
+ *   YQ_LABEL_RESURFACE_REASON  items, heat, quiet                    信息量达到阈值, ...
  *
  * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
  * The tables are static and read-only: every function here is thread-safe.
@@ -42,8 +45,11 @@ enum yq_label_kind {
     YQ_LABEL_NOTIFY_KIND,
     YQ_LABEL_HELD_REASON,
     YQ_LABEL_ACTION,
+    YQ_LABEL_EVENT_STATE,
+    YQ_LABEL_EVENT_ACTION,
+    YQ_LABEL_RESURFACE_REASON,
 };
-#define YQ_LABEL_KIND_COUNT 14
+#define YQ_LABEL_KIND_COUNT 17
 
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {
@@ -75,7 +81,8 @@ const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out);
 /*
  * The name of kind in JSON (GET /api/meta/labels): "states", "levels", "source_kinds",
  * "rule_scopes", "dismiss_reasons", "log_actions", "response_channels", "source_errors",
- * "roles", "clocks", "outbox_states", "notify_kinds"; "?" for an unknown kind. Static.
+ * "roles", "clocks", "outbox_states", "notify_kinds", "held_reasons", "actions",
+ * "event_states", "event_actions", "resurface_reasons"; "?" for an unknown kind. Static.
  */
 const char *yq_label_kind_name(enum yq_label_kind kind);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "channel.h"
+#include "event_flow.h"
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
@@ -279,6 +280,11 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                 NOTIFIER_METRICS_BUMP(d->metrics, escalations);
             }
             d->next_escalation_ms = now_ms + d->cfg->escalation_interval_ms;
+        }
+        /* issue #13: events past their 研判 deadline remind the duty officer once */
+        if (!err && (err = event_flow_remind_judge(d->store, now_ms / 1000, NULL)) != 0) {
+            LOG_WARN("judge reminder failed err='%s' sqlite='%s'", yq_strerror(err),
+                     ticket_store_errmsg(d->store));
         }
     }
     if (!d->policy || !d->policy->routes) {

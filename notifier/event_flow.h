@@ -86,4 +86,27 @@ int event_watch(struct ticket_store *store, int64_t event_id, const struct event
 int event_dismiss(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
                   const char *reason, const char *note, int64_t expect_version, int64_t now);
 
+/*
+ * Inside the caller's open transaction: append one event_log row (the log is append-only:
+ * triggers refuse UPDATE and DELETE). actor, role (NULL = "system"), action, from_state,
+ * to_state and note are borrowed; NULL texts are stored as "". Actions written: created,
+ * auto_assigned, resurfaced, judge_reminded (actor system); assign, confirm, merge, merged_in,
+ * watch, dismiss (the officer). Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at, const char *actor,
+                     const char *role, const char *action, const char *from_state,
+                     const char *to_state, const char *note);
+
+/*
+ * The 研判 deadline reminder (the notifier's periodic pass, delivery.c): every pending or
+ * auto_assigned event whose judge_deadline is at or before now (seconds, injectable) and that
+ * was not reminded yet gets one outbox notification of kind "judge_overdue" (研判超时) per
+ * duty officer channel (idem_key "e<event id>:j<deadline>:<channel>"), judge_reminded_at = now
+ * and an event_log row 'judge_reminded'; so each deadline is reminded once. A resurfaced
+ * event gets a new deadline and may be reminded again. At most 100 events per call (the rest
+ * on the next). Own transaction. n_out (may be NULL): events reminded.
+ * Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM (nothing changed).
+ */
+int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out);
+
 #endif

@@ -44,31 +44,6 @@ static const struct yq_label sentiment_labels[] = {
     {"", "未知"},
 };
 
-/*
- * The event states and labels of event_flow.h. TEMPORARY until helper A's event_flow.c lands
- * (event_state_parse(), event_state_label() are the one table then).
- */
-static const struct yq_label state_labels[] = {
-    {"pending", "待研判"},  {"auto_assigned", "交办待确认"}, {"assigned", "已交办"},
-    {"watching", "持续关注"}, {"merged", "已并入"},          {"dismissed", "不予处置"},
-};
-
-static int state_parse(const char *s, enum event_state *out)
-{
-    for (size_t i = 0; s && i < sizeof(state_labels) / sizeof(state_labels[0]); i++) {
-        if (strcmp(state_labels[i].code, s) == 0) {
-            *out = (enum event_state)(i + 1);
-            return 0;
-        }
-    }
-    return ERR_INVALID;
-}
-
-static const char *state_label(enum event_state s)
-{
-    return s >= 1 && s <= 6 ? state_labels[s - 1].label : NULL;
-}
-
 static const char *sentiment_label(const char *code)
 {
     for (size_t i = 0; i < sizeof(sentiment_labels) / sizeof(sentiment_labels[0]); i++) {
@@ -148,13 +123,13 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     if (rc) {
         return NULL;
     }
-    (void)state_parse(state, &es);
+    (void)event_state_parse(state, &es);
     (void)yq_level_parse(level, &lv);
     rc |= json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
     rc |= json_object_set_new(o, "event_key", col_str(st, 1));
     rc |= json_object_set_new(o, "kind", col_str(st, 2));
     rc |= json_object_set_new(o, "state", col_str(st, 3));
-    rc |= json_object_set_new(o, "state_label", str(es ? state_label(es) : state));
+    rc |= json_object_set_new(o, "state_label", str(es ? event_state_label(es) : state));
     rc |= json_object_set_new(o, "title", col_str(st, 4));
     rc |= json_object_set_new(o, "level", col_str(st, 5));
     rc |= json_object_set_new(o, "level_label", str(lv ? yq_level_label(lv) : level));
@@ -181,9 +156,13 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "judge_deadline", col_time(st, 21));
     rc |= json_object_set_new(
         o, "judge_overdue",
-        json_boolean(es == EVENT_PENDING && now >= sqlite3_column_int64(st, 21)));
+        json_boolean((es == EVENT_PENDING || es == EVENT_AUTO_ASSIGNED) &&
+                     now >= sqlite3_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
+    rc |= json_object_set_new(
+        o, "resurface_reason_label",
+        str(yq_label(YQ_LABEL_RESURFACE_REASON, (const char *)sqlite3_column_text(st, 23))));
     v = spike && spike[0] ? json_loads(spike, 0, NULL) : NULL;
     rc |= json_object_set_new(o, "spike", json_is_object(v) ? v : json_null());
     if (v && !json_is_object(v)) {
@@ -201,6 +180,10 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "judged_at", col_time(st, 28));
     rc |= json_object_set_new(o, "judged_by", col_str(st, 29));
     rc |= json_object_set_new(o, "outcome", col_str(st, 30));
+    /* an outcome is named as the state it led to (assigned, merged, watching, dismissed) */
+    rc |= json_object_set_new(
+        o, "outcome_label",
+        str(yq_label(YQ_LABEL_EVENT_STATE, (const char *)sqlite3_column_text(st, 30))));
     rc |= json_object_set_new(o, "opinion", col_str(st, 31));
     rc |= json_object_set_new(o, "dismiss_reason", col_str(st, 32));
     rc |= json_object_set_new(
@@ -285,6 +268,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     enum event_state es;
     enum yq_level lv;
     const char *source_kind = NULL, *state_sql;
+    bool bind_state = false; /* state_sql has a ? for q.state */
     char where[512], sql[4096];
     sqlite3_stmt *st = NULL;
     json_t *events = NULL, *counts = NULL;
@@ -308,8 +292,9 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
         state_sql = " AND e.state IN ('pending', 'auto_assigned')";
     } else if (strcmp(q.state, "all") == 0) {
         state_sql = "";
-    } else if (state_parse(q.state, &es) == 0) {
+    } else if (event_state_parse(q.state, &es) == 0) {
         state_sql = " AND e.state = ?";
+        bind_state = true;
     } else {
         return ERR_INVALID;
     }
@@ -340,9 +325,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     if (err) {
         goto fail_tx;
     }
-    rc = state_sql[0] && strcmp(state_sql, " AND e.state = ?") == 0
-             ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC)
-             : SQLITE_OK;
+    rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
     rc |= bind_filters(st, &q, source_kind, &i);
     rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)max);
     rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)q.offset);
@@ -372,9 +355,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
             goto fail_tx;
         }
         i = 1;
-        rc = state_sql[0] && strcmp(state_sql, " AND e.state = ?") == 0
-                 ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC)
-                 : SQLITE_OK;
+        rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
         rc |= bind_filters(st, &q, source_kind, &i);
         if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             total = sqlite3_column_int64(st, 0);
@@ -663,7 +644,7 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
                 arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at", col_time(st, 0),
                                "actor", col_str(st, 1), "actor_role", col_str(st, 2), "action",
                                col_str(st, 3), "action_label",
-                               str(yq_label(YQ_LABEL_LOG_ACTION, action)), "from_state",
+                               str(yq_label(YQ_LABEL_EVENT_ACTION, action)), "from_state",
                                col_str(st, 4), "to_state", col_str(st, 5), "note",
                                col_str(st, 6))) != 0) {
             sqlite3_finalize(st);
@@ -864,4 +845,28 @@ int event_read_change_marker(struct ticket_store *store, int64_t *out)
                    "SELECT (SELECT coalesce(max(id), 0) FROM ticket_log) + "
                    "(SELECT coalesce(max(id), 0) FROM event_log)",
                    false, 0, 0, out, "change marker");
+}
+
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
+                     char *level, int64_t *version)
+{
+    sqlite3_stmt *st = NULL;
+    int err = prepare_id(store, "SELECT state, version, level FROM events WHERE id = ?1", id, &st,
+                         "event state");
+    int rc;
+
+    if (err) {
+        return err;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(state, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        *version = sqlite3_column_int64(st, 1);
+        snprintf(level, 4, "%.3s", (const char *)sqlite3_column_text(st, 2));
+        err = 0;
+    } else {
+        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event state");
+    }
+    sqlite3_finalize(st);
+    return err;
 }

@@ -10,10 +10,10 @@
  *    "level_label","department","co_departments":[],"rule_ids":[],"rule_groups":[],
  *    "source_kinds":[],"region","first_post_at","detected_at","last_item_at","item_count",
  *    "heat","negative_share" (negative_count / item_count, 0..1; 0 without items),"score",
- *    "ticket":{"number","state"}|null,"judge_deadline","judge_overdue" (pending and past its
- *    研判 deadline at now),"resurfaced_at","resurface_reason","spike":{...}|null (the stored
+ *    "ticket":{"number","state"}|null,"judge_deadline","judge_overdue" (pending or auto_assigned
+ *    and past its 研判 deadline at now: what event_flow_remind_judge() reminds of),"resurfaced_at","resurface_reason","resurface_reason_label","spike":{...}|null (the stored
  *    spike numbers),"watch":{"items","heat","quiet_s"}|null (thresholds, null = unused),
- *    "judged_at","judged_by","outcome","opinion","dismiss_reason","dismiss_reason_label",
+ *    "judged_at","judged_by","outcome","outcome_label","opinion","dismiss_reason","dismiss_reason_label",
  *    "dismiss_note","merged_into"|null,"version"}
  */
 #ifndef NOTIFIER_EVENT_READ_H
@@ -88,6 +88,14 @@ int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t
  * the sum moves whenever either log grows). 0, ERR_RETRY or ERR_IO.
  */
 int event_read_change_marker(struct ticket_store *store, int64_t *out);
+
+/*
+ * The state name (into state, len bytes: "pending", ...), level (into level, at least 4
+ * bytes: "I".."IV") and version of event id: an action's default level and the reason of a
+ * refused action. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO.
+ */
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
+                     char *level, int64_t *version);
 
 /* Time t (seconds, UTC) as "YYYY-MM-DDTHH:MM:SS+08:00" into buf (at least 26 bytes). */
 char *event_read_format_time(int64_t t, char *buf, size_t len);

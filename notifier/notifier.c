@@ -38,6 +38,9 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"notify", CFG_SECTION, NULL, 0, 0, NOFF(notify), "notification delivery", notify_cfg_keys},
     {"web", CFG_SECTION, NULL, 0, 0, NOFF(web), "web UI: users, sessions, Redis for sources/rules",
      web_cfg_keys},
+    {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
+     "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
+     desk_policy_cfg_keys},
     {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
     {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
     {"administrator", CFG_EXTERNAL, NULL, 0, 0, 0,
@@ -97,6 +100,11 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
     if (!err && path) {
         err = notify_routes_parse(&cfg->routes, &doc, dir, errbuf, errlen);
     }
+    if (!err) {
+        err = desk_policy_parse_lists(&cfg->desk, path ? &doc : NULL,
+                                      path ? cfg_map_get(&doc, cfg_doc_root(&doc), "desk") : NULL,
+                                      errbuf, errlen);
+    }
     cfg_doc_release(&doc);
     if (!err) {
         err = cfg_set_all(notifier_cfg_keys, cfg, sets, n_sets, errbuf, errlen);
@@ -141,6 +149,7 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
     if (cfg) {
         cfg_release(notifier_cfg_keys, cfg);
         notify_routes_release(&cfg->routes);
+        desk_policy_release(&cfg->desk);
         workcal_free(cfg->cal);
         cfg->cal = NULL;
     }
@@ -149,6 +158,8 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
 void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
 {
     cfg_print(out, notifier_cfg_keys, cfg, 0);
+    fprintf(out, "# desk lists\n");
+    desk_policy_print_lists(out, &cfg->desk, 2);
     notify_routes_print(out, &cfg->routes);
     fprintf(out, "# holiday calendar: %zu year(s) loaded\n", workcal_n_years(cfg->cal));
 }
@@ -159,6 +170,7 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->cal = cfg->cal;
     out->routes = &cfg->routes;
     out->link_base = cfg->notify.link_base;
+    out->desk = &cfg->desk;
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
@@ -214,6 +226,11 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
             LOG_INFO("item revised number=%s item_id=%s reopened=%d", res.number, alert.item.id,
                      res.reopened ? 1 : 0);
             BUMP(metrics, items_attached);
+            break;
+        case TICKET_INTAKE_QUEUED:
+            LOG_INFO("event waits for 研判 event_id=%lld item_count=%lld level=%s item_id=%s",
+                     (long long)res.event_id, (long long)res.item_count,
+                     yq_level_name(alert.level), alert.item.id);
             break;
         case TICKET_INTAKE_DUPLICATE:
         default:

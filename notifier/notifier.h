@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "delivery.h"
+#include "desk_policy.h"
 #include "http_api.h"
 #include "notifier_metrics.h"
 #include "notify_cfg.h"
@@ -48,12 +49,14 @@ struct notifier_cfg {
     struct ticket_clock_cfg clocks;
     struct notify_cfg notify;
     struct web_cfg web;
+    struct desk_policy desk; /* 研判 inbox policy (desk_policy.h); lists filled by the loader */
     /* filled by notifier_cfg_load() beyond the key table */
     struct notify_routes routes; /* channels, duty officer, departments */
     struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */
 };
 
-/* The whole notifier.yaml table (sections kafka, store, http, consumer, clocks, notify). */
+/* The whole notifier.yaml table (sections kafka, store, http, consumer, clocks, notify, web,
+ * desk). */
 extern const struct cfg_key notifier_cfg_keys[];
 
 /*

@@ -258,6 +258,128 @@ done:
     return err;
 }
 
+/* Subject and body about an event in the 研判 inbox; both new. 0, ERR_TOO_BIG or NOMEM. */
+static int compose_event(sqlite3_stmt *ev, const char *kind, int64_t deadline, char **subject,
+                         char **body)
+{
+    const char *title = (const char *)sqlite3_column_text(ev, 1);
+    const char *level = (const char *)sqlite3_column_text(ev, 2);
+    const char *dept = (const char *)sqlite3_column_text(ev, 3);
+    enum yq_level lv = YQ_LEVEL_IV;
+    struct yq_buf b;
+    int err = 0;
+
+    *body = NULL;
+    yq_level_parse(level ? level : "", &lv);
+    yq_buf_init(&b, OUTBOX_BODY_MAX_BYTES);
+    if (asprintf(subject, "【%s】事件 #%lld %s %s", kind_label(kind),
+                 (long long)sqlite3_column_int64(ev, 0), yq_level_name(lv),
+                 yq_level_label(lv)) < 0) {
+        *subject = NULL;
+        return ERR_NOMEM;
+    }
+    PUT("【%s】待研判事件 #%lld 已过研判时限，请在值班台研判（交办、并入、持续关注或不予处置）。\n",
+        kind_label(kind), (long long)sqlite3_column_int64(ev, 0));
+    PUT("标题：%s\n", title ? title : "");
+    PUT("级别：%s %s　预判主办：%s\n", yq_level_name(lv), yq_level_label(lv),
+        dept && dept[0] ? dept : "（未定）");
+    PUT("信息：%lld 条　热度：%lld\n", (long long)sqlite3_column_int64(ev, 4),
+        (long long)sqlite3_column_int64(ev, 5));
+    if (!err) {
+        err = put_time(&b, "发现时间", sqlite3_column_int64(ev, 6));
+    }
+    if (!err) {
+        err = put_time(&b, "研判时限", deadline);
+    }
+    PUT("%s", "研判不改变法定时限：回应时限自发现时起算。\n");
+    return compose_end(&b, err, subject, body);
+}
+
+int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const char *kind,
+                         int64_t deadline, int64_t now, int *n_out)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct notify_routes *routes = pol->routes;
+    struct target targets[MAX_TARGETS];
+    char *subject = NULL, *body = NULL;
+    sqlite3_stmt *ev = NULL;
+    int64_t ticket_id = 0;
+    bool urgent;
+    size_t n = 0;
+    int rc, err, inserted = 0;
+
+    if (n_out) {
+        *n_out = 0;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT id, title, level, department, item_count, heat, "
+                               "detected_at, coalesce(ticket_id, 0) FROM events WHERE id = ?",
+                               &ev, "event notification");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(ev, 1, event_id);
+    rc = sqlite3_step(ev);
+    if (rc != SQLITE_ROW) {
+        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event notification");
+        goto done;
+    }
+    if (!routes) {
+        goto done;
+    }
+    add_targets(targets, &n, routes->duty, routes->n_duty, "duty");
+    if (n == 0) {
+        goto done;
+    }
+    ticket_id = sqlite3_column_int64(ev, 7);
+    {
+        const char *lv = (const char *)sqlite3_column_text(ev, 2);
+        urgent = lv && (strcmp(lv, "I") == 0 || strcmp(lv, "II") == 0);
+    }
+    err = compose_event(ev, kind, deadline, &subject, &body);
+    for (size_t i = 0; !err && i < n; i++) {
+        sqlite3_stmt *st = NULL;
+        char key[320];
+        snprintf(key, sizeof(key), "e%lld:j%lld:%.256s", (long long)event_id,
+                 (long long)deadline, targets[i].channel);
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO outbox (idem_key, ticket_id, kind, channel, "
+                                   "role, urgent, subject, body, link, next_attempt_at, "
+                                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
+                                   "ON CONFLICT (idem_key) DO NOTHING",
+                                   &st, "outbox event insert");
+        if (err) {
+            break;
+        }
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        if (ticket_id > 0) {
+            sqlite3_bind_int64(st, 2, ticket_id);
+        } else {
+            sqlite3_bind_null(st, 2);
+        }
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, targets[i].channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, targets[i].role, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, urgent ? 1 : 0);
+        sqlite3_bind_text(st, 7, subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, now);
+        sqlite3_bind_int64(st, 10, now);
+        err = ticket_store_step_done(store, st, "outbox event insert");
+        if (!err) {
+            inserted += sqlite3_changes(store->db) > 0;
+        }
+    }
+done:
+    sqlite3_finalize(ev);
+    if (n_out) {
+        *n_out = inserted;
+    }
+    free(subject);
+    free(body);
+    return err;
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);

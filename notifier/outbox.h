@@ -54,6 +54,18 @@ enum outbox_recipients {
 int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
                    unsigned recipients, bool urgent, const char *detail, int64_t now, int *n_out);
 
+/*
+ * Inside the caller's open transaction: one notification about event event_id (the 研判
+ * inbox, docs/desk.md) to each duty officer channel: kind "judge_overdue" (研判超时); static
+ * or borrowed. deadline: the 研判 deadline reminded of (seconds), part of the idem_key
+ * "e<event id>:j<deadline>:<channel>", so one deadline is told once. The row carries the
+ * event's ticket when it has one (auto_assigned), else none. Urgent for levels I/II.
+ * n_out: rows inserted (may be NULL). Returns 0, ERR_NOT_FOUND (no such event), ERR_TOO_BIG,
+ * ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const char *kind,
+                         int64_t deadline, int64_t now, int *n_out);
+
 /* A notification as the worker sees it. Strings new; release with outbox_batch_release(). */
 struct outbox_msg {
     int64_t id;

@@ -1,7 +1,8 @@
 /*
- * Alert intake (design §5): one alert becomes a new ticket, an item or revision on the event's
- * ticket, a reopening, or a held item (ticket_held.h), in one transaction with its log rows
- * and outbox notifications. The notifier's consumer loop (notifier.c) calls
+ * Alert intake (design §5, issue #13 docs/desk.md): one alert becomes an event waiting for
+ * 研判 in the inbox (or an item of an existing event), a ticket at once when the desk policy
+ * hands it over, an item or revision on the event's ticket, a reopening, or a held item
+ * (ticket_held.h), in one transaction with its log rows and outbox notifications. The notifier's consumer loop (notifier.c) calls
  * ticket_intake_alert() once per alert and commits the Kafka offset after it.
  */
 #ifndef NOTIFIER_TICKET_INTAKE_H
@@ -20,6 +21,9 @@ enum ticket_intake_outcome {
     TICKET_INTAKE_REVISED = 4,   /* a changed revision of an item already on the ticket */
     TICKET_INTAKE_HELD = 5,      /* no ticket: recorded in held_items (old or official item,
                                     issue #11; ticket_held.h); ticket_id 0 */
+    TICKET_INTAKE_QUEUED = 6,    /* an event without a ticket took the item (a new event in
+                                    the 研判 inbox, or an item of a pending, watched or
+                                    dismissed one); ticket_id 0, no notification */
 };
 
 struct ticket_intake_result {
@@ -28,28 +32,43 @@ struct ticket_intake_result {
     char number[32]; /* NUL-terminated ticket number */
     int64_t item_count;
     bool reopened; /* the change reopened a closed ticket (once, within the reopen window) */
+    int64_t event_id; /* the (root) event that took the item; 0 for a held item */
 };
 
 /*
- * Record one alert, in one BEGIN IMMEDIATE transaction:
- *  - no ticket has alert->event_key: insert a ticket numbered from the per-month sequence of
- *    the detection time (alert->matched_at) in Asia/Shanghai, routed to the alert's department
- *    (lead) with the other matched rules' departments as co-handling (协办), deadlines from
- *    the policy's clocks, its first item and revision, a ticket_log row ('system', 'created')
- *    and outbox rows (交办) for the lead and co-handling liaisons and the duty officer;
- *  - the ticket exists and the item is new to it: attach the item, bump item_count and heat,
- *    keep the highest score and the earliest first_post_at, log ('system', 'item_added');
- *  - the item is on the ticket with the same content (title and text): change nothing
- *    (a redelivered alert or an identical revision; FC-036);
- *  - the item is on the ticket with new content: record the revision, log 'revision_added'.
- *  - no ticket has the event key and the item is old (published more than
- *    clocks.old_item_after_ms before it was fetched, ticket_item_is_old()) or official (its
- *    source is the government's own, item "official": true): no ticket, no clocks, no
- *    notification; the item is recorded once in held_items (outcome TICKET_INTAKE_HELD;
- *    issue #11, ticket_held.h). An existing ticket still takes such items as above.
- * A new item or revision of a closed ticket within clocks.reopen_window_ms of its closure
- * reopens it once (state open, log 'reopened', one outbox notification); later changes only
- * attach (FC-036). The level and statutory deadlines are not changed by later alerts.
+ * Record one alert, in one BEGIN IMMEDIATE transaction (docs/desk.md):
+ *  - the alert's event_key has an event: follow merged_into (at most 16 links) to the root
+ *    event; the item is added to its event_items once per item id (a redelivered alert
+ *    changes nothing), with the event's item_count, heat (1 + reposts + comments + likes),
+ *    last_item_at, first_post_at, score (max), rule_ids / rule_groups / source_kinds (union)
+ *    and region. When the root event has a ticket, the item is also attached to the ticket
+ *    as below; a watched event (持续关注) whose item count or heat reaches its threshold, or
+ *    that takes an item after its quiet period, returns to pending (resurfaced_at,
+ *    resurface_reason 'items', 'heat' or 'quiet', an event_log row 'resurfaced'); a dismissed
+ *    event only records the item (TICKET_INTAKE_QUEUED);
+ *  - no event, but a ticket with the key (made before migration 9 by an older binary): its
+ *    event is made first (ticket_intake_event_for_ticket()), then as above;
+ *  - no event and the item is old (published more than clocks.old_item_after_ms before it
+ *    was fetched, ticket_item_is_old()), official (item "official": true) or undated backlog:
+ *    no event, no ticket, no notification; recorded once in held_items (TICKET_INTAKE_HELD;
+ *    issue #11, ticket_held.h);
+ *  - otherwise a new event, state pending, 研判 deadline from the desk policy
+ *    (desk_policy_judge_deadline()), event_log 'created': no ticket and no notification
+ *    (TICKET_INTAKE_QUEUED) unless the policy hands it over at once (desk.auto_assign_levels,
+ *    desk.auto_assign_groups): then also the ticket as intake always made it - numbered from
+ *    the per-month sequence of the detection time (alert->matched_at) in Asia/Shanghai,
+ *    routed to the alert's department (lead) with the other matched rules' departments as
+ *    co-handling (协办), deadlines from the policy's clocks, its first item and revision, a
+ *    ticket_log row ('system', 'created') and outbox rows (交办) for the lead and co-handling
+ *    liaisons and the duty officer - and the event becomes auto_assigned (交办待确认, log
+ *    'auto_assigned'; judged_at stays empty until the officer confirms). TICKET_INTAKE_CREATED.
+ * Attaching to a ticket: a new item is added (item_count, heat, highest score, earliest
+ * first_post_at, log 'item_added'); the same content (title and text) again changes nothing
+ * (TICKET_INTAKE_DUPLICATE; FC-036); new content is a revision (log 'revision_added'). An
+ * item handed over from the inbox has no recorded content: its first content seen is the
+ * baseline. A new item or revision of a closed ticket within clocks.reopen_window_ms of its
+ * closure reopens it once (state open, log 'reopened', one outbox notification). The level
+ * and statutory deadlines are not changed by later alerts.
  * alert: borrowed, decoded with yq_alert_decode().
  * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window.
  * out:   filled on success (may be NULL).
@@ -60,5 +79,54 @@ struct ticket_intake_result {
  */
 int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                         struct ticket_intake_result *out);
+
+/*
+ * --- Shared with event_flow.c (交办 from the inbox); inside the caller's open transaction ---
+ *
+ * A ticket to open: every pointer borrowed, NUL-terminated. The statutory deadlines run from
+ * detected_at, the acknowledgement clock from assigned_at (ticket_clock_deadlines()).
+ */
+struct ticket_open {
+    const char *event_key;
+    const char *title;
+    enum yq_level level;
+    const char *department;     /* the lead; may be NULL ("") */
+    const char *co_departments; /* JSON array text; NULL = "[]" */
+    bool has_first_post;
+    int64_t first_post_at;
+    int64_t detected_at; /* seconds, UTC */
+    int64_t assigned_at; /* seconds, UTC */
+    int64_t item_count;
+    int64_t heat;
+    double score;
+    int64_t rules_version;
+    const char *url;
+    const char *actor, *role; /* of the ticket_log 'created' row; NULL = "system" */
+    const char *note;         /* of that row (the 研判意见); may be NULL */
+    /* called after the ticket row exists, before its log row and notifications: insert its
+       items (ticket_items); may be NULL */
+    int (*add_items)(struct ticket_store *store, int64_t ticket_id, void *ctx);
+    void *ctx;
+};
+
+/*
+ * Open the ticket o describes (one function for intake and 交办): the number from the
+ * per-month sequence of o->detected_at, the ticket row (state open), its items (o->add_items),
+ * the ticket_log row 'created' and the outbox notifications (交办) to the lead and co-handling
+ * liaisons and the duty officer (urgent for I/II). ticket_id_out (may be NULL) and number_out
+ * (at least 32 bytes; may be NULL) receive the new ticket. Returns 0, ERR_RETRY, ERR_IO,
+ * ERR_TOO_BIG or ERR_NOMEM (or add_items' error).
+ */
+int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_open *o,
+                              int64_t now, int64_t *ticket_id_out, char *number_out);
+
+/*
+ * The event of ticket_id, made when missing (a ticket of an older binary): state assigned,
+ * judged by 'system' at the ticket's creation, its items copied to event_items, an event_log
+ * row 'created'. *event_id_out receives it. Returns 0, ERR_NOT_FOUND (no such ticket),
+ * ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
+                                   int64_t *event_id_out);
 
 #endif

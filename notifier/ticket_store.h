@@ -80,6 +80,7 @@ struct ticket_store_cfg {
 extern const struct cfg_key ticket_store_cfg_keys[];
 
 struct ticket_store;
+struct desk_policy;
 
 /*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
@@ -91,6 +92,7 @@ struct ticket_policy {
     const struct workcal *cal;
     const struct notify_routes *routes;
     const char *link_base;
+    const struct desk_policy *desk; /* 研判 inbox policy (desk_policy.h); NULL = its defaults */
 };
 
 /*

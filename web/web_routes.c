@@ -840,7 +840,7 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
     if (!body && !(body = json_object())) {
         return MHD_NO;
     }
-    if ((strcmp(action, "assign") == 0 || strcmp(action, "confirm") == 0) &&
+    if (strcmp(action, "assign") == 0 &&
         (err = departments_check(call, json_object_get(body, "lead"), json_object_get(body, "co"),
                                  why, sizeof(why)))) {
         json_decref(body);

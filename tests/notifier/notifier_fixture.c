@@ -61,6 +61,14 @@ void notifier_tmp_store_remove(struct notifier_tmp_store *t)
     rmdir(t->dir);
 }
 
+const struct ticket_policy *notifier_policy_hand_over_all(void)
+{
+    static struct ticket_policy policy;
+
+    policy.desk = desk_policy_hand_over_all();
+    return &policy;
+}
+
 struct ticket_store *notifier_store_memory(void)
 {
     struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
@@ -71,6 +79,8 @@ struct ticket_store *notifier_store_memory(void)
         fail_msg("store: %s", err);
     }
     assert_non_null(store);
+    /* these tests are about tickets: every alert is handed over at intake (issue #13) */
+    ticket_store_set_policy(store, notifier_policy_hand_over_all());
     return store;
 }
 

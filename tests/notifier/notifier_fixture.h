@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "desk_policy.h"
 #include "notify_cfg.h"
 #include "test_alerts.h"
 #include "ticket_flow.h"
@@ -37,7 +38,17 @@ void notifier_tmp_store_create(struct notifier_tmp_store *t, const char *file);
  */
 void notifier_tmp_store_remove(struct notifier_tmp_store *t);
 
-/* A new ticket store in SQLite :memory: (busy timeout 1 s); free with ticket_store_free(). */
+/*
+ * The ticket tests' policy: defaults everywhere, but the desk policy hands every level over
+ * at once (desk_policy_hand_over_all()), so every alert opens its ticket at intake as before
+ * the 研判 inbox (issue #13). Tests of the inbox itself set their own policy. Static.
+ */
+const struct ticket_policy *notifier_policy_hand_over_all(void);
+
+/*
+ * A new ticket store in SQLite :memory: (busy timeout 1 s) with notifier_policy_hand_over_all()
+ * set; free with ticket_store_free().
+ */
 struct ticket_store *notifier_store_memory(void);
 
 /*

@@ -538,6 +538,18 @@ static const struct ticket_clock_cfg long_clocks = {
     .reopen_window_ms = 86400000LL,
 };
 
+/*
+ * Every alert is handed over at intake (these tests deliver tickets' notifications), and the
+ * 研判 deadline is far (7 days) like the clocks above, so no 研判 reminder joins the deliveries
+ * counted here (the reminder is test_event_flow's).
+ */
+static const struct desk_policy long_desk = {
+    .auto_assign_levels = (1u << YQ_LEVEL_I) | (1u << YQ_LEVEL_II) | (1u << YQ_LEVEL_III) |
+                          (1u << YQ_LEVEL_IV),
+    .judge_deadline_ms = 7 * 86400000LL,
+    .judge_deadline_urgent_ms = 7 * 86400000LL,
+};
+
 struct world {
     char dir[64];
     char path[160];
@@ -575,6 +587,7 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     w->policy.routes = &w->routes;
     w->policy.link_base = w->ncfg.link_base;
     w->policy.clock = &long_clocks;
+    w->policy.desk = &long_desk;
     assert_int_equal(ticket_store_init(&w->store_cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&w->store_cfg, &w->store, err, sizeof(err)), 0);
     ticket_store_set_policy(w->store, &w->policy);

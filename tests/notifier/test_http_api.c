@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "desk_policy.h"
 #include "http_api.h"
 #include "test_alerts.h"
 #include "test_connect.h"
@@ -21,6 +22,15 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+
+/* Defaults, but every alert opens its ticket at intake (these tests are about tickets). */
+static const struct ticket_policy *hand_over_all(void)
+{
+    static struct ticket_policy policy;
+
+    policy.desk = desk_policy_hand_over_all();
+    return &policy;
+}
 
 /* A tiny libcurl client: status, response headers and body of one request. */
 struct fetch {
@@ -159,6 +169,7 @@ static int setup(void **state)
     fx->store_cfg.busy_timeout_ms = 1000;
     assert_int_equal(ticket_store_init(&fx->store_cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&fx->store_cfg, &fx->writer, err, sizeof(err)), 0);
+    ticket_store_set_policy(fx->writer, hand_over_all()); /* every alert opens its ticket */
     intake(fx->writer, &hostile);
     intake(fx->writer, &js_url);
     notifier_metrics_init(&fx->metrics);

@@ -44,6 +44,7 @@ static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state
 
     (void)state;
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(notifier_intake(store, &future, notifier_ts("2026-11-29T08:00:05Z"), &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);

@@ -117,6 +117,7 @@ static void test_intake_payload_outcomes(void **state)
     (void)state;
     memset(&m, 0, sizeof(m));
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
         assert_int_equal(notifier_intake_payload(store, &m, malformed[i], strlen(malformed[i]), 0,
                                                  (int64_t)i, 1000),
@@ -156,6 +157,7 @@ static void test_locked_store_is_retry_not_skip(void **state)
     cfg.path = t.path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(atomic_load(&m.store_up), 1);
     /* another writer holds the write lock: intake must say "retry", not skip the alert */
     assert_int_equal(sqlite3_open(t.path, &other), SQLITE_OK);
@@ -340,6 +342,7 @@ static void test_consumer_on_mock_cluster(void **state)
         struct ticket_store *store = NULL;
         struct ticket tk;
         assert_int_equal(ticket_store_open(&e.cfg.store, &store, err, sizeof(err)), 0);
+        ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
         assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0001", &tk), 0);
         assert_int_equal(tk.item_count, 2);
         assert_int_equal(tk.level, YQ_LEVEL_II);

@@ -58,6 +58,7 @@ static void env_open(struct env *e, const char *yaml)
     }
     e->policy.routes = &e->routes;
     e->policy.link_base = "https://duty.example/ticket?number=";
+    e->policy.desk = desk_policy_hand_over_all(); /* every alert opens its ticket at intake */
     ticket_store_set_policy(e->store, &e->policy);
 }
 

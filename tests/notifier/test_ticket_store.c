@@ -311,6 +311,7 @@ static void test_migrations_idempotent_on_reopen(void **state)
     assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
     for (int round = 0; round < 3; round++) {
         assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+        ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
         assert_int_equal(ticket_store_schema_version(store, &version), 0);
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
@@ -329,6 +330,7 @@ static void test_migrations_idempotent_on_reopen(void **state)
 
     /* a database from a newer binary is refused, not migrated backwards */
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(sqlite3_exec(ticket_store_db(store),
                                   "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL, NULL),
                      SQLITE_OK);
@@ -357,6 +359,7 @@ static void test_readonly_store_reads_but_cannot_intake(void **state)
     assert_null(reader);
     assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&t.cfg, &writer, err, sizeof(err)), 0);
+    ticket_store_set_policy(writer, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(writer, &base, 1000, &res), 0);
     assert_int_equal(ticket_store_list_open(reader, 10, &list), 0);
@@ -542,6 +545,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     (void)state;
     notifier_tmp_store_create(&t, "t.db");
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
@@ -562,6 +566,8 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     assert_null(store);
 
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(ticket_store_schema_version(store, &version), 0);
     assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
@@ -634,6 +640,7 @@ static void test_issue_10_open_never_creates_the_store(void **state)
     assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
     assert_true(created);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     ticket_store_free(store);
     store = NULL;
@@ -641,6 +648,7 @@ static void test_issue_10_open_never_creates_the_store(void **state)
     assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
     assert_false(created);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     ticket_store_free(store);
 
@@ -670,6 +678,7 @@ static void test_issue_10_state_files_are_0600(void **state)
     notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(file_mode(t.path), 0600);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(ticket_store_open_readonly(&t.cfg, &reader, err, sizeof(err)), 0);
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0); /* -wal and -shm exist now */
     snprintf(side, sizeof(side), "%s-wal", t.path);
@@ -756,6 +765,7 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
             }
         }
         assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+        ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(
@@ -798,6 +808,7 @@ static void test_issue_10_empty_file_is_not_a_store(void **state)
     /* store init makes it a store; then it opens */
     assert_int_equal(ticket_store_init(&t.cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     ticket_store_free(store);
     notifier_tmp_store_remove(&t);
 }
@@ -873,6 +884,7 @@ static void test_issue_10_one_notifier_per_store(void **state)
     assert_non_null(strstr(err, pid));
     /* the web UI and the CLI still open the store */
     assert_int_equal(ticket_store_open(&t.cfg, &other, err, sizeof(err)), 0);
+    ticket_store_set_policy(other, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     ticket_store_free(other);
     ticket_store_lock_release(first);
     assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), 0);
@@ -1110,6 +1122,7 @@ static void test_issue_11_migration_6_undated_reason(void **state)
     assert_int_equal(sqlite3_exec(db, v5, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
+    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store),
                                         "SELECT item_id, reason FROM held_items ORDER BY item_id",
                                         -1, &st, NULL),

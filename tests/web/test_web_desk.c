@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk_policy.h"
 #include "http_client.h"
+#include "silence.h"
 #include "test_server.h"
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
@@ -42,6 +44,7 @@
 struct fx {
     char dbpath[64];
     struct ticket_store *writer, *reader;
+    struct ticket_policy policy;
     sqlite3 *db; /* the test's own connection, to write events as intake would */
     pthread_mutex_t lock;
     struct web_notifier_ctx ctx;
@@ -98,7 +101,12 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
     sqlite3_free(sql);
 }
 
-static void intake_ticket(struct fx *f)
+/*
+ * An alert for item rss:<key> (event ev:<key>) of the real intake, handed over by the test's
+ * policy: opens a ticket (its number into f->number), or with silence_id > 0 is kept under
+ * that silence as intake keeps a silenced alert.
+ */
+static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
     char json[2048], now[32];
     struct ticket_intake_result res;
@@ -107,24 +115,29 @@ static void intake_ticket(struct fx *f)
 
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
     snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:t1\",\"event\":{\"new\":true,\"items\":1},"
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
              "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
              "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
              "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
              "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:t1\",\"source\":\"rss\",\"source_id\":\"ak\","
+             "\"item\":{\"schema\":1,\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak\","
              "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/t1\",\"title\":\"征地\","
              "\"text\":\"征地补偿\",\"author\":\"\",\"published_at\":null,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             now, DEPT_A, DEPT_A, now);
+             key, now, DEPT_A, DEPT_A, key, now);
     if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
     pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+    if (silence_id > 0) {
+        /* as intake keeps a silenced alert (autocommit here: one test writer) */
+        assert_int_equal(silence_record(f->writer, silence_id, &alert, yq_time_now()), 0);
+    } else {
+        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        snprintf(f->number, sizeof(f->number), "%s", res.number);
+    }
     pthread_mutex_unlock(&f->lock);
     yq_alert_release(&alert);
-    snprintf(f->number, sizeof(f->number), "%s", res.number);
 }
 
 static int setup(void **state)
@@ -155,9 +168,10 @@ static int setup(void **state)
     f->ctx.writer = f->writer;
     f->ctx.lock = &f->lock;
     f->ctx.max_items = 20;
-    intake_ticket(f);
-    /* the intake on main may or may not make the ticket's event: start from none */
-    exec_sql(f, "DELETE FROM event_items; DELETE FROM events;");
+    /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
+    f->policy.desk = desk_policy_hand_over_all();
+    ticket_store_set_policy(f->writer, &f->policy);
+    intake_alert(f, "t1", 0);
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
                         "汉滨区", HOSTILE);
@@ -167,15 +181,14 @@ static int setup(void **state)
                         "[\"征地拆迁\",\"信访\"]", "[\"rss\",\"weibo\"]", "汉滨区", "拆迁上访");
     f->e[4] = add_event(f, "ev:4", "watching", "II", 10, T0 + 200, "[]", "[]", "", "持续关注");
     f->e[5] = add_event(f, "ev:5", "dismissed", "IV", 1, T0, "[]", "[]", "", "误报");
-    f->e[6] = add_event(f, "ev:t1", "assigned", "III", 3, T0 + 300, "[]", "[\"rss\"]", "",
-                        "已交办");
     f->e[7] = add_event(f, "ev:7", "merged", "III", 2, T0 + 400, "[]", "[]", "", "并入的事件");
     sql = sqlite3_mprintf(
-        "UPDATE events SET ticket_id = (SELECT id FROM tickets WHERE number = %Q) "
-        "WHERE id = %lld; UPDATE events SET merged_into = %lld WHERE id = %lld;"
+        "UPDATE events SET state = 'assigned', title = '已交办', heat = 3, detected_at = %lld, "
+        "source_kinds = '[\"rss\"]' WHERE ticket_id = (SELECT id FROM tickets WHERE number = %Q);"
+        "UPDATE events SET merged_into = %lld WHERE id = %lld;"
         "UPDATE events SET watch_items = 30, watch_quiet_s = 3600 WHERE id = %lld;"
         "UPDATE events SET item_count = 4, negative_count = 2 WHERE id = %lld;",
-        f->number, (long long)f->e[6], (long long)f->e[1], (long long)f->e[7],
+        (long long)(T0 + 300), f->number, (long long)f->e[1], (long long)f->e[7],
         (long long)f->e[4], (long long)f->e[1]);
     exec_sql(f, sql);
     sqlite3_free(sql);
@@ -185,6 +198,13 @@ static int setup(void **state)
     sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     f->ticket_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM events WHERE ticket_id = ?", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, f->ticket_id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* intake made the ticket's event */
+    f->e[6] = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     /* e1's items: 23:10, 23:50 (Shanghai, Dec 4), 00:05 and 02:40 (Dec 5): hour 01 is empty */
     add_item(f, f->e[1], "weibo:1", "weibo", "张三", T0 - 1200, 10, "negative");
@@ -588,6 +608,243 @@ static void test_roles_and_csrf(void **state)
     resp_release(&r);
 }
 
+static void test_silences_over_http(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = test_server_port(f->srv);
+    struct client cl;
+    struct resp r;
+    json_t *v, *s;
+    int64_t id;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    http_request(port, &cl, "POST", "/api/silences",
+                 "{\"kind\":\"account\",\"value\":\"某营销号\",\"reason\":\"广告刷屏\","
+                 "\"duration_s\":86400}",
+                 NULL, &r);
+    assert_int_equal(r.status, 201);
+    v = json_loads(r.body, 0, NULL);
+    id = json_integer_value(json_object_get(v, "id"));
+    assert_true(id > 0);
+    json_decref(v);
+    resp_release(&r);
+    v = http_get_json(port, &cl, "/api/silences");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 1);
+    s = json_array_get(json_object_get(v, "silences"), 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(s, "kind")), "account");
+    assert_string_equal(json_string_value(json_object_get(s, "value")), "某营销号");
+    assert_string_equal(json_string_value(json_object_get(s, "created_by")), "duty1");
+    assert_true(json_is_true(json_object_get(s, "active")));
+    json_decref(v);
+    /* an alert it kept shows under it */
+    intake_alert(f, "t1", id);
+    {
+        char path[64];
+        snprintf(path, sizeof(path), "/api/silences/%lld/alerts", (long long)id);
+        v = http_get_json(port, &cl, path);
+        assert_int_equal(json_array_size(json_object_get(v, "alerts")), 1);
+        s = json_array_get(json_object_get(v, "alerts"), 0);
+        assert_string_equal(json_string_value(json_object_get(s, "item_id")), "rss:t1");
+        assert_int_equal(json_integer_value(json_object_get(s, "silence_id")), id);
+        json_decref(v);
+        snprintf(path, sizeof(path), "/api/silences/%lld/revoke", (long long)id);
+        http_request(port, &cl, "POST", path, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        resp_release(&r);
+        http_request(port, &cl, "POST", path, NULL, NULL, &r); /* already revoked */
+        assert_int_equal(r.status, 409);
+        assert_non_null(strstr(r.body, "\"code\":\"state_not_allowed\""));
+        resp_release(&r);
+    }
+    v = http_get_json(port, &cl, "/api/silences");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 0); /* only active */
+    json_decref(v);
+    v = http_get_json(port, &cl, "/api/silences?all=1");
+    assert_int_equal(json_array_size(json_object_get(v, "silences")), 1);
+    assert_true(json_is_false(json_object_get(json_array_get(json_object_get(v, "silences"), 0),
+                                              "active")));
+    json_decref(v);
+    /* unknown ids: 404; bad bodies: 400 with their codes */
+    http_request(port, &cl, "POST", "/api/silences/999/revoke", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    http_request(port, &cl, "GET", "/api/silences/999/alerts", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    resp_release(&r);
+    {
+        static const struct {
+            const char *body, *code;
+        } bad[] = {
+            {"{\"kind\":\"person\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":60}",
+             "kind_invalid"},
+            {"{\"kind\":\"term\",\"value\":\"\",\"reason\":\"y\",\"duration_s\":60}",
+             "value_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\"}", "expires_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":0}",
+             "expires_required"},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\","
+             "\"expires_at\":\"2020-01-01T00:00:00Z\"}",
+             "expires_invalid"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char want[64];
+            http_request(port, &cl, "POST", "/api/silences", bad[i].body, NULL, &r);
+            snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
+            if (r.status != 400 || !strstr(r.body, want)) {
+                fail_msg("%s gave %ld %s", bad[i].body, r.status, r.body);
+            }
+            resp_release(&r);
+        }
+    }
+}
+
+/* POST body to /api/inbox/<id>/<action> as cl; expects want; the answer's JSON (new) or NULL. */
+static json_t *act(struct fx *f, const struct client *cl, int64_t id, const char *action,
+                   const char *body, long want, const char *want_code)
+{
+    char path[96];
+    struct resp r;
+    json_t *v;
+
+    snprintf(path, sizeof(path), "/api/inbox/%lld/%s", (long long)id, action);
+    http_request(test_server_port(f->srv), cl, "POST", path, body, NULL, &r);
+    if (r.status != want) {
+        fail_msg("%s %s gave %ld, want %ld: %s", path, body, r.status, want, r.body);
+    }
+    v = json_loads(r.body, 0, NULL);
+    assert_non_null(v);
+    if (want_code) {
+        if (!json_is_string(json_object_get(v, "code")) ||
+            strcmp(json_string_value(json_object_get(v, "code")), want_code) != 0) {
+            fail_msg("%s %s: code %s, want %s", path, body, r.body, want_code);
+        }
+        /* a Chinese message for people */
+        assert_true(strlen(json_string_value(json_object_get(v, "message"))) > 0);
+    }
+    resp_release(&r);
+    return v;
+}
+
+static const char *ev_str(json_t *answer, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "event"), key));
+}
+
+static void test_actions_and_their_errors(void **state)
+{
+    struct fx *f = *state;
+    char body[256];
+    struct client cl;
+    json_t *v, *t;
+    int64_t m0 = 0, m1 = 0;
+
+    login(f, "duty1", "duty-password-1", &cl);
+    json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
+    /* 不予处置 with a label; the change marker of the event stream moves */
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m0), 0);
+    v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
+    assert_true(json_is_true(json_object_get(v, "ok")));
+    assert_string_equal(ev_str(v, "state"), "dismissed");
+    assert_string_equal(ev_str(v, "dismiss_reason"), "false_alarm");
+    assert_string_equal(ev_str(v, "judged_by"), "duty1");
+    t = json_array_get(json_object_get(json_object_get(v, "event"), "log"), 0);
+    assert_string_equal(json_string_value(json_object_get(t, "action")), "dismiss");
+    assert_string_equal(json_string_value(json_object_get(t, "actor")), "duty1");
+    json_decref(v);
+    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
+    assert_true(m1 > m0);
+    /* refusals: state, version, arguments */
+    json_decref(act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409,
+                    "state_not_allowed"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "reason_invalid"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":99}", 409,
+                    "version_changed"));
+    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":\"0\"}",
+                    400, "expected_version_invalid"));
+    json_decref(act(f, &cl, f->e[1], "confirm", "{}", 409, "state_not_allowed"));
+    json_decref(act(f, &cl, f->e[1], "watch", "{}", 400, "threshold_required"));
+    json_decref(act(f, &cl, f->e[1], "watch", "{\"items\":-1}", 400, "argument_type"));
+    /* 持续关注 */
+    v = act(f, &cl, f->e[1], "watch", "{\"items\":10,\"quiet_s\":600,\"note\":\"观察\"}", 200,
+            NULL);
+    assert_string_equal(ev_str(v, "state"), "watching");
+    t = json_object_get(json_object_get(v, "event"), "watch");
+    assert_int_equal(json_integer_value(json_object_get(t, "items")), 10);
+    assert_int_equal(json_integer_value(json_object_get(t, "quiet_s")), 600);
+    json_decref(v);
+    /* 并入 */
+    json_decref(act(f, &cl, f->e[1], "merge", "{}", 400, "target_required"));
+    snprintf(body, sizeof(body), "{\"into_event\":%lld}", (long long)f->e[1]);
+    json_decref(act(f, &cl, f->e[1], "merge", body, 400, "merge_invalid"));
+    json_decref(act(f, &cl, f->e[1], "merge", "{\"into_event\":999999}", 404, "not_found"));
+    json_decref(act(f, &cl, f->e[1], "merge", "{\"into_ticket\":\"YQ-1900-01-0001\"}", 404,
+                    "not_found"));
+    snprintf(body, sizeof(body), "{\"into_ticket\":\"%s\",\"note\":\"同一事件\"}", f->number);
+    v = act(f, &cl, f->e[1], "merge", body, 200, NULL);
+    assert_string_equal(ev_str(v, "state"), "merged");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "event"),
+                                                        "merged_into")),
+                     f->e[6]);
+    json_decref(v);
+    snprintf(body, sizeof(body), "/api/inbox/%lld", (long long)f->e[6]);
+    v = http_get_json(test_server_port(f->srv), &cl, body);
+    t = json_object_get(v, "merged");
+    assert_int_equal(json_array_size(t), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(t, 0), "id")), f->e[1]);
+    /* e1's 4 items moved to the ticket's event, which had its own 1 */
+    assert_int_equal(json_integer_value(json_object_get(v, "items_total")), 5);
+    json_decref(v);
+    /* 交办 */
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"不存在的局\"}", 400,
+                    "department_unknown"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{}", 400, "department_required"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"level\":\"V\"}", 400,
+                    "level_invalid"));
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"co\":\"x\"}", 400,
+                    "co_department_invalid"));
+    v = act(f, &cl, f->e[4], "assign",
+            "{\"lead\":\"" DEPT_B "\",\"co\":[\"" DEPT_A "\"],\"level\":\"II\","
+            "\"opinion\":\"请核实并回应\",\"version\":0}",
+            200, NULL);
+    assert_string_equal(ev_str(v, "state"), "assigned");
+    assert_string_equal(ev_str(v, "opinion"), "请核实并回应");
+    t = json_object_get(v, "ticket");
+    assert_non_null(json_string_value(json_object_get(t, "number")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_object_get(v, "event"), "ticket"),
+                                          "number")),
+        json_string_value(json_object_get(t, "number")));
+    {
+        json_t *tk = http_get_ticket(test_server_port(f->srv), &cl,
+                                     json_string_value(json_object_get(t, "number")));
+        json_t *o = json_object_get(tk, "ticket");
+        assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
+        assert_string_equal(json_string_value(json_object_get(o, "department")), DEPT_B);
+        assert_string_equal(json_string_value(json_object_get(o, "level")), "II");
+        json_decref(tk);
+    }
+    json_decref(v);
+    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409,
+                    "state_not_allowed"));
+    /* 确认交办 of an event the policy handed over at intake */
+    intake_alert(f, "t2", 0);
+    v = http_get_json(test_server_port(f->srv), &cl, "/api/inbox?state=auto_assigned");
+    t = json_object_get(v, "events");
+    assert_int_equal(json_array_size(t), 2); /* e3 and the new one (level III, heat 1: last) */
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(t, 1), "ticket"),
+                                          "number")),
+        f->number);
+    m0 = json_integer_value(json_object_get(json_array_get(t, 1), "id"));
+    json_decref(v);
+    v = act(f, &cl, m0, "confirm", "{\"opinion\":\"同意交办\"}", 200, NULL);
+    assert_string_equal(ev_str(v, "state"), "assigned");
+    assert_string_equal(ev_str(v, "state_label"), "已交办");
+    json_decref(v);
+    json_decref(act(f, &cl, m0, "confirm", "{}", 409, "state_not_allowed"));
+}
+
 /* The event stream's change marker covers event_log as well as ticket_log. */
 static void test_change_marker_moves_with_event_log(void **state)
 {
@@ -618,6 +875,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ticket_link_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_title_is_literal_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actions_and_their_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
                                         teardown),
     };

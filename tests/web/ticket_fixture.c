@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk_policy.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web_notifier_ops.h"
@@ -17,6 +18,7 @@
 struct ticket_fixture {
     char path[64];
     struct ticket_store *writer, *reader;
+    struct ticket_policy policy; /* the writer's: every level handed over at intake */
     pthread_mutex_t lock;
     struct web_notifier_ctx ctx;
     int64_t seq; /* makes event keys and item ids unique */
@@ -51,6 +53,9 @@ struct ticket_fixture *ticket_fixture_new(void)
         ticket_fixture_free(tf);
         return NULL;
     }
+    /* the fixture's alerts are tickets: every level is handed over at intake (issue #13) */
+    tf->policy.desk = desk_policy_hand_over_all();
+    ticket_store_set_policy(tf->writer, &tf->policy);
     pthread_mutex_init(&tf->lock, NULL);
     tf->ctx.reader = tf->reader;
     tf->ctx.writer = tf->writer;

@@ -1,0 +1,929 @@
+/*
+ * The duty officer's decisions on an event (event_flow.h, docs/desk.md) and the 研判 deadline
+ * reminder.
+ */
+#include "event_flow.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbox.h"
+#include "ticket_intake.h"
+#include "ticket_store_int.h"
+#include "yq_banned.h"
+#include "yq_departments.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+#include "yq_log.h"
+
+#define ACTOR_MAX_BYTES 64
+#define DEPT_MAX_BYTES 100
+#define MAX_CO_DEPARTMENTS 10
+/* How many merged_into links a merge target is followed (as intake does). */
+#define MERGE_MAX_HOPS 16
+/* At most this many overdue events are reminded per pass (the rest on the next pass). */
+#define REMIND_BATCH 100
+
+/* --- states: the one table of names (labels: yq_labels' YQ_LABEL_EVENT_STATE) ------------- */
+
+static const char *const state_names[] = {
+    [EVENT_PENDING] = "pending",   [EVENT_AUTO_ASSIGNED] = "auto_assigned",
+    [EVENT_ASSIGNED] = "assigned", [EVENT_WATCHING] = "watching",
+    [EVENT_MERGED] = "merged",     [EVENT_DISMISSED] = "dismissed",
+};
+#define N_STATES ((int)(sizeof(state_names) / sizeof(state_names[0])))
+
+const char *event_state_name(enum event_state s)
+{
+    return (int)s >= EVENT_PENDING && (int)s < N_STATES ? state_names[s] : NULL;
+}
+
+const char *event_state_label(enum event_state s)
+{
+    const char *name = event_state_name(s);
+    return name ? yq_label(YQ_LABEL_EVENT_STATE, name) : NULL;
+}
+
+int event_state_parse(const char *s, enum event_state *out)
+{
+    for (int i = EVENT_PENDING; s && i < N_STATES; i++) {
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (enum event_state)i;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+#define BIT(s) (1u << (unsigned)(s))
+
+/* --- the log --------------------------------------------------------------------------------- */
+
+int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at, const char *actor,
+                     const char *role, const char *action, const char *from_state,
+                     const char *to_state, const char *note)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store,
+                                   "INSERT INTO event_log (event_id, at, actor, actor_role, "
+                                   "action, from_state, to_state, note) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &st, "event log");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, event_id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_text(st, 3, ticket_store_nz(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
+    return ticket_store_step_done(store, st, "event log");
+}
+
+/* --- one event row ------------------------------------------------------------------------- */
+
+/* What the actions read of an event; texts new (ev_release()). */
+struct ev {
+    int64_t id;
+    enum event_state state;
+    int64_t version;
+    int64_t ticket_id;   /* 0: none */
+    int64_t merged_into; /* 0: none */
+    enum yq_level level;
+    int64_t detected_at;
+    bool has_first_post;
+    int64_t first_post_at;
+    int64_t item_count;
+    int64_t heat;
+    double score;
+    int64_t rules_version;
+    char *event_key, *title, *department;
+};
+
+static void ev_release(struct ev *e)
+{
+    free(e->event_key);
+    free(e->title);
+    free(e->department);
+    memset(e, 0, sizeof(*e));
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return strdup(s ? s : "");
+}
+
+/* Read event id into e. 0, ERR_NOT_FOUND, a store error or ERR_NOMEM. */
+static int ev_read(struct ticket_store *store, int64_t id, struct ev *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(e, 0, sizeof(*e));
+    err = ticket_store_prepare(store,
+                               "SELECT id, state, version, coalesce(ticket_id, 0), "
+                               "coalesce(merged_into, 0), level, detected_at, first_post_at, "
+                               "item_count, heat, score, rules_version, event_key, title, "
+                               "department FROM events WHERE id = ?",
+                               &st, "event read");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        e->id = sqlite3_column_int64(st, 0);
+        if (event_state_parse((const char *)sqlite3_column_text(st, 1), &e->state) != 0) {
+            e->state = 0;
+        }
+        e->version = sqlite3_column_int64(st, 2);
+        e->ticket_id = sqlite3_column_int64(st, 3);
+        e->merged_into = sqlite3_column_int64(st, 4);
+        if (yq_level_parse((const char *)sqlite3_column_text(st, 5), &e->level) != 0) {
+            e->level = YQ_LEVEL_IV;
+        }
+        e->detected_at = sqlite3_column_int64(st, 6);
+        e->has_first_post = sqlite3_column_type(st, 7) != SQLITE_NULL;
+        e->first_post_at = sqlite3_column_int64(st, 7);
+        e->item_count = sqlite3_column_int64(st, 8);
+        e->heat = sqlite3_column_int64(st, 9);
+        e->score = sqlite3_column_double(st, 10);
+        e->rules_version = sqlite3_column_int64(st, 11);
+        e->event_key = col_dup(st, 12);
+        e->title = col_dup(st, 13);
+        e->department = col_dup(st, 14);
+        if (!e->event_key || !e->title || !e->department) {
+            err = ERR_NOMEM;
+        }
+    } else if (rc == SQLITE_DONE) {
+        err = ERR_NOT_FOUND;
+    } else {
+        err = ticket_store_fail(store, rc, "event read");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        ev_release(e);
+    }
+    return err;
+}
+
+/* --- checks ------------------------------------------------------------------------------- */
+
+/* s (NUL-terminated) is UTF-8 of at most max_bytes without control characters (but \n, \t,
+   \r when multiline). */
+static bool text_ok(const char *s, size_t max_bytes, bool multiline)
+{
+    size_t n = strlen(s);
+    json_t *probe;
+
+    if (n > max_bytes) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) || c == 0x7f) {
+            return false;
+        }
+    }
+    probe = json_string(s); /* NULL: not valid UTF-8 */
+    json_decref(probe);
+    return probe != NULL;
+}
+
+/* who may judge: a name and the role duty (or duty_officer) or admin. */
+static bool actor_ok(const struct event_actor *who)
+{
+    return who && who->name && who->name[0] && text_ok(who->name, ACTOR_MAX_BYTES, false) &&
+           who->role &&
+           (strcmp(who->role, "duty") == 0 || strcmp(who->role, "duty_officer") == 0 ||
+            strcmp(who->role, "admin") == 0);
+}
+
+/* note: NULL or text of at most EVENT_FLOW_NOTE_MAX_BYTES. */
+static bool note_ok(const char *note)
+{
+    return !note || text_ok(note, EVENT_FLOW_NOTE_MAX_BYTES, true);
+}
+
+/*
+ * Whether department may lead or co-handle: a registry (web_departments) that is not empty
+ * must name it; else the routes' departments, when any are configured, must; else any
+ * non-empty name. 0, ERR_INVALID or a store error.
+ */
+static int department_known(struct ticket_store *store, const char *department)
+{
+    const struct notify_routes *routes = ticket_store_policy_or_default(store)->routes;
+    struct yq_departments reg;
+    int err;
+
+    if (!department || !department[0] || !text_ok(department, DEPT_MAX_BYTES, false)) {
+        return ERR_INVALID;
+    }
+    err = yq_departments_read(store->db, &reg, NULL, 0);
+    if (err) {
+        return err == ERR_PARSE ? ERR_IO : err;
+    }
+    if (reg.n > 0) {
+        err = yq_departments_has(&reg, department) ? 0 : ERR_INVALID;
+    } else if (routes && routes->n_departments > 0) {
+        err = notify_routes_department(routes, department) ? 0 : ERR_INVALID;
+    }
+    yq_departments_release(&reg);
+    return err;
+}
+
+/*
+ * Begin an action on event_id: check who, open the transaction, read the event and check
+ * that its state is in allowed (BIT()s) and its version is expect_version (-1: any). On
+ * failure the transaction is rolled back and e released.
+ */
+static int act_begin(struct ticket_store *store, int64_t event_id,
+                     const struct event_actor *who, unsigned allowed, int64_t expect_version,
+                     struct ev *e)
+{
+    int err;
+
+    memset(e, 0, sizeof(*e));
+    if (!actor_ok(who)) {
+        return ERR_INVALID;
+    }
+    err = ticket_store_begin(store, "event action begin");
+    if (err) {
+        return err;
+    }
+    err = ev_read(store, event_id, e);
+    if (!err && !(allowed & BIT(e->state))) {
+        err = ERR_BAD_STATE;
+    }
+    if (!err && expect_version >= 0 && e->version != expect_version) {
+        err = ERR_BAD_STATE;
+    }
+    if (err) {
+        ticket_store_rollback(store);
+        ev_release(e);
+    }
+    return err;
+}
+
+/* COMMIT, or ROLLBACK when err (or the commit fails); e released. Returns the result. */
+static int act_end(struct ticket_store *store, struct ev *e, int err)
+{
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "event action commit");
+    }
+    if (err) {
+        ticket_store_rollback(store);
+    }
+    ev_release(e);
+    return err;
+}
+
+/*
+ * The state change of a decision: state to, version + 1; the first decision also sets
+ * judged_at, judged_by and outcome. extra_sql: more "col = ?" assignments bound by the
+ * caller from parameter 6 on (may be ""); bind: binds them (may be NULL).
+ */
+static int ev_decide(struct ticket_store *store, const struct ev *e, const struct event_actor *who,
+                     enum event_state to, const char *outcome, const char *extra_sql,
+                     void (*bind)(sqlite3_stmt *st, const void *ctx), const void *ctx,
+                     int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[1024];
+    int err;
+
+    snprintf(sql, sizeof(sql),
+             "UPDATE events SET state = ?1, version = version + 1, updated_at = ?2, "
+             "judged_by = CASE WHEN judged_at IS NULL THEN ?3 ELSE judged_by END, "
+             "outcome = CASE WHEN judged_at IS NULL THEN ?4 ELSE outcome END, "
+             "judged_at = coalesce(judged_at, ?2)%s%s WHERE id = ?5",
+             extra_sql[0] ? ", " : "", extra_sql);
+    err = ticket_store_prepare(store, sql, &st, "event decide");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, event_state_name(to), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_text(st, 3, who->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, e->id);
+    if (bind) {
+        bind(st, ctx);
+    }
+    return ticket_store_step_done(store, st, "event decide");
+}
+
+/* The ticket_log role of an event actor's role. */
+static const char *ticket_role(const char *role)
+{
+    return strcmp(role, "admin") == 0 ? "admin" : "duty_officer";
+}
+
+/* --- 交办 ------------------------------------------------------------------------------------ */
+
+/* add_items of the ticket opened by 交办: every item of the event (as ticket_items). */
+static int add_event_items(struct ticket_store *store, int64_t ticket_id, void *ctx)
+{
+    const int64_t *event_id = ctx;
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(
+        store,
+        "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, url, title, "
+        "excerpt, published_at, rule_ids, matches, added_at, author) "
+        "SELECT ?1, item_id, source, source_id, channel, url, title, excerpt, published_at, "
+        "rule_ids, matches, added_at, author FROM event_items WHERE event_id = ?2 "
+        "ORDER BY matched_at, id ON CONFLICT (ticket_id, item_id) DO NOTHING",
+        &st, "ticket items from event");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int64(st, 2, *event_id);
+    return ticket_store_step_done(store, st, "ticket items from event");
+}
+
+/* The co-handling departments as a JSON array text without lead and repeats; new or NULL. */
+static char *co_json(const char *lead, const char *const *co, size_t n_co)
+{
+    json_t *arr = json_array();
+    char *text;
+
+    if (!arr) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n_co; i++) {
+        bool seen = strcmp(co[i], lead) == 0;
+        size_t j;
+        json_t *d;
+        json_array_foreach(arr, j, d)
+        {
+            seen = seen || strcmp(json_string_value(d), co[i]) == 0;
+        }
+        if (!seen) {
+            json_array_append_new(arr, json_string(co[i]));
+        }
+    }
+    text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+/* The first item's URL of event_id (new; "" when none) or NULL on NOMEM. */
+static char *first_url(struct ticket_store *store, int64_t event_id)
+{
+    sqlite3_stmt *st = NULL;
+    char *url = NULL;
+
+    if (ticket_store_prepare(store,
+                             "SELECT url FROM event_items WHERE event_id = ? "
+                             "ORDER BY matched_at, id LIMIT 1",
+                             &st, "event url") != 0) {
+        return strdup("");
+    }
+    sqlite3_bind_int64(st, 1, event_id);
+    url = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
+    sqlite3_finalize(st);
+    return url;
+}
+
+struct assign_bind {
+    int64_t ticket_id;
+    const char *lead, *co, *level, *opinion;
+};
+
+static void bind_assign(sqlite3_stmt *st, const void *ctx)
+{
+    const struct assign_bind *b = ctx;
+    sqlite3_bind_int64(st, 6, b->ticket_id);
+    sqlite3_bind_text(st, 7, b->lead, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, b->co, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, b->level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, b->opinion, -1, SQLITE_STATIC);
+}
+
+int event_assign(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
+                 const char *lead, const char *const *co, size_t n_co, enum yq_level level,
+                 const char *opinion, int64_t expect_version, int64_t now, int64_t *ticket_id_out,
+                 char *number_out)
+{
+    struct ticket_open o;
+    struct ev e;
+    char *co_text = NULL, *url = NULL, number[32] = "";
+    int64_t ticket_id = 0;
+    int err;
+
+    if (level < YQ_LEVEL_I || level > YQ_LEVEL_IV || !note_ok(opinion) ||
+        n_co > MAX_CO_DEPARTMENTS || (n_co > 0 && !co)) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < n_co; i++) {
+        if (!co[i]) {
+            return ERR_INVALID;
+        }
+    }
+    err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
+                    expect_version, &e);
+    if (err) {
+        return err;
+    }
+    err = department_known(store, lead);
+    for (size_t i = 0; !err && i < n_co; i++) {
+        err = department_known(store, co[i]);
+    }
+    if (err) {
+        return act_end(store, &e, err);
+    }
+    co_text = co_json(lead, co, n_co);
+    url = first_url(store, e.id);
+    if (!co_text || !url) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    memset(&o, 0, sizeof(o));
+    o.event_key = e.event_key;
+    o.title = e.title;
+    o.level = level;
+    o.department = lead;
+    o.co_departments = co_text;
+    o.has_first_post = e.has_first_post;
+    o.first_post_at = e.first_post_at;
+    o.detected_at = e.detected_at; /* 研判 never moves a statutory clock */
+    o.assigned_at = now;           /* the acknowledgement clock runs from the handover */
+    o.item_count = e.item_count;
+    o.heat = e.heat;
+    o.score = e.score;
+    o.rules_version = e.rules_version;
+    o.url = url;
+    o.actor = who->name;
+    o.role = ticket_role(who->role);
+    o.note = opinion && opinion[0] ? opinion : "研判后交办";
+    o.add_items = add_event_items;
+    o.ctx = &e.id;
+    err = ticket_intake_open_ticket(store, &o, now, &ticket_id, number);
+    if (!err) {
+        struct assign_bind b = {ticket_id, lead, co_text, yq_level_name(level),
+                                opinion ? opinion : ""};
+        err = ev_decide(store, &e, who, EVENT_ASSIGNED, "assigned",
+                        "ticket_id = ?6, department = ?7, co_departments = ?8, level = ?9, "
+                        "opinion = ?10",
+                        bind_assign, &b, now);
+    }
+    if (!err) {
+        char note[EVENT_FLOW_NOTE_MAX_BYTES + 200];
+        snprintf(note, sizeof(note), "%s → %s %s%s%s", number, yq_level_name(level), lead,
+                 opinion && opinion[0] ? "；研判意见：" : "", opinion ? opinion : "");
+        err = event_log_append(store, e.id, now, who->name, who->role, "assign",
+                               event_state_name(e.state), "assigned", note);
+    }
+    if (!err) {
+        if (ticket_id_out) {
+            *ticket_id_out = ticket_id;
+        }
+        if (number_out) {
+            snprintf(number_out, 32, "%s", number);
+        }
+    }
+done:
+    free(co_text);
+    free(url);
+    return act_end(store, &e, err);
+}
+
+/* --- 确认交办 ------------------------------------------------------------------------------- */
+
+static void bind_opinion(sqlite3_stmt *st, const void *ctx)
+{
+    sqlite3_bind_text(st, 6, (const char *)ctx, -1, SQLITE_STATIC);
+}
+
+int event_confirm(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
+                  const char *opinion, int64_t expect_version, int64_t now)
+{
+    struct ev e;
+    int err;
+
+    if (!note_ok(opinion)) {
+        return ERR_INVALID;
+    }
+    err = act_begin(store, event_id, who, BIT(EVENT_AUTO_ASSIGNED), expect_version, &e);
+    if (err) {
+        return err;
+    }
+    err = ev_decide(store, &e, who, EVENT_ASSIGNED, "assigned",
+                    "opinion = CASE WHEN ?6 = '' THEN opinion ELSE ?6 END", bind_opinion,
+                    opinion ? opinion : "", now);
+    if (!err) {
+        err = event_log_append(store, e.id, now, who->name, who->role, "confirm",
+                               "auto_assigned", "assigned", opinion);
+    }
+    return act_end(store, &e, err);
+}
+
+/* --- 并入 ------------------------------------------------------------------------------------ */
+
+/* Run sql with ?1 = a, ?2 = b (both int64). */
+static int exec2(struct ticket_store *store, const char *sql, int64_t a, int64_t b,
+                 const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store, sql, &st, what);
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    return ticket_store_step_done(store, st, what);
+}
+
+/* The integers of the first row of sql with ?1 = a, ?2 = b into out[0..n-1] (0 for NULL). */
+static int query_ints(struct ticket_store *store, const char *sql, int64_t a, int64_t b,
+                      int64_t *out, int n, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store, sql, &st, what);
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    rc = sqlite3_step(st);
+    for (int i = 0; i < n; i++) {
+        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, what);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/*
+ * The target's items take the source's: ticket_items of the target's ticket (when it has
+ * one) with its count, heat and a ticket_log row 'merged'; then the event_items rows move.
+ */
+static int move_items(struct ticket_store *store, const struct ev *src, const struct ev *dst,
+                      const struct event_actor *who, int64_t now, int64_t *n_moved)
+{
+    int64_t moved[3] = {0, 0, 0}; /* count, heat, negative */
+    int err;
+
+    /* what is new to the target (an item both events hold stays with the source) */
+    err = query_ints(store,
+                     "SELECT count(*), coalesce(sum(heat), 0), "
+                     "coalesce(sum(sentiment = 'negative'), 0) FROM event_items s "
+                     "WHERE s.event_id = ?1 AND NOT EXISTS (SELECT 1 FROM event_items d "
+                     "WHERE d.event_id = ?2 AND d.item_id = s.item_id)",
+                     src->id, dst->id, moved, 3, "merge count");
+    if (!err && dst->ticket_id > 0) {
+        int64_t add[2] = {0, 0};
+        err = query_ints(store,
+                         "SELECT count(*), coalesce(sum(heat), 0) FROM event_items s "
+                         "WHERE s.event_id = ?1 AND NOT EXISTS (SELECT 1 FROM ticket_items t "
+                         "WHERE t.ticket_id = ?2 AND t.item_id = s.item_id)",
+                         src->id, dst->ticket_id, add, 2, "merge ticket count");
+        if (!err) {
+            err = exec2(store,
+                        "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, "
+                        "channel, url, title, excerpt, published_at, rule_ids, matches, "
+                        "added_at, author) SELECT ?2, item_id, source, source_id, channel, url, "
+                        "title, excerpt, published_at, rule_ids, matches, added_at, author "
+                        "FROM event_items WHERE event_id = ?1 ORDER BY matched_at, id "
+                        "ON CONFLICT (ticket_id, item_id) DO NOTHING",
+                        src->id, dst->ticket_id, "merge ticket items");
+        }
+        if (!err) {
+            sqlite3_stmt *st = NULL;
+            err = ticket_store_prepare(store,
+                                       "UPDATE tickets SET item_count = item_count + ?1, "
+                                       "heat = heat + ?2, updated_at = ?3 WHERE id = ?4",
+                                       &st, "merge ticket update");
+            if (!err) {
+                sqlite3_bind_int64(st, 1, add[0]);
+                sqlite3_bind_int64(st, 2, add[1]);
+                sqlite3_bind_int64(st, 3, now);
+                sqlite3_bind_int64(st, 4, dst->ticket_id);
+                err = ticket_store_step_done(store, st, "merge ticket update");
+            }
+        }
+        if (!err) {
+            char note[200];
+            snprintf(note, sizeof(note), "并入事件 #%lld：%lld 条信息，热度 +%lld",
+                     (long long)src->id, (long long)add[0], (long long)add[1]);
+            err = ticket_store_log_append(store, dst->ticket_id, now, who->name,
+                                          ticket_role(who->role), "merged", NULL, NULL, note,
+                                          NULL);
+        }
+    }
+    if (!err) {
+        err = exec2(store,
+                    "UPDATE OR IGNORE event_items SET event_id = ?2 WHERE event_id = ?1", src->id,
+                    dst->id, "merge items");
+    }
+    if (!err) {
+        sqlite3_stmt *st = NULL;
+        err = ticket_store_prepare(
+            store,
+            "UPDATE events SET item_count = item_count + ?1, heat = heat + ?2, "
+            "negative_count = negative_count + ?3, "
+            "last_item_at = max(last_item_at, (SELECT last_item_at FROM events WHERE id = ?5)), "
+            "first_post_at = CASE WHEN (SELECT first_post_at FROM events WHERE id = ?5) IS NULL "
+            "  THEN first_post_at WHEN first_post_at IS NULL THEN (SELECT first_post_at FROM "
+            "  events WHERE id = ?5) ELSE min(first_post_at, (SELECT first_post_at FROM events "
+            "  WHERE id = ?5)) END, "
+            "score = max(score, (SELECT score FROM events WHERE id = ?5)), "
+            "rule_ids = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
+            "  json_each(events.rule_ids) UNION SELECT value FROM json_each((SELECT rule_ids "
+            "  FROM events WHERE id = ?5)))), "
+            "rule_groups = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
+            "  json_each(events.rule_groups) UNION SELECT value FROM json_each((SELECT "
+            "  rule_groups FROM events WHERE id = ?5)))), "
+            "source_kinds = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
+            "  json_each(events.source_kinds) UNION SELECT value FROM json_each((SELECT "
+            "  source_kinds FROM events WHERE id = ?5)))), "
+            "updated_at = ?4 WHERE id = ?6",
+            &st, "merge target update");
+        if (!err) {
+            sqlite3_bind_int64(st, 1, moved[0]);
+            sqlite3_bind_int64(st, 2, moved[1]);
+            sqlite3_bind_int64(st, 3, moved[2]);
+            sqlite3_bind_int64(st, 4, now);
+            sqlite3_bind_int64(st, 5, src->id);
+            sqlite3_bind_int64(st, 6, dst->id);
+            err = ticket_store_step_done(store, st, "merge target update");
+        }
+    }
+    *n_moved = moved[0];
+    if (!err) {
+        sqlite3_stmt *st = NULL;
+        err = ticket_store_prepare(store,
+                                   "UPDATE events SET item_count = item_count - ?1, "
+                                   "heat = heat - ?2, negative_count = negative_count - ?3 "
+                                   "WHERE id = ?4",
+                                   &st, "merge source update");
+        if (!err) {
+            sqlite3_bind_int64(st, 1, moved[0]);
+            sqlite3_bind_int64(st, 2, moved[1]);
+            sqlite3_bind_int64(st, 3, moved[2]);
+            sqlite3_bind_int64(st, 4, src->id);
+            err = ticket_store_step_done(store, st, "merge source update");
+        }
+    }
+    return err;
+}
+
+/*
+ * The root of the merge target: target_event_id, or the event of ticket target_ticket_id
+ * (made when missing), followed along merged_into. ERR_INVALID when the chain reaches
+ * self_id (a merge into itself or into an event merged into it).
+ */
+static int merge_target(struct ticket_store *store, int64_t self_id, int64_t target_event_id,
+                        int64_t target_ticket_id, int64_t now, struct ev *out)
+{
+    int64_t id = target_event_id;
+    int err = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (id <= 0) {
+        if (target_ticket_id <= 0) {
+            return ERR_INVALID;
+        }
+        err = ticket_intake_event_for_ticket(store, target_ticket_id, now, &id);
+        if (err) {
+            return err;
+        }
+    }
+    for (int hop = 0;; hop++) {
+        if (id == self_id || hop > MERGE_MAX_HOPS) {
+            ev_release(out);
+            return ERR_INVALID;
+        }
+        ev_release(out);
+        err = ev_read(store, id, out);
+        if (err) {
+            return err;
+        }
+        if (out->merged_into <= 0) {
+            return 0;
+        }
+        id = out->merged_into;
+    }
+}
+
+static void bind_merged(sqlite3_stmt *st, const void *ctx)
+{
+    sqlite3_bind_int64(st, 6, *(const int64_t *)ctx);
+}
+
+int event_merge(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
+                int64_t target_event_id, int64_t target_ticket_id, const char *note,
+                int64_t expect_version, int64_t now)
+{
+    struct ev e, dst;
+    int64_t moved = 0;
+    char line[EVENT_FLOW_NOTE_MAX_BYTES + 200];
+    int err;
+
+    if (!note_ok(note) || (target_event_id <= 0 && target_ticket_id <= 0)) {
+        return ERR_INVALID;
+    }
+    err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
+                    expect_version, &e);
+    if (err) {
+        return err;
+    }
+    err = merge_target(store, e.id, target_event_id, target_ticket_id, now, &dst);
+    if (err) {
+        return act_end(store, &e, err);
+    }
+    err = move_items(store, &e, &dst, who, now, &moved);
+    if (!err) {
+        err = ev_decide(store, &e, who, EVENT_MERGED, "merged", "merged_into = ?6", bind_merged,
+                        &dst.id, now);
+    }
+    snprintf(line, sizeof(line), "→ 事件 #%lld%s%s：%lld 条信息%s%s", (long long)dst.id,
+             dst.ticket_id > 0 ? "（已交办）" : "", "", (long long)moved, note && note[0] ? "；" : "",
+             note ? note : "");
+    if (!err) {
+        err = event_log_append(store, e.id, now, who->name, who->role, "merge",
+                               event_state_name(e.state), "merged", line);
+    }
+    if (!err) {
+        snprintf(line, sizeof(line), "← 事件 #%lld 并入：%lld 条信息", (long long)e.id,
+                 (long long)moved);
+        err = event_log_append(store, dst.id, now, who->name, who->role, "merged_in",
+                               event_state_name(dst.state), event_state_name(dst.state), line);
+    }
+    ev_release(&dst);
+    return act_end(store, &e, err);
+}
+
+/* --- 持续关注 ------------------------------------------------------------------------------ */
+
+struct watch_bind {
+    int64_t items, heat, quiet_s;
+};
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v > 0) {
+        sqlite3_bind_int64(st, i, v);
+    } else {
+        sqlite3_bind_null(st, i);
+    }
+}
+
+static void bind_watch(sqlite3_stmt *st, const void *ctx)
+{
+    const struct watch_bind *w = ctx;
+    bind_int_or_null(st, 6, w->items);
+    bind_int_or_null(st, 7, w->heat);
+    bind_int_or_null(st, 8, w->quiet_s);
+}
+
+int event_watch(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
+                int64_t items, int64_t heat, int64_t quiet_s, const char *note,
+                int64_t expect_version, int64_t now)
+{
+    struct watch_bind w = {items, heat, quiet_s};
+    struct ev e;
+    char line[EVENT_FLOW_NOTE_MAX_BYTES + 200];
+    int err;
+
+    if (!note_ok(note) || items < 0 || heat < 0 || quiet_s < 0 ||
+        (items == 0 && heat == 0 && quiet_s == 0)) {
+        return ERR_INVALID;
+    }
+    err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
+                    expect_version, &e);
+    if (err) {
+        return err;
+    }
+    err = ev_decide(store, &e, who, EVENT_WATCHING, "watching",
+                    "watch_items = ?6, watch_heat = ?7, watch_quiet_s = ?8", bind_watch, &w,
+                    now);
+    snprintf(line, sizeof(line), "items=%lld heat=%lld quiet_s=%lld%s%s", (long long)items,
+             (long long)heat, (long long)quiet_s, note && note[0] ? "；" : "", note ? note : "");
+    if (!err) {
+        err = event_log_append(store, e.id, now, who->name, who->role, "watch",
+                               event_state_name(e.state), "watching", line);
+    }
+    return act_end(store, &e, err);
+}
+
+/* --- 不予处置 ------------------------------------------------------------------------------ */
+
+struct dismiss_bind {
+    const char *reason, *note;
+};
+
+static void bind_dismiss(sqlite3_stmt *st, const void *ctx)
+{
+    const struct dismiss_bind *d = ctx;
+    sqlite3_bind_text(st, 6, d->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, d->note, -1, SQLITE_STATIC);
+}
+
+int event_dismiss(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
+                  const char *reason, const char *note, int64_t expect_version, int64_t now)
+{
+    static const char *const reasons[] = {"irrelevant", "duplicate", "false_alarm",
+                                          "out_of_scope", "other"};
+    struct dismiss_bind d;
+    struct ev e;
+    char line[EVENT_FLOW_NOTE_MAX_BYTES + 64];
+    const char *code = NULL;
+    int err;
+
+    for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+        if (strcmp(reason, reasons[i]) == 0) {
+            code = reasons[i];
+        }
+    }
+    if (!code || !note_ok(note) || (strcmp(code, "other") == 0 && (!note || !note[0]))) {
+        return ERR_INVALID;
+    }
+    err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
+                    expect_version, &e);
+    if (err) {
+        return err;
+    }
+    d.reason = code;
+    d.note = note ? note : "";
+    err = ev_decide(store, &e, who, EVENT_DISMISSED, "dismissed",
+                    "dismiss_reason = ?6, dismiss_note = ?7", bind_dismiss, &d, now);
+    snprintf(line, sizeof(line), "%s%s%s", code, note && note[0] ? "：" : "", note ? note : "");
+    if (!err) {
+        err = event_log_append(store, e.id, now, who->name, who->role, "dismiss",
+                               event_state_name(e.state), "dismissed", line);
+    }
+    return act_end(store, &e, err);
+}
+
+/* --- the 研判 deadline reminder --------------------------------------------------------- */
+
+int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t ids[REMIND_BATCH], deadlines[REMIND_BATCH];
+    size_t n = 0;
+    int rc, err, reminded = 0;
+
+    if (n_out) {
+        *n_out = 0;
+    }
+    err = ticket_store_begin(store, "judge remind begin");
+    if (err) {
+        return err;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT id, judge_deadline FROM events WHERE state IN "
+                               "('pending', 'auto_assigned') AND judge_deadline <= ? AND "
+                               "judge_reminded_at IS NULL ORDER BY judge_deadline, id LIMIT ?",
+                               &st, "judge overdue");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, REMIND_BATCH);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < REMIND_BATCH) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        deadlines[n] = sqlite3_column_int64(st, 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "judge overdue");
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; !err && i < n; i++) {
+        int sent = 0;
+        err = outbox_enqueue_event(store, ids[i], "judge_overdue", deadlines[i], now, &sent);
+        if (!err) {
+            err = exec2(store, "UPDATE events SET judge_reminded_at = ?2 WHERE id = ?1", ids[i],
+                        now, "judge reminded");
+        }
+        if (!err) {
+            err = event_log_append(store, ids[i], now, "system", "system", "judge_reminded", NULL,
+                                   NULL, sent > 0 ? "研判超时：已提醒值班室" : "研判超时（未配置值班室渠道）");
+        }
+        reminded++;
+    }
+done:
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "judge remind commit");
+    }
+    if (err) {
+        ticket_store_rollback(store);
+        return err;
+    }
+    if (n_out) {
+        *n_out = reminded;
+    }
+    return 0;
+}
