@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk_policy.h"
 #include "event_flow.h"
 #include "stats.h"
 #include "stats_fixture.h"
@@ -261,6 +262,7 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
 {
     struct web_notifier_ctx *ctx = ticket_fixture_ctx(ft);
     static const struct event_actor duty = {"duty1", "duty"};
+    static struct ticket_policy desk_default, fixture_policy;
     static bool seeded;
     int64_t now = yq_time_now(), ids[sizeof(seed_events) / sizeof(seed_events[0])];
     json_t *answer, *events;
@@ -272,6 +274,12 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
         return ERR_BAD_STATE;
     }
     seeded = true;
+    /* the desk's default policy for the seed's intake (levels I and II handed over at once),
+     * then back to the fixture's (every level handed over: the other tests' alerts are
+     * tickets); both borrowed by the store, hence static */
+    desk_default.desk = desk_policy_defaults();
+    fixture_policy.desk = desk_policy_hand_over_all();
+    ticket_store_set_policy(ctx->writer, &desk_default);
     for (size_t i = 0; i < sizeof(seed_events) / sizeof(seed_events[0]) && !rc; i++) {
         const struct seed_event *e = &seed_events[i];
         for (size_t k = 0; k < e->n_items && !rc; k++) {
@@ -283,6 +291,7 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
             rc = ERR_INVALID;
         }
     }
+    ticket_store_set_policy(ctx->writer, &fixture_policy);
     if (!rc) {
         rc = event_merge(ctx->writer, ids[seed_index("property_dup")], &duty,
                          ids[seed_index("property")], 0, "同一小区的物业收费问题", -1,

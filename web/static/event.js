@@ -113,7 +113,7 @@ function logList(entries, kind) {
       : labelOf('log_actions', l.action, l.action_label) || '处置';
     // the move between states, in words when the server has the event states' table
     const from = labelOf('event_states', l.from_state), to = labelOf('event_states', l.to_state);
-    const move = kind === 'event' && l.from_state !== l.to_state && to ? `（${from || '—'} → ${to}）` : '';
+    const move = kind === 'event' && l.from_state !== l.to_state && to ? `（${from ? from + ' → ' : ''}${to}）` : '';
     return el('li', {},
       el('span', { class: 'at' }, fmtTime(l.at)), ' ',
       l.text ? el('span', { class: 'text' }, l.text)
