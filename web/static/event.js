@@ -129,7 +129,7 @@ function eventHeader(ev, after) {
   const t = ev.ticket;
   const kv = [
     ['级别', el('span', { class: `badge level-${level}` }, levelText(ev))],
-    ['状态', el('span', { class: 'state' }, eventStateText(ev), ' ', ...eventMarkers(ev))],
+    ['状态', el('span', { class: 'state' }, stateBadge(ev), ' ', ...eventMarkers(ev))],
     ['主办部门', ev.department || '未交办'],
     ['协办部门', (ev.co_departments || []).join('、') || '—'],
     ['规则组', (ev.rule_groups || []).join('、') || '—'],

@@ -42,12 +42,17 @@ function levelOptions() {
   return levels.length ? levels.map((e) => [e.code, `${e.code} ${e.label}`]) : LEVEL_CODES.map((c) => [c, c]);
 }
 
-// The event's markers: 交办待确认, 重新浮现 (with its reason), 突增 (with the numbers), 已超时.
+// The event's state as a badge; 交办待确认 (handed over by policy, waiting for the officer)
+// stands out as a marker.
+function stateBadge(ev) {
+  return ev.state === 'auto_assigned'
+    ? el('span', { class: 'badge state marker auto', 'data-marker': 'auto_assigned' }, eventStateText(ev))
+    : el('span', { class: 'badge state' }, eventStateText(ev));
+}
+
+// The event's markers: 重新浮现 (with its reason), 突增 (with the numbers).
 function eventMarkers(ev) {
   const out = [];
-  if (ev.state === 'auto_assigned') {
-    out.push(el('span', { class: 'badge marker auto', 'data-marker': 'auto_assigned' }, '交办待确认'));
-  }
   if (ev.resurfaced_at) {
     out.push(el('span', {
       class: 'badge marker resurfaced', 'data-marker': 'resurfaced',
@@ -90,7 +95,7 @@ function eventCard(ev, opts) {
   },
   el('div', { class: 'head' },
     el('span', { class: `badge level-${level}` }, levelText(ev)),
-    el('span', { class: 'badge state' }, eventStateText(ev)),
+    stateBadge(ev),
     ...eventMarkers(ev),
     el('a', { class: 'title', href: '/event?id=' + encodeURIComponent(ev.id) }, ev.title || '（无标题）'),
     ev.ticket && ev.ticket.number ? el('a', { class: 'number', href: '/ticket?n=' + encodeURIComponent(ev.ticket.number) },
