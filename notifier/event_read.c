@@ -807,13 +807,6 @@ static int one_int(struct ticket_store *store, const char *sql, bool has_id, int
     return err;
 }
 
-int event_read_event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_t *out)
-{
-    int err = one_int(store, "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY id LIMIT 1",
-                      true, ticket_id, 0, out, "event of ticket");
-    return err == ERR_NOT_FOUND ? 0 : err;
-}
-
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out)
 {
     sqlite3_stmt *st = NULL;

@@ -77,9 +77,6 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  */
 int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_t **out);
 
-/* The id of the event whose ticket is ticket_id into *out (0 when none). 0, ERR_RETRY, ERR_IO. */
-int event_read_event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_t *out);
-
 /* The id of the ticket with number (borrowed) into *out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO. */
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out);
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_read.h"
 #include "ticket_clock.h"
+#include "ticket_store_int.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -438,6 +438,32 @@ json_t *ticket_api_summary(const struct ticket *t, const struct ticket_item *ite
     return ticket_json(t, items, n);
 }
 
+/* The id of the event (issue #13) whose ticket is ticket_id into *out (0: none). */
+static int event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(
+        store, "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY id LIMIT 1", &st,
+        "event of ticket");
+    int rc;
+
+    *out = 0;
+    if (err) {
+        return err;
+    }
+    rc = sqlite3_bind_int64(st, 1, ticket_id);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_DONE;
+    }
+    err = rc == SQLITE_DONE ? 0 : ticket_store_fail(store, rc, "event of ticket");
+    sqlite3_finalize(st);
+    return err;
+}
+
 int ticket_api_detail(struct ticket_store *store, const char *number, json_t **out)
 {
     struct ticket t;
@@ -461,7 +487,7 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         err = ticket_store_list_log(store, t.id, &log);
     }
     if (!err) {
-        err = event_read_event_of_ticket(store, t.id, &event_id);
+        err = event_of_ticket(store, t.id, &event_id);
     }
     if (!err) {
         err = ticket_store_list_responses(store, t.id, &resp);

@@ -7,7 +7,7 @@
 #include "event_flow.h"
 #include "event_read.h"
 #include "silence.h"
-#include "web_notifier_ops.h"
+#include "web_notifier_ctx.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"

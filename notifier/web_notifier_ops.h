@@ -9,17 +9,8 @@
 #ifndef WEB_NOTIFIER_OPS_H
 #define WEB_NOTIFIER_OPS_H
 
-#include <pthread.h>
-
-#include "ticket_store.h"
 #include "web.h"
-
-struct web_notifier_ctx {
-    struct ticket_store *reader; /* read-only handle (borrowed) */
-    struct ticket_store *writer; /* writable handle with the notifier's policy (borrowed) */
-    pthread_mutex_t *lock;       /* guards both handles (borrowed; shared with the caller) */
-    size_t max_items;            /* items per ticket in the detail view */
-};
+#include "web_notifier_ctx.h"
 
 extern const struct web_ticket_ops web_notifier_ops;
 
