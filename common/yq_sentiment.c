@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "term_find.h"
 #include "yq_err.h"
@@ -321,6 +322,14 @@ int yq_sentiment_open(const char *override_dir, struct yq_sentiment **out, char 
         errlen = sizeof(dummy);
     }
     errbuf[0] = '\0';
+    if (override_dir) {
+        struct stat st;
+        if (stat(override_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(errbuf, errlen, "sentiment override folder %s is not a folder",
+                     override_dir);
+            return ERR_NOT_FOUND;
+        }
+    }
     for (unsigned li = 0; li < N_LISTS && !err; li++) {
         err = load_list(override_dir, li, &c, errbuf, errlen);
     }

@@ -83,8 +83,9 @@ struct yq_sentiment_result {
  * at most YQ_SENTIMENT_MAX_FILE_BYTES).
  * out: a new classifier (yq_sentiment_free()), read-only afterwards.
  * errbuf: one line naming the file and line on failure (may be NULL when errlen is 0).
- * Returns 0, ERR_PARSE (a malformed line or weight), ERR_INVALID (a term that cannot match),
- * ERR_TOO_BIG, ERR_IO, ERR_NOT_FOUND (OpenCC data missing) or ERR_NOMEM.
+ * Returns 0, ERR_PARSE (a malformed line or weight), ERR_INVALID (a term that cannot match,
+ * or one listed twice), ERR_TOO_BIG, ERR_IO, ERR_NOT_FOUND (override_dir is not a folder, or
+ * the OpenCC data is missing) or ERR_NOMEM.
  * Takes about 100 ms on first use in a process (the normalisation tables are built once).
  */
 int yq_sentiment_open(const char *override_dir, struct yq_sentiment **out, char *errbuf,

@@ -320,6 +320,9 @@ static void test_override_dir(void **state)
     struct yq_sentiment_result r;
     (void)state;
     assert_non_null(mkdtemp(dir));
+    assert_int_equal(yq_sentiment_open("/nonexistent/sentiment", &s, err, sizeof(err)),
+                     ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "/nonexistent/sentiment"));
 
     write_file(dir, "positive.txt", "# only one word\n开心\t2\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), 0);
