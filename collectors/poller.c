@@ -946,7 +946,7 @@ static void publish_metrics(struct poller *p, bool force)
     int64_t now = yq_time_mono_ms(); /* real time: the endpoint's refresh, not scheduling */
     struct yq_dep deps[2];
     char text[1024];
-    int status, n;
+    int status;
 
     if (!p->opts.metrics || (!force && now < p->next_metrics_ms)) {
         return;
@@ -963,8 +963,7 @@ static void publish_metrics(struct poller *p, bool force)
         yq_metrics_http_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
     }
     yq_buf_init(&b, METRICS_MAX_BYTES);
-    n = yq_health_metrics("collector", deps, 2, text, sizeof(text));
-    if (n >= 0 && yq_buf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
+    if (yq_health_metrics(&b, "collector", deps, 2) == 0 && poller_render_metrics(p, &b) == 0) {
         yq_metrics_http_publish_metrics(p->opts.metrics, b.data ? b.data : "", b.len);
     }
     yq_buf_release(&b);
