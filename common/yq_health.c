@@ -149,20 +149,13 @@ struct yq_kafka_probe *yq_kafka_probe_start(const struct yq_kafka_cfg *cfg, int6
     }
     p->every_ms = every_ms > 0 ? every_ms : 1000;
     p->state = YQ_DEP_UNKNOWN;
-    conf = rd_kafka_conf_new();
-    if (!conf ||
-        rd_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap_servers, kerr,
-                          sizeof(kerr)) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "client.id", "yuqing-health-probe", kerr, sizeof(kerr)) !=
-            RD_KAFKA_CONF_OK) {
-        snprintf(errbuf, errlen, "kafka probe: %s", conf ? kerr : "out of memory");
-        if (conf) {
-            rd_kafka_conf_destroy(conf);
-        }
+    conf = yq_kafka_base_conf(cfg, "yuqing-health-probe", kerr, sizeof(kerr));
+    if (!conf) {
+        snprintf(errbuf, errlen, "kafka probe: %s", kerr);
         free(p);
         return NULL;
     }
-    rd_kafka_conf_set_log_cb(conf, probe_log);
+    rd_kafka_conf_set_log_cb(conf, probe_log); /* the probe's own: its failures are debug */
     rd_kafka_conf_set_error_cb(conf, probe_error);
     rd_kafka_conf_set_opaque(conf, p);
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
