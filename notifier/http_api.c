@@ -199,9 +199,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         return MHD_NO;
     }
     if (add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
-        add_header(r, "Content-Security-Policy", CSP) != MHD_YES ||
-        add_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        add_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
+        yq_metrics_http_security_headers(r, CSP) != 0 ||
         add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
         (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
          add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {

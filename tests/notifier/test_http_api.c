@@ -219,6 +219,11 @@ static void test_issue_10_old_routes_are_gone(void **state)
                      cases[i].status);
         }
         assert_header(&f, "X-Content-Type-Options", "nosniff");
+        /* issue #12: the one security header set (yq_metrics_http_security_headers) */
+        assert_header(&f, "Content-Security-Policy", "default-src 'none'; style-src 'self'");
+        assert_header(&f, "Referrer-Policy", "no-referrer");
+        assert_header(&f, "X-Frame-Options", "DENY");
+        assert_header(&f, "Cross-Origin-Resource-Policy", "same-origin");
         /* nothing of a ticket leaks on any of them */
         assert_null(strstr(f.body, "YQ-2026"));
         assert_null(strstr(f.body, "script"));
