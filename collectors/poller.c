@@ -259,8 +259,11 @@ static int start_fetch(struct source_run *r)
     if (err) {
         return err;
     }
-    if (r->kind->add_headers) {
-        err = r->kind->add_headers(r, &r->headers); /* validators, the API's own headers */
+    if (r->kind->src_headers) {
+        err = r->kind->src_headers(r->cfg, &r->headers); /* the API's own headers */
+    }
+    if (!err && r->kind->add_headers) {
+        err = r->kind->add_headers(r, &r->headers); /* validators */
     }
     if (!err) {
         err = fetch_add_source_headers(r->cfg, &r->headers);
@@ -278,7 +281,7 @@ static int start_fetch(struct source_run *r)
     r->p->hosts[r->host_idx].active++;
     r->holds_slot = true;
     r->started_ms = source_run_now(r->p);
-    rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
+    rc = fetch_setopts(r->easy, cc, r->kind->user_agent(cc), r->next_url, cookie, r->headers, r->curl_err);
     if (rc == CURLE_OK) {
         rc = fetch_set_io(r->easy, on_body, on_header, r);
     }

@@ -12,6 +12,7 @@
 #include "collector_cfg.h"
 #include "fetch.h"
 #include "poller.h"
+#include "source_kind.h"
 #include "source_run.h"
 #include "yq_err.h"
 #include "yq_health.h"
@@ -268,8 +269,8 @@ static void sent_headers(const struct source_cfg *src, char *out, size_t len)
     size_t off = 0;
 
     out[0] = '\0';
-    if (fetch_is_weibo(src)) {
-        assert_int_equal(fetch_add_weibo_headers(src, &h), 0);
+    if (source_kind_of(src->kind_id)->src_headers) {
+        assert_int_equal(source_kind_of(src->kind_id)->src_headers(src, &h), 0);
     }
     assert_int_equal(fetch_add_source_headers(src, &h), 0);
     for (struct curl_slist *l = h; l; l = l->next) {
