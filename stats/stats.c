@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_judge.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -701,6 +702,7 @@ void stats_report_free(struct stats_report *report)
     free(report->overdue);
     free(report->daily);
     free(report->department);
+    stats_judge_free(report->judge);
     free(report);
 }
 

@@ -21,6 +21,8 @@
 #include "yq_alert.h"
 #include "yq_ticket_state.h"
 
+struct stats_judge;
+
 /* One state change of a ticket's log: from `at` on, the ticket is in `state`. */
 struct stats_state_change {
     int64_t at;
@@ -256,6 +258,11 @@ struct stats_report {
     size_t press_conferences; /* responses on channel 新闻发布会 in the window */
     size_t responses;         /* every public response recorded in the window */
     struct stats_cohort cohort;
+    /*
+     * The 研判 figures (stats_judge.h), owned: NULL until stats_judge_compute() fills them
+     * (stats_render_from_db() does); the writers then print "无研判数据".
+     */
+    struct stats_judge *judge;
 };
 
 /*

@@ -80,8 +80,8 @@ int stats_render(const struct stats_report *report, enum stats_format fmt,
                  const struct stats_render_opts *opts, char **out, size_t *out_len);
 
 /*
- * Load the tickets of db (borrowed, read-only is enough; stats_load()), compute the report of
- * sopts and render it: what the CLI and the web UI's statistics page call.
+ * Load the tickets and events of db (borrowed, read-only is enough; stats_load()), compute the
+ * report of sopts with its 研判 figures (stats_judge_compute()) and render it: what the CLI and the web UI's statistics page call.
  * Returns 0, ERR_INVALID, ERR_BAD_STATE, ERR_RETRY, ERR_IO or ERR_NOMEM with one line in errbuf.
  */
 int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,
