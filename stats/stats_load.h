@@ -1,6 +1,7 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 to 7; 3 to 7 read as 2) into struct stats_ticket records, on a read-only
+ * schema versions 1 to 9; 3 to 9 read as 2 for the tickets) into struct stats_ticket
+ * records, and the events of the 研判 inbox (schema 9) into struct stats_event, on a read-only
  * connection and in one read transaction (one consistent snapshot, while the notifier keeps
  * writing in WAL mode).
  *
