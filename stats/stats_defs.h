@@ -6,7 +6,6 @@
 #define STATS_STATS_DEFS_H
 
 #include "stats.h"
-#include "stats_judge.h"
 
 /* The name (JSON, CSV keys) and Chinese label (tables, charts) of one value of an enum. */
 struct stats_term {

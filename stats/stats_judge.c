@@ -12,18 +12,6 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-void stats_judge_free(struct stats_judge *judge)
-{
-    if (!judge) {
-        return;
-    }
-    for (size_t i = 0; i < judge->n_groups; i++) {
-        free(judge->groups[i].key);
-    }
-    free(judge->groups);
-    free(judge);
-}
-
 int64_t stats_judge_noise_tenths(const struct stats_judge_tally *t)
 {
     if (t->judged == 0) {
@@ -165,12 +153,15 @@ static int count_event(struct stats_judge *j, const struct stats_event *e, int64
 int stats_judge_compute(struct stats_report *report, const struct stats_event *events, size_t n,
                         bool have_events)
 {
-    struct stats_judge *j = calloc(1, sizeof(*j));
+    struct stats_judge *j;
     struct yq_buf groups, t_officer, t_auto, t_spike;
     size_t n_keys = 1; /* STATS_NO_RULE_GROUP */
     int err = 0;
 
-    if (!j) {
+    if (report->judge) {
+        return ERR_BAD_STATE;
+    }
+    if (!(j = calloc(1, sizeof(*j)))) {
         return ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -211,9 +202,8 @@ int stats_judge_compute(struct stats_report *report, const struct stats_event *e
         for (size_t i = 0; i < groups.len / sizeof(*v); i++) {
             free(v[i].key);
         }
-        stats_judge_free(j);
+        free(j); /* its groups were not stolen from the buffer */
     } else {
-        stats_judge_free(report->judge);
         report->judge = j;
     }
     yq_buf_release(&groups);

@@ -27,7 +27,6 @@
 #include <stdint.h>
 
 #include "stats.h"
-#include "stats_judge.h"
 
 struct sqlite3;
 struct stats_arena;

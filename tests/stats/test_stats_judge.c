@@ -187,15 +187,18 @@ static void build_example(struct env *e)
 static struct stats_report *report(struct env *e, int y, int m, const char *now,
                                    const char *department)
 {
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = y, .month = m,
-                           .now = bj(now), .department = department};
+    /* m 0: the year's report */
+    struct stats_opts o = {.period = m ? STATS_PERIOD_MONTH : STATS_PERIOD_YEAR, .year = y,
+                           .month = m, .now = bj(now), .department = department};
     struct stats_ticket_set set;
     struct stats_report *r = NULL;
     sqlite3 *db = NULL;
     char err[256] = "";
     int64_t start, end;
 
-    assert_int_equal(stats_month_window(y, m, &start, &end), 0);
+    assert_int_equal(m ? stats_month_window(y, m, &start, &end)
+                       : stats_year_window(y, &start, &end),
+                     0);
     assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
     assert_int_equal(stats_load(db, end, &set, err, sizeof(err)), 0);
     assert_int_equal(stats_compute(set.v, set.n, &o, &r), 0);
@@ -327,6 +330,18 @@ static void test_month_boundaries_and_cutoff(void **state)
     assert_int_equal(r->judge->time.n, 6);
     assert_int_equal(r->judge->pending, 0);
     assert_int_equal(r->judge->awaiting_confirmation, 0);
+    stats_report_free(r);
+
+    /*
+     * The year 2026 as at 05-01: E1-E10, E13 and E16 decided (12), the spike E15 apart;
+     * E11 and E12 still 待研判, E14 交办待确认.
+     */
+    r = report(e, 2026, 0, "2026-05-01 00:05", NULL);
+    assert_int_equal(r->judge->total.judged, 12);
+    assert_int_equal(r->judge->total.noise, 3); /* E2, E3, E16 */
+    assert_int_equal(r->judge->spike.judged, 1);
+    assert_int_equal(r->judge->pending, 2);
+    assert_int_equal(r->judge->awaiting_confirmation, 1);
     stats_report_free(r);
 
     /* a department's report has no 研判 figures */
