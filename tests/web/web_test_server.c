@@ -27,7 +27,7 @@
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
 #include "web.h"
-#include "web_notifier_ops.h"
+#include "web_notifier_ctx.h"
 #include "yq_alert.h"
 #include "yq_err.h"
 #include "workcal.h"
