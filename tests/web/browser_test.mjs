@@ -873,6 +873,29 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
   eq(dialogs.length, 0, 'no dialogs');
 });
 
+await check('a live update of the inbox waits while the officer has a form open', async () => {
+  const ev = await seedDesk();
+  const { page } = await session('duty1', 'duty-password-1');
+  const card = evCard(ev.scenic);
+  await page.waitForSelector(card);
+  await page.waitForSelector('#live.on', { timeout: 60000 });
+  await page.click(`${card} button[data-action="dismiss"]`);
+  await page.fill(`${card} form.panel textarea[name="note"]`, '正在核实门票价格');
+  // a new alert meanwhile: the queue below reloads live, the open form stays as typed
+  const number = await addTicket({
+    title: '镇坪县一加油站疑似油品掺假', level: 'III', department: '市市场监督管理局', source: 'weibo',
+    channel: '镇坪微生活', excerpt: '车主反映加油后车辆故障。', terms: ['掺假'], items: [],
+  });
+  await page.waitForSelector(`#tickets article[data-number="${number}"]`, { timeout: 60000 });
+  eq(await page.inputValue(`${card} form.panel textarea[name="note"]`), '正在核实门票价格', 'the form kept what was typed');
+  const e = await apiGet(page, `/api/tickets/${encodeURIComponent(number)}`);
+  const fresh = evCard(e.ticket.event_id);
+  eq(await page.$$eval(fresh, (a) => a.length), 0, 'the inbox waited');
+  // closing the form runs the reload it held back
+  await page.click(`${card} form.panel button.secondary`);
+  await page.waitForSelector(fresh, { timeout: 60000 });
+});
+
 await check('交办 an event from the inbox: its ticket appears in the queue and links back', async () => {
   const ev = await seedDesk();
   const { page } = await session('duty1', 'duty-password-1');

@@ -218,7 +218,8 @@ async function pageEvent() {
   await render();
   const src = new EventSource('/api/events');
   let timer = null;
-  src.addEventListener('tickets', () => { clearTimeout(timer); timer = setTimeout(render, 100); });
+  const live = liveReloader(() => $('event'), render);
+  src.addEventListener('tickets', () => { clearTimeout(timer); timer = setTimeout(live, 100); });
   setInterval(tickClocks, 1000);
   window.addEventListener('resize', () => {
     for (const n of document.querySelectorAll('.chart')) {

@@ -170,20 +170,34 @@ function deskForm(title, fields, submitLabel, fn) {
     }
     form.append(el('label', {}, f.label, input, f.help ? el('span', { class: 'help' }, f.help) : null));
   }
+  const close = () => { form.remove(); document.dispatchEvent(new Event('deskform:closed')); };
   form.append(el('div', { class: 'buttons' }, el('button', { type: 'submit' }, submitLabel),
-    ' ', el('button', { type: 'button', class: 'secondary', onclick: () => form.remove() }, '取消')));
+    ' ', el('button', { type: 'button', class: 'secondary', onclick: close }, '取消')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const values = {};
     for (const [k, r] of Object.entries(read)) values[k] = r();
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
-    try { await fn(values, form); form.remove(); showError(''); } catch (e) {
+    try { await fn(values, form); close(); showError(''); } catch (e) {
       showError(e.message);
       btn.disabled = false;
     }
   });
   return form;
+}
+
+// A reload for the live event stream that waits while a form under root is open (a new
+// alert elsewhere must not wipe what the officer is typing): it runs when the form closes.
+function liveReloader(root, reload) {
+  let deferred = false;
+  document.addEventListener('deskform:closed', () => {
+    if (deferred && !root().querySelector('form.panel')) { deferred = false; reload(); }
+  });
+  return () => {
+    if (root().querySelector('form.panel')) { deferred = true; return; }
+    reload();
+  };
 }
 
 // ---------------------------------------------------------------- actions
@@ -388,7 +402,7 @@ async function pageInbox() {
   }
   for (const id of ['i-level', 'i-source-kind', 'i-since']) $(id).addEventListener('change', reload);
   for (const id of ['i-group', 'i-region']) $(id).addEventListener('input', reload);
-  onLiveChange(reload);
+  onLiveChange(liveReloader(() => $('inbox'), reload));
   await reload();
 }
 
