@@ -14,6 +14,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_sentiment.h"
 #include "yq_time.h"
 
 /* The event columns every EVENT JSON is read from (read_event() knows their order). */
@@ -36,22 +37,18 @@
     " ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END, "      \
     "e.heat DESC, e.detected_at ASC, e.id ASC"
 
-/* The sentiment labels of event_items.sentiment (docs/desk.md "Sentiment and heat"). */
-static const struct yq_label sentiment_labels[] = {
-    {"negative", "负面"},
-    {"neutral", "中性"},
-    {"positive", "正面"},
-    {"", "未知"},
-};
-
+/*
+ * The label of an item's sentiment (event_items.sentiment): yq_sentiment's (负面, 中性, 正面);
+ * 未知 for an item stored without one ('').
+ */
 static const char *sentiment_label(const char *code)
 {
-    for (size_t i = 0; i < sizeof(sentiment_labels) / sizeof(sentiment_labels[0]); i++) {
-        if (strcmp(sentiment_labels[i].code, code ? code : "") == 0) {
-            return sentiment_labels[i].label;
-        }
+    enum yq_sentiment_label s;
+
+    if (yq_sentiment_parse(code, &s) == 0) {
+        return yq_sentiment_label(s);
     }
-    return code ? code : "";
+    return code && code[0] ? code : "未知";
 }
 
 char *event_read_format_time(int64_t t, char *buf, size_t len)

@@ -7,7 +7,8 @@
  *   web_guard.c   the connection guard (slow and greedy clients)
  *   web_system.c  sources and rules (Redis); web_stats.c statistics; web_events.c the
  *                 event stream
- *   web_routes.c  the JSON API's dispatch and the ticket, user and session routes
+ *   web_routes.c  the JSON API's dispatch and the ticket, desk (研判 inbox, silences: issue
+ *                 #13, through web_ticket_ops.desk), user and session routes
  *   web.c         lifecycle, static pages, authentication, CSRF and the request dispatch
  */
 #ifndef WEB_INTERNAL_H
