@@ -1053,6 +1053,7 @@ await check('the event page: charts, hot words, accounts, every item; hostile te
     });
     assert(drawn.w > 100 && drawn.ink > 500, `${id} drawn: ${JSON.stringify(drawn)}`);
   }
+  await screenshot(page, 'event.png');
   // hot words, accounts, sentiment from the API
   const words = await page.$$eval('ol.hot-words li .word', (ls) => ls.map((l) => l.textContent));
   eq(words.join(), e.hot_words.map((w) => w.word).join(), 'hot words in the API\'s order');
@@ -1091,7 +1092,6 @@ await check('the event page: charts, hot words, accounts, every item; hostile te
   assert(await page.isVisible('.event-detail button[data-action="assign"]'), 'assign on the event page');
   eq(problems.length, 0, `problems: ${problems.join('; ')}`);
   eq((await cspViolations(page)).length, 0, 'no CSP violations');
-  await screenshot(page, 'event.png');
 });
 
 await check('a liaison does not see the inbox and cannot read it', async () => {
