@@ -1144,6 +1144,42 @@ await check('silences: create, list, see what they held back, revoke', async () 
   assert(after.revoked_at, 'revoked in the API');
 });
 
+await check('a silence holds back a new alert by its account, counted and listed', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.goto(`${base}/silences`);
+  await page.waitForSelector('body[data-loaded]');
+  await page.selectOption('#s-kind', 'account');
+  await page.fill('#s-value', '营销号小李');
+  await page.fill('#s-reason', '营销号搬运外地旧闻');
+  await page.selectOption('#s-duration', '3600');
+  await page.click('#silence-add button[type=submit]');
+  const s = await (async () => {
+    for (let i = 0; i < 50; i++) {
+      const l = (await apiGet(page, '/api/silences')).silences.find((x) => (x.value ?? x.match_value) === '营销号小李');
+      if (l) return l;
+      await page.waitForTimeout(100);
+    }
+    return null;
+  })();
+  assert(s, 'created');
+  // a new alert by that account opens no event: it is kept and counted
+  const title = '营销号：某地突发大事件（外地旧闻）';
+  const res = await fetch(`${base}/test/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title, level: 'III', department: '市公安局', source: 'weibo', channel: '营销号', author: '营销号小李', excerpt: '旧闻搬运。', terms: ['突发'], items: [] }),
+  });
+  assert(res.status !== 201, `no ticket for a held alert (${res.status})`);
+  const inbox = await apiGet(page, '/api/inbox?state=all&limit=500');
+  assert(!inbox.events.some((e) => e.title === title), 'no event for it');
+  await page.reload();
+  await page.waitForSelector('body[data-loaded]');
+  const row = `tr[data-silence="${s.id}"]`;
+  eq((await page.textContent(`${row} button[data-action="alerts"]`)).trim(), '1 条', 'counted');
+  await page.click(`${row} button[data-action="alerts"]`);
+  await page.waitForSelector(`${row} + tr.silenced-row:not([hidden]) table.silenced`);
+  eq((await page.textContent(`${row} + tr.silenced-row table.silenced tbody .item-main`)).trim(), title, 'the held alert listed');
+});
+
 await check('every page links the favicon and nothing answered 404', async () => {
   const res = await fetch(`${base}/favicon.ico`);
   eq(res.status, 200, '/favicon.ico');
