@@ -65,16 +65,22 @@ function eventMarkers(ev) {
   return out;
 }
 
-// "近1小时 42 条，基线 6 条（7.0 倍）" from a spike's numbers (whichever the server gave).
+// A spike's numbers in words (the events.spike JSON of notifier/spike.c: scope, key, hour
+// (epoch seconds, UTC), count, baseline (mean items per hour), factor (the threshold),
+// min_count): "规则组 物业服务：2026-12-05 14:00 起1小时 42 条，基线 6 条/小时（7.0 倍；阈值 3 倍且不少于 10 条）".
 function spikeText(s) {
   if (!s || typeof s !== 'object') return '';
-  const n = s.count ?? s.n;
-  const base = s.baseline ?? s.baseline_count;
+  const num = (v) => Number(v).toFixed(1).replace(/\.0$/, '');
+  const hour = typeof s.hour === 'number' ? new Date(s.hour * 1000).toISOString() : s.hour;
   const parts = [];
-  if (n !== undefined) parts.push(`${s.hour ? fmtTime(s.hour) + ' 起1小时' : '近1小时'} ${n} 条`);
-  if (base !== undefined) parts.push(`基线 ${Number(base).toFixed(1).replace(/\.0$/, '')} 条`);
-  if (s.factor !== undefined) parts.push(`${Number(s.factor).toFixed(1)} 倍`);
-  return parts.join('，');
+  if (s.count !== undefined) parts.push(`${hour ? fmtTime(hour) + ' 起' : '近'}1小时 ${s.count} 条`);
+  if (s.baseline !== undefined) {
+    const ratio = Number(s.baseline) > 0 ? `${(Number(s.count) / Number(s.baseline)).toFixed(1)} 倍；` : '';
+    const rule = s.factor !== undefined ? `阈值 ${num(s.factor)} 倍${s.min_count !== undefined ? `且不少于 ${s.min_count} 条` : ''}` : '';
+    parts.push(`基线 ${num(s.baseline)} 条/小时${ratio || rule ? `（${ratio}${rule}）` : ''}`);
+  }
+  const scope = s.scope === 'group' && s.key ? `规则组 ${s.key}：` : '';
+  return parts.length ? scope + parts.join('，') : '';
 }
 
 // The 研判 deadline of an event still waiting: {text, cls}; '' once judged.
