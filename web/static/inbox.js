@@ -50,13 +50,18 @@ function stateBadge(ev) {
     : el('span', { class: 'badge state' }, eventStateText(ev));
 }
 
+// Why a watched event came back, in words (the API's label, else the label table; never the code).
+function resurfaceText(ev) {
+  return labelOf('resurface_reasons', ev.resurface_reason, ev.resurface_reason_label);
+}
+
 // The event's markers: 重新浮现 (with its reason), 突增 (with the numbers).
 function eventMarkers(ev) {
   const out = [];
   if (ev.resurfaced_at) {
     out.push(el('span', {
       class: 'badge marker resurfaced', 'data-marker': 'resurfaced',
-      title: `${fmtTime(ev.resurfaced_at)} 重新进入待研判${ev.resurface_reason ? '：' + ev.resurface_reason : ''}`,
+      title: `${fmtTime(ev.resurfaced_at)} 重新进入待研判${resurfaceText(ev) ? '：' + resurfaceText(ev) : ''}`,
     }, '重新浮现'));
   }
   if (ev.kind === 'spike' || ev.spike) {
@@ -94,7 +99,7 @@ function judgeClock(ev) {
 function eventCard(ev, opts) {
   const level = levelClass(ev);
   const ck = judgeClock(ev);
-  const judged = ev.judged_at ? `${fmtTime(ev.judged_at)} ${ev.judged_by || ''}` : '';
+  const judged = ev.judged_at ? `${fmtTime(ev.judged_at)} ${ev.judged_by || ''}${ev.outcome_label ? ' · ' + ev.outcome_label : ''}` : '';
   const card = el('article', {
     class: `ticket event level-${level}${opts.fresh ? ' fresh' : ''}${ck && ck.cls === 'overdue' ? ' overdue' : ''}`,
     'data-event': ev.id, 'data-state': ev.state,
