@@ -825,7 +825,7 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
   const shown = await page.$$eval('#inbox article', (as) => as.map((a) => a.dataset.event));
   eq(shown.join(), ids.join(), 'events in the API\'s order');
   // pending and 交办待确认 are listed; watched, dismissed and merged ones are not
-  for (const n of ['property', 'canteen', 'canteen_dup', 'scenic', 'streetlight', 'tea', 'metro', 'storm']) {
+  for (const n of ['property', 'canteen', 'canteen_dup', 'scenic', 'streetlight', 'tea', 'metro', 'storm', 'bridge']) {
     assert(shown.includes(String(ev[n])), `${n} listed`);
   }
   for (const n of ['wages', 'rumor', 'property_dup']) assert(!shown.includes(String(ev[n])), `${n} not listed`);
@@ -845,6 +845,13 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
   eq(await page.getAttribute(storm, 'data-state'), 'auto_assigned', 'storm auto assigned');
   assert(await page.isVisible(`${storm} [data-marker="auto_assigned"]`), '交办待确认 badge');
   assert(await page.isVisible(`${storm} button[data-action="confirm"]`), 'confirm offered');
+  // the watched event a new item brought back after its quiet period: 重新浮现, why in words
+  const bridge = api.events.find((e) => e.id === ev.bridge);
+  assert(bridge.resurfaced_at && bridge.resurface_reason, `resurfaced: ${JSON.stringify(bridge)}`);
+  const back = `${evCard(ev.bridge)} [data-marker="resurfaced"]`;
+  assert(await page.isVisible(back), '重新浮现 marker');
+  const why = await page.getAttribute(back, 'title');
+  assert(why.includes('重新进入待研判') && !why.includes(bridge.resurface_reason), `the reason in words: ${why}`);
   // a row: level, title link, groups, kinds, count, heat, negative share, age, deadline overdue
   const p = api.events.find((e) => e.id === ev.property);
   const card = evCard(ev.property);

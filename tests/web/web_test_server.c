@@ -7,8 +7,9 @@
  * --calendar DIR loads the working-day calendar (config/calendar) the statistics use.
  * POST /test/desk seeds the duty officer's desk (issue #13) once: events through the real
  * intake with the default policy (level III/IV wait as 待研判, level II is handed over at once
- * as 交办待确认) and the officer's actions (event_flow.h: one 持续关注, one 不予处置, one 并入),
- * with one item whose title and author are hostile markup; it answers {"events":{name: id}}.
+ * as 交办待确认) and the officer's actions (event_flow.h: two 持续关注, one 不予处置, one 并入),
+ * then a new item that brings one watched event back (重新浮现), with one item whose title and
+ * author are hostile markup; it answers {"events":{name: id}}.
  * usage: web_test_server --db PATH [--port N] [--stats-fixture] [--calendar DIR]
  */
 #include <pthread.h>
@@ -142,6 +143,16 @@ static const struct seed_item wages_items[] = {
      "二十余名工人被拖欠工资三个月。", "http://forum.ankang.example/thread-990410-1-1.html",
      "白河县", 8 * H, 0, 33, 12},
 };
+/* watched 5 h ago with a 1 h quiet period; its late item (below) brings it back (重新浮现) */
+static const struct seed_item bridge_items[] = {
+    {"rss", "ankang-forum", "安康论坛 · 民生问政", "紫阳网友", "紫阳县汉江大桥桥面出现裂缝",
+     "网友担心桥梁安全。", "http://forum.ankang.example/thread-990520-1-1.html", "紫阳县", 9 * H, 0,
+     21, 9},
+};
+static const struct seed_item bridge_late_items[] = {
+    {"weibo", "weibo-ziyang", "紫阳身边事", "紫阳网友乙", "汉江大桥裂缝又有新照片",
+     "裂缝似乎变长了。", "https://weibo.example/zy/2201", "紫阳县", 15 * 60, 33, 17, 80},
+};
 static const struct seed_item rumor_items[] = {
     {"weibo", "weibo-hot", "微博同城", "匿名用户", "网传安康城区下月起单双号限行",
      "消息未注明来源。", "https://weibo.example/ak/9901", "汉滨区", 7 * H, 40, 15, 70},
@@ -149,8 +160,9 @@ static const struct seed_item rumor_items[] = {
 
 /* the departments the seed routes to (registered at start, as 交办 needs known ones) */
 static const char *const desk_departments[] = {
-    "市住房和城乡建设局", "市教育局", "市文化和旅游局", "市农业农村局", "市交通运输局",
-    "市应急管理局", "市人力资源和社会保障局", "市公安局", "市市场监督管理局",
+    "市住房和城乡建设局",     "市教育局",     "市文化和旅游局",
+    "市农业农村局",           "市交通运输局", "市应急管理局",
+    "市人力资源和社会保障局", "市公安局",     "市市场监督管理局",
 };
 
 #define SEED(name, level, dept, rule, rname, group, items)                                         \
@@ -174,6 +186,7 @@ static const struct seed_event seed_events[] = {
     SEED("storm", "II", "市应急管理局", "disaster-flood", "暴雨洪涝", "自然灾害", storm_items),
     SEED("wages", "III", "市人力资源和社会保障局", "wage-arrears", "拖欠工资", "劳动保障",
          wages_items),
+    SEED("bridge", "IV", "市交通运输局", "bridge-safety", "桥梁安全", "城市管理", bridge_items),
     SEED("rumor", "IV", "市公安局", "traffic-rule", "交通管理", "交通出行", rumor_items),
 };
 
@@ -304,6 +317,16 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
     if (!rc) {
         rc = event_dismiss(ctx->writer, ids[seed_index("rumor")], &duty, "false_alarm",
                            "交警部门已辟谣，无限行计划", -1, now - 5 * H);
+    }
+    if (!rc) {
+        rc = event_watch(ctx->writer, ids[seed_index("bridge")], &duty, 0, 0, H,
+                         "等待交通部门检测结论", -1, now - 5 * H);
+    }
+    if (!rc) { /* a new item after the quiet period: back to 待研判 (重新浮现) */
+        ticket_store_set_policy(ctx->writer, &desk_default);
+        rc = seed_intake(ctx->writer, &seed_events[seed_index("bridge")], &bridge_late_items[0],
+                         now);
+        ticket_store_set_policy(ctx->writer, &fixture_policy);
     }
     pthread_mutex_unlock(ctx->lock);
     if (rc) {
