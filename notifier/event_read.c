@@ -860,3 +860,60 @@ int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t
     sqlite3_finalize(st);
     return err;
 }
+
+int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char ***texts_out,
+                     size_t *n_out)
+{
+    sqlite3_stmt *st = NULL;
+    char **v = NULL;
+    size_t n = 0;
+    int rc = SQLITE_DONE, err;
+
+    *texts_out = NULL;
+    *n_out = 0;
+    if (max > EVENT_READ_MAX_WORD_TEXTS) {
+        max = EVENT_READ_MAX_WORD_TEXTS;
+    }
+    if (max == 0) {
+        return 0;
+    }
+    v = calloc(max, sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    err = prepare_id(store,
+                     "SELECT title || char(10) || excerpt FROM event_items WHERE event_id = ?1 "
+                     "ORDER BY matched_at DESC, id DESC LIMIT ?2",
+                     id, &st, "event texts");
+    if (!err && sqlite3_bind_int64(st, 2, (sqlite3_int64)max) != SQLITE_OK) {
+        err = ticket_store_fail(store, SQLITE_ERROR, "event texts");
+    }
+    while (!err && n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        v[n] = strdup(t ? t : "");
+        if (!v[n]) {
+            err = ERR_NOMEM;
+        } else {
+            n++;
+        }
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "event texts");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        event_read_texts_release(v, n);
+        return err;
+    }
+    *texts_out = v;
+    *n_out = n;
+    return 0;
+}
+
+void event_read_texts_release(char **texts, size_t n)
+{
+    for (size_t i = 0; texts && i < n; i++) {
+        free(texts[i]);
+    }
+    free(texts);
+}

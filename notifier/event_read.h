@@ -77,6 +77,21 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  */
 int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_t **out);
 
+/* The most item texts the hot words of an event page are counted from (the newest items). */
+#define EVENT_READ_MAX_WORD_TEXTS 1000
+
+/*
+ * The texts of event id's newest items (title, a newline, excerpt), newest matched first, at
+ * most max (capped at EVENT_READ_MAX_WORD_TEXTS), for its hot words: the caller segments them
+ * after releasing the store. *texts_out: a new array of *n_out new strings (release with
+ * event_read_texts_release()); empty for an unknown event. 0, ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char ***texts_out,
+                     size_t *n_out);
+
+/* Free what event_read_texts() returned (texts may be NULL). */
+void event_read_texts_release(char **texts, size_t n);
+
 /* The id of the ticket with number (borrowed) into *out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO. */
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "desk_policy.h"
+#include "event_read.h"
 #include "http_client.h"
 #include "silence.h"
 #include "test_server.h"
@@ -845,6 +846,29 @@ static void test_actions_and_their_errors(void **state)
     json_decref(act(f, &cl, m0, "confirm", "{}", 409, "state_not_allowed"));
 }
 
+/* The texts the hot words are counted from: the newest items first, bounded by max. */
+static void test_event_texts_for_hot_words(void **state)
+{
+    struct fx *f = *state;
+    char **texts = NULL;
+    size_t n = 0;
+
+    exec_sql(f, "UPDATE event_items SET title = item_id");
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(event_read_texts(f->reader, f->e[1], 3, &texts, &n), 0);
+    pthread_mutex_unlock(&f->lock);
+    assert_int_equal(n, 3);
+    assert_string_equal(texts[0], "rss:4\n摘要");
+    assert_string_equal(texts[1], "weibo:3\n摘要");
+    assert_string_equal(texts[2], "weibo:2\n摘要");
+    event_read_texts_release(texts, n);
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(event_read_texts(f->reader, 999999, 10, &texts, &n), 0);
+    pthread_mutex_unlock(&f->lock);
+    assert_int_equal(n, 0);
+    event_read_texts_release(texts, n);
+}
+
 /* The event stream's change marker covers event_log as well as ticket_log. */
 static void test_change_marker_moves_with_event_log(void **state)
 {
@@ -877,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions_and_their_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_texts_for_hot_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
                                         teardown),
     };
