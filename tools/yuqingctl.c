@@ -14,6 +14,7 @@
 #include "store_cli.h"
 #include "users_cli.h"
 #include "tickets_cli.h"
+#include "events_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -40,6 +41,8 @@ static const char usage[] =
     "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|set-level|escalate|\n"
     "          outbox|redeliver ...\n"
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
+    "  events list|show|assign|confirm|merge|watch|dismiss ...\n"
+    "                               the 研判 inbox (see 'yuqingctl events --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
     "                      web UI users, departments and API tokens (first admin)\n"
     "  sources check [--config config/sources.yaml] [--source ID]\n"
@@ -57,7 +60,7 @@ static const struct subcommand {
     {"kafka-dump", kafka_dump_main}, {"stats", stats_cli_main},
     {"rules", rules_cli_main},       {"sources", sources_cli_main},
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
-    {"users", users_cli_main},
+    {"users", users_cli_main},       {"events", events_cli_main},
 };
 
 int main(int argc, char **argv)

@@ -14,7 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
 #include "desk_policy.h"
+#include "events_cli.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
 #include "ticket_clock.h"
@@ -740,6 +745,84 @@ static void test_ticket_without_event_gets_one(void **state)
     env_close(&e);
 }
 
+/* `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason. */
+static void test_events_cli(void **state)
+{
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    struct alert_in a = {"ev:cli1", "wb:cli1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0,
+                         NULL};
+    struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
+    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256];
+    struct env e;
+    FILE *c;
+    int saved;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/yq-events-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/tickets.db", dir);
+    snprintf(conf, sizeof(conf), "%s/notifier.yaml", dir);
+    snprintf(out_path, sizeof(out_path), "%s/out.txt", dir);
+    snprintf(buf, sizeof(buf), "%s/calendar", dir);
+    assert_int_equal(mkdir(buf, 0700), 0);
+    c = fopen(conf, "w");
+    assert_non_null(c);
+    fprintf(c, "store:\n  path: %s\nclocks:\n  calendar_dir: %s/calendar\n", db, dir);
+    fputs(routes_yaml, c);
+    fclose(c);
+    cfg.path = db;
+    {
+        char err[256] = "";
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&cfg, &e.store, err, sizeof(err)), 0);
+        assert_int_equal(notifier_routes_load(&e.routes, routes_yaml, err, sizeof(err)), 0);
+        e.policy.routes = &e.routes; /* the default desk policy: III and IV wait */
+        ticket_store_set_policy(e.store, &e.policy);
+    }
+    assert_int_equal(take(&e, &a, 100, NULL), 0);
+    assert_int_equal(take(&e, &b, 100, NULL), 0);
+    {
+        char *list[] = {"events", "list", "--config", conf, NULL};
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(4, list), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "待研判"));
+        assert_non_null(strstr(out, "研判时限"));
+    }
+    {
+        char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
+                          "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(13, assign), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "YQ-2026-11-0001"));
+    }
+    {
+        char *bad[] = {"events", "dismiss", "2", "--reason", "无聊", "--config", conf, NULL};
+        char *other[] = {"events", "dismiss", "2", "--reason", "其他", "--config", conf, NULL};
+        char *ok[] = {"events", "dismiss", "2",      "--reason", "误报",
+                      "--by",   "李值班",  "--config", conf,       NULL};
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, bad), 2);
+        assert_int_equal(events_cli_main(7, other), 2); /* 其他 needs a note */
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, ok), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+    }
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT group_concat(state || ':' || judged_by, ',') FROM "
+                             "(SELECT state, judged_by FROM events ORDER BY id)"),
+                        "assigned:王值班,dismissed:李值班");
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
+                        "false_alarm");
+    env_close(&e);
+    snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
+    assert_int_equal(system(buf), 0);
+}
+
 static void test_state_names_and_labels(void **state)
 {
     enum event_state s;
@@ -776,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_event_log_is_append_only),
         cmocka_unit_test(test_ticket_without_event_gets_one),
+        cmocka_unit_test(test_events_cli),
         cmocka_unit_test(test_state_names_and_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
