@@ -752,6 +752,10 @@ static void test_actions_and_their_errors(void **state)
     t = json_array_get(json_object_get(json_object_get(v, "event"), "log"), 0);
     assert_string_equal(json_string_value(json_object_get(t, "action")), "dismiss");
     assert_string_equal(json_string_value(json_object_get(t, "actor")), "duty1");
+    assert_string_equal(json_string_value(json_object_get(t, "actor_role")), "duty_officer");
+    assert_string_equal(json_string_value(json_object_get(t, "action_label")), "不予处置");
+    assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
+    assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
     assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
     assert_true(m1 > m0);
