@@ -34,7 +34,7 @@
 
 /* The inbox order (docs/api.md): level I first, heat descending, detection ascending. */
 #define INBOX_ORDER                                                                                \
-    " ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END, "      \
+    " ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END, "       \
     "e.heat DESC, e.detected_at ASC, e.id ASC"
 
 /*
@@ -147,14 +147,14 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     if (sqlite3_column_type(st, 19) == SQLITE_NULL) {
         rc |= json_object_set_new(o, "ticket", json_null());
     } else {
-        rc |= json_object_set_new(o, "ticket", json_pack("{s:o, s:o}", "number", col_str(st, 19),
-                                                         "state", col_str(st, 20)));
+        rc |= json_object_set_new(
+            o, "ticket",
+            json_pack("{s:o, s:o}", "number", col_str(st, 19), "state", col_str(st, 20)));
     }
     rc |= json_object_set_new(o, "judge_deadline", col_time(st, 21));
-    rc |= json_object_set_new(
-        o, "judge_overdue",
-        json_boolean((es == EVENT_PENDING || es == EVENT_AUTO_ASSIGNED) &&
-                     now >= sqlite3_column_int64(st, 21)));
+    rc |= json_object_set_new(o, "judge_overdue",
+                              json_boolean((es == EVENT_PENDING || es == EVENT_AUTO_ASSIGNED) &&
+                                           now >= sqlite3_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
     rc |= json_object_set_new(
@@ -204,14 +204,13 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
  */
 static void filter_sql(const struct event_inbox_query *q, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s%s%s%s", q->level ? " AND e.level = ?" : "",
-             q->group ? " AND EXISTS (SELECT 1 FROM json_each(e.rule_groups) j WHERE j.value = ?)"
-                      : "",
-             q->source_kind
-                 ? " AND EXISTS (SELECT 1 FROM json_each(e.source_kinds) j WHERE j.value = ?)"
-                 : "",
-             q->region ? " AND e.region = ?" : "", q->since ? " AND e.detected_at >= ?" : "",
-             q->until ? " AND e.detected_at < ?" : "");
+    snprintf(
+        buf, len, "%s%s%s%s%s%s", q->level ? " AND e.level = ?" : "",
+        q->group ? " AND EXISTS (SELECT 1 FROM json_each(e.rule_groups) j WHERE j.value = ?)" : "",
+        q->source_kind ? " AND EXISTS (SELECT 1 FROM json_each(e.source_kinds) j WHERE j.value = ?)"
+                       : "",
+        q->region ? " AND e.region = ?" : "", q->since ? " AND e.detected_at >= ?" : "",
+        q->until ? " AND e.detected_at < ?" : "");
 }
 
 /* Bind q's filter values from parameter *i on (filter_sql()'s order). */
@@ -258,8 +257,8 @@ static void read_end(struct ticket_store *store)
     (void)ticket_store_exec(store, "COMMIT", "end read");
 }
 
-int event_read_inbox(struct ticket_store *store, const struct event_inbox_query *query,
-                     int64_t now, json_t **out)
+int event_read_inbox(struct ticket_store *store, const struct event_inbox_query *query, int64_t now,
+                     json_t **out)
 {
     struct event_inbox_query q = *query;
     enum event_state es;
@@ -432,8 +431,8 @@ static int add_items(struct ticket_store *store, int64_t id, json_t *o)
     static const char sql[] =
         "SELECT item_id, source, source_id, channel, url, title, excerpt, author, published_at, "
         "matched_at, reposts, comments, likes, heat, sentiment, count(*) OVER () "
-        "FROM event_items WHERE event_id = ?1 ORDER BY matched_at DESC, id DESC LIMIT "
-        SQL_NUM(EVENT_READ_MAX_ITEMS);
+        "FROM event_items WHERE event_id = ?1 ORDER BY matched_at DESC, id DESC LIMIT " SQL_NUM(
+            EVENT_READ_MAX_ITEMS);
     sqlite3_stmt *st = NULL;
     json_t *arr = json_array();
     int64_t total = 0;
@@ -491,12 +490,12 @@ static int add_items(struct ticket_store *store, int64_t id, json_t *o)
 static int add_hourly(struct ticket_store *store, int64_t id, json_t *o)
 {
     /* h = hour number in Shanghai wall-clock time (floor division, times are positive) */
-    static const char sql[] =
-        "WITH h AS (SELECT (matched_at + " SQL_NUM(YQ_SHANGHAI_OFFSET_S) ") / 3600 AS hour "
-        "FROM event_items WHERE event_id = ?1), "
-        "last AS (SELECT max(hour) AS m FROM h) "
-        "SELECT hour, count(*) FROM h, last WHERE hour > last.m - " SQL_NUM(EVENT_READ_HOURS)
-        " GROUP BY hour ORDER BY hour";
+    static const char sql[] = "WITH h AS (SELECT (matched_at + " SQL_NUM(
+        YQ_SHANGHAI_OFFSET_S) ") / 3600 AS hour "
+                              "FROM event_items WHERE event_id = ?1), "
+                              "last AS (SELECT max(hour) AS m FROM h) "
+                              "SELECT hour, count(*) FROM h, last WHERE hour > last.m - " SQL_NUM(
+                                  EVENT_READ_HOURS) " GROUP BY hour ORDER BY hour";
     sqlite3_stmt *st = NULL;
     json_t *arr = json_array();
     int64_t next = 0;
@@ -549,10 +548,10 @@ static int add_platforms(struct ticket_store *store, int64_t id, json_t *o)
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *source = (const char *)sqlite3_column_text(st, 0);
-        if (json_array_append_new(
-                arr, json_pack("{s:o, s:o, s:I}", "source", str(source), "label",
-                               str(yq_label(YQ_LABEL_SOURCE_KIND, source)), "count",
-                               (json_int_t)sqlite3_column_int64(st, 1))) != 0) {
+        if (json_array_append_new(arr,
+                                  json_pack("{s:o, s:o, s:I}", "source", str(source), "label",
+                                            str(yq_label(YQ_LABEL_SOURCE_KIND, source)), "count",
+                                            (json_int_t)sqlite3_column_int64(st, 1))) != 0) {
             sqlite3_finalize(st);
             return ERR_NOMEM;
         }
@@ -596,8 +595,8 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
     static const char sql[] = "SELECT sentiment, count(*) FROM event_items WHERE event_id = ?1 "
                               "GROUP BY sentiment";
     sqlite3_stmt *st = NULL;
-    json_t *c = json_pack("{s:i, s:i, s:i, s:i}", "negative", 0, "neutral", 0, "positive", 0,
-                          "unknown", 0);
+    json_t *c =
+        json_pack("{s:i, s:i, s:i, s:i}", "negative", 0, "neutral", 0, "positive", 0, "unknown", 0);
     int rc, err;
 
     if (!c || json_object_set_new(o, "sentiment_counts", c) != 0) {
@@ -621,9 +620,9 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
 /* "log": the event's event_log, oldest first (bounded). */
 static int add_log(struct ticket_store *store, int64_t id, json_t *o)
 {
-    static const char sql[] = "SELECT at, actor, actor_role, action, from_state, to_state, note "
-                              "FROM event_log WHERE event_id = ?1 ORDER BY id LIMIT " SQL_NUM(
-                                  EVENT_READ_MAX_LOG);
+    static const char sql[] =
+        "SELECT at, actor, actor_role, action, from_state, to_state, note "
+        "FROM event_log WHERE event_id = ?1 ORDER BY id LIMIT " SQL_NUM(EVENT_READ_MAX_LOG);
     sqlite3_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
@@ -637,13 +636,13 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *action = (const char *)sqlite3_column_text(st, 3);
-        if (json_array_append_new(
-                arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at", col_time(st, 0),
-                               "actor", col_str(st, 1), "actor_role", col_str(st, 2), "action",
-                               col_str(st, 3), "action_label",
-                               str(yq_label(YQ_LABEL_EVENT_ACTION, action)), "from_state",
-                               col_str(st, 4), "to_state", col_str(st, 5), "note",
-                               col_str(st, 6))) != 0) {
+        if (json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
+                                                 col_time(st, 0), "actor", col_str(st, 1),
+                                                 "actor_role", col_str(st, 2), "action",
+                                                 col_str(st, 3), "action_label",
+                                                 str(yq_label(YQ_LABEL_EVENT_ACTION, action)),
+                                                 "from_state", col_str(st, 4), "to_state",
+                                                 col_str(st, 5), "note", col_str(st, 6))) != 0) {
             sqlite3_finalize(st);
             return ERR_NOMEM;
         }
@@ -682,9 +681,9 @@ static int add_merged(struct ticket_store *store, int64_t id, json_t *o)
 /* "ticket": the event's ticket from ticket_api_detail() (its JSON, no second copy), or null. */
 static int add_ticket(struct ticket_store *store, const char *number, json_t *o)
 {
-    static const char *const keys[] = {"number",     "state",          "state_label", "level",
-                                       "department", "co_departments", "version",     "clocks",
-                                       "log"};
+    static const char *const keys[] = {"number",  "state",      "state_label",
+                                       "level",   "department", "co_departments",
+                                       "version", "clocks",     "log"};
     json_t *full = NULL, *t;
     int err;
 
@@ -807,8 +806,8 @@ static int one_int(struct ticket_store *store, const char *sql, bool has_id, int
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
-    int err = ticket_store_prepare(store, "SELECT id FROM tickets WHERE number = ?1", &st,
-                                   "ticket id");
+    int err =
+        ticket_store_prepare(store, "SELECT id FROM tickets WHERE number = ?1", &st, "ticket id");
     int rc;
 
     *out = 0;
@@ -837,8 +836,8 @@ int event_read_change_marker(struct ticket_store *store, int64_t *out)
                    false, 0, 0, out, "change marker");
 }
 
-int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
-                     char *level, int64_t *version)
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len, char *level,
+                     int64_t *version)
 {
     sqlite3_stmt *st = NULL;
     int err = prepare_id(store, "SELECT state, version, level FROM events WHERE id = ?1", id, &st,
@@ -859,4 +858,61 @@ int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t
     }
     sqlite3_finalize(st);
     return err;
+}
+
+int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char ***texts_out,
+                     size_t *n_out)
+{
+    sqlite3_stmt *st = NULL;
+    char **v = NULL;
+    size_t n = 0;
+    int rc = SQLITE_DONE, err;
+
+    *texts_out = NULL;
+    *n_out = 0;
+    if (max > EVENT_READ_MAX_WORD_TEXTS) {
+        max = EVENT_READ_MAX_WORD_TEXTS;
+    }
+    if (max == 0) {
+        return 0;
+    }
+    v = calloc(max, sizeof(*v));
+    if (!v) {
+        return ERR_NOMEM;
+    }
+    err = prepare_id(store,
+                     "SELECT title || char(10) || excerpt FROM event_items WHERE event_id = ?1 "
+                     "ORDER BY matched_at DESC, id DESC LIMIT ?2",
+                     id, &st, "event texts");
+    if (!err && sqlite3_bind_int64(st, 2, (sqlite3_int64)max) != SQLITE_OK) {
+        err = ticket_store_fail(store, SQLITE_ERROR, "event texts");
+    }
+    while (!err && n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        v[n] = strdup(t ? t : "");
+        if (!v[n]) {
+            err = ERR_NOMEM;
+        } else {
+            n++;
+        }
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "event texts");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        event_read_texts_release(v, n);
+        return err;
+    }
+    *texts_out = v;
+    *n_out = n;
+    return 0;
+}
+
+void event_read_texts_release(char **texts, size_t n)
+{
+    for (size_t i = 0; texts && i < n; i++) {
+        free(texts[i]);
+    }
+    free(texts);
 }

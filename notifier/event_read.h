@@ -10,10 +10,12 @@
  *    "level_label","department","co_departments":[],"rule_ids":[],"rule_groups":[],
  *    "source_kinds":[],"region","first_post_at","detected_at","last_item_at","item_count",
  *    "heat","negative_share" (negative_count / item_count, 0..1; 0 without items),"score",
- *    "ticket":{"number","state"}|null,"judge_deadline","judge_overdue" (pending or auto_assigned
- *    and past its 研判 deadline at now: what event_flow_remind_judge() reminds of),"resurfaced_at","resurface_reason","resurface_reason_label","spike":{...}|null (the stored
- *    spike numbers),"watch":{"items","heat","quiet_s"}|null (thresholds, null = unused),
- *    "judged_at","judged_by","outcome","outcome_label","opinion","dismiss_reason","dismiss_reason_label",
+ *    "ticket":{"number","state"}|null,"judge_deadline",
+ *    "judge_overdue" (pending or auto_assigned and past its 研判 deadline at now: what
+ *    event_flow_remind_judge() reminds of),"resurfaced_at","resurface_reason",
+ *    "resurface_reason_label","spike":{...}|null (the stored spike numbers),
+ *    "watch":{"items","heat","quiet_s"}|null (thresholds, null = unused),"judged_at",
+ *    "judged_by","outcome","outcome_label","opinion","dismiss_reason","dismiss_reason_label",
  *    "dismiss_note","merged_into"|null,"version"}
  */
 #ifndef NOTIFIER_EVENT_READ_H
@@ -26,13 +28,13 @@
 #include "ticket_store.h"
 
 /* Bounds of the event page (the sources of the contract's numbers: docs/api.md). */
-#define EVENT_READ_MAX_ITEMS 200     /* items of the event page, newest first */
-#define EVENT_READ_HOURS 168         /* hourly histogram: at most the last 7 days */
-#define EVENT_READ_MAX_ACCOUNTS 10   /* top accounts */
-#define EVENT_READ_MAX_HOT_WORDS 20  /* hot words */
-#define EVENT_READ_MAX_LOG 500       /* event_log rows */
-#define EVENT_READ_MAX_MERGED 100    /* events merged into this one */
-#define EVENT_READ_MAX_PAGE 500      /* events per inbox page */
+#define EVENT_READ_MAX_ITEMS 200    /* items of the event page, newest first */
+#define EVENT_READ_HOURS 168        /* hourly histogram: at most the last 7 days */
+#define EVENT_READ_MAX_ACCOUNTS 10  /* top accounts */
+#define EVENT_READ_MAX_HOT_WORDS 20 /* hot words */
+#define EVENT_READ_MAX_LOG 500      /* event_log rows */
+#define EVENT_READ_MAX_MERGED 100   /* events merged into this one */
+#define EVENT_READ_MAX_PAGE 500     /* events per inbox page */
 
 /* Filter of the inbox; NULL/"" strings and 0 times do not filter. */
 struct event_inbox_query {
@@ -77,6 +79,21 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  */
 int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_t **out);
 
+/* The most item texts the hot words of an event page are counted from (the newest items). */
+#define EVENT_READ_MAX_WORD_TEXTS 1000
+
+/*
+ * The texts of event id's newest items (title, a newline, excerpt), newest matched first, at
+ * most max (capped at EVENT_READ_MAX_WORD_TEXTS), for its hot words: the caller segments them
+ * after releasing the store. *texts_out: a new array of *n_out new strings (release with
+ * event_read_texts_release()); empty for an unknown event. 0, ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char ***texts_out,
+                     size_t *n_out);
+
+/* Free what event_read_texts() returned (texts may be NULL). */
+void event_read_texts_release(char **texts, size_t n);
+
 /* The id of the ticket with number (borrowed) into *out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO. */
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out);
 
@@ -91,8 +108,8 @@ int event_read_change_marker(struct ticket_store *store, int64_t *out);
  * bytes: "I".."IV") and version of event id: an action's default level and the reason of a
  * refused action. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO.
  */
-int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len,
-                     char *level, int64_t *version);
+int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len, char *level,
+                     int64_t *version);
 
 /* Time t (seconds, UTC) as "YYYY-MM-DDTHH:MM:SS+08:00" into buf (at least 26 bytes). */
 char *event_read_format_time(int64_t t, char *buf, size_t len);

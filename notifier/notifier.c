@@ -158,7 +158,7 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
 void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
 {
     cfg_print(out, notifier_cfg_keys, cfg, 0);
-    fprintf(out, "# desk lists\n");
+    fprintf(out, "  # desk lists (CFG_EXTERNAL: desk_policy_print_lists())\n");
     desk_policy_print_lists(out, &cfg->desk, 2);
     notify_routes_print(out, &cfg->routes);
     fprintf(out, "# holiday calendar: %zu year(s) loaded\n", workcal_n_years(cfg->cal));

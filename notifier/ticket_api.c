@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "ticket_clock.h"
-#include "ticket_store_int.h"
 #include "ticket_flow.h"
+#include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -442,9 +442,9 @@ json_t *ticket_api_summary(const struct ticket *t, const struct ticket_item *ite
 static int event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
-    int err = ticket_store_prepare(
-        store, "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY id LIMIT 1", &st,
-        "event of ticket");
+    int err = ticket_store_prepare(store,
+                                   "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY id LIMIT 1",
+                                   &st, "event of ticket");
     int rc;
 
     *out = 0;

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "desk_policy.h"
-#include "event_flow.h"
 #include "outbox.h"
 #include "ticket_clock.h"
 #include "ticket_held.h"
 #include "ticket_intake.h"
+#include "ticket_intake_int.h"
 #include "ticket_store_int.h"
 #include "yq_utf8.h"
 #include "yq_labels.h"
@@ -61,7 +60,7 @@ static char *utf8_slice(const char *s, size_t start, size_t n_cp)
     return out;
 }
 
-static char *make_title(const struct yq_item *item)
+char *intake_title(const struct yq_item *item)
 {
     if (item->title && item->title[0]) {
         return utf8_slice(item->title, 0, TITLE_MAX_CP);
@@ -129,13 +128,7 @@ nomem:
     return ERR_NOMEM;
 }
 
-/* Insert the alert's item on ticket_id unless present; *inserted says which. */
-/* The bounded texts of an alert's item as a row stores them (each new; item_row_release()). */
-struct item_row {
-    char *title, *excerpt, *author, *rule_ids, *matches;
-};
-
-static void item_row_release(struct item_row *r)
+void intake_item_row_release(struct intake_item_row *r)
 {
     free(r->title);
     free(r->excerpt);
@@ -147,27 +140,27 @@ static void item_row_release(struct item_row *r)
 
 /*
  * The row texts of alert's item; title_from_text: a missing title is made from the text
- * (make_title(), as a held item shows it). Returns 0 or ERR_NOMEM (r released).
+ * (intake_title(), as a held item shows it). Returns 0 or ERR_NOMEM (r released).
  */
-static int item_row_make(const struct yq_alert *alert, bool title_from_text, struct item_row *r)
+int intake_item_row_make(const struct yq_alert *alert, bool title_from_text, struct intake_item_row *r)
 {
     const struct yq_item *item = &alert->item;
     int err;
 
     memset(r, 0, sizeof(*r));
-    r->title = title_from_text ? make_title(item) : utf8_slice(item->title, 0, TITLE_MAX_CP);
+    r->title = title_from_text ? intake_title(item) : utf8_slice(item->title, 0, TITLE_MAX_CP);
     r->excerpt = make_excerpt(alert);
     r->author = utf8_slice(item->author, 0, AUTHOR_MAX_CP);
     err = make_match_json(alert, &r->rule_ids, &r->matches);
     if (err || !r->title || !r->excerpt || !r->author) {
-        item_row_release(r);
+        intake_item_row_release(r);
         return ERR_NOMEM;
     }
     return 0;
 }
 
 /* Bind n texts (borrowed; NULL binds "") to the parameters first, first + 1, ... of st. */
-static void bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n)
+void intake_bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n)
 {
     for (int i = 0; i < n; i++) {
         sqlite3_bind_text(st, first + i, ticket_store_nz(texts[i]), -1, SQLITE_STATIC);
@@ -175,7 +168,7 @@ static void bind_texts(sqlite3_stmt *st, int first, const char *const *texts, in
 }
 
 /* Bind the item's published_at to parameter i (NULL when it has none). */
-static void bind_published(sqlite3_stmt *st, int i, const struct yq_item *item)
+void intake_bind_published(sqlite3_stmt *st, int i, const struct yq_item *item)
 {
     if (item->has_published) {
         sqlite3_bind_int64(st, i, item->published_at);
@@ -188,12 +181,12 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
                        int64_t now, bool *inserted)
 {
     const struct yq_item *item = &alert->item;
-    struct item_row r;
+    struct intake_item_row r;
     sqlite3_stmt *st = NULL;
     int err;
 
     *inserted = false;
-    err = item_row_make(alert, false, &r);
+    err = intake_item_row_make(alert, false, &r);
     if (err) {
         return err;
     }
@@ -208,9 +201,9 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
         const char *texts[] = {item->id, item->source, item->source_id, item->channel,
                                item->url, r.title,     r.excerpt};
         sqlite3_bind_int64(st, 1, ticket_id);
-        bind_texts(st, 2, texts, 7);
-        bind_published(st, 9, item);
-        bind_texts(st, 10, (const char *const[]){r.rule_ids, r.matches}, 2);
+        intake_bind_texts(st, 2, texts, 7);
+        intake_bind_published(st, 9, item);
+        intake_bind_texts(st, 10, (const char *const[]){r.rule_ids, r.matches}, 2);
         sqlite3_bind_int64(st, 12, now);
         sqlite3_bind_text(st, 13, r.author, -1, SQLITE_STATIC);
         err = ticket_store_step_done(store, st, "item insert");
@@ -218,7 +211,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
     if (!err) {
         *inserted = sqlite3_changes(store->db) > 0;
     }
-    item_row_release(&r);
+    intake_item_row_release(&r);
     return err;
 }
 
@@ -252,7 +245,7 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
 }
 
 /* The co-handling departments of an alert: other matched rules' departments, as JSON. */
-static char *make_co_departments(const struct yq_alert *alert)
+char *intake_co_departments(const struct yq_alert *alert)
 {
     json_t *arr = json_array();
     char *text;
@@ -284,19 +277,19 @@ static char *make_co_departments(const struct yq_alert *alert)
     return text;
 }
 
-static int64_t clamp_metric(int64_t v)
+int64_t intake_clamp_metric(int64_t v)
 {
     return v < 0 ? 0 : (v > METRIC_CAP ? METRIC_CAP : v);
 }
 
 /* How much one item adds to a ticket's heat: 1 plus its engagement when known. */
-static int64_t item_heat(const struct yq_item *item)
+int64_t intake_item_heat(const struct yq_item *item)
 {
     if (!item->metrics.known) {
         return 1;
     }
-    return 1 + clamp_metric(item->metrics.reposts) + clamp_metric(item->metrics.comments) +
-           clamp_metric(item->metrics.likes);
+    return 1 + intake_clamp_metric(item->metrics.reposts) + intake_clamp_metric(item->metrics.comments) +
+           intake_clamp_metric(item->metrics.likes);
 }
 
 /* SHA-256 (hex) of the item's title and text: what makes two revisions identical. */
@@ -460,7 +453,7 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
     return err;
 }
 
-/* add_items of create_ticket(): the alert's item and its first revision. */
+/* add_items of intake_create_ticket(): the alert's item and its first revision. */
 static int add_alert_item(struct ticket_store *store, int64_t ticket_id, void *ctx)
 {
     const struct intake_ctx *c = ctx;
@@ -473,7 +466,7 @@ static int add_alert_item(struct ticket_store *store, int64_t ticket_id, void *c
 }
 
 /* A ticket for the alert's event at once (policy), its one item, as intake always did. */
-static int create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                          struct ticket_intake_result *res)
 {
     const struct yq_item *item = &alert->item;
@@ -482,8 +475,8 @@ static int create_ticket(struct ticket_store *store, const struct yq_alert *aler
     char *title = NULL, *co = NULL, note[256];
     int err;
 
-    title = make_title(item);
-    co = make_co_departments(alert);
+    title = intake_title(item);
+    co = intake_co_departments(alert);
     if (!title || !co) {
         err = ERR_NOMEM;
         goto done;
@@ -502,7 +495,7 @@ static int create_ticket(struct ticket_store *store, const struct yq_alert *aler
     o.detected_at = alert->matched_at;
     o.assigned_at = alert->matched_at;
     o.item_count = 1;
-    o.heat = item_heat(item);
+    o.heat = intake_item_heat(item);
     o.score = alert->score;
     o.rules_version = alert->rules_version;
     o.url = item->url;
@@ -606,7 +599,7 @@ static int has_revision(struct ticket_store *store, int64_t ticket_id, const cha
     return err;
 }
 
-static int attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                        struct ticket_intake_result *res)
 {
     sqlite3_stmt *st = NULL;
@@ -656,7 +649,7 @@ static int attach_item(struct ticket_store *store, const struct yq_alert *alert,
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_int64(st, 6, res->ticket_id);
     sqlite3_bind_int(st, 7, inserted ? 1 : 0);
-    sqlite3_bind_int64(st, 8, inserted ? item_heat(&alert->item) : 0);
+    sqlite3_bind_int64(st, 8, inserted ? intake_item_heat(&alert->item) : 0);
     err = ticket_store_step_done(store, st, "ticket update");
     if (err) {
         return err;
@@ -723,15 +716,15 @@ bool ticket_item_is_old(const struct yq_item *item, int64_t window_s, int64_t no
  * Record the alert's item in held_items (once per item id) with reason "old", "undated" or
  * "official" (migration 6 allows 'undated').
  */
-static int hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
+int intake_hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
                      int64_t now, struct ticket_intake_result *res)
 {
     const struct yq_item *item = &alert->item;
-    struct item_row r;
+    struct intake_item_row r;
     sqlite3_stmt *st = NULL;
     int err;
 
-    err = item_row_make(alert, true, &r);
+    err = intake_item_row_make(alert, true, &r);
     if (err) {
         return err;
     }
@@ -749,15 +742,15 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
                                r.excerpt, r.author};
         const char *rule_texts[] = {yq_level_name(alert->level), alert->department,
                                     item->department, r.rule_ids, r.matches};
-        bind_texts(st, 1, texts, 10);
-        bind_published(st, 11, item);
+        intake_bind_texts(st, 1, texts, 10);
+        intake_bind_published(st, 11, item);
         if (item->has_published) {
             sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1,
                               SQLITE_STATIC);
         }
         sqlite3_bind_int64(st, 13, item->fetched_at);
         sqlite3_bind_int64(st, 14, alert->matched_at);
-        bind_texts(st, 15, rule_texts, 5);
+        intake_bind_texts(st, 15, rule_texts, 5);
         sqlite3_bind_double(st, 20, alert->score);
         sqlite3_bind_int64(st, 21, now);
         err = ticket_store_step_done(store, st, "held insert");
@@ -766,7 +759,7 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
         res->outcome =
             sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD : TICKET_INTAKE_DUPLICATE;
     }
-    item_row_release(&r);
+    intake_item_row_release(&r);
     return err;
 }
 
@@ -776,7 +769,7 @@ static int hold_item(struct ticket_store *store, const struct yq_alert *alert, c
  * backlog, so no statutory clock may run from its fetch) or NULL (it opens one). An undated
  * item of a later poll is new: its fetch time is its effective time and it opens a ticket.
  */
-static const char *hold_reason(struct ticket_store *store, const struct yq_alert *alert,
+const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert *alert,
                                int64_t now)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
@@ -794,643 +787,6 @@ static const char *hold_reason(struct ticket_store *store, const struct yq_alert
     return NULL;
 }
 
-/* --- events: the 研判 inbox (issue #13, docs/desk.md) ----------------------------------- */
-
-/* How many merged_into links intake follows to an event's root (merge rejects cycles). */
-#define EVENT_MAX_HOPS 16
-/* At most this many distinct entries in an event's rule_ids / rule_groups / source_kinds. */
-#define EVENT_LIST_MAX 200
-
-/* What intake needs of an events row; the texts are new (event_ref_release()). */
-struct event_ref {
-    int64_t id;
-    char state[16];
-    int64_t ticket_id;   /* 0: none */
-    int64_t merged_into; /* 0: not merged */
-    int64_t last_item_at;
-    char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
-};
-
-static void event_ref_release(struct event_ref *e)
-{
-    free(e->rule_ids);
-    free(e->rule_groups);
-    free(e->source_kinds);
-    memset(e, 0, sizeof(*e));
-}
-
-/*
- * The events row WHERE event_key = key (key non-NULL) or id = id into e; *found false when
- * there is none (e zeroed).
- */
-static int event_read(struct ticket_store *store, const char *key, int64_t id,
-                      struct event_ref *e, bool *found)
-{
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    memset(e, 0, sizeof(*e));
-    *found = false;
-    err = ticket_store_prepare(store,
-                               key ? "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds FROM events WHERE event_key = ?"
-                                   : "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds FROM events WHERE id = ?",
-                               &st, "event lookup");
-    if (err) {
-        return err;
-    }
-    if (key) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_int64(st, 1, id);
-    }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        e->id = sqlite3_column_int64(st, 0);
-        snprintf(e->state, sizeof(e->state), "%s", (const char *)sqlite3_column_text(st, 1));
-        e->ticket_id = sqlite3_column_int64(st, 2);
-        e->merged_into = sqlite3_column_int64(st, 3);
-        e->last_item_at = sqlite3_column_int64(st, 4);
-        e->rule_ids = strdup((const char *)sqlite3_column_text(st, 5));
-        e->rule_groups = strdup((const char *)sqlite3_column_text(st, 6));
-        e->source_kinds = strdup((const char *)sqlite3_column_text(st, 7));
-        *found = true;
-        if (!e->rule_ids || !e->rule_groups || !e->source_kinds) {
-            event_ref_release(e);
-            *found = false;
-            err = ERR_NOMEM;
-        }
-    } else if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "event lookup");
-    }
-    sqlite3_finalize(st);
-    return err;
-}
-
-int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
-                                   int64_t *event_id_out)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t id = 0;
-    int rc, err;
-
-    err = ticket_store_prepare(store, "SELECT id FROM events WHERE ticket_id = ? ORDER BY id LIMIT 1",
-                               &st, "ticket event lookup");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
-    } else if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "ticket event lookup");
-    }
-    sqlite3_finalize(st);
-    if (err || id > 0) {
-        *event_id_out = id;
-        return err;
-    }
-    /* as migration 9 did for the tickets before it: the ticket's event, judged at creation */
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-        "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "
-        "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "
-        "updated_at) "
-        "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "
-        "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "
-        "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "
-        "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "
-        "'system', 'assigned', ?2, ?2 FROM tickets t WHERE t.id = ?1",
-        &st, "ticket event insert");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, now);
-    err = ticket_store_step_done(store, st, "ticket event insert");
-    if (err) {
-        return err;
-    }
-    if (sqlite3_changes(store->db) == 0) {
-        return ERR_NOT_FOUND;
-    }
-    id = sqlite3_last_insert_rowid(store->db);
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
-        "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
-        "SELECT ?1, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
-        "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
-        "FROM ticket_items i WHERE i.ticket_id = ?2 ON CONFLICT (event_id, item_id) DO NOTHING",
-        &st, "ticket event items");
-    if (!err) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, ticket_id);
-        err = ticket_store_step_done(store, st, "ticket event items");
-    }
-    if (!err) {
-        err = event_log_append(store, id, now, "system", "system", "created", "", "assigned",
-                               "event of an existing ticket (created by an older notifier)");
-    }
-    if (!err) {
-        *event_id_out = id;
-    }
-    return err;
-}
-
-/*
- * existing (a JSON array text, borrowed; invalid = empty) with the n strings of add that it
- * lacks appended (NULL and "" skipped; at most EVENT_LIST_MAX entries). New text or NULL.
- */
-static char *json_union(const char *existing, const char *const *add, size_t n)
-{
-    json_t *arr = json_loads(existing ? existing : "[]", 0, NULL);
-    char *text;
-
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        arr = json_array();
-    }
-    if (!arr) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        size_t j;
-        json_t *have;
-        if (!add[i] || !add[i][0] || json_array_size(arr) >= EVENT_LIST_MAX) {
-            continue;
-        }
-        json_array_foreach(arr, j, have)
-        {
-            if (json_is_string(have) && strcmp(json_string_value(have), add[i]) == 0) {
-                seen = true;
-            }
-        }
-        if (!seen) {
-            /* json_string() refuses invalid UTF-8: such an entry is left out */
-            json_array_append_new(arr, json_string(add[i]));
-        }
-    }
-    text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    return text;
-}
-
-/* The alert's rule ids (kind 0) or rule groups (kind 1) as a borrowed vector (free() it). */
-static const char **alert_names(const struct yq_alert *alert, int kind)
-{
-    const char **v = calloc(alert->n_matches + 1, sizeof(*v));
-    if (v) {
-        for (size_t i = 0; i < alert->n_matches; i++) {
-            v[i] = kind == 0 ? alert->matches[i].rule_id : alert->matches[i].group;
-        }
-    }
-    return v;
-}
-
-/*
- * Record the alert's item in event_items of event e (once per item id) and, when it is new
- * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
- */
-static int event_add_item(struct ticket_store *store, const struct event_ref *e,
-                          const struct yq_alert *alert, int64_t now, bool *inserted)
-{
-    const struct yq_item *item = &alert->item;
-    const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
-    const char *kinds[] = {item->source};
-    char *groups_json = NULL, *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
-    struct item_row r;
-    sqlite3_stmt *st = NULL;
-    bool negative = false; /* item sentiment: wired when common/yq_sentiment.h lands */
-    int err;
-
-    *inserted = false;
-    memset(&r, 0, sizeof(r));
-    if (!ids || !groups) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    err = item_row_make(alert, true, &r);
-    if (err) {
-        goto done;
-    }
-    groups_json = json_union("[]", groups, alert->n_matches);
-    if (!groups_json) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
-        "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
-        "rule_ids, rule_groups, matches, added_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (event_id, item_id) DO NOTHING",
-        &st, "event item insert");
-    if (err) {
-        goto done;
-    }
-    {
-        const char *texts[] = {item->id,  item->source, item->source_id, item->channel, item->url,
-                               r.title,   r.excerpt,    r.author,        item->region};
-        sqlite3_bind_int64(st, 1, e->id);
-        bind_texts(st, 2, texts, 9);
-        bind_published(st, 11, item);
-        sqlite3_bind_int64(st, 12, alert->matched_at);
-        sqlite3_bind_int64(st, 13, item->metrics.known ? clamp_metric(item->metrics.reposts) : 0);
-        sqlite3_bind_int64(st, 14, item->metrics.known ? clamp_metric(item->metrics.comments) : 0);
-        sqlite3_bind_int64(st, 15, item->metrics.known ? clamp_metric(item->metrics.likes) : 0);
-        sqlite3_bind_int64(st, 16, item_heat(item));
-        bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
-        sqlite3_bind_int64(st, 20, now);
-    }
-    err = ticket_store_step_done(store, st, "event item insert");
-    if (err || sqlite3_changes(store->db) == 0) {
-        goto done; /* a redelivered alert: the event is unchanged */
-    }
-    *inserted = true;
-    u_ids = json_union(e->rule_ids, ids, alert->n_matches);
-    u_groups = json_union(e->rule_groups, groups, alert->n_matches);
-    u_kinds = json_union(e->source_kinds, kinds, 1);
-    if (!u_ids || !u_groups || !u_kinds) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    err = ticket_store_prepare(
-        store,
-        "UPDATE events SET item_count = item_count + 1, heat = heat + ?1, "
-        "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
-        "first_post_at = CASE WHEN ?4 IS NULL THEN first_post_at "
-        "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at END, "
-        "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
-        "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "
-        "WHERE id = ?11",
-        &st, "event update");
-    if (err) {
-        goto done;
-    }
-    sqlite3_bind_int64(st, 1, item_heat(item));
-    sqlite3_bind_int(st, 2, negative ? 1 : 0);
-    sqlite3_bind_int64(st, 3, alert->matched_at);
-    if (item->has_published) {
-        sqlite3_bind_int64(st, 4, yq_item_effective_time(item));
-    } else {
-        sqlite3_bind_null(st, 4);
-    }
-    sqlite3_bind_double(st, 5, alert->score);
-    bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
-    sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_int64(st, 11, e->id);
-    err = ticket_store_step_done(store, st, "event update");
-done:
-    free(ids);
-    free(groups);
-    free(groups_json);
-    free(u_ids);
-    free(u_groups);
-    free(u_kinds);
-    item_row_release(&r);
-    return err;
-}
-
-/*
- * A watched event (持续关注) that took a new item: back to pending when its item count or heat
- * reached the officer's threshold, or when the item came after at least the quiet period
- * without one (prev_last_item_at: the event's last item before this one). A fresh 研判
- * deadline runs from now.
- */
-static int event_check_watch(struct ticket_store *store, int64_t event_id,
-                             int64_t prev_last_item_at, const struct yq_alert *alert, int64_t now)
-{
-    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
-    sqlite3_stmt *st = NULL;
-    int64_t items = 0, heat = 0, w_items = 0, w_heat = 0, w_quiet = 0;
-    const char *reason = NULL;
-    char note[160];
-    int rc, err;
-
-    err = ticket_store_prepare(store,
-                               "SELECT item_count, heat, coalesce(watch_items, 0), "
-                               "coalesce(watch_heat, 0), coalesce(watch_quiet_s, 0) "
-                               "FROM events WHERE id = ?",
-                               &st, "watch lookup");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, event_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        items = sqlite3_column_int64(st, 0);
-        heat = sqlite3_column_int64(st, 1);
-        w_items = sqlite3_column_int64(st, 2);
-        w_heat = sqlite3_column_int64(st, 3);
-        w_quiet = sqlite3_column_int64(st, 4);
-    } else {
-        err = ticket_store_fail(store, rc, "watch lookup");
-    }
-    sqlite3_finalize(st);
-    if (err) {
-        return err;
-    }
-    if (w_items > 0 && items >= w_items) {
-        reason = "items";
-        snprintf(note, sizeof(note), "item_count %lld >= %lld", (long long)items,
-                 (long long)w_items);
-    } else if (w_heat > 0 && heat >= w_heat) {
-        reason = "heat";
-        snprintf(note, sizeof(note), "heat %lld >= %lld", (long long)heat, (long long)w_heat);
-    } else if (w_quiet > 0 && alert->matched_at - prev_last_item_at >= w_quiet) {
-        reason = "quiet";
-        snprintf(note, sizeof(note), "new item after %lld s quiet >= %lld s",
-                 (long long)(alert->matched_at - prev_last_item_at), (long long)w_quiet);
-    }
-    if (!reason) {
-        return 0;
-    }
-    err = ticket_store_prepare(store,
-                               "UPDATE events SET state = 'pending', resurfaced_at = ?1, "
-                               "resurface_reason = ?2, judge_deadline = ?3, "
-                               "judge_reminded_at = NULL, version = version + 1, "
-                               "updated_at = ?1 WHERE id = ?4",
-                               &st, "event resurface");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
-    sqlite3_bind_int64(st, 4, event_id);
-    err = ticket_store_step_done(store, st, "event resurface");
-    if (!err) {
-        err = event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
-                               "pending", note);
-    }
-    return err;
-}
-
-/* A new event of the alert in the inbox (pending), with its first item; *e filled. */
-static int event_create(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct event_ref *e)
-{
-    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
-    char *title = make_title(&alert->item), *co = make_co_departments(alert);
-    sqlite3_stmt *st = NULL;
-    bool found = false, inserted = false;
-    int err;
-
-    if (!title || !co) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-        "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at) "
-        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &st, "event insert");
-    if (err) {
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, yq_level_name(alert->level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, co, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, alert->matched_at);
-    sqlite3_bind_int64(st, 7, alert->matched_at);
-    sqlite3_bind_int64(st, 8, alert->rules_version);
-    sqlite3_bind_int64(st, 9, desk_policy_judge_deadline(pol->desk, alert->level,
-                                                         alert->matched_at));
-    sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_int64(st, 11, now);
-    err = ticket_store_step_done(store, st, "event insert");
-    if (!err) {
-        err = event_read(store, NULL, sqlite3_last_insert_rowid(store->db), e, &found);
-    }
-    if (!err && !found) {
-        err = ERR_IO;
-    }
-    if (!err) {
-        err = event_add_item(store, e, alert, now, &inserted);
-    }
-    if (!err) {
-        char note[256];
-        snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
-                 yq_level_name(alert->level), ticket_store_nz(alert->department), alert->item.id);
-        err = event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
-                               note);
-    }
-done:
-    free(title);
-    free(co);
-    return err;
-}
-
-/* Whether the policy hands the alert over at once (a level or a matched rule group). */
-static bool auto_assign(struct ticket_store *store, const struct yq_alert *alert)
-{
-    const char **groups = alert_names(alert, 1);
-    bool yes;
-
-    if (!groups) {
-        /* out of memory: the level alone decides (never blocks intake) */
-        return desk_policy_auto_assign(ticket_store_policy_or_default(store)->desk, alert->level,
-                                       NULL, 0);
-    }
-    yes = desk_policy_auto_assign(ticket_store_policy_or_default(store)->desk, alert->level,
-                                  groups, alert->n_matches);
-    free(groups);
-    return yes;
-}
-
-/* The policy's 交办 at intake: the ticket of the new event e, which becomes auto_assigned. */
-static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now,
-                             struct ticket_intake_result *res)
-{
-    sqlite3_stmt *st = NULL;
-    char note[120];
-    int err = create_ticket(store, alert, now, res);
-
-    if (err) {
-        return err;
-    }
-    err = ticket_store_prepare(store,
-                               "UPDATE events SET ticket_id = ?1, state = 'auto_assigned', "
-                               "version = version + 1, updated_at = ?2 WHERE id = ?3",
-                               &st, "event auto assign");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, res->ticket_id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, e->id);
-    err = ticket_store_step_done(store, st, "event auto assign");
-    snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
-             yq_level_name(alert->level), res->number);
-    if (!err) {
-        err = event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
-                               "auto_assigned", note);
-    }
-    return err;
-}
-
-/* Follow e's merged_into links to the root event (the one items go to); e is replaced. */
-static int event_root(struct ticket_store *store, struct event_ref *e)
-{
-    for (int hop = 0; e->merged_into > 0; hop++) {
-        struct event_ref next;
-        bool found = false;
-        int err;
-        if (hop >= EVENT_MAX_HOPS) {
-            LOG_WARN("merge chain too long event_id=%lld: items stay on it", (long long)e->id);
-            return 0;
-        }
-        err = event_read(store, NULL, e->merged_into, &next, &found);
-        if (err) {
-            return err;
-        }
-        if (!found) {
-            return 0; /* a dangling link (foreign keys are off): keep the event itself */
-        }
-        event_ref_release(e);
-        *e = next;
-    }
-    return 0;
-}
-
-/* The alert for the root event e: record the item, attach it to the ticket or watch it. */
-static int event_take(struct ticket_store *store, struct event_ref *e,
-                      const struct yq_alert *alert, int64_t now, struct ticket_intake_result *res)
-{
-    bool inserted = false;
-    int64_t prev_last = e->last_item_at;
-    int err;
-
-    res->event_id = e->id;
-    err = event_add_item(store, e, alert, now, &inserted);
-    if (err) {
-        return err;
-    }
-    if (e->ticket_id > 0) {
-        sqlite3_stmt *st = NULL;
-        int rc;
-        res->ticket_id = e->ticket_id;
-        err = ticket_store_prepare(store, "SELECT number, item_count FROM tickets WHERE id = ?",
-                                   &st, "ticket lookup");
-        if (err) {
-            return err;
-        }
-        sqlite3_bind_int64(st, 1, e->ticket_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            snprintf(res->number, sizeof(res->number), "%s",
-                     (const char *)sqlite3_column_text(st, 0));
-            res->item_count = sqlite3_column_int64(st, 1);
-        } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
-        }
-        sqlite3_finalize(st);
-        return err ? err : attach_item(store, alert, now, res);
-    }
-    res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
-    if (inserted && strcmp(e->state, "watching") == 0) {
-        err = event_check_watch(store, e->id, prev_last, alert, now);
-    }
-    if (!err) {
-        sqlite3_stmt *st = NULL;
-        err = ticket_store_prepare(store, "SELECT item_count FROM events WHERE id = ?", &st,
-                                   "event count");
-        if (!err) {
-            sqlite3_bind_int64(st, 1, e->id);
-            if (sqlite3_step(st) == SQLITE_ROW) {
-                res->item_count = sqlite3_column_int64(st, 0);
-            }
-            sqlite3_finalize(st);
-        }
-    }
-    return err;
-}
-
-/* The ticket of event_key without an event row (an older notifier made it): 0 when none. */
-static int legacy_ticket(struct ticket_store *store, const char *event_key, int64_t *ticket_id)
-{
-    sqlite3_stmt *st = NULL;
-    int rc, err;
-
-    *ticket_id = 0;
-    err = ticket_store_prepare(store, "SELECT id FROM tickets WHERE event_key = ?", &st,
-                               "ticket lookup");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_text(st, 1, event_key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *ticket_id = sqlite3_column_int64(st, 0);
-    } else if (rc != SQLITE_DONE) {
-        err = ticket_store_fail(store, rc, "ticket lookup");
-    }
-    sqlite3_finalize(st);
-    return err;
-}
-
-/* Inside the transaction: what intake does with the alert (ticket_intake.h). */
-static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *res)
-{
-    struct event_ref e;
-    bool found = false;
-    int64_t legacy = 0;
-    const char *why;
-    int err;
-
-    err = event_read(store, alert->event_key, 0, &e, &found);
-    if (!err && !found) {
-        err = legacy_ticket(store, alert->event_key, &legacy);
-        if (!err && legacy > 0) {
-            int64_t id = 0;
-            err = ticket_intake_event_for_ticket(store, legacy, now, &id);
-            if (!err) {
-                err = event_read(store, NULL, id, &e, &found);
-            }
-        }
-    }
-    if (err) {
-        goto done;
-    }
-    if (found) {
-        err = event_root(store, &e);
-        if (!err) {
-            err = event_take(store, &e, alert, now, res);
-        }
-        goto done;
-    }
-    why = hold_reason(store, alert, now);
-    if (why) {
-        err = hold_item(store, alert, why, now, res);
-        goto done;
-    }
-    err = event_create(store, alert, now, &e);
-    if (!err) {
-        res->event_id = e.id;
-        res->item_count = 1;
-        res->outcome = TICKET_INTAKE_QUEUED;
-        if (auto_assign(store, alert)) {
-            err = event_auto_assign(store, &e, alert, now, res);
-        }
-    }
-done:
-    event_ref_release(&e);
-    return err;
-}
-
 int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                         struct ticket_intake_result *out)
 {
@@ -1445,7 +801,7 @@ int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert
     if (err) {
         return err;
     }
-    err = intake_in_tx(store, alert, now, &res);
+    err = event_intake_in_tx(store, alert, now, &res);
     if (!err && alert->rules_unverified && res.ticket_id > 0 &&
         res.outcome != TICKET_INTAKE_DUPLICATE) {
         err = mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);

@@ -53,11 +53,11 @@ struct act_call {
     struct ticket_store *store; /* the writer */
     int64_t id;
     const struct event_actor *who;
-    json_t *args;         /* the request body (borrowed) */
-    int64_t version;      /* "version", or -1 */
-    const char *level;    /* the event's level now ("I".."IV") */
+    json_t *args;      /* the request body (borrowed) */
+    int64_t version;   /* "version", or -1 */
+    const char *level; /* the event's level now ("I".."IV") */
     int64_t now;
-    json_t *result;       /* what the action made (new), or NULL */
+    json_t *result; /* what the action made (new), or NULL */
     char *errbuf;
     size_t errlen;
 };
@@ -176,8 +176,9 @@ static int act_merge(struct act_call *a)
         return err;
     }
     if ((into_event > 0) == (ticket[0] != '\0')) {
-        snprintf(a->errbuf, a->errlen,
-                 "target_required: 请选择要并入的事件（into_event）或交办单（into_ticket），二选一");
+        snprintf(
+            a->errbuf, a->errlen,
+            "target_required: 请选择要并入的事件（into_event）或交办单（into_ticket），二选一");
         return ERR_INVALID;
     }
     if (ticket[0]) {
@@ -257,8 +258,7 @@ static int ops_inbox_act(void *ctx, int64_t id, const char *action, const struct
     struct web_notifier_ctx *x = ctx;
     const struct desk_action *act = NULL;
     struct event_actor who = {actor->username, actor->role}; /* duty_officer or admin */
-    struct act_call a = {.id = id, .who = &who, .args = args, .errbuf = errbuf,
-                         .errlen = errlen};
+    struct act_call a = {.id = id, .who = &who, .args = args, .errbuf = errbuf, .errlen = errlen};
     char state[24] = "", level[4] = "";
     int64_t version = 0;
     json_t *v = json_object_get(args, "version");
@@ -324,8 +324,8 @@ static int ops_silence_list(void *ctx, bool all, json_t **out)
 }
 
 /* {"kind","value","reason","expires_at"|"duration_s"} -> silence_add(). */
-static int ops_silence_add(void *ctx, const struct web_actor *actor, json_t *args,
-                           int64_t *id_out, char *errbuf, size_t errlen)
+static int ops_silence_add(void *ctx, const struct web_actor *actor, json_t *args, int64_t *id_out,
+                           char *errbuf, size_t errlen)
 {
     struct web_notifier_ctx *x = ctx;
     const char *kind = json_string_value(json_object_get(args, "kind"));
@@ -358,9 +358,10 @@ static int ops_silence_add(void *ctx, const struct web_actor *actor, json_t *arg
                json_integer_value(duration) <= SILENCE_MAX_DURATION_S) {
         until = now + json_integer_value(duration);
     } else {
-        snprintf(errbuf, errlen,
-                 "expires_required: 请设置到期时间（expires_at）或时长（duration_s，1 秒至 90 天），"
-                 "二选一");
+        snprintf(
+            errbuf, errlen,
+            "expires_required: 请设置到期时间（expires_at）或时长（duration_s，1 秒至 90 天），"
+            "二选一");
         return ERR_INVALID;
     }
     if (until <= now || until > now + SILENCE_MAX_DURATION_S) {
@@ -374,7 +375,8 @@ static int ops_silence_add(void *ctx, const struct web_actor *actor, json_t *arg
         snprintf(errbuf, errlen, "silence_invalid: 屏蔽对象须不超过 %d 字节、原因不超过 %d 字节",
                  SILENCE_VALUE_MAX_BYTES, SILENCE_REASON_MAX_BYTES);
     } else if (err == ERR_TOO_BIG) {
-        snprintf(errbuf, errlen, "too_many_silences: 生效中的屏蔽规则已达上限 %d 条，请先撤销不用的",
+        snprintf(errbuf, errlen,
+                 "too_many_silences: 生效中的屏蔽规则已达上限 %d 条，请先撤销不用的",
                  SILENCE_ACTIVE_MAX);
         err = ERR_BAD_STATE;
     }

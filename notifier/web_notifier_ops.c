@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_read.h"
 #include "ticket_api.h"
 #include "ticket_flow.h"
-#include "event_read.h"
 #include "ticket_held.h"
 #include "web_desk_ops.h"
 #include "yq_banned.h"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_flow.h"
 #include "notifier.h"
 #include "outbox.h"
 #include "ticket_flow.h"
@@ -30,8 +31,9 @@
 static const char usage[] =
     "usage: yuqingctl demo-history [--config FILE] [--db PATH] [--now TIME] [--seed N]\n"
     "                              [--months N]\n"
-    "  settled tickets of the N (default 3) months before the month of TIME and of that\n"
-    "  month up to TIME (RFC 3339, default now), through the notifier's intake and actions;\n"
+    "  the 研判 inbox's settled history of the N (default 3) months before the month of TIME\n"
+    "  and of that month up to TIME (RFC 3339, default now), through the notifier's intake,\n"
+    "  the duty officer's 研判 (交办, 并入, 持续关注, 不予处置) and the tickets' actions;\n"
     "  --config: notifier config (default config/notifier.yaml); --db: the ticket store\n"
     "  (default store.path; must exist: yuqingctl store init); --seed: default 11\n";
 
@@ -149,15 +151,24 @@ static void beijing_month(int64_t t, int *y, int *m)
     *m = tm.tm_mon + 1;
 }
 
-/* One planned ticket: what the office did and when (seconds UTC; 0 = not done). */
+/* What the duty officer decided at 研判 (issue #13). */
+enum judge_outcome {
+    JUDGE_ASSIGN = 0, /* 交办 (II: confirmed after the policy handed it over) */
+    JUDGE_DISMISS,    /* 不予处置 */
+    JUDGE_MERGE,      /* 并入 the topic's previous event */
+    JUDGE_WATCH,      /* 持续关注, then 不予处置 when it did not grow */
+};
+
+/* One planned event: what the office did and when (seconds UTC; 0 = not done). */
 struct plan {
     const struct topic *topic;
     int place;   /* first choice of the title's place (places[]) */
     int outlet;
     int variant; /* first choice of the title's template (topic->titles[]) */
     enum yq_level level;
-    int64_t detected, ack, respond, press, close, dismiss;
-    const char *channel, *reason;
+    enum judge_outcome outcome;
+    int64_t detected, judge, ack, respond, press, close, dismiss;
+    const char *channel, *reason, *note;
 };
 
 static void make_plan(uint64_t *s, int64_t day, struct plan *p)
@@ -173,14 +184,52 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
     p->level = rnd(s, 1, 100) <= p->topic->level_ii_pct ? YQ_LEVEL_II
                : rnd(s, 1, 100) <= 65                   ? YQ_LEVEL_III
                                                         : YQ_LEVEL_IV;
-    if (rnd(s, 1, 100) <= 12) {
-        /* 不予处置: the duty officer finds it is not local or a repeat */
-        p->dismiss = p->detected + rnd(s, 8, 45) * MIN_S;
-        p->reason = rnd(s, 0, 1) ? "irrelevant" : "duplicate";
-        return;
+    /* 研判: II is handed over by the policy at intake and confirmed in minutes; the others
+       are judged a few minutes after detection, one in ten after the 30 min deadline */
+    p->judge = p->detected + (p->level == YQ_LEVEL_II ? rnd(s, 2, 8)
+                              : rnd(s, 1, 100) <= 10  ? rnd(s, 35, 90)
+                                                      : rnd(s, 3, 25)) *
+                                 MIN_S;
+    if (p->level != YQ_LEVEL_II) {
+        int64_t roll = rnd(s, 1, 100);
+        if (roll <= 14) {
+            /* 不予处置 at 研判: the reasons of docs/desk.md, 其他 with its note */
+            static const struct {
+                const char *reason, *note;
+            } why[] = {{"irrelevant", NULL},
+                       {"false_alarm", "关键词误命中，与事件无关"},
+                       {"duplicate", NULL},
+                       {"out_of_scope", "属省级部门职责"},
+                       {"false_alarm", NULL},
+                       {"other", "网友调侃，非真实诉求"}};
+            int w = (int)rnd(s, 0, (int64_t)N_OF(why) - 1);
+            p->outcome = JUDGE_DISMISS;
+            p->dismiss = p->judge;
+            p->reason = why[w].reason;
+            p->note = why[w].note;
+            return;
+        }
+        if (roll <= 18) {
+            p->outcome = JUDGE_MERGE; /* the same matter as the topic's last event */
+            return;
+        }
+        if (roll <= 22) {
+            p->outcome = JUDGE_WATCH; /* watched for a day, then set aside */
+            p->dismiss = p->judge + rnd(s, 6, 30) * HOUR_S;
+            p->reason = "other";
+            p->note = "持续关注期间未再发酵";
+            return;
+        }
+        if (roll <= 28) {
+            /* handed over, then the ticket is withdrawn: the department finds it a repeat of
+               one it handles, or another authority's */
+            p->dismiss = p->judge + rnd(s, 30, 180) * MIN_S;
+            p->reason = rnd(s, 0, 1) ? "duplicate" : "out_of_scope";
+            return;
+        }
     }
     late_roll = rnd(s, 1, 100);
-    p->ack = p->detected + (late_roll <= 10 ? rnd(s, 70, 200) : rnd(s, 4, 50)) * MIN_S;
+    p->ack = p->judge + (late_roll <= 10 ? rnd(s, 70, 200) : rnd(s, 4, 50)) * MIN_S;
     late_roll = rnd(s, 1, 100);
     if (p->level == YQ_LEVEL_II) {
         /* 权威信息 within 5 h, 新闻发布会 within 24 h */
@@ -240,6 +289,9 @@ static int settle_before(struct ticket_store *store, int64_t t)
     struct outbox_batch b = {0};
     int err = ticket_flow_escalate(store, t, NULL);
 
+    if (!err) {
+        err = event_flow_remind_judge(store, t, NULL); /* 研判 deadlines missed */
+    }
     if (err) {
         return err;
     }
@@ -385,9 +437,81 @@ static int find_actors(struct web_auth *auth, struct actors *out)
     return err;
 }
 
-/* Take p through intake and its actions. */
-static int play(struct ticket_store *store, const struct actors *who, const struct plan *p,
-                const char *title, long n, long *n_actions)
+/* The number of the ticket event_id was handed over to (into buf). */
+static int event_number(struct ticket_store *store, int64_t event_id, char *buf, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(ticket_store_db(store),
+                                "SELECT t.number FROM events e JOIN tickets t ON "
+                                "t.id = e.ticket_id WHERE e.id = ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return ERR_IO;
+    }
+    sqlite3_bind_int64(st, 1, event_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : ERR_NOT_FOUND;
+}
+
+/*
+ * The duty officer's 研判 of event_id as p planned it (merge_into: the topic's previous event,
+ * 0 = none: then it is handed over instead).
+ */
+static int judge(struct ticket_store *store, const struct actors *who, const struct plan *p,
+                 int64_t event_id, int64_t merge_into, long *n_actions)
+{
+    const struct event_actor duty = {who->duty.username, "duty"};
+    const char *what = "assign";
+    int err = settle_before(store, p->judge);
+
+    if (err) {
+        return err;
+    }
+    if (p->level == YQ_LEVEL_II) {
+        what = "confirm";
+        err = event_confirm(store, event_id, &duty, "情况属实，确认交办", -1, p->judge);
+    } else if (p->outcome == JUDGE_DISMISS) {
+        what = "dismiss";
+        err = event_dismiss(store, event_id, &duty, p->reason, p->note, -1, p->judge);
+    } else if (p->outcome == JUDGE_MERGE && merge_into > 0) {
+        what = "merge";
+        err = event_merge(store, event_id, &duty, merge_into, 0, "同一事件的后续报道", -1,
+                          p->judge);
+    } else if (p->outcome == JUDGE_WATCH) {
+        what = "watch";
+        err = event_watch(store, event_id, &duty, 5, 500, 0, "暂不交办，观察是否发酵", -1,
+                          p->judge);
+        if (!err) {
+            (*n_actions)++;
+            what = "dismiss";
+            err = settle_before(store, p->dismiss);
+        }
+        if (!err) {
+            err = event_dismiss(store, event_id, &duty, p->reason, p->note, -1, p->dismiss);
+        }
+    } else {
+        err = event_assign(store, event_id, &duty, p->topic->department, NULL, 0, p->level,
+                           "情况属实，请牵头核查并按时回应", -1, p->judge, NULL, NULL);
+    }
+    if (!err) {
+        err = settle_before(store, p->judge);
+    }
+    if (err) {
+        fprintf(stderr, "demo-history: %s of event %lld failed: %s\n", what,
+                (long long)event_id, yq_strerror(err));
+        return err;
+    }
+    (*n_actions)++;
+    return 0;
+}
+
+/* Take p through intake, 研判 and the ticket's actions; *event_id: its event. */
+static int play(struct ticket_store *store, const struct actors *who, struct plan *p,
+                const char *title, long n, int64_t merge_into, int64_t *event_id, long *n_actions)
 {
     const struct web_user *liaison = &who->liaison[p->topic - topics];
     struct yq_alert alert;
@@ -418,7 +542,16 @@ static int play(struct ticket_store *store, const struct actors *who, const stru
         fprintf(stderr, "demo-history: intake failed: %s\n", yq_strerror(err));
         return err;
     }
-    snprintf(number, sizeof(number), "%s", res.number);
+    *event_id = res.event_id;
+    err = judge(store, who, p, res.event_id, merge_into, n_actions);
+    if (err || p->outcome != JUDGE_ASSIGN) {
+        return err;
+    }
+    if (p->level == YQ_LEVEL_II) {
+        snprintf(number, sizeof(number), "%s", res.number); /* handed over at intake */
+    } else if ((err = event_number(store, res.event_id, number, sizeof(number))) != 0) {
+        return err;
+    }
     memset(&a, 0, sizeof(a));
     a.number = number;
     if (p->dismiss) {
@@ -462,7 +595,7 @@ static int already_seeded(struct ticket_store *store, bool *out)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(ticket_store_db(store),
-                                "SELECT EXISTS (SELECT 1 FROM tickets WHERE event_key LIKE "
+                                "SELECT EXISTS (SELECT 1 FROM events WHERE event_key LIKE "
                                 "'demo-history:%')",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -488,7 +621,9 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 int demo_history_main(int argc, char **argv)
 {
     const char *config = "config/notifier.yaml", *db = NULL, *now_arg = NULL;
-    long seed = 11, months = 3, n = 0, n_actions = 0, n_dismissed = 0;
+    long seed = 11, months = 3, n = 0, n_actions = 0, n_outcome[4] = {0, 0, 0, 0};
+    int64_t last_event[N_OF(topics)] = {0};
+    long n_withdrawn = 0;
     struct notifier_cfg cfg;
     struct ticket_policy policy;
     struct ticket_store *store = NULL;
@@ -562,6 +697,8 @@ int demo_history_main(int argc, char **argv)
         goto done;
     }
     notifier_cfg_policy(&cfg, &policy);
+    /* the plans model the default desk policy: II handed over at intake, the rest judged */
+    policy.desk = desk_policy_defaults();
     if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
         fprintf(stderr, "demo-history: %s\n", err);
         goto done;
@@ -594,20 +731,29 @@ int demo_history_main(int argc, char **argv)
             struct plan p;
             int64_t last;
             make_plan(&rs, day, &p);
-            last = p.dismiss ? p.dismiss : p.close;
+            if (p.outcome == JUDGE_MERGE && !last_event[p.topic - topics]) {
+                p.outcome = JUDGE_DISMISS; /* nothing to merge into yet: a repeat */
+                p.dismiss = p.judge;
+                p.reason = "duplicate";
+            }
+            last = p.outcome == JUDGE_MERGE ? p.judge : p.dismiss ? p.dismiss : p.close;
             if (last >= now) {
-                continue; /* would still be open: the history holds settled tickets only */
+                continue; /* would still be open: the history holds settled events only */
             }
             n++;
             if (make_title(&p, (uint64_t)seed, n, &titles, &n_titles, title, sizeof(title)) != 0 ||
-                play(store, &who, &p, title, n, &n_actions) != 0) {
+                play(store, &who, &p, title, n, last_event[p.topic - topics],
+                     &last_event[p.topic - topics], &n_actions) != 0) {
                 goto done;
             }
-            n_dismissed += p.dismiss ? 1 : 0;
+            n_outcome[p.outcome]++;
+            n_withdrawn += p.outcome == JUDGE_ASSIGN && p.dismiss ? 1 : 0;
         }
     }
-    printf("demo history: %ld tickets (%ld closed, %ld dismissed), %ld actions\n", n,
-           n - n_dismissed, n_dismissed, n_actions);
+    printf("demo history: %ld events (%ld handed over: %ld closed, %ld withdrawn; %ld "
+           "dismissed, %ld merged, %ld watched), %ld actions\n",
+           n, n_outcome[JUDGE_ASSIGN], n_outcome[JUDGE_ASSIGN] - n_withdrawn, n_withdrawn,
+           n_outcome[JUDGE_DISMISS], n_outcome[JUDGE_MERGE], n_outcome[JUDGE_WATCH], n_actions);
     rc = 0;
 done:
     for (size_t i = 0; i < n_titles; i++) {

@@ -15,6 +15,7 @@
 #include "store_cli.h"
 #include "users_cli.h"
 #include "tickets_cli.h"
+#include "events_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -43,6 +44,8 @@ static const char usage[] =
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "  silences add|list|revoke|alerts ...\n"
     "                               silences of new alerts (see 'yuqingctl silences --help')\n"
+    "  events list|show|assign|confirm|merge|watch|dismiss ...\n"
+    "                               the 研判 inbox (see 'yuqingctl events --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
     "                      web UI users, departments and API tokens (first admin)\n"
     "  sources check [--config config/sources.yaml] [--source ID]\n"
@@ -61,6 +64,7 @@ static const struct subcommand {
     {"rules", rules_cli_main},       {"sources", sources_cli_main},
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
     {"users", users_cli_main},       {"silences", silences_cli_main},
+    {"events", events_cli_main},
 };
 
 int main(int argc, char **argv)

@@ -1,9 +1,9 @@
 /*
  * The JSON API of the web UI: login/logout/me/password, users, departments, API tokens,
  * tickets (through the notifier's ticket ops), the duty officer's desk (the 研判 inbox and
- * silences, issue #13, through the ticket ops' desk ops), and the dispatch of every /api/ call (statistics
- * to web_stats.c, sources and rules to web_system.c). Every handler checks authentication,
- * role and department on the server; every reply goes through web_reply.h.
+ * silences, issue #13, through the ticket ops' desk ops), and the dispatch of every /api/ call
+ * (statistics to web_stats.c, sources and rules to web_system.c). Every handler checks
+ * authentication, role and department on the server; every reply goes through web_reply.h.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -3,10 +3,14 @@
 
 Starts a real redis-server, librdkafka's mock cluster (yuqingctl kafka-dev) and an HTTP
 server with the fixture feeds, all on free loopback ports; pushes the fixture rules; runs
-yuqing-notifier, yuqing-matcher and yuqing-collector; and asserts the exact tickets. Then it
-lets the collector poll again, restarts every process, and asserts that no ticket, item or
-alert was duplicated, and that a feed entry published after the restart still becomes a
-ticket (so "no duplicates" is not just "nothing runs").
+yuqing-notifier, yuqing-matcher and yuqing-collector; and asserts the exact events and
+tickets. Issue #13 (the 研判 inbox): the level III alerts wait in the inbox as pending events
+with no ticket and no notification at the webhook, the level II alert is handed over at once
+(ticket, notification, event auto_assigned); handing a III event over with `yuqingctl events
+assign` opens its ticket and notifies its department. Then it lets the collector poll again,
+restarts every process, and asserts that no event, ticket, item or alert was duplicated, and
+that a feed entry published after the restart still becomes an event (so "no duplicates" is
+not just "nothing runs").
 """
 import argparse
 import collections
@@ -23,14 +27,23 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
-EXPECTED = {
-    # title -> (rule ids, department, level)
-    "岚皋县征地补偿款被截留？村民联名反映": (["t-land"], "市自然资源局", "III"),
-    "白河县一化工厂发生爆炸 周边居民紧急疏散": (["t-blast"], "市应急管理局", "II"),
-    "镇坪县一养殖场被指向河道偷排污水": (["t-eco"], "市生态环境局", "III"),
+LAND_TITLE = "岚皋县征地补偿款被截留？村民联名反映"
+BLAST_TITLE = "白河县一化工厂发生爆炸 周边居民紧急疏散"
+ECO_TITLE = "镇坪县一养殖场被指向河道偷排污水"
+# the events in the 研判 inbox: title -> (level, state)
+EVENTS = {
+    LAND_TITLE: ("III", "pending"),
+    BLAST_TITLE: ("II", "auto_assigned"),  # desk.auto_assign_levels [I, II]: at once
+    ECO_TITLE: ("III", "pending"),
 }
+# the tickets before any 研判: title -> (rule ids, department, level)
+EXPECTED = {
+    BLAST_TITLE: (["t-blast"], "市应急管理局", "II"),
+}
+LAND_TICKET = (["t-land"], "市自然资源局", "III")
 LATE_TITLE = "宁陕县拆迁安置房漏水 住户盼尽快维修"
 LATE_ITEM = """    <item>
       <title>{title}</title>
@@ -60,6 +73,36 @@ def wait_until(what, predicate, timeout_s):
             last = exc
         time.sleep(0.25)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+
+
+class HookHandler(http.server.BaseHTTPRequestHandler):
+    """The departments' and duty officer's webhook: records every notification (path, JSON)."""
+    posts = []
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with HookHandler.lock:
+            HookHandler.posts.append((urllib.parse.unquote(self.path),
+                                      json.loads(body.decode("utf-8"))))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+def hook_posts():
+    with HookHandler.lock:
+        return list(HookHandler.posts)
+
+
+def posts_about(text):
+    """The notifications whose subject or text mention text."""
+    return [(path, m) for path, m in hook_posts()
+            if text in m.get("subject", "") or text in m.get("text", "")]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -151,6 +194,9 @@ class Harness:
         self.feed_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.feed_port = self.feed_server.server_address[1]
         threading.Thread(target=self.feed_server.serve_forever, daemon=True).start()
+        self.hook_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HookHandler)
+        self.hook_port = self.hook_server.server_address[1]
+        threading.Thread(target=self.hook_server.serve_forever, daemon=True).start()
 
     def redis_ping(self):
         with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
@@ -186,6 +232,33 @@ sources:
     interval: 1s
 """)
 
+        # the shipped notifier.yaml with channels: every department and the duty officer have
+        # a webhook here, so the test sees who is told (and who is not)
+        with open(os.path.join(self.src, "config/notifier.yaml"), encoding="utf-8") as f:
+            conf = f.read()
+        hook = f"http://127.0.0.1:{self.hook_port}"
+        routes = f"""channels:
+  duty-hook: {{type: webhook, url: "{hook}/值班室"}}
+  zrzy-hook: {{type: webhook, url: "{hook}/市自然资源局"}}
+  sthj-hook: {{type: webhook, url: "{hook}/市生态环境局"}}
+  yjgl-hook: {{type: webhook, url: "{hook}/市应急管理局"}}
+duty_officer: [duty-hook]
+administrator: []
+departments:
+  市自然资源局: {{liaison: [zrzy-hook]}}
+  市生态环境局: {{liaison: [sthj-hook]}}
+  市应急管理局: {{liaison: [yjgl-hook]}}
+"""
+        for line in ("channels: {}\n", "duty_officer: []\n", "administrator: []\n",
+                     "departments: {}\n"):
+            assert line in conf, f"config/notifier.yaml changed: no {line!r}"
+            conf = conf.replace(line, "")
+        conf = conf.replace("calendar_dir: calendar",
+                            f"calendar_dir: {self.src}/config/calendar")
+        self.notifier_conf = os.path.join(self.work, "notifier.yaml")
+        with open(self.notifier_conf, "w", encoding="utf-8") as f:
+            f.write(conf + routes)
+
     def push_rules(self):
         out = subprocess.run([self.bin("tools/yuqingctl"), "rules", "push",
                               os.path.join(self.src, "tests/integration/fixtures/rules"),
@@ -203,7 +276,7 @@ sources:
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
         self.spawn("notifier", [self.bin("notifier/yuqing-notifier"), "--config",
-                                os.path.join(self.src, "config/notifier.yaml"), *common,
+                                self.notifier_conf, *common,
                                 "--set", f"store.path={self.work}/tickets.db",
                                 "--set", f"http.port={self.http_port}"])
         self.spawn("matcher", [self.bin("pipeline/yuqing-matcher"), "--config",
@@ -247,6 +320,17 @@ sources:
     def tickets(self):
         return json.loads(self.get("/api/tickets", token=self.token))["tickets"]
 
+    def events_cli(self, *args):
+        out = subprocess.run([self.bin("tools/yuqingctl"), "events", *args, "--config",
+                              self.notifier_conf, "--db", f"{self.work}/tickets.db"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    def events(self):
+        """Every event of the 研判 inbox (yuqingctl events list --state all --json)."""
+        return json.loads(self.events_cli("list", "--state", "all", "--json"))
+
     def status(self, path):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}{path}", timeout=5) as r:
@@ -272,6 +356,8 @@ sources:
                 pass
         if hasattr(self, "feed_server"):
             self.feed_server.shutdown()
+        if hasattr(self, "hook_server"):
+            self.hook_server.shutdown()
         for log in self.logs.values():
             log.close()
 
@@ -290,6 +376,16 @@ def check_tickets(tickets, expected):
         assert t["number"].startswith("YQ-"), t["number"]
     numbers = [t["number"] for t in tickets]
     assert len(set(numbers)) == len(numbers), numbers
+
+
+def check_events(events, expected):
+    by_title = {e["title"]: e for e in events}
+    assert len(events) == len(expected), f"want {len(expected)} events, got {sorted(by_title)}"
+    for title, (level, state) in expected.items():
+        assert title in by_title, f"missing event {title!r}; have {sorted(by_title)}"
+        assert by_title[title]["level"] == level, (title, by_title[title]["level"])
+        assert by_title[title]["state"] == state, (title, by_title[title]["state"])
+        assert by_title[title]["item_count"] == 1, (title, by_title[title]["item_count"])
 
 
 def assert_unique(keys, what):
@@ -316,36 +412,65 @@ def main():
         h.start_stages()
         h.make_token()
 
-        # 1. the exact tickets from the fixture feeds; the API needs a login or a token
+        # 1. the exact events from the fixture feeds: the II alert is handed over at once, the
+        #    III alerts wait for 研判; the API needs a login or a token
         assert h.status("/api/tickets") == 401, "ticket API answered without credentials"
-        wait_until("3 tickets", lambda: len(h.tickets()) >= 3, 180)
+        wait_until("3 events", lambda: len(h.events()) >= 3, 180)
+        check_events(h.events(), EVENTS)
         check_tickets(h.tickets(), EXPECTED)
         assert "值班台" in h.get("/"), "queue page not served"
+        blast = {t["title"]: t for t in h.tickets()}[BLAST_TITLE]
+        wait_until("the II ticket's notification",
+                   lambda: any(p == "/市应急管理局" and m["kind"] == "created"
+                               for p, m in posts_about(blast["number"])), 60)
 
-        # 2. more polls change nothing (the collector polls every second)
+        # 2. more polls change nothing; the III events notified nobody
         wait_polls("3 more polls of each feed", 3)
+        check_events(h.events(), EVENTS)
         check_tickets(h.tickets(), EXPECTED)
+        assert not posts_about(LAND_TITLE), posts_about(LAND_TITLE)
+        assert not posts_about(ECO_TITLE), posts_about(ECO_TITLE)
 
-        # 3. restart every process; still nothing duplicated
+        # 3. the duty officer hands the land event over (交办): its ticket opens and its
+        #    department is told
+        land = {e["title"]: e for e in h.events()}[LAND_TITLE]
+        out = h.events_cli("assign", str(land["id"]), "--lead", "市自然资源局", "--opinion",
+                           "属实，涉及征地补偿，请核查回应", "--by", "it-duty")
+        assert "已交办" in out, out
+        expected = dict(EXPECTED)
+        expected[LAND_TITLE] = LAND_TICKET
+        wait_until("the land ticket", lambda: len(h.tickets()) >= 2, 60)
+        check_tickets(h.tickets(), expected)
+        land_ticket = {t["title"]: t for t in h.tickets()}[LAND_TITLE]
+        wait_until("the land ticket's notification",
+                   lambda: any(p == "/市自然资源局" and m["kind"] == "created"
+                               for p, m in posts_about(land_ticket["number"])), 60)
+        events = dict(EVENTS)
+        events[LAND_TITLE] = ("III", "assigned")
+        check_events(h.events(), events)
+        assert not posts_about(ECO_TITLE), posts_about(ECO_TITLE)
+
+        # 4. restart every process; still nothing duplicated
         h.stop_stages()
         h.start_stages()
         wait_polls("3 polls of each feed after the restart", 3)
-        check_tickets(h.tickets(), EXPECTED)
+        check_events(h.events(), events)
+        check_tickets(h.tickets(), expected)
 
-        # 4. a new entry after the restart flows through to a new ticket
+        # 5. a new entry after the restart flows through to a new event (III: it waits)
         path = os.path.join(h.feed_dir, "city-news.xml")
         with open(path, encoding="utf-8") as f:
             body = f.read()
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             f.write(body.replace("  </channel>", h.shift_text(LATE_ITEM, h.shift_hours), 1))
         os.replace(path + ".tmp", path)
-        expected = dict(EXPECTED)
-        expected[LATE_TITLE] = (["t-land"], "市自然资源局", "III")
-        wait_until("4th ticket", lambda: len(h.tickets()) >= 4, 120)
+        events[LATE_TITLE] = ("III", "pending")
+        wait_until("4th event", lambda: len(h.events()) >= 4, 120)
         wait_polls("2 more polls of each feed", 2)
+        check_events(h.events(), events)
         check_tickets(h.tickets(), expected)
 
-        # 5. Kafka holds each item and each alert once; Redis marked each produced item seen
+        # 6. Kafka holds each item and each alert once; Redis marked each produced item seen
         items = h.dump("yuqing.items")
         assert_unique(items, "items")
         assert len(items) == 7, f"want 7 items (6 entries + 1 late), got {len(items)}: {items}"

@@ -68,6 +68,8 @@ def demo_accounts(source_dir):
 
 # ticket_flow.h: which roles may take each logged action
 ACTION_ROLES = {
+    "created": {"duty_officer", "admin"},  # 交办 from the 研判 inbox (issue #13)
+    "merged": {"duty_officer", "admin"},   # an event merged (并入) into the ticket's
     "assigned": {"duty_officer", "admin"},
     "acknowledged": {"liaison", "duty_officer", "admin"},
     "responded": {"liaison", "duty_officer", "admin"},
@@ -103,13 +105,17 @@ def check_history_actors_and_titles(dbpath, ctl, root):
         if role == "liaison" and udept != dept:
             sys.exit("FAIL: %s: %s by liaison '%s' of %s on a ticket of %s" % (
                 number, action, actor, udept, dept))
-    if people != 195:
-        sys.exit("FAIL: the history logs %d actions by people, expected 195" % people)
-    titles = con.execute("SELECT t.title, i.rule_ids FROM tickets t JOIN ticket_items i "
-                         "ON i.ticket_id = t.id").fetchall()
+    if people != 196:
+        sys.exit("FAIL: the history logs %d actions by people, expected 196" % people)
+    # issue #13: every decision of the 研判 inbox is the duty officer's
+    for actor, role, action in con.execute(
+            "SELECT actor, actor_role, action FROM event_log WHERE actor != 'system'"):
+        if role != "duty" or actor not in users or users[actor][0] != "duty_officer":
+            sys.exit("FAIL: event %s by '%s' as %s, not a duty officer" % (action, actor, role))
+    titles = con.execute("SELECT title, rule_ids FROM events").fetchall()
     con.close()
-    if len({t for t, _ in titles}) != len(titles) or len(titles) != 67:
-        sys.exit("FAIL: the history's 67 titles are not distinct: %r" % sorted(t for t, _ in titles))
+    if len({t for t, _ in titles}) != len(titles) or len(titles) != 64:
+        sys.exit("FAIL: the history's 64 titles are not distinct: %r" % sorted(t for t, _ in titles))
     for title, rule_ids in titles:
         want = json.loads(rule_ids)[0]
         p = run([ctl, "rules", "test", "/dev/null", "--dir", "config/rules", "--title", title],
@@ -117,6 +123,34 @@ def check_history_actors_and_titles(dbpath, ctl, root):
         if "（%s）" % want not in p.stdout.decode():
             sys.exit("FAIL: the history's title %r does not fire %s: %s" % (
                 title, want, p.stdout.decode()))
+
+
+def check_history_inbox(dbpath):
+    """issue #13: the history went through the 研判 inbox: every event judged, with each kind of
+    decision, the statutory clocks from detection and the acknowledgement clock from 交办."""
+    con = sqlite3.connect(dbpath)
+    outcomes = dict(con.execute("SELECT outcome, count(*) FROM events GROUP BY outcome"))
+    if outcomes != {"assigned": 50, "dismissed": 11, "merged": 2, "watching": 1}:
+        sys.exit("FAIL: the history's 研判 outcomes: %r" % outcomes)
+    reasons = dict(con.execute("SELECT dismiss_reason, count(*) FROM events "
+                               "WHERE state = 'dismissed' GROUP BY 1"))
+    if reasons != {"duplicate": 2, "false_alarm": 5, "irrelevant": 1, "other": 3,
+                   "out_of_scope": 1}:
+        sys.exit("FAIL: the history's dismiss reasons: %r" % reasons)
+    if con.execute("SELECT count(*) FROM events WHERE judged_at IS NULL OR "
+                   "judged_at < detected_at").fetchone()[0] != 0:
+        sys.exit("FAIL: an event of the history was not judged after its detection")
+    # 研判 a few minutes after detection; eight were late and reminded the duty officer once
+    late = con.execute("SELECT count(*) FROM event_log WHERE action = 'judge_reminded'").fetchone()
+    if late[0] != 8:
+        sys.exit("FAIL: the history's 研判 reminders: %d, expected 8" % late[0])
+    bad = con.execute("SELECT t.number FROM tickets t JOIN events e ON e.ticket_id = t.id "
+                      "WHERE t.detected_at != e.detected_at OR t.assigned_at < e.detected_at "
+                      "OR (e.level = 'III' AND t.response_deadline != t.detected_at + 172800) "
+                      "OR t.ack_deadline != t.assigned_at + 3600").fetchall()
+    con.close()
+    if bad:
+        sys.exit("FAIL: tickets whose clocks do not run from detection and 交办: %r" % bad)
 
 
 def main():
@@ -145,10 +179,12 @@ def main():
         # the demo's history: deterministic for a given --now and seed
         p = run([ctl, "demo-history", "--now", NOW] + db, root)
         summary = p.stdout.decode().strip()
-        want = "demo history: 67 tickets (60 closed, 7 dismissed), 195 actions"
+        want = ("demo history: 64 events (50 handed over: 47 closed, 3 withdrawn; 11 dismissed, "
+                "2 merged, 1 watched), 212 actions")
         if summary != want:
             sys.exit("FAIL: demo-history printed %r, expected %r" % (summary, want))
         check_history_actors_and_titles(os.path.join(root, ".demo", "tickets.db"), ctl, root)
+        check_history_inbox(os.path.join(root, ".demo", "tickets.db"))
         p = run([ctl, "demo-history", "--now", NOW] + db, root)
         if "nothing added" not in p.stdout.decode():
             sys.exit("FAIL: a second demo-history added tickets: %r" % p.stdout.decode())
@@ -156,15 +192,15 @@ def main():
         p = run([ctl, "stats", "month", "2026-11", "--format", "json", "--now", NOW] + db, root)
         co = json.loads(p.stdout)["carry_over"]
         got = {k: co[k] for k in ("carried_in", "added", "closed", "dismissed", "carried_out")}
-        want_co = {"carried_in": 3, "added": 22, "closed": 19, "dismissed": 4, "carried_out": 2}
+        want_co = {"carried_in": 1, "added": 21, "closed": 17, "dismissed": 1, "carried_out": 4}
         if got != want_co:
             sys.exit("FAIL: 2026-11 from the demo history: %r, expected %r" % (got, want_co))
         p = run([ctl, "tickets", "list", "--state", "all", "--limit", "1000", "--json"] + db, root)
         states = {}
         for t in json.loads(p.stdout):
             states[t["state"]] = states.get(t["state"], 0) + 1
-        if states != {"closed": 60, "dismissed": 7}:
-            sys.exit("FAIL: the history should hold 60 closed and 7 dismissed tickets: %r" % states)
+        if states != {"closed": 47, "dismissed": 3}:
+            sys.exit("FAIL: the history should hold 47 closed and 3 dismissed tickets: %r" % states)
 
         # the demo's notifier config, made as scripts/demo.sh makes it
         tmpl = open(os.path.join(src, "deploy", "demo", "notifier.yaml"), encoding="utf-8").read()
@@ -206,8 +242,8 @@ def main():
         rows = p.stdout.decode().splitlines()[1:]
         if any("!" in r for r in rows):
             sys.exit("FAIL: a settled ticket shows an overdue '!': %r" % [r for r in rows if "!" in r])
-        if sum("已撤销" in r for r in rows) != 7 or sum("不予处置" in r for r in rows) != 7:
-            sys.exit("FAIL: the 7 dismissed tickets should show 已撤销: %r" % rows)
+        if sum("已撤销" in r for r in rows) != 3 or sum("不予处置" in r for r in rows) != 3:
+            sys.exit("FAIL: the 3 dismissed tickets should show 已撤销: %r" % rows)
         if not outputs.get("tickets outbox", "").startswith("编号   状态      渠道"):
             sys.exit("FAIL: tickets outbox heading: %r" % outputs.get("tickets outbox"))
         if outputs.get("tickets escalate") != "催办 0 次，督办 0 次，已排入 0 条通知\n":

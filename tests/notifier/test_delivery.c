@@ -671,6 +671,44 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
     world_close(&w);
 }
 
+/*
+ * Issue #13: the periodic pass reminds the duty officer once of an event still waiting for
+ * 研判 at its deadline (30 min after detection for level III under the default policy); a
+ * level III event opens no ticket and notifies nobody before.
+ */
+static void test_issue_13_judge_deadline_reminder_in_the_periodic_pass(void **state)
+{
+    struct receiver *rx = *state;
+    struct world w;
+    struct delivery_stats st;
+    char yaml[512];
+
+    snprintf(yaml, sizeof(yaml),
+             "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:%u/hook'}\n"
+             "duty_officer: [hook]\n",
+             rx->port);
+    world_open(&w, yaml, "");
+    w.policy.desk = NULL; /* the default desk policy: level III waits for 研判 */
+    intake_at(w.store, "ev:j1", "rss:j1", "III", w.clk.ms / 1000);
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(rx), 0);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM tickets"), 0);
+    w.clk.ms += 30 * 60000 - 2000; /* 2 s before the deadline */
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(rx), 0);
+    rx_script(rx, 200, "{}", 0);
+    w.clk.ms += 2000; /* the deadline: the escalation interval (1 s) has passed too */
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(rx_count(rx), 1);
+    assert_non_null(strstr(rx->reqs[0].body, "judge_overdue"));
+    assert_non_null(strstr(rx->reqs[0].body, "研判超时"));
+    w.clk.ms += 3600000;
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(rx), 1); /* once */
+    world_close(&w);
+}
+
 static void test_worker_robot_errors_rate_limit_and_config(void **state)
 {
     struct receiver *rx = *state;
@@ -1300,6 +1338,8 @@ int main(void)
                                         rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_worker_robot_errors_rate_limit_and_config, rx_setup,
                                         rx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_issue_13_judge_deadline_reminder_in_the_periodic_pass, rx_setup, rx_teardown),
         cmocka_unit_test_setup_teardown(test_worker_paces_a_robot_and_holds_quiet_hours, rx_setup,
                                         rx_teardown),
         cmocka_unit_test(test_issue_5_config_error_alerts_the_administrator_once_per_fault),

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "desk_policy.h"
+#include "event_read.h"
 #include "http_client.h"
 #include "silence.h"
 #include "test_server.h"
@@ -177,8 +178,8 @@ static int setup(void **state)
                         "汉滨区", HOSTILE);
     f->e[2] = add_event(f, "ev:2", "pending", "I", 5, T0 + 100, "[\"生态环境\"]", "[\"rss\"]",
                         "汉阴县", "河道排污");
-    f->e[3] = add_event(f, "ev:3", "auto_assigned", "III", 50, T0 - 100,
-                        "[\"征地拆迁\",\"信访\"]", "[\"rss\",\"weibo\"]", "汉滨区", "拆迁上访");
+    f->e[3] = add_event(f, "ev:3", "auto_assigned", "III", 50, T0 - 100, "[\"征地拆迁\",\"信访\"]",
+                        "[\"rss\",\"weibo\"]", "汉滨区", "拆迁上访");
     f->e[4] = add_event(f, "ev:4", "watching", "II", 10, T0 + 200, "[]", "[]", "", "持续关注");
     f->e[5] = add_event(f, "ev:5", "dismissed", "IV", 1, T0, "[]", "[]", "", "误报");
     f->e[7] = add_event(f, "ev:7", "merged", "III", 2, T0 + 400, "[]", "[]", "", "并入的事件");
@@ -192,16 +193,16 @@ static int setup(void **state)
         (long long)f->e[4], (long long)f->e[1]);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM tickets WHERE number = ?", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db, "SELECT id FROM tickets WHERE number = ?", -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     f->ticket_id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM events WHERE ticket_id = ?", -1,
-                                        &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db, "SELECT id FROM events WHERE ticket_id = ?", -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_int64(st, 1, f->ticket_id);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* intake made the ticket's event */
     f->e[6] = sqlite3_column_int64(st, 0);
@@ -236,8 +237,7 @@ static int setup(void **state)
                                   "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
                      0);
     assert_int_equal(web_user_add(web_get_auth(f->w), "admin1", NULL, WEB_ROLE_ADMIN, NULL,
-                                  "admin-password-1", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
+                                  "admin-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
                      0);
     assert_int_equal(web_user_add(web_get_auth(f->w), "liaison-a", NULL, WEB_ROLE_LIAISON, DEPT_A,
                                   "liaison-password-a", false, yq_time_now(), NULL, err,
@@ -299,8 +299,8 @@ static void expect_ids(struct fx *f, const struct client *cl, const char *path, 
     }
     for (size_t i = 0; i < n; i++) {
         if (ids[i] != f->e[want[i]]) {
-            fail_msg("%s: event %zu is %lld, want e%d (%lld)", path, i, (long long)ids[i],
-                     want[i], (long long)f->e[want[i]]);
+            fail_msg("%s: event %zu is %lld, want e%d (%lld)", path, i, (long long)ids[i], want[i],
+                     (long long)f->e[want[i]]);
         }
     }
 }
@@ -343,15 +343,14 @@ static void test_inbox_order_and_filters(void **state)
     EXPECT("/api/inbox?state=all&level=III", 3, 1, 6, 7);
     EXPECT_NONE("/api/inbox?level=II");
     EXPECT("/api/inbox?group=%E5%BE%81%E5%9C%B0%E6%8B%86%E8%BF%81", 3, 1); /* 征地拆迁 */
-    EXPECT("/api/inbox?group=%E4%BF%A1%E8%AE%BF", 3);                       /* 信访 */
+    EXPECT("/api/inbox?group=%E4%BF%A1%E8%AE%BF", 3);                      /* 信访 */
     EXPECT("/api/inbox?source_kind=weibo", 3, 1);
     EXPECT("/api/inbox?source_kind=%E5%BE%AE%E5%8D%9A", 3, 1); /* 微博: the label */
     EXPECT("/api/inbox?source_kind=rss", 2, 3);
     EXPECT("/api/inbox?state=all&source_kind=rss", 2, 3, 6);
     EXPECT("/api/inbox?region=%E6%B1%89%E9%98%B4%E5%8E%BF", 2); /* 汉阴县 */
     EXPECT("/api/inbox?region=%E6%B1%89%E6%BB%A8%E5%8C%BA&source_kind=rss", 3);
-    snprintf(path, sizeof(path), "/api/inbox?since=%s",
-             yq_time_format_utc(T0, when, sizeof(when)));
+    snprintf(path, sizeof(path), "/api/inbox?since=%s", yq_time_format_utc(T0, when, sizeof(when)));
     EXPECT(path, 2, 1);
     snprintf(path, sizeof(path), "/api/inbox?until=%s", when);
     EXPECT(path, 3);
@@ -374,9 +373,9 @@ static void test_inbox_order_and_filters(void **state)
     assert_int_equal(json_integer_value(json_object_get(counts, "watching")), 0);
     json_decref(v);
     /* bad filters: 400 with a Chinese message */
-    static const char *const bad[] = {"/api/inbox?state=bogus", "/api/inbox?level=V",
+    static const char *const bad[] = {"/api/inbox?state=bogus",     "/api/inbox?level=V",
                                       "/api/inbox?since=yesterday", "/api/inbox?offset=-1",
-                                      "/api/inbox?limit=0", "/api/inbox?limit=x"};
+                                      "/api/inbox?limit=0",         "/api/inbox?limit=x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         http_request(port, &cl, "GET", bad[i], NULL, NULL, &r);
         if (r.status != 400) {
@@ -419,23 +418,20 @@ static void test_event_page_values(void **state)
                         "rss:4");
     assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "source_label")),
                         "网站");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0),
-                                                          "sentiment_label")),
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "sentiment_label")),
                         "未知");
     assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3), "item_id")),
                         "weibo:1");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3),
-                                                          "sentiment_label")),
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3), "sentiment_label")),
                         "负面");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 3), "reposts")), 9);
     /* hourly across the day boundary: 23:00 2, 00:00 1, 01:00 0, 02:00 1 (Shanghai) */
     a = json_object_get(v, "hourly");
     assert_int_equal(json_array_size(a), 4);
     {
-        static const char *const hours[] = {"2026-12-04T23:00:00+08:00",
-                                            "2026-12-05T00:00:00+08:00",
-                                            "2026-12-05T01:00:00+08:00",
-                                            "2026-12-05T02:00:00+08:00"};
+        static const char *const hours[] = {
+            "2026-12-04T23:00:00+08:00", "2026-12-05T00:00:00+08:00", "2026-12-05T01:00:00+08:00",
+            "2026-12-05T02:00:00+08:00"};
         static const int counts[] = {2, 1, 0, 1};
         for (size_t i = 0; i < 4; i++) {
             o = json_array_get(a, i);
@@ -585,8 +581,8 @@ static void test_roles_and_csrf(void **state)
     /* a duty officer without the CSRF token: 403 before anything runs */
     login(f, "duty1", "duty-password-1", &nocsrf);
     nocsrf.csrf[0] = '\0';
-    http_request(port, &nocsrf, "POST", "/api/inbox/1/dismiss", "{\"reason\":\"irrelevant\"}",
-                 NULL, &r);
+    http_request(port, &nocsrf, "POST", "/api/inbox/1/dismiss", "{\"reason\":\"irrelevant\"}", NULL,
+                 &r);
     assert_int_equal(r.status, 403);
     assert_non_null(strstr(r.body, "\"code\":\"csrf\""));
     resp_release(&r);
@@ -662,8 +658,8 @@ static void test_silences_over_http(void **state)
     json_decref(v);
     v = http_get_json(port, &cl, "/api/silences?all=1");
     assert_int_equal(json_array_size(json_object_get(v, "silences")), 1);
-    assert_true(json_is_false(json_object_get(json_array_get(json_object_get(v, "silences"), 0),
-                                              "active")));
+    assert_true(json_is_false(
+        json_object_get(json_array_get(json_object_get(v, "silences"), 0), "active")));
     json_decref(v);
     /* unknown ids: 404; bad bodies: 400 with their codes */
     http_request(port, &cl, "POST", "/api/silences/999/revoke", NULL, NULL, &r);
@@ -751,12 +747,16 @@ static void test_actions_and_their_errors(void **state)
     t = json_array_get(json_object_get(json_object_get(v, "event"), "log"), 0);
     assert_string_equal(json_string_value(json_object_get(t, "action")), "dismiss");
     assert_string_equal(json_string_value(json_object_get(t, "actor")), "duty1");
+    assert_string_equal(json_string_value(json_object_get(t, "actor_role")), "duty_officer");
+    assert_string_equal(json_string_value(json_object_get(t, "action_label")), "不予处置");
+    assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
+    assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
     assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
     assert_true(m1 > m0);
     /* refusals: state, version, arguments */
-    json_decref(act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409,
-                    "state_not_allowed"));
+    json_decref(
+        act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409, "state_not_allowed"));
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "reason_invalid"));
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":99}", 409,
                     "version_changed"));
@@ -778,14 +778,13 @@ static void test_actions_and_their_errors(void **state)
     snprintf(body, sizeof(body), "{\"into_event\":%lld}", (long long)f->e[1]);
     json_decref(act(f, &cl, f->e[1], "merge", body, 400, "merge_invalid"));
     json_decref(act(f, &cl, f->e[1], "merge", "{\"into_event\":999999}", 404, "not_found"));
-    json_decref(act(f, &cl, f->e[1], "merge", "{\"into_ticket\":\"YQ-1900-01-0001\"}", 404,
-                    "not_found"));
+    json_decref(
+        act(f, &cl, f->e[1], "merge", "{\"into_ticket\":\"YQ-1900-01-0001\"}", 404, "not_found"));
     snprintf(body, sizeof(body), "{\"into_ticket\":\"%s\",\"note\":\"同一事件\"}", f->number);
     v = act(f, &cl, f->e[1], "merge", body, 200, NULL);
     assert_string_equal(ev_str(v, "state"), "merged");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "event"),
-                                                        "merged_into")),
-                     f->e[6]);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(v, "event"), "merged_into")), f->e[6]);
     json_decref(v);
     snprintf(body, sizeof(body), "/api/inbox/%lld", (long long)f->e[6]);
     v = http_get_json(test_server_port(f->srv), &cl, body);
@@ -796,8 +795,8 @@ static void test_actions_and_their_errors(void **state)
     assert_int_equal(json_integer_value(json_object_get(v, "items_total")), 5);
     json_decref(v);
     /* 交办 */
-    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"不存在的局\"}", 400,
-                    "department_unknown"));
+    json_decref(
+        act(f, &cl, f->e[4], "assign", "{\"lead\":\"不存在的局\"}", 400, "department_unknown"));
     json_decref(act(f, &cl, f->e[4], "assign", "{}", 400, "department_required"));
     json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"level\":\"V\"}", 400,
                     "level_invalid"));
@@ -811,10 +810,9 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(ev_str(v, "opinion"), "请核实并回应");
     t = json_object_get(v, "ticket");
     assert_non_null(json_string_value(json_object_get(t, "number")));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(json_object_get(v, "event"), "ticket"),
-                                          "number")),
-        json_string_value(json_object_get(t, "number")));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(v, "event"), "ticket"), "number")),
+                        json_string_value(json_object_get(t, "number")));
     {
         json_t *tk = http_get_ticket(test_server_port(f->srv), &cl,
                                      json_string_value(json_object_get(t, "number")));
@@ -825,17 +823,16 @@ static void test_actions_and_their_errors(void **state)
         json_decref(tk);
     }
     json_decref(v);
-    json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409,
-                    "state_not_allowed"));
+    json_decref(
+        act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409, "state_not_allowed"));
     /* 确认交办 of an event the policy handed over at intake */
     intake_alert(f, "t2", 0);
     v = http_get_json(test_server_port(f->srv), &cl, "/api/inbox?state=auto_assigned");
     t = json_object_get(v, "events");
     assert_int_equal(json_array_size(t), 2); /* e3 and the new one (level III, heat 1: last) */
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(json_array_get(t, 1), "ticket"),
-                                          "number")),
-        f->number);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(t, 1), "ticket"), "number")),
+                        f->number);
     m0 = json_integer_value(json_object_get(json_array_get(t, 1), "id"));
     json_decref(v);
     v = act(f, &cl, m0, "confirm", "{\"opinion\":\"同意交办\"}", 200, NULL);
@@ -843,6 +840,29 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(ev_str(v, "state_label"), "已交办");
     json_decref(v);
     json_decref(act(f, &cl, m0, "confirm", "{}", 409, "state_not_allowed"));
+}
+
+/* The texts the hot words are counted from: the newest items first, bounded by max. */
+static void test_event_texts_for_hot_words(void **state)
+{
+    struct fx *f = *state;
+    char **texts = NULL;
+    size_t n = 0;
+
+    exec_sql(f, "UPDATE event_items SET title = item_id");
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(event_read_texts(f->reader, f->e[1], 3, &texts, &n), 0);
+    pthread_mutex_unlock(&f->lock);
+    assert_int_equal(n, 3);
+    assert_string_equal(texts[0], "rss:4\n摘要");
+    assert_string_equal(texts[1], "weibo:3\n摘要");
+    assert_string_equal(texts[2], "weibo:2\n摘要");
+    event_read_texts_release(texts, n);
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(event_read_texts(f->reader, 999999, 10, &texts, &n), 0);
+    pthread_mutex_unlock(&f->lock);
+    assert_int_equal(n, 0);
+    event_read_texts_release(texts, n);
 }
 
 /* The event stream's change marker covers event_log as well as ticket_log. */
@@ -877,8 +897,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions_and_their_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_event_texts_for_hot_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup, teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,657 @@
+/*
+ * The 研判 inbox side of intake (ticket_intake.h, docs/desk.md): events, their items, the
+ * watch thresholds, the policy's handover at intake and the events of older tickets.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desk_policy.h"
+#include "event_flow.h"
+#include "ticket_intake.h"
+#include "ticket_intake_int.h"
+#include "ticket_store_int.h"
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+/* --- events: the 研判 inbox (issue #13, docs/desk.md) ----------------------------------- */
+
+/* How many merged_into links intake follows to an event's root (merge rejects cycles). */
+#define EVENT_MAX_HOPS 16
+/* At most this many distinct entries in an event's rule_ids / rule_groups / source_kinds. */
+#define EVENT_LIST_MAX 200
+
+/* What intake needs of an events row; the texts are new (event_ref_release()). */
+struct event_ref {
+    int64_t id;
+    char state[16];
+    int64_t ticket_id;   /* 0: none */
+    int64_t merged_into; /* 0: not merged */
+    int64_t last_item_at;
+    char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
+};
+
+static void event_ref_release(struct event_ref *e)
+{
+    free(e->rule_ids);
+    free(e->rule_groups);
+    free(e->source_kinds);
+    memset(e, 0, sizeof(*e));
+}
+
+/*
+ * The events row WHERE event_key = key (key non-NULL) or id = id into e; *found false when
+ * there is none (e zeroed).
+ */
+static int event_read(struct ticket_store *store, const char *key, int64_t id,
+                      struct event_ref *e, bool *found)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    memset(e, 0, sizeof(*e));
+    *found = false;
+    err = ticket_store_prepare(store,
+                               key ? "SELECT id, state, coalesce(ticket_id, 0), "
+                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
+                                     "rule_groups, source_kinds FROM events WHERE event_key = ?"
+                                   : "SELECT id, state, coalesce(ticket_id, 0), "
+                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
+                                     "rule_groups, source_kinds FROM events WHERE id = ?",
+                               &st, "event lookup");
+    if (err) {
+        return err;
+    }
+    if (key) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int64(st, 1, id);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        e->id = sqlite3_column_int64(st, 0);
+        snprintf(e->state, sizeof(e->state), "%s", (const char *)sqlite3_column_text(st, 1));
+        e->ticket_id = sqlite3_column_int64(st, 2);
+        e->merged_into = sqlite3_column_int64(st, 3);
+        e->last_item_at = sqlite3_column_int64(st, 4);
+        e->rule_ids = strdup((const char *)sqlite3_column_text(st, 5));
+        e->rule_groups = strdup((const char *)sqlite3_column_text(st, 6));
+        e->source_kinds = strdup((const char *)sqlite3_column_text(st, 7));
+        *found = true;
+        if (!e->rule_ids || !e->rule_groups || !e->source_kinds) {
+            event_ref_release(e);
+            *found = false;
+            err = ERR_NOMEM;
+        }
+    } else if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "event lookup");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
+                                   int64_t *event_id_out)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t id = 0;
+    int rc, err;
+
+    err = ticket_store_prepare(store, "SELECT id FROM events WHERE ticket_id = ? ORDER BY id LIMIT 1",
+                               &st, "ticket event lookup");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+    } else if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "ticket event lookup");
+    }
+    sqlite3_finalize(st);
+    if (err || id > 0) {
+        *event_id_out = id;
+        return err;
+    }
+    /* as migration 9 did for the tickets before it: the ticket's event, judged at creation */
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
+        "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "
+        "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "
+        "updated_at) "
+        "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "
+        "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "
+        "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "
+        "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "
+        "'system', 'assigned', ?2, ?2 FROM tickets t WHERE t.id = ?1",
+        &st, "ticket event insert");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int64(st, 2, now);
+    err = ticket_store_step_done(store, st, "ticket event insert");
+    if (err) {
+        return err;
+    }
+    if (sqlite3_changes(store->db) == 0) {
+        return ERR_NOT_FOUND;
+    }
+    id = sqlite3_last_insert_rowid(store->db);
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
+        "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
+        "SELECT ?1, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
+        "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
+        "FROM ticket_items i WHERE i.ticket_id = ?2 ON CONFLICT (event_id, item_id) DO NOTHING",
+        &st, "ticket event items");
+    if (!err) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, ticket_id);
+        err = ticket_store_step_done(store, st, "ticket event items");
+    }
+    if (!err) {
+        err = event_log_append(store, id, now, "system", "system", "created", "", "assigned",
+                               "event of an existing ticket (created by an older notifier)");
+    }
+    if (!err) {
+        *event_id_out = id;
+    }
+    return err;
+}
+
+/*
+ * existing (a JSON array text, borrowed; invalid = empty) with the n strings of add that it
+ * lacks appended (NULL and "" skipped; at most EVENT_LIST_MAX entries). New text or NULL.
+ */
+static char *json_union(const char *existing, const char *const *add, size_t n)
+{
+    json_t *arr = json_loads(existing ? existing : "[]", 0, NULL);
+    char *text;
+
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        arr = json_array();
+    }
+    if (!arr) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        size_t j;
+        json_t *have;
+        if (!add[i] || !add[i][0] || json_array_size(arr) >= EVENT_LIST_MAX) {
+            continue;
+        }
+        json_array_foreach(arr, j, have)
+        {
+            if (json_is_string(have) && strcmp(json_string_value(have), add[i]) == 0) {
+                seen = true;
+            }
+        }
+        if (!seen) {
+            /* json_string() refuses invalid UTF-8: such an entry is left out */
+            json_array_append_new(arr, json_string(add[i]));
+        }
+    }
+    text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+/* The alert's rule ids (kind 0) or rule groups (kind 1) as a borrowed vector (free() it). */
+static const char **alert_names(const struct yq_alert *alert, int kind)
+{
+    const char **v = calloc(alert->n_matches + 1, sizeof(*v));
+    if (v) {
+        for (size_t i = 0; i < alert->n_matches; i++) {
+            v[i] = kind == 0 ? alert->matches[i].rule_id : alert->matches[i].group;
+        }
+    }
+    return v;
+}
+
+/*
+ * Record the alert's item in event_items of event e (once per item id) and, when it is new
+ * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
+ */
+static int event_add_item(struct ticket_store *store, const struct event_ref *e,
+                          const struct yq_alert *alert, int64_t now, bool *inserted)
+{
+    const struct yq_item *item = &alert->item;
+    const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
+    const char *kinds[] = {item->source};
+    char *groups_json = NULL, *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
+    struct intake_item_row r;
+    sqlite3_stmt *st = NULL;
+    bool negative = false; /* item sentiment: wired when common/yq_sentiment.h lands */
+    int err;
+
+    *inserted = false;
+    memset(&r, 0, sizeof(r));
+    if (!ids || !groups) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = intake_item_row_make(alert, true, &r);
+    if (err) {
+        goto done;
+    }
+    groups_json = json_union("[]", groups, alert->n_matches);
+    if (!groups_json) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
+        "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
+        "rule_ids, rule_groups, matches, added_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (event_id, item_id) DO NOTHING",
+        &st, "event item insert");
+    if (err) {
+        goto done;
+    }
+    {
+        const char *texts[] = {item->id,  item->source, item->source_id, item->channel, item->url,
+                               r.title,   r.excerpt,    r.author,        item->region};
+        sqlite3_bind_int64(st, 1, e->id);
+        intake_bind_texts(st, 2, texts, 9);
+        intake_bind_published(st, 11, item);
+        sqlite3_bind_int64(st, 12, alert->matched_at);
+        sqlite3_bind_int64(st, 13, item->metrics.known ? intake_clamp_metric(item->metrics.reposts) : 0);
+        sqlite3_bind_int64(st, 14, item->metrics.known ? intake_clamp_metric(item->metrics.comments) : 0);
+        sqlite3_bind_int64(st, 15, item->metrics.known ? intake_clamp_metric(item->metrics.likes) : 0);
+        sqlite3_bind_int64(st, 16, intake_item_heat(item));
+        intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
+        sqlite3_bind_int64(st, 20, now);
+    }
+    err = ticket_store_step_done(store, st, "event item insert");
+    if (err || sqlite3_changes(store->db) == 0) {
+        goto done; /* a redelivered alert: the event is unchanged */
+    }
+    *inserted = true;
+    u_ids = json_union(e->rule_ids, ids, alert->n_matches);
+    u_groups = json_union(e->rule_groups, groups, alert->n_matches);
+    u_kinds = json_union(e->source_kinds, kinds, 1);
+    if (!u_ids || !u_groups || !u_kinds) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = ticket_store_prepare(
+        store,
+        "UPDATE events SET item_count = item_count + 1, heat = heat + ?1, "
+        "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
+        "first_post_at = CASE WHEN ?4 IS NULL THEN first_post_at "
+        "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at END, "
+        "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
+        "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "
+        "WHERE id = ?11",
+        &st, "event update");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, intake_item_heat(item));
+    sqlite3_bind_int(st, 2, negative ? 1 : 0);
+    sqlite3_bind_int64(st, 3, alert->matched_at);
+    if (item->has_published) {
+        sqlite3_bind_int64(st, 4, yq_item_effective_time(item));
+    } else {
+        sqlite3_bind_null(st, 4);
+    }
+    sqlite3_bind_double(st, 5, alert->score);
+    intake_bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
+    sqlite3_bind_int64(st, 10, now);
+    sqlite3_bind_int64(st, 11, e->id);
+    err = ticket_store_step_done(store, st, "event update");
+done:
+    free(ids);
+    free(groups);
+    free(groups_json);
+    free(u_ids);
+    free(u_groups);
+    free(u_kinds);
+    intake_item_row_release(&r);
+    return err;
+}
+
+/*
+ * A watched event (持续关注) that took a new item: back to pending when its item count or heat
+ * reached the officer's threshold, or when the item came after at least the quiet period
+ * without one (prev_last_item_at: the event's last item before this one). A fresh 研判
+ * deadline runs from now.
+ */
+static int event_check_watch(struct ticket_store *store, int64_t event_id,
+                             int64_t prev_last_item_at, const struct yq_alert *alert, int64_t now)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    sqlite3_stmt *st = NULL;
+    int64_t items = 0, heat = 0, w_items = 0, w_heat = 0, w_quiet = 0;
+    const char *reason = NULL;
+    char note[160];
+    int rc, err;
+
+    err = ticket_store_prepare(store,
+                               "SELECT item_count, heat, coalesce(watch_items, 0), "
+                               "coalesce(watch_heat, 0), coalesce(watch_quiet_s, 0) "
+                               "FROM events WHERE id = ?",
+                               &st, "watch lookup");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, event_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        items = sqlite3_column_int64(st, 0);
+        heat = sqlite3_column_int64(st, 1);
+        w_items = sqlite3_column_int64(st, 2);
+        w_heat = sqlite3_column_int64(st, 3);
+        w_quiet = sqlite3_column_int64(st, 4);
+    } else {
+        err = ticket_store_fail(store, rc, "watch lookup");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        return err;
+    }
+    if (w_items > 0 && items >= w_items) {
+        reason = "items";
+        snprintf(note, sizeof(note), "item_count %lld >= %lld", (long long)items,
+                 (long long)w_items);
+    } else if (w_heat > 0 && heat >= w_heat) {
+        reason = "heat";
+        snprintf(note, sizeof(note), "heat %lld >= %lld", (long long)heat, (long long)w_heat);
+    } else if (w_quiet > 0 && alert->matched_at - prev_last_item_at >= w_quiet) {
+        reason = "quiet";
+        snprintf(note, sizeof(note), "new item after %lld s quiet >= %lld s",
+                 (long long)(alert->matched_at - prev_last_item_at), (long long)w_quiet);
+    }
+    if (!reason) {
+        return 0;
+    }
+    err = ticket_store_prepare(store,
+                               "UPDATE events SET state = 'pending', resurfaced_at = ?1, "
+                               "resurface_reason = ?2, judge_deadline = ?3, "
+                               "judge_reminded_at = NULL, version = version + 1, "
+                               "updated_at = ?1 WHERE id = ?4",
+                               &st, "event resurface");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
+    sqlite3_bind_int64(st, 4, event_id);
+    err = ticket_store_step_done(store, st, "event resurface");
+    if (!err) {
+        err = event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
+                               "pending", note);
+    }
+    return err;
+}
+
+/* A new event of the alert in the inbox (pending), with its first item; *e filled. */
+static int event_create(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct event_ref *e)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    char *title = intake_title(&alert->item), *co = intake_co_departments(alert);
+    sqlite3_stmt *st = NULL;
+    bool found = false, inserted = false;
+    int err;
+
+    if (!title || !co) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
+        "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at) "
+        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &st, "event insert");
+    if (err) {
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, alert->event_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, yq_level_name(alert->level), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, co, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, alert->matched_at);
+    sqlite3_bind_int64(st, 7, alert->matched_at);
+    sqlite3_bind_int64(st, 8, alert->rules_version);
+    sqlite3_bind_int64(st, 9, desk_policy_judge_deadline(pol->desk, alert->level,
+                                                         alert->matched_at));
+    sqlite3_bind_int64(st, 10, now);
+    sqlite3_bind_int64(st, 11, now);
+    err = ticket_store_step_done(store, st, "event insert");
+    if (!err) {
+        err = event_read(store, NULL, sqlite3_last_insert_rowid(store->db), e, &found);
+    }
+    if (!err && !found) {
+        err = ERR_IO;
+    }
+    if (!err) {
+        err = event_add_item(store, e, alert, now, &inserted);
+    }
+    if (!err) {
+        char note[256];
+        snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
+                 yq_level_name(alert->level), ticket_store_nz(alert->department), alert->item.id);
+        err = event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
+                               note);
+    }
+done:
+    free(title);
+    free(co);
+    return err;
+}
+
+/* Whether the policy hands the alert over at once (a level or a matched rule group). */
+static bool auto_assign(struct ticket_store *store, const struct yq_alert *alert)
+{
+    const char **groups = alert_names(alert, 1);
+    bool yes;
+
+    if (!groups) {
+        /* out of memory: the level alone decides (never blocks intake) */
+        return desk_policy_auto_assign(ticket_store_policy_or_default(store)->desk, alert->level,
+                                       NULL, 0);
+    }
+    yes = desk_policy_auto_assign(ticket_store_policy_or_default(store)->desk, alert->level,
+                                  groups, alert->n_matches);
+    free(groups);
+    return yes;
+}
+
+/* The policy's 交办 at intake: the ticket of the new event e, which becomes auto_assigned. */
+static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
+                             const struct yq_alert *alert, int64_t now,
+                             struct ticket_intake_result *res)
+{
+    sqlite3_stmt *st = NULL;
+    char note[120];
+    int err = intake_create_ticket(store, alert, now, res);
+
+    if (err) {
+        return err;
+    }
+    err = ticket_store_prepare(store,
+                               "UPDATE events SET ticket_id = ?1, state = 'auto_assigned', "
+                               "version = version + 1, updated_at = ?2 WHERE id = ?3",
+                               &st, "event auto assign");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, res->ticket_id);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, e->id);
+    err = ticket_store_step_done(store, st, "event auto assign");
+    snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
+             yq_level_name(alert->level), res->number);
+    if (!err) {
+        err = event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
+                               "auto_assigned", note);
+    }
+    return err;
+}
+
+/* Follow e's merged_into links to the root event (the one items go to); e is replaced. */
+static int event_root(struct ticket_store *store, struct event_ref *e)
+{
+    for (int hop = 0; e->merged_into > 0; hop++) {
+        struct event_ref next;
+        bool found = false;
+        int err;
+        if (hop >= EVENT_MAX_HOPS) {
+            LOG_WARN("merge chain too long event_id=%lld: items stay on it", (long long)e->id);
+            return 0;
+        }
+        err = event_read(store, NULL, e->merged_into, &next, &found);
+        if (err) {
+            return err;
+        }
+        if (!found) {
+            return 0; /* a dangling link (foreign keys are off): keep the event itself */
+        }
+        event_ref_release(e);
+        *e = next;
+    }
+    return 0;
+}
+
+/* The alert for the root event e: record the item, attach it to the ticket or watch it. */
+static int event_take(struct ticket_store *store, struct event_ref *e,
+                      const struct yq_alert *alert, int64_t now, struct ticket_intake_result *res)
+{
+    bool inserted = false;
+    int64_t prev_last = e->last_item_at;
+    int err;
+
+    res->event_id = e->id;
+    err = event_add_item(store, e, alert, now, &inserted);
+    if (err) {
+        return err;
+    }
+    if (e->ticket_id > 0) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+        res->ticket_id = e->ticket_id;
+        err = ticket_store_prepare(store, "SELECT number, item_count FROM tickets WHERE id = ?",
+                                   &st, "ticket lookup");
+        if (err) {
+            return err;
+        }
+        sqlite3_bind_int64(st, 1, e->ticket_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            snprintf(res->number, sizeof(res->number), "%s",
+                     (const char *)sqlite3_column_text(st, 0));
+            res->item_count = sqlite3_column_int64(st, 1);
+        } else {
+            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
+        }
+        sqlite3_finalize(st);
+        return err ? err : intake_attach_item(store, alert, now, res);
+    }
+    res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
+    if (inserted && strcmp(e->state, "watching") == 0) {
+        err = event_check_watch(store, e->id, prev_last, alert, now);
+    }
+    if (!err) {
+        sqlite3_stmt *st = NULL;
+        err = ticket_store_prepare(store, "SELECT item_count FROM events WHERE id = ?", &st,
+                                   "event count");
+        if (!err) {
+            sqlite3_bind_int64(st, 1, e->id);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                res->item_count = sqlite3_column_int64(st, 0);
+            }
+            sqlite3_finalize(st);
+        }
+    }
+    return err;
+}
+
+/* The ticket of event_key without an event row (an older notifier made it): 0 when none. */
+static int legacy_ticket(struct ticket_store *store, const char *event_key, int64_t *ticket_id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *ticket_id = 0;
+    err = ticket_store_prepare(store, "SELECT id FROM tickets WHERE event_key = ?", &st,
+                               "ticket lookup");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, event_key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *ticket_id = sqlite3_column_int64(st, 0);
+    } else if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "ticket lookup");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Inside the transaction: what intake does with the alert (ticket_intake.h). */
+int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct ticket_intake_result *res)
+{
+    struct event_ref e;
+    bool found = false;
+    int64_t legacy = 0;
+    const char *why;
+    int err;
+
+    err = event_read(store, alert->event_key, 0, &e, &found);
+    if (!err && !found) {
+        err = legacy_ticket(store, alert->event_key, &legacy);
+        if (!err && legacy > 0) {
+            int64_t id = 0;
+            err = ticket_intake_event_for_ticket(store, legacy, now, &id);
+            if (!err) {
+                err = event_read(store, NULL, id, &e, &found);
+            }
+        }
+    }
+    if (err) {
+        goto done;
+    }
+    if (found) {
+        err = event_root(store, &e);
+        if (!err) {
+            err = event_take(store, &e, alert, now, res);
+        }
+        goto done;
+    }
+    why = intake_hold_reason(store, alert, now);
+    if (why) {
+        err = intake_hold_item(store, alert, why, now, res);
+        goto done;
+    }
+    err = event_create(store, alert, now, &e);
+    if (!err) {
+        res->event_id = e.id;
+        res->item_count = 1;
+        res->outcome = TICKET_INTAKE_QUEUED;
+        if (auto_assign(store, alert)) {
+            err = event_auto_assign(store, &e, alert, now, res);
+        }
+    }
+done:
+    event_ref_release(&e);
+    return err;
+}
+

@@ -1,0 +1,650 @@
+#include "events_cli.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event_flow.h"
+#include "notifier.h"
+#include "ticket_store.h"
+#include "yq_banned.h"
+#include "yq_cfg.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+#include "yq_proc.h"
+#include "yq_text.h"
+#include "yq_time.h"
+
+static const char usage[] =
+    "usage: yuqingctl events COMMAND [ARGS] [--config FILE] [--db PATH] [--by NAME] [--role R]\n"
+    "  list [--state pending|auto_assigned|assigned|watching|merged|dismissed|inbox|all]\n"
+    "       [--limit N] [--json]          (default inbox: 待研判 and 交办待确认)\n"
+    "  show ID [--json]                   the event, its items and its log\n"
+    "  assign ID --lead D [--co D2,D3] [--level I|II|III|IV] [--opinion TEXT]   交办\n"
+    "  confirm ID [--opinion TEXT]        确认交办 (an event handed over by policy)\n"
+    "  merge ID --into-event N | --into-ticket NUMBER [--note TEXT]            并入\n"
+    "  watch ID [--items N] [--heat N] [--quiet 2h] [--note TEXT]              持续关注\n"
+    "  dismiss ID --reason 与我无关|重复|误报|不属管辖|其他 [--note TEXT]        不予处置\n"
+    "          (or irrelevant|duplicate|false_alarm|out_of_scope|other; 其他 needs --note)\n"
+    "  --config FILE  notifier config (default config/notifier.yaml): store, clocks, routes,\n"
+    "                 desk policy\n"
+    "  --db PATH      the ticket database (default store.path of the config); must exist\n"
+    "  --by NAME      who acts (default $USER); --role duty (default) or admin\n"
+    "  --version N    act only if the event still has version N (as shown by show)\n";
+
+struct opts {
+    const char *state, *lead, *co, *level, *opinion, *into_event, *into_ticket, *items, *heat,
+        *quiet, *reason, *note, *by, *role, *db, *version;
+    long limit;
+    int json;
+};
+
+static int parse_opts(int *argc, char **argv, struct opts *o)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } keys[] = {
+        {"--state", offsetof(struct opts, state)},
+        {"--lead", offsetof(struct opts, lead)},
+        {"--co", offsetof(struct opts, co)},
+        {"--level", offsetof(struct opts, level)},
+        {"--opinion", offsetof(struct opts, opinion)},
+        {"--into-event", offsetof(struct opts, into_event)},
+        {"--into-ticket", offsetof(struct opts, into_ticket)},
+        {"--items", offsetof(struct opts, items)},
+        {"--heat", offsetof(struct opts, heat)},
+        {"--quiet", offsetof(struct opts, quiet)},
+        {"--reason", offsetof(struct opts, reason)},
+        {"--note", offsetof(struct opts, note)},
+        {"--by", offsetof(struct opts, by)},
+        {"--as", offsetof(struct opts, by)},
+        {"--role", offsetof(struct opts, role)},
+        {"--db", offsetof(struct opts, db)},
+        {"--version", offsetof(struct opts, version)},
+    };
+    int out = 0;
+
+    for (int i = 0; i < *argc; i++) {
+        bool matched = false;
+        if (strcmp(argv[i], "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < *argc) {
+            char *end = NULL;
+            o->limit = strtol(argv[++i], &end, 10);
+            if (!end || *end || o->limit < 1 || o->limit > 100000) {
+                fprintf(stderr, "yuqingctl events: --limit 须为 1 至 100000 (--limit must be "
+                                "1..100000)\n");
+                return ERR_INVALID;
+            }
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            if (strcmp(argv[i], keys[k].name) == 0) {
+                if (i + 1 >= *argc) {
+                    fprintf(stderr, "yuqingctl events: %s 缺少取值 (%s needs a value)\n",
+                            keys[k].name, keys[k].name);
+                    return ERR_INVALID;
+                }
+                *(const char **)((char *)o + keys[k].off) = argv[++i];
+                matched = true;
+                break;
+            }
+        }
+        if (matched) {
+            continue;
+        }
+        if (strncmp(argv[i], "--", 2) == 0) {
+            fprintf(stderr, "yuqingctl events: 未知选项 '%s' (unknown option)\n%s", argv[i], usage);
+            return ERR_INVALID;
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    return 0;
+}
+
+/* A positive integer argument (what: its name for the message). 0 or ERR_INVALID. */
+static int parse_id(const char *s, const char *what, int64_t *out)
+{
+    char *end = NULL;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+
+    if (!s || !end || *end || v < 0 || (v == 0 && strcmp(what, "--version") != 0)) {
+        fprintf(stderr, "yuqingctl events: %s '%s' 须为正整数 (%s must be a positive integer)\n",
+                what, s ? s : "", what);
+        return ERR_INVALID;
+    }
+    *out = v;
+    return 0;
+}
+
+static const char *shanghai(int64_t t, char *buf, size_t len)
+{
+    return t > 0 ? yq_time_format_shanghai(t, buf, len) : "-";
+}
+
+/* The message of an action's result code (the header's errors). */
+static int report(const char *action, int64_t id, int err)
+{
+    static const struct {
+        int err;
+        const char *text;
+    } msgs[] = {
+        {ERR_NOT_FOUND, "没有该事件或并入目标 (no such event or target)"},
+        {ERR_BAD_STATE, "事件当前状态不允许此操作，或已被他人处理（版本不符） (state or version)"},
+        {ERR_INVALID, "参数有误：部门未登记、级别、原因（其他须说明）、并入自身或循环并入、"
+                      "角色须为 duty 或 admin (bad value)"},
+        {ERR_RETRY, "数据库忙，请稍后再试 (database busy)"},
+    };
+    const char *text = "数据库错误 (store error)";
+
+    for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+        if (msgs[i].err == err) {
+            text = msgs[i].text;
+        }
+    }
+    fprintf(stderr, "yuqingctl events: 事件 %lld 未%s：%s\n", (long long)id, action, text);
+    return err == ERR_INVALID ? 2 : 1;
+}
+
+/* --- list, show ---------------------------------------------------------------------------- */
+
+#define LIST_COLS 8
+
+static int cmd_list(struct ticket_store *store, const struct opts *o)
+{
+    sqlite3 *db = ticket_store_db(store);
+    sqlite3_stmt *st = NULL;
+    const char *state = o->state ? o->state : "inbox";
+    json_t *rows = json_array();
+    size_t w[LIST_COLS] = {0};
+    int rc;
+
+    if (!rows ||
+        sqlite3_prepare_v2(db,
+                           "SELECT id, state, level, heat, item_count, detected_at, "
+                           "judge_deadline, title, version FROM events WHERE "
+                           "(?1 = 'all' OR state = ?1 OR (?1 = 'inbox' AND state IN "
+                           "('pending', 'auto_assigned'))) "
+                           "ORDER BY level, heat DESC, detected_at LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", sqlite3_errmsg(db));
+        json_decref(rows);
+        return 1;
+    }
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char a[32], b[32];
+        const char *st_name = (const char *)sqlite3_column_text(st, 1);
+        json_array_append_new(
+            rows,
+            json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:I}", "id",
+                      (json_int_t)sqlite3_column_int64(st, 0), "state", st_name, "state_label",
+                      yq_label(YQ_LABEL_EVENT_STATE, st_name), "level",
+                      (const char *)sqlite3_column_text(st, 2), "heat",
+                      (json_int_t)sqlite3_column_int64(st, 3), "item_count",
+                      (json_int_t)sqlite3_column_int64(st, 4), "detected_at",
+                      shanghai(sqlite3_column_int64(st, 5), a, sizeof(a)), "judge_deadline",
+                      shanghai(sqlite3_column_int64(st, 6), b, sizeof(b)), "title",
+                      (const char *)sqlite3_column_text(st, 7), "version",
+                      (json_int_t)sqlite3_column_int64(st, 8)));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", sqlite3_errmsg(db));
+        json_decref(rows);
+        return 1;
+    }
+    if (o->json) {
+        json_dumpf(rows, stdout, JSON_INDENT(1));
+        fputc('\n', stdout);
+    } else {
+        static const char *const heads[LIST_COLS] = {"编号", "状态", "级别", "热度",
+                                                     "信息数", "发现", "研判时限", "标题"};
+        static const char *const keys[LIST_COLS] = {"id", "state_label", "level", "heat",
+                                                    "item_count", "detected_at",
+                                                    "judge_deadline", "title"};
+        char cell[64], pad[512];
+        size_t i;
+        json_t *r;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t row = 0; row <= json_array_size(rows); row++) {
+                r = row ? json_array_get(rows, row - 1) : NULL;
+                for (int c = 0; c < LIST_COLS; c++) {
+                    const json_t *v = r ? json_object_get(r, keys[c]) : NULL;
+                    const char *s = heads[c];
+                    if (v && json_is_integer(v)) {
+                        snprintf(cell, sizeof(cell), "%lld", (long long)json_integer_value(v));
+                        s = cell;
+                    } else if (v) {
+                        s = json_string_value(v);
+                    }
+                    if (pass == 0) {
+                        size_t cw = yq_text_width(s);
+                        w[c] = cw > w[c] ? cw : w[c];
+                    } else if (c == LIST_COLS - 1) {
+                        printf("%s\n", s);
+                    } else {
+                        fputs(yq_text_pad(s, w[c], pad, sizeof(pad)), stdout);
+                        fputc(' ', stdout);
+                    }
+                }
+            }
+        }
+        (void)i;
+    }
+    json_decref(rows);
+    return 0;
+}
+
+static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o)
+{
+    sqlite3 *db = ticket_store_db(store);
+    sqlite3_stmt *st = NULL;
+    json_t *ev = NULL, *items = json_array(), *log = json_array();
+    char a[32], b[32];
+    int rc;
+
+    if (!items || !log ||
+        sqlite3_prepare_v2(db,
+                           "SELECT e.id, e.state, e.level, e.title, e.department, e.item_count, "
+                           "e.heat, e.detected_at, e.judge_deadline, e.version, "
+                           "coalesce(t.number, ''), e.outcome, e.dismiss_reason, e.opinion, "
+                           "coalesce(e.merged_into, 0), e.event_key FROM events e LEFT JOIN "
+                           "tickets t ON t.id = e.ticket_id WHERE e.id = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        json_decref(items);
+        json_decref(log);
+        fprintf(stderr, "yuqingctl events: %s\n", sqlite3_errmsg(db));
+        return 1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        ev = json_pack(
+            "{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "id",
+            (json_int_t)id, "state", state, "state_label", yq_label(YQ_LABEL_EVENT_STATE, state),
+            "level", (const char *)sqlite3_column_text(st, 2), "title",
+            (const char *)sqlite3_column_text(st, 3), "department",
+            (const char *)sqlite3_column_text(st, 4), "item_count",
+            (json_int_t)sqlite3_column_int64(st, 5), "heat",
+            (json_int_t)sqlite3_column_int64(st, 6), "detected_at",
+            shanghai(sqlite3_column_int64(st, 7), a, sizeof(a)), "judge_deadline",
+            shanghai(sqlite3_column_int64(st, 8), b, sizeof(b)), "version",
+            (json_int_t)sqlite3_column_int64(st, 9), "ticket",
+            (const char *)sqlite3_column_text(st, 10), "outcome",
+            (const char *)sqlite3_column_text(st, 11), "dismiss_reason",
+            (const char *)sqlite3_column_text(st, 12), "opinion",
+            (const char *)sqlite3_column_text(st, 13), "merged_into",
+            (json_int_t)sqlite3_column_int64(st, 14), "event_key",
+            (const char *)sqlite3_column_text(st, 15));
+    }
+    sqlite3_finalize(st);
+    if (!ev) {
+        json_decref(items);
+        json_decref(log);
+        fprintf(stderr, "yuqingctl events: 没有事件 %lld (no such event)\n", (long long)id);
+        return 1;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT matched_at, channel, author, title, url, heat FROM "
+                           "event_items WHERE event_id = ? ORDER BY matched_at, id LIMIT 500",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_array_append_new(
+                items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "matched_at",
+                                 shanghai(sqlite3_column_int64(st, 0), a, sizeof(a)), "channel",
+                                 (const char *)sqlite3_column_text(st, 1), "author",
+                                 (const char *)sqlite3_column_text(st, 2), "title",
+                                 (const char *)sqlite3_column_text(st, 3), "url",
+                                 (const char *)sqlite3_column_text(st, 4), "heat",
+                                 (json_int_t)sqlite3_column_int64(st, 5)));
+        }
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT at, actor, action, from_state, to_state, note FROM event_log "
+                           "WHERE event_id = ? ORDER BY id",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *action = (const char *)sqlite3_column_text(st, 2);
+            json_array_append_new(
+                log, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "at",
+                               shanghai(sqlite3_column_int64(st, 0), a, sizeof(a)), "actor",
+                               (const char *)sqlite3_column_text(st, 1), "action", action,
+                               "action_label", yq_label(YQ_LABEL_EVENT_ACTION, action), "from",
+                               (const char *)sqlite3_column_text(st, 3), "to",
+                               (const char *)sqlite3_column_text(st, 4), "note",
+                               (const char *)sqlite3_column_text(st, 5)));
+        }
+        sqlite3_finalize(st);
+    }
+    json_object_set_new(ev, "items", items);
+    json_object_set_new(ev, "log", log);
+    rc = 0;
+    if (o->json) {
+        json_dumpf(ev, stdout, JSON_INDENT(1));
+        fputc('\n', stdout);
+    } else {
+        size_t i;
+        json_t *v;
+#define S(k) json_string_value(json_object_get(ev, k))
+#define I(k) (long long)json_integer_value(json_object_get(ev, k))
+        printf("事件 %lld  %s\n级别 %s  状态 %s  预判主办 %s  信息 %lld 条  热度 %lld  版本 %lld\n"
+               "发现 %s  研判时限 %s\n",
+               I("id"), S("title"), S("level"), S("state_label"),
+               S("department")[0] ? S("department") : "（未定）", I("item_count"), I("heat"),
+               I("version"), S("detected_at"), S("judge_deadline"));
+        if (S("ticket")[0]) {
+            printf("交办单 %s\n", S("ticket"));
+        }
+        if (I("merged_into") > 0) {
+            printf("已并入事件 %lld\n", I("merged_into"));
+        }
+        if (S("dismiss_reason")[0]) {
+            printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, S("dismiss_reason")));
+        }
+        if (S("opinion")[0]) {
+            printf("研判意见 %s\n", S("opinion"));
+        }
+        printf("信息：\n");
+        json_array_foreach(items, i, v)
+        {
+            printf("  %s  %s  %s  热度 %lld  %s\n", json_string_value(json_object_get(v, "matched_at")),
+                   json_string_value(json_object_get(v, "channel")),
+                   json_string_value(json_object_get(v, "title")),
+                   (long long)json_integer_value(json_object_get(v, "heat")),
+                   json_string_value(json_object_get(v, "url")));
+        }
+        printf("记录：\n");
+        json_array_foreach(log, i, v)
+        {
+            printf("  %s  %s  %s  %s\n", json_string_value(json_object_get(v, "at")),
+                   json_string_value(json_object_get(v, "actor")),
+                   json_string_value(json_object_get(v, "action_label")),
+                   json_string_value(json_object_get(v, "note")));
+        }
+#undef S
+#undef I
+    }
+    json_decref(ev);
+    return rc;
+}
+
+/* --- the actions --------------------------------------------------------------------------- */
+
+/* What every action gets. */
+struct act {
+    struct ticket_store *store;
+    int64_t id;
+    struct event_actor who;
+    int64_t version; /* -1: not checked */
+    const struct opts *o;
+};
+
+static int act_assign(const struct act *a)
+{
+    const struct opts *o = a->o;
+    const char *co[16];
+    char *co_copy = NULL, *save = NULL, number[32] = "";
+    enum yq_level level = YQ_LEVEL_III;
+    size_t n_co = 0;
+    int err;
+
+    if (!o->lead) {
+        fprintf(stderr, "yuqingctl events: 交办须给出 --lead 牵头部门 (assign needs --lead)\n");
+        return 2;
+    }
+    if (o->level && yq_level_parse(o->level, &level)) {
+        fprintf(stderr, "yuqingctl events: --level 须为 I、II、III、IV 或 特别重大、重大、较大、"
+                        "一般 (--level must be I..IV)\n");
+        return 2;
+    }
+    if (!o->level) {
+        /* the event's own level, as the matcher graded it */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(ticket_store_db(a->store), "SELECT level FROM events WHERE id = ?",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, a->id);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                yq_level_parse((const char *)sqlite3_column_text(st, 0), &level);
+            }
+            sqlite3_finalize(st);
+        }
+    }
+    if (o->co) {
+        co_copy = strdup(o->co);
+        if (!co_copy) {
+            return 1;
+        }
+        for (char *d = strtok_r(co_copy, ",，", &save); d && n_co < 16;
+             d = strtok_r(NULL, ",，", &save)) {
+            co[n_co++] = d;
+        }
+    }
+    err = event_assign(a->store, a->id, &a->who, o->lead, co, n_co, level,
+                       o->opinion ? o->opinion : "", a->version, yq_time_now(), NULL, number);
+    free(co_copy);
+    if (err) {
+        return report("交办", a->id, err);
+    }
+    printf("事件 %lld 已交办：交办单 %s（%s %s，牵头 %s）\n", (long long)a->id, number,
+           yq_level_name(level), yq_level_label(level), o->lead);
+    return 0;
+}
+
+static int act_confirm(const struct act *a)
+{
+    int err = event_confirm(a->store, a->id, &a->who, a->o->opinion, a->version, yq_time_now());
+    if (err) {
+        return report("确认交办", a->id, err);
+    }
+    printf("事件 %lld 已确认交办\n", (long long)a->id);
+    return 0;
+}
+
+static int act_merge(const struct act *a)
+{
+    const struct opts *o = a->o;
+    int64_t target = 0, ticket_id = 0;
+    int err;
+
+    if ((o->into_event != NULL) == (o->into_ticket != NULL)) {
+        fprintf(stderr, "yuqingctl events: 并入须给出 --into-event N 或 --into-ticket 编号之一 "
+                        "(merge needs --into-event or --into-ticket)\n");
+        return 2;
+    }
+    if (o->into_event && parse_id(o->into_event, "--into-event", &target)) {
+        return 2;
+    }
+    if (o->into_ticket) {
+        struct ticket t;
+        if (ticket_store_get_by_number(a->store, o->into_ticket, &t) != 0) {
+            fprintf(stderr, "yuqingctl events: 没有交办单 %s (no such ticket)\n", o->into_ticket);
+            return 1;
+        }
+        ticket_id = t.id;
+        ticket_release(&t);
+    }
+    err = event_merge(a->store, a->id, &a->who, target, ticket_id, o->note, a->version,
+                      yq_time_now());
+    if (err) {
+        return report("并入", a->id, err);
+    }
+    printf("事件 %lld 已并入%s %s\n", (long long)a->id, o->into_event ? "事件" : "交办单",
+           o->into_event ? o->into_event : o->into_ticket);
+    return 0;
+}
+
+static int act_watch(const struct act *a)
+{
+    const struct opts *o = a->o;
+    int64_t items = 0, heat = 0, quiet_ms = 0;
+    int err;
+
+    if ((o->items && parse_id(o->items, "--items", &items)) ||
+        (o->heat && parse_id(o->heat, "--heat", &heat))) {
+        return 2;
+    }
+    if (o->quiet && cfg_parse_value(CFG_MS, o->quiet, 60000, 30LL * 86400000, &quiet_ms) != 0) {
+        fprintf(stderr, "yuqingctl events: --quiet '%s' 须为 1m 至 30d 的时长，如 2h (--quiet must "
+                        "be a duration such as 2h)\n",
+                o->quiet);
+        return 2;
+    }
+    if (!items && !heat && !quiet_ms) {
+        fprintf(stderr, "yuqingctl events: 持续关注须给出 --items、--heat 或 --quiet 之一 "
+                        "(watch needs a threshold)\n");
+        return 2;
+    }
+    err = event_watch(a->store, a->id, &a->who, items, heat, quiet_ms / 1000, o->note,
+                      a->version, yq_time_now());
+    if (err) {
+        return report("持续关注", a->id, err);
+    }
+    printf("事件 %lld 持续关注（信息数 %lld、热度 %lld、沉寂 %lld 秒后有新信息时重新提醒；0 为不用）\n",
+           (long long)a->id, (long long)items, (long long)heat, (long long)(quiet_ms / 1000));
+    return 0;
+}
+
+static int act_dismiss(const struct act *a)
+{
+    /* docs/desk.md labels as well as the ticket table's (yq_labels) and the codes */
+    static const struct {
+        const char *label, *code;
+    } extra[] = {{"与我无关", "irrelevant"}, {"不属管辖", "out_of_scope"}};
+    const char *code = a->o->reason ? yq_label_code(YQ_LABEL_DISMISS_REASON, a->o->reason) : NULL;
+    int err;
+
+    for (size_t i = 0; !code && a->o->reason && i < sizeof(extra) / sizeof(extra[0]); i++) {
+        if (strcmp(a->o->reason, extra[i].label) == 0) {
+            code = extra[i].code;
+        }
+    }
+    if (!code) {
+        fprintf(stderr, "yuqingctl events: --reason 须为 与我无关、重复、误报、不属管辖、其他 "
+                        "(irrelevant, duplicate, false_alarm, out_of_scope, other)\n");
+        return 2;
+    }
+    err = event_dismiss(a->store, a->id, &a->who, code, a->o->note, a->version, yq_time_now());
+    if (err) {
+        return report("不予处置", a->id, err);
+    }
+    printf("事件 %lld 不予处置（%s）\n", (long long)a->id,
+           yq_label(YQ_LABEL_DISMISS_REASON, code));
+    return 0;
+}
+
+/* The subcommands that act on one event: adding one is one row. */
+static const struct {
+    const char *name;
+    int (*run)(const struct act *a);
+} actions[] = {
+    {"assign", act_assign}, {"confirm", act_confirm}, {"merge", act_merge},
+    {"watch", act_watch},   {"dismiss", act_dismiss},
+};
+
+int events_cli_main(int argc, char **argv)
+{
+    struct yq_proc_args args;
+    struct notifier_cfg cfg;
+    struct ticket_policy policy;
+    struct ticket_store *store = NULL;
+    struct opts o;
+    char err[512] = "";
+    int rc = 2, n;
+    int64_t id = 0;
+
+    memset(&o, 0, sizeof(o));
+    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
+    if (rc != 0) {
+        return rc > 0 ? 0 : 2;
+    }
+    n = args.n_rest;
+    if (parse_opts(&n, args.rest, &o)) {
+        return 2;
+    }
+    if (n < 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (o.state) {
+        enum event_state s;
+        const char *code = yq_label_code(YQ_LABEL_EVENT_STATE, o.state);
+        o.state = code ? code : o.state;
+        if (strcmp(o.state, "all") != 0 && strcmp(o.state, "inbox") != 0 &&
+            event_state_parse(o.state, &s) != 0) {
+            fprintf(stderr, "yuqingctl events: --state '%s' 须为 待研判、交办待确认、已交办、持续关注、"
+                            "已并入、不予处置、inbox、all\n",
+                    o.state);
+            return 2;
+        }
+    }
+    if (n >= 2 && parse_id(args.rest[1], "ID", &id)) {
+        return 2;
+    }
+    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
+        fprintf(stderr, "yuqingctl events: 配置有误 (config): %s\n", err);
+        notifier_cfg_release(&cfg);
+        return 2;
+    }
+    if (o.db) {
+        char *db = strdup(o.db);
+        if (!db) {
+            notifier_cfg_release(&cfg);
+            return 1;
+        }
+        free(cfg.store.path);
+        cfg.store.path = db;
+    }
+    if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
+        fprintf(stderr,
+                "yuqingctl events: 交办单库 '%s' 不存在：请检查 --db 或 store.path（演示环境为 "
+                "--db .demo/tickets.db） (ticket store '%s' does not exist)\n",
+                cfg.store.path, cfg.store.path);
+        notifier_cfg_release(&cfg);
+        return 1;
+    }
+    notifier_cfg_policy(&cfg, &policy);
+    if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
+        fprintf(stderr, "yuqingctl events: %s\n", err);
+        notifier_cfg_release(&cfg);
+        return 1;
+    }
+    ticket_store_set_policy(store, &policy);
+    rc = -1;
+    if (strcmp(args.rest[0], "list") == 0 && n == 1) {
+        rc = cmd_list(store, &o);
+    } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
+        rc = cmd_show(store, id, &o);
+    } else if (n == 2) {
+        struct act a = {.store = store, .id = id, .version = -1, .o = &o};
+        a.who.name = o.by ? o.by : getenv("USER");
+        a.who.name = a.who.name ? a.who.name : "cli";
+        a.who.role = o.role ? o.role : "duty";
+        if (o.version && parse_id(o.version, "--version", &a.version)) {
+            rc = 2;
+        }
+        for (size_t i = 0; rc < 0 && i < sizeof(actions) / sizeof(actions[0]); i++) {
+            if (strcmp(args.rest[0], actions[i].name) == 0) {
+                rc = actions[i].run(&a);
+            }
+        }
+    }
+    if (rc < 0) {
+        fprintf(stderr, "yuqingctl events: 参数有误 (bad arguments)\n%s", usage);
+        rc = 2;
+    }
+    ticket_store_free(store);
+    notifier_cfg_release(&cfg);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * Internals shared by the two halves of intake: ticket_intake.c (tickets, items, revisions,
+ * held items) and event_intake.c (the 研判 inbox's events). Not for use outside them: go
+ * through ticket_intake.h. Every function runs inside the caller's open transaction.
+ */
+#ifndef NOTIFIER_TICKET_INTAKE_INT_H
+#define NOTIFIER_TICKET_INTAKE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ticket_intake.h"
+#include "yq_alert.h"
+
+/* The bounded texts of an alert's item as a row stores them (each new). */
+struct intake_item_row {
+    char *title, *excerpt, *author, *rule_ids, *matches;
+};
+
+/*
+ * The row texts of alert's item; title_from_text: a missing title is made from the text
+ * (intake_title()). Returns 0 or ERR_NOMEM (r released).
+ */
+int intake_item_row_make(const struct yq_alert *alert, bool title_from_text,
+                         struct intake_item_row *r);
+
+/* Free r's texts and zero it. */
+void intake_item_row_release(struct intake_item_row *r);
+
+/* The item's title (at most 200 code points), else the start of its text, else "(无标题)";
+   new string or NULL on ERR_NOMEM. */
+char *intake_title(const struct yq_item *item);
+
+/* The co-handling departments of an alert (the other matched rules'), a JSON array text;
+   new or NULL on ERR_NOMEM. */
+char *intake_co_departments(const struct yq_alert *alert);
+
+/* Bind n texts (borrowed; NULL binds "") to the parameters first, first + 1, ... of st. */
+void intake_bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n);
+
+/* Bind the item's published_at to parameter i (NULL when it has none). */
+void intake_bind_published(sqlite3_stmt *st, int i, const struct yq_item *item);
+
+/* v within 0 .. 10^9 (an engagement count from untrusted feed data). */
+int64_t intake_clamp_metric(int64_t v);
+
+/* How much one item adds to heat: 1 plus its reposts, comments and likes when known. */
+int64_t intake_item_heat(const struct yq_item *item);
+
+/* The ticket of the alert's event at once (the policy's handover), its one item: res filled
+   (outcome TICKET_INTAKE_CREATED). */
+int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                         struct ticket_intake_result *res);
+
+/* The alert's item on ticket res->ticket_id (res->number, res->item_count set): attached,
+   revised, duplicate or reopening (ticket_intake.h). */
+int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                       struct ticket_intake_result *res);
+
+/* Why a new event's alert opens nothing: "official", "old", "undated" or NULL. */
+const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert *alert,
+                               int64_t now);
+
+/* Record the alert's item in held_items with reason (outcome HELD, or DUPLICATE when there). */
+int intake_hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
+                     int64_t now, struct ticket_intake_result *res);
+
+/* What intake does with the alert inside its transaction (event_intake.c): res filled. */
+int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                       struct ticket_intake_result *res);
+
+#endif

@@ -1,0 +1,866 @@
+/*
+ * The 研判 inbox (issue #13, docs/desk.md): intake into events, the desk policy, the duty
+ * officer's actions (交办, 确认交办, 并入, 持续关注, 不予处置) and their rejections, the
+ * statutory clocks after a late 交办, watch thresholds, merges, the 研判 reminder and the
+ * append-only event log. Every time is injected; nothing depends on the wall clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "desk_policy.h"
+#include "events_cli.h"
+#include "event_flow.h"
+#include "notifier_fixture.h"
+#include "ticket_clock.h"
+#include "ticket_intake.h"
+#include "ticket_store.h"
+#include "yq_alert.h"
+#include "yq_cfg.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+
+#define MIN 60
+#define HOUR 3600
+
+static const char routes_yaml[] = "channels:\n"
+                                  "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/duty'}\n"
+                                  "  zrzy-liaison: {type: webhook, url: 'http://127.0.0.1:9/zl'}\n"
+                                  "  yj-liaison: {type: webhook, url: 'http://127.0.0.1:9/yl'}\n"
+                                  "duty_officer: [duty-hook]\n"
+                                  "departments:\n"
+                                  "  市自然资源局: {liaison: [zrzy-liaison]}\n"
+                                  "  市应急管理局: {liaison: yj-liaison}\n";
+
+/* A store with the routes above and the default desk policy (or desk when set). */
+struct env {
+    struct ticket_store *store;
+    struct notify_routes routes;
+    struct ticket_policy policy;
+};
+
+static void env_open(struct env *e, const struct desk_policy *desk)
+{
+    char err[256] = "";
+
+    memset(e, 0, sizeof(*e));
+    e->store = notifier_store_memory();
+    if (notifier_routes_load(&e->routes, routes_yaml, err, sizeof(err)) != 0) {
+        fail_msg("routes: %s", err);
+    }
+    e->policy.routes = &e->routes;
+    e->policy.link_base = "https://duty.example/ticket?number=";
+    e->policy.desk = desk; /* NULL: the built-in policy (I and II at once) */
+    ticket_store_set_policy(e->store, &e->policy);
+}
+
+static void env_close(struct env *e)
+{
+    ticket_store_free(e->store);
+    notify_routes_release(&e->routes);
+}
+
+/* One alert: the fields a test varies; metrics < 0 = unknown. */
+struct alert_in {
+    const char *key, *item, *level, *matched, *group;
+    int reposts, comments, likes;
+    const char *region;
+};
+
+/* Take a in at now (seconds); returns intake's code, res may be NULL. */
+static int take(struct env *e, const struct alert_in *a, int64_t now,
+                struct ticket_intake_result *res)
+{
+    char json[4096], metrics[128] = "", group[96] = "", err[256] = "";
+    struct yq_alert alert;
+    int rc;
+
+    if (a->reposts >= 0) {
+        snprintf(metrics, sizeof(metrics),
+                 ",\"metrics\":{\"reposts\":%d,\"comments\":%d,\"likes\":%d}", a->reposts,
+                 a->comments, a->likes);
+    }
+    if (a->group) {
+        snprintf(group, sizeof(group), "\"group\":\"%s\",", a->group);
+    }
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"%s\","
+             "\"department\":\"市自然资源局\",\"matches\":[{\"rule_id\":\"land-01\","
+             "\"name\":\"征地拆迁补偿\",%s\"department\":\"市自然资源局\",\"level\":\"%s\","
+             "\"terms\":[{\"term\":\"征地\",\"field\":\"text\",\"start\":2,\"end\":4}]}],"
+             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\",\"source_id\":\"wb-ak\","
+             "\"channel\":\"安康发布\",\"url\":\"https://weibo.example/%s\","
+             "\"title\":\"汉滨区征地补偿款迟迟未发放\",\"text\":\"汉滨征地补偿款迟迟未发放\","
+             "\"author\":\"村民甲\",\"region\":\"%s\",\"published_at\":\"%s\","
+             "\"fetched_at\":\"%s\"%s}}",
+             a->key, a->matched, a->level, group, a->level, a->item, a->item,
+             a->region ? a->region : "汉滨区", a->matched, a->matched, metrics);
+    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
+        fail_msg("alert: %s", err);
+    }
+    rc = ticket_intake_alert(e->store, &alert, now, res);
+    yq_alert_release(&alert);
+    return rc;
+}
+
+/* The integer of sql (printf-formatted) on e's store. */
+static int64_t count(struct env *e, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return notifier_count(e->store, sql);
+}
+
+/* The text of sql's first column (into buf). */
+static const char *text(struct env *e, char *buf, size_t len, const char *fmt, ...)
+{
+    char sql[1024];
+    sqlite3_stmt *st = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(e->store), sql, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(buf, len, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static const struct event_actor duty = {"王值班", "duty"};
+
+/* --- intake and policy -------------------------------------------------------------------- */
+
+static void test_level_iii_waits_in_the_inbox(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:1", "wb:1", "III", "2026-11-29T08:00:00Z", NULL, 10, 5, 20, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    struct env e;
+    char buf[256];
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(res.ticket_id, 0);
+    assert_true(res.event_id > 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "pending");
+    assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
+    assert_int_equal(count(&e, "SELECT heat FROM events"), 36); /* 1 + 10 + 5 + 20 */
+    assert_int_equal(count(&e, "SELECT detected_at FROM events"), t0);
+    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 30 * MIN);
+    assert_int_equal(count(&e, "SELECT ticket_id IS NULL AND judged_at IS NULL FROM events"), 1);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT source_kinds FROM events"),
+                        "[\"weibo\"]");
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT rule_ids FROM events"),
+                        "[\"land-01\"]");
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT region FROM events"), "汉滨区");
+    assert_int_equal(count(&e, "SELECT reposts + comments + likes FROM event_items"), 35);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT action FROM event_log"), "created");
+    env_close(&e);
+}
+
+static void test_level_ii_is_handed_over_at_once(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:2", "wb:2", "II", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    struct env e;
+    char buf[256];
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_true(res.ticket_id > 0);
+    assert_string_equal(res.number, "YQ-2026-11-0001");
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "auto_assigned");
+    assert_int_equal(count(&e, "SELECT ticket_id FROM events"), res.ticket_id);
+    assert_int_equal(count(&e, "SELECT judged_at IS NULL FROM events"), 1); /* until confirmed */
+    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 10 * MIN);
+    /* 交办 as intake always did: the lead's liaison and the duty officer */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
+    assert_int_equal(count(&e, "SELECT ack_deadline FROM tickets"), t0 + HOUR);
+    assert_int_equal(count(&e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'auto_assigned' "
+                               "AND from_state = 'pending' AND to_state = 'auto_assigned'"),
+                     1);
+    env_close(&e);
+}
+
+static void test_policy_rule_groups_and_parse(void **state)
+{
+    struct desk_policy p;
+    struct cfg_doc doc;
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:g1", "wb:g1", "IV", "2026-11-29T08:00:00Z", "生态环境", -1, 0, 0,
+                         NULL};
+    struct alert_in b = {"ev:g2", "wb:g2", "IV", "2026-11-29T08:00:00Z", "城市管理", -1, 0, 0,
+                         NULL};
+    const char *yaml = "desk:\n  auto_assign_levels: [I]\n  auto_assign_groups: [生态环境]\n"
+                       "  judge_deadline_ms: 20m\n";
+    char err[256] = "";
+    struct env e;
+
+    (void)state;
+    /* the built-in defaults, from the key table */
+    assert_int_equal(desk_policy_defaults()->auto_assign_levels,
+                     (1u << YQ_LEVEL_I) | (1u << YQ_LEVEL_II));
+    assert_int_equal(desk_policy_defaults()->n_auto_assign_groups, 0);
+    assert_int_equal(desk_policy_defaults()->judge_deadline_ms, 30 * 60000);
+    assert_int_equal(desk_policy_defaults()->judge_deadline_urgent_ms, 10 * 60000);
+
+    memset(&p, 0, sizeof(p));
+    memset(&doc, 0, sizeof(doc));
+    assert_int_equal(cfg_doc_load(&doc, "notifier.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    {
+        yaml_node_t *desk = cfg_map_get(&doc, cfg_doc_root(&doc), "desk");
+        assert_int_equal(cfg_fill(desk_policy_cfg_keys, &p, &doc, desk, err, sizeof(err)), 0);
+        assert_int_equal(desk_policy_parse_lists(&p, &doc, desk, err, sizeof(err)), 0);
+    }
+    cfg_doc_release(&doc);
+    assert_int_equal(p.auto_assign_levels, 1u << YQ_LEVEL_I);
+    assert_int_equal(p.n_auto_assign_groups, 1);
+    assert_string_equal(p.auto_assign_groups[0], "生态环境");
+    assert_int_equal(p.judge_deadline_ms, 20 * 60000);
+
+    env_open(&e, &p);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED); /* its group is handed over */
+    assert_int_equal(take(&e, &b, 100, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(count(&e, "SELECT judge_deadline - detected_at FROM events WHERE "
+                               "event_key = 'ev:g2'"),
+                     20 * MIN);
+    env_close(&e);
+    desk_policy_release(&p);
+
+    /* wrong values are clear configuration errors */
+    {
+        const char *bad[] = {"desk:\n  auto_assign_levels: [I, V]\n",
+                             "desk:\n  auto_assign_levels: II\n",
+                             "desk:\n  auto_assign_groups: ['']\n"};
+        const char *want[] = {"'V' is not a level", "must be a list", "rule group name"};
+        for (size_t i = 0; i < 3; i++) {
+            memset(&doc, 0, sizeof(doc));
+            assert_int_equal(cfg_doc_load(&doc, "n.yaml", bad[i], strlen(bad[i]), err,
+                                          sizeof(err)),
+                             0);
+            assert_int_equal(desk_policy_parse_lists(&p, &doc,
+                                                     cfg_map_get(&doc, cfg_doc_root(&doc), "desk"),
+                                                     err, sizeof(err)),
+                             ERR_INVALID);
+            assert_non_null(strstr(err, want[i]));
+            assert_non_null(strstr(err, "n.yaml:2"));
+            cfg_doc_release(&doc);
+        }
+        memset(&doc, 0, sizeof(doc));
+        const char *short_deadline = "desk:\n  judge_deadline_ms: 10s\n";
+        assert_int_equal(cfg_doc_load(&doc, "n.yaml", short_deadline, strlen(short_deadline), err,
+                                      sizeof(err)),
+                         0);
+        assert_int_equal(cfg_fill(desk_policy_cfg_keys, &p, &doc,
+                                  cfg_map_get(&doc, cfg_doc_root(&doc), "desk"), err,
+                                  sizeof(err)),
+                         ERR_INVALID);
+        assert_non_null(strstr(err, "judge_deadline_ms"));
+        cfg_doc_release(&doc);
+    }
+}
+
+static void test_redelivered_alert_changes_nothing(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", NULL, 3, 0, 0, NULL};
+    struct env e;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(&e, &a, 200, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+    assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
+    assert_int_equal(count(&e, "SELECT heat FROM events"), 4);
+    assert_int_equal(count(&e, "SELECT version FROM events"), 0);
+    assert_int_equal(count(&e, "SELECT updated_at FROM events"), 100);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_items"), 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 1);
+    env_close(&e);
+}
+
+/* --- 交办 ----------------------------------------------------------------------------------- */
+
+static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a1 = {"ev:a", "wb:a1", "III", "2026-11-29T08:00:00Z", NULL, 10, 0, 0, NULL};
+    struct alert_in a2 = {"ev:a", "wb:a2", "III", "2026-11-29T08:05:00Z", NULL, 0, 4, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), now = t0 + 3 * HOUR;
+    const char *co[] = {"市应急管理局", "市自然资源局", "市应急管理局"};
+    struct ticket t;
+    struct env e;
+    int64_t ticket_id = 0, ev;
+    char number[32] = "", buf[512];
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a1, t0 + 1, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(take(&e, &a2, t0 + 5 * MIN, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(res.item_count, 2);
+    /* 研判 three hours later, raising the level to II */
+    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", co, 3, YQ_LEVEL_II,
+                                  "属实，涉及征地补偿，请自然资源局牵头", 0, now, &ticket_id,
+                                  number),
+                     0);
+    assert_string_equal(number, "YQ-2026-11-0001");
+    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(t.id, ticket_id);
+    assert_int_equal(t.detected_at, t0);
+    assert_int_equal(t.response_deadline, t0 + 5 * HOUR); /* from detection, not from 交办 */
+    assert_int_equal(t.press_deadline, t0 + 24 * HOUR);
+    assert_int_equal(t.assigned_at, now);
+    assert_int_equal(t.ack_deadline, now + HOUR); /* the department's own clock */
+    assert_int_equal(t.item_count, 2);
+    assert_int_equal(t.heat, 11 + 5);
+    assert_int_equal(t.level, YQ_LEVEL_II);
+    assert_string_equal(t.department, "市自然资源局");
+    assert_string_equal(t.co_departments, "[\"市应急管理局\"]");
+    ticket_release(&t);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld",
+                           (long long)ticket_id),
+                     2);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT actor || '|' || actor_role || '|' || note FROM ticket_log "
+                             "WHERE action = 'created'"),
+                        "王值班|duty_officer|属实，涉及征地补偿，请自然资源局牵头");
+    /* the lead's and co-handling liaisons and the duty officer are told */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || outcome || '|' || judged_by || '|' || "
+                             "judged_at || '|' || version || '|' || level FROM events"),
+                        "assigned|assigned|王值班|1795950000|1|II");
+    assert_int_equal(now, 1795950000);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT actor_role || '|' || from_state || '|' || to_state FROM "
+                             "event_log WHERE action = 'assign'"),
+                        "duty|pending|assigned");
+    /* a later item of the event goes to its ticket */
+    a2.item = "wb:a3";
+    a2.matched = "2026-11-29T11:30:00Z";
+    assert_int_equal(take(&e, &a2, now + 30 * MIN, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(res.ticket_id, ticket_id);
+    assert_int_equal(count(&e, "SELECT item_count FROM tickets"), 3);
+    assert_int_equal(count(&e, "SELECT item_count FROM events"), 3);
+    /* a redelivered item handed over from the inbox is not a revision */
+    a2.item = "wb:a1";
+    a2.matched = "2026-11-29T08:00:00Z";
+    assert_int_equal(take(&e, &a2, now + 31 * MIN, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+    env_close(&e);
+}
+
+static void test_assign_rejections(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:x", "wb:x", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    const struct event_actor liaison = {"李联络", "liaison"};
+    const struct event_actor nobody = {"", "duty"};
+    const char *bad_co[] = {"市不存在局"};
+    struct env e;
+    int64_t ev;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(event_assign(e.store, ev + 99, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+                                  "", -1, 200, NULL, NULL),
+                     ERR_NOT_FOUND);
+    assert_int_equal(event_assign(e.store, ev, &liaison, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+                                  "", -1, 200, NULL, NULL),
+                     ERR_INVALID);
+    assert_int_equal(event_assign(e.store, ev, &nobody, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+                                  "", -1, 200, NULL, NULL),
+                     ERR_INVALID);
+    /* unknown departments: the routes name the departments there are */
+    assert_int_equal(event_assign(e.store, ev, &duty, "市不存在局", NULL, 0, YQ_LEVEL_III, "", -1,
+                                  200, NULL, NULL),
+                     ERR_INVALID);
+    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", bad_co, 1, YQ_LEVEL_III,
+                                  "", -1, 200, NULL, NULL),
+                     ERR_INVALID);
+    assert_int_equal(event_assign(e.store, ev, &duty, "", NULL, 0, YQ_LEVEL_III, "", -1, 200, NULL,
+                                  NULL),
+                     ERR_INVALID);
+    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", NULL, 0, (enum yq_level)7,
+                                  "", -1, 200, NULL, NULL),
+                     ERR_INVALID);
+    /* the registry (web_departments), when it has names, is the one that counts */
+    assert_int_equal(sqlite3_exec(ticket_store_db(e.store),
+                                  "INSERT INTO web_departments (name, head, created_at) "
+                                  "VALUES ('市应急管理局', '', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
+                                  -1, 200, NULL, NULL),
+                     ERR_INVALID);
+    /* version mismatch: someone acted first */
+    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
+                                  3, 200, NULL, NULL),
+                     ERR_BAD_STATE);
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 1); /* nothing changed */
+    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
+                                  0, 200, NULL, NULL),
+                     0);
+    /* wrong state: an assigned event is not assigned again, watched or dismissed */
+    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
+                                  -1, 300, NULL, NULL),
+                     ERR_BAD_STATE);
+    assert_int_equal(event_watch(e.store, ev, &duty, 5, 0, 0, NULL, -1, 300), ERR_BAD_STATE);
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "irrelevant", NULL, -1, 300),
+                     ERR_BAD_STATE);
+    assert_int_equal(event_confirm(e.store, ev, &duty, NULL, -1, 300), ERR_BAD_STATE);
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
+    env_close(&e);
+}
+
+static void test_confirm_auto_assigned(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:c", "wb:c", "I", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct alert_in p = {"ev:p", "wb:p", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct env e;
+    char buf[256];
+    int64_t ev, pending;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(take(&e, &p, 100, &res), 0);
+    pending = res.event_id;
+    assert_int_equal(event_confirm(e.store, pending, &duty, NULL, -1, 400), ERR_BAD_STATE);
+    assert_int_equal(event_confirm(e.store, ev, &duty, "确认", 0, 400), ERR_BAD_STATE); /* v1 */
+    assert_int_equal(event_confirm(e.store, ev, &duty, "已核实，确认交办", 1, 400), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || judged_at || '|' || outcome || '|' || "
+                             "opinion || '|' || version FROM events WHERE id = %lld",
+                             (long long)ev),
+                        "assigned|400|assigned|已核实，确认交办|2");
+    assert_int_equal(event_confirm(e.store, ev, &duty, NULL, -1, 500), ERR_BAD_STATE);
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
+    env_close(&e);
+}
+
+/* --- 不予处置 ------------------------------------------------------------------------------ */
+
+static void test_dismiss(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:d", "wb:d1", "IV", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct env e;
+    char buf[256];
+    int64_t ev;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "other", NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "other", "", -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "boring", "x", -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e.store, ev, &duty, NULL, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "false_alarm", "关键词误命中", 0, 200), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || dismiss_reason || '|' || dismiss_note || '|' "
+                             "|| outcome || '|' || judged_at FROM events"),
+                        "dismissed|false_alarm|关键词误命中|dismissed|200");
+    assert_int_equal(event_dismiss(e.store, ev, &duty, "irrelevant", NULL, -1, 300),
+                     ERR_BAD_STATE);
+    /* a later item is recorded, nothing else happens */
+    a.item = "wb:d2";
+    assert_int_equal(take(&e, &a, 400, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(count(&e, "SELECT item_count FROM events"), 2);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "dismissed");
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
+    env_close(&e);
+}
+
+/* --- 持续关注 ------------------------------------------------------------------------------ */
+
+static void test_watch_thresholds_resurface_exactly(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:w", "wb:w1", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    struct env e;
+    char buf[256];
+    int64_t ev;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, t0, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(event_watch(e.store, ev, &duty, 0, 0, 0, NULL, -1, t0), ERR_INVALID);
+    assert_int_equal(event_watch(e.store, ev, &duty, -1, 5, 0, NULL, -1, t0), ERR_INVALID);
+    /* items: back when the count reaches 3 */
+    assert_int_equal(event_watch(e.store, ev, &duty, 3, 0, 0, "再看看", 0, t0 + 60), 0);
+    a.item = "wb:w2";
+    assert_int_equal(take(&e, &a, t0 + 120, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    a.item = "wb:w3";
+    assert_int_equal(take(&e, &a, t0 + 180, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || resurface_reason || '|' || resurfaced_at "
+                             "FROM events"),
+                        "pending|items|1795939380");
+    assert_int_equal(t0, 1795939200);
+    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 180 + 30 * MIN);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced' AND "
+                               "from_state = 'watching' AND to_state = 'pending'"),
+                     1);
+    /* the first decision keeps its time */
+    assert_int_equal(count(&e, "SELECT judged_at FROM events"), t0 + 60);
+
+    /* heat: 3 + 40 = 43 < 45, then + 2 = 45 */
+    assert_int_equal(event_watch(e.store, ev, &duty, 0, 45, 0, NULL, -1, t0 + 200), 0);
+    a.item = "wb:w4";
+    a.reposts = 39;
+    assert_int_equal(take(&e, &a, t0 + 210, &res), 0);
+    assert_int_equal(count(&e, "SELECT heat FROM events"), 43);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    a.item = "wb:w5";
+    a.reposts = 1;
+    assert_int_equal(take(&e, &a, t0 + 220, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || resurface_reason FROM events"),
+                        "pending|heat");
+
+    /* quiet: a new item after at least 2 h without one */
+    assert_int_equal(event_watch(e.store, ev, &duty, 0, 0, 2 * HOUR, NULL, -1, t0 + 300), 0);
+    a.item = "wb:w6";
+    a.reposts = 0;
+    a.matched = "2026-11-29T09:59:59Z"; /* the last item was at 08:00:00: 7199 s */
+    assert_int_equal(take(&e, &a, t0 + 7200, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    a.item = "wb:w7";
+    a.matched = "2026-11-29T11:59:59Z"; /* 7200 s after the last one */
+    assert_int_equal(take(&e, &a, t0 + 4 * HOUR, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || resurface_reason FROM events"),
+                        "pending|quiet");
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced'"), 3);
+    env_close(&e);
+}
+
+/* --- 并入 ------------------------------------------------------------------------------------ */
+
+static void test_merge_moves_items_and_heat(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:m1", "wb:m1", "III", "2026-11-29T08:00:00Z", NULL, 4, 0, 0, NULL};
+    struct alert_in b = {"ev:m2", "wb:m2", "III", "2026-11-29T07:00:00Z", "生态环境", 9, 0, 0,
+                         NULL};
+    struct alert_in c = {"ev:m3", "wb:m3", "II", "2026-11-29T09:00:00Z", NULL, 0, 0, 0, NULL};
+    struct env e;
+    char buf[512];
+    int64_t ea, eb, ec, tc;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    ea = res.event_id;
+    a.item = "wb:m1b";
+    assert_int_equal(take(&e, &a, 110, &res), 0); /* A: 2 items, heat 10 */
+    assert_int_equal(take(&e, &b, 120, &res), 0);
+    eb = res.event_id; /* B: 1 item, heat 10 */
+    assert_int_equal(take(&e, &c, 130, &res), 0);
+    ec = res.event_id; /* C: level II, handed over: a ticket */
+    tc = res.ticket_id;
+
+    assert_int_equal(event_merge(e.store, ea, &duty, ea, 0, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_merge(e.store, ea, &duty, 9999, 0, NULL, -1, 200), ERR_NOT_FOUND);
+    assert_int_equal(event_merge(e.store, ea, &duty, 0, 0, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_merge(e.store, ea, &duty, eb, 0, "同一事件", 0, 200), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || merged_into || '|' || outcome || '|' || "
+                             "item_count || '|' || heat FROM events WHERE id = %lld",
+                             (long long)ea),
+                        "merged|2|merged|0|0");
+    assert_int_equal(eb, 2);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT item_count || '|' || heat || '|' || last_item_at || '|' || "
+                             "first_post_at || '|' || rule_groups FROM events WHERE id = %lld",
+                             (long long)eb),
+                        "3|20|1795939200|1795935600|[\"生态环境\"]");
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE event_id = %lld",
+                           (long long)eb),
+                     3);
+    /* a cycle: B into A, whose root is B itself */
+    assert_int_equal(event_merge(e.store, eb, &duty, ea, 0, NULL, -1, 210), ERR_INVALID);
+    /* a later alert for the merged key goes to the target */
+    a.item = "wb:m1c";
+    assert_int_equal(take(&e, &a, 220, &res), 0);
+    assert_int_equal(res.event_id, eb);
+    assert_int_equal(count(&e, "SELECT item_count FROM events WHERE id = %lld", (long long)eb), 4);
+
+    /* B into the ticket of C: its items become the ticket's, with count and heat */
+    assert_int_equal(event_merge(e.store, eb, &duty, 0, tc, NULL, -1, 300), 0);
+    assert_int_equal(count(&e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc),
+                     5);
+    assert_int_equal(count(&e, "SELECT heat FROM tickets WHERE id = %lld", (long long)tc),
+                     1 + 25);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld",
+                           (long long)tc),
+                     5);
+    assert_int_equal(count(&e, "SELECT item_count FROM events WHERE id = %lld", (long long)ec), 5);
+    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'merged' AND "
+                               "ticket_id = %lld",
+                           (long long)tc),
+                     1);
+    /* and the first merged event's key now reaches the ticket (two hops) */
+    a.item = "wb:m1d";
+    assert_int_equal(take(&e, &a, 400, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(res.ticket_id, tc);
+    assert_int_equal(count(&e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc),
+                     6);
+    env_close(&e);
+}
+
+/* --- the 研判 reminder --------------------------------------------------------------------- */
+
+static void test_judge_reminder_once(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:j", "wb:j", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct alert_in b = {"ev:k", "wb:k", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    struct env e;
+    char buf[256];
+    int n = -1;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, t0, &res), 0);
+    assert_int_equal(take(&e, &b, t0, &res), 0);
+    assert_int_equal(event_dismiss(e.store, res.event_id, &duty, "duplicate", NULL, -1, t0 + 60),
+                     0);
+    assert_int_equal(event_flow_remind_judge(e.store, t0 + 30 * MIN - 1, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(event_flow_remind_judge(e.store, t0 + 30 * MIN, &n), 0);
+    assert_int_equal(n, 1); /* the dismissed one is judged */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 1);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT kind || '|' || channel || '|' || role || '|' || "
+                             "(ticket_id IS NULL) FROM outbox"),
+                        "judge_overdue|duty-hook|duty|1");
+    assert_non_null(strstr(text(&e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
+    assert_int_equal(count(&e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
+                     t0 + 30 * MIN);
+    assert_int_equal(event_flow_remind_judge(e.store, t0 + 5 * HOUR, &n), 0);
+    assert_int_equal(n, 0); /* never twice */
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"),
+                     1);
+    env_close(&e);
+}
+
+/* --- the log, old tickets, names ------------------------------------------------------------ */
+
+static void test_event_log_is_append_only(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:l", "wb:l", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct env e;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(event_dismiss(e.store, res.event_id, &duty, "irrelevant", NULL, -1, 200), 0);
+    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store),
+                                      "UPDATE event_log SET note = 'x'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store), "DELETE FROM event_log", NULL,
+                                      NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 2);
+    env_close(&e);
+}
+
+static void test_ticket_without_event_gets_one(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:old", "wb:o2", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct env e;
+    char buf[256];
+
+    (void)state;
+    env_open(&e, NULL);
+    /* a ticket an older binary wrote after migration 9 */
+    assert_int_equal(sqlite3_exec(ticket_store_db(e.store),
+                                  "INSERT INTO tickets (number, event_key, title, level, "
+                                  "department, detected_at, ack_deadline, response_deadline, "
+                                  "item_count, created_at, updated_at, heat) VALUES "
+                                  "('YQ-2026-11-0001', 'ev:old', '旧单', 'III', '市自然资源局', "
+                                  "50, 3650, 172850, 1, 50, 50, 1);"
+                                  "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
+                                  "VALUES (1, 'wb:o1', 50);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(res.ticket_id, 1);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || '|' || ticket_id || '|' || item_count FROM events"),
+                        "assigned|1|2");
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_items"), 2);
+    assert_int_equal(count(&e, "SELECT item_count FROM tickets"), 2);
+    env_close(&e);
+}
+
+/* `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason. */
+static void test_events_cli(void **state)
+{
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    struct alert_in a = {"ev:cli1", "wb:cli1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0,
+                         NULL};
+    struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
+    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256];
+    struct env e;
+    FILE *c;
+    int saved;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/yq-events-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/tickets.db", dir);
+    snprintf(conf, sizeof(conf), "%s/notifier.yaml", dir);
+    snprintf(out_path, sizeof(out_path), "%s/out.txt", dir);
+    snprintf(buf, sizeof(buf), "%s/calendar", dir);
+    assert_int_equal(mkdir(buf, 0700), 0);
+    c = fopen(conf, "w");
+    assert_non_null(c);
+    fprintf(c, "store:\n  path: %s\nclocks:\n  calendar_dir: %s/calendar\n", db, dir);
+    fputs(routes_yaml, c);
+    fclose(c);
+    cfg.path = db;
+    {
+        char err[256] = "";
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&cfg, &e.store, err, sizeof(err)), 0);
+        assert_int_equal(notifier_routes_load(&e.routes, routes_yaml, err, sizeof(err)), 0);
+        e.policy.routes = &e.routes; /* the default desk policy: III and IV wait */
+        ticket_store_set_policy(e.store, &e.policy);
+    }
+    assert_int_equal(take(&e, &a, 100, NULL), 0);
+    assert_int_equal(take(&e, &b, 100, NULL), 0);
+    {
+        char *list[] = {"events", "list", "--config", conf, NULL};
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(4, list), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "待研判"));
+        assert_non_null(strstr(out, "研判时限"));
+    }
+    {
+        char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
+                          "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(13, assign), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "YQ-2026-11-0001"));
+    }
+    {
+        char *bad[] = {"events", "dismiss", "2", "--reason", "无聊", "--config", conf, NULL};
+        char *other[] = {"events", "dismiss", "2", "--reason", "其他", "--config", conf, NULL};
+        char *ok[] = {"events", "dismiss", "2",      "--reason", "误报",
+                      "--by",   "李值班",  "--config", conf,       NULL};
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, bad), 2);
+        assert_int_equal(events_cli_main(7, other), 2); /* 其他 needs a note */
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, ok), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+    }
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT group_concat(state || ':' || judged_by, ',') FROM "
+                             "(SELECT state, judged_by FROM events ORDER BY id)"),
+                        "assigned:王值班,dismissed:李值班");
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
+                        "false_alarm");
+    env_close(&e);
+    snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
+    assert_int_equal(system(buf), 0);
+}
+
+static void test_state_names_and_labels(void **state)
+{
+    enum event_state s;
+    static const char *const labels[] = {"", "待研判", "交办待确认", "已交办",
+                                         "持续关注", "已并入", "不予处置"};
+
+    (void)state;
+    for (int i = EVENT_PENDING; i <= EVENT_DISMISSED; i++) {
+        assert_int_equal(event_state_parse(event_state_name((enum event_state)i), &s), 0);
+        assert_int_equal(s, i);
+        assert_string_equal(event_state_label((enum event_state)i), labels[i]);
+    }
+    assert_null(event_state_name((enum event_state)0));
+    assert_null(event_state_label((enum event_state)9));
+    assert_int_equal(event_state_parse("open", &s), ERR_INVALID);
+    assert_int_equal(event_state_parse(NULL, &s), ERR_INVALID);
+    assert_string_equal(yq_label(YQ_LABEL_NOTIFY_KIND, "judge_overdue"), "研判超时");
+    assert_string_equal(yq_label_kind_name(YQ_LABEL_EVENT_STATE), "event_states");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_level_iii_waits_in_the_inbox),
+        cmocka_unit_test(test_level_ii_is_handed_over_at_once),
+        cmocka_unit_test(test_policy_rule_groups_and_parse),
+        cmocka_unit_test(test_redelivered_alert_changes_nothing),
+        cmocka_unit_test(test_assign_late_keeps_statutory_clocks_from_detection),
+        cmocka_unit_test(test_assign_rejections),
+        cmocka_unit_test(test_confirm_auto_assigned),
+        cmocka_unit_test(test_dismiss),
+        cmocka_unit_test(test_watch_thresholds_resurface_exactly),
+        cmocka_unit_test(test_merge_moves_items_and_heat),
+        cmocka_unit_test(test_judge_reminder_once),
+        cmocka_unit_test(test_event_log_is_append_only),
+        cmocka_unit_test(test_ticket_without_event_gets_one),
+        cmocka_unit_test(test_events_cli),
+        cmocka_unit_test(test_state_names_and_labels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
