@@ -373,7 +373,7 @@ async function pageInbox() {
     }
     if (mine !== seq) return;
     box.hidden = false;
-    let list = lists.flatMap((d) => d.events || []);
+    const list = lists.flatMap((d) => d.events || []);
     // 已处置: two lists (不予处置, 已并入), latest decision first; the others in the server's order
     if (lists.length > 1) list.sort((a, b) => String(b.judged_at || b.detected_at).localeCompare(String(a.judged_at || a.detected_at)));
     const counts = lists[0].counts || {};
@@ -383,9 +383,10 @@ async function pageInbox() {
       c.textContent = k === 'pending' ? `（${pending}）` : `（${counts[k] || 0}）`;
     }
     const total = lists.reduce((n, d) => n + (d.total || 0), 0);
+    const shown = list.length < total ? `，显示前 ${list.length} 件` : '';
     $('inbox-summary').textContent = tab === 'pending'
-      ? `待研判 ${counts.pending || 0} 件，交办待确认 ${counts.auto_assigned || 0} 件；排序：级别、热度、发现时间。时间为北京时间。`
-      : `共 ${total} 件${list.length < total ? `，显示前 ${list.length} 件` : ''}。`;
+      ? `待研判 ${counts.pending || 0} 件，交办待确认 ${counts.auto_assigned || 0} 件${shown}；排序：级别、热度、发现时间。时间为北京时间。`
+      : `共 ${total} 件${shown}。`;
     const groups = new Set();
     list.forEach((e) => (e.rule_groups || []).forEach((g) => groups.add(g)));
     const dl = $('i-groups');
