@@ -1,0 +1,60 @@
+/*
+ * Hot words of an event (issue #13, the event page; docs/desk.md "Hot words"): the words its
+ * items use most, from the Chinese word segmenter (yq_segment.h, libfriso) with the project's
+ * stop-word list (notifier/event_stopwords.txt, embedded in the binary at build time).
+ *
+ * Counting is document frequency: a word counts once per text however often that text repeats
+ * it, so one long post cannot dominate; the count of a word is the number of texts (items)
+ * that use it. A caller passes one text per item (its title and text joined by a newline).
+ *
+ * Dropped: stop words (function words, pronouns, field-empty words such as 网友, 记者, 今天,
+ * 视频, 转发), single characters (one code point), pure numbers and number-like tokens (digits
+ * with . , : / % - and units such as 2026年 are kept only when they hold a CJK character other
+ * than the date/number units 年 月 日 号 时 点 分 秒 万 亿 元 个), punctuation and symbols,
+ * words inside URLs (http://..., https://..., www....) and @names (an @ and the name after it
+ * up to a space or punctuation), and words longer than EVENT_WORDS_MAX_WORD_BYTES.
+ *
+ * The event's own matched terms are not merged in: they are words of the items and are
+ * counted like any other word when the segmenter finds them (a term the dictionary splits,
+ * e.g. a place name, shows as its parts). Hot words show what else people say.
+ *
+ * Thread-safe: the stop-word table is built once (pthread_once) and read-only after.
+ */
+#ifndef NOTIFIER_EVENT_WORDS_H
+#define NOTIFIER_EVENT_WORDS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "yq_segment.h"
+
+/* At most this many texts are read (an event page shows the latest items first). */
+#define EVENT_WORDS_MAX_TEXTS 5000
+/* Words longer than this (bytes) are not counted (base64, hashes, glued URLs). */
+#define EVENT_WORDS_MAX_WORD_BYTES 48
+/* The most words returned (max_words is clamped to it). */
+#define EVENT_WORDS_MAX_RESULT 200
+/* Default for callers: the event page shows 30 hot words. */
+#define EVENT_WORDS_DEFAULT_N 30
+
+/*
+ * The top max_words words of texts[0..n) (each NUL-terminated UTF-8, bounded by
+ * YQ_SEGMENT_MAX_INPUT_BYTES per text; NULL entries are skipped; texts beyond
+ * EVENT_WORDS_MAX_TEXTS are ignored) as a new JSON array
+ *   [{"word":"征地","count":7},{"word":"补偿","count":5},...]
+ * ordered by count descending, then word ascending (byte order of the UTF-8), so the output is
+ * deterministic. Words with a count of 1 are included (a small event has few repeats).
+ * seg: an open segmenter (borrowed). out: new reference (json_decref()), an empty array when
+ * nothing remains. Returns 0, ERR_INVALID (seg or out NULL, or texts NULL with n > 0) or
+ * ERR_NOMEM (*out NULL).
+ */
+int event_words_top(const struct yq_segment *seg, const char *const *texts, size_t n,
+                    size_t max_words, json_t **out);
+
+/*
+ * Whether word (NUL-terminated UTF-8) is in the shipped stop-word list (exact match after
+ * ASCII lower-casing). For tests and the docs; event_words_top() applies more rules (above).
+ */
+int event_words_is_stopword(const char *word);
+
+#endif
