@@ -36,9 +36,10 @@ struct yq_segment;
 
 /* One word of a text: a copy of its bytes and where it was in the input. */
 struct yq_segment_word {
-    char *text;    /* new, NUL-terminated UTF-8; owned by the list */
+    char *text;    /* new, NUL-terminated UTF-8, as friso gives it: Latin letters lower-cased,
+                      full-width letters and digits made half-width; owned by the list */
     size_t offset; /* byte offset of the word's first byte in the input */
-    size_t len;    /* bytes of the word in the input (strlen(text)) */
+    size_t len;    /* bytes of the word in the input (may differ from strlen(text)) */
 };
 
 struct yq_segment_words {
@@ -61,8 +62,8 @@ void yq_segment_close(struct yq_segment *seg);
 
 /*
  * Split len bytes of UTF-8 text (need not be NUL-terminated) into words, in order. Spaces,
- * control characters and punctuation friso drops are not returned; Latin words and numbers
- * are (lower-cased by friso). Invalid UTF-8 sequences are replaced (for splitting only) by
+ * control characters and punctuation are not returned; Latin words and numbers are (see
+ * struct yq_segment_word). Invalid UTF-8 sequences are replaced (for splitting only) by
  * spaces, so they separate words and never reach the output; offsets still refer to the
  * original bytes. A NUL byte ends the text.
  * out: caller storage, filled on success; release with yq_segment_words_release().

@@ -32,6 +32,8 @@
 #define EVENT_WORDS_MAX_TEXTS 5000
 /* Words longer than this (bytes) are not counted (base64, hashes, glued URLs). */
 #define EVENT_WORDS_MAX_WORD_BYTES 48
+/* At most this many distinct words are counted (words first seen after it are ignored). */
+#define EVENT_WORDS_MAX_DISTINCT 200000
 /* The most words returned (max_words is clamped to it). */
 #define EVENT_WORDS_MAX_RESULT 200
 /* Default for callers: the event page shows 30 hot words. */
