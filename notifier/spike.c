@@ -268,12 +268,9 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
-        "SELECT r.key, r.n, e.id, coalesce(e.ticket_id, 0), e.state, "
-        "max(?2, (e.detected_at / 3600) * 3600 - (CASE WHEN e.detected_at < 0 AND "
-        "e.detected_at % 3600 <> 0 THEN 3600 ELSE 0 END)) "
-        "FROM rate_counts r JOIN events e ON r.key = CAST(e.id AS TEXT) "
-        "WHERE r.scope = 'event' AND r.hour = ?1 AND r.n >= ?3 AND e.state IN ('pending', "
-        "'watching', 'auto_assigned', 'assigned') AND e.last_item_at >= ?4 "
+        "SELECT r.key, r.n, e.id, coalesce(e.ticket_id, 0), e.state, e.detected_at FROM rate_counts r JOIN events e ON r.key = CAST(e.id AS TEXT) "
+        "WHERE r.scope = 'event' AND r.hour = ?1 AND r.n >= ?2 AND e.state IN ('pending', "
+        "'watching', 'auto_assigned', 'assigned') AND e.last_item_at >= ?3 "
         "ORDER BY e.id LIMIT " SCAN_MAX_ROWS_SQL,
         &st, "spike events");
     int rc;
@@ -282,12 +279,15 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
         return err;
     }
     sqlite3_bind_int64(st, 1, h);
-    sqlite3_bind_int64(st, 2, h - cfg->event_baseline_hours * HOUR_S);
-    sqlite3_bind_int64(st, 3, cfg->event_min_count);
-    sqlite3_bind_int64(st, 4, now - EVENT_RECENT_S);
+    sqlite3_bind_int64(st, 2, cfg->event_min_count);
+    sqlite3_bind_int64(st, 3, now - EVENT_RECENT_S);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct candidate *c = &out->v[out->n];
-        int64_t from = sqlite3_column_int64(st, 5);
+        int64_t from = spike_hour_of(sqlite3_column_int64(st, 5));
+
+        if (from < h - cfg->event_baseline_hours * HOUR_S) {
+            from = h - cfg->event_baseline_hours * HOUR_S;
+        }
 
         memset(c, 0, sizeof(*c));
         c->key = col_dup(st, 0);
