@@ -8,11 +8,12 @@
  * that use it. A caller passes one text per item (its title and text joined by a newline).
  *
  * Dropped: stop words (function words, pronouns, field-empty words such as 网友, 记者, 今天,
- * 视频, 转发), single characters (one code point), pure numbers and number-like tokens (digits
- * with . , : / % - and units such as 2026年 are kept only when they hold a CJK character other
- * than the date/number units 年 月 日 号 时 点 分 秒 万 亿 元 个), punctuation and symbols,
- * words inside URLs (http://..., https://..., www....) and @names (an @ and the name after it
- * up to a space or punctuation), and words longer than EVENT_WORDS_MAX_WORD_BYTES.
+ * 视频, 转发), single characters (one code point), words without a letter other than the
+ * number units 年 月 日 号 时 点 分 秒 万 亿 元 个 千 百 (numbers, dates such as 2026年 or 12月,
+ * amounts such as 万元, punctuation, symbols), URLs (http://, https://, www. up to the first
+ * byte that is not printable ASCII) and @names (@ or ＠ and up to 30 characters after it, to a
+ * space or punctuation other than _ and -) which are blanked before splitting, and words
+ * longer than EVENT_WORDS_MAX_WORD_BYTES.
  *
  * The event's own matched terms are not merged in: they are words of the items and are
  * counted like any other word when the segmenter finds them (a term the dictionary splits,
