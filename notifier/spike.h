@@ -9,11 +9,11 @@
  *                             group_baseline_days days (days without      'spike' (pending, level
  *                             items count as 0)                           spike.level)
  *   event  the event id       the previous event_baseline_hours hours,    the event's spike JSON,
- *          (decimal text)     counting only hours since the event's       resurfaced (a watching
- *                             first item (fewer hours when it is young;   event returns to pending),
- *                             none: baseline 0)                           event_log 'spike', and
- *                                                                         the duty officer told
- *                                                                         when it has a ticket
+ *          (decimal text)     counting only hours since the hour of the   resurfaced (a watching
+ *                             event's first item (detected_at); fewer     event returns to pending),
+ *                             when it is young; an event in its first     event_log 'spike'; with a
+ *                             hour has none and raises no event spike     ticket: ticket_log 'spike'
+ *                                                                         and the duty officer told
  *
  * A spike is raised when count >= min_count and count * 100 >= factor_percent * baseline
  * (a baseline of 0 needs only min_count). Hours are UTC epoch hours: floor(t / 3600) * 3600.
@@ -81,8 +81,10 @@ int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, i
  * Its spike JSON (events.spike, both scopes):
  *   {"scope":"group","key":"征地拆迁","hour":1764900000,"count":23,"baseline":2.3,
  *    "factor":3.0,"min_count":10}
- * (factor = factor_percent / 100). An event spike's duty notification is outbox kind "spike"
- * to OUTBOX_TO_DUTY, detail the same Chinese line as the title.
+ * (factor = factor_percent / 100). An event spike's note (event_log, ticket_log) and its duty
+ * notification's detail line (outbox kind "spike", OUTBOX_TO_DUTY, not urgent) read
+ * "【突增】近1小时 <count> 条，基线 <baseline> 条/小时". At most 1000 groups and 1000 events
+ * are judged per scan.
  * cfg: NULL = spike_cfg_defaults(). raised_out (may be NULL): spikes raised by this scan.
  * Returns 0, ERR_INVALID (bad cfg level), ERR_RETRY (busy: nothing changed), ERR_IO,
  * ERR_TOO_BIG (a notification too long) or ERR_NOMEM; on failure nothing changes.
