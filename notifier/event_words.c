@@ -121,11 +121,10 @@ int event_words_is_stopword(const char *word)
 /* Number units: a word of digits and these only is a number or a date (2026年, 万元). */
 static bool is_unit(int32_t cp)
 {
-    static const int32_t units[] = {0x5E74 /* 年 */, 0x6708 /* 月 */, 0x65E5 /* 日 */,
-                                    0x53F7 /* 号 */, 0x65F6 /* 时 */, 0x70B9 /* 点 */,
-                                    0x5206 /* 分 */, 0x79D2 /* 秒 */, 0x4E07 /* 万 */,
-                                    0x4EBF /* 亿 */, 0x5143 /* 元 */, 0x4E2A /* 个 */,
-                                    0x5343 /* 千 */, 0x767E /* 百 */};
+    static const int32_t units[] = {
+        0x5E74 /* 年 */, 0x6708 /* 月 */, 0x65E5 /* 日 */, 0x53F7 /* 号 */, 0x65F6 /* 时 */,
+        0x70B9 /* 点 */, 0x5206 /* 分 */, 0x79D2 /* 秒 */, 0x4E07 /* 万 */, 0x4EBF /* 亿 */,
+        0x5143 /* 元 */, 0x4E2A /* 个 */, 0x5343 /* 千 */, 0x767E /* 百 */};
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         if (units[i] == cp) {
             return true;
@@ -360,7 +359,8 @@ int event_words_top(const struct yq_segment *seg, const char *const *texts, size
         }
     }
     if (!err) {
-        json_object_foreach(counts, key, val) {
+        json_object_foreach(counts, key, val)
+        {
             v[nv].word = key;
             v[nv].count = json_integer_value(val);
             nv++;

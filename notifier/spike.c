@@ -111,14 +111,14 @@ int64_t spike_hour_of(int64_t t)
 
 /* --- counting at intake ---------------------------------------------------------------- */
 
-static int count_one(struct ticket_store *store, const char *scope, const char *key,
-                     int64_t hour)
+static int count_one(struct ticket_store *store, const char *scope, const char *key, int64_t hour)
 {
     sqlite3_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?, ?, ?, 1) "
-                                   "ON CONFLICT (scope, key, hour) DO UPDATE SET n = n + 1",
-                                   &st, "rate count");
+    int err =
+        ticket_store_prepare(store,
+                             "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?, ?, ?, 1) "
+                             "ON CONFLICT (scope, key, hour) DO UPDATE SET n = n + 1",
+                             &st, "rate count");
     if (err) {
         return err;
     }
@@ -268,7 +268,8 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
-        "SELECT r.key, r.n, e.id, coalesce(e.ticket_id, 0), e.state, e.detected_at FROM rate_counts r JOIN events e ON r.key = CAST(e.id AS TEXT) "
+        "SELECT r.key, r.n, e.id, coalesce(e.ticket_id, 0), e.state, e.detected_at FROM "
+        "rate_counts r JOIN events e ON r.key = CAST(e.id AS TEXT) "
         "WHERE r.scope = 'event' AND r.hour = ?1 AND r.n >= ?2 AND e.state IN ('pending', "
         "'watching', 'auto_assigned', 'assigned') AND e.last_item_at >= ?3 "
         "ORDER BY e.id LIMIT " SCAN_MAX_ROWS_SQL,
@@ -377,20 +378,17 @@ static int spike_insert(struct ticket_store *store, const char *scope, const cha
 static char *spike_json(const char *scope, const char *key, int64_t h, int64_t count,
                         double baseline, int64_t factor_percent, int64_t min_count)
 {
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I}", "scope", scope, "key", key,
-                          "hour", (json_int_t)h, "count", (json_int_t)count, "baseline", baseline,
-                          "factor", (double)factor_percent / 100.0, "min_count",
-                          (json_int_t)min_count);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
-                : NULL;
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I}", "scope", scope, "key", key, "hour",
+                          (json_int_t)h, "count", (json_int_t)count, "baseline", baseline, "factor",
+                          (double)factor_percent / 100.0, "min_count", (json_int_t)min_count);
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
 
     json_decref(o);
     return s;
 }
 
 static int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at,
-                            const char *action, const char *from, const char *to,
-                            const char *note)
+                            const char *action, const char *from, const char *to, const char *note)
 {
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(store,
@@ -411,9 +409,9 @@ static int event_log_append(struct ticket_store *store, int64_t event_id, int64_
 }
 
 /* A group spike: its inbox event (kind 'spike', pending) and the spikes row's event_id. */
-static int raise_group(struct ticket_store *store, const struct spike_cfg *cfg,
-                       enum yq_level level, int64_t h, const struct candidate *c,
-                       int64_t judge_deadline_s, int64_t now, size_t *raised)
+static int raise_group(struct ticket_store *store, const struct spike_cfg *cfg, enum yq_level level,
+                       int64_t h, const struct candidate *c, int64_t judge_deadline_s, int64_t now,
+                       size_t *raised)
 {
     double baseline = (double)c->base_sum / (double)c->base_hours;
     char *title = NULL, *json = NULL, *groups = NULL, *event_key = NULL;
@@ -502,8 +500,8 @@ static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, 
     }
     json = spike_json("event", c->key, h, c->count, baseline, cfg->event_factor_percent,
                       cfg->event_min_count);
-    if (!json || asprintf(&note, "【突增】近1小时 %lld 条，基线 %.1f 条/小时",
-                          (long long)c->count, baseline) < 0) {
+    if (!json || asprintf(&note, "【突增】近1小时 %lld 条，基线 %.1f 条/小时", (long long)c->count,
+                          baseline) < 0) {
         note = NULL;
         err = ERR_NOMEM;
         goto out;

@@ -178,11 +178,11 @@ static void test_group_spike_over_seven_days(void **state)
     for (int d = 0; d < 7; d++) {
         feed_group(store, "征地拆迁", h - (d + 1) * DAY + 300, days[d]);
     }
-    feed_group(store, "征地拆迁", h - 8 * DAY, 100);          /* an eighth day */
-    feed_group(store, "征地拆迁", h - DAY - 5 * HOUR, 50);     /* another hour of a day */
-    feed_group(store, "征地拆迁", h - HOUR, 40);               /* the hour before H */
+    feed_group(store, "征地拆迁", h - 8 * DAY, 100);       /* an eighth day */
+    feed_group(store, "征地拆迁", h - DAY - 5 * HOUR, 50); /* another hour of a day */
+    feed_group(store, "征地拆迁", h - HOUR, 40);           /* the hour before H */
     feed_group(store, "征地拆迁", h + 60, 23);
-    feed_group(store, "征地拆迁", h + HOUR + 10, 30);          /* the current hour, not full */
+    feed_group(store, "征地拆迁", h + HOUR + 10, 30); /* the current hour, not full */
     assert_int_equal(spike_scan(store, NULL, JUDGE_S, now, &raised), 0);
     assert_int_equal(raised, 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM spikes"), 1);
@@ -190,8 +190,8 @@ static void test_group_spike_over_seven_days(void **state)
              "SELECT scope || '|' || key || '|' || hour || '|' || count || '|' || "
              "printf('%%.6f', baseline) || '|' || factor || '|' || min_count || '|' || raised_at "
              "|| '|' || (event_id = (SELECT id FROM events WHERE kind = 'spike')) FROM spikes");
-    snprintf(expect, sizeof(expect), "group|征地拆迁|%lld|23|2.285714|3.0|10|%lld|1",
-             (long long)h, (long long)now);
+    snprintf(expect, sizeof(expect), "group|征地拆迁|%lld|23|2.285714|3.0|10|%lld|1", (long long)h,
+             (long long)now);
     assert_text(store, sql, expect);
     ev = notifier_count(store, "SELECT id FROM events WHERE kind = 'spike'");
     snprintf(expect, sizeof(expect), "spike:group:征地拆迁:%lld", (long long)h);
@@ -216,7 +216,8 @@ static void test_group_spike_over_seven_days(void **state)
              "SELECT action || '|' || actor || '|' || to_state || '|' || note FROM event_log "
              "WHERE event_id = %lld",
              (long long)ev);
-    assert_text(store, sql, "created|system|pending|【突增】征地拆迁 近1小时 23 条，基线 2.3 条/小时");
+    assert_text(store, sql,
+                "created|system|pending|【突增】征地拆迁 近1小时 23 条，基线 2.3 条/小时");
 
     /* once per hour: a later scan in the same hour raises nothing more */
     assert_int_equal(spike_scan(store, NULL, JUDGE_S, now + 600, &raised), 0);
@@ -250,8 +251,9 @@ static void test_group_thresholds(void **state)
     cfg.level = "II";
     assert_int_equal(spike_scan(store, &cfg, JUDGE_S, h + HOUR, &raised), 0);
     assert_int_equal(raised, 2);
-    assert_text(store, "SELECT group_concat(key || ':' || count || ':' || baseline, ' ') FROM "
-                       "(SELECT * FROM spikes ORDER BY key)",
+    assert_text(store,
+                "SELECT group_concat(key || ':' || count || ':' || baseline, ' ') FROM "
+                "(SELECT * FROM spikes ORDER BY key)",
                 "C-at-factor:21:7.0 D-new:10:0.0");
     assert_text(store, "SELECT group_concat(DISTINCT level) FROM events", "II");
     cfg.level = "X";
@@ -299,9 +301,10 @@ static void test_event_spikes(void **state)
 
     assert_int_equal(spike_scan(store, NULL, JUDGE_S, now, &raised), 0);
     assert_int_equal(raised, 2);
-    assert_text(store, "SELECT group_concat(key || ':' || count || ':' || baseline || ':' || "
-                       "min_count || ':' || (event_id = CAST(key AS INTEGER)), ' ') FROM "
-                       "(SELECT * FROM spikes WHERE scope = 'event' ORDER BY event_id)",
+    assert_text(store,
+                "SELECT group_concat(key || ':' || count || ':' || baseline || ':' || "
+                "min_count || ':' || (event_id = CAST(key AS INTEGER)), ' ') FROM "
+                "(SELECT * FROM spikes WHERE scope = 'event' ORDER BY event_id)",
                 watched < old ? "1:12:1.0:5:1 2:5:1.0:5:1" : "?");
     snprintf(sql, sizeof(sql),
              "SELECT state || '|' || resurfaced_at || '|' || resurface_reason || '|' || version "
@@ -318,8 +321,8 @@ static void test_event_spikes(void **state)
              (long long)watched);
     assert_text(store, sql, "spike|watching|pending|【突增】近1小时 12 条，基线 1.0 条/小时");
     /* an assigned event keeps its state */
-    snprintf(sql, sizeof(sql), "SELECT state || '|' || resurface_reason FROM events WHERE id = %lld",
-             (long long)old);
+    snprintf(sql, sizeof(sql),
+             "SELECT state || '|' || resurface_reason FROM events WHERE id = %lld", (long long)old);
     assert_text(store, sql, "assigned|spike");
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM events WHERE id IN (%lld, %lld, %lld) AND spike = '' AND "
