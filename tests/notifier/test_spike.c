@@ -128,6 +128,30 @@ static void test_cfg_defaults_and_hours(void **state)
     assert_string_equal(err, "spike.level: \"V\" is not a level (I, II, III or IV)");
     bad.level = "II";
     assert_int_equal(spike_cfg_check(&bad, err, sizeof(err)), 0);
+    /* the key table read from YAML: defaults for absent keys, level as written */
+    {
+        static const char yaml[] = "group_factor_percent: 250\nlevel: II\nscan_interval_ms: 1m\n";
+        struct spike_cfg c;
+        struct cfg_doc doc;
+
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(
+            cfg_load(spike_cfg_keys, &c, "spike.yaml", yaml, strlen(yaml), &doc, err, sizeof(err)),
+            0);
+        assert_int_equal(c.group_factor_percent, 250);
+        assert_int_equal(c.group_min_count, 10);
+        assert_string_equal(c.level, "II");
+        assert_int_equal(c.scan_interval_ms, 60000);
+        assert_int_equal(spike_cfg_check(&c, err, sizeof(err)), 0);
+        cfg_release(spike_cfg_keys, &c);
+        cfg_doc_release(&doc);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(cfg_load(spike_cfg_keys, &c, "spike.yaml", "group_factor_percent: 50\n",
+                                  25, &doc, err, sizeof(err)),
+                         ERR_INVALID); /* a factor below 100 % would spike on a falling rate */
+        cfg_release(spike_cfg_keys, &c);
+        cfg_doc_release(&doc);
+    }
     assert_int_equal(spike_hour_of(hour_h() + 3599), hour_h());
     assert_int_equal(spike_hour_of(hour_h()), hour_h());
     assert_int_equal(spike_hour_of(-1), -3600);
