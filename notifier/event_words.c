@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "ticket_store_int.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
@@ -388,4 +389,67 @@ int event_words_top(const struct yq_segment *seg, const char *const *texts, size
     }
     *out = arr;
     return 0;
+}
+
+/* One text per row: title and excerpt of an event item, joined by a newline. */
+struct texts {
+    size_t n;
+    char **v;
+};
+
+static void texts_release(struct texts *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i]);
+    }
+    free(t->v);
+    t->n = 0;
+    t->v = NULL;
+}
+
+int event_words_for_event(struct ticket_store *store, const struct yq_segment *seg,
+                          int64_t event_id, size_t max_words, json_t **out)
+{
+    struct texts t = {0, NULL};
+    sqlite3_stmt *st = NULL;
+    int err, rc;
+
+    if (!out) {
+        return ERR_INVALID;
+    }
+    *out = NULL;
+    if (!store || !seg) {
+        return ERR_INVALID;
+    }
+    t.v = calloc(EVENT_WORDS_MAX_TEXTS, sizeof(*t.v));
+    if (!t.v) {
+        return ERR_NOMEM;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT title, excerpt FROM event_items WHERE event_id = ? "
+                               "ORDER BY matched_at DESC, id DESC LIMIT 5000",
+                               &st, "event words");
+    if (!err) {
+        sqlite3_bind_int64(st, 1, event_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && t.n < EVENT_WORDS_MAX_TEXTS) {
+            const char *title = (const char *)sqlite3_column_text(st, 0);
+            const char *excerpt = (const char *)sqlite3_column_text(st, 1);
+            char *s = NULL;
+
+            if (asprintf(&s, "%s\n%s", title ? title : "", excerpt ? excerpt : "") < 0) {
+                err = ERR_NOMEM;
+                break;
+            }
+            t.v[t.n++] = s;
+        }
+        if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            err = ticket_store_fail(store, rc, "event words");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!err) {
+        err = event_words_top(seg, (const char *const *)t.v, t.n, max_words, out);
+    }
+    texts_release(&t);
+    return err;
 }

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "yq_segment.h"
 
@@ -53,6 +54,18 @@
  */
 int event_words_top(const struct yq_segment *seg, const char *const *texts, size_t n,
                     size_t max_words, json_t **out);
+
+/*
+ * The hot words of event event_id from the store: event_words_top() over its items
+ * (event_items of that event: title and excerpt joined by a newline, newest
+ * EVENT_WORDS_MAX_TEXTS first). A merged event's items are its target's, so ask the target.
+ * store: any handle (read-only is fine). out: as event_words_top(); an empty array for an
+ * event without items or no such event. Returns 0, ERR_INVALID, ERR_RETRY, ERR_IO or
+ * ERR_NOMEM.
+ */
+struct ticket_store;
+int event_words_for_event(struct ticket_store *store, const struct yq_segment *seg,
+                          int64_t event_id, size_t max_words, json_t **out);
 
 /*
  * Whether word (NUL-terminated UTF-8) is in the shipped stop-word list (exact match after

@@ -5,10 +5,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event_words.h"
+#include "notifier_fixture.h"
+#include "ticket_store_int.h"
 #include "yq_err.h"
 
 static struct yq_segment *seg;
@@ -200,6 +203,40 @@ static void test_hostile_input(void **state)
     free(big);
 }
 
+/* From the store: an event's items (title + excerpt), other events' items not mixed in. */
+static void test_words_of_an_event_in_the_store(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    json_t *out = NULL;
+    char *s;
+
+    (void)state;
+    assert_int_equal(
+        sqlite3_exec(store->db,
+                     "INSERT INTO events (id, event_key, state, title, level, detected_at, "
+                     "last_item_at, judge_deadline, created_at, updated_at) VALUES "
+                     "(7, 'ev:7', 'pending', 't', 'III', 1, 1, 1, 1, 1), "
+                     "(8, 'ev:8', 'pending', 't', 'III', 1, 1, 1, 1, 1);"
+                     "INSERT INTO event_items (event_id, item_id, title, excerpt, matched_at, "
+                     "added_at) VALUES "
+                     "(7, 'a', '汉滨区征地拆迁补偿', '村民反映补偿款拖欠', 1, 1), "
+                     "(7, 'b', '征地补偿标准过低', '', 2, 2), "
+                     "(8, 'c', '紫阳县医院排长队', '医院挂号难', 3, 3);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(event_words_for_event(store, seg, 7, 4, &out), 0);
+    s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(s, "[{\"word\":\"征地\",\"count\":2},{\"word\":\"补偿\",\"count\":2},"
+                           "{\"word\":\"反映\",\"count\":1},{\"word\":\"拆迁\",\"count\":1}]");
+    free(s);
+    json_decref(out);
+    assert_int_equal(event_words_for_event(store, seg, 99, 4, &out), 0);
+    assert_int_equal(json_array_size(out), 0);
+    json_decref(out);
+    assert_int_equal(event_words_for_event(store, NULL, 7, 4, &out), ERR_INVALID);
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_stop_words_are_dropped),
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_words_of_an_event_in_the_store),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
