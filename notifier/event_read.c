@@ -754,7 +754,7 @@ int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_
         err = add_sentiment(store, id, o);
     }
     if (!err) {
-        /* notifier/event_words.h (issue #13) is not wired yet: no hot words */
+        /* filled by the caller outside the store lock (event_read_texts(), event_words.h) */
         err = json_object_set_new(o, "hot_words", json_array()) ? ERR_NOMEM : 0;
     }
     if (!err) {

@@ -68,11 +68,11 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  * Asia/Shanghai hour of matched_at, from the first to the last item's hour, gaps as 0, at
  * most the last EVENT_READ_HOURS hours up to the last item), "platforms":[{"source","label",
  * "count"}] (count desc), "accounts":[{"author","source","count","heat"}] (count desc, heat
- * desc; at most EVENT_READ_MAX_ACCOUNTS; items without an author are left out), "hot_words":
- * [{"word","count"}] (at most EVENT_READ_MAX_HOT_WORDS; [] until notifier/event_words.h is
- * wired), "sentiment_counts":{"negative","neutral","positive","unknown"}, "log":[{"at",
- * "actor","actor_role","action","action_label","from_state","to_state","note"}] (oldest
- * first), "merged":[{"id","title","item_count"}], and "ticket" (null without one) as
+ * desc; at most EVENT_READ_MAX_ACCOUNTS; items without an author are left out),
+ * "hot_words":[] (the caller fills it outside the store lock from event_read_texts() with
+ * notifier/event_words.h), "sentiment_counts":{"negative","neutral","positive","unknown"},
+ * "log":[{"at","actor","actor_role","action","action_label","from_state","to_state","note"}]
+ * (oldest first), "merged":[{"id","title","item_count"}], and "ticket" (null without one) as
  * {"number","state","state_label","level","department","co_departments","version","clocks",
  * "log"} from ticket_api_detail(). Runs in one read transaction.
  * *out: new reference. Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO or ERR_NOMEM.

@@ -6,11 +6,14 @@
 
 #include "event_flow.h"
 #include "event_read.h"
+#include "event_words.h"
 #include "silence.h"
 #include "web_notifier_ctx.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_log.h"
+#include "yq_segment.h"
 #include "yq_time.h"
 
 static int ops_inbox_list(void *ctx, const struct web_inbox_query *q, json_t **out)
@@ -35,14 +38,57 @@ static int ops_inbox_list(void *ctx, const struct web_inbox_query *q, json_t **o
     return err;
 }
 
+/*
+ * The hot words' segmenter (yq_segment.h: Debian's friso dictionary, about 1 s and 30 MB to
+ * load): loaded at the first event page and shared by every thread for the process's life;
+ * NULL when the dictionary is missing (the page then has no hot words, logged once).
+ */
+static pthread_once_t seg_once = PTHREAD_ONCE_INIT;
+static struct yq_segment *seg;
+
+static void seg_load(void)
+{
+    char why[256] = "";
+
+    if (yq_segment_open(NULL, &seg, why, sizeof(why)) != 0) {
+        LOG_WARN("event page without hot words: %s", why);
+        seg = NULL;
+    }
+}
+
+/*
+ * The event page: its data under the store lock, then its hot words (event_words.h) from the
+ * newest items' texts after the lock is released, so segmenting never holds up intake.
+ */
 static int ops_inbox_get(void *ctx, int64_t id, json_t **out)
 {
     struct web_notifier_ctx *x = ctx;
+    char **texts = NULL;
+    size_t n = 0;
+    json_t *words = NULL;
     int err;
 
     pthread_mutex_lock(x->lock);
     err = event_read_detail(x->reader, id, yq_time_now(), out);
+    if (!err) {
+        err = event_read_texts(x->reader, id, EVENT_READ_MAX_WORD_TEXTS, &texts, &n);
+    }
     pthread_mutex_unlock(x->lock);
+    if (!err && n > 0) {
+        pthread_once(&seg_once, seg_load);
+        if (seg) {
+            err = event_words_top(seg, (const char *const *)texts, n, EVENT_READ_MAX_HOT_WORDS,
+                                  &words);
+        }
+        if (!err && words && json_object_set_new(*out, "hot_words", words) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    event_read_texts_release(texts, n);
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return err;
 }
 

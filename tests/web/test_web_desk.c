@@ -394,6 +394,8 @@ static void test_event_page_values(void **state)
     struct client cl;
     json_t *v, *a, *o;
 
+    exec_sql(f, "UPDATE event_items SET excerpt = '', title = CASE source WHEN 'weibo' THEN "
+                "'汉滨区征地拆迁补偿款拖欠' ELSE '村民反映征地补偿' END");
     login(f, "admin1", "admin-password-1", &cl);
     snprintf(path, sizeof(path), "/api/inbox/%lld", (long long)f->e[1]);
     v = http_get_json(port, &cl, path);
@@ -464,7 +466,18 @@ static void test_event_page_values(void **state)
     assert_int_equal(json_integer_value(json_object_get(o, "neutral")), 1);
     assert_int_equal(json_integer_value(json_object_get(o, "positive")), 0);
     assert_int_equal(json_integer_value(json_object_get(o, "unknown")), 1);
-    assert_true(json_is_array(json_object_get(v, "hot_words")));
+    /* hot words by document frequency (event_words.h), ties in byte order */
+    a = json_object_get(v, "hot_words");
+    {
+        static const char *const words[] = {"征地", "补偿", "拆迁", "拖欠", "汉滨区"};
+        static const int counts[] = {4, 4, 3, 3, 3};
+        assert_true(json_array_size(a) >= 5);
+        for (size_t i = 0; i < 5; i++) {
+            o = json_array_get(a, i);
+            assert_string_equal(json_string_value(json_object_get(o, "word")), words[i]);
+            assert_int_equal(json_integer_value(json_object_get(o, "count")), counts[i]);
+        }
+    }
     a = json_object_get(v, "log");
     assert_int_equal(json_array_size(a), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "to_state")),
