@@ -375,22 +375,27 @@ static char *co_json(const char *lead, const char *const *co, size_t n_co)
     return text;
 }
 
-/* The first item's URL of event_id (new; "" when none) or NULL on NOMEM. */
-static char *first_url(struct ticket_store *store, int64_t event_id)
+/*
+ * The first item's column col ("url" or "item_id") of event_id (new; "" when none) or NULL on
+ * NOMEM.
+ */
+static char *first_item(struct ticket_store *store, int64_t event_id, bool item_id)
 {
     sqlite3_stmt *st = NULL;
-    char *url = NULL;
+    char *v = NULL;
 
     if (ticket_store_prepare(store,
-                             "SELECT url FROM event_items WHERE event_id = ? "
-                             "ORDER BY matched_at, id LIMIT 1",
-                             &st, "event url") != 0) {
+                             item_id ? "SELECT item_id FROM event_items WHERE event_id = ? "
+                                       "ORDER BY matched_at, id LIMIT 1"
+                                     : "SELECT url FROM event_items WHERE event_id = ? "
+                                       "ORDER BY matched_at, id LIMIT 1",
+                             &st, "event first item") != 0) {
         return strdup("");
     }
     sqlite3_bind_int64(st, 1, event_id);
-    url = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
+    v = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
     sqlite3_finalize(st);
-    return url;
+    return v;
 }
 
 struct assign_bind {
@@ -415,7 +420,7 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
 {
     struct ticket_open o;
     struct ev e;
-    char *co_text = NULL, *url = NULL, number[32] = "";
+    char *co_text = NULL, *url = NULL, *item_id = NULL, *log_note = NULL, number[32] = "";
     int64_t ticket_id = 0;
     int err;
 
@@ -441,8 +446,17 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
         return act_end(store, &e, err);
     }
     co_text = co_json(lead, co, n_co);
-    url = first_url(store, e.id);
-    if (!co_text || !url) {
+    url = first_item(store, e.id, false);
+    item_id = first_item(store, e.id, true);
+    /* the ticket log's note: key=value as intake writes it (ticket_api's text), the 研判意见
+       last ("note=" runs to the end) */
+    if (item_id &&
+        asprintf(&log_note, "level=%s department=%s item_id=%.120s%s%s", yq_level_name(level),
+                 lead, item_id, opinion && opinion[0] ? " note=" : "",
+                 opinion ? opinion : "") < 0) {
+        log_note = NULL;
+    }
+    if (!co_text || !url || !log_note) {
         err = ERR_NOMEM;
         goto done;
     }
@@ -463,7 +477,7 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
     o.url = url;
     o.actor = who->name;
     o.role = ticket_role(who->role);
-    o.note = opinion && opinion[0] ? opinion : "研判后交办";
+    o.note = log_note;
     o.add_items = add_event_items;
     o.ctx = &e.id;
     err = ticket_intake_open_ticket(store, &o, now, &ticket_id, number);
@@ -493,6 +507,8 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
 done:
     free(co_text);
     free(url);
+    free(item_id);
+    free(log_note);
     return act_end(store, &e, err);
 }
 

@@ -223,7 +223,7 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
         if (roll <= 28) {
             /* handed over, then the ticket is withdrawn: the department finds it a repeat of
                one it handles, or another authority's */
-            p->dismiss = p->judge + rnd(s, 30, 180) * MIN_S;
+            p->dismiss = p->judge + rnd(s, 10, 50) * MIN_S; /* within the 签收 hour */
             p->reason = rnd(s, 0, 1) ? "duplicate" : "out_of_scope";
             return;
         }

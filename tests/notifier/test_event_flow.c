@@ -354,7 +354,8 @@ static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
     assert_string_equal(text(&e, buf, sizeof(buf),
                              "SELECT actor || '|' || actor_role || '|' || note FROM ticket_log "
                              "WHERE action = 'created'"),
-                        "王值班|duty_officer|属实，涉及征地补偿，请自然资源局牵头");
+                        "王值班|duty_officer|level=II department=市自然资源局 item_id=wb:a1 "
+                        "note=属实，涉及征地补偿，请自然资源局牵头");
     /* the lead's and co-handling liaisons and the duty officer are told */
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
     assert_string_equal(text(&e, buf, sizeof(buf),
