@@ -10,10 +10,10 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <utf8proc.h>
 
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 #define REPLACEMENT_CHAR "\xEF\xBF\xBD"
@@ -78,32 +78,12 @@ static bool starts_ci(const char *p, const char *end, const char *lit)
     return (size_t)(end - p) >= n && strncasecmp(p, lit, n) == 0;
 }
 
-/*
- * Length of one valid UTF-8 sequence at s (left bytes) and its code point in *cp_out, or 0
- * when invalid, overlong, a surrogate or truncated (utf8proc decides).
- */
-static size_t utf8_seq(const unsigned char *s, size_t left, unsigned *cp_out)
-{
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n;
-
-    if (left == 0) {
-        return 0;
-    }
-    n = utf8proc_iterate(s, left > 4 ? 4 : (utf8proc_ssize_t)left, &cp);
-    if (n <= 0) {
-        return 0;
-    }
-    *cp_out = (unsigned)cp;
-    return (size_t)n;
-}
-
 size_t feed_utf8_valid_prefix(const char *s, size_t len)
 {
     size_t i = 0;
-    unsigned cp;
+    int32_t cp;
     while (i < len) {
-        size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+        size_t n = yq_utf8_seq(s + i, len - i, &cp);
         if (n == 0) {
             break;
         }
@@ -334,7 +314,7 @@ static const char *amp(struct repair *r, const char *p, const char *end)
 static const char *text_char(struct repair *r, const char *p, const char *end)
 {
     unsigned char c = (unsigned char)*p;
-    unsigned cp;
+    int32_t c32 = 0;
     size_t n;
 
     if (c == '&') {
@@ -352,8 +332,8 @@ static const char *text_char(struct repair *r, const char *p, const char *end)
         }
         return p + 1;
     }
-    n = utf8_seq((const unsigned char *)p, (size_t)(end - p), &cp);
-    if (n == 0 || !is_xml_char(cp)) {
+    n = yq_utf8_seq(p, (size_t)(end - p), &c32);
+    if (n == 0 || !is_xml_char((unsigned)c32)) {
         note(r->prep, "invalid UTF-8");
         put(r, REPLACEMENT_CHAR, 3);
         return p + (n ? n : 1);
@@ -482,7 +462,7 @@ static size_t plain_run(const char *p, const char *end, bool in_cdata)
 {
     const unsigned char *s = (const unsigned char *)p, *e = (const unsigned char *)end;
     const unsigned char *q = s;
-    unsigned cp;
+    int32_t cp = 0;
 
     while (q < e) {
         unsigned char c = *q;
@@ -493,8 +473,8 @@ static size_t plain_run(const char *p, const char *end, bool in_cdata)
             }
             q++;
         } else {
-            size_t n = utf8_seq(q, (size_t)(e - q), &cp);
-            if (n == 0 || !is_xml_char(cp)) {
+            size_t n = yq_utf8_seq((const char *)q, (size_t)(e - q), &cp);
+            if (n == 0 || !is_xml_char((unsigned)cp)) {
                 break;
             }
             q += n;

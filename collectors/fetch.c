@@ -14,11 +14,6 @@
 #define FETCH_VALUE_MAX 1024
 #define COOKIE_MAX_BYTES 8192
 
-bool fetch_is_weibo(const struct source_cfg *src)
-{
-    return src->kind_id == SOURCE_WEIBO_USER || src->kind_id == SOURCE_WEIBO_SEARCH;
-}
-
 int fetch_read_cookie(const struct source_cfg *src, char **out)
 {
     char *c = NULL;
@@ -122,7 +117,7 @@ int fetch_add_source_headers(const struct source_cfg *src, struct curl_slist **h
         }                                                                                      \
     } while (0)
 
-CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct source_cfg *src,
+CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *user_agent,
                        const char *url, const char *cookie, struct curl_slist *headers,
                        char *errbuf)
 {
@@ -138,7 +133,7 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct 
     SETOPT(easy, CURLOPT_TIMEOUT_MS, (long)cc->timeout_ms);
     SETOPT(easy, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes (FC-017) */
     SETOPT(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cc->max_body_bytes);
-    SETOPT(easy, CURLOPT_USERAGENT, fetch_is_weibo(src) ? cc->weibo_user_agent : cc->user_agent);
+    SETOPT(easy, CURLOPT_USERAGENT, user_agent);
     SETOPT(easy, CURLOPT_ERRORBUFFER, errbuf);
     if (cookie) {
         SETOPT(easy, CURLOPT_COOKIE, cookie); /* copied by libcurl */

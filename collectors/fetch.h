@@ -13,9 +13,6 @@
 
 #include "collector_cfg.h"
 
-/* True for the kinds fetched through the Weibo container API. */
-bool fetch_is_weibo(const struct source_cfg *src);
-
 /*
  * The cookie file of src (borrowed), read at every request: *out is a new string (free()) or
  * NULL when src has no cookie_file. Returns 0 or ERR_INVALID (unreadable, empty, or holding
@@ -45,12 +42,13 @@ int fetch_add_source_headers(const struct source_cfg *src, struct curl_slist **h
 
 /*
  * Set the shared transfer options on easy for url (copied by libcurl): protocols, redirects,
- * timeouts, Accept-Encoding, body cap and user agent per cc (borrowed); cookie (may be NULL,
+ * timeouts, Accept-Encoding, body cap per cc (borrowed), user_agent (the source kind's,
+ * source_kind.h; copied); cookie (may be NULL,
  * copied) and headers (may be NULL; borrowed, must outlive the transfer); errbuf (at least
  * CURL_ERROR_SIZE bytes, must outlive the transfer). The body and header callbacks are the
  * caller's. Returns the first failing CURLcode or CURLE_OK.
  */
-CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const struct source_cfg *src,
+CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *user_agent,
                        const char *url, const char *cookie, struct curl_slist *headers,
                        char *errbuf);
 

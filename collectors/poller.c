@@ -259,8 +259,11 @@ static int start_fetch(struct source_run *r)
     if (err) {
         return err;
     }
-    if (r->kind->add_headers) {
-        err = r->kind->add_headers(r, &r->headers); /* validators, the API's own headers */
+    if (r->kind->src_headers) {
+        err = r->kind->src_headers(r->cfg, &r->headers); /* the API's own headers */
+    }
+    if (!err && r->kind->add_headers) {
+        err = r->kind->add_headers(r, &r->headers); /* validators */
     }
     if (!err) {
         err = fetch_add_source_headers(r->cfg, &r->headers);
@@ -278,7 +281,7 @@ static int start_fetch(struct source_run *r)
     r->p->hosts[r->host_idx].active++;
     r->holds_slot = true;
     r->started_ms = source_run_now(r->p);
-    rc = fetch_setopts(r->easy, cc, r->cfg, r->next_url, cookie, r->headers, r->curl_err);
+    rc = fetch_setopts(r->easy, cc, r->kind->user_agent(cc), r->next_url, cookie, r->headers, r->curl_err);
     if (rc == CURLE_OK) {
         rc = fetch_set_io(r->easy, on_body, on_header, r);
     }
@@ -946,7 +949,7 @@ static void publish_metrics(struct poller *p, bool force)
     int64_t now = yq_time_mono_ms(); /* real time: the endpoint's refresh, not scheduling */
     struct yq_dep deps[2];
     char text[1024];
-    int status, n;
+    int status;
 
     if (!p->opts.metrics || (!force && now < p->next_metrics_ms)) {
         return;
@@ -963,8 +966,7 @@ static void publish_metrics(struct poller *p, bool force)
         yq_metrics_http_publish_health(p->opts.metrics, (unsigned)status, text, strlen(text));
     }
     yq_buf_init(&b, METRICS_MAX_BYTES);
-    n = yq_health_metrics("collector", deps, 2, text, sizeof(text));
-    if (n >= 0 && yq_buf_add(&b, text, (size_t)n) == 0 && poller_render_metrics(p, &b) == 0) {
+    if (yq_health_metrics(&b, "collector", deps, 2) == 0 && poller_render_metrics(p, &b) == 0) {
         yq_metrics_http_publish_metrics(p->opts.metrics, b.data ? b.data : "", b.len);
     }
     yq_buf_release(&b);

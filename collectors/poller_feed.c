@@ -12,6 +12,7 @@
 #include "fetch.h"
 #include "poller_internal.h"
 #include "source_run.h"
+#include "sources_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -21,6 +22,11 @@ static char *feed_first_url(const struct collector_config *cfg, const struct sou
 {
     (void)cfg;
     return strdup(src->url);
+}
+
+static const char *feed_user_agent(const struct collector_cfg *cc)
+{
+    return cc->user_agent;
 }
 
 /* If-None-Match / If-Modified-Since from the validators stored for the source. */
@@ -128,13 +134,58 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     source_run_response_reset(r);
 }
 
+/* `yuqingctl sources check`: a 2xx body parsed as a feed. */
+static enum source_state feed_check(const struct collector_config *cfg,
+                                    const struct source_cfg *src, const char *body, size_t len,
+                                    long http_status, const char *content_type,
+                                    const char *effective_url, struct source_check *out,
+                                    char *why, size_t why_len)
+{
+    struct feed_input in = {
+        .body = body,
+        .len = len,
+        .content_type = content_type,
+        .base_url = effective_url ? effective_url : src->url,
+        .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
+    };
+    struct feed *f = NULL;
+    int err;
+
+    if (http_status < 200 || http_status >= 300) {
+        snprintf(why, why_len, "http status %ld", http_status);
+        return source_state_from_http(http_status);
+    }
+    why[0] = '\0';
+    err = feed_parse(&in, &f, why, why_len);
+    if (err) {
+        if (!why[0]) {
+            snprintf(why, why_len, "%s", yq_strerror(err));
+        }
+        return err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR;
+    }
+    out->format = f->format;
+    snprintf(out->encoding, sizeof(out->encoding), "%s", f->encoding ? f->encoding : "");
+    out->bozo = f->bozo ? 1 : 0;
+    out->entries = (long)f->n_entries;
+    for (size_t i = 0; i < f->n_entries; i++) {
+        if (f->entries[i].has_published && f->entries[i].published > out->newest) {
+            out->newest = f->entries[i].published;
+        }
+    }
+    feed_free(f);
+    return SOURCE_OK;
+}
+
 const struct source_kind_ops source_kind_feed = {
     .name = "feed",
     .first_url = feed_first_url,
+    .user_agent = feed_user_agent,
+    /* .src_headers: a feed sends only the source's own "headers:" */
     .add_headers = feed_add_headers,
     .begin = feed_begin,
     .done = feed_done,
     .parse = feed_parse_job,
     .parsed = feed_parsed,
     /* .reset: a feed cycle is one request, nothing to forget */
+    .check = feed_check,
 };

@@ -26,6 +26,7 @@
 #include "fetch.h"
 #include "poller_internal.h"
 #include "source_run.h"
+#include "sources_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -385,19 +386,64 @@ static char *weibo_first_url(const struct collector_config *cfg, const struct so
     return collector_weibo_url(cfg, src);
 }
 
-/* The m.weibo.cn headers (user timeline or search Referer by kind_id). */
-static int weibo_add_headers(struct source_run *r, struct curl_slist **headers)
+/* The mobile browser's User-Agent m.weibo.cn expects. */
+static const char *weibo_user_agent(const struct collector_cfg *cc)
 {
-    return fetch_add_weibo_headers(r->cfg, headers);
+    return cc->weibo_user_agent;
+}
+
+/* `yuqingctl sources check`: the first page classified (login wall, rate limit...) and parsed. */
+static enum source_state weibo_check(const struct collector_config *cfg,
+                                     const struct source_cfg *src, const char *body, size_t len,
+                                     long http_status, const char *content_type,
+                                     const char *effective_url, struct source_check *out,
+                                     char *why, size_t why_len)
+{
+    struct weibo_ctx ctx = {
+        .source_id = src->id,
+        .channel = src->name,
+        .fetched_at = yq_time_now(),
+        .max_text_bytes = (size_t)cfg->collector.max_text_bytes,
+    };
+    struct weibo_page page;
+    enum source_state st;
+    int err;
+
+    memset(&page, 0, sizeof(page));
+    why[0] = '\0';
+    st = weibo_classify(http_status, content_type, effective_url, body, len, why, why_len);
+    if (st != SOURCE_OK) {
+        return st;
+    }
+    out->format = "weibo";
+    err = weibo_parse_page(body, len, &ctx, &page, why, why_len);
+    if (err) {
+        if (!why[0]) {
+            snprintf(why, why_len, "%s", yq_strerror(err));
+        }
+        return SOURCE_PARSE_ERROR;
+    }
+    out->bozo = 0;
+    out->entries = (long)page.n_posts;
+    for (size_t i = 0; i < page.n_posts; i++) {
+        const struct yq_item *it = &page.posts[i].item;
+        if (it->has_published && it->published_at > out->newest) {
+            out->newest = it->published_at;
+        }
+    }
+    weibo_page_release(&page);
+    return SOURCE_OK;
 }
 
 const struct source_kind_ops source_kind_weibo = {
     .name = "weibo",
     .first_url = weibo_first_url,
-    .add_headers = weibo_add_headers,
+    .user_agent = weibo_user_agent,
+    .src_headers = fetch_add_weibo_headers, /* user timeline or search Referer by kind_id */
     .begin = weibo_begin,
     .done = weibo_done,
     .parse = weibo_parse_job,
     .parsed = weibo_parsed,
     .reset = weibo_reset,
+    .check = weibo_check,
 };

@@ -1,7 +1,8 @@
 /*
  * Source kinds as a table of functions: how the poller polls one kind of source, from the
- * first request of a cycle to its end. poller.c calls a source's ops (source_run.kind) at
- * each step and knows no kind by name; the kinds do their work through source_run.h (queue
+ * first request of a cycle to its end, and how `yuqingctl sources check` fetches and reads
+ * it once (first_url, user_agent, src_headers, check). poller.c and sources_cli.c call a
+ * source's ops (source_kind_of()) and know no kind by name; the kinds do their work through source_run.h (queue
  * a request, end the cycle) and never call poller.c.
  *
  *   kind (sources.yaml)  ops                 file
@@ -22,9 +23,11 @@
 #include <stdbool.h>
 
 #include "collector_cfg.h"
+#include "source_state.h"
 
 struct source_run;
 struct parse_job;
+struct source_check;
 
 struct source_kind_ops {
     const char *name; /* for logs: "feed", "weibo" */
@@ -33,9 +36,17 @@ struct source_kind_ops {
      * or NULL on ERR_NOMEM. Also keys the per-host limit.
      */
     char *(*first_url)(const struct collector_config *cfg, const struct source_cfg *src);
+    /* The User-Agent of the kind's requests (fetch_setopts()): one of cc's (borrowed). */
+    const char *(*user_agent)(const struct collector_cfg *cc);
     /*
-     * Append the kind's headers for r's next request (r->next_job) to *headers (before the
-     * source's own "headers:"). NULL = none. Returns 0 or ERR_NOMEM.
+     * Append the headers every request of src (borrowed) carries, in the poller and in
+     * `yuqingctl sources check` alike (before the source's own "headers:"). NULL = none.
+     * Returns 0 or ERR_NOMEM (what was appended stays in *headers).
+     */
+    int (*src_headers)(const struct source_cfg *src, struct curl_slist **headers);
+    /*
+     * Append the headers of r's next request (r->next_job) that depend on the poller's state
+     * (after src_headers). NULL = none. Returns 0 or ERR_NOMEM.
      */
     int (*add_headers)(struct source_run *r, struct curl_slist **headers);
     /* Begin r's cycle: queue its first request (source_run_queue()) or end the cycle. */
@@ -57,6 +68,17 @@ struct source_kind_ops {
     void (*parsed)(struct source_run *r, struct parse_job *j);
     /* Forget r's cycle state (end of a cycle, poller_free()). NULL = nothing to forget. */
     void (*reset)(struct source_run *r);
+    /*
+     * `yuqingctl sources check` (sources_cli.c): read the body of the first request of src
+     * (body: len bytes, not NUL-terminated; http_status, content_type and effective_url as
+     * fetched, the last two may be NULL; all borrowed) into out's format, encoding, bozo,
+     * entries and newest. Returns the source's state: SOURCE_OK, or another with one line
+     * in why (why_len bytes). On the caller's thread; touches only out and why.
+     */
+    enum source_state (*check)(const struct collector_config *cfg, const struct source_cfg *src,
+                               const char *body, size_t len, long http_status,
+                               const char *content_type, const char *effective_url,
+                               struct source_check *out, char *why, size_t why_len);
 };
 
 extern const struct source_kind_ops source_kind_feed;

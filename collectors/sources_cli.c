@@ -5,9 +5,8 @@
 #include <string.h>
 
 #include "yq_buf.h"
-#include "feed_parse.h"
 #include "fetch.h"
-#include "weibo.h"
+#include "source_kind.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -42,92 +41,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static void fail(struct source_check *out, enum source_state st, const char *why)
+static void sources_check_fail(struct source_check *out, enum source_state st,
+                               const char *why)
 {
     size_t n = strnlen(why, sizeof(out->error) - 1); /* a longer reason is cut, on purpose */
 
     out->state = st;
     memcpy(out->error, why, n);
     out->error[n] = '\0';
-}
-
-static void check_feed(const struct collector_config *cfg, const struct source_cfg *src,
-                       const struct transfer *t, const char *content_type,
-                       const char *effective_url, struct source_check *out)
-{
-    struct feed_input in = {
-        .body = t->body.data ? t->body.data : "",
-        .len = t->body.len,
-        .content_type = content_type,
-        .base_url = effective_url ? effective_url : src->url,
-        .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
-    };
-    struct feed *f = NULL;
-    char err_msg[256] = "";
-    int err;
-
-    if (out->http_status < 200 || out->http_status >= 300) {
-        snprintf(err_msg, sizeof(err_msg), "http status %ld", out->http_status);
-        fail(out, source_state_from_http(out->http_status), err_msg);
-        return;
-    }
-    err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
-    if (err) {
-        fail(out, err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
-             err_msg[0] ? err_msg : yq_strerror(err));
-        return;
-    }
-    out->format = f->format;
-    snprintf(out->encoding, sizeof(out->encoding), "%s", f->encoding ? f->encoding : "");
-    out->bozo = f->bozo ? 1 : 0;
-    out->entries = (long)f->n_entries;
-    for (size_t i = 0; i < f->n_entries; i++) {
-        if (f->entries[i].has_published && f->entries[i].published > out->newest) {
-            out->newest = f->entries[i].published;
-        }
-    }
-    out->state = SOURCE_OK;
-    feed_free(f);
-}
-
-static void check_weibo(const struct collector_config *cfg, const struct source_cfg *src,
-                        const struct transfer *t, const char *content_type,
-                        const char *effective_url, struct source_check *out)
-{
-    struct weibo_ctx ctx = {
-        .source_id = src->id,
-        .channel = src->name,
-        .fetched_at = yq_time_now(),
-        .max_text_bytes = (size_t)cfg->collector.max_text_bytes,
-    };
-    struct weibo_page page;
-    char why[256] = "";
-    enum source_state st;
-    int err;
-
-    memset(&page, 0, sizeof(page));
-    st = weibo_classify(out->http_status, content_type, effective_url, t->body.data,
-                        t->body.len, why, sizeof(why));
-    if (st != SOURCE_OK) {
-        fail(out, st, why);
-        return;
-    }
-    out->format = "weibo";
-    err = weibo_parse_page(t->body.data, t->body.len, &ctx, &page, why, sizeof(why));
-    if (err) {
-        fail(out, SOURCE_PARSE_ERROR, why[0] ? why : yq_strerror(err));
-        return;
-    }
-    out->bozo = 0;
-    out->entries = (long)page.n_posts;
-    for (size_t i = 0; i < page.n_posts; i++) {
-        const struct yq_item *it = &page.posts[i].item;
-        if (it->has_published && it->published_at > out->newest) {
-            out->newest = it->published_at;
-        }
-    }
-    out->state = SOURCE_OK;
-    weibo_page_release(&page);
 }
 
 int sources_check_one(const struct collector_config *cfg, const struct source_cfg *src,
@@ -138,7 +59,7 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     struct curl_slist *headers = NULL;
     char curl_err[CURL_ERROR_SIZE] = "", why[CURL_ERROR_SIZE + 64];
     char *cookie = NULL, *url = NULL, *content_type = NULL, *effective_url = NULL;
-    bool weibo = fetch_is_weibo(src);
+    const struct source_kind_ops *kind = source_kind_of(src->kind_id);
     CURL *easy = NULL;
     CURLcode rc;
     int err = 0;
@@ -150,16 +71,16 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     out->entries = -1;
     out->state = SOURCE_NETWORK_ERROR;
     yq_buf_init(&t.body, (size_t)cc->max_body_bytes);
-    url = src->feed ? strdup(src->url) : collector_weibo_url(cfg, src);
+    url = kind->first_url(cfg, src);
     if (!url) {
         err = ERR_NOMEM;
         goto done;
     }
     if (fetch_read_cookie(src, &cookie) != 0) {
-        fail(out, SOURCE_AUTH_REQUIRED, "cookie_file unreadable or invalid");
+        sources_check_fail(out, SOURCE_AUTH_REQUIRED, "cookie_file unreadable or invalid");
         goto done;
     }
-    if ((weibo && fetch_add_weibo_headers(src, &headers) != 0) ||
+    if ((kind->src_headers && kind->src_headers(src, &headers) != 0) ||
         fetch_add_source_headers(src, &headers) != 0) {
         err = ERR_NOMEM;
         goto done;
@@ -170,12 +91,12 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         goto done;
     }
     /* no If-None-Match/If-Modified-Since: a check always looks at the whole body */
-    rc = fetch_setopts(easy, cc, src, url, cookie, headers, curl_err);
+    rc = fetch_setopts(easy, cc, kind->user_agent(cc), url, cookie, headers, curl_err);
     if (rc == CURLE_OK) {
         rc = fetch_set_io(easy, on_body, NULL, &t);
     }
     if (rc != CURLE_OK) {
-        fail(out, SOURCE_NETWORK_ERROR, curl_easy_strerror(rc));
+        sources_check_fail(out, SOURCE_NETWORK_ERROR, curl_easy_strerror(rc));
         goto done;
     }
     rc = curl_easy_perform(easy);
@@ -183,18 +104,23 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     if (t.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(why, sizeof(why), "body exceeds max_body_bytes=%lld",
                  (long long)cc->max_body_bytes);
-        fail(out, SOURCE_TOO_BIG, why);
+        sources_check_fail(out, SOURCE_TOO_BIG, why);
     } else if (t.nomem) {
         err = ERR_NOMEM;
     } else if (rc != CURLE_OK) {
-        fail(out, SOURCE_NETWORK_ERROR, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+        sources_check_fail(out, SOURCE_NETWORK_ERROR,
+                           curl_err[0] ? curl_err : curl_easy_strerror(rc));
     } else {
         curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective_url);
-        if (weibo) {
-            check_weibo(cfg, src, &t, content_type, effective_url, out);
+        char reason[256];
+        enum source_state st =
+            kind->check(cfg, src, t.body.data ? t.body.data : "", t.body.len, out->http_status,
+                        content_type, effective_url, out, reason, sizeof(reason));
+        if (st == SOURCE_OK) {
+            out->state = SOURCE_OK;
         } else {
-            check_feed(cfg, src, &t, content_type, effective_url, out);
+            sources_check_fail(out, st, reason);
         }
     }
 done:

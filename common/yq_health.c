@@ -10,6 +10,7 @@
 
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_metrics_http.h"
 #include "yq_banned.h"
 
 #define PROBE_TIMEOUT_MAX_MS 5000
@@ -48,28 +49,23 @@ int yq_health_json(const struct yq_dep *deps, size_t n, char *out, size_t outlen
     return ok ? 200 : 503;
 }
 
-int yq_health_metrics(const char *process, const struct yq_dep *deps, size_t n, char *out,
-                      size_t outlen)
+int yq_health_metrics(struct yq_buf *b, const char *process, const struct yq_dep *deps,
+                      size_t n)
 {
-    size_t off;
-    int w = snprintf(out, outlen,
-                     "# HELP yuqing_%s_dependency_up 1 when the dependency answered its last "
-                     "check\n# TYPE yuqing_%s_dependency_up gauge\n",
-                     process, process);
+    char name[96];
+    int w = snprintf(name, sizeof(name), "yuqing_%s_dependency_up", process);
+    int err;
 
-    if (w < 0 || (size_t)w >= outlen) {
-        return ERR_TOO_BIG;
+    if (w < 0 || (size_t)w >= sizeof(name)) {
+        return ERR_INVALID;
     }
-    off = (size_t)w;
-    for (size_t i = 0; i < n; i++) {
-        w = snprintf(out + off, outlen - off, "yuqing_%s_dependency_up{dependency=\"%s\"} %d\n",
-                     process, deps[i].name, deps[i].state == YQ_DEP_UP);
-        if (w < 0 || (size_t)w >= outlen - off) {
-            return ERR_TOO_BIG;
-        }
-        off += (size_t)w;
+    err = yq_metrics_http_family(b, name, "gauge",
+                                 "1 when the dependency answered its last check");
+    for (size_t i = 0; i < n && !err; i++) {
+        struct yq_metrics_http_label l = {"dependency", deps[i].name};
+        err = yq_metrics_http_sample(b, name, &l, 1, deps[i].state == YQ_DEP_UP);
     }
-    return (int)off;
+    return err;
 }
 
 struct yq_kafka_probe {
@@ -153,20 +149,13 @@ struct yq_kafka_probe *yq_kafka_probe_start(const struct yq_kafka_cfg *cfg, int6
     }
     p->every_ms = every_ms > 0 ? every_ms : 1000;
     p->state = YQ_DEP_UNKNOWN;
-    conf = rd_kafka_conf_new();
-    if (!conf ||
-        rd_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap_servers, kerr,
-                          sizeof(kerr)) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "client.id", "yuqing-health-probe", kerr, sizeof(kerr)) !=
-            RD_KAFKA_CONF_OK) {
-        snprintf(errbuf, errlen, "kafka probe: %s", conf ? kerr : "out of memory");
-        if (conf) {
-            rd_kafka_conf_destroy(conf);
-        }
+    conf = yq_kafka_base_conf(cfg, "yuqing-health-probe", kerr, sizeof(kerr));
+    if (!conf) {
+        snprintf(errbuf, errlen, "kafka probe: %s", kerr);
         free(p);
         return NULL;
     }
-    rd_kafka_conf_set_log_cb(conf, probe_log);
+    rd_kafka_conf_set_log_cb(conf, probe_log); /* the probe's own: its failures are debug */
     rd_kafka_conf_set_error_cb(conf, probe_error);
     rd_kafka_conf_set_opaque(conf, p);
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));

@@ -17,6 +17,8 @@
 
 #include "yq_kafka.h"
 
+struct yq_buf;
+
 enum yq_dep_state {
     YQ_DEP_UNKNOWN = -1,
     YQ_DEP_DOWN = 0,
@@ -40,12 +42,14 @@ const char *yq_dep_state_name(enum yq_dep_state st);
 int yq_health_json(const struct yq_dep *deps, size_t n, char *out, size_t outlen);
 
 /*
- * Write the Prometheus text of yuqing_<process>_dependency_up (HELP, TYPE and one line per
- * dependency: 1 up, 0 down or unknown) into out (NUL-terminated). process: e.g. "collector".
- * Returns the length written (>= 0) or ERR_TOO_BIG.
+ * Append the Prometheus family yuqing_<process>_dependency_up to b (borrowed) through the
+ * common writer (yq_metrics_http.h): HELP, TYPE and one sample per dependency labelled
+ * dependency="<name>" (1 up, 0 down or unknown). process: e.g. "collector" (NUL-terminated,
+ * at most 64 bytes). Returns 0, ERR_INVALID (process too long), ERR_TOO_BIG (b's maximum
+ * reached) or ERR_NOMEM; after an error b holds a partial document the caller drops.
  */
-int yq_health_metrics(const char *process, const struct yq_dep *deps, size_t n, char *out,
-                      size_t outlen);
+int yq_health_metrics(struct yq_buf *b, const char *process, const struct yq_dep *deps,
+                      size_t n);
 
 /*
  * How Kafka's state is known: a probe thread with its own small client asks the cluster for

@@ -54,8 +54,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     }
 }
 
-static rd_kafka_conf_t *base_conf(const struct yq_kafka_cfg *cfg, const char *client_id,
-                                  char *errbuf, size_t errlen)
+rd_kafka_conf_t *yq_kafka_base_conf(const struct yq_kafka_cfg *cfg, const char *client_id,
+                                    char *errbuf, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!conf) {
@@ -86,7 +86,7 @@ rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
                                        size_t errlen)
 {
     char kerr[512], linger[32];
-    rd_kafka_conf_t *conf = base_conf(cfg, opts->client_id, errbuf, errlen);
+    rd_kafka_conf_t *conf = yq_kafka_base_conf(cfg, opts->client_id, errbuf, errlen);
     rd_kafka_t *rk;
 
     if (!conf) {
@@ -127,7 +127,7 @@ rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char 
                                      char *errbuf, size_t errlen)
 {
     char kerr[512], num[32];
-    rd_kafka_conf_t *conf = base_conf(cfg, NULL, errbuf, errlen);
+    rd_kafka_conf_t *conf = yq_kafka_base_conf(cfg, NULL, errbuf, errlen);
     rd_kafka_topic_partition_list_t *topics;
     rd_kafka_resp_err_t kres;
     rd_kafka_t *rk;

@@ -33,6 +33,16 @@ struct yq_kafka_cfg {
 extern const struct cfg_key yq_kafka_cfg_keys[];
 
 /*
+ * The configuration every librdkafka handle of the project starts from (producers,
+ * consumers, the health probe of yq_health.h): bootstrap.servers from cfg, client.id
+ * (client_id, NULL = "yuqing"; borrowed, copied) and librdkafka's log through yq_log.
+ * Returns a new conf (rd_kafka_new() takes it, else rd_kafka_conf_destroy()) or NULL with one
+ * line in errbuf (out of memory, a value librdkafka refuses).
+ */
+rd_kafka_conf_t *yq_kafka_base_conf(const struct yq_kafka_cfg *cfg, const char *client_id,
+                                    char *errbuf, size_t errlen);
+
+/*
  * A producer with enable.idempotence=true, acks=all, linger.ms=5.
  * dr_cb: delivery-report callback (rd_kafka_conf_set_dr_msg_cb), may be NULL; opaque is
  * passed to it through rd_kafka_opaque(). Returns a new handle (rd_kafka_destroy()) or NULL

@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
-#include <utf8proc.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "yq_err.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 int yq_log_level_cur = YQ_LOG_INFO;
@@ -41,22 +41,6 @@ void yq_log_init(const char *process, int level)
     }
 }
 
-/*
- * Length of the UTF-8 sequence at s (n bytes left) and its code point in *cp, or 0 when s
- * does not start a valid, shortest-form sequence (utf8proc decides; surrogates are invalid).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    utf8proc_int32_t c = 0;
-    utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)n, &c);
-
-    if (k <= 0) {
-        return 0;
-    }
-    *cp = (unsigned)c;
-    return (size_t)k;
-}
-
 size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
 {
     const unsigned char *s = (const unsigned char *)in;
@@ -68,8 +52,9 @@ size_t yq_log_escape(const char *in, size_t n, char *out, size_t len)
     }
     while (i < n) {
         char esc[12];
-        unsigned cp = 0;
-        size_t k = utf8_decode(s + i, n - i, &cp);
+        int32_t c = 0;
+        size_t k = yq_utf8_seq(in + i, n - i, &c); /* 0: not UTF-8 */
+        unsigned cp = (unsigned)c;
         size_t elen;
         size_t keep = quoted ? 1 : 0; /* room for the closing quote */
 

@@ -210,6 +210,19 @@ void yq_metrics_http_stop(struct yq_metrics_http *h)
     free(h);
 }
 
+int yq_metrics_http_security_headers(struct MHD_Response *r, const char *csp)
+{
+    if (MHD_add_response_header(r, "Content-Security-Policy", csp) != MHD_YES ||
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
+        MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
+        MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
+        MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin") != MHD_YES) {
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
 /* Append s with backslash and line feed escaped, and double quote too when quote is set. */
 static int add_escaped(struct yq_buf *b, const char *s, bool quote)
 {

@@ -18,6 +18,7 @@
 #include "yq_cfg.h"
 
 struct MHD_Daemon;
+struct MHD_Response;
 struct sockaddr_in;
 struct yq_buf;
 struct yq_metrics_http;
@@ -73,6 +74,16 @@ int yq_metrics_http_port(const struct yq_metrics_http *h);
  */
 int yq_metrics_http_listen_addr(const char *address, int port, struct sockaddr_in *out);
 int yq_metrics_http_bound_port(struct MHD_Daemon *daemon, int asked);
+
+/*
+ * The one set of security headers every reply of the project's own HTTP servers carries
+ * (the web layer's web_reply.c, the notifier's /healthz, /metrics and error texts in
+ * http_api.c): Content-Security-Policy csp (NUL-terminated, borrowed: each server states what
+ * its documents may load), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+ * X-Frame-Options: DENY, Cross-Origin-Opener-Policy and Cross-Origin-Resource-Policy:
+ * same-origin. r: borrowed. Returns 0 or ERR_NOMEM (libmicrohttpd refused a header).
+ */
+int yq_metrics_http_security_headers(struct MHD_Response *r, const char *csp);
 
 /*
  * Replace the /metrics text with len bytes of text (copied; need not be NUL-terminated).

@@ -4,17 +4,32 @@
 
 #include "yq_banned.h"
 
-size_t yq_utf8_next(const char *s, size_t len, int32_t *cp)
+size_t yq_utf8_seq(const char *s, size_t len, int32_t *cp)
 {
     utf8proc_int32_t c = 0;
-    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &c);
+    utf8proc_ssize_t k;
 
+    if (len == 0) {
+        return 0;
+    }
+    /* a sequence is at most 4 bytes; the cap also keeps len within utf8proc_ssize_t */
+    k = utf8proc_iterate((const utf8proc_uint8_t *)s, len > 4 ? 4 : (utf8proc_ssize_t)len, &c);
     if (k <= 0) {
-        *cp = 0xFFFD;
-        return 1;
+        return 0;
     }
     *cp = c;
     return (size_t)k;
+}
+
+size_t yq_utf8_next(const char *s, size_t len, int32_t *cp)
+{
+    size_t k = yq_utf8_seq(s, len, cp);
+
+    if (k == 0) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    return k;
 }
 
 bool yq_utf8_valid(const char *s, size_t len, size_t *bad_off)

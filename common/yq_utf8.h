@@ -21,6 +21,15 @@
 size_t yq_utf8_next(const char *s, size_t len, int32_t *cp);
 
 /*
+ * The well-formed UTF-8 sequence at s (len bytes left, need not be NUL-terminated): its byte
+ * length (1 to 4) with the code point in *cp, or 0 (and *cp untouched) when len is 0 or s
+ * starts no well-formed sequence (invalid, overlong, a surrogate, above U+10FFFF or
+ * truncated). The one place the log escaper, the feed preparer and the channels decode a
+ * sequence. Thread-safe.
+ */
+size_t yq_utf8_seq(const char *s, size_t len, int32_t *cp);
+
+/*
  * True when the len bytes at s are well-formed UTF-8 (no overlongs, surrogates or values
  * above U+10FFFF). On false, *bad_off (may be NULL) gets the byte offset of the first bad
  * sequence.

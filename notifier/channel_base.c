@@ -123,24 +123,16 @@ enum channel_outcome channel_answer_by_status(long http_status, const char *body
     return http_status == 413 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
 }
 
-/* Length of the valid UTF-8 sequence at NUL-terminated s (0 when invalid). */
-static size_t utf8_seq(const unsigned char *s)
-{
-    int32_t cp;
-    size_t k = yq_utf8_next((const char *)s, strnlen((const char *)s, 4), &cp);
-
-    return cp == 0xFFFD && k == 1 ? 0 : k;
-}
-
 char *channel_fit_utf8(const char *text, size_t max_bytes)
 {
     const unsigned char *s = (const unsigned char *)(text ? text : "");
     size_t marker = strlen(CHANNEL_TRUNCATION_MARKER), n = 0, cut = 0, len = 0;
     char *clean, *out;
+    int32_t cp;
 
     /* first repair: every byte of an invalid sequence becomes U+FFFD (3 bytes) */
     for (size_t i = 0; s[i];) {
-        size_t l = utf8_seq(s + i);
+        size_t l = yq_utf8_seq((const char *)s + i, strnlen((const char *)s + i, 4), &cp);
         len += l ? l : 3;
         i += l ? l : 1;
     }
@@ -149,7 +141,7 @@ char *channel_fit_utf8(const char *text, size_t max_bytes)
         return NULL;
     }
     for (size_t i = 0; s[i];) {
-        size_t l = utf8_seq(s + i);
+        size_t l = yq_utf8_seq((const char *)s + i, strnlen((const char *)s + i, 4), &cp);
         if (l) {
             memcpy(clean + n, s + i, l);
             n += l;
@@ -169,7 +161,7 @@ char *channel_fit_utf8(const char *text, size_t max_bytes)
     }
     /* the longest prefix ending on a character boundary that leaves room for the marker */
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_seq((const unsigned char *)clean + i);
+        size_t l = yq_utf8_seq(clean + i, strnlen(clean + i, 4), &cp);
         if (i + l > max_bytes - marker) {
             break;
         }

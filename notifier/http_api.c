@@ -19,6 +19,7 @@
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
+#include "yq_metrics_http.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_log.h"
@@ -154,7 +155,6 @@ int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
     };
     int64_t open_count = 0;
     struct yq_dep deps[2];
-    char dep_text[512];
     bool read_ok;
     size_t n_deps = check_deps(api, deps, &open_count, &read_ok);
     int err = 0;
@@ -162,27 +162,21 @@ int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
     for (size_t i = 0; !err && i < sizeof(counters) / sizeof(counters[0]); i++) {
         atomic_llong *c =
             api->metrics ? (atomic_llong *)((char *)api->metrics + counters[i].offset) : NULL;
-        err = yq_buf_addf(out, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n", counters[i].name,
-                          counters[i].help, counters[i].name, counters[i].name, counter(c));
+        err = yq_metrics_http_scalar(out, counters[i].name, "counter", counters[i].help,
+                                     (int64_t)counter(c));
     }
-    if (err) {
-        return err;
+    if (!err) {
+        err = yq_metrics_http_scalar(out, "yuqing_notifier_store_up", "gauge",
+                                     "1 while the ticket store answers reads and its last write "
+                                     "committed",
+                                     deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
     }
-    err = yq_buf_addf(
-        out,
-        "# HELP yuqing_notifier_store_up 1 while the ticket store answers reads and its "
-        "last write committed\n"
-        "# TYPE yuqing_notifier_store_up gauge\nyuqing_notifier_store_up %d\n",
-        deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
-    if (!err && yq_health_metrics("notifier", deps, n_deps, dep_text, sizeof(dep_text)) >= 0) {
-        err = yq_buf_adds(out, dep_text);
+    if (!err) {
+        err = yq_health_metrics(out, "notifier", deps, n_deps);
     }
     if (!err && read_ok) {
-        err = yq_buf_addf(out,
-                          "# HELP yuqing_notifier_open_tickets tickets not closed or dismissed\n"
-                          "# TYPE yuqing_notifier_open_tickets gauge\nyuqing_notifier_open_tickets "
-                          "%lld\n",
-                          (long long)open_count);
+        err = yq_metrics_http_scalar(out, "yuqing_notifier_open_tickets", "gauge",
+                                     "tickets not closed or dismissed", open_count);
     }
     return err;
 }
@@ -205,9 +199,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         return MHD_NO;
     }
     if (add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
-        add_header(r, "Content-Security-Policy", CSP) != MHD_YES ||
-        add_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        add_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
+        yq_metrics_http_security_headers(r, CSP) != 0 ||
         add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
         (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
          add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {

@@ -139,18 +139,13 @@ static int tail_families(struct yq_buf *b, const struct matcher_status *st)
          st->rules_unverified ? 1 : 0},
     };
     struct yq_dep deps[] = {{"kafka", st->kafka}, {"redis", st->redis}};
-    char dep_text[512];
-    int err = 0, n;
+    int err = 0;
 
     for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]) && !err; i++) {
         err = yq_metrics_http_scalar(b, scalars[i].name, scalars[i].type, scalars[i].help,
                                      scalars[i].value);
     }
-    if (err) {
-        return err;
-    }
-    n = yq_health_metrics("matcher", deps, 2, dep_text, sizeof(dep_text));
-    return n < 0 ? ERR_NOMEM : yq_buf_add(b, dep_text, (size_t)n);
+    return err ? err : yq_health_metrics(b, "matcher", deps, 2);
 }
 
 int matcher_status_metrics(const struct matcher_status *st, char **out, size_t *out_len)

@@ -677,6 +677,19 @@ static void row_release(struct stats_row *r)
     r->id = NULL;
 }
 
+/* Free judge (stats_judge_compute()'s) and what it owns. NULL is a no-op. */
+static void judge_free(struct stats_judge *judge)
+{
+    if (!judge) {
+        return;
+    }
+    for (size_t i = 0; i < judge->n_groups; i++) {
+        free(judge->groups[i].key);
+    }
+    free(judge->groups);
+    free(judge);
+}
+
 void stats_report_free(struct stats_report *report)
 {
     if (!report) {
@@ -701,6 +714,7 @@ void stats_report_free(struct stats_report *report)
     free(report->overdue);
     free(report->daily);
     free(report->department);
+    judge_free(report->judge);
     free(report);
 }
 

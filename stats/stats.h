@@ -21,6 +21,7 @@
 #include "yq_alert.h"
 #include "yq_ticket_state.h"
 
+
 /* One state change of a ticket's log: from `at` on, the ticket is in `state`. */
 struct stats_state_change {
     int64_t at;
@@ -236,6 +237,94 @@ struct stats_opts {
     size_t n_rule_groups;
 };
 
+/* ------------------------------------------------------------- 研判 (stats_judge.h) */
+
+/* The first decision on an event (events.outcome; for 交办待确认 the confirmation). */
+enum stats_outcome {
+    STATS_OUTCOME_ASSIGNED = 0,  /* 交办 (确认交办 included) */
+    STATS_OUTCOME_MERGED = 1,    /* 并入 */
+    STATS_OUTCOME_WATCHING = 2,  /* 持续关注 */
+    STATS_OUTCOME_DISMISSED = 3, /* 不予处置 (with a reason) */
+};
+#define STATS_OUTCOME_COUNT 4
+
+/* Why an event was dismissed (events.dismiss_reason). */
+enum stats_reason {
+    STATS_REASON_IRRELEVANT = 0,   /* 与我无关: noise */
+    STATS_REASON_DUPLICATE = 1,    /* 重复 */
+    STATS_REASON_FALSE_ALARM = 2,  /* 误报: noise */
+    STATS_REASON_OUT_OF_SCOPE = 3, /* 不属管辖 */
+    STATS_REASON_OTHER = 4,        /* 其他 (an unknown stored reason reads as this) */
+};
+#define STATS_REASON_COUNT 5
+
+/* Names and labels: stats_outcome_terms[], stats_reason_terms[] (stats_defs.h). */
+
+/* The group key of an event that carries no rule group. */
+#define STATS_NO_RULE_GROUP "（无规则组）"
+
+/*
+ * One event of the 研判 inbox, as the figures read it. Pointers borrowed (NUL-terminated
+ * UTF-8); groups may be NULL when n_groups is 0.
+ */
+struct stats_event {
+    bool spike;         /* kind 'spike' (突增): reported apart, never in a rule's precision */
+    bool auto_assigned; /* handed over by policy at intake (交办待确认), or a ticket that
+                           existed before the desk (judged by 'system'): it did not wait for 研判 */
+    int64_t detected_at;    /* required: the first item's matched_at */
+    int64_t judge_deadline; /* the 研判 deadline the notifier set; 0 = none */
+    /*
+     * The first decision: judged_at; for an auto-assigned event its confirmation (the first
+     * event_log row leaving 'auto_assigned'), or judged_at for a ticket from before the desk.
+     * 0 = none yet.
+     */
+    int64_t decided_at;
+    enum stats_outcome outcome; /* of that decision; read when decided_at > 0 */
+    enum stats_reason reason;   /* read when outcome is STATS_OUTCOME_DISMISSED */
+    const char *const *groups;  /* events.rule_groups; an event counts in each of them */
+    size_t n_groups;
+};
+
+/* Decided events counted together: by outcome, dismissals by reason, noise. */
+struct stats_judge_tally {
+    size_t judged;                            /* first decision in the window */
+    size_t by_outcome[STATS_OUTCOME_COUNT];   /* sums to judged */
+    size_t by_reason[STATS_REASON_COUNT];     /* sums to by_outcome[DISMISSED] */
+    size_t noise;                             /* 误报 + 与我无关 */
+};
+
+/* One rule group's row: its key (owned; STATS_NO_RULE_GROUP for none) and its tally. */
+struct stats_judge_group {
+    char *key;
+    struct stats_judge_tally tally;
+};
+
+/* Why a report has no 研判 section. */
+enum stats_judge_absent {
+    STATS_JUDGE_PRESENT = 0,
+    STATS_JUDGE_NO_DATA = 1,    /* the store predates the desk (schema < 9): 无研判数据 */
+    STATS_JUDGE_DEPARTMENT = 2, /* a report of one department: 研判 is the duty office's */
+};
+
+struct stats_judge {
+    enum stats_judge_absent absent; /* STATS_JUDGE_PRESENT: the figures below are filled */
+    /* match events (not spikes) decided in the window, the auto-assigned included */
+    struct stats_judge_tally total;
+    size_t auto_confirmed;         /* of total: auto-assigned events confirmed in the window */
+    struct stats_summary time;     /* 研判用时: decided_at - detected_at, total minus auto */
+    struct stats_summary auto_time; /* 确认用时: the same for the auto-assigned ones */
+    struct stats_judge_tally spike; /* spike events decided in the window */
+    struct stats_summary spike_time;
+    /* carried forward: detected before the cut-off, no decision before it */
+    size_t pending;               /* 待研判 (spikes included) */
+    size_t pending_overdue;       /* of pending: judge_deadline before the cut-off */
+    size_t pending_spike;         /* of pending: spike events */
+    size_t awaiting_confirmation; /* 交办待确认: auto-assigned, not yet confirmed */
+    /* per rule group (match events of total): sorted by judged descending, then key */
+    struct stats_judge_group *groups;
+    size_t n_groups;
+};
+
 struct stats_report {
     enum stats_period period;
     int year, month;
@@ -256,6 +345,11 @@ struct stats_report {
     size_t press_conferences; /* responses on channel 新闻发布会 in the window */
     size_t responses;         /* every public response recorded in the window */
     struct stats_cohort cohort;
+    /*
+     * The 研判 figures, owned: NULL until stats_judge_compute() (stats_judge.h) fills them
+     * (stats_render_from_db() does); the writers then print "无研判数据".
+     */
+    struct stats_judge *judge;
 };
 
 /*

@@ -32,6 +32,21 @@ const struct stats_term stats_band_terms[STATS_BAND_COUNT] = {
     [STATS_BAND_NIGHT] = {"night", "夜间（22:00–次日09:00）"},
 };
 
+const struct stats_term stats_outcome_terms[STATS_OUTCOME_COUNT] = {
+    [STATS_OUTCOME_ASSIGNED] = {"assigned", "交办"},
+    [STATS_OUTCOME_MERGED] = {"merged", "并入"},
+    [STATS_OUTCOME_WATCHING] = {"watching", "持续关注"},
+    [STATS_OUTCOME_DISMISSED] = {"dismissed", "不予处置"},
+};
+
+const struct stats_term stats_reason_terms[STATS_REASON_COUNT] = {
+    [STATS_REASON_IRRELEVANT] = {"irrelevant", "与我无关"},
+    [STATS_REASON_DUPLICATE] = {"duplicate", "重复"},
+    [STATS_REASON_FALSE_ALARM] = {"false_alarm", "误报"},
+    [STATS_REASON_OUT_OF_SCOPE] = {"out_of_scope", "不属管辖"},
+    [STATS_REASON_OTHER] = {"other", "其他"},
+};
+
 const struct stats_definition stats_definitions[] = {
     {"统计口径",
      "统计期按北京时间（东八区）划分：某月为当月1日00:00至次月1日00:00（不含）；"
@@ -94,5 +109,22 @@ const struct stats_definition stats_definitions[] = {
     {"年度数字",
      "监测发现：统计期内新发现的交办单；交办：其中截止时未被不予处置的；回应：其中截止时已公开回应的；"
      "按时回应：首次回应不晚于其时限的；新闻发布会：统计期内记录的“新闻发布会”渠道回应次数。"},
+    {"研判统计口径",
+     "研判台（待研判箱）中的事件按其首次研判决定的时间计入统计期：统计期内（截止前）作出首次决定的"
+     "计入当期，以后的改判只记日志、不重复计数；截止时尚无决定的计为“待研判结转”，其中已过研判时限的"
+     "另计。交办待确认（按策略在接收时即交办的事件）以值班员确认交办为其决定，截止时尚未确认的计为"
+     "“交办待确认结转”。按责任单位筛选的报表不含研判统计；交办单库早于研判台（无事件表）的显示"
+     "“无研判数据”。"},
+    {"研判用时",
+     "首次研判决定时间减发现时间（事件第一条信息的命中时间）。只计值班员研判的事件；交办待确认的"
+     "事件未等待研判，其确认用时单独列出；突增事件亦单独列出。给出中位数、第90百分位数和平均数，"
+     "算法同其他用时。"},
+    {"研判结果",
+     "首次决定为交办（含确认交办）、并入、持续关注或不予处置的件数；不予处置按理由分列：与我无关、"
+     "重复、误报、不属管辖、其他。持续关注的事件此后再交办的，仍按首次决定计为持续关注。"},
+    {"规则噪声率",
+     "按规则分组：统计期内作出首次决定的预警事件数（交办待确认的含在内，突增事件不计），其中以"
+     "“误报”或“与我无关”不予处置的件数占比为噪声率，精确率 = 100% − 噪声率。一个事件命中多个规则"
+     "分组的，在每个分组各计一次；没有规则分组的计入“（无规则组）”。"},
     {NULL, NULL},
 };

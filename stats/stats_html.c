@@ -11,6 +11,7 @@
 
 #include "stats_defs.h"
 #include "stats_fmt.h"
+#include "stats_judge.h"
 #include "stats_write.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -203,6 +204,85 @@ static void load_table(struct stats_out *b, const struct stats_report *r)
     stats_out_adds(b, "</tbody></table></section>\n");
 }
 
+/* Outcome and reason counts of t, then noise, 噪声率 and 精确率, as table cells. */
+static void judge_cells(struct stats_out *b, const struct stats_judge_tally *t)
+{
+    int64_t noise = stats_judge_noise_tenths(t), prec = stats_judge_precision_tenths(t);
+    stats_out_addf(b, "<td class=\"n\">%zu</td>", t->judged);
+    for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+        stats_out_addf(b, "<td class=\"n\">%zu</td>", t->by_outcome[i]);
+    }
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        stats_out_addf(b, "<td class=\"n\">%zu</td>", t->by_reason[i]);
+    }
+    stats_out_addf(b, "<td class=\"n\">%zu</td>", t->noise);
+    if (noise < 0) {
+        stats_out_adds(b, "<td class=\"n\">—</td><td class=\"n\">—</td>");
+    } else {
+        stats_out_addf(b, "<td class=\"n\">%lld.%lld%%</td><td class=\"n\">%lld.%lld%%</td>",
+                       (long long)(noise / 10), (long long)(noise % 10), (long long)(prec / 10),
+                       (long long)(prec % 10));
+    }
+}
+
+/* The 研判 section: times, outcomes, carried forward, per rule group, and its chart. */
+static void judge_section(struct stats_out *b, const struct stats_report *r)
+{
+    const struct stats_judge *j = r->judge;
+    static const char *const names[3] = {"研判用时（值班员研判）", "确认用时（交办待确认）",
+                                         "突增事件研判用时"};
+
+    stats_out_adds(b, "<section class=\"judging\" id=\"judging\"><h2>研判</h2>");
+    if (stats_judge_absent_text(r)) {
+        stats_out_adds(b, "<p class=\"note\">");
+        stats_out_html(b, stats_judge_absent_text(r));
+        stats_out_adds(b, "</p></section>\n");
+        return;
+    }
+    stats_out_adds(b, "<table class=\"figures\"><thead><tr><th>用时</th><th>件数</th>"
+                      "<th>中位数</th><th>P90</th><th>平均</th></tr></thead><tbody>");
+    {
+        const struct stats_summary *ss[3] = {&j->time, &j->auto_time, &j->spike_time};
+        for (int i = 0; i < 3; i++) {
+            stats_out_addf(b, "<tr><th scope=\"row\">%s</th><td class=\"n\">%zu</td>", names[i],
+                           ss[i]->n);
+            cell_dur(b, ss[i]);
+            stats_out_adds(b, "</tr>");
+        }
+    }
+    stats_out_adds(b, "</tbody></table><table class=\"figures\"><thead><tr>"
+                      "<th rowspan=\"2\">研判结果</th><th rowspan=\"2\">研判件数</th>");
+    for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+        stats_out_addf(b, "<th rowspan=\"2\">%s</th>", stats_outcome_terms[i].label);
+    }
+    stats_out_addf(b, "<th colspan=\"%d\">不予处置理由</th><th rowspan=\"2\">误报或与我无关"
+                      "</th><th rowspan=\"2\">噪声率</th><th rowspan=\"2\">精确率</th></tr><tr>",
+                   STATS_REASON_COUNT);
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        stats_out_addf(b, "<th>%s</th>", stats_reason_terms[i].label);
+    }
+    stats_out_adds(b, "</tr></thead><tbody>");
+    for (size_t i = 0; i < j->n_groups; i++) {
+        stats_out_adds(b, "<tr><th scope=\"row\">");
+        stats_out_html(b, j->groups[i].key);
+        stats_out_adds(b, "</th>");
+        judge_cells(b, &j->groups[i].tally);
+        stats_out_adds(b, "</tr>");
+    }
+    stats_out_adds(b, "<tr class=\"total\"><th scope=\"row\">预警事件合计</th>");
+    judge_cells(b, &j->total);
+    stats_out_adds(b, "</tr><tr><th scope=\"row\">突增事件（不计入规则精确率）</th>");
+    judge_cells(b, &j->spike);
+    stats_out_addf(b, "</tr></tbody></table><p class=\"note\">按规则分组：一个事件命中多个分组的在"
+                      "每个分组各计一次，故分组合计可大于预警事件合计；预警事件合计中含确认交办待确认"
+                      "事件 %zu 件。</p><p id=\"judging-carried\">截至统计截止：待研判 %zu 件（其中超过"
+                      "研判时限 %zu 件、突增 %zu 件），交办待确认 %zu 件。</p>"
+                      "<figure><figcaption>各规则分组研判结果</figcaption>"
+                      "<div class=\"chart\" id=\"chart-judging\"></div></figure></section>\n",
+                   j->auto_confirmed, j->pending, j->pending_overdue, j->pending_spike,
+                   j->awaiting_confirmation);
+}
+
 int stats_write_html(const struct stats_report *r, const struct stats_render_opts *opts,
                      struct yq_buf *out)
 {
@@ -219,7 +299,8 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
     if (err) {
         return err;
     }
-    json = json_dumps(j, JSON_COMPACT);
+    /* percentages as 66.7, not 66.700000000000003 */
+    json = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!json || stats_bulletin(r, &bulletin)) {
         free(json);
@@ -283,6 +364,7 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
         group_table(b, stats_dim_terms[d].label, r->rows[d], r->n_rows[d], &r->total);
     }
     load_table(b, r);
+    judge_section(b, r);
     stats_out_addf(b,
                       "<section><h2>%s</h2><p id=\"cohort\">监测发现 %zu 件；交办 %zu 件；已回应 %zu 件，"
                       "其中按时 %zu 件；公开回应 %zu 次，其中新闻发布会 %zu 次。</p></section>\n",

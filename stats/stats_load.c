@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_defs.h"
 #include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_sqlite.h"
@@ -60,6 +61,7 @@ void stats_ticket_set_release(struct stats_ticket_set *set)
         return;
     }
     free(set->v);
+    free(set->events);
     if (set->arena) {
         struct arena_block *b = set->arena->head;
         while (b) {
@@ -471,6 +473,138 @@ done:
     return err;
 }
 
+/* ------------------------------------------------------------- events (schema 9) */
+
+/*
+ * auto_assigned: the event was handed over by policy (state 'auto_assigned' now or in its
+ * log) or is a ticket from before the desk (judged by 'system', migration 9). confirmed_at /
+ * confirmed_to: the first log row leaving 'auto_assigned'.
+ */
+static const char sql_events[] =
+    "SELECT e.kind, e.state, e.detected_at, e.judge_deadline, e.judged_at, e.judged_by,"
+    " e.outcome, e.dismiss_reason, e.rule_groups,"
+    " (SELECT l.at FROM event_log l WHERE l.event_id = e.id AND l.from_state = 'auto_assigned'"
+    "   ORDER BY l.at, l.id LIMIT 1),"
+    " (SELECT l.to_state FROM event_log l WHERE l.event_id = e.id"
+    "   AND l.from_state = 'auto_assigned' ORDER BY l.at, l.id LIMIT 1),"
+    " EXISTS (SELECT 1 FROM event_log l WHERE l.event_id = e.id"
+    "   AND (l.from_state = 'auto_assigned' OR l.to_state = 'auto_assigned'))"
+    " FROM events e WHERE e.detected_at < ?1 ORDER BY e.id";
+
+/* The most rule groups read per event (an alert carries a handful). */
+#define STATS_EVENT_GROUPS_MAX 64
+
+static enum stats_outcome outcome_of(const char *s)
+{
+    for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+        if (strcmp(s, stats_outcome_terms[i].name) == 0) {
+            return (enum stats_outcome)i;
+        }
+    }
+    return STATS_OUTCOME_ASSIGNED; /* '' of a confirmed 交办待确认 event: handed over */
+}
+
+static enum stats_reason reason_of(const char *s)
+{
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        if (strcmp(s, stats_reason_terms[i].name) == 0) {
+            return (enum stats_reason)i;
+        }
+    }
+    return STATS_REASON_OTHER;
+}
+
+/* events.rule_groups (a JSON array of strings; anything else reads as none) into e. */
+static int event_groups(struct stats_arena *a, const char *json, struct stats_event *e)
+{
+    json_error_t jerr;
+    json_t *arr = json_loads(json, 0, &jerr);
+    const char **v = NULL;
+    size_t n = 0, i;
+    const json_t *g;
+    int err = 0;
+
+    if (json_is_array(arr) && json_array_size(arr) > 0) {
+        size_t cap = json_array_size(arr);
+        cap = cap < STATS_EVENT_GROUPS_MAX ? cap : STATS_EVENT_GROUPS_MAX;
+        v = arena_alloc(a, cap * sizeof(*v));
+        err = v ? 0 : ERR_NOMEM;
+        json_array_foreach(arr, i, g)
+        {
+            if (err || n == cap) {
+                break;
+            }
+            if (json_is_string(g) && json_string_length(g) > 0) {
+                if (!(v[n++] = arena_strdup(a, json_string_value(g)))) {
+                    err = ERR_NOMEM;
+                }
+            }
+        }
+    }
+    json_decref(arr);
+    e->groups = v;
+    e->n_groups = err ? 0 : n;
+    return err;
+}
+
+static int load_events(struct loader *l, int64_t before)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, err;
+
+    err = prepare(l, sql_events, &st, "select events");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct stats_event *e;
+        const char *state = col_text(st, 1);
+        bool auto_state = strcmp(state, "auto_assigned") == 0;
+        bool system = strcmp(col_text(st, 5), "system") == 0;
+        int64_t confirmed_at = col_time(st, 9);
+
+        if (l->set->n_events == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct stats_event *v = realloc(l->set->events, ncap * sizeof(*v));
+            if (!v) {
+                err = ERR_NOMEM;
+                break;
+            }
+            l->set->events = v;
+            cap = ncap;
+        }
+        e = &l->set->events[l->set->n_events];
+        memset(e, 0, sizeof(*e));
+        e->spike = strcmp(col_text(st, 0), "spike") == 0;
+        e->auto_assigned = auto_state || system || sqlite3_column_int(st, 11) != 0;
+        e->detected_at = col_time(st, 2);
+        e->judge_deadline = col_time(st, 3);
+        if (!e->auto_assigned) {
+            e->decided_at = col_time(st, 4);
+            e->outcome = outcome_of(col_text(st, 6));
+        } else if (confirmed_at > 0) {
+            e->decided_at = confirmed_at; /* the confirmation is the decision */
+            e->outcome = outcome_of(col_text(st, 10));
+        } else if (!auto_state) {
+            e->decided_at = col_time(st, 4); /* a ticket from before the desk */
+            e->outcome = STATS_OUTCOME_ASSIGNED;
+        }
+        e->reason = reason_of(col_text(st, 7));
+        err = event_groups(l->set->arena, col_text(st, 8), e);
+        if (err) {
+            break;
+        }
+        l->set->n_events++;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        err = fail(l, rc, "select events");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
                size_t errlen)
 {
@@ -498,11 +632,12 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
     /*
      * schema 3 only adds ticket_items.author, 4 tickets.rules_unverified/rules_checked_at
      * (issue #10), 5 and 6 the table held_items (issue #11), 7 indexes and 8 the web accounts'
-     * tables (issue #12); the statistics read none of them
+     * tables (issue #12); the statistics read none of them. 9 adds the 研判 inbox (issue #13):
+     * its events are read for the 研判 figures.
      */
-    if (!err && (version < 1 || version > 8)) {
+    if (!err && (version < 1 || version > 9)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 8)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 9)",
                  version);
         err = ERR_BAD_STATE;
     }
@@ -512,6 +647,10 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
     }
     if (!err) {
         err = load_related(&l, version);
+    }
+    if (!err && version >= 9) {
+        out->has_events = true;
+        err = load_events(&l, before);
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 done:

@@ -1,6 +1,7 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 to 7; 3 to 7 read as 2) into struct stats_ticket records, on a read-only
+ * schema versions 1 to 9; 3 to 9 read as 2 for the tickets) into struct stats_ticket
+ * records, and the events of the 研判 inbox (schema 9) into struct stats_event, on a read-only
  * connection and in one read transaction (one consistent snapshot, while the notifier keeps
  * writing in WAL mode).
  *
@@ -13,6 +14,11 @@
  *   ticket_item_revisions*: added_at of each revision after an item's first (alerts)
  *   ticket_log: at, to_state* (the state history; schema 1 has none and the history is implied)
  *   ticket_responses*: responded_at, channel
+ * and from schema 9 on the 研判 inbox (stats_judge.h; docs/desk.md):
+ *   events: kind, state, detected_at, judge_deadline, judged_at, judged_by, outcome,
+ *           dismiss_reason, rule_groups (a JSON array of strings)
+ *   event_log: the first row leaving state 'auto_assigned' (its at and to_state: the
+ *              confirmation of a 交办待确认 event) and whether any row enters or leaves it
  */
 #ifndef STATS_STATS_LOAD_H
 #define STATS_STATS_LOAD_H
@@ -30,6 +36,10 @@ struct stats_ticket_set {
     struct stats_ticket *v;
     size_t n;
     int schema_version; /* of the database read */
+    /* the events detected before `before` (schema 9 on; has_events false before) */
+    struct stats_event *events;
+    size_t n_events;
+    bool has_events;
     struct stats_arena *arena;
 };
 
@@ -44,7 +54,8 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **ou
 
 /*
  * Read every ticket detected before `before` (seconds UTC; the report window's end) with its
- * history. db: borrowed, any connection (read-only is enough). out: caller storage, filled
+ * history, and every event of the 研判 inbox detected before it (a store before schema 9 has
+ * none: has_events false, not an error). db: borrowed, any connection (read-only is enough). out: caller storage, filled
  * on success. errbuf: one line (the SQLite reason, copied).
  * Returns 0, ERR_BAD_STATE (no ticket store, or a schema version this build does not know),
  * ERR_RETRY (database busy/locked), ERR_IO or ERR_NOMEM. Not thread-safe on one db handle.

@@ -11,6 +11,7 @@
 
 #include "stats_fmt.h"
 #include "stats_html.h"
+#include "stats_judge.h"
 #include "stats_load.h"
 #include "stats_write.h"
 #include "yq_err.h"
@@ -73,6 +74,9 @@ int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enu
         return err;
     }
     err = stats_compute(set.v, set.n, sopts, &report);
+    if (!err) {
+        err = stats_judge_compute(report, set.events, set.n_events, set.has_events);
+    }
     if (!err) {
         err = stats_render(report, fmt, ropts, out, out_len);
     }

@@ -20,7 +20,14 @@
  *   "late_minutes"}],"daily":{"days":["2024-03-01",...],"levels":["I","II","III","IV"],
  *   "counts":[[...per day...] x 4]},"ttr_histogram":{"labels","counts"},"load":[{"band",
  *   "label","tickets","alerts"}],"responses","press_conferences","cohort":{...},"bulletin",
- *   "percentile_method":"nearest-rank","definitions":[{"term","text"}]}
+ *   "judging":JUDGING,"percentile_method":"nearest-rank","definitions":[{"term","text"}]}
+ * JUDGING (issue #13, stats_judge.h): {"available":false,"absent":"no_data"|"department",
+ *   "note"} or {"available":true,TALLY,"auto_confirmed","time":SUMMARY (研判用时),
+ *   "auto_time":SUMMARY (确认用时),"carried_forward":{"pending","pending_overdue",
+ *   "pending_spike","awaiting_confirmation"},"spike":{TALLY,"time":SUMMARY},
+ *   "rule_groups":[{"key",TALLY}]}; TALLY: "judged","by_outcome":[{"name","label","count"}]
+ *   (assigned, merged, watching, dismissed),"dismissed_by_reason":[...] (irrelevant,
+ *   duplicate, false_alarm, out_of_scope, other),"noise","noise_pct","precision_pct".
  * ROW: {"key" (the group; a source row: the source's name),"source_id" (source rows only:
  *   the id the row counts),"carried_in","added","detected","reopened","closed","dismissed","carried_out",
  *   "returned","overdue_tickets","clocks":{"ack":{"label","due","on_time","late","missed",
@@ -46,7 +53,8 @@ struct sqlite3;
 enum stats_format {
     STATS_FORMAT_TEXT = 0, /* the 通报 paragraph and the main tables, for a terminal */
     STATS_FORMAT_HTML = 1,
-    STATS_FORMAT_CSV = 2,  /* UTF-8 with BOM, one row per group (every dimension) */
+    STATS_FORMAT_CSV = 2,  /* UTF-8 with BOM, one row per group (every dimension); then,
+                              after an empty line each, the 研判 tables */
     STATS_FORMAT_JSON = 3,
 };
 
@@ -80,8 +88,8 @@ int stats_render(const struct stats_report *report, enum stats_format fmt,
                  const struct stats_render_opts *opts, char **out, size_t *out_len);
 
 /*
- * Load the tickets of db (borrowed, read-only is enough; stats_load()), compute the report of
- * sopts and render it: what the CLI and the web UI's statistics page call.
+ * Load the tickets and events of db (borrowed, read-only is enough; stats_load()), compute the
+ * report of sopts with its 研判 figures (stats_judge_compute()) and render it: what the CLI and the web UI's statistics page call.
  * Returns 0, ERR_INVALID, ERR_BAD_STATE, ERR_RETRY, ERR_IO or ERR_NOMEM with one line in errbuf.
  */
 int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,

@@ -10,6 +10,7 @@
 
 #include "stats_defs.h"
 #include "stats_fmt.h"
+#include "stats_judge.h"
 #include "yq_err.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -153,6 +154,85 @@ static json_t *hist_json(const struct stats_report *r)
                      counts ? counts : json_null());
 }
 
+/* [{"name","label","count"}] of the outcomes and of the dismissal reasons of t */
+static json_t *terms_json(const struct stats_term *terms, const size_t *counts, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++) {
+        json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "name", terms[i].name, "label",
+                                           terms[i].label, "count", (json_int_t)counts[i]));
+    }
+    return a;
+}
+
+static json_t *tenths_json(int64_t t)
+{
+    return t < 0 ? json_null() : json_real((double)t / 10.0);
+}
+
+static json_t *judge_tally_json(const struct stats_judge_tally *t)
+{
+    return json_pack("{s:I,s:o,s:o,s:I,s:o,s:o}", "judged", (json_int_t)t->judged, "by_outcome",
+                     terms_json(stats_outcome_terms, t->by_outcome, STATS_OUTCOME_COUNT),
+                     "dismissed_by_reason",
+                     terms_json(stats_reason_terms, t->by_reason, STATS_REASON_COUNT), "noise",
+                     (json_int_t)t->noise, "noise_pct", tenths_json(stats_judge_noise_tenths(t)),
+                     "precision_pct", tenths_json(stats_judge_precision_tenths(t)));
+}
+
+const char *stats_judge_absent_text(const struct stats_report *r)
+{
+    if (!r->judge || r->judge->absent == STATS_JUDGE_NO_DATA) {
+        return "无研判数据（交办单库早于研判台，没有事件记录）";
+    }
+    if (r->judge->absent == STATS_JUDGE_DEPARTMENT) {
+        return "按责任单位筛选的报表不含研判统计（研判为值班室工作）";
+    }
+    return NULL;
+}
+
+/* The "judging" object (stats_render.h). */
+static json_t *judge_json(const struct stats_report *r)
+{
+    const struct stats_judge *j = r->judge;
+    json_t *o, *total, *groups;
+
+    if (stats_judge_absent_text(r)) {
+        return json_pack("{s:b,s:s,s:s}", "available", 0, "absent",
+                         j && j->absent == STATS_JUDGE_DEPARTMENT ? "department" : "no_data",
+                         "note", stats_judge_absent_text(r));
+    }
+    o = json_pack("{s:b}", "available", 1);
+    total = judge_tally_json(&j->total);
+    groups = json_array();
+    if (!o || !total || !groups || json_object_update(o, total) != 0) {
+        json_decref(o);
+        json_decref(total);
+        json_decref(groups);
+        return NULL;
+    }
+    json_decref(total);
+    for (size_t i = 0; i < j->n_groups; i++) {
+        json_t *g = judge_tally_json(&j->groups[i].tally);
+        if (g) {
+            json_object_set_new(g, "key", json_string(j->groups[i].key));
+        }
+        json_array_append_new(groups, g);
+    }
+    json_object_set_new(o, "auto_confirmed", json_integer((json_int_t)j->auto_confirmed));
+    json_object_set_new(o, "time", summary_json(&j->time));
+    json_object_set_new(o, "auto_time", summary_json(&j->auto_time));
+    json_object_set_new(
+        o, "carried_forward",
+        json_pack("{s:I,s:I,s:I,s:I}", "pending", (json_int_t)j->pending, "pending_overdue",
+                  (json_int_t)j->pending_overdue, "pending_spike", (json_int_t)j->pending_spike,
+                  "awaiting_confirmation", (json_int_t)j->awaiting_confirmation));
+    json_object_set_new(o, "spike", judge_tally_json(&j->spike));
+    json_object_set_new(json_object_get(o, "spike"), "time", summary_json(&j->spike_time));
+    json_object_set_new(o, "rule_groups", groups);
+    return o;
+}
+
 int stats_report_json(const struct stats_report *r, json_t **out)
 {
     const struct stats_row *t = &r->total;
@@ -233,6 +313,7 @@ int stats_report_json(const struct stats_report *r, json_t **out)
                   (json_int_t)r->cohort.by_level[1], (json_int_t)r->cohort.by_level[2],
                   (json_int_t)r->cohort.by_level[3]));
     json_object_set_new(o, "bulletin", json_string(bulletin));
+    json_object_set_new(o, "judging", judge_json(r));
     json_object_set_new(o, "percentile_method", json_string("nearest-rank"));
     json_object_set_new(o, "definitions", defs);
     *out = o;
@@ -277,6 +358,48 @@ static void put_overdue_departments(struct stats_out *b, const struct stats_repo
         stats_out_adds(b, shown ? "、" : "");
         stats_out_adds(b, r->overdue[i].department);
         shown++;
+    }
+}
+
+/* The 研判 sentences of the 通报: nothing without figures or without any event. */
+static void put_judge_bulletin(struct stats_out *b, const struct stats_report *r,
+                               const char *unit)
+{
+    const struct stats_judge *j = r->judge;
+    const struct stats_judge_tally *t;
+    char d1[32], d2[32];
+
+    if (stats_judge_absent_text(r) ||
+        j->total.judged + j->spike.judged + j->pending + j->awaiting_confirmation == 0) {
+        return;
+    }
+    t = &j->total;
+    stats_out_addf(b, "%s研判预警事件%zu件", unit, t->judged);
+    if (j->auto_confirmed > 0) {
+        stats_out_addf(b, "（含确认交办待确认事件%zu件）", j->auto_confirmed);
+    }
+    if (j->time.n > 0) {
+        stats_out_addf(b, "，研判用时中位数%s，90%%在%s以内",
+                       stats_fmt_dur(j->time.median_s, j->time.n, d1, sizeof(d1)),
+                       stats_fmt_dur(j->time.p90_s, j->time.n, d2, sizeof(d2)));
+    }
+    stats_out_addf(b, "；交办%zu件、并入%zu件、持续关注%zu件、不予处置%zu件",
+                   t->by_outcome[STATS_OUTCOME_ASSIGNED], t->by_outcome[STATS_OUTCOME_MERGED],
+                   t->by_outcome[STATS_OUTCOME_WATCHING], t->by_outcome[STATS_OUTCOME_DISMISSED]);
+    if (t->noise > 0) {
+        stats_out_addf(b, "（其中误报%zu件、与我无关%zu件，噪声率",
+                       t->by_reason[STATS_REASON_FALSE_ALARM],
+                       t->by_reason[STATS_REASON_IRRELEVANT]);
+        put_pct(b, t->noise, t->judged);
+        stats_out_adds(b, "）");
+    }
+    if (j->spike.judged > 0) {
+        stats_out_addf(b, "；另研判突增预警%zu件", j->spike.judged);
+    }
+    stats_out_adds(b, "。");
+    if (j->pending + j->awaiting_confirmation > 0) {
+        stats_out_addf(b, "截至统计截止，待研判%zu件（其中超过研判时限%zu件）、交办待确认%zu件。",
+                       j->pending, j->pending_overdue, j->awaiting_confirmation);
     }
 }
 
@@ -370,6 +493,7 @@ int stats_bulletin(const struct stats_report *r, char **out)
                           stats_fmt_dur(t->ttc.median_s, t->ttc.n, d1, sizeof(d1)),
                           stats_fmt_dur(t->ttc.p90_s, t->ttc.n, d2, sizeof(d2)));
     }
+    put_judge_bulletin(&b, r, unit);
     if (r->period == STATS_PERIOD_YEAR) {
         stats_out_addf(&b, "全年通过新闻发布会回应%zu次，各渠道公开回应共%zu次。",
                           r->press_conferences, r->responses);
@@ -424,6 +548,78 @@ static void csv_row(struct stats_out *b, const char *dim, const struct stats_row
     stats_out_adds(b, "\r\n");
 }
 
+/* One 研判 row: tally t (NULL: only judged and the times), times s (NULL: none). */
+static void csv_judge_row(struct stats_out *b, const char *dim, const char *key,
+                          const struct stats_judge_tally *t, size_t judged,
+                          const struct stats_summary *s)
+{
+    csv_field(b, dim);
+    stats_out_adds(b, ",");
+    csv_field(b, key);
+    stats_out_addf(b, ",%zu", judged);
+    if (t) {
+        int64_t noise = stats_judge_noise_tenths(t), prec = stats_judge_precision_tenths(t);
+        for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+            stats_out_addf(b, ",%zu", t->by_outcome[i]);
+        }
+        for (int i = 0; i < STATS_REASON_COUNT; i++) {
+            stats_out_addf(b, ",%zu", t->by_reason[i]);
+        }
+        stats_out_addf(b, ",%zu", t->noise);
+        if (noise >= 0) {
+            stats_out_addf(b, ",%lld.%lld%%,%lld.%lld%%", (long long)(noise / 10),
+                           (long long)(noise % 10), (long long)(prec / 10), (long long)(prec % 10));
+        } else {
+            stats_out_adds(b, ",—,—");
+        }
+    } else {
+        stats_out_adds(b, ",,,,,,,,,,,,"); /* the 12 columns of a tally */
+    }
+    if (s && s->n) {
+        stats_out_addf(b, ",%zu,%.1f,%.1f,%.1f", s->n, (double)s->median_s / 60.0,
+                       (double)s->p90_s / 60.0, (double)s->mean_s / 60.0);
+    } else {
+        stats_out_adds(b, s ? ",0,,," : ",,,,");
+    }
+    stats_out_adds(b, "\r\n");
+}
+
+/*
+ * The 研判 tables after the main one, each after an empty line: the decisions (合计, 确认交办,
+ * 突增, then each rule group) and the carried-forward counts; or one line saying why none.
+ */
+static void csv_judge(struct stats_out *b, const struct stats_report *r)
+{
+    const struct stats_judge *j = r->judge;
+
+    stats_out_adds(b, "\r\n");
+    if (stats_judge_absent_text(r)) {
+        stats_out_adds(b, "研判,");
+        csv_field(b, stats_judge_absent_text(r));
+        stats_out_adds(b, "\r\n");
+        return;
+    }
+    stats_out_adds(b, "研判维度,分组,研判件数");
+    for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+        stats_out_addf(b, ",%s", stats_outcome_terms[i].label);
+    }
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        stats_out_addf(b, ",不予处置-%s", stats_reason_terms[i].label);
+    }
+    stats_out_adds(b, ",噪声件数,噪声率,精确率,用时件数,用时中位数(分钟),用时P90(分钟),"
+                      "用时平均(分钟)\r\n");
+    csv_judge_row(b, "合计", "预警事件", &j->total, j->total.judged, &j->time);
+    csv_judge_row(b, "交办待确认", "确认交办", NULL, j->auto_confirmed, &j->auto_time);
+    csv_judge_row(b, "突增", "突增事件", &j->spike, j->spike.judged, &j->spike_time);
+    for (size_t i = 0; i < j->n_groups; i++) {
+        csv_judge_row(b, "规则分组", j->groups[i].key, &j->groups[i].tally,
+                      j->groups[i].tally.judged, NULL);
+    }
+    stats_out_addf(b, "\r\n研判结转,待研判,其中超过研判时限,其中突增,交办待确认\r\n"
+                      "截至统计截止,%zu,%zu,%zu,%zu\r\n",
+                   j->pending, j->pending_overdue, j->pending_spike, j->awaiting_confirmation);
+}
+
 int stats_write_csv(const struct stats_report *r, const struct stats_render_opts *opts,
                     struct yq_buf *out)
 {
@@ -448,10 +644,57 @@ int stats_write_csv(const struct stats_report *r, const struct stats_render_opts
             csv_row(b, stats_dim_terms[d].label, &r->rows[d][i]);
         }
     }
+    csv_judge(b, r);
     return b->err;
 }
 
 /* ------------------------------------------------------------- text */
+
+/* The 研判 lines of the text report. */
+static void put_judge_text(struct stats_out *b, const struct stats_report *r)
+{
+    const struct stats_judge *j = r->judge;
+    const struct stats_summary *ss[3];
+    static const char *const names[3] = {"研判用时", "确认用时（交办待确认）", "突增研判用时"};
+    char d1[32], d2[32], d3[32], cell[128];
+
+    stats_out_adds(b, "\n研判\n");
+    if (stats_judge_absent_text(r)) {
+        stats_out_addf(b, "%s\n", stats_judge_absent_text(r));
+        return;
+    }
+    ss[0] = &j->time;
+    ss[1] = &j->auto_time;
+    ss[2] = &j->spike_time;
+    stats_out_addf(b, "预警事件 %zu 件（其中确认交办待确认 %zu 件）：", j->total.judged,
+                   j->auto_confirmed);
+    for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
+        stats_out_addf(b, "%s%s %zu", i ? "，" : "", stats_outcome_terms[i].label,
+                       j->total.by_outcome[i]);
+    }
+    stats_out_adds(b, "\n不予处置理由：");
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        stats_out_addf(b, "%s%s %zu", i ? "，" : "", stats_reason_terms[i].label,
+                       j->total.by_reason[i]);
+    }
+    stats_out_addf(b, "\n突增事件 %zu 件；待研判结转 %zu 件（超过研判时限 %zu 件，突增 %zu 件），"
+                      "交办待确认结转 %zu 件\n",
+                   j->spike.judged, j->pending, j->pending_overdue, j->pending_spike,
+                   j->awaiting_confirmation);
+    for (int i = 0; i < 3; i++) {
+        stats_out_addf(b, "%s  件数 %zu  中位数 %s  P90 %s  平均 %s\n",
+                       yq_text_pad(names[i], yq_text_width(names[1]), cell, sizeof(cell)),
+                       ss[i]->n, stats_fmt_dur(ss[i]->median_s, ss[i]->n, d1, sizeof(d1)),
+                       stats_fmt_dur(ss[i]->p90_s, ss[i]->n, d2, sizeof(d2)),
+                       stats_fmt_dur(ss[i]->mean_s, ss[i]->n, d3, sizeof(d3)));
+    }
+    for (size_t i = 0; i < j->n_groups; i++) {
+        const struct stats_judge_tally *t = &j->groups[i].tally;
+        stats_out_addf(b, "  规则分组 %s：研判 %zu 件，误报或与我无关 %zu 件，噪声率 %s\n",
+                       j->groups[i].key, t->judged, t->noise,
+                       stats_fmt_pct(t->noise, t->judged, d1, sizeof(d1)));
+    }
+}
 
 int stats_write_text(const struct stats_report *r, const struct stats_render_opts *opts,
                      struct yq_buf *out)
@@ -564,6 +807,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
             stats_out_adds(b, "\n");
         }
     }
+    put_judge_text(b, r);
     stats_out_addf(b, "\n超期清单 %zu 项\n", r->n_overdue);
     {
         /* the number, department and clock columns line up by display width */
@@ -606,7 +850,8 @@ int stats_write_json(const struct stats_report *r, const struct stats_render_opt
     if (err) {
         return err;
     }
-    s = json_dumps(j, JSON_INDENT(1));
+    /* percentages as 66.7, not 66.700000000000003 */
+    s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!s) {
         return ERR_NOMEM;

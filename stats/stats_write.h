@@ -24,6 +24,12 @@ struct stats_render_opts {
 int stats_report_json(const struct stats_report *report, json_t **out);
 
 /*
+ * Why report has no 研判 figures, as one Chinese line ("无研判数据（...）"), or NULL when it
+ * has them (report->judge present). Static string.
+ */
+const char *stats_judge_absent_text(const struct stats_report *report);
+
+/*
  * The 通报 paragraph (Chinese) generated from the figures: a new NUL-terminated string (free()).
  * Returns 0, ERR_NOMEM or ERR_TOO_BIG (over STATS_OUT_MAX_BYTES).
  */

@@ -9,6 +9,7 @@
 #include "kafka_dev.h"
 #include "kafka_dump.h"
 #include "rules_cli.h"
+#include "silences_cli.h"
 #include "sources_cli.h"
 #include "stats_cli.h"
 #include "store_cli.h"
@@ -43,6 +44,8 @@ static const char usage[] =
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "  events list|show|assign|confirm|merge|watch|dismiss ...\n"
     "                               the 研判 inbox (see 'yuqingctl events --help')\n"
+    "  silences add|list|revoke|alerts ...\n"
+    "                               silences of new alerts (see 'yuqingctl silences --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
     "                      web UI users, departments and API tokens (first admin)\n"
     "  sources check [--config config/sources.yaml] [--source ID]\n"
@@ -60,7 +63,8 @@ static const struct subcommand {
     {"kafka-dump", kafka_dump_main}, {"stats", stats_cli_main},
     {"rules", rules_cli_main},       {"sources", sources_cli_main},
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
-    {"users", users_cli_main},       {"events", events_cli_main},
+    {"users", users_cli_main},       {"silences", silences_cli_main},
+    {"events", events_cli_main},
 };
 
 int main(int argc, char **argv)

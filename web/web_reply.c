@@ -10,24 +10,12 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_metrics_http.h"
 #include "yq_banned.h"
 
 #define CSP                                                                                        \
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                   \
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-static enum MHD_Result add_security_headers(struct MHD_Response *r)
-{
-    if (MHD_add_response_header(r, "Content-Security-Policy", CSP) != MHD_YES ||
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
-        MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
-        MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
-        MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin") != MHD_YES) {
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
 
 enum MHD_Result web_reply_response(struct MHD_Connection *c, unsigned status,
                                    struct MHD_Response *r, const char *type, const char *cache,
@@ -37,7 +25,7 @@ enum MHD_Result web_reply_response(struct MHD_Connection *c, unsigned status,
     enum MHD_Result ret;
 
     if ((type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) ||
-        add_security_headers(r) != MHD_YES ||
+        yq_metrics_http_security_headers(r, CSP) != 0 ||
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
         (set_cookie && MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, set_cookie) !=
                            MHD_YES) ||

@@ -71,6 +71,37 @@
       ]
     }, charts);
 
+    // 研判 (issue #13): per rule group, the events judged by outcome, dismissals split into
+    // noise (误报, 与我无关) and the other reasons; drawn only when the report has the figures.
+    var judging = data.judging;
+    if (judging && judging.available) {
+      var groups = judging.rule_groups || [];
+      var count = function (list, name) {
+        for (var i = 0; i < list.length; i++) {
+          if (list[i].name === name) { return list[i].count; }
+        }
+        return 0;
+      };
+      var series = ['assigned', 'merged', 'watching'].map(function (name, i) {
+        return { name: judging.by_outcome[i].label, type: 'bar', stack: 'outcome',
+                 data: groups.map(function (g) { return count(g.by_outcome, name); }) };
+      });
+      series.push({ name: '不予处置（误报、与我无关）', type: 'bar', stack: 'outcome',
+                    itemStyle: { color: '#b71c1c' },
+                    data: groups.map(function (g) { return g.noise; }) });
+      series.push({ name: '不予处置（其他理由）', type: 'bar', stack: 'outcome',
+                    itemStyle: { color: '#9e9e9e' },
+                    data: groups.map(function (g) { return count(g.by_outcome, 'dismissed') - g.noise; }) });
+      draw(root.querySelector('#chart-judging'), {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0 },
+        grid: { left: 120, right: 24, top: 48, bottom: 24 },
+        xAxis: { type: 'value', minInterval: 1, name: '件' },
+        yAxis: { type: 'category', inverse: true, data: groups.map(function (g) { return g.key; }) },
+        series: series
+      }, charts);
+    }
+
     function resize() {
       charts.forEach(function (c) { c.resize(); });
     }

@@ -12,9 +12,11 @@
 #include "collector_cfg.h"
 #include "fetch.h"
 #include "poller.h"
+#include "source_kind.h"
 #include "source_run.h"
 #include "yq_err.h"
 #include "yq_health.h"
+#include "yq_buf.h"
 #include "yq_banned.h"
 
 static int load(struct collector_config *cfg, const char *text, char *err, size_t errlen)
@@ -267,8 +269,8 @@ static void sent_headers(const struct source_cfg *src, char *out, size_t len)
     size_t off = 0;
 
     out[0] = '\0';
-    if (fetch_is_weibo(src)) {
-        assert_int_equal(fetch_add_weibo_headers(src, &h), 0);
+    if (source_kind_of(src->kind_id)->src_headers) {
+        assert_int_equal(source_kind_of(src->kind_id)->src_headers(src, &h), 0);
     }
     assert_int_equal(fetch_add_source_headers(src, &h), 0);
     for (struct curl_slist *l = h; l; l = l->next) {
@@ -403,6 +405,7 @@ static void test_health_shapes(void **state)
 {
     struct yq_dep deps[2] = {{"kafka", YQ_DEP_UP}, {"redis", YQ_DEP_UP}};
     char out[256], tiny[16];
+    struct yq_buf b;
 
     (void)state;
     assert_int_equal(yq_health_json(deps, 2, out, sizeof(out)), 200);
@@ -416,11 +419,18 @@ static void test_health_shapes(void **state)
     assert_int_equal(yq_health_json(deps, 2, out, sizeof(out)), 503);
     assert_non_null(strstr(out, "\"kafka\":\"unknown\""));
     assert_int_equal(yq_health_json(deps, 2, tiny, sizeof(tiny)), ERR_TOO_BIG);
-    assert_true(yq_health_metrics("collector", deps, 2, out, sizeof(out)) > 0);
-    assert_non_null(strstr(out, "# TYPE yuqing_collector_dependency_up gauge\n"));
-    assert_non_null(strstr(out, "yuqing_collector_dependency_up{dependency=\"kafka\"} 0\n"));
-    assert_non_null(strstr(out, "yuqing_collector_dependency_up{dependency=\"redis\"} 1\n"));
-    assert_int_equal(yq_health_metrics("collector", deps, 2, tiny, sizeof(tiny)), ERR_TOO_BIG);
+    yq_buf_init(&b, 4096);
+    assert_int_equal(yq_health_metrics(&b, "collector", deps, 2), 0);
+    assert_non_null(b.data);
+    assert_string_equal(b.data, "# HELP yuqing_collector_dependency_up 1 when the dependency "
+                                "answered its last check\n"
+                                "# TYPE yuqing_collector_dependency_up gauge\n"
+                                "yuqing_collector_dependency_up{dependency=\"kafka\"} 0\n"
+                                "yuqing_collector_dependency_up{dependency=\"redis\"} 1\n");
+    yq_buf_release(&b);
+    yq_buf_init(&b, sizeof(tiny));
+    assert_int_equal(yq_health_metrics(&b, "collector", deps, 2), ERR_TOO_BIG);
+    yq_buf_release(&b);
 }
 
 int main(void)

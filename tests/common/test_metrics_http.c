@@ -3,12 +3,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <microhttpd.h>
 
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_health.h"
 #include "yq_metrics_http.h"
 #include "yq_banned.h"
 
@@ -61,6 +64,76 @@ static void test_families_and_samples(void **state)
     yq_buf_release(&b);
 }
 
+/*
+ * Issue #12: the notifier's /metrics and yq_health_metrics() wrote their HELP/TYPE lines by
+ * hand ("# HELP %s %s\n# TYPE %s counter\n%s %lld\n" and the dependency family); through
+ * the writer the bytes are the same. The expected texts are those hand-written formats.
+ */
+static void test_same_bytes_as_the_hand_written_lines(void **state)
+{
+    static const char *const help = "reminders (催办) and supervisions (督办) recorded";
+    const struct yq_dep deps[] = {{"kafka", YQ_DEP_UP}, {"store", YQ_DEP_DOWN},
+                                  {"redis", YQ_DEP_UNKNOWN}};
+    char want[512];
+    struct yq_buf b;
+
+    (void)state;
+    yq_buf_init(&b, 4096);
+    assert_int_equal(yq_metrics_http_scalar(&b, "yuqing_notifier_escalations_total", "counter",
+                                            help, 12345678901LL),
+                     0);
+    snprintf(want, sizeof(want), "# HELP %s %s\n# TYPE %s counter\n%s %lld\n",
+             "yuqing_notifier_escalations_total", help, "yuqing_notifier_escalations_total",
+             "yuqing_notifier_escalations_total", 12345678901LL);
+    assert_string_equal(b.data, want);
+    yq_buf_release(&b);
+
+    yq_buf_init(&b, 4096);
+    assert_int_equal(yq_health_metrics(&b, "notifier", deps, 3), 0);
+    assert_string_equal(b.data, "# HELP yuqing_notifier_dependency_up 1 when the dependency "
+                                "answered its last check\n"
+                                "# TYPE yuqing_notifier_dependency_up gauge\n"
+                                "yuqing_notifier_dependency_up{dependency=\"kafka\"} 1\n"
+                                "yuqing_notifier_dependency_up{dependency=\"store\"} 0\n"
+                                "yuqing_notifier_dependency_up{dependency=\"redis\"} 0\n");
+    yq_buf_release(&b);
+
+    /* a process name that would not fit the metric name is refused, not cut */
+    {
+        char longname[80];
+        memset(longname, 'p', sizeof(longname) - 1);
+        longname[sizeof(longname) - 1] = '\0';
+        yq_buf_init(&b, 4096);
+        assert_int_equal(yq_health_metrics(&b, longname, deps, 1), ERR_INVALID);
+        yq_buf_release(&b);
+    }
+}
+
+/* Issue #12: the one security header set both HTTP servers add (web_reply.c, http_api.c). */
+static void test_security_headers(void **state)
+{
+    static const char *const want[][2] = {
+        {"Content-Security-Policy", "default-src 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+    };
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(yq_metrics_http_security_headers(r, "default-src 'none'"), 0);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        const char *v = MHD_get_response_header(r, want[i][0]);
+        if (!v || strcmp(v, want[i][1]) != 0) {
+            fail_msg("%s: '%s', want '%s'", want[i][0], v ? v : "(none)", want[i][1]);
+        }
+    }
+    MHD_destroy_response(r);
+}
+
 /* The bounded buffer's maximum holds: a document past it fails with ERR_TOO_BIG. */
 static void test_limit(void **state)
 {
@@ -83,6 +156,8 @@ int main(void)
         cmocka_unit_test(test_label_value_escaping),
         cmocka_unit_test(test_families_and_samples),
         cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_same_bytes_as_the_hand_written_lines),
+        cmocka_unit_test(test_security_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,17 @@ static void test_utf8_decoder_table(void **state)
             fail_msg("%s: yq_utf8_next width %zu cp U+%04X, want %zu U+%04X", u->name, width,
                      (unsigned)cp, u->first_width, (unsigned)u->first_cp);
         }
+        cp = -1; /* yq_utf8_seq: the same sequence, well-formed at byte 0 in every case */
+        width = yq_utf8_seq(u->in, u->len, &cp);
+        if (width != u->first_width || cp != u->first_cp) {
+            fail_msg("%s: yq_utf8_seq width %zu cp U+%04X, want %zu U+%04X", u->name, width,
+                     (unsigned)cp, u->first_width, (unsigned)u->first_cp);
+        }
+    }
+    {
+        int32_t cp = 7;
+        assert_int_equal(yq_utf8_seq("a", 0, &cp), 0); /* nothing left */
+        assert_int_equal(cp, 7);
     }
     for (size_t c = 0; c < sizeof(utf8_bad_at_0) / sizeof(utf8_bad_at_0[0]); c++) {
         const char *in = utf8_bad_at_0[c];
@@ -169,6 +180,9 @@ static void test_utf8_decoder_table(void **state)
         assert_int_equal(bad, 0);
         assert_int_equal(yq_utf8_next(in, strlen(in), &cp), 1);
         assert_int_equal(cp, 0xFFFD);
+        cp = -1;
+        assert_int_equal(yq_utf8_seq(in, strlen(in), &cp), 0); /* not a sequence, cp untouched */
+        assert_int_equal(cp, -1);
     }
     /* code points starting in a prefix of valid text: a (1) 安 (3) b (1) */
     for (size_t n = 0; n <= 5; n++) {

@@ -81,6 +81,15 @@ try {
     assert(series.depts.length >= 1, 'no departments on the on-time chart');
     assert(series.ttr.length === 6, `ttr buckets ${series.ttr.length}`);
   });
+  await check('the 研判 chart shows each rule group (issue #13)', async () => {
+    await page.waitForSelector('#chart-judging[data-rendered="1"] canvas', { timeout: 60000 });
+    const got = await page.evaluate(() => {
+      const o = echarts.getInstanceByDom(document.getElementById('chart-judging')).getOption();
+      return { groups: o.yAxis[0].data, noise: o.series[3].data };
+    });
+    assert(JSON.stringify(got.groups) === '["疫情防控","安全生产"]', `groups ${got.groups}`);
+    assert(JSON.stringify(got.noise) === '[1,1]', `noise ${got.noise}`);
+  });
   await check('identity and bulletin are shown', async () => {
     const identity = await page.textContent('#identity');
     assert(/平衡/.test(identity), identity);

@@ -357,6 +357,41 @@ static void file_has(const char *path, const char *const *want, const char *abse
 }
 
 /*
+ * Three events of the 研判 inbox in February 2026 (issue #13; the figures themselves are
+ * test_stats_judge.c's): 疫情防控 交办 after 20 min and 误报 after 10 min, 安全生产 与我无关.
+ * They give the HTML report's 研判 chart (tests/stats/browser_stats.mjs) bars to draw.
+ */
+static void add_events(struct env *e)
+{
+    static const struct {
+        const char *key, *groups, *detected, *judged, *outcome, *reason;
+    } ev[] = {
+        {"ev:j1", "[\"疫情防控\"]", "2026-02-10 09:00", "2026-02-10 09:20", "assigned", ""},
+        {"ev:j2", "[\"疫情防控\"]", "2026-02-11 09:00", "2026-02-11 09:10", "dismissed",
+         "false_alarm"},
+        {"ev:j3", "[\"安全生产\"]", "2026-02-12 09:00", "2026-02-12 09:30", "dismissed",
+         "irrelevant"},
+    };
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(e->path, &db), SQLITE_OK);
+    for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+        char sql[1024];
+        int64_t d = bj(ev[i].detected), j = bj(ev[i].judged);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO events (event_key, state, title, level, rule_groups, detected_at, "
+                 "last_item_at, judge_deadline, judged_at, judged_by, outcome, dismiss_reason, "
+                 "created_at, updated_at) VALUES ('%s', '%s', '安康 %s', 'III', '%s', %lld, "
+                 "%lld, %lld, %lld, '值班员', '%s', '%s', %lld, %lld);",
+                 ev[i].key, ev[i].outcome, ev[i].key, ev[i].groups, (long long)d, (long long)d,
+                 (long long)(d + 1800), (long long)j, ev[i].outcome, ev[i].reason,
+                 (long long)d, (long long)d);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+}
+
+/*
  * yuqingctl stats over the same store: HTML with its assets beside it, JSON and CSV. With
  * YQ_STATS_REPORT_DIR set, the HTML report is left there for the browser test
  * (tests/stats/browser_stats.mjs).
@@ -369,6 +404,7 @@ static void test_cli_writes_reports(void **state)
     const char *dir = keep && *keep ? keep : e->dir;
 
     build_history(e, x1, x2, x3);
+    add_events(e);
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
     snprintf(rules, sizeof(rules), "%s/config/rules", YQ_SOURCE_DIR);
     snprintf(out, sizeof(out), "%s/report.html", dir);
@@ -382,7 +418,8 @@ static void test_cli_writes_reports(void **state)
         /* X2's stored group, and X3's from the rule files (config/rules/epidemic.yaml) */
         static const char *const want[] = {"2026年2月 政务舆情回应情况月度通报",
                                            "<script src=\"echarts.min.js\"></script>", "疫情防控",
-                                           NULL};
+                                           "id=\"chart-judging\"",
+                                           "本月研判预警事件3件，研判用时中位数20分", NULL};
         file_has(out, want, "health-epidemic");
     }
     snprintf(out, sizeof(out), "%s/stats-charts.js", dir);
