@@ -10,12 +10,14 @@
 
 #include "desk_policy.h"
 #include "event_flow.h"
+#include "silence.h"
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_sentiment.h"
 #include "yq_time.h"
 
 /* --- events: the 研判 inbox (issue #13, docs/desk.md) ----------------------------------- */
@@ -229,16 +231,32 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
     const char *kinds[] = {item->source};
     char *groups_json = NULL, *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
+    const struct yq_sentiment *lex = ticket_store_policy_or_default(store)->sentiment;
+    struct yq_sentiment_result senti;
     struct intake_item_row r;
     sqlite3_stmt *st = NULL;
-    bool negative = false; /* item sentiment: wired when common/yq_sentiment.h lands */
+    bool negative = false;
     int err;
 
     *inserted = false;
     memset(&r, 0, sizeof(r));
+    memset(&senti, 0, sizeof(senti));
     if (!ids || !groups) {
         err = ERR_NOMEM;
         goto done;
+    }
+    if (lex) {
+        err = yq_sentiment_score(lex, item->title, item->text, &senti);
+        if (err == ERR_NOMEM) {
+            goto done;
+        }
+        /* a scanner failure leaves the item unscored rather than refusing the alert */
+        negative = !err && senti.label == YQ_SENTIMENT_NEGATIVE;
+        if (err) {
+            LOG_WARN("sentiment failed item_id=%s err='%s'", item->id, yq_strerror(err));
+            lex = NULL;
+            err = 0;
+        }
     }
     err = intake_item_row_make(alert, true, &r);
     if (err) {
@@ -253,8 +271,8 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
         "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
-        "rule_ids, rule_groups, matches, added_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "event item insert");
     if (err) {
@@ -273,6 +291,8 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         sqlite3_bind_int64(st, 16, intake_item_heat(item));
         intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
         sqlite3_bind_int64(st, 20, now);
+        sqlite3_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "", -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 22, lex ? senti.score : 0.0);
     }
     err = ticket_store_step_done(store, st, "event item insert");
     if (err || sqlite3_changes(store->db) == 0) {
@@ -639,6 +659,16 @@ int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert,
     why = intake_hold_reason(store, alert, now);
     if (why) {
         err = intake_hold_item(store, alert, why, now, res);
+        goto done;
+    }
+    /* a silence stops new events only: items of existing ones were taken above */
+    err = silence_check(store, alert, now, &res->silence_id);
+    if (!err && res->silence_id > 0) {
+        err = silence_record(store, res->silence_id, alert, now);
+        res->outcome = TICKET_INTAKE_SILENCED;
+        goto done;
+    }
+    if (err) {
         goto done;
     }
     err = event_create(store, alert, now, &e);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ticket_intake.h"
+#include "yq_sentiment.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -64,6 +65,7 @@ struct notifier {
     struct ticket_policy policy;
     struct ticket_store_lock *lock; /* the exclusive hold on a SQLite store */
     struct ticket_store *store;
+    struct yq_sentiment *sentiment; /* item sentiment at intake (issue #13) */
     struct http_api *http;
     struct delivery *delivery;
     rd_kafka_t *consumer;
@@ -171,6 +173,7 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->routes = &cfg->routes;
     out->link_base = cfg->notify.link_base;
     out->desk = &cfg->desk;
+    out->sentiment = NULL; /* opened by notifier_open() (or a tool that takes alerts in) */
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
@@ -232,6 +235,10 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
                      (long long)res.event_id, (long long)res.item_count,
                      yq_level_name(alert.level), alert.item.id);
             break;
+        case TICKET_INTAKE_SILENCED:
+            LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",
+                     (long long)res.silence_id, alert.event_key, alert.item.id);
+            break;
         case TICKET_INTAKE_DUPLICATE:
         default:
             LOG_DEBUG("duplicate alert number=%s item_id=%s", res.number, alert.item.id);
@@ -266,6 +273,13 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     if (err) {
         goto fail;
     }
+    /* the lexicon is embedded: a failure here is a broken build or missing OpenCC data */
+    err = yq_sentiment_open(NULL, &n->sentiment, errbuf, errlen);
+    if (err) {
+        goto fail;
+    }
+    n->policy.sentiment = n->sentiment;
+    LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
     {
         struct tm tm;
@@ -468,6 +482,7 @@ void notifier_free(struct notifier *n)
         rd_kafka_destroy(n->consumer);
     }
     ticket_store_free(n->store);
+    yq_sentiment_free(n->sentiment);
     ticket_store_lock_release(n->lock); /* last: no connection of this notifier is left */
     free(n);
 }

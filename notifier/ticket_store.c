@@ -555,7 +555,7 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
     return err;
 }
 
-static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL};
+static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL};
 
 void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy)
 {

@@ -81,6 +81,7 @@ extern const struct cfg_key ticket_store_cfg_keys[];
 
 struct ticket_store;
 struct desk_policy;
+struct yq_sentiment;
 
 /*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
@@ -93,6 +94,8 @@ struct ticket_policy {
     const struct notify_routes *routes;
     const char *link_base;
     const struct desk_policy *desk; /* 研判 inbox policy (desk_policy.h); NULL = its defaults */
+    const struct yq_sentiment *sentiment; /* item sentiment at intake (yq_sentiment.h); NULL =
+                                             not scored (event_items.sentiment stays '') */
 };
 
 /*
