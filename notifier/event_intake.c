@@ -160,7 +160,7 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
         err = ticket_store_step_done(store, st, "ticket event items");
     }
     if (!err) {
-        err = event_log_append(store, id, now, "system", "system", "created", "", "assigned",
+        err = ticket_store_event_log_append(store, id, now, "system", "system", "created", "", "assigned",
                                "event of an existing ticket (created by an older notifier)");
     }
     if (!err) {
@@ -412,7 +412,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     sqlite3_bind_int64(st, 4, event_id);
     err = ticket_store_step_done(store, st, "event resurface");
     if (!err) {
-        err = event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
+        err = ticket_store_event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
                                "pending", note);
     }
     return err;
@@ -467,7 +467,7 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
         char note[256];
         snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
                  yq_level_name(alert->level), ticket_store_nz(alert->department), alert->item.id);
-        err = event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
+        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
                                note);
     }
 done:
@@ -519,7 +519,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
              yq_level_name(alert->level), res->number);
     if (!err) {
-        err = event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
+        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
                                "auto_assigned", note);
     }
     return err;
@@ -626,7 +626,7 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
 }
 
 /* Inside the transaction: what intake does with the alert (ticket_intake.h). */
-int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                         struct ticket_intake_result *res)
 {
     struct event_ref e;
@@ -685,3 +685,37 @@ done:
     return err;
 }
 
+int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct ticket_intake_result *out)
+{
+    struct ticket_intake_result res;
+    int err;
+
+    memset(&res, 0, sizeof(res));
+    if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
+        return ERR_INVALID;
+    }
+    err = ticket_store_begin(store, "intake begin");
+    if (err) {
+        return err;
+    }
+    err = event_intake_in_tx(store, alert, now, &res);
+    if (!err && alert->rules_unverified && res.ticket_id > 0 &&
+        res.outcome != TICKET_INTAKE_DUPLICATE) {
+        err = intake_mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
+    }
+    if (err) {
+        goto rollback;
+    }
+    err = ticket_store_exec(store, "COMMIT", "intake commit");
+    if (err) {
+        goto rollback;
+    }
+    if (out) {
+        *out = res;
+    }
+    return 0;
+rollback:
+    ticket_store_rollback(store);
+    return err;
+}
