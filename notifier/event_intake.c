@@ -11,6 +11,7 @@
 #include "desk_policy.h"
 #include "event_flow.h"
 #include "silence.h"
+#include "spike.h"
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
@@ -463,6 +464,9 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     if (!err) {
         err = event_add_item(store, e, alert, now, &inserted);
     }
+    if (!err && inserted) {
+        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+    }
     if (!err) {
         char note[256];
         snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
@@ -559,6 +563,9 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
 
     res->event_id = e->id;
     err = event_add_item(store, e, alert, now, &inserted);
+    if (!err && inserted) {
+        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+    }
     if (err) {
         return err;
     }

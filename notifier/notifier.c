@@ -42,6 +42,8 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
      "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
      desk_policy_cfg_keys},
+    {"spike", CFG_SECTION, NULL, 0, 0, NOFF(spike),
+     "spike (突增) alerts per rule group and open event (docs/desk.md)", spike_cfg_keys},
     {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
     {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
     {"administrator", CFG_EXTERNAL, NULL, 0, 0, 0,
@@ -101,6 +103,9 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
     err = cfg_load(notifier_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
     if (!err && path) {
         err = notify_routes_parse(&cfg->routes, &doc, dir, errbuf, errlen);
+    }
+    if (!err) {
+        err = spike_cfg_check(&cfg->spike, errbuf, errlen);
     }
     if (!err) {
         err = desk_policy_parse_lists(&cfg->desk, path ? &doc : NULL,
@@ -174,6 +179,7 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->link_base = cfg->notify.link_base;
     out->desk = &cfg->desk;
     out->sentiment = NULL; /* opened by notifier_open() (or a tool that takes alerts in) */
+    out->spike = &cfg->spike;
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */

@@ -293,14 +293,26 @@ static void test_policy_rule_groups_and_parse(void **state)
 static void test_redelivered_alert_changes_nothing(void **state)
 {
     struct ticket_intake_result res;
-    struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", NULL, 3, 0, 0, NULL};
+    struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", "征地拆迁", 3, 0, 0,
+                         NULL};
+    int64_t hour = notifier_ts("2026-11-29T08:00:00Z");
     struct env e;
 
     (void)state;
     env_open(&e, NULL);
     assert_int_equal(take(&e, &a, 100, &res), 0);
+    /* the 突增 counts of the item's hour (spike.h): its group and its event */
+    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'group' AND key = "
+                               "'征地拆迁' AND hour = %lld",
+                           (long long)hour),
+                     1);
+    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'event' AND key = "
+                               "'%lld' AND hour = %lld",
+                           (long long)res.event_id, (long long)hour),
+                     1);
     assert_int_equal(take(&e, &a, 200, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+    assert_int_equal(count(&e, "SELECT sum(n) FROM rate_counts"), 2); /* not counted again */
     assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
     assert_int_equal(count(&e, "SELECT heat FROM events"), 4);
     assert_int_equal(count(&e, "SELECT version FROM events"), 0);
