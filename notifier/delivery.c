@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "channel.h"
+#include "desk_policy.h"
 #include "event_flow.h"
+#include "spike.h"
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
@@ -41,6 +43,7 @@ struct delivery {
     size_t n_chs;
     int quiet_start_min, quiet_end_min;
     int64_t next_escalation_ms;
+    int64_t next_spike_ms; /* the next 突增 scan (spike.h; spike.scan_interval_ms) */
     delivery_clock_fn clock;
     void *clock_ctx;
     pthread_t thread;
@@ -285,6 +288,29 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
         if (!err && (err = event_flow_remind_judge(d->store, now_ms / 1000, NULL)) != 0) {
             LOG_WARN("judge reminder failed err='%s' sqlite='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
+        }
+    }
+    if (!err && now_ms >= d->next_spike_ms) {
+        /* issue #13: spikes (突增) of the last full hour; a group spike's event gets the
+           研判 deadline of its level */
+        const struct ticket_policy *pol = d->policy;
+        const struct spike_cfg *sc = pol && pol->spike ? pol->spike : spike_cfg_defaults();
+        enum yq_level lv = YQ_LEVEL_III;
+        size_t raised = 0;
+        if (sc->level) {
+            yq_level_parse(sc->level, &lv);
+        }
+        err = spike_scan(d->store, sc,
+                         desk_policy_judge_deadline(pol ? pol->desk : NULL, lv, 0), now_ms / 1000,
+                         &raised);
+        if (err) {
+            LOG_WARN("spike scan failed err='%s' sqlite='%s'", yq_strerror(err),
+                     ticket_store_errmsg(d->store));
+        } else {
+            if (raised > 0) {
+                LOG_INFO("spikes raised n=%zu", raised);
+            }
+            d->next_spike_ms = now_ms + sc->scan_interval_ms;
         }
     }
     if (!d->policy || !d->policy->routes) {

@@ -60,32 +60,6 @@ int event_state_parse(const char *s, enum event_state *out)
 
 #define BIT(s) (1u << (unsigned)(s))
 
-/* --- the log --------------------------------------------------------------------------------- */
-
-int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at, const char *actor,
-                     const char *role, const char *action, const char *from_state,
-                     const char *to_state, const char *note)
-{
-    sqlite3_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO event_log (event_id, at, actor, actor_role, "
-                                   "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &st, "event log");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, event_id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_text(st, 3, ticket_store_nz(actor), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
-    return ticket_store_step_done(store, st, "event log");
-}
-
 /* --- one event row ------------------------------------------------------------------------- */
 
 /* What the actions read of an event; texts new (ev_release()). */
@@ -375,22 +349,27 @@ static char *co_json(const char *lead, const char *const *co, size_t n_co)
     return text;
 }
 
-/* The first item's URL of event_id (new; "" when none) or NULL on NOMEM. */
-static char *first_url(struct ticket_store *store, int64_t event_id)
+/*
+ * The first item's column col ("url" or "item_id") of event_id (new; "" when none) or NULL on
+ * NOMEM.
+ */
+static char *first_item(struct ticket_store *store, int64_t event_id, bool item_id)
 {
     sqlite3_stmt *st = NULL;
-    char *url = NULL;
+    char *v = NULL;
 
     if (ticket_store_prepare(store,
-                             "SELECT url FROM event_items WHERE event_id = ? "
-                             "ORDER BY matched_at, id LIMIT 1",
-                             &st, "event url") != 0) {
+                             item_id ? "SELECT item_id FROM event_items WHERE event_id = ? "
+                                       "ORDER BY matched_at, id LIMIT 1"
+                                     : "SELECT url FROM event_items WHERE event_id = ? "
+                                       "ORDER BY matched_at, id LIMIT 1",
+                             &st, "event first item") != 0) {
         return strdup("");
     }
     sqlite3_bind_int64(st, 1, event_id);
-    url = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
+    v = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
     sqlite3_finalize(st);
-    return url;
+    return v;
 }
 
 struct assign_bind {
@@ -415,7 +394,7 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
 {
     struct ticket_open o;
     struct ev e;
-    char *co_text = NULL, *url = NULL, number[32] = "";
+    char *co_text = NULL, *url = NULL, *item_id = NULL, *log_note = NULL, number[32] = "";
     int64_t ticket_id = 0;
     int err;
 
@@ -441,8 +420,17 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
         return act_end(store, &e, err);
     }
     co_text = co_json(lead, co, n_co);
-    url = first_url(store, e.id);
-    if (!co_text || !url) {
+    url = first_item(store, e.id, false);
+    item_id = first_item(store, e.id, true);
+    /* the ticket log's note: key=value as intake writes it (ticket_api's text), the 研判意见
+       last ("note=" runs to the end) */
+    if (item_id &&
+        asprintf(&log_note, "level=%s department=%s item_id=%.120s%s%s", yq_level_name(level),
+                 lead, item_id, opinion && opinion[0] ? " note=" : "",
+                 opinion ? opinion : "") < 0) {
+        log_note = NULL;
+    }
+    if (!co_text || !url || !log_note) {
         err = ERR_NOMEM;
         goto done;
     }
@@ -463,7 +451,7 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
     o.url = url;
     o.actor = who->name;
     o.role = ticket_role(who->role);
-    o.note = opinion && opinion[0] ? opinion : "研判后交办";
+    o.note = log_note;
     o.add_items = add_event_items;
     o.ctx = &e.id;
     err = ticket_intake_open_ticket(store, &o, now, &ticket_id, number);
@@ -479,7 +467,7 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
         char note[EVENT_FLOW_NOTE_MAX_BYTES + 200];
         snprintf(note, sizeof(note), "%s → %s %s%s%s", number, yq_level_name(level), lead,
                  opinion && opinion[0] ? "；研判意见：" : "", opinion ? opinion : "");
-        err = event_log_append(store, e.id, now, who->name, who->role, "assign",
+        err = ticket_store_event_log_append(store, e.id, now, who->name, who->role, "assign",
                                event_state_name(e.state), "assigned", note);
     }
     if (!err) {
@@ -493,6 +481,8 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
 done:
     free(co_text);
     free(url);
+    free(item_id);
+    free(log_note);
     return act_end(store, &e, err);
 }
 
@@ -520,7 +510,7 @@ int event_confirm(struct ticket_store *store, int64_t event_id, const struct eve
                     "opinion = CASE WHEN ?6 = '' THEN opinion ELSE ?6 END", bind_opinion,
                     opinion ? opinion : "", now);
     if (!err) {
-        err = event_log_append(store, e.id, now, who->name, who->role, "confirm",
+        err = ticket_store_event_log_append(store, e.id, now, who->name, who->role, "confirm",
                                "auto_assigned", "assigned", opinion);
     }
     return act_end(store, &e, err);
@@ -751,13 +741,13 @@ int event_merge(struct ticket_store *store, int64_t event_id, const struct event
              dst.ticket_id > 0 ? "（已交办）" : "", "", (long long)moved, note && note[0] ? "；" : "",
              note ? note : "");
     if (!err) {
-        err = event_log_append(store, e.id, now, who->name, who->role, "merge",
+        err = ticket_store_event_log_append(store, e.id, now, who->name, who->role, "merge",
                                event_state_name(e.state), "merged", line);
     }
     if (!err) {
         snprintf(line, sizeof(line), "← 事件 #%lld 并入：%lld 条信息", (long long)e.id,
                  (long long)moved);
-        err = event_log_append(store, dst.id, now, who->name, who->role, "merged_in",
+        err = ticket_store_event_log_append(store, dst.id, now, who->name, who->role, "merged_in",
                                event_state_name(dst.state), event_state_name(dst.state), line);
     }
     ev_release(&dst);
@@ -811,7 +801,7 @@ int event_watch(struct ticket_store *store, int64_t event_id, const struct event
     snprintf(line, sizeof(line), "items=%lld heat=%lld quiet_s=%lld%s%s", (long long)items,
              (long long)heat, (long long)quiet_s, note && note[0] ? "；" : "", note ? note : "");
     if (!err) {
-        err = event_log_append(store, e.id, now, who->name, who->role, "watch",
+        err = ticket_store_event_log_append(store, e.id, now, who->name, who->role, "watch",
                                event_state_name(e.state), "watching", line);
     }
     return act_end(store, &e, err);
@@ -860,7 +850,7 @@ int event_dismiss(struct ticket_store *store, int64_t event_id, const struct eve
                     "dismiss_reason = ?6, dismiss_note = ?7", bind_dismiss, &d, now);
     snprintf(line, sizeof(line), "%s%s%s", code, note && note[0] ? "：" : "", note ? note : "");
     if (!err) {
-        err = event_log_append(store, e.id, now, who->name, who->role, "dismiss",
+        err = ticket_store_event_log_append(store, e.id, now, who->name, who->role, "dismiss",
                                event_state_name(e.state), "dismissed", line);
     }
     return act_end(store, &e, err);
@@ -909,7 +899,7 @@ int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
                         now, "judge reminded");
         }
         if (!err) {
-            err = event_log_append(store, ids[i], now, "system", "system", "judge_reminded", NULL,
+            err = ticket_store_event_log_append(store, ids[i], now, "system", "system", "judge_reminded", NULL,
                                    NULL, sent > 0 ? "研判超时：已提醒值班室" : "研判超时（未配置值班室渠道）");
         }
         reminded++;

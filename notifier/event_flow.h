@@ -87,17 +87,6 @@ int event_dismiss(struct ticket_store *store, int64_t event_id, const struct eve
                   const char *reason, const char *note, int64_t expect_version, int64_t now);
 
 /*
- * Inside the caller's open transaction: append one event_log row (the log is append-only:
- * triggers refuse UPDATE and DELETE). actor, role (NULL = "system"), action, from_state,
- * to_state and note are borrowed; NULL texts are stored as "". Actions written: created,
- * auto_assigned, resurfaced, judge_reminded (actor system); assign, confirm, merge, merged_in,
- * watch, dismiss (the officer). Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
- */
-int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at, const char *actor,
-                     const char *role, const char *action, const char *from_state,
-                     const char *to_state, const char *note);
-
-/*
  * The 研判 deadline reminder (the notifier's periodic pass, delivery.c): every pending or
  * auto_assigned event whose judge_deadline is at or before now (seconds, injectable) and that
  * was not reminded yet gets one outbox notification of kind "judge_overdue" (研判超时) per

@@ -10,12 +10,15 @@
 
 #include "desk_policy.h"
 #include "event_flow.h"
+#include "silence.h"
+#include "spike.h"
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_sentiment.h"
 #include "yq_time.h"
 
 /* --- events: the 研判 inbox (issue #13, docs/desk.md) ----------------------------------- */
@@ -158,7 +161,7 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
         err = ticket_store_step_done(store, st, "ticket event items");
     }
     if (!err) {
-        err = event_log_append(store, id, now, "system", "system", "created", "", "assigned",
+        err = ticket_store_event_log_append(store, id, now, "system", "system", "created", "", "assigned",
                                "event of an existing ticket (created by an older notifier)");
     }
     if (!err) {
@@ -229,16 +232,32 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
     const char *kinds[] = {item->source};
     char *groups_json = NULL, *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
+    const struct yq_sentiment *lex = ticket_store_policy_or_default(store)->sentiment;
+    struct yq_sentiment_result senti;
     struct intake_item_row r;
     sqlite3_stmt *st = NULL;
-    bool negative = false; /* item sentiment: wired when common/yq_sentiment.h lands */
+    bool negative = false;
     int err;
 
     *inserted = false;
     memset(&r, 0, sizeof(r));
+    memset(&senti, 0, sizeof(senti));
     if (!ids || !groups) {
         err = ERR_NOMEM;
         goto done;
+    }
+    if (lex) {
+        err = yq_sentiment_score(lex, item->title, item->text, &senti);
+        if (err == ERR_NOMEM) {
+            goto done;
+        }
+        /* a scanner failure leaves the item unscored rather than refusing the alert */
+        negative = !err && senti.label == YQ_SENTIMENT_NEGATIVE;
+        if (err) {
+            LOG_WARN("sentiment failed item_id=%s err='%s'", item->id, yq_strerror(err));
+            lex = NULL;
+            err = 0;
+        }
     }
     err = intake_item_row_make(alert, true, &r);
     if (err) {
@@ -253,8 +272,8 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
         "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
-        "rule_ids, rule_groups, matches, added_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "event item insert");
     if (err) {
@@ -273,6 +292,8 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         sqlite3_bind_int64(st, 16, intake_item_heat(item));
         intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
         sqlite3_bind_int64(st, 20, now);
+        sqlite3_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "", -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 22, lex ? senti.score : 0.0);
     }
     err = ticket_store_step_done(store, st, "event item insert");
     if (err || sqlite3_changes(store->db) == 0) {
@@ -392,7 +413,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     sqlite3_bind_int64(st, 4, event_id);
     err = ticket_store_step_done(store, st, "event resurface");
     if (!err) {
-        err = event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
+        err = ticket_store_event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
                                "pending", note);
     }
     return err;
@@ -443,11 +464,14 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     if (!err) {
         err = event_add_item(store, e, alert, now, &inserted);
     }
+    if (!err && inserted) {
+        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+    }
     if (!err) {
         char note[256];
         snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
                  yq_level_name(alert->level), ticket_store_nz(alert->department), alert->item.id);
-        err = event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
+        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "created", "", "pending",
                                note);
     }
 done:
@@ -499,7 +523,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
              yq_level_name(alert->level), res->number);
     if (!err) {
-        err = event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
+        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "auto_assigned", "pending",
                                "auto_assigned", note);
     }
     return err;
@@ -539,6 +563,9 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
 
     res->event_id = e->id;
     err = event_add_item(store, e, alert, now, &inserted);
+    if (!err && inserted) {
+        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+    }
     if (err) {
         return err;
     }
@@ -606,7 +633,7 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
 }
 
 /* Inside the transaction: what intake does with the alert (ticket_intake.h). */
-int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                         struct ticket_intake_result *res)
 {
     struct event_ref e;
@@ -641,6 +668,16 @@ int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert,
         err = intake_hold_item(store, alert, why, now, res);
         goto done;
     }
+    /* a silence stops new events only: items of existing ones were taken above */
+    err = silence_check(store, alert, now, &res->silence_id);
+    if (!err && res->silence_id > 0) {
+        err = silence_record(store, res->silence_id, alert, now);
+        res->outcome = TICKET_INTAKE_SILENCED;
+        goto done;
+    }
+    if (err) {
+        goto done;
+    }
     err = event_create(store, alert, now, &e);
     if (!err) {
         res->event_id = e.id;
@@ -655,3 +692,37 @@ done:
     return err;
 }
 
+int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct ticket_intake_result *out)
+{
+    struct ticket_intake_result res;
+    int err;
+
+    memset(&res, 0, sizeof(res));
+    if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
+        return ERR_INVALID;
+    }
+    err = ticket_store_begin(store, "intake begin");
+    if (err) {
+        return err;
+    }
+    err = event_intake_in_tx(store, alert, now, &res);
+    if (!err && alert->rules_unverified && res.ticket_id > 0 &&
+        res.outcome != TICKET_INTAKE_DUPLICATE) {
+        err = intake_mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
+    }
+    if (err) {
+        goto rollback;
+    }
+    err = ticket_store_exec(store, "COMMIT", "intake commit");
+    if (err) {
+        goto rollback;
+    }
+    if (out) {
+        *out = res;
+    }
+    return 0;
+rollback:
+    ticket_store_rollback(store);
+    return err;
+}

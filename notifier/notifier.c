@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ticket_intake.h"
+#include "yq_sentiment.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -38,6 +39,9 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"notify", CFG_SECTION, NULL, 0, 0, NOFF(notify), "notification delivery", notify_cfg_keys},
     {"web", CFG_SECTION, NULL, 0, 0, NOFF(web), "web UI: users, sessions, Redis for sources/rules",
      web_cfg_keys},
+    {"spike", CFG_SECTION, NULL, 0, 0, NOFF(spike),
+     "spike (突增) alerts per rule group and open event (docs/desk.md)", spike_cfg_keys},
+    /* last: its lists are printed after the table (desk_policy_print_lists()) */
     {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
      "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
      desk_policy_cfg_keys},
@@ -64,6 +68,7 @@ struct notifier {
     struct ticket_policy policy;
     struct ticket_store_lock *lock; /* the exclusive hold on a SQLite store */
     struct ticket_store *store;
+    struct yq_sentiment *sentiment; /* item sentiment at intake (issue #13) */
     struct http_api *http;
     struct delivery *delivery;
     rd_kafka_t *consumer;
@@ -99,6 +104,9 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
     err = cfg_load(notifier_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
     if (!err && path) {
         err = notify_routes_parse(&cfg->routes, &doc, dir, errbuf, errlen);
+    }
+    if (!err) {
+        err = spike_cfg_check(&cfg->spike, errbuf, errlen);
     }
     if (!err) {
         err = desk_policy_parse_lists(&cfg->desk, path ? &doc : NULL,
@@ -171,6 +179,8 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->routes = &cfg->routes;
     out->link_base = cfg->notify.link_base;
     out->desk = &cfg->desk;
+    out->sentiment = NULL; /* opened by notifier_open() (or a tool that takes alerts in) */
+    out->spike = &cfg->spike;
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
@@ -232,6 +242,10 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
                      (long long)res.event_id, (long long)res.item_count,
                      yq_level_name(alert.level), alert.item.id);
             break;
+        case TICKET_INTAKE_SILENCED:
+            LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",
+                     (long long)res.silence_id, alert.event_key, alert.item.id);
+            break;
         case TICKET_INTAKE_DUPLICATE:
         default:
             LOG_DEBUG("duplicate alert number=%s item_id=%s", res.number, alert.item.id);
@@ -266,6 +280,13 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     if (err) {
         goto fail;
     }
+    /* the lexicon is embedded: a failure here is a broken build or missing OpenCC data */
+    err = yq_sentiment_open(NULL, &n->sentiment, errbuf, errlen);
+    if (err) {
+        goto fail;
+    }
+    n->policy.sentiment = n->sentiment;
+    LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
     {
         struct tm tm;
@@ -468,6 +489,7 @@ void notifier_free(struct notifier *n)
         rd_kafka_destroy(n->consumer);
     }
     ticket_store_free(n->store);
+    yq_sentiment_free(n->sentiment);
     ticket_store_lock_release(n->lock); /* last: no connection of this notifier is left */
     free(n);
 }

@@ -24,6 +24,7 @@
 
 #include "delivery.h"
 #include "desk_policy.h"
+#include "spike.h"
 #include "http_api.h"
 #include "notifier_metrics.h"
 #include "notify_cfg.h"
@@ -50,6 +51,7 @@ struct notifier_cfg {
     struct notify_cfg notify;
     struct web_cfg web;
     struct desk_policy desk; /* 研判 inbox policy (desk_policy.h); lists filled by the loader */
+    struct spike_cfg spike;  /* 突增 alerts (spike.h) */
     /* filled by notifier_cfg_load() beyond the key table */
     struct notify_routes routes; /* channels, duty officer, departments */
     struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */

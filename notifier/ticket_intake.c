@@ -673,7 +673,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
  * Migration 4 (issue #10): the alert was matched on a rule set the matcher could not check;
  * the ticket keeps the mark and the oldest known check time (checked_at 0 = never checked).
  */
-static int mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, int64_t checked_at)
+int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, int64_t checked_at)
 {
     sqlite3_stmt *st = NULL;
     int err = ticket_store_prepare(store,
@@ -785,39 +785,4 @@ const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert
         return "undated";
     }
     return NULL;
-}
-
-int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *out)
-{
-    struct ticket_intake_result res;
-    int err;
-
-    memset(&res, 0, sizeof(res));
-    if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
-        return ERR_INVALID;
-    }
-    err = ticket_store_begin(store, "intake begin");
-    if (err) {
-        return err;
-    }
-    err = event_intake_in_tx(store, alert, now, &res);
-    if (!err && alert->rules_unverified && res.ticket_id > 0 &&
-        res.outcome != TICKET_INTAKE_DUPLICATE) {
-        err = mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
-    }
-    if (err) {
-        goto rollback;
-    }
-    err = ticket_store_exec(store, "COMMIT", "intake commit");
-    if (err) {
-        goto rollback;
-    }
-    if (out) {
-        *out = res;
-    }
-    return 0;
-rollback:
-    ticket_store_rollback(store);
-    return err;
 }

@@ -24,6 +24,8 @@ enum ticket_intake_outcome {
     TICKET_INTAKE_QUEUED = 6,    /* an event without a ticket took the item (a new event in
                                     the 研判 inbox, or an item of a pending, watched or
                                     dismissed one); ticket_id 0, no notification */
+    TICKET_INTAKE_SILENCED = 7,  /* a new event's alert covered by an active silence
+                                    (silence.h): kept in silenced_alerts, no event */
 };
 
 struct ticket_intake_result {
@@ -32,7 +34,8 @@ struct ticket_intake_result {
     char number[32]; /* NUL-terminated ticket number */
     int64_t item_count;
     bool reopened; /* the change reopened a closed ticket (once, within the reopen window) */
-    int64_t event_id; /* the (root) event that took the item; 0 for a held item */
+    int64_t event_id;   /* the (root) event that took the item; 0 for a held or silenced one */
+    int64_t silence_id; /* TICKET_INTAKE_SILENCED: the silence that covered it */
 };
 
 /*
@@ -41,7 +44,9 @@ struct ticket_intake_result {
  *    event; the item is added to its event_items once per item id (a redelivered alert
  *    changes nothing), with the event's item_count, heat (1 + reposts + comments + likes),
  *    last_item_at, first_post_at, score (max), rule_ids / rule_groups / source_kinds (union)
- *    and region. When the root event has a ticket, the item is also attached to the ticket
+ *    and region; with a sentiment classifier in the policy (ticket_policy.sentiment) the
+ *    item's label and score (event_items.sentiment, sentiment_score) and the event's
+ *    negative_count. When the root event has a ticket, the item is also attached to the ticket
  *    as below; a watched event (持续关注) whose item count or heat reaches its threshold, or
  *    that takes an item after its quiet period, returns to pending (resurfaced_at,
  *    resurface_reason 'items', 'heat' or 'quiet', an event_log row 'resurfaced'); a dismissed
@@ -52,6 +57,9 @@ struct ticket_intake_result {
  *    was fetched, ticket_item_is_old()), official (item "official": true) or undated backlog:
  *    no event, no ticket, no notification; recorded once in held_items (TICKET_INTAKE_HELD;
  *    issue #11, ticket_held.h);
+ *  - no event and an active silence covers the alert (silence_check()): no event; the alert is
+ *    kept whole in silenced_alerts and counted on the silence (silence_record();
+ *    TICKET_INTAKE_SILENCED). Items of existing events are never silenced;
  *  - otherwise a new event, state pending, 研判 deadline from the desk policy
  *    (desk_policy_judge_deadline()), event_log 'created': no ticket and no notification
  *    (TICKET_INTAKE_QUEUED) unless the policy hands it over at once (desk.auto_assign_levels,

@@ -1,7 +1,8 @@
 /*
  * Internals shared by the two halves of intake: ticket_intake.c (tickets, items, revisions,
- * held items) and event_intake.c (the 研判 inbox's events). Not for use outside them: go
- * through ticket_intake.h. Every function runs inside the caller's open transaction.
+ * held items: what an alert does to a ticket) and event_intake.c (ticket_intake_alert(): the
+ * alert's way through the 研判 inbox's events, calling the former). Not for use outside them:
+ * go through ticket_intake.h. Every function runs inside the caller's open transaction.
  */
 #ifndef NOTIFIER_TICKET_INTAKE_INT_H
 #define NOTIFIER_TICKET_INTAKE_INT_H
@@ -66,8 +67,11 @@ const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert
 int intake_hold_item(struct ticket_store *store, const struct yq_alert *alert, const char *reason,
                      int64_t now, struct ticket_intake_result *res);
 
-/* What intake does with the alert inside its transaction (event_intake.c): res filled. */
-int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       struct ticket_intake_result *res);
+/*
+ * Migration 4 (issue #10): the alert was matched on a rule set the matcher could not check;
+ * ticket_id keeps the mark and the oldest known check time (checked_at 0 = never checked).
+ */
+int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id,
+                                 int64_t checked_at);
 
 #endif

@@ -555,7 +555,31 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
     return err;
 }
 
-static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL};
+int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, int64_t at,
+                                  const char *actor, const char *role, const char *action,
+                                  const char *from_state, const char *to_state, const char *note)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store,
+                                   "INSERT INTO event_log (event_id, at, actor, actor_role, "
+                                   "action, from_state, to_state, note) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &st, "event log");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, event_id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_text(st, 3, ticket_store_nz(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
+    return ticket_store_step_done(store, st, "event log");
+}
+
+static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy)
 {

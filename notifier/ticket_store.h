@@ -81,6 +81,8 @@ extern const struct cfg_key ticket_store_cfg_keys[];
 
 struct ticket_store;
 struct desk_policy;
+struct yq_sentiment;
+struct spike_cfg;
 
 /*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
@@ -93,6 +95,9 @@ struct ticket_policy {
     const struct notify_routes *routes;
     const char *link_base;
     const struct desk_policy *desk; /* 研判 inbox policy (desk_policy.h); NULL = its defaults */
+    const struct yq_sentiment *sentiment; /* item sentiment at intake (yq_sentiment.h); NULL =
+                                             not scored (event_items.sentiment stays '') */
+    const struct spike_cfg *spike; /* 突增 scan (spike.h) of the periodic pass; NULL = defaults */
 };
 
 /*

@@ -49,6 +49,19 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
                             const char *from_state, const char *to_state, const char *note,
                             int64_t *log_id);
 
+/*
+ * Append one event_log row (issue #13) inside the caller's transaction (the log is
+ * append-only: triggers refuse UPDATE and DELETE). actor, role (NULL = "system"), action,
+ * from_state, to_state and note are borrowed; NULL texts are stored as "". Actions written:
+ * created, auto_assigned, resurfaced, judge_reminded (actor system; intake and the reminder);
+ * assign, confirm, merge, merged_in, watch, dismiss (the officer; event_flow.h).
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, int64_t at,
+                                  const char *actor, const char *role, const char *action,
+                                  const char *from_state, const char *to_state,
+                                  const char *note);
+
 /* The policy in effect (never NULL: a static default policy when none is set). */
 const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_store *store);
 

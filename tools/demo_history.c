@@ -20,6 +20,7 @@
 #include "yq_alert.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_sentiment.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -223,7 +224,7 @@ static void make_plan(uint64_t *s, int64_t day, struct plan *p)
         if (roll <= 28) {
             /* handed over, then the ticket is withdrawn: the department finds it a repeat of
                one it handles, or another authority's */
-            p->dismiss = p->judge + rnd(s, 30, 180) * MIN_S;
+            p->dismiss = p->judge + rnd(s, 10, 50) * MIN_S; /* within the 签收 hour */
             p->reason = rnd(s, 0, 1) ? "duplicate" : "out_of_scope";
             return;
         }
@@ -628,6 +629,7 @@ int demo_history_main(int argc, char **argv)
     struct ticket_policy policy;
     struct ticket_store *store = NULL;
     struct web_auth *auth = NULL;
+    struct yq_sentiment *lex = NULL;
     struct actors who;
     char **titles = NULL, title[256];
     size_t n_titles = 0;
@@ -699,6 +701,12 @@ int demo_history_main(int argc, char **argv)
     notifier_cfg_policy(&cfg, &policy);
     /* the plans model the default desk policy: II handed over at intake, the rest judged */
     policy.desk = desk_policy_defaults();
+    /* the items' sentiment, as the notifier scores them at intake */
+    if (yq_sentiment_open(NULL, &lex, err, sizeof(err)) != 0) {
+        fprintf(stderr, "demo-history: sentiment: %s\n", err);
+        goto done;
+    }
+    policy.sentiment = lex;
     if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
         fprintf(stderr, "demo-history: %s\n", err);
         goto done;
@@ -762,6 +770,7 @@ done:
     free(titles);
     web_auth_free(auth);
     ticket_store_free(store);
+    yq_sentiment_free(lex);
     notifier_cfg_release(&cfg);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "events_cli.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
+#include "silence.h"
 #include "ticket_clock.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
@@ -29,6 +30,7 @@
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_sentiment.h"
 
 #define MIN 60
 #define HOUR 3600
@@ -291,14 +293,26 @@ static void test_policy_rule_groups_and_parse(void **state)
 static void test_redelivered_alert_changes_nothing(void **state)
 {
     struct ticket_intake_result res;
-    struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", NULL, 3, 0, 0, NULL};
+    struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", "征地拆迁", 3, 0, 0,
+                         NULL};
+    int64_t hour = notifier_ts("2026-11-29T08:00:00Z");
     struct env e;
 
     (void)state;
     env_open(&e, NULL);
     assert_int_equal(take(&e, &a, 100, &res), 0);
+    /* the 突增 counts of the item's hour (spike.h): its group and its event */
+    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'group' AND key = "
+                               "'征地拆迁' AND hour = %lld",
+                           (long long)hour),
+                     1);
+    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'event' AND key = "
+                               "'%lld' AND hour = %lld",
+                           (long long)res.event_id, (long long)hour),
+                     1);
     assert_int_equal(take(&e, &a, 200, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
+    assert_int_equal(count(&e, "SELECT sum(n) FROM rate_counts"), 2); /* not counted again */
     assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
     assert_int_equal(count(&e, "SELECT heat FROM events"), 4);
     assert_int_equal(count(&e, "SELECT version FROM events"), 0);
@@ -354,7 +368,8 @@ static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
     assert_string_equal(text(&e, buf, sizeof(buf),
                              "SELECT actor || '|' || actor_role || '|' || note FROM ticket_log "
                              "WHERE action = 'created'"),
-                        "王值班|duty_officer|属实，涉及征地补偿，请自然资源局牵头");
+                        "王值班|duty_officer|level=II department=市自然资源局 item_id=wb:a1 "
+                        "note=属实，涉及征地补偿，请自然资源局牵头");
     /* the lead's and co-handling liaisons and the duty officer are told */
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
     assert_string_equal(text(&e, buf, sizeof(buf),
@@ -745,6 +760,90 @@ static void test_ticket_without_event_gets_one(void **state)
     env_close(&e);
 }
 
+/* Silences stop new events only; the alert is kept whole and counted (silence.h). */
+static void test_silence_stops_new_events_only(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:s1", "wb:s1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct env e;
+    int64_t sid = 0;
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, 100, &res), 0); /* an event before the silence */
+    assert_int_equal(silence_add(e.store, SILENCE_RULE, "land-01", "演练期间的测试帖", "王值班",
+                                 100 + 24 * HOUR, 150, &sid),
+                     0);
+    a.item = "wb:s2"; /* a new item of the existing event: taken, never silenced */
+    assert_int_equal(take(&e, &a, 200, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(count(&e, "SELECT item_count FROM events"), 2);
+    a.key = "ev:s2"; /* a new event: silenced */
+    a.item = "wb:s3";
+    assert_int_equal(take(&e, &a, 300, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_SILENCED);
+    assert_int_equal(res.silence_id, sid);
+    assert_int_equal(res.event_id, 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(count(&e, "SELECT count(*) FROM silenced_alerts WHERE event_key = 'ev:s2'"),
+                     1);
+    assert_int_equal(take(&e, &a, 400, &res), 0); /* redelivered: kept and counted once */
+    assert_int_equal(count(&e, "SELECT hit_count FROM silences"), 1);
+    /* a level II alert is silenced too (no ticket, nobody told): the silence is the officer's */
+    a.key = "ev:s3";
+    a.item = "wb:s4";
+    a.level = "II";
+    assert_int_equal(take(&e, &a, 500, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_SILENCED);
+    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+    /* after its expiry new events come in again */
+    a.key = "ev:s4";
+    a.item = "wb:s5";
+    a.level = "III";
+    assert_int_equal(take(&e, &a, 100 + 24 * HOUR, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    env_close(&e);
+}
+
+/* Each item's sentiment from the project's lexicon; the event counts its negative items. */
+static void test_item_sentiment_and_negative_count(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:n", "wb:n1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct yq_sentiment *lex = NULL;
+    struct yq_sentiment_result want;
+    struct env e;
+    char err[256] = "", buf[64];
+
+    (void)state;
+    assert_int_equal(yq_sentiment_open(NULL, &lex, err, sizeof(err)), 0);
+    /* what the lexicon says of take()'s title and text */
+    assert_int_equal(yq_sentiment_score(lex, "汉滨区征地补偿款迟迟未发放",
+                                        "汉滨征地补偿款迟迟未发放", &want),
+                     0);
+    assert_int_equal(want.label, YQ_SENTIMENT_NEGATIVE);
+    env_open(&e, NULL);
+    e.policy.sentiment = lex;
+    assert_int_equal(take(&e, &a, 100, &res), 0);
+    a.item = "wb:n2";
+    assert_int_equal(take(&e, &a, 110, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT group_concat(sentiment) FROM "
+                                                   "event_items"),
+                        "negative,negative");
+    assert_int_equal(count(&e, "SELECT negative_count FROM events"), 2);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment_score = %.17g",
+                           want.score),
+                     2);
+    /* without a classifier the item is not scored ('' = unknown), nothing is counted */
+    e.policy.sentiment = NULL;
+    a.item = "wb:n3";
+    assert_int_equal(take(&e, &a, 120, &res), 0);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
+    assert_int_equal(count(&e, "SELECT negative_count || item_count FROM events"), 23);
+    env_close(&e);
+    yq_sentiment_free(lex);
+}
+
 /* `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason. */
 static void test_events_cli(void **state)
 {
@@ -859,6 +958,8 @@ int main(void)
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_event_log_is_append_only),
         cmocka_unit_test(test_ticket_without_event_gets_one),
+        cmocka_unit_test(test_silence_stops_new_events_only),
+        cmocka_unit_test(test_item_sentiment_and_negative_count),
         cmocka_unit_test(test_events_cli),
         cmocka_unit_test(test_state_names_and_labels),
     };
