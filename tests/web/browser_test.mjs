@@ -1073,6 +1073,11 @@ await check('the event page: charts, hot words, accounts, every item; hostile te
   const rows = await page.$$eval('table.event-items tbody tr', (trs) => trs.map((tr) => tr.dataset.item));
   eq(rows.join(), e.items.map((i) => i.item_id).join(), 'items');
   eq(e.items_total, 7, 'six items and the merged one');
+  // each item's sentiment in words (scored at intake with the shipped lexicon); the seed's
+  // complaints (很气愤, 不满) are negative
+  const senti = await page.$$eval('table.event-items td.sentiment', (tds) => tds.map((t) => t.textContent));
+  eq(senti.join(), e.items.map((i) => i.sentiment_label).join(), 'sentiment labels');
+  assert(e.items.some((i) => i.sentiment === 'negative') && e.negative_share > 0, `negative items: ${senti}`);
   const rels = await page.$$eval('table.event-items .item-title a', (as) => as.map((a) => a.rel));
   assert(rels.length === 7 && rels.every((r) => r.includes('noopener')), `rel: ${rels}`);
   // the hostile title and author: literal text, no element, no script ran

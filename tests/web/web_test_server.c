@@ -31,6 +31,7 @@
 #include "web_notifier_ctx.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_sentiment.h"
 #include "workcal.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -236,6 +237,10 @@ static int seed_intake(struct ticket_store *store, const struct seed_event *e,
     return rc;
 }
 
+/* The sentiment lexicon the seed's intake scores with (borrowed by the store's policy until
+ * the server stops; freed in main()). */
+static struct yq_sentiment *seed_lexicon;
+
 /* The index in seed_events[] of the event called name (one of the table's names). */
 static size_t seed_index(const char *name)
 {
@@ -276,6 +281,7 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
     struct web_notifier_ctx *ctx = ticket_fixture_ctx(ft);
     static const struct event_actor duty = {"duty1", "duty"};
     static struct ticket_policy desk_default, fixture_policy;
+    char err[256];
     static bool seeded;
     int64_t now = yq_time_now(), ids[sizeof(seed_events) / sizeof(seed_events[0])];
     json_t *answer, *events;
@@ -292,6 +298,11 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
      * tickets); both borrowed by the store, hence static */
     desk_default.desk = desk_policy_defaults();
     fixture_policy.desk = desk_policy_hand_over_all();
+    /* items scored with the shipped lexicon, as the notifier does (the event page's 负面占比) */
+    if (!seed_lexicon && yq_sentiment_open(NULL, &seed_lexicon, err, sizeof(err)) != 0) {
+        fprintf(stderr, "web_test_server: sentiment: %s\n", err);
+    }
+    desk_default.sentiment = seed_lexicon;
     ticket_store_set_policy(ctx->writer, &desk_default);
     for (size_t i = 0; i < sizeof(seed_events) / sizeof(seed_events[0]) && !rc; i++) {
         const struct seed_event *e = &seed_events[i];
@@ -484,6 +495,7 @@ int main(int argc, char **argv)
     test_server_stop(srv);
     web_free(w);
     ticket_fixture_free(ft);
+    yq_sentiment_free(seed_lexicon);
     cfg_release(web_cfg_keys, &cfg);
     workcal_free(cal);
     return 0;
