@@ -874,9 +874,14 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
   await page.waitForFunction((id) => !document.querySelector(`#inbox article[data-event="${id}"]`), ev.storm);
   const iii = await page.$$eval('#inbox article', (as) => as.map((a) => a.querySelector('.badge').textContent));
   assert(iii.length > 0 && iii.every((t) => t.startsWith('III')), `level filter: ${iii}`);
+  // the rule group filter too (the server's: events whose rule_groups hold it)
   await page.selectOption('#i-level', '');
+  await page.fill('#i-group', '物业服务');
+  await page.waitForFunction((id) => !document.querySelector(`#inbox article[data-event="${id}"]`), ev.storm);
+  eq((await page.$$eval('#inbox article', (as) => as.map((a) => a.dataset.event))).join(), String(ev.property), 'group filter');
+  await page.fill('#i-group', '');
   await page.waitForSelector(evCard(ev.storm));
-  await screenshot(page, 'desk.png');
+  if (shots) await page.locator('#inbox-box').screenshot({ path: path.join(shots, 'desk.png') }); // the inbox alone
   eq(dialogs.length, 0, 'no dialogs');
 });
 
