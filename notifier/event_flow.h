@@ -38,7 +38,11 @@ const char *event_state_label(enum event_state s);
 /* Parse a state name. 0 or ERR_INVALID. */
 int event_state_parse(const char *s, enum event_state *out);
 
-/* Who acts: borrowed strings; role is "duty" or "admin" (liaisons cannot judge events). */
+/*
+ * Who acts: borrowed strings; name 1..64 bytes without control characters; role is "duty"
+ * (the web layer's "duty_officer" is taken as the same) or "admin" (liaisons and heads cannot
+ * judge events: ERR_INVALID).
+ */
 struct event_actor {
     const char *name;
     const char *role;
