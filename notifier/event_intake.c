@@ -222,6 +222,18 @@ static const char **alert_names(const struct yq_alert *alert, int kind)
 }
 
 /*
+ * What one item adds to its event's heat (issue #13, docs/desk.md "Sentiment and heat"): the
+ * ticket's item heat (1 + reposts + comments + likes, intake_item_heat()), counted twice when
+ * the item reads negative, so that negative coverage ranks an event higher in the inbox.
+ */
+#define EVENT_NEGATIVE_HEAT_FACTOR 2
+
+static int64_t event_item_heat(const struct yq_item *item, bool negative)
+{
+    return intake_item_heat(item) * (negative ? EVENT_NEGATIVE_HEAT_FACTOR : 1);
+}
+
+/*
  * Record the alert's item in event_items of event e (once per item id) and, when it is new
  * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
  */
@@ -289,7 +301,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         sqlite3_bind_int64(st, 13, item->metrics.known ? intake_clamp_metric(item->metrics.reposts) : 0);
         sqlite3_bind_int64(st, 14, item->metrics.known ? intake_clamp_metric(item->metrics.comments) : 0);
         sqlite3_bind_int64(st, 15, item->metrics.known ? intake_clamp_metric(item->metrics.likes) : 0);
-        sqlite3_bind_int64(st, 16, intake_item_heat(item));
+        sqlite3_bind_int64(st, 16, event_item_heat(item, negative));
         intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
         sqlite3_bind_int64(st, 20, now);
         sqlite3_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "", -1, SQLITE_STATIC);
@@ -320,7 +332,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     if (err) {
         goto done;
     }
-    sqlite3_bind_int64(st, 1, intake_item_heat(item));
+    sqlite3_bind_int64(st, 1, event_item_heat(item, negative));
     sqlite3_bind_int(st, 2, negative ? 1 : 0);
     sqlite3_bind_int64(st, 3, alert->matched_at);
     if (item->has_published) {

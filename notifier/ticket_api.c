@@ -195,6 +195,11 @@ static json_t *log_text(const struct ticket_log_entry *e)
                  yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v2[0] ? v2 : "待分派",
                  item_source_label(v3, src, sizeof(src))[0] ? "，来源 " : "",
                  item_source_label(v3, src, sizeof(src)));
+        /* a ticket opened by 交办 from the 研判 inbox carries the officer's 研判意见 */
+        note_value(note, "note", v3, sizeof(v3));
+        if (v3[0]) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "；研判意见：%s", v3);
+        }
     } else if (strcmp(a, "assigned") == 0) {
         note_value(note, "department", v1, sizeof(v1));
         note_value(note, "co_departments", v2, sizeof(v2));

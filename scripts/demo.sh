@@ -168,7 +168,8 @@ cat <<MSG
   值班台 (duty officer's queue):  http://127.0.0.1:$http_port/
   演示账号（用户名、角色、密码，另存于 .demo/accounts.txt；demo accounts: user, role, password）:
 $(sed 's/^/    /' "$state/accounts.txt")
-  样例信息源的交办单约 30 秒内出现 (tickets from the sample feeds appear within about 30 s).
+  样例信息源的事件约 30 秒内进入研判收件箱；I/II 级即时交办 (events from the sample feeds enter
+  the 研判 inbox within about 30 s; levels I and II are handed over at once).
   发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).

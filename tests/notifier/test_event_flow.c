@@ -805,7 +805,8 @@ static void test_silence_stops_new_events_only(void **state)
     env_close(&e);
 }
 
-/* Each item's sentiment from the project's lexicon; the event counts its negative items. */
+/* Each item's sentiment from the project's lexicon; the event counts its negative items and
+ * weighs them twice in its heat. */
 static void test_item_sentiment_and_negative_count(void **state)
 {
     struct ticket_intake_result res;
@@ -840,6 +841,11 @@ static void test_item_sentiment_and_negative_count(void **state)
     assert_int_equal(take(&e, &a, 120, &res), 0);
     assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
     assert_int_equal(count(&e, "SELECT negative_count || item_count FROM events"), 23);
+    /* sentiment adds to the heat: each negative item (no engagement: heat 1) counts twice */
+    assert_int_equal(count(&e, "SELECT group_concat(heat, '') FROM (SELECT heat FROM "
+                               "event_items ORDER BY id)"),
+                     221);
+    assert_int_equal(count(&e, "SELECT heat FROM events"), 5);
     env_close(&e);
     yq_sentiment_free(lex);
 }

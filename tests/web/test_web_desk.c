@@ -833,6 +833,10 @@ static void test_actions_and_their_errors(void **state)
         assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
         assert_string_equal(json_string_value(json_object_get(o, "department")), DEPT_B);
         assert_string_equal(json_string_value(json_object_get(o, "level")), "II");
+        /* the ticket's 'created' entry shows the officer's 研判意见 */
+        assert_non_null(strstr(json_string_value(json_object_get(
+                                   json_array_get(json_object_get(o, "log"), 0), "text")),
+                               "研判意见：请核实并回应"));
         json_decref(tk);
     }
     json_decref(v);
