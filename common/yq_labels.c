@@ -126,7 +126,7 @@ static const struct yq_label event_actions[] = {
     {"created", "发现"},         {"auto_assigned", "按规定直接交办"}, {"assign", "交办"},
     {"confirm", "确认交办"},     {"merge", "并入"},                   {"merged_in", "被并入"},
     {"watch", "持续关注"},       {"dismiss", "不予处置"},             {"resurfaced", "重新提醒"},
-    {"judge_reminded", "研判超时提醒"},
+    {"judge_reminded", "研判超时提醒"}, {"spike", "突增"},           {"level_raised", "级别升高"},
 };
 
 /* why a watched event came back to the top of the inbox (events.resurface_reason) */
@@ -134,6 +134,8 @@ static const struct yq_label resurface_reasons[] = {
     {"items", "信息量达到阈值"},
     {"heat", "热度达到阈值"},
     {"quiet", "沉寂后出现新信息"},
+    {"spike", "突增"},
+    {"level", "出现更高级别的信息"},
 };
 
 static const struct {

@@ -700,6 +700,12 @@ static int merge_target(struct ticket_store *store, int64_t self_id, int64_t tar
             return err;
         }
         if (out->merged_into <= 0) {
+            /* a dismissed event takes nothing: what is merged into it must still be judged
+               (review of issue #13) */
+            if (out->state == EVENT_DISMISSED) {
+                ev_release(out);
+                return ERR_BAD_STATE;
+            }
             return 0;
         }
         id = out->merged_into;

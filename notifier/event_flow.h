@@ -71,6 +71,8 @@ int event_confirm(struct ticket_store *store, int64_t event_id, const struct eve
  * 并入: attach a pending or watching event to target_event_id (> 0) or, when that is 0, to
  * the event of ticket target_ticket_id. Items, item count and heat move to the target (and to
  * its ticket, if any, as attached items); the event becomes merged with merged_into set.
+ * A dismissed target (after following its merged_into links) is refused with ERR_BAD_STATE:
+ * what is merged into it would never be judged.
  */
 int event_merge(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
                 int64_t target_event_id, int64_t target_ticket_id, const char *note,

@@ -35,11 +35,15 @@ struct event_ref {
     int64_t ticket_id;   /* 0: none */
     int64_t merged_into; /* 0: not merged */
     int64_t last_item_at;
+    int64_t detected_at; /* the first item's matched_at: where statutory clocks start */
+    enum yq_level level;
+    char *event_key;
     char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
 };
 
 static void event_ref_release(struct event_ref *e)
 {
+    free(e->event_key);
     free(e->rule_ids);
     free(e->rule_groups);
     free(e->source_kinds);
@@ -61,10 +65,12 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
     err = ticket_store_prepare(store,
                                key ? "SELECT id, state, coalesce(ticket_id, 0), "
                                      "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds FROM events WHERE event_key = ?"
+                                     "rule_groups, source_kinds, event_key, level, detected_at "
+                                     "FROM events WHERE event_key = ?"
                                    : "SELECT id, state, coalesce(ticket_id, 0), "
                                      "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds FROM events WHERE id = ?",
+                                     "rule_groups, source_kinds, event_key, level, detected_at "
+                                     "FROM events WHERE id = ?",
                                &st, "event lookup");
     if (err) {
         return err;
@@ -84,8 +90,13 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
         e->rule_ids = strdup((const char *)sqlite3_column_text(st, 5));
         e->rule_groups = strdup((const char *)sqlite3_column_text(st, 6));
         e->source_kinds = strdup((const char *)sqlite3_column_text(st, 7));
+        e->event_key = strdup((const char *)sqlite3_column_text(st, 8));
+        if (yq_level_parse((const char *)sqlite3_column_text(st, 9), &e->level) != 0) {
+            e->level = YQ_LEVEL_IV;
+        }
+        e->detected_at = sqlite3_column_int64(st, 10);
         *found = true;
-        if (!e->rule_ids || !e->rule_groups || !e->source_kinds) {
+        if (!e->rule_ids || !e->rule_groups || !e->source_kinds || !e->event_key) {
             event_ref_release(e);
             *found = false;
             err = ERR_NOMEM;
@@ -516,7 +527,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
 {
     sqlite3_stmt *st = NULL;
     char note[120];
-    int err = intake_create_ticket(store, alert, now, res);
+    int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, res);
 
     if (err) {
         return err;
@@ -565,6 +576,60 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
     return 0;
 }
 
+/*
+ * A more serious alert (alert->level more severe than the event's) for an event without a
+ * ticket that is pending, watching or dismissed (review of issue #13): the event takes the
+ * level and comes back to the inbox (state pending; from watching or dismissed with
+ * resurfaced_at and resurface_reason 'level'), its 研判 deadline is the new level's from now
+ * when that is sooner (and its reminder may fire again), event_log 'level_raised'. When the
+ * policy hands the new level (or the alert's rule groups) over at once, the ticket opens as
+ * for a new event (auto_assigned), its statutory clocks from the event's detection; it takes
+ * the alert's item (the earlier ones stay on the event page).
+ */
+static int event_raise_level(struct ticket_store *store, struct event_ref *e,
+                             const struct yq_alert *alert, int64_t now,
+                             struct ticket_intake_result *res)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    int64_t deadline = desk_policy_judge_deadline(pol->desk, alert->level, now);
+    sqlite3_stmt *st = NULL;
+    char note[200], from[16];
+    int err;
+
+    snprintf(from, sizeof(from), "%s", e->state);
+    snprintf(note, sizeof(note), "level %s -> %s item_id=%.120s", yq_level_name(e->level),
+             yq_level_name(alert->level), alert->item.id);
+    err = ticket_store_prepare(
+        store,
+        "UPDATE events SET level = ?1, state = 'pending', "
+        "judge_deadline = CASE WHEN state = 'pending' AND judge_deadline <= ?2 "
+        "  THEN judge_deadline ELSE ?2 END, "
+        "judge_reminded_at = CASE WHEN state = 'pending' AND judge_deadline <= ?2 "
+        "  THEN judge_reminded_at ELSE NULL END, "
+        "resurfaced_at = CASE WHEN state = 'pending' THEN resurfaced_at ELSE ?3 END, "
+        "resurface_reason = CASE WHEN state = 'pending' THEN resurface_reason ELSE 'level' END, "
+        "version = version + 1, updated_at = ?3 WHERE id = ?4",
+        &st, "event level");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, yq_level_name(alert->level), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, deadline);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, e->id);
+    err = ticket_store_step_done(store, st, "event level");
+    if (!err) {
+        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "level_raised",
+                                            from, "pending", note);
+    }
+    if (err) {
+        return err;
+    }
+    e->level = alert->level;
+    snprintf(e->state, sizeof(e->state), "pending");
+    return auto_assign(store, alert) ? event_auto_assign(store, e, alert, now, res) : 0;
+}
+
 /* The alert for the root event e: record the item, attach it to the ticket or watch it. */
 static int event_take(struct ticket_store *store, struct event_ref *e,
                       const struct yq_alert *alert, int64_t now, struct ticket_intake_result *res)
@@ -603,7 +668,14 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         return err ? err : intake_attach_item(store, alert, now, res);
     }
     res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
-    if (inserted && strcmp(e->state, "watching") == 0) {
+    if (inserted && alert->level < e->level &&
+        (strcmp(e->state, "pending") == 0 || strcmp(e->state, "watching") == 0 ||
+         strcmp(e->state, "dismissed") == 0)) {
+        err = event_raise_level(store, e, alert, now, res);
+        if (err || res->ticket_id > 0) {
+            return err;
+        }
+    } else if (inserted && strcmp(e->state, "watching") == 0) {
         err = event_check_watch(store, e->id, prev_last, alert, now);
     }
     if (!err) {

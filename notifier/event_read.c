@@ -32,9 +32,14 @@
 #define SQL_NUM(x) SQL_NUM_(x)
 #define EVENT_FROM " FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id"
 
-/* The inbox order (docs/api.md): level I first, heat descending, detection ascending. */
+/*
+ * The inbox order (docs/api.md): level I first; within a level, a pending event that came back
+ * (resurfaced: watch threshold, quiet period, spike, higher level) at the top; then heat
+ * descending, detection ascending.
+ */
 #define INBOX_ORDER                                                                                \
     " ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 ELSE 4 END, "       \
+    "(e.state = 'pending' AND e.resurfaced_at IS NOT NULL) DESC, "                                 \
     "e.heat DESC, e.detected_at ASC, e.id ASC"
 
 /*

@@ -146,8 +146,31 @@ static int take_text(struct ticket_store *store, const char *s, size_t max, cons
     if (!yq_utf8_valid(start, len, NULL)) {
         return refuse(store, ERR_INVALID, "%s不是 UTF-8 文本 (%s is not UTF-8)", what_zh, what);
     }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)start[i];
+        if (c < 0x20 || c == 0x7f) { /* a terminal's escapes must not reach `silences list` */
+            return refuse(store, ERR_INVALID, "%s含控制字符 (%s contains control characters)",
+                          what_zh, what);
+        }
+    }
     *out = strndup(start, len);
     return *out ? 0 : ERR_NOMEM;
+}
+
+/* Whether a normalised term is long enough to silence with: at least SILENCE_TERM_MIN_CP code
+   points, and SILENCE_TERM_MIN_ASCII when it is all ASCII. */
+static bool term_long_enough(const char *t)
+{
+    bool ascii = true;
+    size_t n = strlen(t);
+
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)t[i] >= 0x80) {
+            ascii = false;
+            break;
+        }
+    }
+    return yq_utf8_count_cp(t, n) >= (size_t)(ascii ? SILENCE_TERM_MIN_ASCII : SILENCE_TERM_MIN_CP);
 }
 
 /*
@@ -223,6 +246,13 @@ int silence_add(struct ticket_store *store, enum silence_kind kind, const char *
         if (!err && normed[0] == '\0') {
             err = refuse(store, ERR_INVALID,
                          "屏蔽词规范化后为空 (term is empty after normalisation)");
+        } else if (!err && !term_long_enough(normed)) {
+            /* a term is found as a substring: one character (的) would mute nearly everything */
+            err = refuse(store, ERR_INVALID,
+                         "屏蔽词至少 %d 个汉字或 %d 个字母数字 (a term needs at least %d characters, "
+                         "%d when all ASCII)",
+                         SILENCE_TERM_MIN_CP, SILENCE_TERM_MIN_ASCII, SILENCE_TERM_MIN_CP,
+                         SILENCE_TERM_MIN_ASCII);
         }
         free(normed);
     }

@@ -48,6 +48,10 @@
 
 /* A silence's value (rule id, group, source id, account or term), bytes after trimming. */
 #define SILENCE_VALUE_MAX_BYTES 200
+/* A term silence's shortest value after normalisation (review of issue #13): code points, and
+   characters when the term is all ASCII; shorter terms are refused (ERR_INVALID). */
+#define SILENCE_TERM_MIN_CP 2
+#define SILENCE_TERM_MIN_ASCII 3
 /* Its reason (why the officer silences it), bytes after trimming. */
 #define SILENCE_REASON_MAX_BYTES 500
 /* Who created or revoked it, bytes. */

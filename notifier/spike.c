@@ -483,7 +483,8 @@ out:
 
 /* An event spike: the event's spike JSON, resurfaced, logged, and the duty officer told. */
 static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, int64_t h,
-                       const struct candidate *c, int64_t now, size_t *raised)
+                       const struct candidate *c, int64_t judge_deadline_s, int64_t now,
+                       size_t *raised)
 {
     double baseline = c->base_hours ? (double)c->base_sum / (double)c->base_hours : 0.0;
     const char *to = strcmp(c->state, "watching") == 0 ? "pending" : c->state;
@@ -508,8 +509,14 @@ static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, 
     }
     err = ticket_store_prepare(store,
                                "UPDATE events SET spike = ?, resurfaced_at = ?, resurface_reason "
-                               "= 'spike', state = ?, updated_at = ?, version = version + 1 "
-                               "WHERE id = ?",
+                               "= 'spike', state = ?, updated_at = ?, version = version + 1, "
+                               /* back from watching: a fresh 研判 deadline and reminder, as
+                                  intake's own resurfacing gives (review of issue #13) */
+                               "judge_deadline = CASE WHEN state = 'watching' THEN ?6 "
+                               "  ELSE judge_deadline END, "
+                               "judge_reminded_at = CASE WHEN state = 'watching' THEN NULL "
+                               "  ELSE judge_reminded_at END "
+                               "WHERE id = ?5",
                                &st, "event spike");
     if (err) {
         goto out;
@@ -519,6 +526,7 @@ static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, 
     sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, c->event_id);
+    sqlite3_bind_int64(st, 6, now + judge_deadline_s);
     err = ticket_store_step_done(store, st, "event spike");
     if (!err) {
         err = event_log_append(store, c->event_id, now, "spike", c->state, to, note);
@@ -587,7 +595,7 @@ int spike_scan(struct ticket_store *store, const struct spike_cfg *cfg, int64_t 
 
         if (c->base_hours > 0 && is_spike(c->count, c->base_sum, c->base_hours,
                                           cfg->event_factor_percent, cfg->event_min_count)) {
-            err = raise_event(store, cfg, h, c, now, &raised);
+            err = raise_event(store, cfg, h, c, judge_deadline_s, now, &raised);
         }
     }
     candidates_release(cand);

@@ -466,7 +466,8 @@ static int add_alert_item(struct ticket_store *store, int64_t ticket_id, void *c
 }
 
 /* A ticket for the alert's event at once (policy), its one item, as intake always did. */
-int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert,
+                         const char *event_key, int64_t detected_at, int64_t now,
                          struct ticket_intake_result *res)
 {
     const struct yq_item *item = &alert->item;
@@ -484,7 +485,7 @@ int intake_create_ticket(struct ticket_store *store, const struct yq_alert *aler
     snprintf(note, sizeof(note), "level=%s department=%.60s item_id=%.120s",
              yq_level_name(alert->level), ticket_store_nz(alert->department), item->id);
     memset(&o, 0, sizeof(o));
-    o.event_key = alert->event_key;
+    o.event_key = event_key;
     o.title = title;
     o.level = alert->level;
     o.department = alert->department;
@@ -492,8 +493,8 @@ int intake_create_ticket(struct ticket_store *store, const struct yq_alert *aler
     o.has_first_post = item->has_published;
     /* a future timestamp (issue #10) counts as the fetch time */
     o.first_post_at = item->has_published ? yq_item_effective_time(item) : 0;
-    o.detected_at = alert->matched_at;
-    o.assigned_at = alert->matched_at;
+    o.detected_at = detected_at;
+    o.assigned_at = alert->matched_at > detected_at ? alert->matched_at : detected_at;
     o.item_count = 1;
     o.heat = intake_item_heat(item);
     o.score = alert->score;

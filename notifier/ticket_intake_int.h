@@ -50,8 +50,11 @@ int64_t intake_clamp_metric(int64_t v);
 int64_t intake_item_heat(const struct yq_item *item);
 
 /* The ticket of the alert's event at once (the policy's handover), its one item: res filled
-   (outcome TICKET_INTAKE_CREATED). */
-int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+   (outcome TICKET_INTAKE_CREATED). event_key: the event's key (borrowed; the root event's when
+   the alert came through a merged one); detected_at: the event's detection (its first item's
+   matched_at), where the statutory clocks start; the 签收 clock runs from now. */
+int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert,
+                         const char *event_key, int64_t detected_at, int64_t now,
                          struct ticket_intake_result *res);
 
 /* The alert's item on ticket res->ticket_id (res->number, res->item_count set): attached,

@@ -948,6 +948,80 @@ static void test_state_names_and_labels(void **state)
     assert_string_equal(yq_label_kind_name(YQ_LABEL_EVENT_STATE), "event_states");
 }
 
+/*
+ * Review of issue #13: a more serious alert for an event waiting in the inbox, or dismissed,
+ * raises its level and brings it back; when the policy hands the new level over at once the
+ * ticket opens, its statutory clocks from the event's detection, 签收 from the handover.
+ * Nothing is merged into a dismissed event.
+ */
+static void test_more_serious_alert_raises_the_event(void **state)
+{
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:r", "wb:r1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct alert_in b = {"ev:d", "wb:d1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    int64_t ev_r, ev_d, ev_x;
+    struct env e;
+    char buf[256];
+
+    (void)state;
+    env_open(&e, NULL);
+    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    ev_r = res.event_id;
+    /* a level I item on the same event two hours later */
+    a.item = "wb:r2";
+    a.level = "I";
+    a.matched = "2026-11-29T10:00:00Z";
+    assert_int_equal(take(&e, &a, t0 + 2 * HOUR + 5, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_int_equal(res.event_id, ev_r);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state || level FROM events WHERE id = %lld",
+                             (long long)ev_r),
+                        "auto_assignedI");
+    assert_int_equal(count(&e, "SELECT detected_at FROM tickets"), t0);
+    assert_int_equal(count(&e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
+    assert_int_equal(count(&e, "SELECT ack_deadline FROM tickets"), t0 + 3 * HOUR);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT event_key FROM tickets"), "ev:r");
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'level_raised' AND "
+                               "from_state = 'pending' AND note LIKE 'level III -> I %%'"),
+                     1);
+
+    /* a dismissed event comes back when a more serious item arrives */
+    assert_int_equal(take(&e, &b, t0 + 5, &res), 0);
+    ev_d = res.event_id;
+    assert_int_equal(event_dismiss(e.store, ev_d, &duty, "false_alarm", NULL, -1, t0 + 60), 0);
+    /* nothing is merged into it */
+    b.key = "ev:x";
+    b.item = "wb:x1";
+    assert_int_equal(take(&e, &b, t0 + 70, &res), 0);
+    ev_x = res.event_id;
+    assert_int_equal(event_merge(e.store, ev_x, &duty, ev_d, 0, NULL, -1, t0 + 80), ERR_BAD_STATE);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld",
+                             (long long)ev_x),
+                        "pending");
+    /* a level III item changes nothing on the dismissed event; a level II one brings it back */
+    b.key = "ev:d";
+    b.item = "wb:d2";
+    assert_int_equal(take(&e, &b, t0 + 90, &res), 0);
+    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld",
+                             (long long)ev_d),
+                        "dismissed");
+    b.item = "wb:d3";
+    b.level = "II";
+    assert_int_equal(take(&e, &b, t0 + 100, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_string_equal(text(&e, buf, sizeof(buf),
+                             "SELECT state || level || resurface_reason FROM events WHERE id = %lld",
+                             (long long)ev_d),
+                        "auto_assignedIIlevel");
+    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE event_id = %lld AND action = "
+                               "'level_raised' AND from_state = 'dismissed'",
+                           (long long)ev_d),
+                     1);
+    env_close(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -968,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_item_sentiment_and_negative_count),
         cmocka_unit_test(test_events_cli),
         cmocka_unit_test(test_state_names_and_labels),
+        cmocka_unit_test(test_more_serious_alert_raises_the_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -421,9 +421,9 @@ static void test_bounds(void **state)
     assert_non_null(strstr(ticket_store_errmsg(st), "200"));
     v[SILENCE_VALUE_MAX_BYTES] = '\0';
     assert_int_equal(silence_add(st, SILENCE_TERM, v, "x", "王", T0 + 1, T0, NULL), 0);
-    assert_int_equal(silence_add(st, SILENCE_TERM, "x", r, "王", T0 + 1, T0, NULL), ERR_INVALID);
+    assert_int_equal(silence_add(st, SILENCE_TERM, "xyz", r, "王", T0 + 1, T0, NULL), ERR_INVALID);
     r[SILENCE_REASON_MAX_BYTES] = '\0';
-    assert_int_equal(silence_add(st, SILENCE_TERM, "x", r, "王", T0 + 1, T0, NULL), 0);
+    assert_int_equal(silence_add(st, SILENCE_TERM, "xyz", r, "王", T0 + 1, T0, NULL), 0);
     assert_int_equal(silence_add(st, SILENCE_TERM, " \t\xe3\x80\x80", "x", "王", T0 + 1, T0, NULL),
                      ERR_INVALID);
     assert_int_equal(silence_add(st, SILENCE_TERM, "x", "", "王", T0 + 1, T0, NULL), ERR_INVALID);
@@ -439,7 +439,19 @@ static void test_bounds(void **state)
         silence_add(st, SILENCE_TERM, "x", "y", "王", T0 + SILENCE_MAX_DURATION_S + 1, T0, NULL),
         ERR_INVALID);
     assert_int_equal(
-        silence_add(st, SILENCE_TERM, "x", "y", "王", T0 + SILENCE_MAX_DURATION_S, T0, NULL), 0);
+        silence_add(st, SILENCE_TERM, "xyz", "y", "王", T0 + SILENCE_MAX_DURATION_S, T0, NULL), 0);
+    assert_int_equal(notifier_count(st, "SELECT count(*) FROM silences"), 3);
+    /* a term is found as a substring: one CJK character or fewer than 3 ASCII ones is refused
+       (after normalisation: the full-width ＡＢ is "ab"); control characters are refused in
+       every text (they would reach a terminal through `silences list`) */
+    assert_int_equal(silence_add(st, SILENCE_TERM, "的", "y", "王", T0 + 1, T0, NULL), ERR_INVALID);
+    assert_int_equal(silence_add(st, SILENCE_TERM, "ＡＢ", "y", "王", T0 + 1, T0, NULL), ERR_INVALID);
+    assert_int_equal(silence_add(st, SILENCE_SOURCE, "src", "x\033[2J", "王", T0 + 1, T0,
+                                 NULL),
+                     ERR_INVALID);
+    assert_non_null(strstr(ticket_store_errmsg(st), "control characters"));
+    assert_int_equal(silence_add(st, SILENCE_SOURCE, "a\tb", "y", "王", T0 + 1, T0, NULL),
+                     ERR_INVALID);
     assert_int_equal(notifier_count(st, "SELECT count(*) FROM silences"), 3);
 
     /* at most SILENCE_ACTIVE_MAX active: expired and revoked ones do not count */

@@ -610,6 +610,16 @@ await check('duty officer opens the statistics page and the three charts render'
   eq(depts.join(), data.by.department.map((r) => r.key).join(), 'department rows');
   assert((await page.textContent('#s-zero')).includes('市水务局'), 'zero-response department');
   assert((await page.$$eval('#s-overdue tbody tr', (trs) => trs.length)) === data.overdue.length, 'overdue rows');
+  // issue #13: the 研判 figures of the JSON shown on the page (the total row's 已研判 and 噪声率)
+  const jd = data.judging;
+  assert(jd, 'judging in the JSON');
+  if (jd.available) {
+    const jt = await page.$$eval('#s-judging tr.total td', (tds) => tds.map((t) => t.textContent));
+    eq([jt[0], jt[1], jt[7]].join(), ['合计', String(jd.judged), jd.noise_pct === null ? '—' : `${jd.noise_pct.toFixed(1)}%`].join(),
+      '研判 total row');
+  } else {
+    eq((await page.textContent('#s-judging')).trim(), jd.note || '无研判数据。', '研判: no data note');
+  }
   eq((await page.textContent('#s-bulletin')).trim(), data.bulletin.trim(), 'bulletin');
   assert((await page.$$eval('#s-definitions dt', (d) => d.length)) > 3, 'definitions');
   // the CSV download link
@@ -829,15 +839,18 @@ await check('the 值班台 inbox lists the events waiting for 研判 in the API\
     assert(shown.includes(String(ev[n])), `${n} listed`);
   }
   for (const n of ['wages', 'rumor', 'property_dup']) assert(!shown.includes(String(ev[n])), `${n} not listed`);
-  // the order among the seeded events: level first (II before III before IV), then heat
-  // (the other checks' tickets are in the inbox too, as 交办待确认: the fixture hands them over)
+  // the order among the seeded events: level first (II before III before IV), then, within a
+  // level, a pending event that came back (resurfaced) first, then heat (the other checks'
+  // tickets are in the inbox too, as 交办待确认: the fixture hands them over)
   const seeded = new Set(Object.values(ev));
   const mine = api.events.filter((e) => seeded.has(e.id));
   eq(mine[0].id, ev.storm, 'the level II event first');
   const rank = { I: 1, II: 2, III: 3, IV: 4 };
   for (let i = 1; i < mine.length; i++) {
     const a = mine[i - 1], b = mine[i];
-    assert(rank[a.level] < rank[b.level] || (a.level === b.level && a.heat >= b.heat),
+    const back = (x) => (x.state === 'pending' && x.resurfaced_at ? 1 : 0);
+    assert(rank[a.level] < rank[b.level] || (a.level === b.level &&
+      (back(a) > back(b) || (back(a) === back(b) && a.heat >= b.heat))),
       `order: ${a.title} (${a.level}, ${a.heat}) before ${b.title} (${b.level}, ${b.heat})`);
   }
   // the level II event was handed over at once: 交办待确认, with its ticket

@@ -1011,6 +1011,29 @@ function annualFigures(data) {
     el('dt', {}, label), el('dd', {}, `${v === undefined || v === null ? '—' : v} ${unit}`)));
 }
 
+// The 研判 figures (issue #13, docs/statistics.md): time to 研判, outcomes and, per rule group,
+// the share judged 误报 or 与我无关 (噪声率) and the rule's precision.
+function judgingSection(j) {
+  if (!j || !j.available) return [el('p', { class: 'summary' }, (j && j.note) || '无研判数据。')];
+  const count = (list, name) => ((list || []).find((o) => o.name === name) || {}).count || 0;
+  const heads = ['规则分组', '已研判', '交办', '并入', '持续关注', '不予处置', '噪声（误报+与我无关）', '噪声率', '精确率'];
+  const row = (key, t, cls) => el('tr', { class: cls }, [
+    el('td', { 'data-label': heads[0], class: 'key' }, key),
+    numCell(heads[1], t.judged),
+    ...['assigned', 'merged', 'watching', 'dismissed'].map((n, i) => numCell(heads[2 + i], count(t.by_outcome, n))),
+    numCell(heads[6], t.noise), numCell(heads[7], fmtPct(t.noise_pct)), numCell(heads[8], fmtPct(t.precision_pct))]);
+  const cf = j.carried_forward || {};
+  const time = (label, s) => el('p', { class: 'summary' }, `${label}：` + (s && s.n
+    ? `中位 ${fmtDuration(s.median_s)}，P90 ${fmtDuration(s.p90_s)}，平均 ${fmtDuration(s.mean_s)}（${s.n} 件）` : '—'));
+  return [
+    time('研判用时（发现至首次研判）', j.time),
+    time('确认用时（即时交办至确认）', j.auto_time),
+    statsTable(heads, [...(j.rule_groups || []).map((g) => row(g.key, g, null)), row('合计', j, 'total')]),
+    el('p', { class: 'summary' }, `期末待研判 ${cf.pending || 0} 件（其中超过研判时限 ${cf.pending_overdue || 0} 件），` +
+      `交办待确认 ${cf.awaiting_confirmation || 0} 件。`),
+  ];
+}
+
 function renderStats(data) {
   const year = data.period === 'year';
   $('s-annual-card').hidden = !year;
@@ -1030,6 +1053,7 @@ function renderStats(data) {
     ? el('ul', { class: 'zero' }, zero.map((d) => el('li', { class: 'bad' }, d)))
     : el('p', { class: 'summary' }, '无（有应回应舆情的单位均已回应）。'));
   $('s-overdue').replaceChildren(overdueTable(data.overdue || []));
+  $('s-judging').replaceChildren(...judgingSection(data.judging));
   $('s-definitions').replaceChildren(...(data.definitions || []).flatMap((d) =>
     [el('dt', {}, d.term), el('dd', {}, d.text)]));
   // the department chart grows with its rows (set through the CSSOM, which the CSP allows)
