@@ -1,5 +1,6 @@
 #include "events_cli.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_cfg.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_proc.h"
@@ -37,75 +39,64 @@ static const char usage[] =
 
 struct opts {
     const char *state, *lead, *co, *level, *opinion, *into_event, *into_ticket, *items, *heat,
-        *quiet, *reason, *note, *by, *role, *db, *version;
+        *quiet, *reason, *note, *by, *role, *db, *version, *limit_text;
     long limit;
-    int json;
+    bool json;
 };
 
-static int parse_opts(int *argc, char **argv, struct opts *o)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } keys[] = {
-        {"--state", offsetof(struct opts, state)},
-        {"--lead", offsetof(struct opts, lead)},
-        {"--co", offsetof(struct opts, co)},
-        {"--level", offsetof(struct opts, level)},
-        {"--opinion", offsetof(struct opts, opinion)},
-        {"--into-event", offsetof(struct opts, into_event)},
-        {"--into-ticket", offsetof(struct opts, into_ticket)},
-        {"--items", offsetof(struct opts, items)},
-        {"--heat", offsetof(struct opts, heat)},
-        {"--quiet", offsetof(struct opts, quiet)},
-        {"--reason", offsetof(struct opts, reason)},
-        {"--note", offsetof(struct opts, note)},
-        {"--by", offsetof(struct opts, by)},
-        {"--as", offsetof(struct opts, by)},
-        {"--role", offsetof(struct opts, role)},
-        {"--db", offsetof(struct opts, db)},
-        {"--version", offsetof(struct opts, version)},
-    };
-    int out = 0;
+#define EVENTS_CLI_LIMIT_MAX 100000
 
-    for (int i = 0; i < *argc; i++) {
-        bool matched = false;
-        if (strcmp(argv[i], "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--limit") == 0 && i + 1 < *argc) {
-            char *end = NULL;
-            o->limit = strtol(argv[++i], &end, 10);
-            if (!end || *end || o->limit < 1 || o->limit > 100000) {
-                fprintf(stderr, "yuqingctl events: --limit 须为 1 至 100000 (--limit must be "
-                                "1..100000)\n");
-                return ERR_INVALID;
-            }
-            continue;
-        }
-        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-            if (strcmp(argv[i], keys[k].name) == 0) {
-                if (i + 1 >= *argc) {
-                    fprintf(stderr, "yuqingctl events: %s 缺少取值 (%s needs a value)\n",
-                            keys[k].name, keys[k].name);
-                    return ERR_INVALID;
-                }
-                *(const char **)((char *)o + keys[k].off) = argv[++i];
-                matched = true;
-                break;
-            }
-        }
-        if (matched) {
-            continue;
-        }
-        if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "yuqingctl events: 未知选项 '%s' (unknown option)\n%s", argv[i], usage);
+/*
+ * The options of argv (yq_cli's table, as every yuqingctl command reads them) into o, and the
+ * words (the subcommand and the event id) into words[0..1], *n_words of them.
+ * Returns 0, or ERR_INVALID after one line on stderr.
+ */
+static int parse_opts(int argc, char **argv, struct opts *o, const char **words, int *n_words)
+{
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--state", struct opts, state),
+        YQ_CLI_VALUE("--lead", struct opts, lead),
+        YQ_CLI_VALUE("--co", struct opts, co),
+        YQ_CLI_VALUE("--level", struct opts, level),
+        YQ_CLI_VALUE("--opinion", struct opts, opinion),
+        YQ_CLI_VALUE("--into-event", struct opts, into_event),
+        YQ_CLI_VALUE("--into-ticket", struct opts, into_ticket),
+        YQ_CLI_VALUE("--items", struct opts, items),
+        YQ_CLI_VALUE("--heat", struct opts, heat),
+        YQ_CLI_VALUE("--quiet", struct opts, quiet),
+        YQ_CLI_VALUE("--reason", struct opts, reason),
+        YQ_CLI_VALUE("--note", struct opts, note),
+        YQ_CLI_VALUE("--by", struct opts, by),
+        YQ_CLI_VALUE("--as", struct opts, by),
+        YQ_CLI_VALUE("--role", struct opts, role),
+        YQ_CLI_VALUE("--db", struct opts, db),
+        YQ_CLI_VALUE("--version", struct opts, version),
+        YQ_CLI_VALUE("--limit", struct opts, limit_text),
+        YQ_CLI_FLAG("--json", struct opts, json),
+    };
+    char err[256] = "";
+    int rc = yq_cli_parse(argc, argv, 0, table, sizeof(table) / sizeof(table[0]), o, words, 2,
+                          err, sizeof(err));
+
+    if (rc == YQ_CLI_HELP) {
+        fputs(usage, stdout);
+        return YQ_CLI_HELP;
+    }
+    if (rc) {
+        fprintf(stderr, "yuqingctl events: %s\n%s", err, usage);
+        return ERR_INVALID;
+    }
+    *n_words = words[1] ? 2 : words[0] ? 1 : 0;
+    if (o->limit_text) {
+        char *end = NULL;
+        errno = 0;
+        o->limit = strtol(o->limit_text, &end, 10);
+        if (errno || !end || *end || o->limit < 1 || o->limit > EVENTS_CLI_LIMIT_MAX) {
+            fprintf(stderr, "yuqingctl events: --limit 须为 1 至 %d (--limit must be 1..%d)\n",
+                    EVENTS_CLI_LIMIT_MAX, EVENTS_CLI_LIMIT_MAX);
             return ERR_INVALID;
         }
-        argv[out++] = argv[i];
     }
-    *argc = out;
     return 0;
 }
 
@@ -113,9 +104,11 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
 static int parse_id(const char *s, const char *what, int64_t *out)
 {
     char *end = NULL;
-    long long v = s ? strtoll(s, &end, 10) : 0;
+    long long v;
 
-    if (!s || !end || *end || v < 0 || (v == 0 && strcmp(what, "--version") != 0)) {
+    errno = 0;
+    v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || errno || !end || *end || v < 0 || (v == 0 && strcmp(what, "--version") != 0)) {
         fprintf(stderr, "yuqingctl events: %s '%s' 须为正整数 (%s must be a positive integer)\n",
                 what, s ? s : "", what);
         return ERR_INVALID;
@@ -560,8 +553,9 @@ int events_cli_main(int argc, char **argv)
     struct ticket_policy policy;
     struct ticket_store *store = NULL;
     struct opts o;
+    const char *words[2] = {NULL, NULL};
     char err[512] = "";
-    int rc = 2, n;
+    int rc = 2, n = 0;
     int64_t id = 0;
 
     memset(&o, 0, sizeof(o));
@@ -569,9 +563,9 @@ int events_cli_main(int argc, char **argv)
     if (rc != 0) {
         return rc > 0 ? 0 : 2;
     }
-    n = args.n_rest;
-    if (parse_opts(&n, args.rest, &o)) {
-        return 2;
+    rc = parse_opts(args.n_rest, args.rest, &o, words, &n);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
     if (n < 1) {
         fputs(usage, stderr);
@@ -589,7 +583,7 @@ int events_cli_main(int argc, char **argv)
             return 2;
         }
     }
-    if (n >= 2 && parse_id(args.rest[1], "ID", &id)) {
+    if (n >= 2 && parse_id(words[1], "ID", &id)) {
         return 2;
     }
     if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
@@ -622,9 +616,9 @@ int events_cli_main(int argc, char **argv)
     }
     ticket_store_set_policy(store, &policy);
     rc = -1;
-    if (strcmp(args.rest[0], "list") == 0 && n == 1) {
+    if (strcmp(words[0], "list") == 0 && n == 1) {
         rc = cmd_list(store, &o);
-    } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
+    } else if (strcmp(words[0], "show") == 0 && n == 2) {
         rc = cmd_show(store, id, &o);
     } else if (n == 2) {
         struct act a = {.store = store, .id = id, .version = -1, .o = &o};
@@ -635,7 +629,7 @@ int events_cli_main(int argc, char **argv)
             rc = 2;
         }
         for (size_t i = 0; rc < 0 && i < sizeof(actions) / sizeof(actions[0]); i++) {
-            if (strcmp(args.rest[0], actions[i].name) == 0) {
+            if (strcmp(words[0], actions[i].name) == 0) {
                 rc = actions[i].run(&a);
             }
         }
