@@ -8,17 +8,13 @@
 #include <sys/stat.h>
 
 #include "term_find.h"
+#include "yq_embed.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_utf8.h"
 
-/* The lists embedded by common/sentiment/embed.cmake (sentiment_lexicon.c). */
-struct yq_sentiment_file {
-    const char *name;
-    const unsigned char *data;
-    size_t len;
-};
-extern const struct yq_sentiment_file yq_sentiment_files[];
+/* The lists embedded by common/embed_files.cmake (sentiment_lexicon.c). */
+extern const struct yq_embedded_file yq_sentiment_files[];
 
 /* At most this many terms in all lists together (the shipped lexicon has under 1,000). */
 #define MAX_TERMS 100000
@@ -249,8 +245,9 @@ static int load_list(const char *override_dir, unsigned li, struct collect *c, c
             return err;
         }
     }
-    for (const struct yq_sentiment_file *f = yq_sentiment_files; f->name; f++) {
-        if (strcmp(f->name, lists[li].file) == 0) {
+    {
+        const struct yq_embedded_file *f = yq_embed_find(yq_sentiment_files, lists[li].file);
+        if (f) {
             return parse_list(li, (const char *)f->data, f->len, c, errbuf, errlen);
         }
     }

@@ -3,7 +3,7 @@
  * docs/desk.md "Sentiment and heat"): short Chinese posts about local government affairs.
  *
  * The lexicon is six word lists in common/sentiment/ (embedded into the binary at build time
- * by common/sentiment/embed.cmake, so no path must be configured): polar words with a weight
+ * by common/embed_files.cmake, so no path must be configured): polar words with a weight
  * (negative.txt, positive.txt), degree words with a multiplier (degree.txt), negation words
  * (negation.txt), words that carry no sentiment but must not be read as shorter words inside
  * them (neutral.txt: 不断 is not 不 + 断, 特别是 is not 别), and clause markers (structure.txt:

@@ -9,13 +9,13 @@
 #include <utf8proc.h>
 
 #include "ticket_store_int.h"
+#include "yq_embed.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
 
-/* event_stopwords.txt, embedded at build time (notifier/embed_text.cmake). */
-extern const char event_stopwords_text[];
-extern const size_t event_stopwords_text_len;
+/* event_stopwords.txt, embedded at build time (common/embed_files.cmake). */
+extern const struct yq_embedded_file event_stopword_files[];
 
 /* The longest @name masked (code points after the @; Weibo allows 30). */
 #define AT_NAME_MAX_CP 30
@@ -46,13 +46,19 @@ static void stop_build(void)
     size_t cap = 0;
     char *p;
 
-    stop_buf = malloc(event_stopwords_text_len + 1);
+    const struct yq_embedded_file *f = yq_embed_find(event_stopword_files, "event_stopwords.txt");
+
+    if (!f) {
+        stop_err = ERR_NOT_FOUND;
+        return;
+    }
+    stop_buf = malloc(f->len + 1);
     if (!stop_buf) {
         stop_err = ERR_NOMEM;
         return;
     }
-    memcpy(stop_buf, event_stopwords_text, event_stopwords_text_len);
-    stop_buf[event_stopwords_text_len] = '\0';
+    memcpy(stop_buf, f->data, f->len);
+    stop_buf[f->len] = '\0';
     p = stop_buf;
     while (*p) {
         char *end;
