@@ -26,6 +26,7 @@
 #include "http_client.h"
 #include "silence.h"
 #include "test_server.h"
+#include "web_fixture.h"
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
@@ -145,7 +146,6 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct ticket_store_cfg scfg;
-    struct web_cfg cfg;
     char err[256] = "", *sql;
     sqlite3_stmt *st;
     int fd;
@@ -219,30 +219,7 @@ static int setup(void **state)
     exec_sql(f, sql);
     sqlite3_free(sql);
 
-    memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
-    cfg.sources_enabled = false;
-    cfg.rules_enabled = false;
-    cfg.sse_poll_ms = 100;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
-    f->w = web_new(&cfg, f->dbpath, &web_notifier_ops, &f->ctx, err, sizeof(err));
-    if (!f->w) {
-        fail_msg("web_new: %s", err);
-    }
-    cfg_release(web_cfg_keys, &cfg);
-    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_A, NULL, 0), 0);
-    assert_int_equal(web_department_add(web_get_auth(f->w), DEPT_B, NULL, 0), 0);
-    assert_int_equal(web_user_add(web_get_auth(f->w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
-                                  "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
-                     0);
-    assert_int_equal(web_user_add(web_get_auth(f->w), "admin1", NULL, WEB_ROLE_ADMIN, NULL,
-                                  "admin-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
-                     0);
-    assert_int_equal(web_user_add(web_get_auth(f->w), "liaison-a", NULL, WEB_ROLE_LIAISON, DEPT_A,
-                                  "liaison-password-a", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
-                     0);
+    f->w = web_fixture_web_over(f->dbpath, &web_notifier_ops, &f->ctx, DEPT_A, DEPT_B, true);
     f->srv = test_server_start(f->w, 0, NULL, NULL);
     assert_non_null(f->srv);
     *state = f;

@@ -82,3 +82,40 @@ void web_fixture_close(struct web_fixture *f)
     }
     memset(f, 0, sizeof(*f));
 }
+
+struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
+                                 const char *dept_a, const char *dept_b, bool admin)
+{
+    struct web_cfg cfg;
+    struct web *w;
+    char err[256] = "";
+
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
+    cfg.sources_enabled = false;
+    cfg.rules_enabled = false;
+    cfg.sse_poll_ms = 100;
+    cfg.auth.pwhash_opslimit = 1;
+    cfg.auth.pwhash_memlimit = 8192;
+    w = web_new(&cfg, dbpath, ops, ctx, err, sizeof(err));
+    if (!w) {
+        fail_msg("web_new: %s", err);
+    }
+    cfg_release(web_cfg_keys, &cfg);
+    assert_int_equal(web_department_add(web_get_auth(w), dept_a, NULL, 0), 0);
+    assert_int_equal(web_department_add(web_get_auth(w), dept_b, NULL, 0), 0);
+    assert_int_equal(web_user_add(web_get_auth(w), "duty1", NULL, WEB_ROLE_DUTY, NULL,
+                                  "duty-password-1", false, yq_time_now(), NULL, err, sizeof(err)),
+                     0);
+    if (admin) {
+        assert_int_equal(web_user_add(web_get_auth(w), "admin1", NULL, WEB_ROLE_ADMIN, NULL,
+                                      "admin-password-1", false, yq_time_now(), NULL, err,
+                                      sizeof(err)),
+                         0);
+    }
+    assert_int_equal(web_user_add(web_get_auth(w), "liaison-a", NULL, WEB_ROLE_LIAISON, dept_a,
+                                  "liaison-password-a", false, yq_time_now(), NULL, err,
+                                  sizeof(err)),
+                     0);
+    return w;
+}

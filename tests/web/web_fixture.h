@@ -6,6 +6,8 @@
 #ifndef TEST_WEB_WEB_FIXTURE_H
 #define TEST_WEB_WEB_FIXTURE_H
 
+#include <stdbool.h>
+
 #include "ticket_fixture.h"
 #include "test_server.h"
 #include "web.h"
@@ -38,6 +40,16 @@ void web_fixture_user(struct web_fixture *f, const char *name, const char *role,
 
 /* Serve f->w; connection_limit 0 = libmicrohttpd's default. Sets f->port. */
 void web_fixture_serve(struct web_fixture *f, unsigned connection_limit);
+
+/*
+ * A web over the caller's own ticket store seam (ops and ctx borrowed, e.g. the notifier's
+ * web_notifier_ops), on the database dbpath, with the settings the notifier tests use (quick
+ * password hashing, no Redis, 100 ms event polls), the departments dept_a and dept_b, and the
+ * users duty1 (duty-password-1), liaison-a of dept_a (liaison-password-a) and, when admin,
+ * admin1 (admin-password-1). Fails the test on error. New web: web_free().
+ */
+struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
+                                 const char *dept_a, const char *dept_b, bool admin);
 
 /* Stop the server, free the web and the ticket store, remove the database files. */
 void web_fixture_close(struct web_fixture *f);
