@@ -591,30 +591,10 @@ int events_cli_main(int argc, char **argv)
         notifier_cfg_release(&cfg);
         return 2;
     }
-    if (o.db) {
-        char *db = strdup(o.db);
-        if (!db) {
-            notifier_cfg_release(&cfg);
-            return 1;
-        }
-        free(cfg.store.path);
-        cfg.store.path = db;
-    }
-    if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
-        fprintf(stderr,
-                "yuqingctl events: 交办单库 '%s' 不存在：请检查 --db 或 store.path（演示环境为 "
-                "--db .demo/tickets.db） (ticket store '%s' does not exist)\n",
-                cfg.store.path, cfg.store.path);
+    if (notifier_cli_open_store("yuqingctl events", &cfg, o.db, &policy, &store)) {
         notifier_cfg_release(&cfg);
         return 1;
     }
-    notifier_cfg_policy(&cfg, &policy);
-    if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl events: %s\n", err);
-        notifier_cfg_release(&cfg);
-        return 1;
-    }
-    ticket_store_set_policy(store, &policy);
     rc = -1;
     if (strcmp(words[0], "list") == 0 && n == 1) {
         rc = cmd_list(store, &o);

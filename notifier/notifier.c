@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ticket_intake.h"
 #include "yq_sentiment.h"
@@ -181,6 +182,38 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->desk = &cfg->desk;
     out->sentiment = NULL; /* opened by notifier_open() (or a tool that takes alerts in) */
     out->spike = &cfg->spike;
+}
+
+int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const char *db,
+                            struct ticket_policy *policy, struct ticket_store **out)
+{
+    char err[512] = "";
+
+    *out = NULL;
+    if (db) {
+        char *path = strdup(db);
+        if (!path) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            return 1;
+        }
+        free(cfg->store.path);
+        cfg->store.path = path;
+    }
+    if (strcmp(cfg->store.path, ":memory:") != 0 && access(cfg->store.path, F_OK) != 0) {
+        fprintf(stderr,
+                "%s: 交办单库 '%s' 不存在：请检查 --db 或 store.path（相对路径从当前目录算起；"
+                "演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init 创建） "
+                "(ticket store '%s' does not exist)\n",
+                prog, cfg->store.path, cfg->store.path);
+        return 1;
+    }
+    notifier_cfg_policy(cfg, policy);
+    if (ticket_store_open(&cfg->store, out, err, sizeof(err))) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 1;
+    }
+    ticket_store_set_policy(*out, policy);
+    return 0;
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */

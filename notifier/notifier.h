@@ -85,6 +85,16 @@ void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg);
 void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *out);
 
 /*
+ * The ticket store a yuqingctl command acts on: cfg's store.path, replaced by db when db is
+ * non-NULL; a file that does not exist is refused (an operator's typo must not create an empty
+ * store and report "nothing there"); opened with cfg's policy (filled into policy: caller
+ * storage that must outlive *out). prog ("yuqingctl tickets") starts each message on stderr.
+ * Returns 0, or the exit code 1 after one line on stderr. cfg stays the caller's to release.
+ */
+int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const char *db,
+                            struct ticket_policy *policy, struct ticket_store **out);
+
+/*
  * Record one message payload (len bytes, need not be NUL-terminated) in store:
  *  - not a valid alert: logged with partition/offset, counted as malformed, returns 0 (the
  *    caller commits: a bad message must not block the partition);

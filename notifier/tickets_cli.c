@@ -611,32 +611,10 @@ int tickets_cli_main(int argc, char **argv)
         notifier_cfg_release(&cfg);
         return 2;
     }
-    if (o.db) {
-        char *db = strdup(o.db);
-        if (!db) {
-            notifier_cfg_release(&cfg);
-            return 1;
-        }
-        free(cfg.store.path);
-        cfg.store.path = db;
-    }
-    /* an operator's typo must not create an empty store and report "no tickets" */
-    if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
-        fprintf(stderr,
-                "yuqingctl tickets: 交办单库 '%s' 不存在：请检查 --db 或 store.path（相对路径从"
-                "当前目录算起；演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init "
-                "创建） (ticket store '%s' does not exist)\n",
-                cfg.store.path, cfg.store.path);
+    if (notifier_cli_open_store("yuqingctl tickets", &cfg, o.db, &policy, &store)) {
         notifier_cfg_release(&cfg);
         return 1;
     }
-    notifier_cfg_policy(&cfg, &policy);
-    if (ticket_store_open(&cfg.store, &store, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl tickets: %s\n", err);
-        notifier_cfg_release(&cfg);
-        return 1;
-    }
-    ticket_store_set_policy(store, &policy);
     if (strcmp(args.rest[0], "list") == 0) {
         rc = cmd_list(store, &o);
     } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
