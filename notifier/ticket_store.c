@@ -441,6 +441,42 @@ static const struct yq_sqlite_migration migrations[] = {
      "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
      "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
      "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;"), NULL},
+    /*
+     * Issue #14. saved_searches: a user's saved archive searches (the query in the rule
+     * language, the filters as the JSON object GET /api/search takes); removed with the user.
+     * reports: the written daily briefings (舆情日报, kind 'daily', one per period: the
+     * scheduler of any notifier writes a day once) and an event's special reports (专报, kind
+     * 'event'), kept as the HTML that was shown and sent.
+     */
+    {10, "saved searches, briefings and special reports",
+     "CREATE TABLE saved_searches ("
+     "  id INTEGER PRIMARY KEY,"
+     "  user_id INTEGER NOT NULL REFERENCES web_users (id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL CHECK (length(name) > 0),"
+     "  query TEXT NOT NULL CHECK (length(query) > 0),"
+     "  filters TEXT NOT NULL DEFAULT '{}',"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  UNIQUE (user_id, name)"
+     ");"
+     "CREATE TABLE reports ("
+     "  id INTEGER PRIMARY KEY,"
+     "  kind TEXT NOT NULL CHECK (kind IN ('daily','event')),"
+     "  period_start INTEGER NOT NULL,"
+     "  period_end INTEGER NOT NULL,"
+     "  event_id INTEGER REFERENCES events (id),"
+     "  title TEXT NOT NULL,"
+     "  html TEXT NOT NULL,"
+     "  summary TEXT NOT NULL DEFAULT '',"
+     "  created_by TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (period_end > period_start),"
+     "  CHECK ((kind = 'event') = (event_id IS NOT NULL))"
+     ");"
+     "CREATE UNIQUE INDEX reports_daily ON reports (period_start) WHERE kind = 'daily';"
+     "CREATE INDEX reports_event ON reports (event_id, created_at);"
+     "CREATE INDEX reports_created ON reports (kind, created_at);",
+     NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

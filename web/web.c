@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "archive.h"
 #include "rules.h"
 #include "stats_render.h"
 #include "web_events.h"
@@ -73,6 +74,10 @@ const struct cfg_key web_cfg_keys[] = {
      "show source health read from Redis (web.redis)", NULL},
     {"rules_enabled", CFG_BOOL, "true", 0, 0, WOFF(rules_enabled),
      "show the current rule set read from Redis (web.redis)", NULL},
+    {"archive_dir", CFG_STRING, "", 0, 0, WOFF(archive_dir),
+     "the archive (yuqing-archiver's archive.dir) that the search page and rule backtests read, "
+     "opened read-only; \"\" = no search",
+     NULL},
     {"auth", CFG_SECTION, NULL, 0, 0, WOFF(auth), "sessions, login throttling, password hashing",
      web_auth_cfg_keys},
     {"redis", CFG_SECTION, NULL, 0, 0, WOFF(redis), "Redis with source health and rule sets",
@@ -457,7 +462,15 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         snprintf(errbuf, errlen, "web: cannot create mutex");
         return NULL;
     }
+    if (pthread_mutex_init(&w->archive_lock, NULL) != 0) {
+        pthread_mutex_destroy(&w->gc_lock);
+        free(w->db_path);
+        free(w);
+        snprintf(errbuf, errlen, "web: cannot create mutex");
+        return NULL;
+    }
     if (pthread_mutex_init(&w->redis_lock, NULL) != 0) {
+        pthread_mutex_destroy(&w->archive_lock);
         pthread_mutex_destroy(&w->gc_lock);
         free(w->db_path);
         free(w);
@@ -498,6 +511,25 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
     return w;
 }
 
+int web_archive(struct web *w, struct archive **out, char *errbuf, size_t errlen)
+{
+    struct archive_open_opts opts = {.flags = ARCHIVE_READONLY};
+    int err = 0;
+
+    *out = NULL;
+    if (!w->cfg.archive_dir || !w->cfg.archive_dir[0]) {
+        snprintf(errbuf, errlen, "no archive configured (web.archive_dir)");
+        return ERR_NOT_FOUND;
+    }
+    pthread_mutex_lock(&w->archive_lock);
+    if (!w->archive) {
+        err = archive_open(w->cfg.archive_dir, &opts, &w->archive, errbuf, errlen);
+    }
+    *out = w->archive;
+    pthread_mutex_unlock(&w->archive_lock);
+    return err;
+}
+
 struct web_auth *web_get_auth(struct web *w)
 {
     return w->auth;
@@ -523,7 +555,9 @@ void web_free(struct web *w)
     web_auth_free(w->auth);
     yq_redis_free(w->redis);
     rule_set_free(w->rules);
+    archive_close(w->archive);
     if (w->locks_init) {
+        pthread_mutex_destroy(&w->archive_lock);
         pthread_mutex_destroy(&w->gc_lock);
         pthread_mutex_destroy(&w->redis_lock);
     }

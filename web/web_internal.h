@@ -27,6 +27,8 @@
 
 struct rule_set;
 
+struct archive;
+
 struct web {
     struct web_cfg cfg;
     char *db_path; /* the ticket store's file (owned): statistics open it read-only */
@@ -49,7 +51,19 @@ struct web {
     bool guard_started;
     bool guard_stop;              /* guarded by guard_lock */
     bool guard_init;
+    /* The archive (web.archive_dir), opened read-only on first use; guarded by archive_lock. */
+    pthread_mutex_t archive_lock;
+    struct archive *archive;
 };
+
+/*
+ * The archive that search and backtests read (web.archive_dir), opened read-only on the first
+ * call and kept until web_free(); while it cannot be opened every call tries again (the archive
+ * may be initialised after the notifier started). *out: borrowed, shared by threads (archive.h).
+ * Returns 0, ERR_NOT_FOUND ("no archive configured" when web.archive_dir is empty, or
+ * archive_open()'s "no such archive") or archive_open()'s other errors, one line in errbuf.
+ */
+int web_archive(struct web *w, struct archive **out, char *errbuf, size_t errlen);
 
 /* Per-request state kept in *req_cls: the upload body. */
 struct web_req {

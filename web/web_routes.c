@@ -16,9 +16,12 @@
 #include <sodium.h>
 #include <sys/socket.h>
 
+#include "web_backtest.h"
 #include "web_internal.h"
 #include "web_reply.h"
+#include "web_reports.h"
 #include "web_routes.h"
+#include "web_search.h"
 #include "web_stats.h"
 #include "web_system.h"
 #include "web_types.h"
@@ -1107,6 +1110,12 @@ enum MHD_Result web_route_api(struct web_call *call)
     if ((rest = under(url, "/api/departments"))) {
         return route_departments(call, rest);
     }
+    if ((rest = under(url, "/api/search"))) {
+        return web_route_search(call, rest); /* issue #14: roles checked there */
+    }
+    if ((rest = under(url, "/api/reports"))) {
+        return web_route_reports(call, rest); /* issue #14: briefings and 专报 */
+    }
     if ((rest = under(url, "/api/stats"))) {
         return web_route_stats(call, rest); /* any role; liaisons see their department */
     }
@@ -1135,6 +1144,10 @@ enum MHD_Result web_route_api(struct web_call *call)
         if (!rest[0]) {
             return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_rules(call)
                                                         : web_reply_method_not_allowed(call);
+        }
+        if (strcmp(rest, "backtest") == 0) {
+            return method_is(call, MHD_HTTP_METHOD_POST) ? web_route_rules_backtest(call)
+                                                         : web_reply_method_not_allowed(call);
         }
         if (strcmp(rest, "test") == 0) {
             return method_is(call, MHD_HTTP_METHOD_POST) ? web_route_rules_test(call)

@@ -32,6 +32,7 @@ struct web_cfg {
     int64_t sse_reserved_streams; /* of sse_max_streams, kept for duty officers and admins */
     bool sources_enabled;      /* read source health from Redis (web.redis) */
     bool rules_enabled;        /* read rule sets from Redis for the rules page */
+    char *archive_dir;         /* the archive searched and backtested (archive.h); "" = none */
     struct web_auth_cfg auth;
     struct yq_redis_cfg redis;
     /*

@@ -432,9 +432,10 @@ static void test_store_before_schema_9(void **state)
     sqlite3 *db = NULL;
     char err[256] = "", *s;
 
-    exec(e, "DROP TABLE event_items; DROP TABLE event_log; DROP TABLE silenced_alerts;"
+    exec(e, "DROP TABLE reports; DROP TABLE saved_searches;"
+            "DROP TABLE event_items; DROP TABLE event_log; DROP TABLE silenced_alerts;"
             "DROP TABLE silences; DROP TABLE rate_counts; DROP TABLE spikes;"
-            "DROP TABLE events; DELETE FROM schema_version WHERE version = 9;");
+            "DROP TABLE events; DELETE FROM schema_version WHERE version >= 9;");
     assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
     assert_int_equal(stats_load(db, bj("2026-04-01 00:00"), &set, err, sizeof(err)), 0);
     assert_int_equal(set.schema_version, 8);
