@@ -573,3 +573,169 @@ void rule_expr_near(const struct rule_expr *e, size_t i, size_t *a, size_t *b,
     *b = e->nears[i].b;
     *distance = e->nears[i].distance;
 }
+
+/* ------------------------------------------------------------ narrowing formula */
+
+static struct rule_narrow *narrow_node(enum rule_narrow_kind kind, size_t term)
+{
+    struct rule_narrow *n = calloc(1, sizeof(*n));
+    if (n) {
+        n->kind = kind;
+        n->term = term;
+    }
+    return n;
+}
+
+void rule_narrow_free(struct rule_narrow *n)
+{
+    if (!n) {
+        return;
+    }
+    for (size_t i = 0; i < n->n_kids; i++) {
+        rule_narrow_free(n->kids[i]);
+    }
+    free(n->kids);
+    free(n);
+}
+
+/* Append kid (owned; on failure freed) to n's kids. Returns 0 or ERR_NOMEM. */
+static int narrow_append(struct rule_narrow *n, struct rule_narrow *kid)
+{
+    struct rule_narrow **nk = realloc(n->kids, (n->n_kids + 1) * sizeof(*nk));
+    if (!nk) {
+        rule_narrow_free(kid);
+        return ERR_NOMEM;
+    }
+    n->kids = nk;
+    n->kids[n->n_kids++] = kid;
+    return 0;
+}
+
+/* Move the kids of b (same kind as the node it joins) or b itself into n; b is consumed. */
+static int narrow_absorb(struct rule_narrow *n, struct rule_narrow *b)
+{
+    int err = 0;
+    if (b->kind != n->kind) {
+        return narrow_append(n, b);
+    }
+    for (size_t i = 0; i < b->n_kids; i++) {
+        if (!err) {
+            err = narrow_append(n, b->kids[i]);
+        } else {
+            rule_narrow_free(b->kids[i]);
+        }
+    }
+    b->n_kids = 0;
+    rule_narrow_free(b);
+    return err;
+}
+
+/*
+ * kind (AND or OR) of a and b (both owned, consumed): TRUE simplified, same kinds flattened.
+ * NULL on ERR_NOMEM (a and b freed).
+ */
+static struct rule_narrow *narrow_join(enum rule_narrow_kind kind, struct rule_narrow *a,
+                                       struct rule_narrow *b)
+{
+    struct rule_narrow *n;
+
+    if (!a || !b) {
+        rule_narrow_free(a);
+        rule_narrow_free(b);
+        return NULL;
+    }
+    if (a->kind == RULE_NARROW_TRUE || b->kind == RULE_NARROW_TRUE) {
+        if (kind == RULE_NARROW_OR) {
+            /* a | TRUE = TRUE */
+            rule_narrow_free(b);
+            rule_narrow_free(a);
+            return narrow_node(RULE_NARROW_TRUE, 0);
+        }
+        /* a & TRUE = a */
+        if (a->kind == RULE_NARROW_TRUE) {
+            rule_narrow_free(a);
+            return b;
+        }
+        rule_narrow_free(b);
+        return a;
+    }
+    if (a->kind == kind) {
+        n = a;
+    } else {
+        n = narrow_node(kind, 0);
+        if (!n || narrow_append(n, a)) {
+            rule_narrow_free(n);
+            rule_narrow_free(b);
+            if (!n) {
+                rule_narrow_free(a);
+            }
+            return NULL;
+        }
+    }
+    if (narrow_absorb(n, b)) {
+        rule_narrow_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/*
+ * One pass over the postfix program; each stack entry holds the narrowing of its
+ * subexpression (pos) and of the subexpression's negation (neg), so that '!' swaps them and
+ * De Morgan needs no tree: AND -> (pos AND pos, neg OR neg), OR -> (pos OR pos, neg AND neg).
+ */
+int rule_expr_narrow(const struct rule_expr *e, struct rule_narrow **out)
+{
+    struct rule_narrow *pos[EVAL_STACK_MAX], *neg[EVAL_STACK_MAX];
+    size_t sp = 0;
+    int err = 0;
+
+    *out = NULL;
+    for (size_t i = 0; i < e->n_ops && !err; i++) {
+        const struct op *op = &e->ops[i];
+        struct rule_narrow *t;
+
+        switch (op->kind) {
+        case OP_TERM:
+            pos[sp] = narrow_node(RULE_NARROW_TERM, op->term);
+            neg[sp] = narrow_node(RULE_NARROW_TRUE, 0);
+            sp++;
+            err = pos[sp - 1] && neg[sp - 1] ? 0 : ERR_NOMEM;
+            break;
+        case OP_NEAR:
+            pos[sp] = narrow_join(RULE_NARROW_AND,
+                                  narrow_node(RULE_NARROW_TERM, e->nears[op->term].a),
+                                  narrow_node(RULE_NARROW_TERM, e->nears[op->term].b));
+            neg[sp] = narrow_node(RULE_NARROW_TRUE, 0);
+            sp++;
+            err = pos[sp - 1] && neg[sp - 1] ? 0 : ERR_NOMEM;
+            break;
+        case OP_NOT:
+            t = pos[sp - 1];
+            pos[sp - 1] = neg[sp - 1];
+            neg[sp - 1] = t;
+            break;
+        case OP_AND:
+        case OP_OR: {
+            enum rule_narrow_kind k = op->kind == OP_AND ? RULE_NARROW_AND : RULE_NARROW_OR;
+            enum rule_narrow_kind dual = k == RULE_NARROW_AND ? RULE_NARROW_OR : RULE_NARROW_AND;
+            sp--;
+            pos[sp - 1] = narrow_join(k, pos[sp - 1], pos[sp]);
+            neg[sp - 1] = narrow_join(dual, neg[sp - 1], neg[sp]);
+            err = pos[sp - 1] && neg[sp - 1] ? 0 : ERR_NOMEM;
+            break;
+        }
+        }
+    }
+    if (!err && sp == 1) {
+        *out = pos[0];
+        pos[0] = NULL;
+    } else if (!err) {
+        err = ERR_INVALID; /* not a compiled program */
+    }
+    for (size_t i = 0; i < sp; i++) {
+        rule_narrow_free(pos[i]);
+        rule_narrow_free(neg[i]);
+    }
+    return err;
+}

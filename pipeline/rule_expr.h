@@ -82,4 +82,39 @@ void rule_expr_near(const struct rule_expr *e, size_t i, size_t *a, size_t *b,
 /* The original expression text; borrowed from e. */
 const char *rule_expr_text(const struct rule_expr *e);
 
+/* Kinds of a narrowing formula's node (rule_expr_narrow()). */
+enum rule_narrow_kind {
+    RULE_NARROW_TRUE = 0, /* holds for every text: narrows nothing */
+    RULE_NARROW_TERM = 1, /* term occurs */
+    RULE_NARROW_AND = 2,  /* every kid holds */
+    RULE_NARROW_OR = 3,   /* some kid holds */
+};
+
+/*
+ * A narrowing formula: a positive AND/OR formula over the expression's terms that holds for
+ * AT LEAST every text for which the expression holds (a necessary condition), for an index
+ * that can only say "term occurs". A tree; each node owns its kids.
+ */
+struct rule_narrow {
+    enum rule_narrow_kind kind;
+    size_t term;               /* TERM: index into the expression's term table */
+    struct rule_narrow **kids; /* AND/OR: n_kids >= 2 owned children, none of them TRUE */
+    size_t n_kids;
+};
+
+/*
+ * Derive e's narrowing formula. Rules: a term under an even number of '!' stands for itself;
+ * under an odd number it narrows nothing (TRUE: its absence cannot be looked up); '!' is
+ * pushed down with De Morgan (!(a & b) -> !a | !b, so "!(!a | !b)" narrows to a & b);
+ * NEAR/n(a, b) -> a AND b (TRUE when negated); AND/OR keep their shape, nested ones of the
+ * same kind are flattened; TRUE is simplified away (AND drops it, OR with a TRUE kid is
+ * TRUE, a one-kid AND/OR is its kid). The root is TRUE only when the expression gives the
+ * index nothing to look for (never for a compiled expression, which needs a positive term).
+ * out: a new tree (rule_narrow_free()). e: borrowed. Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int rule_expr_narrow(const struct rule_expr *e, struct rule_narrow **out);
+
+/* Free n and its kids (NULL is a no-op). */
+void rule_narrow_free(struct rule_narrow *n);
+
 #endif

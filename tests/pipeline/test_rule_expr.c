@@ -310,6 +310,138 @@ static void test_near_evaluation(void **state)
     rule_expr_free(e);
 }
 
+/* ------------------------------------------------------------ narrowing formula */
+
+/* Render n with the expression's terms: "a", "(a & b)", "(a | b)", "TRUE". */
+static void narrow_str(const struct rule_expr *e, const struct rule_narrow *n, char *out,
+                       size_t len)
+{
+    size_t used = strlen(out);
+    switch (n->kind) {
+    case RULE_NARROW_TRUE:
+        snprintf(out + used, len - used, "TRUE");
+        return;
+    case RULE_NARROW_TERM:
+        snprintf(out + used, len - used, "%s", rule_expr_term(e, n->term));
+        return;
+    case RULE_NARROW_AND:
+    case RULE_NARROW_OR:
+        snprintf(out + used, len - used, "(");
+        for (size_t i = 0; i < n->n_kids; i++) {
+            assert_true(n->kids[i]->kind != RULE_NARROW_TRUE);
+            assert_true(n->kids[i]->kind != n->kind); /* flattened */
+            if (i) {
+                used = strlen(out);
+                snprintf(out + used, len - used, n->kind == RULE_NARROW_AND ? " & " : " | ");
+            }
+            narrow_str(e, n->kids[i], out, len);
+        }
+        used = strlen(out);
+        snprintf(out + used, len - used, ")");
+        assert_true(n->n_kids >= 2);
+        return;
+    }
+}
+
+static bool narrow_eval(const struct rule_narrow *n, const bool *occ)
+{
+    bool any = false, all = true;
+    switch (n->kind) {
+    case RULE_NARROW_TRUE:
+        return true;
+    case RULE_NARROW_TERM:
+        return occ[n->term];
+    default:
+        for (size_t i = 0; i < n->n_kids; i++) {
+            bool v = narrow_eval(n->kids[i], occ);
+            any = any || v;
+            all = all && v;
+        }
+        return n->kind == RULE_NARROW_AND ? all : any;
+    }
+}
+
+static void test_narrow_shapes(void **state)
+{
+    static const struct {
+        const char *expr, *want;
+    } cases[] = {
+        {"a", "a"},
+        {"征地 & 补偿", "(征地 & 补偿)"},
+        {"a & b & c", "(a & b & c)"},
+        {"a & (b & c)", "(a & b & c)"},
+        {"a | b & c", "(a | (b & c))"},
+        {"(a | b) & c", "((a | b) & c)"},
+        {"a & !b", "a"},
+        {"!!a", "a"},
+        {"a & !(b | !c)", "(a & c)"},         /* !(b | !c) = !b & c */
+        {"!(!a | !b)", "(a & b)"},            /* De Morgan */
+        {"a | !b & c", "(a | c)"},
+        {"a & (b | !c)", "a"},                /* b | TRUE = TRUE */
+        {"NEAR/5(征地, 补偿)", "(征地 & 补偿)"},
+        {"安康 & NEAR/10(征地, 补偿)", "(安康 & 征地 & 补偿)"},
+        {"a & !NEAR/3(b, c)", "a"},
+        {"NEAR/2(a, b) | c", "((a & b) | c)"},
+        {"(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)", "((安康 | 汉滨) & (征地 | 拆迁))"},
+    };
+    (void)state;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct rule_expr *e = NULL;
+        struct rule_narrow *n = NULL;
+        char err[256] = "", got[512] = "";
+
+        if (rule_expr_compile(cases[c].expr, &e, err, sizeof(err)) != 0) {
+            fail_msg("'%s': %s", cases[c].expr, err);
+        }
+        assert_int_equal(rule_expr_narrow(e, &n), 0);
+        narrow_str(e, n, got, sizeof(got));
+        if (strcmp(got, cases[c].want) != 0) {
+            fail_msg("'%s': narrowed to '%s', want '%s'", cases[c].expr, got, cases[c].want);
+        }
+        rule_narrow_free(n);
+        rule_expr_free(e);
+    }
+}
+
+/* Whenever the expression holds, the narrowing holds (it is a necessary condition). */
+static void test_narrow_is_necessary(void **state)
+{
+    static const char *exprs[] = {
+        "a & !(b & !c)", "a | b & !c", "!(a & !b) & c", "NEAR/1(a, b) & !c | d & !(a | !c)",
+        "(a | !b) & (c | d) & !(!a & d)", "!(!(a | b) & !(c & !d))",
+    };
+    (void)state;
+    for (size_t c = 0; c < sizeof(exprs) / sizeof(exprs[0]); c++) {
+        struct rule_expr *e = NULL;
+        struct rule_narrow *n = NULL;
+        char err[256] = "";
+        size_t nt, nn;
+
+        assert_int_equal(rule_expr_compile(exprs[c], &e, err, sizeof(err)), 0);
+        assert_int_equal(rule_expr_narrow(e, &n), 0);
+        nt = rule_expr_n_terms(e);
+        nn = rule_expr_n_near(e);
+        for (uint32_t bits = 0; bits < (1u << (nt + nn)); bits++) {
+            bool occ[16] = {false};
+            bool possible = true;
+            for (size_t i = 0; i < nt + nn; i++) {
+                occ[i] = (bits >> i) & 1u;
+            }
+            for (size_t k = 0; k < nn; k++) {
+                size_t a, b, d;
+                rule_expr_near(e, k, &a, &b, &d);
+                possible = possible && (!occ[nt + k] || (occ[a] && occ[b]));
+            }
+            if (possible && rule_expr_eval(e, occ) && !narrow_eval(n, occ)) {
+                fail_msg("'%s': true for assignment %u but the narrowing is false", exprs[c],
+                         bits);
+            }
+        }
+        rule_narrow_free(n);
+        rule_expr_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +452,8 @@ int main(void)
         cmocka_unit_test(test_many_terms_compile_and_evaluate),
         cmocka_unit_test(test_near_atoms),
         cmocka_unit_test(test_near_evaluation),
+        cmocka_unit_test(test_narrow_shapes),
+        cmocka_unit_test(test_narrow_is_necessary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
