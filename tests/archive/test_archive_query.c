@@ -93,7 +93,7 @@ static void test_compile_errors(void **state)
     assert_string_equal(err, "column 5: unexpected end of expression, expected a term");
     assert_null(q);
     assert_int_equal(archive_query_compile("(征地 | 拆迁", &q, err, sizeof(err)), ERR_PARSE);
-    assert_string_equal(err, "column 8: expected ')' to close '(' at column 1");
+    assert_string_equal(err, "column 9: expected ')' to close '(' at column 1");
     /* only a negation: true with no term present, as for a rule */
     assert_int_equal(archive_query_compile("!招聘", &q, err, sizeof(err)), ERR_INVALID);
     assert_int_equal(strncmp(err, "column 1: expression is true when no term occurs", 48), 0);
