@@ -218,6 +218,47 @@ static enum MHD_Result reply_archive_error(struct web_call *call, int err, const
     return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "no_archive", msg);
 }
 
+/*
+ * Give each match of hits (a JSON array of archive_hit_json() objects) the ticket store's
+ * "event_id" of its event key, when the store knows the event (the page links it to the event
+ * page). Best effort: without a store or its events table the matches stay as they are.
+ */
+static void add_event_ids(struct web_call *call, json_t *hits)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char why[256] = "";
+    bool has = false;
+    size_t i, k;
+    json_t *hit, *m;
+
+    if (yq_sqlite_open(call->w->db_path, YQ_SQLITE_READONLY, call->w->cfg.auth.busy_timeout_ms,
+                       &db, why, sizeof(why)) != 0 ||
+        yq_sqlite_has_table(db, "events", &has, why, sizeof(why)) != 0 || !has ||
+        yq_sqlite_prepare(db, "SELECT id FROM events WHERE event_key = ?1", &st, "event ids",
+                          why, sizeof(why)) != 0) {
+        yq_sqlite_close(db);
+        return;
+    }
+    json_array_foreach(hits, i, hit)
+    {
+        json_array_foreach(json_object_get(hit, "matches"), k, m)
+        {
+            const char *key = json_string_value(json_object_get(m, "event_key"));
+            if (!key || !key[0]) {
+                continue;
+            }
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                json_object_set_new(m, "event_id", json_integer(sqlite3_column_int64(st, 0)));
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    yq_sqlite_close(db);
+}
+
 static enum MHD_Result route_search(struct web_call *call)
 {
     const char *qtext = arg(call, "q"), *bad;
@@ -286,6 +327,9 @@ static enum MHD_Result route_search(struct web_call *call)
             json_decref(hits);
             hits = NULL;
         }
+    }
+    if (hits) {
+        add_event_ids(call, hits);
     }
     out = json_pack("{s:s, s:I, s:b, s:b, s:b, s:I, s:I, s:s, s:b, s:I, s:o*, s:I}", "query",
                     archive_query_text(q), "total", (json_int_t)res.total, "total_exact",

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "http_client.h"
 #include "rules.h"
 #include "search_fixture.h"
@@ -69,6 +71,19 @@ static int setup(void **state)
     tcfg.busy_timeout_ms = 5000;
     if (ticket_store_init(&tcfg, NULL, err, sizeof(err)) != 0) {
         fail_msg("ticket_store_init: %s", err);
+    }
+    {
+        /* the desk knows event ev:E1 (the search links it); ev:E7 is unknown to it */
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(e->dbpath, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db,
+                                      "INSERT INTO events (id, event_key, state, title, level, "
+                                      "detected_at, last_item_at, judge_deadline, created_at, "
+                                      "updated_at) VALUES (41, 'ev:E1', 'pending', '征地补偿款', "
+                                      "'III', 0, 0, 0, 0, 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
     }
     web_fixture_cfg(&cfg);
     cfg.archive_dir = e->sf.dir;
@@ -157,6 +172,9 @@ static void test_search_language(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(hit, "matches"), 0), "event_key")),
                         "ev:E1");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(hit, "matches"), 0), "event_id")),
+                     41);
     /* highlights: code points into the original text */
     assert_int_equal(json_integer_value(json_array_get(
                          json_array_get(json_object_get(json_object_get(hit, "highlights"), "text"),
@@ -180,7 +198,12 @@ static void test_search_language(void **state)
                   "weibo:1001 rss:a2 wx:b:1:1 rss:a4 rss:a6", 5);
     expect_search(e, &e->duty, "徵地補償", RANGE, "weibo:1001 rss:a2 wx:b:1:1 weibo:1005 rss:a6",
                   5);
-    expect_search(e, &e->duty, "ＷＩＦＩ", RANGE, "weibo:1007", 1);
+    v = get_search(e, &e->duty, "ＷＩＦＩ", RANGE, "weibo:1007", 1);
+    hit = json_object_get(json_array_get(json_object_get(v, "hits"), 0), "matches");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(hit, 0), "event_key")),
+                        "ev:E7");
+    assert_null(json_object_get(json_array_get(hit, 0), "event_id"));
+    json_decref(v);
     /* no range: the 40-day-old post too */
     expect_search(e, &e->duty, "纠纷", "sort=time", "rss:a8", 1);
 }
