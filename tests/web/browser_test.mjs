@@ -1215,12 +1215,24 @@ await check('a silence holds back a new alert by its account, counted and listed
   eq((await page.textContent(`${row} + tr.silenced-row table.silenced tbody .item-main`)).trim(), title, 'the held alert listed');
 });
 
+await check('the search page (issue #14) keeps its query in the URL and says when there is no archive', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.goto(`${base}/search?q=${encodeURIComponent('征地 & 补偿')}&sort=heat`);
+  await page.waitForSelector('#nav a[href="/search"][aria-current="page"]');
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  const msg = await page.textContent('#error');
+  assert(msg.includes('舆情档案库不可用'), msg);
+  eq(await page.inputValue('#q'), '征地 & 补偿', 'the query from the URL');
+  eq(await page.inputValue('#q-sort'), 'heat', 'the sort from the URL');
+  await page.context().close();
+});
+
 await check('every page links the favicon and nothing answered 404', async () => {
   const res = await fetch(`${base}/favicon.ico`);
   eq(res.status, 200, '/favicon.ico');
   assert((res.headers.get('content-type') || '').startsWith('image/'), res.headers.get('content-type'));
   const { page } = await session('admin', 'admin-password-1');
-  for (const p of ['/', '/ticket', '/liaison', '/sources', '/rules', '/stats', '/admin', '/password', '/login', '/event', '/silences']) {
+  for (const p of ['/', '/ticket', '/liaison', '/sources', '/rules', '/stats', '/admin', '/password', '/login', '/event', '/silences', '/search']) {
     const html = await (await fetch(`${base}${p}`)).text();
     assert(/<link rel="icon" href="\/favicon\.ico"/.test(html), `${p} links no favicon`);
   }
