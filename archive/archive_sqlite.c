@@ -1,0 +1,910 @@
+/*
+ * The embedded archive backend (archive.h): a directory with the ARCHIVE marker and one SQLite
+ * file per Beijing-time month of the archive time, items-YYYY-MM.db (WAL, synchronous=FULL, one
+ * yq_sqlite_schema track per file), with an FTS5 index over code-point bigrams of the
+ * normalised title and text (archive_bigram.h).
+ *
+ * This file holds the layout, the schema and the writes (init, open, put, prune); the reads
+ * (scan, get, stats) are in archive_sqlite_read.c. Writes are serialised by the state's mutex
+ * and use cached read-write connections with prepared statements. Reads open their own
+ * read-only connections per call and take no lock, so a scan's callback may call any function
+ * of the same handle, and readers never wait for the writer (WAL).
+ *
+ * Put: the items and match rows of a batch go to their month files in one transaction per file
+ * (BEGIN IMMEDIATE on first use, all committed at the end). When a later file's COMMIT fails
+ * after an earlier one's succeeded, the caller gets the error and retries the whole batch:
+ * the committed rows are then counted as duplicates (idempotence by item id and by (item id,
+ * rule id, event key)), so the retry stores exactly what was missing.
+ */
+#include "archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive_bigram.h"
+#include "archive_sqlite_internal.h"
+#include "norm.h"
+#include "yq_buf.h"
+#include "yq_err.h"
+#include "yq_fs.h"
+#include "yq_log.h"
+#include "yq_sqlite.h"
+#include "yq_time.h"
+
+#define SQ_MARKER_MAX_BYTES 256
+/* An item this close to a month boundary may have been stored in the neighbouring month
+   (a re-poll moved its archive time): its id is looked up there too. */
+#define SQ_NEIGHBOUR_WINDOW_S (48 * 3600)
+/* Normalised bytes indexed per field (the matcher's own bound, term_find.h). */
+#define SQ_INDEX_MAX_BYTES (4 * 1024 * 1024)
+/* Page cache of a write connection, KiB (SQLite's default is 2000): a batch's index pages stay
+   cached between batches (bench/archive: the insert rate falls once the indexes outgrow it). */
+#define SQ_WRITE_CACHE_KIB 16384
+
+/* ------------------------------------------------------------------ months */
+
+/* A month as y * 12 + (m - 1), Beijing time. */
+static int64_t month_of_time(int64_t t)
+{
+    int64_t local = t + YQ_SHANGHAI_OFFSET_S;
+    int64_t days = local / SQ_DAY_S;
+    if (local % SQ_DAY_S < 0) {
+        days--;
+    }
+    int64_t y;
+    unsigned m;
+    unsigned d;
+    yq_time_civil_from_days(days, &y, &m, &d);
+    return y * 12 + (int64_t)(m - 1);
+}
+
+/* First second (UTC) of month mk in Beijing time. */
+int64_t archive_sq_month_start(int64_t mk)
+{
+    int64_t y = mk / 12;
+    int64_t m = mk % 12;
+    if (m < 0) {
+        m += 12;
+        y--;
+    }
+    return yq_time_days_from_civil(y, (unsigned)m + 1, 1) * SQ_DAY_S - YQ_SHANGHAI_OFFSET_S;
+}
+
+void archive_sq_month_name(int64_t mk, char *buf, size_t len)
+{
+    int64_t y = mk / 12;
+    int64_t m = mk % 12;
+    if (m < 0) {
+        m += 12;
+        y--;
+    }
+    snprintf(buf, len, "%04lld-%02lld", (long long)y, (long long)m + 1);
+}
+
+/* ------------------------------------------------------------------ schema */
+
+static const struct yq_sqlite_migration month_migrations[] = {
+    {1, "items, matches and the bigram index",
+     "CREATE TABLE items ("
+     "  rid INTEGER PRIMARY KEY,"
+     "  id TEXT NOT NULL UNIQUE,"
+     "  source TEXT NOT NULL,"
+     "  source_id TEXT NOT NULL,"
+     "  channel TEXT NOT NULL,"
+     "  url TEXT NOT NULL,"
+     "  title TEXT NOT NULL,"
+     "  text TEXT NOT NULL,"
+     "  author TEXT NOT NULL,"
+     "  published_at INTEGER,"      /* NULL: unknown (has_published false) */
+     "  precision TEXT,"            /* second, minute, day or NULL */
+     "  fetched_at INTEGER NOT NULL,"
+     "  metrics_known INTEGER NOT NULL,"
+     "  metrics_capped INTEGER NOT NULL,"
+     "  reposts INTEGER NOT NULL,"
+     "  comments INTEGER NOT NULL,"
+     "  likes INTEGER NOT NULL,"
+     "  region TEXT,"
+     "  reply_to TEXT,"
+     "  department TEXT,"
+     "  truncated INTEGER NOT NULL,"
+     "  truncated_fields INTEGER NOT NULL,"
+     "  future_timestamp INTEGER NOT NULL,"
+     "  official INTEGER NOT NULL,"
+     "  local INTEGER NOT NULL,"
+     "  backlog INTEGER NOT NULL,"
+     "  time_s INTEGER NOT NULL,"   /* archive time, seconds UTC */
+     "  archived_at INTEGER NOT NULL,"
+     "  heat INTEGER NOT NULL,"
+     "  sentiment INTEGER,"         /* -1, 0, 1; NULL: not classified */
+     "  sentiment_score REAL"
+     ");"
+     "CREATE INDEX items_time ON items (time_s, id);"
+     "CREATE INDEX items_source ON items (source, time_s);"
+     "CREATE INDEX items_source_id ON items (source_id, time_s);"
+     "CREATE INDEX items_channel ON items (channel, time_s);"
+     "CREATE TABLE matches ("
+     "  item_id TEXT NOT NULL,"
+     "  rule_id TEXT NOT NULL,"
+     "  event_key TEXT NOT NULL,"
+     "  rule_group TEXT NOT NULL,"
+     "  department TEXT NOT NULL,"
+     "  level INTEGER NOT NULL,"
+     "  rules_version INTEGER NOT NULL,"
+     "  matched_at INTEGER NOT NULL,"
+     "  PRIMARY KEY (item_id, rule_id, event_key)"
+     ") WITHOUT ROWID;"
+     "CREATE INDEX matches_department ON matches (department, item_id);"
+     "CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='', columnsize=0,"
+     "  tokenize='" ARCHIVE_BIGRAM_TOKENIZER "');",
+     NULL},
+};
+
+static const struct yq_sqlite_schema month_schema = {
+    "archive month file", month_migrations, sizeof month_migrations / sizeof month_migrations[0]};
+
+
+static const char sql_insert_item[] =
+    "INSERT OR IGNORE INTO items (" ITEM_COLS ") VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+    " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
+static const char sql_insert_fts[] = "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)";
+static const char sql_insert_match[] =
+    "INSERT OR IGNORE INTO matches (item_id, rule_id, event_key, rule_group, department, level,"
+    " rules_version, matched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char sql_has_item[] = "SELECT 1 FROM items WHERE id = ?1";
+
+/* ------------------------------------------------------------------ state */
+
+
+int archive_sq_month_path(const struct sq_state *st, int64_t mk, char *buf, size_t len)
+{
+    char name[32];
+    archive_sq_month_name(mk, name, sizeof name);
+    int n = snprintf(buf, len, "%s/items-%s.db", st->dir, name);
+    return n < 0 || (size_t)n >= len ? ERR_TOO_BIG : 0;
+}
+
+static bool path_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void conn_close(struct sq_conn *c)
+{
+    sqlite3_finalize(c->insert_item);
+    sqlite3_finalize(c->insert_fts);
+    sqlite3_finalize(c->insert_match);
+    sqlite3_finalize(c->has_item);
+    sqlite3_finalize(c->match_rows);
+    if (c->db && c->in_tx) {
+        yq_sqlite_rollback(c->db);
+    }
+    yq_sqlite_close(c->db);
+    memset(c, 0, sizeof *c);
+    c->month = -1;
+}
+
+/*
+ * Open month file path for reading (read-only, the tokenizer registered; never creates it).
+ * Returns 0, ERR_NOT_FOUND (no such file, or one a writer is still creating: no schema yet,
+ * read as empty), or the open's code with errbuf naming the file.
+ */
+int archive_sq_open_read(const struct sq_state *st, const char *path, sqlite3 **out, char *errbuf,
+                     size_t errlen)
+{
+    int err = yq_sqlite_open(path, YQ_SQLITE_READONLY, st->busy_timeout_ms, out, errbuf, errlen);
+    if (err != 0) {
+        return err;
+    }
+    err = archive_bigram_register(*out, errbuf, errlen);
+    int version = 0;
+    if (err == 0) {
+        err = yq_sqlite_schema_version(*out, &version, errbuf, errlen);
+    }
+    if (err == 0 && version == 0) {
+        /* a writer has just created the file and not yet committed its schema: empty */
+        snprintf(errbuf, errlen, "archive: %s has no schema yet", path);
+        err = ERR_NOT_FOUND;
+    }
+    if (err != 0) {
+        yq_sqlite_close(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+/*
+ * The cached write connection of month mk (caller holds st->mu). create: make the file when
+ * missing; else a missing file gives *out = NULL and 0. Returns 0 or an ERR_* code.
+ */
+static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn **out,
+                    char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    struct sq_conn *slot = NULL;
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        if (st->conns[i].month == mk) {
+            st->conns[i].used = ++st->clock;
+            *out = &st->conns[i];
+            return 0;
+        }
+    }
+    char path[PATH_MAX];
+    if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
+        snprintf(errbuf, errlen, "archive: path too long under %s", st->dir);
+        return ERR_IO;
+    }
+    if (!create && !path_exists(path)) {
+        return 0;
+    }
+    if (create && !path_exists(st->dir)) {
+        snprintf(errbuf, errlen, "archive: directory %s is missing (run yuqingctl archive init)",
+                 st->dir);
+        return ERR_IO;
+    }
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        struct sq_conn *c = &st->conns[i];
+        if (c->month < 0) {
+            slot = c;
+            break;
+        }
+        if (!c->in_tx && (!slot || c->used < slot->used)) {
+            slot = c;
+        }
+    }
+    if (!slot) {
+        snprintf(errbuf, errlen, "archive: one batch spans more than %d month files",
+                 SQ_CACHE_MAX);
+        return ERR_INVALID;
+    }
+    if (slot->month >= 0) {
+        conn_close(slot);
+    }
+    sqlite3 *db = NULL;
+    int err = yq_sqlite_open(path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, st->busy_timeout_ms, &db,
+                             errbuf, errlen);
+    if (err == 0) {
+        err = archive_bigram_register(db, errbuf, errlen);
+    }
+    if (err == 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", SQ_WRITE_CACHE_KIB);
+        err = yq_sqlite_exec(db, pragma, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_sqlite_migrate(db, &month_schema, st->busy_timeout_ms, errbuf, errlen);
+        if (err != 0) {
+            size_t used = strlen(errbuf);
+            if (used < errlen) {
+                snprintf(errbuf + used, errlen - used, " (%s)", path);
+            }
+        }
+    }
+    struct sq_conn c = {.month = mk, .db = db};
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, sql_insert_item, &c.insert_item, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, sql_insert_fts, &c.insert_fts, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, sql_insert_match, &c.insert_match, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, sql_has_item, &c.has_item, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &c.match_rows, path, errbuf, errlen);
+    }
+    if (err != 0) {
+        conn_close(&c);
+        return err;
+    }
+    c.used = ++st->clock;
+    *slot = c;
+    *out = slot;
+    return 0;
+}
+
+/* The connection of month mk with the current put's transaction open on it. */
+static int conn_tx(struct sq_state *st, int64_t mk, struct sq_conn **out, char *errbuf,
+                   size_t errlen)
+{
+    int err = conn_get(st, mk, true, out, errbuf, errlen);
+    if (err != 0) {
+        return err;
+    }
+    if (!(*out)->in_tx) {
+        err = yq_sqlite_exec((*out)->db, "BEGIN IMMEDIATE", "archive: begin", errbuf, errlen);
+        if (err != 0) {
+            return err;
+        }
+        (*out)->in_tx = true;
+    }
+    return 0;
+}
+
+/* Whether c's file holds item id: 0 with *found, or an ERR_* code. */
+static int conn_has_item(struct sq_conn *c, const char *id, bool *found, char *errbuf,
+                         size_t errlen)
+{
+    sqlite3_reset(c->has_item);
+    sqlite3_bind_text(c->has_item, 1, id, -1, SQLITE_STATIC);
+    int r = yq_sqlite_step(c->db, c->has_item, "archive: look up item", errbuf, errlen);
+    sqlite3_reset(c->has_item);
+    if (r < 0) {
+        return r;
+    }
+    *found = r == 1;
+    return 0;
+}
+
+/* The neighbouring month of time t whose file may hold an item of t: -1 when none. */
+static int64_t neighbour_month(int64_t t, int64_t mk)
+{
+    if (t - archive_sq_month_start(mk) < SQ_NEIGHBOUR_WINDOW_S) {
+        return mk - 1;
+    }
+    if (archive_sq_month_start(mk + 1) - t <= SQ_NEIGHBOUR_WINDOW_S) {
+        return mk + 1;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ open, close, init */
+
+static bool sq_accepts(const char *location)
+{
+    return location[0] != '\0' && !strstr(location, "://");
+}
+
+/*
+ * Read the marker of dir: 0 (version in *version), ERR_NOT_FOUND (no marker) or ERR_BAD_STATE
+ * (unreadable), errbuf naming it.
+ */
+static int read_marker(const char *dir, int *version, char *errbuf, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, ARCHIVE_MARKER) >= (int)sizeof path) {
+        snprintf(errbuf, errlen, "archive: path too long: %s", dir);
+        return ERR_INVALID;
+    }
+    char *data = NULL;
+    int err = yq_fs_read_file(path, SQ_MARKER_MAX_BYTES, &data, NULL);
+    if (err == ERR_NOT_FOUND) {
+        return err;
+    }
+    if (err != 0) {
+        snprintf(errbuf, errlen, "archive: cannot read %s: %s", path, yq_strerror(err));
+        return err == ERR_TOO_BIG ? ERR_BAD_STATE : err;
+    }
+    int v = 0;
+    int n = 0;
+    if (sscanf(data, "yuqing-archive %d%n", &v, &n) != 1 || v < 1) {
+        snprintf(errbuf, errlen, "archive: %s is not a yuqing archive marker", path);
+        free(data);
+        return ERR_BAD_STATE;
+    }
+    free(data);
+    *version = v;
+    return 0;
+}
+
+static int mkdir_parents(const char *dir)
+{
+    char path[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        return ERR_INVALID;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] == '/' || path[i] == '\0') {
+            char c = path[i];
+            path[i] = '\0';
+            if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+                return ERR_IO;
+            }
+            path[i] = c;
+        }
+    }
+    struct stat sb;
+    return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) ? 0 : ERR_IO;
+}
+
+static int sq_init(const char *location, char *errbuf, size_t errlen)
+{
+    if (mkdir_parents(location) != 0) {
+        snprintf(errbuf, errlen, "archive: cannot create directory %s: %s", location,
+                 strerror(errno));
+        return ERR_IO;
+    }
+    int version = 0;
+    int err = read_marker(location, &version, errbuf, errlen);
+    if (err == 0) {
+        if (version != ARCHIVE_LAYOUT_VERSION) {
+            snprintf(errbuf, errlen, "archive: %s has layout version %d, this build knows %d",
+                     location, version, ARCHIVE_LAYOUT_VERSION);
+            return ERR_BAD_STATE;
+        }
+        return 0;
+    }
+    if (err != ERR_NOT_FOUND) {
+        return err;
+    }
+    DIR *d = opendir(location);
+    if (!d) {
+        snprintf(errbuf, errlen, "archive: cannot read directory %s: %s", location,
+                 strerror(errno));
+        return ERR_IO;
+    }
+    bool empty = true;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = false;
+            break;
+        }
+    }
+    closedir(d);
+    if (!empty) {
+        snprintf(errbuf, errlen,
+                 "archive: %s is not empty and has no %s marker: refusing to make an archive "
+                 "there",
+                 location, ARCHIVE_MARKER);
+        return ERR_BAD_STATE;
+    }
+    char path[PATH_MAX];
+    char marker[64];
+    snprintf(path, sizeof path, "%s/%s", location, ARCHIVE_MARKER);
+    int n = snprintf(marker, sizeof marker, "yuqing-archive %d\n", ARCHIVE_LAYOUT_VERSION);
+    if (yq_fs_write_file_atomic(path, marker, (size_t)n) != 0) {
+        snprintf(errbuf, errlen, "archive: cannot write %s", path);
+        return ERR_IO;
+    }
+    return 0;
+}
+
+static void sq_close(void *state)
+{
+    struct sq_state *st = state;
+    if (!st) {
+        return;
+    }
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        if (st->conns[i].month >= 0) {
+            conn_close(&st->conns[i]);
+        }
+    }
+    pthread_mutex_destroy(&st->mu);
+    free(st->dir);
+    free(st);
+}
+
+static int sq_open(const char *location, const struct archive_open_opts *opts, void **state,
+                   char *errbuf, size_t errlen)
+{
+    *state = NULL;
+    struct stat sb;
+    if (stat(location, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        snprintf(errbuf, errlen, "archive: no archive at %s (run yuqingctl archive init %s)",
+                 location, location);
+        return ERR_NOT_FOUND;
+    }
+    int version = 0;
+    int err = read_marker(location, &version, errbuf, errlen);
+    if (err == ERR_NOT_FOUND) {
+        snprintf(errbuf, errlen,
+                 "archive: %s has no %s marker: not an archive (run yuqingctl archive init %s)",
+                 location, ARCHIVE_MARKER, location);
+        return ERR_NOT_FOUND;
+    }
+    if (err != 0) {
+        return err;
+    }
+    if (version > ARCHIVE_LAYOUT_VERSION) {
+        snprintf(errbuf, errlen,
+                 "archive: %s has layout version %d, newer than this build's %d: upgrade yuqing",
+                 location, version, ARCHIVE_LAYOUT_VERSION);
+        return ERR_BAD_STATE;
+    }
+    struct sq_state *st = calloc(1, sizeof *st);
+    if (!st || !(st->dir = strdup(location))) {
+        free(st);
+        snprintf(errbuf, errlen, "archive: out of memory");
+        return ERR_NOMEM;
+    }
+    size_t n = strlen(st->dir);
+    while (n > 1 && st->dir[n - 1] == '/') {
+        st->dir[--n] = '\0';
+    }
+    st->readonly = opts->flags & ARCHIVE_READONLY;
+    st->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
+    st->opts = opts;
+    pthread_mutex_init(&st->mu, NULL);
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        st->conns[i].month = -1;
+    }
+    *state = st;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ put */
+
+/* Scratch of one put. */
+struct put_ctx {
+    struct sq_state *st;
+    const struct norm *norm;
+    struct norm_text title;
+    struct norm_text text;
+    int64_t now_s;
+    char *errbuf;
+    size_t errlen;
+};
+
+static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v) {
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, i);
+    }
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* Copy the match rows of id from file from into file to (items that follow their matches). */
+static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id, char *errbuf,
+                        size_t errlen)
+{
+    sqlite3_stmt *q = from->match_rows;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int r;
+    while ((r = yq_sqlite_step(from->db, q, "archive: read matches", errbuf, errlen)) == 1) {
+        sqlite3_stmt *ins = to->insert_match;
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_value(ins, 2, sqlite3_column_value(q, 0));
+        sqlite3_bind_value(ins, 3, sqlite3_column_value(q, 4));
+        sqlite3_bind_value(ins, 4, sqlite3_column_value(q, 1));
+        sqlite3_bind_value(ins, 5, sqlite3_column_value(q, 2));
+        sqlite3_bind_value(ins, 6, sqlite3_column_value(q, 3));
+        sqlite3_bind_value(ins, 7, sqlite3_column_value(q, 5));
+        sqlite3_bind_value(ins, 8, sqlite3_column_value(q, 6));
+        int w = yq_sqlite_step(to->db, ins, "archive: copy matches", errbuf, errlen);
+        sqlite3_reset(ins);
+        if (w < 0) {
+            r = w;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return r < 0 ? r : 0;
+}
+
+static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive_put_result *res)
+{
+    struct sq_state *st = pc->st;
+    int64_t t = archive_item_time(it);
+    int64_t mk = month_of_time(t);
+    int64_t nb = neighbour_month(t, mk);
+    struct sq_conn *other = NULL;
+    int err;
+    if (nb >= 0) {
+        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        if (err != 0) {
+            return err;
+        }
+        if (other) {
+            bool found = false;
+            err = conn_has_item(other, it->id, &found, pc->errbuf, pc->errlen);
+            if (err != 0) {
+                return err;
+            }
+            if (found) {
+                res->items_dup++;
+                return 0;
+            }
+        }
+    }
+    struct sq_conn *c = NULL;
+    err = conn_tx(st, mk, &c, pc->errbuf, pc->errlen);
+    if (err != 0) {
+        return err;
+    }
+    /* sentiment and the normalised text are only needed for a new row, but are cheap next to
+       the insert and keep the statement simple; duplicates are rare (redeliveries) */
+    struct yq_sentiment_result sres;
+    bool has_sentiment = false;
+    if (st->opts->sentiment &&
+        yq_sentiment_score(st->opts->sentiment, it->title, it->text, &sres) == 0) {
+        has_sentiment = true;
+    }
+    sqlite3_stmt *s = c->insert_item;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    bind_text(s, 1, it->id);
+    bind_text(s, 2, it->source);
+    bind_text(s, 3, it->source_id);
+    bind_text(s, 4, it->channel);
+    bind_text(s, 5, it->url);
+    bind_text(s, 6, it->title);
+    bind_text(s, 7, it->text);
+    bind_text(s, 8, it->author);
+    if (it->has_published) {
+        sqlite3_bind_int64(s, 9, it->published_at);
+    }
+    bind_opt_text(s, 10, it->precision);
+    sqlite3_bind_int64(s, 11, it->fetched_at);
+    sqlite3_bind_int(s, 12, it->metrics.known);
+    sqlite3_bind_int(s, 13, it->metrics.capped);
+    sqlite3_bind_int64(s, 14, it->metrics.reposts);
+    sqlite3_bind_int64(s, 15, it->metrics.comments);
+    sqlite3_bind_int64(s, 16, it->metrics.likes);
+    bind_opt_text(s, 17, it->region);
+    bind_opt_text(s, 18, it->reply_to);
+    bind_opt_text(s, 19, it->department);
+    sqlite3_bind_int(s, 20, it->truncated);
+    sqlite3_bind_int64(s, 21, it->truncated_fields);
+    sqlite3_bind_int(s, 22, it->future_timestamp);
+    sqlite3_bind_int(s, 23, it->official);
+    sqlite3_bind_int(s, 24, it->local);
+    sqlite3_bind_int(s, 25, it->backlog);
+    sqlite3_bind_int64(s, 26, t);
+    sqlite3_bind_int64(s, 27, pc->now_s);
+    sqlite3_bind_int64(s, 28, archive_item_heat(it));
+    if (has_sentiment) {
+        sqlite3_bind_int(s, 29, (int)sres.label);
+        sqlite3_bind_double(s, 30, sres.score);
+    }
+    int r = yq_sqlite_step(c->db, s, "archive: insert item", pc->errbuf, pc->errlen);
+    sqlite3_reset(s);
+    if (r < 0) {
+        return r;
+    }
+    if (sqlite3_changes(c->db) == 0) {
+        res->items_dup++;
+        return 0;
+    }
+    sqlite3_int64 rid = sqlite3_last_insert_rowid(c->db);
+    const char *title = it->title ? it->title : "";
+    const char *text = it->text ? it->text : "";
+    err = norm_apply(pc->norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->title);
+    if (err == 0 || err == ERR_TOO_BIG) {
+        err = norm_apply(pc->norm, text, strlen(text), SQ_INDEX_MAX_BYTES, &pc->text);
+    }
+    if (err == ERR_TOO_BIG) {
+        err = 0; /* the prefix is indexed, as the matcher sees it */
+    }
+    if (err != 0) {
+        snprintf(pc->errbuf, pc->errlen, "archive: normalising item %s: %s", it->id,
+                 yq_strerror(err));
+        return err;
+    }
+    s = c->insert_fts;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, rid);
+    sqlite3_bind_text(s, 2, pc->title.buf ? pc->title.buf : "", (int)pc->title.len,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, pc->text.buf ? pc->text.buf : "", (int)pc->text.len, SQLITE_STATIC);
+    r = yq_sqlite_step(c->db, s, "archive: index item", pc->errbuf, pc->errlen);
+    sqlite3_reset(s);
+    if (r < 0) {
+        return r;
+    }
+    res->items_new++;
+    if (nb >= 0) {
+        /* an alert that came first may have left the matches in the neighbouring file */
+        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        if (err == 0 && other) {
+            err = copy_matches(other, c, it->id, pc->errbuf, pc->errlen);
+        }
+        if (err != 0) {
+            return err;
+        }
+    }
+    return 0;
+}
+
+static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archive_put_result *res)
+{
+    struct sq_state *st = pc->st;
+    const char *id = al->item.id;
+    if (!id || !id[0] || !al->event_key) {
+        res->items_refused++; /* counted with the items: an alert without its item's id */
+        LOG_WARN("archive: alert without item id or event key refused");
+        return 0;
+    }
+    int64_t t = archive_item_time(&al->item);
+    int64_t mk = month_of_time(t);
+    int64_t nb = neighbour_month(t, mk);
+    int64_t target = mk;
+    int err;
+    if (nb >= 0) {
+        struct sq_conn *own = NULL;
+        bool own_has = false;
+        err = conn_get(st, mk, false, &own, pc->errbuf, pc->errlen);
+        if (err == 0 && own) {
+            err = conn_has_item(own, id, &own_has, pc->errbuf, pc->errlen);
+        }
+        if (err != 0) {
+            return err;
+        }
+        if (!own_has) {
+            struct sq_conn *other = NULL;
+            bool found = false;
+            err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+            if (err == 0 && other) {
+                err = conn_has_item(other, id, &found, pc->errbuf, pc->errlen);
+            }
+            if (err != 0) {
+                return err;
+            }
+            if (found) {
+                target = nb;
+            }
+        }
+    }
+    struct sq_conn *c = NULL;
+    err = conn_tx(st, target, &c, pc->errbuf, pc->errlen);
+    if (err != 0) {
+        return err;
+    }
+    for (size_t i = 0; i < al->n_matches; i++) {
+        const struct yq_alert_match *m = &al->matches[i];
+        if (!m->rule_id || !m->rule_id[0]) {
+            continue;
+        }
+        sqlite3_stmt *s = c->insert_match;
+        sqlite3_reset(s);
+        bind_text(s, 1, id);
+        bind_text(s, 2, m->rule_id);
+        bind_text(s, 3, al->event_key);
+        bind_text(s, 4, m->group);
+        bind_text(s, 5, m->department);
+        sqlite3_bind_int(s, 6, (int)m->level);
+        sqlite3_bind_int64(s, 7, al->rules_version);
+        sqlite3_bind_int64(s, 8, al->matched_at);
+        int r = yq_sqlite_step(c->db, s, "archive: insert match", pc->errbuf, pc->errlen);
+        sqlite3_reset(s);
+        if (r < 0) {
+            return r;
+        }
+        if (sqlite3_changes(c->db) > 0) {
+            res->matches_new++;
+        } else {
+            res->matches_dup++;
+        }
+    }
+    return 0;
+}
+
+static int sq_put(void *state, const struct yq_item *const *items, size_t n_items,
+                  const struct yq_alert *const *alerts, size_t n_alerts,
+                  struct archive_put_result *res, char *errbuf, size_t errlen)
+{
+    struct sq_state *st = state;
+    if (st->readonly) {
+        snprintf(errbuf, errlen, "archive: read-only handle refuses to store");
+        return ERR_BAD_STATE;
+    }
+    struct put_ctx pc = {.st = st, .now_s = yq_time_now(), .errbuf = errbuf, .errlen = errlen};
+    int err = norm_global(&pc.norm, errbuf, errlen);
+    if (err != 0) {
+        return err;
+    }
+    struct archive_put_result r = {0};
+    pthread_mutex_lock(&st->mu);
+    for (size_t i = 0; err == 0 && i < n_items; i++) {
+        const struct yq_item *it = items[i];
+        if (!it->id || !it->id[0]) {
+            r.items_refused++;
+            LOG_WARN("archive: item without id refused (source %s)",
+                     it->source_id ? it->source_id : "?");
+            continue;
+        }
+        err = put_item(&pc, it, &r);
+    }
+    for (size_t i = 0; err == 0 && i < n_alerts; i++) {
+        err = put_alert(&pc, alerts[i], &r);
+    }
+    /* commit every file of the batch; after the first failure roll the rest back */
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        struct sq_conn *c = &st->conns[i];
+        if (c->month < 0 || !c->in_tx) {
+            continue;
+        }
+        if (err == 0) {
+            err = yq_sqlite_exec(c->db, "COMMIT", "archive: commit", errbuf, errlen);
+        }
+        if (err != 0) {
+            yq_sqlite_rollback(c->db);
+        }
+        c->in_tx = false;
+    }
+    pthread_mutex_unlock(&st->mu);
+    norm_text_release(&pc.title);
+    norm_text_release(&pc.text);
+    if (err == 0 && res) {
+        *res = r;
+    }
+    return err;
+}
+
+static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *n_removed,
+                    char *errbuf, size_t errlen)
+{
+    struct sq_state *st = state;
+    if (n_removed) {
+        *n_removed = 0;
+    }
+    if (st->readonly) {
+        snprintf(errbuf, errlen, "archive: read-only handle refuses to prune");
+        return ERR_BAD_STATE;
+    }
+    int64_t *months = NULL;
+    size_t n = 0;
+    int err = archive_sq_list_months(st, &months, &n, errbuf, errlen);
+    if (err != 0) {
+        return err == ERR_NOT_FOUND ? ERR_IO : err;
+    }
+    pthread_mutex_lock(&st->mu);
+    for (size_t k = 0; err == 0 && k < n; k++) {
+        int64_t mk = months[k];
+        if (now_s - archive_sq_month_start(mk + 1) <= retention_days * SQ_DAY_S) {
+            continue;
+        }
+        for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+            if (st->conns[i].month == mk) {
+                conn_close(&st->conns[i]);
+            }
+        }
+        char path[PATH_MAX];
+        char side[PATH_MAX + 8];
+        if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
+            continue;
+        }
+        if (unlink(path) != 0 && errno != ENOENT) {
+            snprintf(errbuf, errlen, "archive: cannot remove %s: %s", path, strerror(errno));
+            err = ERR_IO;
+            break;
+        }
+        snprintf(side, sizeof side, "%s-wal", path);
+        (void)unlink(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        (void)unlink(side);
+        LOG_INFO("archive: pruned %s (retention %lld days)", path, (long long)retention_days);
+        if (n_removed) {
+            (*n_removed)++;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    free(months);
+    return err;
+}
+
+const struct archive_backend_ops archive_sqlite_ops = {
+    .name = "sqlite",
+    .accepts = sq_accepts,
+    .init = sq_init,
+    .open = sq_open,
+    .close = sq_close,
+    .put = sq_put,
+    .scan = archive_sq_scan,
+    .get = archive_sq_get,
+    .prune = sq_prune,
+    .stats = archive_sq_stats,
+};
