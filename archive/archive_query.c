@@ -16,6 +16,8 @@
 
 /* The one rule a query compiles to (its id shows nowhere but in the matcher's messages). */
 #define QUERY_RULE_ID "search"
+/* The walk checks every this many candidates whether its hit rate can fill the page. */
+#define PROBE_CHECK_ROWS 250
 /* Most bytes of one CSV export (ARCHIVE_SEARCH_CSV_MAX_ROWS rows of long posts fit). */
 #define CSV_MAX_BYTES (256u * 1024u * 1024u)
 
@@ -390,7 +392,12 @@ struct run {
     size_t emitted;
     struct heat_key *keys; /* heat sort */
     size_t n_keys, cap_keys;
-    bool stopped; /* time sort: stopped at the count cap */
+    bool stopped; /* time sort: stopped at the count cap or the walk's budget */
+    /* time sort: the walk in time order without the index (see archive_query.h "Plans") */
+    bool probing;
+    bool probe_failed;      /* the walk would not fill the page in its budget: use the index */
+    size_t probe_rows;      /* the walk's budget of candidates */
+    size_t phase_candidates; /* candidates of the current plan (the caps count these) */
     int err;      /* a visitor's or matcher's error */
 };
 
@@ -419,10 +426,26 @@ static int on_row(const struct archive_row *row, void *arg)
     bool hit = false;
     int err;
 
-    if (r->res->candidates >= r->scan_cap) {
+    if (r->phase_candidates >= r->scan_cap) {
         r->res->scan_capped = true;
         return 1;
     }
+    if (r->probing && (r->phase_candidates >= r->probe_rows ||
+                       (r->phase_candidates > 0 && r->phase_candidates % PROBE_CHECK_ROWS == 0))) {
+        size_t need = r->offset + r->limit;
+        if (r->emitted >= r->limit) {
+            if (r->phase_candidates >= r->probe_rows) {
+                r->stopped = true; /* page filled, budget spent: the total is "at least" */
+                return 1;
+            }
+        } else if (r->phase_candidates >= r->probe_rows ||
+                   r->res->total * r->probe_rows < need * r->phase_candidates) {
+            /* at this hit rate the budget would not fill the page: the index decides */
+            r->probe_failed = true;
+            return 1;
+        }
+    }
+    r->phase_candidates++;
     r->res->candidates++;
     err = decide(r, row, &mr, &hit);
     if (err || !hit) {
@@ -516,10 +539,25 @@ static int heat_page(struct archive *a, struct run *r, char *errbuf, size_t errl
     return err;
 }
 
+/* Forget the hits of a failed walk (archive_search()'s result) before the indexed scan. */
+static void reset_hits(struct archive_search_result *res)
+{
+    for (size_t i = 0; i < res->n_hits; i++) {
+        hit_release(&res->hits[i]);
+    }
+    res->n_hits = 0;
+    res->total = 0;
+    res->scan_capped = false;
+}
+
+/*
+ * The search with visit called for each hit of the page. may_walk: the visitor's hits can be
+ * forgotten (reset_hits()), so the time sort may try the walk first.
+ */
 static int run_search(struct archive *a, const struct archive_query *q,
                       const struct archive_search_opts *o, size_t limit, hit_visit_fn visit,
-                      void *visit_arg, struct archive_search_result *res, char *errbuf,
-                      size_t errlen)
+                      void *visit_arg, bool may_walk, struct archive_search_result *res,
+                      char *errbuf, size_t errlen)
 {
     static const struct archive_search_opts defaults;
     struct archive_filter f;
@@ -548,10 +586,29 @@ static int run_search(struct archive *a, const struct archive_query *q,
         snprintf(errbuf, errlen, "search: out of memory");
         return ERR_NOMEM;
     }
+    r.probe_rows = o->probe_rows ? o->probe_rows : ARCHIVE_SEARCH_PROBE_ROWS;
     f = o->filter;
     f.narrow = q->root;
     f.order = ARCHIVE_NEWEST_FIRST;
-    err = archive_scan(a, &f, on_row, &r, errbuf, errlen);
+    if (may_walk && q->root && o->sort == ARCHIVE_SORT_TIME && !o->index_only) {
+        r.probing = true;
+        res->walked = true;
+        f.narrow = NULL;
+        err = archive_scan(a, &f, on_row, &r, errbuf, errlen);
+        if (!err && r.probe_failed) {
+            reset_hits(res);
+            r.probing = false;
+            r.probe_failed = false;
+            r.stopped = false;
+            r.emitted = 0;
+            r.phase_candidates = 0;
+            res->walked = false;
+            f.narrow = q->root;
+            err = archive_scan(a, &f, on_row, &r, errbuf, errlen);
+        }
+    } else {
+        err = archive_scan(a, &f, on_row, &r, errbuf, errlen);
+    }
     if (err && r.err == err) {
         snprintf(errbuf, errlen, "search: %s", yq_strerror(err));
     }
@@ -607,7 +664,7 @@ int archive_search(struct archive *a, const struct archive_query *q,
         snprintf(errbuf, errlen, "search: out of memory");
         return ERR_NOMEM;
     }
-    err = run_search(a, q, o, limit, collect_hit, out, out, errbuf, errlen);
+    err = run_search(a, q, o, limit, collect_hit, out, true, out, errbuf, errlen);
     return err;
 }
 
@@ -791,7 +848,7 @@ int archive_search_csv(struct archive *a, const struct archive_query *q,
     yq_buf_init(&b, CSV_MAX_BYTES);
     err = yq_buf_adds(&b, header);
     if (!err) {
-        err = run_search(a, q, o, max_rows, csv_row, &c, &res, errbuf, errlen);
+        err = run_search(a, q, o, max_rows, csv_row, &c, false, &res, errbuf, errlen);
     } else {
         snprintf(errbuf, errlen, "search: out of memory");
     }

@@ -21,6 +21,17 @@
  * narrow, e.g. one-character terms, over a long range): scan_capped says so, total_exact is
  * then false.
  *
+ * Plans (time sort): the index answers a MATCH by reading every posting of the query's bigrams
+ * in the month, which costs about the same for a common pair of words as for a rare one, while
+ * a walk of the range in time order (no narrowing) stops as soon as the page is filled. So a
+ * time-sorted search with terms first walks: every candidate decided by the matcher, at most
+ * ARCHIVE_SEARCH_PROBE_ROWS candidates; once the page is filled and that budget spent it stops
+ * (the total is then "at least", total_exact false). When the hits seen so far show that the
+ * budget will not fill the page (checked every 250 candidates), the walk is abandoned and the
+ * search starts again with the index (walked false). Both plans decide every hit with the
+ * matcher, so they return the same hits; only the count's reach differs. Heat sort and CSV
+ * always use the index.
+ *
  * Highlights: for each hit the occurrences of the query's positive terms (rule_expr.h) in the
  * title and text as code-point spans [start, end) into the ORIGINAL fields (match_hit), sorted,
  * overlapping ones merged.
@@ -43,6 +54,7 @@
 #define ARCHIVE_SEARCH_SCAN_CAP 300000    /* candidates examined by one search */
 #define ARCHIVE_SEARCH_CSV_MAX_ROWS 10000 /* rows of one CSV export */
 #define ARCHIVE_SEARCH_MAX_SPANS 256      /* highlight spans per field */
+#define ARCHIVE_SEARCH_PROBE_ROWS 4000    /* time sort: candidates of the walk before the index */
 
 /* A compiled query (immutable; threads may share it). */
 struct archive_query;
@@ -83,6 +95,8 @@ struct archive_search_opts {
     size_t count_cap;
     size_t heat_cap;
     size_t scan_cap;
+    size_t probe_rows; /* the walk's budget (0 = ARCHIVE_SEARCH_PROBE_ROWS) */
+    bool index_only;   /* never walk: always narrow with the index (tests, benchmarks) */
 };
 
 /* A highlight: code points [start, end) of the original field. */
@@ -106,7 +120,8 @@ struct archive_search_result {
     bool total_exact;  /* false: at least total hits, the count stopped at a cap */
     bool heat_capped;  /* heat sort ranked only the newest heat_cap hits */
     bool scan_capped;  /* scan_cap candidates were examined and the scan stopped */
-    size_t candidates; /* rows the index returned and the matcher examined */
+    size_t candidates; /* rows the scans returned and the matcher examined */
+    bool walked;       /* answered by the walk in time order, not the index (see Plans) */
     struct archive_hit *hits;
     size_t n_hits;
 };

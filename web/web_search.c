@@ -331,13 +331,14 @@ static enum MHD_Result route_search(struct web_call *call)
     if (hits) {
         add_event_ids(call, hits);
     }
-    out = json_pack("{s:s, s:I, s:b, s:b, s:b, s:I, s:I, s:s, s:b, s:I, s:o*, s:I}", "query",
-                    archive_query_text(q), "total", (json_int_t)res.total, "total_exact",
-                    res.total_exact, "heat_capped", res.heat_capped, "scan_capped",
-                    res.scan_capped, "offset", (json_int_t)o.offset, "limit",
+    out = json_pack("{s:s, s:I, s:b, s:b, s:b, s:I, s:I, s:s, s:b, s:I, s:s, s:o*, s:I}",
+                    "query", archive_query_text(q), "total", (json_int_t)res.total,
+                    "total_exact", res.total_exact, "heat_capped", res.heat_capped,
+                    "scan_capped", res.scan_capped, "offset", (json_int_t)o.offset, "limit",
                     (json_int_t)o.limit, "sort", o.sort == ARCHIVE_SORT_HEAT ? "heat" : "time",
-                    "restricted", restricted, "candidates", (json_int_t)res.candidates, "hits",
-                    hits, "took_ms", (json_int_t)(yq_time_mono_ms() - t0));
+                    "restricted", restricted, "candidates", (json_int_t)res.candidates, "plan",
+                    res.walked ? "walk" : "index", "hits", hits, "took_ms",
+                    (json_int_t)(yq_time_mono_ms() - t0));
     archive_query_free(q);
     archive_search_result_release(&res);
     if (!out) {

@@ -68,19 +68,32 @@ static void search(struct search_fixture *f, const char *qtext, const struct arc
     archive_query_free(q);
 }
 
+/*
+ * Every plan gives the same hits: as o says (a time-sorted query walks the fixture's short
+ * range whole), the index only, and a walk abandoned at once for the index.
+ */
 static void expect_ids(struct search_fixture *f, const char *qtext,
                        const struct archive_search_opts *o, const char *want, size_t total)
 {
-    struct archive_search_result res;
-    char ids[1024];
+    for (int plan = 0; plan < 3; plan++) {
+        struct archive_search_opts po = *o;
+        struct archive_search_result res;
+        char ids[1024];
 
-    search(f, qtext, o, &res, ids, sizeof(ids));
-    if (strcmp(ids, want) != 0) {
-        fail_msg("'%s': got '%s', want '%s'", qtext, ids, want);
+        po.index_only = plan == 1;
+        po.probe_rows = plan == 2 ? 1 : o->probe_rows;
+        search(f, qtext, &po, &res, ids, sizeof(ids));
+        if (strcmp(ids, want) != 0) {
+            fail_msg("'%s' plan %d: got '%s', want '%s'", qtext, plan, ids, want);
+        }
+        assert_int_equal(res.total, total);
+        assert_true(res.total_exact);
+        if (qtext[0] && o->sort == ARCHIVE_SORT_TIME) {
+            /* the walk answered only in plan 0 (the fixture's range is short) */
+            assert_int_equal(res.walked, plan == 0);
+        }
+        archive_search_result_release(&res);
     }
-    assert_int_equal(res.total, total);
-    assert_true(res.total_exact);
-    archive_search_result_release(&res);
 }
 
 static void test_compile_errors(void **state)
@@ -244,6 +257,26 @@ static void test_heat_sort_and_paging(void **state)
     assert_string_equal(ids, "weibo:1001 rss:a2");
     assert_int_equal(res.total, 3);
     assert_false(res.total_exact);
+    archive_search_result_release(&res);
+
+    /* the walk stops once the page is filled and its budget spent: "at least 3" */
+    o = recent();
+    o.limit = 1;
+    o.probe_rows = 3;
+    search(*state, "征地 & 补偿", &o, &res, ids, sizeof(ids));
+    assert_string_equal(ids, "weibo:1001");
+    assert_true(res.walked);
+    assert_int_equal(res.total, 3);
+    assert_int_equal(res.candidates, 3);
+    assert_false(res.total_exact);
+    archive_search_result_release(&res);
+    /* the same with the index: every hit counted */
+    o.index_only = true;
+    search(*state, "征地 & 补偿", &o, &res, ids, sizeof(ids));
+    assert_string_equal(ids, "weibo:1001");
+    assert_false(res.walked);
+    assert_int_equal(res.total, 6);
+    assert_true(res.total_exact);
     archive_search_result_release(&res);
 
     /* heat sort ranks only the newest heat_cap hits and says so */
