@@ -208,7 +208,7 @@ struct sq_state {
 
 static int month_path(const struct sq_state *st, int64_t mk, char *buf, size_t len)
 {
-    char name[16];
+    char name[32];
     month_name(mk, name, sizeof name);
     int n = snprintf(buf, len, "%s/items-%s.db", st->dir, name);
     return n < 0 || (size_t)n >= len ? ERR_TOO_BIG : 0;
@@ -1377,7 +1377,7 @@ static int sq_stats(void *state, json_t **out, char *errbuf, size_t errlen)
     for (size_t k = 0; arr && err == 0 && k < n; k++) {
         int64_t mk = months[n - 1 - k];
         char path[PATH_MAX];
-        char name[16];
+        char name[32];
         if (month_path(st, mk, path, sizeof path) != 0) {
             continue;
         }
