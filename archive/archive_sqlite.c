@@ -195,7 +195,8 @@ static void conn_close(struct sq_conn *c)
 
 /*
  * Open month file path for reading (read-only, the tokenizer registered; never creates it).
- * Returns 0, ERR_NOT_FOUND (no such file), or the open's code with errbuf naming the file.
+ * Returns 0, ERR_NOT_FOUND (no such file, or one a writer is still creating: no schema yet,
+ * read as empty), or the open's code with errbuf naming the file.
  */
 int archive_sq_open_read(const struct sq_state *st, const char *path, sqlite3 **out, char *errbuf,
                      size_t errlen)
@@ -205,6 +206,15 @@ int archive_sq_open_read(const struct sq_state *st, const char *path, sqlite3 **
         return err;
     }
     err = archive_bigram_register(*out, errbuf, errlen);
+    int version = 0;
+    if (err == 0) {
+        err = yq_sqlite_schema_version(*out, &version, errbuf, errlen);
+    }
+    if (err == 0 && version == 0) {
+        /* a writer has just created the file and not yet committed its schema: empty */
+        snprintf(errbuf, errlen, "archive: %s has no schema yet", path);
+        err = ERR_NOT_FOUND;
+    }
     if (err != 0) {
         yq_sqlite_close(*out);
         *out = NULL;

@@ -68,7 +68,8 @@ int archive_sq_month_path(const struct sq_state *st, int64_t mk, char *buf, size
 
 /*
  * Open month file path read-only with the tokenizer registered; never creates it.
- * Returns 0, ERR_NOT_FOUND (no such file) or the open's code, one line in errbuf.
+ * Returns 0, ERR_NOT_FOUND (no such file, or no schema yet: a writer is creating it; callers
+ * read it as empty) or the open's code, one line in errbuf.
  */
 int archive_sq_open_read(const struct sq_state *st, const char *path, struct sqlite3 **out,
                          char *errbuf, size_t errlen);
