@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -864,6 +866,55 @@ static void test_borrowed_classifier(void **state)
     yq_item_release(&it);
 }
 
+/*
+ * Disk full (a file size limit stands in for it): the put fails with ERR_IO and leaves nothing
+ * of the batch; the same batch later stores everything.
+ */
+static void test_disk_full_then_retry(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 300 };
+    static struct yq_item it[N];
+    const struct yq_item *p[N];
+    char text[2048];
+    size_t len = 0;
+    while (len + 3 < sizeof text - 1) {
+        memcpy(text + len, "拆", 3);
+        len += 3;
+    }
+    text[len] = '\0';
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "full:%d", i);
+        make_item(&it[i], id, "rss", "征地拆迁补偿", text, t_nov15() + i);
+        p[i] = &it[i];
+    }
+    char err[256] = "";
+    assert_int_equal(put_one(fx->a, &it[0], NULL), 0); /* the month file exists */
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = {.rlim_cur = 256 * 1024, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = archive_put(fx->a, p, N, NULL, 0, NULL, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_sig);
+    assert_int_equal(rc, ERR_IO);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1); /* only the first put's item */
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, N, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, N - 1);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), N);
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "征地"};
+    struct archive_filter f = {.narrow = &nw};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), N);
+    for (int i = 0; i < N; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -886,6 +937,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
