@@ -51,9 +51,20 @@
 
 /* ------------------------------------------------------------------ months */
 
-/* A month as y * 12 + (m - 1), Beijing time. */
+/* Archive times outside 1970-01-01 .. 9999-12-31 (bogus dates) file into the nearest month of
+   that range, so month file names keep their four-digit year. */
+#define SQ_MIN_TIME_S 0
+#define SQ_MAX_TIME_S INT64_C(253402271999) /* 9999-12-31 00:00:00 Beijing, well inside */
+
+static int64_t clamp_time(int64_t t)
+{
+    return t < SQ_MIN_TIME_S ? SQ_MIN_TIME_S : t > SQ_MAX_TIME_S ? SQ_MAX_TIME_S : t;
+}
+
+/* The month of archive time t as y * 12 + (m - 1), Beijing time. */
 static int64_t month_of_time(int64_t t)
 {
+    t = clamp_time(t);
     int64_t local = t + YQ_SHANGHAI_OFFSET_S;
     int64_t days = local / SQ_DAY_S;
     if (local % SQ_DAY_S < 0) {
@@ -351,6 +362,7 @@ static int conn_has_item(struct sq_conn *c, const char *id, bool *found, char *e
 /* The neighbouring month of time t whose file may hold an item of t: -1 when none. */
 static int64_t neighbour_month(int64_t t, int64_t mk)
 {
+    t = clamp_time(t);
     if (t - archive_sq_month_start(mk) < SQ_NEIGHBOUR_WINDOW_S) {
         return mk - 1;
     }
@@ -864,7 +876,9 @@ static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *
     pthread_mutex_lock(&st->mu);
     for (size_t k = 0; err == 0 && k < n; k++) {
         int64_t mk = months[k];
-        if (now_s - archive_sq_month_start(mk + 1) <= retention_days * SQ_DAY_S) {
+        int64_t end_s = archive_sq_month_start(mk + 1);
+        if (retention_days > (INT64_MAX / 2) / SQ_DAY_S || now_s < end_s ||
+            now_s - end_s <= retention_days * SQ_DAY_S) {
             continue;
         }
         for (size_t i = 0; i < SQ_CACHE_MAX; i++) {

@@ -915,6 +915,39 @@ static void test_disk_full_then_retry(void **state)
     }
 }
 
+/* Bogus times (before 1970, far future) and a huge retention: stored, found, no overflow. */
+static void test_extreme_times(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[2];
+    make_item(&it[0], "old", "rss", "一", "", -86400 * 400);
+    make_item(&it[1], "far", "rss", "二", "", INT64_MAX - 2000);
+    it[1].fetched_at = INT64_MAX - 1000; /* yq_item_is_future() adds its slack to it */
+    const struct yq_item *p[] = {&it[0], &it[1]};
+    char err[256];
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 2);
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_dup, 2);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_string_equal(ids.ids[0], "far");
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "old", &row, err, sizeof err), 0);
+    assert_int_equal(row.time_s, -86400 * 400);
+    archive_row_release(&row);
+    size_t n = 9;
+    assert_int_equal(archive_prune(fx->a, t_nov15(), INT64_MAX, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, INT64_MIN, 1, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, t_nov15(), -1, &n, err, sizeof err), ERR_INVALID);
+    for (size_t i = 0; i < 2; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +971,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
