@@ -51,9 +51,20 @@
 
 /* ------------------------------------------------------------------ months */
 
-/* A month as y * 12 + (m - 1), Beijing time. */
+/* Archive times outside 1970-01-01 .. 9999-12-31 (bogus dates) file into the nearest month of
+   that range, so month file names keep their four-digit year. */
+#define SQ_MIN_TIME_S 0
+#define SQ_MAX_TIME_S INT64_C(253402271999) /* 9999-12-31 00:00:00 Beijing, well inside */
+
+static int64_t clamp_time(int64_t t)
+{
+    return t < SQ_MIN_TIME_S ? SQ_MIN_TIME_S : t > SQ_MAX_TIME_S ? SQ_MAX_TIME_S : t;
+}
+
+/* The month of archive time t as y * 12 + (m - 1), Beijing time. */
 static int64_t month_of_time(int64_t t)
 {
+    t = clamp_time(t);
     int64_t local = t + YQ_SHANGHAI_OFFSET_S;
     int64_t days = local / SQ_DAY_S;
     if (local % SQ_DAY_S < 0) {
@@ -351,6 +362,7 @@ static int conn_has_item(struct sq_conn *c, const char *id, bool *found, char *e
 /* The neighbouring month of time t whose file may hold an item of t: -1 when none. */
 static int64_t neighbour_month(int64_t t, int64_t mk)
 {
+    t = clamp_time(t);
     if (t - archive_sq_month_start(mk) < SQ_NEIGHBOUR_WINDOW_S) {
         return mk - 1;
     }
@@ -595,6 +607,25 @@ static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id
     return r < 0 ? r : 0;
 }
 
+/*
+ * The existing file of neighbouring month nb for a look-up (*out NULL when there is none). A
+ * neighbour that cannot be read (corrupt: ERR_PARSE; a newer schema: ERR_BAD_STATE) is logged
+ * and skipped, so puts into a sound month never stall on it; the cost is that an item moved
+ * across that boundary may be stored a second time.
+ */
+static int neighbour_conn(struct put_ctx *pc, int64_t nb, struct sq_conn **out)
+{
+    int err = conn_get(pc->st, nb, false, out, pc->errbuf, pc->errlen);
+    if (err == ERR_PARSE || err == ERR_BAD_STATE) {
+        LOG_WARN("archive: neighbouring month file skipped for the duplicate check: %s",
+                 pc->errbuf);
+        *out = NULL;
+        pc->errbuf[0] = '\0';
+        return 0;
+    }
+    return err;
+}
+
 static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive_put_result *res)
 {
     struct sq_state *st = pc->st;
@@ -604,7 +635,7 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     struct sq_conn *other = NULL;
     int err;
     if (nb >= 0) {
-        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        err = neighbour_conn(pc, nb, &other);
         if (err != 0) {
             return err;
         }
@@ -708,7 +739,7 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     res->items_new++;
     if (nb >= 0) {
         /* an alert that came first may have left the matches in the neighbouring file */
-        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        err = neighbour_conn(pc, nb, &other);
         if (err == 0 && other) {
             err = copy_matches(other, c, it->id, pc->errbuf, pc->errlen);
         }
@@ -746,7 +777,7 @@ static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archi
         if (!own_has) {
             struct sq_conn *other = NULL;
             bool found = false;
-            err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+            err = neighbour_conn(pc, nb, &other);
             if (err == 0 && other) {
                 err = conn_has_item(other, id, &found, pc->errbuf, pc->errlen);
             }
@@ -864,7 +895,9 @@ static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *
     pthread_mutex_lock(&st->mu);
     for (size_t k = 0; err == 0 && k < n; k++) {
         int64_t mk = months[k];
-        if (now_s - archive_sq_month_start(mk + 1) <= retention_days * SQ_DAY_S) {
+        int64_t end_s = archive_sq_month_start(mk + 1);
+        if (retention_days > (INT64_MAX / 2) / SQ_DAY_S || now_s < end_s ||
+            now_s - end_s <= retention_days * SQ_DAY_S) {
             continue;
         }
         for (size_t i = 0; i < SQ_CACHE_MAX; i++) {

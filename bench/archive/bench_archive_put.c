@@ -4,7 +4,8 @@
  * normalisation, the bigram index, one transaction per month file, synchronous=FULL), next to
  * a peer: the same items inserted into one plain SQLite table (the same columns and indexes,
  * no index of the text, no normalisation or sentiment), same pragmas and batches. Then the
- * size on disk with and without the index (FTS5 pages counted through dbstat).
+ * size on disk with and without the index (FTS5 pages counted through dbstat), and the time of
+ * a few scans of a read-only handle (a term's every candidate, its newest 50, every row).
  *
  * Usage: bench_archive_put [N] [DIR]   (N items, default 200000; DIR, default a new /tmp dir)
  * Prints one "key value" per line; the run script (run_bench_archive.sh) extrapolates.
@@ -171,6 +172,44 @@ static int archive_sizes(const char *dir, int64_t *total, int64_t *fts)
     return 0;
 }
 
+struct count {
+    size_t n;
+    size_t stop_after; /* 0: all */
+};
+
+static int count_row(const struct archive_row *row, void *arg)
+{
+    (void)row;
+    struct count *c = arg;
+    c->n++;
+    return c->stop_after && c->n >= c->stop_after ? 1 : 0;
+}
+
+/* One scan of a read-only handle on store narrowed by term; prints its time and rows. */
+static int time_scan(const char *store, const char *term, size_t stop_after, const char *key)
+{
+    struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
+    struct archive *a = NULL;
+    char err[512] = "";
+    if (archive_open(store, &ro, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = term};
+    struct archive_filter f = {.narrow = term ? &nw : NULL};
+    struct count c = {.stop_after = stop_after};
+    double t0 = now_s();
+    int rc = archive_scan(a, &f, count_row, &c, err, sizeof err);
+    double ms = (now_s() - t0) * 1000.0;
+    archive_close(a);
+    if (rc != 0) {
+        fprintf(stderr, "scan: %s\n", err);
+        return 1;
+    }
+    printf("%s_ms %.0f\n%s_rows %zu\n", key, ms, key, c.n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 200000;
@@ -237,6 +276,12 @@ int main(int argc, char **argv)
     printf("archive_index_bytes %" PRId64 "\n", fts);
     printf("archive_bytes_without_index %" PRId64 "\n", total - fts);
     printf("plain_bytes %" PRId64 "\n", file_size(plain));
+    if (time_scan(store, "征地拆迁", 0, "scan_term_all") != 0 ||
+        time_scan(store, "征地拆迁", 50, "scan_term_first50") != 0 ||
+        time_scan(store, "拖欠", 0, "scan_term2_all") != 0 ||
+        time_scan(store, NULL, 0, "scan_every_row") != 0) {
+        return 1;
+    }
     printf("dir %s\n", dir);
     return 0;
 }

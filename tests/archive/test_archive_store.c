@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -643,7 +645,8 @@ static void test_month_of_archive_time(void **state)
 
 /*
  * A corrupt month file: a scan reaching it fails with ERR_PARSE naming it (rows of newer months
- * were delivered first); scans whose range excludes it still work. A put into that month fails
+ * were delivered first); scans whose range excludes it still work, and so do puts near its
+ * boundary into the next month. A put into that month fails
  * and leaves nothing of the batch in the other month (one transaction per file, committed only
  * when every file's part succeeded); once the file is replaced the retry stores everything.
  */
@@ -672,13 +675,23 @@ static void test_corrupt_month_file(void **state)
     assert_non_null(strstr(err, "items-2026-10.db"));
     assert_int_equal(ids.n, 1); /* November came first */
     assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    /* an item near the boundary with the corrupt month is stored all the same (the neighbour
+       look-up skips the unreadable file) */
+    int64_t nov1 = t_nov15() - 14 * 86400;
+    struct yq_item edge;
+    make_item(&edge, "c-edge", "rss", "月初", "", nov1 + 3600);
+    assert_int_equal(put_one(fx->a, &edge, NULL), 0);
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    f.since_s = nov1;
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 2);
+    yq_item_release(&edge);
     /* replace the file: the retry stores the batch */
     assert_int_equal(unlink(path), 0);
     struct archive_put_result res;
     assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
     assert_int_equal(res.items_new, 1);
     assert_int_equal(res.items_dup, 1);
-    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 3);
     yq_item_release(&nov);
     yq_item_release(&oct);
 }
@@ -864,6 +877,88 @@ static void test_borrowed_classifier(void **state)
     yq_item_release(&it);
 }
 
+/*
+ * Disk full (a file size limit stands in for it): the put fails with ERR_IO and leaves nothing
+ * of the batch; the same batch later stores everything.
+ */
+static void test_disk_full_then_retry(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 300 };
+    static struct yq_item it[N];
+    const struct yq_item *p[N];
+    char text[2048];
+    size_t len = 0;
+    while (len + 3 < sizeof text - 1) {
+        memcpy(text + len, "拆", 3);
+        len += 3;
+    }
+    text[len] = '\0';
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "full:%d", i);
+        make_item(&it[i], id, "rss", "征地拆迁补偿", text, t_nov15() + i);
+        p[i] = &it[i];
+    }
+    char err[256] = "";
+    assert_int_equal(put_one(fx->a, &it[0], NULL), 0); /* the month file exists */
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = {.rlim_cur = 256 * 1024, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = archive_put(fx->a, p, N, NULL, 0, NULL, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_sig);
+    assert_int_equal(rc, ERR_IO);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1); /* only the first put's item */
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, N, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, N - 1);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), N);
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "征地"};
+    struct archive_filter f = {.narrow = &nw};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), N);
+    for (int i = 0; i < N; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+/* Bogus times (before 1970, far future) and a huge retention: stored, found, no overflow. */
+static void test_extreme_times(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[2];
+    make_item(&it[0], "old", "rss", "一", "", -86400 * 400);
+    make_item(&it[1], "far", "rss", "二", "", INT64_MAX - 2000);
+    it[1].fetched_at = INT64_MAX - 1000; /* yq_item_is_future() adds its slack to it */
+    const struct yq_item *p[] = {&it[0], &it[1]};
+    char err[256];
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 2);
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_dup, 2);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_string_equal(ids.ids[0], "far");
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "old", &row, err, sizeof err), 0);
+    assert_int_equal(row.time_s, -86400 * 400);
+    archive_row_release(&row);
+    size_t n = 9;
+    assert_int_equal(archive_prune(fx->a, t_nov15(), INT64_MAX, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, INT64_MIN, 1, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, t_nov15(), -1, &n, err, sizeof err), ERR_INVALID);
+    for (size_t i = 0; i < 2; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -886,6 +981,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
