@@ -2,7 +2,7 @@
  * The daily briefing (舆情日报) and the 专报 (issue #14, notifier/briefing.h): the period and its
  * edges, counts per level and rule group, new and continuing events with their trend and
  * negative share, the tickets' figures with the monthly statistics' definitions, blind sources
- * from a fake reader, the archive section's note, the idempotent scheduler with its outbox rows
+ * from a fake reader, the archive's counts per source kind (and its note when absent), the idempotent scheduler with its outbox rows
  * and catch-up, escaping, the 专报's content and who sees which report.
  *
  * The fixture (Beijing time; the briefing of 2026-12-05, period [12-04 08:00, 12-05 08:00)):
@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "archive.h"
 #include "briefing.h"
 #include "briefing_html.h"
 #include "event_flow.h"
@@ -323,6 +324,65 @@ static void test_sources_and_archive(void **state)
     briefing_release(&b);
 }
 
+/* An archived item of kind source at time t (strings owned; yq_item_release()). */
+static void arch_item(struct yq_item *it, const char *id, const char *source, int64_t t)
+{
+    memset(it, 0, sizeof(*it));
+    it->id = strdup(id);
+    it->source = strdup(source);
+    it->source_id = strdup("ak-1");
+    it->channel = strdup("安康发布");
+    it->url = strdup("https://example.invalid/p/1");
+    it->title = strdup("汉滨区道路施工");
+    it->text = strdup("施工期间请绕行");
+    it->author = strdup("");
+    it->has_published = true;
+    it->published_at = t;
+    it->precision = "second";
+    it->fetched_at = t + 60;
+}
+
+static void test_archive_counts(void **state)
+{
+    struct fx *f = *state;
+    char dir[] = "/tmp/yq-brief-arch-XXXXXX", err[256] = "", cmd[96];
+    struct briefing_env env = {.archive_dir = dir};
+    struct yq_item v[4];
+    const struct yq_item *p[4];
+    struct archive *a = NULL;
+    struct briefing b;
+    char *html;
+
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
+    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
+    arch_item(&v[0], "rss:a1", "rss", notifier_ts("2026-12-04T08:00:00+08:00"));
+    arch_item(&v[1], "rss:a2", "rss", notifier_ts("2026-12-05T07:59:59+08:00"));
+    arch_item(&v[2], "weibo:a3", "weibo", notifier_ts("2026-12-04T20:00:00+08:00"));
+    arch_item(&v[3], "rss:a4", "rss", notifier_ts("2026-12-05T08:00:00+08:00")); /* next day */
+    for (int i = 0; i < 4; i++) {
+        p[i] = &v[i];
+    }
+    assert_int_equal(archive_put(a, p, 4, NULL, 0, NULL, err, sizeof(err)), 0);
+    archive_close(a);
+    for (int i = 0; i < 4; i++) {
+        yq_item_release(&v[i]);
+    }
+    gather_1205(f, &env, &b);
+    assert_int_equal(b.archive_state, 1);
+    assert_int_equal(b.archive_items, 3);
+    assert_int_equal(b.n_kinds, 2);
+    for (size_t i = 0; i < b.n_kinds; i++) {
+        assert_int_equal(b.kinds[i].items, strcmp(b.kinds[i].kind, "rss") == 0 ? 2 : 1);
+    }
+    html = render_daily(&b);
+    assert_non_null(strstr(html, "本时段归档采集信息 3 条"));
+    free(html);
+    briefing_release(&b);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_html_escapes(void **state)
 {
     struct fx *f = *state;
@@ -591,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sources_and_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_archive_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scheduler, setup, teardown),
