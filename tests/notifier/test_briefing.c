@@ -3,7 +3,7 @@
  * edges, counts per level and rule group, new and continuing events with their trend and
  * negative share, the tickets' figures with the monthly statistics' definitions, blind sources
  * from a fake reader, the archive's counts per source kind (and its note when absent), the idempotent scheduler with its outbox rows
- * and catch-up, escaping, the 专报's content and who sees which report.
+ * and catch-up, escaping, the 专报's content, who sees which report, and `yuqingctl reports`.
  *
  * The fixture (Beijing time; the briefing of 2026-12-05, period [12-04 08:00, 12-05 08:00)):
  *   E1 "ev-old"  III  items 12-03 10:00 and 12-04 09:00        continuing, 1 item in the period
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -30,8 +31,10 @@
 #include "archive.h"
 #include "briefing.h"
 #include "briefing_html.h"
+#include "capture.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
+#include "reports_cli.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 
@@ -644,11 +647,96 @@ static void test_cfg_channels(void **state)
     assert_int_equal(briefing_cfg_defaults()->n_channels, 0);
 }
 
+/* yuqingctl reports: args (NULL-terminated) with stderr captured into err; the exit code. */
+static int run_cli(const char *const *args, char *err, size_t errlen)
+{
+    char *argv[24], path[] = "/tmp/yq-brief-cli-err-XXXXXX";
+    int argc = 0, fd = mkstemp(path), saved, rc;
+
+    assert_true(fd >= 0);
+    close(fd);
+    for (; args[argc] && argc < 23; argc++) {
+        argv[argc] = (char *)args[argc];
+    }
+    argv[argc] = NULL;
+    saved = capture_begin(STDERR_FILENO, path);
+    rc = reports_cli_main(argc, argv);
+    capture_end(STDERR_FILENO, saved, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+static void test_cli(void **state)
+{
+    struct notifier_tmp_store t;
+    char cfg[160], out[160], css[160], err[2048];
+    FILE *f;
+    (void)state;
+
+    notifier_tmp_store_create(&t, "tickets.db");
+    snprintf(cfg, sizeof(cfg), "%s/notifier.yaml", t.dir);
+    snprintf(out, sizeof(out), "%s/daily.html", t.dir);
+    snprintf(css, sizeof(css), "%s/stats-report.css", t.dir);
+    f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("clocks:\n  calendar_dir: \"\"\nweb:\n  sources_enabled: false\n", f);
+    fclose(f);
+    {
+        const char *const a[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2026-12-01", "--out", out, "--by", "值班员张三", "--now",
+                                 "2026-12-05T09:00:00+08:00", NULL};
+        if (run_cli(a, err, sizeof(err)) != 0) {
+            fail_msg("reports daily: %s", err);
+        }
+        assert_non_null(strstr(err, "已生成日报 1"));
+        assert_int_equal(run_cli(a, err, sizeof(err)), 0);
+        assert_non_null(strstr(err, "已存在日报 1"));
+    }
+    {
+        char html[4096] = "";
+        f = fopen(out, "r");
+        assert_non_null(f);
+        assert_true(fread(html, 1, sizeof(html) - 1, f) > 0);
+        fclose(f);
+        assert_non_null(strstr(html, "href=\"stats-report.css\"")); /* beside the file */
+        assert_non_null(strstr(html, "舆情日报（2026年12月1日）"));
+        assert_non_null(strstr(html, "来源状态未知"));
+        f = fopen(css, "r");
+        assert_non_null(f); /* the stylesheet written beside it */
+        fclose(f);
+    }
+    {
+        const char *const a[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2026-12-06", "--now", "2026-12-05T09:00:00+08:00", NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "尚未结束"));
+    }
+    {
+        const char *const a[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2026-12-32", NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+    }
+    {
+        const char *const a[] = {"reports", "event", "77", "--config", cfg, "--db", t.path, NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 1);
+        assert_non_null(strstr(err, "事件 77 不存在"));
+    }
+    {
+        const char *const a[] = {"reports", "event", "x7", "--config", cfg, "--db", t.path, NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+    }
+    unlink(out);
+    unlink(css);
+    unlink(cfg);
+    notifier_tmp_store_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period),
         cmocka_unit_test(test_cfg_channels),
+        cmocka_unit_test(test_cli),
         cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sources_and_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive_counts, setup, teardown),
