@@ -326,7 +326,17 @@ int briefing_html_event(const struct briefing_event_report *r, const char *asset
                                  sizeof(neg)));
     stats_out_adds(&o, "<section><h2>信息量走势（每小时）</h2>");
     if (r->n_hours > 0) {
-        stats_out_addf(&o, "<p>%s 起每小时信息量：</p>", when(r->hours_start, t1, sizeof(t1)));
+        int64_t peak = 0;
+        size_t at = 0;
+        for (size_t i = 0; i < r->n_hours; i++) {
+            if (r->hourly[i] > peak) {
+                peak = r->hourly[i];
+                at = i;
+            }
+        }
+        stats_out_addf(&o, "<p>%s 起 %zu 小时，峰值 %lld 条/小时（%s 起）：</p>",
+                       when(r->hours_start, t1, sizeof(t1)), r->n_hours, (long long)peak,
+                       when(r->hours_start + (int64_t)at * 3600, t2, sizeof(t2)));
         bars(&o, r->hourly, r->n_hours, "每小时信息量");
     } else {
         stats_out_adds(&o, "<p>无信息。</p>");

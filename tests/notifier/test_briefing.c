@@ -411,6 +411,7 @@ static void test_html_escapes(void **state)
     html = yq_buf_steal(&out, NULL);
     assert_null(strstr(html, "<script"));
     assert_non_null(strstr(html, "<title>专报：征地&lt;script&gt;"));
+    assert_non_null(strstr(html, "2026-12-04 12:00 起 21 小时，峰值 1 条/小时（2026-12-04 12:00 起）"));
     assert_null(strstr(html, "javascript:")); /* a non-http URL is never a link */
     assert_null(strstr(html, "style="));
     free(html);
