@@ -16,6 +16,7 @@
 #include "users_cli.h"
 #include "tickets_cli.h"
 #include "events_cli.h"
+#include "reports_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -44,6 +45,8 @@ static const char usage[] =
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "  events list|show|assign|confirm|merge|watch|dismiss ...\n"
     "                               the 研判 inbox (see 'yuqingctl events --help')\n"
+    "  reports daily [--day YYYY-MM-DD] [--out F] | event ID [--out F] | list\n"
+    "                               舆情日报 and 专报 (see 'yuqingctl reports --help')\n"
     "  silences add|list|revoke|alerts ...\n"
     "                               silences of new alerts (see 'yuqingctl silences --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
@@ -65,6 +68,7 @@ static const struct subcommand {
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
     {"users", users_cli_main},       {"silences", silences_cli_main},
     {"events", events_cli_main},
+    {"reports", reports_cli_main},
 };
 
 int main(int argc, char **argv)
