@@ -153,6 +153,35 @@ static int print_row(const struct archive_row *row, void *arg)
     return --*left == 0 ? 1 : 0;
 }
 
+/* The scan state of `archive status --json`: rows as objects into list, left to go. */
+struct recent_json {
+    json_t *list;
+    size_t left;
+};
+
+/* One row as {"id","time","source","channel","title","rules":[rule ids]}. */
+static int json_row(const struct archive_row *row, void *arg)
+{
+    struct recent_json *r = arg;
+    char when[32];
+    json_t *rules = json_array(), *o;
+
+    yq_time_format_utc(row->time_s, when, sizeof(when));
+    for (size_t i = 0; rules && i < row->n_matches; i++) {
+        if (json_array_append_new(rules, json_string(row->matches[i].rule_id)) != 0) {
+            json_decref(rules);
+            return ERR_NOMEM;
+        }
+    }
+    o = json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:o*}", "id", row->item.id, "time", when,
+                  "source", row->item.source, "channel", row->item.channel, "title",
+                  row->item.title, "rules", rules);
+    if (!o || json_array_append_new(r->list, o) != 0) {
+        return ERR_NOMEM;
+    }
+    return --r->left == 0 ? 1 : 0;
+}
+
 static int cmd_status(const struct archive_cli_opts *o)
 {
     struct archive *a = NULL;
@@ -174,6 +203,16 @@ static int cmd_status(const struct archive_cli_opts *o)
     if (rc == 0 && archive_stats(a, &st, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl archive status: %s\n", err);
         rc = 1;
+    }
+    if (rc == 0 && o->json && recent > 0 &&
+        json_integer_value(json_object_get(st, "items")) > 0) {
+        struct archive_filter f = {.order = ARCHIVE_NEWEST_FIRST};
+        struct recent_json r = {json_array(), (size_t)recent};
+        if (!r.list || json_object_set_new(st, "recent", r.list) != 0 ||
+            archive_scan(a, &f, json_row, &r, err, sizeof(err)) != 0) {
+            fprintf(stderr, "yuqingctl archive status: %s\n", err[0] ? err : "out of memory");
+            rc = 1;
+        }
     }
     if (rc == 0 && o->json) {
         char *text = json_dumps(st, JSON_COMPACT);

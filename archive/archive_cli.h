@@ -7,7 +7,8 @@
  *   archive status [--dir DIR | --config FILE] [--recent N] [--json]
  *                          what it holds: items, matched and unmatched, bytes, per month
  *                          (archive_stats()), and the N newest items (default 5) with the
- *                          rules they matched
+ *                          rules they matched; --json: archive_stats()'s object with
+ *                          "recent": [{"id","time","source","channel","title","rules":[ids]}]
  *   archive prune [--dir DIR | --config FILE] [--retention-days N] [--now TIME] [--dry-run]
  *                          retention now (archive_prune()); --dry-run lists the month files
  *                          that would go and removes nothing
