@@ -105,8 +105,10 @@ static int open_archive(const char *dir, unsigned flags, struct archive **out)
     int rc = archive_open(dir, &opts, out, err, sizeof(err));
 
     if (rc == ERR_NOT_FOUND) {
-        fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n"
-                        "  run: yuqingctl archive init %s\n", dir, err, dir);
+        fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n", dir, err);
+        if (!strstr(err, "yuqingctl archive init")) {
+            fprintf(stderr, "  run: yuqingctl archive init %s\n", dir);
+        }
         return 1;
     }
     if (rc) {

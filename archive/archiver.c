@@ -247,10 +247,11 @@ struct archiver *archiver_new(const struct archiver_cfg *cfg, const struct archi
     } else {
         char err[512] = "";
         rc = archive_open(cfg->archive.dir, NULL, &a->archive, err, sizeof(err));
-        if (rc == ERR_NOT_FOUND) {
-            snprintf(errbuf, errlen,
-                     "archive '%s' not found: run yuqingctl archive init %s (%s)",
-                     cfg->archive.dir, cfg->archive.dir, err);
+        if (rc == ERR_NOT_FOUND && strstr(err, "yuqingctl archive init")) {
+            snprintf(errbuf, errlen, "%s", err); /* the store names the command already */
+        } else if (rc == ERR_NOT_FOUND) {
+            snprintf(errbuf, errlen, "archive '%s' not found: run yuqingctl archive init %s",
+                     cfg->archive.dir, cfg->archive.dir);
         } else if (rc) {
             snprintf(errbuf, errlen, "cannot open archive '%s': %s", cfg->archive.dir, err);
         }
