@@ -23,7 +23,7 @@
  *                                    # batch is left uncommitted (re-delivered at the next start)
  *     log_level: info
  *     metrics_address: 127.0.0.1     # GET /metrics and /healthz; "" = off
- *     metrics_port: 9103
+ *     metrics_port: 9110
  *
  * The batch (struct archiver_batch) is the part of the loop that owns the reliability rule;
  * it has no Kafka in it so that tests drive it with any store (struct archiver_store).

@@ -13,7 +13,7 @@
 #define ARCHIVER_STR2(x) #x
 #define ARCHIVER_STR(x) ARCHIVER_STR2(x)
 
-static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9103");
+static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9110");
 
 #define AOFF(f) offsetof(struct archiver_opts, f)
 static const struct cfg_key archiver_opt_keys[] = {

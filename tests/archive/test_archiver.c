@@ -43,7 +43,7 @@ static void cfg_defaults(void **state)
     assert_int_equal(cfg.archive.stop_timeout_ms, 10000);
     assert_string_equal(cfg.archive.log_level, "info");
     assert_string_equal(cfg.archive.metrics.address, "127.0.0.1");
-    assert_int_equal(cfg.archive.metrics.port, 9103);
+    assert_int_equal(cfg.archive.metrics.port, 9110);
     archiver_cfg_release(&cfg);
 }
 
