@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "archive.h"
@@ -43,6 +44,23 @@ static double now_s(void)
     return (double)yq_time_mono_ms() / 1000.0;
 }
 
+/* CPU seconds (user + system) of this process so far: the rate on a shared machine. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void print_load(const char *when)
+{
+    double load[3];
+    if (getloadavg(load, 3) == 3) {
+        printf("load_%s %.2f\n", when, load[0]);
+    }
+}
+
 /* The peer: n items into one plain table, batches of ARCHIVE_BENCH_BATCH. */
 static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
 {
@@ -67,7 +85,7 @@ static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
         rc = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "begin", err, sizeof err);
         for (size_t k = 0; rc == 0 && k < m; k++) {
             struct yq_item it;
-            rc = archive_bench_item(BENCH_SEED, base + k, start, BENCH_DAYS, &it);
+            rc = archive_bench_item(BENCH_SEED, base + k, n, start, BENCH_DAYS, &it);
             if (rc != 0) {
                 break;
             }
@@ -183,17 +201,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "warm-up: %s\n", err);
         return 1;
     }
+    print_load("before");
     double t0 = now_s();
+    double c0 = cpu_s();
     if (archive_bench_fill(a, n, start, BENCH_DAYS, BENCH_SEED, err, sizeof err) != 0) {
         fprintf(stderr, "fill: %s\n", err);
         return 1;
     }
     double archive_s = now_s() - t0;
+    double archive_cpu = cpu_s() - c0;
     archive_close(a);
     double plain_s = 0;
+    c0 = cpu_s();
     if (plain_insert(plain, n, start, &plain_s) != 0) {
         return 1;
     }
+    double plain_cpu = cpu_s() - c0;
+    print_load("after");
     int64_t total = 0;
     int64_t fts = 0;
     archive_sizes(store, &total, &fts);
@@ -204,6 +228,11 @@ int main(int argc, char **argv)
     printf("plain_seconds %.2f\n", plain_s);
     printf("plain_items_per_s %.0f\n", (double)n / plain_s);
     printf("ratio_archive_to_plain %.2f\n", plain_s / archive_s);
+    printf("archive_cpu_seconds %.2f\n", archive_cpu);
+    printf("archive_items_per_cpu_s %.0f\n", (double)n / archive_cpu);
+    printf("plain_cpu_seconds %.2f\n", plain_cpu);
+    printf("plain_items_per_cpu_s %.0f\n", (double)n / plain_cpu);
+    printf("ratio_archive_to_plain_cpu %.2f\n", plain_cpu / archive_cpu);
     printf("archive_bytes %" PRId64 "\n", total);
     printf("archive_index_bytes %" PRId64 "\n", fts);
     printf("archive_bytes_without_index %" PRId64 "\n", total - fts);

@@ -376,12 +376,50 @@ static void test_property_never_misses_a_hit(void **state)
     assert_true(true_hits > 1000); /* the alphabet makes the test meaningful */
 }
 
+/* Bad bytes and the largest text an item may carry: stored, indexed, no crash. */
+static void test_bad_utf8_and_huge_text(void **state)
+{
+    struct fx *fx = *state;
+    size_t big = YQ_ITEM_MAX_TEXT_BYTES;
+    char *text = malloc(big + 1);
+    for (size_t i = 0; i + 3 <= big; i += 3) {
+        memcpy(text + i, i % 2 ? "迁" : "拆", 3);
+    }
+    size_t used = big / 3 * 3;
+    memcpy(text + used - 6, "结尾", 6);
+    text[used] = '\0';
+    static const char *titles[2];
+    static const char *texts[2];
+    titles[0] = "\xff\xfe征地\xc3";
+    texts[0] = "\xe5\xbe\xe5 拆迁";
+    titles[1] = "大文本";
+    texts[1] = text;
+    put_texts(fx->a, titles, texts, 2);
+    struct found f;
+    assert_int_equal(scan_term(fx->a, "征地", &f), 1);
+    assert_true(f.hit[0]);
+    assert_int_equal(scan_term(fx->a, "结尾", &f), 1);
+    assert_true(f.hit[1]);
+    assert_int_equal(scan_term(fx->a, "拆迁", &f), 2);
+    assert_int_equal(scan_term(fx->a, "迁拆", &f), 1);
+    struct archive_row row;
+    char err[256];
+    assert_int_equal(archive_get(fx->a, "i0", &row, err, sizeof err), 0);
+    assert_string_equal(row.item.title, "\xff\xfe征地\xc3"); /* stored as given */
+    archive_row_release(&row);
+    assert_int_equal(archive_get(fx->a, "i1", &row, err, sizeof err), 0);
+    assert_int_equal(strlen(row.item.text), used);
+    archive_row_release(&row);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_terms_found_inside_words, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_and_or_formulas, fx_setup, fx_teardown),
         cmocka_unit_test(test_match_expressions),
+        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -748,6 +751,203 @@ static void test_scan_filters(void **state)
     }
 }
 
+struct writer {
+    struct archive *a;
+    int first; /* ids first .. first + 299; the two writers share 100 of them */
+    size_t items_new;
+    int rc;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (int b = 0; b < 15 && w->rc == 0; b++) {
+        struct yq_item it[20];
+        const struct yq_item *p[20];
+        for (int k = 0; k < 20; k++) {
+            char id[32];
+            snprintf(id, sizeof id, "t:%d", w->first + b * 20 + k);
+            make_item(&it[k], id, "weibo", "紫阳县道路施工", "占道", t_nov15() + b * 20 + k);
+            p[k] = &it[k];
+        }
+        char err[256];
+        struct archive_put_result res;
+        w->rc = archive_put(w->a, p, 20, NULL, 0, &res, err, sizeof err);
+        w->items_new += res.items_new;
+        for (int k = 0; k < 20; k++) {
+            yq_item_release(&it[k]);
+        }
+    }
+    return NULL;
+}
+
+struct reader {
+    struct archive *a;
+    volatile int *stop;
+    int rc;
+    size_t scans;
+};
+
+/* A scan callback that calls the same handle again (get). */
+static int get_again(const struct archive_row *row, void *arg)
+{
+    struct reader *r = arg;
+    struct archive_row again;
+    char err[256];
+    int rc = archive_get(r->a, row->item.id, &again, err, sizeof err);
+    if (rc == 0) {
+        archive_row_release(&again);
+    }
+    return rc == 0 ? 0 : rc;
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    while (!*r->stop && r->rc == 0) {
+        char err[256];
+        struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "施工"};
+        struct archive_filter f = {.narrow = &nw};
+        r->rc = archive_scan(r->a, &f, get_again, r, err, sizeof err);
+        if (r->rc != 0) {
+            print_error("reader: %s\n", err);
+        }
+        r->scans++;
+    }
+    return NULL;
+}
+
+/* Two writers and a reader on one handle: every id stored once, readers never fail. */
+static void test_threads_share_a_handle(void **state)
+{
+    struct fx *fx = *state;
+    struct writer w1 = {.a = fx->a, .first = 0};
+    struct writer w2 = {.a = fx->a, .first = 200};
+    volatile int stop = 0;
+    struct reader r = {.a = fx->a, .stop = &stop};
+    pthread_t t1, t2, t3;
+    assert_int_equal(pthread_create(&t3, NULL, reader_main, &r), 0);
+    assert_int_equal(pthread_create(&t1, NULL, writer_main, &w1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, writer_main, &w2), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    stop = 1;
+    pthread_join(t3, NULL);
+    assert_int_equal(w1.rc, 0);
+    assert_int_equal(w2.rc, 0);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.scans >= 1);
+    assert_int_equal(w1.items_new + w2.items_new, 500); /* ids 0..499 */
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 500);
+}
+
+/* A classifier given in the options is used (borrowed), and read-only handles need none. */
+static void test_borrowed_classifier(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_sentiment *sent = NULL;
+    char err[256] = "";
+    assert_int_equal(yq_sentiment_open(NULL, &sent, err, sizeof err), 0);
+    struct archive_open_opts opts = {.sentiment = sent, .busy_timeout_ms = 1000};
+    struct archive *a = NULL;
+    assert_int_equal(archive_open(fx->dir, &opts, &a, err, sizeof err), 0);
+    struct yq_item it;
+    make_item(&it, "s:1", "weibo", "服务很好，群众满意", "点赞", t_nov15());
+    assert_int_equal(put_one(a, &it, NULL), 0);
+    archive_close(a);
+    yq_sentiment_free(sent);
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "s:1", &row, err, sizeof err), 0);
+    assert_true(row.has_sentiment);
+    assert_int_equal(row.sentiment, YQ_SENTIMENT_POSITIVE);
+    assert_true(row.sentiment_score > 0);
+    archive_row_release(&row);
+    yq_item_release(&it);
+}
+
+/*
+ * Disk full (a file size limit stands in for it): the put fails with ERR_IO and leaves nothing
+ * of the batch; the same batch later stores everything.
+ */
+static void test_disk_full_then_retry(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 300 };
+    static struct yq_item it[N];
+    const struct yq_item *p[N];
+    char text[2048];
+    size_t len = 0;
+    while (len + 3 < sizeof text - 1) {
+        memcpy(text + len, "拆", 3);
+        len += 3;
+    }
+    text[len] = '\0';
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "full:%d", i);
+        make_item(&it[i], id, "rss", "征地拆迁补偿", text, t_nov15() + i);
+        p[i] = &it[i];
+    }
+    char err[256] = "";
+    assert_int_equal(put_one(fx->a, &it[0], NULL), 0); /* the month file exists */
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = {.rlim_cur = 256 * 1024, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = archive_put(fx->a, p, N, NULL, 0, NULL, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_sig);
+    assert_int_equal(rc, ERR_IO);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1); /* only the first put's item */
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, N, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, N - 1);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), N);
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "征地"};
+    struct archive_filter f = {.narrow = &nw};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), N);
+    for (int i = 0; i < N; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+/* Bogus times (before 1970, far future) and a huge retention: stored, found, no overflow. */
+static void test_extreme_times(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[2];
+    make_item(&it[0], "old", "rss", "一", "", -86400 * 400);
+    make_item(&it[1], "far", "rss", "二", "", INT64_MAX - 2000);
+    it[1].fetched_at = INT64_MAX - 1000; /* yq_item_is_future() adds its slack to it */
+    const struct yq_item *p[] = {&it[0], &it[1]};
+    char err[256];
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 2);
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_dup, 2);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_string_equal(ids.ids[0], "far");
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "old", &row, err, sizeof err), 0);
+    assert_int_equal(row.time_s, -86400 * 400);
+    archive_row_release(&row);
+    size_t n = 9;
+    assert_int_equal(archive_prune(fx->a, t_nov15(), INT64_MAX, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, INT64_MIN, 1, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, t_nov15(), -1, &n, err, sizeof err), ERR_INVALID);
+    for (size_t i = 0; i < 2; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +968,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
