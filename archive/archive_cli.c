@@ -140,8 +140,7 @@ static int print_row(const struct archive_row *row, void *arg)
     yq_time_format_shanghai(row->time_s, when, sizeof(when));
     snprintf(title, sizeof(title), "%s", t);
     (void)yq_utf8_cut(title, TITLE_SHOWN_BYTES);
-    printf("  %s  %-7s %-30s ", when, row->item.source ? row->item.source : "",
-           row->item.id ? row->item.id : "");
+    printf("  %s  %-7s ", when, row->item.source ? row->item.source : "");
     if (row->n_matches == 0) {
         printf("未命中 (no rule)  ");
     } else {
@@ -151,7 +150,8 @@ static int print_row(const struct archive_row *row, void *arg)
         }
         printf("  ");
     }
-    printf("%s%s\n", title, strlen(t) > strlen(title) ? "…" : "");
+    printf("%s%s  [%s]\n", title, strlen(t) > strlen(title) ? "…" : "",
+           row->item.id ? row->item.id : "");
     return --*left == 0 ? 1 : 0;
 }
 
