@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -170,6 +171,7 @@ bool archiver_batch_forget(struct archiver_batch *b, enum archiver_topic topic,
 struct archiver {
     const struct archiver_cfg *cfg;
     struct archive *archive;      /* opened by archiver_new(), or NULL with a caller's store */
+    char *marker_path;            /* archive.dir/ARCHIVE: the production store's check */
     struct archiver_store store;  /* the archive's, or the caller's copy */
     struct archiver_batch batch;
     rd_kafka_t *consumer;
@@ -199,6 +201,13 @@ static int archive_store_prune(void *state, int64_t now_s, int64_t retention_day
                                size_t *n_removed, char *errbuf, size_t errlen)
 {
     return archive_prune(state, now_s, retention_days, n_removed, errbuf, errlen);
+}
+
+/* The production check: the marker file of archive_init() is there and writable. */
+static int archive_store_check(void *state)
+{
+    const struct archiver *a = state;
+    return access(a->marker_path, R_OK | W_OK) == 0 ? 0 : ERR_IO;
 }
 
 static const char *topic_name(const struct archiver *a, enum archiver_topic t)
@@ -259,8 +268,15 @@ struct archiver *archiver_new(const struct archiver_cfg *cfg, const struct archi
             archiver_free(a);
             return NULL;
         }
-        a->store = (struct archiver_store){a->archive, archive_store_put, archive_store_prune};
+        a->store = (struct archiver_store){a->archive, archive_store_put, archive_store_prune,
+                                           NULL};
         a->store_state = YQ_DEP_UP;
+        if (asprintf(&a->marker_path, "%s/%s", cfg->archive.dir, ARCHIVE_MARKER) < 0) {
+            a->marker_path = NULL;
+            snprintf(errbuf, errlen, "out of memory");
+            archiver_free(a);
+            return NULL;
+        }
     }
     if (cfg->archive.metrics.address && cfg->archive.metrics.address[0]) {
         a->http = yq_metrics_http_start(cfg->archive.metrics.address,
@@ -292,6 +308,7 @@ void archiver_free(struct archiver *a)
         rd_kafka_destroy(a->consumer);
     }
     archive_close(a->archive);
+    free(a->marker_path);
     archiver_batch_release(&a->batch);
     pthread_mutex_destroy(&a->lock);
     free(a);
@@ -405,6 +422,25 @@ static int render_metrics(const struct archiver *a, const struct archiver_counts
     return err ? err : yq_health_metrics(b, "archiver", deps, n_deps);
 }
 
+/*
+ * Ask the store whether it looks usable, unless a failed batch is held (then it stays down
+ * until a put succeeds). The production check has no state of its own: it reads the marker.
+ */
+static void check_store(struct archiver *a)
+{
+    int (*check)(void *) = a->store.check;
+    void *state = a->store.state;
+
+    if (!check && a->marker_path) {
+        check = archive_store_check;
+        state = a;
+    }
+    if (!check || a->held) {
+        return;
+    }
+    set_store_state(a, check(state) == 0);
+}
+
 /* Render and publish /metrics and /healthz when due (force: now). */
 static void publish_status(struct archiver *a, bool force)
 {
@@ -419,6 +455,7 @@ static void publish_status(struct archiver *a, bool force)
         return;
     }
     a->next_status_ms = now + STATUS_INTERVAL_MS;
+    check_store(a);
     archiver_counts_get(a, &c);
     deps[0] = (struct yq_dep){"kafka", yq_kafka_probe_state(a->kafka_probe)};
     deps[1] = (struct yq_dep){"store", a->store_state};

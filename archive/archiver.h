@@ -87,7 +87,10 @@ void archiver_cfg_release(struct archiver_cfg *cfg);
 /*
  * What the archiver writes to: in production the archive at archive.dir (archive_put(),
  * archive_prune() on the handle in state); tests pass their own to make the store fail on
- * demand. Both functions have the contracts of their archive.h namesakes.
+ * demand. put and prune have the contracts of their archive.h namesakes. check (may be NULL)
+ * answers, cheaply and without writing, whether the store looks usable: 0, or an ERR_* code
+ * (the production check: the archive's marker file is there and writable); it feeds /healthz
+ * while no failed batch is held (a held batch keeps the store down until a put succeeds).
  */
 struct archiver_store {
     void *state;
@@ -96,6 +99,7 @@ struct archiver_store {
                struct archive_put_result *res, char *errbuf, size_t errlen);
     int (*prune)(void *state, int64_t now_s, int64_t retention_days, size_t *n_removed,
                  char *errbuf, size_t errlen);
+    int (*check)(void *state);
 };
 
 /* The two topics the archiver reads. */

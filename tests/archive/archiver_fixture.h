@@ -64,11 +64,13 @@ static inline char *fix_alert_json(const char *id, const char *rule_id, const ch
 
 /*
  * A store in memory: put() fails with fail_rc while fail_rc is non-zero (counting the
- * failures), else adds each item id and (item, rule, event) match once, as the archive does.
+ * failures), else adds each item id and (item, rule, event) match once, as the archive does;
+ * check() answers check_rc.
  */
 struct fix_store {
     pthread_mutex_t lock;
     atomic_int fail_rc;
+    atomic_int check_rc; /* what check() answers (0: the store looks usable) */
     int puts_failed;
     int puts_ok;
     size_t n_ids;
@@ -146,12 +148,19 @@ static inline int fix_store_prune(void *state, int64_t now_s, int64_t retention_
     return 0;
 }
 
+static inline int fix_store_check(void *state)
+{
+    struct fix_store *s = state;
+    return atomic_load(&s->check_rc);
+}
+
 static inline void fix_store_init(struct fix_store *s, struct archiver_store *st)
 {
     memset(s, 0, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->fail_rc, 0);
-    *st = (struct archiver_store){s, fix_store_put, fix_store_prune};
+    atomic_store(&s->check_rc, 0);
+    *st = (struct archiver_store){s, fix_store_put, fix_store_prune, fix_store_check};
 }
 
 /* How many distinct ids the store holds (under its lock). */

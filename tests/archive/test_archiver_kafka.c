@@ -332,6 +332,49 @@ static void sigterm_with_a_dead_store_commits_nothing(void **state)
     env_stop(&e);
 }
 
+static void idle_store_check_feeds_healthz(void **state)
+{
+    struct env e;
+    struct fix_store fs;
+    struct archiver_store st;
+    struct run r;
+
+    (void)state;
+    env_start(&e, "check", NULL, 0);
+    fix_store_init(&fs, &st);
+    run_start(&r, &e, &st);
+    wait_health(r.a, 200, "\"store\":\"up\"");
+    atomic_store(&fs.check_rc, ERR_IO); /* e.g. the archive directory went away */
+    wait_health(r.a, 503, "\"store\":\"down\"");
+    atomic_store(&fs.check_rc, 0);
+    wait_health(r.a, 200, "\"store\":\"up\"");
+    assert_int_equal(run_stop(&r), 0);
+    env_stop(&e);
+}
+
+/* The production store's check: the archive's marker file. */
+static void archive_dir_removed_shows_on_healthz(void **state)
+{
+    struct env e;
+    struct run r;
+    char dir[96], set[160], err[512] = "", cmd[160];
+    const char *extra[1] = {set};
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/yq-test-archiver-check-%d", (int)getpid());
+    snprintf(set, sizeof(set), "archive.dir=%s", dir);
+    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
+    env_start(&e, "marker", extra, 1);
+    run_start(&r, &e, NULL);
+    wait_health(r.a, 200, "\"store\":\"up\"");
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    wait_health(r.a, 503, "\"store\":\"down\"");
+    assert_int_equal(run_stop(&r), 0);
+    assert_int_equal(access(dir, F_OK), -1); /* not recreated */
+    env_stop(&e);
+}
+
 static void missing_archive_stops_the_start(void **state)
 {
     const char *sets[] = {"archive.dir=/nonexistent/yq-test-archive", "archive.metrics_address="};
@@ -352,6 +395,8 @@ int main(void)
         cmocka_unit_test(failed_store_commits_nothing_until_retry_succeeds),
         cmocka_unit_test(sigterm_stores_and_commits_the_partial_batch),
         cmocka_unit_test(sigterm_with_a_dead_store_commits_nothing),
+        cmocka_unit_test(idle_store_check_feeds_healthz),
+        cmocka_unit_test(archive_dir_removed_shows_on_healthz),
         cmocka_unit_test(missing_archive_stops_the_start),
     };
 
