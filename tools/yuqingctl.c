@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive_cli.h"
 #include "demo_history.h"
 #include "kafka_dev.h"
 #include "kafka_dump.h"
@@ -38,6 +39,8 @@ static const char usage[] =
     "  rules validate DIR [--db PATH | --notifier-config F]\n"
     "                               check rule files without storing them (with a ticket\n"
     "                               store: departments against its registry)\n"
+    "  archive init DIR | status [--dir DIR|--config F] | prune [--dry-run]\n"
+    "                               the archive of every item (yuqing-archiver; search)\n"
     "  store init [--config F] [--db PATH]\n"
     "                               create the ticket store (0600) before the first start\n"
     "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|set-level|escalate|\n"
@@ -67,7 +70,7 @@ static const struct subcommand {
     {"rules", rules_cli_main},       {"sources", sources_cli_main},
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
     {"users", users_cli_main},       {"silences", silences_cli_main},
-    {"events", events_cli_main},
+    {"events", events_cli_main},     {"archive", archive_cli_main},
     {"reports", reports_cli_main},
 };
 
