@@ -10,6 +10,7 @@
  *   web_routes.c  the JSON API's dispatch and the ticket, desk (研判 inbox, silences: issue
  *                 #13, through web_ticket_ops.desk), user and session routes
  *   web.c         lifecycle, static pages, authentication, CSRF and the request dispatch
+ *   web_archive.c the archive handle the search and backtest routes read (web_archive())
  */
 #ifndef WEB_INTERNAL_H
 #define WEB_INTERNAL_H
