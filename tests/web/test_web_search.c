@@ -164,6 +164,8 @@ static void test_search_language(void **state)
                    "weibo:1001 rss:a2 wx:b:1:1 rss:a4 weibo:1005 rss:a6", 6);
     assert_true(json_is_true(json_object_get(v, "total_exact")));
     assert_false(json_is_true(json_object_get(v, "restricted")));
+    /* the fixture's short range: walked whole in time order, every hit decided by the matcher */
+    assert_string_equal(json_string_value(json_object_get(v, "plan")), "walk");
     assert_string_equal(json_string_value(json_object_get(v, "query")), "征地 & 补偿");
     assert_true(json_is_integer(json_object_get(v, "took_ms")));
     hit = json_array_get(json_object_get(v, "hits"), 0);
