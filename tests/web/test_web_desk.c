@@ -44,12 +44,8 @@
 #define T0 1796398200LL
 
 struct fx {
-    char dbpath[64];
-    struct ticket_store *writer, *reader;
-    struct ticket_policy policy;
+    struct ticket_fixture *tf; /* the store, its lock and the ops' context */
     sqlite3 *db; /* the test's own connection, to write events as intake would */
-    pthread_mutex_t lock;
-    struct web_notifier_ctx ctx;
     struct web *w;
     struct test_server *srv;
     char number[32];
@@ -61,11 +57,11 @@ struct fx {
 static void exec_sql(struct fx *f, const char *sql)
 {
     char *msg = NULL;
-    pthread_mutex_lock(&f->lock);
+    pthread_mutex_lock(&f->tf->lock);
     if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         fail_msg("sql: %s: %s", msg ? msg : "?", sql);
     }
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->tf->lock);
 }
 
 /*
@@ -130,48 +126,30 @@ static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
     if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->lock);
+    pthread_mutex_lock(&f->tf->lock);
     if (silence_id > 0) {
         /* as intake keeps a silenced alert (autocommit here: one test writer) */
-        assert_int_equal(silence_record(f->writer, silence_id, &alert, yq_time_now()), 0);
+        assert_int_equal(silence_record(f->tf->writer, silence_id, &alert, yq_time_now()), 0);
     } else {
-        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        assert_int_equal(ticket_intake_alert(f->tf->writer, &alert, yq_time_now(), &res), 0);
         snprintf(f->number, sizeof(f->number), "%s", res.number);
     }
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->tf->lock);
     yq_alert_release(&alert);
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ticket_store_cfg scfg;
-    char err[256] = "", *sql;
+    char *sql;
     sqlite3_stmt *st;
-    int fd;
 
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-desk-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->dbpath);
-    scfg.path = f->dbpath;
-    scfg.busy_timeout_ms = 2000;
-    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
-        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
-        fail_msg("open: %s", err);
-    }
-    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
-    assert_int_equal(sqlite3_open(f->dbpath, &f->db), SQLITE_OK);
-    sqlite3_busy_timeout(f->db, 2000);
-    pthread_mutex_init(&f->lock, NULL);
-    f->ctx.reader = f->reader;
-    f->ctx.writer = f->writer;
-    f->ctx.lock = &f->lock;
-    f->ctx.max_items = 20;
+    assert_non_null(f);
     /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
-    f->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(f->writer, &f->policy);
+    f->tf = ticket_fixture_new();
+    assert_non_null(f->tf);
+    assert_int_equal(sqlite3_open(f->tf->path, &f->db), SQLITE_OK);
+    sqlite3_busy_timeout(f->db, 2000);
     intake_alert(f, "t1", 0);
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
@@ -219,7 +197,7 @@ static int setup(void **state)
     exec_sql(f, sql);
     sqlite3_free(sql);
 
-    f->w = web_fixture_web_over(f->dbpath, &web_notifier_ops, &f->ctx, DEPT_A, DEPT_B, true);
+    f->w = web_fixture_web_over(f->tf->path, &web_notifier_ops, &f->tf->ctx, DEPT_A, DEPT_B, true);
     f->srv = test_server_start(f->w, 0, NULL, NULL);
     assert_non_null(f->srv);
     *state = f;
@@ -232,10 +210,7 @@ static int teardown(void **state)
     test_server_stop(f->srv);
     web_free(f->w);
     sqlite3_close(f->db);
-    ticket_store_free(f->reader);
-    ticket_store_free(f->writer);
-    pthread_mutex_destroy(&f->lock);
-    ticket_fixture_remove_db(f->dbpath);
+    ticket_fixture_free(f->tf);
     free(f);
     return 0;
 }
@@ -728,7 +703,7 @@ static void test_actions_and_their_errors(void **state)
     login(f, "duty1", "duty-password-1", &cl);
     json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
     /* 不予处置 with a label; the change marker of the event stream moves */
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m0), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &m0), 0);
     v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
     assert_true(json_is_true(json_object_get(v, "ok")));
     assert_string_equal(ev_str(v, "state"), "dismissed");
@@ -742,7 +717,7 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
     assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &m1), 0);
     assert_true(m1 > m0);
     /* refusals: state, version, arguments */
     json_decref(
@@ -844,17 +819,17 @@ static void test_event_texts_for_hot_words(void **state)
     size_t n = 0;
 
     exec_sql(f, "UPDATE event_items SET title = item_id");
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(event_read_texts(f->reader, f->e[1], 3, &texts, &n), 0);
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_lock(&f->tf->lock);
+    assert_int_equal(event_read_texts(f->tf->reader, f->e[1], 3, &texts, &n), 0);
+    pthread_mutex_unlock(&f->tf->lock);
     assert_int_equal(n, 3);
     assert_string_equal(texts[0], "rss:4\n摘要");
     assert_string_equal(texts[1], "weibo:3\n摘要");
     assert_string_equal(texts[2], "weibo:2\n摘要");
     event_read_texts_release(texts, n);
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(event_read_texts(f->reader, 999999, 10, &texts, &n), 0);
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_lock(&f->tf->lock);
+    assert_int_equal(event_read_texts(f->tf->reader, 999999, 10, &texts, &n), 0);
+    pthread_mutex_unlock(&f->tf->lock);
     assert_int_equal(n, 0);
     event_read_texts_release(texts, n);
 }
@@ -866,18 +841,18 @@ static void test_change_marker_moves_with_event_log(void **state)
     int64_t before = 0, after = 0, after_ticket = 0;
     char *sql;
 
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &before), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &before), 0);
     sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
                           "from_state, to_state) VALUES (%lld, %lld, 'duty1', 'duty_officer', "
                           "'watch', 'pending', 'watching')",
                           (long long)f->e[2], T0);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &after), 0);
     assert_int_equal(after, before + 1); /* e1's row was 1, this is 2 */
     exec_sql(f, "INSERT INTO ticket_log (ticket_id, at, actor, action) "
                 "SELECT id, 0, 'x', 'note' FROM tickets LIMIT 1");
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after_ticket), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &after_ticket), 0);
     assert_int_equal(after_ticket, after + 1);
 }
 

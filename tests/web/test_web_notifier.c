@@ -37,11 +37,7 @@
 #define DEPT_B "市生态环境局"
 
 struct fx {
-    char dbpath[64];
-    struct ticket_store *writer, *reader;
-    struct ticket_policy policy;
-    pthread_mutex_t lock;
-    struct web_notifier_ctx ctx;
+    struct ticket_fixture *tf; /* the store, its lock and the ops' context */
     struct web *w;
     struct test_server *srv;
     char number_a[32], number_b[32];
@@ -62,9 +58,9 @@ static void intake_json(struct fx *f, const char *json, struct ticket_intake_res
     if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_intake_alert(f->writer, alert, yq_time_now(), res), 0);
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_lock(&f->tf->lock);
+    assert_int_equal(ticket_intake_alert(f->tf->writer, alert, yq_time_now(), res), 0);
+    pthread_mutex_unlock(&f->tf->lock);
     if (!decoded) {
         yq_alert_release(&own);
     }
@@ -95,34 +91,14 @@ static void intake(struct fx *f, const char *id, const char *dept, const char *t
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ticket_store_cfg scfg;
-    char err[256] = "";
-    int fd;
 
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-notifier-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->dbpath); /* store init creates it */
-    scfg.path = f->dbpath;
-    scfg.busy_timeout_ms = 2000;
-    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
-        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
-        fail_msg("open: %s", err);
-    }
-    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
-    /* these alerts are tickets: every level is handed over at intake (issue #13) */
-    f->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(f->writer, &f->policy);
-    pthread_mutex_init(&f->lock, NULL);
-    f->ctx.reader = f->reader;
-    f->ctx.writer = f->writer;
-    f->ctx.lock = &f->lock;
-    f->ctx.max_items = 20;
+    assert_non_null(f);
+    f->tf = ticket_fixture_new();
+    assert_non_null(f->tf);
     intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
     intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
 
-    f->w = web_fixture_web_over(f->dbpath, &web_notifier_ops, &f->ctx, DEPT_A, DEPT_B, false);
+    f->w = web_fixture_web_over(f->tf->path, &web_notifier_ops, &f->tf->ctx, DEPT_A, DEPT_B, false);
     f->srv = test_server_start(f->w, 0, NULL, NULL);
     assert_non_null(f->srv);
     *state = f;
@@ -134,10 +110,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     test_server_stop(f->srv);
     web_free(f->w);
-    ticket_store_free(f->reader);
-    ticket_store_free(f->writer);
-    pthread_mutex_destroy(&f->lock);
-    ticket_fixture_remove_db(f->dbpath);
+    ticket_fixture_free(f->tf);
     free(f);
     return 0;
 }
