@@ -44,10 +44,8 @@
 #define T0 1796398200LL
 
 struct fx {
-    struct ticket_fixture *tf; /* the store, its lock and the ops' context */
+    struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
     sqlite3 *db; /* the test's own connection, to write events as intake would */
-    struct web *w;
-    struct test_server *srv;
     char number[32];
     int64_t ticket_id;
     /* event ids: e[1]..e[7] (see setup) */
@@ -57,11 +55,11 @@ struct fx {
 static void exec_sql(struct fx *f, const char *sql)
 {
     char *msg = NULL;
-    pthread_mutex_lock(&f->tf->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
     if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         fail_msg("sql: %s: %s", msg ? msg : "?", sql);
     }
-    pthread_mutex_unlock(&f->tf->lock);
+    pthread_mutex_unlock(&f->fx.ft->lock);
 }
 
 /*
@@ -126,15 +124,15 @@ static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
     if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->tf->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
     if (silence_id > 0) {
         /* as intake keeps a silenced alert (autocommit here: one test writer) */
-        assert_int_equal(silence_record(f->tf->writer, silence_id, &alert, yq_time_now()), 0);
+        assert_int_equal(silence_record(f->fx.ft->writer, silence_id, &alert, yq_time_now()), 0);
     } else {
-        assert_int_equal(ticket_intake_alert(f->tf->writer, &alert, yq_time_now(), &res), 0);
+        assert_int_equal(ticket_intake_alert(f->fx.ft->writer, &alert, yq_time_now(), &res), 0);
         snprintf(f->number, sizeof(f->number), "%s", res.number);
     }
-    pthread_mutex_unlock(&f->tf->lock);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     yq_alert_release(&alert);
 }
 
@@ -146,9 +144,9 @@ static int setup(void **state)
 
     assert_non_null(f);
     /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
-    f->tf = ticket_fixture_new();
-    assert_non_null(f->tf);
-    assert_int_equal(sqlite3_open(f->tf->path, &f->db), SQLITE_OK);
+    f->fx.ft = ticket_fixture_new();
+    assert_non_null(f->fx.ft);
+    assert_int_equal(sqlite3_open(f->fx.ft->path, &f->db), SQLITE_OK);
     sqlite3_busy_timeout(f->db, 2000);
     intake_alert(f, "t1", 0);
 
@@ -197,9 +195,7 @@ static int setup(void **state)
     exec_sql(f, sql);
     sqlite3_free(sql);
 
-    f->w = web_fixture_web_over(f->tf->path, &web_notifier_ops, &f->tf->ctx, DEPT_A, DEPT_B, true);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, true);
     *state = f;
     return 0;
 }
@@ -207,24 +203,22 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    test_server_stop(f->srv);
-    web_free(f->w);
     sqlite3_close(f->db);
-    ticket_fixture_free(f->tf);
+    web_fixture_close(&f->fx);
     free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    http_login(test_server_port(f->srv), user, pass, cl);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 /* GET path as cl; the events' ids in answer order into ids (at most 8); returns their number. */
 static size_t inbox_ids(struct fx *f, const struct client *cl, const char *path, int64_t *ids,
                         int64_t *total)
 {
-    json_t *v = http_get_json(test_server_port(f->srv), cl, path), *e;
+    json_t *v = http_get_json(f->fx.port, cl, path), *e;
     size_t i, n = 0;
 
     json_array_foreach(json_object_get(v, "events"), i, e)
@@ -267,7 +261,7 @@ static void expect_ids(struct fx *f, const struct client *cl, const char *path, 
 static void test_inbox_order_and_filters(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[256], when[40];
     struct client cl;
     struct resp r;
@@ -341,7 +335,7 @@ static void test_inbox_order_and_filters(void **state)
 static void test_event_page_values(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[64];
     struct client cl;
     json_t *v, *a, *o;
@@ -460,7 +454,7 @@ static void test_event_page_values(void **state)
 static void test_ticket_link_both_ways(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[64];
     struct client cl;
     json_t *v, *t;
@@ -490,7 +484,7 @@ static void test_ticket_link_both_ways(void **state)
 static void test_hostile_title_is_literal_json(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     const char *paths[2];
     char path[64];
     struct client cl;
@@ -520,7 +514,7 @@ static void test_hostile_title_is_literal_json(void **state)
 static void test_roles_and_csrf(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     static const char *const gets[] = {"/api/inbox", "/api/inbox/1", "/api/silences",
                                        "/api/silences/1/alerts"};
     static const char *const posts[] = {"/api/inbox/1/dismiss", "/api/inbox/1/assign",
@@ -572,7 +566,7 @@ static void test_roles_and_csrf(void **state)
 static void test_silences_over_http(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
     json_t *v, *s;
@@ -669,7 +663,7 @@ static json_t *act(struct fx *f, const struct client *cl, int64_t id, const char
     json_t *v;
 
     snprintf(path, sizeof(path), "/api/inbox/%lld/%s", (long long)id, action);
-    http_request(test_server_port(f->srv), cl, "POST", path, body, NULL, &r);
+    http_request(f->fx.port, cl, "POST", path, body, NULL, &r);
     if (r.status != want) {
         fail_msg("%s %s gave %ld, want %ld: %s", path, body, r.status, want, r.body);
     }
@@ -703,7 +697,7 @@ static void test_actions_and_their_errors(void **state)
     login(f, "duty1", "duty-password-1", &cl);
     json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
     /* 不予处置 with a label; the change marker of the event stream moves */
-    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &m0), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &m0), 0);
     v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
     assert_true(json_is_true(json_object_get(v, "ok")));
     assert_string_equal(ev_str(v, "state"), "dismissed");
@@ -717,7 +711,7 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
     assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
-    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &m1), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &m1), 0);
     assert_true(m1 > m0);
     /* refusals: state, version, arguments */
     json_decref(
@@ -752,7 +746,7 @@ static void test_actions_and_their_errors(void **state)
         json_integer_value(json_object_get(json_object_get(v, "event"), "merged_into")), f->e[6]);
     json_decref(v);
     snprintf(body, sizeof(body), "/api/inbox/%lld", (long long)f->e[6]);
-    v = http_get_json(test_server_port(f->srv), &cl, body);
+    v = http_get_json(f->fx.port, &cl, body);
     t = json_object_get(v, "merged");
     assert_int_equal(json_array_size(t), 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(t, 0), "id")), f->e[1]);
@@ -779,7 +773,7 @@ static void test_actions_and_their_errors(void **state)
                             json_object_get(json_object_get(v, "event"), "ticket"), "number")),
                         json_string_value(json_object_get(t, "number")));
     {
-        json_t *tk = http_get_ticket(test_server_port(f->srv), &cl,
+        json_t *tk = http_get_ticket(f->fx.port, &cl,
                                      json_string_value(json_object_get(t, "number")));
         json_t *o = json_object_get(tk, "ticket");
         assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
@@ -796,7 +790,7 @@ static void test_actions_and_their_errors(void **state)
         act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409, "state_not_allowed"));
     /* 确认交办 of an event the policy handed over at intake */
     intake_alert(f, "t2", 0);
-    v = http_get_json(test_server_port(f->srv), &cl, "/api/inbox?state=auto_assigned");
+    v = http_get_json(f->fx.port, &cl, "/api/inbox?state=auto_assigned");
     t = json_object_get(v, "events");
     assert_int_equal(json_array_size(t), 2); /* e3 and the new one (level III, heat 1: last) */
     assert_string_equal(json_string_value(json_object_get(
@@ -819,17 +813,17 @@ static void test_event_texts_for_hot_words(void **state)
     size_t n = 0;
 
     exec_sql(f, "UPDATE event_items SET title = item_id");
-    pthread_mutex_lock(&f->tf->lock);
-    assert_int_equal(event_read_texts(f->tf->reader, f->e[1], 3, &texts, &n), 0);
-    pthread_mutex_unlock(&f->tf->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(event_read_texts(f->fx.ft->reader, f->e[1], 3, &texts, &n), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     assert_int_equal(n, 3);
     assert_string_equal(texts[0], "rss:4\n摘要");
     assert_string_equal(texts[1], "weibo:3\n摘要");
     assert_string_equal(texts[2], "weibo:2\n摘要");
     event_read_texts_release(texts, n);
-    pthread_mutex_lock(&f->tf->lock);
-    assert_int_equal(event_read_texts(f->tf->reader, 999999, 10, &texts, &n), 0);
-    pthread_mutex_unlock(&f->tf->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(event_read_texts(f->fx.ft->reader, 999999, 10, &texts, &n), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     assert_int_equal(n, 0);
     event_read_texts_release(texts, n);
 }
@@ -841,18 +835,18 @@ static void test_change_marker_moves_with_event_log(void **state)
     int64_t before = 0, after = 0, after_ticket = 0;
     char *sql;
 
-    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &before), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &before), 0);
     sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
                           "from_state, to_state) VALUES (%lld, %lld, 'duty1', 'duty_officer', "
                           "'watch', 'pending', 'watching')",
                           (long long)f->e[2], T0);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &after), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &after), 0);
     assert_int_equal(after, before + 1); /* e1's row was 1, this is 2 */
     exec_sql(f, "INSERT INTO ticket_log (ticket_id, at, actor, action) "
                 "SELECT id, 0, 'x', 'note' FROM tickets LIMIT 1");
-    assert_int_equal(web_notifier_ops.change_marker(&f->tf->ctx, &after_ticket), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &after_ticket), 0);
     assert_int_equal(after_ticket, after + 1);
 }
 

@@ -37,9 +37,7 @@
 #define DEPT_B "市生态环境局"
 
 struct fx {
-    struct ticket_fixture *tf; /* the store, its lock and the ops' context */
-    struct web *w;
-    struct test_server *srv;
+    struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
     char number_a[32], number_b[32];
 };
 
@@ -58,9 +56,9 @@ static void intake_json(struct fx *f, const char *json, struct ticket_intake_res
     if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->tf->lock);
-    assert_int_equal(ticket_intake_alert(f->tf->writer, alert, yq_time_now(), res), 0);
-    pthread_mutex_unlock(&f->tf->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(ticket_intake_alert(f->fx.ft->writer, alert, yq_time_now(), res), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     if (!decoded) {
         yq_alert_release(&own);
     }
@@ -93,14 +91,12 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof(*f));
 
     assert_non_null(f);
-    f->tf = ticket_fixture_new();
-    assert_non_null(f->tf);
+    f->fx.ft = ticket_fixture_new();
+    assert_non_null(f->fx.ft);
     intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
     intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
 
-    f->w = web_fixture_web_over(f->tf->path, &web_notifier_ops, &f->tf->ctx, DEPT_A, DEPT_B, false);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, false);
     *state = f;
     return 0;
 }
@@ -108,22 +104,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    test_server_stop(f->srv);
-    web_free(f->w);
-    ticket_fixture_free(f->tf);
+    web_fixture_close(&f->fx);
     free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    http_login(test_server_port(f->srv), user, pass, cl);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 static void test_liaison_sees_and_acts_on_real_tickets(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     static const char *const actions[] = {"ack", "respond", "return", "close",
                                           "assign", "dismiss", "reopen", "set_level"};
     struct client cl;
@@ -186,7 +180,7 @@ static const char *url_encode(const char *query, char *out, size_t len)
 static void test_issue_12_queue_filters_over_http(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char later[32], earlier[32], query[256], path[512];
     struct client cl;
     struct {
@@ -256,7 +250,7 @@ static void test_issue_12_queue_filters_over_http(void **state)
 static void test_duty_officer_closes_with_result(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
 
@@ -279,7 +273,7 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
     static const char *const bad[] = {"{\"note\":", "[1,2]", "not json at all", "\"text\"",
                                       "{\"level\":\"II\",\"level\":\"I\"}"};
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     char path[128];
     struct resp r;
@@ -322,7 +316,7 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
 static void test_fc033_hostile_item_through_real_store(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[512], now[32], *text;
     const char *channel, *title, *link, *author, *desc;
     struct ticket_intake_result res;
@@ -409,7 +403,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
 static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char json[2048], now[32];
     struct ticket_intake_result res;
     struct yq_alert alert;
@@ -456,7 +450,7 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
     json_t *v, *arr, *t;
@@ -522,7 +516,7 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
 static void test_issue_11_held_items_api(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char json[2048], now[32];
     struct ticket_intake_result res;
     struct client cl;
@@ -629,14 +623,14 @@ static const char *joined_next_actions(json_t *v, char *buf, size_t len)
 static void test_issue_12_next_actions_for_the_callers_role(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client duty, liaison, head;
     char err[256], buf[256];
     json_t *v, *t, *a;
     size_t i, k;
     bool seen = false;
 
-    assert_int_equal(web_user_add(web_get_auth(f->w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
+    assert_int_equal(web_user_add(web_get_auth(f->fx.w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
                                   "head-password-a", false, yq_time_now(), NULL, err,
                                   sizeof(err)),
                      0);

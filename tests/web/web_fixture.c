@@ -83,8 +83,8 @@ void web_fixture_close(struct web_fixture *f)
     memset(f, 0, sizeof(*f));
 }
 
-struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
-                                 const char *dept_a, const char *dept_b, bool admin)
+void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
+                             bool admin)
 {
     struct web_cfg cfg;
     struct web *w;
@@ -97,7 +97,7 @@ struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops
     cfg.sse_poll_ms = 100;
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
-    w = web_new(&cfg, dbpath, ops, ctx, err, sizeof(err));
+    w = web_new(&cfg, f->ft->path, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
     if (!w) {
         fail_msg("web_new: %s", err);
     }
@@ -117,5 +117,6 @@ struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops
                                   "liaison-password-a", false, yq_time_now(), NULL, err,
                                   sizeof(err)),
                      0);
-    return w;
+    f->w = w;
+    web_fixture_serve(f, 0);
 }
