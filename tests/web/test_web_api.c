@@ -95,14 +95,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    web_fixture_close(&f->fx);
-    free(f);
-    return 0;
-}
-
 static void test_logged_out_gets_401_everywhere(void **state)
 {
     struct fx *f = *state;
@@ -723,26 +715,26 @@ static void test_issue_11_unknown_page_in_chinese(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_logged_out_gets_401_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logged_out_gets_401_everywhere, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_state_change_without_csrf_is_refused, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_liaison_gets_403_on_other_department_for_every_action,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_flow_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_rate_limit_over_http, setup, teardown),
+                                        setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_flow_and_errors, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_login_rate_limit_over_http, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_must_change_password_blocks_until_changed, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_closed_stream_is_not_a_warning, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup, web_fixture_teardown),
         cmocka_unit_test(test_issue_11_mhd_log_levels),
         cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, web_fixture_teardown),
         cmocka_unit_test(test_json_dumps_escapes_markup),
     };
     curl_global_init(CURL_GLOBAL_ALL);

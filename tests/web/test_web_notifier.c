@@ -101,14 +101,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    web_fixture_close(&f->fx);
-    free(f);
-    return 0;
-}
-
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
     http_login(f->fx.port, user, pass, cl);
@@ -671,20 +663,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
-                                        setup, teardown),
+                                        setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_chinese_errors_labels_and_display_fields,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, teardown),
+                                        setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
-                                        teardown),
+                                        web_fixture_teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,15 @@ void web_fixture_close(struct web_fixture *f)
     memset(f, 0, sizeof(*f));
 }
 
+int web_fixture_teardown(void **state)
+{
+    struct web_fixture *f = *state;
+
+    web_fixture_close(f);
+    free(f);
+    return 0;
+}
+
 void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
                              bool admin)
 {

@@ -55,4 +55,10 @@ void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const ch
 /* Stop the server, free the web and the ticket store, remove the database files. */
 void web_fixture_close(struct web_fixture *f);
 
+/*
+ * A cmocka teardown for a test state (*state, calloc'ed) whose first member is a struct
+ * web_fixture: web_fixture_close() it, then free the state. Returns 0.
+ */
+int web_fixture_teardown(void **state);
+
 #endif
