@@ -86,7 +86,7 @@ static int list_node(struct cfg_doc *doc, yaml_node_t *desk, const char *name,
     return 0;
 }
 
-/* One entry of a desk list: s (NULL when not a scalar) at file:line into p. Returns 0 or an error. */
+/* One entry of a desk list: s (NULL: not a scalar) at file:line into p. Returns 0 or an error. */
 typedef int (*take_entry_fn)(struct desk_policy *p, const char *s, const char *file, size_t line,
                              char *errbuf, size_t errlen);
 
@@ -138,8 +138,8 @@ static int take_group(struct desk_policy *p, const char *s, const char *file, si
         return ERR_INVALID;
     }
     if (p->n_auto_assign_groups >= DESK_POLICY_MAX_GROUPS) {
-        snprintf(errbuf, errlen, "%s:%zu: desk.auto_assign_groups: more than %d groups", file,
-                 line, DESK_POLICY_MAX_GROUPS);
+        snprintf(errbuf, errlen, "%s:%zu: desk.auto_assign_groups: more than %d groups", file, line,
+                 DESK_POLICY_MAX_GROUPS);
         return ERR_INVALID;
     }
     grown = realloc(p->auto_assign_groups,
@@ -156,8 +156,8 @@ static int take_group(struct desk_policy *p, const char *s, const char *file, si
     return 0;
 }
 
-static int parse_levels(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
-                        char *errbuf, size_t errlen)
+static int parse_levels(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk, char *errbuf,
+                        size_t errlen)
 {
     p->auto_assign_levels = 0;
     return parse_list(p, doc, desk, "auto_assign_levels", take_level, errbuf, errlen);

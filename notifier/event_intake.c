@@ -133,10 +133,9 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
         return err;
     }
     /* as migration 9 did for the tickets before it: the ticket's event, judged at creation */
-    err = ticket_store_prepare(
-        store,
-        TICKET_STORE_EVENT_OF_TICKET "?2, ?2 FROM tickets t WHERE t.id = ?1",
-        &st, "ticket event insert");
+    err = ticket_store_prepare(store,
+                               TICKET_STORE_EVENT_OF_TICKET "?2, ?2 FROM tickets t WHERE t.id = ?1",
+                               &st, "ticket event insert");
     if (err) {
         return err;
     }

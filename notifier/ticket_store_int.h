@@ -108,14 +108,14 @@ int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols
  * for one ticket that has no event yet. One text, so both create the same row.
  */
 #define TICKET_STORE_EVENT_OF_TICKET                                                               \
-    "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "      \
-    "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "               \
-    "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "       \
+    "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "       \
+    "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "                \
+    "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "        \
     "updated_at) "                                                                                 \
-    "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "                   \
-    "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "      \
-    "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "          \
-    "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "         \
+    "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "                    \
+    "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "       \
+    "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "           \
+    "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "          \
     "'system', 'assigned', "
 
 /* Free the text fields of obj named in cols (set to NULL); the other fields are kept. */
@@ -140,8 +140,8 @@ void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, 
 #define TICKET_STORE_RELEASE_LIST(list, cols)                                                      \
     do {                                                                                           \
         if (list) {                                                                                \
-            ticket_store_free_rows((cols), sizeof(cols) / sizeof((cols)[0]), (list)->v,            \
-                                   (list)->n, sizeof(*(list)->v));                                 \
+            ticket_store_free_rows((cols), sizeof(cols) / sizeof((cols)[0]), (list)->v, (list)->n, \
+                                   sizeof(*(list)->v));                                            \
             memset((list), 0, sizeof(*(list)));                                                    \
         }                                                                                          \
     } while (0)

@@ -1,5 +1,5 @@
 /*
- * The segmenter a test group shares (header-only; include after cmocka.h and yq_segment.h):
+ * The segmenter a test group shares (header-only; include after cmocka.h):
  * test_seg is opened with Debian's friso dictionary (yq_segment_open(NULL, ...)) before the
  * group and closed after it. Pass test_segment_setup and test_segment_teardown to
  * cmocka_run_group_tests(); a failed open prints its message and fails the group.
@@ -8,6 +8,8 @@
 #define TEST_SEGMENT_FIXTURE_H
 
 #include <stdio.h>
+
+#include "yq_segment.h"
 
 static struct yq_segment *test_seg;
 

@@ -45,7 +45,7 @@
 
 struct fx {
     struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
-    sqlite3 *db; /* the test's own connection, to write events as intake would */
+    sqlite3 *db;           /* the test's own connection, to write events as intake would */
     char number[32];
     int64_t ticket_id;
     /* event ids: e[1]..e[7] (see setup) */
@@ -773,8 +773,8 @@ static void test_actions_and_their_errors(void **state)
                             json_object_get(json_object_get(v, "event"), "ticket"), "number")),
                         json_string_value(json_object_get(t, "number")));
     {
-        json_t *tk = http_get_ticket(f->fx.port, &cl,
-                                     json_string_value(json_object_get(t, "number")));
+        json_t *tk =
+            http_get_ticket(f->fx.port, &cl, json_string_value(json_object_get(t, "number")));
         json_t *o = json_object_get(tk, "ticket");
         assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
         assert_string_equal(json_string_value(json_object_get(o, "department")), DEPT_B);

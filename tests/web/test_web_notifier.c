@@ -623,8 +623,7 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
     bool seen = false;
 
     assert_int_equal(web_user_add(web_get_auth(f->fx.w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
-                                  "head-password-a", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
+                                  "head-password-a", false, yq_time_now(), NULL, err, sizeof(err)),
                      0);
     login(f, "duty1", "duty-password-1", &duty);
     login(f, "liaison-a", "liaison-password-a", &liaison);
@@ -666,8 +665,10 @@ int main(void)
                                         web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
                                         web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
                                         setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
