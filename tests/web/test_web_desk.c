@@ -546,21 +546,12 @@ static void test_roles_and_csrf(void **state)
     assert_non_null(strstr(r.body, "\"code\":\"csrf\""));
     resp_release(&r);
     /* unknown event, id or action */
-    http_request(port, &nocsrf, "GET", "/api/inbox/999999", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "GET", "/api/inbox/abc", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "GET", "/api/inbox/0", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "DELETE", "/api/inbox", NULL, NULL, &r);
-    assert_int_equal(r.status, 403); /* a state change without CSRF is refused first */
-    resp_release(&r);
-    http_request(port, &nocsrf, "POST", "/api/inbox/1/explode", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/999999", NULL, 404);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/abc", NULL, 404);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/0", NULL, 404);
+    http_expect_status(port, &nocsrf, "DELETE", "/api/inbox", NULL,
+                       403); /* a state change without CSRF is refused first */
+    http_expect_status(port, &nocsrf, "POST", "/api/inbox/1/explode", NULL, 403);
 }
 
 static void test_silences_over_http(void **state)
@@ -604,9 +595,7 @@ static void test_silences_over_http(void **state)
         assert_int_equal(json_integer_value(json_object_get(s, "silence_id")), id);
         json_decref(v);
         snprintf(path, sizeof(path), "/api/silences/%lld/revoke", (long long)id);
-        http_request(port, &cl, "POST", path, NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
-        resp_release(&r);
+        http_expect_status(port, &cl, "POST", path, NULL, 200);
         http_request(port, &cl, "POST", path, NULL, NULL, &r); /* already revoked */
         assert_int_equal(r.status, 409);
         assert_non_null(strstr(r.body, "\"code\":\"state_not_allowed\""));
@@ -621,12 +610,8 @@ static void test_silences_over_http(void **state)
         json_object_get(json_array_get(json_object_get(v, "silences"), 0), "active")));
     json_decref(v);
     /* unknown ids: 404; bad bodies: 400 with their codes */
-    http_request(port, &cl, "POST", "/api/silences/999/revoke", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &cl, "GET", "/api/silences/999/alerts", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
+    http_expect_status(port, &cl, "POST", "/api/silences/999/revoke", NULL, 404);
+    http_expect_status(port, &cl, "GET", "/api/silences/999/alerts", NULL, 404);
     {
         static const struct {
             const char *body, *code;

@@ -580,14 +580,10 @@ static void test_issue_11_held_items_api(void **state)
     json_decref(v);
     resp_release(&r);
 
-    http_request(port, &cl, "GET", "/api/held-items?reason=x", NULL, NULL, &r);
-    assert_int_equal(r.status, 400);
-    resp_release(&r);
+    http_expect_status(port, &cl, "GET", "/api/held-items?reason=x", NULL, 400);
 
     login(f, "liaison-a", "liaison-password-a", &cl);
-    http_request(port, &cl, "GET", "/api/held-items", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(port, &cl, "GET", "/api/held-items", NULL, 403);
 }
 
 /* next_actions joined with ',' (the ticket answer v, borrowed) into buf. */
