@@ -104,26 +104,14 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
  */
 static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
-    char json[2048], now[32];
+    char item_id[64];
+    const struct web_fixture_alert_spec spec = {
+        key, DEPT_A, "r-1", item_id, "ak", "http://news.example/t1", "征地", "征地补偿"};
     struct ticket_intake_result res;
     struct yq_alert alert;
-    char err[256];
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
-             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/t1\",\"title\":\"征地\","
-             "\"text\":\"征地补偿\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             key, now, DEPT_A, DEPT_A, key, now);
-    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
-        fail_msg("decode: %s", err);
-    }
+    snprintf(item_id, sizeof(item_id), "rss:%s", key);
+    web_fixture_alert(&spec, &alert);
     pthread_mutex_lock(&f->fx.ft->lock);
     if (silence_id > 0) {
         /* as intake keeps a silenced alert (autocommit here: one test writer) */

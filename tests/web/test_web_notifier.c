@@ -42,9 +42,20 @@ struct fx {
 };
 
 /*
- * Decode json (an alert as the matcher sends it; borrowed) and take it in through the real
- * intake under the ops' lock, as the notifier does; res gets the intake's answer. decoded (may
- * be NULL) gets the decoded alert for more checks (the caller releases it with
+ * Take alert (decoded; borrowed) in through the real intake under the ops' lock, as the
+ * notifier does; res gets the intake's answer.
+ */
+static void intake_alert(struct fx *f, const struct yq_alert *alert,
+                         struct ticket_intake_result *res)
+{
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(ticket_intake_alert(f->fx.ft->writer, alert, yq_time_now(), res), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
+}
+
+/*
+ * Decode json (an alert as the matcher sends it; borrowed) and take it in (intake_alert());
+ * decoded (may be NULL) gets the decoded alert for more checks (the caller releases it with
  * yq_alert_release()); with NULL it is released here.
  */
 static void intake_json(struct fx *f, const char *json, struct ticket_intake_result *res,
@@ -56,33 +67,26 @@ static void intake_json(struct fx *f, const char *json, struct ticket_intake_res
     if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->fx.ft->lock);
-    assert_int_equal(ticket_intake_alert(f->fx.ft->writer, alert, yq_time_now(), res), 0);
-    pthread_mutex_unlock(&f->fx.ft->lock);
+    intake_alert(f, alert, res);
     if (!decoded) {
         yq_alert_release(&own);
     }
 }
 
+/* A ticket of department dept for item id ("rss:a1"), titled title; its number into number. */
 static void intake(struct fx *f, const char *id, const char *dept, const char *title, char *number)
 {
-    char json[2048];
+    char rule[64], url[128];
+    const struct web_fixture_alert_spec spec = {
+        id, dept, rule, id, "ak-news", url, title, "汉滨征地补偿款迟迟未发放"};
     struct ticket_intake_result res;
-    char now[32];
+    struct yq_alert alert;
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-%s\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
-             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"ak-news\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/%s\",\"title\":\"%s\","
-             "\"text\":\"汉滨征地补偿款迟迟未发放\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             id, now, dept, id, dept, id, id, title, now);
-    intake_json(f, json, &res, NULL);
+    snprintf(rule, sizeof(rule), "r-%s", id);
+    snprintf(url, sizeof(url), "http://news.example/%s", id);
+    web_fixture_alert(&spec, &alert);
+    intake_alert(f, &alert, &res);
+    yq_alert_release(&alert);
     snprintf(number, 32, "%s", res.number);
 }
 
