@@ -370,22 +370,79 @@ int silence_revoke(struct ticket_store *store, int64_t id, const char *by, int64
     "id, match_kind, match_value, reason, created_by, created_at, expires_at, revoked_at, "       \
     "revoked_by, hit_count"
 
+/* How one column of a row becomes a JSON value (row_json()). */
+enum json_col_kind {
+    JC_INT,          /* an integer */
+    JC_TEXT,         /* text(): NULL reads as "" */
+    JC_WHEN,         /* seconds as Beijing time (when_bj()) */
+    JC_WHEN_OR_NULL, /* as JC_WHEN; SQL NULL as null */
+    JC_JSON_ARRAY,   /* stored JSON text; [] when it is not an array */
+};
+
+/* A member of a row's JSON object: name and how its column reads. */
+struct json_col {
+    const char *name;
+    enum json_col_kind kind;
+};
+
+/* Column i of st's row as kind says (new reference), NULL on ERR_NOMEM. */
+static json_t *col_json(sqlite3_stmt *st, int i, enum json_col_kind kind)
+{
+    json_t *v;
+
+    switch (kind) {
+    case JC_INT:
+        return json_integer((json_int_t)sqlite3_column_int64(st, i));
+    case JC_TEXT:
+        return text((const char *)sqlite3_column_text(st, i));
+    case JC_WHEN:
+        return when_bj(sqlite3_column_int64(st, i));
+    case JC_WHEN_OR_NULL:
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
+                                                         : when_bj(sqlite3_column_int64(st, i));
+    case JC_JSON_ARRAY:
+        v = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
+        if (!json_is_array(v)) {
+            json_decref(v);
+            v = json_array();
+        }
+        return v;
+    }
+    return NULL;
+}
+
+/* The row of st as a JSON object: column i as member cols[i] (n of them). NULL on ERR_NOMEM. */
+static json_t *row_json(sqlite3_stmt *st, const struct json_col *cols, size_t n)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; o && i < n; i++) {
+        if (json_object_set_new(o, cols[i].name, col_json(st, (int)i, cols[i].kind)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
 static json_t *silence_row_json(sqlite3_stmt *st, int64_t now)
 {
+    /* the members in SILENCE_COLUMNS order, then "active" */
+    static const struct json_col cols[] = {{"id", JC_INT},          {"kind", JC_TEXT},
+                                           {"value", JC_TEXT},      {"reason", JC_TEXT},
+                                           {"created_by", JC_TEXT}, {"created_at", JC_WHEN},
+                                           {"expires_at", JC_WHEN}, {"revoked_at", JC_WHEN_OR_NULL},
+                                           {"revoked_by", JC_TEXT}, {"hit_count", JC_INT}};
     int64_t created = sqlite3_column_int64(st, 5), expires = sqlite3_column_int64(st, 6);
     bool revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    json_t *o = row_json(st, cols, sizeof(cols) / sizeof(cols[0]));
 
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:b}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "kind",
-                     text((const char *)sqlite3_column_text(st, 1)), "value",
-                     text((const char *)sqlite3_column_text(st, 2)), "reason",
-                     text((const char *)sqlite3_column_text(st, 3)), "created_by",
-                     text((const char *)sqlite3_column_text(st, 4)), "created_at",
-                     when_bj(created), "expires_at", when_bj(expires), "revoked_at",
-                     revoked ? when_bj(sqlite3_column_int64(st, 7)) : json_null(),
-                     "revoked_by", text((const char *)sqlite3_column_text(st, 8)), "hit_count",
-                     (json_int_t)sqlite3_column_int64(st, 9), "active",
-                     !revoked && created <= now && now < expires);
+    if (o && json_object_set_new(o, "active",
+                                 json_boolean(!revoked && created <= now && now < expires)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
 }
 
 /*
@@ -778,24 +835,15 @@ int silence_record(struct ticket_store *store, int64_t silence_id, const struct 
 
 static json_t *silenced_row_json(sqlite3_stmt *st, int64_t now)
 {
-    json_t *rules = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
+    /* the members in SILENCED_COLUMNS order */
+    static const struct json_col cols[] = {
+        {"id", JC_INT},          {"silence_id", JC_INT}, {"event_key", JC_TEXT},
+        {"item_id", JC_TEXT},    {"level", JC_TEXT},     {"title", JC_TEXT},
+        {"source_id", JC_TEXT},  {"author", JC_TEXT},    {"rule_ids", JC_JSON_ARRAY},
+        {"matched_at", JC_WHEN}, {"at", JC_WHEN}};
 
     (void)now;
-    if (!json_is_array(rules)) {
-        json_decref(rules);
-        rules = json_array();
-    }
-    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "silence_id",
-                     (json_int_t)sqlite3_column_int64(st, 1), "event_key",
-                     text((const char *)sqlite3_column_text(st, 2)), "item_id",
-                     text((const char *)sqlite3_column_text(st, 3)), "level",
-                     text((const char *)sqlite3_column_text(st, 4)), "title",
-                     text((const char *)sqlite3_column_text(st, 5)), "source_id",
-                     text((const char *)sqlite3_column_text(st, 6)), "author",
-                     text((const char *)sqlite3_column_text(st, 7)), "rule_ids", rules,
-                     "matched_at", when_bj(sqlite3_column_int64(st, 9)), "at",
-                     when_bj(sqlite3_column_int64(st, 10)));
+    return row_json(st, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t max, json_t **out)
