@@ -767,26 +767,40 @@ static char *rule_ids_json(const struct yq_alert *a)
     return s;
 }
 
+/*
+ * 0 when silence id exists; ERR_NOT_FOUND when it does not (the store's message in Chinese and
+ * English when for_person, else in English); or ticket_store_fail()'s code for what.
+ */
+static int silence_exists(struct ticket_store *store, int64_t id, const char *what,
+                          bool for_person)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st, what);
+
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        return for_person ? refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)",
+                                   (long long)id, (long long)id)
+                          : refuse(store, ERR_NOT_FOUND, "no silence %lld", (long long)id);
+    }
+    return rc == SQLITE_ROW ? 0 : ticket_store_fail(store, rc, what);
+}
+
 int silence_record(struct ticket_store *store, int64_t silence_id, const struct yq_alert *alert,
                    int64_t now)
 {
     sqlite3_stmt *st = NULL;
     char *enc = NULL, *rules = NULL;
-    int err, rc;
+    int err;
 
-    err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st,
-                               "silence record read");
+    err = silence_exists(store, silence_id, "silence record read", false);
     if (err) {
         return err;
-    }
-    sqlite3_bind_int64(st, 1, silence_id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
-        return refuse(store, ERR_NOT_FOUND, "no silence %lld", (long long)silence_id);
-    }
-    if (rc != SQLITE_ROW) {
-        return ticket_store_fail(store, rc, "silence record read");
     }
     err = yq_alert_encode(alert, &enc, NULL);
     if (!err && !(rules = rule_ids_json(alert))) {
@@ -849,7 +863,7 @@ static json_t *silenced_row_json(sqlite3_stmt *st, int64_t now)
 int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t max, json_t **out)
 {
     sqlite3_stmt *st = NULL;
-    int err, rc;
+    int err;
 
     *out = NULL;
     if (max == 0) {
@@ -859,20 +873,9 @@ int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t m
         max = SILENCE_ALERTS_LIST_MAX_ROWS;
     }
     if (silence_id > 0) {
-        err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st,
-                                   "silence alerts read");
+        err = silence_exists(store, silence_id, "silence alerts read", true);
         if (err) {
             return err;
-        }
-        sqlite3_bind_int64(st, 1, silence_id);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE) {
-            return refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)",
-                          (long long)silence_id, (long long)silence_id);
-        }
-        if (rc != SQLITE_ROW) {
-            return ticket_store_fail(store, rc, "silence alerts read");
         }
     }
     err = ticket_store_prepare(store,
