@@ -114,8 +114,8 @@ int web_fixture_teardown(void **state)
     return 0;
 }
 
-void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
-                             bool admin)
+struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
+                                 const char *dept_a, const char *dept_b, bool admin)
 {
     struct web_cfg cfg;
     struct web *w;
@@ -128,7 +128,7 @@ void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const ch
     cfg.sse_poll_ms = 100;
     cfg.auth.pwhash_opslimit = 1;
     cfg.auth.pwhash_memlimit = 8192;
-    w = web_new(&cfg, f->ft->path, ticket_fixture_ops, ticket_fixture_ctx(f->ft), err, sizeof(err));
+    w = web_new(&cfg, dbpath, ops, ctx, err, sizeof(err));
     if (!w) {
         fail_msg("web_new: %s", err);
     }
@@ -148,6 +148,13 @@ void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const ch
                                   "liaison-password-a", false, yq_time_now(), NULL, err,
                                   sizeof(err)),
                      0);
-    f->w = w;
+    return w;
+}
+
+void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
+                             bool admin)
+{
+    f->w = web_fixture_web_over(f->ft->path, ticket_fixture_ops, ticket_fixture_ctx(f->ft), dept_a,
+                                dept_b, admin);
     web_fixture_serve(f, 0);
 }

@@ -44,12 +44,20 @@ void web_fixture_user(struct web_fixture *f, const char *name, const char *role,
 void web_fixture_serve(struct web_fixture *f, unsigned connection_limit);
 
 /*
- * Serve a web over f->ft (the caller's ticket_fixture_new(), filled as the test needs) through
- * its ops, exactly as the notifier serves it, on the store's own database file, with the
- * settings the notifier tests use (quick password hashing, no Redis, 100 ms event polls), the
- * departments dept_a and dept_b, and the users duty1 (duty-password-1), liaison-a of dept_a
- * (liaison-password-a) and, when admin, admin1 (admin-password-1). Sets f->w, f->srv and
- * f->port; web_fixture_close() ends it all. Fails the test on error.
+ * A web over the caller's own ticket store seam (ops and ctx borrowed, e.g. the notifier's
+ * web_notifier_ops), on the database dbpath, with the settings the notifier tests use (quick
+ * password hashing, no Redis, 100 ms event polls), the departments dept_a and dept_b, and the
+ * users duty1 (duty-password-1), liaison-a of dept_a (liaison-password-a) and, when admin,
+ * admin1 (admin-password-1). Fails the test on error. New web: web_free().
+ */
+struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
+                                 const char *dept_a, const char *dept_b, bool admin);
+
+/*
+ * Serve f->ft (the caller's ticket_fixture_new(), filled as the test needs) through its
+ * ops, exactly as the notifier serves it: web_fixture_web_over() on the store's own database
+ * file, then web_fixture_serve(). Sets f->w, f->srv and f->port; web_fixture_close() ends it
+ * all. Fails the test on error.
  */
 void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
                              bool admin);
