@@ -9,10 +9,10 @@
 #include "norm.h"
 #include "rule_expr.h"
 #include "rules.h"
+#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /* The one rule a query compiles to (its id shows nowhere but in the matcher's messages). */
 #define QUERY_RULE_ID "search"
@@ -23,13 +23,13 @@
 
 struct archive_query {
     char *text;
-    struct rule_set *rs;                /* NULL: empty query */
-    struct archive_narrow *nodes;       /* n_nodes, nodes[0] the root */
+    struct rule_set *rs;          /* NULL: empty query */
+    struct archive_narrow *nodes; /* n_nodes, nodes[0] the root */
     size_t n_nodes;
     const struct archive_narrow **kids; /* every node's kids, one array */
     char **terms;                       /* normalised terms of TERM nodes (owned) */
     size_t n_terms;
-    const struct archive_narrow *root;  /* NULL: narrows nothing */
+    const struct archive_narrow *root; /* NULL: narrows nothing */
 };
 
 /* ------------------------------------------------------------ compile */
@@ -145,8 +145,8 @@ static bool blank_text(const char *s)
 static int build_rule_set(struct archive_query *q, char *errbuf, size_t errlen)
 {
     json_t *doc = json_pack("{s:i, s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "version", 0, "rules",
-                            "id", QUERY_RULE_ID, "name", "检索", "department", "-", "level",
-                            "IV", "scope", "all", "expr", q->text);
+                            "id", QUERY_RULE_ID, "name", "检索", "department", "-", "level", "IV",
+                            "scope", "all", "expr", q->text);
     char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     char why[512] = "";
     int err;
@@ -170,8 +170,7 @@ static int build_rule_set(struct archive_query *q, char *errbuf, size_t errlen)
     return err;
 }
 
-int archive_query_compile(const char *text, struct archive_query **out, char *errbuf,
-                          size_t errlen)
+int archive_query_compile(const char *text, struct archive_query **out, char *errbuf, size_t errlen)
 {
     struct archive_query *q;
     struct rule_expr *e = NULL;
@@ -395,18 +394,17 @@ struct run {
     bool stopped; /* time sort: stopped at the count cap or the walk's budget */
     /* time sort: the walk in time order without the index (see archive_query.h "Plans") */
     bool probing;
-    bool probe_failed;      /* the walk would not fill the page in its budget: use the index */
-    size_t probe_rows;      /* the walk's budget of candidates */
+    bool probe_failed;       /* the walk would not fill the page in its budget: use the index */
+    size_t probe_rows;       /* the walk's budget of candidates */
     size_t phase_candidates; /* candidates of the current plan (the caps count these) */
-    int err;      /* a visitor's or matcher's error */
+    int err;                 /* a visitor's or matcher's error */
 };
 
 /*
  * Decide row with the matcher: *hit, and mr filled (release it). An empty query admits every
  * row with no highlights.
  */
-static int decide(struct run *r, const struct archive_row *row, struct match_result *mr,
-                  bool *hit)
+static int decide(struct run *r, const struct archive_row *row, struct match_result *mr, bool *hit)
 {
     int err;
     memset(mr, 0, sizeof(*mr));
@@ -674,8 +672,8 @@ static json_t *spans_json(const struct archive_span *s, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
-        if (json_array_append_new(arr, json_pack("[I, I]", (json_int_t)s[i].start,
-                                                 (json_int_t)s[i].end))) {
+        if (json_array_append_new(
+                arr, json_pack("[I, I]", (json_int_t)s[i].start, (json_int_t)s[i].end))) {
             json_decref(arr);
             arr = NULL;
         }
@@ -694,18 +692,16 @@ json_t *archive_hit_json(const struct archive_hit *h)
         rc = json_array_append_new(
             matches, json_pack("{s:s, s:s, s:s, s:s, s:s}", "rule_id", m->rule_id ? m->rule_id : "",
                                "rule_group", m->rule_group ? m->rule_group : "", "department",
-                               m->department ? m->department : "", "level",
-                               yq_level_name(m->level), "event_key",
-                               m->event_key ? m->event_key : ""));
+                               m->department ? m->department : "", "level", yq_level_name(m->level),
+                               "event_key", m->event_key ? m->event_key : ""));
     }
     if (rc == 0) {
-        rc |= json_object_set_new(obj, "time",
-                                  json_string(yq_time_format_utc(h->row.time_s, tbuf, sizeof(tbuf))));
+        rc |= json_object_set_new(
+            obj, "time", json_string(yq_time_format_utc(h->row.time_s, tbuf, sizeof(tbuf))));
         rc |= json_object_set_new(obj, "heat", json_integer(h->row.heat));
-        rc |= json_object_set_new(obj, "sentiment",
-                                  h->row.has_sentiment
-                                      ? json_string(yq_sentiment_name(h->row.sentiment))
-                                      : json_null());
+        rc |= json_object_set_new(
+            obj, "sentiment",
+            h->row.has_sentiment ? json_string(yq_sentiment_name(h->row.sentiment)) : json_null());
         rc |= json_object_set(obj, "matches", matches);
         rc |= json_object_set_new(obj, "highlights",
                                   json_pack("{s:o, s:o}", "title", spans_json(h->title, h->n_title),
@@ -729,8 +725,8 @@ int archive_csv_field(struct yq_buf *b, const char *s)
     if (!s) {
         s = "";
     }
-    guard = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-            s[0] == '\r';
+    guard =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     quote = strpbrk(s, "\",\r\n") != NULL;
     if (quote) {
         err = yq_buf_addc(b, '"');
@@ -785,8 +781,13 @@ static int csv_row(const struct archive_row *row, const struct match_result *mr,
     int err = 0;
     const char *sentiment = row->has_sentiment ? yq_sentiment_label(row->sentiment) : "";
     const char *cells[] = {yq_time_format_shanghai(row->time_s, tbuf, sizeof(tbuf)),
-                           it->source, it->source_id, it->channel, it->author, it->title,
-                           it->text, it->url};
+                           it->source,
+                           it->source_id,
+                           it->channel,
+                           it->author,
+                           it->title,
+                           it->text,
+                           it->url};
 
     (void)mr;
     snprintf(heat, sizeof(heat), "%lld", (long long)row->heat);

@@ -46,7 +46,7 @@
 
 #include "archive.h"
 
-#define ARCHIVE_SEARCH_MAX_LIMIT 200      /* hits per page (API limit) */
+#define ARCHIVE_SEARCH_MAX_LIMIT 200 /* hits per page (API limit) */
 #define ARCHIVE_SEARCH_DEFAULT_LIMIT 20
 #define ARCHIVE_SEARCH_MAX_OFFSET 100000  /* deeper paging: narrow the time range */
 #define ARCHIVE_SEARCH_COUNT_CAP 1000     /* time sort: hits counted for the total */

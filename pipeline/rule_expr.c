@@ -703,9 +703,9 @@ int rule_expr_narrow(const struct rule_expr *e, struct rule_narrow **out)
             err = pos[sp - 1] && neg[sp - 1] ? 0 : ERR_NOMEM;
             break;
         case OP_NEAR:
-            pos[sp] = narrow_join(RULE_NARROW_AND,
-                                  narrow_node(RULE_NARROW_TERM, e->nears[op->term].a),
-                                  narrow_node(RULE_NARROW_TERM, e->nears[op->term].b));
+            pos[sp] =
+                narrow_join(RULE_NARROW_AND, narrow_node(RULE_NARROW_TERM, e->nears[op->term].a),
+                            narrow_node(RULE_NARROW_TERM, e->nears[op->term].b));
             neg[sp] = narrow_node(RULE_NARROW_TRUE, 0);
             sp++;
             err = pos[sp - 1] && neg[sp - 1] ? 0 : ERR_NOMEM;

@@ -8,8 +8,8 @@
 
 #include "archive.h"
 #include "web_internal.h"
-#include "yq_err.h"
 #include "yq_banned.h"
+#include "yq_err.h"
 
 int web_archive(struct web *w, struct archive **out, char *errbuf, size_t errlen)
 {

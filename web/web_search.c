@@ -25,25 +25,24 @@
 #include "archive_query.h"
 #include "rules.h"
 #include "web_reply.h"
+#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_sqlite.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
-#include "yq_banned.h"
 
-#define SAVED_MAX_PER_USER 100     /* saved searches of one user */
-#define SAVED_NAME_MAX_CP 64       /* code points of a saved search's name */
+#define SAVED_MAX_PER_USER 100 /* saved searches of one user */
+#define SAVED_NAME_MAX_CP 64   /* code points of a saved search's name */
 #define SAVED_NAME_MAX_BYTES 256
 #define SAVED_FILTERS_MAX_BYTES 2048 /* the filters object as JSON */
 #define FILTER_VALUE_MAX_BYTES 256   /* one filter value (source, channel, ...) */
 #define CSV_BOM "\xEF\xBB\xBF"       /* so that spreadsheet programs read the CSV as UTF-8 */
 
 /* The filter keys a saved search keeps (the GET parameters other than q, offset, format). */
-static const char *const filter_keys[] = {"since",   "until",     "source", "source_id",
-                                          "channel", "matched",   "sentiment", "sort",
-                                          "limit"};
+static const char *const filter_keys[] = {"since",   "until",     "source", "source_id", "channel",
+                                          "matched", "sentiment", "sort",   "limit"};
 
 static const char *arg(struct web_call *call, const char *key)
 {
@@ -175,8 +174,7 @@ static const char *read_params(struct web_call *call, struct archive_search_opts
 }
 
 /* Roles: a liaison's forced filter. Returns false when the caller may not search at all. */
-static bool apply_role(const struct web_call *call, struct archive_search_opts *o,
-                       bool *restricted)
+static bool apply_role(const struct web_call *call, struct archive_search_opts *o, bool *restricted)
 {
     *restricted = false;
     switch (call->p.user.role) {
@@ -232,11 +230,11 @@ static void add_event_ids(struct web_call *call, json_t *hits)
     size_t i, k;
     json_t *hit, *m;
 
-    if (yq_sqlite_open(call->w->db_path, YQ_SQLITE_READONLY, call->w->cfg.auth.busy_timeout_ms,
-                       &db, why, sizeof(why)) != 0 ||
+    if (yq_sqlite_open(call->w->db_path, YQ_SQLITE_READONLY, call->w->cfg.auth.busy_timeout_ms, &db,
+                       why, sizeof(why)) != 0 ||
         yq_sqlite_has_table(db, "events", &has, why, sizeof(why)) != 0 || !has ||
-        yq_sqlite_prepare(db, "SELECT id FROM events WHERE event_key = ?1", &st, "event ids",
-                          why, sizeof(why)) != 0) {
+        yq_sqlite_prepare(db, "SELECT id FROM events WHERE event_key = ?1", &st, "event ids", why,
+                          sizeof(why)) != 0) {
         yq_sqlite_close(db);
         return;
     }
@@ -331,14 +329,13 @@ static enum MHD_Result route_search(struct web_call *call)
     if (hits) {
         add_event_ids(call, hits);
     }
-    out = json_pack("{s:s, s:I, s:b, s:b, s:b, s:I, s:I, s:s, s:b, s:I, s:s, s:o*, s:I}",
-                    "query", archive_query_text(q), "total", (json_int_t)res.total,
-                    "total_exact", res.total_exact, "heat_capped", res.heat_capped,
-                    "scan_capped", res.scan_capped, "offset", (json_int_t)o.offset, "limit",
-                    (json_int_t)o.limit, "sort", o.sort == ARCHIVE_SORT_HEAT ? "heat" : "time",
-                    "restricted", restricted, "candidates", (json_int_t)res.candidates, "plan",
-                    res.walked ? "walk" : "index", "hits", hits, "took_ms",
-                    (json_int_t)(yq_time_mono_ms() - t0));
+    out = json_pack("{s:s, s:I, s:b, s:b, s:b, s:I, s:I, s:s, s:b, s:I, s:s, s:o*, s:I}", "query",
+                    archive_query_text(q), "total", (json_int_t)res.total, "total_exact",
+                    res.total_exact, "heat_capped", res.heat_capped, "scan_capped", res.scan_capped,
+                    "offset", (json_int_t)o.offset, "limit", (json_int_t)o.limit, "sort",
+                    o.sort == ARCHIVE_SORT_HEAT ? "heat" : "time", "restricted", restricted,
+                    "candidates", (json_int_t)res.candidates, "plan", res.walked ? "walk" : "index",
+                    "hits", hits, "took_ms", (json_int_t)(yq_time_mono_ms() - t0));
     archive_query_free(q);
     archive_search_result_release(&res);
     if (!out) {
@@ -352,13 +349,14 @@ static enum MHD_Result route_search(struct web_call *call)
 static int saved_open(struct web_call *call, sqlite3 **db, char *why, size_t whylen)
 {
     bool has = false;
-    int err = yq_sqlite_open(call->w->db_path, 0, call->w->cfg.auth.busy_timeout_ms, db, why,
-                             whylen);
+    int err =
+        yq_sqlite_open(call->w->db_path, 0, call->w->cfg.auth.busy_timeout_ms, db, why, whylen);
     if (!err) {
         err = yq_sqlite_has_table(*db, "saved_searches", &has, why, whylen);
     }
     if (!err && !has) {
-        snprintf(why, whylen, "the database has no table saved_searches (ticket store migration 10)");
+        snprintf(why, whylen,
+                 "the database has no table saved_searches (ticket store migration 10)");
         err = ERR_NOT_FOUND;
     }
     if (err) {
@@ -386,12 +384,11 @@ static json_t *saved_row_json(sqlite3_stmt *st)
         json_decref(f);
         f = json_object();
     }
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "name",
-                     (const char *)sqlite3_column_text(st, 1), "query",
-                     (const char *)sqlite3_column_text(st, 2), "filters", f, "created_at",
-                     time_json(sqlite3_column_int64(st, 4)), "updated_at",
-                     time_json(sqlite3_column_int64(st, 5)));
+    return json_pack(
+        "{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
+        (const char *)sqlite3_column_text(st, 1), "query", (const char *)sqlite3_column_text(st, 2),
+        "filters", f, "created_at", time_json(sqlite3_column_int64(st, 4)), "updated_at",
+        time_json(sqlite3_column_int64(st, 5)));
 }
 
 static enum MHD_Result saved_list(struct web_call *call)
@@ -404,10 +401,11 @@ static enum MHD_Result saved_list(struct web_call *call)
 
     err = saved_open(call, &db, why, sizeof(why));
     if (!err) {
-        err = yq_sqlite_prepare(db,
-                                "SELECT id, name, query, filters, created_at, updated_at FROM "
-                                "saved_searches WHERE user_id = ?1 ORDER BY updated_at DESC, id DESC",
-                                &st, "saved list", why, sizeof(why));
+        err =
+            yq_sqlite_prepare(db,
+                              "SELECT id, name, query, filters, created_at, updated_at FROM "
+                              "saved_searches WHERE user_id = ?1 ORDER BY updated_at DESC, id DESC",
+                              &st, "saved list", why, sizeof(why));
     }
     if (!err) {
         sqlite3_bind_int64(st, 1, call->p.user.id);
@@ -557,10 +555,10 @@ static enum MHD_Result saved_create(struct web_call *call)
     }
     LOG_INFO("search saved user=%s id=%lld", YQ_Q(call->p.user.username), (long long)id);
     {
-        json_t *out = json_pack("{s:I, s:s, s:s, s:O, s:o, s:o}", "id", (json_int_t)id, "name",
-                                name, "query", query, "filters",
-                                filters ? filters : json_object(), "created_at",
-                                time_json(call->now), "updated_at", time_json(call->now));
+        json_t *out =
+            json_pack("{s:I, s:s, s:s, s:O, s:o, s:o}", "id", (json_int_t)id, "name", name, "query",
+                      query, "filters", filters ? filters : json_object(), "created_at",
+                      time_json(call->now), "updated_at", time_json(call->now));
         json_decref(body);
         return out ? web_reply_json(call, MHD_HTTP_CREATED, out) : MHD_NO;
     }
@@ -653,8 +651,8 @@ static int yaml_quoted(struct yq_buf *b, const char *s)
     return err ? err : yq_buf_addc(b, '"');
 }
 
-int web_search_draft_rule(int64_t id, const char *name, const char *query,
-                          const char *department, char **out, char *errbuf, size_t errlen)
+int web_search_draft_rule(int64_t id, const char *name, const char *query, const char *department,
+                          char **out, char *errbuf, size_t errlen)
 {
     struct yq_buf b;
     struct rule_set *rs = NULL;
@@ -662,14 +660,15 @@ int web_search_draft_rule(int64_t id, const char *name, const char *query,
 
     *out = NULL;
     yq_buf_init(&b, 64 * 1024);
-    err = yq_buf_addf(&b,
-                      "# 规则草稿：由保存的检索生成。推送前请核对 department（牵头部门）与 level，\n"
-                      "# 并先回测（yuqingctl rules backtest）。\n"
-                      "group: 检索草稿\n"
-                      "rules:\n"
-                      "  - id: search-%lld\n"
-                      "    name: ",
-                      (long long)id);
+    err =
+        yq_buf_addf(&b,
+                    "# 规则草稿：由保存的检索生成。推送前请核对 department（牵头部门）与 level，\n"
+                    "# 并先回测（yuqingctl rules backtest）。\n"
+                    "group: 检索草稿\n"
+                    "rules:\n"
+                    "  - id: search-%lld\n"
+                    "    name: ",
+                    (long long)id);
     err = err ? err : yaml_quoted(&b, name);
     err = err ? err : yq_buf_adds(&b, "\n    department: ");
     err = err ? err : yaml_quoted(&b, department && department[0] ? department : "待指定");
@@ -708,16 +707,15 @@ static enum MHD_Result saved_rule(struct web_call *call, int64_t id)
     if (err) {
         return reply_saved_error(call, err, why);
     }
-    err = web_search_draft_rule(id, name, query, call->p.user.department, &yaml, why,
-                                sizeof(why));
+    err = web_search_draft_rule(id, name, query, call->p.user.department, &yaml, why, sizeof(why));
     if (err) {
         free(name);
         free(query);
         return reply_query_error(call, err, why);
     }
     snprintf(file, sizeof(file), "search-%lld.yaml", (long long)id);
-    out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "query",
-                    query, "file", file, "yaml", yaml);
+    out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "query", query,
+                    "file", file, "yaml", yaml);
     free(name);
     free(query);
     free(yaml);

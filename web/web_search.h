@@ -20,7 +20,7 @@ enum MHD_Result web_route_search(struct web_call *call, const char *rest);
  * (department may be NULL). out: new NUL-terminated text (free()). Returns 0 or the rule
  * loader's error (ERR_PARSE, ERR_INVALID, ERR_TOO_BIG, ERR_NOMEM) with one line in errbuf.
  */
-int web_search_draft_rule(int64_t id, const char *name, const char *query,
-                          const char *department, char **out, char *errbuf, size_t errlen);
+int web_search_draft_rule(int64_t id, const char *name, const char *query, const char *department,
+                          char **out, char *errbuf, size_t errlen);
 
 #endif

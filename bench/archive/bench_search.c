@@ -85,8 +85,8 @@ static int fill_peer(const char *path, size_t n, int64_t start, int64_t days)
                            "BEGIN",
                            NULL, NULL, NULL);
     rc = rc ? rc
-            : sqlite3_prepare_v2(db, "INSERT INTO items VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1,
-                                 &st, NULL);
+            : sqlite3_prepare_v2(db, "INSERT INTO items VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
+                                 NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct yq_item it;
         if (archive_bench_item(SEED, i, n, start, days, &it) != 0) {
@@ -104,9 +104,9 @@ static int fill_peer(const char *path, size_t n, int64_t start, int64_t days)
         yq_item_release(&it);
     }
     sqlite3_finalize(st);
-    rc = rc ? rc
-            : sqlite3_exec(db, "COMMIT; CREATE INDEX items_time ON items (time);", NULL, NULL,
-                           NULL);
+    rc =
+        rc ? rc
+           : sqlite3_exec(db, "COMMIT; CREATE INDEX items_time ON items (time);", NULL, NULL, NULL);
     if (rc) {
         fprintf(stderr, "peer: %s\n", sqlite3_errmsg(db));
     }

@@ -1,10 +1,10 @@
 #include "search_fixture.h"
 
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 
 struct sample {
     const char *id, *source, *source_id, *channel, *title, *text;
-    int64_t hours;                  /* published at BASE + hours * 3600 */
+    int64_t hours;                    /* published at BASE + hours * 3600 */
     int64_t reposts, comments, likes; /* metrics; all 0 = none */
     const char *rule, *group, *department, *event;
 };
@@ -31,14 +31,14 @@ static const struct sample samples[SEARCH_FIXTURE_ITEMS] = {
     {"wx:b:1:1", "wechat", "wx-xunyang", "旬陽生活", "旬陽縣徵地補償爭議持續",
      "多名村民就徵地補償問題向有關部門反映。", -3, 5, 5, 5, NULL, NULL, NULL, NULL},
     {"rss:a4", "rss", "rss-ankang-news", "安康新闻网", "全市征地工作会议召开",
-     "会议强调依法依规推进征地工作，做好群众工作，各项安置与补偿政策另行公布。", -4, 0, 0, 0,
-     NULL, NULL, NULL, NULL},
-    {"weibo:1005", "weibo", "wb-ads", "招聘小助手", "", "招聘：征地补偿政策咨询专员，月薪面议",
-     -5, 0, 0, 1, NULL, NULL, NULL, NULL},
+     "会议强调依法依规推进征地工作，做好群众工作，各项安置与补偿政策另行公布。", -4, 0, 0, 0, NULL,
+     NULL, NULL, NULL},
+    {"weibo:1005", "weibo", "wb-ads", "招聘小助手", "", "招聘：征地补偿政策咨询专员，月薪面议", -5,
+     0, 0, 1, NULL, NULL, NULL, NULL},
     {"rss:a6", "rss", "rss-ankang-news", "安康新闻网", "=HYPERLINK(\"http://evil\")",
      "含逗号,和\"引号\"的正文\n第二行 征地补偿", -6, 0, 0, 0, NULL, NULL, NULL, NULL},
-    {"weibo:1007", "weibo", "wb-hanbin", "汉滨区网友", "", "小区ＷｉＦｉ信号差，物业不管", -7, 0,
-     0, 0, "prop-01", "物业", "市住建局", "ev:E7"},
+    {"weibo:1007", "weibo", "wb-hanbin", "汉滨区网友", "", "小区ＷｉＦｉ信号差，物业不管", -7, 0, 0,
+     0, "prop-01", "物业", "市住建局", "ev:E7"},
     {"rss:a8", "rss", "rss-ankang-news", "安康新闻网", "去年征地补偿纠纷回顾",
      "回顾去年征地补偿纠纷的处理。", -960, 0, 0, 0, NULL, NULL, NULL, NULL},
 };

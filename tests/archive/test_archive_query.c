@@ -4,11 +4,11 @@
  * NEAR, negation, traditional -> simplified, width and case, filters, sorting, paging, caps,
  * highlights on the original text, stored matches, and the CSV export's quoting.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,13 +130,12 @@ static void test_compile_errors(void **state)
 static void test_narrowing_is_normalised(void **state)
 {
     struct archive_query *q = NULL;
-    const struct archive_narrow *n, *or;
+    const struct archive_narrow *n, * or ;
     char err[512] = "";
 
     (void)state;
-    assert_int_equal(archive_query_compile("徵地 & (補償 | ＷＩＦＩ) & !招聘", &q, err,
-                                           sizeof(err)),
-                     0);
+    assert_int_equal(
+        archive_query_compile("徵地 & (補償 | ＷＩＦＩ) & !招聘", &q, err, sizeof(err)), 0);
     n = archive_query_narrow(q);
     assert_non_null(n);
     assert_int_equal(n->kind, ARCHIVE_NARROW_AND);
@@ -155,8 +154,7 @@ static void test_finds_unmatched_items(void **state)
 {
     struct archive_search_opts o = recent();
     /* every item with both terms, matched or not, the traditional one too; newest first */
-    expect_ids(*state, "征地 & 补偿", &o, "weibo:1001 rss:a2 wx:b:1:1 rss:a4 weibo:1005 rss:a6",
-               6);
+    expect_ids(*state, "征地 & 补偿", &o, "weibo:1001 rss:a2 wx:b:1:1 rss:a4 weibo:1005 rss:a6", 6);
     o.filter.matched = 2;
     expect_ids(*state, "征地 & 补偿", &o, "rss:a2 wx:b:1:1 rss:a4 weibo:1005 rss:a6", 5);
     o.filter.matched = 1;
@@ -238,8 +236,7 @@ static void test_heat_sort_and_paging(void **state)
 
     o.sort = ARCHIVE_SORT_HEAT;
     /* 290, 30, 1, then the zero-heat ones newest first */
-    expect_ids(*state, "征地 & 补偿", &o, "weibo:1001 wx:b:1:1 weibo:1005 rss:a2 rss:a4 rss:a6",
-               6);
+    expect_ids(*state, "征地 & 补偿", &o, "weibo:1001 wx:b:1:1 weibo:1005 rss:a2 rss:a4 rss:a6", 6);
     o.offset = 1;
     o.limit = 2;
     expect_ids(*state, "征地 & 补偿", &o, "wx:b:1:1 weibo:1005", 6);
@@ -305,9 +302,9 @@ static void test_heat_sort_and_paging(void **state)
         struct archive_query *q = NULL;
         char err[256] = "";
         assert_int_equal(archive_query_compile("征地", &q, err, sizeof(err)), 0);
-        assert_int_equal(archive_search(((struct search_fixture *)*state)->a, q, &o, &res, err,
-                                        sizeof(err)),
-                         ERR_INVALID);
+        assert_int_equal(
+            archive_search(((struct search_fixture *)*state)->a, q, &o, &res, err, sizeof(err)),
+            ERR_INVALID);
         archive_search_result_release(&res);
         archive_query_free(q);
     }
@@ -347,18 +344,16 @@ static void test_highlights_and_matches(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "id")), "weibo:1001");
     assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-11-19T23:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(j, "heat")), 290);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(j, "matches"), 0),
-                                          "department")),
-        "市自然资源局");
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(j, "matches"), 0),
-                                          "level")),
-        "III");
-    assert_int_equal(json_integer_value(json_array_get(
-                         json_array_get(json_object_get(json_object_get(j, "highlights"), "text"), 0),
-                         1)),
-                     10);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "matches"), 0), "department")),
+                        "市自然资源局");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "matches"), 0), "level")),
+                        "III");
+    assert_int_equal(
+        json_integer_value(json_array_get(
+            json_array_get(json_object_get(json_object_get(j, "highlights"), "text"), 0), 1)),
+        10);
     json_decref(j);
     archive_search_result_release(&res);
 
@@ -410,16 +405,18 @@ static void test_csv_export(void **state)
     assert_int_equal(archive_search_csv(f->a, q, &o, 0, &csv, &len, &rows, err, sizeof(err)), 0);
     assert_int_equal(rows, 6);
     assert_int_equal(strlen(csv), len);
-    assert_int_equal(strncmp(csv, "时间,来源类型,来源,账号,作者,标题,正文,链接,热度,情感,命中规则,事件\r\n",
-                             strlen("时间,来源类型,来源,账号,作者,标题,正文,链接,热度,情感,命中规则,事件\r\n")),
-                     0);
+    assert_int_equal(
+        strncmp(csv, "时间,来源类型,来源,账号,作者,标题,正文,链接,热度,情感,命中规则,事件\r\n",
+                strlen("时间,来源类型,来源,账号,作者,标题,正文,链接,热度,情感,命中规则,事件\r\n")),
+        0);
     /* the first row: Beijing time, the matched rule and event */
     assert_non_null(strstr(csv, "\r\n2026-11-20 07:00,weibo,wb-hanbin,汉滨区网友,汉滨区网友,,"));
     assert_non_null(strstr(csv, ",290,"));
     assert_non_null(strstr(csv, ",land-01,ev:E1\r\n"));
     /* the hostile row: formula guarded and quoted, quotes doubled, the newline kept quoted */
-    assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://evil\"\")\",\"含逗号,和\"\"引号\"\"的正文\n"
-                                "第二行 征地补偿\","));
+    assert_non_null(strstr(csv,
+                           ",\"'=HYPERLINK(\"\"http://evil\"\")\",\"含逗号,和\"\"引号\"\"的正文\n"
+                           "第二行 征地补偿\","));
     free(csv);
 
     /* bounded rows */

@@ -374,10 +374,10 @@ static void test_narrow_shapes(void **state)
         {"(a | b) & c", "((a | b) & c)"},
         {"a & !b", "a"},
         {"!!a", "a"},
-        {"a & !(b | !c)", "(a & c)"},         /* !(b | !c) = !b & c */
-        {"!(!a | !b)", "(a & b)"},            /* De Morgan */
+        {"a & !(b | !c)", "(a & c)"}, /* !(b | !c) = !b & c */
+        {"!(!a | !b)", "(a & b)"},    /* De Morgan */
         {"a | !b & c", "(a | c)"},
-        {"a & (b | !c)", "a"},                /* b | TRUE = TRUE */
+        {"a & (b | !c)", "a"}, /* b | TRUE = TRUE */
         {"NEAR/5(征地, 补偿)", "(征地 & 补偿)"},
         {"安康 & NEAR/10(征地, 补偿)", "(安康 & 征地 & 补偿)"},
         {"a & !NEAR/3(b, c)", "a"},
@@ -407,8 +407,12 @@ static void test_narrow_shapes(void **state)
 static void test_narrow_is_necessary(void **state)
 {
     static const char *exprs[] = {
-        "a & !(b & !c)", "a | b & !c", "!(a & !b) & c", "NEAR/1(a, b) & !c | d & !(a | !c)",
-        "(a | !b) & (c | d) & !(!a & d)", "!(!(a | b) & !(c & !d))",
+        "a & !(b & !c)",
+        "a | b & !c",
+        "!(a & !b) & c",
+        "NEAR/1(a, b) & !c | d & !(a | !c)",
+        "(a | !b) & (c | d) & !(!a & d)",
+        "!(!(a | b) & !(c & !d))",
     };
     (void)state;
     for (size_t c = 0; c < sizeof(exprs) / sizeof(exprs[0]); c++) {
@@ -433,8 +437,7 @@ static void test_narrow_is_necessary(void **state)
                 possible = possible && (!occ[nt + k] || (occ[a] && occ[b]));
             }
             if (possible && rule_expr_eval(e, occ) && !narrow_eval(n, occ)) {
-                fail_msg("'%s': true for assignment %u but the narrowing is false", exprs[c],
-                         bits);
+                fail_msg("'%s': true for assignment %u but the narrowing is false", exprs[c], bits);
             }
         }
         rule_narrow_free(n);

@@ -5,11 +5,11 @@
  * filters, sorting and paging, the liaison's restriction, CSV quoting, saved-search CRUD and
  * ownership, the draft rule, a bad query (400) and no archive (503).
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +46,8 @@ static void add_user(struct web *w, const char *name, enum web_role role, const 
                      const char *pass)
 {
     char err[256] = "";
-    if (web_user_add(web_get_auth(w), name, NULL, role, dept, pass, false, yq_time_now(), NULL,
-                     err, sizeof(err)) != 0) {
+    if (web_user_add(web_get_auth(w), name, NULL, role, dept, pass, false, yq_time_now(), NULL, err,
+                     sizeof(err)) != 0) {
         fail_msg("web_user_add %s: %s", name, err);
     }
 }
@@ -178,18 +178,16 @@ static void test_search_language(void **state)
                          json_array_get(json_object_get(hit, "matches"), 0), "event_id")),
                      41);
     /* highlights: code points into the original text */
-    assert_int_equal(json_integer_value(json_array_get(
-                         json_array_get(json_object_get(json_object_get(hit, "highlights"), "text"),
-                                        0),
-                         0)),
-                     6);
+    assert_int_equal(
+        json_integer_value(json_array_get(
+            json_array_get(json_object_get(json_object_get(hit, "highlights"), "text"), 0), 0)),
+        6);
     /* the traditional-script post: its title highlighted at 徵地補償 */
     hit = json_array_get(json_object_get(v, "hits"), 2);
-    assert_int_equal(json_integer_value(json_array_get(
-                         json_array_get(json_object_get(json_object_get(hit, "highlights"), "title"),
-                                        0),
-                         1)),
-                     7);
+    assert_int_equal(
+        json_integer_value(json_array_get(
+            json_array_get(json_object_get(json_object_get(hit, "highlights"), "title"), 0), 1)),
+        7);
     assert_true(json_is_array(json_object_get(hit, "matches")));
     assert_int_equal(json_array_size(json_object_get(hit, "matches")), 0);
     json_decref(v);
@@ -278,9 +276,10 @@ static void test_bad_query_and_csv(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.content_type, "text/csv"));
     assert_non_null(strstr(r.content_disposition, "attachment"));
-    assert_int_equal(memcmp(r.body, "\xEF\xBB\xBF时间,来源类型,", strlen("\xEF\xBB\xBF时间,来源类型,")),
-                     0);
-    assert_non_null(strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil\"\")\",\"含逗号,和\"\"引号\"\""));
+    assert_int_equal(
+        memcmp(r.body, "\xEF\xBB\xBF时间,来源类型,", strlen("\xEF\xBB\xBF时间,来源类型,")), 0);
+    assert_non_null(
+        strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil\"\")\",\"含逗号,和\"\"引号\"\""));
     assert_non_null(strstr(r.body, ",招聘：征地补偿政策咨询专员，月薪面议,"));
     resp_release(&r);
 }
@@ -295,9 +294,8 @@ static long post_saved(struct env *e, const struct client *cl, const char *body,
     if (id && status == 201) {
         json_t *v = json_loads(r.body, 0, NULL);
         *id = json_integer_value(json_object_get(v, "id"));
-        assert_string_equal(json_string_value(json_object_get(json_object_get(v, "filters"),
-                                                              "sort")),
-                            "heat");
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(v, "filters"), "sort")), "heat");
         json_decref(v);
     }
     resp_release(&r);
@@ -321,9 +319,9 @@ static void test_saved_searches(void **state)
                      201);
     assert_true(id > 0);
     /* same name again: 409; a bad query: 400; an empty one: 400; an unknown filter: 400 */
-    assert_int_equal(post_saved(e, &e->duty,
-                                "{\"name\":\"征地补偿\",\"query\":\"征地\",\"filters\":{}}", NULL),
-                     409);
+    assert_int_equal(
+        post_saved(e, &e->duty, "{\"name\":\"征地补偿\",\"query\":\"征地\",\"filters\":{}}", NULL),
+        409);
     assert_int_equal(post_saved(e, &e->duty, "{\"name\":\"x\",\"query\":\"征地 &\"}", NULL), 400);
     assert_int_equal(post_saved(e, &e->duty, "{\"name\":\"x\",\"query\":\"  \"}", NULL), 400);
     assert_int_equal(post_saved(e, &e->duty,
@@ -335,22 +333,22 @@ static void test_saved_searches(void **state)
     nocsrf.csrf[0] = '\0';
     assert_int_equal(post_saved(e, &nocsrf, "{\"name\":\"y\",\"query\":\"征地\"}", NULL), 403);
     /* the liaison saves one of their own */
-    assert_int_equal(post_saved(e, &e->liaison,
-                                "{\"name\":\"我的\",\"query\":\"补偿\",\"filters\":{\"sort\":\"heat\"}}",
-                                &id2),
-                     201);
+    assert_int_equal(
+        post_saved(e, &e->liaison,
+                   "{\"name\":\"我的\",\"query\":\"补偿\",\"filters\":{\"sort\":\"heat\"}}", &id2),
+        201);
 
     v = http_get_json(e->port, &e->duty, "/api/search/saved");
     assert_int_equal(json_array_size(json_object_get(v, "saved")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(v, "saved"), 0), "query")),
-                        "征地 & 补偿 & !招聘");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(v, "saved"), 0), "query")),
+        "征地 & 补偿 & !招聘");
     json_decref(v);
     v = http_get_json(e->port, &e->liaison, "/api/search/saved");
     assert_int_equal(json_array_size(json_object_get(v, "saved")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(v, "saved"), 0), "name")),
-                        "我的");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(v, "saved"), 0), "name")),
+        "我的");
     json_decref(v);
 
     /* another user's saved search: not found, neither its rule nor its deletion */
@@ -365,8 +363,8 @@ static void test_saved_searches(void **state)
 
     /* the draft rule: a rule file the rule loader accepts, the query as its expression */
     v = http_get_json(e->port, &e->duty, path);
-    assert_non_null(strstr(json_string_value(json_object_get(v, "yaml")),
-                           "expr: \"征地 & 补偿 & !招聘\"\n"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(v, "yaml")), "expr: \"征地 & 补偿 & !招聘\"\n"));
     rs = rule_set_new();
     assert_non_null(rs);
     if (rule_set_add_yaml(rs, "draft.yaml", json_string_value(json_object_get(v, "yaml")),
