@@ -1,10 +1,11 @@
 #include "search_fixture.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include <dirent.h>
 #include <stdio.h>

@@ -4,11 +4,12 @@
  * NEAR, negation, traditional -> simplified, width and case, filters, sorting, paging, caps,
  * highlights on the original text, stored matches, and the CSV export's quoting.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

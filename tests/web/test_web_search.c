@@ -5,11 +5,12 @@
  * filters, sorting and paging, the liaison's restriction, CSV quoting, saved-search CRUD and
  * ownership, the draft rule, a bad query (400) and no archive (503).
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
