@@ -1,0 +1,956 @@
+#include "archive_backtest.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "match.h"
+#include "norm.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define BAND_BUCKETS 65536
+#define N_BANDS 4
+#define N_COUNTS 4 /* per rule: draft hits, live hits, gained, lost */
+
+enum { CNT_DRAFT = 0, CNT_LIVE = 1, CNT_GAINED = 2, CNT_LOST = 3 };
+
+/* A draft hit kept for event grouping after the scan. */
+struct bt_hit {
+    int64_t time_s;
+    char *own;         /* "ev:<item id>": its own event when it joins no other */
+    char *key;         /* archived event key or "ev:<reply_to>"; NULL: group by SimHash */
+    uint64_t simhash;
+    uint32_t n_features;
+    uint32_t n_rules;  /* union rule indexes at rules[rules_off ..] of the thread */
+    size_t rules_off;
+    const char *event; /* after grouping: the event's key (borrowed from some hit) */
+    uint32_t event_id;
+};
+
+struct bt_run;
+
+/* One scanning thread: its own archive handle, scratch, counters and samples. */
+struct bt_thread {
+    struct bt_run *run;
+    struct archive *a;
+    int64_t since_s, until_s;
+    struct match_scratch *ms;
+    struct norm_text nbuf;
+    size_t *counts;                    /* n_union * N_COUNTS */
+    struct backtest_sample **samples;  /* n_union * BACKTEST_N_KINDS arrays of run->samples */
+    size_t *n_samples;                 /* n_union * BACKTEST_N_KINDS */
+    uint32_t *live_mark;               /* n_union stamps: live rule matched this item */
+    uint32_t *draft_mark;
+    uint32_t stamp;
+    struct bt_hit *hits;
+    size_t n_hits, cap_hits;
+    uint32_t *rules;                   /* union rule indexes of the hits */
+    size_t n_rules, cap_rules;
+    size_t scanned, items_draft, items_live;
+    int err;
+    char errbuf[512];
+    pthread_t tid;
+};
+
+struct bt_run {
+    const struct rule_set *draft, *live;
+    size_t n_union;
+    size_t *live_to_union; /* live rule j -> union index */
+    size_t samples;
+    size_t max_items;
+    atomic_size_t scanned;
+    const struct archive_narrow *narrow;
+};
+
+static void sample_release(struct backtest_sample *s)
+{
+    free(s->item_id);
+    free(s->title);
+    free(s->url);
+    for (size_t i = 0; i < s->n_terms; i++) {
+        free(s->terms[i]);
+    }
+    free(s->terms);
+    memset(s, 0, sizeof(*s));
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+/* Fill s from row and the rule's hits in mr (terms of rs). Returns 0 or ERR_NOMEM. */
+static int sample_fill(struct backtest_sample *s, const struct archive_row *row,
+                       const struct rule_set *rs, const struct match_rule *mr)
+{
+    memset(s, 0, sizeof(*s));
+    s->time_s = row->time_s;
+    s->item_id = dup_or_empty(row->item.id);
+    s->title = dup_or_empty(row->item.title);
+    s->url = dup_or_empty(row->item.url);
+    s->terms = calloc(BACKTEST_MAX_TERMS_SHOWN, sizeof(*s->terms));
+    if (!s->item_id || !s->title || !s->url || !s->terms) {
+        sample_release(s);
+        return ERR_NOMEM;
+    }
+    for (size_t h = 0; h < mr->n_hits && s->n_terms < BACKTEST_MAX_TERMS_SHOWN; h++) {
+        const char *t = rs->terms[mr->hits[h].term];
+        bool seen = false;
+        for (size_t k = 0; k < s->n_terms && !seen; k++) {
+            seen = strcmp(s->terms[k], t) == 0;
+        }
+        if (!seen) {
+            if (!(s->terms[s->n_terms] = strdup(t))) {
+                sample_release(s);
+                return ERR_NOMEM;
+            }
+            s->n_terms++;
+        }
+    }
+    return 0;
+}
+
+/* Keep row as a sample of (rule u, kind) when fewer than run->samples are kept. */
+static int keep_sample(struct bt_thread *t, size_t u, enum backtest_kind kind,
+                       const struct archive_row *row, const struct rule_set *rs,
+                       const struct match_rule *mr)
+{
+    size_t slot = u * BACKTEST_N_KINDS + kind;
+
+    if (t->n_samples[slot] >= t->run->samples) {
+        return 0;
+    }
+    if (!t->samples[slot]) {
+        t->samples[slot] = calloc(t->run->samples, sizeof(struct backtest_sample));
+        if (!t->samples[slot]) {
+            return ERR_NOMEM;
+        }
+    }
+    if (sample_fill(&t->samples[slot][t->n_samples[slot]], row, rs, mr) != 0) {
+        return ERR_NOMEM;
+    }
+    t->n_samples[slot]++;
+    return 0;
+}
+
+/* Remember a draft hit for event grouping. Returns 0 or ERR_NOMEM. */
+static int keep_hit(struct bt_thread *t, const struct archive_row *row,
+                    const struct match_result *md)
+{
+    struct bt_hit *h;
+    const char *key = NULL;
+
+    if (t->n_hits == t->cap_hits) {
+        size_t cap = t->cap_hits ? t->cap_hits * 2 : 1024;
+        struct bt_hit *n = realloc(t->hits, cap * sizeof(*n));
+        if (!n) {
+            return ERR_NOMEM;
+        }
+        t->hits = n;
+        t->cap_hits = cap;
+    }
+    if (t->n_rules + md->n_rules > t->cap_rules) {
+        size_t cap = t->cap_rules ? t->cap_rules * 2 : 4096;
+        uint32_t *n;
+        while (cap < t->n_rules + md->n_rules) {
+            cap *= 2;
+        }
+        n = realloc(t->rules, cap * sizeof(*n));
+        if (!n) {
+            return ERR_NOMEM;
+        }
+        t->rules = n;
+        t->cap_rules = cap;
+    }
+    h = &t->hits[t->n_hits];
+    memset(h, 0, sizeof(*h));
+    h->time_s = row->time_s;
+    {
+        size_t n = strlen(row->item.id ? row->item.id : "") + 4;
+        if ((h->own = malloc(n)) != NULL) {
+            snprintf(h->own, n, "ev:%s", row->item.id ? row->item.id : "");
+        }
+    }
+    for (size_t i = 0; i < row->n_matches && !key; i++) {
+        if (row->matches[i].event_key && row->matches[i].event_key[0]) {
+            key = row->matches[i].event_key;
+        }
+    }
+    if (key) {
+        h->key = strdup(key);
+    } else if (row->item.reply_to && row->item.reply_to[0]) {
+        size_t n = strlen(row->item.reply_to) + 4;
+        if ((h->key = malloc(n)) != NULL) {
+            snprintf(h->key, n, "ev:%s", row->item.reply_to);
+        }
+    }
+    if (!h->own || ((key || (row->item.reply_to && row->item.reply_to[0])) && !h->key)) {
+        free(h->own);
+        free(h->key);
+        return ERR_NOMEM;
+    }
+    {
+        size_t nf = 0;
+        int rc = event_simhash(&row->item, &t->nbuf, &h->simhash, &nf);
+        if (rc == ERR_NOMEM) {
+            free(h->own);
+            free(h->key);
+            return rc;
+        }
+        h->n_features = rc == 0 && nf < UINT32_MAX ? (uint32_t)nf : 0;
+    }
+    h->rules_off = t->n_rules;
+    for (size_t i = 0; i < md->n_rules; i++) {
+        t->rules[t->n_rules++] = (uint32_t)md->rules[i].rule; /* draft index = union index */
+    }
+    h->n_rules = (uint32_t)md->n_rules;
+    t->n_hits++;
+    return 0;
+}
+
+static int on_row(const struct archive_row *row, void *arg)
+{
+    struct bt_thread *t = arg;
+    const struct bt_run *run = t->run;
+    struct match_result md, ml;
+    int rc;
+
+    memset(&ml, 0, sizeof(ml));
+    if (run->max_items && atomic_fetch_add(&t->run->scanned, 1) >= run->max_items) {
+        return ERR_TOO_BIG;
+    }
+    t->scanned++;
+    rc = match_item(run->draft, t->ms, &row->item, &md);
+    if (rc == 0 && run->live) {
+        rc = match_item(run->live, t->ms, &row->item, &ml);
+    }
+    if (rc) {
+        goto done;
+    }
+    if (++t->stamp == 0) { /* wrapped: clear the marks once every 4 billion items */
+        memset(t->live_mark, 0, run->n_union * sizeof(*t->live_mark));
+        memset(t->draft_mark, 0, run->n_union * sizeof(*t->draft_mark));
+        t->stamp = 1;
+    }
+    t->items_draft += md.n_rules > 0;
+    t->items_live += ml.n_rules > 0;
+    for (size_t i = 0; i < ml.n_rules; i++) {
+        t->live_mark[run->live_to_union[ml.rules[i].rule]] = t->stamp;
+    }
+    for (size_t i = 0; i < md.n_rules; i++) {
+        size_t u = md.rules[i].rule;
+        t->draft_mark[u] = t->stamp;
+        t->counts[u * N_COUNTS + CNT_DRAFT]++;
+        rc = keep_sample(t, u, BACKTEST_HITS, row, run->draft, &md.rules[i]);
+        if (rc == 0 && t->live_mark[u] != t->stamp) {
+            t->counts[u * N_COUNTS + CNT_GAINED]++;
+            rc = keep_sample(t, u, BACKTEST_GAINED, row, run->draft, &md.rules[i]);
+        }
+        if (rc) {
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < ml.n_rules; i++) {
+        size_t u = run->live_to_union[ml.rules[i].rule];
+        t->counts[u * N_COUNTS + CNT_LIVE]++;
+        if (t->draft_mark[u] != t->stamp) {
+            t->counts[u * N_COUNTS + CNT_LOST]++;
+            rc = keep_sample(t, u, BACKTEST_LOST, row, run->live, &ml.rules[i]);
+            if (rc) {
+                goto done;
+            }
+        }
+    }
+    if (md.n_rules > 0) {
+        rc = keep_hit(t, row, &md);
+    }
+done:
+    match_result_release(&md);
+    match_result_release(&ml);
+    return rc;
+}
+
+static void *thread_main(void *arg)
+{
+    struct bt_thread *t = arg;
+    struct archive_filter f;
+
+    memset(&f, 0, sizeof(f));
+    f.since_s = t->since_s;
+    f.until_s = t->until_s;
+    f.order = ARCHIVE_NEWEST_FIRST;
+    f.narrow = t->run->narrow;
+    t->err = archive_scan(t->a, &f, on_row, t, t->errbuf, sizeof(t->errbuf));
+    if (t->err == ERR_TOO_BIG) {
+        snprintf(t->errbuf, sizeof(t->errbuf), "more than %zu items in the range",
+                 t->run->max_items);
+    } else if (t->err && !t->errbuf[0]) {
+        snprintf(t->errbuf, sizeof(t->errbuf), "backtest failed: %s", yq_strerror(t->err));
+    }
+    return NULL;
+}
+
+static int thread_init(struct bt_thread *t, struct bt_run *run, struct archive *a)
+{
+    size_t n = run->n_union ? run->n_union : 1;
+
+    memset(t, 0, sizeof(*t));
+    t->run = run;
+    t->a = a;
+    t->ms = match_scratch_new();
+    t->counts = calloc(n * N_COUNTS, sizeof(*t->counts));
+    t->samples = calloc(n * BACKTEST_N_KINDS, sizeof(*t->samples));
+    t->n_samples = calloc(n * BACKTEST_N_KINDS, sizeof(*t->n_samples));
+    t->live_mark = calloc(n, sizeof(*t->live_mark));
+    t->draft_mark = calloc(n, sizeof(*t->draft_mark));
+    return t->ms && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark
+               ? 0
+               : ERR_NOMEM;
+}
+
+static void thread_release(struct bt_thread *t)
+{
+    size_t n = t->run ? t->run->n_union : 0;
+
+    match_scratch_free(t->ms);
+    norm_text_release(&t->nbuf);
+    for (size_t i = 0; t->samples && i < n * BACKTEST_N_KINDS; i++) {
+        for (size_t k = 0; k < t->n_samples[i]; k++) {
+            sample_release(&t->samples[i][k]);
+        }
+        free(t->samples[i]);
+    }
+    for (size_t i = 0; i < t->n_hits; i++) {
+        free(t->hits[i].own);
+        free(t->hits[i].key);
+    }
+    free(t->samples);
+    free(t->n_samples);
+    free(t->counts);
+    free(t->live_mark);
+    free(t->draft_mark);
+    free(t->hits);
+    free(t->rules);
+    memset(t, 0, sizeof(*t));
+}
+
+/* --- rule ids ------------------------------------------------------------------------- */
+
+static const struct rule_set *sort_rs; /* qsort has no argument: only under sort_lock */
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int rule_idx_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_rs->rules[*(const size_t *)a].id, sort_rs->rules[*(const size_t *)b].id);
+}
+
+/* Index of the draft's rule with this id, or SIZE_MAX. by_id: draft indexes sorted by id. */
+static size_t find_rule(const struct rule_set *rs, const size_t *by_id, const char *id)
+{
+    size_t lo = 0, hi = rs->n_rules;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(rs->rules[by_id[mid]].id, id);
+        if (c == 0) {
+            return by_id[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The union of rule ids: draft rules keep their index, live-only ones follow. */
+static int build_union(struct bt_run *run, struct backtest_report *out)
+{
+    const struct rule_set *d = run->draft, *l = run->live;
+    size_t *by_id = calloc(d->n_rules ? d->n_rules : 1, sizeof(*by_id));
+    size_t n_live = l ? l->n_rules : 0;
+    int rc = ERR_NOMEM;
+
+    run->live_to_union = calloc(n_live ? n_live : 1, sizeof(*run->live_to_union));
+    out->rules = calloc(d->n_rules + n_live + 1, sizeof(*out->rules));
+    if (!by_id || !run->live_to_union || !out->rules) {
+        goto done;
+    }
+    for (size_t i = 0; i < d->n_rules; i++) {
+        by_id[i] = i;
+    }
+    pthread_mutex_lock(&sort_lock);
+    sort_rs = d;
+    qsort(by_id, d->n_rules, sizeof(*by_id), rule_idx_cmp);
+    pthread_mutex_unlock(&sort_lock);
+    for (size_t i = 0; i < d->n_rules; i++) {
+        struct backtest_rule *r = &out->rules[out->n_rules++];
+        r->rule_id = strdup(d->rules[i].id);
+        r->name = dup_or_empty(d->rules[i].name);
+        r->group = dup_or_empty(d->rules[i].group);
+        r->in_draft = true;
+        if (!r->rule_id || !r->name || !r->group) {
+            goto done;
+        }
+    }
+    for (size_t j = 0; j < n_live; j++) {
+        size_t u = find_rule(d, by_id, l->rules[j].id);
+        if (u == SIZE_MAX) {
+            struct backtest_rule *r = &out->rules[out->n_rules];
+            u = out->n_rules++;
+            r->rule_id = strdup(l->rules[j].id);
+            r->name = dup_or_empty(l->rules[j].name);
+            r->group = dup_or_empty(l->rules[j].group);
+            if (!r->rule_id || !r->name || !r->group) {
+                goto done;
+            }
+        }
+        out->rules[u].in_live = true;
+        run->live_to_union[j] = u;
+    }
+    run->n_union = out->n_rules;
+    rc = 0;
+done:
+    free(by_id);
+    return rc;
+}
+
+/* --- narrowing ------------------------------------------------------------------------ */
+
+struct bt_narrow {
+    char **terms;
+    size_t n_terms;
+    struct archive_narrow *nodes;
+    const struct archive_narrow **kids;
+    struct archive_narrow root;
+    bool usable;
+};
+
+static void narrow_release(struct bt_narrow *n)
+{
+    for (size_t i = 0; i < n->n_terms; i++) {
+        free(n->terms[i]);
+    }
+    free(n->terms);
+    free(n->nodes);
+    free(n->kids);
+    memset(n, 0, sizeof(*n));
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t code_points(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* Add the normalised positive terms of rs's rules to n->terms (cap: room). */
+static int narrow_add(struct bt_narrow *n, const struct norm *nm, const struct rule_set *rs)
+{
+    for (size_t i = 0; rs && i < rs->n_rules; i++) {
+        const struct rule_expr *e = rs->rules[i].expr;
+        for (size_t k = 0; k < rule_expr_n_terms(e); k++) {
+            char *t = NULL;
+            int rc;
+            if (!rule_expr_term_positive(e, k)) {
+                continue;
+            }
+            rc = norm_string(nm, rule_expr_term(e, k), &t);
+            if (rc) {
+                return rc;
+            }
+            if (code_points(t) < 2) {
+                n->usable = false; /* a one-character term: the index cannot narrow */
+            }
+            n->terms[n->n_terms++] = t;
+        }
+    }
+    return 0;
+}
+
+/* The OR of every positive term of draft and live; n->usable false: no narrowing possible. */
+static int narrow_build(struct bt_narrow *n, const struct rule_set *draft,
+                        const struct rule_set *live, char *errbuf, size_t errlen)
+{
+    const struct norm *nm = NULL;
+    size_t cap = 0, k = 0;
+    int rc;
+
+    memset(n, 0, sizeof(*n));
+    n->usable = true;
+    rc = norm_global(&nm, errbuf, errlen);
+    if (rc) {
+        return rc;
+    }
+    for (size_t i = 0; i < draft->n_rules; i++) {
+        cap += rule_expr_n_terms(draft->rules[i].expr);
+    }
+    for (size_t i = 0; live && i < live->n_rules; i++) {
+        cap += rule_expr_n_terms(live->rules[i].expr);
+    }
+    n->terms = calloc(cap ? cap : 1, sizeof(*n->terms));
+    if (!n->terms) {
+        return ERR_NOMEM;
+    }
+    rc = narrow_add(n, nm, draft);
+    if (rc == 0) {
+        rc = narrow_add(n, nm, live);
+    }
+    if (rc) {
+        snprintf(errbuf, errlen, "cannot normalise a rule term: %s", yq_strerror(rc));
+        return rc;
+    }
+    qsort(n->terms, n->n_terms, sizeof(*n->terms), str_cmp);
+    for (size_t i = 0; i < n->n_terms; i++) { /* distinct */
+        if (k > 0 && strcmp(n->terms[k - 1], n->terms[i]) == 0) {
+            free(n->terms[i]);
+        } else {
+            n->terms[k++] = n->terms[i];
+        }
+    }
+    n->n_terms = k;
+    if (!n->usable || k == 0) {
+        n->usable = false;
+        return 0;
+    }
+    n->nodes = calloc(k, sizeof(*n->nodes));
+    n->kids = calloc(k, sizeof(*n->kids));
+    if (!n->nodes || !n->kids) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < k; i++) {
+        n->nodes[i].kind = ARCHIVE_NARROW_TERM;
+        n->nodes[i].term = n->terms[i];
+        n->kids[i] = &n->nodes[i];
+    }
+    n->root.kind = ARCHIVE_NARROW_OR;
+    n->root.kids = n->kids;
+    n->root.n_kids = k;
+    return 0;
+}
+
+/* --- events --------------------------------------------------------------------------- */
+
+struct hit_ref {
+    struct bt_hit *h;
+    const uint32_t *rules; /* the hit's thread's rule array */
+};
+
+static int hit_time_cmp(const void *a, const void *b)
+{
+    const struct bt_hit *x = ((const struct hit_ref *)a)->h, *y = ((const struct hit_ref *)b)->h;
+    if (x->time_s != y->time_s) {
+        return x->time_s < y->time_s ? -1 : 1;
+    }
+    return strcmp(x->own, y->own);
+}
+
+static int hit_event_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct bt_hit *const *)a)->event, (*(struct bt_hit *const *)b)->event);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Assign each draft hit its event (header comment), then count distinct events per rule and
+ * in all. refs: n hits in any order (sorted here by archive time).
+ */
+static int group_events(struct hit_ref *refs, size_t n, struct backtest_report *out)
+{
+    int32_t *head = NULL, *next = NULL;
+    struct bt_hit **by_event = NULL;
+    uint64_t *pairs = NULL;
+    size_t n_pairs = 0, n_events = 0;
+    int rc = ERR_NOMEM;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n > INT32_MAX) {
+        return ERR_TOO_BIG;
+    }
+    qsort(refs, n, sizeof(*refs), hit_time_cmp);
+    head = malloc((size_t)N_BANDS * BAND_BUCKETS * sizeof(*head));
+    next = malloc(n * N_BANDS * sizeof(*next));
+    by_event = malloc(n * sizeof(*by_event));
+    if (!head || !next || !by_event) {
+        goto done;
+    }
+    memset(head, 0xff, (size_t)N_BANDS * BAND_BUCKETS * sizeof(*head)); /* -1 */
+    for (size_t i = 0; i < n; i++) {
+        struct bt_hit *h = refs[i].h;
+        bool lsh = h->n_features >= EVENT_MIN_FEATURES;
+        int best = EVENT_MAX_DISTANCE + 1;
+
+        h->event = h->key;
+        for (int b = 0; lsh && !h->event && b < N_BANDS; b++) {
+            unsigned v = (unsigned)((h->simhash >> (16 * b)) & 0xFFFF);
+            for (int32_t c = head[b * BAND_BUCKETS + v]; c >= 0; c = next[(size_t)c * N_BANDS + b]) {
+                const struct bt_hit *o = refs[c].h;
+                int d;
+                if (h->time_s - o->time_s > EVENT_WINDOW_S) {
+                    break; /* the list is newest first */
+                }
+                d = event_hamming(h->simhash, o->simhash);
+                if (d < best) {
+                    best = d;
+                    h->event = o->event;
+                }
+            }
+        }
+        if (!h->event) {
+            h->event = h->own;
+        }
+        for (int b = 0; lsh && b < N_BANDS; b++) {
+            unsigned v = (unsigned)((h->simhash >> (16 * b)) & 0xFFFF);
+            next[i * N_BANDS + (size_t)b] = head[b * BAND_BUCKETS + v];
+            head[b * BAND_BUCKETS + v] = (int32_t)i;
+        }
+        by_event[i] = h;
+        n_pairs += h->n_rules;
+    }
+    qsort(by_event, n, sizeof(*by_event), hit_event_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(by_event[i - 1]->event, by_event[i]->event) != 0) {
+            n_events++;
+        }
+        by_event[i]->event_id = (uint32_t)n_events;
+    }
+    out->events = n_events + 1;
+    pairs = malloc((n_pairs ? n_pairs : 1) * sizeof(*pairs));
+    if (!pairs) {
+        goto done;
+    }
+    n_pairs = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct bt_hit *h = refs[i].h;
+        for (uint32_t k = 0; k < h->n_rules; k++) {
+            pairs[n_pairs++] = (uint64_t)refs[i].rules[h->rules_off + k] << 32 | h->event_id;
+        }
+    }
+    qsort(pairs, n_pairs, sizeof(*pairs), u64_cmp);
+    for (size_t i = 0; i < n_pairs; i++) {
+        if (i == 0 || pairs[i] != pairs[i - 1]) {
+            out->rules[pairs[i] >> 32].events++;
+        }
+    }
+    rc = 0;
+done:
+    free(pairs);
+    free(by_event);
+    free(next);
+    free(head);
+    return rc;
+}
+
+/* --- run ------------------------------------------------------------------------------ */
+
+/* Move the samples of every thread (newest slice first) into out, up to max per kind. */
+static int merge_samples(struct bt_thread *th, size_t n_th, size_t max, struct backtest_report *out)
+{
+    for (size_t u = 0; u < out->n_rules; u++) {
+        for (size_t k = 0; k < BACKTEST_N_KINDS; k++) {
+            size_t slot = u * BACKTEST_N_KINDS + k, total = 0;
+            struct backtest_rule *r = &out->rules[u];
+            for (size_t t = 0; t < n_th; t++) {
+                total += th[t].n_samples[slot];
+            }
+            if (total == 0) {
+                continue;
+            }
+            r->samples[k] = calloc(total < max ? total : max, sizeof(*r->samples[k]));
+            if (!r->samples[k]) {
+                return ERR_NOMEM;
+            }
+            for (size_t t = 0; t < n_th; t++) {
+                for (size_t s = 0; s < th[t].n_samples[slot]; s++) {
+                    if (r->n_samples[k] < max) {
+                        r->samples[k][r->n_samples[k]++] = th[t].samples[slot][s];
+                    } else {
+                        sample_release(&th[t].samples[slot][s]);
+                    }
+                }
+                th[t].n_samples[slot] = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int archive_backtest_run(struct archive *const *arcs, size_t n_arcs, const struct rule_set *draft,
+                         const struct rule_set *live, const struct backtest_opts *opts,
+                         struct backtest_report *out, char *errbuf, size_t errlen)
+{
+    struct bt_thread th[BACKTEST_MAX_THREADS];
+    struct bt_run run;
+    struct bt_narrow nar;
+    struct hit_ref *refs = NULL;
+    size_t n_th = 0, n_refs = 0;
+    double t0 = now_s();
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&run, 0, sizeof(run));
+    memset(&nar, 0, sizeof(nar));
+    if (n_arcs < 1 || n_arcs > BACKTEST_MAX_THREADS || !draft || !draft->compiled ||
+        (live && !live->compiled) || !opts || opts->since_s <= 0 ||
+        opts->until_s <= opts->since_s || opts->samples > BACKTEST_MAX_SAMPLES) {
+        snprintf(errbuf, errlen,
+                 "backtest: needs 1..%d archive handles, compiled rule sets, 0 < since < until "
+                 "and at most %d samples",
+                 BACKTEST_MAX_THREADS, BACKTEST_MAX_SAMPLES);
+        return ERR_INVALID;
+    }
+    run.draft = draft;
+    run.live = live;
+    run.samples = opts->samples;
+    run.max_items = opts->max_items;
+    atomic_init(&run.scanned, 0);
+    out->since_s = opts->since_s;
+    out->until_s = opts->until_s;
+    out->live_version = live ? live->version : 0;
+    out->narrowing = "none";
+    rc = rule_set_digest(draft, out->draft_digest);
+    if (rc == 0 && live) {
+        rc = rule_set_digest(live, out->live_digest);
+    }
+    if (rc == 0) {
+        rc = build_union(&run, out);
+    }
+    if (rc == 0 && opts->narrowing == BACKTEST_NARROW_TERMS) {
+        rc = narrow_build(&nar, draft, live, errbuf, errlen);
+        if (rc == 0 && nar.usable) {
+            run.narrow = &nar.root;
+            out->narrowing = "terms";
+        }
+    }
+    if (rc) {
+        goto done;
+    }
+    {
+        /* time slices, newest first: thread 0 the newest */
+        int64_t span = (opts->until_s - opts->since_s + (int64_t)n_arcs - 1) / (int64_t)n_arcs;
+        for (size_t i = 0; i < n_arcs; i++) {
+            rc = thread_init(&th[i], &run, arcs[i]);
+            n_th++;
+            if (rc) {
+                goto done;
+            }
+            th[i].until_s = opts->until_s - (int64_t)i * span;
+            th[i].since_s = i + 1 == n_arcs ? opts->since_s : th[i].until_s - span;
+        }
+    }
+    if (n_th == 1) {
+        thread_main(&th[0]);
+    } else {
+        size_t started = 0;
+        for (size_t i = 0; i < n_th; i++) {
+            if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
+                th[i].err = ERR_NOMEM;
+                snprintf(th[i].errbuf, sizeof(th[i].errbuf), "cannot start a thread");
+                break;
+            }
+            started++;
+        }
+        for (size_t i = 0; i < started; i++) {
+            pthread_join(th[i].tid, NULL);
+        }
+    }
+    for (size_t i = 0; i < n_th; i++) {
+        if (th[i].err) {
+            rc = th[i].err;
+            snprintf(errbuf, errlen, "%s", th[i].errbuf);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n_th; i++) {
+        out->items_scanned += th[i].scanned;
+        out->items_draft += th[i].items_draft;
+        out->items_live += th[i].items_live;
+        n_refs += th[i].n_hits;
+        for (size_t u = 0; u < out->n_rules; u++) {
+            const size_t *c = &th[i].counts[u * N_COUNTS];
+            out->rules[u].draft_hits += c[CNT_DRAFT];
+            out->rules[u].live_hits += c[CNT_LIVE];
+            out->rules[u].gained += c[CNT_GAINED];
+            out->rules[u].lost += c[CNT_LOST];
+        }
+    }
+    for (size_t u = 0; u < out->n_rules; u++) {
+        out->draft_hits += out->rules[u].draft_hits;
+        out->live_hits += out->rules[u].live_hits;
+        out->gained += out->rules[u].gained;
+        out->lost += out->rules[u].lost;
+    }
+    rc = merge_samples(th, n_th, opts->samples, out);
+    if (rc) {
+        goto done;
+    }
+    refs = malloc((n_refs ? n_refs : 1) * sizeof(*refs));
+    if (!refs) {
+        rc = ERR_NOMEM;
+        goto done;
+    }
+    n_refs = 0;
+    for (size_t i = 0; i < n_th; i++) {
+        for (size_t k = 0; k < th[i].n_hits; k++) {
+            refs[n_refs].h = &th[i].hits[k];
+            refs[n_refs++].rules = th[i].rules;
+        }
+    }
+    rc = group_events(refs, n_refs, out);
+    out->elapsed_s = now_s() - t0;
+done:
+    if (rc == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "backtest: out of memory");
+    }
+    free(refs);
+    for (size_t i = 0; i < n_th; i++) {
+        thread_release(&th[i]);
+    }
+    narrow_release(&nar);
+    free(run.live_to_union);
+    if (rc) {
+        backtest_report_release(out);
+    }
+    return rc;
+}
+
+void backtest_report_release(struct backtest_report *r)
+{
+    if (!r) {
+        return;
+    }
+    for (size_t u = 0; u < r->n_rules; u++) {
+        struct backtest_rule *x = &r->rules[u];
+        free(x->rule_id);
+        free(x->name);
+        free(x->group);
+        for (size_t k = 0; k < BACKTEST_N_KINDS; k++) {
+            for (size_t s = 0; s < x->n_samples[k]; s++) {
+                sample_release(&x->samples[k][s]);
+            }
+            free(x->samples[k]);
+        }
+    }
+    free(r->rules);
+    memset(r, 0, sizeof(*r));
+}
+
+/* --- JSON ----------------------------------------------------------------------------- */
+
+static json_t *time_json(int64_t t)
+{
+    char buf[32];
+    return json_string(yq_time_format_utc(t, buf, sizeof(buf)));
+}
+
+static json_t *samples_json(const struct backtest_sample *s, size_t n)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *terms = json_array();
+        for (size_t k = 0; terms && k < s[i].n_terms; k++) {
+            if (json_array_append_new(terms, json_string(s[i].terms[k])) != 0) {
+                json_decref(terms);
+                terms = NULL;
+            }
+        }
+        if (!terms || json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:s, s:o}", "item_id",
+                                                           s[i].item_id, "time",
+                                                           time_json(s[i].time_s), "title",
+                                                           s[i].title, "url", s[i].url, "terms",
+                                                           terms)) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static json_t *rule_json(const struct backtest_rule *r, bool with_samples)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "rule_id",
+                          r->rule_id, "name", r->name, "group", r->group, "in_draft",
+                          r->in_draft, "in_live", r->in_live, "draft_hits",
+                          (json_int_t)r->draft_hits, "live_hits", (json_int_t)r->live_hits,
+                          "gained", (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events",
+                          (json_int_t)r->events);
+    if (o && with_samples) {
+        json_t *s = json_pack("{s:o?, s:o?, s:o?}", "hits",
+                              samples_json(r->samples[BACKTEST_HITS], r->n_samples[BACKTEST_HITS]),
+                              "gained",
+                              samples_json(r->samples[BACKTEST_GAINED],
+                                           r->n_samples[BACKTEST_GAINED]),
+                              "lost",
+                              samples_json(r->samples[BACKTEST_LOST], r->n_samples[BACKTEST_LOST]));
+        if (!s || json_object_size(s) != 3 || json_object_set_new(o, "samples", s) != 0) {
+            json_decref(s);
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+int backtest_report_json(const struct backtest_report *r, bool with_samples, json_t **out)
+{
+    json_t *rules = json_array(), *o;
+
+    *out = NULL;
+    for (size_t u = 0; rules && u < r->n_rules; u++) {
+        json_t *x = rule_json(&r->rules[u], with_samples);
+        if (!x || json_array_append_new(rules, x) != 0) {
+            json_decref(rules);
+            rules = NULL;
+        }
+    }
+    if (!rules) {
+        return ERR_NOMEM;
+    }
+    o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, "
+                  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
+                  "draft_digest", r->draft_digest, "live_digest",
+                  r->live_digest[0] ? r->live_digest : NULL, "live_version",
+                  r->live_version ? json_integer(r->live_version) : json_null(), "since",
+                  time_json(r->since_s), "until", time_json(r->until_s), "narrowing",
+                  r->narrowing ? r->narrowing : "none", "items_scanned",
+                  (json_int_t)r->items_scanned, "items_draft", (json_int_t)r->items_draft,
+                  "items_live", (json_int_t)r->items_live, "elapsed_ms",
+                  (json_int_t)(r->elapsed_s * 1000.0), "totals", "draft_hits",
+                  (json_int_t)r->draft_hits, "live_hits", (json_int_t)r->live_hits, "gained",
+                  (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events",
+                  (json_int_t)r->events, "rules", rules);
+    if (!o) {
+        return ERR_NOMEM;
+    }
+    *out = o;
+    return 0;
+}
