@@ -185,14 +185,16 @@ static void print_samples(const char *label, const struct backtest_sample *s, si
     }
 }
 
-static void print_table(const struct backtest_report *r, const char *dir)
+static void print_table(const struct backtest_report *r, const char *dir, const char *live_dir)
 {
     char since[32], until[32], h[64];
 
     printf("规则回测：草案 '%s'（摘要 %.12s）", dir, r->draft_digest);
-    if (r->live_digest[0]) {
-        printf(" 对比 现行规则集%s%" PRId64 "（摘要 %.12s）\n", r->live_version ? "第 " : "",
-               r->live_version, r->live_digest);
+    if (r->live_digest[0] && r->live_version) {
+        printf(" 对比 现行规则集第 %" PRId64 " 版（摘要 %.12s）\n", r->live_version,
+               r->live_digest);
+    } else if (r->live_digest[0]) {
+        printf(" 对比 '%s'（摘要 %.12s）\n", live_dir ? live_dir : "", r->live_digest);
     } else {
         printf("，没有现行规则集\n");
     }
@@ -220,7 +222,8 @@ static void print_table(const struct backtest_report *r, const char *dir)
         print_samples("+", x->samples[BACKTEST_GAINED], x->n_samples[BACKTEST_GAINED]);
         print_samples("-", x->samples[BACKTEST_LOST], x->n_samples[BACKTEST_LOST]);
     }
-    fputs(yq_text_pad("合计", 40, h, sizeof(h)), stdout);
+    fputs(yq_text_pad("合计", 16, h, sizeof(h)), stdout);
+    fputs(yq_text_pad("", 24, h, sizeof(h)), stdout);
     print_num(r->draft_hits, 10);
     print_num(r->live_hits, 10);
     print_num(r->gained, 10);
@@ -385,7 +388,7 @@ int backtest_cli_main(int argc, char **argv)
         putchar('\n');
         json_decref(j);
     } else {
-        print_table(&rep, o.dir);
+        print_table(&rep, o.dir, o.live);
     }
     {
         /* the record that the operator has seen this set's report (the push gate) */
