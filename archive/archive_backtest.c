@@ -35,6 +35,13 @@ struct bt_hit {
 
 struct bt_run;
 
+/* One rule that matched an item: its union index, the matcher's result and the set of it. */
+struct bt_match {
+    size_t u;
+    const struct match_rule *mr;
+    const struct rule_set *rs;
+};
+
 /* One scanning thread: its own archive handle, scratch, counters and samples. */
 struct bt_thread {
     struct bt_run *run;
@@ -45,6 +52,7 @@ struct bt_thread {
     size_t *counts;                    /* n_union * N_COUNTS */
     struct backtest_sample **samples;  /* n_union * BACKTEST_N_KINDS arrays of run->samples */
     size_t *n_samples;                 /* n_union * BACKTEST_N_KINDS */
+    struct bt_match *dr, *lv;          /* this item's draft / live hits (n_union each) */
     uint32_t *live_mark;               /* n_union stamps: live rule matched this item */
     uint32_t *draft_mark;
     uint32_t stamp;
@@ -62,6 +70,11 @@ struct bt_run {
     const struct rule_set *draft, *live;
     size_t n_union;
     size_t *live_to_union; /* live rule j -> union index */
+    /* Combined set (when draft and live share their exclude and place lists): the draft's
+       rules, then each live rule that differs from the draft's rule of its id; one match per
+       item serves both sets. comb_draft[k] / comb_live[k]: union index or SIZE_MAX. */
+    struct rule_set *comb;
+    size_t *comb_draft, *comb_live;
     size_t samples;
     size_t max_items;
     atomic_size_t scanned;
@@ -140,8 +153,7 @@ static int keep_sample(struct bt_thread *t, size_t u, enum backtest_kind kind,
 }
 
 /* Remember a draft hit for event grouping. Returns 0 or ERR_NOMEM. */
-static int keep_hit(struct bt_thread *t, const struct archive_row *row,
-                    const struct match_result *md)
+static int keep_hit(struct bt_thread *t, const struct archive_row *row, size_t n_dr)
 {
     struct bt_hit *h;
     const char *key = NULL;
@@ -155,10 +167,10 @@ static int keep_hit(struct bt_thread *t, const struct archive_row *row,
         t->hits = n;
         t->cap_hits = cap;
     }
-    if (t->n_rules + md->n_rules > t->cap_rules) {
+    if (t->n_rules + n_dr > t->cap_rules) {
         size_t cap = t->cap_rules ? t->cap_rules * 2 : 4096;
         uint32_t *n;
-        while (cap < t->n_rules + md->n_rules) {
+        while (cap < t->n_rules + n_dr) {
             cap *= 2;
         }
         n = realloc(t->rules, cap * sizeof(*n));
@@ -206,12 +218,53 @@ static int keep_hit(struct bt_thread *t, const struct archive_row *row,
         h->n_features = rc == 0 && nf < UINT32_MAX ? (uint32_t)nf : 0;
     }
     h->rules_off = t->n_rules;
-    for (size_t i = 0; i < md->n_rules; i++) {
-        t->rules[t->n_rules++] = (uint32_t)md->rules[i].rule; /* draft index = union index */
+    for (size_t i = 0; i < n_dr; i++) {
+        t->rules[t->n_rules++] = (uint32_t)t->dr[i].u;
     }
-    h->n_rules = (uint32_t)md->n_rules;
+    h->n_rules = (uint32_t)n_dr;
     t->n_hits++;
     return 0;
+}
+
+/* Count one item's hits (t->dr[0..n_dr), t->lv[0..n_lv)) and keep its samples. */
+static int count_item(struct bt_thread *t, const struct archive_row *row, size_t n_dr,
+                      size_t n_lv)
+{
+    const struct bt_run *run = t->run;
+    int rc = 0;
+
+    if (++t->stamp == 0) { /* wrapped: clear the marks once every 4 billion items */
+        memset(t->live_mark, 0, run->n_union * sizeof(*t->live_mark));
+        memset(t->draft_mark, 0, run->n_union * sizeof(*t->draft_mark));
+        t->stamp = 1;
+    }
+    t->items_draft += n_dr > 0;
+    t->items_live += n_lv > 0;
+    for (size_t i = 0; i < n_lv; i++) {
+        t->live_mark[t->lv[i].u] = t->stamp;
+    }
+    for (size_t i = 0; i < n_dr && rc == 0; i++) {
+        size_t u = t->dr[i].u;
+        t->draft_mark[u] = t->stamp;
+        t->counts[u * N_COUNTS + CNT_DRAFT]++;
+        rc = keep_sample(t, u, BACKTEST_HITS, row, t->dr[i].rs, t->dr[i].mr);
+        if (rc == 0 && t->live_mark[u] != t->stamp) {
+            t->counts[u * N_COUNTS + CNT_GAINED]++;
+            rc = keep_sample(t, u, BACKTEST_GAINED, row, t->dr[i].rs, t->dr[i].mr);
+        }
+    }
+    for (size_t i = 0; i < n_lv && rc == 0; i++) {
+        size_t u = t->lv[i].u;
+        t->counts[u * N_COUNTS + CNT_LIVE]++;
+        if (t->draft_mark[u] != t->stamp) {
+            t->counts[u * N_COUNTS + CNT_LOST]++;
+            rc = keep_sample(t, u, BACKTEST_LOST, row, t->lv[i].rs, t->lv[i].mr);
+        }
+    }
+    if (rc == 0 && n_dr > 0) {
+        rc = keep_hit(t, row, n_dr);
+    }
+    return rc;
 }
 
 static int on_row(const struct archive_row *row, void *arg)
@@ -219,58 +272,42 @@ static int on_row(const struct archive_row *row, void *arg)
     struct bt_thread *t = arg;
     const struct bt_run *run = t->run;
     struct match_result md, ml;
+    size_t n_dr = 0, n_lv = 0;
     int rc;
 
+    memset(&md, 0, sizeof(md));
     memset(&ml, 0, sizeof(ml));
     if (run->max_items && atomic_fetch_add(&t->run->scanned, 1) >= run->max_items) {
         return ERR_TOO_BIG;
     }
     t->scanned++;
-    rc = match_item(run->draft, t->ms, &row->item, &md);
-    if (rc == 0 && run->live) {
-        rc = match_item(run->live, t->ms, &row->item, &ml);
-    }
-    if (rc) {
-        goto done;
-    }
-    if (++t->stamp == 0) { /* wrapped: clear the marks once every 4 billion items */
-        memset(t->live_mark, 0, run->n_union * sizeof(*t->live_mark));
-        memset(t->draft_mark, 0, run->n_union * sizeof(*t->draft_mark));
-        t->stamp = 1;
-    }
-    t->items_draft += md.n_rules > 0;
-    t->items_live += ml.n_rules > 0;
-    for (size_t i = 0; i < ml.n_rules; i++) {
-        t->live_mark[run->live_to_union[ml.rules[i].rule]] = t->stamp;
-    }
-    for (size_t i = 0; i < md.n_rules; i++) {
-        size_t u = md.rules[i].rule;
-        t->draft_mark[u] = t->stamp;
-        t->counts[u * N_COUNTS + CNT_DRAFT]++;
-        rc = keep_sample(t, u, BACKTEST_HITS, row, run->draft, &md.rules[i]);
-        if (rc == 0 && t->live_mark[u] != t->stamp) {
-            t->counts[u * N_COUNTS + CNT_GAINED]++;
-            rc = keep_sample(t, u, BACKTEST_GAINED, row, run->draft, &md.rules[i]);
-        }
-        if (rc) {
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < ml.n_rules; i++) {
-        size_t u = run->live_to_union[ml.rules[i].rule];
-        t->counts[u * N_COUNTS + CNT_LIVE]++;
-        if (t->draft_mark[u] != t->stamp) {
-            t->counts[u * N_COUNTS + CNT_LOST]++;
-            rc = keep_sample(t, u, BACKTEST_LOST, row, run->live, &ml.rules[i]);
-            if (rc) {
-                goto done;
+    if (run->comb) {
+        rc = match_item(run->comb, t->ms, &row->item, &md);
+        for (size_t i = 0; rc == 0 && i < md.n_rules; i++) {
+            size_t k = md.rules[i].rule;
+            if (run->comb_draft[k] != SIZE_MAX) {
+                t->dr[n_dr++] = (struct bt_match){run->comb_draft[k], &md.rules[i], run->comb};
+            }
+            if (run->comb_live[k] != SIZE_MAX) {
+                t->lv[n_lv++] = (struct bt_match){run->comb_live[k], &md.rules[i], run->comb};
             }
         }
+    } else {
+        rc = match_item(run->draft, t->ms, &row->item, &md);
+        if (rc == 0 && run->live) {
+            rc = match_item(run->live, t->ms, &row->item, &ml);
+        }
+        for (size_t i = 0; rc == 0 && i < md.n_rules; i++) {
+            t->dr[n_dr++] = (struct bt_match){md.rules[i].rule, &md.rules[i], run->draft};
+        }
+        for (size_t i = 0; rc == 0 && i < ml.n_rules; i++) {
+            t->lv[n_lv++] =
+                (struct bt_match){run->live_to_union[ml.rules[i].rule], &ml.rules[i], run->live};
+        }
     }
-    if (md.n_rules > 0) {
-        rc = keep_hit(t, row, &md);
+    if (rc == 0) {
+        rc = count_item(t, row, n_dr, n_lv);
     }
-done:
     match_result_release(&md);
     match_result_release(&ml);
     return rc;
@@ -309,7 +346,10 @@ static int thread_init(struct bt_thread *t, struct bt_run *run, struct archive *
     t->n_samples = calloc(n * BACKTEST_N_KINDS, sizeof(*t->n_samples));
     t->live_mark = calloc(n, sizeof(*t->live_mark));
     t->draft_mark = calloc(n, sizeof(*t->draft_mark));
-    return t->ms && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark
+    t->dr = calloc(n, sizeof(*t->dr));
+    t->lv = calloc(n, sizeof(*t->lv));
+    return t->ms && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark &&
+                   t->dr && t->lv
                ? 0
                : ERR_NOMEM;
 }
@@ -335,6 +375,8 @@ static void thread_release(struct bt_thread *t)
     free(t->counts);
     free(t->live_mark);
     free(t->draft_mark);
+    free(t->dr);
+    free(t->lv);
     free(t->hits);
     free(t->rules);
     memset(t, 0, sizeof(*t));
@@ -419,6 +461,123 @@ static int build_union(struct bt_run *run, struct backtest_report *out)
     rc = 0;
 done:
     free(by_id);
+    return rc;
+}
+
+/* --- one match for both sets ---------------------------------------------------------- */
+
+#define COMB_LIVE_PREFIX "\x1flive\x1f" /* ids of the live copies: no rule file can write it */
+
+/* Append live's groups that dj lacks (the combined set names every rule's group). */
+static int merge_groups(json_t *dj, const json_t *lj)
+{
+    json_t *dg = json_object_get(dj, "groups"), *v, *w;
+    size_t i, k;
+
+    if (!json_is_array(dg)) {
+        return 0;
+    }
+    json_array_foreach(json_object_get(lj, "groups"), i, v) {
+        bool seen = false;
+        json_array_foreach(dg, k, w) {
+            seen = seen || json_equal(v, w);
+        }
+        if (!seen && json_array_append(dg, v) != 0) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
+/* True when a and b hold the same strings (as sets; each list is distinct already). */
+static bool same_strings(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb) {
+        return false;
+    }
+    for (size_t i = 0; i < na; i++) {
+        bool found = false;
+        for (size_t k = 0; k < nb && !found; k++) {
+            found = strcmp(a[i], b[k]) == 0;
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The combined set of run (struct bt_run): only when live exists and both sets have the same
+ * exclude and place lists (an exclusion or a place applies to every rule of its set). Leaves
+ * run->comb NULL otherwise. Returns 0 or ERR_NOMEM (a decode failure also leaves it NULL).
+ */
+static int build_combined(struct bt_run *run)
+{
+    const struct rule_set *d = run->draft, *l = run->live;
+    char *dtext = NULL, *ltext = NULL, *ctext = NULL, err[256];
+    json_t *dj = NULL, *lj = NULL;
+    size_t n_extra = 0;
+    int rc = ERR_NOMEM;
+
+    if (!l || !same_strings(d->exclude, d->n_exclude, l->exclude, l->n_exclude) ||
+        !same_strings(d->places, d->n_places, l->places, l->n_places)) {
+        return 0;
+    }
+    run->comb_draft = malloc((d->n_rules + l->n_rules + 1) * sizeof(*run->comb_draft));
+    run->comb_live = malloc((d->n_rules + l->n_rules + 1) * sizeof(*run->comb_live));
+    if (!run->comb_draft || !run->comb_live || rule_set_encode(d, &dtext, NULL) != 0 ||
+        rule_set_encode(l, &ltext, NULL) != 0 || !(dj = json_loads(dtext, 0, NULL)) ||
+        !(lj = json_loads(ltext, 0, NULL))) {
+        goto done;
+    }
+    for (size_t k = 0; k < d->n_rules; k++) {
+        run->comb_draft[k] = k;
+        run->comb_live[k] = SIZE_MAX;
+    }
+    {
+        json_t *drules = json_object_get(dj, "rules"), *lrules = json_object_get(lj, "rules");
+        if (json_array_size(drules) != d->n_rules || json_array_size(lrules) != l->n_rules ||
+            merge_groups(dj, lj) != 0) {
+            goto done;
+        }
+        for (size_t j = 0; j < l->n_rules; j++) {
+            size_t u = run->live_to_union[j];
+            json_t *lr = json_array_get(lrules, j), *copy;
+            char id[512];
+            if (u < d->n_rules && json_equal(json_array_get(drules, u), lr)) {
+                run->comb_live[u] = u; /* the same rule: one evaluation serves both */
+                continue;
+            }
+            snprintf(id, sizeof(id), COMB_LIVE_PREFIX "%s", l->rules[j].id);
+            copy = json_deep_copy(lr);
+            if (!copy || json_object_set_new(copy, "id", json_string(id)) != 0 ||
+                json_array_append_new(drules, copy) != 0) {
+                json_decref(copy);
+                goto done;
+            }
+            run->comb_draft[d->n_rules + n_extra] = SIZE_MAX;
+            run->comb_live[d->n_rules + n_extra] = u;
+            n_extra++;
+        }
+    }
+    if (!(ctext = json_dumps(dj, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        goto done;
+    }
+    rc = rule_set_decode(ctext, strlen(ctext), &run->comb, err, sizeof(err));
+    if (rc == 0 && run->comb->n_rules != d->n_rules + n_extra) {
+        rule_set_free(run->comb);
+        run->comb = NULL;
+    }
+    if (rc != ERR_NOMEM) {
+        rc = 0; /* not combinable after all (e.g. an id too long): two matches per item */
+    }
+done:
+    json_decref(dj);
+    json_decref(lj);
+    free(dtext);
+    free(ltext);
+    free(ctext);
     return rc;
 }
 
@@ -743,6 +902,10 @@ int archive_backtest_run(struct archive *const *arcs, size_t n_arcs, const struc
     if (rc == 0) {
         rc = build_union(&run, out);
     }
+    if (rc == 0) {
+        rc = build_combined(&run);
+        out->combined = run.comb != NULL;
+    }
     if (rc == 0 && opts->narrowing == BACKTEST_NARROW_TERMS) {
         rc = narrow_build(&nar, draft, live, errbuf, errlen);
         if (rc == 0 && nar.usable) {
@@ -836,6 +999,9 @@ done:
     }
     narrow_release(&nar);
     free(run.live_to_union);
+    rule_set_free(run.comb);
+    free(run.comb_draft);
+    free(run.comb_live);
     if (rc) {
         backtest_report_release(out);
     }
@@ -935,13 +1101,13 @@ int backtest_report_json(const struct backtest_report *r, bool with_samples, jso
     if (!rules) {
         return ERR_NOMEM;
     }
-    o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, "
+    o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:I, "
                   "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
                   "draft_digest", r->draft_digest, "live_digest",
                   r->live_digest[0] ? r->live_digest : NULL, "live_version",
                   r->live_version ? json_integer(r->live_version) : json_null(), "since",
                   time_json(r->since_s), "until", time_json(r->until_s), "narrowing",
-                  r->narrowing ? r->narrowing : "none", "items_scanned",
+                  r->narrowing ? r->narrowing : "none", "combined", r->combined, "items_scanned",
                   (json_int_t)r->items_scanned, "items_draft", (json_int_t)r->items_draft,
                   "items_live", (json_int_t)r->items_live, "elapsed_ms",
                   (json_int_t)(r->elapsed_s * 1000.0), "totals", "draft_hits",

@@ -20,6 +20,11 @@
  * "ev:<item id>". Items with fewer than EVENT_MIN_FEATURES features take no part in
  * near-duplicate search (as in the matcher). Draft hits are grouped in archive-time order.
  *
+ * Matching: when both sets have the same exclude and place lists, the draft's rules and the
+ * live rules that differ from the draft's rule of the same id are compiled into one set and each
+ * item is matched once (rules equal in both are evaluated once); otherwise each item is matched
+ * with each set.
+ *
  * Work: the range is cut into one time slice per archive handle given, each scanned by its own
  * thread with its own match_scratch (handles are not shared between threads). Optional
  * narrowing: the index is asked only for items holding one of the positive terms of either set
@@ -94,6 +99,7 @@ struct backtest_report {
     int64_t live_version;                       /* 0 without a live set or when not from Redis */
     int64_t since_s, until_s;
     const char *narrowing; /* static: "none" or "terms" */
+    bool combined;         /* one match per item served both sets (same exclude and places) */
     size_t items_scanned;  /* items the archive returned (the narrowing may skip some) */
     size_t items_draft;    /* items that matched some draft rule */
     size_t items_live;
@@ -123,7 +129,7 @@ void backtest_report_release(struct backtest_report *r);
 /*
  * The report as JSON (docs/api.md "POST /api/rules/backtest"):
  *   {"draft_digest","live_digest"|null,"live_version"|null,"since","until" (RFC 3339),
- *    "narrowing","items_scanned","items_draft","items_live","elapsed_ms",
+ *    "narrowing","combined","items_scanned","items_draft","items_live","elapsed_ms",
  *    "totals":{"draft_hits","live_hits","gained","lost","events"},
  *    "rules":[{"rule_id","name","group","in_draft","in_live","draft_hits","live_hits",
  *              "gained","lost","events","samples":{"hits":[S],"gained":[S],"lost":[S]}}]}

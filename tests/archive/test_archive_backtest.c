@@ -322,6 +322,32 @@ static void test_two_threads_and_narrowing_agree(void **state)
     archive_close(two[1]);
 }
 
+/* A live set with another exclude list cannot share one match: each set is matched alone. */
+static void test_two_matches_when_excludes_differ(void **state)
+{
+    struct backtest_opts o = range_opts();
+    struct backtest_report r;
+    struct rule_set *live2 = rule_set_new();
+    char err[256] = "";
+    static const char excl[] = "exclude: [招聘广告]\nrules: []\n";
+    (void)state;
+
+    assert_int_equal(rule_set_add_yaml(live2, "land.yaml", live_yaml, strlen(live_yaml), err,
+                                       sizeof(err)),
+                     0);
+    assert_int_equal(rule_set_add_yaml(live2, "00.yaml", excl, strlen(excl), err, sizeof(err)),
+                     0);
+    assert_int_equal(rule_set_compile(live2, err, sizeof(err)), 0);
+    assert_int_equal(archive_backtest_run(&arc, 1, draft, live2, &o, &r, err, sizeof(err)), 0);
+    assert_false(r.combined);
+    check_report(&r);
+    backtest_report_release(&r);
+    assert_int_equal(archive_backtest_run(&arc, 1, draft, live, &o, &r, err, sizeof(err)), 0);
+    assert_true(r.combined);
+    backtest_report_release(&r);
+    rule_set_free(live2);
+}
+
 static void test_without_live_set_every_hit_is_gained(void **state)
 {
     struct backtest_opts o = range_opts();
@@ -380,6 +406,7 @@ static void test_json_shape(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "until")), "2026-11-15T16:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(j, "items_scanned")), 10);
     assert_true(json_is_null(json_object_get(j, "live_version")));
+    assert_true(json_is_true(json_object_get(j, "combined")));
     assert_string_equal(json_string_value(json_object_get(j, "draft_digest")), r.draft_digest);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"), "gained")),
                      5);
@@ -518,6 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gained_lost_events_one_thread),
         cmocka_unit_test(test_two_threads_and_narrowing_agree),
+        cmocka_unit_test(test_two_matches_when_excludes_differ),
         cmocka_unit_test(test_without_live_set_every_hit_is_gained),
         cmocka_unit_test(test_bad_options_and_bounds),
         cmocka_unit_test(test_json_shape),
