@@ -11,6 +11,7 @@
  * run_bench_archive.sh for the store's rate).
  *
  * Measured (key=value lines on stdout):
+ *   scan_only_1t_s                      archive_scan() of the range, rows decoded, no matching
  *   backtest_<threads>t_<narrowing>_s   archive_backtest_run() over the whole range
  *   peer_<threads>t_s                   the matcher alone over the same items from an array in
  *                                       memory (both sets, one match_scratch per thread)
@@ -221,6 +222,13 @@ static double run_peer(const struct yq_item *items, size_t n, const struct rule_
     return now_s() - t0;
 }
 
+static int count_row(const struct archive_row *row, void *arg)
+{
+    (void)row;
+    ++*(size_t *)arg;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir, *rules_dir;
@@ -286,6 +294,18 @@ int main(int argc, char **argv)
     printf("items %zu\n", n_items);
     fflush(stdout);
 
+    {
+        /* the archive's read alone: every row decoded, nothing matched */
+        struct archive_filter f = {.since_s = range_start(),
+                                   .until_s = range_start() + DAYS * 86400};
+        size_t rows = 0;
+        t0 = now_s();
+        if (archive_scan(arcs[0], &f, count_row, &rows, err, sizeof(err)) != 0) {
+            fprintf(stderr, "bench_backtest: %s\n", err);
+            return 1;
+        }
+        printf("scan_only_1t_s %.2f\nscan_only_rows %zu\n", now_s() - t0, rows);
+    }
     for (int threads = 1; threads <= 2; threads++) {
         for (int nar = 0; nar <= 1; nar++) {
             struct backtest_opts bo = {.since_s = range_start(),
