@@ -42,7 +42,7 @@ function backtestTable(r) {
         el('td', { 'data-label': '新增', class: 'num gained' }, x.gained),
         el('td', { 'data-label': '减少', class: 'num lost' }, x.lost),
         el('td', { 'data-label': '事件', class: 'num events' }, x.events),
-        el('td', { 'data-label': '示例' }, backtestSamples(x)))))),
+        el('td', { 'data-label': '示例' }, backtestSamples(x))))))),
     shown.length ? null : el('p', {}, '文件中的规则在这段时间内没有命中，其他规则的结果不变。'),
     el('p', { class: 'summary' }, `规则集摘要 ${String(r.draft_digest || '').slice(0, 12)}：回测已记录，7 天内可推送。`),
   ];
