@@ -69,13 +69,10 @@ static size_t area_of(uint64_t seed, size_t i)
     return (size_t)(mix(seed, i, 1) % N_OF(areas));
 }
 
-int archive_bench_item(uint64_t seed, size_t i, int64_t start_s, int64_t days,
-                       struct yq_item *out)
+/* Item i of seed published at published_at (the two public forms differ only in that). */
+static int make_item(uint64_t seed, size_t i, int64_t published_at, struct yq_item *out)
 {
     memset(out, 0, sizeof *out);
-    if (days < 1) {
-        days = 1;
-    }
     size_t area = area_of(seed, i);
     const char *place = places[mix(seed, i, 2) % N_OF(places)];
     const char *open = openings[mix(seed, i, 3) % N_OF(openings)];
@@ -91,7 +88,14 @@ int archive_bench_item(uint64_t seed, size_t i, int64_t start_s, int64_t days,
     char title[512];
     char text[2048];
     char source_id[32];
-    snprintf(id, sizeof id, "bench-%" PRIu64 "-%zu", seed, i);
+    if (kind < 3) {
+        snprintf(id, sizeof id, "rss:%016" PRIx64 "%016" PRIx64 "%08zx", mix(seed, i, 18),
+                 seed, i);
+    } else if (kind < 8) {
+        snprintf(id, sizeof id, "weibo:%" PRIu64 "%010zu", seed % 100000, i);
+    } else {
+        snprintf(id, sizeof id, "wx:MzA4MDA0Mz%" PRIu64 ":%zu:1", seed % 1000, i);
+    }
     snprintf(url, sizeof url, "https://example.invalid/%s/%zu", source, i);
     snprintf(source_id, sizeof source_id, "%s-%u", source, (unsigned)(mix(seed, i, 8) % 4));
     snprintf(title, sizeof title, "%s%s：%s问题", place, areas[area].area,
@@ -111,8 +115,7 @@ int archive_bench_item(uint64_t seed, size_t i, int64_t start_s, int64_t days,
         yq_item_release(out);
         return ERR_NOMEM;
     }
-    int64_t span_s = days * 86400;
-    out->published_at = start_s + (int64_t)(mix(seed, i, 10) % (uint64_t)span_s);
+    out->published_at = published_at;
     out->has_published = true;
     out->precision = "second";
     out->fetched_at = out->published_at + (int64_t)(mix(seed, i, 11) % 3600);
@@ -128,6 +131,28 @@ int archive_bench_item(uint64_t seed, size_t i, int64_t start_s, int64_t days,
     }
     out->local = true;
     return 0;
+}
+
+int archive_bench_item_stream(uint64_t seed, size_t i, size_t n_items, int64_t start_s,
+                              int64_t days, struct yq_item *out)
+{
+    int64_t span_s = (days < 1 ? 1 : days) * 86400;
+    if (n_items <= i) {
+        n_items = i + 1;
+    }
+    int64_t t = start_s + (int64_t)((double)span_s * (double)i / (double)n_items) +
+                (int64_t)(mix(seed, i, 10) % 3600);
+    if (t >= start_s + span_s) {
+        t = start_s + span_s - 1;
+    }
+    return make_item(seed, i, t, out);
+}
+
+int archive_bench_item_uniform(uint64_t seed, size_t i, int64_t start_s, int64_t days,
+                               struct yq_item *out)
+{
+    int64_t span_s = (days < 1 ? 1 : days) * 86400;
+    return make_item(seed, i, start_s + (int64_t)(mix(seed, i, 10) % (uint64_t)span_s), out);
 }
 
 /* The alert of item it (area: its policy area): one match of rule bench-<area>. */
@@ -180,7 +205,7 @@ int archive_bench_fill(struct archive *a, size_t n_items, int64_t start_s, int64
         size_t made = 0;
         for (; err == 0 && made < n; made++) {
             size_t i = base + made;
-            err = archive_bench_item(seed, i, start_s, days, &items[made]);
+            err = archive_bench_item_stream(seed, i, n_items, start_s, days, &items[made]);
             ip[made] = &items[made];
             if (err == 0 && mix(seed, i, 17) % 5 == 0) {
                 err = make_alert(&items[made], area_of(seed, i), seed, i, &alerts[n_al]);

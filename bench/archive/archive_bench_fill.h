@@ -17,18 +17,40 @@
 #define ARCHIVE_BENCH_BATCH 500
 
 /*
- * Make item number i of the synthetic stream of seed (deterministic: the same (seed, i) gives
- * the same item): id "bench-<seed>-<i>", source rss / weibo / wechat (about 3:5:2), a Chinese
- * title and text built from the places and policy areas of the example deployment (征地拆迁,
- * 乡村振兴, 生态环保 ...) with complaint or praise phrases, published at a time spread uniformly
- * over [start_s, start_s + days * 86400), Weibo items with metrics (some capped).
+ * Make item number i (< n_items) of the synthetic stream of seed (deterministic: the same
+ * (seed, i, n_items) gives the same item): source rss / weibo / wechat (about 3:5:2) with ids of
+ * their real forms ("rss:<40 hex digits>" scattered like sha1, "weibo:<mid>" growing with i,
+ * "wx:<biz>:<mid>:<idx>"), all containing seed and i; a Chinese title and text built from the
+ * places and policy areas of the example deployment (征地拆迁, 乡村振兴, 生态环保 ...) with
+ * complaint or praise phrases; published in stream order, item i at about
+ * start_s + i * days * 86400 / n_items plus up to an hour of jitter (as an archiver sees them:
+ * mostly in time order), fetched up to an hour later; Weibo items with metrics (some capped).
  * out: caller storage, filled (yq_item_release()). Returns 0 or ERR_NOMEM.
  */
-int archive_bench_item(uint64_t seed, size_t i, int64_t start_s, int64_t days,
-                       struct yq_item *out);
+int archive_bench_item_stream(uint64_t seed, size_t i, size_t n_items, int64_t start_s,
+                              int64_t days, struct yq_item *out);
 
 /*
- * Put n_items synthetic items (archive_bench_item() of seed, i = 0..n_items-1) into a
+ * The same item i of seed with its publication time drawn uniformly at random from
+ * [start_s, start_s + days * 86400) instead of in stream order (the form the first version of
+ * this header offered, which other benchmarks call with five arguments).
+ */
+int archive_bench_item_uniform(uint64_t seed, size_t i, int64_t start_s, int64_t days,
+                               struct yq_item *out);
+
+/*
+ * archive_bench_item(seed, i, n_items, start_s, days, out) is archive_bench_item_stream();
+ * archive_bench_item(seed, i, start_s, days, out) is archive_bench_item_uniform(): benchmarks
+ * written against either version of this header build unchanged.
+ */
+#define ARCHIVE_BENCH_ITEM_PICK(a1, a2, a3, a4, a5, a6, name, ...) name
+#define archive_bench_item(...)                                                                    \
+    ARCHIVE_BENCH_ITEM_PICK(__VA_ARGS__, archive_bench_item_stream, archive_bench_item_uniform,    \
+                            archive_bench_item_needs_5_or_6_arguments)                             \
+    (__VA_ARGS__)
+
+/*
+ * Put n_items synthetic items (archive_bench_item_stream() of seed, i = 0..n_items-1, in order) into a
  * (read-write, borrowed) in batches of ARCHIVE_BENCH_BATCH, with the match rows of an alert for
  * about one item in five (rule ids "bench-<area>", the area's lead department, levels II..IV,
  * event key "ev:bench-<area>-<day>"). Deterministic for a seed except archived_at.

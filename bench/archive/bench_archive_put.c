@@ -4,7 +4,8 @@
  * normalisation, the bigram index, one transaction per month file, synchronous=FULL), next to
  * a peer: the same items inserted into one plain SQLite table (the same columns and indexes,
  * no index of the text, no normalisation or sentiment), same pragmas and batches. Then the
- * size on disk with and without the index (FTS5 pages counted through dbstat).
+ * size on disk with and without the index (FTS5 pages counted through dbstat), and the time of
+ * a few scans of a read-only handle (a term's every candidate, its newest 50, every row).
  *
  * Usage: bench_archive_put [N] [DIR]   (N items, default 200000; DIR, default a new /tmp dir)
  * Prints one "key value" per line; the run script (run_bench_archive.sh) extrapolates.
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "archive.h"
@@ -43,6 +45,23 @@ static double now_s(void)
     return (double)yq_time_mono_ms() / 1000.0;
 }
 
+/* CPU seconds (user + system) of this process so far: the rate on a shared machine. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void print_load(const char *when)
+{
+    double load[3];
+    if (getloadavg(load, 3) == 3) {
+        printf("load_%s %.2f\n", when, load[0]);
+    }
+}
+
 /* The peer: n items into one plain table, batches of ARCHIVE_BENCH_BATCH. */
 static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
 {
@@ -67,7 +86,7 @@ static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
         rc = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "begin", err, sizeof err);
         for (size_t k = 0; rc == 0 && k < m; k++) {
             struct yq_item it;
-            rc = archive_bench_item(BENCH_SEED, base + k, start, BENCH_DAYS, &it);
+            rc = archive_bench_item(BENCH_SEED, base + k, n, start, BENCH_DAYS, &it);
             if (rc != 0) {
                 break;
             }
@@ -153,6 +172,44 @@ static int archive_sizes(const char *dir, int64_t *total, int64_t *fts)
     return 0;
 }
 
+struct count {
+    size_t n;
+    size_t stop_after; /* 0: all */
+};
+
+static int count_row(const struct archive_row *row, void *arg)
+{
+    (void)row;
+    struct count *c = arg;
+    c->n++;
+    return c->stop_after && c->n >= c->stop_after ? 1 : 0;
+}
+
+/* One scan of a read-only handle on store narrowed by term; prints its time and rows. */
+static int time_scan(const char *store, const char *term, size_t stop_after, const char *key)
+{
+    struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
+    struct archive *a = NULL;
+    char err[512] = "";
+    if (archive_open(store, &ro, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = term};
+    struct archive_filter f = {.narrow = term ? &nw : NULL};
+    struct count c = {.stop_after = stop_after};
+    double t0 = now_s();
+    int rc = archive_scan(a, &f, count_row, &c, err, sizeof err);
+    double ms = (now_s() - t0) * 1000.0;
+    archive_close(a);
+    if (rc != 0) {
+        fprintf(stderr, "scan: %s\n", err);
+        return 1;
+    }
+    printf("%s_ms %.0f\n%s_rows %zu\n", key, ms, key, c.n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 200000;
@@ -183,17 +240,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "warm-up: %s\n", err);
         return 1;
     }
+    print_load("before");
     double t0 = now_s();
+    double c0 = cpu_s();
     if (archive_bench_fill(a, n, start, BENCH_DAYS, BENCH_SEED, err, sizeof err) != 0) {
         fprintf(stderr, "fill: %s\n", err);
         return 1;
     }
     double archive_s = now_s() - t0;
+    double archive_cpu = cpu_s() - c0;
     archive_close(a);
     double plain_s = 0;
+    c0 = cpu_s();
     if (plain_insert(plain, n, start, &plain_s) != 0) {
         return 1;
     }
+    double plain_cpu = cpu_s() - c0;
+    print_load("after");
     int64_t total = 0;
     int64_t fts = 0;
     archive_sizes(store, &total, &fts);
@@ -204,10 +267,21 @@ int main(int argc, char **argv)
     printf("plain_seconds %.2f\n", plain_s);
     printf("plain_items_per_s %.0f\n", (double)n / plain_s);
     printf("ratio_archive_to_plain %.2f\n", plain_s / archive_s);
+    printf("archive_cpu_seconds %.2f\n", archive_cpu);
+    printf("archive_items_per_cpu_s %.0f\n", (double)n / archive_cpu);
+    printf("plain_cpu_seconds %.2f\n", plain_cpu);
+    printf("plain_items_per_cpu_s %.0f\n", (double)n / plain_cpu);
+    printf("ratio_archive_to_plain_cpu %.2f\n", plain_cpu / archive_cpu);
     printf("archive_bytes %" PRId64 "\n", total);
     printf("archive_index_bytes %" PRId64 "\n", fts);
     printf("archive_bytes_without_index %" PRId64 "\n", total - fts);
     printf("plain_bytes %" PRId64 "\n", file_size(plain));
+    if (time_scan(store, "征地拆迁", 0, "scan_term_all") != 0 ||
+        time_scan(store, "征地拆迁", 50, "scan_term_first50") != 0 ||
+        time_scan(store, "拖欠", 0, "scan_term2_all") != 0 ||
+        time_scan(store, NULL, 0, "scan_every_row") != 0) {
+        return 1;
+    }
     printf("dir %s\n", dir);
     return 0;
 }

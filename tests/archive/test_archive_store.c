@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -439,6 +442,512 @@ static void test_match_follows_item_into_neighbour_month(void **state)
     yq_item_release(&dec);
 }
 
+static void write_file(const char *path, const char *data)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(data, f);
+    fclose(f);
+}
+
+static void test_layout_errors(void **state)
+{
+    (void)state;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/yq-archive-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char sub[128];
+    char err[512] = "";
+    struct archive *a = NULL;
+    /* missing directory: not found, with the command to run; nothing created */
+    snprintf(sub, sizeof sub, "%s/none", dir);
+    assert_int_equal(archive_open(sub, NULL, &a, err, sizeof err), ERR_NOT_FOUND);
+    assert_null(a);
+    assert_non_null(strstr(err, "yuqingctl archive init"));
+    struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
+    assert_int_equal(archive_open(sub, &ro, &a, err, sizeof err), ERR_NOT_FOUND);
+    assert_int_equal(access(sub, F_OK), -1);
+    /* a directory without the marker */
+    assert_int_equal(mkdir(sub, 0750), 0);
+    assert_int_equal(archive_open(sub, NULL, &a, err, sizeof err), ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "ARCHIVE"));
+    /* init of a non-empty directory without marker is refused */
+    char path[192];
+    snprintf(path, sizeof path, "%s/other.txt", sub);
+    write_file(path, "x");
+    assert_int_equal(archive_init(sub, err, sizeof err), ERR_BAD_STATE);
+    /* init makes parents; twice is fine */
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir);
+    assert_int_equal(archive_init(sub, err, sizeof err), 0);
+    assert_int_equal(archive_init(sub, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/ARCHIVE", sub);
+    char *marker = NULL;
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[64] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "yuqing-archive 1\n");
+    free(marker);
+    /* a newer layout */
+    write_file(path, "yuqing-archive 2\n");
+    assert_int_equal(archive_open(sub, NULL, &a, err, sizeof err), ERR_BAD_STATE);
+    assert_non_null(strstr(err, "newer"));
+    write_file(path, "garbage\n");
+    assert_int_equal(archive_open(sub, NULL, &a, err, sizeof err), ERR_BAD_STATE);
+    /* a location form with no backend */
+    assert_int_equal(archive_open("postgresql://db/yuqing", NULL, &a, err, sizeof err),
+                     ERR_INVALID);
+    assert_int_equal(archive_init("postgresql://db/yuqing", err, sizeof err), ERR_INVALID);
+    assert_int_equal(archive_open("", NULL, &a, err, sizeof err), ERR_INVALID);
+    assert_int_equal(archive_open(NULL, NULL, &a, err, sizeof err), ERR_INVALID);
+    rm_rf(dir);
+}
+
+static size_t count_files(const char *dir, const char *prefix)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '^%s.*\\.db$' || true", dir, prefix);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int n = 0;
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return (size_t)n;
+}
+
+static void test_readonly_handle(void **state)
+{
+    struct fx *fx = *state;
+    struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
+    struct archive *r = NULL;
+    char err[256] = "";
+    assert_int_equal(archive_open(fx->dir, &ro, &r, err, sizeof err), 0);
+    struct yq_item it;
+    make_item(&it, "ro:1", "rss", "安康", "", t_nov15());
+    const struct yq_item *p[] = {&it};
+    assert_int_equal(archive_put(r, p, 1, NULL, 0, NULL, err, sizeof err), ERR_BAD_STATE);
+    assert_int_equal(archive_prune(r, t_nov15(), 1, NULL, err, sizeof err), ERR_BAD_STATE);
+    assert_int_equal(count_files(fx->dir, "items-"), 0); /* nothing created */
+    struct ids ids;
+    assert_int_equal(scan_ids(r, NULL, &ids), 0);
+    struct archive_row row;
+    assert_int_equal(archive_get(r, "ro:1", &row, err, sizeof err), ERR_NOT_FOUND);
+    /* the writer stores, the reader sees it */
+    assert_int_equal(put_one(fx->a, &it, NULL), 0);
+    assert_int_equal(scan_ids(r, NULL, &ids), 1);
+    assert_int_equal(archive_get(r, "ro:1", &row, err, sizeof err), 0);
+    assert_string_equal(row.item.title, "安康");
+    archive_row_release(&row);
+    archive_close(r);
+    yq_item_release(&it);
+}
+
+static void test_prune_whole_old_months(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[3];
+    make_item(&it[0], "p-sep", "rss", "九月", "", t_nov15() - 60 * 86400);
+    make_item(&it[1], "p-oct", "rss", "十月", "", t_nov15() - 30 * 86400);
+    make_item(&it[2], "p-nov", "rss", "十一月", "", t_nov15());
+    const struct yq_item *p[] = {&it[0], &it[1], &it[2]};
+    char err[256];
+    assert_int_equal(archive_put(fx->a, p, 3, NULL, 0, NULL, err, sizeof err), 0);
+    assert_int_equal(count_files(fx->dir, "items-"), 3);
+    /* now: 10 days after the end of October (= 1 Nov Beijing): retention 10 days keeps October
+       (its end is exactly 10 days ago), September ended 40 days ago and goes */
+    int64_t oct_end = t_nov15() - 14 * 86400;
+    size_t n = 0;
+    assert_int_equal(archive_prune(fx->a, oct_end + 10 * 86400, 10, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_string_equal(ids.ids[1], "p-oct");
+    assert_int_equal(archive_prune(fx->a, oct_end + 10 * 86400 + 1, 10, &n, err, sizeof err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1);
+    assert_string_equal(ids.ids[0], "p-nov");
+    /* the pruned month takes new items again (a new file) */
+    assert_int_equal(put_one(fx->a, &it[1], NULL), 0);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    for (size_t i = 0; i < 3; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+static void test_stats_counts(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[3];
+    make_item(&it[0], "s1", "rss", "一", "", t_nov15());
+    make_item(&it[1], "s2", "rss", "二", "", t_nov15() + 5);
+    make_item(&it[2], "s3", "rss", "三", "", t_dec1() + 5);
+    struct yq_alert al;
+    make_alert(&al, &it[1], "r1", "市教育局", "ev:s");
+    const struct yq_item *p[] = {&it[0], &it[1], &it[2]};
+    const struct yq_alert *ap[] = {&al};
+    char err[256];
+    assert_int_equal(archive_put(fx->a, p, 3, ap, 1, NULL, err, sizeof err), 0);
+    json_t *st = NULL;
+    assert_int_equal(archive_stats(fx->a, &st, err, sizeof err), 0);
+    assert_string_equal(json_string_value(json_object_get(st, "backend")), "sqlite");
+    assert_string_equal(json_string_value(json_object_get(st, "location")), fx->dir);
+    assert_int_equal(json_integer_value(json_object_get(st, "items")), 3);
+    assert_int_equal(json_integer_value(json_object_get(st, "matched")), 1);
+    assert_true(json_integer_value(json_object_get(st, "bytes")) > 0);
+    json_t *months = json_object_get(st, "months");
+    assert_int_equal(json_array_size(months), 2);
+    json_t *m0 = json_array_get(months, 0);
+    json_t *m1 = json_array_get(months, 1);
+    assert_string_equal(json_string_value(json_object_get(m0, "month")), "2026-12");
+    assert_int_equal(json_integer_value(json_object_get(m0, "items")), 1);
+    assert_int_equal(json_integer_value(json_object_get(m0, "matched")), 0);
+    assert_string_equal(json_string_value(json_object_get(m1, "month")), "2026-11");
+    assert_int_equal(json_integer_value(json_object_get(m1, "items")), 2);
+    assert_int_equal(json_integer_value(json_object_get(m1, "matched")), 1);
+    json_decref(st);
+    yq_alert_release(&al);
+    for (size_t i = 0; i < 3; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+/* Beijing month boundaries: 2026-11-30 23:59 Beijing is November, 00:00 is December. */
+static void test_month_of_archive_time(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[2];
+    make_item(&it[0], "m1", "rss", "一", "", t_dec1() - 1);
+    make_item(&it[1], "m2", "rss", "二", "", t_dec1());
+    /* a future publication time is not the archive time: fetched_at is */
+    it[1].published_at = t_dec1() + 86400;
+    it[1].fetched_at = t_dec1() - 7200;
+    it[1].future_timestamp = true;
+    const struct yq_item *p[] = {&it[0], &it[1]};
+    char err[256];
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, NULL, err, sizeof err), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/items-2026-11.db", fx->dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/items-2026-12.db", fx->dir);
+    assert_int_equal(access(path, F_OK), -1);
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "m2", &row, err, sizeof err), 0);
+    assert_int_equal(row.time_s, t_dec1() - 7200);
+    assert_true(row.item.future_timestamp);
+    assert_int_equal(row.item.published_at, t_dec1() + 86400);
+    archive_row_release(&row);
+    for (size_t i = 0; i < 2; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+/*
+ * A corrupt month file: a scan reaching it fails with ERR_PARSE naming it (rows of newer months
+ * were delivered first); scans whose range excludes it still work. A put into that month fails
+ * and leaves nothing of the batch in the other month (one transaction per file, committed only
+ * when every file's part succeeded); once the file is replaced the retry stores everything.
+ */
+static void test_corrupt_month_file(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item nov;
+    struct yq_item oct;
+    make_item(&nov, "c-nov", "rss", "十一月", "", t_nov15());
+    make_item(&oct, "c-oct", "rss", "十月", "", t_nov15() - 30 * 86400);
+    char path[128];
+    snprintf(path, sizeof path, "%s/items-2026-10.db", fx->dir);
+    write_file(path, "this is not an SQLite database, but it is long enough to look like a header "
+                     "of one, and longer still: the first page of a database file is 4096 bytes");
+    char err[512] = "";
+    const struct yq_item *p[] = {&nov, &oct};
+    assert_int_not_equal(archive_put(fx->a, p, 2, NULL, 0, NULL, err, sizeof err), 0);
+    assert_non_null(strstr(err, "items-2026-10.db"));
+    struct ids ids;
+    struct archive_filter f = {.since_s = t_nov15() - 86400};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 0); /* November holds nothing of the batch */
+    assert_int_equal(put_one(fx->a, &nov, NULL), 0);
+    memset(&ids, 0, sizeof ids);
+    int rc = archive_scan(fx->a, NULL, collect, &ids, err, sizeof err);
+    assert_int_equal(rc, ERR_PARSE);
+    assert_non_null(strstr(err, "items-2026-10.db"));
+    assert_int_equal(ids.n, 1); /* November came first */
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    /* replace the file: the retry stores the batch */
+    assert_int_equal(unlink(path), 0);
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 1);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    yq_item_release(&nov);
+    yq_item_release(&oct);
+}
+
+/* The directory vanished under a writer: ERR_IO, nothing recreated. */
+static void test_missing_directory_on_put(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it;
+    make_item(&it, "gone", "rss", "一", "", t_nov15());
+    rm_rf(fx->dir);
+    char err[256] = "";
+    const struct yq_item *p[] = {&it};
+    assert_int_equal(archive_put(fx->a, p, 1, NULL, 0, NULL, err, sizeof err), ERR_IO);
+    assert_non_null(strstr(err, "missing"));
+    assert_int_equal(access(fx->dir, F_OK), -1);
+    struct ids ids;
+    memset(&ids, 0, sizeof ids);
+    assert_int_equal(archive_scan(fx->a, NULL, collect, &ids, err, sizeof err), ERR_IO);
+    assert_int_equal(mkdir(fx->dir, 0750), 0); /* for the teardown */
+    yq_item_release(&it);
+}
+
+/* Each exact filter field of a scan. */
+static void test_scan_filters(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[4];
+    make_item(&it[0], "f0", "weibo", "满意 点赞 好评", "", t_nov15());
+    make_item(&it[1], "f1", "rss", "投诉 不满 拖欠", "愤怒", t_nov15() + 1);
+    make_item(&it[2], "f2", "wechat", "通知", "", t_nov15() + 2);
+    make_item(&it[3], "f3", "weibo", "通报", "", t_nov15() + 3);
+    free(it[3].channel);
+    it[3].channel = strdup("汉滨身边事");
+    free(it[3].source_id);
+    it[3].source_id = strdup("weibo-2");
+    const struct yq_item *p[] = {&it[0], &it[1], &it[2], &it[3]};
+    char err[256];
+    assert_int_equal(archive_put(fx->a, p, 4, NULL, 0, NULL, err, sizeof err), 0);
+    struct ids ids;
+    struct archive_filter f = {.source = "weibo"};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 2);
+    f = (struct archive_filter){.source_id = "weibo-2"};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    assert_string_equal(ids.ids[0], "f3");
+    f = (struct archive_filter){.channel = "汉滨身边事"};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    f = (struct archive_filter){.channel = "汉滨"}; /* exact, not a prefix */
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 0);
+    f = (struct archive_filter){.source = "", .channel = ""}; /* "" = any */
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 4);
+    f = (struct archive_filter){.has_sentiment = true, .sentiment = YQ_SENTIMENT_NEGATIVE};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    assert_string_equal(ids.ids[0], "f1");
+    f = (struct archive_filter){.has_sentiment = true, .sentiment = YQ_SENTIMENT_POSITIVE};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    assert_string_equal(ids.ids[0], "f0");
+    f = (struct archive_filter){.matched = 2};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 4);
+    f = (struct archive_filter){.matched = -1};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 4);
+    f = (struct archive_filter){.since_s = t_nov15() + 1, .until_s = t_nov15() + 3};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 2);
+    f = (struct archive_filter){.since_s = t_nov15() + 3, .until_s = t_nov15() + 3};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 0);
+    for (size_t i = 0; i < 4; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+struct writer {
+    struct archive *a;
+    int first; /* ids first .. first + 299; the two writers share 100 of them */
+    size_t items_new;
+    int rc;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (int b = 0; b < 15 && w->rc == 0; b++) {
+        struct yq_item it[20];
+        const struct yq_item *p[20];
+        for (int k = 0; k < 20; k++) {
+            char id[32];
+            snprintf(id, sizeof id, "t:%d", w->first + b * 20 + k);
+            make_item(&it[k], id, "weibo", "紫阳县道路施工", "占道", t_nov15() + b * 20 + k);
+            p[k] = &it[k];
+        }
+        char err[256];
+        struct archive_put_result res;
+        w->rc = archive_put(w->a, p, 20, NULL, 0, &res, err, sizeof err);
+        w->items_new += res.items_new;
+        for (int k = 0; k < 20; k++) {
+            yq_item_release(&it[k]);
+        }
+    }
+    return NULL;
+}
+
+struct reader {
+    struct archive *a;
+    volatile int *stop;
+    int rc;
+    size_t scans;
+};
+
+/* A scan callback that calls the same handle again (get). */
+static int get_again(const struct archive_row *row, void *arg)
+{
+    struct reader *r = arg;
+    struct archive_row again;
+    char err[256];
+    int rc = archive_get(r->a, row->item.id, &again, err, sizeof err);
+    if (rc == 0) {
+        archive_row_release(&again);
+    }
+    return rc == 0 ? 0 : rc;
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    while (!*r->stop && r->rc == 0) {
+        char err[256];
+        struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "施工"};
+        struct archive_filter f = {.narrow = &nw};
+        r->rc = archive_scan(r->a, &f, get_again, r, err, sizeof err);
+        if (r->rc != 0) {
+            print_error("reader: %s\n", err);
+        }
+        r->scans++;
+    }
+    return NULL;
+}
+
+/* Two writers and a reader on one handle: every id stored once, readers never fail. */
+static void test_threads_share_a_handle(void **state)
+{
+    struct fx *fx = *state;
+    struct writer w1 = {.a = fx->a, .first = 0};
+    struct writer w2 = {.a = fx->a, .first = 200};
+    volatile int stop = 0;
+    struct reader r = {.a = fx->a, .stop = &stop};
+    pthread_t t1, t2, t3;
+    assert_int_equal(pthread_create(&t3, NULL, reader_main, &r), 0);
+    assert_int_equal(pthread_create(&t1, NULL, writer_main, &w1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, writer_main, &w2), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    stop = 1;
+    pthread_join(t3, NULL);
+    assert_int_equal(w1.rc, 0);
+    assert_int_equal(w2.rc, 0);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.scans >= 1);
+    assert_int_equal(w1.items_new + w2.items_new, 500); /* ids 0..499 */
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 500);
+}
+
+/* A classifier given in the options is used (borrowed), and read-only handles need none. */
+static void test_borrowed_classifier(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_sentiment *sent = NULL;
+    char err[256] = "";
+    assert_int_equal(yq_sentiment_open(NULL, &sent, err, sizeof err), 0);
+    struct archive_open_opts opts = {.sentiment = sent, .busy_timeout_ms = 1000};
+    struct archive *a = NULL;
+    assert_int_equal(archive_open(fx->dir, &opts, &a, err, sizeof err), 0);
+    struct yq_item it;
+    make_item(&it, "s:1", "weibo", "服务很好，群众满意", "点赞", t_nov15());
+    assert_int_equal(put_one(a, &it, NULL), 0);
+    archive_close(a);
+    yq_sentiment_free(sent);
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "s:1", &row, err, sizeof err), 0);
+    assert_true(row.has_sentiment);
+    assert_int_equal(row.sentiment, YQ_SENTIMENT_POSITIVE);
+    assert_true(row.sentiment_score > 0);
+    archive_row_release(&row);
+    yq_item_release(&it);
+}
+
+/*
+ * Disk full (a file size limit stands in for it): the put fails with ERR_IO and leaves nothing
+ * of the batch; the same batch later stores everything.
+ */
+static void test_disk_full_then_retry(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 300 };
+    static struct yq_item it[N];
+    const struct yq_item *p[N];
+    char text[2048];
+    size_t len = 0;
+    while (len + 3 < sizeof text - 1) {
+        memcpy(text + len, "拆", 3);
+        len += 3;
+    }
+    text[len] = '\0';
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "full:%d", i);
+        make_item(&it[i], id, "rss", "征地拆迁补偿", text, t_nov15() + i);
+        p[i] = &it[i];
+    }
+    char err[256] = "";
+    assert_int_equal(put_one(fx->a, &it[0], NULL), 0); /* the month file exists */
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = {.rlim_cur = 256 * 1024, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = archive_put(fx->a, p, N, NULL, 0, NULL, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_sig);
+    assert_int_equal(rc, ERR_IO);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1); /* only the first put's item */
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, N, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, N - 1);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), N);
+    struct archive_narrow nw = {.kind = ARCHIVE_NARROW_TERM, .term = "征地"};
+    struct archive_filter f = {.narrow = &nw};
+    assert_int_equal(scan_ids(fx->a, &f, &ids), N);
+    for (int i = 0; i < N; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
+/* Bogus times (before 1970, far future) and a huge retention: stored, found, no overflow. */
+static void test_extreme_times(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it[2];
+    make_item(&it[0], "old", "rss", "一", "", -86400 * 400);
+    make_item(&it[1], "far", "rss", "二", "", INT64_MAX - 2000);
+    it[1].fetched_at = INT64_MAX - 1000; /* yq_item_is_future() adds its slack to it */
+    const struct yq_item *p[] = {&it[0], &it[1]};
+    char err[256];
+    struct archive_put_result res;
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 2);
+    assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_dup, 2);
+    struct ids ids;
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_string_equal(ids.ids[0], "far");
+    struct archive_row row;
+    assert_int_equal(archive_get(fx->a, "old", &row, err, sizeof err), 0);
+    assert_int_equal(row.time_s, -86400 * 400);
+    archive_row_release(&row);
+    size_t n = 9;
+    assert_int_equal(archive_prune(fx->a, t_nov15(), INT64_MAX, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, INT64_MIN, 1, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(archive_prune(fx->a, t_nov15(), -1, &n, err, sizeof err), ERR_INVALID);
+    for (size_t i = 0; i < 2; i++) {
+        yq_item_release(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +960,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test(test_layout_errors),
+        cmocka_unit_test_setup_teardown(test_readonly_handle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_month_of_archive_time, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

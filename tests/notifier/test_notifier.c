@@ -374,6 +374,11 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     start_notifier(&e, &ctx);
     m = notifier_metrics(ctx.n);
     assert_int_equal(sqlite3_open(e.t.path, &other), SQLITE_OK);
+    /*
+     * The started notifier's own threads (delivery, spike scan, 研判 reminders) may hold the write
+     * lock for a moment: wait for it instead of failing (a fresh clone's CI run got SQLITE_BUSY).
+     */
+    sqlite3_busy_timeout(other, 30000);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
 

@@ -1,0 +1,545 @@
+/*
+ * The read side of the embedded SQLite archive backend (archive_sqlite_internal.h): scans
+ * across month files in time order, get by id, stats. Each call opens its own read-only
+ * connections and takes no lock (WAL: readers never wait for the writer), so a scan's
+ * callback may call any function of the same handle.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "archive_bigram.h"
+#include "archive_sqlite_internal.h"
+#include "yq_buf.h"
+#include "yq_err.h"
+#include "yq_sqlite.h"
+
+/* Parse "items-YYYY-MM.db" into *mk. Returns true when name has that form. */
+static bool month_parse_file(const char *name, int64_t *mk)
+{
+    int y;
+    int m;
+    int n = 0;
+    if (strlen(name) != strlen("items-0000-00.db") ||
+        sscanf(name, "items-%4d-%2d.db%n", &y, &m, &n) != 2 || n != (int)strlen(name) ||
+        m < 1 || m > 12 || y < 1970) {
+        return false;
+    }
+    *mk = (int64_t)y * 12 + (m - 1);
+    return true;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+/* The month files of the directory, sorted ascending. */
+int archive_sq_list_months(const struct sq_state *st, int64_t **out, size_t *n_out, char *errbuf,
+                       size_t errlen)
+{
+    *out = NULL;
+    *n_out = 0;
+    DIR *d = opendir(st->dir);
+    if (!d) {
+        snprintf(errbuf, errlen, "archive: cannot read directory %s: %s", st->dir,
+                 strerror(errno));
+        return errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
+    }
+    int64_t *v = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int64_t mk;
+        if (!month_parse_file(e->d_name, &mk)) {
+            continue;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            int64_t *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                free(v);
+                closedir(d);
+                snprintf(errbuf, errlen, "archive: out of memory");
+                return ERR_NOMEM;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[n++] = mk;
+    }
+    closedir(d);
+    /* few files: insertion sort */
+    for (size_t i = 1; i < n; i++) {
+        int64_t x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *v = sqlite3_column_text(s, i);
+    if (!v) {
+        return NULL;
+    }
+    return strdup((const char *)v);
+}
+
+static const char *precision_of(const unsigned char *p)
+{
+    if (!p) {
+        return NULL;
+    }
+    if (strcmp((const char *)p, "second") == 0) {
+        return "second";
+    }
+    if (strcmp((const char *)p, "minute") == 0) {
+        return "minute";
+    }
+    if (strcmp((const char *)p, "day") == 0) {
+        return "day";
+    }
+    return NULL;
+}
+
+/* Fill row from the ITEM_COLS of s (first column at 0). Returns 0 or ERR_NOMEM. */
+static int row_from_stmt(sqlite3_stmt *s, struct archive_row *row)
+{
+    memset(row, 0, sizeof *row);
+    struct yq_item *it = &row->item;
+    it->id = col_dup(s, 0);
+    it->source = col_dup(s, 1);
+    it->source_id = col_dup(s, 2);
+    it->channel = col_dup(s, 3);
+    it->url = col_dup(s, 4);
+    it->title = col_dup(s, 5);
+    it->text = col_dup(s, 6);
+    it->author = col_dup(s, 7);
+    it->has_published = sqlite3_column_type(s, 8) != SQLITE_NULL;
+    it->published_at = sqlite3_column_int64(s, 8);
+    it->precision = precision_of(sqlite3_column_text(s, 9));
+    it->fetched_at = sqlite3_column_int64(s, 10);
+    it->metrics.known = sqlite3_column_int(s, 11) != 0;
+    it->metrics.capped = sqlite3_column_int(s, 12) != 0;
+    it->metrics.reposts = sqlite3_column_int64(s, 13);
+    it->metrics.comments = sqlite3_column_int64(s, 14);
+    it->metrics.likes = sqlite3_column_int64(s, 15);
+    it->region = col_dup(s, 16);
+    it->reply_to = col_dup(s, 17);
+    it->department = col_dup(s, 18);
+    it->truncated = sqlite3_column_int(s, 19) != 0;
+    it->truncated_fields = (unsigned)sqlite3_column_int64(s, 20);
+    it->future_timestamp = sqlite3_column_int(s, 21) != 0;
+    it->official = sqlite3_column_int(s, 22) != 0;
+    it->local = sqlite3_column_int(s, 23) != 0;
+    it->backlog = sqlite3_column_int(s, 24) != 0;
+    row->time_s = sqlite3_column_int64(s, 25);
+    row->archived_at = sqlite3_column_int64(s, 26);
+    row->heat = sqlite3_column_int64(s, 27);
+    row->has_sentiment = sqlite3_column_type(s, 28) != SQLITE_NULL;
+    int lab = sqlite3_column_int(s, 28);
+    row->sentiment = lab < 0 ? YQ_SENTIMENT_NEGATIVE
+                     : lab > 0 ? YQ_SENTIMENT_POSITIVE
+                               : YQ_SENTIMENT_NEUTRAL;
+    row->sentiment_score = sqlite3_column_double(s, 29);
+    if (!it->id || !it->source || !it->source_id || !it->channel || !it->url || !it->title ||
+        !it->text || !it->author) {
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* Load the match rows of row's item with q (ARCHIVE_SQ_SQL_MATCH_ROWS prepared on the same file). */
+static int row_load_matches(sqlite3 *db, sqlite3_stmt *q, struct archive_row *row, char *errbuf,
+                            size_t errlen)
+{
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, row->item.id, -1, SQLITE_STATIC);
+    int r;
+    size_t cap = 0;
+    while ((r = yq_sqlite_step(db, q, "archive: read matches", errbuf, errlen)) == 1) {
+        if (row->n_matches == cap) {
+            size_t nc = cap ? cap * 2 : 4;
+            struct archive_match *nm = realloc(row->matches, nc * sizeof *nm);
+            if (!nm) {
+                r = ERR_NOMEM;
+                break;
+            }
+            row->matches = nm;
+            cap = nc;
+        }
+        struct archive_match *m = &row->matches[row->n_matches];
+        memset(m, 0, sizeof *m);
+        row->n_matches++;
+        m->rule_id = col_dup(q, 0);
+        m->rule_group = col_dup(q, 1);
+        m->department = col_dup(q, 2);
+        int lv = sqlite3_column_int(q, 3);
+        m->level = lv >= YQ_LEVEL_I && lv <= YQ_LEVEL_IV ? (enum yq_level)lv : YQ_LEVEL_IV;
+        m->event_key = col_dup(q, 4);
+        m->rules_version = sqlite3_column_int64(q, 5);
+        m->matched_at = sqlite3_column_int64(q, 6);
+        if (!m->rule_id || !m->rule_group || !m->department || !m->event_key) {
+            r = ERR_NOMEM;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    if (r == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "archive: out of memory reading matches");
+    }
+    return r < 0 ? r : 0;
+}
+
+/* Prefix errbuf (already holding a message) with the month file's path. */
+int archive_sq_name_file(int err, const char *path, char *errbuf, size_t errlen)
+{
+    if (errlen == 0) {
+        return err;
+    }
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s", errbuf);
+    snprintf(errbuf, errlen, "archive month file %s: %s", path, tmp);
+    return err;
+}
+
+/* Scan one month file with the built WHERE clause. */
+static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
+                      const struct archive_filter *f, const char *match_expr, archive_row_fn fn,
+                      void *arg, bool *stop, char *errbuf, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
+        snprintf(errbuf, errlen, "archive: path too long under %s", st->dir);
+        return ERR_IO;
+    }
+    sqlite3 *db = NULL;
+    int err = archive_sq_open_read(st, path, &db, errbuf, errlen);
+    if (err == ERR_NOT_FOUND) {
+        return 0; /* pruned meanwhile */
+    }
+    if (err != 0) {
+        return archive_sq_name_file(err, path, errbuf, errlen);
+    }
+    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *q = NULL;
+    err = yq_sqlite_prepare(db, sql, &s, "scan", errbuf, errlen);
+    if (err == 0) {
+        err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "scan matches", errbuf, errlen);
+    }
+    if (err == 0) {
+        int i = 1;
+        if (f->since_s) {
+            sqlite3_bind_int64(s, i++, f->since_s);
+        }
+        if (f->until_s) {
+            sqlite3_bind_int64(s, i++, f->until_s);
+        }
+        if (f->source && f->source[0]) {
+            sqlite3_bind_text(s, i++, f->source, -1, SQLITE_STATIC);
+        }
+        if (f->source_id && f->source_id[0]) {
+            sqlite3_bind_text(s, i++, f->source_id, -1, SQLITE_STATIC);
+        }
+        if (f->channel && f->channel[0]) {
+            sqlite3_bind_text(s, i++, f->channel, -1, SQLITE_STATIC);
+        }
+        if (f->department && f->department[0]) {
+            sqlite3_bind_text(s, i++, f->department, -1, SQLITE_STATIC);
+        }
+        if (f->has_sentiment) {
+            sqlite3_bind_int(s, i++, (int)f->sentiment);
+        }
+        if (match_expr) {
+            sqlite3_bind_text(s, i++, match_expr, -1, SQLITE_STATIC);
+        }
+    }
+    int r = 0;
+    while (err == 0 && (r = yq_sqlite_step(db, s, "scan", errbuf, errlen)) == 1) {
+        struct archive_row row;
+        err = row_from_stmt(s, &row);
+        if (err == 0) {
+            err = row_load_matches(db, q, &row, errbuf, errlen);
+        } else {
+            snprintf(errbuf, errlen, "archive: out of memory reading a row");
+        }
+        if (err == 0) {
+            int cb = fn(&row, arg);
+            if (cb == 1) {
+                *stop = true;
+            } else if (cb < 0) {
+                err = cb;
+                archive_row_release(&row);
+                sqlite3_finalize(s);
+                sqlite3_finalize(q);
+                yq_sqlite_close(db);
+                return err; /* the callback's own code, errbuf untouched */
+            }
+        }
+        archive_row_release(&row);
+        if (*stop) {
+            break;
+        }
+    }
+    if (err == 0 && r < 0) {
+        err = r;
+    }
+    sqlite3_finalize(s);
+    sqlite3_finalize(q);
+    yq_sqlite_close(db);
+    return err != 0 ? archive_sq_name_file(err, path, errbuf, errlen) : 0;
+}
+
+int archive_sq_scan(void *state, const struct archive_filter *f, archive_row_fn fn, void *arg,
+                   char *errbuf, size_t errlen)
+{
+    struct sq_state *st = state;
+    char *match_expr = NULL;
+    int err = archive_bigram_match_expr(f->narrow, &match_expr);
+    if (err != 0) {
+        snprintf(errbuf, errlen, "archive: out of memory building the index query");
+        return err;
+    }
+    char sql[2048];
+    struct yq_buf b;
+    yq_buf_init(&b, sizeof sql);
+    yq_buf_adds(&b, "SELECT " ITEM_COLS " FROM items WHERE 1");
+    if (f->since_s) {
+        yq_buf_adds(&b, " AND time_s >= ?");
+    }
+    if (f->until_s) {
+        yq_buf_adds(&b, " AND time_s < ?");
+    }
+    if (f->source && f->source[0]) {
+        yq_buf_adds(&b, " AND source = ?");
+    }
+    if (f->source_id && f->source_id[0]) {
+        yq_buf_adds(&b, " AND source_id = ?");
+    }
+    if (f->channel && f->channel[0]) {
+        yq_buf_adds(&b, " AND channel = ?");
+    }
+    if (f->department && f->department[0]) {
+        yq_buf_adds(&b, " AND EXISTS (SELECT 1 FROM matches m WHERE m.item_id = items.id"
+                        " AND m.department = ?)");
+    }
+    if (f->matched == 1) {
+        yq_buf_adds(&b, " AND EXISTS (SELECT 1 FROM matches m WHERE m.item_id = items.id)");
+    } else if (f->matched == 2) {
+        yq_buf_adds(&b, " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.item_id = items.id)");
+    }
+    if (f->has_sentiment) {
+        yq_buf_adds(&b, " AND sentiment = ?");
+    }
+    if (match_expr) {
+        yq_buf_adds(&b, " AND rid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
+    }
+    bool newest = f->order != ARCHIVE_OLDEST_FIRST;
+    if (yq_buf_adds(&b, newest ? " ORDER BY time_s DESC, id DESC" : " ORDER BY time_s, id") !=
+        0) {
+        yq_buf_release(&b);
+        free(match_expr);
+        snprintf(errbuf, errlen, "archive: out of memory building the scan");
+        return ERR_NOMEM;
+    }
+    snprintf(sql, sizeof sql, "%s", b.data);
+    yq_buf_release(&b);
+
+    int64_t *months = NULL;
+    size_t n = 0;
+    err = archive_sq_list_months(st, &months, &n, errbuf, errlen);
+    if (err == ERR_NOT_FOUND) {
+        err = ERR_IO; /* the directory vanished under an open handle */
+    }
+    bool stop = false;
+    for (size_t k = 0; err == 0 && k < n && !stop; k++) {
+        int64_t mk = months[newest ? n - 1 - k : k];
+        if (f->since_s && archive_sq_month_start(mk + 1) <= f->since_s) {
+            continue;
+        }
+        if (f->until_s && archive_sq_month_start(mk) >= f->until_s) {
+            continue;
+        }
+        err = scan_month(st, mk, sql, f, match_expr, fn, arg, &stop, errbuf, errlen);
+    }
+    free(months);
+    free(match_expr);
+    return err;
+}
+
+int archive_sq_get(void *state, const char *item_id, struct archive_row *out, char *errbuf,
+                  size_t errlen)
+{
+    struct sq_state *st = state;
+    int64_t *months = NULL;
+    size_t n = 0;
+    int err = archive_sq_list_months(st, &months, &n, errbuf, errlen);
+    if (err == ERR_NOT_FOUND) {
+        err = ERR_IO;
+    }
+    bool found = false;
+    for (size_t k = 0; err == 0 && !found && k < n; k++) {
+        char path[PATH_MAX];
+        if (archive_sq_month_path(st, months[n - 1 - k], path, sizeof path) != 0) {
+            continue;
+        }
+        sqlite3 *db = NULL;
+        err = archive_sq_open_read(st, path, &db, errbuf, errlen);
+        if (err == ERR_NOT_FOUND) {
+            err = 0;
+            continue;
+        }
+        if (err != 0) {
+            err = archive_sq_name_file(err, path, errbuf, errlen);
+            break;
+        }
+        sqlite3_stmt *s = NULL;
+        sqlite3_stmt *q = NULL;
+        err = yq_sqlite_prepare(db, "SELECT " ITEM_COLS " FROM items WHERE id = ?1", &s, "get",
+                                errbuf, errlen);
+        if (err == 0) {
+            err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "get matches", errbuf, errlen);
+        }
+        if (err == 0) {
+            sqlite3_bind_text(s, 1, item_id, -1, SQLITE_STATIC);
+            int r = yq_sqlite_step(db, s, "get", errbuf, errlen);
+            if (r == 1) {
+                err = row_from_stmt(s, out);
+                if (err == 0) {
+                    err = row_load_matches(db, q, out, errbuf, errlen);
+                }
+                if (err != 0) {
+                    archive_row_release(out);
+                } else {
+                    found = true;
+                }
+            } else if (r < 0) {
+                err = r;
+            }
+        }
+        sqlite3_finalize(s);
+        sqlite3_finalize(q);
+        yq_sqlite_close(db);
+        if (err != 0) {
+            err = archive_sq_name_file(err, path, errbuf, errlen);
+        }
+    }
+    free(months);
+    if (err == 0 && !found) {
+        snprintf(errbuf, errlen, "archive: no item %s", item_id);
+        return ERR_NOT_FOUND;
+    }
+    return err;
+}
+
+static int64_t file_bytes(const char *path)
+{
+    struct stat sb;
+    int64_t total = 0;
+    char side[PATH_MAX + 8];
+    if (stat(path, &sb) == 0) {
+        total += sb.st_size;
+    }
+    snprintf(side, sizeof side, "%s-wal", path);
+    if (stat(side, &sb) == 0) {
+        total += sb.st_size;
+    }
+    return total;
+}
+
+static int count_query(sqlite3 *db, const char *sql, int64_t *out, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int err = yq_sqlite_prepare(db, sql, &s, "stats", errbuf, errlen);
+    if (err != 0) {
+        return err;
+    }
+    int r = yq_sqlite_step(db, s, "stats", errbuf, errlen);
+    *out = r == 1 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    return r < 0 ? r : 0;
+}
+
+int archive_sq_stats(void *state, json_t **out, char *errbuf, size_t errlen)
+{
+    struct sq_state *st = state;
+    *out = NULL;
+    int64_t *months = NULL;
+    size_t n = 0;
+    int err = archive_sq_list_months(st, &months, &n, errbuf, errlen);
+    if (err != 0) {
+        return err == ERR_NOT_FOUND ? ERR_IO : err;
+    }
+    json_t *arr = json_array();
+    int64_t items = 0;
+    int64_t matched = 0;
+    int64_t bytes = 0;
+    for (size_t k = 0; arr && err == 0 && k < n; k++) {
+        int64_t mk = months[n - 1 - k];
+        char path[PATH_MAX];
+        char name[32];
+        if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
+            continue;
+        }
+        archive_sq_month_name(mk, name, sizeof name);
+        sqlite3 *db = NULL;
+        err = archive_sq_open_read(st, path, &db, errbuf, errlen);
+        if (err == ERR_NOT_FOUND) {
+            err = 0;
+            continue;
+        }
+        int64_t mi = 0;
+        int64_t mm = 0;
+        if (err == 0) {
+            err = count_query(db, "SELECT count(*) FROM items", &mi, errbuf, errlen);
+        }
+        if (err == 0) {
+            err = count_query(db,
+                              "SELECT count(*) FROM items WHERE EXISTS (SELECT 1 FROM matches m"
+                              " WHERE m.item_id = items.id)",
+                              &mm, errbuf, errlen);
+        }
+        yq_sqlite_close(db);
+        if (err != 0) {
+            err = archive_sq_name_file(err, path, errbuf, errlen);
+            break;
+        }
+        int64_t mb = file_bytes(path);
+        items += mi;
+        matched += mm;
+        bytes += mb;
+        if (json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", "month", name, "items",
+                                                 (json_int_t)mi, "matched", (json_int_t)mm,
+                                                 "bytes", (json_int_t)mb)) != 0) {
+            err = ERR_NOMEM;
+        }
+    }
+    free(months);
+    if (err == 0 && arr) {
+        *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "location", st->dir, "backend",
+                         "sqlite", "items", (json_int_t)items, "matched", (json_int_t)matched,
+                         "bytes", (json_int_t)bytes, "months", arr);
+        arr = NULL;
+        if (!*out) {
+            err = ERR_NOMEM;
+        }
+    } else if (!arr) {
+        err = ERR_NOMEM;
+    }
+    json_decref(arr);
+    if (err == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "archive: out of memory");
+    }
+    return err;
+}
