@@ -47,7 +47,8 @@ struct bt_thread {
     struct bt_run *run;
     struct archive *a;
     int64_t since_s, until_s;
-    struct match_scratch *ms;
+    struct match_scratch *ms;      /* the draft's (or the combined set's) */
+    struct match_scratch *ms_live; /* the live set's: a scratch sized for one database */
     struct norm_text nbuf;
     size_t *counts;                    /* n_union * N_COUNTS */
     struct backtest_sample **samples;  /* n_union * BACKTEST_N_KINDS arrays of run->samples */
@@ -295,7 +296,7 @@ static int on_row(const struct archive_row *row, void *arg)
     } else {
         rc = match_item(run->draft, t->ms, &row->item, &md);
         if (rc == 0 && run->live) {
-            rc = match_item(run->live, t->ms, &row->item, &ml);
+            rc = match_item(run->live, t->ms_live, &row->item, &ml);
         }
         for (size_t i = 0; rc == 0 && i < md.n_rules; i++) {
             t->dr[n_dr++] = (struct bt_match){md.rules[i].rule, &md.rules[i], run->draft};
@@ -341,6 +342,7 @@ static int thread_init(struct bt_thread *t, struct bt_run *run, struct archive *
     t->run = run;
     t->a = a;
     t->ms = match_scratch_new();
+    t->ms_live = match_scratch_new();
     t->counts = calloc(n * N_COUNTS, sizeof(*t->counts));
     t->samples = calloc(n * BACKTEST_N_KINDS, sizeof(*t->samples));
     t->n_samples = calloc(n * BACKTEST_N_KINDS, sizeof(*t->n_samples));
@@ -348,7 +350,7 @@ static int thread_init(struct bt_thread *t, struct bt_run *run, struct archive *
     t->draft_mark = calloc(n, sizeof(*t->draft_mark));
     t->dr = calloc(n, sizeof(*t->dr));
     t->lv = calloc(n, sizeof(*t->lv));
-    return t->ms && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark &&
+    return t->ms && t->ms_live && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark &&
                    t->dr && t->lv
                ? 0
                : ERR_NOMEM;
@@ -359,6 +361,7 @@ static void thread_release(struct bt_thread *t)
     size_t n = t->run ? t->run->n_union : 0;
 
     match_scratch_free(t->ms);
+    match_scratch_free(t->ms_live);
     norm_text_release(&t->nbuf);
     for (size_t i = 0; t->samples && i < n * BACKTEST_N_KINDS; i++) {
         for (size_t k = 0; k < t->n_samples[i]; k++) {

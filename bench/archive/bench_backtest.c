@@ -185,20 +185,22 @@ struct peer {
 static void *peer_main(void *arg)
 {
     struct peer *p = arg;
-    struct match_scratch *ms = match_scratch_new();
+    /* one scratch per set, as the backtest keeps them (a scratch serves one database best) */
+    struct match_scratch *ms = match_scratch_new(), *ms_live = match_scratch_new();
 
-    for (size_t i = p->from; ms && i < p->to; i++) {
+    for (size_t i = p->from; ms && ms_live && i < p->to; i++) {
         struct match_result a, b;
         if (match_item(p->draft, ms, &p->items[i], &a) == 0) {
             p->hits += a.n_rules;
         }
         match_result_release(&a);
-        if (match_item(p->live, ms, &p->items[i], &b) == 0) {
+        if (match_item(p->live, ms_live, &p->items[i], &b) == 0) {
             p->hits += b.n_rules;
         }
         match_result_release(&b);
     }
     match_scratch_free(ms);
+    match_scratch_free(ms_live);
     return NULL;
 }
 
