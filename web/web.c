@@ -511,25 +511,6 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
     return w;
 }
 
-int web_archive(struct web *w, struct archive **out, char *errbuf, size_t errlen)
-{
-    struct archive_open_opts opts = {.flags = ARCHIVE_READONLY};
-    int err = 0;
-
-    *out = NULL;
-    if (!w->cfg.archive_dir || !w->cfg.archive_dir[0]) {
-        snprintf(errbuf, errlen, "no archive configured (web.archive_dir)");
-        return ERR_NOT_FOUND;
-    }
-    pthread_mutex_lock(&w->archive_lock);
-    if (!w->archive) {
-        err = archive_open(w->cfg.archive_dir, &opts, &w->archive, errbuf, errlen);
-    }
-    *out = w->archive;
-    pthread_mutex_unlock(&w->archive_lock);
-    return err;
-}
-
 struct web_auth *web_get_auth(struct web *w)
 {
     return w->auth;
