@@ -30,7 +30,6 @@ struct bt_hit {
     uint32_t n_rules;  /* union rule indexes at rules[rules_off ..] of the thread */
     size_t rules_off;
     const char *event; /* after grouping: the event's key (borrowed from some hit) */
-    uint32_t event_id;
 };
 
 struct bt_run;
@@ -721,27 +720,20 @@ static int hit_time_cmp(const void *a, const void *b)
     return strcmp(x->own, y->own);
 }
 
-static int hit_event_cmp(const void *a, const void *b)
+static int ref_event_cmp(const void *a, const void *b)
 {
-    return strcmp((*(struct bt_hit *const *)a)->event, (*(struct bt_hit *const *)b)->event);
-}
-
-static int u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    return strcmp(((const struct hit_ref *)a)->h->event, ((const struct hit_ref *)b)->h->event);
 }
 
 /*
  * Assign each draft hit its event (header comment), then count distinct events per rule and
- * in all. refs: n hits in any order (sorted here by archive time).
+ * in all. refs: n hits in any order (sorted here by archive time, then by event).
  */
 static int group_events(struct hit_ref *refs, size_t n, struct backtest_report *out)
 {
     int32_t *head = NULL, *next = NULL;
-    struct bt_hit **by_event = NULL;
-    uint64_t *pairs = NULL;
-    size_t n_pairs = 0, n_events = 0;
+    uint32_t *last = NULL; /* per rule: 1 + the last event counted */
+    size_t n_events = 0;
     int rc = ERR_NOMEM;
 
     if (n == 0) {
@@ -753,8 +745,8 @@ static int group_events(struct hit_ref *refs, size_t n, struct backtest_report *
     qsort(refs, n, sizeof(*refs), hit_time_cmp);
     head = malloc((size_t)N_BANDS * BAND_BUCKETS * sizeof(*head));
     next = malloc(n * N_BANDS * sizeof(*next));
-    by_event = malloc(n * sizeof(*by_event));
-    if (!head || !next || !by_event) {
+    last = calloc(out->n_rules ? out->n_rules : 1, sizeof(*last));
+    if (!head || !next || !last) {
         goto done;
     }
     memset(head, 0xff, (size_t)N_BANDS * BAND_BUCKETS * sizeof(*head)); /* -1 */
@@ -787,38 +779,26 @@ static int group_events(struct hit_ref *refs, size_t n, struct backtest_report *
             next[i * N_BANDS + (size_t)b] = head[b * BAND_BUCKETS + v];
             head[b * BAND_BUCKETS + v] = (int32_t)i;
         }
-        by_event[i] = h;
-        n_pairs += h->n_rules;
     }
-    qsort(by_event, n, sizeof(*by_event), hit_event_cmp);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && strcmp(by_event[i - 1]->event, by_event[i]->event) != 0) {
-            n_events++;
-        }
-        by_event[i]->event_id = (uint32_t)n_events;
-    }
-    out->events = n_events + 1;
-    pairs = malloc((n_pairs ? n_pairs : 1) * sizeof(*pairs));
-    if (!pairs) {
-        goto done;
-    }
-    n_pairs = 0;
+    /* the hits of one event next to each other: each rule counts an event once */
+    qsort(refs, n, sizeof(*refs), ref_event_cmp);
     for (size_t i = 0; i < n; i++) {
         const struct bt_hit *h = refs[i].h;
+        if (i == 0 || strcmp(refs[i - 1].h->event, h->event) != 0) {
+            n_events++;
+        }
         for (uint32_t k = 0; k < h->n_rules; k++) {
-            pairs[n_pairs++] = (uint64_t)refs[i].rules[h->rules_off + k] << 32 | h->event_id;
+            uint32_t u = refs[i].rules[h->rules_off + k];
+            if (last[u] != (uint32_t)n_events) {
+                last[u] = (uint32_t)n_events;
+                out->rules[u].events++;
+            }
         }
     }
-    qsort(pairs, n_pairs, sizeof(*pairs), u64_cmp);
-    for (size_t i = 0; i < n_pairs; i++) {
-        if (i == 0 || pairs[i] != pairs[i - 1]) {
-            out->rules[pairs[i] >> 32].events++;
-        }
-    }
+    out->events = n_events;
     rc = 0;
 done:
-    free(pairs);
-    free(by_event);
+    free(last);
     free(next);
     free(head);
     return rc;
