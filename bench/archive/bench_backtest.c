@@ -14,7 +14,9 @@
  *   scan_only_1t_s                      archive_scan() of the range, rows decoded, no matching
  *   backtest_<threads>t_<narrowing>_s   archive_backtest_run() over the whole range
  *   peer_<threads>t_s                   the matcher alone over the same items from an array in
- *                                       memory (both sets, one match_scratch per thread)
+ *                                       memory, matching what the backtest matches: the
+ *                                       combined set (the draft and the live rules that differ)
+ *   peer_two_sets_2t_s                  the same with each set matched on its own
  *   overhead_ratio_<threads>t           backtest (no narrowing) / peer, same threads
  * Not a test: numbers depend on the machine and on what else runs on it.
  *
@@ -126,11 +128,16 @@ static void rule_yaml(char *buf, size_t len, size_t i, const char *const *v, siz
              i, i, (i % 4 == 0) ? "III" : "IV", expr);
 }
 
-/* The live set (draft false) or the draft of n rules. */
-static struct rule_set *make_set(const struct rule_set *sample, size_t n, bool draft)
+enum set_kind { SET_LIVE, SET_DRAFT, SET_COMBINED };
+
+/*
+ * The live set, the draft, or what the backtest matches in one pass (archive_backtest.h
+ * "Matching"): the draft's rules and the live rules that differ, under other ids.
+ */
+static struct rule_set *make_set(const struct rule_set *sample, size_t n, enum set_kind kind)
 {
     const char **v = NULL;
-    size_t nv = 0, len = n * 256 + 4096;
+    size_t nv = 0, len = n * 512 + 4096;
     char *yaml = malloc(len), err[512] = "";
     struct rule_set *rs = rule_set_new();
 
@@ -150,16 +157,26 @@ static struct rule_set *make_set(const struct rule_set *sample, size_t n, bool d
         uint64_t saved;
         bool in_live = i < n, in_draft = i >= 10;
         char one[1024] = "";
+        char changed[1024] = "";
         rule_yaml(one, sizeof(one), i, v, nv, (const char *const *)sample->places,
                   sample->n_places, false);
         saved = rng;
-        if (draft && i % 10 == 5) {
-            one[0] = '\0';
-            rule_yaml(one, sizeof(one), i, v, nv, (const char *const *)sample->places,
+        if (kind != SET_LIVE && in_draft && i % 10 == 5) {
+            rule_yaml(changed, sizeof(changed), i, v, nv, (const char *const *)sample->places,
                       sample->n_places, true);
         }
         rng = saved;
-        if ((draft && in_draft) || (!draft && in_live)) {
+        if (kind == SET_LIVE && in_live) {
+            snprintf(yaml + strlen(yaml), len - strlen(yaml), "%s", one);
+        }
+        if (kind != SET_LIVE && in_draft) {
+            snprintf(yaml + strlen(yaml), len - strlen(yaml), "%s", changed[0] ? changed : one);
+        }
+        if (kind == SET_COMBINED && in_live && (changed[0] || !in_draft)) {
+            char *id = strstr(one, "bench-r"); /* the live version under another id */
+            if (id) {
+                id[6] = 'l';
+            }
             snprintf(yaml + strlen(yaml), len - strlen(yaml), "%s", one);
         }
     }
@@ -178,7 +195,7 @@ static struct rule_set *make_set(const struct rule_set *sample, size_t n, bool d
 struct peer {
     const struct yq_item *items;
     size_t from, to;
-    const struct rule_set *draft, *live;
+    const struct rule_set *draft, *live; /* live NULL: one set (the combined one) */
     size_t hits;
 };
 
@@ -194,10 +211,12 @@ static void *peer_main(void *arg)
             p->hits += a.n_rules;
         }
         match_result_release(&a);
-        if (match_item(p->live, ms_live, &p->items[i], &b) == 0) {
+        if (p->live && match_item(p->live, ms_live, &p->items[i], &b) == 0) {
             p->hits += b.n_rules;
         }
-        match_result_release(&b);
+        if (p->live) {
+            match_result_release(&b);
+        }
     }
     match_scratch_free(ms);
     match_scratch_free(ms_live);
@@ -235,7 +254,7 @@ int main(int argc, char **argv)
 {
     const char *dir, *rules_dir;
     size_t n_items = 1000000, n_rules = 1000;
-    struct rule_set *sample = NULL, *live, *draft;
+    struct rule_set *sample = NULL, *live, *draft, *comb;
     struct archive *arcs[2] = {NULL, NULL};
     char err[512] = "", marker[600];
     struct stat st;
@@ -257,10 +276,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_backtest: %s\n", err);
         return 1;
     }
-    live = make_set(sample, n_rules ? n_rules : 1, false);
-    draft = make_set(sample, n_rules ? n_rules : 1, true);
-    printf("rules_live %zu\nrules_draft %zu\nterms_live %zu\n", live->n_rules, draft->n_rules,
-           live->n_terms);
+    live = make_set(sample, n_rules ? n_rules : 1, SET_LIVE);
+    draft = make_set(sample, n_rules ? n_rules : 1, SET_DRAFT);
+    comb = make_set(sample, n_rules ? n_rules : 1, SET_COMBINED);
+    printf("rules_live %zu\nrules_draft %zu\nrules_combined %zu\nterms_live %zu\n", live->n_rules,
+           draft->n_rules, comb->n_rules, live->n_terms);
 
     snprintf(marker, sizeof(marker), "%s/BENCH-FILLED-%zu", dir, n_items);
     if (stat(marker, &st) != 0) {
@@ -326,6 +346,7 @@ int main(int argc, char **argv)
             printf("backtest_%dt_%s_scanned %zu\n", threads, nar ? "terms" : "none",
                    rep.items_scanned);
             if (threads == 2 && nar == 0) {
+                printf("combined %d\n", rep.combined);
                 printf("draft_hits %zu\nlive_hits %zu\ngained %zu\nlost %zu\nevents %zu\n",
                        rep.draft_hits, rep.live_hits, rep.gained, rep.lost, rep.events);
             }
@@ -342,8 +363,12 @@ int main(int argc, char **argv)
             }
         }
         for (int threads = 1; threads <= 2; threads++) {
-            peer_s[threads] = run_peer(items, n_items, draft, live, threads, &hits);
+            peer_s[threads] = run_peer(items, n_items, comb, NULL, threads, &hits);
             printf("peer_%dt_s %.2f\npeer_hits %zu\n", threads, peer_s[threads], hits);
+        }
+        {
+            double t2 = run_peer(items, n_items, draft, live, 2, &hits);
+            printf("peer_two_sets_2t_s %.2f\npeer_two_sets_hits %zu\n", t2, hits);
         }
         for (size_t i = 0; items && i < n_items; i++) {
             yq_item_release(&items[i]);
@@ -354,6 +379,7 @@ int main(int argc, char **argv)
     archive_close(arcs[1]);
     rule_set_free(live);
     rule_set_free(draft);
+    rule_set_free(comb);
     rule_set_free(sample);
     return 0;
 }
