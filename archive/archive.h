@@ -226,6 +226,9 @@ struct archive_backend_ops {
     /* Whether location has this backend's form (e.g. a path, "postgresql://..."). */
     bool (*accepts)(const char *location);
     int (*init)(const char *location, char *errbuf, size_t errlen);
+    /* opts: the front's copy, never NULL, borrowed until close; when the caller gave no
+       classifier the front sets opts->sentiment before the first put reaches the backend
+       (read it at put time; NULL there: store rows without sentiment) */
     int (*open)(const char *location, const struct archive_open_opts *opts, void **state,
                 char *errbuf, size_t errlen);
     void (*close)(void *state);

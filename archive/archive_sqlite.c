@@ -607,6 +607,25 @@ static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id
     return r < 0 ? r : 0;
 }
 
+/*
+ * The existing file of neighbouring month nb for a look-up (*out NULL when there is none). A
+ * neighbour that cannot be read (corrupt: ERR_PARSE; a newer schema: ERR_BAD_STATE) is logged
+ * and skipped, so puts into a sound month never stall on it; the cost is that an item moved
+ * across that boundary may be stored a second time.
+ */
+static int neighbour_conn(struct put_ctx *pc, int64_t nb, struct sq_conn **out)
+{
+    int err = conn_get(pc->st, nb, false, out, pc->errbuf, pc->errlen);
+    if (err == ERR_PARSE || err == ERR_BAD_STATE) {
+        LOG_WARN("archive: neighbouring month file skipped for the duplicate check: %s",
+                 pc->errbuf);
+        *out = NULL;
+        pc->errbuf[0] = '\0';
+        return 0;
+    }
+    return err;
+}
+
 static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive_put_result *res)
 {
     struct sq_state *st = pc->st;
@@ -616,7 +635,7 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     struct sq_conn *other = NULL;
     int err;
     if (nb >= 0) {
-        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        err = neighbour_conn(pc, nb, &other);
         if (err != 0) {
             return err;
         }
@@ -720,7 +739,7 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     res->items_new++;
     if (nb >= 0) {
         /* an alert that came first may have left the matches in the neighbouring file */
-        err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+        err = neighbour_conn(pc, nb, &other);
         if (err == 0 && other) {
             err = copy_matches(other, c, it->id, pc->errbuf, pc->errlen);
         }
@@ -758,7 +777,7 @@ static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archi
         if (!own_has) {
             struct sq_conn *other = NULL;
             bool found = false;
-            err = conn_get(st, nb, false, &other, pc->errbuf, pc->errlen);
+            err = neighbour_conn(pc, nb, &other);
             if (err == 0 && other) {
                 err = conn_has_item(other, id, &found, pc->errbuf, pc->errlen);
             }

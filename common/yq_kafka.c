@@ -126,13 +126,27 @@ rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char 
                                      yq_kafka_rebalance_fn rebalance_cb, void *opaque,
                                      char *errbuf, size_t errlen)
 {
+    return yq_kafka_consumer_new_topics(cfg, &topic, 1, rebalance_cb, opaque, errbuf, errlen);
+}
+
+rd_kafka_t *yq_kafka_consumer_new_topics(const struct yq_kafka_cfg *cfg,
+                                         const char *const *topics, size_t n_topics,
+                                         yq_kafka_rebalance_fn rebalance_cb, void *opaque,
+                                         char *errbuf, size_t errlen)
+{
     char kerr[512], num[32];
     rd_kafka_conf_t *conf = yq_kafka_base_conf(cfg, NULL, errbuf, errlen);
-    rd_kafka_topic_partition_list_t *topics;
+    rd_kafka_topic_partition_list_t *list;
     rd_kafka_resp_err_t kres;
     rd_kafka_t *rk;
 
     if (!conf) {
+        return NULL;
+    }
+    if (n_topics == 0 || n_topics > YQ_KAFKA_MAX_TOPICS) {
+        snprintf(errbuf, errlen, "kafka consumer: %zu topics (1..%d)", n_topics,
+                 YQ_KAFKA_MAX_TOPICS);
+        rd_kafka_conf_destroy(conf);
         return NULL;
     }
     if (!cfg->group_id || !cfg->group_id[0]) {
@@ -174,12 +188,15 @@ rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char 
         return NULL;
     }
     rd_kafka_poll_set_consumer(rk);
-    topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
-    kres = rd_kafka_subscribe(rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
+    list = rd_kafka_topic_partition_list_new((int)n_topics);
+    for (size_t i = 0; i < n_topics; i++) {
+        rd_kafka_topic_partition_list_add(list, topics[i], RD_KAFKA_PARTITION_UA);
+    }
+    kres = rd_kafka_subscribe(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
     if (kres) {
-        snprintf(errbuf, errlen, "kafka subscribe '%s': %s", topic, rd_kafka_err2str(kres));
+        snprintf(errbuf, errlen, "kafka subscribe '%s'%s: %s", topics[0],
+                 n_topics > 1 ? " and others" : "", rd_kafka_err2str(kres));
         rd_kafka_destroy(rk);
         return NULL;
     }

@@ -97,6 +97,20 @@ rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char 
                                      yq_kafka_rebalance_fn rebalance_cb, void *opaque,
                                      char *errbuf, size_t errlen);
 
+/* The most topics one consumer subscribes to (yq_kafka_consumer_new_topics()). */
+#define YQ_KAFKA_MAX_TOPICS 16
+
+/*
+ * yq_kafka_consumer_new_rb() subscribed to n_topics topics (1..YQ_KAFKA_MAX_TOPICS; borrowed
+ * NUL-terminated names) in one group, e.g. the archiver on the items and alerts topics.
+ * Messages of every topic come from the one consumer; commit each message's own partition.
+ * Same configuration, result and ownership as yq_kafka_consumer_new().
+ */
+rd_kafka_t *yq_kafka_consumer_new_topics(const struct yq_kafka_cfg *cfg,
+                                         const char *const *topics, size_t n_topics,
+                                         yq_kafka_rebalance_fn rebalance_cb, void *opaque,
+                                         char *errbuf, size_t errlen);
+
 /*
  * Synchronously commit offset msg->offset + 1 for msg's partition.
  * Returns 0 or ERR_RETRY (the commit failed; the message will be redelivered).

@@ -12,6 +12,7 @@
 #include "desk_policy.h"
 #include "event_flow.h"
 #include "spike.h"
+#include "briefing.h"
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
@@ -44,6 +45,7 @@ struct delivery {
     int quiet_start_min, quiet_end_min;
     int64_t next_escalation_ms;
     int64_t next_spike_ms; /* the next 突增 scan (spike.h; spike.scan_interval_ms) */
+    int64_t next_briefing_ms; /* the next look for a due 舆情日报 (briefing.h; briefing.tick_ms) */
     delivery_clock_fn clock;
     void *clock_ctx;
     pthread_t thread;
@@ -312,6 +314,19 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
             }
             d->next_spike_ms = now_ms + sc->scan_interval_ms;
         }
+    }
+    if (!err && d->policy && d->policy->briefing && now_ms >= d->next_briefing_ms) {
+        /* issue #14: the day's briefing once its hour has passed (its summary joins the outbox
+           in the same transaction, so this round may send it); a failure is tried next tick */
+        const struct briefing_env *be = d->policy->briefing;
+        char why[256] = "";
+        int64_t id = 0;
+        int berr = briefing_tick(d->store, be, now_ms / 1000, &id, why, sizeof(why));
+        if (berr) {
+            LOG_WARN("briefing failed err='%s' reason='%s'", yq_strerror(berr), why);
+        }
+        d->next_briefing_ms =
+            now_ms + (be->cfg ? be->cfg->tick_ms : briefing_cfg_defaults()->tick_ms);
     }
     if (!d->policy || !d->policy->routes) {
         goto out;

@@ -42,6 +42,9 @@ const struct cfg_key notifier_cfg_keys[] = {
      web_cfg_keys},
     {"spike", CFG_SECTION, NULL, 0, 0, NOFF(spike),
      "spike (突增) alerts per rule group and open event (docs/desk.md)", spike_cfg_keys},
+    {"briefing", CFG_SECTION, NULL, 0, 0, NOFF(briefing),
+     "the daily briefing (舆情日报) and its summary to robot channels (docs/archive.md)",
+     briefing_cfg_keys},
     /* last: its lists are printed after the table (desk_policy_print_lists()) */
     {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
      "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
@@ -72,6 +75,7 @@ struct notifier {
     struct yq_sentiment *sentiment; /* item sentiment at intake (issue #13) */
     struct http_api *http;
     struct delivery *delivery;
+    struct briefing_env briefing; /* the policy's: config, source health, archive (issue #14) */
     rd_kafka_t *consumer;
     struct notifier_metrics metrics;
 };
@@ -108,6 +112,12 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
     }
     if (!err) {
         err = spike_cfg_check(&cfg->spike, errbuf, errlen);
+    }
+    if (!err) {
+        err = briefing_cfg_parse_channels(
+            &cfg->briefing, path ? &doc : NULL,
+            path ? cfg_map_get(&doc, cfg_doc_root(&doc), "briefing") : NULL, &cfg->routes, errbuf,
+            errlen);
     }
     if (!err) {
         err = desk_policy_parse_lists(&cfg->desk, path ? &doc : NULL,
@@ -159,6 +169,7 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
         cfg_release(notifier_cfg_keys, cfg);
         notify_routes_release(&cfg->routes);
         desk_policy_release(&cfg->desk);
+        briefing_cfg_release(&cfg->briefing);
         workcal_free(cfg->cal);
         cfg->cal = NULL;
     }
@@ -169,6 +180,11 @@ void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
     cfg_print(out, notifier_cfg_keys, cfg, 0);
     fprintf(out, "  # desk lists (CFG_EXTERNAL: desk_policy_print_lists())\n");
     desk_policy_print_lists(out, &cfg->desk, 2);
+    fprintf(out, "# briefing.channels: [");
+    for (size_t i = 0; i < cfg->briefing.n_channels; i++) {
+        fprintf(out, "%s\"%s\"", i ? ", " : "", cfg->briefing.channels[i]);
+    }
+    fprintf(out, "]\n");
     notify_routes_print(out, &cfg->routes);
     fprintf(out, "# holiday calendar: %zu year(s) loaded\n", workcal_n_years(cfg->cal));
 }
@@ -319,6 +335,12 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
         goto fail;
     }
     n->policy.sentiment = n->sentiment;
+    n->briefing.cfg = &cfg->briefing;
+    n->briefing.sources = cfg->web.sources_enabled ? briefing_sources_redis : NULL;
+    n->briefing.sources_ctx = (void *)&cfg->web.redis;
+    n->briefing.archive_dir = cfg->web.archive_dir;
+    n->briefing.link_base = cfg->notify.link_base;
+    n->policy.briefing = &n->briefing;
     LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
     {

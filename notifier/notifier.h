@@ -11,6 +11,7 @@
  *   clocks:   ticket_clock_cfg_keys (deadlines, calendar_dir, remind_percent, reopen window)
  *   notify:   notify_cfg_keys (link_base, quiet hours, delivery pacing and retries)
  *   channels, duty_officer, administrator, departments: notify_cfg.h (notify_routes_parse())
+ *   briefing: briefing_cfg_keys (舆情日报: enabled, hour, channels, ...; briefing.h)
  * The holiday calendar files of clocks.calendar_dir (relative to the config file) are loaded
  * with the config, so --print-config checks them too.
  */
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "briefing.h"
 #include "delivery.h"
 #include "desk_policy.h"
 #include "spike.h"
@@ -52,6 +54,7 @@ struct notifier_cfg {
     struct web_cfg web;
     struct desk_policy desk; /* 研判 inbox policy (desk_policy.h); lists filled by the loader */
     struct spike_cfg spike;  /* 突增 alerts (spike.h) */
+    struct briefing_cfg briefing; /* the daily briefing (briefing.h); channels by the loader */
     /* filled by notifier_cfg_load() beyond the key table */
     struct notify_routes routes; /* channels, duty officer, departments */
     struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */

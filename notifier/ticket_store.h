@@ -83,6 +83,7 @@ struct ticket_store;
 struct desk_policy;
 struct yq_sentiment;
 struct spike_cfg;
+struct briefing_env;
 
 /*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
@@ -98,6 +99,8 @@ struct ticket_policy {
     const struct yq_sentiment *sentiment; /* item sentiment at intake (yq_sentiment.h); NULL =
                                              not scored (event_items.sentiment stays '') */
     const struct spike_cfg *spike; /* 突增 scan (spike.h) of the periodic pass; NULL = defaults */
+    const struct briefing_env *briefing; /* 舆情日报 of the periodic pass and the reports API
+                                            (briefing.h); NULL = none written on schedule */
 };
 
 /*

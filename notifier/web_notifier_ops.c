@@ -9,6 +9,7 @@
 #include "ticket_flow.h"
 #include "ticket_held.h"
 #include "web_desk_ops.h"
+#include "web_report_ops.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -163,4 +164,5 @@ const struct web_ticket_ops web_notifier_ops = {
     .role_may = ops_role_may,
     .list_held = ops_list_held,
     .desk = &web_desk_ops,
+    .reports = &web_report_ops,
 };

@@ -4,7 +4,8 @@
 #   - librdkafka's mock Kafka cluster (yuqingctl kafka-dev) on a loopback port,
 #   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
 #   - yuqing-notifier (web UI on http://127.0.0.1:8080/), yuqing-matcher (metrics on
-#     127.0.0.1:19102), yuqing-collector (metrics on 127.0.0.1:19101),
+#     127.0.0.1:19102), yuqing-collector (metrics on 127.0.0.1:19101), yuqing-archiver
+#     (every item into .demo/archive for 检索 and 回测; metrics on 127.0.0.1:19103),
 # creates demo accounts and a few months of ticket history (yuqingctl demo-history) on the
 # first run and pushes the rules of config/rules/. Ctrl-C stops
 # everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
@@ -41,7 +42,7 @@ trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-echo "=== demo start $(date -u +%FT%TZ)" | tee -a "$state/logs/"{redis,kafka,feeds,notifier,matcher,collector,webhook}.log >/dev/null
+echo "=== demo start $(date -u +%FT%TZ)" | tee -a "$state/logs/"{redis,kafka,feeds,notifier,matcher,collector,archiver,webhook}.log >/dev/null
 for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port" "$hook_port"; do
   if port_busy "$p"; then
     echo "port $p on 127.0.0.1 is in use; stop what holds it or set YQ_DEMO_*_PORT" >&2
@@ -128,6 +129,10 @@ if [ -e "$state/accounts.txt" ]; then
   chmod 600 "$state/accounts.txt" # also an older demo's file
 fi
 
+# The archive of every collected item (matched or not) that the 检索 page and rule 回测 read:
+# made once, explicitly (yuqingctl archive init); the archiver never creates it.
+ctl archive init "$state/archive" >/dev/null
+
 # A few months of settled tickets (first run only: the command adds nothing to a store that
 # has them), created through the notifier's own intake and actions, so 统计 and the 通报 have
 # something to show on first start.
@@ -149,7 +154,12 @@ sed -e "s|@CALENDAR_DIR@|$root/config/calendar|" -e "s|@HTTP_PORT@|$http_port|" 
 common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")
 "$bin/notifier/yuqing-notifier" --config "$state/notifier.yaml" \
   --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
-  --set "http.port=$http_port" 2>>"$state/logs/notifier.log" &
+  --set "http.port=$http_port" --set "web.archive_dir=$state/archive" \
+  2>>"$state/logs/notifier.log" &
+pids+=($!)
+"$bin/archive/yuqing-archiver" --config config/archiver.yaml \
+  --set "kafka.bootstrap_servers=$bootstrap" --set "archive.dir=$state/archive" \
+  --set "archive.metrics_port=$((metrics_port + 2))" 2>>"$state/logs/archiver.log" &
 pids+=($!)
 "$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
   --set "matcher.rules_cache_path=$state/matcher-rules.json" \
@@ -172,6 +182,7 @@ $(sed 's/^/    /' "$state/accounts.txt")
   the 研判 inbox within about 30 s; levels I and II are handed over at once).
   发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
+  归档 (archive of every item, 检索): ./build/tools/yuqingctl archive status --dir .demo/archive
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG

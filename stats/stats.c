@@ -886,6 +886,11 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
               : (opts->period == STATS_PERIOD_YEAR
                      ? stats_year_window(opts->year, &r->start, &r->end)
                      : ERR_INVALID);
+    if (opts->period == STATS_PERIOD_SPAN && opts->end > opts->start && opts->start >= 0) {
+        r->start = opts->start;
+        r->end = opts->end;
+        err = 0;
+    }
     if (err) {
         goto done;
     }

@@ -220,12 +220,16 @@ struct stats_rule_group {
 enum stats_period {
     STATS_PERIOD_MONTH = 0,
     STATS_PERIOD_YEAR = 1,
+    /* [opts.start, opts.end) as given (issue #14: the daily briefing's 24 hours); the
+       figures are the month's definitions over that window. Only stats_compute() takes it. */
+    STATS_PERIOD_SPAN = 2,
 };
 
 struct stats_opts {
     enum stats_period period;
     int year;  /* 2024 */
     int month; /* 1..12 (month reports) */
+    int64_t start, end; /* STATS_PERIOD_SPAN only: the window, seconds UTC, end > start */
     int64_t now; /* the run time: cut-off = min(window end, now) */
     const char *department; /* only this lead department; NULL = all */
     const struct stats_calendar *calendar; /* NULL: Monday..Friday are working days */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive_cli.h"
 #include "backtest_cli.h"
 #include "demo_history.h"
 #include "kafka_dev.h"
@@ -17,6 +18,7 @@
 #include "users_cli.h"
 #include "tickets_cli.h"
 #include "events_cli.h"
+#include "reports_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -41,6 +43,8 @@ static const char usage[] =
     "  rules validate DIR [--db PATH | --notifier-config F]\n"
     "                               check rule files without storing them (with a ticket\n"
     "                               store: departments against its registry)\n"
+    "  archive init DIR | status [--dir DIR|--config F] | prune [--dry-run]\n"
+    "                               the archive of every item (yuqing-archiver; search)\n"
     "  store init [--config F] [--db PATH]\n"
     "                               create the ticket store (0600) before the first start\n"
     "  tickets list|show|assign|ack|respond|close|dismiss|return|reopen|set-level|escalate|\n"
@@ -48,6 +52,8 @@ static const char usage[] =
     "                               ticket lifecycle (see 'yuqingctl tickets --help')\n"
     "  events list|show|assign|confirm|merge|watch|dismiss ...\n"
     "                               the 研判 inbox (see 'yuqingctl events --help')\n"
+    "  reports daily [--day YYYY-MM-DD] [--out F] | event ID [--out F] | list\n"
+    "                               舆情日报 and 专报 (see 'yuqingctl reports --help')\n"
     "  silences add|list|revoke|alerts ...\n"
     "                               silences of new alerts (see 'yuqingctl silences --help')\n"
     "  users add|passwd|disable|enable|list|token|dept-add|dept-list\n"
@@ -68,7 +74,8 @@ static const struct subcommand {
     {"rules", rules_cli_main},       {"sources", sources_cli_main},
     {"store", store_cli_main},       {"tickets", tickets_cli_main},
     {"users", users_cli_main},       {"silences", silences_cli_main},
-    {"events", events_cli_main},
+    {"events", events_cli_main},     {"archive", archive_cli_main},
+    {"reports", reports_cli_main},
 };
 
 int main(int argc, char **argv)

@@ -125,6 +125,7 @@ static const struct {
     {"/liaison", "liaison.html"}, {"/sources", "sources.html"}, {"/rules", "rules.html"},
     {"/admin", "admin.html"},     {"/password", "password.html"}, {"/stats", "stats.html"},
     {"/event", "event.html"},     {"/silences", "silences.html"}, /* the desk (issue #13) */
+    {"/reports", "reports.html"}, /* 舆情日报 and 专报 (issue #14) */
     {"/favicon.ico", "favicon.ico"}, /* browsers ask for it at the root (issue #11) */
 };
 

@@ -107,6 +107,33 @@ struct web_desk_ops {
 };
 
 /*
+ * The daily briefings (舆情日报) and special reports (专报) as the web layer sees them (issue #14;
+ * notifier/web_report_ops.c over notifier/briefing.h). ctx is the ops_ctx given to web_new();
+ * ops serialise themselves. Roles are checked by the web layer; department (a liaison's or
+ * head's, NULL for duty officers and admins) limits the 专报 to events whose ticket that
+ * department leads or co-handles (daily briefings are everyone's). A report row is
+ * {"id","kind":"daily"|"event","title","period_start","period_end" (RFC 3339 UTC),
+ * "event_id" (null for daily),"created_at","created_by","url":"/api/reports/ID"}.
+ * Errors: 0, ERR_NOT_FOUND, ERR_INVALID (zh-CN reason in errbuf), ERR_BAD_STATE (not the
+ * department's), ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+struct web_report_ops {
+    /* {"reports":[row...]} newest first; kind "daily", "event" or NULL (both); at most max. */
+    int (*list)(void *ctx, const char *kind, const char *department, size_t max, json_t **out);
+    /* Report id's HTML: *html_out new (free()), *len_out its length. */
+    int (*get)(void *ctx, int64_t id, const char *department, char **html_out, size_t *len_out);
+    /*
+     * The daily briefing of day ("YYYY-MM-DD", the Beijing date its period ends on; NULL = the
+     * latest ended): the stored one or a new one. out: {"report":row,"created":bool}.
+     */
+    int (*daily)(void *ctx, const char *day, const struct web_actor *actor, json_t **out,
+                 char *errbuf, size_t errlen);
+    /* A new 专报 of event event_id. out: {"report":row,"created":true}. */
+    int (*event)(void *ctx, int64_t event_id, const struct web_actor *actor, json_t **out,
+                 char *errbuf, size_t errlen);
+};
+
+/*
  * The ticket store as the web layer sees it, provided by the notifier. ctx is the ops_ctx
  * given to web_new(). Ops may be called from several threads at once (one per connection):
  * they serialise themselves. All JSON returned is new (the web layer decrefs it).
@@ -157,6 +184,8 @@ struct web_ticket_ops {
                      json_t **out);
     /* The duty officer's desk (issue #13): the inbox and silences. NULL: those routes 503. */
     const struct web_desk_ops *desk;
+    /* Briefings and 专报 (issue #14). NULL: /api/reports answers 503. */
+    const struct web_report_ops *reports;
 };
 
 #endif

@@ -645,7 +645,8 @@ static void test_month_of_archive_time(void **state)
 
 /*
  * A corrupt month file: a scan reaching it fails with ERR_PARSE naming it (rows of newer months
- * were delivered first); scans whose range excludes it still work. A put into that month fails
+ * were delivered first); scans whose range excludes it still work, and so do puts near its
+ * boundary into the next month. A put into that month fails
  * and leaves nothing of the batch in the other month (one transaction per file, committed only
  * when every file's part succeeded); once the file is replaced the retry stores everything.
  */
@@ -674,13 +675,23 @@ static void test_corrupt_month_file(void **state)
     assert_non_null(strstr(err, "items-2026-10.db"));
     assert_int_equal(ids.n, 1); /* November came first */
     assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    /* an item near the boundary with the corrupt month is stored all the same (the neighbour
+       look-up skips the unreadable file) */
+    int64_t nov1 = t_nov15() - 14 * 86400;
+    struct yq_item edge;
+    make_item(&edge, "c-edge", "rss", "月初", "", nov1 + 3600);
+    assert_int_equal(put_one(fx->a, &edge, NULL), 0);
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 1);
+    f.since_s = nov1;
+    assert_int_equal(scan_ids(fx->a, &f, &ids), 2);
+    yq_item_release(&edge);
     /* replace the file: the retry stores the batch */
     assert_int_equal(unlink(path), 0);
     struct archive_put_result res;
     assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, &res, err, sizeof err), 0);
     assert_int_equal(res.items_new, 1);
     assert_int_equal(res.items_dup, 1);
-    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 3);
     yq_item_release(&nov);
     yq_item_release(&oct);
 }

@@ -238,6 +238,7 @@ function renderChrome() {
   if (me.permissions.duty_actions) links.push(['/', '值班台', 'queue']);
   if (me.user.role === 'liaison' || me.user.role === 'head') links.push(['/liaison', '本部门', 'liaison']);
   links.push(['/stats', '统计', 'stats']);
+  links.push(['/reports', '日报', 'reports']);
   if (me.permissions.system) links.push(['/sources', '信息源', 'sources'], ['/rules', '规则', 'rules']);
   if (me.permissions.admin) links.push(['/admin', '用户与部门', 'admin']);
   nav.replaceChildren(...links.map(([href, label, p]) =>

@@ -157,7 +157,20 @@ function eventHeader(ev, after) {
       el('div', { class: 'figure', 'data-figure': 'items' }, el('span', {}, '信息'), el('strong', {}, String(ev.item_count))),
       el('div', { class: 'figure', 'data-figure': 'heat' }, el('span', {}, '热度'), el('strong', {}, String(ev.heat))),
       el('div', { class: 'figure', 'data-figure': 'negative' }, el('span', {}, '负面占比'), el('strong', {}, fmtShare(ev.negative_share)))),
-    state.me.permissions.duty_actions ? eventActions(ev, after) : null);
+    state.me.permissions.duty_actions ? eventActions(ev, after) : null,
+    state.me.permissions.duty_actions ? reportButton(ev) : null);
+}
+
+// 专报 (issue #14): a new special report of this event, opened in its own tab to print.
+function reportButton(ev) {
+  return el('p', { class: 'actions' }, el('button', {
+    type: 'button', id: 'e-report', onclick: async () => {
+      try {
+        const res = await api('POST', '/api/reports/event/' + encodeURIComponent(ev.id));
+        if (res && res.report) location.assign(res.report.url);
+      } catch (e) { showError(e.message); }
+    },
+  }, '生成专报'));
 }
 
 async function pageEvent() {

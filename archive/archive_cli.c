@@ -1,0 +1,376 @@
+/* `yuqingctl archive init | status | prune` (archive_cli.h). */
+#include "archive_cli.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "archiver.h"
+#include "yq_cli.h"
+#include "yq_err.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+#define RECENT_MAX 1000
+#define TITLE_SHOWN_BYTES 60
+
+static const char usage[] =
+    "usage: yuqingctl archive init DIR\n"
+    "       yuqingctl archive status [--dir DIR | --config FILE] [--recent N] [--json]\n"
+    "       yuqingctl archive prune [--dir DIR | --config FILE] [--retention-days N]\n"
+    "                               [--now TIME] [--dry-run]\n"
+    "  init    make the archive (the archiver never creates it)\n"
+    "  status  items held (matched, unmatched), bytes and months; the N newest items\n"
+    "          (default 5) with the rules they matched\n"
+    "  prune   delete the month files older than the retention (--dry-run: list them)\n"
+    "  --dir DIR          the archive (default: archive.dir of the config)\n"
+    "  --config FILE      the archiver's config (default config/archiver.yaml)\n"
+    "  --retention-days N days kept (default: archive.retention_days, 180)\n"
+    "  --now TIME         prune as of TIME (RFC 3339; default now)\n";
+
+struct archive_cli_opts {
+    const char *dir;
+    const char *config;
+    const char *recent;
+    const char *retention_days;
+    const char *now;
+    bool json;
+    bool dry_run;
+};
+
+/* A whole number in min..max from text, or ERR_INVALID. */
+static int parse_count(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    long long v;
+
+    if (!text || !text[0]) {
+        return ERR_INVALID;
+    }
+    v = strtoll(text, &end, 10);
+    if (*end != '\0' || v < min || v > max) {
+        return ERR_INVALID;
+    }
+    *out = v;
+    return 0;
+}
+
+/*
+ * The archive's location and retention from the options: --dir, else the config's
+ * archive.dir (the config is read when --dir is missing or for the retention).
+ * *dir: new string (free()). Returns 0 or the exit code 2 with the reason printed.
+ */
+static int resolve(const struct archive_cli_opts *o, char **dir, int64_t *retention_days)
+{
+    struct archiver_cfg cfg;
+    const char *path = o->config ? o->config : "config/archiver.yaml";
+    char err[512] = "";
+    int rc;
+
+    *dir = NULL;
+    *retention_days = ARCHIVE_DEFAULT_RETENTION_DAYS;
+    if (o->dir && !o->config && access(path, R_OK) != 0) {
+        *dir = strdup(o->dir); /* no config here: --dir and the defaults are enough */
+        return *dir ? 0 : 1;
+    }
+    if (o->dir) {
+        /* --dir beats the config's archive.dir (which may be missing) */
+        char set[4096];
+        const char *sets[1] = {set};
+        snprintf(set, sizeof(set), "archive.dir=%s", o->dir);
+        rc = archiver_cfg_load(path, sets, 1, &cfg, err, sizeof(err));
+    } else {
+        rc = archiver_cfg_load(path, NULL, 0, &cfg, err, sizeof(err));
+    }
+    if (rc) {
+        fprintf(stderr, "yuqingctl archive: config: %s\n", err);
+        archiver_cfg_release(&cfg);
+        return 2;
+    }
+    *dir = strdup(cfg.archive.dir);
+    *retention_days = cfg.archive.retention_days;
+    archiver_cfg_release(&cfg);
+    return *dir ? 0 : 1;
+}
+
+/* Open dir (flags ARCHIVE_READONLY or 0), printing why not. Returns 0 or exit code 1. */
+static int open_archive(const char *dir, unsigned flags, struct archive **out)
+{
+    struct archive_open_opts opts = {.flags = flags};
+    char err[512] = "";
+    int rc = archive_open(dir, &opts, out, err, sizeof(err));
+
+    if (rc == ERR_NOT_FOUND) {
+        fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n", dir, err);
+        if (!strstr(err, "yuqingctl archive init")) {
+            fprintf(stderr, "  run: yuqingctl archive init %s\n", dir);
+        }
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr, "yuqingctl archive: cannot open '%s': %s\n", dir, err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_init(const char *dir)
+{
+    char err[512] = "";
+
+    if (archive_init(dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl archive init: %s\n", err);
+        return 1;
+    }
+    printf("归档已就绪 (archive ready): %s (layout %d)\n", dir, ARCHIVE_LAYOUT_VERSION);
+    return 0;
+}
+
+/* One line per item of `archive status`: Beijing time, source, rules matched, title. */
+static int print_row(const struct archive_row *row, void *arg)
+{
+    size_t *left = arg;
+    char when[32], title[TITLE_SHOWN_BYTES + 1];
+    const char *t = row->item.title ? row->item.title : "";
+
+    yq_time_format_shanghai(row->time_s, when, sizeof(when));
+    snprintf(title, sizeof(title), "%s", t);
+    (void)yq_utf8_cut(title, TITLE_SHOWN_BYTES);
+    printf("  %s  %-7s ", when, row->item.source ? row->item.source : "");
+    if (row->n_matches == 0) {
+        printf("未命中 (no rule)  ");
+    } else {
+        printf("命中 (matched)");
+        for (size_t i = 0; i < row->n_matches; i++) {
+            printf("%s%s", i ? "," : " ", row->matches[i].rule_id);
+        }
+        printf("  ");
+    }
+    printf("%s%s  [%s]\n", title, strlen(t) > strlen(title) ? "…" : "",
+           row->item.id ? row->item.id : "");
+    return --*left == 0 ? 1 : 0;
+}
+
+/* The scan state of `archive status --json`: rows as objects into list, left to go. */
+struct recent_json {
+    json_t *list;
+    size_t left;
+};
+
+/* One row as {"id","time","source","channel","title","rules":[rule ids]}. */
+static int json_row(const struct archive_row *row, void *arg)
+{
+    struct recent_json *r = arg;
+    char when[32];
+    json_t *rules = json_array(), *o;
+
+    yq_time_format_utc(row->time_s, when, sizeof(when));
+    for (size_t i = 0; rules && i < row->n_matches; i++) {
+        if (json_array_append_new(rules, json_string(row->matches[i].rule_id)) != 0) {
+            json_decref(rules);
+            return ERR_NOMEM;
+        }
+    }
+    o = json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:o*}", "id", row->item.id, "time", when,
+                  "source", row->item.source, "channel", row->item.channel, "title",
+                  row->item.title, "rules", rules);
+    if (!o || json_array_append_new(r->list, o) != 0) {
+        return ERR_NOMEM;
+    }
+    return --r->left == 0 ? 1 : 0;
+}
+
+static int cmd_status(const struct archive_cli_opts *o)
+{
+    struct archive *a = NULL;
+    json_t *st = NULL, *months;
+    char *dir = NULL, err[512] = "";
+    int64_t retention, recent = 5;
+    size_t left, i;
+    json_t *m;
+    int rc;
+
+    if (o->recent && parse_count(o->recent, 0, RECENT_MAX, &recent) != 0) {
+        fprintf(stderr, "yuqingctl archive status: --recent must be 0..%d\n", RECENT_MAX);
+        return 2;
+    }
+    rc = resolve(o, &dir, &retention);
+    if (rc == 0) {
+        rc = open_archive(dir, ARCHIVE_READONLY, &a);
+    }
+    if (rc == 0 && archive_stats(a, &st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl archive status: %s\n", err);
+        rc = 1;
+    }
+    if (rc == 0 && o->json && recent > 0 &&
+        json_integer_value(json_object_get(st, "items")) > 0) {
+        struct archive_filter f = {.order = ARCHIVE_NEWEST_FIRST};
+        struct recent_json r = {json_array(), (size_t)recent};
+        if (!r.list || json_object_set_new(st, "recent", r.list) != 0 ||
+            archive_scan(a, &f, json_row, &r, err, sizeof(err)) != 0) {
+            fprintf(stderr, "yuqingctl archive status: %s\n", err[0] ? err : "out of memory");
+            rc = 1;
+        }
+    }
+    if (rc == 0 && o->json) {
+        char *text = json_dumps(st, JSON_COMPACT);
+        rc = text ? 0 : 1;
+        if (text) {
+            printf("%s\n", text);
+            free(text);
+        }
+    } else if (rc == 0) {
+        json_int_t items = json_integer_value(json_object_get(st, "items"));
+        json_int_t matched = json_integer_value(json_object_get(st, "matched"));
+        printf("归档 (archive) %s  backend %s\n", dir,
+               json_string_value(json_object_get(st, "backend")) ? json_string_value(
+                                                                      json_object_get(st, "backend"))
+                                                                : "?");
+        printf("条目 (items) %" JSON_INTEGER_FORMAT "  命中 (matched) %" JSON_INTEGER_FORMAT
+               "  未命中 (unmatched) %" JSON_INTEGER_FORMAT "  bytes %" JSON_INTEGER_FORMAT "\n",
+               items, matched, items - matched,
+               json_integer_value(json_object_get(st, "bytes")));
+        months = json_object_get(st, "months");
+        if (json_array_size(months) > 0) {
+            printf("  %-8s %10s %10s %14s\n", "month", "items", "matched", "bytes");
+        }
+        json_array_foreach(months, i, m) {
+            printf("  %-8s %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
+                   " %14" JSON_INTEGER_FORMAT "\n",
+                   json_string_value(json_object_get(m, "month")) ? json_string_value(
+                                                                        json_object_get(m, "month"))
+                                                                  : "?",
+                   json_integer_value(json_object_get(m, "items")),
+                   json_integer_value(json_object_get(m, "matched")),
+                   json_integer_value(json_object_get(m, "bytes")));
+        }
+        if (recent > 0 && items > 0) {
+            struct archive_filter f = {.order = ARCHIVE_NEWEST_FIRST};
+            left = (size_t)recent;
+            printf("最新条目 (newest items):\n");
+            if (archive_scan(a, &f, print_row, &left, err, sizeof(err)) != 0) {
+                fprintf(stderr, "yuqingctl archive status: %s\n", err);
+                rc = 1;
+            }
+        }
+    }
+    json_decref(st);
+    archive_close(a);
+    free(dir);
+    return rc;
+}
+
+bool archive_cli_month_expired(int64_t y, unsigned m, int64_t now_s, int64_t retention_days)
+{
+    int64_t ny = m == 12 ? y + 1 : y;
+    unsigned nm = m == 12 ? 1 : m + 1;
+    int64_t end_s = yq_time_days_from_civil(ny, nm, 1) * 86400 - YQ_SHANGHAI_OFFSET_S;
+
+    return now_s - end_s > retention_days * 86400;
+}
+
+/* --dry-run: the months of the archive's stats that retention would remove. */
+static int prune_dry_run(struct archive *a, int64_t now_s, int64_t retention)
+{
+    json_t *st = NULL, *m;
+    char err[512] = "";
+    size_t i, n = 0;
+
+    if (archive_stats(a, &st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "yuqingctl archive prune: %s\n", err);
+        return 1;
+    }
+    json_array_foreach(json_object_get(st, "months"), i, m) {
+        const char *month = json_string_value(json_object_get(m, "month"));
+        int y = 0, mo = 0;
+        if (month && sscanf(month, "%4d-%2d", &y, &mo) == 2 && mo >= 1 && mo <= 12 &&
+            archive_cli_month_expired(y, (unsigned)mo, now_s, retention)) {
+            printf("would remove month %s items %" JSON_INTEGER_FORMAT " bytes %" JSON_INTEGER_FORMAT
+                   "\n", month, json_integer_value(json_object_get(m, "items")),
+                   json_integer_value(json_object_get(m, "bytes")));
+            n++;
+        }
+    }
+    printf("dry run: %zu month file(s) older than %" PRId64 " days, nothing removed\n", n,
+           retention);
+    json_decref(st);
+    return 0;
+}
+
+static int cmd_prune(const struct archive_cli_opts *o)
+{
+    struct archive *a = NULL;
+    char *dir = NULL, err[512] = "";
+    int64_t retention, now_s = yq_time_now();
+    size_t removed = 0;
+    int rc;
+
+    if (o->now && yq_time_parse_iso(o->now, &now_s, NULL) != 0) {
+        fprintf(stderr, "yuqingctl archive prune: --now: not a time '%s'\n", o->now);
+        return 2;
+    }
+    rc = resolve(o, &dir, &retention);
+    if (rc == 0 && o->retention_days &&
+        parse_count(o->retention_days, 1, 36500, &retention) != 0) {
+        fprintf(stderr, "yuqingctl archive prune: --retention-days must be 1..36500\n");
+        rc = 2;
+    }
+    if (rc == 0) {
+        rc = open_archive(dir, o->dry_run ? ARCHIVE_READONLY : 0, &a);
+    }
+    if (rc == 0 && o->dry_run) {
+        rc = prune_dry_run(a, now_s, retention);
+    } else if (rc == 0) {
+        if (archive_prune(a, now_s, retention, &removed, err, sizeof(err)) != 0) {
+            fprintf(stderr, "yuqingctl archive prune: %s\n", err);
+            rc = 1;
+        } else {
+            printf("removed %zu month file(s) older than %" PRId64 " days\n", removed, retention);
+        }
+    }
+    archive_close(a);
+    free(dir);
+    return rc;
+}
+
+int archive_cli_main(int argc, char **argv)
+{
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--dir", struct archive_cli_opts, dir),
+        YQ_CLI_VALUE("--config", struct archive_cli_opts, config),
+        YQ_CLI_VALUE("--recent", struct archive_cli_opts, recent),
+        YQ_CLI_VALUE("--retention-days", struct archive_cli_opts, retention_days),
+        YQ_CLI_VALUE("--now", struct archive_cli_opts, now),
+        YQ_CLI_FLAG("--json", struct archive_cli_opts, json),
+        YQ_CLI_FLAG("--dry-run", struct archive_cli_opts, dry_run),
+    };
+    struct archive_cli_opts o = {0};
+    const char *words[2] = {NULL, NULL};
+    char err[256] = "";
+    int rc = yq_cli_parse(argc, argv, 1, table, sizeof(table) / sizeof(table[0]), &o, words, 2,
+                          err, sizeof(err));
+
+    if (rc == YQ_CLI_HELP) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "yuqingctl archive: %s\n%s", err, usage);
+        return 2;
+    }
+    if (words[0] && strcmp(words[0], "init") == 0 && words[1]) {
+        return cmd_init(words[1]);
+    }
+    if (words[0] && strcmp(words[0], "status") == 0 && !words[1]) {
+        return cmd_status(&o);
+    }
+    if (words[0] && strcmp(words[0], "prune") == 0 && !words[1]) {
+        return cmd_prune(&o);
+    }
+    fputs(usage, stderr);
+    return 2;
+}
