@@ -516,6 +516,23 @@ static void test_cli_backtest_then_push(void **state)
     json_decref(j);
     assert_non_null(strstr(err_out, "回测已记录"));
 
+    /* --config: the archiver's config names the archive (archive.dir) and here Redis */
+    {
+        char cfg[320], path[160];
+        snprintf(cfg, sizeof(cfg), "archive:\n  dir: %s\n  retention_days: 180\nredis:\n  port: %d\n",
+                 arch, rfx.port);
+        write_file("archiver.yaml", cfg);
+        snprintf(path, sizeof(path), "%s/archiver.yaml", dir);
+        assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--config", path,
+                             "--since", "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z",
+                             NULL),
+                         0);
+        assert_non_null(strstr(out, "扫描 10 条，草案命中 7 条，现行命中 4 条"));
+        write_file("archiver.yaml", "kafka:\n  group_id: x\n");
+        assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--config", path, NULL), 1);
+        assert_non_null(strstr(err_out, "没有 archive.dir"));
+    }
+
     /* now the push goes through */
     assert_int_equal(run(rules_cli_main, "rules", "push", d, "--redis", addr, NULL), 0);
     assert_non_null(strstr(out, "已推送规则集第 2 版（2 条规则）"));
