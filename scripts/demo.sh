@@ -190,6 +190,8 @@ $(sed 's/^/    /' "$state/accounts.txt")
   发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
   归档 (archive of every item, 检索): ./build/tools/yuqingctl archive status --dir .demo/archive
+  规则回测 (a changed rule set tried on the archive; also on the 规则 page):
+    ./build/tools/yuqingctl rules backtest DIR --archive .demo/archive --redis 127.0.0.1:$redis_port
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG
