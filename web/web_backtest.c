@@ -6,7 +6,8 @@
  * file alone. The backtest (archive_backtest.h) runs in the request's thread over the web's
  * read-only archive (web.archive_dir), one at a time per process (a second request meanwhile
  * gets 429 busy), over the last since_days days (1..WEB_BACKTEST_MAX_DAYS) and at most
- * WEB_BACKTEST_MAX_ITEMS items. Its summary is recorded in Redis under the draft's digest as
+ * WEB_BACKTEST_MAX_ITEMS items; the request is exempt from web.max_request_ms (the connection
+ * guard), which a month of a large archive may outlast. Its summary is recorded in Redis under the draft's digest as
  * the CLI records it (rules_digest.h), so the same set pushed from a directory needs no second
  * backtest.
  */
@@ -22,6 +23,7 @@
 #include "rules.h"
 #include "rules_digest.h"
 #include "rules_store.h"
+#include "web_guard.h"
 #include "web_reply.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -312,6 +314,10 @@ enum MHD_Result web_route_rules_backtest(struct web_call *call)
         return web_reply_error(call, MHD_HTTP_TOO_MANY_REQUESTS, "busy",
                                "另一个回测正在运行，请稍后再试");
     }
+    /* the body is in; a 30-day backtest of a large archive may outlast web.max_request_ms
+       (30 s by default): this request is bounded by its range, WEB_BACKTEST_MAX_ITEMS and
+       one at a time instead (docs/api.md) */
+    web_conn_exempt(w, call->c);
     res = run(call, yaml, name, (int64_t)days);
     atomic_flag_clear(&backtest_busy);
     json_decref(body);
