@@ -1,4 +1,5 @@
 #include "archive_backtest.h"
+#include "archive_backtest_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,11 +24,11 @@ enum { CNT_DRAFT = 0, CNT_LIVE = 1, CNT_GAINED = 2, CNT_LOST = 3 };
 /* A draft hit kept for event grouping after the scan. */
 struct bt_hit {
     int64_t time_s;
-    char *own;         /* "ev:<item id>": its own event when it joins no other */
-    char *key;         /* archived event key or "ev:<reply_to>"; NULL: group by SimHash */
+    char *own; /* "ev:<item id>": its own event when it joins no other */
+    char *key; /* archived event key or "ev:<reply_to>"; NULL: group by SimHash */
     uint64_t simhash;
     uint32_t n_features;
-    uint32_t n_rules;  /* union rule indexes at rules[rules_off ..] of the thread */
+    uint32_t n_rules; /* union rule indexes at rules[rules_off ..] of the thread */
     size_t rules_off;
     const char *event; /* after grouping: the event's key (borrowed from some hit) */
 };
@@ -49,16 +50,16 @@ struct bt_thread {
     struct match_scratch *ms;      /* the draft's (or the combined set's) */
     struct match_scratch *ms_live; /* the live set's: a scratch sized for one database */
     struct norm_text nbuf;
-    size_t *counts;                    /* n_union * N_COUNTS */
-    struct backtest_sample **samples;  /* n_union * BACKTEST_N_KINDS arrays of run->samples */
-    size_t *n_samples;                 /* n_union * BACKTEST_N_KINDS */
-    struct bt_match *dr, *lv;          /* this item's draft / live hits (n_union each) */
-    uint32_t *live_mark;               /* n_union stamps: live rule matched this item */
+    size_t *counts;                   /* n_union * N_COUNTS */
+    struct backtest_sample **samples; /* n_union * BACKTEST_N_KINDS arrays of run->samples */
+    size_t *n_samples;                /* n_union * BACKTEST_N_KINDS */
+    struct bt_match *dr, *lv;         /* this item's draft / live hits (n_union each) */
+    uint32_t *live_mark;              /* n_union stamps: live rule matched this item */
     uint32_t *draft_mark;
     uint32_t stamp;
     struct bt_hit *hits;
     size_t n_hits, cap_hits;
-    uint32_t *rules;                   /* union rule indexes of the hits */
+    uint32_t *rules; /* union rule indexes of the hits */
     size_t n_rules, cap_rules;
     size_t scanned, items_draft, items_live;
     int err;
@@ -69,29 +70,13 @@ struct bt_thread {
 struct bt_run {
     const struct rule_set *draft, *live;
     size_t n_union;
-    size_t *live_to_union; /* live rule j -> union index */
-    /* Combined set (when draft and live share their exclude and place lists): the draft's
-       rules, then each live rule that differs from the draft's rule of its id; one match per
-       item serves both sets. comb_draft[k] / comb_live[k]: union index or SIZE_MAX. */
-    struct rule_set *comb;
-    size_t *comb_draft, *comb_live;
+    size_t *live_to_union;      /* live rule j -> union index */
+    struct backtest_combined c; /* c.comb NULL: each item matched with each set */
     size_t samples;
     size_t max_items;
     atomic_size_t scanned;
     const struct archive_narrow *narrow;
 };
-
-static void sample_release(struct backtest_sample *s)
-{
-    free(s->item_id);
-    free(s->title);
-    free(s->url);
-    for (size_t i = 0; i < s->n_terms; i++) {
-        free(s->terms[i]);
-    }
-    free(s->terms);
-    memset(s, 0, sizeof(*s));
-}
 
 static char *dup_or_empty(const char *s)
 {
@@ -109,7 +94,7 @@ static int sample_fill(struct backtest_sample *s, const struct archive_row *row,
     s->url = dup_or_empty(row->item.url);
     s->terms = calloc(BACKTEST_MAX_TERMS_SHOWN, sizeof(*s->terms));
     if (!s->item_id || !s->title || !s->url || !s->terms) {
-        sample_release(s);
+        backtest_sample_release(s);
         return ERR_NOMEM;
     }
     for (size_t h = 0; h < mr->n_hits && s->n_terms < BACKTEST_MAX_TERMS_SHOWN; h++) {
@@ -120,7 +105,7 @@ static int sample_fill(struct backtest_sample *s, const struct archive_row *row,
         }
         if (!seen) {
             if (!(s->terms[s->n_terms] = strdup(t))) {
-                sample_release(s);
+                backtest_sample_release(s);
                 return ERR_NOMEM;
             }
             s->n_terms++;
@@ -227,8 +212,7 @@ static int keep_hit(struct bt_thread *t, const struct archive_row *row, size_t n
 }
 
 /* Count one item's hits (t->dr[0..n_dr), t->lv[0..n_lv)) and keep its samples. */
-static int count_item(struct bt_thread *t, const struct archive_row *row, size_t n_dr,
-                      size_t n_lv)
+static int count_item(struct bt_thread *t, const struct archive_row *row, size_t n_dr, size_t n_lv)
 {
     const struct bt_run *run = t->run;
     int rc = 0;
@@ -281,15 +265,15 @@ static int on_row(const struct archive_row *row, void *arg)
         return ERR_TOO_BIG;
     }
     t->scanned++;
-    if (run->comb) {
-        rc = match_item(run->comb, t->ms, &row->item, &md);
+    if (run->c.comb) {
+        rc = match_item(run->c.comb, t->ms, &row->item, &md);
         for (size_t i = 0; rc == 0 && i < md.n_rules; i++) {
             size_t k = md.rules[i].rule;
-            if (run->comb_draft[k] != SIZE_MAX) {
-                t->dr[n_dr++] = (struct bt_match){run->comb_draft[k], &md.rules[i], run->comb};
+            if (run->c.comb_draft[k] != SIZE_MAX) {
+                t->dr[n_dr++] = (struct bt_match){run->c.comb_draft[k], &md.rules[i], run->c.comb};
             }
-            if (run->comb_live[k] != SIZE_MAX) {
-                t->lv[n_lv++] = (struct bt_match){run->comb_live[k], &md.rules[i], run->comb};
+            if (run->c.comb_live[k] != SIZE_MAX) {
+                t->lv[n_lv++] = (struct bt_match){run->c.comb_live[k], &md.rules[i], run->c.comb};
             }
         }
     } else {
@@ -349,8 +333,8 @@ static int thread_init(struct bt_thread *t, struct bt_run *run, struct archive *
     t->draft_mark = calloc(n, sizeof(*t->draft_mark));
     t->dr = calloc(n, sizeof(*t->dr));
     t->lv = calloc(n, sizeof(*t->lv));
-    return t->ms && t->ms_live && t->counts && t->samples && t->n_samples && t->live_mark && t->draft_mark &&
-                   t->dr && t->lv
+    return t->ms && t->ms_live && t->counts && t->samples && t->n_samples && t->live_mark &&
+                   t->draft_mark && t->dr && t->lv
                ? 0
                : ERR_NOMEM;
 }
@@ -364,7 +348,7 @@ static void thread_release(struct bt_thread *t)
     norm_text_release(&t->nbuf);
     for (size_t i = 0; t->samples && i < n * BACKTEST_N_KINDS; i++) {
         for (size_t k = 0; k < t->n_samples[i]; k++) {
-            sample_release(&t->samples[i][k]);
+            backtest_sample_release(&t->samples[i][k]);
         }
         free(t->samples[i]);
     }
@@ -466,244 +450,6 @@ done:
     return rc;
 }
 
-/* --- one match for both sets ---------------------------------------------------------- */
-
-#define COMB_LIVE_PREFIX "\x1flive\x1f" /* ids of the live copies: no rule file can write it */
-
-/* Append live's groups that dj lacks (the combined set names every rule's group). */
-static int merge_groups(json_t *dj, const json_t *lj)
-{
-    json_t *dg = json_object_get(dj, "groups"), *v, *w;
-    size_t i, k;
-
-    if (!json_is_array(dg)) {
-        return 0;
-    }
-    json_array_foreach(json_object_get(lj, "groups"), i, v) {
-        bool seen = false;
-        json_array_foreach(dg, k, w) {
-            seen = seen || json_equal(v, w);
-        }
-        if (!seen && json_array_append(dg, v) != 0) {
-            return ERR_NOMEM;
-        }
-    }
-    return 0;
-}
-
-/* True when a and b hold the same strings (as sets; each list is distinct already). */
-static bool same_strings(char *const *a, size_t na, char *const *b, size_t nb)
-{
-    if (na != nb) {
-        return false;
-    }
-    for (size_t i = 0; i < na; i++) {
-        bool found = false;
-        for (size_t k = 0; k < nb && !found; k++) {
-            found = strcmp(a[i], b[k]) == 0;
-        }
-        if (!found) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * The combined set of run (struct bt_run): only when live exists and both sets have the same
- * exclude and place lists (an exclusion or a place applies to every rule of its set). Leaves
- * run->comb NULL otherwise. Returns 0 or ERR_NOMEM (a decode failure also leaves it NULL).
- */
-static int build_combined(struct bt_run *run)
-{
-    const struct rule_set *d = run->draft, *l = run->live;
-    char *dtext = NULL, *ltext = NULL, *ctext = NULL, err[256];
-    json_t *dj = NULL, *lj = NULL;
-    size_t n_extra = 0;
-    int rc = ERR_NOMEM;
-
-    if (!l || !same_strings(d->exclude, d->n_exclude, l->exclude, l->n_exclude) ||
-        !same_strings(d->places, d->n_places, l->places, l->n_places)) {
-        return 0;
-    }
-    run->comb_draft = malloc((d->n_rules + l->n_rules + 1) * sizeof(*run->comb_draft));
-    run->comb_live = malloc((d->n_rules + l->n_rules + 1) * sizeof(*run->comb_live));
-    if (!run->comb_draft || !run->comb_live || rule_set_encode(d, &dtext, NULL) != 0 ||
-        rule_set_encode(l, &ltext, NULL) != 0 || !(dj = json_loads(dtext, 0, NULL)) ||
-        !(lj = json_loads(ltext, 0, NULL))) {
-        goto done;
-    }
-    for (size_t k = 0; k < d->n_rules; k++) {
-        run->comb_draft[k] = k;
-        run->comb_live[k] = SIZE_MAX;
-    }
-    {
-        json_t *drules = json_object_get(dj, "rules"), *lrules = json_object_get(lj, "rules");
-        if (json_array_size(drules) != d->n_rules || json_array_size(lrules) != l->n_rules ||
-            merge_groups(dj, lj) != 0) {
-            goto done;
-        }
-        for (size_t j = 0; j < l->n_rules; j++) {
-            size_t u = run->live_to_union[j];
-            json_t *lr = json_array_get(lrules, j), *copy;
-            char id[512];
-            if (u < d->n_rules && json_equal(json_array_get(drules, u), lr)) {
-                run->comb_live[u] = u; /* the same rule: one evaluation serves both */
-                continue;
-            }
-            snprintf(id, sizeof(id), COMB_LIVE_PREFIX "%s", l->rules[j].id);
-            copy = json_deep_copy(lr);
-            if (!copy || json_object_set_new(copy, "id", json_string(id)) != 0 ||
-                json_array_append_new(drules, copy) != 0) {
-                json_decref(copy);
-                goto done;
-            }
-            run->comb_draft[d->n_rules + n_extra] = SIZE_MAX;
-            run->comb_live[d->n_rules + n_extra] = u;
-            n_extra++;
-        }
-    }
-    if (!(ctext = json_dumps(dj, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
-        goto done;
-    }
-    rc = rule_set_decode(ctext, strlen(ctext), &run->comb, err, sizeof(err));
-    if (rc == 0 && run->comb->n_rules != d->n_rules + n_extra) {
-        rule_set_free(run->comb);
-        run->comb = NULL;
-    }
-    if (rc != ERR_NOMEM) {
-        rc = 0; /* not combinable after all (e.g. an id too long): two matches per item */
-    }
-done:
-    json_decref(dj);
-    json_decref(lj);
-    free(dtext);
-    free(ltext);
-    free(ctext);
-    return rc;
-}
-
-/* --- narrowing ------------------------------------------------------------------------ */
-
-struct bt_narrow {
-    char **terms;
-    size_t n_terms;
-    struct archive_narrow *nodes;
-    const struct archive_narrow **kids;
-    struct archive_narrow root;
-    bool usable;
-};
-
-static void narrow_release(struct bt_narrow *n)
-{
-    for (size_t i = 0; i < n->n_terms; i++) {
-        free(n->terms[i]);
-    }
-    free(n->terms);
-    free(n->nodes);
-    free(n->kids);
-    memset(n, 0, sizeof(*n));
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t code_points(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) {
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    }
-    return n;
-}
-
-/* Add the normalised positive terms of rs's rules to n->terms (cap: room). */
-static int narrow_add(struct bt_narrow *n, const struct norm *nm, const struct rule_set *rs)
-{
-    for (size_t i = 0; rs && i < rs->n_rules; i++) {
-        const struct rule_expr *e = rs->rules[i].expr;
-        for (size_t k = 0; k < rule_expr_n_terms(e); k++) {
-            char *t = NULL;
-            int rc;
-            if (!rule_expr_term_positive(e, k)) {
-                continue;
-            }
-            rc = norm_string(nm, rule_expr_term(e, k), &t);
-            if (rc) {
-                return rc;
-            }
-            if (code_points(t) < 2) {
-                n->usable = false; /* a one-character term: the index cannot narrow */
-            }
-            n->terms[n->n_terms++] = t;
-        }
-    }
-    return 0;
-}
-
-/* The OR of every positive term of draft and live; n->usable false: no narrowing possible. */
-static int narrow_build(struct bt_narrow *n, const struct rule_set *draft,
-                        const struct rule_set *live, char *errbuf, size_t errlen)
-{
-    const struct norm *nm = NULL;
-    size_t cap = 0, k = 0;
-    int rc;
-
-    memset(n, 0, sizeof(*n));
-    n->usable = true;
-    rc = norm_global(&nm, errbuf, errlen);
-    if (rc) {
-        return rc;
-    }
-    for (size_t i = 0; i < draft->n_rules; i++) {
-        cap += rule_expr_n_terms(draft->rules[i].expr);
-    }
-    for (size_t i = 0; live && i < live->n_rules; i++) {
-        cap += rule_expr_n_terms(live->rules[i].expr);
-    }
-    n->terms = calloc(cap ? cap : 1, sizeof(*n->terms));
-    if (!n->terms) {
-        return ERR_NOMEM;
-    }
-    rc = narrow_add(n, nm, draft);
-    if (rc == 0) {
-        rc = narrow_add(n, nm, live);
-    }
-    if (rc) {
-        snprintf(errbuf, errlen, "cannot normalise a rule term: %s", yq_strerror(rc));
-        return rc;
-    }
-    qsort(n->terms, n->n_terms, sizeof(*n->terms), str_cmp);
-    for (size_t i = 0; i < n->n_terms; i++) { /* distinct */
-        if (k > 0 && strcmp(n->terms[k - 1], n->terms[i]) == 0) {
-            free(n->terms[i]);
-        } else {
-            n->terms[k++] = n->terms[i];
-        }
-    }
-    n->n_terms = k;
-    if (!n->usable || k == 0) {
-        n->usable = false;
-        return 0;
-    }
-    n->nodes = calloc(k, sizeof(*n->nodes));
-    n->kids = calloc(k, sizeof(*n->kids));
-    if (!n->nodes || !n->kids) {
-        return ERR_NOMEM;
-    }
-    for (size_t i = 0; i < k; i++) {
-        n->nodes[i].kind = ARCHIVE_NARROW_TERM;
-        n->nodes[i].term = n->terms[i];
-        n->kids[i] = &n->nodes[i];
-    }
-    n->root.kind = ARCHIVE_NARROW_OR;
-    n->root.kids = n->kids;
-    n->root.n_kids = k;
-    return 0;
-}
-
 /* --- events --------------------------------------------------------------------------- */
 
 struct hit_ref {
@@ -758,7 +504,8 @@ static int group_events(struct hit_ref *refs, size_t n, struct backtest_report *
         h->event = h->key;
         for (int b = 0; lsh && !h->event && b < N_BANDS; b++) {
             unsigned v = (unsigned)((h->simhash >> (16 * b)) & 0xFFFF);
-            for (int32_t c = head[b * BAND_BUCKETS + v]; c >= 0; c = next[(size_t)c * N_BANDS + b]) {
+            for (int32_t c = head[b * BAND_BUCKETS + v]; c >= 0;
+                 c = next[(size_t)c * N_BANDS + b]) {
                 const struct bt_hit *o = refs[c].h;
                 int d;
                 if (h->time_s - o->time_s > EVENT_WINDOW_S) {
@@ -828,7 +575,7 @@ static int merge_samples(struct bt_thread *th, size_t n_th, size_t max, struct b
                     if (r->n_samples[k] < max) {
                         r->samples[k][r->n_samples[k]++] = th[t].samples[slot][s];
                     } else {
-                        sample_release(&th[t].samples[slot][s]);
+                        backtest_sample_release(&th[t].samples[slot][s]);
                     }
                 }
                 th[t].n_samples[slot] = 0;
@@ -851,7 +598,7 @@ int archive_backtest_run(struct archive *const *arcs, size_t n_arcs, const struc
 {
     struct bt_thread th[BACKTEST_MAX_THREADS];
     struct bt_run run;
-    struct bt_narrow nar;
+    struct backtest_narrow nar;
     struct hit_ref *refs = NULL;
     size_t n_th = 0, n_refs = 0;
     double t0 = now_s();
@@ -886,11 +633,14 @@ int archive_backtest_run(struct archive *const *arcs, size_t n_arcs, const struc
         rc = build_union(&run, out);
     }
     if (rc == 0) {
-        rc = build_combined(&run);
-        out->combined = run.comb != NULL;
+        run.c.draft = draft;
+        run.c.live = live;
+        run.c.live_to_union = run.live_to_union;
+        rc = backtest_combined_build(&run.c);
+        out->combined = run.c.comb != NULL;
     }
     if (rc == 0 && opts->narrowing == BACKTEST_NARROW_TERMS) {
-        rc = narrow_build(&nar, draft, live, errbuf, errlen);
+        rc = backtest_narrow_build(&nar, draft, live, errbuf, errlen);
         if (rc == 0 && nar.usable) {
             run.narrow = &nar.root;
             out->narrowing = "terms";
@@ -980,126 +730,13 @@ done:
     for (size_t i = 0; i < n_th; i++) {
         thread_release(&th[i]);
     }
-    narrow_release(&nar);
+    backtest_narrow_release(&nar);
     free(run.live_to_union);
-    rule_set_free(run.comb);
-    free(run.comb_draft);
-    free(run.comb_live);
+    rule_set_free(run.c.comb);
+    free(run.c.comb_draft);
+    free(run.c.comb_live);
     if (rc) {
         backtest_report_release(out);
     }
     return rc;
-}
-
-void backtest_report_release(struct backtest_report *r)
-{
-    if (!r) {
-        return;
-    }
-    for (size_t u = 0; u < r->n_rules; u++) {
-        struct backtest_rule *x = &r->rules[u];
-        free(x->rule_id);
-        free(x->name);
-        free(x->group);
-        for (size_t k = 0; k < BACKTEST_N_KINDS; k++) {
-            for (size_t s = 0; s < x->n_samples[k]; s++) {
-                sample_release(&x->samples[k][s]);
-            }
-            free(x->samples[k]);
-        }
-    }
-    free(r->rules);
-    memset(r, 0, sizeof(*r));
-}
-
-/* --- JSON ----------------------------------------------------------------------------- */
-
-static json_t *time_json(int64_t t)
-{
-    char buf[32];
-    return json_string(yq_time_format_utc(t, buf, sizeof(buf)));
-}
-
-static json_t *samples_json(const struct backtest_sample *s, size_t n)
-{
-    json_t *arr = json_array();
-
-    for (size_t i = 0; arr && i < n; i++) {
-        json_t *terms = json_array();
-        for (size_t k = 0; terms && k < s[i].n_terms; k++) {
-            if (json_array_append_new(terms, json_string(s[i].terms[k])) != 0) {
-                json_decref(terms);
-                terms = NULL;
-            }
-        }
-        if (!terms || json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:s, s:o}", "item_id",
-                                                           s[i].item_id, "time",
-                                                           time_json(s[i].time_s), "title",
-                                                           s[i].title, "url", s[i].url, "terms",
-                                                           terms)) != 0) {
-            json_decref(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-static json_t *rule_json(const struct backtest_rule *r, bool with_samples)
-{
-    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "rule_id",
-                          r->rule_id, "name", r->name, "group", r->group, "in_draft",
-                          r->in_draft, "in_live", r->in_live, "draft_hits",
-                          (json_int_t)r->draft_hits, "live_hits", (json_int_t)r->live_hits,
-                          "gained", (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events",
-                          (json_int_t)r->events);
-    if (o && with_samples) {
-        json_t *s = json_pack("{s:o?, s:o?, s:o?}", "hits",
-                              samples_json(r->samples[BACKTEST_HITS], r->n_samples[BACKTEST_HITS]),
-                              "gained",
-                              samples_json(r->samples[BACKTEST_GAINED],
-                                           r->n_samples[BACKTEST_GAINED]),
-                              "lost",
-                              samples_json(r->samples[BACKTEST_LOST], r->n_samples[BACKTEST_LOST]));
-        if (!s || json_object_size(s) != 3 || json_object_set_new(o, "samples", s) != 0) {
-            json_decref(s);
-            json_decref(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-int backtest_report_json(const struct backtest_report *r, bool with_samples, json_t **out)
-{
-    json_t *rules = json_array(), *o;
-
-    *out = NULL;
-    for (size_t u = 0; rules && u < r->n_rules; u++) {
-        json_t *x = rule_json(&r->rules[u], with_samples);
-        if (!x || json_array_append_new(rules, x) != 0) {
-            json_decref(rules);
-            rules = NULL;
-        }
-    }
-    if (!rules) {
-        return ERR_NOMEM;
-    }
-    o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:I, "
-                  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
-                  "draft_digest", r->draft_digest, "live_digest",
-                  r->live_digest[0] ? r->live_digest : NULL, "live_version",
-                  r->live_version ? json_integer(r->live_version) : json_null(), "since",
-                  time_json(r->since_s), "until", time_json(r->until_s), "narrowing",
-                  r->narrowing ? r->narrowing : "none", "combined", r->combined, "items_scanned",
-                  (json_int_t)r->items_scanned, "items_draft", (json_int_t)r->items_draft,
-                  "items_live", (json_int_t)r->items_live, "elapsed_ms",
-                  (json_int_t)(r->elapsed_s * 1000.0), "totals", "draft_hits",
-                  (json_int_t)r->draft_hits, "live_hits", (json_int_t)r->live_hits, "gained",
-                  (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events",
-                  (json_int_t)r->events, "rules", rules);
-    if (!o) {
-        return ERR_NOMEM;
-    }
-    *out = o;
-    return 0;
 }

@@ -43,9 +43,9 @@
 #include "rules.h"
 #include "rules_digest.h"
 
-#define BACKTEST_MAX_SAMPLES 50    /* largest samples per rule and kind */
+#define BACKTEST_MAX_SAMPLES 50 /* largest samples per rule and kind */
 #define BACKTEST_DEFAULT_SAMPLES 5
-#define BACKTEST_MAX_THREADS 8     /* largest number of archive handles (threads) */
+#define BACKTEST_MAX_THREADS 8      /* largest number of archive handles (threads) */
 #define BACKTEST_MAX_TERMS_SHOWN 16 /* matched terms listed per sample */
 
 enum backtest_narrowing {
@@ -104,8 +104,8 @@ struct backtest_report {
     size_t items_draft;    /* items that matched some draft rule */
     size_t items_live;
     size_t draft_hits, live_hits, gained, lost; /* sums over the rules */
-    size_t events;         /* distinct events among all draft hits */
-    double elapsed_s;      /* wall time of the run (information, not compared) */
+    size_t events;                              /* distinct events among all draft hits */
+    double elapsed_s;            /* wall time of the run (information, not compared) */
     struct backtest_rule *rules; /* draft rules in draft order, then live-only ones */
     size_t n_rules;
 };

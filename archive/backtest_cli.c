@@ -210,7 +210,9 @@ static void print_table(const struct backtest_report *r, const char *dir, const 
         const struct backtest_rule *x = &r->rules[u];
         char id[128], name[160];
         snprintf(name, sizeof(name), " %s%s", x->name,
-                 !x->in_live ? "（新）" : !x->in_draft ? "（删）" : "");
+                 !x->in_live    ? "（新）"
+                 : !x->in_draft ? "（删）"
+                                : "");
         fputs(yq_text_pad(x->rule_id, 16, id, sizeof(id)), stdout);
         fputs(yq_text_pad(name, 24, h, sizeof(h)), stdout);
         print_num(x->draft_hits, 10);
@@ -302,8 +304,8 @@ int backtest_cli_main(int argc, char **argv)
     if (o.narrow && strcmp(o.narrow, "none") != 0 && strcmp(o.narrow, "terms") != 0) {
         return usage_error("--narrow 须为 none 或 terms，而不是 '%s'", o.narrow);
     }
-    bo.narrowing = o.narrow && strcmp(o.narrow, "terms") == 0 ? BACKTEST_NARROW_TERMS
-                                                               : BACKTEST_NARROW_NONE;
+    bo.narrowing =
+        o.narrow && strcmp(o.narrow, "terms") == 0 ? BACKTEST_NARROW_TERMS : BACKTEST_NARROW_NONE;
     bo.samples = (size_t)samples;
     if (parse_when(o.until ? o.until : "0d", now, &bo.until_s) != 0) {
         return usage_error("--until 须为 RFC 3339 时间或 Nd/Nh，而不是 '%s'", o.until);

@@ -7,9 +7,9 @@
  * read-only archive (web.archive_dir), one at a time per process (a second request meanwhile
  * gets 429 busy), over the last since_days days (1..WEB_BACKTEST_MAX_DAYS) and at most
  * WEB_BACKTEST_MAX_ITEMS items; the request is exempt from web.max_request_ms (the connection
- * guard), which a month of a large archive may outlast. Its summary is recorded in Redis under the draft's digest as
- * the CLI records it (rules_digest.h), so the same set pushed from a directory needs no second
- * backtest.
+ * guard), which a month of a large archive may outlast. Its summary is recorded in Redis under the
+ * draft's digest as the CLI records it (rules_digest.h), so the same set pushed from a directory
+ * needs no second backtest.
  */
 #include "web_backtest.h"
 
@@ -60,9 +60,11 @@ static int merge_strings(json_t *dst, const json_t *src)
     size_t i, k;
     json_t *v, *w;
 
-    json_array_foreach(src, i, v) {
+    json_array_foreach(src, i, v)
+    {
         bool seen = false;
-        json_array_foreach(dst, k, w) {
+        json_array_foreach(dst, k, w)
+        {
             seen = seen || json_equal(v, w);
         }
         if (!seen && json_array_append(dst, v) != 0) {
@@ -98,10 +100,12 @@ static int build_draft(const struct rule_set *live, const struct rule_set *file,
     {
         json_t *lr = json_object_get(d, "rules"), *fr = json_object_get(f, "rules"), *v, *w;
         size_t i, k;
-        json_array_foreach(lr, i, v) {
+        json_array_foreach(lr, i, v)
+        {
             const char *id = json_string_value(json_object_get(v, "id"));
             json_t *repl = NULL;
-            json_array_foreach(fr, k, w) {
+            json_array_foreach(fr, k, w)
+            {
                 if (!repl && id && json_equal(json_object_get(w, "id"), json_object_get(v, "id"))) {
                     repl = w;
                 }
@@ -110,9 +114,11 @@ static int build_draft(const struct rule_set *live, const struct rule_set *file,
                 goto done;
             }
         }
-        json_array_foreach(fr, k, w) {
+        json_array_foreach(fr, k, w)
+        {
             bool seen = false;
-            json_array_foreach(lr, i, v) {
+            json_array_foreach(lr, i, v)
+            {
                 seen = seen || json_equal(json_object_get(w, "id"), json_object_get(v, "id"));
             }
             if (!seen && json_array_append(rules, w) != 0) {
@@ -165,8 +171,8 @@ static void record(struct web *w, const struct backtest_report *rep)
 
     if (backtest_report_json(rep, false, &j) == 0 && (text = json_dumps(j, JSON_COMPACT))) {
         pthread_mutex_lock(&w->redis_lock);
-        rc = rules_backtest_record_put(w->redis, rep->draft_digest, text, RULES_BACKTEST_TTL_S,
-                                       err, sizeof(err));
+        rc = rules_backtest_record_put(w->redis, rep->draft_digest, text, RULES_BACKTEST_TTL_S, err,
+                                       sizeof(err));
         pthread_mutex_unlock(&w->redis_lock);
     }
     if (rc) {
@@ -196,8 +202,7 @@ static enum MHD_Result reply_failure(struct web_call *call, int err, const char 
     }
 }
 
-static enum MHD_Result run(struct web_call *call, const char *yaml, const char *file,
-                           int64_t days)
+static enum MHD_Result run(struct web_call *call, const char *yaml, const char *file, int64_t days)
 {
     struct web *w = call->w;
     struct rule_set *upload = NULL, *live = NULL, *draft = NULL;
@@ -225,7 +230,8 @@ static enum MHD_Result run(struct web_call *call, const char *yaml, const char *
     if (rc == 0) {
         rc = build_draft(live, upload, &draft, why, sizeof(why));
         if (rc && rc != ERR_NOMEM) {
-            rc = ERR_INVALID; /* e.g. a local rule while neither the file nor the set lists places */
+            rc =
+                ERR_INVALID; /* e.g. a local rule while neither the file nor the set lists places */
         }
     } else {
         rc = rc == ERR_NOMEM ? rc : ERR_RETRY;
@@ -305,8 +311,7 @@ enum MHD_Result web_route_rules_backtest(struct web_call *call)
     if (!w->cfg.rules_enabled || !w->redis) {
         json_decref(body);
         snprintf(call->retry_after, sizeof(call->retry_after), "5");
-        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                               "规则服务未启用");
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "规则服务未启用");
     }
     if (atomic_flag_test_and_set(&backtest_busy)) {
         json_decref(body);

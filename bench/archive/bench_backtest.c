@@ -1,8 +1,8 @@
 /*
  * Backtest benchmark (issue #14: 1,000 rules over 30 days, 1,000,000 items, in under a minute).
  *
- * Rules: N_RULES generated from the sample rules' vocabulary (the terms of config/rules/ (its .yaml files)
- * and its places) in four shapes: (a | b) & place, a & b, NEAR/10(a, b), (a | b | c) & !d.
+ * Rules: N_RULES generated from the sample rules' vocabulary (the terms of config/rules/ (its .yaml
+ * files) and its places) in four shapes: (a | b) & place, a & b, NEAR/10(a, b), (a | b | c) & !d.
  * The live set is those rules; the draft changes one rule in ten (a term swapped), drops ten
  * and adds ten.
  *
@@ -38,6 +38,7 @@
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define DAYS 30
 #define SEED 1
@@ -147,8 +148,7 @@ static struct rule_set *make_set(const struct rule_set *sample, size_t n, enum s
     }
     snprintf(yaml, len, "group: bench\nplaces: [");
     for (size_t i = 0; i < sample->n_places; i++) {
-        snprintf(yaml + strlen(yaml), len - strlen(yaml), "%s%s", i ? ", " : "",
-                 sample->places[i]);
+        snprintf(yaml + strlen(yaml), len - strlen(yaml), "%s%s", i ? ", " : "", sample->places[i]);
     }
     snprintf(yaml + strlen(yaml), len - strlen(yaml), "]\nrules:\n");
     rng = 0x9E3779B97F4A7C15ULL;
@@ -158,8 +158,8 @@ static struct rule_set *make_set(const struct rule_set *sample, size_t n, enum s
         bool in_live = i < n, in_draft = i >= 10;
         char one[1024] = "";
         char changed[1024] = "";
-        rule_yaml(one, sizeof(one), i, v, nv, (const char *const *)sample->places,
-                  sample->n_places, false);
+        rule_yaml(one, sizeof(one), i, v, nv, (const char *const *)sample->places, sample->n_places,
+                  false);
         saved = rng;
         if (kind != SET_LIVE && in_draft && i % 10 == 5) {
             rule_yaml(changed, sizeof(changed), i, v, nv, (const char *const *)sample->places,
@@ -231,8 +231,12 @@ static double run_peer(const struct yq_item *items, size_t n, const struct rule_
     double t0 = now_s();
 
     for (int i = 0; i < threads; i++) {
-        p[i] = (struct peer){items, n * (size_t)i / (size_t)threads,
-                             n * (size_t)(i + 1) / (size_t)threads, draft, live, 0};
+        p[i] = (struct peer){items,
+                             n * (size_t)i / (size_t)threads,
+                             n * (size_t)(i + 1) / (size_t)threads,
+                             draft,
+                             live,
+                             0};
         pthread_create(&t[i], NULL, peer_main, &p[i]);
     }
     *hits = 0;
@@ -333,8 +337,8 @@ int main(int argc, char **argv)
             struct backtest_opts bo = {.since_s = range_start(),
                                        .until_s = range_start() + DAYS * 86400,
                                        .samples = BACKTEST_DEFAULT_SAMPLES,
-                                       .narrowing = nar ? BACKTEST_NARROW_TERMS
-                                                        : BACKTEST_NARROW_NONE};
+                                       .narrowing =
+                                           nar ? BACKTEST_NARROW_TERMS : BACKTEST_NARROW_NONE};
             struct backtest_report rep;
             t0 = now_s();
             if (archive_backtest_run(arcs, (size_t)threads, draft, live, &bo, &rep, err,
