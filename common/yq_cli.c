@@ -1,6 +1,7 @@
 #include "yq_cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "yq_err.h"
@@ -41,6 +42,25 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
             snprintf(errbuf, errlen, "多余的参数 '%s' (unexpected argument)", a);
             return ERR_INVALID;
         }
+    }
+    return 0;
+}
+
+int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n)
+{
+    char *save = NULL;
+
+    *n = 0;
+    *copy = NULL;
+    if (!list) {
+        return 0;
+    }
+    *copy = strdup(list);
+    if (!*copy) {
+        return ERR_NOMEM;
+    }
+    for (char *d = strtok_r(*copy, ",，", &save); d && *n < max; d = strtok_r(NULL, ",，", &save)) {
+        words[(*n)++] = d;
     }
     return 0;
 }

@@ -40,4 +40,12 @@ struct yq_cli_opt {
 int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts, size_t n_opts,
                  void *out, const char **words, size_t n_words, char *errbuf, size_t errlen);
 
+/*
+ * Split list ("D2,D3"; "," and full-width "，" both separate, empty parts skipped) into at most
+ * max words, in order, in words[] (*n of them; parts beyond max dropped). The words point into
+ * *copy, a copy of list the caller frees (NULL, with *n = 0, when list is NULL).
+ * Returns 0 or ERR_NOMEM.
+ */
+int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n);
+
 #endif

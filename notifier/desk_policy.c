@@ -86,81 +86,91 @@ static int list_node(struct cfg_doc *doc, yaml_node_t *desk, const char *name,
     return 0;
 }
 
-static int parse_levels(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
-                        char *errbuf, size_t errlen)
+/* One entry of a desk list: s (NULL: not a scalar) at file:line into p. Returns 0 or an error. */
+typedef int (*take_entry_fn)(struct desk_policy *p, const char *s, const char *file, size_t line,
+                             char *errbuf, size_t errlen);
+
+/* Each entry of the desk list name (desk's value, else the table's default) through take. */
+static int parse_list(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
+                      const char *name, take_entry_fn take, char *errbuf, size_t errlen)
 {
     struct cfg_doc def_doc, *from = NULL;
     yaml_node_t *seq = NULL;
     int err;
 
     memset(&def_doc, 0, sizeof(def_doc));
-    p->auto_assign_levels = 0;
-    err = list_node(doc, desk, "auto_assign_levels", &def_doc, &from, &seq, errbuf, errlen);
+    err = list_node(doc, desk, name, &def_doc, &from, &seq, errbuf, errlen);
     for (yaml_node_item_t *it = seq ? seq->data.sequence.items.start : NULL;
          !err && seq && it < seq->data.sequence.items.top; it++) {
         yaml_node_t *n = cfg_doc_node(from, *it);
-        const char *s = n ? cfg_scalar(n) : NULL;
-        enum yq_level level;
-        if (!s || yq_level_parse(s, &level) != 0) {
-            snprintf(errbuf, errlen,
-                     "%s:%zu: desk.auto_assign_levels: '%.40s' is not a level (I, II, III, IV)",
-                     from->file, n ? n->start_mark.line + 1 : 0, s ? s : "(not a scalar)");
-            err = ERR_INVALID;
-            break;
-        }
-        p->auto_assign_levels |= 1u << (unsigned)level;
+        err = take(p, n ? cfg_scalar(n) : NULL, from->file, n ? n->start_mark.line + 1 : 0, errbuf,
+                   errlen);
     }
     cfg_doc_release(&def_doc);
     return err;
 }
 
+static int take_level(struct desk_policy *p, const char *s, const char *file, size_t line,
+                      char *errbuf, size_t errlen)
+{
+    enum yq_level level;
+
+    if (!s || yq_level_parse(s, &level) != 0) {
+        snprintf(errbuf, errlen,
+                 "%s:%zu: desk.auto_assign_levels: '%.40s' is not a level (I, II, III, IV)", file,
+                 line, s ? s : "(not a scalar)");
+        return ERR_INVALID;
+    }
+    p->auto_assign_levels |= 1u << (unsigned)level;
+    return 0;
+}
+
+static int take_group(struct desk_policy *p, const char *s, const char *file, size_t line,
+                      char *errbuf, size_t errlen)
+{
+    char **grown;
+
+    if (!s || !s[0] || strlen(s) > DESK_POLICY_GROUP_MAX_BYTES) {
+        snprintf(errbuf, errlen,
+                 "%s:%zu: desk.auto_assign_groups: each entry must be a rule group name of "
+                 "1..%d bytes",
+                 file, line, DESK_POLICY_GROUP_MAX_BYTES);
+        return ERR_INVALID;
+    }
+    if (p->n_auto_assign_groups >= DESK_POLICY_MAX_GROUPS) {
+        snprintf(errbuf, errlen, "%s:%zu: desk.auto_assign_groups: more than %d groups", file, line,
+                 DESK_POLICY_MAX_GROUPS);
+        return ERR_INVALID;
+    }
+    grown = realloc(p->auto_assign_groups,
+                    (p->n_auto_assign_groups + 1) * sizeof(*p->auto_assign_groups));
+    if (!grown) {
+        return ERR_NOMEM;
+    }
+    p->auto_assign_groups = grown;
+    grown[p->n_auto_assign_groups] = strdup(s);
+    if (!grown[p->n_auto_assign_groups]) {
+        return ERR_NOMEM;
+    }
+    p->n_auto_assign_groups++;
+    return 0;
+}
+
+static int parse_levels(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk, char *errbuf,
+                        size_t errlen)
+{
+    p->auto_assign_levels = 0;
+    return parse_list(p, doc, desk, "auto_assign_levels", take_level, errbuf, errlen);
+}
+
 static int parse_groups(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
                         char *errbuf, size_t errlen)
 {
-    struct cfg_doc def_doc, *from = NULL;
-    yaml_node_t *seq = NULL;
-    int err;
+    int err = parse_list(p, doc, desk, "auto_assign_groups", take_group, errbuf, errlen);
 
-    memset(&def_doc, 0, sizeof(def_doc));
-    err = list_node(doc, desk, "auto_assign_groups", &def_doc, &from, &seq, errbuf, errlen);
-    for (yaml_node_item_t *it = seq ? seq->data.sequence.items.start : NULL;
-         !err && seq && it < seq->data.sequence.items.top; it++) {
-        yaml_node_t *n = cfg_doc_node(from, *it);
-        const char *s = n ? cfg_scalar(n) : NULL;
-        size_t line = n ? n->start_mark.line + 1 : 0;
-        char **grown;
-        if (!s || !s[0] || strlen(s) > DESK_POLICY_GROUP_MAX_BYTES) {
-            snprintf(errbuf, errlen,
-                     "%s:%zu: desk.auto_assign_groups: each entry must be a rule group name of "
-                     "1..%d bytes",
-                     from->file, line, DESK_POLICY_GROUP_MAX_BYTES);
-            err = ERR_INVALID;
-            break;
-        }
-        if (p->n_auto_assign_groups >= DESK_POLICY_MAX_GROUPS) {
-            snprintf(errbuf, errlen, "%s:%zu: desk.auto_assign_groups: more than %d groups",
-                     from->file, line, DESK_POLICY_MAX_GROUPS);
-            err = ERR_INVALID;
-            break;
-        }
-        grown = realloc(p->auto_assign_groups,
-                        (p->n_auto_assign_groups + 1) * sizeof(*p->auto_assign_groups));
-        if (!grown) {
-            err = ERR_NOMEM;
-            break;
-        }
-        p->auto_assign_groups = grown;
-        grown[p->n_auto_assign_groups] = strdup(s);
-        if (!grown[p->n_auto_assign_groups]) {
-            err = ERR_NOMEM;
-            break;
-        }
-        p->n_auto_assign_groups++;
-    }
     if (err == ERR_NOMEM) {
         snprintf(errbuf, errlen, "out of memory");
     }
-    cfg_doc_release(&def_doc);
     return err;
 }
 

@@ -133,18 +133,9 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
         return err;
     }
     /* as migration 9 did for the tickets before it: the ticket's event, judged at creation */
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-        "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "
-        "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "
-        "updated_at) "
-        "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "
-        "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "
-        "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "
-        "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "
-        "'system', 'assigned', ?2, ?2 FROM tickets t WHERE t.id = ?1",
-        &st, "ticket event insert");
+    err = ticket_store_prepare(store,
+                               TICKET_STORE_EVENT_OF_TICKET "?2, ?2 FROM tickets t WHERE t.id = ?1",
+                               &st, "ticket event insert");
     if (err) {
         return err;
     }

@@ -388,7 +388,7 @@ static int act_assign(const struct act *a)
 {
     const struct opts *o = a->o;
     const char *co[16];
-    char *co_copy = NULL, *save = NULL, number[32] = "";
+    char *co_copy = NULL, number[32] = "";
     enum yq_level level = YQ_LEVEL_III;
     size_t n_co = 0;
     int err;
@@ -414,15 +414,8 @@ static int act_assign(const struct act *a)
             sqlite3_finalize(st);
         }
     }
-    if (o->co) {
-        co_copy = strdup(o->co);
-        if (!co_copy) {
-            return 1;
-        }
-        for (char *d = strtok_r(co_copy, ",，", &save); d && n_co < 16;
-             d = strtok_r(NULL, ",，", &save)) {
-            co[n_co++] = d;
-        }
+    if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
+        return 1;
     }
     err = event_assign(a->store, a->id, &a->who, o->lead, co, n_co, level,
                        o->opinion ? o->opinion : "", a->version, yq_time_now(), NULL, number);

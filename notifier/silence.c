@@ -370,22 +370,79 @@ int silence_revoke(struct ticket_store *store, int64_t id, const char *by, int64
     "id, match_kind, match_value, reason, created_by, created_at, expires_at, revoked_at, "       \
     "revoked_by, hit_count"
 
+/* How one column of a row becomes a JSON value (row_json()). */
+enum json_col_kind {
+    JC_INT,          /* an integer */
+    JC_TEXT,         /* text(): NULL reads as "" */
+    JC_WHEN,         /* seconds as Beijing time (when_bj()) */
+    JC_WHEN_OR_NULL, /* as JC_WHEN; SQL NULL as null */
+    JC_JSON_ARRAY,   /* stored JSON text; [] when it is not an array */
+};
+
+/* A member of a row's JSON object: name and how its column reads. */
+struct json_col {
+    const char *name;
+    enum json_col_kind kind;
+};
+
+/* Column i of st's row as kind says (new reference), NULL on ERR_NOMEM. */
+static json_t *col_json(sqlite3_stmt *st, int i, enum json_col_kind kind)
+{
+    json_t *v;
+
+    switch (kind) {
+    case JC_INT:
+        return json_integer((json_int_t)sqlite3_column_int64(st, i));
+    case JC_TEXT:
+        return text((const char *)sqlite3_column_text(st, i));
+    case JC_WHEN:
+        return when_bj(sqlite3_column_int64(st, i));
+    case JC_WHEN_OR_NULL:
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
+                                                         : when_bj(sqlite3_column_int64(st, i));
+    case JC_JSON_ARRAY:
+        v = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
+        if (!json_is_array(v)) {
+            json_decref(v);
+            v = json_array();
+        }
+        return v;
+    }
+    return NULL;
+}
+
+/* The row of st as a JSON object: column i as member cols[i] (n of them). NULL on ERR_NOMEM. */
+static json_t *row_json(sqlite3_stmt *st, const struct json_col *cols, size_t n)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; o && i < n; i++) {
+        if (json_object_set_new(o, cols[i].name, col_json(st, (int)i, cols[i].kind)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
 static json_t *silence_row_json(sqlite3_stmt *st, int64_t now)
 {
+    /* the members in SILENCE_COLUMNS order, then "active" */
+    static const struct json_col cols[] = {{"id", JC_INT},          {"kind", JC_TEXT},
+                                           {"value", JC_TEXT},      {"reason", JC_TEXT},
+                                           {"created_by", JC_TEXT}, {"created_at", JC_WHEN},
+                                           {"expires_at", JC_WHEN}, {"revoked_at", JC_WHEN_OR_NULL},
+                                           {"revoked_by", JC_TEXT}, {"hit_count", JC_INT}};
     int64_t created = sqlite3_column_int64(st, 5), expires = sqlite3_column_int64(st, 6);
     bool revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    json_t *o = row_json(st, cols, sizeof(cols) / sizeof(cols[0]));
 
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:b}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "kind",
-                     text((const char *)sqlite3_column_text(st, 1)), "value",
-                     text((const char *)sqlite3_column_text(st, 2)), "reason",
-                     text((const char *)sqlite3_column_text(st, 3)), "created_by",
-                     text((const char *)sqlite3_column_text(st, 4)), "created_at",
-                     when_bj(created), "expires_at", when_bj(expires), "revoked_at",
-                     revoked ? when_bj(sqlite3_column_int64(st, 7)) : json_null(),
-                     "revoked_by", text((const char *)sqlite3_column_text(st, 8)), "hit_count",
-                     (json_int_t)sqlite3_column_int64(st, 9), "active",
-                     !revoked && created <= now && now < expires);
+    if (o && json_object_set_new(o, "active",
+                                 json_boolean(!revoked && created <= now && now < expires)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
 }
 
 /*
@@ -710,26 +767,40 @@ static char *rule_ids_json(const struct yq_alert *a)
     return s;
 }
 
+/*
+ * 0 when silence id exists; ERR_NOT_FOUND when it does not (the store's message in Chinese and
+ * English when for_person, else in English); or ticket_store_fail()'s code for what.
+ */
+static int silence_exists(struct ticket_store *store, int64_t id, const char *what,
+                          bool for_person)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st, what);
+
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        return for_person ? refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)",
+                                   (long long)id, (long long)id)
+                          : refuse(store, ERR_NOT_FOUND, "no silence %lld", (long long)id);
+    }
+    return rc == SQLITE_ROW ? 0 : ticket_store_fail(store, rc, what);
+}
+
 int silence_record(struct ticket_store *store, int64_t silence_id, const struct yq_alert *alert,
                    int64_t now)
 {
     sqlite3_stmt *st = NULL;
     char *enc = NULL, *rules = NULL;
-    int err, rc;
+    int err;
 
-    err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st,
-                               "silence record read");
+    err = silence_exists(store, silence_id, "silence record read", false);
     if (err) {
         return err;
-    }
-    sqlite3_bind_int64(st, 1, silence_id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
-        return refuse(store, ERR_NOT_FOUND, "no silence %lld", (long long)silence_id);
-    }
-    if (rc != SQLITE_ROW) {
-        return ticket_store_fail(store, rc, "silence record read");
     }
     err = yq_alert_encode(alert, &enc, NULL);
     if (!err && !(rules = rule_ids_json(alert))) {
@@ -778,30 +849,21 @@ int silence_record(struct ticket_store *store, int64_t silence_id, const struct 
 
 static json_t *silenced_row_json(sqlite3_stmt *st, int64_t now)
 {
-    json_t *rules = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
+    /* the members in SILENCED_COLUMNS order */
+    static const struct json_col cols[] = {
+        {"id", JC_INT},          {"silence_id", JC_INT}, {"event_key", JC_TEXT},
+        {"item_id", JC_TEXT},    {"level", JC_TEXT},     {"title", JC_TEXT},
+        {"source_id", JC_TEXT},  {"author", JC_TEXT},    {"rule_ids", JC_JSON_ARRAY},
+        {"matched_at", JC_WHEN}, {"at", JC_WHEN}};
 
     (void)now;
-    if (!json_is_array(rules)) {
-        json_decref(rules);
-        rules = json_array();
-    }
-    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "silence_id",
-                     (json_int_t)sqlite3_column_int64(st, 1), "event_key",
-                     text((const char *)sqlite3_column_text(st, 2)), "item_id",
-                     text((const char *)sqlite3_column_text(st, 3)), "level",
-                     text((const char *)sqlite3_column_text(st, 4)), "title",
-                     text((const char *)sqlite3_column_text(st, 5)), "source_id",
-                     text((const char *)sqlite3_column_text(st, 6)), "author",
-                     text((const char *)sqlite3_column_text(st, 7)), "rule_ids", rules,
-                     "matched_at", when_bj(sqlite3_column_int64(st, 9)), "at",
-                     when_bj(sqlite3_column_int64(st, 10)));
+    return row_json(st, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t max, json_t **out)
 {
     sqlite3_stmt *st = NULL;
-    int err, rc;
+    int err;
 
     *out = NULL;
     if (max == 0) {
@@ -811,20 +873,9 @@ int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t m
         max = SILENCE_ALERTS_LIST_MAX_ROWS;
     }
     if (silence_id > 0) {
-        err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st,
-                                   "silence alerts read");
+        err = silence_exists(store, silence_id, "silence alerts read", true);
         if (err) {
             return err;
-        }
-        sqlite3_bind_int64(st, 1, silence_id);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE) {
-            return refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)",
-                          (long long)silence_id, (long long)silence_id);
-        }
-        if (rc != SQLITE_ROW) {
-            return ticket_store_fail(store, rc, "silence alerts read");
         }
     }
     err = ticket_store_prepare(store,

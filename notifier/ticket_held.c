@@ -47,14 +47,7 @@ static const struct ticket_store_col held_cols[] = {
 
 void ticket_held_list_release(struct ticket_held_list *list)
 {
-    if (!list) {
-        return;
-    }
-    for (size_t i = 0; i < list->n; i++) {
-        ticket_store_free_cols(held_cols, N_HELD_COLS, &list->v[i]);
-    }
-    free(list->v);
-    memset(list, 0, sizeof(*list));
+    TICKET_STORE_RELEASE_LIST(list, held_cols);
 }
 
 static int read_held(sqlite3_stmt *st, void *elem)

@@ -427,15 +427,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "  event_id INTEGER REFERENCES events (id),"
      "  UNIQUE (scope, key, hour)"
      ");"
-     "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-     "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "
-     "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "
-     "updated_at) "
-     "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "
-     "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "
-     "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "
-     "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "
-     "'system', 'assigned', t.created_at, t.updated_at FROM tickets t;"
+     TICKET_STORE_EVENT_OF_TICKET "t.created_at, t.updated_at FROM tickets t;"
      "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
      "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
      "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
@@ -1083,6 +1075,15 @@ void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, 
     }
 }
 
+void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, void *v, size_t n,
+                            size_t elem_size)
+{
+    for (size_t i = 0; i < n; i++) {
+        ticket_store_free_cols(cols, n_cols, (char *)v + i * elem_size);
+    }
+    free(v);
+}
+
 #define TCOL(i, type, field) TICKET_STORE_COL(struct ticket, i, type, field)
 
 /* The columns of TICKET_STORE_COLUMNS, in order, and where each goes in struct ticket. */
@@ -1129,6 +1130,16 @@ static const struct ticket_store_col ticket_cols[] = {
 };
 #define N_TICKET_COLS (sizeof(ticket_cols) / sizeof(ticket_cols[0]))
 
+void ticket_release(struct ticket *t)
+{
+    TICKET_STORE_RELEASE_ROW(t, ticket_cols);
+}
+
+void ticket_list_release(struct ticket_list *list)
+{
+    TICKET_STORE_RELEASE_LIST(list, ticket_cols);
+}
+
 int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
 {
     memset(t, 0, sizeof(*t));
@@ -1172,6 +1183,33 @@ int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, cons
     return err;
 }
 
+/*
+ * The rows of sql (its parameters ?1.. bound to the n_binds values of binds; at most max rows
+ * by its LIMIT) read with read into the vector *v / *n (empty on failure: the texts of cols,
+ * n_cols released). Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM.
+ */
+static int list_rows(struct ticket_store *store, const char *sql, const char *what,
+                     const int64_t *binds, int n_binds, size_t max, size_t elem_size,
+                     int (*read)(sqlite3_stmt *st, void *elem),
+                     const struct ticket_store_col *cols, size_t n_cols, void **v, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    int err = ticket_store_prepare(store, sql, &st, what);
+
+    if (!err) {
+        for (int i = 0; i < n_binds; i++) {
+            sqlite3_bind_int64(st, i + 1, binds[i]);
+        }
+        err = ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
+    }
+    if (err) {
+        ticket_store_free_rows(cols, n_cols, *v, *n, elem_size);
+        *v = NULL;
+        *n = 0;
+    }
+    return err;
+}
+
 static int read_ticket(sqlite3_stmt *st, void *elem)
 {
     return ticket_store_read_row(st, elem);
@@ -1179,28 +1217,18 @@ static int read_ticket(sqlite3_stmt *st, void *elem)
 
 int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struct ticket_list *out)
 {
-    sqlite3_stmt *st = NULL;
-    int err;
+    int64_t limit = (int64_t)max_tickets;
 
     memset(out, 0, sizeof(*out));
     if (max_tickets == 0) {
         return 0;
     }
-    err = ticket_store_prepare(store,
-                               "SELECT " TICKET_COLUMNS " FROM tickets "
-                               "WHERE state NOT IN " TICKET_STATES_SETTLED_SQL " "
-                               "ORDER BY response_deadline, id LIMIT ?",
-                               &st, "list open");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)max_tickets);
-    err = ticket_store_collect_rows(store, st, "list open", max_tickets, sizeof(*out->v),
-                                    read_ticket, (void **)&out->v, &out->n);
-    if (err) {
-        ticket_list_release(out);
-    }
-    return err;
+    return list_rows(store,
+                     "SELECT " TICKET_COLUMNS " FROM tickets "
+                     "WHERE state NOT IN " TICKET_STATES_SETTLED_SQL " "
+                     "ORDER BY response_deadline, id LIMIT ?",
+                     "list open", &limit, 1, max_tickets, sizeof(*out->v), read_ticket,
+                     ticket_cols, N_TICKET_COLS, (void **)&out->v, &out->n);
 }
 
 static int count_query(struct ticket_store *store, const char *sql, int64_t bind, bool has_bind,
@@ -1399,68 +1427,26 @@ static const struct ticket_store_col log_cols[] = {
     LCOL(4, TEXT, action), LCOL(5, TEXT, from_state), LCOL(6, TEXT, to_state), LCOL(7, TEXT, note),
 };
 
-static void log_entry_release(void *elem)
-{
-    ticket_store_free_cols(log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
-}
-
 static int read_log_entry(sqlite3_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_log_entry));
     return ticket_store_read_cols(st, log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
 }
 
-/* Release the n elements of v (elem_size bytes each) with release_one, then v. */
-static void release_vec(void *v, size_t n, size_t elem_size, void (*release_one)(void *elem))
-{
-    for (size_t i = 0; i < n; i++) {
-        release_one((char *)v + i * elem_size);
-    }
-    free(v);
-}
-
-/*
- * The rows of sql (one "?" bound to ticket_id; at most max rows by its LIMIT) read with read
- * into the vector *v / *n (empty on failure: released with release_one).
- * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
- */
-static int list_of_ticket(struct ticket_store *store, const char *sql, const char *what,
-                          int64_t ticket_id, size_t max, size_t elem_size,
-                          int (*read)(sqlite3_stmt *st, void *elem),
-                          void (*release_one)(void *elem), void **v, size_t *n)
-{
-    sqlite3_stmt *st = NULL;
-    int err = ticket_store_prepare(store, sql, &st, what);
-
-    if (!err) {
-        sqlite3_bind_int64(st, 1, ticket_id);
-        err = ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
-    }
-    if (err) {
-        release_vec(*v, *n, elem_size, release_one);
-        *v = NULL;
-        *n = 0;
-    }
-    return err;
-}
-
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out)
 {
     memset(out, 0, sizeof(*out));
-    return list_of_ticket(store,
-                          "SELECT id, at, actor, actor_role, action, from_state, to_state, "
-                          "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
-                          "list log", ticket_id, 10000, sizeof(*out->v), read_log_entry,
-                          log_entry_release, (void **)&out->v, &out->n);
+    return list_rows(store,
+                     "SELECT id, at, actor, actor_role, action, from_state, to_state, "
+                     "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
+                     "list log", &ticket_id, 1, 10000, sizeof(*out->v), read_log_entry, log_cols,
+                     sizeof(log_cols) / sizeof(log_cols[0]), (void **)&out->v, &out->n);
 }
 
 void ticket_log_list_release(struct ticket_log_list *list)
 {
-    if (list) {
-        release_vec(list->v, list->n, sizeof(*list->v), log_entry_release);
-        memset(list, 0, sizeof(*list));
-    }
+    TICKET_STORE_RELEASE_LIST(list, log_cols);
 }
 
 #define RCOL(i, type, field) TICKET_STORE_COL(struct ticket_response, i, type, field)
@@ -1469,11 +1455,6 @@ static const struct ticket_store_col response_cols[] = {
     RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),         RCOL(2, INT, responded_at),
     RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
 };
-
-static void response_release(void *elem)
-{
-    ticket_store_free_cols(response_cols, sizeof(response_cols) / sizeof(response_cols[0]), elem);
-}
 
 static int read_response(sqlite3_stmt *st, void *elem)
 {
@@ -1486,19 +1467,17 @@ int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
 {
     memset(out, 0, sizeof(*out));
-    return list_of_ticket(store,
-                          "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
-                          "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
-                          "list responses", ticket_id, 1000, sizeof(*out->v), read_response,
-                          response_release, (void **)&out->v, &out->n);
+    return list_rows(store,
+                     "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
+                     "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
+                     "list responses", &ticket_id, 1, 1000, sizeof(*out->v), read_response,
+                     response_cols, sizeof(response_cols) / sizeof(response_cols[0]),
+                     (void **)&out->v, &out->n);
 }
 
 void ticket_response_list_release(struct ticket_response_list *list)
 {
-    if (list) {
-        release_vec(list->v, list->n, sizeof(*list->v), response_release);
-        memset(list, 0, sizeof(*list));
-    }
+    TICKET_STORE_RELEASE_LIST(list, response_cols);
 }
 
 #define ITEM_COLUMNS                                                                               \
@@ -1517,6 +1496,16 @@ static const struct ticket_store_col item_cols[] = {
 };
 #define N_ITEM_COLS (sizeof(item_cols) / sizeof(item_cols[0]))
 
+void ticket_item_release(struct ticket_item *item)
+{
+    TICKET_STORE_RELEASE_ROW(item, item_cols);
+}
+
+void ticket_item_list_release(struct ticket_item_list *list)
+{
+    TICKET_STORE_RELEASE_LIST(list, item_cols);
+}
+
 static int read_item(sqlite3_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_item));
@@ -1526,28 +1515,17 @@ static int read_item(sqlite3_stmt *st, void *elem)
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
                             struct ticket_item_list *out)
 {
-    sqlite3_stmt *st = NULL;
-    int err;
+    int64_t binds[2] = {ticket_id, (int64_t)max_items};
 
     memset(out, 0, sizeof(*out));
     if (max_items == 0) {
         return 0;
     }
-    err = ticket_store_prepare(store,
-                               "SELECT " ITEM_COLUMNS " FROM ticket_items "
-                               "WHERE ticket_id = ? ORDER BY id LIMIT ?",
-                               &st, "list items");
-    if (err) {
-        return err;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max_items);
-    err = ticket_store_collect_rows(store, st, "list items", max_items, sizeof(*out->v), read_item,
-                                    (void **)&out->v, &out->n);
-    if (err) {
-        ticket_item_list_release(out);
-    }
-    return err;
+    return list_rows(store,
+                     "SELECT " ITEM_COLUMNS " FROM ticket_items "
+                     "WHERE ticket_id = ? ORDER BY id LIMIT ?",
+                     "list items", binds, 2, max_items, sizeof(*out->v), read_item, item_cols,
+                     N_ITEM_COLS, (void **)&out->v, &out->n);
 }
 
 int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_list *tickets,
@@ -1620,46 +1598,3 @@ const struct ticket_item *ticket_item_run(const struct ticket_item_list *items, 
     return &items->v[start];
 }
 
-/* --- release --------------------------------------------------------------------------- */
-
-void ticket_release(struct ticket *t)
-{
-    if (t) {
-        ticket_store_free_cols(ticket_cols, N_TICKET_COLS, t);
-        memset(t, 0, sizeof(*t));
-    }
-}
-
-static void ticket_release_one(void *elem)
-{
-    ticket_release(elem);
-}
-
-void ticket_list_release(struct ticket_list *list)
-{
-    if (list) {
-        release_vec(list->v, list->n, sizeof(*list->v), ticket_release_one);
-        memset(list, 0, sizeof(*list));
-    }
-}
-
-void ticket_item_release(struct ticket_item *item)
-{
-    if (item) {
-        ticket_store_free_cols(item_cols, N_ITEM_COLS, item);
-        memset(item, 0, sizeof(*item));
-    }
-}
-
-static void item_release_one(void *elem)
-{
-    ticket_item_release(elem);
-}
-
-void ticket_item_list_release(struct ticket_item_list *list)
-{
-    if (list) {
-        release_vec(list->v, list->n, sizeof(*list->v), item_release_one);
-        memset(list, 0, sizeof(*list));
-    }
-}

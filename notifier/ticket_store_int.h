@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ticket_store.h"
 
@@ -100,8 +101,50 @@ struct ticket_store_col {
 int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
                            void *obj);
 
+/*
+ * The events row of a ticket (aliased t; rule_ids from its first item), judged at creation:
+ * an INSERT ... SELECT up to its last two values (created_at, updated_at), which the caller
+ * appends with its FROM clause. Migration 9 runs it for every ticket before it; event intake
+ * for one ticket that has no event yet. One text, so both create the same row.
+ */
+#define TICKET_STORE_EVENT_OF_TICKET                                                               \
+    "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "       \
+    "rule_ids, first_post_at, detected_at, last_item_at, item_count, heat, score, "                \
+    "rules_version, ticket_id, judge_deadline, judged_at, judged_by, outcome, created_at, "        \
+    "updated_at) "                                                                                 \
+    "SELECT t.event_key, 'match', 'assigned', t.title, t.level, t.department, "                    \
+    "t.co_departments, COALESCE((SELECT i.rule_ids FROM ticket_items i WHERE i.ticket_id = "       \
+    "t.id ORDER BY i.id LIMIT 1), '[]'), t.first_post_at, t.detected_at, t.updated_at, "           \
+    "t.item_count, t.heat, t.score, t.rules_version, t.id, t.detected_at, t.created_at, "          \
+    "'system', 'assigned', "
+
 /* Free the text fields of obj named in cols (set to NULL); the other fields are kept. */
 void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, void *obj);
+
+/* Free the text fields named in cols of each of the n rows of v (elem_size bytes each), then v. */
+void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, void *v, size_t n,
+                            size_t elem_size);
+
+/*
+ * The releases of a row read with the static array cols (free its texts, zero it) and of a
+ * list {n, v} of such rows (free each row's texts and v, zero the list); NULL is a no-op.
+ * One body for every row type of the store (tickets, items, log, responses, held items).
+ */
+#define TICKET_STORE_RELEASE_ROW(row, cols)                                                        \
+    do {                                                                                           \
+        if (row) {                                                                                 \
+            ticket_store_free_cols((cols), sizeof(cols) / sizeof((cols)[0]), (row));               \
+            memset((row), 0, sizeof(*(row)));                                                      \
+        }                                                                                          \
+    } while (0)
+#define TICKET_STORE_RELEASE_LIST(list, cols)                                                      \
+    do {                                                                                           \
+        if (list) {                                                                                \
+            ticket_store_free_rows((cols), sizeof(cols) / sizeof((cols)[0]), (list)->v, (list)->n, \
+                                   sizeof(*(list)->v));                                            \
+            memset((list), 0, sizeof(*(list)));                                                    \
+        }                                                                                          \
+    } while (0)
 
 /* Read one ticket row selected with TICKET_STORE_COLUMNS into t. Returns 0 or ERR_NOMEM. */
 int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);

@@ -13,6 +13,7 @@
 #include "ticket_flow.h"
 #include "ticket_store.h"
 #include "yq_banned.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_proc.h"
@@ -430,7 +431,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     struct ticket_action act;
     struct ticket_action_result res;
     const char *co[16];
-    char *co_copy = NULL, *save = NULL, errbuf[400] = "";
+    char *co_copy = NULL, errbuf[400] = "";
     size_t n_co = 0;
     int err;
 
@@ -474,13 +475,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         }
     }
     if (o->co) {
-        co_copy = strdup(o->co);
-        if (!co_copy) {
+        if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
             return 1;
-        }
-        for (char *d = strtok_r(co_copy, ",，", &save); d && n_co < 16;
-             d = strtok_r(NULL, ",，", &save)) {
-            co[n_co++] = d;
         }
         act.co_departments = co;
         act.n_co_departments = n_co;

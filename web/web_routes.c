@@ -6,6 +6,7 @@
  * authentication, role and department on the server; every reply goes through web_reply.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,43 @@ static int parse_offset(const char *s, size_t *out)
     return 0;
 }
 
+/* A text filter of a list request: ?name= (borrowed; NULL when absent or empty). */
+struct query_text {
+    const char *name;
+    size_t offset; /* of its const char * field in the query struct */
+};
+
+/* Each of the n text filters of t from the request into the query struct q. */
+static void query_texts(struct web_call *call, const struct query_text *t, size_t n, void *q)
+{
+    for (size_t i = 0; i < n; i++) {
+        *(const char **)((char *)q + t[i].offset) = arg(call, t[i].name);
+    }
+}
+
+/*
+ * The detection-time range and paging of a list request: ?<from_name>= and ?until= (RFC 3339)
+ * into *from and *until, ?offset= into *offset (each unchanged when absent). Returns 0, or
+ * ERR_INVALID when one does not parse.
+ */
+static int query_range(struct web_call *call, const char *from_name, int64_t *from,
+                       int64_t *until, size_t *offset)
+{
+    if ((arg(call, from_name) && yq_time_parse_iso(arg(call, from_name), from, NULL)) ||
+        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), until, NULL)) ||
+        (arg(call, "offset") && parse_offset(arg(call, "offset"), offset))) {
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static const struct query_text ticket_query_texts[] = {
+    {"state", offsetof(struct web_ticket_query, state)},
+    {"level", offsetof(struct web_ticket_query, level)},
+    {"department", offsetof(struct web_ticket_query, department)},
+    {"source", offsetof(struct web_ticket_query, source)},
+};
+
 static enum MHD_Result ticket_list(struct web_call *call)
 {
     struct web_ticket_query q;
@@ -507,15 +545,11 @@ static enum MHD_Result ticket_list(struct web_call *call)
     int err;
 
     memset(&q, 0, sizeof(q));
-    q.state = arg(call, "state");
-    q.level = arg(call, "level");
-    q.department = arg(call, "department");
-    q.source = arg(call, "source");
+    query_texts(call, ticket_query_texts,
+                sizeof(ticket_query_texts) / sizeof(ticket_query_texts[0]), &q);
     q.max = (size_t)call->w->cfg.max_tickets;
     /* ?from=&until= (RFC 3339, detection time) and ?offset= (paging): issue #12 */
-    if ((arg(call, "from") && yq_time_parse_iso(arg(call, "from"), &q.detected_from, NULL)) ||
-        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), &q.detected_until, NULL)) ||
-        (arg(call, "offset") && parse_offset(arg(call, "offset"), &q.offset))) {
+    if (query_range(call, "from", &q.detected_from, &q.detected_until, &q.offset)) {
         return web_reply_bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
     }
     if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD) {
@@ -767,6 +801,14 @@ static const char *const inbox_actions[] = {"assign", "confirm", "merge", "watch
  * GET /api/inbox?state=&level=&group=&source_kind=&region=&since=&until=&limit=&offset=
  * (since/until RFC 3339 detection times; limit at most web.max_tickets).
  */
+static const struct query_text inbox_query_texts[] = {
+    {"state", offsetof(struct web_inbox_query, state)},
+    {"level", offsetof(struct web_inbox_query, level)},
+    {"group", offsetof(struct web_inbox_query, group)},
+    {"source_kind", offsetof(struct web_inbox_query, source_kind)},
+    {"region", offsetof(struct web_inbox_query, region)},
+};
+
 static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_ops *desk)
 {
     struct web_inbox_query q;
@@ -775,15 +817,10 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
     int err;
 
     memset(&q, 0, sizeof(q));
-    q.state = arg(call, "state");
-    q.level = arg(call, "level");
-    q.group = arg(call, "group");
-    q.source_kind = arg(call, "source_kind");
-    q.region = arg(call, "region");
+    query_texts(call, inbox_query_texts, sizeof(inbox_query_texts) / sizeof(inbox_query_texts[0]),
+                &q);
     q.max = (size_t)call->w->cfg.max_tickets;
-    if ((arg(call, "since") && yq_time_parse_iso(arg(call, "since"), &q.since, NULL)) ||
-        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), &q.until, NULL)) ||
-        (arg(call, "offset") && parse_offset(arg(call, "offset"), &q.offset)) ||
+    if (query_range(call, "since", &q.since, &q.until, &q.offset) ||
         (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0))) {
         return web_reply_bad_request(call, "since、until 须为 RFC 3339 时间，offset 须为非负整数，"
                                            "limit 须为正整数");

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -32,4 +34,15 @@ void sqlite_fixture_text_is(sqlite3 *db, const char *sql, const char *want)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
     sqlite3_finalize(st);
+}
+
+void sqlite_fixture_remove(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    char p[512];
+
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+        unlink(p);
+    }
 }

@@ -17,6 +17,9 @@ int64_t sqlite_fixture_scalar(struct sqlite3 *db, const char *sql);
 /* Fail the test unless the first column of the first row of sql is the text want. */
 void sqlite_fixture_text_is(struct sqlite3 *db, const char *sql, const char *want);
 
+/* Remove the SQLite file at path with its -wal and -shm files (missing ones are fine). */
+void sqlite_fixture_remove(const char *path);
+
 /*
  * SQL that takes a ticket store back to before migrations 9 (issue #13) and 10 (issue #14): tests that
  * rebuild an older file drop the tables it adds, so that the migration runs again.

@@ -11,27 +11,7 @@
 
 #include "yq_err.h"
 #include "yq_segment.h"
-
-static struct yq_segment *seg;
-
-static int group_setup(void **state)
-{
-    char err[256];
-
-    (void)state;
-    if (yq_segment_open(NULL, &seg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    yq_segment_close(seg);
-    return 0;
-}
+#include "test_segment_fixture.h"
 
 /* The words of text joined by '|' with their offsets: "安康市@0|..." (new string). */
 static char *split_str(const char *text, size_t len, int *truncated)
@@ -40,7 +20,7 @@ static char *split_str(const char *text, size_t len, int *truncated)
     char *out;
     size_t o = 0, cap = 1;
 
-    assert_int_equal(yq_segment_split(seg, text, len, &w), 0);
+    assert_int_equal(yq_segment_split(test_seg, text, len, &w), 0);
     for (size_t i = 0; i < w.n; i++) {
         cap += strlen(w.v[i].text) + 48;
     }
@@ -96,7 +76,7 @@ static void test_invalid_utf8(void **state)
     assert_string_equal(s, "中国@2+6|人民@10+6|abc@19+3");
     free(s);
     /* every word is a copy of well-formed input at its offset */
-    assert_int_equal(yq_segment_split(seg, t, sizeof(t) - 1, &w), 0);
+    assert_int_equal(yq_segment_split(test_seg, t, sizeof(t) - 1, &w), 0);
     for (size_t i = 0; i < w.n; i++) {
         assert_memory_equal(t + w.v[i].offset, w.v[i].text, w.v[i].len);
     }
@@ -122,9 +102,9 @@ static void test_empty_nul_and_bad_arguments(void **state)
     assert_string_equal(s, "征地@0+6");
     free(s);
     assert_int_equal(yq_segment_split(NULL, "a", 1, &w), ERR_INVALID);
-    assert_int_equal(yq_segment_split(seg, NULL, 3, &w), ERR_INVALID);
+    assert_int_equal(yq_segment_split(test_seg, NULL, 3, &w), ERR_INVALID);
     assert_int_equal(w.n, 0);
-    assert_int_equal(yq_segment_split(seg, "a", 1, NULL), ERR_INVALID);
+    assert_int_equal(yq_segment_split(test_seg, "a", 1, NULL), ERR_INVALID);
     yq_segment_words_release(NULL);
 }
 
@@ -143,7 +123,7 @@ static void test_bounded_input(void **state)
     }
     memset(big + i, 'a', n - i);
     big[n] = '\0';
-    assert_int_equal(yq_segment_split(seg, big, n, &w), 0);
+    assert_int_equal(yq_segment_split(test_seg, big, n, &w), 0);
     assert_int_equal(w.truncated, 1);
     assert_true(w.n > 0);
     /* 262140..262145 is 村民: the cut at 262144 falls inside 民, so only 村 remains */
@@ -184,7 +164,7 @@ static void *split_in_thread(void *arg)
         char buf[512];
         size_t o = 0;
 
-        if (yq_segment_split(seg, t, strlen(t), &w) != 0) {
+        if (yq_segment_split(test_seg, t, strlen(t), &w) != 0) {
             return NULL;
         }
         buf[0] = '\0';
@@ -225,5 +205,5 @@ int main(void)
         cmocka_unit_test(test_missing_dictionary),
         cmocka_unit_test(test_threads_share_a_handle),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, test_segment_setup, test_segment_teardown);
 }

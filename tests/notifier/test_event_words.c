@@ -13,27 +13,7 @@
 #include "notifier_fixture.h"
 #include "ticket_store_int.h"
 #include "yq_err.h"
-
-static struct yq_segment *seg;
-
-static int group_setup(void **state)
-{
-    char err[256];
-
-    (void)state;
-    if (yq_segment_open(NULL, &seg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    yq_segment_close(seg);
-    return 0;
-}
+#include "test_segment_fixture.h"
 
 /* The result as compact JSON (new string). */
 static char *top_json(const char *const *texts, size_t n, size_t max)
@@ -41,7 +21,7 @@ static char *top_json(const char *const *texts, size_t n, size_t max)
     json_t *out = NULL;
     char *s;
 
-    assert_int_equal(event_words_top(seg, texts, n, max, &out), 0);
+    assert_int_equal(event_words_top(test_seg, texts, n, max, &out), 0);
     assert_non_null(out);
     s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(out);
@@ -83,7 +63,7 @@ static void test_top_words_of_a_small_event(void **state)
         size_t i;
         json_t *o;
 
-        assert_int_equal(event_words_top(seg, land_items, 5, 100, &out), 0);
+        assert_int_equal(event_words_top(test_seg, land_items, 5, 100, &out), 0);
         assert_int_equal(json_array_size(out), 27);
         json_array_foreach(out, i, o)
         {
@@ -156,8 +136,8 @@ static void test_empty_input(void **state)
     free(s);
     assert_int_equal(event_words_top(NULL, land_items, 5, 10, &out), ERR_INVALID);
     assert_null(out);
-    assert_int_equal(event_words_top(seg, NULL, 3, 10, &out), ERR_INVALID);
-    assert_int_equal(event_words_top(seg, land_items, 5, 10, NULL), ERR_INVALID);
+    assert_int_equal(event_words_top(test_seg, NULL, 3, 10, &out), ERR_INVALID);
+    assert_int_equal(event_words_top(test_seg, land_items, 5, 10, NULL), ERR_INVALID);
 }
 
 /*
@@ -186,7 +166,7 @@ static void test_hostile_input(void **state)
     texts[2] = big;
     texts[3] = "@@@@ ＠＠ http:// https://\xff www. @";
     texts[4] = "\xED\xA0\x80\xF4\x90\x80\x80 补偿"; /* a surrogate and a value above U+10FFFF */
-    assert_int_equal(event_words_top(seg, texts, 5, 10, &out), 0);
+    assert_int_equal(event_words_top(test_seg, texts, 5, 10, &out), 0);
     json_array_foreach(out, i, o)
     {
         const char *w = json_string_value(json_object_get(o, "word"));
@@ -224,13 +204,13 @@ static void test_words_of_an_event_in_the_store(void **state)
                      "(8, 'c', '紫阳县医院排长队', '医院挂号难', 3, 3);",
                      NULL, NULL, NULL),
         SQLITE_OK);
-    assert_int_equal(event_words_for_event(store, seg, 7, 4, &out), 0);
+    assert_int_equal(event_words_for_event(store, test_seg, 7, 4, &out), 0);
     s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(s, "[{\"word\":\"征地\",\"count\":2},{\"word\":\"补偿\",\"count\":2},"
                            "{\"word\":\"反映\",\"count\":1},{\"word\":\"拆迁\",\"count\":1}]");
     free(s);
     json_decref(out);
-    assert_int_equal(event_words_for_event(store, seg, 99, 4, &out), 0);
+    assert_int_equal(event_words_for_event(store, test_seg, 99, 4, &out), 0);
     assert_int_equal(json_array_size(out), 0);
     json_decref(out);
     assert_int_equal(event_words_for_event(store, NULL, 7, 4, &out), ERR_INVALID);
@@ -246,5 +226,5 @@ int main(void)
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_words_of_an_event_in_the_store),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, test_segment_setup, test_segment_teardown);
 }

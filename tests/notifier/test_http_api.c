@@ -15,6 +15,7 @@
 
 #include "desk_policy.h"
 #include "http_api.h"
+#include "sqlite_fixture.h"
 #include "test_alerts.h"
 #include "test_connect.h"
 #include "ticket_intake.h"
@@ -190,14 +191,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    char p[160];
 
     http_api_free(fx->api);
     ticket_store_free(fx->writer);
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", fx->path, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
-        unlink(p);
-    }
+    sqlite_fixture_remove(fx->path);
     rmdir(fx->dir);
     free(fx);
     return 0;

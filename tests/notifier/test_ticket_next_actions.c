@@ -40,20 +40,28 @@ static const char *next_actions(struct ticket_store *store, const char *number, 
     return buf;
 }
 
-static void test_next_actions_follow_the_state(void **unused)
+/* The alert both tests take in: 汉滨区征地补偿款迟迟未发放, level III, matched 09:00 Beijing time. */
+static struct test_alert_spec land_alert(const char *event_key, const char *item_id,
+                                         const char *url)
 {
-    (void)unused;
-    struct ticket_store *store = notifier_store_memory();
     struct test_alert_spec s = {
-        .event_key = "ev:next",
-        .item_id = "rss:next1",
+        .event_key = event_key,
+        .item_id = item_id,
         .title = "汉滨区征地补偿款迟迟未发放",
-        .url = "https://news.example.cn/a/9.html",
+        .url = url,
         .level = "III",
         .matched_at = "2026-11-30T09:00:00+08:00",
         .published_at = "2026-11-30T08:30:00+08:00",
         .score = 42.0,
     };
+    return s;
+}
+
+static void test_next_actions_follow_the_state(void **unused)
+{
+    (void)unused;
+    struct ticket_store *store = notifier_store_memory();
+    struct test_alert_spec s = land_alert("ev:next", "rss:next1", "https://news.example.cn/a/9.html");
     struct ticket_intake_result res;
     struct ticket_action_result ar;
     int64_t now = notifier_ts("2026-11-30T09:05:00+08:00");
@@ -116,16 +124,7 @@ static void test_action_text_is_checked_as_utf8(void **unused)
         {"已核实\xe2\x80\xaeLTR", "含有双向文字控制字符"},
     };
     struct ticket_store *store = notifier_store_memory();
-    struct test_alert_spec s = {
-        .event_key = "ev:utf8",
-        .item_id = "rss:utf8",
-        .title = "汉滨区征地补偿款迟迟未发放",
-        .url = "https://news.example.cn/a/8.html",
-        .level = "III",
-        .matched_at = "2026-11-30T09:00:00+08:00",
-        .published_at = "2026-11-30T08:30:00+08:00",
-        .score = 42.0,
-    };
+    struct test_alert_spec s = land_alert("ev:utf8", "rss:utf8", "https://news.example.cn/a/8.html");
     struct ticket_intake_result res;
     int64_t now = notifier_ts("2026-11-30T09:05:00+08:00");
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sqlite_fixture.h"
 #include "stats.h"
 #include "stats_judge.h"
 #include "stats_load.h"
@@ -60,14 +61,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
-    char p[160];
-    const char *sfx[] = {"", "-wal", "-shm"};
 
     sqlite3_close(e->rw);
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", e->path, sfx[i]);
-        unlink(p);
-    }
+    sqlite_fixture_remove(e->path);
     rmdir(e->dir);
     free(e);
     return 0;

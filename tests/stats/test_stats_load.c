@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "desk_policy.h"
+#include "sqlite_fixture.h"
 #include "stats.h"
 #include "stats_cli.h"
 #include "stats_fixture.h"
@@ -113,14 +114,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
-    char p[160];
     ticket_store_free(e->store);
     workcal_free(e->cal);
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", e->path, sfx[i]);
-        unlink(p);
-    }
+    sqlite_fixture_remove(e->path);
     rmdir(e->dir);
     free(e);
     return 0;

@@ -123,6 +123,22 @@ static inline void resp_release(struct resp *r)
 }
 
 /*
+ * method path (body may be NULL) as cl (may be NULL) and expect status want; the answer is
+ * released here. A failure names the request and both statuses.
+ */
+static inline void http_expect_status(unsigned port, const struct client *cl, const char *method,
+                                      const char *path, const char *body, long want)
+{
+    struct resp r;
+
+    http_request(port, cl, method, path, body, NULL, &r);
+    if (r.status != want) {
+        fail_msg("%s %s gave %ld, want %ld", method, path, r.status, want);
+    }
+    resp_release(&r);
+}
+
+/*
  * POST body to /api/tickets/<number>/<action> as cl and expect status want. r (may be NULL)
  * gets the answer for more checks (resp_release()); with NULL it is released here.
  */

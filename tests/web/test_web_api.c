@@ -95,14 +95,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    web_fixture_close(&f->fx);
-    free(f);
-    return 0;
-}
-
 static void test_logged_out_gets_401_everywhere(void **state)
 {
     struct fx *f = *state;
@@ -132,9 +124,7 @@ static void test_logged_out_gets_401_everywhere(void **state)
     /* a forged cookie is no better */
     {
         struct client forged = {.cookie = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
-        request(f, &forged, "GET", "/api/tickets", NULL, NULL, &r);
-        assert_int_equal(r.status, 401);
-        resp_release(&r);
+        http_expect_status(f->fx.port, &forged, "GET", "/api/tickets", NULL, 401);
     }
 }
 
@@ -155,9 +145,7 @@ static void test_state_change_without_csrf_is_refused(void **state)
     resp_release(&r);
     bad_csrf = cl;
     bad_csrf.csrf[0] ^= 1;
-    request(f, &bad_csrf, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &bad_csrf, "POST", path, "{}", 403);
     /* right token but a cross-site origin, or a form content type */
     request(f, &cl, "POST", path, "{}", "Origin: http://evil.example", &r);
     assert_int_equal(r.status, 403);
@@ -166,9 +154,7 @@ static void test_state_change_without_csrf_is_refused(void **state)
     assert_int_equal(r.status, 403);
     resp_release(&r);
     /* logout is a state change too */
-    request(f, &no_csrf, "POST", "/api/logout", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &no_csrf, "POST", "/api/logout", NULL, 403);
     assert_int_equal(ticket_fixture_changes(f->fx.ft), 0);
 
     request(f, &cl, "POST", path, "{}", NULL, &r);
@@ -182,9 +168,7 @@ static void test_state_change_without_csrf_is_refused(void **state)
     assert_int_equal(r.status, 204);
     assert_non_null(strstr(r.set_cookie, "Max-Age=0"));
     resp_release(&r);
-    request(f, &cl, "GET", "/api/me", NULL, NULL, &r);
-    assert_int_equal(r.status, 401);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "GET", "/api/me", NULL, 401);
 }
 
 static void test_liaison_gets_403_on_other_department_for_every_action(void **state)
@@ -207,9 +191,7 @@ static void test_liaison_gets_403_on_other_department_for_every_action(void **st
 
     login(f, "liaison-a", "liaison-password-a", &cl);
     snprintf(path, sizeof(path), "/api/tickets/%s", f->number_b);
-    request(f, &cl, "GET", path, NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "GET", path, NULL, 403);
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         /* another department's ticket */
         http_ticket_action(f->fx.port, &cl, f->number_b, bodies[i][0], bodies[i][1], 403, NULL);
@@ -232,12 +214,8 @@ static void test_liaison_gets_403_on_other_department_for_every_action(void **st
     json_decref(doc);
     resp_release(&r);
     /* not the admin pages either */
-    request(f, &cl, "GET", "/api/users", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
-    request(f, &cl, "GET", "/api/sources", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "GET", "/api/users", NULL, 403);
+    http_expect_status(f->fx.port, &cl, "GET", "/api/sources", NULL, 403);
 }
 
 static void test_duty_officer_flow_and_errors(void **state)
@@ -259,21 +237,11 @@ static void test_duty_officer_flow_and_errors(void **state)
     /* not responded yet */
     http_ticket_action(f->fx.port, &cl, f->number_b, "close", "{\"result\":\"x\"}", 409, NULL);
     snprintf(path, sizeof(path), "/api/tickets/%s/dismiss", f->number_b);
-    request(f, &cl, "POST", path, "{}", NULL, &r);
-    assert_int_equal(r.status, 400); /* reason missing */
-    resp_release(&r);
-    request(f, &cl, "POST", path, "not json", NULL, &r);
-    assert_int_equal(r.status, 400);
-    resp_release(&r);
-    request(f, &cl, "POST", "/api/tickets/YQ-9999-99-9999/ack", "{}", NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    request(f, &cl, "POST", "/api/tickets/..%2F..%2Fetc/ack", "{}", NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    request(f, &cl, "GET", "/api/users", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "POST", path, "{}", 400); /* reason missing */
+    http_expect_status(f->fx.port, &cl, "POST", path, "not json", 400);
+    http_expect_status(f->fx.port, &cl, "POST", "/api/tickets/YQ-9999-99-9999/ack", "{}", 404);
+    http_expect_status(f->fx.port, &cl, "POST", "/api/tickets/..%2F..%2Fetc/ack", "{}", 404);
+    http_expect_status(f->fx.port, &cl, "GET", "/api/users", NULL, 403);
 }
 
 static void test_login_rate_limit_over_http(void **state)
@@ -311,9 +279,7 @@ static void test_must_change_password_blocks_until_changed(void **state)
             &r);
     assert_int_equal(r.status, 204);
     resp_release(&r);
-    request(f, &cl, "GET", "/api/tickets", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "GET", "/api/tickets", NULL, 200);
 }
 
 static void test_admin_users_and_api_token(void **state)
@@ -329,9 +295,8 @@ static void test_admin_users_and_api_token(void **state)
             NULL, &r);
     assert_int_equal(r.status, 201);
     resp_release(&r);
-    request(f, &cl, "PATCH", "/api/users/admin", "{\"disabled\":true}", NULL, &r);
-    assert_int_equal(r.status, 409); /* not yourself */
-    resp_release(&r);
+    http_expect_status(f->fx.port, &cl, "PATCH", "/api/users/admin", "{\"disabled\":true}",
+                       409); /* not yourself */
     http_new_token(f->fx.port, &cl, "/api/users/duty1/tokens", "{\"name\":\"cron\"}", &machine);
     /* a token needs no CSRF header and acts as its user */
     {
@@ -342,9 +307,7 @@ static void test_admin_users_and_api_token(void **state)
         assert_non_null(strstr(r.body, "\"level\":\"II\""));
         resp_release(&r);
     }
-    request(f, &machine, "GET", "/api/users", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &machine, "GET", "/api/users", NULL, 403);
 }
 
 static void test_pages_and_security_headers(void **state)
@@ -368,12 +331,8 @@ static void test_pages_and_security_headers(void **state)
     assert_null(strstr(r.body, "insertAdjacentHTML"));
     assert_null(strstr(r.body, "document.write"));
     resp_release(&r);
-    request(f, NULL, "GET", "/static/..%2Fweb.c", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    request(f, NULL, "POST", "/", "{}", NULL, &r);
-    assert_int_equal(r.status, 405);
-    resp_release(&r);
+    http_expect_status(f->fx.port, NULL, "GET", "/static/..%2Fweb.c", NULL, 404);
+    http_expect_status(f->fx.port, NULL, "POST", "/", "{}", 405);
 }
 
 /* ---------------------------------------------------------- event stream */
@@ -723,26 +682,34 @@ static void test_issue_11_unknown_page_in_chinese(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_logged_out_gets_401_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logged_out_gets_401_everywhere, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_state_change_without_csrf_is_refused, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_liaison_gets_403_on_other_department_for_every_action,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_flow_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_rate_limit_over_http, setup, teardown),
+                                        setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_flow_and_errors, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_login_rate_limit_over_http, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_must_change_password_blocks_until_changed, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_closed_stream_is_not_a_warning, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test(test_issue_11_mhd_log_levels),
         cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test(test_json_dumps_escapes_markup),
     };
     curl_global_init(CURL_GLOBAL_ALL);

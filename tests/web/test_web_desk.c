@@ -44,14 +44,8 @@
 #define T0 1796398200LL
 
 struct fx {
-    char dbpath[64];
-    struct ticket_store *writer, *reader;
-    struct ticket_policy policy;
-    sqlite3 *db; /* the test's own connection, to write events as intake would */
-    pthread_mutex_t lock;
-    struct web_notifier_ctx ctx;
-    struct web *w;
-    struct test_server *srv;
+    struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
+    sqlite3 *db;           /* the test's own connection, to write events as intake would */
     char number[32];
     int64_t ticket_id;
     /* event ids: e[1]..e[7] (see setup) */
@@ -61,11 +55,11 @@ struct fx {
 static void exec_sql(struct fx *f, const char *sql)
 {
     char *msg = NULL;
-    pthread_mutex_lock(&f->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
     if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         fail_msg("sql: %s: %s", msg ? msg : "?", sql);
     }
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->fx.ft->lock);
 }
 
 /*
@@ -110,68 +104,38 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
  */
 static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
-    char json[2048], now[32];
+    char item_id[64];
+    const struct web_fixture_alert_spec spec = {
+        key, DEPT_A, "r-1", item_id, "ak", "http://news.example/t1", "征地", "征地补偿"};
     struct ticket_intake_result res;
     struct yq_alert alert;
-    char err[256];
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
-             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:%s\",\"source\":\"rss\",\"source_id\":\"ak\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/t1\",\"title\":\"征地\","
-             "\"text\":\"征地补偿\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             key, now, DEPT_A, DEPT_A, key, now);
-    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
-        fail_msg("decode: %s", err);
-    }
-    pthread_mutex_lock(&f->lock);
+    snprintf(item_id, sizeof(item_id), "rss:%s", key);
+    web_fixture_alert(&spec, &alert);
+    pthread_mutex_lock(&f->fx.ft->lock);
     if (silence_id > 0) {
         /* as intake keeps a silenced alert (autocommit here: one test writer) */
-        assert_int_equal(silence_record(f->writer, silence_id, &alert, yq_time_now()), 0);
+        assert_int_equal(silence_record(f->fx.ft->writer, silence_id, &alert, yq_time_now()), 0);
     } else {
-        assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
+        assert_int_equal(ticket_intake_alert(f->fx.ft->writer, &alert, yq_time_now(), &res), 0);
         snprintf(f->number, sizeof(f->number), "%s", res.number);
     }
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     yq_alert_release(&alert);
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ticket_store_cfg scfg;
-    char err[256] = "", *sql;
+    char *sql;
     sqlite3_stmt *st;
-    int fd;
 
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-desk-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->dbpath);
-    scfg.path = f->dbpath;
-    scfg.busy_timeout_ms = 2000;
-    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
-        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
-        fail_msg("open: %s", err);
-    }
-    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
-    assert_int_equal(sqlite3_open(f->dbpath, &f->db), SQLITE_OK);
-    sqlite3_busy_timeout(f->db, 2000);
-    pthread_mutex_init(&f->lock, NULL);
-    f->ctx.reader = f->reader;
-    f->ctx.writer = f->writer;
-    f->ctx.lock = &f->lock;
-    f->ctx.max_items = 20;
+    assert_non_null(f);
     /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
-    f->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(f->writer, &f->policy);
+    f->fx.ft = ticket_fixture_new();
+    assert_non_null(f->fx.ft);
+    assert_int_equal(sqlite3_open(f->fx.ft->path, &f->db), SQLITE_OK);
+    sqlite3_busy_timeout(f->db, 2000);
     intake_alert(f, "t1", 0);
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
@@ -219,9 +183,7 @@ static int setup(void **state)
     exec_sql(f, sql);
     sqlite3_free(sql);
 
-    f->w = web_fixture_web_over(f->dbpath, &web_notifier_ops, &f->ctx, DEPT_A, DEPT_B, true);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, true);
     *state = f;
     return 0;
 }
@@ -229,27 +191,22 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    test_server_stop(f->srv);
-    web_free(f->w);
     sqlite3_close(f->db);
-    ticket_store_free(f->reader);
-    ticket_store_free(f->writer);
-    pthread_mutex_destroy(&f->lock);
-    ticket_fixture_remove_db(f->dbpath);
+    web_fixture_close(&f->fx);
     free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    http_login(test_server_port(f->srv), user, pass, cl);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 /* GET path as cl; the events' ids in answer order into ids (at most 8); returns their number. */
 static size_t inbox_ids(struct fx *f, const struct client *cl, const char *path, int64_t *ids,
                         int64_t *total)
 {
-    json_t *v = http_get_json(test_server_port(f->srv), cl, path), *e;
+    json_t *v = http_get_json(f->fx.port, cl, path), *e;
     size_t i, n = 0;
 
     json_array_foreach(json_object_get(v, "events"), i, e)
@@ -292,7 +249,7 @@ static void expect_ids(struct fx *f, const struct client *cl, const char *path, 
 static void test_inbox_order_and_filters(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[256], when[40];
     struct client cl;
     struct resp r;
@@ -366,7 +323,7 @@ static void test_inbox_order_and_filters(void **state)
 static void test_event_page_values(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[64];
     struct client cl;
     json_t *v, *a, *o;
@@ -485,7 +442,7 @@ static void test_event_page_values(void **state)
 static void test_ticket_link_both_ways(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[64];
     struct client cl;
     json_t *v, *t;
@@ -515,7 +472,7 @@ static void test_ticket_link_both_ways(void **state)
 static void test_hostile_title_is_literal_json(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     const char *paths[2];
     char path[64];
     struct client cl;
@@ -545,7 +502,7 @@ static void test_hostile_title_is_literal_json(void **state)
 static void test_roles_and_csrf(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     static const char *const gets[] = {"/api/inbox", "/api/inbox/1", "/api/silences",
                                        "/api/silences/1/alerts"};
     static const char *const posts[] = {"/api/inbox/1/dismiss", "/api/inbox/1/assign",
@@ -577,27 +534,18 @@ static void test_roles_and_csrf(void **state)
     assert_non_null(strstr(r.body, "\"code\":\"csrf\""));
     resp_release(&r);
     /* unknown event, id or action */
-    http_request(port, &nocsrf, "GET", "/api/inbox/999999", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "GET", "/api/inbox/abc", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "GET", "/api/inbox/0", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &nocsrf, "DELETE", "/api/inbox", NULL, NULL, &r);
-    assert_int_equal(r.status, 403); /* a state change without CSRF is refused first */
-    resp_release(&r);
-    http_request(port, &nocsrf, "POST", "/api/inbox/1/explode", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/999999", NULL, 404);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/abc", NULL, 404);
+    http_expect_status(port, &nocsrf, "GET", "/api/inbox/0", NULL, 404);
+    http_expect_status(port, &nocsrf, "DELETE", "/api/inbox", NULL,
+                       403); /* a state change without CSRF is refused first */
+    http_expect_status(port, &nocsrf, "POST", "/api/inbox/1/explode", NULL, 403);
 }
 
 static void test_silences_over_http(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
     json_t *v, *s;
@@ -635,9 +583,7 @@ static void test_silences_over_http(void **state)
         assert_int_equal(json_integer_value(json_object_get(s, "silence_id")), id);
         json_decref(v);
         snprintf(path, sizeof(path), "/api/silences/%lld/revoke", (long long)id);
-        http_request(port, &cl, "POST", path, NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
-        resp_release(&r);
+        http_expect_status(port, &cl, "POST", path, NULL, 200);
         http_request(port, &cl, "POST", path, NULL, NULL, &r); /* already revoked */
         assert_int_equal(r.status, 409);
         assert_non_null(strstr(r.body, "\"code\":\"state_not_allowed\""));
@@ -652,12 +598,8 @@ static void test_silences_over_http(void **state)
         json_object_get(json_array_get(json_object_get(v, "silences"), 0), "active")));
     json_decref(v);
     /* unknown ids: 404; bad bodies: 400 with their codes */
-    http_request(port, &cl, "POST", "/api/silences/999/revoke", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(port, &cl, "GET", "/api/silences/999/alerts", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
+    http_expect_status(port, &cl, "POST", "/api/silences/999/revoke", NULL, 404);
+    http_expect_status(port, &cl, "GET", "/api/silences/999/alerts", NULL, 404);
     {
         static const struct {
             const char *body, *code;
@@ -694,7 +636,7 @@ static json_t *act(struct fx *f, const struct client *cl, int64_t id, const char
     json_t *v;
 
     snprintf(path, sizeof(path), "/api/inbox/%lld/%s", (long long)id, action);
-    http_request(test_server_port(f->srv), cl, "POST", path, body, NULL, &r);
+    http_request(f->fx.port, cl, "POST", path, body, NULL, &r);
     if (r.status != want) {
         fail_msg("%s %s gave %ld, want %ld: %s", path, body, r.status, want, r.body);
     }
@@ -728,7 +670,7 @@ static void test_actions_and_their_errors(void **state)
     login(f, "duty1", "duty-password-1", &cl);
     json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
     /* 不予处置 with a label; the change marker of the event stream moves */
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m0), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &m0), 0);
     v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
     assert_true(json_is_true(json_object_get(v, "ok")));
     assert_string_equal(ev_str(v, "state"), "dismissed");
@@ -742,7 +684,7 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
     assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &m1), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &m1), 0);
     assert_true(m1 > m0);
     /* refusals: state, version, arguments */
     json_decref(
@@ -777,7 +719,7 @@ static void test_actions_and_their_errors(void **state)
         json_integer_value(json_object_get(json_object_get(v, "event"), "merged_into")), f->e[6]);
     json_decref(v);
     snprintf(body, sizeof(body), "/api/inbox/%lld", (long long)f->e[6]);
-    v = http_get_json(test_server_port(f->srv), &cl, body);
+    v = http_get_json(f->fx.port, &cl, body);
     t = json_object_get(v, "merged");
     assert_int_equal(json_array_size(t), 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(t, 0), "id")), f->e[1]);
@@ -804,8 +746,8 @@ static void test_actions_and_their_errors(void **state)
                             json_object_get(json_object_get(v, "event"), "ticket"), "number")),
                         json_string_value(json_object_get(t, "number")));
     {
-        json_t *tk = http_get_ticket(test_server_port(f->srv), &cl,
-                                     json_string_value(json_object_get(t, "number")));
+        json_t *tk =
+            http_get_ticket(f->fx.port, &cl, json_string_value(json_object_get(t, "number")));
         json_t *o = json_object_get(tk, "ticket");
         assert_int_equal(json_integer_value(json_object_get(o, "event_id")), f->e[4]);
         assert_string_equal(json_string_value(json_object_get(o, "department")), DEPT_B);
@@ -821,7 +763,7 @@ static void test_actions_and_their_errors(void **state)
         act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\"}", 409, "state_not_allowed"));
     /* 确认交办 of an event the policy handed over at intake */
     intake_alert(f, "t2", 0);
-    v = http_get_json(test_server_port(f->srv), &cl, "/api/inbox?state=auto_assigned");
+    v = http_get_json(f->fx.port, &cl, "/api/inbox?state=auto_assigned");
     t = json_object_get(v, "events");
     assert_int_equal(json_array_size(t), 2); /* e3 and the new one (level III, heat 1: last) */
     assert_string_equal(json_string_value(json_object_get(
@@ -844,17 +786,17 @@ static void test_event_texts_for_hot_words(void **state)
     size_t n = 0;
 
     exec_sql(f, "UPDATE event_items SET title = item_id");
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(event_read_texts(f->reader, f->e[1], 3, &texts, &n), 0);
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(event_read_texts(f->fx.ft->reader, f->e[1], 3, &texts, &n), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     assert_int_equal(n, 3);
     assert_string_equal(texts[0], "rss:4\n摘要");
     assert_string_equal(texts[1], "weibo:3\n摘要");
     assert_string_equal(texts[2], "weibo:2\n摘要");
     event_read_texts_release(texts, n);
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(event_read_texts(f->reader, 999999, 10, &texts, &n), 0);
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(event_read_texts(f->fx.ft->reader, 999999, 10, &texts, &n), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
     assert_int_equal(n, 0);
     event_read_texts_release(texts, n);
 }
@@ -866,18 +808,18 @@ static void test_change_marker_moves_with_event_log(void **state)
     int64_t before = 0, after = 0, after_ticket = 0;
     char *sql;
 
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &before), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &before), 0);
     sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
                           "from_state, to_state) VALUES (%lld, %lld, 'duty1', 'duty_officer', "
                           "'watch', 'pending', 'watching')",
                           (long long)f->e[2], T0);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &after), 0);
     assert_int_equal(after, before + 1); /* e1's row was 1, this is 2 */
     exec_sql(f, "INSERT INTO ticket_log (ticket_id, at, actor, action) "
                 "SELECT id, 0, 'x', 'note' FROM tickets LIMIT 1");
-    assert_int_equal(web_notifier_ops.change_marker(&f->ctx, &after_ticket), 0);
+    assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &after_ticket), 0);
     assert_int_equal(after_ticket, after + 1);
 }
 

@@ -119,14 +119,6 @@ static int setup_header(void **state)
     return setup_variant(state, V_HEADER);
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    web_fixture_close(&f->fx);
-    free(f);
-    return 0;
-}
-
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
     http_login(f->fx.port, user, pass, cl);
@@ -583,49 +575,45 @@ static void test_issue_10_token_ttl_days_range(void **state)
         resp_release(&r);
     }
     http_new_token(f->fx.port, &cl, "/api/users/liaison-a/tokens", "{\"ttl_days\":3650}", &machine);
-    request(f, &machine, "GET", "/api/me", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &machine, "GET", "/api/me", NULL, 200);
     /* an admin's password reset ends the token */
     request(f, &cl, "PATCH", "/api/users/liaison-a", "{\"password\":\"reset-password-77\"}", NULL,
             &r);
     assert_int_equal(r.status, 200);
     resp_release(&r);
-    request(f, &machine, "GET", "/api/me", NULL, NULL, &r);
-    assert_int_equal(r.status, 401);
-    resp_release(&r);
+    http_expect_status(f->fx.port, &machine, "GET", "/api/me", NULL, 401);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_10_connections_per_address_are_capped,
-                                        setup_per_ip, teardown),
+                                        setup_per_ip, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_are_cut_off, setup_slow,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_meet_the_header_deadline,
-                                        setup_header, teardown),
+                                        setup_header, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(
             test_issue_10_idle_kept_alive_connection_meets_the_header_deadline, setup_header,
-            teardown),
+            web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_clients_of_many_addresses_leave_room,
-                                        setup_many, teardown),
+                                        setup_many, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_kept_alive_connection_is_timed_per_request,
-                                        setup_slow, teardown),
+                                        setup_slow, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_event_stream_outlives_the_request_cap,
-                                        setup_slow, teardown),
+                                        setup_slow, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_huge_declared_body_gets_413_at_once,
-                                        setup_streams, teardown),
+                                        setup_streams, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_chunked_body_is_refused_before_reading,
-                                        setup_streams, teardown),
+                                        setup_streams, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_duty_desk_keeps_stream_slots, setup_streams,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled,
-                                        setup_streams, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_login_log_quotes_the_user_name,
-                                        setup_streams, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled, setup_streams,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_10_login_log_quotes_the_user_name, setup_streams,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_days_range, setup_streams,
-                                        teardown),
+                                        web_fixture_teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

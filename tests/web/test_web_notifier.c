@@ -37,20 +37,25 @@
 #define DEPT_B "市生态环境局"
 
 struct fx {
-    char dbpath[64];
-    struct ticket_store *writer, *reader;
-    struct ticket_policy policy;
-    pthread_mutex_t lock;
-    struct web_notifier_ctx ctx;
-    struct web *w;
-    struct test_server *srv;
+    struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
     char number_a[32], number_b[32];
 };
 
 /*
- * Decode json (an alert as the matcher sends it; borrowed) and take it in through the real
- * intake under the ops' lock, as the notifier does; res gets the intake's answer. decoded (may
- * be NULL) gets the decoded alert for more checks (the caller releases it with
+ * Take alert (decoded; borrowed) in through the real intake under the ops' lock, as the
+ * notifier does; res gets the intake's answer.
+ */
+static void intake_alert(struct fx *f, const struct yq_alert *alert,
+                         struct ticket_intake_result *res)
+{
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(ticket_intake_alert(f->fx.ft->writer, alert, yq_time_now(), res), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
+}
+
+/*
+ * Decode json (an alert as the matcher sends it; borrowed) and take it in (intake_alert());
+ * decoded (may be NULL) gets the decoded alert for more checks (the caller releases it with
  * yq_alert_release()); with NULL it is released here.
  */
 static void intake_json(struct fx *f, const char *json, struct ticket_intake_result *res,
@@ -62,95 +67,53 @@ static void intake_json(struct fx *f, const char *json, struct ticket_intake_res
     if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    pthread_mutex_lock(&f->lock);
-    assert_int_equal(ticket_intake_alert(f->writer, alert, yq_time_now(), res), 0);
-    pthread_mutex_unlock(&f->lock);
+    intake_alert(f, alert, res);
     if (!decoded) {
         yq_alert_release(&own);
     }
 }
 
+/* A ticket of department dept for item id ("rss:a1"), titled title; its number into number. */
 static void intake(struct fx *f, const char *id, const char *dept, const char *title, char *number)
 {
-    char json[2048];
+    char rule[64], url[128];
+    const struct web_fixture_alert_spec spec = {
+        id, dept, rule, id, "ak-news", url, title, "汉滨征地补偿款迟迟未发放"};
     struct ticket_intake_result res;
-    char now[32];
+    struct yq_alert alert;
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-%s\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
-             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"ak-news\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/%s\",\"title\":\"%s\","
-             "\"text\":\"汉滨征地补偿款迟迟未发放\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             id, now, dept, id, dept, id, id, title, now);
-    intake_json(f, json, &res, NULL);
+    snprintf(rule, sizeof(rule), "r-%s", id);
+    snprintf(url, sizeof(url), "http://news.example/%s", id);
+    web_fixture_alert(&spec, &alert);
+    intake_alert(f, &alert, &res);
+    yq_alert_release(&alert);
     snprintf(number, 32, "%s", res.number);
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ticket_store_cfg scfg;
-    char err[256] = "";
-    int fd;
 
-    snprintf(f->dbpath, sizeof(f->dbpath), "/tmp/yq-web-notifier-XXXXXX");
-    fd = mkstemp(f->dbpath);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->dbpath); /* store init creates it */
-    scfg.path = f->dbpath;
-    scfg.busy_timeout_ms = 2000;
-    if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||
-        ticket_store_open(&scfg, &f->writer, err, sizeof(err)) != 0) {
-        fail_msg("open: %s", err);
-    }
-    assert_int_equal(ticket_store_open_readonly(&scfg, &f->reader, err, sizeof(err)), 0);
-    /* these alerts are tickets: every level is handed over at intake (issue #13) */
-    f->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(f->writer, &f->policy);
-    pthread_mutex_init(&f->lock, NULL);
-    f->ctx.reader = f->reader;
-    f->ctx.writer = f->writer;
-    f->ctx.lock = &f->lock;
-    f->ctx.max_items = 20;
+    assert_non_null(f);
+    f->fx.ft = ticket_fixture_new();
+    assert_non_null(f->fx.ft);
     intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
     intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
 
-    f->w = web_fixture_web_over(f->dbpath, &web_notifier_ops, &f->ctx, DEPT_A, DEPT_B, false);
-    f->srv = test_server_start(f->w, 0, NULL, NULL);
-    assert_non_null(f->srv);
+    web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, false);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    test_server_stop(f->srv);
-    web_free(f->w);
-    ticket_store_free(f->reader);
-    ticket_store_free(f->writer);
-    pthread_mutex_destroy(&f->lock);
-    ticket_fixture_remove_db(f->dbpath);
-    free(f);
     return 0;
 }
 
 static void login(struct fx *f, const char *user, const char *pass, struct client *cl)
 {
-    http_login(test_server_port(f->srv), user, pass, cl);
+    http_login(f->fx.port, user, pass, cl);
 }
 
 static void test_liaison_sees_and_acts_on_real_tickets(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     static const char *const actions[] = {"ack", "respond", "return", "close",
                                           "assign", "dismiss", "reopen", "set_level"};
     struct client cl;
@@ -213,7 +176,7 @@ static const char *url_encode(const char *query, char *out, size_t len)
 static void test_issue_12_queue_filters_over_http(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char later[32], earlier[32], query[256], path[512];
     struct client cl;
     struct {
@@ -283,7 +246,7 @@ static void test_issue_12_queue_filters_over_http(void **state)
 static void test_duty_officer_closes_with_result(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
 
@@ -306,7 +269,7 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
     static const char *const bad[] = {"{\"note\":", "[1,2]", "not json at all", "\"text\"",
                                       "{\"level\":\"II\",\"level\":\"I\"}"};
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     char path[128];
     struct resp r;
@@ -349,7 +312,7 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
 static void test_fc033_hostile_item_through_real_store(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char path[512], now[32], *text;
     const char *channel, *title, *link, *author, *desc;
     struct ticket_intake_result res;
@@ -436,7 +399,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
 static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char json[2048], now[32];
     struct ticket_intake_result res;
     struct yq_alert alert;
@@ -483,7 +446,7 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client cl;
     struct resp r;
     json_t *v, *arr, *t;
@@ -549,7 +512,7 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
 static void test_issue_11_held_items_api(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     char json[2048], now[32];
     struct ticket_intake_result res;
     struct client cl;
@@ -621,14 +584,10 @@ static void test_issue_11_held_items_api(void **state)
     json_decref(v);
     resp_release(&r);
 
-    http_request(port, &cl, "GET", "/api/held-items?reason=x", NULL, NULL, &r);
-    assert_int_equal(r.status, 400);
-    resp_release(&r);
+    http_expect_status(port, &cl, "GET", "/api/held-items?reason=x", NULL, 400);
 
     login(f, "liaison-a", "liaison-password-a", &cl);
-    http_request(port, &cl, "GET", "/api/held-items", NULL, NULL, &r);
-    assert_int_equal(r.status, 403);
-    resp_release(&r);
+    http_expect_status(port, &cl, "GET", "/api/held-items", NULL, 403);
 }
 
 /* next_actions joined with ',' (the ticket answer v, borrowed) into buf. */
@@ -656,16 +615,15 @@ static const char *joined_next_actions(json_t *v, char *buf, size_t len)
 static void test_issue_12_next_actions_for_the_callers_role(void **state)
 {
     struct fx *f = *state;
-    unsigned port = test_server_port(f->srv);
+    unsigned port = f->fx.port;
     struct client duty, liaison, head;
     char err[256], buf[256];
     json_t *v, *t, *a;
     size_t i, k;
     bool seen = false;
 
-    assert_int_equal(web_user_add(web_get_auth(f->w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
-                                  "head-password-a", false, yq_time_now(), NULL, err,
-                                  sizeof(err)),
+    assert_int_equal(web_user_add(web_get_auth(f->fx.w), "head-a", NULL, WEB_ROLE_HEAD, DEPT_A,
+                                  "head-password-a", false, yq_time_now(), NULL, err, sizeof(err)),
                      0);
     login(f, "duty1", "duty-password-1", &duty);
     login(f, "liaison-a", "liaison-password-a", &liaison);
@@ -704,20 +662,22 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup, teardown),
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
-                                        setup, teardown),
+                                        setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
-                                        teardown),
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_chinese_errors_labels_and_display_fields,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, teardown),
+                                        setup, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
-                                        teardown),
+                                        web_fixture_teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,9 +181,7 @@ static void test_logged_out_gets_401(void **state)
     }
     memset(&bad, 0, sizeof(bad));
     snprintf(bad.cookie, sizeof(bad.cookie), "not-a-session");
-    http_request(f->port, &bad, "GET", paths[0], NULL, NULL, &r);
-    assert_int_equal(r.status, 401);
-    resp_release(&r);
+    http_expect_status(f->port, &bad, "GET", paths[0], NULL, 401);
     /* the page and its chart assets are public; the figures are not */
     http_request(f->port, NULL, "GET", "/stats", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
@@ -195,12 +193,8 @@ static void test_logged_out_gets_401(void **state)
     assert_non_null(strstr(r.content_type, "javascript"));
     assert_non_null(strstr(r.body, "yqStatsCharts"));
     resp_release(&r);
-    http_request(f->port, NULL, "GET", "/static/stats/no-such.js", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
-    http_request(f->port, NULL, "GET", "/static/stats/x/stats-charts.js", NULL, NULL, &r);
-    assert_int_equal(r.status, 404);
-    resp_release(&r);
+    http_expect_status(f->port, NULL, "GET", "/static/stats/no-such.js", NULL, 404);
+    http_expect_status(f->port, NULL, "GET", "/static/stats/x/stats-charts.js", NULL, 404);
 }
 
 /*

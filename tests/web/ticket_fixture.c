@@ -15,15 +15,6 @@
 #include "yq_err.h"
 #include "yq_time.h"
 
-struct ticket_fixture {
-    char path[64];
-    struct ticket_store *writer, *reader;
-    struct ticket_policy policy; /* the writer's: every level handed over at intake */
-    pthread_mutex_t lock;
-    struct web_notifier_ctx ctx;
-    int64_t seq; /* makes event keys and item ids unique */
-};
-
 const struct web_ticket_ops *const ticket_fixture_ops = &web_notifier_ops;
 
 struct ticket_fixture *ticket_fixture_new(void)

@@ -9,11 +9,25 @@
 #define TEST_WEB_TICKET_FIXTURE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
+#include "ticket_store.h"
 #include "web.h"
+#include "web_notifier_ctx.h"
 
-struct ticket_fixture;
+/*
+ * The store and what the ops serve it with; a test may use writer (under lock, as the notifier
+ * does), reader, ctx and path directly.
+ */
+struct ticket_fixture {
+    char path[64];
+    struct ticket_store *writer, *reader;
+    struct ticket_policy policy; /* the writer's: every level handed over at intake */
+    pthread_mutex_t lock;
+    struct web_notifier_ctx ctx;
+    int64_t seq; /* makes event keys and item ids unique */
+};
 
 /* web_notifier_ops, for web_new() with ticket_fixture_ctx(). */
 extern const struct web_ticket_ops *const ticket_fixture_ops;

@@ -83,6 +83,37 @@ void web_fixture_close(struct web_fixture *f)
     memset(f, 0, sizeof(*f));
 }
 
+void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_alert *out)
+{
+    char json[2048], now[32], err[256] = "";
+
+    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"测试规则\","
+             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
+             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
+             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"%s\","
+             "\"channel\":\"安康新闻网\",\"url\":\"%s\",\"title\":\"%s\","
+             "\"text\":\"%s\",\"author\":\"\",\"published_at\":null,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
+             spec->key, now, spec->department, spec->rule_id, spec->department, spec->item_id,
+             spec->source_id, spec->url, spec->title, spec->text, now);
+    if (yq_alert_decode(json, strlen(json), out, err, sizeof(err)) != 0) {
+        fail_msg("decode: %s", err);
+    }
+}
+
+int web_fixture_teardown(void **state)
+{
+    struct web_fixture *f = *state;
+
+    web_fixture_close(f);
+    free(f);
+    return 0;
+}
+
 struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
                                  const char *dept_a, const char *dept_b, bool admin)
 {
@@ -118,4 +149,12 @@ struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops
                                   sizeof(err)),
                      0);
     return w;
+}
+
+void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
+                             bool admin)
+{
+    f->w = web_fixture_web_over(f->ft->path, ticket_fixture_ops, ticket_fixture_ctx(f->ft), dept_a,
+                                dept_b, admin);
+    web_fixture_serve(f, 0);
 }

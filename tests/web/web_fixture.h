@@ -7,10 +7,12 @@
 #define TEST_WEB_WEB_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ticket_fixture.h"
 #include "test_server.h"
 #include "web.h"
+#include "yq_alert.h"
 
 struct web_fixture {
     struct web *w;
@@ -51,7 +53,43 @@ void web_fixture_serve(struct web_fixture *f, unsigned connection_limit);
 struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops *ops, void *ctx,
                                  const char *dept_a, const char *dept_b, bool admin);
 
+/*
+ * Serve f->ft (the caller's ticket_fixture_new(), filled as the test needs) through its
+ * ops, exactly as the notifier serves it: web_fixture_web_over() on the store's own database
+ * file, then web_fixture_serve(). Sets f->w, f->srv and f->port; web_fixture_close() ends it
+ * all. Fails the test on error.
+ */
+void web_fixture_serve_store(struct web_fixture *f, const char *dept_a, const char *dept_b,
+                             bool admin);
+
 /* Stop the server, free the web and the ticket store, remove the database files. */
 void web_fixture_close(struct web_fixture *f);
+
+/* What differs between the test alerts of web_fixture_alert(). */
+struct web_fixture_alert_spec {
+    const char *key;        /* the event is ev:<key> */
+    const char *department; /* the alert's and its rule's */
+    const char *rule_id;
+    const char *item_id;   /* "rss:a1" */
+    const char *source_id; /* "ak-news" */
+    const char *url;
+    const char *title;
+    const char *text;
+};
+
+/*
+ * Into out (released with yq_alert_release()): an alert as the matcher sends it, decoded with
+ * yq_alert_decode(): level III, score 40, rules version 3, one match of rule spec->rule_id
+ * ("测试规则", level III, the term 征地 at text 2..4), a new event of one item: an rss item of
+ * channel 安康新闻网 without author or date, matched and fetched 10 minutes ago. Fails the
+ * test when it does not decode.
+ */
+void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_alert *out);
+
+/*
+ * A cmocka teardown for a test state (*state, calloc'ed) whose first member is a struct
+ * web_fixture: web_fixture_close() it, then free the state. Returns 0.
+ */
+int web_fixture_teardown(void **state);
 
 #endif

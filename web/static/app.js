@@ -565,6 +565,38 @@ function liaisonActions(t) {
   return liaisonButtons(t, () => {});
 }
 
+// The 不予处置 button of a ticket (dutyButtons) or an event (inbox.js): on click, open(form) shows
+// makeForm's form (actionForm or deskForm) of a reason from reasons (the server's list; a reason
+// whose entry says so, e.g. 其他, requires the note) and a note, submitLabel on its button.
+// Submitting checks the note (the error names reasonText(code)), awaits send(values), then after().
+function dismissButton({ reasons, makeForm, submitLabel, reasonText, send, open, after }) {
+  const needsNote = (code) => {
+    const e = reasons.find((r) => r.code === code);
+    return Boolean(e && (e.note_required ?? e.requires_note ?? e.code === 'other'));
+  };
+  return el('button', {
+    type: 'button', class: 'danger', 'data-action': 'dismiss',
+    onclick: () => {
+      const form = makeForm('不予处置', [
+        { name: 'reason', label: '原因', type: 'select', options: reasons.map((r) => [r.code, r.label]), required: true },
+        { name: 'note', label: '说明', type: 'textarea' },
+      ], submitLabel, async (v) => {
+        if (needsNote(v.reason) && !v.note) {
+          throw new Error(`原因为“${reasonText(v.reason)}”时须填写说明`);
+        }
+        await send(v);
+        after();
+      });
+      const sel = form.querySelector('select[name="reason"]');
+      const note = form.querySelector('textarea[name="note"]');
+      const sync = () => { note.required = needsNote(sel.value); };
+      sel.addEventListener('change', sync);
+      sync();
+      open(form);
+    },
+  }, '不予处置');
+}
+
 function dutyButtons(t, after) {
   const box = el('div', { class: 'actions' });
   const open = (form) => { box.querySelectorAll('form').forEach((f) => f.remove()); box.append(form); };
@@ -590,32 +622,18 @@ function dutyButtons(t, after) {
   }, '调整级别'));
   // the one list of dismiss reasons, from the server (a reason may require a note: 其他)
   const reasons = labelList('dismiss_reasons');
-  const needsNote = (code) => {
-    const e = reasons.find((r) => r.code === code);
-    return Boolean(e && (e.note_required ?? e.requires_note ?? e.code === 'other'));
-  };
-  if (canDo(t, 'dismiss')) box.append(el('button', {
-    type: 'button', class: 'danger', 'data-action': 'dismiss',
-    onclick: () => {
-      const form = actionForm('不予处置', [
-        { name: 'reason', label: '原因', options: reasons.map((r) => [r.code, r.label]), required: true },
-        { name: 'note', label: '说明', type: 'textarea' },
-      ], '确认', async (v) => {
-        if (needsNote(v.reason) && !v.note) {
-          const r = reasons.find((x) => x.code === v.reason);
-          throw new Error(`原因为“${r ? r.label : v.reason}”时须填写说明`);
-        }
-        await act(n, 'dismiss', { reason: v.reason, note: v.note });
-        after();
-      });
-      const sel = form.querySelector('select[name="reason"]');
-      const note = form.querySelector('textarea[name="note"]');
-      const sync = () => { note.required = needsNote(sel.value); };
-      sel.addEventListener('change', sync);
-      sync();
-      open(form);
+  if (canDo(t, 'dismiss')) box.append(dismissButton({
+    reasons,
+    makeForm: actionForm,
+    submitLabel: '确认',
+    reasonText: (code) => {
+      const r = reasons.find((x) => x.code === code);
+      return r ? r.label : code;
     },
-  }, '不予处置'));
+    send: (v) => act(n, 'dismiss', { reason: v.reason, note: v.note }),
+    open,
+    after,
+  }));
   return box;
 }
 

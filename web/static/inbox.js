@@ -282,32 +282,15 @@ function eventActions(ev, after) {
         after();
       })),
     }, '持续关注'));
-    const reasons = eventDismissReasons();
-    const needsNote = (code) => {
-      const e = reasons.find((r) => r.code === code);
-      return Boolean(e && (e.note_required ?? e.requires_note ?? e.code === 'other'));
-    };
-    box.append(el('button', {
-      type: 'button', class: 'danger', 'data-action': 'dismiss',
-      onclick: () => {
-        const form = deskForm('不予处置', [
-          { name: 'reason', label: '原因', type: 'select', options: reasons.map((r) => [r.code, r.label]), required: true },
-          { name: 'note', label: '说明', type: 'textarea' },
-        ], '确认不予处置', async (v) => {
-          if (needsNote(v.reason) && !v.note) {
-            throw new Error(`原因为“${dismissReasonText(v.reason)}”时须填写说明`);
-          }
-          await eventAct(id, 'dismiss', { reason: v.reason, note: v.note });
-          after();
-        });
-        const sel = form.querySelector('select[name="reason"]');
-        const note = form.querySelector('textarea[name="note"]');
-        const sync = () => { note.required = needsNote(sel.value); };
-        sel.addEventListener('change', sync);
-        sync();
-        open(form);
-      },
-    }, '不予处置'));
+    box.append(dismissButton({
+      reasons: eventDismissReasons(),
+      makeForm: deskForm,
+      submitLabel: '确认不予处置',
+      reasonText: (code) => dismissReasonText(code),
+      send: (v) => eventAct(id, 'dismiss', { reason: v.reason, note: v.note }),
+      open,
+      after,
+    }));
   }
   return box;
 }
