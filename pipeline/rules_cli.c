@@ -11,6 +11,7 @@
 #include "match.h"
 #include "matcher.h"
 #include "rules.h"
+#include "rules_digest.h"
 #include "rules_store.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
@@ -28,7 +29,12 @@
 
 static const char cli_usage[] =
     "usage: yuqingctl rules push DIR [--by NAME] [--redis HOST:PORT | --config FILE]\n"
-    "                            [--db TICKET_STORE | --notifier-config FILE]\n"
+    "                            [--db TICKET_STORE | --notifier-config FILE] [--force]\n"
+    "         a set that changes the live one is pushed only after 'yuqingctl rules backtest\n"
+    "         DIR' recorded its report (7 days); the first push (no live set yet) and a push\n"
+    "         of the live set unchanged need none; --force pushes anyway (recorded as forced)\n"
+    "       yuqingctl rules backtest DIR [--since 30d] [--until TIME] [--archive DIR]\n"
+    "                            [--live DIR] [--json] [--samples N] (see its --help)\n"
     "       yuqingctl rules list [--limit N] [--redis HOST:PORT | --config FILE]\n"
     "       yuqingctl rules test FILE|- [--dir DIR | --redis HOST:PORT | --config FILE]\n"
     "                            [--title TITLE] [--source S] [--source-id ID]\n"
@@ -57,6 +63,7 @@ struct cli_opts {
     const char *notifier_config;
     const char *sources; /* the collector's sources file (rules test) */
     bool local;          /* --local (rules test) */
+    bool force;          /* --force (rules push): push without a recorded backtest */
     const char *limit_arg; /* --limit, read into limit */
     long limit;
 };
@@ -91,6 +98,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         YQ_CLI_VALUE("--sources", struct cli_opts, sources),
         YQ_CLI_VALUE("--limit", struct cli_opts, limit_arg),
         YQ_CLI_FLAG("--local", struct cli_opts, local),
+        YQ_CLI_FLAG("--force", struct cli_opts, force),
     };
     char why[256];
 
@@ -266,12 +274,66 @@ static int cmd_validate(const struct cli_opts *o)
     return 0;
 }
 
+/*
+ * The push gate (issue #14): a set that changes the live one is pushed only when a backtest of
+ * it (its digest, rules_digest.h) is recorded in Redis, or with --force. No gate for the first
+ * push (no live set: there is nothing to compare with and the archive may be empty) or for the
+ * live set unchanged. digest: gets rs's digest. *forced: true when pushed by --force alone.
+ * Returns 0 (push), 1 (refused or Redis unreadable: said on stderr).
+ */
+static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const char *dir,
+                         bool force, char digest[RULES_DIGEST_HEX_LEN + 1], bool *forced)
+{
+    char live_digest[RULES_DIGEST_HEX_LEN + 1], err[1024] = "", *rec = NULL;
+    struct rule_set *live = NULL;
+    int64_t current = 0;
+    int rc;
+
+    *forced = false;
+    if (rule_set_digest(rs, digest) != 0) {
+        fprintf(stderr, "yuqingctl rules: 内存不足 (out of memory)\n");
+        return 1;
+    }
+    if (rules_store_current(r, &current) != 0) {
+        fprintf(stderr, "推送失败 (push failed): 无法读取当前规则版本 (Redis unreachable)\n");
+        return 1;
+    }
+    if (current == 0) {
+        return 0;
+    }
+    rc = rules_store_load(r, current, &live, err, sizeof(err));
+    if (rc == 0 && rule_set_digest(live, live_digest) == 0 && strcmp(live_digest, digest) == 0) {
+        rule_set_free(live);
+        return 0;
+    }
+    rule_set_free(live);
+    rc = rules_backtest_record_get(r, digest, &rec);
+    free(rec);
+    if (rc == 0) {
+        return 0;
+    }
+    if (rc != ERR_NOT_FOUND) {
+        fprintf(stderr, "推送失败 (push failed): 无法读取回测记录 (Redis unreachable)\n");
+        return 1;
+    }
+    if (force) {
+        *forced = true;
+        return 0;
+    }
+    fprintf(stderr,
+            "规则集未经回测: run yuqingctl rules backtest %s first, or push with --force "
+            "(规则集摘要 digest %.12s 没有回测记录，未推送 not pushed)\n",
+            dir, digest);
+    return 1;
+}
+
 static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
 {
     struct rule_set *rs = NULL;
     const char *by = o->by ? o->by : getenv("USER");
-    char err[1024] = "";
+    char err[1024] = "", digest[RULES_DIGEST_HEX_LEN + 1];
     int64_t version = 0;
+    bool forced = false;
     int rc;
 
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
@@ -284,11 +346,22 @@ static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
         rule_set_free(rs);
         return rc;
     }
+    rc = backtest_gate(r, rs, o->arg, o->force, digest, &forced);
+    if (rc) {
+        rule_set_free(rs);
+        return rc;
+    }
     rc = rules_store_push(r, rs, by ? by : "unknown", yq_time_now(), &version, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "推送失败 (push failed): %s\n", err);
     } else {
-        printf("已推送规则集第 %" PRId64 " 版（%zu 条规则）\n", version, rs->n_rules);
+        printf("已推送规则集第 %" PRId64 " 版（%zu 条规则）%s\n", version, rs->n_rules,
+               forced ? "，强制推送：未经回测 (forced, no backtest)" : "");
+        if (forced &&
+            rules_forced_push_record(r, version, digest, by ? by : "unknown", yq_time_now()) != 0) {
+            fprintf(stderr, "yuqingctl rules: 无法记录强制推送 (cannot record the forced push in "
+                            "%s)\n", RULES_KEY_FORCED);
+        }
     }
     rule_set_free(rs);
     return rc ? 1 : 0;

@@ -7,6 +7,9 @@
  *   yuqing:rules:history     list, newest first, of {"version","pushed_at","pushed_by",
  *                            "rules","source"} JSON objects
  *   yuqing:rules:changed     pub/sub channel; the message is the new version number
+ *   yuqing:rules:backtest:<digest>, yuqing:rules:forced
+ *                            the backtest record that lets a set be pushed, and the pushes
+ *                            forced without one (issue #14; rules_digest.h)
  *
  * A push is one Lua EVAL, so the version bump, the rule set, the pointer, the history entry
  * and the notification happen atomically (no lost update between two concurrent pushes).

@@ -96,6 +96,13 @@ ctl() {
 rules_sum=$(cat config/rules/*.yaml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$state/rules.sha256" 2>/dev/null)" != "$rules_sum" ] ||
    [ -z "$(redis-cli -p "$redis_port" get yuqing:rules:current)" ]; then
+  # a set that changes the live one is pushed after its 回测 over the archive (the push gate,
+  # issue #14); the first push (no live set, no archive yet) needs none
+  if [ -n "$(redis-cli -p "$redis_port" get yuqing:rules:current)" ] &&
+     [ -f "$state/archive/ARCHIVE" ]; then
+    ctl rules backtest config/rules --archive "$state/archive" --since 30d \
+      --redis "127.0.0.1:$redis_port" >>"$state/logs/setup.log"
+  fi
   ctl rules push config/rules --redis "127.0.0.1:$redis_port" --by demo
   echo "$rules_sum" >"$state/rules.sha256"
 fi
@@ -183,6 +190,8 @@ $(sed 's/^/    /' "$state/accounts.txt")
   发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
   归档 (archive of every item, 检索): ./build/tools/yuqingctl archive status --dir .demo/archive
+  规则回测 (a changed rule set tried on the archive; also on the 规则 page):
+    ./build/tools/yuqingctl rules backtest DIR --archive .demo/archive --redis 127.0.0.1:$redis_port
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "archive_cli.h"
+#include "backtest_cli.h"
 #include "demo_history.h"
 #include "kafka_dev.h"
 #include "kafka_dump.h"
@@ -34,6 +35,9 @@ static const char usage[] =
     "  rules push DIR [--by NAME] [--db PATH | --notifier-config F]\n"
     "                               validate DIR/*.yaml (departments against the registry)\n"
     "                               and store it as the next version\n"
+    "  rules backtest DIR --archive DIR [--since 30d] [--json]\n"
+    "                               try DIR's rules on the archive next to the live set\n"
+    "                               (hits, events, gained, lost); recorded for rules push\n"
     "  rules list                   rule-set versions, who pushed them and when\n"
     "  rules test FILE|-            print every rule that fires for a text\n"
     "  rules validate DIR [--db PATH | --notifier-config F]\n"
@@ -81,6 +85,9 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "rules") == 0 && strcmp(argv[2], "backtest") == 0) {
+        return backtest_cli_main(argc - 1, argv + 1); /* issue #14: needs the archive */
     }
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
         if (strcmp(argv[1], subcommands[i].name) == 0) {

@@ -1,15 +1,14 @@
 /*
- * web_archive() (web_internal.h): the web's read-only archive handle, opened on first use. In
- * a file of its own so that the routes that read the archive (search, backtest) call a leaf,
- * not back into web.c, which dispatches to them (no call circle, issue #12).
+ * The web's read-only archive handle (web_internal.h web_archive()), apart from web.c so that the
+ * routes that read the archive (search, backtest) call no function of web.c, which calls the
+ * routes (scripts/check-circles.py: no call circles between C files).
  */
-#include <pthread.h>
 #include <stdio.h>
 
 #include "archive.h"
 #include "web_internal.h"
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 int web_archive(struct web *w, struct archive **out, char *errbuf, size_t errlen)
 {

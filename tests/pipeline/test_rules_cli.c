@@ -17,7 +17,10 @@
 #include "pipeline_fixture.h"
 #include "redis_fixture.h"
 #include "test_expect.h"
+#include "rules.h"
 #include "rules_cli.h"
+#include "rules_digest.h"
+#include "yq_redis.h"
 #include "yq_banned.h"
 
 static struct redis_fixture fx;
@@ -386,6 +389,92 @@ static void test_issue_11_push_checks_departments(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
+/*
+ * Issue #14: the push gate. A set that changes the live one is refused until a backtest of it
+ * is recorded under its digest; then it is pushed. --force pushes without one and records the
+ * forced push; the live set unchanged is pushed without one (the first push into an empty Redis
+ * is test_push_list_test_via_redis's first push).
+ */
+static void test_issue_14_push_needs_backtest(void **state)
+{
+    static const char changed[] =
+        "group: 征地拆迁\n"
+        "exclude: [招聘]\n"
+        "rules:\n"
+        "  - {id: land-01, name: 征地拆迁补偿纠纷, department: 市自然资源局, level: III,\n"
+        "     expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"}\n"
+        "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: \"强拆 | 违建\"}\n";
+    char g1[128], g2[128], addr[64], want[512], digest[RULES_DIGEST_HEX_LEN + 1], e[256];
+    struct rule_set *rs = NULL;
+    struct yq_redis_cfg rc_cfg = {.host = "127.0.0.1", .connect_timeout_ms = 2000,
+                                  .command_timeout_ms = 2000};
+    struct yq_redis *r;
+    redisReply *reply;
+    (void)state;
+    if (fx_state != 0) {
+        skip();
+    }
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.port);
+    snprintf(g1, sizeof(g1), "%s/gate1", dir);
+    snprintf(g2, sizeof(g2), "%s/gate2", dir);
+    assert_int_equal(mkdir(g1, 0755), 0);
+    assert_int_equal(mkdir(g2, 0755), 0);
+    pipeline_write_file(dir, "gate1/land.yaml", changed);
+    pipeline_write_file(dir, "gate2/land.yaml", pipeline_land_rules_yaml);
+    pipeline_write_file(dir, "gate2/water.yaml",
+                        "rules:\n  - {id: water-01, name: 停水, department: 市水务局, expr: 停水}\n");
+    rc_cfg.port = fx.port;
+    r = yq_redis_new(&rc_cfg);
+    assert_non_null(r);
+
+    /* versions 1..3 (earlier tests) hold the rules of rules/; gate1 changes land-02 */
+    assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 1);
+    assert_string_equal(out, "");
+    assert_non_null(rule_set_load_dir(g1, &rs, e, sizeof(e)) == 0 ? rs : NULL);
+    assert_int_equal(rule_set_digest(rs, digest), 0);
+    rule_set_free(rs);
+    snprintf(want, sizeof(want),
+             "yuqingctl rules: 未核对部门：请用 --db 指定工单库或用 --notifier-config 指定通知配置 "
+             "(departments not checked: give --db TICKET_STORE or --notifier-config FILE)\n"
+             "规则集未经回测: run yuqingctl rules backtest %s first, or push with --force "
+             "(规则集摘要 digest %.12s 没有回测记录，未推送 not pushed)\n",
+             g1, digest);
+    assert_string_equal(err_out, want);
+    assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 0);
+    assert_null(strstr(out, "    4 "));
+
+    /* the report recorded (as `rules backtest` does): pushed */
+    assert_int_equal(rules_backtest_record_put(r, digest, "{\"draft_hits\":0}", 60, e, sizeof(e)),
+                     0);
+    assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 0);
+    assert_string_equal(out, "已推送规则集第 4 版（2 条规则）\n");
+    /* the live set unchanged needs no backtest */
+    assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 0);
+    assert_string_equal(out, "已推送规则集第 5 版（2 条规则）\n");
+
+    /* gate2 adds a rule: refused, then forced */
+    assert_int_equal(run(NULL, "rules", "push", g2, "--redis", addr, NULL), 1);
+    assert_int_equal(run(NULL, "rules", "push", g2, "--by", "zhang", "--force", "--redis", addr,
+                         NULL),
+                     0);
+    assert_string_equal(out, "已推送规则集第 6 版（3 条规则），强制推送：未经回测 (forced, no "
+                             "backtest)\n");
+    assert_non_null(rule_set_load_dir(g2, &rs, e, sizeof(e)) == 0 ? rs : NULL);
+    assert_int_equal(rule_set_digest(rs, digest), 0);
+    rule_set_free(rs);
+    reply = yq_redis_command(r, "HGET %s 6", RULES_KEY_FORCED);
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_STRING);
+    snprintf(want, sizeof(want), "{\"digest\":\"%s\",\"by\":\"zhang\",\"at\":\"", digest);
+    assert_int_equal(strncmp(reply->str, want, strlen(want)), 0);
+    freeReplyObject(reply);
+    reply = yq_redis_command(r, "HLEN %s", RULES_KEY_FORCED);
+    assert_non_null(reply);
+    assert_int_equal(reply->integer, 1); /* version 4 was not forced */
+    freeReplyObject(reply);
+    yq_redis_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_push_list_test_via_redis),
         cmocka_unit_test(test_redis_down_fails),
         cmocka_unit_test(test_issue_11_push_checks_departments),
+        cmocka_unit_test(test_issue_14_push_needs_backtest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

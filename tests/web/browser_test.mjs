@@ -4,7 +4,7 @@
 //
 // Env: YQ_WEB_TEST_SERVER (the server binary), YQ_SOURCE_DIR (repository root: node_modules),
 // YQ_SCREENSHOT_DIR (where queue.png, ticket.png, liaison.png, stats.png, stats-year.png and the
-// desk's desk.png, event.png and silences.png go;
+// desk's desk.png, event.png and silences.png, and the rules page's rules-backtest.png go;
 // none are written when it is unset), YQ_SHARED_DIR (../shared with cases/inputs/FC-033.xml;
 // that case is skipped when absent), YQ_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
@@ -439,6 +439,60 @@ await check('the sources and rules pages show names, Chinese reasons and Beijing
   const kinds = [...new Set(((await labelsOf(page)).source_kinds || []).map((k) => k.label))];
   assert(['网站', '微信公众号', '微博'].every((k) => kinds.includes(k)), `source kinds: ${kinds}`);
   eq((await page.$$eval('#t-source option', (os) => os.map((o) => o.textContent))).join(), kinds.join(), 'the test box offers source kinds by label');
+});
+
+// Issue #14: the rules page's 回测 posts the pasted file and shows the report; titles from
+// feeds are text, never HTML; only http(s) URLs become links.
+const backtestAnswer = {
+  draft_digest: 'fbdb2c53f4e9aa', live_digest: '80d7c00216f0bb', live_version: 42,
+  since: '2026-11-28T16:00:00Z', until: '2026-12-05T16:00:00Z', narrowing: 'none', combined: true,
+  items_scanned: 120345, items_draft: 310, items_live: 290, elapsed_ms: 5400,
+  totals: { draft_hits: 330, live_hits: 300, gained: 40, lost: 10, events: 95 },
+  rules: [
+    { rule_id: 'land-compensation', name: '征地拆迁补偿', group: '民生', in_draft: true, in_live: true,
+      draft_hits: 120, live_hits: 90, gained: 40, lost: 10, events: 31,
+      samples: { hits: [], lost: [{ item_id: 'rss:x1', time: '2026-12-04T02:00:00Z', title: '征地补偿信访', url: 'javascript:alert(1)', terms: ['征地', '补偿'] }],
+        gained: [{ item_id: 'weibo:9', time: '2026-12-05T01:30:00Z', title: '<img src=x onerror=alert(1)>拆迁户反映安置', url: 'https://example.invalid/p/9', terms: ['拆迁'] }] } },
+    { rule_id: 'safety-gas', name: '燃气泄漏与爆炸', group: '安全生产', in_draft: true, in_live: true,
+      draft_hits: 210, live_hits: 210, gained: 0, lost: 0, events: 64, samples: { hits: [], gained: [], lost: [] } },
+  ],
+  file_rules: ['land-compensation'], since_days: 7,
+};
+
+await check('the rules page backtests a pasted rule file and shows gained and lost', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  const problems = watchProblems(page);
+  await withCannedSystemApis(page);
+  let posted = null;
+  await page.route('**/api/rules/backtest', (r) => {
+    posted = JSON.parse(r.request().postData());
+    r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(backtestAnswer) });
+  });
+  await page.goto(`${base}/rules`);
+  await page.waitForSelector('tr[data-rule="safety-gas"]');
+  await page.fill('#bt-yaml', 'rules:\n  - {id: land-compensation, name: 征地拆迁补偿, department: 市自然资源局, expr: 征地 | 拆迁}\n');
+  await page.selectOption('#bt-days', '7');
+  await page.click('#bt-run');
+  const row = 'table.backtest tr[data-rule="land-compensation"]';
+  await page.waitForSelector(row, { timeout: 5000 }).catch((e) => {
+    throw new Error(`${e.message}; page problems: ${problems.join('; ')}; result: ${posted && JSON.stringify(posted)}`);
+  });
+  eq(posted.since_days, 7, 'days posted');
+  eq(posted.file, 'draft.yaml', 'file name posted');
+  assert(posted.yaml.includes('land-compensation'), 'the pasted YAML posted');
+  eq((await page.textContent(`${row} .gained`)).trim(), '40', 'gained');
+  eq((await page.textContent(`${row} .lost`)).trim(), '10', 'lost');
+  eq((await page.textContent(`${row} .events`)).trim(), '31', 'events');
+  eq(await page.$$eval('table.backtest tbody tr', (rs) => rs.length), 1, 'only the file\'s rules and changed ones');
+  await page.click(`${row} summary`);
+  const gained = `${row} .bt-gained li[data-item="weibo:9"]`;
+  assert((await page.textContent(gained)).includes('<img src=x onerror=alert(1)>拆迁户反映安置'), 'a title is text');
+  eq(await page.$$eval(`${row} img`, (x) => x.length), 0, 'no HTML from a title');
+  eq(await page.getAttribute(`${gained} a`, 'href'), 'https://example.invalid/p/9', 'an https URL is a link');
+  eq(await page.$$eval(`${row} .bt-lost a`, (x) => x.length), 0, 'a javascript: URL is not');
+  assert((await page.textContent('#backtest-result')).includes('2026-12-05 09:30'), 'sample time in Beijing time');
+  eq(problems.join('; '), '', 'no page errors');
+  await screenshot(page, 'rules-backtest.png');
 });
 
 await check('a refused action shows the API\'s Chinese message', async () => {
