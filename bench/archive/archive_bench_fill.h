@@ -32,22 +32,11 @@ int archive_bench_item_stream(uint64_t seed, size_t i, size_t n_items, int64_t s
 
 /*
  * The same item i of seed with its publication time drawn uniformly at random from
- * [start_s, start_s + days * 86400) instead of in stream order (the form the first version of
- * this header offered, which other benchmarks call with five arguments).
+ * [start_s, start_s + days * 86400) instead of in stream order (the backtest and archiver
+ * benchmarks, which read the archive by time range rather than in arrival order).
  */
 int archive_bench_item_uniform(uint64_t seed, size_t i, int64_t start_s, int64_t days,
                                struct yq_item *out);
-
-/*
- * archive_bench_item(seed, i, n_items, start_s, days, out) is archive_bench_item_stream();
- * archive_bench_item(seed, i, start_s, days, out) is archive_bench_item_uniform(): benchmarks
- * written against either version of this header build unchanged.
- */
-#define ARCHIVE_BENCH_ITEM_PICK(a1, a2, a3, a4, a5, a6, name, ...) name
-#define archive_bench_item(...)                                                                    \
-    ARCHIVE_BENCH_ITEM_PICK(__VA_ARGS__, archive_bench_item_stream, archive_bench_item_uniform,    \
-                            archive_bench_item_needs_5_or_6_arguments)                             \
-    (__VA_ARGS__)
 
 /*
  * Put n_items synthetic items (archive_bench_item_stream() of seed, i = 0..n_items-1, in order) into a

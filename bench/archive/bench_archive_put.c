@@ -86,7 +86,7 @@ static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
         rc = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "begin", err, sizeof err);
         for (size_t k = 0; rc == 0 && k < m; k++) {
             struct yq_item it;
-            rc = archive_bench_item(BENCH_SEED, base + k, n, start, BENCH_DAYS, &it);
+            rc = archive_bench_item_stream(BENCH_SEED, base + k, n, start, BENCH_DAYS, &it);
             if (rc != 0) {
                 break;
             }

@@ -1,6 +1,6 @@
 /*
  * bench_archiver [N] [BATCH]: the archiver end to end (issue #14: >= 5,000 items/s into the
- * embedded store): N synthetic items (archive_bench_item(), one in five with an alert) are put
+ * embedded store): N synthetic items (archive_bench_item_uniform(), one in five with an alert) are put
  * on librdkafka's mock cluster (in this process) first; then yuqing-archiver's loop
  * (archiver_run() on a thread, batches of BATCH, default 500) consumes, stores and commits them
  * into a fresh archive, timed from its start until every item is stored. The peer is the same
@@ -60,7 +60,7 @@ static void produce(rd_kafka_t *p, size_t i)
     char *json = NULL;
     size_t len = 0;
 
-    if (archive_bench_item(SEED, i, START_S, DAYS, &item) != 0 ||
+    if (archive_bench_item_uniform(SEED, i, START_S, DAYS, &item) != 0 ||
         yq_item_encode(&item, &json, &len) != 0) {
         die("item", "out of memory");
     }

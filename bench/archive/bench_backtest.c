@@ -362,7 +362,7 @@ int main(int argc, char **argv)
         struct yq_item *items = calloc(n_items, sizeof(*items));
         size_t hits = 0;
         for (size_t i = 0; items && i < n_items; i++) {
-            if (archive_bench_item(SEED, i, range_start(), DAYS, &items[i]) != 0) {
+            if (archive_bench_item_uniform(SEED, i, range_start(), DAYS, &items[i]) != 0) {
                 return 1;
             }
         }

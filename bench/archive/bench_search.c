@@ -89,7 +89,7 @@ static int fill_peer(const char *path, size_t n, int64_t start, int64_t days)
                                  NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct yq_item it;
-        if (archive_bench_item(SEED, i, n, start, days, &it) != 0) {
+        if (archive_bench_item_stream(SEED, i, n, start, days, &it) != 0) {
             rc = SQLITE_NOMEM;
             break;
         }

@@ -212,6 +212,9 @@ def main():
         with open(os.path.join(root, ".demo", "notifier.yaml"), "w", encoding="utf-8") as f:
             f.write(tmpl)
 
+        # the demo's archive, made as scripts/demo.sh makes it (empty here: no archiver runs)
+        run([ctl, "archive", "init", os.path.join(root, ".demo", "archive")], root)
+
         cmds = readme_commands(src)
         if len(cmds) < 5:
             sys.exit("FAIL: the README block lists only %d commands" % len(cmds))
