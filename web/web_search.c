@@ -7,8 +7,8 @@
  *   DELETE /api/search/saved/{id}          the caller's own only (else 404)
  *   GET    /api/search/saved/{id}/rule     a draft rule file (YAML) with the query as expr
  * The engine is archive_query.h over web_archive() (503 while there is none). Roles
- * (docs/archive.md): admins, duty officers and heads search everything; a liaison searches only
- * items matched by a rule whose lead department is the liaison's own (forced filter). Saved
+ * (docs/archive.md): admins and duty officers search everything; a liaison or a department head
+ * searches only items matched by a rule whose lead department is their own (forced filter). Saved
  * searches live in the ticket store's table saved_searches (migration 10), opened per request
  * on the web's database file; POST and DELETE pass web.c's CSRF check like every other write.
  */
@@ -180,8 +180,8 @@ static bool apply_role(const struct web_call *call, struct archive_search_opts *
     switch (call->p.user.role) {
     case WEB_ROLE_ADMIN:
     case WEB_ROLE_DUTY:
-    case WEB_ROLE_HEAD:
         return true;
+    case WEB_ROLE_HEAD: /* bound to a department like a liaison (as for tickets and 专报) */
     case WEB_ROLE_LIAISON:
         if (!call->p.user.department[0]) {
             return false;

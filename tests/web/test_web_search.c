@@ -225,8 +225,9 @@ static void test_filters_sort_paging(void **state)
     expect_search(e, &e->duty, "征地 & 补偿", RANGE "&sort=heat&limit=3",
                   "weibo:1001 wx:b:1:1 weibo:1005", 6);
     expect_search(e, &e->duty, "征地 & 补偿", RANGE "&offset=4&limit=2", "weibo:1005 rss:a6", 6);
-    /* a head (department head) searches everything too */
-    expect_search(e, &e->other, "征地 & 补偿", RANGE "&matched=yes", "weibo:1001", 1);
+    /* a head (department head of 市住建局) searches like a liaison: their department's matched
+       items only (weibo:1007, matched by 市住建局's rule; not the 市自然资源局 item weibo:1001) */
+    expect_search(e, &e->other, "", RANGE, "weibo:1007", 1);
 
     search_path("征地", RANGE "&limit=201", path, sizeof(path));
     http_request(e->port, &e->duty, "GET", path, NULL, NULL, &r);
