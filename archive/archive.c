@@ -35,9 +35,14 @@ static void put_err(char *errbuf, size_t errlen, const char *msg)
     }
 }
 
+/* The backend of location (borrowed), or NULL with the reason in errbuf (none given, none fits). */
 static const struct archive_backend_ops *backend_for(const char *location, char *errbuf,
                                                      size_t errlen)
 {
+    if (!location || !location[0]) {
+        put_err(errbuf, errlen, "archive: no location given");
+        return NULL;
+    }
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
         if (backends[i]->accepts(location)) {
             return backends[i];
@@ -56,10 +61,6 @@ static const struct archive_backend_ops *backend_for(const char *location, char 
 int archive_init(const char *location, char *errbuf, size_t errlen)
 {
     char tmp[256];
-    if (!location || !location[0]) {
-        put_err(errbuf, errlen, "archive: no location given");
-        return ERR_INVALID;
-    }
     const struct archive_backend_ops *ops = backend_for(location, errbuf, errlen);
     if (!ops) {
         return ERR_INVALID;
@@ -76,10 +77,6 @@ int archive_open(const char *location, const struct archive_open_opts *opts, str
         return ERR_INVALID;
     }
     *out = NULL;
-    if (!location || !location[0]) {
-        put_err(errbuf, errlen, "archive: no location given");
-        return ERR_INVALID;
-    }
     const struct archive_backend_ops *ops = backend_for(location, errbuf, errlen);
     if (!ops) {
         return ERR_INVALID;

@@ -42,23 +42,6 @@ struct archive_cli_opts {
     bool dry_run;
 };
 
-/* A whole number in min..max from text, or ERR_INVALID. */
-static int parse_count(const char *text, int64_t min, int64_t max, int64_t *out)
-{
-    char *end = NULL;
-    long long v;
-
-    if (!text || !text[0]) {
-        return ERR_INVALID;
-    }
-    v = strtoll(text, &end, 10);
-    if (*end != '\0' || v < min || v > max) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
 /*
  * The archive's location and retention from the options: --dir, else the config's
  * archive.dir (the config is read when --dir is missing or for the retention).
@@ -189,12 +172,13 @@ static int cmd_status(const struct archive_cli_opts *o)
     struct archive *a = NULL;
     json_t *st = NULL, *months;
     char *dir = NULL, err[512] = "";
-    int64_t retention, recent = 5;
+    int64_t retention;
+    long recent = 5;
     size_t left, i;
     json_t *m;
     int rc;
 
-    if (o->recent && parse_count(o->recent, 0, RECENT_MAX, &recent) != 0) {
+    if (o->recent && yq_cli_parse_long(o->recent, 0, RECENT_MAX, &recent) != 0) {
         fprintf(stderr, "yuqingctl archive status: --recent must be 0..%d\n", RECENT_MAX);
         return 2;
     }
@@ -314,10 +298,15 @@ static int cmd_prune(const struct archive_cli_opts *o)
         return 2;
     }
     rc = resolve(o, &dir, &retention);
-    if (rc == 0 && o->retention_days &&
-        parse_count(o->retention_days, 1, 36500, &retention) != 0) {
-        fprintf(stderr, "yuqingctl archive prune: --retention-days must be 1..36500\n");
-        rc = 2;
+    if (rc == 0 && o->retention_days) {
+        long days;
+
+        if (yq_cli_parse_long(o->retention_days, 1, 36500, &days) != 0) {
+            fprintf(stderr, "yuqingctl archive prune: --retention-days must be 1..36500\n");
+            rc = 2;
+        } else {
+            retention = days;
+        }
     }
     if (rc == 0) {
         rc = open_archive(dir, o->dry_run ? ARCHIVE_READONLY : 0, &a);

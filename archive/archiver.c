@@ -624,18 +624,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     struct archiver *a = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    rd_kafka_error_t *error = NULL;
-    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         LOG_INFO("partitions assigned count=%d group=%s", parts->cnt, a->cfg->kafka.group_id);
-        if (cooperative) {
-            error = rd_kafka_incremental_assign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, parts);
-        }
-        if (!error && !kerr && a->held) {
+        if (yq_kafka_rebalance_apply(rk, parts, true) == 0 && a->held) {
             (void)rd_kafka_pause_partitions(rk, parts);
         }
     } else {
@@ -650,17 +642,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 }
             }
         }
-        if (cooperative) {
-            error = rd_kafka_incremental_unassign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, NULL);
-        }
-    }
-    if (error) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    } else if (kerr) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
+        (void)yq_kafka_rebalance_apply(rk, parts, false);
     }
     {
         rd_kafka_topic_partition_list_t *now = NULL;

@@ -1,6 +1,5 @@
 #include "backtest_cli.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,21 +63,6 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-/* A number in [min, max] from s. Returns 0 or ERR_INVALID. */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
 /*
  * A time: RFC 3339, or "Nd" / "Nh" (N >= 0) before base. Returns 0 or ERR_INVALID.
  */
@@ -94,7 +78,9 @@ static int parse_when(const char *s, int64_t base, int64_t *out)
         }
         memcpy(num, s, n - 1);
         num[n - 1] = '\0';
-        if (parse_long(num, 0, s[n - 1] == 'd' ? MAX_RANGE_DAYS : MAX_RANGE_DAYS * 24L, &v) != 0) {
+        long max = s[n - 1] == 'd' ? MAX_RANGE_DAYS : MAX_RANGE_DAYS * 24L;
+
+        if (yq_cli_parse_long(num, 0, max, &v) != 0) {
             return ERR_INVALID;
         }
         *out = base - (int64_t)v * (s[n - 1] == 'd' ? 86400 : 3600);
@@ -134,7 +120,7 @@ static int read_config(const char *file, char **arch, char **host, int64_t *port
     p = r ? cfg_scalar(cfg_map_get(&doc, r, "port")) : NULL;
     if (p) {
         long v;
-        if (parse_long(p, 1, 65535, &v) != 0) {
+        if (yq_cli_parse_long(p, 1, 65535, &v) != 0) {
             fprintf(stderr, "yuqingctl rules backtest: 配置 '%s' 的 redis.port 有误 (bad port)\n",
                     file);
             goto done;
@@ -154,7 +140,7 @@ static int set_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
     const char *colon = strrchr(addr, ':');
     long port = 6379;
 
-    if (colon && parse_long(colon + 1, 1, 65535, &port) != 0) {
+    if (colon && yq_cli_parse_long(colon + 1, 1, 65535, &port) != 0) {
         return ERR_INVALID;
     }
     free(cfg->host);
@@ -170,6 +156,18 @@ static void print_num(size_t v, size_t width)
     char num[32], buf[64];
     snprintf(num, sizeof(num), "%zu", v);
     fputs(yq_text_pad_left(num, width, buf, sizeof(buf)), stdout);
+}
+
+/* The five count columns of one row (a rule's or the totals'), then the line's end. */
+static void print_counts(size_t draft_hits, size_t live_hits, size_t gained, size_t lost,
+                         size_t events)
+{
+    print_num(draft_hits, 10);
+    print_num(live_hits, 10);
+    print_num(gained, 10);
+    print_num(lost, 10);
+    print_num(events, 10);
+    putchar('\n');
 }
 
 static void print_samples(const char *label, const struct backtest_sample *s, size_t n)
@@ -215,23 +213,14 @@ static void print_table(const struct backtest_report *r, const char *dir, const 
                                 : "");
         fputs(yq_text_pad(x->rule_id, 16, id, sizeof(id)), stdout);
         fputs(yq_text_pad(name, 24, h, sizeof(h)), stdout);
-        print_num(x->draft_hits, 10);
-        print_num(x->live_hits, 10);
-        print_num(x->gained, 10);
-        print_num(x->lost, 10);
-        print_num(x->events, 10);
-        putchar('\n');
+        print_counts(x->draft_hits, x->live_hits, x->gained, x->lost, x->events);
         print_samples("+", x->samples[BACKTEST_GAINED], x->n_samples[BACKTEST_GAINED]);
         print_samples("-", x->samples[BACKTEST_LOST], x->n_samples[BACKTEST_LOST]);
     }
     fputs(yq_text_pad("合计", 16, h, sizeof(h)), stdout);
     fputs(yq_text_pad("", 24, h, sizeof(h)), stdout);
-    print_num(r->draft_hits, 10);
-    print_num(r->live_hits, 10);
-    print_num(r->gained, 10);
-    print_num(r->lost, 10);
-    print_num(r->events, 10);
-    printf("\n（+ 新增：草案命中而现行未命中；- 减少：现行命中而草案未命中）\n");
+    print_counts(r->draft_hits, r->live_hits, r->gained, r->lost, r->events);
+    printf("（+ 新增：草案命中而现行未命中；- 减少：现行命中而草案未命中）\n");
 }
 
 /* --- main ----------------------------------------------------------------------------- */
@@ -293,11 +282,11 @@ int backtest_cli_main(int argc, char **argv)
     if (!o.archive == !o.config) {
         return usage_error("须给出 --archive DIR 或 --config FILE 之一 (give one of them)");
     }
-    if (o.samples_arg && parse_long(o.samples_arg, 0, BACKTEST_MAX_SAMPLES, &samples) != 0) {
+    if (o.samples_arg && yq_cli_parse_long(o.samples_arg, 0, BACKTEST_MAX_SAMPLES, &samples) != 0) {
         return usage_error("--samples 须为 0..%d (needs 0..%d)", BACKTEST_MAX_SAMPLES,
                            BACKTEST_MAX_SAMPLES);
     }
-    if (o.threads_arg && parse_long(o.threads_arg, 1, BACKTEST_MAX_THREADS, &threads) != 0) {
+    if (o.threads_arg && yq_cli_parse_long(o.threads_arg, 1, BACKTEST_MAX_THREADS, &threads) != 0) {
         return usage_error("--threads 须为 1..%d (needs 1..%d)", BACKTEST_MAX_THREADS,
                            BACKTEST_MAX_THREADS);
     }

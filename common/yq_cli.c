@@ -1,5 +1,6 @@
 #include "yq_cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,5 +63,19 @@ int yq_cli_split_list(const char *list, char **copy, const char **words, size_t 
     for (char *d = strtok_r(*copy, ",，", &save); d && *n < max; d = strtok_r(NULL, ",，", &save)) {
         words[(*n)++] = d;
     }
+    return 0;
+}
+
+int yq_cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        return ERR_INVALID;
+    }
+    *out = v;
     return 0;
 }

@@ -48,4 +48,11 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
  */
 int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n);
 
+/*
+ * A whole decimal number in [min, max] from s (NUL-terminated, borrowed; an optional sign, no
+ * other characters). Returns 0 with *out set, or ERR_INVALID (empty, not a number, trailing
+ * characters, out of range or of long's range; *out then unchanged).
+ */
+int yq_cli_parse_long(const char *s, long min, long max, long *out);
+
 #endif

@@ -19,3 +19,22 @@ int yq_json_dump(json_t *obj, size_t flags, char **out, size_t *out_len)
     }
     return 0;
 }
+
+int yq_json_array_add_distinct(json_t *set, const json_t *from, bool strings_only)
+{
+    size_t i, j;
+    json_t *v, *have;
+
+    json_array_foreach(from, i, v)
+    {
+        bool seen = false;
+        json_array_foreach(set, j, have)
+        {
+            seen = seen || json_equal(have, v);
+        }
+        if (!seen && (!strings_only || json_is_string(v)) && json_array_append(set, v) != 0) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}

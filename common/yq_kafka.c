@@ -232,3 +232,28 @@ int yq_kafka_flush(rd_kafka_t *producer, int64_t timeout_ms)
     }
     return 0;
 }
+
+int yq_kafka_rebalance_apply(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                             bool assign)
+{
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (cooperative) {
+        error = assign ? rd_kafka_incremental_assign(rk, parts)
+                       : rd_kafka_incremental_unassign(rk, parts);
+    } else {
+        kerr = rd_kafka_assign(rk, assign ? parts : NULL);
+    }
+    if (error) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return ERR_RETRY;
+    }
+    if (kerr) {
+        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
+        return ERR_RETRY;
+    }
+    return 0;
+}

@@ -6,6 +6,7 @@
 #define YQ_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,15 @@ typedef void (*yq_kafka_rebalance_fn)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 rd_kafka_t *yq_kafka_consumer_new_rb(const struct yq_kafka_cfg *cfg, const char *topic,
                                      yq_kafka_rebalance_fn rebalance_cb, void *opaque,
                                      char *errbuf, size_t errlen);
+
+/*
+ * Apply a rebalance inside a rebalance callback: take parts (assign true) or give them up
+ * (assign false), incrementally under the COOPERATIVE protocol, as the whole assignment
+ * otherwise. parts is borrowed. Returns 0, or ERR_RETRY when librdkafka refused the change
+ * (logged as "cannot apply rebalance").
+ */
+int yq_kafka_rebalance_apply(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                             bool assign);
 
 /* The most topics one consumer subscribes to (yq_kafka_consumer_new_topics()). */
 #define YQ_KAFKA_MAX_TOPICS 16

@@ -358,6 +358,19 @@ static int prepare(struct gather *g, const char *sql, sqlite3_stmt **st, const c
     return rc == SQLITE_OK ? 0 : fail(g, rc, what);
 }
 
+/* prepare() with the period bound: ?1 = b->start, ?2 = b->end (seconds). */
+static int prepare_period(struct gather *g, const struct briefing *b, const char *sql,
+                          sqlite3_stmt **st, const char *what)
+{
+    int err = prepare(g, sql, st, what);
+
+    if (err == 0) {
+        sqlite3_bind_int64(*st, 1, b->start);
+        sqlite3_bind_int64(*st, 2, b->end);
+    }
+    return err;
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
@@ -374,16 +387,15 @@ static int gather_items(struct gather *g, struct briefing *b)
     sqlite3_stmt *st = NULL;
     int err, rc;
 
-    err = prepare(g,
-                  "SELECT count(*), coalesce(sum(neg), 0), coalesce(sum(known), 0) FROM ("
-                  "SELECT i.item_id, max(i.sentiment = 'negative') neg, max(i.sentiment <> '') "
-                  "known " ITEMS_IN_PERIOD " GROUP BY i.item_id)",
-                  &st, "briefing items");
+    err = prepare_period(
+        g, b,
+        "SELECT count(*), coalesce(sum(neg), 0), coalesce(sum(known), 0) FROM ("
+        "SELECT i.item_id, max(i.sentiment = 'negative') neg, max(i.sentiment <> '') "
+        "known " ITEMS_IN_PERIOD " GROUP BY i.item_id)",
+        &st, "briefing items");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, b->start);
-    sqlite3_bind_int64(st, 2, b->end);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         b->items = sqlite3_column_int64(st, 0);
@@ -397,15 +409,14 @@ static int gather_items(struct gather *g, struct briefing *b)
         return err;
     }
     /* by level: the event's level; an item of two events of different levels counts in both */
-    err = prepare(g,
-                  "SELECT e.level, count(DISTINCT i.item_id), count(DISTINCT e.id) "
-                  ITEMS_IN_PERIOD " GROUP BY e.level",
-                  &st, "briefing levels");
+    err = prepare_period(
+        g, b,
+        "SELECT e.level, count(DISTINCT i.item_id), count(DISTINCT e.id) " ITEMS_IN_PERIOD
+        " GROUP BY e.level",
+        &st, "briefing levels");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, b->start);
-    sqlite3_bind_int64(st, 2, b->end);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         enum yq_level lv;
         const char *s = (const char *)sqlite3_column_text(st, 0);
@@ -435,24 +446,23 @@ static int gather_groups(struct gather *g, struct briefing *b)
     sqlite3_stmt *st = NULL;
     int err, rc;
 
-    err = prepare(g,
-                  "SELECT k, sum(n_items), sum(n_events) FROM ("
-                  "SELECT coalesce(grp.value, ?3) k, count(DISTINCT i.item_id) n_items, "
-                  "0 n_events FROM event_items i JOIN events e ON e.id = i.event_id AND "
-                  "e.state <> 'merged' LEFT JOIN json_each(i.rule_groups) grp "
-                  "WHERE i.matched_at >= ?1 AND i.matched_at < ?2 GROUP BY 1 "
-                  "UNION ALL SELECT coalesce(grp.value, ?3), 0, count(DISTINCT e.id) "
-                  "FROM events e LEFT JOIN json_each(e.rule_groups) grp "
-                  "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "
-                  "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "
-                  "x.matched_at >= ?1 AND x.matched_at < ?2)) GROUP BY 1) "
-                  "GROUP BY k ORDER BY sum(n_items) DESC, sum(n_events) DESC, k",
-                  &st, "briefing groups");
+    err = prepare_period(
+        g, b,
+        "SELECT k, sum(n_items), sum(n_events) FROM ("
+        "SELECT coalesce(grp.value, ?3) k, count(DISTINCT i.item_id) n_items, "
+        "0 n_events FROM event_items i JOIN events e ON e.id = i.event_id AND "
+        "e.state <> 'merged' LEFT JOIN json_each(i.rule_groups) grp "
+        "WHERE i.matched_at >= ?1 AND i.matched_at < ?2 GROUP BY 1 "
+        "UNION ALL SELECT coalesce(grp.value, ?3), 0, count(DISTINCT e.id) "
+        "FROM events e LEFT JOIN json_each(e.rule_groups) grp "
+        "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "
+        "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "
+        "x.matched_at >= ?1 AND x.matched_at < ?2)) GROUP BY 1) "
+        "GROUP BY k ORDER BY sum(n_items) DESC, sum(n_events) DESC, k",
+        &st, "briefing groups");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, b->start);
-    sqlite3_bind_int64(st, 2, b->end);
     sqlite3_bind_text(st, 3, STATS_NO_RULE_GROUP, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct briefing_count *grown = realloc(b->groups, (b->n_groups + 1) * sizeof(*grown));
@@ -521,14 +531,12 @@ static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struc
     sqlite3_stmt *st = NULL;
     int err, rc;
 
-    err = prepare(g,
-                  "SELECT count(*), coalesce(sum(e.detected_at >= ?1), 0) " EVENTS_OF_PERIOD,
-                  &st, "briefing event counts");
+    err = prepare_period(g, b,
+                         "SELECT count(*), coalesce(sum(e.detected_at >= ?1), 0) " EVENTS_OF_PERIOD,
+                         &st, "briefing event counts");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, b->start);
-    sqlite3_bind_int64(st, 2, b->end);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         b->events = sqlite3_column_int64(st, 0);
@@ -541,27 +549,26 @@ static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struc
     if (err) {
         return err;
     }
-    err = prepare(g,
-                  "SELECT e.id, e.title, e.level, e.department, e.state, e.kind, "
-                  "coalesce(t.number, ''), e.detected_at, e.heat, "
-                  "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
-                  "i.matched_at >= ?1 AND i.matched_at < ?2) n, "
-                  "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
-                  "i.matched_at >= ?1 AND i.matched_at < ?2 AND i.sentiment = 'negative'), "
-                  "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
-                  "i.matched_at >= ?1 AND i.matched_at < ?2 AND i.sentiment <> '') "
-                  "FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
-                  "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "
-                  "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "
-                  "x.matched_at >= ?1 AND x.matched_at < ?2)) "
-                  "ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 "
-                  "ELSE 4 END, n DESC, e.heat DESC, e.id LIMIT ?3",
-                  &st, "briefing events");
+    err = prepare_period(
+        g, b,
+        "SELECT e.id, e.title, e.level, e.department, e.state, e.kind, "
+        "coalesce(t.number, ''), e.detected_at, e.heat, "
+        "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
+        "i.matched_at >= ?1 AND i.matched_at < ?2) n, "
+        "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
+        "i.matched_at >= ?1 AND i.matched_at < ?2 AND i.sentiment = 'negative'), "
+        "(SELECT count(*) FROM event_items i WHERE i.event_id = e.id AND "
+        "i.matched_at >= ?1 AND i.matched_at < ?2 AND i.sentiment <> '') "
+        "FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
+        "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "
+        "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "
+        "x.matched_at >= ?1 AND x.matched_at < ?2)) "
+        "ORDER BY CASE e.level WHEN 'I' THEN 1 WHEN 'II' THEN 2 WHEN 'III' THEN 3 "
+        "ELSE 4 END, n DESC, e.heat DESC, e.id LIMIT ?3",
+        &st, "briefing events");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, b->start);
-    sqlite3_bind_int64(st, 2, b->end);
     sqlite3_bind_int64(st, 3, cfg->max_events);
     b->list = calloc((size_t)cfg->max_events, sizeof(*b->list));
     if (!b->list) {

@@ -153,6 +153,33 @@ static int insert_report(struct ticket_store *store, const char *kind, int64_t s
     return 0;
 }
 
+/*
+ * The page of a rendered report: a renderer's failure (err) is written to errbuf as
+ * "<what> html: <reason>"; otherwise html's bytes are taken into *page (free() it).
+ * Returns 0, err or ERR_NOMEM.
+ */
+static int take_page(int err, struct yq_buf *html, const char *what, char **page, char *errbuf,
+                     size_t errlen)
+{
+    if (err) {
+        snprintf(errbuf, errlen, "%s html: %s", what, yq_strerror(err));
+        return err;
+    }
+    *page = yq_buf_steal(html, NULL);
+    return *page ? 0 : ERR_NOMEM;
+}
+
+/* ticket_store_begin(store, what), a failure written to errbuf as "<what>: <message>". */
+static int begin_write(struct ticket_store *store, const char *what, char *errbuf, size_t errlen)
+{
+    int err = ticket_store_begin(store, what);
+
+    if (err) {
+        snprintf(errbuf, errlen, "%s: %s", what, ticket_store_errmsg(store));
+    }
+    return err;
+}
+
 int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env *env, int64_t day,
                           const char *actor, int64_t now, int64_t *id_out, bool *created_out,
                           char *errbuf, size_t errlen)
@@ -182,18 +209,11 @@ int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env 
     daily_title(end, title, sizeof(title));
     yq_buf_init(&html, BRIEFING_HTML_MAX_BYTES);
     if (!err) {
-        err = briefing_html_daily(&b, title, REPORT_ASSET_BASE, &html);
-        if (err) {
-            snprintf(errbuf, errlen, "briefing html: %s", yq_strerror(err));
-        } else if (!(page = yq_buf_steal(&html, NULL))) {
-            err = ERR_NOMEM;
-        }
+        err = take_page(briefing_html_daily(&b, title, REPORT_ASSET_BASE, &html), &html, "briefing",
+                        &page, errbuf, errlen);
     }
     if (!err) {
-        err = ticket_store_begin(store, "briefing");
-        if (err) {
-            snprintf(errbuf, errlen, "briefing: %s", ticket_store_errmsg(store));
-        }
+        err = begin_write(store, "briefing", errbuf, errlen);
     }
     if (!err) {
         err = insert_report(store, "daily", start, end, 0, title, page, "", actor, now, &id,
@@ -284,22 +304,15 @@ int briefing_event_create(struct ticket_store *store, const struct briefing_env 
     yq_buf_init(&html, BRIEFING_HTML_MAX_BYTES);
     err = briefing_event_gather(store, event_id, now, &r, errbuf, errlen);
     if (!err) {
-        err = briefing_html_event(&r, REPORT_ASSET_BASE, &html);
-        if (err) {
-            snprintf(errbuf, errlen, "report html: %s", yq_strerror(err));
-        } else if (!(page = yq_buf_steal(&html, NULL))) {
-            err = ERR_NOMEM;
-        }
+        err = take_page(briefing_html_event(&r, REPORT_ASSET_BASE, &html), &html, "report", &page,
+                        errbuf, errlen);
     }
     if (!err && asprintf(&title, "专报：%s", r.ev.title) < 0) {
         title = NULL;
         err = ERR_NOMEM;
     }
     if (!err) {
-        err = ticket_store_begin(store, "report");
-        if (err) {
-            snprintf(errbuf, errlen, "report: %s", ticket_store_errmsg(store));
-        }
+        err = begin_write(store, "report", errbuf, errlen);
     }
     if (!err) {
         /* the period: the event's detection to now (at least one second) */

@@ -115,13 +115,9 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         fprintf(stderr, PROG ": --kind 须为 daily 或 event\n");
         return 2;
     }
-    if (o->limit) {
-        char *end = NULL;
-        max = strtol(o->limit, &end, 10);
-        if (!end || *end || max < 1 || max > 1000) {
-            fprintf(stderr, PROG ": --limit 须为 1 至 1000\n");
-            return 2;
-        }
+    if (o->limit && yq_cli_parse_long(o->limit, 1, 1000, &max) != 0) {
+        fprintf(stderr, PROG ": --limit 须为 1 至 1000\n");
+        return 2;
     }
     err = briefing_reports_list(store, o->kind, NULL, (size_t)max, &v, &n);
     if (err) {

@@ -10,6 +10,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
 
@@ -251,26 +252,6 @@ static json_t *log_text(const struct ticket_log_entry *e)
     return j;
 }
 
-/* Append each string of from (borrowed) to set that set does not hold yet. 0 or -1 (NOMEM). */
-static int add_distinct(json_t *set, const json_t *from)
-{
-    size_t i, j;
-    json_t *v, *have;
-
-    json_array_foreach(from, i, v)
-    {
-        bool seen = false;
-        json_array_foreach(set, j, have)
-        {
-            seen |= json_equal(have, v);
-        }
-        if (!seen && json_is_string(v) && json_array_append(set, v) != 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* The distinct matched terms of an item's matches JSON (text, borrowed). New reference. */
 static json_t *item_terms(const char *matches_text)
 {
@@ -289,7 +270,7 @@ static json_t *item_terms(const char *matches_text)
             }
         }
     }
-    rc |= add_distinct(terms, one);
+    rc |= yq_json_array_add_distinct(terms, one, true);
     json_decref(one);
     json_decref(matches);
     if (rc) {
@@ -412,8 +393,9 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     for (size_t i = 0; i < n; i++) {
         json_t *it_terms = item_terms(items[i].matches);
         json_t *it_rules = json_loads(items[i].rule_ids, 0, NULL);
-        rc |= it_terms ? add_distinct(terms, it_terms) : -1;
-        rc |= add_distinct(rules, it_rules); /* every rule that matched any item */
+        rc |= it_terms ? yq_json_array_add_distinct(terms, it_terms, true) : -1;
+        rc |= yq_json_array_add_distinct(rules, it_rules,
+                                         true); /* every rule that matched any item */
         json_decref(it_terms);
         json_decref(it_rules);
     }

@@ -82,9 +82,6 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     struct matcher *m = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    rd_kafka_error_t *error = NULL;
-    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
     char list[1024];
 
     format_partitions(parts, list, sizeof(list));
@@ -93,11 +90,7 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         m->left_group = false; /* back in the group */
         LOG_INFO("partitions assigned partitions=%s count=%d group=%s", list, parts->cnt,
                  m->cfg->kafka.group_id);
-        if (cooperative) {
-            error = rd_kafka_incremental_assign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, parts);
-        }
+        (void)yq_kafka_rebalance_apply(rk, parts, true);
     } else {
         if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
             m->n_revocations++;
@@ -106,17 +99,7 @@ void matcher_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             LOG_WARN("rebalance failed err=%s partitions=%s", rd_kafka_err2str(err), list);
         }
-        if (cooperative) {
-            error = rd_kafka_incremental_unassign(rk, parts);
-        } else {
-            kerr = rd_kafka_assign(rk, NULL);
-        }
-    }
-    if (error) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    } else if (kerr) {
-        LOG_ERR("cannot apply rebalance err=%s", rd_kafka_err2str(kerr));
+        (void)yq_kafka_rebalance_apply(rk, parts, false);
     }
     m->next_status_ms = 0; /* publish the new assignment at once */
 }

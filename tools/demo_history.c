@@ -18,6 +18,7 @@
 #include "ticket_store.h"
 #include "web_auth.h"
 #include "yq_alert.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_sentiment.h"
@@ -608,17 +609,6 @@ static int already_seeded(struct ticket_store *store, bool *out)
     return rc == SQLITE_ROW ? 0 : ERR_IO;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (!end || *end || end == s || v < lo || v > hi) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
 int demo_history_main(int argc, char **argv)
 {
     const char *config = "config/notifier.yaml", *db = NULL, *now_arg = NULL;
@@ -657,12 +647,12 @@ int demo_history_main(int argc, char **argv)
         } else if (strcmp(argv[i - 1], "--now") == 0) {
             now_arg = v;
         } else if (strcmp(argv[i - 1], "--seed") == 0) {
-            if (parse_long(v, 0, 0x7fffffffL, &seed)) {
+            if (yq_cli_parse_long(v, 0, 0x7fffffffL, &seed)) {
                 fprintf(stderr, "demo-history: --seed '%s' is not a number 0..2147483647\n", v);
                 return 2;
             }
         } else if (strcmp(argv[i - 1], "--months") == 0) {
-            if (parse_long(v, 1, 12, &months)) {
+            if (yq_cli_parse_long(v, 1, 12, &months)) {
                 fprintf(stderr, "demo-history: --months '%s' is not a number 1..12\n", v);
                 return 2;
             }

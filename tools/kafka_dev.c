@@ -1,6 +1,5 @@
 #include "kafka_dev.h"
 
-#include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
@@ -22,19 +22,6 @@ static const char kafka_dev_usage[] =
     "Starts librdkafka's mock Kafka cluster on 127.0.0.1 (demo and tests only), creates the\n"
     "topics (default yuqing.items and yuqing.alerts), prints the bootstrap servers and runs\n"
     "until SIGINT or SIGTERM.\n";
-
-static int parse_count(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
 
 int kafka_dev_main(int argc, char **argv)
 {
@@ -62,12 +49,12 @@ int kafka_dev_main(int argc, char **argv)
         }
         i++;
         if (strcmp(a, "--brokers") == 0) {
-            if (parse_count(v, 1, 9, &brokers)) {
+            if (yq_cli_parse_long(v, 1, 9, &brokers)) {
                 fprintf(stderr, "kafka-dev: --brokers must be 1..9\n");
                 return 2;
             }
         } else if (strcmp(a, "--partitions") == 0) {
-            if (parse_count(v, 1, 256, &partitions)) {
+            if (yq_cli_parse_long(v, 1, 256, &partitions)) {
                 fprintf(stderr, "kafka-dev: --partitions must be 1..256\n");
                 return 2;
             }

@@ -25,9 +25,10 @@
 #include "rules_store.h"
 #include "web_guard.h"
 #include "web_reply.h"
-#include "yq_err.h"
-#include "yq_log.h"
 #include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_json.h"
+#include "yq_log.h"
 
 #define WEB_BACKTEST_MAX_DAYS 30
 #define WEB_BACKTEST_DEFAULT_DAYS 7
@@ -54,24 +55,10 @@ static int file_name(const char *s, char *out, size_t len)
     return 0;
 }
 
-/* Append every string of src not yet in dst (arrays of strings). */
-static int merge_strings(json_t *dst, const json_t *src)
+/* The draft's list under key (d's) gains the entries of f's it lacks. 0 or ERR_NOMEM. */
+static int merge_list(json_t *d, const json_t *f, const char *key)
 {
-    size_t i, k;
-    json_t *v, *w;
-
-    json_array_foreach(src, i, v)
-    {
-        bool seen = false;
-        json_array_foreach(dst, k, w)
-        {
-            seen = seen || json_equal(v, w);
-        }
-        if (!seen && json_array_append(dst, v) != 0) {
-            return ERR_NOMEM;
-        }
-    }
-    return 0;
+    return yq_json_array_add_distinct(json_object_get(d, key), json_object_get(f, key), false);
 }
 
 /*
@@ -126,10 +113,8 @@ static int build_draft(const struct rule_set *live, const struct rule_set *file,
             }
         }
     }
-    if (json_object_set(d, "rules", rules) != 0 ||
-        merge_strings(json_object_get(d, "groups"), json_object_get(f, "groups")) ||
-        merge_strings(json_object_get(d, "exclude"), json_object_get(f, "exclude")) ||
-        merge_strings(json_object_get(d, "places"), json_object_get(f, "places")) ||
+    if (json_object_set(d, "rules", rules) != 0 || merge_list(d, f, "groups") ||
+        merge_list(d, f, "exclude") || merge_list(d, f, "places") ||
         json_object_set_new(d, "version", json_integer(0)) ||
         json_object_set_new(d, "pushed_at", json_null()) ||
         json_object_set_new(d, "pushed_by", json_null()) ||

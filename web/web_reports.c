@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "web_reply.h"
+#include "web_text.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -29,26 +30,6 @@ static const char *scope_of(const struct web_call *call)
 static bool may_write(const struct web_call *call)
 {
     return call->p.user.role == WEB_ROLE_DUTY || call->p.user.role == WEB_ROLE_ADMIN;
-}
-
-/* A positive decimal id of n bytes of s. Returns 0 or ERR_PARSE. */
-static int parse_id(const char *s, size_t n, int64_t *out)
-{
-    int64_t v = 0;
-    if (n == 0 || n > 18) {
-        return ERR_PARSE;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return ERR_PARSE;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v <= 0) {
-        return ERR_PARSE;
-    }
-    *out = v;
-    return 0;
 }
 
 static enum MHD_Result refusal(struct web_call *call, int err, const char *why)
@@ -182,7 +163,7 @@ enum MHD_Result web_route_reports(struct web_call *call, const char *rest)
         return may_write(call) ? route_daily(call, ops) : web_reply_forbidden(call);
     }
     if (strncmp(rest, "event/", 6) == 0) {
-        if (parse_id(rest + 6, strlen(rest + 6), &id) != 0) {
+        if (web_parse_id(rest + 6, strlen(rest + 6), 18, &id) != 0) {
             return web_reply_not_found(call);
         }
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
@@ -190,7 +171,7 @@ enum MHD_Result web_route_reports(struct web_call *call, const char *rest)
         }
         return may_write(call) ? route_event(call, ops, id) : web_reply_forbidden(call);
     }
-    if (parse_id(rest, strlen(rest), &id) != 0) {
+    if (web_parse_id(rest, strlen(rest), 18, &id) != 0) {
         return web_reply_not_found(call);
     }
     return read ? route_get(call, ops, id) : web_reply_method_not_allowed(call);

@@ -20,6 +20,7 @@
 #include "web_backtest.h"
 #include "web_internal.h"
 #include "web_reply.h"
+#include "web_text.h"
 #include "web_reports.h"
 #include "web_routes.h"
 #include "web_search.h"
@@ -743,27 +744,6 @@ static const struct web_desk_ops *desk_ops(const struct web_call *call)
     return call->w->ops ? call->w->ops->desk : NULL;
 }
 
-/* A positive decimal id (at most 10^15) of n bytes at s. Returns 0 or ERR_INVALID. */
-static int parse_id(const char *s, size_t n, int64_t *out)
-{
-    int64_t v = 0;
-
-    if (n == 0 || n > 15) {
-        return ERR_INVALID;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return ERR_INVALID;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v <= 0) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Adds "now" to o (an object, borrowed) and replies 200 with it. */
 static enum MHD_Result reply_with_now(struct web_call *call, unsigned status, json_t *o)
 {
@@ -851,7 +831,7 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
     int64_t id = 0;
     int err;
 
-    if (parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), &id) != 0) {
+    if (web_parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), 15, &id) != 0) {
         return web_reply_not_found(call);
     }
     if (!slash) {
@@ -985,7 +965,7 @@ static enum MHD_Result route_silences(struct web_call *call, const char *rest)
         return reply_with_now(call, MHD_HTTP_CREATED,
                               json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)id));
     }
-    if (!slash || parse_id(rest, (size_t)(slash - rest), &id) != 0) {
+    if (!slash || web_parse_id(rest, (size_t)(slash - rest), 15, &id) != 0) {
         return web_reply_not_found(call);
     }
     if (strcmp(slash + 1, "revoke") == 0) {

@@ -25,6 +25,7 @@
 #include "archive_query.h"
 #include "rules.h"
 #include "web_reply.h"
+#include "web_text.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -722,26 +723,6 @@ static enum MHD_Result saved_rule(struct web_call *call, int64_t id)
     return out ? web_reply_json(call, MHD_HTTP_OK, out) : MHD_NO;
 }
 
-/* Parse a positive id of len bytes at s. */
-static int parse_id(const char *s, size_t len, int64_t *out)
-{
-    int64_t v = 0;
-    if (len == 0 || len > 18) {
-        return ERR_INVALID;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return ERR_INVALID;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v <= 0) {
-        return ERR_INVALID;
-    }
-    *out = v;
-    return 0;
-}
-
 static enum MHD_Result route_saved(struct web_call *call, const char *rest)
 {
     const char *slash;
@@ -760,7 +741,7 @@ static enum MHD_Result route_saved(struct web_call *call, const char *rest)
         return web_reply_method_not_allowed(call);
     }
     slash = strchr(rest, '/');
-    if (parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), &id)) {
+    if (web_parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), 18, &id)) {
         return web_reply_not_found(call);
     }
     if (!slash) {

@@ -86,3 +86,23 @@ bool web_url_linkable(const char *url)
     }
     return true;
 }
+
+int web_parse_id(const char *s, size_t n, size_t max_digits, int64_t *out)
+{
+    int64_t v = 0;
+
+    if (n == 0 || n > max_digits || max_digits > 18) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return ERR_INVALID;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0) {
+        return ERR_INVALID;
+    }
+    *out = v;
+    return 0;
+}

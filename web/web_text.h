@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Compact JSON of v with "<", ">" and "&" written as \u003c, \u003e, \u0026 (so feed text
@@ -23,5 +24,12 @@ int web_html_escape(const char *s, char *out, size_t len);
 
 /* True when url is an absolute http: or https: URL (the only links the UI makes). */
 bool web_url_linkable(const char *url);
+
+/*
+ * Parse a positive decimal id written as the n bytes at s (no sign, no NUL needed) into *out.
+ * At most max_digits digits (15 or 18 in the routes: both fit an int64_t). Returns 0, or
+ * ERR_INVALID for an empty, over-long, non-digit or zero id (*out is then unchanged).
+ */
+int web_parse_id(const char *s, size_t n, size_t max_digits, int64_t *out);
 
 #endif

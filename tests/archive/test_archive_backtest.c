@@ -19,6 +19,7 @@
 #include "archive_backtest.h"
 #include "backtest_cli.h"
 #include "capture.h"
+#include "file_fixture.h"
 #include "redis_fixture.h"
 #include "rules.h"
 #include "rules_cli.h"
@@ -76,17 +77,6 @@ static struct archive *arc;
 static struct rule_set *live, *draft;
 static struct redis_fixture rfx;
 static int rfx_state = 1;
-
-static void write_file(const char *name, const char *text)
-{
-    char path[160];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static void fill(void)
 {
@@ -158,8 +148,8 @@ static int setup(void **state)
     mkdir(path, 0755);
     snprintf(path, sizeof(path), "%s/draft", dir);
     mkdir(path, 0755);
-    write_file("live/land.yaml", live_yaml);
-    write_file("draft/land.yaml", draft_yaml);
+    file_fixture_write(dir, "live/land.yaml", live_yaml);
+    file_fixture_write(dir, "draft/land.yaml", draft_yaml);
     snprintf(path, sizeof(path), "%s/live", dir);
     if (rule_set_load_dir(path, &live, err, sizeof(err)) != 0) {
         fprintf(stderr, "live: %s\n", err);
@@ -521,14 +511,14 @@ static void test_cli_backtest_then_push(void **state)
         char cfg[320], path[160];
         snprintf(cfg, sizeof(cfg), "archive:\n  dir: %s\n  retention_days: 180\nredis:\n  port: %d\n",
                  arch, rfx.port);
-        write_file("archiver.yaml", cfg);
+        file_fixture_write(dir, "archiver.yaml", cfg);
         snprintf(path, sizeof(path), "%s/archiver.yaml", dir);
         assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--config", path,
                              "--since", "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z",
                              NULL),
                          0);
         assert_non_null(strstr(out, "扫描 10 条，草案命中 7 条，现行命中 4 条"));
-        write_file("archiver.yaml", "kafka:\n  group_id: x\n");
+        file_fixture_write(dir, "archiver.yaml", "kafka:\n  group_id: x\n");
         assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--config", path, NULL), 1);
         assert_non_null(strstr(err_out, "没有 archive.dir"));
     }

@@ -88,12 +88,31 @@ static void test_help_is_asked_not_refused(void **state)
     assert_non_null(strstr(why, "'--helpful'"));
 }
 
+static void test_numbers_in_range_only(void **state)
+{
+    (void)state;
+    long v = -7;
+
+    assert_int_equal(yq_cli_parse_long("42", 1, 256, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(yq_cli_parse_long("256", 1, 256, &v), 0);
+    assert_int_equal(v, 256);
+    assert_int_equal(yq_cli_parse_long("257", 1, 256, &v), ERR_INVALID);
+    assert_int_equal(yq_cli_parse_long("0", 1, 256, &v), ERR_INVALID);
+    assert_int_equal(yq_cli_parse_long("", 1, 256, &v), ERR_INVALID);
+    assert_int_equal(yq_cli_parse_long("12x", 1, 256, &v), ERR_INVALID);
+    assert_int_equal(yq_cli_parse_long("99999999999999999999999", 0, 0x7fffffffL, &v),
+                     ERR_INVALID);
+    assert_int_equal(v, 256); /* unchanged by the refusals */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_and_words_in_any_order),
         cmocka_unit_test(test_bad_arguments_are_named),
         cmocka_unit_test(test_help_is_asked_not_refused),
+        cmocka_unit_test(test_numbers_in_range_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_fixture.h"
 #include "yq_err.h"
 #include "yq_sentiment.h"
 
@@ -300,17 +301,6 @@ static void test_threads_share(void **state)
     }
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* An override folder replaces the lists it has; the others stay embedded. Bad lists fail. */
 static void test_override_dir(void **state)
 {
@@ -324,7 +314,7 @@ static void test_override_dir(void **state)
                      ERR_NOT_FOUND);
     assert_non_null(strstr(err, "/nonexistent/sentiment"));
 
-    write_file(dir, "positive.txt", "# only one word\n开心\t2\n");
+    file_fixture_write(dir, "positive.txt", "# only one word\n开心\t2\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), 0);
     assert_int_equal(yq_sentiment_score(s, NULL, "感谢，很开心", &r), 0);
     assert_true(fabs(r.score - 1.5 * 2) < 1e-9); /* 感谢 is gone, 很 stays embedded */
@@ -332,35 +322,35 @@ static void test_override_dir(void **state)
     assert_true(fabs(r.score - -1.0) < 1e-9);
     yq_sentiment_free(s);
 
-    write_file(dir, "positive.txt", "开心\tvery\n");
+    file_fixture_write(dir, "positive.txt", "开心\tvery\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
     assert_null(s);
     assert_non_null(strstr(err, "positive.txt line 1"));
-    write_file(dir, "positive.txt", "开心\t0\n");
+    file_fixture_write(dir, "positive.txt", "开心\t0\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
-    write_file(dir, "positive.txt", "开心\t11\n");
+    file_fixture_write(dir, "positive.txt", "开心\t11\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
-    write_file(dir, "positive.txt", "开 心\n");
+    file_fixture_write(dir, "positive.txt", "开 心\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
-    write_file(dir, "positive.txt", "开心\n\xff\n");
+    file_fixture_write(dir, "positive.txt", "开心\n\xff\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
     /* a term in two lists is refused, naming both places */
-    write_file(dir, "positive.txt", "开心\n投诉\n");
+    file_fixture_write(dir, "positive.txt", "开心\n投诉\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "投诉"));
     assert_non_null(strstr(err, "negative.txt"));
     /* only invisible characters: can never match */
-    write_file(dir, "positive.txt", "\xe2\x80\x8b\n");
+    file_fixture_write(dir, "positive.txt", "\xe2\x80\x8b\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_INVALID);
-    write_file(dir, "degree.txt", "很\n");
-    write_file(dir, "positive.txt", "开心\n");
+    file_fixture_write(dir, "degree.txt", "很\n");
+    file_fixture_write(dir, "positive.txt", "开心\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
     assert_non_null(strstr(err, "degree.txt line 1"));
-    write_file(dir, "degree.txt", "很\t1.5\n");
-    write_file(dir, "negation.txt", "不\t2\n");
+    file_fixture_write(dir, "degree.txt", "很\t1.5\n");
+    file_fixture_write(dir, "negation.txt", "不\t2\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
-    write_file(dir, "negation.txt", "不\n");
-    write_file(dir, "structure.txt", "吗\tmaybe\n");
+    file_fixture_write(dir, "negation.txt", "不\n");
+    file_fixture_write(dir, "structure.txt", "吗\tmaybe\n");
     assert_int_equal(yq_sentiment_open(dir, &s, err, sizeof(err)), ERR_PARSE);
     assert_non_null(strstr(err, "structure.txt line 1"));
 

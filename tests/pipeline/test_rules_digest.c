@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_fixture.h"
 #include "rules.h"
 #include "rules_digest.h"
 
@@ -31,17 +32,6 @@ static const char rule_b[] =
     "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n";
 
 static char dir[64];
-
-static void put(const char *name, const char *text)
-{
-    char path[160];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static void digest_of(const char *sub, char out[RULES_DIGEST_HEX_LEN + 1])
 {
@@ -68,16 +58,19 @@ static void test_digest_covers_meaning_not_layout(void **state)
         snprintf(path, sizeof(path), "%s/d%d", dir, i);
         assert_int_equal(mkdir(path, 0755), 0);
     }
-    put("d1/1.yaml", rule_a);
-    put("d1/2.yaml", rule_b);
-    put("d2/1.yaml", rule_b); /* the same content, files in the other order */
-    put("d2/2.yaml", rule_a);
-    put("d3/1.yaml", rule_a);
-    put("d3/2.yaml", "group: 征地拆迁\nexclude: [广告]\nrules:\n"
-                     "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆 | 违建}\n");
-    put("d4/1.yaml", rule_a);
-    put("d4/2.yaml", "group: 征地拆迁\nexclude: [广告, 转让]\nrules:\n"
-                     "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n");
+    file_fixture_write(dir, "d1/1.yaml", rule_a);
+    file_fixture_write(dir, "d1/2.yaml", rule_b);
+    file_fixture_write(dir, "d2/1.yaml", rule_b); /* the same content, files in the other order */
+    file_fixture_write(dir, "d2/2.yaml", rule_a);
+    file_fixture_write(dir, "d3/1.yaml", rule_a);
+    file_fixture_write(
+        dir, "d3/2.yaml",
+        "group: 征地拆迁\nexclude: [广告]\nrules:\n"
+        "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆 | 违建}\n");
+    file_fixture_write(dir, "d4/1.yaml", rule_a);
+    file_fixture_write(dir, "d4/2.yaml",
+                       "group: 征地拆迁\nexclude: [广告, 转让]\nrules:\n"
+                       "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n");
     digest_of("d1", d1);
     digest_of("d2", d2);
     digest_of("d3", d3);
