@@ -242,17 +242,32 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
 {
     *out = NULL;
     struct sq_conn *slot = NULL;
-    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
-        if (st->conns[i].month == mk) {
-            st->conns[i].used = ++st->clock;
-            *out = &st->conns[i];
-            return 0;
-        }
-    }
     char path[PATH_MAX];
     if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
         snprintf(errbuf, errlen, "archive: path too long under %s", st->dir);
         return ERR_IO;
+    }
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        struct sq_conn *c = &st->conns[i];
+        if (c->month != mk) {
+            continue;
+        }
+        struct stat sb;
+        /*
+         * A cached connection whose file was deleted or replaced (the directory removed, moved
+         * or restored from a copy) would store into a file nobody reads: close it and open the
+         * path anew (which refuses a vanished archive). Inside a put's transaction the file was
+         * checked when the transaction began.
+         */
+        if (!c->in_tx && (stat(path, &sb) != 0 || sb.st_dev != c->dev || sb.st_ino != c->ino)) {
+            LOG_WARN("archive: month file %s was removed or replaced under the writer; reopening",
+                     path);
+            conn_close(c);
+            break;
+        }
+        c->used = ++st->clock;
+        *out = c;
+        return 0;
     }
     if (!create && !path_exists(path)) {
         return 0;
@@ -301,6 +316,17 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
         }
     }
     struct sq_conn c = {.month = mk, .db = db};
+    if (err == 0) {
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            snprintf(errbuf, errlen, "archive: %s vanished while it was opened: %s", path,
+                     strerror(errno));
+            err = ERR_IO;
+        } else {
+            c.dev = sb.st_dev;
+            c.ino = sb.st_ino;
+        }
+    }
     if (err == 0) {
         err = yq_sqlite_prepare(db, sql_insert_item, &c.insert_item, path, errbuf, errlen);
     }
@@ -838,6 +864,21 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
         return err;
     }
     struct archive_put_result r = {0};
+    /*
+     * The archive must still be where it was opened: a removed or moved directory (its marker
+     * gone) fails the put, so the caller keeps its batch and commits nothing (design §8: never
+     * recreated implicitly, nothing stored where no reader looks).
+     */
+    {
+        int version = 0;
+        char why[256] = "";
+        if (read_marker(st->dir, &version, why, sizeof why) != 0) {
+            snprintf(errbuf, errlen,
+                     "archive: %s is missing or no longer an archive (%s): nothing stored", st->dir,
+                     why);
+            return ERR_IO;
+        }
+    }
     pthread_mutex_lock(&st->mu);
     for (size_t i = 0; err == 0 && i < n_items; i++) {
         const struct yq_item *it = items[i];

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -45,6 +46,8 @@ struct sq_conn {
     struct sqlite3_stmt *match_rows;
     bool in_tx;    /* a transaction of the current put is open */
     uint64_t used; /* last use, for eviction */
+    dev_t dev;     /* the file this connection opened (stat after the open): a cached connection */
+    ino_t ino;     /* whose path now names another file or none is closed, never written */
 };
 
 struct sq_state {

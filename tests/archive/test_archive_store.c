@@ -715,6 +715,51 @@ static void test_missing_directory_on_put(void **state)
     yq_item_release(&it);
 }
 
+/*
+ * The directory removed or moved under a writer that already holds the month file open (review
+ * of #14: the cached connection kept storing into the deleted file and the archiver committed
+ * the offsets): the put fails with ERR_IO and nothing lands where no reader looks; after a new
+ * `archive init` the same path takes the items again, in a new file.
+ */
+static void test_directory_removed_or_moved_after_puts(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item a, b;
+    char err[256] = "", moved[4096];
+    make_item(&a, "before", "rss", "征地补偿", "", t_nov15());
+    make_item(&b, "after", "rss", "拆迁安置", "", t_nov15() + 60);
+    const struct yq_item *pa[] = {&a}, *pb[] = {&b};
+    struct archive_put_result r;
+    struct ids ids;
+
+    assert_int_equal(archive_put(fx->a, pa, 1, NULL, 0, NULL, err, sizeof err), 0);
+    /* moved: the original path has no archive any more; the moved files are not written */
+    snprintf(moved, sizeof moved, "%s.moved", fx->dir);
+    assert_int_equal(rename(fx->dir, moved), 0);
+    assert_int_equal(archive_put(fx->a, pb, 1, NULL, 0, NULL, err, sizeof err), ERR_IO);
+    assert_non_null(strstr(err, "missing"));
+    assert_int_equal(rename(moved, fx->dir), 0);
+    /* moved back: the same file again, the put goes on and "after" is stored once */
+    memset(&r, 0, sizeof r);
+    assert_int_equal(archive_put(fx->a, pb, 1, NULL, 0, &r, err, sizeof err), 0);
+    assert_int_equal(r.items_new, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 2);
+
+    /* removed: refused, and not recreated */
+    rm_rf(fx->dir);
+    assert_int_equal(archive_put(fx->a, pb, 1, NULL, 0, NULL, err, sizeof err), ERR_IO);
+    assert_int_equal(access(fx->dir, F_OK), -1);
+    /* initialised again: a new, empty archive at the path takes the item into a new file */
+    assert_int_equal(archive_init(fx->dir, err, sizeof err), 0);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(archive_put(fx->a, pb, 1, NULL, 0, &r, err, sizeof err), 0);
+    assert_int_equal(r.items_new, 1);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), 1);
+    assert_string_equal(ids.ids[0], "after");
+    yq_item_release(&a);
+    yq_item_release(&b);
+}
+
 /* Each exact filter field of a scan. */
 static void test_scan_filters(void **state)
 {
@@ -977,6 +1022,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_month_of_archive_time, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
