@@ -203,10 +203,12 @@ static enum MHD_Result run(struct web_call *call, const char *yaml, const char *
     if (!upload) {
         return MHD_NO;
     }
+    /*
+     * The file is checked rule by rule here and compiled only as part of the draft (below): a rule
+     * file alone may rely on the live set's places (every shipped rule is local: true while
+     * places live in one file), so compiling it alone would refuse it (review of #14).
+     */
     rc = rule_set_add_yaml(upload, file, yaml, strlen(yaml), why, sizeof(why));
-    if (rc == 0) {
-        rc = rule_set_compile(upload, why, sizeof(why));
-    }
     if (rc) {
         rule_set_free(upload);
         return reply_failure(call, rc == ERR_NOMEM ? ERR_NOMEM : ERR_INVALID, why);

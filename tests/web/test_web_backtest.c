@@ -39,6 +39,7 @@ struct fx {
 
 static const char live_yaml[] =
     "group: 征地拆迁\n"
+    "places: [汉滨, 旬阳]\n"
     "rules:\n"
     "  - {id: land-01, name: 征地补偿, department: 市自然资源局, expr: \"征地 & 补偿\"}\n"
     "  - {id: noise-01, name: 施工噪音, department: 市生态环境局, expr: \"噪音 & 施工\"}\n";
@@ -256,6 +257,41 @@ static void test_report_and_record(void **state)
     json_decref(doc);
 }
 
+/*
+ * A pasted file whose rule is local: true without listing places (as every shipped rule file):
+ * the live set's places apply (review of #14: the file was compiled alone and refused).
+ */
+static void test_local_rule_uses_live_places(void **state)
+{
+    static const char local_yaml[] =
+        "group: 征地拆迁\n"
+        "rules:\n"
+        "  - {id: land-02, name: 本地征地拆迁, department: 市自然资源局, local: true,\n"
+        "     expr: \"征地 | 拆迁\"}\n";
+    struct fx *f = *state;
+    struct resp r;
+    char *body;
+    json_t *doc;
+    const json_t *rule;
+
+    need_redis(f);
+    body = body_of(local_yaml, 2);
+    post(f, "duty1", "duty-password-1", body, &r);
+    free(body);
+    if (r.status != 200) {
+        fail_msg("backtest gave %ld: %s", r.status, r.body ? r.body : "");
+    }
+    doc = json_loads(r.body, 0, NULL);
+    resp_release(&r);
+    assert_non_null(doc);
+    rule = rule_of(doc, "land-02");
+    /* w1 names 汉滨, w2 旬阳; w3 (征地 at 市信访局) names no place */
+    assert_int_equal(num(rule, "draft_hits"), 2);
+    assert_int_equal(num(rule, "gained"), 2);
+    assert_int_equal(num(rule, "lost"), 0);
+    json_decref(doc);
+}
+
 static void test_bad_input_and_roles(void **state)
 {
     struct fx *f = *state;
@@ -293,6 +329,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_and_record),
+        cmocka_unit_test(test_local_rule_uses_live_places),
         cmocka_unit_test(test_bad_input_and_roles),
     };
     int rc;
