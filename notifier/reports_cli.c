@@ -176,6 +176,11 @@ int reports_cli_main(int argc, char **argv)
         fprintf(stderr, PROG ": --day '%s' 须为 YYYY-MM-DD\n", o.day);
         return 2;
     }
+    if (o.day && briefing_day_too_old(day, now)) {
+        fprintf(stderr, PROG ": --day '%s' 早于 %d 天前，只能生成此后的日报 (too old)\n", o.day,
+                BRIEFING_MAX_PAST_DAYS);
+        return 2;
+    }
     if (strcmp(words[0], "event") == 0) {
         char *end = NULL;
         event_id = words[1] ? strtoll(words[1], &end, 10) : 0;

@@ -718,6 +718,18 @@ static void test_cli(void **state)
         assert_int_equal(run_cli(a, err, sizeof(err)), 2);
     }
     {
+        /* 366 days before 2026-12-05 is 2025-12-04: still allowed; the day before is not */
+        const char *const a[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2025-12-03", "--now", "2026-12-05T09:00:00+08:00", NULL};
+        const char *const b[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2025-12-04", "--now", "2026-12-05T09:00:00+08:00", NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "--day '2025-12-03' 早于 366 天前"));
+        assert_null(strstr(err, "尚未结束"));
+        assert_int_equal(run_cli(b, err, sizeof(err)), 0);
+        assert_non_null(strstr(err, "已生成日报 2"));
+    }
+    {
         const char *const a[] = {"reports", "event", "77", "--config", cfg, "--db", t.path, NULL};
         assert_int_equal(run_cli(a, err, sizeof(err)), 1);
         assert_non_null(strstr(err, "事件 77 不存在"));
