@@ -173,9 +173,10 @@ static void print_counts(size_t draft_hits, size_t live_hits, size_t gained, siz
 static void print_samples(const char *label, const struct backtest_sample *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char at[32];
+        char at[32], id[256], title[1024]; /* feed text: no control character is printed */
         yq_time_format_shanghai(s[i].time_s, at, sizeof(at));
-        printf("    %s %s %s  %s", label, at, s[i].item_id, s[i].title);
+        printf("    %s %s %s  %s", label, at, yq_text_printable(s[i].item_id, id, sizeof(id)),
+               yq_text_printable(s[i].title, title, sizeof(title)));
         for (size_t k = 0; k < s[i].n_terms; k++) {
             printf("%s%s", k == 0 ? "  [" : ", ", s[i].terms[k]);
         }

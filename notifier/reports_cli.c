@@ -14,6 +14,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_proc.h"
+#include "yq_text.h"
 #include "yq_time.h"
 
 #define PROG "yuqingctl reports"
@@ -125,9 +126,12 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         return 1;
     }
     for (size_t i = 0; i < n; i++) {
+        /* an event's title is feed text: no control character (tab included) is printed */
+        char by[256], title[1024];
         printf("%lld\t%s\t%s\t%s\t%s\n", (long long)v[i].id, v[i].kind,
-               yq_time_format_shanghai(v[i].created_at, t, sizeof(t)), v[i].created_by,
-               v[i].title);
+               yq_time_format_shanghai(v[i].created_at, t, sizeof(t)),
+               yq_text_printable(v[i].created_by, by, sizeof(by)),
+               yq_text_printable(v[i].title, title, sizeof(title)));
     }
     briefing_reports_free(v, n);
     return 0;
