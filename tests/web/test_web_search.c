@@ -330,6 +330,34 @@ static void test_saved_searches(void **state)
                                 "{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"evil\":\"1\"}}",
                                 NULL),
                      400);
+    /* filters are checked as GET /api/search checks its parameters; names without controls */
+    {
+        static const struct {
+            const char *body, *reason;
+        } bad[] = {
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"since\":\"garbage\"}}",
+             "since 应为日期或时间"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"limit\":\"99999\"}}",
+             "limit 应为 1 到 200 的整数"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"since\":\"2026-11-30\","
+             "\"until\":\"2026-11-01\"}}",
+             "until 应晚于 since"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"sort\":\"random\"}}",
+             "sort 只能是 time 或 heat"},
+            {"{\"name\":\"a\\nb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u001b[2Jb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u0085b\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u2028b\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u007fb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            http_request(e->port, &e->duty, "POST", "/api/search/saved", bad[i].body, NULL, &r);
+            if (r.status != 400 || !r.body || !strstr(r.body, bad[i].reason)) {
+                fail_msg("%s: %ld %s", bad[i].body, r.status, r.body ? r.body : "");
+            }
+            resp_release(&r);
+        }
+    }
     /* without the CSRF token a session cannot save */
     nocsrf = e->duty;
     nocsrf.csrf[0] = '\0';
