@@ -664,7 +664,11 @@ static enum MHD_Result saved_delete(struct web_call *call, int64_t id)
     return web_reply_no_content(call);
 }
 
-/* Append s as a YAML double-quoted scalar. */
+/*
+ * Append s as a YAML double-quoted scalar that loads back byte-identical: '"' and '\\'
+ * escaped, C0 and DEL as \\xNN, and the characters YAML reads as line breaks (U+0085,
+ * U+2028, U+2029, which a double-quoted scalar would fold) as \\N, \\L, \\P.
+ */
 static int yaml_quoted(struct yq_buf *b, const char *s)
 {
     int err = yq_buf_addc(b, '"');
@@ -676,6 +680,12 @@ static int yaml_quoted(struct yq_buf *b, const char *s)
             }
         } else if (*p < 0x20 || *p == 0x7f) {
             err = yq_buf_addf(b, "\\x%02x", *p);
+        } else if (p[0] == 0xc2 && p[1] == 0x85) {
+            err = yq_buf_add(b, "\\N", 2); /* U+0085 NEL: a YAML line break if written raw */
+            p++;
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+            err = yq_buf_add(b, p[2] == 0xa8 ? "\\L" : "\\P", 2); /* U+2028, U+2029 */
+            p += 2;
         } else {
             err = yq_buf_addc(b, (char)*p);
         }

@@ -439,6 +439,26 @@ static void test_draft_rule_quoting(void **state)
     assert_string_equal(rs->rules[0].department, "市住建局");
     rule_set_free(rs);
     free(yaml);
+
+    /* U+0085, U+2028, U+2029 (YAML line breaks) and a tab round-trip byte for byte */
+    yaml = NULL;
+    rs = rule_set_new();
+    assert_int_equal(web_search_draft_rule(8, "名称\xe2\x80\xa8二",
+                                           "\"征地\xc2\x85补偿\" | \"拆迁\xe2\x80\xa8安置\" | "
+                                           "\"a\xe2\x80\xa9\tb\"",
+                                           "市住建局", &yaml, err, sizeof(err)),
+                     0);
+    assert_non_null(strstr(yaml, "\"\\\"征地\\N补偿\\\" | \\\"拆迁\\L安置\\\" | "
+                                 "\\\"a\\P\\x09b\\\"\""));
+    assert_null(strstr(yaml, "\xe2\x80\xa8"));
+    assert_null(strstr(yaml, "\xc2\x85"));
+    assert_int_equal(rule_set_add_yaml(rs, "d.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_string_equal(rule_expr_text(rs->rules[0].expr),
+                        "\"征地\xc2\x85补偿\" | \"拆迁\xe2\x80\xa8安置\" | \"a\xe2\x80\xa9\tb\"");
+    assert_string_equal(rs->rules[0].name, "名称\xe2\x80\xa8二");
+    rule_set_free(rs);
+    free(yaml);
 }
 
 static void test_no_archive(void **state)
