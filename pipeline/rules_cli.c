@@ -325,6 +325,11 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
         live_digest[0] = '\0';
     }
     rule_set_free(live);
+    if (!live_digest[0] && !force) {
+        fprintf(stderr, "推送失败 (push failed): 无法读取线上规则集第 %" PRId64 " 版: %s\n",
+                current, err[0] ? err : "out of memory");
+        return 1;
+    }
     if (live_digest[0] && strcmp(live_digest, digest) == 0) {
         return 0;
     }
