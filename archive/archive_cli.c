@@ -12,6 +12,7 @@
 #include "archiver.h"
 #include "yq_cli.h"
 #include "yq_err.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -117,13 +118,16 @@ static int cmd_init(const char *dir)
 static int print_row(const struct archive_row *row, void *arg)
 {
     size_t *left = arg;
-    char when[32], title[TITLE_SHOWN_BYTES + 1];
+    /* feed text is printed through yq_text_printable(): no control character reaches the
+       terminal (each becomes U+FFFD, three bytes) */
+    char when[32], title[TITLE_SHOWN_BYTES + 1], shown[3 * TITLE_SHOWN_BYTES + 1], src[64],
+        id[3 * 64 + 1];
     const char *t = row->item.title ? row->item.title : "";
 
     yq_time_format_shanghai(row->time_s, when, sizeof(when));
     snprintf(title, sizeof(title), "%s", t);
     (void)yq_utf8_cut(title, TITLE_SHOWN_BYTES);
-    printf("  %s  %-7s ", when, row->item.source ? row->item.source : "");
+    printf("  %s  %-7s ", when, yq_text_printable(row->item.source, src, sizeof(src)));
     if (row->n_matches == 0) {
         printf("未命中 (no rule)  ");
     } else {
@@ -133,8 +137,8 @@ static int print_row(const struct archive_row *row, void *arg)
         }
         printf("  ");
     }
-    printf("%s%s  [%s]\n", title, strlen(t) > strlen(title) ? "…" : "",
-           row->item.id ? row->item.id : "");
+    printf("%s%s  [%s]\n", yq_text_printable(title, shown, sizeof(shown)),
+           strlen(t) > strlen(title) ? "…" : "", yq_text_printable(row->item.id, id, sizeof(id)));
     return --*left == 0 ? 1 : 0;
 }
 

@@ -173,9 +173,10 @@ static void print_counts(size_t draft_hits, size_t live_hits, size_t gained, siz
 static void print_samples(const char *label, const struct backtest_sample *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char at[32];
+        char at[32], id[256], title[1024]; /* feed text: no control character is printed */
         yq_time_format_shanghai(s[i].time_s, at, sizeof(at));
-        printf("    %s %s %s  %s", label, at, s[i].item_id, s[i].title);
+        printf("    %s %s %s  %s", label, at, yq_text_printable(s[i].item_id, id, sizeof(id)),
+               yq_text_printable(s[i].title, title, sizeof(title)));
         for (size_t k = 0; k < s[i].n_terms; k++) {
             printf("%s%s", k == 0 ? "  [" : ", ", s[i].terms[k]);
         }
@@ -299,7 +300,7 @@ int backtest_cli_main(int argc, char **argv)
     if (parse_when(o.until ? o.until : "0d", now, &bo.until_s) != 0) {
         return usage_error("--until 须为 RFC 3339 时间或 Nd/Nh，而不是 '%s'", o.until);
     }
-    if (parse_when(o.since ? o.since : DEFAULT_SINCE, bo.until_s, &bo.since_s) != 0) {
+    if (parse_when(o.since ? o.since : DEFAULT_SINCE, now, &bo.since_s) != 0) {
         return usage_error("--since 须为 RFC 3339 时间或 Nd/Nh（如 30d），而不是 '%s'", o.since);
     }
     if (bo.since_s <= 0 || bo.since_s >= bo.until_s) {
@@ -380,6 +381,12 @@ int backtest_cli_main(int argc, char **argv)
         json_decref(j);
     } else {
         print_table(&rep, o.dir, o.live);
+    }
+    if (rep.items_scanned == 0) {
+        fprintf(stderr, "时段内归档没有任何条目，回测未记录，不能据此推送 (no archived item in the "
+                        "range: the backtest is not recorded)\n");
+        rc = 1;
+        goto done;
     }
     {
         /* the record that the operator has seen this set's report (the push gate) */

@@ -1,5 +1,6 @@
 #include "yq_text.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 #include <utf8proc.h>
@@ -94,4 +95,66 @@ int yq_text_fput_padded(const char *s, size_t width, FILE *out)
         }
     }
     return 0;
+}
+
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+/* C0, DEL, C1, U+2028, U+2029. */
+static bool is_control(utf8proc_int32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
+}
+
+/* The character at s (len bytes left): its length in *adv (>= 1); false when it is a control
+ * character or an invalid byte. */
+static bool char_ok(const char *s, size_t len, size_t *adv)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &cp);
+
+    if (n <= 0) {
+        *adv = 1;
+        return false;
+    }
+    *adv = (size_t)n;
+    return !is_control(cp);
+}
+
+bool yq_text_has_control(const char *s)
+{
+    size_t len, adv;
+
+    if (!s) {
+        return false;
+    }
+    len = strlen(s);
+    for (size_t i = 0; i < len; i += adv) {
+        if (!char_ok(s + i, len - i, &adv)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *yq_text_printable(const char *s, char *buf, size_t len)
+{
+    size_t o = 0, slen, adv;
+
+    if (len == 0) {
+        return buf;
+    }
+    s = s ? s : "";
+    slen = strlen(s);
+    for (size_t i = 0; i < slen; i += adv) {
+        bool ok = char_ok(s + i, slen - i, &adv);
+        const char *piece = ok ? s + i : REPLACEMENT;
+        size_t n = ok ? adv : sizeof(REPLACEMENT) - 1;
+        if (o + n >= len) {
+            break;
+        }
+        memcpy(buf + o, piece, n);
+        o += n;
+    }
+    buf[o] = '\0';
+    return buf;
 }

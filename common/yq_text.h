@@ -7,6 +7,7 @@
 #ifndef COMMON_YQ_TEXT_H
 #define COMMON_YQ_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -36,5 +37,23 @@ char *yq_text_pad_left(const char *s, size_t width, char *buf, size_t len);
  * without a length limit. Returns 0 or ERR_IO (the stream failed).
  */
 int yq_text_fput_padded(const char *s, size_t width, FILE *out);
+
+/*
+ * Whether s (NUL-terminated, borrowed) holds a control character: C0 (U+0000..U+001F, tab and
+ * newline included), DEL, C1 (U+0080..U+009F), U+2028 or U+2029 (line and paragraph
+ * separators) — or a byte that is not valid UTF-8. For one-line names users give (a saved
+ * search's name). NULL holds none. Thread-safe.
+ */
+bool yq_text_has_control(const char *s);
+
+/*
+ * s made safe to print on a terminal: each control character as yq_text_has_control() counts
+ * them (ESC of an escape sequence included) and each invalid byte becomes U+FFFD, so feed
+ * text cannot move the cursor, recolour or retitle the operator's terminal. buf: len bytes,
+ * always NUL-terminated when len > 0; output that does not fit is truncated at a character
+ * boundary. s: borrowed; NULL is written as "". Returns buf (for use as a printf argument).
+ * Thread-safe.
+ */
+char *yq_text_printable(const char *s, char *buf, size_t len);
 
 #endif

@@ -163,6 +163,11 @@ int64_t briefing_latest_day(int64_t now, int64_t hour)
     return floor_div(now + YQ_SHANGHAI_OFFSET_S - hour * 3600, 86400);
 }
 
+bool briefing_day_too_old(int64_t day, int64_t now)
+{
+    return floor_div(now + YQ_SHANGHAI_OFFSET_S, 86400) - day > BRIEFING_MAX_PAST_DAYS;
+}
+
 int briefing_parse_day(const char *s, int64_t *day_out)
 {
     int y, m, d, n = 0;

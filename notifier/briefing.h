@@ -200,6 +200,16 @@ int64_t briefing_latest_day(int64_t now, int64_t hour);
 int briefing_parse_day(const char *s, int64_t *day_out);
 
 /*
+ * How far back a daily briefing may be asked for, in days before today (Beijing): a year and a
+ * day. Older days would store a permanent row for a period nobody reviews (and the archive and
+ * tickets of it are usually gone).
+ */
+#define BRIEFING_MAX_PAST_DAYS 366
+
+/* Whether day (Beijing day number) is more than BRIEFING_MAX_PAST_DAYS before now's Beijing day. */
+bool briefing_day_too_old(int64_t day, int64_t now);
+
+/*
  * Gather the briefing of [start, end) from store (read-only is enough; no transaction open on
  * it) as at now, with env (borrowed; NULL = defaults without sources or archive).
  * out: caller storage, released with briefing_release() whatever the result.
@@ -301,7 +311,8 @@ void briefing_report_release(struct briefing_report *r);
  * "duty") in the same transaction as the row. A second writer of the same day (another
  * notifier, a restart, a click) gets the stored row: the unique index on period_start decides.
  * store: writable. actor: "system" for the scheduler, else the user. The period must have
- * ended at now (else ERR_INVALID). created_out (may be NULL): true when this call wrote it.
+ * ended at now and day be at most BRIEFING_MAX_PAST_DAYS old (else ERR_INVALID, errbuf says
+ * which: callers check briefing_day_too_old() first to tell them apart). created_out (may be NULL): true when this call wrote it.
  * id_out: the report's id. Returns 0, ERR_INVALID, ERR_TOO_BIG, ERR_RETRY, ERR_IO, ERR_NOMEM.
  */
 int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env *env, int64_t day,

@@ -200,6 +200,10 @@ int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env 
         snprintf(errbuf, errlen, "该日报的统计时段尚未结束 (the period ends in the future)");
         return ERR_INVALID;
     }
+    if (briefing_day_too_old(day, now)) {
+        snprintf(errbuf, errlen, "the day is more than %d days ago", BRIEFING_MAX_PAST_DAYS);
+        return ERR_INVALID;
+    }
     err = daily_find(store, start, &id, errbuf, errlen);
     if (err || id > 0) {
         *id_out = id;

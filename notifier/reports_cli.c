@@ -14,6 +14,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_proc.h"
+#include "yq_text.h"
 #include "yq_time.h"
 
 #define PROG "yuqingctl reports"
@@ -125,9 +126,12 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         return 1;
     }
     for (size_t i = 0; i < n; i++) {
+        /* an event's title is feed text: no control character (tab included) is printed */
+        char by[256], title[1024];
         printf("%lld\t%s\t%s\t%s\t%s\n", (long long)v[i].id, v[i].kind,
-               yq_time_format_shanghai(v[i].created_at, t, sizeof(t)), v[i].created_by,
-               v[i].title);
+               yq_time_format_shanghai(v[i].created_at, t, sizeof(t)),
+               yq_text_printable(v[i].created_by, by, sizeof(by)),
+               yq_text_printable(v[i].title, title, sizeof(title)));
     }
     briefing_reports_free(v, n);
     return 0;
@@ -174,6 +178,11 @@ int reports_cli_main(int argc, char **argv)
     }
     if (o.day && briefing_parse_day(o.day, &day) != 0) {
         fprintf(stderr, PROG ": --day '%s' 须为 YYYY-MM-DD\n", o.day);
+        return 2;
+    }
+    if (o.day && briefing_day_too_old(day, now)) {
+        fprintf(stderr, PROG ": --day '%s' 早于 %d 天前，只能生成此后的日报 (too old)\n", o.day,
+                BRIEFING_MAX_PAST_DAYS);
         return 2;
     }
     if (strcmp(words[0], "event") == 0) {

@@ -102,6 +102,10 @@ static int ops_daily(void *ctx, const char *day, const struct web_actor *actor, 
     if (!day) {
         d = briefing_latest_day(now, cfg->hour);
     }
+    if (briefing_day_too_old(d, now)) {
+        snprintf(errbuf, errlen, "只能生成 %d 天以内的日报，该日过早", BRIEFING_MAX_PAST_DAYS);
+        return ERR_INVALID;
+    }
     pthread_mutex_lock(x->lock);
     err = briefing_daily_ensure(x->writer, env, d, actor->username, now, &id, &created, why,
                                 sizeof(why));

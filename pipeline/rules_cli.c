@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,8 +276,25 @@ static int cmd_validate(const struct cli_opts *o)
 }
 
 /*
+ * Whether the backtest record rec (the JSON summary rules_backtest_record_put stored) was made
+ * against the live set whose digest is live_digest ("" when it could not be read: never) and
+ * scanned at least one item.
+ */
+static bool record_matches_live(const char *rec, const char *live_digest)
+{
+    json_t *j = json_loads(rec, 0, NULL);
+    const char *d = json_string_value(json_object_get(j, "live_digest"));
+    json_int_t scanned = json_integer_value(json_object_get(j, "items_scanned"));
+    bool ok = live_digest[0] && d && strcmp(d, live_digest) == 0 && scanned > 0;
+
+    json_decref(j);
+    return ok;
+}
+
+/*
  * The push gate (issue #14): a set that changes the live one is pushed only when a backtest of
- * it (its digest, rules_digest.h) is recorded in Redis, or with --force. No gate for the first
+ * it (its digest, rules_digest.h) is recorded in Redis, made against the current live set (the
+ * record's live_digest) and over at least one item, or with --force. No gate for the first
  * push (no live set: there is nothing to compare with and the archive may be empty) or for the
  * live set unchanged. digest: gets rs's digest. *forced: true when pushed by --force alone.
  * Returns 0 (push), 1 (refused or Redis unreadable: said on stderr).
@@ -301,16 +319,37 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
     if (current == 0) {
         return 0;
     }
+    live_digest[0] = '\0';
     rc = rules_store_load(r, current, &live, err, sizeof(err));
-    if (rc == 0 && rule_set_digest(live, live_digest) == 0 && strcmp(live_digest, digest) == 0) {
-        rule_set_free(live);
-        return 0;
+    if (rc == 0 && rule_set_digest(live, live_digest) != 0) {
+        live_digest[0] = '\0';
     }
     rule_set_free(live);
-    rc = rules_backtest_record_get(r, digest, &rec);
-    free(rec);
-    if (rc == 0) {
+    if (!live_digest[0] && !force) {
+        fprintf(stderr, "推送失败 (push failed): 无法读取线上规则集第 %" PRId64 " 版: %s\n",
+                current, err[0] ? err : "out of memory");
+        return 1;
+    }
+    if (live_digest[0] && strcmp(live_digest, digest) == 0) {
         return 0;
+    }
+    rc = rules_backtest_record_get(r, digest, &rec);
+    if (rc == 0) {
+        bool stale = !record_matches_live(rec, live_digest);
+        free(rec);
+        if (!stale) {
+            return 0;
+        }
+        if (force) {
+            *forced = true;
+            return 0;
+        }
+        fprintf(stderr,
+                "规则集的回测基于旧的线上版本: run the backtest again "
+                "(规则集摘要 digest %.12s 的回测不是对比当前线上版本 %" PRId64 " 做的，未推送 "
+                "not pushed)\n",
+                digest, current);
+        return 1;
     }
     if (rc != ERR_NOT_FOUND) {
         fprintf(stderr, "推送失败 (push failed): 无法读取回测记录 (Redis unreachable)\n");

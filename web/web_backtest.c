@@ -148,12 +148,20 @@ static int live_set(struct web *w, struct rule_set **out, char *errbuf, size_t e
     return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
-static void record(struct web *w, const struct backtest_report *rep)
+/*
+ * Records rep for the push gate (its JSON summary carries the live set's digest, which the gate
+ * compares with the set live at push time). A report that scanned no item is not recorded: it
+ * says nothing about the draft. Returns whether it was recorded.
+ */
+static bool record(struct web *w, const struct backtest_report *rep)
 {
     char err[256] = "", *text = NULL;
     json_t *j = NULL;
     int rc = ERR_NOMEM;
 
+    if (rep->items_scanned == 0) {
+        return false;
+    }
     if (backtest_report_json(rep, false, &j) == 0 && (text = json_dumps(j, JSON_COMPACT))) {
         pthread_mutex_lock(&w->redis_lock);
         rc = rules_backtest_record_put(w->redis, rep->draft_digest, text, RULES_BACKTEST_TTL_S, err,
@@ -165,6 +173,7 @@ static void record(struct web *w, const struct backtest_report *rep)
     }
     free(text);
     json_decref(j);
+    return rc == 0;
 }
 
 /* The reply for a run that failed with err (message why). */
@@ -242,8 +251,11 @@ static enum MHD_Result run(struct web_call *call, const char *yaml, const char *
         }
     }
     if (rc == 0) {
-        record(w, &rep);
+        bool recorded = record(w, &rep);
         rc = backtest_report_json(&rep, true, &out);
+        if (rc == 0 && json_object_set_new(out, "recorded", json_boolean(recorded)) != 0) {
+            rc = ERR_NOMEM;
+        }
     }
     if (rc == 0) {
         /* the rules of the pasted file, for the page to show first */

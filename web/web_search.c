@@ -31,6 +31,7 @@
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_sqlite.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
 
@@ -106,34 +107,51 @@ static bool value_ok(const char *s)
 
 /* ------------------------------------------------------------ GET /api/search */
 
+/* Where read_params() takes a parameter from: its value, NULL when absent or empty. */
+typedef const char *(*param_fn)(void *src, const char *key);
+
+static const char *request_param(void *src, const char *key)
+{
+    return arg(src, key);
+}
+
+/* A saved search's filters object (string values; check_filters() checked the types). */
+static const char *filters_param(void *src, const char *key)
+{
+    const char *v = json_string_value(json_object_get(src, key));
+    return v && v[0] ? v : NULL;
+}
+
 /*
- * Read the request's parameters into o (filter strings borrowed from the request). Returns
- * NULL, or the reason (Chinese) for a 400.
+ * Read the parameters of src (through get) into o (filter strings borrowed from src). The one
+ * check of a search's parameters: GET /api/search's and a saved search's filters. Returns NULL,
+ * or the reason (Chinese) for a 400.
  */
-static const char *read_params(struct web_call *call, struct archive_search_opts *o, bool *csv)
+static const char *read_params_from(param_fn get, void *src, struct archive_search_opts *o,
+                                    bool *csv)
 {
     const char *v;
 
     memset(o, 0, sizeof(*o));
     *csv = false;
-    if ((v = arg(call, "since")) && parse_bound(v, false, &o->filter.since_s)) {
+    if ((v = get(src, "since")) && parse_bound(v, false, &o->filter.since_s)) {
         return "since 应为日期或时间（如 2026-11-01 或 2026-11-01T08:00:00+08:00）";
     }
-    if ((v = arg(call, "until")) && parse_bound(v, true, &o->filter.until_s)) {
+    if ((v = get(src, "until")) && parse_bound(v, true, &o->filter.until_s)) {
         return "until 应为日期或时间（如 2026-11-30 或 2026-11-30T18:00:00+08:00）";
     }
     if (o->filter.since_s && o->filter.until_s && o->filter.until_s <= o->filter.since_s) {
         return "until 应晚于 since";
     }
-    o->filter.source = arg(call, "source");
-    o->filter.source_id = arg(call, "source_id");
-    o->filter.channel = arg(call, "channel");
+    o->filter.source = get(src, "source");
+    o->filter.source_id = get(src, "source_id");
+    o->filter.channel = get(src, "channel");
     if ((o->filter.source && !value_ok(o->filter.source)) ||
         (o->filter.source_id && !value_ok(o->filter.source_id)) ||
         (o->filter.channel && !value_ok(o->filter.channel))) {
         return "来源或账号过长或不是 UTF-8";
     }
-    v = arg(call, "matched");
+    v = get(src, "matched");
     if (!v || strcmp(v, "any") == 0 || strcmp(v, "all") == 0) {
         o->filter.matched = 0;
     } else if (strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 || strcmp(v, "true") == 0) {
@@ -143,13 +161,13 @@ static const char *read_params(struct web_call *call, struct archive_search_opts
     } else {
         return "matched 只能是 yes（命中规则）、no（未命中）或 any";
     }
-    if ((v = arg(call, "sentiment")) && strcmp(v, "any") != 0) {
+    if ((v = get(src, "sentiment")) && strcmp(v, "any") != 0) {
         if (yq_sentiment_parse(v, &o->filter.sentiment) != 0) {
             return "sentiment 只能是 positive、neutral 或 negative";
         }
         o->filter.has_sentiment = true;
     }
-    v = arg(call, "sort");
+    v = get(src, "sort");
     if (!v || strcmp(v, "time") == 0) {
         o->sort = ARCHIVE_SORT_TIME;
     } else if (strcmp(v, "heat") == 0) {
@@ -157,21 +175,26 @@ static const char *read_params(struct web_call *call, struct archive_search_opts
     } else {
         return "sort 只能是 time 或 heat";
     }
-    if ((v = arg(call, "offset")) && parse_size(v, ARCHIVE_SEARCH_MAX_OFFSET, &o->offset)) {
+    if ((v = get(src, "offset")) && parse_size(v, ARCHIVE_SEARCH_MAX_OFFSET, &o->offset)) {
         return "offset 应为 0 到 100000 的整数";
     }
     o->limit = ARCHIVE_SEARCH_DEFAULT_LIMIT;
-    if ((v = arg(call, "limit")) &&
+    if ((v = get(src, "limit")) &&
         (parse_size(v, ARCHIVE_SEARCH_MAX_LIMIT, &o->limit) || o->limit == 0)) {
         return "limit 应为 1 到 200 的整数";
     }
-    v = arg(call, "format");
+    v = get(src, "format");
     if (v && strcmp(v, "csv") == 0) {
         *csv = true;
     } else if (v && strcmp(v, "json") != 0) {
         return "format 只能是 json 或 csv";
     }
     return NULL;
+}
+
+static const char *read_params(struct web_call *call, struct archive_search_opts *o, bool *csv)
+{
+    return read_params_from(request_param, call, o, csv);
 }
 
 /* Roles: a liaison's forced filter. Returns false when the caller may not search at all. */
@@ -429,10 +452,15 @@ static enum MHD_Result saved_list(struct web_call *call)
     return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "saved", arr));
 }
 
-/* Check a saved search's filters object (string values of known keys only). */
+/*
+ * Check a saved search's filters object: string values of known keys only, each as GET
+ * /api/search checks it. Returns NULL or the reason (Chinese) for a 400.
+ */
 static const char *check_filters(const json_t *f)
 {
+    struct archive_search_opts o;
     const char *key;
+    bool csv;
     json_t *v;
     json_object_foreach((json_t *)f, key, v)
     {
@@ -447,7 +475,8 @@ static const char *check_filters(const json_t *f)
             return "filters 的值应为字符串";
         }
     }
-    return NULL;
+    /* the values as GET /api/search would read them, so that the saved search opens */
+    return read_params_from(filters_param, (void *)f, &o, &csv);
 }
 
 static enum MHD_Result saved_create(struct web_call *call)
@@ -473,6 +502,8 @@ static enum MHD_Result saved_create(struct web_call *call)
         !yq_utf8_valid(name, strlen(name), &badpos) ||
         yq_utf8_count_cp(name, strlen(name)) > SAVED_NAME_MAX_CP) {
         bad = "检索名称应为 1 到 64 个字";
+    } else if (yq_text_has_control(name)) {
+        bad = "检索名称不能含控制字符（换行、制表符等）";
     } else if (filters && !json_is_object(filters)) {
         bad = "filters 应为对象";
     } else if (filters) {
@@ -633,7 +664,11 @@ static enum MHD_Result saved_delete(struct web_call *call, int64_t id)
     return web_reply_no_content(call);
 }
 
-/* Append s as a YAML double-quoted scalar. */
+/*
+ * Append s as a YAML double-quoted scalar that loads back byte-identical: '"' and '\\'
+ * escaped, C0 and DEL as \\xNN, and the characters YAML reads as line breaks (U+0085,
+ * U+2028, U+2029, which a double-quoted scalar would fold) as \\N, \\L, \\P.
+ */
 static int yaml_quoted(struct yq_buf *b, const char *s)
 {
     int err = yq_buf_addc(b, '"');
@@ -645,6 +680,12 @@ static int yaml_quoted(struct yq_buf *b, const char *s)
             }
         } else if (*p < 0x20 || *p == 0x7f) {
             err = yq_buf_addf(b, "\\x%02x", *p);
+        } else if (p[0] == 0xc2 && p[1] == 0x85) {
+            err = yq_buf_add(b, "\\N", 2); /* U+0085 NEL: a YAML line break if written raw */
+            p++;
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+            err = yq_buf_add(b, p[2] == 0xa8 ? "\\L" : "\\P", 2); /* U+2028, U+2029 */
+            p += 2;
         } else {
             err = yq_buf_addc(b, (char)*p);
         }

@@ -460,6 +460,11 @@ static void test_cli_usage_errors(void **state)
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
                          "2026-11-15T00:00:00Z", "--until", "2026-11-14T00:00:00Z", NULL),
                      2);
+    /* Nd counts back from now, not from --until: reversed, a usage error */
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "1d", "--until", "2000-01-01T00:00:00Z", NULL),
+                     2);
+    assert_non_null(strstr(err_out, "时间范围为空"));
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", "--help", NULL), 0);
     assert_non_null(strstr(out, "usage: yuqingctl rules backtest DIR"));
 }
@@ -493,6 +498,15 @@ static void test_cli_backtest_then_push(void **state)
                          "--redis", addr, NULL),
                      1);
 
+    /* a range with no archived item: not recorded, exit 1, and the push is still refused */
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "2020-01-01T00:00:00Z", "--until", "2020-01-01T00:00:01Z", "--redis",
+                         addr, NULL),
+                     1);
+    assert_non_null(strstr(err_out, "时段内归档没有任何条目，回测未记录"));
+    assert_int_equal(run(rules_cli_main, "rules", "push", d, "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, "规则集未经回测"));
+
     /* JSON against the live set in Redis (version 1) */
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
                          "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z", "--json",
@@ -523,13 +537,26 @@ static void test_cli_backtest_then_push(void **state)
         assert_non_null(strstr(err_out, "没有 archive.dir"));
     }
 
+    /* a report made against another live set (here --live DIR = the draft itself) replaces the
+       record and does not unlock the push: the gate wants the set live now */
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z", "--live", d,
+                         "--redis", addr, NULL),
+                     0);
+    assert_int_equal(run(rules_cli_main, "rules", "push", d, "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, "规则集的回测基于旧的线上版本: run the backtest again"));
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z", "--redis",
+                         addr, NULL),
+                     0);
+
     /* now the push goes through */
     assert_int_equal(run(rules_cli_main, "rules", "push", d, "--redis", addr, NULL), 0);
     assert_non_null(strstr(out, "已推送规则集第 2 版（2 条规则）"));
 
     /* the table, with --live DIR: land-01 against the old live rules */
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
-                         "11d", "--until", "2026-11-15T16:00:00Z", "--live", l, "--redis", addr,
+                         "2026-11-04T16:00:00Z", "--until", "2026-11-15T16:00:00Z", "--live", l, "--redis", addr,
                          "--samples", "1", "--threads", "1", NULL),
                      0);
     assert_non_null(strstr(out, "规则             名称                     草案命中  现行命中"

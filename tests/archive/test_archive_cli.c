@@ -60,16 +60,17 @@ static void fill(void)
     char json[1024], err[512] = "", *alert;
     size_t alen = 0;
     static const struct {
-        const char *id, *published;
+        const char *id, *published, *title;
     } rows[] = {
-        {"rss:new-1", "2026-11-29T08:00:00Z"},
-        {"rss:new-2", "2026-11-29T09:00:00Z"},
-        {"rss:old-1", "2025-01-10T08:00:00Z"},
+        {"rss:new-1", "2026-11-29T08:00:00Z", "安康市汉江水位上涨"},
+        /* a title with a terminal escape (OSC "set title", BEL) and a C1 NEL */
+        {"rss:new-2", "2026-11-29T09:00:00Z", "汉江\\u001b]0;x\\u0007水位\\u0085上涨"},
+        {"rss:old-1", "2025-01-10T08:00:00Z", "安康市汉江水位上涨"},
     };
 
     assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
     for (size_t i = 0; i < 3; i++) {
-        size_t len = fix_item_json(json, sizeof(json), rows[i].id, "安康市汉江水位上涨");
+        size_t len = fix_item_json(json, sizeof(json), rows[i].id, rows[i].title);
         char *p = strstr(json, "2026-11-29T08:00:00Z"); /* published_at of the fixture */
         assert_non_null(p);
         memcpy(p, rows[i].published, strlen(rows[i].published));
@@ -124,9 +125,11 @@ static void init_status_prune(void **state)
     {
         const char *present[] = {"条目 (items) 3", "命中 (matched) 1", "未命中 (unmatched) 2",
                                  "2026-11", "2025-01", "rss:new-2", "rss:new-1",
-                                 "命中 (matched) land-01", "未命中 (no rule)"};
-        const char *absent[] = {"rss:old-1"}; /* --recent 2: the two newest only */
-        test_expect_text("archive status", out, present, 9, absent, 1);
+                                 "命中 (matched) land-01", "未命中 (no rule)",
+                                 "汉江\xEF\xBF\xBD]0;x\xEF\xBF\xBD水位\xEF\xBF\xBD上涨  [rss:new-2]"};
+        /* --recent 2: the two newest only; no control character reaches the terminal */
+        const char *absent[] = {"rss:old-1", "\x1b", "\x07", "\xC2\x85"};
+        test_expect_text("archive status", out, present, 10, absent, 4);
     }
     assert_int_equal(cli(5, json), 0);
     {

@@ -35,11 +35,40 @@ static void test_pad_to_display_width(void **state)
     assert_string_equal(yq_text_pad("ab", 4, buf, 1), "");
 }
 
+/* Feed text printed by the CLI: controls and invalid bytes become U+FFFD (issue #14). */
+static void test_printable_and_controls(void **state)
+{
+    char buf[64];
+    (void)state;
+    assert_string_equal(yq_text_printable("征地补偿 ok", buf, sizeof(buf)), "征地补偿 ok");
+    assert_string_equal(yq_text_printable("a\x1b[2Jb\tc\x7f", buf, sizeof(buf)),
+                        "a\xef\xbf\xbd[2Jb\xef\xbf\xbd" "c\xef\xbf\xbd");
+    /* C1 (U+0085, U+009B CSI), U+2028, U+2029, an invalid byte */
+    assert_string_equal(yq_text_printable("x\xc2\x85\xc2\x9b" "y\xe2\x80\xa8\xe2\x80\xa9\xff", buf,
+                                          sizeof(buf)),
+                        "x\xef\xbf\xbd\xef\xbf\xbdy\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    assert_string_equal(yq_text_printable(NULL, buf, sizeof(buf)), "");
+    /* cut at a character boundary: 4 bytes hold one 3-byte character */
+    assert_string_equal(yq_text_printable("安康", buf, 5), "安");
+    assert_string_equal(yq_text_printable("\x01", buf, 3), "");
+
+    assert_false(yq_text_has_control(NULL));
+    assert_false(yq_text_has_control("汉滨区 舆情 2026"));
+    assert_true(yq_text_has_control("a\nb"));
+    assert_true(yq_text_has_control("a\x7f"));
+    assert_true(yq_text_has_control("a\xc2\x80"));
+    assert_true(yq_text_has_control("a\xe2\x80\xa8"));
+    assert_true(yq_text_has_control("a\xe2\x80\xa9"));
+    assert_true(yq_text_has_control("a\xff"));
+    assert_false(yq_text_has_control("a\xc2\xa0")); /* U+00A0 is not a control */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width_counts_columns_not_bytes),
         cmocka_unit_test(test_pad_to_display_width),
+        cmocka_unit_test(test_printable_and_controls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

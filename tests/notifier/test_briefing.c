@@ -718,6 +718,44 @@ static void test_cli(void **state)
         assert_int_equal(run_cli(a, err, sizeof(err)), 2);
     }
     {
+        /* 366 days before 2026-12-05 is 2025-12-04: still allowed; the day before is not */
+        const char *const a[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2025-12-03", "--now", "2026-12-05T09:00:00+08:00", NULL};
+        const char *const b[] = {"reports", "daily", "--config", cfg, "--db", t.path, "--day",
+                                 "2025-12-04", "--now", "2026-12-05T09:00:00+08:00", NULL};
+        assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "--day '2025-12-03' 早于 366 天前"));
+        assert_null(strstr(err, "尚未结束"));
+        assert_int_equal(run_cli(b, err, sizeof(err)), 0);
+        assert_non_null(strstr(err, "已生成日报 2"));
+    }
+    {
+        /* reports list prints titles and names without their control characters */
+        const char *const a[] = {"reports", "list", "--config", cfg, "--db", t.path, NULL};
+        char listed[4096] = "", path[] = "/tmp/yq-brief-cli-out-XXXXXX";
+        int fd = mkstemp(path), saved;
+        sqlite3 *db = NULL;
+
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db,
+                                      "INSERT INTO reports (kind, period_start, period_end, title, "
+                                      "html, created_by, created_at) VALUES ('daily', 100, 200, "
+                                      "'舆情' || char(27) || '[2J日报' || char(133), '<p></p>', "
+                                      "'张' || char(9) || '三', 1764900000)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+        saved = capture_begin(STDOUT_FILENO, path);
+        assert_int_equal(run_cli(a, err, sizeof(err)), 0);
+        capture_end(STDOUT_FILENO, saved, path, listed, sizeof(listed));
+        unlink(path);
+        assert_non_null(strstr(listed, "\t张\xEF\xBF\xBD三\t舆情\xEF\xBF\xBD[2J日报\xEF\xBF\xBD\n"));
+        assert_null(strstr(listed, "\x1b"));
+        assert_null(strstr(listed, "\xC2\x85"));
+    }
+    {
         const char *const a[] = {"reports", "event", "77", "--config", cfg, "--db", t.path, NULL};
         assert_int_equal(run_cli(a, err, sizeof(err)), 1);
         assert_non_null(strstr(err, "事件 77 不存在"));

@@ -20,6 +20,7 @@
 #include "rules.h"
 #include "rules_cli.h"
 #include "rules_digest.h"
+#include "rules_store.h"
 #include "yq_redis.h"
 #include "yq_banned.h"
 
@@ -405,6 +406,7 @@ static void test_issue_14_push_needs_backtest(void **state)
         "     expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"}\n"
         "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: \"强拆 | 违建\"}\n";
     char g1[128], g2[128], addr[64], want[512], digest[RULES_DIGEST_HEX_LEN + 1], e[256];
+    char live_digest[RULES_DIGEST_HEX_LEN + 1], rec[256];
     struct rule_set *rs = NULL;
     struct yq_redis_cfg rc_cfg = {.host = "127.0.0.1", .connect_timeout_ms = 2000,
                                   .command_timeout_ms = 2000};
@@ -443,9 +445,23 @@ static void test_issue_14_push_needs_backtest(void **state)
     assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 0);
     assert_null(strstr(out, "    4 "));
 
-    /* the report recorded (as `rules backtest` does): pushed */
-    assert_int_equal(rules_backtest_record_put(r, digest, "{\"draft_hits\":0}", 60, e, sizeof(e)),
-                     0);
+    /* a report made against another live set (an older version): refused */
+    assert_int_equal(rules_store_load(r, 0, &rs, e, sizeof(e)), 0);
+    assert_int_equal(rule_set_digest(rs, live_digest), 0);
+    rule_set_free(rs);
+    snprintf(rec, sizeof(rec), "{\"live_digest\":\"%064d\",\"items_scanned\":5}", 0);
+    assert_int_equal(rules_backtest_record_put(r, digest, rec, 60, e, sizeof(e)), 0);
+    assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 1);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err_out, "规则集的回测基于旧的线上版本: run the backtest again"));
+    /* against the live set but over no item: refused */
+    snprintf(rec, sizeof(rec), "{\"live_digest\":\"%s\",\"items_scanned\":0}", live_digest);
+    assert_int_equal(rules_backtest_record_put(r, digest, rec, 60, e, sizeof(e)), 0);
+    assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, "规则集的回测基于旧的线上版本"));
+    /* the report recorded against the current live set (as `rules backtest` does): pushed */
+    snprintf(rec, sizeof(rec), "{\"live_digest\":\"%s\",\"items_scanned\":5}", live_digest);
+    assert_int_equal(rules_backtest_record_put(r, digest, rec, 60, e, sizeof(e)), 0);
     assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 0);
     assert_string_equal(out, "已推送规则集第 4 版（2 条规则）\n");
     /* the live set unchanged needs no backtest */

@@ -219,6 +219,7 @@ static void test_report_and_record(void **state)
     assert_int_equal(num(doc, "items_scanned"), 5);
     assert_int_equal(num(doc, "live_version"), 1);
     assert_int_equal(num(doc, "since_days"), 2);
+    assert_true(json_is_true(json_object_get(doc, "recorded")));
     assert_int_equal(json_array_size(json_object_get(doc, "file_rules")), 2);
     assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "file_rules"), 1)),
                         "water-01");

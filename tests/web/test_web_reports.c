@@ -191,6 +191,7 @@ static void test_daily_and_list(void **state)
     struct client duty, liaison;
     struct resp r;
     json_t *v, *row;
+    char *text;
     int64_t id;
     char path[64];
 
@@ -221,7 +222,20 @@ static void test_daily_and_list(void **state)
                      1);
     /* bad and future days */
     json_decref(post(f, &duty, "/api/reports/daily", "{\"day\":\"2026-13-01\"}", 400));
-    json_decref(post(f, &duty, "/api/reports/daily", "{\"day\":\"2999-01-01\"}", 400));
+    v = post(f, &duty, "/api/reports/daily", "{\"day\":\"2999-01-01\"}", 400);
+    text = json_dumps(v, 0);
+    assert_non_null(strstr(text, "尚未结束"));
+    free(text);
+    json_decref(v);
+    /* a day more than 366 days ago: its own reason, and no row */
+    v = post(f, &duty, "/api/reports/daily", "{\"day\":\"1970-01-02\"}", 400);
+    text = json_dumps(v, 0);
+    assert_non_null(strstr(text, "只能生成 366 天以内的日报，该日过早"));
+    assert_null(strstr(text, "尚未结束"));
+    free(text);
+    json_decref(v);
+    assert_int_equal(count_sql(f, "SELECT count(*) FROM reports WHERE period_start < 86400 * 365"),
+                     0);
     json_decref(post(f, &duty, "/api/reports/daily", "{\"day\":20261120}", 400));
     /* the HTML, with the web's headers */
     http_request(test_server_port(f->srv), &duty, "GET", path, NULL, NULL, &r);

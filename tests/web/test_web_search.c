@@ -330,6 +330,34 @@ static void test_saved_searches(void **state)
                                 "{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"evil\":\"1\"}}",
                                 NULL),
                      400);
+    /* filters are checked as GET /api/search checks its parameters; names without controls */
+    {
+        static const struct {
+            const char *body, *reason;
+        } bad[] = {
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"since\":\"garbage\"}}",
+             "since 应为日期或时间"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"limit\":\"99999\"}}",
+             "limit 应为 1 到 200 的整数"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"since\":\"2026-11-30\","
+             "\"until\":\"2026-11-01\"}}",
+             "until 应晚于 since"},
+            {"{\"name\":\"x\",\"query\":\"征地\",\"filters\":{\"sort\":\"random\"}}",
+             "sort 只能是 time 或 heat"},
+            {"{\"name\":\"a\\nb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u001b[2Jb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u0085b\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u2028b\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+            {"{\"name\":\"a\\u007fb\",\"query\":\"征地\"}", "检索名称不能含控制字符"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            http_request(e->port, &e->duty, "POST", "/api/search/saved", bad[i].body, NULL, &r);
+            if (r.status != 400 || !r.body || !strstr(r.body, bad[i].reason)) {
+                fail_msg("%s: %ld %s", bad[i].body, r.status, r.body ? r.body : "");
+            }
+            resp_release(&r);
+        }
+    }
     /* without the CSRF token a session cannot save */
     nocsrf = e->duty;
     nocsrf.csrf[0] = '\0';
@@ -409,6 +437,26 @@ static void test_draft_rule_quoting(void **state)
     assert_string_equal(rs->rules[0].name, "名称: \"引号\" # 非注释");
     assert_string_equal(rule_expr_text(rs->rules[0].expr), "\"a: b\" | c\\d");
     assert_string_equal(rs->rules[0].department, "市住建局");
+    rule_set_free(rs);
+    free(yaml);
+
+    /* U+0085, U+2028, U+2029 (YAML line breaks) and a tab round-trip byte for byte */
+    yaml = NULL;
+    rs = rule_set_new();
+    assert_int_equal(web_search_draft_rule(8, "名称\xe2\x80\xa8二",
+                                           "\"征地\xc2\x85补偿\" | \"拆迁\xe2\x80\xa8安置\" | "
+                                           "\"a\xe2\x80\xa9\tb\"",
+                                           "市住建局", &yaml, err, sizeof(err)),
+                     0);
+    assert_non_null(strstr(yaml, "\"\\\"征地\\N补偿\\\" | \\\"拆迁\\L安置\\\" | "
+                                 "\\\"a\\P\\x09b\\\"\""));
+    assert_null(strstr(yaml, "\xe2\x80\xa8"));
+    assert_null(strstr(yaml, "\xc2\x85"));
+    assert_int_equal(rule_set_add_yaml(rs, "d.yaml", yaml, strlen(yaml), err, sizeof(err)), 0);
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_string_equal(rule_expr_text(rs->rules[0].expr),
+                        "\"征地\xc2\x85补偿\" | \"拆迁\xe2\x80\xa8安置\" | \"a\xe2\x80\xa9\tb\"");
+    assert_string_equal(rs->rules[0].name, "名称\xe2\x80\xa8二");
     rule_set_free(rs);
     free(yaml);
 }
