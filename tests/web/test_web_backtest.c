@@ -196,18 +196,13 @@ static json_int_t num(const json_t *o, const char *k)
     return json_integer_value(json_object_get(o, k));
 }
 
-static void test_report_and_record(void **state)
+/* POST the rule file yaml with since_days days as the duty officer: the 200 answer's JSON (new). */
+static json_t *backtest_as_duty(struct fx *f, const char *yaml, json_int_t days)
 {
-    struct fx *f = *state;
     struct resp r;
-    char *body;
+    char *body = body_of(yaml, days);
     json_t *doc;
-    const json_t *land, *water, *noise, *lost;
-    struct yq_redis *rd;
-    char *rec = NULL;
 
-    need_redis(f);
-    body = body_of(file_yaml, 2);
     post(f, "duty1", "duty-password-1", body, &r);
     free(body);
     if (r.status != 200) {
@@ -216,6 +211,19 @@ static void test_report_and_record(void **state)
     doc = json_loads(r.body, 0, NULL);
     resp_release(&r);
     assert_non_null(doc);
+    return doc;
+}
+
+static void test_report_and_record(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc;
+    const json_t *land, *water, *noise, *lost;
+    struct yq_redis *rd;
+    char *rec = NULL;
+
+    need_redis(f);
+    doc = backtest_as_duty(f, file_yaml, 2);
     assert_int_equal(num(doc, "items_scanned"), 5);
     assert_int_equal(num(doc, "live_version"), 1);
     assert_int_equal(num(doc, "since_days"), 2);
@@ -270,21 +278,11 @@ static void test_local_rule_uses_live_places(void **state)
         "  - {id: land-02, name: 本地征地拆迁, department: 市自然资源局, local: true,\n"
         "     expr: \"征地 | 拆迁\"}\n";
     struct fx *f = *state;
-    struct resp r;
-    char *body;
     json_t *doc;
     const json_t *rule;
 
     need_redis(f);
-    body = body_of(local_yaml, 2);
-    post(f, "duty1", "duty-password-1", body, &r);
-    free(body);
-    if (r.status != 200) {
-        fail_msg("backtest gave %ld: %s", r.status, r.body ? r.body : "");
-    }
-    doc = json_loads(r.body, 0, NULL);
-    resp_release(&r);
-    assert_non_null(doc);
+    doc = backtest_as_duty(f, local_yaml, 2);
     rule = rule_of(doc, "land-02");
     /* w1 names 汉滨, w2 旬阳; w3 (征地 at 市信访局) names no place */
     assert_int_equal(num(rule, "draft_hits"), 2);
