@@ -30,6 +30,9 @@ function backtestTable(r) {
       `${fmtTime(r.since)} 至 ${fmtTime(r.until)}（北京时间），扫描 ${r.items_scanned} 条；` +
       `对比现行规则集${r.live_version ? `第 ${r.live_version} 版` : '（尚无）'}；` +
       `合计 草案命中 ${t.draft_hits}，现行命中 ${t.live_hits}，新增 ${t.gained}，减少 ${t.lost}，事件 ${t.events}。`),
+    r.recorded === false
+      ? el('p', { class: 'error' }, '本次回测未扫描到任何条目，未记录：推送前请在有归档数据的时段重新回测。')
+      : null,
     el('div', { class: 'scroll' }, el('table', { class: 'backtest' },
       el('thead', {}, el('tr', {}, ['规则', '编号', '草案命中', '现行命中', '新增', '减少', '事件', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, shown.map((x) => el('tr', { 'data-rule': x.rule_id },
