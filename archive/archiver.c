@@ -278,20 +278,10 @@ struct archiver *archiver_new(const struct archiver_cfg *cfg, const struct archi
             return NULL;
         }
     }
-    if (cfg->archive.metrics.address && cfg->archive.metrics.address[0]) {
-        a->http = yq_metrics_http_start(cfg->archive.metrics.address,
-                                        (int)cfg->archive.metrics.port, errbuf, errlen);
-        if (!a->http) {
-            archiver_free(a);
-            return NULL;
-        }
-        a->kafka_probe = yq_kafka_probe_start(&cfg->kafka, PROBE_MS, errbuf, errlen);
-        if (!a->kafka_probe) {
-            archiver_free(a);
-            return NULL;
-        }
-        LOG_INFO("metrics listening address=%s port=%d", cfg->archive.metrics.address,
-                 yq_metrics_http_port(a->http));
+    if (yq_health_endpoint_start(&cfg->archive.metrics, &cfg->kafka, PROBE_MS, &a->http,
+                                 &a->kafka_probe, errbuf, errlen) != 0) {
+        archiver_free(a);
+        return NULL;
     }
     return a;
 }

@@ -237,24 +237,15 @@ int main(int argc, char **argv)
         return 1;
     }
     yq_proc_install_signals();
-    if (cfg.collector.metrics.address && cfg.collector.metrics.address[0]) {
-        metrics = yq_metrics_http_start(cfg.collector.metrics.address,
-                                       (int)cfg.collector.metrics.port, errbuf, sizeof(errbuf));
-        if (!metrics) {
-            LOG_ERR("start-up failed: %s", errbuf);
-            code = 1;
-            goto done;
-        }
-        LOG_INFO("metrics listening address=%s port=%d", cfg.collector.metrics.address,
-                 yq_metrics_http_port(metrics));
+    /* /metrics, /healthz and Kafka's state for them (docs/operations.md) */
+    if (yq_health_endpoint_start(&cfg.collector.metrics, &cfg.kafka, KAFKA_PROBE_EVERY_MS,
+                                 &metrics, &kprobe, errbuf, sizeof(errbuf)) != 0) {
+        LOG_ERR("start-up failed: %s", errbuf);
+        code = 1;
+        goto done;
+    }
+    if (metrics) {
         popts.metrics = metrics;
-        /* Kafka's state for /healthz and /metrics (docs/operations.md) */
-        kprobe = yq_kafka_probe_start(&cfg.kafka, KAFKA_PROBE_EVERY_MS, errbuf, sizeof(errbuf));
-        if (!kprobe) {
-            LOG_ERR("start-up failed: %s", errbuf);
-            code = 1;
-            goto done;
-        }
         popts.kafka_state = yq_kafka_probe_state_cb;
         popts.kafka_state_arg = kprobe;
     }

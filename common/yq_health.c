@@ -203,3 +203,28 @@ void yq_kafka_probe_stop(struct yq_kafka_probe *p)
     rd_kafka_destroy(p->rk);
     free(p);
 }
+
+int yq_health_endpoint_start(const struct yq_metrics_http_cfg *metrics,
+                             const struct yq_kafka_cfg *kafka, int64_t probe_every_ms,
+                             struct yq_metrics_http **http, struct yq_kafka_probe **probe,
+                             char *errbuf, size_t errlen)
+{
+    *http = NULL;
+    *probe = NULL;
+    if (!metrics->address || !metrics->address[0]) {
+        return 0;
+    }
+    *http = yq_metrics_http_start(metrics->address, (int)metrics->port, errbuf, errlen);
+    if (!*http) {
+        return ERR_IO;
+    }
+    *probe = yq_kafka_probe_start(kafka, probe_every_ms, errbuf, errlen);
+    if (!*probe) {
+        yq_metrics_http_stop(*http);
+        *http = NULL;
+        return ERR_NOMEM;
+    }
+    LOG_INFO("metrics listening address=%s port=%d", metrics->address,
+             yq_metrics_http_port(*http));
+    return 0;
+}

@@ -72,4 +72,21 @@ int yq_kafka_probe_state_cb(void *arg);
 /* Stop the thread (within one probe timeout) and free the probe. NULL is a no-op. */
 void yq_kafka_probe_stop(struct yq_kafka_probe *p);
 
+struct yq_metrics_http;
+struct yq_metrics_http_cfg;
+
+/*
+ * The monitoring endpoint every stage starts the same way: when metrics->address is not empty,
+ * GET /metrics and /healthz on metrics->address:port (common/yq_metrics_http.h; port 0 = any, the
+ * one taken is logged) and a Kafka probe of kafka every probe_every_ms for /healthz; with an
+ * empty address neither (both outputs NULL, 0 returned). metrics, kafka: borrowed.
+ * *http, *probe: new (yq_metrics_http_stop(), yq_kafka_probe_stop()), or NULL. On failure
+ * nothing is left running. Returns 0 or ERR_IO (the port is in use, the address is bad),
+ * ERR_NOMEM, with one line in errbuf.
+ */
+int yq_health_endpoint_start(const struct yq_metrics_http_cfg *metrics,
+                             const struct yq_kafka_cfg *kafka, int64_t probe_every_ms,
+                             struct yq_metrics_http **http, struct yq_kafka_probe **probe,
+                             char *errbuf, size_t errlen);
+
 #endif

@@ -83,20 +83,10 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
         matcher_free(m);
         return NULL;
     }
-    if (cfg->matcher.metrics.address && cfg->matcher.metrics.address[0]) {
-        m->http = yq_metrics_http_start(cfg->matcher.metrics.address,
-                                        (int)cfg->matcher.metrics.port, errbuf, errlen);
-        if (!m->http) {
-            matcher_free(m);
-            return NULL;
-        }
-        m->kafka_probe = yq_kafka_probe_start(&cfg->kafka, STATUS_PROBE_MS, errbuf, errlen);
-        if (!m->kafka_probe) {
-            matcher_free(m);
-            return NULL;
-        }
-        LOG_INFO("metrics listening address=%s port=%d", cfg->matcher.metrics.address,
-                 yq_metrics_http_port(m->http));
+    if (yq_health_endpoint_start(&cfg->matcher.metrics, &cfg->kafka, STATUS_PROBE_MS, &m->http,
+                                 &m->kafka_probe, errbuf, errlen) != 0) {
+        matcher_free(m);
+        return NULL;
     }
     return m;
 }
