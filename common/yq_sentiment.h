@@ -30,7 +30,8 @@
  *   neutral between.
  *
  * Thread-safety: a struct yq_sentiment is read-only after yq_sentiment_open(); any number of
- * threads may call yq_sentiment_score() on it at once (each call has its own scratch).
+ * threads may call yq_sentiment_score() on it at once (each thread keeps its own scratch,
+ * freed when the thread ends).
  */
 #ifndef COMMON_YQ_SENTIMENT_H
 #define COMMON_YQ_SENTIMENT_H
