@@ -6,12 +6,14 @@
 #include "archive.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_time.h"
 
 /* The backends, tried in order; the first whose accepts() says yes serves the location. */
 static const struct archive_backend_ops *const backends[] = {
@@ -273,4 +275,16 @@ int archive_stats(struct archive *a, json_t **out, char *errbuf, size_t errlen)
     }
     *out = NULL;
     return a->ops->stats(a->state, out, ERRBUF(errbuf, errlen, tmp), ERRLEN(errbuf, errlen, tmp));
+}
+
+bool archive_month_expired(int64_t y, unsigned m, int64_t now_s, int64_t retention_days)
+{
+    int64_t ny = m == 12 ? y + 1 : y;
+    unsigned nm = m == 12 ? 1 : m + 1;
+    int64_t end_s = yq_time_days_from_civil(ny, nm, 1) * 86400 - YQ_SHANGHAI_OFFSET_S;
+
+    if (retention_days < 0 || retention_days > (INT64_MAX / 2) / 86400 || now_s < end_s) {
+        return false;
+    }
+    return now_s - end_s > retention_days * 86400;
 }

@@ -203,6 +203,13 @@ int archive_get(struct archive *a, const char *item_id, struct archive_row *out,
                 size_t errlen);
 
 /*
+ * The retention rule, the one both archive_prune() and `yuqingctl archive prune --dry-run` apply:
+ * whether Beijing-time month y-m (1..12) ended more than retention_days (>= 0) before now_s
+ * (seconds UTC). A month that ended exactly retention_days ago is kept.
+ */
+bool archive_month_expired(int64_t y, unsigned m, int64_t now_s, int64_t retention_days);
+
+/*
  * Retention: remove every month file whose month ended more than retention_days before now_s
  * (seconds UTC). *n_removed (may be NULL): files removed. Read-only handles: ERR_BAD_STATE.
  * Returns 0, ERR_BAD_STATE, ERR_IO.

@@ -252,15 +252,6 @@ static int cmd_status(const struct archive_cli_opts *o)
     return rc;
 }
 
-bool archive_cli_month_expired(int64_t y, unsigned m, int64_t now_s, int64_t retention_days)
-{
-    int64_t ny = m == 12 ? y + 1 : y;
-    unsigned nm = m == 12 ? 1 : m + 1;
-    int64_t end_s = yq_time_days_from_civil(ny, nm, 1) * 86400 - YQ_SHANGHAI_OFFSET_S;
-
-    return now_s - end_s > retention_days * 86400;
-}
-
 /* --dry-run: the months of the archive's stats that retention would remove. */
 static int prune_dry_run(struct archive *a, int64_t now_s, int64_t retention)
 {
@@ -276,7 +267,7 @@ static int prune_dry_run(struct archive *a, int64_t now_s, int64_t retention)
         const char *month = json_string_value(json_object_get(m, "month"));
         int y = 0, mo = 0;
         if (month && sscanf(month, "%4d-%2d", &y, &mo) == 2 && mo >= 1 && mo <= 12 &&
-            archive_cli_month_expired(y, (unsigned)mo, now_s, retention)) {
+            archive_month_expired(y, (unsigned)mo, now_s, retention)) {
             printf("would remove month %s items %" JSON_INTEGER_FORMAT " bytes %" JSON_INTEGER_FORMAT
                    "\n", month, json_integer_value(json_object_get(m, "items")),
                    json_integer_value(json_object_get(m, "bytes")));

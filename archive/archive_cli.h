@@ -27,12 +27,4 @@
 /* Run "archive" with argv[0] = "archive". Returns the process exit code. */
 int archive_cli_main(int argc, char **argv);
 
-/*
- * Whether the month file of month (year y, month m 1..12, Beijing time) is removed by
- * retention at now_s (seconds UTC): its month ended (the next month's first day 00:00 Beijing
- * time) more than retention_days days before now_s. The rule archive_prune() applies,
- * for `archive prune --dry-run`.
- */
-bool archive_cli_month_expired(int64_t y, unsigned m, int64_t now_s, int64_t retention_days);
-
 #endif

@@ -936,9 +936,12 @@ static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *
     pthread_mutex_lock(&st->mu);
     for (size_t k = 0; err == 0 && k < n; k++) {
         int64_t mk = months[k];
-        int64_t end_s = archive_sq_month_start(mk + 1);
-        if (retention_days > (INT64_MAX / 2) / SQ_DAY_S || now_s < end_s ||
-            now_s - end_s <= retention_days * SQ_DAY_S) {
+        int64_t y = mk / 12, m = mk % 12;
+        if (m < 0) {
+            m += 12;
+            y--;
+        }
+        if (!archive_month_expired(y, (unsigned)m + 1, now_s, retention_days)) {
             continue;
         }
         for (size_t i = 0; i < SQ_CACHE_MAX; i++) {

@@ -180,13 +180,13 @@ static void month_expiry(void **state)
     (void)state;
     /* November 2026 ends 2026-11-30T16:00:00Z (Beijing midnight) */
     assert_int_equal(yq_time_parse_iso("2026-12-01T16:00:00Z", &t, NULL), 0);
-    assert_false(archive_cli_month_expired(2026, 11, t, 1)); /* exactly one day: kept */
-    assert_true(archive_cli_month_expired(2026, 11, t + 1, 1));
-    assert_false(archive_cli_month_expired(2026, 12, t, 1));
+    assert_false(archive_month_expired(2026, 11, t, 1)); /* exactly one day: kept */
+    assert_true(archive_month_expired(2026, 11, t + 1, 1));
+    assert_false(archive_month_expired(2026, 12, t, 1));
     /* December rolls into the next year */
     assert_int_equal(yq_time_parse_iso("2027-01-01T16:00:00Z", &t, NULL), 0);
-    assert_false(archive_cli_month_expired(2026, 12, t, 1));
-    assert_true(archive_cli_month_expired(2026, 12, t + 1, 1));
+    assert_false(archive_month_expired(2026, 12, t, 1));
+    assert_true(archive_month_expired(2026, 12, t + 1, 1));
 }
 
 int main(void)
