@@ -86,6 +86,10 @@ const struct cfg_key source_cfg_keys[] = {
      "the government's own account or site: items carry \"official\": true and never open "
      "a ticket by themselves (answers, not 舆情)",
      NULL},
+    {"response_channel", CFG_STRING, NULL, 0, 0, SOFF(response_channel),
+     "official sources: the 回应 channel the source stands for (政务微博 | 政务微信 | 网站 | "
+     "权威发布); default from the kind: weibo_* 政务微博, wechat_feed 政务微信, rss 网站",
+     NULL},
     {"local", CFG_BOOL, "false", 0, 0, SOFF(local),
      "a local source: items carry \"local\": true, so rules marked local need no place name",
      NULL},
@@ -101,6 +105,20 @@ const struct cfg_key source_cfg_keys[] = {
      "Weibo: at most this many pages per poll (since_id paging)", NULL},
     {"headers", CFG_EXTERNAL, NULL, 0, 0, 0,
      "extra request headers, a mapping of name: value; values never logged", NULL},
+    {"watch_terms", CFG_EXTERNAL, NULL, 0, 0, 0,
+     "weibo_hot: a list of terms; an entry containing one is alerted on even without a rule",
+     NULL},
+    {"rise_rank", CFG_INT, "10", 0, 50, SOFF(rise_rank),
+     "weibo_hot: an entry that rises to this rank or better is produced again (trigger "
+     "\"rose\"); 0 = off", NULL},
+    {"quiet_factor", CFG_INT, "4", 0, 1000, SOFF(quiet_factor),
+     "blind spots: a source is quiet after this many of its usual intervals between new items "
+     "without one (learnt from its own history); 0 = off", NULL},
+    {"quiet_min", CFG_MS, "1h", 0, 31536000000, SOFF(quiet_min_ms),
+     "blind spots: a source is never quiet before this long without a new item", NULL},
+    {"blind_after_failures", CFG_INT, "3", 1, 1000, SOFF(blind_after_failures),
+     "blind spots: consecutive failed polls that open a \"failing\" window (dated from the "
+     "first failure); a login wall opens a \"walled\" window at once", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -122,6 +140,7 @@ static const struct {
     {"wechat_feed", SOURCE_WECHAT_FEED, true},
     {"weibo_user", SOURCE_WEIBO_USER, false},
     {"weibo_search", SOURCE_WEIBO_SEARCH, false},
+    {"weibo_hot", SOURCE_WEIBO_HOT, false},
     {NULL, 0, false},
 };
 
@@ -170,9 +189,36 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
                  "'url'", file, line, s->id);
         return ERR_INVALID;
     }
+    if (s->kind_id == SOURCE_WEIBO_HOT) {
+        /* the weibo_hot kind's ops come with issue #15's hot-search watcher */
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': kind weibo_hot is not built yet", file,
+                 line, s->id);
+        return ERR_INVALID;
+    }
     if (s->feed && !s->url) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line, s->id);
         return ERR_INVALID;
+    }
+    if (s->response_channel && !s->official) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': response_channel needs official: true",
+                 file, line, s->id);
+        return ERR_INVALID;
+    }
+    if (s->response_channel && strcmp(s->response_channel, "政务微博") != 0 &&
+        strcmp(s->response_channel, "政务微信") != 0 && strcmp(s->response_channel, "网站") != 0 &&
+        strcmp(s->response_channel, "权威发布") != 0) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': response_channel must be 政务微博, "
+                 "政务微信, 网站 or 权威发布", file, line, s->id);
+        return ERR_INVALID;
+    }
+    if (s->official && !s->response_channel) {
+        const char *ch = s->kind_id == SOURCE_WECHAT_FEED ? "政务微信"
+                         : s->feed                         ? "网站"
+                                                           : "政务微博";
+        if (!(s->response_channel = strdup(ch))) {
+            snprintf(errbuf, errlen, "out of memory");
+            return ERR_NOMEM;
+        }
     }
     if (s->official && (!s->department || !s->department[0])) {
         /* issue #15 routes a detected response to the department that runs the account */
@@ -490,6 +536,10 @@ void collector_config_release(struct collector_config *cfg)
             free(s->headers[h].value);
         }
         free(s->headers);
+        for (size_t w = 0; w < s->n_watch_terms; w++) {
+            free(s->watch_terms[w]);
+        }
+        free(s->watch_terms);
         cfg_release(source_cfg_keys, s);
     }
     free(cfg->sources);

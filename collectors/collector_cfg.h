@@ -27,6 +27,7 @@ enum source_kind {
     SOURCE_WECHAT_FEED,  /* a WeChat bridge (RSSHub, WeWe RSS, ...) serving RSS/Atom */
     SOURCE_WEIBO_USER,   /* m.weibo.cn user timeline, containerid 107603<uid> */
     SOURCE_WEIBO_SEARCH, /* m.weibo.cn keyword search, containerid 100103type=1&q=<query> */
+    SOURCE_WEIBO_HOT,    /* Weibo's hot-search list (热搜榜, issue #15): ranks per poll */
 };
 
 /* Longest accepted header name and value, in bytes. */
@@ -47,6 +48,10 @@ struct source_cfg {
     int64_t interval_ms;
     char *department;   /* the source's department (required when official); NULL when absent */
     bool official;      /* the government's own account (issue #11): items carry "official" */
+    char *response_channel; /* official sources (issue #15): the 回应 channel the source stands
+                               for, "政务微博", "政务微信", "网站" or "权威发布"; when absent,
+                               derived from the kind (weibo_* 政务微博, wechat_feed 政务微信,
+                               rss 网站); NULL for sources that are not official */
     bool local;         /* a local source (issue #11): items carry "local", local rules need
                            no place name in them */
     bool enabled;
@@ -55,6 +60,15 @@ struct source_cfg {
     char *uid;          /* weibo_user: numeric uid */
     char *query;        /* weibo_search: keyword(s) */
     int64_t max_pages;  /* Weibo: pages read per poll (since_id paging) */
+    char **watch_terms; /* weibo_hot (issue #15): n_watch_terms terms whose entries are marked
+                           hot.watched (an alert even without a rule); owned */
+    size_t n_watch_terms;
+    int64_t rise_rank;  /* weibo_hot: an entry rising to this rank or better is produced again
+                           (trigger "rose"); 0 = off */
+    int64_t quiet_factor;  /* blind spots (issue #15): quiet after this many usual intervals
+                              between new items without one; 0 = off */
+    int64_t quiet_min_ms;  /* ... and never before this long without a new item */
+    int64_t blind_after_failures; /* consecutive failed polls that open a "failing" window */
     struct source_header *headers; /* n_headers extra request headers, owned */
     size_t n_headers;
     enum source_kind kind_id; /* parsed from kind */

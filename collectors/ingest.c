@@ -65,6 +65,9 @@ static int produce(const struct ingest_ctx *ctx, const struct yq_item *item, con
         if (!marked.department && ctx->src->department && ctx->src->department[0]) {
             marked.department = ctx->src->department;
         }
+        if (!marked.response_channel && ctx->src->official) {
+            marked.response_channel = ctx->src->response_channel; /* issue #15 */
+        }
     }
     marked.backlog = marked.backlog || ctx->backlog;
     err = encode_fitting(&marked, &json, &json_len);

@@ -247,6 +247,12 @@ json_t *yq_item_to_json(const struct yq_item *item)
     if (item->department) {
         rc |= set_str(obj, "department", item->department);
     }
+    if (item->response_channel) {
+        rc |= set_str(obj, "response_channel", item->response_channel);
+    }
+    if (item->hot) {
+        rc |= json_object_set(obj, "hot", item->hot);
+    }
     if (item->backlog) {
         rc |= json_object_set_new(obj, "backlog", json_true());
     }
@@ -322,8 +328,19 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
         (err = get_str(obj, "author", false, &item->author, errbuf, errlen)) ||
         (err = get_str(obj, "region", false, &item->region, errbuf, errlen)) ||
         (err = get_str(obj, "reply_to", false, &item->reply_to, errbuf, errlen)) ||
-        (err = get_str(obj, "department", false, &item->department, errbuf, errlen))) {
+        (err = get_str(obj, "department", false, &item->department, errbuf, errlen)) ||
+        (err = get_str(obj, "response_channel", false, &item->response_channel, errbuf,
+                       errlen))) {
         goto fail;
+    }
+    v = json_object_get(obj, "hot");
+    if (v && !json_is_object(v)) {
+        snprintf(errbuf, errlen, "item field 'hot' must be an object");
+        err = ERR_PARSE;
+        goto fail;
+    }
+    if (v) {
+        item->hot = json_incref((json_t *)v);
     }
     v = json_object_get(obj, "published_at");
     if (json_is_string(v)) {
@@ -422,6 +439,8 @@ void yq_item_release(struct yq_item *item)
     free(item->region);
     free(item->reply_to);
     free(item->department);
+    free(item->response_channel);
+    json_decref(item->hot);
     memset(item, 0, sizeof(*item));
 }
 
@@ -443,18 +462,23 @@ int yq_item_copy(struct yq_item *dst, const struct yq_item *src)
         dup_field(&dst->url, src->url) || dup_field(&dst->title, src->title) ||
         dup_field(&dst->text, src->text) || dup_field(&dst->author, src->author) ||
         dup_field(&dst->region, src->region) || dup_field(&dst->reply_to, src->reply_to) ||
-        dup_field(&dst->department, src->department)) {
+        dup_field(&dst->department, src->department) ||
+        dup_field(&dst->response_channel, src->response_channel) ||
+        (src->hot && !(dst->hot = json_deep_copy(src->hot)))) {
         /* fields after the failing one still alias src: clear them before releasing */
-        char **fields[] = {&dst->id,   &dst->source, &dst->source_id, &dst->channel,
-                           &dst->url,  &dst->title,  &dst->text,      &dst->author,
-                           &dst->region, &dst->reply_to, &dst->department};
-        char *const srcs[] = {src->id,   src->source, src->source_id, src->channel,
-                              src->url,  src->title,  src->text,      src->author,
-                              src->region, src->reply_to, src->department};
+        char **fields[] = {&dst->id,     &dst->source,   &dst->source_id,  &dst->channel,
+                           &dst->url,    &dst->title,    &dst->text,       &dst->author,
+                           &dst->region, &dst->reply_to, &dst->department, &dst->response_channel};
+        char *const srcs[] = {src->id,     src->source,   src->source_id,  src->channel,
+                              src->url,    src->title,    src->text,       src->author,
+                              src->region, src->reply_to, src->department, src->response_channel};
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             if (*fields[i] == srcs[i]) {
                 *fields[i] = NULL;
             }
+        }
+        if (dst->hot == src->hot) {
+            dst->hot = NULL;
         }
         yq_item_release(dst);
         return ERR_NOMEM;

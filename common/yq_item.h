@@ -62,10 +62,13 @@ struct yq_item_metrics {
  * NULL strings are written as "" except region and reply_to, which are omitted.
  */
 struct yq_item {
-    char *id;        /* "rss:<sha1 hex>", "weibo:<mid>", "wx:<biz>:<mid>:<idx>", "wxs:<token>";
+    char *id;        /* "rss:<sha1 hex>", "weibo:<mid>", "wx:<biz>:<mid>:<idx>", "wxs:<token>",
+                      * "wbhot:<sha1 hex of the term>:<entered_at>:<trigger>" (a hot-search
+                      * entry, issue #15: entered_at UTC seconds it came on the list, trigger
+                      * "entered" or "rose<N>" when it rose to rank N or better);
                       * rss: sha1 of a URL/URN/tag guid alone, of a short guid with its link's
                       * origin (issue #10, feed_item_id(), docs/collectors.md) */
-    char *source;    /* "rss", "weibo", "wechat" */
+    char *source;    /* "rss", "weibo", "wechat", "weibo_hot" */
     char *source_id; /* the id of the source in sources.yaml */
     char *channel;   /* site, account or 公众号 name */
     char *url;       /* canonical absolute URL */
@@ -96,6 +99,17 @@ struct yq_item {
                          in its items; written as "local": true only when set */
     char *department; /* the source's department (department:), e.g. the office that runs an
                          official account; written as "department" only when non-NULL */
+    char *response_channel; /* official items (issue #15): the response channel the source
+                               stands for: "政务微博", "政务微信", "网站" or "权威发布"
+                               (ticket_responses.channel); written only when non-NULL */
+    json_t *hot;      /* a hot-search entry (source "weibo_hot", issue #15), owned reference:
+                         {"board":"realtime","rank":N (1-based; 0 pinned, no rank),
+                          "heat":N (absent when unknown),"badge":"新|热|沸|爆" (absent when
+                          none),"trigger":"entered"|"rose","entered_at":RFC 3339,
+                          "rise_rank":N (the configured rank it rose past, trigger "rose"),
+                          "watched":["term",...] (the source's watched terms in the entry;
+                          absent when none)}; NULL for every other item. Written as "hot"
+                         only when non-NULL; decoded only when an object (else ERR_PARSE) */
     bool backlog;     /* fetched in the source's first successful poll (issue #11): what the
                          source already held before the office watched it, not news of this
                          poll. An item without a publication time and so marked opens no

@@ -20,6 +20,8 @@ const struct cfg_key yq_kafka_cfg_keys[] = {
      NULL},
     {"alerts_topic", CFG_STRING, "yuqing.alerts", 0, 0, KOFF(alerts_topic), "topic of alerts",
      NULL},
+    {"sources_topic", CFG_STRING, "yuqing.sources", 0, 0, KOFF(sources_topic),
+     "topic of source events: blind windows opened and closed (issue #15)", NULL},
     {"group_id", CFG_STRING, NULL, 0, 0, KOFF(group_id), "consumer group of this process",
      NULL},
     {"flush_timeout_ms", CFG_MS, "10000", 100, 600000, KOFF(flush_timeout_ms),

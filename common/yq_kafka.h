@@ -24,6 +24,7 @@ struct yq_kafka_cfg {
     char *bootstrap_servers; /* "host:port[,host:port]" */
     char *items_topic;       /* default "yuqing.items" */
     char *alerts_topic;      /* default "yuqing.alerts" */
+    char *sources_topic;     /* default "yuqing.sources": blind windows (yq_source_event.h) */
     char *group_id;          /* consumer group of this process */
     int64_t flush_timeout_ms;
     int64_t fetch_wait_max_ms;

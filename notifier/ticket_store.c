@@ -469,6 +469,81 @@ static const struct yq_sqlite_migration migrations[] = {
      "CREATE INDEX reports_event ON reports (event_id, created_at);"
      "CREATE INDEX reports_created ON reports (kind, created_at);",
      NULL},
+    /*
+     * Issue #15 (docs/responses.md, docs/collectors.md 监测盲区). official_posts: every item
+     * of an official source (the government's own 政务微博, 政务微信, website, 权威发布),
+     * matched or not, kept for response detection (text bounded; simhash as 16 hex digits,
+     * '' when the item had too few features). response_proposals: an official post scored as
+     * being about a ticket's event (the three parts of the score kept), proposed as its 回应
+     * until a liaison or the duty officer confirms it (response_id: the ticket_responses row
+     * it became; a response is "detected" when a confirmed proposal names it) or rejects it;
+     * one row per ticket and post. event_items.simhash: the
+     * SimHash the matcher computed for each item (the alert's "simhash"). source_blind_windows:
+     * the intervals a source was failing, walled, stale, quiet or unpolled
+     * (yq_source_event.h), named by (source_id, reason, started_at); ended_at NULL while open.
+     */
+    {11, "official posts, proposed responses, source blind windows",
+     "CREATE TABLE official_posts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  item_id TEXT NOT NULL UNIQUE,"
+     "  source_id TEXT NOT NULL,"
+     "  department TEXT NOT NULL,"
+     "  response_channel TEXT NOT NULL CHECK (response_channel IN ('权威发布','政务微博',"
+     "    '政务微信','网站')),"
+     "  channel TEXT NOT NULL DEFAULT '',"
+     "  url TEXT NOT NULL DEFAULT '',"
+     "  title TEXT NOT NULL DEFAULT '',"
+     "  text TEXT NOT NULL DEFAULT '',"
+     "  simhash TEXT NOT NULL DEFAULT '',"
+     "  published_at INTEGER,"
+     "  fetched_at INTEGER NOT NULL,"
+     "  received_at INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX official_posts_department ON official_posts (department, received_at);"
+     "CREATE INDEX official_posts_received ON official_posts (received_at);"
+     "CREATE TABLE response_proposals ("
+     "  id INTEGER PRIMARY KEY,"
+     "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+     "  post_id INTEGER NOT NULL REFERENCES official_posts (id),"
+     "  score REAL NOT NULL,"
+     "  score_terms REAL NOT NULL DEFAULT 0,"
+     "  score_simhash REAL NOT NULL DEFAULT 0,"
+     "  score_title REAL NOT NULL DEFAULT 0,"
+     "  simhash_distance INTEGER,"
+     "  terms TEXT NOT NULL DEFAULT '[]',"
+     "  state TEXT NOT NULL DEFAULT 'proposed' CHECK (state IN ('proposed','confirmed',"
+     "    'rejected')),"
+     "  proposed_at INTEGER NOT NULL,"
+     "  decided_at INTEGER,"
+     "  decided_by TEXT NOT NULL DEFAULT '',"
+     "  decided_note TEXT NOT NULL DEFAULT '',"
+     "  auto INTEGER NOT NULL DEFAULT 0,"
+     "  response_id INTEGER REFERENCES ticket_responses (id),"
+     "  UNIQUE (ticket_id, post_id)"
+     ");"
+     "CREATE INDEX response_proposals_ticket ON response_proposals (ticket_id, state);"
+     "ALTER TABLE event_items ADD COLUMN simhash TEXT NOT NULL DEFAULT '';"
+     "CREATE TABLE source_blind_windows ("
+     "  id INTEGER PRIMARY KEY,"
+     "  source_id TEXT NOT NULL,"
+     "  source_name TEXT NOT NULL DEFAULT '',"
+     "  source_kind TEXT NOT NULL DEFAULT '',"
+     "  department TEXT NOT NULL DEFAULT '',"
+     "  reason TEXT NOT NULL CHECK (reason IN ('failing','walled','stale','quiet',"
+     "    'unpolled')),"
+     "  detail TEXT NOT NULL DEFAULT '',"
+     "  renew TEXT NOT NULL DEFAULT '',"
+     "  started_at INTEGER NOT NULL,"
+     "  ended_at INTEGER,"
+     "  opened_at INTEGER NOT NULL,"
+     "  closed_at INTEGER,"
+     "  CHECK (ended_at IS NULL OR ended_at >= started_at),"
+     "  UNIQUE (source_id, reason, started_at)"
+     ");"
+     "CREATE INDEX source_blind_windows_time ON source_blind_windows (started_at, ended_at);"
+     "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "
+     "  WHERE ended_at IS NULL;",
+     NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -634,11 +634,12 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
      * (issue #10), 5 and 6 the table held_items (issue #11), 7 indexes and 8 the web accounts'
      * tables (issue #12); the statistics read none of them. 9 adds the 研判 inbox (issue #13):
      * its events are read for the 研判 figures. 10 adds saved searches and reports (issue #14),
-     * which the statistics do not read.
+     * which the statistics do not read. 11 adds official posts, proposed responses and the
+     * sources' blind windows (issue #15).
      */
-    if (!err && (version < 1 || version > 10)) {
+    if (!err && (version < 1 || version > 11)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 10)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 11)",
                  version);
         err = ERR_BAD_STATE;
     }

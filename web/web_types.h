@@ -146,6 +146,8 @@ struct web_report_ops {
  * Detail adds "items":[{"item_id","source","source_id","channel","url","title","author",
  *   "excerpt","published_at","rules","terms"}] and "log":[{"at","actor","action","note"}].
  */
+struct web_source_ops;
+
 struct web_ticket_ops {
     /* Tickets matching q, most urgent first. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM. */
     int (*list)(void *ctx, const struct web_ticket_query *q, json_t **out);
@@ -186,6 +188,8 @@ struct web_ticket_ops {
     const struct web_desk_ops *desk;
     /* Briefings and 专报 (issue #14). NULL: /api/reports answers 503. */
     const struct web_report_ops *reports;
+    /* Sources' blind windows (issue #15, 监测盲区). NULL: the sources page shows none. */
+    const struct web_source_ops *sources;
 };
 
 #endif
