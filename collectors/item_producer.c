@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "source_outbox.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -47,6 +48,7 @@ struct item_producer {
     const char *last_error;       /* rd_kafka_err2str() of the last refused send, static */
     struct item_producer_leftovers left;
     uint64_t rejected_total;      /* items Kafka refused for good (settled, not retried) */
+    struct source_outbox *outbox; /* source events (issue #15) on the same handle */
 };
 
 static size_t bucket_of(const char *id)
@@ -169,6 +171,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     struct flight *f = msg->_private;
 
     (void)rk;
+    if (p->outbox && source_outbox_on_delivery(p->outbox, msg)) {
+        return; /* a source event's report */
+    }
     if (!f) {
         return;
     }
@@ -249,6 +254,12 @@ struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct s
         item_producer_free(p);
         return NULL;
     }
+    p->outbox = source_outbox_new(p->rk, cfg->sources_topic, store);
+    if (!p->outbox) {
+        snprintf(errbuf, errlen, "out of memory");
+        item_producer_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -261,6 +272,7 @@ void item_producer_free(struct item_producer *p)
     if (p->rk) {
         rd_kafka_destroy(p->rk); /* may still call on_delivery for purged messages */
     }
+    source_outbox_free(p->outbox);
     for (size_t b = 0; b < INFLIGHT_BUCKETS; b++) {
         while (p->buckets[b]) {
             drop(p, p->buckets[b]);
@@ -466,9 +478,15 @@ static void retry_marks(struct item_producer *p, bool force)
     }
 }
 
+struct source_outbox *item_producer_outbox(struct item_producer *p)
+{
+    return p->outbox;
+}
+
 void item_producer_poll(struct item_producer *p, int timeout_ms)
 {
     rd_kafka_poll(p->rk, timeout_ms);
+    source_outbox_poll(p->outbox, yq_time_mono_ms());
     retry_marks(p, false);
     settle_replay(p);
 }
@@ -509,6 +527,7 @@ int item_producer_flush(struct item_producer *p, int64_t timeout_ms,
     }
     rd_kafka_poll(p->rk, 0);
     settle_replay(p);
+    source_outbox_close(p->outbox);
     if (p->left.lost) {
         err = ERR_RETRY;
     }

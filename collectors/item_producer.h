@@ -12,6 +12,8 @@
  * (the file is renamed to <spool>.replay and removed once every replayed message was
  * delivered or spooled anew). Without a spool file, or when writing it fails, the leftovers
  * are counted as lost and flush returns ERR_RETRY: never silent.
+ *
+ * The same handle also produces the collector's source events (issue #15, source_outbox.h).
  */
 #ifndef YQ_ITEM_PRODUCER_H
 #define YQ_ITEM_PRODUCER_H
@@ -95,6 +97,13 @@ const char *item_producer_last_error(const struct item_producer *p);
  * or no file: 0.
  */
 int item_producer_replay_spool(struct item_producer *p);
+
+/*
+ * The producer's source-event outbox (issue #15, source_outbox.h): blind windows go to
+ * kafka.sources_topic through the same librdkafka handle; their delivery reports are served
+ * by item_producer_poll(), their retries too. Borrowed; lives as long as p.
+ */
+struct source_outbox *item_producer_outbox(struct item_producer *p);
 
 /* Serve delivery reports (rd_kafka_poll with timeout_ms) and retry pending seen-marks. */
 void item_producer_poll(struct item_producer *p, int timeout_ms);

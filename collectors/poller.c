@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "yq_metrics_http.h"
 #include "poller_internal.h"
+#include "source_outbox.h"
 #include "source_run.h"
 #include "source_kind.h"
 #include "yq_err.h"
@@ -807,7 +808,7 @@ static int64_t source_items_last_seen(const struct source_run *r)
 
 static int64_t source_stale(const struct source_run *r)
 {
-    return r->stale.stale;
+    return r->blind.stale.stale;
 }
 
 static int64_t source_produced(const struct source_run *r)
@@ -835,6 +836,39 @@ static int source_samples(struct yq_buf *b, const char *name, const struct sourc
             err = yq_metrics_http_sample(b, name, l, 2, 1);
         } else if (by_state && r->state_counts[s]) {
             err = yq_metrics_http_sample(b, name, l, 2, (int64_t)r->state_counts[s]);
+        }
+    }
+    return err;
+}
+
+/*
+ * The blind windows (issue #15) per source and reason: open now (0/1; unpolled is found
+ * closed, so always 0) and windows opened since the start.
+ */
+static int blind_families(const struct poller *p, struct yq_buf *b)
+{
+    static const struct {
+        const char *name, *type, *help;
+        bool opened;
+    } bf[] = {
+        {"yuqing_source_blind", "gauge", "1 while a blind window of the reason is open", false},
+        {"yuqing_source_blind_windows_opened_total", "counter",
+         "blind windows opened since the start (unpolled ones are found already closed)", true},
+    };
+    int err = 0;
+
+    for (size_t f = 0; f < sizeof(bf) / sizeof(bf[0]) && !err; f++) {
+        err = yq_metrics_http_family(b, bf[f].name, bf[f].type, bf[f].help);
+        for (size_t i = 0; i < p->n_runs && !err; i++) {
+            const struct source_run *r = &p->runs[i];
+            for (int k = 0; k < YQ_BLIND_REASON_COUNT && !err; k++) {
+                struct yq_metrics_http_label l[2] = {
+                    {"source_id", r->cfg->id},
+                    {"reason", yq_blind_reason_name((enum yq_blind_reason)k)}};
+                err = yq_metrics_http_sample(b, bf[f].name, l, 2,
+                                             bf[f].opened ? r->blind_opened[k]
+                                                          : (int64_t)r->blind.win[k].open);
+            }
         }
     }
     return err;
@@ -875,6 +909,12 @@ int poller_render_metrics(const struct poller *p, struct yq_buf *b)
         {"yuqing_collector_body_memory_budget_bytes", "gauge",
          "collector.body_memory_bytes in effect",
          (int64_t)__atomic_load_n(&p->worker.mem_budget, __ATOMIC_RELAXED), false},
+        {"yuqing_collector_source_events_pending", "gauge",
+         "source events (blind windows) produced or waiting for a retry, not yet delivered",
+         (int64_t)source_outbox_pending(item_producer_outbox(p->producer)), false},
+        {"yuqing_collector_source_events_lost_total", "counter",
+         "source events neither delivered nor kept in redis (logged)",
+         (int64_t)source_outbox_lost(item_producer_outbox(p->producer)), false},
     };
     /* the per-source families: value(run) with a source label, or by state (value NULL) */
     static const struct {
@@ -919,7 +959,7 @@ int poller_render_metrics(const struct poller *p, struct yq_buf *b)
             err = source_samples(b, fams[f].name, &p->runs[i], fams[f].value, fams[f].by_state);
         }
     }
-    return err;
+    return err ? err : blind_families(p, b);
 }
 
 /*

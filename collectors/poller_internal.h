@@ -16,6 +16,7 @@
 #include "yq_buf.h"
 #include "ingest.h"
 #include "poller.h"
+#include "source_blind.h"
 #include "source_health.h"
 #include "source_state.h"
 #include "source_kind.h"
@@ -88,7 +89,9 @@ struct source_run {
     /* health, for Redis and /metrics */
     enum source_state state;
     bool state_reported;         /* an alert was raised for the current failure state */
-    struct staleness stale;
+    struct source_blind blind;   /* blind windows and staleness (source_blind.h) */
+    bool blind_loaded;           /* blind read from Redis (once per start) */
+    int64_t blind_opened[YQ_BLIND_REASON_COUNT]; /* windows opened since start, by reason */
     int64_t last_success;        /* UTC seconds, 0 = never */
     long last_status;
     int64_t items_last_seen;

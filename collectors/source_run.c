@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source_outbox.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -130,6 +131,167 @@ static void publish_identity(struct source_run *r)
     store_health_set(r->p->store, r->cfg->id, "kind", r->cfg->kind ? r->cfg->kind : "rss");
 }
 
+/*
+ * Blind windows (issue #15, source_blind.h): the tracker of r follows every poll attempt; its
+ * changes become one log line each, a source event on kafka.sources_topic (source_outbox.h)
+ * and the health hash's blind fields.
+ */
+
+/* A login wall: Weibo's auth_required, or a WeChat bridge serving its login page. */
+static bool blind_walled(const struct source_run *r, enum source_state st)
+{
+    return st == SOURCE_AUTH_REQUIRED ||
+           (st == SOURCE_NOT_A_FEED && r->cfg->kind_id == SOURCE_WECHAT_FEED);
+}
+
+/* What an administrator renews for a walled source, one line for people. */
+static void blind_renew(const struct source_run *r, char *buf, size_t len)
+{
+    const char *url = r->cfg->url ? r->cfg->url : "";
+    const char *host = strstr(url, "://");
+    int host_len;
+
+    if (r->cfg->kind_id == SOURCE_WECHAT_FEED) {
+        host = host ? host + 3 : url;
+        host_len = (int)strcspn(host, "/?#");
+        snprintf(buf, len, "重新登录公众号桥接服务（%.*s）", host_len > 200 ? 200 : host_len,
+                 host);
+    } else if (r->cfg->cookie_file) {
+        snprintf(buf, len, "更新 cookie_file %s（微博登录 Cookie 已失效）", r->cfg->cookie_file);
+    } else if (r->cfg->kind_id == SOURCE_WEIBO_USER || r->cfg->kind_id == SOURCE_WEIBO_SEARCH ||
+               r->cfg->kind_id == SOURCE_WEIBO_HOT) {
+        snprintf(buf, len, "为该源配置 cookie_file（微博登录 Cookie）");
+    } else {
+        snprintf(buf, len, "更新该源的访问凭据（headers 或 cookie_file）");
+    }
+}
+
+/* Read r's tracker from Redis once per start and send what its outbox kept; false while
+ * Redis is down (the attempt is then not tracked: the next one finds the gap as unpolled). */
+static bool blind_ready(struct source_run *r)
+{
+    char *values[STORE_HEALTH_FIELDS_MAX] = {0};
+    size_t bad;
+
+    if (r->blind_loaded) {
+        return true;
+    }
+    if (store_health_get(r->p->store, r->cfg->id, source_blind_field_names,
+                         source_blind_field_count, values) != 0) {
+        return false;
+    }
+    bad = source_blind_load(&r->blind, (const char *const *)values, source_blind_field_count);
+    for (size_t i = 0; i < source_blind_field_count; i++) {
+        free(values[i]);
+    }
+    if (bad) {
+        LOG_WARN("blind state in redis partly unreadable, ignored source_id=%s fields=%zu",
+                 r->cfg->id, bad);
+    }
+    source_outbox_resend(item_producer_outbox(r->p->producer), r->cfg->id);
+    r->blind_loaded = true;
+    return true;
+}
+
+static void blind_save(struct source_run *r)
+{
+    struct source_blind_fields *f = malloc(sizeof(*f));
+    const char *values[STORE_HEALTH_FIELDS_MAX];
+
+    if (!f) {
+        return; /* saved with the next attempt */
+    }
+    source_blind_fields(&r->blind, f);
+    for (size_t i = 0; i < f->n; i++) {
+        values[i] = f->value[i];
+    }
+    store_health_set_many(r->p->store, r->cfg->id, f->name, values, f->n);
+    free(f);
+}
+
+/* One change: a log line, a source event, the metrics' count. */
+static void blind_report(struct source_run *r, const struct source_blind_change *c,
+                         int64_t now)
+{
+    char from[40], to[40];
+    struct yq_source_event ev = {
+        .source_id = (char *)r->cfg->id,
+        .source_name = r->cfg->name,
+        .source_kind = r->cfg->kind,
+        .department = r->cfg->department,
+        .open = c->open,
+        .reason = c->reason,
+        .started_at = c->started_at,
+        .ended_at = c->ended_at,
+        .at = now,
+        .detail = (char *)c->detail,
+        .renew = (char *)c->renew,
+    };
+    int err;
+
+    yq_time_format_utc(c->started_at, from, sizeof(from));
+    yq_time_format_utc(c->ended_at, to, sizeof(to));
+    if (c->open) {
+        r->blind_opened[c->reason]++;
+        LOG_WARN("source alert source_id=%s reason=%s started_at=%s detail='%s'%s%s%s",
+                 r->cfg->id, yq_blind_reason_name(c->reason), from, c->detail,
+                 c->renew[0] ? " renew='" : "", c->renew, c->renew[0] ? "'" : "");
+    } else if (c->reason == YQ_BLIND_UNPOLLED) {
+        r->blind_opened[c->reason]++; /* found afterwards: opened and closed at once */
+        LOG_WARN("source alert source_id=%s reason=unpolled started_at=%s ended_at=%s "
+                 "detail='%s'",
+                 r->cfg->id, from, to, c->detail);
+    } else {
+        LOG_WARN("source recovered source_id=%s reason=%s started_at=%s ended_at=%s",
+                 r->cfg->id, yq_blind_reason_name(c->reason), from, to);
+    }
+    err = source_outbox_send(item_producer_outbox(r->p->producer), &ev);
+    if (err) {
+        LOG_ERR("source event not sent source_id=%s reason=%s err=%s", r->cfg->id,
+                yq_blind_reason_name(c->reason), yq_strerror(err));
+    }
+}
+
+/*
+ * Track r's attempt ending at now (UTC seconds), the next one delay_ms later: ok (res may be
+ * NULL: nothing ingested) or failed in state st with why.
+ */
+static void blind_track(struct source_run *r, int64_t now, int64_t delay_ms, bool ok,
+                        enum source_state st, const char *why, const struct ingest_result *res)
+{
+    struct source_blind_params par = {
+        .blind_after_failures = r->cfg->blind_after_failures,
+        .stale_after_s = r->cfg->stale_after_ms / 1000,
+        .quiet_factor = r->cfg->quiet_factor,
+        .quiet_min_s = r->cfg->quiet_min_ms / 1000,
+    };
+    struct source_blind_changes ch;
+
+    if (!blind_ready(r)) {
+        LOG_DEBUG("blind windows not tracked: redis down source_id=%s", r->cfg->id);
+        return;
+    }
+    ch.n = 0;
+    source_blind_attempt(&r->blind, now, (delay_ms + 999) / 1000, &ch);
+    if (ok) {
+        source_blind_ok(&r->blind, &par, now, res && res->has_newest,
+                        res ? res->newest_published : 0, res ? (int64_t)res->produced : 0, &ch);
+    } else {
+        char renew[SOURCE_BLIND_TEXT_MAX] = "";
+        char detail[SOURCE_BLIND_TEXT_MAX];
+        bool walled = blind_walled(r, st);
+        if (walled) {
+            blind_renew(r, renew, sizeof(renew));
+        }
+        snprintf(detail, sizeof(detail), "%s: %s", source_state_name(st), why ? why : "");
+        source_blind_fail(&r->blind, &par, now, walled, detail, renew, &ch);
+    }
+    for (size_t i = 0; i < ch.n; i++) {
+        blind_report(r, &ch.v[i], now);
+    }
+    blind_save(r);
+}
+
 void source_run_fail(struct source_run *r, long http_status, enum source_state st,
                        const char *why)
 {
@@ -158,13 +320,14 @@ void source_run_fail(struct source_run *r, long http_status, enum source_state s
                       source_state_name(st), why);
     publish_identity(r);
     update_items_24h(r);
+    /* a walled poll is a failure like any other here: never a success with no posts */
+    blind_track(r, yq_time_now(), delay, false, st, why, NULL);
     source_run_end(r);
 }
 
 void source_run_ok(struct source_run *r, long http_status, const struct ingest_result *res)
 {
     int64_t now = yq_time_now();
-    enum stale_event ev;
 
     if (r->state != SOURCE_OK && r->state_reported) {
         LOG_WARN("source recovered source_id=%s previous_state=%s", r->cfg->id,
@@ -186,18 +349,8 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
                     res ? (int64_t)res->entries : -1);
     publish_identity(r);
     update_items_24h(r);
-    ev = staleness_update(&r->stale, r->cfg->stale_after_ms / 1000,
-                          res && res->has_newest, res ? res->newest_published : 0, now);
-    if (ev == STALE_ALERT) {
-        char ts[32];
-        LOG_WARN("source alert source_id=%s state=stale newest_item=%s stale_after_s=%lld",
-                 r->cfg->id, yq_time_format_utc(r->stale.newest, ts, sizeof(ts)),
-                 (long long)(r->cfg->stale_after_ms / 1000));
-        store_health_set(r->p->store, r->cfg->id, "stale", "1");
-    } else if (ev == STALE_RECOVERED) {
-        LOG_WARN("source recovered source_id=%s previous_state=stale", r->cfg->id);
-        store_health_set(r->p->store, r->cfg->id, "stale", "0");
-    }
+    /* staleness (FC-008) is one of the blind reasons: alerted and stored there */
+    blind_track(r, now, r->cfg->interval_ms, true, SOURCE_OK, NULL, res);
     source_run_end(r);
 }
 

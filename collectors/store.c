@@ -313,28 +313,107 @@ int store_health_set(struct store *s, const char *source_id, const char *field,
     return run_status(s, 4, argv);
 }
 
-static void longtext_key(char *buf, size_t len, const char *source_id)
+int store_health_get(struct store *s, const char *source_id, const char *const *fields,
+                     size_t n, char **values)
 {
-    snprintf(buf, len, "%s%s:longtext", STORE_SOURCE_PREFIX, source_id);
+    char k[STORE_KEY_MAX];
+    const char *argv[STORE_HEALTH_FIELDS_MAX + 2] = {"HMGET", k};
+    redisReply *reply;
+
+    for (size_t i = 0; i < n && i < STORE_HEALTH_FIELDS_MAX; i++) {
+        values[i] = NULL;
+    }
+    if (n == 0 || n > STORE_HEALTH_FIELDS_MAX) {
+        return ERR_INVALID;
+    }
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    for (size_t i = 0; i < n; i++) {
+        argv[i + 2] = fields[i];
+    }
+    reply = run(s, (int)n + 2, argv);
+    if (!reply) {
+        return ERR_RETRY;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
+        freeReplyObject(reply);
+        return ERR_RETRY; /* never read another command's reply as this one (FC-022) */
+    }
+    for (size_t i = 0; i < n; i++) {
+        values[i] = dup_elem(reply->element[i]);
+    }
+    freeReplyObject(reply);
+    return 0;
 }
+
+int store_health_set_many(struct store *s, const char *source_id, const char *const *fields,
+                          const char *const *values, size_t n)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[2 * STORE_HEALTH_FIELDS_MAX + 2] = {"HSET", k};
+
+    if (n == 0 || n > STORE_HEALTH_FIELDS_MAX) {
+        return ERR_INVALID;
+    }
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    for (size_t i = 0; i < n; i++) {
+        argv[2 + 2 * i] = fields[i];
+        argv[3 + 2 * i] = values[i];
+    }
+    return run_status(s, 2 + 2 * (int)n, argv);
+}
+
+/*
+ * A hash next to the health hash, yuqing:source:<id><suffix>: the long texts still to fetch
+ * (":longtext") and the source events not yet delivered (":blind_outbox").
+ */
+static void sub_key(char *buf, size_t len, const char *source_id, const char *suffix)
+{
+    snprintf(buf, len, "%s%s%s", STORE_SOURCE_PREFIX, source_id, suffix);
+}
+
+static int sub_put(struct store *s, const char *source_id, const char *suffix,
+                   const char *field, const char *value)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HSET", k, field, value};
+
+    sub_key(k, sizeof(k), source_id, suffix);
+    return run_status(s, 4, argv);
+}
+
+static int sub_del(struct store *s, const char *source_id, const char *suffix,
+                   const char *field)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[] = {"HDEL", k, field};
+
+    sub_key(k, sizeof(k), source_id, suffix);
+    return run_status(s, 3, argv);
+}
+
+#define LONGTEXT_SUFFIX ":longtext"
+#define OUTBOX_SUFFIX ":blind_outbox"
 
 int store_longtext_put(struct store *s, const char *source_id, const char *mid,
                        const char *item_json)
 {
-    char k[STORE_KEY_MAX];
-    const char *argv[] = {"HSET", k, mid, item_json};
-
-    longtext_key(k, sizeof(k), source_id);
-    return run_status(s, 4, argv);
+    return sub_put(s, source_id, LONGTEXT_SUFFIX, mid, item_json);
 }
 
 int store_longtext_del(struct store *s, const char *source_id, const char *mid)
 {
-    char k[STORE_KEY_MAX];
-    const char *argv[] = {"HDEL", k, mid};
+    return sub_del(s, source_id, LONGTEXT_SUFFIX, mid);
+}
 
-    longtext_key(k, sizeof(k), source_id);
-    return run_status(s, 3, argv);
+int store_outbox_put(struct store *s, const char *source_id, const char *field,
+                     const char *event_json)
+{
+    return sub_put(s, source_id, OUTBOX_SUFFIX, field, event_json);
+}
+
+int store_outbox_del(struct store *s, const char *source_id, const char *field)
+{
+    return sub_del(s, source_id, OUTBOX_SUFFIX, field);
 }
 
 void store_strings_free(char **v, size_t n)
@@ -348,8 +427,8 @@ void store_strings_free(char **v, size_t n)
     free(v);
 }
 
-int store_longtext_list(struct store *s, const char *source_id, size_t max, char ***mids,
-                        char ***jsons, size_t *n)
+static int sub_list(struct store *s, const char *source_id, const char *suffix, size_t max,
+                    char ***mids, char ***jsons, size_t *n)
 {
     char k[STORE_KEY_MAX];
     const char *argv[] = {"HGETALL", k};
@@ -359,7 +438,7 @@ int store_longtext_list(struct store *s, const char *source_id, size_t max, char
     *mids = NULL;
     *jsons = NULL;
     *n = 0;
-    longtext_key(k, sizeof(k), source_id);
+    sub_key(k, sizeof(k), source_id, suffix);
     reply = run(s, 2, argv);
     if (!reply) {
         return ERR_RETRY;
@@ -396,4 +475,16 @@ int store_longtext_list(struct store *s, const char *source_id, size_t max, char
     *n = cnt;
     freeReplyObject(reply);
     return 0;
+}
+
+int store_longtext_list(struct store *s, const char *source_id, size_t max, char ***mids,
+                        char ***jsons, size_t *n)
+{
+    return sub_list(s, source_id, LONGTEXT_SUFFIX, max, mids, jsons, n);
+}
+
+int store_outbox_list(struct store *s, const char *source_id, size_t max, char ***fields,
+                      char ***jsons, size_t *n)
+{
+    return sub_list(s, source_id, OUTBOX_SUFFIX, max, fields, jsons, n);
 }

@@ -4,10 +4,14 @@
  *                       record last_success, last_error, consecutive_failures,
  *                       items_last_seen, items_24h, last_status
  *   yuqing:seen:<id>    "1" with TTL seen_ttl_s, set only after Kafka delivered the item
+ *                       and the blind-window tracker's fields (source_blind.h: blind,
+ *                       blind_since, blind_<reason>_since, last_poll_at, ...)
  *   yuqing:source:<id>:recent
  *                       sorted set of the item ids delivered for the source, scored by
  *                       fetched_at (UTC seconds); entries older than 24 h are trimmed when
  *                       items_24h is computed; the key expires 2 days after the last item
+ *   yuqing:source:<id>:blind_outbox
+ *                       hash of the source events not yet delivered (source_outbox.h)
  *
  * Redis being down is never fatal: every call returns ERR_RETRY, and after a failure Redis is
  * not tried again for retry_ms (each attempt could block for the connect timeout, and the
@@ -110,6 +114,42 @@ int store_health_fail(struct store *s, const char *source_id, int64_t now, long 
 /* HSET yuqing:source:<id> field value (e.g. "stale" "1"). Returns 0 or ERR_RETRY. */
 int store_health_set(struct store *s, const char *source_id, const char *field,
                      const char *value);
+
+/* Most fields store_health_get() and store_health_set_many() take at once. */
+#define STORE_HEALTH_FIELDS_MAX 32
+
+/*
+ * HMGET of n (<= STORE_HEALTH_FIELDS_MAX) fields of yuqing:source:<source_id>: values[i]
+ * gets a new string (free()) or NULL when the field is absent or empty. Returns 0, ERR_RETRY
+ * (Redis down or a reply of the wrong shape: every value NULL) or ERR_INVALID (n too large).
+ */
+int store_health_get(struct store *s, const char *source_id, const char *const *fields,
+                     size_t n, char **values);
+
+/*
+ * HSET of n (<= STORE_HEALTH_FIELDS_MAX) field/value pairs (borrowed, NUL-terminated) of
+ * yuqing:source:<source_id> in one command. Returns 0, ERR_RETRY or ERR_INVALID (n too large).
+ */
+int store_health_set_many(struct store *s, const char *source_id, const char *const *fields,
+                          const char *const *values, size_t n);
+
+/*
+ * The source events not yet delivered (source_outbox.h), in the hash
+ * yuqing:source:<id>:blind_outbox (field -> event JSON). store_outbox_put: HSET. Returns 0 or
+ * ERR_RETRY.
+ */
+int store_outbox_put(struct store *s, const char *source_id, const char *field,
+                     const char *event_json);
+
+/* HDEL of one field. Returns 0 or ERR_RETRY. */
+int store_outbox_del(struct store *s, const char *source_id, const char *field);
+
+/*
+ * Up to max entries of the outbox: *fields and *jsons get n new strings each (free with
+ * store_strings_free()). Returns 0 or ERR_RETRY.
+ */
+int store_outbox_list(struct store *s, const char *source_id, size_t max, char ***fields,
+                      char ***jsons, size_t *n);
 
 /*
  * Weibo posts sent truncated whose long text is still to be fetched (FC-001), kept in the
