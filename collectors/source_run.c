@@ -283,7 +283,14 @@ static void blind_track(struct source_run *r, int64_t now, int64_t delay_ms, boo
         if (walled) {
             blind_renew(r, renew, sizeof(renew));
         }
-        snprintf(detail, sizeof(detail), "%s: %s", source_state_name(st), why ? why : "");
+        const char *name = source_state_name(st);
+        why = why ? why : "";
+        /* the reason may already start with its kind ("not_a_feed: ..."): say it once */
+        if (strncmp(why, name, strlen(name)) == 0 && why[strlen(name)] == ':') {
+            snprintf(detail, sizeof(detail), "%s", why);
+        } else {
+            snprintf(detail, sizeof(detail), "%s: %s", name, why);
+        }
         source_blind_fail(&r->blind, &par, now, walled, detail, renew, &ch);
     }
     for (size_t i = 0; i < ch.n; i++) {

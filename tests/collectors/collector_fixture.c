@@ -102,9 +102,10 @@ rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t er
     rd_kafka_t *rk = handle_new(RD_KAFKA_PRODUCER, kv, 1, errbuf, errlen);
     rd_kafka_mock_cluster_t *mc = rk ? rd_kafka_handle_mock_cluster(rk) : NULL;
 
-    if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1) != 0) {
+    if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", 1, 1) != 0 ||
+        rd_kafka_mock_topic_create(mc, "yuqing.sources", 1, 1) != 0) {
         if (rk) {
-            snprintf(errbuf, errlen, "mock cluster: cannot create yuqing.items");
+            snprintf(errbuf, errlen, "mock cluster: cannot create yuqing.items, yuqing.sources");
             rd_kafka_destroy(rk);
         }
         return NULL;
@@ -114,6 +115,12 @@ rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t er
 }
 
 rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group)
+{
+    return cfx_kafka_consumer_topic(bootstraps, group, "yuqing.items");
+}
+
+rd_kafka_t *cfx_kafka_consumer_topic(const char *bootstraps, const char *group,
+                                     const char *topic)
 {
     const char *const kv[][2] = {
         {"bootstrap.servers", bootstraps},
@@ -131,7 +138,7 @@ rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group)
         return NULL;
     }
     parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0)->offset =
+    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
     if (rd_kafka_assign(rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_destroy(rk);

@@ -44,7 +44,8 @@ enum MHD_Result cfx_reply(struct MHD_Connection *c, unsigned status, const char 
                           size_t len, const char *ctype, const char *etag);
 
 /*
- * librdkafka's mock cluster (one broker) with the topic yuqing.items (one partition).
+ * librdkafka's mock cluster (one broker) with the topics yuqing.items and yuqing.sources
+ * (one partition each).
  * Returns the handle owning it (rd_kafka_destroy()) or NULL with the reason in errbuf;
  * bootstraps (len bytes) receives its bootstrap servers.
  */
@@ -56,6 +57,10 @@ rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t er
  * 4 MB and a 10 ms fetch wait. Returns a new handle (rd_kafka_destroy()) or NULL.
  */
 rd_kafka_t *cfx_kafka_consumer(const char *bootstraps, const char *group);
+
+/* cfx_kafka_consumer() of topic (borrowed, NUL-terminated) partition 0 instead. */
+rd_kafka_t *cfx_kafka_consumer_topic(const char *bootstraps, const char *group,
+                                     const char *topic);
 
 /* A connection to redis-server on 127.0.0.1:port (1 s timeout), or NULL. */
 redisContext *cfx_redis_connect(int port);

@@ -1,0 +1,410 @@
+/*
+ * Blind windows through the poller (issue #15): a local libmicrohttpd server, redis-server on
+ * loopback and librdkafka's mock cluster. A source that 404s blind_after_failures times and
+ * then recovers yields exactly one "open" and one "close" on yuqing.sources with the right
+ * dates, across collector restarts (each poll is a fresh poller, as --once runs are); walled
+ * Weibo and WeChat-bridge sources open "walled" at once, naming what to renew, and are never
+ * recorded as a successful poll.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector_cfg.h"
+#include "collector_fixture.h"
+#include "item_producer.h"
+#include "poller.h"
+#include "redis_fixture.h"
+#include "source_outbox.h"
+#include "store.h"
+#include "yq_buf.h"
+#include "yq_err.h"
+#include "yq_source_event.h"
+#include "yq_time.h"
+#include "yq_banned.h"
+
+static const char feed[] = "<rss version=\"2.0\"><channel><title>旬阳新闻网</title><item>"
+                           "<guid>xunyang-1</guid><title>旬阳市召开防汛工作会议</title></item>"
+                           "</channel></rss>";
+static const char login_page[] = "<!DOCTYPE html><html><head><title>登录</title></head><body>"
+                                 "请扫码登录</body></html>";
+
+/* the scripted server: hits per path; /xunyang.xml 404s until serve_feed */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool serve_feed;
+static int hits;
+
+static enum MHD_Result answer(struct MHD_Connection *c, const char *url, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    hits++;
+    pthread_mutex_unlock(&lock);
+    if (strcmp(url, "/xunyang.xml") == 0 && serve_feed) {
+        return cfx_reply(c, 200, feed, strlen(feed), "application/rss+xml", NULL);
+    }
+    if (strcmp(url, "/bridge/feeds/ankang.xml") == 0) {
+        return cfx_reply(c, 200, login_page, strlen(login_page), "text/html; charset=utf-8",
+                         NULL);
+    }
+    if (strncmp(url, "/api/container/getIndex", 23) == 0) {
+        return cfx_reply(c, 432, "", 0, "text/html", NULL);
+    }
+    return cfx_reply(c, 404, "not found", 9, "text/plain", NULL);
+}
+
+struct fixture {
+    struct redis_fixture redis;
+    redisContext *rc;
+    struct cfx_http http;
+    rd_kafka_t *mock_rk;
+    char bootstraps[256];
+};
+
+static struct fixture fx;
+
+static int group_setup(void **state)
+{
+    char err[256];
+
+    (void)state;
+    if (cfx_curl_init() != 0 || redis_fixture_start(&fx.redis) != 0) {
+        return 0; /* tests skip */
+    }
+    fx.rc = cfx_redis_connect(fx.redis.port);
+    if (!fx.rc) {
+        return 0;
+    }
+    assert_int_equal(cfx_http_start(&fx.http, answer, NULL, 16), 0);
+    fx.mock_rk = cfx_kafka_mock(fx.bootstraps, sizeof(fx.bootstraps), err, sizeof(err));
+    assert_non_null(fx.mock_rk);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (fx.rc) {
+        redisFree(fx.rc);
+    }
+    redis_fixture_stop(&fx.redis);
+    cfx_http_stop(&fx.http);
+    if (fx.mock_rk) {
+        rd_kafka_destroy(fx.mock_rk);
+    }
+    return 0;
+}
+
+#define NEED_FIXTURE()                                                                         \
+    do {                                                                                       \
+        if (!fx.rc) {                                                                          \
+            print_message("redis-server not available: skipping\n");                           \
+            skip();                                                                            \
+        }                                                                                      \
+    } while (0)
+
+static void load_cfg(struct collector_config *cfg, const char *sources)
+{
+    struct yq_buf b;
+    char err[256] = "";
+
+    yq_buf_init(&b, 1 << 16);
+    assert_int_equal(yq_buf_addf(&b,
+                                 "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
+                                 "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
+                                 "collector:\n  timeout_ms: 10s\n  metrics_address: \"\"\n"
+                                 "sources:\n%s",
+                                 fx.bootstraps, fx.redis.port, sources),
+                     0);
+    if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {
+        fail_msg("config: %s", err);
+    }
+    yq_buf_release(&b);
+}
+
+/* One collector run polling every source once (a restart each time), Kafka flushed. */
+static void poll_once(const struct collector_config *cfg)
+{
+    char err[256] = "";
+    struct store *st = store_new(&cfg->redis, cfg->collector.redis_retry_ms);
+    struct item_producer *prod;
+    struct poller *p;
+
+    assert_non_null(st);
+    prod = item_producer_new(&cfg->kafka, st, NULL, err, sizeof(err));
+    assert_non_null(prod);
+    p = poller_new(cfg, st, prod, NULL, err, sizeof(err));
+    assert_non_null(p);
+    assert_int_equal(poller_run(p, true, NULL), 0);
+    assert_int_equal(source_outbox_pending(item_producer_outbox(prod)), 0); /* all delivered */
+    item_producer_free(prod);
+    poller_free(p);
+    store_free(st);
+}
+
+static char *hget(const char *id, const char *field)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "yuqing:source:%s", id);
+    return cfx_hget(fx.rc, key, field);
+}
+
+static void assert_hfield(const char *id, const char *field, const char *want)
+{
+    char *v = hget(id, field);
+    if (!v || strcmp(v, want) != 0) {
+        fail_msg("yuqing:source:%s %s = '%s', want '%s'", id, field, v ? v : "(nil)", want);
+    }
+    free(v);
+}
+
+static int64_t hget_time(const char *id, const char *field)
+{
+    char *v = hget(id, field);
+    int64_t t = 0;
+    assert_non_null(v);
+    assert_int_equal(yq_time_parse_iso(v, &t, NULL), 0);
+    free(v);
+    return t;
+}
+
+/*
+ * Every source event of yuqing.sources from the start of the partition (as many as max) into
+ * evs; returns how many. The mock cluster keeps the topic for the whole test group.
+ */
+static size_t consume_events(struct yq_source_event *evs, size_t max)
+{
+    rd_kafka_t *c = cfx_kafka_consumer_topic(fx.bootstraps, "blind", "yuqing.sources");
+    int64_t give_up = yq_time_mono_ms() + 30000; /* hang guard, not a measure */
+    size_t n = 0;
+
+    assert_non_null(c);
+    while (yq_time_mono_ms() < give_up) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+        if (!m) {
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            break;
+        }
+        if (!m->err) {
+            char err[160] = "";
+            assert_true(n < max);
+            if (yq_source_event_decode(m->payload, m->len, &evs[n], err, sizeof(err)) != 0) {
+                fail_msg("not a source event: %s", err);
+            }
+            assert_int_equal(m->key_len, strlen(evs[n].source_id)); /* key = source_id */
+            assert_memory_equal(m->key, evs[n].source_id, m->key_len);
+            n++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    return n;
+}
+
+static void release_events(struct yq_source_event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        yq_source_event_release(&evs[i]);
+    }
+}
+
+/* The events of source_id among evs (n), copied out as pointers into want (max). */
+static size_t events_of(struct yq_source_event *evs, size_t n, const char *source_id,
+                        struct yq_source_event **out, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        if (strcmp(evs[i].source_id, source_id) == 0) {
+            out[k++] = &evs[i];
+        }
+    }
+    return k;
+}
+
+static void test_issue_15_failing_source_one_open_one_close(void **state)
+{
+    struct collector_config cfg;
+    struct yq_source_event evs[16], *mine[16];
+    int64_t before, after_first, after_third, before_ok, after_ok, since;
+    char src[512];
+    size_t n, k;
+
+    (void)state;
+    NEED_FIXTURE();
+    serve_feed = false;
+    snprintf(src, sizeof(src),
+             "  - id: xunyang-news\n    name: 旬阳新闻网\n    url: http://127.0.0.1:%d/xunyang.xml\n"
+             "    interval: 15s\n    department: 旬阳市融媒体中心\n",
+             fx.http.port);
+    load_cfg(&cfg, src);
+    assert_int_equal(cfg.sources[0].blind_after_failures, 3); /* the default */
+    before = yq_time_now();
+    poll_once(&cfg);
+    after_first = yq_time_now();
+    poll_once(&cfg);
+    assert_hfield("xunyang-news", "blind", ""); /* two failures: not blind yet */
+    assert_hfield("xunyang-news", "blind_failures", "2");
+    poll_once(&cfg);
+    after_third = yq_time_now();
+    assert_hfield("xunyang-news", "blind", "failing");
+    since = hget_time("xunyang-news", "blind_failing_since");
+    assert_true(since >= before && since <= after_first); /* dated from the first failure */
+    assert_int_equal(hget_time("xunyang-news", "blind_since"), since);
+    poll_once(&cfg); /* a fourth failure: nothing new */
+    serve_feed = true;
+    before_ok = yq_time_now();
+    poll_once(&cfg);
+    after_ok = yq_time_now();
+    assert_hfield("xunyang-news", "blind", "");
+    assert_hfield("xunyang-news", "blind_failing_since", "");
+    assert_hfield("xunyang-news", "state", "ok");
+    /* delivered events leave nothing in the outbox */
+    {
+        redisReply *r = redisCommand(fx.rc, "EXISTS yuqing:source:xunyang-news:blind_outbox");
+        assert_non_null(r);
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+    }
+    n = consume_events(evs, 16);
+    k = events_of(evs, n, "xunyang-news", mine, 16);
+    assert_int_equal(k, 2);
+    assert_true(mine[0]->open);
+    assert_int_equal(mine[0]->reason, YQ_BLIND_FAILING);
+    assert_int_equal(mine[0]->started_at, since);
+    assert_true(mine[0]->at >= since && mine[0]->at <= after_third);
+    assert_string_equal(mine[0]->source_name, "旬阳新闻网");
+    assert_string_equal(mine[0]->source_kind, "rss");
+    assert_string_equal(mine[0]->department, "旬阳市融媒体中心");
+    assert_string_equal(mine[0]->detail, "http_error: http status 404");
+    assert_null(mine[0]->renew);
+    assert_false(mine[1]->open);
+    assert_int_equal(mine[1]->reason, YQ_BLIND_FAILING);
+    assert_int_equal(mine[1]->started_at, since);
+    assert_true(mine[1]->ended_at >= before_ok && mine[1]->ended_at <= after_ok);
+    release_events(evs, n);
+    collector_config_release(&cfg);
+}
+
+static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **state)
+{
+    struct collector_config cfg;
+    struct yq_source_event evs[16], *wb[4], *wx[4];
+    char cookie[] = "/tmp/yq-blind-cookie-XXXXXX", src[1024], want[512];
+    size_t n;
+    int fd;
+
+    (void)state;
+    NEED_FIXTURE();
+    redisReply *r = redisCommand(fx.rc, "DEL yuqing:source:wb-ankang yuqing:source:wx-bridge");
+    freeReplyObject(r);
+    fd = mkstemp(cookie); /* mode 0600: a secret the collector accepts */
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "SUB=abc\n", 8), 8);
+    close(fd);
+    snprintf(src, sizeof(src),
+             "  - id: wb-ankang\n    kind: weibo_user\n    name: 安康发布 微博\n"
+             "    url: http://127.0.0.1:%d/api/container/getIndex?containerid=1076030000000001\n"
+             "    cookie_file: %s\n"
+             "  - id: wx-bridge\n    kind: wechat_feed\n    name: 安康发布\n"
+             "    url: http://127.0.0.1:%d/bridge/feeds/ankang.xml\n",
+             fx.http.port, cookie, fx.http.port);
+    load_cfg(&cfg, src);
+    poll_once(&cfg);
+    poll_once(&cfg); /* the wall lasts: no second window */
+    /* walled, not ok: no last_success, the state names the wall */
+    assert_hfield("wb-ankang", "state", "auth_required");
+    assert_hfield("wx-bridge", "state", "not_a_feed");
+    assert_null(hget("wb-ankang", "last_success"));
+    assert_null(hget("wx-bridge", "last_success"));
+    assert_hfield("wb-ankang", "blind", "walled");
+    assert_hfield("wx-bridge", "blind", "walled");
+    snprintf(want, sizeof(want), "更新 cookie_file %s（微博登录 Cookie 已失效）", cookie);
+    assert_hfield("wb-ankang", "blind_walled_renew", want);
+    snprintf(want, sizeof(want), "重新登录公众号桥接服务（127.0.0.1:%d）", fx.http.port);
+    assert_hfield("wx-bridge", "blind_walled_renew", want);
+    /* walls are not failures: two walled polls open no "failing" window */
+    assert_hfield("wb-ankang", "blind_failures", "0");
+    n = consume_events(evs, 16);
+    assert_int_equal(events_of(evs, n, "wb-ankang", wb, 4), 1);
+    assert_int_equal(events_of(evs, n, "wx-bridge", wx, 4), 1);
+    assert_true(wb[0]->open);
+    assert_int_equal(wb[0]->reason, YQ_BLIND_WALLED);
+    snprintf(want, sizeof(want), "更新 cookie_file %s（微博登录 Cookie 已失效）", cookie);
+    assert_string_equal(wb[0]->renew, want);
+    assert_string_equal(wb[0]->source_kind, "weibo_user");
+    assert_true(wx[0]->open);
+    assert_int_equal(wx[0]->reason, YQ_BLIND_WALLED);
+    assert_non_null(strstr(wx[0]->renew, "重新登录公众号桥接服务"));
+    assert_string_equal(wx[0]->detail, "not_a_feed: HTML page served instead of a feed");
+    release_events(evs, n);
+    unlink(cookie);
+    collector_config_release(&cfg);
+}
+
+/*
+ * An event Kafka could not take is kept in the source's Redis outbox and produced by the next
+ * start: here the outbox holds one left by a run that died before its delivery report.
+ */
+static void test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start(void **state)
+{
+    struct collector_config cfg;
+    struct yq_source_event evs[32], *mine[8];
+    struct yq_source_event left = {.source_id = "gone-site", .open = false,
+                                   .reason = YQ_BLIND_UNPOLLED, .started_at = 1796432400,
+                                   .ended_at = 1796439600, .at = 1796439601,
+                                   .detail = "no poll for 7201 s (expected every 15 s)"};
+    char *json = NULL, src[512];
+    size_t n;
+    redisReply *r;
+
+    (void)state;
+    NEED_FIXTURE();
+    assert_int_equal(yq_source_event_encode(&left, &json, NULL), 0);
+    r = redisCommand(fx.rc, "HSET yuqing:source:gone-site:blind_outbox close:unpolled:1796432400 %s",
+                     json);
+    freeReplyObject(r);
+    /* and a field that is not a source event: dropped, never produced */
+    r = redisCommand(fx.rc, "HSET yuqing:source:gone-site:blind_outbox junk {\"schema\":9}");
+    freeReplyObject(r);
+    free(json);
+    snprintf(src, sizeof(src), "  - id: gone-site\n    url: http://127.0.0.1:%d/gone.xml\n",
+             fx.http.port);
+    load_cfg(&cfg, src);
+    poll_once(&cfg);
+    r = redisCommand(fx.rc, "HLEN yuqing:source:gone-site:blind_outbox");
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    n = consume_events(evs, 32);
+    assert_int_equal(events_of(evs, n, "gone-site", mine, 8), 1);
+    assert_false(mine[0]->open);
+    assert_int_equal(mine[0]->reason, YQ_BLIND_UNPOLLED);
+    assert_int_equal(mine[0]->started_at, 1796432400);
+    assert_int_equal(mine[0]->ended_at, 1796439600);
+    release_events(evs, n);
+    collector_config_release(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_issue_15_failing_source_one_open_one_close),
+        cmocka_unit_test(test_issue_15_walled_sources_open_at_once_and_are_never_ok),
+        cmocka_unit_test(test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
