@@ -85,9 +85,7 @@ int yq_source_event_encode(const struct yq_source_event *ev, char **out, size_t 
         json_decref(obj);
         return ERR_NOMEM;
     }
-    rc = yq_json_dump(obj, JSON_COMPACT, out, out_len);
-    json_decref(obj);
-    return rc;
+    return yq_json_dump(obj, JSON_COMPACT, out, out_len); /* obj handed over */
 }
 
 /* *dst = a copy of obj's string key (absent or null: NULL); required: must be non-empty. */
