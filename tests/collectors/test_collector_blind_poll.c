@@ -331,6 +331,9 @@ static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **st
     assert_hfield("wx-bridge", "state", "not_a_feed");
     assert_null(hget("wb-ankang", "last_success"));
     assert_null(hget("wx-bridge", "last_success"));
+    assert_hfield("wb-ankang", "items_24h", "0"); /* nothing counted as arrived */
+    assert_hfield("wx-bridge", "items_24h", "0");
+    assert_hfield("wb-ankang", "blind_arrivals", "");
     assert_hfield("wb-ankang", "blind", "walled");
     assert_hfield("wx-bridge", "blind", "walled");
     snprintf(want, sizeof(want), "更新 cookie_file %s（微博登录 Cookie 已失效）", cookie);
