@@ -18,6 +18,7 @@ struct outbox_entry {
     size_t len;
     bool in_kafka;                      /* produced, its delivery report not yet in */
     bool in_redis;                      /* recorded in the Redis outbox */
+    int64_t attempts;                   /* produce calls refused or reported failed */
     int64_t retry_at_ms;                /* not in Kafka: produce again at this time */
 };
 
@@ -77,8 +78,14 @@ static void produce(struct source_outbox *ob, struct outbox_entry *e)
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(e),
                              RD_KAFKA_V_END);
     if (kerr) {
-        LOG_WARN("source event produce failed source_id=%s event=%s err=%s: retried",
-                 e->source_id, e->field, rd_kafka_err2str(kerr));
+        /* said once per event: a full queue refuses every retry until it drains */
+        if (e->attempts++ == 0) {
+            LOG_WARN("source event produce failed source_id=%s event=%s err=%s: retried",
+                     e->source_id, e->field, rd_kafka_err2str(kerr));
+        } else {
+            LOG_DEBUG("source event produce failed again source_id=%s event=%s err=%s",
+                      e->source_id, e->field, rd_kafka_err2str(kerr));
+        }
         e->in_kafka = false;
         e->retry_at_ms = yq_time_mono_ms() + SOURCE_OUTBOX_RETRY_MS;
         return;
@@ -200,8 +207,10 @@ bool source_outbox_on_delivery(struct source_outbox *ob, const rd_kafka_message_
         return false;
     }
     if (msg->err) {
-        LOG_WARN("source event delivery failed source_id=%s event=%s err=%s: retried",
-                 e->source_id, e->field, rd_kafka_err2str(msg->err));
+        if (e->attempts++ == 0) {
+            LOG_WARN("source event delivery failed source_id=%s event=%s err=%s: retried",
+                     e->source_id, e->field, rd_kafka_err2str(msg->err));
+        }
         e->in_kafka = false;
         e->retry_at_ms = yq_time_mono_ms() + SOURCE_OUTBOX_RETRY_MS;
         return true;
