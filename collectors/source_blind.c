@@ -62,7 +62,7 @@ const char *const source_blind_field_names[F_COUNT] = {
     [F_STALE] = "stale",
 };
 const size_t source_blind_field_count = F_COUNT;
-_Static_assert(F_COUNT <= 32, "struct source_blind_fields holds 32 fields");
+_Static_assert(F_COUNT <= SOURCE_BLIND_FIELDS_MAX, "struct source_blind_fields holds them all");
 
 /* The since and detail fields of an open-able reason (-1: none). */
 static int since_field(enum yq_blind_reason r)

@@ -133,17 +133,21 @@ int64_t source_blind_usual_gap_s(const struct source_blind *b);
 /* The open windows as a comma-separated list ("failing,stale"; "" when none) into buf. */
 void source_blind_open_list(const struct source_blind *b, char *buf, size_t len);
 
-/* The Redis fields of the tracker, in the health hash (docs/collectors.md, 监测盲区). */
-enum {
-    SOURCE_BLIND_FIELD_VALUE_MAX = 24 * SOURCE_BLIND_ARRIVALS_MAX, /* bytes, NUL included */
-};
+/*
+ * The Redis fields of the tracker in the health hash (docs/collectors.md, 监测盲区):
+ * source_blind_field_count names (at most SOURCE_BLIND_FIELDS_MAX), each value at most
+ * SOURCE_BLIND_FIELD_VALUE_MAX bytes with its NUL (the arrivals: 32 times of up to 20 digits
+ * and a space each).
+ */
+#define SOURCE_BLIND_FIELDS_MAX 32
+#define SOURCE_BLIND_FIELD_VALUE_MAX (24 * SOURCE_BLIND_ARRIVALS_MAX)
 extern const char *const source_blind_field_names[];
 extern const size_t source_blind_field_count;
 
 struct source_blind_fields {
-    size_t n;                                  /* == source_blind_field_count */
-    const char *name[32];                      /* static names */
-    char value[32][SOURCE_BLIND_FIELD_VALUE_MAX]; /* "" for a closed window's fields */
+    size_t n;                                   /* == source_blind_field_count */
+    const char *name[SOURCE_BLIND_FIELDS_MAX];  /* static names */
+    char value[SOURCE_BLIND_FIELDS_MAX][SOURCE_BLIND_FIELD_VALUE_MAX]; /* "" when closed */
 };
 
 /* Every field of b (names in source_blind_field_names order) into out (caller storage). */

@@ -173,6 +173,8 @@ static bool blind_ready(struct source_run *r)
     char *values[STORE_HEALTH_FIELDS_MAX] = {0};
     size_t bad;
 
+    _Static_assert(SOURCE_BLIND_FIELDS_MAX <= STORE_HEALTH_FIELDS_MAX,
+                   "the store reads and writes every blind field in one command");
     if (r->blind_loaded) {
         return true;
     }

@@ -390,7 +390,7 @@ static void test_unpolled_and_failing_overlap(void **state)
 static void restart(struct source_blind *b)
 {
     struct source_blind_fields *f = malloc(sizeof(*f));
-    const char *values[32];
+    const char *values[SOURCE_BLIND_FIELDS_MAX];
     struct source_blind loaded;
 
     assert_non_null(f);
@@ -517,7 +517,7 @@ static void test_unpolled_found_after_a_restart(void **state)
 static void test_load_ignores_hostile_values(void **state)
 {
     char many[2048] = "";
-    const char *values[32] = {0};
+    const char *values[SOURCE_BLIND_FIELDS_MAX] = {0};
     struct source_blind b;
     size_t off = 0;
 
