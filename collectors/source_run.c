@@ -152,8 +152,15 @@ static void blind_renew(const struct source_run *r, char *buf, size_t len)
     int host_len;
 
     if (r->cfg->kind_id == SOURCE_WECHAT_FEED) {
+        const char *at;
         host = host ? host + 3 : url;
         host_len = (int)strcspn(host, "/?#");
+        /* never a user:password@ of the URL: the text goes to logs, Kafka and people */
+        at = memchr(host, '@', (size_t)host_len);
+        if (at) {
+            host_len -= (int)(at + 1 - host);
+            host = at + 1;
+        }
         snprintf(buf, len, "重新登录公众号桥接服务（%.*s）", host_len > 200 ? 200 : host_len,
                  host);
     } else if (r->cfg->cookie_file) {
@@ -166,8 +173,10 @@ static void blind_renew(const struct source_run *r, char *buf, size_t len)
     }
 }
 
-/* Read r's tracker from Redis once per start and send what its outbox kept; false while
- * Redis is down (the attempt is then not tracked: the next one finds the gap as unpolled). */
+/*
+ * Read r's tracker from Redis once per start and send what its outbox kept; false while
+ * Redis is down (the attempt is then not tracked: the next one finds the gap as unpolled).
+ */
 static bool blind_ready(struct source_run *r)
 {
     char *values[STORE_HEALTH_FIELDS_MAX] = {0};

@@ -325,7 +325,7 @@ static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **st
              "    url: http://127.0.0.1:%d/api/container/getIndex?containerid=1076030000000001\n"
              "    cookie_file: %s\n"
              "  - id: wx-bridge\n    kind: wechat_feed\n    name: 安康发布\n"
-             "    url: http://127.0.0.1:%d/bridge/feeds/ankang.xml\n",
+             "    url: http://reader:s3cret@127.0.0.1:%d/bridge/feeds/ankang.xml\n",
              fx.http.port, cookie, fx.http.port);
     load_cfg(&cfg, src);
     poll_once(&cfg);
@@ -355,6 +355,7 @@ static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **st
     assert_string_equal(wb[0]->source_kind, "weibo_user");
     n2 = consume_events(evs2, 16, "wx-bridge");
     assert_int_equal(events_of(evs2, n2, "wx-bridge", wx, 4), 1);
+    assert_null(strstr(evs2[0].renew, "s3cret")); /* the URL's password never goes out */
     assert_true(wx[0]->open);
     assert_int_equal(wx[0]->reason, YQ_BLIND_WALLED);
     assert_non_null(strstr(wx[0]->renew, "重新登录公众号桥接服务"));
