@@ -20,8 +20,8 @@ static const char kafka_dev_usage[] =
     "usage: yuqingctl kafka-dev [--brokers N] [--partitions N] [--bootstrap-file PATH]\n"
     "                           [--topic NAME]...\n"
     "Starts librdkafka's mock Kafka cluster on 127.0.0.1 (demo and tests only), creates the\n"
-    "topics (default yuqing.items and yuqing.alerts), prints the bootstrap servers and runs\n"
-    "until SIGINT or SIGTERM.\n";
+    "topics (default yuqing.items, yuqing.alerts and yuqing.sources), prints the bootstrap\n"
+    "servers and runs until SIGINT or SIGTERM.\n";
 
 int kafka_dev_main(int argc, char **argv)
 {
@@ -74,6 +74,7 @@ int kafka_dev_main(int argc, char **argv)
     if (n_topics == 0) {
         topics[n_topics++] = "yuqing.items";
         topics[n_topics++] = "yuqing.alerts";
+        topics[n_topics++] = "yuqing.sources"; /* blind windows (issue #15) */
     }
 
     /* the mock cluster lives inside a client instance; a producer handle is the lightest */
