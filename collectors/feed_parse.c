@@ -298,9 +298,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     err = feed_prep_run(in->body, in->len, in->content_type, max_bytes, &prep);
     if (err) {
         set_err(errbuf, errlen, "%s",
-                err == ERR_PARSE ? (prep.encoding[0] ? "empty body or unsupported encoding"
-                                                     : "empty body")
-                                 : yq_strerror(err));
+                err == ERR_PARSE && prep.error[0] ? prep.error : yq_strerror(err));
         goto done;
     }
     if (prep.looks_html) {
@@ -344,6 +342,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     b.text_max = max_bytes;
     f->format = format;
     f->encoding = fb_dup(&b, prep.encoding);
+    f->encoding_source = prep.encoding_source;
     f->bozo = prep.repaired || (ctxt && !ctxt->wellFormed);
     if (prep.repaired) {
         f->bozo_message = fb_dup(&b, prep.note);

@@ -62,6 +62,9 @@ struct feed {
     char *title;          /* plain text; NULL when absent */
     char *link;           /* site link, absolute when resolvable; NULL when absent */
     char *encoding;       /* encoding the body was read in, e.g. "utf-8", "gb18030" */
+    /* static: how encoding was chosen -- declared: "bom", "http", "declaration"; not declared:
+       "default" (valid UTF-8), "detected" (UTF-16/32 byte pattern or uchardet) */
+    const char *encoding_source;
     const char *format;   /* static: "rss20", "rss091", "rss092", "rss090", "rss10", "rss",
                              "atom10", "atom03", "json" */
     bool bozo;            /* not well-formed (recovered or repaired) */
@@ -75,6 +78,9 @@ struct feed_input {
     size_t len;
     const char *content_type; /* HTTP Content-Type (its charset is honoured) or NULL */
     const char *base_url;     /* URL the body came from, for relative links; may be NULL */
+    /* HTTP Content-Location of the response, or NULL: when present it is the document's base
+       URI (RFC 3986 §5.1.2), itself resolved against base_url */
+    const char *content_location;
     size_t max_bytes;         /* bound for decoded/repaired text; 0 = 4 × len + 64 KiB */
     size_t max_field_bytes;   /* bound for one XML element's text; 0 = FEED_MAX_FIELD_BYTES */
 };
@@ -82,8 +88,9 @@ struct feed_input {
 /*
  * Parse in (borrowed) into *out (new; free with feed_free()).
  * Returns 0; ERR_NOT_A_FEED with errbuf "not_a_feed: <why>" (HTML page, no feed root, JSON
- * that is not a JSON Feed); ERR_PARSE with a one-line reason in errbuf (empty body,
- * unsupported encoding, JSON not well-formed); ERR_TOO_BIG;
+ * that is not a JSON Feed); ERR_PARSE with a one-line reason in errbuf (empty body; body not
+ * decodable: no usable declared encoding, not UTF-8 and not detected; JSON not well-formed);
+ * ERR_TOO_BIG;
  * ERR_NOMEM. errbuf may be NULL when errlen is 0. Thread-safe (libxml2 must be initialised
  * once beforehand with xmlInitParser() when used from threads).
  */
