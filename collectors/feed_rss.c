@@ -9,6 +9,23 @@
 
 #define RSS_MAX_DEPTH 64
 
+/*
+ * The RSS 2.0 namespaces some feeds put their elements in (UserLand's and Harvard's; RSS 2.0
+ * itself has none): the elements are then matched in it, under any prefix.
+ */
+static const char *rss_namespace(const xmlNode *root)
+{
+    static const char *const known[] = {"http://backend.userland.com/rss2",
+                                        "http://blogs.law.harvard.edu/tech/rss", NULL};
+
+    for (int i = 0; root->ns && root->ns->href && known[i]; i++) {
+        if (strcmp((const char *)root->ns->href, known[i]) == 0) {
+            return known[i];
+        }
+    }
+    return NULL;
+}
+
 static const char *rss_sniff(const struct feed_doc *doc)
 {
     const xmlNode *root = doc->root; /* NULL for JSON: no match */
@@ -22,7 +39,7 @@ static const char *rss_sniff(const struct feed_doc *doc)
     xmlChar *v;
     const char *format = "rss";
 
-    if (!fb_local_is(root, "rss") || root->ns) {
+    if (!fb_local_is(root, "rss") || (root->ns && !rss_namespace(root))) {
         return NULL;
     }
     v = xmlGetProp(root, (const xmlChar *)"version");
@@ -274,7 +291,7 @@ static int rss_parse(struct feed_builder *b, const struct feed_doc *doc, const c
     (void)errbuf; /* nothing to say beyond b->err */
     (void)errlen;
     (void)format;
-    b->core_ns = NULL;
+    b->core_ns = rss_namespace(root); /* NULL: RSS 2.0's elements are in no namespace */
     return parse_channel(b, root);
 }
 

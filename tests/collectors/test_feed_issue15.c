@@ -454,6 +454,11 @@ static void test_namespaces_by_uri_not_prefix(void **state)
         "<z:title xmlns:z=\"http://example.com/other\">不是标题</z:title>"
         "<foo:title xmlns:foo=\"http://purl.org/dc/elements/1.1/\">DC 标题</foo:title>"
         "</item></channel></rss>";
+    /* RSS 2.0 in UserLand's namespace, with a prefix */
+    static const char rss2_ns[] =
+        "<r2:rss version=\"2.0\" xmlns:r2=\"http://backend.userland.com/rss2\"><r2:channel>"
+        "<r2:title>命名空间</r2:title><r2:item><r2:title>条目</r2:title>"
+        "<r2:link>http://a.example/2</r2:link></r2:item></r2:channel></r2:rss>";
     struct feed *f = parse_buf(rss10, strlen(rss10), NULL);
     char ts[32];
 
@@ -475,6 +480,13 @@ static void test_namespaces_by_uri_not_prefix(void **state)
     feed_free(f);
     f = parse_buf(foreign, strlen(foreign), NULL);
     assert_string_equal(f->entries[0].title, "DC 标题");
+    feed_free(f);
+    f = parse_buf(rss2_ns, strlen(rss2_ns), NULL);
+    assert_string_equal(f->format, "rss20");
+    assert_string_equal(f->title, "命名空间");
+    assert_int_equal(f->n_entries, 1);
+    assert_string_equal(f->entries[0].title, "条目");
+    assert_string_equal(f->entries[0].link, "http://a.example/2");
     feed_free(f);
 }
 
