@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <uchardet/uchardet.h>
 #include <unistd.h>
 
+#include "feed_charset.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
@@ -19,8 +19,6 @@
 
 #define REPLACEMENT_CHAR "\xEF\xBF\xBD"
 #define TITLE_SCAN_MAX_BYTES (64 * 1024)
-/* bytes of an undeclared body given to uchardet: its verdict is settled long before */
-#define FEED_DETECT_MAX_BYTES (256 * 1024)
 
 /* Repair state: r->err latches the first buffer failure so later appends are no-ops. */
 struct repair {
@@ -123,59 +121,6 @@ char *feed_prep_charset_normalize(const char *label, size_t label_len, char *buf
         snprintf(buf, buflen, "utf-8");
     }
     return buf;
-}
-
-/* charset=... of an HTTP Content-Type into enc; false when absent. */
-static bool http_charset(const char *content_type, char *enc, size_t enclen)
-{
-    const char *p = content_type;
-    while (p && (p = strchr(p, ';')) != NULL) {
-        p++;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (strncasecmp(p, "charset=", 8) == 0) {
-            const char *v = p + 8;
-            size_t n = strcspn(v, ";");
-            if (n == 0) {
-                return false;
-            }
-            feed_prep_charset_normalize(v, n, enc, enclen);
-            return enc[0] != '\0';
-        }
-    }
-    return false;
-}
-
-/* encoding="..." of an XML declaration at p into enc; false when absent. */
-static bool decl_charset(const char *p, const char *end, char *enc, size_t enclen)
-{
-    const char *decl_end, *e;
-
-    if (!starts(p, end, "<?xml")) {
-        return false;
-    }
-    decl_end = memmem(p, (size_t)(end - p) < 512 ? (size_t)(end - p) : 512, "?>", 2);
-    if (!decl_end) {
-        return false;
-    }
-    e = memmem(p, (size_t)(decl_end - p), "encoding", 8);
-    if (!e) {
-        return false;
-    }
-    e += 8;
-    while (e < decl_end && (*e == ' ' || *e == '=' || *e == '\t')) {
-        e++;
-    }
-    if (e < decl_end && (*e == '"' || *e == '\'')) {
-        char q = *e++;
-        const char *close = memchr(e, q, (size_t)(decl_end - e));
-        if (close && close > e) {
-            feed_prep_charset_normalize(e, (size_t)(close - e), enc, enclen);
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Transcode in (len bytes, encoding enc) to UTF-8 into out; invalid input becomes U+FFFD. */
@@ -603,218 +548,14 @@ static bool sniff_html(const char *p, const char *end)
     return false;
 }
 
-/* ---- choosing the encoding ---- */
-
-/* A byte order mark at u (len bytes): its encoding (static), *skip its bytes, *unit the code
- * unit; NULL when none. FF FE 00 00 is UTF-32LE (U+0000 cannot follow a UTF-16 BOM in XML). */
-static const char *bom_encoding(const unsigned char *u, size_t len, size_t *skip, size_t *unit)
-{
-    static const struct {
-        const char *bytes;
-        size_t len;
-        const char *encoding;
-        size_t unit;
-    } boms[] = {
-        {"\xEF\xBB\xBF", 3, "utf-8", 1},     {"\xFF\xFE\x00\x00", 4, "utf-32le", 4},
-        {"\x00\x00\xFE\xFF", 4, "utf-32be", 4}, {"\xFF\xFE", 2, "utf-16le", 2},
-        {"\xFE\xFF", 2, "utf-16be", 2},
-    };
-
-    for (size_t i = 0; i < sizeof(boms) / sizeof(boms[0]); i++) {
-        if (len >= boms[i].len && memcmp(u, boms[i].bytes, boms[i].len) == 0) {
-            *skip = boms[i].len;
-            *unit = boms[i].unit;
-            return boms[i].encoding;
-        }
-    }
-    return NULL;
-}
-
-/* A character a document may start with: '<' (XML), '{' (JSON) or white space. */
-static bool opening_char(unsigned char c)
-{
-    return c == '<' || c == '{' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/*
- * The UTF-16/UTF-32 forms without a BOM, from the zero bytes around the first character (XML
- * 1.0 Appendix F: 00 00 00 3C, 3C 00 00 00, 00 3C 00 3F, 3C 00 3F 00; JSON's '{' alike,
- * RFC 4627 §3). Returns the encoding (static) and *unit, or NULL for an ASCII-compatible body.
- */
-static const char *wide_pattern(const unsigned char *u, size_t len, size_t *unit)
-{
-    if (len < 4) {
-        return NULL;
-    }
-    if (u[0] == 0 && u[1] == 0 && u[2] == 0 && opening_char(u[3])) {
-        *unit = 4;
-        return "utf-32be";
-    }
-    if (opening_char(u[0]) && u[1] == 0 && u[2] == 0 && u[3] == 0) {
-        *unit = 4;
-        return "utf-32le";
-    }
-    if (u[0] == 0 && opening_char(u[1]) && u[2] == 0 && u[3] != 0) {
-        *unit = 2;
-        return "utf-16be";
-    }
-    if (opening_char(u[0]) && u[1] == 0 && u[2] != 0 && u[3] == 0) {
-        *unit = 2;
-        return "utf-16le";
-    }
-    return NULL;
-}
-
-/* The label names a UTF-16 or UTF-32 form ("utf-16", "utf-16le", "ucs-2", "utf-32be", ...). */
-static bool wide_label(const char *enc)
-{
-    return strncmp(enc, "utf-16", 6) == 0 || strncmp(enc, "utf-32", 6) == 0 ||
-           strncmp(enc, "ucs-2", 5) == 0 || strncmp(enc, "ucs-4", 5) == 0 ||
-           strcmp(enc, "utf16") == 0 || strcmp(enc, "utf32") == 0;
-}
-
-/* glibc iconv converts from enc to UTF-8 (any label iconv knows; no table of our own). */
-static bool iconv_knows(const char *enc)
-{
-    iconv_t cd;
-
-    if (strcmp(enc, "utf-8") == 0) {
-        return true;
-    }
-    cd = iconv_open("UTF-8", enc);
-    if (cd == (iconv_t)-1) {
-        return false;
-    }
-    iconv_close(cd);
-    return true;
-}
-
-/*
- * A label (HTTP charset or XML declaration) is used when iconv knows it and it fits the bytes:
- * a UTF-16/32 label on an ASCII-compatible body (or the reverse) is a mislabel and ignored.
- * A bare "utf-16"/"utf-32" takes the byte order of the pattern. Returns true when enc (in/out)
- * is to be used; otherwise the reason is noted (bozo) and the next source of the order is
- * asked.
- */
-static bool label_usable(struct feed_prep *out, char *enc, size_t enclen, const char *wide,
-                         const char *what)
-{
-    char why[128];
-
-    if (wide_label(enc) != (wide != NULL)) {
-        snprintf(why, sizeof(why), "%s encoding '%.40s' does not fit the bytes: ignored", what,
-                 enc);
-        note(out, why);
-        return false;
-    }
-    if (wide && (strcmp(enc, "utf-16") == 0 || strcmp(enc, "utf-32") == 0 ||
-                 strcmp(enc, "utf16") == 0 || strcmp(enc, "utf32") == 0 ||
-                 strncmp(enc, wide, 6) != 0)) {
-        snprintf(enc, enclen, "%s", wide);
-    }
-    if (!iconv_knows(enc)) {
-        snprintf(why, sizeof(why), "%s encoding '%.40s' unknown: ignored", what, enc);
-        note(out, why);
-        return false;
-    }
-    return true;
-}
-
-/*
- * The charset of an undeclared, non-UTF-8 body by uchardet (Mozilla's universal detector)
- * over its first FEED_DETECT_MAX_BYTES, into enc (normalised: GB2312 reads as GB18030).
- * Returns false when uchardet names none or one iconv does not know.
- */
-static bool detect_charset(const char *p, size_t len, char *enc, size_t enclen)
-{
-    uchardet_t ud = uchardet_new();
-    const char *name;
-    bool ok = false;
-
-    if (!ud) {
-        return false;
-    }
-    if (uchardet_handle_data(ud, p, len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES) ==
-        0) {
-        uchardet_data_end(ud);
-        name = uchardet_get_charset(ud);
-        if (name && name[0]) {
-            feed_prep_charset_normalize(name, strlen(name), enc, enclen);
-            ok = enc[0] != '\0' && !wide_label(enc) && iconv_knows(enc);
-        }
-    }
-    uchardet_delete(ud);
-    return ok;
-}
-
-/*
- * The encoding of body (len bytes) in the documented order into out->encoding and
- * out->encoding_source; *skip: BOM bytes, *unit: code unit. Returns 0, or ERR_PARSE with
- * out->error set (not UTF-8, nothing declared or detected).
- */
-static int choose_encoding(const char *body, size_t len, const char *content_type,
-                           struct feed_prep *out, size_t *skip, size_t *unit)
-{
-    const unsigned char *u = (const unsigned char *)body;
-    const char *bom = bom_encoding(u, len, skip, unit);
-    const char *wide;
-    size_t wide_unit = 1;
-
-    if (bom) {
-        snprintf(out->encoding, sizeof(out->encoding), "%s", bom);
-        out->encoding_source = "bom";
-        return 0;
-    }
-    wide = wide_pattern(u, len, &wide_unit);
-    if (http_charset(content_type, out->encoding, sizeof(out->encoding)) &&
-        label_usable(out, out->encoding, sizeof(out->encoding), wide, "HTTP")) {
-        *unit = wide ? wide_unit : 1; /* HTTP charset beats the declaration */
-        out->encoding_source = "http";
-        return 0;
-    }
-    if (wide) {
-        /* the declaration is in the wide form itself: the byte pattern says which */
-        snprintf(out->encoding, sizeof(out->encoding), "%s", wide);
-        *unit = wide_unit;
-        out->encoding_source = "detected";
-        return 0;
-    }
-    {
-        const char *s = body, *end = body + len;
-        while (s < end && isspace((unsigned char)*s)) {
-            s++;
-        }
-        if (decl_charset(s, end, out->encoding, sizeof(out->encoding)) &&
-            label_usable(out, out->encoding, sizeof(out->encoding), NULL, "declared")) {
-            out->encoding_source = "declaration";
-            return 0;
-        }
-    }
-    if (feed_utf8_valid_prefix(body, len) == len) {
-        snprintf(out->encoding, sizeof(out->encoding), "utf-8");
-        out->encoding_source = "default"; /* XML's and JSON's default, and the bytes fit */
-        return 0;
-    }
-    if (detect_charset(body, len, out->encoding, sizeof(out->encoding))) {
-        char why[96];
-        snprintf(why, sizeof(why), "no declared encoding: detected %s", out->encoding);
-        note(out, why);
-        out->encoding_source = "detected";
-        return 0;
-    }
-    out->encoding[0] = '\0';
-    snprintf(out->error, sizeof(out->error),
-             "encoding not declared, not UTF-8 and not detected: body not decodable");
-    return ERR_PARSE;
-}
-
 int feed_prep_run(const char *body, size_t len, const char *content_type, size_t max_bytes,
                   struct feed_prep *out)
 {
     const char *p = body, *end = body + len;
     struct yq_buf utf8, fixed;
     const char *utf8_text;
-    size_t utf8_len, unit = 1, skip = 0;
+    size_t utf8_len, unit = 1;
+    struct feed_charset cs;
     int err = 0;
 
     memset(out, 0, sizeof(*out));
@@ -825,11 +566,18 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
         err = ERR_PARSE;
         goto done;
     }
-    err = choose_encoding(body, len, content_type, out, &skip, &unit);
+    err = feed_charset_choose(body, len, content_type, &cs);
+    snprintf(out->encoding, sizeof(out->encoding), "%s", cs.encoding);
+    out->encoding_source = cs.source;
+    if (cs.note[0]) {
+        note(out, cs.note);
+    }
     if (err) {
+        snprintf(out->error, sizeof(out->error), "%s", cs.error);
         goto done;
     }
-    p += skip;
+    unit = cs.unit;
+    p += cs.bom_bytes;
     if (strcmp(out->encoding, "utf-8") == 0) {
         utf8_text = p;
         utf8_len = (size_t)(end - p);
