@@ -1,4 +1,5 @@
 /* Atom 1.0 and 0.3 (root <feed>). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,8 +26,36 @@ static const char *atom_sniff(const struct feed_doc *doc)
 }
 
 /*
+ * The MIME type of an Atom 1.0 content element whose body is base64 (RFC 4287 §4.1.3.3: not
+ * "text", "html", "xhtml", not a text/ type and not an XML media type).
+ */
+static bool base64_type(const char *type)
+{
+    size_t n;
+
+    if (!type || strcasecmp(type, "text") == 0 || strcasecmp(type, "html") == 0 ||
+        strcasecmp(type, "xhtml") == 0 || strncasecmp(type, "text/", 5) == 0 ||
+        !strchr(type, '/')) {
+        return false;
+    }
+    n = strlen(type);
+    return !(n >= 4 && (strcasecmp(type + n - 4, "+xml") == 0 ||
+                        strcasecmp(type + n - 4, "/xml") == 0));
+}
+
+/* A MIME type whose text is HTML: text/html, application/xhtml+xml. */
+static bool html_type(const char *type)
+{
+    return type && (strcasecmp(type, "html") == 0 || strcasecmp(type, "text/html") == 0 ||
+                    strcasecmp(type, "application/xhtml+xml") == 0);
+}
+
+/*
  * An Atom text construct: type "html" (0.3: mode "escaped") is escaped HTML, "xhtml" is
- * inline markup, anything else is text. *html_out (may be NULL) says which.
+ * inline markup, anything else is text. A body in base64 -- Atom 0.3 mode="base64", or an
+ * Atom 1.0 type that is neither text nor XML -- is decoded (fb_base64_text()); when it is
+ * not valid base64 or not text, nothing of it is kept and the feed is marked bozo.
+ * *html_out (may be NULL) says which.
  */
 static char *text_construct(struct feed_builder *b, const xmlNode *n, bool *html_out)
 {
@@ -38,10 +67,17 @@ static char *text_construct(struct feed_builder *b, const xmlNode *n, bool *html
     if (type && strcasecmp(type, "xhtml") == 0) {
         s = fb_inner_xml(b, n);
         html = true;
+    } else if ((mode && strcasecmp(mode, "base64") == 0) || base64_type(type)) {
+        char *raw = fb_text(b, n);
+        s = NULL;
+        if (raw && fb_base64_text(b, raw, &s) == ERR_PARSE) {
+            fb_bozo(b, "base64 content that is not valid base64 text: dropped");
+        }
+        free(raw);
+        html = html_type(type);
     } else {
         s = fb_text(b, n);
-        html = (type && (strcasecmp(type, "html") == 0 || strcasecmp(type, "text/html") == 0)) ||
-               (mode && strcasecmp(mode, "escaped") == 0);
+        html = html_type(type) || (mode && strcasecmp(mode, "escaped") == 0);
     }
     free(type);
     free(mode);
@@ -60,14 +96,20 @@ static char *plain_construct(struct feed_builder *b, const xmlNode *n)
     return s;
 }
 
-/* rel="alternate" (or no rel) link, resolved against xml:base and the document URL. */
-static void take_link(struct feed_builder *b, const xmlNode *n, char **dst, bool *dst_alt)
+/*
+ * rel="alternate" (or no rel) link, resolved against xml:base and the document URL; a
+ * rel="enclosure" link goes to e's enclosures (e may be NULL: the feed's own links).
+ */
+static void take_link(struct feed_builder *b, const xmlNode *n, char **dst, bool *dst_alt,
+                      struct feed_entry *e)
 {
     char *rel = fb_attr(b, n, "rel");
     char *href = fb_attr(b, n, "href");
     bool alt = !rel || strcasecmp(rel, "alternate") == 0;
 
-    if (href && alt && !*dst_alt) {
+    if (href && e && rel && strcasecmp(rel, "enclosure") == 0) {
+        fb_add_enclosure(b, e, fb_resolve(b, n, href));
+    } else if (href && alt && !*dst_alt) {
         free(*dst);
         *dst = fb_resolve(b, n, href);
         *dst_alt = true;
@@ -79,17 +121,34 @@ static void take_link(struct feed_builder *b, const xmlNode *n, char **dst, bool
     free(href);
 }
 
+/*
+ * An Atom person construct as one string, as feedparser writes it: "name (email)", or the
+ * name, or the e-mail alone.
+ */
 static char *person_name(struct feed_builder *b, const xmlNode *n)
 {
+    char *name = NULL, *email = NULL, *s;
+
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (fb_is(b, c, "name")) {
+        if (fb_is(b, c, "name") || fb_is(b, c, "email")) {
             char *t = fb_text(b, c);
-            char *s = fb_plain(b, t, false);
+            fb_set(fb_is(b, c, "name") ? &name : &email, fb_plain(b, t, false));
             free(t);
-            return s;
         }
     }
-    return NULL;
+    if (name && email) {
+        size_t len = strlen(name) + strlen(email) + 4;
+        s = malloc(len);
+        if (s) {
+            snprintf(s, len, "%s (%s)", name, email);
+        } else {
+            b->err = ERR_NOMEM;
+        }
+        free(name);
+        free(email);
+        return s;
+    }
+    return name ? name : email;
 }
 
 static void parse_entry(struct feed_builder *b, xmlNode *entry, const char *feed_author)
@@ -107,9 +166,9 @@ static void parse_entry(struct feed_builder *b, xmlNode *entry, const char *feed
         if (fb_is(b, c, "title")) {
             fb_set(&e->title, plain_construct(b, c));
         } else if (fb_is(b, c, "link")) {
-            take_link(b, c, &e->link, &link_alt);
+            take_link(b, c, &e->link, &link_alt, e);
         } else if (fb_is(b, c, "id")) {
-            fb_set(&e->id, fb_text(b, c));
+            fb_set(&e->id, fb_resolve_id(b, c, fb_text(b, c)));
         } else if (fb_is(b, c, "author")) {
             fb_set(&e->author, person_name(b, c));
         } else if (fb_is(b, c, "published") || fb_is(b, c, "issued")) {
@@ -172,10 +231,18 @@ static int atom_parse(struct feed_builder *b, const struct feed_doc *doc, const 
         if (fb_is(b, c, "title")) {
             fb_set(&b->feed->title, plain_construct(b, c));
         } else if (fb_is(b, c, "link")) {
-            take_link(b, c, &b->feed->link, &link_alt);
+            take_link(b, c, &b->feed->link, &link_alt, NULL);
         } else if (fb_is(b, c, "author")) {
             fb_set(&feed_author, person_name(b, c));
+        } else if (fb_is(b, c, "subtitle") || fb_is(b, c, "tagline")) {
+            fb_set(&b->feed->subtitle, plain_construct(b, c));
+        } else if (fb_is(b, c, "updated") || fb_is(b, c, "modified")) {
+            const char *prec = NULL;
+            fb_date(b, c, &b->feed->has_updated, &b->feed->updated, &prec);
         }
+    }
+    if (feed_author) {
+        b->feed->author = fb_dup(b, feed_author);
     }
     collect_entries(b, root->children, feed_author, 0);
     free(feed_author);

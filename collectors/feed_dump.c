@@ -32,29 +32,49 @@ static int emit(json_t *obj, FILE *out)
     return 0;
 }
 
+static json_t *strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        if (json_array_append_new(a, str_or_null(v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 int feed_dump_json(const struct feed *f, FILE *out)
 {
-    int err = emit(json_pack("{s:s,s:o,s:o,s:o,s:s,s:b}", "kind", "feed", "title",
-                             str_or_null(f->title), "link", str_or_null(f->link), "encoding",
-                             str_or_null(f->encoding), "format", f->format, "bozo", f->bozo),
+    int err = emit(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:o}", "kind", "feed",
+                             "title", str_or_null(f->title), "link", str_or_null(f->link),
+                             "subtitle", str_or_null(f->subtitle), "author",
+                             str_or_null(f->author), "updated",
+                             time_or_null(f->has_updated, f->updated), "encoding",
+                             str_or_null(f->encoding), "encoding_source",
+                             str_or_null(f->encoding_source), "format", f->format, "bozo",
+                             f->bozo, "bozo_message", str_or_null(f->bozo_message)),
                    out);
 
     for (size_t i = 0; i < f->n_entries && !err; i++) {
         const struct feed_entry *e = &f->entries[i];
-        json_t *cats = json_array();
-        for (size_t c = 0; cats && c < e->n_categories; c++) {
-            json_array_append_new(cats, str_or_null(e->categories[c]));
-        }
-        if (!cats) {
+        json_t *cats = strings(e->categories, e->n_categories);
+        json_t *encl = strings(e->enclosures, e->n_enclosures);
+        if (!cats || !encl) {
+            json_decref(cats);
+            json_decref(encl);
             return ERR_NOMEM;
         }
-        err = emit(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "kind", "entry",
-                             "title", str_or_null(e->title), "link", str_or_null(e->link), "id",
-                             str_or_null(e->id), "author", str_or_null(e->author), "published",
-                             time_or_null(e->has_published, e->published), "updated",
-                             time_or_null(e->has_updated, e->updated), "summary",
+        err = emit(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "kind",
+                             "entry", "title", str_or_null(e->title), "link",
+                             str_or_null(e->link), "id", str_or_null(e->id), "author",
+                             str_or_null(e->author), "published",
+                             time_or_null(e->has_published, e->published),
+                             "published_precision",
+                             str_or_null(e->has_published ? e->published_precision : NULL),
+                             "updated", time_or_null(e->has_updated, e->updated), "summary",
                              str_or_null(e->summary), "content", str_or_null(e->content),
-                             "categories", cats),
+                             "categories", cats, "enclosures", encl),
                    out);
     }
     return err;

@@ -8,9 +8,12 @@
 
 /*
  * Write f (borrowed) to out as JSON lines: first
- * {"kind":"feed","title","link","encoding","format","bozo"}, then one
- * {"kind":"entry","title","link","id","author","published","updated","summary","content",
- * "categories"} per entry; times are RFC 3339 UTC or null, absent strings null.
+ * {"kind":"feed","title","link","subtitle","author","updated","encoding","encoding_source",
+ * "format","bozo","bozo_message"} (encoding_source: "bom", "http", "declaration" -- declared --
+ * or "default", "detected"), then one
+ * {"kind":"entry","title","link","id","author","published","published_precision","updated",
+ * "summary","content","categories","enclosures"} per entry; times are RFC 3339 UTC or null,
+ * absent strings null, published_precision "second" ... "year" (feed_date.h).
  * Returns 0, ERR_NOMEM or ERR_IO.
  */
 int feed_dump_json(const struct feed *f, FILE *out);

@@ -10,11 +10,13 @@
 #include <ctype.h>
 #include <libxml/uri.h>
 #include <libxml/xmlsave.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "feed_date.h"
+#include "feed_prep.h"
 #include "feed_text.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -282,4 +284,95 @@ void fb_set(char **dst, char *s)
     } else {
         free(s);
     }
+}
+
+void fb_add_enclosure(struct feed_builder *b, struct feed_entry *e, char *url)
+{
+    char **ne;
+
+    if (!url) {
+        return;
+    }
+    if (e->n_enclosures >= FEED_MAX_ENCLOSURES) {
+        free(url);
+        return;
+    }
+    ne = realloc(e->enclosures, (e->n_enclosures + 1) * sizeof(*ne));
+    if (!ne) {
+        free(url);
+        b->err = ERR_NOMEM;
+        return;
+    }
+    e->enclosures = ne;
+    e->enclosures[e->n_enclosures++] = url;
+}
+
+void fb_bozo(struct feed_builder *b, const char *why)
+{
+    b->feed->bozo = true;
+    if (!b->feed->bozo_message) {
+        b->feed->bozo_message = fb_dup(b, why);
+    }
+}
+
+int fb_base64_text(struct feed_builder *b, const char *s, char **out)
+{
+    size_t len = strlen(s), bin_len = 0;
+    size_t cap = len / 4 * 3 + 3;
+    unsigned char *bin;
+    const char *end = NULL;
+    int rc;
+
+    *out = NULL;
+    if (sodium_init() < 0) {
+        return ERR_PARSE; /* cannot happen for the codecs; sodium_init() only seeds RNGs */
+    }
+    bin = malloc(cap + 1);
+    if (!bin) {
+        b->err = ERR_NOMEM;
+        return ERR_NOMEM;
+    }
+    rc = sodium_base642bin(bin, cap, s, len, " \t\r\n", &bin_len, &end,
+                           sodium_base64_VARIANT_ORIGINAL);
+    if (rc != 0 || (end && *end)) {
+        /* a body without its '=' padding is still base64 */
+        rc = sodium_base642bin(bin, cap, s, len, " \t\r\n", &bin_len, &end,
+                               sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    }
+    if (rc != 0 || (end && *end) || bin_len > b->text_max ||
+        feed_utf8_valid_prefix((const char *)bin, bin_len) != bin_len ||
+        memchr(bin, '\0', bin_len)) {
+        free(bin);
+        return ERR_PARSE;
+    }
+    bin[bin_len] = '\0';
+    if (bin_len == 0) {
+        free(bin);
+        return 0;
+    }
+    *out = (char *)bin;
+    return 0;
+}
+
+char *fb_resolve_id(struct feed_builder *b, const xmlNode *n, char *id)
+{
+    xmlChar *base, *uri;
+    char *s;
+
+    if (!id || !n || !b->doc || !has_xml_base(n)) {
+        return id;
+    }
+    base = xmlNodeGetBase(b->doc, n);
+    uri = base ? xmlBuildURI((const xmlChar *)id, base) : NULL;
+    xmlFree(base);
+    if (!uri) {
+        return id;
+    }
+    s = fb_dup(b, (const char *)uri);
+    xmlFree(uri);
+    if (!s) {
+        return id;
+    }
+    free(id);
+    return s;
 }

@@ -20,11 +20,13 @@
 #define FEED_NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define FEED_NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
 #define FEED_NS_DC "http://purl.org/dc/elements/1.1/"
+#define FEED_NS_DCTERMS "http://purl.org/dc/terms/"
 
 struct feed_builder {
     struct feed *feed;     /* being filled; owned by feed_parse() */
     xmlDocPtr doc;         /* borrowed; NULL for JSON Feed */
-    const char *base_url;  /* URL the body came from (borrowed), or NULL */
+    const char *base_url;  /* the document's base URI: Content-Location resolved against the
+                              URL the body came from, else that URL; or NULL (borrowed) */
     const char *core_ns;   /* namespace of the format's own elements, or NULL (RSS 2.0) */
     char *channel_link;    /* RSS: base for relative links when no xml:base; owned */
     size_t text_max;       /* bound for one extracted text */
@@ -94,5 +96,30 @@ void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s);
 
 /* *dst = s when *dst is NULL, else free(s): the first value found wins. Takes s. */
 void fb_set(char **dst, char *s);
+
+/*
+ * Append url (takes ownership; NULL is ignored) to e's enclosures; beyond
+ * FEED_MAX_ENCLOSURES it is freed.
+ */
+void fb_add_enclosure(struct feed_builder *b, struct feed_entry *e, char *url);
+
+/* Mark the feed bozo with why (static or copied) unless it already has a reason. */
+void fb_bozo(struct feed_builder *b, const char *why);
+
+/*
+ * The text of base64 s (borrowed, NUL-terminated; white space between the characters is
+ * allowed, padding optional) decoded with libsodium (sodium_base642bin), when it decodes
+ * to valid UTF-8 without NUL bytes and at most b->text_max bytes: new string in *out (NULL
+ * when it decodes to nothing). Returns 0, ERR_PARSE (not base64, or bytes that are not
+ * text: *out NULL, nothing kept) or ERR_NOMEM (recorded in b->err).
+ */
+int fb_base64_text(struct feed_builder *b, const char *s, char **out);
+
+/*
+ * An id (Atom <id>) resolved as a relative IRI reference against the xml:base in scope at
+ * n; kept as written when no xml:base is in scope or it is absolute (ids stay stable when the
+ * feed's URL changes). Takes id; returns the new string, or NULL when id is NULL.
+ */
+char *fb_resolve_id(struct feed_builder *b, const xmlNode *n, char *id);
 
 #endif

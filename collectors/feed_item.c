@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "yq_buf.h"
+#include "feed_date.h"
 #include "feed_sha1.h"
 #include "feed_text.h"
 #include "yq_err.h"
@@ -372,7 +373,7 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
     }
     item->has_published = e->has_published;
     item->published_at = e->published;
-    item->precision = e->has_published ? e->published_precision : NULL;
+    item->precision = e->has_published ? feed_date_item_precision(e->published_precision) : NULL;
     item->fetched_at = fetched_at;
     item->future_timestamp = yq_item_is_future(item);
     if (cut || (e->text_cut && item->text)) {

@@ -75,9 +75,31 @@ static void take_date(struct feed_builder *b, const char *s, bool *has, int64_t 
     }
 }
 
+/*
+ * href resolved against the feed's own URL (Content-Location, else the URL it was fetched
+ * from: RFC 3986 §5.1, a JSON document has no base of its own), else -- no URL known, as
+ * with `yuqing-collector parse FILE` -- against home_page_url (b->channel_link).
+ */
 static char *resolve(struct feed_builder *b, const char *href)
 {
     return fb_resolve(b, NULL, href);
+}
+
+/* attachments[].url of item it as enclosures (at most FEED_MAX_ENCLOSURES). */
+static void take_attachments(struct feed_builder *b, const json_t *it, struct feed_entry *e)
+{
+    const json_t *atts = json_object_get(it, "attachments"), *a;
+    size_t i;
+
+    if (!json_is_array(atts)) {
+        return;
+    }
+    json_array_foreach(atts, i, a) {
+        const char *url = json_is_object(a) ? str(a, "url") : NULL;
+        if (url && url[0]) {
+            fb_add_enclosure(b, e, resolve(b, url));
+        }
+    }
 }
 
 static void parse_item(struct feed_builder *b, const json_t *it, const char *feed_author)
@@ -121,6 +143,7 @@ static void parse_item(struct feed_builder *b, const json_t *it, const char *fee
     }
     e->summary = dup_nonempty(b, summary);
     e->summary_html = false;
+    take_attachments(b, it, e);
     tags = json_object_get(it, "tags");
     if (json_is_array(tags)) {
         json_array_foreach(tags, i, tag) {
@@ -167,13 +190,18 @@ static int json_parse(struct feed_builder *b, const struct feed_doc *doc, const 
     {
         const char *home = str(root, "home_page_url");
         b->feed->link = home && home[0] ? resolve(b, home) : NULL;
-        /* like an RSS channel link: the base for relative item URLs */
-        if (b->feed->link && (strncasecmp(b->feed->link, "http://", 7) == 0 ||
-                              strncasecmp(b->feed->link, "https://", 8) == 0)) {
+        /* without the feed's URL, the home page is the base for relative item URLs */
+        if (!b->base_url && b->feed->link &&
+            (strncasecmp(b->feed->link, "http://", 7) == 0 ||
+             strncasecmp(b->feed->link, "https://", 8) == 0)) {
             b->channel_link = dup_nonempty(b, b->feed->link);
         }
     }
+    b->feed->subtitle = fb_plain(b, str(root, "description"), false);
     feed_author = author_of(b, root);
+    if (feed_author) {
+        b->feed->author = fb_dup(b, feed_author);
+    }
     if (json_is_array(items)) {
         json_array_foreach(items, i, it) {
             if (b->err) {

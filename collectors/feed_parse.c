@@ -2,6 +2,7 @@
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/uri.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,10 @@ static void entry_release(struct feed_entry *e)
         free(e->categories[i]);
     }
     free(e->categories);
+    for (size_t i = 0; i < e->n_enclosures; i++) {
+        free(e->enclosures[i]);
+    }
+    free(e->enclosures);
 }
 
 void feed_free(struct feed *f)
@@ -224,6 +229,8 @@ void feed_free(struct feed *f)
     free(f->entries);
     free(f->title);
     free(f->link);
+    free(f->subtitle);
+    free(f->author);
     free(f->encoding);
     free(f->bozo_message);
     free(f);
@@ -242,11 +249,12 @@ set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 
 /*
  * The XML tree of the prepared text (freed here, right after the parse: the tree holds what is
- * needed now, peak memory, issue #10), with field text bounded at max_field_bytes.
+ * needed now, peak memory, issue #10), with field text bounded at max_field_bytes; doc_url
+ * (may be NULL) is the document's base URI, under every xml:base.
  * Returns 0 (*doc may still be NULL: nothing parseable), ERR_TOO_BIG or ERR_NOMEM.
  */
-static int read_xml(struct feed_prep *prep, const struct feed_input *in, xmlParserCtxtPtr *ctxt,
-                    xmlDocPtr *doc)
+static int read_xml(struct feed_prep *prep, const struct feed_input *in, const char *doc_url,
+                    xmlParserCtxtPtr *ctxt, xmlDocPtr *doc)
 {
     struct text_cap cap = {0};
     struct mem_reader reader;
@@ -265,7 +273,7 @@ static int read_xml(struct feed_prep *prep, const struct feed_input *in, xmlPars
     reader.p = prep->text;
     reader.left = prep->len;
     tl_text_cap = &cap;
-    *doc = xmlCtxtReadIO(*ctxt, mem_read, NULL, &reader, in->base_url, "UTF-8",
+    *doc = xmlCtxtReadIO(*ctxt, mem_read, NULL, &reader, doc_url, "UTF-8",
                          FEED_XML_OPTIONS);
     tl_text_cap = NULL;
     free(prep->text);
@@ -274,8 +282,25 @@ static int read_xml(struct feed_prep *prep, const struct feed_input *in, xmlPars
     return (*ctxt)->errNo == XML_ERR_NO_MEMORY ? ERR_NOMEM : 0;
 }
 
+/*
+ * The document's base URI (RFC 3986 §5.1): the HTTP Content-Location resolved against the
+ * URL the body came from (RFC 7231 §3.1.4.2), else that URL. New string (xmlFree()) or NULL
+ * when neither is known.
+ */
+static xmlChar *document_base(const struct feed_input *in)
+{
+    if (in->content_location && in->content_location[0]) {
+        xmlChar *u = in->base_url ? xmlBuildURI((const xmlChar *)in->content_location,
+                                                (const xmlChar *)in->base_url)
+                                  : NULL;
+        return u ? u : xmlStrdup((const xmlChar *)in->content_location);
+    }
+    return in->base_url ? xmlStrdup((const xmlChar *)in->base_url) : NULL;
+}
+
 int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen)
 {
+    xmlChar *doc_url = NULL;
     struct feed_prep prep;
     struct feed_builder b;
     struct feed_xml_errors xerr;
@@ -295,12 +320,16 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     if (max_bytes == 0) {
         max_bytes = in->len * 4 + 64 * 1024;
     }
+    doc_url = document_base(in);
+    if (((in->content_location && in->content_location[0]) || in->base_url) && !doc_url) {
+        set_err(errbuf, errlen, "%s", yq_strerror(ERR_NOMEM));
+        err = ERR_NOMEM;
+        goto done_early; /* prep not run yet: nothing else to release */
+    }
     err = feed_prep_run(in->body, in->len, in->content_type, max_bytes, &prep);
     if (err) {
         set_err(errbuf, errlen, "%s",
-                err == ERR_PARSE ? (prep.encoding[0] ? "empty body or unsupported encoding"
-                                                     : "empty body")
-                                 : yq_strerror(err));
+                err == ERR_PARSE && prep.error[0] ? prep.error : yq_strerror(err));
         goto done;
     }
     if (prep.looks_html) {
@@ -312,7 +341,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
         fdoc.text = prep.text; /* no XML repairs were made: the formats read the text */
         fdoc.len = prep.len;
     } else {
-        err = read_xml(&prep, in, &ctxt, &doc);
+        err = read_xml(&prep, in, (const char *)doc_url, &ctxt, &doc);
         if (err) {
             goto done;
         }
@@ -340,10 +369,11 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     }
     b.feed = f;
     b.doc = doc;
-    b.base_url = in->base_url;
+    b.base_url = (const char *)doc_url;
     b.text_max = max_bytes;
     f->format = format;
     f->encoding = fb_dup(&b, prep.encoding);
+    f->encoding_source = prep.encoding_source;
     f->bozo = prep.repaired || (ctxt && !ctxt->wellFormed);
     if (prep.repaired) {
         f->bozo_message = fb_dup(&b, prep.note);
@@ -376,6 +406,8 @@ done:
         xmlFreeParserCtxt(ctxt);
     }
     feed_prep_release(&prep);
+done_early:
+    xmlFree(doc_url);
     feed_xml_errors_end(&xerr);
     return err;
 }

@@ -30,6 +30,9 @@
  */
 #define FEED_NOT_A_FEED "not_a_feed"
 
+/* Enclosures kept per entry; more are dropped (a podcast item has one). */
+#define FEED_MAX_ENCLOSURES 16
+
 /* How the item id of an entry is made (feed_item_id()); set by feed_parse(). */
 enum feed_id_rule {
     FEED_ID_GUID = 0,       /* its guid when it has one (unique in the document) */
@@ -41,10 +44,11 @@ struct feed_entry {
     char *title;     /* plain text (markup stripped, entities decoded); NULL when absent */
     char *link;      /* absolute URL when resolvable; NULL when absent */
     char *id;        /* RSS guid, Atom id or rdf:about; NULL when absent */
-    char *author;    /* NULL when absent */
+    char *author;    /* NULL when absent; Atom person: "name (email)", "name" or "email" */
     bool has_published;
     int64_t published;             /* seconds since the epoch, UTC */
-    const char *published_precision; /* static "second", "minute", "day" */
+    const char *published_precision; /* static "second", "minute", "day", "month", "year"
+                                        (feed_date_parse()) */
     bool has_updated;
     int64_t updated;
     const char *updated_precision;
@@ -54,6 +58,10 @@ struct feed_entry {
     bool content_html;
     char **categories;    /* n_categories NUL-terminated strings */
     size_t n_categories;
+    char **enclosures;    /* n_enclosures absolute URLs (RSS <enclosure url>, Atom
+                             rel="enclosure", JSON Feed attachments[].url), at most
+                             FEED_MAX_ENCLOSURES */
+    size_t n_enclosures;
     enum feed_id_rule id_rule; /* FEED_ID_GUID unless id repeats within the document */
     bool text_cut;        /* a text of this entry reached max_field_bytes and was cut */
 };
@@ -61,7 +69,15 @@ struct feed_entry {
 struct feed {
     char *title;          /* plain text; NULL when absent */
     char *link;           /* site link, absolute when resolvable; NULL when absent */
+    char *subtitle;       /* RSS description / dc:description, Atom subtitle, JSON Feed
+                             description: plain text; NULL when absent */
+    char *author;         /* RSS managingEditor / dc:creator, Atom author, JSON Feed author */
+    bool has_updated;     /* RSS lastBuildDate / pubDate / dc:date, Atom updated */
+    int64_t updated;
     char *encoding;       /* encoding the body was read in, e.g. "utf-8", "gb18030" */
+    /* static: how encoding was chosen -- declared: "bom", "http", "declaration"; not declared:
+       "default" (valid UTF-8), "detected" (UTF-16/32 byte pattern or uchardet) */
+    const char *encoding_source;
     const char *format;   /* static: "rss20", "rss091", "rss092", "rss090", "rss10", "rss",
                              "atom10", "atom03", "json" */
     bool bozo;            /* not well-formed (recovered or repaired) */
@@ -75,6 +91,9 @@ struct feed_input {
     size_t len;
     const char *content_type; /* HTTP Content-Type (its charset is honoured) or NULL */
     const char *base_url;     /* URL the body came from, for relative links; may be NULL */
+    /* HTTP Content-Location of the response, or NULL: when present it is the document's base
+       URI (RFC 3986 §5.1.2), itself resolved against base_url */
+    const char *content_location;
     size_t max_bytes;         /* bound for decoded/repaired text; 0 = 4 × len + 64 KiB */
     size_t max_field_bytes;   /* bound for one XML element's text; 0 = FEED_MAX_FIELD_BYTES */
 };
@@ -82,8 +101,9 @@ struct feed_input {
 /*
  * Parse in (borrowed) into *out (new; free with feed_free()).
  * Returns 0; ERR_NOT_A_FEED with errbuf "not_a_feed: <why>" (HTML page, no feed root, JSON
- * that is not a JSON Feed); ERR_PARSE with a one-line reason in errbuf (empty body,
- * unsupported encoding, JSON not well-formed); ERR_TOO_BIG;
+ * that is not a JSON Feed); ERR_PARSE with a one-line reason in errbuf (empty body; body not
+ * decodable: no usable declared encoding, not UTF-8 and not detected; JSON not well-formed);
+ * ERR_TOO_BIG;
  * ERR_NOMEM. errbuf may be NULL when errlen is 0. Thread-safe (libxml2 must be initialised
  * once beforehand with xmlInitParser() when used from threads).
  */

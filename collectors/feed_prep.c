@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "feed_charset.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
@@ -120,59 +121,6 @@ char *feed_prep_charset_normalize(const char *label, size_t label_len, char *buf
         snprintf(buf, buflen, "utf-8");
     }
     return buf;
-}
-
-/* charset=... of an HTTP Content-Type into enc; false when absent. */
-static bool http_charset(const char *content_type, char *enc, size_t enclen)
-{
-    const char *p = content_type;
-    while (p && (p = strchr(p, ';')) != NULL) {
-        p++;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (strncasecmp(p, "charset=", 8) == 0) {
-            const char *v = p + 8;
-            size_t n = strcspn(v, ";");
-            if (n == 0) {
-                return false;
-            }
-            feed_prep_charset_normalize(v, n, enc, enclen);
-            return enc[0] != '\0';
-        }
-    }
-    return false;
-}
-
-/* encoding="..." of an XML declaration at p into enc; false when absent. */
-static bool decl_charset(const char *p, const char *end, char *enc, size_t enclen)
-{
-    const char *decl_end, *e;
-
-    if (!starts(p, end, "<?xml")) {
-        return false;
-    }
-    decl_end = memmem(p, (size_t)(end - p) < 512 ? (size_t)(end - p) : 512, "?>", 2);
-    if (!decl_end) {
-        return false;
-    }
-    e = memmem(p, (size_t)(decl_end - p), "encoding", 8);
-    if (!e) {
-        return false;
-    }
-    e += 8;
-    while (e < decl_end && (*e == ' ' || *e == '=' || *e == '\t')) {
-        e++;
-    }
-    if (e < decl_end && (*e == '"' || *e == '\'')) {
-        char q = *e++;
-        const char *close = memchr(e, q, (size_t)(decl_end - e));
-        if (close && close > e) {
-            feed_prep_charset_normalize(e, (size_t)(close - e), enc, enclen);
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Transcode in (len bytes, encoding enc) to UTF-8 into out; invalid input becomes U+FFFD. */
@@ -603,46 +551,43 @@ static bool sniff_html(const char *p, const char *end)
 int feed_prep_run(const char *body, size_t len, const char *content_type, size_t max_bytes,
                   struct feed_prep *out)
 {
-    const unsigned char *u = (const unsigned char *)body;
     const char *p = body, *end = body + len;
     struct yq_buf utf8, fixed;
     const char *utf8_text;
     size_t utf8_len, unit = 1;
+    struct feed_charset cs;
     int err = 0;
 
     memset(out, 0, sizeof(*out));
     yq_buf_init(&utf8, max_bytes);
     yq_buf_init(&fixed, max_bytes);
-    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
-        snprintf(out->encoding, sizeof(out->encoding), "utf-8");
-        p += 3;
-    } else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        snprintf(out->encoding, sizeof(out->encoding), "%s",
-                 u[0] == 0xFF ? "utf-16le" : "utf-16be");
-        p += 2;
-        unit = 2;
-    } else if (http_charset(content_type, out->encoding, sizeof(out->encoding))) {
-        /* HTTP charset beats the declaration */
-    } else {
-        const char *s = p;
-        while (s < end && isspace((unsigned char)*s)) {
-            s++;
-        }
-        if (!decl_charset(s, end, out->encoding, sizeof(out->encoding))) {
-            if (feed_utf8_valid_prefix(p, (size_t)(end - p)) == (size_t)(end - p)) {
-                snprintf(out->encoding, sizeof(out->encoding), "utf-8");
-            } else {
-                snprintf(out->encoding, sizeof(out->encoding), "gb18030");
-                note(out, "no declared encoding and not UTF-8: read as GB18030");
-            }
-        }
+    if (len == 0) {
+        snprintf(out->error, sizeof(out->error), "empty body");
+        err = ERR_PARSE;
+        goto done;
     }
+    err = feed_charset_choose(body, len, content_type, &cs);
+    snprintf(out->encoding, sizeof(out->encoding), "%s", cs.encoding);
+    out->encoding_source = cs.source;
+    if (cs.note[0]) {
+        note(out, cs.note);
+    }
+    if (err) {
+        snprintf(out->error, sizeof(out->error), "%s", cs.error);
+        goto done;
+    }
+    unit = cs.unit;
+    p += cs.bom_bytes;
     if (strcmp(out->encoding, "utf-8") == 0) {
         utf8_text = p;
         utf8_len = (size_t)(end - p);
     } else {
         err = transcode(p, (size_t)(end - p), out->encoding, unit, &utf8, out);
         if (err) {
+            if (err == ERR_PARSE) {
+                snprintf(out->error, sizeof(out->error), "encoding '%s' not supported",
+                         out->encoding);
+            }
             goto done;
         }
         utf8_text = utf8.data ? utf8.data : "";
@@ -661,6 +606,7 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
         }
     }
     if (p == end) {
+        snprintf(out->error, sizeof(out->error), "empty body");
         err = ERR_PARSE;
         goto done;
     }

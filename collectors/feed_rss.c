@@ -9,6 +9,23 @@
 
 #define RSS_MAX_DEPTH 64
 
+/*
+ * The RSS 2.0 namespaces some feeds put their elements in (UserLand's and Harvard's; RSS 2.0
+ * itself has none): the elements are then matched in it, under any prefix.
+ */
+static const char *rss_namespace(const xmlNode *root)
+{
+    static const char *const known[] = {"http://backend.userland.com/rss2",
+                                        "http://blogs.law.harvard.edu/tech/rss", NULL};
+
+    for (int i = 0; root->ns && root->ns->href && known[i]; i++) {
+        if (strcmp((const char *)root->ns->href, known[i]) == 0) {
+            return known[i];
+        }
+    }
+    return NULL;
+}
+
 static const char *rss_sniff(const struct feed_doc *doc)
 {
     const xmlNode *root = doc->root; /* NULL for JSON: no match */
@@ -22,7 +39,7 @@ static const char *rss_sniff(const struct feed_doc *doc)
     xmlChar *v;
     const char *format = "rss";
 
-    if (!fb_local_is(root, "rss") || root->ns) {
+    if (!fb_local_is(root, "rss") || (root->ns && !rss_namespace(root))) {
         return NULL;
     }
     v = xmlGetProp(root, (const xmlChar *)"version");
@@ -61,12 +78,19 @@ static const char *rdf_sniff(const struct feed_doc *doc)
     return "rss10";
 }
 
-/* Fields of one <item> from its direct children. */
+/*
+ * Fields of one <item> from its direct children. Dublin Core elements (matched by namespace
+ * URI, whatever the prefix) stand in for the core ones when these are absent: dc:title for
+ * title, dc:description for description, dc:date for pubDate; dc:creator is an author and
+ * dc:subject a category.
+ */
 static void parse_item(struct feed_builder *b, xmlNode *item)
 {
     struct feed_entry *e = fb_entry_new(b);
-    char *raw_title = NULL, *link = NULL, *guid = NULL;
-    bool guid_permalink = true;
+    char *raw_title = NULL, *dc_title = NULL, *link = NULL, *guid = NULL, *dc_desc = NULL;
+    bool guid_permalink = true, has_dc_date = false;
+    int64_t dc_date = 0;
+    const char *dc_date_precision = NULL;
     xmlNode *link_node = NULL;
 
     if (!e) {
@@ -78,6 +102,8 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
         }
         if (fb_is(b, c, "title")) {
             fb_set(&raw_title, fb_text(b, c));
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "title")) {
+            fb_set(&dc_title, fb_text(b, c));
         } else if (fb_is(b, c, "link")) {
             if (!link) {
                 link_node = c;
@@ -97,16 +123,21 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
         } else if (fb_is(b, c, "pubDate")) {
             fb_date(b, c, &e->has_published, &e->published, &e->published_precision);
         } else if (fb_is_ns(c, FEED_NS_DC, "dc", "date")) {
-            if (!e->has_published) {
-                fb_date(b, c, &e->has_published, &e->published, &e->published_precision);
+            if (!has_dc_date) {
+                fb_date(b, c, &has_dc_date, &dc_date, &dc_date_precision);
             }
         } else if (fb_is_ns(c, FEED_NS_ATOM10, "atom", "updated") ||
-                   fb_is_ns(c, "http://purl.org/dc/terms/", "dcterms", "modified")) {
+                   fb_is_ns(c, FEED_NS_DCTERMS, "dcterms", "modified")) {
             fb_date(b, c, &e->has_updated, &e->updated, &e->updated_precision);
         } else if (fb_is(b, c, "description")) {
             if (!e->summary) {
                 e->summary = fb_text(b, c);
                 e->summary_html = true;
+                fb_drop_text(c);
+            }
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "description")) {
+            if (!dc_desc) {
+                dc_desc = fb_text(b, c);
                 fb_drop_text(c);
             }
         } else if (fb_is_ns(c, FEED_NS_CONTENT, "content", "encoded")) {
@@ -117,9 +148,23 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
             }
         } else if (fb_is(b, c, "category") || fb_is_ns(c, FEED_NS_DC, "dc", "subject")) {
             fb_add_category(b, e, fb_text(b, c));
+        } else if (fb_is(b, c, "enclosure")) {
+            char *url = fb_attr(b, c, "url");
+            fb_add_enclosure(b, e, fb_resolve(b, c, url));
+            free(url);
         }
     }
-    e->title = fb_plain(b, raw_title, true);
+    e->title = fb_plain(b, raw_title ? raw_title : dc_title, true);
+    if (!e->summary && dc_desc) {
+        e->summary = dc_desc;
+        e->summary_html = true;
+        dc_desc = NULL;
+    }
+    if (!e->has_published && has_dc_date) {
+        e->has_published = true;
+        e->published = dc_date;
+        e->published_precision = dc_date_precision;
+    }
     if (link) {
         e->link = fb_resolve(b, link_node, link);
     } else if (guid && guid_permalink && (strncasecmp(guid, "http://", 7) == 0 ||
@@ -131,6 +176,8 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
     }
     e->id = guid;
     free(raw_title);
+    free(dc_title);
+    free(dc_desc);
     free(link);
 }
 
@@ -154,30 +201,71 @@ static void collect_items(struct feed_builder *b, xmlNode *n, int depth)
     }
 }
 
-static xmlNode *child(const struct feed_builder *b, xmlNode *n, const char *name)
+/* Plain text of element n (HTML when html), new or NULL. */
+static char *plain_of(struct feed_builder *b, const xmlNode *n, bool html)
 {
-    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
-        if (fb_is(b, c, name)) {
-            return c;
-        }
-    }
-    return NULL;
+    char *t = fb_text(b, n);
+    char *s = fb_plain(b, t, html);
+    free(t);
+    return s;
 }
 
+/*
+ * The channel's title, link, description, author and update time from its direct children,
+ * the core elements first and their Dublin Core stand-ins (dc:title, dc:description,
+ * dc:creator, dc:date; any prefix) when they are absent; then the items anywhere below root.
+ */
 static int parse_channel(struct feed_builder *b, xmlNode *root)
 {
-    xmlNode *channel = child(b, root, "channel");
-    xmlNode *title, *link;
+    xmlNode *channel = NULL, *link = NULL;
+    char *dc_title = NULL, *dc_desc = NULL, *dc_creator = NULL, *editor = NULL;
+    bool has_date = false;
+    int64_t date = 0;
+    const char *prec = NULL;
 
+    for (xmlNode *c = root->children; c && !channel; c = c->next) {
+        if (fb_is(b, c, "channel")) {
+            channel = c;
+        }
+    }
     if (!channel) {
         channel = root; /* tolerate <rss><item>... */
     }
-    title = child(b, channel, "title");
-    link = child(b, channel, "link");
-    if (title) {
-        char *t = fb_text(b, title);
-        b->feed->title = fb_plain(b, t, true);
-        free(t);
+    for (xmlNode *c = channel->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (fb_is(b, c, "title")) {
+            fb_set(&b->feed->title, plain_of(b, c, true));
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "title")) {
+            fb_set(&dc_title, plain_of(b, c, true));
+        } else if (fb_is(b, c, "link")) {
+            link = link ? link : c;
+        } else if (fb_is(b, c, "description")) {
+            fb_set(&b->feed->subtitle, plain_of(b, c, true));
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "description")) {
+            fb_set(&dc_desc, plain_of(b, c, true));
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "creator")) {
+            fb_set(&dc_creator, plain_of(b, c, false));
+        } else if (fb_is(b, c, "managingEditor")) {
+            fb_set(&editor, plain_of(b, c, false));
+        } else if (fb_is(b, c, "lastBuildDate") || fb_is(b, c, "pubDate")) {
+            if (!b->feed->has_updated) {
+                fb_date(b, c, &b->feed->has_updated, &b->feed->updated, &prec);
+            }
+        } else if (fb_is_ns(c, FEED_NS_DC, "dc", "date")) {
+            if (!has_date) {
+                fb_date(b, c, &has_date, &date, &prec);
+            }
+        }
+    }
+    fb_set(&b->feed->title, dc_title);
+    fb_set(&b->feed->subtitle, dc_desc);
+    fb_set(&b->feed->author, dc_creator);
+    fb_set(&b->feed->author, editor);
+    if (!b->feed->has_updated && has_date) {
+        b->feed->has_updated = true;
+        b->feed->updated = date;
     }
     if (link) {
         char *href = fb_text(b, link);
@@ -203,7 +291,7 @@ static int rss_parse(struct feed_builder *b, const struct feed_doc *doc, const c
     (void)errbuf; /* nothing to say beyond b->err */
     (void)errlen;
     (void)format;
-    b->core_ns = NULL;
+    b->core_ns = rss_namespace(root); /* NULL: RSS 2.0's elements are in no namespace */
     return parse_channel(b, root);
 }
 

@@ -158,3 +158,32 @@ CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callba
     }
     return rc;
 }
+
+char *fetch_content_location(CURL *easy)
+{
+    struct curl_header *h = NULL;
+    const char *v;
+    size_t n;
+
+    if (curl_easy_header(easy, "Content-Location", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+        !h || !h->value) {
+        return NULL;
+    }
+    v = h->value;
+    while (*v == ' ' || *v == '\t') {
+        v++;
+    }
+    n = strlen(v);
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+        n--;
+    }
+    if (n == 0 || n > FETCH_CONTENT_LOCATION_MAX) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F) {
+            return NULL;
+        }
+    }
+    return strndup(v, n);
+}

@@ -60,4 +60,15 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *u
 CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callback on_header,
                       void *arg);
 
+/* Longest Content-Location value kept, bytes; a longer one is ignored. */
+#define FETCH_CONTENT_LOCATION_MAX 2048
+
+/*
+ * The Content-Location header of the last response of easy's finished transfer (after
+ * redirects; libcurl's curl_easy_header(), read on the thread that ran the transfer), as a
+ * new string (free()), or NULL when absent, empty, longer than FETCH_CONTENT_LOCATION_MAX or
+ * holding control characters. It may be relative (to the effective URL). Never fails.
+ */
+char *fetch_content_location(CURL *easy);
+
 #endif

@@ -31,8 +31,8 @@ static const char usage[] =
     "usage: yuqing-collector [--config FILE] [--set KEY=VALUE]... [--print-config]\n"
     "                        [--log-level err|warn|info|debug] [--once] [--shard I/N]\n"
     "       yuqing-collector parse [--format jsonl|items] FILE [--content-type TYPE]\n"
-    "                        [--base-url URL] [--kind rss|wechat_feed|weibo]\n"
-    "                        [--fetched-at TIME]\n"
+    "                        [--url URL] [--content-location URL]\n"
+    "                        [--kind rss|wechat_feed|weibo] [--fetched-at TIME]\n"
     "\n"
     "Polls the sources of config/sources.yaml and produces items to Kafka.\n"
     "  --once            poll every source once, flush Kafka, exit\n"
@@ -41,7 +41,11 @@ static const char usage[] =
     "                    getIndex JSON with --kind weibo) and print JSON lines: jsonl\n"
     "                    (default) the feed and its entries, items the normalised items\n"
     "                    (bounded to the Kafka message size, as produced); --fetched-at\n"
-    "                    (RFC 3339, default now) is the items' fetch time\n"
+    "                    (RFC 3339, default now) is the items' fetch time; --url (or\n"
+    "                    --base-url) the URL the body came from, --content-type and\n"
+    "                    --content-location its HTTP headers; the encoding read and how\n"
+    "                    (declared: bom/http/declaration, or default/detected) is in the\n"
+    "                    feed line, and on stderr with --format items\n"
     "Exit status: 0 ok (undelivered items at shutdown were spooled), 1 error or items\n"
     "lost, 2 usage or configuration error.\n";
 
@@ -104,6 +108,7 @@ static int print_weibo(const char *body, size_t len, int64_t now)
 static int cmd_parse(int n, char **args)
 {
     const char *file = NULL, *base_url = NULL, *content_type = NULL, *format = "jsonl";
+    const char *content_location = NULL;
     const char *kind = "rss";
     struct feed_input in = {0};
     struct feed *f = NULL;
@@ -119,8 +124,11 @@ static int cmd_parse(int n, char **args)
                         args[i], usage);
                 return 2;
             }
-        } else if (strcmp(args[i], "--base-url") == 0 && i + 1 < n) {
+        } else if ((strcmp(args[i], "--base-url") == 0 || strcmp(args[i], "--url") == 0) &&
+                   i + 1 < n) {
             base_url = args[++i];
+        } else if (strcmp(args[i], "--content-location") == 0 && i + 1 < n) {
+            content_location = args[++i];
         } else if (strcmp(args[i], "--content-type") == 0 && i + 1 < n) {
             content_type = args[++i];
         } else if (strcmp(args[i], "--format") == 0 && i + 1 < n &&
@@ -157,6 +165,7 @@ static int cmd_parse(int n, char **args)
     in.len = len;
     in.base_url = base_url;
     in.content_type = content_type;
+    in.content_location = content_location;
     err = feed_parse(&in, &f, err_msg, sizeof(err_msg));
     free(body);
     if (err) {
@@ -164,7 +173,15 @@ static int cmd_parse(int n, char **args)
                 err_msg[0] ? err_msg : yq_strerror(err));
         return 1;
     }
-    err = strcmp(format, "items") == 0 ? print_items(f, kind, fetched_at) : feed_dump_json(f, stdout);
+    if (strcmp(format, "items") == 0) {
+        fprintf(stderr, "yuqing-collector parse: '%s': %s, encoding %s (%s)%s%s\n", file,
+                f->format, f->encoding ? f->encoding : "-",
+                f->encoding_source ? f->encoding_source : "-", f->bozo ? ", bozo: " : "",
+                f->bozo && f->bozo_message ? f->bozo_message : "");
+        err = print_items(f, kind, fetched_at);
+    } else {
+        err = feed_dump_json(f, stdout);
+    }
     feed_free(f);
     if (fflush(stdout) != 0) {
         err = ERR_IO;

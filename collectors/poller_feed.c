@@ -64,6 +64,9 @@ static bool feed_done(struct source_run *r, long status, const char *content_typ
 
     (void)content_type;
     (void)effective_url;
+    free(r->content_location);
+    /* the document's base URI when present (RFC 7231 §3.1.4.2), for the parse thread */
+    r->content_location = fetch_content_location(r->easy);
     if (status == 304) {
         LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
         source_run_ok(r, status, NULL);
@@ -84,10 +87,19 @@ static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         .len = j->body.len,
         .content_type = j->content_type,
         .base_url = j->effective_url ? j->effective_url : j->r->cfg->url,
+        /* set by feed_done before the job was submitted, untouched until feed_reset */
+        .content_location = j->r->content_location,
         .max_bytes = (size_t)cc->max_body_bytes * 4,
     };
 
     j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
+}
+
+/* End of a cycle or poller_free(): the response's Content-Location is no longer needed. */
+static void feed_reset(struct source_run *r)
+{
+    free(r->content_location);
+    r->content_location = NULL;
 }
 
 /* The ingest of a parsed feed, on the event loop's thread. */
@@ -186,6 +198,6 @@ const struct source_kind_ops source_kind_feed = {
     .done = feed_done,
     .parse = feed_parse_job,
     .parsed = feed_parsed,
-    /* .reset: a feed cycle is one request, nothing to forget */
+    .reset = feed_reset,
     .check = feed_check,
 };

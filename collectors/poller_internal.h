@@ -81,6 +81,9 @@ struct source_run {
     bool nomem;
     char *resp_etag;             /* validators of the current response */
     char *resp_last_modified;
+    char *content_location;      /* feed kind: the response's Content-Location (owned; set by
+                                    poller_feed.c's done, read by its parse while r->parsing,
+                                    freed by its reset) */
     char curl_err[CURL_ERROR_SIZE];
     struct delivery_tally tally;
     bool stash;                  /* validators waiting for this source's deliveries */

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: feed_parse() (encoding choice and repair, RSS/RDF/Atom/JSON Feed) and the
  * entry → item mapping on arbitrary bytes. The first byte picks a Content-Type so that the
- * HTTP charset path is fuzzed too. Must never crash, leak or read out of bounds.
+ * HTTP charset path is fuzzed too (and its top bit a Content-Location: the document base). Must never crash, leak or read out of bounds.
  */
 #include <libxml/parser.h>
 #include <stddef.h>
@@ -29,7 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const types[] = {NULL, "application/rss+xml; charset=gbk",
                                         "text/xml; charset=utf-8", "application/feed+json",
-                                        "text/html", "application/atom+xml; charset=\"GB2312\""};
+                                        "text/html", "application/atom+xml; charset=\"GB2312\"",
+                                        "text/xml; charset=utf-16", "text/xml; charset=koi8-r",
+                                        "text/xml; charset=x-no-such"};
     struct feed_input in = {0};
     struct feed *f = NULL;
     char err[256];
@@ -41,6 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.body = (const char *)data + 1;
     in.len = size - 1;
     in.base_url = "http://fuzz.example/feed/";
+    /* issue #15: a relative Content-Location as the document base, on some inputs */
+    in.content_location = (data[0] >> 7) ? "../zh/news/feed.xml" : NULL;
     if (feed_parse(&in, &f, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < f->n_entries; i++) {
             struct yq_item item;

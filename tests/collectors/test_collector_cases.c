@@ -372,7 +372,8 @@ static void test_json_feed_11_and_10(void **state)
     assert_string_equal(f->link, "https://ak.example/");
     assert_int_equal(f->n_entries, 3);
     assert_string_equal(f->entries[0].id, "a1");
-    assert_string_equal(f->entries[0].link, "https://ak.example/posts/1");
+    /* relative to the feed's own URL (issue #15), not to home_page_url */
+    assert_string_equal(f->entries[0].link, "http://cases.example/posts/1");
     assert_string_equal(f->entries[0].author, "张三");
     assert_true(f->entries[0].content_html);
     assert_string_equal(f->entries[0].summary, "摘要");

@@ -53,6 +53,7 @@ struct reply {
     const char *etag;
     const char *last_modified;
     const char *location;
+    const char *content_location; /* Content-Location or NULL (issue #15) */
     int delay_ms;
     bool hold;             /* answer only once release_hold() (or 20 s, a hang guard) */
 };
@@ -143,6 +144,9 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     }
     if (rep.location) {
         MHD_add_response_header(r, "Location", rep.location);
+    }
+    if (rep.content_location) {
+        MHD_add_response_header(r, "Content-Location", rep.content_location);
     }
     ret = MHD_queue_response(c, rep.status, r);
     MHD_destroy_response(r);
@@ -588,6 +592,11 @@ static struct reply mech_route(const char *url, int n, void *arg)
     } else if (strcmp(url, "/html") == 0) {
         r.body = "<!DOCTYPE html><html><head><title>安全验证</title></head><body>x</body></html>";
         r.ctype = "text/html; charset=utf-8";
+    } else if (strcmp(url, "/cl") == 0) {
+        /* issue #15: a relative link is relative to the Content-Location, not to /cl */
+        r.body = "<rss version=\"2.0\"><channel><title>t</title><item><title>cl</title>"
+                 "<link>p/1.html</link></item></channel></rss>";
+        r.content_location = "/zh/news/feed.xml";
     }
     return r;
 }
@@ -616,9 +625,10 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
              "  - id: loop\n    url: http://127.0.0.1:%d/loop\n"
              "  - id: e5xx\n    url: http://127.0.0.1:%d/5xx\n    interval: 10s\n"
              "  - id: big\n    url: http://127.0.0.1:%d/big\n"
-             "  - id: html\n    url: http://127.0.0.1:%d/html\n",
+             "  - id: html\n    url: http://127.0.0.1:%d/html\n"
+             "  - id: cl\n    url: http://127.0.0.1:%d/cl\n",
              fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port,
-             fx.http.port);
+             fx.http.port, fx.http.port);
     /* a generous timeout: on a loaded machine the local answers must not time out */
     load_cfg(&cfg, "  timeout_ms: 60s\n  max_redirects: 3\n  max_body_bytes: 4k\n", src);
     runner_start(&r, &cfg);
@@ -653,6 +663,16 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     assert_field("yuqing:source:html", "state", "not_a_feed");
     assert_null(cfx_hget(fx.rc, "yuqing:source:html", "last_success"));
     assert_null(cfx_hget(fx.rc, "yuqing:source:html", "items_last_seen"));
+    /* issue #15: the response's Content-Location is the base of its relative links */
+    assert_field("yuqing:source:cl", "state", "ok");
+    {
+        char link[128], id[FEED_ITEM_ID_LEN], key[128];
+        struct feed_entry e = {.link = link};
+        snprintf(link, sizeof(link), "http://127.0.0.1:%d/zh/news/p/1.html", fx.http.port);
+        assert_int_equal(feed_item_id(&e, id, sizeof(id)), 0);
+        snprintf(key, sizeof(key), "yuqing:seen:%s", id);
+        assert_int_equal(exists(key), 1);
+    }
     free(raw);
     collector_config_release(&cfg);
 }

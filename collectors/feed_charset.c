@@ -1,0 +1,293 @@
+/*
+ * The character encoding of a feed body (feed_charset.h): BOM > HTTP charset > XML
+ * declaration > detection (UTF-16/32 byte pattern, valid UTF-8, uchardet).
+ */
+#include "feed_charset.h"
+
+#include <ctype.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <uchardet/uchardet.h>
+
+#include "feed_prep.h"
+#include "yq_err.h"
+#include "yq_banned.h"
+
+/* bytes of an undeclared body given to uchardet: its verdict is settled long before */
+#define FEED_DETECT_MAX_BYTES (256 * 1024)
+
+/* Keep the first reason the choice is a guess or a label was ignored. */
+static void set_note(struct feed_charset *out, const char *why)
+{
+    if (!out->note[0]) {
+        snprintf(out->note, sizeof(out->note), "%s", why);
+    }
+}
+
+/* starts with lit */
+static bool starts(const char *p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+/* charset=... of an HTTP Content-Type into enc; false when absent. */
+static bool http_charset(const char *content_type, char *enc, size_t enclen)
+{
+    const char *p = content_type;
+    while (p && (p = strchr(p, ';')) != NULL) {
+        p++;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncasecmp(p, "charset=", 8) == 0) {
+            const char *v = p + 8;
+            size_t n = strcspn(v, ";");
+            if (n == 0) {
+                return false;
+            }
+            feed_prep_charset_normalize(v, n, enc, enclen);
+            return enc[0] != '\0';
+        }
+    }
+    return false;
+}
+
+/* encoding="..." of an XML declaration at p into enc; false when absent. */
+static bool decl_charset(const char *p, const char *end, char *enc, size_t enclen)
+{
+    const char *decl_end, *e;
+
+    if (!starts(p, end, "<?xml")) {
+        return false;
+    }
+    decl_end = memmem(p, (size_t)(end - p) < 512 ? (size_t)(end - p) : 512, "?>", 2);
+    if (!decl_end) {
+        return false;
+    }
+    e = memmem(p, (size_t)(decl_end - p), "encoding", 8);
+    if (!e) {
+        return false;
+    }
+    e += 8;
+    while (e < decl_end && (*e == ' ' || *e == '=' || *e == '\t')) {
+        e++;
+    }
+    if (e < decl_end && (*e == '"' || *e == '\'')) {
+        char q = *e++;
+        const char *close = memchr(e, q, (size_t)(decl_end - e));
+        if (close && close > e) {
+            feed_prep_charset_normalize(e, (size_t)(close - e), enc, enclen);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * A byte order mark at u (len bytes): its encoding (static), *skip its bytes, *unit the code
+ * unit; NULL when none. FF FE 00 00 is UTF-32LE (U+0000 cannot follow a UTF-16 BOM in XML).
+ */
+static const char *bom_encoding(const unsigned char *u, size_t len, size_t *skip, size_t *unit)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *encoding;
+        size_t unit;
+    } boms[] = {
+        {"\xEF\xBB\xBF", 3, "utf-8", 1},     {"\xFF\xFE\x00\x00", 4, "utf-32le", 4},
+        {"\x00\x00\xFE\xFF", 4, "utf-32be", 4}, {"\xFF\xFE", 2, "utf-16le", 2},
+        {"\xFE\xFF", 2, "utf-16be", 2},
+    };
+
+    for (size_t i = 0; i < sizeof(boms) / sizeof(boms[0]); i++) {
+        if (len >= boms[i].len && memcmp(u, boms[i].bytes, boms[i].len) == 0) {
+            *skip = boms[i].len;
+            *unit = boms[i].unit;
+            return boms[i].encoding;
+        }
+    }
+    return NULL;
+}
+
+/* A character a document may start with: '<' (XML), '{' (JSON) or white space. */
+static bool opening_char(unsigned char c)
+{
+    return c == '<' || c == '{' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The UTF-16/UTF-32 forms without a BOM, from the zero bytes around the first character (XML
+ * 1.0 Appendix F: 00 00 00 3C, 3C 00 00 00, 00 3C 00 3F, 3C 00 3F 00; JSON's '{' alike,
+ * RFC 4627 §3). Returns the encoding (static) and *unit, or NULL for an ASCII-compatible body.
+ */
+static const char *wide_pattern(const unsigned char *u, size_t len, size_t *unit)
+{
+    if (len < 4) {
+        return NULL;
+    }
+    if (u[0] == 0 && u[1] == 0 && u[2] == 0 && opening_char(u[3])) {
+        *unit = 4;
+        return "utf-32be";
+    }
+    if (opening_char(u[0]) && u[1] == 0 && u[2] == 0 && u[3] == 0) {
+        *unit = 4;
+        return "utf-32le";
+    }
+    if (u[0] == 0 && opening_char(u[1]) && u[2] == 0 && u[3] != 0) {
+        *unit = 2;
+        return "utf-16be";
+    }
+    if (opening_char(u[0]) && u[1] == 0 && u[2] != 0 && u[3] == 0) {
+        *unit = 2;
+        return "utf-16le";
+    }
+    return NULL;
+}
+
+/* The label names a UTF-16 or UTF-32 form ("utf-16", "utf-16le", "ucs-2", "utf-32be", ...). */
+static bool wide_label(const char *enc)
+{
+    return strncmp(enc, "utf-16", 6) == 0 || strncmp(enc, "utf-32", 6) == 0 ||
+           strncmp(enc, "ucs-2", 5) == 0 || strncmp(enc, "ucs-4", 5) == 0 ||
+           strcmp(enc, "utf16") == 0 || strcmp(enc, "utf32") == 0;
+}
+
+/* glibc iconv converts from enc to UTF-8 (any label iconv knows; no table of our own). */
+static bool iconv_knows(const char *enc)
+{
+    iconv_t cd;
+
+    if (strcmp(enc, "utf-8") == 0) {
+        return true;
+    }
+    cd = iconv_open("UTF-8", enc);
+    if (cd == (iconv_t)-1) {
+        return false;
+    }
+    iconv_close(cd);
+    return true;
+}
+
+/*
+ * A label (HTTP charset or XML declaration) is used when iconv knows it and it fits the bytes:
+ * a UTF-16/32 label on an ASCII-compatible body (or the reverse) is a mislabel and ignored.
+ * A bare "utf-16"/"utf-32" takes the byte order of the pattern. Returns true when enc (in/out)
+ * is to be used; otherwise the reason is noted (bozo) and the next source of the order is
+ * asked.
+ */
+static bool label_usable(struct feed_charset *out, char *enc, size_t enclen, const char *wide,
+                         const char *what)
+{
+    char why[128];
+
+    if (wide_label(enc) != (wide != NULL)) {
+        snprintf(why, sizeof(why), "%s encoding '%.40s' does not fit the bytes: ignored", what,
+                 enc);
+        set_note(out, why);
+        return false;
+    }
+    if (wide && (strcmp(enc, "utf-16") == 0 || strcmp(enc, "utf-32") == 0 ||
+                 strcmp(enc, "utf16") == 0 || strcmp(enc, "utf32") == 0 ||
+                 strncmp(enc, wide, 6) != 0)) {
+        snprintf(enc, enclen, "%s", wide);
+    }
+    if (!iconv_knows(enc)) {
+        snprintf(why, sizeof(why), "%s encoding '%.40s' unknown: ignored", what, enc);
+        set_note(out, why);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The charset of an undeclared, non-UTF-8 body by uchardet (Mozilla's universal detector)
+ * over its first FEED_DETECT_MAX_BYTES, into enc (normalised: GB2312 reads as GB18030).
+ * Returns false when uchardet names none or one iconv does not know.
+ */
+static bool detect_charset(const char *p, size_t len, char *enc, size_t enclen)
+{
+    uchardet_t ud = uchardet_new();
+    const char *name;
+    bool ok = false;
+
+    if (!ud) {
+        return false;
+    }
+    if (uchardet_handle_data(ud, p, len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES) ==
+        0) {
+        uchardet_data_end(ud);
+        name = uchardet_get_charset(ud);
+        if (name && name[0]) {
+            feed_prep_charset_normalize(name, strlen(name), enc, enclen);
+            ok = enc[0] != '\0' && !wide_label(enc) && iconv_knows(enc);
+        }
+    }
+    uchardet_delete(ud);
+    return ok;
+}
+
+int feed_charset_choose(const char *body, size_t len, const char *content_type,
+                        struct feed_charset *out)
+{
+    const unsigned char *u = (const unsigned char *)body;
+    size_t *skip = &out->bom_bytes, *unit = &out->unit;
+    const char *bom;
+
+    memset(out, 0, sizeof(*out));
+    out->unit = 1;
+    bom = bom_encoding(u, len, skip, unit);
+    const char *wide;
+    size_t wide_unit = 1;
+
+    if (bom) {
+        snprintf(out->encoding, sizeof(out->encoding), "%s", bom);
+        out->source = "bom";
+        return 0;
+    }
+    wide = wide_pattern(u, len, &wide_unit);
+    if (http_charset(content_type, out->encoding, sizeof(out->encoding)) &&
+        label_usable(out, out->encoding, sizeof(out->encoding), wide, "HTTP")) {
+        *unit = wide ? wide_unit : 1; /* HTTP charset beats the declaration */
+        out->source = "http";
+        return 0;
+    }
+    if (wide) {
+        /* the declaration is in the wide form itself: the byte pattern says which */
+        snprintf(out->encoding, sizeof(out->encoding), "%s", wide);
+        *unit = wide_unit;
+        out->source = "detected";
+        return 0;
+    }
+    {
+        const char *s = body, *end = body + len;
+        while (s < end && isspace((unsigned char)*s)) {
+            s++;
+        }
+        if (decl_charset(s, end, out->encoding, sizeof(out->encoding)) &&
+            label_usable(out, out->encoding, sizeof(out->encoding), NULL, "declared")) {
+            out->source = "declaration";
+            return 0;
+        }
+    }
+    if (feed_utf8_valid_prefix(body, len) == len) {
+        snprintf(out->encoding, sizeof(out->encoding), "utf-8");
+        out->source = "default"; /* XML's and JSON's default, and the bytes fit */
+        return 0;
+    }
+    if (detect_charset(body, len, out->encoding, sizeof(out->encoding))) {
+        char why[96];
+        snprintf(why, sizeof(why), "no declared encoding: detected %s", out->encoding);
+        set_note(out, why);
+        out->source = "detected";
+        return 0;
+    }
+    out->encoding[0] = '\0';
+    snprintf(out->error, sizeof(out->error),
+             "encoding not declared, not UTF-8 and not detected: body not decodable");
+    return ERR_PARSE;
+}
+
