@@ -1,5 +1,6 @@
 #include "yq_alert.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,11 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
     rc |= json_object_set_new(obj, "level", json_string(yq_level_name(alert->level)));
     rc |= json_object_set_new(obj, "department",
                               json_string(alert->department ? alert->department : ""));
+    if (alert->has_simhash) {
+        char hex[17];
+        snprintf(hex, sizeof(hex), "%016" PRIx64, alert->simhash);
+        rc |= json_object_set_new(obj, "simhash", json_string(hex));
+    }
     rc |= json_object_set_new(obj, "matches", matches);
     matches = NULL;
     rc |= json_object_set_new(obj, "item", item);
@@ -234,6 +240,29 @@ static char *dup_str(const json_t *v)
     return strdup(json_is_string(v) ? json_string_value(v) : "");
 }
 
+/* "simhash": exactly 16 hex digits into *out. Returns 0 or ERR_PARSE. */
+static int simhash_parse(const json_t *v, uint64_t *out)
+{
+    const char *s = json_string_value(v);
+    uint64_t h = 0;
+
+    if (!s || json_string_length(v) != 16) {
+        return ERR_PARSE;
+    }
+    for (size_t i = 0; i < 16; i++) {
+        int d = (s[i] >= '0' && s[i] <= '9')   ? s[i] - '0'
+                : (s[i] >= 'a' && s[i] <= 'f') ? s[i] - 'a' + 10
+                : (s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 10
+                                               : -1;
+        if (d < 0) {
+            return ERR_PARSE;
+        }
+        h = (h << 4) | (uint64_t)d;
+    }
+    *out = h;
+    return 0;
+}
+
 int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
                     size_t errlen)
 {
@@ -288,13 +317,28 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
         goto fail;
     }
     alert->department = dup_str(json_object_get(obj, "department"));
+    v = json_object_get(obj, "simhash");
+    if (v) {
+        if (simhash_parse(v, &alert->simhash) != 0) {
+            snprintf(errbuf, errlen, "alert field 'simhash' must be 16 hex digits");
+            goto fail;
+        }
+        alert->has_simhash = true;
+    }
     matches = json_object_get(obj, "matches");
-    if (!json_is_array(matches) || json_array_size(matches) == 0) {
-        snprintf(errbuf, errlen, "alert field 'matches' must be a non-empty array");
+    if (!json_is_array(matches) ||
+        (json_array_size(matches) == 0 &&
+         !json_is_true(json_object_get(json_object_get(obj, "item"), "official")))) {
+        snprintf(errbuf, errlen,
+                 "alert field 'matches' must be a non-empty array (empty only for an official "
+                 "item)");
         goto fail;
     }
-    alert->matches = calloc(json_array_size(matches), sizeof(*alert->matches));
-    if (!alert->event_key || !alert->department || !alert->matches) {
+    if (json_array_size(matches) > 0) {
+        alert->matches = calloc(json_array_size(matches), sizeof(*alert->matches));
+    }
+    if (!alert->event_key || !alert->department ||
+        (json_array_size(matches) > 0 && !alert->matches)) {
         err = ERR_NOMEM;
         goto fail;
     }

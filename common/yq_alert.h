@@ -26,6 +26,19 @@
  * terms_truncated (issue #10, optional, per match): "terms_truncated": true when
  * yq_alert_encode_bounded() dropped some of the match's terms or cut their excerpts to keep
  * the alert under the Kafka message limit; the match itself (the rule) is always kept.
+ * simhash (issue #15, optional): "simhash":"<16 lower-case hex digits>", the item's 64-bit
+ * SimHash as the matcher computed it for near-duplicate events (pipeline/event.h); absent
+ * when the item has fewer than EVENT_MIN_FEATURES features (the matcher does not use it then)
+ * or when the alert came from a matcher older than issue #15. The notifier stores it in
+ * event_items.simhash and official_posts.simhash for response detection (docs/responses.md).
+ * Zero-match official alerts (issue #15): "matches" may be empty only when item.official is
+ * true. The matcher forwards every item of an official source (a department's own 政务微博,
+ * 政务微信, website or 权威发布) so that the notifier can recognise a department's public
+ * answer (docs/responses.md), even when no rule matches it. Such an alert has "matches":[],
+ * event_key "ev:<item id>" (the item's own, never recorded as an event), event
+ * {"new":false,"items":0}, level "IV", score 0 and the item's department (or ""); consumers
+ * treat it as "an official post, matched by nothing": the archiver stores the item unmatched,
+ * the notifier records only the official post (no event, ticket, held item, silence, spike).
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -100,7 +113,10 @@ struct yq_alert {
     enum yq_level level;
     char *department;
     size_t n_matches;
-    struct yq_alert_match *matches; /* owned array */
+    struct yq_alert_match *matches; /* owned array; NULL with n_matches 0 only when
+                                       item.official (a zero-match official alert) */
+    bool has_simhash; /* "simhash" present (issue #15) */
+    uint64_t simhash; /* the item's SimHash (pipeline/event.h) when has_simhash */
     struct yq_item item;
 };
 
@@ -115,7 +131,7 @@ json_t *yq_alert_matches_json(const struct yq_alert *alert, bool full);
 
 /*
  * Encode alert as compact JSON. A match's "group" is written only when its group is non-NULL
- * and non-empty. out: new NUL-terminated string (free()); out_len may be NULL.
+ * and non-empty; "simhash" only when has_simhash. out: new NUL-terminated string (free()); out_len may be NULL.
  * Returns 0 or ERR_NOMEM.
  */
 int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len);
@@ -138,8 +154,10 @@ int yq_alert_encode_bounded(struct yq_alert *alert, size_t max_bytes, char **out
 
 /*
  * Decode len bytes of JSON into alert (caller storage, zeroed first). Requires schema 1,
- * a non-empty event_key, at least one match and a valid item; a match without a "group"
- * (or with an empty one) decodes with group NULL. Returns 0, ERR_PARSE (one line in errbuf)
+ * a non-empty event_key, a valid item and at least one match unless the item is official
+ * ("official": true; then "matches":[] is accepted: a zero-match official alert); a match
+ * without a "group" (or with an empty one) decodes with group NULL. "simhash", when present,
+ * must be a string of exactly 16 hex digits (else ERR_PARSE). Returns 0, ERR_PARSE (one line in errbuf)
  * or ERR_NOMEM; on failure alert holds nothing to free.
  */
 int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,

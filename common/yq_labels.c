@@ -52,6 +52,8 @@ static const struct yq_label log_actions[] = {
     {"remind", "催办"},
     {"supervise", "督办"},
     {"merged", "并入相关事件"},
+    {"response_proposed", "发现疑似回应"},
+    {"response_rejected", "驳回疑似回应"},
 };
 
 static const struct yq_label response_channels[] = {
@@ -98,7 +100,7 @@ static const struct yq_label notify_kinds[] = {
     {"created", "交办"},      {"assigned", "改派"},       {"returned", "退回"},
     {"reopened", "重新打开"}, {"remind", "催办"},         {"supervise", "督办"},
     {"level_set", "级别调整"}, {"dismissed", "不予处置"}, {"config_error", "渠道配置错误"},
-    {"judge_overdue", "研判超时"},
+    {"judge_overdue", "研判超时"}, {"response_proposed", "疑似回应"},
 };
 
 /* why a matched item opened no ticket (held_items.reason, notifier/ticket_held.h) */
@@ -113,6 +115,7 @@ static const struct yq_label actions[] = {
     {"assign", "交办/改派"}, {"set_level", "调整级别"}, {"dismiss", "不予处置"},
     {"reopen", "重新打开"},  {"ack", "签收"},           {"respond", "登记回应"},
     {"return", "退回"},      {"close", "办结"},
+    {"confirm_response", "确认回应"}, {"reject_response", "驳回疑似回应"},
 };
 
 /* an event's state in the 研判 inbox (events.state, notifier/event_flow.h; docs/desk.md) */

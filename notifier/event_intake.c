@@ -2,6 +2,7 @@
  * The 研判 inbox side of intake (ticket_intake.h, docs/desk.md): events, their items, the
  * watch thresholds, the policy's handover at intake and the events of older tickets.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include "desk_policy.h"
 #include "event_flow.h"
 #include "silence.h"
+#include "response_store.h"
 #include "spike.h"
+#include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
@@ -286,8 +289,8 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
         "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
-        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score, simhash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "event item insert");
     if (err) {
@@ -308,6 +311,12 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         sqlite3_bind_int64(st, 20, now);
         sqlite3_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "", -1, SQLITE_STATIC);
         sqlite3_bind_double(st, 22, lex ? senti.score : 0.0);
+        /* issue #15: the matcher's SimHash, for response detection ('' when it has none) */
+        char hex[17] = "";
+        if (alert->has_simhash) {
+            snprintf(hex, sizeof(hex), "%016" PRIx64, alert->simhash);
+        }
+        sqlite3_bind_text(st, 23, hex, -1, SQLITE_TRANSIENT);
     }
     err = ticket_store_step_done(store, st, "event item insert");
     if (err || sqlite3_changes(store->db) == 0) {
@@ -777,11 +786,26 @@ int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert
     if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
         return ERR_INVALID;
     }
+    if (alert->n_matches == 0 && !alert->item.official) {
+        return ERR_INVALID; /* yq_alert_decode() refuses it; a caller that built one errs */
+    }
     err = ticket_store_begin(store, "intake begin");
     if (err) {
         return err;
     }
-    err = event_intake_in_tx(store, alert, now, &res);
+    if (alert->item.official) {
+        /* issue #15: every official post is kept and compared with the open tickets, in the
+           same transaction as whatever else the alert does (docs/responses.md) */
+        err = response_store_add_post(store, alert, now, &res.post_id);
+        if (!err && res.post_id > 0) {
+            err = ticket_flow_detect_for_post(store, res.post_id, now, &res.proposals);
+        }
+    }
+    if (!err && alert->n_matches == 0) {
+        res.outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
+    } else if (!err) {
+        err = event_intake_in_tx(store, alert, now, &res);
+    }
     if (!err && alert->rules_unverified && res.ticket_id > 0 &&
         res.outcome != TICKET_INTAKE_DUPLICATE) {
         err = intake_mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);

@@ -49,6 +49,9 @@ const struct cfg_key notifier_cfg_keys[] = {
     {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
      "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
      desk_policy_cfg_keys},
+    {"responses", CFG_SECTION, NULL, 0, 0, NOFF(responses),
+     "回应 found on official channels: scoring weights, thresholds, lookback (docs/responses.md)",
+     response_cfg_keys},
     {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
     {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
     {"administrator", CFG_EXTERNAL, NULL, 0, 0, 0,
@@ -124,9 +127,17 @@ int notifier_cfg_load(struct notifier_cfg *cfg, const char *path, const char *co
                                       path ? cfg_map_get(&doc, cfg_doc_root(&doc), "desk") : NULL,
                                       errbuf, errlen);
     }
+    if (!err) {
+        err = response_cfg_parse_lists(
+            &cfg->responses, path ? &doc : NULL,
+            path ? cfg_map_get(&doc, cfg_doc_root(&doc), "responses") : NULL, errbuf, errlen);
+    }
     cfg_doc_release(&doc);
     if (!err) {
         err = cfg_set_all(notifier_cfg_keys, cfg, sets, n_sets, errbuf, errlen);
+    }
+    if (!err) {
+        err = response_cfg_check(&cfg->responses, errbuf, errlen); /* as --set left it */
     }
     if (!err && !cfg->kafka.group_id) {
         cfg->kafka.group_id = strdup(NOTIFIER_DEFAULT_GROUP);
@@ -169,6 +180,7 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
         cfg_release(notifier_cfg_keys, cfg);
         notify_routes_release(&cfg->routes);
         desk_policy_release(&cfg->desk);
+        response_cfg_release(&cfg->responses);
         briefing_cfg_release(&cfg->briefing);
         workcal_free(cfg->cal);
         cfg->cal = NULL;
@@ -180,6 +192,8 @@ void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
     cfg_print(out, notifier_cfg_keys, cfg, 0);
     fprintf(out, "  # desk lists (CFG_EXTERNAL: desk_policy_print_lists())\n");
     desk_policy_print_lists(out, &cfg->desk, 2);
+    fprintf(out, "# responses list (CFG_EXTERNAL: response_cfg_print_lists())\n");
+    response_cfg_print_lists(out, &cfg->responses, 2);
     fprintf(out, "# briefing.channels: [");
     for (size_t i = 0; i < cfg->briefing.n_channels; i++) {
         fprintf(out, "%s\"%s\"", i ? ", " : "", cfg->briefing.channels[i]);
@@ -198,6 +212,7 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->desk = &cfg->desk;
     out->sentiment = NULL; /* opened by notifier_open() (or a tool that takes alerts in) */
     out->spike = &cfg->spike;
+    out->responses = &cfg->responses;
 }
 
 int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const char *db,
@@ -290,6 +305,10 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
             LOG_INFO("event waits for 研判 event_id=%lld item_count=%lld level=%s item_id=%s",
                      (long long)res.event_id, (long long)res.item_count,
                      yq_level_name(alert.level), alert.item.id);
+            break;
+        case TICKET_INTAKE_OFFICIAL:
+            LOG_DEBUG("official post recorded item_id=%s post_id=%lld proposals=%d",
+                      alert.item.id, (long long)res.post_id, res.proposals);
             break;
         case TICKET_INTAKE_SILENCED:
             LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",

@@ -11,6 +11,8 @@
  *   clocks:   ticket_clock_cfg_keys (deadlines, calendar_dir, remind_percent, reopen window)
  *   notify:   notify_cfg_keys (link_base, quiet hours, delivery pacing and retries)
  *   channels, duty_officer, administrator, departments: notify_cfg.h (notify_routes_parse())
+ *   responses: response_cfg_keys (回应 found on official channels: weights, thresholds,
+ *              lookback, office_departments; response_detect.h)
  *   briefing: briefing_cfg_keys (舆情日报: enabled, hour, channels, ...; briefing.h)
  * The holiday calendar files of clocks.calendar_dir (relative to the config file) are loaded
  * with the config, so --print-config checks them too.
@@ -30,6 +32,7 @@
 #include "http_api.h"
 #include "notifier_metrics.h"
 #include "notify_cfg.h"
+#include "response_detect.h"
 #include "ticket_clock.h"
 #include "ticket_store.h"
 #include "workcal.h"
@@ -55,6 +58,8 @@ struct notifier_cfg {
     struct desk_policy desk; /* 研判 inbox policy (desk_policy.h); lists filled by the loader */
     struct spike_cfg spike;  /* 突增 alerts (spike.h) */
     struct briefing_cfg briefing; /* the daily briefing (briefing.h); channels by the loader */
+    struct response_cfg responses; /* response detection (response_detect.h, issue #15); its
+                                      office_departments list filled by the loader */
     /* filled by notifier_cfg_load() beyond the key table */
     struct notify_routes routes; /* channels, duty officer, departments */
     struct workcal *cal;         /* the loaded holiday calendar (never NULL after a load) */

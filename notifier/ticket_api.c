@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "response_store.h"
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "ticket_store_int.h"
@@ -311,6 +312,9 @@ static json_t *next_actions(enum ticket_state state)
     json_t *arr = json_array();
 
     for (int k = 0; arr && k < TICKET_ACT_COUNT; k++) {
+        if (k == TICKET_ACT_CONFIRM_RESPONSE || k == TICKET_ACT_REJECT_RESPONSE) {
+            continue; /* per proposal: the page offers them on each proposed 回应 */
+        }
         if (ticket_action_allowed_from((enum ticket_action_kind)k, ticket_state_name(state)) &&
             json_array_append_new(arr, json_string(ticket_action_name((enum ticket_action_kind)k)))) {
             json_decref(arr);
@@ -457,8 +461,10 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     struct ticket_item_list items;
     struct ticket_log_list log;
     struct ticket_response_list resp;
-    json_t *o = NULL, *arr;
+    json_t *o = NULL, *arr, *proposals = NULL;
     int64_t event_id = 0;
+    bool *detected = NULL;
+    size_t n_detected = 0;
     int err, rc = 0;
 
     *out = NULL;
@@ -478,6 +484,12 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
     }
     if (!err) {
         err = ticket_store_list_responses(store, t.id, &resp);
+    }
+    if (!err) {
+        err = response_store_detected_flags(store, t.id, &detected, &n_detected);
+    }
+    if (!err) {
+        err = response_store_ticket_json(store, t.id, &proposals);
     }
     if (err) {
         goto done;
@@ -500,11 +512,15 @@ int ticket_api_detail(struct ticket_store *store, const char *number, json_t **o
         const struct ticket_response *r = &resp.v[i];
         rc |= json_array_append_new(
             arr,
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "channel", str(r->channel), "url",
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "channel", str(r->channel), "url",
                       str(r->url), "responded_at", when(r->responded_at), "responded_at_display",
                       when_bj(r->responded_at), "recorded_at", when(r->recorded_at),
-                      "recorded_by", str(r->recorded_by), "note", str(r->note)));
+                      "recorded_by", str(r->recorded_by), "note", str(r->note), "detected",
+                      i < n_detected && detected[i]));
     }
+    /* issue #15: the proposed 回应 found on official channels (response_store.h) */
+    rc |= json_object_set_new(o, "proposals", proposals);
+    proposals = NULL;
     arr = json_array();
     rc |= json_object_set_new(o, "log", arr);
     for (size_t i = 0; i < log.n; i++) {
@@ -529,6 +545,8 @@ done:
     ticket_item_list_release(&items);
     ticket_log_list_release(&log);
     ticket_response_list_release(&resp);
+    json_decref(proposals);
+    free(detected);
     return err;
 }
 
@@ -599,6 +617,15 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
             return ERR_INVALID;
         }
         act.expected_version = json_integer_value(ev);
+    }
+    ev = args ? json_object_get(args, "proposal_id") : NULL;
+    if (ev && !json_is_null(ev)) {
+        if (!json_is_integer(ev) || json_integer_value(ev) < 1) {
+            snprintf(errbuf, errlen, "proposal_id_invalid: proposal_id 须为正整数");
+            *out = refusal(errbuf);
+            return ERR_INVALID;
+        }
+        act.proposal_id = json_integer_value(ev);
     }
     if (level_s && yq_level_parse(level_s, &act.level)) {
         snprintf(errbuf, errlen, "level_invalid: 级别须为 I、II、III 或 IV");

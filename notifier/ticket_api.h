@@ -30,7 +30,14 @@
  *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
  *              null for items stored before alerts carried groups]}],
  *    "responses":[{"channel","url","responded_at","responded_at_display","recorded_at",
- *                  "recorded_by","note"}],
+ *                  "recorded_by","note","detected": true when it was a confirmed proposal
+ *                  (自动发现, issue #15), false when entered by hand}],
+ *    "proposals":[{"id","state" (proposed|confirmed|rejected),"state_label","channel","url",
+ *                  "title","account","department","published_at","published_at_display",
+ *                  "score","parts":{"terms","simhash","title"},"simhash_distance","terms":[...],
+ *                  "proposed_at","decided_at","decided_by","note","auto"}]: the official
+ *                  posts proposed as this ticket's 回应 (response_store_ticket_json(),
+ *                  docs/responses.md),
  *    "log":[{"at","at_display","actor","role","action","action_label","from","to","note",
  *            "text" (Chinese: "系统 交办：级别 II 重大，市应急管理局，来源 网站")}]}
  * Labels come from common/yq_labels.h; the state_label is the state's.
@@ -41,6 +48,7 @@
  *   respond: "channel", "url", "responded_at" (RFC 3339; default now)
  *   dismiss: "reason" (irrelevant|duplicate|false_alarm|out_of_scope|other)
  *   return:  "reason"
+ *   confirm_response, reject_response: "proposal_id" (an id of "proposals"; issue #15)
  * The answer is {"ok":true,"number","from","to","version","notifications"} or
  * {"ok":false,"error": one Chinese line,"code": the English machine code (issue #11)}.
  */

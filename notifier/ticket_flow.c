@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "outbox.h"
+#include "response_store.h"
 #include "ticket_clock.h"
 #include "ticket_store_int.h"
 #include "yq_utf8.h"
@@ -59,6 +60,16 @@ static const struct transition transitions[TICKET_ACT_COUNT] = {
     [TICKET_ACT_SET_LEVEL] = {"set_level",
                               ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED) | ST(RETURNED), -1,
                               R_DUTY | R_ADMIN, "level_set"},
+    /* issue #15: a proposed 回应 (an official post) decided; confirm goes through respond */
+    [TICKET_ACT_CONFIRM_RESPONSE] = {"confirm_response",
+                                     ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED),
+                                     TICKET_STATE_RESPONDED,
+                                     R_LIAISON | R_HEAD | R_DUTY | R_ADMIN, "responded"},
+    [TICKET_ACT_REJECT_RESPONSE] = {"reject_response",
+                                    ST(OPEN) | ST(ACKNOWLEDGED) | ST(RESPONDED) | ST(CLOSED) |
+                                        ST(RETURNED) | ST(DISMISSED),
+                                    -1, R_LIAISON | R_HEAD | R_DUTY | R_ADMIN,
+                                    "response_rejected"},
 };
 
 /* The state t is in after tr (its own state when tr does not change it). */
@@ -251,6 +262,13 @@ static int validate(const struct ticket_action *act, const char *role, char *err
         }
         if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "note_required: 原因为“其他”时须填写说明");
+        }
+        break;
+    case TICKET_ACT_CONFIRM_RESPONSE:
+    case TICKET_ACT_REJECT_RESPONSE:
+        if (act->proposal_id <= 0) {
+            BAD(ERR_INVALID, "proposal_required: 须指明要%s的疑似回应（proposal_id）",
+                act->kind == TICKET_ACT_CONFIRM_RESPONSE ? "确认" : "驳回");
         }
         break;
     case TICKET_ACT_SET_LEVEL:
@@ -622,6 +640,226 @@ done:
     return err;
 }
 
+/* The ticket_responses row the respond step logged as log_id. */
+static int response_of_log(struct ticket_store *store, int64_t log_id, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *out = 0;
+    err = ticket_store_prepare(store, "SELECT id FROM ticket_responses WHERE log_id = ?", &st,
+                               "response of log");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, log_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    } else {
+        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "response of log");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/*
+ * confirm_response / reject_response inside the open transaction (ticket_flow.h): the
+ * proposal checked against the ticket, then for confirm the 签收 (state open) and the respond
+ * step through apply_locked(), the one path of both; auto_: by 'system' (auto confirmation).
+ */
+static int decide_locked(struct ticket_store *store, const struct ticket_action *act,
+                         const char *role, bool auto_, int64_t now,
+                         struct ticket_action_result *res, char *errbuf, size_t errlen)
+{
+    const struct transition *tr = &transitions[act->kind];
+    bool confirm = act->kind == TICKET_ACT_CONFIRM_RESPONSE;
+    struct response_proposal p;
+    struct ticket t;
+    char note[2300];
+    int err;
+
+    err = ticket_store_get_by_number(store, act->number, &t);
+    if (err) {
+        if (errbuf) {
+            snprintf(errbuf, errlen, err == ERR_NOT_FOUND ? "not_found: 没有交办单 %s"
+                                                          : "store_error: 交办单库出错（%s）",
+                     err == ERR_NOT_FOUND ? act->number : ticket_store_errmsg(store));
+        }
+        return err;
+    }
+    memset(&p, 0, sizeof(p));
+    err = response_store_proposal_get(store, act->proposal_id, &p);
+    if (err == ERR_NOT_FOUND || (!err && p.ticket_id != t.id)) {
+        err = ERR_NOT_FOUND;
+        if (errbuf) {
+            snprintf(errbuf, errlen, "proposal_not_found: 交办单 %s 没有编号为 %lld 的疑似回应",
+                     t.number, (long long)act->proposal_id);
+        }
+        goto done;
+    }
+    if (err) {
+        goto done;
+    }
+    snprintf(res->number, sizeof(res->number), "%s", t.number);
+    snprintf(res->from_state, sizeof(res->from_state), "%s", ticket_state_name(t.state));
+    if (strcmp(p.state, "proposed") != 0) {
+        err = ERR_BAD_STATE;
+        if (errbuf) {
+            snprintf(errbuf, errlen, "proposal_decided: 该疑似回应已%s，不能再次%s",
+                     strcmp(p.state, "confirmed") == 0 ? "确认" : "驳回",
+                     confirm ? "确认" : "驳回");
+        }
+        goto done;
+    }
+    if ((tr->from & (1u << t.state)) == 0) {
+        err = ERR_BAD_STATE;
+        if (errbuf) {
+            snprintf(errbuf, errlen,
+                     "state_not_allowed: 交办单 %s 当前为“%s”，确认回应须在“待签收”、“已签收”或"
+                     "“已回应”状态下进行",
+                     t.number, ticket_state_label(t.state));
+        }
+        goto done;
+    }
+    if (act->expected_version > 0 && act->expected_version != t.version) {
+        err = ERR_BAD_STATE;
+        if (errbuf) {
+            snprintf(errbuf, errlen,
+                     "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
+                     t.number, (long long)t.version, (long long)act->expected_version);
+        }
+        goto done;
+    }
+    if (!confirm) {
+        snprintf(note, sizeof(note), "proposal_id=%lld%s%s", (long long)p.id,
+                 act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
+        err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action,
+                                      ticket_state_name(t.state), ticket_state_name(t.state),
+                                      note, &res->log_id);
+        if (!err) {
+            err = response_store_proposal_decide(store, p.id, "rejected", act->actor, act->note,
+                                                 false, 0, now);
+        }
+        snprintf(res->to_state, sizeof(res->to_state), "%s", ticket_state_name(t.state));
+        res->version = t.version;
+        goto done;
+    }
+    struct ticket_action step = {.number = t.number, .actor = act->actor, .role = role};
+    struct ticket_action_result sub;
+    int64_t at = p.has_published ? p.published_at : p.fetched_at, response_id = 0;
+
+    memset(&sub, 0, sizeof(sub));
+    if (t.state == TICKET_STATE_OPEN) {
+        step.kind = TICKET_ACT_ACK;
+        step.note = "确认回应时一并签收";
+        err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        res->notifications += sub.notifications;
+    }
+    if (!err) {
+        /* the post's time answers the complaint; kept within [detection, now] */
+        at = at < t.detected_at ? t.detected_at : at;
+        at = at > now ? now : at;
+        snprintf(note, sizeof(note), "%s发现的回应（疑似回应 #%lld，得分 %.2f）：%s",
+                 auto_ ? "系统自动确认，" : "", (long long)p.id, p.score, p.title);
+        step.kind = TICKET_ACT_RESPOND;
+        step.channel = p.channel;
+        step.url = p.url;
+        step.responded_at = at;
+        step.note = note;
+        memset(&sub, 0, sizeof(sub));
+        err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        res->notifications += sub.notifications;
+        res->log_id = sub.log_id;
+        res->version = sub.version;
+        snprintf(res->to_state, sizeof(res->to_state), "%s", sub.to_state);
+    }
+    if (!err) {
+        err = response_of_log(store, sub.log_id, &response_id);
+    }
+    if (!err) {
+        err = response_store_proposal_decide(store, p.id, "confirmed", act->actor, act->note,
+                                             auto_, response_id, now);
+    }
+done:
+    if (err && err != ERR_NOT_FOUND && err != ERR_BAD_STATE && errbuf && !errbuf[0]) {
+        snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
+    }
+    response_proposal_release(&p);
+    ticket_release(&t);
+    return err;
+}
+
+/* Confirm by 'system' each proposal of made marked auto_confirm (ticket_flow.h). */
+static int auto_confirm(struct ticket_store *store, const struct response_made_list *made,
+                        int64_t now)
+{
+    int err = 0;
+
+    for (size_t i = 0; !err && i < made->n; i++) {
+        struct ticket t;
+        struct ticket_action_result res;
+        char why[256] = "";
+        if (!made->v[i].auto_confirm) {
+            continue;
+        }
+        err = ticket_store_get_by_id(store, made->v[i].ticket_id, &t);
+        if (err) {
+            break;
+        }
+        struct ticket_action act = {.kind = TICKET_ACT_CONFIRM_RESPONSE,
+                                    .number = t.number,
+                                    .actor = "system",
+                                    .role = "system",
+                                    .proposal_id = made->v[i].proposal_id};
+        memset(&res, 0, sizeof(res));
+        err = decide_locked(store, &act, "system", true, now, &res, why, sizeof(why));
+        if (err == ERR_BAD_STATE) {
+            LOG_INFO("proposed response not confirmed automatically number=%s proposal_id=%lld "
+                     "reason='%s'",
+                     t.number, (long long)act.proposal_id, why);
+            err = 0;
+        } else if (!err) {
+            LOG_INFO("response confirmed automatically number=%s proposal_id=%lld", t.number,
+                     (long long)act.proposal_id);
+        }
+        ticket_release(&t);
+    }
+    return err;
+}
+
+int ticket_flow_detect_for_post(struct ticket_store *store, int64_t post_id, int64_t now,
+                                int *n_out)
+{
+    struct response_made_list made;
+    int err = response_store_propose_for_post(store, post_id, now, &made);
+
+    if (!err) {
+        err = auto_confirm(store, &made, now);
+    }
+    if (n_out) {
+        *n_out = err ? 0 : (int)made.n;
+    }
+    response_made_list_release(&made);
+    return err;
+}
+
+int ticket_flow_detect_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
+                                  int *n_out)
+{
+    struct response_made_list made;
+    int err = response_store_propose_for_ticket(store, ticket_id, now, &made);
+
+    if (!err) {
+        err = auto_confirm(store, &made, now);
+    }
+    if (n_out) {
+        *n_out = err ? 0 : (int)made.n;
+    }
+    response_made_list_release(&made);
+    return err;
+}
+
 int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *act, int64_t now,
                       struct ticket_action_result *out, char *errbuf, size_t errlen)
 {
@@ -657,7 +895,23 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
         }
         return err;
     }
-    err = apply_locked(store, act, role, now, &res, errbuf, errlen);
+    if (act->kind == TICKET_ACT_CONFIRM_RESPONSE || act->kind == TICKET_ACT_REJECT_RESPONSE) {
+        err = decide_locked(store, act, role, false, now, &res, errbuf, errlen);
+    } else {
+        err = apply_locked(store, act, role, now, &res, errbuf, errlen);
+    }
+    if (!err && act->kind == TICKET_ACT_ASSIGN) {
+        /* issue #15: a handed-over ticket meets the posts its new department already made */
+        struct ticket t;
+        err = ticket_store_get_by_number(store, act->number, &t);
+        if (!err) {
+            err = ticket_flow_detect_for_ticket(store, t.id, now, NULL);
+            ticket_release(&t);
+        }
+        if (err && errbuf) {
+            snprintf(errbuf, errlen, "store_error: 交办单库出错（%s）", ticket_store_errmsg(store));
+        }
+    }
     if (!err) {
         err = ticket_store_exec(store, "COMMIT", "transition commit");
         if (err && errbuf) {

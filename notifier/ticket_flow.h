@@ -15,6 +15,24 @@
  *   reopen   closed, dismissed           open          duty_officer, admin         reopened
  *   set_level open, acknowledged,        (unchanged)   duty_officer, admin         level_set
  *            responded, returned
+ *   confirm_response open, acknowledged, responded       liaison, head,              responded
+ *            responded                                  duty_officer, admin         (+ acknowledged)
+ *   reject_response any                  (unchanged)   liaison, head,              response_rejected
+ *                                                      duty_officer, admin
+ *
+ * confirm_response / reject_response decide a proposed 回应 (issue #15, docs/responses.md):
+ * an official post that response_store.h scored as answering the ticket (proposal_id). Confirm
+ * records it through the respond transition itself (one home: the ticket_responses row with
+ * the post's channel and URL, responded_at = the post's publication time, else its fetch time,
+ * kept within [detection, now]; recorded_by the confirmer; the response clock stops exactly
+ * as for a manual respond) and links the row (response_proposals.response_id). On a ticket
+ * not yet 签收 (state open) it first records the 签收 at the confirm time, by the confirmer,
+ * with its own log row ('acknowledged', note "确认回应时一并签收"): a department that answered
+ * publicly has evidently received the matter. Reject keeps the proposal (state rejected, who,
+ * when, the note) and logs 'response_rejected'; the ticket's state does not change. A
+ * proposal already confirmed or rejected cannot be decided again (ERR_BAD_STATE,
+ * "proposal_decided"). A liaison or head may decide only for their department's tickets: the
+ * web layer checks the department before it calls (as for every action).
  *
  * A liaison closes with a short 处置结果 (the note). set_level re-grades the event and
  * recomputes the response and press-conference deadlines from the detection time with the
@@ -45,8 +63,10 @@ enum ticket_action_kind {
     TICKET_ACT_RETURN,
     TICKET_ACT_REOPEN,
     TICKET_ACT_SET_LEVEL,
+    TICKET_ACT_CONFIRM_RESPONSE,
+    TICKET_ACT_REJECT_RESPONSE,
 };
-#define TICKET_ACT_COUNT 8
+#define TICKET_ACT_COUNT 10
 
 /* "assign", "ack", ... as in the table; "?" otherwise. Static. */
 const char *ticket_action_name(enum ticket_action_kind kind);
@@ -80,6 +100,8 @@ struct ticket_action {
     const char *reason;
     /* set_level: the new level (YQ_LEVEL_I..YQ_LEVEL_IV) */
     enum yq_level level;
+    /* confirm_response, reject_response: the proposal (response_proposals.id) */
+    int64_t proposal_id;
 };
 
 struct ticket_action_result {
@@ -111,6 +133,21 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
  * NULL). Thread-safe.
  */
 const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_len);
+
+/*
+ * Response detection inside the caller's open transaction (issue #15; response_store.h):
+ * score official post post_id (just received) against the open tickets, or ticket ticket_id
+ * (just created or handed over) against the official posts received within the lookback, and
+ * record the proposals; a proposal whose score reaches responses.auto_confirm_min_score_percent
+ * (> 0) is confirmed at once by actor and role 'system' as confirm_response would (a ticket
+ * in a state that cannot be answered, e.g. returned, keeps it proposed). n_out (may be NULL):
+ * proposals made. Returns 0, ERR_NOT_FOUND (no such post), ERR_RETRY, ERR_IO, ERR_TOO_BIG or
+ * ERR_NOMEM.
+ */
+int ticket_flow_detect_for_post(struct ticket_store *store, int64_t post_id, int64_t now,
+                                int *n_out);
+int ticket_flow_detect_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
+                                  int *n_out);
 
 struct ticket_escalation_stats {
     int reminders;    /* 催办 recorded */

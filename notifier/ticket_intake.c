@@ -10,6 +10,7 @@
 
 #include "outbox.h"
 #include "ticket_clock.h"
+#include "ticket_flow.h"
 #include "ticket_held.h"
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
@@ -441,6 +442,10 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
         err = outbox_enqueue(store, ticket_id, log_id, "created",
                              OUTBOX_TO_LIAISON | OUTBOX_TO_CO_LIAISON | OUTBOX_TO_DUTY,
                              urgent_level(o->level), NULL, now, NULL);
+    }
+    if (!err) {
+        /* issue #15: the department may have answered before the ticket reached it */
+        err = ticket_flow_detect_for_ticket(store, ticket_id, now, NULL);
     }
     if (!err) {
         if (ticket_id_out) {

@@ -26,6 +26,9 @@ enum ticket_intake_outcome {
                                     dismissed one); ticket_id 0, no notification */
     TICKET_INTAKE_SILENCED = 7,  /* a new event's alert covered by an active silence
                                     (silence.h): kept in silenced_alerts, no event */
+    TICKET_INTAKE_OFFICIAL = 8,  /* a zero-match official alert (issue #15, yq_alert.h): only
+                                    the official post (and its proposals) recorded; no event,
+                                    ticket, held item, silence or 突增 count */
 };
 
 struct ticket_intake_result {
@@ -36,6 +39,8 @@ struct ticket_intake_result {
     bool reopened; /* the change reopened a closed ticket (once, within the reopen window) */
     int64_t event_id;   /* the (root) event that took the item; 0 for a held or silenced one */
     int64_t silence_id; /* TICKET_INTAKE_SILENCED: the silence that covered it */
+    int64_t post_id;    /* an official item first seen: its official_posts row; else 0 */
+    int proposals;      /* proposed 回应 made for that post (response_store.h) */
 };
 
 /*
@@ -77,6 +82,13 @@ struct ticket_intake_result {
  * baseline. A new item or revision of a closed ticket within clocks.reopen_window_ms of its
  * closure reopens it once (state open, log 'reopened', one outbox notification). The level
  * and statutory deadlines are not changed by later alerts.
+ * Official items (issue #15, docs/responses.md), matched or not, first: the post is kept once
+ * in official_posts (response_store_add_post()) and, when new, scored against the open
+ * tickets (ticket_flow_detect_for_post(): proposals, their log rows and notifications, an
+ * auto confirmation when configured), in the same transaction. A zero-match official alert
+ * then ends there (TICKET_INTAKE_OFFICIAL); a matched one goes on as above (held as
+ * 'official' when it would open a new event). A ticket opened by intake or 交办
+ * (ticket_intake_open_ticket()) is scored against the posts received within the lookback.
  * alert: borrowed, decoded with yq_alert_decode().
  * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window.
  * out:   filled on success (may be NULL).

@@ -682,7 +682,7 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
     return ticket_store_step_done(store, st, "event log");
 }
 
-static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 void ticket_store_set_policy(struct ticket_store *store, const struct ticket_policy *policy)
 {

@@ -84,6 +84,7 @@ struct desk_policy;
 struct yq_sentiment;
 struct spike_cfg;
 struct briefing_env;
+struct response_cfg;
 
 /*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
@@ -101,6 +102,8 @@ struct ticket_policy {
     const struct spike_cfg *spike; /* 突增 scan (spike.h) of the periodic pass; NULL = defaults */
     const struct briefing_env *briefing; /* 舆情日报 of the periodic pass and the reports API
                                             (briefing.h); NULL = none written on schedule */
+    const struct response_cfg *responses; /* response detection (issue #15,
+                                             response_detect.h); NULL = its defaults */
 };
 
 /*

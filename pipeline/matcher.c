@@ -352,6 +352,12 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
     if (rc) {
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
+    /* issue #15: the alert carries the SimHash (response detection), when it is used at all */
+    alert->has_simhash = n_features >= EVENT_MIN_FEATURES;
+    alert->simhash = sh;
+    if (alert->n_matches == 0) {
+        return 0; /* a zero-match official alert: its own event, never recorded in Redis */
+    }
     rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
     matcher_set_redis(m, rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
@@ -401,6 +407,30 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
 }
 
 /*
+ * The zero-match alert of an official item (yq_alert.h): its own event key "ev:<id>", level
+ * IV, score 0, the item's department; assign_event() adds the SimHash and records nothing.
+ * Returns 0 or ERR_NOMEM (out released).
+ */
+static int official_alert(struct matcher *m, const struct yq_item *item, struct yq_alert *out)
+{
+    const char *id = item->id ? item->id : "";
+    size_t key_len = strlen(id) + 4;
+
+    memset(out, 0, sizeof(*out));
+    out->event_key = malloc(key_len);
+    out->department = strdup(item->department ? item->department : "");
+    if (!out->event_key || !out->department || yq_item_copy(&out->item, item) != 0) {
+        yq_alert_release(out);
+        return ERR_NOMEM;
+    }
+    snprintf(out->event_key, key_len, "ev:%s", id);
+    out->rules_version = m->rules ? m->rules->version : 0;
+    out->matched_at = yq_time_now();
+    out->level = YQ_LEVEL_IV;
+    return 0;
+}
+
+/*
  * Match one consumed item; may add one entry to m->pending. Returns 0, ERR_NOMEM or
  * ERR_RETRY (matching or event assignment must be retried).
  */
@@ -427,9 +457,13 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
     if (rc == 0 && mr.excluded_by) {
         m->n_excluded++;
         LOG_DEBUG("item excluded item_id=%s", item.id);
-    } else if (rc == 0 && mr.n_rules > 0) {
-        rc = match_build_alert_weighted(m->rules, &mr, &item, &m->cfg->matcher.source_weights,
-                                        yq_time_now(), &alert);
+    } else if (rc == 0 && (mr.n_rules > 0 || item.official)) {
+        /* issue #15: every official item reaches the notifier (response detection), matched
+           or not (yq_alert.h: a zero-match official alert) */
+        rc = mr.n_rules > 0 ? match_build_alert_weighted(m->rules, &mr, &item,
+                                                         &m->cfg->matcher.source_weights,
+                                                         yq_time_now(), &alert)
+                            : official_alert(m, &item, &alert);
         if (rc == 0) {
             rc = assign_event(m, &alert);
         }

@@ -1,0 +1,480 @@
+/*
+ * Response detection (response_detect.h, docs/responses.md): the "responses:" keys and the
+ * score of an official post against a ticket's event.
+ */
+#include "response_detect.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "event.h"
+#include "norm.h"
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_utf8.h"
+
+#define ROFF(f) offsetof(struct response_cfg, f)
+
+const struct cfg_key response_cfg_keys[] = {
+    {"terms_weight_percent", CFG_INT, "50", 0, 100, ROFF(terms_weight_percent),
+     "weight of T, the share of the event's matched terms found in the post", NULL},
+    {"simhash_weight_percent", CFG_INT, "20", 0, 100, ROFF(simhash_weight_percent),
+     "weight of S, SimHash closeness (1 at <= 3 bits, 0 at >= 32 bits)", NULL},
+    {"title_weight_percent", CFG_INT, "30", 0, 100, ROFF(title_weight_percent),
+     "weight of H, title similarity (Dice of code-point bigrams); the three add up to 100",
+     NULL},
+    {"propose_min_score_percent", CFG_INT, "35", 1, 100, ROFF(propose_min_score_percent),
+     "an official post scoring at least this (per cent) is proposed as the ticket's 回应",
+     NULL},
+    {"require_terms", CFG_BOOL, "true", 0, 0, ROFF(require_terms),
+     "propose only posts that contain at least one of the event's matched terms", NULL},
+    {"auto_confirm_min_score_percent", CFG_INT, "0", 0, 100,
+     ROFF(auto_confirm_min_score_percent),
+     "a proposal scoring at least this is confirmed by 'system' at once; 0 = never", NULL},
+    {"lookback_ms", CFG_MS, "72h", 3600000, 2592000000, ROFF(lookback_ms),
+     "a new or handed-over ticket is compared with official posts received this long before",
+     NULL},
+    {"before_first_post_ms", CFG_MS, "1h", 0, 86400000, ROFF(before_first_post_ms),
+     "a post counts only when published after the ticket's first post (else detection) less "
+     "this slack",
+     NULL},
+    {"office_departments", CFG_EXTERNAL, "[安康市人民政府办公室]", 0, 0, 0,
+     "departments whose official posts are compared with every open ticket (the office's own "
+     "发布 accounts)",
+     NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+void response_cfg_release(struct response_cfg *cfg)
+{
+    if (!cfg) {
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_office_departments; i++) {
+        free(cfg->office_departments[i]);
+    }
+    free(cfg->office_departments);
+    cfg->office_departments = NULL;
+    cfg->n_office_departments = 0;
+}
+
+/* One entry of office_departments. */
+static int take_department(struct response_cfg *cfg, const char *s, const char *file,
+                           size_t line, char *errbuf, size_t errlen)
+{
+    char **grown;
+
+    if (!s || !s[0] || strlen(s) > RESPONSE_DEPARTMENT_MAX_BYTES ||
+        !yq_utf8_valid(s, strlen(s), NULL)) {
+        snprintf(errbuf, errlen,
+                 "%s:%zu: responses.office_departments: each entry must be a department name "
+                 "of 1..%d bytes",
+                 file, line, RESPONSE_DEPARTMENT_MAX_BYTES);
+        return ERR_INVALID;
+    }
+    if (cfg->n_office_departments >= RESPONSE_MAX_OFFICE_DEPARTMENTS) {
+        snprintf(errbuf, errlen, "%s:%zu: responses.office_departments: more than %d names",
+                 file, line, RESPONSE_MAX_OFFICE_DEPARTMENTS);
+        return ERR_INVALID;
+    }
+    grown = realloc(cfg->office_departments,
+                    (cfg->n_office_departments + 1) * sizeof(*cfg->office_departments));
+    if (!grown) {
+        return ERR_NOMEM;
+    }
+    cfg->office_departments = grown;
+    grown[cfg->n_office_departments] = strdup(s);
+    if (!grown[cfg->n_office_departments]) {
+        return ERR_NOMEM;
+    }
+    cfg->n_office_departments++;
+    return 0;
+}
+
+static int parse_departments(struct response_cfg *cfg, struct cfg_doc *doc, yaml_node_t *map,
+                             char *errbuf, size_t errlen)
+{
+    struct cfg_doc def_doc, *from = doc;
+    yaml_node_t *n = NULL;
+    int err = 0;
+
+    memset(&def_doc, 0, sizeof(def_doc));
+    if (doc && map && map->type == YAML_MAPPING_NODE) {
+        n = cfg_map_get(doc, map, "office_departments");
+    }
+    if (!n) {
+        const char *def = NULL;
+        for (const struct cfg_key *k = response_cfg_keys; k->name; k++) {
+            def = strcmp(k->name, "office_departments") == 0 ? k->def : def;
+        }
+        err = cfg_doc_load(&def_doc, "responses defaults", def, strlen(def), errbuf, errlen);
+        if (err) {
+            return err;
+        }
+        from = &def_doc;
+        n = cfg_doc_root(&def_doc);
+    }
+    if (n && !(n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            snprintf(errbuf, errlen,
+                     "%s:%zu: responses.office_departments must be a list, e.g. "
+                     "[安康市人民政府办公室]",
+                     from->file, n->start_mark.line + 1);
+            err = ERR_INVALID;
+        }
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             !err && it < n->data.sequence.items.top; it++) {
+            yaml_node_t *e = cfg_doc_node(from, *it);
+            err = take_department(cfg, e && e->type == YAML_SCALAR_NODE ? cfg_scalar(e) : NULL,
+                                  from->file, e ? e->start_mark.line + 1 : 0, errbuf, errlen);
+        }
+    }
+    cfg_doc_release(&def_doc);
+    if (err == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "out of memory");
+    }
+    return err;
+}
+
+int response_cfg_parse_lists(struct response_cfg *cfg, struct cfg_doc *doc, yaml_node_t *map,
+                             char *errbuf, size_t errlen)
+{
+    int err;
+
+    response_cfg_release(cfg);
+    err = parse_departments(cfg, doc, map, errbuf, errlen);
+    if (!err) {
+        err = response_cfg_check(cfg, errbuf, errlen);
+    }
+    if (err) {
+        response_cfg_release(cfg);
+    }
+    return err;
+}
+
+int response_cfg_check(const struct response_cfg *cfg, char *errbuf, size_t errlen)
+{
+    int err = 0;
+
+    if (cfg->terms_weight_percent + cfg->simhash_weight_percent +
+                        cfg->title_weight_percent !=
+                    100) {
+        snprintf(errbuf, errlen,
+                 "responses: terms_weight_percent + simhash_weight_percent + "
+                 "title_weight_percent must be 100 (they are %lld + %lld + %lld)",
+                 (long long)cfg->terms_weight_percent, (long long)cfg->simhash_weight_percent,
+                 (long long)cfg->title_weight_percent);
+        err = ERR_INVALID;
+    }
+    if (!err && cfg->auto_confirm_min_score_percent > 0 &&
+        cfg->auto_confirm_min_score_percent < cfg->propose_min_score_percent) {
+        snprintf(errbuf, errlen,
+                 "responses: auto_confirm_min_score_percent (%lld) must be 0 (never) or at "
+                 "least propose_min_score_percent (%lld)",
+                 (long long)cfg->auto_confirm_min_score_percent,
+                 (long long)cfg->propose_min_score_percent);
+        err = ERR_INVALID;
+    }
+    return err;
+}
+
+static struct response_cfg defaults;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void defaults_fill(void)
+{
+    char err[200];
+    int rc = cfg_fill(response_cfg_keys, &defaults, NULL, NULL, err, sizeof(err));
+    if (rc == 0) {
+        rc = response_cfg_parse_lists(&defaults, NULL, NULL, err, sizeof(err));
+    }
+    assert(rc == 0); /* the table's own defaults are valid (test_response_detect checks) */
+    (void)rc;
+}
+
+const struct response_cfg *response_cfg_defaults(void)
+{
+    pthread_once(&defaults_once, defaults_fill);
+    return &defaults;
+}
+
+void response_cfg_print_lists(FILE *out, const struct response_cfg *cfg, int indent)
+{
+    fprintf(out, "%*soffice_departments: [", indent, "");
+    for (size_t i = 0; i < cfg->n_office_departments; i++) {
+        fprintf(out, "%s\"%s\"", i ? ", " : "", cfg->office_departments[i]);
+    }
+    fprintf(out, "]\n");
+}
+
+bool response_cfg_is_office(const struct response_cfg *cfg, const char *department)
+{
+    if (!cfg) {
+        cfg = response_cfg_defaults();
+    }
+    for (size_t i = 0; department && i < cfg->n_office_departments; i++) {
+        if (strcmp(cfg->office_departments[i], department) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --- the parts ----------------------------------------------------------------------------- */
+
+double response_detect_simhash_similarity(int d)
+{
+    if (d <= RESPONSE_SIMHASH_FULL_BITS) {
+        return 1.0;
+    }
+    if (d >= RESPONSE_SIMHASH_ZERO_BITS) {
+        return 0.0;
+    }
+    return (double)(RESPONSE_SIMHASH_ZERO_BITS - d) /
+           (double)(RESPONSE_SIMHASH_ZERO_BITS - RESPONSE_SIMHASH_FULL_BITS);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The distinct letter/digit code-point bigrams of the normalised title s (at most
+ * RESPONSE_TITLE_MAX_CP code points read) into out (RESPONSE_TITLE_MAX_CP entries), sorted.
+ */
+static int title_bigrams(const struct norm *nm, const char *s, uint64_t *out, size_t *n_out)
+{
+    struct norm_text nt = NORM_TEXT_INIT;
+    size_t len = s ? strlen(s) : 0, i = 0, n = 0, n_cp = 0;
+    int32_t prev = -1;
+    int err;
+
+    *n_out = 0;
+    len = yq_utf8_boundary(s ? s : "", len < RESPONSE_TITLE_MAX_CP * 4 ? len
+                                                                        : RESPONSE_TITLE_MAX_CP * 4);
+    err = norm_apply(nm, s ? s : "", len, RESPONSE_TITLE_MAX_CP * 8, &nt);
+    if (err && err != ERR_TOO_BIG) {
+        norm_text_release(&nt);
+        return err;
+    }
+    while (i < nt.len && n_cp < RESPONSE_TITLE_MAX_CP) {
+        int32_t cp;
+        i += yq_utf8_next(nt.buf + i, nt.len - i, &cp);
+        n_cp++;
+        utf8proc_category_t c = utf8proc_category(cp);
+        bool word = (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+                    (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+        if (!word) {
+            continue; /* punctuation and spaces are dropped: the letters around them meet */
+        }
+        if (prev >= 0 && n < RESPONSE_TITLE_MAX_CP) {
+            out[n++] = ((uint64_t)(uint32_t)prev << 32) | (uint32_t)cp;
+        }
+        prev = cp;
+    }
+    norm_text_release(&nt);
+    qsort(out, n, sizeof(*out), cmp_u64);
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (u == 0 || out[u - 1] != out[k]) {
+            out[u++] = out[k];
+        }
+    }
+    *n_out = u;
+    return 0;
+}
+
+/* Dice of two sorted distinct bigram sets. */
+static double dice(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, common = 0;
+
+    if (na == 0 || nb == 0) {
+        return 0.0;
+    }
+    while (i < na && j < nb) {
+        if (a[i] == b[j]) {
+            common++;
+            i++;
+            j++;
+        } else if (a[i] < b[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return 2.0 * (double)common / (double)(na + nb);
+}
+
+static int tables(const struct norm **out)
+{
+    char err[160];
+    return norm_global(out, err, sizeof(err)) == 0 ? 0 : ERR_NOT_FOUND;
+}
+
+int response_detect_title_similarity(const char *a, const char *b, double *out)
+{
+    const struct norm *nm = NULL;
+    uint64_t *ba = NULL, *bb = NULL;
+    size_t na = 0, nb = 0;
+    int err = tables(&nm);
+
+    *out = 0.0;
+    if (err) {
+        return err;
+    }
+    ba = malloc(RESPONSE_TITLE_MAX_CP * sizeof(*ba));
+    bb = malloc(RESPONSE_TITLE_MAX_CP * sizeof(*bb));
+    err = !ba || !bb ? ERR_NOMEM : title_bigrams(nm, a, ba, &na);
+    if (!err) {
+        err = title_bigrams(nm, b, bb, &nb);
+    }
+    if (!err) {
+        *out = dice(ba, na, bb, nb);
+    }
+    free(ba);
+    free(bb);
+    return err;
+}
+
+/* T: the distinct normalised terms of ev found in the normalised post text. */
+static int score_terms(const struct norm *nm, const struct response_event_view *ev,
+                       const char *post_norm, bool *found, struct response_score *out)
+{
+    char *norms[RESPONSE_MAX_TERMS];
+    size_t n = 0;
+    int err = 0;
+
+    for (size_t i = 0; i < ev->n_terms && !err; i++) {
+        char *t = NULL;
+        bool hit = false, dup = false;
+        int rc = ev->terms[i] && ev->terms[i][0] ? norm_string(nm, ev->terms[i], &t) : ERR_INVALID;
+        if (rc == ERR_NOMEM) {
+            err = rc;
+            break;
+        }
+        if (rc || !t[0]) {
+            free(t);
+            continue; /* not UTF-8 or nothing left: not a term */
+        }
+        hit = strstr(post_norm, t) != NULL;
+        if (found) {
+            found[i] = hit;
+        }
+        for (size_t k = 0; k < n && !dup; k++) {
+            dup = strcmp(norms[k], t) == 0;
+        }
+        if (dup || n >= RESPONSE_MAX_TERMS) {
+            free(t);
+            continue;
+        }
+        norms[n++] = t;
+        out->n_terms_found += hit ? 1 : 0;
+    }
+    out->n_terms = n;
+    out->terms = n ? (double)out->n_terms_found / (double)n : 0.0;
+    for (size_t k = 0; k < n; k++) {
+        free(norms[k]);
+    }
+    return err;
+}
+
+int response_detect_score(const struct response_cfg *cfg, const struct response_event_view *ev,
+                          const struct response_post_view *post, bool *found,
+                          struct response_score *out)
+{
+    const struct norm *nm = NULL;
+    struct norm_text nt = NORM_TEXT_INIT;
+    char *joined = NULL;
+    size_t lt, lx;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    out->simhash_distance = -1;
+    if (!cfg) {
+        cfg = response_cfg_defaults();
+    }
+    if (found) {
+        memset(found, 0, ev->n_terms * sizeof(*found));
+    }
+    err = tables(&nm);
+    if (err) {
+        return err;
+    }
+    /* title and text joined by a newline, so a term cannot span the two */
+    lt = post->title ? strlen(post->title) : 0;
+    lx = post->text ? strlen(post->text) : 0;
+    lt = yq_utf8_boundary(post->title ? post->title : "",
+                          lt < RESPONSE_TEXT_MAX_BYTES ? lt : RESPONSE_TEXT_MAX_BYTES);
+    lx = yq_utf8_boundary(post->text ? post->text : "",
+                          lx < RESPONSE_TEXT_MAX_BYTES - lt ? lx : RESPONSE_TEXT_MAX_BYTES - lt);
+    joined = malloc(lt + lx + 2);
+    if (!joined) {
+        return ERR_NOMEM;
+    }
+    memcpy(joined, post->title ? post->title : "", lt);
+    joined[lt] = '\n';
+    memcpy(joined + lt + 1, post->text ? post->text : "", lx);
+    joined[lt + 1 + lx] = '\0';
+    err = norm_apply(nm, joined, lt + 1 + lx, 4 * RESPONSE_TEXT_MAX_BYTES, &nt);
+    free(joined);
+    if (err == ERR_TOO_BIG) {
+        err = 0; /* the prefix is scored */
+    }
+    if (!err) {
+        err = score_terms(nm, ev, nt.buf ? nt.buf : "", found, out);
+    }
+    norm_text_release(&nt);
+    if (err) {
+        return err;
+    }
+    if (post->has_simhash) {
+        for (size_t i = 0; i < ev->n_simhashes; i++) {
+            int d = event_hamming(post->simhash, ev->simhashes[i]);
+            if (out->simhash_distance < 0 || d < out->simhash_distance) {
+                out->simhash_distance = d;
+            }
+        }
+    }
+    out->simhash = out->simhash_distance >= 0
+                       ? response_detect_simhash_similarity(out->simhash_distance)
+                       : 0.0;
+    for (size_t i = 0; i < ev->n_titles; i++) {
+        double h = 0.0;
+        err = response_detect_title_similarity(post->title, ev->titles[i], &h);
+        if (err) {
+            return err;
+        }
+        out->title = h > out->title ? h : out->title;
+    }
+    out->score = ((double)cfg->terms_weight_percent * out->terms +
+                  (double)cfg->simhash_weight_percent * out->simhash +
+                  (double)cfg->title_weight_percent * out->title) /
+                 100.0;
+    return 0;
+}
+
+bool response_detect_proposes(const struct response_cfg *cfg, const struct response_score *s)
+{
+    if (!cfg) {
+        cfg = response_cfg_defaults();
+    }
+    /* compared in per cent with a little room, so 0.35 computed as 0.34999... still counts */
+    return s->score * 100.0 + 1e-9 >= (double)cfg->propose_min_score_percent &&
+           (!cfg->require_terms || s->n_terms_found > 0);
+}
+
+bool response_detect_auto_confirms(const struct response_cfg *cfg,
+                                   const struct response_score *s)
+{
+    if (!cfg) {
+        cfg = response_cfg_defaults();
+    }
+    return cfg->auto_confirm_min_score_percent > 0 && response_detect_proposes(cfg, s) &&
+           s->score * 100.0 + 1e-9 >= (double)cfg->auto_confirm_min_score_percent;
+}
