@@ -321,6 +321,48 @@ static void test_idempotent_same_batch_twice(void **state)
     }
 }
 
+/*
+ * Issue #15: a zero-match official alert (yq_alert.h) goes through the decoder and the store:
+ * the item is kept, matched by nothing (no match row, no event).
+ */
+static void test_issue_15_zero_match_official_alert(void **state)
+{
+    struct fx *fx = *state;
+    struct yq_item it;
+    struct yq_alert al, back;
+    struct archive_put_result res;
+    struct archive_row row;
+    char err[256] = "", *json = NULL;
+    size_t len = 0;
+
+    make_item(&it, "wx:fabu:1:1", "wechat", "关于汉滨区征地补偿款发放情况的通报", "已拨付",
+              t_nov15());
+    it.official = true;
+    memset(&al, 0, sizeof al);
+    al.event_key = strdup("ev:wx:fabu:1:1");
+    al.department = strdup("市自然资源局");
+    al.level = YQ_LEVEL_IV;
+    al.matched_at = it.fetched_at + 3;
+    al.has_simhash = true;
+    al.simhash = 0x00ff00ff00ff00ffULL;
+    assert_int_equal(yq_item_copy(&al.item, &it), 0);
+    assert_int_equal(yq_alert_encode(&al, &json, &len), 0);
+    assert_int_equal(yq_alert_decode(json, len, &back, err, sizeof err), 0);
+    assert_int_equal(back.n_matches, 0);
+    const struct yq_item *p[] = {&it};
+    const struct yq_alert *ap[] = {&back};
+    assert_int_equal(archive_put(fx->a, p, 1, ap, 1, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 1);
+    assert_int_equal(res.matches_new, 0);
+    assert_int_equal(archive_get(fx->a, "wx:fabu:1:1", &row, err, sizeof err), 0);
+    assert_int_equal(row.n_matches, 0);
+    archive_row_release(&row);
+    free(json);
+    yq_alert_release(&back);
+    yq_alert_release(&al);
+    yq_item_release(&it);
+}
+
 /* A re-poll moved an item's time from 30 Nov into 1 Dec: still one row, in November. */
 static void test_idempotent_across_month_boundary(void **state)
 {
@@ -1011,6 +1053,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, fx_setup, fx_teardown),
