@@ -856,6 +856,57 @@ static void test_source_weights_config(void **state)
     }
 }
 
+/*
+ * Issue #15: every official item reaches the notifier. An official item that no rule matches
+ * still gives an alert with no matches (its own event key, level IV, the item's department,
+ * the SimHash); a non-official miss gives none; a matched item carries its SimHash too.
+ */
+static void test_issue_15_official_item_without_match(void **state)
+{
+    const char *sets[] = {"matcher.reload_check_ms=100"};
+    static const char official[] =
+        "{\"schema\":1,\"id\":\"wx:fabu:1:1\",\"source\":\"wechat\",\"source_id\":\"ak-fabu\","
+        "\"channel\":\"安康发布\",\"url\":\"https://mp.example/s/1\","
+        "\"title\":\"关于城区供暖工作的情况通报\",\"text\":\"市住建局已部署今冬城区供暖工作，"
+        "各供热企业按时供热。\",\"author\":\"\",\"published_at\":null,"
+        "\"fetched_at\":\"2026-11-29T08:00:00Z\",\"official\":true,"
+        "\"department\":\"市住房和城乡建设局\",\"response_channel\":\"政务微信\"}";
+    struct pipeline_env e;
+    struct pipeline_run run;
+    struct yq_alert a[2];
+    int got;
+
+    (void)state;
+    if (!pipeline_env_start(&e, "matcher-off", 1, sets, 1, "test-reader-off")) {
+        skip();
+    }
+    pipeline_push_rules(e.r, rules_v1, 1);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:miss", "http://x/", "天气晴");
+    pipeline_produce_raw(e.p, "yuqing.items", official);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:hit", "http://x/",
+                          "安康市汉滨区征地补偿款迟迟未发放村民反映");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_true(pipeline_run_start(&run, &e.cfg) > 0);
+    got = pipeline_read_alerts(e.c, 2, HANG_GUARD_MS, a, NULL);
+    assert_int_equal(got, 2);
+    /* one partition: in order, the miss gave nothing */
+    assert_string_equal(a[0].item.id, "wx:fabu:1:1");
+    assert_int_equal(a[0].n_matches, 0);
+    assert_string_equal(a[0].event_key, "ev:wx:fabu:1:1");
+    assert_int_equal(a[0].level, YQ_LEVEL_IV);
+    assert_string_equal(a[0].department, "市住房和城乡建设局");
+    assert_true(a[0].item.official);
+    assert_true(a[0].has_simhash);
+    assert_string_equal(a[1].item.id, "rss:hit");
+    assert_int_equal(a[1].n_matches, 1);
+    assert_true(a[1].has_simhash);
+    assert_true(a[0].simhash != a[1].simhash);
+    yq_alert_release(&a[0]);
+    yq_alert_release(&a[1]);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -869,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_oversized_alert_is_cut_and_delivered),
         cmocka_unit_test(test_issue_10_permanently_refused_alert_is_settled),
         cmocka_unit_test(test_issue_10_health_says_stuck),
+        cmocka_unit_test(test_issue_15_official_item_without_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
