@@ -35,6 +35,9 @@ static const char usage[] =
     "  return NUMBER --reason TEXT\n"
     "  reopen NUMBER [--note TEXT]\n"
     "  set-level NUMBER --level I|II|III|IV|特别重大|重大|较大|一般 [--note TEXT]\n"
+    "  confirm-response NUMBER --proposal ID [--note TEXT]   (确认回应: a proposed 回应 of\n"
+    "          `show`, found on an official channel, becomes the ticket's response)\n"
+    "  reject-response NUMBER --proposal ID [--note TEXT]    (驳回疑似回应)\n"
     "  escalate [--now TIME]   (TIME not in the future: escalation writes the log)\n"
     "  outbox [--state pending|delivered|failed]\n"
     "  redeliver ID\n"
@@ -49,7 +52,7 @@ static const char usage[] =
 
 struct opts {
     const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now,
-        *db, *level;
+        *db, *level, *proposal;
     long limit;
     int json, overdue, no_notify;
 };
@@ -74,6 +77,7 @@ static int parse_opts(int *argc, char **argv, struct opts *o)
         {"--now", offsetof(struct opts, now)},
         {"--db", offsetof(struct opts, db)},
         {"--level", offsetof(struct opts, level)},
+        {"--proposal", offsetof(struct opts, proposal)},
     };
     int out = 0;
 
@@ -334,11 +338,26 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
         printf("回应：%s\n", json_array_size(json_object_get(d, "responses")) ? "" : "无");
         json_array_foreach(json_object_get(d, "responses"), i, v)
         {
-            printf("  %s %s %s（%s）\n",
+            printf("  %s %s %s（%s）%s\n",
                    json_string_value(json_object_get(v, "responded_at_display")),
                    json_string_value(json_object_get(v, "channel")),
                    json_string_value(json_object_get(v, "url")),
-                   json_string_value(json_object_get(v, "recorded_by")));
+                   json_string_value(json_object_get(v, "recorded_by")),
+                   json_is_true(json_object_get(v, "detected")) ? " 自动发现" : "");
+        }
+        if (json_array_size(json_object_get(d, "proposals"))) {
+            printf("疑似回应（官方渠道发现）：\n");
+        }
+        json_array_foreach(json_object_get(d, "proposals"), i, v)
+        {
+            const char *when = json_string_value(json_object_get(v, "published_at_display"));
+            printf("  #%lld [%s] %s %s “%s” 得分 %.2f %s\n",
+                   (long long)json_integer_value(json_object_get(v, "id")),
+                   json_string_value(json_object_get(v, "state_label")), when ? when : "时间不详",
+                   json_string_value(json_object_get(v, "channel")),
+                   json_string_value(json_object_get(v, "title")),
+                   json_real_value(json_object_get(v, "score")),
+                   json_string_value(json_object_get(v, "url")));
         }
         printf("处置记录（北京时间）：\n");
         json_array_foreach(json_object_get(d, "log"), i, v)
@@ -438,6 +457,10 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     memset(&act, 0, sizeof(act));
     if (strcmp(action, "set-level") == 0) {
         action = "set_level";
+    } else if (strcmp(action, "confirm-response") == 0) {
+        action = "confirm_response";
+    } else if (strcmp(action, "reject-response") == 0) {
+        action = "reject_response";
     }
     if (ticket_action_parse(action, &act.kind)) {
         fprintf(stderr, "yuqingctl tickets: 未知命令 '%s' (unknown command)\n%s", action, usage);
@@ -458,6 +481,16 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         fprintf(stderr, "yuqingctl tickets: --level 须为 I、II、III、IV 或 特别重大、重大、较大、"
                         "一般 (--level must be I, II, III or IV)\n");
         return 2;
+    }
+    if (o->proposal) {
+        char *end = NULL;
+        long long id = strtoll(o->proposal, &end, 10);
+        if (!end || *end || id < 1) {
+            fprintf(stderr, "yuqingctl tickets: --proposal 须为疑似回应的编号（正整数，见 show）"
+                            " (--proposal must be a positive proposal id)\n");
+            return 2;
+        }
+        act.proposal_id = id;
     }
     if (o->at && yq_time_parse_iso(o->at, &act.responded_at, NULL)) {
         fprintf(stderr,

@@ -300,6 +300,46 @@ static void test_issue_11_show_uses_labels(void **state)
 }
 
 /*
+ * Issue #15: `show` lists the proposed 回应; confirm-response records it as the ticket's
+ * response (marked 自动发现), a second decision is refused; a bad --proposal is a usage error.
+ */
+static void test_issue_15_confirm_response(void **state)
+{
+    struct fx *f = *state;
+    char sql[1024], out[8192];
+    const char *const show[] = {"show", f->number, NULL};
+    const char *const bad[] = {"confirm-response", f->number, "--proposal", "x1", NULL};
+    const char *const confirm[] = {"confirm-response", f->number, "--proposal", "1", "--role",
+                                   "liaison", "--as", "李联络", NULL};
+    const char *const reject[] = {"reject-response", f->number, "--proposal", "1", NULL};
+
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO official_posts (id, item_id, source_id, department, response_channel, "
+             "url, title, published_at, fetched_at, received_at) VALUES (1, 'wx:1', 'ak-fabu', "
+             "'市自然资源局', '政务微信', 'https://mp.example/s/1', '关于征地补偿款的情况通报', "
+             "1796007600, 1796007700, 1796007800);"
+             "INSERT INTO response_proposals (id, ticket_id, post_id, score, proposed_at) "
+             "SELECT 1, id, 1, 0.67, 1796007800 FROM tickets WHERE number = '%s';",
+             f->number);
+    exec_sql(f, sql);
+    assert_int_equal(run_captured(f, show, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "#1 [待确认] 2026-11-30 11:00 政务微信 “关于征地补偿款的情况通报” "
+                                "得分 0.67 https://mp.example/s/1"));
+    assert_int_equal(run(f, bad), 2);
+    assert_int_equal(run(f, confirm), 0);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM tickets WHERE state = 'responded' AND "
+                               "responded_at = 1796007600"),
+                     1);
+    assert_int_equal(run_captured(f, show, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "政务微信 https://mp.example/s/1（李联络） 自动发现"));
+    assert_non_null(strstr(out, "#1 [已确认]"));
+    assert_true(run(f, reject) != 0);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM response_proposals WHERE state = "
+                               "'confirmed'"),
+                     1);
+}
+
+/*
  * issue #11 (review): a state-changing command run with a config whose channels reach nobody
  * concerned (the shipped config/notifier.yaml: channels {}) is refused, exit 2, naming
  * --config, and writes nothing; --no-notify acts without telling; the config with the
@@ -409,6 +449,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_show_uses_labels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_15_confirm_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_list_aligns_chinese_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_outbox_aligns_chinese_columns, setup,
