@@ -655,6 +655,45 @@ function ruleName(t, id, i) {
   return '';
 }
 
+// Issue #15: the 回应 found on the departments' own channels (t.proposals, docs/responses.md).
+// A proposed one gets 确认回应 / 驳回 (POST .../confirm_response|reject_response with its
+// proposal_id, CSRF as every action); the server decides who may (its role and department).
+function proposalSection(t, after) {
+  const list = t.proposals || [];
+  if (!list.length) return null;
+  const may = state.me.permissions.duty_actions || state.me.permissions.liaison_actions;
+  const pct = (v) => `${Math.round((v || 0) * 100)}%`;
+  const items = list.map((p) => {
+    const holder = el('div', { class: 'proposal-form' });
+    const buttons = p.state === 'proposed' && may && !t.settled ? el('div', { class: 'actions' },
+      el('button', { type: 'button', 'data-action': 'confirm_response', onclick: async (ev) => {
+        ev.target.disabled = true;
+        try { await act(t.number, 'confirm_response', { proposal_id: p.id, expected_version: t.version }); showError(''); after(); } catch (e) {
+          showError(e.message); ev.target.disabled = false;
+        }
+      } }, '确认回应'), ' ',
+      el('button', { type: 'button', class: 'secondary', 'data-action': 'reject_response', onclick: () => {
+        holder.replaceChildren(actionForm('驳回疑似回应', [{ name: 'note', label: '理由（可选）', type: 'textarea' }], '驳回',
+          async (v) => { await act(t.number, 'reject_response', { proposal_id: p.id, note: v.note || null }); after(); }));
+      } }, '驳回')) : null;
+    const decided = p.state !== 'proposed'
+      ? `${p.state_label}${p.decided_by ? `（${p.decided_by === 'system' ? '系统自动' : p.decided_by}，${fmtTime(p.decided_at)}）` : ''}${p.note ? `：${p.note}` : ''}`
+      : '待确认';
+    return el('li', { class: `proposal proposal-${p.state}`, 'data-proposal': String(p.id) },
+      el('div', {}, el('strong', {}, p.title || '（无标题）')),
+      el('div', { class: 'meta' }, `${p.channel} · ${p.account || p.department || ''} · 发布 ${p.published_at ? fmtTime(p.published_at) : '时间不详'} · `,
+        p.url ? safeLink(p.url, '原文') : null),
+      el('div', { class: 'meta', title: '得分 = 0.5×关键词 + 0.2×内容相似 + 0.3×标题相似（默认权重，见 docs/responses.md）' },
+        `相关度 ${pct(p.score)}（关键词 ${pct(p.parts && p.parts.terms)}、内容相似 ${pct(p.parts && p.parts.simhash)}、标题相似 ${pct(p.parts && p.parts.title)}）`,
+        (p.terms || []).length ? `；命中：${p.terms.join('、')}` : ''),
+      el('div', { class: 'state' }, decided),
+      buttons, holder);
+  });
+  return el('section', { class: 'card proposals' }, el('h2', {}, '疑似回应（官方渠道发现）'),
+    el('p', { class: 'hint' }, '以下为相关部门官方账号或网站发布的内容，系统判断可能是对本事件的回应。确认后登记为回应（标注“自动发现”），回应时间为其发布时间。'),
+    el('ul', { class: 'proposal-list' }, items));
+}
+
 async function pageTicket() {
   const params = new URLSearchParams(location.search);
   const number = params.get('n') || params.get('number') || ''; // notifications link ?number=
@@ -730,9 +769,12 @@ async function pageTicket() {
         ...actions),
       el('section', { class: 'card' }, el('h2', {}, '时限'), el('div', { class: 'scroll' }, clocks)),
       el('section', { class: 'card' }, el('h2', {}, '信息'), el('div', { class: 'scroll' }, items)),
+      proposalSection(t, after),
       (t.responses || []).length ? el('section', { class: 'card' }, el('h2', {}, '回应'),
-        el('ul', {}, t.responses.map((r) => el('li', {}, `${fmtTime(r.responded_at)} ${r.channel} `,
-          r.url ? safeLink(r.url) : null, r.note ? `：${r.note}` : '')))) : null,
+        el('ul', {}, t.responses.map((r) => el('li', { class: r.detected ? 'detected' : null },
+          `${fmtTime(r.responded_at)} ${r.channel} `,
+          r.url ? safeLink(r.url) : null, r.note ? `：${r.note}` : '',
+          r.detected ? el('span', { class: 'badge detected', title: '由官方渠道发布自动发现，经确认登记' }, '自动发现') : null)))) : null,
       el('section', { class: 'card' }, el('h2', {}, '处置记录（不可修改）'), log)].filter(Boolean));
   };
   await render();
