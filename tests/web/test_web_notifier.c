@@ -152,6 +152,67 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
     http_ticket_action(port, &cl, f->number_a, "ack", "{}", 409, NULL);
 }
 
+/*
+ * Issue #15: an official post of DEPT_A (a zero-match official alert through the real intake)
+ * is proposed as ticket A's 回应; the liaison of another department may not decide it (403);
+ * the owning liaison confirms it over HTTP (CSRF session): the ticket is responded, the
+ * response detected; deciding again is 409 proposal_decided.
+ */
+static void test_issue_15_proposed_response_over_http(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = f->fx.port;
+    char json[2048], now[32], body[64];
+    struct ticket_intake_result res;
+    struct client cl, other;
+    struct resp r;
+    json_t *v, *p;
+
+    yq_time_format_utc(yq_time_now() - 300, now, sizeof(now));
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"ev:wx:1\",\"event\":{\"new\":false,\"items\":0},"
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":0,\"level\":\"IV\","
+             "\"department\":\"" DEPT_A "\",\"matches\":[],\"item\":{\"schema\":1,"
+             "\"id\":\"wx:1\",\"source\":\"wechat\",\"source_id\":\"zrzy-wx\","
+             "\"channel\":\"安康自然资源\",\"url\":\"https://mp.example/s/1\","
+             "\"title\":\"关于征地补偿款发放情况的说明\",\"text\":\"汉滨征地补偿款已全部发放。\","
+             "\"author\":\"\",\"published_at\":\"%s\",\"fetched_at\":\"%s\","
+             "\"official\":true,\"department\":\"" DEPT_A "\",\"response_channel\":\"政务微信\"}}",
+             now, now, now);
+    intake_json(f, json, &res, NULL);
+    assert_int_equal(res.outcome, TICKET_INTAKE_OFFICIAL);
+    assert_int_equal(res.proposals, 1);
+
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    v = http_get_ticket(port, &cl, f->number_a);
+    p = json_array_get(json_object_get(json_object_get(v, "ticket"), "proposals"), 0);
+    assert_non_null(p);
+    assert_string_equal(json_string_value(json_object_get(p, "state")), "proposed");
+    snprintf(body, sizeof(body), "{\"proposal_id\":%lld}",
+             (long long)json_integer_value(json_object_get(p, "id")));
+    json_decref(v);
+
+    web_fixture_user(&f->fx, "liaison-b", "liaison", DEPT_B, "liaison-password-b");
+    login(f, "liaison-b", "liaison-password-b", &other);
+    http_ticket_action(port, &other, f->number_a, "confirm_response", body, 403, NULL);
+    http_ticket_action(port, &other, f->number_a, "reject_response", body, 403, NULL);
+
+    http_ticket_action(port, &cl, f->number_a, "confirm_response", body, 200, &r);
+    v = json_loads(r.body, 0, NULL);
+    resp_release(&r);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ticket"), "state")),
+                        "responded");
+    assert_true(json_is_true(json_object_get(
+        json_array_get(json_object_get(json_object_get(v, "ticket"), "responses"), 0),
+        "detected")));
+    json_decref(v);
+    http_ticket_action(port, &cl, f->number_a, "reject_response", body, 409, &r);
+    assert_non_null(strstr(r.body, "proposal_decided"));
+    resp_release(&r);
+    http_ticket_action(port, &cl, f->number_a, "confirm_response", "{\"proposal_id\":\"1\"}",
+                       400, NULL);
+}
+
 /* query with every byte outside [A-Za-z0-9._~=&?-] %-encoded, into out. */
 static const char *url_encode(const char *query, char *out, size_t len)
 {
@@ -661,6 +722,8 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_issue_15_proposed_response_over_http, setup,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
                                         web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
