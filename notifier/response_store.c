@@ -340,7 +340,7 @@ static int proposal_insert(struct ticket_store *store, int64_t ticket_id, const 
                            const char *terms, int64_t now, int64_t *id_out)
 {
     sqlite3_stmt *st = NULL;
-    char note[1200], detail[1400];
+    char note[3000], detail[3200]; /* title <= 600 bytes, url <= 2,000 (the post's bounds) */
     int64_t log_id = 0;
     int err;
 
@@ -372,15 +372,13 @@ static int proposal_insert(struct ticket_store *store, int64_t ticket_id, const 
         return err;
     }
     *id_out = sqlite3_last_insert_rowid(store->db);
-    /* title at most 600 bytes and url 2,000 (the post's bounds): the note fits */
-    snprintf(note, sizeof(note), "发现疑似回应：%s“%.300s”（得分 %.2f）%.600s", p->channel,
+    snprintf(note, sizeof(note), "%s“%s”（得分 %.2f）%s", p->channel,
              p->title[0] ? p->title : "(无标题)", sc->score, p->url);
     err = ticket_store_log_append(store, ticket_id, now, "system", "system", "response_proposed",
                                   state, state, note, &log_id);
     if (!err) {
         snprintf(detail, sizeof(detail),
-                 "%s发布的内容疑似回应本交办单：“%.300s”（得分 %.2f）%.600s，请在交办单页面确认回应"
-                 "或驳回",
+                 "%s发布的内容疑似回应本交办单：“%s”（得分 %.2f）%s，请在交办单页面确认回应或驳回",
                  p->channel, p->title[0] ? p->title : "(无标题)", sc->score, p->url);
         err = outbox_enqueue(store, ticket_id, log_id, "response_proposed",
                              OUTBOX_TO_LIAISON | OUTBOX_TO_DUTY, false, detail, now, NULL);

@@ -676,7 +676,7 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
     bool confirm = act->kind == TICKET_ACT_CONFIRM_RESPONSE;
     struct response_proposal p;
     struct ticket t;
-    char note[2300];
+    char note[3000]; /* title <= 600 bytes (response_store.h) and a note <= NOTE_MAX_BYTES */
     int err;
 
     err = ticket_store_get_by_number(store, act->number, &t);
@@ -732,8 +732,8 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
         goto done;
     }
     if (!confirm) {
-        snprintf(note, sizeof(note), "proposal_id=%lld%s%s", (long long)p.id,
-                 act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
+        snprintf(note, sizeof(note), "疑似回应 #%lld“%s”%s%s", (long long)p.id, p.title,
+                 act->note && act->note[0] ? "；理由：" : "", ticket_store_nz(act->note));
         err = ticket_store_log_append(store, t.id, now, act->actor, role, tr->log_action,
                                       ticket_state_name(t.state), ticket_state_name(t.state),
                                       note, &res->log_id);
@@ -760,7 +760,7 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
         /* the post's time answers the complaint; kept within [detection, now] */
         at = at < t.detected_at ? t.detected_at : at;
         at = at > now ? now : at;
-        snprintf(note, sizeof(note), "%s发现的回应（疑似回应 #%lld，得分 %.2f）：%s",
+        snprintf(note, sizeof(note), "%s自动发现（疑似回应 #%lld，得分 %.2f）：%s",
                  auto_ ? "系统自动确认，" : "", (long long)p.id, p.score, p.title);
         step.kind = TICKET_ACT_RESPOND;
         step.channel = p.channel;

@@ -432,7 +432,7 @@ static void test_proposal_when_post_arrives_after_ticket(void **state)
                      1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
                                            "'response_proposed' AND actor = 'system' AND note "
-                                           "LIKE '发现疑似回应：政务微信“关于汉滨区征地补偿款%'"),
+                                           "LIKE '政务微信“关于汉滨区征地补偿款%'"),
                      1);
     assert_int_equal(ticket_api_detail(store, number_of_first_ticket(store, number, sizeof(number)),
                                        &t),
