@@ -1281,6 +1281,60 @@ await check('the search page (issue #14) keeps its query in the URL and says whe
   await page.context().close();
 });
 
+// ----------------------------------------------------------- issue #15
+
+await check('a proposed 回应 is confirmed in one click and shown as 自动发现 (issue #15)', async () => {
+  const number = await addTicket({
+    title: '旬阳市某小区地下车库燃气泄漏，消防已到场', level: 'II', department: '市自然资源局',
+    source: 'rss', channel: '安康论坛 · 民生问政', url: 'http://forum.ankang.example/thread-880103-1-1.html',
+    excerpt: '小区已紧急疏散居民，消防和燃气公司已经到场处置。', terms: ['燃气泄漏', '疏散'], items: [],
+  });
+  const proposal = (id, state, extra) => ({
+    id, state, state_label: { proposed: '待确认', confirmed: '已确认', rejected: '已驳回' }[state],
+    channel: '政务微信', url: `https://mp.weixin.qq.com/s/Demo${id}`, account: '安康发布',
+    title: `权威发布｜关于旬阳市燃气泄漏处置情况的通报 ${id}`, department: '安康市人民政府办公室',
+    published_at: new Date((now - 600) * 1000).toISOString().replace('.000', ''),
+    score: 0.73, parts: { terms: 1, simhash: 0.41, title: 0.48 }, simhash_distance: 20,
+    terms: ['燃气泄漏', '疏散'], proposed_at: null, decided_at: null, decided_by: '', note: '', auto: false, ...extra,
+  });
+  let confirmed = false;
+  const posts = [];
+  const { page, dialogs } = await session('liaison-a', 'liaison-password-a');
+  // the store's proposals come from the notifier's intake (test_response.c); here the page's
+  // handling of them: the real ticket with proposals added, the action's request captured
+  await page.route(`**/api/tickets/${encodeURIComponent(number)}`, async (r) => {
+    const body = await (await r.fetch()).json();
+    body.ticket.proposals = [proposal(7, confirmed ? 'confirmed' : 'proposed', confirmed ? { decided_by: 'liaison-a', decided_at: body.now } : {}),
+      proposal(8, 'rejected', { decided_by: 'duty1', decided_at: body.now, note: '与本事件无关' })];
+    if (confirmed) {
+      body.ticket.responses = [{ channel: '政务微信', url: 'https://mp.weixin.qq.com/s/Demo7', responded_at: body.now, recorded_by: 'liaison-a', note: '', detected: true }];
+    }
+    await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  });
+  await page.route(`**/api/tickets/${encodeURIComponent(number)}/confirm_response`, async (r) => {
+    posts.push({ body: r.request().postDataJSON(), csrf: r.request().headers()['x-csrf-token'] || '' });
+    confirmed = true;
+    await r.fulfill({ status: 200, contentType: 'application/json', body: '{"ok":true}' });
+  });
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
+  await page.waitForSelector('section.proposals li[data-proposal="7"]');
+  const text = await page.textContent('section.proposals');
+  for (const w of ['疑似回应（官方渠道发现）', '政务微信', '安康发布', '相关度 73%', '关键词 100%', '命中：燃气泄漏、疏散', '待确认', '已驳回', '与本事件无关']) {
+    assert(text.includes(w), `proposals lack ${w}`);
+  }
+  eq(await page.$$eval('li[data-proposal="8"] button', (b) => b.length), 0, 'a decided proposal has no buttons');
+  await page.click('li[data-proposal="7"] button[data-action="confirm_response"]');
+  await page.waitForSelector('li.proposal-confirmed[data-proposal="7"]');
+  eq(posts.length, 1, 'one request');
+  eq(posts[0].body.proposal_id, 7, 'proposal_id');
+  assert(posts[0].csrf.length > 10, 'CSRF token sent');
+  await page.waitForSelector('li.detected .badge.detected');
+  eq((await page.textContent('li.detected .badge.detected')).trim(), '自动发现', 'detected response marked');
+  eq(await page.$$eval('li[data-proposal="7"] button', (b) => b.length), 0, 'no buttons once confirmed');
+  eq(dialogs.length, 0, 'no dialogs');
+  await page.context().close();
+});
+
 await check('every page links the favicon and nothing answered 404', async () => {
   const res = await fetch(`${base}/favicon.ico`);
   eq(res.status, 200, '/favicon.ico');
