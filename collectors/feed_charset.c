@@ -5,15 +5,47 @@
 #include "feed_charset.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <uchardet/uchardet.h>
 
-#include "feed_prep.h"
 #include "yq_err.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
+
+char *feed_charset_normalize(const char *label, size_t label_len, char *buf, size_t buflen)
+{
+    static const char *const gb_family[] = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80",
+                                            "gb_2312", "csgb2312", "x-gb2312", "ms936", NULL};
+    size_t n = 0;
+
+    while (label_len > 0 && (*label == ' ' || *label == '"' || *label == '\'')) {
+        label++;
+        label_len--;
+    }
+    while (label_len > 0 && (label[label_len - 1] == ' ' || label[label_len - 1] == '"' ||
+                             label[label_len - 1] == '\'')) {
+        label_len--;
+    }
+    for (; n < label_len && n + 1 < buflen; n++) {
+        buf[n] = (char)tolower((unsigned char)label[n]);
+    }
+    buf[n] = '\0';
+    for (int i = 0; gb_family[i]; i++) {
+        if (strcmp(buf, gb_family[i]) == 0) {
+            snprintf(buf, buflen, "gb18030");
+            return buf;
+        }
+    }
+    if (strcmp(buf, "utf8") == 0 || strcmp(buf, "us-ascii") == 0 || strcmp(buf, "ascii") == 0) {
+        snprintf(buf, buflen, "utf-8");
+    }
+    return buf;
+}
+
 
 /* bytes of an undeclared body given to uchardet: its verdict is settled long before */
 #define FEED_DETECT_MAX_BYTES (256 * 1024)
@@ -48,7 +80,7 @@ static bool http_charset(const char *content_type, char *enc, size_t enclen)
             if (n == 0) {
                 return false;
             }
-            feed_prep_charset_normalize(v, n, enc, enclen);
+            feed_charset_normalize(v, n, enc, enclen);
             return enc[0] != '\0';
         }
     }
@@ -79,7 +111,7 @@ static bool decl_charset(const char *p, const char *end, char *enc, size_t encle
         char q = *e++;
         const char *close = memchr(e, q, (size_t)(decl_end - e));
         if (close && close > e) {
-            feed_prep_charset_normalize(e, (size_t)(close - e), enc, enclen);
+            feed_charset_normalize(e, (size_t)(close - e), enc, enclen);
             return true;
         }
     }
@@ -222,7 +254,7 @@ static bool detect_charset(const char *p, size_t len, char *enc, size_t enclen)
         uchardet_data_end(ud);
         name = uchardet_get_charset(ud);
         if (name && name[0]) {
-            feed_prep_charset_normalize(name, strlen(name), enc, enclen);
+            feed_charset_normalize(name, strlen(name), enc, enclen);
             ok = enc[0] != '\0' && !wide_label(enc) && iconv_knows(enc);
         }
     }
@@ -273,7 +305,7 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
             return 0;
         }
     }
-    if (feed_utf8_valid_prefix(body, len) == len) {
+    if (yq_utf8_valid(body, len, NULL)) {
         snprintf(out->encoding, sizeof(out->encoding), "utf-8");
         out->source = "default"; /* XML's and JSON's default, and the bytes fit */
         return 0;

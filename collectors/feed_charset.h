@@ -34,4 +34,10 @@ struct feed_charset {
 int feed_charset_choose(const char *body, size_t len, const char *content_type,
                         struct feed_charset *out);
 
+/*
+ * Normalise a charset label into buf (lower case): "gb2312", "gbk", "x-gbk", "cp936",
+ * "gb_2312-80" become "gb18030"; "utf8" becomes "utf-8". Returns buf.
+ */
+char *feed_charset_normalize(const char *label, size_t label_len, char *buf, size_t buflen);
+
 #endif

@@ -93,36 +93,6 @@ size_t feed_utf8_valid_prefix(const char *s, size_t len)
     return i;
 }
 
-char *feed_prep_charset_normalize(const char *label, size_t label_len, char *buf, size_t buflen)
-{
-    static const char *const gb_family[] = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80",
-                                            "gb_2312", "csgb2312", "x-gb2312", "ms936", NULL};
-    size_t n = 0;
-
-    while (label_len > 0 && (*label == ' ' || *label == '"' || *label == '\'')) {
-        label++;
-        label_len--;
-    }
-    while (label_len > 0 && (label[label_len - 1] == ' ' || label[label_len - 1] == '"' ||
-                             label[label_len - 1] == '\'')) {
-        label_len--;
-    }
-    for (; n < label_len && n + 1 < buflen; n++) {
-        buf[n] = (char)tolower((unsigned char)label[n]);
-    }
-    buf[n] = '\0';
-    for (int i = 0; gb_family[i]; i++) {
-        if (strcmp(buf, gb_family[i]) == 0) {
-            snprintf(buf, buflen, "gb18030");
-            return buf;
-        }
-    }
-    if (strcmp(buf, "utf8") == 0 || strcmp(buf, "us-ascii") == 0 || strcmp(buf, "ascii") == 0) {
-        snprintf(buf, buflen, "utf-8");
-    }
-    return buf;
-}
-
 /* Transcode in (len bytes, encoding enc) to UTF-8 into out; invalid input becomes U+FFFD. */
 static int transcode(const char *in, size_t len, const char *enc, size_t unit,
                      struct yq_buf *out, struct feed_prep *prep)

@@ -52,13 +52,6 @@ int feed_prep_run(const char *body, size_t len, const char *content_type, size_t
 void feed_prep_release(struct feed_prep *out);
 
 /*
- * Normalise a charset label into buf (lower case): "gb2312", "gbk", "x-gbk", "cp936",
- * "gb_2312-80" become "gb18030"; "utf8" becomes "utf-8". Returns buf.
- */
-char *feed_prep_charset_normalize(const char *label, size_t label_len, char *buf,
-                                  size_t buflen);
-
-/*
  * Length of the valid UTF-8 prefix of s (len bytes): equals len when all of s is valid
  * (no overlongs, surrogates or values above U+10FFFF).
  */
