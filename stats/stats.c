@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_defs.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -181,15 +182,35 @@ enum clock_status {
     CS_EXCLUDED,
 };
 
-/* What one ticket adds to every row it belongs to. */
+static const char *const clock_status_names[] = {"none",   "on_time", "late",
+                                                 "missed", "pending", "excluded"};
+
+/*
+ * One clock a ticket had: its kind, deadline, the event that met it (0: none visible), the
+ * department it belongs to (held when it settled) and how it ended in the window.
+ */
+struct clock_inst {
+    enum stats_clock kind;
+    enum clock_status st;
+    int64_t start, deadline, event;
+    const char *department;
+};
+
+/* Every 签收 and 办结 clock of each clock set, plus the response clocks (a bound per ticket). */
+#define STATS_INST_MAX (2 * STATS_CLOCK_SETS_MAX + 3)
+
+/* What one ticket adds to the rows it belongs to. */
 struct contrib {
     bool carried_in, detected, reopened, closed, dismissed, carried_out, returned;
-    enum clock_status clocks[STATS_CLOCK_COUNT];
-    int64_t clock_event[STATS_CLOCK_COUNT];
-    int64_t clock_deadline[STATS_CLOCK_COUNT];
-    bool has_mtta, has_ttr, has_ttc;
-    int64_t mtta_s, ttr_s, ttc_s;
+    const char *department; /* held at the cut-off: the department of the ticket figures */
+    struct clock_inst inst[STATS_INST_MAX]; /* clocks settled (or pending) in the window */
+    size_t n_inst;
     bool settled_unacknowledged, unacknowledged_at_end;
+};
+
+/* The instants one computation reads a ticket at: window [a, b), cut-off c, knowledge k. */
+struct when {
+    int64_t a, b, c, k;
 };
 
 static bool is_active(enum ticket_state s)
@@ -255,25 +276,10 @@ static bool unacknowledged_at(const struct stats_ticket *t, int64_t c, enum tick
 }
 
 /*
- * The start of the 办结 clock met at closed_at: the last reopening (a change from closed or
- * dismissed to an active state) at or before closed_at, else detected_at. The notifier
- * computes close_deadline from the same instant.
+ * Whether the ticket became active (detected, or reopened from closed/dismissed) in [a, c).
+ * A ticket detected in the window is new (新交办) even when it is closed and reopened in the
+ * same window: each ticket is counted once on the identity's left side.
  */
-static int64_t close_clock_start(const struct stats_ticket *t)
-{
-    enum ticket_state prev = TICKET_STATE_OPEN;
-    int64_t from = t->detected_at;
-
-    for (size_t i = 0; i < t->n_changes && t->changes[i].at <= t->closed_at; i++) {
-        if (!is_active(prev) && is_active(t->changes[i].state)) {
-            from = t->changes[i].at;
-        }
-        prev = t->changes[i].state;
-    }
-    return from;
-}
-
-/* Whether the ticket became active (detected, or reopened from closed/dismissed) in [a, c). */
 static bool became_active_in(const struct stats_ticket *t, int64_t a, int64_t c, bool *reopened)
 {
     enum ticket_state prev = TICKET_STATE_OPEN;
@@ -296,71 +302,328 @@ static bool became_active_in(const struct stats_ticket *t, int64_t a, int64_t c,
     return false;
 }
 
+/* ---- the clock sets */
+
 /*
- * Settle one clock with deadline d and event e in window [a, b) at cut-off c.
- * A clock settles at e when e <= d, else at d; it belongs to the window it settles in.
- * excluded_at: the states that lift the obligation (dismissed; for 签收 also returned) are
- * checked at the deadline (or the cut-off, when earlier) for a clock not met by then.
+ * The last reopening (a change from closed or dismissed to an active state), or detected_at:
+ * where the current cycle's 办结 clock starts (the notifier computes close_deadline from it).
  */
-static enum clock_status settle(const struct stats_ticket *t, int64_t d, int64_t e, int64_t a,
-                                int64_t b, int64_t c, bool ack)
+static int64_t cycle_start(const struct stats_ticket *t)
+{
+    enum ticket_state prev = TICKET_STATE_OPEN;
+    int64_t from = t->detected_at;
+
+    for (size_t i = 0; i < t->n_changes; i++) {
+        if (!is_active(prev) && is_active(t->changes[i].state)) {
+            from = t->changes[i].at;
+        }
+        prev = t->changes[i].state;
+    }
+    return from;
+}
+
+/*
+ * The clock sets known at k (at least one). Without a history, the ticket's own columns make
+ * one set from its last cycle's start: the cycles before a reopening are not known then.
+ */
+static size_t known_sets(const struct stats_ticket *t, int64_t k, struct stats_clock_set *own,
+                         const struct stats_clock_set **out)
+{
+    size_t n = 0;
+
+    if (t->n_clock_sets == 0 || !t->clock_sets) {
+        memset(own, 0, sizeof(*own));
+        own->at = cycle_start(t);
+        own->department = t->department;
+        own->level = t->level;
+        own->assigned_at = t->assigned_at > 0 ? t->assigned_at : t->detected_at;
+        own->ack_deadline = t->ack_deadline;
+        own->response_deadline = t->response_deadline;
+        own->press_deadline = t->press_deadline;
+        own->close_deadline = t->close_deadline;
+        *out = own;
+        return 1;
+    }
+    while (n < t->n_clock_sets && t->clock_sets[n].at < k) {
+        n++;
+    }
+    *out = t->clock_sets;
+    return n > 0 ? n : 1; /* created after k but detected before: its first set */
+}
+
+/* The department of the last set from at or before x (the first set's before it). */
+static const char *department_at(const struct stats_clock_set *v, size_t n, int64_t x)
+{
+    const char *d = v[0].department;
+    for (size_t i = 1; i < n && v[i].at <= x; i++) {
+        d = v[i].department;
+    }
+    return d;
+}
+
+/* ---- events */
+
+/*
+ * Whether event e is known at the cut-off c for a clock with deadline d: before the cut-off,
+ * or at the deadline's instant when that is the cut-off (24:00 of a month's last day).
+ */
+static bool visible(int64_t e, int64_t d, int64_t c)
+{
+    return e > 0 && (e < c || (e == d && d == c));
+}
+
+/*
+ * The first change to state in [from, to) (to 0: no end), or, without a state log, fallback
+ * when it lies in that range. 0: none.
+ */
+static int64_t first_change(const struct stats_ticket *t, enum ticket_state state, int64_t from,
+                            int64_t to, int64_t fallback)
+{
+    if (t->n_changes == 0) {
+        return fallback >= from && (to == 0 || fallback < to) ? fallback : 0;
+    }
+    for (size_t i = 0; i < t->n_changes; i++) {
+        const struct stats_state_change *ch = &t->changes[i];
+        if (to != 0 && ch->at >= to) {
+            break;
+        }
+        if (ch->at >= from && ch->state == state) {
+            return ch->at;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The stated time of the first response recorded before k (on 新闻发布会 only when press):
+ * the first *recorded* response counts, even when a later entry states an earlier time (the
+ * notifier's responded_at is the same). Without a response list: the ticket's columns.
+ */
+static int64_t first_response(const struct stats_ticket *t, int64_t k, bool press)
+{
+    int64_t best = 0, best_rec = INT64_MAX;
+
+    if (t->n_responses == 0 || !t->responses) {
+        return press ? t->press_held_at : t->responded_at;
+    }
+    for (size_t i = 0; i < t->n_responses; i++) {
+        const struct stats_response *r = &t->responses[i];
+        int64_t rec = r->recorded_at > 0 ? r->recorded_at : r->at;
+        if (rec >= k || (press && (!r->channel || strcmp(r->channel, "新闻发布会") != 0))) {
+            continue;
+        }
+        if (rec < best_rec) {
+            best_rec = rec;
+            best = r->at;
+        }
+    }
+    return best;
+}
+
+/*
+ * Whether a ticket dismissed at `when` (its state then) was reopened later by a change
+ * recorded before k.
+ */
+static bool dismissal_reversed(const struct stats_ticket *t, int64_t when, int64_t k)
+{
+    enum ticket_state prev = TICKET_STATE_DISMISSED;
+
+    for (size_t i = 0; i < t->n_changes && t->changes[i].at < k; i++) {
+        const struct stats_state_change *ch = &t->changes[i];
+        if (ch->at < when) {
+            continue;
+        }
+        if (!is_active(prev) && is_active(ch->state)) {
+            return true;
+        }
+        prev = ch->state;
+    }
+    return false;
+}
+
+/*
+ * Settle one clock with deadline d and visible event e for window w. A clock settles at e
+ * when e <= d, else at d; it belongs to the month of that instant, an instant at the deadline
+ * counting as the last second it covers (24:00 of a day belongs to that day). Missed: no
+ * event known and d <= the cut-off; pending: d after the cut-off.
+ */
+static enum clock_status settle_at(int64_t d, int64_t e, const struct when *w)
 {
     enum clock_status st;
-    int64_t s;
+    int64_t s, key;
 
     if (d <= 0) {
         return CS_NONE;
     }
-    if (e > 0 && e < c) {
+    if (visible(e, d, w->c)) {
         st = e <= d ? CS_ON_TIME : CS_LATE;
         s = e <= d ? e : d;
-    } else if (d < c) {
+    } else if (d <= w->c) {
         st = CS_MISSED;
         s = d;
     } else {
         st = CS_PENDING;
         s = d;
     }
-    if (s < a || s >= b) {
-        return CS_NONE;
+    key = s == d ? d - 1 : s;
+    return key >= w->a && key < w->b ? st : CS_NONE;
+}
+
+/* The state at the deadline d (changes at d included), or at the cut-off when that is earlier. */
+static bool state_at_deadline(const struct stats_ticket *t, int64_t d, int64_t c,
+                              enum ticket_state *out)
+{
+    return state_before(t, d < c ? d + 1 : c, out);
+}
+
+static void inst_add(struct contrib *out, enum stats_clock kind, enum clock_status st,
+                     int64_t start, int64_t d, int64_t e, const char *department)
+{
+    struct clock_inst *ci;
+
+    if (st == CS_NONE || out->n_inst >= STATS_INST_MAX) {
+        return;
     }
-    if (st == CS_MISSED || st == CS_PENDING) {
-        enum ticket_state at_deadline;
-        int64_t when = d < c ? d + 1 : c; /* "at d" includes changes made at d itself */
-        if (state_before(t, when, &at_deadline) &&
-            (at_deadline == TICKET_STATE_DISMISSED || (ack && at_deadline == TICKET_STATE_RETURNED))) {
-            return CS_EXCLUDED;
+    ci = &out->inst[out->n_inst++];
+    ci->kind = kind;
+    ci->st = st;
+    ci->start = start;
+    ci->deadline = d;
+    ci->event = st == CS_ON_TIME || st == CS_LATE ? e : 0;
+    ci->department = department;
+}
+
+/*
+ * The 签收 clocks: one per (re)assignment or reopening (a set whose assigned_at or
+ * ack_deadline differs from the one before), met by the first 签收 before the next one. Not
+ * counted (不计) when not met and the clock ended before its deadline (superseded by a new
+ * assignment or a reopening, judged on its own) or the ticket was dismissed or returned at the
+ * deadline. A change at the deadline's instant counts as made by the deadline.
+ */
+static void ack_clocks(const struct stats_ticket *t, const struct stats_clock_set *v, size_t n,
+                       const struct when *w, struct contrib *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i + 1;
+        int64_t start = v[i].assigned_at > 0 ? v[i].assigned_at : v[i].at;
+        int64_t end, d = v[i].ack_deadline, e;
+        enum clock_status st;
+
+        if (i > 0 && v[i].assigned_at == v[i - 1].assigned_at &&
+            v[i].ack_deadline == v[i - 1].ack_deadline) {
+            continue; /* the same clock (another field changed) */
         }
+        while (j < n && v[j].assigned_at == v[i].assigned_at &&
+               v[j].ack_deadline == v[i].ack_deadline) {
+            j++;
+        }
+        end = j < n ? (v[j].assigned_at > 0 ? v[j].assigned_at : v[j].at) : 0;
+        e = first_change(t, TICKET_STATE_ACKNOWLEDGED, start, end, t->acknowledged_at);
+        st = settle_at(d, e, w);
+        if (st == CS_MISSED || st == CS_PENDING) {
+            enum ticket_state s;
+            if ((end > 0 && end <= d && end < w->k) ||
+                (state_at_deadline(t, d, w->c, &s) &&
+                 (s == TICKET_STATE_DISMISSED || s == TICKET_STATE_RETURNED))) {
+                st = CS_EXCLUDED;
+            }
+        }
+        inst_add(out, STATS_CLOCK_ACK, st, start, d, e,
+                 department_at(v, n, st == CS_ON_TIME ? e : d));
+    }
+}
+
+/*
+ * The 办结 clocks: one per close_deadline (the ticket's detection, then each reopening), met
+ * by the first closure from its start before the next one. 不计 when not met and a reopening
+ * superseded it before its deadline or the ticket was dismissed at the deadline: the
+ * reopening's own 办结 clock is judged on its own.
+ */
+static void close_clocks(const struct stats_ticket *t, const struct stats_clock_set *v, size_t n,
+                         const struct when *w, struct contrib *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i + 1;
+        /* the first set of a history starts at the ticket's creation; its clock at detection */
+        int64_t start = i == 0 && t->n_clock_sets > 0 ? t->detected_at : v[i].at;
+        int64_t end, d = v[i].close_deadline, e;
+        enum clock_status st;
+
+        if (i > 0 && v[i].close_deadline == v[i - 1].close_deadline) {
+            continue;
+        }
+        while (j < n && v[j].close_deadline == v[i].close_deadline) {
+            j++;
+        }
+        end = j < n ? v[j].at : 0;
+        e = first_change(t, TICKET_STATE_CLOSED, start, end, t->closed_at);
+        st = settle_at(d, e, w);
+        if (st == CS_MISSED || st == CS_PENDING) {
+            enum ticket_state s;
+            if ((end > 0 && end <= d && end < w->k) ||
+                (state_at_deadline(t, d, w->c, &s) && s == TICKET_STATE_DISMISSED)) {
+                st = CS_EXCLUDED;
+            }
+        }
+        inst_add(out, STATS_CLOCK_CLOSE, st, start, d, e,
+                 department_at(v, n, st == CS_ON_TIME ? e : d));
+    }
+}
+
+/*
+ * A statutory response clock (首次回应 and its level's own, or 新闻发布会): one per ticket, its
+ * deadline never restarted. 不计 only when not met and the ticket was dismissed at the deadline
+ * and that dismissal stands: a reopening (recorded before the knowledge cut-off) says the
+ * dismissal was wrong, so the clock counts as if it had never been lifted (issue #17: answering
+ * late never scores worse than staying silent).
+ */
+static enum clock_status response_clock(const struct stats_ticket *t, int64_t d, int64_t e,
+                                        const struct when *w)
+{
+    enum clock_status st = settle_at(d, e, w);
+    enum ticket_state s;
+
+    if ((st == CS_MISSED || st == CS_PENDING) && state_at_deadline(t, d, w->c, &s) &&
+        s == TICKET_STATE_DISMISSED &&
+        !dismissal_reversed(t, d < w->c ? d + 1 : w->c, w->k)) {
+        st = CS_EXCLUDED;
     }
     return st;
 }
 
-static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, int64_t c,
-                           struct contrib *out)
+static void ticket_contrib(const struct stats_ticket *t, const struct when *w, struct contrib *out)
 {
     enum ticket_state s;
     bool reopened = false;
+    struct stats_clock_set own;
+    const struct stats_clock_set *v;
+    size_t n = known_sets(t, w->k, &own, &v);
+    const struct stats_clock_set *last = &v[n - 1];
     enum stats_clock specific = STATS_CLOCK_RESPONSE_WD;
+    int64_t d, e, pd, pe;
+    enum clock_status st;
 
     memset(out, 0, sizeof(*out));
-    out->carried_in = state_before(t, a, &s) && is_active(s);
-    if (!out->carried_in && became_active_in(t, a, c, &reopened)) {
+    out->department = department_at(v, n, w->c - 1);
+    out->carried_in = state_before(t, w->a, &s) && is_active(s);
+    if (!out->carried_in && became_active_in(t, w->a, w->c, &reopened)) {
         out->detected = !reopened;
         out->reopened = reopened;
     }
     if (out->carried_in || out->detected || out->reopened) {
-        if (!state_before(t, c, &s)) {
+        if (!state_before(t, w->c, &s)) {
             s = TICKET_STATE_OPEN; /* not reached: became active before c */
         }
         out->closed = s == TICKET_STATE_CLOSED;
         out->dismissed = s == TICKET_STATE_DISMISSED;
         out->carried_out = is_active(s);
-        out->settled_unacknowledged = !out->carried_out && !acknowledged_before(t, c);
-        out->unacknowledged_at_end = out->carried_out && unacknowledged_at(t, c, s);
+        out->settled_unacknowledged = !out->carried_out && !acknowledged_before(t, w->c);
+        out->unacknowledged_at_end = out->carried_out && unacknowledged_at(t, w->c, s);
     }
-    out->returned = t->returned_at >= a && t->returned_at < c;
+    out->returned = t->returned_at >= w->a && t->returned_at < w->c;
 
-    switch (t->level) {
+    ack_clocks(t, v, n, w, out);
+    switch (last->level) {
     case YQ_LEVEL_I:
     case YQ_LEVEL_II:
         specific = STATS_CLOCK_INFO_5H;
@@ -372,36 +635,22 @@ static void ticket_contrib(const struct stats_ticket *t, int64_t a, int64_t b, i
         specific = STATS_CLOCK_RESPONSE_WD;
         break;
     }
-    out->clock_deadline[STATS_CLOCK_ACK] = t->ack_deadline;
-    out->clock_event[STATS_CLOCK_ACK] = t->acknowledged_at;
-    out->clock_deadline[STATS_CLOCK_RESPONSE] = t->response_deadline;
-    out->clock_event[STATS_CLOCK_RESPONSE] = t->responded_at;
-    out->clock_deadline[specific] = t->response_deadline;
-    out->clock_event[specific] = t->responded_at;
-    if (t->level == YQ_LEVEL_I || t->level == YQ_LEVEL_II) {
-        out->clock_deadline[STATS_CLOCK_PRESS_24H] = t->press_deadline;
-        out->clock_event[STATS_CLOCK_PRESS_24H] = t->press_held_at;
+    d = last->response_deadline;
+    e = first_response(t, w->k, false);
+    st = response_clock(t, d, e, w);
+    {
+        const char *dept = department_at(v, n, st == CS_ON_TIME ? e : d);
+        inst_add(out, STATS_CLOCK_RESPONSE, st, t->detected_at, d, e, dept);
+        inst_add(out, specific, st, t->detected_at, d, e, dept);
     }
-    out->clock_deadline[STATS_CLOCK_CLOSE] = t->close_deadline;
-    out->clock_event[STATS_CLOCK_CLOSE] = t->closed_at;
-    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-        out->clocks[k] = settle(t, out->clock_deadline[k], out->clock_event[k], a, b, c,
-                                k == STATS_CLOCK_ACK);
+    if (last->level == YQ_LEVEL_I || last->level == YQ_LEVEL_II) {
+        pd = last->press_deadline;
+        pe = first_response(t, w->k, true);
+        st = response_clock(t, pd, pe, w);
+        inst_add(out, STATS_CLOCK_PRESS_24H, st, t->detected_at, pd, pe,
+                 department_at(v, n, st == CS_ON_TIME ? pe : pd));
     }
-    if (out->clocks[STATS_CLOCK_ACK] == CS_ON_TIME || out->clocks[STATS_CLOCK_ACK] == CS_LATE) {
-        int64_t from = t->assigned_at > 0 ? t->assigned_at : t->detected_at;
-        out->has_mtta = true;
-        out->mtta_s = t->acknowledged_at - from;
-    }
-    if (out->clocks[STATS_CLOCK_RESPONSE] == CS_ON_TIME ||
-        out->clocks[STATS_CLOCK_RESPONSE] == CS_LATE) {
-        out->has_ttr = true;
-        out->ttr_s = t->responded_at - t->detected_at;
-    }
-    if (out->clocks[STATS_CLOCK_CLOSE] == CS_ON_TIME || out->clocks[STATS_CLOCK_CLOSE] == CS_LATE) {
-        out->has_ttc = true;
-        out->ttc_s = t->closed_at - close_clock_start(t);
-    }
+    close_clocks(t, v, n, w, out);
 }
 
 static bool clock_is_overdue(enum clock_status st)
@@ -415,12 +664,25 @@ static bool clock_listed(int k)
     return k != STATS_CLOCK_RESPONSE;
 }
 
+/* The duration a met clock adds: MTTA, time to response, time to close (from the clock's start). */
+static bool inst_met(const struct clock_inst *ci)
+{
+    return ci->st == CS_ON_TIME || ci->st == CS_LATE;
+}
+
+/* Whether department filter (NULL: any) takes dept. */
+static bool dept_match(const char *filter, const char *dept)
+{
+    return !filter || strcmp(filter, dept && *dept ? dept : "（未指定）") == 0;
+}
+
 /* ------------------------------------------------------------- rows */
 
 /*
  * The growing arrays of a computation are bounded buffers (struct yq_buf) whose maximum follows
- * from the input: a ticket adds at most one sample to each duration of a row, at most one row
- * to each dimension and at most STATS_CLOCK_COUNT entries to the overdue list. Reaching one is
+ * from the input: a ticket adds at most one sample per clock (STATS_INST_MAX) to each duration
+ * of a row, at most one row to each dimension (the department dimension: one per department of
+ * its clocks) and at most STATS_INST_MAX entries to the overdue list. Reaching one is
  * ERR_TOO_BIG (a bug, not a big input).
  */
 
@@ -430,10 +692,10 @@ static int array_push(struct yq_buf *b, const void *elem, size_t n_bytes)
     return yq_buf_add(b, elem, n_bytes);
 }
 
-/* Durations in seconds, at most one per ticket. */
+/* Durations in seconds, at most one per clock of a ticket. */
 static void samples_init(struct yq_buf *s, size_t n_tickets)
 {
-    yq_buf_init(s, n_tickets * sizeof(int64_t));
+    yq_buf_init(s, n_tickets * STATS_INST_MAX * sizeof(int64_t));
 }
 
 static int samples_push(struct yq_buf *s, int64_t x)
@@ -483,25 +745,41 @@ static size_t dim_count(const struct dim_acc *d)
     return d->rows.len / sizeof(struct row_acc);
 }
 
-static int row_add(struct row_acc *acc, const struct contrib *c)
+/* Whether the ticket figures (carry-over, 退回) of c are not all zero. */
+static bool ticket_part(const struct contrib *c)
+{
+    return c->carried_in || c->detected || c->reopened || c->returned;
+}
+
+/*
+ * Add c to acc: its ticket figures when the department it is held by at the cut-off passes
+ * filter (NULL: any), and each clock whose department passes it.
+ */
+static int row_add(struct row_acc *acc, const struct contrib *c, const char *filter)
 {
     struct stats_row *r = &acc->row;
     bool overdue = false;
     int err = 0;
 
-    r->carried_in += c->carried_in;
-    r->detected += c->detected;
-    r->reopened += c->reopened;
-    r->added += c->detected || c->reopened;
-    r->closed += c->closed;
-    r->dismissed += c->dismissed;
-    r->carried_out += c->carried_out;
-    r->returned += c->returned;
-    r->settled_unacknowledged += c->settled_unacknowledged;
-    r->unacknowledged_at_end += c->unacknowledged_at_end;
-    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-        struct stats_clock_tally *ct = &r->clocks[k];
-        switch (c->clocks[k]) {
+    if (dept_match(filter, c->department)) {
+        r->carried_in += c->carried_in;
+        r->detected += c->detected;
+        r->reopened += c->reopened;
+        r->added += c->detected || c->reopened;
+        r->closed += c->closed;
+        r->dismissed += c->dismissed;
+        r->carried_out += c->carried_out;
+        r->returned += c->returned;
+        r->settled_unacknowledged += c->settled_unacknowledged;
+        r->unacknowledged_at_end += c->unacknowledged_at_end;
+    }
+    for (size_t i = 0; !err && i < c->n_inst; i++) {
+        const struct clock_inst *ci = &c->inst[i];
+        struct stats_clock_tally *ct = &r->clocks[ci->kind];
+        if (!dept_match(filter, ci->department)) {
+            continue;
+        }
+        switch (ci->st) {
         case CS_ON_TIME:
             ct->due++;
             ct->on_time++;
@@ -523,26 +801,28 @@ static int row_add(struct row_acc *acc, const struct contrib *c)
         case CS_NONE:
             break;
         }
-        if (clock_listed(k) && clock_is_overdue(c->clocks[k])) {
+        if (clock_listed(ci->kind) && clock_is_overdue(ci->st)) {
             overdue = true;
         }
-    }
-    r->overdue_tickets += overdue;
-    if (c->has_mtta) {
-        err = samples_push(&acc->mtta, c->mtta_s);
-    }
-    if (!err && c->has_ttc) {
-        err = samples_push(&acc->ttc, c->ttc_s);
-    }
-    if (!err && c->has_ttr) {
-        err = samples_push(&acc->ttr, c->ttr_s);
-        for (int i = 0; i < STATS_TTR_BUCKETS; i++) {
-            if (c->ttr_s <= stats_ttr_bucket_upper_s[i]) {
-                r->ttr_hist[i]++;
-                break;
+        if (!inst_met(ci)) {
+            continue;
+        }
+        if (ci->kind == STATS_CLOCK_ACK) {
+            err = samples_push(&acc->mtta, ci->event - ci->start);
+        } else if (ci->kind == STATS_CLOCK_CLOSE) {
+            err = samples_push(&acc->ttc, ci->event - ci->start);
+        } else if (ci->kind == STATS_CLOCK_RESPONSE) {
+            int64_t ttr = ci->event - ci->start;
+            err = samples_push(&acc->ttr, ttr);
+            for (int k = 0; k < STATS_TTR_BUCKETS; k++) {
+                if (ttr <= stats_ttr_bucket_upper_s[k]) {
+                    r->ttr_hist[k]++;
+                    break;
+                }
             }
         }
     }
+    r->overdue_tickets += overdue;
     return err;
 }
 
@@ -631,13 +911,13 @@ static const char *or_unknown(const char *s, const char *dflt)
 }
 
 /* Whether a ticket touches the window at all (otherwise every figure it adds is zero). */
-static bool contrib_empty(const struct contrib *c)
+static bool contrib_empty(const struct contrib *c, const char *filter)
 {
-    if (c->carried_in || c->detected || c->reopened || c->returned) {
+    if (ticket_part(c) && dept_match(filter, c->department)) {
         return false;
     }
-    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-        if (c->clocks[k] != CS_NONE) {
+    for (size_t i = 0; i < c->n_inst; i++) {
+        if (dept_match(filter, c->inst[i].department)) {
             return false;
         }
     }
@@ -728,24 +1008,24 @@ static void overdue_release(struct stats_overdue *v, size_t n)
     }
 }
 
-/* Append clock k of t (late or missed) to the overdue list list (of struct stats_overdue). */
+/* Append clock ci of t (late or missed) to the overdue list list (of struct stats_overdue). */
 static int add_overdue(struct yq_buf *list, int64_t cutoff, const struct stats_ticket *t,
-                       const struct contrib *c, int k)
+                       const struct clock_inst *ci)
 {
     struct stats_overdue o;
 
     memset(&o, 0, sizeof(o));
     o.number = strdup(or_unknown(t->number, "?"));
     o.title = strdup(t->title ? t->title : "");
-    o.department = strdup(or_unknown(t->department, "（未指定）"));
+    o.department = strdup(or_unknown(ci->department, "（未指定）"));
     o.level = t->level;
-    o.clock = (enum stats_clock)k;
-    o.deadline = c->clock_deadline[k];
-    if (c->clocks[k] == CS_LATE) {
-        o.met_at = c->clock_event[k];
+    o.clock = ci->kind;
+    o.deadline = ci->deadline;
+    if (ci->st == CS_LATE) {
+        o.met_at = ci->event;
         o.late_s = o.met_at - o.deadline;
     } else {
-        o.late_s = cutoff - o.deadline;
+        o.late_s = cutoff > o.deadline ? cutoff - o.deadline : 0;
     }
     if (!o.number || !o.title || !o.department) {
         overdue_release(&o, 1);
@@ -759,7 +1039,7 @@ static int add_overdue(struct yq_buf *list, int64_t cutoff, const struct stats_t
 }
 
 static void count_window_events(struct stats_report *r, const struct stats_ticket *t,
-                                const struct stats_opts *opts)
+                                const struct stats_opts *opts, int64_t k)
 {
     int64_t a = r->start, c = r->cutoff;
 
@@ -778,7 +1058,8 @@ static void count_window_events(struct stats_report *r, const struct stats_ticke
     if (t->n_responses > 0) {
         for (size_t i = 0; i < t->n_responses; i++) {
             const struct stats_response *rs = &t->responses[i];
-            if (rs->at >= a && rs->at < c) {
+            int64_t rec = rs->recorded_at > 0 ? rs->recorded_at : rs->at;
+            if (rs->at >= a && rs->at < c && rec < k) { /* stated in the window, known at k */
                 r->responses++;
                 r->press_conferences += rs->channel && strcmp(rs->channel, "新闻发布会") == 0;
             }
@@ -790,11 +1071,12 @@ static void count_window_events(struct stats_report *r, const struct stats_ticke
     }
 }
 
-static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
+static void cohort_add(struct stats_report *r, const struct stats_ticket *t, int64_t k)
 {
     struct stats_cohort *co = &r->cohort;
     enum ticket_state s;
     int64_t c = r->cutoff;
+    int64_t responded = first_response(t, k, false);
 
     if (t->detected_at < r->start || t->detected_at >= c) {
         return;
@@ -809,9 +1091,9 @@ static void cohort_add(struct stats_report *r, const struct stats_ticket *t)
     co->dismissed += s == TICKET_STATE_DISMISSED;
     co->handed_over += s != TICKET_STATE_DISMISSED;
     co->closed += s == TICKET_STATE_CLOSED;
-    if (t->responded_at > 0 && t->responded_at < c) {
+    if (responded > 0 && responded < c) {
         co->responded++;
-        co->responded_on_time += t->response_deadline > 0 && t->responded_at <= t->response_deadline;
+        co->responded_on_time += t->response_deadline > 0 && responded <= t->response_deadline;
     }
 }
 
@@ -858,6 +1140,83 @@ static int zero_responses(struct stats_report *r)
     return 0;
 }
 
+/*
+ * The window [start, end) and cut-off of opts into w (the knowledge cut-off k: opts->known_at
+ * when later than the cut-off, else the cut-off). Returns 0 or ERR_INVALID.
+ */
+static int window_of(const struct stats_opts *opts, struct when *w)
+{
+    int err = opts->period == STATS_PERIOD_MONTH
+                  ? stats_month_window(opts->year, opts->month, &w->a, &w->b)
+                  : (opts->period == STATS_PERIOD_YEAR ? stats_year_window(opts->year, &w->a, &w->b)
+                                                       : ERR_INVALID);
+    if (opts->period == STATS_PERIOD_SPAN && opts->end > opts->start && opts->start >= 0) {
+        w->a = opts->start;
+        w->b = opts->end;
+        err = 0;
+    }
+    if (err) {
+        return err;
+    }
+    w->c = opts->now < w->b ? opts->now : w->b;
+    if (w->c < w->a) {
+        w->c = w->a; /* a future window: nothing has happened in it yet */
+    }
+    w->k = opts->known_at > w->c ? opts->known_at : w->c;
+    return 0;
+}
+
+/* Add c to every row of t: the total, each dimension (the department: each of its departments). */
+static int ticket_rows(const struct stats_opts *opts, const struct stats_ticket *t,
+                       const struct contrib *c, struct row_acc *total, struct dim_acc *dims)
+{
+    const char *filter = opts->department;
+    const char *keys[STATS_DIM_COUNT];
+
+    keys[STATS_DIM_DEPARTMENT] = NULL;
+    keys[STATS_DIM_LEVEL] = level_key(t->level);
+    keys[STATS_DIM_SOURCE] =
+        t->source_name && t->source_name[0] ? t->source_name : or_unknown(t->source, "（未知）");
+    keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t);
+    if (row_add(total, c, filter)) {
+        return ERR_NOMEM;
+    }
+    for (int d = 0; d < STATS_DIM_COUNT; d++) {
+        const char *id = d == STATS_DIM_SOURCE ? or_unknown(t->source, "") : NULL;
+        struct row_acc *acc;
+        if (d == STATS_DIM_DEPARTMENT) {
+            continue;
+        }
+        acc = dim_find(&dims[d], keys[d], id);
+        if (!acc || row_add(acc, c, filter)) {
+            return ERR_NOMEM;
+        }
+    }
+    /* each department the ticket's figures or clocks belong to, once */
+    for (size_t i = 0; i <= c->n_inst; i++) {
+        const char *dept = or_unknown(i == 0 ? c->department : c->inst[i - 1].department,
+                                      "（未指定）");
+        bool seen = false;
+        struct row_acc *acc;
+        if (i == 0 && !ticket_part(c)) {
+            continue;
+        }
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = (j > 0 || ticket_part(c)) &&
+                   strcmp(dept, or_unknown(j == 0 ? c->department : c->inst[j - 1].department,
+                                           "（未指定）")) == 0;
+        }
+        if (seen || !dept_match(filter, dept)) {
+            continue;
+        }
+        acc = dim_find(&dims[STATS_DIM_DEPARTMENT], dept, NULL);
+        if (!acc || row_add(acc, c, dept)) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
 int stats_compute(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
                   struct stats_report **out)
 {
@@ -865,40 +1224,34 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     struct dim_acc dims[STATS_DIM_COUNT];
     struct row_acc total;
     struct yq_buf overdue; /* struct stats_overdue */
+    struct contrib *c = NULL; /* one ticket's (a few KiB: not on the stack) */
+    struct when w;
     int err;
 
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
-        yq_buf_init(&dims[d].rows, n * sizeof(struct row_acc));
+        yq_buf_init(&dims[d].rows, n * (STATS_INST_MAX + 1) * sizeof(struct row_acc));
         dims[d].n_tickets = n;
     }
     row_acc_init(&total, NULL, NULL, n);
-    yq_buf_init(&overdue, n * STATS_CLOCK_COUNT * sizeof(struct stats_overdue));
+    yq_buf_init(&overdue, n * STATS_INST_MAX * sizeof(struct stats_overdue));
     *out = NULL;
     r = calloc(1, sizeof(*r));
-    if (!r) {
-        return ERR_NOMEM;
+    c = malloc(sizeof(*c));
+    if (!r || !c) {
+        err = ERR_NOMEM;
+        goto done;
     }
     r->period = opts->period;
     r->year = opts->year;
     r->month = opts->period == STATS_PERIOD_MONTH ? opts->month : 0;
-    err = opts->period == STATS_PERIOD_MONTH
-              ? stats_month_window(opts->year, opts->month, &r->start, &r->end)
-              : (opts->period == STATS_PERIOD_YEAR
-                     ? stats_year_window(opts->year, &r->start, &r->end)
-                     : ERR_INVALID);
-    if (opts->period == STATS_PERIOD_SPAN && opts->end > opts->start && opts->start >= 0) {
-        r->start = opts->start;
-        r->end = opts->end;
-        err = 0;
-    }
+    err = window_of(opts, &w);
     if (err) {
         goto done;
     }
+    r->start = w.a;
+    r->end = w.b;
+    r->cutoff = w.c;
     r->generated_at = opts->now;
-    r->cutoff = opts->now < r->end ? opts->now : r->end;
-    if (r->cutoff < r->start) {
-        r->cutoff = r->start; /* a future window: nothing has happened in it yet */
-    }
     err = ERR_NOMEM;
     if (opts->department && !(r->department = strdup(opts->department))) {
         goto done;
@@ -911,40 +1264,26 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     }
     for (size_t i = 0; i < n; i++) {
         const struct stats_ticket *t = &tickets[i];
-        struct contrib c;
-        const char *keys[STATS_DIM_COUNT];
 
-        if (opts->department && strcmp(or_unknown(t->department, ""), opts->department) != 0) {
-            continue;
-        }
         if (t->detected_at >= r->cutoff) {
             continue; /* not yet detected at the cut-off (a run in the middle of a month) */
         }
-        count_window_events(r, t, opts);
-        cohort_add(r, t);
-        ticket_contrib(t, r->start, r->end, r->cutoff, &c);
-        if (contrib_empty(&c)) {
+        ticket_contrib(t, &w, c);
+        if (dept_match(opts->department, c->department)) {
+            count_window_events(r, t, opts, w.k);
+            cohort_add(r, t, w.k);
+        }
+        if (contrib_empty(c, opts->department)) {
             continue;
         }
-        keys[STATS_DIM_DEPARTMENT] = or_unknown(t->department, "（未指定）");
-        keys[STATS_DIM_LEVEL] = level_key(t->level);
-        keys[STATS_DIM_SOURCE] = t->source_name && t->source_name[0]
-                                     ? t->source_name
-                                     : or_unknown(t->source, "（未知）");
-        keys[STATS_DIM_RULE_GROUP] = rule_group_of(opts, t);
-        if (row_add(&total, &c)) {
+        if (ticket_rows(opts, t, c, &total, dims)) {
             goto done;
         }
-        for (int d = 0; d < STATS_DIM_COUNT; d++) {
-            const char *id = d == STATS_DIM_SOURCE ? or_unknown(t->source, "") : NULL;
-            struct row_acc *acc = dim_find(&dims[d], keys[d], id);
-            if (!acc || row_add(acc, &c)) {
-                goto done;
-            }
-        }
-        for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
-            if (clock_listed(k) && clock_is_overdue(c.clocks[k]) &&
-                add_overdue(&overdue, r->cutoff, t, &c, k)) {
+        for (size_t k = 0; k < c->n_inst; k++) {
+            const struct clock_inst *ci = &c->inst[k];
+            if (clock_listed(ci->kind) && clock_is_overdue(ci->st) &&
+                dept_match(opts->department, ci->department) &&
+                add_overdue(&overdue, r->cutoff, t, ci)) {
                 goto done;
             }
         }
@@ -970,6 +1309,7 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
     r = NULL;
     err = 0;
 done:
+    free(c);
     row_acc_release(&total);
     for (int d = 0; d < STATS_DIM_COUNT; d++) {
         for (size_t i = 0; i < dim_count(&dims[d]); i++) {
@@ -981,5 +1321,95 @@ done:
                     overdue.len / sizeof(struct stats_overdue));
     yq_buf_release(&overdue);
     stats_report_free(r);
+    return err;
+}
+
+/* ------------------------------------------------------------- signatures */
+
+#define SIGNATURE_MAX 4096
+
+/* Append "name" or ",name" to b when on. */
+static int sig_flag(struct yq_buf *b, bool on, const char *name)
+{
+    if (!on) {
+        return 0;
+    }
+    if (b->len > 0 && yq_buf_add(b, ",", 1)) {
+        return ERR_TOO_BIG;
+    }
+    return yq_buf_add(b, name, strlen(name)) ? ERR_TOO_BIG : 0;
+}
+
+static int sig_text(struct yq_buf *b, const char *a, const char *x, const char *y, const char *z)
+{
+    const char *parts[] = {a, x, y, z};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (parts[i] && yq_buf_add(b, parts[i], strlen(parts[i]))) {
+            return ERR_TOO_BIG;
+        }
+    }
+    return 0;
+}
+
+/* The canonical line of c (stats_signature_fn) into b, NUL-terminated. */
+static int signature_of(const struct contrib *c, const char *filter, struct yq_buf *b)
+{
+    int err = 0;
+
+    yq_buf_reset(b);
+    if (ticket_part(c) && dept_match(filter, c->department)) {
+        err = sig_flag(b, c->carried_in, "carried_in") || sig_flag(b, c->detected, "detected") ||
+              sig_flag(b, c->reopened, "reopened") || sig_flag(b, c->closed, "closed") ||
+              sig_flag(b, c->dismissed, "dismissed") ||
+              sig_flag(b, c->carried_out, "carried_out") || sig_flag(b, c->returned, "returned")
+                  ? ERR_TOO_BIG
+                  : sig_text(b, "@", or_unknown(c->department, "（未指定）"), NULL, NULL);
+    }
+    for (size_t i = 0; !err && i < c->n_inst; i++) {
+        const struct clock_inst *ci = &c->inst[i];
+        if (!dept_match(filter, ci->department)) {
+            continue;
+        }
+        err = sig_text(b, b->len ? ";" : "", stats_clock_terms[ci->kind].name, ":",
+                       clock_status_names[ci->st]) ||
+                      sig_text(b, "@", or_unknown(ci->department, "（未指定）"), NULL, NULL)
+                  ? ERR_TOO_BIG
+                  : 0;
+    }
+    if (!err && yq_buf_add(b, "", 1)) {
+        err = ERR_TOO_BIG;
+    }
+    return err;
+}
+
+int stats_signatures(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
+                     stats_signature_fn fn, void *ctx)
+{
+    struct contrib *c = malloc(sizeof(*c));
+    struct yq_buf b;
+    struct when w;
+    int err;
+
+    if (!c) {
+        return ERR_NOMEM;
+    }
+    yq_buf_init(&b, SIGNATURE_MAX);
+    err = window_of(opts, &w);
+    for (size_t i = 0; !err && i < n; i++) {
+        const struct stats_ticket *t = &tickets[i];
+        if (t->detected_at >= w.c) {
+            continue;
+        }
+        ticket_contrib(t, &w, c);
+        if (contrib_empty(c, opts->department)) {
+            continue;
+        }
+        err = signature_of(c, opts->department, &b);
+        if (!err) {
+            err = fn(ctx, or_unknown(t->number, "?"), (const char *)b.data);
+        }
+    }
+    yq_buf_release(&b);
+    free(c);
     return err;
 }

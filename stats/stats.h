@@ -32,7 +32,34 @@ struct stats_state_change {
 struct stats_response {
     int64_t at;          /* the stated response time */
     const char *channel; /* 权威发布, 新闻发布会, 吹风会, 政务微博, 政务微信, 网站, 答复 */
+    int64_t recorded_at; /* when it was entered (ticket_responses.recorded_at); 0 = unknown,
+                            read as `at`. A response counts in a report only when recorded
+                            before the report's knowledge cut-off (stats_opts.known_at) */
 };
+
+/*
+ * The clocks a ticket was given, from this instant on: one row of the ticket store's
+ * ticket_clock_history (schema 12: written by triggers when a ticket is created and whenever
+ * its department, level, assignment or a deadline changes; a store migrated to 12 starts each
+ * older ticket with one row of its values then). Strings borrowed. Times seconds UTC, 0 = none.
+ * The statistics judge every 签收 and 办结 clock a ticket ever had by these rows, each by the
+ * deadline the notifier gave it, and each clock's outcome goes to the department holding the
+ * ticket when it settled (docs/statistics.md "Reopened and reassigned tickets").
+ */
+struct stats_clock_set {
+    int64_t at;             /* from this instant (the ticket's creation, or the change) */
+    const char *department; /* lead department from `at` on */
+    enum yq_level level;
+    int64_t assigned_at;    /* the (re)assignment or reopening: the 签收 clock runs from it */
+    int64_t ack_deadline;
+    int64_t response_deadline;
+    int64_t press_deadline;
+    int64_t close_deadline;
+};
+
+/* The most clock sets read per ticket (a ticket reassigned or reopened more often keeps its
+   first ones; the loader warns). */
+#define STATS_CLOCK_SETS_MAX 32
 
 /*
  * One ticket's history, as the core reads it. Every pointer is borrowed (NUL-terminated UTF-8
@@ -72,8 +99,15 @@ struct stats_ticket {
     size_t n_changes;
     const int64_t *alert_at; /* each alert (item or revision) the ticket received */
     size_t n_alerts;
-    const struct stats_response *responses; /* in time order */
+    const struct stats_response *responses; /* in the order they were recorded */
     size_t n_responses;
+    /*
+     * The clock history in time order (at most STATS_CLOCK_SETS_MAX). With none (a store
+     * before schema 12, or a caller without it) the ticket has one set: the columns above
+     * from detected_at on.
+     */
+    const struct stats_clock_set *clock_sets;
+    size_t n_clock_sets;
 };
 
 /* The statutory clocks reported (design §5). */
@@ -231,6 +265,13 @@ struct stats_opts {
     int month; /* 1..12 (month reports) */
     int64_t start, end; /* STATS_PERIOD_SPAN only: the window, seconds UTC, end > start */
     int64_t now; /* the run time: cut-off = min(window end, now) */
+    /*
+     * The knowledge cut-off: entries recorded before it are read (responses by their
+     * recorded_at, reopenings, clock sets), each at its stated time. 0 (the report) = the
+     * cut-off, so a month re-run later gives the figures it gave then; the later view of a
+     * published month (stats_publish.h) sets it to now to show what later entries changed.
+     */
+    int64_t known_at;
     const char *department; /* only this lead department; NULL = all */
     const struct stats_calendar *calendar; /* NULL: Monday..Friday are working days */
     /*
@@ -396,5 +437,25 @@ int stats_compute(const struct stats_ticket *tickets, size_t n, const struct sta
 
 /* Free report. NULL is a no-op. */
 void stats_report_free(struct stats_report *report);
+
+/*
+ * Called once per ticket that adds anything to the report of opts: its number and its
+ * contribution as one canonical line of text (borrowed for the call), e.g.
+ * "carried_in,closed@市自然资源局;ack:on_time@市自然资源局;response_48h:late@市应急管理局":
+ * the carry-over flags with the department holding the ticket at the cut-off, then each clock
+ * instance settled in the window as clock:status@department (status on_time, late, missed,
+ * pending, excluded), in a fixed order. Two runs that count a ticket alike give the same line.
+ * Return non-zero to stop (that value is returned).
+ */
+typedef int (*stats_signature_fn)(void *ctx, const char *number, const char *signature);
+
+/*
+ * Call fn for every ticket of tickets[n] that contributes to the report of opts (the same
+ * window, cut-off, knowledge cut-off and department filter as stats_compute()). Used to name the
+ * tickets that changed a published month (stats_publish.h). Returns 0, ERR_INVALID (bad
+ * period), ERR_TOO_BIG (a line over 4 KiB: never with STATS_CLOCK_SETS_MAX) or fn's value.
+ */
+int stats_signatures(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
+                     stats_signature_fn fn, void *ctx);
 
 #endif

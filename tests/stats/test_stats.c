@@ -156,8 +156,8 @@ static void fixture_init(struct fixture *f)
      * 00:00 (as T2), closed 01-20 15:00. Alerts: 01-01 00:10 (night), 01-01 12:00 (holiday
      * daytime: rest day), 01-04 10:00 (调休 Sunday: business hours).
      */
-    f->resp3[0] = (struct stats_response){bj("2026-01-01 04:00"), "权威发布"};
-    f->resp3[1] = (struct stats_response){bj("2026-01-02 09:00"), "新闻发布会"};
+    f->resp3[0] = (struct stats_response){bj("2026-01-01 04:00"), "权威发布", 0};
+    f->resp3[1] = (struct stats_response){bj("2026-01-02 09:00"), "新闻发布会", 0};
     f->alerts3[0] = bj("2026-01-01 00:10");
     f->alerts3[1] = bj("2026-01-01 12:00");
     f->alerts3[2] = bj("2026-01-04 10:00");
@@ -216,7 +216,7 @@ static void fixture_init(struct fixture *f)
      * Close: 02-15..23 off, 02-24..27 (4), 02-28 (5), 03-02..06 (10), 03-09..13 (15)
      * -> 03-14 00:00. Alerts 09:30 (business) and 19:00 (evening).
      */
-    f->resp6[0] = (struct stats_response){bj("2026-02-14 14:30"), "权威发布"};
+    f->resp6[0] = (struct stats_response){bj("2026-02-14 14:30"), "权威发布", 0};
     f->alerts6[0] = bj("2026-02-14 09:30");
     f->alerts6[1] = bj("2026-02-14 19:00");
     t[6] = (struct stats_ticket){
@@ -651,9 +651,15 @@ static void test_fixture_february_2026(void **state)
     assert_tally(&t->clocks[STATS_CLOCK_PRESS_24H], 1, 0, 0, 1, 0, 0);
     assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
     assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 0);
-    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 0, 1);
-    assert_int_equal(t->overdue_tickets, 2);
-    assert_int_equal(r->n_overdue, 3);
+    /* issue #17 rule 3: T5's 办结 deadline 03-01 00:00 is 24:00 of 02-28 and belongs to
+       February (missed at the cut-off, late by 0); T4's is excluded (dismissed) */
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 1);
+    assert_int_equal(t->overdue_tickets, 3);
+    assert_int_equal(r->n_overdue, 4);
+    assert_string_equal(r->overdue[3].number, "YQ-2026-01-0003");
+    assert_int_equal(r->overdue[3].clock, STATS_CLOCK_CLOSE);
+    assert_int_equal(r->overdue[3].deadline, bj("2026-03-01 00:00"));
+    assert_int_equal(r->overdue[3].late_s, 0);
     /* T4 response: 03-01 00:00 - 02-01 17:00 = 27 d 7 h; T6 ack 15 min; T6 press:
        03-01 00:00 - 02-15 09:30 = 13 d 14 h 30 min */
     assert_string_equal(r->overdue[0].number, "YQ-2026-01-0002");
@@ -702,7 +708,7 @@ static void test_fixture_february_2026(void **state)
                                  "结转下月5件"));
     assert_non_null(strstr(text, "签收及时率75.0%"));
     assert_non_null(strstr(text, "回应率66.7%"));
-    assert_non_null(strstr(text, "按期办结率—"));
+    assert_non_null(strstr(text, "按期办结率0.0%"));
     assert_non_null(strstr(text, DEPT_C "本月有应回应舆情但均未回应"));
     free(text);
     stats_report_free(r);
@@ -713,7 +719,9 @@ static void test_fixture_february_2026(void **state)
  * yet. T8's response deadline (02-28 00:00) has not passed: pending, neither due nor late,
  * and T8 is carried forward. T4's response is missed by 18 d 19 h; its close deadline (02-28)
  * is ahead but it is dismissed: excluded. T6's press conference is missed by 5 d 2 h 30 min.
- * Carry: in T2, T4; added T5 (reopened), T6, T8; dismissed T4; out T2, T5, T6, T8: 2+3 = 1+4.
+ * T5's close deadline 03-01 00:00 (24:00 of 02-28, February's: issue #17 rule 3) is ahead:
+ * pending. Carry: in T2, T4; added T5 (reopened), T6, T8; dismissed T4; out T2, T5, T6, T8:
+ * 2+3 = 1+4.
  */
 static void test_fixture_open_at_cutoff_is_not_late(void **state)
 {
@@ -729,7 +737,7 @@ static void test_fixture_open_at_cutoff_is_not_late(void **state)
     assert_tally(&t->clocks[STATS_CLOCK_ACK], 3, 2, 1, 0, 0, 0);
     assert_tally(&t->clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 1, 0);
     assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 1, 0);
-    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 0, 1);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 1, 1);
     assert_int_equal(r->n_overdue, 3);
     assert_int_equal(r->overdue[0].late_s, (18 * 24 + 19) * H);
     assert_int_equal(r->overdue[2].late_s, (5 * 24 + 2) * H + 30 * MIN);
@@ -1060,7 +1068,9 @@ static void test_issue_10_february_by_department(void **state)
     t = &r->total;
     assert_carry(t, 2, 7, 2, 2, 2, 7);
     assert_summary(&t->ttc, 2, 630000, 2059200, 1344600);
-    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 1);
+    /* T10, T11 on time; T5 missed and T4, T9 excluded at 03-01 00:00 = 24:00 of 02-28
+       (issue #17 rule 3: February's; it said March's before) */
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 2);
     assert_int_equal(t->settled_unacknowledged, 2);
     assert_int_equal(t->unacknowledged_at_end, 2);
     a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
@@ -1201,7 +1211,7 @@ static void test_issue_10_figures_in_every_format(void **state)
     assert_non_null(strstr(text, "其中未签收即办结或不予处置 2 件；期末未签收 2 件"));
     /* issue #11: the overdue list's department and clock columns line up too */
     assert_non_null(strstr(text, "\n"
-                                 "超期清单 6 项\n"
+                                 "超期清单 7 项\n"
                                  "  YQ-2026-01-0002  市卫生健康委员会  Ⅲ级 回应（48小时）          时限 2026-02-01 17:00  未完成  超时 27天7小时\n"
                                  "  YQ-2026-02-0005  市自然资源局      签收                        时限 2026-02-03 10:00  未完成  超时 25天14小时\n"
                                  "  YQ-2026-02-0001  市应急管理局      签收                        时限 2026-02-14 10:30  完成 2026-02-14 10:45  超时 15分\n"));
