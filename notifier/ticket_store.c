@@ -544,6 +544,68 @@ static const struct yq_sqlite_migration migrations[] = {
      "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "
      "  WHERE ended_at IS NULL;",
      NULL},
+    /*
+     * Issue #17 (docs/statistics.md). ticket_clock_history: the clocks each ticket was given,
+     * from `at` on: one row when a ticket is created and one whenever its department, level,
+     * assignment or a deadline changes (written by triggers, so every writer of tickets keeps
+     * it: intake, the lifecycle, reopenings after closure, re-grading); the existing tickets
+     * start with one row of their values now. The statistics judge every 签收 and 办结 clock a
+     * ticket ever had by it, and give each clock's outcome to the department that held the
+     * ticket when it settled. stats_publications: a month's 通报 as published (yuqingctl stats
+     * publish, the web page's 发布通报): its figures in every format, each ticket's
+     * contribution (to name the tickets behind later differences), who and when. Both are
+     * append-only, as ticket_log.
+     */
+    {12, "ticket clock history, published statistics",
+     "CREATE TABLE ticket_clock_history ("
+     "  id INTEGER PRIMARY KEY,"
+     "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+     "  at INTEGER NOT NULL,"
+     "  department TEXT NOT NULL DEFAULT '',"
+     "  level TEXT NOT NULL DEFAULT '',"
+     "  assigned_at INTEGER,"
+     "  ack_deadline INTEGER,"
+     "  response_deadline INTEGER,"
+     "  press_deadline INTEGER,"
+     "  close_deadline INTEGER"
+     ");"
+     "CREATE INDEX ticket_clock_history_ticket ON ticket_clock_history (ticket_id, at, id);"
+     "INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
+     "  SELECT id, created_at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline FROM tickets ORDER BY id;"
+     "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets BEGIN"
+     "  INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
+     "  VALUES (NEW.id, NEW.created_at, NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, NEW.press_deadline, NEW.close_deadline); END;"
+     "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline ON tickets"
+     "  WHEN NEW.department IS NOT OLD.department OR NEW.level IS NOT OLD.level"
+     "    OR NEW.assigned_at IS NOT OLD.assigned_at OR NEW.ack_deadline IS NOT OLD.ack_deadline"
+     "    OR NEW.response_deadline IS NOT OLD.response_deadline"
+     "    OR NEW.press_deadline IS NOT OLD.press_deadline"
+     "    OR NEW.close_deadline IS NOT OLD.close_deadline BEGIN"
+     "  INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
+     "  VALUES (NEW.id, NEW.updated_at, NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, NEW.press_deadline, NEW.close_deadline); END;"
+     "CREATE TRIGGER ticket_clock_history_no_update BEFORE UPDATE ON ticket_clock_history"
+     "  BEGIN SELECT RAISE(ABORT, 'ticket_clock_history is append-only'); END;"
+     "CREATE TRIGGER ticket_clock_history_no_delete BEFORE DELETE ON ticket_clock_history"
+     "  BEGIN SELECT RAISE(ABORT, 'ticket_clock_history is append-only'); END;"
+     "CREATE TABLE stats_publications ("
+     "  id INTEGER PRIMARY KEY,"
+     "  period TEXT NOT NULL UNIQUE CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),"
+     "  window_start INTEGER NOT NULL,"
+     "  cutoff INTEGER NOT NULL,"
+     "  published_at INTEGER NOT NULL CHECK (published_at >= cutoff),"
+     "  published_by TEXT NOT NULL,"
+     "  role TEXT NOT NULL,"
+     "  report_json TEXT NOT NULL,"
+     "  report_text TEXT NOT NULL,"
+     "  report_csv TEXT NOT NULL,"
+     "  report_html TEXT NOT NULL,"
+     "  tickets_json TEXT NOT NULL DEFAULT '{}'"
+     ");"
+     "CREATE TRIGGER stats_publications_no_update BEFORE UPDATE ON stats_publications"
+     "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;"
+     "CREATE TRIGGER stats_publications_no_delete BEFORE DELETE ON stats_publications"
+     "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;",
+     NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

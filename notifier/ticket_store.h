@@ -69,7 +69,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 11
+#define TICKET_STORE_SCHEMA_VERSION 12
 
 struct ticket_store_cfg {
     char *path;              /* database file, or ":memory:" (tests) */

@@ -11,18 +11,23 @@
 #include "rules.h"
 #include "stats.h"
 #include "stats_load.h"
+#include "stats_publish.h"
 #include "stats_render.h"
 #include "workcal.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_sqlite.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqingctl stats month [YYYY-MM] [OPTIONS]\n"
     "       yuqingctl stats year YYYY [OPTIONS]\n"
+    "       yuqingctl stats publish YYYY-MM [--by NAME] [--config FILE] [--db PATH] [--now TIME]\n"
     "  month without YYYY-MM: the Beijing-time month before the current one\n"
+    "  publish: store the month's 通报 as published (once; it never changes); later views of\n"
+    "           the month show it and the differences later entries make\n"
     "options:\n"
     "  --format text|html|csv|json  output format (default text)\n"
     "  --department NAME            one lead department only\n"
@@ -32,7 +37,8 @@ static const char usage[] =
     "  --rules DIR                  rule files: groups of tickets stored without one\n"
     "                               (default config/rules)\n"
     "  --now TIME                   run time, RFC 3339 (default now)\n"
-    "  --office NAME                issuing office shown on the HTML report\n";
+    "  --office NAME                issuing office shown on the HTML report\n"
+    "  --by NAME                    publish: who publishes (default $USER)\n";
 
 struct cli {
     const char *period_arg;
@@ -44,7 +50,10 @@ struct cli {
     const char *rules;
     const char *now;
     const char *office;
+    const char *by;
 };
+
+enum cli_report { CLI_MONTH = 0, CLI_YEAR = 1, CLI_PUBLISH = 2 };
 
 static bool cal_is_working_day(const void *ctx, int64_t day)
 {
@@ -56,7 +65,8 @@ static bool cal_is_working_day(const void *ctx, int64_t day)
  * read and the format checked before the report word, so `stats --format pdf` names pdf
  * (issue #11: it said "unknown report '--format'"). Each bad value is named on stderr.
  */
-static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_format *fmt)
+static int parse(int argc, char **argv, struct cli *c, enum cli_report *which,
+                 enum stats_format *fmt)
 {
     static const struct yq_cli_opt opts[] = {
         YQ_CLI_VALUE("--format", struct cli, format),
@@ -67,6 +77,7 @@ static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_fo
         YQ_CLI_VALUE("--rules", struct cli, rules),
         YQ_CLI_VALUE("--now", struct cli, now),
         YQ_CLI_VALUE("--office", struct cli, office),
+        YQ_CLI_VALUE("--by", struct cli, by),
     };
     const char *words[2] = {NULL, NULL}; /* the report word and its period */
     const char *report;
@@ -95,12 +106,14 @@ static int parse(int argc, char **argv, struct cli *c, bool *year, enum stats_fo
         return ERR_INVALID;
     }
     if (strcmp(report, "month") == 0) {
-        *year = false;
+        *which = CLI_MONTH;
     } else if (strcmp(report, "year") == 0) {
-        *year = true;
+        *which = CLI_YEAR;
+    } else if (strcmp(report, "publish") == 0) {
+        *which = CLI_PUBLISH;
     } else {
-        fprintf(stderr, "stats: 未知报表类型 '%s'，须为 month 或 year (unknown report '%s'; use "
-                        "month or year)\n",
+        fprintf(stderr, "stats: 未知报表类型 '%s'，须为 month、year 或 publish (unknown report "
+                        "'%s'; use month, year or publish)\n",
                 report, report);
         return ERR_INVALID;
     }
@@ -160,6 +173,50 @@ static int write_assets(const char *out_path)
     return err;
 }
 
+/*
+ * `stats publish YYYY-MM`: store the month as published on a read-write connection of the
+ * store. Returns the exit code: 0, 1 (failed, or already published: a publication does not
+ * change), 2 (usage: --department, a bad --by).
+ */
+static int publish(const struct cli *c, const struct notifier_cfg *cfg,
+                   const struct stats_opts *sopts)
+{
+    const char *by = c->by ? c->by : getenv("USER");
+    const char *path = c->db ? c->db : cfg->store.path;
+    struct stats_publication pub;
+    sqlite3 *db = NULL;
+    char err[512] = "", when[40];
+    int rc;
+
+    if (c->department) {
+        fprintf(stderr, "stats: publish 发布全部单位的通报，不接受 --department (publish takes no "
+                        "--department)\n");
+        return 2;
+    }
+    if (!by || !by[0]) {
+        by = "yuqingctl";
+    }
+    if (yq_sqlite_open(path, YQ_SQLITE_WAL, cfg->store.busy_timeout_ms, &db, err, sizeof(err))) {
+        fprintf(stderr, "stats: %s\n", err);
+        return 1;
+    }
+    rc = stats_publish(db, sopts, by, "operator", "", &pub, err, sizeof(err));
+    sqlite3_close(db);
+    if (rc == ERR_INVALID) {
+        fprintf(stderr, "stats: %s\n", err);
+        return 2;
+    }
+    if (rc) {
+        fprintf(stderr, "stats: %s\n", err);
+        return 1;
+    }
+    printf("已发布 %s 通报（发布人 %s，%s）; published %s by %s\n", pub.period, pub.published_by,
+           yq_time_format_shanghai(pub.published_at, when, sizeof(when)), pub.period,
+           pub.published_by);
+    stats_publication_release(&pub);
+    return 0;
+}
+
 int stats_cli_main(int argc, char **argv)
 {
     struct cli c = {.format = "text", .config = "config/notifier.yaml", .rules = "config/rules"};
@@ -174,11 +231,12 @@ int stats_cli_main(int argc, char **argv)
     char err[512] = "";
     char *out = NULL;
     size_t out_len = 0;
+    enum cli_report which = CLI_MONTH;
     bool year = false;
     int rc = 2;
 
     memset(&cfg, 0, sizeof(cfg));
-    switch (parse(argc, argv, &c, &year, &fmt)) {
+    switch (parse(argc, argv, &c, &which, &fmt)) {
     case 0:
         break;
     case YQ_CLI_HELP:
@@ -188,6 +246,7 @@ int stats_cli_main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    year = which == CLI_YEAR;
     sopts.period = year ? STATS_PERIOD_YEAR : STATS_PERIOD_MONTH;
     sopts.now = yq_time_now();
     if (c.now && yq_time_parse_iso(c.now, &sopts.now, NULL) != 0) {
@@ -199,6 +258,9 @@ int stats_cli_main(int argc, char **argv)
             fprintf(stderr, "stats: year 须给出年份 YYYY，如 2026 (year needs YYYY)\n");
             return 2;
         }
+    } else if (!c.period_arg && which == CLI_PUBLISH) {
+        fprintf(stderr, "stats: publish 须给出月份 YYYY-MM，如 2026-11 (publish needs YYYY-MM)\n");
+        return 2;
     } else if (!c.period_arg) {
         stats_previous_month(sopts.now, &sopts.year, &sopts.month);
     } else if (stats_parse_month(c.period_arg, &sopts.year, &sopts.month) != 0) {
@@ -226,6 +288,10 @@ int stats_cli_main(int argc, char **argv)
     groups = rule_groups(rs, &sopts.n_rule_groups);
     sopts.rule_groups = groups;
     rc = 1;
+    if (which == CLI_PUBLISH) {
+        rc = publish(&c, &cfg, &sopts);
+        goto done;
+    }
     if (stats_db_open(c.db ? c.db : cfg.store.path, cfg.store.busy_timeout_ms, &db, err,
                       sizeof(err)) != 0) {
         fprintf(stderr, "stats: %s%s\n", err,
@@ -252,7 +318,8 @@ int stats_cli_main(int argc, char **argv)
     }
     ropts.asset_base = "";
     ropts.office = c.office;
-    if (stats_render_from_db(db, &sopts, fmt, &ropts, &out, &out_len, err, sizeof(err)) != 0) {
+    if ((year ? stats_year_view : stats_month_view)(db, &sopts, fmt, &ropts, &out, &out_len, err,
+                                                    sizeof(err)) != 0) {
         fprintf(stderr, "stats: %s\n", err);
         goto done;
     }

@@ -389,6 +389,7 @@ static int fill_response(struct loader *l, size_t idx, sqlite3_stmt *st, size_t 
 {
     struct stats_response *r = (struct stats_response *)l->set->v[idx].responses;
     r[k].at = col_time(st, 1);
+    r[k].recorded_at = col_time(st, 3);
     r[k].channel = arena_strdup(l->set->arena, col_text(st, 2));
     l->set->v[idx].n_responses = k + 1;
     return r[k].channel ? 0 : ERR_NOMEM;
@@ -408,8 +409,35 @@ static const char sql_alerts_v2[] =
     " ORDER BY ticket_id, at";
 static const char sql_changes[] = "SELECT ticket_id, at, to_state FROM ticket_log"
                                   " WHERE to_state <> '' ORDER BY ticket_id, at, id";
-static const char sql_responses[] = "SELECT ticket_id, responded_at, channel FROM ticket_responses"
-                                    " ORDER BY ticket_id, responded_at, id";
+/* in the order they were recorded: the first recorded response is the first response */
+static const char sql_responses[] = "SELECT ticket_id, responded_at, channel, recorded_at"
+                                    " FROM ticket_responses ORDER BY ticket_id, recorded_at, id";
+/* schema 12: the clocks each ticket was given (at most STATS_CLOCK_SETS_MAX per ticket read) */
+static const char sql_clock_sets[] =
+    "SELECT ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline,"
+    " press_deadline, close_deadline FROM ticket_clock_history ORDER BY ticket_id, at, id";
+
+static int fill_clock_set(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+{
+    struct stats_ticket *t = &l->set->v[idx];
+    struct stats_clock_set *v = (struct stats_clock_set *)t->clock_sets;
+    struct stats_clock_set *cs;
+
+    if (k >= STATS_CLOCK_SETS_MAX) {
+        return 0; /* counts were capped: the first ones are kept */
+    }
+    cs = &v[k];
+    cs->at = col_time(st, 1);
+    cs->department = arena_strdup(l->set->arena, col_text(st, 2));
+    cs->level = level_of(col_text(st, 3));
+    cs->assigned_at = col_time(st, 4);
+    cs->ack_deadline = col_time(st, 5);
+    cs->response_deadline = col_time(st, 6);
+    cs->press_deadline = col_time(st, 7);
+    cs->close_deadline = col_time(st, 8);
+    t->n_clock_sets = k + 1;
+    return cs->department ? 0 : ERR_NOMEM;
+}
 
 /* Allocate per-ticket arrays of counts[i] elements of size each into *field of ticket i. */
 static int alloc_arrays(struct loader *l, const size_t *counts, size_t size, size_t offset)
@@ -431,10 +459,11 @@ static int load_related(struct loader *l, int version)
     size_t *c_changes = calloc(n, sizeof(size_t));
     size_t *c_resp = calloc(n, sizeof(size_t));
     size_t *c_items = calloc(n, sizeof(size_t));
+    size_t *c_sets = calloc(n, sizeof(size_t));
     const char *alerts_sql = version >= 2 ? sql_alerts_v2 : sql_alerts_v1;
     int err = ERR_NOMEM;
 
-    if (!c_alerts || !c_changes || !c_resp || !c_items) {
+    if (!c_alerts || !c_changes || !c_resp || !c_items || !c_sets) {
         goto done;
     }
     if ((err = for_rows(l, sql_items, "select items", c_items, NULL)) ||
@@ -457,6 +486,19 @@ static int load_related(struct loader *l, int version)
             goto done;
         }
     }
+    if (version >= 12) {
+        if ((err = for_rows(l, sql_clock_sets, "select clock history", c_sets, NULL))) {
+            goto done;
+        }
+        for (size_t i = 0; i < l->set->n; i++) {
+            c_sets[i] = c_sets[i] < STATS_CLOCK_SETS_MAX ? c_sets[i] : STATS_CLOCK_SETS_MAX;
+        }
+        if ((err = alloc_arrays(l, c_sets, sizeof(struct stats_clock_set),
+                                offsetof(struct stats_ticket, clock_sets))) ||
+            (err = for_rows(l, sql_clock_sets, "select clock history", c_sets, fill_clock_set))) {
+            goto done;
+        }
+    }
     for (size_t i = 0; i < l->set->n; i++) {
         struct stats_ticket *t = &l->set->v[i];
         if (!t->source) {
@@ -470,6 +512,7 @@ done:
     free(c_changes);
     free(c_resp);
     free(c_items);
+    free(c_sets);
     return err;
 }
 
@@ -635,11 +678,12 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
      * tables (issue #12); the statistics read none of them. 9 adds the 研判 inbox (issue #13):
      * its events are read for the 研判 figures. 10 adds saved searches and reports (issue #14),
      * which the statistics do not read. 11 adds official posts, proposed responses and the
-     * sources' blind windows (issue #15).
+     * sources' blind windows (issue #15). 12 adds the clock history (read: every 签收 and 办结
+     * clock a ticket had, and who held it) and the published reports (issue #17).
      */
-    if (!err && (version < 1 || version > 11)) {
+    if (!err && (version < 1 || version > 12)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 11)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 12)",
                  version);
         err = ERR_BAD_STATE;
     }

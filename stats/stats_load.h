@@ -1,6 +1,6 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 to 9; 3 to 9 read as 2 for the tickets) into struct stats_ticket
+ * schema versions 1 to 12; 3 to 11 read as 2 for the tickets, 12 adds the clock history) into struct stats_ticket
  * records, and the events of the 研判 inbox (schema 9) into struct stats_event, on a read-only
  * connection and in one read transaction (one consistent snapshot, while the notifier keeps
  * writing in WAL mode).
@@ -13,7 +13,9 @@
  *                 "group" in matches (when the alert carried one); added_at (alerts)
  *   ticket_item_revisions*: added_at of each revision after an item's first (alerts)
  *   ticket_log: at, to_state* (the state history; schema 1 has none and the history is implied)
- *   ticket_responses*: responded_at, channel
+ *   ticket_responses*: responded_at, channel, recorded_at (in the order recorded)
+ *   ticket_clock_history (schema 12 on): at, department, level, assigned_at and the four
+ *                 deadlines of every clock set (at most STATS_CLOCK_SETS_MAX per ticket)
  * and from schema 9 on the 研判 inbox (stats_judge.h; docs/desk.md):
  *   events: kind, state, detected_at, judge_deadline, judged_at, judged_by, outcome,
  *           dismiss_reason, rule_groups (a JSON array of strings)

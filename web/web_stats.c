@@ -7,6 +7,13 @@
  *
  * Any logged-in role may ask. A liaison or department head always gets their own department's
  * figures, whatever the query says; duty officers and admins may filter by department.
+ *
+ * Issue #17: a published month shows the published 通报 with "publication" and "differences"
+ * (stats_publish.h: stats_month_view()); the year adds "published" (the figures from the
+ * published months plus their differences). POST /api/stats/publish?month=YYYY-MM publishes a
+ * month that has ended: admins and duty officers (the office's 值班室 issues the 通报; liaisons
+ * and heads, bound to a department, may not), on a read-write connection of the store; 409
+ * when it was published already (a publication never changes) or the month has not ended.
  */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -16,12 +23,15 @@
 #include <string.h>
 
 #include "stats_load.h"
+#include "stats_publish.h"
 #include "stats_render.h"
 #include "web_internal.h"
 #include "web_reply.h"
 #include "web_stats.h"
 #include "yq_err.h"
+#include "yq_time.h"
 #include "yq_log.h"
+#include "yq_sqlite.h"
 #include "yq_banned.h"
 
 /* A department name in a query: at most this many bytes (web_auth's own limit). */
@@ -149,19 +159,18 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
             return err; /* ERR_NOT_FOUND: not registered */
         }
     }
-    if (q->period == STATS_PERIOD_MONTH) {
-        err = stats_render_month(db, q->year, q->month, now, q->department, w->cfg.calendar,
-                                 q->fmt, out, out_len, errbuf, errlen);
-    } else {
+    {
         const struct stats_opts sopts = {
-            .period = STATS_PERIOD_YEAR,
+            .period = q->period,
             .year = q->year,
+            .month = q->month,
             .now = now,
             .department = q->department,
             .calendar = w->cfg.calendar,
         };
         const struct stats_render_opts ropts = {.asset_base = "/static/stats/", .office = NULL};
-        err = stats_render_from_db(db, &sopts, q->fmt, &ropts, out, out_len, errbuf, errlen);
+        err = (q->period == STATS_PERIOD_MONTH ? stats_month_view : stats_year_view)(
+            db, &sopts, q->fmt, &ropts, out, out_len, errbuf, errlen);
     }
     if (sqlite3_close(db) != SQLITE_OK) {
         LOG_WARN("stats connection did not close path=%s", w->db_path);
@@ -214,6 +223,69 @@ static enum MHD_Result reply_csv(struct web_call *call, const struct stats_query
     return web_reply_body(call, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, disposition);
 }
 
+/* The roles that publish the office's 通报 (docs/statistics.md "The published 通报"). */
+static bool may_publish(enum web_role role)
+{
+    return role == WEB_ROLE_ADMIN || role == WEB_ROLE_DUTY;
+}
+
+/* POST /api/stats/publish?month=YYYY-MM */
+static enum MHD_Result route_publish(struct web_call *call)
+{
+    struct web *w = call->w;
+    const char *month = query_arg(call, "month");
+    struct stats_opts sopts = {.period = STATS_PERIOD_MONTH, .now = call->now,
+                               .calendar = w->cfg.calendar};
+    struct stats_publication pub;
+    char errbuf[512] = "";
+    sqlite3 *db = NULL;
+    json_t *body;
+    int err;
+
+    if (strcmp(call->method, MHD_HTTP_METHOD_POST) != 0) {
+        return web_reply_method_not_allowed(call);
+    }
+    if (!may_publish(call->p.user.role)) {
+        return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden",
+                               "只有值班员和管理员可以发布通报");
+    }
+    if (!month || stats_parse_month(month, &sopts.year, &sopts.month) != 0) {
+        return web_reply_bad_request(call, "月份格式应为 YYYY-MM");
+    }
+    err = yq_sqlite_open(w->db_path, YQ_SQLITE_WAL, w->cfg.auth.busy_timeout_ms, &db, errbuf,
+                         sizeof(errbuf));
+    if (!err) {
+        err = stats_publish(db, &sopts, call->p.user.username,
+                            web_role_name(call->p.user.role), "/static/stats/", &pub, errbuf,
+                            sizeof(errbuf));
+        sqlite3_close(db);
+    }
+    if (err == ERR_EXISTS) {
+        return web_reply_error(call, MHD_HTTP_CONFLICT, "published", errbuf);
+    }
+    if (err == ERR_BAD_STATE && sopts.year > 0 && strstr(errbuf, "尚未结束")) {
+        return web_reply_error(call, MHD_HTTP_CONFLICT, "month_not_over", errbuf);
+    }
+    if (err == ERR_BAD_STATE && errbuf[0]) {
+        return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", errbuf);
+    }
+    if (err) {
+        return reply_render_error(call, err == ERR_NOT_FOUND ? ERR_BAD_STATE : err, errbuf);
+    }
+    LOG_INFO("statistics published period=%s by=%s", pub.period, pub.published_by);
+    {
+        char at[40];
+        body = json_pack("{s:{s:s, s:s, s:s, s:s}}", "publication", "period", pub.period,
+                         "published_at", yq_time_format_utc(pub.published_at, at, sizeof(at)),
+                         "published_by", pub.published_by, "role", pub.role);
+    }
+    stats_publication_release(&pub);
+    if (!body) {
+        return reply_render_error(call, ERR_NOMEM, "publication JSON");
+    }
+    return web_reply_json(call, MHD_HTTP_OK, body);
+}
+
 enum MHD_Result web_route_stats(struct web_call *call, const char *rest)
 {
     struct stats_query q;
@@ -230,6 +302,8 @@ enum MHD_Result web_route_stats(struct web_call *call, const char *rest)
         period = STATS_PERIOD_MONTH;
     } else if (strcmp(rest, "year") == 0) {
         period = STATS_PERIOD_YEAR;
+    } else if (strcmp(rest, "publish") == 0) {
+        return route_publish(call);
     } else {
         return web_reply_not_found(call);
     }

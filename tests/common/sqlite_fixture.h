@@ -21,11 +21,13 @@ void sqlite_fixture_text_is(struct sqlite3 *db, const char *sql, const char *wan
 void sqlite_fixture_remove(const char *path);
 
 /*
- * SQL that takes a ticket store back to before migrations 9 (issue #13), 10 (issue #14) and 11
- * (issue #15): tests that
+ * SQL that takes a ticket store back to before migrations 9 (issue #13), 10 (issue #14), 11
+ * (issue #15) and 12 (issue #17): tests that
  * rebuild an older file drop the tables it adds, so that the migration runs again.
  */
 #define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9                                                    \
+    "DROP TRIGGER ticket_clock_history_insert; DROP TRIGGER ticket_clock_history_update;"      \
+    "DROP TABLE ticket_clock_history; DROP TABLE stats_publications;"                              \
     "DROP TABLE source_blind_windows; DROP TABLE response_proposals; DROP TABLE official_posts;" \
     "DROP TABLE reports; DROP TABLE saved_searches;"                                               \
     "DROP TABLE event_log; DROP TABLE event_items; DROP TABLE silenced_alerts;"                   \
