@@ -395,7 +395,7 @@ static int64_t first_change(const struct stats_ticket *t, enum ticket_state stat
 }
 
 /*
- * The stated time of the first response recorded before k (on 新闻发布会 only when press):
+ * The stated time of the first response recorded by k (on 新闻发布会 only when press):
  * the first *recorded* response counts, even when a later entry states an earlier time (the
  * notifier's responded_at is the same). Without a response list: the ticket's columns.
  */
@@ -409,7 +409,7 @@ static int64_t first_response(const struct stats_ticket *t, int64_t k, bool pres
     for (size_t i = 0; i < t->n_responses; i++) {
         const struct stats_response *r = &t->responses[i];
         int64_t rec = r->recorded_at > 0 ? r->recorded_at : r->at;
-        if (rec >= k || (press && (!r->channel || strcmp(r->channel, "新闻发布会") != 0))) {
+        if (rec > k || (press && (!r->channel || strcmp(r->channel, "新闻发布会") != 0))) {
             continue;
         }
         if (rec < best_rec) {
@@ -506,7 +506,7 @@ static void ack_clocks(const struct stats_ticket *t, const struct stats_clock_se
     for (size_t i = 0; i < n; i++) {
         size_t j = i + 1;
         int64_t start = v[i].assigned_at > 0 ? v[i].assigned_at : v[i].at;
-        int64_t end, d = v[i].ack_deadline, e;
+        int64_t end, d = v[i].ack_deadline, e, settled = d;
         enum clock_status st;
 
         if (i > 0 && v[i].assigned_at == v[i - 1].assigned_at &&
@@ -522,14 +522,16 @@ static void ack_clocks(const struct stats_ticket *t, const struct stats_clock_se
         st = settle_at(d, e, w);
         if (st == CS_MISSED || st == CS_PENDING) {
             enum ticket_state s;
-            if ((end > 0 && end <= d && end < w->k) ||
-                (state_at_deadline(t, d, w->c, &s) &&
-                 (s == TICKET_STATE_DISMISSED || s == TICKET_STATE_RETURNED))) {
+            if (end > 0 && end <= d && end < w->k) {
+                st = CS_EXCLUDED;
+                settled = end - 1; /* held by the department it was taken from */
+            } else if (state_at_deadline(t, d, w->c, &s) &&
+                       (s == TICKET_STATE_DISMISSED || s == TICKET_STATE_RETURNED)) {
                 st = CS_EXCLUDED;
             }
         }
         inst_add(out, STATS_CLOCK_ACK, st, start, d, e,
-                 department_at(v, n, st == CS_ON_TIME ? e : d));
+                 department_at(v, n, st == CS_ON_TIME ? e : settled));
     }
 }
 
@@ -546,7 +548,7 @@ static void close_clocks(const struct stats_ticket *t, const struct stats_clock_
         size_t j = i + 1;
         /* the first set of a history starts at the ticket's creation; its clock at detection */
         int64_t start = i == 0 && t->n_clock_sets > 0 ? t->detected_at : v[i].at;
-        int64_t end, d = v[i].close_deadline, e;
+        int64_t end, d = v[i].close_deadline, e, settled = d;
         enum clock_status st;
 
         if (i > 0 && v[i].close_deadline == v[i - 1].close_deadline) {
@@ -560,13 +562,15 @@ static void close_clocks(const struct stats_ticket *t, const struct stats_clock_
         st = settle_at(d, e, w);
         if (st == CS_MISSED || st == CS_PENDING) {
             enum ticket_state s;
-            if ((end > 0 && end <= d && end < w->k) ||
-                (state_at_deadline(t, d, w->c, &s) && s == TICKET_STATE_DISMISSED)) {
+            if (end > 0 && end <= d && end < w->k) {
+                st = CS_EXCLUDED;
+                settled = end - 1;
+            } else if (state_at_deadline(t, d, w->c, &s) && s == TICKET_STATE_DISMISSED) {
                 st = CS_EXCLUDED;
             }
         }
         inst_add(out, STATS_CLOCK_CLOSE, st, start, d, e,
-                 department_at(v, n, st == CS_ON_TIME ? e : d));
+                 department_at(v, n, st == CS_ON_TIME ? e : settled));
     }
 }
 
@@ -1059,7 +1063,7 @@ static void count_window_events(struct stats_report *r, const struct stats_ticke
         for (size_t i = 0; i < t->n_responses; i++) {
             const struct stats_response *rs = &t->responses[i];
             int64_t rec = rs->recorded_at > 0 ? rs->recorded_at : rs->at;
-            if (rs->at >= a && rs->at < c && rec < k) { /* stated in the window, known at k */
+            if (rs->at >= a && rs->at < c && rec <= k) { /* stated in the window, known at k */
                 r->responses++;
                 r->press_conferences += rs->channel && strcmp(rs->channel, "新闻发布会") == 0;
             }
