@@ -602,10 +602,74 @@ static void test_issue_11_source_rows_by_name(void **state)
     json_decref(v);
 }
 
+/*
+ * Issue #17: POST /api/stats/publish. A liaison may not publish (403); the duty officer
+ * publishes February 2026 (200, who and when); a second time is 409 (a publication never
+ * changes); the current month is 409 (not over); a bad month 400; GET is 405. The month's view
+ * then carries "publication" (by duty1) and "differences" (none changed), for the liaison's
+ * own-department view too; the year carries "published" (1 month).
+ */
+static void test_issue_17_publish(void **state)
+{
+    struct fx *f = *state;
+    struct client duty, liaison;
+    struct resp r;
+    json_t *body, *pub, *year;
+    char path[96];
+    int y, m;
+
+    login(f, "duty1", "duty-password-1", &duty);
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    http_expect_status(f->port, &liaison, "POST", "/api/stats/publish?month=2026-02", NULL, 403);
+    http_expect_status(f->port, &duty, "GET", "/api/stats/publish?month=2026-02", NULL, 405);
+    http_expect_status(f->port, &duty, "POST", "/api/stats/publish?month=2026-2", NULL, 400);
+    http_expect_status(f->port, &duty, "POST", "/api/stats/publish", NULL, 400);
+    stats_month_of(yq_time_now(), &y, &m);
+    snprintf(path, sizeof(path), "/api/stats/publish?month=%04d-%02d", y, m);
+    http_expect_status(f->port, &duty, "POST", path, NULL, 409);
+
+    http_request(f->port, &duty, "POST", "/api/stats/publish?month=2026-02", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    body = json_loads(r.body, 0, NULL);
+    resp_release(&r);
+    assert_non_null(body);
+    pub = json_object_get(body, "publication");
+    assert_string_equal(json_string_value(json_object_get(pub, "period")), "2026-02");
+    assert_string_equal(json_string_value(json_object_get(pub, "published_by")), "duty1");
+    assert_string_equal(json_string_value(json_object_get(pub, "role")), "duty_officer");
+    json_decref(body);
+    http_request(f->port, &duty, "POST", "/api/stats/publish?month=2026-02", NULL, NULL, &r);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(r.body, "duty1"));
+    resp_release(&r);
+
+    body = get_json(f, &duty, "/api/stats/month?month=2026-02");
+    pub = json_object_get(body, "publication");
+    assert_string_equal(json_string_value(json_object_get(pub, "published_by")), "duty1");
+    assert_true(json_is_false(json_object_get(json_object_get(body, "differences"), "changed")));
+    assert_carry(body, 1, 8, 3, 1, 5);
+    json_decref(body);
+    body = get_json(f, &liaison, "/api/stats/month?month=2026-02");
+    assert_string_equal(json_string_value(json_object_get(body, "department")),
+                        STATS_FIXTURE_DEPT_A);
+    assert_non_null(json_object_get(body, "publication"));
+    assert_true(json_is_array(json_object_get(json_object_get(body, "differences"), "figures")));
+    json_decref(body);
+    body = get_json(f, &duty, "/api/stats/month?month=2026-03");
+    assert_true(json_is_null(json_object_get(body, "publication")));
+    json_decref(body);
+    year = get_json(f, &duty, "/api/stats/year?year=2026");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(year, "published"),
+                                                        "months_published")),
+                     1);
+    json_decref(year);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_logged_out_gets_401, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_17_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duty_officer_month_json_balances, setup, teardown),
         cmocka_unit_test_setup_teardown(test_liaison_gets_own_department_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_download, setup, teardown),
