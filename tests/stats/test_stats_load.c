@@ -499,8 +499,8 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     assert_non_null(strstr(err, "stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
                                 "format 'pdf'; use text, html, csv or json)\n"));
     assert_int_equal(run_stats(e, week, err, sizeof(err)), 2);
-    assert_non_null(strstr(err, "stats: 未知报表类型 'week'，须为 month 或 year (unknown report "
-                                "'week'; use month or year)\n"));
+    assert_non_null(strstr(err, "stats: 未知报表类型 'week'，须为 month、year 或 publish (unknown "
+                                "report 'week'; use month, year or publish)\n"));
     /* issue #11 (review): the options come before the report word: pdf is named */
     {
         char *pdf_first[] = {"stats", "--format", "pdf", NULL};
