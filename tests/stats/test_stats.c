@@ -255,7 +255,8 @@ static void fixture_init(struct fixture *f)
     /*
      * T9, IV, D, detected Mon 2026-02-02 10:00, dismissed 10:40 before anyone acknowledged it
      * (ack by 11:00: excluded). Response: 02-03..06 (4), 02-09 (5) -> 02-10 00:00, excluded.
-     * Close: as T5 after 02-02 -> 03-01 00:00 (settles in March). 未签收即不予处置 (log).
+     * Close: as T5 after 02-02 -> 03-01 00:00 (24:00 of 02-28: February's, excluded; issue #17
+ * rule 3). 未签收即不予处置 (log).
      */
     f->ch9[0] = (struct stats_state_change){bj("2026-02-02 10:40"), TICKET_STATE_DISMISSED};
     t[9] = (struct stats_ticket){
