@@ -256,7 +256,7 @@ static enum MHD_Result route_publish(struct web_call *call)
                          sizeof(errbuf));
     if (!err) {
         err = stats_publish(db, &sopts, call->p.user.username,
-                            web_role_name(call->p.user.role), "/static/stats/", &pub, errbuf,
+                            web_role_name(call->p.user.role), NULL, &pub, errbuf,
                             sizeof(errbuf));
         sqlite3_close(db);
     }
