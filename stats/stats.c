@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats_defs.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -1356,7 +1355,8 @@ static int sig_text(struct yq_buf *b, const char *a, const char *x, const char *
 }
 
 /* The canonical line of c (stats_signature_fn) into b, NUL-terminated. */
-static int signature_of(const struct contrib *c, const char *filter, struct yq_buf *b)
+static int signature_of(const struct contrib *c, const char *filter,
+                        const char *const *clock_names, struct yq_buf *b)
 {
     int err = 0;
 
@@ -1374,7 +1374,7 @@ static int signature_of(const struct contrib *c, const char *filter, struct yq_b
         if (!dept_match(filter, ci->department)) {
             continue;
         }
-        err = sig_text(b, b->len ? ";" : "", stats_clock_terms[ci->kind].name, ":",
+        err = sig_text(b, b->len ? ";" : "", clock_names[ci->kind], ":",
                        clock_status_names[ci->st]) ||
                       sig_text(b, "@", or_unknown(ci->department, "（未指定）"), NULL, NULL)
                   ? ERR_TOO_BIG
@@ -1387,7 +1387,8 @@ static int signature_of(const struct contrib *c, const char *filter, struct yq_b
 }
 
 int stats_signatures(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
-                     stats_signature_fn fn, void *ctx)
+                     const char *const clock_names[STATS_CLOCK_COUNT], stats_signature_fn fn,
+                     void *ctx)
 {
     struct contrib *c = malloc(sizeof(*c));
     struct yq_buf b;
@@ -1408,7 +1409,7 @@ int stats_signatures(const struct stats_ticket *tickets, size_t n, const struct 
         if (contrib_empty(c, opts->department)) {
             continue;
         }
-        err = signature_of(c, opts->department, &b);
+        err = signature_of(c, opts->department, clock_names, &b);
         if (!err) {
             err = fn(ctx, or_unknown(t->number, "?"), (const char *)b.data);
         }

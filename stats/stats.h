@@ -451,11 +451,14 @@ typedef int (*stats_signature_fn)(void *ctx, const char *number, const char *sig
 
 /*
  * Call fn for every ticket of tickets[n] that contributes to the report of opts (the same
- * window, cut-off, knowledge cut-off and department filter as stats_compute()). Used to name the
+ * window, cut-off, knowledge cut-off and department filter as stats_compute()); clock_names:
+ * the name of each clock, indexed by enum stats_clock (the names of stats_clock_terms[],
+ * stats_defs.h, which this core does not include). Used to name the
  * tickets that changed a published month (stats_publish.h). Returns 0, ERR_INVALID (bad
  * period), ERR_TOO_BIG (a line over 4 KiB: never with STATS_CLOCK_SETS_MAX) or fn's value.
  */
 int stats_signatures(const struct stats_ticket *tickets, size_t n, const struct stats_opts *opts,
-                     stats_signature_fn fn, void *ctx);
+                     const char *const clock_names[STATS_CLOCK_COUNT], stats_signature_fn fn,
+                     void *ctx);
 
 #endif

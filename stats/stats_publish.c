@@ -175,8 +175,13 @@ static int compute(sqlite3 *db, const struct stats_opts *opts, struct stats_repo
     }
     if (!err && signatures) {
         *signatures = json_object();
-        err = *signatures ? stats_signatures(set.v, set.n, opts, add_signature, *signatures)
-                          : ERR_NOMEM;
+        const char *names[STATS_CLOCK_COUNT];
+        for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+            names[k] = stats_clock_terms[k].name;
+        }
+        err = *signatures
+                  ? stats_signatures(set.v, set.n, opts, names, add_signature, *signatures)
+                  : ERR_NOMEM;
     }
     if (err) {
         snprintf(errbuf, errlen, "cannot compute the report: %s", yq_strerror(err));

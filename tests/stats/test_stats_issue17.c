@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "stats.h"
+#include "stats_defs.h"
 #include "yq_time.h"
 
 #define DEPT_A "市自然资源局"
@@ -443,9 +444,13 @@ static void test_issue_17_signatures(void **state)
     struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 10,
                            .now = bj("2026-11-01 00:05")};
     char buf[2048] = "";
+    const char *names[STATS_CLOCK_COUNT];
     (void)state;
+    for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
+        names[k] = stats_clock_terms[k].name;
+    }
     pair_init(&p, "2026-10-20 09:00", "2026-10-20 09:30", "2026-10-20 15:00");
-    assert_int_equal(stats_signatures(p.t, 2, &o, collect, buf), 0);
+    assert_int_equal(stats_signatures(p.t, 2, &o, names, collect, buf), 0);
     assert_string_equal(
         buf, "YQ-2026-10-0001=detected,carried_out@" DEPT_A ";ack:excluded@" DEPT_A
              ";ack:on_time@" DEPT_A ";response:late@" DEPT_A ";response_48h:late@" DEPT_A "\n"
