@@ -68,6 +68,14 @@ const struct cfg_key ticket_store_cfg_keys[] = {
  * Migrations in order; an applied migration is never edited, later issues append. Each runs
  * in its own transaction together with its schema_version row.
  */
+/* The columns of tickets that ticket_clock_history keeps (migration 12), and their NEW values. */
+#define CLOCK_HISTORY_COLUMNS                                                                      \
+    "department, level, assigned_at, ack_deadline, response_deadline, press_deadline, "            \
+    "close_deadline"
+#define CLOCK_HISTORY_NEW                                                                          \
+    "NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, "        \
+    "NEW.press_deadline, NEW.close_deadline"
+
 static const struct yq_sqlite_migration migrations[] = {
     /* 1: tickets, their items and the append-only log (issue #2) */
     {1, "tickets, their items and the log",
@@ -570,19 +578,20 @@ static const struct yq_sqlite_migration migrations[] = {
      "  close_deadline INTEGER"
      ");"
      "CREATE INDEX ticket_clock_history_ticket ON ticket_clock_history (ticket_id, at, id);"
-     "INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
-     "  SELECT id, created_at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline FROM tickets ORDER BY id;"
+     "INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
+     "  SELECT id, created_at, " CLOCK_HISTORY_COLUMNS " FROM tickets ORDER BY id;"
      "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets BEGIN"
-     "  INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
-     "  VALUES (NEW.id, NEW.created_at, NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, NEW.press_deadline, NEW.close_deadline); END;"
-     "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline ON tickets"
+     "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
+     "  VALUES (NEW.id, NEW.created_at, " CLOCK_HISTORY_NEW "); END;"
+     "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF " CLOCK_HISTORY_COLUMNS
+     "  ON tickets"
      "  WHEN NEW.department IS NOT OLD.department OR NEW.level IS NOT OLD.level"
      "    OR NEW.assigned_at IS NOT OLD.assigned_at OR NEW.ack_deadline IS NOT OLD.ack_deadline"
      "    OR NEW.response_deadline IS NOT OLD.response_deadline"
      "    OR NEW.press_deadline IS NOT OLD.press_deadline"
      "    OR NEW.close_deadline IS NOT OLD.close_deadline BEGIN"
-     "  INSERT INTO ticket_clock_history (ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline, press_deadline, close_deadline)"
-     "  VALUES (NEW.id, NEW.updated_at, NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, NEW.press_deadline, NEW.close_deadline); END;"
+     "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
+     "  VALUES (NEW.id, NEW.updated_at, " CLOCK_HISTORY_NEW "); END;"
      "CREATE TRIGGER ticket_clock_history_no_update BEFORE UPDATE ON ticket_clock_history"
      "  BEGIN SELECT RAISE(ABORT, 'ticket_clock_history is append-only'); END;"
      "CREATE TRIGGER ticket_clock_history_no_delete BEFORE DELETE ON ticket_clock_history"

@@ -14,21 +14,21 @@
 #include "stats_judge.h"
 #include "stats_load.h"
 #include "stats_render.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_sqlite.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
-#include "yq_banned.h"
 
 /* The additive figures of a row compared after publication: JSON name, Chinese label. */
 static const struct stats_term row_figures[] = {
-    {"carried_in", "上月结转"},   {"added", "本月新增"},       {"detected", "新交办"},
-    {"reopened", "重新办理"},     {"closed", "本月办结"},      {"dismissed", "本月不予处置"},
-    {"carried_out", "结转下月"},  {"returned", "退回"},         {"overdue_tickets", "超期件数"},
+    {"carried_in", "上月结转"},  {"added", "本月新增"},  {"detected", "新交办"},
+    {"reopened", "重新办理"},    {"closed", "本月办结"}, {"dismissed", "本月不予处置"},
+    {"carried_out", "结转下月"}, {"returned", "退回"},   {"overdue_tickets", "超期件数"},
 };
 static const struct stats_term clock_fields[] = {
-    {"due", "应办"}, {"on_time", "按时"}, {"late", "超时完成"}, {"missed", "超时未完成"},
-    {"excluded", "不计"},
+    {"due", "应办"},          {"on_time", "按时"},  {"late", "超时完成"},
+    {"missed", "超时未完成"}, {"excluded", "不计"},
 };
 /* Figures of the whole report (not per row). */
 static const struct stats_term report_figures[] = {
@@ -74,9 +74,9 @@ static int has_table(sqlite3 *db, bool *has, char *errbuf, size_t errlen)
     }
     rc = sqlite3_step(st);
     *has = rc == SQLITE_ROW;
-    err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                : yq_sqlite_fail(db, rc, "publication table",
-                                                                 errbuf, errlen);
+    err = rc == SQLITE_ROW || rc == SQLITE_DONE
+              ? 0
+              : yq_sqlite_fail(db, rc, "publication table", errbuf, errlen);
     sqlite3_finalize(st);
     return err;
 }
@@ -179,9 +179,8 @@ static int compute(sqlite3 *db, const struct stats_opts *opts, struct stats_repo
         for (int k = 0; k < STATS_CLOCK_COUNT; k++) {
             names[k] = stats_clock_terms[k].name;
         }
-        err = *signatures
-                  ? stats_signatures(set.v, set.n, opts, names, add_signature, *signatures)
-                  : ERR_NOMEM;
+        err = *signatures ? stats_signatures(set.v, set.n, opts, names, add_signature, *signatures)
+                          : ERR_NOMEM;
     }
     if (err) {
         snprintf(errbuf, errlen, "cannot compute the report: %s", yq_strerror(err));
@@ -255,8 +254,9 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
     }
     if (opts->period != STATS_PERIOD_MONTH || opts->department ||
         stats_month_window(opts->year, opts->month, &start, &end) != 0) {
-        snprintf(errbuf, errlen, "只能发布全部单位的月度通报; only a month of every department "
-                                 "is published");
+        snprintf(errbuf, errlen,
+                 "只能发布全部单位的月度通报; only a month of every department "
+                 "is published");
         return ERR_INVALID;
     }
     if (!name_ok(by, STATS_PUBLISHER_MAX) || !name_ok(role, STATS_PUBLISHER_MAX)) {
@@ -270,9 +270,10 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
     }
     err = has_table(db, &has, errbuf, errlen);
     if (!err && !has) {
-        snprintf(errbuf, errlen, "交办单库尚未升级到第 12 版（先启动一次 notifier）; the ticket "
-                                 "store has no stats_publications (schema 12): start the "
-                                 "notifier once to migrate it");
+        snprintf(errbuf, errlen,
+                 "交办单库尚未升级到第 12 版（先启动一次 notifier）; the ticket "
+                 "store has no stats_publications (schema 12): start the "
+                 "notifier once to migrate it");
         return ERR_BAD_STATE;
     }
     if (!err) {
@@ -344,10 +345,9 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
 
 static json_int_t figure_of(const json_t *row, const char *clock, const char *name)
 {
-    const json_t *v = clock ? json_object_get(json_object_get(json_object_get(row, "clocks"),
-                                                              clock),
-                                              name)
-                            : json_object_get(row, name);
+    const json_t *v =
+        clock ? json_object_get(json_object_get(json_object_get(row, "clocks"), clock), name)
+              : json_object_get(row, name);
     return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
@@ -373,8 +373,8 @@ static int push_figure(json_t *figs, const char *row, const char *figure, const 
     if (pub == now) {
         return 0;
     }
-    o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "row", row, "figure", figure, "label",
-                  label, "published", pub, "now", now, "delta", now - pub);
+    o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "row", row, "figure", figure, "label", label,
+                  "published", pub, "now", now, "delta", now - pub);
     return o && json_array_append_new(figs, o) == 0 ? 0 : ERR_NOMEM;
 }
 
@@ -413,8 +413,7 @@ static bool concerns(const char *line, const char *department)
 }
 
 /* The tickets whose line differs between pub and now (objects {number: line}). */
-static int diff_tickets(json_t *list, const json_t *pub, const json_t *now,
-                        const char *department)
+static int diff_tickets(json_t *list, const json_t *pub, const json_t *now, const char *department)
 {
     const char *number;
     const json_t *v;
@@ -424,12 +423,12 @@ static int diff_tickets(json_t *list, const json_t *pub, const json_t *now,
     {
         const char *a = json_string_value(v);
         const char *b = json_string_value(json_object_get(now, number));
-        if (err || (b && a && strcmp(a, b) == 0) || !(concerns(a, department) ||
-                                                      concerns(b, department))) {
+        if (err || (b && a && strcmp(a, b) == 0) ||
+            !(concerns(a, department) || concerns(b, department))) {
             continue;
         }
-        err = json_array_append_new(list, json_pack("{s:s, s:s?, s:s?}", "number", number,
-                                                    "published", a, "now", b))
+        err = json_array_append_new(
+                  list, json_pack("{s:s, s:s?, s:s?}", "number", number, "published", a, "now", b))
                   ? ERR_NOMEM
                   : 0;
     }
@@ -447,8 +446,7 @@ static int diff_tickets(json_t *list, const json_t *pub, const json_t *now,
 }
 
 int stats_publication_diff(sqlite3 *db, const struct stats_publication *pub,
-                           const struct stats_opts *opts, json_t **out, char *errbuf,
-                           size_t errlen)
+                           const struct stats_opts *opts, json_t **out, char *errbuf, size_t errlen)
 {
     struct stats_opts o = *opts;
     struct stats_report *r = NULL;
@@ -512,8 +510,8 @@ int stats_publication_diff(sqlite3 *db, const struct stats_publication *pub,
         char when[40];
         *out = json_pack("{s:s, s:b, s:o, s:o}", "known_at",
                          yq_time_format_utc(opts->now, when, sizeof(when)), "changed",
-                         json_array_size(figs) > 0 || json_array_size(tickets) > 0, "figures",
-                         figs, "tickets", tickets);
+                         json_array_size(figs) > 0 || json_array_size(tickets) > 0, "figures", figs,
+                         "tickets", tickets);
         figs = tickets = NULL;
         err = *out ? 0 : ERR_NOMEM;
     }
@@ -553,8 +551,7 @@ static int year_figure(size_t i, char *name, size_t nlen, char *label, size_t ll
 static json_int_t total_figure(const json_t *r, const char *name)
 {
     char clock[32], field[32];
-    if (strncmp(name, "clocks.", 7) == 0 &&
-        sscanf(name + 7, "%31[^.].%31s", clock, field) == 2) {
+    if (strncmp(name, "clocks.", 7) == 0 && sscanf(name + 7, "%31[^.].%31s", clock, field) == 2) {
         return figure_of(json_object_get(r, "total"), clock, field);
     }
     if (strcmp(name, "responses") == 0 || strcmp(name, "press_conferences") == 0) {
@@ -653,10 +650,10 @@ int stats_year_published(sqlite3 *db, const struct stats_opts *opts, json_t **ou
     }
     for (size_t f = 0; !err && f < n_fig; f++) {
         year_figure(f, name, sizeof(name), label, sizeof(label));
-        if (json_array_append_new(totals, json_pack("{s:s, s:s, s:I, s:I, s:I}", "figure", name,
-                                                    "label", label, "published", pub_sum[f],
-                                                    "differences", diff_sum[f], "total",
-                                                    pub_sum[f] + diff_sum[f]))) {
+        if (json_array_append_new(totals,
+                                  json_pack("{s:s, s:s, s:I, s:I, s:I}", "figure", name, "label",
+                                            label, "published", pub_sum[f], "differences",
+                                            diff_sum[f], "total", pub_sum[f] + diff_sum[f]))) {
             err = ERR_NOMEM;
         }
     }
@@ -703,8 +700,8 @@ int stats_diff_text(const json_t *diff, struct yq_buf *out)
             const char *a = json_string_value(json_object_get(v, "published"));
             const char *b = json_string_value(json_object_get(v, "now"));
             err = yq_buf_addf(out, "  交办单 %s：发布时 %s；现在 %s\n",
-                              json_string_value(json_object_get(v, "number")),
-                              a ? a : "（未计入）", b ? b : "（未计入）");
+                              json_string_value(json_object_get(v, "number")), a ? a : "（未计入）",
+                              b ? b : "（未计入）");
         }
     }
     return err;
@@ -720,13 +717,12 @@ int stats_year_published_text(const json_t *year, struct yq_buf *out)
     json_array_foreach(json_object_get(year, "months"), i, v)
     {
         if (!err) {
-            err = yq_buf_addf(out, "  %s 通报：%s 由 %s 发布%s\n",
-                              json_string_value(json_object_get(v, "period")),
-                              json_string_value(json_object_get(v, "published_at")),
-                              json_string_value(json_object_get(v, "published_by")),
-                              json_object_size(json_object_get(v, "differences")) > 0
-                                  ? "，发布后有变动"
-                                  : "");
+            err = yq_buf_addf(
+                out, "  %s 通报：%s 由 %s 发布%s\n",
+                json_string_value(json_object_get(v, "period")),
+                json_string_value(json_object_get(v, "published_at")),
+                json_string_value(json_object_get(v, "published_by")),
+                json_object_size(json_object_get(v, "differences")) > 0 ? "，发布后有变动" : "");
         }
     }
     json_array_foreach(json_object_get(year, "totals"), i, v)
@@ -843,8 +839,7 @@ int stats_month_view(sqlite3 *db, const struct stats_opts *opts, enum stats_form
             char when[40];
             err = yq_buf_adds(&b, base ? base : pub.report_text) ||
                           yq_buf_addf(&b, "\n本月通报已于 %s 由 %s 发布%s。\n",
-                                      yq_time_format_shanghai(pub.published_at, when,
-                                                              sizeof(when)),
+                                      yq_time_format_shanghai(pub.published_at, when, sizeof(when)),
                                       pub.published_by,
                                       base ? "（以上为本单位当前数据）" : "，以上为发布数")
                       ? ERR_TOO_BIG

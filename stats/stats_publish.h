@@ -100,8 +100,8 @@ int stats_year_published(struct sqlite3 *db, const struct stats_opts *opts, json
 
 /*
  * The differences object of stats_publication_diff() (or the year object of
- * stats_year_published()) as Chinese text lines appended to out, e.g. "发布后变动：合计 回应（48小时）
- * 超时未完成 1 → 2（+1）" and the tickets. Returns 0, ERR_TOO_BIG or ERR_NOMEM.
+ * stats_year_published()) as Chinese text lines appended to out, e.g. "发布后变动：合计
+ * 回应（48小时） 超时未完成 1 → 2（+1）" and the tickets. Returns 0, ERR_TOO_BIG or ERR_NOMEM.
  */
 int stats_diff_text(const json_t *diff, struct yq_buf *out);
 int stats_year_published_text(const json_t *year, struct yq_buf *out);

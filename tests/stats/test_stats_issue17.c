@@ -36,7 +36,10 @@ static int64_t bj(const char *s)
 static struct stats_report *month(const struct stats_ticket *t, size_t n, int y, int m,
                                   const char *now, const char *known)
 {
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = y, .month = m, .now = bj(now),
+    struct stats_opts o = {.period = STATS_PERIOD_MONTH,
+                           .year = y,
+                           .month = m,
+                           .now = bj(now),
                            .known_at = known ? bj(known) : 0};
     struct stats_report *r = NULL;
     assert_int_equal(stats_compute(t, n, &o, &r), 0);
@@ -44,8 +47,8 @@ static struct stats_report *month(const struct stats_ticket *t, size_t n, int y,
     return r;
 }
 
-static void assert_tally(const struct stats_clock_tally *c, size_t due, size_t on_time,
-                         size_t late, size_t missed, size_t pending, size_t excluded)
+static void assert_tally(const struct stats_clock_tally *c, size_t due, size_t on_time, size_t late,
+                         size_t missed, size_t pending, size_t excluded)
 {
     assert_int_equal(c->due, due);
     assert_int_equal(c->on_time, on_time);
@@ -85,9 +88,14 @@ static void pair_init(struct pair *p, const char *reopen_at, const char *ack_at,
                       const char *answer_at)
 {
     memset(p, 0, sizeof(*p));
-    p->sets[0] = (struct stats_clock_set){bj("2026-10-12 10:00"), DEPT_A, YQ_LEVEL_III,
-                                          bj("2026-10-12 10:00"), bj("2026-10-12 11:00"),
-                                          bj("2026-10-14 10:00"), 0, bj("2026-11-03 00:00")};
+    p->sets[0] = (struct stats_clock_set){bj("2026-10-12 10:00"),
+                                          DEPT_A,
+                                          YQ_LEVEL_III,
+                                          bj("2026-10-12 10:00"),
+                                          bj("2026-10-12 11:00"),
+                                          bj("2026-10-14 10:00"),
+                                          0,
+                                          bj("2026-11-03 00:00")};
     p->sets[1] = p->sets[0];
     p->sets[1].at = bj(reopen_at);
     p->sets[1].assigned_at = bj(reopen_at);
@@ -100,15 +108,21 @@ static void pair_init(struct pair *p, const char *reopen_at, const char *ack_at,
     memcpy(p->ch_q, p->ch_p, sizeof(p->ch_q));
     p->resp_p[0] = (struct stats_response){bj(answer_at), "政务微博", bj(answer_at)};
     for (int i = 0; i < 2; i++) {
-        p->t[i] = (struct stats_ticket){
-            .number = i == 0 ? "YQ-2026-10-0001" : "YQ-2026-10-0002",
-            .title = i == 0 ? "汉滨区征地补偿（已回应）" : "汉滨区征地补偿（未回应）",
-            .level = YQ_LEVEL_III, .department = DEPT_A, .source = "rss-ankang",
-            .rule_id = "land-compensation", .detected_at = bj("2026-10-12 10:00"),
-            .assigned_at = bj(reopen_at), .acknowledged_at = bj(ack_at),
-            .ack_deadline = p->sets[1].ack_deadline, .response_deadline = bj("2026-10-14 10:00"),
-            .close_deadline = p->sets[1].close_deadline, .clock_sets = p->sets,
-            .n_clock_sets = 2};
+        p->t[i] = (struct stats_ticket){.number = i == 0 ? "YQ-2026-10-0001" : "YQ-2026-10-0002",
+                                        .title = i == 0 ? "汉滨区征地补偿（已回应）"
+                                                        : "汉滨区征地补偿（未回应）",
+                                        .level = YQ_LEVEL_III,
+                                        .department = DEPT_A,
+                                        .source = "rss-ankang",
+                                        .rule_id = "land-compensation",
+                                        .detected_at = bj("2026-10-12 10:00"),
+                                        .assigned_at = bj(reopen_at),
+                                        .acknowledged_at = bj(ack_at),
+                                        .ack_deadline = p->sets[1].ack_deadline,
+                                        .response_deadline = bj("2026-10-14 10:00"),
+                                        .close_deadline = p->sets[1].close_deadline,
+                                        .clock_sets = p->sets,
+                                        .n_clock_sets = 2};
     }
     p->t[0].changes = p->ch_p;
     p->t[0].n_changes = 4;
@@ -183,8 +197,8 @@ static void test_issue_17_pair_reopened_after_the_cut_off(void **state)
     pair_init(&p, "2026-11-02 09:00", "2026-11-02 09:30", "2026-11-02 15:00");
     for (int i = 0; i < 2; i++) {
         struct stats_report *r = month(&p.t[i], 1, 2026, 10, "2026-12-01 00:05", NULL);
-        struct stats_report *k = month(&p.t[i], 1, 2026, 10, "2026-12-01 00:05",
-                                       "2026-12-01 00:05");
+        struct stats_report *k =
+            month(&p.t[i], 1, 2026, 10, "2026-12-01 00:05", "2026-12-01 00:05");
         assert_tally(&r->total.clocks[STATS_CLOCK_RESPONSE_48H], 0, 0, 0, 0, 0, 1);
         assert_tally(&k->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
         stats_report_free(r);
@@ -202,14 +216,17 @@ static void test_issue_17_pair_reopened_after_the_cut_off(void **state)
 static void test_issue_17_ack_clock_from_handover(void **state)
 {
     struct stats_state_change ch[] = {{bj("2026-10-12 10:50"), TICKET_STATE_ACKNOWLEDGED}};
-    struct stats_ticket t = {.number = "YQ-2026-10-0003", .title = "石泉县山洪", .level =
-                                 YQ_LEVEL_IV,
-                             .department = DEPT_A, .detected_at = bj("2026-10-12 09:00"),
+    struct stats_ticket t = {.number = "YQ-2026-10-0003",
+                             .title = "石泉县山洪",
+                             .level = YQ_LEVEL_IV,
+                             .department = DEPT_A,
+                             .detected_at = bj("2026-10-12 09:00"),
                              .assigned_at = bj("2026-10-12 10:00"),
                              .acknowledged_at = bj("2026-10-12 10:50"),
                              .ack_deadline = bj("2026-10-12 11:00"),
                              .response_deadline = bj("2026-10-20 00:00"),
-                             .close_deadline = bj("2026-11-03 00:00"), .changes = ch,
+                             .close_deadline = bj("2026-11-03 00:00"),
+                             .changes = ch,
                              .n_changes = 1};
     struct stats_report *r;
     (void)state;
@@ -236,16 +253,28 @@ static void test_issue_17_recorded_time(void **state)
                                   {bj("2026-10-19 09:00"), "政务微博", bj("2026-10-21 09:00")}};
     struct stats_response ru[] = {{bj("2026-10-30 10:00"), "答复", bj("2026-11-02 09:00")}};
     struct stats_ticket t[2] = {
-        {.number = "YQ-2026-10-0004", .level = YQ_LEVEL_IV, .department = DEPT_A,
-         .detected_at = bj("2026-10-16 10:00"), .assigned_at = bj("2026-10-16 10:00"),
-         .responded_at = bj("2026-10-20 10:00"), .ack_deadline = bj("2026-10-16 11:00"),
-         .response_deadline = bj("2026-10-23 00:00"), .close_deadline = bj("2026-11-06 00:00"),
-         .responses = rt, .n_responses = 2},
-        {.number = "YQ-2026-10-0005", .level = YQ_LEVEL_III, .department = DEPT_B,
-         .detected_at = bj("2026-10-28 12:00"), .assigned_at = bj("2026-10-28 12:00"),
-         .responded_at = bj("2026-10-30 10:00"), .ack_deadline = bj("2026-10-28 13:00"),
-         .response_deadline = bj("2026-10-30 12:00"), .close_deadline = bj("2026-11-18 00:00"),
-         .responses = ru, .n_responses = 1},
+        {.number = "YQ-2026-10-0004",
+         .level = YQ_LEVEL_IV,
+         .department = DEPT_A,
+         .detected_at = bj("2026-10-16 10:00"),
+         .assigned_at = bj("2026-10-16 10:00"),
+         .responded_at = bj("2026-10-20 10:00"),
+         .ack_deadline = bj("2026-10-16 11:00"),
+         .response_deadline = bj("2026-10-23 00:00"),
+         .close_deadline = bj("2026-11-06 00:00"),
+         .responses = rt,
+         .n_responses = 2},
+        {.number = "YQ-2026-10-0005",
+         .level = YQ_LEVEL_III,
+         .department = DEPT_B,
+         .detected_at = bj("2026-10-28 12:00"),
+         .assigned_at = bj("2026-10-28 12:00"),
+         .responded_at = bj("2026-10-30 10:00"),
+         .ack_deadline = bj("2026-10-28 13:00"),
+         .response_deadline = bj("2026-10-30 12:00"),
+         .close_deadline = bj("2026-11-18 00:00"),
+         .responses = ru,
+         .n_responses = 1},
     };
     struct stats_report *r, *again, *later;
     (void)state;
@@ -283,8 +312,11 @@ static void test_issue_17_deadline_at_midnight(void **state)
     struct stats_report *oct, *nov;
     (void)state;
     for (int i = 0; i < 3; i++) {
-        v[i] = (struct stats_ticket){.number = i == 0 ? "V0" : i == 1 ? "V1" : "V2",
-                                     .level = YQ_LEVEL_IV, .department = DEPT_A,
+        v[i] = (struct stats_ticket){.number = i == 0   ? "V0"
+                                               : i == 1 ? "V1"
+                                                        : "V2",
+                                     .level = YQ_LEVEL_IV,
+                                     .department = DEPT_A,
                                      .detected_at = bj("2026-10-23 10:00"),
                                      .assigned_at = bj("2026-10-23 10:00"),
                                      .ack_deadline = bj("2026-10-23 11:00"),
@@ -335,17 +367,26 @@ static void test_issue_17_reassigned(void **state)
                                       {bj("2026-10-12 14:20"), TICKET_STATE_ACKNOWLEDGED},
                                       {bj("2026-10-13 09:00"), TICKET_STATE_RESPONDED}};
     struct stats_response resp[] = {{bj("2026-10-13 09:00"), "权威发布", bj("2026-10-13 09:00")}};
-    struct stats_ticket w = {.number = "YQ-2026-10-0006", .title = "汉江水质异味",
-                             .level = YQ_LEVEL_III, .department = DEPT_A,
+    struct stats_ticket w = {.number = "YQ-2026-10-0006",
+                             .title = "汉江水质异味",
+                             .level = YQ_LEVEL_III,
+                             .department = DEPT_A,
                              .detected_at = bj("2026-10-12 10:00"),
                              .assigned_at = bj("2026-11-05 09:00"),
                              .ack_deadline = bj("2026-11-05 10:00"),
                              .response_deadline = bj("2026-10-14 10:00"),
-                             .close_deadline = bj("2026-11-03 00:00"), .changes = ch,
-                             .n_changes = 3, .responses = resp, .n_responses = 1,
-                             .clock_sets = sets, .n_clock_sets = 3};
-    struct stats_opts only_a = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 10,
-                                .now = bj("2026-12-01 00:05"), .department = DEPT_A};
+                             .close_deadline = bj("2026-11-03 00:00"),
+                             .changes = ch,
+                             .n_changes = 3,
+                             .responses = resp,
+                             .n_responses = 1,
+                             .clock_sets = sets,
+                             .n_clock_sets = 3};
+    struct stats_opts only_a = {.period = STATS_PERIOD_MONTH,
+                                .year = 2026,
+                                .month = 10,
+                                .now = bj("2026-12-01 00:05"),
+                                .department = DEPT_A};
     struct stats_report *r;
     const struct stats_row *a, *b;
     (void)state;
@@ -398,17 +439,32 @@ static void test_issue_17_boundaries(void **state)
                                        {bj("2026-10-21 10:00"), TICKET_STATE_RESPONDED},
                                        {bj("2026-11-01 00:00"), TICKET_STATE_CLOSED}};
     struct stats_ticket t[2] = {
-        {.number = "X", .level = YQ_LEVEL_IV, .department = DEPT_B,
-         .detected_at = bj("2026-10-12 10:00"), .assigned_at = bj("2026-10-12 10:30"),
-         .acknowledged_at = bj("2026-10-12 11:30"), .ack_deadline = bj("2026-10-12 11:30"),
-         .response_deadline = bj("2026-10-20 00:00"), .close_deadline = bj("2026-11-03 00:00"),
-         .changes = xch, .n_changes = 2, .clock_sets = xs, .n_clock_sets = 2},
-        {.number = "Y", .level = YQ_LEVEL_IV, .department = DEPT_A,
-         .detected_at = bj("2026-10-20 10:00"), .assigned_at = bj("2026-10-20 10:00"),
-         .acknowledged_at = bj("2026-10-20 10:10"), .responded_at = bj("2026-10-21 10:00"),
-         .closed_at = bj("2026-11-01 00:00"), .ack_deadline = bj("2026-10-20 11:00"),
-         .response_deadline = bj("2026-10-27 00:00"), .close_deadline = bj("2026-11-10 00:00"),
-         .changes = ych, .n_changes = 3},
+        {.number = "X",
+         .level = YQ_LEVEL_IV,
+         .department = DEPT_B,
+         .detected_at = bj("2026-10-12 10:00"),
+         .assigned_at = bj("2026-10-12 10:30"),
+         .acknowledged_at = bj("2026-10-12 11:30"),
+         .ack_deadline = bj("2026-10-12 11:30"),
+         .response_deadline = bj("2026-10-20 00:00"),
+         .close_deadline = bj("2026-11-03 00:00"),
+         .changes = xch,
+         .n_changes = 2,
+         .clock_sets = xs,
+         .n_clock_sets = 2},
+        {.number = "Y",
+         .level = YQ_LEVEL_IV,
+         .department = DEPT_A,
+         .detected_at = bj("2026-10-20 10:00"),
+         .assigned_at = bj("2026-10-20 10:00"),
+         .acknowledged_at = bj("2026-10-20 10:10"),
+         .responded_at = bj("2026-10-21 10:00"),
+         .closed_at = bj("2026-11-01 00:00"),
+         .ack_deadline = bj("2026-10-20 11:00"),
+         .response_deadline = bj("2026-10-27 00:00"),
+         .close_deadline = bj("2026-11-10 00:00"),
+         .changes = ych,
+         .n_changes = 3},
     };
     struct stats_report *oct, *nov;
     (void)state;
@@ -441,8 +497,8 @@ static int collect(void *ctx, const char *number, const char *line)
 static void test_issue_17_signatures(void **state)
 {
     struct pair p;
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 10,
-                           .now = bj("2026-11-01 00:05")};
+    struct stats_opts o = {
+        .period = STATS_PERIOD_MONTH, .year = 2026, .month = 10, .now = bj("2026-11-01 00:05")};
     char buf[2048] = "";
     const char *names[STATS_CLOCK_COUNT];
     (void)state;
@@ -455,8 +511,7 @@ static void test_issue_17_signatures(void **state)
         buf, "YQ-2026-10-0001=detected,carried_out@" DEPT_A ";ack:excluded@" DEPT_A
              ";ack:on_time@" DEPT_A ";response:late@" DEPT_A ";response_48h:late@" DEPT_A "\n"
              "YQ-2026-10-0002=detected,carried_out@" DEPT_A ";ack:excluded@" DEPT_A
-             ";ack:on_time@" DEPT_A ";response:missed@" DEPT_A ";response_48h:missed@" DEPT_A
-             "\n");
+             ";ack:on_time@" DEPT_A ";response:missed@" DEPT_A ";response_48h:missed@" DEPT_A "\n");
 }
 
 int main(void)

@@ -534,12 +534,56 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     assert_int_equal(run_stats(e, known, err, sizeof(err)), 0);
 }
 
+/*
+ * Issue #17: `stats publish YYYY-MM` stores the month once (exit 0); a second time is exit 1
+ * naming who published it; a month that has not ended is exit 1; no month, --department or a
+ * bad --by is exit 2. `stats month` of the published month then prints the published text and
+ * who published it.
+ */
+static void test_issue_17_cli_publish(void **state)
+{
+    struct env *e = *state;
+    char x1[32], x2[32], x3[32], cfg[4096], err[4096], out[256];
+    char *pub[] = {"stats", "publish", "2026-02", "--by", "值班员张明", "--db", e->path,
+                   "--config", cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
+    char *early[] = {"stats", "publish", "2026-03", "--by", "duty", "--db", e->path, "--config",
+                     cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
+    char *nomonth[] = {"stats", "publish", "--db", e->path, "--config", cfg, NULL};
+    char *dept[] = {"stats", "publish", "2026-02", "--department", "市自然资源局", "--db", e->path,
+                    "--config", cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
+    char *badby[] = {"stats", "publish", "2026-01", "--by", "a\tb", "--db", e->path, "--config",
+                     cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
+    char *show[] = {"stats", "month", "2026-02", "--db", e->path, "--config", cfg, "--out", out,
+                    "--now", "2026-03-05T09:00:00+08:00", NULL};
+    char *text = NULL;
+    size_t len = 0;
+
+    build_history(e, x1, x2, x3);
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    snprintf(out, sizeof(out), "%s/published.txt", e->dir);
+    assert_int_equal(run_stats(e, nomonth, err, sizeof(err)), 2);
+    assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
+    assert_int_equal(run_stats(e, badby, err, sizeof(err)), 2);
+    assert_int_equal(run_stats(e, early, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "尚未结束"));
+    assert_int_equal(run_stats(e, pub, err, sizeof(err)), 0);
+    assert_int_equal(run_stats(e, pub, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "值班员张明"));
+    assert_int_equal(run_stats(e, show, err, sizeof(err)), 0);
+    assert_int_equal(yq_fs_read_file(out, 1 << 20, &text, &len), 0);
+    assert_non_null(strstr(text, "2026年2月"));
+    assert_non_null(strstr(text, "由 值班员张明 发布"));
+    assert_non_null(strstr(text, "发布后无变动"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loader_reads_notifier_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_17_cli_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_bad_values_and_unknown_departments, setup,
                                         teardown),
     };

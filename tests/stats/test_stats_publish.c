@@ -30,10 +30,10 @@
 #include "ticket_flow.h"
 #include "ticket_store.h"
 #include "workcal.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_sqlite.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define DEPT_A "市自然资源局"
 #define DEPT_B "市生态环境局"
@@ -67,9 +67,18 @@ static void intake(struct env *e, const char *key, const char *level, const char
 {
     char err[256] = "", event[64], item[64], title[96], url[128];
     struct stats_fixture_alert alert = {
-        .event_key = event, .item_id = item, .source_id = "ak-news", .level = level,
-        .department = dept, .rule_id = "land-compensation", .rule_name = "征地补偿",
-        .group = "征地拆迁", .title = title, .url = url, .score = 10.0, .at = bj(at),
+        .event_key = event,
+        .item_id = item,
+        .source_id = "ak-news",
+        .level = level,
+        .department = dept,
+        .rule_id = "land-compensation",
+        .rule_name = "征地补偿",
+        .group = "征地拆迁",
+        .title = title,
+        .url = url,
+        .score = 10.0,
+        .at = bj(at),
     };
     snprintf(event, sizeof(event), "ev:%s", key);
     snprintf(item, sizeof(item), "rss:%s", key);
@@ -95,9 +104,13 @@ static void respond_late_entry(struct env *e, const char *number, const char *st
                                const char *recorded)
 {
     char err[256] = "";
-    struct ticket_action a = {.kind = TICKET_ACT_RESPOND, .number = number, .actor = "fixture",
-                              .role = "admin", .channel = "网站",
-                              .url = "https://www.ankang.gov.cn/r", .responded_at = bj(stated)};
+    struct ticket_action a = {.kind = TICKET_ACT_RESPOND,
+                              .number = number,
+                              .actor = "fixture",
+                              .role = "admin",
+                              .channel = "网站",
+                              .url = "https://www.ankang.gov.cn/r",
+                              .responded_at = bj(stated)};
     if (ticket_flow_apply(e->store, &a, bj(recorded), NULL, err, sizeof(err))) {
         fail_msg("%s", err);
     }
@@ -106,8 +119,11 @@ static void respond_late_entry(struct env *e, const char *number, const char *st
 static void reassign(struct env *e, const char *number, const char *dept, const char *at)
 {
     char err[256] = "";
-    struct ticket_action a = {.kind = TICKET_ACT_ASSIGN, .number = number, .actor = "duty",
-                              .role = "duty_officer", .department = dept};
+    struct ticket_action a = {.kind = TICKET_ACT_ASSIGN,
+                              .number = number,
+                              .actor = "duty",
+                              .role = "duty_officer",
+                              .department = dept};
     if (ticket_flow_apply(e->store, &a, bj(at), NULL, err, sizeof(err))) {
         fail_msg("%s", err);
     }
@@ -155,8 +171,11 @@ static int teardown(void **state)
 static struct stats_report *october(struct env *e, const char *now, const char *known)
 {
     struct stats_ticket_set set;
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 10,
-                           .now = bj(now), .known_at = known ? bj(known) : 0,
+    struct stats_opts o = {.period = STATS_PERIOD_MONTH,
+                           .year = 2026,
+                           .month = 10,
+                           .now = bj(now),
+                           .known_at = known ? bj(known) : 0,
                            .calendar = &e->scal};
     struct stats_report *r = NULL;
     char err[256] = "";
@@ -192,15 +211,18 @@ static void test_issue_17_store_pair(void **state)
     act(e, TICKET_ACT_RESPOND, p, "2026-10-20 15:00", "政务微博");
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM ticket_clock_history h JOIN tickets t ON t.id = h.ticket_id"
-             " WHERE t.number = '%s'", p);
+             " WHERE t.number = '%s'",
+             p);
     assert_int_equal(sqlite_fixture_scalar(e->db, sql), 2);
     snprintf(sql, sizeof(sql),
              "SELECT count(DISTINCT h.response_deadline) FROM ticket_clock_history h JOIN "
-             "tickets t ON t.id = h.ticket_id WHERE t.number = '%s'", p);
+             "tickets t ON t.id = h.ticket_id WHERE t.number = '%s'",
+             p);
     assert_int_equal(sqlite_fixture_scalar(e->db, sql), 1);
     snprintf(sql, sizeof(sql),
              "SELECT count(DISTINCT h.close_deadline) FROM ticket_clock_history h JOIN "
-             "tickets t ON t.id = h.ticket_id WHERE t.number = '%s'", q);
+             "tickets t ON t.id = h.ticket_id WHERE t.number = '%s'",
+             q);
     assert_int_equal(sqlite_fixture_scalar(e->db, sql), 2);
     /* the history is append-only */
     assert_int_not_equal(sqlite3_exec(e->db, "DELETE FROM ticket_clock_history", NULL, NULL, NULL),
@@ -228,8 +250,8 @@ static void test_issue_17_ack_deadline_from_handover(void **state)
 {
     struct ticket_deadline_set dl;
     (void)state;
-    ticket_clock_deadlines(NULL, NULL, YQ_LEVEL_III, bj("2026-10-12 09:00"),
-                           bj("2026-10-12 10:00"), &dl);
+    ticket_clock_deadlines(NULL, NULL, YQ_LEVEL_III, bj("2026-10-12 09:00"), bj("2026-10-12 10:00"),
+                           &dl);
     assert_int_equal(dl.ack, bj("2026-10-12 11:00"));
     assert_int_equal(dl.response, bj("2026-10-14 09:00"));
 }
@@ -250,8 +272,11 @@ static void test_issue_17_store_reassigned(void **state)
     act(e, TICKET_ACT_ACK, w, "2026-10-12 14:20", NULL);
     {
         char err[256] = "";
-        struct ticket_action ret = {.kind = TICKET_ACT_RETURN, .number = w, .actor = "zrzy",
-                                    .role = "liaison", .reason = "应由市自然资源局办理"};
+        struct ticket_action ret = {.kind = TICKET_ACT_RETURN,
+                                    .number = w,
+                                    .actor = "zrzy",
+                                    .role = "liaison",
+                                    .reason = "应由市自然资源局办理"};
         if (ticket_flow_apply(e->store, &ret, bj("2026-11-05 09:00"), NULL, err, sizeof(err))) {
             fail_msg("%s", err);
         }
@@ -287,8 +312,11 @@ static void test_issue_17_store_reassigned(void **state)
 static void test_issue_17_publish_and_differences(void **state)
 {
     struct env *e = *state;
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 10,
-                           .now = bj("2026-11-01 08:00"), .calendar = &e->scal};
+    struct stats_opts o = {.period = STATS_PERIOD_MONTH,
+                           .year = 2026,
+                           .month = 10,
+                           .now = bj("2026-11-01 08:00"),
+                           .calendar = &e->scal};
     struct stats_publication pub, again;
     char p[32], rn[32], err[512] = "", *out = NULL;
     json_t *view, *diff, *fig;
@@ -304,12 +332,10 @@ static void test_issue_17_publish_and_differences(void **state)
 
     /* not before the month ends */
     o.now = bj("2026-10-31 12:00");
-    assert_int_equal(stats_publish(e->db, &o, "duty", "duty_officer", NULL, NULL, err,
-                                   sizeof(err)),
+    assert_int_equal(stats_publish(e->db, &o, "duty", "duty_officer", NULL, NULL, err, sizeof(err)),
                      ERR_BAD_STATE);
     o.now = bj("2026-11-01 08:00");
-    assert_int_equal(stats_publish(e->db, &o, "duty", "duty_officer", NULL, &pub, err,
-                                   sizeof(err)),
+    assert_int_equal(stats_publish(e->db, &o, "duty", "duty_officer", NULL, &pub, err, sizeof(err)),
                      0);
     assert_string_equal(pub.period, "2026-10");
     assert_string_equal(pub.published_by, "duty");
@@ -322,9 +348,9 @@ static void test_issue_17_publish_and_differences(void **state)
     assert_int_equal(stats_publish(e->db, &o, "admin", "admin", NULL, NULL, err, sizeof(err)),
                      ERR_EXISTS);
     assert_non_null(strstr(err, "duty"));
-    assert_int_not_equal(sqlite3_exec(e->db, "UPDATE stats_publications SET report_text = ''",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(e->db, "UPDATE stats_publications SET report_text = ''", NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_not_equal(sqlite3_exec(e->db, "DELETE FROM stats_publications", NULL, NULL, NULL),
                          SQLITE_OK);
 
@@ -337,15 +363,14 @@ static void test_issue_17_publish_and_differences(void **state)
     stats_report_free(r);
 
     /* the later view: the published figures, the differences and R */
-    assert_int_equal(stats_month_view(e->db, &o, STATS_FORMAT_JSON, NULL, &out, NULL, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        stats_month_view(e->db, &o, STATS_FORMAT_JSON, NULL, &out, NULL, err, sizeof(err)), 0);
     view = json_loads(out, 0, NULL);
     free(out);
     assert_non_null(view);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(view, "publication"),
-                                                          "published_by")),
-                        "duty");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(view, "publication"), "published_by")),
+        "duty");
     assert_int_equal(json_integer_value(json_object_get(view, "responses")), 1);
     diff = json_object_get(view, "differences");
     assert_true(json_is_true(json_object_get(diff, "changed")));
@@ -366,10 +391,10 @@ static void test_issue_17_publish_and_differences(void **state)
     json_array_foreach(json_object_get(diff, "tickets"), i, fig)
     {
         if (strcmp(json_string_value(json_object_get(fig, "number")), rn) == 0) {
-            assert_non_null(strstr(json_string_value(json_object_get(fig, "published")),
-                                   "response:missed"));
-            assert_non_null(strstr(json_string_value(json_object_get(fig, "now")),
-                                   "response:on_time"));
+            assert_non_null(
+                strstr(json_string_value(json_object_get(fig, "published")), "response:missed"));
+            assert_non_null(
+                strstr(json_string_value(json_object_get(fig, "now")), "response:on_time"));
             saw_r = true;
         }
         assert_string_not_equal(json_string_value(json_object_get(fig, "number")), p);
@@ -380,9 +405,8 @@ static void test_issue_17_publish_and_differences(void **state)
     json_decref(view);
 
     /* the text view: as published, then the differences */
-    assert_int_equal(stats_month_view(e->db, &o, STATS_FORMAT_TEXT, NULL, &out, NULL, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        stats_month_view(e->db, &o, STATS_FORMAT_TEXT, NULL, &out, NULL, err, sizeof(err)), 0);
     assert_non_null(strstr(out, "由 duty 发布"));
     assert_non_null(strstr(out, "发布后变动"));
     assert_non_null(strstr(out, "公开回应：1 → 2（+1）"));
@@ -391,8 +415,10 @@ static void test_issue_17_publish_and_differences(void **state)
 
     /* the year from the published months plus the differences */
     {
-        struct stats_opts y = {.period = STATS_PERIOD_YEAR, .year = 2026,
-                               .now = bj("2026-11-03 08:00"), .calendar = &e->scal};
+        struct stats_opts y = {.period = STATS_PERIOD_YEAR,
+                               .year = 2026,
+                               .now = bj("2026-11-03 08:00"),
+                               .calendar = &e->scal};
         json_t *year = NULL, *row;
         bool saw = false;
         assert_int_equal(stats_year_published(e->db, &y, &year, err, sizeof(err)), 0);
@@ -419,8 +445,8 @@ static void test_issue_17_publish_and_differences(void **state)
 static void test_issue_17_publish_refusals(void **state)
 {
     struct env *e = *state;
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 9,
-                           .now = bj("2026-11-01 08:00")};
+    struct stats_opts o = {
+        .period = STATS_PERIOD_MONTH, .year = 2026, .month = 9, .now = bj("2026-11-01 08:00")};
     char err[512] = "", *out = NULL, big[200];
     json_t *view;
 
@@ -438,16 +464,39 @@ static void test_issue_17_publish_refusals(void **state)
     assert_int_equal(stats_publish(e->db, &o, "duty", "admin", NULL, NULL, err, sizeof(err)),
                      ERR_INVALID);
     o.department = NULL;
-    assert_int_equal(stats_publication_get(e->db, 2026, 9, &(struct stats_publication){0}, err,
-                                           sizeof(err)),
-                     ERR_NOT_FOUND);
-    assert_int_equal(stats_month_view(e->db, &o, STATS_FORMAT_JSON, NULL, &out, NULL, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        stats_publication_get(e->db, 2026, 9, &(struct stats_publication){0}, err, sizeof(err)),
+        ERR_NOT_FOUND);
+    assert_int_equal(
+        stats_month_view(e->db, &o, STATS_FORMAT_JSON, NULL, &out, NULL, err, sizeof(err)), 0);
     view = json_loads(out, 0, NULL);
     free(out);
     assert_true(json_is_null(json_object_get(view, "publication")));
     json_decref(view);
+    /* a stored publication whose JSON does not parse: a clear error, no view, no crash */
+    assert_int_equal(sqlite3_exec(e->db,
+                                  "INSERT INTO stats_publications (period, window_start, cutoff,"
+                                  " published_at, published_by, role, report_json, report_text,"
+                                  " report_csv, report_html, tickets_json) VALUES ('2026-08', 0,"
+                                  " 0, 0, 'x', 'admin', '{not json', '', '', '', '[1,')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    o.month = 8;
+    out = NULL;
+    err[0] = '\0';
+    assert_int_equal(
+        stats_month_view(e->db, &o, STATS_FORMAT_JSON, NULL, &out, NULL, err, sizeof(err)),
+        ERR_PARSE);
+    assert_null(out);
+    assert_non_null(strstr(err, "2026-08"));
+    /* the period must look like a month: the table refuses anything else */
+    assert_int_not_equal(sqlite3_exec(e->db,
+                                      "INSERT INTO stats_publications (period, window_start,"
+                                      " cutoff, published_at, published_by, role, report_json,"
+                                      " report_text, report_csv, report_html) VALUES"
+                                      " ('2026-8x', 0, 0, 0, 'x', 'admin', '{}', '', '', '')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
 }
 
 int main(void)

@@ -624,6 +624,18 @@ static void test_issue_17_publish(void **state)
     http_expect_status(f->port, &duty, "GET", "/api/stats/publish?month=2026-02", NULL, 405);
     http_expect_status(f->port, &duty, "POST", "/api/stats/publish?month=2026-2", NULL, 400);
     http_expect_status(f->port, &duty, "POST", "/api/stats/publish", NULL, 400);
+    {
+        /* hostile: a huge and a control-character month are refused, nothing stored */
+        char huge[5000];
+        memcpy(huge, "/api/stats/publish?month=", 25);
+        memset(huge + 25, '9', sizeof(huge) - 26);
+        huge[sizeof(huge) - 1] = '\0';
+        http_request(f->port, &duty, "POST", huge, NULL, NULL, &r);
+        assert_true(r.status == 400 || r.status == 414);
+        resp_release(&r);
+        http_expect_status(f->port, &duty, "POST", "/api/stats/publish?month=2026-0%01", NULL,
+                           400);
+    }
     stats_month_of(yq_time_now(), &y, &m);
     snprintf(path, sizeof(path), "/api/stats/publish?month=%04d-%02d", y, m);
     http_expect_status(f->port, &duty, "POST", path, NULL, 409);
