@@ -402,14 +402,20 @@ static int diff_row(json_t *figs, const char *name, const json_t *pub, const jso
     return err;
 }
 
+/* Whether a contribution line names department (NULL: any) as a whole "@name" part. */
 static bool concerns(const char *line, const char *department)
 {
-    char needle[256];
+    size_t n;
     if (!department) {
         return true;
     }
-    snprintf(needle, sizeof(needle), "@%s", department);
-    return line && strstr(line, needle) != NULL;
+    n = strlen(department);
+    for (const char *p = line ? strchr(line, '@') : NULL; p; p = strchr(p + 1, '@')) {
+        if (strncmp(p + 1, department, n) == 0 && (p[1 + n] == ';' || p[1 + n] == '\0')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* The tickets whose line differs between pub and now (objects {number: line}). */

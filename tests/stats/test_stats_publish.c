@@ -404,6 +404,20 @@ static void test_issue_17_publish_and_differences(void **state)
     assert_true(saw_r);
     json_decref(view);
 
+    /* one department's differences: B's name R; A's and a prefix of B's name nothing */
+    {
+        static const char *const depts[3] = {DEPT_B, DEPT_A, "市生态"};
+        for (int k = 0; k < 3; k++) {
+            struct stats_opts od = o;
+            json_t *d = NULL;
+            od.department = depts[k];
+            assert_int_equal(stats_publication_diff(e->db, &pub, &od, &d, err, sizeof(err)), 0);
+            assert_int_equal(json_array_size(json_object_get(d, "tickets")), k == 0 ? 1 : 0);
+            assert_int_equal(json_array_size(json_object_get(d, "figures")) > 0, k == 0);
+            json_decref(d);
+        }
+    }
+
     /* the text view: as published, then the differences */
     assert_int_equal(
         stats_month_view(e->db, &o, STATS_FORMAT_TEXT, NULL, &out, NULL, err, sizeof(err)), 0);
