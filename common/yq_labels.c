@@ -101,6 +101,7 @@ static const struct yq_label notify_kinds[] = {
     {"reopened", "重新打开"}, {"remind", "催办"},         {"supervise", "督办"},
     {"level_set", "级别调整"}, {"dismissed", "不予处置"}, {"config_error", "渠道配置错误"},
     {"judge_overdue", "研判超时"}, {"response_proposed", "疑似回应"},
+    {"source_blind", "信息源监测盲区"}, {"source_recovered", "信息源恢复"},
 };
 
 /* why a matched item opened no ticket (held_items.reason, notifier/ticket_held.h) */
@@ -141,6 +142,15 @@ static const struct yq_label resurface_reasons[] = {
     {"level", "出现更高级别的信息"},
 };
 
+/*
+ * why a source was blind (监测盲区, issue #15): the reasons of common/yq_source_event.h, in its
+ * order (table source_blind_windows.reason)
+ */
+static const struct yq_label blind_reasons[] = {
+    {"failing", "无法访问"}, {"walled", "需要重新登录"}, {"stale", "内容陈旧"},
+    {"quiet", "异常沉寂"},   {"unpolled", "未采集"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -165,6 +175,7 @@ static const struct {
     [YQ_LABEL_EVENT_ACTION] = {"event_actions", event_actions, N(event_actions)},
     [YQ_LABEL_RESURFACE_REASON] = {"resurface_reasons", resurface_reasons,
                                    N(resurface_reasons)},
+    [YQ_LABEL_BLIND_REASON] = {"blind_reasons", blind_reasons, N(blind_reasons)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

@@ -21,6 +21,7 @@
  *   YQ_LABEL_EVENT_STATE       pending, auto_assigned, ... (研判 inbox)  待研判, 交办待确认, ...
  *   YQ_LABEL_EVENT_ACTION      created, assign, merge, watch, ...    发现, 交办, 并入, 持续关注, ...
  *   YQ_LABEL_RESURFACE_REASON  items, heat, quiet                    信息量达到阈值, ...
+ *   YQ_LABEL_BLIND_REASON      failing, walled, stale, quiet, unpolled  无法访问, 需要重新登录, ...
  *
  * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
  * The tables are static and read-only: every function here is thread-safe.
@@ -48,8 +49,9 @@ enum yq_label_kind {
     YQ_LABEL_EVENT_STATE,
     YQ_LABEL_EVENT_ACTION,
     YQ_LABEL_RESURFACE_REASON,
+    YQ_LABEL_BLIND_REASON,
 };
-#define YQ_LABEL_KIND_COUNT 17
+#define YQ_LABEL_KIND_COUNT 18
 
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {

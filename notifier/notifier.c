@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "source_blind.h"
 #include "ticket_intake.h"
 #include "yq_sentiment.h"
 #include "yq_alert.h"
@@ -325,6 +326,46 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
     return err;
 }
 
+int notifier_source_payload(struct ticket_store *store, struct notifier_metrics *metrics,
+                            const char *buf, size_t len, int32_t partition, int64_t offset,
+                            int64_t now)
+{
+    static const char *const outcomes[] = {"opened", "closed", "recorded closed", "unchanged"};
+    struct yq_source_event ev;
+    enum source_blind_outcome outcome = SOURCE_BLIND_UNCHANGED;
+    char err_line[256] = "";
+    int err, n_notices = 0;
+
+    (void)metrics;
+    err = yq_source_event_decode(buf ? buf : "", buf ? len : 0, &ev, err_line, sizeof(err_line));
+    if (err == ERR_NOMEM) {
+        return ERR_RETRY;
+    }
+    if (err) {
+        LOG_WARN("malformed source event skipped partition=%d offset=%lld reason='%s'",
+                 (int)partition, (long long)offset, err_line);
+        return 0;
+    }
+    err = source_blind_record(store, &ev, now, &outcome, &n_notices);
+    if (err == ERR_INVALID || err == ERR_TOO_BIG) {
+        LOG_ERR("source event rejected partition=%d offset=%lld source_id=%s err='%s'",
+                (int)partition, (long long)offset, ev.source_id, yq_strerror(err));
+        err = 0;
+    } else if (err) {
+        LOG_WARN("source event not recorded partition=%d offset=%lld source_id=%s err='%s' "
+                 "sqlite='%s'",
+                 (int)partition, (long long)offset, ev.source_id, yq_strerror(err),
+                 ticket_store_errmsg(store));
+        err = ERR_RETRY;
+    } else {
+        LOG_INFO("source blind window %s source_id=%s reason=%s started_at=%lld notices=%d",
+                 outcomes[outcome], ev.source_id, yq_blind_reason_name(ev.reason),
+                 (long long)ev.started_at, n_notices);
+    }
+    yq_source_event_release(&ev);
+    return err;
+}
+
 int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *errbuf,
                   size_t errlen)
 {
@@ -391,14 +432,24 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
         err = ERR_IO;
         goto fail;
     }
-    n->consumer = yq_kafka_consumer_new(&cfg->kafka, cfg->kafka.alerts_topic, errbuf, errlen);
+    {
+        /* one group, both topics: alerts and the collectors' source events (issue #15) */
+        const char *topics[2] = {cfg->kafka.alerts_topic, cfg->kafka.sources_topic};
+        size_t n_topics = cfg->kafka.sources_topic && cfg->kafka.sources_topic[0] &&
+                                  strcmp(cfg->kafka.sources_topic, cfg->kafka.alerts_topic) != 0
+                              ? 2
+                              : 1;
+        n->consumer = yq_kafka_consumer_new_topics(&cfg->kafka, topics, n_topics, NULL, NULL,
+                                                   errbuf, errlen);
+    }
     if (!n->consumer) {
         err = ERR_INVALID;
         goto fail;
     }
     LOG_INFO("queue page at http://%s%s%s:%u/", strchr(addr, ':') ? "[" : "", addr,
              strchr(addr, ':') ? "]" : "", http_api_port(n->http));
-    LOG_INFO("consuming topic=%s group=%s store=%s", cfg->kafka.alerts_topic, cfg->kafka.group_id,
+    LOG_INFO("consuming topic=%s sources_topic=%s group=%s store=%s", cfg->kafka.alerts_topic,
+             cfg->kafka.sources_topic ? cfg->kafka.sources_topic : "", cfg->kafka.group_id,
              cfg->store.path);
     *out = n;
     return 0;
@@ -440,9 +491,15 @@ static int intake_until_done(struct notifier *n, const rd_kafka_message_t *msg,
     struct notifier_metrics *m = &n->metrics;
     int64_t backoff = n->cfg->consumer.retry_initial_ms;
 
+    const char *topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : NULL;
+    bool is_source = topic && n->cfg->kafka.sources_topic &&
+                     strcmp(topic, n->cfg->kafka.sources_topic) == 0;
+
     while (!*stop) {
-        int err = notifier_intake_payload(n->store, m, msg->payload, msg->len, msg->partition,
-                                          msg->offset, yq_time_now());
+        int err = is_source ? notifier_source_payload(n->store, m, msg->payload, msg->len,
+                                                      msg->partition, msg->offset, yq_time_now())
+                            : notifier_intake_payload(n->store, m, msg->payload, msg->len,
+                                                      msg->partition, msg->offset, yq_time_now());
         if (err == 0) {
             return 1;
         }
@@ -522,7 +579,10 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
             continue;
         }
         kafka_state(n, 1, "message");
-        BUMP(m, alerts_consumed);
+        if (!msg->rkt || !n->cfg->kafka.sources_topic ||
+            strcmp(rd_kafka_topic_name(msg->rkt), n->cfg->kafka.sources_topic) != 0) {
+            BUMP(m, alerts_consumed);
+        }
         if (intake_until_done(n, msg, stop)) {
             if (yq_kafka_commit_message(n->consumer, msg) != 0) {
                 /* the alert is recorded; a redelivery after this failure is a duplicate */

@@ -117,6 +117,19 @@ int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics 
                             const char *buf, size_t len, int32_t partition, int64_t offset,
                             int64_t now);
 
+/*
+ * Record one message of the sources topic (kafka.sources_topic, a source event:
+ * common/yq_source_event.h) in store (notifier/source_blind.h), with the same contract as
+ * notifier_intake_payload(): not a valid source event, or refused by the store as invalid:
+ * logged with partition/offset, returns 0 (committed, never blocking the partition); recorded
+ * or a redelivery: returns 0; a transient store failure: ERR_RETRY (the caller retries and
+ * does not commit; recording is idempotent). metrics may be NULL (not counted yet: no source
+ * counters). now: seconds, UTC (the receipt time).
+ */
+int notifier_source_payload(struct ticket_store *store, struct notifier_metrics *metrics,
+                            const char *buf, size_t len, int32_t partition, int64_t offset,
+                            int64_t now);
+
 struct notifier;
 
 /*

@@ -9,6 +9,7 @@
 #include "ticket_flow.h"
 #include "ticket_held.h"
 #include "web_desk_ops.h"
+#include "web_source_ops.h"
 #include "web_report_ops.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -165,4 +166,5 @@ const struct web_ticket_ops web_notifier_ops = {
     .list_held = ops_list_held,
     .desk = &web_desk_ops,
     .reports = &web_report_ops,
+    .sources = &web_source_ops, /* issue #15: blind windows */
 };

@@ -1150,12 +1150,17 @@ enum MHD_Result web_route_api(struct web_call *call)
         }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "actions", arr));
     }
-    if (strcmp(url, "/api/sources") == 0 || (rest = under(url, "/api/rules"))) {
+    if (strcmp(url, "/api/sources") == 0 || strcmp(url, "/api/sources/blind") == 0 ||
+        (rest = under(url, "/api/rules"))) {
         if (!web_auth_allows(&call->p, WEB_PERM_VIEW_SYSTEM)) {
             return web_reply_forbidden(call);
         }
         if (strcmp(url, "/api/sources") == 0) {
             return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_sources(call)
+                                                        : web_reply_method_not_allowed(call);
+        }
+        if (strcmp(url, "/api/sources/blind") == 0) { /* issue #15: 监测盲区 */
+            return method_is(call, MHD_HTTP_METHOD_GET) ? web_route_sources_blind(call)
                                                         : web_reply_method_not_allowed(call);
         }
         if (!rest[0]) {

@@ -19,6 +19,11 @@
 #define MAX_SOURCES 1000
 #define MAX_SCAN_ROUNDS 200
 #define MAX_TEST_BYTES 65536
+/* GET /api/sources/blind: the default range (the sources page's 30 days) and list bounds */
+#define BLIND_DEFAULT_RANGE_S (30 * 24 * 3600)
+#define BLIND_DEFAULT_LIMIT 500
+#define BLIND_MAX_LIMIT 1000
+#define BLIND_MAX_SOURCE_ID_BYTES 256
 
 static bool reply_is(const redisReply *r, int type)
 {
@@ -130,6 +135,94 @@ static int source_display(json_t *s)
     return rc ? ERR_NOMEM : 0;
 }
 
+/*
+ * Each source of sources (a JSON array, borrowed) gets "blind_now": its windows open at the
+ * call's now (issue #15), [] when none; nothing when the notifier keeps no windows. A store
+ * that cannot be read leaves the field out (the page then shows no badge) and is logged.
+ */
+static int add_blind_now(struct web_call *call, json_t *sources)
+{
+    const struct web_source_ops *ops = call->w->ops ? call->w->ops->sources : NULL;
+    json_t *by = NULL, *s;
+    size_t i;
+    int err;
+
+    if (!ops || !ops->blind_now) {
+        return 0;
+    }
+    err = ops->blind_now(call->w->ops_ctx, call->now, &by);
+    if (err) {
+        LOG_WARN("blind windows not read for /api/sources err='%s'", yq_strerror(err));
+        return err == ERR_NOMEM ? err : 0;
+    }
+    json_array_foreach(sources, i, s)
+    {
+        json_t *open = json_object_get(by, json_string_value(json_object_get(s, "id")));
+        if (json_object_set_new(s, "blind_now", open ? json_incref(open) : json_array()) != 0) {
+            err = ERR_NOMEM;
+            break;
+        }
+    }
+    json_decref(by);
+    return err;
+}
+
+enum MHD_Result web_route_sources_blind(struct web_call *call)
+{
+    const struct web_source_ops *ops = call->w->ops ? call->w->ops->sources : NULL;
+    const char *since_s = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *until_s = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "until");
+    const char *source = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "source_id");
+    const char *limit_s = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "limit");
+    int64_t until = call->now, since;
+    long long limit = BLIND_DEFAULT_LIMIT;
+    char ts[40], tu[40];
+    json_t *out = NULL;
+    int err;
+
+    if (until_s && until_s[0] && yq_time_parse_iso(until_s, &until, NULL) != 0) {
+        return web_reply_bad_request(call, "until 须为 RFC 3339 时间");
+    }
+    since = until - BLIND_DEFAULT_RANGE_S;
+    if (since_s && since_s[0] && yq_time_parse_iso(since_s, &since, NULL) != 0) {
+        return web_reply_bad_request(call, "since 须为 RFC 3339 时间");
+    }
+    if (since > until) {
+        return web_reply_bad_request(call, "since 须早于 until");
+    }
+    if (source && (!source[0] || strlen(source) > BLIND_MAX_SOURCE_ID_BYTES)) {
+        return web_reply_bad_request(call, "source_id 须为 1 至 256 字节的信息源编号");
+    }
+    if (limit_s) {
+        char *end = NULL;
+        limit = strtoll(limit_s, &end, 10);
+        if (end == limit_s || *end || limit < 1 || limit > BLIND_MAX_LIMIT) {
+            return web_reply_bad_request(call, "limit 须为 1 至 1000 的整数");
+        }
+    }
+    if (!ops || !ops->blind) {
+        out = json_pack("{s:b, s:[], s:b}", "available", 0, "windows", "truncated", 0);
+    } else {
+        err = ops->blind(call->w->ops_ctx, since, until, source, (size_t)limit, call->now, &out);
+        if (err) {
+            return err == ERR_NOMEM ? MHD_NO : web_reply_store_error(call, err);
+        }
+        if (json_object_set_new(out, "available", json_true()) != 0) {
+            json_decref(out);
+            return MHD_NO;
+        }
+    }
+    if (!out || json_object_set_new(out, "since",
+                                    json_string(yq_time_format_utc(since, ts, sizeof(ts)))) ||
+        json_object_set_new(out, "until", json_string(yq_time_format_utc(until, tu, sizeof(tu)))) ||
+        json_object_set_new(out, "now", json_string(yq_time_format_utc(call->now, ts,
+                                                                        sizeof(ts))))) {
+        json_decref(out);
+        return MHD_NO;
+    }
+    return web_reply_json(call, MHD_HTTP_OK, out);
+}
+
 enum MHD_Result web_route_sources(struct web_call *call)
 {
     struct web *w = call->w;
@@ -202,6 +295,9 @@ enum MHD_Result web_route_sources(struct web_call *call)
     pthread_mutex_unlock(&w->redis_lock);
     free(sorted);
     json_decref(keys);
+    if (err != ERR_NOMEM && add_blind_now(call, sources) == ERR_NOMEM) {
+        err = ERR_NOMEM;
+    }
     if (err == ERR_NOMEM) {
         json_decref(sources);
         return MHD_NO;

@@ -17,6 +17,16 @@ struct web_call;
  * the collector has not written is absent. */
 enum MHD_Result web_route_sources(struct web_call *call);
 
+/*
+ * GET /api/sources/blind?since=&until=&source_id=&limit= (issue #15, docs/api.md): the
+ * sources' blind windows overlapping [since, until) (RFC 3339; until defaults to now, since to
+ * until - 30 days), newest first, at most limit (1..1000, default 500):
+ * {"available":bool,"windows":[...],"truncated":bool,"since","until","now"}
+ * (web_types.h struct web_source_ops). Each source of GET /api/sources also gets
+ * "blind_now": its windows open now. Bad parameters: 400.
+ */
+enum MHD_Result web_route_sources_blind(struct web_call *call);
+
 /* GET /api/rules: {"version","pushed_at","pushed_by","source","groups","exclude","rules"} */
 enum MHD_Result web_route_rules(struct web_call *call);
 

@@ -146,7 +146,26 @@ struct web_report_ops {
  * Detail adds "items":[{"item_id","source","source_id","channel","url","title","author",
  *   "excerpt","published_at","rules","terms"}] and "log":[{"at","actor","action","note"}].
  */
-struct web_source_ops;
+/*
+ * The sources' blind windows (监测盲区, issue #15) as the web layer sees them
+ * (notifier/web_source_ops.c over notifier/source_blind.h). ctx is the ops_ctx given to
+ * web_new(); ops serialise themselves. Roles are the sources page's (WEB_PERM_VIEW_SYSTEM),
+ * checked by the web layer. A window is {"id","source_id","source_name","source_kind",
+ * "department","reason","reason_label","detail","renew","started_at","ended_at"|null,"open",
+ * "duration_s","started_at_display","ended_at_display"|null} (docs/api.md). Errors: 0,
+ * ERR_INVALID (until before since), ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+struct web_source_ops {
+    /*
+     * The windows overlapping [since, until) (seconds UTC), of source_id only when it is not
+     * NULL, newest start first, at most max: {"windows":[window...],"truncated":bool}; open
+     * windows' durations run to now.
+     */
+    int (*blind)(void *ctx, int64_t since, int64_t until, const char *source_id, size_t max,
+                 int64_t now, json_t **out);
+    /* The windows open at now: {"<source_id>":[window...],...} (sources with none absent). */
+    int (*blind_now)(void *ctx, int64_t now, json_t **out);
+};
 
 struct web_ticket_ops {
     /* Tickets matching q, most urgent first. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM. */

@@ -1,0 +1,403 @@
+/* The sources' blind windows and their administrator notices (source_blind.h, issue #15). */
+#include "source_blind.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbox.h"
+#include "ticket_store_int.h"
+#include "yq_banned.h"
+#include "yq_buf.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+/* The longest notice text (bytes): the event's texts are each at most 1 KiB. */
+#define NOTICE_MAX_BYTES (16 * 1024)
+
+/* Append to the notice under construction unless an earlier append failed. */
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        if (!err) {                                                                                \
+            err = yq_buf_addf(&b, __VA_ARGS__);                                                    \
+        }                                                                                          \
+    } while (0)
+
+/* A duration in words: "3 天 2 小时", "5 小时 20 分钟", "12 分钟" (minutes rounded down). */
+static const char *dur_words(int64_t s, char *buf, size_t len)
+{
+    int64_t m = s > 0 ? s / 60 : 0;
+
+    if (m >= 24 * 60) {
+        snprintf(buf, len, "%lld 天 %lld 小时", (long long)(m / (24 * 60)),
+                 (long long)(m % (24 * 60) / 60));
+    } else if (m >= 60) {
+        snprintf(buf, len, "%lld 小时 %lld 分钟", (long long)(m / 60), (long long)(m % 60));
+    } else {
+        snprintf(buf, len, "%lld 分钟", (long long)m);
+    }
+    return buf;
+}
+
+/* what: "open", "close" or "past". Subject and body new (free()); 0, ERR_TOO_BIG, ERR_NOMEM. */
+static int compose_notice(const struct yq_source_event *ev, const char *what,
+                          const char *link_base, char **subject, char **body)
+{
+    const char *name = ev->source_name && ev->source_name[0] ? ev->source_name : ev->source_id;
+    const char *label = yq_label(YQ_LABEL_BLIND_REASON, yq_blind_reason_name(ev->reason));
+    char t1[32], t2[32], d[48];
+    struct yq_buf b;
+    int err = 0;
+
+    *subject = NULL;
+    *body = NULL;
+    if (asprintf(subject, strcmp(what, "close") == 0 ? "【信息源恢复】%s 恢复采集（%s）"
+                                                     : "【信息源告警】%s 监测盲区（%s）",
+                 name, label) < 0) {
+        *subject = NULL;
+        return ERR_NOMEM;
+    }
+    yq_buf_init(&b, NOTICE_MAX_BYTES);
+    yq_time_format_shanghai(ev->started_at, t1, sizeof(t1));
+    if (strcmp(what, "open") == 0) {
+        PUT("信息源告警：%s 监测盲区（%s），自 %s（北京时间）起。\n", name, label, t1);
+    } else {
+        yq_time_format_shanghai(ev->ended_at, t2, sizeof(t2));
+        PUT("%s：%s 监测盲区（%s）%s 至 %s（北京时间），共 %s%s\n",
+            strcmp(what, "close") == 0 ? "信息源恢复" : "信息源告警", name, label, t1, t2,
+            dur_words(ev->ended_at - ev->started_at, d, sizeof(d)),
+            strcmp(what, "close") == 0 ? "，现已恢复采集。" : "，期间未采集到信息，现已恢复。");
+    }
+    PUT("信息源编号：%s", ev->source_id);
+    if (ev->source_kind && ev->source_kind[0]) {
+        PUT("（%s）", yq_label(YQ_LABEL_SOURCE_KIND, ev->source_kind));
+    }
+    if (ev->department && ev->department[0]) {
+        PUT("，所属单位：%s", ev->department);
+    }
+    PUT("%s", "\n");
+    if (ev->detail && ev->detail[0]) {
+        PUT("详情：%s\n", ev->detail);
+    }
+    if (strcmp(what, "close") != 0 && ev->renew && ev->renew[0]) {
+        PUT("需要更新：%s\n", ev->renew);
+    }
+    if (strcmp(what, "open") == 0) {
+        PUT("%s", "盲区期间该信息源的舆情不会被发现。每个盲区只告警一次，恢复采集时另行通知。\n");
+    }
+    if (link_base && link_base[0]) {
+        PUT("信息源状态：%s/sources\n", link_base);
+    }
+    if (!err) {
+        *body = yq_buf_steal(&b, NULL);
+        err = *body ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    if (err) {
+        free(*subject);
+        *subject = NULL;
+        err = err == ERR_NOMEM ? ERR_NOMEM : ERR_TOO_BIG;
+    }
+    return err;
+}
+
+/*
+ * Inside the open transaction: the notice what ("open", "close", "past") about window id, one
+ * row per distinct administrator channel; logged only when none is configured.
+ */
+static int insert_notices(struct ticket_store *store, const struct yq_source_event *ev,
+                          int64_t window_id, const char *what, int64_t now, int *inserted)
+{
+    const struct ticket_policy *pol = ticket_store_policy_or_default(store);
+    const struct notify_routes *routes = pol->routes;
+    const char *kind = strcmp(what, "close") == 0 ? "source_recovered" : "source_blind";
+    char *subject = NULL, *body = NULL;
+    int err;
+
+    err = compose_notice(ev, what, pol->link_base, &subject, &body);
+    if (err) {
+        return err;
+    }
+    if (!routes || routes->n_administrator == 0) {
+        LOG_WARN("source blind window %s (no administrator channel) source_id=%s reason=%s "
+                 "window_id=%lld subject='%s'",
+                 what, ev->source_id, yq_blind_reason_name(ev->reason), (long long)window_id,
+                 subject);
+    }
+    for (size_t i = 0; !err && routes && i < routes->n_administrator; i++) {
+        const char *to = routes->administrator[i];
+        sqlite3_stmt *st = NULL;
+        char key[400];
+        bool seen = false;
+
+        for (size_t j = 0; !seen && j < i; j++) {
+            seen = strcmp(routes->administrator[j], to) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        snprintf(key, sizeof(key), "blind:%lld:%s:%.256s", (long long)window_id, what, to);
+        err = ticket_store_prepare(store,
+                                   "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
+                                   "subject, body, link, next_attempt_at, created_at) "
+                                   "VALUES (?, ?, ?, 'administrator', 0, ?, ?, '', ?, ?) "
+                                   "ON CONFLICT (idem_key) DO NOTHING",
+                                   &st, "source blind notice insert");
+        if (err) {
+            break;
+        }
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, now);
+        sqlite3_bind_int64(st, 7, now);
+        err = ticket_store_step_done(store, st, "source blind notice insert");
+        if (!err) {
+            *inserted += sqlite3_changes(store->db) > 0;
+        }
+    }
+    free(subject);
+    free(body);
+    return err;
+}
+
+/*
+ * Insert ev's window (closed when ev is a close) unless it exists. *id_out: the new row's id,
+ * 0 when the window was already recorded.
+ */
+static int insert_window(struct ticket_store *store, const struct yq_source_event *ev,
+                         int64_t now, int64_t *id_out)
+{
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    *id_out = 0;
+    err = ticket_store_prepare(
+        store,
+        "INSERT INTO source_blind_windows (source_id, source_name, source_kind, department, "
+        "reason, detail, renew, started_at, ended_at, opened_at, closed_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+        "ON CONFLICT (source_id, reason, started_at) DO NOTHING",
+        &st, "blind window insert");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, ev->source_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ticket_store_nz(ev->source_name), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ticket_store_nz(ev->source_kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ticket_store_nz(ev->department), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ticket_store_nz(ev->detail), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ticket_store_nz(ev->renew), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, ev->started_at);
+    if (ev->open) {
+        sqlite3_bind_null(st, 9);
+        sqlite3_bind_null(st, 11);
+    } else {
+        sqlite3_bind_int64(st, 9, ev->ended_at);
+        sqlite3_bind_int64(st, 11, now);
+    }
+    sqlite3_bind_int64(st, 10, now);
+    err = ticket_store_step_done(store, st, "blind window insert");
+    if (!err && sqlite3_changes(store->db) > 0) {
+        *id_out = sqlite3_last_insert_rowid(store->db);
+    }
+    return err;
+}
+
+/* Close ev's open window. *id_out: its id, 0 when no open row of that name exists. */
+static int close_window(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
+                        int64_t *id_out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *id_out = 0;
+    err = ticket_store_prepare(
+        store,
+        "UPDATE source_blind_windows SET ended_at = ?1, closed_at = ?2, "
+        "detail = CASE WHEN ?3 = '' THEN detail ELSE ?3 END, "
+        "source_name = CASE WHEN ?4 = '' THEN source_name ELSE ?4 END "
+        "WHERE source_id = ?5 AND reason = ?6 AND started_at = ?7 AND ended_at IS NULL "
+        "RETURNING id",
+        &st, "blind window close");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, ev->ended_at);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_text(st, 3, ticket_store_nz(ev->detail), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ticket_store_nz(ev->source_name), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ev->source_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, ev->started_at);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "blind window close");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+int source_blind_record(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
+                        enum source_blind_outcome *outcome_out, int *n_notices_out)
+{
+    enum source_blind_outcome outcome = SOURCE_BLIND_UNCHANGED;
+    int64_t id = 0;
+    int err, inserted = 0;
+
+    if (outcome_out) {
+        *outcome_out = SOURCE_BLIND_UNCHANGED;
+    }
+    if (n_notices_out) {
+        *n_notices_out = 0;
+    }
+    if (!ev->source_id || !ev->source_id[0] || (unsigned)ev->reason >= YQ_BLIND_REASON_COUNT ||
+        (!ev->open && ev->ended_at < ev->started_at)) {
+        return ERR_INVALID;
+    }
+    err = ticket_store_begin(store, "source event");
+    if (!err && ev->open) {
+        err = insert_window(store, ev, now, &id);
+        if (!err && id) {
+            outcome = SOURCE_BLIND_OPENED;
+            err = insert_notices(store, ev, id, "open", now, &inserted);
+        }
+    } else if (!err) {
+        err = close_window(store, ev, now, &id);
+        if (!err && id) {
+            outcome = SOURCE_BLIND_CLOSED;
+            err = insert_notices(store, ev, id, "close", now, &inserted);
+        } else if (!err) {
+            err = insert_window(store, ev, now, &id);
+            if (!err && id) {
+                outcome = SOURCE_BLIND_PAST;
+                err = insert_notices(store, ev, id, "past", now, &inserted);
+            }
+        }
+    }
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "source event commit");
+    }
+    ticket_store_rollback(store); /* no-op after COMMIT */
+    if (!err) {
+        if (outcome_out) {
+            *outcome_out = outcome;
+        }
+        if (n_notices_out) {
+            *n_notices_out = inserted;
+        }
+    }
+    return err;
+}
+
+#define WCOL(i, type, field) TICKET_STORE_COL(struct source_blind_window, i, type, field)
+
+static const struct ticket_store_col window_cols[] = {
+    WCOL(0, INT, id),           WCOL(1, TEXT, source_id),  WCOL(2, TEXT, source_name),
+    WCOL(3, TEXT, source_kind), WCOL(4, TEXT, department), WCOL(5, TEXT, reason),
+    WCOL(6, TEXT, detail),      WCOL(7, TEXT, renew),      WCOL(8, INT, started_at),
+    WCOL(9, INT, ended_at),     WCOL(10, INT, opened_at),  WCOL(11, INT, closed_at),
+};
+
+int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
+                      int64_t until, size_t max, struct source_blind_list *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_DONE, err;
+
+    memset(out, 0, sizeof(*out));
+    if (until < since) {
+        return ERR_INVALID;
+    }
+    if (max > SOURCE_BLIND_LIST_MAX) {
+        max = SOURCE_BLIND_LIST_MAX;
+    }
+    err = ticket_store_prepare(
+        store,
+        "SELECT id, source_id, source_name, source_kind, department, reason, detail, renew, "
+        "started_at, ended_at, opened_at, closed_at FROM source_blind_windows "
+        "WHERE started_at < ?2 AND (ended_at IS NULL OR ended_at > ?1) "
+        "AND (?3 = '' OR source_id = ?3) ORDER BY started_at DESC, id DESC LIMIT ?4",
+        &st, "blind window list");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, since == until ? until + 1 : until);
+    sqlite3_bind_text(st, 3, ticket_store_nz(source_id), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+    out->v = max ? calloc(max, sizeof(*out->v)) : NULL;
+    if (max && !out->v) {
+        sqlite3_finalize(st);
+        return ERR_NOMEM;
+    }
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && out->n < max) {
+        err = ticket_store_read_cols(st, window_cols, sizeof(window_cols) / sizeof(window_cols[0]),
+                                     &out->v[out->n]);
+        if (!err) {
+            out->n++;
+        }
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = ticket_store_fail(store, rc, "blind window list");
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        source_blind_list_release(out);
+    }
+    return err;
+}
+
+void source_blind_list_release(struct source_blind_list *list)
+{
+    TICKET_STORE_RELEASE_LIST(list, window_cols);
+}
+
+/* Set key to t as RFC 3339 UTC (0: null). */
+static int set_time(json_t *o, const char *key, int64_t t, bool display)
+{
+    char buf[40];
+
+    if (!t) {
+        return json_object_set_new(o, key, json_null());
+    }
+    return json_object_set_new(o, key,
+                               json_string(display ? yq_time_format_shanghai(t, buf, sizeof(buf))
+                                                   : yq_time_format_utc(t, buf, sizeof(buf))));
+}
+
+json_t *source_blind_window_json(const struct source_blind_window *w, int64_t now)
+{
+    int64_t end = w->ended_at ? w->ended_at : now;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
+                          (json_int_t)w->id, "source_id", w->source_id, "source_name",
+                          w->source_name, "source_kind", w->source_kind, "department",
+                          w->department, "reason", w->reason, "reason_label",
+                          yq_label(YQ_LABEL_BLIND_REASON, w->reason), "detail", w->detail,
+                          "renew", w->renew, "open", w->ended_at == 0, "duration_s",
+                          (json_int_t)(end > w->started_at ? end - w->started_at : 0));
+    int rc;
+
+    if (!o) {
+        return NULL;
+    }
+    rc = set_time(o, "started_at", w->started_at, false);
+    rc |= set_time(o, "ended_at", w->ended_at, false);
+    rc |= set_time(o, "started_at_display", w->started_at, true);
+    rc |= set_time(o, "ended_at_display", w->ended_at, true);
+    if (rc) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
