@@ -11,6 +11,7 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_item.h" /* yq_utf8_boundary */
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -248,12 +249,34 @@ static int close_window(struct ticket_store *store, const struct yq_source_event
     return err;
 }
 
+/* *dst = a copy of src cut to YQ_SOURCE_EVENT_TEXT_MAX bytes at a character boundary (NULL
+ * stays NULL). Returns 0 or ERR_NOMEM. */
+static int bounded(const char *src, char **dst)
+{
+    size_t len;
+
+    *dst = NULL;
+    if (!src) {
+        return 0;
+    }
+    len = strlen(src);
+    if (len > YQ_SOURCE_EVENT_TEXT_MAX) {
+        len = yq_utf8_boundary(src, YQ_SOURCE_EVENT_TEXT_MAX);
+    }
+    *dst = strndup(src, len);
+    return *dst ? 0 : ERR_NOMEM;
+}
+
+/* Record ev, its texts already bounded. */
+static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev,
+                          int64_t now, enum source_blind_outcome *outcome_out,
+                          int *n_notices_out);
+
 int source_blind_record(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                         enum source_blind_outcome *outcome_out, int *n_notices_out)
 {
-    enum source_blind_outcome outcome = SOURCE_BLIND_UNCHANGED;
-    int64_t id = 0;
-    int err, inserted = 0;
+    struct yq_source_event b = *ev;
+    int err;
 
     if (outcome_out) {
         *outcome_out = SOURCE_BLIND_UNCHANGED;
@@ -265,6 +288,28 @@ int source_blind_record(struct ticket_store *store, const struct yq_source_event
         (!ev->open && ev->ended_at < ev->started_at)) {
         return ERR_INVALID;
     }
+    b.source_id = b.source_name = b.source_kind = b.department = b.detail = b.renew = NULL;
+    err = bounded(ev->source_id, &b.source_id);
+    err = err ? err : bounded(ev->source_name, &b.source_name);
+    err = err ? err : bounded(ev->source_kind, &b.source_kind);
+    err = err ? err : bounded(ev->department, &b.department);
+    err = err ? err : bounded(ev->detail, &b.detail);
+    err = err ? err : bounded(ev->renew, &b.renew);
+    if (!err) {
+        err = record_bounded(store, &b, now, outcome_out, n_notices_out);
+    }
+    yq_source_event_release(&b);
+    return err;
+}
+
+static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev,
+                          int64_t now, enum source_blind_outcome *outcome_out,
+                          int *n_notices_out)
+{
+    enum source_blind_outcome outcome = SOURCE_BLIND_UNCHANGED;
+    int64_t id = 0;
+    int err, inserted = 0;
+
     err = ticket_store_begin(store, "source event");
     if (!err && ev->open) {
         err = insert_window(store, ev, now, &id);

@@ -1,0 +1,371 @@
+/*
+ * Issue #15: the sources' blind windows (notifier/source_blind.h): recording is idempotent and
+ * order-free, the administrator is told once per window (and once of its end), hostile source
+ * events are skipped without blocking the next good one, and the lists the web page and the
+ * briefing read (windows overlapping a range, windows open at an instant).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "notifier.h"
+#include "notifier_fixture.h"
+#include "source_blind.h"
+#include "yq_err.h"
+
+#define ADMIN_YAML                                                                                 \
+    "channels:\n"                                                                                  \
+    "  ops-hook: {type: webhook, url: 'http://127.0.0.1:9/ops'}\n"                                 \
+    "  ops-hook2: {type: webhook, url: 'http://127.0.0.1:9/ops2'}\n"                               \
+    "administrator: [ops-hook, ops-hook2, ops-hook]\n"
+
+/* A store in memory whose policy routes administrator notices to two channels. */
+struct world {
+    struct ticket_store *store;
+    struct notify_routes routes;
+    struct ticket_policy policy;
+};
+
+static void world_open(struct world *w, bool admin)
+{
+    char err[256] = "";
+
+    memset(w, 0, sizeof(*w));
+    w->store = notifier_store_memory();
+    w->policy = *notifier_policy_hand_over_all();
+    if (admin) {
+        if (notifier_routes_load(&w->routes, ADMIN_YAML, err, sizeof(err)) != 0) {
+            fail_msg("routes: %s", err);
+        }
+        w->policy.routes = &w->routes;
+    }
+    w->policy.link_base = "https://yq.ankang.example";
+    ticket_store_set_policy(w->store, &w->policy);
+}
+
+static void world_close(struct world *w)
+{
+    ticket_store_free(w->store);
+    notify_routes_release(&w->routes);
+}
+
+/* A source event of 安康市人民政府 · 政务要闻. */
+static struct yq_source_event event(bool open, enum yq_blind_reason reason, const char *start,
+                                    const char *end)
+{
+    struct yq_source_event ev = {
+        .source_id = "ankang-gov-news",
+        .source_name = "安康市人民政府 · 政务要闻",
+        .source_kind = "rss",
+        .department = "安康市人民政府办公室",
+        .open = open,
+        .reason = reason,
+        .started_at = notifier_ts(start),
+        .ended_at = end ? notifier_ts(end) : 0,
+        .at = notifier_ts(end ? end : start),
+        .detail = "HTTP 404",
+        .renew = reason == YQ_BLIND_WALLED ? "微博 Cookie（collectors.weibo.cookie_file）" : NULL,
+    };
+    return ev;
+}
+
+static enum source_blind_outcome record(struct world *w, const struct yq_source_event *ev,
+                                        const char *now, int *notices)
+{
+    enum source_blind_outcome o = SOURCE_BLIND_UNCHANGED;
+    int n = -1;
+
+    assert_int_equal(source_blind_record(w->store, ev, notifier_ts(now), &o, &n), 0);
+    if (notices) {
+        *notices = n;
+    }
+    return o;
+}
+
+static void test_open_close_idempotent_and_order_free(void **state)
+{
+    struct world w;
+    struct yq_source_event open = event(true, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", NULL);
+    struct yq_source_event close =
+        event(false, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", "2026-12-05T03:30:00Z");
+    int n = 0;
+
+    (void)state;
+    world_open(&w, false);
+    assert_int_equal(record(&w, &open, "2026-12-05T01:00:05Z", &n), SOURCE_BLIND_OPENED);
+    assert_int_equal(n, 0); /* no administrator channel: logged only */
+    assert_int_equal(record(&w, &open, "2026-12-05T01:10:00Z", NULL), SOURCE_BLIND_UNCHANGED);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows "
+                                             "WHERE ended_at IS NULL AND opened_at = "
+                                             "strftime('%s','2026-12-05T01:00:05Z')"),
+                     1);
+    assert_int_equal(record(&w, &close, "2026-12-05T03:30:10Z", NULL), SOURCE_BLIND_CLOSED);
+    assert_int_equal(record(&w, &close, "2026-12-05T03:40:00Z", NULL), SOURCE_BLIND_UNCHANGED);
+    /* a redelivered open after the close changes nothing: the window stays closed */
+    assert_int_equal(record(&w, &open, "2026-12-05T03:50:00Z", NULL), SOURCE_BLIND_UNCHANGED);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"), 1);
+    assert_int_equal(notifier_count(w.store, "SELECT ended_at - started_at FROM "
+                                             "source_blind_windows"),
+                     9000);
+    assert_int_equal(notifier_count(w.store, "SELECT closed_at FROM source_blind_windows"),
+                     notifier_ts("2026-12-05T03:30:10Z"));
+
+    /* a close before its open: recorded closed; the late open is a no-op */
+    {
+        struct yq_source_event c2 =
+            event(false, YQ_BLIND_WALLED, "2026-12-05T05:00:00Z", "2026-12-05T06:00:00Z");
+        struct yq_source_event o2 = event(true, YQ_BLIND_WALLED, "2026-12-05T05:00:00Z", NULL);
+        assert_int_equal(record(&w, &c2, "2026-12-05T06:00:01Z", NULL), SOURCE_BLIND_PAST);
+        assert_int_equal(record(&w, &o2, "2026-12-05T06:00:02Z", NULL), SOURCE_BLIND_UNCHANGED);
+        assert_int_equal(record(&w, &c2, "2026-12-05T06:00:03Z", NULL), SOURCE_BLIND_UNCHANGED);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows "
+                                                 "WHERE reason = 'walled' AND ended_at IS NOT "
+                                                 "NULL"),
+                         1);
+    }
+    /* same source and start, another reason: another window */
+    {
+        struct yq_source_event q = event(true, YQ_BLIND_QUIET, "2026-12-05T01:00:00Z", NULL);
+        assert_int_equal(record(&w, &q, "2026-12-05T07:00:00Z", NULL), SOURCE_BLIND_OPENED);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"),
+                         3);
+    }
+    /* invalid: nothing recorded */
+    {
+        struct yq_source_event bad = close;
+        bad.ended_at = bad.started_at - 1;
+        assert_int_equal(source_blind_record(w.store, &bad, 0, NULL, NULL), ERR_INVALID);
+        bad = open;
+        bad.source_id = "";
+        assert_int_equal(source_blind_record(w.store, &bad, 0, NULL, NULL), ERR_INVALID);
+        bad = open;
+        bad.reason = YQ_BLIND_REASON_COUNT;
+        assert_int_equal(source_blind_record(w.store, &bad, 0, NULL, NULL), ERR_INVALID);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"),
+                         3);
+    }
+    world_close(&w);
+}
+
+static void test_administrator_told_once_per_window(void **state)
+{
+    struct world w;
+    struct yq_source_event open = event(true, YQ_BLIND_WALLED, "2026-12-05T01:00:00Z", NULL);
+    struct yq_source_event close =
+        event(false, YQ_BLIND_WALLED, "2026-12-05T01:00:00Z", "2026-12-05T03:30:00Z");
+    struct yq_source_event past =
+        event(false, YQ_BLIND_UNPOLLED, "2026-12-04T16:00:00Z", "2026-12-04T22:00:00Z");
+    int n = 0;
+    char *body;
+
+    (void)state;
+    world_open(&w, true);
+    assert_int_equal(record(&w, &open, "2026-12-05T01:00:05Z", &n), SOURCE_BLIND_OPENED);
+    assert_int_equal(n, 2); /* two distinct administrator channels (one listed twice) */
+    assert_int_equal(record(&w, &open, "2026-12-05T01:05:00Z", &n), SOURCE_BLIND_UNCHANGED);
+    assert_int_equal(n, 0);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
+                                             "'source_blind' AND role = 'administrator' AND "
+                                             "ticket_id IS NULL AND urgent = 0"),
+                     2);
+    {
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(ticket_store_db(w.store),
+                                            "SELECT subject, body FROM outbox WHERE channel = "
+                                            "'ops-hook'",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(st, 0),
+                            "【信息源告警】安康市人民政府 · 政务要闻 监测盲区（需要重新登录）");
+        body = strdup((const char *)sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+    }
+    assert_non_null(strstr(body, "信息源告警：安康市人民政府 · 政务要闻 监测盲区（需要重新登录），"
+                                 "自 2026-12-05 09:00（北京时间）起。"));
+    assert_non_null(strstr(body, "需要更新：微博 Cookie（collectors.weibo.cookie_file）"));
+    assert_non_null(strstr(body, "所属单位：安康市人民政府办公室"));
+    assert_non_null(strstr(body, "https://yq.ankang.example/sources"));
+    free(body);
+
+    /* the close: one 恢复 notice per channel, once */
+    assert_int_equal(record(&w, &close, "2026-12-05T03:30:05Z", &n), SOURCE_BLIND_CLOSED);
+    assert_int_equal(n, 2);
+    assert_int_equal(record(&w, &close, "2026-12-05T03:31:00Z", &n), SOURCE_BLIND_UNCHANGED);
+    assert_int_equal(n, 0);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
+                                             "'source_recovered' AND body LIKE '%2026-12-05 "
+                                             "09:00 至 2026-12-05 11:30%共 2 小时 30 分钟%'"),
+                     2);
+
+    /* an unpolled window arrives closed: one notice, none on redelivery */
+    assert_int_equal(record(&w, &past, "2026-12-05T04:00:00Z", &n), SOURCE_BLIND_PAST);
+    assert_int_equal(n, 2);
+    assert_int_equal(record(&w, &past, "2026-12-05T04:01:00Z", &n), SOURCE_BLIND_UNCHANGED);
+    assert_int_equal(n, 0);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE subject = "
+                                             "'【信息源告警】安康市人民政府 · 政务要闻 监测盲区（未采集）'"),
+                     2);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 6);
+    world_close(&w);
+}
+
+/* Payloads of the sources topic: each hostile one is skipped (0: commit) and logged. */
+static void test_payload_hostile_skipped_then_good_stored(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "not json",
+        "[1,2,3]",
+        "{\"schema\":2,\"source_id\":\"a\",\"event\":\"open\",\"reason\":\"failing\","
+        "\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":7,\"event\":\"open\",\"reason\":\"failing\","
+        "\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":\"a\",\"event\":\"shut\",\"reason\":\"failing\","
+        "\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":\"a\",\"event\":\"open\",\"reason\":\"bored\","
+        "\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":\"a\",\"event\":\"close\",\"reason\":\"failing\","
+        "\"started_at\":\"2026-12-05T01:00:00Z\",\"ended_at\":\"2026-12-05T00:00:00Z\","
+        "\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":\"a\",\"event\":\"open\",\"reason\":\"failing\","
+        "\"started_at\":\"yesterday\",\"at\":\"2026-12-05T01:00:00Z\"}",
+        "{\"schema\":1,\"source_id\":\"a\",\"source_id\":\"b\"}",
+    };
+    char path[] = "/tmp/yq-blind-log-XXXXXX", log[16384];
+    struct ticket_store *store = notifier_store_memory();
+    const char *good = "{\"schema\":1,\"source_id\":\"ankang-weibo\",\"source_name\":\"安康发布\","
+                       "\"event\":\"open\",\"reason\":\"walled\",\"started_at\":"
+                       "\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:01Z\","
+                       "\"detail\":\"ok:-100\\u0007\\u001b[31m\",\"renew\":\"cookie\"}";
+    char *huge;
+    size_t huge_len = 4 * 1024 * 1024;
+    int fd, saved;
+
+    (void)state;
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    saved = capture_begin(STDERR_FILENO, path);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(notifier_source_payload(store, NULL, bad[i], strlen(bad[i]), 0,
+                                                 (int64_t)i, notifier_ts("2026-12-05T02:00:00Z")),
+                         0);
+    }
+    assert_int_equal(notifier_source_payload(store, NULL, NULL, 0, 0, 98, 0), 0);
+    /* a huge field (4 MiB of "x" as the name) is not a failure of the store either */
+    huge = malloc(huge_len + 512);
+    assert_non_null(huge);
+    {
+        int k = snprintf(huge, 512, "{\"schema\":1,\"source_id\":\"a\",\"event\":\"open\","
+                                    "\"reason\":\"failing\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                                    "\"at\":\"2026-12-05T01:00:00Z\",\"source_name\":\"");
+        memset(huge + k, 'x', huge_len);
+        snprintf(huge + k + huge_len, 512 - (size_t)k, "\"}");
+    }
+    assert_int_equal(notifier_source_payload(store, NULL, huge, strlen(huge), 0, 99,
+                                             notifier_ts("2026-12-05T02:00:00Z")),
+                     0);
+    free(huge);
+    assert_int_equal(notifier_source_payload(store, NULL, good, strlen(good), 0, 100,
+                                             notifier_ts("2026-12-05T02:00:00Z")),
+                     0);
+    capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
+    unlink(path);
+    assert_non_null(strstr(log, "malformed source event skipped partition=0 offset=1 "
+                                "reason='source event is not a JSON object"));
+    assert_non_null(strstr(log, "offset=3 reason='source event schema must be 1'"));
+    assert_non_null(strstr(log, "offset=6 reason='source event 'reason' must be failing"));
+    assert_non_null(strstr(log, "offset=7 reason='source event ends before it starts'"));
+    /* the good one after them is stored (the huge one too: its name is kept as given) */
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows WHERE "
+                                           "source_id = 'ankang-weibo' AND reason = 'walled' "
+                                           "AND ended_at IS NULL"),
+                     1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows"), 2);
+    ticket_store_free(store);
+}
+
+static void test_list_ranges_and_open_at(void **state)
+{
+    struct world w;
+    struct source_blind_list l;
+    struct yq_source_event a =
+        event(false, YQ_BLIND_FAILING, "2026-11-30T10:00:00Z", "2026-11-30T12:00:00Z");
+    struct yq_source_event b = event(true, YQ_BLIND_STALE, "2026-12-01T00:00:00Z", NULL);
+    struct yq_source_event c =
+        event(false, YQ_BLIND_QUIET, "2026-12-02T00:00:00Z", "2026-12-02T06:00:00Z");
+    json_t *j;
+
+    (void)state;
+    world_open(&w, false);
+    c.source_id = "ankang-wechat";
+    record(&w, &a, "2026-11-30T12:00:01Z", NULL);
+    record(&w, &b, "2026-12-01T00:00:01Z", NULL);
+    record(&w, &c, "2026-12-02T06:00:01Z", NULL);
+
+    /* overlapping [12-01T00, 12-03T00): b and c, newest first */
+    assert_int_equal(source_blind_list(w.store, NULL, notifier_ts("2026-12-01T00:00:00Z"),
+                                       notifier_ts("2026-12-03T00:00:00Z"), 10, &l),
+                     0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[0].source_id, "ankang-wechat");
+    assert_string_equal(l.v[1].reason, "stale");
+    assert_int_equal(l.v[1].ended_at, 0);
+    source_blind_list_release(&l);
+    /* one source; a range ending as a window starts does not hold it */
+    assert_int_equal(source_blind_list(w.store, "ankang-gov-news",
+                                       notifier_ts("2026-11-30T11:00:00Z"),
+                                       notifier_ts("2026-12-01T00:00:00Z"), 10, &l),
+                     0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].reason, "failing");
+    source_blind_list_release(&l);
+    /* open at 12-02T03: b (open) and c (until 06) */
+    assert_int_equal(source_blind_list(w.store, NULL, notifier_ts("2026-12-02T03:00:00Z"),
+                                       notifier_ts("2026-12-02T03:00:00Z"), 10, &l),
+                     0);
+    assert_int_equal(l.n, 2);
+    source_blind_list_release(&l);
+    /* open at 12-02T06 (c ended then): b only; max 0 gives nothing */
+    assert_int_equal(source_blind_list(w.store, NULL, notifier_ts("2026-12-02T06:00:00Z"),
+                                       notifier_ts("2026-12-02T06:00:00Z"), 10, &l),
+                     0);
+    assert_int_equal(l.n, 1);
+    j = source_blind_window_json(&l.v[0], notifier_ts("2026-12-02T06:00:00Z"));
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "reason_label")), "内容陈旧");
+    assert_string_equal(json_string_value(json_object_get(j, "started_at")),
+                        "2026-12-01T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(j, "started_at_display")),
+                        "2026-12-01 08:00");
+    assert_true(json_is_null(json_object_get(j, "ended_at")));
+    assert_true(json_is_true(json_object_get(j, "open")));
+    assert_int_equal(json_integer_value(json_object_get(j, "duration_s")), 30 * 3600);
+    json_decref(j);
+    source_blind_list_release(&l);
+    assert_int_equal(source_blind_list(w.store, NULL, 10, 5, 10, &l), ERR_INVALID);
+    assert_int_equal(source_blind_list(w.store, NULL, 0, INT64_MAX / 2, 0, &l), 0);
+    assert_int_equal(l.n, 0);
+    source_blind_list_release(&l);
+    world_close(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_close_idempotent_and_order_free),
+        cmocka_unit_test(test_administrator_told_once_per_window),
+        cmocka_unit_test(test_payload_hostile_skipped_then_good_stored),
+        cmocka_unit_test(test_list_ranges_and_open_at),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
