@@ -474,6 +474,65 @@ static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
     mock_env_stop(&e);
 }
 
+/*
+ * Issue #15: one consumer group reads both topics. A malformed source event is skipped and its
+ * offset committed; the good one after it is stored as a blind window; an alert on the other
+ * topic still opens its ticket.
+ */
+static void test_sources_topic_on_mock_cluster(void **state)
+{
+    const char *extra[] = {"kafka.session_timeout_ms=6000"};
+    const char *good = "{\"schema\":1,\"source_id\":\"ankang-gov-news\",\"source_name\":"
+                       "\"安康市人民政府 · 政务要闻\",\"event\":\"open\",\"reason\":\"failing\","
+                       "\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":\"2026-12-05T01:00:05Z\","
+                       "\"detail\":\"HTTP 404\"}";
+    struct mock_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[256] = "", buf[4096];
+    struct notifier_metrics *m;
+    int64_t deadline;
+
+    (void)state;
+    mock_env_start(&e, extra, 1);
+    assert_int_equal(rd_kafka_mock_topic_create(e.mc, "yuqing.sources", 1, 1),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+    produce(e.producer, "yuqing.sources", "ankang-gov-news", "{\"schema\":1,\"event\":[]}");
+    produce(e.producer, "yuqing.sources", "ankang-gov-news", good);
+    produce(e.producer, "yuqing.sources", "ankang-gov-news", good); /* redelivered */
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    assert_int_equal(rd_kafka_flush(e.producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    start_notifier(&e, &ctx);
+    m = notifier_metrics(ctx.n);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    wait_for(&m->alerts_consumed, 1, 60000);
+    deadline = yq_time_mono_ms() + 60000; /* a hang guard, not a timing check */
+    while (committed_offset(e.bootstraps, "yuqing.sources") < 3 && yq_time_mono_ms() < deadline) {
+        pause_20ms();
+    }
+    ctx.stop = 1;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    /* source events are not alerts: only the one alert was counted as one */
+    assert_int_equal(get(&m->alerts_consumed), 1);
+    assert_int_equal(get(&m->alerts_malformed), 0);
+    assert_int_equal(get(&m->tickets_created), 1);
+    notifier_free(ctx.n);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.sources"), 3);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), 1);
+    {
+        struct ticket_store *store = NULL;
+        assert_int_equal(ticket_store_open(&e.cfg.store, &store, err, sizeof(err)), 0);
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows WHERE "
+                                               "source_id = 'ankang-gov-news' AND reason = "
+                                               "'failing' AND ended_at IS NULL"),
+                         1);
+        assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows"), 1);
+        ticket_store_free(store);
+    }
+    mock_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_consumer_on_mock_cluster),
         cmocka_unit_test(test_locked_store_blocks_commit_on_mock_cluster),
         cmocka_unit_test(test_issue_10_notifier_dependencies_on_mock_cluster),
+        cmocka_unit_test(test_sources_topic_on_mock_cluster),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
