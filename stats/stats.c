@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_blind.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -998,6 +999,7 @@ void stats_report_free(struct stats_report *report)
     free(report->daily);
     free(report->department);
     judge_free(report->judge);
+    stats_blind_free(report->blind);
     free(report);
 }
 

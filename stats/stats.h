@@ -395,6 +395,15 @@ struct stats_report {
      * (stats_render_from_db() does); the writers then print "无研判数据".
      */
     struct stats_judge *judge;
+    /*
+     * Issue #15, owned: the annex 监测盲区 (stats_blind.h; NULL until stats_blind_load() or
+     * stats_blind_compute(): the writers then print "无监测盲区数据"), and of `responses` the
+     * ones detected on official channels (a confirmed proposal names them; known from
+     * schema 11 on) - the rest were entered by hand.
+     */
+    struct stats_blind *blind;
+    size_t responses_detected;
+    bool responses_detection_known;
 };
 
 /*

@@ -70,6 +70,22 @@ void stats_out_html(struct stats_out *o, const char *s)
     }
 }
 
+void stats_out_csv(struct stats_out *o, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    stats_out_adds(o, quote ? "\"" : "");
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@') {
+        stats_out_adds(o, "'"); /* a spreadsheet must not read a name as a formula */
+    }
+    for (; *s; s++) {
+        stats_out_add(o, s, 1);
+        if (*s == '"') {
+            stats_out_add(o, s, 1);
+        }
+    }
+    stats_out_adds(o, quote ? "\"" : "");
+}
+
 int stats_out_finish(struct stats_out *o, char **out, size_t *out_len)
 {
     if (o->err) {

@@ -45,6 +45,9 @@ void stats_out_addf(struct stats_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* s (NUL-terminated; NULL appends nothing) with &, <, >, ", ' as character references. */
 void stats_out_html(struct stats_out *o, const char *s);
+/* s (NUL-terminated) as one CSV field: quoted when it holds , " CR or LF (quotes doubled), and
+ * a leading = + - @ prefixed with ' so that a spreadsheet does not read it as a formula. */
+void stats_out_csv(struct stats_out *o, const char *s);
 
 /*
  * Hand o's text over: *out a new NUL-terminated string (free()), *out_len (may be NULL) its

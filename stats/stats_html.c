@@ -11,6 +11,7 @@
 
 #include "stats_defs.h"
 #include "stats_fmt.h"
+#include "stats_blind.h"
 #include "stats_judge.h"
 #include "stats_write.h"
 #include "yq_err.h"
@@ -372,6 +373,17 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
                                                       : "年度报告数字（政务舆情回应）",
                       r->cohort.detected, r->cohort.handed_over, r->cohort.responded,
                       r->cohort.responded_on_time, r->responses, r->press_conferences);
+    if (r->responses_detection_known) { /* issue #15 */
+        stats_out_addf(b, "<p id=\"responses-detected\">回应 %zu 次，其中自动发现 %zu 次、"
+                          "人工录入 %zu 次。</p>\n",
+                       r->responses,
+                       r->responses_detected < r->responses ? r->responses_detected
+                                                            : r->responses,
+                       r->responses_detected < r->responses
+                           ? r->responses - r->responses_detected
+                           : 0);
+    }
+    stats_blind_html(b, r);
     stats_out_adds(b, "<section class=\"definitions\"><h2>指标说明</h2><dl>");
     for (const struct stats_definition *d = stats_definitions; d->term; d++) {
         stats_out_adds(b, "<dt>");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_blind.h"
 #include "stats_fmt.h"
 #include "stats_html.h"
 #include "stats_judge.h"
@@ -59,6 +60,7 @@ int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enu
     struct stats_ticket_set set;
     struct stats_report *report = NULL;
     int64_t start, end;
+    bool loaded = true;
     int err;
 
     *out = NULL;
@@ -78,9 +80,13 @@ int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enu
         err = stats_judge_compute(report, set.events, set.n_events, set.has_events);
     }
     if (!err) {
+        /* issue #15: the annex 监测盲区 and the detected responses; errbuf says why not */
+        loaded = (err = stats_blind_load(db, report, errbuf, errlen)) == 0;
+    }
+    if (!err) {
         err = stats_render(report, fmt, ropts, out, out_len);
     }
-    if (err) {
+    if (err && loaded) {
         snprintf(errbuf, errlen, "cannot compute the report: %s", yq_strerror(err));
     }
     stats_report_free(report);

@@ -10,6 +10,7 @@
 
 #include "stats_defs.h"
 #include "stats_fmt.h"
+#include "stats_blind.h"
 #include "stats_judge.h"
 #include "yq_err.h"
 #include "yq_text.h"
@@ -314,6 +315,11 @@ int stats_report_json(const struct stats_report *r, json_t **out)
                   (json_int_t)r->cohort.by_level[3]));
     json_object_set_new(o, "bulletin", json_string(bulletin));
     json_object_set_new(o, "judging", judge_json(r));
+    json_object_set_new(o, "blind_spots", stats_blind_json(r)); /* issue #15 */
+    json_object_set_new(o, "responses_detected",
+                        r->responses_detection_known
+                            ? json_integer((json_int_t)r->responses_detected)
+                            : json_null());
     json_object_set_new(o, "percentile_method", json_string("nearest-rank"));
     json_object_set_new(o, "definitions", defs);
     *out = o;
@@ -494,6 +500,7 @@ int stats_bulletin(const struct stats_report *r, char **out)
                           stats_fmt_dur(t->ttc.p90_s, t->ttc.n, d2, sizeof(d2)));
     }
     put_judge_bulletin(&b, r, unit);
+    stats_blind_bulletin(&b, r); /* issue #15: responses detected and entered by hand */
     if (r->period == STATS_PERIOD_YEAR) {
         stats_out_addf(&b, "全年通过新闻发布会回应%zu次，各渠道公开回应共%zu次。",
                           r->press_conferences, r->responses);
@@ -505,18 +512,7 @@ int stats_bulletin(const struct stats_report *r, char **out)
 
 static void csv_field(struct stats_out *b, const char *s)
 {
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    stats_out_adds(b, quote ? "\"" : "");
-    if (*s == '=' || *s == '+' || *s == '-' || *s == '@') {
-        stats_out_adds(b, "'"); /* a spreadsheet must not read a name as a formula */
-    }
-    for (; *s; s++) {
-        stats_out_add(b, s, 1);
-        if (*s == '"') {
-            stats_out_add(b, s, 1);
-        }
-    }
-    stats_out_adds(b, quote ? "\"" : "");
+    stats_out_csv(b, s);
 }
 
 static void csv_row(struct stats_out *b, const char *dim, const struct stats_row *r)
@@ -645,6 +641,7 @@ int stats_write_csv(const struct stats_report *r, const struct stats_render_opts
         }
     }
     csv_judge(b, r);
+    stats_blind_csv(b, r); /* issue #15 */
     return b->err;
 }
 
@@ -808,6 +805,7 @@ int stats_write_text(const struct stats_report *r, const struct stats_render_opt
         }
     }
     put_judge_text(b, r);
+    stats_blind_text(b, r); /* issue #15 */
     stats_out_addf(b, "\n超期清单 %zu 项\n", r->n_overdue);
     {
         /* the number, department and clock columns line up by display width */
