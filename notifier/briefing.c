@@ -804,6 +804,16 @@ int briefing_gather(struct ticket_store *store, const struct briefing_env *env, 
     if (!err) {
         err = gather_tickets(&g, out, now);
     }
+    if (!err && version >= 11) {
+        /* issue #15: the windows open at the cut-off */
+        int64_t cut = now < end ? now : end;
+        err = source_blind_list(store, NULL, cut, cut, BRIEFING_MAX_BLIND_WINDOWS,
+                                &out->blind_windows);
+        if (err && err != ERR_NOMEM) {
+            snprintf(errbuf, errlen, "briefing: cannot read the blind windows: %s",
+                     ticket_store_errmsg(store));
+        }
+    }
     if (err == ERR_NOMEM) {
         snprintf(errbuf, errlen, "out of memory");
     }
@@ -838,6 +848,7 @@ void briefing_release(struct briefing *b)
     }
     free(b->overdue_list);
     briefing_sources_free(b->blind, b->n_blind);
+    source_blind_list_release(&b->blind_windows);
     for (size_t i = 0; i < b->n_kinds; i++) {
         free(b->kinds[i].kind);
     }
@@ -926,6 +937,18 @@ int briefing_summary(const struct briefing *b, int64_t top_events, const char *l
         stats_out_adds(&o, b->n_blind > 5 ? " 等\n" : "\n");
     } else {
         stats_out_addf(&o, "全部 %zu 个来源采集正常\n", b->n_sources);
+    }
+    if (b->blind_windows.n > 0) { /* issue #15 */
+        const struct source_blind_list *bw = &b->blind_windows;
+        stats_out_addf(&o, "监测盲区 %zu 处：", bw->n);
+        for (size_t i = 0; i < bw->n && i < 5; i++) {
+            char since[32];
+            stats_out_adds(&o, i ? "、" : "");
+            add_cut(&o, bw->v[i].source_name[0] ? bw->v[i].source_name : bw->v[i].source_id, 60);
+            stats_out_addf(&o, "（%s，自 %s）", yq_label(YQ_LABEL_BLIND_REASON, bw->v[i].reason),
+                           yq_time_format_shanghai(bw->v[i].started_at, since, sizeof(since)));
+        }
+        stats_out_adds(&o, bw->n > 5 ? " 等\n" : "\n");
     }
     if (link && link[0]) {
         stats_out_addf(&o, "全文：%s\n", link);

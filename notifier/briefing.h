@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "source_blind.h"
 #include "ticket_store.h"
 #include "yq_cfg.h"
 
@@ -179,6 +180,13 @@ struct briefing {
     size_t n_sources;
     struct briefing_source *blind;
     size_t n_blind;
+    /*
+     * Issue #15: the sources blind at the briefing's cut-off, min(end, now): their windows
+     * open then (source_blind.h; every reason: failing, walled, stale, quiet, unpolled),
+     * newest start first, at most BRIEFING_MAX_BLIND_WINDOWS. Empty with a store before
+     * migration 11.
+     */
+    struct source_blind_list blind_windows;
     /* archive: state 0 = none configured, 1 = counted, -1 = unavailable (note says why) */
     int archive_state;
     char archive_note[400];
@@ -205,6 +213,9 @@ int briefing_parse_day(const char *s, int64_t *day_out);
  * tickets of it are usually gone).
  */
 #define BRIEFING_MAX_PAST_DAYS 366
+
+/* The most blind windows a briefing lists (a city office watches a few hundred sources). */
+#define BRIEFING_MAX_BLIND_WINDOWS 200
 
 /* Whether day (Beijing day number) is more than BRIEFING_MAX_PAST_DAYS before now's Beijing day. */
 bool briefing_day_too_old(int64_t day, int64_t now);

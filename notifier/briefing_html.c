@@ -212,6 +212,40 @@ static void ticket_section(struct stats_out *o, const struct briefing *b)
                       "时限（签收、回应、新闻发布会、办结）的件数。</p></section>\n");
 }
 
+/*
+ * Issue #15: the sources blind at the briefing's cut-off (their open windows): source, reason,
+ * since when, how long so far, and what to renew or the detail.
+ */
+static void blind_windows_section(struct stats_out *o, const struct briefing *b)
+{
+    const struct source_blind_list *bw = &b->blind_windows;
+    int64_t cut = b->generated_at < b->end ? b->generated_at : b->end;
+    char t[32], d[32];
+
+    if (bw->n == 0) {
+        stats_out_adds(o, "<p id=\"blind-now\">截至统计截止无监测盲区。</p>");
+        return;
+    }
+    stats_out_addf(o, "<p id=\"blind-now\">截至 %s 处于监测盲区的信息源 %zu 处（盲区期间的舆情不会被"
+                      "发现）：</p><table class=\"figures\"><thead><tr><th>信息源</th><th>原因"
+                      "</th><th>自</th><th>已持续</th><th>详情 / 需要更新</th></tr></thead><tbody>",
+                   yq_time_format_shanghai(cut, t, sizeof(t)), bw->n);
+    for (size_t i = 0; i < bw->n; i++) {
+        const struct source_blind_window *w = &bw->v[i];
+        stats_out_adds(o, "<tr><th scope=\"row\">");
+        stats_out_html(o, w->source_name[0] ? w->source_name : w->source_id);
+        stats_out_adds(o, "</th><td>");
+        stats_out_html(o, yq_label(YQ_LABEL_BLIND_REASON, w->reason));
+        stats_out_addf(o, "</td><td>%s</td><td>%s</td><td>",
+                       yq_time_format_shanghai(w->started_at, t, sizeof(t)),
+                       stats_fmt_dur(cut - w->started_at, 1, d, sizeof(d)));
+        stats_out_html(o, w->renew[0] ? "需要更新：" : "");
+        stats_out_html(o, w->renew[0] ? w->renew : w->detail);
+        stats_out_adds(o, "</td></tr>");
+    }
+    stats_out_adds(o, "</tbody></table>");
+}
+
 static void sources_section(struct stats_out *o, const struct briefing *b)
 {
     stats_out_adds(o, "<section><h2>采集来源</h2>");
@@ -239,6 +273,7 @@ static void sources_section(struct stats_out *o, const struct briefing *b)
         }
         stats_out_adds(o, "</tbody></table>");
     }
+    blind_windows_section(o, b);
     if (b->archive_state == 1) {
         stats_out_addf(o, "<p>本时段归档采集信息 %lld 条（含未命中规则的）：</p><table "
                           "class=\"figures\"><thead><tr><th>来源类型</th><th>信息（条）</th>"

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "briefing.h"
+#include "briefing_html.h"
 #include "capture.h"
 #include "notifier.h"
 #include "notifier_fixture.h"
@@ -359,6 +361,71 @@ static void test_list_ranges_and_open_at(void **state)
     world_close(&w);
 }
 
+/* The daily briefing lists the sources blind at its cut-off, with reason and since when. */
+static void test_briefing_lists_sources_blind_now(void **state)
+{
+    struct world w;
+    struct briefing b;
+    struct yq_buf html;
+    char err[256] = "", *summary = NULL, *page;
+    /* the period [12-04 08:00, 12-05 08:00) Beijing time */
+    int64_t start = notifier_ts("2026-12-04T00:00:00Z"), end = notifier_ts("2026-12-05T00:00:00Z");
+    struct yq_source_event walled = event(true, YQ_BLIND_WALLED, "2026-12-04T20:00:00Z", NULL);
+    struct yq_source_event ended =
+        event(false, YQ_BLIND_FAILING, "2026-12-04T02:00:00Z", "2026-12-04T05:00:00Z");
+    struct yq_source_event later = event(true, YQ_BLIND_QUIET, "2026-12-05T03:00:00Z", NULL);
+    struct yq_source_event quiet = event(true, YQ_BLIND_QUIET, "2026-12-03T16:00:00Z", NULL);
+
+    (void)state;
+    world_open(&w, false);
+    quiet.source_id = "ankang-jyj";
+    quiet.source_name = "安康市教育局 <微信>";
+    record(&w, &walled, "2026-12-04T20:00:01Z", NULL);
+    record(&w, &ended, "2026-12-04T05:00:01Z", NULL);
+    record(&w, &later, "2026-12-05T03:00:01Z", NULL);
+    record(&w, &quiet, "2026-12-03T16:00:01Z", NULL);
+
+    /* made at 12-05 10:00 Beijing: the cut-off is the period's end (08:00) */
+    assert_int_equal(briefing_gather(w.store, NULL, start, end,
+                                     notifier_ts("2026-12-05T02:00:00Z"), &b, err, sizeof(err)),
+                     0);
+    assert_int_equal(b.blind_windows.n, 2); /* not the ended one, not the one after 08:00 */
+    assert_string_equal(b.blind_windows.v[0].reason, "walled");
+    assert_string_equal(b.blind_windows.v[1].source_id, "ankang-jyj");
+    assert_int_equal(briefing_summary(&b, 5, NULL, &summary), 0);
+    assert_non_null(strstr(summary, "监测盲区 2 处：安康市人民政府 · 政务要闻（需要重新登录，自 "
+                                    "2026-12-05 04:00）、安康市教育局 <微信>（异常沉寂，自 "
+                                    "2026-12-04 00:00）\n"));
+    free(summary);
+    yq_buf_init(&html, 4 * 1024 * 1024);
+    assert_int_equal(briefing_html_daily(&b, "舆情日报", "", &html), 0);
+    page = yq_buf_steal(&html, NULL);
+    yq_buf_release(&html);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "截至 2026-12-05 08:00 处于监测盲区的信息源 2 处"));
+    assert_non_null(strstr(page, "<tr><th scope=\"row\">安康市人民政府 · 政务要闻</th><td>需要重新登录"
+                                 "</td><td>2026-12-05 04:00</td><td>4小时00分</td><td>需要更新：微博 "
+                                 "Cookie（collectors.weibo.cookie_file）</td></tr>"));
+    assert_non_null(strstr(page, "安康市教育局 &lt;微信&gt;"));
+    free(page);
+    briefing_release(&b);
+
+    /* nothing blind at another cut-off: one line says so */
+    assert_int_equal(briefing_gather(w.store, NULL, notifier_ts("2026-12-02T00:00:00Z"),
+                                     notifier_ts("2026-12-03T00:00:00Z"),
+                                     notifier_ts("2026-12-05T02:00:00Z"), &b, err, sizeof(err)),
+                     0);
+    assert_int_equal(b.blind_windows.n, 0);
+    yq_buf_init(&html, 4 * 1024 * 1024);
+    assert_int_equal(briefing_html_daily(&b, "舆情日报", "", &html), 0);
+    page = yq_buf_steal(&html, NULL);
+    yq_buf_release(&html);
+    assert_non_null(strstr(page, "截至统计截止无监测盲区。"));
+    free(page);
+    briefing_release(&b);
+    world_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_administrator_told_once_per_window),
         cmocka_unit_test(test_payload_hostile_skipped_then_good_stored),
         cmocka_unit_test(test_list_ranges_and_open_at),
+        cmocka_unit_test(test_briefing_lists_sources_blind_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
