@@ -23,6 +23,7 @@
 #include "redis_fixture.h"
 #include "rules.h"
 #include "rules_store.h"
+#include "source_blind.h"
 #include "test_server.h"
 #include "web.h"
 #include "web_fixture.h"
@@ -193,6 +194,45 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
 }
 
 /* Issue #11: the rules page data gives each rule's scope and level as the page shows them. */
+/*
+ * Issue #15: each source carries "blind_now", its blind windows open now (the notifier's
+ * store, recorded as its consumer does): [] for a source whose window has ended.
+ */
+static void test_issue_15_sources_blind_now(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc, *a, *b, *open;
+    redisContext *rc = redis_open(f);
+    int64_t now = yq_time_now();
+    struct yq_source_event ended = {.source_id = "alpha", .reason = YQ_BLIND_FAILING,
+                                    .started_at = now - 7200, .ended_at = now - 3600,
+                                    .at = now - 3600};
+    struct yq_source_event walled = {.source_id = "beta", .source_name = "安康发布",
+                                     .open = true, .reason = YQ_BLIND_WALLED,
+                                     .started_at = now - 600, .at = now - 600,
+                                     .renew = "微博 Cookie"};
+
+    redis_do(rc, "HSET yuqing:source:alpha state ok last_success 2026-11-29T08:00:00Z");
+    redis_do(rc, "HSET yuqing:source:beta state login_required consecutive_failures 3");
+    redisFree(rc);
+    pthread_mutex_lock(&f->fx.ft->lock);
+    assert_int_equal(source_blind_record(f->fx.ft->writer, &ended, now, NULL, NULL), 0);
+    assert_int_equal(source_blind_record(f->fx.ft->writer, &walled, now, NULL, NULL), 0);
+    pthread_mutex_unlock(&f->fx.ft->lock);
+
+    doc = get_two_sources(f, &a, &b);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "alpha");
+    assert_true(json_is_array(json_object_get(a, "blind_now")));
+    assert_int_equal(json_array_size(json_object_get(a, "blind_now")), 0);
+    assert_int_equal(json_array_size(json_object_get(b, "blind_now")), 1);
+    open = json_array_get(json_object_get(b, "blind_now"), 0);
+    assert_string_equal(json_string_value(json_object_get(open, "reason")), "walled");
+    assert_string_equal(json_string_value(json_object_get(open, "reason_label")), "需要重新登录");
+    assert_string_equal(json_string_value(json_object_get(open, "renew")), "微博 Cookie");
+    assert_true(json_is_true(json_object_get(open, "open")));
+    json_decref(doc);
+}
+
 static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
 {
     static const char yaml[] = "group: 征地拆迁\n"
@@ -257,6 +297,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_6_sources_show_items_24h, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_sources_names_labels_beijing_time, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_issue_15_sources_blind_now, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_rules_carry_scope_and_level_labels, setup,
                                         teardown),
     };
