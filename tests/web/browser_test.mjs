@@ -417,6 +417,37 @@ async function withCannedSystemApis(page) {
   await page.route('**/api/rules', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(rulesAnswer) }));
 }
 
+// Issue #15: a source blind now carries a 监测盲区 badge (GET /api/sources "blind_now"), and the
+// last 30 days' windows are listed with reason, Beijing times, 持续中 and what to renew.
+await check('the sources page shows 监测盲区 now and the last 30 days', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  const walled = { id: 7, source_id: 'ankang-fabu', source_name: '安康发布', source_kind: 'wechat', department: '',
+    reason: 'walled', reason_label: '需要重新登录', detail: 'login page', renew: '公众号 Cookie', started_at: '2026-12-05T01:00:00Z',
+    ended_at: null, open: true, duration_s: 7200, started_at_display: '2026-12-05 09:00', ended_at_display: null };
+  const failed = { id: 3, source_id: 'ankang-news', source_name: '安康新闻网', source_kind: 'rss', department: '',
+    reason: 'failing', reason_label: '无法访问', detail: 'HTTP 404', renew: '', started_at: '2026-12-01T02:00:00Z',
+    ended_at: '2026-12-01T05:30:00Z', open: false, duration_s: 12600, started_at_display: '2026-12-01 10:00',
+    ended_at_display: '2026-12-01 13:30' };
+  const answer = JSON.parse(JSON.stringify(sourcesAnswer));
+  answer.sources[0].blind_now = [];
+  answer.sources[1].blind_now = [walled];
+  await page.route('**/api/sources', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answer) }));
+  await page.route('**/api/sources/blind?**', (r) => r.fulfill({ status: 200, contentType: 'application/json',
+    body: JSON.stringify({ available: true, truncated: false, windows: [walled, failed] }) }));
+  await page.goto(`${base}/sources`);
+  await page.waitForSelector('body[data-blind-loaded="2"]');
+  eq((await page.textContent('tr[data-source="ankang-fabu"] .verdict .badge.blind')).trim(), '监测盲区：需要重新登录', 'badge');
+  eq(await page.getAttribute('tr[data-source="ankang-fabu"] .verdict .badge.blind', 'title'), '需要更新：公众号 Cookie', 'renew as tooltip');
+  eq((await page.textContent('tr[data-source="ankang-fabu"] .verdict')).startsWith('异常'), true, 'a blind source is 异常');
+  eq(await page.$$eval('tr[data-source="ankang-news"] .verdict .badge', (b) => b.length), 0, 'no badge without an open window');
+  eq((await page.textContent('#blind-now')).trim(), '当前处于监测盲区的信息源 1 个。', 'blind now');
+  const rows = await page.$$eval('table.blind-windows tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+  eq(JSON.stringify(rows), JSON.stringify([
+    ['安康发布', '需要重新登录', '2026-12-05 09:00', '持续中', '2小时00分', '需要更新：公众号 Cookie'],
+    ['安康新闻网', '无法访问', '2026-12-01 10:00', '2026-12-01 13:30', '3小时30分', 'HTTP 404'],
+  ]), 'the windows');
+});
+
 await check('the sources and rules pages show names, Chinese reasons and Beijing time', async () => {
   const { page } = await session('duty1', 'duty-password-1');
   await withCannedSystemApis(page);

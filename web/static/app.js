@@ -796,7 +796,8 @@ async function pageSources() {
       .map((h) => el('th', {}, h)))),
     el('tbody', {}, (data.sources || []).map((s) => {
       const okAge = s.last_success ? serverNow() - Date.parse(s.last_success) : Infinity;
-      const bad = (s.consecutive_failures || 0) > 0 || okAge > day;
+      const blind = s.blind_now || []; // issue #15: its blind windows open now (监测盲区)
+      const bad = (s.consecutive_failures || 0) > 0 || okAge > day || blind.length > 0;
       const kind = labelOf('source_kinds', s.kind, s.kind_label);
       const err = sourceError(s);
       return el('tr', { class: bad ? 'source-bad' : 'source-ok', 'data-source': s.id },
@@ -808,7 +809,9 @@ async function pageSources() {
         el('td', { 'data-label': '最近条数', class: 'n' }, s.items_last_seen === undefined ? '—' : String(s.items_last_seen)),
         el('td', { 'data-label': '近24小时信息数', class: 'n items-24h' }, s.items_24h === undefined ? '—' : String(s.items_24h)),
         el('td', { 'data-label': 'HTTP 状态', class: 'n' }, s.last_status || '—'),
-        el('td', { 'data-label': '判断', class: `verdict ${bad ? 'bad' : 'good'}` }, bad ? '异常' : '正常'));
+        el('td', { 'data-label': '判断', class: `verdict ${bad ? 'bad' : 'good'}` }, bad ? '异常' : '正常',
+          ...blind.map((w) => el('span', { class: 'badge marker blind', title: w.renew ? `需要更新：${w.renew}` : (w.detail || null) },
+            `监测盲区：${labelOf('blind_reasons', w.reason, w.reason_label) || '未知'}`))));
     })))));
 }
 
@@ -1096,6 +1099,25 @@ function judgingSection(j) {
   ];
 }
 
+// Issue #15: the annex 监测盲区 (docs/statistics.md): per source hours blind, longest gap,
+// reasons with their hours, windows; a total line; or the note why there is none.
+function blindAnnex(b) {
+  if (!b || b.note) return [el('p', { class: 'summary' }, (b && b.note) || '无监测盲区数据')];
+  const list = b.sources || [];
+  if (!list.length) return [el('p', { class: 'summary' }, '本期各信息源无监测盲区。')];
+  const heads = ['信息源', '盲区时长（小时）', '最长一段（小时）', '原因（小时）', '盲区次数'];
+  const h = (v) => Number(v || 0).toFixed(1);
+  const row = (s) => el('tr', { 'data-source': s.source_id },
+    el('td', { 'data-label': heads[0], class: 'key', title: `编号 ${s.source_id}` }, s.name + (s.open ? '（持续中）' : '')),
+    numCell(heads[1], h(s.hours)), numCell(heads[2], h(s.longest_hours)),
+    el('td', { 'data-label': heads[3] }, (s.reasons || []).map((r) => `${labelOf('blind_reasons', r.reason, r.label)} ${h(r.hours)}`).join('、')),
+    numCell(heads[4], s.windows));
+  const t = b.total || {};
+  return [statsTable(heads, [...list.map(row), el('tr', { class: 'total' },
+    el('td', { 'data-label': heads[0], class: 'key' }, `合计（${t.sources || 0} 个信息源）`),
+    numCell(heads[1], h(t.hours)), numCell(heads[2], h(t.longest_hours)), el('td', {}, ''), numCell(heads[4], t.windows || 0))])];
+}
+
 function renderStats(data) {
   const year = data.period === 'year';
   $('s-annual-card').hidden = !year;
@@ -1116,6 +1138,10 @@ function renderStats(data) {
     : el('p', { class: 'summary' }, '无（有应回应舆情的单位均已回应）。'));
   $('s-overdue').replaceChildren(overdueTable(data.overdue || []));
   $('s-judging').replaceChildren(...judgingSection(data.judging));
+  $('s-blind').replaceChildren(...blindAnnex(data.blind_spots));
+  const det = data.responses_detected;
+  $('s-responses-detected').textContent = det === null || det === undefined ? ''
+    : `回应 ${data.responses} 次，其中自动发现 ${Math.min(det, data.responses)} 次、人工录入 ${Math.max(0, data.responses - det)} 次。`;
   $('s-definitions').replaceChildren(...(data.definitions || []).flatMap((d) =>
     [el('dt', {}, d.term), el('dd', {}, d.text)]));
   // the department chart grows with its rows (set through the CSSOM, which the CSP allows)
