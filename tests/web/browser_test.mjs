@@ -706,6 +706,15 @@ await check('duty officer opens the statistics page and the three charts render'
     eq((await page.textContent('#s-judging')).trim(), jd.note || '无研判数据。', '研判: no data note');
   }
   eq((await page.textContent('#s-bulletin')).trim(), data.bulletin.trim(), 'bulletin');
+  // issue #15: the annex 监测盲区 of the JSON (the fixture's store records no window) and the
+  // detected / hand-entered responses line
+  assert(data.blind_spots && Array.isArray(data.blind_spots.sources), 'blind_spots in the JSON');
+  if (!data.blind_spots.sources.length) {
+    eq((await page.textContent('#s-blind')).trim(), data.blind_spots.note || '本期各信息源无监测盲区。', '监测盲区 annex');
+  }
+  eq((await page.textContent('#s-responses-detected')).trim(), data.responses_detected === null ? ''
+    : `回应 ${data.responses} 次，其中自动发现 ${data.responses_detected} 次、人工录入 ${data.responses - data.responses_detected} 次。`,
+  'detected / hand-entered responses');
   assert((await page.$$eval('#s-definitions dt', (d) => d.length)) > 3, 'definitions');
   // the CSV download link
   const href = await page.getAttribute('#s-csv', 'href');
