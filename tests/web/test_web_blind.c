@@ -187,11 +187,37 @@ static void test_blind_windows_hostile_and_roles(void **state)
     assert_int_equal(get(f, NULL, "/api/sources/blind", NULL), 401);
 }
 
+/* Without a browser: the sources page loads sources.js (no inline script) and has its section. */
+static void test_sources_page_and_script_served(void **state)
+{
+    struct fx *f = *state;
+    struct client duty;
+    struct resp r;
+
+    http_login(f->fx.port, "duty1", "duty-password-1", &duty);
+    http_request(f->fx.port, &duty, "GET", "/sources", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<script src=\"/static/sources.js\" defer></script>"));
+    assert_non_null(strstr(r.body, "<h2 id=\"h-blind\">监测盲区（近 30 天）</h2>"));
+    assert_non_null(strstr(r.body, "<div id=\"blind\"></div>"));
+    assert_null(strstr(r.body, "<script>"));
+    assert_null(strstr(r.csp, "unsafe-inline"));
+    resp_release(&r);
+    http_request(f->fx.port, &duty, "GET", "/static/sources.js", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "javascript"));
+    assert_non_null(strstr(r.body, "/api/sources/blind?limit=1000"));
+    assert_non_null(strstr(r.body, "registerPage('sources', pageSourcesBlind)"));
+    resp_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_blind_windows_api, setup, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_blind_windows_hostile_and_roles, setup,
+                                        web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sources_page_and_script_served, setup,
                                         web_fixture_teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
