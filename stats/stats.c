@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats_blind.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -972,6 +971,19 @@ static void judge_free(struct stats_judge *judge)
     }
     free(judge->groups);
     free(judge);
+}
+
+void stats_blind_free(struct stats_blind *blind)
+{
+    if (!blind) {
+        return;
+    }
+    for (size_t i = 0; i < blind->n_sources; i++) {
+        free(blind->sources[i].source_id);
+        free(blind->sources[i].name);
+    }
+    free(blind->sources);
+    free(blind);
 }
 
 void stats_report_free(struct stats_report *report)

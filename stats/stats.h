@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "yq_alert.h"
+#include "yq_source_event.h"
 #include "yq_ticket_state.h"
 
 
@@ -369,6 +370,39 @@ struct stats_judge {
     struct stats_judge_group *groups;
     size_t n_groups;
 };
+
+/* ------------------------------------------------------------- 监测盲区 (stats_blind.h) */
+
+/* One source's line of the annex. */
+struct stats_blind_source {
+    char *source_id; /* owned */
+    char *name;      /* owned: the name of its latest window that has one, else the id */
+    int64_t blind_s;
+    int64_t longest_s;
+    int64_t reason_s[YQ_BLIND_REASON_COUNT];
+    size_t windows;
+    bool open; /* a window still open at the cut-off */
+};
+
+/* Why a report has no annex. */
+enum stats_blind_absent {
+    STATS_BLIND_PRESENT = 0,
+    STATS_BLIND_NO_DATA = 1,    /* the store predates blind windows (no table, schema < 11) */
+    STATS_BLIND_DEPARTMENT = 2, /* a report of one department: the sources are the office's */
+};
+
+/* The annex (issue #15; computed by stats_blind.h, freed with the report). */
+struct stats_blind {
+    enum stats_blind_absent absent;
+    struct stats_blind_source *sources; /* sorted (above); owned */
+    size_t n_sources;
+    int64_t total_s;   /* sum of the sources' blind_s */
+    int64_t longest_s; /* the longest gap of any source */
+    size_t windows;    /* sum of the sources' windows */
+};
+
+/* Free what blind owns and blind (stats_report_free() does). NULL is a no-op. */
+void stats_blind_free(struct stats_blind *blind);
 
 struct stats_report {
     enum stats_period period;

@@ -21,19 +21,6 @@ int64_t stats_blind_tenths(int64_t s)
     return s > 0 ? (s * 10 + 1800) / 3600 : 0;
 }
 
-void stats_blind_free(struct stats_blind *blind)
-{
-    if (!blind) {
-        return;
-    }
-    for (size_t i = 0; i < blind->n_sources; i++) {
-        free(blind->sources[i].source_id);
-        free(blind->sources[i].name);
-    }
-    free(blind->sources);
-    free(blind);
-}
-
 /* A window clipped to the report: [a, b), with its source and reason. */
 struct clip {
     const struct stats_blind_window *w;

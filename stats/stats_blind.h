@@ -30,7 +30,6 @@
 
 #include "stats.h"
 #include "stats_fmt.h"
-#include "yq_source_event.h"
 
 struct sqlite3;
 
@@ -41,33 +40,6 @@ struct stats_blind_window {
     enum yq_blind_reason reason;
     int64_t started_at;
     int64_t ended_at; /* 0 while open */
-};
-
-/* One source's line of the annex. */
-struct stats_blind_source {
-    char *source_id; /* owned */
-    char *name;      /* owned: the name of its latest window that has one, else the id */
-    int64_t blind_s;
-    int64_t longest_s;
-    int64_t reason_s[YQ_BLIND_REASON_COUNT];
-    size_t windows;
-    bool open; /* a window still open at the cut-off */
-};
-
-/* Why a report has no annex. */
-enum stats_blind_absent {
-    STATS_BLIND_PRESENT = 0,
-    STATS_BLIND_NO_DATA = 1,    /* the store predates blind windows (no table, schema < 11) */
-    STATS_BLIND_DEPARTMENT = 2, /* a report of one department: the sources are the office's */
-};
-
-struct stats_blind {
-    enum stats_blind_absent absent;
-    struct stats_blind_source *sources; /* sorted (above); owned */
-    size_t n_sources;
-    int64_t total_s;   /* sum of the sources' blind_s */
-    int64_t longest_s; /* the longest gap of any source */
-    size_t windows;    /* sum of the sources' windows */
 };
 
 /*
@@ -93,9 +65,6 @@ int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errb
 
 /* Seconds as tenths of an hour, rounded half up (3 h 03 min: 31). */
 int64_t stats_blind_tenths(int64_t s);
-
-/* Free what blind owns and blind. NULL is a no-op. */
-void stats_blind_free(struct stats_blind *blind);
 
 /*
  * The writers' parts (stats_write.c, stats_html.c): the annex as a JSON object (new reference
