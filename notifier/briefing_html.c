@@ -231,7 +231,7 @@ static void blind_windows_section(struct stats_out *o, const struct briefing *b)
                       "</th><th>自</th><th>已持续</th><th>详情 / 需要更新</th></tr></thead><tbody>",
                    yq_time_format_shanghai(cut, t, sizeof(t)), bw->n);
     for (size_t i = 0; i < bw->n; i++) {
-        const struct source_blind_window *w = &bw->v[i];
+        const struct source_blind_row *w = &bw->v[i];
         stats_out_adds(o, "<tr><th scope=\"row\">");
         stats_out_html(o, w->source_name[0] ? w->source_name : w->source_id);
         stats_out_adds(o, "</th><td>");

@@ -345,7 +345,7 @@ static int record_bounded(struct ticket_store *store, const struct yq_source_eve
     return err;
 }
 
-#define WCOL(i, type, field) TICKET_STORE_COL(struct source_blind_window, i, type, field)
+#define WCOL(i, type, field) TICKET_STORE_COL(struct source_blind_row, i, type, field)
 
 static const struct ticket_store_col window_cols[] = {
     WCOL(0, INT, id),           WCOL(1, TEXT, source_id),  WCOL(2, TEXT, source_name),
@@ -421,7 +421,7 @@ static int set_time(json_t *o, const char *key, int64_t t, bool display)
                                                    : yq_time_format_utc(t, buf, sizeof(buf))));
 }
 
-json_t *source_blind_window_json(const struct source_blind_window *w, int64_t now)
+json_t *source_blind_row_json(const struct source_blind_row *w, int64_t now)
 {
     int64_t end = w->ended_at ? w->ended_at : now;
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id",

@@ -57,7 +57,7 @@ int source_blind_record(struct ticket_store *store, const struct yq_source_event
                         enum source_blind_outcome *outcome_out, int *n_notices_out);
 
 /* One recorded window. Strings new (source_blind_list_release()), "" when absent. */
-struct source_blind_window {
+struct source_blind_row {
     int64_t id;
     char *source_id;
     char *source_name;
@@ -74,7 +74,7 @@ struct source_blind_window {
 
 struct source_blind_list {
     size_t n;
-    struct source_blind_window *v;
+    struct source_blind_row *v;
 };
 
 /*
@@ -97,6 +97,6 @@ void source_blind_list_release(struct source_blind_list *list);
  * "ended_at_display" (Beijing "YYYY-MM-DD HH:MM", null while open)}. Times RFC 3339 UTC.
  * New reference, or NULL when out of memory.
  */
-json_t *source_blind_window_json(const struct source_blind_window *w, int64_t now);
+json_t *source_blind_row_json(const struct source_blind_row *w, int64_t now);
 
 #endif

@@ -36,7 +36,7 @@ static int ops_blind(void *ctx, int64_t since, int64_t until, const char *source
     }
     arr = json_array();
     for (size_t i = 0; arr && i < list.n && i < cap; i++) {
-        if (json_array_append_new(arr, source_blind_window_json(&list.v[i], now)) != 0) {
+        if (json_array_append_new(arr, source_blind_row_json(&list.v[i], now)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
@@ -65,7 +65,7 @@ static int ops_blind_now(void *ctx, int64_t now, json_t **out)
         if (!arr && json_object_set_new(by, list.v[i].source_id, arr = json_array()) != 0) {
             arr = NULL;
         }
-        if (!arr || json_array_append_new(arr, source_blind_window_json(&list.v[i], now)) != 0) {
+        if (!arr || json_array_append_new(arr, source_blind_row_json(&list.v[i], now)) != 0) {
             json_decref(by);
             by = NULL;
         }

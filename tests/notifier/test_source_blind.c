@@ -342,7 +342,7 @@ static void test_list_ranges_and_open_at(void **state)
                                        notifier_ts("2026-12-02T06:00:00Z"), 10, &l),
                      0);
     assert_int_equal(l.n, 1);
-    j = source_blind_window_json(&l.v[0], notifier_ts("2026-12-02T06:00:00Z"));
+    j = source_blind_row_json(&l.v[0], notifier_ts("2026-12-02T06:00:00Z"));
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "reason_label")), "内容陈旧");
     assert_string_equal(json_string_value(json_object_get(j, "started_at")),
