@@ -249,8 +249,11 @@ static int close_window(struct ticket_store *store, const struct yq_source_event
     return err;
 }
 
-/* *dst = a copy of src cut to YQ_SOURCE_EVENT_TEXT_MAX bytes at a character boundary (NULL
- * stays NULL). Returns 0 or ERR_NOMEM. */
+/*
+ * *dst = a copy of src cut to YQ_SOURCE_EVENT_TEXT_MAX bytes at a character boundary, each
+ * ASCII control character (a terminal escape in an error text, a line break) made a space:
+ * the texts are one line for people (NULL stays NULL). Returns 0 or ERR_NOMEM.
+ */
 static int bounded(const char *src, char **dst)
 {
     size_t len;
@@ -264,6 +267,11 @@ static int bounded(const char *src, char **dst)
         len = yq_utf8_boundary(src, YQ_SOURCE_EVENT_TEXT_MAX);
     }
     *dst = strndup(src, len);
+    for (char *c = *dst; c && *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = ' ';
+        }
+    }
     return *dst ? 0 : ERR_NOMEM;
 }
 

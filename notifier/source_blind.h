@@ -46,7 +46,8 @@ enum source_blind_outcome {
 };
 
 /*
- * Record ev (borrowed, decoded: yq_source_event_decode()) at now (seconds UTC, the receipt
+ * Record ev (borrowed, decoded: yq_source_event_decode(); its texts are stored cut to
+ * YQ_SOURCE_EVENT_TEXT_MAX bytes, control characters as spaces) at now (seconds UTC, the receipt
  * time: opened_at / closed_at) in one transaction of its own (the caller must not have one
  * open), with its administrator notices. outcome_out and n_notices_out (outbox rows written)
  * may be NULL.

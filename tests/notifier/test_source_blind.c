@@ -293,6 +293,13 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
                                            "AND ended_at IS NULL"),
                      1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows"), 2);
+    /* the terminal escape and the bell of the detail are spaces: one line for people */
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows WHERE "
+                                           "detail = 'ok:-100  [31m'"),
+                     1);
+    assert_int_equal(notifier_count(store, "SELECT max(length(source_name)) FROM "
+                                           "source_blind_windows"),
+                     YQ_SOURCE_EVENT_TEXT_MAX);
     ticket_store_free(store);
 }
 
