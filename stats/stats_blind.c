@@ -495,8 +495,8 @@ void stats_blind_csv(struct stats_out *b, const struct stats_report *r)
     }
     stats_out_adds(b, "监测盲区,信息源编号,盲区小时,最长一段小时,盲区次数,持续中");
     for (int k = 0; k < YQ_BLIND_REASON_COUNT; k++) {
-        stats_out_addf(b, ",%s小时",
-                       yq_label(YQ_LABEL_BLIND_REASON, yq_blind_reason_name((enum yq_blind_reason)k)));
+        const char *code = yq_blind_reason_name((enum yq_blind_reason)k);
+        stats_out_addf(b, ",%s小时", yq_label(YQ_LABEL_BLIND_REASON, code));
     }
     stats_out_adds(b, "\r\n");
     for (size_t i = 0; i < bl->n_sources; i++) {

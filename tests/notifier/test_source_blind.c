@@ -267,9 +267,10 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
     huge = malloc(huge_len + 512);
     assert_non_null(huge);
     {
-        int k = snprintf(huge, 512, "{\"schema\":1,\"source_id\":\"a\",\"event\":\"open\","
-                                    "\"reason\":\"failing\",\"started_at\":\"2026-12-05T01:00:00Z\","
-                                    "\"at\":\"2026-12-05T01:00:00Z\",\"source_name\":\"");
+        int k = snprintf(huge, 512,
+                         "{\"schema\":1,\"source_id\":\"a\",\"event\":\"open\",\"reason\":"
+                         "\"failing\",\"started_at\":\"2026-12-05T01:00:00Z\",\"at\":"
+                         "\"2026-12-05T01:00:00Z\",\"source_name\":\"");
         memset(huge + k, 'x', huge_len);
         snprintf(huge + k + huge_len, 512 - (size_t)k, "\"}");
     }
