@@ -44,8 +44,8 @@ static const char *dur_words(int64_t s, char *buf, size_t len)
 }
 
 /* what: "open", "close" or "past". Subject and body new (free()); 0, ERR_TOO_BIG, ERR_NOMEM. */
-static int compose_notice(const struct yq_source_event *ev, const char *what,
-                          const char *link_base, char **subject, char **body)
+static int compose_notice(const struct yq_source_event *ev, const char *what, const char *link_base,
+                          char **subject, char **body)
 {
     const char *name = ev->source_name && ev->source_name[0] ? ev->source_name : ev->source_id;
     const char *label = yq_label(YQ_LABEL_BLIND_REASON, yq_blind_reason_name(ev->reason));
@@ -55,8 +55,9 @@ static int compose_notice(const struct yq_source_event *ev, const char *what,
 
     *subject = NULL;
     *body = NULL;
-    if (asprintf(subject, strcmp(what, "close") == 0 ? "【信息源恢复】%s 恢复采集（%s）"
-                                                     : "【信息源告警】%s 监测盲区（%s）",
+    if (asprintf(subject,
+                 strcmp(what, "close") == 0 ? "【信息源恢复】%s 恢复采集（%s）"
+                                            : "【信息源告警】%s 监测盲区（%s）",
                  name, label) < 0) {
         *subject = NULL;
         return ERR_NOMEM;
@@ -171,8 +172,8 @@ static int insert_notices(struct ticket_store *store, const struct yq_source_eve
  * Insert ev's window (closed when ev is a close) unless it exists. *id_out: the new row's id,
  * 0 when the window was already recorded.
  */
-static int insert_window(struct ticket_store *store, const struct yq_source_event *ev,
-                         int64_t now, int64_t *id_out)
+static int insert_window(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
+                         int64_t *id_out)
 {
     sqlite3_stmt *st = NULL;
     int err;
@@ -276,9 +277,8 @@ static int bounded(const char *src, char **dst)
 }
 
 /* Record ev, its texts already bounded. */
-static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev,
-                          int64_t now, enum source_blind_outcome *outcome_out,
-                          int *n_notices_out);
+static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
+                          enum source_blind_outcome *outcome_out, int *n_notices_out);
 
 int source_blind_record(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                         enum source_blind_outcome *outcome_out, int *n_notices_out)
@@ -310,9 +310,8 @@ int source_blind_record(struct ticket_store *store, const struct yq_source_event
     return err;
 }
 
-static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev,
-                          int64_t now, enum source_blind_outcome *outcome_out,
-                          int *n_notices_out)
+static int record_bounded(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
+                          enum source_blind_outcome *outcome_out, int *n_notices_out)
 {
     enum source_blind_outcome outcome = SOURCE_BLIND_UNCHANGED;
     int64_t id = 0;
@@ -432,13 +431,13 @@ static int set_time(json_t *o, const char *key, int64_t t, bool display)
 json_t *source_blind_row_json(const struct source_blind_row *w, int64_t now)
 {
     int64_t end = w->ended_at ? w->ended_at : now;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
-                          (json_int_t)w->id, "source_id", w->source_id, "source_name",
-                          w->source_name, "source_kind", w->source_kind, "department",
-                          w->department, "reason", w->reason, "reason_label",
-                          yq_label(YQ_LABEL_BLIND_REASON, w->reason), "detail", w->detail,
-                          "renew", w->renew, "open", w->ended_at == 0, "duration_s",
-                          (json_int_t)(end > w->started_at ? end - w->started_at : 0));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
+                  (json_int_t)w->id, "source_id", w->source_id, "source_name", w->source_name,
+                  "source_kind", w->source_kind, "department", w->department, "reason", w->reason,
+                  "reason_label", yq_label(YQ_LABEL_BLIND_REASON, w->reason), "detail", w->detail,
+                  "renew", w->renew, "open", w->ended_at == 0, "duration_s",
+                  (json_int_t)(end > w->started_at ? end - w->started_at : 0));
     int rc;
 
     if (!o) {

@@ -70,8 +70,7 @@ static void merge(const struct clip *v, size_t n, int reason, int64_t *sum, int6
 }
 
 /* Fill s from the clips v[0..n) of one source. */
-static int source_line(struct stats_blind_source *s, const struct clip *v, size_t n,
-                       int64_t cutoff)
+static int source_line(struct stats_blind_source *s, const struct clip *v, size_t n, int64_t cutoff)
 {
     const char *name = NULL;
     int64_t newest = INT64_MIN, unused;
@@ -103,8 +102,8 @@ static int source_cmp(const void *x, const void *y)
     return strcmp(p->source_id, q->source_id);
 }
 
-int stats_blind_compute(struct stats_report *report, const struct stats_blind_window *w,
-                        size_t n, bool have_windows)
+int stats_blind_compute(struct stats_report *report, const struct stats_blind_window *w, size_t n,
+                        bool have_windows)
 {
     struct stats_blind *bl;
     struct clip *c = NULL;
@@ -136,8 +135,8 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
     }
     for (size_t i = 0; i < n; i++) {
         int64_t a = w[i].started_at > report->start ? w[i].started_at : report->start;
-        int64_t b = w[i].ended_at && w[i].ended_at < report->cutoff ? w[i].ended_at
-                                                                    : report->cutoff;
+        int64_t b =
+            w[i].ended_at && w[i].ended_at < report->cutoff ? w[i].ended_at : report->cutoff;
         if (b > a) {
             c[nc].w = &w[i];
             c[nc].a = a;
@@ -203,8 +202,8 @@ static int sql_fail(sqlite3 *db, int rc, const char *what, char *errbuf, size_t 
 {
     snprintf(errbuf, errlen, "cannot read %s: %s", what, sqlite3_errmsg(db));
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_RETRY
-           : rc == SQLITE_NOMEM                      ? ERR_NOMEM
-                                                     : ERR_IO;
+           : rc == SQLITE_NOMEM                     ? ERR_NOMEM
+                                                    : ERR_IO;
 }
 
 /* The windows overlapping [start, cutoff) into *v (texts copied into *texts). */
@@ -235,8 +234,7 @@ static int load_windows(sqlite3 *db, const struct stats_report *r, struct stats_
         struct stats_blind_window *x;
 
         if (*n == BLIND_MAX_WINDOWS) {
-            snprintf(errbuf, errlen, "more than %d blind windows in the period",
-                     BLIND_MAX_WINDOWS);
+            snprintf(errbuf, errlen, "more than %d blind windows in the period", BLIND_MAX_WINDOWS);
             err = ERR_TOO_BIG;
             break;
         }
@@ -309,8 +307,7 @@ static int count_detected(sqlite3 *db, const struct stats_report *r, size_t *out
     return rc == SQLITE_OK ? 0 : sql_fail(db, rc, "the detected responses", errbuf, errlen);
 }
 
-int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf,
-                     size_t errlen)
+int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf, size_t errlen)
 {
     struct stats_blind_window *v = NULL;
     char **texts = NULL;
@@ -394,12 +391,12 @@ json_t *stats_blind_json(const struct stats_report *r)
         }
         if (!reasons ||
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:o, s:I, s:b, s:o}", "source_id",
-                               s->source_id, "name", s->name, "blind_s", (json_int_t)s->blind_s,
-                               "hours", hours_json(s->blind_s), "longest_s",
-                               (json_int_t)s->longest_s, "longest_hours",
-                               hours_json(s->longest_s), "windows", (json_int_t)s->windows,
-                               "open", s->open, "reasons", reasons)) != 0) {
+                arr,
+                json_pack("{s:s, s:s, s:I, s:o, s:I, s:o, s:I, s:b, s:o}", "source_id",
+                          s->source_id, "name", s->name, "blind_s", (json_int_t)s->blind_s, "hours",
+                          hours_json(s->blind_s), "longest_s", (json_int_t)s->longest_s,
+                          "longest_hours", hours_json(s->longest_s), "windows",
+                          (json_int_t)s->windows, "open", s->open, "reasons", reasons)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
@@ -409,9 +406,8 @@ json_t *stats_blind_json(const struct stats_report *r)
     }
     o = json_pack("{s:o, s:{s:I, s:I, s:o, s:I, s:o, s:I}}", "sources", arr, "total", "sources",
                   (json_int_t)bl->n_sources, "blind_s", (json_int_t)bl->total_s, "hours",
-                  hours_json(bl->total_s), "longest_s", (json_int_t)bl->longest_s,
-                  "longest_hours", hours_json(bl->longest_s), "windows",
-                  (json_int_t)bl->windows);
+                  hours_json(bl->total_s), "longest_s", (json_int_t)bl->longest_s, "longest_hours",
+                  hours_json(bl->longest_s), "windows", (json_int_t)bl->windows);
     return o;
 }
 
@@ -423,8 +419,8 @@ static void reasons_text(struct stats_out *b, const struct stats_blind_source *s
 
     for (int k = 0; k < YQ_BLIND_REASON_COUNT; k++) {
         if (s->reason_s[k] > 0) {
-            const char *label = yq_label(YQ_LABEL_BLIND_REASON,
-                                         yq_blind_reason_name((enum yq_blind_reason)k));
+            const char *label =
+                yq_label(YQ_LABEL_BLIND_REASON, yq_blind_reason_name((enum yq_blind_reason)k));
             stats_out_adds(b, first ? "" : "、");
             if (html) {
                 stats_out_html(b, label);
@@ -449,8 +445,9 @@ void stats_blind_html(struct stats_out *b, const struct stats_report *r)
         stats_out_adds(b, "</p></section>\n");
         return;
     }
-    stats_out_adds(b, "<p>信息源无法访问、需要重新登录、内容陈旧、异常沉寂或未采集的时段（重叠时段只计一次；"
-                      "持续中的盲区计至统计截止）。</p>");
+    stats_out_adds(
+        b, "<p>信息源无法访问、需要重新登录、内容陈旧、异常沉寂或未采集的时段（重叠时段只计一次；"
+           "持续中的盲区计至统计截止）。</p>");
     if (bl->n_sources == 0) {
         stats_out_adds(b, "<p id=\"blind-none\">本期各信息源无监测盲区。</p></section>\n");
         return;
@@ -532,9 +529,8 @@ void stats_blind_text(struct stats_out *b, const struct stats_report *r)
     for (size_t i = 0; i < bl->n_sources; i++) {
         const struct stats_blind_source *s = &bl->sources[i];
         stats_out_addf(b, "  %s（%s）%s：盲区 %s 小时，最长一段 %s 小时，%zu 次；", s->name,
-                       s->source_id, s->open ? "（持续中）" : "",
-                       hours(s->blind_s, h1, sizeof(h1)), hours(s->longest_s, h2, sizeof(h2)),
-                       s->windows);
+                       s->source_id, s->open ? "（持续中）" : "", hours(s->blind_s, h1, sizeof(h1)),
+                       hours(s->longest_s, h2, sizeof(h2)), s->windows);
         reasons_text(b, s, false);
         stats_out_adds(b, "\n");
     }

@@ -49,8 +49,8 @@ struct stats_blind_window {
  * STATS_BLIND_DEPARTMENT. Returns 0, ERR_BAD_STATE (already set), ERR_INVALID (a window
  * without source_id or with a reason out of range) or ERR_NOMEM (report unchanged).
  */
-int stats_blind_compute(struct stats_report *report, const struct stats_blind_window *w,
-                        size_t n, bool have_windows);
+int stats_blind_compute(struct stats_report *report, const struct stats_blind_window *w, size_t n,
+                        bool have_windows);
 
 /*
  * Read the blind windows overlapping the report's [start, cut-off) and the responses detected
@@ -60,8 +60,7 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
  * (schema < 11) gives STATS_BLIND_NO_DATA and responses_detection_known false: not an error.
  * Returns 0, ERR_BAD_STATE, ERR_RETRY (busy), ERR_IO or ERR_NOMEM; errbuf one line.
  */
-int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf,
-                     size_t errlen);
+int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf, size_t errlen);
 
 /* Seconds as tenths of an hour, rounded half up (3 h 03 min: 31). */
 int64_t stats_blind_tenths(int64_t s);

@@ -4,10 +4,10 @@
  * events are skipped without blocking the next good one, and the lists the web page and the
  * briefing read (windows overlapping a range, windows open at an instant).
  */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -137,8 +137,7 @@ static void test_open_close_idempotent_and_order_free(void **state)
     {
         struct yq_source_event q = event(true, YQ_BLIND_QUIET, "2026-12-05T01:00:00Z", NULL);
         assert_int_equal(record(&w, &q, "2026-12-05T07:00:00Z", NULL), SOURCE_BLIND_OPENED);
-        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"),
-                         3);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"), 3);
     }
     /* invalid: nothing recorded */
     {
@@ -151,8 +150,7 @@ static void test_open_close_idempotent_and_order_free(void **state)
         bad = open;
         bad.reason = YQ_BLIND_REASON_COUNT;
         assert_int_equal(source_blind_record(w.store, &bad, 0, NULL, NULL), ERR_INVALID);
-        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"),
-                         3);
+        assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"), 3);
     }
     world_close(&w);
 }
@@ -213,8 +211,9 @@ static void test_administrator_told_once_per_window(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(record(&w, &past, "2026-12-05T04:01:00Z", &n), SOURCE_BLIND_UNCHANGED);
     assert_int_equal(n, 0);
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE subject = "
-                                             "'【信息源告警】安康市人民政府 · 政务要闻 监测盲区（未采集）'"),
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE subject = "
+                                    "'【信息源告警】安康市人民政府 · 政务要闻 监测盲区（未采集）'"),
                      2);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 6);
     world_close(&w);
@@ -258,8 +257,8 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
     close(fd);
     saved = capture_begin(STDERR_FILENO, path);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(notifier_source_payload(store, NULL, bad[i], strlen(bad[i]), 0,
-                                                 (int64_t)i, notifier_ts("2026-12-05T02:00:00Z")),
+        assert_int_equal(notifier_source_payload(store, NULL, bad[i], strlen(bad[i]), 0, (int64_t)i,
+                                                 notifier_ts("2026-12-05T02:00:00Z")),
                          0);
     }
     assert_int_equal(notifier_source_payload(store, NULL, NULL, 0, 0, 98, 0), 0);
@@ -394,8 +393,8 @@ static void test_briefing_lists_sources_blind_now(void **state)
     record(&w, &quiet, "2026-12-03T16:00:01Z", NULL);
 
     /* made at 12-05 10:00 Beijing: the cut-off is the period's end (08:00) */
-    assert_int_equal(briefing_gather(w.store, NULL, start, end,
-                                     notifier_ts("2026-12-05T02:00:00Z"), &b, err, sizeof(err)),
+    assert_int_equal(briefing_gather(w.store, NULL, start, end, notifier_ts("2026-12-05T02:00:00Z"),
+                                     &b, err, sizeof(err)),
                      0);
     assert_int_equal(b.blind_windows.n, 2); /* not the ended one, not the one after 08:00 */
     assert_string_equal(b.blind_windows.v[0].reason, "walled");
@@ -411,9 +410,10 @@ static void test_briefing_lists_sources_blind_now(void **state)
     yq_buf_release(&html);
     assert_non_null(page);
     assert_non_null(strstr(page, "截至 2026-12-05 08:00 处于监测盲区的信息源 2 处"));
-    assert_non_null(strstr(page, "<tr><th scope=\"row\">安康市人民政府 · 政务要闻</th><td>需要重新登录"
-                                 "</td><td>2026-12-05 04:00</td><td>4小时00分</td><td>需要更新：微博 "
-                                 "Cookie（collectors.weibo.cookie_file）</td></tr>"));
+    assert_non_null(strstr(page,
+                           "<tr><th scope=\"row\">安康市人民政府 · 政务要闻</th><td>需要重新登录"
+                           "</td><td>2026-12-05 04:00</td><td>4小时00分</td><td>需要更新：微博 "
+                           "Cookie（collectors.weibo.cookie_file）</td></tr>"));
     assert_non_null(strstr(page, "安康市教育局 &lt;微信&gt;"));
     free(page);
     briefing_release(&b);

@@ -62,8 +62,11 @@ static const struct {
 /* A month report of 2026-12 at the example's cut-off, with no ticket (the annex only). */
 static struct stats_report *empty_report(const char *department)
 {
-    struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 12,
-                           .now = ts(CUTOFF), .department = department};
+    struct stats_opts o = {.period = STATS_PERIOD_MONTH,
+                           .year = 2026,
+                           .month = 12,
+                           .now = ts(CUTOFF),
+                           .department = department};
     struct stats_report *r = NULL;
 
     assert_int_equal(stats_compute(NULL, 0, &o, &r), 0);
@@ -188,8 +191,8 @@ static void fill_store(struct env *e)
         snprintf(sql, sizeof(sql),
                  "INSERT INTO source_blind_windows (source_id, source_name, reason, started_at, "
                  "ended_at, opened_at) VALUES ('%s', '%s', '%s', %lld, %s, %lld)",
-                 example[i].id, example[i].name, example[i].reason,
-                 (long long)ts(example[i].start), end, (long long)ts(example[i].start));
+                 example[i].id, example[i].name, example[i].reason, (long long)ts(example[i].start),
+                 end, (long long)ts(example[i].start));
         exec(db, sql);
     }
     /* the 政务微博 response came from a confirmed proposal; a rejected one names nothing */
@@ -240,10 +243,10 @@ static void test_annex_from_store_every_format(void **state)
                      24 * H);
     assert_true(json_real_value(json_object_get(json_array_get(src, 1), "hours")) == 20.0);
     assert_int_equal(json_array_size(json_object_get(json_array_get(src, 1), "reasons")), 3);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(json_array_get(src, 1), "reasons"), 1),
-                            "label")),
-                        "需要重新登录");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_array_get(src, 1), "reasons"), 1), "label")),
+        "需要重新登录");
     total = json_object_get(json_object_get(j, "blind_spots"), "total");
     assert_int_equal(json_integer_value(json_object_get(total, "blind_s")), 48 * H);
     assert_int_equal(json_integer_value(json_object_get(total, "windows")), 5);
@@ -267,11 +270,12 @@ static void test_annex_from_store_every_format(void **state)
     free(out);
 
     out = render(&e, STATS_FORMAT_CSV, NULL);
-    assert_non_null(strstr(out, "\r\n监测盲区,信息源编号,盲区小时,最长一段小时,盲区次数,持续中,"
-                                "无法访问小时,需要重新登录小时,内容陈旧小时,异常沉寂小时,未采集小时\r\n"
-                                "安康发布,ankang-weibo,24.0,24.0,1,是,0.0,0.0,0.0,24.0,0.0\r\n"
-                                "安康市人民政府 · 政务要闻,ankang-gov-news,20.0,10.0,3,否,10.0,6.0,"
-                                "6.0,0.0,0.0\r\n"));
+    assert_non_null(strstr(out,
+                           "\r\n监测盲区,信息源编号,盲区小时,最长一段小时,盲区次数,持续中,"
+                           "无法访问小时,需要重新登录小时,内容陈旧小时,异常沉寂小时,未采集小时\r\n"
+                           "安康发布,ankang-weibo,24.0,24.0,1,是,0.0,0.0,0.0,24.0,0.0\r\n"
+                           "安康市人民政府 · 政务要闻,ankang-gov-news,20.0,10.0,3,否,10.0,6.0,"
+                           "6.0,0.0,0.0\r\n"));
     assert_non_null(strstr(out, "合计,,48.0,24.0,5,\r\n"));
     free(out);
 
@@ -283,9 +287,9 @@ static void test_annex_from_store_every_format(void **state)
     out = render(&e, STATS_FORMAT_JSON, "市自然资源局");
     j = json_loads(out, 0, NULL);
     free(out);
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_object_get(j, "blind_spots"), "note")),
-                           "不含监测盲区"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(j, "blind_spots"), "note")),
+               "不含监测盲区"));
     assert_int_equal(json_integer_value(json_object_get(j, "responses_detected")), 1);
     json_decref(j);
     out = render(&e, STATS_FORMAT_JSON, "市教育局");
@@ -305,9 +309,9 @@ static void test_annex_from_store_every_format(void **state)
     out = render(&e, STATS_FORMAT_JSON, NULL);
     j = json_loads(out, 0, NULL);
     free(out);
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_object_get(j, "blind_spots"), "note")),
-                           "无监测盲区数据"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(j, "blind_spots"), "note")),
+               "无监测盲区数据"));
     assert_true(json_is_null(json_object_get(j, "responses_detected")));
     assert_null(strstr(json_string_value(json_object_get(j, "bulletin")), "自动发现"));
     json_decref(j);
