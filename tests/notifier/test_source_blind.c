@@ -4,10 +4,11 @@
  * events are skipped without blocking the next good one, and the lists the web page and the
  * briefing read (windows overlapping a range, windows open at an instant).
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -4,11 +4,11 @@
  * hostile parameters (400, never a crash), the sources page's roles and the method.
  * The windows are recorded through source_blind_record(), as the notifier's consumer does.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
