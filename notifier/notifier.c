@@ -484,16 +484,27 @@ static void sleep_unless_stopped(int64_t ms, volatile sig_atomic_t *stop)
     }
 }
 
+/*
+ * Whether msg came from the sources topic (issue #15: a source event, not an alert). A sources
+ * topic configured as the alerts topic is not subscribed to (notifier_open()): its messages
+ * are alerts.
+ */
+static bool is_source_event(const struct notifier *n, const rd_kafka_message_t *msg)
+{
+    const char *topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : NULL;
+    const char *sources = n->cfg->kafka.sources_topic;
+
+    return topic && sources && sources[0] && strcmp(topic, sources) == 0 &&
+           strcmp(sources, n->cfg->kafka.alerts_topic) != 0;
+}
+
 /* Intake msg, retrying store failures until it is recorded (1) or stop is set (0). */
 static int intake_until_done(struct notifier *n, const rd_kafka_message_t *msg,
                              volatile sig_atomic_t *stop)
 {
     struct notifier_metrics *m = &n->metrics;
     int64_t backoff = n->cfg->consumer.retry_initial_ms;
-
-    const char *topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : NULL;
-    bool is_source = topic && n->cfg->kafka.sources_topic &&
-                     strcmp(topic, n->cfg->kafka.sources_topic) == 0;
+    bool is_source = is_source_event(n, msg);
 
     while (!*stop) {
         int err = is_source ? notifier_source_payload(n->store, m, msg->payload, msg->len,
@@ -579,8 +590,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
             continue;
         }
         kafka_state(n, 1, "message");
-        if (!msg->rkt || !n->cfg->kafka.sources_topic ||
-            strcmp(rd_kafka_topic_name(msg->rkt), n->cfg->kafka.sources_topic) != 0) {
+        if (!is_source_event(n, msg)) {
             BUMP(m, alerts_consumed);
         }
         if (intake_until_done(n, msg, stop)) {
