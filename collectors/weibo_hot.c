@@ -69,7 +69,7 @@ static const char *badge_of(const char *label, const char *icon)
         const char *needle;
         const char *badge;
     } icons[] = {{"new", "新"}, {"boil", "沸"}, {"fei", "沸"}, {"boom", "爆"},
-                 {"bao", "爆"}, {"hot", "热"},  {"re.", "热"}};
+                 {"bao", "爆"}, {"hot", "热"}};
 
     for (size_t i = 0; label && i < sizeof(labels) / sizeof(labels[0]); i++) {
         if (strcmp(label, labels[i]) == 0) {
@@ -317,7 +317,7 @@ static bool desktop_entry(const json_t *el, struct raw_entry *r)
     r->category = jstr(el, "category");
     r->label = jstr(el, "label_name");
     r->icon = jstr(el, "icon");
-    r->scheme = jstr(el, "scheme");
+    r->scheme = jstr(el, "scheme") ? jstr(el, "scheme") : jstr(el, "url");
     r->heat = jheat(json_object_get(el, "num"));
     if (r->heat < 0) {
         r->heat = jheat(json_object_get(el, "raw_hot"));
