@@ -12,7 +12,9 @@
  *      leaves its stay as if not seen, so the next poll produces it.
  * The first poll of a source produces every entry (trigger "entered"): what is on the list
  * then is what is hot now. An empty list (ok:0) changes nothing. Redis unreachable: nothing is
- * recorded nor produced this cycle (the items could not be checked as seen anyway).
+ * recorded nor produced this cycle (the items could not be checked as seen anyway); Redis
+ * failing half-way ends the cycle well too (the source answered), what was not saved is
+ * done again at the next poll.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,10 +199,17 @@ static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, 
     free(prev);
     free(stays);
     free(seen);
+    if (err == ERR_NOMEM) {
+        source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+        return;
+    }
     if (err) {
-        source_run_fail(r, status, SOURCE_NETWORK_ERROR,
-                        err == ERR_RETRY ? "Redis failed while recording the hot list"
-                                         : yq_strerror(err));
+        /* Redis, not the source, failed: the list was read; what was not saved is done again
+         * at the next poll (an entry whose stay was not saved enters again) */
+        LOG_WARN("weibo hot list not fully recorded (Redis) source_id=%s entries=%zu "
+                 "produced=%zu",
+                 src->id, list->n, total.produced);
+        source_run_ok(r, status, &total);
         return;
     }
     LOG_INFO("weibo hot list ok source_id=%s shape=%s entries=%zu ads=%zu skipped=%zu "
@@ -245,7 +254,6 @@ static void hot_parse(struct parse_job *j, const struct collector_cfg *cc)
 
 static void hot_parsed(struct source_run *r, struct parse_job *j)
 {
-    (void)j;
     source_run_fail(r, j->status, SOURCE_PARSE_ERROR, "unexpected parse job");
 }
 
