@@ -1344,7 +1344,7 @@ await check('the event page of 微博热搜 items (issue #15): the rank table, a
   });
   const { page } = await session('duty1', 'duty-password-1');
   const problems = watchProblems(page);
-  const t = await apiGet(page, `/api/tickets/${number}`);
+  const t = (await apiGet(page, `/api/tickets/${encodeURIComponent(number)}`)).ticket;
   assert(t.event_id, `the ticket's event: ${JSON.stringify(t.event_id)}`);
   const e = await apiGet(page, `/api/inbox/${t.event_id}`);
   // the test server has no Redis: the term is listed without ranks, and the page says why
