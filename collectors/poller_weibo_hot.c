@@ -33,8 +33,8 @@
 #include "yq_banned.h"
 
 /* The mobile real-time board (sources.md "The hot-search list"), after collector.weibo_api. */
-#define HOT_CONTAINER_PATH                                                                     \
-    "/api/container/getIndex?containerid=106003type%3D25%26t%3D3%26disable_hot%3D1"            \
+#define HOT_CONTAINER_PATH                                                                         \
+    "/api/container/getIndex?containerid=106003type%3D25%26t%3D3%26disable_hot%3D1"                \
     "%26filter_type%3Drealtimehot"
 
 static char *hot_first_url(const struct collector_config *cfg, const struct source_cfg *src)
@@ -71,8 +71,8 @@ static void hot_begin(struct source_run *r)
  * stay must be left as if not seen) or ERR_NOMEM.
  */
 static int produce_entry(struct source_run *r, const struct ingest_ctx *ictx,
-                         const struct weibo_hot_entry *e, const struct yq_hot_seen *s,
-                         int64_t now, struct ingest_result *total)
+                         const struct weibo_hot_entry *e, const struct yq_hot_seen *s, int64_t now,
+                         struct ingest_result *total)
 {
     const struct source_cfg *src = r->cfg;
     struct weibo_hot_ctx hctx = {
@@ -214,8 +214,8 @@ static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, 
     }
     LOG_INFO("weibo hot list ok source_id=%s shape=%s entries=%zu ads=%zu skipped=%zu "
              "entered=%zu rose=%zu produced=%zu deferred=%zu",
-             src->id, list->shape, list->n, list->ads, list->skipped, entered, rose,
-             total.produced, total.deferred);
+             src->id, list->shape, list->n, list->ads, list->skipped, entered, rose, total.produced,
+             total.deferred);
     source_run_ok(r, status, &total);
 }
 
@@ -258,11 +258,10 @@ static void hot_parsed(struct source_run *r, struct parse_job *j)
 }
 
 /* `yuqingctl sources check`: the list classified and read; entries counted. */
-static enum source_state hot_check(const struct collector_config *cfg,
-                                   const struct source_cfg *src, const char *body, size_t len,
-                                   long http_status, const char *content_type,
-                                   const char *effective_url, struct source_check *out,
-                                   char *why, size_t why_len)
+static enum source_state hot_check(const struct collector_config *cfg, const struct source_cfg *src,
+                                   const char *body, size_t len, long http_status,
+                                   const char *content_type, const char *effective_url,
+                                   struct source_check *out, char *why, size_t why_len)
 {
     struct weibo_hot_list list;
     enum source_state st;

@@ -68,8 +68,8 @@ static const char *badge_of(const char *label, const char *icon)
     static const struct {
         const char *needle;
         const char *badge;
-    } icons[] = {{"new", "新"}, {"boil", "沸"}, {"fei", "沸"}, {"boom", "爆"},
-                 {"bao", "爆"}, {"hot", "热"}};
+    } icons[] = {{"new", "新"},  {"boil", "沸"}, {"fei", "沸"},
+                 {"boom", "爆"}, {"bao", "爆"},  {"hot", "热"}};
 
     for (size_t i = 0; label && i < sizeof(labels) / sizeof(labels[0]); i++) {
         if (strcmp(label, labels[i]) == 0) {
@@ -263,12 +263,14 @@ static int parse_mobile(const json_t *cards, struct weibo_hot_list *out, char *e
         return ERR_PARSE;
     }
     out->shape = "mobile";
-    json_array_foreach(cards, i, card) {
+    json_array_foreach(cards, i, card)
+    {
         const json_t *group = json_object_get(card, "card_group");
         if (!json_is_array(group)) {
             continue;
         }
-        json_array_foreach(group, j, el) {
+        json_array_foreach(group, j, el)
+        {
             struct raw_entry r;
             const json_t *extr;
             int err;
@@ -358,7 +360,8 @@ static int parse_desktop(const json_t *data, struct weibo_hot_list *out, char *e
             return err;
         }
     }
-    json_array_foreach(list, i, el) {
+    json_array_foreach(list, i, el)
+    {
         if (!json_is_object(el)) {
             out->skipped++;
             continue;
@@ -480,8 +483,8 @@ static json_t *hot_object(const struct weibo_hot_entry *e, const struct weibo_ho
     if (e->badge) {
         rc |= json_object_set_new(o, "badge", json_string(e->badge));
     }
-    rc |= json_object_set_new(
-        o, "trigger", json_string(ctx->trigger == YQ_HOT_ROSE ? "rose" : "entered"));
+    rc |= json_object_set_new(o, "trigger",
+                              json_string(ctx->trigger == YQ_HOT_ROSE ? "rose" : "entered"));
     rc |= json_object_set_new(o, "entered_at",
                               json_string(yq_time_format_utc(ctx->entered_at, ts, sizeof(ts))));
     if (ctx->trigger == YQ_HOT_ROSE) {
@@ -529,8 +532,8 @@ int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *
         }
     }
     out->hot = hot_object(e, ctx);
-    if (!out->id || !out->source || !out->source_id || !out->channel || !out->url ||
-        !out->title || !out->text || !out->hot) {
+    if (!out->id || !out->source || !out->source_id || !out->channel || !out->url || !out->title ||
+        !out->text || !out->hot) {
         yq_item_release(out);
         return ERR_NOMEM;
     }

@@ -30,7 +30,7 @@
 #include "yq_hot.h"
 #include "yq_item.h"
 
-#define WEIBO_HOT_MAX_ENTRIES 100    /* the real-time board shows 50 (+ the pinned one) */
+#define WEIBO_HOT_MAX_ENTRIES 100 /* the real-time board shows 50 (+ the pinned one) */
 #define WEIBO_HOT_TERM_MAX_BYTES 256
 #define WEIBO_HOT_NOTE_MAX_BYTES 1024
 
@@ -50,9 +50,9 @@ struct weibo_hot_entry {
 struct weibo_hot_list {
     struct weibo_hot_entry *entries; /* n, in list order (pinned first), owned */
     size_t n;
-    const char *shape;               /* static "mobile" or "desktop" */
-    size_t ads;                      /* ads skipped */
-    size_t skipped;                  /* entries without a usable term, duplicates, beyond max */
+    const char *shape; /* static "mobile" or "desktop" */
+    size_t ads;        /* ads skipped */
+    size_t skipped;    /* entries without a usable term, duplicates, beyond max */
 };
 
 /*
@@ -76,13 +76,13 @@ json_t *weibo_hot_watched(const struct weibo_hot_entry *e, char *const *watch, s
 
 /* What weibo_hot_item() needs besides the entry. */
 struct weibo_hot_ctx {
-    const char *source_id;   /* borrowed */
-    const char *channel;     /* the source's name (or NULL: "微博热搜") */
-    int64_t fetched_at;      /* UTC seconds */
-    int64_t entered_at;      /* the stay's entered_at, UTC seconds */
+    const char *source_id;       /* borrowed */
+    const char *channel;         /* the source's name (or NULL: "微博热搜") */
+    int64_t fetched_at;          /* UTC seconds */
+    int64_t entered_at;          /* the stay's entered_at, UTC seconds */
     enum yq_hot_trigger trigger; /* YQ_HOT_ENTERED or YQ_HOT_ROSE */
-    int64_t rise_rank;       /* the configured rise_rank (trigger rose) */
-    const json_t *watched;   /* weibo_hot_watched(), borrowed; empty or NULL: not written */
+    int64_t rise_rank;           /* the configured rise_rank (trigger rose) */
+    const json_t *watched;       /* weibo_hot_watched(), borrowed; empty or NULL: not written */
 };
 
 /*

@@ -37,8 +37,7 @@ static bool hot_key(char *buf, size_t len, const char *source_id, const char *su
     return n > 0 && (size_t)n < len;
 }
 
-static const struct yq_hot_stay *find_stay(const struct yq_hot_stay *v, size_t n,
-                                           const char *sha1)
+static const struct yq_hot_stay *find_stay(const struct yq_hot_stay *v, size_t n, const char *sha1)
 {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(v[i].sha1, sha1) == 0) {
@@ -275,8 +274,7 @@ int yq_hot_record(struct yq_redis *r, const char *source_id, const char *sha1,
     if (!yq_hot_sha1_valid(sha1) || !hot_key(key, sizeof(key), source_id, sha1)) {
         return ERR_INVALID;
     }
-    snprintf(member, sizeof(member), "%" PRId64 " %" PRId64 " %" PRId64, p->at, p->rank,
-             p->heat);
+    snprintf(member, sizeof(member), "%" PRId64 " %" PRId64 " %" PRId64, p->at, p->rank, p->heat);
     snprintf(score, sizeof(score), "%" PRId64, p->at);
     rep = yq_redis_command(r, "ZADD %s %s %s", key, score, member);
     err = reply_ok(rep) ? 0 : ERR_RETRY;

@@ -28,11 +28,11 @@
 #include "yq_redis.h"
 
 #define YQ_HOT_PREFIX "yuqing:hot:"
-#define YQ_HOT_SHA1_HEX 40              /* hex digits of an entry's key */
-#define YQ_HOT_TTL_S (7 * 86400)        /* ranks are kept a week (issue #15) */
-#define YQ_HOT_POINTS_MAX 2016          /* a week of polls every 5 minutes */
-#define YQ_HOT_GONE_KEEP_S 3600         /* a left entry's last stay remembered this long */
-#define YQ_HOT_STAYS_MAX 4096           /* entries in one source's current hash, at most */
+#define YQ_HOT_SHA1_HEX 40       /* hex digits of an entry's key */
+#define YQ_HOT_TTL_S (7 * 86400) /* ranks are kept a week (issue #15) */
+#define YQ_HOT_POINTS_MAX 2016   /* a week of polls every 5 minutes */
+#define YQ_HOT_GONE_KEEP_S 3600  /* a left entry's last stay remembered this long */
+#define YQ_HOT_STAYS_MAX 4096    /* entries in one source's current hash, at most */
 
 /* One poll of one entry. */
 struct yq_hot_point {

@@ -18,7 +18,8 @@ bool hot_watch_applies(const struct yq_item *item)
     if (!json_is_array(w)) {
         return false;
     }
-    json_array_foreach(w, i, t) {
+    json_array_foreach(w, i, t)
+    {
         if (json_is_string(t) && json_string_length(t) > 0) {
             return true;
         }
@@ -75,7 +76,8 @@ static int watch_match(const struct yq_item *item, struct yq_alert_match *m)
     if (n && norm_apply(n, title, strlen(title), YQ_ITEM_MAX_TITLE_BYTES, &nt) == ERR_NOMEM) {
         return ERR_NOMEM;
     }
-    json_array_foreach(w, i, t) {
+    json_array_foreach(w, i, t)
+    {
         struct yq_alert_term *at;
         size_t start = 0, end = 0;
 

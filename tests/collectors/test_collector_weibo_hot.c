@@ -159,17 +159,16 @@ static void test_walls_and_empty(void **state)
     char why[256];
 
     (void)state;
-    assert_int_equal(weibo_classify(200, "application/json", NULL, wall, strlen(wall), why,
-                                    sizeof(why)),
-                     SOURCE_AUTH_REQUIRED);
-    assert_int_equal(weibo_classify(418, NULL, NULL, "", 0, why, sizeof(why)),
-                     SOURCE_RATE_LIMITED);
+    assert_int_equal(
+        weibo_classify(200, "application/json", NULL, wall, strlen(wall), why, sizeof(why)),
+        SOURCE_AUTH_REQUIRED);
+    assert_int_equal(weibo_classify(418, NULL, NULL, "", 0, why, sizeof(why)), SOURCE_RATE_LIMITED);
     assert_int_equal(weibo_classify(432, NULL, NULL, "", 0, why, sizeof(why)),
                      SOURCE_AUTH_REQUIRED);
     assert_int_equal(weibo_classify(403, NULL, NULL, "", 0, why, sizeof(why)), SOURCE_BLOCKED);
-    assert_int_equal(weibo_classify(200, "text/html", NULL, "<html>visitor</html>", 20, why,
-                                    sizeof(why)),
-                     SOURCE_AUTH_REQUIRED);
+    assert_int_equal(
+        weibo_classify(200, "text/html", NULL, "<html>visitor</html>", 20, why, sizeof(why)),
+        SOURCE_AUTH_REQUIRED);
     assert_int_equal(weibo_classify(200, NULL, NULL, empty, strlen(empty), why, sizeof(why)),
                      SOURCE_OK);
     assert_int_equal(weibo_hot_parse(empty, strlen(empty), &l, why, sizeof(why)), 0);
@@ -297,8 +296,8 @@ static void test_item_and_watched(void **state)
                                     .trigger = YQ_HOT_ENTERED};
         assert_int_equal(weibo_hot_item(&l.entries[0], &ctx, &item), 0);
         assert_int_equal(weibo_hot_item(&l.entries[0],
-                                         &(struct weibo_hot_ctx){.trigger = YQ_HOT_NONE},
-                                         &(struct yq_item){0}),
+                                        &(struct weibo_hot_ctx){.trigger = YQ_HOT_NONE},
+                                        &(struct yq_item){0}),
                          ERR_INVALID);
     }
     assert_string_equal(item.id + 6 + YQ_HOT_SHA1_HEX, ":1796398200:entered");
@@ -395,9 +394,8 @@ static void test_track_sequence(void **state)
 
     /* a left entry is forgotten an hour after it was last seen; rise_rank 0 never rises */
     seen_of(seen, "A", (int64_t[]){1});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, t + 180 + YQ_HOT_GONE_KEEP_S, 0, &next,
-                                  &n_next),
-                     0);
+    assert_int_equal(
+        yq_hot_track(prev, n_prev, seen, 1, t + 180 + YQ_HOT_GONE_KEEP_S, 0, &next, &n_next), 0);
     assert_int_equal(n_next, 1);
     free(prev);
     prev = next;

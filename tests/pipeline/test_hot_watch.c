@@ -22,14 +22,13 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-static const char rules_yaml[] =
-    "group: 防汛\n"
-    "rules:\n"
-    "  - id: flood-01\n"
-    "    name: 汛情水位\n"
-    "    department: 市水利局\n"
-    "    level: II\n"
-    "    expr: 水位\n";
+static const char rules_yaml[] = "group: 防汛\n"
+                                 "rules:\n"
+                                 "  - id: flood-01\n"
+                                 "    name: 汛情水位\n"
+                                 "    department: 市水利局\n"
+                                 "    level: II\n"
+                                 "    expr: 水位\n";
 
 #define NOW 1796398200
 
@@ -60,9 +59,9 @@ static void test_watched_entry_alerts_without_a_rule(void **state)
 {
     struct rule_set *rs = pipeline_rules_compile("h.yaml", rules_yaml);
     /* full-width "ＡＮＫＡＮＧ": the watch term "ankang" is found after normalisation */
-    struct yq_item it = hot_item("旬阳ＡＮＫＡＮＧ马拉松开跑",
-                                 "{\"rank\":6,\"trigger\":\"entered\","
-                                 "\"watched\":[\"旬阳\",\"ankang\",\"紫阳\"]}");
+    struct yq_item it =
+        hot_item("旬阳ＡＮＫＡＮＧ马拉松开跑", "{\"rank\":6,\"trigger\":\"entered\","
+                                               "\"watched\":[\"旬阳\",\"ankang\",\"紫阳\"]}");
     struct match_result mr;
     struct yq_alert a;
     const struct yq_alert_match *m;

@@ -123,8 +123,7 @@ static int setup(void **state)
     assert_int_equal(sqlite3_open(f->fx.ft->path, &f->db), SQLITE_OK);
     sqlite3_busy_timeout(f->db, 2000);
     f->ev = add_event(f, "ev:wbhot:" SHA_A ":1796398000:entered", "汉江安康段水位回落");
-    add_item(f, f->ev, "wbhot:" SHA_A ":1796398000:entered", "weibo_hot", "汉江安康段水位回落",
-             T0);
+    add_item(f, f->ev, "wbhot:" SHA_A ":1796398000:entered", "weibo_hot", "汉江安康段水位回落", T0);
     add_item(f, f->ev, "wbhot:" SHA_A ":1796398000:rose10", "weibo_hot", "汉江安康段水位回落",
              T0 + 120);
     add_item(f, f->ev, "wbhot:" SHA_B ":1796398100:entered", "weibo_hot", "安康段汛情", T0 + 60);
@@ -224,10 +223,9 @@ static void test_event_json_has_the_ranks(void **state)
     assert_string_equal(json_string_value(json_object_get(b, "term")), "安康段汛情");
     assert_int_equal(json_integer_value(json_object_get(b, "best_rank")), 30);
     assert_int_equal(json_array_size(json_object_get(b, "points")), 2);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_array_get(json_object_get(b, "points"), 1),
-                                           "rank")),
-        0);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_array_get(json_object_get(b, "points"), 1), "rank")),
+                     0);
     json_decref(ev);
     /* an event without weibo_hot items has no "hot" */
     ev = get_event(f, f->ev_plain);
