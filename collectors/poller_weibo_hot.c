@@ -257,7 +257,8 @@ static void hot_parsed(struct source_run *r, struct parse_job *j)
     source_run_fail(r, j->status, SOURCE_PARSE_ERROR, "unexpected parse job");
 }
 
-/* `yuqingctl sources check`: the list classified and read; entries counted. */
+/* `yuqingctl sources check`: the list classified and read; entries counted, newest = the
+ * latest onboard_time (desktop shape; 0 for the mobile one, which has none). */
 static enum source_state hot_check(const struct collector_config *cfg, const struct source_cfg *src,
                                    const char *body, size_t len, long http_status,
                                    const char *content_type, const char *effective_url,
@@ -284,7 +285,11 @@ static enum source_state hot_check(const struct collector_config *cfg, const str
     }
     out->bozo = 0;
     out->entries = (long)list.n;
-    out->newest = list.n ? yq_time_now() : 0;
+    for (size_t i = 0; i < list.n; i++) { /* desktop onboard_time; the mobile list has none */
+        if (list.entries[i].onboard_time > out->newest) {
+            out->newest = list.entries[i].onboard_time;
+        }
+    }
     weibo_hot_list_release(&list);
     why[0] = '\0';
     return SOURCE_OK;
