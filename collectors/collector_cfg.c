@@ -189,12 +189,6 @@ static int check_source(struct source_cfg *s, const struct collector_config *cfg
                  "'url'", file, line, s->id);
         return ERR_INVALID;
     }
-    if (s->kind_id == SOURCE_WEIBO_HOT) {
-        /* the weibo_hot kind's ops come with issue #15's hot-search watcher */
-        snprintf(errbuf, errlen, "%s:%zu: source '%s': kind weibo_hot is not built yet", file,
-                 line, s->id);
-        return ERR_INVALID;
-    }
     if (s->feed && !s->url) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s' needs an http(s) 'url'", file, line, s->id);
         return ERR_INVALID;
@@ -385,6 +379,80 @@ static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *
     return 0;
 }
 
+/*
+ * A weibo_hot source's "watch_terms:" list (node may be NULL: none) into s->watch_terms: at
+ * most SOURCE_WATCH_TERMS_MAX non-empty strings of at most SOURCE_WATCH_TERM_MAX_BYTES bytes
+ * each, without control characters; duplicates kept once. Other kinds may not set it.
+ */
+static int load_watch_terms(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *node,
+                            char *errbuf, size_t errlen)
+{
+    size_t n;
+
+    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+        return 0;
+    }
+    if (s->kind_id != SOURCE_WEIBO_HOT) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': 'watch_terms' is for kind weibo_hot",
+                 doc->file, node->start_mark.line + 1, s->id);
+        return ERR_INVALID;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': 'watch_terms' must be a list of terms",
+                 doc->file, node->start_mark.line + 1, s->id);
+        return ERR_INVALID;
+    }
+    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (n > SOURCE_WATCH_TERMS_MAX) {
+        snprintf(errbuf, errlen, "%s:%zu: source '%s': at most %d 'watch_terms' (%zu given)",
+                 doc->file, node->start_mark.line + 1, s->id, SOURCE_WATCH_TERMS_MAX, n);
+        return ERR_INVALID;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    s->watch_terms = calloc(n, sizeof(*s->watch_terms));
+    if (!s->watch_terms) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *el = cfg_doc_node(doc, node->data.sequence.items.start[i]);
+        size_t line = el ? el->start_mark.line + 1 : node->start_mark.line + 1;
+        const char *t = el && el->type == YAML_SCALAR_NODE ? cfg_scalar(el) : NULL;
+        bool dup = false;
+
+        if (!t || !t[0] || strspn(t, " \t") == strlen(t)) {
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': each of 'watch_terms' must be a "
+                     "non-empty term", doc->file, line, s->id);
+            return ERR_INVALID;
+        }
+        if (strlen(t) > SOURCE_WATCH_TERM_MAX_BYTES) {
+            snprintf(errbuf, errlen, "%s:%zu: source '%s': a watch term is longer than %d "
+                     "bytes", doc->file, line, s->id, SOURCE_WATCH_TERM_MAX_BYTES);
+            return ERR_INVALID;
+        }
+        for (const char *c = t; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                snprintf(errbuf, errlen, "%s:%zu: source '%s': a watch term has a control "
+                         "character", doc->file, line, s->id);
+                return ERR_INVALID;
+            }
+        }
+        for (size_t j = 0; j < s->n_watch_terms && !dup; j++) {
+            dup = strcmp(s->watch_terms[j], t) == 0;
+        }
+        if (dup) {
+            continue;
+        }
+        s->watch_terms[s->n_watch_terms] = strdup(t);
+        if (!s->watch_terms[s->n_watch_terms]) {
+            return ERR_NOMEM;
+        }
+        s->n_watch_terms++;
+    }
+    return 0;
+}
+
 static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_node_t *list,
                         char *errbuf, size_t errlen)
 {
@@ -423,6 +491,10 @@ static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_
             return err;
         }
         err = load_headers(s, doc, cfg_map_get(doc, el, "headers"), errbuf, errlen);
+        if (err) {
+            return err;
+        }
+        err = load_watch_terms(s, doc, cfg_map_get(doc, el, "watch_terms"), errbuf, errlen);
         if (err) {
             return err;
         }
@@ -519,6 +591,21 @@ void collector_config_print(FILE *out, const struct collector_config *cfg)
                 fprintf(out, "%s %s", h ? "," : "", cfg->sources[i].headers[h].name);
             }
             fputc('\n', out);
+        }
+        if (cfg->sources[i].n_watch_terms) {
+            /* a YAML flow list of double-quoted terms (no control characters in them) */
+            fputs("    watch_terms: [", out);
+            for (size_t w = 0; w < cfg->sources[i].n_watch_terms; w++) {
+                fputs(w ? ", \"" : "\"", out);
+                for (const char *c = cfg->sources[i].watch_terms[w]; *c; c++) {
+                    if (*c == '"' || *c == '\\') {
+                        fputc('\\', out);
+                    }
+                    fputc(*c, out);
+                }
+                fputc('"', out);
+            }
+            fputs("]\n", out);
         }
     }
 }

@@ -30,6 +30,10 @@ enum source_kind {
     SOURCE_WEIBO_HOT,    /* Weibo's hot-search list (热搜榜, issue #15): ranks per poll */
 };
 
+/* weibo_hot watch_terms (issue #15): at most this many, each at most this long in bytes. */
+#define SOURCE_WATCH_TERMS_MAX 200
+#define SOURCE_WATCH_TERM_MAX_BYTES 256
+
 /* Longest accepted header name and value, in bytes. */
 #define SOURCE_HEADER_NAME_MAX 100
 #define SOURCE_HEADER_VALUE_MAX 1024

@@ -10,6 +10,7 @@ static const struct source_kind_ops *const kinds[] = {
     [SOURCE_WECHAT_FEED] = &source_kind_feed,
     [SOURCE_WEIBO_USER] = &source_kind_weibo,
     [SOURCE_WEIBO_SEARCH] = &source_kind_weibo,
+    [SOURCE_WEIBO_HOT] = &source_kind_weibo_hot,
 };
 
 const struct source_kind_ops *source_kind_of(enum source_kind kind)

@@ -11,6 +11,9 @@
  *                                                            are WeChat's (ingest.c, wechat.c)
  *   weibo_user           source_kind_weibo   poller_weibo.c  m.weibo.cn getIndex + long texts
  *   weibo_search         source_kind_weibo   poller_weibo.c  (URL and Referer by kind_id)
+ *   weibo_hot            source_kind_weibo_hot poller_weibo_hot.c  the hot-search list (热搜榜,
+ *                                                            issue #15): ranks per poll, an
+ *                                                            item when an entry enters/rises
  *
  * Adding a source kind = one file filling a struct source_kind_ops + one row in
  * source_kind.c's table (and its name in enum source_kind and collector_cfg.c's kinds).
@@ -83,6 +86,7 @@ struct source_kind_ops {
 
 extern const struct source_kind_ops source_kind_feed;
 extern const struct source_kind_ops source_kind_weibo;
+extern const struct source_kind_ops source_kind_weibo_hot;
 
 /* The ops polling sources of kind (borrowed, static). Never NULL for a known kind. */
 const struct source_kind_ops *source_kind_of(enum source_kind kind);

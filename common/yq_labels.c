@@ -24,6 +24,7 @@ static const struct yq_label source_kinds[] = {
     {"wechat", "微信公众号"}, {"weibo", "微博"},
     /* the collector's source kinds (sources.yaml "kind") */
     {"wechat_feed", "微信公众号"}, {"weibo_user", "微博"}, {"weibo_search", "微博搜索"},
+    {"weibo_hot", "微博热搜"}, /* the kind and its items' source (issue #15) */
 };
 
 static const struct yq_label rule_scopes[] = {

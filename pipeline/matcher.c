@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "hot_watch.h"
 #include "match.h"
 #include "rules_store.h"
 #include "yq_err.h"
@@ -457,13 +458,14 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
     if (rc == 0 && mr.excluded_by) {
         m->n_excluded++;
         LOG_DEBUG("item excluded item_id=%s", item.id);
-    } else if (rc == 0 && (mr.n_rules > 0 || item.official)) {
+    } else if (rc == 0 && (mr.n_rules > 0 || hot_watch_applies(&item) || item.official)) {
         /* issue #15: every official item reaches the notifier (response detection), matched
-           or not (yq_alert.h: a zero-match official alert) */
-        rc = mr.n_rules > 0 ? match_build_alert_weighted(m->rules, &mr, &item,
-                                                         &m->cfg->matcher.source_weights,
-                                                         yq_time_now(), &alert)
-                            : official_alert(m, &item, &alert);
+           or not (yq_alert.h: a zero-match official alert); a watched hot-search entry alerts
+           even when no rule matched (hot_watch.h) */
+        rc = mr.n_rules > 0 || hot_watch_applies(&item)
+                 ? hot_watch_build_alert(m->rules, &mr, &item, &m->cfg->matcher.source_weights,
+                                         yq_time_now(), &alert)
+                 : official_alert(m, &item, &alert);
         if (rc == 0) {
             rc = assign_event(m, &alert);
         }

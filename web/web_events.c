@@ -6,6 +6,8 @@
 #include "web_events.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "web_internal.h"
 #include "web_reply.h"
 #include "yq_err.h"
+#include "yq_hot.h"
 #include "yq_log.h"
 #include "yq_sqlite.h"
 #include "yq_time.h"
@@ -281,4 +284,136 @@ enum MHD_Result web_route_events(struct web_call *call)
     }
     return web_reply_response(call->c, MHD_HTTP_OK, r, "text/event-stream", "no-store", NULL, NULL,
                               NULL);
+}
+
+/* ---- the hot-search ranks of an event's weibo_hot items (issue #15) ---- */
+
+/* One term of the event: its source, key and earliest stay among the event's items. */
+struct hot_term {
+    const char *source_id; /* borrowed from the event JSON */
+    const char *term;      /* the item's title (the term as shown), borrowed */
+    char sha1[YQ_HOT_SHA1_HEX + 1];
+    int64_t entered_at;
+};
+
+/* "wbhot:<sha1>:<entered_at>:<trigger>" into t; false when id is not of that form. */
+static bool hot_id_parse(const char *id, struct hot_term *t)
+{
+    char sha1[YQ_HOT_SHA1_HEX + 1];
+    long long at = 0;
+    int used = 0;
+
+    if (!id || strncmp(id, "wbhot:", 6) != 0 || strlen(id) < 6 + YQ_HOT_SHA1_HEX + 2) {
+        return false;
+    }
+    memcpy(sha1, id + 6, YQ_HOT_SHA1_HEX);
+    sha1[YQ_HOT_SHA1_HEX] = '\0';
+    if (!yq_hot_sha1_valid(sha1) || id[6 + YQ_HOT_SHA1_HEX] != ':' ||
+        sscanf(id + 7 + YQ_HOT_SHA1_HEX, "%lld:%n", &at, &used) != 1 || used == 0 || at <= 0) {
+        return false;
+    }
+    memcpy(t->sha1, sha1, sizeof(sha1));
+    t->entered_at = at;
+    return true;
+}
+
+/* The hot object of one term: {"term","source_id","entered_at","best_rank","points"}. */
+static json_t *hot_term_json(struct web *w, const struct hot_term *t, bool *redis_failed)
+{
+    struct yq_hot_point *pts = NULL;
+    size_t n = 0;
+    int64_t best = 0;
+    char ts[32];
+    json_t *o, *arr = json_array();
+    int err = ERR_RETRY;
+
+    if (!arr) {
+        return NULL;
+    }
+    if (w->redis && !*redis_failed) {
+        pthread_mutex_lock(&w->redis_lock);
+        err = yq_hot_points(w->redis, t->source_id, t->sha1, t->entered_at, WEB_HOT_POINTS_MAX,
+                            &pts, &n);
+        pthread_mutex_unlock(&w->redis_lock);
+        if (err == ERR_NOMEM) {
+            json_decref(arr);
+            return NULL;
+        }
+        *redis_failed = err == ERR_RETRY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_object();
+        if (!p || json_array_append_new(arr, p) != 0 ||
+            json_object_set_new(p, "at", json_string(yq_time_format_utc(pts[i].at, ts,
+                                                                        sizeof(ts)))) != 0 ||
+            json_object_set_new(p, "rank", json_integer(pts[i].rank)) != 0 ||
+            json_object_set_new(p, "heat", pts[i].heat >= 0 ? json_integer(pts[i].heat)
+                                                            : json_null()) != 0) {
+            free(pts);
+            json_decref(arr);
+            return NULL;
+        }
+        if (pts[i].rank > 0 && (best == 0 || pts[i].rank < best)) {
+            best = pts[i].rank;
+        }
+    }
+    free(pts);
+    o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "term", t->term, "source_id", t->source_id,
+                  "entered_at", yq_time_format_utc(t->entered_at, ts, sizeof(ts)), "best_rank",
+                  best > 0 ? json_integer(best) : json_null(), "points", arr);
+    return o;
+}
+
+int web_events_add_hot(struct web *w, json_t *ev)
+{
+    struct hot_term terms[WEB_HOT_TERMS_MAX];
+    const json_t *items = json_object_get(ev, "items"), *it;
+    size_t n = 0, i;
+    bool redis_failed = false;
+    json_t *arr;
+
+    json_array_foreach(items, i, it) {
+        struct hot_term t;
+        const char *source = json_string_value(json_object_get(it, "source"));
+        size_t j;
+
+        memset(&t, 0, sizeof(t));
+        t.source_id = json_string_value(json_object_get(it, "source_id"));
+        t.term = json_string_value(json_object_get(it, "title"));
+        if (!source || strcmp(source, "weibo_hot") != 0 || !t.source_id || !t.term ||
+            !hot_id_parse(json_string_value(json_object_get(it, "item_id")), &t)) {
+            continue;
+        }
+        for (j = 0; j < n; j++) {
+            if (strcmp(terms[j].sha1, t.sha1) == 0 && strcmp(terms[j].source_id, t.source_id) == 0) {
+                if (t.entered_at < terms[j].entered_at) {
+                    terms[j].entered_at = t.entered_at; /* the earliest stay in the event */
+                }
+                break;
+            }
+        }
+        if (j == n && n < WEB_HOT_TERMS_MAX) {
+            terms[n++] = t;
+        }
+    }
+    if (n == 0) {
+        return 0;
+    }
+    arr = json_array();
+    if (!arr || json_object_set_new(ev, "hot", arr) != 0) {
+        return ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        json_t *o = hot_term_json(w, &terms[i], &redis_failed);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            return ERR_NOMEM;
+        }
+    }
+    if (redis_failed || !w->redis) {
+        /* the ranks could not be read: the page says so instead of drawing an empty chart */
+        if (json_object_set_new(ev, "hot_ranks_unavailable", json_true()) != 0) {
+            return ERR_NOMEM;
+        }
+    }
+    return 0;
 }

@@ -6,8 +6,10 @@
 #ifndef WEB_EVENTS_H
 #define WEB_EVENTS_H
 
+#include <jansson.h>
 #include <microhttpd.h>
 
+struct web;
 struct web_call;
 
 /*
@@ -17,5 +19,23 @@ struct web_call;
  * Blocks its connection's thread between events (one thread per connection).
  */
 enum MHD_Result web_route_events(struct web_call *call);
+
+/* The event page's hot-search ranks: terms and polls per event, at most. */
+#define WEB_HOT_TERMS_MAX 20
+#define WEB_HOT_POINTS_MAX 2016
+
+/*
+ * Add "hot" to the event JSON ev (GET /api/inbox/{id}; modified in place) for its weibo_hot
+ * items (issue #15): one object per (source_id, term) among ev's "items" whose item_id has the
+ * form "wbhot:<sha1>:<entered_at>:<trigger>", at most WEB_HOT_TERMS_MAX:
+ *   {"term": the item's title, "source_id", "entered_at": RFC 3339 of the earliest stay among
+ *    the event's items, "best_rank": the best rank polled since (null when none),
+ *    "points": [{"at": RFC 3339, "rank": N (0 = pinned), "heat": N or null}] oldest first,
+ *    at most WEB_HOT_POINTS_MAX, read from Redis (common/yq_hot.h)}.
+ * When Redis is not configured (web.sources_enabled and web.rules_enabled both off) or does
+ * not answer, points are empty and ev gets "hot_ranks_unavailable": true. ev without such
+ * items is left as it is. Takes w->redis_lock. Returns 0 or ERR_NOMEM.
+ */
+int web_events_add_hot(struct web *w, json_t *ev);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "web_backtest.h"
 #include "web_internal.h"
+#include "web_events.h"
 #include "web_reply.h"
 #include "web_text.h"
 #include "web_reports.h"
@@ -839,6 +840,10 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
             return web_reply_method_not_allowed(call);
         }
         err = desk->inbox_get(call->w->ops_ctx, id, &ev);
+        if (!err && web_events_add_hot(call->w, ev) != 0) { /* issue #15: hot-search ranks */
+            json_decref(ev);
+            return MHD_NO;
+        }
         return err ? desk_refusal(call, err, "事件不存在") : reply_with_now(call, MHD_HTTP_OK, ev);
     }
     for (size_t i = 0; i < sizeof(inbox_actions) / sizeof(inbox_actions[0]); i++) {

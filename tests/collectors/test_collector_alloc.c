@@ -26,6 +26,7 @@
 #include "collector_cfg.h"
 #include "feed_parse.h"
 #include "weibo.h"
+#include "weibo_hot.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -385,6 +386,91 @@ static void test_weibo_page(void **state)
     assert_true(alloc_fail_run(&c) > 10);
 }
 
+
+/* ---- weibo_hot_parse (issue #15) ---- */
+
+struct hot_arg {
+    struct weibo_hot_list list;
+    char *body;
+    size_t len;
+    char err[256];
+    char want[PRINT_MAX];
+    bool have_want;
+};
+
+static void hot_print(const struct weibo_hot_list *l, char *buf)
+{
+    size_t off = 0;
+    char num[96];
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < l->n; i++) {
+        const struct weibo_hot_entry *e = &l->entries[i];
+        put(buf, &off, "term", e->term);
+        put(buf, &off, "note", e->note);
+        put(buf, &off, "category", e->category);
+        put(buf, &off, "url", e->url);
+        put(buf, &off, "sha1", e->sha1);
+        put(buf, &off, "badge", e->badge);
+        snprintf(num, sizeof(num), "%lld/%lld/%d", (long long)e->rank, (long long)e->heat,
+                 e->pinned);
+        put(buf, &off, "n", num);
+    }
+}
+
+static int hot_run(void *p)
+{
+    struct hot_arg *a = p;
+
+    a->err[0] = '\0';
+    memset(&a->list, 0xA5, sizeof(a->list)); /* caller storage: the callee fills all of it */
+    return weibo_hot_parse(a->body, a->len, &a->list, a->err, sizeof(a->err));
+}
+
+static void hot_check(void *p, int rc, bool injected)
+{
+    struct hot_arg *a = p;
+    char got[PRINT_MAX];
+
+    alloc_fail_assert_rc("weibo_hot_parse", rc, injected, true, a->err);
+    if (rc != 0) {
+        assert_null(a->list.entries);
+        assert_int_equal(a->list.n, 0);
+        return;
+    }
+    hot_print(&a->list, got);
+    if (!a->have_want) {
+        assert_int_equal(a->list.n, 9);
+        memcpy(a->want, got, sizeof(got));
+        a->have_want = true;
+    } else {
+        assert_same_print("weibo_hot_parse", a->want, got);
+    }
+    weibo_hot_list_release(&a->list);
+}
+
+static void test_weibo_hot_list(void **state)
+{
+    struct hot_arg a = {.have_want = false};
+    struct alloc_fail_case c = {"weibo_hot_parse", hot_run, hot_check, &a, 0};
+    FILE *f = fopen(YQ_SOURCE_DIR "/tests/collectors/fixtures/weibo_hot_mobile.json", "rb");
+    long n;
+
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    a.body = malloc((size_t)n);
+    assert_non_null(a.body);
+    assert_int_equal(fread(a.body, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    a.len = (size_t)n;
+    assert_true(alloc_fail_run(&c) > 10);
+    free(a.body);
+}
+
 /* ---- collector_config_load ---- */
 
 struct cfg_arg {
@@ -439,7 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_rss),       cmocka_unit_test(test_feed_atom),
         cmocka_unit_test(test_feed_json),      cmocka_unit_test(test_weibo_page),
-        cmocka_unit_test(test_sources_config),
+        cmocka_unit_test(test_sources_config), cmocka_unit_test(test_weibo_hot_list),
     };
     int rc;
 

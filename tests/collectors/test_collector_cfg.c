@@ -262,6 +262,102 @@ static void test_weibo_sources(void **state)
     assert_non_null(strstr(err, "query"));
 }
 
+
+/* Issue #15: a weibo_hot source, its watch_terms and rise_rank, and what is refused. */
+static void test_weibo_hot_sources(void **state)
+{
+    static const char text[] =
+        "sources:\n"
+        "  - id: wb-hot\n    kind: weibo_hot\n    interval: 2m\n"
+        "    watch_terms: [安康, 汉江, 旬阳, 紫阳, 安康]\n"
+        "  - id: wb-hot-pc\n    kind: weibo_hot\n    url: https://weibo.com/ajax/side/hotSearch\n"
+        "    rise_rank: 0\n    watch_terms:\n      - \"平利 \\\"茶\\\"\"\n";
+    static const struct {
+        const char *yaml;
+        const char *err;
+    } bad[] = {
+        {"    watch_terms: 安康\n", "t.yaml:5: source 'h': 'watch_terms' must be a list of terms"},
+        {"    watch_terms: [安康, \"\"]\n", "source 'h': each of 'watch_terms' must be a non-empty"},
+        {"    watch_terms: [安康, \"  \"]\n", "each of 'watch_terms' must be a non-empty term"},
+        {"    watch_terms: [[安康]]\n", "each of 'watch_terms' must be a non-empty term"},
+        {"    watch_terms: [{a: 1}]\n", "each of 'watch_terms' must be a non-empty term"},
+        {"    watch_terms: [\"安\\u0007康\"]\n", "a watch term has a control character"},
+        {"    rise_rank: 51\n", "rise_rank"},
+        {"    rise_rank: -1\n", "rise_rank"},
+    };
+    struct collector_config cfg;
+    char err[256], buf[4096];
+    char *u, *printed = NULL;
+    size_t printed_len = 0;
+    FILE *mem;
+
+    (void)state;
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", text, strlen(text), err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg.sources[0].kind_id, SOURCE_WEIBO_HOT);
+    assert_int_equal(cfg.sources[0].n_watch_terms, 4); /* the repeated 安康 kept once */
+    assert_string_equal(cfg.sources[0].watch_terms[3], "紫阳");
+    assert_int_equal(cfg.sources[0].rise_rank, 10); /* the default */
+    assert_int_equal(cfg.sources[1].rise_rank, 0);
+    assert_string_equal(cfg.sources[1].watch_terms[0], "平利 \"茶\"");
+    /* without url: the mobile real-time board after collector.weibo_api */
+    u = source_kind_of(SOURCE_WEIBO_HOT)->first_url(&cfg, &cfg.sources[0]);
+    assert_string_equal(u, "https://m.weibo.cn/api/container/getIndex?containerid=106003type%3D25"
+                           "%26t%3D3%26disable_hot%3D1%26filter_type%3Drealtimehot");
+    free(u);
+    u = source_kind_of(SOURCE_WEIBO_HOT)->first_url(&cfg, &cfg.sources[1]);
+    assert_string_equal(u, "https://weibo.com/ajax/side/hotSearch");
+    free(u);
+    /* --print-config writes the list as a YAML flow list of quoted terms */
+    mem = open_memstream(&printed, &printed_len);
+    assert_non_null(mem);
+    collector_config_print(mem, &cfg);
+    fclose(mem);
+    assert_non_null(strstr(printed, "    watch_terms: [\"安康\", \"汉江\", \"旬阳\", \"紫阳\"]\n"));
+    assert_non_null(strstr(printed, "    watch_terms: [\"平利 \\\"茶\\\"\"]\n"));
+    collector_config_release(&cfg);
+    free(printed);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc;
+        snprintf(buf, sizeof(buf), "sources:\n  - id: h\n    kind: weibo_hot\n    interval: 2m\n%s",
+                 bad[i].yaml);
+        rc = collector_config_load(&cfg, "t.yaml", buf, strlen(buf), err, sizeof(err));
+        if (rc != ERR_INVALID || !strstr(err, bad[i].err)) {
+            print_error("case %zu: rc=%d err='%s', want '%s'\n", i, rc, err, bad[i].err);
+        }
+        assert_int_equal(rc, ERR_INVALID);
+        assert_non_null(strstr(err, bad[i].err));
+    }
+    /* too many, too long; and not for other kinds */
+    {
+        size_t off = (size_t)snprintf(buf, sizeof(buf),
+                                      "sources:\n  - id: h\n    kind: weibo_hot\n    watch_terms: [");
+        for (int i = 0; i <= SOURCE_WATCH_TERMS_MAX; i++) {
+            off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%st%d", i ? "," : "", i);
+        }
+        snprintf(buf + off, sizeof(buf) - off, "]\n");
+        assert_int_equal(collector_config_load(&cfg, "t.yaml", buf, strlen(buf), err, sizeof(err)),
+                         ERR_INVALID);
+        assert_non_null(strstr(err, "at most 200 'watch_terms' (201 given)"));
+    }
+    {
+        size_t off = (size_t)snprintf(buf, sizeof(buf),
+                                      "sources:\n  - id: h\n    kind: weibo_hot\n    watch_terms: [");
+        for (int i = 0; i < SOURCE_WATCH_TERM_MAX_BYTES / 3 + 1; i++) {
+            off += (size_t)snprintf(buf + off, sizeof(buf) - off, "安");
+        }
+        snprintf(buf + off, sizeof(buf) - off, "]\n");
+        assert_int_equal(collector_config_load(&cfg, "t.yaml", buf, strlen(buf), err, sizeof(err)),
+                         ERR_INVALID);
+        assert_non_null(strstr(err, "a watch term is longer than 256 bytes"));
+    }
+    snprintf(buf, sizeof(buf), "sources:\n  - id: w\n    kind: weibo_search\n    query: 安康\n"
+                               "    watch_terms: [安康]\n");
+    assert_int_equal(collector_config_load(&cfg, "t.yaml", buf, strlen(buf), err, sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "t.yaml:5: source 'w': 'watch_terms' is for kind weibo_hot"));
+}
+
 /* The headers a source sends, as "Name: value" lines joined by '|'. */
 static void sent_headers(const struct source_cfg *src, char *out, size_t len)
 {
@@ -443,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_shard),
         cmocka_unit_test(test_weibo_sources),
+        cmocka_unit_test(test_weibo_hot_sources),
         cmocka_unit_test(test_source_headers),
         cmocka_unit_test(test_bad_source_headers),
     };

@@ -28,6 +28,7 @@
 #include "collector_cfg.h"
 #include "collector_fixture.h"
 #include "feed_item.h"
+#include "feed_sha1.h"
 #include "item_producer.h"
 #include "yq_metrics_http.h"
 #include "poller.h"
@@ -880,6 +881,244 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
     collector_config_release(&cfg);
 }
 
+
+/* ---- the hot-search list through the poller (issue #15) ---- */
+
+static char *hot_body;
+
+static struct reply hot_route(const char *url, int n, void *arg)
+{
+    struct reply r = {.status = 200, .ctype = "application/json; charset=utf-8"};
+    (void)n;
+    (void)arg;
+    if (strncmp(url, "/hot", 4) == 0) {
+        r.body = hot_body;
+    } else {
+        r.status = 404;
+        r.body = "";
+    }
+    return r;
+}
+
+#define HOT_A "汉江安康段水位回落"
+#define HOT_B "旬阳太极城景区国庆接待游客创新高"
+#define HOT_C "全国铁路迎来返程高峰"
+
+/* A desktop-shape list of the terms with their 1-based ranks (term NULL ends). */
+static void hot_list(const char *const *terms, const int *ranks)
+{
+    struct yq_buf b;
+
+    yq_buf_init(&b, 1 << 16);
+    assert_int_equal(yq_buf_adds(&b, "{\"ok\":1,\"data\":{\"hotgov\":{\"word\":\"学习贯彻全会精神\"},"
+                                     "\"realtime\":["),
+                     0);
+    for (size_t i = 0; terms[i]; i++) {
+        assert_int_equal(yq_buf_addf(&b, "%s{\"word\":\"%s\",\"num\":%d,\"realpos\":%d}",
+                                     i ? "," : "", terms[i], 1000000 - ranks[i], ranks[i]),
+                         0);
+    }
+    assert_int_equal(yq_buf_adds(&b, "]}}"), 0);
+    free(hot_body);
+    hot_body = strdup(b.data);
+    yq_buf_release(&b);
+}
+
+/* The ids of the delivered wbhot items (yuqing:seen:wbhot:*), sorted, joined by spaces. */
+static char *hot_delivered(void)
+{
+    redisReply *r = redisCommand(fx.rc, "KEYS yuqing:seen:wbhot:*");
+    struct yq_buf b;
+    char *out;
+
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    yq_buf_init(&b, 1 << 16);
+    /* sorted by trigger then key: a tiny insertion sort over the reply */
+    for (size_t i = 1; i < r->elements; i++) {
+        for (size_t j = i; j > 0 && strcmp(r->element[j - 1]->str, r->element[j]->str) > 0; j--) {
+            redisReply *t = r->element[j];
+            r->element[j] = r->element[j - 1];
+            r->element[j - 1] = t;
+        }
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        assert_int_equal(yq_buf_addf(&b, "%s%s", i ? " " : "", r->element[i]->str), 0);
+    }
+    freeReplyObject(r);
+    out = strdup(b.data ? b.data : "");
+    yq_buf_release(&b);
+    return out;
+}
+
+/* ZCARD yuqing:hot:hot1:<sha1 of term>: the polls recorded for the entry. */
+static long long hot_count(const char *term)
+{
+    char sha1[FEED_SHA1_HEX_LEN], key[256];
+    redisReply *r;
+    long long v;
+
+    assert_true(feed_sha1_hex(term, strlen(term), sha1));
+    snprintf(key, sizeof(key), "yuqing:hot:hot1:%s", sha1);
+    r = redisCommand(fx.rc, "ZCARD %s", key);
+    v = r ? r->integer : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+/* How many delivered ids hold the term's key (term NULL: any) and end with suffix. */
+static int hot_items(const char *ids, const char *term, const char *suffix)
+{
+    char sha1[FEED_SHA1_HEX_LEN] = "wbhot:", id[160];
+    int n = 0, used;
+
+    if (term) {
+        assert_true(feed_sha1_hex(term, strlen(term), sha1));
+    }
+    for (const char *at = ids; sscanf(at, " %159s%n", id, &used) == 1; at += used) {
+        const char *tail = id + strlen(id) - strlen(suffix);
+        if (strstr(id, sha1) && strlen(id) > strlen(suffix) && strcmp(tail, suffix) == 0) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/*
+ * Three polls of a weibo_hot source (rise_rank 10, watch_terms 安康 汉江 旬阳 紫阳):
+ *   1: A 15, B 3, C 20  -> A, B, C and the pinned entry produced ("entered"; the first poll
+ *                          is what is hot now)
+ *   2: A 8, C 19        -> A "rose10" (B left)
+ *   3: A 5, B 4, C 18   -> B "entered" again: a new stay
+ * then a login wall (ok:-100) is the source state auth_required. Each poll records every
+ * entry's rank; the items carry the hot object with the watched terms.
+ */
+static void test_issue_15_weibo_hot_through_the_poller(void **state)
+{
+    const char *const poll1[] = {HOT_A, HOT_B, HOT_C, NULL};
+    const char *const poll2[] = {HOT_A, HOT_C, NULL};
+    const char *const poll3[] = {HOT_A, HOT_B, HOT_C, NULL};
+    struct collector_config cfg;
+    char src[512], *ids;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(hot_route, NULL);
+    snprintf(src, sizeof(src),
+             "  - id: hot1\n    kind: weibo_hot\n    name: 微博热搜榜\n"
+             "    url: http://127.0.0.1:%d/hot\n    rise_rank: 10\n"
+             "    watch_terms: [安康, 汉江, 旬阳, 紫阳]\n",
+             fx.http.port);
+    load_cfg(&cfg, NULL, src);
+
+    hot_list(poll1, (const int[]){15, 3, 20});
+    assert_int_equal(once(&cfg), 0);
+    assert_field("yuqing:source:hot1", "state", "ok");
+    ids = hot_delivered();
+    assert_int_equal(hot_items(ids, HOT_A, ":entered"), 1);
+    assert_int_equal(hot_items(ids, HOT_B, ":entered"), 1);
+    assert_int_equal(hot_items(ids, HOT_C, ":entered"), 1);
+    assert_int_equal(hot_items(ids, "学习贯彻全会精神", ":entered"), 1);
+    assert_int_equal(hot_items(ids, NULL, ""), 4);
+    free(ids);
+    assert_int_equal(hot_count(HOT_A), 1);
+
+    hot_list(poll2, (const int[]){8, 19});
+    assert_int_equal(once(&cfg), 0);
+    ids = hot_delivered();
+    assert_int_equal(hot_items(ids, HOT_A, ":rose10"), 1);
+    assert_int_equal(hot_items(ids, NULL, ""), 5);
+    free(ids);
+
+    hot_list(poll3, (const int[]){5, 4, 18});
+    assert_int_equal(once(&cfg), 0);
+    ids = hot_delivered();
+    assert_int_equal(hot_items(ids, HOT_B, ":entered"), 2); /* a new stay: a new id */
+    assert_int_equal(hot_items(ids, HOT_A, ":rose10"), 1);  /* once per stay */
+    assert_int_equal(hot_items(ids, HOT_C, ""), 1);         /* never rose past 10 */
+    assert_int_equal(hot_items(ids, NULL, ""), 6);
+    free(ids);
+    /* every entry's rank of every poll */
+    assert_int_equal(hot_count(HOT_A), 3);
+    assert_int_equal(hot_count(HOT_B), 2);
+    assert_int_equal(hot_count(HOT_C), 3);
+    {
+        char sha1[FEED_SHA1_HEX_LEN], key[128];
+        redisReply *r;
+        assert_true(feed_sha1_hex(HOT_A, strlen(HOT_A), sha1));
+        snprintf(key, sizeof(key), "yuqing:hot:hot1:%s", sha1);
+        r = redisCommand(fx.rc, "ZRANGE %s 0 -1", key);
+        assert_non_null(r);
+        assert_int_equal(r->elements, 3);
+        assert_non_null(strstr(r->element[0]->str, " 15 999985"));
+        assert_non_null(strstr(r->element[1]->str, " 8 999992"));
+        assert_non_null(strstr(r->element[2]->str, " 5 999995"));
+        freeReplyObject(r);
+        r = redisCommand(fx.rc, "TTL %s", key);
+        assert_true(r && r->integer > 6 * 86400 && r->integer <= 7 * 86400);
+        freeReplyObject(r);
+        r = redisCommand(fx.rc, "HGET yuqing:hot:hot1:current %s", sha1);
+        assert_true(r && r->type == REDIS_REPLY_STRING);
+        assert_non_null(strstr(r->str, "\"best_rank\":5,"));
+        assert_non_null(strstr(r->str, "\"rose\":true,\"on\":true"));
+        freeReplyObject(r);
+    }
+    /* the items as produced: the rise of A, watched 安康 and 汉江 */
+    {
+        rd_kafka_t *c = cfx_kafka_consumer(fx.bootstraps, "hot-check");
+        int rose = 0, watched_b = 0;
+        assert_non_null(c);
+        for (int i = 0; i < 600; i++) { /* hang guard; stops at the partition end */
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+            bool eof = m && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+            if (m && !m->err) {
+                json_t *it = json_loadb(m->payload, m->len, 0, NULL);
+                const json_t *hot = json_object_get(it, "hot");
+                const char *title = json_string_value(json_object_get(it, "title"));
+                if (hot && title && strcmp(title, HOT_A) == 0 &&
+                    strcmp(json_string_value(json_object_get(hot, "trigger")), "rose") == 0) {
+                    rose++;
+                    assert_int_equal(json_integer_value(json_object_get(hot, "rank")), 8);
+                    assert_int_equal(json_integer_value(json_object_get(hot, "rise_rank")), 10);
+                    assert_string_equal(json_string_value(json_object_get(it, "source")),
+                                        "weibo_hot");
+                    assert_string_equal(json_string_value(json_object_get(it, "channel")),
+                                        "微博热搜榜");
+                    assert_int_equal(json_array_size(json_object_get(hot, "watched")), 2);
+                    assert_string_equal(
+                        json_string_value(json_array_get(json_object_get(hot, "watched"), 0)),
+                        "安康");
+                }
+                if (hot && title && strcmp(title, HOT_B) == 0) {
+                    watched_b++;
+                    assert_string_equal(
+                        json_string_value(json_array_get(json_object_get(hot, "watched"), 0)),
+                        "旬阳");
+                }
+                json_decref(it);
+            }
+            if (m) {
+                rd_kafka_message_destroy(m);
+            }
+            if (eof) {
+                break;
+            }
+        }
+        rd_kafka_consumer_close(c);
+        rd_kafka_destroy(c);
+        assert_int_equal(rose, 1);
+        assert_int_equal(watched_b, 2);
+    }
+    /* a login wall: the state the other Weibo kinds report */
+    free(hot_body);
+    hot_body = strdup("{\"ok\":-100,\"url\":\"https://passport.weibo.com/sso/signin\"}");
+    assert_int_equal(once(&cfg), 0);
+    assert_field("yuqing:source:hot1", "state", "auth_required");
+    free(hot_body);
+    hot_body = NULL;
+    collector_config_release(&cfg);
+}
+
 /* ---- Weibo first crawl baseline (issue #10) ---- */
 
 static char *bl_page;
@@ -1657,6 +1896,7 @@ int main(void)
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
         cmocka_unit_test(test_fc_001_long_text_cycle_and_retry),
         cmocka_unit_test(test_issue_10_weibo_first_crawl_baseline),
+        cmocka_unit_test(test_issue_15_weibo_hot_through_the_poller),
         cmocka_unit_test(test_thousand_sources_keep_their_interval),
         cmocka_unit_test(test_issue_10_most_overdue_source_first),
         cmocka_unit_test(test_issue_10_host_limit_keyed_by_scheme_host_port),

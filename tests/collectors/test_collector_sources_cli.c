@@ -31,6 +31,13 @@ static const char feed_xml[] =
     "<pubDate>Tue, 07 Apr 2020 10:00:00 +0800</pubDate></item>"
     "<item><title>旬阳 &amp; 平利</title><guid>g3</guid></item></channel></rss>";
 
+/* The desktop hot-search list (issue #15): the pinned entry, two ranked, an ad. */
+static const char hot_json[] =
+    "{\"ok\":1,\"data\":{\"hotgov\":{\"word\":\"学习贯彻全会精神\"},\"realtime\":["
+    "{\"word\":\"汉江安康段水位回落\",\"num\":2345678,\"realpos\":1,\"onboard_time\":1796383800},"
+    "{\"word\":\"某品牌新品\",\"is_ad\":1},"
+    "{\"word\":\"紫阳富硒茶\",\"num\":765432,\"realpos\":2,\"onboard_time\":1796380200}]}}";
+
 static const char html_page[] = "<!DOCTYPE html><html><body>系统维护中</body></html>";
 
 static int conditional_requests; /* requests carrying If-None-Match (must stay 0) */
@@ -47,6 +54,14 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     if (strcmp(url, "/feed.xml") == 0) {
         body = feed_xml;
         ctype = "application/rss+xml; charset=utf-8";
+        status = 200;
+    } else if (strcmp(url, "/hot.json") == 0) {
+        body = hot_json;
+        ctype = "application/json; charset=utf-8";
+        status = 200;
+    } else if (strcmp(url, "/hotwall.json") == 0) {
+        body = "{\"ok\":-100,\"url\":\"https://passport.weibo.com/sso/signin\"}";
+        ctype = "application/json; charset=utf-8";
         status = 200;
     } else if (strcmp(url, "/page.html") == 0) {
         body = html_page;
@@ -86,8 +101,10 @@ static int setup(void **state)
             "  - id: feed\n    url: http://127.0.0.1:%d/feed.xml\n"
             "  - id: html\n    url: http://127.0.0.1:%d/page.html\n"
             "  - id: gone\n    url: http://127.0.0.1:%d/gone.xml\n"
-            "  - id: off\n    url: http://127.0.0.1:%d/gone.xml\n    enabled: false\n",
-            port, port, port, port);
+            "  - id: off\n    url: http://127.0.0.1:%d/gone.xml\n    enabled: false\n"
+            "  - id: hot\n    kind: weibo_hot\n    url: http://127.0.0.1:%d/hot.json\n"
+            "  - id: hotwall\n    kind: weibo_hot\n    url: http://127.0.0.1:%d/hotwall.json\n",
+            port, port, port, port, port, port);
     assert_int_equal(fclose(f), 0);
     snprintf(fx->out, sizeof(fx->out), "/tmp/yq-sources-out-XXXXXX");
     fd = mkstemp(fx->out);
@@ -184,6 +201,11 @@ static void test_check_every_enabled_source(void **state)
                 "gone kind=rss http=404 format=- encoding=- well_formed=- entries=- newest=- "
                 "state=http_error error='http status 404'");
     assert_null(line_of(text, "off")); /* disabled */
+    assert_line(text, "hot", "hot kind=weibo_hot http=200 format=weibo_hot encoding=- "
+                             "well_formed=yes entries=3 newest=2026-12-04T11:30:00Z state=ok");
+    assert_line(text, "hotwall",
+                "hotwall kind=weibo_hot http=200 format=- encoding=- well_formed=- entries=- "
+                "newest=- state=auth_required error='ok:-100: login or cookie required'");
     assert_int_equal(conditional_requests, 0);
     free(text);
 }

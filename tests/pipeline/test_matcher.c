@@ -907,10 +907,61 @@ static void test_issue_15_official_item_without_match(void **state)
     pipeline_env_stop(&e);
 }
 
+/*
+ * Issue #15: a hot-search item with watched terms and no rule matching raises the hot-watch
+ * alert through the running matcher; a hot item without watched terms raises none.
+ */
+static void test_issue_15_watched_hot_entry_alerts(void **state)
+{
+    struct pipeline_env e;
+    struct pipeline_run run;
+    struct yq_alert a[2];
+    int port, got;
+
+    (void)state;
+    if (!pipeline_env_start(&e, "matcher-hot", 2, NULL, 0, "test-reader-hot")) {
+        skip();
+    }
+    pipeline_push_rules(e.r, rules_v1, 1);
+    pipeline_produce_raw(e.p, "yuqing.items",
+                         "{\"schema\":1,\"id\":\"wbhot:0123456789abcdef0123456789abcdef01234567:"
+                         "1796398000:entered\",\"source\":\"weibo_hot\",\"source_id\":\"hot1\",\"channel\":"
+                         "\"微博热搜\",\"url\":\"https://s.weibo.com/weibo?q=x\",\"title\":"
+                         "\"平利茶园迎来采摘季\",\"text\":\"平利茶园迎来采摘季\",\"published_at\":"
+                         "\"2026-12-04T15:26:40Z\",\"fetched_at\":\"2026-12-04T15:30:00Z\","
+                         "\"hot\":{\"board\":\"realtime\",\"rank\":9,\"trigger\":\"entered\","
+                         "\"entered_at\":\"2026-12-04T15:26:40Z\",\"watched\":[\"平利\"]}}");
+    pipeline_produce_raw(e.p, "yuqing.items",
+                         "{\"schema\":1,\"id\":\"wbhot:1123456789abcdef0123456789abcdef01234567:"
+                         "1796398000:entered\",\"source\":\"weibo_hot\",\"source_id\":\"hot1\",\"channel\":"
+                         "\"微博热搜\",\"url\":\"https://s.weibo.com/weibo?q=y\",\"title\":"
+                         "\"全国铁路迎来返程高峰\",\"text\":\"全国铁路迎来返程高峰\","
+                         "\"fetched_at\":\"2026-12-04T15:30:00Z\",\"hot\":{\"rank\":3}}");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    port = pipeline_run_start(&run, &e.cfg);
+    assert_true(port > 0);
+    got = pipeline_read_alerts(e.c, 2, 5000, a, NULL); /* the second never comes */
+    assert_int_equal(got, 1);
+    assert_string_equal(a[0].event_key,
+                        "ev:wbhot:0123456789abcdef0123456789abcdef01234567:1796398000:entered");
+    assert_int_equal(a[0].n_matches, 1);
+    assert_string_equal(a[0].matches[0].rule_id, "hot-watch");
+    assert_string_equal(a[0].matches[0].group, "热搜");
+    assert_int_equal(a[0].matches[0].level, YQ_LEVEL_IV);
+    assert_string_equal(a[0].matches[0].terms[0].term, "平利");
+    assert_int_equal(a[0].matches[0].terms[0].start, 0);
+    assert_int_equal(a[0].matches[0].terms[0].end, 2);
+    assert_non_null(a[0].item.hot);
+    yq_alert_release(&a[0]);
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_weights_config),
+        cmocka_unit_test(test_issue_15_watched_hot_entry_alerts),
         cmocka_unit_test(test_status_documents),
         cmocka_unit_test(test_http_endpoint),
         cmocka_unit_test(test_metrics_config),

@@ -1375,6 +1375,59 @@ await check('a proposed 回应 is confirmed in one click and shown as 自动发�
   await page.context().close();
 });
 
+await check('the event page of 微博热搜 items (issue #15): the rank table, and the rank chart with rank 1 on top', async () => {
+  const term = '汉江安康段水位回落';
+  const number = await addTicket({
+    title: term, level: 'IV', department: '', source: 'weibo_hot', source_id: 'weibo-hot',
+    items: [{ item_id: 'wbhot:96a6b15d805cc5696a79301767ab3d2894bb6898:1796398000:entered', source: 'weibo_hot',
+      source_id: 'weibo-hot', title: term, url: 'https://s.weibo.com/weibo?q=%23x%23', channel: '微博热搜' }],
+  });
+  const { page } = await session('duty1', 'duty-password-1');
+  const problems = watchProblems(page);
+  const t = (await apiGet(page, `/api/tickets/${encodeURIComponent(number)}`)).ticket;
+  assert(t.event_id, `the ticket's event: ${JSON.stringify(t.event_id)}`);
+  const e = await apiGet(page, `/api/inbox/${t.event_id}`);
+  // the test server has no Redis: the term is listed without ranks, and the page says why
+  eq(JSON.stringify(e.hot.map((h) => [h.term, h.source_id, h.entered_at, h.points.length])),
+    JSON.stringify([[term, 'weibo-hot', '2026-12-04T15:26:40Z', 0]]), 'the event JSON\'s hot');
+  eq(e.hot_ranks_unavailable, true, 'ranks unavailable without Redis');
+  await page.goto(`${base}/event?id=${t.event_id}`);
+  await page.waitForSelector('body[data-loaded] .hot-section');
+  eq((await page.textContent('.hot-section h2')).trim(), '微博热搜排名', 'section title');
+  eq((await page.textContent('table.hot-ranks tbody tr td')).trim(), term, 'the term in the table');
+  assert((await page.textContent('.hot-section .notice')).includes('排名记录暂时无法读取'), 'the notice');
+  eq(await page.$('#chart-hot'), null, 'no empty chart without ranks');
+  // the chart of a term's polls: rank axis inverted (1 on top), pinned polls as gaps, drawn
+  const hot = [{ term, source_id: 'weibo-hot', entered_at: '2026-12-04T15:26:40Z', best_rank: 5,
+    points: [{ at: '2026-12-04T15:26:40Z', rank: 15, heat: 985000 }, { at: '2026-12-04T15:27:40Z', rank: 8, heat: 992000 },
+      { at: '2026-12-04T15:28:40Z', rank: 5, heat: null }, { at: '2026-12-04T15:29:40Z', rank: 0, heat: null }] }];
+  const drawn = await page.evaluate((h) => {
+    const opt = hotChartOption(h);
+    const div = document.createElement('div');
+    div.style.width = '600px';
+    div.style.height = '300px';
+    document.querySelector('main').append(div);
+    const chart = echarts.init(div, null, { renderer: 'canvas' });
+    chart.setOption(opt, true);
+    const c = div.querySelector('canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+    const row = hotTable(h).querySelector('tbody tr');
+    chart.dispose();
+    div.remove();
+    return { inverse: opt.yAxis.inverse, data: opt.series[0].data, name: opt.series[0].name, ink,
+      cells: [...row.cells].map((td) => td.textContent) };
+  }, hot);
+  eq(drawn.inverse, true, 'rank axis inverted');
+  eq(JSON.stringify(drawn.data.map((p) => p[1])), JSON.stringify([15, 8, 5, null]), 'ranks, the pinned poll a gap');
+  eq(drawn.name, term, 'series named by the term');
+  assert(drawn.ink > 500, `chart drawn: ${drawn.ink}`);
+  eq(JSON.stringify(drawn.cells.slice(2)), JSON.stringify(['第 5 位', '置顶', '—', '4']), 'table: best, latest, heat, polls');
+  eq(problems.length, 0, `problems: ${problems.join('; ')}`);
+  await page.context().close();
+});
+
 await check('every page links the favicon and nothing answered 404', async () => {
   const res = await fetch(`${base}/favicon.ico`);
   eq(res.status, 200, '/favicon.ico');

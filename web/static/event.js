@@ -1,7 +1,8 @@
 // The event page (/event?id=N, issue #13): everything the duty officer needs to judge one
 // event: its header and deadlines, items per hour and platform mix (ECharts, bundled with the
 // statistics page), the most active accounts, hot words, the negative share, every item, the
-// event's log and its ticket's log, and the actions of the inbox (inbox.js). Loaded after
+// event's log and its ticket's log, the ranks of its 微博热搜 entries over time (issue #15), and
+// the actions of the inbox (inbox.js). Loaded after
 // app.js and inbox.js. Feed text goes into the page as text nodes only; ECharts gets it as
 // data (its canvas renderer draws text, it parses no HTML) with tooltips built from text.
 'use strict';
@@ -32,6 +33,57 @@ function platformChartOption(platforms) {
   };
 }
 
+// 热搜排名 (issue #15): one line per term of the event's weibo_hot items, rank over time on an
+// inverted axis (1 at the top); a pinned poll (rank 0) is drawn as no value.
+function hotChartOption(hot) {
+  return {
+    animation: false,
+    grid: { left: 44, right: 16, top: 24, bottom: 56 },
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
+    legend: { bottom: 0, type: 'scroll' },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'value', inverse: true, min: 1, minInterval: 1, name: '排名' },
+    series: (hot || []).map((h) => ({
+      type: 'line', name: h.term, showSymbol: true, connectNulls: false,
+      data: (h.points || []).map((p) => [p.at, p.rank > 0 ? p.rank : null]),
+    })),
+  };
+}
+
+function hotRankText(rank) {
+  return rank > 0 ? `第 ${rank} 位` : (rank === 0 ? '置顶' : '—');
+}
+
+// The table fallback (and the figures behind the chart): each term, when it came on the list,
+// its best rank and its polls.
+function hotTable(hot) {
+  const heads = ['热搜词', '上榜时间', '最高排名', '最新排名', '最新热度', '采集次数'];
+  return el('table', { class: 'hot-ranks' },
+    el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
+    el('tbody', {}, (hot || []).map((h) => {
+      const pts = h.points || [];
+      const last = pts.length ? pts[pts.length - 1] : null;
+      return el('tr', { 'data-term': h.term },
+        el('td', { 'data-label': heads[0] }, h.term),
+        el('td', { 'data-label': heads[1] }, fmtTime(h.entered_at)),
+        el('td', { 'data-label': heads[2], class: 'n' }, h.best_rank ? hotRankText(h.best_rank) : '—'),
+        el('td', { 'data-label': heads[3], class: 'n' }, last ? hotRankText(last.rank) : '—'),
+        el('td', { 'data-label': heads[4], class: 'n' }, last && last.heat != null ? String(last.heat) : '—'),
+        el('td', { 'data-label': heads[5], class: 'n' }, String(pts.length)));
+    })));
+}
+
+function hotSection(ev) {
+  if (!(ev.hot || []).length) return null;
+  return el('section', { class: 'card hot-section', 'aria-labelledby': 'h-hot' },
+    el('h2', { id: 'h-hot' }, '微博热搜排名'),
+    ev.hot_ranks_unavailable ? el('p', { class: 'notice' }, '排名记录暂时无法读取（Redis 未配置或无响应），仅列出热搜词。') : null,
+    typeof echarts !== 'undefined' && !ev.hot_ranks_unavailable
+      ? el('figure', {}, el('figcaption', {}, '热搜排名走势（第 1 位在上）'), el('div', { id: 'chart-hot', class: 'chart' }))
+      : null,
+    el('div', { class: 'scroll' }, hotTable(ev.hot)));
+}
+
 function renderCharts(ev) {
   const note = $('e-charts-note');
   if (typeof echarts === 'undefined') {
@@ -40,7 +92,9 @@ function renderCharts(ev) {
     return;
   }
   note.hidden = true;
-  for (const [id, option] of [['chart-hourly', hourlyChartOption(ev.hourly)], ['chart-platforms', platformChartOption(ev.platforms)]]) {
+  const charts = [['chart-hourly', hourlyChartOption(ev.hourly)], ['chart-platforms', platformChartOption(ev.platforms)]];
+  if ($('chart-hot')) charts.push(['chart-hot', hotChartOption(ev.hot)]);
+  for (const [id, option] of charts) {
     const node = $(id);
     const chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: 'canvas' });
     chart.setOption(option, true);
@@ -206,6 +260,7 @@ async function pageEvent() {
         el('div', { class: 'chart-row' },
           el('figure', {}, el('figcaption', {}, '每小时信息条数（北京时间）'), el('div', { id: 'chart-hourly', class: 'chart' })),
           el('figure', {}, el('figcaption', {}, '平台分布'), el('div', { id: 'chart-platforms', class: 'chart' })))),
+      hotSection(ev),
       el('div', { class: 'two-col' },
         el('section', { class: 'card', 'aria-labelledby': 'h-words' }, el('h2', { id: 'h-words' }, '热词'), hotWords(ev.hot_words)),
         el('section', { class: 'card', 'aria-labelledby': 'h-sentiment' }, el('h2', { id: 'h-sentiment' }, '情感倾向'), sentimentBar(ev))),
