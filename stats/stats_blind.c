@@ -162,7 +162,9 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
         stats_blind_free(bl);
         return err;
     }
-    qsort(bl->sources, bl->n_sources, sizeof(*bl->sources), source_cmp);
+    if (bl->n_sources > 1) {
+        qsort(bl->sources, bl->n_sources, sizeof(*bl->sources), source_cmp);
+    }
     for (size_t i = 0; i < bl->n_sources; i++) {
         bl->total_s += bl->sources[i].blind_s;
         bl->windows += bl->sources[i].windows;
