@@ -614,22 +614,19 @@ static int fault_state(struct ticket_store *store, const char *channel, bool *fa
     return err;
 }
 
-/* Inside the open transaction: one alert row per administrator channel other than ch. */
-static int insert_fault_alerts(struct ticket_store *store, const struct notify_channel *ch,
-                               const char *error, int64_t now, int64_t fault_no, int *inserted)
+int outbox_enqueue_administrators(struct ticket_store *store, const char *kind,
+                                  const char *key_prefix, const char *skip, bool urgent,
+                                  const char *subject, const char *body, int64_t now,
+                                  int *inserted)
 {
     const struct notify_routes *routes = ticket_store_policy_or_default(store)->routes;
-    char *subject = NULL, *body = NULL;
     int err = 0;
 
-    if (!routes || routes->n_administrator == 0) {
-        return 0;
-    }
-    for (size_t i = 0; !err && i < routes->n_administrator; i++) {
+    for (size_t i = 0; !err && routes && i < routes->n_administrator; i++) {
         const char *to = routes->administrator[i];
         sqlite3_stmt *st = NULL;
         char key[600];
-        bool seen = strcmp(to, ch->name) == 0; /* never through the failing channel itself */
+        bool seen = skip && strcmp(to, skip) == 0;
 
         for (size_t j = 0; !seen && j < i; j++) {
             seen = strcmp(routes->administrator[j], to) == 0;
@@ -637,32 +634,49 @@ static int insert_fault_alerts(struct ticket_store *store, const struct notify_c
         if (seen) {
             continue;
         }
-        if (!subject) {
-            err = compose_fault(ch, error, now, fault_no, &subject, &body);
-            if (err) {
-                break;
-            }
-        }
-        snprintf(key, sizeof(key), "adm:%.256s:f%lld:%.256s", ch->name, (long long)fault_no, to);
+        snprintf(key, sizeof(key), "%.300s:%.256s", key_prefix, to);
         err = ticket_store_prepare(store,
                                    "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
                                    "subject, body, link, next_attempt_at, created_at) "
-                                   "VALUES (?, 'config_error', ?, 'administrator', 1, ?, ?, '', "
-                                   "?, ?) ON CONFLICT (idem_key) DO NOTHING",
-                                   &st, "administrator alert insert");
+                                   "VALUES (?, ?, ?, 'administrator', ?, ?, ?, '', ?, ?) "
+                                   "ON CONFLICT (idem_key) DO NOTHING",
+                                   &st, "administrator notice insert");
         if (err) {
             break;
         }
         sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, now);
-        sqlite3_bind_int64(st, 6, now);
-        err = ticket_store_step_done(store, st, "administrator alert insert");
-        if (!err) {
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, urgent ? 1 : 0);
+        sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, now);
+        sqlite3_bind_int64(st, 8, now);
+        err = ticket_store_step_done(store, st, "administrator notice insert");
+        if (!err && inserted) {
             *inserted += sqlite3_changes(store->db) > 0;
         }
+    }
+    return err;
+}
+
+/* Inside the open transaction: one alert row per administrator channel other than ch. */
+static int insert_fault_alerts(struct ticket_store *store, const struct notify_channel *ch,
+                               const char *error, int64_t now, int64_t fault_no, int *inserted)
+{
+    const struct notify_routes *routes = ticket_store_policy_or_default(store)->routes;
+    char *subject = NULL, *body = NULL;
+    char prefix[400];
+    int err;
+
+    if (!routes || routes->n_administrator == 0) {
+        return 0;
+    }
+    err = compose_fault(ch, error, now, fault_no, &subject, &body);
+    if (!err) {
+        snprintf(prefix, sizeof(prefix), "adm:%.256s:f%lld", ch->name, (long long)fault_no);
+        err = outbox_enqueue_administrators(store, "config_error", prefix, ch->name, true,
+                                            subject, body, now, inserted);
     }
     free(subject);
     free(body);

@@ -137,6 +137,20 @@ int outbox_count(struct ticket_store *store, const char *state, int64_t *out);
  */
 
 /*
+ * Inside the caller's open transaction: one outbox row of kind (static, e.g. "config_error",
+ * "source_blind") per distinct administrator channel of the store's routes
+ * (notify_routes.administrator) other than skip (NULL: none), role 'administrator', subject
+ * and body as given (borrowed), idem key "<key_prefix>:<channel>" (key_prefix cut to 300
+ * bytes): a key already in the outbox adds nothing, so each notice goes out once. now: UTC
+ * seconds (created and first attempt). *inserted (may be NULL) is increased by the rows added.
+ * No administrator channel: nothing, 0. Returns 0, ERR_IO, ERR_RETRY or ERR_NOMEM.
+ */
+int outbox_enqueue_administrators(struct ticket_store *store, const char *kind,
+                                  const char *key_prefix, const char *skip, bool urgent,
+                                  const char *subject, const char *body, int64_t now,
+                                  int *inserted);
+
+/*
  * Record that ch (borrowed) refused a message for a configuration reason at now (seconds).
  * error: one line (the robot's code and message), borrowed, may be NULL.
  * new_out: true when this opened a fault (the channel was not already failing); may be NULL.

@@ -129,39 +129,12 @@ static int insert_notices(struct ticket_store *store, const struct yq_source_eve
                  what, ev->source_id, yq_blind_reason_name(ev->reason), (long long)window_id,
                  subject);
     }
-    for (size_t i = 0; !err && routes && i < routes->n_administrator; i++) {
-        const char *to = routes->administrator[i];
-        sqlite3_stmt *st = NULL;
-        char key[400];
-        bool seen = false;
+    if (!err) {
+        char prefix[64];
 
-        for (size_t j = 0; !seen && j < i; j++) {
-            seen = strcmp(routes->administrator[j], to) == 0;
-        }
-        if (seen) {
-            continue;
-        }
-        snprintf(key, sizeof(key), "blind:%lld:%s:%.256s", (long long)window_id, what, to);
-        err = ticket_store_prepare(store,
-                                   "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
-                                   "subject, body, link, next_attempt_at, created_at) "
-                                   "VALUES (?, ?, ?, 'administrator', 0, ?, ?, '', ?, ?) "
-                                   "ON CONFLICT (idem_key) DO NOTHING",
-                                   &st, "source blind notice insert");
-        if (err) {
-            break;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, now);
-        sqlite3_bind_int64(st, 7, now);
-        err = ticket_store_step_done(store, st, "source blind notice insert");
-        if (!err) {
-            *inserted += sqlite3_changes(store->db) > 0;
-        }
+        snprintf(prefix, sizeof(prefix), "blind:%lld:%s", (long long)window_id, what);
+        err = outbox_enqueue_administrators(store, kind, prefix, NULL, false, subject, body, now,
+                                            inserted);
     }
     free(subject);
     free(body);
