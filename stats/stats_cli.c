@@ -36,7 +36,7 @@ static const char usage[] =
     "  --db PATH                    ticket store (default: store.path of the config)\n"
     "  --rules DIR                  rule files: groups of tickets stored without one\n"
     "                               (default config/rules)\n"
-    "  --now TIME                   run time, RFC 3339 (default now)\n"
+    "  --now TIME                   run time, RFC 3339 (default now; publish: not later than now)\n"
     "  --office NAME                issuing office shown on the HTML report\n"
     "  --by NAME                    publish: who publishes (default $USER)\n";
 
@@ -195,6 +195,12 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
     }
     if (!by || !by[0]) {
         by = "yuqingctl";
+    }
+    if (sopts->now > yq_time_now()) {
+        /* a publication never changes: a clock set ahead would publish an unfinished month */
+        fprintf(stderr, "stats: publish 不接受晚于当前时间的 --now (--now may not be in the "
+                        "future for publish)\n");
+        return 2;
     }
     if (yq_sqlite_open(path, YQ_SQLITE_WAL, cfg->store.busy_timeout_ms, &db, err, sizeof(err))) {
         fprintf(stderr, "stats: %s\n", err);

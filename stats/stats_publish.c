@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_blind.h"
 #include "stats_defs.h"
 #include "stats_fmt.h"
 #include "stats_judge.h"
@@ -30,10 +31,13 @@ static const struct stats_term clock_fields[] = {
     {"due", "应办"},          {"on_time", "按时"},  {"late", "超时完成"},
     {"missed", "超时未完成"}, {"excluded", "不计"},
 };
-/* Figures of the whole report (not per row). */
+/* Figures of the whole report (not per row), by their dotted path in the report JSON. */
 static const struct stats_term report_figures[] = {
     {"responses", "公开回应"},
     {"press_conferences", "新闻发布会"},
+    {"responses_detected", "其中自动发现的回应"},         /* issue #15 */
+    {"blind_spots.total.blind_s", "监测盲区时长（秒）"}, /* issue #15, the annex */
+    {"blind_spots.total.windows", "监测盲区次数"},
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -172,6 +176,16 @@ static int compute(sqlite3 *db, const struct stats_opts *opts, struct stats_repo
     err = stats_compute(set.v, set.n, opts, report);
     if (!err) {
         err = stats_judge_compute(*report, set.events, set.n_events, set.has_events);
+    }
+    if (!err) {
+        /* the annex 监测盲区 and the detected responses (issue #15), as the live report has */
+        err = stats_blind_load(db, *report, errbuf, errlen);
+        if (err) {
+            stats_report_free(*report);
+            *report = NULL;
+            stats_ticket_set_release(&set);
+            return err;
+        }
     }
     if (!err && signatures) {
         *signatures = json_object();
@@ -351,6 +365,20 @@ static json_int_t figure_of(const json_t *row, const char *clock, const char *na
     return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
+/* The integer at the dotted path of r (e.g. "blind_spots.total.windows"); 0 when absent. */
+static json_int_t report_figure(const json_t *r, const char *path)
+{
+    char key[64];
+    const char *dot;
+
+    while ((dot = strchr(path, '.')) != NULL && r) {
+        snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+        r = json_object_get(r, key);
+        path = dot + 1;
+    }
+    return figure_of(r, NULL, path);
+}
+
 /* The row of rows (a JSON array) whose "key" is key, or NULL. */
 static const json_t *row_by_key(const json_t *rows, const char *key)
 {
@@ -485,8 +513,8 @@ int stats_publication_diff(sqlite3 *db, const struct stats_publication *pub,
                        json_object_get(now_json, "total"));
         for (size_t i = 0; !err && i < N_OF(report_figures); i++) {
             err = push_figure(figs, "合计", report_figures[i].name, report_figures[i].label,
-                              figure_of(pub_json, NULL, report_figures[i].name),
-                              figure_of(now_json, NULL, report_figures[i].name));
+                              report_figure(pub_json, report_figures[i].name),
+                              report_figure(now_json, report_figures[i].name));
         }
     }
     if (!err) {
@@ -560,8 +588,10 @@ static json_int_t total_figure(const json_t *r, const char *name)
     if (strncmp(name, "clocks.", 7) == 0 && sscanf(name + 7, "%31[^.].%31s", clock, field) == 2) {
         return figure_of(json_object_get(r, "total"), clock, field);
     }
-    if (strcmp(name, "responses") == 0 || strcmp(name, "press_conferences") == 0) {
-        return figure_of(r, NULL, name);
+    for (size_t i = 0; i < N_OF(report_figures); i++) {
+        if (strcmp(name, report_figures[i].name) == 0) {
+            return report_figure(r, name);
+        }
     }
     return figure_of(json_object_get(r, "total"), NULL, name);
 }

@@ -549,6 +549,9 @@ static void test_issue_17_cli_publish(void **state)
     char *early[] = {"stats", "publish", "2026-03", "--by", "duty", "--db", e->path, "--config",
                      cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
     char *nomonth[] = {"stats", "publish", "--db", e->path, "--config", cfg, NULL};
+    /* review of #15/#17: a clock set ahead would publish a month that has not ended, for good */
+    char *ahead[] = {"stats", "publish", "2026-02", "--by", "duty", "--db", e->path, "--config",
+                     cfg, "--now", "2999-01-01T00:00:00Z", NULL};
     char *dept[] = {"stats", "publish", "2026-02", "--department", "市自然资源局", "--db", e->path,
                     "--config", cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};
     char *badby[] = {"stats", "publish", "2026-01", "--by", "a\tb", "--db", e->path, "--config",
@@ -564,6 +567,8 @@ static void test_issue_17_cli_publish(void **state)
     assert_int_equal(run_stats(e, nomonth, err, sizeof(err)), 2);
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
     assert_int_equal(run_stats(e, badby, err, sizeof(err)), 2);
+    assert_int_equal(run_stats(e, ahead, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "晚于当前时间"));
     assert_int_equal(run_stats(e, early, err, sizeof(err)), 1);
     assert_non_null(strstr(err, "尚未结束"));
     assert_int_equal(run_stats(e, pub, err, sizeof(err)), 0);
@@ -574,6 +579,9 @@ static void test_issue_17_cli_publish(void **state)
     assert_non_null(strstr(text, "2026年2月"));
     assert_non_null(strstr(text, "由 值班员张明 发布"));
     assert_non_null(strstr(text, "发布后无变动"));
+    /* the publication carries the annex 监测盲区 as the live report does (issue #15) */
+    assert_non_null(strstr(text, "监测盲区"));
+    assert_null(strstr(text, "早于信息源盲区记录"));
     free(text);
 }
 
