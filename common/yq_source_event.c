@@ -122,6 +122,32 @@ static int get_time(const json_t *obj, const char *key, int64_t *out, char *errb
     return 0;
 }
 
+/*
+ * The times of a decoded event are plausible: none before YQ_SOURCE_EVENT_MIN_TIME (2000-01-01,
+ * older than any source this system reads; year 0001 or epoch 0 is a broken clock or a forged
+ * event), none more than YQ_SOURCE_EVENT_FUTURE_S after "at" (the collector reports windows
+ * that started before it speaks; a day covers any clock skew between its hosts).
+ */
+static int time_sane(const struct yq_source_event *ev, char *errbuf, size_t errlen)
+{
+    const char *bad = NULL;
+
+    if (ev->at < YQ_SOURCE_EVENT_MIN_TIME) {
+        bad = "at";
+    } else if (ev->started_at < YQ_SOURCE_EVENT_MIN_TIME ||
+               ev->started_at > ev->at + YQ_SOURCE_EVENT_FUTURE_S) {
+        bad = "started_at";
+    } else if (!ev->open && ev->ended_at > ev->at + YQ_SOURCE_EVENT_FUTURE_S) {
+        bad = "ended_at";
+    }
+    if (bad) {
+        snprintf(errbuf, errlen, "source event field '%s' is before 2000-01-01 or more than a "
+                 "day after 'at'", bad);
+        return ERR_PARSE;
+    }
+    return 0;
+}
+
 int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev,
                            char *errbuf, size_t errlen)
 {
@@ -174,6 +200,9 @@ int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *
     if (!ev->open && ev->ended_at < ev->started_at) {
         snprintf(errbuf, errlen, "source event ends before it starts");
         err = ERR_PARSE;
+        goto fail;
+    }
+    if ((err = time_sane(ev, errbuf, errlen))) {
         goto fail;
     }
     json_decref(obj);

@@ -32,6 +32,10 @@
 
 #define YQ_SOURCE_EVENT_SCHEMA 1
 #define YQ_SOURCE_EVENT_TEXT_MAX 1024
+/* The decoder's bounds on times: none before 2000-01-01T00:00:00Z (UTC seconds), and
+ * started_at/ended_at at most a day after the event's "at" (clock skew between hosts). */
+#define YQ_SOURCE_EVENT_MIN_TIME INT64_C(946684800)
+#define YQ_SOURCE_EVENT_FUTURE_S INT64_C(86400)
 
 enum yq_blind_reason {
     YQ_BLIND_FAILING = 0,
@@ -73,7 +77,9 @@ int yq_source_event_encode(const struct yq_source_event *ev, char **out, size_t 
 /*
  * Decode len bytes of JSON into ev (caller storage, zeroed first). Requires schema 1, a
  * non-empty source_id, event "open" or "close", a known reason, RFC 3339 started_at and at,
- * and for "close" an ended_at not before started_at. Returns 0, ERR_PARSE (one line in
+ * and for "close" an ended_at not before started_at; refuses any time before
+ * YQ_SOURCE_EVENT_MIN_TIME and a started_at or ended_at more than YQ_SOURCE_EVENT_FUTURE_S
+ * after at (year 0001, 2999, epoch 0 are broken clocks or forged events). Returns 0, ERR_PARSE (one line in
  * errbuf) or ERR_NOMEM; on failure ev holds nothing to free.
  */
 int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev,

@@ -41,7 +41,8 @@ int yq_text_fput_padded(const char *s, size_t width, FILE *out);
 /*
  * Whether s (NUL-terminated, borrowed) holds a control character: C0 (U+0000..U+001F, tab and
  * newline included), DEL, C1 (U+0080..U+009F), U+2028 or U+2029 (line and paragraph
- * separators) — or a byte that is not valid UTF-8. For one-line names users give (a saved
+ * separators), a bidirectional control (U+202A..U+202E, U+2066..U+2069: text that displays
+ * reordered) — or a byte that is not valid UTF-8. For one-line names users give (a saved
  * search's name). NULL holds none. Thread-safe.
  */
 bool yq_text_has_control(const char *s);

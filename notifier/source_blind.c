@@ -11,9 +11,9 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
-#include "yq_item.h" /* yq_utf8_boundary */
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_text.h"
 #include "yq_time.h"
 
 /* The longest notice text (bytes): the event's texts are each at most 1 KiB. */
@@ -185,6 +185,38 @@ static int insert_window(struct ticket_store *store, const struct yq_source_even
     return err;
 }
 
+/*
+ * Whether (ev's source, ev's reason) already has an open window (any start). The collector
+ * keeps one open window per reason; a second "open" while one is open is a redelivery of an
+ * older window, a forged event or a tracker that lost its state: recorded as nothing new, so
+ * at most one window per (source, reason) is ever open here.
+ */
+static int has_open_window(struct ticket_store *store, const struct yq_source_event *ev,
+                           bool *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err;
+
+    *out = false;
+    err = ticket_store_prepare(store,
+                               "SELECT 1 FROM source_blind_windows WHERE source_id = ?1 AND "
+                               "reason = ?2 AND ended_at IS NULL LIMIT 1",
+                               &st, "blind window open check");
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, ev->source_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = true;
+    } else if (rc != SQLITE_DONE) {
+        err = ticket_store_fail(store, rc, "blind window open check");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 /* Close ev's open window. *id_out: its id, 0 when no open row of that name exists. */
 static int close_window(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                         int64_t *id_out)
@@ -224,29 +256,25 @@ static int close_window(struct ticket_store *store, const struct yq_source_event
 }
 
 /*
- * *dst = a copy of src cut to YQ_SOURCE_EVENT_TEXT_MAX bytes at a character boundary, each
- * ASCII control character (a terminal escape in an error text, a line break) made a space:
- * the texts are one line for people (NULL stays NULL). Returns 0 or ERR_NOMEM.
+ * *dst = src made one line of plain text for people by the project's one cleaning,
+ * yq_text_printable() (common/yq_text.h): each control character (C0, DEL, C1 such as U+0085,
+ * U+2028/U+2029), bidirectional control (U+202A..U+202E, U+2066..U+2069) and invalid byte
+ * becomes U+FFFD, so an error text cannot break a notice's line or reorder its subject; the
+ * result is cut to YQ_SOURCE_EVENT_TEXT_MAX bytes at a character boundary (NULL stays NULL).
+ * Returns 0 or ERR_NOMEM.
  */
 static int bounded(const char *src, char **dst)
 {
-    size_t len;
-
     *dst = NULL;
     if (!src) {
         return 0;
     }
-    len = strlen(src);
-    if (len > YQ_SOURCE_EVENT_TEXT_MAX) {
-        len = yq_utf8_boundary(src, YQ_SOURCE_EVENT_TEXT_MAX);
+    *dst = malloc(YQ_SOURCE_EVENT_TEXT_MAX + 1);
+    if (!*dst) {
+        return ERR_NOMEM;
     }
-    *dst = strndup(src, len);
-    for (char *c = *dst; c && *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            *c = ' ';
-        }
-    }
-    return *dst ? 0 : ERR_NOMEM;
+    yq_text_printable(src, *dst, YQ_SOURCE_EVENT_TEXT_MAX + 1);
+    return 0;
 }
 
 /* Record ev, its texts already bounded. */
@@ -266,7 +294,8 @@ int source_blind_record(struct ticket_store *store, const struct yq_source_event
         *n_notices_out = 0;
     }
     if (!ev->source_id || !ev->source_id[0] || (unsigned)ev->reason >= YQ_BLIND_REASON_COUNT ||
-        (!ev->open && ev->ended_at < ev->started_at)) {
+        (!ev->open && ev->ended_at < ev->started_at) ||
+        ev->started_at < YQ_SOURCE_EVENT_MIN_TIME) {
         return ERR_INVALID;
     }
     b.source_id = b.source_name = b.source_kind = b.department = b.detail = b.renew = NULL;
@@ -290,8 +319,16 @@ static int record_bounded(struct ticket_store *store, const struct yq_source_eve
     int64_t id = 0;
     int err, inserted = 0;
 
+    bool already_open = false;
+
     err = ticket_store_begin(store, "source event");
     if (!err && ev->open) {
+        err = has_open_window(store, ev, &already_open);
+    }
+    if (!err && ev->open && already_open) {
+        LOG_INFO("blind window open ignored: one is open already source_id=%s reason=%s",
+                 ev->source_id, yq_blind_reason_name(ev->reason));
+    } else if (!err && ev->open) {
         err = insert_window(store, ev, now, &id);
         if (!err && id) {
             outcome = SOURCE_BLIND_OPENED;
@@ -388,12 +425,12 @@ void source_blind_list_release(struct source_blind_list *list)
     TICKET_STORE_RELEASE_LIST(list, window_cols);
 }
 
-/* Set key to t as RFC 3339 UTC (0: null). */
-static int set_time(json_t *o, const char *key, int64_t t, bool display)
+/* Set key to t as RFC 3339 UTC; null when absent (!present). */
+static int set_time(json_t *o, const char *key, bool present, int64_t t, bool display)
 {
     char buf[40];
 
-    if (!t) {
+    if (!present) {
         return json_object_set_new(o, key, json_null());
     }
     return json_object_set_new(o, key,
@@ -416,10 +453,11 @@ json_t *source_blind_row_json(const struct source_blind_row *w, int64_t now)
     if (!o) {
         return NULL;
     }
-    rc = set_time(o, "started_at", w->started_at, false);
-    rc |= set_time(o, "ended_at", w->ended_at, false);
-    rc |= set_time(o, "started_at_display", w->started_at, true);
-    rc |= set_time(o, "ended_at_display", w->ended_at, true);
+    /* started_at is NOT NULL in the table: always a time, even epoch 0 of an old row */
+    rc = set_time(o, "started_at", true, w->started_at, false);
+    rc |= set_time(o, "ended_at", w->ended_at != 0, w->ended_at, false);
+    rc |= set_time(o, "started_at_display", true, w->started_at, true);
+    rc |= set_time(o, "ended_at_display", w->ended_at != 0, w->ended_at, true);
     if (rc) {
         json_decref(o);
         return NULL;

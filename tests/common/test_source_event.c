@@ -231,6 +231,36 @@ static void test_hostile_json_is_refused_with_a_reason(void **state)
                    "\"reason\":\"failing\"," GOOD_TAIL, "not a JSON object");
 }
 
+#define EV_HEAD "{\"schema\":1,\"source_id\":\"fake\",\"reason\":\"failing\","
+
+/* Review #15 item 9: times of a broken clock or a forged event are refused at the codec. */
+static void test_implausible_times_are_refused(void **state)
+{
+    struct yq_source_event ev;
+    char err[256] = "";
+    const char *edge = EV_HEAD "\"event\":\"close\",\"started_at\":\"2000-01-01T00:00:00Z\","
+                               "\"ended_at\":\"2026-12-06T03:00:05Z\","
+                               "\"at\":\"2026-12-05T03:00:05Z\"}";
+
+    (void)state;
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"0001-01-01T00:00:00Z\","
+                   "\"at\":\"2026-12-05T03:00:05Z\"}", "'started_at' is before 2000-01-01");
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"1970-01-01T00:00:00Z\","
+                   "\"at\":\"2026-12-05T03:00:05Z\"}", "'started_at' is before 2000-01-01");
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"2999-01-01T00:00:00Z\","
+                   "\"at\":\"2026-12-05T03:00:05Z\"}", "'started_at'");
+    expect_refused(EV_HEAD "\"event\":\"close\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                   "\"ended_at\":\"9999-12-31T23:59:59Z\",\"at\":\"2026-12-05T03:00:05Z\"}",
+                   "'ended_at'");
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                   "\"at\":\"1999-12-31T23:59:59Z\"}", "'at' is before 2000-01-01");
+    /* the edges themselves pass: 2000-01-01 exactly, an end one day after at */
+    assert_int_equal(yq_source_event_decode(edge, strlen(edge), &ev, err, sizeof(err)), 0);
+    assert_int_equal(ev.started_at, 946684800);
+    assert_int_equal(ev.ended_at, T_AT + 86400);
+    yq_source_event_release(&ev);
+}
+
 static void test_hostile_bytes_never_crash(void **state)
 {
     static char huge[1 << 20];
@@ -273,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_encode_refuses_what_breaks_the_rules),
         cmocka_unit_test(test_long_text_cut_at_a_character_boundary),
         cmocka_unit_test(test_hostile_json_is_refused_with_a_reason),
+        cmocka_unit_test(test_implausible_times_are_refused),
         cmocka_unit_test(test_hostile_bytes_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,13 @@ static void test_printable_and_controls(void **state)
     assert_true(yq_text_has_control("a\xe2\x80\xa9"));
     assert_true(yq_text_has_control("a\xff"));
     assert_false(yq_text_has_control("a\xc2\xa0")); /* U+00A0 is not a control */
+    /* bidi overrides and isolates (U+202E, U+2066, U+2069) display text reordered */
+    assert_true(yq_text_has_control("a\xe2\x80\xae"));
+    assert_true(yq_text_has_control("a\xe2\x81\xa6"));
+    assert_true(yq_text_has_control("a\xe2\x81\xa9"));
+    assert_false(yq_text_has_control("a\xe2\x80\xaf")); /* U+202F narrow no-break space */
+    assert_string_equal(yq_text_printable("gpj\xe2\x80\xae" "exe", buf, sizeof(buf)),
+                        "gpj\xef\xbf\xbd" "exe");
 }
 
 int main(void)

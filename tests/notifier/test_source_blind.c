@@ -220,6 +220,95 @@ static void test_administrator_told_once_per_window(void **state)
     world_close(&w);
 }
 
+/* Review #15 item 9: at most one open window per (source, reason); implausible starts refused. */
+static void test_one_open_window_per_source_and_reason(void **state)
+{
+    struct world w;
+    static const char *const starts[] = {"2026-12-05T01:00:00Z", "2026-12-05T02:00:00Z",
+                                         "2026-12-05T03:00:00Z", "2026-12-05T00:30:00Z",
+                                         "2026-12-05T04:00:00Z"};
+    struct yq_source_event ev;
+
+    (void)state;
+    world_open(&w, true);
+    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+        ev = event(true, YQ_BLIND_FAILING, starts[i], NULL);
+        assert_int_equal(record(&w, &ev, "2026-12-05T05:00:00Z", NULL),
+                         i == 0 ? SOURCE_BLIND_OPENED : SOURCE_BLIND_UNCHANGED);
+    }
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows WHERE "
+                                             "ended_at IS NULL"),
+                     1);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 2); /* one open */
+    /* another reason of the same source is its own window */
+    ev = event(true, YQ_BLIND_QUIET, "2026-12-05T02:00:00Z", NULL);
+    assert_int_equal(record(&w, &ev, "2026-12-05T05:00:00Z", NULL), SOURCE_BLIND_OPENED);
+    /* once closed, the next failing run opens a new window */
+    ev = event(false, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", "2026-12-05T06:00:00Z");
+    assert_int_equal(record(&w, &ev, "2026-12-05T06:00:01Z", NULL), SOURCE_BLIND_CLOSED);
+    ev = event(true, YQ_BLIND_FAILING, "2026-12-05T07:00:00Z", NULL);
+    assert_int_equal(record(&w, &ev, "2026-12-05T07:00:01Z", NULL), SOURCE_BLIND_OPENED);
+    /* a start of epoch 0 (a broken clock) is refused, nothing recorded */
+    ev = event(true, YQ_BLIND_STALE, "2026-12-05T07:00:00Z", NULL);
+    ev.started_at = 0;
+    assert_int_equal(source_blind_record(w.store, &ev, 0, NULL, NULL), ERR_INVALID);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows"), 3);
+    world_close(&w);
+}
+
+/* Review #15 item 10: C1 and bidi controls never reach a stored name or a notice's subject. */
+static void test_c1_and_bidi_controls_cleaned(void **state)
+{
+    struct world w;
+    struct yq_source_event ev = event(true, YQ_BLIND_WALLED, "2026-12-05T01:00:00Z", NULL);
+
+    (void)state;
+    world_open(&w, true);
+    ev.source_name = "安康发布\xc2\x85\xe2\x80\xae" "gpj.exe";
+    ev.detail = "ok:-100\xe2\x81\xa6x\xe2\x81\xa9";
+    assert_int_equal(record(&w, &ev, "2026-12-05T01:00:05Z", NULL), SOURCE_BLIND_OPENED);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows WHERE "
+                                             "source_name = '安康发布\xef\xbf\xbd\xef\xbf\xbd"
+                                             "gpj.exe' AND detail = 'ok:-100\xef\xbf\xbdx"
+                                             "\xef\xbf\xbd'"),
+                     1);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE subject LIKE "
+                                             "'%\xc2\x85%' OR subject LIKE '%\xe2\x80\xae%' OR "
+                                             "body LIKE '%\xe2\x81\xa6%'"),
+                     0);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE subject = "
+                                             "'【信息源告警】安康发布\xef\xbf\xbd\xef\xbf\xbd"
+                                             "gpj.exe 监测盲区（需要重新登录）'"),
+                     2);
+    world_close(&w);
+}
+
+/* Review #15 item 9: a time is null in the JSON only when it is absent. */
+static void test_row_json_null_only_when_absent(void **state)
+{
+    struct source_blind_row row = {.id = 1, .source_id = "a", .source_name = "", .source_kind = "",
+                                   .department = "", .reason = "failing", .detail = "",
+                                   .renew = "", .started_at = 0, .ended_at = 0};
+    json_t *o;
+
+    (void)state;
+    o = source_blind_row_json(&row, 3600);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "started_at")),
+                        "1970-01-01T00:00:00Z");
+    assert_true(json_is_null(json_object_get(o, "ended_at")));
+    assert_true(json_is_true(json_object_get(o, "open")));
+    assert_int_equal(json_integer_value(json_object_get(o, "duration_s")), 3600);
+    json_decref(o);
+    row.started_at = 1796432400; /* 2026-12-05T01:00:00Z */
+    row.ended_at = 1796439600;
+    o = source_blind_row_json(&row, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "ended_at")),
+                        "2026-12-05T03:00:00Z");
+    assert_int_equal(json_integer_value(json_object_get(o, "duration_s")), 7200);
+    json_decref(o);
+}
+
 /* Payloads of the sources topic: each hostile one is skipped (0: commit) and logged. */
 static void test_payload_hostile_skipped_then_good_stored(void **state)
 {
@@ -294,9 +383,9 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
                                            "AND ended_at IS NULL"),
                      1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows"), 2);
-    /* the terminal escape and the bell of the detail are spaces: one line for people */
+    /* the terminal escape and the bell of the detail are U+FFFD (yq_text_printable) */
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM source_blind_windows WHERE "
-                                           "detail = 'ok:-100  [31m'"),
+                                           "detail = 'ok:-100\xef\xbf\xbd\xef\xbf\xbd[31m'"),
                      1);
     assert_int_equal(notifier_count(store, "SELECT max(length(source_name)) FROM "
                                            "source_blind_windows"),
@@ -442,6 +531,9 @@ int main(void)
         cmocka_unit_test(test_administrator_told_once_per_window),
         cmocka_unit_test(test_payload_hostile_skipped_then_good_stored),
         cmocka_unit_test(test_list_ranges_and_open_at),
+        cmocka_unit_test(test_one_open_window_per_source_and_reason),
+        cmocka_unit_test(test_c1_and_bidi_controls_cleaned),
+        cmocka_unit_test(test_row_json_null_only_when_absent),
         cmocka_unit_test(test_briefing_lists_sources_blind_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
