@@ -3,13 +3,17 @@
  * classified by weibo_classify() (login wall, ok:0, 418/403/432 as for the other Weibo
  * sources) and read by weibo_hot_parse() on the event loop's thread (the list is at most
  * WEIBO_HOT_MAX_ENTRIES entries; a body is bounded by collector.max_body_bytes). Then:
- *   1. every entry's rank is recorded (yq_hot_record(): yuqing:hot:<source_id>:<sha1>);
+ *   1. every entry's rank is recorded (yq_hot_record_all(): yuqing:hot:<source_id>:<sha1>);
  *   2. the stays are updated from yuqing:hot:<source_id>:current (yq_hot_track());
  *   3. an entry that entered the list (trigger "entered"), or rose to rise_rank or better for
  *      the first time in its stay (trigger "rose"), is produced as an item (weibo_hot_item(),
  *      marked hot.watched when it contains a watch term) through ingest_item();
  *   4. the stays are saved; an item whose ingest was deferred (Redis or Kafka said later)
  *      leaves its stay as if not seen, so the next poll produces it.
+ * Redis is reached through the store's connection (store_redis(): kept across polls, its
+ * retry pause respected) in three round trips per poll, whatever the list's length: the stays
+ * read (HGETALL), the ranks (one pipeline), the stays saved (one pipeline); the items' own
+ * seen checks go through ingest as for every kind.
  * The first poll of a source produces every entry (trigger "entered"): what is on the list
  * then is what is hot now. An empty list (ok:0) changes nothing. Redis unreachable: nothing is
  * recorded nor produced this cycle (the items could not be checked as seen anyway); Redis
@@ -133,6 +137,27 @@ static void undo_deferred(struct yq_hot_stay *stays, size_t *n, const struct yq_
     }
 }
 
+/* Every entry's rank at now in one pipeline (yq_hot_record_all()). 0, ERR_RETRY, ERR_NOMEM. */
+static int record_ranks(struct yq_redis *redis, const char *source_id,
+                        const struct weibo_hot_list *list, int64_t now)
+{
+    const char **sha1 = calloc(list->n, sizeof(*sha1));
+    struct yq_hot_point *pts = calloc(list->n, sizeof(*pts));
+    int err = ERR_NOMEM;
+
+    if (sha1 && pts) {
+        for (size_t i = 0; i < list->n; i++) {
+            sha1[i] = list->entries[i].sha1;
+            pts[i] = (struct yq_hot_point){
+                .at = now, .rank = list->entries[i].rank, .heat = list->entries[i].heat};
+        }
+        err = yq_hot_record_all(redis, source_id, sha1, pts, list->n);
+    }
+    free(sha1);
+    free(pts);
+    return err;
+}
+
 /* A parsed list at now: record, track, produce, save (see the top of the file). */
 static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, long status,
                        int64_t now)
@@ -155,7 +180,7 @@ static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, 
         source_run_ok(r, status, &total);
         return;
     }
-    if (store_is_down(r->p->store) || !(redis = yq_redis_new(&r->p->cfg->redis))) {
+    if (!(redis = store_redis(r->p->store))) {
         total.deferred = list->n;
         LOG_WARN("weibo hot list not recorded (Redis down) source_id=%s entries=%zu", src->id,
                  list->n);
@@ -171,10 +196,8 @@ static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, 
     if (!err) {
         err = yq_hot_track(prev, n_prev, seen, list->n, now, src->rise_rank, &stays, &n_stays);
     }
-    for (size_t i = 0; !err && i < list->n; i++) {
-        const struct weibo_hot_entry *e = &list->entries[i];
-        struct yq_hot_point p = {.at = now, .rank = e->rank, .heat = e->heat};
-        err = yq_hot_record(redis, src->id, e->sha1, &p);
+    if (!err) {
+        err = record_ranks(redis, src->id, list, now);
     }
     for (size_t i = 0; !err && i < list->n; i++) {
         int perr;
@@ -195,7 +218,7 @@ static void hot_ingest(struct source_run *r, const struct weibo_hot_list *list, 
     if (!err) {
         err = yq_hot_stays_save(redis, src->id, stays, n_stays);
     }
-    yq_redis_free(redis);
+    store_redis_done(r->p->store); /* a failed connection starts the store's retry pause */
     free(prev);
     free(stays);
     free(seen);
@@ -286,7 +309,8 @@ static enum source_state hot_check(const struct collector_config *cfg, const str
     out->bozo = 0;
     out->entries = (long)list.n;
     for (size_t i = 0; i < list.n; i++) { /* desktop onboard_time; the mobile list has none */
-        if (list.entries[i].onboard_time > out->newest) {
+        if (weibo_hot_onboard_plausible(list.entries[i].onboard_time, yq_time_now()) &&
+            list.entries[i].onboard_time > out->newest) {
             out->newest = list.entries[i].onboard_time;
         }
     }

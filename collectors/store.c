@@ -48,6 +48,16 @@ bool store_is_down(const struct store *s)
     return s->down_until_ms && yq_time_mono_ms() < s->down_until_ms;
 }
 
+struct yq_redis *store_redis(struct store *s)
+{
+    return store_is_down(s) ? NULL : s->redis;
+}
+
+void store_redis_done(struct store *s)
+{
+    s->down_until_ms = yq_redis_is_up(s->redis) ? 0 : yq_time_mono_ms() + s->retry_ms;
+}
+
 /* Run one command unless in the quiet period; NULL means "retry later". */
 static redisReply *run(struct store *s, int argc, const char **argv)
 {

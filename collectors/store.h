@@ -52,6 +52,19 @@ bool store_is_down(const struct store *s);
 int store_ping(struct store *s);
 
 /*
+ * The store's own Redis connection, for a caller that sends its own batches (the weibo_hot
+ * kind's rank record, common/yq_hot.h): borrowed, kept open across polls (no connect per
+ * poll), NULL during the retry pause (Redis is not tried then). Call store_redis_done() after
+ * the batch so that a connection that failed starts the pause as any store call does. Event
+ * loop's thread.
+ */
+struct yq_redis *store_redis(struct store *s);
+
+/* After a batch on store_redis(): Redis not reached (the handle's last command failed)
+ * starts the retry pause; reached ends it. */
+void store_redis_done(struct store *s);
+
+/*
  * Whether source_id was crawled before (Weibo first-crawl baseline, issue #10): *out is true
  * when its health hash has baseline_at (a baseline was recorded) or last_success. Returns 0,
  * or ERR_RETRY (Redis down; *out false).

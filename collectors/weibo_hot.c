@@ -500,6 +500,12 @@ static json_t *hot_object(const struct weibo_hot_entry *e, const struct weibo_ho
     return o;
 }
 
+bool weibo_hot_onboard_plausible(int64_t onboard_time, int64_t now)
+{
+    return onboard_time > 0 && onboard_time >= now - WEIBO_HOT_ONBOARD_PAST_S &&
+           onboard_time <= now + WEIBO_HOT_ONBOARD_FUTURE_S;
+}
+
 int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *ctx,
                    struct yq_item *out)
 {
@@ -516,6 +522,9 @@ int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *
         return ERR_INVALID;
     }
     out->id = strdup(id);
+    /* the term's stays join one 研判 event (pipeline/event.c: reposts join "ev:<reply_to>") */
+    snprintf(id, sizeof(id), "wbhot:%s", e->sha1);
+    out->reply_to = strdup(id);
     out->source = strdup("weibo_hot");
     out->source_id = strdup(ctx->source_id ? ctx->source_id : "");
     out->channel = strdup(ctx->channel && ctx->channel[0] ? ctx->channel : "微博热搜");
@@ -532,13 +541,15 @@ int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *
         }
     }
     out->hot = hot_object(e, ctx);
-    if (!out->id || !out->source || !out->source_id || !out->channel || !out->url || !out->title ||
+    if (!out->id || !out->reply_to || !out->source || !out->source_id || !out->channel || !out->url || !out->title ||
         !out->text || !out->hot) {
         yq_item_release(out);
         return ERR_NOMEM;
     }
     out->has_published = true;
-    out->published_at = e->onboard_time > 0 ? e->onboard_time : ctx->entered_at;
+    out->published_at = weibo_hot_onboard_plausible(e->onboard_time, ctx->fetched_at)
+                             ? e->onboard_time
+                             : ctx->entered_at;
     out->precision = "second";
     out->fetched_at = ctx->fetched_at; /* the heat is in hot.heat: no metrics */
     return 0;

@@ -33,6 +33,11 @@
 #define WEIBO_HOT_MAX_ENTRIES 100 /* the real-time board shows 50 (+ the pinned one) */
 #define WEIBO_HOT_TERM_MAX_BYTES 256
 #define WEIBO_HOT_NOTE_MAX_BYTES 1024
+/* An onboard_time is believed within [poll − 7 d, poll + 1 h]: the board keeps an entry for
+ * hours, not weeks (YQ_HOT_TTL_S keeps a week of ranks), and an hour covers clock skew;
+ * outside it (99999999999999 would be year 3170843) the stay's entered_at is used. */
+#define WEIBO_HOT_ONBOARD_PAST_S (7 * 86400)
+#define WEIBO_HOT_ONBOARD_FUTURE_S 3600
 
 struct weibo_hot_entry {
     char *term;           /* as shown, trimmed; owned */
@@ -85,11 +90,18 @@ struct weibo_hot_ctx {
     const json_t *watched;       /* weibo_hot_watched(), borrowed; empty or NULL: not written */
 };
 
+/* Whether onboard_time (UTC seconds; 0 = unknown) lies in [now − WEIBO_HOT_ONBOARD_PAST_S,
+ * now + WEIBO_HOT_ONBOARD_FUTURE_S], now being the poll's time. */
+bool weibo_hot_onboard_plausible(int64_t onboard_time, int64_t now);
+
 /*
  * The item of entry e (borrowed) per ctx into out (caller storage; yq_item_release()):
- * id "wbhot:<sha1>:<entered_at>:entered" or "...:rose<rise_rank>", source "weibo_hot",
- * title = term, text = note (and category), url = e->url, channel, published_at =
- * onboard_time or entered_at, and the "hot" object of yq_item.h. Returns 0, ERR_INVALID
+ * id "wbhot:<sha1>:<entered_at>:entered" or "...:rose<rise_rank>", reply_to "wbhot:<sha1>"
+ * (every stay of the term joins one 研判 event "ev:wbhot:<sha1>" for the matcher's event TTL:
+ * pipeline/event.c assigns it as a repost), source "weibo_hot", title = term, text = note
+ * (and category), url = e->url, channel, published_at = onboard_time when
+ * weibo_hot_onboard_plausible() at ctx->fetched_at, else entered_at, and the "hot" object of
+ * yq_item.h. Returns 0, ERR_INVALID
  * (trigger none) or ERR_NOMEM.
  */
 int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *ctx,

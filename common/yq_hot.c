@@ -71,7 +71,8 @@ int yq_hot_track(const struct yq_hot_stay *prev, size_t n_prev, struct yq_hot_se
         snprintf(s->sha1, sizeof(s->sha1), "%s", e->sha1);
         s->on = true;
         s->last_seen = now;
-        if (old && old->on) {
+        /* on the list before, or back within YQ_HOT_REENTRY_S of leaving it: the same stay */
+        if (old && (old->on || now - old->last_seen <= YQ_HOT_REENTRY_S)) {
             *s = *old;
             s->on = true;
             s->last_seen = now;
@@ -115,6 +116,21 @@ int yq_hot_track(const struct yq_hot_stay *prev, size_t n_prev, struct yq_hot_se
 static bool reply_ok(const redisReply *r)
 {
     return r && r->type != REDIS_REPLY_ERROR;
+}
+
+/* Free the n replies of a pipeline; 0 when every one is a reply and none an error, else
+   ERR_RETRY. */
+static int replies_done(redisReply **rep, size_t n)
+{
+    int err = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!reply_ok(rep[i])) {
+            err = ERR_RETRY;
+        }
+        freeReplyObject(rep[i]);
+    }
+    return err;
 }
 
 /* One stay from its hash field (sha1) and JSON value; false when not well-formed. */
@@ -198,6 +214,7 @@ int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq
     redisReply *rep;
     int err = 0;
 
+
     if (!hot_key(key, sizeof(key), source_id, "current") ||
         !hot_key(tmp, sizeof(tmp), source_id, "current:tmp")) {
         return ERR_INVALID;
@@ -234,24 +251,18 @@ int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq
         argv[2 + 2 * i] = stays[i].sha1;
         argv[3 + 2 * i] = vals[i];
     }
-    rep = yq_redis_command(r, "DEL %s", tmp);
-    err = reply_ok(rep) ? 0 : ERR_RETRY;
-    freeReplyObject(rep);
-    if (!err) {
-        rep = yq_redis_command_argv(r, (int)(2 + 2 * n), argv, NULL);
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
-    }
-    if (!err) {
-        snprintf(ttl, sizeof(ttl), "%d", YQ_HOT_TTL_S);
-        rep = yq_redis_command(r, "EXPIRE %s %s", tmp, ttl);
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
-    }
-    if (!err) {
-        rep = yq_redis_command(r, "RENAME %s %s", tmp, key);
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
+    snprintf(ttl, sizeof(ttl), "%d", YQ_HOT_TTL_S);
+    {
+        /* one round trip: DEL tmp, HSET tmp ..., EXPIRE tmp, RENAME tmp key */
+        const char *del[] = {"DEL", tmp}, *expire[] = {"EXPIRE", tmp, ttl},
+                   *rename[] = {"RENAME", tmp, key};
+        const char **cmds[4] = {del, argv, expire, rename};
+        int argcs[4] = {2, (int)(2 + 2 * n), 3, 3};
+        redisReply *rep4[4];
+        err = yq_redis_pipeline(r, 4, argcs, cmds, rep4);
+        if (!err) {
+            err = replies_done(rep4, 4);
+        }
     }
 done:
     if (vals) {
@@ -264,33 +275,75 @@ done:
     return err;
 }
 
+/* Commands per entry in yq_hot_record_all(): ZADD, ZREMRANGEBYRANK, EXPIRE. */
+#define RECORD_CMDS 3
+
+int yq_hot_record_all(struct yq_redis *r, const char *source_id, const char *const *sha1,
+                      const struct yq_hot_point *p, size_t n)
+{
+    /* per entry: its key, score and member; the trim's bound and the TTL are shared */
+    struct rec {
+        char key[KEY_MAX], member[96], score[32];
+        const char *zadd[4], *trim[4], *expire[3];
+    } *v = NULL;
+    char stop[16], ttl[16];
+    int *argc = NULL;
+    const char ***argv = NULL;
+    redisReply **rep = NULL;
+    int err = 0;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n > YQ_HOT_STAYS_MAX) {
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char key[KEY_MAX];
+        if (!yq_hot_sha1_valid(sha1[i]) || !hot_key(key, sizeof(key), source_id, sha1[i])) {
+            return ERR_INVALID;
+        }
+    }
+    v = calloc(n, sizeof(*v));
+    argc = calloc(RECORD_CMDS * n, sizeof(*argc));
+    argv = calloc(RECORD_CMDS * n, sizeof(*argv));
+    rep = calloc(RECORD_CMDS * n, sizeof(*rep));
+    if (!v || !argc || !argv || !rep) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    /* the newest YQ_HOT_POINTS_MAX: ranks 0 .. -(MAX + 1) are the oldest beyond it */
+    snprintf(stop, sizeof(stop), "%d", -(YQ_HOT_POINTS_MAX + 1));
+    snprintf(ttl, sizeof(ttl), "%d", YQ_HOT_TTL_S);
+    for (size_t i = 0; i < n; i++) {
+        struct rec *e = &v[i];
+        hot_key(e->key, sizeof(e->key), source_id, sha1[i]);
+        snprintf(e->member, sizeof(e->member), "%" PRId64 " %" PRId64 " %" PRId64, p[i].at,
+                 p[i].rank, p[i].heat);
+        snprintf(e->score, sizeof(e->score), "%" PRId64, p[i].at);
+        e->zadd[0] = "ZADD", e->zadd[1] = e->key, e->zadd[2] = e->score, e->zadd[3] = e->member;
+        e->trim[0] = "ZREMRANGEBYRANK", e->trim[1] = e->key, e->trim[2] = "0", e->trim[3] = stop;
+        e->expire[0] = "EXPIRE", e->expire[1] = e->key, e->expire[2] = ttl;
+        argc[RECORD_CMDS * i] = 4, argv[RECORD_CMDS * i] = e->zadd;
+        argc[RECORD_CMDS * i + 1] = 4, argv[RECORD_CMDS * i + 1] = e->trim;
+        argc[RECORD_CMDS * i + 2] = 3, argv[RECORD_CMDS * i + 2] = e->expire;
+    }
+    err = yq_redis_pipeline(r, RECORD_CMDS * n, argc, argv, rep);
+    if (!err) {
+        err = replies_done(rep, RECORD_CMDS * n);
+    }
+done:
+    free(v);
+    free(argc);
+    free(argv);
+    free(rep);
+    return err;
+}
+
 int yq_hot_record(struct yq_redis *r, const char *source_id, const char *sha1,
                   const struct yq_hot_point *p)
 {
-    char key[KEY_MAX], member[96], score[32];
-    redisReply *rep;
-    int err;
-
-    if (!yq_hot_sha1_valid(sha1) || !hot_key(key, sizeof(key), source_id, sha1)) {
-        return ERR_INVALID;
-    }
-    snprintf(member, sizeof(member), "%" PRId64 " %" PRId64 " %" PRId64, p->at, p->rank, p->heat);
-    snprintf(score, sizeof(score), "%" PRId64, p->at);
-    rep = yq_redis_command(r, "ZADD %s %s %s", key, score, member);
-    err = reply_ok(rep) ? 0 : ERR_RETRY;
-    freeReplyObject(rep);
-    if (!err) {
-        /* the newest YQ_HOT_POINTS_MAX: ranks 0 .. -(MAX + 1) are the oldest beyond it */
-        rep = yq_redis_command(r, "ZREMRANGEBYRANK %s 0 %d", key, -(YQ_HOT_POINTS_MAX + 1));
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
-    }
-    if (!err) {
-        rep = yq_redis_command(r, "EXPIRE %s %d", key, YQ_HOT_TTL_S);
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
-    }
-    return err;
+    return yq_hot_record_all(r, source_id, &sha1, p, 1);
 }
 
 int yq_hot_points(struct yq_redis *r, const char *source_id, const char *sha1, int64_t since,

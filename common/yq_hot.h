@@ -33,6 +33,14 @@
 #define YQ_HOT_POINTS_MAX 2016   /* a week of polls every 5 minutes */
 #define YQ_HOT_GONE_KEEP_S 3600  /* a left entry's last stay remembered this long */
 #define YQ_HOT_STAYS_MAX 4096    /* entries in one source's current hash, at most */
+/*
+ * An entry back on the list within this long (seconds) of its last poll on it continues its
+ * previous stay (no new "entered" item, no new 研判 event): a term hovering around the list's
+ * end drops off and comes back between 2-minute polls, which made ~30 events an hour. Half an
+ * hour is longer than any such flicker and shorter than a real second wave of a topic
+ * (review of issue #15); within YQ_HOT_GONE_KEEP_S, so the previous stay is still known.
+ */
+#define YQ_HOT_REENTRY_S 1800
 
 /* One poll of one entry. */
 struct yq_hot_point {
@@ -70,7 +78,10 @@ struct yq_hot_seen {
  * The stays after one poll at now (UTC seconds) that saw the n_seen entries of seen
  * (distinct sha1s; caller storage, trigger and entered_at written), given the stays before
  * (prev, n_prev entries, borrowed). Rules (docs/collectors.md "热搜榜"):
- * - an entry not on the list before (no stay, or on false) enters: trigger ENTERED,
+ * - an entry that left the list and is back within YQ_HOT_REENTRY_S of its last_seen
+ *   continues its previous stay (entered_at, best rank and rose kept): trigger NONE, or ROSE
+ *   as for an entry that stayed;
+ * - any other entry not on the list before (no stay, or on false) enters: trigger ENTERED,
  *   entered_at = now, or one second after its last stay's entered_at when that is not
  *   earlier (so that two stays never share an item id); an entry entering at rise_rank or
  *   better is marked rose (its "entered" item says its rank), so it never rises again in
@@ -96,7 +107,8 @@ int yq_hot_stays_load(struct yq_redis *r, const char *source_id, struct yq_hot_s
 
 /*
  * Replace source_id's current hash with the n stays (borrowed), expiring YQ_HOT_TTL_S from
- * now: written to a temporary key and renamed over it (readers never see half a list).
+ * now: written to a temporary key and renamed over it (readers never see half a list), the
+ * four commands in one pipeline (one round trip).
  * Returns 0, ERR_RETRY or ERR_NOMEM.
  */
 int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq_hot_stay *stays,
@@ -109,6 +121,17 @@ int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq
  */
 int yq_hot_record(struct yq_redis *r, const char *source_id, const char *sha1,
                   const struct yq_hot_point *p);
+
+/*
+ * yq_hot_record() of n entries at once (sha1[i] with p[i], borrowed): the 3 x n commands go
+ * as one pipeline (yq_redis_pipeline(): one round trip for the whole list instead of ~3 per
+ * entry, the collector's event loop waits once). n <= YQ_HOT_STAYS_MAX. Returns 0,
+ * ERR_INVALID (a bad sha1 or source_id: nothing sent), ERR_RETRY (Redis unreachable or an
+ * error reply: the points of this poll may be partly recorded; a poll recorded twice is one
+ * member) or ERR_NOMEM.
+ */
+int yq_hot_record_all(struct yq_redis *r, const char *source_id, const char *const *sha1,
+                      const struct yq_hot_point *p, size_t n);
 
 /*
  * The polls of entry sha1 of source_id at since (UTC seconds) or later, oldest first, at most

@@ -185,6 +185,45 @@ redisReply *yq_redis_read_argv(struct yq_redis *r, int argc, const char **argv,
     return reply;
 }
 
+int yq_redis_pipeline(struct yq_redis *r, size_t n, const int *argc, const char **const *argv,
+                      redisReply **replies)
+{
+    size_t got = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        replies[i] = NULL;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    if (ensure(r) != 0) {
+        return ERR_RETRY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (redisAppendCommandArgv(r->ctx, argc[i], argv[i], NULL) != REDIS_OK) {
+            goto fail;
+        }
+    }
+    for (; got < n; got++) {
+        void *rep = NULL;
+        if (redisGetReply(r->ctx, &rep) != REDIS_OK || !rep) {
+            goto fail;
+        }
+        replies[got] = rep;
+    }
+    return 0;
+fail:
+    LOG_WARN("redis pipeline failed host=%s commands=%zu replies=%zu err=%s", r->cfg->host, n,
+             got, r->ctx->err ? r->ctx->errstr : "no reply");
+    for (size_t i = 0; i < got; i++) {
+        freeReplyObject(replies[i]);
+        replies[i] = NULL;
+    }
+    drop(r); /* the replies still to come must never answer a later command */
+    r->failures++;
+    return ERR_RETRY;
+}
+
 int yq_redis_is_up(const struct yq_redis *r)
 {
     return r->up;

@@ -52,6 +52,19 @@ redisReply *yq_redis_command_argv(struct yq_redis *r, int argc, const char **arg
 redisReply *yq_redis_read_argv(struct yq_redis *r, int argc, const char **argv,
                                const size_t *argvlen, int expected_type);
 
+/*
+ * Send n commands at once and read their n replies (hiredis redisAppendCommandArgv, then
+ * redisGetReply): one round trip instead of n, for a batch that would otherwise block the
+ * caller's event loop n times (the hot-search list writes ~3 commands per entry). Command i
+ * is argc[i] NUL-terminated strings argv[i] (borrowed). replies (caller storage, n slots) get
+ * a new reply each (freeReplyObject(); any may be REDIS_REPLY_ERROR). Not atomic: a command's
+ * error reply does not stop the others. Returns 0, or ERR_RETRY when Redis is unreachable or
+ * the connection failed part-way (every slot NULL, the context dropped so that no late reply
+ * is ever read as another command's). Not thread-safe.
+ */
+int yq_redis_pipeline(struct yq_redis *r, size_t n, const int *argc, const char **const *argv,
+                      redisReply **replies);
+
 /* Non-zero when the last command reached Redis. */
 int yq_redis_is_up(const struct yq_redis *r);
 

@@ -126,10 +126,13 @@ int hot_watch_build_alert(const struct rule_set *rs, const struct match_result *
     } else if (!watched) {
         return ERR_INVALID;
     } else {
-        size_t n = strlen(id) + 4;
+        /* the term's key (reply_to "wbhot:<sha1>", weibo_hot.h) when there is one: every stay
+           of the term is one event, as event_assign() makes it; else the item's own */
+        const char *root = item->reply_to && item->reply_to[0] ? item->reply_to : id;
+        size_t n = strlen(root) + 4;
         out->event_key = malloc(n);
         if (out->event_key) {
-            snprintf(out->event_key, n, "ev:%s", id);
+            snprintf(out->event_key, n, "ev:%s", root);
         }
         out->department = strdup(item->department ? item->department : "");
         if (!out->event_key || !out->department || yq_item_copy(&out->item, item) != 0) {

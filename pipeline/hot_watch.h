@@ -35,7 +35,8 @@ bool hot_watch_applies(const struct yq_item *item);
 /*
  * The alert of item (borrowed) with mr (borrowed, may have no rules): when rules matched, the
  * alert of match_build_alert_weighted() plus the hot-watch match when hot_watch_applies();
- * when none matched, an alert of the hot-watch match alone (event_key "ev:" + item id,
+ * when none matched, an alert of the hot-watch match alone (event_key "ev:" + the item's
+ * reply_to — "wbhot:<sha1>", one event per term, which event_assign() joins — or its id,
  * level IV, department the item's or "", score match_score_weighted(IV, 1, item, mw)).
  * rs, mw, now and out as for match_build_alert_weighted(). Returns 0, ERR_INVALID (no rule
  * matched and no watched term) or ERR_NOMEM.

@@ -310,6 +310,54 @@ static void test_item_and_watched(void **state)
     weibo_hot_list_release(&l);
 }
 
+/* Review #15 items 7 and 13: one event key per term; onboard_time believed only near the poll. */
+static void test_item_reply_to_and_onboard_bounds(void **state)
+{
+    const int64_t poll = 1796398200; /* 2026-12-04T15:30:00Z */
+    struct weibo_hot_entry e = {.term = "汉滨区征地补偿", .url = "https://s.weibo.com/x",
+                                .rank = 12, .heat = -1};
+    struct weibo_hot_ctx ctx = {.source_id = "wb-hot", .fetched_at = poll,
+                                .entered_at = poll - 60, .trigger = YQ_HOT_ENTERED};
+    static const struct {
+        int64_t onboard;
+        int64_t published;
+    } cases[] = {
+        {99999999999LL * 1000 + 999, poll - 60}, /* 99999999999999: year 3170843 */
+        {poll - 7 * 86400 - 1, poll - 60},        /* more than a week before the poll */
+        {poll - 7 * 86400, poll - 7 * 86400},     /* a week exactly */
+        {poll + 3600, poll + 3600},               /* an hour ahead (clock skew) */
+        {poll + 3601, poll - 60},
+        {-5, poll - 60},
+        {poll - 1800, poll - 1800},
+    };
+    struct yq_item a, b;
+    char want[8 + YQ_HOT_SHA1_HEX];
+
+    (void)state;
+    memset(e.sha1, 'e', YQ_HOT_SHA1_HEX);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        e.onboard_time = cases[i].onboard;
+        assert_int_equal(weibo_hot_item(&e, &ctx, &a), 0);
+        if (a.published_at != cases[i].published) {
+            fail_msg("onboard %lld: published %lld, want %lld", (long long)cases[i].onboard,
+                     (long long)a.published_at, (long long)cases[i].published);
+        }
+        yq_item_release(&a);
+    }
+    /* two stays of the term: two item ids, one reply_to (the event's root) */
+    e.onboard_time = 0;
+    assert_int_equal(weibo_hot_item(&e, &ctx, &a), 0);
+    ctx.entered_at = poll + 7200;
+    ctx.fetched_at = poll + 7200;
+    assert_int_equal(weibo_hot_item(&e, &ctx, &b), 0);
+    assert_string_not_equal(a.id, b.id);
+    snprintf(want, sizeof(want), "wbhot:%s", e.sha1);
+    assert_string_equal(a.reply_to, want);
+    assert_string_equal(b.reply_to, want);
+    yq_item_release(&a);
+    yq_item_release(&b);
+}
+
 /* Build seen[] of n entries "A", "B", ... (sha1 = the letter repeated) with ranks. */
 static void seen_of(struct yq_hot_seen *seen, const char *letters, const int64_t *ranks)
 {
@@ -325,7 +373,7 @@ static void seen_of(struct yq_hot_seen *seen, const char *letters, const int64_t
  *   1: A 15, B 3        -> A entered, B entered (already at rank 3: no rise later)
  *   2: A 8,  B 2        -> A rose
  *   3: A 5              -> nothing (B left)
- *   4: A 1,  B 4        -> B entered again (a new stay at t+180)
+ *   4: A 1,  B 4        -> B back within YQ_HOT_REENTRY_S: the same stay, nothing
  */
 static void test_track_sequence(void **state)
 {
@@ -368,48 +416,79 @@ static void test_track_sequence(void **state)
     prev = next;
     n_prev = n_next;
 
+    /* review #15 item 7: B back a minute after leaving continues its stay (no new event) */
     seen_of(seen, "AB", (int64_t[]){1, 4});
     assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, t + 180, 10, &next, &n_next), 0);
     assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
-    assert_int_equal(seen[1].trigger, YQ_HOT_ENTERED);
-    assert_int_equal(seen[1].entered_at, t + 180);
+    assert_int_equal(seen[1].trigger, YQ_HOT_NONE);
+    assert_int_equal(seen[1].entered_at, t);
+    assert_true(next[1].on);
+    assert_int_equal(next[1].best_rank, 2);
     assert_int_equal(next[0].best_rank, 1);
     free(prev);
     prev = next;
     n_prev = n_next;
 
-    /* a stay that comes back within the same second gets a later entered_at (unique ids) */
-    seen_of(seen, "A", (int64_t[]){1});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, t + 180, 10, &next, &n_next), 0);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
-    seen_of(seen, "AB", (int64_t[]){1, 20});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, t + 180, 10, &next, &n_next), 0);
-    assert_int_equal(seen[1].trigger, YQ_HOT_ENTERED);
-    assert_int_equal(seen[1].entered_at, t + 181);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
-
+    /* hovering: B drops off and comes back every other 2-min poll for an hour (ending off the
+       list, last on at k = 28): never a new stay */
+    for (int64_t k = 1; k <= 29; k++) {
+        int64_t now = t + 180 + 120 * k;
+        bool back = k % 2 == 0;
+        seen_of(seen, back ? "AB" : "A", (int64_t[]){1, 50});
+        assert_int_equal(yq_hot_track(prev, n_prev, seen, back ? 2 : 1, now, 10, &next, &n_next),
+                         0);
+        assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
+        if (back) {
+            assert_int_equal(seen[1].trigger, YQ_HOT_NONE);
+            assert_int_equal(seen[1].entered_at, t);
+        }
+        free(prev);
+        prev = next;
+        n_prev = n_next;
+    }
+    /* gone longer than YQ_HOT_REENTRY_S (still remembered): a new stay at that poll */
+    {
+        int64_t back = t + 180 + 120 * 28 + YQ_HOT_REENTRY_S + 60;
+        seen_of(seen, "AB", (int64_t[]){1, 40});
+        assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, back, 10, &next, &n_next), 0);
+        assert_int_equal(seen[1].trigger, YQ_HOT_ENTERED);
+        assert_int_equal(seen[1].entered_at, back);
+        free(prev);
+        prev = next;
+        n_prev = n_next;
+    }
+    /* a left stay that claims a later start (clock stepped back) never shares its item id */
+    {
+        struct yq_hot_stay old = {.entered_at = t + 9000, .best_rank = 3,
+                                  .last_seen = t + 9000 - YQ_HOT_REENTRY_S - 1, .on = false};
+        memset(old.sha1, 'd', YQ_HOT_SHA1_HEX);
+        seen_of(seen, "D", (int64_t[]){20});
+        assert_int_equal(yq_hot_track(&old, 1, seen, 1, t + 9000, 10, &next, &n_next), 0);
+        assert_int_equal(seen[0].trigger, YQ_HOT_ENTERED);
+        assert_int_equal(seen[0].entered_at, t + 9001);
+        free(next);
+    }
     /* a left entry is forgotten an hour after it was last seen; rise_rank 0 never rises */
-    seen_of(seen, "A", (int64_t[]){1});
-    assert_int_equal(
-        yq_hot_track(prev, n_prev, seen, 1, t + 180 + YQ_HOT_GONE_KEEP_S, 0, &next, &n_next), 0);
-    assert_int_equal(n_next, 1);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
-    seen_of(seen, "C", (int64_t[]){20});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, t + 7200, 0, &next, &n_next), 0);
-    free(prev);
-    seen_of(seen, "C", (int64_t[]){1});
-    prev = next;
-    n_prev = n_next;
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, t + 7260, 0, &next, &n_next), 0);
-    assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
-    free(prev);
-    free(next);
+    {
+        int64_t back = t + 180 + 120 * 28 + YQ_HOT_REENTRY_S + 60;
+        seen_of(seen, "A", (int64_t[]){1});
+        assert_int_equal(
+            yq_hot_track(prev, n_prev, seen, 1, back + YQ_HOT_GONE_KEEP_S, 0, &next, &n_next), 0);
+        assert_int_equal(n_next, 1);
+        free(prev);
+        prev = next;
+        n_prev = n_next;
+        seen_of(seen, "C", (int64_t[]){20});
+        assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, back + 7200, 0, &next, &n_next), 0);
+        free(prev);
+        seen_of(seen, "C", (int64_t[]){1});
+        prev = next;
+        n_prev = n_next;
+        assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, back + 7260, 0, &next, &n_next), 0);
+        assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
+        free(prev);
+        free(next);
+    }
 }
 
 int main(void)
@@ -418,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_mobile_shape),     cmocka_unit_test(test_desktop_shape),
         cmocka_unit_test(test_walls_and_empty),  cmocka_unit_test(test_hostile_bodies),
         cmocka_unit_test(test_item_and_watched), cmocka_unit_test(test_track_sequence),
+        cmocka_unit_test(test_item_reply_to_and_onboard_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "yq_err.h"
 #include "yq_redis.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -300,6 +301,14 @@ static void test_unreachable_is_null_not_crash(void **state)
     assert_null(yq_redis_command(r, "PING"));
     assert_null(yq_redis_read_argv(r, 2, get, NULL, -1));
     assert_false(yq_redis_is_up(r));
+    {
+        const char **cmds[] = {get, get};
+        int argc[] = {2, 2};
+        redisReply *rep[2] = {(redisReply *)1, (redisReply *)1};
+        assert_int_equal(yq_redis_pipeline(r, 2, argc, cmds, rep), ERR_RETRY);
+        assert_null(rep[0]);
+        assert_null(rep[1]);
+    }
     yq_redis_free(r);
 }
 

@@ -105,6 +105,8 @@ static int teardown(void **state)
     return 0;
 }
 
+#define SHA_HOT "96a6b15d805cc5696a79301767ab3d2894bb6898"
+
 /* Assign and describe as "KEY new|joined ITEMS VIA". */
 static void assign(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
                    int64_t now, char *out, size_t outlen)
@@ -155,6 +157,15 @@ static void test_assignment_in_redis(void **state)
     assign(f->r, "weibo:5", "紫阳县某小区物业乱收费，业主多次投诉无人处理，要求相关部门调查。",
            NULL, t0 + 4000, got, sizeof(got));
     assert_string_equal(got, "ev:weibo:5 joined 3 repost");
+
+    /* issue #15 review item 7: every stay of a hot-search term (its own item id each) joins
+       the term's one event through reply_to "wbhot:<sha1>" (collectors/weibo_hot.h) */
+    assign(f->r, "wbhot:" SHA_HOT ":1796000100:entered", "汉滨区征地补偿", "wbhot:" SHA_HOT,
+           t0 + 4100, got, sizeof(got));
+    assert_string_equal(got, "ev:wbhot:" SHA_HOT " new 1 repost");
+    assign(f->r, "wbhot:" SHA_HOT ":1796007300:entered", "汉滨区征地补偿", "wbhot:" SHA_HOT,
+           t0 + 11300, got, sizeof(got));
+    assert_string_equal(got, "ev:wbhot:" SHA_HOT " joined 2 repost");
 
     /* state is in Redis: another matcher process (a second handle) sees the same events */
     second = yq_redis_new(&f->cfg);

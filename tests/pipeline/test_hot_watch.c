@@ -107,6 +107,25 @@ static void test_watched_entry_alerts_without_a_rule(void **state)
     rule_set_free(rs);
 }
 
+/* Review #15 item 7: with the term's reply_to, the alert's own event is the term's. */
+static void test_watched_entry_event_is_the_terms(void **state)
+{
+    struct rule_set *rs = pipeline_rules_compile("h.yaml", rules_yaml);
+    struct yq_item it = hot_item("旬阳马拉松开跑", "{\"rank\":6,\"watched\":[\"旬阳\"]}");
+    struct match_result mr;
+    struct yq_alert a;
+
+    (void)state;
+    it.reply_to = (char *)"wbhot:96a6b15d805cc5696a79301767ab3d2894bb6898";
+    match(rs, &it, &mr);
+    assert_int_equal(hot_watch_build_alert(rs, &mr, &it, NULL, NOW, &a), 0);
+    assert_string_equal(a.event_key, "ev:wbhot:96a6b15d805cc5696a79301767ab3d2894bb6898");
+    yq_alert_release(&a);
+    match_result_release(&mr);
+    json_decref(it.hot);
+    rule_set_free(rs);
+}
+
 static void test_rules_and_watch_together(void **state)
 {
     struct rule_set *rs = pipeline_rules_compile("h.yaml", rules_yaml);
@@ -160,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_watched_entry_alerts_without_a_rule),
+        cmocka_unit_test(test_watched_entry_event_is_the_terms),
         cmocka_unit_test(test_rules_and_watch_together),
         cmocka_unit_test(test_no_watch_no_alert),
     };

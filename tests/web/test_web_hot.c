@@ -179,8 +179,13 @@ static void record_polls(struct fx *f)
     for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
         assert_int_equal(yq_hot_record(r, "hot1", SHA_A, &a[i]), 0);
     }
-    for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-        assert_int_equal(yq_hot_record(r, "hot1", SHA_B, &b[i]), 0);
+    /* B's two polls as one pipeline (yq_hot_record_all(), the collector's way) */
+    {
+        const char *const sha1[] = {SHA_B, SHA_B};
+        const char *const bad[] = {SHA_B, "not-a-sha1"};
+        assert_int_equal(yq_hot_record_all(r, "hot1", bad, b, 2), ERR_INVALID); /* none sent */
+        assert_int_equal(yq_hot_record_all(r, "hot1", sha1, b, 2), 0);
+        assert_int_equal(yq_hot_record_all(r, "hot1", sha1, b, 0), 0);
     }
     assert_int_equal(yq_hot_record(r, "hot1", "not-a-sha1", &a[0]), ERR_INVALID);
     yq_redis_free(r);
