@@ -2,7 +2,11 @@
  * The character encoding of a feed body, chosen before transcoding (feed_prep.c): BOM > HTTP
  * charset > XML declaration > detection -- the UTF-16/32 byte pattern of XML 1.0 Appendix F,
  * UTF-8 when the bytes are valid UTF-8, else uchardet. gb2312/gbk/cp936 read as GB18030
- * (FC-009); any other label as glibc iconv knows it. Not a public API beyond feed_prep.
+ * (FC-009); any other label as glibc iconv knows it. When uchardet names a Latin single-byte
+ * charset (windows-125x, iso-8859-x) for bytes that are well-formed GB18030 with at least 80%
+ * of their high bytes in common two-byte Chinese characters (GB2312 punctuation and level-1
+ * hanzi), GB18030 is chosen: a short Chinese body fools uchardet (docs/collectors.md,
+ * Encodings). Not a public API beyond feed_prep.
  */
 #ifndef YQ_FEED_CHARSET_H
 #define YQ_FEED_CHARSET_H

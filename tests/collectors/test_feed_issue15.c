@@ -171,6 +171,54 @@ static void test_undeclared_encodings_detected(void **state)
     }
 }
 
+/*
+ * Review #15 item 12: a very short undeclared GB2312 feed (~100 bytes) that uchardet calls a
+ * Latin single-byte charset is read as GB18030: its high bytes pair as common CJK characters.
+ */
+static void test_short_gb2312_not_read_as_latin(void **state)
+{
+    static const char *const docs[] = {
+        "<rss><channel><title>征地补偿</title><item><title>征地补偿</title></item></channel></rss>",
+        "<rss><channel><item><title>汉滨区征地补偿款发放</title></item></channel></rss>",
+        "<rss><item><title>征地补偿标准公示</title></item></rss>",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        size_t len;
+        char *body = encode(docs[i], "GB2312", &len);
+        struct feed *f = parse_buf(body, len, "application/rss+xml");
+        free(body);
+        if (strcmp(f->encoding, "gb18030") != 0) {
+            print_error("%zu: read as %s\n", i, f->encoding);
+        }
+        assert_string_equal(f->encoding, "gb18030");
+        assert_string_equal(f->encoding_source, "detected");
+        assert_non_null(strstr(f->entries[0].title, "征地补偿"));
+        feed_free(f);
+    }
+    /* short Latin and Cyrillic bodies keep uchardet's verdict: their high bytes do not pair
+       as common Chinese characters */
+    {
+        static const struct {
+            const char *doc, *enc;
+        } latin[] = {
+            {"<rss><channel><title>Café Zürich – Straße</title></channel></rss>", "WINDOWS-1252"},
+            {"<rss><channel><title>Новости Москвы и области</title></channel></rss>",
+             "WINDOWS-1251"},
+        };
+        for (size_t i = 0; i < sizeof(latin) / sizeof(latin[0]); i++) {
+            size_t len;
+            char *body = encode(latin[i].doc, latin[i].enc, &len);
+            struct feed *f = parse_buf(body, len, "application/rss+xml");
+            free(body);
+            print_message("%s read as %s\n", latin[i].enc, f->encoding);
+            assert_string_not_equal(f->encoding, "gb18030");
+            feed_free(f);
+        }
+    }
+}
+
 static void test_utf8_undeclared_is_default_not_detected(void **state)
 {
     static const char body[] = "<rss version=\"2.0\"><channel><title>安康发布</title></channel></rss>";
@@ -782,6 +830,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_undeclared_encodings_detected),
+        cmocka_unit_test(test_short_gb2312_not_read_as_latin),
         cmocka_unit_test(test_utf8_undeclared_is_default_not_detected),
         cmocka_unit_test(test_undecodable_body_is_an_error),
         cmocka_unit_test(test_utf16_utf32_with_and_without_bom),
