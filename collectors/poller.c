@@ -1012,12 +1012,83 @@ static void publish_metrics(struct poller *p, bool force)
     yq_buf_release(&b);
 }
 
+/* Whether id is a source of the config, enabled or not. */
+static bool configured(const struct collector_config *cfg, const char *id)
+{
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        if (strcmp(cfg->sources[i].id, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int poller_retire_sources(struct poller *p, int64_t now)
+{
+    unsigned si = p->opts.shard_index, sc = p->opts.shard_count;
+    char **ids = NULL;
+    size_t n = 0;
+    int closed = 0, rc;
+
+    for (size_t i = 0; i < p->cfg->n_sources; i++) {
+        const struct source_cfg *s = &p->cfg->sources[i];
+        if (s->enabled || !poller_in_shard(s->id, si, sc)) {
+            continue;
+        }
+        rc = source_run_retire(p, s->id, s, YQ_SOURCE_EVENT_RETIRED "信息源已停用（enabled: false）",
+                               now);
+        if (rc < 0) {
+            return rc;
+        }
+        closed += rc;
+    }
+    rc = store_source_ids(p->store, &ids, &n);
+    if (rc) {
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (configured(p->cfg, ids[i]) || !poller_in_shard(ids[i], si, sc)) {
+            continue;
+        }
+        rc = source_run_retire(p, ids[i], NULL, YQ_SOURCE_EVENT_RETIRED "信息源已从配置中删除",
+                               now);
+        if (rc < 0) {
+            break;
+        }
+        closed += rc;
+    }
+    store_strings_free(ids, n);
+    return rc < 0 ? rc : closed;
+}
+
+/* Retire once per run, when Redis answers (the store's retry pause spaces the attempts). */
+static void retire_once(struct poller *p)
+{
+    int rc;
+
+    if (p->retired || store_is_down(p->store)) {
+        return;
+    }
+    rc = poller_retire_sources(p, yq_time_now());
+    if (rc != ERR_RETRY) {
+        p->retired = true;
+    }
+    if (rc > 0) {
+        LOG_INFO("blind windows of sources not polled closed windows=%d", rc);
+    } else if (rc < 0 && rc != ERR_RETRY) {
+        LOG_ERR("blind windows of sources not polled not closed err=%s", yq_strerror(rc));
+    }
+}
+
 int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left)
 {
     int running = 0, err = 0;
 
     while (!yq_proc_stop) {
-        int64_t wait = start_due(p, once);
+        int64_t wait;
+
+        retire_once(p);
+        wait = start_due(p, once);
         CURLMcode mrc = curl_multi_perform(p->multi, &running);
 
         if (mrc != CURLM_OK) {

@@ -108,6 +108,16 @@ int poller_parse_shard(const char *arg, struct poller_opts *opts);
 bool poller_in_shard(const char *id, unsigned index, unsigned count);
 
 /*
+ * Close the blind windows of the sources this poller (its shard) does not poll, at now (UTC
+ * seconds): each disabled source of the config, and each source id with a health hash in
+ * Redis (bounded SCAN, store_source_ids()) that the config no longer has, through
+ * source_run_retire() (detail YQ_SOURCE_EVENT_RETIRED "信息源已停用" / "信息源已从配置中删除").
+ * poller_run() calls it at its start, again each loop pass while Redis is down. Returns
+ * the number of windows closed (>= 0) or ERR_RETRY / ERR_NOMEM. Event loop's thread.
+ */
+int poller_retire_sources(struct poller *p, int64_t now);
+
+/*
  * Run until yq_proc_stop is set, or, when once, until every source was polled once. Then
  * stop polling, flush Kafka for cfg->kafka.flush_timeout_ms, spool what remains (FC-020) and
  * write the validators that waited for delivery. left (may be NULL) receives the leftovers.

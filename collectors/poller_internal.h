@@ -183,6 +183,7 @@ struct poller {
     int64_t next_metrics_ms;
     size_t n_paused;             /* runs with paused set */
     uint64_t resumed_at;         /* worker.mem_releases when paused transfers last resumed */
+    bool retired;                /* poller_retire_sources() done (Redis answered) */
 };
 
 #endif

@@ -158,6 +158,22 @@ static void close_window(struct source_blind *b, enum yq_blind_reason r, int64_t
     memset(w, 0, sizeof(*w));
 }
 
+size_t source_blind_retire(struct source_blind *b, int64_t now, const char *detail,
+                           struct source_blind_changes *out)
+{
+    size_t before = out->n;
+
+    for (int r = 0; r < YQ_BLIND_REASON_COUNT; r++) {
+        if (b->win[r].open) {
+            /* the close says why it ended: the source is not polled any more */
+            copy_text(b->win[r].detail, sizeof(b->win[r].detail), detail);
+            close_window(b, (enum yq_blind_reason)r, now, out);
+        }
+    }
+    source_blind_init(b);
+    return out->n - before;
+}
+
 void source_blind_attempt(struct source_blind *b, int64_t now, int64_t next_delay_s,
                           struct source_blind_changes *out)
 {

@@ -122,6 +122,16 @@ void source_blind_ok(struct source_blind *b, const struct source_blind_params *p
                      struct source_blind_changes *out);
 
 /*
+ * A source that is not polled any more (disabled, or removed from the config): every open
+ * window of b is closed at now (never before its start) with detail (borrowed, may be NULL:
+ * why, one line), appended to out, and b forgets everything (source_blind_init()), so that a
+ * source enabled again later starts afresh rather than report its rest as unpolled. Returns
+ * the number of closes appended.
+ */
+size_t source_blind_retire(struct source_blind *b, int64_t now, const char *detail,
+                           struct source_blind_changes *out);
+
+/*
  * The usual interval between arrivals in seconds: the median of the gaps between the kept
  * arrival times, or -1 with fewer than SOURCE_BLIND_MIN_GAPS gaps. The median, not the
  * mean: one long outage or a night without posts would drag a mean up (and the threshold

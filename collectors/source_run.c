@@ -263,6 +263,68 @@ static void blind_report(struct source_run *r, const struct source_blind_change 
     }
 }
 
+int source_run_retire(struct poller *p, const char *source_id, const struct source_cfg *cfg,
+                      const char *why, int64_t now)
+{
+    enum { ID_NAME, ID_KIND, ID_COUNT };
+    const char *names[STORE_HEALTH_FIELDS_MAX];
+    char *values[STORE_HEALTH_FIELDS_MAX] = {0};
+    const size_t nb = source_blind_field_count;
+    struct source_blind b;
+    struct source_blind_changes ch = {.n = 0};
+    bool any = false;
+
+    if (nb + ID_COUNT > STORE_HEALTH_FIELDS_MAX) {
+        return ERR_INVALID; /* cannot happen: 18 blind fields, name and kind in one HMGET */
+    }
+    for (size_t i = 0; i < nb; i++) {
+        names[i] = source_blind_field_names[i];
+    }
+    names[nb + ID_NAME] = "name";
+    names[nb + ID_KIND] = "kind";
+    if (store_health_get(p->store, source_id, names, nb + ID_COUNT, values) != 0) {
+        return ERR_RETRY;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        any = any || values[i];
+    }
+    source_blind_load(&b, (const char *const *)values, nb);
+    if (any) {
+        source_blind_retire(&b, now, why, &ch);
+    }
+    for (size_t i = 0; i < ch.n; i++) {
+        const struct source_blind_change *c = &ch.v[i];
+        char from[40], to[40];
+        struct yq_source_event ev = {
+            .source_id = (char *)source_id,
+            .source_name = cfg ? cfg->name : values[nb + ID_NAME],
+            .source_kind = cfg ? cfg->kind : values[nb + ID_KIND],
+            .department = cfg ? cfg->department : NULL,
+            .open = false,
+            .reason = c->reason,
+            .started_at = c->started_at,
+            .ended_at = c->ended_at,
+            .at = now,
+            .detail = (char *)c->detail,
+            .renew = (char *)c->renew,
+        };
+        int err = source_outbox_send(item_producer_outbox(p->producer), &ev);
+        LOG_INFO("blind window closed: source not polled source_id=%s reason=%s started_at=%s "
+                 "ended_at=%s why='%s'%s",
+                 source_id, yq_blind_reason_name(c->reason),
+                 yq_time_format_utc(c->started_at, from, sizeof(from)),
+                 yq_time_format_utc(c->ended_at, to, sizeof(to)), why ? why : "",
+                 err ? " (event not sent)" : "");
+    }
+    for (size_t i = 0; i < nb + ID_COUNT; i++) {
+        free(values[i]);
+    }
+    if (any && store_health_del(p->store, source_id, source_blind_field_names, nb) != 0) {
+        LOG_WARN("blind fields of a source not polled not cleared source_id=%s", source_id);
+    }
+    return (int)ch.n;
+}
+
 /*
  * Track r's attempt ending at now (UTC seconds), the next one delay_ms later: ok (res may be
  * NULL: nothing ingested) or failed in state st with why.

@@ -51,6 +51,21 @@ void source_run_settle(struct source_run *r);
 void source_run_clear_stash(struct source_run *r);
 
 /*
+ * A source that p does not poll (issue #15 review: a disabled or removed source stayed blind
+ * for ever, since only a poll closes a window): its blind tracker is read from its health hash
+ * yuqing:source:<source_id>; every window it holds open is closed at now (UTC seconds) with
+ * detail why ("source disabled", "source removed"), each close sent as a source event on
+ * kafka.sources_topic (source_outbox.h, so the notifier ends the window), and the blind fields
+ * are deleted (a source enabled again starts afresh). cfg: the source's configuration when it
+ * is disabled (its name, kind and department go into the events), NULL when it is no longer
+ * in the config (its name and kind are read from the hash). Returns the number of windows
+ * closed (>= 0; 0 also when the hash has no blind fields), ERR_RETRY (Redis down: nothing
+ * done) or ERR_INVALID (never: more blind fields than one HMGET reads).
+ */
+int source_run_retire(struct poller *p, const char *source_id, const struct source_cfg *cfg,
+                      const char *why, int64_t now);
+
+/*
  * Backoff before the next poll after failures consecutive failures: interval_ms doubled per
  * failure beyond the first, capped at max_ms (never below interval_ms), with jitter drawn
  * from *rng into the upper half ([d/2, d]). hard (rate limited, blocked, login wall): the

@@ -372,6 +372,72 @@ int store_health_set_many(struct store *s, const char *source_id, const char *co
     return run_status(s, 2 + 2 * (int)n, argv);
 }
 
+int store_health_del(struct store *s, const char *source_id, const char *const *fields, size_t n)
+{
+    char k[STORE_KEY_MAX];
+    const char *argv[STORE_HEALTH_FIELDS_MAX + 2] = {"HDEL", k};
+
+    if (n == 0 || n > STORE_HEALTH_FIELDS_MAX) {
+        return ERR_INVALID;
+    }
+    key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
+    for (size_t i = 0; i < n; i++) {
+        argv[2 + i] = fields[i];
+    }
+    return run_status(s, 2 + (int)n, argv);
+}
+
+int store_source_ids(struct store *s, char ***ids, size_t *n)
+{
+    const size_t plen = strlen(STORE_SOURCE_PREFIX);
+    char cursor[32] = "0", match[64];
+    char **v = NULL;
+    size_t k = 0;
+    int rounds = 0, err = 0;
+
+    *ids = NULL;
+    *n = 0;
+    snprintf(match, sizeof(match), "%s*", STORE_SOURCE_PREFIX);
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "200"};
+        redisReply *r = run(s, 6, argv);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            err = ERR_RETRY;
+            break;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements && k < STORE_SOURCE_IDS_MAX; i++) {
+            const redisReply *e = r->element[1]->element[i];
+            char **grown;
+            /* source ids have no ':' (collector_cfg.c): the side keys are not sources */
+            if (e->type != REDIS_REPLY_STRING || e->len <= plen ||
+                memchr(e->str + plen, ':', e->len - plen)) {
+                continue;
+            }
+            grown = realloc(v, (k + 1) * sizeof(*v));
+            if (!grown || !(grown[k] = strndup(e->str + plen, e->len - plen))) {
+                v = grown ? grown : v;
+                err = ERR_NOMEM;
+                break;
+            }
+            v = grown;
+            k++;
+        }
+        freeReplyObject(r);
+    } while (!err && strcmp(cursor, "0") != 0 && ++rounds < STORE_SCAN_ROUNDS_MAX &&
+             k < STORE_SOURCE_IDS_MAX);
+    if (err) {
+        store_strings_free(v, k);
+        return err;
+    }
+    *ids = v;
+    *n = k;
+    return 0;
+}
+
 /*
  * A hash next to the health hash, yuqing:source:<id><suffix>: the long texts still to fetch
  * (":longtext") and the source events not yet delivered (":blind_outbox").

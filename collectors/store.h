@@ -146,6 +146,23 @@ int store_health_get(struct store *s, const char *source_id, const char *const *
 int store_health_set_many(struct store *s, const char *source_id, const char *const *fields,
                           const char *const *values, size_t n);
 
+/* HDEL of n (<= STORE_HEALTH_FIELDS_MAX) fields of yuqing:source:<source_id> in one command.
+ * Returns 0, ERR_RETRY or ERR_INVALID (n too large). */
+int store_health_del(struct store *s, const char *source_id, const char *const *fields, size_t n);
+
+/* Most source ids store_source_ids() returns, and SCAN rounds it makes (COUNT 200 each). */
+#define STORE_SOURCE_IDS_MAX 4096
+#define STORE_SCAN_ROUNDS_MAX 200
+
+/*
+ * The ids of the sources with a health hash (keys yuqing:source:<id> without a further ':',
+ * which the side keys :recent, :blind_outbox, :longtext have), by a bounded SCAN: at most
+ * STORE_SOURCE_IDS_MAX ids in STORE_SCAN_ROUNDS_MAX rounds (a larger keyspace is cut, never a
+ * blocking KEYS). *ids gets *n new strings (store_strings_free()); an id may repeat (SCAN's
+ * guarantee). Returns 0, ERR_RETRY (nothing returned) or ERR_NOMEM.
+ */
+int store_source_ids(struct store *s, char ***ids, size_t *n);
+
 /*
  * The source events not yet delivered (source_outbox.h), in the hash
  * yuqing:source:<id>:blind_outbox (field -> event JSON). store_outbox_put: HSET. Returns 0 or

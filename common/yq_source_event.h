@@ -34,6 +34,10 @@
 #define YQ_SOURCE_EVENT_TEXT_MAX 1024
 /* The decoder's bounds on times: none before 2000-01-01T00:00:00Z (UTC seconds), and
  * started_at/ended_at at most a day after the event's "at" (clock skew between hosts). */
+/* The detail of a "close" sent because the source is no longer polled (disabled, or removed
+ * from the config: collectors/source_run.h source_run_retire()) starts with this; the
+ * notifier then says the source was stopped rather than that it recovered. */
+#define YQ_SOURCE_EVENT_RETIRED "retired: "
 #define YQ_SOURCE_EVENT_MIN_TIME INT64_C(946684800)
 #define YQ_SOURCE_EVENT_FUTURE_S INT64_C(86400)
 

@@ -49,6 +49,11 @@ static int compose_notice(const struct yq_source_event *ev, const char *what, co
 {
     const char *name = ev->source_name && ev->source_name[0] ? ev->source_name : ev->source_id;
     const char *label = yq_label(YQ_LABEL_BLIND_REASON, yq_blind_reason_name(ev->reason));
+    const size_t rlen = strlen(YQ_SOURCE_EVENT_RETIRED);
+    /* a close because the source is no longer polled (disabled, removed): not a recovery */
+    bool retired = strcmp(what, "open") != 0 && ev->detail &&
+                   strncmp(ev->detail, YQ_SOURCE_EVENT_RETIRED, rlen) == 0;
+    const char *detail = retired ? ev->detail + rlen : ev->detail;
     char t1[32], t2[32], d[48];
     struct yq_buf b;
     int err = 0;
@@ -56,8 +61,9 @@ static int compose_notice(const struct yq_source_event *ev, const char *what, co
     *subject = NULL;
     *body = NULL;
     if (asprintf(subject,
-                 strcmp(what, "close") == 0 ? "【信息源恢复】%s 恢复采集（%s）"
-                                            : "【信息源告警】%s 监测盲区（%s）",
+                 retired                       ? "【信息源停用】%s 停止采集（%s 盲区结束）"
+                 : strcmp(what, "close") == 0 ? "【信息源恢复】%s 恢复采集（%s）"
+                                              : "【信息源告警】%s 监测盲区（%s）",
                  name, label) < 0) {
         *subject = NULL;
         return ERR_NOMEM;
@@ -69,9 +75,13 @@ static int compose_notice(const struct yq_source_event *ev, const char *what, co
     } else {
         yq_time_format_shanghai(ev->ended_at, t2, sizeof(t2));
         PUT("%s：%s 监测盲区（%s）%s 至 %s（北京时间），共 %s%s\n",
-            strcmp(what, "close") == 0 ? "信息源恢复" : "信息源告警", name, label, t1, t2,
-            dur_words(ev->ended_at - ev->started_at, d, sizeof(d)),
-            strcmp(what, "close") == 0 ? "，现已恢复采集。" : "，期间未采集到信息，现已恢复。");
+            retired                       ? "信息源停用"
+            : strcmp(what, "close") == 0 ? "信息源恢复"
+                                         : "信息源告警",
+            name, label, t1, t2, dur_words(ev->ended_at - ev->started_at, d, sizeof(d)),
+            retired                       ? "，该信息源已停止采集，不再监测。"
+            : strcmp(what, "close") == 0 ? "，现已恢复采集。"
+                                         : "，期间未采集到信息，现已恢复。");
     }
     PUT("信息源编号：%s", ev->source_id);
     if (ev->source_kind && ev->source_kind[0]) {
@@ -81,8 +91,8 @@ static int compose_notice(const struct yq_source_event *ev, const char *what, co
         PUT("，所属单位：%s", ev->department);
     }
     PUT("%s", "\n");
-    if (ev->detail && ev->detail[0]) {
-        PUT("详情：%s\n", ev->detail);
+    if (detail && detail[0]) {
+        PUT("详情：%s\n", detail);
     }
     if (strcmp(what, "close") != 0 && ev->renew && ev->renew[0]) {
         PUT("需要更新：%s\n", ev->renew);

@@ -154,6 +154,41 @@ static void test_walled_opens_at_once_with_renew_and_never_counts_as_ok(void **s
                         "更新 cookie_file /etc/yuqing/weibo.cookie（微博登录 Cookie 已失效）");
 }
 
+/* Review #15 item 5: a source no longer polled has its open windows closed and is forgotten. */
+static void test_retire_closes_every_open_window_and_forgets(void **state)
+{
+    struct source_blind b;
+    struct source_blind_changes ch;
+
+    (void)state;
+    source_blind_init(&b);
+    for (int i = 0; i < 3; i++) {
+        attempt_fail(&b, &defaults, T0 + i * 15 * MIN, false, &ch);
+    }
+    attempt_fail(&b, &defaults, T0 + 3 * 15 * MIN, true, &ch);
+    assert_true(b.win[YQ_BLIND_FAILING].open);
+    assert_true(b.win[YQ_BLIND_WALLED].open);
+    ch.n = 0;
+    assert_int_equal(source_blind_retire(&b, T0 + 5 * HOUR, "retired: 信息源已停用", &ch), 2);
+    assert_int_equal(ch.n, 2);
+    assert_change(&ch.v[0], YQ_BLIND_FAILING, false, T0, T0 + 5 * HOUR);
+    assert_change(&ch.v[1], YQ_BLIND_WALLED, false, T0 + 3 * 15 * MIN, T0 + 5 * HOUR);
+    assert_string_equal(ch.v[0].detail, "retired: 信息源已停用");
+    assert_string_equal(ch.v[1].renew,
+                        "更新 cookie_file /etc/yuqing/weibo.cookie（微博登录 Cookie 已失效）");
+    /* forgotten: nothing open, never polled (a later start reports no unpolled gap) */
+    assert_false(b.win[YQ_BLIND_FAILING].open);
+    assert_int_equal(b.last_poll_at, 0);
+    assert_int_equal(b.failures, 0);
+    /* a clock stepped back never ends a window before its start; nothing open: nothing */
+    attempt_fail(&b, &defaults, T0 + 6 * HOUR, true, &ch);
+    ch.n = 0;
+    assert_int_equal(source_blind_retire(&b, T0, NULL, &ch), 1);
+    assert_change(&ch.v[0], YQ_BLIND_WALLED, false, T0 + 6 * HOUR, T0 + 6 * HOUR);
+    ch.n = 0;
+    assert_int_equal(source_blind_retire(&b, T0 + 7 * HOUR, NULL, &ch), 0);
+}
+
 static void test_wall_among_failures_keeps_both_apart(void **state)
 {
     struct source_blind b;
@@ -581,6 +616,7 @@ int main(void)
         cmocka_unit_test_setup(test_failing_opens_after_n_dated_from_the_first_and_closes_once, setup),
         cmocka_unit_test_setup(test_failing_threshold_is_the_source_key, setup),
         cmocka_unit_test_setup(test_walled_opens_at_once_with_renew_and_never_counts_as_ok, setup),
+        cmocka_unit_test_setup(test_retire_closes_every_open_window_and_forgets, setup),
         cmocka_unit_test_setup(test_wall_among_failures_keeps_both_apart, setup),
         cmocka_unit_test_setup(test_stale_dated_from_newest_plus_stale_after, setup),
         cmocka_unit_test_setup(test_stale_switched_off_closes_the_open_window, setup),

@@ -512,6 +512,101 @@ static void test_issue_15_refused_events_are_retried_and_bounded(void **state)
     freeReplyObject(r);
 }
 
+/*
+ * Review #15 item 5: a disabled source, and a source gone from the config, left blind windows
+ * open for ever (only a poll closes one). At start the collector closes them at now, sends
+ * the closes and clears the blind fields; a second start finds nothing to close.
+ */
+static void test_issue_15_disabled_and_removed_sources_closed_at_start(void **state)
+{
+    const int64_t now = 1796450400; /* 2026-12-05T06:00:00Z */
+    struct collector_config cfg;
+    struct yq_source_event evs[32], *mine[8];
+    char err[256] = "", src[512];
+    struct store *st;
+    struct item_producer *prod;
+    struct poller *p;
+    redisReply *r;
+    size_t n;
+    char *v;
+
+    (void)state;
+    NEED_FIXTURE();
+    r = redisCommand(fx.rc, "FLUSHALL");
+    freeReplyObject(r);
+    r = redisCommand(fx.rc, "HSET yuqing:source:old-site name 旧站 kind rss blind 1 "
+                            "blind_since 2026-12-05T01:00:00Z "
+                            "blind_failing_since 2026-12-05T01:00:00Z "
+                            "blind_failing_detail %s last_poll_at 2026-12-05T01:30:00Z",
+                     "http_error: http status 404");
+    freeReplyObject(r);
+    r = redisCommand(fx.rc, "HSET yuqing:source:removed-site name 汉阴县政府网 kind rss "
+                            "state auth_required blind 1 blind_walled_since 2026-12-04T20:00:00Z "
+                            "blind_walled_renew %s",
+                     "更新 cookie_file");
+    freeReplyObject(r);
+    /* a source without open windows, and a side key: neither is touched */
+    r = redisCommand(fx.rc, "HSET yuqing:source:quiet-old name x last_success 2026-12-01T00:00:00Z");
+    freeReplyObject(r);
+    r = redisCommand(fx.rc, "HSET yuqing:source:old-site:longtext m1 {}");
+    freeReplyObject(r);
+    snprintf(src, sizeof(src),
+             "  - id: old-site\n    name: 旧站（已停用）\n    enabled: false\n"
+             "    department: 汉滨区政府办\n    url: http://127.0.0.1:%d/old.xml\n"
+             "  - id: quiet-old\n    enabled: false\n    url: http://127.0.0.1:%d/q.xml\n",
+             fx.http.port, fx.http.port);
+    load_cfg(&cfg, src);
+    st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
+    assert_non_null(st);
+    prod = item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err));
+    assert_non_null(prod);
+    p = poller_new(&cfg, st, prod, NULL, err, sizeof(err));
+    assert_non_null(p);
+    assert_int_equal(poller_retire_sources(p, now), 2);
+    assert_int_equal(poller_retire_sources(p, now + 60), 0); /* fields cleared: nothing left */
+    assert_int_equal(poller_run(p, true, NULL), 0);            /* flushes the producer */
+    assert_int_equal(source_outbox_pending(item_producer_outbox(prod)), 0);
+    item_producer_free(prod);
+    poller_free(p);
+    store_free(st);
+
+    /* the blind fields are gone, the identity and the side keys stay */
+    v = hget("old-site", "blind_failing_since");
+    assert_null(v);
+    v = hget("old-site", "last_poll_at");
+    assert_null(v);
+    v = hget("removed-site", "blind_walled_since");
+    assert_null(v);
+    assert_hfield("removed-site", "name", "汉阴县政府网");
+    assert_hfield("quiet-old", "last_success", "2026-12-01T00:00:00Z");
+    r = redisCommand(fx.rc, "HLEN yuqing:source:old-site:longtext");
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+
+    n = consume_events(evs, 32, "old-site");
+    assert_int_equal(events_of(evs, n, "old-site", mine, 8), 1);
+    assert_false(mine[0]->open);
+    assert_int_equal(mine[0]->reason, YQ_BLIND_FAILING);
+    assert_int_equal(mine[0]->started_at, 1796432400);
+    assert_int_equal(mine[0]->ended_at, now);
+    assert_string_equal(mine[0]->source_name, "旧站（已停用）"); /* the config's */
+    assert_string_equal(mine[0]->department, "汉滨区政府办");
+    assert_string_equal(mine[0]->detail, YQ_SOURCE_EVENT_RETIRED "信息源已停用（enabled: false）");
+    release_events(evs, n);
+    n = consume_events(evs, 32, "removed-site");
+    assert_int_equal(events_of(evs, n, "removed-site", mine, 8), 1);
+    assert_false(mine[0]->open);
+    assert_int_equal(mine[0]->reason, YQ_BLIND_WALLED);
+    assert_int_equal(mine[0]->started_at, 1796414400);
+    assert_int_equal(mine[0]->ended_at, now);
+    assert_string_equal(mine[0]->source_name, "汉阴县政府网"); /* from the hash */
+    assert_string_equal(mine[0]->source_kind, "rss");
+    assert_string_equal(mine[0]->detail, YQ_SOURCE_EVENT_RETIRED "信息源已从配置中删除");
+    release_events(evs, n);
+    assert_int_equal(consume_events(evs, 32, "quiet-old"), 0);
+    collector_config_release(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_issue_15_walled_sources_open_at_once_and_are_never_ok),
         cmocka_unit_test(test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start),
         cmocka_unit_test(test_issue_15_refused_events_are_retried_and_bounded),
+        cmocka_unit_test(test_issue_15_disabled_and_removed_sources_closed_at_start),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -283,6 +283,38 @@ static void test_c1_and_bidi_controls_cleaned(void **state)
     world_close(&w);
 }
 
+/* Review #15 item 5: the close of a source no longer polled says it stopped, not recovered. */
+static void test_retired_close_is_not_a_recovery(void **state)
+{
+    struct world w;
+    struct yq_source_event open = event(true, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", NULL);
+    struct yq_source_event close =
+        event(false, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", "2026-12-05T06:00:00Z");
+    int n = 0;
+
+    (void)state;
+    world_open(&w, true);
+    close.detail = YQ_SOURCE_EVENT_RETIRED "信息源已停用（enabled: false）";
+    assert_int_equal(record(&w, &open, "2026-12-05T01:00:05Z", NULL), SOURCE_BLIND_OPENED);
+    assert_int_equal(record(&w, &close, "2026-12-05T06:00:01Z", &n), SOURCE_BLIND_CLOSED);
+    assert_int_equal(n, 2);
+    assert_int_equal(notifier_count(w.store,
+                                    "SELECT count(*) FROM outbox WHERE subject = "
+                                    "'【信息源停用】安康市人民政府 · 政务要闻 停止采集（无法访问 "
+                                    "盲区结束）' AND body LIKE '%共 5 小时 0 分钟，该信息源已停止"
+                                    "采集，不再监测。%' AND body LIKE '%详情：信息源已停用（enabled: "
+                                    "false）%' AND body NOT LIKE '%恢复%'"),
+                     2);
+    /* a close for a window never recorded open is fine: recorded closed (past), told once,
+       as stopped too */
+    close.started_at = notifier_ts("2026-12-04T01:00:00Z");
+    assert_int_equal(record(&w, &close, "2026-12-05T06:00:02Z", NULL), SOURCE_BLIND_PAST);
+    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE subject LIKE "
+                                             "'【信息源停用】%'"),
+                     4);
+    world_close(&w);
+}
+
 /* Review #15 item 9: a time is null in the JSON only when it is absent. */
 static void test_row_json_null_only_when_absent(void **state)
 {
@@ -534,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_one_open_window_per_source_and_reason),
         cmocka_unit_test(test_c1_and_bidi_controls_cleaned),
         cmocka_unit_test(test_row_json_null_only_when_absent),
+        cmocka_unit_test(test_retired_close_is_not_a_recovery),
         cmocka_unit_test(test_briefing_lists_sources_blind_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
