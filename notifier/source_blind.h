@@ -6,7 +6,9 @@
  * (migration 11) and told to the administrator channels of notifier.yaml "administrator".
  *
  * A window is named by (source_id, reason, started_at). Recording is idempotent and order-free:
- *   "open"   inserts the window (ended_at NULL); an existing row (open or closed) is left alone.
+ *   "open"   inserts the window (ended_at NULL); an existing row (open or closed) is left alone,
+ *            and so is any open while (source_id, reason) has an open window already: at most
+ *            one window per (source, reason) is open.
  *   "close"  sets ended_at (and closed_at = now) of the open row; with no such row it inserts
  *            the window closed (an unpolled window found afterwards, or a close that came
  *            before its open); a closed row is left alone.
@@ -47,12 +49,15 @@ enum source_blind_outcome {
 
 /*
  * Record ev (borrowed, decoded: yq_source_event_decode(); its texts are stored cut to
- * YQ_SOURCE_EVENT_TEXT_MAX bytes, control characters as spaces) at now (seconds UTC, the receipt
+ * YQ_SOURCE_EVENT_TEXT_MAX bytes, cleaned by yq_text_printable(): control, C1, bidi characters
+ * and invalid bytes as U+FFFD) at now (seconds UTC, the receipt
  * time: opened_at / closed_at) in one transaction of its own (the caller must not have one
  * open), with its administrator notices. outcome_out and n_notices_out (outbox rows written)
  * may be NULL.
- * Returns 0, ERR_INVALID (no source_id, reason out of range, a close ending before its start:
- * nothing recorded), ERR_RETRY (busy), ERR_IO or ERR_NOMEM.
+ * A close whose detail starts with YQ_SOURCE_EVENT_RETIRED (a source no longer polled) is told
+ * as 【信息源停用】, not as a recovery.
+ * Returns 0, ERR_INVALID (no source_id, reason out of range, a close ending before its start,
+ * a start before YQ_SOURCE_EVENT_MIN_TIME: nothing recorded), ERR_RETRY (busy), ERR_IO or ERR_NOMEM.
  */
 int source_blind_record(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                         enum source_blind_outcome *outcome_out, int *n_notices_out);
