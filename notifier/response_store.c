@@ -11,6 +11,7 @@
 
 #include "outbox.h"
 #include "response_detect.h"
+#include "ticket_flow.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -18,6 +19,7 @@
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_utf8.h"
 
 /* What is read of a ticket's event for scoring (raw rows; distinct). */
 #define VIEW_MAX_TERMS 256
@@ -25,8 +27,11 @@
 #define VIEW_MAX_SIMHASHES 256
 #define VIEW_MAX_ROWS 500
 
-/* The states a ticket may get a proposal in: not yet answered, not settled. */
-#define OPEN_STATES "'open','acknowledged','returned'"
+/*
+ * The states a ticket may get a proposal in: not yet answered, not settled, held by a
+ * department (a returned ticket is back with the duty officer and cannot be answered).
+ */
+#define OPEN_STATES "'open','acknowledged'"
 
 static const char *const channels[] = {"权威发布", "政务微博", "政务微信", "网站"};
 
@@ -48,18 +53,47 @@ static const char *post_channel(const struct yq_item *item)
     return "网站";
 }
 
-/* A new copy of s (NULL: "") cut at a character to at most max bytes; NULL on ERR_NOMEM. */
-static char *bounded(const char *s, size_t max)
+/*
+ * Invisible format characters (Unicode Cf) a feed may carry besides the bidi controls
+ * ticket_text_char_problem() names: soft hyphen, zero-width space, word joiner and the
+ * invisible operators, the byte-order mark. ZWJ and ZWNJ (U+200D, U+200C) stay: emoji
+ * sequences and some scripts need them.
+ */
+static bool invisible_format(int32_t cp)
 {
-    size_t n = s ? strlen(s) : 0;
-    char *out;
+    return cp == 0x00AD || cp == 0x180E || cp == 0x200B || (cp >= 0x2060 && cp <= 0x2064) ||
+           cp == 0xFEFF;
+}
 
-    n = n > max ? yq_utf8_boundary(s, max) : n;
-    out = malloc(n + 1);
-    if (out) {
-        memcpy(out, s ? s : "", n);
-        out[n] = '\0';
+/*
+ * A new copy of s (NULL: "") without the characters a ticket's text may not hold
+ * (ticket_text_char_problem(): control, C1, bidi; newline and tab kept when multiline), the
+ * invisible format characters and invalid bytes, cut at a character to at most max bytes.
+ * NULL on ERR_NOMEM.
+ */
+static char *cleaned(const char *s, size_t max, bool multiline)
+{
+    size_t len = s ? strlen(s) : 0, n = 0;
+    char *out = malloc((len < max ? len : max) + 1);
+
+    if (!out) {
+        return NULL;
     }
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        size_t k = yq_utf8_next(s + i, len - i, &cp);
+        bool bad = (cp == 0xFFFD && k == 1) || ticket_text_char_problem(cp, multiline) ||
+                   invisible_format(cp);
+        if (!bad) {
+            if (n + k > max) {
+                break;
+            }
+            memcpy(out + n, s + i, k);
+            n += k;
+        }
+        i += k;
+    }
+    out[n] = '\0';
     return out;
 }
 
@@ -67,7 +101,7 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
                             int64_t now, int64_t *post_id_out)
 {
     const struct yq_item *item = &alert->item;
-    char *title = NULL, *text = NULL, *url = NULL, hex[17] = "";
+    char *title = NULL, *text = NULL, *channel = NULL, *url = NULL, hex[17] = "";
     sqlite3_stmt *st = NULL;
     int err;
 
@@ -75,10 +109,12 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
     if (!item->official || !item->id || !item->id[0]) {
         return ERR_INVALID;
     }
-    title = bounded(item->title, RESPONSE_POST_TITLE_MAX_BYTES);
-    text = bounded(item->text, RESPONSE_POST_TEXT_MAX_BYTES);
-    url = bounded(item->url, RESPONSE_POST_URL_MAX_BYTES);
-    if (!title || !text || !url) {
+    title = cleaned(item->title, RESPONSE_POST_TITLE_MAX_BYTES, false);
+    text = cleaned(item->text, RESPONSE_POST_TEXT_MAX_BYTES, true);
+    channel = cleaned(item->channel, RESPONSE_POST_CHANNEL_MAX_BYTES, false);
+    /* only a link a respond typed by hand could carry (javascript:, data: ... are dropped) */
+    url = strdup(ticket_text_url_ok(item->url) ? item->url : "");
+    if (!title || !text || !channel || !url) {
         err = ERR_NOMEM;
         goto done;
     }
@@ -99,7 +135,7 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
     sqlite3_bind_text(st, 2, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, ticket_store_nz(item->department), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, post_channel(item), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ticket_store_nz(item->channel), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, url, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, text, -1, SQLITE_STATIC);
@@ -118,6 +154,7 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
 done:
     free(title);
     free(text);
+    free(channel);
     free(url);
     return err;
 }
@@ -530,6 +567,8 @@ done:
 /* The post came after the complaint (less the slack). */
 #define AFTER_FIRST_POST                                                                           \
     "coalesce(p.published_at, p.fetched_at) >= coalesce(t.first_post_at, t.detected_at) - ?4"
+/* A post without a valid link cannot be confirmed (respond needs one on these channels). */
+#define HAS_LINK "p.url <> ''"
 #define NOT_PROPOSED                                                                               \
     "NOT EXISTS (SELECT 1 FROM response_proposals r WHERE r.ticket_id = t.id AND "                \
     "r.post_id = p.id)"
@@ -543,7 +582,8 @@ int response_store_propose_for_post(struct ticket_store *store, int64_t post_id,
     return run_pairs(store,
                      "SELECT t.id, p.id, t.state FROM official_posts p, tickets t "
                      "WHERE p.id = ?1 AND t.state IN (" OPEN_STATES ") "
-                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " NOT_PROPOSED
+                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK
+                     " AND " NOT_PROPOSED
                      " ORDER BY t.id LIMIT 500",
                      post_id, now, out);
 }
@@ -558,7 +598,8 @@ int response_store_propose_for_ticket(struct ticket_store *store, int64_t ticket
                      "SELECT t.id, p.id, t.state FROM tickets t, official_posts p "
                      "WHERE t.id = ?1 AND t.state IN (" OPEN_STATES ") "
                      "AND p.received_at >= ?2 - ?3 "
-                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " NOT_PROPOSED
+                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK
+                     " AND " NOT_PROPOSED
                      " ORDER BY p.id DESC LIMIT 500",
                      ticket_id, now, out);
 }

@@ -5,7 +5,9 @@
  * their ticket_log rows and outbox notifications commit together or not at all.
  *
  * Which pairs are scored (response_detect.h gives the score):
- *  - tickets not yet answered or settled: state open, acknowledged or returned;
+ *  - tickets not yet answered or settled and held by a department: state open or
+ *    acknowledged (a returned ticket is back with the duty officer);
+ *  - posts with a link (a response on these channels needs one);
  *  - whose lead or co-handling department is the post's department, or any such ticket when
  *    the post's department is one of responses.office_departments;
  *  - the post published (else fetched) at or after the ticket's first post (else its
@@ -33,6 +35,7 @@
 #define RESPONSE_POST_TEXT_MAX_BYTES 8192
 #define RESPONSE_POST_TITLE_MAX_BYTES 600
 #define RESPONSE_POST_URL_MAX_BYTES 2000
+#define RESPONSE_POST_CHANNEL_MAX_BYTES 200 /* the account or site name */
 /* At most this many candidates are scored per post or per ticket in one pass. */
 #define RESPONSE_MAX_CANDIDATES 500
 
@@ -40,7 +43,10 @@
  * Record alert's item (borrowed; item.official must be true) in official_posts once per item
  * id: source, department ("" when none), response channel (the item's when it is one of
  * 权威发布, 政务微博, 政务微信, 网站; else by the item's source: weibo 政务微博, wechat 政务微信,
- * others 网站), title and text cut at a character to the bounds above, the alert's simhash
+ * others 网站), title, text and account name cleaned as a ticket's text must be (the
+ * characters ticket_text_char_problem() refuses, invisible format characters and invalid bytes
+ * removed; newlines and tabs kept in the text) and cut at a character to the bounds above, the
+ * URL only when ticket_text_url_ok() accepts it (else ''), the alert's simhash
  * (16 hex digits, '' when none), published_at (NULL when unknown or a future timestamp),
  * fetched_at, received_at = now. post_id_out: the new row's id, 0 when the item was already
  * there (a redelivery). Returns 0, ERR_INVALID (not official, or no item id), ERR_RETRY,

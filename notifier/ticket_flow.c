@@ -150,17 +150,28 @@ bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state)
            (transitions[kind].from & (1u << st)) != 0;
 }
 
+const char *ticket_text_char_problem(int32_t cp, bool multiline)
+{
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+        return multiline && (cp == '\n' || cp == '\t') ? NULL : "含有控制字符";
+    }
+    if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
+        return "含有双向文字控制字符";
+    }
+    return NULL;
+}
+
 /*
- * Why s is not acceptable text, or NULL when it is: valid UTF-8 of at most max_bytes, without
- * control characters (tab and newline allowed when multiline) and without the bidirectional
- * controls U+202A..U+202E and U+2066..U+2069, which would make a log entry display differently
- * from what was typed (the ticket log is evidence; Unicode TR36 §2.3 on bidi spoofing).
+ * Why s is not acceptable text, or NULL when it is: valid UTF-8 of at most max_bytes without a
+ * character ticket_text_char_problem() refuses (ticket_flow.h).
  */
 static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
 {
     size_t n = 0, len = strlen(s);
 
     while (n < len) {
+        const char *why;
         int32_t cp;
         size_t k;
         if (n >= max_bytes) {
@@ -170,12 +181,9 @@ static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
         if (cp == 0xFFFD && k == 1) {
             return "不是有效的 UTF-8 文字";
         }
-        if (cp < 0x20 || cp == 0x7f) {
-            if (!multiline || (cp != '\n' && cp != '\t')) {
-                return "含有控制字符";
-            }
-        } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
-            return "含有双向文字控制字符";
+        why = ticket_text_char_problem(cp, multiline);
+        if (why) {
+            return why;
         }
         n += k;
     }
@@ -187,7 +195,7 @@ static bool clean_text(const char *s, size_t max_bytes, bool multiline)
     return text_problem(s, max_bytes, multiline) == NULL;
 }
 
-static bool http_url(const char *u)
+bool ticket_text_url_ok(const char *u)
 {
     return u && (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0) &&
            strlen(u) > 8 && clean_text(u, URL_MAX_BYTES, false) && !strpbrk(u, " \"<>\\");
@@ -201,8 +209,13 @@ static bool http_url(const char *u)
         return (code);                                                                             \
     } while (0)
 
-/* Field checks that need no database. */
-static int validate(const struct ticket_action *act, const char *role, char *errbuf, size_t errlen)
+/*
+ * Field checks that need no database. check_role: whether role must be one that may take
+ * act->kind (false for the steps of a confirm_response, whose role was checked on the confirm
+ * itself, and for 'system').
+ */
+static int validate(const struct ticket_action *act, const char *role, bool check_role,
+                    char *errbuf, size_t errlen)
 {
     if ((unsigned)act->kind >= TICKET_ACT_COUNT) {
         BAD(ERR_INVALID, "unknown_action: 未知的操作");
@@ -213,11 +226,11 @@ static int validate(const struct ticket_action *act, const char *role, char *err
     if (!act->actor || !act->actor[0] || !clean_text(act->actor, ACTOR_MAX_BYTES, false)) {
         BAD(ERR_INVALID, "actor_invalid: 操作人须为 1 至 %d 字节的文字", ACTOR_MAX_BYTES);
     }
-    if (!role_bit(role)) {
+    if (check_role && !role_bit(role)) {
         BAD(ERR_INVALID, "role_unknown: 未知的角色“%.40s”（值班员、联络员、部门负责人、管理员）",
             role);
     }
-    if (!ticket_action_role_may(act->kind, role)) {
+    if (check_role && !ticket_action_role_may(act->kind, role)) {
         BAD(ERR_INVALID, "role_not_allowed: %s无权%s", yq_label(YQ_LABEL_ROLE, role),
             action_label(act->kind));
     }
@@ -247,7 +260,7 @@ static int validate(const struct ticket_action *act, const char *role, char *err
             BAD(ERR_INVALID, "channel_invalid: 回应渠道须为权威发布、新闻发布会、吹风会、"
                              "政务微博、政务微信、网站或答复之一");
         }
-        if (act->url && act->url[0] && !http_url(act->url)) {
+        if (act->url && act->url[0] && !ticket_text_url_ok(act->url)) {
             BAD(ERR_INVALID, "url_invalid: 链接须为 http:// 或 https:// 开头的网址");
         }
         if ((!act->url || !act->url[0]) && strcmp(act->channel, "新闻发布会") != 0 &&
@@ -731,6 +744,17 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
         }
         goto done;
     }
+    /* 签收 is the department's clock (issue #17): only its people record it by a confirm */
+    if (confirm && t.state == TICKET_STATE_OPEN && !(role_bit(role) & (R_LIAISON | R_HEAD))) {
+        err = ERR_BAD_STATE;
+        if (errbuf) {
+            snprintf(errbuf, errlen,
+                     "ack_required: 交办单 %s 尚未签收。确认回应会同时记录部门签收，须由牵头部门的"
+                     "联络员或负责人确认；%s可在部门签收后确认",
+                     t.number, strcmp(role, "system") == 0 ? "系统" : yq_label(YQ_LABEL_ROLE, role));
+        }
+        goto done;
+    }
     if (!confirm) {
         snprintf(note, sizeof(note), "疑似回应 #%lld“%s”%s%s", (long long)p.id, p.title,
                  act->note && act->note[0] ? "；理由：" : "", ticket_store_nz(act->note));
@@ -753,7 +777,10 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
     if (t.state == TICKET_STATE_OPEN) {
         step.kind = TICKET_ACT_ACK;
         step.note = "确认回应时一并签收";
-        err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        err = validate(&step, role, false, errbuf, errlen);
+        if (!err) {
+            err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        }
         res->notifications += sub.notifications;
     }
     if (!err) {
@@ -768,7 +795,11 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
         step.responded_at = at;
         step.note = note;
         memset(&sub, 0, sizeof(sub));
-        err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        /* the checks of a respond typed by hand: channel, http(s) URL, text (one home) */
+        err = validate(&step, role, false, errbuf, errlen);
+        if (!err) {
+            err = apply_locked(store, &step, role, now, &sub, errbuf, errlen);
+        }
         res->notifications += sub.notifications;
         res->log_id = sub.log_id;
         res->version = sub.version;
@@ -813,15 +844,22 @@ static int auto_confirm(struct ticket_store *store, const struct response_made_l
                                     .role = "system",
                                     .proposal_id = made->v[i].proposal_id};
         memset(&res, 0, sizeof(res));
-        err = decide_locked(store, &act, "system", true, now, &res, why, sizeof(why));
-        if (err == ERR_BAD_STATE) {
-            LOG_INFO("proposed response not confirmed automatically number=%s proposal_id=%lld "
-                     "reason='%s'",
-                     t.number, (long long)act.proposal_id, why);
-            err = 0;
-        } else if (!err) {
-            LOG_INFO("response confirmed automatically number=%s proposal_id=%lld", t.number,
-                     (long long)act.proposal_id);
+        /* a refusal undoes whatever the confirm wrote; the rest of the transaction stays */
+        err = ticket_store_exec(store, "SAVEPOINT auto_confirm", "auto confirm savepoint");
+        if (!err) {
+            err = decide_locked(store, &act, "system", true, now, &res, why, sizeof(why));
+            if (err == ERR_BAD_STATE || err == ERR_INVALID) {
+                LOG_INFO("proposed response not confirmed automatically number=%s "
+                         "proposal_id=%lld reason='%s'",
+                         t.number, (long long)act.proposal_id, why);
+                err = ticket_store_exec(store, "ROLLBACK TO auto_confirm", "auto confirm undo");
+            } else if (!err) {
+                LOG_INFO("response confirmed automatically number=%s proposal_id=%lld",
+                         t.number, (long long)act.proposal_id);
+            }
+            if (!err) {
+                err = ticket_store_exec(store, "RELEASE auto_confirm", "auto confirm release");
+            }
         }
         ticket_release(&t);
     }
@@ -884,7 +922,7 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
         norm.channel = yq_label_code(YQ_LABEL_RESPONSE_CHANNEL, act->channel);
     }
     act = &norm;
-    err = validate(act, role, errbuf, errlen);
+    err = validate(act, role, true, errbuf, errlen);
     if (err) {
         return err;
     }
@@ -900,8 +938,11 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
     } else {
         err = apply_locked(store, act, role, now, &res, errbuf, errlen);
     }
-    if (!err && act->kind == TICKET_ACT_ASSIGN) {
-        /* issue #15: a handed-over ticket meets the posts its new department already made */
+    if (!err && (act->kind == TICKET_ACT_ASSIGN || act->kind == TICKET_ACT_REOPEN)) {
+        /*
+         * issue #15: a handed-over or reopened ticket (open again) meets the posts its
+         * department made within the lookback
+         */
         struct ticket t;
         err = ticket_store_get_by_number(store, act->number, &t);
         if (!err) {

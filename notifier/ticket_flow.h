@@ -25,10 +25,14 @@
  * records it through the respond transition itself (one home: the ticket_responses row with
  * the post's channel and URL, responded_at = the post's publication time, else its fetch time,
  * kept within [detection, now]; recorded_by the confirmer; the response clock stops exactly
- * as for a manual respond) and links the row (response_proposals.response_id). On a ticket
- * not yet 签收 (state open) it first records the 签收 at the confirm time, by the confirmer,
- * with its own log row ('acknowledged', note "确认回应时一并签收"): a department that answered
- * publicly has evidently received the matter. Reject keeps the proposal (state rejected, who,
+ * as for a manual respond; the respond step's field checks — channel, http(s) URL, text
+ * without control or bidi characters — run as for a respond typed by hand) and links the row
+ * (response_proposals.response_id). On a ticket not yet 签收 (state open) only the lead
+ * department's liaison or head may confirm: it first records the 签收 at the confirm time, by
+ * the confirmer, with its own log row ('acknowledged', note "确认回应时一并签收"). 签收 is the
+ * department's clock (issue #17), so a duty officer, an admin or 'system' (auto confirmation)
+ * is refused there (ERR_BAD_STATE, "ack_required") and may confirm once the department has
+ * 签收. Reject keeps the proposal (state rejected, who,
  * when, the note) and logs 'response_rejected'; the ticket's state does not change. A
  * proposal already confirmed or rejected cannot be decided again (ERR_BAD_STATE,
  * "proposal_decided"). A liaison or head may decide only for their department's tickets: the
@@ -127,6 +131,23 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
                       struct ticket_action_result *out, char *errbuf, size_t errlen);
 
 /*
+ * The one rule for text a person or a feed puts in a ticket's record (notes, names, official
+ * posts' titles and texts; the ticket log is evidence, Unicode TR36 §2.3 on bidi spoofing):
+ * why code point cp is not acceptable, or NULL when it is. "含有控制字符": C0 (tab and newline
+ * allowed when multiline), DEL, C1 (U+0080..U+009F, e.g. U+009B, a terminal's CSI), the line
+ * and paragraph separators U+2028, U+2029. "含有双向文字控制字符": U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069. Static strings. Thread-safe.
+ */
+const char *ticket_text_char_problem(int32_t cp, bool multiline);
+
+/*
+ * True when u (NUL-terminated, may be NULL) is an acceptable response link: http:// or
+ * https:// then at least one byte, at most 2,000 bytes of valid UTF-8 without a character
+ * ticket_text_char_problem() refuses, and none of space, '"', '<', '>', '\'. Thread-safe.
+ */
+bool ticket_text_url_ok(const char *u);
+
+/*
  * Split an errbuf of ticket_flow_apply() (NUL-terminated, borrowed; may be NULL) into its
  * machine code, copied into code (code_len bytes; "" when errbuf has none), and its message:
  * the returned pointer into errbuf after "code: " (errbuf itself when it has no code; "" for
@@ -140,7 +161,8 @@ const char *ticket_flow_error_split(const char *errbuf, char *code, size_t code_
  * (just created or handed over) against the official posts received within the lookback, and
  * record the proposals; a proposal whose score reaches responses.auto_confirm_min_score_percent
  * (> 0) is confirmed at once by actor and role 'system' as confirm_response would (a ticket
- * in a state that cannot be answered, e.g. returned, keeps it proposed). n_out (may be NULL):
+ * not yet 签收 or one that cannot be answered keeps it proposed). Detection runs after intake,
+ * assign and reopen. n_out (may be NULL):
  * proposals made. Returns 0, ERR_NOT_FOUND (no such post), ERR_RETRY, ERR_IO, ERR_TOO_BIG or
  * ERR_NOMEM.
  */
