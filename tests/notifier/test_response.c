@@ -43,6 +43,8 @@ struct spec {
     const char *matched_at;
     const char *simhash;
     const char *const *terms; /* NULL-terminated; NULL or empty: zero matches */
+    const char *url;          /* NULL: "https://example.cn/p/1.html" */
+    const char *account;      /* the item's channel; NULL: 安康发布 / 安康论坛 */
 };
 
 static int make_alert(const struct spec *s, struct yq_alert *out, char *err, size_t errlen)
@@ -50,8 +52,9 @@ static int make_alert(const struct spec *s, struct yq_alert *out, char *err, siz
     json_t *item = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "schema", 1, "id",
                              s->item_id, "source", s->source ? s->source : "rss", "source_id",
                              s->official ? "ak-fabu" : "ak-news", "channel",
-                             s->official ? "安康发布" : "安康论坛", "url",
-                             "https://example.cn/p/1.html", "title", s->title ? s->title : "",
+                             s->account ? s->account : s->official ? "安康发布" : "安康论坛",
+                             "url", s->url ? s->url : "https://example.cn/p/1.html", "title",
+                             s->title ? s->title : "",
                              "text", s->text ? s->text : "", "fetched_at",
                              "2026-11-30T02:00:00Z");
     json_t *matches = json_array(), *terms = json_array(), *a;
@@ -686,11 +689,17 @@ static void test_decide_roles_states_and_foreign_proposals(void **state)
                      1);
 }
 
+/*
+ * Auto confirmation records the 回应, never the department's 签收: on a ticket still 待签收 the
+ * proposal waits for a person (nothing written); once the liaison has 签收, a post scoring
+ * above the threshold is confirmed by 'system' and the 签收 stays the liaison's.
+ */
 static void test_auto_confirm_when_configured(void **state)
 {
     struct ticket_store *store = *state;
     struct ticket_policy pol = *notifier_policy_hand_over_all();
     struct response_cfg cfg = *response_cfg_defaults();
+    struct spec later = answer;
     char number[32];
     struct ticket t;
 
@@ -699,8 +708,28 @@ static void test_auto_confirm_when_configured(void **state)
     ticket_store_set_policy(store, &pol);
     proposed(store, number, sizeof(number));
     assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
+    assert_int_equal(t.state, TICKET_STATE_OPEN);
+    assert_int_equal(t.acknowledged_at, 0);
+    assert_int_equal(t.responded_at, 0);
+    ticket_release(&t);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
+                                           "'proposed' AND auto = 0 AND decided_at IS NULL"),
+                     1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action IN "
+                                           "('acknowledged', 'responded')"),
+                     0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_responses"), 0);
+
+    struct ticket_action ack = {.kind = TICKET_ACT_ACK, .number = number, .actor = "李联络",
+                                .role = "liaison"};
+    notifier_apply_ok(store, &ack, T("2026-11-30T05:20:00Z"), NULL);
+    later.item_id = "wx:fabu:1:2";
+    later.published_at = "2026-11-30T05:30:00Z";
+    assert_int_equal(take(store, &later, T("2026-11-30T05:40:00Z"), NULL), 0);
+    assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
     assert_int_equal(t.state, TICKET_STATE_RESPONDED);
-    assert_int_equal(t.responded_at, T("2026-11-30T05:00:00Z"));
+    assert_int_equal(t.acknowledged_at, T("2026-11-30T05:20:00Z")); /* the liaison's */
+    assert_int_equal(t.responded_at, T("2026-11-30T05:30:00Z"));
     ticket_release(&t);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
                                            "'confirmed' AND decided_by = 'system' AND auto = 1"),
@@ -709,7 +738,239 @@ static void test_auto_confirm_when_configured(void **state)
                                            "'responded' AND actor = 'system' AND note LIKE "
                                            "'%note=系统自动确认%'"),
                      1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'acknowledged' AND actor = '李联络'"),
+                     1);
     ticket_store_set_policy(store, notifier_policy_hand_over_all());
+}
+
+/*
+ * 签收 is the department's clock (issue #17): a duty officer or an admin confirming on a
+ * ticket still 待签收 is refused (ack_required) and nothing is written; the head of the lead
+ * department records it; after the liaison's 签收 the duty officer confirms without a second.
+ */
+static void test_confirm_records_the_ack_only_for_the_department(void **state)
+{
+    struct ticket_store *store = *state;
+    char number[32], err[256] = "";
+    int64_t id = proposed(store, number, sizeof(number)), now = T("2026-11-30T06:00:00Z");
+    struct ticket t;
+
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "duty_officer", id, now,
+                            err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_non_null(strstr(err, "ack_required: 交办单"));
+    assert_non_null(strstr(err, "尚未签收"));
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "admin", id, now, err,
+                            sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_non_null(strstr(err, "ack_required"));
+    assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
+    assert_int_equal(t.state, TICKET_STATE_OPEN);
+    assert_int_equal(t.acknowledged_at, 0);
+    ticket_release(&t);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action IN "
+                                           "('acknowledged', 'responded')"),
+                     0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
+                                           "'proposed'"),
+                     1);
+    /* the lead department's head */
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "head", id, now + 60, err,
+                            sizeof(err)),
+                     0);
+    assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
+    assert_int_equal(t.state, TICKET_STATE_RESPONDED);
+    assert_int_equal(t.acknowledged_at, now + 60);
+    ticket_release(&t);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'acknowledged' AND actor_role = 'head'"),
+                     1);
+}
+
+static void test_duty_officer_confirms_after_the_departments_ack(void **state)
+{
+    struct ticket_store *store = *state;
+    char number[32], err[256] = "";
+    int64_t id = proposed(store, number, sizeof(number)), now = T("2026-11-30T06:00:00Z");
+    struct ticket t;
+
+    struct ticket_action ack = {.kind = TICKET_ACT_ACK, .number = number, .actor = "王联络",
+                                .role = "liaison"};
+    notifier_apply_ok(store, &ack, T("2026-11-30T05:20:00Z"), NULL);
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "duty_officer", id, now,
+                            err, sizeof(err)),
+                     0);
+    assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
+    assert_int_equal(t.state, TICKET_STATE_RESPONDED);
+    assert_int_equal(t.acknowledged_at, T("2026-11-30T05:20:00Z"));
+    assert_int_equal(t.responded_at, T("2026-11-30T05:00:00Z"));
+    ticket_release(&t);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'acknowledged'"),
+                     1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'responded' AND actor_role = 'duty_officer'"),
+                     1);
+}
+
+/* A returned ticket is back with the duty officer: no proposal until it is handed over again. */
+static void test_no_proposal_on_returned_ticket(void **state)
+{
+    struct ticket_store *store = *state;
+    char number[32];
+
+    assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
+    number_of_first_ticket(store, number, sizeof(number));
+    struct ticket_action ret = {.kind = TICKET_ACT_RETURN, .number = number, .actor = "李联络",
+                                .role = "liaison", .reason = "不属于本部门职责"};
+    notifier_apply_ok(store, &ret, T("2026-11-30T03:00:00Z"), NULL);
+    assert_int_equal(take(store, &answer, T("2026-11-30T05:11:00Z"), NULL), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM official_posts"), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 0);
+    struct ticket_action a = {.kind = TICKET_ACT_ASSIGN, .number = number, .actor = "值班员甲",
+                              .role = "duty_officer", .department = "市自然资源局"};
+    notifier_apply_ok(store, &a, T("2026-11-30T05:30:00Z"), NULL);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
+                                           "'proposed'"),
+                     1);
+}
+
+/* A dismissed ticket reopened (open again) meets the posts made meanwhile. */
+static void test_reopen_looks_for_proposals_again(void **state)
+{
+    struct ticket_store *store = *state;
+    char number[32];
+
+    assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
+    number_of_first_ticket(store, number, sizeof(number));
+    struct ticket_action dis = {.kind = TICKET_ACT_DISMISS, .number = number, .actor = "值班员甲",
+                                .role = "duty_officer", .reason = "false_alarm"};
+    notifier_apply_ok(store, &dis, T("2026-11-30T03:00:00Z"), NULL);
+    assert_int_equal(take(store, &answer, T("2026-11-30T05:11:00Z"), NULL), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 0);
+    struct ticket_action re = {.kind = TICKET_ACT_REOPEN, .number = number, .actor = "值班员甲",
+                               .role = "duty_officer", .note = "网民再次反映"};
+    notifier_apply_ok(store, &re, T("2026-11-30T06:00:00Z"), NULL);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
+                                           "'proposed' AND proposed_at = 1796018400"),
+                     1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'response_proposed' AND from_state = 'open'"),
+                     1);
+}
+
+/*
+ * An official post is cleaned when stored: a javascript: link is dropped (no link: never
+ * proposed), bidi, C1, C0 and invisible format characters leave the title, text and account
+ * (the text keeps its newline).
+ */
+static void test_hostile_post_is_cleaned_when_stored(void **state)
+{
+    struct ticket_store *store = *state;
+    struct spec post = answer;
+    sqlite3_stmt *st = NULL;
+
+    post.url = "javascript:alert(1)";
+    post.title = "关于\xe2\x80\xae汉滨区征地补偿款\xc2\x9b" "发放\xe2\x80\x8b情况的通报";
+    post.text = "补偿款已拨付\r\n到户\xe2\x81\xa6。\x7f";
+    post.account = "安康\x1b[31m发布";
+    assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
+    assert_int_equal(take(store, &post, T("2026-11-30T05:11:00Z"), NULL), 0);
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
+                                        "SELECT url, title, text, channel FROM official_posts", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "");
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "关于汉滨区征地补偿款发放情况的通报");
+    assert_string_equal((const char *)sqlite3_column_text(st, 2), "补偿款已拨付\n到户。");
+    assert_string_equal((const char *)sqlite3_column_text(st, 3), "安康[31m发布");
+    sqlite3_finalize(st);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 0);
+
+    /* the same title with a good link: proposed and confirmed, the log holds the clean title */
+    char number[32], err[256] = "";
+    post.item_id = "wx:fabu:1:2";
+    post.url = "https://mp.example/s/2";
+    assert_int_equal(take(store, &post, T("2026-11-30T05:12:00Z"), NULL), 0);
+    number_of_first_ticket(store, number, sizeof(number));
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "liaison",
+                            notifier_count(store, "SELECT id FROM response_proposals"),
+                            T("2026-11-30T06:00:00Z"), err, sizeof(err)),
+                     0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE action = "
+                                           "'responded' AND note LIKE '%：关于汉滨区征地补偿款发放"
+                                           "情况的通报' AND instr(note, char(8238)) = 0 AND "
+                                           "instr(note, char(155)) = 0"),
+                     1);
+}
+
+/* Insert official post id (url, title) of 市自然资源局 and its proposal on the first ticket. */
+static void legacy_proposal(struct ticket_store *store, int id, const char *url, const char *title)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
+                                        "INSERT INTO official_posts (id, item_id, source_id, "
+                                        "department, response_channel, url, title, published_at, "
+                                        "fetched_at, received_at) VALUES (?1, 'legacy:' || ?1, "
+                                        "'ak-fabu', '市自然资源局', '政务微信', ?2, ?3, 1796014800, "
+                                        "1796014800, 1796015460)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int(st, 1, id);
+    sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
+                                        "INSERT INTO response_proposals (id, ticket_id, post_id, "
+                                        "score, proposed_at) SELECT ?1, min(id), ?1, 0.67, "
+                                        "1796015460 FROM tickets",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int(st, 1, id);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/*
+ * The confirm path runs the checks of a respond typed by hand (rows stored before posts were
+ * cleaned): a javascript: link is url_invalid, a bidi control in the title note_invalid; the
+ * 签收 step is undone with it. A hand-typed note with a C1 character is refused too.
+ */
+static void test_confirm_runs_the_respond_checks(void **state)
+{
+    struct ticket_store *store = *state;
+    char number[32], err[256] = "";
+    int64_t now = T("2026-11-30T06:00:00Z");
+    struct ticket t;
+
+    assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
+    number_of_first_ticket(store, number, sizeof(number));
+    legacy_proposal(store, 101, "javascript:alert(1)", "关于征地补偿款的通报");
+    legacy_proposal(store, 102, "https://mp.example/s/102", "关于\xe2\x80\xae征地补偿款的通报");
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "liaison", 101, now, err,
+                            sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "url_invalid"));
+    assert_int_equal(decide(store, TICKET_ACT_CONFIRM_RESPONSE, number, "liaison", 102, now, err,
+                            sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "note_invalid: 备注含有双向文字控制字符"));
+    assert_int_equal(ticket_store_get_by_number(store, number, &t), 0);
+    assert_int_equal(t.state, TICKET_STATE_OPEN);
+    assert_int_equal(t.acknowledged_at, 0);
+    ticket_release(&t);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_responses"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE state = "
+                                           "'proposed'"),
+                     2);
+    /* a hand-typed note with U+009B (a terminal's CSI) */
+    struct ticket_action ack = {.kind = TICKET_ACT_ACK, .number = number, .actor = "李联络",
+                                .role = "liaison", .note = "已收到\xc2\x9b" "2J"};
+    assert_int_equal(ticket_flow_apply(store, &ack, now, NULL, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "note_invalid: 备注含有控制字符"));
 }
 
 static void test_hostile_post_text_is_bounded(void **state)
@@ -778,6 +1039,15 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_auto_confirm_when_configured, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_post_text_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_confirm_records_the_ack_only_for_the_department,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duty_officer_confirms_after_the_departments_ack,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_proposal_on_returned_ticket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_looks_for_proposals_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_post_is_cleaned_when_stored, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_confirm_runs_the_respond_checks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
