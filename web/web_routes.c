@@ -697,7 +697,9 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
                             sizeof(why));
     json_decref(body);
     if (err == ERR_NOT_FOUND) {
-        return web_reply_not_found(call);
+        /* the flow's own code and message (proposal_not_found: 交办单 … 没有编号为 … 的疑似回应) */
+        return why[0] ? web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", why)
+                      : web_reply_not_found(call);
     }
     if (err == ERR_INVALID) {
         return web_reply_bad_request(call, why[0] ? why : "参数无效");

@@ -196,6 +196,16 @@ static void test_issue_15_proposed_response_over_http(void **state)
     login(f, "liaison-b", "liaison-password-b", &other);
     http_ticket_action(port, &other, f->number_a, "confirm_response", body, 403, NULL);
     http_ticket_action(port, &other, f->number_a, "reject_response", body, 403, NULL);
+    /* a proposal this ticket does not have: the flow's own code and message */
+    http_ticket_action(port, &cl, f->number_a, "confirm_response", "{\"proposal_id\":9999}", 404,
+                       &r);
+    v = json_loads(r.body, 0, NULL);
+    resp_release(&r);
+    assert_string_equal(json_string_value(json_object_get(v, "error")), "not_found");
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "proposal_not_found");
+    assert_non_null(strstr(json_string_value(json_object_get(v, "message")),
+                           "没有编号为 9999 的疑似回应"));
+    json_decref(v);
 
     http_ticket_action(port, &cl, f->number_a, "confirm_response", body, 200, &r);
     v = json_loads(r.body, 0, NULL);
