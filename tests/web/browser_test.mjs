@@ -1375,6 +1375,38 @@ await check('a proposed 回应 is confirmed in one click and shown as 自动发�
   await page.context().close();
 });
 
+await check('确认回应 only where the ticket allows it: not on 已退回, not for the duty officer before 签收 (issue #15)', async () => {
+  const number = await addTicket({
+    title: '汉滨区征地补偿款迟迟未发放', level: 'III', department: '市自然资源局',
+    source: 'rss', channel: '安康论坛', url: 'http://forum.ankang.example/thread-880200-1-1.html',
+    excerpt: '村民多次反映补偿款未发放。', terms: ['征地', '补偿款'], items: [],
+  });
+  let stateOverride = null;
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.route(`**/api/tickets/${encodeURIComponent(number)}`, async (r) => {
+    const body = await (await r.fetch()).json();
+    if (stateOverride) body.ticket.state = stateOverride;
+    body.ticket.proposals = [{ id: 9, state: 'proposed', state_label: '待确认', channel: '政务微信',
+      url: 'https://mp.weixin.qq.com/s/Demo9', account: '安康自然资源', title: '关于征地补偿款发放情况的通报',
+      department: '市自然资源局', published_at: null, score: 0.67, parts: { terms: 0.67, simhash: 0.83, title: 0.57 },
+      simhash_distance: 8, terms: ['征地'], proposed_at: null, decided_at: null, decided_by: '', note: '', auto: false }];
+    await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  });
+  const buttons = () => page.$$eval('li[data-proposal="9"] button', (b) => b.map((x) => x.dataset.action));
+  for (const [st, want] of [[null, ['reject_response']], ['acknowledged', ['confirm_response', 'reject_response']],
+    ['returned', ['reject_response']]]) {
+    stateOverride = st;
+    await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
+    await page.waitForSelector('section.proposals li[data-proposal="9"]');
+    eq(JSON.stringify(await buttons()), JSON.stringify(want), `buttons on ${st || 'open'}`);
+  }
+  stateOverride = null;
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(number)}`);
+  await page.waitForSelector('section.proposals li[data-proposal="9"]');
+  assert((await page.textContent('li[data-proposal="9"]')).includes('待部门签收后可确认回应'), 'the duty officer is told why');
+  await page.context().close();
+});
+
 await check('the event page of 微博热搜 items (issue #15): the rank table, and the rank chart with rank 1 on top', async () => {
   const term = '汉江安康段水位回落';
   const number = await addTicket({

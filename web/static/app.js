@@ -658,6 +658,15 @@ function ruleName(t, id, i) {
 // Issue #15: the 回应 found on the departments' own channels (t.proposals, docs/responses.md).
 // A proposed one gets 确认回应 / 驳回 (POST .../confirm_response|reject_response with its
 // proposal_id, CSRF as every action); the server decides who may (its role and department).
+// 确认回应 only where ticket_flow allows it: a ticket held by a department and not settled
+// (待签收, 已签收, 已回应; never 已退回, which is back with the duty officer); on a ticket still
+// 待签收 only for the department's liaison or head, since confirming records its 签收.
+function mayConfirmResponse(t) {
+  if (t.settled || t.state === 'returned') return false;
+  if (t.state === 'open') return ['liaison', 'head'].includes(state.me.user.role);
+  return t.state === 'acknowledged' || t.state === 'responded';
+}
+
 function proposalSection(t, after) {
   const list = t.proposals || [];
   if (!list.length) return null;
@@ -665,17 +674,20 @@ function proposalSection(t, after) {
   const pct = (v) => `${Math.round((v || 0) * 100)}%`;
   const items = list.map((p) => {
     const holder = el('div', { class: 'proposal-form' });
-    const buttons = p.state === 'proposed' && may && !t.settled ? el('div', { class: 'actions' },
+    const confirm = mayConfirmResponse(t) ? [
       el('button', { type: 'button', 'data-action': 'confirm_response', onclick: async (ev) => {
         ev.target.disabled = true;
         try { await act(t.number, 'confirm_response', { proposal_id: p.id, expected_version: t.version }); showError(''); after(); } catch (e) {
           showError(e.message); ev.target.disabled = false;
         }
-      } }, '确认回应'), ' ',
+      } }, '确认回应'), ' '] : [];
+    const buttons = p.state === 'proposed' && may && !t.settled ? el('div', { class: 'actions' },
+      ...confirm,
       el('button', { type: 'button', class: 'secondary', 'data-action': 'reject_response', onclick: () => {
         holder.replaceChildren(actionForm('驳回疑似回应', [{ name: 'note', label: '理由（可选）', type: 'textarea' }], '驳回',
           async (v) => { await act(t.number, 'reject_response', { proposal_id: p.id, note: v.note || null }); after(); }));
-      } }, '驳回')) : null;
+      } }, '驳回'),
+      t.state === 'open' && !confirm.length ? el('span', { class: 'hint' }, '待部门签收后可确认回应') : null) : null;
     const decided = p.state !== 'proposed'
       ? `${p.state_label}${p.decided_by ? `（${p.decided_by === 'system' ? '系统自动' : p.decided_by}，${fmtTime(p.decided_at)}）` : ''}${p.note ? `：${p.note}` : ''}`
       : '待确认';
