@@ -11,8 +11,8 @@
 
 #include "outbox.h"
 #include "response_detect.h"
-#include "ticket_flow.h"
 #include "ticket_store_int.h"
+#include "ticket_text.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"

@@ -44,9 +44,9 @@
  * id: source, department ("" when none), response channel (the item's when it is one of
  * 权威发布, 政务微博, 政务微信, 网站; else by the item's source: weibo 政务微博, wechat 政务微信,
  * others 网站), title, text and account name cleaned as a ticket's text must be (the
- * characters ticket_text_char_problem() refuses, invisible format characters and invalid bytes
- * removed; newlines and tabs kept in the text) and cut at a character to the bounds above, the
- * URL only when ticket_text_url_ok() accepts it (else ''), the alert's simhash
+ * characters ticket_text_char_problem() refuses (ticket_text.h), invisible format characters
+ * and invalid bytes removed; newlines and tabs kept in the text) and cut at a character to the
+ * bounds above, the URL only when ticket_text_url_ok() accepts it (else ''), the alert's simhash
  * (16 hex digits, '' when none), published_at (NULL when unknown or a future timestamp),
  * fetched_at, received_at = now. post_id_out: the new row's id, 0 when the item was already
  * there (a redelivery). Returns 0, ERR_INVALID (not official, or no item id), ERR_RETRY,

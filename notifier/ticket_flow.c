@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "outbox.h"
 #include "response_store.h"
 #include "ticket_clock.h"
 #include "ticket_store_int.h"
-#include "yq_utf8.h"
+#include "ticket_text.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -21,7 +20,6 @@
 #define ACTOR_MAX_BYTES 64
 #define NOTE_MAX_BYTES 2000
 #define DEPT_MAX_BYTES 100
-#define URL_MAX_BYTES 2000
 #define MAX_CO_DEPARTMENTS 10
 #define FUTURE_SLACK_S 300
 
@@ -150,55 +148,9 @@ bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state)
            (transitions[kind].from & (1u << st)) != 0;
 }
 
-const char *ticket_text_char_problem(int32_t cp, bool multiline)
-{
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
-        return multiline && (cp == '\n' || cp == '\t') ? NULL : "含有控制字符";
-    }
-    if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-        (cp >= 0x2066 && cp <= 0x2069)) {
-        return "含有双向文字控制字符";
-    }
-    return NULL;
-}
-
-/*
- * Why s is not acceptable text, or NULL when it is: valid UTF-8 of at most max_bytes without a
- * character ticket_text_char_problem() refuses (ticket_flow.h).
- */
-static const char *text_problem(const char *s, size_t max_bytes, bool multiline)
-{
-    size_t n = 0, len = strlen(s);
-
-    while (n < len) {
-        const char *why;
-        int32_t cp;
-        size_t k;
-        if (n >= max_bytes) {
-            return "过长";
-        }
-        k = yq_utf8_next(s + n, len - n, &cp);
-        if (cp == 0xFFFD && k == 1) {
-            return "不是有效的 UTF-8 文字";
-        }
-        why = ticket_text_char_problem(cp, multiline);
-        if (why) {
-            return why;
-        }
-        n += k;
-    }
-    return n <= max_bytes ? NULL : "过长";
-}
-
 static bool clean_text(const char *s, size_t max_bytes, bool multiline)
 {
-    return text_problem(s, max_bytes, multiline) == NULL;
-}
-
-bool ticket_text_url_ok(const char *u)
-{
-    return u && (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0) &&
-           strlen(u) > 8 && clean_text(u, URL_MAX_BYTES, false) && !strpbrk(u, " \"<>\\");
+    return ticket_text_problem(s, max_bytes, multiline) == NULL;
 }
 
 #define BAD(code, ...)                                                                             \
@@ -234,9 +186,9 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         BAD(ERR_INVALID, "role_not_allowed: %s无权%s", yq_label(YQ_LABEL_ROLE, role),
             action_label(act->kind));
     }
-    if (act->note && text_problem(act->note, NOTE_MAX_BYTES, true)) {
+    if (act->note && ticket_text_problem(act->note, NOTE_MAX_BYTES, true)) {
         BAD(ERR_INVALID, "note_invalid: 备注%s（至多 %d 字节的文字）",
-            text_problem(act->note, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
+            ticket_text_problem(act->note, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
     }
     switch (act->kind) {
     case TICKET_ACT_ASSIGN:
@@ -293,9 +245,9 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         if ((!act->reason || !act->reason[0]) && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "reason_required: 退回须说明理由（如应由哪个部门办理）");
         }
-        if (act->reason && text_problem(act->reason, NOTE_MAX_BYTES, true)) {
+        if (act->reason && ticket_text_problem(act->reason, NOTE_MAX_BYTES, true)) {
             BAD(ERR_INVALID, "reason_invalid: 退回理由%s（至多 %d 字节的文字）",
-                text_problem(act->reason, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
+                ticket_text_problem(act->reason, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
         }
         break;
     default:

@@ -131,23 +131,6 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
                       struct ticket_action_result *out, char *errbuf, size_t errlen);
 
 /*
- * The one rule for text a person or a feed puts in a ticket's record (notes, names, official
- * posts' titles and texts; the ticket log is evidence, Unicode TR36 §2.3 on bidi spoofing):
- * why code point cp is not acceptable, or NULL when it is. "含有控制字符": C0 (tab and newline
- * allowed when multiline), DEL, C1 (U+0080..U+009F, e.g. U+009B, a terminal's CSI), the line
- * and paragraph separators U+2028, U+2029. "含有双向文字控制字符": U+061C, U+200E, U+200F,
- * U+202A..U+202E, U+2066..U+2069. Static strings. Thread-safe.
- */
-const char *ticket_text_char_problem(int32_t cp, bool multiline);
-
-/*
- * True when u (NUL-terminated, may be NULL) is an acceptable response link: http:// or
- * https:// then at least one byte, at most 2,000 bytes of valid UTF-8 without a character
- * ticket_text_char_problem() refuses, and none of space, '"', '<', '>', '\'. Thread-safe.
- */
-bool ticket_text_url_ok(const char *u);
-
-/*
  * Split an errbuf of ticket_flow_apply() (NUL-terminated, borrowed; may be NULL) into its
  * machine code, copied into code (code_len bytes; "" when errbuf has none), and its message:
  * the returned pointer into errbuf after "code: " (errbuf itself when it has no code; "" for
