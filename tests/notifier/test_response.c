@@ -22,6 +22,7 @@
 #include "response_detect.h"
 #include "response_store.h"
 #include "ticket_api.h"
+#include "ticket_text.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
 
@@ -906,6 +907,44 @@ static void test_hostile_post_is_cleaned_when_stored(void **state)
                      1);
 }
 
+/* The one text rule (ticket_text.h): each class at its edges, and the response link. */
+static void test_ticket_text_rules(void **state)
+{
+    static const struct {
+        int32_t cp;
+        bool multiline;
+        const char *why; /* NULL: allowed */
+    } cases[] = {
+        {'\n', true, NULL},           {'\n', false, "含有控制字符"}, {'\t', true, NULL},
+        {'\r', true, "含有控制字符"}, {0x1b, true, "含有控制字符"},  {0x7f, false, "含有控制字符"},
+        {0x80, false, "含有控制字符"}, {0x9b, false, "含有控制字符"}, {0x9f, false, "含有控制字符"},
+        {0xa0, false, NULL},           {0x2028, true, "含有控制字符"}, {0x200d, false, NULL},
+        {0x200f, false, "含有双向文字控制字符"}, {0x202e, false, "含有双向文字控制字符"},
+        {0x2069, false, "含有双向文字控制字符"}, {0x206a, false, NULL}, {0x56de, false, NULL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *why = ticket_text_char_problem(cases[i].cp, cases[i].multiline);
+        if (cases[i].why) {
+            assert_non_null(why);
+            assert_string_equal(why, cases[i].why);
+        } else {
+            assert_null(why);
+        }
+    }
+    assert_null(ticket_text_problem("回应\n说明", 100, true));
+    assert_string_equal(ticket_text_problem("回应说明", 6, false), "过长");
+    assert_string_equal(ticket_text_problem("\xff", 10, false), "不是有效的 UTF-8 文字");
+    assert_true(ticket_text_url_ok("https://mp.example/s/1"));
+    assert_true(ticket_text_url_ok("HTTP://www.ankang.gov.cn/a.html"));
+    assert_false(ticket_text_url_ok("javascript:alert(1)"));
+    assert_false(ticket_text_url_ok("data:text/html,<b>"));
+    assert_false(ticket_text_url_ok("https://"));
+    assert_false(ticket_text_url_ok("https://a.example/\xc2\x9b"));
+    assert_false(ticket_text_url_ok("https://a.example/\"x"));
+    assert_false(ticket_text_url_ok(NULL));
+}
+
 /* Insert official post id (url, title) of 市自然资源局 and its proposal on the first ticket. */
 static void legacy_proposal(struct ticket_store *store, int id, const char *url, const char *title)
 {
@@ -1048,6 +1087,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_post_is_cleaned_when_stored, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_confirm_runs_the_respond_checks, setup, teardown),
+        cmocka_unit_test(test_ticket_text_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
