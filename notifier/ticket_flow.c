@@ -703,7 +703,8 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
             snprintf(errbuf, errlen,
                      "ack_required: 交办单 %s 尚未签收。确认回应会同时记录部门签收，须由牵头部门的"
                      "联络员或负责人确认；%s可在部门签收后确认",
-                     t.number, strcmp(role, "system") == 0 ? "系统" : yq_label(YQ_LABEL_ROLE, role));
+                     t.number,
+                     strcmp(role, "system") == 0 ? "系统" : yq_label(YQ_LABEL_ROLE, role));
         }
         goto done;
     }
