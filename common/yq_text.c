@@ -101,10 +101,20 @@ int yq_text_fput_padded(const char *s, size_t width, FILE *out)
 
 /* C0, DEL, C1, U+2028, U+2029, and the bidirectional embeddings, overrides and isolates
    U+202A..U+202E, U+2066..U+2069 (text shown reordered: Unicode TR36 §2.3, bidi spoofing). */
+bool yq_text_is_control(int32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
+}
+
+bool yq_text_is_bidi_control(int32_t cp)
+{
+    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static bool is_control(utf8proc_int32_t cp)
 {
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    return yq_text_is_control(cp) || yq_text_is_bidi_control(cp);
 }
 
 /* The character at s (len bytes left): its length in *adv (>= 1); false when it is a control

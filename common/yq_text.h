@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -39,10 +40,18 @@ char *yq_text_pad_left(const char *s, size_t width, char *buf, size_t len);
 int yq_text_fput_padded(const char *s, size_t width, FILE *out);
 
 /*
- * Whether s (NUL-terminated, borrowed) holds a control character: C0 (U+0000..U+001F, tab and
- * newline included), DEL, C1 (U+0080..U+009F), U+2028 or U+2029 (line and paragraph
- * separators), a bidirectional control (U+202A..U+202E, U+2066..U+2069: text that displays
- * reordered) — or a byte that is not valid UTF-8. For one-line names users give (a saved
+ * The one list of characters no stored or printed one-line text may hold (the ticket texts of
+ * notifier/ticket_text.c, names, CLI output): yq_text_is_control(): C0 (U+0000..U+001F, tab
+ * and newline included), DEL, C1 (U+0080..U+009F), U+2028 and U+2029 (line and paragraph
+ * separators); yq_text_is_bidi_control(): the bidirectional marks and controls that make text
+ * display reordered (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069). Thread-safe.
+ */
+bool yq_text_is_control(int32_t cp);
+bool yq_text_is_bidi_control(int32_t cp);
+
+/*
+ * Whether s (NUL-terminated, borrowed) holds a control character or a bidirectional control
+ * (yq_text_is_control(), yq_text_is_bidi_control()) — or a byte that is not valid UTF-8. For one-line names users give (a saved
  * search's name). NULL holds none. Thread-safe.
  */
 bool yq_text_has_control(const char *s);

@@ -6,16 +6,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "yq_banned.h"
+#include "yq_text.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 const char *ticket_text_char_problem(int32_t cp, bool multiline)
 {
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+    if (yq_text_is_control(cp)) {
         return multiline && (cp == '\n' || cp == '\t') ? NULL : "含有控制字符";
     }
-    if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-        (cp >= 0x2066 && cp <= 0x2069)) {
+    if (yq_text_is_bidi_control(cp)) {
         return "含有双向文字控制字符";
     }
     return NULL;
