@@ -133,6 +133,48 @@ static int replies_done(redisReply **rep, size_t n)
     return err;
 }
 
+/*
+ * The array answer to argv (argc words) read into a new vector *out of elem_size elements,
+ * at most max: take reads the stride (1 or 2) answer elements from one position into the
+ * next element, or returns false to skip them. *out is NULL when nothing was taken.
+ * Returns 0, ERR_RETRY (no array answer) or ERR_NOMEM.
+ */
+static int read_array(struct yq_redis *r, int argc, const char **argv, size_t stride, size_t max,
+                      size_t elem_size, bool (*take)(redisReply *const *el, void *elem), void **out,
+                      size_t *n)
+{
+    redisReply *rep = yq_redis_read_argv(r, argc, argv, NULL, REDIS_REPLY_ARRAY);
+    char *v = NULL;
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(rep);
+        return ERR_RETRY;
+    }
+    if (rep->elements >= stride) {
+        v = calloc(rep->elements / stride, elem_size);
+        if (!v) {
+            freeReplyObject(rep);
+            return ERR_NOMEM;
+        }
+    }
+    for (size_t i = 0; i + stride <= rep->elements && k < max; i += stride) {
+        if (take(&rep->element[i], v + k * elem_size)) {
+            k++;
+        }
+    }
+    freeReplyObject(rep);
+    if (k == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
 /* One stay from its hash field (sha1) and JSON value; false when not well-formed. */
 static bool stay_from(const char *sha1, const char *json, size_t len, struct yq_hot_stay *out)
 {
@@ -162,47 +204,25 @@ static bool stay_from(const char *sha1, const char *json, size_t len, struct yq_
     return ok;
 }
 
+/* One stay from a field and its value of the HGETALL answer (read_array's take). */
+static bool take_stay(redisReply *const *el, void *elem)
+{
+    return el[0]->type == REDIS_REPLY_STRING && el[1]->type == REDIS_REPLY_STRING &&
+           stay_from(el[0]->str, el[1]->str, el[1]->len, elem);
+}
+
 int yq_hot_stays_load(struct yq_redis *r, const char *source_id, struct yq_hot_stay **out,
                       size_t *n)
 {
     char key[KEY_MAX];
     const char *argv[2] = {"HGETALL", key};
-    redisReply *rep;
-    struct yq_hot_stay *v = NULL;
-    size_t k = 0;
 
     *out = NULL;
     *n = 0;
     if (!hot_key(key, sizeof(key), source_id, "current")) {
         return ERR_INVALID;
     }
-    rep = yq_redis_read_argv(r, 2, argv, NULL, REDIS_REPLY_ARRAY);
-    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(rep);
-        return ERR_RETRY;
-    }
-    if (rep->elements >= 2) {
-        v = calloc(rep->elements / 2, sizeof(*v));
-        if (!v) {
-            freeReplyObject(rep);
-            return ERR_NOMEM;
-        }
-    }
-    for (size_t i = 0; i + 1 < rep->elements && k < YQ_HOT_STAYS_MAX; i += 2) {
-        const redisReply *f = rep->element[i], *val = rep->element[i + 1];
-        if (f->type == REDIS_REPLY_STRING && val->type == REDIS_REPLY_STRING &&
-            stay_from(f->str, val->str, val->len, &v[k])) {
-            k++;
-        }
-    }
-    freeReplyObject(rep);
-    if (k == 0) {
-        free(v);
-        v = NULL;
-    }
-    *out = v;
-    *n = k;
-    return 0;
+    return read_array(r, 2, argv, 2, YQ_HOT_STAYS_MAX, sizeof(**out), take_stay, (void **)out, n);
 }
 
 int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq_hot_stay *stays,
@@ -224,9 +244,7 @@ int yq_hot_stays_save(struct yq_redis *r, const char *source_id, const struct yq
     }
     if (n == 0) {
         rep = yq_redis_command(r, "DEL %s", key);
-        err = reply_ok(rep) ? 0 : ERR_RETRY;
-        freeReplyObject(rep);
-        return err;
+        return replies_done(&rep, 1);
     }
     argv = calloc(2 + 2 * n, sizeof(*argv));
     vals = calloc(n, sizeof(*vals));
@@ -346,14 +364,30 @@ int yq_hot_record(struct yq_redis *r, const char *source_id, const char *sha1,
     return yq_hot_record_all(r, source_id, &sha1, p, 1);
 }
 
+/* One point from a "<at> <rank> <heat>" member of the ZRANGEBYSCORE answer (read_array's take). */
+static bool take_point(redisReply *const *el, void *elem)
+{
+    const redisReply *m = el[0];
+    struct yq_hot_point *p = elem;
+    long long at, rank, heat;
+    int used = 0;
+
+    if (m->type == REDIS_REPLY_STRING && m->len < 96 &&
+        sscanf(m->str, "%lld %lld %lld%n", &at, &rank, &heat, &used) == 3 &&
+        (size_t)used == m->len && rank >= 0 && heat >= -1) {
+        p->at = at;
+        p->rank = rank;
+        p->heat = heat;
+        return true;
+    }
+    return false;
+}
+
 int yq_hot_points(struct yq_redis *r, const char *source_id, const char *sha1, int64_t since,
                   size_t max, struct yq_hot_point **out, size_t *n)
 {
     char key[KEY_MAX], min[32], count[32];
     const char *argv[7] = {"ZRANGEBYSCORE", key, min, "+inf", "LIMIT", "0", count};
-    redisReply *rep;
-    struct yq_hot_point *v = NULL;
-    size_t k = 0;
 
     *out = NULL;
     *n = 0;
@@ -365,39 +399,7 @@ int yq_hot_points(struct yq_redis *r, const char *source_id, const char *sha1, i
     }
     snprintf(min, sizeof(min), "%" PRId64, since);
     snprintf(count, sizeof(count), "%zu", max);
-    rep = yq_redis_read_argv(r, 7, argv, NULL, REDIS_REPLY_ARRAY);
-    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(rep);
-        return ERR_RETRY;
-    }
-    if (rep->elements > 0) {
-        v = calloc(rep->elements, sizeof(*v));
-        if (!v) {
-            freeReplyObject(rep);
-            return ERR_NOMEM;
-        }
-    }
-    for (size_t i = 0; i < rep->elements && k < max; i++) {
-        const redisReply *m = rep->element[i];
-        long long at, rank, heat;
-        int used = 0;
-        if (m->type == REDIS_REPLY_STRING && m->len < 96 &&
-            sscanf(m->str, "%lld %lld %lld%n", &at, &rank, &heat, &used) == 3 &&
-            (size_t)used == m->len && rank >= 0 && heat >= -1) {
-            v[k].at = at;
-            v[k].rank = rank;
-            v[k].heat = heat;
-            k++;
-        }
-    }
-    freeReplyObject(rep);
-    if (k == 0) {
-        free(v);
-        v = NULL;
-    }
-    *out = v;
-    *n = k;
-    return 0;
+    return read_array(r, 7, argv, 1, max, sizeof(**out), take_point, (void **)out, n);
 }
 
 int yq_hot_fold(const char *s, char **out)

@@ -157,6 +157,62 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     return compose_end(&b, err, subject, body);
 }
 
+/* One row of the outbox as the enqueue paths write it (borrowed strings). */
+struct outbox_row {
+    const char *idem_key;
+    int64_t ticket_id; /* <= 0: none (NULL) */
+    int64_t log_id;    /* <= 0: none (NULL) */
+    const char *kind;
+    const char *channel;
+    const char *role;
+    bool urgent;
+    const char *subject;
+    const char *body;
+    const char *link; /* "" when the message links nowhere */
+};
+
+/*
+ * Insert r due at now unless its idem_key is queued already; *inserted (may be NULL) counts
+ * a new row. what names the statement in errors. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+static int insert_row(struct ticket_store *store, const struct outbox_row *r, int64_t now,
+                      const char *what, int *inserted)
+{
+    sqlite3_stmt *st = NULL;
+    int err;
+
+    err = ticket_store_prepare(store,
+                               "INSERT INTO outbox (idem_key, ticket_id, log_id, kind, channel, "
+                               "role, urgent, subject, body, link, next_attempt_at, created_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT (idem_key) DO NOTHING",
+                               &st, what);
+    if (err) {
+        return err;
+    }
+    sqlite3_bind_text(st, 1, r->idem_key, -1, SQLITE_TRANSIENT);
+    if (r->ticket_id > 0) {
+        sqlite3_bind_int64(st, 2, r->ticket_id);
+    }
+    if (r->log_id > 0) {
+        sqlite3_bind_int64(st, 3, r->log_id);
+    }
+    sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->role, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, r->urgent ? 1 : 0);
+    sqlite3_bind_text(st, 8, r->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->link, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, now);
+    sqlite3_bind_int64(st, 12, now);
+    err = ticket_store_step_done(store, st, what);
+    if (!err && inserted) {
+        *inserted += sqlite3_changes(store->db) > 0;
+    }
+    return err;
+}
+
 int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id, const char *kind,
                    unsigned recipients, bool urgent, const char *detail, int64_t now, int *n_out)
 {
@@ -216,36 +272,13 @@ int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id
     }
     err = compose(store, &t, kind, detail, link, &subject, &body);
     for (size_t i = 0; !err && i < n; i++) {
-        sqlite3_stmt *st = NULL;
         char key[320];
         snprintf(key, sizeof(key), "t%lld:l%lld:%.256s", (long long)ticket_id, (long long)log_id,
                  targets[i].channel);
-        err =
-            ticket_store_prepare(store,
-                                 "INSERT INTO outbox (idem_key, ticket_id, log_id, kind, channel, "
-                                 "role, urgent, subject, body, link, next_attempt_at, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                 "ON CONFLICT (idem_key) DO NOTHING",
-                                 &st, "outbox insert");
-        if (err) {
-            break;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, ticket_id);
-        sqlite3_bind_int64(st, 3, log_id);
-        sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, targets[i].channel, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, targets[i].role, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 7, urgent ? 1 : 0);
-        sqlite3_bind_text(st, 8, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, body, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 10, link, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 11, now);
-        sqlite3_bind_int64(st, 12, now);
-        err = ticket_store_step_done(store, st, "outbox insert");
-        if (!err) {
-            inserted += sqlite3_changes(store->db) > 0;
-        }
+        err = insert_row(store,
+                         &(struct outbox_row){key, ticket_id, log_id, kind, targets[i].channel,
+                                              targets[i].role, urgent, subject, body, link},
+                         now, "outbox insert", &inserted);
     }
 done:
     if (n_out) {
@@ -338,37 +371,13 @@ int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const cha
     }
     err = compose_event(ev, kind, deadline, &subject, &body);
     for (size_t i = 0; !err && i < n; i++) {
-        sqlite3_stmt *st = NULL;
         char key[320];
         snprintf(key, sizeof(key), "e%lld:j%lld:%.256s", (long long)event_id,
                  (long long)deadline, targets[i].channel);
-        err = ticket_store_prepare(store,
-                                   "INSERT INTO outbox (idem_key, ticket_id, kind, channel, "
-                                   "role, urgent, subject, body, link, next_attempt_at, "
-                                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
-                                   "ON CONFLICT (idem_key) DO NOTHING",
-                                   &st, "outbox event insert");
-        if (err) {
-            break;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        if (ticket_id > 0) {
-            sqlite3_bind_int64(st, 2, ticket_id);
-        } else {
-            sqlite3_bind_null(st, 2);
-        }
-        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, targets[i].channel, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, targets[i].role, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 6, urgent ? 1 : 0);
-        sqlite3_bind_text(st, 7, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 9, now);
-        sqlite3_bind_int64(st, 10, now);
-        err = ticket_store_step_done(store, st, "outbox event insert");
-        if (!err) {
-            inserted += sqlite3_changes(store->db) > 0;
-        }
+        err = insert_row(store,
+                         &(struct outbox_row){key, ticket_id, 0, kind, targets[i].channel,
+                                              targets[i].role, urgent, subject, body, ""},
+                         now, "outbox event insert", &inserted);
     }
 done:
     sqlite3_finalize(ev);
@@ -624,7 +633,6 @@ int outbox_enqueue_administrators(struct ticket_store *store, const char *kind,
 
     for (size_t i = 0; !err && routes && i < routes->n_administrator; i++) {
         const char *to = routes->administrator[i];
-        sqlite3_stmt *st = NULL;
         char key[600];
         bool seen = skip && strcmp(to, skip) == 0;
 
@@ -635,27 +643,10 @@ int outbox_enqueue_administrators(struct ticket_store *store, const char *kind,
             continue;
         }
         snprintf(key, sizeof(key), "%.300s:%.256s", key_prefix, to);
-        err = ticket_store_prepare(store,
-                                   "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
-                                   "subject, body, link, next_attempt_at, created_at) "
-                                   "VALUES (?, ?, ?, 'administrator', ?, ?, ?, '', ?, ?) "
-                                   "ON CONFLICT (idem_key) DO NOTHING",
-                                   &st, "administrator notice insert");
-        if (err) {
-            break;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 4, urgent ? 1 : 0);
-        sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, now);
-        sqlite3_bind_int64(st, 8, now);
-        err = ticket_store_step_done(store, st, "administrator notice insert");
-        if (!err && inserted) {
-            *inserted += sqlite3_changes(store->db) > 0;
-        }
+        err = insert_row(
+            store,
+            &(struct outbox_row){key, 0, 0, kind, to, "administrator", urgent, subject, body, ""},
+            now, "administrator notice insert", inserted);
     }
     return err;
 }

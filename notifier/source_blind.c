@@ -381,11 +381,18 @@ static const struct ticket_store_col window_cols[] = {
     WCOL(9, INT, ended_at),     WCOL(10, INT, opened_at),  WCOL(11, INT, closed_at),
 };
 
+static int read_window(sqlite3_stmt *st, void *elem)
+{
+    memset(elem, 0, sizeof(struct source_blind_row));
+    return ticket_store_read_cols(st, window_cols, sizeof(window_cols) / sizeof(window_cols[0]),
+                                  elem);
+}
+
 int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
                       int64_t until, size_t max, struct source_blind_list *out)
 {
     sqlite3_stmt *st = NULL;
-    int rc = SQLITE_DONE, err;
+    int err;
 
     memset(out, 0, sizeof(*out));
     if (until < since) {
@@ -408,22 +415,8 @@ int source_blind_list(struct ticket_store *store, const char *source_id, int64_t
     sqlite3_bind_int64(st, 2, since == until ? until + 1 : until);
     sqlite3_bind_text(st, 3, ticket_store_nz(source_id), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-    out->v = max ? calloc(max, sizeof(*out->v)) : NULL;
-    if (max && !out->v) {
-        sqlite3_finalize(st);
-        return ERR_NOMEM;
-    }
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && out->n < max) {
-        err = ticket_store_read_cols(st, window_cols, sizeof(window_cols) / sizeof(window_cols[0]),
-                                     &out->v[out->n]);
-        if (!err) {
-            out->n++;
-        }
-    }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        err = ticket_store_fail(store, rc, "blind window list");
-    }
-    sqlite3_finalize(st);
+    err = ticket_store_collect_rows(store, st, "blind window list", max, sizeof(*out->v),
+                                    read_window, (void **)&out->v, &out->n);
     if (err) {
         source_blind_list_release(out);
     }
