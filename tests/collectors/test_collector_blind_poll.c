@@ -23,6 +23,7 @@
 
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "item_producer.h"
 #include "poller.h"
 #include "redis_fixture.h"
@@ -64,73 +65,26 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *url, void *a
     return cfx_reply(c, 404, "not found", 9, "text/plain", NULL);
 }
 
-struct fixture {
-    struct redis_fixture redis;
-    redisContext *rc;
-    struct cfx_http http;
-    rd_kafka_t *mock_rk;
-    char bootstraps[256];
-};
-
-static struct fixture fx;
+static struct cfx_stack fx;
 
 static int group_setup(void **state)
 {
-    char err[256];
-
     (void)state;
-    if (cfx_curl_init() != 0 || redis_fixture_start(&fx.redis) != 0) {
-        return 0; /* tests skip */
-    }
-    fx.rc = cfx_redis_connect(fx.redis.port);
-    if (!fx.rc) {
-        return 0;
-    }
-    assert_int_equal(cfx_http_start(&fx.http, answer, NULL, 16), 0);
-    fx.mock_rk = cfx_kafka_mock(fx.bootstraps, sizeof(fx.bootstraps), err, sizeof(err));
-    assert_non_null(fx.mock_rk);
-    return 0;
+    return cfx_curl_init() != 0 ? 0 : cfx_stack_setup(&fx, answer, 16); /* no curl: tests skip */
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (fx.rc) {
-        redisFree(fx.rc);
-    }
-    redis_fixture_stop(&fx.redis);
-    cfx_http_stop(&fx.http);
-    if (fx.mock_rk) {
-        rd_kafka_destroy(fx.mock_rk);
-    }
-    return 0;
+    return cfx_stack_teardown(&fx);
 }
 
-#define NEED_FIXTURE()                                                                         \
-    do {                                                                                       \
-        if (!fx.rc) {                                                                          \
-            print_message("redis-server not available: skipping\n");                           \
-            skip();                                                                            \
-        }                                                                                      \
-    } while (0)
+#define NEED_FIXTURE() CFX_STACK_NEED(&fx)
 
+/* A config on fx with sources (YAML list items). */
 static void load_cfg(struct collector_config *cfg, const char *sources)
 {
-    struct yq_buf b;
-    char err[256] = "";
-
-    yq_buf_init(&b, 1 << 16);
-    assert_int_equal(yq_buf_addf(&b,
-                                 "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
-                                 "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
-                                 "collector:\n  timeout_ms: 10s\n  metrics_address: \"\"\n"
-                                 "sources:\n%s",
-                                 fx.bootstraps, fx.redis.port, sources),
-                     0);
-    if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {
-        fail_msg("config: %s", err);
-    }
-    yq_buf_release(&b);
+    cfx_stack_load_cfg(&fx, cfg, "10s", NULL, sources);
 }
 
 /* One collector run polling every source once (a restart each time), Kafka flushed. */

@@ -27,6 +27,7 @@
 #include "yq_buf.h"
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "feed_item.h"
 #include "feed_sha1.h"
 #include "item_producer.h"
@@ -154,55 +155,27 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     return ret;
 }
 
-struct fixture {
-    struct redis_fixture redis;
-    redisContext *rc;
-    struct cfx_http http;
-    rd_kafka_t *mock_rk;
-    char bootstraps[256];
-};
-
-static struct fixture fx;
+static struct cfx_stack fx;
 
 static int group_setup(void **state)
 {
-    char err[256];
-
     (void)state;
-    if (redis_fixture_start(&fx.redis) != 0) {
-        return 0; /* tests skip */
-    }
-    fx.rc = cfx_redis_connect(fx.redis.port);
-    if (!fx.rc) {
-        return 0; /* tests skip */
-    }
-    assert_int_equal(cfx_http_start(&fx.http, handler, NULL, 2000), 0);
-    fx.mock_rk = cfx_kafka_mock(fx.bootstraps, sizeof(fx.bootstraps), err, sizeof(err));
-    assert_non_null(fx.mock_rk);
-    return 0;
+    return cfx_stack_setup(&fx, handler, 2000);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (fx.rc) {
-        redisFree(fx.rc);
-    }
-    redis_fixture_stop(&fx.redis);
-    cfx_http_stop(&fx.http);
-    if (fx.mock_rk) {
-        rd_kafka_destroy(fx.mock_rk);
-    }
-    return 0;
+    return cfx_stack_teardown(&fx);
 }
 
-#define NEED_FIXTURE()                                                                         \
-    do {                                                                                       \
-        if (!fx.rc) {                                                                          \
-            print_message("redis-server not available: skipping\n");                           \
-            skip();                                                                            \
-        }                                                                                      \
-    } while (0)
+#define NEED_FIXTURE() CFX_STACK_NEED(&fx)
+
+/* A config on fx with the collector settings extra (may be NULL) and sources (YAML list items). */
+static void load_cfg(struct collector_config *cfg, const char *extra, const char *sources)
+{
+    cfx_stack_load_cfg(&fx, cfg, "60s", extra, sources);
+}
 
 static void redis_cmd(const char *cmd)
 {
@@ -240,28 +213,6 @@ static long long exists(const char *key)
     long long v = r ? r->integer : -1;
     freeReplyObject(r);
     return v;
-}
-
-/* Load a config with collector settings extra and sources (YAML list items). */
-static void load_cfg(struct collector_config *cfg, const char *extra, const char *sources)
-{
-    struct yq_buf b;
-    char err[256] = "";
-
-    yq_buf_init(&b, 1 << 24);
-    assert_int_equal(yq_buf_addf(&b,
-                               "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
-                               "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
-                               "collector:\n  timeout_ms: 60s\n  metrics_address: \"\"\n%s"
-                               "sources:\n",
-                               fx.bootstraps, fx.redis.port, extra ? extra : ""),
-                     0);
-    assert_int_equal(yq_buf_adds(&b, sources), 0);
-    if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {
-        print_error("config: %s\n", err);
-        fail();
-    }
-    yq_buf_release(&b);
 }
 
 struct runner {

@@ -1,0 +1,99 @@
+/*
+ * The services a collector test group runs its pollers against (header-only; include after
+ * cmocka.h, link yq_test_redis and yq_collector_fixture): a throw-away redis-server with a
+ * connection to it, the scripted HTTP server of collector_fixture.h and librdkafka's mock
+ * cluster, started before the group and stopped after it; and the collector config that
+ * points at them. One copy instead of one per test file.
+ */
+#ifndef COLLECTOR_STACK_FIXTURE_H
+#define COLLECTOR_STACK_FIXTURE_H
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+
+#include "collector_cfg.h"
+#include "collector_fixture.h"
+#include "redis_fixture.h"
+#include "yq_buf.h"
+
+struct cfx_stack {
+    struct redis_fixture redis;
+    redisContext *rc; /* NULL when redis-server is missing: the tests skip (CFX_STACK_NEED) */
+    struct cfx_http http;
+    rd_kafka_t *mock_rk;
+    char bootstraps[256]; /* the mock cluster's bootstrap servers */
+};
+
+/*
+ * Start s (caller storage, zeroed) with the HTTP server answering with answer (arg NULL;
+ * max_connections as cfx_http_start()). Returns 0 (s->rc NULL when redis-server is not
+ * there); a failed HTTP server or mock cluster fails the group.
+ */
+static inline int cfx_stack_setup(struct cfx_stack *s, cfx_answer_fn answer,
+                                  unsigned max_connections)
+{
+    char err[256];
+
+    if (redis_fixture_start(&s->redis) != 0) {
+        return 0; /* tests skip */
+    }
+    s->rc = cfx_redis_connect(s->redis.port);
+    if (!s->rc) {
+        return 0; /* tests skip */
+    }
+    assert_int_equal(cfx_http_start(&s->http, answer, NULL, max_connections), 0);
+    s->mock_rk = cfx_kafka_mock(s->bootstraps, sizeof(s->bootstraps), err, sizeof(err));
+    assert_non_null(s->mock_rk);
+    return 0;
+}
+
+/* Stop what cfx_stack_setup() started (each part a no-op when it did not start). Returns 0. */
+static inline int cfx_stack_teardown(struct cfx_stack *s)
+{
+    if (s->rc) {
+        redisFree(s->rc);
+    }
+    redis_fixture_stop(&s->redis);
+    cfx_http_stop(&s->http);
+    if (s->mock_rk) {
+        rd_kafka_destroy(s->mock_rk);
+    }
+    return 0;
+}
+
+/* Skip the running test when s has no redis-server. */
+#define CFX_STACK_NEED(s)                                                                          \
+    do {                                                                                           \
+        if (!(s)->rc) {                                                                            \
+            print_message("redis-server not available: skipping\n");                               \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Load into cfg a config on s's mock cluster and Redis: collector.timeout_ms timeout (a
+ * duration, e.g. "10s"), no metrics endpoint, the collector settings extra (YAML lines under
+ * collector:, NULL = none) and sources (YAML list items). A config error fails the test.
+ */
+static inline void cfx_stack_load_cfg(const struct cfx_stack *s, struct collector_config *cfg,
+                                      const char *timeout, const char *extra, const char *sources)
+{
+    struct yq_buf b;
+    char err[256] = "";
+
+    yq_buf_init(&b, 1 << 24);
+    assert_int_equal(yq_buf_addf(&b,
+                                 "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
+                                 "redis:\n  port: %d\n  connect_timeout_ms: 500\n"
+                                 "collector:\n  timeout_ms: %s\n  metrics_address: \"\"\n%s"
+                                 "sources:\n",
+                                 s->bootstraps, s->redis.port, timeout, extra ? extra : ""),
+                     0);
+    assert_int_equal(yq_buf_adds(&b, sources), 0);
+    if (collector_config_load(cfg, "t.yaml", b.data, b.len, err, sizeof(err)) != 0) {
+        fail_msg("config: %s", err);
+    }
+    yq_buf_release(&b);
+}
+
+#endif
