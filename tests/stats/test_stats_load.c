@@ -44,18 +44,10 @@ static bool cal_is_working_day(const void *ctx, int64_t day)
     return workcal_is_working_day(ctx, day);
 }
 
-struct env {
-    char dir[64];
-    char path[128];
-    struct workcal *cal;
-    struct ticket_policy policy;
-    struct ticket_store *store;
-};
-
 /* group: the rule group the alert carries, or NULL for an alert from before groups. */
-static void intake(struct env *e, const char *event, const char *item, const char *level,
-                   const char *dept, const char *rule, const char *group, const char *source_id,
-                   const char *at, char *number, size_t number_len)
+static void intake(struct stats_fixture_env *e, const char *event, const char *item,
+                   const char *level, const char *dept, const char *rule, const char *group,
+                   const char *source_id, const char *at, char *number, size_t number_len)
 {
     char err[256] = "", title[64], url[96], got[32];
     struct stats_fixture_alert alert = {
@@ -74,8 +66,8 @@ static void intake(struct env *e, const char *event, const char *item, const cha
     }
 }
 
-static void act(struct env *e, enum ticket_action_kind kind, const char *number, const char *at,
-                const char *channel)
+static void act(struct stats_fixture_env *e, enum ticket_action_kind kind, const char *number,
+                const char *at, const char *channel)
 {
     char err[256] = "";
 
@@ -87,38 +79,23 @@ static void act(struct env *e, enum ticket_action_kind kind, const char *number,
 
 static int setup(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    struct stats_fixture_env *e = calloc(1, sizeof(*e));
     char dir[4096], err[256] = "";
 
     assert_non_null(e);
-    snprintf(e->dir, sizeof(e->dir), "/tmp/yq-stats-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
-    snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
-    e->cal = workcal_new();
-    assert_non_null(e->cal);
     snprintf(dir, sizeof(dir), "%s/config/calendar", YQ_SOURCE_DIR);
-    assert_int_equal(workcal_load_dir(e->cal, dir, err, sizeof(err)), 0);
+    if (stats_fixture_env_open(e, "/tmp/yq-stats-XXXXXX", dir, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
     assert_true(workcal_covers_year(e->cal, 2026));
-    cfg.path = e->path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
-    e->policy.cal = e->cal;
-    /* a ticket history: every alert is handed over at intake (issue #13's inbox skipped) */
-    e->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(e->store, &e->policy);
     *state = e;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    ticket_store_free(e->store);
-    workcal_free(e->cal);
-    sqlite_fixture_remove(e->path);
-    rmdir(e->dir);
-    free(e);
+    stats_fixture_env_close(*state);
+    free(*state);
     return 0;
 }
 
@@ -133,7 +110,7 @@ static int teardown(void **state)
  * stored group wins); X3's alert is from before alerts carried groups (none stored); X2's
  * carries 疫情防控.
  */
-static void build_history(struct env *e, char x1[32], char x2[32], char x3[32])
+static void build_history(struct stats_fixture_env *e, char x1[32], char x2[32], char x3[32])
 {
     struct ticket t;
 
@@ -207,7 +184,7 @@ static const struct stats_row *row_of(const struct stats_report *r, enum stats_d
 
 static void test_loader_reads_notifier_store(void **state)
 {
-    struct env *e = *state;
+    struct stats_fixture_env *e = *state;
     char x1[32], x2[32], x3[32], err[256] = "";
     struct stats_ticket_set set;
     struct stats_report *r;
@@ -320,7 +297,7 @@ static void test_loader_reads_notifier_store(void **state)
 
 static void test_loader_rejects_non_store(void **state)
 {
-    struct env *e = *state;
+    struct stats_fixture_env *e = *state;
     struct stats_ticket_set set;
     sqlite3 *db = NULL;
     char path[160], err[256] = "";
@@ -357,7 +334,7 @@ static void file_has(const char *path, const char *const *want, const char *abse
  * test_stats_judge.c's): 疫情防控 交办 after 20 min and 误报 after 10 min, 安全生产 与我无关.
  * They give the HTML report's 研判 chart (tests/stats/browser_stats.mjs) bars to draw.
  */
-static void add_events(struct env *e)
+static void add_events(struct stats_fixture_env *e)
 {
     static const struct {
         const char *key, *groups, *detected, *judged, *outcome, *reason;
@@ -394,7 +371,7 @@ static void add_events(struct env *e)
  */
 static void test_cli_writes_reports(void **state)
 {
-    struct env *e = *state;
+    struct stats_fixture_env *e = *state;
     char x1[32], x2[32], x3[32], out[256], cfg[4096], rules[4096];
     const char *keep = getenv("YQ_STATS_REPORT_DIR");
     const char *dir = keep && *keep ? keep : e->dir;
@@ -458,7 +435,7 @@ static void test_cli_writes_reports(void **state)
 }
 
 /* stats_cli_main(argv) with stderr captured into err (len bytes, NUL-terminated). */
-static int run_stats(struct env *e, char **argv, char *err, size_t len)
+static int run_stats(struct stats_fixture_env *e, char **argv, char *err, size_t len)
 {
     char path[160];
     int argc = 0, saved, rc;
@@ -480,7 +457,7 @@ static int run_stats(struct env *e, char **argv, char *err, size_t len)
  */
 static void test_issue_11_bad_values_and_unknown_departments(void **state)
 {
-    struct env *e = *state;
+    struct stats_fixture_env *e = *state;
     char x1[32], x2[32], x3[32], cfg[4096], rules[4096], err[4096];
     char *pdf[] = {"stats", "month", "2026-02", "--format", "pdf", "--db", e->path, NULL};
     char *week[] = {"stats", "week", "--db", e->path, NULL};
@@ -542,7 +519,7 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
  */
 static void test_issue_17_cli_publish(void **state)
 {
-    struct env *e = *state;
+    struct stats_fixture_env *e = *state;
     char x1[32], x2[32], x3[32], cfg[4096], err[4096], out[256];
     char *pub[] = {"stats", "publish", "2026-02", "--by", "值班员张明", "--db", e->path,
                    "--config", cfg, "--now", "2026-03-02T09:00:00+08:00", NULL};

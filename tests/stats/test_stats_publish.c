@@ -47,18 +47,8 @@ static int64_t bj(const char *s)
     return t;
 }
 
-static bool cal_is_working_day(const void *ctx, int64_t day)
-{
-    return workcal_is_working_day(ctx, day);
-}
-
 struct env {
-    char dir[64];
-    char path[128];
-    struct workcal *cal;
-    struct stats_calendar scal;
-    struct ticket_policy policy;
-    struct ticket_store *store;
+    struct stats_fixture_env fx;
     sqlite3 *db; /* a second, read-write connection: what the CLI and the web page open */
 };
 
@@ -84,7 +74,7 @@ static void intake(struct env *e, const char *key, const char *level, const char
     snprintf(item, sizeof(item), "rss:%s", key);
     snprintf(title, sizeof(title), "汉滨区征地补偿 %s", key);
     snprintf(url, sizeof(url), "https://news.example.cn/%s", key);
-    if (stats_fixture_intake(e->store, &alert, number, err, sizeof(err)) != 0) {
+    if (stats_fixture_intake(e->fx.store, &alert, number, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
     }
 }
@@ -93,7 +83,7 @@ static void act(struct env *e, enum ticket_action_kind kind, const char *number,
                 const char *channel)
 {
     char err[256] = "";
-    if (stats_fixture_act(e->store, kind, number, bj(at), channel,
+    if (stats_fixture_act(e->fx.store, kind, number, bj(at), channel,
                           channel ? "https://www.ankang.gov.cn/r" : NULL, err, sizeof(err))) {
         fail_msg("%s", err);
     }
@@ -111,7 +101,7 @@ static void respond_late_entry(struct env *e, const char *number, const char *st
                               .channel = "网站",
                               .url = "https://www.ankang.gov.cn/r",
                               .responded_at = bj(stated)};
-    if (ticket_flow_apply(e->store, &a, bj(recorded), NULL, err, sizeof(err))) {
+    if (ticket_flow_apply(e->fx.store, &a, bj(recorded), NULL, err, sizeof(err))) {
         fail_msg("%s", err);
     }
 }
@@ -124,7 +114,7 @@ static void reassign(struct env *e, const char *number, const char *dept, const 
                               .actor = "duty",
                               .role = "duty_officer",
                               .department = dept};
-    if (ticket_flow_apply(e->store, &a, bj(at), NULL, err, sizeof(err))) {
+    if (ticket_flow_apply(e->fx.store, &a, bj(at), NULL, err, sizeof(err))) {
         fail_msg("%s", err);
     }
 }
@@ -132,26 +122,14 @@ static void reassign(struct env *e, const char *number, const char *dept, const 
 static int setup(void **state)
 {
     struct env *e = calloc(1, sizeof(*e));
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
     char dir[4096], err[256] = "";
 
     assert_non_null(e);
-    snprintf(e->dir, sizeof(e->dir), "/tmp/yq-stats17-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
-    snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
-    e->cal = workcal_new();
-    assert_non_null(e->cal);
     snprintf(dir, sizeof(dir), "%s/config/calendar", YQ_SOURCE_DIR);
-    assert_int_equal(workcal_load_dir(e->cal, dir, err, sizeof(err)), 0);
-    e->scal.is_working_day = cal_is_working_day;
-    e->scal.ctx = e->cal;
-    cfg.path = e->path;
-    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&cfg, &e->store, err, sizeof(err)), 0);
-    e->policy.cal = e->cal;
-    e->policy.desk = desk_policy_hand_over_all();
-    ticket_store_set_policy(e->store, &e->policy);
-    assert_int_equal(yq_sqlite_open(e->path, YQ_SQLITE_WAL, 2000, &e->db, err, sizeof(err)), 0);
+    if (stats_fixture_env_open(&e->fx, "/tmp/yq-stats17-XXXXXX", dir, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(yq_sqlite_open(e->fx.path, YQ_SQLITE_WAL, 2000, &e->db, err, sizeof(err)), 0);
     *state = e;
     return 0;
 }
@@ -160,10 +138,7 @@ static int teardown(void **state)
 {
     struct env *e = *state;
     sqlite3_close(e->db);
-    ticket_store_free(e->store);
-    workcal_free(e->cal);
-    sqlite_fixture_remove(e->path);
-    rmdir(e->dir);
+    stats_fixture_env_close(&e->fx);
     free(e);
     return 0;
 }
@@ -176,7 +151,7 @@ static struct stats_report *october(struct env *e, const char *now, const char *
                            .month = 10,
                            .now = bj(now),
                            .known_at = known ? bj(known) : 0,
-                           .calendar = &e->scal};
+                           .calendar = &e->fx.scal};
     struct stats_report *r = NULL;
     char err[256] = "";
     int64_t a, b;
@@ -277,7 +252,7 @@ static void test_issue_17_store_reassigned(void **state)
                                     .actor = "zrzy",
                                     .role = "liaison",
                                     .reason = "应由市自然资源局办理"};
-        if (ticket_flow_apply(e->store, &ret, bj("2026-11-05 09:00"), NULL, err, sizeof(err))) {
+        if (ticket_flow_apply(e->fx.store, &ret, bj("2026-11-05 09:00"), NULL, err, sizeof(err))) {
             fail_msg("%s", err);
         }
     }
@@ -316,7 +291,7 @@ static void test_issue_17_publish_and_differences(void **state)
                            .year = 2026,
                            .month = 10,
                            .now = bj("2026-11-01 08:00"),
-                           .calendar = &e->scal};
+                           .calendar = &e->fx.scal};
     struct stats_publication pub, again;
     char p[32], rn[32], err[512] = "", *out = NULL;
     json_t *view, *diff, *fig;
@@ -432,7 +407,7 @@ static void test_issue_17_publish_and_differences(void **state)
         struct stats_opts y = {.period = STATS_PERIOD_YEAR,
                                .year = 2026,
                                .now = bj("2026-11-03 08:00"),
-                               .calendar = &e->scal};
+                               .calendar = &e->fx.scal};
         json_t *year = NULL, *row;
         bool saw = false;
         assert_int_equal(stats_year_published(e->db, &y, &year, err, sizeof(err)), 0);

@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "desk_policy.h"
+#include "sqlite_fixture.h"
 #include "stats.h"
 #include "ticket_intake.h"
 #include "yq_alert.h"
@@ -202,4 +204,58 @@ int stats_fixture_build(const char *path, const struct workcal *cal, int year, i
         ticket_store_free(f.store);
     }
     return rc;
+}
+
+static bool env_is_working_day(const void *ctx, int64_t day)
+{
+    return workcal_is_working_day(ctx, day);
+}
+
+int stats_fixture_env_open(struct stats_fixture_env *e, const char *dir_template,
+                           const char *calendar_dir, char *errbuf, size_t errlen)
+{
+    struct ticket_store_cfg cfg = {.path = e->path, .busy_timeout_ms = 2000};
+    int rc;
+
+    memset(e, 0, sizeof(*e));
+    snprintf(e->dir, sizeof(e->dir), "%s", dir_template);
+    if (!mkdtemp(e->dir)) {
+        e->dir[0] = '\0';
+        snprintf(errbuf, errlen, "fixture: cannot make a folder from %s", dir_template);
+        return ERR_IO;
+    }
+    snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
+    e->cal = workcal_new();
+    if (!e->cal) {
+        snprintf(errbuf, errlen, "fixture: out of memory");
+        return ERR_NOMEM;
+    }
+    rc = workcal_load_dir(e->cal, calendar_dir, errbuf, errlen);
+    if (!rc) {
+        rc = ticket_store_init(&cfg, NULL, errbuf, errlen);
+    }
+    if (!rc) {
+        rc = ticket_store_open(&cfg, &e->store, errbuf, errlen);
+    }
+    if (rc) {
+        return rc;
+    }
+    e->scal.is_working_day = env_is_working_day;
+    e->scal.ctx = e->cal;
+    e->policy.cal = e->cal;
+    /* a ticket history: every alert is handed over at intake (issue #13's inbox skipped) */
+    e->policy.desk = desk_policy_hand_over_all();
+    ticket_store_set_policy(e->store, &e->policy);
+    return 0;
+}
+
+void stats_fixture_env_close(struct stats_fixture_env *e)
+{
+    ticket_store_free(e->store);
+    workcal_free(e->cal);
+    if (e->dir[0]) {
+        sqlite_fixture_remove(e->path);
+        rmdir(e->dir);
+    }
+    memset(e, 0, sizeof(*e));
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
 #include "workcal.h"
@@ -74,5 +75,31 @@ int stats_fixture_intake(struct ticket_store *store, const struct stats_fixture_
 int stats_fixture_act(struct ticket_store *store, enum ticket_action_kind kind, const char *number,
                       int64_t at, const char *channel, const char *url, char *errbuf,
                       size_t errlen);
+
+/*
+ * A ticket store for a statistics test (stats_fixture_env_open()): tickets.db in a new
+ * temporary folder, the working-day calendar cal both as the store's policy (every alert
+ * handed over at intake, desk_policy_hand_over_all()) and as stats_compute() takes it (scal).
+ */
+struct stats_fixture_env {
+    char dir[64];   /* the folder (mkdtemp) */
+    char path[128]; /* dir/tickets.db */
+    struct workcal *cal;
+    struct stats_calendar scal;
+    struct ticket_policy policy;
+    struct ticket_store *store;
+};
+
+/*
+ * Fill e (caller storage): the folder from dir_template (mkdtemp's "...XXXXXX", at most 63
+ * bytes), the calendar from the folder calendar_dir (e.g. config/calendar), the store
+ * created and opened (busy timeout 2 s). Returns 0 or an ERR_* code with one line in errbuf
+ * (e left for stats_fixture_env_close()).
+ */
+int stats_fixture_env_open(struct stats_fixture_env *e, const char *dir_template,
+                           const char *calendar_dir, char *errbuf, size_t errlen);
+
+/* Close e's store, free its calendar, delete tickets.db (with -wal, -shm) and the folder. */
+void stats_fixture_env_close(struct stats_fixture_env *e);
 
 #endif
