@@ -245,16 +245,24 @@ static void test_stale_dated_from_newest_plus_stale_after(void **state)
     assert_false(b.stale.stale);
 }
 
+/* A fresh tracker with stale_after 72 h (in par) polled at T0: its newest item is 100 h old. */
+static void open_stale(struct source_blind *b, struct source_blind_params *par,
+                       struct source_blind_changes *ch)
+{
+    par->stale_after_s = 72 * HOUR;
+    source_blind_init(b);
+    ch->n = 0;
+    source_blind_ok(b, par, T0, true, T0 - 100 * HOUR, 0, ch);
+}
+
 static void test_stale_switched_off_closes_the_open_window(void **state)
 {
     struct source_blind_params par = defaults;
     struct source_blind b;
-    struct source_blind_changes ch = {0};
+    struct source_blind_changes ch;
 
     (void)state;
-    par.stale_after_s = 72 * HOUR;
-    source_blind_init(&b);
-    source_blind_ok(&b, &par, T0, true, T0 - 100 * HOUR, 0, &ch);
+    open_stale(&b, &par, &ch);
     assert_true(b.win[YQ_BLIND_STALE].open);
     par.stale_after_s = 0;
     ch.n = 0;
@@ -495,12 +503,10 @@ static void test_restart_keeps_stale_alerted_once(void **state)
 {
     struct source_blind_params par = defaults;
     struct source_blind b;
-    struct source_blind_changes ch = {0};
+    struct source_blind_changes ch;
 
     (void)state;
-    par.stale_after_s = 72 * HOUR;
-    source_blind_init(&b);
-    source_blind_ok(&b, &par, T0, true, T0 - 100 * HOUR, 0, &ch);
+    open_stale(&b, &par, &ch);
     assert_int_equal(ch.n, 1);
     restart(&b);
     assert_true(b.stale.stale);
