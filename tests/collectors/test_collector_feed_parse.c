@@ -15,6 +15,7 @@
 #include <libxml/parser.h>
 
 #include "feed_date.h"
+#include "feed_fixture.h"
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "feed_xml_errors.h"
@@ -30,26 +31,12 @@ static struct feed *parse_ok(const char *body, size_t len, const char *base_url,
 {
     struct feed_input in = {.body = body, .len = len, .base_url = base_url,
                             .content_type = content_type};
-    struct feed *f = NULL;
-    char err[256] = "";
-    int rc = feed_parse(&in, &f, err, sizeof(err));
-
-    if (rc != 0) {
-        print_error("feed_parse failed rc=%d err=%s\n", rc, err);
-    }
-    assert_int_equal(rc, 0);
-    assert_non_null(f);
-    return f;
+    return ffx_parse(&in);
 }
 
 static struct feed *parse_str(const char *body)
 {
     return parse_ok(body, strlen(body), NULL, NULL);
-}
-
-static const char *utc(int64_t t, char *buf)
-{
-    return yq_time_format_utc(t, buf, 32);
 }
 
 static void test_rss20_fields(void **state)
@@ -80,7 +67,7 @@ static void test_rss20_fields(void **state)
     assert_string_equal(f->entries[0].id, "ak-0001");
     assert_string_equal(f->entries[0].author, "记者 张三");
     assert_true(f->entries[0].has_published);
-    assert_string_equal(utc(f->entries[0].published, ts), "2020-04-06T00:28:46Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2020-04-06T00:28:46Z");
     assert_string_equal(f->entries[0].published_precision, "second");
     assert_string_equal(f->entries[0].summary, "补偿款发放");
     assert_null(f->entries[0].content);
@@ -116,7 +103,7 @@ static void test_rss092_and_rdf_formats(void **state)
     assert_string_equal(f->title, "RDF 频道");
     assert_int_equal(f->n_entries, 2);
     assert_string_equal(f->entries[0].id, "http://example.org/1");
-    assert_string_equal(utc(f->entries[0].published, ts), "2020-08-25T02:00:00Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2020-08-25T02:00:00Z");
     assert_string_equal(f->entries[1].title, "二");
     feed_free(f);
 }
@@ -157,9 +144,9 @@ static void test_atom10_fields_and_xml_base(void **state)
     assert_string_equal(e->link, "http://blog.example.com/2020/04/weekly-102.html");
     assert_string_equal(e->id, "tag:example.com,2020:1");
     assert_string_equal(e->author, "站长"); /* inherited from the feed */
-    assert_string_equal(utc(e->published, ts), "2020-04-10T01:07:36Z");
+    assert_string_equal(ffx_utc(e->published, ts), "2020-04-10T01:07:36Z");
     assert_true(e->has_updated);
-    assert_string_equal(utc(e->updated, ts), "2020-04-11T02:40:15Z");
+    assert_string_equal(ffx_utc(e->updated, ts), "2020-04-11T02:40:15Z");
     assert_string_equal(e->summary, "摘要");
     assert_false(e->summary_html);
     assert_true(e->content_html);
@@ -174,7 +161,7 @@ static void test_atom10_fields_and_xml_base(void **state)
     assert_string_equal(e->link, "http://other.example.com/z");
     /* only <updated>: it stands in for the publication time */
     assert_true(e->has_published);
-    assert_string_equal(utc(e->published, ts), "2020-03-31T16:00:00Z");
+    assert_string_equal(ffx_utc(e->published, ts), "2020-03-31T16:00:00Z");
     feed_free(f);
 }
 
@@ -192,7 +179,7 @@ static void test_atom03(void **state)
     (void)state;
     assert_string_equal(f->format, "atom03");
     assert_int_equal(f->n_entries, 1);
-    assert_string_equal(utc(f->entries[0].published, ts), "2004-01-01T00:00:00Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2004-01-01T00:00:00Z");
     assert_true(f->entries[0].content_html);
     assert_string_equal(f->entries[0].content, "<p>hi</p>");
     feed_free(f);
@@ -447,15 +434,9 @@ static void test_undefined_html_entities(void **state)
     feed_free(f);
 }
 
-struct date_case {
-    const char *in;
-    const char *utc;       /* NULL: must fail */
-    const char *precision;
-};
-
 static void test_dates(void **state)
 {
-    static const struct date_case cases[] = {
+    static const struct ffx_date_case cases[] = {
         {"Mon, 06 Apr 2020 08:28:46 +0800", "2020-04-06T00:28:46Z", "second"},
         {"Fri, 03 Apr 2020 04:02:23 GMT", "2020-04-03T04:02:23Z", "second"},
         {"Fri, 03 Apr 2020 04:02:23 UTC", "2020-04-03T04:02:23Z", "second"},
@@ -489,25 +470,7 @@ static void test_dates(void **state)
         {"2020-13-01", NULL, NULL},
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t t = 0;
-        const char *prec = NULL;
-        char ts[32];
-        int rc = feed_date_parse(cases[i].in, &t, &prec);
-        if (!cases[i].utc) {
-            if (rc != ERR_PARSE) {
-                print_error("date '%s' should not parse\n", cases[i].in);
-            }
-            assert_int_equal(rc, ERR_PARSE);
-            continue;
-        }
-        if (rc != 0) {
-            print_error("date '%s' did not parse\n", cases[i].in);
-        }
-        assert_int_equal(rc, 0);
-        assert_string_equal(utc(t, ts), cases[i].utc);
-        assert_string_equal(prec, cases[i].precision);
-    }
+    ffx_check_dates(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_entry_dates_unknown_never_now(void **state)
@@ -525,7 +488,7 @@ static void test_entry_dates_unknown_never_now(void **state)
     assert_false(f->entries[1].has_published);
     assert_true(f->entries[2].has_published);
     assert_string_equal(f->entries[2].published_precision, "day");
-    assert_string_equal(utc(f->entries[2].published, ts), "2020-08-24T16:00:00Z");
+    assert_string_equal(ffx_utc(f->entries[2].published, ts), "2020-08-24T16:00:00Z");
     feed_free(f);
 }
 
@@ -680,7 +643,7 @@ static void test_corpus_json_feed_values(void **state)
     assert_string_equal(f->encoding, "utf-8");
     assert_string_equal(f->entries[0].id, "https://www.v2ex.com/t/641290");
     assert_string_equal(f->entries[0].author, "testuser");
-    assert_string_equal(utc(f->entries[0].published, ts), "2020-01-31T15:05:16Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2020-01-31T15:05:16Z");
     assert_null(f->entries[0].content); /* empty content_html */
     feed_free(f);
 }

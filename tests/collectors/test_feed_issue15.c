@@ -21,6 +21,7 @@
 #include <libxml/parser.h>
 
 #include "feed_date.h"
+#include "feed_fixture.h"
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "yq_err.h"
@@ -30,36 +31,17 @@
 
 /* ---- helpers ---- */
 
-static struct feed *parse_in(const struct feed_input *in)
-{
-    struct feed *f = NULL;
-    char err[256] = "";
-    int rc = feed_parse(in, &f, err, sizeof(err));
-
-    if (rc != 0) {
-        print_error("feed_parse failed rc=%d err=%s\n", rc, err);
-    }
-    assert_int_equal(rc, 0);
-    assert_non_null(f);
-    return f;
-}
-
 static struct feed *parse_buf(const char *body, size_t len, const char *content_type)
 {
     struct feed_input in = {.body = body, .len = len, .content_type = content_type};
-    return parse_in(&in);
+    return ffx_parse(&in);
 }
 
 static struct feed *parse_url(const char *body, const char *url, const char *content_location)
 {
     struct feed_input in = {.body = body, .len = strlen(body), .base_url = url,
                             .content_location = content_location};
-    return parse_in(&in);
-}
-
-static const char *utc(int64_t t, char *buf)
-{
-    return yq_time_format_utc(t, buf, 32);
+    return ffx_parse(&in);
 }
 
 /* utf8 (NUL-terminated) converted to enc with iconv: new buffer, *len bytes. */
@@ -466,16 +448,16 @@ static void test_dublin_core_fallbacks(void **state)
     assert_string_equal(f->subtitle, "应急 & 防汛");
     assert_string_equal(f->author, "市应急局办公室");
     assert_true(f->has_updated);
-    assert_string_equal(utc(f->updated, ts), "2024-03-05T06:30:00Z");
+    assert_string_equal(ffx_utc(f->updated, ts), "2024-03-05T06:30:00Z");
     assert_string_equal(f->entries[0].title, "汉滨区防汛演练");
     assert_string_equal(f->entries[0].author, "张三");
-    assert_string_equal(utc(f->entries[0].published, ts), "2024-03-05T02:00:00Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2024-03-05T02:00:00Z");
     assert_string_equal(f->entries[0].summary, "演练内容");
     assert_int_equal(f->entries[0].n_categories, 1);
     assert_string_equal(f->entries[0].categories[0], "防汛");
     /* the core elements win over their Dublin Core stand-ins, whatever the order */
     assert_string_equal(f->entries[1].title, "核心标题");
-    assert_string_equal(utc(f->entries[1].published, ts), "2024-03-05T04:00:00Z");
+    assert_string_equal(ffx_utc(f->entries[1].published, ts), "2024-03-05T04:00:00Z");
     assert_string_equal(f->entries[1].summary, "核心描述");
     feed_free(f);
 }
@@ -517,7 +499,7 @@ static void test_namespaces_by_uri_not_prefix(void **state)
     assert_int_equal(f->n_entries, 1);
     assert_string_equal(f->entries[0].title, "条目一");
     assert_string_equal(f->entries[0].author, "李四");
-    assert_string_equal(utc(f->entries[0].published, ts), "2003-12-13T18:30:02Z");
+    assert_string_equal(ffx_utc(f->entries[0].published, ts), "2003-12-13T18:30:02Z");
     assert_string_equal(f->entries[0].id, "http://a.example/1");
     feed_free(f);
     f = parse_buf(atom, strlen(atom), NULL);
@@ -561,15 +543,9 @@ static void test_atom_person_keeps_email(void **state)
 
 /* ---- dates ---- */
 
-struct date_case {
-    const char *in;
-    const char *utc;       /* NULL: must fail */
-    const char *precision;
-};
-
 static void test_issue15_dates(void **state)
 {
-    static const struct date_case cases[] = {
+    static const struct ffx_date_case cases[] = {
         /* asctime: zone-less, so Asia/Shanghai (FC-015) */
         {"Sun Jan  4 16:29:06 2004", "2004-01-04T08:29:06Z", "second"},
         {"Sun Jan 4 16:29:06 2004", "2004-01-04T08:29:06Z", "second"},
@@ -639,28 +615,7 @@ static void test_issue15_dates(void **state)
         {"Thu Aug 30 2012 17:26:16 +0200 (CEST) trailing", NULL, NULL},
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int64_t t = 0;
-        const char *prec = NULL;
-        char ts[32];
-        int rc = feed_date_parse(cases[i].in, &t, &prec);
-        if (!cases[i].utc) {
-            if (rc != ERR_PARSE) {
-                print_error("date '%s' should not parse (got %s)\n", cases[i].in, utc(t, ts));
-            }
-            assert_int_equal(rc, ERR_PARSE);
-            continue;
-        }
-        if (rc != 0) {
-            print_error("date '%s' did not parse\n", cases[i].in);
-        }
-        assert_int_equal(rc, 0);
-        if (strcmp(utc(t, ts), cases[i].utc) != 0) {
-            print_error("date '%s'\n", cases[i].in);
-        }
-        assert_string_equal(utc(t, ts), cases[i].utc);
-        assert_string_equal(prec, cases[i].precision);
-    }
+    ffx_check_dates(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_reduced_precision_on_the_item(void **state)
