@@ -16,6 +16,7 @@
 
 #include "stats.h"
 #include "stats_defs.h"
+#include "stats_test_fixture.h"
 #include "yq_time.h"
 
 #define DEPT_A "市自然资源局"
@@ -26,11 +27,7 @@
 
 static int64_t bj(const char *s)
 {
-    char buf[64];
-    int64_t t = 0;
-    snprintf(buf, sizeof(buf), "%.10sT%s:00+08:00", s, s + 11);
-    assert_int_equal(yq_time_parse_iso(buf, &t, NULL), 0);
-    return t;
+    return stats_fx_bj(s);
 }
 
 static struct stats_report *month(const struct stats_ticket *t, size_t n, int y, int m,
@@ -45,17 +42,6 @@ static struct stats_report *month(const struct stats_ticket *t, size_t n, int y,
     assert_int_equal(stats_compute(t, n, &o, &r), 0);
     assert_non_null(r);
     return r;
-}
-
-static void assert_tally(const struct stats_clock_tally *c, size_t due, size_t on_time, size_t late,
-                         size_t missed, size_t pending, size_t excluded)
-{
-    assert_int_equal(c->due, due);
-    assert_int_equal(c->on_time, on_time);
-    assert_int_equal(c->late, late);
-    assert_int_equal(c->missed, missed);
-    assert_int_equal(c->pending, pending);
-    assert_int_equal(c->excluded, excluded);
 }
 
 static const struct stats_row *dept_row(const struct stats_report *r, const char *key)
@@ -149,14 +135,14 @@ static void test_issue_17_dismissed_reopened_pair(void **state)
     rp = month(&p.t[0], 1, 2026, 10, "2026-11-01 00:05", NULL);
     rq = month(&p.t[1], 1, 2026, 10, "2026-11-01 00:05", NULL);
 
-    assert_tally(&rp->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 1, 0, 0, 0);
-    assert_tally(&rq->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
-    assert_tally(&rp->total.clocks[STATS_CLOCK_RESPONSE], 1, 0, 1, 0, 0, 0);
-    assert_tally(&rq->total.clocks[STATS_CLOCK_RESPONSE], 1, 0, 0, 1, 0, 0);
-    assert_tally(&rp->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 1);
-    assert_tally(&rq->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 1);
+    stats_fx_tally(&rp->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 1, 0, 0, 0);
+    stats_fx_tally(&rq->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
+    stats_fx_tally(&rp->total.clocks[STATS_CLOCK_RESPONSE], 1, 0, 1, 0, 0, 0);
+    stats_fx_tally(&rq->total.clocks[STATS_CLOCK_RESPONSE], 1, 0, 0, 1, 0, 0);
+    stats_fx_tally(&rp->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 1);
+    stats_fx_tally(&rq->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 1);
     /* 办结 clocks end in November (11-03 superseded by the reopening; 11-10) */
-    assert_tally(&rp->total.clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 0, 0);
+    stats_fx_tally(&rp->total.clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 0, 0);
     assert_int_equal(rp->total.overdue_tickets, 1);
     assert_int_equal(rq->total.overdue_tickets, 1);
     assert_int_equal(rp->n_overdue, 1);
@@ -199,8 +185,8 @@ static void test_issue_17_pair_reopened_after_the_cut_off(void **state)
         struct stats_report *r = month(&p.t[i], 1, 2026, 10, "2026-12-01 00:05", NULL);
         struct stats_report *k =
             month(&p.t[i], 1, 2026, 10, "2026-12-01 00:05", "2026-12-01 00:05");
-        assert_tally(&r->total.clocks[STATS_CLOCK_RESPONSE_48H], 0, 0, 0, 0, 0, 1);
-        assert_tally(&k->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE_48H], 0, 0, 0, 0, 0, 1);
+        stats_fx_tally(&k->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
         stats_report_free(r);
         stats_report_free(k);
     }
@@ -231,7 +217,7 @@ static void test_issue_17_ack_clock_from_handover(void **state)
     struct stats_report *r;
     (void)state;
     r = month(&t, 1, 2026, 10, "2026-11-01 00:05", NULL);
-    assert_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
     assert_int_equal(r->total.mtta.n, 1);
     assert_int_equal(r->total.mtta.median_s, 50 * MIN);
     stats_report_free(r);
@@ -284,9 +270,9 @@ static void test_issue_17_recorded_time(void **state)
     assert_int_equal(r->responses, 2);
     assert_int_equal(again->responses, 2);
     assert_int_equal(later->responses, 3);
-    assert_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 0, 0);
-    assert_tally(&again->total.clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 0, 0);
-    assert_tally(&later->total.clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 0, 0);
+    stats_fx_tally(&again->total.clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 0, 0);
+    stats_fx_tally(&later->total.clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
     /* T's time to response from the first recorded response: 10-20 10:00 - 10-16 10:00 */
     assert_int_equal(r->total.ttr.n, 1);
     assert_int_equal(r->total.ttr.median_s, 4 * DAY);
@@ -330,15 +316,15 @@ static void test_issue_17_deadline_at_midnight(void **state)
     v[2].n_responses = 1;
     oct = month(v, 3, 2026, 10, "2026-11-01 00:05", NULL);
     nov = month(v, 3, 2026, 11, "2026-12-01 00:05", NULL);
-    assert_tally(&oct->total.clocks[STATS_CLOCK_RESPONSE_WD], 3, 2, 0, 1, 0, 0);
-    assert_tally(&nov->total.clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 0, 0);
+    stats_fx_tally(&oct->total.clocks[STATS_CLOCK_RESPONSE_WD], 3, 2, 0, 1, 0, 0);
+    stats_fx_tally(&nov->total.clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 0, 0);
     assert_int_equal(oct->n_overdue, 1);
     assert_string_equal(oct->overdue[0].number, "V0");
     assert_int_equal(oct->overdue[0].late_s, 0);
     /* a run at 10-31 12:00: the deadline is ahead, pending */
     stats_report_free(oct);
     oct = month(v, 3, 2026, 10, "2026-10-31 12:00", NULL);
-    assert_tally(&oct->total.clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 3, 0);
+    stats_fx_tally(&oct->total.clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 3, 0);
     stats_report_free(oct);
     stats_report_free(nov);
 }
@@ -395,21 +381,21 @@ static void test_issue_17_reassigned(void **state)
     b = dept_row(r, DEPT_B);
     assert_non_null(a);
     assert_non_null(b);
-    assert_tally(&a->clocks[STATS_CLOCK_ACK], 1, 0, 0, 1, 0, 0);
+    stats_fx_tally(&a->clocks[STATS_CLOCK_ACK], 1, 0, 0, 1, 0, 0);
     assert_int_equal(a->detected, 0);
     assert_int_equal(a->overdue_tickets, 1);
-    assert_tally(&b->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
-    assert_tally(&b->clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&b->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&b->clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
     assert_int_equal(b->detected, 1);
     assert_int_equal(b->carried_out, 1);
     assert_int_equal(b->overdue_tickets, 0);
-    assert_tally(&r->total.clocks[STATS_CLOCK_ACK], 2, 1, 0, 1, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_ACK], 2, 1, 0, 1, 0, 0);
     assert_int_equal(r->total.detected, 1);
     assert_string_equal(r->overdue[0].department, DEPT_A);
     stats_report_free(r);
     /* A's own report: its missed 签收 only, no ticket figures */
     assert_int_equal(stats_compute(&w, 1, &only_a, &r), 0);
-    assert_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 0, 0, 1, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 0, 0, 1, 0, 0);
     assert_int_equal(r->total.detected, 0);
     assert_int_equal(r->total.clocks[STATS_CLOCK_RESPONSE].due, 0);
     stats_report_free(r);
@@ -469,8 +455,8 @@ static void test_issue_17_boundaries(void **state)
     struct stats_report *oct, *nov;
     (void)state;
     oct = month(&t[0], 1, 2026, 10, "2026-11-01 00:05", NULL);
-    assert_tally(&dept_row(oct, DEPT_A)->clocks[STATS_CLOCK_ACK], 0, 0, 0, 0, 0, 1);
-    assert_tally(&dept_row(oct, DEPT_B)->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&dept_row(oct, DEPT_A)->clocks[STATS_CLOCK_ACK], 0, 0, 0, 0, 0, 1);
+    stats_fx_tally(&dept_row(oct, DEPT_B)->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
     assert_int_equal(dept_row(oct, DEPT_B)->mtta.median_s, H);
     stats_report_free(oct);
 
@@ -480,7 +466,7 @@ static void test_issue_17_boundaries(void **state)
     assert_int_equal(oct->total.carried_out, 1);
     assert_int_equal(nov->total.carried_in, 1);
     assert_int_equal(nov->total.closed, 1);
-    assert_tally(&nov->total.clocks[STATS_CLOCK_CLOSE], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&nov->total.clocks[STATS_CLOCK_CLOSE], 1, 1, 0, 0, 0, 0);
     stats_report_free(oct);
     stats_report_free(nov);
 }

@@ -26,6 +26,7 @@
 #include "stats_load.h"
 #include "stats_publish.h"
 #include "stats_render.h"
+#include "stats_test_fixture.h"
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
@@ -40,11 +41,7 @@
 
 static int64_t bj(const char *s)
 {
-    char buf[64];
-    int64_t t = 0;
-    snprintf(buf, sizeof(buf), "%.10sT%s:00+08:00", s, s + 11);
-    assert_int_equal(yq_time_parse_iso(buf, &t, NULL), 0);
-    return t;
+    return stats_fx_bj(s);
 }
 
 struct env {

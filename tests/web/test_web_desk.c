@@ -54,12 +54,7 @@ struct fx {
 
 static void exec_sql(struct fx *f, const char *sql)
 {
-    char *msg = NULL;
-    pthread_mutex_lock(&f->fx.ft->lock);
-    if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("sql: %s: %s", msg ? msg : "?", sql);
-    }
-    pthread_mutex_unlock(&f->fx.ft->lock);
+    web_fixture_exec(&f->fx, f->db, sql);
 }
 
 /*

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <jansson.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +44,7 @@ struct fx {
 
 static void exec_sql(struct fx *f, const char *sql)
 {
-    char *msg = NULL;
-    pthread_mutex_lock(&f->fx.ft->lock);
-    if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("sql: %s: %s", msg ? msg : "?", sql);
-    }
-    pthread_mutex_unlock(&f->fx.ft->lock);
+    web_fixture_exec(&f->fx, f->db, sql);
 }
 
 static int64_t add_event(struct fx *f, const char *key, const char *title)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,16 @@ void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_aler
     if (yq_alert_decode(json, strlen(json), out, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
+}
+
+void web_fixture_exec(struct web_fixture *f, sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    pthread_mutex_lock(&f->ft->lock);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fail_msg("sql: %s: %s", msg ? msg : "?", sql);
+    }
+    pthread_mutex_unlock(&f->ft->lock);
 }
 
 int web_fixture_teardown(void **state)
