@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "source_event_fixture.h"
 #include "yq_source_event.h"
 
 #define T_START 1796432400LL /* 2026-12-05T01:00:00Z */
@@ -21,20 +22,8 @@
 
 static struct yq_source_event sample(bool open, enum yq_blind_reason reason)
 {
-    struct yq_source_event ev = {
-        .source_id = "ankang-gov-news",
-        .source_name = "安康市人民政府 · 政务要闻",
-        .source_kind = "rss",
-        .department = "安康市人民政府办公室",
-        .open = open,
-        .reason = reason,
-        .started_at = T_START,
-        .ended_at = open ? 0 : T_END,
-        .at = T_AT,
-        .detail = "http_error: http status 404",
-        .renew = NULL,
-    };
-    return ev;
+    return source_event_fixture(open, reason, T_START, open ? 0 : T_END, T_AT,
+                                "http_error: http status 404", NULL);
 }
 
 static void test_reason_names_round_trip(void **state)

@@ -22,6 +22,7 @@
 #include "notifier.h"
 #include "notifier_fixture.h"
 #include "source_blind.h"
+#include "source_event_fixture.h"
 #include "yq_err.h"
 
 #define ADMIN_YAML                                                                                 \
@@ -64,20 +65,10 @@ static void world_close(struct world *w)
 static struct yq_source_event event(bool open, enum yq_blind_reason reason, const char *start,
                                     const char *end)
 {
-    struct yq_source_event ev = {
-        .source_id = "ankang-gov-news",
-        .source_name = "安康市人民政府 · 政务要闻",
-        .source_kind = "rss",
-        .department = "安康市人民政府办公室",
-        .open = open,
-        .reason = reason,
-        .started_at = notifier_ts(start),
-        .ended_at = end ? notifier_ts(end) : 0,
-        .at = notifier_ts(end ? end : start),
-        .detail = "HTTP 404",
-        .renew = reason == YQ_BLIND_WALLED ? "微博 Cookie（collectors.weibo.cookie_file）" : NULL,
-    };
-    return ev;
+    return source_event_fixture(
+        open, reason, notifier_ts(start), end ? notifier_ts(end) : 0,
+        notifier_ts(end ? end : start), "HTTP 404",
+        reason == YQ_BLIND_WALLED ? "微博 Cookie（collectors.weibo.cookie_file）" : NULL);
 }
 
 static enum source_blind_outcome record(struct world *w, const struct yq_source_event *ev,
@@ -93,18 +84,27 @@ static enum source_blind_outcome record(struct world *w, const struct yq_source_
     return o;
 }
 
+/* record() ev at now: it must end in outcome, having queued `notices` administrator notices. */
+static void expect_record(struct world *w, const struct yq_source_event *ev, const char *now,
+                          enum source_blind_outcome outcome, int notices)
+{
+    int n = -1;
+
+    assert_int_equal(record(w, ev, now, &n), outcome);
+    assert_int_equal(n, notices);
+}
+
 static void test_open_close_idempotent_and_order_free(void **state)
 {
     struct world w;
     struct yq_source_event open = event(true, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", NULL);
     struct yq_source_event close =
         event(false, YQ_BLIND_FAILING, "2026-12-05T01:00:00Z", "2026-12-05T03:30:00Z");
-    int n = 0;
 
     (void)state;
     world_open(&w, false);
-    assert_int_equal(record(&w, &open, "2026-12-05T01:00:05Z", &n), SOURCE_BLIND_OPENED);
-    assert_int_equal(n, 0); /* no administrator channel: logged only */
+    /* no administrator channel: logged only */
+    expect_record(&w, &open, "2026-12-05T01:00:05Z", SOURCE_BLIND_OPENED, 0);
     assert_int_equal(record(&w, &open, "2026-12-05T01:10:00Z", NULL), SOURCE_BLIND_UNCHANGED);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows "
                                              "WHERE ended_at IS NULL AND opened_at = "
@@ -164,15 +164,13 @@ static void test_administrator_told_once_per_window(void **state)
         event(false, YQ_BLIND_WALLED, "2026-12-05T01:00:00Z", "2026-12-05T03:30:00Z");
     struct yq_source_event past =
         event(false, YQ_BLIND_UNPOLLED, "2026-12-04T16:00:00Z", "2026-12-04T22:00:00Z");
-    int n = 0;
     char *body;
 
     (void)state;
     world_open(&w, true);
-    assert_int_equal(record(&w, &open, "2026-12-05T01:00:05Z", &n), SOURCE_BLIND_OPENED);
-    assert_int_equal(n, 2); /* two distinct administrator channels (one listed twice) */
-    assert_int_equal(record(&w, &open, "2026-12-05T01:05:00Z", &n), SOURCE_BLIND_UNCHANGED);
-    assert_int_equal(n, 0);
+    /* two distinct administrator channels (one listed twice) */
+    expect_record(&w, &open, "2026-12-05T01:00:05Z", SOURCE_BLIND_OPENED, 2);
+    expect_record(&w, &open, "2026-12-05T01:05:00Z", SOURCE_BLIND_UNCHANGED, 0);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
                                              "'source_blind' AND role = 'administrator' AND "
                                              "ticket_id IS NULL AND urgent = 0"),
@@ -198,20 +196,16 @@ static void test_administrator_told_once_per_window(void **state)
     free(body);
 
     /* the close: one 恢复 notice per channel, once */
-    assert_int_equal(record(&w, &close, "2026-12-05T03:30:05Z", &n), SOURCE_BLIND_CLOSED);
-    assert_int_equal(n, 2);
-    assert_int_equal(record(&w, &close, "2026-12-05T03:31:00Z", &n), SOURCE_BLIND_UNCHANGED);
-    assert_int_equal(n, 0);
+    expect_record(&w, &close, "2026-12-05T03:30:05Z", SOURCE_BLIND_CLOSED, 2);
+    expect_record(&w, &close, "2026-12-05T03:31:00Z", SOURCE_BLIND_UNCHANGED, 0);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
                                              "'source_recovered' AND body LIKE '%2026-12-05 "
                                              "09:00 至 2026-12-05 11:30%共 2 小时 30 分钟%'"),
                      2);
 
     /* an unpolled window arrives closed: one notice, none on redelivery */
-    assert_int_equal(record(&w, &past, "2026-12-05T04:00:00Z", &n), SOURCE_BLIND_PAST);
-    assert_int_equal(n, 2);
-    assert_int_equal(record(&w, &past, "2026-12-05T04:01:00Z", &n), SOURCE_BLIND_UNCHANGED);
-    assert_int_equal(n, 0);
+    expect_record(&w, &past, "2026-12-05T04:00:00Z", SOURCE_BLIND_PAST, 2);
+    expect_record(&w, &past, "2026-12-05T04:01:00Z", SOURCE_BLIND_UNCHANGED, 0);
     assert_int_equal(notifier_count(w.store,
                                     "SELECT count(*) FROM outbox WHERE subject = "
                                     "'【信息源告警】安康市人民政府 · 政务要闻 监测盲区（未采集）'"),
