@@ -364,6 +364,12 @@ static const struct stats_row *row(const struct stats_report *r, enum stats_dim 
     return NULL;
 }
 
+static void assert_tally(const struct stats_clock_tally *c, size_t due, size_t on_time,
+                         size_t late, size_t missed, size_t pending, size_t excluded)
+{
+    stats_fx_tally(c, due, on_time, late, missed, pending, excluded);
+}
+
 static void assert_carry(const struct stats_row *r, size_t in, size_t detected, size_t reopened,
                          size_t closed, size_t dismissed, size_t out)
 {
@@ -472,12 +478,12 @@ static void test_fixture_december_2025(void **state)
     t = &r->total;
     assert_int_equal(r->cutoff, bj("2026-01-01 00:00"));
     assert_carry(t, 1, 2, 0, 1, 0, 2);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 0, 0, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 0, 0, 0, 0, 0, 0);
     /* close: due 1, late 1 -> 办结率 1/1 = 100.0 %, 按期办结率 0/1 = 0.0 % */
-    stats_fx_tally(&t->clocks[STATS_CLOCK_CLOSE], 1, 0, 1, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 1, 0, 1, 0, 0, 0);
     assert_int_equal(t->overdue_tickets, 1);
     assert_int_equal(r->n_overdue, 1);
     assert_string_equal(r->overdue[0].number, "YQ-2025-11-0009");
@@ -532,13 +538,13 @@ static void test_fixture_january_2026(void **state)
     r = month_report(&f, 2026, 1, bj(RUN_AT));
     t = &r->total;
     assert_carry(t, 2, 3, 0, 2, 1, 2);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_ACK], 3, 2, 1, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE], 3, 3, 0, 0, 0, 1);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_PRESS_24H], 1, 0, 1, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 1);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_ACK], 3, 2, 1, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE], 3, 3, 0, 0, 0, 1);
+    assert_tally(&t->clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_PRESS_24H], 1, 0, 1, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 1);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 0);
     /* overdue: T2 (ack late, close missed), T3 (press late) */
     assert_int_equal(t->overdue_tickets, 2);
     assert_int_equal(r->n_overdue, 3);
@@ -574,13 +580,13 @@ static void test_fixture_january_2026(void **state)
     assert_carry(a, 1, 1, 0, 2, 0, 0);
     assert_carry(b, 1, 0, 0, 0, 0, 1);
     assert_carry(c, 0, 2, 0, 0, 1, 1);
-    stats_fx_tally(&a->clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
-    stats_fx_tally(&a->clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 0);
+    assert_tally(&a->clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
+    assert_tally(&a->clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 0);
     assert_int_equal(a->overdue_tickets, 1);
-    stats_fx_tally(&b->clocks[STATS_CLOCK_ACK], 1, 0, 1, 0, 0, 0);
-    stats_fx_tally(&b->clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 0);
+    assert_tally(&b->clocks[STATS_CLOCK_ACK], 1, 0, 1, 0, 0, 0);
+    assert_tally(&b->clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 0);
     /* C's only response clock (T5) was excluded: due 0, so C is not a zero-response unit */
-    stats_fx_tally(&c->clocks[STATS_CLOCK_RESPONSE], 0, 0, 0, 0, 0, 1);
+    assert_tally(&c->clocks[STATS_CLOCK_RESPONSE], 0, 0, 0, 0, 0, 1);
     assert_int_equal(r->n_zero_response, 0);
     /* levels sort I..IV: II (T3), III (T1, T4), IV (T2, T5) */
     assert_int_equal(r->n_rows[STATS_DIM_LEVEL], 3);
@@ -636,15 +642,15 @@ static void test_fixture_february_2026(void **state)
     t = &r->total;
     assert_carry(t, 2, 3, 1, 0, 1, 5);
     assert_int_equal(t->added, 4);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_ACK], 4, 3, 1, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE], 3, 2, 0, 1, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_PRESS_24H], 1, 0, 0, 1, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_ACK], 4, 3, 1, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE], 3, 2, 0, 1, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_PRESS_24H], 1, 0, 0, 1, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_48H], 1, 0, 0, 1, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 1, 1, 0, 0, 0, 0);
     /* issue #17 rule 3: T5's 办结 deadline 03-01 00:00 is 24:00 of 02-28 and belongs to
        February (missed at the cut-off, late by 0); T4's is excluded (dismissed) */
-    stats_fx_tally(&t->clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 1);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 1);
     assert_int_equal(t->overdue_tickets, 3);
     assert_int_equal(r->n_overdue, 4);
     assert_string_equal(r->overdue[3].number, "YQ-2026-01-0003");
@@ -725,10 +731,10 @@ static void test_fixture_open_at_cutoff_is_not_late(void **state)
     t = &r->total;
     assert_int_equal(r->cutoff, bj("2026-02-20 12:00"));
     assert_carry(t, 2, 2, 1, 0, 1, 4);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_ACK], 3, 2, 1, 0, 0, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 1, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 1, 0);
-    stats_fx_tally(&t->clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 1, 1);
+    assert_tally(&t->clocks[STATS_CLOCK_ACK], 3, 2, 1, 0, 0, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE], 2, 1, 0, 1, 1, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_RESPONSE_WD], 0, 0, 0, 0, 1, 0);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 0, 0, 0, 0, 1, 1);
     assert_int_equal(r->n_overdue, 3);
     assert_int_equal(r->overdue[0].late_s, (18 * 24 + 19) * H);
     assert_int_equal(r->overdue[2].late_s, (5 * 24 + 2) * H + 30 * MIN);
@@ -1061,7 +1067,7 @@ static void test_issue_10_february_by_department(void **state)
     assert_summary(&t->ttc, 2, 630000, 2059200, 1344600);
     /* T10, T11 on time; T5 missed and T4, T9 excluded at 03-01 00:00 = 24:00 of 02-28
        (issue #17 rule 3: February's; it said March's before) */
-    stats_fx_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 2);
+    assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 2);
     assert_int_equal(t->settled_unacknowledged, 2);
     assert_int_equal(t->unacknowledged_at_end, 2);
     a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
