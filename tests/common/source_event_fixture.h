@@ -19,19 +19,18 @@ static inline struct yq_source_event source_event_fixture(bool open, enum yq_bli
                                                           int64_t started_at, int64_t ended_at,
                                                           int64_t at, char *detail, char *renew)
 {
-    struct yq_source_event ev = {
-        .source_id = "ankang-gov-news",
-        .source_name = "安康市人民政府 · 政务要闻",
-        .source_kind = "rss",
-        .department = "安康市人民政府办公室",
-        .open = open,
-        .reason = reason,
-        .started_at = started_at,
-        .ended_at = ended_at,
-        .at = at,
-        .detail = detail,
-        .renew = renew,
-    };
+    struct yq_source_event ev = {.source_id = "ankang-gov-news",
+                                 .source_name = "安康市人民政府 · 政务要闻",
+                                 .source_kind = "rss",
+                                 .department = "安康市人民政府办公室"};
+
+    ev.open = open;
+    ev.reason = reason;
+    ev.started_at = started_at;
+    ev.ended_at = ended_at;
+    ev.at = at;
+    ev.detail = detail;
+    ev.renew = renew;
     return ev;
 }
 
