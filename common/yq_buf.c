@@ -101,30 +101,55 @@ int yq_buf_addc(struct yq_buf *b, char c)
     return yq_buf_add(b, &c, 1);
 }
 
-int yq_buf_addf(struct yq_buf *b, const char *fmt, ...)
+/* yq_buf_addf() on a va_list (ap is consumed). */
+__attribute__((format(printf, 2, 0))) static int vaddf(struct yq_buf *b, const char *fmt,
+                                                       va_list ap)
 {
     char small[256];
-    va_list ap;
+    va_list again;
     int n, err;
 
-    va_start(ap, fmt);
+    va_copy(again, ap);
     n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
     if (n < 0) {
+        va_end(again);
         return ERR_NOMEM;
     }
     if ((size_t)n < sizeof(small)) {
+        va_end(again);
         return yq_buf_add(b, small, (size_t)n);
     }
     err = grow(b, (size_t)n);
+    if (!err) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return err;
+}
+
+int yq_buf_addf(struct yq_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int err;
+
+    va_start(ap, fmt);
+    err = vaddf(b, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+int yq_buf_addf_chain(int err, struct yq_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+
     if (err) {
         return err;
     }
     va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    err = vaddf(b, fmt, ap);
     va_end(ap);
-    b->len += (size_t)n;
-    return 0;
+    return err;
 }
 
 char *yq_buf_steal(struct yq_buf *b, size_t *len_out)

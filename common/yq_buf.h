@@ -46,6 +46,14 @@ int yq_buf_addc(struct yq_buf *b, char c);
 int yq_buf_addf(struct yq_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * yq_buf_addf() unless an earlier append of a chain failed: err is that earlier result
+ * (0 = none). Returns err when it is not 0 (nothing appended), else yq_buf_addf()'s result;
+ * written err = yq_buf_addf_chain(err, &b, ...) line after line, one check at the end.
+ */
+int yq_buf_addf_chain(int err, struct yq_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
  * Hand the contents over: returns the NUL-terminated data (new, free()) and resets b; an
  * empty buffer yields a new "" string. *len_out (may be NULL) receives the length.
  * Returns NULL only on ERR_NOMEM.

@@ -59,12 +59,7 @@ static char *first_excerpt(struct ticket_store *store, int64_t ticket_id)
 }
 
 /* Append to the message under construction unless an earlier append failed (err keeps it). */
-#define PUT(...)                                                                                   \
-    do {                                                                                           \
-        if (!err) {                                                                                \
-            err = yq_buf_addf(&b, __VA_ARGS__);                                                    \
-        }                                                                                          \
-    } while (0)
+#define PUT(...) (err = yq_buf_addf_chain(err, &b, __VA_ARGS__))
 
 /*
  * The end of composing a message: on success *body = b's text (new), else *subject is freed

@@ -20,12 +20,7 @@
 #define NOTICE_MAX_BYTES (16 * 1024)
 
 /* Append to the notice under construction unless an earlier append failed. */
-#define PUT(...)                                                                                   \
-    do {                                                                                           \
-        if (!err) {                                                                                \
-            err = yq_buf_addf(&b, __VA_ARGS__);                                                    \
-        }                                                                                          \
-    } while (0)
+#define PUT(...) (err = yq_buf_addf_chain(err, &b, __VA_ARGS__))
 
 /* A duration in words: "3 天 2 小时", "5 小时 20 分钟", "12 分钟" (minutes rounded down). */
 static const char *dur_words(int64_t s, char *buf, size_t len)
