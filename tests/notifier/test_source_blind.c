@@ -95,6 +95,14 @@ static void expect_record(struct world *w, const struct yq_source_event *ev, con
     assert_int_equal(n, notices);
 }
 
+/* expect_record() at first, then its redelivery at again: unchanged, no notice. */
+static void expect_once(struct world *w, const struct yq_source_event *ev, const char *first,
+                        const char *again, enum source_blind_outcome outcome, int notices)
+{
+    expect_record(w, ev, first, outcome, notices);
+    expect_record(w, ev, again, SOURCE_BLIND_UNCHANGED, 0);
+}
+
 static void test_open_close_idempotent_and_order_free(void **state)
 {
     struct world w;
@@ -170,8 +178,7 @@ static void test_administrator_told_once_per_window(void **state)
     (void)state;
     world_open(&w, true);
     /* two distinct administrator channels (one listed twice) */
-    expect_record(&w, &open, "2026-12-05T01:00:05Z", SOURCE_BLIND_OPENED, 2);
-    expect_record(&w, &open, "2026-12-05T01:05:00Z", SOURCE_BLIND_UNCHANGED, 0);
+    expect_once(&w, &open, "2026-12-05T01:00:05Z", "2026-12-05T01:05:00Z", SOURCE_BLIND_OPENED, 2);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
                                              "'source_blind' AND role = 'administrator' AND "
                                              "ticket_id IS NULL AND urgent = 0"),
@@ -202,16 +209,14 @@ static void test_administrator_told_once_per_window(void **state)
     free(body);
 
     /* the close: one 恢复 notice per channel, once */
-    expect_record(&w, &close, "2026-12-05T03:30:05Z", SOURCE_BLIND_CLOSED, 2);
-    expect_record(&w, &close, "2026-12-05T03:31:00Z", SOURCE_BLIND_UNCHANGED, 0);
+    expect_once(&w, &close, "2026-12-05T03:30:05Z", "2026-12-05T03:31:00Z", SOURCE_BLIND_CLOSED, 2);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox WHERE kind = "
                                              "'source_recovered' AND body LIKE '%2026-12-05 "
                                              "09:00 至 2026-12-05 11:30%共 2 小时 30 分钟%'"),
                      2);
 
     /* an unpolled window arrives closed: one notice, none on redelivery */
-    expect_record(&w, &past, "2026-12-05T04:00:00Z", SOURCE_BLIND_PAST, 2);
-    expect_record(&w, &past, "2026-12-05T04:01:00Z", SOURCE_BLIND_UNCHANGED, 0);
+    expect_once(&w, &past, "2026-12-05T04:00:00Z", "2026-12-05T04:01:00Z", SOURCE_BLIND_PAST, 2);
     assert_int_equal(notifier_count(w.store,
                                     "SELECT count(*) FROM outbox WHERE subject = "
                                     "'【信息源告警】安康市人民政府 · 政务要闻 监测盲区（未采集）'"),
