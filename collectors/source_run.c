@@ -221,23 +221,30 @@ static void blind_save(struct source_run *r)
 }
 
 /* One change: a log line, a source event, the metrics' count. */
+/* The source event of change c of source id (name, kind, department borrowed), sent at now. */
+static struct yq_source_event change_event(const struct source_blind_change *c, const char *id,
+                                           char *name, char *kind, char *department, int64_t now)
+{
+    struct yq_source_event ev = {.source_id = (char *)id, .at = now};
+
+    ev.source_name = name;
+    ev.source_kind = kind;
+    ev.department = department;
+    ev.open = c->open;
+    ev.reason = c->reason;
+    ev.started_at = c->started_at;
+    ev.ended_at = c->ended_at;
+    ev.detail = (char *)c->detail;
+    ev.renew = (char *)c->renew;
+    return ev;
+}
+
 static void blind_report(struct source_run *r, const struct source_blind_change *c,
                          int64_t now)
 {
     char from[40], to[40];
-    struct yq_source_event ev = {
-        .source_id = (char *)r->cfg->id,
-        .source_name = r->cfg->name,
-        .source_kind = r->cfg->kind,
-        .department = r->cfg->department,
-        .open = c->open,
-        .reason = c->reason,
-        .started_at = c->started_at,
-        .ended_at = c->ended_at,
-        .at = now,
-        .detail = (char *)c->detail,
-        .renew = (char *)c->renew,
-    };
+    struct yq_source_event ev =
+        change_event(c, r->cfg->id, r->cfg->name, r->cfg->kind, r->cfg->department, now);
     int err;
 
     yq_time_format_utc(c->started_at, from, sizeof(from));
@@ -295,19 +302,9 @@ int source_run_retire(struct poller *p, const char *source_id, const struct sour
     for (size_t i = 0; i < ch.n; i++) {
         const struct source_blind_change *c = &ch.v[i];
         char from[40], to[40];
-        struct yq_source_event ev = {
-            .source_id = (char *)source_id,
-            .source_name = cfg ? cfg->name : values[nb + ID_NAME],
-            .source_kind = cfg ? cfg->kind : values[nb + ID_KIND],
-            .department = cfg ? cfg->department : NULL,
-            .open = false,
-            .reason = c->reason,
-            .started_at = c->started_at,
-            .ended_at = c->ended_at,
-            .at = now,
-            .detail = (char *)c->detail,
-            .renew = (char *)c->renew,
-        };
+        struct yq_source_event ev =
+            change_event(c, source_id, cfg ? cfg->name : values[nb + ID_NAME],
+                         cfg ? cfg->kind : values[nb + ID_KIND], cfg ? cfg->department : NULL, now);
         int err = source_outbox_send(item_producer_outbox(p->producer), &ev);
         LOG_INFO("blind window closed: source not polled source_id=%s reason=%s started_at=%s "
                  "ended_at=%s why='%s'%s",
