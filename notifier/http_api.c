@@ -152,6 +152,15 @@ int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
          offsetof(struct notifier_metrics, notifications_failed)},
         {"yuqing_notifier_escalations_total", "reminders (催办) and supervisions (督办) recorded",
          offsetof(struct notifier_metrics, escalations)},
+        {"yuqing_notifier_source_events_consumed_total",
+         "source events (blind windows) read from Kafka",
+         offsetof(struct notifier_metrics, source_events_consumed)},
+        {"yuqing_notifier_source_events_malformed_total", "source events skipped as malformed",
+         offsetof(struct notifier_metrics, source_events_malformed)},
+        {"yuqing_notifier_source_events_rejected_total", "source events refused by the store",
+         offsetof(struct notifier_metrics, source_events_rejected)},
+        {"yuqing_notifier_blind_windows_opened_total", "source blind windows recorded open",
+         offsetof(struct notifier_metrics, blind_windows_opened)},
     };
     int64_t open_count = 0;
     struct yq_dep deps[2];

@@ -336,7 +336,7 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
     char err_line[256] = "";
     int err, n_notices = 0;
 
-    (void)metrics;
+    BUMP(metrics, source_events_consumed);
     err = yq_source_event_decode(buf ? buf : "", buf ? len : 0, &ev, err_line, sizeof(err_line));
     if (err == ERR_NOMEM) {
         return ERR_RETRY;
@@ -344,12 +344,14 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
     if (err) {
         LOG_WARN("malformed source event skipped partition=%d offset=%lld reason='%s'",
                  (int)partition, (long long)offset, err_line);
+        BUMP(metrics, source_events_malformed);
         return 0;
     }
     err = source_blind_record(store, &ev, now, &outcome, &n_notices);
     if (err == ERR_INVALID || err == ERR_TOO_BIG) {
         LOG_ERR("source event rejected partition=%d offset=%lld source_id=%s err='%s'",
                 (int)partition, (long long)offset, ev.source_id, yq_strerror(err));
+        BUMP(metrics, source_events_rejected);
         err = 0;
     } else if (err) {
         LOG_WARN("source event not recorded partition=%d offset=%lld source_id=%s err='%s' "
@@ -358,6 +360,9 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
                  ticket_store_errmsg(store));
         err = ERR_RETRY;
     } else {
+        if (outcome == SOURCE_BLIND_OPENED) {
+            BUMP(metrics, blind_windows_opened);
+        }
         LOG_INFO("source blind window %s source_id=%s reason=%s started_at=%lld notices=%d",
                  outcomes[outcome], ev.source_id, yq_blind_reason_name(ev.reason),
                  (long long)ev.started_at, n_notices);

@@ -21,6 +21,10 @@ struct notifier_metrics {
     atomic_llong notifications_retried;   /* transient failures (retried later) */
     atomic_llong notifications_failed;    /* permanent failures (see yuqingctl tickets outbox) */
     atomic_llong escalations;             /* 催办/督办 recorded */
+    atomic_llong source_events_consumed;  /* messages read from the sources topic (issue #15) */
+    atomic_llong source_events_malformed; /* skipped: not a valid source event (logged) */
+    atomic_llong source_events_rejected;  /* skipped: refused by the store (logged) */
+    atomic_llong blind_windows_opened;    /* source blind windows newly recorded open */
     /*
      * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 up,
      * 0 down, -1 unknown (YQ_DEP_* of yq_health.h):

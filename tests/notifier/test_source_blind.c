@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "briefing.h"
+#include "notifier_metrics.h"
 #include "briefing_html.h"
 #include "capture.h"
 #include "notifier.h"
@@ -376,6 +377,7 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
                        "\"detail\":\"ok:-100\\u0007\\u001b[31m\",\"renew\":\"cookie\"}";
     char *huge;
     size_t huge_len = 4 * 1024 * 1024;
+    struct notifier_metrics m = {0};
     int fd, saved;
 
     (void)state;
@@ -384,11 +386,11 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
     close(fd);
     saved = capture_begin(STDERR_FILENO, path);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(notifier_source_payload(store, NULL, bad[i], strlen(bad[i]), 0, (int64_t)i,
+        assert_int_equal(notifier_source_payload(store, &m, bad[i], strlen(bad[i]), 0, (int64_t)i,
                                                  notifier_ts("2026-12-05T02:00:00Z")),
                          0);
     }
-    assert_int_equal(notifier_source_payload(store, NULL, NULL, 0, 0, 98, 0), 0);
+    assert_int_equal(notifier_source_payload(store, &m, NULL, 0, 0, 98, 0), 0);
     /* a huge field (4 MiB of "x" as the name) is not a failure of the store either */
     huge = malloc(huge_len + 512);
     assert_non_null(huge);
@@ -400,13 +402,20 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
         memset(huge + k, 'x', huge_len);
         snprintf(huge + k + huge_len, 512 - (size_t)k, "\"}");
     }
-    assert_int_equal(notifier_source_payload(store, NULL, huge, strlen(huge), 0, 99,
+    assert_int_equal(notifier_source_payload(store, &m, huge, strlen(huge), 0, 99,
                                              notifier_ts("2026-12-05T02:00:00Z")),
                      0);
     free(huge);
-    assert_int_equal(notifier_source_payload(store, NULL, good, strlen(good), 0, 100,
+    assert_int_equal(notifier_source_payload(store, &m, good, strlen(good), 0, 100,
                                              notifier_ts("2026-12-05T02:00:00Z")),
                      0);
+    /* the /metrics counters (every message read; each bad one skipped; the two good opened) */
+    assert_int_equal(atomic_load(&m.source_events_consumed),
+                     (long long)(sizeof(bad) / sizeof(bad[0])) + 3);
+    assert_int_equal(atomic_load(&m.source_events_malformed) +
+                         atomic_load(&m.source_events_rejected),
+                     (long long)(sizeof(bad) / sizeof(bad[0])) + 1);
+    assert_int_equal(atomic_load(&m.blind_windows_opened), 2);
     capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
     unlink(path);
     {
