@@ -220,7 +220,6 @@ static void blind_save(struct source_run *r)
     free(f);
 }
 
-/* One change: a log line, a source event, the metrics' count. */
 /* The source event of change c of source id (name, kind, department borrowed), sent at now. */
 static struct yq_source_event change_event(const struct source_blind_change *c, const char *id,
                                            char *name, char *kind, char *department, int64_t now)
@@ -239,6 +238,7 @@ static struct yq_source_event change_event(const struct source_blind_change *c, 
     return ev;
 }
 
+/* One change: a log line, a source event, the metrics' count. */
 static void blind_report(struct source_run *r, const struct source_blind_change *c,
                          int64_t now)
 {
