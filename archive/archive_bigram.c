@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -47,7 +48,7 @@ static int bigram_create(void *ctx, const char **argv, int argc, Fts5Tokenizer *
     (void)argv;
     (void)argc;
     *out = (Fts5Tokenizer *)&bigram_dummy;
-    return SQLITE_OK;
+    return YQ_DB_OK;
 }
 
 static void bigram_delete(Fts5Tokenizer *t)
@@ -62,7 +63,7 @@ static int bigram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *t
     (void)t;
     (void)flags;
     if (!text || n_bytes <= 0) {
-        return SQLITE_OK;
+        return YQ_DB_OK;
     }
     size_t n = (size_t)n_bytes;
     size_t prev = 0;
@@ -70,35 +71,35 @@ static int bigram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *t
     while (pos < n) {
         size_t len = archive_bigram_cp_len(text + pos, n - pos);
         int rc = token(ctx, 0, text + prev, (int)(pos + len - prev), (int)prev, (int)(pos + len));
-        if (rc != SQLITE_OK) {
+        if (rc != YQ_DB_OK) {
             return rc;
         }
         prev = pos;
         pos += len;
     }
-    return SQLITE_OK;
+    return YQ_DB_OK;
 }
 
-int archive_bigram_register(struct sqlite3 *db, char *errbuf, size_t errlen)
+int archive_bigram_register(struct yq_db *db, char *errbuf, size_t errlen)
 {
     fts5_api *api = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-        (void)sqlite3_step(st);
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(db, "SELECT fts5(?1)", &st);
+    if (rc == YQ_DB_OK) {
+        sqlite3_bind_pointer(yq_db_sqlite_stmt(st), 1, (void *)&api, "fts5_api_ptr", NULL);
+        (void)yq_stmt_step(st);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!api || api->iVersion < 2) {
         snprintf(errbuf, errlen, "archive index: this SQLite has no FTS5");
         return ERR_IO;
     }
     fts5_tokenizer tok = {bigram_create, bigram_delete, bigram_tokenize};
     rc = api->xCreateTokenizer(api, ARCHIVE_BIGRAM_TOKENIZER, NULL, &tok, NULL);
-    if (rc != SQLITE_OK) {
+    if (rc != YQ_DB_OK) {
         snprintf(errbuf, errlen, "archive index: registering the bigram tokenizer failed (rc=%d)",
                  rc);
-        return rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO;
+        return rc == YQ_DB_NOMEM ? ERR_NOMEM : ERR_IO;
     }
     return 0;
 }

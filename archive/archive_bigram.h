@@ -18,7 +18,7 @@
 
 #include "archive.h"
 
-struct sqlite3;
+struct yq_db;
 
 /* The tokenizer's name in CREATE VIRTUAL TABLE ... tokenize='yq_bigram'. */
 #define ARCHIVE_BIGRAM_TOKENIZER "yq_bigram"
@@ -32,7 +32,7 @@ struct sqlite3;
  * Register the tokenizer on db (borrowed; each connection that creates or queries the index
  * needs it). Returns 0, or ERR_IO (FTS5 missing from this SQLite) with one line in errbuf.
  */
-int archive_bigram_register(struct sqlite3 *db, char *errbuf, size_t errlen);
+int archive_bigram_register(struct yq_db *db, char *errbuf, size_t errlen);
 
 /*
  * Length in bytes (1..4) of the code point starting at s[0], as the tokenizer counts:

@@ -36,7 +36,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 
 #define SQ_MARKER_MAX_BYTES 256
@@ -102,7 +102,7 @@ void archive_sq_month_name(int64_t mk, char *buf, size_t len)
 
 /* ------------------------------------------------------------------ schema */
 
-static const struct yq_sqlite_migration month_migrations[] = {
+static const struct yq_db_migration month_migrations[] = {
     {1, "items, matches and the bigram index",
      "CREATE TABLE items ("
      "  rid INTEGER PRIMARY KEY,"
@@ -155,10 +155,10 @@ static const struct yq_sqlite_migration month_migrations[] = {
      "CREATE INDEX matches_department ON matches (department, item_id);"
      "CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='', columnsize=0,"
      "  tokenize='" ARCHIVE_BIGRAM_TOKENIZER "');",
-     NULL},
+     NULL, NULL},
 };
 
-static const struct yq_sqlite_schema month_schema = {
+static const struct yq_db_schema month_schema = {
     "archive month file", month_migrations, sizeof month_migrations / sizeof month_migrations[0]};
 
 
@@ -191,15 +191,15 @@ static bool path_exists(const char *path)
 
 static void conn_close(struct sq_conn *c)
 {
-    sqlite3_finalize(c->insert_item);
-    sqlite3_finalize(c->insert_fts);
-    sqlite3_finalize(c->insert_match);
-    sqlite3_finalize(c->has_item);
-    sqlite3_finalize(c->match_rows);
+    yq_stmt_finalize(c->insert_item);
+    yq_stmt_finalize(c->insert_fts);
+    yq_stmt_finalize(c->insert_match);
+    yq_stmt_finalize(c->has_item);
+    yq_stmt_finalize(c->match_rows);
     if (c->db && c->in_tx) {
-        yq_sqlite_rollback(c->db);
+        yq_db_rollback(c->db);
     }
-    yq_sqlite_close(c->db);
+    yq_db_close(c->db);
     memset(c, 0, sizeof *c);
     c->month = -1;
 }
@@ -209,17 +209,17 @@ static void conn_close(struct sq_conn *c)
  * Returns 0, ERR_NOT_FOUND (no such file, or one a writer is still creating: no schema yet,
  * read as empty), or the open's code with errbuf naming the file.
  */
-int archive_sq_open_read(const struct sq_state *st, const char *path, sqlite3 **out, char *errbuf,
+int archive_sq_open_read(const struct sq_state *st, const char *path, struct yq_db **out, char *errbuf,
                      size_t errlen)
 {
-    int err = yq_sqlite_open(path, YQ_SQLITE_READONLY, st->busy_timeout_ms, out, errbuf, errlen);
+    int err = yq_db_open(path, YQ_DB_READONLY_OPEN, st->busy_timeout_ms, out, errbuf, errlen);
     if (err != 0) {
         return err;
     }
     err = archive_bigram_register(*out, errbuf, errlen);
     int version = 0;
     if (err == 0) {
-        err = yq_sqlite_schema_version(*out, &version, errbuf, errlen);
+        err = yq_db_schema_version(*out, &version, errbuf, errlen);
     }
     if (err == 0 && version == 0) {
         /* a writer has just created the file and not yet committed its schema: empty */
@@ -227,7 +227,7 @@ int archive_sq_open_read(const struct sq_state *st, const char *path, sqlite3 **
         err = ERR_NOT_FOUND;
     }
     if (err != 0) {
-        yq_sqlite_close(*out);
+        yq_db_close(*out);
         *out = NULL;
     }
     return err;
@@ -295,8 +295,8 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
     if (slot->month >= 0) {
         conn_close(slot);
     }
-    sqlite3 *db = NULL;
-    int err = yq_sqlite_open(path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, st->busy_timeout_ms, &db,
+    struct yq_db *db = NULL;
+    int err = yq_db_open(path, YQ_DB_CREATE | YQ_DB_WAL, st->busy_timeout_ms, &db,
                              errbuf, errlen);
     if (err == 0) {
         err = archive_bigram_register(db, errbuf, errlen);
@@ -304,10 +304,10 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
     if (err == 0) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", SQ_WRITE_CACHE_KIB);
-        err = yq_sqlite_exec(db, pragma, path, errbuf, errlen);
+        err = yq_db_exec(db, pragma, path, errbuf, errlen);
     }
     if (err == 0) {
-        err = yq_sqlite_migrate(db, &month_schema, st->busy_timeout_ms, errbuf, errlen);
+        err = yq_db_migrate(db, &month_schema, st->busy_timeout_ms, errbuf, errlen);
         if (err != 0) {
             size_t used = strlen(errbuf);
             if (used < errlen) {
@@ -328,19 +328,19 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
         }
     }
     if (err == 0) {
-        err = yq_sqlite_prepare(db, sql_insert_item, &c.insert_item, path, errbuf, errlen);
+        err = yq_db_prepare(db, sql_insert_item, &c.insert_item, path, errbuf, errlen);
     }
     if (err == 0) {
-        err = yq_sqlite_prepare(db, sql_insert_fts, &c.insert_fts, path, errbuf, errlen);
+        err = yq_db_prepare(db, sql_insert_fts, &c.insert_fts, path, errbuf, errlen);
     }
     if (err == 0) {
-        err = yq_sqlite_prepare(db, sql_insert_match, &c.insert_match, path, errbuf, errlen);
+        err = yq_db_prepare(db, sql_insert_match, &c.insert_match, path, errbuf, errlen);
     }
     if (err == 0) {
-        err = yq_sqlite_prepare(db, sql_has_item, &c.has_item, path, errbuf, errlen);
+        err = yq_db_prepare(db, sql_has_item, &c.has_item, path, errbuf, errlen);
     }
     if (err == 0) {
-        err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &c.match_rows, path, errbuf, errlen);
+        err = yq_db_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &c.match_rows, path, errbuf, errlen);
     }
     if (err != 0) {
         conn_close(&c);
@@ -361,7 +361,7 @@ static int conn_tx(struct sq_state *st, int64_t mk, struct sq_conn **out, char *
         return err;
     }
     if (!(*out)->in_tx) {
-        err = yq_sqlite_exec((*out)->db, "BEGIN IMMEDIATE", "archive: begin", errbuf, errlen);
+        err = yq_db_exec((*out)->db, "BEGIN IMMEDIATE", "archive: begin", errbuf, errlen);
         if (err != 0) {
             return err;
         }
@@ -374,10 +374,10 @@ static int conn_tx(struct sq_state *st, int64_t mk, struct sq_conn **out, char *
 static int conn_has_item(struct sq_conn *c, const char *id, bool *found, char *errbuf,
                          size_t errlen)
 {
-    sqlite3_reset(c->has_item);
-    sqlite3_bind_text(c->has_item, 1, id, -1, SQLITE_STATIC);
-    int r = yq_sqlite_step(c->db, c->has_item, "archive: look up item", errbuf, errlen);
-    sqlite3_reset(c->has_item);
+    yq_stmt_reset(c->has_item);
+    yq_stmt_bind_text(c->has_item, 1, id);
+    int r = yq_db_step(c->db, c->has_item, "archive: look up item", errbuf, errlen);
+    yq_stmt_reset(c->has_item);
     if (r < 0) {
         return r;
     }
@@ -589,47 +589,47 @@ struct put_ctx {
     size_t errlen;
 };
 
-static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_opt_text(struct yq_stmt *s, int i, const char *v)
 {
     if (v) {
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(s, i, v);
     } else {
-        sqlite3_bind_null(s, i);
+        yq_stmt_bind_null(s, i);
     }
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_text(struct yq_stmt *s, int i, const char *v)
 {
-    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+    yq_stmt_bind_text(s, i, v ? v : "");
 }
 
 /* Copy the match rows of id from file from into file to (items that follow their matches). */
 static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id, char *errbuf,
                         size_t errlen)
 {
-    sqlite3_stmt *q = from->match_rows;
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    struct yq_stmt *q = from->match_rows;
+    yq_stmt_reset(q);
+    yq_stmt_bind_text(q, 1, id);
     int r;
-    while ((r = yq_sqlite_step(from->db, q, "archive: read matches", errbuf, errlen)) == 1) {
-        sqlite3_stmt *ins = to->insert_match;
-        sqlite3_reset(ins);
-        sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_value(ins, 2, sqlite3_column_value(q, 0));
-        sqlite3_bind_value(ins, 3, sqlite3_column_value(q, 4));
-        sqlite3_bind_value(ins, 4, sqlite3_column_value(q, 1));
-        sqlite3_bind_value(ins, 5, sqlite3_column_value(q, 2));
-        sqlite3_bind_value(ins, 6, sqlite3_column_value(q, 3));
-        sqlite3_bind_value(ins, 7, sqlite3_column_value(q, 5));
-        sqlite3_bind_value(ins, 8, sqlite3_column_value(q, 6));
-        int w = yq_sqlite_step(to->db, ins, "archive: copy matches", errbuf, errlen);
-        sqlite3_reset(ins);
+    while ((r = yq_db_step(from->db, q, "archive: read matches", errbuf, errlen)) == 1) {
+        struct yq_stmt *ins = to->insert_match;
+        yq_stmt_reset(ins);
+        yq_stmt_bind_text(ins, 1, id);
+        yq_stmt_bind_column(ins, 2, q, 0);
+        yq_stmt_bind_column(ins, 3, q, 4);
+        yq_stmt_bind_column(ins, 4, q, 1);
+        yq_stmt_bind_column(ins, 5, q, 2);
+        yq_stmt_bind_column(ins, 6, q, 3);
+        yq_stmt_bind_column(ins, 7, q, 5);
+        yq_stmt_bind_column(ins, 8, q, 6);
+        int w = yq_db_step(to->db, ins, "archive: copy matches", errbuf, errlen);
+        yq_stmt_reset(ins);
         if (w < 0) {
             r = w;
             break;
         }
     }
-    sqlite3_reset(q);
+    yq_stmt_reset(q);
     return r < 0 ? r : 0;
 }
 
@@ -690,9 +690,9 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
         yq_sentiment_score(st->opts->sentiment, it->title, it->text, &sres) == 0) {
         has_sentiment = true;
     }
-    sqlite3_stmt *s = c->insert_item;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    struct yq_stmt *s = c->insert_item;
+    yq_stmt_reset(s);
+    yq_stmt_clear_bindings(s);
     bind_text(s, 1, it->id);
     bind_text(s, 2, it->source);
     bind_text(s, 3, it->source_id);
@@ -702,41 +702,41 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     bind_text(s, 7, it->text);
     bind_text(s, 8, it->author);
     if (it->has_published) {
-        sqlite3_bind_int64(s, 9, it->published_at);
+        yq_stmt_bind_int64(s, 9, it->published_at);
     }
     bind_opt_text(s, 10, it->precision);
-    sqlite3_bind_int64(s, 11, it->fetched_at);
-    sqlite3_bind_int(s, 12, it->metrics.known);
-    sqlite3_bind_int(s, 13, it->metrics.capped);
-    sqlite3_bind_int64(s, 14, it->metrics.reposts);
-    sqlite3_bind_int64(s, 15, it->metrics.comments);
-    sqlite3_bind_int64(s, 16, it->metrics.likes);
+    yq_stmt_bind_int64(s, 11, it->fetched_at);
+    yq_stmt_bind_int(s, 12, it->metrics.known);
+    yq_stmt_bind_int(s, 13, it->metrics.capped);
+    yq_stmt_bind_int64(s, 14, it->metrics.reposts);
+    yq_stmt_bind_int64(s, 15, it->metrics.comments);
+    yq_stmt_bind_int64(s, 16, it->metrics.likes);
     bind_opt_text(s, 17, it->region);
     bind_opt_text(s, 18, it->reply_to);
     bind_opt_text(s, 19, it->department);
-    sqlite3_bind_int(s, 20, it->truncated);
-    sqlite3_bind_int64(s, 21, it->truncated_fields);
-    sqlite3_bind_int(s, 22, it->future_timestamp);
-    sqlite3_bind_int(s, 23, it->official);
-    sqlite3_bind_int(s, 24, it->local);
-    sqlite3_bind_int(s, 25, it->backlog);
-    sqlite3_bind_int64(s, 26, t);
-    sqlite3_bind_int64(s, 27, pc->now_s);
-    sqlite3_bind_int64(s, 28, archive_item_heat(it));
+    yq_stmt_bind_int(s, 20, it->truncated);
+    yq_stmt_bind_int64(s, 21, it->truncated_fields);
+    yq_stmt_bind_int(s, 22, it->future_timestamp);
+    yq_stmt_bind_int(s, 23, it->official);
+    yq_stmt_bind_int(s, 24, it->local);
+    yq_stmt_bind_int(s, 25, it->backlog);
+    yq_stmt_bind_int64(s, 26, t);
+    yq_stmt_bind_int64(s, 27, pc->now_s);
+    yq_stmt_bind_int64(s, 28, archive_item_heat(it));
     if (has_sentiment) {
-        sqlite3_bind_int(s, 29, (int)sres.label);
-        sqlite3_bind_double(s, 30, sres.score);
+        yq_stmt_bind_int(s, 29, (int)sres.label);
+        yq_stmt_bind_double(s, 30, sres.score);
     }
-    int r = yq_sqlite_step(c->db, s, "archive: insert item", pc->errbuf, pc->errlen);
-    sqlite3_reset(s);
+    int r = yq_db_step(c->db, s, "archive: insert item", pc->errbuf, pc->errlen);
+    yq_stmt_reset(s);
     if (r < 0) {
         return r;
     }
-    if (sqlite3_changes(c->db) == 0) {
+    if (yq_db_changes(c->db) == 0) {
         res->items_dup++;
         return 0;
     }
-    sqlite3_int64 rid = sqlite3_last_insert_rowid(c->db);
+    int64_t rid = sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db));
     const char *title = it->title ? it->title : "";
     const char *text = it->text ? it->text : "";
     err = norm_apply(pc->norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->title);
@@ -752,13 +752,12 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
         return err;
     }
     s = c->insert_fts;
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, rid);
-    sqlite3_bind_text(s, 2, pc->title.buf ? pc->title.buf : "", (int)pc->title.len,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, pc->text.buf ? pc->text.buf : "", (int)pc->text.len, SQLITE_STATIC);
-    r = yq_sqlite_step(c->db, s, "archive: index item", pc->errbuf, pc->errlen);
-    sqlite3_reset(s);
+    yq_stmt_reset(s);
+    yq_stmt_bind_int64(s, 1, rid);
+    yq_stmt_bind_textn(s, 2, pc->title.buf ? pc->title.buf : "", (int)pc->title.len);
+    yq_stmt_bind_textn(s, 3, pc->text.buf ? pc->text.buf : "", (int)pc->text.len);
+    r = yq_db_step(c->db, s, "archive: index item", pc->errbuf, pc->errlen);
+    yq_stmt_reset(s);
     if (r < 0) {
         return r;
     }
@@ -825,22 +824,22 @@ static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archi
         if (!m->rule_id || !m->rule_id[0]) {
             continue;
         }
-        sqlite3_stmt *s = c->insert_match;
-        sqlite3_reset(s);
+        struct yq_stmt *s = c->insert_match;
+        yq_stmt_reset(s);
         bind_text(s, 1, id);
         bind_text(s, 2, m->rule_id);
         bind_text(s, 3, al->event_key);
         bind_text(s, 4, m->group);
         bind_text(s, 5, m->department);
-        sqlite3_bind_int(s, 6, (int)m->level);
-        sqlite3_bind_int64(s, 7, al->rules_version);
-        sqlite3_bind_int64(s, 8, al->matched_at);
-        int r = yq_sqlite_step(c->db, s, "archive: insert match", pc->errbuf, pc->errlen);
-        sqlite3_reset(s);
+        yq_stmt_bind_int(s, 6, (int)m->level);
+        yq_stmt_bind_int64(s, 7, al->rules_version);
+        yq_stmt_bind_int64(s, 8, al->matched_at);
+        int r = yq_db_step(c->db, s, "archive: insert match", pc->errbuf, pc->errlen);
+        yq_stmt_reset(s);
         if (r < 0) {
             return r;
         }
-        if (sqlite3_changes(c->db) > 0) {
+        if (yq_db_changes(c->db) > 0) {
             res->matches_new++;
         } else {
             res->matches_dup++;
@@ -900,10 +899,10 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
             continue;
         }
         if (err == 0) {
-            err = yq_sqlite_exec(c->db, "COMMIT", "archive: commit", errbuf, errlen);
+            err = yq_db_exec(c->db, "COMMIT", "archive: commit", errbuf, errlen);
         }
         if (err != 0) {
-            yq_sqlite_rollback(c->db);
+            yq_db_rollback(c->db);
         }
         c->in_tx = false;
     }

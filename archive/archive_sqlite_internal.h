@@ -16,8 +16,8 @@
 
 #include "archive.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
+struct yq_db;
+struct yq_stmt;
 
 #define SQ_DAY_S 86400
 /* Write connections kept open (months a put touches: usually one or two). */
@@ -38,12 +38,12 @@ struct sqlite3_stmt;
 /* A cached write connection of one month file with its prepared statements. */
 struct sq_conn {
     int64_t month; /* -1: slot free */
-    struct sqlite3 *db;
-    struct sqlite3_stmt *insert_item;
-    struct sqlite3_stmt *insert_fts;
-    struct sqlite3_stmt *insert_match;
-    struct sqlite3_stmt *has_item;
-    struct sqlite3_stmt *match_rows;
+    struct yq_db *db;
+    struct yq_stmt *insert_item;
+    struct yq_stmt *insert_fts;
+    struct yq_stmt *insert_match;
+    struct yq_stmt *has_item;
+    struct yq_stmt *match_rows;
     bool in_tx;    /* a transaction of the current put is open */
     uint64_t used; /* last use, for eviction */
     dev_t dev;     /* the file this connection opened (stat after the open): a cached connection */
@@ -74,7 +74,7 @@ int archive_sq_month_path(const struct sq_state *st, int64_t mk, char *buf, size
  * Returns 0, ERR_NOT_FOUND (no such file, or no schema yet: a writer is creating it; callers
  * read it as empty) or the open's code, one line in errbuf.
  */
-int archive_sq_open_read(const struct sq_state *st, const char *path, struct sqlite3 **out,
+int archive_sq_open_read(const struct sq_state *st, const char *path, struct yq_db **out,
                          char *errbuf, size_t errlen);
 
 /*

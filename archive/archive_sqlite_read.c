@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "archive_sqlite_internal.h"
 #include "yq_buf.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 
 /* Parse "items-YYYY-MM.db" into *mk. Returns true when name has that form. */
 static bool month_parse_file(const char *name, int64_t *mk)
@@ -87,16 +86,16 @@ int archive_sq_list_months(const struct sq_state *st, int64_t **out, size_t *n_o
     return 0;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *col_dup(struct yq_stmt *s, int i)
 {
-    const unsigned char *v = sqlite3_column_text(s, i);
+    const char *v = yq_stmt_column_text(s, i);
     if (!v) {
         return NULL;
     }
     return strdup((const char *)v);
 }
 
-static const char *precision_of(const unsigned char *p)
+static const char *precision_of(const char *p)
 {
     if (!p) {
         return NULL;
@@ -114,7 +113,7 @@ static const char *precision_of(const unsigned char *p)
 }
 
 /* Fill row from the ITEM_COLS of s (first column at 0). Returns 0 or ERR_NOMEM. */
-static int row_from_stmt(sqlite3_stmt *s, struct archive_row *row)
+static int row_from_stmt(struct yq_stmt *s, struct archive_row *row)
 {
     memset(row, 0, sizeof *row);
     struct yq_item *it = &row->item;
@@ -126,33 +125,33 @@ static int row_from_stmt(sqlite3_stmt *s, struct archive_row *row)
     it->title = col_dup(s, 5);
     it->text = col_dup(s, 6);
     it->author = col_dup(s, 7);
-    it->has_published = sqlite3_column_type(s, 8) != SQLITE_NULL;
-    it->published_at = sqlite3_column_int64(s, 8);
-    it->precision = precision_of(sqlite3_column_text(s, 9));
-    it->fetched_at = sqlite3_column_int64(s, 10);
-    it->metrics.known = sqlite3_column_int(s, 11) != 0;
-    it->metrics.capped = sqlite3_column_int(s, 12) != 0;
-    it->metrics.reposts = sqlite3_column_int64(s, 13);
-    it->metrics.comments = sqlite3_column_int64(s, 14);
-    it->metrics.likes = sqlite3_column_int64(s, 15);
+    it->has_published = yq_stmt_column_type(s, 8) != YQ_DB_NULL;
+    it->published_at = yq_stmt_column_int64(s, 8);
+    it->precision = precision_of(yq_stmt_column_text(s, 9));
+    it->fetched_at = yq_stmt_column_int64(s, 10);
+    it->metrics.known = yq_stmt_column_int(s, 11) != 0;
+    it->metrics.capped = yq_stmt_column_int(s, 12) != 0;
+    it->metrics.reposts = yq_stmt_column_int64(s, 13);
+    it->metrics.comments = yq_stmt_column_int64(s, 14);
+    it->metrics.likes = yq_stmt_column_int64(s, 15);
     it->region = col_dup(s, 16);
     it->reply_to = col_dup(s, 17);
     it->department = col_dup(s, 18);
-    it->truncated = sqlite3_column_int(s, 19) != 0;
-    it->truncated_fields = (unsigned)sqlite3_column_int64(s, 20);
-    it->future_timestamp = sqlite3_column_int(s, 21) != 0;
-    it->official = sqlite3_column_int(s, 22) != 0;
-    it->local = sqlite3_column_int(s, 23) != 0;
-    it->backlog = sqlite3_column_int(s, 24) != 0;
-    row->time_s = sqlite3_column_int64(s, 25);
-    row->archived_at = sqlite3_column_int64(s, 26);
-    row->heat = sqlite3_column_int64(s, 27);
-    row->has_sentiment = sqlite3_column_type(s, 28) != SQLITE_NULL;
-    int lab = sqlite3_column_int(s, 28);
+    it->truncated = yq_stmt_column_int(s, 19) != 0;
+    it->truncated_fields = (unsigned)yq_stmt_column_int64(s, 20);
+    it->future_timestamp = yq_stmt_column_int(s, 21) != 0;
+    it->official = yq_stmt_column_int(s, 22) != 0;
+    it->local = yq_stmt_column_int(s, 23) != 0;
+    it->backlog = yq_stmt_column_int(s, 24) != 0;
+    row->time_s = yq_stmt_column_int64(s, 25);
+    row->archived_at = yq_stmt_column_int64(s, 26);
+    row->heat = yq_stmt_column_int64(s, 27);
+    row->has_sentiment = yq_stmt_column_type(s, 28) != YQ_DB_NULL;
+    int lab = yq_stmt_column_int(s, 28);
     row->sentiment = lab < 0 ? YQ_SENTIMENT_NEGATIVE
                      : lab > 0 ? YQ_SENTIMENT_POSITIVE
                                : YQ_SENTIMENT_NEUTRAL;
-    row->sentiment_score = sqlite3_column_double(s, 29);
+    row->sentiment_score = yq_stmt_column_double(s, 29);
     if (!it->id || !it->source || !it->source_id || !it->channel || !it->url || !it->title ||
         !it->text || !it->author) {
         return ERR_NOMEM;
@@ -161,14 +160,14 @@ static int row_from_stmt(sqlite3_stmt *s, struct archive_row *row)
 }
 
 /* Load the match rows of row's item with q (ARCHIVE_SQ_SQL_MATCH_ROWS prepared on the same file). */
-static int row_load_matches(sqlite3 *db, sqlite3_stmt *q, struct archive_row *row, char *errbuf,
+static int row_load_matches(struct yq_db *db, struct yq_stmt *q, struct archive_row *row, char *errbuf,
                             size_t errlen)
 {
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, row->item.id, -1, SQLITE_STATIC);
+    yq_stmt_reset(q);
+    yq_stmt_bind_text(q, 1, row->item.id);
     int r;
     size_t cap = 0;
-    while ((r = yq_sqlite_step(db, q, "archive: read matches", errbuf, errlen)) == 1) {
+    while ((r = yq_db_step(db, q, "archive: read matches", errbuf, errlen)) == 1) {
         if (row->n_matches == cap) {
             size_t nc = cap ? cap * 2 : 4;
             struct archive_match *nm = realloc(row->matches, nc * sizeof *nm);
@@ -185,17 +184,17 @@ static int row_load_matches(sqlite3 *db, sqlite3_stmt *q, struct archive_row *ro
         m->rule_id = col_dup(q, 0);
         m->rule_group = col_dup(q, 1);
         m->department = col_dup(q, 2);
-        int lv = sqlite3_column_int(q, 3);
+        int lv = yq_stmt_column_int(q, 3);
         m->level = lv >= YQ_LEVEL_I && lv <= YQ_LEVEL_IV ? (enum yq_level)lv : YQ_LEVEL_IV;
         m->event_key = col_dup(q, 4);
-        m->rules_version = sqlite3_column_int64(q, 5);
-        m->matched_at = sqlite3_column_int64(q, 6);
+        m->rules_version = yq_stmt_column_int64(q, 5);
+        m->matched_at = yq_stmt_column_int64(q, 6);
         if (!m->rule_id || !m->rule_group || !m->department || !m->event_key) {
             r = ERR_NOMEM;
             break;
         }
     }
-    sqlite3_reset(q);
+    yq_stmt_reset(q);
     if (r == ERR_NOMEM) {
         snprintf(errbuf, errlen, "archive: out of memory reading matches");
     }
@@ -224,7 +223,7 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
         snprintf(errbuf, errlen, "archive: path too long under %s", st->dir);
         return ERR_IO;
     }
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     int err = archive_sq_open_read(st, path, &db, errbuf, errlen);
     if (err == ERR_NOT_FOUND) {
         return 0; /* pruned meanwhile */
@@ -232,41 +231,41 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
     if (err != 0) {
         return archive_sq_name_file(err, path, errbuf, errlen);
     }
-    sqlite3_stmt *s = NULL;
-    sqlite3_stmt *q = NULL;
-    err = yq_sqlite_prepare(db, sql, &s, "scan", errbuf, errlen);
+    struct yq_stmt *s = NULL;
+    struct yq_stmt *q = NULL;
+    err = yq_db_prepare(db, sql, &s, "scan", errbuf, errlen);
     if (err == 0) {
-        err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "scan matches", errbuf, errlen);
+        err = yq_db_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "scan matches", errbuf, errlen);
     }
     if (err == 0) {
         int i = 1;
         if (f->since_s) {
-            sqlite3_bind_int64(s, i++, f->since_s);
+            yq_stmt_bind_int64(s, i++, f->since_s);
         }
         if (f->until_s) {
-            sqlite3_bind_int64(s, i++, f->until_s);
+            yq_stmt_bind_int64(s, i++, f->until_s);
         }
         if (f->source && f->source[0]) {
-            sqlite3_bind_text(s, i++, f->source, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(s, i++, f->source);
         }
         if (f->source_id && f->source_id[0]) {
-            sqlite3_bind_text(s, i++, f->source_id, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(s, i++, f->source_id);
         }
         if (f->channel && f->channel[0]) {
-            sqlite3_bind_text(s, i++, f->channel, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(s, i++, f->channel);
         }
         if (f->department && f->department[0]) {
-            sqlite3_bind_text(s, i++, f->department, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(s, i++, f->department);
         }
         if (f->has_sentiment) {
-            sqlite3_bind_int(s, i++, (int)f->sentiment);
+            yq_stmt_bind_int(s, i++, (int)f->sentiment);
         }
         if (match_expr) {
-            sqlite3_bind_text(s, i++, match_expr, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(s, i++, match_expr);
         }
     }
     int r = 0;
-    while (err == 0 && (r = yq_sqlite_step(db, s, "scan", errbuf, errlen)) == 1) {
+    while (err == 0 && (r = yq_db_step(db, s, "scan", errbuf, errlen)) == 1) {
         struct archive_row row;
         err = row_from_stmt(s, &row);
         if (err == 0) {
@@ -281,9 +280,9 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
             } else if (cb < 0) {
                 err = cb;
                 archive_row_release(&row);
-                sqlite3_finalize(s);
-                sqlite3_finalize(q);
-                yq_sqlite_close(db);
+                yq_stmt_finalize(s);
+                yq_stmt_finalize(q);
+                yq_db_close(db);
                 return err; /* the callback's own code, errbuf untouched */
             }
         }
@@ -295,9 +294,9 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
     if (err == 0 && r < 0) {
         err = r;
     }
-    sqlite3_finalize(s);
-    sqlite3_finalize(q);
-    yq_sqlite_close(db);
+    yq_stmt_finalize(s);
+    yq_stmt_finalize(q);
+    yq_db_close(db);
     return err != 0 ? archive_sq_name_file(err, path, errbuf, errlen) : 0;
 }
 
@@ -394,7 +393,7 @@ int archive_sq_get(void *state, const char *item_id, struct archive_row *out, ch
         if (archive_sq_month_path(st, months[n - 1 - k], path, sizeof path) != 0) {
             continue;
         }
-        sqlite3 *db = NULL;
+        struct yq_db *db = NULL;
         err = archive_sq_open_read(st, path, &db, errbuf, errlen);
         if (err == ERR_NOT_FOUND) {
             err = 0;
@@ -404,16 +403,16 @@ int archive_sq_get(void *state, const char *item_id, struct archive_row *out, ch
             err = archive_sq_name_file(err, path, errbuf, errlen);
             break;
         }
-        sqlite3_stmt *s = NULL;
-        sqlite3_stmt *q = NULL;
-        err = yq_sqlite_prepare(db, "SELECT " ITEM_COLS " FROM items WHERE id = ?1", &s, "get",
+        struct yq_stmt *s = NULL;
+        struct yq_stmt *q = NULL;
+        err = yq_db_prepare(db, "SELECT " ITEM_COLS " FROM items WHERE id = ?1", &s, "get",
                                 errbuf, errlen);
         if (err == 0) {
-            err = yq_sqlite_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "get matches", errbuf, errlen);
+            err = yq_db_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "get matches", errbuf, errlen);
         }
         if (err == 0) {
-            sqlite3_bind_text(s, 1, item_id, -1, SQLITE_STATIC);
-            int r = yq_sqlite_step(db, s, "get", errbuf, errlen);
+            yq_stmt_bind_text(s, 1, item_id);
+            int r = yq_db_step(db, s, "get", errbuf, errlen);
             if (r == 1) {
                 err = row_from_stmt(s, out);
                 if (err == 0) {
@@ -428,9 +427,9 @@ int archive_sq_get(void *state, const char *item_id, struct archive_row *out, ch
                 err = r;
             }
         }
-        sqlite3_finalize(s);
-        sqlite3_finalize(q);
-        yq_sqlite_close(db);
+        yq_stmt_finalize(s);
+        yq_stmt_finalize(q);
+        yq_db_close(db);
         if (err != 0) {
             err = archive_sq_name_file(err, path, errbuf, errlen);
         }
@@ -458,16 +457,16 @@ static int64_t file_bytes(const char *path)
     return total;
 }
 
-static int count_query(sqlite3 *db, const char *sql, int64_t *out, char *errbuf, size_t errlen)
+static int count_query(struct yq_db *db, const char *sql, int64_t *out, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *s = NULL;
-    int err = yq_sqlite_prepare(db, sql, &s, "stats", errbuf, errlen);
+    struct yq_stmt *s = NULL;
+    int err = yq_db_prepare(db, sql, &s, "stats", errbuf, errlen);
     if (err != 0) {
         return err;
     }
-    int r = yq_sqlite_step(db, s, "stats", errbuf, errlen);
-    *out = r == 1 ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_finalize(s);
+    int r = yq_db_step(db, s, "stats", errbuf, errlen);
+    *out = r == 1 ? yq_stmt_column_int64(s, 0) : 0;
+    yq_stmt_finalize(s);
     return r < 0 ? r : 0;
 }
 
@@ -493,7 +492,7 @@ int archive_sq_stats(void *state, json_t **out, char *errbuf, size_t errlen)
             continue;
         }
         archive_sq_month_name(mk, name, sizeof name);
-        sqlite3 *db = NULL;
+        struct yq_db *db = NULL;
         err = archive_sq_open_read(st, path, &db, errbuf, errlen);
         if (err == ERR_NOT_FOUND) {
             err = 0;
@@ -510,7 +509,7 @@ int archive_sq_stats(void *state, json_t **out, char *errbuf, size_t errlen)
                               " WHERE m.item_id = items.id)",
                               &mm, errbuf, errlen);
         }
-        yq_sqlite_close(db);
+        yq_db_close(db);
         if (err != 0) {
             err = archive_sq_name_file(err, path, errbuf, errlen);
             break;

@@ -1,32 +1,31 @@
 #include "yq_departments.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_banned.h"
 
-int yq_departments_read(sqlite3 *db, struct yq_departments *out, char *errbuf, size_t errlen)
+int yq_departments_read(struct yq_db *db, struct yq_departments *out, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool has = false;
-    int rc = SQLITE_DONE, err;
+    int rc = YQ_DB_DONE, err;
 
     memset(out, 0, sizeof(*out));
-    err = yq_sqlite_has_table(db, "web_departments", &has, errbuf, errlen);
+    err = yq_db_has_table(db, "web_departments", &has, errbuf, errlen);
     if (err || !has) {
         return err; /* no table: the office keeps no registry in this store */
     }
-    err = yq_sqlite_prepare(db, "SELECT name FROM web_departments ORDER BY created_at, name", &st,
+    err = yq_db_prepare(db, "SELECT name FROM web_departments ORDER BY created_at, name", &st,
                             "department registry", errbuf, errlen);
     if (err) {
         return err; /* a busy, corrupt or unreadable store is not "no registry" */
     }
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *name = yq_stmt_column_text(st, 0);
         char **names;
 
         if (!name) {
@@ -44,10 +43,10 @@ int yq_departments_read(sqlite3 *db, struct yq_departments *out, char *errbuf, s
         }
         out->n++;
     }
-    if (!err && rc != SQLITE_DONE) {
-        err = yq_sqlite_fail(db, rc, "department registry", errbuf, errlen);
+    if (!err && rc != YQ_DB_DONE) {
+        err = yq_db_fail(db, rc, "department registry", errbuf, errlen);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         yq_departments_release(out);
     }

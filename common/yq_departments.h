@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct sqlite3;
+struct yq_db;
 
 /* The registered names (NUL-terminated UTF-8), oldest first; n = 0: no registry. */
 struct yq_departments {
@@ -24,7 +24,7 @@ struct yq_departments {
  * registry: 0 with out->n = 0. errbuf: the SQLite reason on an error (may be NULL).
  * Returns 0, ERR_NOMEM, or the mapped SQLite code (ERR_RETRY, ERR_IO, ERR_PARSE).
  */
-int yq_departments_read(struct sqlite3 *db, struct yq_departments *out, char *errbuf,
+int yq_departments_read(struct yq_db *db, struct yq_departments *out, char *errbuf,
                         size_t errlen);
 
 /* Whether name (NUL-terminated, borrowed) is registered in d. */

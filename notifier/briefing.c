@@ -7,7 +7,6 @@
 #include "briefing.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,7 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_redis.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 
 #define BOFF(f) offsetof(struct briefing_cfg, f)
@@ -357,28 +356,28 @@ static int fail(struct gather *g, int rc, const char *what)
     return err;
 }
 
-static int prepare(struct gather *g, const char *sql, sqlite3_stmt **st, const char *what)
+static int prepare(struct gather *g, const char *sql, struct yq_stmt **st, const char *what)
 {
-    int rc = sqlite3_prepare_v2(g->store->db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : fail(g, rc, what);
+    int rc = yq_stmt_prepare(g->store->db, sql, st);
+    return rc == YQ_DB_OK ? 0 : fail(g, rc, what);
 }
 
 /* prepare() with the period bound: ?1 = b->start, ?2 = b->end (seconds). */
 static int prepare_period(struct gather *g, const struct briefing *b, const char *sql,
-                          sqlite3_stmt **st, const char *what)
+                          struct yq_stmt **st, const char *what)
 {
     int err = prepare(g, sql, st, what);
 
     if (err == 0) {
-        sqlite3_bind_int64(*st, 1, b->start);
-        sqlite3_bind_int64(*st, 2, b->end);
+        yq_stmt_bind_int64(*st, 1, b->start);
+        yq_stmt_bind_int64(*st, 2, b->end);
     }
     return err;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? (const char *)s : "");
 }
 
@@ -389,7 +388,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
 
 static int gather_items(struct gather *g, struct briefing *b)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err = prepare_period(
@@ -401,15 +400,15 @@ static int gather_items(struct gather *g, struct briefing *b)
     if (err) {
         return err;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        b->items = sqlite3_column_int64(st, 0);
-        b->items_negative = sqlite3_column_int64(st, 1);
-        b->items_sentiment_known = sqlite3_column_int64(st, 2);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        b->items = yq_stmt_column_int64(st, 0);
+        b->items_negative = yq_stmt_column_int64(st, 1);
+        b->items_sentiment_known = yq_stmt_column_int64(st, 2);
     } else {
         err = fail(g, rc, "briefing items");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         return err;
     }
@@ -422,18 +421,18 @@ static int gather_items(struct gather *g, struct briefing *b)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         enum yq_level lv;
-        const char *s = (const char *)sqlite3_column_text(st, 0);
+        const char *s = yq_stmt_column_text(st, 0);
         if (s && yq_level_parse(s, &lv) == 0) {
-            b->levels[lv - 1].items = sqlite3_column_int64(st, 1);
-            b->levels[lv - 1].events = sqlite3_column_int64(st, 2);
+            b->levels[lv - 1].items = yq_stmt_column_int64(st, 1);
+            b->levels[lv - 1].events = yq_stmt_column_int64(st, 2);
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = fail(g, rc, "briefing levels");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -448,7 +447,7 @@ static int gather_items(struct gather *g, struct briefing *b)
 
 static int gather_groups(struct gather *g, struct briefing *b)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err = prepare_period(
@@ -468,8 +467,8 @@ static int gather_groups(struct gather *g, struct briefing *b)
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 3, STATS_NO_RULE_GROUP, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_text(st, 3, STATS_NO_RULE_GROUP);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct briefing_count *grown = realloc(b->groups, (b->n_groups + 1) * sizeof(*grown));
         if (!grown) {
             err = ERR_NOMEM;
@@ -477,17 +476,17 @@ static int gather_groups(struct gather *g, struct briefing *b)
         }
         b->groups = grown;
         grown[b->n_groups].key = col_dup(st, 0);
-        grown[b->n_groups].items = sqlite3_column_int64(st, 1);
-        grown[b->n_groups].events = sqlite3_column_int64(st, 2);
+        grown[b->n_groups].items = yq_stmt_column_int64(st, 1);
+        grown[b->n_groups].events = yq_stmt_column_int64(st, 2);
         if (!grown[b->n_groups++].key) {
             err = ERR_NOMEM;
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = fail(g, rc, "briefing groups");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -504,7 +503,7 @@ static void event_release(struct briefing_event *e)
 
 static int event_trend(struct gather *g, struct briefing_event *e, int64_t start, int64_t end)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err = prepare(g,
@@ -514,26 +513,26 @@ static int event_trend(struct gather *g, struct briefing_event *e, int64_t start
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, e->id);
-    sqlite3_bind_int64(st, 2, start);
-    sqlite3_bind_int64(st, 3, end);
-    sqlite3_bind_int64(st, 4, BRIEFING_TREND_BUCKET_S);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t k = sqlite3_column_int64(st, 0);
+    yq_stmt_bind_int64(st, 1, e->id);
+    yq_stmt_bind_int64(st, 2, start);
+    yq_stmt_bind_int64(st, 3, end);
+    yq_stmt_bind_int64(st, 4, BRIEFING_TREND_BUCKET_S);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        int64_t k = yq_stmt_column_int64(st, 0);
         if (k >= 0 && k < BRIEFING_TREND_BUCKETS) {
-            e->trend[k] = sqlite3_column_int64(st, 1);
+            e->trend[k] = yq_stmt_column_int64(st, 1);
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = fail(g, rc, "briefing trend");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struct briefing *b)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err = prepare_period(g, b,
@@ -542,15 +541,15 @@ static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struc
     if (err) {
         return err;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        b->events = sqlite3_column_int64(st, 0);
-        b->events_new = sqlite3_column_int64(st, 1);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        b->events = yq_stmt_column_int64(st, 0);
+        b->events_new = yq_stmt_column_int64(st, 1);
         b->events_continuing = b->events - b->events_new;
     } else {
         err = fail(g, rc, "briefing event counts");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         return err;
     }
@@ -574,36 +573,36 @@ static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struc
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 3, cfg->max_events);
+    yq_stmt_bind_int64(st, 3, cfg->max_events);
     b->list = calloc((size_t)cfg->max_events, sizeof(*b->list));
     if (!b->list) {
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         return ERR_NOMEM;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && b->n_list < (size_t)cfg->max_events) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && b->n_list < (size_t)cfg->max_events) {
         struct briefing_event *e = &b->list[b->n_list++];
-        e->id = sqlite3_column_int64(st, 0);
+        e->id = yq_stmt_column_int64(st, 0);
         e->title = col_dup(st, 1);
         e->level = col_dup(st, 2);
         e->department = col_dup(st, 3);
         e->state = col_dup(st, 4);
         e->kind = col_dup(st, 5);
         e->ticket = col_dup(st, 6);
-        e->detected_at = sqlite3_column_int64(st, 7);
+        e->detected_at = yq_stmt_column_int64(st, 7);
         e->is_new = e->detected_at >= b->start;
-        e->heat = sqlite3_column_int64(st, 8);
-        e->items = sqlite3_column_int64(st, 9);
-        e->negative = sqlite3_column_int64(st, 10);
-        e->sentiment_known = sqlite3_column_int64(st, 11);
+        e->heat = yq_stmt_column_int64(st, 8);
+        e->items = yq_stmt_column_int64(st, 9);
+        e->negative = yq_stmt_column_int64(st, 10);
+        e->sentiment_known = yq_stmt_column_int64(st, 11);
         if (!e->title || !e->level || !e->department || !e->state || !e->kind || !e->ticket) {
             err = ERR_NOMEM;
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = fail(g, rc, "briefing events");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     for (size_t i = 0; !err && i < b->n_list; i++) {
         err = event_trend(g, &b->list[i], b->start, b->end);
     }
@@ -788,7 +787,7 @@ int briefing_gather(struct ticket_store *store, const struct briefing_env *env, 
         snprintf(errbuf, errlen, "briefing: the period ends before it starts");
         return ERR_INVALID;
     }
-    err = yq_sqlite_schema_version(store->db, &version, why, sizeof(why));
+    err = yq_db_schema_version(store->db, &version, why, sizeof(why));
     if (err || version < 10) {
         snprintf(errbuf, errlen, "briefing: ticket store schema %d has no reports table (run "
                  "yuqingctl store migrate)%s%s", version, why[0] ? ": " : "", why);

@@ -5,10 +5,10 @@
  */
 #include "briefing.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "ticket_store_int.h"
 #include "yq_banned.h"
@@ -28,15 +28,15 @@ static int eg_fail(struct eg *g, int rc, const char *what)
     return err;
 }
 
-static int eg_prepare(struct eg *g, const char *sql, sqlite3_stmt **st, const char *what)
+static int eg_prepare(struct eg *g, const char *sql, struct yq_stmt **st, const char *what)
 {
-    int rc = sqlite3_prepare_v2(g->store->db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : eg_fail(g, rc, what);
+    int rc = yq_stmt_prepare(g->store->db, sql, st);
+    return rc == YQ_DB_OK ? 0 : eg_fail(g, rc, what);
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+static char *dup_col(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? (const char *)s : "");
 }
 
@@ -49,7 +49,7 @@ static char *label_dup(enum yq_label_kind kind, const char *code)
 
 static int read_event(struct eg *g, int64_t id, struct briefing_event_report *r, int64_t *ticket)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err = eg_prepare(g,
@@ -69,49 +69,49 @@ static int read_event(struct eg *g, int64_t id, struct briefing_event_report *r,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_DONE) {
         snprintf(g->errbuf, g->errlen, "no event %lld", (long long)id);
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         return ERR_NOT_FOUND;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != YQ_DB_ROW) {
         err = eg_fail(g, rc, "report event");
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         return err;
     }
-    r->ev.id = sqlite3_column_int64(st, 0);
+    r->ev.id = yq_stmt_column_int64(st, 0);
     r->ev.title = dup_col(st, 1);
     r->ev.level = dup_col(st, 2);
     r->ev.department = dup_col(st, 3);
     {
-        const unsigned char *s = sqlite3_column_text(st, 4);
+        const char *s = yq_stmt_column_text(st, 4);
         r->ev.state = label_dup(YQ_LABEL_EVENT_STATE, s ? (const char *)s : "");
     }
     r->ev.kind = dup_col(st, 5);
     r->ev.ticket = dup_col(st, 6);
-    r->ev.detected_at = sqlite3_column_int64(st, 7);
-    r->ev.heat = sqlite3_column_int64(st, 8);
+    r->ev.detected_at = yq_stmt_column_int64(st, 7);
+    r->ev.heat = yq_stmt_column_int64(st, 8);
     r->judged_by = dup_col(st, 9);
-    r->judged_at = sqlite3_column_int64(st, 10);
+    r->judged_at = yq_stmt_column_int64(st, 10);
     {
-        const unsigned char *o = sqlite3_column_text(st, 11);
-        const unsigned char *why = sqlite3_column_text(st, 13);
-        const unsigned char *ts = sqlite3_column_text(st, 14);
+        const char *o = yq_stmt_column_text(st, 11);
+        const char *why = yq_stmt_column_text(st, 13);
+        const char *ts = yq_stmt_column_text(st, 14);
         /* the outcome's word is the state's (交办 = assigned, ...) */
         r->outcome = label_dup(YQ_LABEL_EVENT_STATE, o ? (const char *)o : "");
         r->dismiss_reason = label_dup(YQ_LABEL_DISMISS_REASON, why ? (const char *)why : "");
         r->ticket_state = label_dup(YQ_LABEL_STATE, ts ? (const char *)ts : "");
     }
     r->opinion = dup_col(st, 12);
-    *ticket = sqlite3_column_int64(st, 15);
-    r->ev.items = sqlite3_column_int64(st, 16);
-    r->ev.negative = sqlite3_column_int64(st, 17);
-    r->ev.sentiment_known = sqlite3_column_int64(st, 18);
-    r->first_at = sqlite3_column_int64(st, 19);
-    r->last_at = sqlite3_column_int64(st, 20);
-    sqlite3_finalize(st);
+    *ticket = yq_stmt_column_int64(st, 15);
+    r->ev.items = yq_stmt_column_int64(st, 16);
+    r->ev.negative = yq_stmt_column_int64(st, 17);
+    r->ev.sentiment_known = yq_stmt_column_int64(st, 18);
+    r->first_at = yq_stmt_column_int64(st, 19);
+    r->last_at = yq_stmt_column_int64(st, 20);
+    yq_stmt_finalize(st);
     if (!r->ev.title || !r->ev.level || !r->ev.department || !r->ev.state || !r->ev.kind ||
         !r->ev.ticket || !r->judged_by || !r->outcome || !r->opinion || !r->dismiss_reason ||
         !r->ticket_state) {
@@ -123,7 +123,7 @@ static int read_event(struct eg *g, int64_t id, struct briefing_event_report *r,
 /* Items per hour: the newest BRIEFING_EVENT_MAX_HOURS hours of the event's items. */
 static int read_hours(struct eg *g, struct briefing_event_report *r)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t first_h, last_h;
     int err, rc;
 
@@ -144,24 +144,24 @@ static int read_hours(struct eg *g, struct briefing_event_report *r)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, r->ev.id);
-    sqlite3_bind_int64(st, 2, first_h);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t k = sqlite3_column_int64(st, 0);
+    yq_stmt_bind_int64(st, 1, r->ev.id);
+    yq_stmt_bind_int64(st, 2, first_h);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        int64_t k = yq_stmt_column_int64(st, 0);
         if (k >= 0 && (size_t)k < r->n_hours) {
-            r->hourly[k] = sqlite3_column_int64(st, 1);
+            r->hourly[k] = yq_stmt_column_int64(st, 1);
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = eg_fail(g, rc, "report hours");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 static int read_posts(struct eg *g, struct briefing_event_report *r)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     r->posts = calloc(BRIEFING_EVENT_MAX_POSTS, sizeof(*r->posts));
@@ -176,32 +176,32 @@ static int read_posts(struct eg *g, struct briefing_event_report *r)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, r->ev.id);
-    sqlite3_bind_int(st, 2, BRIEFING_EVENT_MAX_POSTS);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->n_posts < BRIEFING_EVENT_MAX_POSTS) {
+    yq_stmt_bind_int64(st, 1, r->ev.id);
+    yq_stmt_bind_int(st, 2, BRIEFING_EVENT_MAX_POSTS);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && r->n_posts < BRIEFING_EVENT_MAX_POSTS) {
         struct briefing_post *p = &r->posts[r->n_posts++];
         p->title = dup_col(st, 0);
         p->url = dup_col(st, 1);
         p->channel = dup_col(st, 2);
         p->author = dup_col(st, 3);
         p->sentiment = dup_col(st, 4);
-        p->at = sqlite3_column_int64(st, 5);
-        p->heat = sqlite3_column_int64(st, 6);
+        p->at = yq_stmt_column_int64(st, 5);
+        p->heat = yq_stmt_column_int64(st, 6);
         if (!p->title || !p->url || !p->channel || !p->author || !p->sentiment) {
             err = ERR_NOMEM;
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = eg_fail(g, rc, "report posts");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticket)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     r->log = calloc(BRIEFING_EVENT_MAX_LOG, sizeof(*r->log));
@@ -216,14 +216,14 @@ static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticke
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, r->ev.id);
-    sqlite3_bind_int64(st, 2, ticket);
-    sqlite3_bind_int(st, 3, BRIEFING_EVENT_MAX_LOG);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->n_log < BRIEFING_EVENT_MAX_LOG) {
+    yq_stmt_bind_int64(st, 1, r->ev.id);
+    yq_stmt_bind_int64(st, 2, ticket);
+    yq_stmt_bind_int(st, 3, BRIEFING_EVENT_MAX_LOG);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && r->n_log < BRIEFING_EVENT_MAX_LOG) {
         struct briefing_log *l = &r->log[r->n_log++];
-        const unsigned char *a = sqlite3_column_text(st, 3);
-        l->at = sqlite3_column_int64(st, 0);
-        l->ticket = sqlite3_column_int(st, 1) != 0;
+        const char *a = yq_stmt_column_text(st, 3);
+        l->at = yq_stmt_column_int64(st, 0);
+        l->ticket = yq_stmt_column_int(st, 1) != 0;
         l->actor = dup_col(st, 2);
         l->action = label_dup(l->ticket ? YQ_LABEL_LOG_ACTION : YQ_LABEL_EVENT_ACTION,
                               a ? (const char *)a : "");
@@ -233,16 +233,16 @@ static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticke
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = eg_fail(g, rc, "report log");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 static int read_responses(struct eg *g, struct briefing_event_report *r, int64_t ticket)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     if (ticket <= 0) {
@@ -255,8 +255,8 @@ static int read_responses(struct eg *g, struct briefing_event_report *r, int64_t
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, ticket);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct briefing_response *grown =
             realloc(r->responses, (r->n_responses + 1) * sizeof(*grown));
         struct briefing_response *p;
@@ -270,16 +270,16 @@ static int read_responses(struct eg *g, struct briefing_event_report *r, int64_t
         p->url = dup_col(st, 1);
         p->note = dup_col(st, 2);
         p->recorded_by = dup_col(st, 3);
-        p->at = sqlite3_column_int64(st, 4);
+        p->at = yq_stmt_column_int64(st, 4);
         if (!p->channel || !p->url || !p->note || !p->recorded_by) {
             err = ERR_NOMEM;
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = eg_fail(g, rc, "report responses");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 

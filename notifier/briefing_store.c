@@ -4,10 +4,10 @@
  */
 #include "briefing.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "briefing_html.h"
 #include "ticket_store_int.h"
@@ -32,24 +32,22 @@ static int store_fail(struct ticket_store *store, int rc, const char *what, char
 static int daily_find(struct ticket_store *store, int64_t start, int64_t *id_out, char *errbuf,
                       size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err = 0;
 
     *id_out = 0;
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT id FROM reports WHERE kind = 'daily' AND period_start = ?",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+    rc = yq_stmt_prepare(store->db, "SELECT id FROM reports WHERE kind = 'daily' AND period_start = ?", &st);
+    if (rc != YQ_DB_OK) {
         return store_fail(store, rc, "report lookup", errbuf, errlen);
     }
-    sqlite3_bind_int64(st, 1, start);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(st, 0);
-    } else if (rc != SQLITE_DONE) {
+    yq_stmt_bind_int64(st, 1, start);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *id_out = yq_stmt_column_int64(st, 0);
+    } else if (rc != YQ_DB_DONE) {
         err = store_fail(store, rc, "report lookup", errbuf, errlen);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -77,31 +75,29 @@ static int enqueue_summary(struct ticket_store *store, const struct briefing_cfg
                            const char *link, int64_t now, char *errbuf, size_t errlen)
 {
     for (size_t i = 0; i < cfg->n_channels; i++) {
-        sqlite3_stmt *st = NULL;
+        struct yq_stmt *st = NULL;
         char key[200];
         int rc;
 
         snprintf(key, sizeof(key), "r%lld:%.*s", (long long)report_id,
                  BRIEFING_CHANNEL_MAX_BYTES, cfg->channels[i]);
-        rc = sqlite3_prepare_v2(store->db,
-                                "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
+        rc = yq_stmt_prepare(store->db, "INSERT INTO outbox (idem_key, kind, channel, role, urgent, "
                                 "subject, body, link, next_attempt_at, created_at) "
                                 "VALUES (?, 'briefing', ?, 'duty', 0, ?, ?, ?, ?, ?) "
-                                "ON CONFLICT (idem_key) DO NOTHING",
-                                -1, &st, NULL);
-        if (rc != SQLITE_OK) {
+                                "ON CONFLICT (idem_key) DO NOTHING", &st);
+        if (rc != YQ_DB_OK) {
             return store_fail(store, rc, "briefing outbox", errbuf, errlen);
         }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, cfg->channels[i], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, link, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, now);
-        sqlite3_bind_int64(st, 7, now);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) {
+        yq_stmt_bind_text(st, 1, key);
+        yq_stmt_bind_text(st, 2, cfg->channels[i]);
+        yq_stmt_bind_text(st, 3, subject);
+        yq_stmt_bind_text(st, 4, body);
+        yq_stmt_bind_text(st, 5, link);
+        yq_stmt_bind_int64(st, 6, now);
+        yq_stmt_bind_int64(st, 7, now);
+        rc = yq_stmt_step(st);
+        yq_stmt_finalize(st);
+        if (rc != YQ_DB_DONE) {
             return store_fail(store, rc, "briefing outbox", errbuf, errlen);
         }
     }
@@ -117,38 +113,37 @@ static int insert_report(struct ticket_store *store, const char *kind, int64_t s
                          const char *summary, const char *actor, int64_t now, int64_t *id_out,
                          char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc;
 
     *id_out = 0;
-    rc = sqlite3_prepare_v2(store->db,
-                            "INSERT INTO reports (kind, period_start, period_end, event_id, "
+    rc = yq_stmt_prepare(store->db, "INSERT INTO reports (kind, period_start, period_end, event_id, "
                             "title, html, summary, created_by, created_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id", &st);
+    if (rc != YQ_DB_OK) {
         return store_fail(store, rc, "report insert", errbuf, errlen);
     }
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, start);
-    sqlite3_bind_int64(st, 3, end);
+    yq_stmt_bind_text(st, 1, kind);
+    yq_stmt_bind_int64(st, 2, start);
+    yq_stmt_bind_int64(st, 3, end);
     if (event_id > 0) {
-        sqlite3_bind_int64(st, 4, event_id);
+        yq_stmt_bind_int64(st, 4, event_id);
     } else {
-        sqlite3_bind_null(st, 4);
+        yq_stmt_bind_null(st, 4);
     }
-    sqlite3_bind_text(st, 5, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, html, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, summary ? summary : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    yq_stmt_bind_text(st, 5, title);
+    yq_stmt_bind_text(st, 6, html);
+    yq_stmt_bind_text(st, 7, summary ? summary : "");
+    yq_stmt_bind_text(st, 8, actor);
+    yq_stmt_bind_int64(st, 9, now);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *id_out = yq_stmt_column_int64(st, 0); /* no row: the report exists */
+        rc = YQ_DB_DONE;
+    }
+    yq_stmt_finalize(st);
+    if (rc != YQ_DB_DONE) {
         return store_fail(store, rc, "report insert", errbuf, errlen);
-    }
-    if (sqlite3_changes(store->db) > 0) {
-        *id_out = sqlite3_last_insert_rowid(store->db);
     }
     return 0;
 }
@@ -228,17 +223,15 @@ int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env 
         snprintf(link, sizeof(link), "%s/api/reports/%lld", origin, (long long)id);
         err = briefing_summary(&b, cfg->top_events, origin[0] ? link : NULL, &summary);
         if (!err) {
-            sqlite3_stmt *st = NULL;
-            int rc = sqlite3_prepare_v2(store->db,
-                                        "UPDATE reports SET summary = ? WHERE id = ?", -1, &st,
-                                        NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, summary, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, id);
-                rc = sqlite3_step(st);
+            struct yq_stmt *st = NULL;
+            int rc = yq_stmt_prepare(store->db, "UPDATE reports SET summary = ? WHERE id = ?", &st);
+            if (rc == YQ_DB_OK) {
+                yq_stmt_bind_text(st, 1, summary);
+                yq_stmt_bind_int64(st, 2, id);
+                rc = yq_stmt_step(st);
             }
-            sqlite3_finalize(st);
-            if (rc != SQLITE_DONE) {
+            yq_stmt_finalize(st);
+            if (rc != YQ_DB_DONE) {
                 err = store_fail(store, rc, "report summary", errbuf, errlen);
             }
         }
@@ -363,17 +356,17 @@ void briefing_reports_free(struct briefing_report *v, size_t n)
     "r.event_id AND (t.department = ?9 OR EXISTS (SELECT 1 FROM json_each(t.co_departments) c " \
     "WHERE c.value = ?9)))"
 
-static int row_read(sqlite3_stmt *st, struct briefing_report *r)
+static int row_read(struct yq_stmt *st, struct briefing_report *r)
 {
-    const unsigned char *k = sqlite3_column_text(st, 1);
-    r->id = sqlite3_column_int64(st, 0);
+    const char *k = yq_stmt_column_text(st, 1);
+    r->id = yq_stmt_column_int64(st, 0);
     snprintf(r->kind, sizeof(r->kind), "%s", k ? (const char *)k : "");
-    r->title = strdup(sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
-    r->period_start = sqlite3_column_int64(st, 3);
-    r->period_end = sqlite3_column_int64(st, 4);
-    r->event_id = sqlite3_column_int64(st, 5);
-    r->created_at = sqlite3_column_int64(st, 6);
-    r->created_by = strdup(sqlite3_column_text(st, 7) ? (const char *)sqlite3_column_text(st, 7)
+    r->title = strdup(yq_stmt_column_text(st, 2) ? yq_stmt_column_text(st, 2) : "");
+    r->period_start = yq_stmt_column_int64(st, 3);
+    r->period_end = yq_stmt_column_int64(st, 4);
+    r->event_id = yq_stmt_column_int64(st, 5);
+    r->created_at = yq_stmt_column_int64(st, 6);
+    r->created_by = strdup(yq_stmt_column_text(st, 7) ? yq_stmt_column_text(st, 7)
                                                       : "");
     return r->title && r->created_by ? 0 : ERR_NOMEM;
 }
@@ -381,31 +374,29 @@ static int row_read(sqlite3_stmt *st, struct briefing_report *r)
 int briefing_reports_list(struct ticket_store *store, const char *kind, const char *department,
                           size_t max, struct briefing_report **out, size_t *n_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     struct briefing_report *v = NULL;
     size_t n = 0;
     int rc, err = 0;
 
     *out = NULL;
     *n_out = 0;
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, "
+    rc = yq_stmt_prepare(store->db, "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, "
                             "coalesce(r.event_id, 0), r.created_at, r.created_by FROM reports r "
                             "WHERE (?1 IS NULL OR r.kind = ?1) AND (?9 IS NULL OR r.kind = "
                             "'daily' OR " VISIBLE_TO_DEPT ") "
-                            "ORDER BY r.created_at DESC, r.id DESC LIMIT ?2",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+                            "ORDER BY r.created_at DESC, r.id DESC LIMIT ?2", &st);
+    if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "report list");
     }
     if (kind) {
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, kind);
     }
-    sqlite3_bind_int64(st, 2, (int64_t)max);
+    yq_stmt_bind_int64(st, 2, (int64_t)max);
     if (department) {
-        sqlite3_bind_text(st, 9, department, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 9, department);
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct briefing_report *grown = realloc(v, (n + 1) * sizeof(*v));
         if (!grown) {
             err = ERR_NOMEM;
@@ -418,10 +409,10 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "report list");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         briefing_reports_free(v, n);
         return err;
@@ -434,61 +425,57 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
 int briefing_event_visible(struct ticket_store *store, int64_t event_id, const char *department,
                            bool *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err = 0;
 
     *out = false;
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id "
+    rc = yq_stmt_prepare(store->db, "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id "
                             "WHERE e.id = ?1 AND (t.department = ?2 OR EXISTS (SELECT 1 FROM "
-                            "json_each(t.co_departments) c WHERE c.value = ?2))",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+                            "json_each(t.co_departments) c WHERE c.value = ?2))", &st);
+    if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "report visibility");
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    sqlite3_bind_text(st, 2, department ? department : "", -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, event_id);
+    yq_stmt_bind_text(st, 2, department ? department : "");
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         *out = true;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "report visibility");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int briefing_report_get(struct ticket_store *store, int64_t id, const char *department,
                         char **html_out, struct briefing_report *row_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     struct briefing_report row;
     int rc, err = 0;
 
     *html_out = NULL;
     memset(&row, 0, sizeof(row));
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, "
+    rc = yq_stmt_prepare(store->db, "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, "
                             "coalesce(r.event_id, 0), r.created_at, r.created_by, r.html "
-                            "FROM reports r WHERE r.id = ?",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+                            "FROM reports r WHERE r.id = ?", &st);
+    if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "report get");
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_DONE) {
         err = ERR_NOT_FOUND;
-    } else if (rc != SQLITE_ROW) {
+    } else if (rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "report get");
     } else {
-        const unsigned char *h = sqlite3_column_text(st, 8);
+        const char *h = yq_stmt_column_text(st, 8);
         err = row_read(st, &row);
         if (!err && !(*html_out = strdup(h ? (const char *)h : ""))) {
             err = ERR_NOMEM;
         }
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!err && department && strcmp(row.kind, "event") == 0) {
         bool ok = false;
         err = briefing_event_visible(store, row.event_id, department, &ok);

@@ -5,10 +5,10 @@
 #include "event_flow.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_intake.h"
@@ -88,16 +88,16 @@ static void ev_release(struct ev *e)
     memset(e, 0, sizeof(*e));
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const char *s = (const char *)sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? s : "");
 }
 
 /* Read event id into e. 0, ERR_NOT_FOUND, a store error or ERR_NOMEM. */
 static int ev_read(struct ticket_store *store, int64_t id, struct ev *e)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(e, 0, sizeof(*e));
@@ -110,38 +110,38 @@ static int ev_read(struct ticket_store *store, int64_t id, struct ev *e)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        e->id = sqlite3_column_int64(st, 0);
-        if (event_state_parse((const char *)sqlite3_column_text(st, 1), &e->state) != 0) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        e->id = yq_stmt_column_int64(st, 0);
+        if (event_state_parse(yq_stmt_column_text(st, 1), &e->state) != 0) {
             e->state = 0;
         }
-        e->version = sqlite3_column_int64(st, 2);
-        e->ticket_id = sqlite3_column_int64(st, 3);
-        e->merged_into = sqlite3_column_int64(st, 4);
-        if (yq_level_parse((const char *)sqlite3_column_text(st, 5), &e->level) != 0) {
+        e->version = yq_stmt_column_int64(st, 2);
+        e->ticket_id = yq_stmt_column_int64(st, 3);
+        e->merged_into = yq_stmt_column_int64(st, 4);
+        if (yq_level_parse(yq_stmt_column_text(st, 5), &e->level) != 0) {
             e->level = YQ_LEVEL_IV;
         }
-        e->detected_at = sqlite3_column_int64(st, 6);
-        e->has_first_post = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        e->first_post_at = sqlite3_column_int64(st, 7);
-        e->item_count = sqlite3_column_int64(st, 8);
-        e->heat = sqlite3_column_int64(st, 9);
-        e->score = sqlite3_column_double(st, 10);
-        e->rules_version = sqlite3_column_int64(st, 11);
+        e->detected_at = yq_stmt_column_int64(st, 6);
+        e->has_first_post = yq_stmt_column_type(st, 7) != YQ_DB_NULL;
+        e->first_post_at = yq_stmt_column_int64(st, 7);
+        e->item_count = yq_stmt_column_int64(st, 8);
+        e->heat = yq_stmt_column_int64(st, 9);
+        e->score = yq_stmt_column_double(st, 10);
+        e->rules_version = yq_stmt_column_int64(st, 11);
         e->event_key = col_dup(st, 12);
         e->title = col_dup(st, 13);
         e->department = col_dup(st, 14);
         if (!e->event_key || !e->title || !e->department) {
             err = ERR_NOMEM;
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == YQ_DB_DONE) {
         err = ERR_NOT_FOUND;
     } else {
         err = ticket_store_fail(store, rc, "event read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         ev_release(e);
     }
@@ -266,10 +266,10 @@ static int act_end(struct ticket_store *store, struct ev *e, int err)
  */
 static int ev_decide(struct ticket_store *store, const struct ev *e, const struct event_actor *who,
                      enum event_state to, const char *outcome, const char *extra_sql,
-                     void (*bind)(sqlite3_stmt *st, const void *ctx), const void *ctx,
+                     void (*bind)(struct yq_stmt *st, const void *ctx), const void *ctx,
                      int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char sql[1024];
     int err;
 
@@ -283,11 +283,11 @@ static int ev_decide(struct ticket_store *store, const struct ev *e, const struc
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, event_state_name(to), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, who->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, e->id);
+    yq_stmt_bind_text(st, 1, event_state_name(to));
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_text(st, 3, who->name);
+    yq_stmt_bind_text(st, 4, outcome);
+    yq_stmt_bind_int64(st, 5, e->id);
     if (bind) {
         bind(st, ctx);
     }
@@ -306,7 +306,7 @@ static const char *ticket_role(const char *role)
 static int add_event_items(struct ticket_store *store, int64_t ticket_id, void *ctx)
 {
     const int64_t *event_id = ctx;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
         "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, url, title, "
@@ -318,8 +318,8 @@ static int add_event_items(struct ticket_store *store, int64_t ticket_id, void *
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, *event_id);
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 2, *event_id);
     return ticket_store_step_done(store, st, "ticket items from event");
 }
 
@@ -355,7 +355,7 @@ static char *co_json(const char *lead, const char *const *co, size_t n_co)
  */
 static char *first_item(struct ticket_store *store, int64_t event_id, bool item_id)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *v = NULL;
 
     if (ticket_store_prepare(store,
@@ -366,9 +366,9 @@ static char *first_item(struct ticket_store *store, int64_t event_id, bool item_
                              &st, "event first item") != 0) {
         return strdup("");
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    v = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0) : strdup("");
-    sqlite3_finalize(st);
+    yq_stmt_bind_int64(st, 1, event_id);
+    v = yq_stmt_step(st) == YQ_DB_ROW ? col_dup(st, 0) : strdup("");
+    yq_stmt_finalize(st);
     return v;
 }
 
@@ -377,14 +377,14 @@ struct assign_bind {
     const char *lead, *co, *level, *opinion;
 };
 
-static void bind_assign(sqlite3_stmt *st, const void *ctx)
+static void bind_assign(struct yq_stmt *st, const void *ctx)
 {
     const struct assign_bind *b = ctx;
-    sqlite3_bind_int64(st, 6, b->ticket_id);
-    sqlite3_bind_text(st, 7, b->lead, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, b->co, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, b->level, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, b->opinion, -1, SQLITE_STATIC);
+    yq_stmt_bind_int64(st, 6, b->ticket_id);
+    yq_stmt_bind_text(st, 7, b->lead);
+    yq_stmt_bind_text(st, 8, b->co);
+    yq_stmt_bind_text(st, 9, b->level);
+    yq_stmt_bind_text(st, 10, b->opinion);
 }
 
 int event_assign(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
@@ -488,9 +488,9 @@ done:
 
 /* --- 确认交办 ------------------------------------------------------------------------------- */
 
-static void bind_opinion(sqlite3_stmt *st, const void *ctx)
+static void bind_opinion(struct yq_stmt *st, const void *ctx)
 {
-    sqlite3_bind_text(st, 6, (const char *)ctx, -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 6, (const char *)ctx);
 }
 
 int event_confirm(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
@@ -522,13 +522,13 @@ int event_confirm(struct ticket_store *store, int64_t event_id, const struct eve
 static int exec2(struct ticket_store *store, const char *sql, int64_t a, int64_t b,
                  const char *what)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store, sql, &st, what);
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
+    yq_stmt_bind_int64(st, 1, a);
+    yq_stmt_bind_int64(st, 2, b);
     return ticket_store_step_done(store, st, what);
 }
 
@@ -536,21 +536,21 @@ static int exec2(struct ticket_store *store, const char *sql, int64_t a, int64_t
 static int query_ints(struct ticket_store *store, const char *sql, int64_t a, int64_t b,
                       int64_t *out, int n, const char *what)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err = ticket_store_prepare(store, sql, &st, what);
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    rc = sqlite3_step(st);
+    yq_stmt_bind_int64(st, 1, a);
+    yq_stmt_bind_int64(st, 2, b);
+    rc = yq_stmt_step(st);
     for (int i = 0; i < n; i++) {
-        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+        out[i] = rc == YQ_DB_ROW ? yq_stmt_column_int64(st, i) : 0;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (rc != YQ_DB_ROW && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, what);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -589,16 +589,16 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
                         src->id, dst->ticket_id, "merge ticket items");
         }
         if (!err) {
-            sqlite3_stmt *st = NULL;
+            struct yq_stmt *st = NULL;
             err = ticket_store_prepare(store,
                                        "UPDATE tickets SET item_count = item_count + ?1, "
                                        "heat = heat + ?2, updated_at = ?3 WHERE id = ?4",
                                        &st, "merge ticket update");
             if (!err) {
-                sqlite3_bind_int64(st, 1, add[0]);
-                sqlite3_bind_int64(st, 2, add[1]);
-                sqlite3_bind_int64(st, 3, now);
-                sqlite3_bind_int64(st, 4, dst->ticket_id);
+                yq_stmt_bind_int64(st, 1, add[0]);
+                yq_stmt_bind_int64(st, 2, add[1]);
+                yq_stmt_bind_int64(st, 3, now);
+                yq_stmt_bind_int64(st, 4, dst->ticket_id);
                 err = ticket_store_step_done(store, st, "merge ticket update");
             }
         }
@@ -617,7 +617,7 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
                     dst->id, "merge items");
     }
     if (!err) {
-        sqlite3_stmt *st = NULL;
+        struct yq_stmt *st = NULL;
         err = ticket_store_prepare(
             store,
             "UPDATE events SET item_count = item_count + ?1, heat = heat + ?2, "
@@ -640,28 +640,28 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
             "updated_at = ?4 WHERE id = ?6",
             &st, "merge target update");
         if (!err) {
-            sqlite3_bind_int64(st, 1, moved[0]);
-            sqlite3_bind_int64(st, 2, moved[1]);
-            sqlite3_bind_int64(st, 3, moved[2]);
-            sqlite3_bind_int64(st, 4, now);
-            sqlite3_bind_int64(st, 5, src->id);
-            sqlite3_bind_int64(st, 6, dst->id);
+            yq_stmt_bind_int64(st, 1, moved[0]);
+            yq_stmt_bind_int64(st, 2, moved[1]);
+            yq_stmt_bind_int64(st, 3, moved[2]);
+            yq_stmt_bind_int64(st, 4, now);
+            yq_stmt_bind_int64(st, 5, src->id);
+            yq_stmt_bind_int64(st, 6, dst->id);
             err = ticket_store_step_done(store, st, "merge target update");
         }
     }
     *n_moved = moved[0];
     if (!err) {
-        sqlite3_stmt *st = NULL;
+        struct yq_stmt *st = NULL;
         err = ticket_store_prepare(store,
                                    "UPDATE events SET item_count = item_count - ?1, "
                                    "heat = heat - ?2, negative_count = negative_count - ?3 "
                                    "WHERE id = ?4",
                                    &st, "merge source update");
         if (!err) {
-            sqlite3_bind_int64(st, 1, moved[0]);
-            sqlite3_bind_int64(st, 2, moved[1]);
-            sqlite3_bind_int64(st, 3, moved[2]);
-            sqlite3_bind_int64(st, 4, src->id);
+            yq_stmt_bind_int64(st, 1, moved[0]);
+            yq_stmt_bind_int64(st, 2, moved[1]);
+            yq_stmt_bind_int64(st, 3, moved[2]);
+            yq_stmt_bind_int64(st, 4, src->id);
             err = ticket_store_step_done(store, st, "merge source update");
         }
     }
@@ -712,9 +712,9 @@ static int merge_target(struct ticket_store *store, int64_t self_id, int64_t tar
     }
 }
 
-static void bind_merged(sqlite3_stmt *st, const void *ctx)
+static void bind_merged(struct yq_stmt *st, const void *ctx)
 {
-    sqlite3_bind_int64(st, 6, *(const int64_t *)ctx);
+    yq_stmt_bind_int64(st, 6, *(const int64_t *)ctx);
 }
 
 int event_merge(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
@@ -766,16 +766,16 @@ struct watch_bind {
     int64_t items, heat, quiet_s;
 };
 
-static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v)
+static void bind_int_or_null(struct yq_stmt *st, int i, int64_t v)
 {
     if (v > 0) {
-        sqlite3_bind_int64(st, i, v);
+        yq_stmt_bind_int64(st, i, v);
     } else {
-        sqlite3_bind_null(st, i);
+        yq_stmt_bind_null(st, i);
     }
 }
 
-static void bind_watch(sqlite3_stmt *st, const void *ctx)
+static void bind_watch(struct yq_stmt *st, const void *ctx)
 {
     const struct watch_bind *w = ctx;
     bind_int_or_null(st, 6, w->items);
@@ -819,11 +819,11 @@ struct dismiss_bind {
     const char *reason, *note;
 };
 
-static void bind_dismiss(sqlite3_stmt *st, const void *ctx)
+static void bind_dismiss(struct yq_stmt *st, const void *ctx)
 {
     const struct dismiss_bind *d = ctx;
-    sqlite3_bind_text(st, 6, d->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, d->note, -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 6, d->reason);
+    yq_stmt_bind_text(st, 7, d->note);
 }
 
 int event_dismiss(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
@@ -866,7 +866,7 @@ int event_dismiss(struct ticket_store *store, int64_t event_id, const struct eve
 
 int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t ids[REMIND_BATCH], deadlines[REMIND_BATCH];
     size_t n = 0;
     int rc, err, reminded = 0;
@@ -886,17 +886,17 @@ int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
     if (err) {
         goto done;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, REMIND_BATCH);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < REMIND_BATCH) {
-        ids[n] = sqlite3_column_int64(st, 0);
-        deadlines[n] = sqlite3_column_int64(st, 1);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_int(st, 2, REMIND_BATCH);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && n < REMIND_BATCH) {
+        ids[n] = yq_stmt_column_int64(st, 0);
+        deadlines[n] = yq_stmt_column_int64(st, 1);
         n++;
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "judge overdue");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     for (size_t i = 0; !err && i < n; i++) {
         int sent = 0;
         err = outbox_enqueue_event(store, ids[i], "judge_overdue", deadlines[i], now, &sent);

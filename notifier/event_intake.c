@@ -4,10 +4,10 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "desk_policy.h"
 #include "event_flow.h"
@@ -60,7 +60,7 @@ static void event_ref_release(struct event_ref *e)
 static int event_read(struct ticket_store *store, const char *key, int64_t id,
                       struct event_ref *e, bool *found)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(e, 0, sizeof(*e));
@@ -79,42 +79,42 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
         return err;
     }
     if (key) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, key);
     } else {
-        sqlite3_bind_int64(st, 1, id);
+        yq_stmt_bind_int64(st, 1, id);
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        e->id = sqlite3_column_int64(st, 0);
-        snprintf(e->state, sizeof(e->state), "%s", (const char *)sqlite3_column_text(st, 1));
-        e->ticket_id = sqlite3_column_int64(st, 2);
-        e->merged_into = sqlite3_column_int64(st, 3);
-        e->last_item_at = sqlite3_column_int64(st, 4);
-        e->rule_ids = strdup((const char *)sqlite3_column_text(st, 5));
-        e->rule_groups = strdup((const char *)sqlite3_column_text(st, 6));
-        e->source_kinds = strdup((const char *)sqlite3_column_text(st, 7));
-        e->event_key = strdup((const char *)sqlite3_column_text(st, 8));
-        if (yq_level_parse((const char *)sqlite3_column_text(st, 9), &e->level) != 0) {
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        e->id = yq_stmt_column_int64(st, 0);
+        snprintf(e->state, sizeof(e->state), "%s", yq_stmt_column_text(st, 1));
+        e->ticket_id = yq_stmt_column_int64(st, 2);
+        e->merged_into = yq_stmt_column_int64(st, 3);
+        e->last_item_at = yq_stmt_column_int64(st, 4);
+        e->rule_ids = strdup(yq_stmt_column_text(st, 5));
+        e->rule_groups = strdup(yq_stmt_column_text(st, 6));
+        e->source_kinds = strdup(yq_stmt_column_text(st, 7));
+        e->event_key = strdup(yq_stmt_column_text(st, 8));
+        if (yq_level_parse(yq_stmt_column_text(st, 9), &e->level) != 0) {
             e->level = YQ_LEVEL_IV;
         }
-        e->detected_at = sqlite3_column_int64(st, 10);
+        e->detected_at = yq_stmt_column_int64(st, 10);
         *found = true;
         if (!e->rule_ids || !e->rule_groups || !e->source_kinds || !e->event_key) {
             event_ref_release(e);
             *found = false;
             err = ERR_NOMEM;
         }
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "event lookup");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
                                    int64_t *event_id_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t id = 0;
     int rc, err;
 
@@ -123,35 +123,35 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
-    } else if (rc != SQLITE_DONE) {
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        id = yq_stmt_column_int64(st, 0);
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "ticket event lookup");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err || id > 0) {
         *event_id_out = id;
         return err;
     }
     /* as migration 9 did for the tickets before it: the ticket's event, judged at creation */
     err = ticket_store_prepare(store,
-                               TICKET_STORE_EVENT_OF_TICKET "?2, ?2 FROM tickets t WHERE t.id = ?1",
+                               TICKET_STORE_EVENT_OF_TICKET "?2, ?2 FROM tickets t WHERE t.id = ?1 "
+                                                            "RETURNING id",
                                &st, "ticket event insert");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, now);
-    err = ticket_store_step_done(store, st, "ticket event insert");
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 2, now);
+    err = ticket_store_step_id(store, st, "ticket event insert", &id);
     if (err) {
         return err;
     }
-    if (sqlite3_changes(store->db) == 0) {
+    if (id == 0) {
         return ERR_NOT_FOUND;
     }
-    id = sqlite3_last_insert_rowid(store->db);
     err = ticket_store_prepare(
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
@@ -161,8 +161,8 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
         "FROM ticket_items i WHERE i.ticket_id = ?2 ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "ticket event items");
     if (!err) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, ticket_id);
+        yq_stmt_bind_int64(st, 1, id);
+        yq_stmt_bind_int64(st, 2, ticket_id);
         err = ticket_store_step_done(store, st, "ticket event items");
     }
     if (!err) {
@@ -252,7 +252,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     const struct yq_sentiment *lex = ticket_store_policy_or_default(store)->sentiment;
     struct yq_sentiment_result senti;
     struct intake_item_row r;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool negative = false;
     int err;
 
@@ -299,27 +299,27 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     {
         const char *texts[] = {item->id,  item->source, item->source_id, item->channel, item->url,
                                r.title,   r.excerpt,    r.author,        item->region};
-        sqlite3_bind_int64(st, 1, e->id);
+        yq_stmt_bind_int64(st, 1, e->id);
         intake_bind_texts(st, 2, texts, 9);
         intake_bind_published(st, 11, item);
-        sqlite3_bind_int64(st, 12, alert->matched_at);
-        sqlite3_bind_int64(st, 13, item->metrics.known ? intake_clamp_metric(item->metrics.reposts) : 0);
-        sqlite3_bind_int64(st, 14, item->metrics.known ? intake_clamp_metric(item->metrics.comments) : 0);
-        sqlite3_bind_int64(st, 15, item->metrics.known ? intake_clamp_metric(item->metrics.likes) : 0);
-        sqlite3_bind_int64(st, 16, event_item_heat(item, negative));
+        yq_stmt_bind_int64(st, 12, alert->matched_at);
+        yq_stmt_bind_int64(st, 13, item->metrics.known ? intake_clamp_metric(item->metrics.reposts) : 0);
+        yq_stmt_bind_int64(st, 14, item->metrics.known ? intake_clamp_metric(item->metrics.comments) : 0);
+        yq_stmt_bind_int64(st, 15, item->metrics.known ? intake_clamp_metric(item->metrics.likes) : 0);
+        yq_stmt_bind_int64(st, 16, event_item_heat(item, negative));
         intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
-        sqlite3_bind_int64(st, 20, now);
-        sqlite3_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "", -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 22, lex ? senti.score : 0.0);
+        yq_stmt_bind_int64(st, 20, now);
+        yq_stmt_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "");
+        yq_stmt_bind_double(st, 22, lex ? senti.score : 0.0);
         /* issue #15: the matcher's SimHash, for response detection ('' when it has none) */
         char hex[17] = "";
         if (alert->has_simhash) {
             snprintf(hex, sizeof(hex), "%016" PRIx64, alert->simhash);
         }
-        sqlite3_bind_text(st, 23, hex, -1, SQLITE_TRANSIENT);
+        yq_stmt_bind_text(st, 23, hex);
     }
     err = ticket_store_step_done(store, st, "event item insert");
-    if (err || sqlite3_changes(store->db) == 0) {
+    if (err || yq_db_changes(store->db) == 0) {
         goto done; /* a redelivered alert: the event is unchanged */
     }
     *inserted = true;
@@ -343,18 +343,18 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     if (err) {
         goto done;
     }
-    sqlite3_bind_int64(st, 1, event_item_heat(item, negative));
-    sqlite3_bind_int(st, 2, negative ? 1 : 0);
-    sqlite3_bind_int64(st, 3, alert->matched_at);
+    yq_stmt_bind_int64(st, 1, event_item_heat(item, negative));
+    yq_stmt_bind_int(st, 2, negative ? 1 : 0);
+    yq_stmt_bind_int64(st, 3, alert->matched_at);
     if (item->has_published) {
-        sqlite3_bind_int64(st, 4, yq_item_effective_time(item));
+        yq_stmt_bind_int64(st, 4, yq_item_effective_time(item));
     } else {
-        sqlite3_bind_null(st, 4);
+        yq_stmt_bind_null(st, 4);
     }
-    sqlite3_bind_double(st, 5, alert->score);
+    yq_stmt_bind_double(st, 5, alert->score);
     intake_bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
-    sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_int64(st, 11, e->id);
+    yq_stmt_bind_int64(st, 10, now);
+    yq_stmt_bind_int64(st, 11, e->id);
     err = ticket_store_step_done(store, st, "event update");
 done:
     free(ids);
@@ -377,7 +377,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
                              int64_t prev_last_item_at, const struct yq_alert *alert, int64_t now)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t items = 0, heat = 0, w_items = 0, w_heat = 0, w_quiet = 0;
     const char *reason = NULL;
     char note[160];
@@ -391,18 +391,18 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        items = sqlite3_column_int64(st, 0);
-        heat = sqlite3_column_int64(st, 1);
-        w_items = sqlite3_column_int64(st, 2);
-        w_heat = sqlite3_column_int64(st, 3);
-        w_quiet = sqlite3_column_int64(st, 4);
+    yq_stmt_bind_int64(st, 1, event_id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        items = yq_stmt_column_int64(st, 0);
+        heat = yq_stmt_column_int64(st, 1);
+        w_items = yq_stmt_column_int64(st, 2);
+        w_heat = yq_stmt_column_int64(st, 3);
+        w_quiet = yq_stmt_column_int64(st, 4);
     } else {
         err = ticket_store_fail(store, rc, "watch lookup");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         return err;
     }
@@ -430,10 +430,10 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
-    sqlite3_bind_int64(st, 4, event_id);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_text(st, 2, reason);
+    yq_stmt_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
+    yq_stmt_bind_int64(st, 4, event_id);
     err = ticket_store_step_done(store, st, "event resurface");
     if (!err) {
         err = ticket_store_event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
@@ -448,7 +448,7 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
     char *title = intake_title(&alert->item), *co = intake_co_departments(alert);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool found = false, inserted = false;
     int err;
 
@@ -460,26 +460,27 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
         store,
         "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
         "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at) "
-        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &st, "event insert");
     if (err) {
         goto done;
     }
-    sqlite3_bind_text(st, 1, alert->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, yq_level_name(alert->level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(alert->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, co, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, alert->matched_at);
-    sqlite3_bind_int64(st, 7, alert->matched_at);
-    sqlite3_bind_int64(st, 8, alert->rules_version);
-    sqlite3_bind_int64(st, 9, desk_policy_judge_deadline(pol->desk, alert->level,
+    yq_stmt_bind_text(st, 1, alert->event_key);
+    yq_stmt_bind_text(st, 2, title);
+    yq_stmt_bind_text(st, 3, yq_level_name(alert->level));
+    yq_stmt_bind_text(st, 4, ticket_store_nz(alert->department));
+    yq_stmt_bind_text(st, 5, co);
+    yq_stmt_bind_int64(st, 6, alert->matched_at);
+    yq_stmt_bind_int64(st, 7, alert->matched_at);
+    yq_stmt_bind_int64(st, 8, alert->rules_version);
+    yq_stmt_bind_int64(st, 9, desk_policy_judge_deadline(pol->desk, alert->level,
                                                          alert->matched_at));
-    sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_int64(st, 11, now);
-    err = ticket_store_step_done(store, st, "event insert");
+    yq_stmt_bind_int64(st, 10, now);
+    yq_stmt_bind_int64(st, 11, now);
+    int64_t new_id = 0;
+    err = ticket_store_step_id(store, st, "event insert", &new_id);
     if (!err) {
-        err = event_read(store, NULL, sqlite3_last_insert_rowid(store->db), e, &found);
+        err = event_read(store, NULL, new_id, e, &found);
     }
     if (!err && !found) {
         err = ERR_IO;
@@ -525,7 +526,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
                              const struct yq_alert *alert, int64_t now,
                              struct ticket_intake_result *res)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char note[120];
     int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, res);
 
@@ -539,9 +540,9 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, res->ticket_id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, e->id);
+    yq_stmt_bind_int64(st, 1, res->ticket_id);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_int64(st, 3, e->id);
     err = ticket_store_step_done(store, st, "event auto assign");
     snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
              yq_level_name(alert->level), res->number);
@@ -592,7 +593,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
     int64_t deadline = desk_policy_judge_deadline(pol->desk, alert->level, now);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char note[200], from[16];
     int err;
 
@@ -613,10 +614,10 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, yq_level_name(alert->level), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, deadline);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, e->id);
+    yq_stmt_bind_text(st, 1, yq_level_name(alert->level));
+    yq_stmt_bind_int64(st, 2, deadline);
+    yq_stmt_bind_int64(st, 3, now);
+    yq_stmt_bind_int64(st, 4, e->id);
     err = ticket_store_step_done(store, st, "event level");
     if (!err) {
         err = ticket_store_event_log_append(store, e->id, now, "system", "system", "level_raised",
@@ -647,7 +648,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         return err;
     }
     if (e->ticket_id > 0) {
-        sqlite3_stmt *st = NULL;
+        struct yq_stmt *st = NULL;
         int rc;
         res->ticket_id = e->ticket_id;
         err = ticket_store_prepare(store, "SELECT number, item_count FROM tickets WHERE id = ?",
@@ -655,16 +656,16 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         if (err) {
             return err;
         }
-        sqlite3_bind_int64(st, 1, e->ticket_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        yq_stmt_bind_int64(st, 1, e->ticket_id);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
             snprintf(res->number, sizeof(res->number), "%s",
-                     (const char *)sqlite3_column_text(st, 0));
-            res->item_count = sqlite3_column_int64(st, 1);
+                     yq_stmt_column_text(st, 0));
+            res->item_count = yq_stmt_column_int64(st, 1);
         } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
+            err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         return err ? err : intake_attach_item(store, alert, now, res);
     }
     res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
@@ -679,15 +680,15 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         err = event_check_watch(store, e->id, prev_last, alert, now);
     }
     if (!err) {
-        sqlite3_stmt *st = NULL;
+        struct yq_stmt *st = NULL;
         err = ticket_store_prepare(store, "SELECT item_count FROM events WHERE id = ?", &st,
                                    "event count");
         if (!err) {
-            sqlite3_bind_int64(st, 1, e->id);
-            if (sqlite3_step(st) == SQLITE_ROW) {
-                res->item_count = sqlite3_column_int64(st, 0);
+            yq_stmt_bind_int64(st, 1, e->id);
+            if (yq_stmt_step(st) == YQ_DB_ROW) {
+                res->item_count = yq_stmt_column_int64(st, 0);
             }
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
         }
     }
     return err;
@@ -696,7 +697,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
 /* The ticket of event_key without an event row (an older notifier made it): 0 when none. */
 static int legacy_ticket(struct ticket_store *store, const char *event_key, int64_t *ticket_id)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *ticket_id = 0;
@@ -705,14 +706,14 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, event_key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *ticket_id = sqlite3_column_int64(st, 0);
-    } else if (rc != SQLITE_DONE) {
+    yq_stmt_bind_text(st, 1, event_key);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *ticket_id = yq_stmt_column_int64(st, 0);
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "ticket lookup");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 

@@ -1,11 +1,11 @@
 #include "event_read.h"
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "yq_db.h"
 
 #include "event_flow.h"
 #include "ticket_api.h"
@@ -74,33 +74,33 @@ static json_t *str(const char *s)
     return v ? v : json_string("");
 }
 
-static json_t *col_str(sqlite3_stmt *st, int i)
+static json_t *col_str(struct yq_stmt *st, int i)
 {
-    return str((const char *)sqlite3_column_text(st, i));
+    return str(yq_stmt_column_text(st, i));
 }
 
 /* A time column as +08:00 text, or null for NULL (or 0: "not yet"). */
-static json_t *col_time(sqlite3_stmt *st, int i)
+static json_t *col_time(struct yq_stmt *st, int i)
 {
     char buf[40];
-    int64_t t = sqlite3_column_int64(st, i);
+    int64_t t = yq_stmt_column_int64(st, i);
 
-    if (sqlite3_column_type(st, i) == SQLITE_NULL || t <= 0) {
+    if (yq_stmt_column_type(st, i) == YQ_DB_NULL || t <= 0) {
         return json_null();
     }
     return json_string(event_read_format_time(t, buf, sizeof(buf)));
 }
 
-static json_t *col_int_or_null(sqlite3_stmt *st, int i)
+static json_t *col_int_or_null(struct yq_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
-                                                     : json_integer(sqlite3_column_int64(st, i));
+    return yq_stmt_column_type(st, i) == YQ_DB_NULL ? json_null()
+                                                     : json_integer(yq_stmt_column_int64(st, i));
 }
 
 /* A JSON-array column (stored JSON text); [] when it is not an array. */
-static json_t *col_array(sqlite3_stmt *st, int i)
+static json_t *col_array(struct yq_stmt *st, int i)
 {
-    const char *text = (const char *)sqlite3_column_text(st, i);
+    const char *text = yq_stmt_column_text(st, i);
     json_t *v = text ? json_loads(text, 0, NULL) : NULL;
 
     if (!json_is_array(v)) {
@@ -111,12 +111,12 @@ static json_t *col_array(sqlite3_stmt *st, int i)
 }
 
 /* The EVENT JSON of the current row of st (EVENT_COLUMNS from index 0). NULL on NOMEM. */
-static json_t *read_event(sqlite3_stmt *st, int64_t now)
+static json_t *read_event(struct yq_stmt *st, int64_t now)
 {
-    const char *state = (const char *)sqlite3_column_text(st, 3);
-    const char *level = (const char *)sqlite3_column_text(st, 5);
-    const char *spike = (const char *)sqlite3_column_text(st, 24);
-    int64_t items = sqlite3_column_int64(st, 15), negative = sqlite3_column_int64(st, 17);
+    const char *state = yq_stmt_column_text(st, 3);
+    const char *level = yq_stmt_column_text(st, 5);
+    const char *spike = yq_stmt_column_text(st, 24);
+    int64_t items = yq_stmt_column_int64(st, 15), negative = yq_stmt_column_int64(st, 17);
     enum event_state es = 0;
     enum yq_level lv = 0;
     json_t *o = json_object(), *v;
@@ -127,7 +127,7 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     }
     (void)event_state_parse(state, &es);
     (void)yq_level_parse(level, &lv);
-    rc |= json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+    rc |= json_object_set_new(o, "id", json_integer(yq_stmt_column_int64(st, 0)));
     rc |= json_object_set_new(o, "event_key", col_str(st, 1));
     rc |= json_object_set_new(o, "kind", col_str(st, 2));
     rc |= json_object_set_new(o, "state", col_str(st, 3));
@@ -145,11 +145,11 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "detected_at", col_time(st, 13));
     rc |= json_object_set_new(o, "last_item_at", col_time(st, 14));
     rc |= json_object_set_new(o, "item_count", json_integer(items));
-    rc |= json_object_set_new(o, "heat", json_integer(sqlite3_column_int64(st, 16)));
+    rc |= json_object_set_new(o, "heat", json_integer(yq_stmt_column_int64(st, 16)));
     rc |= json_object_set_new(o, "negative_share",
                               json_real(items > 0 ? (double)negative / (double)items : 0.0));
-    rc |= json_object_set_new(o, "score", json_real(sqlite3_column_double(st, 18)));
-    if (sqlite3_column_type(st, 19) == SQLITE_NULL) {
+    rc |= json_object_set_new(o, "score", json_real(yq_stmt_column_double(st, 18)));
+    if (yq_stmt_column_type(st, 19) == YQ_DB_NULL) {
         rc |= json_object_set_new(o, "ticket", json_null());
     } else {
         rc |= json_object_set_new(
@@ -159,19 +159,19 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "judge_deadline", col_time(st, 21));
     rc |= json_object_set_new(o, "judge_overdue",
                               json_boolean((es == EVENT_PENDING || es == EVENT_AUTO_ASSIGNED) &&
-                                           now >= sqlite3_column_int64(st, 21)));
+                                           now >= yq_stmt_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
     rc |= json_object_set_new(
         o, "resurface_reason_label",
-        str(yq_label(YQ_LABEL_RESURFACE_REASON, (const char *)sqlite3_column_text(st, 23))));
+        str(yq_label(YQ_LABEL_RESURFACE_REASON, yq_stmt_column_text(st, 23))));
     v = spike && spike[0] ? json_loads(spike, 0, NULL) : NULL;
     rc |= json_object_set_new(o, "spike", json_is_object(v) ? v : json_null());
     if (v && !json_is_object(v)) {
         json_decref(v);
     }
-    if (sqlite3_column_type(st, 25) == SQLITE_NULL && sqlite3_column_type(st, 26) == SQLITE_NULL &&
-        sqlite3_column_type(st, 27) == SQLITE_NULL) {
+    if (yq_stmt_column_type(st, 25) == YQ_DB_NULL && yq_stmt_column_type(st, 26) == YQ_DB_NULL &&
+        yq_stmt_column_type(st, 27) == YQ_DB_NULL) {
         rc |= json_object_set_new(o, "watch", json_null());
     } else {
         rc |= json_object_set_new(o, "watch",
@@ -185,15 +185,15 @@ static json_t *read_event(sqlite3_stmt *st, int64_t now)
     /* an outcome is named as the state it led to (assigned, merged, watching, dismissed) */
     rc |= json_object_set_new(
         o, "outcome_label",
-        str(yq_label(YQ_LABEL_EVENT_STATE, (const char *)sqlite3_column_text(st, 30))));
+        str(yq_label(YQ_LABEL_EVENT_STATE, yq_stmt_column_text(st, 30))));
     rc |= json_object_set_new(o, "opinion", col_str(st, 31));
     rc |= json_object_set_new(o, "dismiss_reason", col_str(st, 32));
     rc |= json_object_set_new(
         o, "dismiss_reason_label",
-        str(yq_label(YQ_LABEL_DISMISS_REASON, (const char *)sqlite3_column_text(st, 32))));
+        str(yq_label(YQ_LABEL_DISMISS_REASON, yq_stmt_column_text(st, 32))));
     rc |= json_object_set_new(o, "dismiss_note", col_str(st, 33));
     rc |= json_object_set_new(o, "merged_into", col_int_or_null(st, 34));
-    rc |= json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, 35)));
+    rc |= json_object_set_new(o, "version", json_integer(yq_stmt_column_int64(st, 35)));
     if (rc) {
         json_decref(o);
         return NULL;
@@ -219,28 +219,28 @@ static void filter_sql(const struct event_inbox_query *q, char *buf, size_t len)
 }
 
 /* Bind q's filter values from parameter *i on (filter_sql()'s order). */
-static int bind_filters(sqlite3_stmt *st, const struct event_inbox_query *q,
+static int bind_filters(struct yq_stmt *st, const struct event_inbox_query *q,
                         const char *source_kind, int *i)
 {
-    int rc = SQLITE_OK;
+    int rc = YQ_DB_OK;
 
     if (q->level) {
-        rc |= sqlite3_bind_text(st, (*i)++, q->level, -1, SQLITE_STATIC);
+        rc |= yq_stmt_bind_text(st, (*i)++, q->level);
     }
     if (q->group) {
-        rc |= sqlite3_bind_text(st, (*i)++, q->group, -1, SQLITE_STATIC);
+        rc |= yq_stmt_bind_text(st, (*i)++, q->group);
     }
     if (q->source_kind) {
-        rc |= sqlite3_bind_text(st, (*i)++, source_kind, -1, SQLITE_STATIC);
+        rc |= yq_stmt_bind_text(st, (*i)++, source_kind);
     }
     if (q->region) {
-        rc |= sqlite3_bind_text(st, (*i)++, q->region, -1, SQLITE_STATIC);
+        rc |= yq_stmt_bind_text(st, (*i)++, q->region);
     }
     if (q->since) {
-        rc |= sqlite3_bind_int64(st, (*i)++, q->since);
+        rc |= yq_stmt_bind_int64(st, (*i)++, q->since);
     }
     if (q->until) {
-        rc |= sqlite3_bind_int64(st, (*i)++, q->until);
+        rc |= yq_stmt_bind_int64(st, (*i)++, q->until);
     }
     return rc;
 }
@@ -271,7 +271,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     const char *source_kind = NULL, *state_sql;
     bool bind_state = false; /* state_sql has a ? for q.state */
     char where[512], sql[4096];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *events = NULL, *counts = NULL;
     int64_t total = 0;
     int rc, err, i = 1;
@@ -326,27 +326,27 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     if (err) {
         goto fail_tx;
     }
-    rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
+    rc = bind_state ? yq_stmt_bind_text(st, i++, q.state) : YQ_DB_OK;
     rc |= bind_filters(st, &q, source_kind, &i);
-    rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)max);
-    rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)q.offset);
-    if (rc != SQLITE_OK) {
+    rc |= yq_stmt_bind_int64(st, i++, (int64_t)max);
+    rc |= yq_stmt_bind_int64(st, i++, (int64_t)q.offset);
+    if (rc != YQ_DB_OK) {
         err = ticket_store_fail(store, rc, "inbox bind");
         goto fail_tx;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         json_t *e = read_event(st, now);
-        total = sqlite3_column_int64(st, EVENT_N_COLUMNS);
+        total = yq_stmt_column_int64(st, EVENT_N_COLUMNS);
         if (!e || json_array_append_new(events, e) != 0) {
             err = ERR_NOMEM;
             goto fail_tx;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "inbox page");
         goto fail_tx;
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     st = NULL;
     /* 2: the total when the page is past the end (no row carried it) */
     if (json_array_size(events) == 0 && q.offset > 0) {
@@ -356,15 +356,15 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
             goto fail_tx;
         }
         i = 1;
-        rc = bind_state ? sqlite3_bind_text(st, i++, q.state, -1, SQLITE_STATIC) : SQLITE_OK;
+        rc = bind_state ? yq_stmt_bind_text(st, i++, q.state) : YQ_DB_OK;
         rc |= bind_filters(st, &q, source_kind, &i);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            total = sqlite3_column_int64(st, 0);
+        if (rc == YQ_DB_OK && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+            total = yq_stmt_column_int64(st, 0);
         } else {
             err = ticket_store_fail(store, rc, "inbox total");
             goto fail_tx;
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         st = NULL;
     }
     /* 3: the inbox tabs' counts under the same filters but the state */
@@ -378,28 +378,28 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     }
     i = 1;
     rc = bind_filters(st, &q, source_kind, &i);
-    if (rc != SQLITE_OK) {
+    if (rc != YQ_DB_OK) {
         err = ticket_store_fail(store, rc, "inbox counts bind");
         goto fail_tx;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *s = (const char *)sqlite3_column_text(st, 0);
-        if (s && json_object_set_new(counts, s, json_integer(sqlite3_column_int64(st, 1))) != 0) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *s = yq_stmt_column_text(st, 0);
+        if (s && json_object_set_new(counts, s, json_integer(yq_stmt_column_int64(st, 1))) != 0) {
             err = ERR_NOMEM;
             goto fail_tx;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "inbox counts");
         goto fail_tx;
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     read_end(store);
     *out = json_pack("{s:o, s:I, s:o}", "events", events, "total", (json_int_t)total, "counts",
                      counts);
     return *out ? 0 : ERR_NOMEM;
 fail_tx:
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     read_end(store);
 fail:
     json_decref(events);
@@ -410,23 +410,23 @@ fail:
 /* -------------------------------------------------------- event page */
 
 /* Prepare sql with ?1 = id. */
-static int prepare_id(struct ticket_store *store, const char *sql, int64_t id, sqlite3_stmt **st,
+static int prepare_id(struct ticket_store *store, const char *sql, int64_t id, struct yq_stmt **st,
                       const char *what)
 {
     int err = ticket_store_prepare(store, sql, st, what);
-    if (!err && sqlite3_bind_int64(*st, 1, id) != SQLITE_OK) {
-        err = ticket_store_fail(store, SQLITE_ERROR, what);
-        sqlite3_finalize(*st);
+    if (!err && yq_stmt_bind_int64(*st, 1, id) != YQ_DB_OK) {
+        err = ticket_store_fail(store, YQ_DB_ERROR, what);
+        yq_stmt_finalize(*st);
         *st = NULL;
     }
     return err;
 }
 
-/* Finish a row loop: rc must be SQLITE_DONE; finalizes st. */
-static int loop_done(struct ticket_store *store, sqlite3_stmt *st, int rc, const char *what)
+/* Finish a row loop: rc must be YQ_DB_DONE; finalizes st. */
+static int loop_done(struct ticket_store *store, struct yq_stmt *st, int rc, const char *what)
 {
-    int err = rc == SQLITE_DONE ? 0 : ticket_store_fail(store, rc, what);
-    sqlite3_finalize(st);
+    int err = rc == YQ_DB_DONE ? 0 : ticket_store_fail(store, rc, what);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -438,7 +438,7 @@ static int add_items(struct ticket_store *store, int64_t id, json_t *o)
         "matched_at, reposts, comments, likes, heat, sentiment, count(*) OVER () "
         "FROM event_items WHERE event_id = ?1 ORDER BY matched_at DESC, id DESC LIMIT " SQL_NUM(
             EVENT_READ_MAX_ITEMS);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int64_t total = 0;
     int rc, err;
@@ -450,9 +450,9 @@ static int add_items(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *source = (const char *)sqlite3_column_text(st, 1);
-        const char *sentiment = (const char *)sqlite3_column_text(st, 14);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *source = yq_stmt_column_text(st, 1);
+        const char *sentiment = yq_stmt_column_text(st, 14);
         json_t *it = json_object();
         int bad = it ? 0 : -1;
         if (!bad) {
@@ -468,16 +468,16 @@ static int add_items(struct ticket_store *store, int64_t id, json_t *o)
             bad |= json_object_set_new(it, "author", col_str(st, 7));
             bad |= json_object_set_new(it, "published_at", col_time(st, 8));
             bad |= json_object_set_new(it, "matched_at", col_time(st, 9));
-            bad |= json_object_set_new(it, "reposts", json_integer(sqlite3_column_int64(st, 10)));
-            bad |= json_object_set_new(it, "comments", json_integer(sqlite3_column_int64(st, 11)));
-            bad |= json_object_set_new(it, "likes", json_integer(sqlite3_column_int64(st, 12)));
-            bad |= json_object_set_new(it, "heat", json_integer(sqlite3_column_int64(st, 13)));
+            bad |= json_object_set_new(it, "reposts", json_integer(yq_stmt_column_int64(st, 10)));
+            bad |= json_object_set_new(it, "comments", json_integer(yq_stmt_column_int64(st, 11)));
+            bad |= json_object_set_new(it, "likes", json_integer(yq_stmt_column_int64(st, 12)));
+            bad |= json_object_set_new(it, "heat", json_integer(yq_stmt_column_int64(st, 13)));
             bad |= json_object_set_new(it, "sentiment", col_str(st, 14));
             bad |= json_object_set_new(it, "sentiment_label", str(sentiment_label(sentiment)));
         }
-        total = sqlite3_column_int64(st, 15);
+        total = yq_stmt_column_int64(st, 15);
         if (bad || json_array_append_new(arr, it) != 0) {
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -501,7 +501,7 @@ static int add_hourly(struct ticket_store *store, int64_t id, json_t *o)
                               "last AS (SELECT max(hour) AS m FROM h) "
                               "SELECT hour, count(*) FROM h, last WHERE hour > last.m - " SQL_NUM(
                                   EVENT_READ_HOURS) " GROUP BY hour ORDER BY hour";
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int64_t next = 0;
     bool first = true;
@@ -514,9 +514,9 @@ static int add_hourly(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t hour = sqlite3_column_int64(st, 0);
-        int64_t n = sqlite3_column_int64(st, 1);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        int64_t hour = yq_stmt_column_int64(st, 0);
+        int64_t n = yq_stmt_column_int64(st, 1);
         if (first) {
             next = hour;
             first = false;
@@ -527,7 +527,7 @@ static int add_hourly(struct ticket_store *store, int64_t id, json_t *o)
             event_read_format_time(next * 3600 - YQ_SHANGHAI_OFFSET_S, buf, sizeof(buf));
             if (json_array_append_new(arr, json_pack("{s:s, s:I}", "hour", buf, "count",
                                                      (json_int_t)(next == hour ? n : 0))) != 0) {
-                sqlite3_finalize(st);
+                yq_stmt_finalize(st);
                 return ERR_NOMEM;
             }
         }
@@ -540,7 +540,7 @@ static int add_platforms(struct ticket_store *store, int64_t id, json_t *o)
 {
     static const char sql[] = "SELECT source, count(*) AS n FROM event_items WHERE event_id = ?1 "
                               "GROUP BY source ORDER BY n DESC, source";
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
 
@@ -551,13 +551,13 @@ static int add_platforms(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *source = (const char *)sqlite3_column_text(st, 0);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *source = yq_stmt_column_text(st, 0);
         if (json_array_append_new(arr,
                                   json_pack("{s:o, s:o, s:I}", "source", str(source), "label",
                                             str(yq_label(YQ_LABEL_SOURCE_KIND, source)), "count",
-                                            (json_int_t)sqlite3_column_int64(st, 1))) != 0) {
-            sqlite3_finalize(st);
+                                            (json_int_t)yq_stmt_column_int64(st, 1))) != 0) {
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -571,7 +571,7 @@ static int add_accounts(struct ticket_store *store, int64_t id, json_t *o)
         "SELECT author, source, count(*) AS n, sum(heat) AS h FROM event_items "
         "WHERE event_id = ?1 AND author != '' GROUP BY author, source "
         "ORDER BY n DESC, h DESC, author, source LIMIT " SQL_NUM(EVENT_READ_MAX_ACCOUNTS);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
 
@@ -582,12 +582,12 @@ static int add_accounts(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         if (json_array_append_new(arr, json_pack("{s:o, s:o, s:I, s:I}", "author", col_str(st, 0),
                                                  "source", col_str(st, 1), "count",
-                                                 (json_int_t)sqlite3_column_int64(st, 2), "heat",
-                                                 (json_int_t)sqlite3_column_int64(st, 3))) != 0) {
-            sqlite3_finalize(st);
+                                                 (json_int_t)yq_stmt_column_int64(st, 2), "heat",
+                                                 (json_int_t)yq_stmt_column_int64(st, 3))) != 0) {
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -599,7 +599,7 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
 {
     static const char sql[] = "SELECT sentiment, count(*) FROM event_items WHERE event_id = ?1 "
                               "GROUP BY sentiment";
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *c =
         json_pack("{s:i, s:i, s:i, s:i}", "negative", 0, "neutral", 0, "positive", 0, "unknown", 0);
     int rc, err;
@@ -611,11 +611,11 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *s = (const char *)sqlite3_column_text(st, 0);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *s = yq_stmt_column_text(st, 0);
         if (json_object_set_new(c, s && s[0] ? s : "unknown",
-                                json_integer(sqlite3_column_int64(st, 1))) != 0) {
-            sqlite3_finalize(st);
+                                json_integer(yq_stmt_column_int64(st, 1))) != 0) {
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -628,7 +628,7 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
     static const char sql[] =
         "SELECT at, actor, actor_role, action, from_state, to_state, note "
         "FROM event_log WHERE event_id = ?1 ORDER BY id LIMIT " SQL_NUM(EVENT_READ_MAX_LOG);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
 
@@ -639,8 +639,8 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *action = (const char *)sqlite3_column_text(st, 3);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *action = yq_stmt_column_text(st, 3);
         if (json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
                                                  col_time(st, 0), "actor", col_str(st, 1),
                                                  "actor_role", col_str(st, 2), "action",
@@ -648,7 +648,7 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
                                                  str(yq_label(YQ_LABEL_EVENT_ACTION, action)),
                                                  "from_state", col_str(st, 4), "to_state",
                                                  col_str(st, 5), "note", col_str(st, 6))) != 0) {
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -660,7 +660,7 @@ static int add_merged(struct ticket_store *store, int64_t id, json_t *o)
 {
     static const char sql[] = "SELECT id, title, item_count FROM events WHERE merged_into = ?1 "
                               "ORDER BY id LIMIT " SQL_NUM(EVENT_READ_MAX_MERGED);
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
 
@@ -671,12 +671,12 @@ static int add_merged(struct ticket_store *store, int64_t id, json_t *o)
     if (err) {
         return err;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         if (json_array_append_new(arr, json_pack("{s:I, s:o, s:I}", "id",
-                                                 (json_int_t)sqlite3_column_int64(st, 0), "title",
+                                                 (json_int_t)yq_stmt_column_int64(st, 0), "title",
                                                  col_str(st, 1), "item_count",
-                                                 (json_int_t)sqlite3_column_int64(st, 2))) != 0) {
-            sqlite3_finalize(st);
+                                                 (json_int_t)yq_stmt_column_int64(st, 2))) != 0) {
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
@@ -716,7 +716,7 @@ static int add_ticket(struct ticket_store *store, const char *number, json_t *o)
 
 int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *number = NULL;
     json_t *o = NULL;
     int rc, err;
@@ -731,18 +731,18 @@ int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_
     if (err) {
         goto done;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         o = read_event(st, now);
         err = o ? 0 : ERR_NOMEM;
-        if (!err && sqlite3_column_type(st, 19) != SQLITE_NULL) {
-            number = strdup((const char *)sqlite3_column_text(st, 19));
+        if (!err && yq_stmt_column_type(st, 19) != YQ_DB_NULL) {
+            number = strdup(yq_stmt_column_text(st, 19));
             err = number ? 0 : ERR_NOMEM;
         }
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event get");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event get");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!err) {
         err = add_items(store, id, o);
     }
@@ -788,7 +788,7 @@ done:
 static int one_int(struct ticket_store *store, const char *sql, bool has_id, int64_t id,
                    int64_t dflt, int64_t *out, const char *what)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = has_id ? prepare_id(store, sql, id, &st, what)
                      : ticket_store_prepare(store, sql, &st, what);
     int rc;
@@ -797,20 +797,20 @@ static int one_int(struct ticket_store *store, const char *sql, bool has_id, int
     if (err) {
         return err;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
         err = 0;
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, what);
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, what);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err =
         ticket_store_prepare(store, "SELECT id FROM tickets WHERE number = ?1", &st, "ticket id");
     int rc;
@@ -819,17 +819,17 @@ int event_read_ticket_id(struct ticket_store *store, const char *number, int64_t
     if (err) {
         return err;
     }
-    rc = sqlite3_bind_text(st, 1, number ? number : "", -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
+    rc = yq_stmt_bind_text(st, 1, number ? number : "");
+    if (rc == YQ_DB_OK) {
+        rc = yq_stmt_step(st);
     }
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
         err = 0;
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket id");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket id");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -844,7 +844,7 @@ int event_read_change_marker(struct ticket_store *store, int64_t *out)
 int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t len, char *level,
                      int64_t *version)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = prepare_id(store, "SELECT state, version, level FROM events WHERE id = ?1", id, &st,
                          "event state");
     int rc;
@@ -852,26 +852,26 @@ int event_read_state(struct ticket_store *store, int64_t id, char *state, size_t
     if (err) {
         return err;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(state, len, "%s", (const char *)sqlite3_column_text(st, 0));
-        *version = sqlite3_column_int64(st, 1);
-        snprintf(level, 4, "%.3s", (const char *)sqlite3_column_text(st, 2));
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        snprintf(state, len, "%s", yq_stmt_column_text(st, 0));
+        *version = yq_stmt_column_int64(st, 1);
+        snprintf(level, 4, "%.3s", yq_stmt_column_text(st, 2));
         err = 0;
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event state");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event state");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char ***texts_out,
                      size_t *n_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char **v = NULL;
     size_t n = 0;
-    int rc = SQLITE_DONE, err;
+    int rc = YQ_DB_DONE, err;
 
     *texts_out = NULL;
     *n_out = 0;
@@ -889,11 +889,11 @@ int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char **
                      "SELECT title || char(10) || excerpt FROM event_items WHERE event_id = ?1 "
                      "ORDER BY matched_at DESC, id DESC LIMIT ?2",
                      id, &st, "event texts");
-    if (!err && sqlite3_bind_int64(st, 2, (sqlite3_int64)max) != SQLITE_OK) {
-        err = ticket_store_fail(store, SQLITE_ERROR, "event texts");
+    if (!err && yq_stmt_bind_int64(st, 2, (int64_t)max) != YQ_DB_OK) {
+        err = ticket_store_fail(store, YQ_DB_ERROR, "event texts");
     }
-    while (!err && n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
+    while (!err && n < max && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *t = yq_stmt_column_text(st, 0);
         v[n] = strdup(t ? t : "");
         if (!v[n]) {
             err = ERR_NOMEM;
@@ -901,10 +901,10 @@ int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char **
             n++;
         }
     }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "event texts");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         event_read_texts_release(v, n);
         return err;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#include "yq_db.h"
 
 #include "ticket_store_int.h"
 #include "yq_embed.h"
@@ -417,7 +418,7 @@ int event_words_for_event(struct ticket_store *store, const struct yq_segment *s
                           int64_t event_id, size_t max_words, json_t **out)
 {
     struct texts t = {0, NULL};
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     if (!out) {
@@ -436,10 +437,10 @@ int event_words_for_event(struct ticket_store *store, const struct yq_segment *s
                                "ORDER BY matched_at DESC, id DESC LIMIT 5000",
                                &st, "event words");
     if (!err) {
-        sqlite3_bind_int64(st, 1, event_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && t.n < EVENT_WORDS_MAX_TEXTS) {
-            const char *title = (const char *)sqlite3_column_text(st, 0);
-            const char *excerpt = (const char *)sqlite3_column_text(st, 1);
+        yq_stmt_bind_int64(st, 1, event_id);
+        while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && t.n < EVENT_WORDS_MAX_TEXTS) {
+            const char *title = yq_stmt_column_text(st, 0);
+            const char *excerpt = yq_stmt_column_text(st, 1);
             char *s = NULL;
 
             if (asprintf(&s, "%s\n%s", title ? title : "", excerpt ? excerpt : "") < 0) {
@@ -448,10 +449,10 @@ int event_words_for_event(struct ticket_store *store, const struct yq_segment *s
             }
             t.v[t.n++] = s;
         }
-        if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
             err = ticket_store_fail(store, rc, "event words");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err) {
         err = event_words_top(seg, (const char *const *)t.v, t.n, max_words, out);

@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "event_flow.h"
 #include "notifier.h"
@@ -152,46 +152,44 @@ static int report(const char *action, int64_t id, int err)
 
 static int cmd_list(struct ticket_store *store, const struct opts *o)
 {
-    sqlite3 *db = ticket_store_db(store);
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = ticket_store_db(store);
+    struct yq_stmt *st = NULL;
     const char *state = o->state ? o->state : "inbox";
     json_t *rows = json_array();
     size_t w[LIST_COLS] = {0};
     int rc;
 
     if (!rows ||
-        sqlite3_prepare_v2(db,
-                           "SELECT id, state, level, heat, item_count, detected_at, "
+        yq_stmt_prepare(db, "SELECT id, state, level, heat, item_count, detected_at, "
                            "judge_deadline, title, version FROM events WHERE "
                            "(?1 = 'all' OR state = ?1 OR (?1 = 'inbox' AND state IN "
                            "('pending', 'auto_assigned'))) "
-                           "ORDER BY level, heat DESC, detected_at LIMIT ?2",
-                           -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", sqlite3_errmsg(db));
+                           "ORDER BY level, heat DESC, detected_at LIMIT ?2", &st) != YQ_DB_OK) {
+        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", yq_db_errmsg(db));
         json_decref(rows);
         return 1;
     }
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_text(st, 1, state);
+    yq_stmt_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         char a[32], b[32];
-        const char *st_name = (const char *)sqlite3_column_text(st, 1);
+        const char *st_name = yq_stmt_column_text(st, 1);
         json_array_append_new(
             rows,
             json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:I}", "id",
-                      (json_int_t)sqlite3_column_int64(st, 0), "state", st_name, "state_label",
+                      (json_int_t)yq_stmt_column_int64(st, 0), "state", st_name, "state_label",
                       yq_label(YQ_LABEL_EVENT_STATE, st_name), "level",
-                      (const char *)sqlite3_column_text(st, 2), "heat",
-                      (json_int_t)sqlite3_column_int64(st, 3), "item_count",
-                      (json_int_t)sqlite3_column_int64(st, 4), "detected_at",
-                      shanghai(sqlite3_column_int64(st, 5), a, sizeof(a)), "judge_deadline",
-                      shanghai(sqlite3_column_int64(st, 6), b, sizeof(b)), "title",
-                      (const char *)sqlite3_column_text(st, 7), "version",
-                      (json_int_t)sqlite3_column_int64(st, 8)));
+                      yq_stmt_column_text(st, 2), "heat",
+                      (json_int_t)yq_stmt_column_int64(st, 3), "item_count",
+                      (json_int_t)yq_stmt_column_int64(st, 4), "detected_at",
+                      shanghai(yq_stmt_column_int64(st, 5), a, sizeof(a)), "judge_deadline",
+                      shanghai(yq_stmt_column_int64(st, 6), b, sizeof(b)), "title",
+                      yq_stmt_column_text(st, 7), "version",
+                      (json_int_t)yq_stmt_column_int64(st, 8)));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", sqlite3_errmsg(db));
+    yq_stmt_finalize(st);
+    if (rc != YQ_DB_DONE) {
+        fprintf(stderr, "yuqingctl events: 无法列出事件 (%s)\n", yq_db_errmsg(db));
         json_decref(rows);
         return 1;
     }
@@ -239,87 +237,81 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
 
 static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o)
 {
-    sqlite3 *db = ticket_store_db(store);
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = ticket_store_db(store);
+    struct yq_stmt *st = NULL;
     json_t *ev = NULL, *items = json_array(), *log = json_array();
     char a[32], b[32];
     int rc;
 
     if (!items || !log ||
-        sqlite3_prepare_v2(db,
-                           "SELECT e.id, e.state, e.level, e.title, e.department, e.item_count, "
+        yq_stmt_prepare(db, "SELECT e.id, e.state, e.level, e.title, e.department, e.item_count, "
                            "e.heat, e.detected_at, e.judge_deadline, e.version, "
                            "coalesce(t.number, ''), e.outcome, e.dismiss_reason, e.opinion, "
                            "coalesce(e.merged_into, 0), e.event_key FROM events e LEFT JOIN "
-                           "tickets t ON t.id = e.ticket_id WHERE e.id = ?",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           "tickets t ON t.id = e.ticket_id WHERE e.id = ?", &st) != YQ_DB_OK) {
         json_decref(items);
         json_decref(log);
-        fprintf(stderr, "yuqingctl events: %s\n", sqlite3_errmsg(db));
+        fprintf(stderr, "yuqingctl events: %s\n", yq_db_errmsg(db));
         return 1;
     }
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(st, 1);
+    yq_stmt_bind_int64(st, 1, id);
+    if (yq_stmt_step(st) == YQ_DB_ROW) {
+        const char *state = yq_stmt_column_text(st, 1);
         ev = json_pack(
             "{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "id",
             (json_int_t)id, "state", state, "state_label", yq_label(YQ_LABEL_EVENT_STATE, state),
-            "level", (const char *)sqlite3_column_text(st, 2), "title",
-            (const char *)sqlite3_column_text(st, 3), "department",
-            (const char *)sqlite3_column_text(st, 4), "item_count",
-            (json_int_t)sqlite3_column_int64(st, 5), "heat",
-            (json_int_t)sqlite3_column_int64(st, 6), "detected_at",
-            shanghai(sqlite3_column_int64(st, 7), a, sizeof(a)), "judge_deadline",
-            shanghai(sqlite3_column_int64(st, 8), b, sizeof(b)), "version",
-            (json_int_t)sqlite3_column_int64(st, 9), "ticket",
-            (const char *)sqlite3_column_text(st, 10), "outcome",
-            (const char *)sqlite3_column_text(st, 11), "dismiss_reason",
-            (const char *)sqlite3_column_text(st, 12), "opinion",
-            (const char *)sqlite3_column_text(st, 13), "merged_into",
-            (json_int_t)sqlite3_column_int64(st, 14), "event_key",
-            (const char *)sqlite3_column_text(st, 15));
+            "level", yq_stmt_column_text(st, 2), "title",
+            yq_stmt_column_text(st, 3), "department",
+            yq_stmt_column_text(st, 4), "item_count",
+            (json_int_t)yq_stmt_column_int64(st, 5), "heat",
+            (json_int_t)yq_stmt_column_int64(st, 6), "detected_at",
+            shanghai(yq_stmt_column_int64(st, 7), a, sizeof(a)), "judge_deadline",
+            shanghai(yq_stmt_column_int64(st, 8), b, sizeof(b)), "version",
+            (json_int_t)yq_stmt_column_int64(st, 9), "ticket",
+            yq_stmt_column_text(st, 10), "outcome",
+            yq_stmt_column_text(st, 11), "dismiss_reason",
+            yq_stmt_column_text(st, 12), "opinion",
+            yq_stmt_column_text(st, 13), "merged_into",
+            (json_int_t)yq_stmt_column_int64(st, 14), "event_key",
+            yq_stmt_column_text(st, 15));
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!ev) {
         json_decref(items);
         json_decref(log);
         fprintf(stderr, "yuqingctl events: 没有事件 %lld (no such event)\n", (long long)id);
         return 1;
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT matched_at, channel, author, title, url, heat FROM "
-                           "event_items WHERE event_id = ? ORDER BY matched_at, id LIMIT 500",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+    if (yq_stmt_prepare(db, "SELECT matched_at, channel, author, title, url, heat FROM "
+                           "event_items WHERE event_id = ? ORDER BY matched_at, id LIMIT 500", &st) == YQ_DB_OK) {
+        yq_stmt_bind_int64(st, 1, id);
+        while (yq_stmt_step(st) == YQ_DB_ROW) {
             json_array_append_new(
                 items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "matched_at",
-                                 shanghai(sqlite3_column_int64(st, 0), a, sizeof(a)), "channel",
-                                 (const char *)sqlite3_column_text(st, 1), "author",
-                                 (const char *)sqlite3_column_text(st, 2), "title",
-                                 (const char *)sqlite3_column_text(st, 3), "url",
-                                 (const char *)sqlite3_column_text(st, 4), "heat",
-                                 (json_int_t)sqlite3_column_int64(st, 5)));
+                                 shanghai(yq_stmt_column_int64(st, 0), a, sizeof(a)), "channel",
+                                 yq_stmt_column_text(st, 1), "author",
+                                 yq_stmt_column_text(st, 2), "title",
+                                 yq_stmt_column_text(st, 3), "url",
+                                 yq_stmt_column_text(st, 4), "heat",
+                                 (json_int_t)yq_stmt_column_int64(st, 5)));
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT at, actor, action, from_state, to_state, note FROM event_log "
-                           "WHERE event_id = ? ORDER BY id",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *action = (const char *)sqlite3_column_text(st, 2);
+    if (yq_stmt_prepare(db, "SELECT at, actor, action, from_state, to_state, note FROM event_log "
+                           "WHERE event_id = ? ORDER BY id", &st) == YQ_DB_OK) {
+        yq_stmt_bind_int64(st, 1, id);
+        while (yq_stmt_step(st) == YQ_DB_ROW) {
+            const char *action = yq_stmt_column_text(st, 2);
             json_array_append_new(
                 log, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "at",
-                               shanghai(sqlite3_column_int64(st, 0), a, sizeof(a)), "actor",
-                               (const char *)sqlite3_column_text(st, 1), "action", action,
+                               shanghai(yq_stmt_column_int64(st, 0), a, sizeof(a)), "actor",
+                               yq_stmt_column_text(st, 1), "action", action,
                                "action_label", yq_label(YQ_LABEL_EVENT_ACTION, action), "from",
-                               (const char *)sqlite3_column_text(st, 3), "to",
-                               (const char *)sqlite3_column_text(st, 4), "note",
-                               (const char *)sqlite3_column_text(st, 5)));
+                               yq_stmt_column_text(st, 3), "to",
+                               yq_stmt_column_text(st, 4), "note",
+                               yq_stmt_column_text(st, 5)));
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     json_object_set_new(ev, "items", items);
     json_object_set_new(ev, "log", log);
@@ -404,14 +396,13 @@ static int act_assign(const struct act *a)
     }
     if (!o->level) {
         /* the event's own level, as the matcher graded it */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(ticket_store_db(a->store), "SELECT level FROM events WHERE id = ?",
-                               -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, a->id);
-            if (sqlite3_step(st) == SQLITE_ROW) {
-                yq_level_parse((const char *)sqlite3_column_text(st, 0), &level);
+        struct yq_stmt *st = NULL;
+        if (yq_stmt_prepare(ticket_store_db(a->store), "SELECT level FROM events WHERE id = ?", &st) == YQ_DB_OK) {
+            yq_stmt_bind_int64(st, 1, a->id);
+            if (yq_stmt_step(st) == YQ_DB_ROW) {
+                yq_level_parse(yq_stmt_column_text(st, 0), &level);
             }
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
         }
     }
     if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {

@@ -1,10 +1,10 @@
 #include "outbox.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "notify_cfg.h"
 #include "ticket_store_int.h"
@@ -173,7 +173,7 @@ struct outbox_row {
 static int insert_row(struct ticket_store *store, const struct outbox_row *r, int64_t now,
                       const char *what, int *inserted)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     err = ticket_store_prepare(store,
@@ -185,25 +185,25 @@ static int insert_row(struct ticket_store *store, const struct outbox_row *r, in
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, r->idem_key, -1, SQLITE_TRANSIENT);
+    yq_stmt_bind_text(st, 1, r->idem_key);
     if (r->ticket_id > 0) {
-        sqlite3_bind_int64(st, 2, r->ticket_id);
+        yq_stmt_bind_int64(st, 2, r->ticket_id);
     }
     if (r->log_id > 0) {
-        sqlite3_bind_int64(st, 3, r->log_id);
+        yq_stmt_bind_int64(st, 3, r->log_id);
     }
-    sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, r->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->role, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, r->urgent ? 1 : 0);
-    sqlite3_bind_text(st, 8, r->subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, r->body, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, r->link, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 11, now);
-    sqlite3_bind_int64(st, 12, now);
+    yq_stmt_bind_text(st, 4, r->kind);
+    yq_stmt_bind_text(st, 5, r->channel);
+    yq_stmt_bind_text(st, 6, r->role);
+    yq_stmt_bind_int(st, 7, r->urgent ? 1 : 0);
+    yq_stmt_bind_text(st, 8, r->subject);
+    yq_stmt_bind_text(st, 9, r->body);
+    yq_stmt_bind_text(st, 10, r->link);
+    yq_stmt_bind_int64(st, 11, now);
+    yq_stmt_bind_int64(st, 12, now);
     err = ticket_store_step_done(store, st, what);
     if (!err && inserted) {
-        *inserted += sqlite3_changes(store->db) > 0;
+        *inserted += yq_db_changes(store->db) > 0;
     }
     return err;
 }
@@ -287,12 +287,12 @@ done:
 }
 
 /* Subject and body about an event in the 研判 inbox; both new. 0, ERR_TOO_BIG or NOMEM. */
-static int compose_event(sqlite3_stmt *ev, const char *kind, int64_t deadline, char **subject,
+static int compose_event(struct yq_stmt *ev, const char *kind, int64_t deadline, char **subject,
                          char **body)
 {
-    const char *title = (const char *)sqlite3_column_text(ev, 1);
-    const char *level = (const char *)sqlite3_column_text(ev, 2);
-    const char *dept = (const char *)sqlite3_column_text(ev, 3);
+    const char *title = yq_stmt_column_text(ev, 1);
+    const char *level = yq_stmt_column_text(ev, 2);
+    const char *dept = yq_stmt_column_text(ev, 3);
     enum yq_level lv = YQ_LEVEL_IV;
     struct yq_buf b;
     int err = 0;
@@ -301,20 +301,20 @@ static int compose_event(sqlite3_stmt *ev, const char *kind, int64_t deadline, c
     yq_level_parse(level ? level : "", &lv);
     yq_buf_init(&b, OUTBOX_BODY_MAX_BYTES);
     if (asprintf(subject, "【%s】事件 #%lld %s %s", kind_label(kind),
-                 (long long)sqlite3_column_int64(ev, 0), yq_level_name(lv),
+                 (long long)yq_stmt_column_int64(ev, 0), yq_level_name(lv),
                  yq_level_label(lv)) < 0) {
         *subject = NULL;
         return ERR_NOMEM;
     }
     PUT("【%s】待研判事件 #%lld 已过研判时限，请在值班台研判（交办、并入、持续关注或不予处置）。\n",
-        kind_label(kind), (long long)sqlite3_column_int64(ev, 0));
+        kind_label(kind), (long long)yq_stmt_column_int64(ev, 0));
     PUT("标题：%s\n", title ? title : "");
     PUT("级别：%s %s　预判主办：%s\n", yq_level_name(lv), yq_level_label(lv),
         dept && dept[0] ? dept : "（未定）");
-    PUT("信息：%lld 条　热度：%lld\n", (long long)sqlite3_column_int64(ev, 4),
-        (long long)sqlite3_column_int64(ev, 5));
+    PUT("信息：%lld 条　热度：%lld\n", (long long)yq_stmt_column_int64(ev, 4),
+        (long long)yq_stmt_column_int64(ev, 5));
     if (!err) {
-        err = put_time(&b, "发现时间", sqlite3_column_int64(ev, 6));
+        err = put_time(&b, "发现时间", yq_stmt_column_int64(ev, 6));
     }
     if (!err) {
         err = put_time(&b, "研判时限", deadline);
@@ -330,7 +330,7 @@ int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const cha
     const struct notify_routes *routes = pol->routes;
     struct target targets[MAX_TARGETS];
     char *subject = NULL, *body = NULL;
-    sqlite3_stmt *ev = NULL;
+    struct yq_stmt *ev = NULL;
     int64_t ticket_id = 0;
     bool urgent;
     size_t n = 0;
@@ -346,10 +346,10 @@ int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const cha
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(ev, 1, event_id);
-    rc = sqlite3_step(ev);
-    if (rc != SQLITE_ROW) {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event notification");
+    yq_stmt_bind_int64(ev, 1, event_id);
+    rc = yq_stmt_step(ev);
+    if (rc != YQ_DB_ROW) {
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "event notification");
         goto done;
     }
     if (!routes) {
@@ -359,9 +359,9 @@ int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const cha
     if (n == 0) {
         goto done;
     }
-    ticket_id = sqlite3_column_int64(ev, 7);
+    ticket_id = yq_stmt_column_int64(ev, 7);
     {
-        const char *lv = (const char *)sqlite3_column_text(ev, 2);
+        const char *lv = yq_stmt_column_text(ev, 2);
         urgent = lv && (strcmp(lv, "I") == 0 || strcmp(lv, "II") == 0);
     }
     err = compose_event(ev, kind, deadline, &subject, &body);
@@ -375,7 +375,7 @@ int outbox_enqueue_event(struct ticket_store *store, int64_t event_id, const cha
                          now, "outbox event insert", &inserted);
     }
 done:
-    sqlite3_finalize(ev);
+    yq_stmt_finalize(ev);
     if (n_out) {
         *n_out = inserted;
     }
@@ -384,9 +384,9 @@ done:
     return err;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const char *s = (const char *)sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? s : "");
 }
 
@@ -411,7 +411,7 @@ void outbox_batch_release(struct outbox_batch *batch)
 
 int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbox_batch *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(out, 0, sizeof(*out));
@@ -432,33 +432,33 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
         outbox_batch_release(out);
         return err;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n < max) {
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_int64(st, 2, (int64_t)max);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && out->n < max) {
         struct outbox_msg *m = &out->v[out->n++];
-        m->id = sqlite3_column_int64(st, 0);
+        m->id = yq_stmt_column_int64(st, 0);
         m->idem_key = col_dup(st, 1);
-        m->ticket_id = sqlite3_column_int64(st, 2);
+        m->ticket_id = yq_stmt_column_int64(st, 2);
         m->kind = col_dup(st, 3);
         m->channel = col_dup(st, 4);
         m->role = col_dup(st, 5);
-        m->urgent = sqlite3_column_int(st, 6) != 0;
+        m->urgent = yq_stmt_column_int(st, 6) != 0;
         m->subject = col_dup(st, 7);
         m->body = col_dup(st, 8);
         m->link = col_dup(st, 9);
-        m->attempts = sqlite3_column_int64(st, 10);
-        m->shrink = sqlite3_column_int64(st, 11);
-        m->next_attempt_at = sqlite3_column_int64(st, 12);
+        m->attempts = yq_stmt_column_int64(st, 10);
+        m->shrink = yq_stmt_column_int64(st, 11);
+        m->next_attempt_at = yq_stmt_column_int64(st, 12);
         if (!m->idem_key || !m->kind || !m->channel || !m->role || !m->subject || !m->body ||
             !m->link) {
             err = ERR_NOMEM;
             break;
         }
     }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "outbox due");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         outbox_batch_release(out);
     }
@@ -469,17 +469,17 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
 static int update(struct ticket_store *store, const char *sql, int64_t id, int64_t a, int64_t b,
                   const char *text, const char *what)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store, sql, &st, what);
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, a);
-    sqlite3_bind_int64(st, 3, b);
-    sqlite3_bind_text(st, 4, ticket_store_nz(text), -1, SQLITE_STATIC);
+    yq_stmt_bind_int64(st, 1, id);
+    yq_stmt_bind_int64(st, 2, a);
+    yq_stmt_bind_int64(st, 3, b);
+    yq_stmt_bind_text(st, 4, ticket_store_nz(text));
     err = ticket_store_step_done(store, st, what);
-    if (!err && sqlite3_changes(store->db) == 0) {
+    if (!err && yq_db_changes(store->db) == 0) {
         err = ERR_NOT_FOUND;
     }
     return err;
@@ -527,7 +527,7 @@ int outbox_requeue(struct ticket_store *store, int64_t id, int64_t now)
 
 int outbox_count(struct ticket_store *store, const char *state, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *out = 0;
@@ -537,15 +537,15 @@ int outbox_count(struct ticket_store *store, const char *state, int64_t *out)
         return err;
     }
     if (state) {
-        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, state);
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
     } else {
         err = ticket_store_fail(store, rc, "outbox count");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -595,7 +595,7 @@ static int compose_fault(const struct notify_channel *ch, const char *error, int
 static int fault_state(struct ticket_store *store, const char *channel, bool *failing,
                        int64_t *faults)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *failing = false;
@@ -606,15 +606,15 @@ static int fault_state(struct ticket_store *store, const char *channel, bool *fa
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *failing = sqlite3_column_int(st, 0) != 0;
-        *faults = sqlite3_column_int64(st, 1);
-    } else if (rc != SQLITE_DONE) {
+    yq_stmt_bind_text(st, 1, channel);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *failing = yq_stmt_column_int(st, 0) != 0;
+        *faults = yq_stmt_column_int64(st, 1);
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "channel fault read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -672,7 +672,7 @@ static int insert_fault_alerts(struct ticket_store *store, const struct notify_c
 int outbox_channel_config_failed(struct ticket_store *store, const struct notify_channel *ch,
                                  const char *error, int64_t now, bool *new_out, int *n_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *clean = NULL;
     bool failing = false;
     int64_t faults = 0;
@@ -709,10 +709,10 @@ int outbox_channel_config_failed(struct ticket_store *store, const struct notify
     if (err) {
         goto done;
     }
-    sqlite3_bind_text(st, 1, ch->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, faults);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_text(st, 4, clean, -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 1, ch->name);
+    yq_stmt_bind_int64(st, 2, faults);
+    yq_stmt_bind_int64(st, 3, now);
+    yq_stmt_bind_text(st, 4, clean);
     err = ticket_store_step_done(store, st, "channel fault open");
     if (!err) {
         err = insert_fault_alerts(store, ch, clean, now, faults, &inserted);
@@ -737,7 +737,7 @@ done:
 int outbox_channel_delivered(struct ticket_store *store, const char *channel, int64_t now,
                              bool *recovered_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     if (recovered_out) {
@@ -753,11 +753,11 @@ int outbox_channel_delivered(struct ticket_store *store, const char *channel, in
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_text(st, 2, channel);
     err = ticket_store_step_done(store, st, "channel fault close");
     if (!err && recovered_out) {
-        *recovered_out = sqlite3_changes(store->db) > 0;
+        *recovered_out = yq_db_changes(store->db) > 0;
     }
     return err;
 }

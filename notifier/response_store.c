@@ -4,10 +4,10 @@
 #include "response_store.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "response_detect.h"
@@ -102,7 +102,7 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
 {
     const struct yq_item *item = &alert->item;
     char *title = NULL, *text = NULL, *channel = NULL, *url = NULL, hex[17] = "";
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *post_id_out = 0;
@@ -126,30 +126,33 @@ int response_store_add_post(struct ticket_store *store, const struct yq_alert *a
         "INSERT INTO official_posts (item_id, source_id, department, response_channel, "
         "channel, url, title, text, simhash, published_at, fetched_at, received_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-        "ON CONFLICT (item_id) DO NOTHING",
+        "ON CONFLICT (item_id) DO NOTHING RETURNING id",
         &st, "official post insert");
     if (err) {
         goto done;
     }
-    sqlite3_bind_text(st, 1, item->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ticket_store_nz(item->source_id), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ticket_store_nz(item->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, post_channel(item), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, hex, -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 1, item->id);
+    yq_stmt_bind_text(st, 2, ticket_store_nz(item->source_id));
+    yq_stmt_bind_text(st, 3, ticket_store_nz(item->department));
+    yq_stmt_bind_text(st, 4, post_channel(item));
+    yq_stmt_bind_text(st, 5, channel);
+    yq_stmt_bind_text(st, 6, url);
+    yq_stmt_bind_text(st, 7, title);
+    yq_stmt_bind_text(st, 8, text);
+    yq_stmt_bind_text(st, 9, hex);
     if (item->has_published && !item->future_timestamp) {
-        sqlite3_bind_int64(st, 10, item->published_at);
+        yq_stmt_bind_int64(st, 10, item->published_at);
     } else {
-        sqlite3_bind_null(st, 10);
+        yq_stmt_bind_null(st, 10);
     }
-    sqlite3_bind_int64(st, 11, item->fetched_at);
-    sqlite3_bind_int64(st, 12, now);
-    err = ticket_store_step_done(store, st, "official post insert");
-    if (!err && sqlite3_changes(store->db) == 1) {
-        *post_id_out = sqlite3_last_insert_rowid(store->db);
+    yq_stmt_bind_int64(st, 11, item->fetched_at);
+    yq_stmt_bind_int64(st, 12, now);
+    {
+        int64_t id = 0;
+        err = ticket_store_step_id(store, st, "official post insert", &id);
+        if (!err && id > 0) {
+            *post_id_out = id;
+        }
     }
 done:
     free(title);
@@ -244,7 +247,7 @@ static bool parse_hex(const char *s, uint64_t *out)
    terms, and the items' SimHashes. */
 static int event_view_read(struct ticket_store *store, int64_t ticket_id, struct event_view *e)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(e, 0, sizeof(*e));
@@ -262,23 +265,23 @@ static int event_view_read(struct ticket_store *store, int64_t ticket_id, struct
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         uint64_t h;
         err = add_distinct(e->titles, &e->n_titles, VIEW_MAX_TITLES,
-                           (const char *)sqlite3_column_text(st, 0));
+                           yq_stmt_column_text(st, 0));
         if (!err) {
-            err = add_terms(e, (const char *)sqlite3_column_text(st, 1));
+            err = add_terms(e, yq_stmt_column_text(st, 1));
         }
         if (!err && e->n_simhashes < VIEW_MAX_SIMHASHES &&
-            parse_hex((const char *)sqlite3_column_text(st, 2), &h)) {
+            parse_hex(yq_stmt_column_text(st, 2), &h)) {
             e->simhashes[e->n_simhashes++] = h;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "response view");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     e->v.terms = (const char *const *)e->terms;
     e->v.n_terms = e->n_terms;
     e->v.titles = (const char *const *)e->titles;
@@ -308,15 +311,15 @@ static void post_row_release(struct post_row *p)
     memset(p, 0, sizeof(*p));
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? (const char *)s : "");
 }
 
 static int post_read(struct ticket_store *store, int64_t id, struct post_row *p)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(p, 0, sizeof(*p));
@@ -327,23 +330,23 @@ static int post_read(struct ticket_store *store, int64_t id, struct post_row *p)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         p->id = id;
         p->title = col_dup(st, 0);
         p->text = col_dup(st, 1);
         p->url = col_dup(st, 2);
         p->channel = col_dup(st, 3);
         p->department = col_dup(st, 4);
-        p->v.has_simhash = parse_hex((const char *)sqlite3_column_text(st, 5), &p->v.simhash);
+        p->v.has_simhash = parse_hex(yq_stmt_column_text(st, 5), &p->v.simhash);
         if (!p->title || !p->text || !p->url || !p->channel || !p->department) {
             err = ERR_NOMEM;
         }
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "official post read");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "official post read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     p->v.title = p->title;
     p->v.text = p->text;
     if (err) {
@@ -376,7 +379,7 @@ static int proposal_insert(struct ticket_store *store, int64_t ticket_id, const 
                            const struct post_row *p, const struct response_score *sc,
                            const char *terms, int64_t now, int64_t *id_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char note[3000], detail[3200]; /* title <= 600 bytes, url <= 2,000 (the post's bounds) */
     int64_t log_id = 0;
     int err;
@@ -386,29 +389,32 @@ static int proposal_insert(struct ticket_store *store, int64_t ticket_id, const 
         store,
         "INSERT INTO response_proposals (ticket_id, post_id, score, score_terms, score_simhash, "
         "score_title, simhash_distance, terms, state, proposed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?) ON CONFLICT (ticket_id, post_id) DO NOTHING",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?) ON CONFLICT (ticket_id, post_id) DO NOTHING RETURNING id",
         &st, "proposal insert");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, p->id);
-    sqlite3_bind_double(st, 3, sc->score);
-    sqlite3_bind_double(st, 4, sc->terms);
-    sqlite3_bind_double(st, 5, sc->simhash);
-    sqlite3_bind_double(st, 6, sc->title);
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 2, p->id);
+    yq_stmt_bind_double(st, 3, sc->score);
+    yq_stmt_bind_double(st, 4, sc->terms);
+    yq_stmt_bind_double(st, 5, sc->simhash);
+    yq_stmt_bind_double(st, 6, sc->title);
     if (sc->simhash_distance >= 0) {
-        sqlite3_bind_int(st, 7, sc->simhash_distance);
+        yq_stmt_bind_int(st, 7, sc->simhash_distance);
     } else {
-        sqlite3_bind_null(st, 7);
+        yq_stmt_bind_null(st, 7);
     }
-    sqlite3_bind_text(st, 8, terms, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now);
-    err = ticket_store_step_done(store, st, "proposal insert");
-    if (err || sqlite3_changes(store->db) != 1) {
-        return err;
+    yq_stmt_bind_text(st, 8, terms);
+    yq_stmt_bind_int64(st, 9, now);
+    {
+        int64_t id = 0;
+        err = ticket_store_step_id(store, st, "proposal insert", &id);
+        if (err || id == 0) {
+            return err;
+        }
+        *id_out = id;
     }
-    *id_out = sqlite3_last_insert_rowid(store->db);
     snprintf(note, sizeof(note), "%s“%s”（得分 %.2f）%s", p->channel,
              p->title[0] ? p->title : "(无标题)", sc->score, p->url);
     err = ticket_store_log_append(store, ticket_id, now, "system", "system", "response_proposed",
@@ -511,7 +517,7 @@ static int run_pairs(struct ticket_store *store, const char *sql, int64_t id, in
     const struct response_cfg *cfg = ticket_store_policy_or_default(store)->responses;
     struct pair *pairs = NULL;
     size_t n = 0;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *office = NULL;
     int rc, err;
 
@@ -528,22 +534,22 @@ static int run_pairs(struct ticket_store *store, const char *sql, int64_t id, in
     if (err) {
         goto done;
     }
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, cfg->lookback_ms / 1000);
-    sqlite3_bind_int64(st, 4, cfg->before_first_post_ms / 1000);
-    sqlite3_bind_text(st, 5, office, -1, SQLITE_STATIC);
-    while (n < RESPONSE_MAX_CANDIDATES && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        pairs[n].ticket_id = sqlite3_column_int64(st, 0);
-        pairs[n].post_id = sqlite3_column_int64(st, 1);
+    yq_stmt_bind_int64(st, 1, id);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_int64(st, 3, cfg->lookback_ms / 1000);
+    yq_stmt_bind_int64(st, 4, cfg->before_first_post_ms / 1000);
+    yq_stmt_bind_text(st, 5, office);
+    while (n < RESPONSE_MAX_CANDIDATES && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        pairs[n].ticket_id = yq_stmt_column_int64(st, 0);
+        pairs[n].post_id = yq_stmt_column_int64(st, 1);
         snprintf(pairs[n].state, sizeof(pairs[n].state), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
+                 yq_stmt_column_text(st, 2));
         n++;
     }
-    if (n < RESPONSE_MAX_CANDIDATES && rc != SQLITE_DONE) {
+    if (n < RESPONSE_MAX_CANDIDATES && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "response candidates");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     for (size_t i = 0; !err && i < n; i++) {
         struct post_row p;
         err = post_read(store, pairs[i].post_id, &p);
@@ -619,7 +625,7 @@ void response_proposal_release(struct response_proposal *p)
 int response_store_proposal_get(struct ticket_store *store, int64_t id,
                                  struct response_proposal *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     memset(out, 0, sizeof(*out));
@@ -631,26 +637,26 @@ int response_store_proposal_get(struct ticket_store *store, int64_t id,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         out->id = id;
-        out->ticket_id = sqlite3_column_int64(st, 0);
-        snprintf(out->state, sizeof(out->state), "%s", (const char *)sqlite3_column_text(st, 1));
+        out->ticket_id = yq_stmt_column_int64(st, 0);
+        snprintf(out->state, sizeof(out->state), "%s", yq_stmt_column_text(st, 1));
         out->channel = col_dup(st, 2);
         out->url = col_dup(st, 3);
         out->title = col_dup(st, 4);
-        out->has_published = sqlite3_column_type(st, 5) != SQLITE_NULL;
-        out->published_at = sqlite3_column_int64(st, 5);
-        out->fetched_at = sqlite3_column_int64(st, 6);
-        out->score = sqlite3_column_double(st, 7);
+        out->has_published = yq_stmt_column_type(st, 5) != YQ_DB_NULL;
+        out->published_at = yq_stmt_column_int64(st, 5);
+        out->fetched_at = yq_stmt_column_int64(st, 6);
+        out->score = yq_stmt_column_double(st, 7);
         if (!out->channel || !out->url || !out->title) {
             err = ERR_NOMEM;
         }
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "proposal read");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "proposal read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         response_proposal_release(out);
     }
@@ -661,7 +667,7 @@ int response_store_proposal_decide(struct ticket_store *store, int64_t id, const
                                    const char *decided_by, const char *note, bool auto_,
                                    int64_t response_id, int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "UPDATE response_proposals SET state = ?1, decided_at = ?2, "
                                    "decided_by = ?3, decided_note = ?4, auto = ?5, "
@@ -670,19 +676,19 @@ int response_store_proposal_decide(struct ticket_store *store, int64_t id, const
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, ticket_store_nz(decided_by), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(note), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, auto_ ? 1 : 0);
+    yq_stmt_bind_text(st, 1, state);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_text(st, 3, ticket_store_nz(decided_by));
+    yq_stmt_bind_text(st, 4, ticket_store_nz(note));
+    yq_stmt_bind_int(st, 5, auto_ ? 1 : 0);
     if (response_id > 0) {
-        sqlite3_bind_int64(st, 6, response_id);
+        yq_stmt_bind_int64(st, 6, response_id);
     } else {
-        sqlite3_bind_null(st, 6);
+        yq_stmt_bind_null(st, 6);
     }
-    sqlite3_bind_int64(st, 7, id);
+    yq_stmt_bind_int64(st, 7, id);
     err = ticket_store_step_done(store, st, "proposal decide");
-    if (!err && sqlite3_changes(store->db) != 1) {
+    if (!err && yq_db_changes(store->db) != 1) {
         err = ERR_BAD_STATE;
     }
     return err;
@@ -690,21 +696,21 @@ int response_store_proposal_decide(struct ticket_store *store, int64_t id, const
 
 /* --- reading ------------------------------------------------------------------------------- */
 
-static json_t *time_or_null(sqlite3_stmt *st, int i, bool display)
+static json_t *time_or_null(struct yq_stmt *st, int i, bool display)
 {
     char buf[40];
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+    if (yq_stmt_column_type(st, i) == YQ_DB_NULL) {
         return json_null();
     }
-    return json_string(display ? yq_time_format_shanghai(sqlite3_column_int64(st, i), buf,
+    return json_string(display ? yq_time_format_shanghai(yq_stmt_column_int64(st, i), buf,
                                                          sizeof(buf))
-                               : yq_time_format_utc(sqlite3_column_int64(st, i), buf,
+                               : yq_time_format_utc(yq_stmt_column_int64(st, i), buf,
                                                     sizeof(buf)));
 }
 
-static json_t *text_col(sqlite3_stmt *st, int i)
+static json_t *text_col(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return json_string(s ? (const char *)s : "");
 }
 
@@ -717,7 +723,7 @@ static const char *proposal_state_label(const char *state)
 
 int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
     int rc, err;
 
@@ -737,27 +743,27 @@ int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, js
         json_decref(arr);
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(st, 1);
-        json_t *terms = json_loads((const char *)sqlite3_column_text(st, 13), 0, NULL);
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *state = yq_stmt_column_text(st, 1);
+        json_t *terms = json_loads(yq_stmt_column_text(st, 13), 0, NULL);
         json_t *o = json_pack(
             "{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:{s:f,s:f,s:f},s:o,s:o,s:o,s:o,s:o,"
             "s:o,s:b}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "state", state ? state : "",
+            "id", (json_int_t)yq_stmt_column_int64(st, 0), "state", state ? state : "",
             "state_label", proposal_state_label(state ? state : ""), "channel", text_col(st, 2),
             "url", text_col(st, 3), "title", text_col(st, 4), "account", text_col(st, 5),
             "department", text_col(st, 6), "published_at", time_or_null(st, 7, false),
             "published_at_display", time_or_null(st, 7, true), "score",
-            sqlite3_column_double(st, 8), "parts", "terms", sqlite3_column_double(st, 9),
-            "simhash", sqlite3_column_double(st, 10), "title", sqlite3_column_double(st, 11),
+            yq_stmt_column_double(st, 8), "parts", "terms", yq_stmt_column_double(st, 9),
+            "simhash", yq_stmt_column_double(st, 10), "title", yq_stmt_column_double(st, 11),
             "simhash_distance",
-            sqlite3_column_type(st, 12) == SQLITE_NULL ? json_null()
-                                                        : json_integer(sqlite3_column_int(st, 12)),
+            yq_stmt_column_type(st, 12) == YQ_DB_NULL ? json_null()
+                                                        : json_integer(yq_stmt_column_int(st, 12)),
             "terms", json_is_array(terms) ? terms : json_array(), "proposed_at",
             time_or_null(st, 14, false), "decided_at", time_or_null(st, 15, false),
             "decided_by", text_col(st, 16), "note", text_col(st, 17), "auto",
-            sqlite3_column_int(st, 18) != 0);
+            yq_stmt_column_int(st, 18) != 0);
         if (!json_is_array(terms)) {
             json_decref(terms);
         }
@@ -765,10 +771,10 @@ int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, js
             err = ERR_NOMEM;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "proposals read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         json_decref(arr);
         return err;
@@ -780,7 +786,7 @@ int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, js
 int response_store_detected_flags(struct ticket_store *store, int64_t ticket_id,
                                   bool **flags_out, size_t *n_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool *flags = NULL;
     size_t n = 0;
     int rc, err;
@@ -796,20 +802,20 @@ int response_store_detected_flags(struct ticket_store *store, int64_t ticket_id,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         bool *grown = realloc(flags, (n + 1) * sizeof(*flags));
         if (!grown) {
             err = ERR_NOMEM;
             break;
         }
         flags = grown;
-        flags[n++] = sqlite3_column_int(st, 0) != 0;
+        flags[n++] = yq_stmt_column_int(st, 0) != 0;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "detected responses");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         free(flags);
         return err;

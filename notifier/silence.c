@@ -1,12 +1,12 @@
 #include "silence.h"
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#include "yq_db.h"
 
 #include "norm.h"
 #include "ticket_store_int.h"
@@ -216,7 +216,7 @@ int silence_add(struct ticket_store *store, enum silence_kind kind, const char *
                 int64_t *id_out)
 {
     char *v = NULL, *r = NULL, *by = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t active = 0;
     int err;
 
@@ -268,14 +268,14 @@ int silence_add(struct ticket_store *store, enum silence_kind kind, const char *
                                "created_at <= ?1 AND expires_at > ?1",
                                &st, "silence add count");
     if (!err) {
-        sqlite3_bind_int64(st, 1, now);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            active = sqlite3_column_int64(st, 0);
+        yq_stmt_bind_int64(st, 1, now);
+        int rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            active = yq_stmt_column_int64(st, 0);
         } else {
             err = ticket_store_fail(store, rc, "silence add count");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err && active >= SILENCE_ACTIVE_MAX) {
         err = refuse(store, ERR_TOO_BIG,
@@ -285,22 +285,23 @@ int silence_add(struct ticket_store *store, enum silence_kind kind, const char *
     if (!err) {
         err = ticket_store_prepare(store,
                                    "INSERT INTO silences (match_kind, match_value, reason, "
-                                   "created_by, created_at, expires_at) VALUES (?,?,?,?,?,?)",
+                                   "created_by, created_at, expires_at) VALUES (?,?,?,?,?,?) RETURNING id",
                                    &st, "silence add");
     }
     if (!err) {
-        sqlite3_bind_text(st, 1, silence_kind_name(kind), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, r, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, now);
-        sqlite3_bind_int64(st, 6, expires_at);
-        err = ticket_store_step_done(store, st, "silence add");
+        yq_stmt_bind_text(st, 1, silence_kind_name(kind));
+        yq_stmt_bind_text(st, 2, v);
+        yq_stmt_bind_text(st, 3, r);
+        yq_stmt_bind_text(st, 4, by);
+        yq_stmt_bind_int64(st, 5, now);
+        yq_stmt_bind_int64(st, 6, expires_at);
+        int64_t new_id = 0;
+        err = ticket_store_step_id(store, st, "silence add", &new_id);
+        if (!err && id_out) {
+            *id_out = new_id;
+        }
     }
     if (!err) {
-        if (id_out) {
-            *id_out = sqlite3_last_insert_rowid(store->db);
-        }
         err = ticket_store_exec(store, "COMMIT", "silence add commit");
     }
     ticket_store_rollback(store); /* no-op after COMMIT */
@@ -313,7 +314,7 @@ out:
 
 int silence_revoke(struct ticket_store *store, int64_t id, const char *by, int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *who = NULL;
     int err, rc;
 
@@ -329,22 +330,22 @@ int silence_revoke(struct ticket_store *store, int64_t id, const char *by, int64
                                    &st, "silence revoke read");
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
+        yq_stmt_bind_int64(st, 1, now);
+        yq_stmt_bind_int64(st, 2, id);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_DONE) {
             err = refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)", (long long)id,
                          (long long)id);
-        } else if (rc != SQLITE_ROW) {
+        } else if (rc != YQ_DB_ROW) {
             err = ticket_store_fail(store, rc, "silence revoke read");
-        } else if (sqlite3_column_int(st, 0)) {
+        } else if (yq_stmt_column_int(st, 0)) {
             err = refuse(store, ERR_BAD_STATE, "屏蔽 %lld 已撤销 (already revoked)",
                          (long long)id);
-        } else if (sqlite3_column_int(st, 1)) {
+        } else if (yq_stmt_column_int(st, 1)) {
             err = refuse(store, ERR_BAD_STATE, "屏蔽 %lld 已到期 (already expired)",
                          (long long)id);
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err) {
         err = ticket_store_prepare(store,
@@ -352,9 +353,9 @@ int silence_revoke(struct ticket_store *store, int64_t id, const char *by, int64
                                    &st, "silence revoke");
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, id);
+        yq_stmt_bind_int64(st, 1, now);
+        yq_stmt_bind_text(st, 2, who);
+        yq_stmt_bind_int64(st, 3, id);
         err = ticket_store_step_done(store, st, "silence revoke");
     }
     if (!err) {
@@ -386,22 +387,22 @@ struct json_col {
 };
 
 /* Column i of st's row as kind says (new reference), NULL on ERR_NOMEM. */
-static json_t *col_json(sqlite3_stmt *st, int i, enum json_col_kind kind)
+static json_t *col_json(struct yq_stmt *st, int i, enum json_col_kind kind)
 {
     json_t *v;
 
     switch (kind) {
     case JC_INT:
-        return json_integer((json_int_t)sqlite3_column_int64(st, i));
+        return json_integer((json_int_t)yq_stmt_column_int64(st, i));
     case JC_TEXT:
-        return text((const char *)sqlite3_column_text(st, i));
+        return text(yq_stmt_column_text(st, i));
     case JC_WHEN:
-        return when_bj(sqlite3_column_int64(st, i));
+        return when_bj(yq_stmt_column_int64(st, i));
     case JC_WHEN_OR_NULL:
-        return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
-                                                         : when_bj(sqlite3_column_int64(st, i));
+        return yq_stmt_column_type(st, i) == YQ_DB_NULL ? json_null()
+                                                         : when_bj(yq_stmt_column_int64(st, i));
     case JC_JSON_ARRAY:
-        v = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
+        v = json_loads(yq_stmt_column_text(st, i), 0, NULL);
         if (!json_is_array(v)) {
             json_decref(v);
             v = json_array();
@@ -412,7 +413,7 @@ static json_t *col_json(sqlite3_stmt *st, int i, enum json_col_kind kind)
 }
 
 /* The row of st as a JSON object: column i as member cols[i] (n of them). NULL on ERR_NOMEM. */
-static json_t *row_json(sqlite3_stmt *st, const struct json_col *cols, size_t n)
+static json_t *row_json(struct yq_stmt *st, const struct json_col *cols, size_t n)
 {
     json_t *o = json_object();
 
@@ -425,7 +426,7 @@ static json_t *row_json(sqlite3_stmt *st, const struct json_col *cols, size_t n)
     return o;
 }
 
-static json_t *silence_row_json(sqlite3_stmt *st, int64_t now)
+static json_t *silence_row_json(struct yq_stmt *st, int64_t now)
 {
     /* the members in SILENCE_COLUMNS order, then "active" */
     static const struct json_col cols[] = {{"id", JC_INT},          {"kind", JC_TEXT},
@@ -433,8 +434,8 @@ static json_t *silence_row_json(sqlite3_stmt *st, int64_t now)
                                            {"created_by", JC_TEXT}, {"created_at", JC_WHEN},
                                            {"expires_at", JC_WHEN}, {"revoked_at", JC_WHEN_OR_NULL},
                                            {"revoked_by", JC_TEXT}, {"hit_count", JC_INT}};
-    int64_t created = sqlite3_column_int64(st, 5), expires = sqlite3_column_int64(st, 6);
-    bool revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    int64_t created = yq_stmt_column_int64(st, 5), expires = yq_stmt_column_int64(st, 6);
+    bool revoked = yq_stmt_column_type(st, 7) != YQ_DB_NULL;
     json_t *o = row_json(st, cols, sizeof(cols) / sizeof(cols[0]));
 
     if (o && json_object_set_new(o, "active",
@@ -449,13 +450,13 @@ static json_t *silence_row_json(sqlite3_stmt *st, int64_t now)
  * Step st (bound, finalized here) to its end, appending row(st) for each row to a new array
  * *out. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM (then *out is NULL).
  */
-static int collect_json(struct ticket_store *store, sqlite3_stmt *st, const char *what,
-                        json_t *(*row)(sqlite3_stmt *st, int64_t now), int64_t now, json_t **out)
+static int collect_json(struct ticket_store *store, struct yq_stmt *st, const char *what,
+                        json_t *(*row)(struct yq_stmt *st, int64_t now), int64_t now, json_t **out)
 {
     json_t *arr = json_array();
-    int rc = SQLITE_DONE, err = 0;
+    int rc = YQ_DB_DONE, err = 0;
 
-    while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (arr && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         if (json_array_append_new(arr, row(st, now)) != 0) {
             err = ERR_NOMEM;
             break;
@@ -463,10 +464,10 @@ static int collect_json(struct ticket_store *store, sqlite3_stmt *st, const char
     }
     if (!arr) {
         err = ERR_NOMEM;
-    } else if (!err && rc != SQLITE_DONE) {
+    } else if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, what);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         json_decref(arr);
         arr = NULL;
@@ -477,7 +478,7 @@ static int collect_json(struct ticket_store *store, sqlite3_stmt *st, const char
 
 int silence_list(struct ticket_store *store, bool include_inactive, int64_t now, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *out = NULL;
@@ -492,8 +493,8 @@ int silence_list(struct ticket_store *store, bool include_inactive, int64_t now,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, SILENCE_LIST_MAX_ROWS);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_int(st, 2, SILENCE_LIST_MAX_ROWS);
     return collect_json(store, st, "silence list", silence_row_json, now, out);
 }
 
@@ -672,10 +673,10 @@ int silence_check(struct ticket_store *store, const struct yq_alert *alert, int6
                   int64_t *silence_id_out)
 {
     struct alert_view v;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool *covered = NULL;
     int64_t direct = 0, combined = 0;
-    int err, rc = SQLITE_DONE;
+    int err, rc = YQ_DB_DONE;
 
     *silence_id_out = 0;
     memset(&v, 0, sizeof(v));
@@ -695,16 +696,16 @@ int silence_check(struct ticket_store *store, const struct yq_alert *alert, int6
         free(covered);
         return err;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, SILENCE_ACTIVE_MAX);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_int(st, 2, SILENCE_ACTIVE_MAX);
     /* oldest first: the first silence covering on its own ends the scan */
-    while (!err && !direct && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const char *value = (const char *)sqlite3_column_text(st, 2);
+    while (!err && !direct && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        int64_t id = yq_stmt_column_int64(st, 0);
+        const char *value = yq_stmt_column_text(st, 2);
         enum silence_kind kind;
         bool hit = false;
 
-        if (silence_kind_parse((const char *)sqlite3_column_text(st, 1), &kind) || !value) {
+        if (silence_kind_parse(yq_stmt_column_text(st, 1), &kind) || !value) {
             continue; /* the table's CHECK admits only the five kinds */
         }
         switch (kind) {
@@ -728,10 +729,10 @@ int silence_check(struct ticket_store *store, const struct yq_alert *alert, int6
             direct = id;
         }
     }
-    if (!err && !direct && rc != SQLITE_DONE) {
+    if (!err && !direct && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "silence check");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!err) {
         bool all = alert->n_matches > 0;
         for (size_t i = 0; i < alert->n_matches; i++) {
@@ -774,27 +775,27 @@ static char *rule_ids_json(const struct yq_alert *a)
 static int silence_exists(struct ticket_store *store, int64_t id, const char *what,
                           bool for_person)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err = ticket_store_prepare(store, "SELECT 1 FROM silences WHERE id = ?", &st, what);
 
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    yq_stmt_finalize(st);
+    if (rc == YQ_DB_DONE) {
         return for_person ? refuse(store, ERR_NOT_FOUND, "没有屏蔽 %lld (no silence %lld)",
                                    (long long)id, (long long)id)
                           : refuse(store, ERR_NOT_FOUND, "no silence %lld", (long long)id);
     }
-    return rc == SQLITE_ROW ? 0 : ticket_store_fail(store, rc, what);
+    return rc == YQ_DB_ROW ? 0 : ticket_store_fail(store, rc, what);
 }
 
 int silence_record(struct ticket_store *store, int64_t silence_id, const struct yq_alert *alert,
                    int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *enc = NULL, *rules = NULL;
     int err;
 
@@ -815,26 +816,26 @@ int silence_record(struct ticket_store *store, int64_t silence_id, const struct 
                                    &st, "silence record");
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, silence_id);
-        sqlite3_bind_text(st, 2, ticket_store_nz(alert->event_key), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ticket_store_nz(alert->item.id), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, yq_level_name(alert->level), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, ticket_store_nz(alert->item.title), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, ticket_store_nz(alert->item.source_id), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, ticket_store_nz(alert->item.author), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, rules, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, enc, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, alert->matched_at);
-        sqlite3_bind_int64(st, 11, now);
+        yq_stmt_bind_int64(st, 1, silence_id);
+        yq_stmt_bind_text(st, 2, ticket_store_nz(alert->event_key));
+        yq_stmt_bind_text(st, 3, ticket_store_nz(alert->item.id));
+        yq_stmt_bind_text(st, 4, yq_level_name(alert->level));
+        yq_stmt_bind_text(st, 5, ticket_store_nz(alert->item.title));
+        yq_stmt_bind_text(st, 6, ticket_store_nz(alert->item.source_id));
+        yq_stmt_bind_text(st, 7, ticket_store_nz(alert->item.author));
+        yq_stmt_bind_text(st, 8, rules);
+        yq_stmt_bind_text(st, 9, enc);
+        yq_stmt_bind_int64(st, 10, alert->matched_at);
+        yq_stmt_bind_int64(st, 11, now);
         err = ticket_store_step_done(store, st, "silence record");
     }
     /* counted once per kept row: a redelivered alert changes nothing */
-    if (!err && sqlite3_changes(store->db) == 1) {
+    if (!err && yq_db_changes(store->db) == 1) {
         err = ticket_store_prepare(store,
                                    "UPDATE silences SET hit_count = hit_count + 1 WHERE id = ?",
                                    &st, "silence count");
         if (!err) {
-            sqlite3_bind_int64(st, 1, silence_id);
+            yq_stmt_bind_int64(st, 1, silence_id);
             err = ticket_store_step_done(store, st, "silence count");
         }
     }
@@ -847,7 +848,7 @@ int silence_record(struct ticket_store *store, int64_t silence_id, const struct 
     "id, silence_id, event_key, item_id, level, title, source_id, author, rule_ids, matched_at, " \
     "at"
 
-static json_t *silenced_row_json(sqlite3_stmt *st, int64_t now)
+static json_t *silenced_row_json(struct yq_stmt *st, int64_t now)
 {
     /* the members in SILENCED_COLUMNS order */
     static const struct json_col cols[] = {
@@ -862,7 +863,7 @@ static json_t *silenced_row_json(sqlite3_stmt *st, int64_t now)
 
 int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t max, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *out = NULL;
@@ -885,14 +886,14 @@ int silence_alerts_list(struct ticket_store *store, int64_t silence_id, size_t m
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, silence_id > 0 ? silence_id : 0);
-    sqlite3_bind_int64(st, 2, (int64_t)max);
+    yq_stmt_bind_int64(st, 1, silence_id > 0 ? silence_id : 0);
+    yq_stmt_bind_int64(st, 2, (int64_t)max);
     return collect_json(store, st, "silence alerts", silenced_row_json, 0, out);
 }
 
 int silence_alert_json(struct ticket_store *store, int64_t id, char **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     *out = NULL;
@@ -901,17 +902,17 @@ int silence_alert_json(struct ticket_store *store, int64_t id, char **out)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *s = (const char *)sqlite3_column_text(st, 0);
+    yq_stmt_bind_int64(st, 1, id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        const char *s = yq_stmt_column_text(st, 0);
         *out = strdup(s ? s : "");
         err = *out ? 0 : ERR_NOMEM;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == YQ_DB_DONE) {
         err = refuse(store, ERR_NOT_FOUND, "no silenced alert %lld", (long long)id);
     } else {
         err = ticket_store_fail(store, rc, "silence alert read");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }

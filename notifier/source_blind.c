@@ -1,10 +1,10 @@
 /* The sources' blind windows and their administrator notices (source_blind.h, issue #15). */
 #include "source_blind.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_store_int.h"
@@ -153,7 +153,7 @@ static int insert_notices(struct ticket_store *store, const struct yq_source_eve
 static int insert_window(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                          int64_t *id_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *id_out = 0;
@@ -162,30 +162,33 @@ static int insert_window(struct ticket_store *store, const struct yq_source_even
         "INSERT INTO source_blind_windows (source_id, source_name, source_kind, department, "
         "reason, detail, renew, started_at, ended_at, opened_at, closed_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-        "ON CONFLICT (source_id, reason, started_at) DO NOTHING",
+        "ON CONFLICT (source_id, reason, started_at) DO NOTHING RETURNING id",
         &st, "blind window insert");
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, ev->source_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ticket_store_nz(ev->source_name), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ticket_store_nz(ev->source_kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(ev->department), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(ev->detail), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(ev->renew), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, ev->started_at);
+    yq_stmt_bind_text(st, 1, ev->source_id);
+    yq_stmt_bind_text(st, 2, ticket_store_nz(ev->source_name));
+    yq_stmt_bind_text(st, 3, ticket_store_nz(ev->source_kind));
+    yq_stmt_bind_text(st, 4, ticket_store_nz(ev->department));
+    yq_stmt_bind_text(st, 5, yq_blind_reason_name(ev->reason));
+    yq_stmt_bind_text(st, 6, ticket_store_nz(ev->detail));
+    yq_stmt_bind_text(st, 7, ticket_store_nz(ev->renew));
+    yq_stmt_bind_int64(st, 8, ev->started_at);
     if (ev->open) {
-        sqlite3_bind_null(st, 9);
-        sqlite3_bind_null(st, 11);
+        yq_stmt_bind_null(st, 9);
+        yq_stmt_bind_null(st, 11);
     } else {
-        sqlite3_bind_int64(st, 9, ev->ended_at);
-        sqlite3_bind_int64(st, 11, now);
+        yq_stmt_bind_int64(st, 9, ev->ended_at);
+        yq_stmt_bind_int64(st, 11, now);
     }
-    sqlite3_bind_int64(st, 10, now);
-    err = ticket_store_step_done(store, st, "blind window insert");
-    if (!err && sqlite3_changes(store->db) > 0) {
-        *id_out = sqlite3_last_insert_rowid(store->db);
+    yq_stmt_bind_int64(st, 10, now);
+    {
+        int64_t id = 0;
+        err = ticket_store_step_id(store, st, "blind window insert", &id);
+        if (!err && id > 0) {
+            *id_out = id;
+        }
     }
     return err;
 }
@@ -199,7 +202,7 @@ static int insert_window(struct ticket_store *store, const struct yq_source_even
 static int has_open_window(struct ticket_store *store, const struct yq_source_event *ev,
                            bool *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *out = false;
@@ -210,15 +213,15 @@ static int has_open_window(struct ticket_store *store, const struct yq_source_ev
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, ev->source_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_text(st, 1, ev->source_id);
+    yq_stmt_bind_text(st, 2, yq_blind_reason_name(ev->reason));
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         *out = true;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "blind window open check");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -226,7 +229,7 @@ static int has_open_window(struct ticket_store *store, const struct yq_source_ev
 static int close_window(struct ticket_store *store, const struct yq_source_event *ev, int64_t now,
                         int64_t *id_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *id_out = 0;
@@ -241,22 +244,22 @@ static int close_window(struct ticket_store *store, const struct yq_source_event
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ev->ended_at);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, ticket_store_nz(ev->detail), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ticket_store_nz(ev->source_name), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ev->source_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, yq_blind_reason_name(ev->reason), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, ev->started_at);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(st, 0);
-        rc = sqlite3_step(st);
+    yq_stmt_bind_int64(st, 1, ev->ended_at);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_text(st, 3, ticket_store_nz(ev->detail));
+    yq_stmt_bind_text(st, 4, ticket_store_nz(ev->source_name));
+    yq_stmt_bind_text(st, 5, ev->source_id);
+    yq_stmt_bind_text(st, 6, yq_blind_reason_name(ev->reason));
+    yq_stmt_bind_int64(st, 7, ev->started_at);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *id_out = yq_stmt_column_int64(st, 0);
+        rc = yq_stmt_step(st);
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "blind window close");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -376,7 +379,7 @@ static const struct ticket_store_col window_cols[] = {
     WCOL(9, INT, ended_at),     WCOL(10, INT, opened_at),  WCOL(11, INT, closed_at),
 };
 
-static int read_window(sqlite3_stmt *st, void *elem)
+static int read_window(struct yq_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct source_blind_row));
     return ticket_store_read_cols(st, window_cols, sizeof(window_cols) / sizeof(window_cols[0]),
@@ -386,7 +389,7 @@ static int read_window(sqlite3_stmt *st, void *elem)
 int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
                       int64_t until, size_t max, struct source_blind_list *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -406,10 +409,10 @@ int source_blind_list(struct ticket_store *store, const char *source_id, int64_t
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, since == until ? until + 1 : until);
-    sqlite3_bind_text(st, 3, ticket_store_nz(source_id), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+    yq_stmt_bind_int64(st, 1, since);
+    yq_stmt_bind_int64(st, 2, since == until ? until + 1 : until);
+    yq_stmt_bind_text(st, 3, ticket_store_nz(source_id));
+    yq_stmt_bind_int64(st, 4, (int64_t)max);
     err = ticket_store_collect_rows(store, st, "blind window list", max, sizeof(*out->v),
                                     read_window, (void **)&out->v, &out->n);
     if (err) {

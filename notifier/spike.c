@@ -5,11 +5,11 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_store_int.h"
@@ -113,7 +113,7 @@ int64_t spike_hour_of(int64_t t)
 
 static int count_one(struct ticket_store *store, const char *scope, const char *key, int64_t hour)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err =
         ticket_store_prepare(store,
                              "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?, ?, ?, 1) "
@@ -122,9 +122,9 @@ static int count_one(struct ticket_store *store, const char *scope, const char *
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, hour);
+    yq_stmt_bind_text(st, 1, scope);
+    yq_stmt_bind_text(st, 2, key);
+    yq_stmt_bind_int64(st, 3, hour);
     return ticket_store_step_done(store, st, "rate count");
 }
 
@@ -190,9 +190,9 @@ static void candidates_release(struct candidates *c)
     c->n = 0;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const char *s = (const char *)sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
 
     return strdup(s ? s : "");
 }
@@ -220,7 +220,7 @@ static bool is_spike(int64_t count, int64_t base_sum, int64_t base_hours, int64_
 static int group_candidates(struct ticket_store *store, const struct spike_cfg *cfg, int64_t h,
                             struct candidates *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
         "SELECT r.key, r.n, (SELECT coalesce(sum(b.n), 0) FROM rate_counts b WHERE b.scope = "
@@ -233,10 +233,10 @@ static int group_candidates(struct ticket_store *store, const struct spike_cfg *
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, h);
-    sqlite3_bind_int64(st, 2, h - cfg->group_baseline_days * DAY_S);
-    sqlite3_bind_int64(st, 3, cfg->group_min_count);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, h);
+    yq_stmt_bind_int64(st, 2, h - cfg->group_baseline_days * DAY_S);
+    yq_stmt_bind_int64(st, 3, cfg->group_min_count);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct candidate *c = &out->v[out->n];
 
         memset(c, 0, sizeof(*c));
@@ -245,15 +245,15 @@ static int group_candidates(struct ticket_store *store, const struct spike_cfg *
             err = ERR_NOMEM;
             break;
         }
-        c->count = sqlite3_column_int64(st, 1);
-        c->base_sum = sqlite3_column_int64(st, 2);
+        c->count = yq_stmt_column_int64(st, 1);
+        c->base_sum = yq_stmt_column_int64(st, 2);
         c->base_hours = cfg->group_baseline_days;
         out->n++;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "spike groups");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -265,7 +265,7 @@ static int group_candidates(struct ticket_store *store, const struct spike_cfg *
 static int event_candidates(struct ticket_store *store, const struct spike_cfg *cfg, int64_t h,
                             int64_t now, struct candidates *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
         "SELECT r.key, r.n, e.id, coalesce(e.ticket_id, 0), e.state, e.detected_at FROM "
@@ -279,12 +279,12 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, h);
-    sqlite3_bind_int64(st, 2, cfg->event_min_count);
-    sqlite3_bind_int64(st, 3, now - EVENT_RECENT_S);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, h);
+    yq_stmt_bind_int64(st, 2, cfg->event_min_count);
+    yq_stmt_bind_int64(st, 3, now - EVENT_RECENT_S);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct candidate *c = &out->v[out->n];
-        int64_t from = spike_hour_of(sqlite3_column_int64(st, 5));
+        int64_t from = spike_hour_of(yq_stmt_column_int64(st, 5));
 
         if (from < h - cfg->event_baseline_hours * HOUR_S) {
             from = h - cfg->event_baseline_hours * HOUR_S;
@@ -299,16 +299,16 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
             err = ERR_NOMEM;
             break;
         }
-        c->count = sqlite3_column_int64(st, 1);
-        c->event_id = sqlite3_column_int64(st, 2);
-        c->ticket_id = sqlite3_column_int64(st, 3);
+        c->count = yq_stmt_column_int64(st, 1);
+        c->event_id = yq_stmt_column_int64(st, 2);
+        c->ticket_id = yq_stmt_column_int64(st, 3);
         c->base_hours = from < h ? (h - from) / HOUR_S : 0;
         out->n++;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "spike events");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     for (size_t i = 0; !err && i < out->n; i++) {
         struct candidate *c = &out->v[i];
 
@@ -322,16 +322,16 @@ static int event_candidates(struct ticket_store *store, const struct spike_cfg *
         if (err) {
             break;
         }
-        sqlite3_bind_text(st, 1, c->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, h - c->base_hours * HOUR_S);
-        sqlite3_bind_int64(st, 3, h);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            c->base_sum = sqlite3_column_int64(st, 0);
+        yq_stmt_bind_text(st, 1, c->key);
+        yq_stmt_bind_int64(st, 2, h - c->base_hours * HOUR_S);
+        yq_stmt_bind_int64(st, 3, h);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            c->base_sum = yq_stmt_column_int64(st, 0);
         } else {
             err = ticket_store_fail(store, rc, "spike event baseline");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     return err;
 }
@@ -342,34 +342,37 @@ static int spike_insert(struct ticket_store *store, const char *scope, const cha
                         int64_t min_count, int64_t event_id, int64_t now, int64_t *id_out,
                         bool *fresh)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(
         store,
         "INSERT INTO spikes (scope, key, hour, count, baseline, factor, min_count, raised_at, "
-        "event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key, hour) DO NOTHING",
+        "event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key, hour) DO NOTHING RETURNING id",
         &st, "spike insert");
 
     *fresh = false;
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, h);
-    sqlite3_bind_int64(st, 4, c->count);
-    sqlite3_bind_double(st, 5, baseline);
-    sqlite3_bind_double(st, 6, (double)factor_percent / 100.0);
-    sqlite3_bind_int64(st, 7, min_count);
-    sqlite3_bind_int64(st, 8, now);
+    yq_stmt_bind_text(st, 1, scope);
+    yq_stmt_bind_text(st, 2, key);
+    yq_stmt_bind_int64(st, 3, h);
+    yq_stmt_bind_int64(st, 4, c->count);
+    yq_stmt_bind_double(st, 5, baseline);
+    yq_stmt_bind_double(st, 6, (double)factor_percent / 100.0);
+    yq_stmt_bind_int64(st, 7, min_count);
+    yq_stmt_bind_int64(st, 8, now);
     if (event_id > 0) {
-        sqlite3_bind_int64(st, 9, event_id);
+        yq_stmt_bind_int64(st, 9, event_id);
     } else {
-        sqlite3_bind_null(st, 9);
+        yq_stmt_bind_null(st, 9);
     }
-    err = ticket_store_step_done(store, st, "spike insert");
-    if (!err && sqlite3_changes(store->db) > 0) {
-        *fresh = true;
-        *id_out = sqlite3_last_insert_rowid(store->db);
+    {
+        int64_t id = 0;
+        err = ticket_store_step_id(store, st, "spike insert", &id);
+        if (!err && id > 0) {
+            *fresh = true;
+            *id_out = id;
+        }
     }
     return err;
 }
@@ -390,7 +393,7 @@ static char *spike_json(const char *scope, const char *key, int64_t h, int64_t c
 static int event_log_append(struct ticket_store *store, int64_t event_id, int64_t at,
                             const char *action, const char *from, const char *to, const char *note)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "INSERT INTO event_log (event_id, at, actor, actor_role, "
                                    "action, from_state, to_state, note) VALUES (?, ?, 'system', "
@@ -399,12 +402,12 @@ static int event_log_append(struct ticket_store *store, int64_t event_id, int64_
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+    yq_stmt_bind_int64(st, 1, event_id);
+    yq_stmt_bind_int64(st, 2, at);
+    yq_stmt_bind_text(st, 3, action);
+    yq_stmt_bind_text(st, 4, from);
+    yq_stmt_bind_text(st, 5, to);
+    yq_stmt_bind_text(st, 6, note);
     return ticket_store_step_done(store, st, "event log");
 }
 
@@ -415,7 +418,7 @@ static int raise_group(struct ticket_store *store, const struct spike_cfg *cfg, 
 {
     double baseline = (double)c->base_sum / (double)c->base_hours;
     char *title = NULL, *json = NULL, *groups = NULL, *event_key = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t spike_id = 0, event_id;
     json_t *g;
     bool fresh;
@@ -442,34 +445,33 @@ static int raise_group(struct ticket_store *store, const struct spike_cfg *cfg, 
         store,
         "INSERT INTO events (event_key, kind, state, title, level, rule_groups, detected_at, "
         "last_item_at, judge_deadline, spike, created_at, updated_at) VALUES (?, 'spike', "
-        "'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
+        "'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING RETURNING id",
         &st, "spike event");
     if (err) {
         goto out;
     }
-    sqlite3_bind_text(st, 1, event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, yq_level_name(level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, groups, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int64(st, 6, now);
-    sqlite3_bind_int64(st, 7, now + judge_deadline_s);
-    sqlite3_bind_text(st, 8, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now);
-    sqlite3_bind_int64(st, 10, now);
-    err = ticket_store_step_done(store, st, "spike event");
-    if (err || sqlite3_changes(store->db) == 0) {
+    yq_stmt_bind_text(st, 1, event_key);
+    yq_stmt_bind_text(st, 2, title);
+    yq_stmt_bind_text(st, 3, yq_level_name(level));
+    yq_stmt_bind_text(st, 4, groups);
+    yq_stmt_bind_int64(st, 5, now);
+    yq_stmt_bind_int64(st, 6, now);
+    yq_stmt_bind_int64(st, 7, now + judge_deadline_s);
+    yq_stmt_bind_text(st, 8, json);
+    yq_stmt_bind_int64(st, 9, now);
+    yq_stmt_bind_int64(st, 10, now);
+    err = ticket_store_step_id(store, st, "spike event", &event_id);
+    if (err || event_id == 0) {
         goto out; /* the key exists: an earlier spike event of this group and hour */
     }
-    event_id = sqlite3_last_insert_rowid(store->db);
     err = event_log_append(store, event_id, now, "created", "", "pending", title);
     if (!err) {
         err = ticket_store_prepare(store, "UPDATE spikes SET event_id = ? WHERE id = ?", &st,
                                    "spike event link");
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, event_id);
-        sqlite3_bind_int64(st, 2, spike_id);
+        yq_stmt_bind_int64(st, 1, event_id);
+        yq_stmt_bind_int64(st, 2, spike_id);
         err = ticket_store_step_done(store, st, "spike event link");
     }
     *raised += !err;
@@ -489,7 +491,7 @@ static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, 
     double baseline = c->base_hours ? (double)c->base_sum / (double)c->base_hours : 0.0;
     const char *to = strcmp(c->state, "watching") == 0 ? "pending" : c->state;
     char *json = NULL, *note = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t spike_id = 0;
     bool fresh;
     int err;
@@ -521,12 +523,12 @@ static int raise_event(struct ticket_store *store, const struct spike_cfg *cfg, 
     if (err) {
         goto out;
     }
-    sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_int64(st, 5, c->event_id);
-    sqlite3_bind_int64(st, 6, now + judge_deadline_s);
+    yq_stmt_bind_text(st, 1, json);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_text(st, 3, to);
+    yq_stmt_bind_int64(st, 4, now);
+    yq_stmt_bind_int64(st, 5, c->event_id);
+    yq_stmt_bind_int64(st, 6, now + judge_deadline_s);
     err = ticket_store_step_done(store, st, "event spike");
     if (!err) {
         err = event_log_append(store, c->event_id, now, "spike", c->state, to, note);

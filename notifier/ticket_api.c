@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "response_store.h"
 #include "ticket_clock.h"
@@ -432,7 +433,7 @@ json_t *ticket_api_summary(const struct ticket *t, const struct ticket_item *ite
 /* The id of the event (issue #13) whose ticket is ticket_id into *out (0: none). */
 static int event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY id LIMIT 1",
                                    &st, "event of ticket");
@@ -442,16 +443,16 @@ static int event_of_ticket(struct ticket_store *store, int64_t ticket_id, int64_
     if (err) {
         return err;
     }
-    rc = sqlite3_bind_int64(st, 1, ticket_id);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
+    rc = yq_stmt_bind_int64(st, 1, ticket_id);
+    if (rc == YQ_DB_OK) {
+        rc = yq_stmt_step(st);
     }
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        rc = SQLITE_DONE;
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
+        rc = YQ_DB_DONE;
     }
-    err = rc == SQLITE_DONE ? 0 : ticket_store_fail(store, rc, "event of ticket");
-    sqlite3_finalize(st);
+    err = rc == YQ_DB_DONE ? 0 : ticket_store_fail(store, rc, "event of ticket");
+    yq_stmt_finalize(st);
     return err;
 }
 

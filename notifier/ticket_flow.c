@@ -1,10 +1,10 @@
 #include "ticket_flow.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "response_store.h"
@@ -285,7 +285,7 @@ static char *co_json(const struct ticket_action *act)
 static int insert_response(struct ticket_store *store, int64_t ticket_id,
                            const struct ticket_action *act, int64_t at, int64_t now, int64_t log_id)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "INSERT INTO ticket_responses (ticket_id, channel, url, "
                                    "responded_at, recorded_at, recorded_by, note, log_id) "
@@ -294,14 +294,14 @@ static int insert_response(struct ticket_store *store, int64_t ticket_id,
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_text(st, 2, act->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ticket_store_nz(act->url), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, at);
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_text(st, 6, act->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(act->note), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, log_id);
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_text(st, 2, act->channel);
+    yq_stmt_bind_text(st, 3, ticket_store_nz(act->url));
+    yq_stmt_bind_int64(st, 4, at);
+    yq_stmt_bind_int64(st, 5, now);
+    yq_stmt_bind_text(st, 6, act->actor);
+    yq_stmt_bind_text(st, 7, ticket_store_nz(act->note));
+    yq_stmt_bind_int64(st, 8, log_id);
     return ticket_store_step_done(store, st, "response insert");
 }
 
@@ -351,22 +351,20 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
 static int department_registered(struct ticket_store *store, const char *department,
                                  char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'web_departments'",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+    rc = yq_stmt_prepare(store->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'web_departments'", &st);
+    if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "department registry");
     }
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    rc = yq_stmt_step(st);
+    yq_stmt_finalize(st);
+    if (rc == YQ_DB_DONE) {
         return 0; /* no registry */
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != YQ_DB_ROW) {
         return ticket_store_fail(store, rc, "department registry");
     }
     err = ticket_store_prepare(store,
@@ -376,11 +374,11 @@ static int department_registered(struct ticket_store *store, const char *departm
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    yq_stmt_bind_text(st, 1, department);
+    rc = yq_stmt_step(st);
+    if (rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "department registry");
-    } else if (sqlite3_column_int64(st, 0) > 0 && !sqlite3_column_int(st, 1)) {
+    } else if (yq_stmt_column_int64(st, 0) > 0 && !yq_stmt_column_int(st, 1)) {
         err = ERR_INVALID;
         if (errbuf) {
             snprintf(errbuf, errlen,
@@ -389,7 +387,7 @@ static int department_registered(struct ticket_store *store, const char *departm
                      department);
         }
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -401,7 +399,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     const struct transition *tr = &transitions[act->kind];
     struct ticket_deadline_set dl;
     struct ticket t;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *co = NULL, note[2300];
     int64_t at = now;
     int err;
@@ -475,33 +473,33 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
     if (err) {
         goto done;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, t.id);
-    sqlite3_bind_int64(st, 3, t.version);
+    yq_stmt_bind_int64(st, 1, now);
+    yq_stmt_bind_int64(st, 2, t.id);
+    yq_stmt_bind_int64(st, 3, t.version);
     switch (act->kind) {
     case TICKET_ACT_ASSIGN:
         co = co_json(act);
         if (!co) {
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
             err = ERR_NOMEM;
             goto done;
         }
         ticket_clock_deadlines(pol->clock, pol->cal, t.level, t.detected_at, now, &dl);
-        sqlite3_bind_text(st, 4, act->department, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, co, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, dl.ack);
+        yq_stmt_bind_text(st, 4, act->department);
+        yq_stmt_bind_text(st, 5, co);
+        yq_stmt_bind_int64(st, 6, dl.ack);
         snprintf(note, sizeof(note), "department=%s co_departments=%s%s%s", act->department, co,
                  act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
         break;
     case TICKET_ACT_RESPOND:
-        sqlite3_bind_int64(st, 4, at);
-        sqlite3_bind_int(st, 5, strcmp(act->channel, "新闻发布会") == 0);
+        yq_stmt_bind_int64(st, 4, at);
+        yq_stmt_bind_int(st, 5, strcmp(act->channel, "新闻发布会") == 0);
         snprintf(note, sizeof(note), "channel=%s url=%s%s%s", act->channel,
                  ticket_store_nz(act->url), act->note && act->note[0] ? " note=" : "",
                  ticket_store_nz(act->note));
         break;
     case TICKET_ACT_DISMISS:
-        sqlite3_bind_text(st, 4, act->reason, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 4, act->reason);
         snprintf(note, sizeof(note), "reason=%s%s%s", act->reason,
                  act->note && act->note[0] ? " note=" : "", ticket_store_nz(act->note));
         break;
@@ -512,19 +510,19 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         break;
     case TICKET_ACT_REOPEN:
         ticket_clock_deadlines(pol->clock, pol->cal, t.level, now, now, &dl);
-        sqlite3_bind_int64(st, 6, dl.ack);
-        sqlite3_bind_int64(st, 7, dl.close);
+        yq_stmt_bind_int64(st, 6, dl.ack);
+        yq_stmt_bind_int64(st, 7, dl.close);
         snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
         break;
     case TICKET_ACT_SET_LEVEL:
         ticket_clock_deadlines(pol->clock, pol->cal, act->level, t.detected_at,
                                t.assigned_at ? t.assigned_at : t.detected_at, &dl);
-        sqlite3_bind_text(st, 4, yq_level_name(act->level), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, dl.response);
+        yq_stmt_bind_text(st, 4, yq_level_name(act->level));
+        yq_stmt_bind_int64(st, 5, dl.response);
         if (dl.press) {
-            sqlite3_bind_int64(st, 6, dl.press);
+            yq_stmt_bind_int64(st, 6, dl.press);
         } else {
-            sqlite3_bind_null(st, 6);
+            yq_stmt_bind_null(st, 6);
         }
         snprintf(note, sizeof(note), "level=%s was=%s%s%s", yq_level_name(act->level),
                  yq_level_name(t.level), act->note && act->note[0] ? " note=" : "",
@@ -535,7 +533,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         break;
     }
     err = ticket_store_step_done(store, st, "transition");
-    if (!err && sqlite3_changes(store->db) != 1) {
+    if (!err && yq_db_changes(store->db) != 1) {
         err = ERR_BAD_STATE; /* another writer changed it between our read and write */
         if (errbuf) {
             snprintf(errbuf, errlen, "version_changed: 交办单 %s 已被他人更新，请重试", t.number);
@@ -608,7 +606,7 @@ done:
 /* The ticket_responses row the respond step logged as log_id. */
 static int response_of_log(struct ticket_store *store, int64_t log_id, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *out = 0;
@@ -617,14 +615,14 @@ static int response_of_log(struct ticket_store *store, int64_t log_id, int64_t *
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, log_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    yq_stmt_bind_int64(st, 1, log_id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "response of log");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "response of log");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -960,7 +958,7 @@ static bool clock_pending(const struct ticket *t, enum ticket_clock_kind c, int6
 static int already_recorded(struct ticket_store *store, int64_t ticket_id, const char *clock,
                             const char *stage, int64_t deadline, bool *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     err = ticket_store_prepare(store,
@@ -970,17 +968,17 @@ static int already_recorded(struct ticket_store *store, int64_t ticket_id, const
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_text(st, 2, clock, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, deadline);
-    rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW;
-    err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_text(st, 2, clock);
+    yq_stmt_bind_text(st, 3, stage);
+    yq_stmt_bind_int64(st, 4, deadline);
+    rc = yq_stmt_step(st);
+    *out = rc == YQ_DB_ROW;
+    err = (rc == YQ_DB_ROW || rc == YQ_DB_DONE) ? 0
                                                   : ticket_store_fail(store, rc,
                                                                       "escalation "
                                                                       "lookup");
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -998,7 +996,7 @@ static int escalate_one(struct ticket_store *store, const struct ticket *t,
     const char *clock = ticket_clock_name(c);
     const char *stage_name = stage == TICKET_ESC_SUPERVISE ? "supervise" : "remind";
     char when[32], note[160], detail[200];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t log_id = 0;
     unsigned to;
     int n = 0, err;
@@ -1028,18 +1026,18 @@ static int escalate_one(struct ticket_store *store, const struct ticket *t,
                                    &st, "escalation insert");
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, t->id);
-        sqlite3_bind_text(st, 2, clock, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, stage_name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, deadline);
-        sqlite3_bind_int64(st, 5, now);
-        sqlite3_bind_int64(st, 6, log_id);
+        yq_stmt_bind_int64(st, 1, t->id);
+        yq_stmt_bind_text(st, 2, clock);
+        yq_stmt_bind_text(st, 3, stage_name);
+        yq_stmt_bind_int64(st, 4, deadline);
+        yq_stmt_bind_int64(st, 5, now);
+        yq_stmt_bind_int64(st, 6, log_id);
         err = ticket_store_step_done(store, st, "escalation insert");
     }
     if (!err && stage == TICKET_ESC_SUPERVISE) {
         err = ticket_store_prepare(store, overdue_sql[c], &st, "overdue flag");
         if (!err) {
-            sqlite3_bind_int64(st, 1, t->id);
+            yq_stmt_bind_int64(st, 1, t->id);
             err = ticket_store_step_done(store, st, "overdue flag");
         }
     }

@@ -5,10 +5,10 @@
 #include "ticket_held.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "ticket_store_int.h"
 #include "yq_banned.h"
@@ -50,7 +50,7 @@ void ticket_held_list_release(struct ticket_held_list *list)
     TICKET_STORE_RELEASE_LIST(list, held_cols);
 }
 
-static int read_held(sqlite3_stmt *st, void *elem)
+static int read_held(struct yq_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_held));
     return ticket_store_read_cols(st, held_cols, N_HELD_COLS, elem);
@@ -59,7 +59,7 @@ static int read_held(sqlite3_stmt *st, void *elem)
 int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
                            size_t max, struct ticket_held_list *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -78,15 +78,15 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
         return err;
     }
     if (reason) {
-        sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, reason);
     } else {
-        sqlite3_bind_null(st, 1);
+        yq_stmt_bind_null(st, 1);
     }
-    sqlite3_bind_int64(st, 2, (int64_t)max);
+    yq_stmt_bind_int64(st, 2, (int64_t)max);
     if (query && query[0]) {
-        sqlite3_bind_text(st, 3, query, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 3, query);
     } else {
-        sqlite3_bind_null(st, 3);
+        yq_stmt_bind_null(st, 3);
     }
     err = ticket_store_collect_rows(store, st, "held list", max, sizeof(*out->v), read_held,
                                     (void **)&out->v, &out->n);

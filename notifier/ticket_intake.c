@@ -3,10 +3,10 @@
  */
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_clock.h"
@@ -161,20 +161,20 @@ int intake_item_row_make(const struct yq_alert *alert, bool title_from_text, str
 }
 
 /* Bind n texts (borrowed; NULL binds "") to the parameters first, first + 1, ... of st. */
-void intake_bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n)
+void intake_bind_texts(struct yq_stmt *st, int first, const char *const *texts, int n)
 {
     for (int i = 0; i < n; i++) {
-        sqlite3_bind_text(st, first + i, ticket_store_nz(texts[i]), -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, first + i, ticket_store_nz(texts[i]));
     }
 }
 
 /* Bind the item's published_at to parameter i (NULL when it has none). */
-void intake_bind_published(sqlite3_stmt *st, int i, const struct yq_item *item)
+void intake_bind_published(struct yq_stmt *st, int i, const struct yq_item *item)
 {
     if (item->has_published) {
-        sqlite3_bind_int64(st, i, item->published_at);
+        yq_stmt_bind_int64(st, i, item->published_at);
     } else {
-        sqlite3_bind_null(st, i);
+        yq_stmt_bind_null(st, i);
     }
 }
 
@@ -183,7 +183,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
 {
     const struct yq_item *item = &alert->item;
     struct intake_item_row r;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *inserted = false;
@@ -201,16 +201,16 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
     if (!err) {
         const char *texts[] = {item->id, item->source, item->source_id, item->channel,
                                item->url, r.title,     r.excerpt};
-        sqlite3_bind_int64(st, 1, ticket_id);
+        yq_stmt_bind_int64(st, 1, ticket_id);
         intake_bind_texts(st, 2, texts, 7);
         intake_bind_published(st, 9, item);
         intake_bind_texts(st, 10, (const char *const[]){r.rule_ids, r.matches}, 2);
-        sqlite3_bind_int64(st, 12, now);
-        sqlite3_bind_text(st, 13, r.author, -1, SQLITE_STATIC);
+        yq_stmt_bind_int64(st, 12, now);
+        yq_stmt_bind_text(st, 13, r.author);
         err = ticket_store_step_done(store, st, "item insert");
     }
     if (!err) {
-        *inserted = sqlite3_changes(store->db) > 0;
+        *inserted = yq_db_changes(store->db) > 0;
     }
     intake_item_row_release(&r);
     return err;
@@ -220,7 +220,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
 static int next_number(struct ticket_store *store, int64_t detected_at, char *buf, size_t len)
 {
     char prefix[32], month[16];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
@@ -232,16 +232,16 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    yq_stmt_bind_text(st, 1, month);
+    rc = yq_stmt_step(st);
+    if (rc != YQ_DB_ROW) {
         err = ticket_store_fail(store, rc, "number sequence");
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         return err;
     }
     /* four digits as the format asks; a 10000th ticket in one month simply gets five */
-    int n = snprintf(buf, len, "%s%04lld", prefix, (long long)sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
+    int n = snprintf(buf, len, "%s%04lld", prefix, (long long)yq_stmt_column_int64(st, 0));
+    yq_stmt_finalize(st);
     return (n < 0 || (size_t)n >= len) ? ERR_TOO_BIG : 0;
 }
 
@@ -326,7 +326,7 @@ static int insert_revision(struct ticket_store *store, int64_t ticket_id,
 {
     char hash[65];
     char *title;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     *inserted = false;
@@ -344,14 +344,14 @@ static int insert_revision(struct ticket_store *store, int64_t ticket_id,
                                "ON CONFLICT (ticket_id, item_id, content_hash) DO NOTHING",
                                &st, "revision insert");
     if (!err) {
-        sqlite3_bind_int64(st, 1, ticket_id);
-        sqlite3_bind_text(st, 2, item->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, title, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, now);
+        yq_stmt_bind_int64(st, 1, ticket_id);
+        yq_stmt_bind_text(st, 2, item->id);
+        yq_stmt_bind_text(st, 3, hash);
+        yq_stmt_bind_text(st, 4, title);
+        yq_stmt_bind_int64(st, 5, now);
         err = ticket_store_step_done(store, st, "revision insert");
         if (!err) {
-            *inserted = sqlite3_changes(store->db) > 0;
+            *inserted = yq_db_changes(store->db) > 0;
         }
     }
     free(title);
@@ -375,7 +375,7 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
     struct ticket_deadline_set dl;
     char number[32];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t log_id = 0, ticket_id;
     int err;
 
@@ -391,44 +391,43 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
         "first_post_at, detected_at, ack_deadline, response_deadline, item_count, "
         "score, rules_version, url, created_at, updated_at, co_departments, heat, assigned_at, "
         "press_deadline, close_deadline) "
-        "VALUES (?, ?, ?, ?, ?, '" TICKET_STATE_NAME_OPEN "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, '" TICKET_STATE_NAME_OPEN "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &st, "ticket insert");
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, o->event_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, o->title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, yq_level_name(o->level), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ticket_store_nz(o->department), -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 1, number);
+    yq_stmt_bind_text(st, 2, o->event_key);
+    yq_stmt_bind_text(st, 3, o->title);
+    yq_stmt_bind_text(st, 4, yq_level_name(o->level));
+    yq_stmt_bind_text(st, 5, ticket_store_nz(o->department));
     if (o->has_first_post) {
-        sqlite3_bind_int64(st, 6, o->first_post_at);
+        yq_stmt_bind_int64(st, 6, o->first_post_at);
     } else {
-        sqlite3_bind_null(st, 6);
+        yq_stmt_bind_null(st, 6);
     }
-    sqlite3_bind_int64(st, 7, o->detected_at);
-    sqlite3_bind_int64(st, 8, dl.ack);
-    sqlite3_bind_int64(st, 9, dl.response);
-    sqlite3_bind_int64(st, 10, o->item_count);
-    sqlite3_bind_double(st, 11, o->score);
-    sqlite3_bind_int64(st, 12, o->rules_version);
-    sqlite3_bind_text(st, 13, ticket_store_nz(o->url), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 14, now);
-    sqlite3_bind_int64(st, 15, now);
-    sqlite3_bind_text(st, 16, o->co_departments ? o->co_departments : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 17, o->heat);
-    sqlite3_bind_int64(st, 18, o->assigned_at);
+    yq_stmt_bind_int64(st, 7, o->detected_at);
+    yq_stmt_bind_int64(st, 8, dl.ack);
+    yq_stmt_bind_int64(st, 9, dl.response);
+    yq_stmt_bind_int64(st, 10, o->item_count);
+    yq_stmt_bind_double(st, 11, o->score);
+    yq_stmt_bind_int64(st, 12, o->rules_version);
+    yq_stmt_bind_text(st, 13, ticket_store_nz(o->url));
+    yq_stmt_bind_int64(st, 14, now);
+    yq_stmt_bind_int64(st, 15, now);
+    yq_stmt_bind_text(st, 16, o->co_departments ? o->co_departments : "[]");
+    yq_stmt_bind_int64(st, 17, o->heat);
+    yq_stmt_bind_int64(st, 18, o->assigned_at);
     if (dl.press) {
-        sqlite3_bind_int64(st, 19, dl.press);
+        yq_stmt_bind_int64(st, 19, dl.press);
     } else {
-        sqlite3_bind_null(st, 19);
+        yq_stmt_bind_null(st, 19);
     }
-    sqlite3_bind_int64(st, 20, dl.close);
-    err = ticket_store_step_done(store, st, "ticket insert");
+    yq_stmt_bind_int64(st, 20, dl.close);
+    err = ticket_store_step_id(store, st, "ticket insert", &ticket_id);
     if (err) {
         return err;
     }
-    ticket_id = sqlite3_last_insert_rowid(store->db);
     if (o->add_items) {
         err = o->add_items(store, ticket_id, o->ctx);
     }
@@ -531,7 +530,7 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
     struct ticket_deadline_set dl;
     struct ticket t;
     char note[200];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t log_id = 0;
     int err;
 
@@ -554,10 +553,10 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
                                "WHERE id = ?4",
                                &st, "reopen");
     if (!err) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, dl.ack);
-        sqlite3_bind_int64(st, 3, dl.close);
-        sqlite3_bind_int64(st, 4, ticket_id);
+        yq_stmt_bind_int64(st, 1, now);
+        yq_stmt_bind_int64(st, 2, dl.ack);
+        yq_stmt_bind_int64(st, 3, dl.close);
+        yq_stmt_bind_int64(st, 4, ticket_id);
         err = ticket_store_step_done(store, st, "reopen");
     }
     snprintf(note, sizeof(note), "changed after closure: item_id=%.120s", item_id);
@@ -582,7 +581,7 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
 static int has_revision(struct ticket_store *store, int64_t ticket_id, const char *item_id,
                         bool *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *out = false;
@@ -593,22 +592,22 @@ static int has_revision(struct ticket_store *store, int64_t ticket_id, const cha
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_text(st, 2, item_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_text(st, 2, item_id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         *out = true;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, "revision lookup");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                        struct ticket_intake_result *res)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool inserted, revised, known = true;
     int err;
 
@@ -646,16 +645,16 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     if (err) {
         return err;
     }
-    sqlite3_bind_double(st, 1, alert->score);
+    yq_stmt_bind_double(st, 1, alert->score);
     if (alert->item.has_published) {
-        sqlite3_bind_int64(st, 2, yq_item_effective_time(&alert->item));
+        yq_stmt_bind_int64(st, 2, yq_item_effective_time(&alert->item));
     } else {
-        sqlite3_bind_null(st, 2);
+        yq_stmt_bind_null(st, 2);
     }
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int64(st, 6, res->ticket_id);
-    sqlite3_bind_int(st, 7, inserted ? 1 : 0);
-    sqlite3_bind_int64(st, 8, inserted ? intake_item_heat(&alert->item) : 0);
+    yq_stmt_bind_int64(st, 5, now);
+    yq_stmt_bind_int64(st, 6, res->ticket_id);
+    yq_stmt_bind_int(st, 7, inserted ? 1 : 0);
+    yq_stmt_bind_int64(st, 8, inserted ? intake_item_heat(&alert->item) : 0);
     err = ticket_store_step_done(store, st, "ticket update");
     if (err) {
         return err;
@@ -681,7 +680,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
  */
 int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, int64_t checked_at)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "UPDATE tickets SET rules_unverified = 1, rules_checked_at = "
                                    "CASE WHEN ?1 IS NULL THEN rules_checked_at "
@@ -692,11 +691,11 @@ int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
         return err;
     }
     if (checked_at > 0) {
-        sqlite3_bind_int64(st, 1, checked_at);
+        yq_stmt_bind_int64(st, 1, checked_at);
     } else {
-        sqlite3_bind_null(st, 1);
+        yq_stmt_bind_null(st, 1);
     }
-    sqlite3_bind_int64(st, 2, ticket_id);
+    yq_stmt_bind_int64(st, 2, ticket_id);
     return ticket_store_step_done(store, st, "rules_unverified update");
 }
 
@@ -727,7 +726,7 @@ int intake_hold_item(struct ticket_store *store, const struct yq_alert *alert, c
 {
     const struct yq_item *item = &alert->item;
     struct intake_item_row r;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     err = intake_item_row_make(alert, true, &r);
@@ -751,19 +750,18 @@ int intake_hold_item(struct ticket_store *store, const struct yq_alert *alert, c
         intake_bind_texts(st, 1, texts, 10);
         intake_bind_published(st, 11, item);
         if (item->has_published) {
-            sqlite3_bind_text(st, 12, item->precision ? item->precision : "second", -1,
-                              SQLITE_STATIC);
+            yq_stmt_bind_text(st, 12, item->precision ? item->precision : "second");
         }
-        sqlite3_bind_int64(st, 13, item->fetched_at);
-        sqlite3_bind_int64(st, 14, alert->matched_at);
+        yq_stmt_bind_int64(st, 13, item->fetched_at);
+        yq_stmt_bind_int64(st, 14, alert->matched_at);
         intake_bind_texts(st, 15, rule_texts, 5);
-        sqlite3_bind_double(st, 20, alert->score);
-        sqlite3_bind_int64(st, 21, now);
+        yq_stmt_bind_double(st, 20, alert->score);
+        yq_stmt_bind_int64(st, 21, now);
         err = ticket_store_step_done(store, st, "held insert");
     }
     if (!err) {
         res->outcome =
-            sqlite3_changes(store->db) > 0 ? TICKET_INTAKE_HELD : TICKET_INTAKE_DUPLICATE;
+            yq_db_changes(store->db) > 0 ? TICKET_INTAKE_HELD : TICKET_INTAKE_DUPLICATE;
     }
     intake_item_row_release(&r);
     return err;

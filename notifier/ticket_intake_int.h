@@ -7,7 +7,6 @@
 #ifndef NOTIFIER_TICKET_INTAKE_INT_H
 #define NOTIFIER_TICKET_INTAKE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,10 +37,10 @@ char *intake_title(const struct yq_item *item);
 char *intake_co_departments(const struct yq_alert *alert);
 
 /* Bind n texts (borrowed; NULL binds "") to the parameters first, first + 1, ... of st. */
-void intake_bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n);
+void intake_bind_texts(struct yq_stmt *st, int first, const char *const *texts, int n);
 
 /* Bind the item's published_at to parameter i (NULL when it has none). */
-void intake_bind_published(sqlite3_stmt *st, int i, const struct yq_item *item);
+void intake_bind_published(struct yq_stmt *st, int i, const struct yq_item *item);
 
 /* v within 0 .. 10^9 (an engagement count from untrusted feed data). */
 int64_t intake_clamp_metric(int64_t v);

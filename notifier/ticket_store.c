@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,7 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 
 #include "web_auth.h" /* migration 8: the web accounts share this file's track */
@@ -30,7 +29,7 @@ const struct cfg_key ticket_store_cfg_keys[] = {
      "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
      "'yuqingctl store init', a missing one stops the notifier (exit 2)",
      NULL},
-    YQ_SQLITE_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
+    YQ_DB_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
                                "how long a statement waits for a lock held by another connection"),
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -76,7 +75,7 @@ const struct cfg_key ticket_store_cfg_keys[] = {
     "NEW.department, NEW.level, NEW.assigned_at, NEW.ack_deadline, NEW.response_deadline, "        \
     "NEW.press_deadline, NEW.close_deadline"
 
-static const struct yq_sqlite_migration migrations[] = {
+static const struct yq_db_migration migrations[] = {
     /* 1: tickets, their items and the append-only log (issue #2) */
     {1, "tickets, their items and the log",
     "CREATE TABLE ticket_number_seq ("
@@ -132,7 +131,7 @@ static const struct yq_sqlite_migration migrations[] = {
     "CREATE TRIGGER ticket_log_no_update BEFORE UPDATE ON ticket_log"
     "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;"
     "CREATE TRIGGER ticket_log_no_delete BEFORE DELETE ON ticket_log"
-    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;", NULL},
+    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;", NULL, NULL},
 
     /* 2: lifecycle, clocks, revisions, responses, escalations and the outbox (issue #5) */
     {2, "lifecycle, clocks, revisions, responses, escalations, outbox",
@@ -212,11 +211,11 @@ static const struct yq_sqlite_migration migrations[] = {
     "  delivered_at INTEGER,"
     "  last_error TEXT NOT NULL DEFAULT ''"
     ");"
-    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);", NULL},
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);", NULL, NULL},
 
     /* 3: the item's author (FC-033: the ticket page shows it as text); older rows get '' */
     {3, "item author",
-    "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';", NULL},
+    "ALTER TABLE ticket_items ADD COLUMN author TEXT NOT NULL DEFAULT '';", NULL, NULL},
 
     /*
      * 4: rules_unverified (issue #10): 1 once any alert recorded on the ticket was matched on a
@@ -225,7 +224,7 @@ static const struct yq_sqlite_migration migrations[] = {
      */
     {4, "rules_unverified",
     ("ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
-     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"), NULL},
+     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"), NULL, NULL},
 
     /*
      * 5: held_items (issue #11): matched items that open no ticket, recorded for the duty
@@ -237,7 +236,7 @@ static const struct yq_sqlite_migration migrations[] = {
     ("CREATE TABLE held_items (" HELD_ITEMS_ID_COLUMNS
      "  reason TEXT NOT NULL CHECK (reason IN ('old','official')),"
      HELD_ITEMS_ITEM_COLUMNS
-     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL},
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL, NULL},
 
     /*
      * 6: held_items.reason may be 'undated' (review of issue #11): an item without a
@@ -258,7 +257,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "source_department, rule_ids, matches, score, held_at FROM held_items;"
      "DROP TABLE held_items;"
      "ALTER TABLE held_items_v6 RENAME TO held_items;"
-     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL},
+     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL, NULL},
 
     /*
      * 7: the queue's filters in SQL (issue #12; ticket_store_list()): level, detection time,
@@ -269,7 +268,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "CREATE INDEX IF NOT EXISTS tickets_detected ON tickets (detected_at);"
      "CREATE INDEX IF NOT EXISTS ticket_items_source_id ON ticket_items (source_id, ticket_id);"
      "CREATE INDEX IF NOT EXISTS ticket_items_source ON ticket_items (source, ticket_id);"
-     "CREATE INDEX IF NOT EXISTS ticket_items_channel ON ticket_items (channel, ticket_id);"), NULL},
+     "CREATE INDEX IF NOT EXISTS ticket_items_channel ON ticket_items (channel, ticket_id);"), NULL, NULL},
 
     /*
      * 8: the web UI's accounts (users, departments, sessions, API tokens, login throttle) join
@@ -278,7 +277,7 @@ static const struct yq_sqlite_migration migrations[] = {
      * creates the tables where missing, finishes a store left at web version 1 and drops the
      * old track. A store whose web tables are there already keeps them as they are.
      */
-    {8, "web accounts", NULL, web_auth_schema_apply},
+    {8, "web accounts", NULL, web_auth_schema_apply, NULL},
 
     /*
      * 9: the duty officer's desk (issue #13, design §5; docs/desk.md). An alert's event enters
@@ -440,7 +439,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
      "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
      "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
-     "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;"), NULL},
+     "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;"), NULL, NULL},
     /*
      * Issue #14. saved_searches: a user's saved archive searches (the query in the rule
      * language, the filters as the JSON object GET /api/search takes); removed with the user.
@@ -476,7 +475,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "CREATE UNIQUE INDEX reports_daily ON reports (period_start) WHERE kind = 'daily';"
      "CREATE INDEX reports_event ON reports (event_id, created_at);"
      "CREATE INDEX reports_created ON reports (kind, created_at);",
-     NULL},
+     NULL, NULL},
     /*
      * Issue #15 (docs/responses.md, docs/collectors.md 监测盲区). official_posts: every item
      * of an official source (the government's own 政务微博, 政务微信, website, 权威发布),
@@ -551,7 +550,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "CREATE INDEX source_blind_windows_time ON source_blind_windows (started_at, ended_at);"
      "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "
      "  WHERE ended_at IS NULL;",
-     NULL},
+     NULL, NULL},
     /*
      * Issue #17 (docs/statistics.md). ticket_clock_history: the clocks each ticket was given,
      * from `at` on: one row when a ticket is created and one whenever its department, level,
@@ -614,7 +613,7 @@ static const struct yq_sqlite_migration migrations[] = {
      "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;"
      "CREATE TRIGGER stats_publications_no_delete BEFORE DELETE ON stats_publications"
      "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;",
-     NULL},
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -622,7 +621,7 @@ _Static_assert(N_MIGRATIONS == TICKET_STORE_SCHEMA_VERSION,
                "TICKET_STORE_SCHEMA_VERSION must equal the number of migrations");
 
 /* The ticket store file's schema: one track (schema_version) for all its tables. */
-static const struct yq_sqlite_schema store_schema = {
+static const struct yq_db_schema store_schema = {
     .name = "ticket store",
     .steps = migrations,
     .n_steps = sizeof(migrations) / sizeof(migrations[0]),
@@ -656,7 +655,7 @@ static const struct yq_sqlite_schema store_schema = {
  */
 int ticket_store_fail(struct ticket_store *store, int rc, const char *what)
 {
-    return yq_sqlite_fail(store->db, rc, what, store->last_error, sizeof(store->last_error));
+    return yq_db_fail(store->db, rc, what, store->last_error, sizeof(store->last_error));
 }
 
 const char *ticket_store_errmsg(const struct ticket_store *store)
@@ -666,13 +665,13 @@ const char *ticket_store_errmsg(const struct ticket_store *store)
 
 int ticket_store_exec(struct ticket_store *store, const char *sql, const char *what)
 {
-    return yq_sqlite_exec(store->db, sql, what, store->last_error, sizeof(store->last_error));
+    return yq_db_exec(store->db, sql, what, store->last_error, sizeof(store->last_error));
 }
 
-int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
+int ticket_store_prepare(struct ticket_store *store, const char *sql, struct yq_stmt **out,
                          const char *what)
 {
-    return yq_sqlite_prepare(store->db, sql, out, what, store->last_error,
+    return yq_db_prepare(store->db, sql, out, what, store->last_error,
                              sizeof(store->last_error));
 }
 
@@ -687,7 +686,7 @@ int ticket_store_begin(struct ticket_store *store, const char *what)
 
 void ticket_store_rollback(struct ticket_store *store)
 {
-    yq_sqlite_rollback(store->db);
+    yq_db_rollback(store->db);
 }
 
 const char *ticket_store_nz(const char *s)
@@ -695,9 +694,15 @@ const char *ticket_store_nz(const char *s)
     return s ? s : "";
 }
 
-int ticket_store_step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what)
+int ticket_store_step_done(struct ticket_store *store, struct yq_stmt *st, const char *what)
 {
-    return yq_sqlite_run(store->db, st, what, store->last_error, sizeof(store->last_error));
+    return yq_db_run(store->db, st, what, store->last_error, sizeof(store->last_error));
+}
+
+int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const char *what,
+                         int64_t *id)
+{
+    return yq_db_run_id(store->db, st, id, what, store->last_error, sizeof(store->last_error));
 }
 
 int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
@@ -705,26 +710,29 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
                             const char *from_state, const char *to_state, const char *note,
                             int64_t *log_id)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
                                    "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                    &st, "log insert");
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
-    err = ticket_store_step_done(store, st, "log insert");
-    if (!err && log_id) {
-        *log_id = sqlite3_last_insert_rowid(store->db);
+    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 2, at);
+    yq_stmt_bind_text(st, 3, actor);
+    yq_stmt_bind_text(st, 4, role ? role : "system");
+    yq_stmt_bind_text(st, 5, action);
+    yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
+    yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
+    yq_stmt_bind_text(st, 8, ticket_store_nz(note));
+    {
+        int64_t id = 0;
+        err = ticket_store_step_id(store, st, "log insert", &id);
+        if (!err && log_id) {
+            *log_id = id;
+        }
     }
     return err;
 }
@@ -733,7 +741,7 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
                                   const char *actor, const char *role, const char *action,
                                   const char *from_state, const char *to_state, const char *note)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "INSERT INTO event_log (event_id, at, actor, actor_role, "
                                    "action, from_state, to_state, note) "
@@ -742,14 +750,14 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_text(st, 3, ticket_store_nz(actor), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, role ? role : "system", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, ticket_store_nz(from_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, ticket_store_nz(to_state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, ticket_store_nz(note), -1, SQLITE_STATIC);
+    yq_stmt_bind_int64(st, 1, event_id);
+    yq_stmt_bind_int64(st, 2, at);
+    yq_stmt_bind_text(st, 3, ticket_store_nz(actor));
+    yq_stmt_bind_text(st, 4, role ? role : "system");
+    yq_stmt_bind_text(st, 5, action);
+    yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
+    yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
+    yq_stmt_bind_text(st, 8, ticket_store_nz(note));
     return ticket_store_step_done(store, st, "event log");
 }
 
@@ -846,7 +854,7 @@ static int tighten_mode(const char *path, char *errbuf, size_t errlen)
 
 int ticket_store_schema_version(struct ticket_store *store, int *out)
 {
-    return yq_sqlite_schema_version(store->db, out, store->last_error, sizeof(store->last_error));
+    return yq_db_schema_version(store->db, out, store->last_error, sizeof(store->last_error));
 }
 
 /*
@@ -896,9 +904,9 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     }
     store->readonly = readonly;
     /* the journal pragmas wait for the schema check below: nothing is written before it */
-    err = yq_sqlite_open(path,
-                         (readonly ? YQ_SQLITE_READONLY : 0) |
-                             (create && !readonly ? YQ_SQLITE_CREATE : 0),
+    err = yq_db_open(path,
+                         (readonly ? YQ_DB_READONLY_OPEN : 0) |
+                             (create && !readonly ? YQ_DB_CREATE : 0),
                          cfg->busy_timeout_ms, &store->db, errbuf, errlen);
     if (err) {
         goto fail;
@@ -926,9 +934,9 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
                 goto fail;
             }
         }
-        err = yq_sqlite_use_wal(store->db, cfg->busy_timeout_ms, errbuf, errlen);
+        err = yq_db_use_wal(store->db, cfg->busy_timeout_ms, errbuf, errlen);
         if (!err) {
-            err = yq_sqlite_migrate(store->db, &store_schema, cfg->busy_timeout_ms, errbuf,
+            err = yq_db_migrate(store->db, &store_schema, cfg->busy_timeout_ms, errbuf,
                                     errlen);
         }
         if (err) {
@@ -1138,11 +1146,11 @@ void ticket_store_free(struct ticket_store *store)
     if (!store) {
         return;
     }
-    (void)yq_sqlite_close(store->db); /* logs an unfinalised statement: a bug */
+    (void)yq_db_close(store->db); /* logs an unfinalised statement: a bug */
     free(store);
 }
 
-struct sqlite3 *ticket_store_db(struct ticket_store *store)
+struct yq_db *ticket_store_db(struct ticket_store *store)
 {
     return store->db;
 }
@@ -1163,14 +1171,14 @@ void ticket_number_prefix(int64_t t, char *buf, size_t len, char *month, size_t 
 
 /* --- reads ----------------------------------------------------------------------------- */
 
-int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
+int ticket_store_read_cols(struct yq_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
                            void *obj)
 {
     for (size_t i = 0; i < n_cols; i++) {
         const struct ticket_store_col *c = &cols[i];
         void *field = (char *)obj + c->offset;
-        const char *text = (const char *)sqlite3_column_text(st, c->index);
-        bool null = sqlite3_column_type(st, c->index) == SQLITE_NULL;
+        const char *text = yq_stmt_column_text(st, c->index);
+        bool null = yq_stmt_column_type(st, c->index) == YQ_DB_NULL;
 
         switch (c->type) {
         case TICKET_COL_TEXT:
@@ -1184,13 +1192,13 @@ int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols
             }
             break;
         case TICKET_COL_INT: /* NULL reads as 0: "not yet" for times */
-            *(int64_t *)field = sqlite3_column_int64(st, c->index);
+            *(int64_t *)field = yq_stmt_column_int64(st, c->index);
             break;
         case TICKET_COL_REAL:
-            *(double *)field = sqlite3_column_double(st, c->index);
+            *(double *)field = yq_stmt_column_double(st, c->index);
             break;
         case TICKET_COL_FLAG:
-            *(bool *)field = sqlite3_column_int(st, c->index) != 0;
+            *(bool *)field = yq_stmt_column_int(st, c->index) != 0;
             break;
         case TICKET_COL_PRESENT:
             *(bool *)field = !null;
@@ -1286,20 +1294,20 @@ void ticket_list_release(struct ticket_list *list)
     TICKET_STORE_RELEASE_LIST(list, ticket_cols);
 }
 
-int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t)
+int ticket_store_read_row(struct yq_stmt *st, struct ticket *t)
 {
     memset(t, 0, sizeof(*t));
     return ticket_store_read_cols(st, ticket_cols, N_TICKET_COLS, t);
 }
 
-int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
+int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, const char *what,
                               size_t max, size_t elem_size,
-                              int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n)
+                              int (*read)(struct yq_stmt *st, void *elem), void **v, size_t *n)
 {
     size_t cap = 0;
     int rc, err = 0;
 
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         if (*n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
             void *nv;
@@ -1322,10 +1330,10 @@ int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, cons
         }
         (*n)++;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = ticket_store_fail(store, rc, what);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -1336,15 +1344,15 @@ int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, cons
  */
 static int list_rows(struct ticket_store *store, const char *sql, const char *what,
                      const int64_t *binds, int n_binds, size_t max, size_t elem_size,
-                     int (*read)(sqlite3_stmt *st, void *elem),
+                     int (*read)(struct yq_stmt *st, void *elem),
                      const struct ticket_store_col *cols, size_t n_cols, void **v, size_t *n)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store, sql, &st, what);
 
     if (!err) {
         for (int i = 0; i < n_binds; i++) {
-            sqlite3_bind_int64(st, i + 1, binds[i]);
+            yq_stmt_bind_int64(st, i + 1, binds[i]);
         }
         err = ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
     }
@@ -1356,7 +1364,7 @@ static int list_rows(struct ticket_store *store, const char *sql, const char *wh
     return err;
 }
 
-static int read_ticket(sqlite3_stmt *st, void *elem)
+static int read_ticket(struct yq_stmt *st, void *elem)
 {
     return ticket_store_read_row(st, elem);
 }
@@ -1380,7 +1388,7 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
 static int count_query(struct ticket_store *store, const char *sql, int64_t bind, bool has_bind,
                        int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err;
 
     *out = 0;
@@ -1389,15 +1397,15 @@ static int count_query(struct ticket_store *store, const char *sql, int64_t bind
         return err;
     }
     if (has_bind) {
-        sqlite3_bind_int64(st, 1, bind);
+        yq_stmt_bind_int64(st, 1, bind);
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *out = yq_stmt_column_int64(st, 0);
     } else {
         err = ticket_store_fail(store, rc, "count");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -1420,24 +1428,24 @@ int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_
 }
 
 /* The one ticket st (bound; finalized here) selects. 0, ERR_NOT_FOUND, RETRY, IO, NOMEM. */
-static int get_one(struct ticket_store *store, sqlite3_stmt *st, struct ticket *out)
+static int get_one(struct ticket_store *store, struct yq_stmt *st, struct ticket *out)
 {
-    int rc = sqlite3_step(st), err;
+    int rc = yq_stmt_step(st), err;
 
-    if (rc == SQLITE_ROW) {
+    if (rc == YQ_DB_ROW) {
         err = ticket_store_read_row(st, out);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == YQ_DB_DONE) {
         err = ERR_NOT_FOUND;
     } else {
         err = ticket_store_fail(store, rc, "get ticket");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 int ticket_store_get_by_number(struct ticket_store *store, const char *number, struct ticket *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -1446,13 +1454,13 @@ int ticket_store_get_by_number(struct ticket_store *store, const char *number, s
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    yq_stmt_bind_text(st, 1, number);
     return get_one(store, st, out);
 }
 
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -1461,7 +1469,7 @@ int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, id);
+    yq_stmt_bind_int64(st, 1, id);
     return get_one(store, st, out);
 }
 
@@ -1492,7 +1500,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     const struct ticket_filter *f = filter ? filter : &any;
     enum yq_level level = YQ_LEVEL_IV;
     char kinds[256];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -1533,31 +1541,30 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
         return err;
     }
     if (f->state) {
-        sqlite3_bind_text(st, 1, f->state, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, f->state);
     }
     if (f->department) {
-        sqlite3_bind_text(st, 2, f->department, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 2, f->department);
     }
     if (f->lead_department) {
-        sqlite3_bind_text(st, 3, f->lead_department, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 3, f->lead_department);
     }
     if (f->level) {
-        sqlite3_bind_text(st, 4, yq_level_name(level), -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 4, yq_level_name(level));
     }
     if (f->source) {
-        sqlite3_bind_text(st, 5, f->source, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 5, f->source);
     }
-    sqlite3_bind_text(st, 6, f->source ? kinds_labelled(f->source, kinds, sizeof(kinds)) : "[]", -1,
-                      SQLITE_TRANSIENT);
+    yq_stmt_bind_text(st, 6, f->source ? kinds_labelled(f->source, kinds, sizeof(kinds)) : "[]");
     if (f->detected_from) {
-        sqlite3_bind_int64(st, 7, f->detected_from);
+        yq_stmt_bind_int64(st, 7, f->detected_from);
     }
     if (f->detected_until) {
-        sqlite3_bind_int64(st, 8, f->detected_until);
+        yq_stmt_bind_int64(st, 8, f->detected_until);
     }
-    sqlite3_bind_int(st, 9, f->overdue_only ? 1 : 0);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)(max < INT64_MAX ? max : INT64_MAX));
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
+    yq_stmt_bind_int(st, 9, f->overdue_only ? 1 : 0);
+    yq_stmt_bind_int64(st, 10, (int64_t)(max < INT64_MAX ? max : INT64_MAX));
+    yq_stmt_bind_int64(st, 11, (int64_t)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
     err = ticket_store_collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
                                     (void **)&out->v, &out->n);
     if (err) {
@@ -1573,7 +1580,7 @@ static const struct ticket_store_col log_cols[] = {
     LCOL(4, TEXT, action), LCOL(5, TEXT, from_state), LCOL(6, TEXT, to_state), LCOL(7, TEXT, note),
 };
 
-static int read_log_entry(sqlite3_stmt *st, void *elem)
+static int read_log_entry(struct yq_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_log_entry));
     return ticket_store_read_cols(st, log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
@@ -1602,7 +1609,7 @@ static const struct ticket_store_col response_cols[] = {
     RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
 };
 
-static int read_response(sqlite3_stmt *st, void *elem)
+static int read_response(struct yq_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_response));
     return ticket_store_read_cols(st, response_cols,
@@ -1652,7 +1659,7 @@ void ticket_item_list_release(struct ticket_item_list *list)
     TICKET_STORE_RELEASE_LIST(list, item_cols);
 }
 
-static int read_item(sqlite3_stmt *st, void *elem)
+static int read_item(struct yq_stmt *st, void *elem)
 {
     memset(elem, 0, sizeof(struct ticket_item));
     return ticket_store_read_cols(st, item_cols, N_ITEM_COLS, elem);
@@ -1677,7 +1684,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
 int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_list *tickets,
                                size_t max_per_ticket, struct ticket_item_list *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *ids = NULL;
     char *ids_text = NULL;
     int err;
@@ -1711,8 +1718,8 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
         "WHERE nth <= ?2 ORDER BY page_pos, id",
         &st, "list items of page");
     if (!err) {
-        sqlite3_bind_text(st, 1, ids_text, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)max_per_ticket);
+        yq_stmt_bind_text(st, 1, ids_text);
+        yq_stmt_bind_int64(st, 2, (int64_t)max_per_ticket);
         size_t max =
             max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket : SIZE_MAX;
         err = ticket_store_collect_rows(store, st, "list items of page", max, sizeof(*out->v),

@@ -309,7 +309,7 @@ int ticket_store_count_log(struct ticket_store *store, int64_t ticket_id, int64_
  * The raw connection (borrowed; do not close) for tests and for later modules of this
  * process that add their own statements.
  */
-struct sqlite3 *ticket_store_db(struct ticket_store *store);
+struct yq_db *ticket_store_db(struct ticket_store *store);
 
 /*
  * "YQ-YYYY-MM-" for the Asia/Shanghai month of t (seconds, UTC) into buf (>= 12 bytes), and

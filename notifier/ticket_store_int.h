@@ -11,14 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "ticket_store.h"
 
 struct ticket_store {
-    sqlite3 *db;
+    struct yq_db *db;
     bool readonly;
     const struct ticket_policy *policy; /* borrowed; NULL = built-in defaults */
-    char last_error[256];               /* copy of sqlite3_errmsg() of the last failure */
+    char last_error[256];               /* copy of yq_db_errmsg() of the last failure */
 };
 
 /* Record rc's SQLite message as the store's last error; return the shared code for rc. */
@@ -28,11 +29,18 @@ int ticket_store_fail(struct ticket_store *store, int rc, const char *what);
 int ticket_store_exec(struct ticket_store *store, const char *sql, const char *what);
 
 /* sqlite3_prepare_v2(sql) into *out mapped to the shared codes. */
-int ticket_store_prepare(struct ticket_store *store, const char *sql, sqlite3_stmt **out,
+int ticket_store_prepare(struct ticket_store *store, const char *sql, struct yq_stmt **out,
                          const char *what);
 
 /* Step st once (DONE or ROW is success), finalize it, map the result. */
-int ticket_store_step_done(struct ticket_store *store, sqlite3_stmt *st, const char *what);
+int ticket_store_step_done(struct ticket_store *store, struct yq_stmt *st, const char *what);
+
+/*
+ * Step an INSERT ... RETURNING id once, finalise it, map the result; *id = the new row's id, 0
+ * when no row was inserted (ON CONFLICT DO NOTHING).
+ */
+int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const char *what,
+                         int64_t *id);
 
 /* s, or "" for NULL. */
 const char *ticket_store_nz(const char *s);
@@ -98,7 +106,7 @@ struct ticket_store_col {
  * Fill the fields of obj named in cols (n_cols entries) from the current row of st. On
  * ERR_NOMEM the texts read so far are freed (set to NULL). Returns 0 or ERR_NOMEM.
  */
-int ticket_store_read_cols(sqlite3_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
+int ticket_store_read_cols(struct yq_stmt *st, const struct ticket_store_col *cols, size_t n_cols,
                            void *obj);
 
 /*
@@ -147,7 +155,7 @@ void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, 
     } while (0)
 
 /* Read one ticket row selected with TICKET_STORE_COLUMNS into t. Returns 0 or ERR_NOMEM. */
-int ticket_store_read_row(sqlite3_stmt *st, struct ticket *t);
+int ticket_store_read_row(struct yq_stmt *st, struct ticket *t);
 
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
@@ -159,9 +167,9 @@ int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket
  * the elements read so far stay in *v for the caller's release function.
  * Returns 0, ERR_TOO_BIG (more than max rows), ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
-int ticket_store_collect_rows(struct ticket_store *store, sqlite3_stmt *st, const char *what,
+int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, const char *what,
                               size_t max, size_t elem_size,
-                              int (*read)(sqlite3_stmt *st, void *elem), void **v, size_t *n);
+                              int (*read)(struct yq_stmt *st, void *elem), void **v, size_t *n);
 
 #define TICKET_STORE_COLUMNS                                                                       \
     "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \

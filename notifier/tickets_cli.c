@@ -1,11 +1,11 @@
 #include "tickets_cli.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "notifier.h"
 #include "outbox.h"
@@ -533,20 +533,18 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
 
 static int cmd_outbox(struct ticket_store *store, const struct opts *o)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(ticket_store_db(store),
-                                "SELECT id, state, channel, kind, attempts, next_attempt_at, "
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(ticket_store_db(store), "SELECT id, state, channel, kind, attempts, next_attempt_at, "
                                 "coalesce(delivered_at, 0), subject, last_error FROM outbox "
-                                "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        fprintf(stderr, "yuqingctl tickets: outbox: %s\n", sqlite3_errmsg(ticket_store_db(store)));
+                                "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", &st);
+    if (rc != YQ_DB_OK) {
+        fprintf(stderr, "yuqingctl tickets: outbox: %s\n", yq_db_errmsg(ticket_store_db(store)));
         return 1;
     }
     if (o->state) {
-        sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC);
+        yq_stmt_bind_text(st, 1, o->state);
     }
-    sqlite3_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    yq_stmt_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
     {
         /* headings padded by display width like the cells (yq_text) */
         char h1[64], h2[64], h3[64], h4[64], h5[64], h6[64];
@@ -555,24 +553,24 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
                yq_text_pad("类型", 9, h4, sizeof(h4)), yq_text_pad("次数", 4, h5, sizeof(h5)),
                yq_text_pad("下次/送达", 16, h6, sizeof(h6)), "主题 | 最近错误");
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         char w[32];
         int64_t t =
-            sqlite3_column_int64(st, 6) ? sqlite3_column_int64(st, 6) : sqlite3_column_int64(st, 5);
+            yq_stmt_column_int64(st, 6) ? yq_stmt_column_int64(st, 6) : yq_stmt_column_int64(st, 5);
         char c1[128], c2[256], c3[128]; /* padded by display width (yq_text) */
         /* issue #11: the state and kind by their labels (待发送, 交办 …) */
         printf(
-            "%-6lld %s %s %s %-4lld %-16s %s | %s\n", (long long)sqlite3_column_int64(st, 0),
-            yq_text_pad(yq_label(YQ_LABEL_OUTBOX_STATE, (const char *)sqlite3_column_text(st, 1)),
+            "%-6lld %s %s %s %-4lld %-16s %s | %s\n", (long long)yq_stmt_column_int64(st, 0),
+            yq_text_pad(yq_label(YQ_LABEL_OUTBOX_STATE, yq_stmt_column_text(st, 1)),
                         9, c1, sizeof(c1)),
-            yq_text_pad((const char *)sqlite3_column_text(st, 2), 16, c2, sizeof(c2)),
-            yq_text_pad(yq_label(YQ_LABEL_NOTIFY_KIND, (const char *)sqlite3_column_text(st, 3)), 9,
+            yq_text_pad(yq_stmt_column_text(st, 2), 16, c2, sizeof(c2)),
+            yq_text_pad(yq_label(YQ_LABEL_NOTIFY_KIND, yq_stmt_column_text(st, 3)), 9,
                         c3, sizeof(c3)),
-            (long long)sqlite3_column_int64(st, 4), shanghai(t, w, sizeof(w)),
-            sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
+            (long long)yq_stmt_column_int64(st, 4), shanghai(t, w, sizeof(w)),
+            yq_stmt_column_text(st, 7), yq_stmt_column_text(st, 8));
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : 1;
+    yq_stmt_finalize(st);
+    return rc == YQ_DB_DONE ? 0 : 1;
 }
 
 /* Whether --state (may be NULL) names a state the command knows. */

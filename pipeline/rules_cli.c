@@ -21,7 +21,7 @@
 #include "yq_fs.h"
 #include "yq_item.h"
 #include "yq_labels.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -171,19 +171,19 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
  */
 static int check_departments(const struct rule_set *rs, const char *path)
 {
-    struct sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     struct yq_departments reg;
     char known[2048], err[256];
     int bad = 0;
 
-    if (yq_sqlite_open(path, YQ_SQLITE_READONLY, 5000, &db, NULL, 0) != 0 ||
+    if (yq_db_open(path, YQ_DB_READONLY_OPEN, 5000, &db, NULL, 0) != 0 ||
         yq_departments_read(db, &reg, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl rules: 无法读取工单库 cannot read the ticket store '%s'\n",
                 path);
-        yq_sqlite_close(db);
+        yq_db_close(db);
         return 1;
     }
-    yq_sqlite_close(db);
+    yq_db_close(db);
     if (reg.n == 0) {
         fprintf(stderr, "yuqingctl rules: 工单库 '%s' 没有部门登记表，未核对部门; the store keeps "
                         "no department registry: departments not checked\n", path);

@@ -5,11 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates curl
-  libcurl4-openssl-dev libxml2-dev librdkafka-dev libhiredis-dev libsqlite3-dev
+  libcurl4-openssl-dev libxml2-dev librdkafka-dev libhiredis-dev libsqlite3-dev libpq-dev
   libjansson-dev libyaml-dev libmicrohttpd-dev libssl-dev libcmocka-dev
   libvectorscan-dev libutf8proc-dev libopencc-dev libopencc-data libsodium-dev
   libfriso-dev friso-dict libuchardet-dev
-  redis-server python3 sqlite3
+  redis-server python3 sqlite3 postgresql-15
   python3-feedparser python3-ahocorasick python3-aiosmtpd
   clang libclang-rt-14-dev
   chromium chromium-driver fonts-noto-cjk

@@ -1,10 +1,10 @@
 /* The annex 监测盲区 and the detected-response count (stats_blind.h, issue #15). */
 #include "stats_blind.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -179,60 +179,57 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
 /* ------------------------------------------------------------- loading */
 
 /* Whether db has table name. */
-static int has_table(sqlite3 *db, const char *name, bool *out, char *errbuf, size_t errlen)
+static int has_table(struct yq_db *db, const char *name, bool *out, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                -1, &st, NULL);
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &st);
 
     *out = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        *out = rc == SQLITE_ROW;
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    if (rc == YQ_DB_OK) {
+        yq_stmt_bind_text(st, 1, name);
+        rc = yq_stmt_step(st);
+        *out = rc == YQ_DB_ROW;
+        rc = rc == YQ_DB_ROW || rc == YQ_DB_DONE ? YQ_DB_OK : rc;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        snprintf(errbuf, errlen, "cannot read the ticket store's tables: %s", sqlite3_errmsg(db));
-        return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_RETRY : ERR_IO;
+    yq_stmt_finalize(st);
+    if (rc != YQ_DB_OK) {
+        snprintf(errbuf, errlen, "cannot read the ticket store's tables: %s", yq_db_errmsg(db));
+        return rc == YQ_DB_BUSY || rc == YQ_DB_LOCKED ? ERR_RETRY : ERR_IO;
     }
     return 0;
 }
 
-static int sql_fail(sqlite3 *db, int rc, const char *what, char *errbuf, size_t errlen)
+static int sql_fail(struct yq_db *db, int rc, const char *what, char *errbuf, size_t errlen)
 {
-    snprintf(errbuf, errlen, "cannot read %s: %s", what, sqlite3_errmsg(db));
-    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_RETRY
-           : rc == SQLITE_NOMEM                     ? ERR_NOMEM
+    snprintf(errbuf, errlen, "cannot read %s: %s", what, yq_db_errmsg(db));
+    return rc == YQ_DB_BUSY || rc == YQ_DB_LOCKED ? ERR_RETRY
+           : rc == YQ_DB_NOMEM                     ? ERR_NOMEM
                                                     : ERR_IO;
 }
 
 /* The windows overlapping [start, cutoff) into *v (texts copied into *texts). */
-static int load_windows(sqlite3 *db, const struct stats_report *r, struct stats_blind_window **v,
+static int load_windows(struct yq_db *db, const struct stats_report *r, struct stats_blind_window **v,
                         size_t *n, char ***texts, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     size_t cap = 0;
     int rc, err = 0;
 
     *v = NULL;
     *n = 0;
     *texts = NULL;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT source_id, source_name, reason, started_at, "
+    rc = yq_stmt_prepare(db, "SELECT source_id, source_name, reason, started_at, "
                             "COALESCE(ended_at, 0) FROM source_blind_windows "
                             "WHERE started_at < ?2 AND (ended_at IS NULL OR ended_at > ?1) "
-                            "ORDER BY id",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+                            "ORDER BY id", &st);
+    if (rc != YQ_DB_OK) {
         return sql_fail(db, rc, "the blind windows", errbuf, errlen);
     }
-    sqlite3_bind_int64(st, 1, r->start);
-    sqlite3_bind_int64(st, 2, r->cutoff);
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        const char *name = (const char *)sqlite3_column_text(st, 1);
+    yq_stmt_bind_int64(st, 1, r->start);
+    yq_stmt_bind_int64(st, 2, r->cutoff);
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        const char *id = yq_stmt_column_text(st, 0);
+        const char *name = yq_stmt_column_text(st, 1);
         struct stats_blind_window *x;
 
         if (*n == BLIND_MAX_WINDOWS) {
@@ -264,52 +261,50 @@ static int load_windows(sqlite3 *db, const struct stats_report *r, struct stats_
             err = ERR_NOMEM;
             break;
         }
-        if (yq_blind_reason_parse((const char *)sqlite3_column_text(st, 2), &x->reason)) {
+        if (yq_blind_reason_parse(yq_stmt_column_text(st, 2), &x->reason)) {
             x->reason = YQ_BLIND_FAILING; /* the table's CHECK allows no other */
         }
-        x->started_at = sqlite3_column_int64(st, 3);
-        x->ended_at = sqlite3_column_int64(st, 4);
+        x->started_at = yq_stmt_column_int64(st, 3);
+        x->ended_at = yq_stmt_column_int64(st, 4);
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = sql_fail(db, rc, "the blind windows", errbuf, errlen);
     } else if (err == ERR_NOMEM) {
         snprintf(errbuf, errlen, "out of memory");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 /* Responses recorded in [start, cutoff) that a confirmed proposal names (report's department). */
-static int count_detected(sqlite3 *db, const struct stats_report *r, size_t *out, char *errbuf,
+static int count_detected(struct yq_db *db, const struct stats_report *r, size_t *out, char *errbuf,
                           size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT count(*) FROM ticket_responses x JOIN tickets t ON "
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(db, "SELECT count(*) FROM ticket_responses x JOIN tickets t ON "
                                 "t.id = x.ticket_id WHERE x.responded_at >= ?1 AND "
                                 "x.responded_at < ?2 AND (?3 IS NULL OR t.department = ?3) AND "
                                 "EXISTS (SELECT 1 FROM response_proposals p WHERE "
-                                "p.response_id = x.id AND p.state = 'confirmed')",
-                                -1, &st, NULL);
+                                "p.response_id = x.id AND p.state = 'confirmed')", &st);
 
     *out = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, r->start);
-        sqlite3_bind_int64(st, 2, r->cutoff);
+    if (rc == YQ_DB_OK) {
+        yq_stmt_bind_int64(st, 1, r->start);
+        yq_stmt_bind_int64(st, 2, r->cutoff);
         if (r->department) {
-            sqlite3_bind_text(st, 3, r->department, -1, SQLITE_STATIC);
+            yq_stmt_bind_text(st, 3, r->department);
         }
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = (size_t)sqlite3_column_int64(st, 0);
-            rc = SQLITE_OK;
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            *out = (size_t)yq_stmt_column_int64(st, 0);
+            rc = YQ_DB_OK;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_OK ? 0 : sql_fail(db, rc, "the detected responses", errbuf, errlen);
+    yq_stmt_finalize(st);
+    return rc == YQ_DB_OK ? 0 : sql_fail(db, rc, "the detected responses", errbuf, errlen);
 }
 
-int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf, size_t errlen)
+int stats_blind_load(struct yq_db *db, struct stats_report *report, char *errbuf, size_t errlen)
 {
     struct stats_blind_window *v = NULL;
     char **texts = NULL;

@@ -31,7 +31,7 @@
 #include "stats.h"
 #include "stats_fmt.h"
 
-struct sqlite3;
+struct yq_db;
 
 /* One recorded window, as the annex reads it. Strings borrowed (NUL-terminated). */
 struct stats_blind_window {
@@ -60,7 +60,7 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
  * (schema < 11) gives STATS_BLIND_NO_DATA and responses_detection_known false: not an error.
  * Returns 0, ERR_BAD_STATE, ERR_RETRY (busy), ERR_IO or ERR_NOMEM; errbuf one line.
  */
-int stats_blind_load(struct sqlite3 *db, struct stats_report *report, char *errbuf, size_t errlen);
+int stats_blind_load(struct yq_db *db, struct stats_report *report, char *errbuf, size_t errlen);
 
 /* Seconds as tenths of an hour, rounded half up (3 h 03 min: 31). */
 int64_t stats_blind_tenths(int64_t s);

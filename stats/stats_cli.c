@@ -2,7 +2,6 @@
 
 #include <libgen.h>
 #include <stddef.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -184,7 +183,7 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
     const char *by = c->by ? c->by : getenv("USER");
     const char *path = c->db ? c->db : cfg->store.path;
     struct stats_publication pub;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[512] = "", when[40];
     int rc;
 
@@ -202,12 +201,12 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
                         "future for publish)\n");
         return 2;
     }
-    if (yq_sqlite_open(path, YQ_SQLITE_WAL, cfg->store.busy_timeout_ms, &db, err, sizeof(err))) {
+    if (yq_db_open(path, YQ_DB_WAL, cfg->store.busy_timeout_ms, &db, err, sizeof(err))) {
         fprintf(stderr, "stats: %s\n", err);
         return 1;
     }
     rc = stats_publish(db, sopts, by, "operator", "", &pub, err, sizeof(err));
-    sqlite3_close(db);
+    yq_db_close(db);
     if (rc == ERR_INVALID) {
         fprintf(stderr, "stats: %s\n", err);
         return 2;
@@ -233,7 +232,7 @@ int stats_cli_main(int argc, char **argv)
     struct stats_calendar cal = {0};
     struct stats_render_opts ropts = {0};
     enum stats_format fmt = STATS_FORMAT_TEXT;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[512] = "";
     char *out = NULL;
     size_t out_len = 0;
@@ -344,7 +343,7 @@ int stats_cli_main(int argc, char **argv)
     rc = 0;
 done:
     free(out);
-    sqlite3_close(db);
+    yq_db_close(db);
     free(groups);
     rule_set_free(rs);
     notifier_cfg_release(&cfg);

@@ -1,7 +1,6 @@
 #include "stats_load.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,7 @@
 #include "stats_defs.h"
 #include "yq_departments.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_banned.h"
 
 /* ------------------------------------------------------------- arena */
@@ -76,10 +75,10 @@ void stats_ticket_set_release(struct stats_ticket_set *set)
 
 /* ------------------------------------------------------------- SQLite */
 
-int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
+int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out, char *errbuf,
                   size_t errlen)
 {
-    int err = yq_sqlite_open(path, YQ_SQLITE_READONLY,
+    int err = yq_db_open(path, YQ_DB_READONLY_OPEN,
                              busy_timeout_ms > 0 && busy_timeout_ms < 600000 ? busy_timeout_ms
                                                                              : 5000,
                              out, errbuf, errlen);
@@ -89,7 +88,7 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **ou
     return err;
 }
 
-int stats_department_check(sqlite3 *db, const char *department, bool *registry_out,
+int stats_department_check(struct yq_db *db, const char *department, bool *registry_out,
                            char *errbuf, size_t errlen)
 {
     struct yq_departments reg;
@@ -115,7 +114,7 @@ int stats_department_check(sqlite3 *db, const char *department, bool *registry_o
 }
 
 struct loader {
-    sqlite3 *db;
+    struct yq_db *db;
     struct stats_ticket_set *set;
     int64_t *ids; /* set->v[i] has ticket id ids[i]; ascending */
     char *errbuf;
@@ -126,22 +125,22 @@ struct loader {
 
 static int fail(struct loader *l, int rc, const char *what)
 {
-    return yq_sqlite_fail(l->db, rc, what, l->errbuf, l->errlen);
+    return yq_db_fail(l->db, rc, what, l->errbuf, l->errlen);
 }
 
-static int prepare(struct loader *l, const char *sql, sqlite3_stmt **st, const char *what)
+static int prepare(struct loader *l, const char *sql, struct yq_stmt **st, const char *what)
 {
-    return yq_sqlite_prepare(l->db, sql, st, what, l->errbuf, l->errlen);
+    return yq_db_prepare(l->db, sql, st, what, l->errbuf, l->errlen);
 }
 
-static int64_t col_time(sqlite3_stmt *st, int i)
+static int64_t col_time(struct yq_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+    return yq_stmt_column_type(st, i) == YQ_DB_NULL ? 0 : yq_stmt_column_int64(st, i);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return s ? (const char *)s : "";
 }
 
@@ -161,7 +160,7 @@ static long find_ticket(const struct loader *l, int64_t id)
 
 static int schema_version(struct loader *l, int *out)
 {
-    int err = yq_sqlite_schema_version(l->db, out, l->errbuf, l->errlen);
+    int err = yq_db_schema_version(l->db, out, l->errbuf, l->errlen);
     if (!err && *out == 0) {
         snprintf(l->errbuf, l->errlen, "not a ticket store (no schema_version table)");
         return ERR_BAD_STATE;
@@ -190,7 +189,7 @@ static enum yq_level level_of(const char *s)
 
 static int load_tickets(struct loader *l, int64_t before, int version)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     size_t cap = 0;
     int rc, err;
 
@@ -198,8 +197,8 @@ static int load_tickets(struct loader *l, int64_t before, int version)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, before);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, before);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct stats_ticket *t;
         if (l->set->n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
@@ -219,7 +218,7 @@ static int load_tickets(struct loader *l, int64_t before, int version)
         }
         t = &l->set->v[l->set->n];
         memset(t, 0, sizeof(*t));
-        l->ids[l->set->n] = sqlite3_column_int64(st, 0);
+        l->ids[l->set->n] = yq_stmt_column_int64(st, 0);
         t->number = arena_strdup(l->set->arena, col_text(st, 1));
         t->title = arena_strdup(l->set->arena, col_text(st, 2));
         t->level = level_of(col_text(st, 3));
@@ -242,10 +241,10 @@ static int load_tickets(struct loader *l, int64_t before, int version)
         }
         l->set->n++;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = fail(l, rc, "select tickets");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -305,12 +304,12 @@ static int stored_group(struct stats_arena *a, const char *rule_id, const char *
  * Rows of (ticket_id, ...) ordered by ticket_id: count per ticket (pass 1) or fill (pass 2).
  * fill(l, idx, st, k) stores the row as the k-th entry of ticket idx.
  */
-typedef int (*row_fn)(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k);
+typedef int (*row_fn)(struct loader *l, size_t idx, struct yq_stmt *st, size_t k);
 
 static int for_rows(struct loader *l, const char *sql, const char *what, size_t *counts,
                     row_fn fill)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     size_t *seen = NULL;
     int rc, err;
 
@@ -321,12 +320,12 @@ static int for_rows(struct loader *l, const char *sql, const char *what, size_t 
     if (fill) {
         seen = calloc(l->set->n + 1, sizeof(*seen));
         if (!seen) {
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
             return ERR_NOMEM;
         }
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long idx = find_ticket(l, sqlite3_column_int64(st, 0));
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        long idx = find_ticket(l, yq_stmt_column_int64(st, 0));
         if (idx < 0) {
             continue; /* detected after the window */
         }
@@ -340,15 +339,15 @@ static int for_rows(struct loader *l, const char *sql, const char *what, size_t 
             }
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = fail(l, rc, what);
     }
     free(seen);
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
-static int fill_first_item(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+static int fill_first_item(struct loader *l, size_t idx, struct yq_stmt *st, size_t k)
 {
     struct stats_ticket *t = &l->set->v[idx];
     const char *src = col_text(st, 1);
@@ -364,14 +363,14 @@ static int fill_first_item(struct loader *l, size_t idx, sqlite3_stmt *st, size_
     return stored_group(l->set->arena, t->rule_id, col_text(st, 4), &t->rule_group);
 }
 
-static int fill_alert(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+static int fill_alert(struct loader *l, size_t idx, struct yq_stmt *st, size_t k)
 {
     ((int64_t *)l->set->v[idx].alert_at)[k] = col_time(st, 1);
     l->set->v[idx].n_alerts = k + 1;
     return 0;
 }
 
-static int fill_change(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+static int fill_change(struct loader *l, size_t idx, struct yq_stmt *st, size_t k)
 {
     struct stats_state_change *ch = (struct stats_state_change *)l->set->v[idx].changes;
     enum ticket_state s;
@@ -385,7 +384,7 @@ static int fill_change(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
     return 0;
 }
 
-static int fill_response(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+static int fill_response(struct loader *l, size_t idx, struct yq_stmt *st, size_t k)
 {
     struct stats_response *r = (struct stats_response *)l->set->v[idx].responses;
     r[k].at = col_time(st, 1);
@@ -417,7 +416,7 @@ static const char sql_clock_sets[] =
     "SELECT ticket_id, at, department, level, assigned_at, ack_deadline, response_deadline,"
     " press_deadline, close_deadline FROM ticket_clock_history ORDER BY ticket_id, at, id";
 
-static int fill_clock_set(struct loader *l, size_t idx, sqlite3_stmt *st, size_t k)
+static int fill_clock_set(struct loader *l, size_t idx, struct yq_stmt *st, size_t k)
 {
     struct stats_ticket *t = &l->set->v[idx];
     struct stats_clock_set *v = (struct stats_clock_set *)t->clock_sets;
@@ -592,7 +591,7 @@ static int event_groups(struct stats_arena *a, const char *json, struct stats_ev
 
 static int load_events(struct loader *l, int64_t before)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     size_t cap = 0;
     int rc, err;
 
@@ -600,8 +599,8 @@ static int load_events(struct loader *l, int64_t before)
     if (err) {
         return err;
     }
-    sqlite3_bind_int64(st, 1, before);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    yq_stmt_bind_int64(st, 1, before);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct stats_event *e;
         const char *state = col_text(st, 1);
         bool auto_state = strcmp(state, "auto_assigned") == 0;
@@ -621,7 +620,7 @@ static int load_events(struct loader *l, int64_t before)
         e = &l->set->events[l->set->n_events];
         memset(e, 0, sizeof(*e));
         e->spike = strcmp(col_text(st, 0), "spike") == 0;
-        e->auto_assigned = auto_state || system || sqlite3_column_int(st, 11) != 0;
+        e->auto_assigned = auto_state || system || yq_stmt_column_int(st, 11) != 0;
         e->detected_at = col_time(st, 2);
         e->judge_deadline = col_time(st, 3);
         if (!e->auto_assigned) {
@@ -641,14 +640,14 @@ static int load_events(struct loader *l, int64_t before)
         }
         l->set->n_events++;
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = fail(l, rc, "select events");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
-int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
+int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
                size_t errlen)
 {
     struct loader l = {.db = db, .set = out, .errbuf = errbuf, .errlen = errlen};
@@ -666,8 +665,8 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
         return ERR_NOMEM;
     }
     /* one read transaction: every query sees the same snapshot while the notifier writes */
-    rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
+    rc = yq_db_exec_raw(db, "BEGIN");
+    if (rc != YQ_DB_OK) {
         err = fail(&l, rc, "begin read");
         goto done;
     }
@@ -698,7 +697,7 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
         out->has_events = true;
         err = load_events(&l, before);
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    yq_db_exec_raw(db, "COMMIT");
 done:
     free(l.ids);
     if (err) {

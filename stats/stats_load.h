@@ -27,10 +27,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "yq_db.h"
 
 #include "stats.h"
 
-struct sqlite3;
+struct yq_db;
 struct stats_arena;
 
 /* Loaded tickets; everything they point to lives in the set. Release with stats_ticket_set_release(). */
@@ -46,12 +47,12 @@ struct stats_ticket_set {
 };
 
 /*
- * Open path read-only (yq_sqlite_open() with YQ_SQLITE_READONLY; the file must exist) with
+ * Open path read-only (yq_db_open() with YQ_DB_READONLY_OPEN; the file must exist) with
  * busy_timeout_ms (values outside 1..599999 take 5000).
  * out: a new connection (sqlite3_close() it). errbuf: one line naming the path and reason.
  * Returns 0, ERR_NOT_FOUND (no such file), ERR_PARSE (not a database) or ERR_IO.
  */
-int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **out, char *errbuf,
+int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out, char *errbuf,
                   size_t errlen);
 
 /*
@@ -62,7 +63,7 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct sqlite3 **ou
  * Returns 0, ERR_BAD_STATE (no ticket store, or a schema version this build does not know),
  * ERR_RETRY (database busy/locked), ERR_IO or ERR_NOMEM. Not thread-safe on one db handle.
  */
-int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
+int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
                size_t errlen);
 
 /*
@@ -75,7 +76,7 @@ int stats_load(struct sqlite3 *db, int64_t before, struct stats_ticket_set *out,
  * ..."); for other errors the SQLite reason.
  * Returns 0 (registered, or no registry), ERR_NOT_FOUND (not registered), ERR_RETRY or ERR_IO.
  */
-int stats_department_check(struct sqlite3 *db, const char *department, bool *registry_out,
+int stats_department_check(struct yq_db *db, const char *department, bool *registry_out,
                            char *errbuf, size_t errlen);
 
 /* Free what set owns and zero it. NULL is a no-op. */

@@ -4,7 +4,6 @@
  */
 #include "stats_publish.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "stats_render.h"
 #include "yq_banned.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
 
@@ -69,32 +68,32 @@ void stats_publication_release(struct stats_publication *p)
 }
 
 /* Whether the store has the table (schema 12 on). Returns 0 and *has, or an error. */
-static int has_table(sqlite3 *db, bool *has, char *errbuf, size_t errlen)
+static int has_table(struct yq_db *db, bool *has, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc, err = yq_sqlite_prepare(db, sql_table, &st, "publication table", errbuf, errlen);
+    struct yq_stmt *st = NULL;
+    int rc, err = yq_db_prepare(db, sql_table, &st, "publication table", errbuf, errlen);
     if (err) {
         return err;
     }
-    rc = sqlite3_step(st);
-    *has = rc == SQLITE_ROW;
-    err = rc == SQLITE_ROW || rc == SQLITE_DONE
+    rc = yq_stmt_step(st);
+    *has = rc == YQ_DB_ROW;
+    err = rc == YQ_DB_ROW || rc == YQ_DB_DONE
               ? 0
-              : yq_sqlite_fail(db, rc, "publication table", errbuf, errlen);
-    sqlite3_finalize(st);
+              : yq_db_fail(db, rc, "publication table", errbuf, errlen);
+    yq_stmt_finalize(st);
     return err;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct yq_stmt *st, int i)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const char *s = yq_stmt_column_text(st, i);
     return strdup(s ? (const char *)s : "");
 }
 
-int stats_publication_get(sqlite3 *db, int year, int month, struct stats_publication *out,
+int stats_publication_get(struct yq_db *db, int year, int month, struct stats_publication *out,
                           char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char period[8];
     bool has = false;
     int rc, err;
@@ -108,17 +107,17 @@ int stats_publication_get(sqlite3 *db, int year, int month, struct stats_publica
         return err ? err : ERR_NOT_FOUND;
     }
     snprintf(period, sizeof(period), "%04u-%02u", (unsigned)year % 10000u, (unsigned)month % 100u);
-    err = yq_sqlite_prepare(db, sql_get, &st, "publication", errbuf, errlen);
+    err = yq_db_prepare(db, sql_get, &st, "publication", errbuf, errlen);
     if (err) {
         return err;
     }
-    sqlite3_bind_text(st, 1, period, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    yq_stmt_bind_text(st, 1, period);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         memcpy(out->period, period, sizeof(out->period));
-        out->window_start = sqlite3_column_int64(st, 1);
-        out->cutoff = sqlite3_column_int64(st, 2);
-        out->published_at = sqlite3_column_int64(st, 3);
+        out->window_start = yq_stmt_column_int64(st, 1);
+        out->cutoff = yq_stmt_column_int64(st, 2);
+        out->published_at = yq_stmt_column_int64(st, 3);
         out->published_by = col_dup(st, 4);
         out->role = col_dup(st, 5);
         out->report_json = col_dup(st, 6);
@@ -130,12 +129,12 @@ int stats_publication_get(sqlite3 *db, int year, int month, struct stats_publica
                       out->report_csv && out->report_html && out->tickets_json
                   ? 0
                   : ERR_NOMEM;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == YQ_DB_DONE) {
         err = ERR_NOT_FOUND;
     } else {
-        err = yq_sqlite_fail(db, rc, "publication", errbuf, errlen);
+        err = yq_db_fail(db, rc, "publication", errbuf, errlen);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (err) {
         stats_publication_release(out);
     }
@@ -153,7 +152,7 @@ static int add_signature(void *ctx, const char *number, const char *line)
  * Load db and compute the report of opts with its 研判 figures; signatures (may be NULL): a
  * new object {number: line}. Returns 0 or an error with errbuf.
  */
-static int compute(sqlite3 *db, const struct stats_opts *opts, struct stats_report **report,
+static int compute(struct yq_db *db, const struct stats_opts *opts, struct stats_report **report,
                    json_t **signatures, char *errbuf, size_t errlen)
 {
     struct stats_ticket_set set;
@@ -249,7 +248,7 @@ static void already(const struct stats_publication *p, char *errbuf, size_t errl
              p->period, when, p->published_by, p->period, when, p->published_by);
 }
 
-int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, const char *role,
+int stats_publish(struct yq_db *db, const struct stats_opts *opts, const char *by, const char *role,
                   const char *asset_base, struct stats_publication *out, char *errbuf,
                   size_t errlen)
 {
@@ -260,7 +259,7 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
     char *fmt[4] = {NULL, NULL, NULL, NULL}, *tickets = NULL, period[16];
     int64_t start, end;
     bool has = false, began = false;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     if (out) {
@@ -309,7 +308,7 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
     if (!err && !(tickets = json_dumps(sigs, JSON_COMPACT | JSON_SORT_KEYS))) {
         err = ERR_NOMEM;
     }
-    if (!err && !(err = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "publish begin", errbuf, errlen))) {
+    if (!err && !(err = yq_db_exec(db, "BEGIN IMMEDIATE", "publish begin", errbuf, errlen))) {
         began = true;
         err = stats_publication_get(db, opts->year, opts->month, &existing, errbuf, errlen);
         if (err == 0) {
@@ -317,35 +316,35 @@ int stats_publish(sqlite3 *db, const struct stats_opts *opts, const char *by, co
             stats_publication_release(&existing);
             err = ERR_EXISTS;
         } else if (err == ERR_NOT_FOUND) {
-            err = yq_sqlite_prepare(db, sql_insert, &st, "publish", errbuf, errlen);
+            err = yq_db_prepare(db, sql_insert, &st, "publish", errbuf, errlen);
         }
     }
     if (!err) {
-        sqlite3_bind_text(st, 1, period, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, r->start);
-        sqlite3_bind_int64(st, 3, r->cutoff);
-        sqlite3_bind_int64(st, 4, opts->now);
-        sqlite3_bind_text(st, 5, by, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 6, role, -1, SQLITE_TRANSIENT);
+        yq_stmt_bind_text(st, 1, period);
+        yq_stmt_bind_int64(st, 2, r->start);
+        yq_stmt_bind_int64(st, 3, r->cutoff);
+        yq_stmt_bind_int64(st, 4, opts->now);
+        yq_stmt_bind_text(st, 5, by);
+        yq_stmt_bind_text(st, 6, role);
         for (int i = 0; i < 4; i++) {
-            sqlite3_bind_text(st, 7 + i, fmt[i], -1, SQLITE_TRANSIENT);
+            yq_stmt_bind_text(st, 7 + i, fmt[i]);
         }
-        sqlite3_bind_text(st, 11, tickets, -1, SQLITE_TRANSIENT);
-        err = yq_sqlite_run(db, st, "publish", errbuf, errlen);
+        yq_stmt_bind_text(st, 11, tickets);
+        err = yq_db_run(db, st, "publish", errbuf, errlen);
         st = NULL;
     }
     if (began) {
         if (!err) {
-            err = yq_sqlite_exec(db, "COMMIT", "publish commit", errbuf, errlen);
+            err = yq_db_exec(db, "COMMIT", "publish commit", errbuf, errlen);
         }
         if (err) {
-            yq_sqlite_rollback(db);
+            yq_db_rollback(db);
         }
     }
     if (!err && out) {
         err = stats_publication_get(db, opts->year, opts->month, out, errbuf, errlen);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     for (int i = 0; i < 4; i++) {
         free(fmt[i]);
     }
@@ -479,7 +478,7 @@ static int diff_tickets(json_t *list, const json_t *pub, const json_t *now, cons
     return err;
 }
 
-int stats_publication_diff(sqlite3 *db, const struct stats_publication *pub,
+int stats_publication_diff(struct yq_db *db, const struct stats_publication *pub,
                            const struct stats_opts *opts, json_t **out, char *errbuf, size_t errlen)
 {
     struct stats_opts o = *opts;
@@ -596,7 +595,7 @@ static json_int_t total_figure(const json_t *r, const char *name)
     return figure_of(json_object_get(r, "total"), NULL, name);
 }
 
-int stats_year_published(sqlite3 *db, const struct stats_opts *opts, json_t **out, char *errbuf,
+int stats_year_published(struct yq_db *db, const struct stats_opts *opts, json_t **out, char *errbuf,
                          size_t errlen)
 {
     json_t *months = json_array(), *totals = json_array();
@@ -829,7 +828,7 @@ static int json_with(const char *in, const char *k1, json_t *v1, const char *k2,
     return err;
 }
 
-int stats_month_view(sqlite3 *db, const struct stats_opts *opts, enum stats_format fmt,
+int stats_month_view(struct yq_db *db, const struct stats_opts *opts, enum stats_format fmt,
                      const struct stats_render_opts *ropts, char **out, size_t *out_len,
                      char *errbuf, size_t errlen)
 {
@@ -908,7 +907,7 @@ int stats_month_view(sqlite3 *db, const struct stats_opts *opts, enum stats_form
     return err;
 }
 
-int stats_year_view(sqlite3 *db, const struct stats_opts *opts, enum stats_format fmt,
+int stats_year_view(struct yq_db *db, const struct stats_opts *opts, enum stats_format fmt,
                     const struct stats_render_opts *ropts, char **out, size_t *out_len,
                     char *errbuf, size_t errlen)
 {

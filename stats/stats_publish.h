@@ -27,7 +27,7 @@
 #include "stats_render.h"
 #include "yq_buf.h"
 
-struct sqlite3;
+struct yq_db;
 
 /* The most bytes of an actor or role name stored with a publication. */
 #define STATS_PUBLISHER_MAX 64
@@ -58,7 +58,7 @@ struct stats_publication {
  * errbuf says which); ERR_EXISTS (already published: a publication does not change; errbuf
  * names who and when); ERR_RETRY, ERR_IO, ERR_NOMEM. errbuf: one line (Chinese, then English).
  */
-int stats_publish(struct sqlite3 *db, const struct stats_opts *opts, const char *by,
+int stats_publish(struct yq_db *db, const struct stats_opts *opts, const char *by,
                   const char *role, const char *asset_base, struct stats_publication *out,
                   char *errbuf, size_t errlen);
 
@@ -66,7 +66,7 @@ int stats_publish(struct sqlite3 *db, const struct stats_opts *opts, const char 
  * The publication of year-month, into out (zeroed first). Returns 0, ERR_NOT_FOUND (not
  * published, or a store before schema 12), ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
-int stats_publication_get(struct sqlite3 *db, int year, int month, struct stats_publication *out,
+int stats_publication_get(struct yq_db *db, int year, int month, struct stats_publication *out,
                           char *errbuf, size_t errlen);
 
 /* Free what p owns and zero it. NULL is a no-op. */
@@ -83,7 +83,7 @@ void stats_publication_release(struct stats_publication *p);
  * listed only when it changed). Returns 0, ERR_PARSE (the stored JSON does not parse),
  * ERR_INVALID, ERR_BAD_STATE, ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
-int stats_publication_diff(struct sqlite3 *db, const struct stats_publication *pub,
+int stats_publication_diff(struct yq_db *db, const struct stats_publication *pub,
                            const struct stats_opts *opts, json_t **out, char *errbuf,
                            size_t errlen);
 
@@ -95,7 +95,7 @@ int stats_publication_diff(struct sqlite3 *db, const struct stats_publication *p
  * period year, now, calendar, rule groups). Additive figures only (those of
  * stats_publication_diff() for the total row). Returns as stats_publication_diff().
  */
-int stats_year_published(struct sqlite3 *db, const struct stats_opts *opts, json_t **out,
+int stats_year_published(struct yq_db *db, const struct stats_opts *opts, json_t **out,
                          char *errbuf, size_t errlen);
 
 /*
@@ -115,7 +115,7 @@ int stats_year_published_text(const json_t *year, struct yq_buf *out);
  * A month not published: the report as computed now (JSON with "publication": null).
  * out: new NUL-terminated text (free()). Returns as stats_render_from_db().
  */
-int stats_month_view(struct sqlite3 *db, const struct stats_opts *opts, enum stats_format fmt,
+int stats_month_view(struct yq_db *db, const struct stats_opts *opts, enum stats_format fmt,
                      const struct stats_render_opts *ropts, char **out, size_t *out_len,
                      char *errbuf, size_t errlen);
 
@@ -124,7 +124,7 @@ int stats_month_view(struct sqlite3 *db, const struct stats_opts *opts, enum sta
  * and, for text, the figures built from the published months plus their differences. CSV,
  * HTML and a department's year are the report alone. Returns as stats_render_from_db().
  */
-int stats_year_view(struct sqlite3 *db, const struct stats_opts *opts, enum stats_format fmt,
+int stats_year_view(struct yq_db *db, const struct stats_opts *opts, enum stats_format fmt,
                     const struct stats_render_opts *ropts, char **out, size_t *out_len,
                     char *errbuf, size_t errlen);
 

@@ -4,7 +4,6 @@
  */
 #include "stats_render.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +52,7 @@ int stats_render(const struct stats_report *report, enum stats_format fmt,
     return stats_out_finish(&o, out, out_len);
 }
 
-int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,
+int stats_render_from_db(struct yq_db *db, const struct stats_opts *sopts, enum stats_format fmt,
                          const struct stats_render_opts *ropts, char **out, size_t *out_len,
                          char *errbuf, size_t errlen)
 {
@@ -94,7 +93,7 @@ int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enu
     return err;
 }
 
-int stats_render_month(struct sqlite3 *db, int year, int month, int64_t now,
+int stats_render_month(struct yq_db *db, int year, int month, int64_t now,
                        const char *department, const struct stats_calendar *cal,
                        enum stats_format fmt, char **out, size_t *out_len, char *errbuf,
                        size_t errlen)

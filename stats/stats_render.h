@@ -48,7 +48,7 @@
 #include "stats_write.h"
 #include "yq_buf.h"
 
-struct sqlite3;
+struct yq_db;
 
 enum stats_format {
     STATS_FORMAT_TEXT = 0, /* the 通报 paragraph and the main tables, for a terminal */
@@ -92,7 +92,7 @@ int stats_render(const struct stats_report *report, enum stats_format fmt,
  * report of sopts with its 研判 figures (stats_judge_compute()) and render it: what the CLI and the web UI's statistics page call.
  * Returns 0, ERR_INVALID, ERR_BAD_STATE, ERR_RETRY, ERR_IO or ERR_NOMEM with one line in errbuf.
  */
-int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enum stats_format fmt,
+int stats_render_from_db(struct yq_db *db, const struct stats_opts *sopts, enum stats_format fmt,
                          const struct stats_render_opts *ropts, char **out, size_t *out_len,
                          char *errbuf, size_t errlen);
 
@@ -102,7 +102,7 @@ int stats_render_from_db(struct sqlite3 *db, const struct stats_opts *sopts, enu
  * (seconds UTC); department: NULL = all (force a liaison's own); cal: the notifier's working-day
  * calendar or NULL. Same returns as stats_render_from_db().
  */
-int stats_render_month(struct sqlite3 *db, int year, int month, int64_t now,
+int stats_render_month(struct yq_db *db, int year, int month, int64_t now,
                        const char *department, const struct stats_calendar *cal,
                        enum stats_format fmt, char **out, size_t *out_len, char *errbuf,
                        size_t errlen);

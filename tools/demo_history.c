@@ -1,7 +1,6 @@
 #include "demo_history.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "event_flow.h"
 #include "notifier.h"
@@ -442,21 +442,19 @@ static int find_actors(struct web_auth *auth, struct actors *out)
 /* The number of the ticket event_id was handed over to (into buf). */
 static int event_number(struct ticket_store *store, int64_t event_id, char *buf, size_t len)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(ticket_store_db(store),
-                                "SELECT t.number FROM events e JOIN tickets t ON "
-                                "t.id = e.ticket_id WHERE e.id = ?",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(ticket_store_db(store), "SELECT t.number FROM events e JOIN tickets t ON "
+                                "t.id = e.ticket_id WHERE e.id = ?", &st);
+    if (rc != YQ_DB_OK) {
         return ERR_IO;
     }
-    sqlite3_bind_int64(st, 1, event_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    yq_stmt_bind_int64(st, 1, event_id);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        snprintf(buf, len, "%s", yq_stmt_column_text(st, 0));
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : ERR_NOT_FOUND;
+    yq_stmt_finalize(st);
+    return rc == YQ_DB_ROW ? 0 : ERR_NOT_FOUND;
 }
 
 /*
@@ -595,18 +593,16 @@ static int play(struct ticket_store *store, const struct actors *who, struct pla
 
 static int already_seeded(struct ticket_store *store, bool *out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(ticket_store_db(store),
-                                "SELECT EXISTS (SELECT 1 FROM events WHERE event_key LIKE "
-                                "'demo-history:%')",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) {
+    struct yq_stmt *st = NULL;
+    int rc = yq_stmt_prepare(ticket_store_db(store), "SELECT EXISTS (SELECT 1 FROM events WHERE event_key LIKE "
+                                "'demo-history:%')", &st);
+    if (rc != YQ_DB_OK) {
         return ERR_IO;
     }
-    rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : ERR_IO;
+    rc = yq_stmt_step(st);
+    *out = rc == YQ_DB_ROW && yq_stmt_column_int(st, 0) != 0;
+    yq_stmt_finalize(st);
+    return rc == YQ_DB_ROW ? 0 : ERR_IO;
 }
 
 int demo_history_main(int argc, char **argv)

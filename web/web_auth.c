@@ -9,7 +9,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 
 #define AOFF(f) offsetof(struct web_auth_cfg, f)
 
@@ -34,7 +34,7 @@ const struct cfg_key web_auth_cfg_keys[] = {
      "password checks running at once (each takes pwhash_memlimit of memory); more logins "
      "are refused with 503 and Retry-After: 1",
      NULL},
-    YQ_SQLITE_BUSY_TIMEOUT_KEY(AOFF(busy_timeout_ms),
+    YQ_DB_BUSY_TIMEOUT_KEY(AOFF(busy_timeout_ms),
                                "how long a statement waits for the notifier's write lock"),
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -88,26 +88,26 @@ static const char web_tables_sql[] =
 #define LEGACY_TRACK "web_schema_version"
 #define LEGACY_VERSION 2
 
-int web_auth_schema_apply(struct sqlite3 *db, char *errbuf, size_t errlen)
+int web_auth_schema_apply(struct yq_db *db, char *errbuf, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool legacy = false;
     int version = 0, err;
 
-    err = yq_sqlite_exec(db, web_tables_sql, "web tables", errbuf, errlen);
+    err = yq_db_exec(db, web_tables_sql, "web tables", errbuf, errlen);
     if (!err) {
-        err = yq_sqlite_has_table(db, LEGACY_TRACK, &legacy, errbuf, errlen);
+        err = yq_db_has_table(db, LEGACY_TRACK, &legacy, errbuf, errlen);
     }
     if (err || !legacy) {
         return err;
     }
-    err = yq_sqlite_prepare(db, "SELECT coalesce(max(version), 0) FROM " LEGACY_TRACK, &st,
+    err = yq_db_prepare(db, "SELECT coalesce(max(version), 0) FROM " LEGACY_TRACK, &st,
                             "web schema read", errbuf, errlen);
-    if (!err && (err = yq_sqlite_step(db, st, "web schema read", errbuf, errlen)) == 1) {
-        version = sqlite3_column_int(st, 0);
+    if (!err && (err = yq_db_step(db, st, "web schema read", errbuf, errlen)) == 1) {
+        version = yq_stmt_column_int(st, 0);
         err = 0;
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (!err && version > LEGACY_VERSION) {
         snprintf(errbuf, errlen, "web store schema %d is newer than this binary's %d", version,
                  LEGACY_VERSION);
@@ -115,10 +115,10 @@ int web_auth_schema_apply(struct sqlite3 *db, char *errbuf, size_t errlen)
     }
     if (!err && version < 2) {
         /* web migration 2: CSRF tokens are derived, the sessions that kept theirs in clear end */
-        err = yq_sqlite_exec(db, "DELETE FROM web_sessions", "web migration 2", errbuf, errlen);
+        err = yq_db_exec(db, "DELETE FROM web_sessions", "web migration 2", errbuf, errlen);
     }
     if (!err) {
-        err = yq_sqlite_exec(db, "DROP TABLE " LEGACY_TRACK, "web track drop", errbuf, errlen);
+        err = yq_db_exec(db, "DROP TABLE " LEGACY_TRACK, "web track drop", errbuf, errlen);
     }
     return err;
 }
@@ -133,22 +133,22 @@ static int schema_ensure(struct web_auth *a, char *errbuf, size_t errlen)
     bool users = false, legacy = false;
     int err;
 
-    err = yq_sqlite_has_table(a->db, "web_users", &users, errbuf, errlen);
+    err = yq_db_has_table(a->db, "web_users", &users, errbuf, errlen);
     if (!err) {
-        err = yq_sqlite_has_table(a->db, LEGACY_TRACK, &legacy, errbuf, errlen);
+        err = yq_db_has_table(a->db, LEGACY_TRACK, &legacy, errbuf, errlen);
     }
     if (err || (users && !legacy)) {
         return err; /* the common case takes no write lock */
     }
-    err = yq_sqlite_exec(a->db, "BEGIN IMMEDIATE", "web schema begin", errbuf, errlen);
+    err = yq_db_exec(a->db, "BEGIN IMMEDIATE", "web schema begin", errbuf, errlen);
     if (!err) {
         err = web_auth_schema_apply(a->db, errbuf, errlen);
     }
     if (!err) {
-        err = yq_sqlite_exec(a->db, "COMMIT", "web schema commit", errbuf, errlen);
+        err = yq_db_exec(a->db, "COMMIT", "web schema commit", errbuf, errlen);
     }
     if (err) {
-        yq_sqlite_rollback(a->db);
+        yq_db_rollback(a->db);
     }
     return err;
 }
@@ -158,7 +158,7 @@ static int schema_ensure(struct web_auth *a, char *errbuf, size_t errlen)
 int web_auth_fail(struct web_auth *a, int rc, const char *what)
 {
     char reason[256];
-    int err = yq_sqlite_fail(a->db, rc, what, reason, sizeof(reason));
+    int err = yq_db_fail(a->db, rc, what, reason, sizeof(reason));
 
     if (err == ERR_RETRY) {
         LOG_WARN("web store busy op=%s", what);
@@ -168,29 +168,37 @@ int web_auth_fail(struct web_auth *a, int rc, const char *what)
     return err;
 }
 
-int web_auth_prepare(struct web_auth *a, const char *sql, sqlite3_stmt **out, const char *what)
+int web_auth_prepare(struct web_auth *a, const char *sql, struct yq_stmt **out, const char *what)
 {
-    int rc = sqlite3_prepare_v2(a->db, sql, -1, out, NULL);
-    return rc == SQLITE_OK ? 0 : web_auth_fail(a, rc, what);
+    int rc = yq_stmt_prepare(a->db, sql, out);
+    return rc == YQ_DB_OK ? 0 : web_auth_fail(a, rc, what);
 }
 
-int web_auth_bind_text(sqlite3_stmt *st, int i, const char *s)
+int web_auth_bind_text(struct yq_stmt *st, int i, const char *s)
 {
-    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    return s ? yq_stmt_bind_text(st, i, s) : yq_stmt_bind_null(st, i);
 }
 
-int web_auth_run(struct web_auth *a, sqlite3_stmt *st, const char *what)
+int web_auth_run(struct web_auth *a, struct yq_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    int err = (rc == SQLITE_DONE) ? 0 : web_auth_fail(a, rc, what);
-    sqlite3_finalize(st);
+    return web_auth_run_id(a, st, what, NULL);
+}
+
+int web_auth_run_id(struct web_auth *a, struct yq_stmt *st, const char *what, int64_t *id)
+{
+    int rc = yq_stmt_step(st);
+    int err = (rc == YQ_DB_DONE || rc == YQ_DB_ROW) ? 0 : web_auth_fail(a, rc, what);
+    if (id) {
+        *id = rc == YQ_DB_ROW ? yq_stmt_column_int64(st, 0) : 0;
+    }
+    yq_stmt_finalize(st);
     return err;
 }
 
 int web_auth_exec(struct web_auth *a, const char *sql, const char *what)
 {
-    int rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : web_auth_fail(a, rc, what);
+    int rc = yq_db_exec_raw(a->db, sql);
+    return rc == YQ_DB_OK ? 0 : web_auth_fail(a, rc, what);
 }
 
 int web_auth_tx_end(struct web_auth *a, int err, const char *what)
@@ -199,23 +207,23 @@ int web_auth_tx_end(struct web_auth *a, int err, const char *what)
         err = web_auth_exec(a, "COMMIT", what);
     }
     if (err) {
-        yq_sqlite_rollback(a->db);
+        yq_db_rollback(a->db);
     }
     return err;
 }
 
-void web_auth_col_copy(sqlite3_stmt *st, int i, char *buf, size_t len)
+void web_auth_col_copy(struct yq_stmt *st, int i, char *buf, size_t len)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
-    snprintf(buf, len, "%s", s ? (const char *)s : "");
+    const char *s = yq_stmt_column_text(st, i);
+    snprintf(buf, len, "%s", s ? s : "");
 }
 
 int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
-                       json_t *(*row_json)(sqlite3_stmt *st), const char *what, json_t **out)
+                       json_t *(*row_json)(struct yq_stmt *st), const char *what, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     json_t *arr = json_array();
-    int err, rc = SQLITE_DONE;
+    int err, rc = YQ_DB_DONE;
 
     *out = NULL;
     if (!arr) {
@@ -226,16 +234,16 @@ int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
     if (!err && bind) {
         web_auth_bind_text(st, 1, bind);
     }
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         json_t *row = row_json(st);
         if (!row || json_array_append_new(arr, row) != 0) {
             err = ERR_NOMEM;
         }
     }
-    if (!err && rc != SQLITE_DONE) {
+    if (!err && rc != YQ_DB_DONE) {
         err = web_auth_fail(a, rc, what);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     web_auth_unlock(a);
     if (err) {
         json_decref(arr);
@@ -248,7 +256,7 @@ int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
 int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *text, int64_t id,
                                int64_t id2, const char *what, int *changes)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err = web_auth_prepare(a, sql, &st, what);
 
     if (err) {
@@ -257,14 +265,14 @@ int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *
     if (text) {
         web_auth_bind_text(st, 1, text);
     } else {
-        sqlite3_bind_int64(st, 1, id);
+        yq_stmt_bind_int64(st, 1, id);
     }
-    if (sqlite3_bind_parameter_count(st) >= 2) {
-        sqlite3_bind_int64(st, 2, id2);
+    if (yq_stmt_bind_parameter_count(st) >= 2) {
+        yq_stmt_bind_int64(st, 2, id2);
     }
     err = web_auth_run(a, st, what);
     if (!err && changes) {
-        *changes = sqlite3_changes(a->db);
+        *changes = yq_db_changes(a->db);
     }
     return err;
 }
@@ -300,7 +308,7 @@ void web_auth_unlock(struct web_auth *a)
     pthread_mutex_unlock(&a->lock);
 }
 
-struct sqlite3 *web_auth_db(struct web_auth *a)
+struct yq_db *web_auth_db(struct web_auth *a)
 {
     return a->db;
 }
@@ -329,7 +337,7 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
     }
     a->lock_init = true;
     /* issue #10: the store is made by 'yuqingctl store init' only (0600), never here */
-    if (!yq_sqlite_is_memory(path) && strncmp(path, "file:", 5) != 0 && access(path, F_OK) != 0) {
+    if (!yq_db_is_memory(path) && strncmp(path, "file:", 5) != 0 && access(path, F_OK) != 0) {
         snprintf(errbuf, errlen,
                  "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' once to "
                  "create it",
@@ -337,7 +345,7 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
         web_auth_free(a);
         return ERR_NOT_FOUND;
     }
-    err = yq_sqlite_open(path, YQ_SQLITE_SERIALIZED | YQ_SQLITE_WAL, cfg->busy_timeout_ms, &a->db,
+    err = yq_db_open(path, YQ_DB_SERIALIZED | YQ_DB_WAL, cfg->busy_timeout_ms, &a->db,
                          errbuf, errlen);
     if (!err) {
         err = schema_ensure(a, errbuf, errlen);
@@ -364,7 +372,7 @@ void web_auth_free(struct web_auth *a)
         return;
     }
     if (a->db) {
-        sqlite3_close_v2(a->db);
+        yq_db_close(a->db);
     }
     if (a->lock_init) {
         pthread_mutex_destroy(&a->lock);

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "yq_db.h"
 
 #include "yq_cfg.h"
 
@@ -105,7 +106,7 @@ struct web_principal {
 
 struct web_auth;
 
-struct sqlite3;
+struct yq_db;
 
 /*
  * Open the EXISTING database at path (made by 'yuqingctl store init'; ":memory:" for tests)
@@ -132,12 +133,12 @@ void web_auth_free(struct web_auth *a);
  * migration 2) and drop that track. Idempotent. Runs inside the caller's write transaction.
  * db: borrowed, read-write. errbuf: one line on failure.
  * Returns 0, ERR_BAD_STATE (web_schema_version above 2: a newer binary's file) or the mapped
- * SQLite code (yq_sqlite_err()).
+ * SQLite code (yq_db_err()).
  */
-int web_auth_schema_apply(struct sqlite3 *db, char *errbuf, size_t errlen);
+int web_auth_schema_apply(struct yq_db *db, char *errbuf, size_t errlen);
 
 /* The raw connection, for tests and the ticket change marker (borrowed). */
-struct sqlite3 *web_auth_db(struct web_auth *a);
+struct yq_db *web_auth_db(struct web_auth *a);
 
 /* Lock/unlock the connection's mutex around direct use of web_auth_db(). */
 void web_auth_lock(struct web_auth *a);

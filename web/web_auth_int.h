@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "yq_db.h"
 
 #include "web_auth.h"
 
@@ -36,7 +37,7 @@
 #define WEB_AUTH_THROTTLE_KEY_LEN 40
 
 struct web_auth {
-    sqlite3 *db;
+    struct yq_db *db;
     pthread_mutex_t lock;
     bool lock_init;
     struct web_auth_cfg cfg;
@@ -48,14 +49,16 @@ struct web_auth {
 
 /* --- SQLite, through common/yq_sqlite (web_auth.c) ----------------------------------- */
 
-/* Map rc to the shared codes (yq_sqlite_err()), logging the reason once. */
+/* Map rc to the shared codes (yq_db_err()), logging the reason once. */
 int web_auth_fail(struct web_auth *a, int rc, const char *what);
 
 /* Prepare sql into *out; 0 or the mapped code (logged). */
-int web_auth_prepare(struct web_auth *a, const char *sql, sqlite3_stmt **out, const char *what);
+int web_auth_prepare(struct web_auth *a, const char *sql, struct yq_stmt **out, const char *what);
 
 /* Step a statement that returns no row and finalize it; 0 or the mapped code (logged). */
-int web_auth_run(struct web_auth *a, sqlite3_stmt *st, const char *what);
+int web_auth_run(struct web_auth *a, struct yq_stmt *st, const char *what);
+/* web_auth_run of an INSERT ... RETURNING id: the new row's id in *id (may be NULL). */
+int web_auth_run_id(struct web_auth *a, struct yq_stmt *st, const char *what, int64_t *id);
 
 /* sqlite3_exec(sql); 0 or the mapped code (logged). */
 int web_auth_exec(struct web_auth *a, const char *sql, const char *what);
@@ -67,10 +70,10 @@ int web_auth_exec(struct web_auth *a, const char *sql, const char *what);
 int web_auth_tx_end(struct web_auth *a, int err, const char *what);
 
 /* Bind text s at i (NULL binds SQL NULL, SQLITE_TRANSIENT). Returns the SQLite rc. */
-int web_auth_bind_text(sqlite3_stmt *st, int i, const char *s);
+int web_auth_bind_text(struct yq_stmt *st, int i, const char *s);
 
 /* Copy column i (text or NULL) into buf of len bytes, truncating. */
-void web_auth_col_copy(sqlite3_stmt *st, int i, char *buf, size_t len);
+void web_auth_col_copy(struct yq_stmt *st, int i, char *buf, size_t len);
 
 /*
  * Run sql (one optional text parameter, bind: may be NULL for none) under the lock and turn
@@ -78,12 +81,12 @@ void web_auth_col_copy(sqlite3_stmt *st, int i, char *buf, size_t len);
  * out: a new array on success. Returns 0, ERR_NOMEM or the mapped SQLite code.
  */
 int web_auth_list_json(struct web_auth *a, const char *sql, const char *bind,
-                       json_t *(*row_json)(sqlite3_stmt *st), const char *what, json_t **out);
+                       json_t *(*row_json)(struct yq_stmt *st), const char *what, json_t **out);
 
 /*
  * Run sql, a DELETE or UPDATE by key, under the caller's lock: parameter 1 is text when not
  * NULL, else id; a second parameter, when sql has one, is id2. *changes (may be NULL) gets
- * sqlite3_changes(). Returns 0 or the mapped code (logged).
+ * yq_db_changes(). Returns 0 or the mapped code (logged).
  */
 int web_auth_run_by_key_locked(struct web_auth *a, const char *sql, const char *text, int64_t id,
                                int64_t id2, const char *what, int *changes);
@@ -99,7 +102,7 @@ int web_auth_department_exists_locked(struct web_auth *a, const char *name);
 /* --- the principal: users, sessions and tokens share these (web_auth_principal.c) ----------- */
 
 /* Read the WEB_AUTH_USER_COLS columns starting at column first into u. */
-void web_auth_user_from_row(sqlite3_stmt *st, int first, struct web_user *u);
+void web_auth_user_from_row(struct yq_stmt *st, int first, struct web_user *u);
 
 /* The user named username into out: 0, ERR_NOT_FOUND or a mapped SQLite code. */
 int web_auth_user_get_locked(struct web_auth *a, const char *username, struct web_user *out);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -44,12 +45,12 @@ int web_auth_end_tokens_locked(struct web_auth *a, int64_t user_id)
                                       user_id, 0, "tokens end", NULL);
 }
 
-void web_auth_user_from_row(sqlite3_stmt *st, int first, struct web_user *u)
+void web_auth_user_from_row(struct yq_stmt *st, int first, struct web_user *u)
 {
     char role[16];
 
     memset(u, 0, sizeof(*u));
-    u->id = sqlite3_column_int64(st, first);
+    u->id = yq_stmt_column_int64(st, first);
     web_auth_col_copy(st, first + 1, u->username, sizeof(u->username));
     web_auth_col_copy(st, first + 2, u->display_name, sizeof(u->display_name));
     web_auth_col_copy(st, first + 3, role, sizeof(role));
@@ -57,15 +58,15 @@ void web_auth_user_from_row(sqlite3_stmt *st, int first, struct web_user *u)
         u->role = WEB_ROLE_NONE;
     }
     web_auth_col_copy(st, first + 4, u->department, sizeof(u->department));
-    u->disabled = sqlite3_column_int(st, first + 5) != 0;
-    u->must_change_password = sqlite3_column_int(st, first + 6) != 0;
+    u->disabled = yq_stmt_column_int(st, first + 5) != 0;
+    u->must_change_password = yq_stmt_column_int(st, first + 6) != 0;
 }
 
 /* Caller holds the lock. */
 int web_auth_user_get_locked(struct web_auth *a, const char *username, struct web_user *out)
 {
     char sql[256];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     snprintf(sql, sizeof(sql), "SELECT %s FROM web_users WHERE username = ?", WEB_AUTH_USER_COLS);
@@ -74,13 +75,13 @@ int web_auth_user_get_locked(struct web_auth *a, const char *username, struct we
         return err;
     }
     web_auth_bind_text(st, 1, username);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
         web_auth_user_from_row(st, 0, out);
     } else {
-        err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "user get");
+        err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "user get");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -88,7 +89,7 @@ int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const 
                               const char *hash, int64_t now, int64_t idle_before,
                               struct web_principal *p_out, int64_t *id_out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t last = 0;
     int err, rc;
 
@@ -97,19 +98,19 @@ int web_auth_principal_lookup(struct web_auth *a, const char *select_sql, const 
     err = web_auth_prepare(a, select_sql, &st, "principal lookup");
     if (!err) {
         web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, now);
-        if (sqlite3_bind_parameter_count(st) >= 3) {
-            sqlite3_bind_int64(st, 3, idle_before);
+        yq_stmt_bind_int64(st, 2, now);
+        if (yq_stmt_bind_parameter_count(st) >= 3) {
+            yq_stmt_bind_int64(st, 3, idle_before);
         }
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *id_out = sqlite3_column_int64(st, 0);
-            last = sqlite3_column_int64(st, 1);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            *id_out = yq_stmt_column_int64(st, 0);
+            last = yq_stmt_column_int64(st, 1);
             web_auth_user_from_row(st, 2, &p_out->user);
         } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "principal lookup");
+            err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "principal lookup");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err && now - last >= 60) {
         (void)web_auth_run_by_key_locked(a, touch_sql, NULL, *id_out, now, "touch", NULL);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -25,7 +26,7 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
                                  char *csrf_out, int64_t *id_out)
 {
     char hash[65];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     web_auth_token_new(token_out);
@@ -33,29 +34,25 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
     web_auth_token_hash(token_out, hash);
     err = web_auth_prepare(a,
                            "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, "
-                           "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                            &st, "session create");
     if (err) {
         return err;
     }
     web_auth_bind_text(st, 1, hash);
-    sqlite3_bind_int64(st, 2, user_id);
+    yq_stmt_bind_int64(st, 2, user_id);
     web_auth_bind_text(st, 3, "");
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_int64(st, 5, now + a->cfg.session_ttl_ms / 1000);
-    sqlite3_bind_int64(st, 6, now);
-    err = web_auth_run(a, st, "session create");
-    if (!err) {
-        *id_out = sqlite3_last_insert_rowid(a->db);
-    }
-    return err;
+    yq_stmt_bind_int64(st, 4, now);
+    yq_stmt_bind_int64(st, 5, now + a->cfg.session_ttl_ms / 1000);
+    yq_stmt_bind_int64(st, 6, now);
+    return web_auth_run_id(a, st, "session create", id_out);
 }
 
 int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
               int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s)
 {
     char ukey[WEB_AUTH_THROTTLE_KEY_LEN], ikey[96], hash[crypto_pwhash_STRBYTES];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool found = false, ok, check;
     char sql[256];
     int err, rc;
@@ -79,15 +76,15 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
         err = web_auth_prepare(a, sql, &st, "login lookup");
         if (!err) {
             web_auth_bind_text(st, 1, username);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
+            rc = yq_stmt_step(st);
+            if (rc == YQ_DB_ROW) {
                 web_auth_user_from_row(st, 0, &p_out->user);
                 web_auth_col_copy(st, 7, hash, sizeof(hash));
                 found = true;
-            } else if (rc != SQLITE_DONE) {
+            } else if (rc != YQ_DB_DONE) {
                 err = web_auth_fail(a, rc, "login lookup");
             }
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
         }
         if (err) {
             a->checks_running--; /* no check ran; the failure stays counted */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -15,7 +16,7 @@
 /* Seconds key must still wait (0 = not locked); caller holds the lock. */
 static int throttle_wait_locked(struct web_auth *a, const char *key, int64_t now, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     *out = 0;
@@ -25,21 +26,21 @@ static int throttle_wait_locked(struct web_auth *a, const char *key, int64_t now
         return err;
     }
     web_auth_bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int64_t until = sqlite3_column_int64(st, 0);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        int64_t until = yq_stmt_column_int64(st, 0);
         *out = until > now ? until - now : 0;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != YQ_DB_DONE) {
         err = web_auth_fail(a, rc, "throttle get");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
 /* Count one failure against key; lock it when max is reached. Caller holds the lock. */
 static int throttle_fail_locked(struct web_auth *a, const char *key, int64_t max, int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t window = a->cfg.login_window_ms / 1000, lockout = a->cfg.login_lockout_ms / 1000;
     int err;
 
@@ -56,10 +57,10 @@ static int throttle_fail_locked(struct web_auth *a, const char *key, int64_t max
         return err;
     }
     web_auth_bind_text(st, 1, key);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, max);
-    sqlite3_bind_int64(st, 4, lockout);
-    sqlite3_bind_int64(st, 5, window);
+    yq_stmt_bind_int64(st, 2, now);
+    yq_stmt_bind_int64(st, 3, max);
+    yq_stmt_bind_int64(st, 4, lockout);
+    yq_stmt_bind_int64(st, 5, window);
     return web_auth_run(a, st, "throttle fail");
 }
 
@@ -82,7 +83,7 @@ void web_auth_throttle_user_key(const char *username, char *out)
 /* Take one failure back from key (a success after a reservation). Caller holds the lock. */
 static int throttle_refund_locked(struct web_auth *a, const char *key, int64_t max)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err =
         web_auth_prepare(a,
                          "UPDATE web_login_throttle SET failures = failures - 1, locked_until = "
@@ -93,7 +94,7 @@ static int throttle_refund_locked(struct web_auth *a, const char *key, int64_t m
         return err;
     }
     web_auth_bind_text(st, 1, key);
-    sqlite3_bind_int64(st, 2, max);
+    yq_stmt_bind_int64(st, 2, max);
     return web_auth_run(a, st, "throttle refund");
 }
 

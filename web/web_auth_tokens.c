@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -14,7 +15,7 @@ int web_token_create(struct web_auth *a, const char *username, const char *name,
 {
     char raw[WEB_TOKEN_LEN + 1], hash[65];
     struct web_user u;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err;
 
     if (len < sizeof(WEB_API_TOKEN_PREFIX) + WEB_TOKEN_LEN) {
@@ -35,19 +36,16 @@ int web_token_create(struct web_auth *a, const char *username, const char *name,
     if (!err) {
         err = web_auth_prepare(a,
                                "INSERT INTO web_api_tokens (token_hash, user_id, name, created_at, "
-                               "expires_at) VALUES (?, ?, ?, ?, ?)",
+                               "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                                &st, "token create");
     }
     if (!err) {
         web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, u.id);
+        yq_stmt_bind_int64(st, 2, u.id);
         web_auth_bind_text(st, 3, name ? name : "");
-        sqlite3_bind_int64(st, 4, now);
-        sqlite3_bind_int64(st, 5, ttl_s > 0 ? now + ttl_s : 0);
-        err = web_auth_run(a, st, "token create");
-    }
-    if (!err && id_out) {
-        *id_out = sqlite3_last_insert_rowid(a->db);
+        yq_stmt_bind_int64(st, 4, now);
+        yq_stmt_bind_int64(st, 5, ttl_s > 0 ? now + ttl_s : 0);
+        err = web_auth_run_id(a, st, "token create", id_out);
     }
     web_auth_unlock(a);
     if (err) {
@@ -85,13 +83,13 @@ int web_token_lookup(struct web_auth *a, const char *token, int64_t now,
     return 0;
 }
 
-static json_t *token_row_json(sqlite3_stmt *st)
+static json_t *token_row_json(struct yq_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                     "name", (const char *)sqlite3_column_text(st, 1), "created_at",
-                     (json_int_t)sqlite3_column_int64(st, 2), "expires_at",
-                     (json_int_t)sqlite3_column_int64(st, 3), "last_used_at",
-                     (json_int_t)sqlite3_column_int64(st, 4));
+    return json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)yq_stmt_column_int64(st, 0),
+                     "name", yq_stmt_column_text(st, 1), "created_at",
+                     (json_int_t)yq_stmt_column_int64(st, 2), "expires_at",
+                     (json_int_t)yq_stmt_column_int64(st, 3), "last_used_at",
+                     (json_int_t)yq_stmt_column_int64(st, 4));
 }
 
 int web_token_list(struct web_auth *a, const char *username, json_t **out)

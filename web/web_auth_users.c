@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -38,7 +39,7 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
                  int64_t now, int64_t *id_out, char *errbuf, size_t errlen)
 {
     char hash[crypto_pwhash_STRBYTES];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     if (!username_ok(username)) {
@@ -79,7 +80,7 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         err = web_auth_prepare(a,
                                "INSERT INTO web_users (username, display_name, role, department, "
                                "password_hash, must_change_password, created_at, updated_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st, "user add");
     }
     if (!err) {
@@ -88,22 +89,23 @@ int web_user_add(struct web_auth *a, const char *username, const char *display_n
         web_auth_bind_text(st, 3, web_role_name(role));
         web_auth_bind_text(st, 4, WEB_ROLE_BOUND(role) ? department : NULL);
         web_auth_bind_text(st, 5, hash);
-        sqlite3_bind_int(st, 6, must_change ? 1 : 0);
-        sqlite3_bind_int64(st, 7, now);
-        sqlite3_bind_int64(st, 8, now);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
+        yq_stmt_bind_int(st, 6, must_change ? 1 : 0);
+        yq_stmt_bind_int64(st, 7, now);
+        yq_stmt_bind_int64(st, 8, now);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW || rc == YQ_DB_DONE) {
             if (id_out) {
-                *id_out = sqlite3_last_insert_rowid(a->db);
+                *id_out = rc == YQ_DB_ROW ? yq_stmt_column_int64(st, 0) : 0;
             }
-        } else if (sqlite3_extended_errcode(a->db) == SQLITE_CONSTRAINT_UNIQUE) {
+            rc = YQ_DB_DONE;
+        } else if ((rc & 0xff) == YQ_DB_CONSTRAINT) { /* username is the one unique key */
             snprintf(errbuf, errlen, "用户名已存在：%s", username);
             err = ERR_EXISTS;
         } else {
             err = web_auth_fail(a, rc, "user add");
             snprintf(errbuf, errlen, "cannot add user: %s", yq_strerror(err));
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     web_auth_unlock(a);
     sodium_memzero(hash, sizeof(hash));
@@ -119,7 +121,7 @@ int web_user_get(struct web_auth *a, const char *username, struct web_user *out)
     return err;
 }
 
-static json_t *user_row_json(sqlite3_stmt *st)
+static json_t *user_row_json(struct yq_stmt *st)
 {
     struct web_user u;
     web_auth_user_from_row(st, 0, &u);
@@ -137,7 +139,7 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
 {
     char hash[crypto_pwhash_STRBYTES] = "";
     struct web_user u;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool end_sessions = false, in_tx = false;
     int err;
 
@@ -191,11 +193,11 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
             web_auth_bind_text(st, 1, ch->display_name ? ch->display_name : u.display_name);
             web_auth_bind_text(st, 2, web_role_name(role));
             web_auth_bind_text(st, 3, WEB_ROLE_BOUND(role) ? dept : NULL);
-            sqlite3_bind_int(st, 4, ch->disabled >= 0 ? ch->disabled : (u.disabled ? 1 : 0));
+            yq_stmt_bind_int(st, 4, ch->disabled >= 0 ? ch->disabled : (u.disabled ? 1 : 0));
             web_auth_bind_text(st, 5, ch->password ? hash : NULL);
             web_auth_bind_text(st, 6, ch->password ? "1" : NULL);
-            sqlite3_bind_int64(st, 7, now);
-            sqlite3_bind_int64(st, 8, u.id);
+            yq_stmt_bind_int64(st, 7, now);
+            yq_stmt_bind_int64(st, 8, u.id);
             err = web_auth_run(a, st, "user update");
         }
         if (!err && end_sessions) {
@@ -220,7 +222,7 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
 {
     char hash[crypto_pwhash_STRBYTES], old_hash[crypto_pwhash_STRBYTES], name[WEB_USERNAME_MAX];
     char ukey[WEB_AUTH_THROTTLE_KEY_LEN], ikey[96];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool ok, in_tx = false;
     int err, rc;
 
@@ -234,15 +236,15 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
     err = web_auth_prepare(a, "SELECT password_hash, username FROM web_users WHERE id = ?", &st,
                            "password get");
     if (!err) {
-        sqlite3_bind_int64(st, 1, user_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        yq_stmt_bind_int64(st, 1, user_id);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
             web_auth_col_copy(st, 0, old_hash, sizeof(old_hash));
             web_auth_col_copy(st, 1, name, sizeof(name));
         } else {
-            err = rc == SQLITE_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "password get");
+            err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : web_auth_fail(a, rc, "password get");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err) {
         /* guessing the old password is guessing a login: the same counters and slots */
@@ -292,8 +294,8 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
     }
     if (!err) {
         web_auth_bind_text(st, 1, hash);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, user_id);
+        yq_stmt_bind_int64(st, 2, now);
+        yq_stmt_bind_int64(st, 3, user_id);
         err = web_auth_run(a, st, "password set");
     }
     if (!err) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -12,7 +13,7 @@
 /* 0 when name exists in web_departments, ERR_INVALID when not (caller holds the lock). */
 int web_auth_department_exists_locked(struct web_auth *a, const char *name)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     err =
@@ -21,11 +22,11 @@ int web_auth_department_exists_locked(struct web_auth *a, const char *name)
         return err;
     }
     web_auth_bind_text(st, 1, name);
-    rc = sqlite3_step(st);
-    err = rc == SQLITE_ROW    ? 0
-          : rc == SQLITE_DONE ? ERR_INVALID
+    rc = yq_stmt_step(st);
+    err = rc == YQ_DB_ROW    ? 0
+          : rc == YQ_DB_DONE ? ERR_INVALID
                               : web_auth_fail(a, rc, "department");
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return err;
 }
 
@@ -40,7 +41,7 @@ int web_department_check(struct web_auth *a, const char *name)
 
 int web_department_add(struct web_auth *a, const char *name, const char *head, int64_t now)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int err, rc;
 
     if (!name || !name[0] || strlen(name) >= WEB_DEPARTMENT_MAX || !web_auth_text_ok(name) ||
@@ -54,14 +55,15 @@ int web_department_add(struct web_auth *a, const char *name, const char *head, i
     if (!err) {
         web_auth_bind_text(st, 1, name);
         web_auth_bind_text(st, 2, head ? head : "");
-        sqlite3_bind_int64(st, 3, now);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE) {
-            err = sqlite3_extended_errcode(a->db) == SQLITE_CONSTRAINT_PRIMARYKEY
+        yq_stmt_bind_int64(st, 3, now);
+        rc = yq_stmt_step(st);
+        if (rc != YQ_DB_DONE) {
+            /* name is the primary key; head has no constraint a caller can break */
+            err = (rc & 0xff) == YQ_DB_CONSTRAINT
                       ? ERR_EXISTS
                       : web_auth_fail(a, rc, "department add");
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     web_auth_unlock(a);
     return err;
@@ -69,7 +71,7 @@ int web_department_add(struct web_auth *a, const char *name, const char *head, i
 
 int web_department_remove(struct web_auth *a, const char *name)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int changes = 0, err, rc;
 
     web_auth_lock(a);
@@ -77,13 +79,13 @@ int web_department_remove(struct web_auth *a, const char *name)
                            "department users");
     if (!err) {
         web_auth_bind_text(st, 1, name);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
+        rc = yq_stmt_step(st);
+        if (rc != YQ_DB_ROW) {
             err = web_auth_fail(a, rc, "department users");
-        } else if (sqlite3_column_int64(st, 0) > 0) {
+        } else if (yq_stmt_column_int64(st, 0) > 0) {
             err = ERR_BAD_STATE;
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
     }
     if (!err) {
         err = web_auth_run_by_key_locked(a, "DELETE FROM web_departments WHERE name = ?", name, 0,
@@ -93,13 +95,13 @@ int web_department_remove(struct web_auth *a, const char *name)
     return !err && changes == 0 ? ERR_NOT_FOUND : err;
 }
 
-static json_t *department_row_json(sqlite3_stmt *st)
+static json_t *department_row_json(struct yq_stmt *st)
 {
-    const char *liaisons = (const char *)sqlite3_column_text(st, 2);
+    const char *liaisons = yq_stmt_column_text(st, 2);
     json_t *l = json_loads(liaisons ? liaisons : "[]", 0, NULL);
 
-    return json_pack("{s:s, s:s, s:o}", "name", (const char *)sqlite3_column_text(st, 0), "head",
-                     (const char *)sqlite3_column_text(st, 1), "liaisons", l ? l : json_array());
+    return json_pack("{s:s, s:s, s:o}", "name", yq_stmt_column_text(st, 0), "head",
+                     yq_stmt_column_text(st, 1), "liaisons", l ? l : json_array());
 }
 
 int web_department_list(struct web_auth *a, json_t **out)

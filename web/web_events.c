@@ -9,7 +9,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,7 @@
 #include "yq_err.h"
 #include "yq_hot.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -104,7 +103,7 @@ struct sse_state {
  */
 static int change_marker(struct web *w, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int rc, err = 0;
 
     if (w->ops && w->ops->change_marker) {
@@ -112,20 +111,18 @@ static int change_marker(struct web *w, int64_t *out)
     }
     *out = 0;
     web_auth_lock(w->auth);
-    rc = sqlite3_prepare_v2(web_auth_db(w->auth),
-                            "SELECT (SELECT coalesce(max(id), 0) FROM ticket_log) + "
-                            "(SELECT coalesce(max(id), 0) FROM event_log)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
+    rc = yq_stmt_prepare(web_auth_db(w->auth), "SELECT (SELECT coalesce(max(id), 0) FROM ticket_log) + "
+                            "(SELECT coalesce(max(id), 0) FROM event_log)", &st);
+    if (rc == YQ_DB_OK) {
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            *out = yq_stmt_column_int64(st, 0);
         }
     }
-    if (rc != SQLITE_ROW) {
-        err = rc == SQLITE_DONE ? ERR_IO : yq_sqlite_err(rc); /* an aggregate has one row */
+    if (rc != YQ_DB_ROW) {
+        err = rc == YQ_DB_DONE ? ERR_IO : yq_db_err(rc); /* an aggregate has one row */
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     web_auth_unlock(w->auth);
     return err;
 }

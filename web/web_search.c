@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "archive.h"
 #include "archive_query.h"
@@ -30,7 +29,7 @@
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
@@ -247,19 +246,19 @@ static enum MHD_Result reply_archive_error(struct web_call *call, int err, const
  */
 static void add_event_ids(struct web_call *call, json_t *hits)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     char why[256] = "";
     bool has = false;
     size_t i, k;
     json_t *hit, *m;
 
-    if (yq_sqlite_open(call->w->db_path, YQ_SQLITE_READONLY, call->w->cfg.auth.busy_timeout_ms, &db,
+    if (yq_db_open(call->w->db_path, YQ_DB_READONLY_OPEN, call->w->cfg.auth.busy_timeout_ms, &db,
                        why, sizeof(why)) != 0 ||
-        yq_sqlite_has_table(db, "events", &has, why, sizeof(why)) != 0 || !has ||
-        yq_sqlite_prepare(db, "SELECT id FROM events WHERE event_key = ?1", &st, "event ids", why,
+        yq_db_has_table(db, "events", &has, why, sizeof(why)) != 0 || !has ||
+        yq_db_prepare(db, "SELECT id FROM events WHERE event_key = ?1", &st, "event ids", why,
                           sizeof(why)) != 0) {
-        yq_sqlite_close(db);
+        yq_db_close(db);
         return;
     }
     json_array_foreach(hits, i, hit)
@@ -270,15 +269,15 @@ static void add_event_ids(struct web_call *call, json_t *hits)
             if (!key || !key[0]) {
                 continue;
             }
-            sqlite3_reset(st);
-            sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW) {
-                json_object_set_new(m, "event_id", json_integer(sqlite3_column_int64(st, 0)));
+            yq_stmt_reset(st);
+            yq_stmt_bind_text(st, 1, key);
+            if (yq_stmt_step(st) == YQ_DB_ROW) {
+                json_object_set_new(m, "event_id", json_integer(yq_stmt_column_int64(st, 0)));
             }
         }
     }
-    sqlite3_finalize(st);
-    yq_sqlite_close(db);
+    yq_stmt_finalize(st);
+    yq_db_close(db);
 }
 
 static enum MHD_Result route_search(struct web_call *call)
@@ -370,13 +369,13 @@ static enum MHD_Result route_search(struct web_call *call)
 
 /* ------------------------------------------------------------ saved searches */
 
-static int saved_open(struct web_call *call, sqlite3 **db, char *why, size_t whylen)
+static int saved_open(struct web_call *call, struct yq_db **db, char *why, size_t whylen)
 {
     bool has = false;
     int err =
-        yq_sqlite_open(call->w->db_path, 0, call->w->cfg.auth.busy_timeout_ms, db, why, whylen);
+        yq_db_open(call->w->db_path, 0, call->w->cfg.auth.busy_timeout_ms, db, why, whylen);
     if (!err) {
-        err = yq_sqlite_has_table(*db, "saved_searches", &has, why, whylen);
+        err = yq_db_has_table(*db, "saved_searches", &has, why, whylen);
     }
     if (!err && !has) {
         snprintf(why, whylen,
@@ -384,7 +383,7 @@ static int saved_open(struct web_call *call, sqlite3 **db, char *why, size_t why
         err = ERR_NOT_FOUND;
     }
     if (err) {
-        yq_sqlite_close(*db);
+        yq_db_close(*db);
         *db = NULL;
     }
     return err;
@@ -400,25 +399,25 @@ static enum MHD_Result reply_saved_error(struct web_call *call, int err, const c
     return web_reply_store_error(call, err);
 }
 
-static json_t *saved_row_json(sqlite3_stmt *st)
+static json_t *saved_row_json(struct yq_stmt *st)
 {
-    const char *filters = (const char *)sqlite3_column_text(st, 3);
+    const char *filters = yq_stmt_column_text(st, 3);
     json_t *f = json_loads(filters ? filters : "{}", 0, NULL);
     if (!json_is_object(f)) {
         json_decref(f);
         f = json_object();
     }
     return json_pack(
-        "{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
-        (const char *)sqlite3_column_text(st, 1), "query", (const char *)sqlite3_column_text(st, 2),
-        "filters", f, "created_at", time_json(sqlite3_column_int64(st, 4)), "updated_at",
-        time_json(sqlite3_column_int64(st, 5)));
+        "{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)yq_stmt_column_int64(st, 0), "name",
+        yq_stmt_column_text(st, 1), "query", yq_stmt_column_text(st, 2),
+        "filters", f, "created_at", time_json(yq_stmt_column_int64(st, 4)), "updated_at",
+        time_json(yq_stmt_column_int64(st, 5)));
 }
 
 static enum MHD_Result saved_list(struct web_call *call)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     char why[512] = "";
     json_t *arr = json_array();
     int err, rc;
@@ -426,14 +425,14 @@ static enum MHD_Result saved_list(struct web_call *call)
     err = saved_open(call, &db, why, sizeof(why));
     if (!err) {
         err =
-            yq_sqlite_prepare(db,
+            yq_db_prepare(db,
                               "SELECT id, name, query, filters, created_at, updated_at FROM "
                               "saved_searches WHERE user_id = ?1 ORDER BY updated_at DESC, id DESC",
                               &st, "saved list", why, sizeof(why));
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, call->p.user.id);
-        while ((rc = yq_sqlite_step(db, st, "saved list", why, sizeof(why))) == 1) {
+        yq_stmt_bind_int64(st, 1, call->p.user.id);
+        while ((rc = yq_db_step(db, st, "saved list", why, sizeof(why))) == 1) {
             if (!arr || json_array_append_new(arr, saved_row_json(st))) {
                 err = ERR_NOMEM;
                 break;
@@ -443,8 +442,8 @@ static enum MHD_Result saved_list(struct web_call *call)
             err = rc;
         }
     }
-    sqlite3_finalize(st);
-    yq_sqlite_close(db);
+    yq_stmt_finalize(st);
+    yq_db_close(db);
     if (err) {
         json_decref(arr);
         return reply_saved_error(call, err, why);
@@ -484,8 +483,8 @@ static enum MHD_Result saved_create(struct web_call *call)
     json_t *body = web_body_json(call), *filters;
     const char *name, *query, *bad = NULL;
     struct archive_query *q = NULL;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     char why[512] = "", *fjson = NULL;
     int64_t id = 0, count = 0;
     int err;
@@ -531,46 +530,45 @@ static enum MHD_Result saved_create(struct web_call *call)
     }
     err = saved_open(call, &db, why, sizeof(why));
     if (!err) {
-        err = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "saved begin", why, sizeof(why));
+        err = yq_db_exec(db, "BEGIN IMMEDIATE", "saved begin", why, sizeof(why));
     }
     if (!err) {
-        err = yq_sqlite_prepare(db, "SELECT count(*) FROM saved_searches WHERE user_id = ?1", &st,
+        err = yq_db_prepare(db, "SELECT count(*) FROM saved_searches WHERE user_id = ?1", &st,
                                 "saved count", why, sizeof(why));
         if (!err) {
-            sqlite3_bind_int64(st, 1, call->p.user.id);
-            err = yq_sqlite_step(db, st, "saved count", why, sizeof(why));
-            count = err == 1 ? sqlite3_column_int64(st, 0) : 0;
+            yq_stmt_bind_int64(st, 1, call->p.user.id);
+            err = yq_db_step(db, st, "saved count", why, sizeof(why));
+            count = err == 1 ? yq_stmt_column_int64(st, 0) : 0;
             err = err == 1 ? 0 : err;
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
             st = NULL;
         }
         if (!err && count >= SAVED_MAX_PER_USER) {
             err = ERR_TOO_BIG;
         }
         if (!err) {
-            err = yq_sqlite_prepare(db,
+            err = yq_db_prepare(db,
                                     "INSERT INTO saved_searches (user_id, name, query, filters, "
-                                    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                                    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
                                     &st, "saved insert", why, sizeof(why));
         }
         if (!err) {
-            sqlite3_bind_int64(st, 1, call->p.user.id);
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 3, query, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 4, fjson, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(st, 5, call->now);
-            err = yq_sqlite_run(db, st, "saved insert", why, sizeof(why));
+            yq_stmt_bind_int64(st, 1, call->p.user.id);
+            yq_stmt_bind_text(st, 2, name);
+            yq_stmt_bind_text(st, 3, query);
+            yq_stmt_bind_text(st, 4, fjson);
+            yq_stmt_bind_int64(st, 5, call->now);
+            err = yq_db_run_id(db, st, &id, "saved insert", why, sizeof(why));
             st = NULL;
-            id = sqlite3_last_insert_rowid(db);
         }
         if (!err) {
-            err = yq_sqlite_exec(db, "COMMIT", "saved commit", why, sizeof(why));
+            err = yq_db_exec(db, "COMMIT", "saved commit", why, sizeof(why));
         }
         if (err) {
-            yq_sqlite_rollback(db);
+            yq_db_rollback(db);
         }
     }
-    yq_sqlite_close(db);
+    yq_db_close(db);
     free(fjson);
     if (err == ERR_TOO_BIG) {
         json_decref(body);
@@ -600,32 +598,32 @@ static enum MHD_Result saved_create(struct web_call *call)
 static int saved_get(struct web_call *call, int64_t id, char **name, char **query, char *why,
                      size_t whylen)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     int err = saved_open(call, &db, why, whylen);
 
     *name = *query = NULL;
     if (!err) {
-        err = yq_sqlite_prepare(db,
+        err = yq_db_prepare(db,
                                 "SELECT name, query FROM saved_searches WHERE id = ?1 AND "
                                 "user_id = ?2",
                                 &st, "saved get", why, whylen);
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, call->p.user.id);
-        err = yq_sqlite_step(db, st, "saved get", why, whylen);
+        yq_stmt_bind_int64(st, 1, id);
+        yq_stmt_bind_int64(st, 2, call->p.user.id);
+        err = yq_db_step(db, st, "saved get", why, whylen);
         if (err == 1) {
-            *name = strdup((const char *)sqlite3_column_text(st, 0));
-            *query = strdup((const char *)sqlite3_column_text(st, 1));
+            *name = strdup(yq_stmt_column_text(st, 0));
+            *query = strdup(yq_stmt_column_text(st, 1));
             err = *name && *query ? 0 : ERR_NOMEM;
         } else if (err == 0) {
             err = ERR_NOT_FOUND;
             snprintf(why, whylen, "no saved search %lld of this user", (long long)id);
         }
     }
-    sqlite3_finalize(st);
-    yq_sqlite_close(db);
+    yq_stmt_finalize(st);
+    yq_db_close(db);
     if (err) {
         free(*name);
         free(*query);
@@ -636,24 +634,24 @@ static int saved_get(struct web_call *call, int64_t id, char **name, char **quer
 
 static enum MHD_Result saved_delete(struct web_call *call, int64_t id)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     char why[512] = "";
     bool missing = false;
     int err = saved_open(call, &db, why, sizeof(why));
 
     if (!err) {
-        err = yq_sqlite_prepare(db, "DELETE FROM saved_searches WHERE id = ?1 AND user_id = ?2",
+        err = yq_db_prepare(db, "DELETE FROM saved_searches WHERE id = ?1 AND user_id = ?2",
                                 &st, "saved delete", why, sizeof(why));
     }
     if (!err) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, call->p.user.id);
-        err = yq_sqlite_run(db, st, "saved delete", why, sizeof(why));
+        yq_stmt_bind_int64(st, 1, id);
+        yq_stmt_bind_int64(st, 2, call->p.user.id);
+        err = yq_db_run(db, st, "saved delete", why, sizeof(why));
         /* another user's search is not found either */
-        missing = !err && sqlite3_changes(db) == 0;
+        missing = !err && yq_db_changes(db) == 0;
     }
-    yq_sqlite_close(db);
+    yq_db_close(db);
     if (missing) {
         return web_reply_not_found(call);
     }

@@ -16,7 +16,6 @@
  * when it was published already (a publication never changes) or the month has not ended.
  */
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,7 @@
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_log.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_banned.h"
 
 /* A department name in a query: at most this many bytes (web_auth's own limit). */
@@ -143,7 +142,7 @@ static const char *parse_query(struct web_call *call, enum stats_period period,
 static int render(struct web *w, int64_t now, const struct stats_query *q, char **out,
                   size_t *out_len, char *errbuf, size_t errlen)
 {
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     int err;
 
     err = stats_db_open(w->db_path, w->cfg.auth.busy_timeout_ms, &db, errbuf, errlen);
@@ -155,7 +154,7 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
         bool registry = false;
         err = stats_department_check(db, q->department, &registry, errbuf, errlen);
         if (err) {
-            sqlite3_close(db);
+            yq_db_close(db);
             return err; /* ERR_NOT_FOUND: not registered */
         }
     }
@@ -172,7 +171,7 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
         err = (q->period == STATS_PERIOD_MONTH ? stats_month_view : stats_year_view)(
             db, &sopts, q->fmt, &ropts, out, out_len, errbuf, errlen);
     }
-    if (sqlite3_close(db) != SQLITE_OK) {
+    if (yq_db_close(db) != YQ_DB_OK) {
         LOG_WARN("stats connection did not close path=%s", w->db_path);
     }
     return err;
@@ -238,7 +237,7 @@ static enum MHD_Result route_publish(struct web_call *call)
                                .calendar = w->cfg.calendar};
     struct stats_publication pub;
     char errbuf[512] = "";
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     json_t *body;
     int err;
 
@@ -252,13 +251,13 @@ static enum MHD_Result route_publish(struct web_call *call)
     if (!month || stats_parse_month(month, &sopts.year, &sopts.month) != 0) {
         return web_reply_bad_request(call, "月份格式应为 YYYY-MM");
     }
-    err = yq_sqlite_open(w->db_path, YQ_SQLITE_WAL, w->cfg.auth.busy_timeout_ms, &db, errbuf,
+    err = yq_db_open(w->db_path, YQ_DB_WAL, w->cfg.auth.busy_timeout_ms, &db, errbuf,
                          sizeof(errbuf));
     if (!err) {
         err = stats_publish(db, &sopts, call->p.user.username,
                             web_role_name(call->p.user.role), NULL, &pub, errbuf,
                             sizeof(errbuf));
-        sqlite3_close(db);
+        yq_db_close(db);
     }
     if (err == ERR_EXISTS) {
         return web_reply_error(call, MHD_HTTP_CONFLICT, "published", errbuf);

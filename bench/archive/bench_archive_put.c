@@ -12,7 +12,6 @@
  */
 #include <dirent.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,7 @@
 #include "archive.h"
 #include "archive_bench_fill.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 
 #define BENCH_SEED 20261205u
@@ -65,15 +64,15 @@ static void print_load(const char *when)
 /* The peer: n items into one plain table, batches of ARCHIVE_BENCH_BATCH. */
 static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
 {
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "";
-    int rc = yq_sqlite_open(path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, 5000, &db, err, sizeof err);
+    int rc = yq_db_open(path, YQ_DB_CREATE | YQ_DB_WAL, 5000, &db, err, sizeof err);
     if (rc == 0) {
-        rc = yq_sqlite_exec(db, plain_schema, "schema", err, sizeof err);
+        rc = yq_db_exec(db, plain_schema, "schema", err, sizeof err);
     }
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     if (rc == 0) {
-        rc = yq_sqlite_prepare(db,
+        rc = yq_db_prepare(db,
                                "INSERT OR IGNORE INTO items (id, source, source_id, channel, url,"
                                " title, text, author, published_at, precision, fetched_at,"
                                " metrics_known, metrics_capped, reposts, comments, likes, time_s,"
@@ -83,46 +82,46 @@ static int plain_insert(const char *path, size_t n, int64_t start, double *secs)
     double t0 = now_s();
     for (size_t base = 0; rc == 0 && base < n; base += ARCHIVE_BENCH_BATCH) {
         size_t m = n - base < ARCHIVE_BENCH_BATCH ? n - base : ARCHIVE_BENCH_BATCH;
-        rc = yq_sqlite_exec(db, "BEGIN IMMEDIATE", "begin", err, sizeof err);
+        rc = yq_db_exec(db, "BEGIN IMMEDIATE", "begin", err, sizeof err);
         for (size_t k = 0; rc == 0 && k < m; k++) {
             struct yq_item it;
             rc = archive_bench_item_stream(BENCH_SEED, base + k, n, start, BENCH_DAYS, &it);
             if (rc != 0) {
                 break;
             }
-            sqlite3_reset(st);
-            sqlite3_bind_text(st, 1, it.id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, it.source, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, it.source_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, it.channel, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, it.url, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 6, it.title, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 7, it.text, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 8, it.author, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 9, it.published_at);
-            sqlite3_bind_text(st, 10, it.precision, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 11, it.fetched_at);
-            sqlite3_bind_int(st, 12, it.metrics.known);
-            sqlite3_bind_int(st, 13, it.metrics.capped);
-            sqlite3_bind_int64(st, 14, it.metrics.reposts);
-            sqlite3_bind_int64(st, 15, it.metrics.comments);
-            sqlite3_bind_int64(st, 16, it.metrics.likes);
-            sqlite3_bind_int64(st, 17, archive_item_time(&it));
-            sqlite3_bind_int64(st, 18, archive_item_heat(&it));
-            int r = yq_sqlite_step(db, st, "insert", err, sizeof err);
+            yq_stmt_reset(st);
+            yq_stmt_bind_text(st, 1, it.id);
+            yq_stmt_bind_text(st, 2, it.source);
+            yq_stmt_bind_text(st, 3, it.source_id);
+            yq_stmt_bind_text(st, 4, it.channel);
+            yq_stmt_bind_text(st, 5, it.url);
+            yq_stmt_bind_text(st, 6, it.title);
+            yq_stmt_bind_text(st, 7, it.text);
+            yq_stmt_bind_text(st, 8, it.author);
+            yq_stmt_bind_int64(st, 9, it.published_at);
+            yq_stmt_bind_text(st, 10, it.precision);
+            yq_stmt_bind_int64(st, 11, it.fetched_at);
+            yq_stmt_bind_int(st, 12, it.metrics.known);
+            yq_stmt_bind_int(st, 13, it.metrics.capped);
+            yq_stmt_bind_int64(st, 14, it.metrics.reposts);
+            yq_stmt_bind_int64(st, 15, it.metrics.comments);
+            yq_stmt_bind_int64(st, 16, it.metrics.likes);
+            yq_stmt_bind_int64(st, 17, archive_item_time(&it));
+            yq_stmt_bind_int64(st, 18, archive_item_heat(&it));
+            int r = yq_db_step(db, st, "insert", err, sizeof err);
             rc = r < 0 ? r : 0;
             yq_item_release(&it);
         }
         if (rc == 0) {
-            rc = yq_sqlite_exec(db, "COMMIT", "commit", err, sizeof err);
+            rc = yq_db_exec(db, "COMMIT", "commit", err, sizeof err);
         }
     }
     *secs = now_s() - t0;
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     if (rc == 0) {
-        rc = yq_sqlite_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint", err, sizeof err);
+        rc = yq_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint", err, sizeof err);
     }
-    yq_sqlite_close(db);
+    yq_db_close(db);
     if (rc != 0) {
         fprintf(stderr, "plain: %s\n", err);
     }
@@ -153,19 +152,17 @@ static int archive_sizes(const char *dir, int64_t *total, int64_t *fts)
         }
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        sqlite3 *db = NULL;
-        if (sqlite3_open(path, &db) == SQLITE_OK) {
-            sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-            sqlite3_stmt *st = NULL;
-            if (sqlite3_prepare_v2(db,
-                                   "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'items_fts%'",
-                                   -1, &st, NULL) == SQLITE_OK &&
-                sqlite3_step(st) == SQLITE_ROW) {
-                *fts += sqlite3_column_int64(st, 0);
+        struct yq_db *db = NULL;
+        if (yq_db_open(path, 0, 5000, &db, NULL, 0) == 0) {
+            yq_db_exec_raw(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+            struct yq_stmt *st = NULL;
+            if (yq_stmt_prepare(db, "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'items_fts%'", &st) == YQ_DB_OK &&
+                yq_stmt_step(st) == YQ_DB_ROW) {
+                *fts += yq_stmt_column_int64(st, 0);
             }
-            sqlite3_finalize(st);
+            yq_stmt_finalize(st);
         }
-        sqlite3_close(db);
+        yq_db_close(db);
         *total += file_size(path);
     }
     closedir(d);

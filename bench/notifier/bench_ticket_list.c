@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "ticket_api.h"
 #include "ticket_intake.h"
@@ -51,7 +52,7 @@ static int fill(struct ticket_store *store, long n)
     double t0 = now_s();
 
     /* a bench: one fsync per ticket would measure the disk, not the queue */
-    sqlite3_exec(ticket_store_db(store), "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+    yq_db_exec_raw(ticket_store_db(store), "PRAGMA synchronous=OFF");
     for (long i = 0; i < n; i++) {
         struct yq_alert alert;
         struct ticket_intake_result res;
@@ -87,20 +88,17 @@ static int fill(struct ticket_store *store, long n)
             fprintf(stderr, "  %ld tickets (%.0f s)\n", i + 1, now_s() - t0);
         }
     }
-    sqlite3_exec(ticket_store_db(store), "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    yq_db_exec_raw(ticket_store_db(store), "PRAGMA synchronous=FULL");
     return 0;
 }
 
 static long statements;
 
-static int on_trace(unsigned type, void *ctx, void *p, void *x)
+static void on_trace(void *arg, const char *sql)
 {
-    (void)type;
-    (void)ctx;
-    (void)p;
-    (void)x;
+    (void)arg;
+    (void)sql;
     statements++;
-    return 0;
 }
 
 /* ---- the path before issue #12 (web/web_notifier_ops.c at dded9e0), same public calls --- */
@@ -234,7 +232,7 @@ int main(int argc, char **argv)
     ticket_store_count_open(writer, &have);
     if (have < n) {
         fprintf(stderr, "filling %ld tickets into %s ...\n", n - (long)have, path);
-        sqlite3_exec(ticket_store_db(writer), "DELETE FROM outbox", NULL, NULL, NULL);
+        yq_db_exec_raw(ticket_store_db(writer), "DELETE FROM outbox");
         if (have > 0 || fill(writer, n) != 0) {
             fprintf(stderr, "bench_ticket_list: remove %s first (it holds %lld tickets)\n", path,
                     (long long)have);
@@ -246,7 +244,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ticket_list: %s\n", err);
         return 1;
     }
-    sqlite3_trace_v2(ticket_store_db(reader), SQLITE_TRACE_STMT, on_trace, NULL);
+    yq_db_set_trace(ticket_store_db(reader), on_trace, NULL);
     memset(&ctx, 0, sizeof(ctx));
     ctx.reader = reader;
     ctx.writer = writer;

@@ -6,16 +6,16 @@
 
 #include <stdint.h>
 
-struct sqlite3;
+struct yq_db;
 
 /*
  * The first column of the first row of sql (NUL-terminated) on db as an integer, or -1 when
  * there is no row. A statement that does not prepare fails the test.
  */
-int64_t sqlite_fixture_scalar(struct sqlite3 *db, const char *sql);
+int64_t sqlite_fixture_scalar(struct yq_db *db, const char *sql);
 
 /* Fail the test unless the first column of the first row of sql is the text want. */
-void sqlite_fixture_text_is(struct sqlite3 *db, const char *sql, const char *want);
+void sqlite_fixture_text_is(struct yq_db *db, const char *sql, const char *want);
 
 /* Remove the SQLite file at path with its -wal and -shm files (missing ones are fine). */
 void sqlite_fixture_remove(const char *path);

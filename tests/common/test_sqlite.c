@@ -20,7 +20,7 @@
 
 #include "sqlite_fixture.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 
 struct tmp_db {
     char dir[64];
@@ -50,40 +50,40 @@ static void tmp_db_remove(struct tmp_db *t)
 static void test_open_sets_the_project_pragmas(void **state)
 {
     struct tmp_db t;
-    sqlite3 *db = NULL, *ro = NULL;
+    struct yq_db *db = NULL, *ro = NULL;
     char err[256] = "";
 
     (void)state;
     tmp_db_make(&t);
     assert_int_equal(
-        yq_sqlite_open(t.path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, 1234, &db, err, sizeof(err)), 0);
+        yq_db_open(t.path, YQ_DB_CREATE | YQ_DB_WAL, 1234, &db, err, sizeof(err)), 0);
     sqlite_fixture_text_is(db, "PRAGMA journal_mode", "wal");
     assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA busy_timeout"), 1234);
-    assert_int_equal(yq_sqlite_exec(db, "CREATE TABLE t (x INTEGER)", "create", err, sizeof(err)),
+    assert_int_equal(yq_db_exec(db, "CREATE TABLE t (x INTEGER)", "create", err, sizeof(err)),
                      0);
 
     /* read-only: the same lock wait and foreign keys; the file stays in WAL */
-    assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_READONLY, 700, &ro, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_READONLY_OPEN, 700, &ro, err, sizeof(err)), 0);
     assert_int_equal(sqlite_fixture_scalar(ro, "PRAGMA busy_timeout"), 700);
     assert_int_equal(sqlite_fixture_scalar(ro, "PRAGMA foreign_keys"), 1);
     sqlite_fixture_text_is(ro, "PRAGMA journal_mode", "wal");
-    assert_int_equal(yq_sqlite_exec(ro, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
-                     ERR_IO); /* SQLITE_READONLY */
+    assert_int_equal(yq_db_exec(ro, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
+                     ERR_IO); /* YQ_DB_READONLY */
     assert_non_null(strstr(err, "insert: "));
     assert_non_null(strstr(err, "readonly"));
-    assert_int_equal(yq_sqlite_close(ro), 0);
+    assert_int_equal(yq_db_close(ro), 0);
 
     /* without WAL a new file keeps SQLite's default journal */
-    assert_int_equal(yq_sqlite_close(db), 0);
+    assert_int_equal(yq_db_close(db), 0);
     tmp_db_remove(&t);
     tmp_db_make(&t);
-    assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_CREATE, -1, &db, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, -1, &db, err, sizeof(err)), 0);
     sqlite_fixture_text_is(db, "PRAGMA journal_mode", "delete");
     assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA busy_timeout"),
                      5000); /* out of range: the default */
-    assert_int_equal(yq_sqlite_close(db), 0);
+    assert_int_equal(yq_db_close(db), 0);
     tmp_db_remove(&t);
 }
 
@@ -94,18 +94,18 @@ static void test_memory_database_keeps_its_journal(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        sqlite3 *db = NULL;
-        assert_true(yq_sqlite_is_memory(paths[i]));
-        assert_int_equal(yq_sqlite_open(paths[i], YQ_SQLITE_WAL | YQ_SQLITE_SERIALIZED, 100, &db,
+        struct yq_db *db = NULL;
+        assert_true(yq_db_is_memory(paths[i]));
+        assert_int_equal(yq_db_open(paths[i], YQ_DB_WAL | YQ_DB_SERIALIZED, 100, &db,
                                         err, sizeof(err)),
                          0);
         /* "" is SQLite's private temporary database: not WAL either, and no error */
         sqlite_fixture_text_is(db, "PRAGMA journal_mode", paths[i][0] ? "memory" : "delete");
         assert_int_equal(sqlite_fixture_scalar(db, "PRAGMA foreign_keys"), 1);
-        assert_int_equal(yq_sqlite_close(db), 0);
+        assert_int_equal(yq_db_close(db), 0);
     }
-    assert_false(yq_sqlite_is_memory("run/tickets.db"));
-    assert_false(yq_sqlite_is_memory("file:run/tickets.db"));
+    assert_false(yq_db_is_memory("run/tickets.db"));
+    assert_false(yq_db_is_memory("file:run/tickets.db"));
 }
 
 /* --- error mapping ----------------------------------------------------------------------- */
@@ -116,47 +116,47 @@ static void test_error_mapping_table(void **state)
         int rc;
         int want;
     } cases[] = {
-        {SQLITE_OK, 0},
-        {SQLITE_ROW, 0},
-        {SQLITE_DONE, 0},
-        {SQLITE_BUSY, ERR_RETRY},
+        {YQ_DB_OK, 0},
+        {YQ_DB_ROW, 0},
+        {YQ_DB_DONE, 0},
+        {YQ_DB_BUSY, ERR_RETRY},
         {SQLITE_BUSY_SNAPSHOT, ERR_RETRY},
-        {SQLITE_LOCKED, ERR_RETRY},
+        {YQ_DB_LOCKED, ERR_RETRY},
         {SQLITE_LOCKED_SHAREDCACHE, ERR_RETRY},
-        {SQLITE_NOMEM, ERR_NOMEM},
-        {SQLITE_CONSTRAINT, ERR_INVALID},
+        {YQ_DB_NOMEM, ERR_NOMEM},
+        {YQ_DB_CONSTRAINT, ERR_INVALID},
         {SQLITE_CONSTRAINT_UNIQUE, ERR_INVALID},
-        {SQLITE_MISMATCH, ERR_INVALID},
-        {SQLITE_TOOBIG, ERR_INVALID},
-        {SQLITE_RANGE, ERR_INVALID},
-        {SQLITE_CORRUPT, ERR_PARSE},
-        {SQLITE_NOTADB, ERR_PARSE},
-        {SQLITE_FULL, ERR_IO},
-        {SQLITE_IOERR, ERR_IO},
+        {YQ_DB_MISMATCH, ERR_INVALID},
+        {YQ_DB_TOOBIG, ERR_INVALID},
+        {YQ_DB_RANGE, ERR_INVALID},
+        {YQ_DB_CORRUPT, ERR_PARSE},
+        {YQ_DB_NOTADB, ERR_PARSE},
+        {YQ_DB_FULL, ERR_IO},
+        {YQ_DB_IOERR, ERR_IO},
         {SQLITE_IOERR_WRITE, ERR_IO},
-        {SQLITE_CANTOPEN, ERR_IO},
-        {SQLITE_READONLY, ERR_IO},
+        {YQ_DB_CANTOPEN, ERR_IO},
+        {YQ_DB_READONLY, ERR_IO},
         {SQLITE_PERM, ERR_IO},
-        {SQLITE_ERROR, ERR_IO},
+        {YQ_DB_ERROR, ERR_IO},
     };
     char err[128] = "";
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (yq_sqlite_err(cases[i].rc) != cases[i].want) {
-            fail_msg("rc=%d gave %d, want %d", cases[i].rc, yq_sqlite_err(cases[i].rc),
+        if (yq_db_err(cases[i].rc) != cases[i].want) {
+            fail_msg("rc=%d gave %d, want %d", cases[i].rc, yq_db_err(cases[i].rc),
                      cases[i].want);
         }
     }
     /* without a connection the reason is SQLite's text for the code */
-    assert_int_equal(yq_sqlite_fail(NULL, SQLITE_FULL, "write", err, sizeof(err)), ERR_IO);
+    assert_int_equal(yq_db_fail(NULL, YQ_DB_FULL, "write", err, sizeof(err)), ERR_IO);
     assert_string_equal(err, "write: database or disk is full (rc=13)");
 }
 
 static void test_file_that_is_not_a_database(void **state)
 {
     struct tmp_db t;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[512] = "", junk[4096];
     int fd;
 
@@ -168,7 +168,7 @@ static void test_file_that_is_not_a_database(void **state)
     assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
     close(fd);
     for (int ro = 0; ro < 2; ro++) {
-        assert_int_equal(yq_sqlite_open(t.path, ro ? YQ_SQLITE_READONLY : YQ_SQLITE_WAL, 100, &db,
+        assert_int_equal(yq_db_open(t.path, ro ? YQ_DB_READONLY_OPEN : YQ_DB_WAL, 100, &db,
                                         err, sizeof(err)),
                          ERR_PARSE);
         assert_null(db);
@@ -181,23 +181,23 @@ static void test_file_that_is_not_a_database(void **state)
 static void test_readonly_open_of_a_missing_file(void **state)
 {
     struct tmp_db t;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "";
 
     (void)state;
     tmp_db_make(&t);
-    assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_READONLY, 100, &db, err, sizeof(err)),
+    assert_int_equal(yq_db_open(t.path, YQ_DB_READONLY_OPEN, 100, &db, err, sizeof(err)),
                      ERR_NOT_FOUND);
     assert_null(db);
     assert_non_null(strstr(err, t.path));
     assert_non_null(strstr(err, "does not exist"));
     /* read-write without CREATE does not create it either */
-    assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_WAL, 100, &db, err, sizeof(err)),
+    assert_int_equal(yq_db_open(t.path, YQ_DB_WAL, 100, &db, err, sizeof(err)),
                      ERR_NOT_FOUND);
     assert_int_equal(access(t.path, F_OK), -1);
     /* read-only never creates, even when asked to */
     assert_int_equal(
-        yq_sqlite_open(t.path, YQ_SQLITE_READONLY | YQ_SQLITE_CREATE, 100, &db, err, sizeof(err)),
+        yq_db_open(t.path, YQ_DB_READONLY_OPEN | YQ_DB_CREATE, 100, &db, err, sizeof(err)),
         ERR_NOT_FOUND);
     tmp_db_remove(&t);
 }
@@ -205,39 +205,39 @@ static void test_readonly_open_of_a_missing_file(void **state)
 static void test_locked_write_is_retry_later(void **state)
 {
     struct tmp_db t;
-    sqlite3 *a = NULL, *b = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *a = NULL, *b = NULL;
+    struct yq_stmt *st = NULL;
     char err[256] = "";
 
     (void)state;
     tmp_db_make(&t);
     assert_int_equal(
-        yq_sqlite_open(t.path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, 1000, &a, err, sizeof(err)), 0);
+        yq_db_open(t.path, YQ_DB_CREATE | YQ_DB_WAL, 1000, &a, err, sizeof(err)), 0);
     assert_int_equal(
-        yq_sqlite_exec(a, "CREATE TABLE t (x INTEGER PRIMARY KEY)", "create", err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_WAL, 0, &b, err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_exec(a, "BEGIN IMMEDIATE", "begin", err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
+        yq_db_exec(a, "CREATE TABLE t (x INTEGER PRIMARY KEY)", "create", err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_WAL, 0, &b, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_exec(a, "BEGIN IMMEDIATE", "begin", err, sizeof(err)), 0);
+    assert_int_equal(yq_db_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
                      ERR_RETRY);
     assert_non_null(strstr(err, "insert: database is locked"));
     /* prepare + step report the same way and leave the statement to the caller */
     assert_int_equal(
-        yq_sqlite_prepare(b, "INSERT INTO t VALUES (2)", &st, "prepare", err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_step(b, st, "step", err, sizeof(err)), ERR_RETRY);
-    sqlite3_finalize(st);
-    yq_sqlite_rollback(a);
-    yq_sqlite_rollback(a); /* no transaction: nothing to do */
-    assert_int_equal(yq_sqlite_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)), 0);
+        yq_db_prepare(b, "INSERT INTO t VALUES (2)", &st, "prepare", err, sizeof(err)), 0);
+    assert_int_equal(yq_db_step(b, st, "step", err, sizeof(err)), ERR_RETRY);
+    yq_stmt_finalize(st);
+    yq_db_rollback(a);
+    yq_db_rollback(a); /* no transaction: nothing to do */
+    assert_int_equal(yq_db_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)), 0);
     /* a constraint is this value's fault: permanent, not retry */
-    assert_int_equal(yq_sqlite_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
+    assert_int_equal(yq_db_exec(b, "INSERT INTO t VALUES (1)", "insert", err, sizeof(err)),
                      ERR_INVALID);
-    assert_int_equal(yq_sqlite_prepare(b, "SELECT nope FROM t", &st, "bad", err, sizeof(err)),
+    assert_int_equal(yq_db_prepare(b, "SELECT nope FROM t", &st, "bad", err, sizeof(err)),
                      ERR_IO);
     assert_null(st);
     assert_non_null(strstr(err, "no such column"));
-    assert_int_equal(yq_sqlite_close(b), 0);
-    assert_int_equal(yq_sqlite_close(a), 0);
-    assert_int_equal(yq_sqlite_close(NULL), 0);
+    assert_int_equal(yq_db_close(b), 0);
+    assert_int_equal(yq_db_close(a), 0);
+    assert_int_equal(yq_db_close(NULL), 0);
     tmp_db_remove(&t);
 }
 
@@ -245,34 +245,34 @@ static void test_locked_write_is_retry_later(void **state)
 
 static int applied_by_fn; /* how often step_fn ran (the single-threaded tests) */
 
-static int step_fn(sqlite3 *db, char *errbuf, size_t errlen)
+static int step_fn(struct yq_db *db, char *errbuf, size_t errlen)
 {
     applied_by_fn++;
-    return yq_sqlite_exec(db, "INSERT INTO trail VALUES (3, 'fn')", "trail", errbuf, errlen);
+    return yq_db_exec(db, "INSERT INTO trail VALUES (3, 'fn')", "trail", errbuf, errlen);
 }
 
-static const struct yq_sqlite_migration steps[] = {
+static const struct yq_db_migration steps[] = {
     {1, "trail", "CREATE TABLE trail (v INTEGER, how TEXT); INSERT INTO trail VALUES (1, 'sql')",
-     NULL},
-    {2, "second", "INSERT INTO trail VALUES (2, 'sql')", NULL},
-    {3, "by function", NULL, step_fn},
+     NULL, NULL},
+    {2, "second", "INSERT INTO trail VALUES (2, 'sql')", NULL, NULL},
+    {3, "by function", NULL, step_fn, NULL},
 };
 
-static const struct yq_sqlite_schema schema = {"test db", steps, 3};
+static const struct yq_db_schema schema = {"test db", steps, 3};
 
 static void test_migrations_in_order_once(void **state)
 {
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "";
     int version = -1;
 
     (void)state;
     applied_by_fn = 0;
-    assert_int_equal(yq_sqlite_open(":memory:", YQ_SQLITE_WAL, 100, &db, err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_schema_version(db, &version, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(":memory:", YQ_DB_WAL, 100, &db, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_schema_version(db, &version, err, sizeof(err)), 0);
     assert_int_equal(version, 0); /* no track yet */
-    assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_schema_version(db, &version, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_migrate(db, &schema, 100, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_schema_version(db, &version, err, sizeof(err)), 0);
     assert_int_equal(version, 3);
     assert_int_equal(sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM trail"),
                      1);
@@ -282,7 +282,7 @@ static void test_migrations_in_order_once(void **state)
 
     /* idempotent: an up-to-date file is left alone */
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
+        assert_int_equal(yq_db_migrate(db, &schema, 100, err, sizeof(err)), 0);
     }
     assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM trail"), 3);
     assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version"), 3);
@@ -290,67 +290,65 @@ static void test_migrations_in_order_once(void **state)
 
     /* a missing version in the middle is applied again, alone */
     assert_int_equal(
-        sqlite3_exec(db, "DELETE FROM schema_version WHERE version = 2", NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), 0);
+        yq_db_exec_raw(db, "DELETE FROM schema_version WHERE version = 2"),
+        YQ_DB_OK);
+    assert_int_equal(yq_db_migrate(db, &schema, 100, err, sizeof(err)), 0);
     assert_int_equal(
         sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3,2' FROM trail"), 1);
     assert_int_equal(
         sqlite_fixture_scalar(db, "SELECT count(DISTINCT version) FROM schema_version"), 3);
     assert_int_equal(applied_by_fn, 1);
-    assert_int_equal(yq_sqlite_close(db), 0);
+    assert_int_equal(yq_db_close(db), 0);
 }
 
 static void test_newer_file_is_refused_unchanged(void **state)
 {
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "";
 
     (void)state;
-    assert_int_equal(yq_sqlite_open(":memory:", YQ_SQLITE_WAL, 100, &db, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(":memory:", YQ_DB_WAL, 100, &db, err, sizeof(err)), 0);
     assert_int_equal(
-        sqlite3_exec(db,
-                     "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+        yq_db_exec_raw(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
                      "applied_at INTEGER NOT NULL);"
-                     "INSERT INTO schema_version VALUES (1, 1), (2, 1), (3, 1), (4, 1)",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(yq_sqlite_migrate(db, &schema, 100, err, sizeof(err)), ERR_BAD_STATE);
+                     "INSERT INTO schema_version VALUES (1, 1), (2, 1), (3, 1), (4, 1)"),
+        YQ_DB_OK);
+    assert_int_equal(yq_db_migrate(db, &schema, 100, err, sizeof(err)), ERR_BAD_STATE);
     assert_string_equal(err, "test db schema 4 is newer than this binary (3)");
     assert_int_equal(
         sqlite_fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'trail'"), 0);
-    assert_int_equal(yq_sqlite_close(db), 0);
+    assert_int_equal(yq_db_close(db), 0);
 }
 
 static void test_failing_migration_rolls_back_alone(void **state)
 {
-    static const struct yq_sqlite_migration bad_steps[] = {
-        {1, "trail", "CREATE TABLE trail (v INTEGER, how TEXT)", NULL},
-        {2, "half", "CREATE TABLE half (x); INSERT INTO nowhere VALUES (1)", NULL},
+    static const struct yq_db_migration bad_steps[] = {
+        {1, "trail", "CREATE TABLE trail (v INTEGER, how TEXT)", NULL, NULL},
+        {2, "half", "CREATE TABLE half (x); INSERT INTO nowhere VALUES (1)", NULL, NULL},
     };
-    static const struct yq_sqlite_schema bad = {"test db", bad_steps, 2};
-    static const struct yq_sqlite_migration gap_steps[] = {{1, "one", "SELECT 1", NULL},
-                                                           {3, "three", "SELECT 3", NULL}};
-    static const struct yq_sqlite_schema gap = {"gap db", gap_steps, 2};
-    sqlite3 *db = NULL;
+    static const struct yq_db_schema bad = {"test db", bad_steps, 2};
+    static const struct yq_db_migration gap_steps[] = {{1, "one", "SELECT 1", NULL, NULL},
+                                                           {3, "three", "SELECT 3", NULL, NULL}};
+    static const struct yq_db_schema gap = {"gap db", gap_steps, 2};
+    struct yq_db *db = NULL;
     char err[256] = "";
     int version = -1;
 
     (void)state;
-    assert_int_equal(yq_sqlite_open(":memory:", YQ_SQLITE_WAL, 100, &db, err, sizeof(err)), 0);
-    assert_int_equal(yq_sqlite_migrate(db, &bad, 100, err, sizeof(err)), ERR_IO);
+    assert_int_equal(yq_db_open(":memory:", YQ_DB_WAL, 100, &db, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_migrate(db, &bad, 100, err, sizeof(err)), ERR_IO);
     assert_non_null(strstr(err, "test db migration 2 (half) failed: "));
     assert_non_null(strstr(err, "no such table: nowhere"));
-    assert_int_equal(yq_sqlite_schema_version(db, &version, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_schema_version(db, &version, err, sizeof(err)), 0);
     assert_int_equal(version, 1); /* migration 1 stays */
     assert_int_equal(
         sqlite_fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'half'"), 0);
-    assert_int_equal(sqlite3_get_autocommit(db), 1); /* no transaction left open */
+    assert_int_equal(!yq_db_in_transaction(db), 1); /* no transaction left open */
 
     /* a table numbered wrongly is a programmer's error, caught before anything runs */
-    assert_int_equal(yq_sqlite_migrate(db, &gap, 100, err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(yq_db_migrate(db, &gap, 100, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "migration 2 is numbered 3"));
-    assert_int_equal(yq_sqlite_close(db), 0);
+    assert_int_equal(yq_db_close(db), 0);
 }
 
 struct racer {
@@ -360,32 +358,32 @@ struct racer {
     char errbuf[256];
 };
 
-static int racing_fn(sqlite3 *db, char *errbuf, size_t errlen)
+static int racing_fn(struct yq_db *db, char *errbuf, size_t errlen)
 {
     /* not idempotent: a second run would fail on the primary key */
-    return yq_sqlite_exec(db, "INSERT INTO once VALUES (3)", "once", errbuf, errlen);
+    return yq_db_exec(db, "INSERT INTO once VALUES (3)", "once", errbuf, errlen);
 }
 
-static const struct yq_sqlite_migration race_steps[] = {
-    {1, "once", "CREATE TABLE once (v INTEGER PRIMARY KEY); INSERT INTO once VALUES (1)", NULL},
-    {2, "two", "INSERT INTO once VALUES (2)", NULL},
-    {3, "three", NULL, racing_fn},
+static const struct yq_db_migration race_steps[] = {
+    {1, "once", "CREATE TABLE once (v INTEGER PRIMARY KEY); INSERT INTO once VALUES (1)", NULL, NULL},
+    {2, "two", "INSERT INTO once VALUES (2)", NULL, NULL},
+    {3, "three", NULL, racing_fn, NULL},
 };
 
-static const struct yq_sqlite_schema race_schema = {"race db", race_steps, 3};
+static const struct yq_db_schema race_schema = {"race db", race_steps, 3};
 
 static void *racer_run(void *p)
 {
     struct racer *r = p;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
 
     pthread_barrier_wait(r->barrier);
-    r->err = yq_sqlite_open(r->path, YQ_SQLITE_CREATE | YQ_SQLITE_WAL, 10000, &db, r->errbuf,
+    r->err = yq_db_open(r->path, YQ_DB_CREATE | YQ_DB_WAL, 10000, &db, r->errbuf,
                             sizeof(r->errbuf));
     if (!r->err) {
-        r->err = yq_sqlite_migrate(db, &race_schema, 10000, r->errbuf, sizeof(r->errbuf));
+        r->err = yq_db_migrate(db, &race_schema, 10000, r->errbuf, sizeof(r->errbuf));
     }
-    yq_sqlite_close(db);
+    yq_db_close(db);
     return NULL;
 }
 
@@ -404,7 +402,7 @@ static void test_concurrent_start_migrates_once(void **state)
         struct racer r[N];
         pthread_t th[N];
         pthread_barrier_t barrier;
-        sqlite3 *db = NULL;
+        struct yq_db *db = NULL;
         char err[256] = "";
 
         tmp_db_make(&t);
@@ -424,13 +422,13 @@ static void test_concurrent_start_migrates_once(void **state)
                 fail_msg("round %d connection %d: %s", round, i, r[i].errbuf);
             }
         }
-        assert_int_equal(yq_sqlite_open(t.path, YQ_SQLITE_READONLY, 1000, &db, err, sizeof(err)),
+        assert_int_equal(yq_db_open(t.path, YQ_DB_READONLY_OPEN, 1000, &db, err, sizeof(err)),
                          0);
         sqlite_fixture_text_is(db, "PRAGMA journal_mode", "wal");
         assert_int_equal(
             sqlite_fixture_scalar(db, "SELECT group_concat(v, ',') = '1,2,3' FROM once"), 1);
         assert_int_equal(sqlite_fixture_scalar(db, "SELECT count(*) FROM schema_version"), 3);
-        assert_int_equal(yq_sqlite_close(db), 0);
+        assert_int_equal(yq_db_close(db), 0);
         tmp_db_remove(&t);
     }
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "yq_db.h"
 
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -98,13 +98,13 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
 
 int64_t notifier_count(struct ticket_store *store, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t n;
 
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(yq_stmt_prepare(ticket_store_db(store), sql, &st), YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    n = yq_stmt_column_int64(st, 0);
+    yq_stmt_finalize(st);
     return n;
 }
 

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "yq_db.h"
 
 #include "archive.h"
 #include "briefing.h"
@@ -66,10 +66,9 @@ static void intake(struct fx *f, int idx, const char *key, const char *item, con
 
 static void exec_sql(struct ticket_store *store, const char *sql)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(ticket_store_db(store), sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
+    int rc = yq_db_exec_raw(ticket_store_db(store), sql);
+    if (rc != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
     }
 }
 
@@ -734,19 +733,17 @@ static void test_cli(void **state)
         const char *const a[] = {"reports", "list", "--config", cfg, "--db", t.path, NULL};
         char listed[4096] = "", path[] = "/tmp/yq-brief-cli-out-XXXXXX";
         int fd = mkstemp(path), saved;
-        sqlite3 *db = NULL;
+        struct yq_db *db = NULL;
 
         assert_true(fd >= 0);
         close(fd);
-        assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db,
-                                      "INSERT INTO reports (kind, period_start, period_end, title, "
+        assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+        assert_int_equal(yq_db_exec_raw(db, "INSERT INTO reports (kind, period_start, period_end, title, "
                                       "html, created_by, created_at) VALUES ('daily', 100, 200, "
                                       "'舆情' || char(27) || '[2J日报' || char(133), '<p></p>', "
-                                      "'张' || char(9) || '三', 1764900000)",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        sqlite3_close(db);
+                                      "'张' || char(9) || '三', 1764900000)"),
+                         YQ_DB_OK);
+        yq_db_close(db);
         saved = capture_begin(STDOUT_FILENO, path);
         assert_int_equal(run_cli(a, err, sizeof(err)), 0);
         capture_end(STDOUT_FILENO, saved, path, listed, sizeof(listed));

@@ -17,7 +17,6 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "channel.h"
 #include "delivery.h"
@@ -1106,12 +1106,12 @@ static char *dump(struct ticket_store *s)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(ticket_store_db(s), sql[i], -1, &st, NULL), SQLITE_OK);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            fprintf(f, "%s\n", sqlite3_column_text(st, 0));
+        struct yq_stmt *st = NULL;
+        assert_int_equal(yq_stmt_prepare(ticket_store_db(s), sql[i], &st), YQ_DB_OK);
+        while (yq_stmt_step(st) == YQ_DB_ROW) {
+            fprintf(f, "%s\n", yq_stmt_column_text(st, 0));
         }
-        sqlite3_finalize(st);
+        yq_stmt_finalize(st);
         fputs("--\n", f);
     }
     fclose(f);
@@ -1222,8 +1222,8 @@ static void test_issue_12_email_and_outbox_texts_over_their_maximum(void **state
     assert_int_equal(n, 0);
     assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM outbox"), 1);
     /* a detail that fits is queued (in place of the "created" row, so its key is free) */
-    assert_int_equal(sqlite3_exec(ticket_store_db(w.store), "DELETE FROM outbox", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(w.store), "DELETE FROM outbox"),
+                     YQ_DB_OK);
     detail[1000] = '\0';
     assert_int_equal(outbox_enqueue(w.store, 1, log_id, "remind", OUTBOX_TO_DUTY, false, detail,
                                     w.clk.ms / 1000, &n),
@@ -1278,12 +1278,10 @@ static void test_redelivery_and_restart_leave_the_same_state(void **state)
         struct delivery_stats st;
         consume(run.store, 0, 3, t0);
         delivery_run_once(run.d, &st);
-        sqlite3_exec(ticket_store_db(run.store),
-                     "BEGIN IMMEDIATE; UPDATE tickets SET state = 'closed'; "
+        yq_db_exec_raw(ticket_store_db(run.store), "BEGIN IMMEDIATE; UPDATE tickets SET state = 'closed'; "
                      "INSERT INTO outbox (idem_key, kind, channel, role, subject, body, "
                      "next_attempt_at, created_at) VALUES ('junk', 'x', 'hook', 'duty', 's', 'b', "
-                     "0, 0);",
-                     NULL, NULL, NULL);
+                     "0, 0);");
         raise(SIGKILL);
         _exit(1);
     }

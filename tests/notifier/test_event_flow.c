@@ -9,13 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "capture.h"
 #include "desk_policy.h"
@@ -132,17 +132,17 @@ static int64_t count(struct env *e, const char *fmt, ...)
 static const char *text(struct env *e, char *buf, size_t len, const char *fmt, ...)
 {
     char sql[1024];
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(sql, sizeof(sql), fmt, ap);
     va_end(ap);
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(e->store), sql, -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(buf, len, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
-    sqlite3_finalize(st);
+    assert_int_equal(yq_stmt_prepare(ticket_store_db(e->store), sql, &st),
+                     YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    snprintf(buf, len, "%s", yq_stmt_column_text(st, 0) ? yq_stmt_column_text(st, 0) : "");
+    yq_stmt_finalize(st);
     return buf;
 }
 
@@ -434,11 +434,9 @@ static void test_assign_rejections(void **state)
                                   "", -1, 200, NULL, NULL),
                      ERR_INVALID);
     /* the registry (web_departments), when it has names, is the one that counts */
-    assert_int_equal(sqlite3_exec(ticket_store_db(e.store),
-                                  "INSERT INTO web_departments (name, head, created_at) "
-                                  "VALUES ('市应急管理局', '', 1)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(e.store), "INSERT INTO web_departments (name, head, created_at) "
+                                  "VALUES ('市应急管理局', '', 1)"),
+                     YQ_DB_OK);
     assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
                                   -1, 200, NULL, NULL),
                      ERR_INVALID);
@@ -719,12 +717,10 @@ static void test_event_log_is_append_only(void **state)
     env_open(&e, NULL);
     assert_int_equal(take(&e, &a, 100, &res), 0);
     assert_int_equal(event_dismiss(e.store, res.event_id, &duty, "irrelevant", NULL, -1, 200), 0);
-    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store),
-                                      "UPDATE event_log SET note = 'x'", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(ticket_store_db(e.store), "DELETE FROM event_log", NULL,
-                                      NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e.store), "UPDATE event_log SET note = 'x'"),
+                         YQ_DB_OK);
+    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e.store), "DELETE FROM event_log"),
+                         YQ_DB_OK);
     assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 2);
     env_close(&e);
 }
@@ -739,16 +735,14 @@ static void test_ticket_without_event_gets_one(void **state)
     (void)state;
     env_open(&e, NULL);
     /* a ticket an older binary wrote after migration 9 */
-    assert_int_equal(sqlite3_exec(ticket_store_db(e.store),
-                                  "INSERT INTO tickets (number, event_key, title, level, "
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(e.store), "INSERT INTO tickets (number, event_key, title, level, "
                                   "department, detected_at, ack_deadline, response_deadline, "
                                   "item_count, created_at, updated_at, heat) VALUES "
                                   "('YQ-2026-11-0001', 'ev:old', '旧单', 'III', '市自然资源局', "
                                   "50, 3650, 172850, 1, 50, 50, 1);"
                                   "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
-                                  "VALUES (1, 'wb:o1', 50);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  "VALUES (1, 'wb:o1', 50);"),
+                     YQ_DB_OK);
     assert_int_equal(take(&e, &a, 100, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res.ticket_id, 1);

@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "event_words.h"
 #include "notifier_fixture.h"
@@ -192,8 +192,7 @@ static void test_words_of_an_event_in_the_store(void **state)
 
     (void)state;
     assert_int_equal(
-        sqlite3_exec(store->db,
-                     "INSERT INTO events (id, event_key, state, title, level, detected_at, "
+        yq_db_exec_raw(store->db, "INSERT INTO events (id, event_key, state, title, level, detected_at, "
                      "last_item_at, judge_deadline, created_at, updated_at) VALUES "
                      "(7, 'ev:7', 'pending', 't', 'III', 1, 1, 1, 1, 1), "
                      "(8, 'ev:8', 'pending', 't', 'III', 1, 1, 1, 1, 1);"
@@ -201,9 +200,8 @@ static void test_words_of_an_event_in_the_store(void **state)
                      "added_at) VALUES "
                      "(7, 'a', '汉滨区征地拆迁补偿', '村民反映补偿款拖欠', 1, 1), "
                      "(7, 'b', '征地补偿标准过低', '', 2, 2), "
-                     "(8, 'c', '紫阳县医院排长队', '医院挂号难', 3, 3);",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+                     "(8, 'c', '紫阳县医院排长队', '医院挂号难', 3, 3);"),
+        YQ_DB_OK);
     assert_int_equal(event_words_for_event(store, test_seg, 7, 4, &out), 0);
     s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(s, "[{\"word\":\"征地\",\"count\":2},{\"word\":\"补偿\",\"count\":2},"

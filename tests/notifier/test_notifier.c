@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "notifier.h"
 #include "notifier_fixture.h"
@@ -145,7 +146,7 @@ static void test_locked_store_is_retry_not_skip(void **state)
     struct ticket_store_cfg cfg = {.busy_timeout_ms = 50};
     struct ticket_store *store = NULL;
     struct notifier_metrics m;
-    sqlite3 *other = NULL;
+    struct yq_db *other = NULL;
     char buf[4096], err[256];
     struct notifier_tmp_store t;
     int64_t n_open = -1;
@@ -160,15 +161,15 @@ static void test_locked_store_is_retry_not_skip(void **state)
     ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
     assert_int_equal(atomic_load(&m.store_up), 1);
     /* another writer holds the write lock: intake must say "retry", not skip the alert */
-    assert_int_equal(sqlite3_open(t.path, &other), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &other, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(other, "BEGIN IMMEDIATE"), YQ_DB_OK);
     test_alert_json(&base, buf, sizeof(buf));
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), ERR_RETRY);
     assert_int_equal(get(&m.tickets_created), 0);
     /* issue #10: store_up stayed 1 during failed commits; it falls with the failed write */
     assert_int_equal(atomic_load(&m.store_up), 0);
-    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(other);
+    assert_int_equal(yq_db_exec_raw(other, "ROLLBACK"), YQ_DB_OK);
+    yq_db_close(other);
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), 0);
     assert_int_equal(get(&m.tickets_created), 1);
     assert_int_equal(atomic_load(&m.store_up), 1); /* and rises with the next commit */
@@ -362,7 +363,7 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     struct mock_env e;
     struct run_ctx ctx;
     pthread_t th;
-    sqlite3 *other = NULL;
+    struct yq_db *other = NULL;
     char buf[4096];
     struct notifier_metrics *m;
 
@@ -373,13 +374,12 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
 
     start_notifier(&e, &ctx);
     m = notifier_metrics(ctx.n);
-    assert_int_equal(sqlite3_open(e.t.path, &other), SQLITE_OK);
+    assert_int_equal(yq_db_open(e.t.path, YQ_DB_CREATE, 30000, &other, NULL, 0), YQ_DB_OK);
     /*
      * The started notifier's own threads (delivery, spike scan, 研判 reminders) may hold the write
-     * lock for a moment: wait for it instead of failing (a fresh clone's CI run got SQLITE_BUSY).
+     * lock for a moment: wait for it instead of failing (a fresh clone's CI run got YQ_DB_BUSY).
      */
-    sqlite3_busy_timeout(other, 30000);
-    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(other, "BEGIN IMMEDIATE"), YQ_DB_OK);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
 
     wait_for(&m->intake_retries, 3, 60000);
@@ -388,8 +388,8 @@ static void test_locked_store_blocks_commit_on_mock_cluster(void **state)
     assert_int_equal(get(&m->tickets_created), 0);
     assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
 
-    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(other);
+    assert_int_equal(yq_db_exec_raw(other, "ROLLBACK"), YQ_DB_OK);
+    yq_db_close(other);
     wait_for(&m->tickets_created, 1, 60000);
     assert_int_equal(get(&m->tickets_created), 1);
     /*

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <jansson.h>
+#include "yq_db.h"
 
 #include "notifier_fixture.h"
 #include "response_detect.h"
@@ -152,14 +152,12 @@ static int64_t T(const char *iso)
 
 static char *number_of_first_ticket(struct ticket_store *store, char *buf, size_t len)
 {
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
-                                        "SELECT number FROM tickets ORDER BY id LIMIT 1", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    struct yq_stmt *st = NULL;
+    assert_int_equal(yq_stmt_prepare((struct yq_db *)ticket_store_db(store), "SELECT number FROM tickets ORDER BY id LIMIT 1", &st),
+                     YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    snprintf(buf, len, "%s", yq_stmt_column_text(st, 0));
+    yq_stmt_finalize(st);
     return buf;
 }
 
@@ -870,7 +868,7 @@ static void test_hostile_post_is_cleaned_when_stored(void **state)
 {
     struct ticket_store *store = *state;
     struct spec post = answer;
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
 
     post.url = "javascript:alert(1)";
     post.title = "关于\xe2\x80\xae汉滨区征地补偿款\xc2\x9b" "发放\xe2\x80\x8b情况的通报";
@@ -878,16 +876,14 @@ static void test_hostile_post_is_cleaned_when_stored(void **state)
     post.account = "安康\x1b[31m发布";
     assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
     assert_int_equal(take(store, &post, T("2026-11-30T05:11:00Z"), NULL), 0);
-    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
-                                        "SELECT url, title, text, channel FROM official_posts", -1,
-                                        &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "");
-    assert_string_equal((const char *)sqlite3_column_text(st, 1), "关于汉滨区征地补偿款发放情况的通报");
-    assert_string_equal((const char *)sqlite3_column_text(st, 2), "补偿款已拨付\n到户。");
-    assert_string_equal((const char *)sqlite3_column_text(st, 3), "安康[31m发布");
-    sqlite3_finalize(st);
+    assert_int_equal(yq_stmt_prepare((struct yq_db *)ticket_store_db(store), "SELECT url, title, text, channel FROM official_posts", &st),
+                     YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    assert_string_equal(yq_stmt_column_text(st, 0), "");
+    assert_string_equal(yq_stmt_column_text(st, 1), "关于汉滨区征地补偿款发放情况的通报");
+    assert_string_equal(yq_stmt_column_text(st, 2), "补偿款已拨付\n到户。");
+    assert_string_equal(yq_stmt_column_text(st, 3), "安康[31m发布");
+    yq_stmt_finalize(st);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 0);
 
     /* the same title with a good link: proposed and confirmed, the log holds the clean title */
@@ -948,29 +944,25 @@ static void test_ticket_text_rules(void **state)
 /* Insert official post id (url, title) of 市自然资源局 and its proposal on the first ticket. */
 static void legacy_proposal(struct ticket_store *store, int id, const char *url, const char *title)
 {
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
-                                        "INSERT INTO official_posts (id, item_id, source_id, "
+    struct yq_stmt *st = NULL;
+    assert_int_equal(yq_stmt_prepare((struct yq_db *)ticket_store_db(store), "INSERT INTO official_posts (id, item_id, source_id, "
                                         "department, response_channel, url, title, published_at, "
                                         "fetched_at, received_at) VALUES (?1, 'legacy:' || ?1, "
                                         "'ak-fabu', '市自然资源局', '政务微信', ?2, ?3, 1796014800, "
-                                        "1796014800, 1796015460)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_int(st, 1, id);
-    sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
-                                        "INSERT INTO response_proposals (id, ticket_id, post_id, "
+                                        "1796014800, 1796015460)", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_int(st, 1, id);
+    yq_stmt_bind_text(st, 2, url);
+    yq_stmt_bind_text(st, 3, title);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+    yq_stmt_finalize(st);
+    assert_int_equal(yq_stmt_prepare((struct yq_db *)ticket_store_db(store), "INSERT INTO response_proposals (id, ticket_id, post_id, "
                                         "score, proposed_at) SELECT ?1, min(id), ?1, 0.67, "
-                                        "1796015460 FROM tickets",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_int(st, 1, id);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
+                                        "1796015460 FROM tickets", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_int(st, 1, id);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+    yq_stmt_finalize(st);
 }
 
 /*
@@ -1032,14 +1024,13 @@ static void test_hostile_post_text_is_bounded(void **state)
                 RESPONSE_POST_TEXT_MAX_BYTES - 2);
     {
         /* cut at a character: still valid UTF-8 */
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2((sqlite3 *)ticket_store_db(store),
-                                            "SELECT text FROM official_posts", -1, &st, NULL),
-                         SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_true(yq_utf8_valid((const char *)sqlite3_column_text(st, 0),
-                                  (size_t)sqlite3_column_bytes(st, 0), NULL));
-        sqlite3_finalize(st);
+        struct yq_stmt *st = NULL;
+        assert_int_equal(yq_stmt_prepare((struct yq_db *)ticket_store_db(store), "SELECT text FROM official_posts", &st),
+                         YQ_DB_OK);
+        assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+        assert_true(yq_utf8_valid(yq_stmt_column_text(st, 0),
+                                  (size_t)yq_stmt_column_bytes(st, 0), NULL));
+        yq_stmt_finalize(st);
     }
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 1);
     free(text);

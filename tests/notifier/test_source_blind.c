@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "briefing.h"
 #include "notifier_metrics.h"
@@ -185,17 +185,15 @@ static void test_administrator_told_once_per_window(void **state)
                                              "ticket_id IS NULL AND urgent = 0"),
                      2);
     {
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(ticket_store_db(w.store),
-                                            "SELECT subject, body FROM outbox WHERE channel = "
-                                            "'ops-hook'",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_string_equal((const char *)sqlite3_column_text(st, 0),
+        struct yq_stmt *st = NULL;
+        assert_int_equal(yq_stmt_prepare(ticket_store_db(w.store), "SELECT subject, body FROM outbox WHERE channel = "
+                                            "'ops-hook'", &st),
+                         YQ_DB_OK);
+        assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+        assert_string_equal(yq_stmt_column_text(st, 0),
                             "【信息源告警】安康市人民政府 · 政务要闻 监测盲区（需要重新登录）");
-        body = strdup((const char *)sqlite3_column_text(st, 1));
-        sqlite3_finalize(st);
+        body = strdup(yq_stmt_column_text(st, 1));
+        yq_stmt_finalize(st);
     }
     {
         static const char *const says[] = {

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sqlite_fixture.h"
+#include "yq_db.h"
 
 #include "notifier_fixture.h"
 #include "outbox.h"
@@ -57,10 +59,9 @@ static void feed_group(struct ticket_store *store, const char *group, int64_t at
 
 static void exec_ok(struct ticket_store *store, const char *sql)
 {
-    char *msg = NULL;
 
-    if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
+    if (yq_db_exec_raw(store->db, sql) != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(store->db));
     }
 }
 
@@ -79,22 +80,22 @@ static int64_t add_event(struct ticket_store *store, const char *key, const char
              (long long)(detected_at + JUDGE_S), ticket, (long long)detected_at,
              (long long)detected_at);
     exec_ok(store, sql);
-    return sqlite3_last_insert_rowid(store->db);
+    return sqlite_fixture_scalar(store->db, "SELECT max(id) FROM events");
 }
 
 /* The text in the first column of the first row of sql (new string; "" when no row). */
 static char *text_of(struct ticket_store *store, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char *out;
 
-    assert_int_equal(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        out = strdup((const char *)sqlite3_column_text(st, 0));
+    assert_int_equal(yq_stmt_prepare(store->db, sql, &st), YQ_DB_OK);
+    if (yq_stmt_step(st) == YQ_DB_ROW && yq_stmt_column_text(st, 0)) {
+        out = strdup(yq_stmt_column_text(st, 0));
     } else {
         out = strdup("");
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     assert_non_null(out);
     return out;
 }

@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "notifier_fixture.h"
 #include "notify_cfg.h"
@@ -367,9 +367,8 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
     ticket_log_list_release(&log);
     ticket_release(&t);
     /* the log stays immutable */
-    assert_int_not_equal(sqlite3_exec(ticket_store_db(e->store), "UPDATE ticket_log SET note = ''",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e->store), "UPDATE ticket_log SET note = ''"),
+                         YQ_DB_OK);
 }
 
 static void test_bad_input_is_refused_without_change(void **state)

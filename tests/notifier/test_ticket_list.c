@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "notifier_fixture.h"
 #include "ticket_api.h"
@@ -89,18 +89,16 @@ static void intake(struct ticket_store *store, const struct spec *s)
 /* The ticket number of the fixture's event key ("t1"). */
 static void number_of(struct ticket_store *store, const char *key, char *out, size_t len)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char ev[32];
 
     snprintf(ev, sizeof(ev), "ev:%s", key);
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store),
-                                        "SELECT number FROM tickets WHERE event_key = ?", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, ev, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    assert_int_equal(yq_stmt_prepare(ticket_store_db(store), "SELECT number FROM tickets WHERE event_key = ?", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, ev);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    snprintf(out, len, "%s", yq_stmt_column_text(st, 0));
+    yq_stmt_finalize(st);
 }
 
 static void act(struct ticket_store *store, const char *key, enum ticket_action_kind kind,
@@ -128,11 +126,9 @@ static int setup(void **state)
     }
     act(store, "t2", TICKET_ACT_ACK, "liaison", NULL);                  /* acknowledged */
     act(store, "t6", TICKET_ACT_DISMISS, "duty_officer", "duplicate"); /* settled */
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "UPDATE tickets SET response_overdue = 1 "
-                                  "WHERE event_key = 'ev:t3'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "UPDATE tickets SET response_overdue = 1 "
+                                  "WHERE event_key = 'ev:t3'"),
+                     YQ_DB_OK);
     *state = store;
     return 0;
 }
@@ -285,21 +281,17 @@ static void test_queue_order(void **state)
     ticket_list_release(&list);
 
     /* equal deadlines: level (I first), then heat, then detection time */
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "UPDATE tickets SET ack_deadline = 2000000000, "
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "UPDATE tickets SET ack_deadline = 2000000000, "
                                   "response_deadline = 2000000000, press_deadline = NULL, "
                                   "close_deadline = NULL, heat = 1 "
                                   "WHERE state NOT IN ('closed','dismissed');"
-                                  "UPDATE tickets SET heat = 9 WHERE event_key = 'ev:t2';",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  "UPDATE tickets SET heat = 9 WHERE event_key = 'ev:t2';"),
+                     YQ_DB_OK);
     /* t4 I, t1 II; III: t2 (heat 9) before t5; IV: t3 */
     assert_string_equal(listed(store, &all, 100, got, sizeof(got)), "t4,t1,t2,t5,t3,t6");
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "UPDATE tickets SET heat = 1, level = 'III' "
-                                  "WHERE state NOT IN ('closed','dismissed')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "UPDATE tickets SET heat = 1, level = 'III' "
+                                  "WHERE state NOT IN ('closed','dismissed')"),
+                     YQ_DB_OK);
     /* everything equal but the detection time (t4 28th, t1 08:00, t2 09:00, t5 10:00, t3 30th) */
     assert_string_equal(listed(store, &all, 100, got, sizeof(got)), "t4,t1,t2,t5,t3,t6");
 }

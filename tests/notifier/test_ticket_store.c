@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "notifier_fixture.h"
 #include "sqlite_fixture.h"
@@ -26,9 +27,13 @@
 #include "yq_time.h"
 
 /* The primary result code of sql on db (the store enables extended codes). */
-static int exec_rc(sqlite3 *db, const char *sql, char **msg)
+static int exec_rc(struct yq_db *db, const char *sql, const char **msg)
 {
-    return sqlite3_exec(db, sql, NULL, NULL, msg) & 0xff;
+    int rc = yq_db_exec_raw(db, sql) & 0xff;
+    if (msg) {
+        *msg = rc == YQ_DB_OK ? NULL : yq_db_errmsg(db);
+    }
+    return rc;
 }
 
 static const struct test_alert_spec base = TEST_ALERT_LAND(
@@ -263,33 +268,29 @@ static void test_ticket_log_is_append_only(void **state)
 {
     struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_result res;
-    sqlite3 *db = ticket_store_db(store);
-    char *msg = NULL;
+    struct yq_db *db = ticket_store_db(store);
+    const char *msg = NULL;
 
     (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
-    assert_int_equal(exec_rc(db, "UPDATE ticket_log SET note = 'x'", &msg), SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "UPDATE ticket_log SET note = 'x'", &msg), YQ_DB_CONSTRAINT);
     assert_non_null(strstr(msg, "append-only"));
-    sqlite3_free(msg);
     msg = NULL;
-    assert_int_equal(exec_rc(db, "DELETE FROM ticket_log", &msg), SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "DELETE FROM ticket_log", &msg), YQ_DB_CONSTRAINT);
     assert_non_null(strstr(msg, "append-only"));
-    sqlite3_free(msg);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE note LIKE "
                                            "'level=III department=市自然资源局 item_id=rss:0001'"),
                      1);
     /* appending is allowed */
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO ticket_log (ticket_id, at, actor, action) "
-                                  "VALUES (1, 2000, 'duty', 'note')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(db, "INSERT INTO ticket_log (ticket_id, at, actor, action) "
+                                  "VALUES (1, 2000, 'duty', 'note')"),
+                     YQ_DB_OK);
     /* a log row for a missing ticket violates the foreign key */
     assert_int_equal(exec_rc(db,
                              "INSERT INTO ticket_log (ticket_id, at, actor, action) "
                              "VALUES (99, 2000, 'duty', 'note')",
                              NULL),
-                     SQLITE_CONSTRAINT);
+                     YQ_DB_CONSTRAINT);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 2);
     ticket_store_free(store);
 }
@@ -331,9 +332,8 @@ static void test_migrations_idempotent_on_reopen(void **state)
     /* a database from a newer binary is refused, not migrated backwards */
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
     ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "INSERT INTO schema_version VALUES (99, 0)"),
+                     YQ_DB_OK);
     ticket_store_free(store);
     store = NULL;
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
@@ -396,15 +396,13 @@ static void test_list_open_orders_by_response_deadline(void **state)
         s.level = tickets[i].level;
         assert_int_equal(notifier_intake(store, &s, 1000, NULL), 0);
     }
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "UPDATE tickets SET state = 'closed' WHERE event_key = "
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "UPDATE tickets SET state = 'closed' WHERE event_key = "
                                   "'ev:closed';"
                                   "UPDATE tickets SET state = 'dismissed' WHERE event_key = "
                                   "'ev:dismissed';"
                                   "UPDATE tickets SET state = 'acknowledged' WHERE event_key = "
-                                  "'ev:iii'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  "'ev:iii'"),
+                     YQ_DB_OK);
     assert_int_equal(ticket_store_list_open(store, 100, &list), 0);
     assert_int_equal(list.n, 3);
     assert_string_equal(list.v[0].event_key, "ev:i");
@@ -421,7 +419,7 @@ static void test_list_open_orders_by_response_deadline(void **state)
     assert_int_equal(open_count, 3);
     /* CHECK constraints keep states and levels to the known sets */
     assert_int_equal(exec_rc(ticket_store_db(store), "UPDATE tickets SET state = 'lost'", NULL),
-                     SQLITE_CONSTRAINT);
+                     YQ_DB_CONSTRAINT);
     ticket_store_free(store);
 }
 
@@ -540,7 +538,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     struct test_alert_spec s = base;
     char err[256] = "";
     int version = 0;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
 
     (void)state;
     notifier_tmp_store_create(&t, "t.db");
@@ -550,7 +548,7 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     ticket_store_free(store);
     store = NULL;
 
-    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     assert_int_equal(exec_rc(db,
                              "ALTER TABLE ticket_items DROP COLUMN author;"
                              "ALTER TABLE tickets DROP COLUMN rules_unverified;"
@@ -558,8 +556,8 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
                              "DROP TABLE held_items;" SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
                              "DELETE FROM schema_version WHERE version >= 3",
                              NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+                     YQ_DB_OK);
+    yq_db_close(db);
 
     /* a reader does not migrate: it refuses the old schema */
     assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), ERR_BAD_STATE);
@@ -1092,8 +1090,8 @@ static void test_issue_11_migration_6_undated_reason(void **state)
     struct notifier_tmp_store t;
     struct ticket_store *store = NULL;
     char err[512] = "";
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    struct yq_db *db = NULL;
+    struct yq_stmt *st = NULL;
     const char *v5 =
         "DROP TABLE held_items;"
         "CREATE TABLE held_items (id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE,"
@@ -1118,30 +1116,26 @@ static void test_issue_11_migration_6_undated_reason(void **state)
 
     (void)state;
     notifier_tmp_store_create(&t, "tickets.db");
-    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, v5, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, v5), YQ_DB_OK);
+    yq_db_close(db);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
     ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(store),
-                                        "SELECT item_id, reason FROM held_items ORDER BY item_id",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    assert_int_equal(yq_stmt_prepare(ticket_store_db(store), "SELECT item_id, reason FROM held_items ORDER BY item_id", &st),
+                     YQ_DB_OK);
+    while (yq_stmt_step(st) == YQ_DB_ROW) {
         assert_true(n < 3);
-        assert_string_equal((const char *)sqlite3_column_text(st, 0), want[n][0]);
-        assert_string_equal((const char *)sqlite3_column_text(st, 1), want[n][1]);
+        assert_string_equal(yq_stmt_column_text(st, 0), want[n][0]);
+        assert_string_equal(yq_stmt_column_text(st, 1), want[n][1]);
         n++;
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     assert_int_equal(n, 3);
     /* the new CHECK takes 'undated' and still refuses anything else */
-    assert_int_equal(sqlite3_exec(ticket_store_db(store),
-                                  "INSERT INTO held_items (item_id, event_key, reason, fetched_at,"
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store), "INSERT INTO held_items (item_id, event_key, reason, fetched_at,"
                                   " detected_at, level, held_at) VALUES ('rss:x', 'ev:4', 'lost',"
-                                  " 1, 1, 'IV', 1)",
-                                  NULL, NULL, NULL) & 0xff,
-                     SQLITE_CONSTRAINT);
+                                  " 1, 1, 'IV', 1)") & 0xff,
+                     YQ_DB_CONSTRAINT);
     ticket_store_free(store);
     notifier_tmp_store_remove(&t);
 }

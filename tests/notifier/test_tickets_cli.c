@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "capture.h"
 #include "notifier_fixture.h"
@@ -68,25 +68,25 @@ static int run(struct fx *f, const char *const *extra)
 
 static int64_t scalar(struct fx *f, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
+    struct yq_db *db;
+    struct yq_stmt *st;
     int64_t v = -1;
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
+    assert_int_equal(yq_db_open(f->db, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_stmt_prepare(db, sql, &st), YQ_DB_OK);
+    if (yq_stmt_step(st) == YQ_DB_ROW) {
+        v = yq_stmt_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    yq_stmt_finalize(st);
+    yq_db_close(db);
     return v;
 }
 
 static void exec_sql(struct fx *f, const char *sql)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    struct yq_db *db;
+    assert_int_equal(yq_db_open(f->db, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
+    yq_db_close(db);
 }
 
 static int setup(void **state)

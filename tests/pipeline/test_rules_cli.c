@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "yq_db.h"
 
 #include "capture.h"
 #include "pipeline_fixture.h"
@@ -129,12 +129,12 @@ static void test_validate(void **state)
 static void make_db(const char *rel, const char *sql)
 {
     char path[256];
-    sqlite3 *db;
+    struct yq_db *db;
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
     unlink(path);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(yq_db_open(path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
+    yq_db_close(db);
 }
 
 /* The stderr of validate DIR --db DB (dir-relative names) into err; returns the exit code. */

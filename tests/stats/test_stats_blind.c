@@ -17,7 +17,6 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "test_expect.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_db.h"
 
 #define H 3600
 
@@ -146,11 +146,10 @@ struct env {
     struct notifier_tmp_store t;
 };
 
-static void exec(sqlite3 *db, const char *sql)
+static void exec(struct yq_db *db, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
+    if (yq_db_exec_raw(db, sql) != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(db));
     }
 }
 
@@ -161,7 +160,7 @@ static void fill_store(struct env *e)
     struct ticket_store *store = NULL;
     struct ticket_action a;
     char err[256] = "", sql[1024];
-    sqlite3 *db;
+    struct yq_db *db;
 
     notifier_tmp_store_create(&e->t, "tickets.db");
     assert_int_equal(ticket_store_open(&e->t.cfg, &store, err, sizeof(err)), 0);
@@ -183,7 +182,7 @@ static void fill_store(struct env *e)
     notifier_apply_ok(store, &a, ts("2026-12-04T00:00:00Z"), NULL);
     ticket_store_free(store);
 
-    assert_int_equal(sqlite3_open(e->t.path, &db), SQLITE_OK);
+    assert_int_equal(yq_db_open(e->t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     for (size_t i = 0; i < N_EXAMPLE; i++) {
         char end[32] = "NULL";
         if (example[i].end) {
@@ -206,20 +205,20 @@ static void fill_store(struct env *e)
              "ticket_responses r ON r.ticket_id = t.id AND r.channel = '政务微博'");
     exec(db, "INSERT INTO response_proposals (ticket_id, post_id, score, state, proposed_at) "
              "SELECT id, 2, 0.5, 'rejected', 0 FROM tickets");
-    sqlite3_close(db);
+    yq_db_close(db);
 }
 
 static char *render(struct env *e, enum stats_format fmt, const char *department)
 {
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char *out = NULL, err[256] = "";
 
-    assert_int_equal(sqlite3_open_v2(e->t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(yq_db_open(e->t.path, YQ_DB_READONLY_OPEN, 5000, &db, NULL, 0), YQ_DB_OK);
     if (stats_render_month(db, 2026, 12, ts(CUTOFF), department, NULL, fmt, &out, NULL, err,
                            sizeof(err)) != 0) {
         fail_msg("render: %s", err);
     }
-    sqlite3_close(db);
+    yq_db_close(db);
     return out;
 }
 
@@ -306,11 +305,11 @@ static void test_annex_from_store_every_format(void **state)
 
     /* a store from before migration 11: no annex, the count unknown (null), no sentence */
     {
-        sqlite3 *db;
-        assert_int_equal(sqlite3_open(e.t.path, &db), SQLITE_OK);
+        struct yq_db *db;
+        assert_int_equal(yq_db_open(e.t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
         exec(db, "DROP TABLE source_blind_windows; DROP TABLE response_proposals; "
                  "DROP TABLE official_posts");
-        sqlite3_close(db);
+        yq_db_close(db);
     }
     out = render(&e, STATS_FORMAT_JSON, NULL);
     j = json_loads(out, 0, NULL);

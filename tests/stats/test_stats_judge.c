@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+#include "yq_db.h"
 
 static int64_t bj(const char *s)
 {
@@ -38,7 +38,7 @@ static int64_t bj(const char *s)
 struct env {
     char dir[64];
     char path[128];
-    sqlite3 *rw; /* a writer connection for the inserts */
+    struct yq_db *rw; /* a writer connection for the inserts */
 };
 
 static int setup(void **state)
@@ -53,7 +53,7 @@ static int setup(void **state)
     snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
     cfg.path = e->path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(sqlite3_open(e->path, &e->rw), SQLITE_OK);
+    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &e->rw, NULL, 0), YQ_DB_OK);
     *state = e;
     return 0;
 }
@@ -62,7 +62,7 @@ static int teardown(void **state)
 {
     struct env *e = *state;
 
-    sqlite3_close(e->rw);
+    yq_db_close(e->rw);
     sqlite_fixture_remove(e->path);
     rmdir(e->dir);
     free(e);
@@ -71,9 +71,8 @@ static int teardown(void **state)
 
 static void exec(struct env *e, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(e->rw, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
+    if (yq_db_exec_raw(e->rw, sql) != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(e->rw));
     }
 }
 
@@ -188,7 +187,7 @@ static struct stats_report *report(struct env *e, int y, int m, const char *now,
                            .month = m, .now = bj(now), .department = department};
     struct stats_ticket_set set;
     struct stats_report *r = NULL;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "";
     int64_t start, end;
 
@@ -200,7 +199,7 @@ static struct stats_report *report(struct env *e, int y, int m, const char *now,
     assert_int_equal(stats_compute(set.v, set.n, &o, &r), 0);
     assert_int_equal(stats_judge_compute(r, set.events, set.n_events, set.has_events), 0);
     stats_ticket_set_release(&set);
-    sqlite3_close(db);
+    yq_db_close(db);
     return r;
 }
 
@@ -352,14 +351,14 @@ static char *render(const char *path, enum stats_format fmt)
 {
     struct stats_opts o = {.period = STATS_PERIOD_MONTH, .year = 2026, .month = 3,
                            .now = bj("2026-04-01 00:05")};
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "", *out = NULL;
 
     assert_int_equal(stats_db_open(path, 2000, &db, err, sizeof(err)), 0);
     if (stats_render_from_db(db, &o, fmt, NULL, &out, NULL, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
     }
-    sqlite3_close(db);
+    yq_db_close(db);
     return out;
 }
 
@@ -425,7 +424,7 @@ static void test_store_before_schema_9(void **state)
 {
     struct env *e = *state;
     struct stats_ticket_set set;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char err[256] = "", *s;
 
     exec(e, "DROP TABLE reports; DROP TABLE saved_searches;"
@@ -438,7 +437,7 @@ static void test_store_before_schema_9(void **state)
     assert_false(set.has_events);
     assert_int_equal(set.n_events, 0);
     stats_ticket_set_release(&set);
-    sqlite3_close(db);
+    yq_db_close(db);
 
     s = render(e->path, STATS_FORMAT_JSON);
     has(s, "\"judging\": {\n  \"available\": false,\n  \"absent\": \"no_data\",\n  \"note\": "

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "capture.h"
 #include "desk_policy.h"
@@ -189,7 +189,7 @@ static void test_loader_reads_notifier_store(void **state)
     char x1[32], x2[32], x3[32], err[256] = "";
     struct stats_ticket_set set;
     struct stats_report *r;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     const struct stats_ticket *t1 = NULL;
 
     build_history(e, x1, x2, x3);
@@ -293,23 +293,23 @@ static void test_loader_reads_notifier_store(void **state)
         assert_non_null(strstr(json, "\"key\": \"疫情防控\""));
         free(json);
     }
-    sqlite3_close(db);
+    yq_db_close(db);
 }
 
 static void test_loader_rejects_non_store(void **state)
 {
     struct stats_fixture_env *e = *state;
     struct stats_ticket_set set;
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
     char path[160], err[256] = "";
 
     assert_int_equal(stats_db_open("/nonexistent/tickets.db", 1000, &db, err, sizeof(err)),
                      ERR_NOT_FOUND);
     snprintf(path, sizeof(path), "%s/empty.db", e->dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(yq_db_open(path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     assert_int_equal(stats_load(db, 0, &set, err, sizeof(err)), ERR_BAD_STATE);
     assert_non_null(strstr(err, "schema_version"));
-    sqlite3_close(db);
+    yq_db_close(db);
     unlink(path);
 }
 
@@ -346,9 +346,9 @@ static void add_events(struct stats_fixture_env *e)
         {"ev:j3", "[\"安全生产\"]", "2026-02-12 09:00", "2026-02-12 09:30", "dismissed",
          "irrelevant"},
     };
-    sqlite3 *db = NULL;
+    struct yq_db *db = NULL;
 
-    assert_int_equal(sqlite3_open(e->path, &db), SQLITE_OK);
+    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
         char sql[1024];
         int64_t d = bj(ev[i].detected), j = bj(ev[i].judged);
@@ -360,9 +360,9 @@ static void add_events(struct stats_fixture_env *e)
                  ev[i].key, ev[i].outcome, ev[i].key, ev[i].groups, (long long)d, (long long)d,
                  (long long)(d + 1800), (long long)j, ev[i].outcome, ev[i].reason,
                  (long long)d, (long long)d);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
     }
-    sqlite3_close(db);
+    yq_db_close(db);
 }
 
 /*
@@ -468,7 +468,7 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     char *known[] = {"stats", "month", "2026-02", "--department", "市自然资源局", "--db", e->path,
                      "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
                      NULL};
-    sqlite3 *db;
+    struct yq_db *db;
 
     build_history(e, x1, x2, x3);
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
@@ -498,13 +498,11 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     /* no registry in this store: accepted, with a warning */
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "no department registry"));
-    assert_int_equal(sqlite3_open(e->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
-                                  "('市应急管理局', '', 2);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
+                                  "('市应急管理局', '', 2);"),
+                     YQ_DB_OK);
+    yq_db_close(db);
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
     assert_string_equal(err, "stats: 未登记的部门 '市不存在局'（部门以 yuqingctl users dept-add "
                              "登记）; unknown department '市不存在局'; known (已登记): "

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +32,7 @@
 #include "workcal.h"
 #include "yq_banned.h"
 #include "yq_err.h"
-#include "yq_sqlite.h"
+#include "yq_db.h"
 #include "yq_time.h"
 
 #define DEPT_A "市自然资源局"
@@ -46,7 +45,7 @@ static int64_t bj(const char *s)
 
 struct env {
     struct stats_fixture_env fx;
-    sqlite3 *db; /* a second, read-write connection: what the CLI and the web page open */
+    struct yq_db *db; /* a second, read-write connection: what the CLI and the web page open */
 };
 
 static void intake(struct env *e, const char *key, const char *level, const char *dept,
@@ -126,7 +125,7 @@ static int setup(void **state)
     if (stats_fixture_env_open(&e->fx, "/tmp/yq-stats17-XXXXXX", dir, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
     }
-    assert_int_equal(yq_sqlite_open(e->fx.path, YQ_SQLITE_WAL, 2000, &e->db, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(e->fx.path, YQ_DB_WAL, 2000, &e->db, err, sizeof(err)), 0);
     *state = e;
     return 0;
 }
@@ -134,7 +133,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
-    sqlite3_close(e->db);
+    yq_db_close(e->db);
     stats_fixture_env_close(&e->fx);
     free(e);
     return 0;
@@ -197,8 +196,8 @@ static void test_issue_17_store_pair(void **state)
              q);
     assert_int_equal(sqlite_fixture_scalar(e->db, sql), 2);
     /* the history is append-only */
-    assert_int_not_equal(sqlite3_exec(e->db, "DELETE FROM ticket_clock_history", NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(yq_db_exec_raw(e->db, "DELETE FROM ticket_clock_history"),
+                         YQ_DB_OK);
 
     r = october(e, "2026-11-01 00:05", NULL);
     assert_int_equal(r->total.clocks[STATS_CLOCK_RESPONSE_48H].due, 2);
@@ -321,10 +320,10 @@ static void test_issue_17_publish_and_differences(void **state)
                      ERR_EXISTS);
     assert_non_null(strstr(err, "duty"));
     assert_int_not_equal(
-        sqlite3_exec(e->db, "UPDATE stats_publications SET report_text = ''", NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(e->db, "DELETE FROM stats_publications", NULL, NULL, NULL),
-                         SQLITE_OK);
+        yq_db_exec_raw(e->db, "UPDATE stats_publications SET report_text = ''"),
+        YQ_DB_OK);
+    assert_int_not_equal(yq_db_exec_raw(e->db, "DELETE FROM stats_publications"),
+                         YQ_DB_OK);
 
     respond_late_entry(e, rn, "2026-10-26 10:00", "2026-11-02 09:00");
 
@@ -460,13 +459,11 @@ static void test_issue_17_publish_refusals(void **state)
     assert_true(json_is_null(json_object_get(view, "publication")));
     json_decref(view);
     /* a stored publication whose JSON does not parse: a clear error, no view, no crash */
-    assert_int_equal(sqlite3_exec(e->db,
-                                  "INSERT INTO stats_publications (period, window_start, cutoff,"
+    assert_int_equal(yq_db_exec_raw(e->db, "INSERT INTO stats_publications (period, window_start, cutoff,"
                                   " published_at, published_by, role, report_json, report_text,"
                                   " report_csv, report_html, tickets_json) VALUES ('2026-08', 0,"
-                                  " 0, 0, 'x', 'admin', '{not json', '', '', '', '[1,')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  " 0, 0, 'x', 'admin', '{not json', '', '', '', '[1,')"),
+                     YQ_DB_OK);
     o.month = 8;
     out = NULL;
     err[0] = '\0';
@@ -476,13 +473,11 @@ static void test_issue_17_publish_refusals(void **state)
     assert_null(out);
     assert_non_null(strstr(err, "2026-08"));
     /* the period must look like a month: the table refuses anything else */
-    assert_int_not_equal(sqlite3_exec(e->db,
-                                      "INSERT INTO stats_publications (period, window_start,"
+    assert_int_not_equal(yq_db_exec_raw(e->db, "INSERT INTO stats_publications (period, window_start,"
                                       " cutoff, published_at, published_by, role, report_json,"
                                       " report_text, report_csv, report_html) VALUES"
-                                      " ('2026-8x', 0, 0, 0, 'x', 'admin', '{}', '', '', '')",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+                                      " ('2026-8x', 0, 0, 0, 'x', 'admin', '{}', '', '', '')"),
+                         YQ_DB_OK);
 }
 
 int main(void)

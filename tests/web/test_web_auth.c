@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "sqlite_fixture.h"
 #include "ticket_store.h"
@@ -147,16 +148,14 @@ static void test_login_and_session_expiry(void **state)
 
     /* the token is stored hashed only */
     {
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(web_auth_db(a),
-                                            "SELECT count(*) FROM web_sessions WHERE token_hash "
-                                            "= ?",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
-        sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 0);
-        sqlite3_finalize(st);
+        struct yq_stmt *st;
+        assert_int_equal(yq_stmt_prepare(web_auth_db(a), "SELECT count(*) FROM web_sessions WHERE token_hash "
+                                            "= ?", &st),
+                         YQ_DB_OK);
+        yq_stmt_bind_text(st, 1, token);
+        assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+        assert_int_equal(yq_stmt_column_int(st, 0), 0);
+        yq_stmt_finalize(st);
     }
 
     assert_int_equal(web_session_lookup(a, token, T0 + 60, &q), 0);
@@ -547,16 +546,14 @@ static void test_issue_10_own_password_change_ends_tokens(void **state)
 /* Whether any text column of web_sessions holds needle. */
 static bool sessions_hold(struct web_auth *a, const char *needle)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     bool found = false;
-    assert_int_equal(sqlite3_prepare_v2(web_auth_db(a),
-                                        "SELECT token_hash || ' ' || csrf_token FROM web_sessions",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        found = found || strstr((const char *)sqlite3_column_text(st, 0), needle) != NULL;
+    assert_int_equal(yq_stmt_prepare(web_auth_db(a), "SELECT token_hash || ' ' || csrf_token FROM web_sessions", &st),
+                     YQ_DB_OK);
+    while (yq_stmt_step(st) == YQ_DB_ROW) {
+        found = found || strstr(yq_stmt_column_text(st, 0), needle) != NULL;
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return found;
 }
 
@@ -597,29 +594,24 @@ static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state
      * as a version-1 store had it: the CSRF token in clear, the web tables' former track of
      * their own at 1 (issue #12 folds it into the file's one track)
      */
-    assert_int_equal(sqlite3_exec(web_auth_db(a),
-                                  "UPDATE web_sessions SET csrf_token = 'clear-csrf';"
+    assert_int_equal(yq_db_exec_raw(web_auth_db(a), "UPDATE web_sessions SET csrf_token = 'clear-csrf';"
                                   "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY,"
                                   " applied_at INTEGER NOT NULL);"
-                                  "INSERT INTO web_schema_version VALUES (1, 0)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  "INSERT INTO web_schema_version VALUES (1, 0)"),
+                     YQ_DB_OK);
     web_auth_free(a);
     a = NULL;
     assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
     assert_false(sessions_hold(a, "clear-csrf"));
     assert_int_equal(web_session_lookup(a, t1, T0 + 1, &q), ERR_NOT_FOUND);
-    assert_int_equal(sqlite3_exec(web_auth_db(a), "SELECT 1 FROM web_schema_version", NULL, NULL,
-                                  NULL),
-                     SQLITE_ERROR); /* the old track is gone */
+    assert_int_equal(yq_db_exec_raw(web_auth_db(a), "SELECT 1 FROM web_schema_version"),
+                     YQ_DB_ERROR); /* the old track is gone */
     /* the user stays; a store at web version 2 keeps its sessions */
     assert_int_equal(web_login(a, "duty1", "duty-password-1", "1.1.1.1", T0, t1, &p1, &retry), 0);
-    assert_int_equal(sqlite3_exec(web_auth_db(a),
-                                  "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY,"
+    assert_int_equal(yq_db_exec_raw(web_auth_db(a), "CREATE TABLE web_schema_version (version INTEGER PRIMARY KEY,"
                                   " applied_at INTEGER NOT NULL);"
-                                  "INSERT INTO web_schema_version VALUES (1, 0), (2, 0)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+                                  "INSERT INTO web_schema_version VALUES (1, 0), (2, 0)"),
+                     YQ_DB_OK);
     web_auth_free(a);
     a = NULL;
     assert_int_equal(web_auth_open(&cfg, path, &a, err, sizeof(err)), 0);
@@ -701,34 +693,29 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         struct ticket_store *store = NULL;
         struct web_auth *a = NULL;
         struct web_user u;
-        sqlite3 *db = NULL;
+        struct yq_db *db = NULL;
         int version = 0;
 
         assert_non_null(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/tickets.db", dir);
         assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
         /* back to the previous version's file: ticket schema 6, web tables of their own */
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
-                                      "DELETE FROM schema_version WHERE version > 6", NULL,
-                                      NULL, NULL),
-                         SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db,
-                                      cases[i].web_version > 0
+        assert_int_equal(yq_db_open(path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+        assert_int_equal(yq_db_exec_raw(db, SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
+                                      "DELETE FROM schema_version WHERE version > 6"),
+                         YQ_DB_OK);
+        assert_int_equal(yq_db_exec_raw(db, cases[i].web_version > 0
                                           ? old_web_v1_sql
                                           : "DROP TABLE web_api_tokens; DROP TABLE web_sessions;"
                                             "DROP TABLE web_users; DROP TABLE web_departments;"
-                                            "DROP TABLE web_login_throttle;",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+                                            "DROP TABLE web_login_throttle;"),
+                         YQ_DB_OK);
         if (cases[i].web_version > 1) {
-            assert_int_equal(sqlite3_exec(db,
-                                          "INSERT INTO web_schema_version VALUES (2, 2);"
-                                          "UPDATE web_sessions SET csrf_token = ''",
-                                          NULL, NULL, NULL),
-                             SQLITE_OK);
+            assert_int_equal(yq_db_exec_raw(db, "INSERT INTO web_schema_version VALUES (2, 2);"
+                                          "UPDATE web_sessions SET csrf_token = ''"),
+                             YQ_DB_OK);
         }
-        sqlite3_close(db);
+        yq_db_close(db);
 
         assert_int_equal(ticket_store_open_readonly(&cfg, &store, err, sizeof(err)),
                          ERR_BAD_STATE);

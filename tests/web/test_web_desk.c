@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "sqlite_fixture.h"
+#include "yq_db.h"
 
 #include "desk_policy.h"
 #include "event_read.h"
@@ -45,7 +47,7 @@
 
 struct fx {
     struct web_fixture fx; /* fx.ft: the store, its lock and the ops' context */
-    sqlite3 *db;           /* the test's own connection, to write events as intake would */
+    struct yq_db *db;           /* the test's own connection, to write events as intake would */
     char number[32];
     int64_t ticket_id;
     /* event ids: e[1]..e[7] (see setup) */
@@ -75,7 +77,7 @@ static int64_t add_event(struct fx *f, const char *key, const char *state, const
         (long long)detected);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    return sqlite3_last_insert_rowid(f->db);
+    return sqlite_fixture_scalar(f->db, "SELECT max(id) FROM events");
 }
 
 /* One event_items row (matched at matched, seconds). */
@@ -123,14 +125,13 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     char *sql;
-    sqlite3_stmt *st;
+    struct yq_stmt *st;
 
     assert_non_null(f);
     /* the ticket's alert is handed over at intake (its event auto_assigned, then assigned) */
     f->fx.ft = ticket_fixture_new();
     assert_non_null(f->fx.ft);
-    assert_int_equal(sqlite3_open(f->fx.ft->path, &f->db), SQLITE_OK);
-    sqlite3_busy_timeout(f->db, 2000);
+    assert_int_equal(yq_db_open(f->fx.ft->path, YQ_DB_CREATE, 2000, &f->db, NULL, 0), YQ_DB_OK);
     intake_alert(f, "t1", 0);
 
     f->e[1] = add_event(f, "ev:1", "pending", "III", 50, T0, "[\"征地拆迁\"]", "[\"weibo\"]",
@@ -153,19 +154,19 @@ static int setup(void **state)
     exec_sql(f, sql);
     sqlite3_free(sql);
     assert_int_equal(
-        sqlite3_prepare_v2(f->db, "SELECT id FROM tickets WHERE number = ?", -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    f->ticket_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        yq_stmt_prepare(f->db, "SELECT id FROM tickets WHERE number = ?", &st),
+        YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, f->number);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    f->ticket_id = yq_stmt_column_int64(st, 0);
+    yq_stmt_finalize(st);
     assert_int_equal(
-        sqlite3_prepare_v2(f->db, "SELECT id FROM events WHERE ticket_id = ?", -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_int64(st, 1, f->ticket_id);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* intake made the ticket's event */
-    f->e[6] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        yq_stmt_prepare(f->db, "SELECT id FROM events WHERE ticket_id = ?", &st),
+        YQ_DB_OK);
+    yq_stmt_bind_int64(st, 1, f->ticket_id);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW); /* intake made the ticket's event */
+    f->e[6] = yq_stmt_column_int64(st, 0);
+    yq_stmt_finalize(st);
     /* e1's items: 23:10, 23:50 (Shanghai, Dec 4), 00:05 and 02:40 (Dec 5): hour 01 is empty */
     add_item(f, f->e[1], "weibo:1", "weibo", "张三", T0 - 1200, 10, "negative");
     add_item(f, f->e[1], "weibo:2", "weibo", "张三", T0 + 1200, 20, "negative");
@@ -186,7 +187,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    sqlite3_close(f->db);
+    yq_db_close(f->db);
     web_fixture_close(&f->fx);
     free(f);
     return 0;

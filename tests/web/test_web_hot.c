@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlite_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
 #include "ticket_fixture.h"
@@ -27,6 +28,7 @@
 #include "yq_hot.h"
 #include "yq_redis.h"
 #include "yq_time.h"
+#include "yq_db.h"
 
 #define SHA_A "96a6b15d805cc5696a79301767ab3d2894bb6898" /* 汉江安康段水位回落 */
 #define SHA_B "74850a4eed30d75b0ba38c2d4721c315d569130d"
@@ -36,7 +38,7 @@
 struct fx {
     struct redis_fixture redis;
     struct web_fixture fx;
-    sqlite3 *db;
+    struct yq_db *db;
     struct web_cfg cfg; /* borrowed by the web: released after it */
     bool cfg_filled;
     int64_t ev, ev_plain;
@@ -57,7 +59,7 @@ static int64_t add_event(struct fx *f, const char *key, const char *title)
         key, title, T0, T0, T0 + 1800, T0, T0);
     exec_sql(f, sql);
     sqlite3_free(sql);
-    return sqlite3_last_insert_rowid(f->db);
+    return sqlite_fixture_scalar(f->db, "SELECT max(id) FROM events");
 }
 
 static void add_item(struct fx *f, int64_t event, const char *item_id, const char *source,
@@ -114,9 +116,8 @@ static int setup(void **state)
     }
     f->fx.ft = ticket_fixture_new();
     assert_non_null(f->fx.ft);
-    assert_int_equal(sqlite3_open(f->fx.ft->path, &f->db), SQLITE_OK);
-    sqlite3_busy_timeout(f->db, 2000);
-    f->ev = add_event(f, "ev:wbhot:" SHA_A ":1796398000:entered", "汉江安康段水位回落");
+    assert_int_equal(yq_db_open(f->fx.ft->path, YQ_DB_CREATE, 2000, &f->db, NULL, 0), YQ_DB_OK);
+        f->ev = add_event(f, "ev:wbhot:" SHA_A ":1796398000:entered", "汉江安康段水位回落");
     add_item(f, f->ev, "wbhot:" SHA_A ":1796398000:entered", "weibo_hot", "汉江安康段水位回落", T0);
     add_item(f, f->ev, "wbhot:" SHA_A ":1796398000:rose10", "weibo_hot", "汉江安康段水位回落",
              T0 + 120);
@@ -134,7 +135,7 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     if (f->db) {
-        sqlite3_close(f->db);
+        yq_db_close(f->db);
         web_fixture_close(&f->fx);
     }
     if (f->cfg_filled) {

@@ -14,11 +14,11 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "briefing.h"
 #include "desk_policy.h"
@@ -173,14 +173,14 @@ static long get_status(struct fx *f, const struct client *cl, const char *path)
 
 static int64_t count_sql(struct fx *f, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t n;
     pthread_mutex_lock(&f->lock);
-    assert_int_equal(sqlite3_prepare_v2(ticket_store_db(f->writer), sql, -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(yq_stmt_prepare(ticket_store_db(f->writer), sql, &st),
+                     YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    n = yq_stmt_column_int64(st, 0);
+    yq_stmt_finalize(st);
     pthread_mutex_unlock(&f->lock);
     return n;
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "yq_db.h"
 
 #include "http_client.h"
 #include "rules.h"
@@ -75,16 +75,14 @@ static int setup(void **state)
     }
     {
         /* the desk knows event ev:E1 (the search links it); ev:E7 is unknown to it */
-        sqlite3 *db = NULL;
-        assert_int_equal(sqlite3_open(e->dbpath, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db,
-                                      "INSERT INTO events (id, event_key, state, title, level, "
+        struct yq_db *db = NULL;
+        assert_int_equal(yq_db_open(e->dbpath, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+        assert_int_equal(yq_db_exec_raw(db, "INSERT INTO events (id, event_key, state, title, level, "
                                       "detected_at, last_item_at, judge_deadline, created_at, "
                                       "updated_at) VALUES (41, 'ev:E1', 'pending', '征地补偿款', "
-                                      "'III', 0, 0, 0, 0, 0)",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        sqlite3_close(db);
+                                      "'III', 0, 0, 0, 0, 0)"),
+                         YQ_DB_OK);
+        yq_db_close(db);
     }
     web_fixture_cfg(&cfg);
     cfg.archive_dir = e->sf.dir;

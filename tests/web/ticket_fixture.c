@@ -1,11 +1,11 @@
 #include "ticket_fixture.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "desk_policy.h"
 #include "ticket_intake.h"
@@ -246,17 +246,15 @@ int ticket_fixture_add(struct ticket_fixture *tf, json_t *spec, char *number_out
 
 int64_t ticket_fixture_changes(struct ticket_fixture *tf)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     int64_t n = -1;
 
     pthread_mutex_lock(&tf->lock);
-    if (sqlite3_prepare_v2(ticket_store_db(tf->writer),
-                           "SELECT count(*) FROM ticket_log WHERE actor <> 'system'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
+    if (yq_stmt_prepare(ticket_store_db(tf->writer), "SELECT count(*) FROM ticket_log WHERE actor <> 'system'", &st) == YQ_DB_OK &&
+        yq_stmt_step(st) == YQ_DB_ROW) {
+        n = yq_stmt_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     pthread_mutex_unlock(&tf->lock);
     return n;
 }

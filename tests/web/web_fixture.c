@@ -1,4 +1,5 @@
 #include "web_fixture.h"
+#include "yq_db.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,12 +107,11 @@ void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_aler
     }
 }
 
-void web_fixture_exec(struct web_fixture *f, sqlite3 *db, const char *sql)
+void web_fixture_exec(struct web_fixture *f, struct yq_db *db, const char *sql)
 {
-    char *msg = NULL;
     pthread_mutex_lock(&f->ft->lock);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("sql: %s: %s", msg ? msg : "?", sql);
+    if (yq_db_exec_raw(db, sql) != YQ_DB_OK) {
+        fail_msg("sql: %s: %s", yq_db_errmsg(db), sql);
     }
     pthread_mutex_unlock(&f->ft->lock);
 }

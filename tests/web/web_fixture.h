@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <sqlite3.h>
 
 #include "ticket_fixture.h"
 #include "test_server.h"
@@ -92,7 +91,7 @@ void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_aler
  * Run sql (one or more statements) on db, a test's own connection to f's store, holding the
  * store's writer lock as the notifier does; an error fails the test with the SQL.
  */
-void web_fixture_exec(struct web_fixture *f, sqlite3 *db, const char *sql);
+void web_fixture_exec(struct web_fixture *f, struct yq_db *db, const char *sql);
 
 /*
  * A cmocka teardown for a test state (*state, calloc'ed) whose first member is a struct

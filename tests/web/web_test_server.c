@@ -14,11 +14,11 @@
  */
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "yq_db.h"
 
 #include "desk_policy.h"
 #include "event_flow.h"
@@ -256,18 +256,17 @@ static size_t seed_index(const char *name)
 /* The id of the event with key "desk:<name>", or 0. */
 static int64_t seed_event_id(struct ticket_store *store, const char *name)
 {
-    sqlite3_stmt *st = NULL;
+    struct yq_stmt *st = NULL;
     char key[64];
     int64_t id = 0;
 
     snprintf(key, sizeof(key), "desk:%s", name);
-    if (sqlite3_prepare_v2(ticket_store_db(store), "SELECT id FROM events WHERE event_key = ?", -1,
-                           &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
+    if (yq_stmt_prepare(ticket_store_db(store), "SELECT id FROM events WHERE event_key = ?", &st) == YQ_DB_OK &&
+        yq_stmt_bind_text(st, 1, key) == YQ_DB_OK &&
+        yq_stmt_step(st) == YQ_DB_ROW) {
+        id = yq_stmt_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    yq_stmt_finalize(st);
     return id;
 }
 

@@ -1,0 +1,609 @@
+/*
+ * The front of yq_db.h: backend choice, the raw calls dispatched through struct yq_db_ops, the
+ * checked helpers and the migrations track (shared by both backends).
+ */
+#include "yq_db.h"
+#include "yq_db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+#define TRACK_TABLE "schema_version"
+
+static void pause_10ms(void)
+{
+    struct timespec pause = {0, 10 * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+enum yq_db_backend yq_db_backend_of(const char *location)
+{
+    if (location && (strncmp(location, "postgresql://", 13) == 0 ||
+                     strncmp(location, "postgres://", 11) == 0)) {
+        return YQ_DB_PG;
+    }
+    return YQ_DB_SQLITE;
+}
+
+const char *yq_db_sqlite_path(const char *location)
+{
+    if (!location) {
+        return "";
+    }
+    if (yq_db_backend_of(location) == YQ_DB_PG) {
+        return NULL;
+    }
+    return strncmp(location, "sqlite:", 7) == 0 ? location + 7 : location;
+}
+
+bool yq_db_is_memory(const char *location)
+{
+    const char *path = yq_db_sqlite_path(location);
+    return path && (path[0] == '\0' || strcmp(path, ":memory:") == 0 ||
+                    strncmp(path, "file::memory:", 13) == 0 ||
+                    (strncmp(path, "file:", 5) == 0 && strstr(path, "mode=memory") != NULL));
+}
+
+/* location without a password: "postgresql://user:secret@h/db" -> "postgresql://user@h/db". */
+static void redact(const char *location, char *out, size_t outlen)
+{
+    const char *scheme = strstr(location, "://"), *at, *colon;
+
+    snprintf(out, outlen, "%s", location);
+    if (!scheme || yq_db_backend_of(location) != YQ_DB_PG) {
+        return;
+    }
+    at = strchr(scheme + 3, '@');
+    colon = memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0);
+    if (at && colon) {
+        snprintf(out, outlen, "%.*s%s", (int)(colon - location), location, at);
+    }
+    /* a password=... query parameter */
+    char *pw = strstr(out, "password=");
+    if (pw) {
+        char *end = strchr(pw, '&');
+        memmove(pw + 9, end ? end : pw + strlen(pw), strlen(end ? end : pw + strlen(pw)) + 1);
+    }
+}
+
+int yq_db_open(const char *location, unsigned flags, int64_t busy_timeout_ms, struct yq_db **out,
+               char *errbuf, size_t errlen)
+{
+    struct yq_db *db;
+    char scratch[2];
+    int err;
+
+    *out = NULL;
+    if (!errbuf) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    db = calloc(1, sizeof(*db));
+    if (!db) {
+        return ERR_NOMEM;
+    }
+    db->ops = yq_db_backend_of(location) == YQ_DB_PG ? &yq_db_pg_ops : &yq_db_sqlite_ops;
+    db->flags = flags;
+    db->busy_timeout_ms = yq_db_timeout_ms(busy_timeout_ms);
+    redact(location ? location : "", db->location, sizeof(db->location));
+    if (db->ops == &yq_db_sqlite_ops) {
+        err = db->ops->open(db, yq_db_sqlite_path(location),
+                            flags | (yq_db_is_memory(location) ? YQ_DB_MEMORY_INT : 0),
+                            db->busy_timeout_ms, errbuf, errlen);
+    } else {
+        err = db->ops->open(db, location, flags, db->busy_timeout_ms, errbuf, errlen);
+    }
+    if (err) {
+        free(db);
+        return err;
+    }
+    *out = db;
+    return 0;
+}
+
+int yq_db_close(struct yq_db *db)
+{
+    int err = 0;
+
+    if (!db) {
+        return 0;
+    }
+    if (db->n_open_stmts > 0) {
+        LOG_ERR("database close with %d statement(s) not finalised location='%s'",
+                db->n_open_stmts, db->location);
+        err = ERR_BAD_STATE;
+    }
+    db->ops->close(db);
+    free(db);
+    return err;
+}
+
+enum yq_db_backend yq_db_backend(const struct yq_db *db)
+{
+    return db->ops == &yq_db_pg_ops ? YQ_DB_PG : YQ_DB_SQLITE;
+}
+
+const char *yq_db_location(const struct yq_db *db)
+{
+    return db->location;
+}
+
+const char *yq_db_errmsg(struct yq_db *db)
+{
+    const char *m = db ? db->ops->errmsg(db) : NULL;
+    return m ? m : "";
+}
+
+int64_t yq_db_changes(struct yq_db *db)
+{
+    return db->ops->changes(db);
+}
+
+bool yq_db_in_transaction(struct yq_db *db)
+{
+    return db->ops->in_transaction(db);
+}
+
+void yq_db_set_trace(struct yq_db *db, void (*fn)(void *arg, const char *sql), void *arg)
+{
+    db->trace = fn;
+    db->trace_arg = arg;
+}
+
+int yq_db_exec_raw(struct yq_db *db, const char *sql)
+{
+    return db->ops->exec(db, sql);
+}
+
+int yq_db_begin_write(struct yq_db *db)
+{
+    return db->ops->begin_write(db);
+}
+
+int yq_stmt_prepare(struct yq_db *db, const char *sql, struct yq_stmt **out)
+{
+    struct yq_stmt *st = calloc(1, sizeof(*st));
+    int rc;
+
+    *out = NULL;
+    if (!st) {
+        return YQ_DB_NOMEM;
+    }
+    st->db = db;
+    rc = db->ops->prepare(db, sql, st);
+    if (rc != YQ_DB_OK) {
+        free(st);
+        return rc;
+    }
+    db->n_open_stmts++;
+    *out = st;
+    return YQ_DB_OK;
+}
+
+int yq_stmt_finalize(struct yq_stmt *st)
+{
+    if (st) {
+        st->db->ops->finalize(st);
+        st->db->n_open_stmts--;
+        free(st);
+    }
+    return YQ_DB_OK;
+}
+
+struct yq_db *yq_stmt_db(struct yq_stmt *st)
+{
+    return st->db;
+}
+
+int yq_stmt_bind_int64(struct yq_stmt *st, int i, int64_t v)
+{
+    return st->db->ops->bind_int64(st, i, v);
+}
+
+int yq_stmt_bind_int(struct yq_stmt *st, int i, int v)
+{
+    return st->db->ops->bind_int64(st, i, v);
+}
+
+int yq_stmt_bind_double(struct yq_stmt *st, int i, double v)
+{
+    return st->db->ops->bind_double(st, i, v);
+}
+
+int yq_stmt_bind_text(struct yq_stmt *st, int i, const char *s)
+{
+    return s ? st->db->ops->bind_textn(st, i, s, strlen(s)) : st->db->ops->bind_null(st, i);
+}
+
+int yq_stmt_bind_textn(struct yq_stmt *st, int i, const char *s, size_t n)
+{
+    return s ? st->db->ops->bind_textn(st, i, s, n) : st->db->ops->bind_null(st, i);
+}
+
+int yq_stmt_bind_null(struct yq_stmt *st, int i)
+{
+    return st->db->ops->bind_null(st, i);
+}
+
+int yq_stmt_bind_column(struct yq_stmt *st, int i, struct yq_stmt *src, int col)
+{
+    switch (yq_stmt_column_type(src, col)) {
+    case YQ_DB_NULL:
+        return yq_stmt_bind_null(st, i);
+    case YQ_DB_INTEGER:
+        return yq_stmt_bind_int64(st, i, yq_stmt_column_int64(src, col));
+    case YQ_DB_FLOAT:
+        return yq_stmt_bind_double(st, i, yq_stmt_column_double(src, col));
+    default:
+        return yq_stmt_bind_textn(st, i, yq_stmt_column_text(src, col),
+                                  (size_t)yq_stmt_column_bytes(src, col));
+    }
+}
+
+int yq_stmt_bind_parameter_count(struct yq_stmt *st)
+{
+    return st->db->ops->bind_count(st);
+}
+
+int yq_stmt_step(struct yq_stmt *st)
+{
+    return st->db->ops->step(st);
+}
+
+int yq_stmt_reset(struct yq_stmt *st)
+{
+    return st->db->ops->reset(st);
+}
+
+int yq_stmt_clear_bindings(struct yq_stmt *st)
+{
+    return st->db->ops->clear_bindings(st);
+}
+
+int yq_stmt_column_count(struct yq_stmt *st)
+{
+    return st->db->ops->column_count(st);
+}
+
+const char *yq_stmt_column_name(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_name(st, col);
+}
+
+int yq_stmt_column_type(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_type(st, col);
+}
+
+int64_t yq_stmt_column_int64(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_int64(st, col);
+}
+
+int yq_stmt_column_int(struct yq_stmt *st, int col)
+{
+    return (int)st->db->ops->column_int64(st, col);
+}
+
+double yq_stmt_column_double(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_double(st, col);
+}
+
+const char *yq_stmt_column_text(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_text(st, col);
+}
+
+int yq_stmt_column_bytes(struct yq_stmt *st, int col)
+{
+    return st->db->ops->column_bytes(st, col);
+}
+
+/* --- checked helpers ------------------------------------------------------------------ */
+
+int yq_db_err(int rc)
+{
+    return yq_db_err_of(rc);
+}
+
+/* A raw code's meaning when no connection can say more (SQLite's wording). */
+static const char *generic_message(int rc)
+{
+    switch (rc & 0xff) {
+    case YQ_DB_BUSY:
+        return "database is locked";
+    case YQ_DB_LOCKED:
+        return "database table is locked";
+    case YQ_DB_NOMEM:
+        return "out of memory";
+    case YQ_DB_READONLY:
+        return "attempt to write a readonly database";
+    case YQ_DB_IOERR:
+        return "disk I/O error";
+    case YQ_DB_CORRUPT:
+        return "database disk image is malformed";
+    case YQ_DB_FULL:
+        return "database or disk is full";
+    case YQ_DB_CANTOPEN:
+        return "unable to open database file";
+    case YQ_DB_TOOBIG:
+        return "string or blob too big";
+    case YQ_DB_CONSTRAINT:
+        return "constraint failed";
+    case YQ_DB_MISMATCH:
+        return "datatype mismatch";
+    case YQ_DB_RANGE:
+        return "column index out of range";
+    case YQ_DB_NOTADB:
+        return "file is not a database";
+    default:
+        return "SQL logic error";
+    }
+}
+
+int yq_db_fail(struct yq_db *db, int rc, const char *what, char *errbuf, size_t errlen)
+{
+    if (errbuf && errlen > 0) {
+        snprintf(errbuf, errlen, "%s: %s (rc=%d)", what,
+                 db ? yq_db_errmsg(db) : generic_message(rc), rc);
+    }
+    return yq_db_err(rc);
+}
+
+int yq_db_exec(struct yq_db *db, const char *sql, const char *what, char *errbuf, size_t errlen)
+{
+    int rc = yq_db_exec_raw(db, sql);
+    return rc == YQ_DB_OK ? 0 : yq_db_fail(db, rc, what, errbuf, errlen);
+}
+
+int yq_db_prepare(struct yq_db *db, const char *sql, struct yq_stmt **out, const char *what,
+                  char *errbuf, size_t errlen)
+{
+    int rc = yq_stmt_prepare(db, sql, out);
+    return rc == YQ_DB_OK ? 0 : yq_db_fail(db, rc, what, errbuf, errlen);
+}
+
+int yq_db_step(struct yq_db *db, struct yq_stmt *st, const char *what, char *errbuf,
+               size_t errlen)
+{
+    int rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        return 1;
+    }
+    return rc == YQ_DB_DONE ? 0 : yq_db_fail(db, rc, what, errbuf, errlen);
+}
+
+int yq_db_run(struct yq_db *db, struct yq_stmt *st, const char *what, char *errbuf,
+              size_t errlen)
+{
+    int err = yq_db_step(db, st, what, errbuf, errlen);
+    yq_stmt_finalize(st);
+    return err > 0 ? 0 : err;
+}
+
+int yq_db_run_id(struct yq_db *db, struct yq_stmt *st, int64_t *id, const char *what,
+                 char *errbuf, size_t errlen)
+{
+    int err = yq_db_step(db, st, what, errbuf, errlen);
+    *id = err == 1 ? yq_stmt_column_int64(st, 0) : 0;
+    yq_stmt_finalize(st);
+    return err > 0 ? 0 : err;
+}
+
+void yq_db_rollback(struct yq_db *db)
+{
+    if (yq_db_in_transaction(db)) {
+        yq_db_exec_raw(db, "ROLLBACK");
+    }
+}
+
+int yq_db_has_table(struct yq_db *db, const char *table, bool *out, char *errbuf, size_t errlen)
+{
+    int rc = db->ops->has_table(db, table, out);
+    return rc == YQ_DB_OK ? 0 : yq_db_fail(db, rc, "table lookup", errbuf, errlen);
+}
+
+int yq_db_use_wal(struct yq_db *db, int64_t busy_timeout_ms, char *errbuf, size_t errlen)
+{
+    return db->ops->use_wal ? db->ops->use_wal(db, busy_timeout_ms, errbuf, errlen) : 0;
+}
+
+int yq_db_notify(struct yq_db *db, const char *channel, const char *payload)
+{
+    return db->ops->notify ? db->ops->notify(db, channel, payload) : ERR_BAD_STATE;
+}
+
+int yq_db_listen(struct yq_db *db, const char *channel)
+{
+    return db->ops->listen ? db->ops->listen(db, channel) : ERR_BAD_STATE;
+}
+
+int yq_db_poll_notify(struct yq_db *db, int timeout_ms, char *chan, size_t chanlen,
+                      char **payload)
+{
+    *payload = NULL;
+    return db->ops->poll_notify ? db->ops->poll_notify(db, timeout_ms, chan, chanlen, payload)
+                                : ERR_BAD_STATE;
+}
+
+int yq_db_try_lock(struct yq_db *db, int64_t key, bool *got)
+{
+    *got = false;
+    return db->ops->advisory ? db->ops->advisory(db, key, false, got) : ERR_BAD_STATE;
+}
+
+int yq_db_unlock(struct yq_db *db, int64_t key)
+{
+    return db->ops->advisory ? db->ops->advisory(db, key, true, NULL) : ERR_BAD_STATE;
+}
+
+int yq_db_socket(struct yq_db *db)
+{
+    return db->ops->socket ? db->ops->socket(db) : -1;
+}
+
+/*
+ * Read the track: *next = the lowest version of 1..n not recorded (n + 1 when none is
+ * missing), *max = the highest recorded (0 when none). A missing table reads as empty.
+ */
+static int track_read(struct yq_db *db, int n, int *next, int *max, char *errbuf, size_t errlen)
+{
+    struct yq_stmt *st = NULL;
+    bool has = false;
+    int err;
+
+    *next = 1;
+    *max = 0;
+    err = yq_db_has_table(db, TRACK_TABLE, &has, errbuf, errlen);
+    if (err || !has) {
+        return err;
+    }
+    err = yq_db_prepare(db, "SELECT version FROM " TRACK_TABLE " ORDER BY version", &st,
+                        "schema_version read", errbuf, errlen);
+    while (!err && (err = yq_db_step(db, st, "schema_version read", errbuf, errlen)) == 1) {
+        int v = yq_stmt_column_int(st, 0);
+        if (v == *next) {
+            (*next)++;
+        }
+        *max = v;
+        err = 0;
+    }
+    yq_stmt_finalize(st);
+    if (*next > n + 1) {
+        *next = n + 1;
+    }
+    return err;
+}
+
+int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen)
+{
+    int next = 0;
+    return track_read(db, 0, &next, out, errbuf, errlen);
+}
+
+/*
+ * Apply the lowest pending migration, if any, in one write transaction that also reads the
+ * track. *done is set when nothing was pending.
+ */
+static int migrate_step(struct yq_db *db, const struct yq_db_schema *schema, bool *done,
+                        char *errbuf, size_t errlen)
+{
+    const struct yq_db_migration *m;
+    struct yq_stmt *st = NULL;
+    char reason[384] = "";
+    int n = (int)schema->n_steps, next = 0, max = 0, err, rc;
+
+    *done = false;
+    rc = yq_db_begin_write(db);
+    if (rc != YQ_DB_OK) {
+        err = yq_db_fail(db, rc, "begin", reason, sizeof(reason));
+        snprintf(errbuf, errlen, "cannot lock the %s to migrate it: %s", schema->name, reason);
+        return err;
+    }
+    err = yq_db_exec(db,
+                     "CREATE TABLE IF NOT EXISTS " TRACK_TABLE " ("
+                     "  version INTEGER PRIMARY KEY,"
+                     "  applied_at BIGINT NOT NULL)",
+                     "schema_version create", reason, sizeof(reason));
+    if (!err) {
+        err = track_read(db, n, &next, &max, reason, sizeof(reason));
+    }
+    if (err) {
+        snprintf(errbuf, errlen, "cannot read the schema version of the %s: %s", schema->name,
+                 reason);
+        goto rollback;
+    }
+    if (max > n) {
+        snprintf(errbuf, errlen, "%s schema %d is newer than this binary (%d)", schema->name, max,
+                 n);
+        err = ERR_BAD_STATE;
+        goto rollback;
+    }
+    if (next > n) {
+        *done = true;
+        err = yq_db_exec(db, "COMMIT", "commit", reason, sizeof(reason));
+        if (err) {
+            snprintf(errbuf, errlen, "%s migration commit failed: %s", schema->name, reason);
+            goto rollback;
+        }
+        return 0;
+    }
+    m = &schema->steps[next - 1];
+    {
+        const char *sql = yq_db_backend(db) == YQ_DB_PG && m->sql_pg ? m->sql_pg : m->sql;
+        if (sql) {
+            err = yq_db_exec(db, sql, "migration", reason, sizeof(reason));
+        }
+    }
+    if (!err && m->apply) {
+        err = m->apply(db, reason, sizeof(reason));
+    }
+    if (!err) {
+        err = yq_db_prepare(db, "INSERT INTO " TRACK_TABLE " (version, applied_at) VALUES (?, ?)",
+                            &st, "migration record", reason, sizeof(reason));
+    }
+    if (!err) {
+        yq_stmt_bind_int(st, 1, m->version);
+        yq_stmt_bind_int64(st, 2, yq_time_now());
+        err = yq_db_run(db, st, "migration record", reason, sizeof(reason));
+    }
+    if (!err) {
+        err = yq_db_exec(db, "COMMIT", "migration commit", reason, sizeof(reason));
+    }
+    if (err) {
+        snprintf(errbuf, errlen, "%s migration %d (%s) failed: %s", schema->name, m->version,
+                 m->what, reason);
+        goto rollback;
+    }
+    LOG_INFO("migrated schema=%s schema_version=%d what='%s' backend=%s", YQ_Q(schema->name),
+             m->version, m->what, db->ops->name);
+    return 0;
+rollback:
+    yq_db_rollback(db);
+    return err;
+}
+
+int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t busy_timeout_ms,
+                  char *errbuf, size_t errlen)
+{
+    char scratch[2];
+    int64_t deadline = yq_time_mono_ms() + yq_db_timeout_ms(busy_timeout_ms);
+    int n = (int)schema->n_steps, next = 0, max = 0, err;
+    bool done = false;
+
+    if (!errbuf) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    for (size_t i = 0; i < schema->n_steps; i++) {
+        if (schema->steps[i].version != (int)i + 1) {
+            snprintf(errbuf, errlen, "%s: migration %zu is numbered %d", schema->name, i + 1,
+                     schema->steps[i].version);
+            return ERR_INVALID; /* a programmer's error in the table */
+        }
+    }
+    /* the common case, an up-to-date database, needs no write lock */
+    err = track_read(db, n, &next, &max, errbuf, errlen);
+    if (!err && next > n && max == n) {
+        return 0;
+    }
+    while (!done) {
+        err = migrate_step(db, schema, &done, errbuf, errlen);
+        if (err == ERR_RETRY && yq_time_mono_ms() < deadline) {
+            pause_10ms();
+            continue;
+        }
+        if (err) {
+            return err;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,1155 @@
+/*
+ * The PostgreSQL backend of yq_db.h (issue #16), through libpq.
+ *
+ * A statement's SQL is translated once (yq_db_pg_translate) and prepared on the server the
+ * first time it runs on a connection (a per-connection cache keyed by the translated text, so
+ * the intake's statements are parsed and planned once). Parameters are sent as text with their
+ * types left to the server to infer from context, as SQLite's dynamic typing would; when the
+ * server cannot infer one (SQLSTATE 42P18, e.g. `? IS NULL`), the statement is prepared again
+ * with the types of the values bound (int8, float8, text). A step runs the statement and keeps
+ * its whole result; later steps walk its rows.
+ *
+ * A lost connection is re-established at the next call outside a transaction (the prepared
+ * statements are then prepared again); the call that found it lost fails with YQ_DB_IOERR.
+ */
+#include "yq_db.h"
+#include "yq_db_int.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+/* The type OIDs of pg_type.h that matter here. */
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+
+#define CACHE_BUCKETS 512
+
+struct cache_entry {
+    struct cache_entry *next;
+    char *key; /* translated SQL, then '\x1f' and the type signature when typed */
+    char name[24];
+};
+
+struct pg_conn {
+    PGconn *conn;
+    char *conninfo;
+    pthread_mutex_t mu;
+    bool serialized;
+    char errmsg[512];
+    int64_t changes;
+    uint64_t next_name;
+    struct cache_entry *cache[CACHE_BUCKETS];
+};
+
+struct pg_stmt {
+    char *sql; /* translated */
+    int n_params;
+    char **values; /* [n_params], owned; NULL = SQL NULL */
+    int *lengths;
+    Oid *types; /* the kind of value bound: OID_INT8, OID_FLOAT8, OID_TEXT, 0 for NULL */
+    PGresult *res;
+    int row; /* -1 before the first step */
+    int nrows;
+    bool direct; /* transaction control: run as a simple query */
+    char numbuf[32];
+};
+
+#define C(db) ((struct pg_conn *)(db)->impl)
+#define P(st) ((struct pg_stmt *)(st)->impl)
+
+static void lock(struct pg_conn *c)
+{
+    if (c->serialized) {
+        pthread_mutex_lock(&c->mu);
+    }
+}
+
+static void unlock(struct pg_conn *c)
+{
+    if (c->serialized) {
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+/* --- SQL translation ----------------------------------------------------------------- */
+
+struct out {
+    char *p;
+    size_t len, cap;
+    bool nomem;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->nomem) {
+        return;
+    }
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = (o->cap ? o->cap * 2 : 256);
+        while (cap < o->len + n + 1) {
+            cap *= 2;
+        }
+        char *np = realloc(o->p, cap);
+        if (!np) {
+            o->nomem = true;
+            return;
+        }
+        o->p = np;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static bool is_word_start(char c)
+{
+    return isalpha((unsigned char)c) || c == '_';
+}
+
+static bool is_word(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Index just past the quoted section starting at s[i] (quote q, doubled to escape). */
+static size_t skip_quoted(const char *s, size_t i, char q)
+{
+    for (i++; s[i]; i++) {
+        if (s[i] == q) {
+            if (s[i + 1] == q) {
+                i++;
+                continue;
+            }
+            return i + 1;
+        }
+    }
+    return i;
+}
+
+/* Index past spaces and comments from i. */
+static size_t skip_space(const char *s, size_t i)
+{
+    for (;;) {
+        while (isspace((unsigned char)s[i])) {
+            i++;
+        }
+        if (s[i] == '-' && s[i + 1] == '-') {
+            while (s[i] && s[i] != '\n') {
+                i++;
+            }
+        } else if (s[i] == '/' && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            i = e ? (size_t)(e - s) + 2 : strlen(s);
+        } else {
+            return i;
+        }
+    }
+}
+
+static bool word_eq(const char *s, size_t i, size_t n, const char *w)
+{
+    return strlen(w) == n && strncasecmp(s + i, w, n) == 0;
+}
+
+/* The length of the word at s[i] (0 when none). */
+static size_t word_len(const char *s, size_t i)
+{
+    size_t n = 0;
+    if (!is_word_start(s[i])) {
+        return 0;
+    }
+    while (is_word(s[i + n])) {
+        n++;
+    }
+    return n;
+}
+
+/* Whether the call whose '(' is at s[i] has a comma at its top level. */
+static bool has_top_comma(const char *s, size_t i)
+{
+    int depth = 0;
+    for (; s[i]; i++) {
+        char c = s[i];
+        if (c == '\'' || c == '"') {
+            i = skip_quoted(s, i, c) - 1;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (--depth == 0) {
+                return false;
+            }
+        } else if (c == ',' && depth == 1) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *yq_db_pg_translate(const char *sql, int *n_params)
+{
+    struct out o = {0};
+    size_t i = 0;
+    int seq = 0, max_num = 0, depth = 0;
+    bool insert_ignore = false;
+
+    while (sql[i]) {
+        char c = sql[i];
+        if (c == '\'' || c == '"') {
+            size_t e = skip_quoted(sql, i, c);
+            put(&o, sql + i, e - i);
+            i = e;
+        } else if ((c == '-' && sql[i + 1] == '-') || (c == '/' && sql[i + 1] == '*')) {
+            size_t e = skip_space(sql, i);
+            put(&o, sql + i, e - i);
+            i = e;
+        } else if (c == '?') {
+            char num[16];
+            int n;
+            i++;
+            if (isdigit((unsigned char)sql[i])) {
+                n = 0;
+                while (isdigit((unsigned char)sql[i]) && n < 100000) {
+                    n = n * 10 + (sql[i++] - '0');
+                }
+                if (n > max_num) {
+                    max_num = n;
+                }
+            } else {
+                n = ++seq;
+            }
+            snprintf(num, sizeof(num), "$%d", n);
+            puts_(&o, num);
+        } else if (c == '(' || c == ')') {
+            depth += c == '(' ? 1 : -1;
+            put(&o, &c, 1);
+            i++;
+        } else if (c == ';' && depth == 0) {
+            if (insert_ignore) {
+                puts_(&o, " ON CONFLICT DO NOTHING");
+                insert_ignore = false;
+            }
+            put(&o, &c, 1);
+            i++;
+        } else if (is_word_start(c) && (i == 0 || (!is_word(sql[i - 1]) && sql[i - 1] != '.' &&
+                                                   sql[i - 1] != '$'))) {
+            size_t n = word_len(sql, i), j = skip_space(sql, i + n);
+            if (word_eq(sql, i, n, "LIKE")) {
+                puts_(&o, "ILIKE");
+            } else if (word_eq(sql, i, n, "IFNULL")) {
+                puts_(&o, "COALESCE");
+            } else if (word_eq(sql, i, n, "instr") && sql[j] == '(') {
+                puts_(&o, "strpos");
+            } else if ((word_eq(sql, i, n, "max") || word_eq(sql, i, n, "min")) && sql[j] == '(' &&
+                       has_top_comma(sql, j)) {
+                puts_(&o, tolower((unsigned char)sql[i + 1]) == 'a' ? "GREATEST" : "LEAST");
+            } else if (word_eq(sql, i, n, "INSERT") && word_eq(sql, j, word_len(sql, j), "OR")) {
+                size_t k = skip_space(sql, j + 2), kn = word_len(sql, k);
+                if (word_eq(sql, k, kn, "IGNORE")) {
+                    puts_(&o, "INSERT");
+                    insert_ignore = true;
+                    i = k + kn;
+                    continue;
+                }
+                put(&o, sql + i, n);
+            } else if (word_eq(sql, i, n, "RETURNING") && insert_ignore && depth == 0) {
+                puts_(&o, "ON CONFLICT DO NOTHING RETURNING");
+                insert_ignore = false;
+            } else if (word_eq(sql, i, n, "IS")) {
+                size_t k = j, kn = word_len(sql, k);
+                bool neg = word_eq(sql, k, kn, "NOT");
+                if (neg) {
+                    k = skip_space(sql, k + kn);
+                    kn = word_len(sql, k);
+                }
+                if (word_eq(sql, k, kn, "NULL") || word_eq(sql, k, kn, "TRUE") ||
+                    word_eq(sql, k, kn, "FALSE") || word_eq(sql, k, kn, "DISTINCT") ||
+                    word_eq(sql, k, kn, "UNKNOWN")) {
+                    put(&o, sql + i, n);
+                } else {
+                    puts_(&o, neg ? "IS DISTINCT FROM " : "IS NOT DISTINCT FROM ");
+                    i = k;
+                    continue;
+                }
+            } else {
+                put(&o, sql + i, n);
+            }
+            i += n;
+        } else if (is_word(c)) {
+            size_t n = 0;
+            while (is_word(sql[i + n])) {
+                n++;
+            }
+            put(&o, sql + i, n);
+            i += n;
+        } else {
+            put(&o, &c, 1);
+            i++;
+        }
+    }
+    if (insert_ignore) {
+        puts_(&o, " ON CONFLICT DO NOTHING");
+    }
+    if (!o.p) {
+        puts_(&o, "");
+    }
+    if (o.nomem) {
+        free(o.p);
+        return NULL;
+    }
+    if (n_params) {
+        *n_params = seq > max_num ? seq : max_num;
+    }
+    return o.p;
+}
+
+/* --- errors -------------------------------------------------------------------------- */
+
+/* The raw code of a failed result's SQLSTATE. */
+static int code_of(const char *state)
+{
+    if (!state || strlen(state) != 5) {
+        return YQ_DB_IOERR; /* no SQLSTATE: the connection failed */
+    }
+    if (strncmp(state, "23", 2) == 0) {
+        return YQ_DB_CONSTRAINT;
+    }
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0) {
+        return YQ_DB_BUSY;
+    }
+    if (strcmp(state, "53200") == 0) {
+        return YQ_DB_NOMEM;
+    }
+    if (strncmp(state, "53", 2) == 0) {
+        return YQ_DB_FULL;
+    }
+    if (strncmp(state, "22", 2) == 0) {
+        return YQ_DB_MISMATCH;
+    }
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+        return YQ_DB_IOERR;
+    }
+    if (strcmp(state, "25006") == 0) {
+        return YQ_DB_READONLY;
+    }
+    return YQ_DB_ERROR;
+}
+
+/* Keep res's (or the connection's) message as the last error; return its raw code. */
+static int fail_res(struct pg_conn *c, const PGresult *res)
+{
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    size_t n;
+
+    snprintf(c->errmsg, sizeof(c->errmsg), "%s", msg && msg[0] ? msg : "postgresql error");
+    n = strlen(c->errmsg);
+    while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) {
+        c->errmsg[--n] = '\0';
+    }
+    if (state && strlen(state) == 5) {
+        snprintf(c->errmsg + n, sizeof(c->errmsg) - n, " [%s]", state);
+    }
+    return code_of(state);
+}
+
+/* --- connection ---------------------------------------------------------------------- */
+
+static void cache_clear(struct pg_conn *c)
+{
+    for (size_t b = 0; b < CACHE_BUCKETS; b++) {
+        struct cache_entry *e = c->cache[b], *next;
+        for (; e; e = next) {
+            next = e->next;
+            free(e->key);
+            free(e);
+        }
+        c->cache[b] = NULL;
+    }
+}
+
+/* Settings of every session (see yq_db.h). */
+static int session_setup(struct yq_db *db)
+{
+    struct pg_conn *c = C(db);
+    char sql[256];
+    PGresult *res;
+    int rc = YQ_DB_OK;
+
+    snprintf(sql, sizeof(sql),
+             "SET TimeZone = 'UTC'; SET client_min_messages = warning; SET lock_timeout = %lld;"
+             "%s",
+             (long long)db->busy_timeout_ms,
+             (db->flags & YQ_DB_READONLY_OPEN) ? " SET default_transaction_read_only = on;" : "");
+    res = PQexec(c->conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail_res(c, res);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Re-establish a lost connection (outside a transaction). YQ_DB_OK when usable. */
+static int ensure_conn(struct yq_db *db)
+{
+    struct pg_conn *c = C(db);
+
+    if (PQstatus(c->conn) == CONNECTION_OK) {
+        return YQ_DB_OK;
+    }
+    cache_clear(c);
+    PQreset(c->conn);
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        return fail_res(c, NULL);
+    }
+    LOG_WARN("postgresql connection re-established location='%s'", db->location);
+    return session_setup(db);
+}
+
+static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_t busy_timeout_ms,
+                  char *errbuf, size_t errlen)
+{
+    struct pg_conn *c = calloc(1, sizeof(*c));
+    int rc;
+
+    (void)busy_timeout_ms;
+    if (!c) {
+        return ERR_NOMEM;
+    }
+    c->conninfo = strdup(location);
+    if (!c->conninfo) {
+        free(c);
+        return ERR_NOMEM;
+    }
+    c->serialized = (flags & YQ_DB_SERIALIZED) != 0;
+    pthread_mutex_init(&c->mu, NULL);
+    db->impl = c;
+    c->conn = PQconnectdb(location);
+    if (!c->conn) {
+        free(c->conninfo);
+        free(c);
+        db->impl = NULL;
+        return ERR_NOMEM;
+    }
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        const char *m = PQerrorMessage(c->conn);
+        size_t n;
+        snprintf(errbuf, errlen, "cannot connect to '%s': %s", db->location,
+                 m && m[0] ? m : "connection failed");
+        n = strlen(errbuf);
+        while (n > 0 && errbuf[n - 1] == '\n') {
+            errbuf[--n] = '\0';
+        }
+        PQfinish(c->conn);
+        free(c->conninfo);
+        free(c);
+        db->impl = NULL;
+        return ERR_IO;
+    }
+    rc = session_setup(db);
+    if (rc != YQ_DB_OK) {
+        snprintf(errbuf, errlen, "database '%s': session settings: %s", db->location, c->errmsg);
+        PQfinish(c->conn);
+        free(c->conninfo);
+        free(c);
+        db->impl = NULL;
+        return yq_db_err_of(rc);
+    }
+    return 0;
+}
+
+static void p_close(struct yq_db *db)
+{
+    struct pg_conn *c = C(db);
+    PQfinish(c->conn);
+    cache_clear(c);
+    pthread_mutex_destroy(&c->mu);
+    free(c->conninfo);
+    free(c);
+}
+
+static const char *p_errmsg(struct yq_db *db)
+{
+    return C(db)->errmsg;
+}
+
+static int64_t p_changes(struct yq_db *db)
+{
+    return C(db)->changes;
+}
+
+static bool p_in_transaction(struct yq_db *db)
+{
+    PGTransactionStatusType t = PQtransactionStatus(C(db)->conn);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* Run a simple query (no parameters) on the locked connection. */
+static int simple(struct yq_db *db, const char *sql)
+{
+    struct pg_conn *c = C(db);
+    PGresult *res;
+    int rc = YQ_DB_OK;
+
+    if (db->trace) {
+        db->trace(db->trace_arg, sql);
+    }
+    if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
+        return rc;
+    }
+    res = PQexec(c->conn, sql);
+    switch (PQresultStatus(res)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY:
+        c->changes = atoll(PQcmdTuples(res));
+        break;
+    default:
+        rc = fail_res(c, res);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The transaction-control verb sql starts with (BEGIN, COMMIT ...) and its length, or 0. */
+static bool starts_word(const char *sql, const char *w)
+{
+    size_t i = skip_space(sql, 0), n = word_len(sql, i);
+    return word_eq(sql, i, n, w);
+}
+
+static int begin_write_locked(struct yq_db *db)
+{
+    char sql[96];
+    snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+             (long long)YQ_DB_WRITE_LOCK_KEY);
+    return simple(db, sql);
+}
+
+static int p_exec(struct yq_db *db, const char *sql)
+{
+    struct pg_conn *c = C(db);
+    int rc;
+
+    lock(c);
+    if (starts_word(sql, "BEGIN")) {
+        size_t i = skip_space(sql, 0) + 5, j = skip_space(sql, i), n = word_len(sql, j);
+        if (word_eq(sql, j, n, "IMMEDIATE") || word_eq(sql, j, n, "EXCLUSIVE")) {
+            size_t k = skip_space(sql, j + n);
+            if (sql[k] == ';') {
+                k = skip_space(sql, k + 1);
+            }
+            rc = begin_write_locked(db);
+            if (rc == YQ_DB_OK && sql[k]) {
+                char *t = yq_db_pg_translate(sql + k, NULL);
+                rc = t ? simple(db, t) : YQ_DB_NOMEM;
+                free(t);
+            }
+            unlock(c);
+            return rc;
+        }
+    }
+    if (starts_word(sql, "PRAGMA")) {
+        unlock(c); /* SQLite's settings have no meaning here */
+        return YQ_DB_OK;
+    }
+    char *t = yq_db_pg_translate(sql, NULL);
+    rc = t ? simple(db, t) : YQ_DB_NOMEM;
+    free(t);
+    unlock(c);
+    return rc;
+}
+
+static int p_begin_write(struct yq_db *db)
+{
+    int rc;
+    lock(C(db));
+    rc = begin_write_locked(db);
+    unlock(C(db));
+    return rc;
+}
+
+/* --- statements ---------------------------------------------------------------------- */
+
+static int p_prepare(struct yq_db *db, const char *sql, struct yq_stmt *st)
+{
+    struct pg_stmt *p = calloc(1, sizeof(*p));
+
+    (void)db;
+    if (!p) {
+        return YQ_DB_NOMEM;
+    }
+    p->sql = yq_db_pg_translate(sql, &p->n_params);
+    if (!p->sql) {
+        free(p);
+        return YQ_DB_NOMEM;
+    }
+    p->direct = starts_word(sql, "BEGIN") || starts_word(sql, "COMMIT") ||
+                starts_word(sql, "ROLLBACK") || starts_word(sql, "END") ||
+                starts_word(sql, "SAVEPOINT") || starts_word(sql, "RELEASE") ||
+                starts_word(sql, "PRAGMA");
+    if (p->n_params > 0) {
+        p->values = calloc((size_t)p->n_params, sizeof(*p->values));
+        p->lengths = calloc((size_t)p->n_params, sizeof(*p->lengths));
+        p->types = calloc((size_t)p->n_params, sizeof(*p->types));
+        if (!p->values || !p->lengths || !p->types) {
+            free(p->values);
+            free(p->lengths);
+            free(p->types);
+            free(p->sql);
+            free(p);
+            return YQ_DB_NOMEM;
+        }
+    }
+    p->row = -1;
+    st->impl = p;
+    return YQ_DB_OK;
+}
+
+static void clear_result(struct pg_stmt *p)
+{
+    PQclear(p->res);
+    p->res = NULL;
+    p->row = -1;
+    p->nrows = 0;
+}
+
+static void p_finalize(struct yq_stmt *st)
+{
+    struct pg_stmt *p = P(st);
+    clear_result(p);
+    for (int i = 0; i < p->n_params; i++) {
+        free(p->values[i]);
+    }
+    free(p->values);
+    free(p->lengths);
+    free(p->types);
+    free(p->sql);
+    free(p);
+}
+
+static int set_param(struct yq_stmt *st, int i, const char *s, size_t n, Oid type)
+{
+    struct pg_stmt *p = P(st);
+    char *v = NULL;
+
+    if (i < 1 || i > p->n_params) {
+        return YQ_DB_RANGE;
+    }
+    if (n > (size_t)INT32_MAX - 1) {
+        return YQ_DB_TOOBIG;
+    }
+    if (s) {
+        v = malloc(n + 1);
+        if (!v) {
+            return YQ_DB_NOMEM;
+        }
+        memcpy(v, s, n);
+        v[n] = '\0';
+    }
+    free(p->values[i - 1]);
+    p->values[i - 1] = v;
+    p->lengths[i - 1] = (int)n;
+    p->types[i - 1] = type;
+    return YQ_DB_OK;
+}
+
+static int p_bind_int64(struct yq_stmt *st, int i, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    return set_param(st, i, buf, (size_t)n, OID_INT8);
+}
+
+static int p_bind_double(struct yq_stmt *st, int i, double v)
+{
+    char buf[40];
+    int n = snprintf(buf, sizeof(buf), "%.17g", v);
+    return set_param(st, i, buf, (size_t)n, OID_FLOAT8);
+}
+
+static int p_bind_textn(struct yq_stmt *st, int i, const char *s, size_t n)
+{
+    if (memchr(s, '\0', n)) {
+        return YQ_DB_MISMATCH; /* PostgreSQL text cannot hold NUL */
+    }
+    return set_param(st, i, s, n, OID_TEXT);
+}
+
+static int p_bind_null(struct yq_stmt *st, int i)
+{
+    return set_param(st, i, NULL, 0, 0);
+}
+
+static int p_bind_count(struct yq_stmt *st)
+{
+    return P(st)->n_params;
+}
+
+static uint32_t hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    return h;
+}
+
+/*
+ * The server-side name of st's statement, prepared now when not cached. typed: prepare with the
+ * bound values' types (after 42P18). Returns a raw code; *name borrowed from the cache.
+ */
+static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const char **name)
+{
+    struct pg_conn *c = C(db);
+    struct out key = {0};
+    struct cache_entry *e;
+    Oid *types = NULL;
+    uint32_t b;
+    PGresult *res;
+    int rc;
+
+    puts_(&key, p->sql);
+    if (typed) {
+        types = calloc((size_t)(p->n_params > 0 ? p->n_params : 1), sizeof(*types));
+        if (!types) {
+            free(key.p);
+            return YQ_DB_NOMEM;
+        }
+        put(&key, "\x1f", 1);
+        for (int i = 0; i < p->n_params; i++) {
+            char t[12];
+            types[i] = p->types[i] ? p->types[i] : OID_TEXT;
+            snprintf(t, sizeof(t), "%u,", (unsigned)types[i]);
+            puts_(&key, t);
+        }
+    }
+    if (key.nomem) {
+        free(key.p);
+        free(types);
+        return YQ_DB_NOMEM;
+    }
+    b = hash(key.p) % CACHE_BUCKETS;
+    for (e = c->cache[b]; e; e = e->next) {
+        if (strcmp(e->key, key.p) == 0) {
+            free(key.p);
+            free(types);
+            *name = e->name;
+            return YQ_DB_OK;
+        }
+    }
+    e = calloc(1, sizeof(*e));
+    if (!e) {
+        free(key.p);
+        free(types);
+        return YQ_DB_NOMEM;
+    }
+    snprintf(e->name, sizeof(e->name), "yq%llu", (unsigned long long)++c->next_name);
+    res = PQprepare(c->conn, e->name, p->sql, p->n_params, types);
+    free(types);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail_res(c, res);
+        PQclear(res);
+        free(key.p);
+        free(e);
+        return rc;
+    }
+    PQclear(res);
+    e->key = key.p;
+    e->next = c->cache[b];
+    c->cache[b] = e;
+    *name = e->name;
+    return YQ_DB_OK;
+}
+
+static bool indeterminate(struct pg_conn *c)
+{
+    return strstr(c->errmsg, "[42P18]") != NULL || strstr(c->errmsg, "[42725]") != NULL ||
+           strstr(c->errmsg, "[42883]") != NULL;
+}
+
+static int p_step(struct yq_stmt *st)
+{
+    struct yq_db *db = st->db;
+    struct pg_conn *c = C(db);
+    struct pg_stmt *p = P(st);
+    const char *name = NULL;
+    PGresult *res;
+    int rc;
+
+    if (p->row >= 0 || p->res) {
+        if (p->res && p->row + 1 < p->nrows) {
+            p->row++;
+            return YQ_DB_ROW;
+        }
+        return YQ_DB_DONE;
+    }
+    if (p->direct) {
+        rc = p_exec(db, p->sql);
+        p->row = 0;
+        return rc == YQ_DB_OK ? YQ_DB_DONE : rc;
+    }
+    lock(c);
+    if (db->trace) {
+        db->trace(db->trace_arg, p->sql);
+    }
+    if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
+        unlock(c);
+        return rc;
+    }
+    rc = prepared_name(db, p, false, &name);
+    if (rc != YQ_DB_OK && indeterminate(c) && !p_in_transaction(db)) {
+        /* the server could not infer a parameter's type: give it the bound values' types */
+        rc = prepared_name(db, p, true, &name);
+    } else if (rc != YQ_DB_OK && indeterminate(c)) {
+        /* inside a transaction the failed PREPARE aborted it: nothing more can run */
+    }
+    if (rc != YQ_DB_OK) {
+        unlock(c);
+        return rc;
+    }
+    res = PQexecPrepared(c->conn, name, p->n_params, (const char *const *)p->values, p->lengths,
+                         NULL, 0);
+    switch (PQresultStatus(res)) {
+    case PGRES_TUPLES_OK:
+        p->res = res;
+        p->nrows = PQntuples(res);
+        c->changes = atoll(PQcmdTuples(res));
+        p->row = 0;
+        unlock(c);
+        if (p->nrows > 0) {
+            return YQ_DB_ROW;
+        }
+        return YQ_DB_DONE;
+    case PGRES_COMMAND_OK:
+        c->changes = atoll(PQcmdTuples(res));
+        PQclear(res);
+        p->row = 0;
+        unlock(c);
+        return YQ_DB_DONE;
+    default:
+        rc = fail_res(c, res);
+        PQclear(res);
+        unlock(c);
+        return rc;
+    }
+}
+
+static int p_reset(struct yq_stmt *st)
+{
+    clear_result(P(st));
+    return YQ_DB_OK;
+}
+
+static int p_clear_bindings(struct yq_stmt *st)
+{
+    struct pg_stmt *p = P(st);
+    for (int i = 0; i < p->n_params; i++) {
+        free(p->values[i]);
+        p->values[i] = NULL;
+        p->lengths[i] = 0;
+        p->types[i] = 0;
+    }
+    return YQ_DB_OK;
+}
+
+static bool has_row(struct pg_stmt *p, int col)
+{
+    return p->res && p->row >= 0 && p->row < p->nrows && col >= 0 && col < PQnfields(p->res);
+}
+
+static int p_column_count(struct yq_stmt *st)
+{
+    struct pg_stmt *p = P(st);
+    return p->res ? PQnfields(p->res) : 0;
+}
+
+static const char *p_column_name(struct yq_stmt *st, int col)
+{
+    struct pg_stmt *p = P(st);
+    return p->res && col >= 0 && col < PQnfields(p->res) ? PQfname(p->res, col) : NULL;
+}
+
+static int p_column_type(struct yq_stmt *st, int col)
+{
+    struct pg_stmt *p = P(st);
+    if (!has_row(p, col) || PQgetisnull(p->res, p->row, col)) {
+        return YQ_DB_NULL;
+    }
+    switch (PQftype(p->res, col)) {
+    case OID_BOOL:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID:
+        return YQ_DB_INTEGER;
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+        return YQ_DB_FLOAT;
+    case OID_NUMERIC:
+        return strpbrk(PQgetvalue(p->res, p->row, col), ".eE") ? YQ_DB_FLOAT : YQ_DB_INTEGER;
+    case OID_BYTEA:
+        return YQ_DB_BLOB;
+    default:
+        return YQ_DB_TEXT;
+    }
+}
+
+static const char *p_column_text(struct yq_stmt *st, int col)
+{
+    struct pg_stmt *p = P(st);
+    const char *v;
+
+    if (!has_row(p, col) || PQgetisnull(p->res, p->row, col)) {
+        return NULL;
+    }
+    v = PQgetvalue(p->res, p->row, col);
+    if (PQftype(p->res, col) == OID_BOOL) {
+        return v[0] == 't' ? "1" : "0";
+    }
+    return v;
+}
+
+static int64_t p_column_int64(struct yq_stmt *st, int col)
+{
+    const char *v = p_column_text(st, col);
+    if (!v) {
+        return 0;
+    }
+    if (strpbrk(v, ".eE")) {
+        double d = strtod(v, NULL);
+        return d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+    }
+    return strtoll(v, NULL, 10);
+}
+
+static double p_column_double(struct yq_stmt *st, int col)
+{
+    const char *v = p_column_text(st, col);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static int p_column_bytes(struct yq_stmt *st, int col)
+{
+    struct pg_stmt *p = P(st);
+    if (!has_row(p, col) || PQgetisnull(p->res, p->row, col)) {
+        return 0;
+    }
+    return (int)strlen(p_column_text(st, col));
+}
+
+/* Run sql with text parameters on the locked connection; *res on PGRES_TUPLES_OK. */
+static int run_params(struct yq_db *db, const char *sql, int n, const char *const *values,
+                      PGresult **out)
+{
+    struct pg_conn *c = C(db);
+    PGresult *res;
+    int rc;
+
+    *out = NULL;
+    if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
+        return rc;
+    }
+    res = PQexecParams(c->conn, sql, n, NULL, values, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
+        *out = res;
+        return YQ_DB_OK;
+    }
+    rc = fail_res(c, res);
+    PQclear(res);
+    return rc;
+}
+
+static int p_has_table(struct yq_db *db, const char *table, bool *out)
+{
+    const char *values[1] = {table};
+    PGresult *res = NULL;
+    int rc;
+
+    *out = false;
+    lock(C(db));
+    rc = run_params(db,
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                    "current_schema() AND table_name = $1",
+                    1, values, &res);
+    if (rc == YQ_DB_OK) {
+        *out = PQntuples(res) == 1 && atoll(PQgetvalue(res, 0, 0)) > 0;
+    }
+    PQclear(res);
+    unlock(C(db));
+    return rc;
+}
+
+/* Whether name is a plain lower-case identifier (channel names are quoted into SQL). */
+static bool plain_ident(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 63 || !(islower((unsigned char)name[0]) || name[0] == '_')) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) ||
+              name[i] == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int p_notify(struct yq_db *db, const char *channel, const char *payload)
+{
+    const char *values[2] = {channel, payload};
+    PGresult *res = NULL;
+    int rc;
+
+    if (!plain_ident(channel) || strlen(payload) > 7999) {
+        return ERR_INVALID;
+    }
+    lock(C(db));
+    rc = run_params(db, "SELECT pg_notify($1, $2)", 2, values, &res);
+    PQclear(res);
+    unlock(C(db));
+    return yq_db_err_of(rc);
+}
+
+static int p_listen(struct yq_db *db, const char *channel)
+{
+    char sql[96];
+    int rc;
+
+    if (!plain_ident(channel)) {
+        return ERR_INVALID;
+    }
+    snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+    lock(C(db));
+    rc = simple(db, sql);
+    unlock(C(db));
+    return yq_db_err_of(rc);
+}
+
+static int p_socket(struct yq_db *db)
+{
+    return PQsocket(C(db)->conn);
+}
+
+static int p_poll_notify(struct yq_db *db, int timeout_ms, char *chan, size_t chanlen,
+                         char **payload)
+{
+    struct pg_conn *c = C(db);
+    PGnotify *n;
+
+    lock(c);
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        int rc = ensure_conn(db);
+        unlock(c);
+        return rc == YQ_DB_OK ? ERR_RETRY : ERR_IO; /* LISTEN again after a reconnect */
+    }
+    if (!PQconsumeInput(c->conn)) {
+        fail_res(c, NULL);
+        unlock(c);
+        return ERR_IO;
+    }
+    n = PQnotifies(c->conn);
+    if (!n && timeout_ms > 0) {
+        struct pollfd pfd = {.fd = PQsocket(c->conn), .events = POLLIN};
+        unlock(c);
+        if (poll(&pfd, 1, timeout_ms) < 0) {
+            return 0;
+        }
+        lock(c);
+        if (!PQconsumeInput(c->conn)) {
+            fail_res(c, NULL);
+            unlock(c);
+            return ERR_IO;
+        }
+        n = PQnotifies(c->conn);
+    }
+    unlock(c);
+    if (!n) {
+        return 0;
+    }
+    snprintf(chan, chanlen, "%s", n->relname);
+    *payload = strdup(n->extra ? n->extra : "");
+    PQfreemem(n);
+    return *payload ? 1 : ERR_NOMEM;
+}
+
+static int p_advisory(struct yq_db *db, int64_t key, bool release, bool *got)
+{
+    char num[24];
+    const char *values[1] = {num};
+    PGresult *res = NULL;
+    int rc;
+
+    snprintf(num, sizeof(num), "%lld", (long long)key);
+    lock(C(db));
+    rc = run_params(db,
+                    release ? "SELECT pg_advisory_unlock($1::bigint)"
+                            : "SELECT pg_try_advisory_lock($1::bigint)",
+                    1, values, &res);
+    if (rc == YQ_DB_OK && got) {
+        *got = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    }
+    PQclear(res);
+    unlock(C(db));
+    return yq_db_err_of(rc);
+}
+
+const struct yq_db_ops yq_db_pg_ops = {
+    .name = "postgresql",
+    .open = p_open,
+    .close = p_close,
+    .errmsg = p_errmsg,
+    .changes = p_changes,
+    .in_transaction = p_in_transaction,
+    .exec = p_exec,
+    .begin_write = p_begin_write,
+    .prepare = p_prepare,
+    .finalize = p_finalize,
+    .bind_int64 = p_bind_int64,
+    .bind_double = p_bind_double,
+    .bind_textn = p_bind_textn,
+    .bind_null = p_bind_null,
+    .bind_count = p_bind_count,
+    .step = p_step,
+    .reset = p_reset,
+    .clear_bindings = p_clear_bindings,
+    .column_count = p_column_count,
+    .column_name = p_column_name,
+    .column_type = p_column_type,
+    .column_int64 = p_column_int64,
+    .column_double = p_column_double,
+    .column_text = p_column_text,
+    .column_bytes = p_column_bytes,
+    .has_table = p_has_table,
+    .notify = p_notify,
+    .listen = p_listen,
+    .poll_notify = p_poll_notify,
+    .advisory = p_advisory,
+    .socket = p_socket,
+};
+

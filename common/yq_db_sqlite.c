@@ -1,0 +1,344 @@
+/*
+ * The SQLite backend of yq_db.h: the embedded default. A statement is an sqlite3_stmt; texts
+ * are bound SQLITE_TRANSIENT (copied).
+ */
+#include "yq_db.h"
+#include "yq_db_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "yq_banned.h"
+#include "yq_err.h"
+#include "yq_log.h"
+#include "yq_time.h"
+
+#define H(db) ((sqlite3 *)(db)->impl)
+#define S(st) ((sqlite3_stmt *)(st)->impl)
+
+/* "what: <message> (rc=N)" into errbuf; the shared code. */
+static int s_fail(sqlite3 *h, int rc, const char *what, char *errbuf, size_t errlen)
+{
+    if (errbuf && errlen > 0) {
+        snprintf(errbuf, errlen, "%s: %s (rc=%d)", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc),
+                 rc);
+    }
+    return yq_db_err_of(rc);
+}
+
+/* Run a pragma that answers one text row; with want, the answer must be want. */
+static int pragma_text(sqlite3 *h, const char *sql, const char *want, char *errbuf,
+                       size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL), err = 0;
+
+    if (rc != SQLITE_OK) {
+        return s_fail(h, rc, sql, errbuf, errlen);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && want) {
+        const char *got = (const char *)sqlite3_column_text(st, 0);
+        if (!got || strcmp(got, want) != 0) {
+            snprintf(errbuf, errlen, "'%s' gave '%s'", sql, got ? got : "(null)");
+            err = ERR_IO;
+        }
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = s_fail(h, rc, sql, errbuf, errlen);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static void pause_10ms(void)
+{
+    struct timespec pause = {0, 10 * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+static int s_use_wal(struct yq_db *db, int64_t busy_timeout_ms, char *errbuf, size_t errlen)
+{
+    const char *file = sqlite3_db_filename(H(db), "main");
+    bool memory = !file || file[0] == '\0';
+    int64_t deadline = yq_time_mono_ms() + yq_db_timeout_ms(busy_timeout_ms);
+    int err;
+
+    /*
+     * Switching a new file to WAL takes an exclusive lock and SQLite may answer "database is
+     * locked" at once, without its busy handler, while another process switches or migrates
+     * it (issue #10: two notifiers started at once): retry until the busy timeout.
+     */
+    for (;;) {
+        /*
+         * files must use WAL; in-memory databases answer "memory" and the temporary one of an
+         * empty path "delete": neither can, nor needs to (no other connection sees them)
+         */
+        err = pragma_text(H(db), "PRAGMA journal_mode = WAL", memory ? NULL : "wal", errbuf,
+                          errlen);
+        if (!err) {
+            err = pragma_text(H(db), "PRAGMA synchronous = FULL", NULL, errbuf, errlen);
+        }
+        if (err != ERR_RETRY || yq_time_mono_ms() >= deadline) {
+            return err;
+        }
+        pause_10ms();
+    }
+}
+
+static int s_open(struct yq_db *db, const char *path, unsigned flags, int64_t busy_timeout_ms,
+                  char *errbuf, size_t errlen)
+{
+    sqlite3 *h = NULL;
+    bool memory = (flags & YQ_DB_MEMORY_INT) != 0;
+    bool readonly = (flags & YQ_DB_READONLY_OPEN) != 0;
+    int oflags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_URI;
+    int rc, err;
+
+    if (memory || ((flags & YQ_DB_CREATE) && !readonly)) {
+        oflags |= SQLITE_OPEN_CREATE;
+    } else if (strncmp(path, "file:", 5) != 0) {
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            snprintf(errbuf, errlen, "database '%s' does not exist", path);
+            return errno == ENOENT || errno == ENOTDIR ? ERR_NOT_FOUND : ERR_IO;
+        }
+    }
+    if (flags & YQ_DB_SERIALIZED) {
+        oflags |= SQLITE_OPEN_FULLMUTEX;
+    }
+    rc = sqlite3_open_v2(path, &h, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open database '%s': %s", path,
+                 h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        err = yq_db_err_of(rc);
+        sqlite3_close(h);
+        return err;
+    }
+    db->impl = h;
+    sqlite3_extended_result_codes(h, 1);
+    rc = sqlite3_busy_timeout(h, (int)busy_timeout_ms);
+    if (rc != SQLITE_OK) {
+        err = s_fail(h, rc, "busy_timeout", errbuf, errlen);
+        goto fail;
+    }
+    /* the first statement reads the header: a file that is not a database fails here */
+    err = pragma_text(h, "PRAGMA foreign_keys = ON", NULL, errbuf, errlen);
+    if (!err) {
+        rc = sqlite3_exec(h, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+        err = rc == SQLITE_OK ? 0 : s_fail(h, rc, "read schema", errbuf, errlen);
+    }
+    if (!err && !readonly && (flags & YQ_DB_WAL)) {
+        err = s_use_wal(db, busy_timeout_ms, errbuf, errlen);
+    }
+    if (err) {
+        goto fail;
+    }
+    return 0;
+fail:
+    if (errbuf && errlen > 0) {
+        char reason[384];
+        snprintf(reason, sizeof(reason), "%s", errbuf);
+        snprintf(errbuf, errlen, "database '%s': %s", path, reason);
+    }
+    sqlite3_close(h);
+    db->impl = NULL;
+    return err;
+}
+
+static void s_close(struct yq_db *db)
+{
+    if (sqlite3_close(H(db)) != SQLITE_OK) {
+        sqlite3_close_v2(H(db));
+    }
+}
+
+static const char *s_errmsg(struct yq_db *db)
+{
+    return sqlite3_errmsg(H(db));
+}
+
+static int64_t s_changes(struct yq_db *db)
+{
+    return sqlite3_changes(H(db));
+}
+
+static bool s_in_transaction(struct yq_db *db)
+{
+    return !sqlite3_get_autocommit(H(db));
+}
+
+static int s_exec(struct yq_db *db, const char *sql)
+{
+    if (db->trace) {
+        db->trace(db->trace_arg, sql);
+    }
+    return sqlite3_exec(H(db), sql, NULL, NULL, NULL);
+}
+
+static int s_begin_write(struct yq_db *db)
+{
+    return s_exec(db, "BEGIN IMMEDIATE");
+}
+
+static int s_prepare(struct yq_db *db, const char *sql, struct yq_stmt *st)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(H(db), sql, -1, &s, NULL);
+    st->impl = s;
+    return rc;
+}
+
+static void s_finalize(struct yq_stmt *st)
+{
+    sqlite3_finalize(S(st));
+}
+
+static int s_bind_int64(struct yq_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(S(st), i, v);
+}
+
+static int s_bind_double(struct yq_stmt *st, int i, double v)
+{
+    return sqlite3_bind_double(S(st), i, v);
+}
+
+static int s_bind_textn(struct yq_stmt *st, int i, const char *s, size_t n)
+{
+    if (n > (size_t)INT32_MAX) {
+        return YQ_DB_TOOBIG;
+    }
+    return sqlite3_bind_text(S(st), i, s, (int)n, SQLITE_TRANSIENT);
+}
+
+static int s_bind_null(struct yq_stmt *st, int i)
+{
+    return sqlite3_bind_null(S(st), i);
+}
+
+static int s_bind_count(struct yq_stmt *st)
+{
+    return sqlite3_bind_parameter_count(S(st));
+}
+
+static int s_step(struct yq_stmt *st)
+{
+    struct yq_db *db = st->db;
+    if (db->trace && !sqlite3_stmt_busy(S(st))) {
+        db->trace(db->trace_arg, sqlite3_sql(S(st)));
+    }
+    return sqlite3_step(S(st));
+}
+
+static int s_reset(struct yq_stmt *st)
+{
+    return sqlite3_reset(S(st));
+}
+
+static int s_clear_bindings(struct yq_stmt *st)
+{
+    return sqlite3_clear_bindings(S(st));
+}
+
+static int s_column_count(struct yq_stmt *st)
+{
+    return sqlite3_column_count(S(st));
+}
+
+static const char *s_column_name(struct yq_stmt *st, int col)
+{
+    return sqlite3_column_name(S(st), col);
+}
+
+static int s_column_type(struct yq_stmt *st, int col)
+{
+    return sqlite3_column_type(S(st), col);
+}
+
+static int64_t s_column_int64(struct yq_stmt *st, int col)
+{
+    return sqlite3_column_int64(S(st), col);
+}
+
+static double s_column_double(struct yq_stmt *st, int col)
+{
+    return sqlite3_column_double(S(st), col);
+}
+
+static const char *s_column_text(struct yq_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(S(st), col);
+}
+
+static int s_column_bytes(struct yq_stmt *st, int col)
+{
+    return sqlite3_column_bytes(S(st), col);
+}
+
+static int s_has_table(struct yq_db *db, const char *table, bool *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(H(db),
+                                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = ?",
+                                -1, &st, NULL);
+
+    *out = false;
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0) > 0;
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const struct yq_db_ops yq_db_sqlite_ops = {
+    .name = "sqlite",
+    .open = s_open,
+    .use_wal = s_use_wal,
+    .close = s_close,
+    .errmsg = s_errmsg,
+    .changes = s_changes,
+    .in_transaction = s_in_transaction,
+    .exec = s_exec,
+    .begin_write = s_begin_write,
+    .prepare = s_prepare,
+    .finalize = s_finalize,
+    .bind_int64 = s_bind_int64,
+    .bind_double = s_bind_double,
+    .bind_textn = s_bind_textn,
+    .bind_null = s_bind_null,
+    .bind_count = s_bind_count,
+    .step = s_step,
+    .reset = s_reset,
+    .clear_bindings = s_clear_bindings,
+    .column_count = s_column_count,
+    .column_name = s_column_name,
+    .column_type = s_column_type,
+    .column_int64 = s_column_int64,
+    .column_double = s_column_double,
+    .column_text = s_column_text,
+    .column_bytes = s_column_bytes,
+    .has_table = s_has_table,
+};
+
+struct sqlite3 *yq_db_sqlite_handle(struct yq_db *db)
+{
+    return db->ops == &yq_db_sqlite_ops ? H(db) : NULL;
+}
+
+struct sqlite3_stmt *yq_db_sqlite_stmt(struct yq_stmt *st)
+{
+    return st->db->ops == &yq_db_sqlite_ops ? S(st) : NULL;
+}
