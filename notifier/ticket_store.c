@@ -27,7 +27,13 @@
 const struct cfg_key ticket_store_cfg_keys[] = {
     {"path", CFG_STRING, "run/tickets.db", 0, 0, SOFF(path),
      "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
-     "'yuqingctl store init', a missing one stops the notifier (exit 2)",
+     "'yuqingctl store init', a missing one stops the notifier (exit 2). Not used when url is "
+     "set",
+     NULL},
+    {"url", CFG_STRING, "", 0, 0, SOFF(url),
+     "PostgreSQL 15 ticket store instead of the SQLite file: postgresql://user@host:port/db "
+     "(libpq URI; the password from ~/.pgpass or PGPASSWORD, not here). Several notifiers may "
+     "share it (docs/operations.md, \"Scaling\")",
      NULL},
     YQ_DB_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
                                "how long a statement waits for a lock held by another connection"),
@@ -778,11 +784,26 @@ const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_s
  * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), or
  * ERR_INVALID when the name does not fit buf.
  */
+const char *ticket_store_location(const struct ticket_store_cfg *cfg)
+{
+    if (cfg->url && cfg->url[0]) {
+        return cfg->url;
+    }
+    return cfg->path ? cfg->path : ":memory:";
+}
+
 static int store_file(const char *path, char *buf, size_t len)
 {
     const char *p = path;
     size_t n;
 
+    if (yq_db_backend_of(path) == YQ_DB_PG) {
+        return 2; /* a PostgreSQL database: no file */
+    }
+    if (strncmp(path, "sqlite:", 7) == 0) {
+        path += 7;
+        p = path;
+    }
     if (path[0] == '\0' || strcmp(path, ":memory:") == 0) {
         return 1;
     }
@@ -865,7 +886,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
                       struct ticket_store **out, char *errbuf, size_t errlen)
 {
     struct ticket_store *store = NULL;
-    const char *path = cfg->path ? cfg->path : ":memory:";
+    const char *path = ticket_store_location(cfg);
     char file[4096];
     int kind = store_file(path, file, sizeof(file));
     int err;
@@ -912,7 +933,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
         goto fail;
     }
     if (!readonly) {
-        if (kind == 0 && !create) {
+        if ((kind == 0 || kind == 2) && !create) {
             /*
              * A file without the schema (an empty file, another program's database) is not a
              * ticket store: switching it to WAL and migrating it would create a store
@@ -945,7 +966,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     } else {
         int version = 0;
         err = ticket_store_schema_version(store, &version);
-        if (!err && version == 0 && kind == 0) {
+        if (!err && version == 0 && (kind == 0 || kind == 2)) {
             snprintf(errbuf, errlen,
                      "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
                      "init --db %s' once, or fix store.path",
@@ -986,7 +1007,7 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
                       size_t errlen)
 {
     struct ticket_store *store = NULL;
-    const char *path = cfg->path ? cfg->path : ":memory:";
+    const char *path = ticket_store_location(cfg);
     char file[4096], side[4120];
     int kind = store_file(path, file, sizeof(file));
     int fd, err;
@@ -1047,7 +1068,7 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
                               char *errbuf, size_t errlen)
 {
     struct ticket_store_lock *lock;
-    const char *path = cfg->path ? cfg->path : ":memory:";
+    const char *path = ticket_store_location(cfg);
     char file[4096], lock_path[4120], pid[32];
     int kind = store_file(path, file, sizeof(file));
     int n;
@@ -1064,8 +1085,10 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
     }
     lock->fd = -1;
     lock->db_fd = -1;
-    if (kind == 1) {
-        *out = lock; /* an in-memory store belongs to its process anyway */
+    if (kind == 1 || kind == 2) {
+        /* an in-memory store belongs to its process anyway; a PostgreSQL store serves several
+           notifiers (docs/operations.md, "Scaling") */
+        *out = lock;
         return 0;
     }
     snprintf(lock_path, sizeof(lock_path), "%s.lock", file);

@@ -72,9 +72,14 @@
 #define TICKET_STORE_SCHEMA_VERSION 12
 
 struct ticket_store_cfg {
-    char *path;              /* database file, or ":memory:" (tests) */
+    char *path;              /* database location: a file, ":memory:" (tests), "sqlite:FILE" or
+                                a postgresql:// URL (yq_db.h) */
     int64_t busy_timeout_ms; /* how long a statement waits for another connection's lock */
+    char *url;               /* store.url: a postgresql:// URL that replaces path when set */
 };
+
+/* The location the store opens: cfg->url when set, else cfg->path, else ":memory:". Borrowed. */
+const char *ticket_store_location(const struct ticket_store_cfg *cfg);
 
 /* Keys of the "store:" section of notifier.yaml. */
 extern const struct cfg_key ticket_store_cfg_keys[];

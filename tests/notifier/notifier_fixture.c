@@ -1,4 +1,5 @@
 #include "notifier_fixture.h"
+#include "db_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,11 @@ void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file)
     snprintf(t->dir, sizeof(t->dir), "/tmp/yq-ts-XXXXXX");
     assert_non_null(mkdtemp(t->dir));
     snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, file);
+    if (db_fixture_pg()) {
+        char file_path[sizeof(t->path)];
+        snprintf(file_path, sizeof(file_path), "%s", t->path);
+        db_fixture_new(t->path, sizeof(t->path), file_path);
+    }
     t->cfg.path = t->path;
     t->cfg.busy_timeout_ms = 1000;
 }
@@ -49,6 +55,12 @@ void notifier_tmp_store_remove(struct notifier_tmp_store *t)
     static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
     char p[260];
     const char *slash = strrchr(t->path, '/');
+
+    if (db_fixture_pg()) {
+        db_fixture_drop(t->path);
+        rmdir(t->dir);
+        return;
+    }
 
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
@@ -71,9 +83,18 @@ const struct ticket_policy *notifier_policy_hand_over_all(void)
 
 struct ticket_store *notifier_store_memory(void)
 {
+    static char location[256];
     struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
     struct ticket_store *store = NULL;
     char err[256] = "";
+
+    if (db_fixture_pg()) {
+        /* a fresh schema per store; left for the server's folder to take away */
+        cfg.path = (char *)db_fixture_new(location, sizeof(location), ":memory:");
+        if (ticket_store_init(&cfg, NULL, err, sizeof(err)) != 0) {
+            fail_msg("store init: %s", err);
+        }
+    }
 
     if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
         fail_msg("store: %s", err);

@@ -22,7 +22,7 @@ int64_t notifier_ts(const char *iso);
 /* A ticket store's place in a new temporary directory (nothing created in it yet). */
 struct notifier_tmp_store {
     char dir[32];                /* /tmp/yq-ts-XXXXXX, created */
-    char path[128];              /* dir/file */
+    char path[256];              /* dir/file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct ticket_store_cfg cfg; /* .path = path, .busy_timeout_ms = 1000; do not copy t */
 };
 

@@ -665,7 +665,7 @@ static void test_issue_10_open_never_creates_the_store(void **state)
 static void test_issue_10_state_files_are_0600(void **state)
 {
     struct notifier_tmp_store t;
-    char side[160];
+    char side[300];
     struct ticket_store *store = NULL, *reader = NULL;
     struct ticket_store_lock *lock = NULL;
     struct ticket_intake_result res;

@@ -1,4 +1,5 @@
 #include "ticket_fixture.h"
+#include "db_fixture.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -35,6 +36,12 @@ struct ticket_fixture *ticket_fixture_new(void)
     }
     close(fd);
     unlink(tf->path); /* ticket_store_init() creates it with its own mode */
+    if (db_fixture_pg()) {
+        char file_path[sizeof(tf->path)];
+        snprintf(file_path, sizeof(file_path), "%s", tf->path);
+        db_fixture_new(tf->path, sizeof(tf->path), file_path);
+    }
+    memset(&cfg, 0, sizeof(cfg));
     cfg.path = tf->path;
     cfg.busy_timeout_ms = 5000;
     if (ticket_store_init(&cfg, NULL, err, sizeof(err)) != 0 ||
@@ -71,6 +78,10 @@ void ticket_fixture_free(struct ticket_fixture *tf)
 
 void ticket_fixture_remove_db(const char *path)
 {
+    if (db_fixture_pg()) {
+        db_fixture_drop(path);
+        return;
+    }
     static const char *const suffix[] = {"", "-wal", "-shm"};
     char p[160];
 

@@ -21,7 +21,7 @@
  * does), reader, ctx and path directly.
  */
 struct ticket_fixture {
-    char path[64];
+    char path[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct ticket_store *writer, *reader;
     struct ticket_policy policy; /* the writer's: every level handed over at intake */
     pthread_mutex_t lock;
