@@ -256,7 +256,7 @@ struct mock_env {
 static void mock_env_start(struct mock_env *e, const char *const *extra, size_t n_extra)
 {
     rd_kafka_conf_t *pconf = rd_kafka_conf_new();
-    char kerr[256], err[512] = "", set_bs[256], set_path[200];
+    char kerr[256], err[512] = "", set_bs[256], set_path[300];
     const char *sets[8] = {set_bs, set_path, "http.port=0", "consumer.poll_timeout_ms=50"};
     size_t n = 4;
 
