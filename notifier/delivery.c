@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "desk_policy.h"
@@ -16,6 +17,7 @@
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "yq_banned.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -48,6 +50,18 @@ struct delivery {
     int64_t next_briefing_ms; /* the next look for a due 舆情日报 (briefing.h; briefing.tick_ms) */
     delivery_clock_fn clock;
     void *clock_ctx;
+    /*
+     * Several notifiers on one PostgreSQL store (issue #16): owner names this worker's outbox
+     * claims; the periodic pass (escalation, 研判 reminders, spikes, briefings) runs only while
+     * this worker holds the session advisory lock YQ_DB_LEADER_LOCK_KEY on leader_db, its own
+     * connection (leader_pid: that session's backend, to notice a silent reconnect, which
+     * loses the lock). On SQLite the one notifier is always the leader.
+     */
+    char owner[160];
+    char *location;       /* the store's location (may hold a password: never logged) */
+    struct yq_db *leader_db;
+    int64_t leader_pid;
+    bool leader;
     pthread_t thread;
     bool started;
     atomic_int stop;
@@ -59,6 +73,80 @@ static int64_t wall_ms(void *ctx)
     (void)ctx;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Record the role in metrics (the gauge yuqing_notifier_leader). */
+static void leader_set(struct delivery *d, bool leader)
+{
+    d->leader = leader;
+    if (d->metrics) {
+        atomic_store_explicit(&d->metrics->leader, leader ? 1 : 0, memory_order_relaxed);
+    }
+}
+
+/* The backend process of db's session, or -1 when it does not answer. */
+static int64_t backend_pid(struct yq_db *db)
+{
+    struct yq_stmt *st = NULL;
+    int64_t pid = -1;
+
+    if (yq_stmt_prepare(db, "SELECT pg_backend_pid()", &st) == YQ_DB_OK &&
+        yq_stmt_step(st) == YQ_DB_ROW) {
+        pid = yq_stmt_column_int64(st, 0);
+    }
+    yq_stmt_finalize(st);
+    return pid;
+}
+
+/*
+ * PostgreSQL: keep or take the leader's advisory lock (once per round). The lock belongs to
+ * leader_db's session: it is released when this process dies (the server ends the session) or
+ * loses the connection (a reconnect is a new session, seen as a new backend pid). A follower
+ * tries to take it every round, so another notifier leads within a round of the holder's end.
+ */
+static void leader_check(struct delivery *d)
+{
+    char why[256] = "";
+    bool got = false;
+
+    if (!d->location) {
+        return; /* SQLite: always the leader */
+    }
+    if (!d->leader_db &&
+        yq_db_open(d->location, 0, 5000, &d->leader_db, why, sizeof(why)) != 0) {
+        LOG_WARN("leader lock connection failed reason='%s'", why);
+        leader_set(d, false);
+        return;
+    }
+    if (d->leader) {
+        if (backend_pid(d->leader_db) == d->leader_pid) {
+            return;
+        }
+        LOG_WARN("leader lock lost (store connection ended): escalations stop here until the "
+                 "lock is taken again");
+        leader_set(d, false);
+    }
+    if (yq_db_try_lock(d->leader_db, YQ_DB_LEADER_LOCK_KEY, &got) != 0 || !got) {
+        return;
+    }
+    d->leader_pid = backend_pid(d->leader_db);
+    if (d->leader_pid < 0) {
+        yq_db_unlock(d->leader_db, YQ_DB_LEADER_LOCK_KEY);
+        return;
+    }
+    LOG_INFO("leader: this notifier runs escalations, spike scans and briefings owner=%s",
+             d->owner);
+    leader_set(d, true);
+}
+
+bool delivery_is_leader(const struct delivery *d)
+{
+    return d->leader;
+}
+
+const char *delivery_owner(const struct delivery *d)
+{
+    return d->owner;
 }
 
 struct delivery *delivery_new(const struct notify_cfg *cfg,
@@ -95,6 +183,23 @@ struct delivery *delivery_new(const struct notify_cfg *cfg,
         return NULL;
     }
     ticket_store_set_policy(d->store, policy);
+    {
+        static atomic_int seq;
+        char host[64] = "";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(d->owner, sizeof(d->owner), "%.63s:%ld:%lld:%d", host[0] ? host : "notifier",
+                 (long)getpid(), (long long)wall_ms(NULL), atomic_fetch_add(&seq, 1));
+    }
+    d->leader = yq_db_backend(ticket_store_db(d->store)) != YQ_DB_PG;
+    if (!d->leader) {
+        d->location = strdup(ticket_store_location(store_cfg));
+        if (!d->location) {
+            snprintf(errbuf, errlen, "delivery: out of memory");
+            delivery_free(d);
+            return NULL;
+        }
+    }
+    leader_set(d, d->leader);
     return d;
 }
 
@@ -210,7 +315,8 @@ static int deliver_one(struct delivery *d, const struct outbox_msg *m, int64_t n
     rate = channel_rate_per_minute(ch);
     if (cs && now_ms < cs->next_allowed_ms) {
         st->deferred++;
-        return 0; /* still due; the next round takes it once the channel's pace allows */
+        /* still due; the next round (here or elsewhere) takes it once the pace allows */
+        return outbox_unclaim(d->store, m->id);
     }
     err = channel_send(ch, m, now_ms, m->shrink, (size_t)d->cfg->max_response_bytes, &r);
     if (err) {
@@ -272,7 +378,8 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     int err = 0;
 
     memset(&st, 0, sizeof(st));
-    if (now_ms >= d->next_escalation_ms) {
+    leader_check(d);
+    if (d->leader && now_ms >= d->next_escalation_ms) {
         struct ticket_escalation_stats es;
         err = ticket_flow_escalate(d->store, now_ms / 1000, &es);
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
@@ -292,7 +399,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                      ticket_store_errmsg(d->store));
         }
     }
-    if (!err && now_ms >= d->next_spike_ms) {
+    if (!err && d->leader && now_ms >= d->next_spike_ms) {
         /* issue #13: spikes (突增) of the last full hour; a group spike's event gets the
            研判 deadline of its level */
         const struct ticket_policy *pol = d->policy;
@@ -315,7 +422,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
             d->next_spike_ms = now_ms + sc->scan_interval_ms;
         }
     }
-    if (!err && d->policy && d->policy->briefing && now_ms >= d->next_briefing_ms) {
+    if (!err && d->leader && d->policy && d->policy->briefing && now_ms >= d->next_briefing_ms) {
         /* issue #14: the day's briefing once its hour has passed (its summary joins the outbox
            in the same transaction, so this round may send it); a failure is tried next tick */
         const struct briefing_env *be = d->policy->briefing;
@@ -331,14 +438,16 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (!d->policy || !d->policy->routes) {
         goto out;
     }
-    err = outbox_due(d->store, now_ms / 1000, (size_t)d->cfg->batch, &batch);
+    err = outbox_claim(d->store, d->owner, now_ms / 1000, OUTBOX_CLAIM_LEASE_S,
+                       (size_t)d->cfg->batch, &batch);
     if (err) {
         LOG_WARN("outbox read failed err='%s' sqlite='%s'", yq_strerror(err),
                  ticket_store_errmsg(d->store));
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, 0);
         goto out;
     }
-    for (size_t i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
+    size_t i;
+    for (i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
         err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
         /* each delivery ends in an outbox write: its result is the store's state */
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
@@ -346,6 +455,10 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
             LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'", (long long)batch.v[i].id,
                      yq_strerror(err), ticket_store_errmsg(d->store));
         }
+    }
+    /* rows not tried (stopping, or a store error): free them for any notifier at once */
+    for (; i < batch.n; i++) {
+        outbox_unclaim(d->store, batch.v[i].id);
     }
     outbox_batch_release(&batch);
 out:
@@ -389,6 +502,8 @@ void delivery_free(struct delivery *d)
         pthread_join(d->thread, NULL);
     }
     ticket_store_free(d->store);
+    yq_db_close(d->leader_db); /* ends the session: the leader lock goes with it */
+    free(d->location);
     free(d->chs);
     free(d);
 }

@@ -17,11 +17,17 @@
  * sends that row again on restart (its text carries the ticket number; webhooks and e-mail
  * carry the idempotency key). Nothing else sends a row twice.
  *
+ * Several notifiers on one PostgreSQL store (issue #16): each round claims its rows
+ * (outbox_claim(): FOR UPDATE SKIP LOCKED and a lease of OUTBOX_CLAIM_LEASE_S), so each row
+ * is sent by one notifier (again by another only after a crash, at least once as above), and
+ * only the leader (delivery_is_leader()) runs the escalation pass, so a 催办/督办 fires once.
+ *
  * The clock is injectable (delivery_set_clock) so tests can run rounds at chosen instants.
  */
 #ifndef NOTIFIER_DELIVERY_H
 #define NOTIFIER_DELIVERY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "notifier_metrics.h"
@@ -65,6 +71,18 @@ void delivery_set_clock(struct delivery *d, delivery_clock_fn fn, void *ctx);
  * Returns 0, or the store's error (ERR_RETRY, ERR_IO, ERR_NOMEM) after logging it.
  */
 int delivery_run_once(struct delivery *d, struct delivery_stats *stats);
+
+/*
+ * Whether this worker runs the periodic pass (escalation, 研判 reminders, spike scans,
+ * briefings): always on SQLite; on PostgreSQL while it holds the session advisory lock
+ * YQ_DB_LEADER_LOCK_KEY on its own connection, checked and taken at the start of each round
+ * (so one of several notifiers on one store leads, and another takes over within a round of
+ * its end). Mirrored in metrics->leader.
+ */
+bool delivery_is_leader(const struct delivery *d);
+
+/* The name of this worker's outbox claims ("host:pid:start_ms:seq"; borrowed). */
+const char *delivery_owner(const struct delivery *d);
 
 /* The worker's store handle (borrowed), e.g. for tests. */
 struct ticket_store *delivery_store(struct delivery *d);

@@ -180,6 +180,13 @@ int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
                                      "committed",
                                      deps[n_deps - 1].state == YQ_DEP_UP ? 1 : 0);
     }
+    if (!err && api->metrics) {
+        err = yq_metrics_http_scalar(
+            out, "yuqing_notifier_leader", "gauge",
+            "1 while this notifier runs escalations, spike scans and briefings (the leader of "
+            "the notifiers sharing one store)",
+            atomic_load_explicit(&api->metrics->leader, memory_order_relaxed));
+    }
     if (!err) {
         err = yq_health_metrics(out, "notifier", deps, n_deps);
     }

@@ -6,11 +6,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "change_feed.h"
 #include "source_blind.h"
 #include "ticket_intake.h"
+#include "web.h"
 #include "yq_sentiment.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -79,6 +82,7 @@ struct notifier {
     struct yq_sentiment *sentiment; /* item sentiment at intake (issue #13) */
     struct http_api *http;
     struct delivery *delivery;
+    struct change_feed *feed; /* LISTEN yuqing_changes for the web UI (PostgreSQL, issue #16) */
     struct briefing_env briefing; /* the policy's: config, source health, archive (issue #14) */
     rd_kafka_t *consumer;
     struct notifier_metrics metrics;
@@ -371,6 +375,20 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
     return err;
 }
 
+/* The change feed's hooks (change_feed.h): wake this process's event streams. */
+static void feed_changed(void *ctx, const char *payload)
+{
+    (void)ctx;
+    (void)payload; /* {"table": ...}: any change moves the marker the streams compare */
+    web_events_changed();
+}
+
+static void feed_live(void *ctx, bool live)
+{
+    (void)ctx;
+    web_events_feed_live(live);
+}
+
 int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *errbuf,
                   size_t errlen)
 {
@@ -426,6 +444,15 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     if (!n->http) {
         err = ERR_IO;
         goto fail;
+    }
+    if (cfg->web.enabled && yq_db_backend_of(ticket_store_location(&cfg->store)) == YQ_DB_PG) {
+        /* changes by the other notifiers of this store reach this one's live pages at once */
+        static const struct change_feed_hooks hooks = {feed_changed, feed_live, NULL};
+        err = change_feed_start(ticket_store_location(&cfg->store), &hooks, &n->feed);
+        if (err) {
+            snprintf(errbuf, errlen, "cannot start the change feed: %s", yq_strerror(err));
+            goto fail;
+        }
     }
     n->delivery = delivery_new(&cfg->notify, &cfg->store, &n->policy, &n->metrics, errbuf, errlen);
     if (!n->delivery) {
@@ -628,6 +655,7 @@ void notifier_free(struct notifier *n)
     if (!n) {
         return;
     }
+    change_feed_stop(n->feed);
     http_api_free(n->http);
     delivery_free(n->delivery);
     if (n->consumer) {

@@ -36,6 +36,11 @@ struct notifier_metrics {
      */
     atomic_int store_up;
     atomic_int kafka_up;
+    /*
+     * 1 while this notifier runs the periodic pass (escalations, spikes, briefings): always on
+     * SQLite; on PostgreSQL while it holds the leader lock (delivery.h, issue #16).
+     */
+    atomic_int leader;
 };
 
 /* Count one event: counter field of m (m may be NULL: counted nowhere). Thread-safe. */

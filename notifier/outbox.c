@@ -409,7 +409,18 @@ void outbox_batch_release(struct outbox_batch *batch)
     memset(batch, 0, sizeof(*batch));
 }
 
-int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbox_batch *out)
+/* The columns outbox_read() takes, in its order. */
+#define OUTBOX_MSG_COLUMNS                                                                         \
+    "id, idem_key, coalesce(ticket_id, 0), kind, channel, role, urgent, subject, body, link, "     \
+    "attempts, shrink, next_attempt_at"
+
+/*
+ * Run sql (parameters bound by bind(st, arg)), which returns OUTBOX_MSG_COLUMNS rows, into
+ * out (at most max). what names it in errors. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+static int outbox_read(struct ticket_store *store, const char *sql,
+                       void (*bind)(struct yq_stmt *st, const void *arg), const void *arg,
+                       size_t max, const char *what, struct outbox_batch *out)
 {
     struct yq_stmt *st = NULL;
     int rc, err;
@@ -422,18 +433,12 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
     if (!out->v) {
         return ERR_NOMEM;
     }
-    err = ticket_store_prepare(store,
-                               "SELECT id, idem_key, coalesce(ticket_id, 0), kind, channel, role, "
-                               "urgent, subject, body, link, attempts, shrink, next_attempt_at "
-                               "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
-                               "ORDER BY next_attempt_at, id LIMIT ?",
-                               &st, "outbox due");
+    err = ticket_store_prepare(store, sql, &st, what);
     if (err) {
         outbox_batch_release(out);
         return err;
     }
-    yq_stmt_bind_int64(st, 1, now);
-    yq_stmt_bind_int64(st, 2, (int64_t)max);
+    bind(st, arg);
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && out->n < max) {
         struct outbox_msg *m = &out->v[out->n++];
         m->id = yq_stmt_column_int64(st, 0);
@@ -456,11 +461,86 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
         }
     }
     if (!err && rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
-        err = ticket_store_fail(store, rc, "outbox due");
+        err = ticket_store_fail(store, rc, what);
     }
     yq_stmt_finalize(st);
     if (err) {
         outbox_batch_release(out);
+    }
+    return err;
+}
+
+struct due_args {
+    int64_t now, max;
+};
+
+static void bind_due(struct yq_stmt *st, const void *arg)
+{
+    const struct due_args *a = arg;
+    yq_stmt_bind_int64(st, 1, a->now);
+    yq_stmt_bind_int64(st, 2, a->max);
+}
+
+int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbox_batch *out)
+{
+    return outbox_read(store,
+                       "SELECT " OUTBOX_MSG_COLUMNS " FROM outbox "
+                       "WHERE state = 'pending' AND next_attempt_at <= ? "
+                       "ORDER BY next_attempt_at, id LIMIT ?",
+                       bind_due, &(struct due_args){now, (int64_t)max}, max, "outbox due", out);
+}
+
+struct claim_args {
+    const char *owner;
+    int64_t now, until, max;
+};
+
+static void bind_claim(struct yq_stmt *st, const void *arg)
+{
+    const struct claim_args *a = arg;
+    yq_stmt_bind_text(st, 1, a->owner);
+    yq_stmt_bind_int64(st, 2, a->until);
+    yq_stmt_bind_int64(st, 3, a->now);
+    yq_stmt_bind_int64(st, 4, a->max);
+}
+
+/* Oldest due first, as outbox_due() (RETURNING has no order). */
+static int msg_cmp(const void *a, const void *b)
+{
+    const struct outbox_msg *x = a, *y = b;
+    if (x->next_attempt_at != y->next_attempt_at) {
+        return x->next_attempt_at < y->next_attempt_at ? -1 : 1;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int outbox_claim(struct ticket_store *store, const char *owner, int64_t now, int64_t lease_s,
+                 size_t max, struct outbox_batch *out)
+{
+    int err;
+
+    if (yq_db_backend(store->db) != YQ_DB_PG) {
+        return outbox_due(store, now, max, out);
+    }
+    if (!owner || !owner[0] || lease_s <= 0) {
+        memset(out, 0, sizeof(*out));
+        return ERR_INVALID;
+    }
+    /*
+     * One statement, so one short transaction: the row locks of FOR UPDATE SKIP LOCKED keep two
+     * notifiers claiming at the same moment apart (each skips the rows the other is marking),
+     * and the lease keeps them apart afterwards, until it runs out.
+     */
+    err = outbox_read(store,
+                      "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ("
+                      "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?3 "
+                      "AND (claimed_until IS NULL OR claimed_until <= ?3) "
+                      "ORDER BY next_attempt_at, id LIMIT ?4 FOR UPDATE SKIP LOCKED) "
+                      "RETURNING " OUTBOX_MSG_COLUMNS,
+                      bind_claim, &(struct claim_args){owner, now, now + lease_s, (int64_t)max},
+                      max, "outbox claim", out);
+    if (!err && out->n > 1) {
+        qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
     }
     return err;
 }
@@ -489,7 +569,8 @@ int outbox_mark_delivered(struct ticket_store *store, int64_t id, int64_t now)
 {
     return update(store,
                   "UPDATE outbox SET state = 'delivered', delivered_at = ?2, "
-                  "attempts = attempts + 1, last_error = ?4 "
+                  "attempts = attempts + 1, last_error = ?4, claimed_by = NULL, "
+                  "claimed_until = NULL "
                   "WHERE id = ?1 AND state = 'pending'",
                   id, now, 0, "", "outbox delivered");
 }
@@ -499,7 +580,8 @@ int outbox_mark_retry(struct ticket_store *store, int64_t id, int64_t next_at, b
 {
     int err = update(store,
                      "UPDATE outbox SET next_attempt_at = ?2, shrink = ?3, "
-                     "last_error = CASE WHEN ?4 = '' THEN last_error ELSE ?4 END "
+                     "last_error = CASE WHEN ?4 = '' THEN last_error ELSE ?4 END, "
+                     "claimed_by = NULL, claimed_until = NULL "
                      "WHERE id = ?1 AND state = 'pending'",
                      id, next_at, shrink, error, "outbox retry");
     if (!err && counted) {
@@ -513,14 +595,30 @@ int outbox_mark_failed(struct ticket_store *store, int64_t id, const char *error
 {
     return update(store,
                   "UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
-                  "last_error = ?4 WHERE id = ?1 AND state = 'pending'",
+                  "last_error = ?4, claimed_by = NULL, claimed_until = NULL "
+                  "WHERE id = ?1 AND state = 'pending'",
                   id, 0, 0, error, "outbox failed");
+}
+
+int outbox_unclaim(struct ticket_store *store, int64_t id)
+{
+    int err;
+
+    if (yq_db_backend(store->db) != YQ_DB_PG) {
+        return 0;
+    }
+    err = update(store,
+                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                 "WHERE id = ?1 AND claimed_by IS NOT NULL",
+                 id, 0, 0, "", "outbox unclaim");
+    return err == ERR_NOT_FOUND ? 0 : err;
 }
 
 int outbox_requeue(struct ticket_store *store, int64_t id, int64_t now)
 {
     return update(store,
                   "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, shrink = 0, "
+                  "claimed_by = NULL, claimed_until = NULL, "
                   "last_error = 'requeued: ' || last_error WHERE id = ?1 AND state = 'failed'",
                   id, now, 0, "", "outbox requeue");
 }

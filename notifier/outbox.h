@@ -96,6 +96,37 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
 
 void outbox_batch_release(struct outbox_batch *batch);
 
+/*
+ * How long a notifier's claim on outbox rows lasts (seconds): longer than one delivery round
+ * takes (notify.batch rows, each bounded by its channel's HTTP or SMTP timeout), so a live
+ * notifier finishes its rows before another may take them over, and short enough that the
+ * rows of a notifier that died go out again within two minutes.
+ */
+#define OUTBOX_CLAIM_LEASE_S 120
+
+/*
+ * Several notifiers on one PostgreSQL store (issue #16): claim up to max due rows for owner
+ * (a name unique to this process, e.g. "host:pid:start") until now + lease_s, and return them
+ * as outbox_due() does. One UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) in its
+ * own short transaction: two notifiers claiming at once get disjoint rows, and a row claimed
+ * by a live notifier is not claimed again until its lease runs out (a notifier that died
+ * leaves its rows to the others then). The marks below clear the claim.
+ * Delivery is at least once: a notifier killed between a channel's acceptance and its mark
+ * leaves the row pending, and another sends it again after the lease; the row's idem_key
+ * reaches the channel (webhook header / body) so a receiver can drop the repeat.
+ * On SQLite (one notifier per store, its own file lock) this is outbox_due(): no claim.
+ * out: caller storage; release with outbox_batch_release(). Returns 0, ERR_INVALID (empty
+ * owner or lease_s <= 0 on PostgreSQL), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ */
+int outbox_claim(struct ticket_store *store, const char *owner, int64_t now, int64_t lease_s,
+                 size_t max, struct outbox_batch *out);
+
+/*
+ * Give a claimed row back without an attempt (paced channel, shutdown), so that any notifier
+ * may take it at once. A row not claimed, or SQLite: nothing, 0. Returns 0, ERR_RETRY or ERR_IO.
+ */
+int outbox_unclaim(struct ticket_store *store, int64_t id);
+
 /* Mark row id delivered at now. Returns 0, ERR_RETRY or ERR_IO. */
 int outbox_mark_delivered(struct ticket_store *store, int64_t id, int64_t now);
 

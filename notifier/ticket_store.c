@@ -620,6 +620,29 @@ static const struct yq_db_migration migrations[] = {
      "CREATE TRIGGER stats_publications_no_delete BEFORE DELETE ON stats_publications"
      "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;",
      NULL, NULL},
+
+    /*
+     * 13: several notifiers on one PostgreSQL store (issue #16, docs/operations.md "Scaling"):
+     * an outbox row is claimed by one notifier until claimed_until (UTC seconds), so each is
+     * sent by one of them (outbox_claim()); on PostgreSQL every statement that appends to
+     * ticket_log or event_log also sends NOTIFY yuqing_changes '{"table":"<table>"}' at commit
+     * (one per statement: identical payloads of a transaction fold into one), which wakes the
+     * web UI's live streams of every notifier (notifier/change_feed.c). The columns stay NULL
+     * on SQLite, where one notifier sends everything.
+     */
+    {13, "outbox claims, change notifications",
+     "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+     "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;",
+     NULL,
+     "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+     "ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;"
+     "CREATE FUNCTION yq_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     "  PERFORM pg_notify('yuqing_changes', '{\"table\":\"' || TG_TABLE_NAME || '\"}');"
+     "  RETURN NULL; END $$;"
+     "CREATE TRIGGER ticket_log_notify AFTER INSERT ON ticket_log"
+     "  FOR EACH STATEMENT EXECUTE PROCEDURE yq_notify_changes();"
+     "CREATE TRIGGER event_log_notify AFTER INSERT ON event_log"
+     "  FOR EACH STATEMENT EXECUTE PROCEDURE yq_notify_changes();"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -97,4 +97,15 @@ void web_shutdown(struct web *w);
 /* Free w (after the daemon stopped). NULL is a no-op. */
 void web_free(struct web *w);
 
+/*
+ * Live updates from every notifier sharing a PostgreSQL store (issue #16; web_events.c):
+ * web_events_changed() wakes every event stream of the process to re-read the change marker
+ * (the notifier's change feed calls it for each NOTIFY yuqing_changes); web_events_feed_live()
+ * says whether such calls arrive (true: streams read the marker only when woken, and every
+ * 5 s; false, the start-up state: every web.sse_poll_ms, as without a feed). Thread-safe,
+ * process-wide (every struct web).
+ */
+void web_events_changed(void);
+void web_events_feed_live(bool live);
+
 #endif

@@ -9,6 +9,9 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +88,67 @@ static void sse_release(const struct web *w, int64_t user_id)
     pthread_mutex_unlock(&sse_lock);
 }
 
+/*
+ * Live updates from other notifiers (issue #16): the notifier's change feed (LISTEN
+ * yuqing_changes on a PostgreSQL store, notifier/change_feed.h) calls web_events_changed(),
+ * which wakes every stream of the process at once; while the feed is live
+ * (web_events_feed_live()) a stream reads the change marker only when woken, or every
+ * SSE_FED_POLL_MS in case a notification was lost, instead of every sse_poll_ms.
+ */
+#define SSE_FED_POLL_MS 5000
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t wake_gen;
+static atomic_bool feed_live;
+
+void web_events_changed(void)
+{
+    pthread_mutex_lock(&wake_lock);
+    wake_gen++;
+    pthread_cond_broadcast(&wake_cond);
+    pthread_mutex_unlock(&wake_lock);
+}
+
+void web_events_feed_live(bool live)
+{
+    atomic_store(&feed_live, live);
+    web_events_changed(); /* going down: poll from now on; going up: look once */
+}
+
+/* Wait up to ms for web_events_changed() after generation *seen; true when woken (*seen moves). */
+static bool wait_for_change(uint64_t *seen, int64_t ms)
+{
+    struct timespec until;
+    bool woken;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&wake_lock);
+    while (wake_gen == *seen) {
+        if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) != 0) {
+            break; /* timed out (or an error: treated as a timeout, the loop polls) */
+        }
+    }
+    woken = wake_gen != *seen;
+    *seen = wake_gen;
+    pthread_mutex_unlock(&wake_lock);
+    return woken;
+}
+
+static uint64_t wake_generation(void)
+{
+    uint64_t g;
+    pthread_mutex_lock(&wake_lock);
+    g = wake_gen;
+    pthread_mutex_unlock(&wake_lock);
+    return g;
+}
+
 struct sse_state {
     struct web *w;
     int64_t user_id; /* counted in sse_users until sse_free() */
@@ -94,6 +158,9 @@ struct sse_state {
     int64_t marker;
     int64_t started_ms;
     int64_t last_write_ms;
+    int64_t last_check_ms; /* the last read of the change marker */
+    uint64_t seen_gen;     /* the wake-up generation last seen (wait_for_change()) */
+    bool woken;            /* a wake-up came since the last read of the marker */
     bool hello_sent;
 };
 
@@ -177,7 +244,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     for (;;) {
         int64_t now_ms = yq_time_mono_ms();
-        struct timespec ts;
+        bool look;
 
         if (atomic_load(&s->w->stopping) ||
             now_ms - s->started_ms >= s->w->cfg.sse_max_stream_ms) {
@@ -193,7 +260,14 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             LOG_DEBUG("event stream closed by the client user_id=%lld", (long long)s->user_id);
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
-        if (change_marker(s->w, &marker) == 0 && marker != s->marker) {
+        /* fed: read the marker when woken (or now and then); else at every poll */
+        look = !atomic_load(&feed_live) || s->woken ||
+               now_ms - s->last_check_ms >= SSE_FED_POLL_MS;
+        if (look) {
+            s->woken = false;
+            s->last_check_ms = now_ms;
+        }
+        if (look && change_marker(s->w, &marker) == 0 && marker != s->marker) {
             if (!sse_still_authed(s)) {
                 return MHD_CONTENT_READER_END_OF_STREAM;
             }
@@ -210,9 +284,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             }
             return sse_write(buf, max, ": keep-alive\n\n");
         }
-        ts.tv_sec = s->w->cfg.sse_poll_ms / 1000;
-        ts.tv_nsec = (long)(s->w->cfg.sse_poll_ms % 1000) * 1000000L;
-        nanosleep(&ts, NULL); /* one thread per connection: blocking here is expected */
+        /* one thread per connection: blocking here is expected */
+        if (wait_for_change(&s->seen_gen, s->w->cfg.sse_poll_ms)) {
+            s->woken = true;
+        }
     }
 }
 
@@ -267,6 +342,8 @@ enum MHD_Result web_route_events(struct web_call *call)
     s->via_token = call->p.via_token;
     snprintf(s->token, sizeof(s->token), "%s", s->via_token ? authz + 7 : cookie);
     s->started_ms = yq_time_mono_ms();
+    s->last_check_ms = s->started_ms;
+    s->seen_gen = wake_generation();
     if (change_marker(call->w, &s->marker) != 0) {
         s->marker = -1; /* unknown: the first successful read sends an event */
     }
