@@ -438,7 +438,9 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (!d->policy || !d->policy->routes) {
         goto out;
     }
-    err = outbox_claim(d->store, d->owner, now_ms / 1000, OUTBOX_CLAIM_LEASE_S,
+    err = outbox_claim(d->store, d->owner, now_ms / 1000,
+                       d->cfg->claim_lease_ms > 0 ? (d->cfg->claim_lease_ms + 999) / 1000
+                                                  : OUTBOX_CLAIM_LEASE_S,
                        (size_t)d->cfg->batch, &batch);
     if (err) {
         LOG_WARN("outbox read failed err='%s' sqlite='%s'", yq_strerror(err),

@@ -30,6 +30,9 @@ const struct cfg_key notify_cfg_keys[] = {
     {"batch", CFG_INT, "20", 1, 1000, NOFF(batch), "notifications tried per delivery round", NULL},
     {"max_response_bytes", CFG_SIZE, "64k", 1024, 1048576, NOFF(max_response_bytes),
      "robot and webhook answers are read up to this size", NULL},
+    {"claim_lease_ms", CFG_MS, "2m", 1000, 3600000, NOFF(claim_lease_ms),
+     "PostgreSQL store: how long a notifier holds the rows it claimed (longer than a round)",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 

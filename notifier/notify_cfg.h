@@ -43,6 +43,12 @@ struct notify_cfg {
     int64_t retry_max_ms;           /* retry delay ceiling (transient errors retry forever) */
     int64_t batch;                  /* notifications claimed per delivery round */
     int64_t max_response_bytes;     /* robot/webhook answers are read up to this size */
+    /*
+     * Several notifiers on one PostgreSQL store (issue #16): how long the rows a delivery round
+     * claimed stay its own (outbox_claim()); must exceed a round (batch rows, each bounded by
+     * its channel's timeout); a dead notifier's rows go out again after it. 0: 120 s.
+     */
+    int64_t claim_lease_ms;
 };
 
 /* Keys of the "notify:" section. */

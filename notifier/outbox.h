@@ -97,7 +97,8 @@ int outbox_due(struct ticket_store *store, int64_t now, size_t max, struct outbo
 void outbox_batch_release(struct outbox_batch *batch);
 
 /*
- * How long a notifier's claim on outbox rows lasts (seconds): longer than one delivery round
+ * How long a notifier's claim on outbox rows lasts by default (seconds; notify.claim_lease_ms
+ * overrides it): longer than one delivery round
  * takes (notify.batch rows, each bounded by its channel's HTTP or SMTP timeout), so a live
  * notifier finishes its rows before another may take them over, and short enough that the
  * rows of a notifier that died go out again within two minutes.
