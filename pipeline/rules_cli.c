@@ -46,7 +46,7 @@ static const char cli_usage[] =
     "         collector's sources file (e.g. config/sources.yaml)\n"
     "       yuqingctl rules validate DIR [--db TICKET_STORE | --notifier-config FILE]\n"
     "         check each rule's department against the office's department registry\n"
-    "         (yuqingctl users dept-add) in the ticket store (--db, or store.path of the\n"
+    "         (yuqingctl users dept-add) in the ticket store (--db, or store.url / store.path of the\n"
     "         notifier config: a relative store.path is taken from the current directory, as\n"
     "         yuqing-notifier takes it); without either, departments are not checked; push\n"
     "         checks them the same way and pushes nothing when one is unknown\n";
