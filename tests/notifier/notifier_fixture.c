@@ -117,6 +117,9 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
         print_message("intake: %s\n", ticket_store_errmsg(store));
     }
     yq_alert_release(&alert);
+    if (err) {
+        print_message("intake: %s\n", ticket_store_errmsg(store)); /* for the failing test */
+    }
     return err;
 }
 
