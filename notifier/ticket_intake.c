@@ -226,7 +226,7 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
     ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
     err = ticket_store_prepare(store,
                                "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
-                               "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
+                               "ON CONFLICT (month) DO UPDATE SET last_seq = ticket_number_seq.last_seq + 1 "
                                "RETURNING last_seq",
                                &st, "number sequence");
     if (err) {
