@@ -1355,14 +1355,16 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
 
 /*
  * Open path. Only ticket_store_init() passes create; every other opener needs an existing file
- * (issue #10: a store on a moved or unmounted disk must not be replaced by a new empty one).
+ * (issue #10: a store on a moved or unmounted disk must not be replaced by a new empty one) or,
+ * on PostgreSQL, a database (schema) that has the store's tables. fresh (may be NULL): set when
+ * create found no schema and made it.
  */
 static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool create,
-                      struct ticket_store **out, char *errbuf, size_t errlen)
+                      struct ticket_store **out, bool *fresh, char *errbuf, size_t errlen)
 {
     struct ticket_store *store = NULL;
     const char *path = ticket_store_location(cfg);
-    char file[4096];
+    char file[4096] = "";
     int kind = store_file(path, file, sizeof(file));
     int err;
 
@@ -1407,7 +1409,21 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     if (err) {
         goto fail;
     }
+    if (kind == 2) {
+        /* messages name the database by its location without the password */
+        snprintf(file, sizeof(file), "%s", yq_db_location(store->db));
+    }
     if (!readonly) {
+        if (fresh && kind == 2) {
+            int version = 0;
+            err = ticket_store_schema_version(store, &version);
+            if (err) {
+                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
+                         ticket_store_errmsg(store));
+                goto fail;
+            }
+            *fresh = version == 0;
+        }
         if ((kind == 0 || kind == 2) && !create) {
             /*
              * A file without the schema (an empty file, another program's database) is not a
@@ -1448,11 +1464,11 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
                      file, file);
             err = ERR_NOT_FOUND;
         } else if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
-            snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d", path, version,
-                     TICKET_STORE_SCHEMA_VERSION);
+            snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d",
+                     kind == 2 ? file : path, version, TICKET_STORE_SCHEMA_VERSION);
             err = ERR_BAD_STATE;
         } else if (err) {
-            snprintf(errbuf, errlen, "cannot read schema of '%s': %s", path,
+            snprintf(errbuf, errlen, "cannot read schema of '%s': %s", kind == 2 ? file : path,
                      ticket_store_errmsg(store));
         }
         if (err) {
@@ -1469,13 +1485,13 @@ fail:
 int ticket_store_open(const struct ticket_store_cfg *cfg, struct ticket_store **out, char *errbuf,
                       size_t errlen)
 {
-    return store_open(cfg, false, false, out, errbuf, errlen);
+    return store_open(cfg, false, false, out, NULL, errbuf, errlen);
 }
 
 int ticket_store_open_readonly(const struct ticket_store_cfg *cfg, struct ticket_store **out,
                                char *errbuf, size_t errlen)
 {
-    return store_open(cfg, true, false, out, errbuf, errlen);
+    return store_open(cfg, true, false, out, NULL, errbuf, errlen);
 }
 
 int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *errbuf,
@@ -1529,7 +1545,7 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
             }
         }
     }
-    err = store_open(cfg, false, true, &store, errbuf, errlen);
+    err = store_open(cfg, false, true, &store, kind == 2 ? created : NULL, errbuf, errlen);
     ticket_store_free(store);
     return err;
 }
