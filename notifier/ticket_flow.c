@@ -352,20 +352,13 @@ static int department_registered(struct ticket_store *store, const char *departm
                                  char *errbuf, size_t errlen)
 {
     struct yq_stmt *st = NULL;
+    bool registry = false;
     int err, rc;
 
-    rc = yq_stmt_prepare(store->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'web_departments'", &st);
-    if (rc != YQ_DB_OK) {
-        return ticket_store_fail(store, rc, "department registry");
-    }
-    rc = yq_stmt_step(st);
-    yq_stmt_finalize(st);
-    if (rc == YQ_DB_DONE) {
-        return 0; /* no registry */
-    }
-    if (rc != YQ_DB_ROW) {
-        return ticket_store_fail(store, rc, "department registry");
+    err = yq_db_has_table(store->db, "web_departments", &registry, store->last_error,
+                          sizeof(store->last_error));
+    if (err || !registry) {
+        return err; /* a store error, or no registry */
     }
     err = ticket_store_prepare(store,
                                "SELECT (SELECT count(*) FROM web_departments), "
