@@ -274,7 +274,7 @@ static int count_detected(struct yq_db *db, const struct stats_report *r, size_t
     struct yq_stmt *st = NULL;
     int rc = yq_stmt_prepare(db, "SELECT count(*) FROM ticket_responses x JOIN tickets t ON "
                                 "t.id = x.ticket_id WHERE x.responded_at >= ?1 AND "
-                                "x.responded_at < ?2 AND (?3 IS NULL OR t.department = ?3) AND "
+                                "x.responded_at < ?2 AND (?3 = '' OR t.department = ?3) AND "
                                 "EXISTS (SELECT 1 FROM response_proposals p WHERE "
                                 "p.response_id = x.id AND p.state = 'confirmed')", &st);
 
@@ -282,9 +282,8 @@ static int count_detected(struct yq_db *db, const struct stats_report *r, size_t
     if (rc == YQ_DB_OK) {
         yq_stmt_bind_int64(st, 1, r->start);
         yq_stmt_bind_int64(st, 2, r->cutoff);
-        if (r->department) {
-            yq_stmt_bind_text(st, 3, r->department);
-        }
+        /* '' for every department: a text either way, so PostgreSQL can type ?3 */
+        yq_stmt_bind_text(st, 3, r->department ? r->department : "");
         rc = yq_stmt_step(st);
         if (rc == YQ_DB_ROW) {
             *out = (size_t)yq_stmt_column_int64(st, 0);

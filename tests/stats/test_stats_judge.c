@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "stats.h"
 #include "stats_judge.h"
@@ -37,7 +38,7 @@ static int64_t bj(const char *s)
 
 struct env {
     char dir[64];
-    char path[128];
+    char path[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct yq_db *rw; /* a writer connection for the inserts */
 };
 
@@ -50,7 +51,8 @@ static int setup(void **state)
     assert_non_null(e);
     snprintf(e->dir, sizeof(e->dir), "/tmp/yq-judge-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
-    snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
+    snprintf(err, sizeof(err), "%s/tickets.db", e->dir);
+    db_fixture_new(e->path, sizeof(e->path), err); /* the file, or a schema in a -pg run */
     cfg.path = e->path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &e->rw, NULL, 0), YQ_DB_OK);
@@ -63,7 +65,11 @@ static int teardown(void **state)
     struct env *e = *state;
 
     yq_db_close(e->rw);
-    sqlite_fixture_remove(e->path);
+    if (db_fixture_pg()) {
+        db_fixture_drop(e->path);
+    } else {
+        sqlite_fixture_remove(e->path);
+    }
     rmdir(e->dir);
     free(e);
     return 0;

@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "desk_policy.h"
+#include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "stats.h"
 #include "stats_cli.h"
@@ -301,16 +302,21 @@ static void test_loader_rejects_non_store(void **state)
     struct stats_fixture_env *e = *state;
     struct stats_ticket_set set;
     struct yq_db *db = NULL;
-    char path[160], err[256] = "";
+    char path[512], err[256] = "";
 
     assert_int_equal(stats_db_open("/nonexistent/tickets.db", 1000, &db, err, sizeof(err)),
                      ERR_NOT_FOUND);
-    snprintf(path, sizeof(path), "%s/empty.db", e->dir);
+    snprintf(err, sizeof(err), "%s/empty.db", e->dir);
+    db_fixture_new(path, sizeof(path), err); /* an empty file, or an empty schema (-pg) */
     assert_int_equal(yq_db_open(path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     assert_int_equal(stats_load(db, 0, &set, err, sizeof(err)), ERR_BAD_STATE);
     assert_non_null(strstr(err, "schema_version"));
     yq_db_close(db);
-    unlink(path);
+    if (db_fixture_pg()) {
+        db_fixture_drop(path);
+    } else {
+        unlink(path);
+    }
 }
 
 /* The file at path holds every string of want (NULL-terminated) and, when not NULL, not absent. */
@@ -562,6 +568,67 @@ static void test_issue_17_cli_publish(void **state)
     free(text);
 }
 
+/*
+ * Issue #16: `stats --db postgresql://...` works on a PostgreSQL store (the -pg run: the store's
+ * URL with a password added, which the test server's trust login ignores) and neither its
+ * output nor its errors carry the URL's password; a server that is not there is a clear error
+ * without it (both runs).
+ */
+static void test_issue_16_cli_url_never_shows_the_password(void **state)
+{
+    struct stats_fixture_env *e = *state;
+    char x1[32], x2[32], x3[32], cfg[4096], err[4096], out[256], url[512], dead[256];
+    char *text = NULL;
+    size_t len = 0;
+
+    snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+    snprintf(out, sizeof(out), "%s/month.txt", e->dir);
+    /* nobody listens on port 1 of the loopback: the connection is refused at once */
+    snprintf(dead, sizeof(dead), "postgresql://yq:s3cret-pw@127.0.0.1:1/yuqing");
+    {
+        char *argv[] = {"stats", "month", "2026-02", "--db", dead, "--config", cfg, NULL};
+        assert_int_equal(run_stats(e, argv, err, sizeof(err)), 1);
+        assert_non_null(strstr(err, "postgresql://yq@127.0.0.1:1/yuqing"));
+        assert_null(strstr(err, "s3cret"));
+    }
+    if (!db_fixture_pg()) {
+        return; /* the rest needs the -pg run's server */
+    }
+    build_history(e, x1, x2, x3);
+    /* e->path is postgresql://yq@HOST:PORT/yuqing?options=...: put a password after the user */
+    {
+        const char *at = strchr(e->path, '@');
+        assert_non_null(at);
+        snprintf(url, sizeof(url), "%.*s:s3cret-pw%s", (int)(at - e->path), e->path, at);
+    }
+    {
+        char *argv[] = {"stats", "month", "2026-02", "--db", url, "--config", cfg, "--out", out,
+                        "--now", "2026-03-05T09:00:00+08:00", NULL};
+        assert_int_equal(run_stats(e, argv, err, sizeof(err)), 0);
+        assert_null(strstr(err, "s3cret"));
+    }
+    assert_int_equal(yq_fs_read_file(out, 1 << 20, &text, &len), 0);
+    assert_non_null(strstr(text, "2026年2月"));
+    assert_non_null(strstr(text, x1)); /* the fixture's first ticket is in the month's list */
+    assert_null(strstr(text, "s3cret"));
+    free(text);
+    {
+        /* an unknown department on that store: exit 2, the error without the password */
+        char *argv[] = {"stats", "month", "2026-02", "--department", "市不存在局", "--db", url,
+                        "--config", cfg, NULL};
+        struct yq_db *db = NULL;
+        assert_int_equal(yq_db_open(url, 0, 5000, &db, NULL, 0), 0);
+        assert_string_equal(yq_db_location(db), e->path); /* the password is not kept */
+        assert_int_equal(yq_db_exec_raw(db, "INSERT INTO web_departments VALUES "
+                                            "('市自然资源局', '', 1)"),
+                         YQ_DB_OK);
+        yq_db_close(db);
+        assert_int_equal(run_stats(e, argv, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "市不存在局"));
+        assert_null(strstr(err, "s3cret"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +636,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_17_cli_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_cli_url_never_shows_the_password, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_11_bad_values_and_unknown_departments, setup,
                                         teardown),
     };

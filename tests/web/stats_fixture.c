@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "desk_policy.h"
+#include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "stats.h"
 #include "ticket_intake.h"
@@ -225,6 +226,12 @@ int stats_fixture_env_open(struct stats_fixture_env *e, const char *dir_template
         return ERR_IO;
     }
     snprintf(e->path, sizeof(e->path), "%s/tickets.db", e->dir);
+    if (db_fixture_pg()) {
+        /* a -pg run: a fresh schema of the test server instead of the file (db_fixture.h) */
+        char file[sizeof(e->path)];
+        snprintf(file, sizeof(file), "%s", e->path);
+        db_fixture_new(e->path, sizeof(e->path), file);
+    }
     e->cal = workcal_new();
     if (!e->cal) {
         snprintf(errbuf, errlen, "fixture: out of memory");
@@ -254,7 +261,11 @@ void stats_fixture_env_close(struct stats_fixture_env *e)
     ticket_store_free(e->store);
     workcal_free(e->cal);
     if (e->dir[0]) {
-        sqlite_fixture_remove(e->path);
+        if (db_fixture_pg()) {
+            db_fixture_drop(e->path);
+        } else {
+            sqlite_fixture_remove(e->path);
+        }
         rmdir(e->dir);
     }
     memset(e, 0, sizeof(*e));

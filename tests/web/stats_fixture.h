@@ -83,7 +83,7 @@ int stats_fixture_act(struct ticket_store *store, enum ticket_action_kind kind, 
  */
 struct stats_fixture_env {
     char dir[64];   /* the folder (mkdtemp) */
-    char path[128]; /* dir/tickets.db */
+    char path[256]; /* dir/tickets.db, or a PostgreSQL schema's URL (db_fixture.h) */
     struct workcal *cal;
     struct stats_calendar scal;
     struct ticket_policy policy;

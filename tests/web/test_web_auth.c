@@ -1,6 +1,7 @@
 /*
  * web_auth: Argon2id hashing, password policy, sessions (absolute and idle expiry), login
- * throttling, API tokens, role and department checks. SQLite ":memory:" per test.
+ * throttling, API tokens, role and department checks. SQLite ":memory:" per test, or a fresh
+ * PostgreSQL schema per test in the -pg run (db_fixture.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include "yq_db.h"
 
+#include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "ticket_store.h"
 #include "web_auth.h"
@@ -41,13 +43,19 @@ static struct web_auth_cfg test_cfg(void)
     return c;
 }
 
+/* The store of the running test: ":memory:" or a PostgreSQL schema's URL (teardown drops it). */
+static char store_location[512];
+
 static int setup(void **state)
 {
     struct web_auth_cfg cfg = test_cfg();
     struct web_auth *a = NULL;
     char err[256] = "";
 
-    assert_int_equal(web_auth_open(&cfg, ":memory:", &a, err, sizeof(err)), 0);
+    db_fixture_new(store_location, sizeof(store_location), ":memory:");
+    if (web_auth_open(&cfg, store_location, &a, err, sizeof(err)) != 0) {
+        fail_msg("web_auth_open: %s", err);
+    }
     assert_int_equal(web_department_add(a, "市自然资源局", "王局长", T0), 0);
     assert_int_equal(web_department_add(a, "市生态环境局", NULL, T0), 0);
     assert_int_equal(web_user_add(a, "duty1", "值班员甲", WEB_ROLE_DUTY, NULL, "duty-password-1",
@@ -63,6 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     web_auth_free(*state);
+    db_fixture_drop(store_location);
     return 0;
 }
 
@@ -580,7 +589,10 @@ static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state
     char path[] = "/tmp/yq-web-auth-XXXXXX", err[256], t1[WEB_TOKEN_LEN + 1], wal[64];
     struct web_principal p1, q;
     int64_t retry;
-    int fd = mkstemp(path);
+    int fd;
+
+    DB_FIXTURE_SQLITE_ONLY(); /* the former web track of a SQLite file */
+    fd = mkstemp(path);
 
     (void)state;
     assert_true(fd >= 0);
@@ -687,6 +699,7 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
     struct web_auth_cfg wcfg = test_cfg();
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* SQLite files an older binary left */
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char dir[] = "/tmp/yq-web-upgrade-XXXXXX", path[128], side[160], err[512] = "";
         struct ticket_store_cfg cfg = {.path = path, .busy_timeout_ms = 1000};
@@ -760,7 +773,7 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
     }
 }
 
-/* a test on its own :memory: store (setup/teardown) */
+/* a test on its own :memory: store, or PostgreSQL schema (setup/teardown) */
 #define WITH_STORE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

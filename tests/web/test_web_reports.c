@@ -21,6 +21,7 @@
 #include "yq_db.h"
 
 #include "briefing.h"
+#include "db_fixture.h"
 #include "desk_policy.h"
 #include "http_client.h"
 #include "test_server.h"
@@ -39,7 +40,7 @@
 #define DEPT_B "市生态环境局"
 
 struct fx {
-    char dbpath[64];
+    char dbpath[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct ticket_store *writer, *reader;
     struct ticket_policy policy;
     struct briefing_cfg bcfg;
@@ -92,6 +93,11 @@ static int setup(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(f->dbpath);
+    if (db_fixture_pg()) {
+        snprintf(err, sizeof(err), "%s", f->dbpath);
+        db_fixture_new(f->dbpath, sizeof(f->dbpath), err);
+    }
+    memset(&scfg, 0, sizeof(scfg)); /* store.url unset: the location is dbpath */
     scfg.path = f->dbpath;
     scfg.busy_timeout_ms = 2000;
     if (ticket_store_init(&scfg, NULL, err, sizeof(err)) != 0 ||

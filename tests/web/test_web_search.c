@@ -19,6 +19,7 @@
 
 #include "yq_db.h"
 
+#include "db_fixture.h"
 #include "http_client.h"
 #include "rules.h"
 #include "search_fixture.h"
@@ -36,7 +37,7 @@
 
 struct env {
     struct search_fixture sf;
-    char dbpath[64];
+    char dbpath[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct web *w;
     struct test_server *srv;
     unsigned port;
@@ -68,6 +69,11 @@ static int setup(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(e->dbpath); /* ticket_store_init() creates it */
+    if (db_fixture_pg()) {
+        snprintf(err, sizeof(err), "%s", e->dbpath);
+        db_fixture_new(e->dbpath, sizeof(e->dbpath), err);
+    }
+    memset(&tcfg, 0, sizeof(tcfg)); /* store.url unset: the location is dbpath */
     tcfg.path = e->dbpath;
     tcfg.busy_timeout_ms = 5000;
     if (ticket_store_init(&tcfg, NULL, err, sizeof(err)) != 0) {

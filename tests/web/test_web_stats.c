@@ -21,6 +21,7 @@
 #include "desk_policy.h"
 #include "http_client.h"
 #include "stats.h"
+#include "db_fixture.h"
 #include "stats_fixture.h"
 #include "test_server.h"
 #include "ticket_intake.h"
@@ -34,7 +35,7 @@
 
 struct fx {
     char dir[64];
-    char path[128];
+    char path[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct workcal *cal;
     struct stats_calendar stats_cal;
     struct web *w;
@@ -56,7 +57,8 @@ static int setup(void **state)
     assert_non_null(f);
     snprintf(f->dir, sizeof(f->dir), "/tmp/yq-web-stats-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/tickets.db", f->dir);
+    snprintf(dir, sizeof(dir), "%s/tickets.db", f->dir);
+    db_fixture_new(f->path, sizeof(f->path), dir); /* the file, or a schema in a -pg run */
     f->cal = workcal_new();
     assert_non_null(f->cal);
     snprintf(dir, sizeof(dir), "%s/config/calendar", YQ_SOURCE_DIR);
