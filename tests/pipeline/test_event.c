@@ -383,6 +383,38 @@ static void test_script_cache_lost(void **state)
     assert_string_equal(got, "ev:flush:1 joined 3 near_duplicate");
 }
 
+/* Buckets holding garbage (not MessagePack, wrong types) count as empty: no error, no stall. */
+static void test_corrupt_bucket(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796500000;
+    const uint64_t h = 0x5555AAAA3333CCCCull;
+    const char *bad[] = {"garbage\xff", "\x94\xa1x\xa1y\xa1z\xa1w", "\x93\x01\x02\x03"};
+    char got[256], key[96], field[16], id[32];
+    uint32_t pv[EVENT_N_PAIRS];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    event_pairs(h, pv);
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        for (size_t i = 0; i < EVENT_N_PAIRS; i++) {
+            snprintf(key, sizeof(key), "yuqing:ev:nd:%zu:%u:%lld", i + 1,
+                     (unsigned)(pv[i] / 1024), (long long)(t0 / EVENT_WINDOW_S));
+            snprintf(field, sizeof(field), "%u", (unsigned)(pv[i] % 1024));
+            reply = yq_redis_command(f->r, "HSET %s %s %s", key, field, bad[k]);
+            freeReplyObject(reply);
+        }
+        snprintf(id, sizeof(id), "corrupt:%zu", k);
+        assign_hash(f->r, id, h, t0 + (int64_t)k, NULL, got, sizeof(got));
+        assert_non_null(strstr(got, " new 1 new"));
+    }
+    /* the last one's record replaced the garbage: a near duplicate finds it */
+    assign_hash(f->r, "corrupt:dup", h ^ 2, t0 + 10, NULL, got, sizeof(got));
+    assert_string_equal(got, "ev:corrupt:2 joined 2 near_duplicate");
+}
+
 /* Redis down: ERR_RETRY, no crash; a corrupt stored answer is ERR_PARSE. */
 static void test_redis_down_and_corrupt(void **state)
 {
@@ -416,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_window_expiry),
         cmocka_unit_test(test_bucket_cap),
         cmocka_unit_test(test_script_cache_lost),
+        cmocka_unit_test(test_corrupt_bucket),
         cmocka_unit_test(test_redis_down_and_corrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
