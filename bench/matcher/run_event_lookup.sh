@@ -3,7 +3,8 @@
 # bench_event_lookup (Release) in build-bench/, starts a private redis-server (no
 # persistence, data in a temporary folder) and prints per-item cost at 10^3 .. MAX events.
 #   bench/matcher/run_event_lookup.sh [MAX_EVENTS [DUP_PERCENT [PROBES]]]
-# (defaults 1000000, 50, 2000; 10^6 takes a few minutes and ~1.5 GB of Redis memory)
+# (defaults 1000000, 50, 2000; 10^6 needs ~0.9 GB of Redis memory and took 20 min to fill on
+# a busy 2-core machine)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 max=${1:-1000000}
