@@ -211,6 +211,7 @@ void notifier_apply_ok(struct ticket_store *store, const struct ticket_action *a
     char err[256] = "";
 
     if (ticket_flow_apply(store, a, now, res, err, sizeof(err)) != 0) {
-        fail_msg("%s on %s: %s", ticket_action_name(a->kind), a->number, err);
+        fail_msg("%s on %s: %s (store: %s)", ticket_action_name(a->kind), a->number, err,
+                 ticket_store_errmsg(store));
     }
 }

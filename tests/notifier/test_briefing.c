@@ -738,11 +738,20 @@ static void test_cli(void **state)
         assert_true(fd >= 0);
         close(fd);
         assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-        assert_int_equal(yq_db_exec_raw(db, "INSERT INTO reports (kind, period_start, period_end, title, "
-                                      "html, created_by, created_at) VALUES ('daily', 100, 200, "
-                                      "'舆情' || char(27) || '[2J日报' || char(133), '<p></p>', "
-                                      "'张' || char(9) || '三', 1764900000)"),
-                         YQ_DB_OK);
+        {
+            /* bound, not char(): PostgreSQL has chr() instead (ESC, U+0085 and TAB) */
+            struct yq_stmt *ins = NULL;
+            assert_int_equal(yq_stmt_prepare(db, "INSERT INTO reports (kind, period_start, "
+                                                 "period_end, title, html, created_by, "
+                                                 "created_at) VALUES ('daily', 100, 200, ?, "
+                                                 "'<p></p>', ?, 1764900000)",
+                                             &ins),
+                             YQ_DB_OK);
+            yq_stmt_bind_text(ins, 1, "舆情\x1b[2J日报\xc2\x85");
+            yq_stmt_bind_text(ins, 2, "张\t三");
+            assert_int_equal(yq_stmt_step(ins), YQ_DB_DONE);
+            yq_stmt_finalize(ins);
+        }
         yq_db_close(db);
         saved = capture_begin(STDOUT_FILENO, path);
         assert_int_equal(run_cli(a, err, sizeof(err)), 0);

@@ -146,6 +146,16 @@ static const char *text(struct env *e, char *buf, size_t len, const char *fmt, .
     return buf;
 }
 
+/* Every row of sql (one column) joined by sep, into buf (notifier_rows_text()). */
+static const char *rows(struct env *e, char *buf, size_t len, const char *sep, const char *sql)
+{
+    char *s = notifier_rows_text(e->store, sql, "", sep);
+
+    snprintf(buf, len, "%s", s);
+    free(s);
+    return buf;
+}
+
 static const struct event_actor duty = {"王值班", "duty"};
 
 /* --- intake and policy -------------------------------------------------------------------- */
@@ -692,7 +702,7 @@ static void test_judge_reminder_once(void **state)
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 1);
     assert_string_equal(text(&e, buf, sizeof(buf),
                              "SELECT kind || '|' || channel || '|' || role || '|' || "
-                             "(ticket_id IS NULL) FROM outbox"),
+                             "CASE WHEN ticket_id IS NULL THEN 1 ELSE 0 END FROM outbox"),
                         "judge_overdue|duty-hook|duty|1");
     assert_non_null(strstr(text(&e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
     assert_int_equal(count(&e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
@@ -822,8 +832,8 @@ static void test_item_sentiment_and_negative_count(void **state)
     assert_int_equal(take(&e, &a, 100, &res), 0);
     a.item = "wb:n2";
     assert_int_equal(take(&e, &a, 110, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT group_concat(sentiment) FROM "
-                                                   "event_items"),
+    assert_string_equal(rows(&e, buf, sizeof(buf), ",", "SELECT sentiment FROM event_items "
+                                                        "ORDER BY id"),
                         "negative,negative");
     assert_int_equal(count(&e, "SELECT negative_count FROM events"), 2);
     assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment_score = %.17g",
@@ -836,9 +846,8 @@ static void test_item_sentiment_and_negative_count(void **state)
     assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
     assert_int_equal(count(&e, "SELECT negative_count || item_count FROM events"), 23);
     /* sentiment adds to the heat: each negative item (no engagement: heat 1) counts twice */
-    assert_int_equal(count(&e, "SELECT group_concat(heat, '') FROM (SELECT heat FROM "
-                               "event_items ORDER BY id)"),
-                     221);
+    assert_string_equal(rows(&e, buf, sizeof(buf), "", "SELECT heat FROM event_items ORDER BY id"),
+                        "221");
     assert_int_equal(count(&e, "SELECT heat FROM events"), 5);
     env_close(&e);
     yq_sentiment_free(lex);
@@ -910,9 +919,8 @@ static void test_events_cli(void **state)
         assert_int_equal(events_cli_main(9, ok), 0);
         capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
     }
-    assert_string_equal(text(&e, buf, sizeof(buf),
-                             "SELECT group_concat(state || ':' || judged_by, ',') FROM "
-                             "(SELECT state, judged_by FROM events ORDER BY id)"),
+    assert_string_equal(rows(&e, buf, sizeof(buf), ",",
+                             "SELECT state || ':' || judged_by FROM events ORDER BY id"),
                         "assigned:王值班,dismissed:李值班");
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
     assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
