@@ -117,7 +117,47 @@ static void buf_cut(struct yq_buf *b, size_t len)
  * Append the expression of node to b. *is_true: set when node is true (nothing appended).
  * Returns 0 or ERR_NOMEM / ERR_TOO_BIG (from the bounded buffer).
  */
-static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf *b, bool *is_true)
+/* Append lexeme s[0..n) quoted for tsvector/tsquery input: '...' with ' doubled, \ escaped. */
+static int pg_lexeme(struct yq_buf *b, const char *s, size_t n)
+{
+    int err = yq_buf_addc(b, '\'');
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        if (s[i] == '\'') {
+            err = yq_buf_addc(b, '\'');
+        } else if (s[i] == '\\') {
+            err = yq_buf_addc(b, '\\');
+        }
+        if (err == 0) {
+            err = yq_buf_addc(b, s[i]);
+        }
+    }
+    return err == 0 ? yq_buf_addc(b, '\'') : err;
+}
+
+/* The tsquery of a term of n >= 2 code points: its bigrams joined by &, in parentheses. */
+static int pg_term(struct yq_buf *b, const char *term, size_t n)
+{
+    size_t prev = 0;
+    size_t pos = archive_bigram_cp_len(term, n);
+    int err = yq_buf_addc(b, '(');
+    bool first = true;
+    while (err == 0 && pos < n) {
+        size_t len = archive_bigram_cp_len(term + pos, n - pos);
+        if (!first) {
+            err = yq_buf_adds(b, " & ");
+        }
+        first = false;
+        if (err == 0) {
+            err = pg_lexeme(b, term + prev, pos + len - prev);
+        }
+        prev = pos;
+        pos += len;
+    }
+    return err == 0 ? yq_buf_addc(b, ')') : err;
+}
+
+static int expr_node(const struct archive_narrow *node, int depth, bool pg, struct yq_buf *b,
+                     bool *is_true)
 {
     *is_true = true;
     if (!node || depth > ARCHIVE_BIGRAM_MAX_DEPTH) {
@@ -139,6 +179,10 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
         }
         if (n_cp < 2) {
             return 0;
+        }
+        *is_true = false;
+        if (pg) {
+            return pg_term(b, node->term, n);
         }
         int err = yq_buf_addc(b, '"');
         for (size_t i = 0; err == 0 && i < n; i++) {
@@ -164,11 +208,11 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
     for (size_t i = 0; err == 0 && i < node->n_kids; i++) {
         size_t mark = b->len;
         if (n_parts > 0) {
-            err = yq_buf_adds(b, is_and ? " AND " : " OR ");
+            err = yq_buf_adds(b, is_and ? (pg ? " & " : " AND ") : (pg ? " | " : " OR "));
         }
         bool kid_true = true;
         if (err == 0) {
-            err = expr_node(node->kids[i], depth + 1, b, &kid_true);
+            err = expr_node(node->kids[i], depth + 1, pg, b, &kid_true);
         }
         if (err != 0) {
             break;
@@ -195,18 +239,75 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
     return err;
 }
 
-int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out)
+static int narrow_expr(const struct archive_narrow *narrow, bool pg, char **out)
 {
     *out = NULL;
     struct yq_buf b;
     yq_buf_init(&b, ARCHIVE_BIGRAM_MAX_EXPR_BYTES);
     bool is_true = true;
-    int err = expr_node(narrow, 0, &b, &is_true);
+    int err = expr_node(narrow, 0, pg, &b, &is_true);
     if (err == ERR_TOO_BIG) {
         err = 0; /* too long to ask the index: no narrowing (a superset, as allowed) */
         is_true = true;
     }
     if (err != 0 || is_true) {
+        yq_buf_release(&b);
+        return err;
+    }
+    *out = yq_buf_steal(&b, NULL);
+    return *out ? 0 : ERR_NOMEM;
+}
+
+int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out)
+{
+    return narrow_expr(narrow, false, out);
+}
+
+int archive_bigram_tsquery(const struct archive_narrow *narrow, char **out)
+{
+    return narrow_expr(narrow, true, out);
+}
+
+/* Append the bigram lexemes of s[0..n) to b, counting code points into *n_cp. */
+static int tsvector_field(struct yq_buf *b, const char *s, size_t n, size_t *n_cp)
+{
+    if (n == 0) {
+        return 0;
+    }
+    size_t prev = 0;
+    size_t pos = archive_bigram_cp_len(s, n);
+    int err = 0;
+    (*n_cp)++;
+    while (err == 0 && pos < n) {
+        size_t len = archive_bigram_cp_len(s + pos, n - pos);
+        if (++*n_cp > ARCHIVE_BIGRAM_TSVECTOR_MAX_CP) {
+            return ERR_TOO_BIG;
+        }
+        err = yq_buf_addc(b, ' ');
+        if (err == 0) {
+            err = pg_lexeme(b, s + prev, pos + len - prev);
+        }
+        prev = pos;
+        pos += len;
+    }
+    return err;
+}
+
+int archive_bigram_tsvector(const char *title, size_t title_len, const char *text,
+                            size_t text_len, char **out)
+{
+    *out = NULL;
+    struct yq_buf b;
+    size_t n_cp = 0;
+    yq_buf_init(&b, (size_t)ARCHIVE_BIGRAM_TSVECTOR_MAX_CP * 12 + 64);
+    int err = yq_buf_adds(&b, "");
+    if (err == 0) {
+        err = tsvector_field(&b, title ? title : "", title ? title_len : 0, &n_cp);
+    }
+    if (err == 0) {
+        err = tsvector_field(&b, text ? text : "", text ? text_len : 0, &n_cp);
+    }
+    if (err != 0) {
         yq_buf_release(&b);
         return err;
     }
