@@ -268,48 +268,86 @@ int archive_bigram_tsquery(const struct archive_narrow *narrow, char **out)
     return narrow_expr(narrow, true, out);
 }
 
-/* Append the bigram lexemes of s[0..n) to b, counting code points into *n_cp. */
-static int tsvector_field(struct yq_buf *b, const char *s, size_t n, size_t *n_cp)
+/* One bigram of a text: its bytes (borrowed from the text). */
+struct bigram_span {
+    const char *p;
+    size_t len;
+};
+
+static int span_cmp(const void *a, const void *b)
 {
-    if (n == 0) {
+    const struct bigram_span *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Append the bigrams of s[0..n) to *v (growing it). Returns 0 or ERR_NOMEM. */
+static int collect_bigrams(const char *s, size_t n, struct bigram_span **v, size_t *count,
+                           size_t *cap)
+{
+    if (!s || n == 0) {
         return 0;
     }
     size_t prev = 0;
     size_t pos = archive_bigram_cp_len(s, n);
-    int err = 0;
-    (*n_cp)++;
-    while (err == 0 && pos < n) {
+    while (pos < n) {
         size_t len = archive_bigram_cp_len(s + pos, n - pos);
-        if (++*n_cp > ARCHIVE_BIGRAM_TSVECTOR_MAX_CP) {
-            return ERR_TOO_BIG;
+        if (*count == *cap) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            struct bigram_span *nv = realloc(*v, nc * sizeof *nv);
+            if (!nv) {
+                return ERR_NOMEM;
+            }
+            *v = nv;
+            *cap = nc;
         }
-        err = yq_buf_addc(b, ' ');
-        if (err == 0) {
-            err = pg_lexeme(b, s + prev, pos + len - prev);
-        }
+        (*v)[(*count)++] = (struct bigram_span){s + prev, pos + len - prev};
         prev = pos;
         pos += len;
     }
-    return err;
+    return 0;
 }
 
 int archive_bigram_tsvector(const char *title, size_t title_len, const char *text,
                             size_t text_len, char **out)
 {
     *out = NULL;
+    struct bigram_span *v = NULL;
+    size_t n = 0, cap = 0, bytes = 0, k = 0;
+    int err = collect_bigrams(title, title_len, &v, &n, &cap);
+    if (err == 0) {
+        err = collect_bigrams(text, text_len, &v, &n, &cap);
+    }
+    if (err == 0 && n > 0) {
+        qsort(v, n, sizeof *v, span_cmp);
+        for (size_t i = 0; i < n; i++) {
+            if (k == 0 || span_cmp(&v[k - 1], &v[i]) != 0) {
+                v[k++] = v[i];
+                bytes += v[i].len;
+            }
+        }
+    }
+    if (err == 0 && bytes > ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES) {
+        err = ERR_TOO_BIG;
+    }
     struct yq_buf b;
-    size_t n_cp = 0;
-    yq_buf_init(&b, (size_t)ARCHIVE_BIGRAM_TSVECTOR_MAX_CP * 12 + 64);
-    int err = yq_buf_adds(&b, "");
+    yq_buf_init(&b, bytes * 2 + k * 3 + 16);
     if (err == 0) {
-        err = tsvector_field(&b, title ? title : "", title ? title_len : 0, &n_cp);
+        err = yq_buf_adds(&b, "");
     }
-    if (err == 0) {
-        err = tsvector_field(&b, text ? text : "", text ? text_len : 0, &n_cp);
+    for (size_t i = 0; err == 0 && i < k; i++) {
+        err = yq_buf_addc(&b, ' ');
+        if (err == 0) {
+            err = pg_lexeme(&b, v[i].p, v[i].len);
+        }
     }
+    free(v);
     if (err != 0) {
         yq_buf_release(&b);
-        return err;
+        return err == ERR_TOO_BIG ? ERR_TOO_BIG : ERR_NOMEM;
     }
     *out = yq_buf_steal(&b, NULL);
     return *out ? 0 : ERR_NOMEM;

@@ -60,16 +60,18 @@ int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out);
  */
 int archive_bigram_tsquery(const struct archive_narrow *narrow, char **out);
 
-/* Most code points of title + text that get a tsvector (larger items are not indexed). */
-#define ARCHIVE_BIGRAM_TSVECTOR_MAX_CP 60000
+/*
+ * Most bytes of distinct bigrams a tsvector holds (PostgreSQL's limit on a tsvector's lexemes
+ * is 1 MiB); an item with more is stored unindexed (a candidate of every narrowed scan).
+ */
+#define ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES 1000000
 
 /*
- * The tsvector text (cast with ::tsvector) of the bigrams of normalised title and text (each
- * field's own bigrams; none across them), quoted as above; PostgreSQL merges repeats.
- * title/text: title_len/text_len bytes, may be NULL with 0. ARCHIVE_BIGRAM_TSVECTOR_MAX_CP
- * bounds the result below PostgreSQL's 1 MB tsvector limit. out: new string (free()).
- * Returns 0, ERR_TOO_BIG (more code points than the bound: store the item unindexed) or
- * ERR_NOMEM.
+ * The tsvector text (cast with ::tsvector) of the distinct bigrams of normalised title and text
+ * (each field's own bigrams; none across them), sorted bytewise and quoted as above.
+ * title/text: title_len/text_len bytes, may be NULL with 0. out: new string (free()).
+ * Returns 0, ERR_TOO_BIG (more than ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES of distinct bigrams:
+ * store the item unindexed) or ERR_NOMEM.
  */
 int archive_bigram_tsvector(const char *title, size_t title_len, const char *text,
                             size_t text_len, char **out);

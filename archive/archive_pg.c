@@ -31,6 +31,7 @@
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_utf8.h"
 
 /* Rows read per page of a scan. */
 #define ARCHIVE_PG_PAGE_ROWS 256
@@ -215,18 +216,51 @@ static int pg_open(const char *location, const struct archive_open_opts *opts, v
 
 /* ------------------------------------------------------------------ put */
 
+/*
+ * Bind text v (NULL: NULL when opt, else ""). PostgreSQL refuses text that is not UTF-8, and a
+ * refused batch would be retried for ever: a bad byte is stored as U+FFFD (the SQLite backend
+ * keeps the bytes as given; the index sees U+FFFD on both, norm.h). Returns 0 or ERR_NOMEM.
+ */
+static int bind_utf8(struct yq_stmt *s, int i, const char *v, bool opt)
+{
+    if (!v) {
+        return opt ? yq_stmt_bind_null(s, i) : yq_stmt_bind_text(s, i, "");
+    }
+    size_t n = strlen(v);
+    if (yq_utf8_valid(v, n, NULL)) {
+        return yq_stmt_bind_textn(s, i, v, n) == YQ_DB_OK ? 0 : ERR_NOMEM;
+    }
+    char *fixed = malloc(n * 3 + 1); /* each bad byte becomes 3 bytes at most */
+    if (!fixed) {
+        return ERR_NOMEM;
+    }
+    size_t o = 0;
+    for (size_t k = 0; k < n;) {
+        int32_t cp;
+        size_t len = yq_utf8_seq(v + k, n - k, &cp);
+        if (len == 0) {
+            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            k++;
+        } else {
+            memcpy(fixed + o, v + k, len);
+            o += len;
+            k += len;
+        }
+    }
+    int rc = yq_stmt_bind_textn(s, i, fixed, o);
+    free(fixed);
+    return rc == YQ_DB_OK ? 0 : ERR_NOMEM;
+}
+
 static void bind_opt_text(struct yq_stmt *s, int i, const char *v)
 {
-    if (v) {
-        yq_stmt_bind_text(s, i, v);
-    } else {
-        yq_stmt_bind_null(s, i);
-    }
+    (void)bind_utf8(s, i, v, true);
 }
 
 static void bind_text(struct yq_stmt *s, int i, const char *v)
 {
-    yq_stmt_bind_text(s, i, v ? v : "");
+    (void)bind_utf8(s, i, v, false);
 }
 
 /* Scratch of one put. */
@@ -495,7 +529,7 @@ static void scan_bind(struct yq_stmt *s, const struct archive_filter *f,
     if (!first) {
         yq_stmt_bind_int64(s, i++, last_t);
         yq_stmt_bind_int64(s, i++, last_t);
-        yq_stmt_bind_text(s, i++, last_id ? last_id : "");
+        bind_text(s, i++, last_id ? last_id : "");
     }
     if (f->since_s) {
         yq_stmt_bind_int64(s, i++, f->since_s);
@@ -504,16 +538,16 @@ static void scan_bind(struct yq_stmt *s, const struct archive_filter *f,
         yq_stmt_bind_int64(s, i++, f->until_s);
     }
     if (f->source && f->source[0]) {
-        yq_stmt_bind_text(s, i++, f->source);
+        bind_text(s, i++, f->source);
     }
     if (f->source_id && f->source_id[0]) {
-        yq_stmt_bind_text(s, i++, f->source_id);
+        bind_text(s, i++, f->source_id);
     }
     if (f->channel && f->channel[0]) {
-        yq_stmt_bind_text(s, i++, f->channel);
+        bind_text(s, i++, f->channel);
     }
     if (f->department && f->department[0]) {
-        yq_stmt_bind_text(s, i++, f->department);
+        bind_text(s, i++, f->department);
     }
     if (f->has_sentiment) {
         yq_stmt_bind_int(s, i++, (int)f->sentiment);
@@ -627,7 +661,7 @@ static int pg_get(void *state, const char *item_id, struct archive_row *out, cha
         err = yq_db_prepare(st->db, sql_match_rows, &m, "archive: get matches", errbuf, errlen);
     }
     if (err == 0) {
-        yq_stmt_bind_text(s, 1, item_id);
+        bind_text(s, 1, item_id);
         int r = yq_db_step(st->db, s, "archive: get", errbuf, errlen);
         if (r == 1) {
             err = read_row(st, s, m, out, errbuf, errlen);
