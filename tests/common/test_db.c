@@ -198,6 +198,49 @@ static void test_round_trip(void **state)
     yq_stmt_finalize(st);
 }
 
+/*
+ * A parameter whose type only the bound value tells (`?1 IS NULL OR name = ?1`), inside a write
+ * transaction: on PostgreSQL the untyped PREPARE fails (42P08) under a savepoint and the typed
+ * one runs, so the transaction goes on and commits; the next runs go straight to the typed
+ * statement. (A NULL is typed as text there: compare a nullable integer parameter through
+ * CAST(? AS BIGINT).)
+ */
+static void test_untyped_parameter_in_transaction(void **state)
+{
+    struct env *e = *state;
+    struct yq_stmt *st = NULL;
+    static const char *const names[] = {NULL, "a", NULL};
+
+    exec_ok(e->db, "CREATE TABLE u (name TEXT PRIMARY KEY, first_at BIGINT)");
+    exec_ok(e->db, "INSERT INTO u VALUES ('a', 50), ('b', NULL)");
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+        assert_int_equal(yq_stmt_prepare(e->db,
+                                         "UPDATE u SET first_at = first_at + 1 "
+                                         "WHERE (?1 IS NULL OR name = ?1) AND first_at IS NOT NULL",
+                                         &st),
+                         YQ_DB_OK);
+        yq_stmt_bind_text(st, 1, names[round]);
+        assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+        yq_stmt_finalize(st);
+        assert_int_equal(yq_stmt_prepare(e->db,
+                                         "UPDATE u SET first_at = CASE WHEN CAST(?1 AS BIGINT) "
+                                         "IS NULL THEN first_at ELSE ?1 END WHERE name = 'b'",
+                                         &st),
+                         YQ_DB_OK);
+        if (round == 1) {
+            yq_stmt_bind_int64(st, 1, 7);
+        } else {
+            yq_stmt_bind_null(st, 1);
+        }
+        assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+        yq_stmt_finalize(st);
+        exec_ok(e->db, "COMMIT");
+    }
+    assert_int_equal(scalar(e->db, "SELECT first_at FROM u WHERE name = 'a'"), 53);
+    assert_int_equal(scalar(e->db, "SELECT first_at FROM u WHERE name = 'b'"), 8);
+}
+
 /* Writers serialise: a second write transaction waits for the first, then fails BUSY. */
 static void test_write_lock(void **state)
 {
@@ -280,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translate),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untyped_parameter_in_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
