@@ -54,6 +54,9 @@ bool yq_db_is_memory(const char *location)
 /* location without a password: "postgresql://user:secret@h/db" -> "postgresql://user@h/db". */
 static void redact(const char *location, char *out, size_t outlen)
 {
+    if (outlen == 0) {
+        return;
+    }
     const char *scheme = strstr(location, "://"), *at, *colon;
 
     snprintf(out, outlen, "%s", location);
@@ -71,6 +74,12 @@ static void redact(const char *location, char *out, size_t outlen)
         char *end = strchr(pw, '&');
         memmove(pw + 9, end ? end : pw + strlen(pw), strlen(end ? end : pw + strlen(pw)) + 1);
     }
+}
+
+const char *yq_db_redact(const char *location, char *out, size_t outlen)
+{
+    redact(location ? location : "", out, outlen);
+    return out;
 }
 
 int yq_db_open(const char *location, unsigned flags, int64_t busy_timeout_ms, struct yq_db **out,

@@ -121,6 +121,14 @@ struct yq_db_schema {
 /* Which backend location names: YQ_DB_PG for "postgresql://" / "postgres://", else SQLite. */
 enum yq_db_backend yq_db_backend_of(const char *location);
 
+/*
+ * location with its password removed, for messages before a connection exists:
+ * "postgresql://u:secret@h/db" -> "postgresql://u@h/db", a password=... parameter emptied;
+ * SQLite locations are copied as they are. Writes at most outlen bytes into out (cut when
+ * longer). Returns out.
+ */
+const char *yq_db_redact(const char *location, char *out, size_t outlen);
+
 /* Whether location names an in-memory SQLite database ("", ":memory:", "file::memory:..."). */
 bool yq_db_is_memory(const char *location);
 
