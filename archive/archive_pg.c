@@ -496,8 +496,7 @@ static int scan_build(const struct archive_filter *f, bool first, struct scan_qu
         q->sql, sizeof q->sql,
         "SELECT " ITEM_COLS " FROM archive_items WHERE 1 = 1%s%s%s%s%s%s%s%s%s%s"
         " ORDER BY time_s %s, id %s LIMIT %d",
-        first ? "" : newest ? " AND (time_s < ? OR (time_s = ? AND id < ?))"
-                            : " AND (time_s > ? OR (time_s = ? AND id > ?))",
+        first ? "" : newest ? " AND (time_s, id) < (?, ?)" : " AND (time_s, id) > (?, ?)",
         f->since_s ? " AND time_s >= ?" : "", f->until_s ? " AND time_s < ?" : "",
         f->source && f->source[0] ? " AND source = ?" : "",
         f->source_id && f->source_id[0] ? " AND source_id = ?" : "",
@@ -528,7 +527,6 @@ static void scan_bind(struct yq_stmt *s, const struct archive_filter *f,
     int i = 1;
     if (!first) {
         yq_stmt_bind_int64(s, i++, last_t);
-        yq_stmt_bind_int64(s, i++, last_t);
         bind_text(s, i++, last_id ? last_id : "");
     }
     if (f->since_s) {
@@ -558,12 +556,82 @@ static void scan_bind(struct yq_stmt *s, const struct archive_filter *f,
 }
 
 /* Read one page into rows (up to ARCHIVE_PG_PAGE_ROWS), under the lock. */
+/* A copy of column i of s (NULL stays NULL). */
+static char *col_dup(struct yq_stmt *s, int i)
+{
+    const char *v = yq_stmt_column_text(s, i);
+    return v ? strdup(v) : NULL;
+}
+
+/*
+ * The matches of a page's rows in one query (item_id IN (...)), appended to each row's own
+ * list in ARCHIVE_SQ_SQL_MATCH_ROWS' order. Caller holds st->mu.
+ */
+static int page_matches(struct pg_state *st, struct archive_row *rows, size_t n, char *errbuf,
+                        size_t errlen)
+{
+    char sql[512 + ARCHIVE_PG_PAGE_ROWS * 3];
+    size_t o = (size_t)snprintf(sql, sizeof sql,
+                                "SELECT item_id, rule_id, rule_group, department, level,"
+                                " event_key, rules_version, matched_at FROM archive_matches"
+                                " WHERE item_id IN (");
+    for (size_t i = 0; i < n && o + 8 < sizeof sql; i++) {
+        o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ", ?" : "?");
+    }
+    snprintf(sql + o, sizeof sql - o, ") ORDER BY item_id, matched_at, rule_id, event_key");
+    struct yq_stmt *q = NULL;
+    int err = yq_db_prepare(st->db, sql, &q, "archive: scan matches", errbuf, errlen);
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        bind_text(q, (int)i + 1, rows[i].item.id);
+    }
+    int r = 0;
+    while (err == 0 && (r = yq_db_step(st->db, q, "archive: scan matches", errbuf, errlen)) == 1) {
+        const char *id = yq_stmt_column_text(q, 0);
+        struct archive_row *row = NULL;
+        for (size_t i = 0; id && i < n && !row; i++) {
+            if (strcmp(rows[i].item.id, id) == 0) {
+                row = &rows[i];
+            }
+        }
+        if (!row) {
+            continue; /* not asked for (cannot happen: the ids come from this page) */
+        }
+        struct archive_match *nm = realloc(row->matches, (row->n_matches + 1) * sizeof *nm);
+        if (!nm) {
+            err = ERR_NOMEM;
+            break;
+        }
+        row->matches = nm;
+        struct archive_match *m = &row->matches[row->n_matches++];
+        memset(m, 0, sizeof *m);
+        m->rule_id = col_dup(q, 1);
+        m->rule_group = col_dup(q, 2);
+        m->department = col_dup(q, 3);
+        int lv = yq_stmt_column_int(q, 4);
+        m->level = lv >= YQ_LEVEL_I && lv <= YQ_LEVEL_IV ? (enum yq_level)lv : YQ_LEVEL_IV;
+        m->event_key = col_dup(q, 5);
+        m->rules_version = yq_stmt_column_int64(q, 6);
+        m->matched_at = yq_stmt_column_int64(q, 7);
+        if (!m->rule_id || !m->rule_group || !m->department || !m->event_key) {
+            err = ERR_NOMEM;
+        }
+    }
+    if (err == 0 && r < 0) {
+        err = r;
+    }
+    if (err == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "archive: out of memory reading matches");
+    }
+    yq_stmt_finalize(q);
+    return err;
+}
+
+/* Read one page into rows (up to ARCHIVE_PG_PAGE_ROWS) with their matches, under the lock. */
 static int scan_page(struct pg_state *st, const struct archive_filter *f,
                      struct scan_query *q, bool first, int64_t last_t, const char *last_id,
                      struct archive_row *rows, size_t *n_rows, char *errbuf, size_t errlen)
 {
     struct yq_stmt *s = NULL;
-    struct yq_stmt *m = NULL;
     *n_rows = 0;
     int err = scan_build(f, first, q, errbuf, errlen);
     if (err != 0) {
@@ -572,22 +640,24 @@ static int scan_page(struct pg_state *st, const struct archive_filter *f,
     pthread_mutex_lock(&st->mu);
     err = yq_db_prepare(st->db, q->sql, &s, "archive: scan", errbuf, errlen);
     if (err == 0) {
-        err = yq_db_prepare(st->db, sql_match_rows, &m, "archive: scan matches", errbuf, errlen);
-    }
-    if (err == 0) {
         scan_bind(s, f, q, first, last_t, last_id);
     }
     int r = 0;
     while (err == 0 && *n_rows < ARCHIVE_PG_PAGE_ROWS &&
            (r = yq_db_step(st->db, s, "archive: scan", errbuf, errlen)) == 1) {
-        err = read_row(st, s, m, &rows[*n_rows], errbuf, errlen);
+        err = archive_sq_row_from_stmt(s, &rows[*n_rows]);
+        if (err != 0) {
+            snprintf(errbuf, errlen, "archive: out of memory reading a row");
+        }
         (*n_rows)++;
     }
     if (err == 0 && r < 0) {
         err = r;
     }
     yq_stmt_finalize(s);
-    yq_stmt_finalize(m);
+    if (err == 0 && *n_rows > 0) {
+        err = page_matches(st, rows, *n_rows, errbuf, errlen);
+    }
     pthread_mutex_unlock(&st->mu);
     return err;
 }
