@@ -25,6 +25,7 @@
 #include "db_fixture.h"
 #include "notifier_fixture.h"
 #include "source_blind.h"
+#include "store_cli.h"
 #include "store_migrate.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
@@ -465,6 +466,25 @@ static void test_failed_copy_leaves_target_empty(void **state)
     assert_int_equal(count_at(e->dst, "SELECT count(*) FROM tickets"), 3);
 }
 
+/* The command: usage errors exit 2, a good copy 0 with the table, a second copy 1. */
+static void test_cli(void **state)
+{
+    struct env *e = *state;
+    char *none[] = {"store", "migrate", NULL};
+    char *no_to[] = {"store", "migrate", "--from", e->src, NULL};
+    char *extra[] = {"store", "migrate", "--from", e->src, "--to", e->dst, "--bogus", NULL};
+    char *empty[] = {"store", "migrate", "--from", "", "--to", e->dst, NULL};
+    char *good[] = {"store", "migrate", "--from", e->src, "--to", e->dst, NULL};
+
+    assert_int_equal(store_cli_main(2, none), 2);
+    assert_int_equal(store_cli_main(4, no_to), 2);
+    assert_int_equal(store_cli_main(7, extra), 2);
+    assert_int_equal(store_cli_main(6, empty), 2);
+    assert_int_equal(store_cli_main(6, good), 0);
+    assert_int_equal(count_at(e->dst, "SELECT count(*) FROM tickets"), 3);
+    assert_int_equal(store_cli_main(6, good), 1); /* the target is no longer empty */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_copy_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_copy_leaves_target_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
