@@ -11,6 +11,7 @@
 #include "yq_sentiment.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_store_location.h"
