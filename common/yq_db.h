@@ -289,6 +289,14 @@ int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t b
                   char *errbuf, size_t errlen);
 
 /*
+ * yq_db_migrate() with another track table than schema_version (track: [a-z_]{1,48}, else
+ * ERR_INVALID), so a second schema shares a database with the ticket store: the archive's
+ * server backend tracks its migrations in archive_schema_version.
+ */
+int yq_db_migrate_track(struct yq_db *db, const struct yq_db_schema *schema, const char *track,
+                        int64_t busy_timeout_ms, char *errbuf, size_t errlen);
+
+/*
  * PostgreSQL only (ERR_BAD_STATE on SQLite): LISTEN/NOTIFY and session advisory locks, for
  * several notifiers sharing one store (docs/operations.md, "Scaling").
  *   yq_db_notify: NOTIFY channel with payload (<= 7999 bytes), sent at commit when in a
