@@ -12,7 +12,8 @@
  *   ? / ?N -> $N;  LIKE -> ILIKE (SQLite's LIKE folds ASCII case);  x IS [NOT] y (y not NULL,
  *   TRUE, FALSE or DISTINCT) -> IS [NOT] DISTINCT FROM;  scalar max(a, b, ...) / min(...) ->
  *   GREATEST / LEAST;  instr(a, b) -> strpos(a, b);
- *   BEGIN IMMEDIATE / BEGIN EXCLUSIVE -> BEGIN plus pg_advisory_xact_lock(YQ_DB_WRITE_LOCK_KEY),
+ *   BEGIN IMMEDIATE / BEGIN EXCLUSIVE -> BEGIN plus pg_advisory_xact_lock(YQ_DB_WRITE_LOCK_KEY
+ *   XOR hashtext(current_schema()): one writer lock per store schema),
  *   so writers are serialised as SQLite serialises them (readers are never blocked).
  * Anything else that differs (json_each, full-text search, DDL) is chosen with yq_db_backend().
  *

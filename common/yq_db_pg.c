@@ -544,10 +544,25 @@ static bool starts_word(const char *sql, const char *w)
 
 static int begin_write_locked(struct yq_db *db)
 {
-    char sql[96];
-    snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+    char sql[160];
+    bool was_open = p_in_transaction(db);
+    int rc;
+
+    /* one lock per schema: two stores in one database (the tests' schemas) do not wait for
+       each other's writers */
+    snprintf(sql, sizeof(sql),
+             "BEGIN; SELECT pg_advisory_xact_lock(%lld # CAST(hashtext(current_schema()) AS "
+             "BIGINT))",
              (long long)YQ_DB_WRITE_LOCK_KEY);
-    return simple(db, sql);
+    rc = simple(db, sql);
+    if (rc != YQ_DB_OK && !was_open && p_in_transaction(db)) {
+        /* the lock timed out after BEGIN: leave no aborted transaction behind (SQLite's
+           failed BEGIN IMMEDIATE leaves none), so the caller's retry starts afresh; the
+           lock's error stays the message */
+        PGresult *res = PQexec(C(db)->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    return rc;
 }
 
 static int p_exec(struct yq_db *db, const char *sql)
