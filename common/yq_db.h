@@ -12,7 +12,8 @@
  *   ? / ?N -> $N;  LIKE -> ILIKE (SQLite's LIKE folds ASCII case);  x IS [NOT] y (y not NULL,
  *   TRUE, FALSE or DISTINCT) -> IS [NOT] DISTINCT FROM;  scalar max(a, b, ...) / min(...) ->
  *   GREATEST / LEAST;  instr(a, b) -> strpos(a, b);
- *   BEGIN IMMEDIATE / BEGIN EXCLUSIVE -> BEGIN plus pg_advisory_xact_lock(YQ_DB_WRITE_LOCK_KEY),
+ *   BEGIN IMMEDIATE / BEGIN EXCLUSIVE -> BEGIN plus pg_advisory_xact_lock(YQ_DB_WRITE_LOCK_KEY
+ *   XOR hashtext(current_schema()): one writer lock per store schema),
  *   so writers are serialised as SQLite serialises them (readers are never blocked).
  * Anything else that differs (json_each, full-text search, DDL) is chosen with yq_db_backend().
  *
@@ -287,6 +288,14 @@ int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen
  */
 int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen);
+
+/*
+ * yq_db_migrate() with another track table than schema_version (track: [a-z_]{1,48}, else
+ * ERR_INVALID), so a second schema shares a database with the ticket store: the archive's
+ * server backend tracks its migrations in archive_schema_version.
+ */
+int yq_db_migrate_track(struct yq_db *db, const struct yq_db_schema *schema, const char *track,
+                        int64_t busy_timeout_ms, char *errbuf, size_t errlen);
 
 /*
  * PostgreSQL only (ERR_BAD_STATE on SQLite): LISTEN/NOTIFY and session advisory locks, for

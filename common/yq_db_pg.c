@@ -544,11 +544,15 @@ static bool starts_word(const char *sql, const char *w)
 
 static int begin_write_locked(struct yq_db *db)
 {
-    char sql[96];
+    char sql[160];
     bool was_open = p_in_transaction(db);
     int rc;
 
-    snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+    /* one lock per schema: two stores in one database (the tests' schemas) do not wait for
+       each other's writers */
+    snprintf(sql, sizeof(sql),
+             "BEGIN; SELECT pg_advisory_xact_lock(%lld # CAST(hashtext(current_schema()) AS "
+             "BIGINT))",
              (long long)YQ_DB_WRITE_LOCK_KEY);
     rc = simple(db, sql);
     if (rc != YQ_DB_OK && !was_open && p_in_transaction(db)) {

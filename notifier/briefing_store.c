@@ -387,8 +387,8 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
     *n_out = 0;
 #define LIST_SQL(JE)                                                                               \
     "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, coalesce(r.event_id, 0), "       \
-    "r.created_at, r.created_by FROM reports r WHERE (CAST(?1 AS TEXT) IS NULL OR r.kind = ?1) AND "           \
-    "(CAST(?3 AS TEXT) IS NULL OR r.kind = 'daily' OR " VISIBLE_TO_DEPT(JE) ") "                               \
+    "r.created_at, r.created_by FROM reports r WHERE (CAST(?1 AS TEXT) IS NULL OR "              \
+    "r.kind = ?1) AND (CAST(?3 AS TEXT) IS NULL OR r.kind = 'daily' OR " VISIBLE_TO_DEPT(JE) ") " \
     "ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
     static const char *const sql[2] = {LIST_SQL(STORE_JSON_EACH_SQLITE),
                                        LIST_SQL(STORE_JSON_EACH_PG)};

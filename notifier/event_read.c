@@ -8,9 +8,9 @@
 #include "yq_db.h"
 
 #include "event_flow.h"
+#include "store_json.h"
 #include "ticket_api.h"
 #include "ticket_store_int.h"
-#include "store_json.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -358,7 +358,8 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     st = NULL;
     /* 2: the total when the page is past the end (no row carried it) */
     if (json_array_size(events) == 0 && q.offset > 0) {
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM events e WHERE 1 = 1%s%s", state_sql, where);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM events e WHERE 1 = 1%s%s", state_sql,
+                 where);
         err = ticket_store_prepare(store, sql, &st, "inbox total");
         if (err) {
             goto fail_tx;

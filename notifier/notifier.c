@@ -16,6 +16,7 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_store_location.h"
 #include "yq_time.h"
 
 #define COFF(f) offsetof(struct notifier_consumer_cfg, f)
@@ -227,6 +228,7 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
 
     *out = NULL;
     if (db) {
+        /* --db (a file or a postgresql:// URL) replaces both store.url and store.path */
         char *path = strdup(db);
         if (!path) {
             fprintf(stderr, "%s: out of memory\n", prog);
@@ -234,17 +236,16 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
         }
         free(cfg->store.path);
         cfg->store.path = path;
-        free(cfg->store.url); /* --db names the store, whatever store.url says */
+        free(cfg->store.url);
         cfg->store.url = NULL;
     }
-    /* a missing SQLite file is named here; a PostgreSQL store is checked by the open */
-    const char *loc = ticket_store_location(&cfg->store), *file = yq_db_sqlite_path(loc);
-    if (file && !yq_db_is_memory(loc) && access(file, F_OK) != 0) {
+    if (yq_store_location_check(ticket_store_location(&cfg->store), NULL, 0) != 0) {
+        /* a SQLite file only: a PostgreSQL store has no file to check (the connection tells) */
         fprintf(stderr,
                 "%s: 交办单库 '%s' 不存在：请检查 --db 或 store.path（相对路径从当前目录算起；"
                 "演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init 创建） "
                 "(ticket store '%s' does not exist)\n",
-                prog, file, file);
+                prog, cfg->store.path, cfg->store.path);
         return 1;
     }
     notifier_cfg_policy(cfg, policy);

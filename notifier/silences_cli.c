@@ -122,7 +122,10 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-/* Open the store of o (--db, else the config's store.url or store.path). Returns 0, 1 or 2 (exit codes). */
+/*
+ * Open the store of o (--db, else the config's store.url or store.path). Returns 0, 1 or 2
+ * (exit codes).
+ */
 static int open_store(const struct opts *o, struct ticket_store **out)
 {
     struct notifier_cfg cfg;

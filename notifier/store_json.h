@@ -19,7 +19,8 @@
 #include "yq_db.h"
 
 #define STORE_JSON_EACH_SQLITE(x, alias) "json_each(" x ") " alias
-#define STORE_JSON_EACH_PG(x, alias) "json_array_elements_text(CAST(" x " AS json)) " alias "(value)"
+#define STORE_JSON_EACH_PG(x, alias)                                                               \
+    "json_array_elements_text(CAST(" x " AS json)) " alias "(value)"
 
 /* 0 for SQLite, 1 for PostgreSQL: the index of a {SQLITE, PG} pair of texts. */
 static inline int store_json_pick(const struct yq_db *db)

@@ -30,6 +30,7 @@
 #include "delivery.h"
 #include "notify_cfg.h"
 #include "outbox.h"
+#include "db_fixture.h"
 #include "redis_fixture.h"
 #include "notifier_fixture.h"
 #include "test_alerts.h"
@@ -552,7 +553,7 @@ static const struct desk_policy long_desk = {
 
 struct world {
     char dir[64];
-    char path[160];
+    char path[256]; /* the store file, or a PostgreSQL schema's URL (db_fixture.h) */
     char cfg_yaml[2048];
     struct ticket_store_cfg store_cfg;
     struct notify_cfg ncfg;
@@ -570,7 +571,11 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     memset(w, 0, sizeof(*w));
     snprintf(w->dir, sizeof(w->dir), "/tmp/yq-dl-XXXXXX");
     assert_non_null(mkdtemp(w->dir));
-    snprintf(w->path, sizeof(w->path), "%s/tickets.db", w->dir);
+    {
+        char file[128];
+        snprintf(file, sizeof(file), "%s/tickets.db", w->dir);
+        db_fixture_new(w->path, sizeof(w->path), file);
+    }
     w->store_cfg.path = w->path;
     w->store_cfg.busy_timeout_ms = 5000;
     w->ncfg.link_base = (char *)"https://duty.example/ticket?number=";
@@ -605,6 +610,7 @@ static void world_close(struct world *w)
     delivery_free(w->d);
     ticket_store_free(w->store);
     notify_routes_release(&w->routes);
+    db_fixture_drop(w->path);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
     assert_int_equal(system(cmd), 0);
 }

@@ -844,7 +844,9 @@ static void test_item_sentiment_and_negative_count(void **state)
     a.item = "wb:n3";
     assert_int_equal(take(&e, &a, 120, &res), 0);
     assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
-    assert_int_equal(count(&e, "SELECT CAST(negative_count AS TEXT) || CAST(item_count AS TEXT) FROM events"), 23);
+    assert_int_equal(count(&e, "SELECT CAST(negative_count AS TEXT) || CAST(item_count AS TEXT) "
+                               "FROM events"),
+                     23);
     /* sentiment adds to the heat: each negative item (no engagement: heat 1) counts twice */
     assert_string_equal(rows(&e, buf, sizeof(buf), "", "SELECT heat FROM event_items ORDER BY id"),
                         "221");

@@ -15,6 +15,7 @@
 
 #include "desk_policy.h"
 #include "http_api.h"
+#include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "test_alerts.h"
 #include "test_connect.h"
@@ -113,7 +114,7 @@ static void assert_header(const struct fetch *f, const char *name, const char *v
 
 struct fixture {
     char dir[64];
-    char path[128];
+    char path[256]; /* the store file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct ticket_store_cfg store_cfg;
     struct ticket_store *writer;
     struct http_api *api;
@@ -165,7 +166,11 @@ static int setup(void **state)
     assert_non_null(fx);
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/yq-http-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof(fx->path), "%s/tickets.db", fx->dir);
+    {
+        char file[128];
+        snprintf(file, sizeof(file), "%s/tickets.db", fx->dir);
+        db_fixture_new(fx->path, sizeof(fx->path), file);
+    }
     fx->store_cfg.path = fx->path;
     fx->store_cfg.busy_timeout_ms = 1000;
     assert_int_equal(ticket_store_init(&fx->store_cfg, NULL, err, sizeof(err)), 0);
@@ -194,7 +199,11 @@ static int teardown(void **state)
 
     http_api_free(fx->api);
     ticket_store_free(fx->writer);
-    sqlite_fixture_remove(fx->path);
+    if (db_fixture_pg()) {
+        db_fixture_drop(fx->path);
+    } else {
+        sqlite_fixture_remove(fx->path);
+    }
     rmdir(fx->dir);
     free(fx);
     return 0;
