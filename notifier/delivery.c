@@ -61,6 +61,7 @@ struct delivery {
     char *location;       /* the store's location (may hold a password: never logged) */
     struct yq_db *leader_db;
     int64_t leader_pid;
+    int64_t leader_key; /* leader_key(): this store's lock; 0 until known */
     bool leader;
     pthread_t thread;
     bool started;
@@ -82,6 +83,29 @@ static void leader_set(struct delivery *d, bool leader)
     if (d->metrics) {
         atomic_store_explicit(&d->metrics->leader, leader ? 1 : 0, memory_order_relaxed);
     }
+}
+
+/*
+ * The leader lock's key for the store on db: YQ_DB_LEADER_LOCK_KEY with the FNV-1a hash of the
+ * store's schema (current_schema()) in the high 32 bits, because advisory locks belong to the
+ * whole database and two stores may be two schemas of one database. 0 when db does not answer.
+ */
+static int64_t leader_key(struct yq_db *db)
+{
+    struct yq_stmt *st = NULL;
+    int64_t key = 0;
+
+    if (yq_stmt_prepare(db, "SELECT current_schema()", &st) == YQ_DB_OK &&
+        yq_stmt_step(st) == YQ_DB_ROW) {
+        const char *schema = yq_stmt_column_text(st, 0);
+        uint32_t h = 2166136261u;
+        for (const char *p = schema ? schema : ""; *p; p++) {
+            h = (h ^ (uint8_t)*p) * 16777619u;
+        }
+        key = (int64_t)(((uint64_t)h << 32) ^ (uint64_t)YQ_DB_LEADER_LOCK_KEY);
+    }
+    yq_stmt_finalize(st);
+    return key;
 }
 
 /* The backend process of db's session, or -1 when it does not answer. */
@@ -126,12 +150,15 @@ static void leader_check(struct delivery *d)
                  "lock is taken again");
         leader_set(d, false);
     }
-    if (yq_db_try_lock(d->leader_db, YQ_DB_LEADER_LOCK_KEY, &got) != 0 || !got) {
+    if (d->leader_key == 0 && (d->leader_key = leader_key(d->leader_db)) == 0) {
+        return;
+    }
+    if (yq_db_try_lock(d->leader_db, d->leader_key, &got) != 0 || !got) {
         return;
     }
     d->leader_pid = backend_pid(d->leader_db);
     if (d->leader_pid < 0) {
-        yq_db_unlock(d->leader_db, YQ_DB_LEADER_LOCK_KEY);
+        yq_db_unlock(d->leader_db, d->leader_key);
         return;
     }
     LOG_INFO("leader: this notifier runs escalations, spike scans and briefings owner=%s",

@@ -75,7 +75,8 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats);
 /*
  * Whether this worker runs the periodic pass (escalation, 研判 reminders, spike scans,
  * briefings): always on SQLite; on PostgreSQL while it holds the session advisory lock
- * YQ_DB_LEADER_LOCK_KEY on its own connection, checked and taken at the start of each round
+ * YQ_DB_LEADER_LOCK_KEY (combined with a hash of the store's schema, so that two stores in one
+ * database have two leaders) on its own connection, checked and taken at the start of each round
  * (so one of several notifiers on one store leads, and another takes over within a round of
  * its end). Mirrored in metrics->leader.
  */
