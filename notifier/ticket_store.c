@@ -1182,7 +1182,14 @@ int ticket_store_begin(struct ticket_store *store, const char *what)
         snprintf(store->last_error, sizeof(store->last_error), "%s: read-only store", what);
         return ERR_IO;
     }
-    return ticket_store_exec(store, "BEGIN IMMEDIATE", what);
+    int err = ticket_store_exec(store, "BEGIN IMMEDIATE", what);
+
+    if (err) {
+        /* PostgreSQL: BEGIN ran but the writers' lock timed out, leaving an aborted
+           transaction open on the connection; end it so the next statement runs */
+        ticket_store_rollback(store);
+    }
+    return err;
 }
 
 void ticket_store_rollback(struct ticket_store *store)
