@@ -26,6 +26,7 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_time.h"
 
 /* 2026-11-29T08:00:00Z in ms: the intake time of the tests (matched_at of TEST_ALERT_LAND). */
 #define T0_MS 1795939200000LL
@@ -414,6 +415,19 @@ static void test_batch_bounds(void **state)
     ticket_store_free(store);
 }
 
+/* The collectors' and pipeline's stamp: now in ms for a live time, 0 for a fixed old one. */
+static void test_stamp_ms(void **state)
+{
+    int64_t now = yq_time_now(), ms = yq_time_stamp_ms(now);
+
+    (void)state;
+    assert_true(ms / 1000 >= now && ms / 1000 <= now + 2);
+    assert_true(yq_time_stamp_ms(now - 30) >= now * 1000);
+    assert_int_equal(yq_time_stamp_ms(1795939200), 0); /* a test's fixed 2026-11-29 */
+    assert_int_equal(yq_time_stamp_ms(now + 3600), 0); /* a clock far ahead */
+    assert_int_equal(yq_time_stamp_ms(0), 0);
+}
+
 static void test_latency_histogram_buckets(void **state)
 {
     struct notifier_metrics m;
@@ -444,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_batch_refused_alert_falls_back_one_by_one),
         cmocka_unit_test(test_batch_store_failure_records_nothing),
         cmocka_unit_test(test_batch_bounds),
+        cmocka_unit_test(test_stamp_ms),
         cmocka_unit_test(test_latency_histogram_buckets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
