@@ -115,7 +115,7 @@ static int fresh_store(const char *where, const char *way, char *loc, size_t len
 
 static void remove_store(const char *loc)
 {
-    char p[600];
+    char p[640];
     if (yq_db_backend_of(loc) == YQ_DB_PG) {
         return; /* the schema stays for a look; the next run drops it */
     }
