@@ -766,10 +766,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         while (n_msgs < max && !*stop &&
                (msg = rd_kafka_consumer_poll(n->consumer, timeout)) != NULL) {
             if (consume_event(n, msg)) {
-                if (n_msgs > 0) {
-                    break; /* store what came so far */
-                }
-                continue;
+                break; /* store what came so far; probe Kafka before waiting again */
             }
             kafka_state(n, 1, "message");
             msgs[n_msgs++] = msg;
