@@ -681,11 +681,12 @@ int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, c
      * which the statistics do not read. 11 adds official posts, proposed responses and the
      * sources' blind windows (issue #15). 12 adds the clock history (read: every 签收 and 办结
      * clock a ticket had, and who held it) and the published reports (issue #17). 13 adds the
-     * outbox claims and the change triggers (issue #16), which the statistics do not read.
+     * outbox claims and the change triggers (issue #16); 14 the items' fetch, match and intake
+     * times in milliseconds (issue #16): the statistics read neither.
      */
-    if (!err && (version < 1 || version > 13)) {
+    if (!err && (version < 1 || version > 14)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 13)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 14)",
                  version);
         err = ERR_BAD_STATE;
     }

@@ -22,11 +22,14 @@ void sqlite_fixture_remove(const char *path);
 
 /*
  * SQL that takes a ticket store back to before migrations 9 (issue #13), 10 (issue #14), 11
- * (issue #15), 12 (issue #17) and 13 (issue #16: outbox claims, change triggers): tests that
+ * (issue #15), 12 (issue #17) 13 (issue #16: outbox claims, change triggers) and 14 (issue #16: the item times in ms): tests that
  * rebuild an older file drop the tables it adds, so that the migration runs again.
  */
 #define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9                                                    \
     "ALTER TABLE outbox DROP COLUMN claimed_by; ALTER TABLE outbox DROP COLUMN claimed_until;"     \
+    "ALTER TABLE ticket_items DROP COLUMN fetched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN matched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN stored_at_ms;"                                           \
     "DROP TRIGGER ticket_clock_history_insert; DROP TRIGGER ticket_clock_history_update;"      \
     "DROP TABLE ticket_clock_history; DROP TABLE stats_publications;"                              \
     "DROP TABLE source_blind_windows; DROP TABLE response_proposals; DROP TABLE official_posts;" \
@@ -37,6 +40,9 @@ void sqlite_fixture_remove(const char *path);
 /* The same on PostgreSQL: migration 12's trigger function goes, with its triggers on tickets. */
 #define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9_PG                                                 \
     "ALTER TABLE outbox DROP COLUMN claimed_by; ALTER TABLE outbox DROP COLUMN claimed_until;"     \
+    "ALTER TABLE ticket_items DROP COLUMN fetched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN matched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN stored_at_ms;"                                           \
     "DROP FUNCTION yq_notify_changes() CASCADE;"                                                   \
     "DROP FUNCTION ticket_clock_history_add() CASCADE;"                                            \
     "DROP TABLE ticket_clock_history; DROP TABLE stats_publications;"                              \
