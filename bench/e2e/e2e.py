@@ -302,6 +302,7 @@ class Run:
         # drain: until the notifier took every alert, nothing moved for --settle s, or the cap
         last, last_change = None, time.monotonic()
         drain_start = time.monotonic()
+        drain_end = "cap"  # still moving at --drain-max: the missing include a backlog
         while time.monotonic() - drain_start < o.drain_max:
             self.check_alive()
             m = self.stage_metrics()
@@ -309,8 +310,10 @@ class Run:
             if state != last:
                 last, last_change = state, time.monotonic()
             if m.get("yuqing_notifier_alerts_consumed_total", 0) >= total:
+                drain_end = "complete"
                 break
             if time.monotonic() - last_change >= o.settle:
+                drain_end = "settled"  # nothing moved: the missing are lost
                 break
             time.sleep(0.5)
         drain_s = time.monotonic() - drain_start
@@ -325,6 +328,7 @@ class Run:
                if cpu0[n] is not None and cpu1.get(n) is not None}
         ours = sum(cpu.values())
         wall = wall1 - wall0
+        self.drain_end = drain_end
         return self.results(total, final, progress, cpu, drain_s, {
             "wall_s": round(wall, 1), "machine_busy_cpu_s": round(busy1 - busy0, 1),
             "bench_cpu_s": round(ours, 1),
@@ -402,7 +406,8 @@ class Run:
                 points.append((first_served, stored_ms - first_served))
         return {
             "store": self.opt.store, "rate": self.rate, "duration_s": self.opt.duration,
-            "drain_s": round(drain_s, 1), "feeds": self.opt.feeds, "hosts": self.opt.hosts,
+            "drain_s": round(drain_s, 1), "drain_end": self.drain_end, "feeds": self.opt.feeds,
+            "hosts": self.opt.hosts,
             "interval": self.opt.interval, "partitions": self.opt.partitions,
             "timing": "ms columns" if has_ms else
             "coarse: farm first-served ms -> event_items.added_at (whole seconds)",
@@ -420,7 +425,8 @@ class Run:
 def print_result(r):
     c, lat = r["completeness"], r["latency_ms"]
     print(f"\n== {r['store']} at {r['rate']:g} items/s for {r['duration_s']:g} s "
-          f"(+{r['drain_s']} s drain; {r['feeds']} feeds, poll {r['interval']}) ==")
+          f"(+{r['drain_s']} s drain, {r['drain_end']}; {r['feeds']} feeds, "
+          f"poll {r['interval']}) ==")
     print(f"  timing: {r['timing']}")
     print("  completeness: produced {produced}  fetched {fetched}  stored {stored}  missing "
           "{missing} (never fetched {missing_never_fetched}, after fetch {missing_after_fetch})"
