@@ -375,6 +375,7 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
     item->published_at = e->published;
     item->precision = e->has_published ? feed_date_item_precision(e->published_precision) : NULL;
     item->fetched_at = fetched_at;
+    item->fetched_at_ms = yq_time_stamp_ms(fetched_at); /* issue #16 */
     item->future_timestamp = yq_item_is_future(item);
     if (cut || (e->text_cut && item->text)) {
         item->truncated_fields |= YQ_ITEM_F_TEXT; /* cut here, or already by the parser */

@@ -273,6 +273,7 @@ static void retry_done(struct source_run *r, long status, bool ok_body)
         struct ingest_ctx ctx = source_run_ingest_ctx(r, now);
         struct ingest_result res = {0};
         post.item.fetched_at = now;
+        post.item.fetched_at_ms = yq_time_stamp_ms(now); /* issue #16 */
         if (ingest_item(&ctx, &post.item, NULL, true, &res) == 0 && res.produced + res.in_flight) {
             store_longtext_del(r->p->store, r->cfg->id, mid);
             LOG_INFO("weibo long text completed source_id=%s mid=%s", r->cfg->id, mid);

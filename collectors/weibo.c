@@ -664,6 +664,7 @@ static int add_mblog(struct weibo_page *page, size_t *cap, const json_t *mblog, 
         it->has_published = true;
     }
     it->fetched_at = ctx->fetched_at;
+    it->fetched_at_ms = yq_time_stamp_ms(ctx->fetched_at); /* issue #16 */
     {
         int64_t r = 0, c = 0, l = 0;
         bool hr = count_of(mblog, "reposts_count", &r, &capped);

@@ -552,5 +552,6 @@ int weibo_hot_item(const struct weibo_hot_entry *e, const struct weibo_hot_ctx *
                              : ctx->entered_at;
     out->precision = "second";
     out->fetched_at = ctx->fetched_at; /* the heat is in hot.heat: no metrics */
+    out->fetched_at_ms = yq_time_stamp_ms(ctx->fetched_at); /* issue #16 */
     return 0;
 }

@@ -43,6 +43,16 @@ const char *yq_level_label(enum yq_level level)
     return (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? n[level] : "?";
 }
 
+int64_t yq_alert_matched_ms(const struct yq_alert *alert)
+{
+    if (alert->matched_at_ms > 0) {
+        return alert->matched_at_ms;
+    }
+    return alert->matched_at > 0 && alert->matched_at <= YQ_TIME_MS_MAX / 1000
+               ? alert->matched_at * 1000
+               : 0;
+}
+
 json_t *yq_alert_matches_json(const struct yq_alert *alert, bool full)
 {
     json_t *matches = json_array();
@@ -115,6 +125,9 @@ int yq_alert_encode(const struct yq_alert *alert, char **out, size_t *out_len)
     rc |= json_object_set_new(obj, "rules_version", json_integer(alert->rules_version));
     rc |= json_object_set_new(obj, "matched_at",
                               json_string(yq_time_format_utc(alert->matched_at, ts, sizeof(ts))));
+    if (alert->matched_at_ms > 0) {
+        rc |= json_object_set_new(obj, "matched_at_ms", json_integer(alert->matched_at_ms));
+    }
     if (alert->rules_unverified) {
         rc |= json_object_set_new(obj, "rules_unverified", json_true());
         if (alert->rules_checked_at > 0) {
@@ -302,6 +315,9 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
     v = json_object_get(obj, "matched_at");
     if (!json_is_string(v) || yq_time_parse_iso(json_string_value(v), &alert->matched_at, NULL)) {
         snprintf(errbuf, errlen, "alert field 'matched_at' must be RFC 3339");
+        goto fail;
+    }
+    if (yq_time_ms_field(obj, "matched_at_ms", "alert", &alert->matched_at_ms, errbuf, errlen)) {
         goto fail;
     }
     alert->rules_unverified = json_is_true(json_object_get(obj, "rules_unverified"));

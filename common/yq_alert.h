@@ -107,6 +107,10 @@ struct yq_alert {
     char *event_via; /* "new", "repost", "near_duplicate" (issue #4); may be NULL */
     int64_t rules_version;
     int64_t matched_at; /* seconds since the epoch, UTC */
+    int64_t matched_at_ms; /* issue #16: when the pipeline matched the item, milliseconds since
+                              the epoch, UTC; 0 = unknown. Written as "matched_at_ms" (an
+                              integer) only when > 0; an alert without it decodes with 0 and
+                              yq_alert_matched_ms() gives matched_at * 1000 */
     bool rules_unverified;    /* the rule version could not be checked against Redis */
     int64_t rules_checked_at; /* last successful check, seconds since the epoch UTC; 0 = never */
     double score;
@@ -119,6 +123,12 @@ struct yq_alert {
     uint64_t simhash; /* the item's SimHash (pipeline/event.h) when has_simhash */
     struct yq_item item;
 };
+
+/*
+ * The alert's match time in milliseconds, UTC: matched_at_ms when set, else matched_at * 1000
+ * (an alert of an older pipeline). alert borrowed.
+ */
+int64_t yq_alert_matched_ms(const struct yq_alert *alert);
 
 /*
  * The matches of alert as a new JSON array (json_decref()), one object per match:

@@ -38,6 +38,40 @@ int64_t yq_item_effective_time(const struct yq_item *item)
     return item->fetched_at;
 }
 
+int64_t yq_item_fetched_ms(const struct yq_item *item)
+{
+    if (item->fetched_at_ms > 0) {
+        return item->fetched_at_ms;
+    }
+    return item->fetched_at > 0 && item->fetched_at <= YQ_TIME_MS_MAX / 1000
+               ? item->fetched_at * 1000
+               : 0;
+}
+
+int yq_time_ms_field(const json_t *obj, const char *name, const char *what, int64_t *out,
+                     char *errbuf, size_t errlen)
+{
+    const json_t *v = json_object_get(obj, name);
+    json_int_t n;
+
+    *out = 0;
+    if (!v || json_is_null(v)) {
+        return 0;
+    }
+    if (!json_is_integer(v)) {
+        snprintf(errbuf, errlen, "%s field '%s' must be an integer (milliseconds)", what, name);
+        return ERR_PARSE;
+    }
+    n = json_integer_value(v);
+    if (n < 0 || n > YQ_TIME_MS_MAX) {
+        snprintf(errbuf, errlen, "%s field '%s' is out of range (0..%lld)", what, name,
+                 (long long)YQ_TIME_MS_MAX);
+        return ERR_PARSE;
+    }
+    *out = (int64_t)n;
+    return 0;
+}
+
 bool yq_utf8_cut(char *s, size_t max_bytes)
 {
     size_t n;
@@ -208,6 +242,9 @@ json_t *yq_item_to_json(const struct yq_item *item)
         rc |= json_object_set_new(obj, "published_at", json_null());
     }
     rc |= set_str(obj, "fetched_at", yq_time_format_utc(item->fetched_at, ts, sizeof(ts)));
+    if (item->fetched_at_ms > 0) {
+        rc |= json_object_set_new(obj, "fetched_at_ms", json_integer(item->fetched_at_ms));
+    }
     if (item->metrics.known) {
         json_t *m = json_pack("{s:I,s:I,s:I}", "reposts", (json_int_t)item->metrics.reposts,
                               "comments", (json_int_t)item->metrics.comments, "likes",
@@ -368,6 +405,10 @@ int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, siz
     if (json_is_string(v) && yq_time_parse_iso(json_string_value(v), &item->fetched_at, NULL)) {
         snprintf(errbuf, errlen, "item field 'fetched_at' is not RFC 3339");
         err = ERR_PARSE;
+        goto fail;
+    }
+    err = yq_time_ms_field(obj, "fetched_at_ms", "item", &item->fetched_at_ms, errbuf, errlen);
+    if (err) {
         goto fail;
     }
     item->truncated = json_is_true(json_object_get(obj, "truncated"));

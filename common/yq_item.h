@@ -79,6 +79,10 @@ struct yq_item {
     int64_t published_at;     /* seconds since the epoch, UTC */
     const char *precision;    /* static: "second", "minute", "day" */
     int64_t fetched_at;       /* seconds since the epoch, UTC */
+    int64_t fetched_at_ms;    /* issue #16: when the collector built the item from the
+                                 response it fetched, milliseconds since the epoch, UTC;
+                                 0 = unknown. Written as "fetched_at_ms" (an integer) only when
+                                 > 0; an item without it decodes with fetched_at * 1000 */
     struct yq_item_metrics metrics;
     char *region;
     char *reply_to;
@@ -183,6 +187,28 @@ bool yq_item_is_future(const struct yq_item *item);
  * when known and not a future timestamp, else fetched_at. item borrowed. Thread-safe.
  */
 int64_t yq_item_effective_time(const struct yq_item *item);
+
+/*
+ * Largest accepted "fetched_at_ms" / "matched_at_ms" (yq_alert.h): 9999-12-31T23:59:59.999Z,
+ * the last instant RFC 3339 can write. A larger or negative value is refused by the decoders.
+ */
+#define YQ_TIME_MS_MAX 253402300799999LL
+
+/*
+ * The item's fetch time in milliseconds, UTC: fetched_at_ms when set, else fetched_at * 1000
+ * (an item of an older collector). item borrowed.
+ */
+int64_t yq_item_fetched_ms(const struct yq_item *item);
+
+/*
+ * Read the optional millisecond time field name of obj (borrowed) into *out (issue #16; the
+ * item's "fetched_at_ms", the alert's "matched_at_ms"): absent or null leaves *out 0; an integer
+ * within 0 .. YQ_TIME_MS_MAX is taken; a string, a real, a negative or a larger number is
+ * ERR_PARSE with one line in errbuf naming what ("item", "alert") and the field.
+ * Returns 0 or ERR_PARSE.
+ */
+int yq_time_ms_field(const json_t *obj, const char *name, const char *what, int64_t *out,
+                     char *errbuf, size_t errlen);
 
 /* Free every string of item and zero it; item itself is caller storage. NULL is a no-op. */
 void yq_item_release(struct yq_item *item);

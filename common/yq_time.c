@@ -15,6 +15,20 @@ int64_t yq_time_now(void)
     return (int64_t)ts.tv_sec;
 }
 
+int64_t yq_time_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t yq_time_stamp_ms(int64_t at)
+{
+    int64_t now_ms = yq_time_now_ms(), now = now_ms / 1000;
+
+    return at <= now && at >= now - YQ_TIME_STAMP_WINDOW_S ? now_ms : 0;
+}
+
 int64_t yq_time_mono_ms(void)
 {
     struct timespec ts;

@@ -14,6 +14,24 @@
 /* Seconds since the epoch, UTC (CLOCK_REALTIME). */
 int64_t yq_time_now(void);
 
+/*
+ * Milliseconds since the epoch, UTC (CLOCK_REALTIME; issue #16: fetch, match and intake times
+ * of items, alerts and tickets). Thread-safe.
+ */
+int64_t yq_time_now_ms(void);
+
+/* How far a stamped time (seconds) may lie behind the current time for yq_time_stamp_ms(). */
+#define YQ_TIME_STAMP_WINDOW_S 60
+
+/*
+ * The millisecond stamp for something happening now whose time in seconds, at, the caller
+ * already took (issue #16: an item's fetch in the collectors, an alert's match in the
+ * pipeline): yq_time_now_ms() when at lies within the last YQ_TIME_STAMP_WINDOW_S seconds (a
+ * live fetch or match), else 0 (a replay or a test's fixed time: unknown; readers fall back
+ * to at * 1000). Thread-safe.
+ */
+int64_t yq_time_stamp_ms(int64_t at);
+
 /* Milliseconds from CLOCK_MONOTONIC, for intervals and timeouts. */
 int64_t yq_time_mono_ms(void);
 

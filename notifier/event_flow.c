@@ -310,9 +310,11 @@ static int add_event_items(struct ticket_store *store, int64_t ticket_id, void *
     int err = ticket_store_prepare(
         store,
         "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, url, title, "
-        "excerpt, published_at, rule_ids, matches, added_at, author) "
+        "excerpt, published_at, rule_ids, matches, added_at, author, fetched_at_ms, "
+        "matched_at_ms, stored_at_ms) "
         "SELECT ?1, item_id, source, source_id, channel, url, title, excerpt, published_at, "
-        "rule_ids, matches, added_at, author FROM event_items WHERE event_id = ?2 "
+        "rule_ids, matches, added_at, author, fetched_at_ms, matched_at_ms, stored_at_ms "
+        "FROM event_items WHERE event_id = ?2 "
         "ORDER BY matched_at, id ON CONFLICT (ticket_id, item_id) DO NOTHING",
         &st, "ticket items from event");
     if (err) {
@@ -582,9 +584,10 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
             err = exec2(store,
                         "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, "
                         "channel, url, title, excerpt, published_at, rule_ids, matches, "
-                        "added_at, author) SELECT ?2, item_id, source, source_id, channel, url, "
-                        "title, excerpt, published_at, rule_ids, matches, added_at, author "
-                        "FROM event_items WHERE event_id = ?1 ORDER BY matched_at, id "
+                        "added_at, author, fetched_at_ms, matched_at_ms, stored_at_ms) "
+                        "SELECT ?2, item_id, source, source_id, channel, url, "
+                        "title, excerpt, published_at, rule_ids, matches, added_at, author, "
+                        "fetched_at_ms, matched_at_ms, stored_at_ms FROM event_items WHERE event_id = ?1 ORDER BY matched_at, id "
                         "ON CONFLICT (ticket_id, item_id) DO NOTHING",
                         src->id, dst->ticket_id, "merge ticket items");
         }

@@ -155,10 +155,11 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
     err = ticket_store_prepare(
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
-        "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
+        "excerpt, author, published_at, matched_at, rule_ids, matches, added_at, fetched_at_ms, "
+        "matched_at_ms, stored_at_ms) "
         "SELECT ?1, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
-        "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
-        "FROM ticket_items i WHERE i.ticket_id = ?2 ON CONFLICT (event_id, item_id) DO NOTHING",
+        "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at, "
+        "i.fetched_at_ms, i.matched_at_ms, i.stored_at_ms FROM ticket_items i WHERE i.ticket_id = ?2 ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "ticket event items");
     if (!err) {
         yq_stmt_bind_int64(st, 1, id);
@@ -289,8 +290,9 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         store,
         "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
         "excerpt, author, region, published_at, matched_at, reposts, comments, likes, heat, "
-        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score, simhash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rule_ids, rule_groups, matches, added_at, sentiment, sentiment_score, simhash, "
+        "fetched_at_ms, matched_at_ms, stored_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (event_id, item_id) DO NOTHING",
         &st, "event item insert");
     if (err) {
@@ -317,6 +319,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
             snprintf(hex, sizeof(hex), "%016" PRIx64, alert->simhash);
         }
         yq_stmt_bind_text(st, 23, hex);
+        intake_bind_times_ms(store, st, 24, alert);
     }
     err = ticket_store_step_done(store, st, "event item insert");
     if (err || yq_db_changes(store->db) == 0) {
@@ -777,52 +780,151 @@ done:
     return err;
 }
 
-int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *out)
+/* Whether alert can be taken in at all (ticket_intake_alert()): 0 or ERR_INVALID. */
+static int intake_check(const struct yq_alert *alert)
 {
-    struct ticket_intake_result res;
-    int err;
-
-    memset(&res, 0, sizeof(res));
     if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
         return ERR_INVALID;
     }
     if (alert->n_matches == 0 && !alert->item.official) {
         return ERR_INVALID; /* yq_alert_decode() refuses it; a caller that built one errs */
     }
+    return 0;
+}
+
+/* Inside the caller's write transaction: everything one alert does (ticket_intake_alert()). */
+static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct ticket_intake_result *res)
+{
+    int err = 0;
+
+    memset(res, 0, sizeof(*res));
+    if (alert->item.official) {
+        /* issue #15: every official post is kept and compared with the open tickets, in the
+           same transaction as whatever else the alert does (docs/responses.md) */
+        err = response_store_add_post(store, alert, now, &res->post_id);
+        if (!err && res->post_id > 0) {
+            err = ticket_flow_detect_for_post(store, res->post_id, now, &res->proposals);
+        }
+    }
+    if (!err && alert->n_matches == 0) {
+        res->outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
+    } else if (!err) {
+        err = event_intake_in_tx(store, alert, now, res);
+    }
+    if (!err && alert->rules_unverified && res->ticket_id > 0 &&
+        res->outcome != TICKET_INTAKE_DUPLICATE) {
+        err = intake_mark_rules_unverified(store, res->ticket_id, alert->rules_checked_at);
+    }
+    return err;
+}
+
+/* One alert in its own write transaction, its items stored at now_ms. */
+static int intake_one(struct ticket_store *store, const struct yq_alert *alert, int64_t now_ms,
+                      struct ticket_intake_result *out)
+{
+    struct ticket_intake_result res;
+    int err = intake_check(alert);
+
+    if (err) {
+        return err;
+    }
     err = ticket_store_begin(store, "intake begin");
     if (err) {
         return err;
     }
-    if (alert->item.official) {
-        /* issue #15: every official post is kept and compared with the open tickets, in the
-           same transaction as whatever else the alert does (docs/responses.md) */
-        err = response_store_add_post(store, alert, now, &res.post_id);
-        if (!err && res.post_id > 0) {
-            err = ticket_flow_detect_for_post(store, res.post_id, now, &res.proposals);
-        }
+    store->intake_ms = now_ms;
+    err = intake_in_tx(store, alert, now_ms / 1000, &res);
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "intake commit");
     }
-    if (!err && alert->n_matches == 0) {
-        res.outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
-    } else if (!err) {
-        err = event_intake_in_tx(store, alert, now, &res);
-    }
-    if (!err && alert->rules_unverified && res.ticket_id > 0 &&
-        res.outcome != TICKET_INTAKE_DUPLICATE) {
-        err = intake_mark_rules_unverified(store, res.ticket_id, alert->rules_checked_at);
-    }
+    store->intake_ms = 0;
     if (err) {
-        goto rollback;
-    }
-    err = ticket_store_exec(store, "COMMIT", "intake commit");
-    if (err) {
-        goto rollback;
+        ticket_store_rollback(store);
+        return err;
     }
     if (out) {
         *out = res;
     }
     return 0;
-rollback:
-    ticket_store_rollback(store);
+}
+
+int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                        struct ticket_intake_result *out)
+{
+    return intake_one(store, alert, now * 1000, out);
+}
+
+/* Whether err is the alert's own fault (refused by a constraint, too big): permanent. */
+static bool alert_fault(int err)
+{
+    return err == ERR_INVALID || err == ERR_TOO_BIG;
+}
+
+int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *v, size_t n,
+                        int64_t now_ms, struct ticket_intake_batch_stats *stats)
+{
+    struct ticket_intake_batch_stats st = {0};
+    size_t i, taken = 0;
+    int err = 0;
+
+    for (i = 0; i < n; i++) {
+        memset(&v[i].res, 0, sizeof(v[i].res));
+        v[i].err = v[i].alert ? intake_check(v[i].alert) : ERR_INVALID;
+        taken += v[i].err == 0;
+    }
+    if (taken > 0) {
+        err = ticket_store_begin(store, "intake batch begin");
+        if (err) {
+            goto out;
+        }
+        store->intake_ms = now_ms;
+        for (i = 0; !err && i < n; i++) {
+            if (v[i].err == 0) {
+                err = intake_in_tx(store, v[i].alert, now_ms / 1000, &v[i].res);
+            }
+        }
+        if (!err) {
+            err = ticket_store_exec(store, "COMMIT", "intake batch commit");
+        }
+        store->intake_ms = 0;
+        if (!err) {
+            st.transactions = 1;
+            goto out;
+        }
+        ticket_store_rollback(store);
+        for (i = 0; i < n; i++) {
+            memset(&v[i].res, 0, sizeof(v[i].res));
+        }
+        if (!alert_fault(err)) {
+            goto out; /* the store failed: nothing recorded, the caller retries the batch */
+        }
+        /* one alert was refused (on SQLite a failed statement leaves the transaction usable,
+           on PostgreSQL it does not): each alert alone, so the refused one is found and the
+           others are recorded (docs/operations.md, "Batch intake") */
+        err = 0;
+        st.fallbacks = 1;
+        for (i = 0; i < n; i++) {
+            int e;
+            if (v[i].err) {
+                continue;
+            }
+            e = intake_one(store, v[i].alert, now_ms, &v[i].res);
+            st.transactions++;
+            if (alert_fault(e)) {
+                v[i].err = e;
+            } else if (e) {
+                err = e; /* the store failed: what was recorded stays (idempotent on retry) */
+                goto out;
+            }
+        }
+    }
+out:
+    for (i = 0; i < n; i++) {
+        st.refused += v[i].err != 0;
+    }
+    if (stats) {
+        *stats = st;
+    }
     return err;
 }

@@ -122,6 +122,37 @@ static long long counter(atomic_llong *c)
     return c ? atomic_load_explicit(c, memory_order_relaxed) : 0;
 }
 
+/*
+ * The fetch -> store latency histogram (issue #16, notifier_metrics.h) in Prometheus text:
+ * cumulative buckets le="5" .. le="60000", le="+Inf", then _sum and _count (all 0 without m).
+ */
+static int latency_histogram(struct notifier_metrics *m, struct yq_buf *out)
+{
+    const char *name = "yuqing_notifier_intake_latency_ms";
+    long long cum = 0;
+    int err = yq_buf_addf(out,
+                          "# HELP %s fetch to ticket store latency of taken alerts, "
+                          "milliseconds (item fetched_at_ms to stored_at_ms)\n"
+                          "# TYPE %s histogram\n",
+                          name, name);
+
+    for (size_t i = 0; !err && i < 13; i++) {
+        cum += m ? counter(&m->latency_ms[i]) : 0;
+        if (i < 12) {
+            err = yq_buf_addf(out, "%s_bucket{le=\"%lld\"} %lld\n", name,
+                              NOTIFIER_LATENCY_BOUNDS_MS[i], cum);
+        } else {
+            err = yq_buf_addf(out, "%s_bucket{le=\"+Inf\"} %lld\n", name, cum);
+        }
+    }
+    if (!err) {
+        err = yq_buf_addf(out, "%s_sum %lld\n%s_count %lld\n", name,
+                          m ? counter(&m->latency_sum_ms) : 0, name,
+                          m ? counter(&m->latency_count) : 0);
+    }
+    return err;
+}
+
 int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
 {
     static const struct {
@@ -182,6 +213,9 @@ int http_api_metrics_text(struct http_api *api, struct yq_buf *out)
     }
     if (!err) {
         err = yq_health_metrics(out, "notifier", deps, n_deps);
+    }
+    if (!err) {
+        err = latency_histogram(api->metrics, out);
     }
     if (!err && read_ok) {
         err = yq_metrics_http_scalar(out, "yuqing_notifier_open_tickets", "gauge",

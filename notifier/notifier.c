@@ -24,6 +24,10 @@ static const struct cfg_key consumer_cfg_keys[] = {
      "first backoff after a ticket store failure", NULL},
     {"retry_max_ms", CFG_MS, "30000", 100, 600000, COFF(retry_max_ms),
      "backoff ceiling for ticket store failures", NULL},
+    {"batch_max", CFG_INT, "500", 1, 10000, COFF(batch_max),
+     "most alerts stored in one transaction (issue #16: one commit per batch)", NULL},
+    {"batch_wait_ms", CFG_MS, "5", 0, 1000, COFF(batch_wait_ms),
+     "how long a batch waits for its next alert once it has one", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -251,79 +255,127 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
 #define BUMP(m, field) NOTIFIER_METRICS_BUMP(m, field)
 
+/* Log and count what intake did with one alert (res: its result). */
+static void intake_outcome(struct notifier_metrics *metrics, const struct yq_alert *alert,
+                           const struct ticket_intake_result *res)
+{
+    switch (res->outcome) {
+    case TICKET_INTAKE_CREATED:
+        LOG_INFO("ticket created number=%s level=%s event_key=%s item_id=%s", res->number,
+                 yq_level_name(alert->level), alert->event_key, alert->item.id);
+        BUMP(metrics, tickets_created);
+        break;
+    case TICKET_INTAKE_ATTACHED:
+        LOG_INFO("item attached number=%s item_count=%lld item_id=%s", res->number,
+                 (long long)res->item_count, alert->item.id);
+        BUMP(metrics, items_attached);
+        break;
+    case TICKET_INTAKE_REVISED:
+        LOG_INFO("item revised number=%s item_id=%s reopened=%d", res->number, alert->item.id,
+                 res->reopened ? 1 : 0);
+        BUMP(metrics, items_attached);
+        break;
+    case TICKET_INTAKE_QUEUED:
+        LOG_INFO("event waits for 研判 event_id=%lld item_count=%lld level=%s item_id=%s",
+                 (long long)res->event_id, (long long)res->item_count,
+                 yq_level_name(alert->level), alert->item.id);
+        break;
+    case TICKET_INTAKE_OFFICIAL:
+        LOG_DEBUG("official post recorded item_id=%s post_id=%lld proposals=%d", alert->item.id,
+                  (long long)res->post_id, res->proposals);
+        break;
+    case TICKET_INTAKE_SILENCED:
+        LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",
+                 (long long)res->silence_id, alert->event_key, alert->item.id);
+        break;
+    case TICKET_INTAKE_DUPLICATE:
+    default:
+        LOG_DEBUG("duplicate alert number=%s item_id=%s", res->number, alert->item.id);
+        BUMP(metrics, alerts_duplicate);
+        break;
+    }
+}
+
+/* The most messages notifier_intake_batch() takes at once (consumer.batch_max is lower). */
+#define INTAKE_BATCH_LIMIT 100000
+
+int notifier_intake_batch(struct ticket_store *store, struct notifier_metrics *metrics,
+                          const struct notifier_payload *v, size_t n, int64_t now_ms)
+{
+    struct yq_alert *alerts;
+    struct ticket_intake_entry *e;
+    char (*why)[256];
+    int err = 0;
+
+    if (n > INTAKE_BATCH_LIMIT) {
+        return ERR_INVALID;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    alerts = calloc(n, sizeof(*alerts));
+    e = calloc(n, sizeof(*e));
+    why = calloc(n, sizeof(*why));
+    if (!alerts || !e || !why) {
+        err = ERR_RETRY;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = yq_alert_decode(v[i].buf ? v[i].buf : "", v[i].buf ? v[i].len : 0, &alerts[i],
+                                 why[i], sizeof(why[i]));
+        if (rc == ERR_NOMEM) {
+            err = ERR_RETRY;
+            goto done;
+        }
+        e[i].alert = rc ? NULL : &alerts[i];
+    }
+    err = ticket_intake_batch(store, e, n, now_ms, NULL);
+    /* a refused alert (ERR_INVALID) is the alert's fault: the store answered */
+    notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0);
+    if (err) {
+        LOG_WARN("ticket intake failed alerts=%zu first_partition=%d first_offset=%lld err='%s' "
+                 "sqlite='%s'",
+                 n, (int)v[0].partition, (long long)v[0].offset, yq_strerror(err),
+                 ticket_store_errmsg(store));
+        err = ERR_RETRY;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!e[i].alert) {
+            LOG_WARN("malformed alert skipped partition=%d offset=%lld reason='%s'",
+                     (int)v[i].partition, (long long)v[i].offset, why[i]);
+            BUMP(metrics, alerts_malformed);
+        } else if (e[i].err) {
+            LOG_ERR("alert rejected by ticket store partition=%d offset=%lld event_key=%s "
+                    "err='%s'",
+                    (int)v[i].partition, (long long)v[i].offset, alerts[i].event_key,
+                    yq_strerror(e[i].err));
+            BUMP(metrics, alerts_rejected);
+        } else {
+            int64_t fetched = yq_item_fetched_ms(&alerts[i].item);
+            intake_outcome(metrics, &alerts[i], &e[i].res);
+            if (fetched > 0 && e[i].res.outcome != TICKET_INTAKE_DUPLICATE) {
+                notifier_metrics_observe_latency(metrics, now_ms - fetched);
+            }
+        }
+    }
+done:
+    for (size_t i = 0; alerts && i < n; i++) {
+        yq_alert_release(&alerts[i]);
+    }
+    free(alerts);
+    free(e);
+    free(why);
+    return err;
+}
+
 int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics *metrics,
                             const char *buf, size_t len, int32_t partition, int64_t offset,
                             int64_t now)
 {
-    struct ticket_intake_result res;
-    struct yq_alert alert;
-    char err_line[256] = "";
-    int err;
+    struct notifier_payload p = {.buf = buf, .len = len, .partition = partition, .offset = offset};
 
-    err = yq_alert_decode(buf ? buf : "", buf ? len : 0, &alert, err_line, sizeof(err_line));
-    if (err == ERR_NOMEM) {
-        return ERR_RETRY;
-    }
-    if (err) {
-        LOG_WARN("malformed alert skipped partition=%d offset=%lld reason='%s'", (int)partition,
-                 (long long)offset, err_line);
-        BUMP(metrics, alerts_malformed);
-        return 0;
-    }
-    err = ticket_intake_alert(store, &alert, now, &res);
-    /* a refused alert (ERR_INVALID) is the alert's fault: the store answered */
-    notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0 || err == ERR_INVALID);
-    if (err == ERR_INVALID) {
-        LOG_ERR("alert rejected by ticket store partition=%d offset=%lld event_key=%s "
-                "sqlite='%s'",
-                (int)partition, (long long)offset, alert.event_key, ticket_store_errmsg(store));
-        BUMP(metrics, alerts_rejected);
-        err = 0;
-    } else if (err) {
-        LOG_WARN("ticket intake failed partition=%d offset=%lld event_key=%s err='%s' "
-                 "sqlite='%s'",
-                 (int)partition, (long long)offset, alert.event_key, yq_strerror(err),
-                 ticket_store_errmsg(store));
-        err = ERR_RETRY;
-    } else {
-        switch (res.outcome) {
-        case TICKET_INTAKE_CREATED:
-            LOG_INFO("ticket created number=%s level=%s event_key=%s item_id=%s", res.number,
-                     yq_level_name(alert.level), alert.event_key, alert.item.id);
-            BUMP(metrics, tickets_created);
-            break;
-        case TICKET_INTAKE_ATTACHED:
-            LOG_INFO("item attached number=%s item_count=%lld item_id=%s", res.number,
-                     (long long)res.item_count, alert.item.id);
-            BUMP(metrics, items_attached);
-            break;
-        case TICKET_INTAKE_REVISED:
-            LOG_INFO("item revised number=%s item_id=%s reopened=%d", res.number, alert.item.id,
-                     res.reopened ? 1 : 0);
-            BUMP(metrics, items_attached);
-            break;
-        case TICKET_INTAKE_QUEUED:
-            LOG_INFO("event waits for 研判 event_id=%lld item_count=%lld level=%s item_id=%s",
-                     (long long)res.event_id, (long long)res.item_count,
-                     yq_level_name(alert.level), alert.item.id);
-            break;
-        case TICKET_INTAKE_OFFICIAL:
-            LOG_DEBUG("official post recorded item_id=%s post_id=%lld proposals=%d",
-                      alert.item.id, (long long)res.post_id, res.proposals);
-            break;
-        case TICKET_INTAKE_SILENCED:
-            LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",
-                     (long long)res.silence_id, alert.event_key, alert.item.id);
-            break;
-        case TICKET_INTAKE_DUPLICATE:
-        default:
-            LOG_DEBUG("duplicate alert number=%s item_id=%s", res.number, alert.item.id);
-            BUMP(metrics, alerts_duplicate);
-            break;
-        }
-    }
-    yq_alert_release(&alert);
-    return err;
+    return notifier_intake_batch(store, metrics, &p, 1, now * 1000);
 }
 
 int notifier_source_payload(struct ticket_store *store, struct notifier_metrics *metrics,
@@ -503,28 +555,86 @@ static bool is_source_event(const struct notifier *n, const rd_kafka_message_t *
            strcmp(sources, n->cfg->kafka.alerts_topic) != 0;
 }
 
-/* Intake msg, retrying store failures until it is recorded (1) or stop is set (0). */
-static int intake_until_done(struct notifier *n, const rd_kafka_message_t *msg,
+/* Sleep before the next try of a failed store write and double *backoff (to retry_max_ms). */
+static void backoff_sleep(struct notifier *n, int64_t *backoff, volatile sig_atomic_t *stop)
+{
+    BUMP(&n->metrics, intake_retries);
+    sleep_unless_stopped(*backoff, stop);
+    *backoff = *backoff * 2 > n->cfg->consumer.retry_max_ms ? n->cfg->consumer.retry_max_ms
+                                                            : *backoff * 2;
+}
+
+/* Record the source event msg, retrying store failures until done (1) or stop is set (0). */
+static int source_until_done(struct notifier *n, const rd_kafka_message_t *msg,
                              volatile sig_atomic_t *stop)
 {
-    struct notifier_metrics *m = &n->metrics;
     int64_t backoff = n->cfg->consumer.retry_initial_ms;
-    bool is_source = is_source_event(n, msg);
 
     while (!*stop) {
-        int err = is_source ? notifier_source_payload(n->store, m, msg->payload, msg->len,
-                                                      msg->partition, msg->offset, yq_time_now())
-                            : notifier_intake_payload(n->store, m, msg->payload, msg->len,
-                                                      msg->partition, msg->offset, yq_time_now());
-        if (err == 0) {
+        if (notifier_source_payload(n->store, &n->metrics, msg->payload, msg->len,
+                                    msg->partition, msg->offset, yq_time_now()) == 0) {
             return 1;
         }
-        BUMP(m, intake_retries);
-        LOG_DEBUG("retrying alert partition=%d offset=%lld backoff_ms=%lld", (int)msg->partition,
-                  (long long)msg->offset, (long long)backoff);
-        sleep_unless_stopped(backoff, stop);
-        backoff = backoff * 2 > n->cfg->consumer.retry_max_ms ? n->cfg->consumer.retry_max_ms
-                                                              : backoff * 2;
+        LOG_DEBUG("retrying source event partition=%d offset=%lld backoff_ms=%lld",
+                  (int)msg->partition, (long long)msg->offset, (long long)backoff);
+        backoff_sleep(n, &backoff, stop);
+    }
+    return 0;
+}
+
+/*
+ * Record the alert messages of msgs (n) as one batch, retrying the whole batch after a store
+ * failure until it is recorded (1) or stop is set (0). p: n slots of caller storage.
+ */
+static int batch_until_done(struct notifier *n, rd_kafka_message_t **msgs, size_t n_msgs,
+                            struct notifier_payload *p, volatile sig_atomic_t *stop)
+{
+    int64_t backoff = n->cfg->consumer.retry_initial_ms;
+
+    for (size_t i = 0; i < n_msgs; i++) {
+        p[i] = (struct notifier_payload){.buf = msgs[i]->payload,
+                                         .len = msgs[i]->len,
+                                         .partition = msgs[i]->partition,
+                                         .offset = msgs[i]->offset};
+    }
+    while (!*stop) {
+        if (notifier_intake_batch(n->store, &n->metrics, p, n_msgs, yq_time_now_ms()) == 0) {
+            return 1;
+        }
+        LOG_DEBUG("retrying alert batch alerts=%zu backoff_ms=%lld", n_msgs, (long long)backoff);
+        backoff_sleep(n, &backoff, stop);
+    }
+    return 0;
+}
+
+/*
+ * Commit the offsets after the n messages of msgs (the highest offset + 1 of each topic and
+ * partition), synchronously: after their batch is stored (the house rule). 0 or ERR_RETRY.
+ */
+static int commit_batch(struct notifier *n, rd_kafka_message_t **msgs, size_t n_msgs)
+{
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new((int)n_msgs);
+    rd_kafka_resp_err_t kres;
+
+    if (!offsets) {
+        return ERR_RETRY;
+    }
+    for (size_t i = 0; i < n_msgs; i++) {
+        const char *topic = rd_kafka_topic_name(msgs[i]->rkt);
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(offsets, topic, msgs[i]->partition);
+        if (!tp) {
+            tp = rd_kafka_topic_partition_list_add(offsets, topic, msgs[i]->partition);
+            tp->offset = msgs[i]->offset + 1;
+        } else if (msgs[i]->offset + 1 > tp->offset) {
+            tp->offset = msgs[i]->offset + 1;
+        }
+    }
+    kres = rd_kafka_commit(n->consumer, offsets, 0 /* sync */);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (kres) {
+        LOG_WARN("offset commit failed messages=%zu err=%s", n_msgs, rd_kafka_err2str(kres));
+        return ERR_RETRY;
     }
     return 0;
 }
@@ -569,46 +679,112 @@ static void kafka_probe(struct notifier *n, int64_t *next_probe_ms)
     *next_probe_ms = yq_time_mono_ms() + (up ? KAFKA_PROBE_UP_MS : KAFKA_PROBE_DOWN_MS);
 }
 
+/*
+ * A consumer message that carries no payload to record (an error or partition end): handled
+ * (state, log) and destroyed. Returns true when msg was such a message.
+ */
+static bool consume_event(struct notifier *n, rd_kafka_message_t *msg)
+{
+    if (!msg->err) {
+        return false;
+    }
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        kafka_state(n, 1, "partition end");
+    } else {
+        LOG_WARN("kafka consume error err=%s", rd_kafka_message_errstr(msg));
+        if (msg->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+            kafka_state(n, 0, rd_kafka_err2str(msg->err));
+        }
+    }
+    rd_kafka_message_destroy(msg);
+    return true;
+}
+
+/*
+ * Store the batch msgs (n_msgs messages, alerts and source events): the alerts in one
+ * transaction (batch_until_done()), each source event in its own; then, when everything is
+ * stored, commit the offsets. alerts and p: n_msgs slots of scratch storage.
+ */
+static void store_batch(struct notifier *n, rd_kafka_message_t **msgs, size_t n_msgs,
+                        rd_kafka_message_t **alerts, struct notifier_payload *p,
+                        volatile sig_atomic_t *stop)
+{
+    size_t n_alerts = 0;
+    int done = 1;
+
+    for (size_t i = 0; i < n_msgs; i++) {
+        if (!is_source_event(n, msgs[i])) {
+            BUMP(&n->metrics, alerts_consumed);
+            alerts[n_alerts++] = msgs[i];
+        }
+    }
+    if (n_alerts > 0) {
+        done = batch_until_done(n, alerts, n_alerts, p, stop);
+    }
+    for (size_t i = 0; done && i < n_msgs; i++) {
+        if (is_source_event(n, msgs[i])) {
+            done = source_until_done(n, msgs[i], stop);
+        }
+    }
+    if (!done) {
+        return; /* stopping: nothing committed, the batch is delivered again */
+    }
+    if (commit_batch(n, msgs, n_msgs) != 0) {
+        /* the batch is recorded; a redelivery after this failure finds duplicates */
+        BUMP(&n->metrics, commit_failures);
+        kafka_state(n, 0, "offset commit failed");
+    } else {
+        kafka_state(n, 1, "offset committed");
+    }
+}
+
 int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
 {
-    struct notifier_metrics *m = &n->metrics;
+    size_t max = (size_t)n->cfg->consumer.batch_max;
+    rd_kafka_message_t **msgs, **alerts;
+    struct notifier_payload *p;
     int64_t next_probe_ms = 0;
 
+    max = max < 1 ? 1 : max;
+    msgs = calloc(max, sizeof(*msgs));
+    alerts = calloc(max, sizeof(*alerts));
+    p = calloc(max, sizeof(*p));
+    if (!msgs || !alerts || !p) {
+        LOG_ERR("out of memory for a batch of %zu alerts", max);
+        free(msgs);
+        free(alerts);
+        free(p);
+        return ERR_NOMEM;
+    }
     while (!*stop) {
         rd_kafka_message_t *msg;
+        size_t n_msgs = 0;
+        int timeout = (int)n->cfg->consumer.poll_timeout_ms;
 
         kafka_probe(n, &next_probe_ms);
-        msg = rd_kafka_consumer_poll(n->consumer, (int)n->cfg->consumer.poll_timeout_ms);
-        if (!msg) {
-            continue;
-        }
-        if (msg->err) {
-            if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                kafka_state(n, 1, "partition end");
-            } else {
-                LOG_WARN("kafka consume error err=%s", rd_kafka_message_errstr(msg));
-                if (msg->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-                    kafka_state(n, 0, rd_kafka_err2str(msg->err));
+        /* issue #16: up to batch_max messages, while each comes within batch_wait_ms */
+        while (n_msgs < max && !*stop &&
+               (msg = rd_kafka_consumer_poll(n->consumer, timeout)) != NULL) {
+            if (consume_event(n, msg)) {
+                if (n_msgs > 0) {
+                    break; /* store what came so far */
                 }
+                continue;
             }
-            rd_kafka_message_destroy(msg);
-            continue;
+            kafka_state(n, 1, "message");
+            msgs[n_msgs++] = msg;
+            timeout = (int)n->cfg->consumer.batch_wait_ms;
         }
-        kafka_state(n, 1, "message");
-        if (!is_source_event(n, msg)) {
-            BUMP(m, alerts_consumed);
+        if (n_msgs > 0) {
+            store_batch(n, msgs, n_msgs, alerts, p, stop);
         }
-        if (intake_until_done(n, msg, stop)) {
-            if (yq_kafka_commit_message(n->consumer, msg) != 0) {
-                /* the alert is recorded; a redelivery after this failure is a duplicate */
-                BUMP(m, commit_failures);
-                kafka_state(n, 0, "offset commit failed");
-            } else {
-                kafka_state(n, 1, "offset committed");
-            }
+        for (size_t i = 0; i < n_msgs; i++) {
+            rd_kafka_message_destroy(msgs[i]);
         }
-        rd_kafka_message_destroy(msg);
     }
+    free(msgs);
+    free(alerts);
+    free(p);
     LOG_INFO("stopping");
     return 0;
 }

@@ -45,6 +45,8 @@ struct notifier_consumer_cfg {
     int64_t poll_timeout_ms;  /* longest wait in rd_kafka_consumer_poll (stop latency) */
     int64_t retry_initial_ms; /* first backoff after a store failure; doubles each time */
     int64_t retry_max_ms;     /* backoff ceiling */
+    int64_t batch_max;        /* issue #16: most alert messages stored in one transaction */
+    int64_t batch_wait_ms;    /* how long a batch waits for its next message once it has one */
 };
 
 struct notifier_cfg {
@@ -116,6 +118,28 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
 int notifier_intake_payload(struct ticket_store *store, struct notifier_metrics *metrics,
                             const char *buf, size_t len, int32_t partition, int64_t offset,
                             int64_t now);
+
+/* One Kafka message's payload and place, for notifier_intake_batch(). All borrowed. */
+struct notifier_payload {
+    const char *buf; /* len bytes, need not be NUL-terminated; NULL reads as empty */
+    size_t len;
+    int32_t partition; /* for log lines */
+    int64_t offset;    /* for log lines */
+};
+
+/*
+ * Record n alert message payloads in store in one write transaction (ticket_intake_batch();
+ * issue #16), each as notifier_intake_payload() would: a malformed message is counted
+ * (alerts_malformed) and skipped, an alert the store refuses is counted (alerts_rejected) and
+ * skipped, the others are recorded without being blocked by those; each recorded alert that
+ * changed something adds its fetch -> store latency (now_ms - the item's fetch time) to the
+ * histogram in metrics. Returns 0 (the caller commits the offsets of all n), or ERR_RETRY:
+ * the store failed (busy, I/O, server down, memory), nothing is counted and the caller
+ * commits nothing and retries the batch (idempotent). n: at most 100000 (more is ERR_INVALID).
+ * metrics may be NULL. now_ms: milliseconds since the epoch, UTC.
+ */
+int notifier_intake_batch(struct ticket_store *store, struct notifier_metrics *metrics,
+                          const struct notifier_payload *v, size_t n, int64_t now_ms);
 
 /*
  * Record one message of the sources topic (kafka.sources_topic, a source event:

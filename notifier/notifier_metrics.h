@@ -7,6 +7,7 @@
 #define NOTIFIER_METRICS_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 struct notifier_metrics {
     atomic_llong alerts_consumed;  /* messages read from the alerts topic */
@@ -36,7 +37,38 @@ struct notifier_metrics {
      */
     atomic_int store_up;
     atomic_int kafka_up;
+    /*
+     * Issue #16: fetch -> store latency of each alert intake recorded (its item's
+     * stored_at_ms - fetched_at_ms, at least 0), a histogram in milliseconds: latency_ms[i]
+     * counts the alerts with a latency at most NOTIFIER_LATENCY_BOUNDS_MS[i] and more than the
+     * bound before (the last slot: more than every bound); /metrics writes it cumulative as
+     * yuqing_notifier_intake_latency_ms (notifier_metrics_observe_latency()).
+     */
+    atomic_llong latency_ms[13];
+    atomic_llong latency_sum_ms;
+    atomic_llong latency_count;
 };
+
+/* The upper bounds (ms) of the latency histogram's slots but the last (which is +Inf). */
+static const long long NOTIFIER_LATENCY_BOUNDS_MS[12] = {5,    10,   25,   50,    100,   250,
+                                                         500,  1000, 2500, 10000, 30000, 60000};
+
+/* Count one fetch -> store latency of ms milliseconds (negative counts as 0) on m (may be NULL). */
+static inline void notifier_metrics_observe_latency(struct notifier_metrics *m, long long ms)
+{
+    size_t i = 0;
+
+    if (!m) {
+        return;
+    }
+    ms = ms < 0 ? 0 : ms;
+    while (i < 12 && ms > NOTIFIER_LATENCY_BOUNDS_MS[i]) {
+        i++;
+    }
+    atomic_fetch_add_explicit(&m->latency_ms[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->latency_sum_ms, ms, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
+}
 
 /* Count one event: counter field of m (m may be NULL: counted nowhere). Thread-safe. */
 #define NOTIFIER_METRICS_BUMP(m, field)                                                            \

@@ -282,6 +282,33 @@ static json_t *item_terms(const char *matches_text)
     return terms;
 }
 
+/* A millisecond time (issue #16): the integer, or null when unknown (0). New reference. */
+static json_t *ms_or_null(int64_t ms)
+{
+    return ms > 0 ? json_integer(ms) : json_null();
+}
+
+/*
+ * The item's fetch, match and intake times in milliseconds (issue #16, migration 13) and
+ * latency_ms = stored_at_ms - fetched_at_ms (at least 0; null when either is unknown) into
+ * obj. Returns obj, or NULL (obj released) on ERR_NOMEM.
+ */
+static json_t *item_times(json_t *obj, const struct ticket_item *it)
+{
+    bool known = it->fetched_at_ms > 0 && it->stored_at_ms > 0;
+    int64_t lat = known ? it->stored_at_ms - it->fetched_at_ms : 0;
+
+    if (obj && (json_object_set_new(obj, "fetched_at_ms", ms_or_null(it->fetched_at_ms)) ||
+                json_object_set_new(obj, "matched_at_ms", ms_or_null(it->matched_at_ms)) ||
+                json_object_set_new(obj, "stored_at_ms", ms_or_null(it->stored_at_ms)) ||
+                json_object_set_new(obj, "latency_ms",
+                                    known ? json_integer(lat < 0 ? 0 : lat) : json_null()))) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
 /* One item's JSON (the detail's "items" entry). New reference, NULL on ERR_NOMEM. */
 static json_t *item_json(const struct ticket_item *it)
 {
@@ -292,7 +319,7 @@ static json_t *item_json(const struct ticket_item *it)
         json_decref(rules);
         rules = json_array();
     }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
+    return item_times(json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
                      str(it->item_id), "title", str(it->title), "url", str(it->url), "channel",
                      str(it->channel), "author", str(it->author), "source", str(it->source),
                      "source_id", str(it->source_id), "source_label",
@@ -300,7 +327,8 @@ static json_t *item_json(const struct ticket_item *it)
                      when(it->has_published ? it->published_at : 0), "published_at_display",
                      when_bj(it->has_published ? it->published_at : 0), "excerpt", str(it->excerpt),
                      "rules", rules, "groups", rule_groups(rules, it->matches), "rule_names",
-                     rule_names(rules, it->matches), "terms", item_terms(it->matches));
+                     rule_names(rules, it->matches), "terms", item_terms(it->matches)),
+                      it);
 }
 
 /*

@@ -178,6 +178,26 @@ void intake_bind_published(struct yq_stmt *st, int i, const struct yq_item *item
     }
 }
 
+void intake_bind_times_ms(struct ticket_store *store, struct yq_stmt *st, int first,
+                          const struct yq_alert *alert)
+{
+    int64_t stored = store->intake_ms;
+    int64_t v[2] = {yq_item_fetched_ms(&alert->item), yq_alert_matched_ms(alert)};
+
+    for (int i = 0; i < 2; i++) {
+        if (v[i] <= 0) {
+            yq_stmt_bind_null(st, first + i);
+        } else {
+            yq_stmt_bind_int64(st, first + i, stored > 0 && v[i] > stored ? stored : v[i]);
+        }
+    }
+    if (stored > 0) {
+        yq_stmt_bind_int64(st, first + 2, stored);
+    } else {
+        yq_stmt_bind_null(st, first + 2);
+    }
+}
+
 static int insert_item(struct ticket_store *store, int64_t ticket_id, const struct yq_alert *alert,
                        int64_t now, bool *inserted)
 {
@@ -194,8 +214,9 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
     err = ticket_store_prepare(
         store,
         "INSERT INTO ticket_items (ticket_id, item_id, source, source_id, channel, "
-        "url, title, excerpt, published_at, rule_ids, matches, added_at, author) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "url, title, excerpt, published_at, rule_ids, matches, added_at, author, "
+        "fetched_at_ms, matched_at_ms, stored_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (ticket_id, item_id) DO NOTHING",
         &st, "item insert");
     if (!err) {
@@ -207,6 +228,7 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
         intake_bind_texts(st, 10, (const char *const[]){r.rule_ids, r.matches}, 2);
         yq_stmt_bind_int64(st, 12, now);
         yq_stmt_bind_text(st, 13, r.author);
+        intake_bind_times_ms(store, st, 14, alert);
         err = ticket_store_step_done(store, st, "item insert");
     }
     if (!err) {

@@ -2,8 +2,9 @@
  * Alert intake (design §5, issue #13 docs/desk.md): one alert becomes an event waiting for
  * 研判 in the inbox (or an item of an existing event), a ticket at once when the desk policy
  * hands it over, an item or revision on the event's ticket, a reopening, or a held item
- * (ticket_held.h), in one transaction with its log rows and outbox notifications. The notifier's consumer loop (notifier.c) calls
- * ticket_intake_alert() once per alert and commits the Kafka offset after it.
+ * (ticket_held.h), in one transaction with its log rows and outbox notifications. The notifier's
+ * consumer loop (notifier.c) takes alerts in batches (ticket_intake_batch(): many alerts, one
+ * transaction; issue #16) and commits the Kafka offsets after the batch is stored.
  */
 #ifndef NOTIFIER_TICKET_INTAKE_H
 #define NOTIFIER_TICKET_INTAKE_H
@@ -90,7 +91,9 @@ struct ticket_intake_result {
  * 'official' when it would open a new event). A ticket opened by intake or 交办
  * (ticket_intake_open_ticket()) is scored against the posts received within the lookback.
  * alert: borrowed, decoded with yq_alert_decode().
- * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window.
+ * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window;
+ *        the items' stored_at_ms is now * 1000 (issue #16; fetched_at_ms and matched_at_ms
+ *        from the alert, yq_item_fetched_ms() and yq_alert_matched_ms(), at most that).
  * out:   filled on success (may be NULL).
  * Returns 0, ERR_INVALID (alert lacks an event key or item id; permanent), ERR_RETRY (the
  * database is busy or locked: retry later), ERR_IO (SQLite failed: disk full, I/O error;
@@ -99,6 +102,46 @@ struct ticket_intake_result {
  */
 int ticket_intake_alert(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                         struct ticket_intake_result *out);
+
+/*
+ * One alert of a batch (ticket_intake_batch()). alert: borrowed, decoded with
+ * yq_alert_decode(); NULL marks a slot to skip (err ERR_INVALID). err and res are written.
+ */
+struct ticket_intake_entry {
+    const struct yq_alert *alert;
+    int err; /* 0: recorded, res filled; ERR_INVALID or ERR_TOO_BIG: refused (permanent) */
+    struct ticket_intake_result res;
+};
+
+/* What one ticket_intake_batch() call did (for metrics and the bench). */
+struct ticket_intake_batch_stats {
+    int transactions; /* write transactions committed: 1 in the usual case */
+    int fallbacks;    /* 1 when a refused alert made the batch go one alert per transaction */
+    size_t refused;   /* entries with err set */
+};
+
+/*
+ * Record the n alerts of v (issue #16, docs/operations.md "Batch intake") with the same
+ * effect, alert by alert in order, as n calls of ticket_intake_alert(), but in ONE write
+ * transaction (BEGIN IMMEDIATE; on PostgreSQL the writers' advisory lock), so a batch pays
+ * one commit (one fsync with synchronous=FULL) instead of n. Idempotence is per alert as
+ * there: a redelivered batch changes nothing.
+ *  - An alert intake refuses before any SQL (no event key or item id, no match) gets
+ *    err = ERR_INVALID and is left out.
+ *  - An alert the database refuses (a constraint: ERR_INVALID; ERR_TOO_BIG) rolls the
+ *    transaction back; the batch is then taken one alert per transaction, so that alert alone
+ *    is marked refused and every other is recorded (stats->fallbacks = 1).
+ *  - A store failure (ERR_RETRY: busy or locked, ERR_IO: disk full, server down, ERR_NOMEM)
+ *    rolls back and is returned: nothing of the batch is recorded (in the fallback, the
+ *    alerts before the failure stay recorded, which a retry finds as duplicates). The
+ *    caller commits no Kafka offset and retries the whole batch.
+ * now_ms: milliseconds since the epoch, UTC: the items' stored_at_ms; now_ms / 1000 is the
+ * seconds ticket_intake_alert() takes as now. stats: may be NULL.
+ * Returns 0 (each entry's err says recorded or refused), ERR_RETRY, ERR_IO or ERR_NOMEM.
+ * Not for a read-only store (ERR_IO).
+ */
+int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *v, size_t n,
+                        int64_t now_ms, struct ticket_intake_batch_stats *stats);
 
 /*
  * --- Shared with event_flow.c (交办 from the inbox); inside the caller's open transaction ---

@@ -42,6 +42,15 @@ void intake_bind_texts(struct yq_stmt *st, int first, const char *const *texts, 
 /* Bind the item's published_at to parameter i (NULL when it has none). */
 void intake_bind_published(struct yq_stmt *st, int i, const struct yq_item *item);
 
+/*
+ * Bind the item's fetch, match and intake times in milliseconds (issue #16, migration 13) to
+ * parameters first .. first + 2 of st: yq_item_fetched_ms() and yq_alert_matched_ms(), each
+ * at most store->intake_ms (a clock ahead of the notifier's cannot make a latency negative;
+ * unknown binds NULL), then store->intake_ms.
+ */
+void intake_bind_times_ms(struct ticket_store *store, struct yq_stmt *st, int first,
+                          const struct yq_alert *alert);
+
 /* v within 0 .. 10^9 (an engagement count from untrusted feed data). */
 int64_t intake_clamp_metric(int64_t v);
 

@@ -620,6 +620,26 @@ static const struct yq_db_migration migrations[] = {
      "CREATE TRIGGER stats_publications_no_delete BEFORE DELETE ON stats_publications"
      "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;",
      NULL, NULL},
+    /*
+     * Issue #16 (docs/operations.md, "Latency"): each item's fetch (collector), match
+     * (pipeline) and intake (notifier) times in milliseconds since the epoch, UTC, on the
+     * ticket's and the event's item rows; NULL for items taken in before this migration. The
+     * ticket JSON shows latency_ms = stored_at_ms - fetched_at_ms.
+     */
+    {13, "item fetch, match and intake times in milliseconds",
+     "ALTER TABLE ticket_items ADD COLUMN fetched_at_ms INTEGER;"
+     "ALTER TABLE ticket_items ADD COLUMN matched_at_ms INTEGER;"
+     "ALTER TABLE ticket_items ADD COLUMN stored_at_ms INTEGER;"
+     "ALTER TABLE event_items ADD COLUMN fetched_at_ms INTEGER;"
+     "ALTER TABLE event_items ADD COLUMN matched_at_ms INTEGER;"
+     "ALTER TABLE event_items ADD COLUMN stored_at_ms INTEGER;",
+     NULL,
+     "ALTER TABLE ticket_items ADD COLUMN fetched_at_ms BIGINT;"
+     "ALTER TABLE ticket_items ADD COLUMN matched_at_ms BIGINT;"
+     "ALTER TABLE ticket_items ADD COLUMN stored_at_ms BIGINT;"
+     "ALTER TABLE event_items ADD COLUMN fetched_at_ms BIGINT;"
+     "ALTER TABLE event_items ADD COLUMN matched_at_ms BIGINT;"
+     "ALTER TABLE event_items ADD COLUMN stored_at_ms BIGINT;"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1658,7 +1678,7 @@ void ticket_response_list_release(struct ticket_response_list *list)
 
 #define ITEM_COLUMNS                                                                               \
     "ticket_id, item_id, source, source_id, channel, url, title, excerpt, published_at, "          \
-    "rule_ids, matches, added_at, author"
+    "rule_ids, matches, added_at, author, fetched_at_ms, matched_at_ms, stored_at_ms"
 
 #define ICOL(i, type, field) TICKET_STORE_COL(struct ticket_item, i, type, field)
 
@@ -1668,7 +1688,8 @@ static const struct ticket_store_col item_cols[] = {
     ICOL(3, TEXT, source_id),   ICOL(4, TEXT, channel),  ICOL(5, TEXT, url),
     ICOL(6, TEXT, title),       ICOL(7, TEXT, excerpt),  ICOL(8, PRESENT, has_published),
     ICOL(8, INT, published_at), ICOL(9, TEXT, rule_ids), ICOL(10, TEXT, matches),
-    ICOL(11, INT, added_at),    ICOL(12, TEXT, author),
+    ICOL(11, INT, added_at),    ICOL(12, TEXT, author),  ICOL(13, INT, fetched_at_ms),
+    ICOL(14, INT, matched_at_ms), ICOL(15, INT, stored_at_ms),
 };
 #define N_ITEM_COLS (sizeof(item_cols) / sizeof(item_cols[0]))
 

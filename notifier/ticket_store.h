@@ -69,7 +69,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 12
+#define TICKET_STORE_SCHEMA_VERSION 13
 
 struct ticket_store_cfg {
     char *path;              /* database location: a file, ":memory:" (tests), "sqlite:FILE" or
@@ -184,6 +184,11 @@ struct ticket_item {
                        carried one), department, level, terms with offsets */
     int64_t added_at;
     char *author; /* migration 3: untrusted feed text, "" when unknown or stored before */
+    /* migration 13 (issue #16): milliseconds since the epoch, UTC; 0 = unknown (an item
+       stored before it, or of an older collector or pipeline) */
+    int64_t fetched_at_ms; /* the collector fetched the item */
+    int64_t matched_at_ms; /* the pipeline matched it */
+    int64_t stored_at_ms;  /* the notifier stored it (intake) */
 };
 
 struct ticket_item_list {

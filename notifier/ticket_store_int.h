@@ -20,6 +20,9 @@ struct ticket_store {
     bool readonly;
     const struct ticket_policy *policy; /* borrowed; NULL = built-in defaults */
     char last_error[256];               /* copy of yq_db_errmsg() of the last failure */
+    int64_t intake_ms; /* issue #16: the intake time (ms since the epoch, UTC) of the alert
+                          being taken in, its items' stored_at_ms; set by ticket_intake.h's
+                          functions for the length of their transaction */
 };
 
 /* Record rc's SQLite message as the store's last error; return the shared code for rc. */

@@ -7,6 +7,7 @@
 
 #include "norm.h"
 #include "yq_err.h"
+#include "yq_time.h"
 #include "yq_banned.h"
 
 bool hot_watch_applies(const struct yq_item *item)
@@ -142,6 +143,7 @@ int hot_watch_build_alert(const struct rule_set *rs, const struct match_result *
         out->event_items = 1;
         out->rules_version = rs ? rs->version : 0;
         out->matched_at = now;
+        out->matched_at_ms = yq_time_stamp_ms(now); /* issue #16 */
         out->level = HOT_WATCH_LEVEL;
         out->score = match_score_weighted(HOT_WATCH_LEVEL, 1, item, mw);
     }

@@ -11,6 +11,7 @@
 #include "term_find.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
+#include "yq_time.h"
 #include "yq_banned.h"
 
 /* What one field's scan found, kept in the scratch. */
@@ -586,6 +587,7 @@ int match_build_alert_weighted(const struct rule_set *rs, const struct match_res
     out->event_items = 1;
     out->rules_version = rs->version;
     out->matched_at = now;
+    out->matched_at_ms = yq_time_stamp_ms(now); /* issue #16 */
     out->level = top->level;
     out->score = match_score_weighted(top->level, mr->n_rules, item, mw);
     return 0;

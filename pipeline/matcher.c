@@ -427,6 +427,7 @@ static int official_alert(struct matcher *m, const struct yq_item *item, struct 
     snprintf(out->event_key, key_len, "ev:%s", id);
     out->rules_version = m->rules ? m->rules->version : 0;
     out->matched_at = yq_time_now();
+    out->matched_at_ms = yq_time_stamp_ms(out->matched_at); /* issue #16 */
     out->level = YQ_LEVEL_IV;
     return 0;
 }
