@@ -286,6 +286,12 @@ class Run:
         while time.time() < self.t0:
             time.sleep(0.05)
         cpu0 = {n: cpu_seconds(pid) for n, pid in self.stage_pids().items()}
+        perf = []
+        for name in o.perf:  # where a stage's time goes: perf report -i WORK/perf-NAME.data
+            perf.append(subprocess.Popen(
+                ["perf", "record", "-q", "-F", "499", "-g", "-p", str(self.procs[name].pid),
+                 "-o", self.path(f"perf-{name}.data")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         busy0, wall0 = machine_busy_seconds(), time.monotonic()
         end = self.t0 + o.duration
         progress = []
@@ -299,6 +305,9 @@ class Run:
                   f"alerts={m.get('yuqing_matcher_alerts_total', 0):.0f} "
                   f"stored={m.get('yuqing_notifier_alerts_consumed_total', 0):.0f}",
                   flush=True)
+        for p in perf:
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=60)
         # drain: until the notifier took every alert, nothing moved for --settle s, or the cap
         last, last_change = None, time.monotonic()
         drain_start = time.monotonic()
@@ -474,6 +483,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", default="/tmp/yuqing-bench-e2e")
     ap.add_argument("--out", default="bench-e2e.json")
+    ap.add_argument("--perf", action="append", default=[],
+                    choices=("notifier", "matcher", "collector", "redis", "farm"),
+                    help="perf record -g this process during production (repeatable)")
     for stage in ("notifier", "matcher", "collector"):
         ap.add_argument(f"--{stage}-set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"extra --set for yuqing-{stage} (repeatable)")
