@@ -221,9 +221,6 @@ class Run:
         # up when /healthz answers; its status is recorded, not required (a PostgreSQL store
         # whose periodic pass fails reports "degraded" but takes alerts in)
         self.health = wait_until("notifier /healthz", self.notifier_health, 60)
-        if self.health != "ok":
-            print(f"  warning: notifier /healthz status {self.health!r}; see notifier.log",
-                  flush=True)
         wait_until("matcher /metrics", lambda: metrics(self.matcher_port), 30)
         wait_until("collector /metrics", lambda: metrics(self.collector_port), 30)
         if time.time() > self.t0 - 1:
@@ -341,6 +338,11 @@ class Run:
         cpu1 = {n: cpu_seconds(pid) for n, pid in self.stage_pids().items()}
         busy1, wall1 = machine_busy_seconds(), time.monotonic()
         final = self.stage_metrics()
+        self.health_end = self.notifier_health()  # "down" at start is Kafka before a message
+        if self.health_end != "ok":
+            print(f"  warning: notifier /healthz {self.health_end!r} after the drain; see "
+                  f"{self.path('notifier.log')}", flush=True)
+        self.redis_commands = self.redis_commandstats()
         for name in ("collector", "matcher", "notifier", "farm"):
             rc = self.stop(name)
             if rc not in (0, None):
@@ -355,6 +357,24 @@ class Run:
             "bench_cpu_s": round(ours, 1),
             "other_cpu_s": round(busy1 - busy0 - ours, 1),
             "cores": os.cpu_count(), "loadavg_end": open("/proc/loadavg").read().split()[:3]})
+
+    def redis_commandstats(self):
+        """Redis's own account of its time: {command: {calls, usec}}, the 8 costliest (which
+        stage's Redis work dominates: the collector's seen ids or the matcher's event lookup)."""
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), "INFO", "commandstats"],
+                             capture_output=True, text=True, timeout=30).stdout
+        stats = {}
+        for line in out.splitlines():
+            if not line.startswith("cmdstat_"):
+                continue
+            name, _, fields = line[8:].partition(":")
+            kv = dict(f.split("=", 1) for f in fields.split(",") if "=" in f)
+            try:
+                stats[name] = {"calls": int(kv["calls"]), "usec": int(kv["usec"])}
+            except (KeyError, ValueError):
+                continue
+        top = sorted(stats.items(), key=lambda x: -x[1]["usec"])[:8]
+        return dict(top)
 
     # ---- results ------------------------------------------------------------------------
     def store_rows(self):
@@ -430,7 +450,7 @@ class Run:
             "drain_s": round(drain_s, 1), "drain_end": self.drain_end, "feeds": self.opt.feeds,
             "hosts": self.opt.hosts,
             "interval": self.opt.interval, "partitions": self.opt.partitions,
-            "notifier_health_at_start": self.health,
+            "notifier_health": {"start": self.health, "end": self.health_end},
             "timing": "ms columns" if has_ms else
             "coarse: farm first-served ms -> event_items.added_at (whole seconds)",
             "completeness": comp,
@@ -438,10 +458,18 @@ class Run:
                            "match_to_store": st.summary(intake),
                            "created_to_fetch": st.summary(poll)},
             "fetch_to_store_p99_per_5s": st.windows(points, 5000),
-            "cpu_s": cpu, "machine": machine, "progress": progress,
+            "cpu_s": cpu, "redis_commands": self.redis_commands, "machine": machine, "progress": progress,
             "farm": json.load(open(self.path("farm-stats.json")))
             if os.path.exists(self.path("farm-stats.json")) else None,
         }
+
+
+def cpu_ms_per_item(r):
+    """CPU milliseconds each process spent per produced item over the run (production and
+    drain): what the stage costs whatever else the machine runs; 1000 / x is the rate one
+    core could carry for that stage alone."""
+    n = r["completeness"]["produced"]
+    return {name: round(1000.0 * cpu / n, 3) for name, cpu in r["cpu_s"].items()} if n else {}
 
 
 def print_result(r):
@@ -470,6 +498,14 @@ def print_result(r):
     if w:
         print("  p99 fetch->stored per 5 s: " + " ".join(
             f"{x['p99']:.0f}" if x["p99"] is not None else "-" for x in w))
+    per_item = cpu_ms_per_item(r)
+    if per_item:
+        print("  CPU ms per item (one core carries 1000/x items/s): " + "  ".join(
+            f"{n} {v:.3f}" for n, v in per_item.items()))
+    if r.get("redis_commands"):
+        print("  Redis time by command (s): " + "  ".join(
+            f"{c} {v['usec'] / 1e6:.1f} ({v['calls']} calls)"
+            for c, v in list(r["redis_commands"].items())[:5]))
     print(f"  CPU s: {r['cpu_s']}  machine busy {r['machine']['machine_busy_cpu_s']} s of "
           f"{r['machine']['wall_s']} s x {r['machine']['cores']} cores (other processes "
           f"{r['machine']['other_cpu_s']} s)")
@@ -477,7 +513,7 @@ def print_result(r):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", required=True, help="build folder (RelWithDebInfo, no sanitizers)")
+    ap.add_argument("--build", help="build folder (RelWithDebInfo, no sanitizers); required")
     ap.add_argument("--source", default=os.path.dirname(os.path.dirname(HERE)))
     ap.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     ap.add_argument("--rates", default="100,1000,5000", help="items/s, comma-separated")
@@ -502,7 +538,16 @@ def main():
     for stage in ("notifier", "matcher", "collector"):
         ap.add_argument(f"--{stage}-set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"extra --set for yuqing-{stage} (repeatable)")
+    ap.add_argument("--report", metavar="JSON",
+                    help="print the tables of an earlier run's JSON and exit")
     opt = ap.parse_args()
+    if opt.report:
+        with open(opt.report) as f:
+            for r in json.load(f)["runs"]:
+                print_result(r)
+        return 0
+    if not opt.build:
+        ap.error("--build is required")
     opt.build = os.path.abspath(opt.build)
     opt.source = os.path.abspath(opt.source)
     for stage in ("notifier", "matcher", "collector"):
