@@ -465,11 +465,18 @@ class Run:
 
 
 def cpu_ms_per_item(r):
-    """CPU milliseconds each process spent per produced item over the run (production and
+    """CPU milliseconds each process spent per item it handled over the run (production and
     drain): what the stage costs whatever else the machine runs; 1000 / x is the rate one
     core could carry for that stage alone."""
-    n = r["completeness"]["produced"]
-    return {name: round(1000.0 * cpu / n, 3) for name, cpu in r["cpu_s"].items()} if n else {}
+    c = r["completeness"]
+    out = {}
+    for name, cpu in r["cpu_s"].items():
+        # the items the process handled: the notifier's are the stored ones, the rest saw
+        # every fetched item (the farm: every served one)
+        n = c["stored"] if name == "notifier" else c["fetched"]
+        if n:
+            out[name] = round(1000.0 * cpu / n, 3)
+    return out
 
 
 def print_result(r):
