@@ -95,6 +95,23 @@ def cpu_seconds(pid):
         return None
 
 
+def tree_cpu_seconds(root_pid):
+    """CPU seconds of a process and its children alive now (PostgreSQL: the postmaster and its
+    backends; a backend that ended in between takes its share with it)."""
+    total = cpu_seconds(root_pid) or 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
 def machine_busy_seconds():
     """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
     with open("/proc/stat") as f:
@@ -266,6 +283,12 @@ class Run:
     def stage_pids(self):
         return {n: p.pid for n, p in self.procs.items()}
 
+    def cpu_snapshot(self):
+        got = {n: cpu_seconds(pid) for n, pid in self.stage_pids().items()}
+        if self.opt.pg_pid:
+            got["postgresql"] = tree_cpu_seconds(self.opt.pg_pid)
+        return got
+
     def stage_metrics(self):
         got = {}
         for stage, port, names in (
@@ -294,7 +317,7 @@ class Run:
         total = int(round(self.rate * o.duration))
         while time.time() < self.t0:
             time.sleep(0.05)
-        cpu0 = {n: cpu_seconds(pid) for n, pid in self.stage_pids().items()}
+        cpu0 = self.cpu_snapshot()
         perf = []
         for name in o.perf:  # where a stage's time goes: perf report -i WORK/perf-NAME.data
             perf.append(subprocess.Popen(
@@ -335,7 +358,7 @@ class Run:
                 break
             time.sleep(0.5)
         drain_s = time.monotonic() - drain_start
-        cpu1 = {n: cpu_seconds(pid) for n, pid in self.stage_pids().items()}
+        cpu1 = self.cpu_snapshot()
         busy1, wall1 = machine_busy_seconds(), time.monotonic()
         final = self.stage_metrics()
         self.health_end = self.notifier_health()  # "down" at start is Kafka before a message
@@ -473,7 +496,7 @@ def cpu_ms_per_item(r):
     for name, cpu in r["cpu_s"].items():
         # the items the process handled: the notifier's are the stored ones, the rest saw
         # every fetched item (the farm: every served one)
-        n = c["stored"] if name == "notifier" else c["fetched"]
+        n = c["stored"] if name in ("notifier", "postgresql") else c["fetched"]
         if n:
             out[name] = round(1000.0 * cpu / n, 3)
     return out
@@ -569,6 +592,7 @@ def main():
             return 2
     os.makedirs(opt.work, exist_ok=True)
     pg_dir = os.path.join(opt.work, "pg")
+    opt.pg_pid = None
     base_url = None
     if opt.store == "postgresql":
         out = subprocess.run([os.path.join(opt.source, "scripts/pg-dev.sh"), "start", pg_dir,
@@ -577,6 +601,8 @@ def main():
             print(f"bench/e2e: PostgreSQL did not start: {out.stderr}", file=sys.stderr)
             return 1
         base_url = out.stdout.strip().splitlines()[-1]
+        with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
+            opt.pg_pid = int(f.readline())
     results = []
     try:
         for rate in rates:
