@@ -1,6 +1,7 @@
 #include "event.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,15 @@
 
 /*
  * ARGV: 1 key prefix, 2 item id, 3 reply_to or "", 4 hi32, 5 lo32, 6 "1" = use SimHash,
- * 7 now (s), 8 window (s), 9 ttl (s), 10 max distance, 11 members read per band.
+ * 7 now (s), 8 window (s), 9 ttl (s), 10 max distance, 11 records kept per bucket,
+ * 12..21 the ten band-pair values (event_pairs()).
  * Returns "<new>|<items>|<via>|<event key>".
+ *
+ * Cost per call: at most 20 HGETs of small fields (the ten pairs in this time slice and the
+ * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records: nothing in it grows
+ * with the number of events in the window (issue #16: the sorted sets per 16-bit band it
+ * replaces were trimmed on every call and read up to 4 x 256 members). A bucket that does
+ * not hold well-formed records (written by something else) counts as empty and is rewritten.
  */
 static const char assign_script[] =
     "local p = ARGV[1]\n"
@@ -22,7 +30,7 @@ static const char assign_script[] =
     "local window = tonumber(ARGV[8])\n"
     "local ttl = tonumber(ARGV[9])\n"
     "local maxd = tonumber(ARGV[10])\n"
-    "local limit = tonumber(ARGV[11])\n"
+    "local cap = tonumber(ARGV[11])\n"
     "local ek = nil\n"
     "local via = 'new'\n"
     "if ARGV[3] ~= '' then\n"
@@ -40,30 +48,49 @@ static const char assign_script[] =
     "end\n"
     "local hi = tonumber(ARGV[4])\n"
     "local lo = tonumber(ARGV[5])\n"
-    "local bands = {math.floor(hi / 65536), hi % 65536, math.floor(lo / 65536), lo % 65536}\n"
+    "local use = ARGV[6] == '1'\n"
+    "local slice = math.floor(now / window)\n"
+    "local band, rshift, bxor = bit.band, bit.rshift, bit.bxor\n"
     "local function popcount(x)\n"
-    "  local c = 0\n"
-    "  while x ~= 0 do\n"
-    "    c = c + bit.band(x, 1)\n"
-    "    x = bit.rshift(x, 1)\n"
-    "  end\n"
-    "  return c\n"
+    "  x = x - band(rshift(x, 1), 0x55555555)\n"
+    "  x = band(x, 0x33333333) + band(rshift(x, 2), 0x33333333)\n"
+    "  x = band(x + rshift(x, 4), 0x0F0F0F0F)\n"
+    "  x = x + rshift(x, 8)\n"
+    "  x = x + rshift(x, 16)\n"
+    "  return band(x, 0x7F)\n"
     "end\n"
-    "if not ek and ARGV[6] == '1' then\n"
+    "local function records(raw)\n"
+    "  if not raw then return {} end\n"
+    "  local ok, r = pcall(cmsgpack.unpack, raw)\n"
+    "  if not ok or type(r) ~= 'table' then return {} end\n"
+    "  return r\n"
+    "end\n"
+    "local function good(r, j)\n"
+    "  return type(r[j]) == 'number' and type(r[j + 1]) == 'number' and\n"
+    "         type(r[j + 2]) == 'number' and type(r[j + 3]) == 'string'\n"
+    "end\n"
+    "local keys, fields, cur = {}, {}, {}\n"
+    "if use then\n"
+    "  for i = 1, 10 do\n"
+    "    local v = tonumber(ARGV[11 + i])\n"
+    "    keys[i] = p .. 'nd:' .. i .. ':' .. math.floor(v / 1024) .. ':'\n"
+    "    fields[i] = tostring(v % 1024)\n"
+    "  end\n"
+    "end\n"
+    "if not ek and use then\n"
     "  local best = maxd + 1\n"
-    "  for i = 1, 4 do\n"
-    "    local bkey = p .. 'band:' .. i .. ':' .. bands[i]\n"
-    "    redis.call('ZREMRANGEBYSCORE', bkey, '-inf', '(' .. (now - window))\n"
-    "    local ms = redis.call('ZREVRANGEBYSCORE', bkey, '+inf', now - window, 'LIMIT', 0,"
-    " limit)\n"
-    "    for _, m in ipairs(ms) do\n"
-    "      local mh, ml, mek = string.match(m, '^(%d+):(%d+):(.*)$')\n"
-    "      if mh then\n"
-    "        local d = popcount(bit.bxor(hi, tonumber(mh))) + popcount(bit.bxor(lo,"
-    " tonumber(ml)))\n"
-    "        if d < best then\n"
-    "          best = d\n"
-    "          ek = mek\n"
+    "  for s = 0, 1 do\n"
+    "    for i = 1, 10 do\n"
+    "      local raw = redis.call('HGET', keys[i] .. (slice - s), fields[i])\n"
+    "      if s == 0 then cur[i] = raw end\n"
+    "      local r = records(raw)\n"
+    "      for j = 1, #r - 3, 4 do\n"
+    "        if good(r, j) and r[j + 2] >= now - window then\n"
+    "          local d = popcount(bxor(hi, r[j])) + popcount(bxor(lo, r[j + 1]))\n"
+    "          if d < best then\n"
+    "            best = d\n"
+    "            ek = r[j + 3]\n"
+    "          end\n"
     "        end\n"
     "      end\n"
     "    end\n"
@@ -76,18 +103,58 @@ static const char assign_script[] =
     "redis.call('EXPIRE', ckey, ttl)\n"
     "local isnew = 0\n"
     "if n == 1 then isnew = 1 end\n"
-    "if ARGV[6] == '1' then\n"
-    "  local member = ARGV[4] .. ':' .. ARGV[5] .. ':' .. ek\n"
-    "  for i = 1, 4 do\n"
-    "    local bkey = p .. 'band:' .. i .. ':' .. bands[i]\n"
-    "    redis.call('ZADD', bkey, now, member)\n"
-    "    redis.call('EXPIRE', bkey, window)\n"
+    "if use then\n"
+    "  local keep = (slice + 2) * window - now\n"
+    "  for i = 1, 10 do\n"
+    "    local key = keys[i] .. slice\n"
+    "    local raw = cur[i]\n"
+    "    if raw == nil then raw = redis.call('HGET', key, fields[i]) end\n"
+    "    local out = {hi, lo, now, ek}\n"
+    "    local r = records(raw)\n"
+    "    for j = 1, #r - 3, 4 do\n"
+    "      if #out >= cap * 4 then break end\n"
+    "      if good(r, j) and (r[j] ~= hi or r[j + 1] ~= lo) then\n"
+    "        out[#out + 1] = r[j]\n"
+    "        out[#out + 1] = r[j + 1]\n"
+    "        out[#out + 1] = r[j + 2]\n"
+    "        out[#out + 1] = r[j + 3]\n"
+    "      end\n"
+    "    end\n"
+    "    if redis.call('HSET', key, fields[i], cmsgpack.pack(out)) == 1 then\n"
+    "      redis.call('EXPIRE', key, keep)\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "redis.call('SET', p .. 'root:' .. ARGV[2], ek, 'NX', 'EX', ttl)\n"
     "local val = isnew .. '|' .. n .. '|' .. via .. '|' .. ek\n"
     "redis.call('SET', ikey, val, 'EX', ttl)\n"
     "return val\n";
+
+/* SHA-1 of assign_script as the server reported it (SCRIPT LOAD), "" until known. */
+static pthread_mutex_t script_lock = PTHREAD_MUTEX_INITIALIZER;
+static char script_sha[41];
+
+void event_pairs(uint64_t simhash, uint32_t out[EVENT_N_PAIRS])
+{
+    uint32_t b[EVENT_N_BANDS];
+    size_t k = 0;
+
+    b[0] = (uint32_t)(simhash >> 51) & 0x1FFF;
+    b[1] = (uint32_t)(simhash >> 38) & 0x1FFF;
+    b[2] = (uint32_t)(simhash >> 25) & 0x1FFF;
+    b[3] = (uint32_t)(simhash >> 12) & 0x1FFF;
+    b[4] = (uint32_t)simhash & 0xFFF;
+    for (size_t i = 0; i < EVENT_N_BANDS; i++) {
+        for (size_t j = i + 1; j < EVENT_N_BANDS; j++) {
+            out[k++] = b[i] << 13 | b[j];
+        }
+    }
+}
+
+const char *event_assign_script(void)
+{
+    return assign_script;
+}
 
 static const char *via_name(const char *s, size_t len)
 {
@@ -131,12 +198,57 @@ static int parse_answer(const char *s, size_t len, struct event_assignment *out)
     return out->event_key ? 0 : ERR_NOMEM;
 }
 
+/*
+ * Run the script by its SHA-1 (EVALSHA: the server neither receives nor hashes the 5 kB
+ * body again); learn the SHA-1 once with SCRIPT LOAD; a server that lost its script cache
+ * (restart, SCRIPT FLUSH) answers NOSCRIPT, and EVAL then runs and caches it again.
+ * argv[0..2] are filled here. Returns a new reply or NULL.
+ */
+static redisReply *run_script(struct yq_redis *r, int argc, const char **argv)
+{
+    char sha[41];
+    redisReply *reply;
+
+    pthread_mutex_lock(&script_lock);
+    memcpy(sha, script_sha, sizeof(sha));
+    pthread_mutex_unlock(&script_lock);
+    if (!sha[0]) {
+        reply = yq_redis_command(r, "SCRIPT LOAD %s", assign_script);
+        if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40) {
+            memcpy(sha, reply->str, 40);
+            sha[40] = '\0';
+            pthread_mutex_lock(&script_lock);
+            memcpy(script_sha, sha, sizeof(sha));
+            pthread_mutex_unlock(&script_lock);
+        }
+        if (reply) {
+            freeReplyObject(reply);
+        }
+    }
+    if (sha[0]) {
+        argv[0] = "EVALSHA";
+        argv[1] = sha;
+        argv[2] = "0";
+        reply = yq_redis_command_argv(r, argc, argv, NULL);
+        if (!reply || reply->type != REDIS_REPLY_ERROR || strncmp(reply->str, "NOSCRIPT", 8)) {
+            return reply;
+        }
+        freeReplyObject(reply);
+    }
+    argv[0] = "EVAL";
+    argv[1] = assign_script;
+    argv[2] = "0";
+    return yq_redis_command_argv(r, argc, argv, NULL);
+}
+
 int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhash,
                  size_t n_features, int64_t now, const struct event_opts *opts,
                  struct event_assignment *out)
 {
-    char hi[16], lo[16], snow[24], win[24], ttl[24], maxd[8], lim[8];
-    const char *argv[14];
+    char hi[16], lo[16], snow[24], win[24], ttl[24], maxd[8], cap[8];
+    char pairs[EVENT_N_PAIRS][12];
+    uint32_t pv[EVENT_N_PAIRS];
+    const char *argv[14 + EVENT_N_PAIRS];
     redisReply *reply;
     int err;
 
@@ -152,10 +264,8 @@ int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhas
     snprintf(ttl, sizeof(ttl), "%" PRId64,
              opts && opts->ttl_s > 0 ? opts->ttl_s : (int64_t)EVENT_TTL_S);
     snprintf(maxd, sizeof(maxd), "%d", EVENT_MAX_DISTANCE);
-    snprintf(lim, sizeof(lim), "%d", EVENT_BAND_LIMIT);
-    argv[0] = "EVAL";
-    argv[1] = assign_script;
-    argv[2] = "0";
+    snprintf(cap, sizeof(cap), "%d", EVENT_BUCKET_CAP);
+    event_pairs(simhash, pv);
     argv[3] = EVENT_KEY_PREFIX;
     argv[4] = item->id;
     argv[5] = item->reply_to ? item->reply_to : "";
@@ -166,8 +276,12 @@ int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhas
     argv[10] = win;
     argv[11] = ttl;
     argv[12] = maxd;
-    argv[13] = lim;
-    reply = yq_redis_command_argv(r, 14, argv, NULL);
+    argv[13] = cap;
+    for (size_t i = 0; i < EVENT_N_PAIRS; i++) {
+        snprintf(pairs[i], sizeof(pairs[i]), "%" PRIu32, pv[i]);
+        argv[14 + i] = pairs[i];
+    }
+    reply = run_script(r, 14 + EVENT_N_PAIRS, argv);
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         err = ERR_RETRY;
     } else if (reply->type != REDIS_REPLY_STRING) {

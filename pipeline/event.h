@@ -9,13 +9,19 @@
  * search: short texts collide too easily.
  *
  * Two items are near duplicates when their SimHashes differ in at most EVENT_MAX_DISTANCE
- * bits and the earlier one was recorded within the window (72 h of matching time). With at
- * most 3 differing bits, at least one of the four 16-bit bands is equal (pigeonhole), so the
- * candidates are found by band lookup (LSH) in Redis and checked exactly.
+ * bits and the earlier one was recorded within the window (72 h of matching time). The
+ * 64 bits are cut into five bands (bits 63..51, 50..38, 37..25, 24..12: 13 bits each; 11..0:
+ * 12 bits). With at most 3 differing bits, at least two of the five bands are equal
+ * (pigeonhole), so every near duplicate shares at least one of the ten band pairs (26 bits)
+ * exactly: candidates are found by exact lookup of the pairs (multi-index hashing) and
+ * checked exactly. A pair value is shared by chance with one SimHash in 2^26, so the
+ * candidates read stay a handful at a million events in the window (issue #16: the four
+ * 16-bit bands before it gave 4 x N / 65536 candidates, and their sorted sets were trimmed
+ * on every call).
  *
  * State lives in Redis so it survives restarts and is shared by every matcher process;
  * assignment is one Lua script (atomic: two matchers cannot both open an event for the same
- * story, and an item is counted once however often it is redelivered):
+ * story, and an item is counted once however often it is redelivered), run by EVALSHA:
  *
  *   yuqing:ev:item:<item id>        "<new 0|1>|<items>|<via>|<event key>": the answer given
  *                                   for this item; a redelivery gets it again unchanged
@@ -24,10 +30,16 @@
  *                                   item itself or by its first repost (TTL ttl_s)
  *   yuqing:ev:count:<event key>     INCR per distinct item joining the event (TTL ttl_s,
  *                                   refreshed on every join)
- *   yuqing:ev:band:<b>:<v>          sorted set, b = 1..4 the band, v its 16-bit value in
- *                                   decimal; members "<hi32>:<lo32>:<event key>", score =
- *                                   matching time (s); members older than the window are
- *                                   removed on access, the key expires after the window
+ *   yuqing:ev:nd:<p>:<v / 1024>:<s> hash, p = 1..10 the band pair (event_pairs() order),
+ *                                   v its 26-bit value, s = floor(now / window) the time
+ *                                   slice; field "<v % 1024>" (decimal) holds a MessagePack
+ *                                   array of records hi32, lo32, time (s), event key,
+ *                                   newest first, at most EVENT_BUCKET_CAP of them, one
+ *                                   per distinct SimHash. A lookup reads the slices s and
+ *                                   s - 1 and skips records older than the window; a key
+ *                                   expires when its slice can no longer be read
+ *                                   ((s + 2) * window - now after its first field): keys
+ *                                   expire, nothing is trimmed
  *
  * Order of assignment: redelivery; repost (reply_to's root event, or a new one keyed by the
  * original's id "ev:<reply_to>" that the original joins when it arrives); this item's own
@@ -50,7 +62,9 @@
 #define EVENT_MIN_FEATURES 8
 #define EVENT_WINDOW_S (72 * 3600)
 #define EVENT_TTL_S (7 * 24 * 3600)
-#define EVENT_BAND_LIMIT 256 /* newest members read per band */
+#define EVENT_N_BANDS 5
+#define EVENT_N_PAIRS 10  /* band pairs: C(5, 2) */
+#define EVENT_BUCKET_CAP 8 /* newest distinct SimHashes kept per band-pair value and slice */
 
 /*
  * SimHash of the item's title and text (NULL counts as empty). buf: caller's reusable
@@ -91,6 +105,16 @@ struct event_opts {
 int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhash,
                  size_t n_features, int64_t now, const struct event_opts *opts,
                  struct event_assignment *out);
+
+/*
+ * The ten 26-bit band-pair values of simhash (see above): out[k] = band[i] << 13 | band[j]
+ * for the pairs (i, j), i < j, in the order (0,1), (0,2), (0,3), (0,4), (1,2), ... (3,4);
+ * the Redis keys number them 1..10.
+ */
+void event_pairs(uint64_t simhash, uint32_t out[EVENT_N_PAIRS]);
+
+/* The assignment script's Lua source (static), for bench/matcher/bench_event_lookup. */
+const char *event_assign_script(void);
 
 /* Free what a holds and zero it (NULL is a no-op). */
 void event_assignment_release(struct event_assignment *a);

@@ -59,6 +59,27 @@ static bool permanent_refusal(rd_kafka_resp_err_t err)
     }
 }
 
+/*
+ * The loader's function (rules_loader.h), in its thread: read, decode and compile the
+ * version on the loader's own connection, then write the rule-set cache from the new set
+ * (not yet shared with anyone). ctx: the matcher; only cfg and load_redis are touched.
+ */
+static int load_rules(void *ctx, int64_t version, struct rule_set **out, char *errbuf,
+                      size_t errlen)
+{
+    struct matcher *m = ctx;
+    int rc = rules_store_load(m->load_redis, version, out, errbuf, errlen);
+
+    if (rc == 0) {
+        int crc = rules_cache_save(m->cfg->matcher.rules_cache_path, *out);
+        if (crc != 0) {
+            LOG_WARN("cannot write rule set cache path='%s' err=%s",
+                     m->cfg->matcher.rules_cache_path, yq_strerror(crc));
+        }
+    }
+    return rc;
+}
+
 struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t errlen)
 {
     struct matcher *m = calloc(1, sizeof(*m));
@@ -71,10 +92,12 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
     m->check_backoff_ms = cfg->matcher.reload_check_ms;
     m->redis_state = YQ_DEP_UNKNOWN;
     m->redis = yq_redis_new(&cfg->redis);
+    m->load_redis = yq_redis_new(&cfg->redis);
+    m->loader = rules_loader_new(load_rules, m);
     m->scratch = match_scratch_new();
     m->batch = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->batch));
     m->pending = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->pending));
-    if (!m->redis || !m->batch || !m->pending || !m->scratch) {
+    if (!m->redis || !m->load_redis || !m->loader || !m->batch || !m->pending || !m->scratch) {
         snprintf(errbuf, errlen, "out of memory");
         matcher_free(m);
         return NULL;
@@ -109,6 +132,8 @@ void matcher_free(struct matcher *m)
     if (m->sub) {
         redisFree(m->sub);
     }
+    rules_loader_free(m->loader); /* waits for a load in progress */
+    yq_redis_free(m->load_redis);
     yq_redis_free(m->redis);
     rule_set_free(m->rules);
     match_scratch_free(m->scratch);
@@ -263,14 +288,48 @@ static void confirm_rules(struct matcher *m, int64_t now_mono_ms)
     m->confirmed_at = yq_time_now();
 }
 
-/* Check for a new rule set when due (or notified) and switch to it when it is valid. */
+/*
+ * A load the loader finished (rules_loader.h): switch to the new set when it is valid, keep
+ * the one in use otherwise. Runs between batches, so no match uses the old set any more.
+ */
+static void finish_load(struct matcher *m, int64_t now)
+{
+    struct rules_load_result r;
+
+    if (!rules_loader_take(m->loader, &r)) {
+        return;
+    }
+    if (r.rc == ERR_RETRY || r.rc == ERR_NOMEM) {
+        /* Redis down or memory short: nothing is wrong with the version, try it again later */
+        if (r.rc == ERR_NOMEM) {
+            LOG_WARN("cannot load rule set version=%" PRId64 " err=%s", r.version, r.err);
+        }
+        try_cache(m);
+        return;
+    }
+    if (r.rc != 0) {
+        LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
+                matcher_rules_version(m), r.version, r.err);
+        m->failed_version = r.version;
+        m->n_rules_rejected++;
+        try_cache(m);
+        return;
+    }
+    swap_rules(m, r.rs, "redis");
+    confirm_rules(m, now);
+    m->next_check_ms = 0; /* check at once that it is still the current version */
+}
+
+/*
+ * Check for a new rule set when due (or notified) and start loading it in the loader's
+ * thread; switch to a set the loader finished. Never waits for a load.
+ */
 static void maybe_reload(struct matcher *m, bool force)
 {
-    struct rule_set *rs = NULL;
-    char err[512] = "";
-    int64_t now = yq_time_mono_ms(), version = 0;
+    int64_t now = yq_time_mono_ms(), version = 0, loading;
     int rc;
 
+    finish_load(m, now);
     if (sub_poll(m)) {
         force = true;
     }
@@ -307,30 +366,20 @@ static void maybe_reload(struct matcher *m, bool force)
     if (version == 0) {
         return;
     }
-    rc = rules_store_load(m->redis, version, &rs, err, sizeof(err));
-    if (rc == ERR_RETRY || rc == ERR_NOMEM) {
-        /* Redis down or memory short: nothing is wrong with the version, try it again later */
-        if (rc == ERR_NOMEM) {
-            LOG_WARN("cannot load rule set version=%" PRId64 " err=%s", version, err);
-        }
+    loading = rules_loader_pending(m->loader);
+    if (loading != 0) {
+        /* one load at a time: a version pushed meanwhile is loaded after this one */
+        return;
+    }
+    rc = rules_loader_start(m->loader, version);
+    if (rc != 0) {
+        LOG_WARN("cannot start loading rule set version=%" PRId64 " err=%s", version,
+                 yq_strerror(rc));
         try_cache(m);
         return;
     }
-    if (rc != 0) {
-        LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
-                matcher_rules_version(m), version, err);
-        m->failed_version = version;
-        m->n_rules_rejected++;
-        try_cache(m);
-        return;
-    }
-    swap_rules(m, rs, "redis");
-    confirm_rules(m, now);
-    rc = rules_cache_save(m->cfg->matcher.rules_cache_path, m->rules);
-    if (rc != 0) {
-        LOG_WARN("cannot write rule set cache path='%s' err=%s",
-                 m->cfg->matcher.rules_cache_path, yq_strerror(rc));
-    }
+    LOG_INFO("loading rule set version=%" PRId64 " in_use=%" PRId64, version,
+             matcher_rules_version(m));
 }
 
 /* --- one batch ---------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "yq_metrics_http.h"
 #include "norm.h"
 #include "rules.h"
+#include "rules_loader.h"
 #include "yq_health.h"
 #include "yq_redis.h"
 
@@ -43,6 +44,10 @@ struct matcher {
     redisContext *sub;       /* pub/sub connection for yuqing:rules:changed, or NULL */
     int64_t sub_retry_at_ms; /* monotonic */
     struct rule_set *rules;  /* in use; NULL until one was loaded */
+    /* issue #16: a new version is read and compiled by the loader's thread, on a Redis
+       connection of its own, while this thread keeps matching with rules */
+    struct rules_loader *loader;
+    struct yq_redis *load_redis;
     struct match_scratch *scratch;
     struct norm_text simhash_buf;
     int64_t event_backoff_ms;     /* grows while event assignment fails (Redis down) */

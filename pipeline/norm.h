@@ -10,8 +10,13 @@
  *      U+FEFF, U+00AD, ...) and the default-ignorable code points.
  *
  * The three steps are folded into one per-code-point table built once at start-up (every
- * code point of the BMP goes through utf8proc, the CJK blocks then through OpenCC); code
- * points above U+FFFF go through utf8proc at run time (they are rare). Normalising a text is
+ * code point of the BMP goes through utf8proc, the CJK blocks then through OpenCC). Above
+ * U+FFFF, the supplementary CJK blocks (Extensions B..G, U+20000..U+3134F) go through
+ * utf8proc and OpenCC at start-up too, and the few that change (354 with OpenCC 1.1, e.g.
+ * U+21ED5 -> 岁, U+2005E -> U+2003E) are kept in a sorted table; every other code point above
+ * U+FFFF goes through utf8proc at run time (they are rare) and is otherwise kept as it is.
+ * A conversion may change a character's UTF-8 length (4 -> 3 bytes): the offset map below
+ * still counts it as one original code point. Normalising a text is
  * then one decode-lookup-copy loop, and it keeps, for every normalised byte, the index of the
  * original code point that produced it, so offsets found in normalised text map back to
  * the original text. Composition across characters (a base letter followed by a combining
@@ -44,7 +49,8 @@ struct norm_text {
  * e.g. "t2s.json" (looked up in OpenCC's data directory).
  * out: on success a new table set (norm_free()); read-only afterwards, so threads may share
  * it. errbuf: one line on failure. Returns 0, ERR_NOT_FOUND (OpenCC could not open the
- * configuration or its dictionaries) or ERR_NOMEM. Takes about 50 ms.
+ * configuration or its dictionaries), ERR_INVALID (OpenCC's output cannot be read back) or
+ * ERR_NOMEM. Takes about 0.15 s (0.1 s of it converting the supplementary blocks).
  */
 int norm_new(const char *opencc_config, struct norm **out, char *errbuf, size_t errlen);
 

@@ -1,7 +1,9 @@
 /*
  * Events: SimHash properties, and assignment in a real redis-server: new event, near
  * duplicate joins, distinct story opens its own, reposts (before and after the original),
- * idempotent redelivery, the 72 h window, state shared by two "processes" (two handles).
+ * idempotent redelivery, the 72 h window, state shared by two "processes" (two handles);
+ * issue #16: each of the ten band pairs, window expiry across slices, the bucket cap,
+ * EVALSHA after the script cache was flushed.
  * The Redis part skips when redis-server is absent.
  */
 #include <setjmp.h>
@@ -186,6 +188,233 @@ static void test_assignment_in_redis(void **state)
     freeReplyObject(reply);
 }
 
+/* Assign a SimHash directly (20 features: takes part in near-duplicate search). */
+static void assign_hash(struct yq_redis *r, const char *id, uint64_t h, int64_t now,
+                        const struct event_opts *opts, char *out, size_t outlen)
+{
+    struct yq_item it = item(id, "", NULL);
+    struct event_assignment ea;
+
+    assert_int_equal(event_assign(r, &it, h, 20, now, opts, &ea), 0);
+    snprintf(out, outlen, "%s %s %lld %s", ea.event_key, ea.is_new ? "new" : "joined",
+             (long long)ea.items, ea.via);
+    event_assignment_release(&ea);
+}
+
+/* bit 0 of band b (event.h: bands start at bits 51, 38, 25, 12, 0) */
+static uint64_t band_bit(int b, int k)
+{
+    static const int shift[EVENT_N_BANDS] = {51, 38, 25, 12, 0};
+    return (uint64_t)1 << (shift[b] + k);
+}
+
+static size_t pairs_equal(uint64_t a, uint64_t b, size_t *which)
+{
+    uint32_t pa[EVENT_N_PAIRS], pb[EVENT_N_PAIRS];
+    size_t n = 0;
+
+    event_pairs(a, pa);
+    event_pairs(b, pb);
+    for (size_t k = 0; k < EVENT_N_PAIRS; k++) {
+        if (pa[k] == pb[k]) {
+            *which = k;
+            n++;
+        }
+    }
+    return n;
+}
+
+/*
+ * A near duplicate at distance 3 shares exactly one band pair with the earlier item: for
+ * each of the ten pairs (five bands, each band in four of them), the event is found through
+ * that pair alone. Distance 4 is not a near duplicate.
+ */
+static void test_found_through_each_pair(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796100000;
+    size_t k = 0, which = 99;
+    char got[256], want[256], id[64];
+
+    if (!f) {
+        skip();
+    }
+    for (int i = 0; i < EVENT_N_BANDS; i++) {
+        for (int j = i + 1; j < EVENT_N_BANDS; j++, k++) {
+            uint64_t h = 0x9E3779B97F4A7C15ull * (k + 101), d = h;
+            int flipped = 0;
+            for (int b = 0; b < EVENT_N_BANDS; b++) {
+                if (b != i && b != j) {
+                    d ^= band_bit(b, 3 + flipped++); /* one bit in each other band */
+                }
+            }
+            assert_int_equal(event_hamming(h, d), EVENT_MAX_DISTANCE);
+            assert_int_equal(pairs_equal(h, d, &which), 1);
+            assert_int_equal(which, k);
+            snprintf(id, sizeof(id), "pair:%zu:a", k);
+            assign_hash(f->r, id, h, t0 + (int64_t)k, NULL, got, sizeof(got));
+            snprintf(want, sizeof(want), "ev:%s new 1 new", id);
+            assert_string_equal(got, want);
+            snprintf(id, sizeof(id), "pair:%zu:b", k);
+            assign_hash(f->r, id, d, t0 + 100 + (int64_t)k, NULL, got, sizeof(got));
+            snprintf(want, sizeof(want), "ev:pair:%zu:a joined 2 near_duplicate", k);
+            assert_string_equal(got, want);
+            /* 4 bits from a, in bands i and j: a candidate through the pairs of the three
+               other bands, rejected by the exact check */
+            snprintf(id, sizeof(id), "pair:%zu:c", k);
+            assign_hash(f->r, id,
+                        h ^ band_bit(i, 1) ^ band_bit(j, 1) ^ band_bit(i, 2) ^ band_bit(j, 2),
+                        t0 + 200 + (int64_t)k, NULL, got, sizeof(got));
+            snprintf(want, sizeof(want), "ev:pair:%zu:c new 1 new", k);
+            assert_string_equal(got, want);
+        }
+    }
+    assert_int_equal(k, EVENT_N_PAIRS);
+}
+
+/*
+ * The window, with a short one (100 s, slices of 100 s): a near duplicate joins up to
+ * exactly window seconds later, across a slice boundary; one second later it opens its
+ * own event; the index keys expire when their slice can no longer be read.
+ */
+static void test_window_expiry(void **state)
+{
+    struct fx *f = *state;
+    const struct event_opts opts = {.window_s = 100, .ttl_s = 1000};
+    const int64_t t0 = 1796200000 + 90; /* slice 17962000, 10 s before its end */
+    const uint64_t h = 0x0123456789ABCDEFull;
+    char got[256];
+    uint32_t pv[EVENT_N_PAIRS];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    assign_hash(f->r, "win:a", h, t0, &opts, got, sizeof(got));
+    assert_string_equal(got, "ev:win:a new 1 new");
+    /* next slice, 100 s later: the previous slice is read, the record is just in the window */
+    assign_hash(f->r, "win:b", h ^ 1, t0 + 100, &opts, got, sizeof(got));
+    assert_string_equal(got, "ev:win:a joined 2 near_duplicate");
+    /* 101 s after b: b's record (slice 17962001) is out of the window */
+    assign_hash(f->r, "win:c", h ^ 3, t0 + 201, &opts, got, sizeof(got));
+    assert_string_equal(got, "ev:win:c new 1 new");
+    /* c's record joins d at 99 s */
+    assign_hash(f->r, "win:d", h ^ 7, t0 + 300, &opts, got, sizeof(got));
+    assert_string_equal(got, "ev:win:c joined 2 near_duplicate");
+
+    /* a's index key (slice 17962000): TTL at most two slices, set from matching time */
+    event_pairs(h, pv);
+    reply = yq_redis_command(f->r, "TTL yuqing:ev:nd:1:%u:17962000", (unsigned)(pv[0] / 1024));
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_INTEGER);
+    assert_true(reply->integer > 0 && reply->integer <= 110);
+    freeReplyObject(reply);
+    reply = yq_redis_command(f->r, "HLEN yuqing:ev:nd:1:%u:17962000", (unsigned)(pv[0] / 1024));
+    assert_int_equal(reply->integer, 1);
+    freeReplyObject(reply);
+}
+
+/* A record per distinct SimHash, newest first, at most EVENT_BUCKET_CAP per field. */
+static void test_bucket_cap(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796300000;
+    const uint64_t h = 0xFEDCBA9876543210ull;
+    char got[256], id[32], key[96], field[16];
+    uint32_t pv[EVENT_N_PAIRS];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    /* twelve SimHashes differing from h only in band 4's low bits: all share pair (0,1) */
+    for (int k = 0; k < 12; k++) {
+        snprintf(id, sizeof(id), "cap:%d", k);
+        assign_hash(f->r, id, h ^ ((uint64_t)(k * 37) << 1), t0 + k, NULL, got, sizeof(got));
+    }
+    event_pairs(h, pv);
+    snprintf(key, sizeof(key), "yuqing:ev:nd:1:%u:%lld", (unsigned)(pv[0] / 1024),
+             (long long)(t0 / EVENT_WINDOW_S));
+    snprintf(field, sizeof(field), "%u", (unsigned)(pv[0] % 1024));
+    reply = yq_redis_command(f->r, "EVAL %s 1 %s %s",
+                             "local r = cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])) "
+                             "return {#r, r[3], r[#r - 1], r[#r - 2]}",
+                             key, field);
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 4);
+    assert_int_equal(reply->element[0]->integer, 4 * EVENT_BUCKET_CAP);
+    assert_int_equal(reply->element[1]->integer, t0 + 11);  /* newest first: cap:11 */
+    assert_int_equal(reply->element[2]->integer, t0 + 12 - EVENT_BUCKET_CAP); /* cap:4 */
+    assert_int_equal(reply->element[3]->integer,
+                     (uint32_t)(h ^ ((uint64_t)((12 - EVENT_BUCKET_CAP) * 37) << 1)));
+    freeReplyObject(reply);
+    /* the same SimHash again (a repost of the same text): its record is replaced, not added */
+    assign_hash(f->r, "cap:again", h ^ ((uint64_t)(11 * 37) << 1), t0 + 20, NULL, got,
+                sizeof(got));
+    assert_string_equal(got + strlen(got) - strlen("near_duplicate"), "near_duplicate");
+    reply = yq_redis_command(f->r, "EVAL %s 1 %s %s",
+                             "local r = cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])) "
+                             "return {#r, r[3], r[7]}",
+                             key, field);
+    assert_int_equal(reply->element[0]->integer, 4 * EVENT_BUCKET_CAP);
+    assert_int_equal(reply->element[1]->integer, t0 + 20);
+    assert_int_equal(reply->element[2]->integer, t0 + 10); /* cap:11's old record is gone */
+    freeReplyObject(reply);
+}
+
+/* EVALSHA: a server that lost its script cache (SCRIPT FLUSH, restart) still answers. */
+static void test_script_cache_lost(void **state)
+{
+    struct fx *f = *state;
+    char got[256];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    assign_hash(f->r, "flush:1", 0x1111222233334444ull, 1796400000, NULL, got, sizeof(got));
+    assert_string_equal(got, "ev:flush:1 new 1 new");
+    reply = yq_redis_command(f->r, "SCRIPT FLUSH");
+    freeReplyObject(reply);
+    assign_hash(f->r, "flush:2", 0x1111222233334445ull, 1796400001, NULL, got, sizeof(got));
+    assert_string_equal(got, "ev:flush:1 joined 2 near_duplicate");
+    assign_hash(f->r, "flush:3", 0x1111222233334447ull, 1796400002, NULL, got, sizeof(got));
+    assert_string_equal(got, "ev:flush:1 joined 3 near_duplicate");
+}
+
+/* Buckets holding garbage (not MessagePack, wrong types) count as empty: no error, no stall. */
+static void test_corrupt_bucket(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796500000;
+    const uint64_t h = 0x5555AAAA3333CCCCull;
+    const char *bad[] = {"garbage\xff", "\x94\xa1x\xa1y\xa1z\xa1w", "\x93\x01\x02\x03"};
+    char got[256], key[96], field[16], id[32];
+    uint32_t pv[EVENT_N_PAIRS];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    event_pairs(h, pv);
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        for (size_t i = 0; i < EVENT_N_PAIRS; i++) {
+            snprintf(key, sizeof(key), "yuqing:ev:nd:%zu:%u:%lld", i + 1,
+                     (unsigned)(pv[i] / 1024), (long long)(t0 / EVENT_WINDOW_S));
+            snprintf(field, sizeof(field), "%u", (unsigned)(pv[i] % 1024));
+            reply = yq_redis_command(f->r, "HSET %s %s %s", key, field, bad[k]);
+            freeReplyObject(reply);
+        }
+        snprintf(id, sizeof(id), "corrupt:%zu", k);
+        assign_hash(f->r, id, h, t0 + (int64_t)k, NULL, got, sizeof(got));
+        assert_non_null(strstr(got, " new 1 new"));
+    }
+    /* the last one's record replaced the garbage: a near duplicate finds it */
+    assign_hash(f->r, "corrupt:dup", h ^ 2, t0 + 10, NULL, got, sizeof(got));
+    assert_string_equal(got, "ev:corrupt:2 joined 2 near_duplicate");
+}
+
 /* Redis down: ERR_RETRY, no crash; a corrupt stored answer is ERR_PARSE. */
 static void test_redis_down_and_corrupt(void **state)
 {
@@ -215,6 +444,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simhash_properties),
         cmocka_unit_test(test_assignment_in_redis),
+        cmocka_unit_test(test_found_through_each_pair),
+        cmocka_unit_test(test_window_expiry),
+        cmocka_unit_test(test_bucket_cap),
+        cmocka_unit_test(test_script_cache_lost),
+        cmocka_unit_test(test_corrupt_bucket),
         cmocka_unit_test(test_redis_down_and_corrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

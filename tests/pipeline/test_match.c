@@ -127,6 +127,45 @@ static void test_rule_fires_with_positive_terms_only(void **state)
     rule_set_free(rs);
 }
 
+/*
+ * Above U+FFFF (issue #16): a traditional Extension B character in the text meets its
+ * simplified term (U+21ED5 -> 岁), a traditional term meets simplified text (U+2005E ->
+ * U+2003E), an unmapped one (U+20BB6) is kept; offsets stay in original code points.
+ */
+static void test_astral_terms(void **state)
+{
+    static const char yaml[] = "group: 年末\n"
+                               "rules:\n"
+                               "  - id: year-end\n"
+                               "    name: 岁末欠薪\n"
+                               "    department: 市人社局\n"
+                               "    expr: 岁末 & \U0002005E\U00020BB6\n";
+    struct rule_set *rs = pipeline_rules_compile("astral.yaml", yaml);
+    struct match_result mr;
+    /* text code points: 0 U+20BB6 1 U+20BB6 2 U+21ED5 3 末 4 欠 5 薪 6 U+2003E 7 U+20BB6 */
+    struct yq_item it = make_item("rss", "", "\U00020BB6\U00020BB6\U00021ED5末欠薪"
+                                             "\U0002003E\U00020BB6");
+
+    (void)state;
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(mr.n_rules, 1);
+    assert_int_equal(mr.rules[0].n_hits, 2);
+    assert_string_equal(rs->terms[mr.rules[0].hits[0].term], "岁末");
+    assert_int_equal(mr.rules[0].hits[0].start, 2);
+    assert_int_equal(mr.rules[0].hits[0].end, 4);
+    /* terms are kept as written */
+    assert_string_equal(rs->terms[mr.rules[0].hits[1].term], "\U0002005E\U00020BB6");
+    assert_int_equal(mr.rules[0].hits[1].start, 6);
+    assert_int_equal(mr.rules[0].hits[1].end, 8);
+    match_result_release(&mr);
+    /* a different Extension B character is not the term */
+    it = make_item("rss", "", "\U00021ED5末\U0002003E\U00020000");
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(mr.n_rules, 0);
+    match_result_release(&mr);
+    rule_set_free(rs);
+}
+
 static void test_scope_and_sources(void **state)
 {
     struct rule_set *rs = load_rules();
@@ -741,6 +780,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_fires_with_positive_terms_only),
         cmocka_unit_test(test_scope_and_sources),
+        cmocka_unit_test(test_astral_terms),
         cmocka_unit_test(test_exclude_term_blocks_every_rule),
         cmocka_unit_test(test_alert_built_from_most_severe_rule),
         cmocka_unit_test(test_score_formula),

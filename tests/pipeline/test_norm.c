@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <opencc/opencc.h>
+#include <utf8proc.h>
+
 #include "norm.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
@@ -46,6 +49,13 @@ static const struct norm_case norm_cases[] = {
     {"astral_math_bold", "\U0001D400\U0001D401", "ab"},
     {"astral_tag_removed", "x\U000E0041y", "xy"},
     {"emoji_kept", "好😀", "好😀"},
+    /* above U+FFFF (issue #16): pairs from OpenCC's TSCharacters (Extension B -> B, C, BMP) */
+    {"ext_b_to_ext_b", "\U0002005E\U00020786", "\U0002003E\U000206C6"},
+    {"ext_b_to_ext_c", "\U00020B19", "\U0002A821"},
+    {"ext_b_to_bmp", "\U00021ED5\U000205E3", "\u5C81\u34C6"},
+    {"ext_b_unmapped_kept", "\U00020BB6\U00020000", "\U00020BB6\U00020000"},
+    {"ext_b_in_text", "汉滨区\U00021ED5末\U00020BB6", "汉滨区岁末\U00020BB6"},
+    {"compat_supplement", "\U0002F800", "\u4E3D"},
     {"simplified_unchanged", "安康市汉滨区征地补偿", "安康市汉滨区征地补偿"},
     {"empty", "", ""},
 };
@@ -85,6 +95,60 @@ static void test_offset_map(void **state)
     assert_string_equal(t.buf, "ab");
     assert_int_equal(t.orig_n_cp, 2);
     norm_text_release(&t);
+}
+
+/* Above U+FFFF the offset map still counts one original code point per character. */
+static void test_offset_map_astral(void **state)
+{
+    struct norm_text t = NORM_TEXT_INIT;
+    /* code points: 0 U+21ED5 (-> 岁, 3 bytes) 1 a 2 U+20BB6 (kept, 4 bytes) 3 U+2005E (-> U+2003E) */
+    const char *in = "\U00021ED5a\U00020BB6\U0002005E";
+    const uint32_t want[] = {0, 0, 0, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+
+    (void)state;
+    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, &t), 0);
+    assert_string_equal(t.buf, "岁a\U00020BB6\U0002003E");
+    assert_int_equal(t.len, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(t.orig_n_cp, 4);
+    for (size_t i = 0; i < t.len; i++) {
+        assert_int_equal(t.orig_cp[i], want[i]);
+    }
+    /* the cap never splits a converted character */
+    assert_int_equal(norm_apply(nm(), in, strlen(in), 6, &t), ERR_TOO_BIG);
+    assert_string_equal(t.buf, "岁a");
+    assert_int_equal(t.orig_n_cp, 4);
+    norm_text_release(&t);
+}
+
+/*
+ * The one-call conversion of the supplementary blocks at start-up gives what OpenCC gives
+ * for each character on its own, for every Extension B..G character.
+ */
+static void test_astral_agrees_with_opencc(void **state)
+{
+    opencc_t cc = opencc_open(NORM_OPENCC_CONFIG);
+    size_t n_mapped = 0;
+
+    (void)state;
+    assert_true(cc != (opencc_t)-1);
+    for (int32_t cp = 0x20000; cp <= 0x3134F; cp++) {
+        char in[5], *want, *got = NULL;
+        if ((cp >= 0x2F800 && cp <= 0x2FA1F) || utf8proc_category(cp) == UTF8PROC_CATEGORY_CN) {
+            continue; /* compatibility ideographs fold first (table above) */
+        }
+        in[utf8proc_encode_char(cp, (utf8proc_uint8_t *)in)] = '\0';
+        want = opencc_convert_utf8(cc, in, strlen(in));
+        assert_non_null(want);
+        assert_int_equal(norm_string(nm(), in, &got), 0);
+        if (strcmp(got, want) != 0) {
+            fail_msg("U+%X: '%s', OpenCC says '%s'", (unsigned)cp, got, want);
+        }
+        n_mapped += strcmp(in, want) != 0;
+        free(got);
+        opencc_convert_utf8_free(want);
+    }
+    opencc_close(cc);
+    assert_true(n_mapped >= 300); /* 354 with Debian's OpenCC 1.1 */
 }
 
 /* Invalid UTF-8 never crashes: each bad byte is U+FFFD and one original code point. */
@@ -231,6 +295,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise_table),
         cmocka_unit_test(test_offset_map),
+        cmocka_unit_test(test_offset_map_astral),
+        cmocka_unit_test(test_astral_agrees_with_opencc),
         cmocka_unit_test(test_invalid_utf8_and_limits),
         cmocka_unit_test(test_new_and_missing_config),
         cmocka_unit_test(test_utf8_decoder_table),
