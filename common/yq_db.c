@@ -483,6 +483,54 @@ static int track_read(struct yq_db *db, int n, int *next, int *max, char *errbuf
     return err;
 }
 
+/* Whether name is a plain lower-case SQL identifier (safe to paste into a statement). */
+static bool plain_name(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; n++) {
+        char c = name[n];
+        if (!((c >= 'a' && c <= 'z') || c == '_' || (n > 0 && c >= '0' && c <= '9')) || n >= 63) {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+int yq_db_sync_ids(struct yq_db *db, char *errbuf, size_t errlen)
+{
+    struct yq_stmt *cols = NULL, *st = NULL;
+    char sql[512];
+    int err, rc = 0;
+
+    if (yq_db_backend(db) != YQ_DB_PG) {
+        return 0; /* SQLite's INTEGER PRIMARY KEY already takes max(id) + 1 */
+    }
+    err = yq_db_prepare(db,
+                        "SELECT table_name, column_name FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND is_identity = 'YES' "
+                        "ORDER BY table_name, column_name",
+                        &cols, "identity columns", errbuf, errlen);
+    while (!err && (rc = yq_db_step(db, cols, "identity columns", errbuf, errlen)) == 1) {
+        const char *table = yq_stmt_column_text(cols, 0), *col = yq_stmt_column_text(cols, 1);
+        if (!table || !col || !plain_name(table) || !plain_name(col)) {
+            continue; /* not one of ours: the store's names are plain */
+        }
+        snprintf(sql, sizeof(sql),
+                 "SELECT setval(pg_get_serial_sequence('%s', '%s'), COALESCE(MAX(%s), 0) + 1, "
+                 "false) FROM %s",
+                 table, col, col, table);
+        err = yq_db_prepare(db, sql, &st, "identity sync", errbuf, errlen);
+        if (!err) {
+            err = yq_db_run(db, st, "identity sync", errbuf, errlen);
+        }
+    }
+    if (!err && rc < 0) {
+        err = rc;
+    }
+    yq_stmt_finalize(cols);
+    return err;
+}
+
 int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen)
 {
     int next = 0;

@@ -256,6 +256,16 @@ void yq_db_rollback(struct yq_db *db);
 /* Whether table exists (SQLite main schema; PostgreSQL current_schema()). */
 int yq_db_has_table(struct yq_db *db, const char *table, bool *out, char *errbuf, size_t errlen);
 
+/*
+ * After rows were written with explicit ids (a copy from another store, a restore): make every
+ * identity column of the current schema hand out ids above the highest one present, as
+ * SQLite's INTEGER PRIMARY KEY does by itself (PostgreSQL's identity sequence does not look at
+ * the rows). PostgreSQL: setval(max(id) + 1) per identity column named in
+ * information_schema; SQLite: nothing. Run it inside the copying transaction or after it.
+ * Returns 0 or the failing statement's ERR_* code, with one line in errbuf.
+ */
+int yq_db_sync_ids(struct yq_db *db, char *errbuf, size_t errlen);
+
 /* The highest version in schema_version; 0 when the table is absent or empty. */
 int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen);
 

@@ -66,6 +66,7 @@ struct yq_db {
     void (*trace)(void *arg, const char *sql);
     void *trace_arg;
     int n_open_stmts;
+    void *stmt_cache; /* the backend's idle prepared statements (SQLite; yq_db_sqlite.c) */
 };
 
 struct yq_stmt {

@@ -786,10 +786,85 @@ static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const 
     return YQ_DB_OK;
 }
 
+/* 42P08 (ambiguous parameter: "could not determine data type of parameter"), 42P18, ... */
 static bool indeterminate(struct pg_conn *c)
 {
-    return strstr(c->errmsg, "[42P18]") != NULL || strstr(c->errmsg, "[42725]") != NULL ||
-           strstr(c->errmsg, "[42883]") != NULL;
+    return strstr(c->errmsg, "[42P08]") != NULL || strstr(c->errmsg, "[42P18]") != NULL ||
+           strstr(c->errmsg, "[42725]") != NULL || strstr(c->errmsg, "[42883]") != NULL;
+}
+
+/* The cache entry of the untyped text sql, or NULL. */
+static struct cache_entry *cache_find(struct pg_conn *c, const char *sql)
+{
+    struct cache_entry *e = c->cache[hash(sql) % CACHE_BUCKETS];
+    for (; e && strcmp(e->key, sql) != 0; e = e->next) {
+    }
+    return e;
+}
+
+/*
+ * Remember that the untyped text sql cannot be prepared (an entry with an empty name), so that
+ * its next runs go straight to the typed prepare. Out of memory: not remembered.
+ */
+static void cache_mark_typed(struct pg_conn *c, const char *sql)
+{
+    struct cache_entry *e = calloc(1, sizeof(*e));
+    uint32_t b = hash(sql) % CACHE_BUCKETS;
+
+    if (!e || !(e->key = strdup(sql))) {
+        free(e);
+        return;
+    }
+    e->next = c->cache[b];
+    c->cache[b] = e;
+}
+
+/* Run a savepoint command on the locked connection, not traced. Returns a raw code. */
+static int savepoint(struct pg_conn *c, const char *sql)
+{
+    PGresult *res = PQexec(c->conn, sql);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? YQ_DB_OK : fail_res(c, res);
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * The server-side name of p's statement: prepared untyped (the server infers each parameter's
+ * type from its context) or, where the server cannot (42P08, 42P18, 42725, 42883), with the
+ * bound values' types; such a text is remembered and typed at once from then on. Inside a
+ * transaction the untyped attempt runs under a savepoint, so that its failure does not abort
+ * the caller's transaction (one PREPARE per text and connection: the cost is paid once).
+ */
+static int prepare_stmt(struct yq_db *db, struct pg_stmt *p, const char **name)
+{
+    struct pg_conn *c = C(db);
+    struct cache_entry *e = cache_find(c, p->sql);
+    bool txn;
+    int rc;
+
+    if (e) {
+        if (e->name[0]) {
+            *name = e->name;
+            return YQ_DB_OK;
+        }
+        return prepared_name(db, p, true, name);
+    }
+    txn = p_in_transaction(db);
+    if (txn && (rc = savepoint(c, "SAVEPOINT yq_prepare")) != YQ_DB_OK) {
+        return rc;
+    }
+    rc = prepared_name(db, p, false, name);
+    if (rc != YQ_DB_OK && indeterminate(c)) {
+        if (txn && (rc = savepoint(c, "ROLLBACK TO SAVEPOINT yq_prepare")) != YQ_DB_OK) {
+            return rc;
+        }
+        cache_mark_typed(c, p->sql);
+        rc = prepared_name(db, p, true, name);
+    }
+    if (txn && rc == YQ_DB_OK) {
+        rc = savepoint(c, "RELEASE SAVEPOINT yq_prepare");
+    }
+    return rc;
 }
 
 static int p_step(struct yq_stmt *st)
@@ -821,13 +896,7 @@ static int p_step(struct yq_stmt *st)
         unlock(c);
         return rc;
     }
-    rc = prepared_name(db, p, false, &name);
-    if (rc != YQ_DB_OK && indeterminate(c) && !p_in_transaction(db)) {
-        /* the server could not infer a parameter's type: give it the bound values' types */
-        rc = prepared_name(db, p, true, &name);
-    } else if (rc != YQ_DB_OK && indeterminate(c)) {
-        /* inside a transaction the failed PREPARE aborted it: nothing more can run */
-    }
+    rc = prepare_stmt(db, p, &name);
     if (rc != YQ_DB_OK) {
         unlock(c);
         return rc;

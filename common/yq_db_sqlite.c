@@ -149,8 +149,110 @@ fail:
     return err;
 }
 
+/*
+ * Prepared statements reused (issue #16: intake runs the same few dozen statements for every
+ * alert, and compiling them was a third of its CPU): a finalised statement is reset, its
+ * bindings cleared and kept here, idle, keyed by its SQL text; the next prepare of the same
+ * text takes it back instead of compiling again. At most STMT_CACHE_SIZE idle statements per
+ * connection; the least recently kept one is finalised to make room. Under the connection's
+ * mutex (a YQ_DB_SERIALIZED handle is shared by threads; others have none). All are
+ * finalised when the connection closes.
+ */
+#define STMT_CACHE_SIZE 64
+
+struct stmt_cache {
+    struct {
+        sqlite3_stmt *st; /* NULL: a free slot */
+        uint64_t hash;    /* of its SQL text */
+        uint64_t used;    /* when it was kept (the cache's clock) */
+    } e[STMT_CACHE_SIZE];
+    uint64_t clock;
+};
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *sql; sql++) {
+        h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* An idle statement of sql taken out of db's cache, or NULL. */
+static sqlite3_stmt *cache_take(struct yq_db *db, const char *sql)
+{
+    struct stmt_cache *c = db->stmt_cache;
+    sqlite3_stmt *found = NULL;
+    uint64_t h;
+
+    if (!c) {
+        return NULL;
+    }
+    h = sql_hash(sql);
+    sqlite3_mutex_enter(sqlite3_db_mutex(H(db)));
+    for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+        if (c->e[i].st && c->e[i].hash == h && strcmp(sqlite3_sql(c->e[i].st), sql) == 0) {
+            found = c->e[i].st;
+            c->e[i].st = NULL;
+            break;
+        }
+    }
+    sqlite3_mutex_leave(sqlite3_db_mutex(H(db)));
+    return found;
+}
+
+/* Keep st (reset, bindings cleared) idle in db's cache, or finalise it. */
+static void cache_keep(struct yq_db *db, sqlite3_stmt *st)
+{
+    struct stmt_cache *c = db->stmt_cache;
+    sqlite3_stmt *evict = NULL;
+    int slot = 0;
+
+    if (!c) {
+        c = db->stmt_cache = sqlite3_malloc(sizeof(*c));
+        if (c) {
+            memset(c, 0, sizeof(*c));
+        }
+    }
+    if (!c || !sqlite3_sql(st) || sqlite3_reset(st) != SQLITE_OK ||
+        sqlite3_clear_bindings(st) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_mutex_enter(sqlite3_db_mutex(H(db)));
+    for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+        if (!c->e[i].st) {
+            slot = i;
+            break;
+        }
+        if (c->e[i].used < c->e[slot].used) {
+            slot = i;
+        }
+    }
+    evict = c->e[slot].st;
+    c->e[slot].st = st;
+    c->e[slot].hash = sql_hash(sqlite3_sql(st));
+    c->e[slot].used = ++c->clock;
+    sqlite3_mutex_leave(sqlite3_db_mutex(H(db)));
+    sqlite3_finalize(evict); /* NULL is a no-op */
+}
+
+static void cache_free(struct yq_db *db)
+{
+    struct stmt_cache *c = db->stmt_cache;
+
+    if (c) {
+        for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+            sqlite3_finalize(c->e[i].st);
+        }
+        sqlite3_free(c);
+        db->stmt_cache = NULL;
+    }
+}
+
 static void s_close(struct yq_db *db)
 {
+    cache_free(db);
     if (sqlite3_close(H(db)) != SQLITE_OK) {
         sqlite3_close_v2(H(db));
     }
@@ -186,15 +288,21 @@ static int s_begin_write(struct yq_db *db)
 
 static int s_prepare(struct yq_db *db, const char *sql, struct yq_stmt *st)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(H(db), sql, -1, &s, NULL);
+    sqlite3_stmt *s = cache_take(db, sql);
+    int rc = SQLITE_OK;
+
+    if (!s) {
+        rc = sqlite3_prepare_v2(H(db), sql, -1, &s, NULL);
+    }
     st->impl = s;
     return rc;
 }
 
 static void s_finalize(struct yq_stmt *st)
 {
-    sqlite3_finalize(S(st));
+    if (S(st)) {
+        cache_keep(st->db, S(st));
+    }
 }
 
 static int s_bind_int64(struct yq_stmt *st, int i, int64_t v)

@@ -17,6 +17,7 @@
 #include "stats_defs.h"
 #include "stats_fmt.h"
 #include "stats_load.h"
+#include "store_json.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
@@ -394,8 +395,9 @@ static int gather_items(struct gather *g, struct briefing *b)
     err = prepare_period(
         g, b,
         "SELECT count(*), coalesce(sum(neg), 0), coalesce(sum(known), 0) FROM ("
-        "SELECT i.item_id, max(i.sentiment = 'negative') neg, max(i.sentiment <> '') "
-        "known " ITEMS_IN_PERIOD " GROUP BY i.item_id)",
+        "SELECT i.item_id, max(CASE WHEN i.sentiment = 'negative' THEN 1 ELSE 0 END) neg, "
+        "max(CASE WHEN i.sentiment <> '' THEN 1 ELSE 0 END) known " ITEMS_IN_PERIOD
+        " GROUP BY i.item_id) AS per_item",
         &st, "briefing items");
     if (err) {
         return err;
@@ -450,19 +452,23 @@ static int gather_groups(struct gather *g, struct briefing *b)
     struct yq_stmt *st = NULL;
     int err, rc;
 
-    err = prepare_period(
-        g, b,
-        "SELECT k, sum(n_items), sum(n_events) FROM ("
-        "SELECT coalesce(grp.value, ?3) k, count(DISTINCT i.item_id) n_items, "
-        "0 n_events FROM event_items i JOIN events e ON e.id = i.event_id AND "
-        "e.state <> 'merged' LEFT JOIN json_each(i.rule_groups) grp "
-        "WHERE i.matched_at >= ?1 AND i.matched_at < ?2 GROUP BY 1 "
-        "UNION ALL SELECT coalesce(grp.value, ?3), 0, count(DISTINCT e.id) "
-        "FROM events e LEFT JOIN json_each(e.rule_groups) grp "
-        "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "
-        "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "
-        "x.matched_at >= ?1 AND x.matched_at < ?2)) GROUP BY 1) "
-        "GROUP BY k ORDER BY sum(n_items) DESC, sum(n_events) DESC, k",
+/* JE: a STORE_JSON_EACH_* macro (store_json.h) */
+#define GROUPS_SQL(JE)                                                                             \
+    "SELECT k, sum(n_items), sum(n_events) FROM ("                                                 \
+    "SELECT coalesce(grp.value, ?3) k, count(DISTINCT i.item_id) n_items, "                        \
+    "0 n_events FROM event_items i JOIN events e ON e.id = i.event_id AND "                        \
+    "e.state <> 'merged' LEFT JOIN " JE("i.rule_groups", "grp") " ON 1 = 1 "                       \
+    "WHERE i.matched_at >= ?1 AND i.matched_at < ?2 GROUP BY 1 "                                   \
+    "UNION ALL SELECT coalesce(grp.value, ?3), 0, count(DISTINCT e.id) "                           \
+    "FROM events e LEFT JOIN " JE("e.rule_groups", "grp") " ON 1 = 1 "                             \
+    "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "                 \
+    "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "                          \
+    "x.matched_at >= ?1 AND x.matched_at < ?2)) GROUP BY 1) AS g "                                 \
+    "GROUP BY k ORDER BY sum(n_items) DESC, sum(n_events) DESC, k"
+    static const char *const sql[2] = {GROUPS_SQL(STORE_JSON_EACH_SQLITE),
+                                       GROUPS_SQL(STORE_JSON_EACH_PG)};
+#undef GROUPS_SQL
+    err = prepare_period(g, b, sql[store_json_pick(g->store->db)],
         &st, "briefing groups");
     if (err) {
         return err;
@@ -536,7 +542,9 @@ static int gather_events(struct gather *g, const struct briefing_cfg *cfg, struc
     int err, rc;
 
     err = prepare_period(g, b,
-                         "SELECT count(*), coalesce(sum(e.detected_at >= ?1), 0) " EVENTS_OF_PERIOD,
+                         "SELECT count(*), "
+                         "coalesce(sum(CASE WHEN e.detected_at >= ?1 THEN 1 ELSE 0 END), 0) "
+                         EVENTS_OF_PERIOD,
                          &st, "briefing event counts");
     if (err) {
         return err;

@@ -10,6 +10,7 @@
 #include "yq_db.h"
 
 #include "briefing_html.h"
+#include "store_json.h"
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
@@ -350,11 +351,14 @@ void briefing_reports_free(struct briefing_report *v, size_t n)
     free(v);
 }
 
-/* A department leads or co-handles event e's ticket (SQL over events e and tickets t). */
-#define VISIBLE_TO_DEPT                                                                            \
+/*
+ * A department (?3) leads or co-handles event e's ticket (SQL over events e and tickets t).
+ * JE: a STORE_JSON_EACH_* macro (store_json.h).
+ */
+#define VISIBLE_TO_DEPT(JE)                                                                        \
     "EXISTS (SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = "          \
-    "r.event_id AND (t.department = ?9 OR EXISTS (SELECT 1 FROM json_each(t.co_departments) c " \
-    "WHERE c.value = ?9)))"
+    "r.event_id AND (t.department = ?3 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")    \
+    " WHERE c.value = ?3)))"
 
 static int row_read(struct yq_stmt *st, struct briefing_report *r)
 {
@@ -381,11 +385,15 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
 
     *out = NULL;
     *n_out = 0;
-    rc = yq_stmt_prepare(store->db, "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, "
-                            "coalesce(r.event_id, 0), r.created_at, r.created_by FROM reports r "
-                            "WHERE (?1 IS NULL OR r.kind = ?1) AND (?9 IS NULL OR r.kind = "
-                            "'daily' OR " VISIBLE_TO_DEPT ") "
-                            "ORDER BY r.created_at DESC, r.id DESC LIMIT ?2", &st);
+#define LIST_SQL(JE)                                                                               \
+    "SELECT r.id, r.kind, r.title, r.period_start, r.period_end, coalesce(r.event_id, 0), "       \
+    "r.created_at, r.created_by FROM reports r WHERE (CAST(?1 AS TEXT) IS NULL OR r.kind = ?1) AND "           \
+    "(CAST(?3 AS TEXT) IS NULL OR r.kind = 'daily' OR " VISIBLE_TO_DEPT(JE) ") "                               \
+    "ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
+    static const char *const sql[2] = {LIST_SQL(STORE_JSON_EACH_SQLITE),
+                                       LIST_SQL(STORE_JSON_EACH_PG)};
+#undef LIST_SQL
+    rc = yq_stmt_prepare(store->db, sql[store_json_pick(store->db)], &st);
     if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "report list");
     }
@@ -394,7 +402,7 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
     }
     yq_stmt_bind_int64(st, 2, (int64_t)max);
     if (department) {
-        yq_stmt_bind_text(st, 9, department);
+        yq_stmt_bind_text(st, 3, department);
     }
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct briefing_report *grown = realloc(v, (n + 1) * sizeof(*v));
@@ -429,9 +437,14 @@ int briefing_event_visible(struct ticket_store *store, int64_t event_id, const c
     int rc, err = 0;
 
     *out = false;
-    rc = yq_stmt_prepare(store->db, "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id "
-                            "WHERE e.id = ?1 AND (t.department = ?2 OR EXISTS (SELECT 1 FROM "
-                            "json_each(t.co_departments) c WHERE c.value = ?2))", &st);
+#define VISIBLE_SQL(JE)                                                                            \
+    "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1 AND "           \
+    "(t.department = ?2 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")                   \
+    " WHERE c.value = ?2))"
+    static const char *const sql[2] = {VISIBLE_SQL(STORE_JSON_EACH_SQLITE),
+                                       VISIBLE_SQL(STORE_JSON_EACH_PG)};
+#undef VISIBLE_SQL
+    rc = yq_stmt_prepare(store->db, sql[store_json_pick(store->db)], &st);
     if (rc != YQ_DB_OK) {
         return ticket_store_fail(store, rc, "report visibility");
     }

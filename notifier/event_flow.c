@@ -556,6 +556,117 @@ static int query_ints(struct ticket_store *store, const char *sql, int64_t a, in
     return err;
 }
 
+/* At most this many entries in a merged event's rule_ids, rule_groups or source_kinds. */
+#define MERGE_LIST_MAX 200
+
+static int cmp_json_str(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/*
+ * The union of two JSON arrays of strings (texts, borrowed; NULL or invalid = empty; other
+ * entries skipped) as a compact JSON text, sorted by bytes and without duplicates (what
+ * SQLite's UNION over json_each gave before issue #16), at most MERGE_LIST_MAX entries.
+ * New text (free()) or NULL on ERR_NOMEM.
+ */
+static char *json_list_union(const char *a, const char *b)
+{
+    const char *in[2] = {a, b};
+    json_t *v[2 * MERGE_LIST_MAX];
+    size_t n = 0, kept = 0;
+    json_t *all[2] = {NULL, NULL};
+    json_t *out = json_array();
+    char *text = NULL;
+
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_t *x;
+        all[k] = in[k] ? json_loads(in[k], 0, NULL) : NULL;
+        json_array_foreach(all[k], i, x)
+        {
+            if (json_is_string(x) && n < 2 * MERGE_LIST_MAX) {
+                v[n++] = x;
+            }
+        }
+    }
+    qsort(v, n, sizeof(v[0]), cmp_json_str);
+    for (size_t i = 0; out && i < n && kept < MERGE_LIST_MAX; i++) {
+        if (i == 0 || strcmp(json_string_value(v[i]), json_string_value(v[i - 1])) != 0) {
+            if (json_array_append(out, v[i]) != 0) {
+                json_decref(out);
+                out = NULL;
+            }
+            kept++;
+        }
+    }
+    if (out) {
+        text = json_dumps(out, JSON_COMPACT);
+    }
+    json_decref(out);
+    json_decref(all[0]);
+    json_decref(all[1]);
+    return text;
+}
+
+/*
+ * The target takes the union of the source's and its own rule ids, rule groups and source
+ * kinds (in C: json_each exists only on SQLite).
+ */
+static int merge_lists(struct ticket_store *store, int64_t src_id, int64_t dst_id)
+{
+    char *have[2][3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}};
+    char *merged[3] = {NULL, NULL, NULL};
+    const int64_t ids[2] = {src_id, dst_id};
+    struct yq_stmt *st = NULL;
+    int err = 0;
+
+    for (int k = 0; k < 2 && !err; k++) {
+        int rc;
+        err = ticket_store_prepare(
+            store, "SELECT rule_ids, rule_groups, source_kinds FROM events WHERE id = ?1", &st,
+            "merge lists");
+        if (err) {
+            break;
+        }
+        yq_stmt_bind_int64(st, 1, ids[k]);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            for (int c = 0; c < 3 && !err; c++) {
+                have[k][c] = col_dup(st, c);
+                err = have[k][c] ? 0 : ERR_NOMEM;
+            }
+        } else if (rc != YQ_DB_DONE) {
+            err = ticket_store_fail(store, rc, "merge lists");
+        }
+        yq_stmt_finalize(st);
+        st = NULL;
+    }
+    for (int c = 0; c < 3 && !err; c++) {
+        merged[c] = json_list_union(have[0][c], have[1][c]);
+        err = merged[c] ? 0 : ERR_NOMEM;
+    }
+    if (!err) {
+        err = ticket_store_prepare(store,
+                                   "UPDATE events SET rule_ids = ?1, rule_groups = ?2, "
+                                   "source_kinds = ?3 WHERE id = ?4",
+                                   &st, "merge lists update");
+    }
+    if (!err) {
+        for (int c = 0; c < 3; c++) {
+            yq_stmt_bind_text(st, c + 1, merged[c]);
+        }
+        yq_stmt_bind_int64(st, 4, dst_id);
+        err = ticket_store_step_done(store, st, "merge lists update");
+    }
+    for (int c = 0; c < 3; c++) {
+        free(have[0][c]);
+        free(have[1][c]);
+        free(merged[c]);
+    }
+    return err;
+}
+
 /*
  * The target's items take the source's: ticket_items of the target's ticket (when it has
  * one) with its count, heat and a ticket_log row 'merged'; then the event_items rows move.
@@ -569,7 +680,8 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
     /* what is new to the target (an item both events hold stays with the source) */
     err = query_ints(store,
                      "SELECT count(*), coalesce(sum(heat), 0), "
-                     "coalesce(sum(sentiment = 'negative'), 0) FROM event_items s "
+                     "coalesce(sum(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 0) "
+                     "FROM event_items s "
                      "WHERE s.event_id = ?1 AND NOT EXISTS (SELECT 1 FROM event_items d "
                      "WHERE d.event_id = ?2 AND d.item_id = s.item_id)",
                      src->id, dst->id, moved, 3, "merge count");
@@ -616,8 +728,10 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
     }
     if (!err) {
         err = exec2(store,
-                    "UPDATE OR IGNORE event_items SET event_id = ?2 WHERE event_id = ?1", src->id,
-                    dst->id, "merge items");
+                    "UPDATE event_items SET event_id = ?2 WHERE event_id = ?1 AND NOT EXISTS "
+                    "(SELECT 1 FROM event_items d WHERE d.event_id = ?2 AND "
+                    "d.item_id = event_items.item_id)",
+                    src->id, dst->id, "merge items");
     }
     if (!err) {
         struct yq_stmt *st = NULL;
@@ -631,15 +745,6 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
             "  events WHERE id = ?5) ELSE min(first_post_at, (SELECT first_post_at FROM events "
             "  WHERE id = ?5)) END, "
             "score = max(score, (SELECT score FROM events WHERE id = ?5)), "
-            "rule_ids = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
-            "  json_each(events.rule_ids) UNION SELECT value FROM json_each((SELECT rule_ids "
-            "  FROM events WHERE id = ?5)))), "
-            "rule_groups = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
-            "  json_each(events.rule_groups) UNION SELECT value FROM json_each((SELECT "
-            "  rule_groups FROM events WHERE id = ?5)))), "
-            "source_kinds = (SELECT json_group_array(v) FROM (SELECT value AS v FROM "
-            "  json_each(events.source_kinds) UNION SELECT value FROM json_each((SELECT "
-            "  source_kinds FROM events WHERE id = ?5)))), "
             "updated_at = ?4 WHERE id = ?6",
             &st, "merge target update");
         if (!err) {
@@ -651,6 +756,9 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
             yq_stmt_bind_int64(st, 6, dst->id);
             err = ticket_store_step_done(store, st, "merge target update");
         }
+    }
+    if (!err) {
+        err = merge_lists(store, src->id, dst->id);
     }
     *n_moved = moved[0];
     if (!err) {

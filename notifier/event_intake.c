@@ -337,7 +337,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         store,
         "UPDATE events SET item_count = item_count + 1, heat = heat + ?1, "
         "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
-        "first_post_at = CASE WHEN ?4 IS NULL THEN first_post_at "
+        "first_post_at = CASE WHEN CAST(?4 AS BIGINT) IS NULL THEN first_post_at "
         "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at END, "
         "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
         "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "

@@ -10,6 +10,7 @@
 #include "event_flow.h"
 #include "ticket_api.h"
 #include "ticket_store_int.h"
+#include "store_json.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
@@ -207,13 +208,20 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
  * The WHERE clause of q without its state (into buf): each filter adds "AND ...", its values
  * bound by bind_filters() in the same order. Static SQL text only: values are never pasted.
  */
-static void filter_sql(const struct event_inbox_query *q, char *buf, size_t len)
+static void filter_sql(const struct event_inbox_query *q, bool pg, char *buf, size_t len)
 {
+#define HAS_GROUP(JE) " AND EXISTS (SELECT 1 FROM " JE("e.rule_groups", "j") " WHERE j.value = ?)"
+#define HAS_KIND(JE) " AND EXISTS (SELECT 1 FROM " JE("e.source_kinds", "j") " WHERE j.value = ?)"
+    static const char *const has_group[2] = {HAS_GROUP(STORE_JSON_EACH_SQLITE),
+                                             HAS_GROUP(STORE_JSON_EACH_PG)};
+    static const char *const has_kind[2] = {HAS_KIND(STORE_JSON_EACH_SQLITE),
+                                            HAS_KIND(STORE_JSON_EACH_PG)};
+#undef HAS_GROUP
+#undef HAS_KIND
     snprintf(
         buf, len, "%s%s%s%s%s%s", q->level ? " AND e.level = ?" : "",
-        q->group ? " AND EXISTS (SELECT 1 FROM json_each(e.rule_groups) j WHERE j.value = ?)" : "",
-        q->source_kind ? " AND EXISTS (SELECT 1 FROM json_each(e.source_kinds) j WHERE j.value = ?)"
-                       : "",
+        q->group ? has_group[pg] : "",
+        q->source_kind ? has_kind[pg] : "",
         q->region ? " AND e.region = ?" : "", q->since ? " AND e.detected_at >= ?" : "",
         q->until ? " AND e.detected_at < ?" : "");
 }
@@ -306,7 +314,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
             source_kind = q.source_kind;
         }
     }
-    filter_sql(&q, where, sizeof(where));
+    filter_sql(&q, store_json_pick(store->db) == 1, where, sizeof(where));
     events = json_array();
     counts = json_pack("{s:i, s:i, s:i}", "pending", 0, "auto_assigned", 0, "watching", 0);
     if (!events || !counts) {
@@ -319,7 +327,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     }
     /* 1: the page, with the total of the filter (a window over the whole result) */
     snprintf(sql, sizeof(sql),
-             "SELECT " EVENT_COLUMNS ", count(*) OVER () " EVENT_FROM " WHERE 1%s%s" INBOX_ORDER
+             "SELECT " EVENT_COLUMNS ", count(*) OVER () " EVENT_FROM " WHERE 1 = 1%s%s" INBOX_ORDER
              " LIMIT ? OFFSET ?",
              state_sql, where);
     err = ticket_store_prepare(store, sql, &st, "inbox page");
@@ -350,7 +358,7 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
     st = NULL;
     /* 2: the total when the page is past the end (no row carried it) */
     if (json_array_size(events) == 0 && q.offset > 0) {
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM events e WHERE 1%s%s", state_sql, where);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM events e WHERE 1 = 1%s%s", state_sql, where);
         err = ticket_store_prepare(store, sql, &st, "inbox total");
         if (err) {
             goto fail_tx;
@@ -886,7 +894,7 @@ int event_read_texts(struct ticket_store *store, int64_t id, size_t max, char **
         return ERR_NOMEM;
     }
     err = prepare_id(store,
-                     "SELECT title || char(10) || excerpt FROM event_items WHERE event_id = ?1 "
+                     "SELECT title || '\n' || excerpt FROM event_items WHERE event_id = ?1 "
                      "ORDER BY matched_at DESC, id DESC LIMIT ?2",
                      id, &st, "event texts");
     if (!err && yq_stmt_bind_int64(st, 2, (int64_t)max) != YQ_DB_OK) {

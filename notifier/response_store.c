@@ -11,6 +11,7 @@
 
 #include "outbox.h"
 #include "response_detect.h"
+#include "store_json.h"
 #include "ticket_store_int.h"
 #include "ticket_text.h"
 #include "yq_banned.h"
@@ -255,12 +256,12 @@ static int event_view_read(struct ticket_store *store, int64_t ticket_id, struct
         store,
         "SELECT title, '[]', '' FROM tickets WHERE id = ?1 "
         "UNION ALL SELECT * FROM (SELECT title, matches, '' FROM ticket_items "
-        "  WHERE ticket_id = ?1 ORDER BY id LIMIT 500) "
+        "  WHERE ticket_id = ?1 ORDER BY id LIMIT 500) AS ti "
         "UNION ALL SELECT * FROM (SELECT ei.title, ei.matches, ei.simhash FROM event_items ei "
         "  JOIN events ev ON ev.id = ei.event_id WHERE ev.ticket_id = ?1 OR ev.event_key = "
         "  (SELECT event_key FROM tickets WHERE id = ?1) OR ev.merged_into IN "
         "  (SELECT e2.id FROM events e2 WHERE e2.ticket_id = ?1 OR e2.event_key = "
-        "   (SELECT event_key FROM tickets WHERE id = ?1)) ORDER BY ei.id LIMIT 500)",
+        "   (SELECT event_key FROM tickets WHERE id = ?1)) ORDER BY ei.id LIMIT 500) AS evi",
         &st, "response view");
     if (err) {
         return err;
@@ -564,12 +565,20 @@ done:
     return err;
 }
 
-/* Who may answer a ticket: its lead or co-handling department, or an office department. */
-#define DEPARTMENT_FITS                                                                            \
+/*
+ * Who may answer a ticket: its lead or co-handling department, or an office department (?5, a
+ * JSON array). SQLite reads an invalid co_departments as none; PostgreSQL has no json_valid()
+ * and fails the statement on one (the store writes that column from jansson's output only).
+ */
+#define DEPARTMENT_FITS_SQLITE                                                                     \
     "(p.department IN (SELECT value FROM json_each(?5)) OR "                                       \
     " (p.department <> '' AND (p.department = t.department OR p.department IN "                    \
     "  (SELECT value FROM json_each(CASE WHEN json_valid(t.co_departments) "                       \
     "   THEN t.co_departments ELSE '[]' END)))))"
+#define DEPARTMENT_FITS_PG                                                                         \
+    "(p.department IN (SELECT json_array_elements_text(CAST(?5 AS json))) OR "                     \
+    " (p.department <> '' AND (p.department = t.department OR p.department IN "                    \
+    "  (SELECT json_array_elements_text(CAST(t.co_departments AS json))))))"
 /* The post came after the complaint (less the slack). */
 #define AFTER_FIRST_POST                                                                           \
     "coalesce(p.published_at, p.fetched_at) >= coalesce(t.first_post_at, t.detected_at) - ?4"
@@ -585,13 +594,14 @@ int response_store_propose_for_post(struct ticket_store *store, int64_t post_id,
     if (out) {
         memset(out, 0, sizeof(*out));
     }
-    return run_pairs(store,
-                     "SELECT t.id, p.id, t.state FROM official_posts p, tickets t "
-                     "WHERE p.id = ?1 AND t.state IN (" OPEN_STATES ") "
-                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK
-                     " AND " NOT_PROPOSED
-                     " ORDER BY t.id LIMIT 500",
-                     post_id, now, out);
+#define FOR_POST_SQL(FITS)                                                                         \
+    "SELECT t.id, p.id, t.state FROM official_posts p, tickets t WHERE p.id = ?1 AND t.state IN (" \
+    OPEN_STATES ") AND " FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK " AND " NOT_PROPOSED       \
+    " ORDER BY t.id LIMIT 500"
+    static const char *const sql[2] = {FOR_POST_SQL(DEPARTMENT_FITS_SQLITE),
+                                       FOR_POST_SQL(DEPARTMENT_FITS_PG)};
+#undef FOR_POST_SQL
+    return run_pairs(store, sql[store_json_pick(store->db)], post_id, now, out);
 }
 
 int response_store_propose_for_ticket(struct ticket_store *store, int64_t ticket_id,
@@ -600,14 +610,14 @@ int response_store_propose_for_ticket(struct ticket_store *store, int64_t ticket
     if (out) {
         memset(out, 0, sizeof(*out));
     }
-    return run_pairs(store,
-                     "SELECT t.id, p.id, t.state FROM tickets t, official_posts p "
-                     "WHERE t.id = ?1 AND t.state IN (" OPEN_STATES ") "
-                     "AND p.received_at >= ?2 - ?3 "
-                     "AND " DEPARTMENT_FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK
-                     " AND " NOT_PROPOSED
-                     " ORDER BY p.id DESC LIMIT 500",
-                     ticket_id, now, out);
+#define FOR_TICKET_SQL(FITS)                                                                       \
+    "SELECT t.id, p.id, t.state FROM tickets t, official_posts p WHERE t.id = ?1 AND t.state IN (" \
+    OPEN_STATES ") AND p.received_at >= ?2 - ?3 AND " FITS " AND " AFTER_FIRST_POST " AND "        \
+    HAS_LINK " AND " NOT_PROPOSED " ORDER BY p.id DESC LIMIT 500"
+    static const char *const sql[2] = {FOR_TICKET_SQL(DEPARTMENT_FITS_SQLITE),
+                                       FOR_TICKET_SQL(DEPARTMENT_FITS_PG)};
+#undef FOR_TICKET_SQL
+    return run_pairs(store, sql[store_json_pick(store->db)], ticket_id, now, out);
 }
 
 /* --- decisions ----------------------------------------------------------------------------- */

@@ -484,7 +484,7 @@ int silence_list(struct ticket_store *store, bool include_inactive, int64_t now,
     *out = NULL;
     err = ticket_store_prepare(store,
                                include_inactive
-                                   ? "SELECT " SILENCE_COLUMNS " FROM silences WHERE ?1 = ?1 "
+                                   ? "SELECT " SILENCE_COLUMNS " FROM silences WHERE CAST(?1 AS BIGINT) = ?1 "
                                      "ORDER BY id DESC LIMIT ?2"
                                    : "SELECT " SILENCE_COLUMNS " FROM silences WHERE revoked_at "
                                      "IS NULL AND created_at <= ?1 AND expires_at > ?1 ORDER BY "

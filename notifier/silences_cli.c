@@ -14,6 +14,7 @@
 #include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -121,7 +122,7 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-/* Open the store of o (--db, else the config's store.path). Returns 0, 1 or 2 (exit codes). */
+/* Open the store of o (--db, else the config's store.url or store.path). Returns 0, 1 or 2 (exit codes). */
 static int open_store(const struct opts *o, struct ticket_store **out)
 {
     struct notifier_cfg cfg;
@@ -147,12 +148,15 @@ static int open_store(const struct opts *o, struct ticket_store **out)
         notifier_cfg_release(&cfg);
         return 2;
     }
-    /* an operator's typo must not create an empty store and report "no silences" */
-    if (strcmp(cfg.store.path, ":memory:") != 0 && access(cfg.store.path, F_OK) != 0) {
+    /* an operator's typo must not create an empty store and report "no silences"
+       (a PostgreSQL store without the schema is refused by ticket_store_open) */
+    const char *location = ticket_store_location(&cfg.store);
+    const char *file = yq_db_sqlite_path(location);
+    if (file && !yq_db_is_memory(location) && access(file, F_OK) != 0) {
         fprintf(stderr,
                 "yuqingctl silences: 交办单库 '%s' 不存在：请检查 --db 或 store.path（新库用 "
                 "yuqingctl store init 创建） (ticket store '%s' does not exist)\n",
-                cfg.store.path, cfg.store.path);
+                file, file);
         rc = 1;
     } else if (ticket_store_open(&cfg.store, out, err, sizeof(err))) {
         fprintf(stderr, "yuqingctl silences: %s\n", err);

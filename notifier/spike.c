@@ -117,7 +117,7 @@ static int count_one(struct ticket_store *store, const char *scope, const char *
     int err =
         ticket_store_prepare(store,
                              "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?, ?, ?, 1) "
-                             "ON CONFLICT (scope, key, hour) DO UPDATE SET n = n + 1",
+                             "ON CONFLICT (scope, key, hour) DO UPDATE SET n = rate_counts.n + 1",
                              &st, "rate count");
     if (err) {
         return err;

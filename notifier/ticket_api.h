@@ -28,7 +28,11 @@
  *              "published_at_display","excerpt","terms":[matched terms],
  *              "rule_names":[the name of each rule in "rules"],
  *              "rules":[rule ids],"groups":[the group (规则组) of each rule in "rules", or
- *              null for items stored before alerts carried groups]}],
+ *              null for items stored before alerts carried groups],
+ *              "fetched_at_ms","matched_at_ms","stored_at_ms" (issue #16: when the collector
+ *              fetched, the pipeline matched and the notifier stored the item, milliseconds
+ *              since the epoch UTC, or null when unknown), "latency_ms" (stored_at_ms -
+ *              fetched_at_ms, at least 0, or null)}],
  *    "responses":[{"channel","url","responded_at","responded_at_display","recorded_at",
  *                  "recorded_by","note","detected": true when it was a confirmed proposal
  *                  (自动发现, issue #15), false when entered by hand}],

@@ -248,7 +248,8 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
     ticket_number_prefix(detected_at, prefix, sizeof(prefix), month, sizeof(month));
     err = ticket_store_prepare(store,
                                "INSERT INTO ticket_number_seq (month, last_seq) VALUES (?, 1) "
-                               "ON CONFLICT (month) DO UPDATE SET last_seq = last_seq + 1 "
+                               "ON CONFLICT (month) DO UPDATE "
+                               "SET last_seq = ticket_number_seq.last_seq + 1 "
                                "RETURNING last_seq",
                                &st, "number sequence");
     if (err) {
@@ -657,12 +658,13 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
         return 0;
     }
     err = ticket_store_prepare(store,
-                               "UPDATE tickets SET item_count = item_count + ?7, "
-                               "heat = heat + ?8, score = max(score, ?1), "
-                               "first_post_at = CASE WHEN ?2 IS NULL THEN first_post_at "
+                               "UPDATE tickets SET item_count = item_count + ?5, "
+                               "heat = heat + ?6, score = max(score, ?1), "
+                               "first_post_at = CASE WHEN CAST(?2 AS BIGINT) IS NULL "
+                               "  THEN first_post_at "
                                "  WHEN first_post_at IS NULL OR ?2 < first_post_at THEN ?2 "
                                "  ELSE first_post_at END, "
-                               "updated_at = ?5 WHERE id = ?6",
+                               "updated_at = ?3 WHERE id = ?4",
                                &st, "ticket update");
     if (err) {
         return err;
@@ -673,10 +675,10 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     } else {
         yq_stmt_bind_null(st, 2);
     }
-    yq_stmt_bind_int64(st, 5, now);
-    yq_stmt_bind_int64(st, 6, res->ticket_id);
-    yq_stmt_bind_int(st, 7, inserted ? 1 : 0);
-    yq_stmt_bind_int64(st, 8, inserted ? intake_item_heat(&alert->item) : 0);
+    yq_stmt_bind_int64(st, 3, now);
+    yq_stmt_bind_int64(st, 4, res->ticket_id);
+    yq_stmt_bind_int(st, 5, inserted ? 1 : 0);
+    yq_stmt_bind_int64(st, 6, inserted ? intake_item_heat(&alert->item) : 0);
     err = ticket_store_step_done(store, st, "ticket update");
     if (err) {
         return err;
@@ -705,7 +707,7 @@ int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
     struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store,
                                    "UPDATE tickets SET rules_unverified = 1, rules_checked_at = "
-                                   "CASE WHEN ?1 IS NULL THEN rules_checked_at "
+                                   "CASE WHEN CAST(?1 AS BIGINT) IS NULL THEN rules_checked_at "
                                    "  WHEN rules_checked_at IS NULL OR ?1 < rules_checked_at "
                                    "  THEN ?1 ELSE rules_checked_at END WHERE id = ?2",
                                    &st, "rules_unverified update");

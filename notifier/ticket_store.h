@@ -202,8 +202,10 @@ struct ticket_item_list {
  * before SQLite opens it (SQLite gives -wal and -shm the database file's mode), then open it,
  * switch to WAL and run every migration. On an existing store it only tightens the modes of
  * the file and its -wal/-shm to 0600 and runs pending migrations (idempotent). ":memory:" only
- * checks that the schema builds.
- * cfg:     borrowed. created: set to true when the file did not exist before (may be NULL).
+ * checks that the schema builds. A PostgreSQL location (the database, and the schema its
+ * search_path names, must exist: created by the administrator) gets the tables there.
+ * cfg:     borrowed. created: set to true when the file did not exist before, or on PostgreSQL
+ *          when the schema had no store (may be NULL).
  * errbuf:  on failure one line naming the path and the reason.
  * Returns 0, ERR_IO (cannot create the directory or file, SQLite failed), ERR_RETRY (locked
  * past busy_timeout), ERR_BAD_STATE (schema newer than this binary), ERR_INVALID (the path
@@ -218,8 +220,9 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
  * is ERR_NOT_FOUND: the disk may be unmounted or the path wrong, and an empty new store would
  * silently take the alerts); only ticket_store_init() does. An existing file without the
  * schema (e.g. an empty file) is refused the same way (ERR_NOT_FOUND), never migrated from
- * nothing. ":memory:" (and "file:" URIs with
- * mode=memory) open an empty in-memory store, for tests.
+ * nothing; so is a PostgreSQL database (schema) without the store's tables. ":memory:" (and
+ * "file:" URIs with mode=memory) open an empty in-memory store, for tests. An up-to-date store
+ * takes no write lock to open (yq_db_migrate()).
  * Migrations are race-free: each reads the schema version inside the BEGIN IMMEDIATE
  * transaction that applies it, so two processes opening one store at once both succeed and
  * each migration runs once (the loser waits up to busy_timeout).

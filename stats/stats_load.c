@@ -678,11 +678,12 @@ int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, c
      * its events are read for the 研判 figures. 10 adds saved searches and reports (issue #14),
      * which the statistics do not read. 11 adds official posts, proposed responses and the
      * sources' blind windows (issue #15). 12 adds the clock history (read: every 签收 and 办结
-     * clock a ticket had, and who held it) and the published reports (issue #17).
+     * clock a ticket had, and who held it) and the published reports (issue #17). 13 adds the
+     * items' fetch, match and intake times in milliseconds (issue #16), not read here.
      */
-    if (!err && (version < 1 || version > 12)) {
+    if (!err && (version < 1 || version > 13)) {
         snprintf(l.errbuf, l.errlen,
-                 "ticket store schema version %d is not supported (this build reads 1 to 12)",
+                 "ticket store schema version %d is not supported (this build reads 1 to 13)",
                  version);
         err = ERR_BAD_STATE;
     }

@@ -1,6 +1,7 @@
 /*
  * Loading ticket histories from the notifier's SQLite ticket store (notifier/ticket_store.h,
- * schema versions 1 to 12; 3 to 11 read as 2 for the tickets, 12 adds the clock history) into struct stats_ticket
+ * schema versions 1 to 13; 3 to 11 read as 2 for the tickets, 12 adds the clock history, 13
+ * the items' times in ms, not read) into struct stats_ticket
  * records, and the events of the 研判 inbox (schema 9) into struct stats_event, on a read-only
  * connection and in one read transaction (one consistent snapshot, while the notifier keeps
  * writing in WAL mode).

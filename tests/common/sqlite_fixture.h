@@ -22,10 +22,13 @@ void sqlite_fixture_remove(const char *path);
 
 /*
  * SQL that takes a ticket store back to before migrations 9 (issue #13), 10 (issue #14), 11
- * (issue #15) and 12 (issue #17): tests that
+ * (issue #15), 12 (issue #17) and 13 (issue #16: the item times in ms): tests that
  * rebuild an older file drop the tables it adds, so that the migration runs again.
  */
 #define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9                                                    \
+    "ALTER TABLE ticket_items DROP COLUMN fetched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN matched_at_ms;"                                          \
+    "ALTER TABLE ticket_items DROP COLUMN stored_at_ms;"                                           \
     "DROP TRIGGER ticket_clock_history_insert; DROP TRIGGER ticket_clock_history_update;"      \
     "DROP TABLE ticket_clock_history; DROP TABLE stats_publications;"                              \
     "DROP TABLE source_blind_windows; DROP TABLE response_proposals; DROP TABLE official_posts;" \

@@ -114,6 +114,9 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
     assert_int_equal(test_alert_make(spec, &alert), 0);
     err = ticket_intake_alert(store, &alert, now, res);
     yq_alert_release(&alert);
+    if (err) {
+        print_message("intake: %s\n", ticket_store_errmsg(store)); /* for the failing test */
+    }
     return err;
 }
 
@@ -122,11 +125,70 @@ int64_t notifier_count(struct ticket_store *store, const char *sql)
     struct yq_stmt *st = NULL;
     int64_t n;
 
-    assert_int_equal(yq_stmt_prepare(ticket_store_db(store), sql, &st), YQ_DB_OK);
-    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    if (yq_stmt_prepare(ticket_store_db(store), sql, &st) != YQ_DB_OK ||
+        yq_stmt_step(st) != YQ_DB_ROW) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
+    }
     n = yq_stmt_column_int64(st, 0);
     yq_stmt_finalize(st);
     return n;
+}
+
+/* Append s to *out (realloc'd), failing the test when memory runs out. */
+static void append(char **out, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    char *grown = realloc(*out, *len + n + 1);
+
+    assert_non_null(grown);
+    memcpy(grown + *len, s, n + 1);
+    *out = grown;
+    *len += n;
+}
+
+char *notifier_rows_text(struct ticket_store *store, const char *sql, const char *colsep,
+                         const char *rowsep)
+{
+    struct yq_db *db = ticket_store_db(store);
+    struct yq_stmt *st = NULL;
+    char *out = NULL;
+    size_t len = 0;
+    int rc, rows = 0;
+
+    append(&out, &len, "");
+    if (yq_stmt_prepare(db, sql, &st) != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(db));
+    }
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        append(&out, &len, rows++ ? rowsep : "");
+        for (int c = 0; c < yq_stmt_column_count(st); c++) {
+            char num[64];
+            const char *v = num;
+            double d;
+            switch (yq_stmt_column_type(st, c)) {
+            case YQ_DB_NULL:
+                v = "";
+                break;
+            case YQ_DB_INTEGER:
+                snprintf(num, sizeof(num), "%lld", (long long)yq_stmt_column_int64(st, c));
+                break;
+            case YQ_DB_FLOAT: /* as SQLite prints a REAL: 7.0, 2.28571428571429 */
+                d = yq_stmt_column_double(st, c);
+                snprintf(num, sizeof(num), d == (double)(long long)d ? "%.1f" : "%.15g", d);
+                break;
+            default:
+                v = yq_stmt_column_text(st, c) ? yq_stmt_column_text(st, c) : "";
+                break;
+            }
+            append(&out, &len, c ? colsep : "");
+            append(&out, &len, v);
+        }
+    }
+    if (rc != YQ_DB_DONE) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(db));
+    }
+    yq_stmt_finalize(st);
+    return out;
 }
 
 int notifier_routes_load(struct notify_routes *r, const char *yaml, char *err, size_t errlen)

@@ -62,6 +62,16 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
 int64_t notifier_count(struct ticket_store *store, const char *sql);
 
 /*
+ * Every row of sql on store's database as text, the same on SQLite and PostgreSQL (issue #16:
+ * instead of group_concat, which PostgreSQL lacks, and of REAL and boolean values pasted into
+ * text, which the two print differently): a row's columns joined by colsep, rows by rowsep;
+ * NULL as "", integers and booleans (0/1) in decimal, REALs as SQLite prints them ("7.0",
+ * "2.28571428571429"), text as it is. Order the rows with ORDER BY. New string (free()).
+ */
+char *notifier_rows_text(struct ticket_store *store, const char *sql, const char *colsep,
+                         const char *rowsep);
+
+/*
  * Parse the routes file text yaml (NUL-terminated; "channels", "duty_officer"...) into r
  * (release with notify_routes_release() whatever the result), secrets relative to no
  * directory. The YAML itself must load. Returns notify_routes_parse()'s code, its reason in

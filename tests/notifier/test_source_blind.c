@@ -116,10 +116,14 @@ static void test_open_close_idempotent_and_order_free(void **state)
     /* no administrator channel: logged only */
     expect_record(&w, &open, "2026-12-05T01:00:05Z", SOURCE_BLIND_OPENED, 0);
     assert_int_equal(record(&w, &open, "2026-12-05T01:10:00Z", NULL), SOURCE_BLIND_UNCHANGED);
-    assert_int_equal(notifier_count(w.store, "SELECT count(*) FROM source_blind_windows "
-                                             "WHERE ended_at IS NULL AND opened_at = "
-                                             "strftime('%s','2026-12-05T01:00:05Z')"),
-                     1);
+    {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM source_blind_windows WHERE ended_at IS NULL AND "
+                 "opened_at = %lld",
+                 (long long)notifier_ts("2026-12-05T01:00:05Z"));
+        assert_int_equal(notifier_count(w.store, sql), 1);
+    }
     assert_int_equal(record(&w, &close, "2026-12-05T03:30:10Z", NULL), SOURCE_BLIND_CLOSED);
     assert_int_equal(record(&w, &close, "2026-12-05T03:40:00Z", NULL), SOURCE_BLIND_UNCHANGED);
     /* a redelivered open after the close changes nothing: the window stays closed */
@@ -532,9 +536,10 @@ static void test_briefing_lists_sources_blind_now(void **state)
     record(&w, &quiet, "2026-12-03T16:00:01Z", NULL);
 
     /* made at 12-05 10:00 Beijing: the cut-off is the period's end (08:00) */
-    assert_int_equal(briefing_gather(w.store, NULL, start, end, notifier_ts("2026-12-05T02:00:00Z"),
-                                     &b, err, sizeof(err)),
-                     0);
+    if (briefing_gather(w.store, NULL, start, end, notifier_ts("2026-12-05T02:00:00Z"), &b, err,
+                        sizeof(err)) != 0) {
+        fail_msg("briefing_gather: %s", err);
+    }
     assert_int_equal(b.blind_windows.n, 2); /* not the ended one, not the one after 08:00 */
     assert_string_equal(b.blind_windows.v[0].reason, "walled");
     assert_string_equal(b.blind_windows.v[1].source_id, "ankang-jyj");

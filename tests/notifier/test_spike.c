@@ -108,6 +108,16 @@ static void assert_text(struct ticket_store *store, const char *sql, const char 
     free(s);
 }
 
+/* Every row of sql, columns joined by colsep and rows by rowsep (notifier_rows_text()). */
+static void assert_rows(struct ticket_store *store, const char *sql, const char *colsep,
+                        const char *rowsep, const char *expect)
+{
+    char *s = notifier_rows_text(store, sql, colsep, rowsep);
+
+    assert_string_equal(s, expect);
+    free(s);
+}
+
 static void test_cfg_defaults_and_hours(void **state)
 {
     const struct spike_cfg *d = spike_cfg_defaults();
@@ -173,10 +183,10 @@ static void test_count_item_per_group_and_event(void **state)
     feed(store, groups, 2, 0, h, 1);            /* no event: groups only */
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM rate_counts"), 6);
     snprintf(sql, sizeof(sql),
-             "SELECT group_concat(scope || ':' || key || ':' || (hour - %lld) || '=' || n, ' ') "
-             "FROM (SELECT * FROM rate_counts ORDER BY scope, key, hour)",
+             "SELECT scope || ':' || key || ':' || (hour - %lld) || '=' || n "
+             "FROM rate_counts ORDER BY scope, key, hour",
              (long long)h);
-    assert_text(store, sql,
+    assert_rows(store, sql, "", " ",
                 "event:42:0=1 event:42:3600=2 group:医疗卫生:0=1 group:医疗卫生:3600=2 "
                 "group:征地拆迁:0=2 group:征地拆迁:3600=2");
     memset(&a, 0, sizeof(a));
@@ -212,12 +222,11 @@ static void test_group_spike_over_seven_days(void **state)
     assert_int_equal(raised, 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM spikes"), 1);
     snprintf(sql, sizeof(sql),
-             "SELECT scope || '|' || key || '|' || hour || '|' || count || '|' || "
-             "printf('%%.6f', baseline) || '|' || factor || '|' || min_count || '|' || raised_at "
-             "|| '|' || (event_id = (SELECT id FROM events WHERE kind = 'spike')) FROM spikes");
-    snprintf(expect, sizeof(expect), "group|征地拆迁|%lld|23|2.285714|3.0|10|%lld|1", (long long)h,
-             (long long)now);
-    assert_text(store, sql, expect);
+             "SELECT scope, key, hour, count, baseline, factor, min_count, raised_at, "
+             "(event_id = (SELECT id FROM events WHERE kind = 'spike')) FROM spikes");
+    snprintf(expect, sizeof(expect), "group|征地拆迁|%lld|23|2.28571428571429|3.0|10|%lld|1",
+             (long long)h, (long long)now);
+    assert_rows(store, sql, "|", "", expect);
     ev = notifier_count(store, "SELECT id FROM events WHERE kind = 'spike'");
     snprintf(expect, sizeof(expect), "spike:group:征地拆迁:%lld", (long long)h);
     assert_text(store, "SELECT event_key FROM events WHERE kind = 'spike'", expect);
@@ -276,11 +285,9 @@ static void test_group_thresholds(void **state)
     cfg.level = "II";
     assert_int_equal(spike_scan(store, &cfg, JUDGE_S, h + HOUR, &raised), 0);
     assert_int_equal(raised, 2);
-    assert_text(store,
-                "SELECT group_concat(key || ':' || count || ':' || baseline, ' ') FROM "
-                "(SELECT * FROM spikes ORDER BY key)",
+    assert_rows(store, "SELECT key, count, baseline FROM spikes ORDER BY key", ":", " ",
                 "C-at-factor:21:7.0 D-new:10:0.0");
-    assert_text(store, "SELECT group_concat(DISTINCT level) FROM events", "II");
+    assert_rows(store, "SELECT DISTINCT level FROM events", "", ",", "II");
     cfg.level = "X";
     assert_int_equal(spike_scan(store, &cfg, JUDGE_S, h + 2 * HOUR, &raised), ERR_INVALID);
     assert_int_equal(raised, 0);
@@ -326,11 +333,10 @@ static void test_event_spikes(void **state)
 
     assert_int_equal(spike_scan(store, NULL, JUDGE_S, now, &raised), 0);
     assert_int_equal(raised, 2);
-    assert_text(store,
-                "SELECT group_concat(key || ':' || count || ':' || baseline || ':' || "
-                "min_count || ':' || (event_id = CAST(key AS INTEGER)), ' ') FROM "
-                "(SELECT * FROM spikes WHERE scope = 'event' ORDER BY event_id)",
-                watched < old ? "1:12:1.0:5:1 2:5:1.0:5:1" : "?");
+    assert_rows(store,
+                "SELECT key, count, baseline, min_count, (event_id = CAST(key AS INTEGER)) "
+                "FROM spikes WHERE scope = 'event' ORDER BY event_id",
+                ":", " ", watched < old ? "1:12:1.0:5:1 2:5:1.0:5:1" : "?");
     snprintf(sql, sizeof(sql),
              "SELECT state || '|' || resurfaced_at || '|' || resurface_reason || '|' || version "
              "|| '|' || spike FROM events WHERE id = %lld",

@@ -83,7 +83,7 @@ static void intake(struct fx *f)
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ticket_store_cfg scfg;
+    struct ticket_store_cfg scfg = {0};
     char err[256] = "";
     int fd;
 

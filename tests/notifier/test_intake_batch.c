@@ -1,0 +1,465 @@
+/*
+ * Issue #16: batch intake (ticket_intake_batch(), notifier_intake_batch()) and the item's
+ * fetch, match and intake times in milliseconds (yq_item "fetched_at_ms", yq_alert
+ * "matched_at_ms", migration 13, the ticket JSON's latency_ms, the /metrics histogram).
+ * Runs on SQLite and, as test_intake_batch-pg, on PostgreSQL (db_fixture.h).
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db_fixture.h"
+#include "notifier.h"
+#include "notifier_fixture.h"
+#include "notifier_metrics.h"
+#include "test_alerts.h"
+#include "ticket_api.h"
+#include "ticket_intake.h"
+#include "ticket_store.h"
+#include "yq_alert.h"
+#include "yq_db.h"
+#include "yq_err.h"
+#include "yq_item.h"
+#include "yq_time.h"
+
+/* 2026-11-29T08:00:00Z in ms: the intake time of the tests (matched_at of TEST_ALERT_LAND). */
+#define T0_MS 1795939200000LL
+
+/*
+ * The JSON text of a test alert (event key key, item item) with "fetched_at_ms" and
+ * "matched_at_ms" set to the JSON texts fetched and matched (NULL: left out) into buf.
+ */
+static char *alert_text(char *buf, size_t len, const char *key, const char *item,
+                        const char *fetched, const char *matched)
+{
+    struct test_alert_spec s =
+        TEST_ALERT_LAND(key, item, "II", "2026-11-29T08:00:00Z", "2026-11-29T07:50:00Z", 42.0);
+    char base[4096], *out;
+    json_t *obj;
+
+    test_alert_json(&s, base, sizeof(base));
+    obj = json_loads(base, 0, NULL);
+    assert_non_null(obj);
+    if (fetched) {
+        json_object_set_new(json_object_get(obj, "item"), "fetched_at_ms",
+                            json_loads(fetched, JSON_DECODE_ANY, NULL));
+    }
+    if (matched) {
+        json_object_set_new(obj, "matched_at_ms", json_loads(matched, JSON_DECODE_ANY, NULL));
+    }
+    out = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    assert_non_null(out);
+    assert_true(strlen(out) < len);
+    snprintf(buf, len, "%s", out);
+    free(out);
+    return buf;
+}
+
+static int decode(const char *text, struct yq_alert *a, char *err, size_t errlen)
+{
+    return yq_alert_decode(text, strlen(text), a, err, errlen);
+}
+
+/* --- codecs --------------------------------------------------------------------------- */
+
+static void test_codec_round_trip_with_and_without_ms(void **state)
+{
+    struct yq_alert a, b;
+    char buf[4096], err[256] = "";
+    char *text = NULL;
+    size_t len = 0;
+
+    (void)state;
+    /* with: both fields survive encode and decode */
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", "1795939199123",
+                                       "1795939199456"),
+                            &a, err, sizeof(err)),
+                     0);
+    assert_int_equal(a.item.fetched_at_ms, 1795939199123LL);
+    assert_int_equal(a.matched_at_ms, 1795939199456LL);
+    assert_int_equal(yq_alert_encode(&a, &text, &len), 0);
+    assert_non_null(strstr(text, "\"fetched_at_ms\":1795939199123"));
+    assert_non_null(strstr(text, "\"matched_at_ms\":1795939199456"));
+    assert_int_equal(yq_alert_decode(text, len, &b, err, sizeof(err)), 0);
+    assert_int_equal(b.item.fetched_at_ms, 1795939199123LL);
+    assert_int_equal(b.matched_at_ms, 1795939199456LL);
+    free(text);
+    yq_alert_release(&a);
+    yq_alert_release(&b);
+
+    /* without (an older collector and pipeline): 0, the readers fall back to seconds * 1000 */
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", NULL, NULL), &a, err,
+                            sizeof(err)),
+                     0);
+    assert_int_equal(a.item.fetched_at_ms, 0);
+    assert_int_equal(a.matched_at_ms, 0);
+    assert_int_equal(yq_item_fetched_ms(&a.item), 1795939140000LL); /* 07:59:00Z */
+    assert_int_equal(yq_alert_matched_ms(&a), T0_MS);
+    assert_int_equal(yq_alert_encode(&a, &text, &len), 0);
+    assert_null(strstr(text, "fetched_at_ms"));
+    assert_null(strstr(text, "matched_at_ms"));
+    free(text);
+    yq_alert_release(&a);
+
+    /* null reads as absent */
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", "null", "null"), &a,
+                            err, sizeof(err)),
+                     0);
+    assert_int_equal(a.item.fetched_at_ms, 0);
+    yq_alert_release(&a);
+}
+
+static void test_codec_hostile_ms_refused(void **state)
+{
+    static const char *const bad[] = {"-1", "\"1795939199123\"", "1.5", "true", "{}",
+                                      "253402300800000", "9223372036854775807"};
+    struct yq_alert a;
+    char buf[4096], err[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", bad[i], NULL), &a,
+                                err, sizeof(err)),
+                         ERR_PARSE);
+        assert_non_null(strstr(err, "fetched_at_ms"));
+        err[0] = '\0';
+        assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", NULL, bad[i]), &a,
+                                err, sizeof(err)),
+                         ERR_PARSE);
+        assert_non_null(strstr(err, "matched_at_ms"));
+    }
+    /* the largest RFC 3339 instant is still taken */
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", "253402300799999",
+                                       NULL),
+                            &a, err, sizeof(err)),
+                     0);
+    assert_int_equal(a.item.fetched_at_ms, YQ_TIME_MS_MAX);
+    yq_alert_release(&a);
+}
+
+/* --- intake ----------------------------------------------------------------------------- */
+
+/* The integer column col of the ticket_items (table "ticket_items") row of item id. */
+static int64_t item_col(struct ticket_store *store, const char *table, const char *col,
+                        const char *item)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT coalesce(%s, -1) FROM %s WHERE item_id = '%s'", col,
+             table, item);
+    return notifier_count(store, sql);
+}
+
+static void test_intake_stores_ms_times_and_latency(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_entry e[2];
+    struct yq_alert a[2];
+    struct ticket_intake_batch_stats st;
+    char buf[4096], err[256];
+    json_t *detail = NULL, *items;
+
+    (void)state;
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:a", "rss:a", "1795939199700",
+                                       "1795939199850"),
+                            &a[0], err, sizeof(err)),
+                     0);
+    /* a collector clock ahead of the notifier's: clamped to the intake time */
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:b", "rss:b", "1795939300000",
+                                       NULL),
+                            &a[1], err, sizeof(err)),
+                     0);
+    memset(e, 0, sizeof(e));
+    e[0].alert = &a[0];
+    e[1].alert = &a[1];
+    assert_int_equal(ticket_intake_batch(store, e, 2, T0_MS + 25, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(st.fallbacks, 0);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(e[0].err, 0);
+    assert_int_equal(e[0].res.outcome, TICKET_INTAKE_CREATED);
+
+    assert_int_equal(item_col(store, "ticket_items", "fetched_at_ms", "rss:a"), 1795939199700LL);
+    assert_int_equal(item_col(store, "ticket_items", "matched_at_ms", "rss:a"), 1795939199850LL);
+    assert_int_equal(item_col(store, "ticket_items", "stored_at_ms", "rss:a"), T0_MS + 25);
+    assert_int_equal(item_col(store, "event_items", "fetched_at_ms", "rss:a"), 1795939199700LL);
+    assert_int_equal(item_col(store, "event_items", "matched_at_ms", "rss:a"), 1795939199850LL);
+    assert_int_equal(item_col(store, "event_items", "stored_at_ms", "rss:a"), T0_MS + 25);
+    assert_int_equal(item_col(store, "ticket_items", "fetched_at_ms", "rss:b"), T0_MS + 25);
+    /* no matched_at_ms in the alert: matched_at * 1000 */
+    assert_int_equal(item_col(store, "ticket_items", "matched_at_ms", "rss:b"), T0_MS);
+
+    /* the ticket JSON: latency_ms = stored - fetched */
+    assert_int_equal(ticket_api_detail(store, e[0].res.number, &detail), 0);
+    items = json_object_get(detail, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "latency_ms")),
+                     T0_MS + 25 - 1795939199700LL);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(items, 0), "matched_at_ms")),
+        1795939199850LL);
+    json_decref(detail);
+    assert_int_equal(ticket_api_detail(store, e[1].res.number, &detail), 0);
+    items = json_object_get(detail, "items");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "latency_ms")),
+                     0);
+    json_decref(detail);
+
+    /* the seconds API stores now * 1000 */
+    yq_alert_release(&a[0]);
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:c", "rss:c", NULL, NULL), &a[0],
+                            err, sizeof(err)),
+                     0);
+    assert_int_equal(ticket_intake_alert(store, &a[0], 1795939260, NULL), 0);
+    assert_int_equal(item_col(store, "ticket_items", "stored_at_ms", "rss:c"), 1795939260000LL);
+    assert_int_equal(item_col(store, "ticket_items", "fetched_at_ms", "rss:c"), 1795939140000LL);
+    yq_alert_release(&a[0]);
+    yq_alert_release(&a[1]);
+    ticket_store_free(store);
+}
+
+/* A trigger that refuses the event item "rss:bad" as a constraint would (both backends). */
+static void refuse_bad_item(struct ticket_store *store)
+{
+    struct yq_db *db = ticket_store_db(store);
+    const char *sql =
+        db_fixture_pg()
+            ? "CREATE FUNCTION refuse_bad() RETURNS trigger AS $$ BEGIN "
+              "IF NEW.item_id = 'rss:bad' THEN RAISE EXCEPTION 'refused' USING ERRCODE = "
+              "'23514'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;"
+              "CREATE TRIGGER refuse_bad BEFORE INSERT ON event_items FOR EACH ROW "
+              "EXECUTE FUNCTION refuse_bad();"
+            : "CREATE TRIGGER refuse_bad BEFORE INSERT ON event_items "
+              "WHEN NEW.item_id = 'rss:bad' BEGIN SELECT RAISE(ABORT, 'refused'); END;";
+    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
+}
+
+/* Five messages: good, malformed, good, refused by the store, good. */
+struct batch5 {
+    char text[5][4096];
+    struct notifier_payload p[5];
+};
+
+static void batch5_make(struct batch5 *b)
+{
+    alert_text(b->text[0], sizeof(b->text[0]), "ev:1", "rss:1", "1795939199990", NULL);
+    snprintf(b->text[1], sizeof(b->text[1]), "{\"schema\":1,\"event_key\":");
+    alert_text(b->text[2], sizeof(b->text[2]), "ev:2", "rss:2", "1795939199000", NULL);
+    alert_text(b->text[3], sizeof(b->text[3]), "ev:3", "rss:bad", NULL, NULL);
+    alert_text(b->text[4], sizeof(b->text[4]), "ev:1", "rss:4", NULL, NULL);
+    for (int i = 0; i < 5; i++) {
+        b->p[i] = (struct notifier_payload){
+            .buf = b->text[i], .len = strlen(b->text[i]), .partition = 0, .offset = 10 + i};
+    }
+}
+
+static long long load(atomic_llong *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static void test_batch_bad_alerts_skipped_others_stored(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct notifier_metrics m;
+    struct batch5 b;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    notifier_metrics_init(&m);
+    refuse_bad_item(store);
+    batch5_make(&b);
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
+    assert_int_equal(load(&m.alerts_malformed), 1);
+    assert_int_equal(load(&m.alerts_rejected), 1);
+    assert_int_equal(load(&m.tickets_created), 2); /* ev:1 and ev:2 */
+    assert_int_equal(load(&m.items_attached), 1);  /* rss:4 on ev:1's ticket */
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM event_items"), 3);
+    assert_int_equal(
+        notifier_count(store, "SELECT count(*) FROM event_items WHERE item_id = 'rss:bad'"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM events WHERE event_key = 'ev:3'"),
+                     0);
+    /* latencies: 10 ms, 1000 ms and (no fetched_at_ms) 07:59:00 -> 08:00:00 = 60000 ms */
+    assert_int_equal(load(&m.latency_count), 3);
+    assert_int_equal(load(&m.latency_sum_ms), 10 + 1000 + 60000);
+    assert_int_equal(load(&m.latency_ms[1]), 1);  /* <= 10 */
+    assert_int_equal(load(&m.latency_ms[7]), 1);  /* <= 1000 */
+    assert_int_equal(load(&m.latency_ms[11]), 1); /* <= 60000 */
+
+    /* the whole batch again (a redelivery): nothing twice */
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS + 1000), 0);
+    assert_int_equal(load(&m.alerts_duplicate), 3);
+    assert_int_equal(load(&m.alerts_malformed), 2);
+    assert_int_equal(load(&m.alerts_rejected), 2);
+    assert_int_equal(load(&m.tickets_created), 2);
+    assert_int_equal(load(&m.latency_count), 3); /* duplicates add no latency */
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_items"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_item_revisions"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM event_items"), 3);
+    assert_int_equal(
+        notifier_count(store, "SELECT min(stored_at_ms) FROM ticket_items"), T0_MS);
+    assert_int_equal(
+        notifier_count(store, "SELECT max(stored_at_ms) FROM ticket_items"), T0_MS);
+    ticket_store_free(store);
+}
+
+static void test_batch_refused_alert_falls_back_one_by_one(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_entry e[3];
+    struct yq_alert a[3];
+    struct ticket_intake_batch_stats st;
+    char buf[4096], err[256];
+
+    (void)state;
+    refuse_bad_item(store);
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:1", "rss:1", NULL, NULL), &a[0], err,
+                            sizeof(err)),
+                     0);
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:2", "rss:bad", NULL, NULL), &a[1],
+                            err, sizeof(err)),
+                     0);
+    assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:3", "rss:3", NULL, NULL), &a[2], err,
+                            sizeof(err)),
+                     0);
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < 3; i++) {
+        e[i].alert = &a[i];
+    }
+    assert_int_equal(ticket_intake_batch(store, e, 3, T0_MS, &st), 0);
+    assert_int_equal(st.fallbacks, 1);
+    assert_int_equal(st.transactions, 3);
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(e[0].err, 0);
+    assert_int_equal(e[1].err, ERR_INVALID);
+    assert_int_equal(e[2].err, 0);
+    assert_int_equal(e[2].res.outcome, TICKET_INTAKE_CREATED);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
+
+    /* a NULL slot (a malformed message) is skipped without a fallback */
+    e[1].alert = NULL;
+    assert_int_equal(ticket_intake_batch(store, e, 3, T0_MS, &st), 0);
+    assert_int_equal(st.fallbacks, 0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(e[1].err, ERR_INVALID);
+    assert_int_equal(e[0].res.outcome, TICKET_INTAKE_DUPLICATE);
+    assert_int_equal(e[2].res.outcome, TICKET_INTAKE_DUPLICATE);
+    for (int i = 0; i < 3; i++) {
+        yq_alert_release(&a[i]);
+    }
+    ticket_store_free(store);
+}
+
+static void test_batch_store_failure_records_nothing(void **state)
+{
+    struct notifier_tmp_store t;
+    struct ticket_store *store = NULL;
+    struct notifier_metrics m;
+    struct yq_db *other = NULL;
+    struct batch5 b;
+    char err[256] = "";
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    notifier_metrics_init(&m);
+    notifier_tmp_store_create(&t, "t.db");
+    t.cfg.busy_timeout_ms = 200;
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all());
+    batch5_make(&b);
+    /* another writer holds the write lock: the batch cannot be stored */
+    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), ERR_RETRY);
+    assert_int_equal(atomic_load(&m.store_up), 0);
+    /* nothing counted, nothing stored: the caller commits no offset */
+    assert_int_equal(load(&m.alerts_malformed), 0);
+    assert_int_equal(load(&m.tickets_created), 0);
+    assert_int_equal(load(&m.latency_count), 0);
+    yq_db_rollback(other);
+    yq_db_close(other);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM event_items"), 0);
+    /* the retry stores the batch */
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
+    assert_int_equal(atomic_load(&m.store_up), 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 3);
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
+}
+
+static void test_batch_bounds(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct notifier_payload p = {.buf = NULL, .len = 0};
+    struct notifier_metrics m;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(notifier_intake_batch(store, &m, &p, 0, T0_MS), 0);
+    assert_int_equal(notifier_intake_batch(store, &m, &p, 100001, T0_MS), ERR_INVALID);
+    /* a NULL payload is a malformed message */
+    assert_int_equal(notifier_intake_batch(store, &m, &p, 1, T0_MS), 0);
+    assert_int_equal(load(&m.alerts_malformed), 1);
+    ticket_store_free(store);
+}
+
+/* The collectors' and pipeline's stamp: now in ms for a live time, 0 for a fixed old one. */
+static void test_stamp_ms(void **state)
+{
+    int64_t now = yq_time_now(), ms = yq_time_stamp_ms(now);
+
+    (void)state;
+    assert_true(ms / 1000 >= now && ms / 1000 <= now + 2);
+    assert_true(yq_time_stamp_ms(now - 30) >= now * 1000);
+    assert_int_equal(yq_time_stamp_ms(1795939200), 0); /* a test's fixed 2026-11-29 */
+    assert_int_equal(yq_time_stamp_ms(now + 3600), 0); /* a clock far ahead */
+    assert_int_equal(yq_time_stamp_ms(0), 0);
+}
+
+static void test_latency_histogram_buckets(void **state)
+{
+    struct notifier_metrics m;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    notifier_metrics_observe_latency(&m, -5); /* a clock ahead: 0 */
+    notifier_metrics_observe_latency(&m, 5);
+    notifier_metrics_observe_latency(&m, 6);
+    notifier_metrics_observe_latency(&m, 60000);
+    notifier_metrics_observe_latency(&m, 60001);
+    notifier_metrics_observe_latency(NULL, 1);
+    assert_int_equal(load(&m.latency_ms[0]), 2);
+    assert_int_equal(load(&m.latency_ms[1]), 1);
+    assert_int_equal(load(&m.latency_ms[11]), 1);
+    assert_int_equal(load(&m.latency_ms[12]), 1);
+    assert_int_equal(load(&m.latency_count), 5);
+    assert_int_equal(load(&m.latency_sum_ms), 0 + 5 + 6 + 60000 + 60001);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec_round_trip_with_and_without_ms),
+        cmocka_unit_test(test_codec_hostile_ms_refused),
+        cmocka_unit_test(test_intake_stores_ms_times_and_latency),
+        cmocka_unit_test(test_batch_bad_alerts_skipped_others_stored),
+        cmocka_unit_test(test_batch_refused_alert_falls_back_one_by_one),
+        cmocka_unit_test(test_batch_store_failure_records_nothing),
+        cmocka_unit_test(test_batch_bounds),
+        cmocka_unit_test(test_stamp_ms),
+        cmocka_unit_test(test_latency_histogram_buckets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
