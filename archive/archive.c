@@ -17,6 +17,7 @@
 
 /* The backends, tried in order; the first whose accepts() says yes serves the location. */
 static const struct archive_backend_ops *const backends[] = {
+    &archive_pg_ops,
     &archive_sqlite_ops,
 };
 

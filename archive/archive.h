@@ -254,4 +254,13 @@ struct archive_backend_ops {
 /* The embedded SQLite backend (archive_sqlite.c). */
 extern const struct archive_backend_ops archive_sqlite_ops;
 
+/*
+ * The server backend (archive_pg.c, issue #16): a location postgresql://... (libpq URI); the
+ * tables archive_items and archive_matches with their own track archive_schema_version, made
+ * by archive_init() (`yuqingctl archive init postgresql://...`). Same contracts; "bytes" in the
+ * stats is the tables' size with their indexes; prune removes whole months as the SQLite
+ * backend removes month files (n_removed counts months).
+ */
+extern const struct archive_backend_ops archive_pg_ops;
+
 #endif

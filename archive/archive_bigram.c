@@ -117,7 +117,47 @@ static void buf_cut(struct yq_buf *b, size_t len)
  * Append the expression of node to b. *is_true: set when node is true (nothing appended).
  * Returns 0 or ERR_NOMEM / ERR_TOO_BIG (from the bounded buffer).
  */
-static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf *b, bool *is_true)
+/* Append lexeme s[0..n) quoted for tsvector/tsquery input: '...' with ' doubled, \ escaped. */
+static int pg_lexeme(struct yq_buf *b, const char *s, size_t n)
+{
+    int err = yq_buf_addc(b, '\'');
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        if (s[i] == '\'') {
+            err = yq_buf_addc(b, '\'');
+        } else if (s[i] == '\\') {
+            err = yq_buf_addc(b, '\\');
+        }
+        if (err == 0) {
+            err = yq_buf_addc(b, s[i]);
+        }
+    }
+    return err == 0 ? yq_buf_addc(b, '\'') : err;
+}
+
+/* The tsquery of a term of n >= 2 code points: its bigrams joined by &, in parentheses. */
+static int pg_term(struct yq_buf *b, const char *term, size_t n)
+{
+    size_t prev = 0;
+    size_t pos = archive_bigram_cp_len(term, n);
+    int err = yq_buf_addc(b, '(');
+    bool first = true;
+    while (err == 0 && pos < n) {
+        size_t len = archive_bigram_cp_len(term + pos, n - pos);
+        if (!first) {
+            err = yq_buf_adds(b, " & ");
+        }
+        first = false;
+        if (err == 0) {
+            err = pg_lexeme(b, term + prev, pos + len - prev);
+        }
+        prev = pos;
+        pos += len;
+    }
+    return err == 0 ? yq_buf_addc(b, ')') : err;
+}
+
+static int expr_node(const struct archive_narrow *node, int depth, bool pg, struct yq_buf *b,
+                     bool *is_true)
 {
     *is_true = true;
     if (!node || depth > ARCHIVE_BIGRAM_MAX_DEPTH) {
@@ -139,6 +179,10 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
         }
         if (n_cp < 2) {
             return 0;
+        }
+        *is_true = false;
+        if (pg) {
+            return pg_term(b, node->term, n);
         }
         int err = yq_buf_addc(b, '"');
         for (size_t i = 0; err == 0 && i < n; i++) {
@@ -164,11 +208,11 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
     for (size_t i = 0; err == 0 && i < node->n_kids; i++) {
         size_t mark = b->len;
         if (n_parts > 0) {
-            err = yq_buf_adds(b, is_and ? " AND " : " OR ");
+            err = yq_buf_adds(b, is_and ? (pg ? " & " : " AND ") : (pg ? " | " : " OR "));
         }
         bool kid_true = true;
         if (err == 0) {
-            err = expr_node(node->kids[i], depth + 1, b, &kid_true);
+            err = expr_node(node->kids[i], depth + 1, pg, b, &kid_true);
         }
         if (err != 0) {
             break;
@@ -195,13 +239,13 @@ static int expr_node(const struct archive_narrow *node, int depth, struct yq_buf
     return err;
 }
 
-int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out)
+static int narrow_expr(const struct archive_narrow *narrow, bool pg, char **out)
 {
     *out = NULL;
     struct yq_buf b;
     yq_buf_init(&b, ARCHIVE_BIGRAM_MAX_EXPR_BYTES);
     bool is_true = true;
-    int err = expr_node(narrow, 0, &b, &is_true);
+    int err = expr_node(narrow, 0, pg, &b, &is_true);
     if (err == ERR_TOO_BIG) {
         err = 0; /* too long to ask the index: no narrowing (a superset, as allowed) */
         is_true = true;
@@ -209,6 +253,101 @@ int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out)
     if (err != 0 || is_true) {
         yq_buf_release(&b);
         return err;
+    }
+    *out = yq_buf_steal(&b, NULL);
+    return *out ? 0 : ERR_NOMEM;
+}
+
+int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out)
+{
+    return narrow_expr(narrow, false, out);
+}
+
+int archive_bigram_tsquery(const struct archive_narrow *narrow, char **out)
+{
+    return narrow_expr(narrow, true, out);
+}
+
+/* One bigram of a text: its bytes (borrowed from the text). */
+struct bigram_span {
+    const char *p;
+    size_t len;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+    const struct bigram_span *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Append the bigrams of s[0..n) to *v (growing it). Returns 0 or ERR_NOMEM. */
+static int collect_bigrams(const char *s, size_t n, struct bigram_span **v, size_t *count,
+                           size_t *cap)
+{
+    if (!s || n == 0) {
+        return 0;
+    }
+    size_t prev = 0;
+    size_t pos = archive_bigram_cp_len(s, n);
+    while (pos < n) {
+        size_t len = archive_bigram_cp_len(s + pos, n - pos);
+        if (*count == *cap) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            struct bigram_span *nv = realloc(*v, nc * sizeof *nv);
+            if (!nv) {
+                return ERR_NOMEM;
+            }
+            *v = nv;
+            *cap = nc;
+        }
+        (*v)[(*count)++] = (struct bigram_span){s + prev, pos + len - prev};
+        prev = pos;
+        pos += len;
+    }
+    return 0;
+}
+
+int archive_bigram_tsvector(const char *title, size_t title_len, const char *text,
+                            size_t text_len, char **out)
+{
+    *out = NULL;
+    struct bigram_span *v = NULL;
+    size_t n = 0, cap = 0, bytes = 0, k = 0;
+    int err = collect_bigrams(title, title_len, &v, &n, &cap);
+    if (err == 0) {
+        err = collect_bigrams(text, text_len, &v, &n, &cap);
+    }
+    if (err == 0 && n > 0) {
+        qsort(v, n, sizeof *v, span_cmp);
+        for (size_t i = 0; i < n; i++) {
+            if (k == 0 || span_cmp(&v[k - 1], &v[i]) != 0) {
+                v[k++] = v[i];
+                bytes += v[i].len;
+            }
+        }
+    }
+    if (err == 0 && bytes > ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES) {
+        err = ERR_TOO_BIG;
+    }
+    struct yq_buf b;
+    yq_buf_init(&b, bytes * 2 + k * 3 + 16);
+    if (err == 0) {
+        err = yq_buf_adds(&b, "");
+    }
+    for (size_t i = 0; err == 0 && i < k; i++) {
+        err = yq_buf_addc(&b, ' ');
+        if (err == 0) {
+            err = pg_lexeme(&b, v[i].p, v[i].len);
+        }
+    }
+    free(v);
+    if (err != 0) {
+        yq_buf_release(&b);
+        return err == ERR_TOO_BIG ? ERR_TOO_BIG : ERR_NOMEM;
     }
     *out = yq_buf_steal(&b, NULL);
     return *out ? 0 : ERR_NOMEM;

@@ -50,4 +50,30 @@ size_t archive_bigram_cp_len(const char *s, size_t n);
  */
 int archive_bigram_match_expr(const struct archive_narrow *narrow, char **out);
 
+/*
+ * The same narrowing for the PostgreSQL backend (archive_pg.c): a tsquery text (cast with
+ * ::tsquery, no parser involved) where a term of n >= 2 code points is the AND of its bigrams
+ * as quoted lexemes ('..' with ' doubled and \ escaped), AND is &, OR is |; the same true
+ * simplifications and limits as archive_bigram_match_expr(). Without positions the AND of a
+ * term's bigrams admits texts that hold them apart: a superset, which the caller's matcher
+ * settles. out: new string (free()) or NULL when the formula is true. Returns 0 or ERR_NOMEM.
+ */
+int archive_bigram_tsquery(const struct archive_narrow *narrow, char **out);
+
+/*
+ * Most bytes of distinct bigrams a tsvector holds (PostgreSQL's limit on a tsvector's lexemes
+ * is 1 MiB); an item with more is stored unindexed (a candidate of every narrowed scan).
+ */
+#define ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES 1000000
+
+/*
+ * The tsvector text (cast with ::tsvector) of the distinct bigrams of normalised title and text
+ * (each field's own bigrams; none across them), sorted bytewise and quoted as above.
+ * title/text: title_len/text_len bytes, may be NULL with 0. out: new string (free()).
+ * Returns 0, ERR_TOO_BIG (more than ARCHIVE_BIGRAM_TSVECTOR_MAX_BYTES of distinct bigrams:
+ * store the item unindexed) or ERR_NOMEM.
+ */
+int archive_bigram_tsvector(const char *title, size_t title_len, const char *text,
+                            size_t text_len, char **out);
+
 #endif

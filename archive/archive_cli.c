@@ -20,15 +20,17 @@
 #define TITLE_SHOWN_BYTES 60
 
 static const char usage[] =
-    "usage: yuqingctl archive init DIR\n"
+    "usage: yuqingctl archive init DIR | postgresql://USER@HOST:PORT/DB\n"
     "       yuqingctl archive status [--dir DIR | --config FILE] [--recent N] [--json]\n"
     "       yuqingctl archive prune [--dir DIR | --config FILE] [--retention-days N]\n"
     "                               [--now TIME] [--dry-run]\n"
-    "  init    make the archive (the archiver never creates it)\n"
+    "  init    make the archive (the archiver never creates it): a directory, or the archive's\n"
+    "          tables in a PostgreSQL database (it may be the ticket store's)\n"
     "  status  items held (matched, unmatched), bytes and months; the N newest items\n"
     "          (default 5) with the rules they matched\n"
     "  prune   delete the month files older than the retention (--dry-run: list them)\n"
-    "  --dir DIR          the archive (default: archive.dir of the config)\n"
+    "  --dir DIR          the archive, a directory or postgresql://... (default: archive.dir\n"
+    "                     of the config)\n"
     "  --config FILE      the archiver's config (default config/archiver.yaml)\n"
     "  --retention-days N days kept (default: archive.retention_days, 180)\n"
     "  --now TIME         prune as of TIME (RFC 3339; default now)\n";

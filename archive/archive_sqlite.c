@@ -77,6 +77,11 @@ static int64_t month_of_time(int64_t t)
     return y * 12 + (int64_t)(m - 1);
 }
 
+int64_t archive_sq_month_of_time(int64_t t)
+{
+    return month_of_time(t);
+}
+
 /* First second (UTC) of month mk in Beijing time. */
 int64_t archive_sq_month_start(int64_t mk)
 {

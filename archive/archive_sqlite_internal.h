@@ -60,6 +60,13 @@ struct sq_state {
     uint64_t clock;
 };
 
+/*
+ * The month (y * 12 + m - 1, Beijing time) an item of archive time t files into: t clamped
+ * to 1970-01-01 .. 9999-12-31. The PostgreSQL backend (archive_pg.c) keeps it per row so that
+ * retention removes the same months.
+ */
+int64_t archive_sq_month_of_time(int64_t t);
+
 /* First second (UTC) of month mk (y * 12 + m - 1) in Beijing time. */
 int64_t archive_sq_month_start(int64_t mk);
 
@@ -86,6 +93,18 @@ int archive_sq_list_months(const struct sq_state *st, int64_t **out, size_t *n_o
 
 /* Prefix the message in errbuf with the month file's path; returns err. */
 int archive_sq_name_file(int err, const char *path, char *errbuf, size_t errlen);
+
+/*
+ * Shared with the PostgreSQL backend (same columns, same reading):
+ * archive_sq_row_from_stmt: fill row (zeroed first) from the ITEM_COLS of s, first column at 0;
+ *   0 or ERR_NOMEM (release row either way).
+ * archive_sq_row_load_matches: append the match rows of row's item read with q, a statement of
+ *   ARCHIVE_SQ_SQL_MATCH_ROWS' columns and one parameter (the item id) prepared on db;
+ *   0 or an ERR_* code with errbuf.
+ */
+int archive_sq_row_from_stmt(struct yq_stmt *s, struct archive_row *row);
+int archive_sq_row_load_matches(struct yq_db *db, struct yq_stmt *q, struct archive_row *row,
+                                char *errbuf, size_t errlen);
 
 /* The read operations of archive_sqlite_ops (archive.h contracts). */
 int archive_sq_scan(void *state, const struct archive_filter *f, archive_row_fn fn, void *arg,

@@ -113,7 +113,7 @@ static const char *precision_of(const char *p)
 }
 
 /* Fill row from the ITEM_COLS of s (first column at 0). Returns 0 or ERR_NOMEM. */
-static int row_from_stmt(struct yq_stmt *s, struct archive_row *row)
+int archive_sq_row_from_stmt(struct yq_stmt *s, struct archive_row *row)
 {
     memset(row, 0, sizeof *row);
     struct yq_item *it = &row->item;
@@ -160,8 +160,8 @@ static int row_from_stmt(struct yq_stmt *s, struct archive_row *row)
 }
 
 /* Load the match rows of row's item with q (ARCHIVE_SQ_SQL_MATCH_ROWS prepared on the same file). */
-static int row_load_matches(struct yq_db *db, struct yq_stmt *q, struct archive_row *row, char *errbuf,
-                            size_t errlen)
+int archive_sq_row_load_matches(struct yq_db *db, struct yq_stmt *q, struct archive_row *row,
+                                char *errbuf, size_t errlen)
 {
     yq_stmt_reset(q);
     yq_stmt_bind_text(q, 1, row->item.id);
@@ -267,9 +267,9 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
     int r = 0;
     while (err == 0 && (r = yq_db_step(db, s, "scan", errbuf, errlen)) == 1) {
         struct archive_row row;
-        err = row_from_stmt(s, &row);
+        err = archive_sq_row_from_stmt(s, &row);
         if (err == 0) {
-            err = row_load_matches(db, q, &row, errbuf, errlen);
+            err = archive_sq_row_load_matches(db, q, &row, errbuf, errlen);
         } else {
             snprintf(errbuf, errlen, "archive: out of memory reading a row");
         }
@@ -414,9 +414,9 @@ int archive_sq_get(void *state, const char *item_id, struct archive_row *out, ch
             yq_stmt_bind_text(s, 1, item_id);
             int r = yq_db_step(db, s, "get", errbuf, errlen);
             if (r == 1) {
-                err = row_from_stmt(s, out);
+                err = archive_sq_row_from_stmt(s, out);
                 if (err == 0) {
-                    err = row_load_matches(db, q, out, errbuf, errlen);
+                    err = archive_sq_row_load_matches(db, q, out, errbuf, errlen);
                 }
                 if (err != 0) {
                     archive_row_release(out);

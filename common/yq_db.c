@@ -54,6 +54,9 @@ bool yq_db_is_memory(const char *location)
 /* location without a password: "postgresql://user:secret@h/db" -> "postgresql://user@h/db". */
 static void redact(const char *location, char *out, size_t outlen)
 {
+    if (outlen == 0) {
+        return;
+    }
     const char *scheme = strstr(location, "://"), *at, *colon;
 
     snprintf(out, outlen, "%s", location);
@@ -71,6 +74,12 @@ static void redact(const char *location, char *out, size_t outlen)
         char *end = strchr(pw, '&');
         memmove(pw + 9, end ? end : pw + strlen(pw), strlen(end ? end : pw + strlen(pw)) + 1);
     }
+}
+
+const char *yq_db_redact(const char *location, char *out, size_t outlen)
+{
+    redact(location ? location : "", out, outlen);
+    return out;
 }
 
 int yq_db_open(const char *location, unsigned flags, int64_t busy_timeout_ms, struct yq_db **out,
@@ -454,20 +463,22 @@ int yq_db_socket(struct yq_db *db)
  * Read the track: *next = the lowest version of 1..n not recorded (n + 1 when none is
  * missing), *max = the highest recorded (0 when none). A missing table reads as empty.
  */
-static int track_read(struct yq_db *db, int n, int *next, int *max, char *errbuf, size_t errlen)
+static int track_read(struct yq_db *db, const char *track, int n, int *next, int *max,
+                      char *errbuf, size_t errlen)
 {
     struct yq_stmt *st = NULL;
     bool has = false;
+    char sql[128];
     int err;
 
     *next = 1;
     *max = 0;
-    err = yq_db_has_table(db, TRACK_TABLE, &has, errbuf, errlen);
+    err = yq_db_has_table(db, track, &has, errbuf, errlen);
     if (err || !has) {
         return err;
     }
-    err = yq_db_prepare(db, "SELECT version FROM " TRACK_TABLE " ORDER BY version", &st,
-                        "schema_version read", errbuf, errlen);
+    snprintf(sql, sizeof(sql), "SELECT version FROM %s ORDER BY version", track);
+    err = yq_db_prepare(db, sql, &st, "schema_version read", errbuf, errlen);
     while (!err && (err = yq_db_step(db, st, "schema_version read", errbuf, errlen)) == 1) {
         int v = yq_stmt_column_int(st, 0);
         if (v == *next) {
@@ -534,19 +545,19 @@ int yq_db_sync_ids(struct yq_db *db, char *errbuf, size_t errlen)
 int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen)
 {
     int next = 0;
-    return track_read(db, 0, &next, out, errbuf, errlen);
+    return track_read(db, TRACK_TABLE, 0, &next, out, errbuf, errlen);
 }
 
 /*
  * Apply the lowest pending migration, if any, in one write transaction that also reads the
  * track. *done is set when nothing was pending.
  */
-static int migrate_step(struct yq_db *db, const struct yq_db_schema *schema, bool *done,
-                        char *errbuf, size_t errlen)
+static int migrate_step(struct yq_db *db, const struct yq_db_schema *schema, const char *track,
+                        bool *done, char *errbuf, size_t errlen)
 {
     const struct yq_db_migration *m;
     struct yq_stmt *st = NULL;
-    char reason[384] = "";
+    char reason[384] = "", track_sql[160];
     int n = (int)schema->n_steps, next = 0, max = 0, err, rc;
 
     *done = false;
@@ -556,13 +567,14 @@ static int migrate_step(struct yq_db *db, const struct yq_db_schema *schema, boo
         snprintf(errbuf, errlen, "cannot lock the %s to migrate it: %s", schema->name, reason);
         return err;
     }
-    err = yq_db_exec(db,
-                     "CREATE TABLE IF NOT EXISTS " TRACK_TABLE " ("
-                     "  version INTEGER PRIMARY KEY,"
-                     "  applied_at BIGINT NOT NULL)",
-                     "schema_version create", reason, sizeof(reason));
+    snprintf(track_sql, sizeof(track_sql),
+             "CREATE TABLE IF NOT EXISTS %s ("
+             "  version INTEGER PRIMARY KEY,"
+             "  applied_at BIGINT NOT NULL)",
+             track);
+    err = yq_db_exec(db, track_sql, "schema_version create", reason, sizeof(reason));
     if (!err) {
-        err = track_read(db, n, &next, &max, reason, sizeof(reason));
+        err = track_read(db, track, n, &next, &max, reason, sizeof(reason));
     }
     if (err) {
         snprintf(errbuf, errlen, "cannot read the schema version of the %s: %s", schema->name,
@@ -595,8 +607,9 @@ static int migrate_step(struct yq_db *db, const struct yq_db_schema *schema, boo
         err = m->apply(db, reason, sizeof(reason));
     }
     if (!err) {
-        err = yq_db_prepare(db, "INSERT INTO " TRACK_TABLE " (version, applied_at) VALUES (?, ?)",
-                            &st, "migration record", reason, sizeof(reason));
+        snprintf(track_sql, sizeof(track_sql), "INSERT INTO %s (version, applied_at) VALUES (?, ?)",
+                 track);
+        err = yq_db_prepare(db, track_sql, &st, "migration record", reason, sizeof(reason));
     }
     if (!err) {
         yq_stmt_bind_int(st, 1, m->version);
@@ -622,6 +635,12 @@ rollback:
 int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen)
 {
+    return yq_db_migrate_track(db, schema, TRACK_TABLE, busy_timeout_ms, errbuf, errlen);
+}
+
+int yq_db_migrate_track(struct yq_db *db, const struct yq_db_schema *schema, const char *track,
+                        int64_t busy_timeout_ms, char *errbuf, size_t errlen)
+{
     char scratch[2];
     int64_t deadline = yq_time_mono_ms() + yq_db_timeout_ms(busy_timeout_ms);
     int n = (int)schema->n_steps, next = 0, max = 0, err;
@@ -631,6 +650,11 @@ int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t b
         errbuf = scratch;
         errlen = sizeof(scratch);
     }
+    if (!track || strlen(track) == 0 || strlen(track) > 48 ||
+        strspn(track, "abcdefghijklmnopqrstuvwxyz_") != strlen(track)) {
+        snprintf(errbuf, errlen, "%s: bad track table name", schema->name);
+        return ERR_INVALID;
+    }
     for (size_t i = 0; i < schema->n_steps; i++) {
         if (schema->steps[i].version != (int)i + 1) {
             snprintf(errbuf, errlen, "%s: migration %zu is numbered %d", schema->name, i + 1,
@@ -639,12 +663,12 @@ int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t b
         }
     }
     /* the common case, an up-to-date database, needs no write lock */
-    err = track_read(db, n, &next, &max, errbuf, errlen);
+    err = track_read(db, track, n, &next, &max, errbuf, errlen);
     if (!err && next > n && max == n) {
         return 0;
     }
     while (!done) {
-        err = migrate_step(db, schema, &done, errbuf, errlen);
+        err = migrate_step(db, schema, track, &done, errbuf, errlen);
         if (err == ERR_RETRY && yq_time_mono_ms() < deadline) {
             pause_10ms();
             continue;

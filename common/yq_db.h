@@ -121,6 +121,14 @@ struct yq_db_schema {
 /* Which backend location names: YQ_DB_PG for "postgresql://" / "postgres://", else SQLite. */
 enum yq_db_backend yq_db_backend_of(const char *location);
 
+/*
+ * location with its password removed, for messages before a connection exists:
+ * "postgresql://u:secret@h/db" -> "postgresql://u@h/db", a password=... parameter emptied;
+ * SQLite locations are copied as they are. Writes at most outlen bytes into out (cut when
+ * longer). Returns out.
+ */
+const char *yq_db_redact(const char *location, char *out, size_t outlen);
+
 /* Whether location names an in-memory SQLite database ("", ":memory:", "file::memory:..."). */
 bool yq_db_is_memory(const char *location);
 
@@ -279,6 +287,14 @@ int yq_db_schema_version(struct yq_db *db, int *out, char *errbuf, size_t errlen
  */
 int yq_db_migrate(struct yq_db *db, const struct yq_db_schema *schema, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen);
+
+/*
+ * yq_db_migrate() with another track table than schema_version (track: [a-z_]{1,48}, else
+ * ERR_INVALID), so a second schema shares a database with the ticket store: the archive's
+ * server backend tracks its migrations in archive_schema_version.
+ */
+int yq_db_migrate_track(struct yq_db *db, const struct yq_db_schema *schema, const char *track,
+                        int64_t busy_timeout_ms, char *errbuf, size_t errlen);
 
 /*
  * PostgreSQL only (ERR_BAD_STATE on SQLite): LISTEN/NOTIFY and session advisory locks, for

@@ -392,8 +392,8 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
         api->web_ctx.writer = api->writer;
         api->web_ctx.lock = &api->lock;
         api->web_ctx.max_items = api->max_items;
-        api->web = web_new(&api->web_cfg, store_cfg->path, &web_notifier_ops, &api->web_ctx, errbuf,
-                           errlen);
+        api->web = web_new(&api->web_cfg, ticket_store_location(store_cfg), &web_notifier_ops,
+                           &api->web_ctx, errbuf, errlen);
         if (!api->web) {
             http_api_free(api);
             return NULL;

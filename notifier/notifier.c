@@ -11,8 +11,10 @@
 #include "yq_sentiment.h"
 #include "yq_alert.h"
 #include "yq_banned.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_store_location.h"
 #include "yq_time.h"
 
 #define COFF(f) offsetof(struct notifier_consumer_cfg, f)
@@ -227,6 +229,7 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
 
     *out = NULL;
     if (db) {
+        /* --db (a file or a postgresql:// URL) replaces both store.url and store.path */
         char *path = strdup(db);
         if (!path) {
             fprintf(stderr, "%s: out of memory\n", prog);
@@ -234,8 +237,11 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
         }
         free(cfg->store.path);
         cfg->store.path = path;
+        free(cfg->store.url);
+        cfg->store.url = NULL;
     }
-    if (strcmp(cfg->store.path, ":memory:") != 0 && access(cfg->store.path, F_OK) != 0) {
+    if (yq_store_location_check(ticket_store_location(&cfg->store), NULL, 0) != 0) {
+        /* a SQLite file only: a PostgreSQL store has no file to check (the connection tells) */
         fprintf(stderr,
                 "%s: 交办单库 '%s' 不存在：请检查 --db 或 store.path（相对路径从当前目录算起；"
                 "演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init 创建） "

@@ -317,7 +317,7 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                        "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
     [TICKET_ACT_RESPOND] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_RESPONDED "', "
                            "responded_at = coalesce(responded_at, ?4), "
-                           "press_held_at = CASE WHEN ?5 THEN coalesce(press_held_at, ?4) "
+                           "press_held_at = CASE WHEN ?5 <> 0 THEN coalesce(press_held_at, ?4) "
                            "  ELSE press_held_at END, "
                            "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
     [TICKET_ACT_CLOSE] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_CLOSED "', "
@@ -334,7 +334,7 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                           "reopened_at = ?1, "
                           "reopen_count = reopen_count + 1, closed_at = NULL, "
                           "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
-                          "ack_deadline = ?6, close_deadline = ?7, acknowledged_at = NULL, "
+                          "ack_deadline = ?4, close_deadline = ?5, acknowledged_at = NULL, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
     [TICKET_ACT_SET_LEVEL] = "UPDATE tickets SET level = ?4, response_deadline = ?5, "
                              "press_deadline = ?6, version = version + 1, updated_at = ?1 "
@@ -352,20 +352,13 @@ static int department_registered(struct ticket_store *store, const char *departm
                                  char *errbuf, size_t errlen)
 {
     struct yq_stmt *st = NULL;
+    bool registry = false;
     int err, rc;
 
-    rc = yq_stmt_prepare(store->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'web_departments'", &st);
-    if (rc != YQ_DB_OK) {
-        return ticket_store_fail(store, rc, "department registry");
-    }
-    rc = yq_stmt_step(st);
-    yq_stmt_finalize(st);
-    if (rc == YQ_DB_DONE) {
-        return 0; /* no registry */
-    }
-    if (rc != YQ_DB_ROW) {
-        return ticket_store_fail(store, rc, "department registry");
+    err = yq_db_has_table(store->db, "web_departments", &registry, store->last_error,
+                          sizeof(store->last_error));
+    if (err || !registry) {
+        return err; /* a store error, or no registry */
     }
     err = ticket_store_prepare(store,
                                "SELECT (SELECT count(*) FROM web_departments), "
@@ -510,8 +503,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         break;
     case TICKET_ACT_REOPEN:
         ticket_clock_deadlines(pol->clock, pol->cal, t.level, now, now, &dl);
-        yq_stmt_bind_int64(st, 6, dl.ack);
-        yq_stmt_bind_int64(st, 7, dl.close);
+        yq_stmt_bind_int64(st, 4, dl.ack);
+        yq_stmt_bind_int64(st, 5, dl.close);
         snprintf(note, sizeof(note), "%s", ticket_store_nz(act->note));
         break;
     case TICKET_ACT_SET_LEVEL:

@@ -69,8 +69,8 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
         "SELECT id, item_id, event_key, reason, source, source_id, channel, url, "
         "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, "
         "level, department, source_department, rule_ids, score, held_at FROM held_items "
-        "WHERE (?1 IS NULL OR reason = ?1) AND "
-        "(?3 IS NULL OR instr(title, ?3) > 0 OR instr(excerpt, ?3) > 0 OR "
+        "WHERE (CAST(?1 AS TEXT) IS NULL OR reason = ?1) AND "
+        "(CAST(?3 AS TEXT) IS NULL OR instr(title, ?3) > 0 OR instr(excerpt, ?3) > 0 OR "
         "instr(channel, ?3) > 0 OR instr(author, ?3) > 0 OR "
         "instr(url, ?3) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?2",
         &st, "held list");

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -2034,9 +2035,36 @@ static const char *kinds_labelled(const char *text, char *buf, size_t len)
     return buf;
 }
 
+/*
+ * The queue's statement (ticket_store_list()). JE: a STORE_JSON_EACH_* macro (store_json.h);
+ * CO: the co-departments array it reads (SQLite guards against a non-JSON text).
+ */
+#define TICKET_LIST_SQL(JE, CO)                                                                    \
+    "SELECT " TICKET_COLUMNS " FROM tickets WHERE "                                                \
+    "(CAST(?1 AS TEXT) IS NULL OR (?1 = 'active' AND state NOT IN " TICKET_STATES_SETTLED_SQL      \
+    ") OR state = ?1) "                                                                            \
+    "AND (CAST(?2 AS TEXT) IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM " JE(CO, "cd")     \
+    "  WHERE cd.value = ?2)) "                                                                     \
+    "AND (CAST(?3 AS TEXT) IS NULL OR department = ?3) "                                           \
+    "AND (CAST(?4 AS TEXT) IS NULL OR level = ?4) "                                                \
+    "AND (CAST(?5 AS TEXT) IS NULL OR id IN (SELECT ticket_id FROM ticket_items "                  \
+    "  WHERE source_id = ?5 "                                                                      \
+    "  UNION SELECT ticket_id FROM ticket_items WHERE channel = ?5 "                                \
+    "  UNION SELECT ticket_id FROM ticket_items WHERE source = ?5 "                                \
+    "  OR source IN (SELECT k.value FROM " JE("?6", "k") "))) "                                    \
+    "AND (CAST(?7 AS BIGINT) IS NULL OR detected_at >= ?7) "                                       \
+    "AND (CAST(?8 AS BIGINT) IS NULL OR detected_at < ?8) "                                        \
+    "AND (?9 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "          \
+    "ORDER BY " TICKET_QUEUE_ORDER " LIMIT ?10 OFFSET ?11"
+
 int ticket_store_list(struct ticket_store *store, const struct ticket_filter *filter, size_t max,
                       struct ticket_list *out)
 {
+    static const char *const sql[2] = {
+        TICKET_LIST_SQL(STORE_JSON_EACH_SQLITE,
+                        "CASE WHEN json_valid(co_departments) THEN co_departments ELSE '[]' END"),
+        TICKET_LIST_SQL(STORE_JSON_EACH_PG, "co_departments"),
+    };
     static const struct ticket_filter any = {0};
     const struct ticket_filter *f = filter ? filter : &any;
     enum yq_level level = YQ_LEVEL_IV;
@@ -2060,24 +2088,7 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
      * (docs/tickets.md); choosing fixed WHERE fragments by the filters set would let it use
      * migration 7's tickets indexes.
      */
-    err = ticket_store_prepare(
-        store,
-        "SELECT " TICKET_COLUMNS " FROM tickets WHERE "
-        "(?1 IS NULL OR (?1 = 'active' AND state NOT IN " TICKET_STATES_SETTLED_SQL ") OR state = ?1) "
-        "AND (?2 IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM json_each("
-        "  CASE WHEN json_valid(co_departments) THEN co_departments ELSE '[]' END) "
-        "  WHERE json_each.value = ?2)) "
-        "AND (?3 IS NULL OR department = ?3) "
-        "AND (?4 IS NULL OR level = ?4) "
-        "AND (?5 IS NULL OR id IN (SELECT ticket_id FROM ticket_items WHERE source_id = ?5 "
-        "  UNION SELECT ticket_id FROM ticket_items WHERE channel = ?5 "
-        "  UNION SELECT ticket_id FROM ticket_items WHERE source = ?5 "
-        "  OR source IN (SELECT value FROM json_each(?6)))) "
-        "AND (?7 IS NULL OR detected_at >= ?7) "
-        "AND (?8 IS NULL OR detected_at < ?8) "
-        "AND (?9 = 0 OR ack_overdue + response_overdue + press_overdue + close_overdue > 0) "
-        "ORDER BY " TICKET_QUEUE_ORDER " LIMIT ?10 OFFSET ?11",
-        &st, "list tickets");
+    err = ticket_store_prepare(store, sql[store_json_pick(store->db)], &st, "list tickets");
     if (err) {
         return err;
     }
@@ -2223,9 +2234,25 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
                      N_ITEM_COLS, (void **)&out->v, &out->n);
 }
 
+/*
+ * The items of a page of tickets (ticket_store_list_items_of()). PAGE: the FROM item of the
+ * JSON array ?1 of ticket ids as rows page(value, key), key its position.
+ */
+#define ITEMS_OF_PAGE_SQL(PAGE)                                                                    \
+    "SELECT " ITEM_COLUMNS " FROM (SELECT ticket_items.*, page.key AS page_pos, "                 \
+    "  row_number() OVER (PARTITION BY ticket_items.ticket_id ORDER BY ticket_items.id) "         \
+    "  AS nth FROM " PAGE " JOIN ticket_items "                                                    \
+    "  ON ticket_items.ticket_id = CAST(page.value AS BIGINT)) AS paged "                         \
+    "WHERE nth <= ?2 ORDER BY page_pos, id"
+
 int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_list *tickets,
                                size_t max_per_ticket, struct ticket_item_list *out)
 {
+    static const char *const sql[2] = {
+        ITEMS_OF_PAGE_SQL("json_each(?1) AS page"),
+        ITEMS_OF_PAGE_SQL("json_array_elements_text(CAST(?1 AS json)) WITH ORDINALITY "
+                          "AS page(value, key)"),
+    };
     struct yq_stmt *st = NULL;
     json_t *ids = NULL;
     char *ids_text = NULL;
@@ -2251,14 +2278,7 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
      * The page's ids as one JSON array parameter (no SQL built from data), in page order (the
      * array index); the first max_per_ticket items of each by row_number().
      */
-    err = ticket_store_prepare(
-        store,
-        "SELECT " ITEM_COLUMNS " FROM (SELECT ticket_items.*, page.key AS page_pos, "
-        "  row_number() OVER (PARTITION BY ticket_items.ticket_id ORDER BY ticket_items.id) "
-        "  AS nth FROM json_each(?1) AS page JOIN ticket_items "
-        "  ON ticket_items.ticket_id = page.value) "
-        "WHERE nth <= ?2 ORDER BY page_pos, id",
-        &st, "list items of page");
+    err = ticket_store_prepare(store, sql[store_json_pick(store->db)], &st, "list items of page");
     if (!err) {
         yq_stmt_bind_text(st, 1, ids_text);
         yq_stmt_bind_int64(st, 2, (int64_t)max_per_ticket);

@@ -536,7 +536,7 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
     struct yq_stmt *st = NULL;
     int rc = yq_stmt_prepare(ticket_store_db(store), "SELECT id, state, channel, kind, attempts, next_attempt_at, "
                                 "coalesce(delivered_at, 0), subject, last_error FROM outbox "
-                                "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", &st);
+                                "WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", &st);
     if (rc != YQ_DB_OK) {
         fprintf(stderr, "yuqingctl tickets: outbox: %s\n", yq_db_errmsg(ticket_store_db(store)));
         return 1;

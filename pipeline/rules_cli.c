@@ -22,6 +22,7 @@
 #include "yq_item.h"
 #include "yq_labels.h"
 #include "yq_db.h"
+#include "yq_store_location.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -45,7 +46,7 @@ static const char cli_usage[] =
     "         collector's sources file (e.g. config/sources.yaml)\n"
     "       yuqingctl rules validate DIR [--db TICKET_STORE | --notifier-config FILE]\n"
     "         check each rule's department against the office's department registry\n"
-    "         (yuqingctl users dept-add) in the ticket store (--db, or store.path of the\n"
+    "         (yuqingctl users dept-add) in the ticket store (--db, or store.url / store.path of the\n"
     "         notifier config: a relative store.path is taken from the current directory, as\n"
     "         yuqing-notifier takes it); without either, departments are not checked; push\n"
     "         checks them the same way and pushes nothing when one is unknown\n";
@@ -173,20 +174,21 @@ static int check_departments(const struct rule_set *rs, const char *path)
 {
     struct yq_db *db = NULL;
     struct yq_departments reg;
-    char known[2048], err[256];
+    char known[2048], err[256], where[512];
     int bad = 0;
 
+    yq_db_redact(path, where, sizeof(where)); /* a URL's password never reaches a message */
     if (yq_db_open(path, YQ_DB_READONLY_OPEN, 5000, &db, NULL, 0) != 0 ||
         yq_departments_read(db, &reg, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl rules: 无法读取工单库 cannot read the ticket store '%s'\n",
-                path);
+                where);
         yq_db_close(db);
         return 1;
     }
     yq_db_close(db);
     if (reg.n == 0) {
         fprintf(stderr, "yuqingctl rules: 工单库 '%s' 没有部门登记表，未核对部门; the store keeps "
-                        "no department registry: departments not checked\n", path);
+                        "no department registry: departments not checked\n", where);
     }
     yq_departments_join(&reg, known, sizeof(known));
     for (size_t i = 0; reg.n > 0 && i < rs->n_rules; i++) {
@@ -204,7 +206,7 @@ static int check_departments(const struct rule_set *rs, const char *path)
 
 /*
  * Check rs's departments against the registry of the ticket store of --db, or else of
- * store.path of --notifier-config (relative to the current directory, as yuqing-notifier
+ * store.url or store.path of --notifier-config (relative to the current directory, as yuqing-notifier
  * opens it: the notifier never resolves it against the config's directory); without either
  * say they were not checked. validate and push both use it (issue #11: push let a rule's
  * 市自然资源 without 局 through). Returns 0 (checked, no registry, or not checked), 1 (the
@@ -218,9 +220,9 @@ static int departments_check(const struct rule_set *rs, const struct cli_opts *o
         return check_departments(rs, o->db);
     }
     if (o->notifier_config) {
-        /* the store of the notifier config's store.path; a missing store has no registry */
+        /* the store of the notifier config (store.url, else store.path); a missing file has no
+           registry */
         struct cfg_doc doc;
-        yaml_node_t *store;
         const char *path = NULL;
         int rc = 0;
 
@@ -229,12 +231,11 @@ static int departments_check(const struct rule_set *rs, const struct cli_opts *o
             fprintf(stderr, "yuqingctl rules: 无法读取通知配置 (%s)\n", err);
             rc = 2;
         } else {
-            store = cfg_map_get(&doc, cfg_doc_root(&doc), "store");
-            path = store ? cfg_scalar(cfg_map_get(&doc, store, "path")) : NULL;
-            if (!path || access(path, F_OK) != 0) {
+            path = yq_store_location_doc(&doc); /* store.url, else store.path */
+            if (!path || yq_store_location_check(path, NULL, 0) != 0) {
                 fprintf(stderr,
-                        "yuqingctl rules: 没有工单库 '%s'（%s 的 store.path；相对路径与 "
-                        "yuqing-notifier 一样从当前目录算起），未核对部门；请用 --db 指定工单库"
+                        "yuqingctl rules: 没有工单库 '%s'（%s 的 store.url 或 store.path；相对路径"
+                        "与 yuqing-notifier 一样从当前目录算起），未核对部门；请用 --db 指定工单库"
                         "（演示环境为 --db .demo/tickets.db） (no ticket store '%s': "
                         "departments not checked)\n",
                         path ? path : "", o->notifier_config, path ? path : "");

@@ -178,25 +178,16 @@ int stats_blind_compute(struct stats_report *report, const struct stats_blind_wi
 
 /* ------------------------------------------------------------- loading */
 
-/* Whether db has table name. */
+/* Whether db has table name (yq_db_has_table: SQLite's main schema, PostgreSQL's current one). */
 static int has_table(struct yq_db *db, const char *name, bool *out, char *errbuf, size_t errlen)
 {
-    struct yq_stmt *st = NULL;
-    int rc = yq_stmt_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &st);
+    char why[256] = "";
+    int err = yq_db_has_table(db, name, out, why, sizeof(why));
 
-    *out = false;
-    if (rc == YQ_DB_OK) {
-        yq_stmt_bind_text(st, 1, name);
-        rc = yq_stmt_step(st);
-        *out = rc == YQ_DB_ROW;
-        rc = rc == YQ_DB_ROW || rc == YQ_DB_DONE ? YQ_DB_OK : rc;
+    if (err) {
+        snprintf(errbuf, errlen, "cannot read the ticket store's tables: %s", why);
     }
-    yq_stmt_finalize(st);
-    if (rc != YQ_DB_OK) {
-        snprintf(errbuf, errlen, "cannot read the ticket store's tables: %s", yq_db_errmsg(db));
-        return rc == YQ_DB_BUSY || rc == YQ_DB_LOCKED ? ERR_RETRY : ERR_IO;
-    }
-    return 0;
+    return err;
 }
 
 static int sql_fail(struct yq_db *db, int rc, const char *what, char *errbuf, size_t errlen)

@@ -32,7 +32,8 @@ static const char usage[] =
     "  --department NAME            one lead department only\n"
     "  --out FILE                   write FILE (HTML: its assets beside it) instead of stdout\n"
     "  --config FILE                notifier config (default config/notifier.yaml)\n"
-    "  --db PATH                    ticket store (default: store.path of the config)\n"
+    "  --db PATH|URL                ticket store: a SQLite file or a postgresql:// URL\n"
+    "                               (default: store.url, else store.path of the config)\n"
     "  --rules DIR                  rule files: groups of tickets stored without one\n"
     "                               (default config/rules)\n"
     "  --now TIME                   run time, RFC 3339 (default now; publish: not later than now)\n"
@@ -181,7 +182,7 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
                    const struct stats_opts *sopts)
 {
     const char *by = c->by ? c->by : getenv("USER");
-    const char *path = c->db ? c->db : cfg->store.path;
+    const char *path = c->db ? c->db : ticket_store_location(&cfg->store);
     struct stats_publication pub;
     struct yq_db *db = NULL;
     char err[512] = "", when[40];
@@ -297,8 +298,8 @@ int stats_cli_main(int argc, char **argv)
         rc = publish(&c, &cfg, &sopts);
         goto done;
     }
-    if (stats_db_open(c.db ? c.db : cfg.store.path, cfg.store.busy_timeout_ms, &db, err,
-                      sizeof(err)) != 0) {
+    if (stats_db_open(c.db ? c.db : ticket_store_location(&cfg.store),
+                      cfg.store.busy_timeout_ms, &db, err, sizeof(err)) != 0) {
         fprintf(stderr, "stats: %s%s\n", err,
                 c.db ? "" : " (give the store with --db PATH; the demo's is .demo/tickets.db)");
         goto done;

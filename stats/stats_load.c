@@ -83,7 +83,9 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out,
                                                                              : 5000,
                              out, errbuf, errlen);
     if (err == ERR_NOT_FOUND) {
-        snprintf(errbuf, errlen, "ticket store '%s' does not exist", path);
+        char where[512];
+        snprintf(errbuf, errlen, "ticket store '%s' does not exist",
+                 yq_db_redact(path, where, sizeof(where)));
     }
     return err;
 }
@@ -404,7 +406,7 @@ static const char sql_alerts_v2[] =
     " UNION ALL"
     " SELECT r.ticket_id, r.added_at FROM ticket_item_revisions r"
     "  WHERE r.id > (SELECT min(r2.id) FROM ticket_item_revisions r2"
-    "                WHERE r2.ticket_id = r.ticket_id AND r2.item_id = r.item_id))"
+    "                WHERE r2.ticket_id = r.ticket_id AND r2.item_id = r.item_id)) AS a"
     " ORDER BY ticket_id, at";
 static const char sql_changes[] = "SELECT ticket_id, at, to_state FROM ticket_log"
                                   " WHERE to_state <> '' ORDER BY ticket_id, at, id";

@@ -41,8 +41,6 @@ static const struct stats_term report_figures[] = {
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char sql_table[] =
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stats_publications'";
 static const char sql_get[] =
     "SELECT period, window_start, cutoff, published_at, published_by, role, report_json,"
     " report_text, report_csv, report_html, tickets_json FROM stats_publications"
@@ -70,18 +68,7 @@ void stats_publication_release(struct stats_publication *p)
 /* Whether the store has the table (schema 12 on). Returns 0 and *has, or an error. */
 static int has_table(struct yq_db *db, bool *has, char *errbuf, size_t errlen)
 {
-    struct yq_stmt *st = NULL;
-    int rc, err = yq_db_prepare(db, sql_table, &st, "publication table", errbuf, errlen);
-    if (err) {
-        return err;
-    }
-    rc = yq_stmt_step(st);
-    *has = rc == YQ_DB_ROW;
-    err = rc == YQ_DB_ROW || rc == YQ_DB_DONE
-              ? 0
-              : yq_db_fail(db, rc, "publication table", errbuf, errlen);
-    yq_stmt_finalize(st);
-    return err;
+    return yq_db_has_table(db, "stats_publications", has, errbuf, errlen);
 }
 
 static char *col_dup(struct yq_stmt *st, int i)

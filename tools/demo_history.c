@@ -22,6 +22,7 @@
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_sentiment.h"
+#include "yq_store_location.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -37,7 +38,7 @@ static const char usage[] =
     "  and of that month up to TIME (RFC 3339, default now), through the notifier's intake,\n"
     "  the duty officer's 研判 (交办, 并入, 持续关注, 不予处置) and the tickets' actions;\n"
     "  --config: notifier config (default config/notifier.yaml); --db: the ticket store\n"
-    "  (default store.path; must exist: yuqingctl store init); --seed: default 11\n";
+    "  (default store.url, else store.path; must exist: yuqingctl store init); --seed: default 11\n";
 
 /*
  * One kind of post: the shipped rule (config/rules) that catches it and the department in
@@ -621,7 +622,8 @@ int demo_history_main(int argc, char **argv)
     size_t n_titles = 0;
     int64_t now = yq_time_now(), start, day;
     uint64_t rs;
-    char err[512] = "";
+    char err[512] = "", where[512] = "";
+    const char *location = NULL;
     bool seeded = false;
     int y, m, rc = 1;
 
@@ -678,10 +680,14 @@ int demo_history_main(int argc, char **argv)
         }
         free(cfg.store.path);
         cfg.store.path = copy;
+        free(cfg.store.url); /* --db replaces store.url too */
+        cfg.store.url = NULL;
     }
-    if (access(cfg.store.path, F_OK) != 0) {
+    location = ticket_store_location(&cfg.store);
+    yq_db_redact(location, where, sizeof(where));
+    if (yq_store_location_check(location, NULL, 0) != 0) {
         fprintf(stderr, "demo-history: ticket store '%s' does not exist (yuqingctl store init)\n",
-                cfg.store.path);
+                where);
         goto done;
     }
     notifier_cfg_policy(&cfg, &policy);
@@ -703,11 +709,11 @@ int demo_history_main(int argc, char **argv)
         goto done;
     }
     if (seeded) {
-        printf("demo history: '%s' already holds it; nothing added\n", cfg.store.path);
+        printf("demo history: '%s' already holds it; nothing added\n", where);
         rc = 0;
         goto done;
     }
-    if (web_auth_open(&cfg.web.auth, cfg.store.path, &auth, err, sizeof(err)) != 0) {
+    if (web_auth_open(&cfg.web.auth, location, &auth, err, sizeof(err)) != 0) {
         fprintf(stderr, "demo-history: %s\n", err);
         goto done;
     }

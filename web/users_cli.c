@@ -12,6 +12,7 @@
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_store_location.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -26,7 +27,8 @@ static const char usage[] =
     "  token --username NAME [--name LABEL] [--ttl-days N]\n"
     "  dept-add --department D [--head NAME]\n"
     "  dept-list [--json]   the registry as a table (部门 负责人 联络员); --json: the API's array\n"
-    "options: --config FILE (default config/notifier.yaml), --db PATH (overrides store.path)\n"
+    "options: --config FILE (default config/notifier.yaml), --db PATH|URL (a SQLite file or a\n"
+    "  postgresql:// URL; overrides store.url and store.path)\n"
     "The password is read from --password-file or the first line of standard input.\n";
 
 struct users_opts {
@@ -85,7 +87,7 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
     }
 }
 
-/* The database path and web.auth settings from the config file (or defaults). */
+/* The store location (--db, store.url, store.path) and web.auth settings from the config file. */
 static int load_cfg(const struct users_opts *o, struct web_auth_cfg *auth, char **db_out)
 {
     struct cfg_doc doc;
@@ -110,10 +112,9 @@ static int load_cfg(const struct users_opts *o, struct web_auth_cfg *auth, char 
         cfg_doc_release(&doc);
         return 1;
     }
-    path = o->db;
+    path = o->db; /* a file or a postgresql:// URL */
     if (!path && !rc) {
-        yaml_node_t *store = cfg_map_get(&doc, cfg_doc_root(&doc), "store");
-        path = store ? cfg_scalar(cfg_map_get(&doc, store, "path")) : NULL;
+        path = yq_store_location_doc(&doc); /* store.url, else store.path */
     }
     *db_out = strdup(path ? path : "run/tickets.db");
     cfg_doc_release(&doc);

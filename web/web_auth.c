@@ -10,6 +10,7 @@
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_db.h"
+#include "yq_store_location.h"
 
 #define AOFF(f) offsetof(struct web_auth_cfg, f)
 
@@ -382,11 +383,14 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
     }
     a->lock_init = true;
     /* issue #10: the store is made by 'yuqingctl store init' only (0600), never here */
-    if (!yq_db_is_memory(path) && strncmp(path, "file:", 5) != 0 && access(path, F_OK) != 0) {
+    if (yq_store_location_check(path, NULL, 0) != 0) {
+        /* a SQLite file: no password to hide, but the same form everywhere */
+        char where[512];
+        yq_db_redact(path, where, sizeof(where));
         snprintf(errbuf, errlen,
                  "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' once to "
                  "create it",
-                 path, path);
+                 where, where);
         web_auth_free(a);
         return ERR_NOT_FOUND;
     }

@@ -45,13 +45,17 @@ static int throttle_fail_locked(struct web_auth *a, const char *key, int64_t max
     int err;
 
     err = web_auth_prepare(a,
-                           "INSERT INTO web_login_throttle (key, failures, first_at, locked_until) "
-                           "VALUES (?1, 1, ?2, CASE WHEN ?3 <= 1 THEN ?2 + ?4 ELSE 0 END) "
-                           "ON CONFLICT(key) DO UPDATE SET "
-                           "failures = CASE WHEN first_at + ?5 <= ?2 THEN 1 ELSE failures + 1 END, "
-                           "first_at = CASE WHEN first_at + ?5 <= ?2 THEN ?2 ELSE first_at END, "
-                           "locked_until = CASE WHEN (CASE WHEN first_at + ?5 <= ?2 THEN 1 ELSE "
-                           "failures + 1 END) >= ?3 THEN ?2 + ?4 ELSE locked_until END",
+                           "INSERT INTO web_login_throttle AS t (key, failures, first_at, "
+                           "locked_until) VALUES (?1, 1, ?2, CASE WHEN ?3 <= 1 THEN ?2 + ?4 "
+                           "ELSE 0 END) ON CONFLICT(key) DO UPDATE SET "
+                           /* the stored row's columns qualified (t.): PostgreSQL finds a bare
+                              name ambiguous with the excluded row's */
+                           "failures = CASE WHEN t.first_at + ?5 <= ?2 THEN 1 "
+                           "ELSE t.failures + 1 END, "
+                           "first_at = CASE WHEN t.first_at + ?5 <= ?2 THEN ?2 ELSE t.first_at "
+                           "END, "
+                           "locked_until = CASE WHEN (CASE WHEN t.first_at + ?5 <= ?2 THEN 1 "
+                           "ELSE t.failures + 1 END) >= ?3 THEN ?2 + ?4 ELSE t.locked_until END",
                            &st, "throttle fail");
     if (err) {
         return err;

@@ -106,9 +106,17 @@ static json_t *department_row_json(struct yq_stmt *st)
 
 int web_department_list(struct web_auth *a, json_t **out)
 {
-    return web_auth_list_json(a,
-                              "SELECT d.name, d.head, (SELECT json_group_array(u.username) FROM "
-                              "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND "
-                              "u.disabled = 0) FROM web_departments d ORDER BY d.name",
+    /* the liaisons as a JSON array of names: json_group_array on SQLite, json_agg on
+       PostgreSQL (NULL over no rows there, read as []); ordered by name on both */
+    static const char sql_sqlite[] =
+        "SELECT d.name, d.head, (SELECT json_group_array(username) FROM (SELECT u.username FROM "
+        "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND u.disabled = 0 "
+        "ORDER BY u.username) AS l) FROM web_departments d ORDER BY d.name";
+    static const char sql_pg[] =
+        "SELECT d.name, d.head, (SELECT json_agg(u.username ORDER BY u.username)::text FROM "
+        "web_users u WHERE u.department = d.name AND u.role = 'liaison' AND u.disabled = 0) "
+        "FROM web_departments d ORDER BY d.name";
+
+    return web_auth_list_json(a, yq_db_backend(web_auth_db(a)) == YQ_DB_PG ? sql_pg : sql_sqlite,
                               NULL, department_row_json, "department list", out);
 }

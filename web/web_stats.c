@@ -172,7 +172,9 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
             db, &sopts, q->fmt, &ropts, out, out_len, errbuf, errlen);
     }
     if (yq_db_close(db) != YQ_DB_OK) {
-        LOG_WARN("stats connection did not close path=%s", w->db_path);
+        char where[512];
+        LOG_WARN("stats connection did not close location=%s",
+                 yq_db_redact(w->db_path, where, sizeof(where)));
     }
     return err;
 }

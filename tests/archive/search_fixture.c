@@ -1,4 +1,5 @@
 #include "search_fixture.h"
+#include "db_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,8 +109,9 @@ void search_fixture_open(struct search_fixture *f)
     memset(f, 0, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/yq-search-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    if (archive_init(f->dir, err, sizeof(err)) != 0 ||
-        archive_open(f->dir, NULL, &f->a, err, sizeof(err)) != 0) {
+    db_fixture_new(f->loc, sizeof(f->loc), f->dir);
+    if (archive_init(f->loc, err, sizeof(err)) != 0 ||
+        archive_open(f->loc, NULL, &f->a, err, sizeof(err)) != 0) {
         fail_msg("archive: %s", err);
     }
     for (size_t i = 0; i < SEARCH_FIXTURE_ITEMS; i++) {
@@ -143,6 +145,7 @@ void search_fixture_close(struct search_fixture *f)
 
     archive_close(f->a);
     f->a = NULL;
+    db_fixture_drop(f->loc);
     d = opendir(f->dir);
     while (d && (de = readdir(d))) {
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {

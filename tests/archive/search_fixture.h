@@ -1,6 +1,6 @@
 /*
- * The search tests' fixture archive (issue #14): a fresh embedded archive in a temporary
- * directory holding eight sample items stored with archive_put(), matched and unmatched, so
+ * The search tests' fixture archive (issue #14): a fresh archive (embedded in a temporary
+ * directory, or a fresh PostgreSQL schema in a -pg run) holding eight sample items stored with archive_put(), matched and unmatched, so
  * that the engine (test_archive_query) and the API (tests/web/test_web_search) search the same
  * data. Times are relative to SEARCH_FIXTURE_BASE (2026-11-20T00:00:00Z):
  *
@@ -25,14 +25,15 @@
 #define SEARCH_FIXTURE_ITEMS 8
 
 struct search_fixture {
-    char dir[64];     /* the archive directory */
+    char dir[64];     /* the archive directory (empty of months in a -pg run) */
+    char loc[512];    /* the archive's location: dir, or a PostgreSQL schema (db_fixture.h) */
     struct archive *a; /* read-write handle */
 };
 
 /* Make and fill the archive (fails the test on error). f: caller storage. */
 void search_fixture_open(struct search_fixture *f);
 
-/* Close the handle and remove the directory with its files. */
+/* Close the handle and remove the directory with its files (or the PostgreSQL schema). */
 void search_fixture_close(struct search_fixture *f);
 
 #endif

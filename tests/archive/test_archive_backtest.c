@@ -17,6 +17,7 @@
 
 #include "archive.h"
 #include "archive_backtest.h"
+#include "db_fixture.h"
 #include "backtest_cli.h"
 #include "capture.h"
 #include "file_fixture.h"
@@ -73,6 +74,8 @@ static int64_t t0(void)
 }
 
 static char dir[64];
+/* the archive: DIR/archive, or a PostgreSQL schema in a -pg run (db_fixture.h) */
+static char arch_loc[512];
 static struct archive *arc;
 static struct rule_set *live, *draft;
 static struct redis_fixture rfx;
@@ -138,8 +141,9 @@ static int setup(void **state)
         return -1;
     }
     snprintf(path, sizeof(path), "%s/archive", dir);
-    if (archive_init(path, err, sizeof(err)) != 0 ||
-        archive_open(path, NULL, &arc, err, sizeof(err)) != 0) {
+    db_fixture_new(arch_loc, sizeof(arch_loc), path);
+    if (archive_init(arch_loc, err, sizeof(err)) != 0 ||
+        archive_open(arch_loc, NULL, &arc, err, sizeof(err)) != 0) {
         fprintf(stderr, "archive: %s\n", err);
         return -1;
     }
@@ -170,6 +174,7 @@ static int teardown(void **state)
     (void)state;
     redis_fixture_stop(&rfx);
     archive_close(arc);
+    db_fixture_drop(arch_loc);
     rule_set_free(live);
     rule_set_free(draft);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -291,11 +296,10 @@ static void test_two_threads_and_narrowing_agree(void **state)
     struct archive *two[2] = {arc, NULL};
     struct backtest_opts o = range_opts();
     struct backtest_report r;
-    char err[256] = "", path[160];
+    char err[256] = "";
     (void)state;
 
-    snprintf(path, sizeof(path), "%s/archive", dir);
-    assert_int_equal(archive_open(path, NULL, &two[1], err, sizeof(err)), 0);
+    assert_int_equal(archive_open(arch_loc, NULL, &two[1], err, sizeof(err)), 0);
     /* a8 and a9 (6 days before T) fall in the second thread's slice */
     assert_int_equal(archive_backtest_run(two, 2, draft, live, &o, &r, err, sizeof(err)), 0);
     check_report(&r);
@@ -445,9 +449,9 @@ static int run(int (*fn)(int, char **), ...)
 
 static void test_cli_usage_errors(void **state)
 {
-    char arch[160], d[160];
+    char arch[512], d[160];
     (void)state;
-    snprintf(arch, sizeof(arch), "%s/archive", dir);
+    snprintf(arch, sizeof(arch), "%s", arch_loc);
     snprintf(d, sizeof(d), "%s/draft", dir);
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", NULL), 2);
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, NULL), 2); /* no archive */
@@ -471,13 +475,13 @@ static void test_cli_usage_errors(void **state)
 
 static void test_cli_backtest_then_push(void **state)
 {
-    char arch[160], d[160], l[160], addr[64], bad[160];
+    char arch[512], d[160], l[160], addr[64], bad[160];
     json_t *j;
     (void)state;
     if (rfx_state != 0) {
         skip();
     }
-    snprintf(arch, sizeof(arch), "%s/archive", dir);
+    snprintf(arch, sizeof(arch), "%s", arch_loc);
     snprintf(d, sizeof(d), "%s/draft", dir);
     snprintf(l, sizeof(l), "%s/live", dir);
     snprintf(bad, sizeof(bad), "%s/nothing", dir);
@@ -522,7 +526,7 @@ static void test_cli_backtest_then_push(void **state)
 
     /* --config: the archiver's config names the archive (archive.dir) and here Redis */
     {
-        char cfg[320], path[160];
+        char cfg[800], path[160];
         snprintf(cfg, sizeof(cfg), "archive:\n  dir: %s\n  retention_days: 180\nredis:\n  port: %d\n",
                  arch, rfx.port);
         file_fixture_write(dir, "archiver.yaml", cfg);

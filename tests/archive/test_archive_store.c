@@ -1,6 +1,9 @@
 /*
  * The archive store (archive.h) over its embedded SQLite backend: layout, round trips,
- * idempotence, matches, scans with each filter, prune, stats, errors.
+ * idempotence, matches, scans with each filter, prune, stats, errors. Run again as
+ * test_archive_store-pg over the PostgreSQL backend (a fresh schema per test, db_fixture.h);
+ * the tests of month files (their names, corruption, a removed directory, a full disk) are
+ * SQLite-only.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,8 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "db_fixture.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -34,6 +39,7 @@ static int64_t t_dec1(void)
 
 struct fx {
     char dir[64];
+    char loc[512]; /* the archive's location: dir, or a PostgreSQL schema in a -pg run */
     struct archive *a;
 };
 
@@ -50,9 +56,12 @@ static int fx_setup(void **state)
     snprintf(fx->dir, sizeof fx->dir, "/tmp/yq-archive-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
     char err[256] = "";
-    int rc = archive_init(fx->dir, err, sizeof err);
-    assert_int_equal(rc, 0);
-    rc = archive_open(fx->dir, NULL, &fx->a, err, sizeof err);
+    db_fixture_new(fx->loc, sizeof fx->loc, fx->dir);
+    int rc = archive_init(fx->loc, err, sizeof err);
+    if (rc != 0) {
+        fail_msg("init: %s", err);
+    }
+    rc = archive_open(fx->loc, NULL, &fx->a, err, sizeof err);
     if (rc != 0) {
         fail_msg("open: %s", err);
     }
@@ -64,6 +73,7 @@ static int fx_teardown(void **state)
 {
     struct fx *fx = *state;
     archive_close(fx->a);
+    db_fixture_drop(fx->loc);
     rm_rf(fx->dir);
     free(fx);
     return 0;
@@ -538,9 +548,12 @@ static void test_layout_errors(void **state)
     write_file(path, "garbage\n");
     assert_int_equal(archive_open(sub, NULL, &a, err, sizeof err), ERR_BAD_STATE);
     /* a location form with no backend */
-    assert_int_equal(archive_open("postgresql://db/yuqing", NULL, &a, err, sizeof err),
-                     ERR_INVALID);
-    assert_int_equal(archive_init("postgresql://db/yuqing", err, sizeof err), ERR_INVALID);
+    assert_int_equal(archive_open("redis://db/0", NULL, &a, err, sizeof err), ERR_INVALID);
+    assert_int_equal(archive_init("redis://db/0", err, sizeof err), ERR_INVALID);
+    /* a PostgreSQL server that is not there (port 1 on loopback refuses at once) */
+    assert_int_equal(archive_open("postgresql://yq@127.0.0.1:1/yuqing", NULL, &a, err, sizeof err),
+                     ERR_IO);
+    assert_null(a);
     assert_int_equal(archive_open("", NULL, &a, err, sizeof err), ERR_INVALID);
     assert_int_equal(archive_open(NULL, NULL, &a, err, sizeof err), ERR_INVALID);
     rm_rf(dir);
@@ -564,13 +577,15 @@ static void test_readonly_handle(void **state)
     struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
     struct archive *r = NULL;
     char err[256] = "";
-    assert_int_equal(archive_open(fx->dir, &ro, &r, err, sizeof err), 0);
+    assert_int_equal(archive_open(fx->loc, &ro, &r, err, sizeof err), 0);
     struct yq_item it;
     make_item(&it, "ro:1", "rss", "安康", "", t_nov15());
     const struct yq_item *p[] = {&it};
     assert_int_equal(archive_put(r, p, 1, NULL, 0, NULL, err, sizeof err), ERR_BAD_STATE);
     assert_int_equal(archive_prune(r, t_nov15(), 1, NULL, err, sizeof err), ERR_BAD_STATE);
-    assert_int_equal(count_files(fx->dir, "items-"), 0); /* nothing created */
+    if (!db_fixture_pg()) {
+        assert_int_equal(count_files(fx->dir, "items-"), 0); /* nothing created */
+    }
     struct ids ids;
     assert_int_equal(scan_ids(r, NULL, &ids), 0);
     struct archive_row row;
@@ -595,7 +610,9 @@ static void test_prune_whole_old_months(void **state)
     const struct yq_item *p[] = {&it[0], &it[1], &it[2]};
     char err[256];
     assert_int_equal(archive_put(fx->a, p, 3, NULL, 0, NULL, err, sizeof err), 0);
-    assert_int_equal(count_files(fx->dir, "items-"), 3);
+    if (!db_fixture_pg()) {
+        assert_int_equal(count_files(fx->dir, "items-"), 3);
+    }
     /* now: 10 days after the end of October (= 1 Nov Beijing): retention 10 days keeps October
        (its end is exactly 10 days ago), September ended 40 days ago and goes */
     int64_t oct_end = t_nov15() - 14 * 86400;
@@ -633,8 +650,14 @@ static void test_stats_counts(void **state)
     assert_int_equal(archive_put(fx->a, p, 3, ap, 1, NULL, err, sizeof err), 0);
     json_t *st = NULL;
     assert_int_equal(archive_stats(fx->a, &st, err, sizeof err), 0);
-    assert_string_equal(json_string_value(json_object_get(st, "backend")), "sqlite");
-    assert_string_equal(json_string_value(json_object_get(st, "location")), fx->dir);
+    if (db_fixture_pg()) {
+        assert_string_equal(json_string_value(json_object_get(st, "backend")), "postgresql");
+        assert_non_null(strstr(json_string_value(json_object_get(st, "location")),
+                               "postgresql://"));
+    } else {
+        assert_string_equal(json_string_value(json_object_get(st, "backend")), "sqlite");
+        assert_string_equal(json_string_value(json_object_get(st, "location")), fx->dir);
+    }
     assert_int_equal(json_integer_value(json_object_get(st, "items")), 3);
     assert_int_equal(json_integer_value(json_object_get(st, "matched")), 1);
     assert_true(json_integer_value(json_object_get(st, "bytes")) > 0);
@@ -669,11 +692,21 @@ static void test_month_of_archive_time(void **state)
     const struct yq_item *p[] = {&it[0], &it[1]};
     char err[256];
     assert_int_equal(archive_put(fx->a, p, 2, NULL, 0, NULL, err, sizeof err), 0);
-    char path[128];
-    snprintf(path, sizeof path, "%s/items-2026-11.db", fx->dir);
-    assert_int_equal(access(path, F_OK), 0);
-    snprintf(path, sizeof path, "%s/items-2026-12.db", fx->dir);
-    assert_int_equal(access(path, F_OK), -1);
+    if (!db_fixture_pg()) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/items-2026-11.db", fx->dir);
+        assert_int_equal(access(path, F_OK), 0);
+        snprintf(path, sizeof path, "%s/items-2026-12.db", fx->dir);
+        assert_int_equal(access(path, F_OK), -1);
+    } else {
+        json_t *st = NULL;
+        assert_int_equal(archive_stats(fx->a, &st, err, sizeof err), 0);
+        json_t *months = json_object_get(st, "months");
+        assert_int_equal(json_array_size(months), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(months, 0), "month")),
+                            "2026-11");
+        json_decref(st);
+    }
     struct archive_row row;
     assert_int_equal(archive_get(fx->a, "m2", &row, err, sizeof err), 0);
     assert_int_equal(row.time_s, t_dec1() - 7200);
@@ -694,6 +727,7 @@ static void test_month_of_archive_time(void **state)
  */
 static void test_corrupt_month_file(void **state)
 {
+    DB_FIXTURE_SQLITE_ONLY(); /* month files */
     struct fx *fx = *state;
     struct yq_item nov;
     struct yq_item oct;
@@ -741,6 +775,7 @@ static void test_corrupt_month_file(void **state)
 /* The directory vanished under a writer: ERR_IO, nothing recreated. */
 static void test_missing_directory_on_put(void **state)
 {
+    DB_FIXTURE_SQLITE_ONLY(); /* month files */
     struct fx *fx = *state;
     struct yq_item it;
     make_item(&it, "gone", "rss", "一", "", t_nov15());
@@ -765,6 +800,7 @@ static void test_missing_directory_on_put(void **state)
  */
 static void test_directory_removed_or_moved_after_puts(void **state)
 {
+    DB_FIXTURE_SQLITE_ONLY(); /* month files */
     struct fx *fx = *state;
     struct yq_item a, b;
     char err[256] = "", moved[4096];
@@ -949,7 +985,7 @@ static void test_borrowed_classifier(void **state)
     assert_int_equal(yq_sentiment_open(NULL, &sent, err, sizeof err), 0);
     struct archive_open_opts opts = {.sentiment = sent, .busy_timeout_ms = 1000};
     struct archive *a = NULL;
-    assert_int_equal(archive_open(fx->dir, &opts, &a, err, sizeof err), 0);
+    assert_int_equal(archive_open(fx->loc, &opts, &a, err, sizeof err), 0);
     struct yq_item it;
     make_item(&it, "s:1", "weibo", "服务很好，群众满意", "点赞", t_nov15());
     assert_int_equal(put_one(a, &it, NULL), 0);
@@ -970,6 +1006,7 @@ static void test_borrowed_classifier(void **state)
  */
 static void test_disk_full_then_retry(void **state)
 {
+    DB_FIXTURE_SQLITE_ONLY(); /* month files */
     struct fx *fx = *state;
     enum { N = 300 };
     static struct yq_item it[N];
@@ -1046,6 +1083,45 @@ static void test_extreme_times(void **state)
     }
 }
 
+/*
+ * The PostgreSQL backend's own layout: a database without the archive's tables is not an
+ * archive (ERR_NOT_FOUND naming `archive init`), init is idempotent, a newer schema is refused,
+ * and the archive shares a database with a ticket store's tables (its own track).
+ */
+static void test_pg_layout(void **state)
+{
+    (void)state;
+    if (!db_fixture_pg()) {
+        skip();
+    }
+    char loc[512], err[512] = "";
+    db_fixture_new(loc, sizeof loc, "");
+    struct archive *a = NULL;
+    assert_int_equal(archive_open(loc, NULL, &a, err, sizeof err), ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "archive init"));
+    assert_null(strstr(err, "password"));
+    struct yq_db *db = NULL;
+    assert_int_equal(yq_db_open(loc, 0, 5000, &db, err, sizeof err), 0);
+    /* a ticket store's track in the same schema is not the archive's */
+    assert_int_equal(yq_db_exec(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+                                    " applied_at BIGINT NOT NULL);"
+                                    "INSERT INTO schema_version VALUES (99, 0)",
+                                "ticket track", err, sizeof err),
+                     0);
+    assert_int_equal(archive_init(loc, err, sizeof err), 0);
+    assert_int_equal(archive_init(loc, err, sizeof err), 0);
+    assert_int_equal(archive_open(loc, NULL, &a, err, sizeof err), 0);
+    archive_close(a);
+    assert_int_equal(yq_db_exec(db, "INSERT INTO archive_schema_version VALUES (2, 0)", "newer",
+                                err, sizeof err),
+                     0);
+    a = NULL;
+    assert_int_equal(archive_open(loc, NULL, &a, err, sizeof err), ERR_BAD_STATE);
+    assert_non_null(strstr(err, "newer"));
+    yq_db_close(db);
+    db_fixture_drop(loc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1061,6 +1137,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month, fx_setup,
                                         fx_teardown),
         cmocka_unit_test(test_layout_errors),
+        cmocka_unit_test(test_pg_layout),
         cmocka_unit_test_setup_teardown(test_readonly_handle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_prune_whole_old_months, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),

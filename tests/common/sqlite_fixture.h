@@ -36,4 +36,13 @@ void sqlite_fixture_remove(const char *path);
     "DROP TABLE event_log; DROP TABLE event_items; DROP TABLE silenced_alerts;"                   \
     "DROP TABLE silences; DROP TABLE spikes; DROP TABLE rate_counts; DROP TABLE events;"
 
+/* The same on PostgreSQL: migration 12's trigger function goes, with its triggers on tickets. */
+#define SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9_PG                                                 \
+    "DROP FUNCTION ticket_clock_history_add() CASCADE;"                                            \
+    "DROP TABLE ticket_clock_history; DROP TABLE stats_publications;"                              \
+    "DROP TABLE source_blind_windows; DROP TABLE response_proposals; DROP TABLE official_posts;" \
+    "DROP TABLE reports; DROP TABLE saved_searches;"                                               \
+    "DROP TABLE event_log; DROP TABLE event_items; DROP TABLE silenced_alerts;"                   \
+    "DROP TABLE silences; DROP TABLE spikes; DROP TABLE rate_counts; DROP TABLE events;"
+
 #endif

@@ -313,6 +313,37 @@ static void test_migrations(void **state)
     assert_int_equal(scalar(e->db, "SELECT count(*) FROM m"), 1);
 }
 
+/*
+ * A second schema with its own track (yq_db_migrate_track, the archive's server backend) shares
+ * the database: each track counts only its own migrations; a bad track name is refused.
+ */
+static const struct yq_db_migration other_steps[] = {
+    {1, "other", "CREATE TABLE o (v TEXT)", NULL, NULL},
+};
+static const struct yq_db_schema other_schema = {"other db", other_steps, 1};
+
+static void test_migrate_track(void **state)
+{
+    struct env *e = *state;
+    char err[256] = "";
+    int version = -1;
+
+    assert_int_equal(yq_db_migrate(e->db, &schema, 2000, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_migrate_track(e->db, &other_schema, "other_version", 2000, err, sizeof(err)),
+                     0);
+    assert_int_equal(yq_db_migrate_track(e->db, &other_schema, "other_version", 2000, err, sizeof(err)),
+                     0);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM other_version"), 1);
+    assert_int_equal(scalar(e->db, "SELECT max(version) FROM other_version"), 1);
+    assert_int_equal(yq_db_schema_version(e->db, &version, err, sizeof(err)), 0);
+    assert_int_equal(version, 2); /* the default track is untouched */
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM o"), 0);
+    assert_int_equal(yq_db_migrate_track(e->db, &other_schema, "x; DROP TABLE m", 2000, err, sizeof(err)),
+                     ERR_INVALID);
+    assert_int_equal(yq_db_migrate_track(e->db, &other_schema, "", 2000, err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM m"), 1);
+}
+
 /* LISTEN/NOTIFY and the session advisory lock: PostgreSQL only, refused on SQLite. */
 static void test_notify_and_leader_lock(void **state)
 {
@@ -356,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_track, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,11 +24,9 @@
 
 static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state)
 {
-    struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 1000};
     struct ticket_store *store = NULL;
     struct ticket_intake_result res;
     struct ticket t;
-    char err[256] = "";
     /* test_alerts.h items are fetched at 2026-11-29T07:59:00Z */
     struct test_alert_spec future = {
         .event_key = "ev:future",
@@ -43,8 +41,7 @@ static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state
     struct test_alert_spec second = future;
 
     (void)state;
-    assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
-    ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
+    store = notifier_store_memory(); /* every alert opens its ticket; PostgreSQL in a -pg run */
     assert_int_equal(notifier_intake(store, &future, notifier_ts("2026-11-29T08:00:05Z"), &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "yq_db.h"
 
+#include "db_fixture.h"
 #include "notifier_fixture.h"
 #include "sqlite_fixture.h"
 #include "test_alerts.h"
@@ -317,11 +318,30 @@ static void test_migrations_idempotent_on_reopen(void **state)
         assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"),
                          TICKET_STORE_SCHEMA_VERSION);
-        assert_int_equal(notifier_count(store, "PRAGMA synchronous"), 2); /* FULL */
-        assert_int_equal(notifier_count(store, "PRAGMA foreign_keys"), 1);
-        assert_int_equal(notifier_count(store, "SELECT count(*) FROM pragma_journal_mode "
-                                               "WHERE journal_mode = 'wal'"),
-                         1);
+        if (!db_fixture_pg()) {
+            assert_int_equal(notifier_count(store, "PRAGMA synchronous"), 2); /* FULL */
+            assert_int_equal(notifier_count(store, "PRAGMA foreign_keys"), 1);
+            assert_int_equal(notifier_count(store, "SELECT count(*) FROM pragma_journal_mode "
+                                                   "WHERE journal_mode = 'wal'"),
+                             1);
+        }
+        if (round > 0) {
+            /*
+             * An up-to-date store applies nothing and takes no write lock to open: another
+             * connection holds the writers' lock meanwhile (the open would fail ERR_RETRY
+             * after busy_timeout_ms if it wanted it).
+             */
+            struct ticket_store *again = NULL;
+            struct yq_db *other = NULL;
+            assert_int_equal(yq_db_open(t.path, 0, 1000, &other, err, sizeof(err)), 0);
+            assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
+            if (ticket_store_open(&t.cfg, &again, err, sizeof(err)) != 0) {
+                fail_msg("second open: %s", err);
+            }
+            ticket_store_free(again);
+            yq_db_rollback(other);
+            yq_db_close(other);
+        }
         assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
         assert_int_equal(res.outcome, round == 0 ? TICKET_INTAKE_CREATED : TICKET_INTAKE_DUPLICATE);
         assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
@@ -549,14 +569,19 @@ static void test_v2_database_upgrades_to_v3_keeping_rows(void **state)
     store = NULL;
 
     assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+#define V2_COLUMNS_DROP                                                                            \
+    "ALTER TABLE ticket_items DROP COLUMN author;"                                                 \
+    "ALTER TABLE tickets DROP COLUMN rules_unverified;"                                            \
+    "ALTER TABLE tickets DROP COLUMN rules_checked_at;"                                            \
+    "DROP TABLE held_items;"
     assert_int_equal(exec_rc(db,
-                             "ALTER TABLE ticket_items DROP COLUMN author;"
-                             "ALTER TABLE tickets DROP COLUMN rules_unverified;"
-                             "ALTER TABLE tickets DROP COLUMN rules_checked_at;"
-                             "DROP TABLE held_items;" SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
-                             "DELETE FROM schema_version WHERE version >= 3",
+                             db_fixture_pg() ? V2_COLUMNS_DROP SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9_PG
+                                               "DELETE FROM schema_version WHERE version >= 3"
+                                             : V2_COLUMNS_DROP SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9
+                                               "DELETE FROM schema_version WHERE version >= 3",
                              NULL),
                      YQ_DB_OK);
+#undef V2_COLUMNS_DROP
     yq_db_close(db);
 
     /* a reader does not migrate: it refuses the old schema */
@@ -619,6 +644,7 @@ static void test_issue_10_open_never_creates_the_store(void **state)
     char err[512] = "";
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* files, modes and the lock file */
     notifier_tmp_store_init(&t, "unmounted/tickets.db");
     snprintf(sub, sizeof(sub), "%s/unmounted", t.dir);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
@@ -673,6 +699,7 @@ static void test_issue_10_state_files_are_0600(void **state)
     char err[512] = "";
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* files, modes and the lock file */
     notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(file_mode(t.path), 0600);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
@@ -734,7 +761,8 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
 
     (void)state;
     notifier_tmp_store_init(&t, "tickets.db");
-    for (int round = 0; round < 12; round++) {
+    /* PostgreSQL builds a schema in about a second: fewer rounds there */
+    for (int round = 0; round < (db_fixture_pg() ? 4 : 12); round++) {
         struct migrate_arg args[3];
         pthread_t th[3];
         pthread_barrier_t barrier;
@@ -742,10 +770,17 @@ static void test_issue_10_concurrent_migrations_both_succeed(void **state)
         char err[512] = "";
         int fd;
 
-        /* an empty file, as left by a first start that died before migrating */
-        fd = open(t.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-        assert_true(fd >= 0);
-        close(fd);
+        if (db_fixture_pg()) {
+            /* an empty schema: three notifiers started at once on a new PostgreSQL store */
+            if (round > 0) {
+                db_fixture_new(t.path, sizeof(t.path), t.path);
+            }
+        } else {
+            /* an empty file, as left by a first start that died before migrating */
+            fd = open(t.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+            assert_true(fd >= 0);
+            close(fd);
+        }
         assert_int_equal(pthread_barrier_init(&barrier, NULL, 3), 0);
         for (int i = 0; i < 3; i++) {
             memset(&args[i], 0, sizeof(args[i]));
@@ -790,6 +825,7 @@ static void test_issue_10_empty_file_is_not_a_store(void **state)
     int fd;
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* files, modes and the lock file */
     notifier_tmp_store_init(&t, "tickets.db");
     fd = open(t.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
@@ -824,6 +860,7 @@ static void test_issue_10_one_notifier_whatever_the_path(void **state)
     char err[512] = "";
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* files, modes and the lock file */
     notifier_tmp_store_init(&t, "tickets.db");
     snprintf(sym, sizeof(sym), "%s/link.db", t.dir);
     snprintf(hard, sizeof(hard), "%s/hard.db", t.dir);
@@ -871,6 +908,7 @@ static void test_issue_10_one_notifier_per_store(void **state)
     char err[512] = "";
 
     (void)state;
+    DB_FIXTURE_SQLITE_ONLY(); /* files, modes and the lock file */
     notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
     assert_non_null(first);
@@ -1111,13 +1149,37 @@ static void test_issue_11_migration_6_undated_reason(void **state)
         " ('rss:old', 'ev:2', 'old', 50, 400000, 400000, 'III', 400000),"
         " ('rss:own', 'ev:3', 'official', 90, 100, 100, 'II', 100);"
         SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9 "DELETE FROM schema_version WHERE version >= 6;";
+    /* the same state on PostgreSQL: migration 5's table with its named CHECK */
+    const char *v5_pg =
+        "DROP TABLE held_items;"
+        "CREATE TABLE held_items (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        " item_id TEXT NOT NULL UNIQUE, event_key TEXT NOT NULL,"
+        " reason TEXT NOT NULL CONSTRAINT held_items_reason_check"
+        " CHECK (reason IN ('old','official')),"
+        " source TEXT NOT NULL DEFAULT '', source_id TEXT NOT NULL DEFAULT '',"
+        " channel TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '',"
+        " title TEXT NOT NULL DEFAULT '', excerpt TEXT NOT NULL DEFAULT '',"
+        " author TEXT NOT NULL DEFAULT '', published_at BIGINT, published_precision TEXT,"
+        " fetched_at BIGINT NOT NULL, detected_at BIGINT NOT NULL, level TEXT NOT NULL,"
+        " department TEXT NOT NULL DEFAULT '', source_department TEXT NOT NULL DEFAULT '',"
+        " rule_ids TEXT NOT NULL DEFAULT '[]', matches TEXT NOT NULL DEFAULT '[]',"
+        " score DOUBLE PRECISION NOT NULL DEFAULT 0, held_at BIGINT NOT NULL);"
+        "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"
+        "INSERT INTO held_items (item_id, event_key, reason, published_at, fetched_at,"
+        " detected_at, level, held_at) VALUES"
+        " ('rss:undated', 'ev:1', 'old', NULL, 100, 100, 'III', 100),"
+        " ('rss:old', 'ev:2', 'old', 50, 400000, 400000, 'III', 400000),"
+        " ('rss:own', 'ev:3', 'official', 90, 100, 100, 'II', 100);"
+        SQLITE_FIXTURE_DROP_TICKET_MIGRATION_9_PG "DELETE FROM schema_version WHERE version >= 6;";
     const char *want[][2] = {{"rss:old", "old"}, {"rss:own", "official"}, {"rss:undated", "undated"}};
     int n = 0;
 
     (void)state;
     notifier_tmp_store_create(&t, "tickets.db");
     assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-    assert_int_equal(yq_db_exec_raw(db, v5), YQ_DB_OK);
+    if (yq_db_exec_raw(db, db_fixture_pg() ? v5_pg : v5) != YQ_DB_OK) {
+        fail_msg("back to schema 5: %s", yq_db_errmsg(db));
+    }
     yq_db_close(db);
     assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0); /* runs migration 6 */
     ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
@@ -1214,6 +1276,198 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     ticket_store_free(store);
 }
 
+/* --- issue #16: the store on PostgreSQL ---------------------------------------------------- */
+
+/*
+ * A PostgreSQL database (here: a new schema) without the store's tables is not a store: open
+ * and the reader refuse it naming the location and the command, and write nothing; init makes
+ * it one (created), a second init keeps it. No lock file: several notifiers share the store.
+ */
+static void test_issue_16_pg_schema_refused_until_init(void **state)
+{
+    struct notifier_tmp_store t;
+    struct ticket_store *store = NULL;
+    struct ticket_store_lock *first = NULL, *second = NULL;
+    struct ticket_intake_result res;
+    bool created = false;
+    char err[512] = "";
+    int version = 0;
+
+    (void)state;
+    if (!db_fixture_pg()) {
+        skip(); /* the SQLite file's cases are test_issue_10_* */
+    }
+    notifier_tmp_store_init(&t, "tickets.db");
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    assert_non_null(strstr(err, "not an initialised ticket store"));
+    assert_non_null(strstr(err, "yuqingctl store init"));
+    assert_non_null(strstr(err, "postgresql://"));
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), ERR_NOT_FOUND);
+    assert_null(store);
+    {
+        struct yq_db *db = NULL;
+        bool has = true;
+        assert_int_equal(yq_db_open(t.path, 0, 1000, &db, err, sizeof(err)), 0);
+        assert_int_equal(yq_db_has_table(db, "schema_version", &has, err, sizeof(err)), 0);
+        assert_false(has); /* nothing was written */
+        yq_db_close(db);
+    }
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &first, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_lock_acquire(&t.cfg, &second, err, sizeof(err)), 0);
+    ticket_store_lock_release(first);
+    ticket_store_lock_release(second);
+
+    assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
+    assert_true(created);
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all());
+    assert_int_equal(ticket_store_schema_version(store, &version), 0);
+    assert_int_equal(version, TICKET_STORE_SCHEMA_VERSION);
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    ticket_store_free(store);
+    store = NULL;
+    assert_int_equal(ticket_store_init(&t.cfg, &created, err, sizeof(err)), 0);
+    assert_false(created);
+    assert_int_equal(ticket_store_open_readonly(&t.cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
+}
+
+/*
+ * The immutable records are enforced by the database on both backends: UPDATE and DELETE of
+ * ticket_log, event_log, ticket_clock_history and stats_publications fail with
+ * YQ_DB_CONSTRAINT and the table's message (PostgreSQL: TRUNCATE too); appending works.
+ */
+static void test_issue_16_append_only_tables(void **state)
+{
+    static const struct {
+        const char *table, *message;
+    } tables[] = {
+        {"ticket_log", "ticket_log is append-only"},
+        {"event_log", "event_log is append-only"},
+        {"ticket_clock_history", "ticket_clock_history is append-only"},
+        {"stats_publications", "a published report does not change"},
+    };
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_result res;
+    struct yq_db *db = ticket_store_db(store);
+    const char *msg = NULL;
+    char sql[160];
+
+    (void)state;
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
+    assert_int_equal(yq_db_exec_raw(db, "INSERT INTO event_log (event_id, at, actor, action) "
+                                        "SELECT id, 1000, 'duty', 'note' FROM events"),
+                     YQ_DB_OK);
+    assert_int_equal(
+        yq_db_exec_raw(db, "INSERT INTO stats_publications (period, window_start, cutoff, "
+                           "published_at, published_by, role, report_json, report_text, "
+                           "report_csv, report_html) VALUES ('2026-11', 0, 10, 20, 'head', "
+                           "'head', '{}', '', '', '')"),
+        YQ_DB_OK);
+    /* the period's form is checked on both (GLOB on SQLite, SIMILAR TO on PostgreSQL) */
+    assert_int_equal(
+        exec_rc(db,
+                "INSERT INTO stats_publications (period, window_start, cutoff, published_at, "
+                "published_by, role, report_json, report_text, report_csv, report_html) VALUES "
+                "('2026-1', 0, 10, 20, 'head', 'head', '{}', '', '', '')",
+                NULL),
+        YQ_DB_CONSTRAINT);
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i].table);
+        assert_true(notifier_count(store, sql) >= 1);
+        snprintf(sql, sizeof(sql), "UPDATE %s SET id = id", tables[i].table);
+        assert_int_equal(exec_rc(db, sql, &msg), YQ_DB_CONSTRAINT);
+        assert_non_null(strstr(msg, tables[i].message));
+        snprintf(sql, sizeof(sql), "DELETE FROM %s", tables[i].table);
+        assert_int_equal(exec_rc(db, sql, &msg), YQ_DB_CONSTRAINT);
+        assert_non_null(strstr(msg, tables[i].message));
+        if (db_fixture_pg()) {
+            snprintf(sql, sizeof(sql), "TRUNCATE %s CASCADE", tables[i].table);
+            assert_int_equal(exec_rc(db, sql, &msg), YQ_DB_CONSTRAINT);
+            assert_non_null(strstr(msg, tables[i].message));
+        }
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i].table);
+        assert_true(notifier_count(store, sql) >= 1);
+    }
+    ticket_store_free(store);
+}
+
+/*
+ * ticket_clock_history is written by triggers on both backends: one row when a ticket is made
+ * (at created_at), one when its department, level, assignment or a deadline changes (at
+ * updated_at), none for other changes or a change to the same value.
+ */
+static void test_issue_16_clock_history_triggers(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_result res;
+    struct yq_db *db = ticket_store_db(store);
+    struct yq_stmt *st = NULL;
+
+    (void)state;
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_clock_history"), 1);
+    assert_int_equal(notifier_count(store, "SELECT at FROM ticket_clock_history"),
+                     notifier_count(store, "SELECT created_at FROM tickets"));
+    assert_int_equal(yq_db_exec_raw(db, "UPDATE tickets SET heat = heat + 5, updated_at = 5000"),
+                     YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, "UPDATE tickets SET department = department, "
+                                        "updated_at = 5500"),
+                     YQ_DB_OK);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_clock_history"), 1);
+    assert_int_equal(yq_db_exec_raw(db, "UPDATE tickets SET department = '市住建局', "
+                                        "close_deadline = 90000, updated_at = 6000"),
+                     YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, "UPDATE tickets SET press_deadline = NULL, "
+                                        "updated_at = 7000 WHERE press_deadline IS NOT NULL"),
+                     YQ_DB_OK);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_clock_history"), 2);
+    assert_int_equal(yq_stmt_prepare(db,
+                                     "SELECT at, department, close_deadline FROM "
+                                     "ticket_clock_history ORDER BY id DESC",
+                                     &st),
+                     YQ_DB_OK);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    assert_int_equal(yq_stmt_column_int64(st, 0), 6000);
+    assert_string_equal(yq_stmt_column_text(st, 1), "市住建局");
+    assert_int_equal(yq_stmt_column_int64(st, 2), 90000);
+    yq_stmt_finalize(st);
+    ticket_store_free(store);
+}
+
+/*
+ * Rows written with explicit ids (as a copy from another store does): once yq_db_sync_ids()
+ * ran, the store's own inserts take ids above them on both backends (identity columns on
+ * PostgreSQL do not look at the rows by themselves).
+ */
+static void test_issue_16_ids_increase_after_explicit_ids(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_result res;
+    struct test_alert_spec other = base;
+    struct yq_db *db = ticket_store_db(store);
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
+    assert_int_equal(yq_db_exec_raw(db, "INSERT INTO ticket_log (id, ticket_id, at, actor, action) "
+                                        "SELECT 1000, id, 1500, 'import', 'note' FROM tickets"),
+                     YQ_DB_OK);
+    assert_int_equal(yq_db_sync_ids(db, err, sizeof(err)), 0);
+    other.event_key = "ev:bbbb";
+    other.item_id = "rss:0002";
+    assert_int_equal(notifier_intake(store, &other, 2000, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE id > 1000"), 1);
+    assert_int_equal(notifier_count(store, "SELECT min(ticket_id) FROM ticket_log WHERE id > 1000"),
+                     res.ticket_id);
+    ticket_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1240,6 +1494,10 @@ int main(void)
         cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
         cmocka_unit_test(test_issue_11_undated_backlog_is_held),
         cmocka_unit_test(test_issue_11_migration_6_undated_reason),
+        cmocka_unit_test(test_issue_16_pg_schema_refused_until_init),
+        cmocka_unit_test(test_issue_16_append_only_tables),
+        cmocka_unit_test(test_issue_16_clock_history_triggers),
+        cmocka_unit_test(test_issue_16_ids_increase_after_explicit_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "yq_db.h"
 
 #include "capture.h"
+#include "db_fixture.h"
 #include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "test_expect.h"
@@ -26,7 +27,7 @@
 
 struct fx {
     char dir[64];
-    char db[128];
+    char db[256]; /* a file, or a PostgreSQL schema's URL (db_fixture.h) */
     char number[32];
     char cfg[160]; /* a config with channels for the demo's departments (like the demo's) */
 };
@@ -102,7 +103,11 @@ static int setup(void **state)
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/yq-tickets-cli-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/tickets.db", f->dir);
+    {
+        char file[128];
+        snprintf(file, sizeof(file), "%s/tickets.db", f->dir);
+        db_fixture_new(f->db, sizeof(f->db), file);
+    }
     snprintf(f->cfg, sizeof(f->cfg), "%s/notifier.yaml", f->dir);
     {
         FILE *c = fopen(f->cfg, "w");
@@ -140,6 +145,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     char cmd[256];
+    db_fixture_drop(f->db);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     if (system(cmd) != 0) {
         /* a leftover temp directory is harmless */

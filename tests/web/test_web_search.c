@@ -85,7 +85,7 @@ static int setup(void **state)
         yq_db_close(db);
     }
     web_fixture_cfg(&cfg);
-    cfg.archive_dir = e->sf.dir;
+    cfg.archive_dir = e->sf.loc;
     e->w = web_new(&cfg, e->dbpath, NULL, NULL, err, sizeof(err));
     if (!e->w) {
         fail_msg("web_new: %s", err);
