@@ -327,7 +327,7 @@ static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **st
 static void test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start(void **state)
 {
     struct collector_config cfg;
-    struct yq_source_event evs[32], *mine[8];
+    struct yq_source_event evs[32], *mine[8] = {0};
     struct yq_source_event left = {.source_id = "gone-site", .open = false,
                                    .reason = YQ_BLIND_UNPOLLED, .started_at = 1796432400,
                                    .ended_at = 1796439600, .at = 1796439601,
