@@ -2,7 +2,9 @@
 # The test command: installs what is missing, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer, and runs every test through ctest: unit tests, the end-to-end
 # and browser tests (they start their own redis-server, mock Kafka, feed servers and headless
-# Chromium on free loopback ports; nothing needs to be running beforehand), and a short run of
+# Chromium on free loopback ports; nothing needs to be running beforehand; the store and web
+# tests run a second time as NAME-pg on a private PostgreSQL 15 that the ctest fixture "pg"
+# starts and stops, scripts/pg-test-server.sh), and a short run of
 # each libFuzzer target in a separate clang build. Arguments go to the main ctest run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
