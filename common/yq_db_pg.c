@@ -57,6 +57,14 @@ struct pg_conn {
     int64_t changes;
     uint64_t next_name;
     struct cache_entry *cache[CACHE_BUCKETS];
+    /*
+     * A transaction is open on the server as far as this client knows (set after each call
+     * from the server's answer while the connection is up). When the connection breaks with
+     * a transaction open, the server has rolled it back: every statement then fails until
+     * the caller's ROLLBACK, and a COMMIT fails, so that no later statement runs outside the
+     * transaction the caller believes in (nothing reconnects in between).
+     */
+    bool tx_open;
 };
 
 struct pg_stmt {
@@ -347,6 +355,11 @@ static int code_of(const char *state)
     if (strncmp(state, "53", 2) == 0) {
         return YQ_DB_FULL;
     }
+    if (strcmp(state, "22001") == 0 || strncmp(state, "54", 2) == 0) {
+        /* a value too long for its column or its index (an index row is at most ~2.7 KB,
+           SQLite has no such limit): this row is refused, as SQLITE_TOOBIG */
+        return YQ_DB_TOOBIG;
+    }
     if (strncmp(state, "22", 2) == 0) {
         return YQ_DB_MISMATCH;
     }
@@ -418,8 +431,19 @@ static int ensure_conn(struct yq_db *db)
 {
     struct pg_conn *c = C(db);
 
+    /* read what the server sent while idle: a shutdown or terminate closes the socket, found
+       here instead of by the next statement failing (one non-blocking read) */
+    if (PQstatus(c->conn) == CONNECTION_OK && !c->tx_open) {
+        (void)PQconsumeInput(c->conn);
+    }
     if (PQstatus(c->conn) == CONNECTION_OK) {
         return YQ_DB_OK;
+    }
+    if (c->tx_open) {
+        snprintf(c->errmsg, sizeof(c->errmsg),
+                 "connection to the server lost inside a transaction (rolled back there): roll "
+                 "back and retry");
+        return YQ_DB_IOERR;
     }
     cache_clear(c);
     PQreset(c->conn);
@@ -505,8 +529,21 @@ static int64_t p_changes(struct yq_db *db)
 static bool p_in_transaction(struct yq_db *db)
 {
     PGTransactionStatusType t = PQtransactionStatus(C(db)->conn);
-    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+    return C(db)->tx_open || t == PQTRANS_INTRANS || t == PQTRANS_INERROR ||
+           t == PQTRANS_ACTIVE;
 }
+
+/* Note the server's transaction state after a call (kept as it was when the link broke). */
+static void track_tx(struct pg_conn *c)
+{
+    if (PQstatus(c->conn) == CONNECTION_OK) {
+        PGTransactionStatusType t = PQtransactionStatus(c->conn);
+        c->tx_open = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+    }
+}
+
+/* Whether sql starts with the word w (case-insensitive, after spaces and comments). */
+static bool starts_word(const char *sql, const char *w);
 
 /* Run a simple query (no parameters) on the locked connection. */
 static int simple(struct yq_db *db, const char *sql)
@@ -518,10 +555,30 @@ static int simple(struct yq_db *db, const char *sql)
     if (db->trace) {
         db->trace(db->trace_arg, sql);
     }
+    if (c->tx_open && PQstatus(c->conn) != CONNECTION_OK) {
+        /* the transaction died with the connection */
+        if (starts_word(sql, "ROLLBACK")) {
+            c->tx_open = false; /* nothing left to undo: the server rolled it back */
+            return ensure_conn(db);
+        }
+        if (starts_word(sql, "COMMIT") || starts_word(sql, "END")) {
+            c->tx_open = false;
+            snprintf(c->errmsg, sizeof(c->errmsg),
+                     "connection to the server lost inside the transaction: nothing was "
+                     "committed");
+            return YQ_DB_IOERR;
+        }
+        return ensure_conn(db); /* fails: the caller must roll back first */
+    }
+    if ((starts_word(sql, "COMMIT") || starts_word(sql, "END")) && !p_in_transaction(db)) {
+        snprintf(c->errmsg, sizeof(c->errmsg), "cannot commit - no transaction is active");
+        return YQ_DB_ERROR; /* as SQLite says; PostgreSQL would only warn */
+    }
     if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
         return rc;
     }
     res = PQexec(c->conn, sql);
+    track_tx(c);
     switch (PQresultStatus(res)) {
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
@@ -561,6 +618,7 @@ static int begin_write_locked(struct yq_db *db)
            lock's error stays the message */
         PGresult *res = PQexec(C(db)->conn, "ROLLBACK");
         PQclear(res);
+        track_tx(C(db));
     }
     return rc;
 }
@@ -907,7 +965,8 @@ static int p_step(struct yq_stmt *st)
     if (db->trace) {
         db->trace(db->trace_arg, p->sql);
     }
-    if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
+    if ((!p_in_transaction(db) || PQstatus(c->conn) != CONNECTION_OK) &&
+        (rc = ensure_conn(db)) != YQ_DB_OK) {
         unlock(c);
         return rc;
     }
@@ -918,6 +977,7 @@ static int p_step(struct yq_stmt *st)
     }
     res = PQexecPrepared(c->conn, name, p->n_params, (const char *const *)p->values, p->lengths,
                          NULL, 0);
+    track_tx(c);
     switch (PQresultStatus(res)) {
     case PGRES_TUPLES_OK:
         p->res = res;

@@ -1,5 +1,6 @@
 #include "change_feed.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct change_feed {
     atomic_bool stop;
     atomic_bool live;
     atomic_llong count;
+    char schema[128]; /* the store's schema: NOTIFY is database-wide (feed thread only) */
 };
 
 static void set_live(struct change_feed *f, bool live)
@@ -43,6 +45,21 @@ static void nap(struct change_feed *f, int64_t ms)
     }
 }
 
+/*
+ * Whether payload names a schema other than the store's ({"table":..,"schema":..} from
+ * migration 13's trigger). Anything else (not JSON, no schema: anyone may NOTIFY) is a
+ * wake-up like any other.
+ */
+static bool other_schema(const struct change_feed *f, const char *payload)
+{
+    json_t *j = json_loads(payload, 0, NULL);
+    const char *schema = j ? json_string_value(json_object_get(j, "schema")) : NULL;
+    bool other = schema && f->schema[0] && strcmp(schema, f->schema) != 0;
+
+    json_decref(j);
+    return other;
+}
+
 /* A connection that LISTENs, or NULL (logged once per outage through *warned). */
 static struct yq_db *connect_listen(struct change_feed *f, bool *warned)
 {
@@ -50,6 +67,16 @@ static struct yq_db *connect_listen(struct change_feed *f, bool *warned)
     char why[256] = "";
     int err = yq_db_open(f->location, 0, 5000, &db, why, sizeof(why));
 
+    if (!err) {
+        /* whose changes are ours: several stores may be schemas of one database */
+        struct yq_stmt *st = NULL;
+        f->schema[0] = '\0';
+        if (yq_stmt_prepare(db, "SELECT current_schema()", &st) == YQ_DB_OK &&
+            yq_stmt_step(st) == YQ_DB_ROW && yq_stmt_column_text(st, 0)) {
+            snprintf(f->schema, sizeof(f->schema), "%s", yq_stmt_column_text(st, 0));
+        }
+        yq_stmt_finalize(st);
+    }
     if (!err && (err = yq_db_listen(db, CHANGE_FEED_CHANNEL)) != 0) {
         snprintf(why, sizeof(why), "LISTEN failed: %s", yq_db_errmsg(db));
     }
@@ -94,7 +121,9 @@ static void *run(void *arg)
             f->hooks.on_change(f->hooks.ctx, ""); /* whatever changed while not listening */
         }
         rc = yq_db_poll_notify(db, FEED_POLL_MS, chan, sizeof(chan), &payload);
-        if (rc == 1) {
+        if (rc == 1 && other_schema(f, payload)) {
+            free(payload); /* another store's change in the same database */
+        } else if (rc == 1) {
             atomic_fetch_add(&f->count, 1);
             f->hooks.on_change(f->hooks.ctx, payload);
             free(payload);

@@ -275,7 +275,7 @@ static void config_fault(struct delivery *d, const struct notify_channel *ch,
     }
     err = outbox_channel_config_failed(d->store, ch, r->detail, now, &opened, &n);
     if (err) {
-        LOG_WARN("administrator alert not recorded channel=%s err='%s' sqlite='%s'", ch->name,
+        LOG_WARN("administrator alert not recorded channel=%s err='%s' store='%s'", ch->name,
                  yq_strerror(err), ticket_store_errmsg(d->store));
         return;
     }
@@ -301,7 +301,7 @@ static void channel_ok(struct delivery *d, const struct notify_channel *ch,
     }
     err = outbox_channel_delivered(d->store, ch->name, now, &recovered);
     if (err) {
-        LOG_WARN("channel fault not closed channel=%s err='%s' sqlite='%s'", ch->name,
+        LOG_WARN("channel fault not closed channel=%s err='%s' store='%s'", ch->name,
                  yq_strerror(err), ticket_store_errmsg(d->store));
         return;
     }
@@ -411,7 +411,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
         err = ticket_flow_escalate(d->store, now_ms / 1000, &es);
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
         if (err) {
-            LOG_WARN("escalation failed err='%s' sqlite='%s'", yq_strerror(err),
+            LOG_WARN("escalation failed err='%s' store='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
         } else {
             st.escalations = es.reminders + es.supervisions;
@@ -422,7 +422,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
         }
         /* issue #13: events past their 研判 deadline remind the duty officer once */
         if (!err && (err = event_flow_remind_judge(d->store, now_ms / 1000, NULL)) != 0) {
-            LOG_WARN("judge reminder failed err='%s' sqlite='%s'", yq_strerror(err),
+            LOG_WARN("judge reminder failed err='%s' store='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
         }
     }
@@ -440,7 +440,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                          desk_policy_judge_deadline(pol ? pol->desk : NULL, lv, 0), now_ms / 1000,
                          &raised);
         if (err) {
-            LOG_WARN("spike scan failed err='%s' sqlite='%s'", yq_strerror(err),
+            LOG_WARN("spike scan failed err='%s' store='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
         } else {
             if (raised > 0) {
@@ -470,18 +470,26 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                                                   : OUTBOX_CLAIM_LEASE_S,
                        (size_t)d->cfg->batch, &batch);
     if (err) {
-        LOG_WARN("outbox read failed err='%s' sqlite='%s'", yq_strerror(err),
+        LOG_WARN("outbox read failed err='%s' store='%s'", yq_strerror(err),
                  ticket_store_errmsg(d->store));
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, 0);
         goto out;
     }
+    /* a follower's only store traffic may be this claim: it says the store is back */
+    notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, 1);
     size_t i;
     for (i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
         err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
+        if (err == ERR_NOT_FOUND) {
+            /* the row is no longer ours (our lease ran out and another notifier claimed it,
+               or it was settled meanwhile): its holder marks it; nothing is wrong here */
+            LOG_INFO("outbox claim lost id=%lld", (long long)batch.v[i].id);
+            err = 0;
+        }
         /* each delivery ends in an outbox write: its result is the store's state */
         notifier_dep_set(d->metrics ? &d->metrics->store_up : NULL, err == 0);
         if (err) {
-            LOG_WARN("outbox update failed id=%lld err='%s' sqlite='%s'", (long long)batch.v[i].id,
+            LOG_WARN("outbox update failed id=%lld err='%s' store='%s'", (long long)batch.v[i].id,
                      yq_strerror(err), ticket_store_errmsg(d->store));
         }
     }

@@ -343,7 +343,7 @@ int notifier_intake_batch(struct ticket_store *store, struct notifier_metrics *m
     notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0);
     if (err) {
         LOG_WARN("ticket intake failed alerts=%zu first_partition=%d first_offset=%lld err='%s' "
-                 "sqlite='%s'",
+                 "store='%s'",
                  n, (int)v[0].partition, (long long)v[0].offset, yq_strerror(err),
                  ticket_store_errmsg(store));
         err = ERR_RETRY;
@@ -416,7 +416,7 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
         err = 0;
     } else if (err) {
         LOG_WARN("source event not recorded partition=%d offset=%lld source_id=%s err='%s' "
-                 "sqlite='%s'",
+                 "store='%s'",
                  (int)partition, (long long)offset, ev.source_id, yq_strerror(err),
                  ticket_store_errmsg(store));
         err = ERR_RETRY;
@@ -537,9 +537,12 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     }
     LOG_INFO("queue page at http://%s%s%s:%u/", strchr(addr, ':') ? "[" : "", addr,
              strchr(addr, ':') ? "]" : "", http_api_port(n->http));
-    LOG_INFO("consuming topic=%s sources_topic=%s group=%s store=%s", cfg->kafka.alerts_topic,
-             cfg->kafka.sources_topic ? cfg->kafka.sources_topic : "", cfg->kafka.group_id,
-             cfg->store.path);
+    {
+        char shown[512];
+        LOG_INFO("consuming topic=%s sources_topic=%s group=%s store=%s", cfg->kafka.alerts_topic,
+                 cfg->kafka.sources_topic ? cfg->kafka.sources_topic : "", cfg->kafka.group_id,
+                 yq_db_redact(ticket_store_location(&cfg->store), shown, sizeof(shown)));
+    }
     *out = n;
     return 0;
 fail:

@@ -526,6 +526,8 @@ int outbox_claim(struct ticket_store *store, const char *owner, int64_t now, int
         memset(out, 0, sizeof(*out));
         return ERR_INVALID;
     }
+    /* the marks below act only on rows this claimer still holds (review of #16) */
+    snprintf(store->outbox_owner, sizeof(store->outbox_owner), "%s", owner);
     /*
      * One statement, so one short transaction: the row locks of FOR UPDATE SKIP LOCKED keep two
      * notifiers claiming at the same moment apart (each skips the rows the other is marking),
@@ -558,6 +560,7 @@ static int update(struct ticket_store *store, const char *sql, int64_t id, int64
     yq_stmt_bind_int64(st, 2, a);
     yq_stmt_bind_int64(st, 3, b);
     yq_stmt_bind_text(st, 4, ticket_store_nz(text));
+    (void)yq_stmt_bind_text(st, 5, store->outbox_owner); /* ?5 where the SQL has it */
     err = ticket_store_step_done(store, st, what);
     if (!err && yq_db_changes(store->db) == 0) {
         err = ERR_NOT_FOUND;
@@ -571,7 +574,7 @@ int outbox_mark_delivered(struct ticket_store *store, int64_t id, int64_t now)
                   "UPDATE outbox SET state = 'delivered', delivered_at = ?2, "
                   "attempts = attempts + 1, last_error = ?4, claimed_by = NULL, "
                   "claimed_until = NULL "
-                  "WHERE id = ?1 AND state = 'pending'",
+                  "WHERE id = ?1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?5)",
                   id, now, 0, "", "outbox delivered");
 }
 
@@ -582,7 +585,7 @@ int outbox_mark_retry(struct ticket_store *store, int64_t id, int64_t next_at, b
                      "UPDATE outbox SET next_attempt_at = ?2, shrink = ?3, "
                      "last_error = CASE WHEN ?4 = '' THEN last_error ELSE ?4 END, "
                      "claimed_by = NULL, claimed_until = NULL "
-                     "WHERE id = ?1 AND state = 'pending'",
+                     "WHERE id = ?1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?5)",
                      id, next_at, shrink, error, "outbox retry");
     if (!err && counted) {
         err = update(store, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1", id, 0, 0, "",
@@ -596,7 +599,7 @@ int outbox_mark_failed(struct ticket_store *store, int64_t id, const char *error
     return update(store,
                   "UPDATE outbox SET state = 'failed', attempts = attempts + 1, "
                   "last_error = ?4, claimed_by = NULL, claimed_until = NULL "
-                  "WHERE id = ?1 AND state = 'pending'",
+                  "WHERE id = ?1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?5)",
                   id, 0, 0, error, "outbox failed");
 }
 
@@ -609,7 +612,7 @@ int outbox_unclaim(struct ticket_store *store, int64_t id)
     }
     err = update(store,
                  "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
-                 "WHERE id = ?1 AND claimed_by IS NOT NULL",
+                 "WHERE id = ?1 AND claimed_by = ?5",
                  id, 0, 0, "", "outbox unclaim");
     return err == ERR_NOT_FOUND ? 0 : err;
 }

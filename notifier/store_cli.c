@@ -1,4 +1,5 @@
 #include "store_cli.h"
+#include "yq_db.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,13 +42,21 @@ static int store_init_run(struct ticket_store_cfg *store_cfg, const char *db)
         }
         free(store_cfg->path);
         store_cfg->path = copy;
+        free(store_cfg->url); /* --db replaces store.url too */
+        store_cfg->url = NULL;
     }
     if (ticket_store_init(store_cfg, &created, err, sizeof(err))) {
         fprintf(stderr, "yuqingctl store: %s\n", err);
         return 1;
     }
-    printf("%s ticket store '%s' (schema %d, mode 0600)\n", created ? "created" : "checked",
-           store_cfg->path, TICKET_STORE_SCHEMA_VERSION);
+    {
+        const char *loc = ticket_store_location(store_cfg);
+        char shown[512];
+        bool pg = yq_db_backend_of(loc) == YQ_DB_PG;
+        printf("%s ticket store '%s' (schema %d%s)\n", created ? "created" : "checked",
+               yq_db_redact(loc, shown, sizeof(shown)), TICKET_STORE_SCHEMA_VERSION,
+               pg ? ", PostgreSQL" : ", mode 0600");
+    }
     return 0;
 }
 

@@ -1113,7 +1113,8 @@ static const struct yq_db_migration migrations[] = {
      "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
      "ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;"
      "CREATE FUNCTION yq_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-     "  PERFORM pg_notify('yuqing_changes', '{\"table\":\"' || TG_TABLE_NAME || '\"}');"
+     "  PERFORM pg_notify('yuqing_changes', '{\"table\":\"' || TG_TABLE_NAME ||"
+     "    '\",\"schema\":\"' || TG_TABLE_SCHEMA || '\"}');"
      "  RETURN NULL; END $$;"
      "CREATE TRIGGER ticket_log_notify AFTER INSERT ON ticket_log"
      "  FOR EACH STATEMENT EXECUTE PROCEDURE yq_notify_changes();"
@@ -1421,6 +1422,14 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     int err;
 
     *out = NULL;
+    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
+        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
+           named after it (with its password), splitting the notifiers' tickets */
+        snprintf(errbuf, errlen,
+                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
+                 "store.path)");
+        return ERR_INVALID;
+    }
     if (kind < 0) {
         snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
@@ -1558,6 +1567,14 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
     if (created) {
         *created = false;
     }
+    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
+        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
+           named after it (with its password), splitting the notifiers' tickets */
+        snprintf(errbuf, errlen,
+                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
+                 "store.path)");
+        return ERR_INVALID;
+    }
     if (kind < 0) {
         snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
@@ -1617,6 +1634,14 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
     int n;
 
     *out = NULL;
+    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
+        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
+           named after it (with its password), splitting the notifiers' tickets */
+        snprintf(errbuf, errlen,
+                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
+                 "store.path)");
+        return ERR_INVALID;
+    }
     if (kind < 0) {
         snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;

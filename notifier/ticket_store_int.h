@@ -20,6 +20,8 @@ struct ticket_store {
     bool readonly;
     const struct ticket_policy *policy; /* borrowed; NULL = built-in defaults */
     char last_error[256];               /* copy of yq_db_errmsg() of the last failure */
+    char outbox_owner[128]; /* who claims outbox rows through this handle (outbox_claim());
+                               the marks touch only rows it still holds; "" = none */
     int64_t intake_ms; /* issue #16: the intake time (ms since the epoch, UTC) of the alert
                           being taken in, its items' stored_at_ms; set by ticket_intake.h's
                           functions for the length of their transaction */

@@ -402,6 +402,62 @@ static void test_notify_and_leader_lock(void **state)
     assert_int_equal(yq_db_close(other), 0);
 }
 
+/*
+ * Review of #16: a connection lost inside a transaction never lets later statements run
+ * outside it (the server rolled it back): they fail, COMMIT fails, ROLLBACK clears the state
+ * and the next statement reconnects. And a value too big for an index is refused as this
+ * row's fault (YQ_DB_TOOBIG -> ERR_INVALID), never as a store failure.
+ */
+static void test_lost_connection_inside_transaction(void **state)
+{
+    struct env *e = *state;
+    struct yq_db *killer = NULL;
+    struct yq_stmt *st = NULL;
+    char err[256] = "", sql[160];
+    char *big;
+    int64_t pid;
+
+    if (yq_db_backend(e->db) != YQ_DB_PG) {
+        skip();
+    }
+    exec_ok(e->db, "CREATE TABLE lost (v TEXT PRIMARY KEY)");
+    pid = scalar(e->db, "SELECT pg_backend_pid()");
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    exec_ok(e->db, "INSERT INTO lost VALUES ('first')");
+    assert_int_equal(yq_db_open(e->location, 0, 2000, &killer, err, sizeof(err)), 0);
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(scalar(killer, sql), 1);
+    assert_int_not_equal(yq_db_exec_raw(e->db, "INSERT INTO lost VALUES ('second')"), YQ_DB_OK);
+    assert_int_not_equal(yq_db_exec_raw(e->db, "INSERT INTO lost VALUES ('third')"), YQ_DB_OK);
+    assert_true(yq_db_in_transaction(e->db));
+    assert_int_equal(yq_db_exec_raw(e->db, "COMMIT") & 0xff, YQ_DB_IOERR);
+    assert_int_equal(yq_db_exec_raw(e->db, "ROLLBACK"), YQ_DB_OK);
+    assert_false(yq_db_in_transaction(e->db));
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM lost"), 0);
+    /* COMMIT with no transaction is an error, as on SQLite */
+    assert_int_equal(yq_db_exec_raw(e->db, "COMMIT") & 0xff, YQ_DB_ERROR);
+
+    big = malloc(20001);
+    assert_non_null(big);
+    {
+        uint32_t x = 2463534242u; /* xorshift letters: not compressible below the index limit */
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            big[i] = (char)('a' + x % 26);
+        }
+        big[20000] = '\0';
+    }
+    assert_int_equal(yq_stmt_prepare(e->db, "INSERT INTO lost VALUES (?)", &st), YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, big);
+    assert_int_equal(yq_stmt_step(st) & 0xff, YQ_DB_TOOBIG);
+    assert_int_equal(yq_db_err(YQ_DB_TOOBIG), ERR_INVALID);
+    yq_stmt_finalize(st);
+    free(big);
+    assert_int_equal(yq_db_close(killer), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_track, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_connection_inside_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
