@@ -472,7 +472,43 @@ static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_
     c->serialized = (flags & YQ_DB_SERIALIZED) != 0;
     pthread_mutex_init(&c->mu, NULL);
     db->impl = c;
-    c->conn = PQconnectdb(location);
+    {
+        /*
+         * Defaults the URL may override: a connect that cannot finish in 10 s fails, and a
+         * peer that vanished without a reset (a cut network) is found within about a minute
+         * (TCP keepalives, tcp_user_timeout), so that its session — and the leader lock it
+         * holds — ends instead of lasting the kernel's TCP timeout (review of #16).
+         */
+        static const char *const defaults[] = {
+            "connect_timeout=10", "keepalives=1",       "keepalives_idle=30",
+            "keepalives_interval=10", "keepalives_count=3", "tcp_user_timeout=60000",
+        };
+        size_t n = strlen(location) + 1;
+        char *info;
+        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+            n += strlen(defaults[i]) + 1;
+        }
+        info = malloc(n);
+        if (!info) {
+            free(c->conninfo);
+            free(c);
+            db->impl = NULL;
+            return ERR_NOMEM;
+        }
+        snprintf(info, n, "%s", location);
+        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+            size_t key = strcspn(defaults[i], "=");
+            char probe[40];
+            snprintf(probe, sizeof(probe), "%.*s=", (int)key, defaults[i]);
+            if (!strstr(location, probe)) {
+                size_t len = strlen(info);
+                snprintf(info + len, n - len, "%c%s", strchr(info, '?') ? '&' : '?',
+                         defaults[i]);
+            }
+        }
+        c->conn = PQconnectdb(info);
+        free(info);
+    }
     if (!c->conn) {
         free(c->conninfo);
         free(c);
