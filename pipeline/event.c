@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_script.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -22,32 +23,9 @@
  * not hold well-formed records (written by something else) counts as empty and is rewritten.
  */
 static const char assign_script[] =
-    "local p = ARGV[1]\n"
-    "local ikey = p .. 'item:' .. ARGV[2]\n"
-    "local prev = redis.call('GET', ikey)\n"
-    "if prev then return prev end\n"
-    "local now = tonumber(ARGV[7])\n"
-    "local window = tonumber(ARGV[8])\n"
-    "local ttl = tonumber(ARGV[9])\n"
-    "local maxd = tonumber(ARGV[10])\n"
+    EVENT_LUA_HEAD
     "local cap = tonumber(ARGV[11])\n"
-    "local ek = nil\n"
-    "local via = 'new'\n"
-    "if ARGV[3] ~= '' then\n"
-    "  local rkey = p .. 'root:' .. ARGV[3]\n"
-    "  ek = redis.call('GET', rkey)\n"
-    "  if not ek then\n"
-    "    ek = 'ev:' .. ARGV[3]\n"
-    "    redis.call('SET', rkey, ek, 'EX', ttl)\n"
-    "  end\n"
-    "  via = 'repost'\n"
-    "end\n"
-    "if not ek then\n"
-    "  ek = redis.call('GET', p .. 'root:' .. ARGV[2])\n"
-    "  if ek then via = 'repost' end\n"
-    "end\n"
-    "local hi = tonumber(ARGV[4])\n"
-    "local lo = tonumber(ARGV[5])\n"
+    EVENT_LUA_ORIGIN
     "local use = ARGV[6] == '1'\n"
     "local slice = math.floor(now / window)\n"
     "local band, rshift, bxor = bit.band, bit.rshift, bit.bxor\n"
@@ -97,12 +75,7 @@ static const char assign_script[] =
     "  end\n"
     "  if ek then via = 'near_duplicate' end\n"
     "end\n"
-    "if not ek then ek = 'ev:' .. ARGV[2] end\n"
-    "local ckey = p .. 'count:' .. ek\n"
-    "local n = redis.call('INCR', ckey)\n"
-    "redis.call('EXPIRE', ckey, ttl)\n"
-    "local isnew = 0\n"
-    "if n == 1 then isnew = 1 end\n"
+    EVENT_LUA_COUNT
     "if use then\n"
     "  local keep = (slice + 2) * window - now\n"
     "  for i = 1, 10 do\n"
@@ -125,10 +98,7 @@ static const char assign_script[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "redis.call('SET', p .. 'root:' .. ARGV[2], ek, 'NX', 'EX', ttl)\n"
-    "local val = isnew .. '|' .. n .. '|' .. via .. '|' .. ek\n"
-    "redis.call('SET', ikey, val, 'EX', ttl)\n"
-    "return val\n";
+    EVENT_LUA_TAIL;
 
 /* SHA-1 of assign_script as the server reported it (SCRIPT LOAD), "" until known. */
 static pthread_mutex_t script_lock = PTHREAD_MUTEX_INITIALIZER;

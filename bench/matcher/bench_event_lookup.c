@@ -30,36 +30,15 @@
 #include <time.h>
 
 #include "event.h"
+#include "event_script.h"
 #include "yq_banned.h"
 
-/* The script in pipeline/event.c before issue #16 (commit 6a9ab4f), unchanged. */
+/* The script in pipeline/event.c before issue #16 (commit 6a9ab4f), unchanged: the steps both
+ * versions share come from event_script.h. */
 static const char old_script[] =
-    "local p = ARGV[1]\n"
-    "local ikey = p .. 'item:' .. ARGV[2]\n"
-    "local prev = redis.call('GET', ikey)\n"
-    "if prev then return prev end\n"
-    "local now = tonumber(ARGV[7])\n"
-    "local window = tonumber(ARGV[8])\n"
-    "local ttl = tonumber(ARGV[9])\n"
-    "local maxd = tonumber(ARGV[10])\n"
+    EVENT_LUA_HEAD
     "local limit = tonumber(ARGV[11])\n"
-    "local ek = nil\n"
-    "local via = 'new'\n"
-    "if ARGV[3] ~= '' then\n"
-    "  local rkey = p .. 'root:' .. ARGV[3]\n"
-    "  ek = redis.call('GET', rkey)\n"
-    "  if not ek then\n"
-    "    ek = 'ev:' .. ARGV[3]\n"
-    "    redis.call('SET', rkey, ek, 'EX', ttl)\n"
-    "  end\n"
-    "  via = 'repost'\n"
-    "end\n"
-    "if not ek then\n"
-    "  ek = redis.call('GET', p .. 'root:' .. ARGV[2])\n"
-    "  if ek then via = 'repost' end\n"
-    "end\n"
-    "local hi = tonumber(ARGV[4])\n"
-    "local lo = tonumber(ARGV[5])\n"
+    EVENT_LUA_ORIGIN
     "local bands = {math.floor(hi / 65536), hi % 65536, math.floor(lo / 65536), lo % 65536}\n"
     "local function popcount(x)\n"
     "  local c = 0\n"
@@ -90,12 +69,7 @@ static const char old_script[] =
     "  end\n"
     "  if ek then via = 'near_duplicate' end\n"
     "end\n"
-    "if not ek then ek = 'ev:' .. ARGV[2] end\n"
-    "local ckey = p .. 'count:' .. ek\n"
-    "local n = redis.call('INCR', ckey)\n"
-    "redis.call('EXPIRE', ckey, ttl)\n"
-    "local isnew = 0\n"
-    "if n == 1 then isnew = 1 end\n"
+    EVENT_LUA_COUNT
     "if ARGV[6] == '1' then\n"
     "  local member = ARGV[4] .. ':' .. ARGV[5] .. ':' .. ek\n"
     "  for i = 1, 4 do\n"
@@ -104,10 +78,7 @@ static const char old_script[] =
     "    redis.call('EXPIRE', bkey, window)\n"
     "  end\n"
     "end\n"
-    "redis.call('SET', p .. 'root:' .. ARGV[2], ek, 'NX', 'EX', ttl)\n"
-    "local val = isnew .. '|' .. n .. '|' .. via .. '|' .. ek\n"
-    "redis.call('SET', ikey, val, 'EX', ttl)\n"
-    "return val\n";
+    EVENT_LUA_TAIL;
 
 #define N_STORIES 1000
 #define FILL_CHUNK 1000
