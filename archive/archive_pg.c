@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "archive_bigram.h"
+#include "archive_row.h"
 #include "archive_sqlite_internal.h"
 #include "norm.h"
 #include "yq_db.h"
@@ -300,8 +301,9 @@ static int item_terms(struct pg_put *pc, const struct yq_item *it, char **out)
     return err;
 }
 
-static int put_item(struct pg_put *pc, const struct yq_item *it, struct archive_put_result *res)
+static int put_item(void *ctx, const struct yq_item *it, struct archive_put_result *res)
 {
+    struct pg_put *pc = ctx;
     int64_t t = archive_item_time(it);
     struct yq_sentiment_result sres;
     bool has_sentiment = pc->st->opts->sentiment &&
@@ -370,43 +372,15 @@ static int put_item(struct pg_put *pc, const struct yq_item *it, struct archive_
     return 0;
 }
 
-static int put_alert(struct pg_put *pc, const struct yq_alert *al, struct archive_put_result *res)
+static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_result *res)
 {
-    const char *id = al->item.id;
-    if (!id || !id[0] || !al->event_key) {
-        res->items_refused++;
-        LOG_WARN("archive: alert without item id or event key refused");
+    struct pg_put *pc = ctx;
+    if (!archive_alert_accepted(al, res)) {
         return 0;
     }
     int64_t month = archive_sq_month_of_time(archive_item_time(&al->item));
-    for (size_t i = 0; i < al->n_matches; i++) {
-        const struct yq_alert_match *m = &al->matches[i];
-        if (!m->rule_id || !m->rule_id[0]) {
-            continue;
-        }
-        struct yq_stmt *s = pc->ins_match;
-        yq_stmt_reset(s);
-        bind_text(s, 1, id);
-        bind_text(s, 2, m->rule_id);
-        bind_text(s, 3, al->event_key);
-        bind_text(s, 4, m->group);
-        bind_text(s, 5, m->department);
-        yq_stmt_bind_int(s, 6, (int)m->level);
-        yq_stmt_bind_int64(s, 7, al->rules_version);
-        yq_stmt_bind_int64(s, 8, al->matched_at);
-        yq_stmt_bind_int64(s, 9, month);
-        int r = yq_db_step(pc->st->db, s, "archive: insert match", pc->errbuf, pc->errlen);
-        yq_stmt_reset(s);
-        if (r < 0) {
-            return r;
-        }
-        if (yq_db_changes(pc->st->db) > 0) {
-            res->matches_new++;
-        } else {
-            res->matches_dup++;
-        }
-    }
-    return 0;
+    return archive_put_matches(pc->st->db, pc->ins_match, al, month, bind_text, res, pc->errbuf,
+                               pc->errlen);
 }
 
 static int pg_put(void *state, const struct yq_item *const *items, size_t n_items,
@@ -414,12 +388,8 @@ static int pg_put(void *state, const struct yq_item *const *items, size_t n_item
                   struct archive_put_result *res, char *errbuf, size_t errlen)
 {
     struct pg_state *st = state;
-    if (st->readonly) {
-        snprintf(errbuf, errlen, "archive: read-only handle refuses to store");
-        return ERR_BAD_STATE;
-    }
     struct pg_put pc = {.st = st, .now_s = yq_time_now(), .errbuf = errbuf, .errlen = errlen};
-    int err = norm_global(&pc.norm, errbuf, errlen);
+    int err = archive_put_start(st->readonly, &pc.norm, errbuf, errlen);
     if (err != 0) {
         return err;
     }
@@ -434,18 +404,8 @@ static int pg_put(void *state, const struct yq_item *const *items, size_t n_item
         err = yq_db_prepare(st->db, sql_insert_match, &pc.ins_match, "archive: insert match",
                             errbuf, errlen);
     }
-    for (size_t i = 0; err == 0 && i < n_items; i++) {
-        const struct yq_item *it = items[i];
-        if (!it->id || !it->id[0]) {
-            r.items_refused++;
-            LOG_WARN("archive: item without id refused (source %s)",
-                     it->source_id ? it->source_id : "?");
-            continue;
-        }
-        err = put_item(&pc, it, &r);
-    }
-    for (size_t i = 0; err == 0 && i < n_alerts; i++) {
-        err = put_alert(&pc, alerts[i], &r);
+    if (err == 0) {
+        err = archive_put_each(items, n_items, alerts, n_alerts, put_item, put_alert, &pc, &r);
     }
     yq_stmt_finalize(pc.ins_item);
     yq_stmt_finalize(pc.ins_match);
@@ -529,38 +489,10 @@ static void scan_bind(struct yq_stmt *s, const struct archive_filter *f,
         yq_stmt_bind_int64(s, i++, last_t);
         bind_text(s, i++, last_id ? last_id : "");
     }
-    if (f->since_s) {
-        yq_stmt_bind_int64(s, i++, f->since_s);
-    }
-    if (f->until_s) {
-        yq_stmt_bind_int64(s, i++, f->until_s);
-    }
-    if (f->source && f->source[0]) {
-        bind_text(s, i++, f->source);
-    }
-    if (f->source_id && f->source_id[0]) {
-        bind_text(s, i++, f->source_id);
-    }
-    if (f->channel && f->channel[0]) {
-        bind_text(s, i++, f->channel);
-    }
-    if (f->department && f->department[0]) {
-        bind_text(s, i++, f->department);
-    }
-    if (f->has_sentiment) {
-        yq_stmt_bind_int(s, i++, (int)f->sentiment);
-    }
+    i = archive_bind_filter(s, f, i, bind_text);
     if (q->tsquery) {
         yq_stmt_bind_text(s, i++, q->tsquery);
     }
-}
-
-/* Read one page into rows (up to ARCHIVE_PG_PAGE_ROWS), under the lock. */
-/* A copy of column i of s (NULL stays NULL). */
-static char *col_dup(struct yq_stmt *s, int i)
-{
-    const char *v = yq_stmt_column_text(s, i);
-    return v ? strdup(v) : NULL;
 }
 
 /*
@@ -602,19 +534,7 @@ static int page_matches(struct pg_state *st, struct archive_row *rows, size_t n,
             break;
         }
         row->matches = nm;
-        struct archive_match *m = &row->matches[row->n_matches++];
-        memset(m, 0, sizeof *m);
-        m->rule_id = col_dup(q, 1);
-        m->rule_group = col_dup(q, 2);
-        m->department = col_dup(q, 3);
-        int lv = yq_stmt_column_int(q, 4);
-        m->level = lv >= YQ_LEVEL_I && lv <= YQ_LEVEL_IV ? (enum yq_level)lv : YQ_LEVEL_IV;
-        m->event_key = col_dup(q, 5);
-        m->rules_version = yq_stmt_column_int64(q, 6);
-        m->matched_at = yq_stmt_column_int64(q, 7);
-        if (!m->rule_id || !m->rule_group || !m->department || !m->event_key) {
-            err = ERR_NOMEM;
-        }
+        err = archive_match_from_stmt(q, 1, &row->matches[row->n_matches++]);
     }
     if (err == 0 && r < 0) {
         err = r;

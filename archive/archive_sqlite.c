@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "archive_bigram.h"
+#include "archive_row.h"
 #include "archive_sqlite_internal.h"
 #include "norm.h"
 #include "yq_buf.h"
@@ -603,11 +604,6 @@ static void bind_opt_text(struct yq_stmt *s, int i, const char *v)
     }
 }
 
-static void bind_text(struct yq_stmt *s, int i, const char *v)
-{
-    yq_stmt_bind_text(s, i, v ? v : "");
-}
-
 /* Copy the match rows of id from file from into file to (items that follow their matches). */
 static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id, char *errbuf,
                         size_t errlen)
@@ -657,8 +653,9 @@ static int neighbour_conn(struct put_ctx *pc, int64_t nb, struct sq_conn **out)
     return err;
 }
 
-static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive_put_result *res)
+static int put_item(void *ctx, const struct yq_item *it, struct archive_put_result *res)
 {
+    struct put_ctx *pc = ctx;
     struct sq_state *st = pc->st;
     int64_t t = archive_item_time(it);
     int64_t mk = month_of_time(t);
@@ -698,14 +695,14 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     struct yq_stmt *s = c->insert_item;
     yq_stmt_reset(s);
     yq_stmt_clear_bindings(s);
-    bind_text(s, 1, it->id);
-    bind_text(s, 2, it->source);
-    bind_text(s, 3, it->source_id);
-    bind_text(s, 4, it->channel);
-    bind_text(s, 5, it->url);
-    bind_text(s, 6, it->title);
-    bind_text(s, 7, it->text);
-    bind_text(s, 8, it->author);
+    archive_bind_text(s, 1, it->id);
+    archive_bind_text(s, 2, it->source);
+    archive_bind_text(s, 3, it->source_id);
+    archive_bind_text(s, 4, it->channel);
+    archive_bind_text(s, 5, it->url);
+    archive_bind_text(s, 6, it->title);
+    archive_bind_text(s, 7, it->text);
+    archive_bind_text(s, 8, it->author);
     if (it->has_published) {
         yq_stmt_bind_int64(s, 9, it->published_at);
     }
@@ -780,13 +777,12 @@ static int put_item(struct put_ctx *pc, const struct yq_item *it, struct archive
     return 0;
 }
 
-static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archive_put_result *res)
+static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_result *res)
 {
+    struct put_ctx *pc = ctx;
     struct sq_state *st = pc->st;
     const char *id = al->item.id;
-    if (!id || !id[0] || !al->event_key) {
-        res->items_refused++; /* counted with the items: an alert without its item's id */
-        LOG_WARN("archive: alert without item id or event key refused");
+    if (!archive_alert_accepted(al, res)) {
         return 0;
     }
     int64_t t = archive_item_time(&al->item);
@@ -824,33 +820,8 @@ static int put_alert(struct put_ctx *pc, const struct yq_alert *al, struct archi
     if (err != 0) {
         return err;
     }
-    for (size_t i = 0; i < al->n_matches; i++) {
-        const struct yq_alert_match *m = &al->matches[i];
-        if (!m->rule_id || !m->rule_id[0]) {
-            continue;
-        }
-        struct yq_stmt *s = c->insert_match;
-        yq_stmt_reset(s);
-        bind_text(s, 1, id);
-        bind_text(s, 2, m->rule_id);
-        bind_text(s, 3, al->event_key);
-        bind_text(s, 4, m->group);
-        bind_text(s, 5, m->department);
-        yq_stmt_bind_int(s, 6, (int)m->level);
-        yq_stmt_bind_int64(s, 7, al->rules_version);
-        yq_stmt_bind_int64(s, 8, al->matched_at);
-        int r = yq_db_step(c->db, s, "archive: insert match", pc->errbuf, pc->errlen);
-        yq_stmt_reset(s);
-        if (r < 0) {
-            return r;
-        }
-        if (yq_db_changes(c->db) > 0) {
-            res->matches_new++;
-        } else {
-            res->matches_dup++;
-        }
-    }
-    return 0;
+    return archive_put_matches(c->db, c->insert_match, al, -1, archive_bind_text, res,
+                               pc->errbuf, pc->errlen);
 }
 
 static int sq_put(void *state, const struct yq_item *const *items, size_t n_items,
@@ -858,12 +829,8 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
                   struct archive_put_result *res, char *errbuf, size_t errlen)
 {
     struct sq_state *st = state;
-    if (st->readonly) {
-        snprintf(errbuf, errlen, "archive: read-only handle refuses to store");
-        return ERR_BAD_STATE;
-    }
     struct put_ctx pc = {.st = st, .now_s = yq_time_now(), .errbuf = errbuf, .errlen = errlen};
-    int err = norm_global(&pc.norm, errbuf, errlen);
+    int err = archive_put_start(st->readonly, &pc.norm, errbuf, errlen);
     if (err != 0) {
         return err;
     }
@@ -884,19 +851,7 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
         }
     }
     pthread_mutex_lock(&st->mu);
-    for (size_t i = 0; err == 0 && i < n_items; i++) {
-        const struct yq_item *it = items[i];
-        if (!it->id || !it->id[0]) {
-            r.items_refused++;
-            LOG_WARN("archive: item without id refused (source %s)",
-                     it->source_id ? it->source_id : "?");
-            continue;
-        }
-        err = put_item(&pc, it, &r);
-    }
-    for (size_t i = 0; err == 0 && i < n_alerts; i++) {
-        err = put_alert(&pc, alerts[i], &r);
-    }
+    err = archive_put_each(items, n_items, alerts, n_alerts, put_item, put_alert, &pc, &r);
     /* commit every file of the batch; after the first failure roll the rest back */
     for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
         struct sq_conn *c = &st->conns[i];

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "archive_bigram.h"
+#include "archive_row.h"
 #include "archive_sqlite_internal.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -86,15 +87,6 @@ int archive_sq_list_months(const struct sq_state *st, int64_t **out, size_t *n_o
     return 0;
 }
 
-static char *col_dup(struct yq_stmt *s, int i)
-{
-    const char *v = yq_stmt_column_text(s, i);
-    if (!v) {
-        return NULL;
-    }
-    return strdup((const char *)v);
-}
-
 static const char *precision_of(const char *p)
 {
     if (!p) {
@@ -117,14 +109,14 @@ int archive_sq_row_from_stmt(struct yq_stmt *s, struct archive_row *row)
 {
     memset(row, 0, sizeof *row);
     struct yq_item *it = &row->item;
-    it->id = col_dup(s, 0);
-    it->source = col_dup(s, 1);
-    it->source_id = col_dup(s, 2);
-    it->channel = col_dup(s, 3);
-    it->url = col_dup(s, 4);
-    it->title = col_dup(s, 5);
-    it->text = col_dup(s, 6);
-    it->author = col_dup(s, 7);
+    it->id = archive_col_dup(s, 0);
+    it->source = archive_col_dup(s, 1);
+    it->source_id = archive_col_dup(s, 2);
+    it->channel = archive_col_dup(s, 3);
+    it->url = archive_col_dup(s, 4);
+    it->title = archive_col_dup(s, 5);
+    it->text = archive_col_dup(s, 6);
+    it->author = archive_col_dup(s, 7);
     it->has_published = yq_stmt_column_type(s, 8) != YQ_DB_NULL;
     it->published_at = yq_stmt_column_int64(s, 8);
     it->precision = precision_of(yq_stmt_column_text(s, 9));
@@ -134,9 +126,9 @@ int archive_sq_row_from_stmt(struct yq_stmt *s, struct archive_row *row)
     it->metrics.reposts = yq_stmt_column_int64(s, 13);
     it->metrics.comments = yq_stmt_column_int64(s, 14);
     it->metrics.likes = yq_stmt_column_int64(s, 15);
-    it->region = col_dup(s, 16);
-    it->reply_to = col_dup(s, 17);
-    it->department = col_dup(s, 18);
+    it->region = archive_col_dup(s, 16);
+    it->reply_to = archive_col_dup(s, 17);
+    it->department = archive_col_dup(s, 18);
     it->truncated = yq_stmt_column_int(s, 19) != 0;
     it->truncated_fields = (unsigned)yq_stmt_column_int64(s, 20);
     it->future_timestamp = yq_stmt_column_int(s, 21) != 0;
@@ -178,18 +170,7 @@ int archive_sq_row_load_matches(struct yq_db *db, struct yq_stmt *q, struct arch
             row->matches = nm;
             cap = nc;
         }
-        struct archive_match *m = &row->matches[row->n_matches];
-        memset(m, 0, sizeof *m);
-        row->n_matches++;
-        m->rule_id = col_dup(q, 0);
-        m->rule_group = col_dup(q, 1);
-        m->department = col_dup(q, 2);
-        int lv = yq_stmt_column_int(q, 3);
-        m->level = lv >= YQ_LEVEL_I && lv <= YQ_LEVEL_IV ? (enum yq_level)lv : YQ_LEVEL_IV;
-        m->event_key = col_dup(q, 4);
-        m->rules_version = yq_stmt_column_int64(q, 5);
-        m->matched_at = yq_stmt_column_int64(q, 6);
-        if (!m->rule_id || !m->rule_group || !m->department || !m->event_key) {
+        if (archive_match_from_stmt(q, 0, &row->matches[row->n_matches++]) != 0) {
             r = ERR_NOMEM;
             break;
         }
@@ -238,28 +219,7 @@ static int scan_month(const struct sq_state *st, int64_t mk, const char *sql,
         err = yq_db_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &q, "scan matches", errbuf, errlen);
     }
     if (err == 0) {
-        int i = 1;
-        if (f->since_s) {
-            yq_stmt_bind_int64(s, i++, f->since_s);
-        }
-        if (f->until_s) {
-            yq_stmt_bind_int64(s, i++, f->until_s);
-        }
-        if (f->source && f->source[0]) {
-            yq_stmt_bind_text(s, i++, f->source);
-        }
-        if (f->source_id && f->source_id[0]) {
-            yq_stmt_bind_text(s, i++, f->source_id);
-        }
-        if (f->channel && f->channel[0]) {
-            yq_stmt_bind_text(s, i++, f->channel);
-        }
-        if (f->department && f->department[0]) {
-            yq_stmt_bind_text(s, i++, f->department);
-        }
-        if (f->has_sentiment) {
-            yq_stmt_bind_int(s, i++, (int)f->sentiment);
-        }
+        int i = archive_bind_filter(s, f, 1, archive_bind_text);
         if (match_expr) {
             yq_stmt_bind_text(s, i++, match_expr);
         }

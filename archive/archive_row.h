@@ -1,0 +1,86 @@
+/*
+ * What the two archive backends (archive_sqlite*.c, archive_pg.c) do alike, whatever the
+ * database: the steps of a put (refusals, the batch loop, the match rows), the filter values
+ * bound in one order, match rows read from a statement. Not a public interface: only the
+ * backends include it.
+ */
+#ifndef ARCHIVE_ROW_H
+#define ARCHIVE_ROW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive.h"
+
+struct norm;
+struct yq_db;
+struct yq_stmt;
+
+/*
+ * Binds text v as parameter i: a backend's own conversion (the PostgreSQL backend replaces
+ * bytes that are not UTF-8, the SQLite one keeps them; NULL as "").
+ */
+typedef void (*archive_bind_text_fn)(struct yq_stmt *s, int i, const char *v);
+
+/* The SQLite backend's archive_bind_text_fn: v bound as given, NULL as "". */
+void archive_bind_text(struct yq_stmt *s, int i, const char *v);
+
+/* Puts one item / the matches of one alert of a batch (archive_put_each()). Returns 0 or ERR_*. */
+typedef int (*archive_put_item_fn)(void *ctx, const struct yq_item *it,
+                                   struct archive_put_result *res);
+typedef int (*archive_put_alert_fn)(void *ctx, const struct yq_alert *al,
+                                    struct archive_put_result *res);
+
+/*
+ * The start of every put: a read-only handle refuses (ERR_BAD_STATE), else *norm gets the
+ * process's normaliser (norm_global(): 0, ERR_NOMEM or ERR_NOT_FOUND). Message in errbuf.
+ */
+int archive_put_start(bool readonly, const struct norm **norm, char *errbuf, size_t errlen);
+
+/*
+ * Put items then alerts in order through put_item / put_alert (ctx passed on), stopping at
+ * the first error; an item without an id is refused (res->items_refused, logged) and the
+ * batch goes on. Returns 0 or the first error.
+ */
+int archive_put_each(const struct yq_item *const *items, size_t n_items,
+                     const struct yq_alert *const *alerts, size_t n_alerts,
+                     archive_put_item_fn put_item, archive_put_alert_fn put_alert, void *ctx,
+                     struct archive_put_result *res);
+
+/*
+ * Whether alert al can be stored: one without its item's id or an event key is refused
+ * (counted in res->items_refused with the items, logged): false.
+ */
+bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res);
+
+/*
+ * Insert the match rows of al (accepted) with s, prepared on db: parameters 1..8 item id,
+ * rule id, event key, group, department, level, rules version, matched at; month >= 0 is bound
+ * as parameter 9 (the PostgreSQL table keeps the month per row), month < 0 binds nothing more.
+ * Matches without a rule id are skipped. Counts res->matches_new / matches_dup (an existing
+ * row changes nothing). Returns 0 or the step's error (message in errbuf).
+ */
+int archive_put_matches(struct yq_db *db, struct yq_stmt *s, const struct yq_alert *al,
+                        int64_t month, archive_bind_text_fn bind_text,
+                        struct archive_put_result *res, char *errbuf, size_t errlen);
+
+/*
+ * Bind the filter values of f from parameter i on, in the order the backends' queries name
+ * them: since_s, until_s (when set), source, source_id, channel, department (when non-empty),
+ * sentiment (when has_sentiment). Returns the next parameter index.
+ */
+int archive_bind_filter(struct yq_stmt *s, const struct archive_filter *f, int i,
+                        archive_bind_text_fn bind_text);
+
+/* A copy of text column i of s (new, free()); NULL when the column is NULL or out of memory. */
+char *archive_col_dup(struct yq_stmt *s, int i);
+
+/*
+ * Fill m (zeroed first) from the 7 columns of s from col on: rule id, group, department,
+ * level (outside I..IV reads as IV), event key, rules version, matched at. Returns 0 or
+ * ERR_NOMEM (m's strings are released by the row that holds m either way).
+ */
+int archive_match_from_stmt(struct yq_stmt *s, int col, struct archive_match *m);
+
+#endif
