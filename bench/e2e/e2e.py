@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -42,27 +41,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import e2e_stats as st  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+import yq_procs  # noqa: E402
+from yq_procs import free_port  # noqa: E402
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(what, pred, timeout_s, step=0.1):
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = pred()
-            if last:
-                return last
-        except Exception as exc:  # not up yet
-            last = exc
-        time.sleep(step)
-    raise RuntimeError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+    return yq_procs.wait_until(what, pred, timeout_s, step, RuntimeError)
 
 
 def http_get(url, timeout=5):
@@ -120,17 +107,15 @@ def machine_busy_seconds():
     return (sum(v[:8]) - idle) / TICK
 
 
-class Run:
+class Run(yq_procs.Procs):
     """One rate: its processes, configs and results, in its own folder."""
 
     def __init__(self, opt, rate, pg_url):
+        super().__init__(os.path.join(opt.work, f"{opt.store}-{int(rate)}"))
         self.opt = opt
         self.rate = rate
-        self.work = os.path.join(opt.work, f"{opt.store}-{int(rate)}")
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.work)
-        self.procs = {}
-        self.logs = []
         self.pg_url = pg_url
         self.run_id = f"{int(time.time())}{int(rate)}"
 
@@ -140,35 +125,13 @@ class Run:
     def path(self, name):
         return os.path.join(self.work, name)
 
-    def spawn(self, name, argv):
-        log = open(self.path(f"{name}.log"), "ab")
-        self.logs.append(log)
-        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.work)
-
     def check_alive(self):
         for name, p in self.procs.items():
             if p.poll() is not None:
                 raise RuntimeError(f"{name} exited with {p.returncode}; see {self.path(name)}.log")
 
-    def stop(self, name, timeout=60):
-        p = self.procs.pop(name, None)
-        if not p:
-            return None
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        return p.returncode
-
     def close(self):
-        for name in list(self.procs):
-            self.stop(name, timeout=10)
-        for log in self.logs:
-            log.close()
+        self.stop_all(timeout=10)
 
     def ctl(self, *args):
         out = subprocess.run([self.bin("tools/yuqingctl"), *args], capture_output=True,

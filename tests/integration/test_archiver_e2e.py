@@ -20,8 +20,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
+
+import yq_procs
+from yq_procs import free_port, iso
 
 N_ITEMS = 240
 ALERTED = {i: ("t-land" if i % 2 else "t-eco") for i in range(0, N_ITEMS, 12)}  # 20 items
@@ -30,21 +32,7 @@ HANG_GUARD_S = 120  # a hang guard only, never a performance bound
 
 
 def wait_until(what, predicate, timeout_s=HANG_GUARD_S):
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as exc:  # not up yet
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
-
-
-def iso(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return yq_procs.wait_until(what, predicate, timeout_s)
 
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -79,26 +67,15 @@ def line(topic, obj):
     return f"{topic}\t{text}\n"
 
 
-class Harness:
+class Harness(yq_procs.Procs):
     def __init__(self, build, work):
+        super().__init__(work)
         self.build = build
-        self.work = work
-        self.procs = {}
         self.archive = os.path.join(work, "archive")
         self.runs = 0
 
     def bin(self, rel):
         return os.path.join(self.build, rel)
-
-    def spawn(self, name, argv):
-        log = open(os.path.join(self.work, f"{name}.log"), "ab")
-        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.work)
-        log.close()
-
-    def log(self, name):
-        with open(os.path.join(self.work, f"{name}.log"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
 
     def start_kafka(self):
         bfile = os.path.join(self.work, "kafka.bootstrap")
@@ -140,22 +117,6 @@ class Harness:
                                     timeout=5) as r:
             return r.read().decode("utf-8")
 
-    def stop_all(self):
-        for name, p in list(self.procs.items()):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(h):

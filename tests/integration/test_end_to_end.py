@@ -25,10 +25,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import yq_procs
+from yq_procs import free_port
 
 LAND_TITLE = "岚皋县征地补偿款被截留？村民联名反映"
 BLAST_TITLE = "白河县一化工厂发生爆炸 周边居民紧急疏散"
@@ -55,24 +57,8 @@ LATE_ITEM = """    <item>
   </channel>""".format(title=LATE_TITLE)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(what, predicate, timeout_s):
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as exc:  # service not up yet
-            last = exc
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+    return yq_procs.wait_until(what, predicate, timeout_s, 0.25)
 
 
 class HookHandler(http.server.BaseHTTPRequestHandler):
@@ -135,13 +121,11 @@ def wait_polls(what, n):
     wait_until(what, lambda: all(polls()[p] >= before[p] + n for p in FEEDS), 120)
 
 
-class Harness:
+class Harness(yq_procs.Procs):
     def __init__(self, build_dir, source_dir, work):
+        super().__init__(work)
         self.build = build_dir
         self.src = source_dir
-        self.work = work
-        self.procs = {}
-        self.logs = {}
         self.redis_port = free_port()
         self.http_port = free_port()
         self.feed_dir = os.path.join(work, "feeds")
@@ -156,12 +140,6 @@ class Harness:
     def bin(self, rel):
         return os.path.join(self.build, rel)
 
-    def spawn(self, name, argv):
-        log = open(os.path.join(self.work, f"{name}.log"), "ab")
-        self.logs[name] = log
-        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.work)
-
     def stop(self, name, expect_zero=True):
         p = self.procs.pop(name)
         p.send_signal(signal.SIGTERM)
@@ -173,11 +151,6 @@ class Harness:
         if expect_zero and rc != 0:
             raise AssertionError(f"{name} exited {rc} after SIGTERM; log:\n{self.tail(name)}")
 
-    def tail(self, name, n=40):
-        path = os.path.join(self.work, f"{name}.log")
-        with open(path, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[-n:])
 
     def start_infra(self):
         self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
@@ -358,8 +331,6 @@ departments:
             self.feed_server.shutdown()
         if hasattr(self, "hook_server"):
             self.hook_server.shutdown()
-        for log in self.logs.values():
-            log.close()
 
 
 def check_tickets(tickets, expected):

@@ -26,13 +26,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+
+import yq_procs
+from yq_procs import free_port, iso
 
 N_ALERTS = 300
 WAVE2 = 40  # alerts produced after the kill: the survivor alone takes them in
@@ -42,30 +44,10 @@ DEPTS = {"市自然资源局": "zrzy-hook", "市生态环境局": "sthj-hook", "
 
 
 def wait_until(what, predicate, timeout_s=HANG_GUARD_S):
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as exc:  # not up yet
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return yq_procs.wait_until(what, predicate, timeout_s)
 
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-
-
-def iso(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def alert(i):
@@ -103,10 +85,10 @@ class Sink(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Harness:
+class Harness(yq_procs.Procs):
     def __init__(self, build, src, work, pg_url):
-        self.build, self.src, self.work = build, src, work
-        self.procs = {}
+        super().__init__(work)
+        self.build, self.src = build, src
         self.schema = f"kill_{os.getpid()}"
         self.base_url = pg_url
         sep = "&" if "?" in pg_url else "?"
@@ -114,17 +96,6 @@ class Harness:
 
     def bin(self, rel):
         return os.path.join(self.build, rel)
-
-    def spawn(self, name, argv):
-        log = open(os.path.join(self.work, f"{name}.log"), "ab")
-        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.work)
-        log.close()
-        return self.procs[name]
-
-    def log(self, name):
-        with open(os.path.join(self.work, f"{name}.log"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
 
     def sql(self, query, url=None):
         out = subprocess.run(["psql", url or self.store, "-XAtq", "-v", "ON_ERROR_STOP=1",
@@ -183,16 +154,6 @@ class Harness:
                 if line.startswith(key + " "):
                     return int(float(line.split()[1]))
         raise KeyError(key)
-
-    def stop_all(self):
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
 
 
 def run(h):

@@ -1,0 +1,86 @@
+"""Process and port helpers shared by the integration tests (tests/integration/*.py) and
+bench/e2e/e2e.py (which imports this file by path): free ports, polling with a hang guard,
+UTC timestamps, and a set of named child processes with their logs in one folder.
+Standard library only.
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 free at the time of asking."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, predicate, timeout_s, step=0.1, error=AssertionError):
+    """predicate()'s first true value, polled every step seconds; an exception counts as not
+    yet. After timeout_s (a hang guard, never a performance bound) raises error naming what
+    and the last answer."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as exc:  # not up yet
+            last = exc
+        time.sleep(step)
+    raise error(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+
+
+def iso(t):
+    """A UTC datetime as RFC 3339 with a Z, whole seconds."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Procs:
+    """Child processes by name, each writing stdout and stderr to WORK/NAME.log (appended),
+    started in work."""
+
+    def __init__(self, work):
+        self.work = work
+        self.procs = {}
+
+    def log_path(self, name):
+        return os.path.join(self.work, f"{name}.log")
+
+    def spawn(self, name, argv):
+        """Start argv as name; returns its Popen."""
+        with open(self.log_path(name), "ab") as log:
+            self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                                cwd=self.work)
+        return self.procs[name]
+
+    def log(self, name):
+        """The whole log of name, as text."""
+        with open(self.log_path(name), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def tail(self, name, n=40):
+        """The last n lines of name's log."""
+        return "\n".join(self.log(name).splitlines()[-n:])
+
+    def stop(self, name, timeout=60):
+        """SIGTERM to name (forgotten here), SIGKILL after timeout seconds. Returns its exit
+        status, None when there was no such process."""
+        p = self.procs.pop(name, None)
+        if not p:
+            return None
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        return p.returncode
+
+    def stop_all(self, timeout=30):
+        for name in list(self.procs):
+            self.stop(name, timeout)
