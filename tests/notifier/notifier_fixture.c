@@ -25,6 +25,23 @@ int64_t notifier_ts(const char *iso)
     return t;
 }
 
+struct web_auth_cfg notifier_fixture_auth_cfg(void)
+{
+    struct web_auth_cfg c = {
+        .session_ttl_ms = 12 * 3600 * 1000LL,
+        .session_idle_ms = 2 * 3600 * 1000LL,
+        .login_max_failures = 3,
+        .login_ip_max_failures = 10,
+        .login_window_ms = 15 * 60 * 1000LL,
+        .login_lockout_ms = 15 * 60 * 1000LL,
+        .pwhash_opslimit = 1,
+        .pwhash_memlimit = 8192, /* crypto_pwhash_MEMLIMIT_MIN: fast tests */
+        .busy_timeout_ms = 1000,
+        .login_max_concurrent = 2,
+    };
+    return c;
+}
+
 void notifier_tmp_store_init(struct notifier_tmp_store *t, const char *file)
 {
     memset(t, 0, sizeof(*t));

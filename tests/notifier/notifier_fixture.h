@@ -15,9 +15,17 @@
 #include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "web_auth.h"
 
 /* The instant of an RFC 3339 time (NUL-terminated), seconds since the epoch. */
 int64_t notifier_ts(const char *iso);
+
+/*
+ * The login settings the auth tests use: 3 failures per account and 10 per address in 15 min
+ * lock for 15 min, sessions 12 h (2 h idle), 2 concurrent logins, busy timeout 1 s, and the
+ * cheapest password hash (opslimit 1, memlimit 8192 = crypto_pwhash_MEMLIMIT_MIN: fast tests).
+ */
+struct web_auth_cfg notifier_fixture_auth_cfg(void);
 
 /* A ticket store's place in a new temporary directory (nothing created in it yet). */
 struct notifier_tmp_store {

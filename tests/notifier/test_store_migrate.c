@@ -44,23 +44,6 @@ struct env {
     char token[64];
 };
 
-static struct web_auth_cfg auth_cfg(void)
-{
-    struct web_auth_cfg c = {
-        .session_ttl_ms = 12 * 3600 * 1000LL,
-        .session_idle_ms = 2 * 3600 * 1000LL,
-        .login_max_failures = 3,
-        .login_ip_max_failures = 10,
-        .login_window_ms = 15 * 60 * 1000LL,
-        .login_lockout_ms = 15 * 60 * 1000LL,
-        .pwhash_opslimit = 1,
-        .pwhash_memlimit = 8192, /* crypto_pwhash_MEMLIMIT_MIN: fast tests */
-        .busy_timeout_ms = 1000,
-        .login_max_concurrent = 2,
-    };
-    return c;
-}
-
 /* Run sql on store's database: 0 or the ERR_* code. */
 static int store_exec(struct ticket_store *store, const char *sql, const char *what)
 {
@@ -165,7 +148,7 @@ static void fill_source(struct env *e)
                     " last_error) VALUES ('wecom-duty', 1, 2, 1795000000, 'errcode 40014')");
 
     /* web: a department, a liaison with a session and an API token */
-    struct web_auth_cfg ac = auth_cfg();
+    struct web_auth_cfg ac = notifier_fixture_auth_cfg();
     struct web_auth *wa = NULL;
     char session[WEB_TOKEN_LEN + 1];
     struct web_principal p;
@@ -340,7 +323,7 @@ static void test_copy_reads_back_the_same(void **state)
     ticket_store_free(d);
 
     /* the old password and the API token still work there */
-    struct web_auth_cfg ac = auth_cfg();
+    struct web_auth_cfg ac = notifier_fixture_auth_cfg();
     struct web_auth *wa = NULL;
     char session[WEB_TOKEN_LEN + 1];
     struct web_principal p;

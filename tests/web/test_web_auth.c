@@ -19,6 +19,7 @@
 #include "yq_db.h"
 
 #include "db_fixture.h"
+#include "notifier_fixture.h"
 #include "sqlite_fixture.h"
 #include "ticket_store.h"
 #include "web_auth.h"
@@ -26,29 +27,12 @@
 
 #define T0 1795000000LL /* 2026-11-19 */
 
-static struct web_auth_cfg test_cfg(void)
-{
-    struct web_auth_cfg c = {
-        .session_ttl_ms = 12 * 3600 * 1000LL,
-        .session_idle_ms = 2 * 3600 * 1000LL,
-        .login_max_failures = 3,
-        .login_ip_max_failures = 10,
-        .login_window_ms = 15 * 60 * 1000LL,
-        .login_lockout_ms = 15 * 60 * 1000LL,
-        .pwhash_opslimit = 1,
-        .pwhash_memlimit = 8192, /* crypto_pwhash_MEMLIMIT_MIN: fast tests */
-        .busy_timeout_ms = 1000,
-        .login_max_concurrent = 2,
-    };
-    return c;
-}
-
 /* The store of the running test: ":memory:" or a PostgreSQL schema's URL (teardown drops it). */
 static char store_location[512];
 
 static int setup(void **state)
 {
-    struct web_auth_cfg cfg = test_cfg();
+    struct web_auth_cfg cfg = notifier_fixture_auth_cfg();
     struct web_auth *a = NULL;
     char err[256] = "";
 
@@ -584,7 +568,7 @@ static void test_issue_10_csrf_token_is_not_stored(void **state)
 
 static void test_issue_10_migration_2_ends_sessions_with_clear_csrf(void **state)
 {
-    struct web_auth_cfg cfg = test_cfg();
+    struct web_auth_cfg cfg = notifier_fixture_auth_cfg();
     struct web_auth *a = NULL;
     char path[] = "/tmp/yq-web-auth-XXXXXX", err[256], t1[WEB_TOKEN_LEN + 1], wal[64];
     struct web_principal p1, q;
@@ -696,7 +680,7 @@ static void test_issue_12_previous_store_upgrades_to_one_track(void **state)
         int web_version; /* 0: no web tables yet */
         bool web_first;  /* web_auth_open before the ticket store's writer */
     } cases[] = {{0, false}, {1, false}, {2, false}, {2, true}, {1, true}, {0, true}};
-    struct web_auth_cfg wcfg = test_cfg();
+    struct web_auth_cfg wcfg = notifier_fixture_auth_cfg();
 
     (void)state;
     DB_FIXTURE_SQLITE_ONLY(); /* SQLite files an older binary left */
