@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_rules.h"
 #include "match.h"
 #include "norm.h"
 #include "rules.h"
@@ -23,7 +24,7 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-#define TERMS_PER_RULE 10
+#define TERMS_PER_RULE BENCH_TERMS_PER_RULE
 #define ITEM_BYTES 500
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -34,14 +35,6 @@ static uint32_t next_rand(void)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (uint32_t)(rng >> 16);
-}
-
-static size_t put_cp(char *out, uint32_t cp)
-{
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
 }
 
 /*
@@ -56,7 +49,7 @@ static int make_alphabet(const struct norm *nm)
     size_t n = 0;
     for (uint32_t cp = 0x4E00; cp < 0x9FA5 && n < 1500; cp++) {
         char buf[8], *out = NULL;
-        buf[put_cp(buf, cp)] = '\0';
+        buf[bench_put_cp(buf, cp)] = '\0';
         if (norm_string(nm, buf, &out) != 0) {
             return ERR_NOMEM;
         }
@@ -104,7 +97,7 @@ static char **make_terms(size_t n_terms)
         char buf[16];
         size_t len = 0, n_cp = 2 + next_rand() % 3;
         for (size_t k = 0; k < n_cp; k++) {
-            len += put_cp(buf + len, text_cp());
+            len += bench_put_cp(buf + len, text_cp());
         }
         buf[len] = '\0'; /* a few collide: the rule set keeps distinct terms */
         t[i] = strdup(buf);
@@ -116,19 +109,13 @@ static char **make_terms(size_t n_terms)
 static struct rule_set *make_rules(char **terms, size_t n_rules, char **json_out)
 {
     struct rule_set *rs = NULL;
-    size_t cap = n_rules * 256 + 64, off = 0;
-    char *json = malloc(cap), err[512] = "";
+    size_t off = 0;
+    char *json = bench_rules_json(terms, n_rules, 1, &off), err[512] = "";
 
-    off += (size_t)snprintf(json + off, cap - off, "{\"version\":1,\"rules\":[");
-    for (size_t r = 0; r < n_rules; r++) {
-        char **t = terms + r * TERMS_PER_RULE;
-        off += (size_t)snprintf(json + off, cap - off,
-                                "%s{\"id\":\"r%zu\",\"name\":\"n\",\"department\":\"d\","
-                                "\"expr\":\"(%s|%s|%s|%s) & (%s|%s|%s) & !(%s|%s|%s)\"}",
-                                r ? "," : "", r, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7],
-                                t[8], t[9]);
+    if (!json) {
+        fprintf(stderr, "bench: rule set: out of memory\n");
+        return NULL;
     }
-    off += (size_t)snprintf(json + off, cap - off, "]}");
     if (rule_set_decode(json, off, &rs, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench: rule set: %s\n", err);
         free(json);
@@ -192,7 +179,7 @@ int main(int argc, char **argv)
                     continue;
                 }
             }
-            len += put_cp(b + len, text_cp());
+            len += bench_put_cp(b + len, text_cp());
         }
         b[len] = '\0';
         items[i] = b;

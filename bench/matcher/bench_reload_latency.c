@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_rules.h"
 #include "match.h"
 #include "rules.h"
 #include "rules_loader.h"
@@ -28,7 +29,7 @@
 
 #define N_OLD_RULES 1000
 #define N_NEW_RULES 10000
-#define TERMS_PER_RULE 10
+#define TERMS_PER_RULE BENCH_TERMS_PER_RULE
 #define RELOAD_AT 200
 #define AFTER_SWAP 500
 #define ITEM_CPS 100
@@ -41,14 +42,6 @@ static uint64_t next_rand(void)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return rng;
-}
-
-static size_t put_cp(char *out, uint32_t cp)
-{
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
 }
 
 /* Simplified-only CJK (U+4E00.. a block OpenCC leaves alone is not needed: terms and text
@@ -82,33 +75,12 @@ static char **make_terms(size_t n)
         char buf[16];
         size_t len = 0, n_cp = 3 + next_rand() % 2;
         for (size_t k = 0; k < n_cp; k++) {
-            len += put_cp(buf + len, rand_cp());
+            len += bench_put_cp(buf + len, rand_cp());
         }
         buf[len] = '\0';
         t[i] = strdup(buf);
     }
     return t;
-}
-
-/* The rule-set JSON (rules_store's format) of n_rules rules over terms. New string. */
-static char *make_json(char **terms, size_t n_rules, int64_t version, size_t *len)
-{
-    size_t cap = n_rules * 256 + 64, off = 0;
-    char *json = malloc(cap);
-
-    off += (size_t)snprintf(json + off, cap - off, "{\"version\":%" PRId64 ",\"rules\":[",
-                            version);
-    for (size_t r = 0; r < n_rules; r++) {
-        char **t = terms + r * TERMS_PER_RULE;
-        off += (size_t)snprintf(json + off, cap - off,
-                                "%s{\"id\":\"r%zu\",\"name\":\"n\",\"department\":\"d\","
-                                "\"expr\":\"(%s|%s|%s|%s) & (%s|%s|%s) & !(%s|%s|%s)\"}",
-                                r ? "," : "", r, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7],
-                                t[8], t[9]);
-    }
-    off += (size_t)snprintf(json + off, cap - off, "]}");
-    *len = off;
-    return json;
 }
 
 struct reload {
@@ -216,7 +188,7 @@ int main(int argc, char **argv)
     long reloads = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
     size_t n_terms = (size_t)N_NEW_RULES * TERMS_PER_RULE, len_old, n_items = 200000;
     char **terms = make_terms(n_terms), *items[1000], err[512];
-    char *json_old = make_json(terms, N_OLD_RULES, 1, &len_old);
+    char *json_old = bench_rules_json(terms, N_OLD_RULES, 1, &len_old);
     struct reload rl;
     struct rule_set *old = NULL;
     struct figures fig[2];
@@ -225,7 +197,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_reload_latency [INTERVAL_US >= 10 [RELOADS]]\n");
         return 2;
     }
-    rl.json = make_json(terms, N_NEW_RULES, 2, &rl.len);
+    rl.json = bench_rules_json(terms, N_NEW_RULES, 2, &rl.len);
     if (rule_set_decode(json_old, len_old, &old, err, sizeof(err)) != 0) {
         fprintf(stderr, "old set: %s\n", err);
         return 1;
@@ -239,7 +211,7 @@ int main(int argc, char **argv)
                 memcpy(items[i] + len, t, strlen(t));
                 len += strlen(t);
             } else {
-                len += put_cp(items[i] + len, rand_cp());
+                len += bench_put_cp(items[i] + len, rand_cp());
             }
         }
         items[i][len] = '\0';

@@ -1,0 +1,24 @@
+/*
+ * What the matcher benchmarks (bench_matcher.c, bench_reload_latency.c) build alike: CJK
+ * characters as UTF-8 and a rule set in rules_store's JSON over generated terms.
+ */
+#ifndef BENCH_RULES_H
+#define BENCH_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_TERMS_PER_RULE 10
+
+/* cp (U+0800..U+FFFF) as 3 bytes of UTF-8 into out (at least 3 bytes, not terminated). */
+size_t bench_put_cp(char *out, uint32_t cp);
+
+/*
+ * The rule-set JSON {"version":version,"rules":[...]} of n_rules rules r0.. over terms
+ * (BENCH_TERMS_PER_RULE each, in order): (a|b|c|d) & (e|f|g) & !(h|i|j). *len gets its length.
+ * New string (free()), NULL when out of memory. Terms are used as given (no JSON escaping:
+ * generated CJK).
+ */
+char *bench_rules_json(char **terms, size_t n_rules, int64_t version, size_t *len);
+
+#endif
