@@ -119,35 +119,63 @@ static const char *fired(const struct rule_set *rs, struct match_scratch *ms, co
     return id;
 }
 
-static void test_old_version_matches_until_swap(void **state)
-{
+/*
+ * A loader over a fake compile (fake_init(rc, yaml)) while the caller matches with version 1
+ * of the rules (in_use, v1_yaml) using ms.
+ */
+struct swap {
     struct fake f;
     struct rules_loader *l;
+    struct rule_set *in_use;
+    struct match_scratch *ms;
+};
+
+static void swap_setup(struct swap *w, int rc, const char *yaml)
+{
+    w->in_use = pipeline_rules_compile("v1.yaml", v1_yaml);
+    w->ms = match_scratch_new();
+    w->in_use->version = 1;
+    fake_init(&w->f, rc, yaml);
+    w->l = rules_loader_new(fake_load, &w->f);
+    assert_non_null(w->l);
+}
+
+static void swap_teardown(struct swap *w)
+{
+    rules_loader_free(w->l);
+    fake_destroy(&w->f);
+    rule_set_free(w->in_use);
+    match_scratch_free(w->ms);
+}
+
+static void test_old_version_matches_until_swap(void **state)
+{
+    struct swap w;
     struct rules_load_result r;
-    struct rule_set *in_use = pipeline_rules_compile("v1.yaml", v1_yaml);
-    struct match_scratch *ms = match_scratch_new();
+    struct fake *f = &w.f;
+    struct rules_loader *l;
+    struct match_scratch *ms;
 
     (void)state;
-    in_use->version = 1;
-    fake_init(&f, 0, v2_yaml);
-    l = rules_loader_new(fake_load, &f);
-    assert_non_null(l);
+    swap_setup(&w, 0, v2_yaml);
+    l = w.l;
+    ms = w.ms;
     assert_int_equal(rules_loader_pending(l), 0);
     assert_false(rules_loader_take(l, &r));
     assert_int_equal(rules_loader_start(l, 2), 0);
-    fake_wait_entered(&f); /* the compile of version 2 is in progress in the loader's thread */
-    assert_int_equal(f.seen_version, 2);
+    fake_wait_entered(f); /* the compile of version 2 is in progress in the loader's thread */
+    assert_int_equal(f->seen_version, 2);
     assert_int_equal(rules_loader_pending(l), 2);
     assert_int_equal(rules_loader_start(l, 3), ERR_BAD_STATE); /* one load at a time */
 
     /* meanwhile this thread matches items with version 1, many times over */
     for (int k = 0; k < 100; k++) {
-        assert_string_equal(fired(in_use, ms, "村民反映征地补偿"), "land");
-        assert_string_equal(fired(in_use, ms, "夜间强行拆迁"), "");
+        assert_string_equal(fired(w.in_use, ms, "村民反映征地补偿"), "land");
+        assert_string_equal(fired(w.in_use, ms, "夜间强行拆迁"), "");
         assert_false(rules_loader_take(l, &r));
     }
 
-    fake_release(&f);
+    fake_release(f);
     rules_loader_wait(l);
     assert_int_equal(rules_loader_pending(l), 2); /* finished, not taken yet */
     assert_true(rules_loader_take(l, &r));
@@ -157,35 +185,34 @@ static void test_old_version_matches_until_swap(void **state)
     assert_int_equal(r.rs->version, 2);
     assert_int_equal(rules_loader_pending(l), 0);
     /* the swap, between two items: no match uses version 1 any more */
-    rule_set_free(in_use);
-    in_use = r.rs;
-    assert_string_equal(fired(in_use, ms, "村民反映征地补偿"), "");
-    assert_string_equal(fired(in_use, ms, "夜间强行拆迁"), "demolition");
+    rule_set_free(w.in_use);
+    w.in_use = r.rs;
+    assert_string_equal(fired(w.in_use, ms, "村民反映征地补偿"), "");
+    assert_string_equal(fired(w.in_use, ms, "夜间强行拆迁"), "demolition");
     assert_false(rules_loader_take(l, &r));
 
-    rules_loader_free(l);
-    fake_destroy(&f);
-    rule_set_free(in_use);
-    match_scratch_free(ms);
+    swap_teardown(&w);
 }
 
 static void test_failed_compile_keeps_old(void **state)
 {
-    struct fake f;
-    struct rules_loader *l;
+    struct swap w;
     struct rules_load_result r;
-    struct rule_set *in_use = pipeline_rules_compile("v1.yaml", v1_yaml);
-    struct match_scratch *ms = match_scratch_new();
+    struct fake *f = &w.f;
+    struct rules_loader *l;
+    struct rule_set *in_use;
+    struct match_scratch *ms;
 
     (void)state;
-    in_use->version = 1;
-    fake_init(&f, ERR_INVALID, NULL);
-    l = rules_loader_new(fake_load, &f);
+    swap_setup(&w, ERR_INVALID, NULL);
+    l = w.l;
+    in_use = w.in_use;
+    ms = w.ms;
     assert_int_equal(rules_loader_start(l, 0), ERR_INVALID);
     assert_int_equal(rules_loader_start(l, 7), 0);
-    fake_wait_entered(&f);
+    fake_wait_entered(f);
     assert_string_equal(fired(in_use, ms, "征地"), "land");
-    fake_release(&f);
+    fake_release(f);
     rules_loader_wait(l);
     assert_true(rules_loader_take(l, &r));
     assert_int_equal(r.rc, ERR_INVALID);
@@ -195,10 +222,7 @@ static void test_failed_compile_keeps_old(void **state)
     /* the caller keeps version 1; the loader is idle and takes the next version */
     assert_string_equal(fired(in_use, ms, "征地"), "land");
     assert_int_equal(rules_loader_pending(l), 0);
-    rules_loader_free(l);
-    fake_destroy(&f);
-    rule_set_free(in_use);
-    match_scratch_free(ms);
+    swap_teardown(&w);
 }
 
 /* A result nobody took is freed with the loader (ASan/valgrind see no leak). */
