@@ -305,10 +305,6 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
 {
     struct pg_put *pc = ctx;
     int64_t t = archive_item_time(it);
-    struct yq_sentiment_result sres;
-    bool has_sentiment = pc->st->opts->sentiment &&
-                         yq_sentiment_score(pc->st->opts->sentiment, it->title, it->text,
-                                            &sres) == 0;
     char *terms = NULL;
     int err = item_terms(pc, it, &terms);
     if (err != 0) {
@@ -317,45 +313,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
     struct yq_stmt *s = pc->ins_item;
     yq_stmt_reset(s);
     yq_stmt_clear_bindings(s);
-    bind_text(s, 1, it->id);
-    bind_text(s, 2, it->source);
-    bind_text(s, 3, it->source_id);
-    bind_text(s, 4, it->channel);
-    bind_text(s, 5, it->url);
-    bind_text(s, 6, it->title);
-    bind_text(s, 7, it->text);
-    bind_text(s, 8, it->author);
-    if (it->has_published) {
-        yq_stmt_bind_int64(s, 9, it->published_at);
-    } else {
-        yq_stmt_bind_null(s, 9);
-    }
-    bind_opt_text(s, 10, it->precision);
-    yq_stmt_bind_int64(s, 11, it->fetched_at);
-    yq_stmt_bind_int(s, 12, it->metrics.known);
-    yq_stmt_bind_int(s, 13, it->metrics.capped);
-    yq_stmt_bind_int64(s, 14, it->metrics.reposts);
-    yq_stmt_bind_int64(s, 15, it->metrics.comments);
-    yq_stmt_bind_int64(s, 16, it->metrics.likes);
-    bind_opt_text(s, 17, it->region);
-    bind_opt_text(s, 18, it->reply_to);
-    bind_opt_text(s, 19, it->department);
-    yq_stmt_bind_int(s, 20, it->truncated);
-    yq_stmt_bind_int64(s, 21, it->truncated_fields);
-    yq_stmt_bind_int(s, 22, it->future_timestamp);
-    yq_stmt_bind_int(s, 23, it->official);
-    yq_stmt_bind_int(s, 24, it->local);
-    yq_stmt_bind_int(s, 25, it->backlog);
-    yq_stmt_bind_int64(s, 26, t);
-    yq_stmt_bind_int64(s, 27, pc->now_s);
-    yq_stmt_bind_int64(s, 28, archive_item_heat(it));
-    if (has_sentiment) {
-        yq_stmt_bind_int(s, 29, (int)sres.label);
-        yq_stmt_bind_double(s, 30, sres.score);
-    } else {
-        yq_stmt_bind_null(s, 29);
-        yq_stmt_bind_null(s, 30);
-    }
+    archive_bind_item(s, it, t, pc->now_s, pc->st->opts->sentiment, bind_text, bind_opt_text);
     yq_stmt_bind_int64(s, 31, archive_sq_month_of_time(t));
     yq_stmt_bind_text(s, 32, terms); /* NULL binds NULL */
     int r = yq_db_step(pc->st->db, s, "archive: insert item", pc->errbuf, pc->errlen);

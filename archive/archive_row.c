@@ -16,6 +16,63 @@ void archive_bind_text(struct yq_stmt *s, int i, const char *v)
     yq_stmt_bind_text(s, i, v ? v : "");
 }
 
+void archive_bind_opt_text(struct yq_stmt *s, int i, const char *v)
+{
+    if (v) {
+        yq_stmt_bind_text(s, i, v);
+    } else {
+        yq_stmt_bind_null(s, i);
+    }
+}
+
+void archive_bind_item(struct yq_stmt *s, const struct yq_item *it, int64_t t, int64_t now_s,
+                       const struct yq_sentiment *model, archive_bind_text_fn bind_text,
+                       archive_bind_text_fn bind_opt_text)
+{
+    struct yq_sentiment_result sres;
+    bool has_sentiment = model && yq_sentiment_score(model, it->title, it->text, &sres) == 0;
+
+    bind_text(s, 1, it->id);
+    bind_text(s, 2, it->source);
+    bind_text(s, 3, it->source_id);
+    bind_text(s, 4, it->channel);
+    bind_text(s, 5, it->url);
+    bind_text(s, 6, it->title);
+    bind_text(s, 7, it->text);
+    bind_text(s, 8, it->author);
+    if (it->has_published) {
+        yq_stmt_bind_int64(s, 9, it->published_at);
+    } else {
+        yq_stmt_bind_null(s, 9);
+    }
+    bind_opt_text(s, 10, it->precision);
+    yq_stmt_bind_int64(s, 11, it->fetched_at);
+    yq_stmt_bind_int(s, 12, it->metrics.known);
+    yq_stmt_bind_int(s, 13, it->metrics.capped);
+    yq_stmt_bind_int64(s, 14, it->metrics.reposts);
+    yq_stmt_bind_int64(s, 15, it->metrics.comments);
+    yq_stmt_bind_int64(s, 16, it->metrics.likes);
+    bind_opt_text(s, 17, it->region);
+    bind_opt_text(s, 18, it->reply_to);
+    bind_opt_text(s, 19, it->department);
+    yq_stmt_bind_int(s, 20, it->truncated);
+    yq_stmt_bind_int64(s, 21, it->truncated_fields);
+    yq_stmt_bind_int(s, 22, it->future_timestamp);
+    yq_stmt_bind_int(s, 23, it->official);
+    yq_stmt_bind_int(s, 24, it->local);
+    yq_stmt_bind_int(s, 25, it->backlog);
+    yq_stmt_bind_int64(s, 26, t);
+    yq_stmt_bind_int64(s, 27, now_s);
+    yq_stmt_bind_int64(s, 28, archive_item_heat(it));
+    if (has_sentiment) {
+        yq_stmt_bind_int(s, 29, (int)sres.label);
+        yq_stmt_bind_double(s, 30, sres.score);
+    } else {
+        yq_stmt_bind_null(s, 29);
+        yq_stmt_bind_null(s, 30);
+    }
+}
+
 int archive_put_start(bool readonly, const struct norm **norm, char *errbuf, size_t errlen)
 {
     if (readonly) {

@@ -26,6 +26,20 @@ typedef void (*archive_bind_text_fn)(struct yq_stmt *s, int i, const char *v);
 /* The SQLite backend's archive_bind_text_fn: v bound as given, NULL as "". */
 void archive_bind_text(struct yq_stmt *s, int i, const char *v);
 
+/* The SQLite backend's for optional text: v bound as given, NULL as NULL. */
+void archive_bind_opt_text(struct yq_stmt *s, int i, const char *v);
+
+/*
+ * Bind the item columns (ITEM_COLS, archive_sqlite_internal.h) of it as parameters 1..30 of s:
+ * t its archive time (archive_item_time()), now_s the archive time of the put, the sentiment
+ * of model (borrowed; NULL or a failed score: NULL label and score), heat by
+ * archive_item_heat(). bind_text for the texts that default to "", bind_opt_text for the
+ * optional ones (precision, region, reply_to, department); an absent published_at is NULL.
+ */
+void archive_bind_item(struct yq_stmt *s, const struct yq_item *it, int64_t t, int64_t now_s,
+                       const struct yq_sentiment *model, archive_bind_text_fn bind_text,
+                       archive_bind_text_fn bind_opt_text);
+
 /* Puts one item / the matches of one alert of a batch (archive_put_each()). Returns 0 or ERR_*. */
 typedef int (*archive_put_item_fn)(void *ctx, const struct yq_item *it,
                                    struct archive_put_result *res);

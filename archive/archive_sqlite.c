@@ -595,15 +595,6 @@ struct put_ctx {
     size_t errlen;
 };
 
-static void bind_opt_text(struct yq_stmt *s, int i, const char *v)
-{
-    if (v) {
-        yq_stmt_bind_text(s, i, v);
-    } else {
-        yq_stmt_bind_null(s, i);
-    }
-}
-
 /* Copy the match rows of id from file from into file to (items that follow their matches). */
 static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id, char *errbuf,
                         size_t errlen)
@@ -686,49 +677,11 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
     }
     /* sentiment and the normalised text are only needed for a new row, but are cheap next to
        the insert and keep the statement simple; duplicates are rare (redeliveries) */
-    struct yq_sentiment_result sres;
-    bool has_sentiment = false;
-    if (st->opts->sentiment &&
-        yq_sentiment_score(st->opts->sentiment, it->title, it->text, &sres) == 0) {
-        has_sentiment = true;
-    }
     struct yq_stmt *s = c->insert_item;
     yq_stmt_reset(s);
     yq_stmt_clear_bindings(s);
-    archive_bind_text(s, 1, it->id);
-    archive_bind_text(s, 2, it->source);
-    archive_bind_text(s, 3, it->source_id);
-    archive_bind_text(s, 4, it->channel);
-    archive_bind_text(s, 5, it->url);
-    archive_bind_text(s, 6, it->title);
-    archive_bind_text(s, 7, it->text);
-    archive_bind_text(s, 8, it->author);
-    if (it->has_published) {
-        yq_stmt_bind_int64(s, 9, it->published_at);
-    }
-    bind_opt_text(s, 10, it->precision);
-    yq_stmt_bind_int64(s, 11, it->fetched_at);
-    yq_stmt_bind_int(s, 12, it->metrics.known);
-    yq_stmt_bind_int(s, 13, it->metrics.capped);
-    yq_stmt_bind_int64(s, 14, it->metrics.reposts);
-    yq_stmt_bind_int64(s, 15, it->metrics.comments);
-    yq_stmt_bind_int64(s, 16, it->metrics.likes);
-    bind_opt_text(s, 17, it->region);
-    bind_opt_text(s, 18, it->reply_to);
-    bind_opt_text(s, 19, it->department);
-    yq_stmt_bind_int(s, 20, it->truncated);
-    yq_stmt_bind_int64(s, 21, it->truncated_fields);
-    yq_stmt_bind_int(s, 22, it->future_timestamp);
-    yq_stmt_bind_int(s, 23, it->official);
-    yq_stmt_bind_int(s, 24, it->local);
-    yq_stmt_bind_int(s, 25, it->backlog);
-    yq_stmt_bind_int64(s, 26, t);
-    yq_stmt_bind_int64(s, 27, pc->now_s);
-    yq_stmt_bind_int64(s, 28, archive_item_heat(it));
-    if (has_sentiment) {
-        yq_stmt_bind_int(s, 29, (int)sres.label);
-        yq_stmt_bind_double(s, 30, sres.score);
-    }
+    archive_bind_item(s, it, t, pc->now_s, st->opts->sentiment, archive_bind_text,
+                      archive_bind_opt_text);
     int r = yq_db_step(c->db, s, "archive: insert item", pc->errbuf, pc->errlen);
     yq_stmt_reset(s);
     if (r < 0) {
