@@ -150,12 +150,8 @@ class Run(yq_procs.Procs):
         wait_until("redis", lambda: subprocess.run(
             ["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True,
             text=True).stdout.strip() == "PONG", 15)
-        bfile = self.path("kafka.bootstrap")
-        self.spawn("kafka", [self.bin("tools/yuqingctl"), "kafka-dev", "--partitions",
-                             str(o.partitions), "--bootstrap-file", bfile])
-        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30)
-        with open(bfile) as f:
-            self.bootstrap = f.read().strip()
+        self.bootstrap = self.start_kafka(self.bin("tools/yuqingctl"), o.partitions,
+                                          RuntimeError)
         self.ctl("rules", "push", os.path.join(o.source, "config/rules"), "--redis",
                  f"127.0.0.1:{self.redis_port}", "--by", "bench-e2e")
 

@@ -77,14 +77,6 @@ class Harness(yq_procs.Procs):
     def bin(self, rel):
         return os.path.join(self.build, rel)
 
-    def start_kafka(self):
-        bfile = os.path.join(self.work, "kafka.bootstrap")
-        self.spawn("kafka", [self.bin("tools/yuqingctl"), "kafka-dev", "--partitions", "3",
-                             "--bootstrap-file", bfile])
-        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30)
-        with open(bfile) as f:
-            self.bootstrap = f.read().strip()
-
     def produce(self, lines):
         out = subprocess.run([self.bin("tests/integration/yq_test_produce"), self.bootstrap],
                              input="".join(lines).encode("utf-8"), capture_output=True,
@@ -120,7 +112,7 @@ class Harness(yq_procs.Procs):
 
 
 def run(h):
-    h.start_kafka()
+    h.bootstrap = h.start_kafka(h.bin("tools/yuqingctl"), 3)
     out = subprocess.run([h.bin("tools/yuqingctl"), "archive", "init", h.archive],
                          capture_output=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -157,12 +157,7 @@ class Harness(yq_procs.Procs):
                              "127.0.0.1", "--dir", self.work, "--save", "",
                              "--appendonly", "no"])
         wait_until("redis", self.redis_ping, 15)
-        bfile = os.path.join(self.work, "kafka.bootstrap")
-        self.spawn("kafka", [self.bin("tools/yuqingctl"), "kafka-dev", "--partitions", "3",
-                             "--bootstrap-file", bfile])
-        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30)
-        with open(bfile) as f:
-            self.bootstrap = f.read().strip()
+        self.bootstrap = self.start_kafka(self.bin("tools/yuqingctl"), 3)
         handler = functools.partial(QuietHandler, directory=self.feed_dir)
         self.feed_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.feed_port = self.feed_server.server_address[1]

@@ -107,14 +107,6 @@ class Harness(yq_procs.Procs):
     def one(self, query):
         return int(self.sql(query)[0][0])
 
-    def start_kafka(self):
-        bfile = os.path.join(self.work, "kafka.bootstrap")
-        self.spawn("kafka", [self.bin("tools/yuqingctl"), "kafka-dev", "--partitions", "4",
-                             "--bootstrap-file", bfile])
-        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30)
-        with open(bfile) as f:
-            self.bootstrap = f.read().strip()
-
     def write_config(self, hook_port):
         with open(os.path.join(self.src, "config/notifier.yaml"), encoding="utf-8") as f:
             conf = f.read()
@@ -172,7 +164,7 @@ def run_with_sink(h, hook_port):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert h.password_free(out.stdout + out.stderr)
-    h.start_kafka()
+    h.bootstrap = h.start_kafka(h.bin("tools/yuqingctl"), 4)
     h.write_config(hook_port)
     names = ("notifier1", "notifier2")
     for name in names:

@@ -66,6 +66,18 @@ class Procs:
         """The last n lines of name's log."""
         return "\n".join(self.log(name).splitlines()[-n:])
 
+    def start_kafka(self, yuqingctl, partitions, error=AssertionError):
+        """librdkafka's mock cluster with partitions per topic (yuqingctl kafka-dev, the
+        binary at path yuqingctl) as "kafka"; returns its bootstrap servers once it wrote them
+        (hang guard 30 s, then error)."""
+        bfile = os.path.join(self.work, "kafka.bootstrap")
+        self.spawn("kafka", [yuqingctl, "kafka-dev", "--partitions", str(partitions),
+                             "--bootstrap-file", bfile])
+        wait_until("mock kafka", lambda: os.path.exists(bfile) and os.path.getsize(bfile), 30,
+                   error=error)
+        with open(bfile) as f:
+            return f.read().strip()
+
     def stop(self, name, timeout=60):
         """SIGTERM to name (forgotten here), SIGKILL after timeout seconds. Returns its exit
         status, None when there was no such process."""
