@@ -761,12 +761,7 @@ static int pg_stats(void *state, json_t **out, char *errbuf, size_t errlen)
         int64_t mi = yq_stmt_column_int64(s, 1), mm = yq_stmt_column_int64(s, 2),
                 mb = yq_stmt_column_int64(s, 3);
         archive_sq_month_name(yq_stmt_column_int64(s, 0), name, sizeof name);
-        items += mi;
-        matched += mm;
-        bytes += mb;
-        if (json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", "month", name, "items",
-                                                 (json_int_t)mi, "matched", (json_int_t)mm,
-                                                 "bytes", (json_int_t)mb)) != 0) {
+        if (archive_stats_month(arr, name, mi, mm, mb, &items, &matched, &bytes) != 0) {
             err = ERR_NOMEM;
         }
     }

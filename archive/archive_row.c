@@ -176,6 +176,22 @@ int archive_bind_filter(struct yq_stmt *s, const struct archive_filter *f, int i
     return i;
 }
 
+int archive_stats_month(json_t *months, const char *name, int64_t items, int64_t matched,
+                        int64_t bytes, int64_t *items_sum, int64_t *matched_sum,
+                        int64_t *bytes_sum)
+{
+    *items_sum += items;
+    *matched_sum += matched;
+    *bytes_sum += bytes;
+    if (json_array_append_new(months, json_pack("{s:s, s:I, s:I, s:I}", "month", name, "items",
+                                                (json_int_t)items, "matched",
+                                                (json_int_t)matched, "bytes",
+                                                (json_int_t)bytes)) != 0) {
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
 char *archive_col_dup(struct yq_stmt *s, int i)
 {
     const char *v = yq_stmt_column_text(s, i);

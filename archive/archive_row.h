@@ -87,6 +87,15 @@ int archive_put_matches(struct yq_db *db, struct yq_stmt *s, const struct yq_ale
 int archive_bind_filter(struct yq_stmt *s, const struct archive_filter *f, int i,
                         archive_bind_text_fn bind_text);
 
+/*
+ * One month of an archive's stats: {"month": name, "items", "matched", "bytes"} appended to
+ * months (a JSON array, borrowed) and the three figures added to *items, *matched, *bytes.
+ * Returns 0 or ERR_NOMEM (nothing appended).
+ */
+int archive_stats_month(json_t *months, const char *name, int64_t items, int64_t matched,
+                        int64_t bytes, int64_t *items_sum, int64_t *matched_sum,
+                        int64_t *bytes_sum);
+
 /* A copy of text column i of s (new, free()); NULL when the column is NULL or out of memory. */
 char *archive_col_dup(struct yq_stmt *s, int i);
 

@@ -475,12 +475,7 @@ int archive_sq_stats(void *state, json_t **out, char *errbuf, size_t errlen)
             break;
         }
         int64_t mb = file_bytes(path);
-        items += mi;
-        matched += mm;
-        bytes += mb;
-        if (json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", "month", name, "items",
-                                                 (json_int_t)mi, "matched", (json_int_t)mm,
-                                                 "bytes", (json_int_t)mb)) != 0) {
+        if (archive_stats_month(arr, name, mi, mm, mb, &items, &matched, &bytes) != 0) {
             err = ERR_NOMEM;
         }
     }
