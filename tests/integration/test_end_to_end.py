@@ -61,23 +61,15 @@ def wait_until(what, predicate, timeout_s):
     return yq_procs.wait_until(what, predicate, timeout_s, 0.25)
 
 
-class HookHandler(http.server.BaseHTTPRequestHandler):
+class HookHandler(yq_procs.WebhookHandler):
     """The departments' and duty officer's webhook: records every notification (path, JSON)."""
     posts = []
     lock = threading.Lock()
 
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+    def record(self, body):
         with HookHandler.lock:
             HookHandler.posts.append((urllib.parse.unquote(self.path),
                                       json.loads(body.decode("utf-8"))))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, fmt, *args):
-        pass
 
 
 def hook_posts():

@@ -65,24 +65,16 @@ def alert(i):
             "item": item}
 
 
-class Sink(http.server.BaseHTTPRequestHandler):
+class Sink(yq_procs.WebhookHandler):
     """The departments' webhooks: counts each Idempotency-Key."""
     seen = collections.Counter()
     lock = threading.Lock()
 
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+    def record(self, body):
         key = self.headers.get("Idempotency-Key", "")
         time.sleep(0.005)  # a little time in flight, as a real robot takes
         with Sink.lock:
             Sink.seen[key] += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, fmt, *args):
-        pass
 
 
 class Harness(yq_procs.Procs):

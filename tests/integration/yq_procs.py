@@ -3,6 +3,7 @@ bench/e2e/e2e.py (which imports this file by path): free ports, polling with a h
 UTC timestamps, and a set of named child processes with their logs in one folder.
 Standard library only.
 """
+import http.server
 import os
 import signal
 import socket
@@ -37,6 +38,24 @@ def wait_until(what, predicate, timeout_s, step=0.1, error=AssertionError):
 def iso(t):
     """A UTC datetime as RFC 3339 with a Z, whole seconds."""
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WebhookHandler(http.server.BaseHTTPRequestHandler):
+    """A webhook that takes every POST: record(body) (override it; bytes, called on the
+    server's thread) then 200 with {}; no access log."""
+
+    def record(self, body):
+        pass
+
+    def do_POST(self):
+        self.record(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, fmt, *args):
+        pass
 
 
 class Procs:
