@@ -54,25 +54,17 @@ static char *sdup(const char *s)
 
 static void make_item(const struct sample *s, struct yq_item *it)
 {
-    memset(it, 0, sizeof(*it));
-    it->id = sdup(s->id);
-    it->source = sdup(s->source);
-    it->source_id = sdup(s->source_id);
-    it->channel = sdup(s->channel);
-    it->url = sdup("https://example.org/post");
-    it->title = sdup(s->title);
-    it->text = sdup(s->text);
-    it->author = sdup(s->channel);
-    it->has_published = true;
-    it->published_at = SEARCH_FIXTURE_BASE + s->hours * 3600;
-    it->precision = "second";
-    it->fetched_at = it->published_at + 60;
-    if (s->reposts || s->comments || s->likes) {
-        it->metrics.known = true;
-        it->metrics.reposts = s->reposts;
-        it->metrics.comments = s->comments;
-        it->metrics.likes = s->likes;
-    }
+    const int64_t published_at = SEARCH_FIXTURE_BASE + s->hours * 3600;
+    const struct yq_item borrowed = {
+        .id = (char *)s->id, .source = (char *)s->source, .source_id = (char *)s->source_id,
+        .channel = (char *)s->channel, .url = "https://example.org/post",
+        .title = (char *)s->title, .text = (char *)s->text, .author = (char *)s->channel,
+        .has_published = true, .published_at = published_at, .precision = "second",
+        .fetched_at = published_at + 60,
+        .metrics = {.known = s->reposts || s->comments || s->likes, .reposts = s->reposts,
+                    .comments = s->comments, .likes = s->likes}};
+
+    assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
 static void make_alert(const struct sample *s, struct yq_alert *al)

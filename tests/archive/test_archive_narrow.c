@@ -59,22 +59,15 @@ static int64_t t0(void)
     return yq_time_days_from_civil(2026, 11, 10) * 86400;
 }
 
+/* A weibo item published and fetched at t (strings owned by the item: yq_item_release()). */
 static void make_item(struct yq_item *it, const char *id, const char *title, const char *text,
                       int64_t t)
 {
-    memset(it, 0, sizeof *it);
-    it->id = strdup(id);
-    it->source = strdup("weibo");
-    it->source_id = strdup("weibo-1");
-    it->channel = strdup("汉滨身边事");
-    it->url = strdup("");
-    it->title = strdup(title);
-    it->text = strdup(text);
-    it->author = strdup("");
-    it->has_published = true;
-    it->published_at = t;
-    it->precision = "second";
-    it->fetched_at = t;
+    const struct yq_item borrowed = {
+        .id = (char *)id, .source = "weibo", .source_id = "weibo-1", .channel = "汉滨身边事",
+        .url = "", .title = (char *)title, .text = (char *)text, .author = "",
+        .has_published = true, .published_at = t, .precision = "second", .fetched_at = t};
+    assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
 /* Store n (title, text) pairs as items "i0", "i1", ... one second apart. */

@@ -79,25 +79,19 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-/* An item with every field set (strings owned by the item). */
+/* An item with every field set (strings owned by the item: yq_item_release()). */
 static void make_item(struct yq_item *it, const char *id, const char *source, const char *title,
                       const char *text, int64_t published_at)
 {
-    memset(it, 0, sizeof *it);
-    it->id = strdup(id);
-    it->source = strdup(source);
     char sid[32];
+
     snprintf(sid, sizeof sid, "%s-1", source);
-    it->source_id = strdup(sid);
-    it->channel = strdup("安康发布");
-    it->url = strdup("https://example.invalid/p/1");
-    it->title = strdup(title);
-    it->text = strdup(text);
-    it->author = strdup("网友甲");
-    it->has_published = true;
-    it->published_at = published_at;
-    it->precision = "minute";
-    it->fetched_at = published_at + 120;
+    const struct yq_item borrowed = {
+        .id = (char *)id, .source = (char *)source, .source_id = sid, .channel = "安康发布",
+        .url = "https://example.invalid/p/1", .title = (char *)title, .text = (char *)text,
+        .author = "网友甲", .has_published = true, .published_at = published_at,
+        .precision = "minute", .fetched_at = published_at + 120};
+    assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
 static int put_one(struct archive *a, const struct yq_item *it, struct archive_put_result *res)

@@ -329,19 +329,13 @@ static void test_sources_and_archive(void **state)
 /* An archived item of kind source at time t (strings owned; yq_item_release()). */
 static void arch_item(struct yq_item *it, const char *id, const char *source, int64_t t)
 {
-    memset(it, 0, sizeof(*it));
-    it->id = strdup(id);
-    it->source = strdup(source);
-    it->source_id = strdup("ak-1");
-    it->channel = strdup("安康发布");
-    it->url = strdup("https://example.invalid/p/1");
-    it->title = strdup("汉滨区道路施工");
-    it->text = strdup("施工期间请绕行");
-    it->author = strdup("");
-    it->has_published = true;
-    it->published_at = t;
-    it->precision = "second";
-    it->fetched_at = t + 60;
+    const struct yq_item borrowed = {
+        .id = (char *)id, .source = (char *)source, .source_id = "ak-1", .channel = "安康发布",
+        .url = "https://example.invalid/p/1", .title = "汉滨区道路施工", .text = "施工期间请绕行",
+        .author = "", .has_published = true, .published_at = t, .precision = "second",
+        .fetched_at = t + 60};
+
+    assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
 static void test_archive_counts(void **state)

@@ -32,7 +32,6 @@
 struct fx {
     struct redis_fixture redis;
     struct web_fixture fx;
-    char host[16];
     char arch[64];
     struct yq_redis_cfg rcfg;
 };
@@ -105,34 +104,15 @@ static int setup(void **state)
     fill(f->arch);
     web_fixture_cfg(&cfg);
     cfg.rules_enabled = true;
-    snprintf(f->host, sizeof(f->host), "127.0.0.1");
-    cfg.redis.host = f->host;
-    cfg.redis.port = f->redis.port;
-    cfg.redis.connect_timeout_ms = 10000;
-    cfg.redis.command_timeout_ms = 10000;
+    web_fixture_redis_cfg(&cfg.redis, f->redis.port);
     cfg.archive_dir = f->arch;
     web_fixture_open(&f->fx, &cfg, "yq-web-bt-");
     web_fixture_user(&f->fx, "duty1", "duty_officer", NULL, "duty-password-1");
     assert_int_equal(web_department_add(web_get_auth(f->fx.w), "市自然资源局", NULL, 0), 0);
     web_fixture_user(&f->fx, "liaison-a", "liaison", "市自然资源局", "liaison-password-a");
     web_fixture_serve(&f->fx, 0);
-    f->rcfg.host = f->host;
-    f->rcfg.port = f->redis.port;
-    f->rcfg.connect_timeout_ms = 10000;
-    f->rcfg.command_timeout_ms = 10000;
-    {
-        struct yq_redis *r = yq_redis_new(&f->rcfg);
-        struct rule_set *rs = rule_set_new();
-        char err[256] = "";
-        int64_t v = 0;
-        assert_int_equal(rule_set_add_yaml(rs, "land.yaml", live_yaml, strlen(live_yaml), err,
-                                           sizeof(err)),
-                         0);
-        assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
-        assert_int_equal(rules_store_push(r, rs, "test", yq_time_now(), &v, err, sizeof(err)), 0);
-        rule_set_free(rs);
-        yq_redis_free(r);
-    }
+    web_fixture_redis_cfg(&f->rcfg, f->redis.port);
+    web_fixture_push_rules(f->redis.port, "land.yaml", live_yaml);
     return 0;
 }
 

@@ -102,8 +102,14 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
 static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
     char item_id[64];
-    const struct web_fixture_alert_spec spec = {
-        key, DEPT_A, "r-1", item_id, "ak", "http://news.example/t1", "征地", "征地补偿"};
+    const struct web_fixture_alert_spec spec = {.key = key,
+                                                 .department = DEPT_A,
+                                                 .rule_id = "r-1",
+                                                 .item_id = item_id,
+                                                 .source_id = "ak",
+                                                 .url = "http://news.example/t1",
+                                                 .title = "征地",
+                                                 .text = "征地补偿"};
     struct ticket_intake_result res;
     struct yq_alert alert;
 
@@ -316,6 +322,21 @@ static void test_inbox_order_and_filters(void **state)
     }
 }
 
+/*
+ * Fail unless the first n objects of array a (borrowed) are, in order, {key: names[i],
+ * "count": counts[i]} (other members are not looked at).
+ */
+static void expect_counted(const json_t *a, const char *key, const char *const *names,
+                           const int64_t *counts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(a, i);
+
+        assert_string_equal(json_string_value(json_object_get(o, key)), names[i]);
+        assert_int_equal(json_integer_value(json_object_get(o, "count")), counts[i]);
+    }
+}
+
 static void test_event_page_values(void **state)
 {
     struct fx *f = *state;
@@ -364,23 +385,18 @@ static void test_event_page_values(void **state)
         static const char *const hours[] = {
             "2026-12-04T23:00:00+08:00", "2026-12-05T00:00:00+08:00", "2026-12-05T01:00:00+08:00",
             "2026-12-05T02:00:00+08:00"};
-        static const int counts[] = {2, 1, 0, 1};
-        for (size_t i = 0; i < 4; i++) {
-            o = json_array_get(a, i);
-            assert_string_equal(json_string_value(json_object_get(o, "hour")), hours[i]);
-            assert_int_equal(json_integer_value(json_object_get(o, "count")), counts[i]);
-        }
+        static const int64_t counts[] = {2, 1, 0, 1};
+        expect_counted(a, "hour", hours, counts, 4);
     }
     /* platforms: weibo 3, rss 1 */
     a = json_object_get(v, "platforms");
     assert_int_equal(json_array_size(a), 2);
-    o = json_array_get(a, 0);
-    assert_string_equal(json_string_value(json_object_get(o, "source")), "weibo");
-    assert_string_equal(json_string_value(json_object_get(o, "label")), "微博");
-    assert_int_equal(json_integer_value(json_object_get(o, "count")), 3);
-    o = json_array_get(a, 1);
-    assert_string_equal(json_string_value(json_object_get(o, "source")), "rss");
-    assert_int_equal(json_integer_value(json_object_get(o, "count")), 1);
+    {
+        static const char *const sources[] = {"weibo", "rss"};
+        static const int64_t counts[] = {3, 1};
+        expect_counted(a, "source", sources, counts, 2);
+    }
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "label")), "微博");
     /* accounts: 张三 2 items heat 30, 李四 1 heat 40; no author left out */
     a = json_object_get(v, "accounts");
     assert_int_equal(json_array_size(a), 2);
@@ -400,13 +416,9 @@ static void test_event_page_values(void **state)
     a = json_object_get(v, "hot_words");
     {
         static const char *const words[] = {"征地", "补偿", "拆迁", "拖欠", "汉滨区"};
-        static const int counts[] = {4, 4, 3, 3, 3};
+        static const int64_t counts[] = {4, 4, 3, 3, 3};
         assert_true(json_array_size(a) >= 5);
-        for (size_t i = 0; i < 5; i++) {
-            o = json_array_get(a, i);
-            assert_string_equal(json_string_value(json_object_get(o, "word")), words[i]);
-            assert_int_equal(json_integer_value(json_object_get(o, "count")), counts[i]);
-        }
+        expect_counted(a, "word", words, counts, 5);
     }
     a = json_object_get(v, "log");
     assert_int_equal(json_array_size(a), 1);

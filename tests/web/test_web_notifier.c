@@ -53,32 +53,31 @@ static void intake_alert(struct fx *f, const struct yq_alert *alert,
     pthread_mutex_unlock(&f->fx.ft->lock);
 }
 
-/*
- * Decode json (an alert as the matcher sends it; borrowed) and take it in (intake_alert());
- * decoded (may be NULL) gets the decoded alert for more checks (the caller releases it with
- * yq_alert_release()); with NULL it is released here.
- */
-static void intake_json(struct fx *f, const char *json, struct ticket_intake_result *res,
-                        struct yq_alert *decoded)
+/* Decode json (an alert as the matcher sends it; borrowed) and take it in (intake_alert()). */
+static void intake_json(struct fx *f, const char *json, struct ticket_intake_result *res)
 {
-    struct yq_alert own, *alert = decoded ? decoded : &own;
+    struct yq_alert alert;
     char err[256];
 
-    if (yq_alert_decode(json, strlen(json), alert, err, sizeof(err)) != 0) {
+    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
         fail_msg("decode: %s", err);
     }
-    intake_alert(f, alert, res);
-    if (!decoded) {
-        yq_alert_release(&own);
-    }
+    intake_alert(f, &alert, res);
+    yq_alert_release(&alert);
 }
 
 /* A ticket of department dept for item id ("rss:a1"), titled title; its number into number. */
 static void intake(struct fx *f, const char *id, const char *dept, const char *title, char *number)
 {
     char rule[64], url[128];
-    const struct web_fixture_alert_spec spec = {
-        id, dept, rule, id, "ak-news", url, title, "汉滨征地补偿款迟迟未发放"};
+    const struct web_fixture_alert_spec spec = {.key = id,
+                                                 .department = dept,
+                                                 .rule_id = rule,
+                                                 .item_id = id,
+                                                 .source_id = "ak-news",
+                                                 .url = url,
+                                                 .title = title,
+                                                 .text = "汉滨征地补偿款迟迟未发放"};
     struct ticket_intake_result res;
     struct yq_alert alert;
 
@@ -179,7 +178,7 @@ static void test_issue_15_proposed_response_over_http(void **state)
              "\"author\":\"\",\"published_at\":\"%s\",\"fetched_at\":\"%s\","
              "\"official\":true,\"department\":\"" DEPT_A "\",\"response_channel\":\"政务微信\"}}",
              now, now, now);
-    intake_json(f, json, &res, NULL);
+    intake_json(f, json, &res);
     assert_int_equal(res.outcome, TICKET_INTAKE_OFFICIAL);
     assert_int_equal(res.proposals, 1);
 
@@ -418,7 +417,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
     text = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     assert_non_null(text);
-    intake_json(f, text, &res, NULL);
+    intake_json(f, text, &res);
     free(text);
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -471,26 +470,24 @@ static void test_issue_10_rules_unverified_in_ticket_api(void **state)
 {
     struct fx *f = *state;
     unsigned port = f->fx.port;
-    char json[2048], now[32];
+    const struct web_fixture_alert_spec spec = {
+        .key = "unverified",
+        .department = DEPT_A,
+        .rule_id = "r-u",
+        .item_id = "rss:u1",
+        .source_id = "ak-news",
+        .url = "http://news.example/u1",
+        .title = "征地",
+        .text = "征地",
+        .extra = ",\"rules_unverified\":true,\"rules_checked_at\":\"2026-11-29T07:58:00Z\""};
     struct ticket_intake_result res;
     struct yq_alert alert;
     struct client cl;
     json_t *v, *t;
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:unverified\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"rules_unverified\":true,"
-             "\"rules_checked_at\":\"2026-11-29T07:58:00Z\",\"matched_at\":\"%s\","
-             "\"score\":40.0,\"level\":\"III\",\"department\":\"%s\",\"matches\":[{\"rule_id\":"
-             "\"r-u\",\"name\":\"测试规则\",\"department\":\"%s\",\"level\":\"III\",\"terms\":[]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:u1\",\"source\":\"rss\",\"source_id\":\"ak-news\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/u1\",\"title\":\"征地\","
-             "\"text\":\"征地\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             now, DEPT_A, DEPT_A, now);
-    intake_json(f, json, &res, &alert);
+    web_fixture_alert(&spec, &alert);
     assert_true(alert.rules_unverified);
+    intake_alert(f, &alert, &res);
     yq_alert_release(&alert);
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -582,30 +579,43 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
  */
 static void test_issue_11_held_items_api(void **state)
 {
+    /* a post of 2020, and an official source's item */
+    static const struct web_fixture_alert_spec held[] = {
+        {.key = "held0",
+         .department = DEPT_A,
+         .rule_id = "safety-gas",
+         .item_id = "rss:held0",
+         .source_id = "blog",
+         .url = "http://news.example/h0",
+         .title = "宇宙大爆炸理论",
+         .text = "",
+         .level = "II",
+         .rule_name = "燃气泄漏与爆炸",
+         .published_at = "\"2020-06-01T00:00:00Z\""},
+        {.key = "held1",
+         .department = DEPT_A,
+         .rule_id = "safety-gas",
+         .item_id = "rss:held1",
+         .source_id = "blog",
+         .url = "http://news.example/h1",
+         .title = "权威发布｜通报",
+         .text = "",
+         .level = "II",
+         .rule_name = "燃气泄漏与爆炸",
+         .item_extra = ",\"official\":true,\"department\":\"市政府办公室\""},
+    };
     struct fx *f = *state;
     unsigned port = f->fx.port;
-    char json[2048], now[32];
     struct ticket_intake_result res;
+    struct yq_alert alert;
     struct client cl;
     struct resp r;
     json_t *v, *items, *it;
 
-    yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    for (int k = 0; k < 2; k++) {
-        snprintf(json, sizeof(json),
-                 "{\"schema\":1,\"event_key\":\"ev:held%d\",\"event\":{\"new\":true,"
-                 "\"items\":1},\"rules_version\":3,\"matched_at\":\"%s\",\"score\":70.0,"
-                 "\"level\":\"II\",\"department\":\"%s\",\"matches\":[{\"rule_id\":"
-                 "\"safety-gas\",\"name\":\"燃气泄漏与爆炸\",\"department\":\"%s\","
-                 "\"level\":\"II\",\"terms\":[]}],\"item\":{\"schema\":1,"
-                 "\"id\":\"rss:held%d\",\"source\":\"rss\",\"source_id\":\"blog\","
-                 "\"channel\":\"博客\",\"url\":\"http://news.example/h%d\","
-                 "\"title\":\"%s\",\"text\":\"\",\"author\":\"\",\"published_at\":%s,"
-                 "\"published_precision\":\"second\",\"fetched_at\":\"%s\"%s}}",
-                 k, now, DEPT_A, DEPT_A, k, k, k == 0 ? "宇宙大爆炸理论" : "权威发布｜通报",
-                 k == 0 ? "\"2020-06-01T00:00:00Z\"" : "null", now,
-                 k == 0 ? "" : ",\"official\":true,\"department\":\"市政府办公室\"");
-        intake_json(f, json, &res, NULL);
+    for (size_t k = 0; k < sizeof(held) / sizeof(held[0]); k++) {
+        web_fixture_alert(&held[k], &alert);
+        intake_alert(f, &alert, &res);
+        yq_alert_release(&alert);
         assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
     }
 

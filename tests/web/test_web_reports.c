@@ -24,6 +24,7 @@
 #include "db_fixture.h"
 #include "desk_policy.h"
 #include "http_client.h"
+#include "test_expect_json.h"
 #include "test_server.h"
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
@@ -193,6 +194,13 @@ static int64_t count_sql(struct fx *f, const char *sql)
 
 static void test_daily_and_list(void **state)
 {
+    static const struct test_json_str want_report[] = {
+        {"kind", "daily"},
+        {"title", "舆情日报（2026年11月20日）"},
+        {"period_start", "2026-11-19T00:00:00Z"},
+        {"period_end", "2026-11-20T00:00:00Z"},
+        {"created_by", "duty1"},
+    };
     struct fx *f = *state;
     struct client duty, liaison;
     struct resp r;
@@ -207,14 +215,9 @@ static void test_daily_and_list(void **state)
     row = json_object_get(v, "report");
     id = json_integer_value(json_object_get(row, "id"));
     assert_true(id > 0);
-    assert_string_equal(json_string_value(json_object_get(row, "kind")), "daily");
-    assert_string_equal(json_string_value(json_object_get(row, "title")), "舆情日报（2026年11月20日）");
-    assert_string_equal(json_string_value(json_object_get(row, "period_start")),
-                        "2026-11-19T00:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(row, "period_end")),
-                        "2026-11-20T00:00:00Z");
+    test_expect_json_strings("report", row, want_report,
+                             sizeof(want_report) / sizeof(want_report[0]));
     assert_true(json_is_null(json_object_get(row, "event_id")));
-    assert_string_equal(json_string_value(json_object_get(row, "created_by")), "duty1");
     snprintf(path, sizeof(path), "/api/reports/%lld", (long long)id);
     assert_string_equal(json_string_value(json_object_get(row, "url")), path);
     json_decref(v);

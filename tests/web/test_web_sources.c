@@ -26,6 +26,7 @@
 #include "source_blind.h"
 #include "test_server.h"
 #include "web.h"
+#include "test_expect_json.h"
 #include "web_fixture.h"
 #include "yq_redis.h"
 #include "yq_time.h"
@@ -33,7 +34,6 @@
 struct fx {
     struct redis_fixture redis;
     struct web_fixture fx;
-    char host[16];
 };
 
 static int setup(void **state)
@@ -49,12 +49,7 @@ static int setup(void **state)
     web_fixture_cfg(&cfg);
     cfg.sources_enabled = true;
     cfg.rules_enabled = true;
-    snprintf(f->host, sizeof(f->host), "127.0.0.1");
-    cfg.redis.host = f->host;
-    cfg.redis.port = f->redis.port;
-    /* generous: a loaded machine must not make a slow answer read as "Redis down" (issue #10) */
-    cfg.redis.connect_timeout_ms = 10000;
-    cfg.redis.command_timeout_ms = 10000;
+    web_fixture_redis_cfg(&cfg.redis, f->redis.port);
     web_fixture_open(&f->fx, &cfg, "yq-web-src-");
     web_fixture_user(&f->fx, "duty1", "duty_officer", NULL, "duty-password-1");
     web_fixture_serve(&f->fx, 0);
@@ -161,6 +156,21 @@ static void test_issue_6_sources_show_items_24h(void **state)
  */
 static void test_issue_11_sources_names_labels_beijing_time(void **state)
 {
+    static const struct test_json_str want_a[] = {
+        {"name", "安康新闻网"},
+        {"kind_label", "网站"},
+        {"error_code", "not_a_feed"},
+        {"error_label", "不是订阅源（收到的是网页）"},
+        {"error_detail", "HTML page served instead of a feed"},
+        {"last_error_at_display", "2026-12-05 04:33"},
+        {"last_success_display", "2026-12-04 20:00"},
+        {"state_label", "不是订阅源（收到的是网页）"},
+    };
+    static const struct test_json_str want_b[] = {
+        {"name", "zz"}, /* no name */
+        {"error_label", "网站返回错误"},
+        {"error_detail", "http status 404"},
+    };
     struct fx *f = *state;
     json_t *doc, *a, *b;
     redisContext *rc = redis_open(f);
@@ -174,22 +184,8 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
              "2026-12-04T16:00:00Z http_error: http status 404");
     redisFree(rc);
     doc = get_two_sources(f, &a, &b);
-    assert_string_equal(json_string_value(json_object_get(a, "name")), "安康新闻网");
-    assert_string_equal(json_string_value(json_object_get(a, "kind_label")), "网站");
-    assert_string_equal(json_string_value(json_object_get(a, "error_code")), "not_a_feed");
-    assert_string_equal(json_string_value(json_object_get(a, "error_label")),
-                        "不是订阅源（收到的是网页）");
-    assert_string_equal(json_string_value(json_object_get(a, "error_detail")),
-                        "HTML page served instead of a feed");
-    assert_string_equal(json_string_value(json_object_get(a, "last_error_at_display")),
-                        "2026-12-05 04:33");
-    assert_string_equal(json_string_value(json_object_get(a, "last_success_display")),
-                        "2026-12-04 20:00");
-    assert_string_equal(json_string_value(json_object_get(a, "state_label")),
-                        "不是订阅源（收到的是网页）");
-    assert_string_equal(json_string_value(json_object_get(b, "name")), "zz"); /* no name */
-    assert_string_equal(json_string_value(json_object_get(b, "error_label")), "网站返回错误");
-    assert_string_equal(json_string_value(json_object_get(b, "error_detail")), "http status 404");
+    test_expect_json_strings("ak-news", a, want_a, sizeof(want_a) / sizeof(want_a[0]));
+    test_expect_json_strings("zz", b, want_b, sizeof(want_b) / sizeof(want_b[0]));
     json_decref(doc);
 }
 
@@ -200,6 +196,11 @@ static void test_issue_11_sources_names_labels_beijing_time(void **state)
  */
 static void test_issue_15_sources_blind_now(void **state)
 {
+    static const struct test_json_str want_open[] = {
+        {"reason", "walled"},
+        {"reason_label", "需要重新登录"},
+        {"renew", "微博 Cookie"},
+    };
     struct fx *f = *state;
     json_t *doc, *a, *b, *open;
     redisContext *rc = redis_open(f);
@@ -226,9 +227,8 @@ static void test_issue_15_sources_blind_now(void **state)
     assert_int_equal(json_array_size(json_object_get(a, "blind_now")), 0);
     assert_int_equal(json_array_size(json_object_get(b, "blind_now")), 1);
     open = json_array_get(json_object_get(b, "blind_now"), 0);
-    assert_string_equal(json_string_value(json_object_get(open, "reason")), "walled");
-    assert_string_equal(json_string_value(json_object_get(open, "reason_label")), "需要重新登录");
-    assert_string_equal(json_string_value(json_object_get(open, "renew")), "微博 Cookie");
+    test_expect_json_strings("beta's open window", open, want_open,
+                             sizeof(want_open) / sizeof(want_open[0]));
     assert_true(json_is_true(json_object_get(open, "open")));
     json_decref(doc);
 }
@@ -242,34 +242,11 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
                                "  - id: land-t\n    name: 强拆\n    department: 市自然资源局\n"
                                "    level: II\n    scope: title\n    expr: 强拆\n";
     struct fx *f = *state;
-    struct yq_redis_cfg rcfg;
-    struct yq_redis *redis;
-    struct rule_set *rs = rule_set_new();
     json_t *doc, *rules, *rule;
-    char err[256] = "", host[] = "127.0.0.1";
-    int64_t version = 0;
     size_t i, seen = 0;
 
-    assert_non_null(rs);
-    if (f->redis.pid <= 0) {
-        rule_set_free(rs);
-        need_redis(f);
-    }
-    if (rule_set_add_yaml(rs, "land.yaml", yaml, strlen(yaml), err, sizeof(err)) != 0 ||
-        rule_set_compile(rs, err, sizeof(err)) != 0) {
-        fail_msg("rules: %s", err);
-    }
-    memset(&rcfg, 0, sizeof(rcfg));
-    rcfg.host = host;
-    rcfg.port = f->redis.port;
-    rcfg.connect_timeout_ms = 10000;
-    rcfg.command_timeout_ms = 10000;
-    redis = yq_redis_new(&rcfg);
-    assert_non_null(redis);
-    assert_int_equal(rules_store_push(redis, rs, "test", yq_time_now(), &version, err, sizeof(err)),
-                     0);
-    yq_redis_free(redis);
-    rule_set_free(rs);
+    need_redis(f);
+    web_fixture_push_rules(f->redis.port, "land.yaml", yaml);
 
     doc = get_as_duty(f, "/api/rules");
     rules = json_object_get(doc, "rules");

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rules.h"
+#include "rules_store.h"
+#include "yq_redis.h"
 #include "yq_time.h"
 
 void web_fixture_cfg(struct web_cfg *cfg)
@@ -34,6 +37,39 @@ void web_fixture_cfg(struct web_cfg *cfg)
     cfg->auth.pwhash_memlimit = 8192;
     cfg->auth.login_max_concurrent = 2;
     cfg->auth.busy_timeout_ms = 1000;
+}
+
+void web_fixture_redis_cfg(struct yq_redis_cfg *rcfg, int redis_port)
+{
+    rcfg->host = (char *)"127.0.0.1";
+    rcfg->port = redis_port;
+    rcfg->connect_timeout_ms = 10000;
+    rcfg->command_timeout_ms = 10000;
+}
+
+int64_t web_fixture_push_rules(int redis_port, const char *file, const char *yaml)
+{
+    struct yq_redis_cfg rcfg;
+    struct yq_redis *r;
+    struct rule_set *rs = rule_set_new();
+    char err[256] = "";
+    int64_t version = 0;
+
+    assert_non_null(rs);
+    if (rule_set_add_yaml(rs, file, yaml, strlen(yaml), err, sizeof(err)) != 0 ||
+        rule_set_compile(rs, err, sizeof(err)) != 0) {
+        fail_msg("rules %s: %s", file, err);
+    }
+    memset(&rcfg, 0, sizeof(rcfg));
+    web_fixture_redis_cfg(&rcfg, redis_port);
+    r = yq_redis_new(&rcfg);
+    assert_non_null(r);
+    if (rules_store_push(r, rs, "test", yq_time_now(), &version, err, sizeof(err)) != 0) {
+        fail_msg("rules_store_push: %s", err);
+    }
+    yq_redis_free(r);
+    rule_set_free(rs);
+    return version;
 }
 
 void web_fixture_open(struct web_fixture *f, const struct web_cfg *cfg, const char *prefix)
@@ -87,23 +123,27 @@ void web_fixture_close(struct web_fixture *f)
 
 void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_alert *out)
 {
-    char json[2048], now[32], err[256] = "";
+    char json[4096], now[32], err[256] = "";
+    const char *level = spec->level ? spec->level : "III";
 
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
     snprintf(json, sizeof(json),
              "{\"schema\":1,\"event_key\":\"ev:%s\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
+             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"%s\","
+             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"%s\",\"name\":\"%s\","
+             "\"department\":\"%s\",\"level\":\"%s\",\"terms\":[{\"term\":\"征地\","
              "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
              "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"rss\",\"source_id\":\"%s\","
              "\"channel\":\"安康新闻网\",\"url\":\"%s\",\"title\":\"%s\","
-             "\"text\":\"%s\",\"author\":\"\",\"published_at\":null,"
-             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             spec->key, now, spec->department, spec->rule_id, spec->department, spec->item_id,
-             spec->source_id, spec->url, spec->title, spec->text, now);
+             "\"text\":\"%s\",\"author\":\"\",\"published_at\":%s,"
+             "\"published_precision\":\"second\",\"fetched_at\":\"%s\"%s}%s}",
+             spec->key, now, level, spec->department, spec->rule_id,
+             spec->rule_name ? spec->rule_name : "测试规则", spec->department, level,
+             spec->item_id, spec->source_id, spec->url, spec->title, spec->text,
+             spec->published_at ? spec->published_at : "null", now,
+             spec->item_extra ? spec->item_extra : "", spec->extra ? spec->extra : "");
     if (yq_alert_decode(json, strlen(json), out, err, sizeof(err)) != 0) {
-        fail_msg("decode: %s", err);
+        fail_msg("decode: %s\n%s", err, json);
     }
 }
 

@@ -32,6 +32,21 @@ struct web_fixture {
 void web_fixture_cfg(struct web_cfg *cfg);
 
 /*
+ * Point rcfg (a web_cfg's redis, or a test's own connection) at a Redis on
+ * 127.0.0.1:redis_port (a redis_fixture's), with 10 s connect and command timeouts: a loaded
+ * machine must not make a slow answer read as "Redis down" (issue #10). The host is a static
+ * string; the other fields are left as they are.
+ */
+void web_fixture_redis_cfg(struct yq_redis_cfg *rcfg, int redis_port);
+
+/*
+ * Compile yaml (NUL-terminated, borrowed; the rule file named file) into a rule set and push
+ * it, by "test", as the current rule set of the Redis on 127.0.0.1:redis_port. Fails the
+ * test on error. Returns the version pushed.
+ */
+int64_t web_fixture_push_rules(int redis_port, const char *file, const char *yaml);
+
+/*
  * Open a web with cfg (borrowed) on a new database /tmp/<prefix>XXXXXX over a new ticket store
  * (ticket_fixture_new()). f: caller storage (zeroed first).
  */
@@ -76,14 +91,21 @@ struct web_fixture_alert_spec {
     const char *url;
     const char *title;
     const char *text;
+    /* optional (NULL: the default named at web_fixture_alert()) */
+    const char *level;        /* the alert's and its match's: "III" */
+    const char *rule_name;    /* "测试规则" */
+    const char *published_at; /* the item's, as JSON: null */
+    const char *extra;        /* more members of the alert, each after a comma: none */
+    const char *item_extra;   /* more members of the item, each after a comma: none */
 };
 
 /*
  * Into out (released with yq_alert_release()): an alert as the matcher sends it, decoded with
  * yq_alert_decode(): level III, score 40, rules version 3, one match of rule spec->rule_id
  * ("测试规则", level III, the term 征地 at text 2..4), a new event of one item: an rss item of
- * channel 安康新闻网 without author or date, matched and fetched 10 minutes ago. Fails the
- * test when it does not decode.
+ * channel 安康新闻网 without author or date, matched and fetched 10 minutes ago; spec's
+ * optional fields change the level, the rule's name and the date, or add members (e.g.
+ * ",\"official\":true"). Fails the test when it does not decode.
  */
 void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_alert *out);
 
