@@ -18,6 +18,7 @@
 #include "archive_query.h"
 #include "rule_expr.h"
 #include "search_fixture.h"
+#include "test_expect_json.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 
@@ -345,16 +346,10 @@ static void test_highlights_and_matches(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "id")), "weibo:1001");
     assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-11-19T23:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(j, "heat")), 290);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(j, "matches"), 0), "department")),
+    assert_string_equal(json_string_value(test_json_at(j, "matches.0.department")),
                         "市自然资源局");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(j, "matches"), 0), "level")),
-                        "III");
-    assert_int_equal(
-        json_integer_value(json_array_get(
-            json_array_get(json_object_get(json_object_get(j, "highlights"), "text"), 0), 1)),
-        10);
+    assert_string_equal(json_string_value(test_json_at(j, "matches.0.level")), "III");
+    assert_int_equal(json_integer_value(test_json_at(j, "highlights.text.0.1")), 10);
     json_decref(j);
     archive_search_result_release(&res);
 

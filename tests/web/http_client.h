@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "test_expect.h"
+
 struct resp {
     long status;
     char *body;
@@ -123,19 +125,45 @@ static inline void resp_release(struct resp *r)
 }
 
 /*
+ * method path (body may be NULL) as cl (may be NULL) and expect status want and an answer
+ * body that holds each needle of present and none of absent (NULL-terminated lists; either
+ * may be NULL). r (may be NULL) gets the answer for more checks (resp_release()); with NULL it
+ * is released here. A failure names the request and what was wrong, and prints the body.
+ */
+static inline void http_expect_body(unsigned port, const struct client *cl, const char *method,
+                                    const char *path, const char *body, long want,
+                                    const char *const *present, const char *const *absent,
+                                    struct resp *r)
+{
+    struct resp own, *got = r ? r : &own;
+    size_t n_present = 0, n_absent = 0;
+    char what[320];
+
+    snprintf(what, sizeof(what), "%s %s", method, path);
+    http_request(port, cl, method, path, body, NULL, got);
+    if (got->status != want) {
+        fail_msg("%s gave %ld, want %ld: %s", what, got->status, want, got->body ? got->body : "");
+    }
+    while (present && present[n_present]) {
+        n_present++;
+    }
+    while (absent && absent[n_absent]) {
+        n_absent++;
+    }
+    test_expect_text(what, got->body ? got->body : "", present, n_present, absent, n_absent);
+    if (!r) {
+        resp_release(&own);
+    }
+}
+
+/*
  * method path (body may be NULL) as cl (may be NULL) and expect status want; the answer is
  * released here. A failure names the request and both statuses.
  */
 static inline void http_expect_status(unsigned port, const struct client *cl, const char *method,
                                       const char *path, const char *body, long want)
 {
-    struct resp r;
-
-    http_request(port, cl, method, path, body, NULL, &r);
-    if (r.status != want) {
-        fail_msg("%s %s gave %ld, want %ld", method, path, r.status, want);
-    }
-    resp_release(&r);
+    http_expect_body(port, cl, method, path, body, want, NULL, NULL, NULL);
 }
 
 /*

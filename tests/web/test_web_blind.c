@@ -195,19 +195,18 @@ static void test_sources_page_and_script_served(void **state)
     struct resp r;
 
     http_login(f->fx.port, "duty1", "duty-password-1", &duty);
-    http_request(f->fx.port, &duty, "GET", "/sources", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, "<script src=\"/static/sources.js\" defer></script>"));
-    assert_non_null(strstr(r.body, "<h2 id=\"h-blind\">监测盲区（近 30 天）</h2>"));
-    assert_non_null(strstr(r.body, "<div id=\"blind\"></div>"));
-    assert_null(strstr(r.body, "<script>"));
+    http_expect_body(f->fx.port, &duty, "GET", "/sources", NULL, 200,
+                     (const char *const[]){"<script src=\"/static/sources.js\" defer></script>",
+                                           "<h2 id=\"h-blind\">监测盲区（近 30 天）</h2>",
+                                           "<div id=\"blind\"></div>", NULL},
+                     (const char *const[]){"<script>", NULL}, &r);
     assert_null(strstr(r.csp, "unsafe-inline"));
     resp_release(&r);
-    http_request(f->fx.port, &duty, "GET", "/static/sources.js", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
+    http_expect_body(f->fx.port, &duty, "GET", "/static/sources.js", NULL, 200,
+                     (const char *const[]){"/api/sources/blind?limit=1000",
+                                           "registerPage('sources', pageSourcesBlind)", NULL},
+                     NULL, &r);
     assert_non_null(strstr(r.content_type, "javascript"));
-    assert_non_null(strstr(r.body, "/api/sources/blind?limit=1000"));
-    assert_non_null(strstr(r.body, "registerPage('sources', pageSourcesBlind)"));
     resp_release(&r);
 }
 

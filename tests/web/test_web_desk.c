@@ -102,14 +102,9 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
 static void intake_alert(struct fx *f, const char *key, int64_t silence_id)
 {
     char item_id[64];
-    const struct web_fixture_alert_spec spec = {.key = key,
-                                                 .department = DEPT_A,
-                                                 .rule_id = "r-1",
-                                                 .item_id = item_id,
-                                                 .source_id = "ak",
-                                                 .url = "http://news.example/t1",
-                                                 .title = "征地",
-                                                 .text = "征地补偿"};
+    const struct web_fixture_alert_spec spec = {
+        .key = key, .department = DEPT_A, .rule_id = "r-1", .item_id = item_id, .source_id = "ak",
+        .url = "http://news.example/t1", .title = "征地", .text = "征地补偿"};
     struct ticket_intake_result res;
     struct yq_alert alert;
 

@@ -23,6 +23,7 @@
 #include "http_client.h"
 #include "rules.h"
 #include "search_fixture.h"
+#include "test_expect_json.h"
 #include "test_server.h"
 #include "ticket_fixture.h"
 #include "ticket_store.h"
@@ -176,23 +177,13 @@ static void test_search_language(void **state)
     hit = json_array_get(json_object_get(v, "hits"), 0);
     assert_string_equal(json_string_value(json_object_get(hit, "time")), "2026-11-19T23:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(hit, "heat")), 290);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(hit, "matches"), 0), "event_key")),
-                        "ev:E1");
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_array_get(json_object_get(hit, "matches"), 0), "event_id")),
-                     41);
+    assert_string_equal(json_string_value(test_json_at(hit, "matches.0.event_key")), "ev:E1");
+    assert_int_equal(json_integer_value(test_json_at(hit, "matches.0.event_id")), 41);
     /* highlights: code points into the original text */
-    assert_int_equal(
-        json_integer_value(json_array_get(
-            json_array_get(json_object_get(json_object_get(hit, "highlights"), "text"), 0), 0)),
-        6);
+    assert_int_equal(json_integer_value(test_json_at(hit, "highlights.text.0.0")), 6);
     /* the traditional-script post: its title highlighted at 徵地補償 */
     hit = json_array_get(json_object_get(v, "hits"), 2);
-    assert_int_equal(
-        json_integer_value(json_array_get(
-            json_array_get(json_object_get(json_object_get(hit, "highlights"), "title"), 0), 1)),
-        7);
+    assert_int_equal(json_integer_value(test_json_at(hit, "highlights.title.0.1")), 7);
     assert_true(json_is_array(json_object_get(hit, "matches")));
     assert_int_equal(json_array_size(json_object_get(hit, "matches")), 0);
     json_decref(v);
