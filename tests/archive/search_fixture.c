@@ -1,5 +1,4 @@
 #include "search_fixture.h"
-#include "db_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,11 +7,9 @@
 /* cmocka needs the four above first */
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "yq_alert.h"
 #include "yq_item.h"
@@ -88,7 +85,7 @@ static void make_alert(const struct sample *s, struct yq_alert *al)
     al->matches[0].level = al->level;
 }
 
-void search_fixture_open(struct search_fixture *f)
+void search_fixture_open(struct archive_fixture *f)
 {
     struct yq_item items[SEARCH_FIXTURE_ITEMS];
     struct yq_alert alerts[SEARCH_FIXTURE_ITEMS];
@@ -98,14 +95,7 @@ void search_fixture_open(struct search_fixture *f)
     size_t n_alerts = 0;
     char err[512] = "";
 
-    memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/yq-search-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    db_fixture_new(f->loc, sizeof(f->loc), f->dir);
-    if (archive_init(f->loc, err, sizeof(err)) != 0 ||
-        archive_open(f->loc, NULL, &f->a, err, sizeof(err)) != 0) {
-        fail_msg("archive: %s", err);
-    }
+    archive_fixture_open(f);
     for (size_t i = 0; i < SEARCH_FIXTURE_ITEMS; i++) {
         make_item(&samples[i], &items[i]);
         ip[i] = &items[i];
@@ -127,26 +117,4 @@ void search_fixture_open(struct search_fixture *f)
     for (size_t i = 0; i < n_alerts; i++) {
         yq_alert_release(&alerts[i]);
     }
-}
-
-void search_fixture_close(struct search_fixture *f)
-{
-    DIR *d;
-    struct dirent *de;
-    char path[512];
-
-    archive_close(f->a);
-    f->a = NULL;
-    db_fixture_drop(f->loc);
-    d = opendir(f->dir);
-    while (d && (de = readdir(d))) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-            unlink(path);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    rmdir(f->dir);
 }

@@ -19,21 +19,15 @@
 
 #include <stdint.h>
 
-#include "archive.h"
+#include "archive_fixture.h"
 
 #define SEARCH_FIXTURE_BASE INT64_C(1795132800) /* 2026-11-20T00:00:00Z */
 #define SEARCH_FIXTURE_ITEMS 8
 
-struct search_fixture {
-    char dir[64];     /* the archive directory (empty of months in a -pg run) */
-    char loc[512];    /* the archive's location: dir, or a PostgreSQL schema (db_fixture.h) */
-    struct archive *a; /* read-write handle */
-};
-
-/* Make and fill the archive (fails the test on error). f: caller storage. */
-void search_fixture_open(struct search_fixture *f);
-
-/* Close the handle and remove the directory with its files (or the PostgreSQL schema). */
-void search_fixture_close(struct search_fixture *f);
+/*
+ * Make the archive (archive_fixture_open()) and fill it (fails the test on error). f: caller
+ * storage; archive_fixture_close() removes it.
+ */
+void search_fixture_open(struct archive_fixture *f);
 
 #endif

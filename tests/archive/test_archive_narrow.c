@@ -18,41 +18,11 @@
 
 #include "archive.h"
 #include "archive_bigram.h"
+#include "archive_fixture.h"
 #include "db_fixture.h"
 #include "norm.h"
 #include "yq_err.h"
 #include "yq_time.h"
-
-struct fx {
-    char dir[64];
-    char loc[512]; /* dir, or a PostgreSQL schema in a -pg run (db_fixture.h) */
-    struct archive *a;
-};
-
-static int fx_setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/yq-archive-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    char err[256] = "";
-    db_fixture_new(fx->loc, sizeof fx->loc, fx->dir);
-    assert_int_equal(archive_init(fx->loc, err, sizeof err), 0);
-    assert_int_equal(archive_open(fx->loc, NULL, &fx->a, err, sizeof err), 0);
-    *state = fx;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *fx = *state;
-    archive_close(fx->a);
-    db_fixture_drop(fx->loc);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
-    free(fx);
-    return 0;
-}
 
 static int64_t t0(void)
 {
@@ -144,7 +114,7 @@ static size_t scan_term(struct archive *a, const char *raw, struct found *out)
 
 static void test_terms_found_inside_words(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     static const char *const titles[] = {
         "汉滨区征地拆迁补偿不到位", "强制拆迁补偿标准", "５Ｇ基站建设", "徵地公告", "无关新闻",
         "WiFi 断网", "title:征地 \"引号\" a*b NEAR(x y) -负号",
@@ -188,7 +158,7 @@ static void test_terms_found_inside_words(void **state)
 
 static void test_and_or_formulas(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     static const char *const titles[] = {"征地拆迁", "征地补偿", "拆迁补偿", "乡村振兴"};
     static const char *const texts[] = {"", "", "", ""};
     put_texts(fx->a, titles, texts, 4);
@@ -389,7 +359,7 @@ static bool holds(const struct archive_narrow *nd, const char *title, const char
 
 static void test_property_never_misses_a_hit(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     rng_state = 0x5EED2026ULL;
     static char titles[N_TEXTS][128];
     static char texts[N_TEXTS][256];
@@ -435,7 +405,7 @@ static void test_property_never_misses_a_hit(void **state)
 /* Bad bytes and the largest text an item may carry: stored, indexed, no crash. */
 static void test_bad_utf8_and_huge_text(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     size_t big = YQ_ITEM_MAX_TEXT_BYTES;
     char *text = malloc(big + 1);
     for (size_t i = 0; i + 3 <= big; i += 3) {
@@ -477,12 +447,16 @@ static void test_bad_utf8_and_huge_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_terms_found_inside_words, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_and_or_formulas, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_terms_found_inside_words, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_and_or_formulas, archive_fixture_setup,
+                                        archive_fixture_teardown),
         cmocka_unit_test(test_match_expressions),
         cmocka_unit_test(test_tsquery_and_tsvector),
-        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, archive_fixture_setup,
+                                        archive_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

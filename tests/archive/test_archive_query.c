@@ -24,7 +24,7 @@
 
 static int setup(void **state)
 {
-    struct search_fixture *f = calloc(1, sizeof(*f));
+    struct archive_fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     search_fixture_open(f);
     *state = f;
@@ -33,9 +33,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    search_fixture_close(*state);
-    free(*state);
-    return 0;
+    return archive_fixture_teardown(state);
 }
 
 /* Options over the fixture's last 30 days (the 40-day-old item is out of range). */
@@ -50,8 +48,9 @@ static struct archive_search_opts recent(void)
 }
 
 /* Search qtext with o; ids of the hits joined with ' ' into ids; returns the result. */
-static void search(struct search_fixture *f, const char *qtext, const struct archive_search_opts *o,
-                   struct archive_search_result *res, char *ids, size_t idlen)
+static void search(struct archive_fixture *f, const char *qtext,
+                   const struct archive_search_opts *o, struct archive_search_result *res,
+                   char *ids, size_t idlen)
 {
     struct archive_query *q = NULL;
     char err[512] = "";
@@ -74,7 +73,7 @@ static void search(struct search_fixture *f, const char *qtext, const struct arc
  * Every plan gives the same hits: as o says (a time-sorted query walks the fixture's short
  * range whole), the index only, and a walk abandoned at once for the index.
  */
-static void expect_ids(struct search_fixture *f, const char *qtext,
+static void expect_ids(struct archive_fixture *f, const char *qtext,
                        const struct archive_search_opts *o, const char *want, size_t total)
 {
     for (int plan = 0; plan < 3; plan++) {
@@ -305,7 +304,7 @@ static void test_heat_sort_and_paging(void **state)
         char err[256] = "";
         assert_int_equal(archive_query_compile("征地", &q, err, sizeof(err)), 0);
         assert_int_equal(
-            archive_search(((struct search_fixture *)*state)->a, q, &o, &res, err, sizeof(err)),
+            archive_search(((struct archive_fixture *)*state)->a, q, &o, &res, err, sizeof(err)),
             ERR_INVALID);
         archive_search_result_release(&res);
         archive_query_free(q);
@@ -391,7 +390,7 @@ static void test_csv_field(void **state)
 
 static void test_csv_export(void **state)
 {
-    struct search_fixture *f = *state;
+    struct archive_fixture *f = *state;
     struct archive_search_opts o = recent();
     struct archive_query *q = NULL;
     char err[512] = "", *csv = NULL;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "archive_fixture.h"
 #include "db_fixture.h"
 #include "yq_db.h"
 #include "yq_err.h"
@@ -37,46 +38,11 @@ static int64_t t_dec1(void)
     return yq_time_days_from_civil(2026, 12, 1) * 86400 - 8 * 3600;
 }
 
-struct fx {
-    char dir[64];
-    char loc[512]; /* the archive's location: dir, or a PostgreSQL schema in a -pg run */
-    struct archive *a;
-};
-
 static void rm_rf(const char *dir)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
-}
-
-static int fx_setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/yq-archive-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    char err[256] = "";
-    db_fixture_new(fx->loc, sizeof fx->loc, fx->dir);
-    int rc = archive_init(fx->loc, err, sizeof err);
-    if (rc != 0) {
-        fail_msg("init: %s", err);
-    }
-    rc = archive_open(fx->loc, NULL, &fx->a, err, sizeof err);
-    if (rc != 0) {
-        fail_msg("open: %s", err);
-    }
-    *state = fx;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *fx = *state;
-    archive_close(fx->a);
-    db_fixture_drop(fx->loc);
-    rm_rf(fx->dir);
-    free(fx);
-    return 0;
 }
 
 /* An item with every field set (strings owned by the item: yq_item_release()). */
@@ -125,7 +91,7 @@ static void make_alert(struct yq_alert *al, const struct yq_item *it, const char
 
 static void test_round_trip_every_field(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it;
     make_item(&it, "weibo:1001", "weibo", "汉滨区征地拆迁补偿不到位", "网友反映补偿款迟迟未发",
               t_nov15() + 3600);
@@ -238,7 +204,7 @@ static size_t scan_ids(struct archive *a, const struct archive_filter *f, struct
 
 static void test_scan_time_order_across_months(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[4];
     make_item(&it[0], "a", "rss", "一", "", t_nov15());
     make_item(&it[1], "b", "rss", "二", "", t_dec1() + 5 * 86400);
@@ -277,7 +243,7 @@ static void test_scan_time_order_across_months(void **state)
 
 static void test_idempotent_same_batch_twice(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[3];
     make_item(&it[0], "x1", "weibo", "征地拆迁", "补偿", t_nov15());
     make_item(&it[1], "x2", "weibo", "乡村振兴", "", t_nov15() + 1);
@@ -331,7 +297,7 @@ static void test_idempotent_same_batch_twice(void **state)
  */
 static void test_issue_15_zero_match_official_alert(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it;
     struct yq_alert al, back;
     struct archive_put_result res;
@@ -370,7 +336,7 @@ static void test_issue_15_zero_match_official_alert(void **state)
 /* A re-poll moved an item's time from 30 Nov into 1 Dec: still one row, in November. */
 static void test_idempotent_across_month_boundary(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item first;
     struct yq_item again;
     make_item(&first, "weibo:77", "weibo", "旬阳市道路施工", "", t_dec1() - 3600);
@@ -418,7 +384,7 @@ static void test_idempotent_across_month_boundary(void **state)
 
 static void test_matches_before_and_after_item(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item early;
     struct yq_item late;
     make_item(&early, "wx:1", "wechat", "学校食堂", "饭菜质量差", t_nov15());
@@ -462,7 +428,7 @@ static void test_matches_before_and_after_item(void **state)
 /* An alert stored before its item in November; the item's re-polled time is 1 December. */
 static void test_match_follows_item_into_neighbour_month(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item nov;
     struct yq_item dec;
     make_item(&nov, "weibo:90", "weibo", "石泉县", "", t_dec1() - 600);
@@ -567,7 +533,7 @@ static size_t count_files(const char *dir, const char *prefix)
 
 static void test_readonly_handle(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct archive_open_opts ro = {.flags = ARCHIVE_READONLY};
     struct archive *r = NULL;
     char err[256] = "";
@@ -596,7 +562,7 @@ static void test_readonly_handle(void **state)
 
 static void test_prune_whole_old_months(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[3];
     make_item(&it[0], "p-sep", "rss", "九月", "", t_nov15() - 60 * 86400);
     make_item(&it[1], "p-oct", "rss", "十月", "", t_nov15() - 30 * 86400);
@@ -631,7 +597,7 @@ static void test_prune_whole_old_months(void **state)
 
 static void test_stats_counts(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[3];
     make_item(&it[0], "s1", "rss", "一", "", t_nov15());
     make_item(&it[1], "s2", "rss", "二", "", t_nov15() + 5);
@@ -675,7 +641,7 @@ static void test_stats_counts(void **state)
 /* Beijing month boundaries: 2026-11-30 23:59 Beijing is November, 00:00 is December. */
 static void test_month_of_archive_time(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[2];
     make_item(&it[0], "m1", "rss", "一", "", t_dec1() - 1);
     make_item(&it[1], "m2", "rss", "二", "", t_dec1());
@@ -722,7 +688,7 @@ static void test_month_of_archive_time(void **state)
 static void test_corrupt_month_file(void **state)
 {
     DB_FIXTURE_SQLITE_ONLY(); /* month files */
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item nov;
     struct yq_item oct;
     make_item(&nov, "c-nov", "rss", "十一月", "", t_nov15());
@@ -770,7 +736,7 @@ static void test_corrupt_month_file(void **state)
 static void test_missing_directory_on_put(void **state)
 {
     DB_FIXTURE_SQLITE_ONLY(); /* month files */
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it;
     make_item(&it, "gone", "rss", "一", "", t_nov15());
     rm_rf(fx->dir);
@@ -795,7 +761,7 @@ static void test_missing_directory_on_put(void **state)
 static void test_directory_removed_or_moved_after_puts(void **state)
 {
     DB_FIXTURE_SQLITE_ONLY(); /* month files */
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item a, b;
     char err[256] = "", moved[4096];
     make_item(&a, "before", "rss", "征地补偿", "", t_nov15());
@@ -835,7 +801,7 @@ static void test_directory_removed_or_moved_after_puts(void **state)
 /* Each exact filter field of a scan. */
 static void test_scan_filters(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[4];
     make_item(&it[0], "f0", "weibo", "满意 点赞 好评", "", t_nov15());
     make_item(&it[1], "f1", "rss", "投诉 不满 拖欠", "愤怒", t_nov15() + 1);
@@ -948,7 +914,7 @@ static void *reader_main(void *arg)
 /* Two writers and a reader on one handle: every id stored once, readers never fail. */
 static void test_threads_share_a_handle(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct writer w1 = {.a = fx->a, .first = 0};
     struct writer w2 = {.a = fx->a, .first = 200};
     volatile int stop = 0;
@@ -973,7 +939,7 @@ static void test_threads_share_a_handle(void **state)
 /* A classifier given in the options is used (borrowed), and read-only handles need none. */
 static void test_borrowed_classifier(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_sentiment *sent = NULL;
     char err[256] = "";
     assert_int_equal(yq_sentiment_open(NULL, &sent, err, sizeof err), 0);
@@ -1001,7 +967,7 @@ static void test_borrowed_classifier(void **state)
 static void test_disk_full_then_retry(void **state)
 {
     DB_FIXTURE_SQLITE_ONLY(); /* month files */
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     enum { N = 300 };
     static struct yq_item it[N];
     const struct yq_item *p[N];
@@ -1047,7 +1013,7 @@ static void test_disk_full_then_retry(void **state)
 /* Bogus times (before 1970, far future) and a huge retention: stored, found, no overflow. */
 static void test_extreme_times(void **state)
 {
-    struct fx *fx = *state;
+    struct archive_fixture *fx = *state;
     struct yq_item it[2];
     make_item(&it[0], "old", "rss", "一", "", -86400 * 400);
     make_item(&it[1], "far", "rss", "二", "", INT64_MAX - 2000);
@@ -1119,32 +1085,46 @@ static void test_pg_layout(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip_every_field, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip_every_field, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert,
+                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary,
+                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month,
+                                        archive_fixture_setup, archive_fixture_teardown),
         cmocka_unit_test(test_layout_errors),
         cmocka_unit_test(test_pg_layout),
-        cmocka_unit_test_setup_teardown(test_readonly_handle, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_month_of_archive_time, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_handle, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_counts, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_month_of_archive_time, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_month_file, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts,
+                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_filters, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_classifier, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, archive_fixture_setup,
+                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, archive_fixture_setup,
+                                        archive_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@
 #define RANGE "since=2026-10-21&until=2026-11-20"
 
 struct env {
-    struct search_fixture sf;
+    struct archive_fixture sf;
     char dbpath[256]; /* the SQLite file, or a PostgreSQL schema's URL (db_fixture.h) */
     struct web *w;
     struct test_server *srv;
@@ -118,7 +118,7 @@ static int teardown(void **state)
     test_server_stop(e->srv);
     web_free(e->w);
     ticket_fixture_remove_db(e->dbpath);
-    search_fixture_close(&e->sf);
+    archive_fixture_close(&e->sf);
     free(e);
     return 0;
 }
