@@ -94,6 +94,18 @@ static void add_item(struct fx *f, int64_t event, const char *item_id, const cha
     sqlite3_free(sql);
 }
 
+/* One event_log row of event: actor (of role) moved it from from to to by action at at (s). */
+static void add_event_log(struct fx *f, int64_t event, int64_t at, const char *actor,
+                          const char *role, const char *action, const char *from, const char *to)
+{
+    char *sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
+                                "from_state, to_state) VALUES (%lld, %lld, %Q, %Q, %Q, %Q, %Q)",
+                                (long long)event, (long long)at, actor, role, action, from, to);
+
+    exec_sql(f, sql);
+    sqlite3_free(sql);
+}
+
 /*
  * An alert for item rss:<key> (event ev:<key>) of the real intake, handed over by the test's
  * policy: opens a ticket (its number into f->number), or with silence_id > 0 is kept under
@@ -173,12 +185,7 @@ static int setup(void **state)
     add_item(f, f->e[1], "weibo:2", "weibo", "张三", T0 + 1200, 20, "negative");
     add_item(f, f->e[1], "weibo:3", "weibo", "李四", T0 + 2100, 40, "neutral");
     add_item(f, f->e[1], "rss:4", "rss", "", T0 + 11400, 1, "");
-    sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
-                          "from_state, to_state, note) VALUES (%lld, %lld, 'system', 'system', "
-                          "'created', '', 'pending', '')",
-                          (long long)f->e[1], T0);
-    exec_sql(f, sql);
-    sqlite3_free(sql);
+    add_event_log(f, f->e[1], T0, "system", "system", "created", "", "pending");
 
     web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, true);
     *state = f;
@@ -809,15 +816,9 @@ static void test_change_marker_moves_with_event_log(void **state)
 {
     struct fx *f = *state;
     int64_t before = 0, after = 0, after_ticket = 0;
-    char *sql;
 
     assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &before), 0);
-    sql = sqlite3_mprintf("INSERT INTO event_log (event_id, at, actor, actor_role, action, "
-                          "from_state, to_state) VALUES (%lld, %lld, 'duty1', 'duty_officer', "
-                          "'watch', 'pending', 'watching')",
-                          (long long)f->e[2], T0);
-    exec_sql(f, sql);
-    sqlite3_free(sql);
+    add_event_log(f, f->e[2], T0, "duty1", "duty_officer", "watch", "pending", "watching");
     assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &after), 0);
     assert_int_equal(after, before + 1); /* e1's row was 1, this is 2 */
     exec_sql(f, "INSERT INTO ticket_log (ticket_id, at, actor, action) "

@@ -22,6 +22,7 @@
 #include "desk_policy.h"
 #include "fc033.h"
 #include "http_client.h"
+#include "test_expect_json.h"
 #include "test_server.h"
 #include "web_fixture.h"
 #include "ticket_fixture.h"
@@ -564,6 +565,19 @@ static void test_issue_11_chinese_errors_labels_and_display_fields(void **state)
  */
 static void test_issue_11_held_items_api(void **state)
 {
+    static const struct test_json_str want_old[] = {
+        {"reason", "old"},
+        {"reason_label", "旧帖（发布已久）"},
+        {"title", "宇宙大爆炸理论"},
+        {"published_at", "2020-06-01T00:00:00Z"},
+        {"published_at_bj", "2020-06-01 08:00"},
+        {"level", "II"},
+    };
+    static const struct test_json_str want_official[] = {
+        {"reason", "official"},
+        {"reason_label", "政务发布"},
+        {"source_department", "市政府办公室"},
+    };
     struct fx *f = *state;
     unsigned port = f->fx.port;
     char key[16], item_id[16], url[32];
@@ -573,7 +587,6 @@ static void test_issue_11_held_items_api(void **state)
     struct ticket_intake_result res;
     struct yq_alert alert;
     struct client cl;
-    struct resp r;
     json_t *v, *items, *it;
 
     for (int k = 0; k < 2; k++) {
@@ -591,50 +604,30 @@ static void test_issue_11_held_items_api(void **state)
     }
 
     login(f, "duty1", "duty-password-1", &cl);
-    http_request(port, &cl, "GET", "/api/held-items?reason=old", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_json(port, &cl, "/api/held-items?reason=old");
     items = json_object_get(v, "items");
     assert_int_equal(json_array_size(items), 1);
     it = json_array_get(items, 0);
-    assert_string_equal(json_string_value(json_object_get(it, "reason")), "old");
-    assert_string_equal(json_string_value(json_object_get(it, "reason_label")), "旧帖（发布已久）");
+    test_expect_json_strings("the old post", it, want_old, sizeof(want_old) / sizeof(want_old[0]));
     assert_true(json_is_true(json_object_get(it, "old")));
-    assert_string_equal(json_string_value(json_object_get(it, "title")), "宇宙大爆炸理论");
-    assert_string_equal(json_string_value(json_object_get(it, "published_at")),
-                        "2020-06-01T00:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(it, "published_at_bj")),
-                        "2020-06-01 08:00");
-    assert_string_equal(json_string_value(json_object_get(it, "level")), "II");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(it, "rule_ids"), 0)),
-                        "safety-gas");
+    assert_string_equal(json_string_value(test_json_at(it, "rule_ids.0")), "safety-gas");
     json_decref(v);
-    resp_release(&r);
 
-    http_request(port, &cl, "GET", "/api/held-items", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_json(port, &cl, "/api/held-items");
     items = json_object_get(v, "items");
     assert_int_equal(json_array_size(items), 2);
     it = json_array_get(items, 0); /* same detection time: the later row first */
-    assert_string_equal(json_string_value(json_object_get(it, "reason")), "official");
-    assert_string_equal(json_string_value(json_object_get(it, "reason_label")), "政务发布");
-    assert_string_equal(json_string_value(json_object_get(it, "source_department")),
-                        "市政府办公室");
+    test_expect_json_strings("the official item", it, want_official,
+                             sizeof(want_official) / sizeof(want_official[0]));
     assert_true(json_is_null(json_object_get(it, "published_at")));
     json_decref(v);
-    resp_release(&r);
 
     /* searchable (q, URL-encoded 通报) */
-    http_request(port, &cl, "GET", "/api/held-items?q=%E9%80%9A%E6%8A%A5", NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = json_loads(r.body, 0, NULL);
+    v = http_get_json(port, &cl, "/api/held-items?q=%E9%80%9A%E6%8A%A5");
     items = json_object_get(v, "items");
     assert_int_equal(json_array_size(items), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "reason")),
-                        "official");
+    assert_string_equal(json_string_value(test_json_at(items, "0.reason")), "official");
     json_decref(v);
-    resp_release(&r);
 
     http_expect_status(port, &cl, "GET", "/api/held-items?reason=x", NULL, 400);
 

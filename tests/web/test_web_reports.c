@@ -56,26 +56,20 @@ struct fx {
 
 static void intake(struct fx *f)
 {
-    char json[2048], now[32];
+    char published_at[40];
+    const struct web_fixture_alert_spec spec = {
+        .key = "r1", .department = DEPT_A, .rule_id = "r-1", .item_id = "rss:r1",
+        .source_id = "ak", .url = "http://news.example/r1",
+        .title = "<script>alert(1)</script>征地", .text = "征地补偿",
+        .published_at = published_at};
     struct ticket_intake_result res;
     struct yq_alert alert;
-    char err[256];
+    char now[32];
 
+    /* published when it was matched and fetched */
     yq_time_format_utc(yq_time_now() - 600, now, sizeof(now));
-    snprintf(json, sizeof(json),
-             "{\"schema\":1,\"event_key\":\"ev:r1\",\"event\":{\"new\":true,\"items\":1},"
-             "\"rules_version\":3,\"matched_at\":\"%s\",\"score\":40.0,\"level\":\"III\","
-             "\"department\":\"%s\",\"matches\":[{\"rule_id\":\"r-1\",\"name\":\"测试规则\","
-             "\"department\":\"%s\",\"level\":\"III\",\"terms\":[{\"term\":\"征地\","
-             "\"field\":\"text\",\"start\":2,\"end\":4}]}],"
-             "\"item\":{\"schema\":1,\"id\":\"rss:r1\",\"source\":\"rss\",\"source_id\":\"ak\","
-             "\"channel\":\"安康新闻网\",\"url\":\"http://news.example/r1\","
-             "\"title\":\"<script>alert(1)</script>征地\",\"text\":\"征地补偿\",\"author\":\"\","
-             "\"published_at\":\"%s\",\"published_precision\":\"second\",\"fetched_at\":\"%s\"}}",
-             now, DEPT_A, DEPT_A, now, now);
-    if (yq_alert_decode(json, strlen(json), &alert, err, sizeof(err)) != 0) {
-        fail_msg("decode: %s", err);
-    }
+    snprintf(published_at, sizeof(published_at), "\"%s\"", now);
+    web_fixture_alert(&spec, &alert);
     assert_int_equal(ticket_intake_alert(f->writer, &alert, yq_time_now(), &res), 0);
     f->event_id = res.event_id;
     assert_true(f->event_id > 0);
