@@ -392,6 +392,13 @@ static void assert_summary(const struct stats_summary *s, size_t n, int64_t medi
     assert_int_equal(s->mean_s, mean);
 }
 
+/* Row r's tickets settled without an acknowledgement, and still unacknowledged at its end. */
+static void assert_unack(const struct stats_row *r, size_t settled, size_t at_end)
+{
+    assert_int_equal(r->settled_unacknowledged, settled);
+    assert_int_equal(r->unacknowledged_at_end, at_end);
+}
+
 /* Every report below is run at 2026-03-01 00:05 (after February), so cut-off = month end. */
 #define RUN_AT "2026-03-01 00:05"
 
@@ -997,8 +1004,7 @@ static void test_issue_10_december_time_to_close_and_unacknowledged(void **state
     t = &r->total;
     assert_carry(t, 1, 2, 0, 1, 0, 2);
     assert_summary(&t->ttc, 1, 24 * 24 * H, 24 * 24 * H, 24 * 24 * H);
-    assert_int_equal(t->settled_unacknowledged, 0);
-    assert_int_equal(t->unacknowledged_at_end, 1);
+    assert_unack(t, 0, 1);
     assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_B)->unacknowledged_at_end, 1);
     assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_A)->unacknowledged_at_end, 0);
     assert_summary(&row(r, STATS_DIM_DEPARTMENT, DEPT_B)->ttc, 1, 2073600, 2073600, 2073600);
@@ -1026,8 +1032,7 @@ static void test_issue_10_january_settled_without_acknowledgement(void **state)
     t = &r->total;
     assert_carry(t, 2, 4, 0, 3, 1, 2);
     assert_summary(&t->ttc, 2, 907200, 1695000, 1301100);
-    assert_int_equal(t->settled_unacknowledged, 1);
-    assert_int_equal(t->unacknowledged_at_end, 0);
+    assert_unack(t, 1, 0);
     a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
     c = row(r, STATS_DIM_DEPARTMENT, DEPT_C);
     assert_summary(&a->ttc, 2, 907200, 1695000, 1301100);
@@ -1068,8 +1073,7 @@ static void test_issue_10_february_by_department(void **state)
     /* T10, T11 on time; T5 missed and T4, T9 excluded at 03-01 00:00 = 24:00 of 02-28
        (issue #17 rule 3: February's; it said March's before) */
     assert_tally(&t->clocks[STATS_CLOCK_CLOSE], 3, 2, 0, 1, 0, 2);
-    assert_int_equal(t->settled_unacknowledged, 2);
-    assert_int_equal(t->unacknowledged_at_end, 2);
+    assert_unack(t, 2, 2);
     a = row(r, STATS_DIM_DEPARTMENT, DEPT_A);
     b = row(r, STATS_DIM_DEPARTMENT, DEPT_B);
     c = row(r, STATS_DIM_DEPARTMENT, DEPT_C);
@@ -1082,17 +1086,12 @@ static void test_issue_10_february_by_department(void **state)
     assert_summary(&b->ttc, 1, 2059200, 2059200, 2059200);
     assert_summary(&c->ttc, 0, 0, 0, 0);
     assert_summary(&d->ttc, 0, 0, 0, 0);
-    assert_int_equal(a->settled_unacknowledged, 1);
-    assert_int_equal(b->settled_unacknowledged, 0);
-    assert_int_equal(c->settled_unacknowledged, 0);
-    assert_int_equal(d->settled_unacknowledged, 1);
-    assert_int_equal(a->unacknowledged_at_end, 0);
-    assert_int_equal(b->unacknowledged_at_end, 0);
-    assert_int_equal(c->unacknowledged_at_end, 1);
-    assert_int_equal(d->unacknowledged_at_end, 1);
+    assert_unack(a, 1, 0);
+    assert_unack(b, 0, 0);
+    assert_unack(c, 0, 1);
+    assert_unack(d, 1, 1);
     /* the other dimensions carry the same figures: IV has T9, T11, T12 */
-    assert_int_equal(row(r, STATS_DIM_LEVEL, "IV 一般")->settled_unacknowledged, 2);
-    assert_int_equal(row(r, STATS_DIM_LEVEL, "IV 一般")->unacknowledged_at_end, 1);
+    assert_unack(row(r, STATS_DIM_LEVEL, "IV 一般"), 2, 1);
     assert_int_equal(row(r, STATS_DIM_LEVEL, "III 较大")->unacknowledged_at_end, 1);
     assert_summary(&row(r, STATS_DIM_SOURCE, "weibo-ankang")->ttc, 1, 2059200, 2059200, 2059200);
     /* the 通报 says so */
@@ -1143,8 +1142,7 @@ static void test_issue_10_acknowledged_then_returned(void **state)
         .acknowledged_at = bj("2026-02-03 09:10"), .ack_deadline = bj("2026-02-03 10:00")};
     assert_int_equal(stats_compute(t, 3, &opts, &r), 0);
     assert_carry(&r->total, 0, 3, 0, 0, 1, 2);
-    assert_int_equal(r->total.settled_unacknowledged, 0);
-    assert_int_equal(r->total.unacknowledged_at_end, 1);
+    assert_unack(&r->total, 0, 1);
     assert_int_equal(row(r, STATS_DIM_DEPARTMENT, DEPT_B)->unacknowledged_at_end, 1);
     stats_report_free(r);
 }
