@@ -21,14 +21,11 @@
 #include "ticket_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
-#include "rules.h"
-#include "rules_store.h"
 #include "source_blind.h"
+#include "test_expect_json.h"
 #include "test_server.h"
 #include "web.h"
-#include "test_expect_json.h"
 #include "web_fixture.h"
-#include "yq_redis.h"
 #include "yq_time.h"
 
 struct fx {
