@@ -345,8 +345,7 @@ static void test_highlights_and_matches(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "id")), "weibo:1001");
     assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-11-19T23:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(j, "heat")), 290);
-    assert_string_equal(json_string_value(test_json_at(j, "matches.0.department")),
-                        "市自然资源局");
+    assert_string_equal(json_string_value(test_json_at(j, "matches.0.department")), "市自然资源局");
     assert_string_equal(json_string_value(test_json_at(j, "matches.0.level")), "III");
     assert_int_equal(json_integer_value(test_json_at(j, "highlights.text.0.1")), 10);
     json_decref(j);

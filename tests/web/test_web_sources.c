@@ -18,12 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ticket_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
 #include "source_blind.h"
 #include "test_expect_json.h"
 #include "test_server.h"
+#include "ticket_fixture.h"
 #include "web.h"
 #include "web_fixture.h"
 #include "yq_time.h"

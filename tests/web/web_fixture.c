@@ -138,8 +138,8 @@ void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_aler
              "\"text\":\"%s\",\"author\":\"\",\"published_at\":%s,"
              "\"published_precision\":\"second\",\"fetched_at\":\"%s\"%s}%s}",
              spec->key, now, level, spec->department, spec->rule_id,
-             spec->rule_name ? spec->rule_name : "测试规则", spec->department, level,
-             spec->item_id, spec->source_id, spec->url, spec->title, spec->text,
+             spec->rule_name ? spec->rule_name : "测试规则", spec->department, level, spec->item_id,
+             spec->source_id, spec->url, spec->title, spec->text,
              spec->published_at ? spec->published_at : "null", now,
              spec->item_extra ? spec->item_extra : "", spec->extra ? spec->extra : "");
     if (yq_alert_decode(json, strlen(json), out, err, sizeof(err)) != 0) {
