@@ -879,6 +879,25 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
 /* Issue #11: one label table per kind; one list of dismiss reasons, the one ticket_flow takes. */
 static void test_issue_11_label_tables(void **state)
 {
+    /* one code of each kind and its label; an unknown code shows as it is, NULL as "" */
+    static const struct {
+        enum yq_label_kind kind;
+        const char *code, *label;
+    } labels[] = {
+        {YQ_LABEL_DISMISS_REASON, "irrelevant", "与本地无关"},
+        {YQ_LABEL_DISMISS_REASON, "false_alarm", "误报"},
+        {YQ_LABEL_DISMISS_REASON, "out_of_scope", "超出职责范围"},
+        {YQ_LABEL_STATE, "open", "待签收"},
+        {YQ_LABEL_SOURCE_KIND, "rss", "网站"},
+        {YQ_LABEL_SOURCE_KIND, "wechat", "微信公众号"},
+        {YQ_LABEL_SOURCE_KIND, "weibo", "微博"},
+        {YQ_LABEL_RULE_SCOPE, "all", "标题和正文"},
+        {YQ_LABEL_RULE_SCOPE, "title", "标题"},
+        {YQ_LABEL_LOG_ACTION, "acknowledged", "签收"},
+        {YQ_LABEL_SOURCE_ERROR, "not_a_feed", "不是订阅源（收到的是网页）"},
+        {YQ_LABEL_STATE, "frozen", "frozen"},
+        {YQ_LABEL_STATE, NULL, ""},
+    };
     size_t n = 0, i;
     const struct yq_label *v;
 
@@ -887,9 +906,9 @@ static void test_issue_11_label_tables(void **state)
     assert_int_equal(n, 5);
     assert_string_equal(v[0].code, "irrelevant");
     assert_string_equal(v[4].code, "other");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "irrelevant"), "与本地无关");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "false_alarm"), "误报");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "out_of_scope"), "超出职责范围");
+    for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+        assert_string_equal(yq_label(labels[i].kind, labels[i].code), labels[i].label);
+    }
     /* levels: the table agrees with yq_alert's labels */
     v = yq_label_table(YQ_LABEL_LEVEL, &n);
     assert_int_equal(n, 4);
@@ -898,14 +917,6 @@ static void test_issue_11_label_tables(void **state)
         assert_int_equal(yq_level_parse(v[i].code, &lv), 0);
         assert_string_equal(v[i].label, yq_level_label(lv));
     }
-    assert_string_equal(yq_label(YQ_LABEL_STATE, "open"), "待签收");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "rss"), "网站");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "wechat"), "微信公众号");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "weibo"), "微博");
-    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "all"), "标题和正文");
-    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "title"), "标题");
-    assert_string_equal(yq_label(YQ_LABEL_LOG_ACTION, "acknowledged"), "签收");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_ERROR, "not_a_feed"), "不是订阅源（收到的是网页）");
     /* the response channels of design §5, in order, each its own label */
     v = yq_label_table(YQ_LABEL_RESPONSE_CHANNEL, &n);
     assert_int_equal(n, 7);
@@ -915,10 +926,27 @@ static void test_issue_11_label_tables(void **state)
         assert_string_equal(v[i].code, want[i]);
         assert_string_equal(v[i].label, want[i]);
     }
-    /* an unknown code shows as it is; NULL as "" */
-    assert_string_equal(yq_label(YQ_LABEL_STATE, "frozen"), "frozen");
-    assert_string_equal(yq_label(YQ_LABEL_STATE, NULL), "");
     assert_string_equal(yq_label_kind_name(YQ_LABEL_DISMISS_REASON), "dismiss_reasons");
+}
+
+/*
+ * The queue of filter f on e's store must be the n tickets of events want, in that order; with
+ * same_ack_deadline, all on one 签收时限.
+ */
+static void expect_queue(struct env *e, const struct ticket_filter *f, const char *const *want,
+                         size_t n, bool same_ack_deadline)
+{
+    struct ticket_list list;
+
+    assert_int_equal(ticket_store_list(e->store, f, 100, &list), 0);
+    assert_int_equal(list.n, n);
+    for (size_t i = 0; i < n; i++) {
+        if (same_ack_deadline) {
+            assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline);
+        }
+        assert_string_equal(list.v[i].event_key, want[i]);
+    }
+    ticket_list_release(&list);
 }
 
 /*
@@ -937,7 +965,6 @@ static void test_issue_11_queue_order(void **state)
     };
     static const char *const want[] = {"ev:o5", "ev:o4", "ev:o2", "ev:o1", "ev:o3"};
     struct env *e = *state;
-    struct ticket_list list;
     struct ticket_filter all = {.state = NULL};
     struct ticket_filter active = {.state = "active"};
     char number[5][32];
@@ -955,13 +982,7 @@ static void test_issue_11_queue_order(void **state)
         intake_spec(e, &sp, t0, &res);
         memcpy(number[i], res.number, 32);
     }
-    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
-    assert_int_equal(list.n, 5);
-    for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline); /* one 签收时限 */
-        assert_string_equal(list.v[i].event_key, want[i]);
-    }
-    ticket_list_release(&list);
+    expect_queue(e, &active, want, 5, true);
     /* the I is dismissed: it goes after every open one */
     {
         struct ticket_action a;
@@ -971,12 +992,8 @@ static void test_issue_11_queue_order(void **state)
                                    .reason = "duplicate"};
         notifier_apply_ok(e->store, &a, t0 + 60, NULL);
     }
-    assert_int_equal(ticket_store_list(e->store, &all, 100, &list), 0);
-    assert_int_equal(list.n, 5);
-    assert_string_equal(list.v[0].event_key, "ev:o4");
-    assert_string_equal(list.v[3].event_key, "ev:o3");
-    assert_string_equal(list.v[4].event_key, "ev:o5");
-    ticket_list_release(&list);
+    expect_queue(e, &all, (const char *const[]){"ev:o4", "ev:o2", "ev:o1", "ev:o3", "ev:o5"}, 5,
+                 false);
     /* a ticket whose 签收 is done runs on its 回应 clock: an acknowledged II (5 h) goes after an
        open III whose 签收时限 (1 h) is nearer */
     {
@@ -985,13 +1002,7 @@ static void test_issue_11_queue_order(void **state)
             .kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
         notifier_apply_ok(e->store, &a, t0 + 120, NULL);
     }
-    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
-    assert_int_equal(list.n, 4);
-    assert_string_equal(list.v[0].event_key, "ev:o2");
-    assert_string_equal(list.v[1].event_key, "ev:o1");
-    assert_string_equal(list.v[2].event_key, "ev:o3");
-    assert_string_equal(list.v[3].event_key, "ev:o4");
-    ticket_list_release(&list);
+    expect_queue(e, &active, (const char *const[]){"ev:o2", "ev:o1", "ev:o3", "ev:o4"}, 4, false);
 }
 
 /*
