@@ -122,6 +122,18 @@ struct ticket_store *notifier_store_memory(void)
     return store;
 }
 
+int notifier_memory_store_setup(void **state)
+{
+    *state = notifier_store_memory();
+    return 0;
+}
+
+int notifier_memory_store_teardown(void **state)
+{
+    ticket_store_free(*state);
+    return 0;
+}
+
 int notifier_intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
                     struct ticket_intake_result *res)
 {

@@ -60,6 +60,14 @@ const struct ticket_policy *notifier_policy_hand_over_all(void);
 struct ticket_store *notifier_store_memory(void);
 
 /*
+ * cmocka setup and teardown around a test of one store: *state becomes a new
+ * notifier_store_memory() (the test reads it as struct ticket_store *), which the teardown
+ * frees. Both return 0.
+ */
+int notifier_memory_store_setup(void **state);
+int notifier_memory_store_teardown(void **state);
+
+/*
  * Take the alert of spec (test_alert_make(); it must decode) into store at now; res may be
  * NULL. Returns the intake's result code (0, ERR_...).
  */
