@@ -1001,33 +1001,34 @@ static void test_more_serious_alert_raises_the_event(void **state)
 
 int main(void)
 {
+    /* each on a store of its own: env_setup() and env_teardown() around every one */
+    struct CMUnitTest env_tests[] = {
+        cmocka_unit_test(test_level_iii_waits_in_the_inbox),
+        cmocka_unit_test(test_level_ii_is_handed_over_at_once),
+        cmocka_unit_test(test_redelivered_alert_changes_nothing),
+        cmocka_unit_test(test_assign_late_keeps_statutory_clocks_from_detection),
+        cmocka_unit_test(test_assign_rejections),
+        cmocka_unit_test(test_confirm_auto_assigned),
+        cmocka_unit_test(test_dismiss),
+        cmocka_unit_test(test_watch_thresholds_resurface_exactly),
+        cmocka_unit_test(test_merge_moves_items_and_heat),
+        cmocka_unit_test(test_judge_reminder_once),
+        cmocka_unit_test(test_event_log_is_append_only),
+        cmocka_unit_test(test_ticket_without_event_gets_one),
+        cmocka_unit_test(test_silence_stops_new_events_only),
+        cmocka_unit_test(test_item_sentiment_and_negative_count),
+        cmocka_unit_test(test_more_serious_alert_raises_the_event),
+    };
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_level_iii_waits_in_the_inbox, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_level_ii_is_handed_over_at_once, env_setup,
-                                        env_teardown),
         cmocka_unit_test(test_policy_rule_groups_and_parse),
-        cmocka_unit_test_setup_teardown(test_redelivered_alert_changes_nothing, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_assign_late_keeps_statutory_clocks_from_detection,
-                                        env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_assign_rejections, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_confirm_auto_assigned, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_dismiss, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_thresholds_resurface_exactly, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_merge_moves_items_and_heat, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_judge_reminder_once, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_event_log_is_append_only, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_ticket_without_event_gets_one, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_silence_stops_new_events_only, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_item_sentiment_and_negative_count, env_setup,
-                                        env_teardown),
         cmocka_unit_test(test_events_cli),
         cmocka_unit_test(test_state_names_and_labels),
-        cmocka_unit_test_setup_teardown(test_more_serious_alert_raises_the_event, env_setup,
-                                        env_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+
+    for (size_t i = 0; i < sizeof(env_tests) / sizeof(env_tests[0]); i++) {
+        env_tests[i].setup_func = env_setup;
+        env_tests[i].teardown_func = env_teardown;
+    }
+    return cmocka_run_group_tests_name("event_flow_env", env_tests, NULL, NULL) +
+           cmocka_run_group_tests_name("event_flow", tests, NULL, NULL);
 }
