@@ -44,52 +44,8 @@ static const char routes_yaml[] = "channels:\n"
                                   "  市自然资源局: {liaison: [zrzy-liaison]}\n"
                                   "  市应急管理局: {liaison: yj-liaison}\n";
 
-/* A store with the routes above and the default desk policy (or desk when set). */
-struct env {
-    struct ticket_store *store;
-    struct notify_routes routes;
-    struct ticket_policy policy;
-};
-
-static void env_open(struct env *e, const struct desk_policy *desk)
-{
-    char err[256] = "";
-
-    memset(e, 0, sizeof(*e));
-    e->store = notifier_store_memory();
-    if (notifier_routes_load(&e->routes, routes_yaml, err, sizeof(err)) != 0) {
-        fail_msg("routes: %s", err);
-    }
-    e->policy.routes = &e->routes;
-    e->policy.link_base = "https://duty.example/ticket?number=";
-    e->policy.desk = desk; /* NULL: the built-in policy (I and II at once) */
-    ticket_store_set_policy(e->store, &e->policy);
-}
-
-static void env_close(struct env *e)
-{
-    ticket_store_free(e->store);
-    notify_routes_release(&e->routes);
-}
-
-/* cmocka setup: *state becomes a new env with the default desk policy (env_open()). */
-static int env_setup(void **state)
-{
-    struct env *e = malloc(sizeof(*e));
-
-    assert_non_null(e);
-    env_open(e, NULL);
-    *state = e;
-    return 0;
-}
-
-/* cmocka teardown of env_setup(). */
-static int env_teardown(void **state)
-{
-    env_close(*state);
-    free(*state);
-    return 0;
-}
+/* Each test's env (notifier_fixture.h): the routes above and the built-in desk policy. */
+static const struct notifier_env_spec env_spec = {routes_yaml, NULL};
 
 /* One alert: the fields a test varies; metrics < 0 = unknown. */
 struct alert_in {
@@ -99,7 +55,7 @@ struct alert_in {
 };
 
 /* Take a in at now (seconds); returns intake's code, res may be NULL. */
-static int take(struct env *e, const struct alert_in *a, int64_t now,
+static int take(struct notifier_env *e, const struct alert_in *a, int64_t now,
                 struct ticket_intake_result *res)
 {
     char json[4096], metrics[128] = "", group[96] = "", err[256] = "";
@@ -136,7 +92,7 @@ static int take(struct env *e, const struct alert_in *a, int64_t now,
 }
 
 /* The integer of sql (printf-formatted) on e's store. */
-static int64_t count(struct env *e, const char *fmt, ...)
+static int64_t count(struct notifier_env *e, const char *fmt, ...)
 {
     char sql[1024];
     va_list ap;
@@ -148,7 +104,7 @@ static int64_t count(struct env *e, const char *fmt, ...)
 }
 
 /* The text of sql's first column (into buf). */
-static const char *text(struct env *e, char *buf, size_t len, const char *fmt, ...)
+static const char *text(struct notifier_env *e, char *buf, size_t len, const char *fmt, ...)
 {
     char sql[1024];
     struct yq_stmt *st = NULL;
@@ -166,7 +122,8 @@ static const char *text(struct env *e, char *buf, size_t len, const char *fmt, .
 }
 
 /* Every row of sql (one column) joined by sep, into buf (notifier_rows_text()). */
-static const char *rows(struct env *e, char *buf, size_t len, const char *sep, const char *sql)
+static const char *rows(struct notifier_env *e, char *buf, size_t len, const char *sep,
+                        const char *sql)
 {
     char *s = notifier_rows_text(e->store, sql, "", sep);
 
@@ -181,7 +138,7 @@ static const struct event_actor duty = {"王值班", "duty"};
 
 static void test_level_iii_waits_in_the_inbox(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:1", "wb:1", "III", "2026-11-29T08:00:00Z", NULL, 10, 5, 20, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
@@ -209,7 +166,7 @@ static void test_level_iii_waits_in_the_inbox(void **state)
 
 static void test_level_ii_is_handed_over_at_once(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:2", "wb:2", "II", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
@@ -244,7 +201,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     const char *yaml = "desk:\n  auto_assign_levels: [I]\n  auto_assign_groups: [生态环境]\n"
                        "  judge_deadline_ms: 20m\n";
     char err[256] = "";
-    struct env e;
+    struct notifier_env e;
 
     (void)state;
     /* the built-in defaults, from the key table */
@@ -268,7 +225,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     assert_string_equal(p.auto_assign_groups[0], "生态环境");
     assert_int_equal(p.judge_deadline_ms, 20 * 60000);
 
-    env_open(&e, &p);
+    notifier_env_open(&e, routes_yaml, &p);
     assert_int_equal(take(&e, &a, 100, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED); /* its group is handed over */
     assert_int_equal(take(&e, &b, 100, &res), 0);
@@ -276,7 +233,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     assert_int_equal(count(&e, "SELECT judge_deadline - detected_at FROM events WHERE "
                                "event_key = 'ev:g2'"),
                      20 * MIN);
-    env_close(&e);
+    notifier_env_close(&e);
     desk_policy_release(&p);
 
     /* wrong values are clear configuration errors */
@@ -314,7 +271,7 @@ static void test_policy_rule_groups_and_parse(void **state)
 
 static void test_redelivered_alert_changes_nothing(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", "征地拆迁", 3, 0, 0,
                          NULL};
@@ -347,7 +304,7 @@ static void test_redelivered_alert_changes_nothing(void **state)
 
 static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a1 = {"ev:a", "wb:a1", "III", "2026-11-29T08:00:00Z", NULL, 10, 0, 0, NULL};
     struct alert_in a2 = {"ev:a", "wb:a2", "III", "2026-11-29T08:05:00Z", NULL, 0, 4, 0, NULL};
@@ -417,7 +374,7 @@ static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
 
 static void test_assign_rejections(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:x", "wb:x", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     const struct event_actor liaison = {"李联络", "liaison"};
@@ -479,7 +436,7 @@ static void test_assign_rejections(void **state)
 
 static void test_confirm_auto_assigned(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:c", "wb:c", "I", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in p = {"ev:p", "wb:p", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
@@ -506,7 +463,7 @@ static void test_confirm_auto_assigned(void **state)
 
 static void test_dismiss(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:d", "wb:d1", "IV", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     char buf[256];
@@ -539,7 +496,7 @@ static void test_dismiss(void **state)
 
 static void test_watch_thresholds_resurface_exactly(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:w", "wb:w1", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
@@ -603,7 +560,7 @@ static void test_watch_thresholds_resurface_exactly(void **state)
 
 static void test_merge_moves_items_and_heat(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:m1", "wb:m1", "III", "2026-11-29T08:00:00Z", NULL, 4, 0, 0, NULL};
     struct alert_in b = {"ev:m2", "wb:m2", "III", "2026-11-29T07:00:00Z", "生态环境", 9, 0, 0,
@@ -671,7 +628,7 @@ static void test_merge_moves_items_and_heat(void **state)
 
 static void test_judge_reminder_once(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:j", "wb:j", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:k", "wb:k", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
@@ -705,7 +662,7 @@ static void test_judge_reminder_once(void **state)
 
 static void test_event_log_is_append_only(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:l", "wb:l", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
 
@@ -720,7 +677,7 @@ static void test_event_log_is_append_only(void **state)
 
 static void test_ticket_without_event_gets_one(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:old", "wb:o2", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     char buf[256];
@@ -748,7 +705,7 @@ static void test_ticket_without_event_gets_one(void **state)
 /* Silences stop new events only; the alert is kept whole and counted (silence.h). */
 static void test_silence_stops_new_events_only(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:s1", "wb:s1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     int64_t sid = 0;
@@ -790,7 +747,7 @@ static void test_silence_stops_new_events_only(void **state)
  * weighs them twice in its heat. */
 static void test_item_sentiment_and_negative_count(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:n", "wb:n1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct yq_sentiment *lex = NULL;
@@ -837,7 +794,7 @@ static void test_events_cli(void **state)
                          NULL};
     struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
     char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256];
-    struct env e;
+    struct notifier_env e;
     FILE *c;
     int saved;
 
@@ -901,7 +858,7 @@ static void test_events_cli(void **state)
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
     assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
                         "false_alarm");
-    env_close(&e);
+    notifier_env_close(&e);
     snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
     assert_int_equal(system(buf), 0);
 }
@@ -934,7 +891,7 @@ static void test_state_names_and_labels(void **state)
  */
 static void test_more_serious_alert_raises_the_event(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:r", "wb:r1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:d", "wb:d1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
@@ -1001,7 +958,7 @@ static void test_more_serious_alert_raises_the_event(void **state)
 
 int main(void)
 {
-    /* each on a store of its own: env_setup() and env_teardown() around every one */
+    /* each on an env of its own (notifier_env_run_tests()) */
     struct CMUnitTest env_tests[] = {
         cmocka_unit_test(test_level_iii_waits_in_the_inbox),
         cmocka_unit_test(test_level_ii_is_handed_over_at_once),
@@ -1025,10 +982,7 @@ int main(void)
         cmocka_unit_test(test_state_names_and_labels),
     };
 
-    for (size_t i = 0; i < sizeof(env_tests) / sizeof(env_tests[0]); i++) {
-        env_tests[i].setup_func = env_setup;
-        env_tests[i].teardown_func = env_teardown;
-    }
-    return cmocka_run_group_tests_name("event_flow_env", env_tests, NULL, NULL) +
+    return notifier_env_run_tests("event_flow_env", env_tests,
+                                  sizeof(env_tests) / sizeof(env_tests[0]), &env_spec) +
            cmocka_run_group_tests_name("event_flow", tests, NULL, NULL);
 }
