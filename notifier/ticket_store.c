@@ -1307,11 +1307,6 @@ const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_s
     return store->policy ? store->policy : &default_policy;
 }
 
-/*
- * The file behind a store path: 0 with the file name in buf for a plain path or a "file:" URI
- * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), or
- * ERR_INVALID when the name does not fit buf.
- */
 const char *ticket_store_location(const struct ticket_store_cfg *cfg)
 {
     if (cfg->url && cfg->url[0]) {
@@ -1320,6 +1315,11 @@ const char *ticket_store_location(const struct ticket_store_cfg *cfg)
     return cfg->path ? cfg->path : ":memory:";
 }
 
+/*
+ * The file behind a store path: 0 with the file name in buf for a plain path or a "file:" URI
+ * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), 2 for a
+ * PostgreSQL database (no file), or ERR_INVALID when the name does not fit buf.
+ */
 static int store_file(const char *path, char *buf, size_t len)
 {
     const char *p = path;
@@ -1354,6 +1354,31 @@ static int store_file(const char *path, char *buf, size_t len)
     memcpy(buf, p, n);
     buf[n] = '\0';
     return 0;
+}
+
+/*
+ * What cfg's store is, for every opener (open, init, lock): store_file() of its location (the
+ * file name in file, len bytes), after refusing a store.url that is not a PostgreSQL URL.
+ * Returns 0, 1 or 2 as store_file(), or ERR_INVALID with one line in errbuf.
+ */
+static int store_kind(const struct ticket_store_cfg *cfg, char *file, size_t len, char *errbuf,
+                      size_t errlen)
+{
+    const char *path = ticket_store_location(cfg);
+    int kind = store_file(path, file, len);
+
+    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
+        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
+           named after it (with its password), splitting the notifiers' tickets */
+        snprintf(errbuf, errlen,
+                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
+                 "store.path)");
+        return ERR_INVALID;
+    }
+    if (kind < 0) {
+        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
+    }
+    return kind;
 }
 
 /* Create every missing directory above the file path (mode 0750), like mkdir -p. */
@@ -1407,6 +1432,32 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
 }
 
 /*
+ * The schema version of the opened store into *version. name: the store in a read failure's
+ * message. no_schema_file: when not NULL, version 0 (no schema: an empty file, another
+ * program's database) is refused as not a ticket store, naming this file (also the hint's
+ * --db). Returns 0, ERR_NOT_FOUND (no schema) or the read's error, with one line in errbuf.
+ */
+static int read_schema(struct ticket_store *store, const char *name, const char *no_schema_file,
+                       int *version, char *errbuf, size_t errlen)
+{
+    int err = ticket_store_schema_version(store, version);
+
+    if (err) {
+        snprintf(errbuf, errlen, "cannot read schema of '%s': %s", name,
+                 ticket_store_errmsg(store));
+        return err;
+    }
+    if (no_schema_file && *version == 0) {
+        snprintf(errbuf, errlen,
+                 "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
+                 "init --db %s' once, or fix store.path",
+                 no_schema_file, no_schema_file);
+        return ERR_NOT_FOUND;
+    }
+    return 0;
+}
+
+/*
  * Open path. Only ticket_store_init() passes create; every other opener needs an existing file
  * (issue #10: a store on a moved or unmounted disk must not be replaced by a new empty one) or,
  * on PostgreSQL, a database (schema) that has the store's tables. fresh (may be NULL): set when
@@ -1418,20 +1469,11 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     struct ticket_store *store = NULL;
     const char *path = ticket_store_location(cfg);
     char file[4096] = "";
-    int kind = store_file(path, file, sizeof(file));
-    int err;
+    int kind, err;
 
     *out = NULL;
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     if (kind == 0 && !(create && !readonly)) {
@@ -1477,10 +1519,8 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     if (!readonly) {
         if (fresh && kind == 2) {
             int version = 0;
-            err = ticket_store_schema_version(store, &version);
+            err = read_schema(store, file, NULL, &version, errbuf, errlen);
             if (err) {
-                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
-                         ticket_store_errmsg(store));
                 goto fail;
             }
             *fresh = version == 0;
@@ -1492,17 +1532,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
              * implicitly (issue #10). Checked before anything is written to it.
              */
             int version = 0;
-            err = ticket_store_schema_version(store, &version);
-            if (!err && version == 0) {
-                snprintf(errbuf, errlen,
-                         "'%s' is not an initialised ticket store (no schema): run 'yuqingctl "
-                         "store init --db %s' once, or fix store.path",
-                         file, file);
-                err = ERR_NOT_FOUND;
-            } else if (err) {
-                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
-                         ticket_store_errmsg(store));
-            }
+            err = read_schema(store, file, file, &version, errbuf, errlen);
             if (err) {
                 goto fail;
             }
@@ -1517,20 +1547,13 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
         }
     } else {
         int version = 0;
-        err = ticket_store_schema_version(store, &version);
-        if (!err && version == 0 && (kind == 0 || kind == 2)) {
-            snprintf(errbuf, errlen,
-                     "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
-                     "init --db %s' once, or fix store.path",
-                     file, file);
-            err = ERR_NOT_FOUND;
-        } else if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
+        /* an in-memory store has no schema to find: the version check below refuses it */
+        err = read_schema(store, kind == 2 ? file : path, kind == 1 ? NULL : file, &version, errbuf,
+                          errlen);
+        if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
             snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d",
                      kind == 2 ? file : path, version, TICKET_STORE_SCHEMA_VERSION);
             err = ERR_BAD_STATE;
-        } else if (err) {
-            snprintf(errbuf, errlen, "cannot read schema of '%s': %s", kind == 2 ? file : path,
-                     ticket_store_errmsg(store));
         }
         if (err) {
             goto fail;
@@ -1559,24 +1582,14 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
                       size_t errlen)
 {
     struct ticket_store *store = NULL;
-    const char *path = ticket_store_location(cfg);
     char file[4096], side[4120];
-    int kind = store_file(path, file, sizeof(file));
-    int fd, err;
+    int kind, fd, err;
 
     if (created) {
         *created = false;
     }
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     if (kind == 0) {
@@ -1628,22 +1641,12 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
                               char *errbuf, size_t errlen)
 {
     struct ticket_store_lock *lock;
-    const char *path = ticket_store_location(cfg);
     char file[4096], lock_path[4120], pid[32];
-    int kind = store_file(path, file, sizeof(file));
-    int n;
+    int kind, n;
 
     *out = NULL;
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     lock = calloc(1, sizeof(*lock));
