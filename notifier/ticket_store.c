@@ -850,21 +850,25 @@ int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const c
     return yq_db_run_id(store->db, st, id, what, store->last_error, sizeof(store->last_error));
 }
 
-int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
-                            const char *actor, const char *role, const char *action,
-                            const char *from_state, const char *to_state, const char *note,
-                            int64_t *log_id)
+/*
+ * Append one row to a log table: sql inserts (owner id, at, actor, actor_role, action,
+ * from_state, to_state, note) in that order, with RETURNING id when log_id is not NULL (the new
+ * row's id goes there). role NULL is "system"; the states and note NULL are "". what names the
+ * statement in messages. Returns 0 or the mapped error of the statement (ERR_RETRY, ERR_IO,
+ * ERR_NOMEM, a constraint's code), its message in the store's last error.
+ */
+static int log_row_append(struct ticket_store *store, const char *sql, const char *what,
+                          int64_t owner_id, int64_t at, const char *actor, const char *role,
+                          const char *action, const char *from_state, const char *to_state,
+                          const char *note, int64_t *log_id)
 {
     struct yq_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
-                                   "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                   &st, "log insert");
+    int err = ticket_store_prepare(store, sql, &st, what);
+
     if (err) {
         return err;
     }
-    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 1, owner_id);
     yq_stmt_bind_int64(st, 2, at);
     yq_stmt_bind_text(st, 3, actor);
     yq_stmt_bind_text(st, 4, role ? role : "system");
@@ -872,12 +876,25 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
     yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
     yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
     yq_stmt_bind_text(st, 8, ticket_store_nz(note));
-    {
-        int64_t id = 0;
-        err = ticket_store_step_id(store, st, "log insert", &id);
-        if (!err && log_id) {
-            *log_id = id;
-        }
+    return log_id ? ticket_store_step_id(store, st, what, log_id)
+                  : ticket_store_step_done(store, st, what);
+}
+
+int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
+                            const char *actor, const char *role, const char *action,
+                            const char *from_state, const char *to_state, const char *note,
+                            int64_t *log_id)
+{
+    int64_t id = 0;
+    int err = log_row_append(store,
+                             "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
+                             "action, from_state, to_state, note) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             "log insert", ticket_id, at, actor, role, action, from_state,
+                             to_state, note, &id);
+
+    if (!err && log_id) {
+        *log_id = id;
     }
     return err;
 }
@@ -886,24 +903,12 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
                                   const char *actor, const char *role, const char *action,
                                   const char *from_state, const char *to_state, const char *note)
 {
-    struct yq_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO event_log (event_id, at, actor, actor_role, "
-                                   "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &st, "event log");
-    if (err) {
-        return err;
-    }
-    yq_stmt_bind_int64(st, 1, event_id);
-    yq_stmt_bind_int64(st, 2, at);
-    yq_stmt_bind_text(st, 3, ticket_store_nz(actor));
-    yq_stmt_bind_text(st, 4, role ? role : "system");
-    yq_stmt_bind_text(st, 5, action);
-    yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
-    yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
-    yq_stmt_bind_text(st, 8, ticket_store_nz(note));
-    return ticket_store_step_done(store, st, "event log");
+    return log_row_append(store,
+                          "INSERT INTO event_log (event_id, at, actor, actor_role, "
+                          "action, from_state, to_state, note) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          "event log", event_id, at, ticket_store_nz(actor), role, action,
+                          from_state, to_state, note, NULL);
 }
 
 static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
