@@ -8,6 +8,10 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+static bool char_ok(const char *s, size_t len, size_t *adv);
+
 /* Width of the character at s (len bytes left); *adv gets its length in bytes (>= 1). */
 static size_t char_width(const char *s, size_t len, size_t *adv)
 {
@@ -41,24 +45,59 @@ size_t yq_text_width(const char *s)
     return w;
 }
 
-char *yq_text_pad(const char *s, size_t width, char *buf, size_t len)
+/*
+ * Copy s (NULL reads as "") into buf (len > 0 bytes) a whole character at a time while it fits
+ * with the NUL; printable: each control character and invalid byte becomes U+FFFD (as
+ * yq_text_printable() says), else every character is copied as it is and *width (when not
+ * NULL) gets the display width copied. Returns the bytes written before the NUL; *whole: all of
+ * s fit.
+ */
+static size_t copy_chars(const char *s, bool printable, char *buf, size_t len, size_t *width,
+                         bool *whole)
 {
     size_t o = 0, w = 0, slen, adv;
+
+    s = s ? s : "";
+    slen = strlen(s);
+    *whole = true;
+    for (size_t i = 0; i < slen; i += adv) {
+        const char *piece;
+        size_t n;
+
+        if (printable) {
+            bool ok = char_ok(s + i, slen - i, &adv);
+            piece = ok ? s + i : REPLACEMENT;
+            n = ok ? adv : sizeof(REPLACEMENT) - 1;
+        } else {
+            w += char_width(s + i, slen - i, &adv);
+            piece = s + i;
+            n = adv;
+        }
+        if (o + n >= len) {
+            *whole = false;
+            break;
+        }
+        memcpy(buf + o, piece, n);
+        o += n;
+    }
+    buf[o] = '\0';
+    if (width) {
+        *width = w;
+    }
+    return o;
+}
+
+char *yq_text_pad(const char *s, size_t width, char *buf, size_t len)
+{
+    size_t o, w;
+    bool whole;
 
     if (len == 0) {
         return buf;
     }
-    s = s ? s : "";
-    slen = strlen(s);
-    for (size_t i = 0; i < slen; i += adv) {
-        size_t cw = char_width(s + i, slen - i, &adv);
-        if (o + adv >= len) {
-            buf[o] = '\0';
-            return buf;
-        }
-        w += cw;
-        memcpy(buf + o, s + i, adv);
-        o += adv;
+    o = copy_chars(s, false, buf, len, &w, &whole);
+    if (!whole) {
+        return buf; /* no room left for padding */
     }
     while (w < width && o + 1 < len) {
         buf[o++] = ' ';
@@ -96,8 +135,6 @@ int yq_text_fput_padded(const char *s, size_t width, FILE *out)
     }
     return 0;
 }
-
-#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
 
 /* C0, DEL, C1, U+2028, U+2029, and the bidirectional embeddings, overrides and isolates
    U+202A..U+202E, U+2066..U+2069 (text shown reordered: Unicode TR36 §2.3, bidi spoofing). */
@@ -150,23 +187,10 @@ bool yq_text_has_control(const char *s)
 
 char *yq_text_printable(const char *s, char *buf, size_t len)
 {
-    size_t o = 0, slen, adv;
+    bool whole;
 
-    if (len == 0) {
-        return buf;
+    if (len > 0) {
+        (void)copy_chars(s, true, buf, len, NULL, &whole);
     }
-    s = s ? s : "";
-    slen = strlen(s);
-    for (size_t i = 0; i < slen; i += adv) {
-        bool ok = char_ok(s + i, slen - i, &adv);
-        const char *piece = ok ? s + i : REPLACEMENT;
-        size_t n = ok ? adv : sizeof(REPLACEMENT) - 1;
-        if (o + n >= len) {
-            break;
-        }
-        memcpy(buf + o, piece, n);
-        o += n;
-    }
-    buf[o] = '\0';
     return buf;
 }

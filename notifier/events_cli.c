@@ -533,12 +533,9 @@ static const struct {
 int events_cli_main(int argc, char **argv)
 {
     struct yq_proc_args args;
-    struct notifier_cfg cfg;
-    struct ticket_policy policy;
-    struct ticket_store *store = NULL;
+    struct notifier_cli_store cli;
     struct opts o;
     const char *words[2] = {NULL, NULL};
-    char err[512] = "";
     int rc = 2, n = 0;
     int64_t id = 0;
 
@@ -570,22 +567,17 @@ int events_cli_main(int argc, char **argv)
     if (n >= 2 && parse_id(words[1], "ID", &id)) {
         return 2;
     }
-    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl events: 配置有误 (config): %s\n", err);
-        notifier_cfg_release(&cfg);
-        return 2;
-    }
-    if (notifier_cli_open_store("yuqingctl events", &cfg, o.db, &policy, &store)) {
-        notifier_cfg_release(&cfg);
-        return 1;
+    rc = notifier_cli_store_open("yuqingctl events", &args, o.db, &cli);
+    if (rc) {
+        return rc;
     }
     rc = -1;
     if (strcmp(words[0], "list") == 0 && n == 1) {
-        rc = cmd_list(store, &o);
+        rc = cmd_list(cli.store, &o);
     } else if (strcmp(words[0], "show") == 0 && n == 2) {
-        rc = cmd_show(store, id, &o);
+        rc = cmd_show(cli.store, id, &o);
     } else if (n == 2) {
-        struct act a = {.store = store, .id = id, .version = -1, .o = &o};
+        struct act a = {.store = cli.store, .id = id, .version = -1, .o = &o};
         a.who.name = o.by ? o.by : getenv("USER");
         a.who.name = a.who.name ? a.who.name : "cli";
         a.who.role = o.role ? o.role : "duty";
@@ -602,7 +594,6 @@ int events_cli_main(int argc, char **argv)
         fprintf(stderr, "yuqingctl events: 参数有误 (bad arguments)\n%s", usage);
         rc = 2;
     }
-    ticket_store_free(store);
-    notifier_cfg_release(&cfg);
+    notifier_cli_store_release(&cli);
     return rc;
 }

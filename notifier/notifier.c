@@ -225,17 +225,24 @@ void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *o
     out->responses = &cfg->responses;
 }
 
-int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const char *db,
-                            struct ticket_policy *policy, struct ticket_store **out)
+int notifier_cli_store_open(const char *prog, const struct yq_proc_args *args, const char *db,
+                            struct notifier_cli_store *out)
 {
+    struct notifier_cfg *cfg = &out->cfg;
     char err[512] = "";
 
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
+    if (notifier_cfg_load(cfg, args->config_path, args->sets, args->n_sets, err, sizeof(err))) {
+        fprintf(stderr, "%s: 配置有误 (config): %s\n", prog, err);
+        notifier_cli_store_release(out);
+        return 2;
+    }
     if (db) {
         /* --db (a file or a postgresql:// URL) replaces both store.url and store.path */
         char *path = strdup(db);
         if (!path) {
             fprintf(stderr, "%s: out of memory\n", prog);
+            notifier_cli_store_release(out);
             return 1;
         }
         free(cfg->store.path);
@@ -250,15 +257,24 @@ int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const ch
                 "演示环境为 --db .demo/tickets.db；新库用 yuqingctl store init 创建） "
                 "(ticket store '%s' does not exist)\n",
                 prog, cfg->store.path, cfg->store.path);
+        notifier_cli_store_release(out);
         return 1;
     }
-    notifier_cfg_policy(cfg, policy);
-    if (ticket_store_open(&cfg->store, out, err, sizeof(err))) {
+    notifier_cfg_policy(cfg, &out->policy);
+    if (ticket_store_open(&cfg->store, &out->store, err, sizeof(err))) {
         fprintf(stderr, "%s: %s\n", prog, err);
+        notifier_cli_store_release(out);
         return 1;
     }
-    ticket_store_set_policy(*out, policy);
+    ticket_store_set_policy(out->store, &out->policy);
     return 0;
+}
+
+void notifier_cli_store_release(struct notifier_cli_store *cli)
+{
+    ticket_store_free(cli->store);
+    notifier_cfg_release(&cli->cfg);
+    memset(cli, 0, sizeof(*cli));
 }
 
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */

@@ -38,6 +38,7 @@
 #include "workcal.h"
 #include "yq_cfg.h"
 #include "yq_kafka.h"
+#include "yq_proc.h"
 
 #define NOTIFIER_DEFAULT_GROUP "yuqing-notifier"
 
@@ -95,14 +96,31 @@ void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg);
 void notifier_cfg_policy(const struct notifier_cfg *cfg, struct ticket_policy *out);
 
 /*
- * The ticket store a yuqingctl command acts on: cfg's store.path, replaced by db when db is
- * non-NULL; a file that does not exist is refused (an operator's typo must not create an empty
- * store and report "nothing there"); opened with cfg's policy (filled into policy: caller
- * storage that must outlive *out). prog ("yuqingctl tickets") starts each message on stderr.
- * Returns 0, or the exit code 1 after one line on stderr. cfg stays the caller's to release.
+ * What a yuqingctl command over the ticket store holds (tickets, events, reports): its notifier
+ * config, the ticket policy made of it and the open store. The store borrows the policy and the
+ * policy the config, so the struct stays where notifier_cli_store_open() filled it.
  */
-int notifier_cli_open_store(const char *prog, struct notifier_cfg *cfg, const char *db,
-                            struct ticket_policy *policy, struct ticket_store **out);
+struct notifier_cli_store {
+    struct notifier_cfg cfg;
+    struct ticket_policy policy;
+    struct ticket_store *store;
+};
+
+/*
+ * Load the notifier config of args (its config path and --set values, borrowed) into
+ * out->cfg and open the ticket store the command acts on: the config's store (store.url, else
+ * store.path), replaced by db (a file or a postgresql:// URL) when db is non-NULL; a file that
+ * does not exist is refused (an operator's typo must not create an empty store and report
+ * "nothing there"); opened with the config's policy. prog ("yuqingctl tickets") starts each
+ * message on stderr. Returns 0 (release with notifier_cli_store_release()), or an exit code
+ * after one line on stderr with nothing left to release: 2 (the config is wrong) or 1 (the
+ * store cannot be opened, out of memory).
+ */
+int notifier_cli_store_open(const char *prog, const struct yq_proc_args *args, const char *db,
+                            struct notifier_cli_store *out);
+
+/* Close the store and release the config of cli; a zeroed cli is a no-op. */
+void notifier_cli_store_release(struct notifier_cli_store *cli);
 
 /*
  * Record one message payload (len bytes, need not be NUL-terminated) in store:

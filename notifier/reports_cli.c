@@ -146,9 +146,7 @@ int reports_cli_main(int argc, char **argv)
         YQ_CLI_VALUE("--limit", struct opts, limit),
     };
     struct yq_proc_args args;
-    struct notifier_cfg cfg;
-    struct ticket_policy policy;
-    struct ticket_store *store = NULL;
+    struct notifier_cli_store cli;
     struct briefing_env env;
     struct opts o;
     const char *words[2] = {NULL, NULL};
@@ -196,31 +194,26 @@ int reports_cli_main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
-        fprintf(stderr, PROG ": 配置有误 (config): %s\n", err);
-        notifier_cfg_release(&cfg);
-        return 2;
-    }
-    if (notifier_cli_open_store(PROG, &cfg, o.db, &policy, &store)) {
-        notifier_cfg_release(&cfg);
-        return 1;
+    rc = notifier_cli_store_open(PROG, &args, o.db, &cli);
+    if (rc) {
+        return rc;
     }
     memset(&env, 0, sizeof(env));
-    env.cfg = &cfg.briefing;
-    env.sources = cfg.web.sources_enabled ? briefing_sources_redis : NULL;
-    env.sources_ctx = &cfg.web.redis;
-    env.archive_dir = cfg.web.archive_dir;
-    env.link_base = cfg.notify.link_base;
+    env.cfg = &cli.cfg.briefing;
+    env.sources = cli.cfg.web.sources_enabled ? briefing_sources_redis : NULL;
+    env.sources_ctx = &cli.cfg.web.redis;
+    env.archive_dir = cli.cfg.web.archive_dir;
+    env.link_base = cli.cfg.notify.link_base;
     by = o.by ? o.by : getenv("USER");
     by = by && by[0] ? by : "cli";
     if (strcmp(words[0], "list") == 0) {
-        rc = cmd_list(store, &o);
+        rc = cmd_list(cli.store, &o);
     } else if (strcmp(words[0], "daily") == 0) {
         bool created = false;
         if (!o.day) {
-            day = briefing_latest_day(now, cfg.briefing.hour);
+            day = briefing_latest_day(now, cli.cfg.briefing.hour);
         }
-        rc = briefing_daily_ensure(store, &env, day, by, now, &id, &created, err, sizeof(err));
+        rc = briefing_daily_ensure(cli.store, &env, day, by, now, &id, &created, err, sizeof(err));
         if (rc == ERR_INVALID) {
             fprintf(stderr, PROG ": 该日的统计时段尚未结束 (the period has not ended)\n");
             rc = 2;
@@ -229,10 +222,10 @@ int reports_cli_main(int argc, char **argv)
             rc = 1;
         } else {
             fprintf(stderr, "%s日报 %lld\n", created ? "已生成" : "已存在", (long long)id);
-            rc = print_html(store, id, o.out);
+            rc = print_html(cli.store, id, o.out);
         }
     } else {
-        rc = briefing_event_create(store, &env, event_id, by, now, &id, err, sizeof(err));
+        rc = briefing_event_create(cli.store, &env, event_id, by, now, &id, err, sizeof(err));
         if (rc == ERR_NOT_FOUND) {
             fprintf(stderr, PROG ": 事件 %lld 不存在 (no such event)\n", (long long)event_id);
             rc = 1;
@@ -241,10 +234,9 @@ int reports_cli_main(int argc, char **argv)
             rc = 1;
         } else {
             fprintf(stderr, "已生成专报 %lld\n", (long long)id);
-            rc = print_html(store, id, o.out);
+            rc = print_html(cli.store, id, o.out);
         }
     }
-    ticket_store_free(store);
-    notifier_cfg_release(&cfg);
+    notifier_cli_store_release(&cli);
     return rc;
 }

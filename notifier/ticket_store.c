@@ -42,32 +42,40 @@ const struct cfg_key ticket_store_cfg_keys[] = {
 };
 
 /*
- * held_items' columns around reason: migration 5 creates the table and migration 6 rebuilds it
- * with a wider CHECK on reason; the SQL they run is the same text as when they were written.
+ * The columns every table of items (ticket_items, held_items, event_items) gives an item's
+ * source and text, in this order.
  */
-#define HELD_ITEMS_ID_COLUMNS                                                                      \
-    "  id INTEGER PRIMARY KEY,"                                                                    \
-    "  item_id TEXT NOT NULL UNIQUE,"                                                              \
-    "  event_key TEXT NOT NULL,"
-#define HELD_ITEMS_ITEM_COLUMNS                                                                    \
+#define ITEM_SOURCE_COLUMNS                                                                        \
     "  source TEXT NOT NULL DEFAULT '',"                                                           \
     "  source_id TEXT NOT NULL DEFAULT '',"                                                        \
     "  channel TEXT NOT NULL DEFAULT '',"                                                          \
     "  url TEXT NOT NULL DEFAULT '',"                                                              \
     "  title TEXT NOT NULL DEFAULT '',"                                                            \
-    "  excerpt TEXT NOT NULL DEFAULT '',"                                                          \
+    "  excerpt TEXT NOT NULL DEFAULT '',"
+
+/*
+ * held_items' columns around reason, in either dialect (D: SQ or PG, see MIGRATION_<n>(D)):
+ * migration 5 creates the table and migration 6 rebuilds it with a wider CHECK on reason; the
+ * SQL they run is the same text as when they were written.
+ */
+#define HELD_ITEMS_ID_COLUMNS(D)                                                                   \
+    D##_ID                                                                                         \
+    "  item_id TEXT NOT NULL UNIQUE,"                                                              \
+    "  event_key TEXT NOT NULL,"
+#define HELD_ITEMS_ITEM_COLUMNS(D)                                                                 \
+    ITEM_SOURCE_COLUMNS                                                                            \
     "  author TEXT NOT NULL DEFAULT '',"                                                           \
-    "  published_at INTEGER,"                                                                      \
+    "  published_at " D##_INT ","                                                                  \
     "  published_precision TEXT,"                                                                  \
-    "  fetched_at INTEGER NOT NULL,"                                                               \
-    "  detected_at INTEGER NOT NULL,"                                                              \
+    "  fetched_at " D##_INT " NOT NULL,"                                                           \
+    "  detected_at " D##_INT " NOT NULL,"                                                          \
     "  level TEXT NOT NULL,"                                                                       \
     "  department TEXT NOT NULL DEFAULT '',"                                                       \
     "  source_department TEXT NOT NULL DEFAULT '',"                                                \
     "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
     "  matches TEXT NOT NULL DEFAULT '[]',"                                                        \
-    "  score REAL NOT NULL DEFAULT 0,"                                                             \
-    "  held_at INTEGER NOT NULL"                                                                   \
+    "  score " D##_REAL " NOT NULL DEFAULT 0,"                                                     \
+    "  held_at " D##_INT " NOT NULL"                                                               \
     ");"
 
 /*
@@ -105,164 +113,167 @@ const struct cfg_key ticket_store_cfg_keys[] = {
     "CREATE TRIGGER " table "_no_truncate BEFORE TRUNCATE ON " table                               \
     "  FOR EACH STATEMENT EXECUTE PROCEDURE yq_append_only('" message "');"
 
-static const char pg_migration_1[] =
-    "CREATE TABLE ticket_number_seq ("
-    "  month TEXT PRIMARY KEY,"
-    "  last_seq BIGINT NOT NULL"
-    ");"
-    "CREATE TABLE tickets (" PG_ID
-    "  number TEXT NOT NULL UNIQUE,"
-    "  event_key TEXT NOT NULL UNIQUE,"
-    "  title TEXT NOT NULL,"
-    "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','acknowledged',"
-    "    'responded','closed','returned','dismissed')),"
-    "  first_post_at BIGINT,"
-    "  detected_at BIGINT NOT NULL,"
-    "  ack_deadline BIGINT NOT NULL,"
-    "  response_deadline BIGINT NOT NULL,"
-    "  item_count BIGINT NOT NULL DEFAULT 0,"
-    "  score DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  rules_version BIGINT NOT NULL DEFAULT 0,"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  created_at BIGINT NOT NULL,"
-    "  updated_at BIGINT NOT NULL"
-    ");"
-    "CREATE INDEX tickets_state_deadline ON tickets (state, response_deadline);"
-    "CREATE TABLE ticket_items (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  item_id TEXT NOT NULL,"
-    "  source TEXT NOT NULL DEFAULT '',"
-    "  source_id TEXT NOT NULL DEFAULT '',"
-    "  channel TEXT NOT NULL DEFAULT '',"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  excerpt TEXT NOT NULL DEFAULT '',"
-    "  published_at BIGINT,"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  matches TEXT NOT NULL DEFAULT '[]',"
-    "  added_at BIGINT NOT NULL,"
-    "  UNIQUE (ticket_id, item_id)"
-    ");"
-    "CREATE TABLE ticket_log (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  at BIGINT NOT NULL,"
-    "  actor TEXT NOT NULL,"
-    "  action TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT ''"
-    ");"
-    "CREATE INDEX ticket_log_ticket ON ticket_log (ticket_id, id);"
-    /* the one guard of every append-only table; TG_ARGV[0] is the message */
-    "CREATE FUNCTION yq_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    "  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
-    "END $$;" PG_APPEND_ONLY("ticket_log", "ticket_log is append-only");
+/*
+ * A migration written once for both databases is a macro MIGRATION_<n>(D), its SQLite text
+ * MIGRATION_<n>(SQ) and its PostgreSQL text MIGRATION_<n>(PG): one list of tables, columns,
+ * CHECKs and indexes, so the two cannot drift apart. In it D##_ID is the id column, D##_INT and
+ * D##_REAL the integer and real types, D##_WITHOUT_ROWID SQLite's clustered table,
+ * D##_APPEND_ONLY(table, message) the guards of an append-only table and
+ * D##_APPEND_ONLY_FUNCTION the PL/pgSQL function they call (created by migration 1). Each text
+ * is byte for byte the one that was applied before it was written this way (issue #12). SQLite's
+ * spellings are SQ_*; PostgreSQL's are PG_ID and PG_APPEND_ONLY above and PG_* below.
+ */
+#define SQ_ID "  id INTEGER PRIMARY KEY,"
+#define SQ_INT "INTEGER"
+#define SQ_REAL "REAL"
+#define SQ_WITHOUT_ROWID " WITHOUT ROWID"
+#define SQ_APPEND_ONLY_FUNCTION ""
+#define SQ_APPEND_ONLY(table, message)                                                             \
+    "CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table                                   \
+    "  BEGIN SELECT RAISE(ABORT, '" message "'); END;"                                             \
+    "CREATE TRIGGER " table "_no_delete BEFORE DELETE ON " table                                   \
+    "  BEGIN SELECT RAISE(ABORT, '" message "'); END;"
 
-static const char pg_migration_2[] =
-    "ALTER TABLE tickets ADD COLUMN co_departments TEXT NOT NULL DEFAULT '[]';"
-    "ALTER TABLE tickets ADD COLUMN heat BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN assigned_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN acknowledged_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN responded_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN closed_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN returned_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN dismissed_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN dismiss_reason TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE tickets ADD COLUMN reopened_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN reopen_count BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN press_deadline BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN press_held_at BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN close_deadline BIGINT;"
-    "ALTER TABLE tickets ADD COLUMN ack_overdue BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN response_overdue BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN press_overdue BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN close_overdue BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"
-    "UPDATE tickets SET assigned_at = detected_at, heat = item_count;"
-    "CREATE INDEX tickets_department ON tickets (department, state);"
-    "ALTER TABLE ticket_log ADD COLUMN actor_role TEXT NOT NULL DEFAULT 'system';"
-    "ALTER TABLE ticket_log ADD COLUMN from_state TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE ticket_log ADD COLUMN to_state TEXT NOT NULL DEFAULT '';"
-    "CREATE TABLE ticket_item_revisions (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  item_id TEXT NOT NULL,"
-    "  content_hash TEXT NOT NULL,"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  added_at BIGINT NOT NULL,"
-    "  UNIQUE (ticket_id, item_id, content_hash)"
-    ");"
-    "CREATE TABLE ticket_responses (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  channel TEXT NOT NULL CHECK (channel IN ('权威发布','新闻发布会','吹风会','政务微博',"
-    "    '政务微信','网站','答复')),"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  responded_at BIGINT NOT NULL,"
-    "  recorded_at BIGINT NOT NULL,"
-    "  recorded_by TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT '',"
-    "  log_id BIGINT NOT NULL REFERENCES ticket_log (id)"
-    ");"
-    "CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);"
-    "CREATE TABLE ticket_escalations (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  clock TEXT NOT NULL CHECK (clock IN ('ack','response','press','close')),"
-    "  stage TEXT NOT NULL CHECK (stage IN ('remind','supervise')),"
-    "  deadline BIGINT NOT NULL,"
-    "  at BIGINT NOT NULL,"
-    "  log_id BIGINT NOT NULL REFERENCES ticket_log (id),"
-    "  UNIQUE (ticket_id, clock, stage, deadline)"
-    ");"
-    "CREATE TABLE outbox (" PG_ID
-    "  idem_key TEXT NOT NULL UNIQUE,"
-    "  ticket_id BIGINT REFERENCES tickets (id),"
-    "  log_id BIGINT REFERENCES ticket_log (id),"
-    "  kind TEXT NOT NULL,"
-    "  channel TEXT NOT NULL,"
-    "  role TEXT NOT NULL,"
-    "  urgent BIGINT NOT NULL DEFAULT 0,"
-    "  subject TEXT NOT NULL,"
-    "  body TEXT NOT NULL,"
-    "  link TEXT NOT NULL DEFAULT '',"
-    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),"
-    "  attempts BIGINT NOT NULL DEFAULT 0,"
-    "  shrink BIGINT NOT NULL DEFAULT 0,"
-    "  next_attempt_at BIGINT NOT NULL,"
-    "  created_at BIGINT NOT NULL,"
-    "  delivered_at BIGINT,"
-    "  last_error TEXT NOT NULL DEFAULT ''"
-    ");"
-    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);";
+#define PG_INT "BIGINT"
+#define PG_REAL "DOUBLE PRECISION"
+#define PG_WITHOUT_ROWID ""
+/* the one guard of every append-only table; TG_ARGV[0] is the message */
+#define PG_APPEND_ONLY_FUNCTION                                                                    \
+    "CREATE FUNCTION yq_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"                \
+    "  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"          \
+    "END $$;"
 
-static const char pg_migration_4[] =
-    "ALTER TABLE tickets ADD COLUMN rules_unverified BIGINT NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN rules_checked_at BIGINT;";
+#define MIGRATION_1(D)                                                                             \
+    "CREATE TABLE ticket_number_seq ("                                                             \
+    "  month TEXT PRIMARY KEY,"                                                                    \
+    "  last_seq " D##_INT " NOT NULL"                                                              \
+    ");"                                                                                           \
+    "CREATE TABLE tickets (" D##_ID                                                                \
+    "  number TEXT NOT NULL UNIQUE,"                                                               \
+    "  event_key TEXT NOT NULL UNIQUE,"                                                            \
+    "  title TEXT NOT NULL,"                                                                       \
+    "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"                                \
+    "  department TEXT NOT NULL DEFAULT '',"                                                       \
+    "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','acknowledged',"                 \
+    "    'responded','closed','returned','dismissed')),"                                           \
+    "  first_post_at " D##_INT ","                                                                 \
+    "  detected_at " D##_INT " NOT NULL,"                                                          \
+    "  ack_deadline " D##_INT " NOT NULL,"                                                         \
+    "  response_deadline " D##_INT " NOT NULL,"                                                    \
+    "  item_count " D##_INT " NOT NULL DEFAULT 0,"                                                 \
+    "  score " D##_REAL " NOT NULL DEFAULT 0,"                                                     \
+    "  rules_version " D##_INT " NOT NULL DEFAULT 0,"                                              \
+    "  url TEXT NOT NULL DEFAULT '',"                                                              \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  updated_at " D##_INT " NOT NULL"                                                            \
+    ");"                                                                                           \
+    "CREATE INDEX tickets_state_deadline ON tickets (state, response_deadline);"                   \
+    "CREATE TABLE ticket_items (" D##_ID                                                           \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  item_id TEXT NOT NULL,"                                                                     \
+    ITEM_SOURCE_COLUMNS                                                                            \
+    "  published_at " D##_INT ","                                                                  \
+    "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
+    "  matches TEXT NOT NULL DEFAULT '[]',"                                                        \
+    "  added_at " D##_INT " NOT NULL,"                                                             \
+    "  UNIQUE (ticket_id, item_id)"                                                                \
+    ");"                                                                                           \
+    "CREATE TABLE ticket_log (" D##_ID                                                             \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  at " D##_INT " NOT NULL,"                                                                   \
+    "  actor TEXT NOT NULL,"                                                                       \
+    "  action TEXT NOT NULL,"                                                                      \
+    "  note TEXT NOT NULL DEFAULT ''"                                                              \
+    ");"                                                                                           \
+    "CREATE INDEX ticket_log_ticket ON ticket_log (ticket_id, id);"                                \
+    D##_APPEND_ONLY_FUNCTION                                                                       \
+    D##_APPEND_ONLY("ticket_log", "ticket_log is append-only")
+
+#define MIGRATION_2(D)                                                                             \
+    "ALTER TABLE tickets ADD COLUMN co_departments TEXT NOT NULL DEFAULT '[]';"                    \
+    "ALTER TABLE tickets ADD COLUMN heat " D##_INT " NOT NULL DEFAULT 0;"                          \
+    "ALTER TABLE tickets ADD COLUMN assigned_at " D##_INT ";"                                      \
+    "ALTER TABLE tickets ADD COLUMN acknowledged_at " D##_INT ";"                                  \
+    "ALTER TABLE tickets ADD COLUMN responded_at " D##_INT ";"                                     \
+    "ALTER TABLE tickets ADD COLUMN closed_at " D##_INT ";"                                        \
+    "ALTER TABLE tickets ADD COLUMN returned_at " D##_INT ";"                                      \
+    "ALTER TABLE tickets ADD COLUMN dismissed_at " D##_INT ";"                                     \
+    "ALTER TABLE tickets ADD COLUMN dismiss_reason TEXT NOT NULL DEFAULT '';"                      \
+    "ALTER TABLE tickets ADD COLUMN reopened_at " D##_INT ";"                                      \
+    "ALTER TABLE tickets ADD COLUMN reopen_count " D##_INT " NOT NULL DEFAULT 0;"                  \
+    "ALTER TABLE tickets ADD COLUMN press_deadline " D##_INT ";"                                   \
+    "ALTER TABLE tickets ADD COLUMN press_held_at " D##_INT ";"                                    \
+    "ALTER TABLE tickets ADD COLUMN close_deadline " D##_INT ";"                                   \
+    "ALTER TABLE tickets ADD COLUMN ack_overdue " D##_INT " NOT NULL DEFAULT 0;"                   \
+    "ALTER TABLE tickets ADD COLUMN response_overdue " D##_INT " NOT NULL DEFAULT 0;"              \
+    "ALTER TABLE tickets ADD COLUMN press_overdue " D##_INT " NOT NULL DEFAULT 0;"                 \
+    "ALTER TABLE tickets ADD COLUMN close_overdue " D##_INT " NOT NULL DEFAULT 0;"                 \
+    "ALTER TABLE tickets ADD COLUMN version " D##_INT " NOT NULL DEFAULT 0;"                       \
+    "UPDATE tickets SET assigned_at = detected_at, heat = item_count;"                             \
+    "CREATE INDEX tickets_department ON tickets (department, state);"                              \
+    "ALTER TABLE ticket_log ADD COLUMN actor_role TEXT NOT NULL DEFAULT 'system';"                 \
+    "ALTER TABLE ticket_log ADD COLUMN from_state TEXT NOT NULL DEFAULT '';"                       \
+    "ALTER TABLE ticket_log ADD COLUMN to_state TEXT NOT NULL DEFAULT '';"                         \
+    "CREATE TABLE ticket_item_revisions (" D##_ID                                                  \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  item_id TEXT NOT NULL,"                                                                     \
+    "  content_hash TEXT NOT NULL,"                                                                \
+    "  title TEXT NOT NULL DEFAULT '',"                                                            \
+    "  added_at " D##_INT " NOT NULL,"                                                             \
+    "  UNIQUE (ticket_id, item_id, content_hash)"                                                  \
+    ");"                                                                                           \
+    "CREATE TABLE ticket_responses (" D##_ID                                                       \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  channel TEXT NOT NULL CHECK (channel IN ('权威发布','新闻发布会','吹风会','政务微博',"      \
+    "    '政务微信','网站','答复')),"                                                              \
+    "  url TEXT NOT NULL DEFAULT '',"                                                              \
+    "  responded_at " D##_INT " NOT NULL,"                                                         \
+    "  recorded_at " D##_INT " NOT NULL,"                                                          \
+    "  recorded_by TEXT NOT NULL,"                                                                 \
+    "  note TEXT NOT NULL DEFAULT '',"                                                             \
+    "  log_id " D##_INT " NOT NULL REFERENCES ticket_log (id)"                                     \
+    ");"                                                                                           \
+    "CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);"                    \
+    "CREATE TABLE ticket_escalations (" D##_ID                                                     \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  clock TEXT NOT NULL CHECK (clock IN ('ack','response','press','close')),"                   \
+    "  stage TEXT NOT NULL CHECK (stage IN ('remind','supervise')),"                               \
+    "  deadline " D##_INT " NOT NULL,"                                                             \
+    "  at " D##_INT " NOT NULL,"                                                                   \
+    "  log_id " D##_INT " NOT NULL REFERENCES ticket_log (id),"                                    \
+    "  UNIQUE (ticket_id, clock, stage, deadline)"                                                 \
+    ");"                                                                                           \
+    "CREATE TABLE outbox (" D##_ID                                                                 \
+    "  idem_key TEXT NOT NULL UNIQUE,"                                                             \
+    "  ticket_id " D##_INT " REFERENCES tickets (id),"                                             \
+    "  log_id " D##_INT " REFERENCES ticket_log (id),"                                             \
+    "  kind TEXT NOT NULL,"                                                                        \
+    "  channel TEXT NOT NULL,"                                                                     \
+    "  role TEXT NOT NULL,"                                                                        \
+    "  urgent " D##_INT " NOT NULL DEFAULT 0,"                                                     \
+    "  subject TEXT NOT NULL,"                                                                     \
+    "  body TEXT NOT NULL,"                                                                        \
+    "  link TEXT NOT NULL DEFAULT '',"                                                             \
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),"   \
+    "  attempts " D##_INT " NOT NULL DEFAULT 0,"                                                   \
+    "  shrink " D##_INT " NOT NULL DEFAULT 0,"                                                     \
+    "  next_attempt_at " D##_INT " NOT NULL,"                                                      \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  delivered_at " D##_INT ","                                                                  \
+    "  last_error TEXT NOT NULL DEFAULT ''"                                                        \
+    ");"                                                                                           \
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);"
+
+#define MIGRATION_4(D)                                                                             \
+    "ALTER TABLE tickets ADD COLUMN rules_unverified " D##_INT " NOT NULL DEFAULT 0;"              \
+    "ALTER TABLE tickets ADD COLUMN rules_checked_at " D##_INT ";"
 
 /* migration 6 widens the CHECK on reason in place: it is named here */
 static const char pg_migration_5[] =
-    "CREATE TABLE held_items (" PG_ID
-    "  item_id TEXT NOT NULL UNIQUE,"
-    "  event_key TEXT NOT NULL,"
+    "CREATE TABLE held_items (" HELD_ITEMS_ID_COLUMNS(PG)
     "  reason TEXT NOT NULL CONSTRAINT held_items_reason_check"
     "    CHECK (reason IN ('old','official')),"
-    "  source TEXT NOT NULL DEFAULT '',"
-    "  source_id TEXT NOT NULL DEFAULT '',"
-    "  channel TEXT NOT NULL DEFAULT '',"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  excerpt TEXT NOT NULL DEFAULT '',"
-    "  author TEXT NOT NULL DEFAULT '',"
-    "  published_at BIGINT,"
-    "  published_precision TEXT,"
-    "  fetched_at BIGINT NOT NULL,"
-    "  detected_at BIGINT NOT NULL,"
-    "  level TEXT NOT NULL,"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  source_department TEXT NOT NULL DEFAULT '',"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  matches TEXT NOT NULL DEFAULT '[]',"
-    "  score DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  held_at BIGINT NOT NULL"
-    ");"
+    HELD_ITEMS_ITEM_COLUMNS(PG)
     "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);";
 
 static const char pg_migration_6[] =
@@ -271,427 +282,317 @@ static const char pg_migration_6[] =
     "  CHECK (reason IN ('old','official','undated'));"
     "UPDATE held_items SET reason = 'undated' WHERE reason = 'old' AND published_at IS NULL;";
 
-static const char pg_migration_9[] =
-    "CREATE TABLE events (" PG_ID
-    "  event_key TEXT NOT NULL UNIQUE,"
-    "  kind TEXT NOT NULL DEFAULT 'match' CHECK (kind IN ('match','spike')),"
-    "  state TEXT NOT NULL CHECK (state IN ('pending','watching','auto_assigned','assigned',"
-    "    'merged','dismissed')),"
-    "  title TEXT NOT NULL,"
-    "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  co_departments TEXT NOT NULL DEFAULT '[]',"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  rule_groups TEXT NOT NULL DEFAULT '[]',"
-    "  source_kinds TEXT NOT NULL DEFAULT '[]',"
-    "  region TEXT NOT NULL DEFAULT '',"
-    "  first_post_at BIGINT,"
-    "  detected_at BIGINT NOT NULL,"
-    "  last_item_at BIGINT NOT NULL,"
-    "  item_count BIGINT NOT NULL DEFAULT 0,"
-    "  heat BIGINT NOT NULL DEFAULT 0,"
-    "  negative_count BIGINT NOT NULL DEFAULT 0,"
-    "  score DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  rules_version BIGINT NOT NULL DEFAULT 0,"
-    "  ticket_id BIGINT REFERENCES tickets (id),"
-    "  merged_into BIGINT REFERENCES events (id),"
-    "  judge_deadline BIGINT NOT NULL,"
-    "  judge_reminded_at BIGINT,"
-    "  judged_at BIGINT,"
-    "  judged_by TEXT NOT NULL DEFAULT '',"
-    "  outcome TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('','assigned','merged','watching',"
-    "    'dismissed')),"
-    "  opinion TEXT NOT NULL DEFAULT '',"
-    "  dismiss_reason TEXT NOT NULL DEFAULT '' CHECK (dismiss_reason IN ('','irrelevant',"
-    "    'duplicate','false_alarm','out_of_scope','other')),"
-    "  dismiss_note TEXT NOT NULL DEFAULT '',"
-    "  watch_items BIGINT,"
-    "  watch_heat BIGINT,"
-    "  watch_quiet_s BIGINT,"
-    "  resurfaced_at BIGINT,"
-    "  resurface_reason TEXT NOT NULL DEFAULT '',"
-    "  spike TEXT NOT NULL DEFAULT '',"
-    "  created_at BIGINT NOT NULL,"
-    "  updated_at BIGINT NOT NULL,"
-    "  version BIGINT NOT NULL DEFAULT 0"
-    ");"
-    "CREATE INDEX events_state ON events (state, level, detected_at);"
-    "CREATE INDEX events_ticket ON events (ticket_id);"
-    "CREATE INDEX events_merged ON events (merged_into);"
-    "CREATE INDEX events_judged ON events (judged_at);"
-    "CREATE TABLE event_items (" PG_ID
-    "  event_id BIGINT NOT NULL REFERENCES events (id),"
-    "  item_id TEXT NOT NULL,"
-    "  source TEXT NOT NULL DEFAULT '',"
-    "  source_id TEXT NOT NULL DEFAULT '',"
-    "  channel TEXT NOT NULL DEFAULT '',"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  excerpt TEXT NOT NULL DEFAULT '',"
-    "  author TEXT NOT NULL DEFAULT '',"
-    "  region TEXT NOT NULL DEFAULT '',"
-    "  published_at BIGINT,"
-    "  matched_at BIGINT NOT NULL,"
-    "  reposts BIGINT NOT NULL DEFAULT 0,"
-    "  comments BIGINT NOT NULL DEFAULT 0,"
-    "  likes BIGINT NOT NULL DEFAULT 0,"
-    "  heat BIGINT NOT NULL DEFAULT 1,"
-    "  sentiment TEXT NOT NULL DEFAULT '' CHECK (sentiment IN ('','negative','neutral',"
-    "    'positive')),"
-    "  sentiment_score DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  rule_groups TEXT NOT NULL DEFAULT '[]',"
-    "  matches TEXT NOT NULL DEFAULT '[]',"
-    "  silence_id BIGINT,"
-    "  added_at BIGINT NOT NULL,"
-    "  UNIQUE (event_id, item_id)"
-    ");"
-    "CREATE INDEX event_items_event ON event_items (event_id, matched_at);"
-    "CREATE INDEX event_items_item ON event_items (item_id);"
-    "CREATE TABLE event_log (" PG_ID
-    "  event_id BIGINT NOT NULL REFERENCES events (id),"
-    "  at BIGINT NOT NULL,"
-    "  actor TEXT NOT NULL,"
-    "  actor_role TEXT NOT NULL DEFAULT 'system',"
-    "  action TEXT NOT NULL,"
-    "  from_state TEXT NOT NULL DEFAULT '',"
-    "  to_state TEXT NOT NULL DEFAULT '',"
-    "  note TEXT NOT NULL DEFAULT ''"
-    ");"
-    "CREATE INDEX event_log_event ON event_log (event_id, id);"
-    PG_APPEND_ONLY("event_log", "event_log is append-only")
-    "CREATE TABLE silences (" PG_ID
-    "  match_kind TEXT NOT NULL CHECK (match_kind IN ('rule','group','source','account',"
-    "    'term')),"
-    "  match_value TEXT NOT NULL CHECK (length(match_value) > 0),"
-    "  reason TEXT NOT NULL CHECK (length(reason) > 0),"
-    "  created_by TEXT NOT NULL,"
-    "  created_at BIGINT NOT NULL,"
-    "  expires_at BIGINT NOT NULL,"
-    "  revoked_at BIGINT,"
-    "  revoked_by TEXT NOT NULL DEFAULT '',"
-    "  hit_count BIGINT NOT NULL DEFAULT 0,"
-    "  CHECK (expires_at > created_at)"
-    ");"
-    "CREATE INDEX silences_active ON silences (expires_at, match_kind);"
-    "CREATE TABLE silenced_alerts (" PG_ID
-    "  silence_id BIGINT NOT NULL REFERENCES silences (id),"
-    "  event_key TEXT NOT NULL,"
-    "  item_id TEXT NOT NULL,"
-    "  level TEXT NOT NULL,"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  source_id TEXT NOT NULL DEFAULT '',"
-    "  author TEXT NOT NULL DEFAULT '',"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  alert TEXT NOT NULL,"
-    "  matched_at BIGINT NOT NULL,"
-    "  at BIGINT NOT NULL,"
-    "  UNIQUE (event_key, item_id)"
-    ");"
-    "CREATE INDEX silenced_alerts_silence ON silenced_alerts (silence_id, id);"
-    "CREATE TABLE rate_counts ("
-    "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"
-    "  key TEXT NOT NULL,"
-    "  hour BIGINT NOT NULL,"
-    "  n BIGINT NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (scope, key, hour)"
-    ");"
-    "CREATE TABLE spikes (" PG_ID
-    "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"
-    "  key TEXT NOT NULL,"
-    "  hour BIGINT NOT NULL,"
-    "  count BIGINT NOT NULL,"
-    "  baseline DOUBLE PRECISION NOT NULL,"
-    "  factor DOUBLE PRECISION NOT NULL,"
-    "  min_count BIGINT NOT NULL,"
-    "  raised_at BIGINT NOT NULL,"
-    "  event_id BIGINT REFERENCES events (id),"
-    "  UNIQUE (scope, key, hour)"
-    ");"
-    TICKET_STORE_EVENT_OF_TICKET "t.created_at, t.updated_at FROM tickets t;"
-    "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
-    "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
-    "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
-    "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
-    "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;";
+#define MIGRATION_9(D)                                                                             \
+    "CREATE TABLE events (" D##_ID                                                                 \
+    "  event_key TEXT NOT NULL UNIQUE,"                                                            \
+    "  kind TEXT NOT NULL DEFAULT 'match' CHECK (kind IN ('match','spike')),"                      \
+    "  state TEXT NOT NULL CHECK (state IN ('pending','watching','auto_assigned','assigned',"      \
+    "    'merged','dismissed')),"                                                                  \
+    "  title TEXT NOT NULL,"                                                                       \
+    "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"                                \
+    "  department TEXT NOT NULL DEFAULT '',"                                                       \
+    "  co_departments TEXT NOT NULL DEFAULT '[]',"                                                 \
+    "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
+    "  rule_groups TEXT NOT NULL DEFAULT '[]',"                                                    \
+    "  source_kinds TEXT NOT NULL DEFAULT '[]',"                                                   \
+    "  region TEXT NOT NULL DEFAULT '',"                                                           \
+    "  first_post_at " D##_INT ","                                                                 \
+    "  detected_at " D##_INT " NOT NULL,"                                                          \
+    "  last_item_at " D##_INT " NOT NULL,"                                                         \
+    "  item_count " D##_INT " NOT NULL DEFAULT 0,"                                                 \
+    "  heat " D##_INT " NOT NULL DEFAULT 0,"                                                       \
+    "  negative_count " D##_INT " NOT NULL DEFAULT 0,"                                             \
+    "  score " D##_REAL " NOT NULL DEFAULT 0,"                                                     \
+    "  rules_version " D##_INT " NOT NULL DEFAULT 0,"                                              \
+    "  ticket_id " D##_INT " REFERENCES tickets (id),"                                             \
+    "  merged_into " D##_INT " REFERENCES events (id),"                                            \
+    "  judge_deadline " D##_INT " NOT NULL,"                                                       \
+    "  judge_reminded_at " D##_INT ","                                                             \
+    "  judged_at " D##_INT ","                                                                     \
+    "  judged_by TEXT NOT NULL DEFAULT '',"                                                        \
+    "  outcome TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('','assigned','merged','watching',"     \
+    "    'dismissed')),"                                                                           \
+    "  opinion TEXT NOT NULL DEFAULT '',"                                                          \
+    "  dismiss_reason TEXT NOT NULL DEFAULT '' CHECK (dismiss_reason IN ('','irrelevant',"         \
+    "    'duplicate','false_alarm','out_of_scope','other')),"                                      \
+    "  dismiss_note TEXT NOT NULL DEFAULT '',"                                                     \
+    "  watch_items " D##_INT ","                                                                   \
+    "  watch_heat " D##_INT ","                                                                    \
+    "  watch_quiet_s " D##_INT ","                                                                 \
+    "  resurfaced_at " D##_INT ","                                                                 \
+    "  resurface_reason TEXT NOT NULL DEFAULT '',"                                                 \
+    "  spike TEXT NOT NULL DEFAULT '',"                                                            \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  updated_at " D##_INT " NOT NULL,"                                                           \
+    "  version " D##_INT " NOT NULL DEFAULT 0"                                                     \
+    ");"                                                                                           \
+    "CREATE INDEX events_state ON events (state, level, detected_at);"                             \
+    "CREATE INDEX events_ticket ON events (ticket_id);"                                            \
+    "CREATE INDEX events_merged ON events (merged_into);"                                          \
+    "CREATE INDEX events_judged ON events (judged_at);"                                            \
+    "CREATE TABLE event_items (" D##_ID                                                            \
+    "  event_id " D##_INT " NOT NULL REFERENCES events (id),"                                      \
+    "  item_id TEXT NOT NULL,"                                                                     \
+    ITEM_SOURCE_COLUMNS                                                                            \
+    "  author TEXT NOT NULL DEFAULT '',"                                                           \
+    "  region TEXT NOT NULL DEFAULT '',"                                                           \
+    "  published_at " D##_INT ","                                                                  \
+    "  matched_at " D##_INT " NOT NULL,"                                                           \
+    "  reposts " D##_INT " NOT NULL DEFAULT 0,"                                                    \
+    "  comments " D##_INT " NOT NULL DEFAULT 0,"                                                   \
+    "  likes " D##_INT " NOT NULL DEFAULT 0,"                                                      \
+    "  heat " D##_INT " NOT NULL DEFAULT 1,"                                                       \
+    "  sentiment TEXT NOT NULL DEFAULT '' CHECK (sentiment IN ('','negative','neutral',"           \
+    "    'positive')),"                                                                            \
+    "  sentiment_score " D##_REAL " NOT NULL DEFAULT 0,"                                           \
+    "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
+    "  rule_groups TEXT NOT NULL DEFAULT '[]',"                                                    \
+    "  matches TEXT NOT NULL DEFAULT '[]',"                                                        \
+    "  silence_id " D##_INT ","                                                                    \
+    "  added_at " D##_INT " NOT NULL,"                                                             \
+    "  UNIQUE (event_id, item_id)"                                                                 \
+    ");"                                                                                           \
+    "CREATE INDEX event_items_event ON event_items (event_id, matched_at);"                        \
+    "CREATE INDEX event_items_item ON event_items (item_id);"                                      \
+    "CREATE TABLE event_log (" D##_ID                                                              \
+    "  event_id " D##_INT " NOT NULL REFERENCES events (id),"                                      \
+    "  at " D##_INT " NOT NULL,"                                                                   \
+    "  actor TEXT NOT NULL,"                                                                       \
+    "  actor_role TEXT NOT NULL DEFAULT 'system',"                                                 \
+    "  action TEXT NOT NULL,"                                                                      \
+    "  from_state TEXT NOT NULL DEFAULT '',"                                                       \
+    "  to_state TEXT NOT NULL DEFAULT '',"                                                         \
+    "  note TEXT NOT NULL DEFAULT ''"                                                              \
+    ");"                                                                                           \
+    "CREATE INDEX event_log_event ON event_log (event_id, id);"                                    \
+    D##_APPEND_ONLY("event_log", "event_log is append-only")                                       \
+    "CREATE TABLE silences (" D##_ID                                                               \
+    "  match_kind TEXT NOT NULL CHECK (match_kind IN ('rule','group','source','account',"          \
+    "    'term')),"                                                                                \
+    "  match_value TEXT NOT NULL CHECK (length(match_value) > 0),"                                 \
+    "  reason TEXT NOT NULL CHECK (length(reason) > 0),"                                           \
+    "  created_by TEXT NOT NULL,"                                                                  \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  expires_at " D##_INT " NOT NULL,"                                                           \
+    "  revoked_at " D##_INT ","                                                                    \
+    "  revoked_by TEXT NOT NULL DEFAULT '',"                                                       \
+    "  hit_count " D##_INT " NOT NULL DEFAULT 0,"                                                  \
+    "  CHECK (expires_at > created_at)"                                                            \
+    ");"                                                                                           \
+    "CREATE INDEX silences_active ON silences (expires_at, match_kind);"                           \
+    "CREATE TABLE silenced_alerts (" D##_ID                                                        \
+    "  silence_id " D##_INT " NOT NULL REFERENCES silences (id),"                                  \
+    "  event_key TEXT NOT NULL,"                                                                   \
+    "  item_id TEXT NOT NULL,"                                                                     \
+    "  level TEXT NOT NULL,"                                                                       \
+    "  title TEXT NOT NULL DEFAULT '',"                                                            \
+    "  source_id TEXT NOT NULL DEFAULT '',"                                                        \
+    "  author TEXT NOT NULL DEFAULT '',"                                                           \
+    "  rule_ids TEXT NOT NULL DEFAULT '[]',"                                                       \
+    "  alert TEXT NOT NULL,"                                                                       \
+    "  matched_at " D##_INT " NOT NULL,"                                                           \
+    "  at " D##_INT " NOT NULL,"                                                                   \
+    "  UNIQUE (event_key, item_id)"                                                                \
+    ");"                                                                                           \
+    "CREATE INDEX silenced_alerts_silence ON silenced_alerts (silence_id, id);"                    \
+    "CREATE TABLE rate_counts ("                                                                   \
+    "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"                                    \
+    "  key TEXT NOT NULL,"                                                                         \
+    "  hour " D##_INT " NOT NULL,"                                                                 \
+    "  n " D##_INT " NOT NULL DEFAULT 0,"                                                          \
+    "  PRIMARY KEY (scope, key, hour)"                                                             \
+    ")" D##_WITHOUT_ROWID ";"                                                                      \
+    "CREATE TABLE spikes (" D##_ID                                                                 \
+    "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"                                    \
+    "  key TEXT NOT NULL,"                                                                         \
+    "  hour " D##_INT " NOT NULL,"                                                                 \
+    "  count " D##_INT " NOT NULL,"                                                                \
+    "  baseline " D##_REAL " NOT NULL,"                                                            \
+    "  factor " D##_REAL " NOT NULL,"                                                              \
+    "  min_count " D##_INT " NOT NULL,"                                                            \
+    "  raised_at " D##_INT " NOT NULL,"                                                            \
+    "  event_id " D##_INT " REFERENCES events (id),"                                               \
+    "  UNIQUE (scope, key, hour)"                                                                  \
+    ");"                                                                                           \
+    TICKET_STORE_EVENT_OF_TICKET "t.created_at, t.updated_at FROM tickets t;"                      \
+    "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "         \
+    "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "                     \
+    "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "        \
+    "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "                     \
+    "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;"
 
-static const char pg_migration_10[] =
-    "CREATE TABLE saved_searches (" PG_ID
-    "  user_id BIGINT NOT NULL REFERENCES web_users (id) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL CHECK (length(name) > 0),"
-    "  query TEXT NOT NULL CHECK (length(query) > 0),"
-    "  filters TEXT NOT NULL DEFAULT '{}',"
-    "  created_at BIGINT NOT NULL,"
-    "  updated_at BIGINT NOT NULL,"
-    "  UNIQUE (user_id, name)"
-    ");"
-    "CREATE TABLE reports (" PG_ID
-    "  kind TEXT NOT NULL CHECK (kind IN ('daily','event')),"
-    "  period_start BIGINT NOT NULL,"
-    "  period_end BIGINT NOT NULL,"
-    "  event_id BIGINT REFERENCES events (id),"
-    "  title TEXT NOT NULL,"
-    "  html TEXT NOT NULL,"
-    "  summary TEXT NOT NULL DEFAULT '',"
-    "  created_by TEXT NOT NULL,"
-    "  created_at BIGINT NOT NULL,"
-    "  CHECK (period_end > period_start),"
-    "  CHECK ((kind = 'event') = (event_id IS NOT NULL))"
-    ");"
-    "CREATE UNIQUE INDEX reports_daily ON reports (period_start) WHERE kind = 'daily';"
-    "CREATE INDEX reports_event ON reports (event_id, created_at);"
-    "CREATE INDEX reports_created ON reports (kind, created_at);";
+#define MIGRATION_10(D)                                                                            \
+    "CREATE TABLE saved_searches (" D##_ID                                                         \
+    "  user_id " D##_INT " NOT NULL REFERENCES web_users (id) ON DELETE CASCADE,"                  \
+    "  name TEXT NOT NULL CHECK (length(name) > 0),"                                               \
+    "  query TEXT NOT NULL CHECK (length(query) > 0),"                                             \
+    "  filters TEXT NOT NULL DEFAULT '{}',"                                                        \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  updated_at " D##_INT " NOT NULL,"                                                           \
+    "  UNIQUE (user_id, name)"                                                                     \
+    ");"                                                                                           \
+    "CREATE TABLE reports (" D##_ID                                                                \
+    "  kind TEXT NOT NULL CHECK (kind IN ('daily','event')),"                                      \
+    "  period_start " D##_INT " NOT NULL,"                                                         \
+    "  period_end " D##_INT " NOT NULL,"                                                           \
+    "  event_id " D##_INT " REFERENCES events (id),"                                               \
+    "  title TEXT NOT NULL,"                                                                       \
+    "  html TEXT NOT NULL,"                                                                        \
+    "  summary TEXT NOT NULL DEFAULT '',"                                                          \
+    "  created_by TEXT NOT NULL,"                                                                  \
+    "  created_at " D##_INT " NOT NULL,"                                                           \
+    "  CHECK (period_end > period_start),"                                                         \
+    "  CHECK ((kind = 'event') = (event_id IS NOT NULL))"                                          \
+    ");"                                                                                           \
+    "CREATE UNIQUE INDEX reports_daily ON reports (period_start) WHERE kind = 'daily';"            \
+    "CREATE INDEX reports_event ON reports (event_id, created_at);"                                \
+    "CREATE INDEX reports_created ON reports (kind, created_at);"
 
-static const char pg_migration_11[] =
-    "CREATE TABLE official_posts (" PG_ID
-    "  item_id TEXT NOT NULL UNIQUE,"
-    "  source_id TEXT NOT NULL,"
-    "  department TEXT NOT NULL,"
-    "  response_channel TEXT NOT NULL CHECK (response_channel IN ('权威发布','政务微博',"
-    "    '政务微信','网站')),"
-    "  channel TEXT NOT NULL DEFAULT '',"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  text TEXT NOT NULL DEFAULT '',"
-    "  simhash TEXT NOT NULL DEFAULT '',"
-    "  published_at BIGINT,"
-    "  fetched_at BIGINT NOT NULL,"
-    "  received_at BIGINT NOT NULL"
-    ");"
-    "CREATE INDEX official_posts_department ON official_posts (department, received_at);"
-    "CREATE INDEX official_posts_received ON official_posts (received_at);"
-    "CREATE TABLE response_proposals (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  post_id BIGINT NOT NULL REFERENCES official_posts (id),"
-    "  score DOUBLE PRECISION NOT NULL,"
-    "  score_terms DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  score_simhash DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  score_title DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    "  simhash_distance BIGINT,"
-    "  terms TEXT NOT NULL DEFAULT '[]',"
-    "  state TEXT NOT NULL DEFAULT 'proposed' CHECK (state IN ('proposed','confirmed',"
-    "    'rejected')),"
-    "  proposed_at BIGINT NOT NULL,"
-    "  decided_at BIGINT,"
-    "  decided_by TEXT NOT NULL DEFAULT '',"
-    "  decided_note TEXT NOT NULL DEFAULT '',"
-    "  auto BIGINT NOT NULL DEFAULT 0,"
-    "  response_id BIGINT REFERENCES ticket_responses (id),"
-    "  UNIQUE (ticket_id, post_id)"
-    ");"
-    "CREATE INDEX response_proposals_ticket ON response_proposals (ticket_id, state);"
-    "ALTER TABLE event_items ADD COLUMN simhash TEXT NOT NULL DEFAULT '';"
-    "CREATE TABLE source_blind_windows (" PG_ID
-    "  source_id TEXT NOT NULL,"
-    "  source_name TEXT NOT NULL DEFAULT '',"
-    "  source_kind TEXT NOT NULL DEFAULT '',"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  reason TEXT NOT NULL CHECK (reason IN ('failing','walled','stale','quiet',"
-    "    'unpolled')),"
-    "  detail TEXT NOT NULL DEFAULT '',"
-    "  renew TEXT NOT NULL DEFAULT '',"
-    "  started_at BIGINT NOT NULL,"
-    "  ended_at BIGINT,"
-    "  opened_at BIGINT NOT NULL,"
-    "  closed_at BIGINT,"
-    "  CHECK (ended_at IS NULL OR ended_at >= started_at),"
-    "  UNIQUE (source_id, reason, started_at)"
-    ");"
-    "CREATE INDEX source_blind_windows_time ON source_blind_windows (started_at, ended_at);"
-    "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "
-    "  WHERE ended_at IS NULL;";
+#define MIGRATION_11(D)                                                                            \
+    "CREATE TABLE official_posts (" D##_ID                                                         \
+    "  item_id TEXT NOT NULL UNIQUE,"                                                              \
+    "  source_id TEXT NOT NULL,"                                                                   \
+    "  department TEXT NOT NULL,"                                                                  \
+    "  response_channel TEXT NOT NULL CHECK (response_channel IN ('权威发布','政务微博',"          \
+    "    '政务微信','网站')),"                                                                     \
+    "  channel TEXT NOT NULL DEFAULT '',"                                                          \
+    "  url TEXT NOT NULL DEFAULT '',"                                                              \
+    "  title TEXT NOT NULL DEFAULT '',"                                                            \
+    "  text TEXT NOT NULL DEFAULT '',"                                                             \
+    "  simhash TEXT NOT NULL DEFAULT '',"                                                          \
+    "  published_at " D##_INT ","                                                                  \
+    "  fetched_at " D##_INT " NOT NULL,"                                                           \
+    "  received_at " D##_INT " NOT NULL"                                                           \
+    ");"                                                                                           \
+    "CREATE INDEX official_posts_department ON official_posts (department, received_at);"          \
+    "CREATE INDEX official_posts_received ON official_posts (received_at);"                        \
+    "CREATE TABLE response_proposals (" D##_ID                                                     \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  post_id " D##_INT " NOT NULL REFERENCES official_posts (id),"                               \
+    "  score " D##_REAL " NOT NULL,"                                                               \
+    "  score_terms " D##_REAL " NOT NULL DEFAULT 0,"                                               \
+    "  score_simhash " D##_REAL " NOT NULL DEFAULT 0,"                                             \
+    "  score_title " D##_REAL " NOT NULL DEFAULT 0,"                                               \
+    "  simhash_distance " D##_INT ","                                                              \
+    "  terms TEXT NOT NULL DEFAULT '[]',"                                                          \
+    "  state TEXT NOT NULL DEFAULT 'proposed' CHECK (state IN ('proposed','confirmed',"            \
+    "    'rejected')),"                                                                            \
+    "  proposed_at " D##_INT " NOT NULL,"                                                          \
+    "  decided_at " D##_INT ","                                                                    \
+    "  decided_by TEXT NOT NULL DEFAULT '',"                                                       \
+    "  decided_note TEXT NOT NULL DEFAULT '',"                                                     \
+    "  auto " D##_INT " NOT NULL DEFAULT 0,"                                                       \
+    "  response_id " D##_INT " REFERENCES ticket_responses (id),"                                  \
+    "  UNIQUE (ticket_id, post_id)"                                                                \
+    ");"                                                                                           \
+    "CREATE INDEX response_proposals_ticket ON response_proposals (ticket_id, state);"             \
+    "ALTER TABLE event_items ADD COLUMN simhash TEXT NOT NULL DEFAULT '';"                         \
+    "CREATE TABLE source_blind_windows (" D##_ID                                                   \
+    "  source_id TEXT NOT NULL,"                                                                   \
+    "  source_name TEXT NOT NULL DEFAULT '',"                                                      \
+    "  source_kind TEXT NOT NULL DEFAULT '',"                                                      \
+    "  department TEXT NOT NULL DEFAULT '',"                                                       \
+    "  reason TEXT NOT NULL CHECK (reason IN ('failing','walled','stale','quiet',"                 \
+    "    'unpolled')),"                                                                            \
+    "  detail TEXT NOT NULL DEFAULT '',"                                                           \
+    "  renew TEXT NOT NULL DEFAULT '',"                                                            \
+    "  started_at " D##_INT " NOT NULL,"                                                           \
+    "  ended_at " D##_INT ","                                                                      \
+    "  opened_at " D##_INT " NOT NULL,"                                                            \
+    "  closed_at " D##_INT ","                                                                     \
+    "  CHECK (ended_at IS NULL OR ended_at >= started_at),"                                        \
+    "  UNIQUE (source_id, reason, started_at)"                                                     \
+    ");"                                                                                           \
+    "CREATE INDEX source_blind_windows_time ON source_blind_windows (started_at, ended_at);"       \
+    "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "          \
+    "  WHERE ended_at IS NULL;"
+
+/* Migration 12's SQLite clock history triggers: one for a new ticket, one for a change. */
+#define SQ_CLOCK_HISTORY_TRIGGERS                                                                  \
+    "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets BEGIN"                     \
+    "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"                \
+    "  VALUES (NEW.id, NEW.created_at, " CLOCK_HISTORY_NEW "); END;"                               \
+    "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF " CLOCK_HISTORY_COLUMNS            \
+    "  ON tickets"                                                                                 \
+    "  WHEN NEW.department IS NOT OLD.department OR NEW.level IS NOT OLD.level"                    \
+    "    OR NEW.assigned_at IS NOT OLD.assigned_at OR NEW.ack_deadline IS NOT OLD.ack_deadline"    \
+    "    OR NEW.response_deadline IS NOT OLD.response_deadline"                                    \
+    "    OR NEW.press_deadline IS NOT OLD.press_deadline"                                          \
+    "    OR NEW.close_deadline IS NOT OLD.close_deadline BEGIN"                                    \
+    "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"                \
+    "  VALUES (NEW.id, NEW.updated_at, " CLOCK_HISTORY_NEW "); END;"
 
 /*
  * Migration 12's clock history: one trigger function for both triggers, the row's time being
  * created_at on INSERT and updated_at on UPDATE as in SQLite's two trigger bodies.
  */
-static const char pg_migration_12[] =
-    "CREATE TABLE ticket_clock_history (" PG_ID
-    "  ticket_id BIGINT NOT NULL REFERENCES tickets (id),"
-    "  at BIGINT NOT NULL,"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  level TEXT NOT NULL DEFAULT '',"
-    "  assigned_at BIGINT,"
-    "  ack_deadline BIGINT,"
-    "  response_deadline BIGINT,"
-    "  press_deadline BIGINT,"
-    "  close_deadline BIGINT"
-    ");"
-    "CREATE INDEX ticket_clock_history_ticket ON ticket_clock_history (ticket_id, at, id);"
-    "INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
-    "  SELECT id, created_at, " CLOCK_HISTORY_COLUMNS " FROM tickets ORDER BY id;"
-    "CREATE FUNCTION ticket_clock_history_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
-    "  VALUES (NEW.id, CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END,"
-    "    " CLOCK_HISTORY_NEW ");"
-    "  RETURN NULL;"
-    "END $$;"
-    "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets"
-    "  FOR EACH ROW EXECUTE PROCEDURE ticket_clock_history_add();"
-    "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF " CLOCK_HISTORY_COLUMNS
-    "  ON tickets FOR EACH ROW"
-    "  WHEN (NEW.department IS DISTINCT FROM OLD.department"
-    "    OR NEW.level IS DISTINCT FROM OLD.level"
-    "    OR NEW.assigned_at IS DISTINCT FROM OLD.assigned_at"
-    "    OR NEW.ack_deadline IS DISTINCT FROM OLD.ack_deadline"
-    "    OR NEW.response_deadline IS DISTINCT FROM OLD.response_deadline"
-    "    OR NEW.press_deadline IS DISTINCT FROM OLD.press_deadline"
-    "    OR NEW.close_deadline IS DISTINCT FROM OLD.close_deadline)"
+#define PG_CLOCK_HISTORY_TRIGGERS                                                                  \
+    "CREATE FUNCTION ticket_clock_history_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"      \
+    "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"                \
+    "  VALUES (NEW.id, CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END,"    \
+    "    " CLOCK_HISTORY_NEW ");"                                                                  \
+    "  RETURN NULL;"                                                                               \
+    "END $$;"                                                                                      \
+    "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets"                           \
+    "  FOR EACH ROW EXECUTE PROCEDURE ticket_clock_history_add();"                                 \
+    "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF " CLOCK_HISTORY_COLUMNS            \
+    "  ON tickets FOR EACH ROW"                                                                    \
+    "  WHEN (NEW.department IS DISTINCT FROM OLD.department"                                       \
+    "    OR NEW.level IS DISTINCT FROM OLD.level"                                                  \
+    "    OR NEW.assigned_at IS DISTINCT FROM OLD.assigned_at"                                      \
+    "    OR NEW.ack_deadline IS DISTINCT FROM OLD.ack_deadline"                                    \
+    "    OR NEW.response_deadline IS DISTINCT FROM OLD.response_deadline"                          \
+    "    OR NEW.press_deadline IS DISTINCT FROM OLD.press_deadline"                                \
+    "    OR NEW.close_deadline IS DISTINCT FROM OLD.close_deadline)"                               \
     "  EXECUTE PROCEDURE ticket_clock_history_add();"
-    PG_APPEND_ONLY("ticket_clock_history", "ticket_clock_history is append-only")
-    "CREATE TABLE stats_publications (" PG_ID
-    "  period TEXT NOT NULL UNIQUE"
+
+/* stats_publications.period is YYYY-MM (GLOB on SQLite, SIMILAR TO on PostgreSQL). */
+#define SQ_PERIOD_CHECK                                                                            \
+    "  period TEXT NOT NULL UNIQUE CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),"
+
+#define PG_PERIOD_CHECK                                                                            \
+    "  period TEXT NOT NULL UNIQUE"                                                                \
     "    CHECK (period SIMILAR TO '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),"
-    "  window_start BIGINT NOT NULL,"
-    "  cutoff BIGINT NOT NULL,"
-    "  published_at BIGINT NOT NULL CHECK (published_at >= cutoff),"
-    "  published_by TEXT NOT NULL,"
-    "  role TEXT NOT NULL,"
-    "  report_json TEXT NOT NULL,"
-    "  report_text TEXT NOT NULL,"
-    "  report_csv TEXT NOT NULL,"
-    "  report_html TEXT NOT NULL,"
-    "  tickets_json TEXT NOT NULL DEFAULT '{}'"
-    ");"
-    PG_APPEND_ONLY("stats_publications", "a published report does not change");
+
+#define MIGRATION_12(D)                                                                            \
+    "CREATE TABLE ticket_clock_history (" D##_ID                                                   \
+    "  ticket_id " D##_INT " NOT NULL REFERENCES tickets (id),"                                    \
+    "  at " D##_INT " NOT NULL,"                                                                   \
+    "  department TEXT NOT NULL DEFAULT '',"                                                       \
+    "  level TEXT NOT NULL DEFAULT '',"                                                            \
+    "  assigned_at " D##_INT ","                                                                   \
+    "  ack_deadline " D##_INT ","                                                                  \
+    "  response_deadline " D##_INT ","                                                             \
+    "  press_deadline " D##_INT ","                                                                \
+    "  close_deadline " D##_INT                                                                    \
+    ");"                                                                                           \
+    "CREATE INDEX ticket_clock_history_ticket ON ticket_clock_history (ticket_id, at, id);"        \
+    "INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"                  \
+    "  SELECT id, created_at, " CLOCK_HISTORY_COLUMNS " FROM tickets ORDER BY id;"                 \
+    D##_CLOCK_HISTORY_TRIGGERS                                                                     \
+    D##_APPEND_ONLY("ticket_clock_history", "ticket_clock_history is append-only")                 \
+    "CREATE TABLE stats_publications (" D##_ID                                                     \
+    D##_PERIOD_CHECK                                                                               \
+    "  window_start " D##_INT " NOT NULL,"                                                         \
+    "  cutoff " D##_INT " NOT NULL,"                                                               \
+    "  published_at " D##_INT " NOT NULL CHECK (published_at >= cutoff),"                          \
+    "  published_by TEXT NOT NULL,"                                                                \
+    "  role TEXT NOT NULL,"                                                                        \
+    "  report_json TEXT NOT NULL,"                                                                 \
+    "  report_text TEXT NOT NULL,"                                                                 \
+    "  report_csv TEXT NOT NULL,"                                                                  \
+    "  report_html TEXT NOT NULL,"                                                                 \
+    "  tickets_json TEXT NOT NULL DEFAULT '{}'"                                                    \
+    ");"                                                                                           \
+    D##_APPEND_ONLY("stats_publications", "a published report does not change")
 
 static const struct yq_db_migration migrations[] = {
     /* 1: tickets, their items and the append-only log (issue #2) */
-    {1, "tickets, their items and the log",
-    "CREATE TABLE ticket_number_seq ("
-    "  month TEXT PRIMARY KEY,"
-    "  last_seq INTEGER NOT NULL"
-    ");"
-    "CREATE TABLE tickets ("
-    "  id INTEGER PRIMARY KEY,"
-    "  number TEXT NOT NULL UNIQUE,"
-    "  event_key TEXT NOT NULL UNIQUE,"
-    "  title TEXT NOT NULL,"
-    "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"
-    "  department TEXT NOT NULL DEFAULT '',"
-    "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','acknowledged',"
-    "    'responded','closed','returned','dismissed')),"
-    "  first_post_at INTEGER,"
-    "  detected_at INTEGER NOT NULL,"
-    "  ack_deadline INTEGER NOT NULL,"
-    "  response_deadline INTEGER NOT NULL,"
-    "  item_count INTEGER NOT NULL DEFAULT 0,"
-    "  score REAL NOT NULL DEFAULT 0,"
-    "  rules_version INTEGER NOT NULL DEFAULT 0,"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  created_at INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL"
-    ");"
-    "CREATE INDEX tickets_state_deadline ON tickets (state, response_deadline);"
-    "CREATE TABLE ticket_items ("
-    "  id INTEGER PRIMARY KEY,"
-    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-    "  item_id TEXT NOT NULL,"
-    "  source TEXT NOT NULL DEFAULT '',"
-    "  source_id TEXT NOT NULL DEFAULT '',"
-    "  channel TEXT NOT NULL DEFAULT '',"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  excerpt TEXT NOT NULL DEFAULT '',"
-    "  published_at INTEGER,"
-    "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-    "  matches TEXT NOT NULL DEFAULT '[]',"
-    "  added_at INTEGER NOT NULL,"
-    "  UNIQUE (ticket_id, item_id)"
-    ");"
-    "CREATE TABLE ticket_log ("
-    "  id INTEGER PRIMARY KEY,"
-    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-    "  at INTEGER NOT NULL,"
-    "  actor TEXT NOT NULL,"
-    "  action TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT ''"
-    ");"
-    "CREATE INDEX ticket_log_ticket ON ticket_log (ticket_id, id);"
-    "CREATE TRIGGER ticket_log_no_update BEFORE UPDATE ON ticket_log"
-    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;"
-    "CREATE TRIGGER ticket_log_no_delete BEFORE DELETE ON ticket_log"
-    "  BEGIN SELECT RAISE(ABORT, 'ticket_log is append-only'); END;", NULL, pg_migration_1},
+    {1, "tickets, their items and the log", MIGRATION_1(SQ), NULL, MIGRATION_1(PG)},
 
     /* 2: lifecycle, clocks, revisions, responses, escalations and the outbox (issue #5) */
     {2, "lifecycle, clocks, revisions, responses, escalations, outbox",
-    "ALTER TABLE tickets ADD COLUMN co_departments TEXT NOT NULL DEFAULT '[]';"
-    "ALTER TABLE tickets ADD COLUMN heat INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN assigned_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN acknowledged_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN responded_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN closed_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN returned_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN dismissed_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN dismiss_reason TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE tickets ADD COLUMN reopened_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN press_deadline INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN press_held_at INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN close_deadline INTEGER;"
-    "ALTER TABLE tickets ADD COLUMN ack_overdue INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN response_overdue INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN press_overdue INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN close_overdue INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE tickets SET assigned_at = detected_at, heat = item_count;"
-    "CREATE INDEX tickets_department ON tickets (department, state);"
-    "ALTER TABLE ticket_log ADD COLUMN actor_role TEXT NOT NULL DEFAULT 'system';"
-    "ALTER TABLE ticket_log ADD COLUMN from_state TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE ticket_log ADD COLUMN to_state TEXT NOT NULL DEFAULT '';"
-    "CREATE TABLE ticket_item_revisions ("
-    "  id INTEGER PRIMARY KEY,"
-    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-    "  item_id TEXT NOT NULL,"
-    "  content_hash TEXT NOT NULL,"
-    "  title TEXT NOT NULL DEFAULT '',"
-    "  added_at INTEGER NOT NULL,"
-    "  UNIQUE (ticket_id, item_id, content_hash)"
-    ");"
-    "CREATE TABLE ticket_responses ("
-    "  id INTEGER PRIMARY KEY,"
-    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-    "  channel TEXT NOT NULL CHECK (channel IN ('权威发布','新闻发布会','吹风会','政务微博',"
-    "    '政务微信','网站','答复')),"
-    "  url TEXT NOT NULL DEFAULT '',"
-    "  responded_at INTEGER NOT NULL,"
-    "  recorded_at INTEGER NOT NULL,"
-    "  recorded_by TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT '',"
-    "  log_id INTEGER NOT NULL REFERENCES ticket_log (id)"
-    ");"
-    "CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);"
-    "CREATE TABLE ticket_escalations ("
-    "  id INTEGER PRIMARY KEY,"
-    "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-    "  clock TEXT NOT NULL CHECK (clock IN ('ack','response','press','close')),"
-    "  stage TEXT NOT NULL CHECK (stage IN ('remind','supervise')),"
-    "  deadline INTEGER NOT NULL,"
-    "  at INTEGER NOT NULL,"
-    "  log_id INTEGER NOT NULL REFERENCES ticket_log (id),"
-    "  UNIQUE (ticket_id, clock, stage, deadline)"
-    ");"
-    "CREATE TABLE outbox ("
-    "  id INTEGER PRIMARY KEY,"
-    "  idem_key TEXT NOT NULL UNIQUE,"
-    "  ticket_id INTEGER REFERENCES tickets (id),"
-    "  log_id INTEGER REFERENCES ticket_log (id),"
-    "  kind TEXT NOT NULL,"
-    "  channel TEXT NOT NULL,"
-    "  role TEXT NOT NULL,"
-    "  urgent INTEGER NOT NULL DEFAULT 0,"
-    "  subject TEXT NOT NULL,"
-    "  body TEXT NOT NULL,"
-    "  link TEXT NOT NULL DEFAULT '',"
-    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  shrink INTEGER NOT NULL DEFAULT 0,"
-    "  next_attempt_at INTEGER NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  delivered_at INTEGER,"
-    "  last_error TEXT NOT NULL DEFAULT ''"
-    ");"
-    "CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);", NULL, pg_migration_2},
+     MIGRATION_2(SQ), NULL, MIGRATION_2(PG)},
 
     /* 3: the item's author (FC-033: the ticket page shows it as text); older rows get '' */
     {3, "item author",
@@ -702,9 +603,7 @@ static const struct yq_db_migration migrations[] = {
      * rule set the matcher could not check against Redis; rules_checked_at is the oldest "last
      * successful check" among those alerts (NULL: none known). Older tickets get 0 / NULL.
      */
-    {4, "rules_unverified",
-    ("ALTER TABLE tickets ADD COLUMN rules_unverified INTEGER NOT NULL DEFAULT 0;"
-     "ALTER TABLE tickets ADD COLUMN rules_checked_at INTEGER;"), NULL, pg_migration_4},
+    {4, "rules_unverified", MIGRATION_4(SQ), NULL, MIGRATION_4(PG)},
 
     /*
      * 5: held_items (issue #11): matched items that open no ticket, recorded for the duty
@@ -713,9 +612,9 @@ static const struct yq_db_migration migrations[] = {
      * a source marked official: the government's own posts). One row per item id.
      */
     {5, "held items",
-    ("CREATE TABLE held_items (" HELD_ITEMS_ID_COLUMNS
+    ("CREATE TABLE held_items (" HELD_ITEMS_ID_COLUMNS(SQ)
      "  reason TEXT NOT NULL CHECK (reason IN ('old','official')),"
-     HELD_ITEMS_ITEM_COLUMNS
+     HELD_ITEMS_ITEM_COLUMNS(SQ)
      "CREATE INDEX held_items_detected ON held_items (detected_at DESC, id DESC);"), NULL,
      pg_migration_5},
 
@@ -726,9 +625,9 @@ static const struct yq_db_migration migrations[] = {
      * one). SQLite cannot change a CHECK in place: the table is rebuilt.
      */
     {6, "held items: undated",
-    ("CREATE TABLE held_items_v6 (" HELD_ITEMS_ID_COLUMNS
+    ("CREATE TABLE held_items_v6 (" HELD_ITEMS_ID_COLUMNS(SQ)
      "  reason TEXT NOT NULL CHECK (reason IN ('old','official','undated')),"
-     HELD_ITEMS_ITEM_COLUMNS
+     HELD_ITEMS_ITEM_COLUMNS(SQ)
      "INSERT INTO held_items_v6 (id, item_id, event_key, reason, source, source_id, channel, url, "
      "title, excerpt, author, published_at, published_precision, fetched_at, detected_at, level, "
      "department, source_department, rule_ids, matches, score, held_at) "
@@ -771,157 +670,7 @@ static const struct yq_db_migration migrations[] = {
      * 'system' at its creation) and its items are copied to event_items (metrics unknown: 0).
      */
     {9, "研判 inbox: events, event items and log, silences, spikes",
-    ("CREATE TABLE events ("
-     "  id INTEGER PRIMARY KEY,"
-     "  event_key TEXT NOT NULL UNIQUE,"
-     "  kind TEXT NOT NULL DEFAULT 'match' CHECK (kind IN ('match','spike')),"
-     "  state TEXT NOT NULL CHECK (state IN ('pending','watching','auto_assigned','assigned',"
-     "    'merged','dismissed')),"
-     "  title TEXT NOT NULL,"
-     "  level TEXT NOT NULL CHECK (level IN ('I','II','III','IV')),"
-     "  department TEXT NOT NULL DEFAULT '',"
-     "  co_departments TEXT NOT NULL DEFAULT '[]',"
-     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-     "  rule_groups TEXT NOT NULL DEFAULT '[]',"
-     "  source_kinds TEXT NOT NULL DEFAULT '[]',"
-     "  region TEXT NOT NULL DEFAULT '',"
-     "  first_post_at INTEGER,"
-     "  detected_at INTEGER NOT NULL,"
-     "  last_item_at INTEGER NOT NULL,"
-     "  item_count INTEGER NOT NULL DEFAULT 0,"
-     "  heat INTEGER NOT NULL DEFAULT 0,"
-     "  negative_count INTEGER NOT NULL DEFAULT 0,"
-     "  score REAL NOT NULL DEFAULT 0,"
-     "  rules_version INTEGER NOT NULL DEFAULT 0,"
-     "  ticket_id INTEGER REFERENCES tickets (id),"
-     "  merged_into INTEGER REFERENCES events (id),"
-     "  judge_deadline INTEGER NOT NULL,"
-     "  judge_reminded_at INTEGER,"
-     "  judged_at INTEGER,"
-     "  judged_by TEXT NOT NULL DEFAULT '',"
-     "  outcome TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('','assigned','merged','watching',"
-     "    'dismissed')),"
-     "  opinion TEXT NOT NULL DEFAULT '',"
-     "  dismiss_reason TEXT NOT NULL DEFAULT '' CHECK (dismiss_reason IN ('','irrelevant',"
-     "    'duplicate','false_alarm','out_of_scope','other')),"
-     "  dismiss_note TEXT NOT NULL DEFAULT '',"
-     "  watch_items INTEGER,"
-     "  watch_heat INTEGER,"
-     "  watch_quiet_s INTEGER,"
-     "  resurfaced_at INTEGER,"
-     "  resurface_reason TEXT NOT NULL DEFAULT '',"
-     "  spike TEXT NOT NULL DEFAULT '',"
-     "  created_at INTEGER NOT NULL,"
-     "  updated_at INTEGER NOT NULL,"
-     "  version INTEGER NOT NULL DEFAULT 0"
-     ");"
-     "CREATE INDEX events_state ON events (state, level, detected_at);"
-     "CREATE INDEX events_ticket ON events (ticket_id);"
-     "CREATE INDEX events_merged ON events (merged_into);"
-     "CREATE INDEX events_judged ON events (judged_at);"
-     "CREATE TABLE event_items ("
-     "  id INTEGER PRIMARY KEY,"
-     "  event_id INTEGER NOT NULL REFERENCES events (id),"
-     "  item_id TEXT NOT NULL,"
-     "  source TEXT NOT NULL DEFAULT '',"
-     "  source_id TEXT NOT NULL DEFAULT '',"
-     "  channel TEXT NOT NULL DEFAULT '',"
-     "  url TEXT NOT NULL DEFAULT '',"
-     "  title TEXT NOT NULL DEFAULT '',"
-     "  excerpt TEXT NOT NULL DEFAULT '',"
-     "  author TEXT NOT NULL DEFAULT '',"
-     "  region TEXT NOT NULL DEFAULT '',"
-     "  published_at INTEGER,"
-     "  matched_at INTEGER NOT NULL,"
-     "  reposts INTEGER NOT NULL DEFAULT 0,"
-     "  comments INTEGER NOT NULL DEFAULT 0,"
-     "  likes INTEGER NOT NULL DEFAULT 0,"
-     "  heat INTEGER NOT NULL DEFAULT 1,"
-     "  sentiment TEXT NOT NULL DEFAULT '' CHECK (sentiment IN ('','negative','neutral',"
-     "    'positive')),"
-     "  sentiment_score REAL NOT NULL DEFAULT 0,"
-     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-     "  rule_groups TEXT NOT NULL DEFAULT '[]',"
-     "  matches TEXT NOT NULL DEFAULT '[]',"
-     "  silence_id INTEGER,"
-     "  added_at INTEGER NOT NULL,"
-     "  UNIQUE (event_id, item_id)"
-     ");"
-     "CREATE INDEX event_items_event ON event_items (event_id, matched_at);"
-     "CREATE INDEX event_items_item ON event_items (item_id);"
-     "CREATE TABLE event_log ("
-     "  id INTEGER PRIMARY KEY,"
-     "  event_id INTEGER NOT NULL REFERENCES events (id),"
-     "  at INTEGER NOT NULL,"
-     "  actor TEXT NOT NULL,"
-     "  actor_role TEXT NOT NULL DEFAULT 'system',"
-     "  action TEXT NOT NULL,"
-     "  from_state TEXT NOT NULL DEFAULT '',"
-     "  to_state TEXT NOT NULL DEFAULT '',"
-     "  note TEXT NOT NULL DEFAULT ''"
-     ");"
-     "CREATE INDEX event_log_event ON event_log (event_id, id);"
-     "CREATE TRIGGER event_log_no_update BEFORE UPDATE ON event_log"
-     "  BEGIN SELECT RAISE(ABORT, 'event_log is append-only'); END;"
-     "CREATE TRIGGER event_log_no_delete BEFORE DELETE ON event_log"
-     "  BEGIN SELECT RAISE(ABORT, 'event_log is append-only'); END;"
-     "CREATE TABLE silences ("
-     "  id INTEGER PRIMARY KEY,"
-     "  match_kind TEXT NOT NULL CHECK (match_kind IN ('rule','group','source','account',"
-     "    'term')),"
-     "  match_value TEXT NOT NULL CHECK (length(match_value) > 0),"
-     "  reason TEXT NOT NULL CHECK (length(reason) > 0),"
-     "  created_by TEXT NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  expires_at INTEGER NOT NULL,"
-     "  revoked_at INTEGER,"
-     "  revoked_by TEXT NOT NULL DEFAULT '',"
-     "  hit_count INTEGER NOT NULL DEFAULT 0,"
-     "  CHECK (expires_at > created_at)"
-     ");"
-     "CREATE INDEX silences_active ON silences (expires_at, match_kind);"
-     "CREATE TABLE silenced_alerts ("
-     "  id INTEGER PRIMARY KEY,"
-     "  silence_id INTEGER NOT NULL REFERENCES silences (id),"
-     "  event_key TEXT NOT NULL,"
-     "  item_id TEXT NOT NULL,"
-     "  level TEXT NOT NULL,"
-     "  title TEXT NOT NULL DEFAULT '',"
-     "  source_id TEXT NOT NULL DEFAULT '',"
-     "  author TEXT NOT NULL DEFAULT '',"
-     "  rule_ids TEXT NOT NULL DEFAULT '[]',"
-     "  alert TEXT NOT NULL,"
-     "  matched_at INTEGER NOT NULL,"
-     "  at INTEGER NOT NULL,"
-     "  UNIQUE (event_key, item_id)"
-     ");"
-     "CREATE INDEX silenced_alerts_silence ON silenced_alerts (silence_id, id);"
-     "CREATE TABLE rate_counts ("
-     "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"
-     "  key TEXT NOT NULL,"
-     "  hour INTEGER NOT NULL,"
-     "  n INTEGER NOT NULL DEFAULT 0,"
-     "  PRIMARY KEY (scope, key, hour)"
-     ") WITHOUT ROWID;"
-     "CREATE TABLE spikes ("
-     "  id INTEGER PRIMARY KEY,"
-     "  scope TEXT NOT NULL CHECK (scope IN ('group','event')),"
-     "  key TEXT NOT NULL,"
-     "  hour INTEGER NOT NULL,"
-     "  count INTEGER NOT NULL,"
-     "  baseline REAL NOT NULL,"
-     "  factor REAL NOT NULL,"
-     "  min_count INTEGER NOT NULL,"
-     "  raised_at INTEGER NOT NULL,"
-     "  event_id INTEGER REFERENCES events (id),"
-     "  UNIQUE (scope, key, hour)"
-     ");"
-     TICKET_STORE_EVENT_OF_TICKET "t.created_at, t.updated_at FROM tickets t;"
-     "INSERT INTO event_items (event_id, item_id, source, source_id, channel, url, title, "
-     "excerpt, author, published_at, matched_at, rule_ids, matches, added_at) "
-     "SELECT e.id, i.item_id, i.source, i.source_id, i.channel, i.url, i.title, i.excerpt, "
-     "i.author, i.published_at, i.added_at, i.rule_ids, i.matches, i.added_at "
-     "FROM ticket_items i JOIN events e ON e.ticket_id = i.ticket_id;"), NULL, pg_migration_9},
+     MIGRATION_9(SQ), NULL, MIGRATION_9(PG)},
     /*
      * Issue #14. saved_searches: a user's saved archive searches (the query in the rule
      * language, the filters as the JSON object GET /api/search takes); removed with the user.
@@ -929,35 +678,7 @@ static const struct yq_db_migration migrations[] = {
      * scheduler of any notifier writes a day once) and an event's special reports (专报, kind
      * 'event'), kept as the HTML that was shown and sent.
      */
-    {10, "saved searches, briefings and special reports",
-     "CREATE TABLE saved_searches ("
-     "  id INTEGER PRIMARY KEY,"
-     "  user_id INTEGER NOT NULL REFERENCES web_users (id) ON DELETE CASCADE,"
-     "  name TEXT NOT NULL CHECK (length(name) > 0),"
-     "  query TEXT NOT NULL CHECK (length(query) > 0),"
-     "  filters TEXT NOT NULL DEFAULT '{}',"
-     "  created_at INTEGER NOT NULL,"
-     "  updated_at INTEGER NOT NULL,"
-     "  UNIQUE (user_id, name)"
-     ");"
-     "CREATE TABLE reports ("
-     "  id INTEGER PRIMARY KEY,"
-     "  kind TEXT NOT NULL CHECK (kind IN ('daily','event')),"
-     "  period_start INTEGER NOT NULL,"
-     "  period_end INTEGER NOT NULL,"
-     "  event_id INTEGER REFERENCES events (id),"
-     "  title TEXT NOT NULL,"
-     "  html TEXT NOT NULL,"
-     "  summary TEXT NOT NULL DEFAULT '',"
-     "  created_by TEXT NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  CHECK (period_end > period_start),"
-     "  CHECK ((kind = 'event') = (event_id IS NOT NULL))"
-     ");"
-     "CREATE UNIQUE INDEX reports_daily ON reports (period_start) WHERE kind = 'daily';"
-     "CREATE INDEX reports_event ON reports (event_id, created_at);"
-     "CREATE INDEX reports_created ON reports (kind, created_at);",
-     NULL, pg_migration_10},
+    {10, "saved searches, briefings and special reports", MIGRATION_10(SQ), NULL, MIGRATION_10(PG)},
     /*
      * Issue #15 (docs/responses.md, docs/collectors.md 监测盲区). official_posts: every item
      * of an official source (the government's own 政务微博, 政务微信, website, 权威发布),
@@ -972,67 +693,7 @@ static const struct yq_db_migration migrations[] = {
      * (yq_source_event.h), named by (source_id, reason, started_at); ended_at NULL while open.
      */
     {11, "official posts, proposed responses, source blind windows",
-     "CREATE TABLE official_posts ("
-     "  id INTEGER PRIMARY KEY,"
-     "  item_id TEXT NOT NULL UNIQUE,"
-     "  source_id TEXT NOT NULL,"
-     "  department TEXT NOT NULL,"
-     "  response_channel TEXT NOT NULL CHECK (response_channel IN ('权威发布','政务微博',"
-     "    '政务微信','网站')),"
-     "  channel TEXT NOT NULL DEFAULT '',"
-     "  url TEXT NOT NULL DEFAULT '',"
-     "  title TEXT NOT NULL DEFAULT '',"
-     "  text TEXT NOT NULL DEFAULT '',"
-     "  simhash TEXT NOT NULL DEFAULT '',"
-     "  published_at INTEGER,"
-     "  fetched_at INTEGER NOT NULL,"
-     "  received_at INTEGER NOT NULL"
-     ");"
-     "CREATE INDEX official_posts_department ON official_posts (department, received_at);"
-     "CREATE INDEX official_posts_received ON official_posts (received_at);"
-     "CREATE TABLE response_proposals ("
-     "  id INTEGER PRIMARY KEY,"
-     "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-     "  post_id INTEGER NOT NULL REFERENCES official_posts (id),"
-     "  score REAL NOT NULL,"
-     "  score_terms REAL NOT NULL DEFAULT 0,"
-     "  score_simhash REAL NOT NULL DEFAULT 0,"
-     "  score_title REAL NOT NULL DEFAULT 0,"
-     "  simhash_distance INTEGER,"
-     "  terms TEXT NOT NULL DEFAULT '[]',"
-     "  state TEXT NOT NULL DEFAULT 'proposed' CHECK (state IN ('proposed','confirmed',"
-     "    'rejected')),"
-     "  proposed_at INTEGER NOT NULL,"
-     "  decided_at INTEGER,"
-     "  decided_by TEXT NOT NULL DEFAULT '',"
-     "  decided_note TEXT NOT NULL DEFAULT '',"
-     "  auto INTEGER NOT NULL DEFAULT 0,"
-     "  response_id INTEGER REFERENCES ticket_responses (id),"
-     "  UNIQUE (ticket_id, post_id)"
-     ");"
-     "CREATE INDEX response_proposals_ticket ON response_proposals (ticket_id, state);"
-     "ALTER TABLE event_items ADD COLUMN simhash TEXT NOT NULL DEFAULT '';"
-     "CREATE TABLE source_blind_windows ("
-     "  id INTEGER PRIMARY KEY,"
-     "  source_id TEXT NOT NULL,"
-     "  source_name TEXT NOT NULL DEFAULT '',"
-     "  source_kind TEXT NOT NULL DEFAULT '',"
-     "  department TEXT NOT NULL DEFAULT '',"
-     "  reason TEXT NOT NULL CHECK (reason IN ('failing','walled','stale','quiet',"
-     "    'unpolled')),"
-     "  detail TEXT NOT NULL DEFAULT '',"
-     "  renew TEXT NOT NULL DEFAULT '',"
-     "  started_at INTEGER NOT NULL,"
-     "  ended_at INTEGER,"
-     "  opened_at INTEGER NOT NULL,"
-     "  closed_at INTEGER,"
-     "  CHECK (ended_at IS NULL OR ended_at >= started_at),"
-     "  UNIQUE (source_id, reason, started_at)"
-     ");"
-     "CREATE INDEX source_blind_windows_time ON source_blind_windows (started_at, ended_at);"
-     "CREATE INDEX source_blind_windows_open ON source_blind_windows (source_id, reason) "
-     "  WHERE ended_at IS NULL;",
-     NULL, pg_migration_11},
+     MIGRATION_11(SQ), NULL, MIGRATION_11(PG)},
     /*
      * Issue #17 (docs/statistics.md). ticket_clock_history: the clocks each ticket was given,
      * from `at` on: one row when a ticket is created and one whenever its department, level,
@@ -1045,57 +706,7 @@ static const struct yq_db_migration migrations[] = {
      * contribution (to name the tickets behind later differences), who and when. Both are
      * append-only, as ticket_log.
      */
-    {12, "ticket clock history, published statistics",
-     "CREATE TABLE ticket_clock_history ("
-     "  id INTEGER PRIMARY KEY,"
-     "  ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
-     "  at INTEGER NOT NULL,"
-     "  department TEXT NOT NULL DEFAULT '',"
-     "  level TEXT NOT NULL DEFAULT '',"
-     "  assigned_at INTEGER,"
-     "  ack_deadline INTEGER,"
-     "  response_deadline INTEGER,"
-     "  press_deadline INTEGER,"
-     "  close_deadline INTEGER"
-     ");"
-     "CREATE INDEX ticket_clock_history_ticket ON ticket_clock_history (ticket_id, at, id);"
-     "INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
-     "  SELECT id, created_at, " CLOCK_HISTORY_COLUMNS " FROM tickets ORDER BY id;"
-     "CREATE TRIGGER ticket_clock_history_insert AFTER INSERT ON tickets BEGIN"
-     "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
-     "  VALUES (NEW.id, NEW.created_at, " CLOCK_HISTORY_NEW "); END;"
-     "CREATE TRIGGER ticket_clock_history_update AFTER UPDATE OF " CLOCK_HISTORY_COLUMNS
-     "  ON tickets"
-     "  WHEN NEW.department IS NOT OLD.department OR NEW.level IS NOT OLD.level"
-     "    OR NEW.assigned_at IS NOT OLD.assigned_at OR NEW.ack_deadline IS NOT OLD.ack_deadline"
-     "    OR NEW.response_deadline IS NOT OLD.response_deadline"
-     "    OR NEW.press_deadline IS NOT OLD.press_deadline"
-     "    OR NEW.close_deadline IS NOT OLD.close_deadline BEGIN"
-     "  INSERT INTO ticket_clock_history (ticket_id, at, " CLOCK_HISTORY_COLUMNS ")"
-     "  VALUES (NEW.id, NEW.updated_at, " CLOCK_HISTORY_NEW "); END;"
-     "CREATE TRIGGER ticket_clock_history_no_update BEFORE UPDATE ON ticket_clock_history"
-     "  BEGIN SELECT RAISE(ABORT, 'ticket_clock_history is append-only'); END;"
-     "CREATE TRIGGER ticket_clock_history_no_delete BEFORE DELETE ON ticket_clock_history"
-     "  BEGIN SELECT RAISE(ABORT, 'ticket_clock_history is append-only'); END;"
-     "CREATE TABLE stats_publications ("
-     "  id INTEGER PRIMARY KEY,"
-     "  period TEXT NOT NULL UNIQUE CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),"
-     "  window_start INTEGER NOT NULL,"
-     "  cutoff INTEGER NOT NULL,"
-     "  published_at INTEGER NOT NULL CHECK (published_at >= cutoff),"
-     "  published_by TEXT NOT NULL,"
-     "  role TEXT NOT NULL,"
-     "  report_json TEXT NOT NULL,"
-     "  report_text TEXT NOT NULL,"
-     "  report_csv TEXT NOT NULL,"
-     "  report_html TEXT NOT NULL,"
-     "  tickets_json TEXT NOT NULL DEFAULT '{}'"
-     ");"
-     "CREATE TRIGGER stats_publications_no_update BEFORE UPDATE ON stats_publications"
-     "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;"
-     "CREATE TRIGGER stats_publications_no_delete BEFORE DELETE ON stats_publications"
-     "  BEGIN SELECT RAISE(ABORT, 'a published report does not change'); END;",
-     NULL, pg_migration_12},
+    {12, "ticket clock history, published statistics", MIGRATION_12(SQ), NULL, MIGRATION_12(PG)},
 
     /*
      * 13: several notifiers on one PostgreSQL store (issue #16, docs/operations.md "Scaling"):
@@ -1239,21 +850,25 @@ int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const c
     return yq_db_run_id(store->db, st, id, what, store->last_error, sizeof(store->last_error));
 }
 
-int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
-                            const char *actor, const char *role, const char *action,
-                            const char *from_state, const char *to_state, const char *note,
-                            int64_t *log_id)
+/*
+ * Append one row to a log table: sql inserts (owner id, at, actor, actor_role, action,
+ * from_state, to_state, note) in that order, with RETURNING id when log_id is not NULL (the new
+ * row's id goes there). role NULL is "system"; the states and note NULL are "". what names the
+ * statement in messages. Returns 0 or the mapped error of the statement (ERR_RETRY, ERR_IO,
+ * ERR_NOMEM, a constraint's code), its message in the store's last error.
+ */
+static int log_row_append(struct ticket_store *store, const char *sql, const char *what,
+                          int64_t owner_id, int64_t at, const char *actor, const char *role,
+                          const char *action, const char *from_state, const char *to_state,
+                          const char *note, int64_t *log_id)
 {
     struct yq_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
-                                   "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                   &st, "log insert");
+    int err = ticket_store_prepare(store, sql, &st, what);
+
     if (err) {
         return err;
     }
-    yq_stmt_bind_int64(st, 1, ticket_id);
+    yq_stmt_bind_int64(st, 1, owner_id);
     yq_stmt_bind_int64(st, 2, at);
     yq_stmt_bind_text(st, 3, actor);
     yq_stmt_bind_text(st, 4, role ? role : "system");
@@ -1261,12 +876,25 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
     yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
     yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
     yq_stmt_bind_text(st, 8, ticket_store_nz(note));
-    {
-        int64_t id = 0;
-        err = ticket_store_step_id(store, st, "log insert", &id);
-        if (!err && log_id) {
-            *log_id = id;
-        }
+    return log_id ? ticket_store_step_id(store, st, what, log_id)
+                  : ticket_store_step_done(store, st, what);
+}
+
+int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
+                            const char *actor, const char *role, const char *action,
+                            const char *from_state, const char *to_state, const char *note,
+                            int64_t *log_id)
+{
+    int64_t id = 0;
+    int err = log_row_append(store,
+                             "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
+                             "action, from_state, to_state, note) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             "log insert", ticket_id, at, actor, role, action, from_state,
+                             to_state, note, &id);
+
+    if (!err && log_id) {
+        *log_id = id;
     }
     return err;
 }
@@ -1275,24 +903,12 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
                                   const char *actor, const char *role, const char *action,
                                   const char *from_state, const char *to_state, const char *note)
 {
-    struct yq_stmt *st = NULL;
-    int err = ticket_store_prepare(store,
-                                   "INSERT INTO event_log (event_id, at, actor, actor_role, "
-                                   "action, from_state, to_state, note) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &st, "event log");
-    if (err) {
-        return err;
-    }
-    yq_stmt_bind_int64(st, 1, event_id);
-    yq_stmt_bind_int64(st, 2, at);
-    yq_stmt_bind_text(st, 3, ticket_store_nz(actor));
-    yq_stmt_bind_text(st, 4, role ? role : "system");
-    yq_stmt_bind_text(st, 5, action);
-    yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
-    yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
-    yq_stmt_bind_text(st, 8, ticket_store_nz(note));
-    return ticket_store_step_done(store, st, "event log");
+    return log_row_append(store,
+                          "INSERT INTO event_log (event_id, at, actor, actor_role, "
+                          "action, from_state, to_state, note) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          "event log", event_id, at, ticket_store_nz(actor), role, action,
+                          from_state, to_state, note, NULL);
 }
 
 static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
@@ -1307,11 +923,6 @@ const struct ticket_policy *ticket_store_policy_or_default(const struct ticket_s
     return store->policy ? store->policy : &default_policy;
 }
 
-/*
- * The file behind a store path: 0 with the file name in buf for a plain path or a "file:" URI
- * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), or
- * ERR_INVALID when the name does not fit buf.
- */
 const char *ticket_store_location(const struct ticket_store_cfg *cfg)
 {
     if (cfg->url && cfg->url[0]) {
@@ -1320,6 +931,11 @@ const char *ticket_store_location(const struct ticket_store_cfg *cfg)
     return cfg->path ? cfg->path : ":memory:";
 }
 
+/*
+ * The file behind a store path: 0 with the file name in buf for a plain path or a "file:" URI
+ * naming a file, 1 for an in-memory database (":memory:", "", "file:...mode=memory"), 2 for a
+ * PostgreSQL database (no file), or ERR_INVALID when the name does not fit buf.
+ */
 static int store_file(const char *path, char *buf, size_t len)
 {
     const char *p = path;
@@ -1354,6 +970,31 @@ static int store_file(const char *path, char *buf, size_t len)
     memcpy(buf, p, n);
     buf[n] = '\0';
     return 0;
+}
+
+/*
+ * What cfg's store is, for every opener (open, init, lock): store_file() of its location (the
+ * file name in file, len bytes), after refusing a store.url that is not a PostgreSQL URL.
+ * Returns 0, 1 or 2 as store_file(), or ERR_INVALID with one line in errbuf.
+ */
+static int store_kind(const struct ticket_store_cfg *cfg, char *file, size_t len, char *errbuf,
+                      size_t errlen)
+{
+    const char *path = ticket_store_location(cfg);
+    int kind = store_file(path, file, len);
+
+    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
+        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
+           named after it (with its password), splitting the notifiers' tickets */
+        snprintf(errbuf, errlen,
+                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
+                 "store.path)");
+        return ERR_INVALID;
+    }
+    if (kind < 0) {
+        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
+    }
+    return kind;
 }
 
 /* Create every missing directory above the file path (mode 0750), like mkdir -p. */
@@ -1407,6 +1048,32 @@ int ticket_store_schema_version(struct ticket_store *store, int *out)
 }
 
 /*
+ * The schema version of the opened store into *version. name: the store in a read failure's
+ * message. no_schema_file: when not NULL, version 0 (no schema: an empty file, another
+ * program's database) is refused as not a ticket store, naming this file (also the hint's
+ * --db). Returns 0, ERR_NOT_FOUND (no schema) or the read's error, with one line in errbuf.
+ */
+static int read_schema(struct ticket_store *store, const char *name, const char *no_schema_file,
+                       int *version, char *errbuf, size_t errlen)
+{
+    int err = ticket_store_schema_version(store, version);
+
+    if (err) {
+        snprintf(errbuf, errlen, "cannot read schema of '%s': %s", name,
+                 ticket_store_errmsg(store));
+        return err;
+    }
+    if (no_schema_file && *version == 0) {
+        snprintf(errbuf, errlen,
+                 "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
+                 "init --db %s' once, or fix store.path",
+                 no_schema_file, no_schema_file);
+        return ERR_NOT_FOUND;
+    }
+    return 0;
+}
+
+/*
  * Open path. Only ticket_store_init() passes create; every other opener needs an existing file
  * (issue #10: a store on a moved or unmounted disk must not be replaced by a new empty one) or,
  * on PostgreSQL, a database (schema) that has the store's tables. fresh (may be NULL): set when
@@ -1418,20 +1085,11 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     struct ticket_store *store = NULL;
     const char *path = ticket_store_location(cfg);
     char file[4096] = "";
-    int kind = store_file(path, file, sizeof(file));
-    int err;
+    int kind, err;
 
     *out = NULL;
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     if (kind == 0 && !(create && !readonly)) {
@@ -1477,10 +1135,8 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
     if (!readonly) {
         if (fresh && kind == 2) {
             int version = 0;
-            err = ticket_store_schema_version(store, &version);
+            err = read_schema(store, file, NULL, &version, errbuf, errlen);
             if (err) {
-                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
-                         ticket_store_errmsg(store));
                 goto fail;
             }
             *fresh = version == 0;
@@ -1492,17 +1148,7 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
              * implicitly (issue #10). Checked before anything is written to it.
              */
             int version = 0;
-            err = ticket_store_schema_version(store, &version);
-            if (!err && version == 0) {
-                snprintf(errbuf, errlen,
-                         "'%s' is not an initialised ticket store (no schema): run 'yuqingctl "
-                         "store init --db %s' once, or fix store.path",
-                         file, file);
-                err = ERR_NOT_FOUND;
-            } else if (err) {
-                snprintf(errbuf, errlen, "cannot read schema of '%s': %s", file,
-                         ticket_store_errmsg(store));
-            }
+            err = read_schema(store, file, file, &version, errbuf, errlen);
             if (err) {
                 goto fail;
             }
@@ -1517,20 +1163,13 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
         }
     } else {
         int version = 0;
-        err = ticket_store_schema_version(store, &version);
-        if (!err && version == 0 && (kind == 0 || kind == 2)) {
-            snprintf(errbuf, errlen,
-                     "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
-                     "init --db %s' once, or fix store.path",
-                     file, file);
-            err = ERR_NOT_FOUND;
-        } else if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
+        /* an in-memory store has no schema to find: the version check below refuses it */
+        err = read_schema(store, kind == 2 ? file : path, kind == 1 ? NULL : file, &version, errbuf,
+                          errlen);
+        if (!err && version != TICKET_STORE_SCHEMA_VERSION) {
             snprintf(errbuf, errlen, "ticket store '%s' has schema %d, want %d",
                      kind == 2 ? file : path, version, TICKET_STORE_SCHEMA_VERSION);
             err = ERR_BAD_STATE;
-        } else if (err) {
-            snprintf(errbuf, errlen, "cannot read schema of '%s': %s", kind == 2 ? file : path,
-                     ticket_store_errmsg(store));
         }
         if (err) {
             goto fail;
@@ -1559,24 +1198,14 @@ int ticket_store_init(const struct ticket_store_cfg *cfg, bool *created, char *e
                       size_t errlen)
 {
     struct ticket_store *store = NULL;
-    const char *path = ticket_store_location(cfg);
     char file[4096], side[4120];
-    int kind = store_file(path, file, sizeof(file));
-    int fd, err;
+    int kind, fd, err;
 
     if (created) {
         *created = false;
     }
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     if (kind == 0) {
@@ -1628,22 +1257,12 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
                               char *errbuf, size_t errlen)
 {
     struct ticket_store_lock *lock;
-    const char *path = ticket_store_location(cfg);
     char file[4096], lock_path[4120], pid[32];
-    int kind = store_file(path, file, sizeof(file));
-    int n;
+    int kind, n;
 
     *out = NULL;
-    if (cfg->url && cfg->url[0] && yq_db_backend_of(cfg->url) != YQ_DB_PG) {
-        /* a typo (postgresq://) or a libpq key=value string must not become a SQLite file
-           named after it (with its password), splitting the notifiers' tickets */
-        snprintf(errbuf, errlen,
-                 "store.url must be a postgresql:// or postgres:// URL (for a SQLite file use "
-                 "store.path)");
-        return ERR_INVALID;
-    }
+    kind = store_kind(cfg, file, sizeof(file), errbuf, errlen);
     if (kind < 0) {
-        snprintf(errbuf, errlen, "ticket store path not usable: '%s'", path);
         return kind;
     }
     lock = calloc(1, sizeof(*lock));

@@ -595,11 +595,8 @@ static bool state_ok(const char *command, const char *state)
 int tickets_cli_main(int argc, char **argv)
 {
     struct yq_proc_args args;
-    struct notifier_cfg cfg;
-    struct ticket_policy policy;
-    struct ticket_store *store = NULL;
+    struct notifier_cli_store cli;
     struct opts o;
-    char err[512] = "";
     int rc, n;
 
     memset(&o, 0, sizeof(o));
@@ -613,11 +610,6 @@ int tickets_cli_main(int argc, char **argv)
     }
     if (n < 1) {
         fputs(usage, stderr);
-        return 2;
-    }
-    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl tickets: 配置有误 (config): %s\n", err);
-        notifier_cfg_release(&cfg);
         return 2;
     }
     /* a state is taken by its label as well as its code (待签收 = open, 待发送 = pending) */
@@ -635,17 +627,16 @@ int tickets_cli_main(int argc, char **argv)
                 strcmp(args.rest[0], "outbox") == 0
                     ? "pending, delivered, failed"
                     : "open, acknowledged, responded, closed, returned, dismissed, active, all");
-        notifier_cfg_release(&cfg);
         return 2;
     }
-    if (notifier_cli_open_store("yuqingctl tickets", &cfg, o.db, &policy, &store)) {
-        notifier_cfg_release(&cfg);
-        return 1;
+    rc = notifier_cli_store_open("yuqingctl tickets", &args, o.db, &cli);
+    if (rc) {
+        return rc;
     }
     if (strcmp(args.rest[0], "list") == 0) {
-        rc = cmd_list(store, &o);
+        rc = cmd_list(cli.store, &o);
     } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
-        rc = cmd_show(store, args.rest[1], &o);
+        rc = cmd_show(cli.store, args.rest[1], &o);
     } else if (strcmp(args.rest[0], "escalate") == 0) {
         struct ticket_escalation_stats es;
         int64_t now = yq_time_now();
@@ -656,12 +647,12 @@ int tickets_cli_main(int argc, char **argv)
             /* the log is append-only: a 催办 dated in the future could never be taken back */
             fprintf(stderr, "yuqingctl tickets: --now '%s' 晚于现在 (is in the future)\n", o.now);
             rc = 2;
-        } else if (!o.no_notify && cfg.routes.n_channels == 0) {
+        } else if (!o.no_notify && cli.cfg.routes.n_channels == 0) {
             rc = no_channel(args.config_path ? args.config_path : "config/notifier.yaml",
                             "值班室和各部门");
-        } else if (ticket_flow_escalate(store, now, &es)) {
+        } else if (ticket_flow_escalate(cli.store, now, &es)) {
             fprintf(stderr, "yuqingctl tickets: 催办失败 (escalate: %s)\n",
-                    ticket_store_errmsg(store));
+                    ticket_store_errmsg(cli.store));
             rc = 1;
         } else {
             printf("催办 %d 次，督办 %d 次，已排入 %d 条通知\n", es.reminders, es.supervisions,
@@ -669,7 +660,7 @@ int tickets_cli_main(int argc, char **argv)
             rc = 0;
         }
     } else if (strcmp(args.rest[0], "outbox") == 0) {
-        rc = cmd_outbox(store, &o);
+        rc = cmd_outbox(cli.store, &o);
     } else if (strcmp(args.rest[0], "redeliver") == 0 && n == 2) {
         char *end = NULL;
         long long id = strtoll(args.rest[1], &end, 10);
@@ -677,7 +668,7 @@ int tickets_cli_main(int argc, char **argv)
             fprintf(stderr, "yuqingctl tickets: redeliver 须给出通知编号 (needs a notification "
                             "id)\n");
             rc = 2;
-        } else if (outbox_requeue(store, id, yq_time_now())) {
+        } else if (outbox_requeue(cli.store, id, yq_time_now())) {
             fprintf(stderr, "yuqingctl tickets: 没有发送失败的通知 %lld (no failed notification)\n",
                     id);
             rc = 1;
@@ -686,13 +677,13 @@ int tickets_cli_main(int argc, char **argv)
             rc = 0;
         }
     } else if (n == 2) {
-        rc = cmd_act(store, &cfg, args.config_path ? args.config_path : "config/notifier.yaml",
-                     args.rest[0], args.rest[1], &o);
+        rc = cmd_act(cli.store, &cli.cfg,
+                     args.config_path ? args.config_path : "config/notifier.yaml", args.rest[0],
+                     args.rest[1], &o);
     } else {
         fprintf(stderr, "yuqingctl tickets: 参数有误 (bad arguments)\n%s", usage);
         rc = 2;
     }
-    ticket_store_free(store);
-    notifier_cfg_release(&cfg);
+    notifier_cli_store_release(&cli);
     return rc;
 }

@@ -629,6 +629,52 @@ static int departments_check(struct web_call *call, const json_t *lead, const js
     return err;
 }
 
+/* The caller as the actor of a ticket, desk or silence action (borrowed from the session). */
+static void call_actor(const struct web_call *call, struct web_actor *out)
+{
+    out->username = call->p.user.username;
+    out->role = web_role_name(call->p.user.role);
+    out->department = call->p.user.department;
+}
+
+/* The JSON body of a POST, or a new empty object when it has none; NULL: out of memory. */
+static json_t *body_or_empty(struct web_call *call)
+{
+    json_t *body = web_body_json(call);
+
+    return body ? body : json_object();
+}
+
+/*
+ * The body of an action POST (body_or_empty()) into *out, new: the caller releases it. For
+ * "assign" the departments it names under lead_key (a string) and co_key (an array) must
+ * exist (departments_check()). Returns true with *out, or false with the reply to return in
+ * *refused (400 naming the unknown department, the store's error, MHD_NO when out of memory).
+ */
+static bool action_body(struct web_call *call, const char *action, const char *lead_key,
+                        const char *co_key, json_t **out, enum MHD_Result *refused)
+{
+    char why[256] = "";
+    json_t *body = body_or_empty(call);
+    int err;
+
+    *out = NULL;
+    if (!body) {
+        *refused = MHD_NO;
+        return false;
+    }
+    if (strcmp(action, "assign") == 0 &&
+        (err = departments_check(call, json_object_get(body, lead_key),
+                                 json_object_get(body, co_key), why, sizeof(why)))) {
+        json_decref(body);
+        *refused = err == ERR_NOT_FOUND ? web_reply_bad_request(call, why)
+                                        : web_reply_store_error(call, err);
+        return false;
+    }
+    *out = body;
+    return true;
+}
+
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
     const struct yq_label *action = NULL;
@@ -637,6 +683,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
     json_t *t = NULL, *body;
     struct web_actor actor;
+    enum MHD_Result refused;
     int err;
 
     if (!number_ok(rest, n)) {
@@ -676,23 +723,10 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     }
     json_decref(t);
     t = NULL;
-    body = web_body_json(call);
-    if (!body) {
-        body = json_object();
-        if (!body) {
-            return MHD_NO;
-        }
+    if (!action_body(call, action->code, "department", "co_departments", &body, &refused)) {
+        return refused;
     }
-    if (strcmp(action->code, "assign") == 0 &&
-        (err = departments_check(call, json_object_get(body, "department"),
-                                 json_object_get(body, "co_departments"), why, sizeof(why)))) {
-        json_decref(body);
-        return err == ERR_NOT_FOUND ? web_reply_bad_request(call, why)
-                                    : web_reply_store_error(call, err);
-    }
-    actor.username = call->p.user.username;
-    actor.role = web_role_name(call->p.user.role);
-    actor.department = call->p.user.department;
+    call_actor(call, &actor);
     err = call->w->ops->act(call->w->ops_ctx, number, action->code, &actor, body, why,
                             sizeof(why));
     json_decref(body);
@@ -831,6 +865,7 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
     char why[256] = "";
     json_t *body, *result = NULL, *ev = NULL;
     struct web_actor actor;
+    enum MHD_Result refused;
     int64_t id = 0;
     int err;
 
@@ -863,20 +898,10 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "研判操作未启用");
     }
-    body = web_body_json(call);
-    if (!body && !(body = json_object())) {
-        return MHD_NO;
+    if (!action_body(call, action, "lead", "co", &body, &refused)) {
+        return refused;
     }
-    if (strcmp(action, "assign") == 0 &&
-        (err = departments_check(call, json_object_get(body, "lead"), json_object_get(body, "co"),
-                                 why, sizeof(why)))) {
-        json_decref(body);
-        return err == ERR_NOT_FOUND ? web_reply_bad_request(call, why)
-                                    : web_reply_store_error(call, err);
-    }
-    actor.username = call->p.user.username;
-    actor.role = web_role_name(call->p.user.role);
-    actor.department = call->p.user.department;
+    call_actor(call, &actor);
     err = desk->inbox_act(call->w->ops_ctx, id, action, &actor, body, &result, why, sizeof(why));
     json_decref(body);
     if (err) {
@@ -944,9 +969,7 @@ static enum MHD_Result route_silences(struct web_call *call, const char *rest)
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "屏蔽规则服务未启用");
     }
-    actor.username = call->p.user.username;
-    actor.role = web_role_name(call->p.user.role);
-    actor.department = call->p.user.department;
+    call_actor(call, &actor);
     if (!rest[0]) {
         if (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD)) {
             const char *all = arg(call, "all");
@@ -959,8 +982,8 @@ static enum MHD_Result route_silences(struct web_call *call, const char *rest)
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return web_reply_method_not_allowed(call);
         }
-        body = web_body_json(call);
-        if (!body && !(body = json_object())) {
+        body = body_or_empty(call);
+        if (!body) {
             return MHD_NO;
         }
         err = desk->silence_add(call->w->ops_ctx, &actor, body, &id, why, sizeof(why));

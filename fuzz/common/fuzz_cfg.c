@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_cfg.h"
-#include "yq_err.h"
+#include "fuzz_cfg_common.h"
 #include "fuzz_common.h"
 #include "yq_banned.h"
+#include "yq_cfg.h"
+#include "yq_err.h"
 
 struct group {
     char *addr;
@@ -80,31 +81,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct outer o;
     char err[512] = "", set[256];
     const char *nl;
-    int rc;
 
     if (!fuzz_begin(size, 65536)) {
         return 0;
     }
-    memset(&doc, 0, sizeof(doc));
     memset(&o, 0, sizeof(o));
-    rc = cfg_doc_load(&doc, "fuzz.yaml", (const char *)data, size, err, sizeof(err));
-    if (rc == 0) {
-        rc = cfg_fill(outer_keys, &o, &doc, cfg_doc_root(&doc), err, sizeof(err));
-        fuzz_expect_cfg_result(rc, err);
-        if (rc == 0) {
-            /* the first line as a --set override, like "in.count=7" */
-            nl = memchr(data, '\n', size);
-            snprintf(set, sizeof(set), "%.*s", (int)(nl ? nl - (const char *)data : (long)size),
-                     (const char *)data);
-            if (memchr(set, '=', strlen(set))) {
-                (void)cfg_set(outer_keys, &o, set, err, sizeof(err));
-            }
-            if (devnull) {
-                cfg_print(devnull, outer_keys, &o, 0);
-            }
+    if (fuzz_cfg_load_fill(data, size, outer_keys, &o, &doc, err, sizeof(err)) == 0) {
+        /* the first line as a --set override, like "in.count=7" */
+        nl = memchr(data, '\n', size);
+        snprintf(set, sizeof(set), "%.*s", (int)(nl ? nl - (const char *)data : (long)size),
+                 (const char *)data);
+        if (memchr(set, '=', strlen(set))) {
+            (void)cfg_set(outer_keys, &o, set, err, sizeof(err));
         }
-    } else if (rc != ERR_PARSE && rc != ERR_NOMEM && rc != ERR_IO) {
-        abort();
+        if (devnull) {
+            cfg_print(devnull, outer_keys, &o, 0);
+        }
     }
     cfg_release(outer_keys, &o);
     cfg_doc_release(&doc);

@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_cfg_common.h"
+#include "fuzz_common.h"
 #include "notify_cfg.h"
+#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
-#include "fuzz_common.h"
-#include "yq_banned.h"
 
 struct top {
     struct notify_cfg notify;
@@ -46,15 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fuzz_begin(size, 65536)) {
         return 0;
     }
-    memset(&doc, 0, sizeof(doc));
     memset(&t, 0, sizeof(t));
     memset(&routes, 0, sizeof(routes));
-    if (cfg_doc_load(&doc, "fuzz.yaml", (const char *)data, size, err, sizeof(err)) != 0) {
-        cfg_doc_release(&doc);
-        return 0;
-    }
-    rc = cfg_fill(top_keys, &t, &doc, cfg_doc_root(&doc), err, sizeof(err));
-    if (rc == 0) {
+    if (fuzz_cfg_load_fill(data, size, top_keys, &t, &doc, err, sizeof(err)) == 0) {
         (void)notify_quiet_parse(t.notify.quiet_hours, &start, &end);
         rc = notify_routes_parse(&routes, &doc, "/nonexistent-yuqing-fuzz", err, sizeof(err));
         fuzz_expect_cfg_result(rc, err);

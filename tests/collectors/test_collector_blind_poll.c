@@ -194,6 +194,25 @@ static size_t events_of(struct yq_source_event *evs, size_t n, const char *sourc
     return k;
 }
 
+/*
+ * Read source_id's events from the topic into evs (max; release_events(evs, *n_out)): there
+ * must be exactly one, a close of reason that started at started_at and ended at ended_at (UTC
+ * seconds). Returns it (in evs) for the caller's further checks.
+ */
+static struct yq_source_event *expect_one_close(struct yq_source_event *evs, size_t max,
+                                                size_t *n_out, const char *source_id,
+                                                enum yq_blind_reason reason, int64_t started_at,
+                                                int64_t ended_at)
+{
+    *n_out = consume_events(evs, max, source_id); /* source_id's only */
+    assert_int_equal(*n_out, 1);
+    assert_false(evs[0].open);
+    assert_int_equal(evs[0].reason, reason);
+    assert_int_equal(evs[0].started_at, started_at);
+    assert_int_equal(evs[0].ended_at, ended_at);
+    return &evs[0];
+}
+
 static void test_issue_15_failing_source_one_open_one_close(void **state)
 {
     struct collector_config cfg;
@@ -327,7 +346,7 @@ static void test_issue_15_walled_sources_open_at_once_and_are_never_ok(void **st
 static void test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start(void **state)
 {
     struct collector_config cfg;
-    struct yq_source_event evs[32], *mine[8] = {0};
+    struct yq_source_event evs[32];
     struct yq_source_event left = {.source_id = "gone-site", .open = false,
                                    .reason = YQ_BLIND_UNPOLLED, .started_at = 1796432400,
                                    .ended_at = 1796439600, .at = 1796439601,
@@ -353,12 +372,7 @@ static void test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start(void **stat
     r = redisCommand(fx.rc, "HLEN yuqing:source:gone-site:blind_outbox");
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
-    n = consume_events(evs, 32, "gone-site");
-    assert_int_equal(events_of(evs, n, "gone-site", mine, 8), 1);
-    assert_false(mine[0]->open);
-    assert_int_equal(mine[0]->reason, YQ_BLIND_UNPOLLED);
-    assert_int_equal(mine[0]->started_at, 1796432400);
-    assert_int_equal(mine[0]->ended_at, 1796439600);
+    expect_one_close(evs, 32, &n, "gone-site", YQ_BLIND_UNPOLLED, 1796432400, 1796439600);
     release_events(evs, n);
     collector_config_release(&cfg);
 }
@@ -475,7 +489,7 @@ static void test_issue_15_disabled_and_removed_sources_closed_at_start(void **st
 {
     const int64_t now = 1796450400; /* 2026-12-05T06:00:00Z */
     struct collector_config cfg;
-    struct yq_source_event evs[32], *mine[8];
+    struct yq_source_event evs[32], *ev;
     char err[256] = "", src[512];
     struct store *st;
     struct item_producer *prod;
@@ -537,25 +551,15 @@ static void test_issue_15_disabled_and_removed_sources_closed_at_start(void **st
     assert_int_equal(r->integer, 1);
     freeReplyObject(r);
 
-    n = consume_events(evs, 32, "old-site");
-    assert_int_equal(events_of(evs, n, "old-site", mine, 8), 1);
-    assert_false(mine[0]->open);
-    assert_int_equal(mine[0]->reason, YQ_BLIND_FAILING);
-    assert_int_equal(mine[0]->started_at, 1796432400);
-    assert_int_equal(mine[0]->ended_at, now);
-    assert_string_equal(mine[0]->source_name, "旧站（已停用）"); /* the config's */
-    assert_string_equal(mine[0]->department, "汉滨区政府办");
-    assert_string_equal(mine[0]->detail, YQ_SOURCE_EVENT_RETIRED "信息源已停用（enabled: false）");
+    ev = expect_one_close(evs, 32, &n, "old-site", YQ_BLIND_FAILING, 1796432400, now);
+    assert_string_equal(ev->source_name, "旧站（已停用）"); /* the config's */
+    assert_string_equal(ev->department, "汉滨区政府办");
+    assert_string_equal(ev->detail, YQ_SOURCE_EVENT_RETIRED "信息源已停用（enabled: false）");
     release_events(evs, n);
-    n = consume_events(evs, 32, "removed-site");
-    assert_int_equal(events_of(evs, n, "removed-site", mine, 8), 1);
-    assert_false(mine[0]->open);
-    assert_int_equal(mine[0]->reason, YQ_BLIND_WALLED);
-    assert_int_equal(mine[0]->started_at, 1796414400);
-    assert_int_equal(mine[0]->ended_at, now);
-    assert_string_equal(mine[0]->source_name, "汉阴县政府网"); /* from the hash */
-    assert_string_equal(mine[0]->source_kind, "rss");
-    assert_string_equal(mine[0]->detail, YQ_SOURCE_EVENT_RETIRED "信息源已从配置中删除");
+    ev = expect_one_close(evs, 32, &n, "removed-site", YQ_BLIND_WALLED, 1796414400, now);
+    assert_string_equal(ev->source_name, "汉阴县政府网"); /* from the hash */
+    assert_string_equal(ev->source_kind, "rss");
+    assert_string_equal(ev->detail, YQ_SOURCE_EVENT_RETIRED "信息源已从配置中删除");
     release_events(evs, n);
     assert_int_equal(consume_events(evs, 32, "quiet-old"), 0);
     collector_config_release(&cfg);

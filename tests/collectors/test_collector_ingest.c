@@ -87,6 +87,17 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The fixture of a test that needs redis-server: skips the running test when there is none. */
+static struct fixture *need_redis(void **state)
+{
+    struct fixture *fx = *state;
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    return fx;
+}
+
 /* Serve delivery reports until nothing is in flight; 60 s is a hang guard, not a measure. */
 static void wait_delivered(struct fixture *fx)
 {
@@ -188,7 +199,7 @@ static void ingest_doc(struct fixture *fx, size_t src, const char *doc, struct i
 /* Issue #10: a 1.2 MB title and a normal entry: both produced, the big one cut to fit. */
 static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **state)
 {
-    struct fixture *fx = *state;
+    struct fixture *fx = need_redis(state);
     char *doc, ferr[256] = "", big_id[FEED_ITEM_ID_LEN], small_id[FEED_ITEM_ID_LEN];
     struct feed_input in = {0};
     struct feed *f = NULL;
@@ -197,9 +208,6 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
     size_t max_len = 0;
     int truncated = 0;
 
-    if (!fx->redis.pid) {
-        skip();
-    }
     doc = big_title_feed();
     in.body = doc;
     in.len = strlen(doc);
@@ -231,14 +239,11 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
 /* Issue #10: a message librdkafka refuses for good settles that item, with its reason. */
 static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
 {
-    struct fixture *fx = *state;
+    struct fixture *fx = need_redis(state);
     size_t big = ITEM_PRODUCER_MESSAGE_MAX_BYTES + 1000;
     char *json;
     static const char small[] = "{\"schema\":1,\"id\":\"rss:small\"}";
 
-    if (!fx->redis.pid) {
-        skip();
-    }
     json = malloc(big);
     assert_non_null(json);
     memset(json, 'x', big);
@@ -261,14 +266,11 @@ static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
 /* Issue #10: the broker refuses a message for good (delivery report): settled, not retried */
 static void test_issue_10_permanent_delivery_error_settles_the_item(void **state)
 {
-    struct fixture *fx = *state;
+    struct fixture *fx = need_redis(state);
     static const char json[] = "{\"schema\":1,\"id\":\"rss:refused\"}";
     static const char next[] = "{\"schema\":1,\"id\":\"rss:next\"}";
     struct delivery_tally tally = {0};
 
-    if (!fx->redis.pid) {
-        skip();
-    }
     rd_kafka_mock_push_request_errors(
         (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->mock_rk), 0 /* Produce */, 1,
         RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
@@ -303,14 +305,11 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
         "<title>论坛</title><item><guid>forum-1</guid><title>民房爆炸</title>"
         "<link>http://e.example/p1</link></item></channel></rss>";
-    struct fixture *fx = *state;
+    struct fixture *fx = need_redis(state);
     struct ingest_result res;
     size_t max_len = 0;
     int marked = 0;
 
-    if (!fx->redis.pid) {
-        skip();
-    }
     assert_true(fx->cfg.sources[1].official);
     assert_true(fx->cfg.sources[1].local);
     assert_false(fx->cfg.sources[0].official);
@@ -345,15 +344,12 @@ static void test_issue_11_first_poll_marks_backlog(void **state)
         "<title>草根</title><item><guid>old-1</guid><title>宇宙大爆炸理论</title>"
         "<link>http://e.example/o1</link></item><item><guid>new-2</guid>"
         "<title>民房燃气爆炸</title><link>http://e.example/n2</link></item></channel></rss>";
-    struct fixture *fx = *state;
+    struct fixture *fx = need_redis(state);
     struct ingest_result res;
     size_t max_len = 0;
     int marked = 0;
     bool before = true;
 
-    if (!fx->redis.pid) {
-        skip();
-    }
     assert_int_equal(store_crawled_before(fx->store, "big", &before), 0);
     assert_false(before);
     ingest_doc(fx, 0, first_doc, &res);

@@ -13,6 +13,7 @@
 #include "feed_parse.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 static struct feed *parse_str(const char *body)
@@ -261,22 +262,10 @@ static char *gen_rss(const struct gen_item *items, size_t n)
     return s;
 }
 
-static char *repeat(const char *unit, size_t n)
-{
-    size_t ul = strlen(unit);
-    char *s = malloc(ul * n + 1);
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(s + i * ul, unit, ul);
-    }
-    s[ul * n] = '\0';
-    return s;
-}
-
 /* Issue #10: a > 1 MB title is cut to its limit and marked; the other entry is untouched. */
 static void test_issue_10_big_title_bounded(void **state)
 {
-    char *title = repeat("标", 400000); /* 1.2 MB */
+    char *title = file_fixture_repeat("标", 400000); /* 1.2 MB */
     struct gen_item items[] = {{"g1", "http://e.example/1", title, "一", NULL},
                                {"g2", "http://e.example/2", "正常", "二", NULL}};
     char *doc = gen_rss(items, 2), *json = NULL;
@@ -311,7 +300,7 @@ static void test_issue_10_big_title_bounded(void **state)
 /* Issue #10: a description over 1 MB (and over max_text_bytes) is cut, not an error. */
 static void test_issue_10_big_description_cut_not_failed(void **state)
 {
-    char *desc = repeat("&lt;p&gt;征地补偿&lt;/p&gt;", 100000); /* HTML, 2.5 MB escaped */
+    char *desc = file_fixture_repeat("&lt;p&gt;征地补偿&lt;/p&gt;", 100000); /* HTML, 2.5 MB escaped */
     struct gen_item items[] = {{"g1", "http://e.example/1", "大", desc, NULL},
                                {"g2", "http://e.example/2", "小", "二", NULL}};
     char *doc = gen_rss(items, 2);

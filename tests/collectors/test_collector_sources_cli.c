@@ -42,6 +42,17 @@ static const char html_page[] = "<!DOCTYPE html><html><body>系统维护中</bod
 
 static int conditional_requests; /* requests carrying If-None-Match (must stay 0) */
 
+/* What the server answers: the path, its body and Content-Type (each 200); else a 404. */
+static const struct {
+    const char *url, *body, *ctype;
+} pages[] = {
+    {"/feed.xml", feed_xml, "application/rss+xml; charset=utf-8"},
+    {"/hot.json", hot_json, "application/json; charset=utf-8"},
+    {"/hotwall.json", "{\"ok\":-100,\"url\":\"https://passport.weibo.com/sso/signin\"}",
+     "application/json; charset=utf-8"},
+    {"/page.html", html_page, "text/html; charset=utf-8"},
+};
+
 static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
 {
     const char *body = "not found", *ctype = "text/plain";
@@ -51,22 +62,12 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match")) {
         conditional_requests++;
     }
-    if (strcmp(url, "/feed.xml") == 0) {
-        body = feed_xml;
-        ctype = "application/rss+xml; charset=utf-8";
-        status = 200;
-    } else if (strcmp(url, "/hot.json") == 0) {
-        body = hot_json;
-        ctype = "application/json; charset=utf-8";
-        status = 200;
-    } else if (strcmp(url, "/hotwall.json") == 0) {
-        body = "{\"ok\":-100,\"url\":\"https://passport.weibo.com/sso/signin\"}";
-        ctype = "application/json; charset=utf-8";
-        status = 200;
-    } else if (strcmp(url, "/page.html") == 0) {
-        body = html_page;
-        ctype = "text/html; charset=utf-8";
-        status = 200;
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        if (strcmp(url, pages[i].url) == 0) {
+            body = pages[i].body;
+            ctype = pages[i].ctype;
+            status = 200;
+        }
     }
     return cfx_reply(c, status, body, strlen(body), ctype, "\"v1\"");
 }

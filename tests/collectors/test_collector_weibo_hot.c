@@ -368,6 +368,30 @@ static void seen_of(struct yq_hot_seen *seen, const char *letters, const int64_t
     }
 }
 
+/* The remembered stays between polls of one test. */
+struct hot_run {
+    struct yq_hot_stay *stays; /* new (free()); NULL before the first poll */
+    size_t n;
+};
+
+/*
+ * One poll at now (UTC seconds) with rise_rank: seen becomes the entries of letters with ranks
+ * (seen_of()), tracked against run's stays, which the new ones replace.
+ */
+static void hot_poll(struct hot_run *run, struct yq_hot_seen *seen, const char *letters,
+                     const int64_t *ranks, int64_t now, int64_t rise_rank)
+{
+    struct yq_hot_stay *next = NULL;
+    size_t n_next = 0;
+
+    seen_of(seen, letters, ranks);
+    assert_int_equal(
+        yq_hot_track(run->stays, run->n, seen, strlen(letters), now, rise_rank, &next, &n_next), 0);
+    free(run->stays);
+    run->stays = next;
+    run->n = n_next;
+}
+
 /*
  * Four polls at t, t+60, t+120, t+180 with rise_rank 10:
  *   1: A 15, B 3        -> A entered, B entered (already at rank 3: no rise later)
@@ -378,89 +402,66 @@ static void seen_of(struct yq_hot_seen *seen, const char *letters, const int64_t
 static void test_track_sequence(void **state)
 {
     const int64_t t = 1796398200;
-    struct yq_hot_stay *prev = NULL, *next = NULL;
-    size_t n_prev = 0, n_next = 0;
+    struct hot_run run = {NULL, 0};
     struct yq_hot_seen seen[2];
 
     (void)state;
-    seen_of(seen, "AB", (int64_t[]){15, 3});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, t, 10, &next, &n_next), 0);
+    hot_poll(&run, seen, "AB", (int64_t[]){15, 3}, t, 10);
     assert_int_equal(seen[0].trigger, YQ_HOT_ENTERED);
     assert_int_equal(seen[1].trigger, YQ_HOT_ENTERED);
     assert_int_equal(seen[0].entered_at, t);
-    assert_int_equal(n_next, 2);
-    assert_false(next[0].rose);
-    assert_true(next[1].rose);
-    prev = next;
-    n_prev = n_next;
+    assert_int_equal(run.n, 2);
+    assert_false(run.stays[0].rose);
+    assert_true(run.stays[1].rose);
 
-    seen_of(seen, "AB", (int64_t[]){8, 2});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, t + 60, 10, &next, &n_next), 0);
+    hot_poll(&run, seen, "AB", (int64_t[]){8, 2}, t + 60, 10);
     assert_int_equal(seen[0].trigger, YQ_HOT_ROSE);
     assert_int_equal(seen[0].entered_at, t);
     assert_int_equal(seen[1].trigger, YQ_HOT_NONE);
-    assert_int_equal(next[0].best_rank, 8);
-    assert_int_equal(next[1].best_rank, 2);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
+    assert_int_equal(run.stays[0].best_rank, 8);
+    assert_int_equal(run.stays[1].best_rank, 2);
 
-    seen_of(seen, "A", (int64_t[]){5});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, t + 120, 10, &next, &n_next), 0);
+    hot_poll(&run, seen, "A", (int64_t[]){5}, t + 120, 10);
     assert_int_equal(seen[0].trigger, YQ_HOT_NONE); /* rose once in its stay */
-    assert_int_equal(n_next, 2);
-    assert_true(next[0].on);
-    assert_false(next[1].on); /* B left, remembered */
-    assert_int_equal(next[1].entered_at, t);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
+    assert_int_equal(run.n, 2);
+    assert_true(run.stays[0].on);
+    assert_false(run.stays[1].on); /* B left, remembered */
+    assert_int_equal(run.stays[1].entered_at, t);
 
     /* review #15 item 7: B back a minute after leaving continues its stay (no new event) */
-    seen_of(seen, "AB", (int64_t[]){1, 4});
-    assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, t + 180, 10, &next, &n_next), 0);
+    hot_poll(&run, seen, "AB", (int64_t[]){1, 4}, t + 180, 10);
     assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
     assert_int_equal(seen[1].trigger, YQ_HOT_NONE);
     assert_int_equal(seen[1].entered_at, t);
-    assert_true(next[1].on);
-    assert_int_equal(next[1].best_rank, 2);
-    assert_int_equal(next[0].best_rank, 1);
-    free(prev);
-    prev = next;
-    n_prev = n_next;
+    assert_true(run.stays[1].on);
+    assert_int_equal(run.stays[1].best_rank, 2);
+    assert_int_equal(run.stays[0].best_rank, 1);
 
     /* hovering: B drops off and comes back every other 2-min poll for an hour (ending off the
        list, last on at k = 28): never a new stay */
     for (int64_t k = 1; k <= 29; k++) {
-        int64_t now = t + 180 + 120 * k;
         bool back = k % 2 == 0;
-        seen_of(seen, back ? "AB" : "A", (int64_t[]){1, 50});
-        assert_int_equal(yq_hot_track(prev, n_prev, seen, back ? 2 : 1, now, 10, &next, &n_next),
-                         0);
+        hot_poll(&run, seen, back ? "AB" : "A", (int64_t[]){1, 50}, t + 180 + 120 * k, 10);
         assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
         if (back) {
             assert_int_equal(seen[1].trigger, YQ_HOT_NONE);
             assert_int_equal(seen[1].entered_at, t);
         }
-        free(prev);
-        prev = next;
-        n_prev = n_next;
     }
     /* gone longer than YQ_HOT_REENTRY_S (still remembered): a new stay at that poll */
     {
         int64_t back = t + 180 + 120 * 28 + YQ_HOT_REENTRY_S + 60;
-        seen_of(seen, "AB", (int64_t[]){1, 40});
-        assert_int_equal(yq_hot_track(prev, n_prev, seen, 2, back, 10, &next, &n_next), 0);
+        hot_poll(&run, seen, "AB", (int64_t[]){1, 40}, back, 10);
         assert_int_equal(seen[1].trigger, YQ_HOT_ENTERED);
         assert_int_equal(seen[1].entered_at, back);
-        free(prev);
-        prev = next;
-        n_prev = n_next;
     }
     /* a left stay that claims a later start (clock stepped back) never shares its item id */
     {
         struct yq_hot_stay old = {.entered_at = t + 9000, .best_rank = 3,
                                   .last_seen = t + 9000 - YQ_HOT_REENTRY_S - 1, .on = false};
+        struct yq_hot_stay *next = NULL;
+        size_t n_next = 0;
+
         memset(old.sha1, 'd', YQ_HOT_SHA1_HEX);
         seen_of(seen, "D", (int64_t[]){20});
         assert_int_equal(yq_hot_track(&old, 1, seen, 1, t + 9000, 10, &next, &n_next), 0);
@@ -471,23 +472,12 @@ static void test_track_sequence(void **state)
     /* a left entry is forgotten an hour after it was last seen; rise_rank 0 never rises */
     {
         int64_t back = t + 180 + 120 * 28 + YQ_HOT_REENTRY_S + 60;
-        seen_of(seen, "A", (int64_t[]){1});
-        assert_int_equal(
-            yq_hot_track(prev, n_prev, seen, 1, back + YQ_HOT_GONE_KEEP_S, 0, &next, &n_next), 0);
-        assert_int_equal(n_next, 1);
-        free(prev);
-        prev = next;
-        n_prev = n_next;
-        seen_of(seen, "C", (int64_t[]){20});
-        assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, back + 7200, 0, &next, &n_next), 0);
-        free(prev);
-        seen_of(seen, "C", (int64_t[]){1});
-        prev = next;
-        n_prev = n_next;
-        assert_int_equal(yq_hot_track(prev, n_prev, seen, 1, back + 7260, 0, &next, &n_next), 0);
+        hot_poll(&run, seen, "A", (int64_t[]){1}, back + YQ_HOT_GONE_KEEP_S, 0);
+        assert_int_equal(run.n, 1);
+        hot_poll(&run, seen, "C", (int64_t[]){20}, back + 7200, 0);
+        hot_poll(&run, seen, "C", (int64_t[]){1}, back + 7260, 0);
         assert_int_equal(seen[0].trigger, YQ_HOT_NONE);
-        free(prev);
-        free(next);
+        free(run.stays);
     }
 }
 

@@ -646,100 +646,138 @@ static void test_reduced_precision_on_the_item(void **state)
 
 /* ---- relative ids and links ---- */
 
-static void test_xml_base_nested(void **state)
-{
-    static const char atom[] =
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://ak.example.cn/news/\">"
-        "<title>t</title><link href=\"index.html\"/>"
-        "<entry xml:base=\"2024/\"><title>a</title><id>posts/1</id>"
-        "<link href=\"03/a.html\"/><link rel=\"enclosure\" href=\"../media/a.mp3\"/></entry>"
-        "<entry><title>b</title><id>tag:ak.example.cn,2024:2</id>"
-        "<link xml:base=\"/other/\" href=\"b.html\"/></entry>"
-        "<entry><title>c</title><id>urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a</id>"
-        "<link href=\"//cdn.example.cn/c.html\"/></entry></feed>";
-    struct feed *f = parse_url(atom, "http://feeds.example.net/ak.xml", NULL);
+/*
+ * A document read from url (NULL: unknown) with Content-Location content_location (NULL:
+ * none) and the links and ids it must give; NULL: not checked. An entry's enclosure is then
+ * its only one.
+ */
+struct link_case {
+    const char *what; /* names the case in a failure */
+    const char *body, *url, *content_location;
+    const char *feed_link, *subtitle;
+    struct {
+        const char *link, *id, *enclosure;
+    } entries[3];
+};
 
-    (void)state;
-    assert_string_equal(f->link, "http://ak.example.cn/news/index.html");
-    /* entry base "2024/" is relative to the feed's: RFC 3986 §5.2 at each level */
-    assert_string_equal(f->entries[0].link, "http://ak.example.cn/news/2024/03/a.html");
-    assert_string_equal(f->entries[0].id, "http://ak.example.cn/news/2024/posts/1");
-    assert_int_equal(f->entries[0].n_enclosures, 1);
-    assert_string_equal(f->entries[0].enclosures[0], "http://ak.example.cn/news/media/a.mp3");
-    assert_string_equal(f->entries[1].link, "http://ak.example.cn/other/b.html");
-    assert_string_equal(f->entries[1].id, "tag:ak.example.cn,2024:2"); /* absolute: as is */
-    assert_string_equal(f->entries[2].link, "http://cdn.example.cn/c.html");
-    assert_string_equal(f->entries[2].id, "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a");
-    feed_free(f);
-}
-
-static void test_relative_id_without_xml_base_kept(void **state)
-{
-    /* no xml:base: an id is kept as written (ids stay stable when the feed's URL changes) */
-    static const char atom[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
-                               "<entry><title>a</title><id>12345</id><link href=\"a\"/></entry>"
-                               "</feed>";
-    struct feed *f = parse_url(atom, "http://feeds.example.net/x/ak.xml", NULL);
-
-    (void)state;
-    assert_string_equal(f->entries[0].id, "12345");
-    assert_string_equal(f->entries[0].link, "http://feeds.example.net/x/a");
-    feed_free(f);
-}
-
-static void test_content_location_is_the_base(void **state)
-{
-    static const char atom[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+static const char rel_atom[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
                                "<entry><title>a</title><id>urn:a</id><link href=\"a.html\"/>"
                                "</entry></feed>";
-    static const char rss[] = "<rss version=\"2.0\"><channel><title>t</title><item><title>a"
+static const char rel_rss[] = "<rss version=\"2.0\"><channel><title>t</title><item><title>a"
                               "</title><link>p/1.html</link><enclosure url=\"m/1.mp3\" "
                               "type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>";
-    struct feed *f;
 
-    (void)state;
-    /* relative Content-Location: against the URL the body came from */
-    f = parse_url(atom, "http://ak.example.cn/feeds/atom", "/zh/news/atom.xml");
-    assert_string_equal(f->entries[0].link, "http://ak.example.cn/zh/news/a.html");
-    feed_free(f);
-    f = parse_url(atom, "http://ak.example.cn/feeds/atom", "https://mirror.example.cn/n/");
-    assert_string_equal(f->entries[0].link, "https://mirror.example.cn/n/a.html");
-    feed_free(f);
-    f = parse_url(rss, "http://ak.example.cn/rss", "/zh/rss.xml");
-    assert_string_equal(f->entries[0].link, "http://ak.example.cn/zh/p/1.html");
-    assert_string_equal(f->entries[0].enclosures[0], "http://ak.example.cn/zh/m/1.mp3");
-    feed_free(f);
+static const struct link_case link_cases[] = {
+    /* entry base "2024/" is relative to the feed's: RFC 3986 §5.2 at each level; absolute ids
+       stay as they are */
+    {"xml:base nested",
+     "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://ak.example.cn/news/\">"
+     "<title>t</title><link href=\"index.html\"/>"
+     "<entry xml:base=\"2024/\"><title>a</title><id>posts/1</id>"
+     "<link href=\"03/a.html\"/><link rel=\"enclosure\" href=\"../media/a.mp3\"/></entry>"
+     "<entry><title>b</title><id>tag:ak.example.cn,2024:2</id>"
+     "<link xml:base=\"/other/\" href=\"b.html\"/></entry>"
+     "<entry><title>c</title><id>urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a</id>"
+     "<link href=\"//cdn.example.cn/c.html\"/></entry></feed>",
+     "http://feeds.example.net/ak.xml",
+     NULL,
+     "http://ak.example.cn/news/index.html",
+     NULL,
+     {{"http://ak.example.cn/news/2024/03/a.html", "http://ak.example.cn/news/2024/posts/1",
+       "http://ak.example.cn/news/media/a.mp3"},
+      {"http://ak.example.cn/other/b.html", "tag:ak.example.cn,2024:2", NULL},
+      {"http://cdn.example.cn/c.html", "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", NULL}}},
+    /* no xml:base: an id is kept as written (ids stay stable when the feed's URL changes) */
+    {"relative id without xml:base",
+     "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+     "<entry><title>a</title><id>12345</id><link href=\"a\"/></entry></feed>",
+     "http://feeds.example.net/x/ak.xml",
+     NULL,
+     NULL,
+     NULL,
+     {{"http://feeds.example.net/x/a", "12345", NULL}}},
+    /* a relative Content-Location: against the URL the body came from */
+    {"relative Content-Location",
+     rel_atom,
+     "http://ak.example.cn/feeds/atom",
+     "/zh/news/atom.xml",
+     NULL,
+     NULL,
+     {{"http://ak.example.cn/zh/news/a.html", NULL, NULL}}},
+    {"absolute Content-Location",
+     rel_atom,
+     "http://ak.example.cn/feeds/atom",
+     "https://mirror.example.cn/n/",
+     NULL,
+     NULL,
+     {{"https://mirror.example.cn/n/a.html", NULL, NULL}}},
+    {"Content-Location, RSS with an enclosure",
+     rel_rss,
+     "http://ak.example.cn/rss",
+     "/zh/rss.xml",
+     NULL,
+     NULL,
+     {{"http://ak.example.cn/zh/p/1.html", NULL, "http://ak.example.cn/zh/m/1.mp3"}}},
     /* without Content-Location the document URL */
-    f = parse_url(rss, "http://ak.example.cn/a/rss", NULL);
-    assert_string_equal(f->entries[0].link, "http://ak.example.cn/a/p/1.html");
-    feed_free(f);
-}
+    {"no Content-Location",
+     rel_rss,
+     "http://ak.example.cn/a/rss",
+     NULL,
+     NULL,
+     NULL,
+     {{"http://ak.example.cn/a/p/1.html", NULL, "http://ak.example.cn/a/m/1.mp3"}}},
+    /* JSON Feed: home page, item URLs and attachments (a non-object one ignored) */
+    {"JSON Feed",
+     "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\","
+     "\"home_page_url\":\"../home/\",\"description\":\"安康 JSON\","
+     "\"items\":[{\"id\":\"1\",\"url\":\"posts/1\",\"content_text\":\"x\","
+     "\"attachments\":[{\"url\":\"media/1.mp3\",\"mime_type\":\"audio/mpeg\"},7]},"
+     "{\"id\":\"2\",\"external_url\":\"/ext/2\",\"content_text\":\"y\"}]}",
+     "https://feeds.example.cn/ak/feed.json",
+     NULL,
+     "https://feeds.example.cn/home/",
+     "安康 JSON",
+     {{"https://feeds.example.cn/ak/posts/1", NULL, "https://feeds.example.cn/ak/media/1.mp3"},
+      {"https://feeds.example.cn/ext/2", NULL, NULL}}},
+    /* no feed URL known: against the home page */
+    {"JSON Feed without a URL",
+     "{\"version\":\"https://jsonfeed.org/version/1\",\"title\":\"t\","
+     "\"home_page_url\":\"https://ak.example.cn/\",\"items\":[{\"id\":\"1\","
+     "\"url\":\"/p/1\",\"content_text\":\"x\"}]}",
+     NULL,
+     NULL,
+     NULL,
+     NULL,
+     {{"https://ak.example.cn/p/1", NULL, NULL}}},
+};
 
-static void test_json_feed_relative_urls(void **state)
+static void test_relative_ids_and_links(void **state)
 {
-    static const char json[] =
-        "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\","
-        "\"home_page_url\":\"../home/\",\"description\":\"安康 JSON\","
-        "\"items\":[{\"id\":\"1\",\"url\":\"posts/1\",\"content_text\":\"x\","
-        "\"attachments\":[{\"url\":\"media/1.mp3\",\"mime_type\":\"audio/mpeg\"},7]},"
-        "{\"id\":\"2\",\"external_url\":\"/ext/2\",\"content_text\":\"y\"}]}";
-    static const char no_url[] =
-        "{\"version\":\"https://jsonfeed.org/version/1\",\"title\":\"t\","
-        "\"home_page_url\":\"https://ak.example.cn/\",\"items\":[{\"id\":\"1\","
-        "\"url\":\"/p/1\",\"content_text\":\"x\"}]}";
-    struct feed *f = parse_url(json, "https://feeds.example.cn/ak/feed.json", NULL);
-
     (void)state;
-    assert_string_equal(f->link, "https://feeds.example.cn/home/");
-    assert_string_equal(f->subtitle, "安康 JSON");
-    assert_string_equal(f->entries[0].link, "https://feeds.example.cn/ak/posts/1");
-    assert_int_equal(f->entries[0].n_enclosures, 1);
-    assert_string_equal(f->entries[0].enclosures[0], "https://feeds.example.cn/ak/media/1.mp3");
-    assert_string_equal(f->entries[1].link, "https://feeds.example.cn/ext/2");
-    feed_free(f);
-    f = parse_buf(no_url, strlen(no_url), NULL); /* no feed URL known: the home page */
-    assert_string_equal(f->entries[0].link, "https://ak.example.cn/p/1");
-    feed_free(f);
+    for (size_t i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+        const struct link_case *c = &link_cases[i];
+        struct feed *f = parse_url(c->body, c->url, c->content_location);
+
+        print_message("%s\n", c->what);
+        if (c->feed_link) {
+            assert_string_equal(f->link, c->feed_link);
+        }
+        if (c->subtitle) {
+            assert_string_equal(f->subtitle, c->subtitle);
+        }
+        for (size_t k = 0; k < 3 && c->entries[k].link; k++) {
+            assert_true(k < f->n_entries);
+            assert_string_equal(f->entries[k].link, c->entries[k].link);
+            if (c->entries[k].id) {
+                assert_string_equal(f->entries[k].id, c->entries[k].id);
+            }
+            if (c->entries[k].enclosure) {
+                assert_int_equal(f->entries[k].n_enclosures, 1);
+                assert_string_equal(f->entries[k].enclosures[0], c->entries[k].enclosure);
+            }
+        }
+        feed_free(f);
+    }
 }
 
 /* ---- `yuqing-collector parse` ---- */
@@ -798,10 +836,7 @@ int main(void)
         cmocka_unit_test(test_atom_person_keeps_email),
         cmocka_unit_test(test_issue15_dates),
         cmocka_unit_test(test_reduced_precision_on_the_item),
-        cmocka_unit_test(test_xml_base_nested),
-        cmocka_unit_test(test_relative_id_without_xml_base_kept),
-        cmocka_unit_test(test_content_location_is_the_base),
-        cmocka_unit_test(test_json_feed_relative_urls),
+        cmocka_unit_test(test_relative_ids_and_links),
         cmocka_unit_test(test_cli_parse_reports_encoding),
     };
     int rc;

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void file_fixture_write(const char *dir, const char *name, const char *text)
 {
@@ -19,4 +21,17 @@ void file_fixture_write(const char *dir, const char *name, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+char *file_fixture_repeat(const char *unit, size_t n)
+{
+    size_t ul = strlen(unit);
+    char *s = malloc(ul * n + 1);
+
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(s + i * ul, unit, ul);
+    }
+    s[ul * n] = '\0';
+    return s;
 }

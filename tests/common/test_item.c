@@ -9,6 +9,7 @@
 
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "file_fixture.h"
 #include "test_expect.h"
 #include "yq_item.h"
 #include "yq_time.h"
@@ -316,19 +317,6 @@ static void test_time_parse_iso_zones(void **state)
     assert_string_equal(yq_time_format_shanghai(1709620200, buf, sizeof(buf)), "2024-03-05 14:30");
 }
 
-/* n copies of the UTF-8 sequence unit, NUL-terminated, new */
-static char *repeat(const char *unit, size_t n)
-{
-    size_t ul = strlen(unit);
-    char *s = malloc(ul * n + 1);
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(s + i * ul, unit, ul);
-    }
-    s[ul * n] = '\0';
-    return s;
-}
-
 /* Issue #10: a 1.2 MB title and a 3 MB text are cut to their limits, never split a character,
    are marked, and the encoded item fits the message size. */
 /* civil_from_days inverts days_from_civil: leap days, century rules, before the epoch */
@@ -364,7 +352,7 @@ static void test_time_civil_from_days_round_trip(void **state)
 static void test_issue_10_fields_bounded_and_marked(void **state)
 {
     struct yq_item it = sample_item(), back;
-    char *title = repeat("标", 400000), *text = repeat("补偿", 500000), *json = NULL;
+    char *title = file_fixture_repeat("标", 400000), *text = file_fixture_repeat("补偿", 500000), *json = NULL;
     char err[128] = "";
     size_t len = 0;
 
@@ -394,7 +382,7 @@ static void test_issue_10_fields_bounded_and_marked(void **state)
 static void test_issue_10_escaped_text_cut_to_fit(void **state)
 {
     struct yq_item it = sample_item();
-    char *text = repeat("\x01", 400000), *json = NULL;
+    char *text = file_fixture_repeat("\x01", 400000), *json = NULL;
     size_t len = 0;
 
     (void)state;
@@ -432,7 +420,7 @@ static void test_issue_10_alert_bounded_to_message_limit(void **state)
     (void)state;
     memset(unit, '"', 600);
     memcpy(unit + 600, "岚皋", strlen("岚皋") + 1);
-    text = repeat(unit, 900);
+    text = file_fixture_repeat(unit, 900);
     /* as the collector sends it: bounded to its item limit */
     assert_int_equal(yq_item_copy(&a.item, &it), 0);
     free(a.item.text);

@@ -85,148 +85,140 @@ static void test_names(void **state)
     assert_true(yq_sentiment_n_terms(lex) > 600);
 }
 
+/*
+ * A title and text and what the classifier makes of them: label, score (within 1e-9), the
+ * words found of each list, and the strongest word (NULL: not checked).
+ */
+struct rule_case {
+    const char *title, *text;
+    enum yq_sentiment_label label;
+    double score;
+    unsigned n_negative, n_positive, n_negation, n_degree;
+    const char *strongest;
+};
+
+/* Fail the running test unless each of the n cases scores as it says (naming the text). */
+static void expect_cases(const struct rule_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct rule_case *c = &cases[i];
+        struct yq_sentiment_result r = score(c->title, c->text);
+
+        if (r.label != c->label || !(fabs(r.score - c->score) < 1e-9) ||
+            r.n_negative != c->n_negative || r.n_positive != c->n_positive ||
+            r.n_negation != c->n_negation || r.n_degree != c->n_degree ||
+            (c->strongest && strcmp(r.strongest, c->strongest) != 0)) {
+            fail_msg("title '%s' text '%s': label %d score %.17g negative %u positive %u "
+                     "negation %u degree %u strongest '%s'; want %d %.17g %u %u %u %u '%s'",
+                     c->title ? c->title : "", c->text ? c->text : "", r.label, r.score,
+                     r.n_negative, r.n_positive, r.n_negation, r.n_degree, r.strongest, c->label,
+                     c->score, c->n_negative, c->n_positive, c->n_negation, c->n_degree,
+                     c->strongest ? c->strongest : "(any)");
+        }
+    }
+}
+
 /* Plain polar words: the weight is the score (negative.txt 投诉 1.0, positive.txt 感谢 1.5). */
 static void test_plain_words(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        {NULL, "我要投诉", YQ_SENTIMENT_NEGATIVE, -1.0, 1, 0, 0, 0, "投诉"},
+        {NULL, "感谢", YQ_SENTIMENT_POSITIVE, 1.5, 0, 1, 0, 0, NULL},
+        /* a weight below the threshold alone stays neutral (问题 0.3) */
+        {NULL, "这个问题", YQ_SENTIMENT_NEUTRAL, -0.3, 1, 0, 0, 0, NULL},
+    };
     (void)state;
-    r = score(NULL, "我要投诉");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -1.0) < 1e-9);
-    assert_int_equal(r.n_negative, 1);
-    assert_int_equal(r.n_positive, 0);
-    assert_string_equal(r.strongest, "投诉");
-    r = score(NULL, "感谢");
-    assert_int_equal(r.label, YQ_SENTIMENT_POSITIVE);
-    assert_true(fabs(r.score - 1.5) < 1e-9);
-    assert_int_equal(r.n_positive, 1);
-    /* a weight below the threshold alone stays neutral (问题 0.3) */
-    r = score(NULL, "这个问题");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEUTRAL);
-    assert_true(fabs(r.score - -0.3) < 1e-9);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* One negation within the window flips with YQ_SENTIMENT_NEG_FLIP. */
 static void test_negation_flips(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        /* 满意 1.5 -> 不满意 is its own negative word 1.5 (longest match, not 不 + 满意) */
+        {NULL, "不满意", YQ_SENTIMENT_NEGATIVE, -1.5, 1, 0, 0, 0, NULL},
+        /* 没有 + 污染 (1.2) -> 1.2 * -0.8 */
+        {NULL, "河里没有污染", YQ_SENTIMENT_POSITIVE, 0.96, 1, 0, 1, 0, NULL},
+        /* 没有任何 + 污染: two characters between, still in the window */
+        {NULL, "没有任何污染", YQ_SENTIMENT_POSITIVE, 0.96, 1, 0, 1, 0, NULL},
+        /* 不 + 及时 (1.2) */
+        {NULL, "处理得不及时", YQ_SENTIMENT_NEGATIVE, -0.96, 0, 1, 1, 0, NULL},
+        /* 不 + 5 characters + 满意: outside the window, 满意 counts as it is */
+        {NULL, "不知道他们到底满意", YQ_SENTIMENT_POSITIVE, 1.5, 0, 1, 1, 0, NULL},
+        /* a clause end stops the negation: 没有，感谢 */
+        {NULL, "没有，感谢", YQ_SENTIMENT_POSITIVE, 1.5, 0, 1, 1, 0, NULL},
+        /* a negation applies to the next polar word only */
+        {NULL, "不及时也敷衍", YQ_SENTIMENT_NEGATIVE, -0.96 - 1.5, 1, 1, 1, 0, NULL},
+    };
     (void)state;
-    /* 满意 1.5 -> 不满意 is its own negative word 1.5 (longest match, not 不 + 满意) */
-    r = score(NULL, "不满意");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -1.5) < 1e-9);
-    assert_int_equal(r.n_negation, 0);
-    /* 没有 + 污染 (1.2) -> 1.2 * -0.8 */
-    r = score(NULL, "河里没有污染");
-    assert_int_equal(r.label, YQ_SENTIMENT_POSITIVE);
-    assert_true(fabs(r.score - 0.96) < 1e-9);
-    assert_int_equal(r.n_negation, 1);
-    assert_int_equal(r.n_negative, 1);
-    /* 没有任何 + 污染: two characters between, still in the window */
-    assert_int_equal(label_of("没有任何污染"), YQ_SENTIMENT_POSITIVE);
-    /* 不 + 及时 (1.2) */
-    r = score(NULL, "处理得不及时");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -0.96) < 1e-9);
-    /* 不 + 5 characters + 满意: outside the window, 满意 counts as it is */
-    r = score(NULL, "不知道他们到底满意");
-    assert_true(fabs(r.score - 1.5) < 1e-9);
-    /* a clause end stops the negation: 没有，感谢 */
-    r = score(NULL, "没有，感谢");
-    assert_true(fabs(r.score - 1.5) < 1e-9);
-    /* a negation applies to the next polar word only */
-    r = score(NULL, "不及时也敷衍");
-    assert_true(fabs(r.score - (-0.96 - 1.5)) < 1e-9);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Two negations: the polarity stays, with YQ_SENTIMENT_NEG_DOUBLE. */
 static void test_double_negation(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        /* 不是 + 不满意 (-1.5): one negation before a negative word -> positive 1.2 */
+        {NULL, "不是不满意", YQ_SENTIMENT_POSITIVE, 1.2, 1, 0, 1, 0, NULL},
+        /* 不能 + 不 + 点赞 (1.5): two negations -> 1.5 * 0.8 */
+        {NULL, "不能不点赞", YQ_SENTIMENT_POSITIVE, 1.2, 0, 1, 2, 0, NULL},
+        /* 没有 + 不 + 及时: double negation of a positive word stays positive */
+        {NULL, "没有不及时的", YQ_SENTIMENT_POSITIVE, 0.96, 0, 1, 2, 0, NULL},
+    };
     (void)state;
-    /* 不是 + 不满意 (-1.5): one negation before a negative word -> positive 1.2 */
-    r = score(NULL, "不是不满意");
-    assert_int_equal(r.label, YQ_SENTIMENT_POSITIVE);
-    assert_true(fabs(r.score - 1.2) < 1e-9);
-    /* 不能 + 不 + 点赞 (1.5): two negations -> 1.5 * 0.8 */
-    r = score(NULL, "不能不点赞");
-    assert_int_equal(r.label, YQ_SENTIMENT_POSITIVE);
-    assert_true(fabs(r.score - 1.2) < 1e-9);
-    assert_int_equal(r.n_negation, 2);
-    /* 没有 + 不 + 及时: double negation of a positive word stays positive */
-    assert_int_equal(label_of("没有不及时的"), YQ_SENTIMENT_POSITIVE);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Degree words multiply; after a negation they soften (YQ_SENTIMENT_NEG_DEGREE). */
 static void test_degree_weights(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        {NULL, "非常满意", YQ_SENTIMENT_POSITIVE, 2.7, 0, 1, 0, 1, NULL},  /* 1.8 * 1.5 */
+        {NULL, "有点失望", YQ_SENTIMENT_NEGATIVE, -0.9, 1, 0, 0, 1, NULL}, /* 0.6 * -1.5 */
+        /* 0.5 * 0.6 * -0.8 */
+        {NULL, "稍微有点麻烦", YQ_SENTIMENT_NEUTRAL, -0.24, 1, 0, 0, 2, NULL},
+        {NULL, "很不满意", YQ_SENTIMENT_NEGATIVE, -2.25, 1, 0, 0, 1, NULL}, /* 1.5 * -1.5 */
+        /* 不是 + 很 (softened to 0.5) + 满意: 1.5 * 0.5 * -0.8 = -0.6 */
+        {NULL, "不是很满意", YQ_SENTIMENT_NEGATIVE, -0.6, 0, 1, 1, 1, NULL},
+        /* a degree word in another clause does not carry over */
+        {NULL, "非常，满意", YQ_SENTIMENT_POSITIVE, 1.5, 0, 1, 0, 1, NULL},
+    };
     (void)state;
-    r = score(NULL, "非常满意"); /* 1.8 * 1.5 */
-    assert_true(fabs(r.score - 2.7) < 1e-9);
-    assert_int_equal(r.n_degree, 1);
-    r = score(NULL, "有点失望"); /* 0.6 * -1.5 */
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -0.9) < 1e-9);
-    r = score(NULL, "稍微有点麻烦"); /* 0.5 * 0.6 * -0.8 = -0.24 */
-    assert_int_equal(r.label, YQ_SENTIMENT_NEUTRAL);
-    assert_true(fabs(r.score - -0.24) < 1e-9);
-    r = score(NULL, "很不满意"); /* 1.5 * -1.5 */
-    assert_true(fabs(r.score - -2.25) < 1e-9);
-    /* 不是 + 很 (softened to 0.5) + 满意: 1.5 * 0.5 * -0.8 = -0.6 */
-    r = score(NULL, "不是很满意");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -0.6) < 1e-9);
-    /* a degree word in another clause does not carry over */
-    r = score(NULL, "非常，满意");
-    assert_true(fabs(r.score - 1.5) < 1e-9);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Clause markers: ! stresses, a question weakens positive words, 难道 reproaches, 但是. */
 static void test_clause_rules(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        {NULL, "太差了!", YQ_SENTIMENT_NEGATIVE, -1.95, 1, 0, 0, 0, NULL}, /* 太差 1.5 * 1.3 */
+        /* the full-width ！ is NFKC'd to ! */
+        {NULL, "太差了！", YQ_SENTIMENT_NEGATIVE, -1.95, 1, 0, 0, 0, NULL},
+        {NULL, "解决了吗？", YQ_SENTIMENT_NEUTRAL, 0.375, 0, 1, 0, 0, NULL}, /* 解决了 1.5 * 0.25 */
+        {NULL, "难道就没人管吗", YQ_SENTIMENT_NEGATIVE, -2.0, 1, 0, 0, 0, NULL}, /* -(1.5 + 0.5) */
+        /* a rhetorical clause is a reproach even without a polar word */
+        {NULL, "凭什么", YQ_SENTIMENT_NEGATIVE, -0.5, 0, 0, 0, 0, NULL},
+        /* 点赞 1.5 halved by 但是, then 没有解决 -1.5 */
+        {NULL, "点赞，但是没有解决", YQ_SENTIMENT_NEGATIVE, 0.75 - 1.5, 1, 1, 0, 0, NULL},
+    };
     (void)state;
-    r = score(NULL, "太差了!"); /* 太差 1.5 * 1.3 */
-    assert_true(fabs(r.score - -1.95) < 1e-9);
-    r = score(NULL, "太差了！"); /* the full-width ！ is NFKC'd to ! */
-    assert_true(fabs(r.score - -1.95) < 1e-9);
-    r = score(NULL, "解决了吗？"); /* 解决了 1.5 * 0.25 */
-    assert_int_equal(r.label, YQ_SENTIMENT_NEUTRAL);
-    assert_true(fabs(r.score - 0.375) < 1e-9);
-    r = score(NULL, "难道就没人管吗"); /* -(1.5 + 0.5) */
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -2.0) < 1e-9);
-    /* a rhetorical clause is a reproach even without a polar word */
-    r = score(NULL, "凭什么");
-    assert_true(fabs(r.score - -0.5) < 1e-9);
-    /* 点赞 1.5 halved by 但是, then 没有解决 -1.5 */
-    r = score(NULL, "点赞，但是没有解决");
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - (0.75 - 1.5)) < 1e-9);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* The title counts YQ_SENTIMENT_TITLE_WEIGHT times; traditional text is simplified first. */
 static void test_title_and_normalisation(void **state)
 {
-    struct yq_sentiment_result r;
+    static const struct rule_case cases[] = {
+        {"感谢", "投诉", YQ_SENTIMENT_POSITIVE, 1.5 * 1.5 - 1.0, 1, 1, 0, 0, "感谢"},
+        {"投诉", NULL, YQ_SENTIMENT_NEGATIVE, -1.5, 1, 0, 0, 0, NULL},
+        {NULL, "漢濱區物業不作為", YQ_SENTIMENT_NEGATIVE, -2.0, 1, 0, 0, 0, NULL}, /* 不作为 2.0 */
+        /* zero-width characters inside a word are removed before matching */
+        {NULL, "点\xe2\x80\x8b赞", YQ_SENTIMENT_POSITIVE, 1.5, 0, 1, 0, 0, NULL},
+        /* words that contain a negation are not read as one: 不断 improves */
+        {NULL, "不断改善", YQ_SENTIMENT_POSITIVE, 1.2, 0, 1, 0, 0, NULL},
+    };
     (void)state;
-    r = score("感谢", "投诉");
-    assert_true(fabs(r.score - (1.5 * 1.5 - 1.0)) < 1e-9);
-    assert_int_equal(r.label, YQ_SENTIMENT_POSITIVE);
-    assert_string_equal(r.strongest, "感谢");
-    r = score("投诉", NULL);
-    assert_true(fabs(r.score - -1.5) < 1e-9);
-    r = score(NULL, "漢濱區物業不作為"); /* 不作为 2.0 */
-    assert_int_equal(r.label, YQ_SENTIMENT_NEGATIVE);
-    assert_true(fabs(r.score - -2.0) < 1e-9);
-    /* zero-width characters inside a word are removed before matching */
-    r = score(NULL, "点\xe2\x80\x8b赞");
-    assert_true(fabs(r.score - 1.5) < 1e-9);
-    /* words that contain a negation are not read as one: 不断 improves */
-    r = score(NULL, "不断改善");
-    assert_true(fabs(r.score - 1.2) < 1e-9);
-    assert_int_equal(r.n_negation, 0);
+    expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Empty, NULL, invalid UTF-8 and hostile input: neutral, no crash. */

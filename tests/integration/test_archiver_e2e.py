@@ -11,15 +11,12 @@ once (count and ids), each alerted item with its rule, the others with none, the
 messages skipped (logged with their topic, partition and offset). Waits poll for the state with
 hang guards only; nothing asserts a duration.
 """
-import argparse
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import urllib.request
 
 import yq_procs
@@ -193,25 +190,15 @@ def run(h):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="yq-archiver-e2e-")
-    h = Harness(os.path.abspath(args.build_dir), work)
-    h.src = os.path.abspath(args.source_dir)
-    h.metrics_port = free_port()
-    ok = False
-    try:
-        run(h)
-        ok = True
-    finally:
-        h.stop_all()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs kept in {work}", file=sys.stderr)
-    return 0
+    build, src = yq_procs.build_and_source_dirs()
+
+    def make(work):
+        h = Harness(build, work)
+        h.src = src
+        h.metrics_port = free_port()
+        return h
+
+    return yq_procs.run_in_work("yq-archiver-e2e-", make, run)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ restarts every process, and asserts that no event, ticket, item or alert was dup
 that a feed entry published after the restart still becomes an event (so "no duplicates" is
 not just "nothing runs").
 """
-import argparse
 import collections
 import functools
 import http.server
@@ -352,16 +351,13 @@ def assert_unique(keys, what):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args()
+    build, src = yq_procs.build_and_source_dirs()
     for tool in ("redis-server", "redis-cli"):
         if not shutil.which(tool):
             print(f"SKIP: {tool} is not installed (scripts/install-deps.sh installs it)")
             return 77
     work = tempfile.mkdtemp(prefix="yuqing-it-")
-    h = Harness(os.path.abspath(args.build_dir), os.path.abspath(args.source_dir), work)
+    h = Harness(build, src, work)
     ok = False
     try:
         h.start_infra()

@@ -16,7 +16,6 @@ with the shipped config/notifier.yaml is refused for naming no channel (review o
 
 Usage: test_readme_commands.py --build-dir DIR --source-dir DIR
 """
-import argparse
 import json
 import os
 import re
@@ -25,6 +24,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+import yq_procs
 
 NOW = "2026-12-04T12:00:00+08:00"
 CTL_PREFIX = "./build/tools/yuqingctl"
@@ -154,12 +155,8 @@ def check_history_inbox(dbpath):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args()
-    ctl = os.path.join(os.path.abspath(args.build_dir), "tools", "yuqingctl")
-    src = os.path.abspath(args.source_dir)
+    build, src = yq_procs.build_and_source_dirs()
+    ctl = os.path.join(build, "tools", "yuqingctl")
 
     with tempfile.TemporaryDirectory(prefix="yq-readme-") as root:
         os.symlink(os.path.join(src, "config"), os.path.join(root, "config"))

@@ -18,7 +18,6 @@ checks:
     consumed alerts after the kill and every alert has its ticket).
 Waits poll for state with hang guards only; nothing asserts a duration.
 """
-import argparse
 import collections
 import datetime
 import http.server
@@ -28,7 +27,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -253,35 +251,24 @@ def run_with_sink(h, hook_port):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args()
+    build, src = yq_procs.build_and_source_dirs()
     pg_file = os.environ.get("YQ_TEST_PG_FILE", "")
     if not pg_file or not os.path.exists(pg_file) or not shutil.which("psql"):
         print("skipped: no PostgreSQL test server (ctest fixture pg) or no psql")
         return 77
     with open(pg_file) as f:
         pg_url = f.read().strip()
-    work = tempfile.mkdtemp(prefix="yq-two-notifiers-")
-    h = Harness(os.path.abspath(args.build_dir), os.path.abspath(args.source_dir), work, pg_url)
-    h.password_free = lambda text: ":" not in pg_url.split("@")[0].split("//")[-1] or \
-        pg_url.split("@")[0].split(":")[-1] not in text
-    ok = False
-    try:
-        run(h)
-        ok = True
-    finally:
-        h.stop_all()
-        try:
-            h.sql(f"DROP SCHEMA IF EXISTS {h.schema} CASCADE", url=pg_url)
-        except Exception:
-            pass
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs kept in {work}", file=sys.stderr)
-    return 0
+
+    def make(work):
+        h = Harness(build, src, work, pg_url)
+        h.password_free = lambda text: ":" not in pg_url.split("@")[0].split("//")[-1] or \
+            pg_url.split("@")[0].split(":")[-1] not in text
+        return h
+
+    def drop_schema(h):
+        h.sql(f"DROP SCHEMA IF EXISTS {h.schema} CASCADE", url=pg_url)
+
+    return yq_procs.run_in_work("yq-two-notifiers-", make, run, cleanup=drop_schema)
 
 
 if __name__ == "__main__":

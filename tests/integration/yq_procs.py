@@ -1,13 +1,18 @@
 """Process and port helpers shared by the integration tests (tests/integration/*.py) and
 bench/e2e/e2e.py (which imports this file by path): free ports, polling with a hang guard,
 UTC timestamps, and a set of named child processes with their logs in one folder.
-Standard library only.
+Standard library only. An integration test's main() reads its folders with
+build_and_source_dirs() and runs in a folder of its own with run_in_work().
 """
+import argparse
 import http.server
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 
 
@@ -115,3 +120,38 @@ class Procs:
     def stop_all(self, timeout=30):
         for name in list(self.procs):
             self.stop(name, timeout)
+
+
+def build_and_source_dirs():
+    """The --build-dir and --source-dir an integration test is run with (both required; ctest
+    passes them), as absolute paths."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--source-dir", required=True)
+    args = ap.parse_args()
+    return os.path.abspath(args.build_dir), os.path.abspath(args.source_dir)
+
+
+def run_in_work(prefix, make, body, cleanup=None):
+    """body(h) with h = make(work), a Procs in work, a new folder named prefix + a random part.
+    Whatever body does, h's processes are stopped and then cleanup(h) runs (if given; its errors
+    are ignored). After a success the folder is removed; after a failure it is kept with the
+    logs and named on stderr, and body's exception goes on. Returns 0."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    h = make(work)
+    ok = False
+    try:
+        body(h)
+        ok = True
+    finally:
+        h.stop_all()
+        if cleanup:
+            try:
+                cleanup(h)
+            except Exception:
+                pass
+        if ok:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"logs kept in {work}", file=sys.stderr)
+    return 0

@@ -122,6 +122,69 @@ struct ticket_store *notifier_store_memory(void)
     return store;
 }
 
+int notifier_memory_store_setup(void **state)
+{
+    *state = notifier_store_memory();
+    return 0;
+}
+
+int notifier_memory_store_teardown(void **state)
+{
+    ticket_store_free(*state);
+    return 0;
+}
+
+void notifier_env_open(struct notifier_env *e, const char *routes_yaml,
+                       const struct desk_policy *desk)
+{
+    char err[256] = "";
+
+    memset(e, 0, sizeof(*e));
+    e->store = notifier_store_memory();
+    if (notifier_routes_load(&e->routes, routes_yaml, err, sizeof(err)) != 0) {
+        fail_msg("routes: %s", err);
+    }
+    e->policy.routes = &e->routes;
+    e->policy.link_base = "https://duty.example/ticket?number=";
+    e->policy.desk = desk;
+    ticket_store_set_policy(e->store, &e->policy);
+}
+
+void notifier_env_close(struct notifier_env *e)
+{
+    ticket_store_free(e->store);
+    notify_routes_release(&e->routes);
+}
+
+int notifier_env_setup(void **state)
+{
+    const struct notifier_env_spec *spec = *state;
+    struct notifier_env *e = malloc(sizeof(*e));
+
+    assert_non_null(e);
+    notifier_env_open(e, spec->routes_yaml, spec->desk);
+    *state = e;
+    return 0;
+}
+
+int notifier_env_teardown(void **state)
+{
+    notifier_env_close(*state);
+    free(*state);
+    return 0;
+}
+
+int notifier_env_run_tests(const char *group, struct CMUnitTest *tests, size_t n,
+                           const struct notifier_env_spec *spec)
+{
+    for (size_t i = 0; i < n; i++) {
+        tests[i].setup_func = notifier_env_setup;
+        tests[i].teardown_func = notifier_env_teardown;
+        tests[i].initial_state = (void *)spec; /* read only by notifier_env_setup() */
+    }
+    return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+}
+
 int notifier_intake(struct ticket_store *store, const struct test_alert_spec *spec, int64_t now,
                     struct ticket_intake_result *res)
 {

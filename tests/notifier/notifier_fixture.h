@@ -60,6 +60,57 @@ const struct ticket_policy *notifier_policy_hand_over_all(void);
 struct ticket_store *notifier_store_memory(void);
 
 /*
+ * cmocka setup and teardown around a test of one store: *state becomes a new
+ * notifier_store_memory() (the test reads it as struct ticket_store *), which the teardown
+ * frees. Both return 0.
+ */
+int notifier_memory_store_setup(void **state);
+int notifier_memory_store_teardown(void **state);
+
+/* A :memory: ticket store with a routes file and the policy over them (notifier_env_open()). */
+struct notifier_env {
+    struct ticket_store *store;
+    struct notify_routes routes;
+    struct ticket_policy policy; /* the store points to it: do not copy an env */
+};
+
+/*
+ * Open e (caller storage): notifier_store_memory() with the routes of routes_yaml (NUL-
+ * terminated; must parse), a policy of those routes, the link base
+ * "https://duty.example/ticket?number=" and desk (borrowed, may be NULL: the built-in desk
+ * policy, I and II handed over at once), set on the store. Release with notifier_env_close().
+ */
+void notifier_env_open(struct notifier_env *e, const char *routes_yaml,
+                       const struct desk_policy *desk);
+
+/* Free e's store and routes. */
+void notifier_env_close(struct notifier_env *e);
+
+/* What notifier_env_setup() opens: the routes file text and the desk policy (may be NULL). */
+struct notifier_env_spec {
+    const char *routes_yaml;
+    const struct desk_policy *desk;
+};
+
+/*
+ * cmocka setup and teardown of a test on its own env: the test's initial state is a const
+ * struct notifier_env_spec * (borrowed, e.g. set with cmocka_unit_test_prestate_setup_teardown),
+ * replaced by a new env opened with it (struct notifier_env *), which the teardown closes and
+ * frees. Both return 0.
+ */
+int notifier_env_setup(void **state);
+int notifier_env_teardown(void **state);
+
+/*
+ * Run the n tests (cmocka) as the group named group, each on an env of its own opened with
+ * spec (borrowed; notifier_env_setup() and notifier_env_teardown() are set on every test).
+ * Returns the number of tests that failed.
+ */
+struct CMUnitTest;
+int notifier_env_run_tests(const char *group, struct CMUnitTest *tests, size_t n,
+                           const struct notifier_env_spec *spec);
+
+/*
  * Take the alert of spec (test_alert_make(); it must decode) into store at now; res may be
  * NULL. Returns the intake's result code (0, ERR_...).
  */

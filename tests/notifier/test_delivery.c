@@ -30,7 +30,6 @@
 #include "delivery.h"
 #include "notify_cfg.h"
 #include "outbox.h"
-#include "db_fixture.h"
 #include "redis_fixture.h"
 #include "notifier_fixture.h"
 #include "test_alerts.h"
@@ -552,10 +551,8 @@ static const struct desk_policy long_desk = {
 };
 
 struct world {
-    char dir[64];
-    char path[256]; /* the store file, or a PostgreSQL schema's URL (db_fixture.h) */
+    struct notifier_tmp_store tmp; /* the store file (or PostgreSQL schema) and its config */
     char cfg_yaml[2048];
-    struct ticket_store_cfg store_cfg;
     struct notify_cfg ncfg;
     struct notify_routes routes;
     struct ticket_policy policy;
@@ -569,15 +566,8 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     char err[256] = "";
 
     memset(w, 0, sizeof(*w));
-    snprintf(w->dir, sizeof(w->dir), "/tmp/yq-dl-XXXXXX");
-    assert_non_null(mkdtemp(w->dir));
-    {
-        char file[128];
-        snprintf(file, sizeof(file), "%s/tickets.db", w->dir);
-        db_fixture_new(w->path, sizeof(w->path), file);
-    }
-    w->store_cfg.path = w->path;
-    w->store_cfg.busy_timeout_ms = 5000;
+    notifier_tmp_store_init(&w->tmp, "tickets.db");
+    w->tmp.cfg.busy_timeout_ms = 5000;
     w->ncfg.link_base = (char *)"https://duty.example/ticket?number=";
     w->ncfg.quiet_hours = (char *)quiet;
     w->ncfg.poll_interval_ms = 50;
@@ -593,10 +583,10 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
     w->policy.link_base = w->ncfg.link_base;
     w->policy.clock = &long_clocks;
     w->policy.desk = &long_desk;
-    assert_int_equal(ticket_store_init(&w->store_cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&w->store_cfg, &w->store, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_init(&w->tmp.cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&w->tmp.cfg, &w->store, err, sizeof(err)), 0);
     ticket_store_set_policy(w->store, &w->policy);
-    w->d = delivery_new(&w->ncfg, &w->store_cfg, &w->policy, NULL, err, sizeof(err));
+    w->d = delivery_new(&w->ncfg, &w->tmp.cfg, &w->policy, NULL, err, sizeof(err));
     if (!w->d) {
         fail_msg("delivery: %s", err);
     }
@@ -606,13 +596,10 @@ static void world_open(struct world *w, const char *channels_yaml, const char *q
 
 static void world_close(struct world *w)
 {
-    char cmd[128];
     delivery_free(w->d);
     ticket_store_free(w->store);
     notify_routes_release(&w->routes);
-    db_fixture_drop(w->path);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
-    assert_int_equal(system(cmd), 0);
+    notifier_tmp_store_remove(&w->tmp);
 }
 
 static void intake_at(struct ticket_store *s, const char *key, const char *item, const char *level,
@@ -938,7 +925,7 @@ static void test_issue_5_config_error_alerts_the_administrator_once_per_fault(vo
     delivery_free(w.d);
     {
         char err[256] = "";
-        w.d = delivery_new(&w.ncfg, &w.store_cfg, &w.policy, NULL, err, sizeof(err));
+        w.d = delivery_new(&w.ncfg, &w.tmp.cfg, &w.policy, NULL, err, sizeof(err));
         assert_non_null(w.d);
         delivery_set_clock(w.d, clock_now, &w.clk);
     }
@@ -1297,9 +1284,9 @@ static void test_redelivery_and_restart_leave_the_same_state(void **state)
     ticket_store_free(run.store);
     {
         char err[256] = "";
-        assert_int_equal(ticket_store_open(&run.store_cfg, &run.store, err, sizeof(err)), 0);
+        assert_int_equal(ticket_store_open(&run.tmp.cfg, &run.store, err, sizeof(err)), 0);
         ticket_store_set_policy(run.store, &run.policy);
-        run.d = delivery_new(&run.ncfg, &run.store_cfg, &run.policy, NULL, err, sizeof(err));
+        run.d = delivery_new(&run.ncfg, &run.tmp.cfg, &run.policy, NULL, err, sizeof(err));
         assert_non_null(run.d);
         delivery_set_clock(run.d, clock_now, &run.clk);
     }

@@ -44,33 +44,8 @@ static const char routes_yaml[] = "channels:\n"
                                   "  市自然资源局: {liaison: [zrzy-liaison]}\n"
                                   "  市应急管理局: {liaison: yj-liaison}\n";
 
-/* A store with the routes above and the default desk policy (or desk when set). */
-struct env {
-    struct ticket_store *store;
-    struct notify_routes routes;
-    struct ticket_policy policy;
-};
-
-static void env_open(struct env *e, const struct desk_policy *desk)
-{
-    char err[256] = "";
-
-    memset(e, 0, sizeof(*e));
-    e->store = notifier_store_memory();
-    if (notifier_routes_load(&e->routes, routes_yaml, err, sizeof(err)) != 0) {
-        fail_msg("routes: %s", err);
-    }
-    e->policy.routes = &e->routes;
-    e->policy.link_base = "https://duty.example/ticket?number=";
-    e->policy.desk = desk; /* NULL: the built-in policy (I and II at once) */
-    ticket_store_set_policy(e->store, &e->policy);
-}
-
-static void env_close(struct env *e)
-{
-    ticket_store_free(e->store);
-    notify_routes_release(&e->routes);
-}
+/* Each test's env (notifier_fixture.h): the routes above and the built-in desk policy. */
+static const struct notifier_env_spec env_spec = {routes_yaml, NULL};
 
 /* One alert: the fields a test varies; metrics < 0 = unknown. */
 struct alert_in {
@@ -80,7 +55,7 @@ struct alert_in {
 };
 
 /* Take a in at now (seconds); returns intake's code, res may be NULL. */
-static int take(struct env *e, const struct alert_in *a, int64_t now,
+static int take(struct notifier_env *e, const struct alert_in *a, int64_t now,
                 struct ticket_intake_result *res)
 {
     char json[4096], metrics[128] = "", group[96] = "", err[256] = "";
@@ -117,7 +92,7 @@ static int take(struct env *e, const struct alert_in *a, int64_t now,
 }
 
 /* The integer of sql (printf-formatted) on e's store. */
-static int64_t count(struct env *e, const char *fmt, ...)
+static int64_t count(struct notifier_env *e, const char *fmt, ...)
 {
     char sql[1024];
     va_list ap;
@@ -129,7 +104,7 @@ static int64_t count(struct env *e, const char *fmt, ...)
 }
 
 /* The text of sql's first column (into buf). */
-static const char *text(struct env *e, char *buf, size_t len, const char *fmt, ...)
+static const char *text(struct notifier_env *e, char *buf, size_t len, const char *fmt, ...)
 {
     char sql[1024];
     struct yq_stmt *st = NULL;
@@ -147,7 +122,8 @@ static const char *text(struct env *e, char *buf, size_t len, const char *fmt, .
 }
 
 /* Every row of sql (one column) joined by sep, into buf (notifier_rows_text()). */
-static const char *rows(struct env *e, char *buf, size_t len, const char *sep, const char *sql)
+static const char *rows(struct notifier_env *e, char *buf, size_t len, const char *sep,
+                        const char *sql)
 {
     char *s = notifier_rows_text(e->store, sql, "", sep);
 
@@ -162,62 +138,55 @@ static const struct event_actor duty = {"王值班", "duty"};
 
 static void test_level_iii_waits_in_the_inbox(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:1", "wb:1", "III", "2026-11-29T08:00:00Z", NULL, 10, 5, 20, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
-    struct env e;
     char buf[256];
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    assert_int_equal(take(e, &a, t0 + 5, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
     assert_int_equal(res.ticket_id, 0);
     assert_true(res.event_id > 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "pending");
-    assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
-    assert_int_equal(count(&e, "SELECT heat FROM events"), 36); /* 1 + 10 + 5 + 20 */
-    assert_int_equal(count(&e, "SELECT detected_at FROM events"), t0);
-    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 30 * MIN);
-    assert_int_equal(count(&e, "SELECT ticket_id IS NULL AND judged_at IS NULL FROM events"), 1);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT source_kinds FROM events"),
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 0);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "pending");
+    assert_int_equal(count(e, "SELECT item_count FROM events"), 1);
+    assert_int_equal(count(e, "SELECT heat FROM events"), 36); /* 1 + 10 + 5 + 20 */
+    assert_int_equal(count(e, "SELECT detected_at FROM events"), t0);
+    assert_int_equal(count(e, "SELECT judge_deadline FROM events"), t0 + 30 * MIN);
+    assert_int_equal(count(e, "SELECT ticket_id IS NULL AND judged_at IS NULL FROM events"), 1);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT source_kinds FROM events"),
                         "[\"weibo\"]");
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT rule_ids FROM events"),
-                        "[\"land-01\"]");
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT region FROM events"), "汉滨区");
-    assert_int_equal(count(&e, "SELECT reposts + comments + likes FROM event_items"), 35);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT action FROM event_log"), "created");
-    env_close(&e);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT rule_ids FROM events"), "[\"land-01\"]");
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT region FROM events"), "汉滨区");
+    assert_int_equal(count(e, "SELECT reposts + comments + likes FROM event_items"), 35);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT action FROM event_log"), "created");
 }
 
 static void test_level_ii_is_handed_over_at_once(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:2", "wb:2", "II", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
-    struct env e;
     char buf[256];
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    assert_int_equal(take(e, &a, t0 + 5, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_true(res.ticket_id > 0);
     assert_string_equal(res.number, "YQ-2026-11-0001");
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "auto_assigned");
-    assert_int_equal(count(&e, "SELECT ticket_id FROM events"), res.ticket_id);
-    assert_int_equal(count(&e, "SELECT judged_at IS NULL FROM events"), 1); /* until confirmed */
-    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 10 * MIN);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "auto_assigned");
+    assert_int_equal(count(e, "SELECT ticket_id FROM events"), res.ticket_id);
+    assert_int_equal(count(e, "SELECT judged_at IS NULL FROM events"), 1); /* until confirmed */
+    assert_int_equal(count(e, "SELECT judge_deadline FROM events"), t0 + 10 * MIN);
     /* 交办 as intake always did: the lead's liaison and the duty officer */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
-    assert_int_equal(count(&e, "SELECT ack_deadline FROM tickets"), t0 + HOUR);
-    assert_int_equal(count(&e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'auto_assigned' "
-                               "AND from_state = 'pending' AND to_state = 'auto_assigned'"),
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
+    assert_int_equal(count(e, "SELECT ack_deadline FROM tickets"), t0 + HOUR);
+    assert_int_equal(count(e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'auto_assigned' "
+                              "AND from_state = 'pending' AND to_state = 'auto_assigned'"),
                      1);
-    env_close(&e);
 }
 
 static void test_policy_rule_groups_and_parse(void **state)
@@ -232,7 +201,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     const char *yaml = "desk:\n  auto_assign_levels: [I]\n  auto_assign_groups: [生态环境]\n"
                        "  judge_deadline_ms: 20m\n";
     char err[256] = "";
-    struct env e;
+    struct notifier_env e;
 
     (void)state;
     /* the built-in defaults, from the key table */
@@ -256,7 +225,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     assert_string_equal(p.auto_assign_groups[0], "生态环境");
     assert_int_equal(p.judge_deadline_ms, 20 * 60000);
 
-    env_open(&e, &p);
+    notifier_env_open(&e, routes_yaml, &p);
     assert_int_equal(take(&e, &a, 100, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED); /* its group is handed over */
     assert_int_equal(take(&e, &b, 100, &res), 0);
@@ -264,7 +233,7 @@ static void test_policy_rule_groups_and_parse(void **state)
     assert_int_equal(count(&e, "SELECT judge_deadline - detected_at FROM events WHERE "
                                "event_key = 'ev:g2'"),
                      20 * MIN);
-    env_close(&e);
+    notifier_env_close(&e);
     desk_policy_release(&p);
 
     /* wrong values are clear configuration errors */
@@ -302,64 +271,61 @@ static void test_policy_rule_groups_and_parse(void **state)
 
 static void test_redelivered_alert_changes_nothing(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:r", "wb:r", "III", "2026-11-29T08:00:00Z", "征地拆迁", 3, 0, 0,
                          NULL};
     int64_t hour = notifier_ts("2026-11-29T08:00:00Z");
-    struct env e;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     /* the 突增 counts of the item's hour (spike.h): its group and its event */
-    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'group' AND key = "
-                               "'征地拆迁' AND hour = %lld",
+    assert_int_equal(count(e,
+                           "SELECT n FROM rate_counts WHERE scope = 'group' AND key = "
+                           "'征地拆迁' AND hour = %lld",
                            (long long)hour),
                      1);
-    assert_int_equal(count(&e, "SELECT n FROM rate_counts WHERE scope = 'event' AND key = "
-                               "'%lld' AND hour = %lld",
+    assert_int_equal(count(e,
+                           "SELECT n FROM rate_counts WHERE scope = 'event' AND key = "
+                           "'%lld' AND hour = %lld",
                            (long long)res.event_id, (long long)hour),
                      1);
-    assert_int_equal(take(&e, &a, 200, &res), 0);
+    assert_int_equal(take(e, &a, 200, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
-    assert_int_equal(count(&e, "SELECT sum(n) FROM rate_counts"), 2); /* not counted again */
-    assert_int_equal(count(&e, "SELECT item_count FROM events"), 1);
-    assert_int_equal(count(&e, "SELECT heat FROM events"), 4);
-    assert_int_equal(count(&e, "SELECT version FROM events"), 0);
-    assert_int_equal(count(&e, "SELECT updated_at FROM events"), 100);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_items"), 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 1);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT sum(n) FROM rate_counts"), 2); /* not counted again */
+    assert_int_equal(count(e, "SELECT item_count FROM events"), 1);
+    assert_int_equal(count(e, "SELECT heat FROM events"), 4);
+    assert_int_equal(count(e, "SELECT version FROM events"), 0);
+    assert_int_equal(count(e, "SELECT updated_at FROM events"), 100);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_items"), 1);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log"), 1);
 }
 
 /* --- 交办 ----------------------------------------------------------------------------------- */
 
 static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a1 = {"ev:a", "wb:a1", "III", "2026-11-29T08:00:00Z", NULL, 10, 0, 0, NULL};
     struct alert_in a2 = {"ev:a", "wb:a2", "III", "2026-11-29T08:05:00Z", NULL, 0, 4, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), now = t0 + 3 * HOUR;
     const char *co[] = {"市应急管理局", "市自然资源局", "市应急管理局"};
     struct ticket t;
-    struct env e;
     int64_t ticket_id = 0, ev;
     char number[32] = "", buf[512];
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a1, t0 + 1, &res), 0);
+    assert_int_equal(take(e, &a1, t0 + 1, &res), 0);
     ev = res.event_id;
-    assert_int_equal(take(&e, &a2, t0 + 5 * MIN, &res), 0);
+    assert_int_equal(take(e, &a2, t0 + 5 * MIN, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
     assert_int_equal(res.item_count, 2);
     /* 研判 three hours later, raising the level to II */
-    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", co, 3, YQ_LEVEL_II,
+    assert_int_equal(event_assign(e->store, ev, &duty, "市自然资源局", co, 3, YQ_LEVEL_II,
                                   "属实，涉及征地补偿，请自然资源局牵头", 0, now, &ticket_id,
                                   number),
                      0);
     assert_string_equal(number, "YQ-2026-11-0001");
-    assert_int_equal(ticket_store_get_by_number(e.store, number, &t), 0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
     assert_int_equal(t.id, ticket_id);
     assert_int_equal(t.detected_at, t0);
     assert_int_equal(t.response_deadline, t0 + 5 * HOUR); /* from detection, not from 交办 */
@@ -372,486 +338,451 @@ static void test_assign_late_keeps_statutory_clocks_from_detection(void **state)
     assert_string_equal(t.department, "市自然资源局");
     assert_string_equal(t.co_departments, "[\"市应急管理局\"]");
     ticket_release(&t);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld",
-                           (long long)ticket_id),
-                     2);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(
+        count(e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld", (long long)ticket_id),
+        2);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT actor || '|' || actor_role || '|' || note FROM ticket_log "
                              "WHERE action = 'created'"),
                         "王值班|duty_officer|level=II department=市自然资源局 item_id=wb:a1 "
                         "note=属实，涉及征地补偿，请自然资源局牵头");
     /* the lead's and co-handling liaisons and the duty officer are told */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || outcome || '|' || judged_by || '|' || "
                              "judged_at || '|' || version || '|' || level FROM events"),
                         "assigned|assigned|王值班|1795950000|1|II");
     assert_int_equal(now, 1795950000);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT actor_role || '|' || from_state || '|' || to_state FROM "
                              "event_log WHERE action = 'assign'"),
                         "duty|pending|assigned");
     /* a later item of the event goes to its ticket */
     a2.item = "wb:a3";
     a2.matched = "2026-11-29T11:30:00Z";
-    assert_int_equal(take(&e, &a2, now + 30 * MIN, &res), 0);
+    assert_int_equal(take(e, &a2, now + 30 * MIN, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res.ticket_id, ticket_id);
-    assert_int_equal(count(&e, "SELECT item_count FROM tickets"), 3);
-    assert_int_equal(count(&e, "SELECT item_count FROM events"), 3);
+    assert_int_equal(count(e, "SELECT item_count FROM tickets"), 3);
+    assert_int_equal(count(e, "SELECT item_count FROM events"), 3);
     /* a redelivered item handed over from the inbox is not a revision */
     a2.item = "wb:a1";
     a2.matched = "2026-11-29T08:00:00Z";
-    assert_int_equal(take(&e, &a2, now + 31 * MIN, &res), 0);
+    assert_int_equal(take(e, &a2, now + 31 * MIN, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
-    env_close(&e);
 }
 
 static void test_assign_rejections(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:x", "wb:x", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     const struct event_actor liaison = {"李联络", "liaison"};
     const struct event_actor nobody = {"", "duty"};
     const char *bad_co[] = {"市不存在局"};
-    struct env e;
     int64_t ev;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     ev = res.event_id;
-    assert_int_equal(event_assign(e.store, ev + 99, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+    assert_int_equal(event_assign(e->store, ev + 99, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III,
                                   "", -1, 200, NULL, NULL),
                      ERR_NOT_FOUND);
-    assert_int_equal(event_assign(e.store, ev, &liaison, "市自然资源局", NULL, 0, YQ_LEVEL_III,
-                                  "", -1, 200, NULL, NULL),
+    assert_int_equal(event_assign(e->store, ev, &liaison, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
+                                  -1, 200, NULL, NULL),
                      ERR_INVALID);
-    assert_int_equal(event_assign(e.store, ev, &nobody, "市自然资源局", NULL, 0, YQ_LEVEL_III,
-                                  "", -1, 200, NULL, NULL),
+    assert_int_equal(event_assign(e->store, ev, &nobody, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
+                                  -1, 200, NULL, NULL),
                      ERR_INVALID);
     /* unknown departments: the routes name the departments there are */
-    assert_int_equal(event_assign(e.store, ev, &duty, "市不存在局", NULL, 0, YQ_LEVEL_III, "", -1,
+    assert_int_equal(event_assign(e->store, ev, &duty, "市不存在局", NULL, 0, YQ_LEVEL_III, "", -1,
                                   200, NULL, NULL),
                      ERR_INVALID);
-    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", bad_co, 1, YQ_LEVEL_III,
-                                  "", -1, 200, NULL, NULL),
+    assert_int_equal(event_assign(e->store, ev, &duty, "市自然资源局", bad_co, 1, YQ_LEVEL_III, "",
+                                  -1, 200, NULL, NULL),
                      ERR_INVALID);
-    assert_int_equal(event_assign(e.store, ev, &duty, "", NULL, 0, YQ_LEVEL_III, "", -1, 200, NULL,
-                                  NULL),
-                     ERR_INVALID);
-    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", NULL, 0, (enum yq_level)7,
+    assert_int_equal(
+        event_assign(e->store, ev, &duty, "", NULL, 0, YQ_LEVEL_III, "", -1, 200, NULL, NULL),
+        ERR_INVALID);
+    assert_int_equal(event_assign(e->store, ev, &duty, "市自然资源局", NULL, 0, (enum yq_level)7,
                                   "", -1, 200, NULL, NULL),
                      ERR_INVALID);
     /* the registry (web_departments), when it has names, is the one that counts */
-    assert_int_equal(yq_db_exec_raw(ticket_store_db(e.store), "INSERT INTO web_departments (name, head, created_at) "
-                                  "VALUES ('市应急管理局', '', 1)"),
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(e->store),
+                                    "INSERT INTO web_departments (name, head, created_at) "
+                                    "VALUES ('市应急管理局', '', 1)"),
                      YQ_DB_OK);
-    assert_int_equal(event_assign(e.store, ev, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
+    assert_int_equal(event_assign(e->store, ev, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III, "",
                                   -1, 200, NULL, NULL),
                      ERR_INVALID);
     /* version mismatch: someone acted first */
-    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
-                                  3, 200, NULL, NULL),
+    assert_int_equal(event_assign(e->store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "", 3,
+                                  200, NULL, NULL),
                      ERR_BAD_STATE);
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 1); /* nothing changed */
-    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
-                                  0, 200, NULL, NULL),
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log"), 1); /* nothing changed */
+    assert_int_equal(event_assign(e->store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "", 0,
+                                  200, NULL, NULL),
                      0);
     /* wrong state: an assigned event is not assigned again, watched or dismissed */
-    assert_int_equal(event_assign(e.store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
+    assert_int_equal(event_assign(e->store, ev, &duty, "市应急管理局", NULL, 0, YQ_LEVEL_III, "",
                                   -1, 300, NULL, NULL),
                      ERR_BAD_STATE);
-    assert_int_equal(event_watch(e.store, ev, &duty, 5, 0, 0, NULL, -1, 300), ERR_BAD_STATE);
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "irrelevant", NULL, -1, 300),
+    assert_int_equal(event_watch(e->store, ev, &duty, 5, 0, 0, NULL, -1, 300), ERR_BAD_STATE);
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "irrelevant", NULL, -1, 300),
                      ERR_BAD_STATE);
-    assert_int_equal(event_confirm(e.store, ev, &duty, NULL, -1, 300), ERR_BAD_STATE);
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
-    env_close(&e);
+    assert_int_equal(event_confirm(e->store, ev, &duty, NULL, -1, 300), ERR_BAD_STATE);
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 1);
 }
 
 static void test_confirm_auto_assigned(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:c", "wb:c", "I", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in p = {"ev:p", "wb:p", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    struct env e;
     char buf[256];
     int64_t ev, pending;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     ev = res.event_id;
-    assert_int_equal(take(&e, &p, 100, &res), 0);
+    assert_int_equal(take(e, &p, 100, &res), 0);
     pending = res.event_id;
-    assert_int_equal(event_confirm(e.store, pending, &duty, NULL, -1, 400), ERR_BAD_STATE);
-    assert_int_equal(event_confirm(e.store, ev, &duty, "确认", 0, 400), ERR_BAD_STATE); /* v1 */
-    assert_int_equal(event_confirm(e.store, ev, &duty, "已核实，确认交办", 1, 400), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(event_confirm(e->store, pending, &duty, NULL, -1, 400), ERR_BAD_STATE);
+    assert_int_equal(event_confirm(e->store, ev, &duty, "确认", 0, 400), ERR_BAD_STATE); /* v1 */
+    assert_int_equal(event_confirm(e->store, ev, &duty, "已核实，确认交办", 1, 400), 0);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || judged_at || '|' || outcome || '|' || "
                              "opinion || '|' || version FROM events WHERE id = %lld",
                              (long long)ev),
                         "assigned|400|assigned|已核实，确认交办|2");
-    assert_int_equal(event_confirm(e.store, ev, &duty, NULL, -1, 500), ERR_BAD_STATE);
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 1);
-    env_close(&e);
+    assert_int_equal(event_confirm(e->store, ev, &duty, NULL, -1, 500), ERR_BAD_STATE);
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 1);
 }
 
 /* --- 不予处置 ------------------------------------------------------------------------------ */
 
 static void test_dismiss(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:d", "wb:d1", "IV", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    struct env e;
     char buf[256];
     int64_t ev;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     ev = res.event_id;
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "other", NULL, -1, 200), ERR_INVALID);
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "other", "", -1, 200), ERR_INVALID);
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "boring", "x", -1, 200), ERR_INVALID);
-    assert_int_equal(event_dismiss(e.store, ev, &duty, NULL, NULL, -1, 200), ERR_INVALID);
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "false_alarm", "关键词误命中", 0, 200), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "other", NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "other", "", -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "boring", "x", -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e->store, ev, &duty, NULL, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "false_alarm", "关键词误命中", 0, 200), 0);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || dismiss_reason || '|' || dismiss_note || '|' "
                              "|| outcome || '|' || judged_at FROM events"),
                         "dismissed|false_alarm|关键词误命中|dismissed|200");
-    assert_int_equal(event_dismiss(e.store, ev, &duty, "irrelevant", NULL, -1, 300),
+    assert_int_equal(event_dismiss(e->store, ev, &duty, "irrelevant", NULL, -1, 300),
                      ERR_BAD_STATE);
     /* a later item is recorded, nothing else happens */
     a.item = "wb:d2";
-    assert_int_equal(take(&e, &a, 400, &res), 0);
+    assert_int_equal(take(e, &a, 400, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
-    assert_int_equal(count(&e, "SELECT item_count FROM events"), 2);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "dismissed");
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT item_count FROM events"), 2);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "dismissed");
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 0);
 }
 
 /* --- 持续关注 ------------------------------------------------------------------------------ */
 
 static void test_watch_thresholds_resurface_exactly(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:w", "wb:w1", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
-    struct env e;
     char buf[256];
     int64_t ev;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, t0, &res), 0);
+    assert_int_equal(take(e, &a, t0, &res), 0);
     ev = res.event_id;
-    assert_int_equal(event_watch(e.store, ev, &duty, 0, 0, 0, NULL, -1, t0), ERR_INVALID);
-    assert_int_equal(event_watch(e.store, ev, &duty, -1, 5, 0, NULL, -1, t0), ERR_INVALID);
+    assert_int_equal(event_watch(e->store, ev, &duty, 0, 0, 0, NULL, -1, t0), ERR_INVALID);
+    assert_int_equal(event_watch(e->store, ev, &duty, -1, 5, 0, NULL, -1, t0), ERR_INVALID);
     /* items: back when the count reaches 3 */
-    assert_int_equal(event_watch(e.store, ev, &duty, 3, 0, 0, "再看看", 0, t0 + 60), 0);
+    assert_int_equal(event_watch(e->store, ev, &duty, 3, 0, 0, "再看看", 0, t0 + 60), 0);
     a.item = "wb:w2";
-    assert_int_equal(take(&e, &a, t0 + 120, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    assert_int_equal(take(e, &a, t0 + 120, &res), 0);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
     a.item = "wb:w3";
-    assert_int_equal(take(&e, &a, t0 + 180, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(take(e, &a, t0 + 180, &res), 0);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || resurface_reason || '|' || resurfaced_at "
                              "FROM events"),
                         "pending|items|1795939380");
     assert_int_equal(t0, 1795939200);
-    assert_int_equal(count(&e, "SELECT judge_deadline FROM events"), t0 + 180 + 30 * MIN);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced' AND "
-                               "from_state = 'watching' AND to_state = 'pending'"),
+    assert_int_equal(count(e, "SELECT judge_deadline FROM events"), t0 + 180 + 30 * MIN);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced' AND "
+                              "from_state = 'watching' AND to_state = 'pending'"),
                      1);
     /* the first decision keeps its time */
-    assert_int_equal(count(&e, "SELECT judged_at FROM events"), t0 + 60);
+    assert_int_equal(count(e, "SELECT judged_at FROM events"), t0 + 60);
 
     /* heat: 3 + 40 = 43 < 45, then + 2 = 45 */
-    assert_int_equal(event_watch(e.store, ev, &duty, 0, 45, 0, NULL, -1, t0 + 200), 0);
+    assert_int_equal(event_watch(e->store, ev, &duty, 0, 45, 0, NULL, -1, t0 + 200), 0);
     a.item = "wb:w4";
     a.reposts = 39;
-    assert_int_equal(take(&e, &a, t0 + 210, &res), 0);
-    assert_int_equal(count(&e, "SELECT heat FROM events"), 43);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    assert_int_equal(take(e, &a, t0 + 210, &res), 0);
+    assert_int_equal(count(e, "SELECT heat FROM events"), 43);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
     a.item = "wb:w5";
     a.reposts = 1;
-    assert_int_equal(take(&e, &a, t0 + 220, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
-                             "SELECT state || '|' || resurface_reason FROM events"),
-                        "pending|heat");
+    assert_int_equal(take(e, &a, t0 + 220, &res), 0);
+    assert_string_equal(
+        text(e, buf, sizeof(buf), "SELECT state || '|' || resurface_reason FROM events"),
+        "pending|heat");
 
     /* quiet: a new item after at least 2 h without one */
-    assert_int_equal(event_watch(e.store, ev, &duty, 0, 0, 2 * HOUR, NULL, -1, t0 + 300), 0);
+    assert_int_equal(event_watch(e->store, ev, &duty, 0, 0, 2 * HOUR, NULL, -1, t0 + 300), 0);
     a.item = "wb:w6";
     a.reposts = 0;
     a.matched = "2026-11-29T09:59:59Z"; /* the last item was at 08:00:00: 7199 s */
-    assert_int_equal(take(&e, &a, t0 + 7200, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
+    assert_int_equal(take(e, &a, t0 + 7200, &res), 0);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "watching");
     a.item = "wb:w7";
     a.matched = "2026-11-29T11:59:59Z"; /* 7200 s after the last one */
-    assert_int_equal(take(&e, &a, t0 + 4 * HOUR, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
-                             "SELECT state || '|' || resurface_reason FROM events"),
-                        "pending|quiet");
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced'"), 3);
-    env_close(&e);
+    assert_int_equal(take(e, &a, t0 + 4 * HOUR, &res), 0);
+    assert_string_equal(
+        text(e, buf, sizeof(buf), "SELECT state || '|' || resurface_reason FROM events"),
+        "pending|quiet");
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'resurfaced'"), 3);
 }
 
 /* --- 并入 ------------------------------------------------------------------------------------ */
 
 static void test_merge_moves_items_and_heat(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:m1", "wb:m1", "III", "2026-11-29T08:00:00Z", NULL, 4, 0, 0, NULL};
     struct alert_in b = {"ev:m2", "wb:m2", "III", "2026-11-29T07:00:00Z", "生态环境", 9, 0, 0,
                          NULL};
     struct alert_in c = {"ev:m3", "wb:m3", "II", "2026-11-29T09:00:00Z", NULL, 0, 0, 0, NULL};
-    struct env e;
     char buf[512];
     int64_t ea, eb, ec, tc;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     ea = res.event_id;
     a.item = "wb:m1b";
-    assert_int_equal(take(&e, &a, 110, &res), 0); /* A: 2 items, heat 10 */
-    assert_int_equal(take(&e, &b, 120, &res), 0);
+    assert_int_equal(take(e, &a, 110, &res), 0); /* A: 2 items, heat 10 */
+    assert_int_equal(take(e, &b, 120, &res), 0);
     eb = res.event_id; /* B: 1 item, heat 10 */
-    assert_int_equal(take(&e, &c, 130, &res), 0);
+    assert_int_equal(take(e, &c, 130, &res), 0);
     ec = res.event_id; /* C: level II, handed over: a ticket */
     tc = res.ticket_id;
 
-    assert_int_equal(event_merge(e.store, ea, &duty, ea, 0, NULL, -1, 200), ERR_INVALID);
-    assert_int_equal(event_merge(e.store, ea, &duty, 9999, 0, NULL, -1, 200), ERR_NOT_FOUND);
-    assert_int_equal(event_merge(e.store, ea, &duty, 0, 0, NULL, -1, 200), ERR_INVALID);
-    assert_int_equal(event_merge(e.store, ea, &duty, eb, 0, "同一事件", 0, 200), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(event_merge(e->store, ea, &duty, ea, 0, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_merge(e->store, ea, &duty, 9999, 0, NULL, -1, 200), ERR_NOT_FOUND);
+    assert_int_equal(event_merge(e->store, ea, &duty, 0, 0, NULL, -1, 200), ERR_INVALID);
+    assert_int_equal(event_merge(e->store, ea, &duty, eb, 0, "同一事件", 0, 200), 0);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || merged_into || '|' || outcome || '|' || "
                              "item_count || '|' || heat FROM events WHERE id = %lld",
                              (long long)ea),
                         "merged|2|merged|0|0");
     assert_int_equal(eb, 2);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT item_count || '|' || heat || '|' || last_item_at || '|' || "
                              "first_post_at || '|' || rule_groups FROM events WHERE id = %lld",
                              (long long)eb),
                         "3|20|1795939200|1795935600|[\"生态环境\"]");
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE event_id = %lld",
-                           (long long)eb),
-                     3);
+    assert_int_equal(
+        count(e, "SELECT count(*) FROM event_items WHERE event_id = %lld", (long long)eb), 3);
     /* a cycle: B into A, whose root is B itself */
-    assert_int_equal(event_merge(e.store, eb, &duty, ea, 0, NULL, -1, 210), ERR_INVALID);
+    assert_int_equal(event_merge(e->store, eb, &duty, ea, 0, NULL, -1, 210), ERR_INVALID);
     /* a later alert for the merged key goes to the target */
     a.item = "wb:m1c";
-    assert_int_equal(take(&e, &a, 220, &res), 0);
+    assert_int_equal(take(e, &a, 220, &res), 0);
     assert_int_equal(res.event_id, eb);
-    assert_int_equal(count(&e, "SELECT item_count FROM events WHERE id = %lld", (long long)eb), 4);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)eb), 4);
 
     /* B into the ticket of C: its items become the ticket's, with count and heat */
-    assert_int_equal(event_merge(e.store, eb, &duty, 0, tc, NULL, -1, 300), 0);
-    assert_int_equal(count(&e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc),
-                     5);
-    assert_int_equal(count(&e, "SELECT heat FROM tickets WHERE id = %lld", (long long)tc),
-                     1 + 25);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld",
-                           (long long)tc),
-                     5);
-    assert_int_equal(count(&e, "SELECT item_count FROM events WHERE id = %lld", (long long)ec), 5);
-    assert_int_equal(count(&e, "SELECT count(*) FROM ticket_log WHERE action = 'merged' AND "
-                               "ticket_id = %lld",
+    assert_int_equal(event_merge(e->store, eb, &duty, 0, tc, NULL, -1, 300), 0);
+    assert_int_equal(count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc), 5);
+    assert_int_equal(count(e, "SELECT heat FROM tickets WHERE id = %lld", (long long)tc), 1 + 25);
+    assert_int_equal(
+        count(e, "SELECT count(*) FROM ticket_items WHERE ticket_id = %lld", (long long)tc), 5);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ec), 5);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM ticket_log WHERE action = 'merged' AND "
+                           "ticket_id = %lld",
                            (long long)tc),
                      1);
     /* and the first merged event's key now reaches the ticket (two hops) */
     a.item = "wb:m1d";
-    assert_int_equal(take(&e, &a, 400, &res), 0);
+    assert_int_equal(take(e, &a, 400, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res.ticket_id, tc);
-    assert_int_equal(count(&e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc),
-                     6);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc), 6);
 }
 
 /* --- the 研判 reminder --------------------------------------------------------------------- */
 
 static void test_judge_reminder_once(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:j", "wb:j", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:k", "wb:k", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
-    struct env e;
     char buf[256];
     int n = -1;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, t0, &res), 0);
-    assert_int_equal(take(&e, &b, t0, &res), 0);
-    assert_int_equal(event_dismiss(e.store, res.event_id, &duty, "duplicate", NULL, -1, t0 + 60),
+    assert_int_equal(take(e, &a, t0, &res), 0);
+    assert_int_equal(take(e, &b, t0, &res), 0);
+    assert_int_equal(event_dismiss(e->store, res.event_id, &duty, "duplicate", NULL, -1, t0 + 60),
                      0);
-    assert_int_equal(event_flow_remind_judge(e.store, t0 + 30 * MIN - 1, &n), 0);
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN - 1, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(event_flow_remind_judge(e.store, t0 + 30 * MIN, &n), 0);
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN, &n), 0);
     assert_int_equal(n, 1); /* the dismissed one is judged */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 1);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT kind || '|' || channel || '|' || role || '|' || "
                              "CASE WHEN ticket_id IS NULL THEN 1 ELSE 0 END FROM outbox"),
                         "judge_overdue|duty-hook|duty|1");
-    assert_non_null(strstr(text(&e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
-    assert_int_equal(count(&e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
+    assert_non_null(strstr(text(e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
+    assert_int_equal(count(e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
                      t0 + 30 * MIN);
-    assert_int_equal(event_flow_remind_judge(e.store, t0 + 5 * HOUR, &n), 0);
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 5 * HOUR, &n), 0);
     assert_int_equal(n, 0); /* never twice */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"),
-                     1);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"), 1);
 }
 
 /* --- the log, old tickets, names ------------------------------------------------------------ */
 
 static void test_event_log_is_append_only(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:l", "wb:l", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    struct env e;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
-    assert_int_equal(event_dismiss(e.store, res.event_id, &duty, "irrelevant", NULL, -1, 200), 0);
-    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e.store), "UPDATE event_log SET note = 'x'"),
+    assert_int_equal(take(e, &a, 100, &res), 0);
+    assert_int_equal(event_dismiss(e->store, res.event_id, &duty, "irrelevant", NULL, -1, 200), 0);
+    assert_int_not_equal(
+        yq_db_exec_raw(ticket_store_db(e->store), "UPDATE event_log SET note = 'x'"), YQ_DB_OK);
+    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e->store), "DELETE FROM event_log"),
                          YQ_DB_OK);
-    assert_int_not_equal(yq_db_exec_raw(ticket_store_db(e.store), "DELETE FROM event_log"),
-                         YQ_DB_OK);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log"), 2);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log"), 2);
 }
 
 static void test_ticket_without_event_gets_one(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:old", "wb:o2", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    struct env e;
     char buf[256];
 
-    (void)state;
-    env_open(&e, NULL);
     /* a ticket an older binary wrote after migration 9 */
-    assert_int_equal(yq_db_exec_raw(ticket_store_db(e.store), "INSERT INTO tickets (number, event_key, title, level, "
-                                  "department, detected_at, ack_deadline, response_deadline, "
-                                  "item_count, created_at, updated_at, heat) VALUES "
-                                  "('YQ-2026-11-0001', 'ev:old', '旧单', 'III', '市自然资源局', "
-                                  "50, 3650, 172850, 1, 50, 50, 1);"
-                                  "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
-                                  "VALUES (1, 'wb:o1', 50);"),
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(e->store),
+                                    "INSERT INTO tickets (number, event_key, title, level, "
+                                    "department, detected_at, ack_deadline, response_deadline, "
+                                    "item_count, created_at, updated_at, heat) VALUES "
+                                    "('YQ-2026-11-0001', 'ev:old', '旧单', 'III', '市自然资源局', "
+                                    "50, 3650, 172850, 1, 50, 50, 1);"
+                                    "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
+                                    "VALUES (1, 'wb:o1', 50);"),
                      YQ_DB_OK);
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    assert_int_equal(take(e, &a, 100, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res.ticket_id, 1);
-    assert_string_equal(text(&e, buf, sizeof(buf),
+    assert_string_equal(text(e, buf, sizeof(buf),
                              "SELECT state || '|' || ticket_id || '|' || item_count FROM events"),
                         "assigned|1|2");
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_items"), 2);
-    assert_int_equal(count(&e, "SELECT item_count FROM tickets"), 2);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_items"), 2);
+    assert_int_equal(count(e, "SELECT item_count FROM tickets"), 2);
 }
 
 /* Silences stop new events only; the alert is kept whole and counted (silence.h). */
 static void test_silence_stops_new_events_only(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:s1", "wb:s1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    struct env e;
     int64_t sid = 0;
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, 100, &res), 0); /* an event before the silence */
-    assert_int_equal(silence_add(e.store, SILENCE_RULE, "land-01", "演练期间的测试帖", "王值班",
+    assert_int_equal(take(e, &a, 100, &res), 0); /* an event before the silence */
+    assert_int_equal(silence_add(e->store, SILENCE_RULE, "land-01", "演练期间的测试帖", "王值班",
                                  100 + 24 * HOUR, 150, &sid),
                      0);
     a.item = "wb:s2"; /* a new item of the existing event: taken, never silenced */
-    assert_int_equal(take(&e, &a, 200, &res), 0);
+    assert_int_equal(take(e, &a, 200, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
-    assert_int_equal(count(&e, "SELECT item_count FROM events"), 2);
+    assert_int_equal(count(e, "SELECT item_count FROM events"), 2);
     a.key = "ev:s2"; /* a new event: silenced */
     a.item = "wb:s3";
-    assert_int_equal(take(&e, &a, 300, &res), 0);
+    assert_int_equal(take(e, &a, 300, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_SILENCED);
     assert_int_equal(res.silence_id, sid);
     assert_int_equal(res.event_id, 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM events"), 1);
-    assert_int_equal(count(&e, "SELECT count(*) FROM silenced_alerts WHERE event_key = 'ev:s2'"),
-                     1);
-    assert_int_equal(take(&e, &a, 400, &res), 0); /* redelivered: kept and counted once */
-    assert_int_equal(count(&e, "SELECT hit_count FROM silences"), 1);
+    assert_int_equal(count(e, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(count(e, "SELECT count(*) FROM silenced_alerts WHERE event_key = 'ev:s2'"), 1);
+    assert_int_equal(take(e, &a, 400, &res), 0); /* redelivered: kept and counted once */
+    assert_int_equal(count(e, "SELECT hit_count FROM silences"), 1);
     /* a level II alert is silenced too (no ticket, nobody told): the silence is the officer's */
     a.key = "ev:s3";
     a.item = "wb:s4";
     a.level = "II";
-    assert_int_equal(take(&e, &a, 500, &res), 0);
+    assert_int_equal(take(e, &a, 500, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_SILENCED);
-    assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
     /* after its expiry new events come in again */
     a.key = "ev:s4";
     a.item = "wb:s5";
     a.level = "III";
-    assert_int_equal(take(&e, &a, 100 + 24 * HOUR, &res), 0);
+    assert_int_equal(take(e, &a, 100 + 24 * HOUR, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
-    env_close(&e);
 }
 
 /* Each item's sentiment from the project's lexicon; the event counts its negative items and
  * weighs them twice in its heat. */
 static void test_item_sentiment_and_negative_count(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:n", "wb:n1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct yq_sentiment *lex = NULL;
     struct yq_sentiment_result want;
-    struct env e;
     char err[256] = "", buf[64];
 
-    (void)state;
     assert_int_equal(yq_sentiment_open(NULL, &lex, err, sizeof(err)), 0);
     /* what the lexicon says of take()'s title and text */
     assert_int_equal(yq_sentiment_score(lex, "汉滨区征地补偿款迟迟未发放",
                                         "汉滨征地补偿款迟迟未发放", &want),
                      0);
     assert_int_equal(want.label, YQ_SENTIMENT_NEGATIVE);
-    env_open(&e, NULL);
-    e.policy.sentiment = lex;
-    assert_int_equal(take(&e, &a, 100, &res), 0);
+    e->policy.sentiment = lex;
+    assert_int_equal(take(e, &a, 100, &res), 0);
     a.item = "wb:n2";
-    assert_int_equal(take(&e, &a, 110, &res), 0);
-    assert_string_equal(rows(&e, buf, sizeof(buf), ",", "SELECT sentiment FROM event_items "
-                                                        "ORDER BY id"),
+    assert_int_equal(take(e, &a, 110, &res), 0);
+    assert_string_equal(rows(e, buf, sizeof(buf), ",",
+                             "SELECT sentiment FROM event_items "
+                             "ORDER BY id"),
                         "negative,negative");
-    assert_int_equal(count(&e, "SELECT negative_count FROM events"), 2);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment_score = %.17g",
-                           want.score),
-                     2);
+    assert_int_equal(count(e, "SELECT negative_count FROM events"), 2);
+    assert_int_equal(
+        count(e, "SELECT count(*) FROM event_items WHERE sentiment_score = %.17g", want.score), 2);
     /* without a classifier the item is not scored ('' = unknown), nothing is counted */
-    e.policy.sentiment = NULL;
+    e->policy.sentiment = NULL;
     a.item = "wb:n3";
-    assert_int_equal(take(&e, &a, 120, &res), 0);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
-    assert_int_equal(count(&e, "SELECT CAST(negative_count AS TEXT) || CAST(item_count AS TEXT) "
-                               "FROM events"),
+    assert_int_equal(take(e, &a, 120, &res), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_items WHERE sentiment = ''"), 1);
+    assert_int_equal(count(e, "SELECT CAST(negative_count AS TEXT) || CAST(item_count AS TEXT) "
+                              "FROM events"),
                      23);
     /* sentiment adds to the heat: each negative item (no engagement: heat 1) counts twice */
-    assert_string_equal(rows(&e, buf, sizeof(buf), "", "SELECT heat FROM event_items ORDER BY id"),
+    assert_string_equal(rows(e, buf, sizeof(buf), "", "SELECT heat FROM event_items ORDER BY id"),
                         "221");
-    assert_int_equal(count(&e, "SELECT heat FROM events"), 5);
-    env_close(&e);
+    assert_int_equal(count(e, "SELECT heat FROM events"), 5);
     yq_sentiment_free(lex);
 }
 
@@ -863,7 +794,7 @@ static void test_events_cli(void **state)
                          NULL};
     struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
     char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256];
-    struct env e;
+    struct notifier_env e;
     FILE *c;
     int saved;
 
@@ -927,7 +858,7 @@ static void test_events_cli(void **state)
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
     assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
                         "false_alarm");
-    env_close(&e);
+    notifier_env_close(&e);
     snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
     assert_int_equal(system(buf), 0);
 }
@@ -960,78 +891,77 @@ static void test_state_names_and_labels(void **state)
  */
 static void test_more_serious_alert_raises_the_event(void **state)
 {
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:r", "wb:r1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:d", "wb:d1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
     int64_t ev_r, ev_d, ev_x;
-    struct env e;
     char buf[256];
 
-    (void)state;
-    env_open(&e, NULL);
-    assert_int_equal(take(&e, &a, t0 + 5, &res), 0);
+    assert_int_equal(take(e, &a, t0 + 5, &res), 0);
     ev_r = res.event_id;
     /* a level I item on the same event two hours later */
     a.item = "wb:r2";
     a.level = "I";
     a.matched = "2026-11-29T10:00:00Z";
-    assert_int_equal(take(&e, &a, t0 + 2 * HOUR + 5, &res), 0);
+    assert_int_equal(take(e, &a, t0 + 2 * HOUR + 5, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_int_equal(res.event_id, ev_r);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state || level FROM events WHERE id = %lld",
-                             (long long)ev_r),
+    assert_string_equal(text(e, buf, sizeof(buf),
+                             "SELECT state || level FROM events WHERE id = %lld", (long long)ev_r),
                         "auto_assignedI");
-    assert_int_equal(count(&e, "SELECT detected_at FROM tickets"), t0);
-    assert_int_equal(count(&e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
-    assert_int_equal(count(&e, "SELECT ack_deadline FROM tickets"), t0 + 3 * HOUR);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT event_key FROM tickets"), "ev:r");
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'level_raised' AND "
-                               "from_state = 'pending' AND note LIKE 'level III -> I %%'"),
+    assert_int_equal(count(e, "SELECT detected_at FROM tickets"), t0);
+    assert_int_equal(count(e, "SELECT response_deadline FROM tickets"), t0 + 5 * HOUR);
+    assert_int_equal(count(e, "SELECT ack_deadline FROM tickets"), t0 + 3 * HOUR);
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT event_key FROM tickets"), "ev:r");
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 2);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'level_raised' AND "
+                              "from_state = 'pending' AND note LIKE 'level III -> I %%'"),
                      1);
 
     /* a dismissed event comes back when a more serious item arrives */
-    assert_int_equal(take(&e, &b, t0 + 5, &res), 0);
+    assert_int_equal(take(e, &b, t0 + 5, &res), 0);
     ev_d = res.event_id;
-    assert_int_equal(event_dismiss(e.store, ev_d, &duty, "false_alarm", NULL, -1, t0 + 60), 0);
+    assert_int_equal(event_dismiss(e->store, ev_d, &duty, "false_alarm", NULL, -1, t0 + 60), 0);
     /* nothing is merged into it */
     b.key = "ev:x";
     b.item = "wb:x1";
-    assert_int_equal(take(&e, &b, t0 + 70, &res), 0);
+    assert_int_equal(take(e, &b, t0 + 70, &res), 0);
     ev_x = res.event_id;
-    assert_int_equal(event_merge(e.store, ev_x, &duty, ev_d, 0, NULL, -1, t0 + 80), ERR_BAD_STATE);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld",
-                             (long long)ev_x),
-                        "pending");
+    assert_int_equal(event_merge(e->store, ev_x, &duty, ev_d, 0, NULL, -1, t0 + 80), ERR_BAD_STATE);
+    assert_string_equal(
+        text(e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld", (long long)ev_x),
+        "pending");
     /* a level III item changes nothing on the dismissed event; a level II one brings it back */
     b.key = "ev:d";
     b.item = "wb:d2";
-    assert_int_equal(take(&e, &b, t0 + 90, &res), 0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld",
-                             (long long)ev_d),
-                        "dismissed");
+    assert_int_equal(take(e, &b, t0 + 90, &res), 0);
+    assert_string_equal(
+        text(e, buf, sizeof(buf), "SELECT state FROM events WHERE id = %lld", (long long)ev_d),
+        "dismissed");
     b.item = "wb:d3";
     b.level = "II";
-    assert_int_equal(take(&e, &b, t0 + 100, &res), 0);
+    assert_int_equal(take(e, &b, t0 + 100, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
-    assert_string_equal(text(&e, buf, sizeof(buf),
-                             "SELECT state || level || resurface_reason FROM events WHERE id = %lld",
-                             (long long)ev_d),
-                        "auto_assignedIIlevel");
-    assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE event_id = %lld AND action = "
-                               "'level_raised' AND from_state = 'dismissed'",
+    assert_string_equal(
+        text(e, buf, sizeof(buf),
+             "SELECT state || level || resurface_reason FROM events WHERE id = %lld",
+             (long long)ev_d),
+        "auto_assignedIIlevel");
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM event_log WHERE event_id = %lld AND action = "
+                           "'level_raised' AND from_state = 'dismissed'",
                            (long long)ev_d),
                      1);
-    env_close(&e);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    /* each on an env of its own (notifier_env_run_tests()) */
+    struct CMUnitTest env_tests[] = {
         cmocka_unit_test(test_level_iii_waits_in_the_inbox),
         cmocka_unit_test(test_level_ii_is_handed_over_at_once),
-        cmocka_unit_test(test_policy_rule_groups_and_parse),
         cmocka_unit_test(test_redelivered_alert_changes_nothing),
         cmocka_unit_test(test_assign_late_keeps_statutory_clocks_from_detection),
         cmocka_unit_test(test_assign_rejections),
@@ -1044,9 +974,15 @@ int main(void)
         cmocka_unit_test(test_ticket_without_event_gets_one),
         cmocka_unit_test(test_silence_stops_new_events_only),
         cmocka_unit_test(test_item_sentiment_and_negative_count),
-        cmocka_unit_test(test_events_cli),
-        cmocka_unit_test(test_state_names_and_labels),
         cmocka_unit_test(test_more_serious_alert_raises_the_event),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_rule_groups_and_parse),
+        cmocka_unit_test(test_events_cli),
+        cmocka_unit_test(test_state_names_and_labels),
+    };
+
+    return notifier_env_run_tests("event_flow_env", env_tests,
+                                  sizeof(env_tests) / sizeof(env_tests[0]), &env_spec) +
+           cmocka_run_group_tests_name("event_flow", tests, NULL, NULL);
 }

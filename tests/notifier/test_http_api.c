@@ -13,10 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "desk_policy.h"
 #include "http_api.h"
-#include "db_fixture.h"
-#include "sqlite_fixture.h"
+#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "test_connect.h"
 #include "ticket_intake.h"
@@ -26,14 +24,6 @@
 #include "yq_err.h"
 
 /* Defaults, but every alert opens its ticket at intake (these tests are about tickets). */
-static const struct ticket_policy *hand_over_all(void)
-{
-    static struct ticket_policy policy;
-
-    policy.desk = desk_policy_hand_over_all();
-    return &policy;
-}
-
 /* A tiny libcurl client: status, response headers and body of one request. */
 struct fetch {
     long status;
@@ -113,9 +103,7 @@ static void assert_header(const struct fetch *f, const char *name, const char *v
 #define HANG_GUARD_S 60
 
 struct fixture {
-    char dir[64];
-    char path[256]; /* the store file, or a PostgreSQL schema's URL (db_fixture.h) */
-    struct ticket_store_cfg store_cfg;
+    struct notifier_tmp_store tmp; /* the store file (or PostgreSQL schema) and its config */
     struct ticket_store *writer;
     struct http_api *api;
     struct notifier_metrics metrics;
@@ -144,14 +132,6 @@ static const struct test_alert_spec js_url = {
     .score = 90.0,
 };
 
-static void intake(struct ticket_store *store, const struct test_alert_spec *spec)
-{
-    struct yq_alert alert;
-    assert_int_equal(test_alert_make(spec, &alert), 0);
-    assert_int_equal(ticket_intake_alert(store, &alert, 1000, NULL), 0);
-    yq_alert_release(&alert);
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
@@ -164,26 +144,18 @@ static int setup(void **state)
     char err[256] = "";
 
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/yq-http-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    {
-        char file[128];
-        snprintf(file, sizeof(file), "%s/tickets.db", fx->dir);
-        db_fixture_new(fx->path, sizeof(fx->path), file);
-    }
-    fx->store_cfg.path = fx->path;
-    fx->store_cfg.busy_timeout_ms = 1000;
-    assert_int_equal(ticket_store_init(&fx->store_cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(ticket_store_open(&fx->store_cfg, &fx->writer, err, sizeof(err)), 0);
-    ticket_store_set_policy(fx->writer, hand_over_all()); /* every alert opens its ticket */
-    intake(fx->writer, &hostile);
-    intake(fx->writer, &js_url);
+    notifier_tmp_store_create(&fx->tmp, "tickets.db");
+    assert_int_equal(ticket_store_open(&fx->tmp.cfg, &fx->writer, err, sizeof(err)), 0);
+    /* every alert opens its ticket */
+    ticket_store_set_policy(fx->writer, notifier_policy_hand_over_all());
+    assert_int_equal(notifier_intake(fx->writer, &hostile, 1000, NULL), 0);
+    assert_int_equal(notifier_intake(fx->writer, &js_url, 1000, NULL), 0);
     notifier_metrics_init(&fx->metrics);
     notifier_dep_set(&fx->metrics.kafka_up, 1); /* as if the consumer had reached a broker */
     atomic_store(&fx->metrics.alerts_consumed, 7);
     atomic_store(&fx->metrics.tickets_created, 2);
     atomic_store(&fx->metrics.alerts_duplicate, 3);
-    fx->api = http_api_new(&cfg, &fx->store_cfg, NULL, &fx->metrics, err, sizeof(err));
+    fx->api = http_api_new(&cfg, &fx->tmp.cfg, NULL, &fx->metrics, err, sizeof(err));
     if (!fx->api) {
         fail_msg("http_api_new: %s", err);
     }
@@ -199,12 +171,7 @@ static int teardown(void **state)
 
     http_api_free(fx->api);
     ticket_store_free(fx->writer);
-    if (db_fixture_pg()) {
-        db_fixture_drop(fx->path);
-    } else {
-        sqlite_fixture_remove(fx->path);
-    }
-    rmdir(fx->dir);
+    notifier_tmp_store_remove(&fx->tmp);
     free(fx);
     return 0;
 }
@@ -388,12 +355,12 @@ static void test_bad_bind_address_is_reported(void **state)
     struct fixture *fx = *state;
     char err[256] = "";
 
-    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, NULL, err, sizeof(err)));
+    assert_null(http_api_new(&cfg, &fx->tmp.cfg, NULL, NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "'localhost' is not an IP address"));
     /* the port in use by the fixture cannot be bound twice */
     cfg.bind_address = "127.0.0.1";
     cfg.port = fx->port;
-    assert_null(http_api_new(&cfg, &fx->store_cfg, NULL, NULL, err, sizeof(err)));
+    assert_null(http_api_new(&cfg, &fx->tmp.cfg, NULL, NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "cannot listen"));
 }
 

@@ -30,13 +30,8 @@
 #include "yq_labels.h"
 #include "yq_time.h"
 
-/* A store with routes: duty -> duty-hook; 市自然资源局 liaison/head; 市应急管理局 liaison. */
-struct env {
-    struct ticket_store *store;
-    struct notify_routes routes;
-    struct ticket_policy policy;
-};
-
+/* The routes of each test's env: duty -> duty-hook; 市自然资源局 liaison/head; 市应急管理局
+ * liaison. */
 static const char routes_yaml[] = "channels:\n"
                                   "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/duty'}\n"
                                   "  zrzy-liaison: {type: webhook, url: 'http://127.0.0.1:9/zl'}\n"
@@ -47,44 +42,8 @@ static const char routes_yaml[] = "channels:\n"
                                   "  市自然资源局: {liaison: [zrzy-liaison], head: [zrzy-head]}\n"
                                   "  市应急管理局: {liaison: yj-liaison}\n";
 
-static void env_open(struct env *e, const char *yaml)
-{
-    char err[256] = "";
-
-    memset(e, 0, sizeof(*e));
-    e->store = notifier_store_memory();
-    if (notifier_routes_load(&e->routes, yaml, err, sizeof(err)) != 0) {
-        fail_msg("routes: %s", err);
-    }
-    e->policy.routes = &e->routes;
-    e->policy.link_base = "https://duty.example/ticket?number=";
-    e->policy.desk = desk_policy_hand_over_all(); /* every alert opens its ticket at intake */
-    ticket_store_set_policy(e->store, &e->policy);
-}
-
-static void env_close(struct env *e)
-{
-    ticket_store_free(e->store);
-    notify_routes_release(&e->routes);
-}
-
-/* cmocka setup: *state is a new env_open() of routes_yaml. */
-static int env_setup(void **state)
-{
-    struct env *e = calloc(1, sizeof(*e));
-
-    assert_non_null(e);
-    env_open(e, routes_yaml);
-    *state = e;
-    return 0;
-}
-
-static int env_teardown(void **state)
-{
-    env_close(*state);
-    free(*state);
-    return 0;
-}
+/* Each test's env (notifier_fixture.h): the routes above, every alert handed over at intake. */
+static struct notifier_env_spec env_spec;
 
 /* Whether s holds a CJK character (U+3000..U+9FFF or the full-width forms). */
 static bool has_cjk(const char *s)
@@ -100,13 +59,13 @@ static bool has_cjk(const char *s)
 static const struct test_alert_spec base = TEST_ALERT_LAND(
     "ev:flow", "rss:flow1", "III", "2026-11-30T09:00:00+08:00", "2026-11-30T08:30:00+08:00", 42.0);
 
-static void intake_spec(struct env *e, const struct test_alert_spec *s, int64_t now,
+static void intake_spec(struct notifier_env *e, const struct test_alert_spec *s, int64_t now,
                         struct ticket_intake_result *res)
 {
     assert_int_equal(notifier_intake(e->store, s, now, res), 0);
 }
 
-static void new_ticket(struct env *e, const char *key, char number[32])
+static void new_ticket(struct notifier_env *e, const char *key, char number[32])
 {
     struct test_alert_spec s = base;
     struct ticket_intake_result res;
@@ -124,8 +83,9 @@ static void new_ticket(struct env *e, const char *key, char number[32])
  * leads) with group (a JSON member to add, "" none) and land-01 (III, 市自然资源局,
  * co-handles). Event "ev:<key>", item "rss:<key>" at url, metrics (a JSON member, "" none).
  */
-static void intake_two_rules(struct env *e, const char *key, const char *url, const char *group,
-                             const char *metrics, struct ticket_intake_result *res)
+static void intake_two_rules(struct notifier_env *e, const char *key, const char *url,
+                             const char *group, const char *metrics,
+                             struct ticket_intake_result *res)
 {
     struct yq_alert alert;
     char json[4096], err[256];
@@ -151,8 +111,8 @@ static void intake_two_rules(struct env *e, const char *key, const char *url, co
     yq_alert_release(&alert);
 }
 
-static int act(struct env *e, enum ticket_action_kind kind, const char *number, int64_t now,
-               char *err, size_t errlen)
+static int act(struct notifier_env *e, enum ticket_action_kind kind, const char *number,
+               int64_t now, char *err, size_t errlen)
 {
     struct ticket_action a;
     memset(&a, 0, sizeof(a));
@@ -169,7 +129,7 @@ static int act(struct env *e, enum ticket_action_kind kind, const char *number, 
 }
 
 /* The path of actions that brings a new ticket into state. */
-static void drive_to(struct env *e, const char *number, const char *state, int64_t now)
+static void drive_to(struct notifier_env *e, const char *number, const char *state, int64_t now)
 {
     static const struct {
         const char *state;
@@ -218,7 +178,7 @@ static void test_every_transition_from_every_state(void **state)
         [TICKET_ACT_REJECT_RESPONSE] = {"open", "acknowledged", "responded", "closed",
                                         "returned", "dismissed"},
     };
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     int serial = 0;
 
@@ -274,7 +234,7 @@ static void test_every_transition_from_every_state(void **state)
 
 static void test_lifecycle_records_times_log_and_responses(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_action a;
     struct ticket_action_result res;
     struct ticket t;
@@ -373,7 +333,7 @@ static void test_lifecycle_records_times_log_and_responses(void **state)
 
 static void test_bad_input_is_refused_without_change(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     char number[32];
     int64_t now = notifier_ts("2026-11-30T10:00:00+08:00");
     static const char long_actor[] =
@@ -470,7 +430,7 @@ static void test_bad_input_is_refused_without_change(void **state)
 
 static void test_routing_and_outbox_rows(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct ticket t;
     /* two rules: the most severe (I, 应急) leads; 自然资源 co-handles */
@@ -508,7 +468,7 @@ static void test_routing_and_outbox_rows(void **state)
 
 static void test_escalation_with_injected_clock(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_escalation_stats st;
     struct ticket t;
     char number[32];
@@ -569,7 +529,7 @@ static void test_escalation_with_injected_clock(void **state)
 
 static void test_outbox_states(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct outbox_batch b;
     char number[32];
     int64_t t0 = notifier_ts(base.matched_at), n = 0;
@@ -602,7 +562,7 @@ static void test_outbox_states(void **state)
 static void test_fc_036_edited_post_after_close_reopens_once(void **state)
 {
     char path[512], *text = NULL, *line, *save = NULL;
-    struct env e;
+    struct notifier_env e;
     struct ticket t;
     struct ticket_intake_result res;
     char number[32] = "";
@@ -615,7 +575,7 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
     if (yq_fs_read_file(path, 1 << 20, &text, NULL) != 0) {
         skip(); /* ../shared is not here: nothing to check against */
     }
-    env_open(&e, routes_one);
+    notifier_env_open(&e, routes_one, desk_policy_hand_over_all());
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         json_t *ev = json_loads(line, 0, NULL);
         const char *kind = json_string_value(json_object_get(ev, "kind"));
@@ -694,12 +654,12 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
                                     "SELECT count(*) FROM outbox WHERE kind = 'reopened' AND "
                                     "created_at = 1709601900"),
                      1);
-    env_close(&e);
+    notifier_env_close(&e);
 }
 
 static void test_reopen_window_and_once(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
     struct ticket t;
@@ -728,7 +688,7 @@ static void test_reopen_window_and_once(void **state)
 
 static void test_api_json_detail_and_actions(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     json_t *d = NULL, *out = NULL, *args;
     char number[32], err[256];
     int64_t t0 = notifier_ts(base.matched_at);
@@ -787,7 +747,7 @@ static void test_api_json_detail_and_actions(void **state)
  */
 static void test_rule_groups_stored_and_in_detail(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct ticket_item_list items;
     json_t *d = NULL, *item, *groups, *rules;
@@ -824,7 +784,7 @@ static void test_rule_groups_stored_and_in_detail(void **state)
  */
 static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket t;
     struct ticket_action a;
     struct ticket_action_result res;
@@ -879,6 +839,25 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
 /* Issue #11: one label table per kind; one list of dismiss reasons, the one ticket_flow takes. */
 static void test_issue_11_label_tables(void **state)
 {
+    /* one code of each kind and its label; an unknown code shows as it is, NULL as "" */
+    static const struct {
+        enum yq_label_kind kind;
+        const char *code, *label;
+    } labels[] = {
+        {YQ_LABEL_DISMISS_REASON, "irrelevant", "与本地无关"},
+        {YQ_LABEL_DISMISS_REASON, "false_alarm", "误报"},
+        {YQ_LABEL_DISMISS_REASON, "out_of_scope", "超出职责范围"},
+        {YQ_LABEL_STATE, "open", "待签收"},
+        {YQ_LABEL_SOURCE_KIND, "rss", "网站"},
+        {YQ_LABEL_SOURCE_KIND, "wechat", "微信公众号"},
+        {YQ_LABEL_SOURCE_KIND, "weibo", "微博"},
+        {YQ_LABEL_RULE_SCOPE, "all", "标题和正文"},
+        {YQ_LABEL_RULE_SCOPE, "title", "标题"},
+        {YQ_LABEL_LOG_ACTION, "acknowledged", "签收"},
+        {YQ_LABEL_SOURCE_ERROR, "not_a_feed", "不是订阅源（收到的是网页）"},
+        {YQ_LABEL_STATE, "frozen", "frozen"},
+        {YQ_LABEL_STATE, NULL, ""},
+    };
     size_t n = 0, i;
     const struct yq_label *v;
 
@@ -887,9 +866,9 @@ static void test_issue_11_label_tables(void **state)
     assert_int_equal(n, 5);
     assert_string_equal(v[0].code, "irrelevant");
     assert_string_equal(v[4].code, "other");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "irrelevant"), "与本地无关");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "false_alarm"), "误报");
-    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "out_of_scope"), "超出职责范围");
+    for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+        assert_string_equal(yq_label(labels[i].kind, labels[i].code), labels[i].label);
+    }
     /* levels: the table agrees with yq_alert's labels */
     v = yq_label_table(YQ_LABEL_LEVEL, &n);
     assert_int_equal(n, 4);
@@ -898,14 +877,6 @@ static void test_issue_11_label_tables(void **state)
         assert_int_equal(yq_level_parse(v[i].code, &lv), 0);
         assert_string_equal(v[i].label, yq_level_label(lv));
     }
-    assert_string_equal(yq_label(YQ_LABEL_STATE, "open"), "待签收");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "rss"), "网站");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "wechat"), "微信公众号");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_KIND, "weibo"), "微博");
-    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "all"), "标题和正文");
-    assert_string_equal(yq_label(YQ_LABEL_RULE_SCOPE, "title"), "标题");
-    assert_string_equal(yq_label(YQ_LABEL_LOG_ACTION, "acknowledged"), "签收");
-    assert_string_equal(yq_label(YQ_LABEL_SOURCE_ERROR, "not_a_feed"), "不是订阅源（收到的是网页）");
     /* the response channels of design §5, in order, each its own label */
     v = yq_label_table(YQ_LABEL_RESPONSE_CHANNEL, &n);
     assert_int_equal(n, 7);
@@ -915,10 +886,27 @@ static void test_issue_11_label_tables(void **state)
         assert_string_equal(v[i].code, want[i]);
         assert_string_equal(v[i].label, want[i]);
     }
-    /* an unknown code shows as it is; NULL as "" */
-    assert_string_equal(yq_label(YQ_LABEL_STATE, "frozen"), "frozen");
-    assert_string_equal(yq_label(YQ_LABEL_STATE, NULL), "");
     assert_string_equal(yq_label_kind_name(YQ_LABEL_DISMISS_REASON), "dismiss_reasons");
+}
+
+/*
+ * The queue of filter f on e's store must be the n tickets of events want, in that order; with
+ * same_ack_deadline, all on one 签收时限.
+ */
+static void expect_queue(struct notifier_env *e, const struct ticket_filter *f,
+                         const char *const *want, size_t n, bool same_ack_deadline)
+{
+    struct ticket_list list;
+
+    assert_int_equal(ticket_store_list(e->store, f, 100, &list), 0);
+    assert_int_equal(list.n, n);
+    for (size_t i = 0; i < n; i++) {
+        if (same_ack_deadline) {
+            assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline);
+        }
+        assert_string_equal(list.v[i].event_key, want[i]);
+    }
+    ticket_list_release(&list);
 }
 
 /*
@@ -936,8 +924,7 @@ static void test_issue_11_queue_order(void **state)
         {"ev:o4", "II", 50.0},  {"ev:o5", "I", 1.0},
     };
     static const char *const want[] = {"ev:o5", "ev:o4", "ev:o2", "ev:o1", "ev:o3"};
-    struct env *e = *state;
-    struct ticket_list list;
+    struct notifier_env *e = *state;
     struct ticket_filter all = {.state = NULL};
     struct ticket_filter active = {.state = "active"};
     char number[5][32];
@@ -955,13 +942,7 @@ static void test_issue_11_queue_order(void **state)
         intake_spec(e, &sp, t0, &res);
         memcpy(number[i], res.number, 32);
     }
-    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
-    assert_int_equal(list.n, 5);
-    for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(list.v[i].ack_deadline, list.v[0].ack_deadline); /* one 签收时限 */
-        assert_string_equal(list.v[i].event_key, want[i]);
-    }
-    ticket_list_release(&list);
+    expect_queue(e, &active, want, 5, true);
     /* the I is dismissed: it goes after every open one */
     {
         struct ticket_action a;
@@ -971,12 +952,8 @@ static void test_issue_11_queue_order(void **state)
                                    .reason = "duplicate"};
         notifier_apply_ok(e->store, &a, t0 + 60, NULL);
     }
-    assert_int_equal(ticket_store_list(e->store, &all, 100, &list), 0);
-    assert_int_equal(list.n, 5);
-    assert_string_equal(list.v[0].event_key, "ev:o4");
-    assert_string_equal(list.v[3].event_key, "ev:o3");
-    assert_string_equal(list.v[4].event_key, "ev:o5");
-    ticket_list_release(&list);
+    expect_queue(e, &all, (const char *const[]){"ev:o4", "ev:o2", "ev:o1", "ev:o3", "ev:o5"}, 5,
+                 false);
     /* a ticket whose 签收 is done runs on its 回应 clock: an acknowledged II (5 h) goes after an
        open III whose 签收时限 (1 h) is nearer */
     {
@@ -985,13 +962,7 @@ static void test_issue_11_queue_order(void **state)
             .kind = TICKET_ACT_ACK, .number = number[3], .actor = "联络员", .role = "liaison"};
         notifier_apply_ok(e->store, &a, t0 + 120, NULL);
     }
-    assert_int_equal(ticket_store_list(e->store, &active, 100, &list), 0);
-    assert_int_equal(list.n, 4);
-    assert_string_equal(list.v[0].event_key, "ev:o2");
-    assert_string_equal(list.v[1].event_key, "ev:o1");
-    assert_string_equal(list.v[2].event_key, "ev:o3");
-    assert_string_equal(list.v[3].event_key, "ev:o4");
-    ticket_list_release(&list);
+    expect_queue(e, &active, (const char *const[]){"ev:o2", "ev:o1", "ev:o3", "ev:o4"}, 4, false);
 }
 
 /*
@@ -1000,7 +971,7 @@ static void test_issue_11_queue_order(void **state)
  */
 static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
 {
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_action a;
     struct ticket_action_result res;
     char number[32];
@@ -1055,7 +1026,7 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     static const struct test_json_str log1_want[] = {
         {"text", "值班员李四 不予处置：原因 超出职责范围"},
     };
-    struct env *e = *state;
+    struct notifier_env *e = *state;
     struct ticket_action a;
     json_t *d = NULL, *clock, *item;
     char number[32];
@@ -1091,30 +1062,29 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_every_transition_from_every_state, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_lifecycle_records_times_log_and_responses, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_input_is_refused_without_change, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_routing_and_outbox_rows, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_escalation_with_injected_clock, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_states, env_setup, env_teardown),
-        cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
-        cmocka_unit_test_setup_teardown(test_reopen_window_and_once, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_api_json_detail_and_actions, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_rule_groups_stored_and_in_detail, env_setup,
-                                        env_teardown),
-        cmocka_unit_test_setup_teardown(test_set_level_recomputes_deadlines_and_liaison_closes,
-                                        env_setup, env_teardown),
-        cmocka_unit_test(test_issue_11_label_tables),
-        cmocka_unit_test_setup_teardown(test_issue_11_queue_order, env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_set_level_and_dismiss_notify_department,
-                                        env_setup, env_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_display_fields_and_settled_clocks, env_setup,
-                                        env_teardown),
+    /* each on an env of its own (notifier_env_run_tests()) */
+    struct CMUnitTest env_tests[] = {
+        cmocka_unit_test(test_every_transition_from_every_state),
+        cmocka_unit_test(test_lifecycle_records_times_log_and_responses),
+        cmocka_unit_test(test_bad_input_is_refused_without_change),
+        cmocka_unit_test(test_routing_and_outbox_rows),
+        cmocka_unit_test(test_escalation_with_injected_clock),
+        cmocka_unit_test(test_outbox_states),
+        cmocka_unit_test(test_reopen_window_and_once),
+        cmocka_unit_test(test_api_json_detail_and_actions),
+        cmocka_unit_test(test_rule_groups_stored_and_in_detail),
+        cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
+        cmocka_unit_test(test_issue_11_queue_order),
+        cmocka_unit_test(test_issue_11_set_level_and_dismiss_notify_department),
+        cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
+        cmocka_unit_test(test_issue_11_label_tables),
+    };
+
+    env_spec = (struct notifier_env_spec){routes_yaml, desk_policy_hand_over_all()};
+    return notifier_env_run_tests("ticket_flow_env", env_tests,
+                                  sizeof(env_tests) / sizeof(env_tests[0]), &env_spec) +
+           cmocka_run_group_tests_name("ticket_flow", tests, NULL, NULL);
 }

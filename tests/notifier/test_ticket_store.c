@@ -42,13 +42,12 @@ static const struct test_alert_spec base = TEST_ALERT_LAND(
 
 static void test_new_alert_creates_ticket(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket t;
     int64_t logs = 0;
     int64_t detected = notifier_ts("2026-11-29T08:00:00Z");
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, detected + 5, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_string_equal(res.number, "YQ-2026-11-0001");
@@ -80,16 +79,14 @@ static void test_new_alert_creates_ticket(void **state)
                                            "AND action = 'created'"),
                      1);
     assert_int_equal(ticket_store_get_by_number(store, "YQ-2026-11-0002", &t), ERR_NOT_FOUND);
-    ticket_store_free(store);
 }
 
 static void test_number_month_is_shanghai_month(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
 
-    (void)state;
     /* 2026-11-30T17:00Z is 2026-12-01 01:00 in Asia/Shanghai */
     s.event_key = "ev:dec1";
     s.matched_at = "2026-11-30T17:00:00Z";
@@ -108,19 +105,17 @@ static void test_number_month_is_shanghai_month(void **state)
     s.matched_at = "2026-11-30T16:00:00Z";
     assert_int_equal(notifier_intake(store, &s, notifier_ts(s.matched_at), &res), 0);
     assert_string_equal(res.number, "YQ-2026-12-0002");
-    ticket_store_free(store);
 }
 
 static void test_same_event_new_item_attaches(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res1, res2;
     struct test_alert_spec s = base;
     struct ticket_item_list items;
     struct ticket t;
     int64_t logs = 0;
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res1), 0);
     s.item_id = "rss:0002";
     s.title = "紫阳县拆迁补偿争议";
@@ -171,17 +166,15 @@ static void test_same_event_new_item_attaches(void **state)
                                            "'item_added' AND note = 'rss:0002'"),
                      1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
-    ticket_store_free(store);
 }
 
 static void test_redelivered_alert_changes_nothing(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket t;
     int64_t logs = 0;
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     for (int i = 0; i < 3; i++) {
@@ -200,7 +193,6 @@ static void test_redelivered_alert_changes_nothing(void **state)
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     /* the sequence was not advanced by the duplicates */
     assert_int_equal(notifier_count(store, "SELECT last_seq FROM ticket_number_seq"), 1);
-    ticket_store_free(store);
 }
 
 static void test_deadlines_per_level(void **state)
@@ -225,9 +217,8 @@ static void test_deadlines_per_level(void **state)
         /* Saturday 00:30 Shanghai is still Friday in UTC */
         {"IV", "2026-11-27T16:30:00Z", "2026-12-05T00:00:00+08:00"},
     };
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
 
-    (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         enum yq_level level;
         int64_t ack = 0, response = 0;
@@ -262,17 +253,15 @@ static void test_deadlines_per_level(void **state)
         assert_int_equal(t.level, level);
         ticket_release(&t);
     }
-    ticket_store_free(store);
 }
 
 static void test_ticket_log_is_append_only(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct yq_db *db = ticket_store_db(store);
     const char *msg = NULL;
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(exec_rc(db, "UPDATE ticket_log SET note = 'x'", &msg), YQ_DB_CONSTRAINT);
     assert_non_null(strstr(msg, "append-only"));
@@ -293,7 +282,6 @@ static void test_ticket_log_is_append_only(void **state)
                              NULL),
                      YQ_DB_CONSTRAINT);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log"), 2);
-    ticket_store_free(store);
 }
 
 static void test_migrations_idempotent_on_reopen(void **state)
@@ -402,11 +390,10 @@ static void test_list_open_orders_by_response_deadline(void **state)
         {"ev:iv", "IV"},     {"ev:iii", "III"},      {"ev:i", "I"},
         {"ev:closed", "II"}, {"ev:dismissed", "II"},
     };
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_list list;
     int64_t open_count = 0;
 
-    (void)state;
     for (size_t i = 0; i < sizeof(tickets) / sizeof(tickets[0]); i++) {
         struct test_alert_spec s = base;
         char item[32];
@@ -440,18 +427,16 @@ static void test_list_open_orders_by_response_deadline(void **state)
     /* CHECK constraints keep states and levels to the known sets */
     assert_int_equal(exec_rc(ticket_store_db(store), "UPDATE tickets SET state = 'lost'", NULL),
                      YQ_DB_CONSTRAINT);
-    ticket_store_free(store);
 }
 
 static void test_title_falls_back_to_text_and_is_bounded(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct test_alert_spec s = base;
     char long_title[2048] = "";
     struct ticket t;
 
-    (void)state;
     s.title = "";
     assert_int_equal(notifier_intake(store, &s, 1000, &res), 0);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
@@ -469,22 +454,19 @@ static void test_title_falls_back_to_text_and_is_bounded(void **state)
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
     assert_int_equal(strlen(t.title), 200 * 3);
     ticket_release(&t);
-    ticket_store_free(store);
 }
 
 static void test_missing_event_key_is_invalid(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct yq_alert alert;
 
-    (void)state;
     assert_int_equal(test_alert_make(&base, &alert), 0);
     free(alert.item.id);
     alert.item.id = NULL;
     assert_int_equal(ticket_intake_alert(store, &alert, 1000, NULL), ERR_INVALID);
     yq_alert_release(&alert);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
-    ticket_store_free(store);
 }
 
 /* notifier_intake() with the item's author replaced by author (raw UTF-8, not JSON-escaped). */
@@ -511,14 +493,13 @@ static int intake_by(struct ticket_store *store, const struct test_alert_spec *s
  */
 static void test_issue_fc033_author_stored_and_in_detail(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket_item_list items;
     struct test_alert_spec s = base;
     char long_author[1024] = "";
     json_t *d = NULL, *arr;
 
-    (void)state;
     assert_int_equal(intake_by(store, &base, FC033_AUTHOR, 1000, &res), 0);
     assert_int_equal(ticket_store_list_items(store, res.ticket_id, 10, &items), 0);
     assert_int_equal(items.n, 1);
@@ -541,7 +522,6 @@ static void test_issue_fc033_author_stored_and_in_detail(void **state)
     assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(arr, 1), "author"))),
                      100 * 3);
     json_decref(d);
-    ticket_store_free(store);
 }
 
 /*
@@ -954,13 +934,12 @@ static int intake_unverified(struct ticket_store *store, const struct test_alert
  */
 static void test_issue_10_rules_unverified_on_ticket(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct test_alert_spec s = base, other = base;
     struct ticket_intake_result res;
     struct ticket t;
     json_t *d = NULL;
 
-    (void)state;
     /* a verified alert: no mark */
     assert_int_equal(intake_unverified(store, &base, false, 0, &res), 0);
     assert_int_equal(ticket_store_get_by_number(store, res.number, &t), 0);
@@ -1005,7 +984,6 @@ static void test_issue_10_rules_unverified_on_ticket(void **state)
     assert_true(json_is_true(json_object_get(d, "rules_unverified")));
     assert_true(json_is_null(json_object_get(d, "rules_checked_at")));
     json_decref(d);
-    ticket_store_free(store);
 }
 
 /* Intake of spec's alert, with the item marked official and/or of day precision first. */
@@ -1032,12 +1010,11 @@ static int intake_marked(struct ticket_store *store, const struct test_alert_spe
  */
 static void test_issue_11_old_and_official_items_are_held(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket_held_list held;
     struct test_alert_spec old = base, official = base, fresh = base, dated = base, late = base;
 
-    (void)state;
     old.event_key = "ev:old";
     old.item_id = "rss:old";
     old.title = "宇宙大爆炸理论";
@@ -1115,7 +1092,6 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_int_equal(intake_marked(store, &late, false, false, &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
-    ticket_store_free(store);
 }
 
 /*
@@ -1213,7 +1189,7 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     static const char backlog_item[] =
         "{\"schema\":1,\"id\":\"rss:b\",\"source\":\"rss\",\"source_id\":\"caogen\","
         "\"published_at\":null,\"fetched_at\":\"2026-11-29T07:59:00Z\",\"backlog\":true}";
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket_held_list held;
     struct test_alert_spec undated = base, fresh = base;
@@ -1222,7 +1198,6 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     json_t *j;
     char err[128] = "";
 
-    (void)state;
     assert_int_equal(yq_item_decode(backlog_item, strlen(backlog_item), &item, err, sizeof(err)),
                      0);
     assert_true(item.backlog);
@@ -1273,7 +1248,6 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM held_items"), 1);
-    ticket_store_free(store);
 }
 
 /* --- issue #16: the store on PostgreSQL ---------------------------------------------------- */
@@ -1351,13 +1325,12 @@ static void test_issue_16_append_only_tables(void **state)
         {"ticket_clock_history", "ticket_clock_history is append-only"},
         {"stats_publications", "a published report does not change"},
     };
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct yq_db *db = ticket_store_db(store);
     const char *msg = NULL;
     char sql[160];
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(yq_db_exec_raw(db, "INSERT INTO event_log (event_id, at, actor, action) "
                                         "SELECT id, 1000, 'duty', 'note' FROM events"),
@@ -1393,7 +1366,6 @@ static void test_issue_16_append_only_tables(void **state)
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i].table);
         assert_true(notifier_count(store, sql) >= 1);
     }
-    ticket_store_free(store);
 }
 
 /*
@@ -1403,12 +1375,11 @@ static void test_issue_16_append_only_tables(void **state)
  */
 static void test_issue_16_clock_history_triggers(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct yq_db *db = ticket_store_db(store);
     struct yq_stmt *st = NULL;
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_clock_history"), 1);
     assert_int_equal(notifier_count(store, "SELECT at FROM ticket_clock_history"),
@@ -1436,7 +1407,6 @@ static void test_issue_16_clock_history_triggers(void **state)
     assert_string_equal(yq_stmt_column_text(st, 1), "市住建局");
     assert_int_equal(yq_stmt_column_int64(st, 2), 90000);
     yq_stmt_finalize(st);
-    ticket_store_free(store);
 }
 
 /*
@@ -1446,13 +1416,12 @@ static void test_issue_16_clock_history_triggers(void **state)
  */
 static void test_issue_16_ids_increase_after_explicit_ids(void **state)
 {
-    struct ticket_store *store = notifier_store_memory();
+    struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct test_alert_spec other = base;
     struct yq_db *db = ticket_store_db(store);
     char err[256] = "";
 
-    (void)state;
     assert_int_equal(notifier_intake(store, &base, 1000, &res), 0);
     assert_int_equal(yq_db_exec_raw(db, "INSERT INTO ticket_log (id, ticket_id, at, actor, action) "
                                         "SELECT 1000, id, 1500, 'import', 'note' FROM tickets"),
@@ -1465,24 +1434,40 @@ static void test_issue_16_ids_increase_after_explicit_ids(void **state)
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM ticket_log WHERE id > 1000"), 1);
     assert_int_equal(notifier_count(store, "SELECT min(ticket_id) FROM ticket_log WHERE id > 1000"),
                      res.ticket_id);
-    ticket_store_free(store);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_alert_creates_ticket),
-        cmocka_unit_test(test_number_month_is_shanghai_month),
-        cmocka_unit_test(test_same_event_new_item_attaches),
-        cmocka_unit_test(test_redelivered_alert_changes_nothing),
-        cmocka_unit_test(test_deadlines_per_level),
-        cmocka_unit_test(test_ticket_log_is_append_only),
+        cmocka_unit_test_setup_teardown(test_new_alert_creates_ticket, notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_number_month_is_shanghai_month,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_same_event_new_item_attaches,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_redelivered_alert_changes_nothing,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_deadlines_per_level, notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_ticket_log_is_append_only, notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
         cmocka_unit_test(test_migrations_idempotent_on_reopen),
         cmocka_unit_test(test_readonly_store_reads_but_cannot_intake),
-        cmocka_unit_test(test_list_open_orders_by_response_deadline),
-        cmocka_unit_test(test_title_falls_back_to_text_and_is_bounded),
-        cmocka_unit_test(test_missing_event_key_is_invalid),
-        cmocka_unit_test(test_issue_fc033_author_stored_and_in_detail),
+        cmocka_unit_test_setup_teardown(test_list_open_orders_by_response_deadline,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_title_falls_back_to_text_and_is_bounded,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_event_key_is_invalid,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_fc033_author_stored_and_in_detail,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
         cmocka_unit_test(test_v2_database_upgrades_to_v3_keeping_rows),
         cmocka_unit_test(test_issue_10_open_never_creates_the_store),
         cmocka_unit_test(test_issue_10_state_files_are_0600),
@@ -1490,14 +1475,26 @@ int main(void)
         cmocka_unit_test(test_issue_10_one_notifier_per_store),
         cmocka_unit_test(test_issue_10_empty_file_is_not_a_store),
         cmocka_unit_test(test_issue_10_one_notifier_whatever_the_path),
-        cmocka_unit_test(test_issue_10_rules_unverified_on_ticket),
-        cmocka_unit_test(test_issue_11_old_and_official_items_are_held),
-        cmocka_unit_test(test_issue_11_undated_backlog_is_held),
+        cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_on_ticket,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_old_and_official_items_are_held,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_11_undated_backlog_is_held,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
         cmocka_unit_test(test_issue_11_migration_6_undated_reason),
         cmocka_unit_test(test_issue_16_pg_schema_refused_until_init),
-        cmocka_unit_test(test_issue_16_append_only_tables),
-        cmocka_unit_test(test_issue_16_clock_history_triggers),
-        cmocka_unit_test(test_issue_16_ids_increase_after_explicit_ids),
+        cmocka_unit_test_setup_teardown(test_issue_16_append_only_tables,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_clock_history_triggers,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_ids_increase_after_explicit_ids,
+                                        notifier_memory_store_setup,
+                                        notifier_memory_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
