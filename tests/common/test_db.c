@@ -522,6 +522,41 @@ static void test_issue_16_redact_every_password_shape(void **state)
     assert_string_equal(yq_db_redact(NULL, out, sizeof(out)), "");
 }
 
+/*
+ * Issue #16: text PostgreSQL refuses as data (SQLSTATE class 22: here 22021, a byte sequence
+ * that is not UTF-8) is the statement's fault, YQ_DB_MISMATCH -> ERR_INVALID (a client's error,
+ * 400 at the web), never an I/O error (store down); the connection serves the next statement.
+ * SQLite takes the bytes as they are.
+ */
+static void test_issue_16_invalid_text_is_a_data_error(void **state)
+{
+    struct env *e = *state;
+    bool pg = yq_db_backend(e->db) == YQ_DB_PG;
+    struct yq_stmt *st = NULL;
+    char err[256] = "";
+    int rc;
+
+    exec_ok(e->db, "CREATE TABLE words (w TEXT NOT NULL)");
+    assert_int_equal(yq_stmt_prepare(e->db, "SELECT count(*) FROM words WHERE w = ?", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, "\xff");
+    rc = yq_stmt_step(st);
+    yq_stmt_finalize(st);
+    if (pg) {
+        assert_int_equal(rc & 0xff, YQ_DB_MISMATCH);
+        assert_int_equal(yq_db_err(rc), ERR_INVALID);
+        assert_non_null(strstr(yq_db_errmsg(e->db), "22021"));
+    } else {
+        assert_int_equal(rc, YQ_DB_ROW);
+    }
+    assert_int_equal(yq_db_prepare(e->db, "INSERT INTO words (w) VALUES (?)", &st, "word", err,
+                                   sizeof(err)),
+                     0);
+    yq_stmt_bind_text(st, 1, "\xc3\x28");
+    assert_int_equal(yq_db_run(e->db, st, "word", err, sizeof(err)), pg ? ERR_INVALID : 0);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM words"), pg ? 0 : 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +570,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_connection_inside_transaction, setup, teardown),
         cmocka_unit_test(test_issue_16_redact_every_password_shape),
+        cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
