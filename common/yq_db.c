@@ -84,13 +84,12 @@ static int hex_value(char c)
 }
 
 /*
- * Whether the n bytes at key name a secret of libpq's (password, sslpassword), percent-decoded
- * as libpq decodes a URI's keywords, in any case.
+ * Whether the n bytes at key, percent-decoded as libpq decodes a URI's keywords and in any
+ * case, are one of the n_names names.
  */
-static bool redact_key_is_secret(const char *key, size_t n)
+static bool redact_key_is(const char *key, size_t n, const char *const *names, size_t n_names)
 {
-    static const char *const secret[] = {"password", "sslpassword"};
-    char name[16];
+    char name[32];
     size_t len = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -105,23 +104,48 @@ static bool redact_key_is_secret(const char *key, size_t n)
         name[len++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     name[len] = '\0';
-    for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
-        if (strcmp(name, secret[i]) == 0) {
+    for (size_t i = 0; i < n_names; i++) {
+        if (strcmp(name, names[i]) == 0) {
             return true;
         }
     }
     return false;
 }
 
-/* Length of a URI query keyword followed by '=' at s ("sslmode=" -> 7), or 0. */
+/* Whether the n bytes at key name a secret of libpq's (password, sslpassword). */
+static bool redact_key_is_secret(const char *key, size_t n)
+{
+    static const char *const secret[] = {"password", "sslpassword"};
+    return redact_key_is(key, n, secret, sizeof(secret) / sizeof(secret[0]));
+}
+
+/*
+ * Length of a libpq connection keyword followed by '=' at s ("sslmode=" -> 7), or 0. Only
+ * libpq's keywords count (it refuses others in a URI), so a '?' or '&' inside a password
+ * followed by "x=" is not taken for the start of a parameter.
+ */
 static size_t redact_param_key(const char *s, const char *end)
 {
+    static const char *const keywords[] = {
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile",
+        "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+        "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+        "requiressl", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslcertmode",
+        "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "require_auth",
+        "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname", "gsslib",
+        "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "ssl",
+    };
     const char *p = s;
 
     while (p < end && (isalnum((unsigned char)*p) || *p == '_' || *p == '%')) {
         p++;
     }
-    return p > s && p < end && *p == '=' ? (size_t)(p - s) : 0;
+    if (p == s || p >= end || *p != '=' ||
+        !redact_key_is(s, (size_t)(p - s), keywords, sizeof(keywords) / sizeof(keywords[0]))) {
+        return 0;
+    }
+    return (size_t)(p - s);
 }
 
 /*
@@ -129,8 +153,8 @@ static size_t redact_param_key(const char *s, const char *end)
  * last '@' before the query string: libpq itself ends it at the first '@' (before any '/'), so
  * an unencoded '@', '/' or '?' in a password would otherwise leave its tail in the text (a
  * database name holding an '@' costs the host and path in the message, never a secret). The
- * query string starts at the first '?' followed by "keyword="; password= and sslpassword=
- * values are emptied up to the next "&keyword=".
+ * query string starts at the first '?' followed by one of libpq's "keyword="; password= and
+ * sslpassword= values are emptied up to the next "&keyword=".
  */
 static void redact_uri(const char *location, const char *rest, struct redact_out *o)
 {

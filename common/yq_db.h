@@ -124,7 +124,8 @@ enum yq_db_backend yq_db_backend_of(const char *location);
 
 /*
  * location with its passwords removed, for messages before a connection exists.
- * A URI loses everything from the user's ':' to the last '@' before the query string
+ * A URI loses everything from the user's ':' to the last '@' before the query string (which
+ * starts at the first '?' followed by one of libpq's keywords and '=')
  * ("postgresql://u:p@ss@h/db" -> "postgresql://u@h/db": libpq ends the password at the first
  * '@', a user may have meant the last), and the values of its password= and sslpassword=
  * query parameters (keywords percent-decoded, any case; a value runs to the next "&keyword=").
