@@ -344,8 +344,9 @@ static char *multi_row_insert(const char *head, size_t n_rows, int n_params,
 }
 
 /*
- * Run the INSERT of n rows (sql), binding row r with bind_row(pc, s, r, first parameter);
- * *inserted gets the rows the server inserted. Returns 0 or the statement's ERR_* code.
+ * Run the INSERT of n rows (multi_row_insert() of head, n_params, last_cast, tail), binding
+ * row r with bind_row(pc, s, r, its first parameter); *inserted gets the rows the server
+ * inserted. Returns 0 or the statement's ERR_* code (message in the put's errbuf).
  */
 static int insert_rows(struct pg_put *pc, const char *head, size_t n, int n_params,
                        const char *last_cast, const char *tail,
@@ -524,7 +525,7 @@ static int pg_put(void *state, const struct yq_item *const *items, size_t n_item
                   struct archive_put_result *res, char *errbuf, size_t errlen)
 {
     struct pg_state *st = state;
-    struct pg_put *pc = calloc(1, sizeof(*pc)); /* ~6 KB of waiting rows: not on the stack */
+    struct pg_put *pc = calloc(1, sizeof(*pc)); /* ~7 KB of waiting rows: not on the stack */
     int err;
 
     if (!pc) {
