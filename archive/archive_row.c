@@ -1,6 +1,7 @@
 /* What the archive backends do alike (archive_row.h). */
 #include "archive_row.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_time.h"
 #include "yq_banned.h"
 
 void archive_bind_text(struct yq_stmt *s, int i, const char *v)
@@ -25,55 +27,117 @@ void archive_bind_opt_text(struct yq_stmt *s, int i, const char *v)
     }
 }
 
-void archive_bind_item(struct yq_stmt *s, const struct yq_item *it, int64_t t, int64_t now_s,
-                       const struct yq_sentiment *model, archive_bind_text_fn bind_text,
-                       archive_bind_text_fn bind_opt_text)
+/* How an item column is read from struct yq_item and bound. */
+enum item_col_kind {
+    COL_TEXT,      /* char *: bind_text */
+    COL_OPT_TEXT,  /* char * or const char *: bind_opt_text */
+    COL_INT64,     /* int64_t */
+    COL_BOOL,      /* bool, bound as 0 / 1 */
+    COL_UNSIGNED,  /* unsigned */
+    COL_PUBLISHED, /* published_at, NULL unless has_published */
+};
+
+/* The item's own columns, parameters 1..25 in ITEM_COLS order (the rest are the put's). */
+static const struct item_col {
+    enum item_col_kind kind;
+    size_t offset;
+} item_cols[] = {
+#define COL(kind, field) {kind, offsetof(struct yq_item, field)}
+    COL(COL_TEXT, id),
+    COL(COL_TEXT, source),
+    COL(COL_TEXT, source_id),
+    COL(COL_TEXT, channel),
+    COL(COL_TEXT, url),
+    COL(COL_TEXT, title),
+    COL(COL_TEXT, text),
+    COL(COL_TEXT, author),
+    COL(COL_PUBLISHED, published_at),
+    COL(COL_OPT_TEXT, precision),
+    COL(COL_INT64, fetched_at),
+    COL(COL_BOOL, metrics.known),
+    COL(COL_BOOL, metrics.capped),
+    COL(COL_INT64, metrics.reposts),
+    COL(COL_INT64, metrics.comments),
+    COL(COL_INT64, metrics.likes),
+    COL(COL_OPT_TEXT, region),
+    COL(COL_OPT_TEXT, reply_to),
+    COL(COL_OPT_TEXT, department),
+    COL(COL_BOOL, truncated),
+    COL(COL_UNSIGNED, truncated_fields),
+    COL(COL_BOOL, future_timestamp),
+    COL(COL_BOOL, official),
+    COL(COL_BOOL, local),
+    COL(COL_BOOL, backlog),
+#undef COL
+};
+
+void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, int64_t t,
+                       int64_t now_s, const struct yq_sentiment *model,
+                       archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text)
 {
+    const size_t n_cols = sizeof(item_cols) / sizeof(item_cols[0]);
     struct yq_sentiment_result sres;
     bool has_sentiment = model && yq_sentiment_score(model, it->title, it->text, &sres) == 0;
+    int i = first;
 
-    bind_text(s, 1, it->id);
-    bind_text(s, 2, it->source);
-    bind_text(s, 3, it->source_id);
-    bind_text(s, 4, it->channel);
-    bind_text(s, 5, it->url);
-    bind_text(s, 6, it->title);
-    bind_text(s, 7, it->text);
-    bind_text(s, 8, it->author);
-    if (it->has_published) {
-        yq_stmt_bind_int64(s, 9, it->published_at);
-    } else {
-        yq_stmt_bind_null(s, 9);
+    for (size_t k = 0; k < n_cols; k++, i++) {
+        const char *field = (const char *)it + item_cols[k].offset;
+        switch (item_cols[k].kind) {
+        case COL_TEXT:
+            bind_text(s, i, *(char *const *)field);
+            break;
+        case COL_OPT_TEXT:
+            bind_opt_text(s, i, *(const char *const *)field);
+            break;
+        case COL_INT64:
+            yq_stmt_bind_int64(s, i, *(const int64_t *)field);
+            break;
+        case COL_BOOL:
+            yq_stmt_bind_int(s, i, *(const bool *)field);
+            break;
+        case COL_UNSIGNED:
+            yq_stmt_bind_int64(s, i, *(const unsigned *)field);
+            break;
+        case COL_PUBLISHED:
+            if (it->has_published) {
+                yq_stmt_bind_int64(s, i, it->published_at);
+            } else {
+                yq_stmt_bind_null(s, i);
+            }
+            break;
+        }
     }
-    bind_opt_text(s, 10, it->precision);
-    yq_stmt_bind_int64(s, 11, it->fetched_at);
-    yq_stmt_bind_int(s, 12, it->metrics.known);
-    yq_stmt_bind_int(s, 13, it->metrics.capped);
-    yq_stmt_bind_int64(s, 14, it->metrics.reposts);
-    yq_stmt_bind_int64(s, 15, it->metrics.comments);
-    yq_stmt_bind_int64(s, 16, it->metrics.likes);
-    bind_opt_text(s, 17, it->region);
-    bind_opt_text(s, 18, it->reply_to);
-    bind_opt_text(s, 19, it->department);
-    yq_stmt_bind_int(s, 20, it->truncated);
-    yq_stmt_bind_int64(s, 21, it->truncated_fields);
-    yq_stmt_bind_int(s, 22, it->future_timestamp);
-    yq_stmt_bind_int(s, 23, it->official);
-    yq_stmt_bind_int(s, 24, it->local);
-    yq_stmt_bind_int(s, 25, it->backlog);
-    yq_stmt_bind_int64(s, 26, t);
-    yq_stmt_bind_int64(s, 27, now_s);
-    yq_stmt_bind_int64(s, 28, archive_item_heat(it));
+    yq_stmt_bind_int64(s, i++, t);
+    yq_stmt_bind_int64(s, i++, now_s);
+    yq_stmt_bind_int64(s, i++, archive_item_heat(it));
     if (has_sentiment) {
-        yq_stmt_bind_int(s, 29, (int)sres.label);
-        yq_stmt_bind_double(s, 30, sres.score);
+        yq_stmt_bind_int(s, i++, (int)sres.label);
+        yq_stmt_bind_double(s, i, sres.score);
     } else {
-        yq_stmt_bind_null(s, 29);
-        yq_stmt_bind_null(s, 30);
+        yq_stmt_bind_null(s, i++);
+        yq_stmt_bind_null(s, i);
     }
 }
 
-int archive_put_start(bool readonly, const struct norm **norm, char *errbuf, size_t errlen)
+void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,
+                        const struct yq_alert_match *m, archive_bind_text_fn bind_text)
+{
+    bind_text(s, first, al->item.id);
+    bind_text(s, first + 1, m->rule_id);
+    bind_text(s, first + 2, al->event_key);
+    bind_text(s, first + 3, m->group);
+    bind_text(s, first + 4, m->department);
+    yq_stmt_bind_int(s, first + 5, (int)m->level);
+    yq_stmt_bind_int64(s, first + 6, al->rules_version);
+    yq_stmt_bind_int64(s, first + 7, al->matched_at);
+}
+
+/*
+ * The start of every put: a read-only handle refuses (ERR_BAD_STATE), else *norm gets the
+ * process's normaliser (norm_global(): 0, ERR_NOMEM or ERR_NOT_FOUND). Message in errbuf.
+ */
+static int archive_put_start(bool readonly, const struct norm **norm, char *errbuf,
+                             size_t errlen)
 {
     if (readonly) {
         snprintf(errbuf, errlen, "archive: read-only handle refuses to store");
@@ -104,6 +168,35 @@ int archive_put_each(const struct yq_item *const *items, size_t n_items,
     return err;
 }
 
+int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
+                    struct archive_put_base *base, const struct yq_item *const *items,
+                    size_t n_items, const struct yq_alert *const *alerts, size_t n_alerts,
+                    struct archive_put_result *res, char *errbuf, size_t errlen)
+{
+    struct archive_put_result r = {0};
+    int err;
+
+    base->now_s = yq_time_now();
+    base->errbuf = errbuf;
+    base->errlen = errlen;
+    err = archive_put_start(readonly, &base->norm, errbuf, errlen);
+    if (err != 0) {
+        return err;
+    }
+    err = ops->begin ? ops->begin(ctx) : 0;
+    if (err == 0) {
+        err = archive_put_each(items, n_items, alerts, n_alerts, ops->put_item, ops->put_alert,
+                               ctx, &r);
+    }
+    err = ops->end(ctx, err, &r);
+    norm_text_release(&base->title);
+    norm_text_release(&base->text);
+    if (err == 0 && res) {
+        *res = r;
+    }
+    return err;
+}
+
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res)
 {
     if (!al->item.id || !al->item.id[0] || !al->event_key) {
@@ -124,16 +217,9 @@ int archive_put_matches(struct yq_db *db, struct yq_stmt *s, const struct yq_ale
             continue;
         }
         yq_stmt_reset(s);
-        bind_text(s, 1, al->item.id);
-        bind_text(s, 2, m->rule_id);
-        bind_text(s, 3, al->event_key);
-        bind_text(s, 4, m->group);
-        bind_text(s, 5, m->department);
-        yq_stmt_bind_int(s, 6, (int)m->level);
-        yq_stmt_bind_int64(s, 7, al->rules_version);
-        yq_stmt_bind_int64(s, 8, al->matched_at);
+        archive_bind_match(s, 1, al, m, bind_text);
         if (month >= 0) {
-            yq_stmt_bind_int64(s, 9, month);
+            yq_stmt_bind_int64(s, ARCHIVE_MATCH_PARAMS + 1, month);
         }
         int r = yq_db_step(db, s, "archive: insert match", errbuf, errlen);
         yq_stmt_reset(s);

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "archive.h"
+#include "norm.h"
 
-struct norm;
 struct yq_db;
 struct yq_stmt;
 
@@ -30,15 +30,26 @@ void archive_bind_text(struct yq_stmt *s, int i, const char *v);
 void archive_bind_opt_text(struct yq_stmt *s, int i, const char *v);
 
 /*
- * Bind the item columns (ITEM_COLS, archive_sqlite_internal.h) of it as parameters 1..30 of s:
- * t its archive time (archive_item_time()), now_s the archive time of the put, the sentiment
- * of model (borrowed; NULL or a failed score: NULL label and score), heat by
+ * Bind the item columns (ITEM_COLS, archive_sqlite_internal.h) of it as parameters
+ * first..first+29 of s (first = 1 for a statement of one row; a multi-row INSERT binds each row
+ * from its own first): t its archive time (archive_item_time()), now_s the archive time of the
+ * put, the sentiment of model (borrowed; NULL or a failed score: NULL label and score), heat by
  * archive_item_heat(). bind_text for the texts that default to "", bind_opt_text for the
  * optional ones (precision, region, reply_to, department); an absent published_at is NULL.
  */
-void archive_bind_item(struct yq_stmt *s, const struct yq_item *it, int64_t t, int64_t now_s,
-                       const struct yq_sentiment *model, archive_bind_text_fn bind_text,
-                       archive_bind_text_fn bind_opt_text);
+#define ARCHIVE_ITEM_PARAMS 30
+void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, int64_t t,
+                       int64_t now_s, const struct yq_sentiment *model,
+                       archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text);
+
+/*
+ * Bind match m of alert al as parameters first..first+7 of s: item id, rule id, event key,
+ * group, department, level, rules version, matched at (the backends' match columns in that
+ * order).
+ */
+#define ARCHIVE_MATCH_PARAMS 8
+void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,
+                        const struct yq_alert_match *m, archive_bind_text_fn bind_text);
 
 /* Puts one item / the matches of one alert of a batch (archive_put_each()). Returns 0 or ERR_*. */
 typedef int (*archive_put_item_fn)(void *ctx, const struct yq_item *it,
@@ -47,20 +58,47 @@ typedef int (*archive_put_alert_fn)(void *ctx, const struct yq_alert *al,
                                     struct archive_put_result *res);
 
 /*
- * The start of every put: a read-only handle refuses (ERR_BAD_STATE), else *norm gets the
- * process's normaliser (norm_global(): 0, ERR_NOMEM or ERR_NOT_FOUND). Message in errbuf.
+ * What every put keeps, whatever the backend: the first member of a backend's put context.
+ * archive_put_run() fills it; the backend's steps use the normaliser and its two scratch
+ * texts (released by archive_put_run()), the put's archive time and the caller's errbuf.
  */
-int archive_put_start(bool readonly, const struct norm **norm, char *errbuf, size_t errlen);
+struct archive_put_base {
+    const struct norm *norm; /* the process's normaliser (norm_global()), borrowed */
+    struct norm_text title;  /* scratch: the normalised title of the item being indexed */
+    struct norm_text text;
+    int64_t now_s; /* the archive time of the put (seconds since the epoch) */
+    char *errbuf;  /* the put's, one line on failure */
+    size_t errlen;
+};
 
 /*
- * Put items then alerts in order through put_item / put_alert (ctx passed on), stopping at
- * the first error; an item without an id is refused (res->items_refused, logged) and the
- * batch goes on. Returns 0 or the first error.
+ * A backend's put, run by archive_put_run() with its context (whose first member is a
+ * struct archive_put_base): begin (may be NULL) takes the backend's lock and opens what the
+ * batch needs; put_item and put_alert store one item / one alert's matches; end is always
+ * called once begin was (also when begin or a step failed, err != 0): it stores what is
+ * pending (counted in res, the put's counts the steps got) and commits when err == 0, else
+ * rolls back, releases what begin took, and returns err or its own first error.
  */
-int archive_put_each(const struct yq_item *const *items, size_t n_items,
-                     const struct yq_alert *const *alerts, size_t n_alerts,
-                     archive_put_item_fn put_item, archive_put_alert_fn put_alert, void *ctx,
-                     struct archive_put_result *res);
+struct archive_put_ops {
+    int (*begin)(void *ctx);
+    archive_put_item_fn put_item;
+    archive_put_alert_fn put_alert;
+    int (*end)(void *ctx, int err, struct archive_put_result *res);
+};
+
+/*
+ * One put, the same on every backend: a read-only handle refuses (ERR_BAD_STATE), the
+ * normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), then begin, the items then the alerts in
+ * order (an item without an id, an alert without its item's id or event key is refused and
+ * counted in items_refused; the batch goes on), end. ctx: the backend's context, zeroed by the
+ * caller, starting with the struct archive_put_base that base points at. res (may be NULL)
+ * gets the counts only when the put succeeded. Returns 0 or the first error (message in
+ * errbuf, errlen bytes).
+ */
+int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
+                    struct archive_put_base *base, const struct yq_item *const *items,
+                    size_t n_items, const struct yq_alert *const *alerts, size_t n_alerts,
+                    struct archive_put_result *res, char *errbuf, size_t errlen);
 
 /*
  * Whether alert al can be stored: one without its item's id or an event key is refused
@@ -69,11 +107,11 @@ int archive_put_each(const struct yq_item *const *items, size_t n_items,
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res);
 
 /*
- * Insert the match rows of al (accepted) with s, prepared on db: parameters 1..8 item id,
- * rule id, event key, group, department, level, rules version, matched at; month >= 0 is bound
- * as parameter 9 (the PostgreSQL table keeps the month per row), month < 0 binds nothing more.
- * Matches without a rule id are skipped. Counts res->matches_new / matches_dup (an existing
- * row changes nothing). Returns 0 or the step's error (message in errbuf).
+ * Insert the match rows of al (accepted) with s, prepared on db: parameters 1..8 as
+ * archive_bind_match() binds them; month >= 0 is bound as parameter 9 (the PostgreSQL table
+ * keeps the month per row), month < 0 binds nothing more. Matches without a rule id are
+ * skipped. Counts res->matches_new / matches_dup (an existing row changes nothing). Returns 0
+ * or the step's error (message in errbuf).
  */
 int archive_put_matches(struct yq_db *db, struct yq_stmt *s, const struct yq_alert *al,
                         int64_t month, archive_bind_text_fn bind_text,

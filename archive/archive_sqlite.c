@@ -586,13 +586,9 @@ static int sq_open(const char *location, const struct archive_open_opts *opts, v
 
 /* Scratch of one put. */
 struct put_ctx {
+    struct archive_put_base b; /* first: archive_put_run() */
     struct sq_state *st;
-    const struct norm *norm;
-    struct norm_text title;
-    struct norm_text text;
-    int64_t now_s;
-    char *errbuf;
-    size_t errlen;
+    bool locked; /* st->mu held (sq_put_begin) */
 };
 
 /* Copy the match rows of id from file from into file to (items that follow their matches). */
@@ -633,12 +629,12 @@ static int copy_matches(struct sq_conn *from, struct sq_conn *to, const char *id
  */
 static int neighbour_conn(struct put_ctx *pc, int64_t nb, struct sq_conn **out)
 {
-    int err = conn_get(pc->st, nb, false, out, pc->errbuf, pc->errlen);
+    int err = conn_get(pc->st, nb, false, out, pc->b.errbuf, pc->b.errlen);
     if (err == ERR_PARSE || err == ERR_BAD_STATE) {
         LOG_WARN("archive: neighbouring month file skipped for the duplicate check: %s",
-                 pc->errbuf);
+                 pc->b.errbuf);
         *out = NULL;
-        pc->errbuf[0] = '\0';
+        pc->b.errbuf[0] = '\0';
         return 0;
     }
     return err;
@@ -660,7 +656,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         }
         if (other) {
             bool found = false;
-            err = conn_has_item(other, it->id, &found, pc->errbuf, pc->errlen);
+            err = conn_has_item(other, it->id, &found, pc->b.errbuf, pc->b.errlen);
             if (err != 0) {
                 return err;
             }
@@ -671,7 +667,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         }
     }
     struct sq_conn *c = NULL;
-    err = conn_tx(st, mk, &c, pc->errbuf, pc->errlen);
+    err = conn_tx(st, mk, &c, pc->b.errbuf, pc->b.errlen);
     if (err != 0) {
         return err;
     }
@@ -680,9 +676,9 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
     struct yq_stmt *s = c->insert_item;
     yq_stmt_reset(s);
     yq_stmt_clear_bindings(s);
-    archive_bind_item(s, it, t, pc->now_s, st->opts->sentiment, archive_bind_text,
+    archive_bind_item(s, 1, it, t, pc->b.now_s, st->opts->sentiment, archive_bind_text,
                       archive_bind_opt_text);
-    int r = yq_db_step(c->db, s, "archive: insert item", pc->errbuf, pc->errlen);
+    int r = yq_db_step(c->db, s, "archive: insert item", pc->b.errbuf, pc->b.errlen);
     yq_stmt_reset(s);
     if (r < 0) {
         return r;
@@ -694,24 +690,24 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
     int64_t rid = sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db));
     const char *title = it->title ? it->title : "";
     const char *text = it->text ? it->text : "";
-    err = norm_apply(pc->norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->title);
+    err = norm_apply(pc->b.norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->b.title);
     if (err == 0 || err == ERR_TOO_BIG) {
-        err = norm_apply(pc->norm, text, strlen(text), SQ_INDEX_MAX_BYTES, &pc->text);
+        err = norm_apply(pc->b.norm, text, strlen(text), SQ_INDEX_MAX_BYTES, &pc->b.text);
     }
     if (err == ERR_TOO_BIG) {
         err = 0; /* the prefix is indexed, as the matcher sees it */
     }
     if (err != 0) {
-        snprintf(pc->errbuf, pc->errlen, "archive: normalising item %s: %s", it->id,
+        snprintf(pc->b.errbuf, pc->b.errlen, "archive: normalising item %s: %s", it->id,
                  yq_strerror(err));
         return err;
     }
     s = c->insert_fts;
     yq_stmt_reset(s);
     yq_stmt_bind_int64(s, 1, rid);
-    yq_stmt_bind_textn(s, 2, pc->title.buf ? pc->title.buf : "", (int)pc->title.len);
-    yq_stmt_bind_textn(s, 3, pc->text.buf ? pc->text.buf : "", (int)pc->text.len);
-    r = yq_db_step(c->db, s, "archive: index item", pc->errbuf, pc->errlen);
+    yq_stmt_bind_textn(s, 2, pc->b.title.buf ? pc->b.title.buf : "", (int)pc->b.title.len);
+    yq_stmt_bind_textn(s, 3, pc->b.text.buf ? pc->b.text.buf : "", (int)pc->b.text.len);
+    r = yq_db_step(c->db, s, "archive: index item", pc->b.errbuf, pc->b.errlen);
     yq_stmt_reset(s);
     if (r < 0) {
         return r;
@@ -721,7 +717,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         /* an alert that came first may have left the matches in the neighbouring file */
         err = neighbour_conn(pc, nb, &other);
         if (err == 0 && other) {
-            err = copy_matches(other, c, it->id, pc->errbuf, pc->errlen);
+            err = copy_matches(other, c, it->id, pc->b.errbuf, pc->b.errlen);
         }
         if (err != 0) {
             return err;
@@ -746,9 +742,9 @@ static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_re
     if (nb >= 0) {
         struct sq_conn *own = NULL;
         bool own_has = false;
-        err = conn_get(st, mk, false, &own, pc->errbuf, pc->errlen);
+        err = conn_get(st, mk, false, &own, pc->b.errbuf, pc->b.errlen);
         if (err == 0 && own) {
-            err = conn_has_item(own, id, &own_has, pc->errbuf, pc->errlen);
+            err = conn_has_item(own, id, &own_has, pc->b.errbuf, pc->b.errlen);
         }
         if (err != 0) {
             return err;
@@ -758,7 +754,7 @@ static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_re
             bool found = false;
             err = neighbour_conn(pc, nb, &other);
             if (err == 0 && other) {
-                err = conn_has_item(other, id, &found, pc->errbuf, pc->errlen);
+                err = conn_has_item(other, id, &found, pc->b.errbuf, pc->b.errlen);
             }
             if (err != 0) {
                 return err;
@@ -769,50 +765,53 @@ static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_re
         }
     }
     struct sq_conn *c = NULL;
-    err = conn_tx(st, target, &c, pc->errbuf, pc->errlen);
+    err = conn_tx(st, target, &c, pc->b.errbuf, pc->b.errlen);
     if (err != 0) {
         return err;
     }
     return archive_put_matches(c->db, c->insert_match, al, -1, archive_bind_text, res,
-                               pc->errbuf, pc->errlen);
+                               pc->b.errbuf, pc->b.errlen);
 }
 
-static int sq_put(void *state, const struct yq_item *const *items, size_t n_items,
-                  const struct yq_alert *const *alerts, size_t n_alerts,
-                  struct archive_put_result *res, char *errbuf, size_t errlen)
+/*
+ * The archive must still be where it was opened: a removed or moved directory (its marker
+ * gone) fails the put, so the caller keeps its batch and commits nothing (design §8: never
+ * recreated implicitly, nothing stored where no reader looks). Then the lock.
+ */
+static int sq_put_begin(void *ctx)
 {
-    struct sq_state *st = state;
-    struct put_ctx pc = {.st = st, .now_s = yq_time_now(), .errbuf = errbuf, .errlen = errlen};
-    int err = archive_put_start(st->readonly, &pc.norm, errbuf, errlen);
-    if (err != 0) {
+    struct put_ctx *pc = ctx;
+    int version = 0;
+    char why[256] = "";
+
+    if (read_marker(pc->st->dir, &version, why, sizeof why) != 0) {
+        snprintf(pc->b.errbuf, pc->b.errlen,
+                 "archive: %s is missing or no longer an archive (%s): nothing stored",
+                 pc->st->dir, why);
+        return ERR_IO;
+    }
+    pthread_mutex_lock(&pc->st->mu);
+    pc->locked = true;
+    return 0;
+}
+
+/* Commit every file of the batch; after the first failure roll the rest back. */
+static int sq_put_end(void *ctx, int err, struct archive_put_result *res)
+{
+    struct put_ctx *pc = ctx;
+    struct sq_state *st = pc->st;
+
+    (void)res; /* every row was stored by its step */
+    if (!pc->locked) {
         return err;
     }
-    struct archive_put_result r = {0};
-    /*
-     * The archive must still be where it was opened: a removed or moved directory (its marker
-     * gone) fails the put, so the caller keeps its batch and commits nothing (design §8: never
-     * recreated implicitly, nothing stored where no reader looks).
-     */
-    {
-        int version = 0;
-        char why[256] = "";
-        if (read_marker(st->dir, &version, why, sizeof why) != 0) {
-            snprintf(errbuf, errlen,
-                     "archive: %s is missing or no longer an archive (%s): nothing stored", st->dir,
-                     why);
-            return ERR_IO;
-        }
-    }
-    pthread_mutex_lock(&st->mu);
-    err = archive_put_each(items, n_items, alerts, n_alerts, put_item, put_alert, &pc, &r);
-    /* commit every file of the batch; after the first failure roll the rest back */
     for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
         struct sq_conn *c = &st->conns[i];
         if (c->month < 0 || !c->in_tx) {
             continue;
         }
         if (err == 0) {
-            err = yq_db_exec(c->db, "COMMIT", "archive: commit", errbuf, errlen);
+            err = yq_db_exec(c->db, "COMMIT", "archive: commit", pc->b.errbuf, pc->b.errlen);
         }
         if (err != 0) {
             yq_db_rollback(c->db);
@@ -820,12 +819,25 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
         c->in_tx = false;
     }
     pthread_mutex_unlock(&st->mu);
-    norm_text_release(&pc.title);
-    norm_text_release(&pc.text);
-    if (err == 0 && res) {
-        *res = r;
-    }
     return err;
+}
+
+static const struct archive_put_ops sq_put_ops = {
+    .begin = sq_put_begin,
+    .put_item = put_item,
+    .put_alert = put_alert,
+    .end = sq_put_end,
+};
+
+static int sq_put(void *state, const struct yq_item *const *items, size_t n_items,
+                  const struct yq_alert *const *alerts, size_t n_alerts,
+                  struct archive_put_result *res, char *errbuf, size_t errlen)
+{
+    struct sq_state *st = state;
+    struct put_ctx pc = {.st = st};
+
+    return archive_put_run(st->readonly, &sq_put_ops, &pc, &pc.b, items, n_items, alerts,
+                           n_alerts, res, errbuf, errlen);
 }
 
 static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *n_removed,

@@ -5,6 +5,7 @@
 #include "yq_db.h"
 #include "yq_db_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,28 +52,218 @@ bool yq_db_is_memory(const char *location)
                     (strncmp(path, "file:", 5) == 0 && strstr(path, "mode=memory") != NULL));
 }
 
-/* location without a password: "postgresql://user:secret@h/db" -> "postgresql://user@h/db". */
+/*
+ * Redaction of a location's secrets (yq_db_redact): what libpq would take as a password, and
+ * whatever a user may have meant as one, never reaches a message.
+ */
+
+/* out being written: at most cap - 1 bytes kept, always NUL-terminated. */
+struct redact_out {
+    char *p;
+    size_t len, cap;
+};
+
+static void redact_put(struct redact_out *o, const char *s, size_t n)
+{
+    size_t room = o->cap - 1 - o->len;
+
+    if (n > room) {
+        n = room;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/*
+ * Whether the n bytes at key, percent-decoded as libpq decodes a URI's keywords and in any
+ * case, are one of the n_names names.
+ */
+static bool redact_key_is(const char *key, size_t n, const char *const *names, size_t n_names)
+{
+    char name[32];
+    size_t len = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)key[i];
+        if (c == '%' && i + 2 < n && hex_value(key[i + 1]) >= 0 && hex_value(key[i + 2]) >= 0) {
+            c = hex_value(key[i + 1]) * 16 + hex_value(key[i + 2]);
+            i += 2;
+        }
+        if (len + 1 >= sizeof(name)) {
+            return false;
+        }
+        name[len++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    name[len] = '\0';
+    for (size_t i = 0; i < n_names; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether the n bytes at key name a secret of libpq's (password, sslpassword). */
+static bool redact_key_is_secret(const char *key, size_t n)
+{
+    static const char *const secret[] = {"password", "sslpassword"};
+    return redact_key_is(key, n, secret, sizeof(secret) / sizeof(secret[0]));
+}
+
+/*
+ * Length of a libpq connection keyword followed by '=' at s ("sslmode=" -> 7), or 0. Only
+ * libpq's keywords count (it refuses others in a URI), so a '?' or '&' inside a password
+ * followed by "x=" is not taken for the start of a parameter.
+ */
+static size_t redact_param_key(const char *s, const char *end)
+{
+    static const char *const keywords[] = {
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile",
+        "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+        "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+        "requiressl", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslcertmode",
+        "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "require_auth",
+        "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname", "gsslib",
+        "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "ssl",
+    };
+    const char *p = s;
+
+    while (p < end && (isalnum((unsigned char)*p) || *p == '_' || *p == '%')) {
+        p++;
+    }
+    if (p == s || p >= end || *p != '=' ||
+        !redact_key_is(s, (size_t)(p - s), keywords, sizeof(keywords) / sizeof(keywords[0]))) {
+        return 0;
+    }
+    return (size_t)(p - s);
+}
+
+/*
+ * A postgresql:// URI. The password runs from the first ':' of the user information to the
+ * last '@' before the query string: libpq itself ends it at the first '@' (before any '/'), so
+ * an unencoded '@', '/' or '?' in a password would otherwise leave its tail in the text (a
+ * database name holding an '@' costs the host and path in the message, never a secret). The
+ * query string starts at the first '?' followed by one of libpq's "keyword="; password= and
+ * sslpassword= values are emptied up to the next "&keyword=".
+ */
+static void redact_uri(const char *location, const char *rest, struct redact_out *o)
+{
+    const char *end = rest + strlen(rest), *query = end, *at = NULL, *colon, *p;
+
+    for (p = rest; p < end; p++) {
+        if (*p == '?' && redact_param_key(p + 1, end) > 0) {
+            query = p;
+            break;
+        }
+    }
+    for (p = rest; p < query; p++) {
+        if (*p == '@') {
+            at = p;
+        }
+    }
+    colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
+    if (colon) {
+        redact_put(o, location, (size_t)(colon - location));
+        redact_put(o, at, (size_t)(query - at));
+    } else {
+        redact_put(o, location, (size_t)(query - location));
+    }
+    p = query;
+    while (p < end) {
+        const char *param = p + 1, *stop;
+        size_t key = redact_param_key(param, end);
+
+        if (key > 0 && redact_key_is_secret(param, key)) {
+            redact_put(o, p, 1 + key + 1); /* "?password=" */
+            for (stop = param + key + 1; stop < end; stop++) {
+                if (*stop == '&' && redact_param_key(stop + 1, end) > 0) {
+                    break;
+                }
+            }
+        } else {
+            stop = memchr(param, '&', (size_t)(end - param));
+            stop = stop ? stop : end;
+            redact_put(o, p, (size_t)(stop - p));
+        }
+        p = stop;
+    }
+}
+
+/*
+ * A libpq key=value string ("host=h password='x y'"), parsed as libpq parses it (blanks around
+ * '=', values quoted with '\'' or not, '\\' escaping): the values of password and sslpassword
+ * are left out. Words that are no key=value (a SQLite path) are copied.
+ */
+static void redact_keywords(const char *s, struct redact_out *o)
+{
+    const char *p = s;
+
+    while (*p) {
+        const char *name = p, *name_end, *value, *q;
+
+        if (isspace((unsigned char)*p)) {
+            redact_put(o, p++, 1);
+            continue;
+        }
+        while (*p && *p != '=' && !isspace((unsigned char)*p)) {
+            p++;
+        }
+        name_end = p;
+        for (q = p; isspace((unsigned char)*q); q++) {
+        }
+        if (*q != '=') {
+            redact_put(o, name, (size_t)(q - name));
+            p = q;
+            continue;
+        }
+        for (q++; isspace((unsigned char)*q); q++) {
+        }
+        value = q;
+        if (*q == '\'') {
+            for (q++; *q && *q != '\''; q++) {
+                if (*q == '\\' && q[1]) {
+                    q++;
+                }
+            }
+            q += *q == '\'';
+        } else {
+            for (; *q && !isspace((unsigned char)*q); q++) {
+                if (*q == '\\' && q[1]) {
+                    q++;
+                }
+            }
+        }
+        redact_put(o, name, (size_t)(value - name));
+        if (!redact_key_is_secret(name, (size_t)(name_end - name))) {
+            redact_put(o, value, (size_t)(q - value));
+        }
+        p = q;
+    }
+}
+
 static void redact(const char *location, char *out, size_t outlen)
 {
+    struct redact_out o = {out, 0, outlen};
+    const char *scheme = strstr(location, "://");
+
     if (outlen == 0) {
         return;
     }
-    const char *scheme = strstr(location, "://"), *at, *colon;
-
-    snprintf(out, outlen, "%s", location);
-    if (!scheme || yq_db_backend_of(location) != YQ_DB_PG) {
-        return;
-    }
-    at = strchr(scheme + 3, '@');
-    colon = memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0);
-    if (at && colon) {
-        snprintf(out, outlen, "%.*s%s", (int)(colon - location), location, at);
-    }
-    /* a password=... query parameter */
-    char *pw = strstr(out, "password=");
-    if (pw) {
-        char *end = strchr(pw, '&');
-        memmove(pw + 9, end ? end : pw + strlen(pw), strlen(end ? end : pw + strlen(pw)) + 1);
+    out[0] = '\0';
+    if (scheme && yq_db_backend_of(location) == YQ_DB_PG) {
+        redact_uri(location, scheme + 3, &o);
+    } else {
+        redact_keywords(location, &o);
     }
 }
 

@@ -123,10 +123,16 @@ struct yq_db_schema {
 enum yq_db_backend yq_db_backend_of(const char *location);
 
 /*
- * location with its password removed, for messages before a connection exists:
- * "postgresql://u:secret@h/db" -> "postgresql://u@h/db", a password=... parameter emptied;
- * SQLite locations are copied as they are. Writes at most outlen bytes into out (cut when
- * longer). Returns out.
+ * location with its passwords removed, for messages before a connection exists.
+ * A URI loses everything from the user's ':' to the last '@' before the query string (which
+ * starts at the first '?' followed by one of libpq's keywords and '=')
+ * ("postgresql://u:p@ss@h/db" -> "postgresql://u@h/db": libpq ends the password at the first
+ * '@', a user may have meant the last), and the values of its password= and sslpassword=
+ * query parameters (keywords percent-decoded, any case; a value runs to the next "&keyword=").
+ * Anything else is read as libpq's key=value string: the values of password and sslpassword
+ * (quoted or not) are left out, other words (a SQLite path) copied as they are.
+ * location: NUL-terminated, borrowed. out: outlen bytes, always NUL-terminated when outlen > 0
+ * (cut when longer; a cut never shows more than the whole would). Returns out.
  */
 const char *yq_db_redact(const char *location, char *out, size_t outlen);
 

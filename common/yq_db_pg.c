@@ -361,6 +361,10 @@ static int code_of(const char *state)
         return YQ_DB_TOOBIG;
     }
     if (strncmp(state, "22", 2) == 0) {
+        /* the rest of class 22 (data exception: 22021 text that is not UTF-8, 22P02 a number
+           that does not parse, 22003 out of range, 22007 a bad date...): the values' fault, never
+           the server's; yq_db_err() -> ERR_INVALID, which callers answer as a client error
+           (the web: 400), not as a store that is down (issue #16) */
         return YQ_DB_MISMATCH;
     }
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {

@@ -152,26 +152,39 @@ static int names_query(struct yq_db *db, const char *sql, const char *arg, struc
     return err;
 }
 
+/* The catalogue queries of each backend: its base tables, and the columns of table ?1. */
+struct catalog_sql {
+    const char *tables;
+    const char *columns;
+};
+
+static const struct catalog_sql catalog_sqlite = {
+    .tables = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1",
+    .columns = "SELECT name FROM pragma_table_info(?) ORDER BY 1",
+};
+
+static const struct catalog_sql catalog_pg = {
+    .tables = "SELECT table_name FROM information_schema.tables WHERE"
+              " table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+    .columns = "SELECT column_name FROM information_schema.columns WHERE"
+               " table_schema = current_schema() AND table_name = ? ORDER BY 1",
+};
+
+static const struct catalog_sql *catalog_of(struct yq_db *db)
+{
+    return is_pg(db) ? &catalog_pg : &catalog_sqlite;
+}
+
 static int list_tables(struct yq_db *db, struct names *out, char *errbuf, size_t errlen)
 {
-    return names_query(db,
-                       is_pg(db) ? "SELECT table_name FROM information_schema.tables WHERE"
-                                   " table_schema = current_schema() AND table_type = 'BASE TABLE'"
-                                   " ORDER BY 1"
-                                 : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1",
-                       NULL, out, errbuf, errlen);
+    return names_query(db, catalog_of(db)->tables, NULL, out, errbuf, errlen);
 }
 
 /* The columns of table, sorted by name (the canonical order of a row). */
 static int list_columns(struct yq_db *db, const char *table, struct names *out, char *errbuf,
                         size_t errlen)
 {
-    return names_query(db,
-                       is_pg(db) ? "SELECT column_name FROM information_schema.columns WHERE"
-                                   " table_schema = current_schema() AND table_name = ?"
-                                   " ORDER BY 1"
-                                 : "SELECT name FROM pragma_table_info(?) ORDER BY 1",
-                       table, out, errbuf, errlen);
+    return names_query(db, catalog_of(db)->columns, table, out, errbuf, errlen);
 }
 
 /* Every table of db is known or ignored: else ERR_BAD_STATE naming the first stranger. */
@@ -771,11 +784,37 @@ static int source_version_check(struct yq_db *src, char *errbuf, size_t errlen)
     return 0;
 }
 
+/*
+ * Take the notifier's hold on a SQLite store at location (ticket_store_lock_acquire(); nothing
+ * on PostgreSQL, where notifiers share the store), so no notifier writes to it during the copy
+ * and none starts on it before the copy ends. side: "source" or "target", for the message.
+ * *out: the hold, released by the caller. Returns 0 or the lock's code (ERR_BAD_STATE: a
+ * notifier holds the store), errbuf naming the side and what to do.
+ */
+static int store_hold(const char *location, const char *side, struct ticket_store_lock **out,
+                      char *errbuf, size_t errlen)
+{
+    struct ticket_store_cfg cfg = {.path = (char *)location};
+    char why[512] = "";
+    int err = ticket_store_lock_acquire(&cfg, out, why, sizeof(why));
+
+    if (err == ERR_BAD_STATE) {
+        snprintf(errbuf, errlen,
+                 "the %s is in use: %s; stop that notifier before 'store migrate' (nothing "
+                 "copied)",
+                 side, why);
+    } else if (err) {
+        snprintf(errbuf, errlen, "cannot lock the %s: %s", side, why);
+    }
+    return err;
+}
+
 int store_migrate_copy(const char *from, const char *to, FILE *progress,
                        int64_t busy_timeout_ms, int64_t *rows_copied, char *errbuf,
                        size_t errlen)
 {
     struct copy_ctx cx = {.progress = progress, .errbuf = errbuf, .errlen = errlen};
+    struct ticket_store_lock *src_lock = NULL, *dst_lock = NULL;
     int64_t busy = busy_of(busy_timeout_ms);
     int err = 0;
     if (rows_copied) {
@@ -797,6 +836,9 @@ int store_migrate_copy(const char *from, const char *to, FILE *progress,
     }
     err = yq_db_open(from, YQ_DB_READONLY_OPEN, busy, &cx.src, errbuf, errlen);
     if (err == 0) {
+        err = store_hold(from, "source", &src_lock, errbuf, errlen);
+    }
+    if (err == 0) {
         err = source_version_check(cx.src, errbuf, errlen);
     }
     if (err == 0) {
@@ -807,6 +849,9 @@ int store_migrate_copy(const char *from, const char *to, FILE *progress,
         struct ticket_store_cfg cfg = {.path = (char *)to, .busy_timeout_ms = busy};
         bool created = false;
         err = ticket_store_init(&cfg, &created, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = store_hold(to, "target", &dst_lock, errbuf, errlen);
     }
     if (err == 0) {
         err = yq_db_open(to, 0, busy, &cx.dst, errbuf, errlen);
@@ -857,6 +902,8 @@ int store_migrate_copy(const char *from, const char *to, FILE *progress,
     free(cx.triggers);
     yq_db_close(cx.dst);
     yq_db_close(cx.src);
+    ticket_store_lock_release(dst_lock);
+    ticket_store_lock_release(src_lock);
     if (err == 0 && rows_copied) {
         *rows_copied = cx.rows;
     }

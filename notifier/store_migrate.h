@@ -71,8 +71,12 @@ bool store_migrate_report_ok(const struct store_migrate_report *report);
  * or sqlite:PATH, or postgresql://...; borrowed). progress: where to write a line per table and
  * per STORE_MIGRATE_PAGE_ROWS * 10 rows (stderr for the CLI; NULL: silent). busy_timeout_ms:
  * lock waits on both databases (0: 5000). *rows_copied (may be NULL): rows written.
+ * A SQLite source or target is held as a notifier holds its store (ticket_store_lock_acquire())
+ * from before the first read until the end, so a running notifier's store is refused and no
+ * notifier starts on either during the copy.
  * Returns 0; ERR_BAD_STATE (source not at this binary's schema version, target not empty, a
- * table the copy does not know, source and target the same location; nothing written);
+ * table the copy does not know, source and target the same location, a notifier holds the
+ * SQLite source or target: errbuf names its pid; nothing written);
  * ERR_NOT_FOUND (no source store); ERR_INVALID, ERR_RETRY, ERR_IO, ERR_NOMEM from either
  * database (the target's transaction rolled back: it stays empty). errbuf: one line.
  */

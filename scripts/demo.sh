@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on its embedded default: installs what is missing, builds, then starts
+# The main job on its embedded default: installs what is missing, builds into build-demo/ (its
+# own release build: a build/ of yours, maybe a sanitizer build, is left as it is), then starts
 #   - redis-server on 127.0.0.1:16379 (data under .demo/redis),
 #   - librdkafka's mock Kafka cluster (yuqingctl kafka-dev) on a loopback port,
 #   - a local HTTP server for the bundled sample feeds (deploy/demo/feeds) on 127.0.0.1:18081,
@@ -19,7 +20,7 @@ http_port=${YQ_DEMO_HTTP_PORT:-8080}
 metrics_port=${YQ_DEMO_METRICS_PORT:-19101}
 hook_port=${YQ_DEMO_HOOK_PORT:-18082}
 state=$root/.demo
-bin=$root/build
+bin=$root/build-demo # git-ignored (/build*/)
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/npm-deps.sh"
@@ -189,9 +190,9 @@ $(sed 's/^/    /' "$state/accounts.txt")
   the 研判 inbox within about 30 s; levels I and II are handed over at once).
   发给各部门机器人的通知 (notifications to the robots): .demo/logs/notifications.jsonl
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
-  归档 (archive of every item, 检索): ./build/tools/yuqingctl archive status --dir .demo/archive
+  归档 (archive of every item, 检索): ./build-demo/tools/yuqingctl archive status --dir .demo/archive
   规则回测 (a changed rule set tried on the archive; also on the 规则 page):
-    ./build/tools/yuqingctl rules backtest DIR --archive .demo/archive --redis 127.0.0.1:$redis_port
+    ./build-demo/tools/yuqingctl rules backtest DIR --archive .demo/archive --redis 127.0.0.1:$redis_port
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG

@@ -24,6 +24,7 @@
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 #define WOFF(f) offsetof(struct web_cfg, f)
@@ -307,6 +308,63 @@ static void maybe_gc(struct web *w, int64_t now)
     }
 }
 
+/* The first query parameter whose name or value is not UTF-8 (MHD_get_connection_values). */
+struct bad_param {
+    char name[48]; /* its name when that is UTF-8 and short, else "" */
+    bool found;
+};
+
+static enum MHD_Result find_bad_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct bad_param *bad = cls;
+    size_t key_len = key ? strlen(key) : 0;
+    bool key_ok = yq_utf8_valid(key ? key : "", key_len, NULL);
+
+    (void)kind;
+    if (key_ok && (!value || yq_utf8_valid(value, strlen(value), NULL))) {
+        return MHD_YES;
+    }
+    bad->found = true;
+    if (key_ok && key_len < sizeof(bad->name)) {
+        memcpy(bad->name, key, key_len + 1);
+    }
+    return MHD_NO; /* stop at the first */
+}
+
+/*
+ * The one check of the request's own text before any route reads it: the decoded path and
+ * every query parameter (name and value) are UTF-8, else 400 "bad_utf8" naming the parameter.
+ * PostgreSQL refuses such text in a statement (SQLSTATE 22021) and SQLite would compare or
+ * store the bytes; JSON bodies need no check here (jansson refuses invalid UTF-8 and lone
+ * surrogates: "bad_json" below). Returns true when a reply was queued into *reply.
+ */
+static bool refuse_bad_text(struct web_call *call, enum MHD_Result *reply)
+{
+    struct bad_param bad = {.found = false};
+    char msg[160];
+
+    if (!yq_utf8_valid(call->url, strlen(call->url), NULL)) {
+        LOG_INFO("request refused method=%s reason='path not utf-8'", call->method);
+        *reply = web_reply_error(call, MHD_HTTP_BAD_REQUEST, "bad_utf8",
+                                 "请求路径不是有效的 UTF-8 文本");
+        return true;
+    }
+    (void)MHD_get_connection_values(call->c, MHD_GET_ARGUMENT_KIND, find_bad_param, &bad);
+    if (!bad.found) {
+        return false;
+    }
+    LOG_INFO("request refused method=%s path=%s reason='query parameter not utf-8' param=%s",
+             call->method, YQ_Q(call->url), YQ_Q(bad.name));
+    if (bad.name[0]) {
+        snprintf(msg, sizeof(msg), "查询参数 %s 不是有效的 UTF-8 文本", bad.name);
+    } else {
+        snprintf(msg, sizeof(msg), "查询参数不是有效的 UTF-8 文本");
+    }
+    *reply = web_reply_error(call, MHD_HTTP_BAD_REQUEST, "bad_utf8", msg);
+    return true;
+}
+
 enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,
                            const char *method, const char *upload_data, size_t *upload_data_size,
                            void **req_cls)
@@ -314,6 +372,7 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
     struct web_req *req = *req_cls;
     struct web_call call;
     const char *refusal;
+    enum MHD_Result result;
     int err;
 
     if (!req) {
@@ -384,6 +443,9 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
             return web_reply_text(&call, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
         }
         return route_static(&call);
+    }
+    if (refuse_bad_text(&call, &result)) {
+        return result;
     }
     if (!is_safe_method(method) && req->body.len > 0) {
         /* every state change takes one JSON object: refuse anything else before it is read

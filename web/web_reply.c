@@ -152,6 +152,11 @@ enum MHD_Result web_reply_store_error(struct web_call *call, int err)
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "服务暂时不可用，请稍后重试");
     }
+    if (err == ERR_INVALID) {
+        /* the database refused the request's values (a PostgreSQL data error, SQLSTATE class
+           22, a constraint): the client's fault, not a store that is down (issue #16) */
+        return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", "请求中的数据无效");
+    }
     return web_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "服务器内部错误");
 }
 

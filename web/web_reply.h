@@ -62,7 +62,11 @@ enum MHD_Result web_reply_bad_request(struct web_call *call, const char *message
 /* Queue an empty 204 response (with the call's Set-Cookie). */
 enum MHD_Result web_reply_no_content(struct web_call *call);
 
-/* Map a shared error code from a store to 503 (ERR_RETRY, Retry-After: 2) or 500; logs it. */
+/*
+ * Map a shared error code from a store to 503 (ERR_RETRY, Retry-After: 2), 400 (ERR_INVALID:
+ * the database refused the request's values, e.g. PostgreSQL's class 22 data errors) or 500;
+ * logs it.
+ */
 enum MHD_Result web_reply_store_error(struct web_call *call, int err);
 
 /* Queue text (NUL-terminated, borrowed: copied) as text/plain with status, not cached. */

@@ -24,6 +24,10 @@
 #include "yq_err.h"
 #include "yq_time.h"
 
+/* Each test's cmocka setup and teardown: a fresh archive of its own (archive_fixture.h). */
+static int (*const fx_setup)(void **state) = archive_fixture_setup;
+static int (*const fx_teardown)(void **state) = archive_fixture_teardown;
+
 static int64_t t0(void)
 {
     return yq_time_days_from_civil(2026, 11, 10) * 86400;
@@ -447,16 +451,12 @@ static void test_bad_utf8_and_huge_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_terms_found_inside_words, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_and_or_formulas, archive_fixture_setup,
-                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_terms_found_inside_words, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_and_or_formulas, fx_setup, fx_teardown),
         cmocka_unit_test(test_match_expressions),
         cmocka_unit_test(test_tsquery_and_tsvector),
-        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, archive_fixture_setup,
-                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

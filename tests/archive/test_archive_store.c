@@ -38,6 +38,10 @@ static int64_t t_dec1(void)
     return yq_time_days_from_civil(2026, 12, 1) * 86400 - 8 * 3600;
 }
 
+/* Each test's cmocka setup and teardown: a fresh archive of its own (archive_fixture.h). */
+static int (*const fx_setup)(void **state) = archive_fixture_setup;
+static int (*const fx_teardown)(void **state) = archive_fixture_teardown;
+
 static void rm_rf(const char *dir)
 {
     char cmd[128];
@@ -1082,49 +1086,112 @@ static void test_pg_layout(void **state)
     db_fixture_drop(loc);
 }
 
+/*
+ * Issue #16: a put larger than one multi-row statement of the server backend (64 items, 256
+ * matches a statement) keeps the results of one row at a time: duplicates within a statement
+ * and across statements counted as such, every row stored once, a second put all duplicates.
+ */
+static void test_issue_16_large_put_counts_like_row_by_row(void **state)
+{
+    enum { N_UNIQUE = 100, N_ITEMS = 150, N_MATCHES = 300 };
+    struct archive_fixture *fx = *state;
+    struct yq_item *it = calloc(N_ITEMS, sizeof *it);
+    const struct yq_item **p = calloc(N_ITEMS, sizeof *p);
+    struct yq_alert al;
+    char id[32], title[64], err[256] = "";
+    struct archive_put_result res;
+    struct archive_row row;
+    struct ids ids;
+
+    assert_non_null(it);
+    assert_non_null(p);
+    for (int i = 0; i < N_ITEMS; i++) {
+        int k = i < N_UNIQUE ? i : (i - N_UNIQUE) * 2; /* 50 repeats of earlier ids */
+        snprintf(id, sizeof id, "big:%03d", k);
+        snprintf(title, sizeof title, "征地拆迁 第%d条", k);
+        make_item(&it[i], id, "rss", title, "补偿款", t_nov15() + k);
+        p[i] = &it[i];
+    }
+    make_alert(&al, &it[7], "land-000", "市自然资源局", "ev:big");
+    al.matches = realloc(al.matches, N_MATCHES * sizeof *al.matches);
+    assert_non_null(al.matches);
+    memset(al.matches + 1, 0, (N_MATCHES - 1) * sizeof *al.matches);
+    al.n_matches = N_MATCHES;
+    for (int m = 1; m < N_MATCHES; m++) {
+        char rule[32];
+        snprintf(rule, sizeof rule, "land-%03d", m % 200); /* 100 repeats */
+        al.matches[m].rule_id = strdup(rule);
+        al.matches[m].name = strdup(rule);
+        al.matches[m].group = strdup("征地拆迁");
+        al.matches[m].department = strdup("市自然资源局");
+        al.matches[m].level = YQ_LEVEL_II;
+    }
+    const struct yq_alert *ap[] = {&al};
+
+    assert_int_equal(archive_put(fx->a, p, N_ITEMS, ap, 1, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, N_UNIQUE);
+    assert_int_equal(res.items_dup, N_ITEMS - N_UNIQUE);
+    assert_int_equal(res.matches_new, 200);
+    assert_int_equal(res.matches_dup, N_MATCHES - 200);
+    assert_int_equal(res.items_refused, 0);
+    assert_int_equal(archive_put(fx->a, p, N_ITEMS, ap, 1, &res, err, sizeof err), 0);
+    assert_int_equal(res.items_new, 0);
+    assert_int_equal(res.items_dup, N_ITEMS);
+    assert_int_equal(res.matches_new, 0);
+    assert_int_equal(res.matches_dup, N_MATCHES);
+    assert_int_equal(scan_ids(fx->a, NULL, &ids), N_UNIQUE);
+    for (int k = 0; k < N_UNIQUE; k += 33) {
+        snprintf(id, sizeof id, "big:%03d", k);
+        snprintf(title, sizeof title, "征地拆迁 第%d条", k);
+        assert_int_equal(archive_get(fx->a, id, &row, err, sizeof err), 0);
+        assert_string_equal(row.item.title, title);
+        assert_int_equal(row.item.published_at, t_nov15() + k);
+        assert_int_equal(row.n_matches, k == 7 ? 200 : 0);
+        archive_row_release(&row);
+    }
+    assert_int_equal(archive_get(fx->a, "big:007", &row, err, sizeof err), 0);
+    assert_int_equal(row.n_matches, 200);
+    assert_int_equal(row.matches[199].level, YQ_LEVEL_II);
+    archive_row_release(&row);
+    yq_alert_release(&al);
+    for (int i = 0; i < N_ITEMS; i++) {
+        yq_item_release(&it[i]);
+    }
+    free(p);
+    free(it);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip_every_field, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert,
-                                        archive_fixture_setup, archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary,
-                                        archive_fixture_setup, archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month,
-                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip_every_field, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test(test_layout_errors),
         cmocka_unit_test(test_pg_layout),
-        cmocka_unit_test_setup_teardown(test_readonly_handle, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_stats_counts, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_month_of_archive_time, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_month_file, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts,
-                                        archive_fixture_setup, archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_filters, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_borrowed_classifier, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, archive_fixture_setup,
-                                        archive_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_extreme_times, archive_fixture_setup,
-                                        archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_handle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_month_of_archive_time, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_large_put_counts_like_row_by_row, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -458,6 +458,110 @@ static void test_lost_connection_inside_transaction(void **state)
     assert_int_equal(yq_db_close(killer), 0);
 }
 
+/*
+ * Issue #16: yq_db_redact() leaves no part of a password, whatever it holds (libpq ends a URI's
+ * password at the first '@'; a user may have meant the last), in the URI, its query string or a
+ * key=value string, and copies everything else. Pure string work: no server.
+ */
+static void test_issue_16_redact_every_password_shape(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"postgresql://u@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:SECRET@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:SE@CRET@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:S@E@C@RET@host:5432/db", "postgresql://u@host:5432/db"},
+        {"postgresql://u:SE:CRET@host:5432/db", "postgresql://u@host:5432/db"},
+        {"postgresql://u:SE/CRET@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:SE%40CRET@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:SE?CRET@host/db?sslmode=require", "postgresql://u@host/db?sslmode=require"},
+        {"postgresql://u:SE?x=CR&y=ET@host/db?sslmode=require",
+         "postgresql://u@host/db?sslmode=require"},
+        {"postgresql://u:SE#CR%ET@host/db", "postgresql://u@host/db"},
+        {"postgresql://u:SECRET@host", "postgresql://u@host"},
+        {"postgresql://:SECRET@host/db", "postgresql://@host/db"},
+        {"postgresql://u:SECRET@[::1]:5432/db", "postgresql://u@[::1]:5432/db"},
+        {"postgres://u:SE@CRET@[2001:db8::1],[::1]:5433/db", "postgres://u@[2001:db8::1],[::1]:5433/db"},
+        {"postgresql://u:SECRET@h1:5432,h2:5433/db?target_session_attrs=read-write",
+         "postgresql://u@h1:5432,h2:5433/db?target_session_attrs=read-write"},
+        {"postgres://[::1]:5432/db", "postgres://[::1]:5432/db"},
+        {"postgresql://host:5432/db?user=a@b&sslmode=disable",
+         "postgresql://host:5432/db?user=a@b&sslmode=disable"},
+        {"postgresql://h/db?user=u&password=SE@CRET&sslmode=disable",
+         "postgresql://h/db?user=u&password=&sslmode=disable"},
+        {"postgresql://h/db?password=SE&CRET", "postgresql://h/db?password="},
+        {"postgresql://h/db?password=SE&x=CRET&sslmode=disable",
+         "postgresql://h/db?password=&sslmode=disable"},
+        {"postgresql://h/db?pass%77ord=SECRET", "postgresql://h/db?pass%77ord="},
+        {"postgresql://h/db?sslpassword=SECRET&PASSWORD=SECRET",
+         "postgresql://h/db?sslpassword=&PASSWORD="},
+        {"postgresql://u:SECRET@h/db?password=SECRET", "postgresql://u@h/db?password="},
+        {"host=h password=SECRET dbname=d", "host=h password= dbname=d"},
+        {"host=h password = 'SE CR\\'ET' dbname=d", "host=h password =  dbname=d"},
+        {"password='SE CRET", "password="},
+        {"sslpassword=SE\\ CRET host=h", "sslpassword= host=h"},
+        {"/var/lib/yuqing/tickets.db", "/var/lib/yuqing/tickets.db"},
+        {"sqlite:/var/lib/yuqing/tickets.db", "sqlite:/var/lib/yuqing/tickets.db"},
+        {"file:tickets.db?mode=ro", "file:tickets.db?mode=ro"},
+        {"", ""},
+    };
+    char out[256], small[16];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_ptr_equal(yq_db_redact(cases[i].in, out, sizeof(out)), out);
+        if (strcmp(out, cases[i].want) != 0) {
+            fail_msg("case %zu: '%s' -> '%s', want '%s'", i, cases[i].in, out, cases[i].want);
+        }
+        for (const char *piece = "SE\0CR\0ET\0RET\0"; *piece; piece += strlen(piece) + 1) {
+            if (strstr(out, piece)) {
+                fail_msg("case %zu: '%s' -> '%s' shows '%s'", i, cases[i].in, out, piece);
+            }
+        }
+        yq_db_redact(cases[i].in, small, sizeof(small)); /* a cut shows no more than the whole */
+        assert_true(strlen(small) < sizeof(small));
+        assert_memory_equal(small, out, strlen(small));
+    }
+    assert_string_equal(yq_db_redact(NULL, out, sizeof(out)), "");
+}
+
+/*
+ * Issue #16: text PostgreSQL refuses as data (SQLSTATE class 22: here 22021, a byte sequence
+ * that is not UTF-8) is the statement's fault, YQ_DB_MISMATCH -> ERR_INVALID (a client's error,
+ * 400 at the web), never an I/O error (store down); the connection serves the next statement.
+ * SQLite takes the bytes as they are.
+ */
+static void test_issue_16_invalid_text_is_a_data_error(void **state)
+{
+    struct env *e = *state;
+    bool pg = yq_db_backend(e->db) == YQ_DB_PG;
+    struct yq_stmt *st = NULL;
+    char err[256] = "";
+    int rc;
+
+    exec_ok(e->db, "CREATE TABLE words (w TEXT NOT NULL)");
+    assert_int_equal(yq_stmt_prepare(e->db, "SELECT count(*) FROM words WHERE w = ?", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, "\xff");
+    rc = yq_stmt_step(st);
+    yq_stmt_finalize(st);
+    if (pg) {
+        assert_int_equal(rc & 0xff, YQ_DB_MISMATCH);
+        assert_int_equal(yq_db_err(rc), ERR_INVALID);
+        assert_non_null(strstr(yq_db_errmsg(e->db), "22021"));
+    } else {
+        assert_int_equal(rc, YQ_DB_ROW);
+    }
+    assert_int_equal(yq_db_prepare(e->db, "INSERT INTO words (w) VALUES (?)", &st, "word", err,
+                                   sizeof(err)),
+                     0);
+    yq_stmt_bind_text(st, 1, "\xc3\x28");
+    assert_int_equal(yq_db_run(e->db, st, "word", err, sizeof(err)), pg ? ERR_INVALID : 0);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM words"), pg ? 0 : 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +574,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_track, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_connection_inside_transaction, setup, teardown),
+        cmocka_unit_test(test_issue_16_redact_every_password_shape),
+        cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@ the departments of its `for dept in ...` line (`users dept-add`), then `yuqingct
 demo-history` (here with a fixed --now, so the history's exact totals are asserted). Then each
 line of the README's block between `<!-- readme-commands` and `<!-- /readme-commands -->` runs
 from a directory laid out like the repository root (config/ and .demo/tickets.db), with
-`./build/tools/yuqingctl` standing for the binary of this build: each must exit 0 and print
+`./build-demo/tools/yuqingctl` (the demo's build) standing for the binary of this build: each must exit 0 and print
 something (or, with --out FILE, write a non-empty FILE). `.demo/notifier.yaml` is made from
 deploy/demo/notifier.yaml as the demo makes it. The block between `<!-- readme-ticket-commands`
 and its end runs with NUMBER replaced by a dismissed and a closed ticket of the history: `show`
@@ -28,7 +28,7 @@ import tempfile
 import yq_procs
 
 NOW = "2026-12-04T12:00:00+08:00"
-CTL_PREFIX = "./build/tools/yuqingctl"
+CTL_PREFIX = "./build-demo/tools/yuqingctl"
 
 
 def run(cmd, cwd, check=True):

@@ -481,6 +481,50 @@ static void test_cli(void **state)
     assert_int_equal(store_cli_main(6, good), 1); /* the target is no longer empty */
 }
 
+/*
+ * Issue #16: a SQLite store a running notifier holds (ticket_store_lock_acquire()) is refused
+ * as the source and as the target, naming the side and the holder's pid; nothing is written;
+ * once the notifier is gone the same copy goes through.
+ */
+static void test_issue_16_notifier_held_store_is_refused(void **state)
+{
+    struct env *e = *state;
+    struct ticket_store_cfg scfg = {.path = e->src, .busy_timeout_ms = 1000};
+    struct ticket_store_lock *held = NULL;
+    char err[1024] = "", pid[32], target[256];
+
+    snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+    assert_int_equal(ticket_store_lock_acquire(&scfg, &held, err, sizeof(err)), 0);
+    assert_int_equal(store_migrate_copy(e->src, e->dst, NULL, 1000, NULL, err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_non_null(strstr(err, "the source is in use"));
+    assert_non_null(strstr(err, pid));
+    assert_non_null(strstr(err, "stop that notifier"));
+    ticket_store_lock_release(held);
+    held = NULL;
+
+    /* a SQLite target a notifier already runs on (created, so it can be held) */
+    snprintf(target, sizeof(target), "sqlite:%s/held.db", e->dir);
+    store_create(target);
+    {
+        struct ticket_store_cfg tcfg = {.path = target, .busy_timeout_ms = 1000};
+        assert_int_equal(ticket_store_lock_acquire(&tcfg, &held, err, sizeof(err)), 0);
+    }
+    assert_int_equal(store_migrate_copy(e->src, target, NULL, 1000, NULL, err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_non_null(strstr(err, "the target is in use"));
+    assert_non_null(strstr(err, pid));
+    assert_int_equal(count_at(target, "SELECT count(*) FROM tickets"), 0);
+    ticket_store_lock_release(held);
+
+    /* the notifiers gone: both copies go through, and leave no hold behind */
+    migrate_ok(e->src, target);
+    migrate_ok(e->src, e->dst);
+    assert_int_equal(count_at(e->dst, "SELECT count(*) FROM tickets"), 3);
+    assert_int_equal(ticket_store_lock_acquire(&scfg, &held, err, sizeof(err)), 0);
+    ticket_store_lock_release(held);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_copy_leaves_target_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_notifier_held_store_is_refused, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
