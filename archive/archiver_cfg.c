@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "yq_err.h"
-#include "yq_log.h"
+#include "yq_log_cfg.h"
 #include "yq_banned.h"
 
 /* A macro's value as a string literal: the defaults' one source is archive.h. */
@@ -34,7 +34,7 @@ static const struct cfg_key archiver_opt_keys[] = {
     {"stop_timeout_ms", CFG_MS, "10000", 0, 600000, AOFF(stop_timeout_ms),
      "on SIGTERM, how long a failing store is retried before the batch is left uncommitted",
      NULL},
-    {"log_level", CFG_STRING, "info", 0, 0, AOFF(log_level), "err, warn, info or debug", NULL},
+    {"log", CFG_GROUP, NULL, 0, 0, AOFF(log_level), "the log level", yq_log_cfg_keys},
     {"metrics", CFG_GROUP, NULL, 0, 0, AOFF(metrics), "the monitoring endpoint",
      archiver_metrics_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -54,7 +54,7 @@ int archiver_cfg_load(const char *path, const char *const *sets, int n_sets,
 {
     const char *where = path ? path : "<defaults>";
     struct cfg_doc doc;
-    int err, level;
+    int err;
 
     memset(cfg, 0, sizeof(*cfg));
     err = cfg_load(archiver_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
@@ -76,10 +76,8 @@ int archiver_cfg_load(const char *path, const char *const *sets, int n_sets,
                  "the same topic '%s'", where, cfg->kafka.items_topic);
         err = ERR_INVALID;
     }
-    if (err == 0 && yq_log_level_parse(cfg->archive.log_level, &level) != 0) {
-        snprintf(errbuf, errlen, "%s: key 'archive.log_level': bad value '%s'", where,
-                 cfg->archive.log_level);
-        err = ERR_INVALID;
+    if (err == 0) {
+        err = yq_log_cfg_check(cfg->archive.log_level, where, "archive", errbuf, errlen);
     }
     return err;
 }

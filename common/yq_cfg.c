@@ -1,7 +1,9 @@
 #include "yq_cfg.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -207,17 +209,18 @@ static const struct cfg_key *find_key(const struct cfg_key *keys, const char *na
     return NULL;
 }
 
-static int apply_defaults(const struct cfg_key *keys, void *base, const char *file,
+/* The keys' defaults into base; strings false: CFG_STRING fields are left as they are. */
+static int apply_defaults(const struct cfg_key *keys, void *base, bool strings, const char *file,
                           char *errbuf, size_t errlen)
 {
     for (const struct cfg_key *k = keys; k->name; k++) {
         void *dst = (char *)base + k->offset;
         int err;
-        if (k->type == CFG_EXTERNAL) {
+        if (k->type == CFG_EXTERNAL || (k->type == CFG_STRING && !strings)) {
             continue;
         }
         if (k->type == CFG_SECTION || k->type == CFG_GROUP) {
-            err = apply_defaults(k->sub, dst, file, errbuf, errlen);
+            err = apply_defaults(k->sub, dst, strings, file, errbuf, errlen);
             if (err) {
                 return err;
             }
@@ -313,12 +316,33 @@ static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
 int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_node_t *map,
              char *errbuf, size_t errlen)
 {
-    int err = apply_defaults(keys, base, doc && doc->file ? doc->file : "<defaults>", errbuf,
+    int err = apply_defaults(keys, base, true, doc && doc->file ? doc->file : "<defaults>", errbuf,
                              errlen);
     if (err || !doc) {
         return err;
     }
     return fill_map(keys, base, doc, map, "", errbuf, errlen);
+}
+
+const void *cfg_defaults_get(struct cfg_defaults *d)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+    if (!atomic_load_explicit(&d->filled, memory_order_acquire)) {
+        pthread_mutex_lock(&lock);
+        if (!atomic_load_explicit(&d->filled, memory_order_relaxed)) {
+            char err[200];
+            int rc = apply_defaults(d->keys, d->base, false, "<defaults>", err, sizeof(err));
+            if (rc == 0 && d->fill_more) {
+                rc = d->fill_more(d->base, err, sizeof(err));
+            }
+            assert(rc == 0); /* the table's own defaults are valid (its module's tests check) */
+            (void)rc;
+            atomic_store_explicit(&d->filled, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&lock);
+    }
+    return d->base;
 }
 
 int cfg_load(const struct cfg_key *keys, void *base, const char *path, const char *text,

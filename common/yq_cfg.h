@@ -11,6 +11,7 @@
 #ifndef YQ_CFG_H
 #define YQ_CFG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,6 +120,36 @@ void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int inde
  * (indent must be at least 2; the dash stands at indent - 2).
  */
 void cfg_print_list_item(FILE *out, const struct cfg_key *keys, const void *base, int indent);
+
+/*
+ * A module's built-in defaults, read from its key table once: the table stays the one place a
+ * default is written, and code running without a configuration (a NULL cfg, tests, tools)
+ * reads them through cfg_defaults_get(). A module declares one in static storage,
+ *   static struct spike_cfg defaults;
+ *   static struct cfg_defaults spike_defaults = {.keys = spike_cfg_keys, .base = &defaults};
+ * and returns cfg_defaults_get(&spike_defaults) from its x_defaults() function.
+ */
+struct cfg_defaults {
+    const struct cfg_key *keys; /* the module's table, borrowed (static) */
+    void *base;                 /* the struct keys describe, static storage never released */
+    /*
+     * Optional, run once after the keys: what the table leaves to the module (a CFG_EXTERNAL
+     * list from its default text). Returns 0 or an error with one line in errbuf. It must not
+     * call cfg_defaults_get().
+     */
+    int (*fill_more)(void *base, char *errbuf, size_t errlen);
+    atomic_bool filled; /* set once base is complete (cfg_defaults_get() only) */
+};
+
+/*
+ * d->base, filled on the first call (thread-safe; later calls only read a flag): every key of
+ * d->keys with a default, nested sections and groups included, except CFG_STRING keys, whose
+ * fields stay as they are (NULL in static storage: nothing is allocated for the table, so
+ * nothing needs cfg_release()); then d->fill_more. Returns d->base (borrowed, read-only from
+ * then on). A table's defaults are valid (each module's tests load them): a failure is a
+ * programmer error (assert()).
+ */
+const void *cfg_defaults_get(struct cfg_defaults *d);
 
 /* Parse one scalar of type into dst (as cfg_fill would). Returns 0 or ERR_INVALID. */
 int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t max, void *dst);

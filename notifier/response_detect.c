@@ -4,8 +4,6 @@
  */
 #include "response_detect.h"
 
-#include <assert.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -181,24 +179,19 @@ int response_cfg_check(const struct response_cfg *cfg, char *errbuf, size_t errl
     return err;
 }
 
-static struct response_cfg defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
+/* The key table's defaults, then office_departments from its default text. */
+static int defaults_lists(void *cfg, char *errbuf, size_t errlen)
 {
-    char err[200];
-    int rc = cfg_fill(response_cfg_keys, &defaults, NULL, NULL, err, sizeof(err));
-    if (rc == 0) {
-        rc = response_cfg_parse_lists(&defaults, NULL, NULL, err, sizeof(err));
-    }
-    assert(rc == 0); /* the table's own defaults are valid (test_response_detect checks) */
-    (void)rc;
+    return response_cfg_parse_lists(cfg, NULL, NULL, errbuf, errlen);
 }
+
+static struct response_cfg defaults;
+static struct cfg_defaults response_defaults = {
+    .keys = response_cfg_keys, .base = &defaults, .fill_more = defaults_lists};
 
 const struct response_cfg *response_cfg_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&response_defaults);
 }
 
 void response_cfg_print_lists(FILE *out, const struct response_cfg *cfg, int indent)

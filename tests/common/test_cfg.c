@@ -11,6 +11,7 @@
 
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_log_cfg.h"
 
 struct inner {
     char *host;
@@ -293,6 +294,100 @@ static void test_issue_12_print_list_item(void **state)
     free(printed);
 }
 
+/* cfg_defaults_get(): the table's defaults once, strings left NULL, then fill_more once. */
+static int more_calls;
+
+static int defaults_more(void *base, char *errbuf, size_t errlen)
+{
+    struct outer *o = base;
+
+    (void)errbuf;
+    (void)errlen;
+    more_calls++;
+    o->net.port++; /* a second call would show */
+    return 0;
+}
+
+static void test_issue_12_defaults_filled_once_without_strings(void **state)
+{
+    static struct outer defaults;
+    static struct cfg_defaults d = {
+        .keys = outer_keys, .base = &defaults, .fill_more = defaults_more};
+    const struct outer *got;
+
+    (void)state;
+    got = cfg_defaults_get(&d);
+    assert_ptr_equal(got, &defaults);
+    assert_int_equal(got->max_body_bytes, 8 * 1024 * 1024);
+    assert_int_equal(got->interval_ms, 300000);
+    assert_true(got->enabled);
+    assert_int_equal(got->net.port, 6380); /* the section's default, then fill_more */
+    assert_null(got->net.host);            /* strings are not filled: nothing to release */
+    assert_null(got->name);
+    assert_ptr_equal(cfg_defaults_get(&d), &defaults);
+    assert_int_equal(got->net.port, 6380);
+    assert_int_equal(more_calls, 1);
+}
+
+/* The shared log_level key: in a section as before, and its check's message. */
+struct logged {
+    int64_t batch;
+    char *log_level;
+};
+
+struct logged_cfg {
+    struct logged stage;
+};
+
+static const struct cfg_key logged_keys[] = {
+    {"batch", CFG_INT, "100", 1, 1000, offsetof(struct logged, batch), "batch", NULL},
+    {"log", CFG_GROUP, NULL, 0, 0, offsetof(struct logged, log_level), "the log level",
+     yq_log_cfg_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct cfg_key logged_cfg_keys[] = {
+    {"stage", CFG_SECTION, NULL, 0, 0, offsetof(struct logged_cfg, stage), "a stage", logged_keys},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static void test_issue_12_log_level_key(void **state)
+{
+    static const char yaml[] = "stage:\n  log_level: loud\n";
+    struct logged_cfg o;
+    struct cfg_doc doc;
+    char err[256] = "", *printed = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_load(logged_cfg_keys, &o, NULL, NULL, 0, &doc, err, sizeof(err)), 0);
+    assert_string_equal(o.stage.log_level, "info");
+    assert_int_equal(yq_log_cfg_check(o.stage.log_level, "<defaults>", "stage", err, sizeof(err)),
+                     0);
+    f = open_memstream(&printed, &len);
+    assert_non_null(f);
+    cfg_print(f, logged_cfg_keys, &o, 0);
+    fclose(f);
+    assert_string_equal(printed, "stage:\n  batch: 100  # batch\n"
+                                 "  log_level: \"info\"  # err, warn, info or debug\n");
+    free(printed);
+    assert_int_equal(cfg_set(logged_cfg_keys, &o, "stage.log_level=debug", err, sizeof(err)), 0);
+    assert_string_equal(o.stage.log_level, "debug");
+    cfg_release(logged_cfg_keys, &o);
+    assert_null(o.stage.log_level);
+    cfg_doc_release(&doc);
+
+    assert_int_equal(
+        cfg_load(logged_cfg_keys, &o, "test.yaml", yaml, strlen(yaml), &doc, err, sizeof(err)), 0);
+    cfg_doc_release(&doc);
+    assert_int_equal(yq_log_cfg_check(o.stage.log_level, "test.yaml", "stage", err, sizeof(err)),
+                     ERR_INVALID);
+    assert_string_equal(err, "test.yaml: key 'stage.log_level': bad value 'loud'");
+    cfg_release(logged_cfg_keys, &o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_issue_12_group_keys_reach_the_struct),
         cmocka_unit_test(test_issue_12_group_keys_are_checked_like_the_others),
         cmocka_unit_test(test_issue_12_print_list_item),
+        cmocka_unit_test(test_issue_12_defaults_filled_once_without_strings),
+        cmocka_unit_test(test_issue_12_log_level_key),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
     };
