@@ -11,6 +11,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 #define CFG_MAX_FILE_BYTES (16 * 1024 * 1024)
@@ -322,6 +323,75 @@ int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_n
         return err;
     }
     return fill_map(keys, base, doc, map, "", errbuf, errlen);
+}
+
+int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *doc,
+                  yaml_node_t *map, const char *section, const char *example,
+                  cfg_list_take_fn take, void *ctx, char *errbuf, size_t errlen)
+{
+    struct cfg_doc def_doc, *from = doc;
+    yaml_node_t *n = doc ? cfg_map_get(doc, map, name) : NULL;
+    size_t offset = 0;
+    const struct cfg_key *k = find_key(keys, name, strlen(name), &offset);
+    int err = 0;
+
+    memset(&def_doc, 0, sizeof(def_doc));
+    if (!k || k->type != CFG_EXTERNAL) {
+        snprintf(errbuf, errlen, "%s.%s: no such list key", section, name);
+        return ERR_INVALID;
+    }
+    if (!n && k->def) {
+        char file[128];
+
+        snprintf(file, sizeof(file), "%s defaults", section);
+        err = cfg_doc_load(&def_doc, file, k->def, strlen(k->def), errbuf, errlen);
+        from = &def_doc;
+        n = err ? NULL : cfg_doc_root(&def_doc);
+    }
+    if (n && n->type != YAML_SEQUENCE_NODE &&
+        !(n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
+        snprintf(errbuf, errlen, "%s:%zu: %s.%s must be a list, e.g. %s", from->file,
+                 n->start_mark.line + 1, section, name, example);
+        err = ERR_INVALID;
+    } else if (n && n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             !err && it < n->data.sequence.items.top; it++) {
+            yaml_node_t *e = cfg_doc_node(from, *it);
+            err = take(ctx, e ? cfg_scalar(e) : NULL, from->file, e ? e->start_mark.line + 1 : 0,
+                       errbuf, errlen);
+        }
+    }
+    cfg_doc_release(&def_doc);
+    return err;
+}
+
+int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, char *errbuf,
+                       size_t errlen)
+{
+    const struct cfg_name_list *l = ctx;
+    char **grown;
+
+    if (!s || !s[0] || strlen(s) > l->max_bytes || !yq_utf8_valid(s, strlen(s), NULL)) {
+        snprintf(errbuf, errlen, "%s:%zu: %s: each entry must be a %s of 1..%zu bytes", file,
+                 line, l->key, l->what, l->max_bytes);
+        return ERR_INVALID;
+    }
+    if (*l->n >= l->max_n) {
+        snprintf(errbuf, errlen, "%s:%zu: %s: more than %zu %s", file, line, l->key, l->max_n,
+                 l->plural);
+        return ERR_INVALID;
+    }
+    grown = realloc(*l->v, (*l->n + 1) * sizeof(**l->v));
+    if (!grown) {
+        return ERR_NOMEM;
+    }
+    *l->v = grown;
+    grown[*l->n] = strdup(s);
+    if (!grown[*l->n]) {
+        return ERR_NOMEM;
+    }
+    (*l->n)++;
+    return 0;
 }
 
 const void *cfg_defaults_get(struct cfg_defaults *d)

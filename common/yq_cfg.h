@@ -122,6 +122,53 @@ void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int inde
 void cfg_print_list_item(FILE *out, const struct cfg_key *keys, const void *base, int indent);
 
 /*
+ * One entry of a list key, for cfg_list_each(): s is the entry's text (NUL-terminated,
+ * borrowed; NULL when the entry is not a scalar), file and line where it stands (the config
+ * file, or "SECTION defaults" for the table's default). ctx is cfg_list_each()'s. Returns 0 or
+ * an error (ERR_INVALID with one line in errbuf, ERR_NOMEM), which ends the list.
+ */
+typedef int (*cfg_list_take_fn)(void *ctx, const char *s, const char *file, size_t line,
+                                char *errbuf, size_t errlen);
+
+/*
+ * Each entry of the list key name through take: a CFG_EXTERNAL row of keys whose def is the
+ * list's default as YAML text ("[I, II]"; NULL = empty). The list is name's value in map, a
+ * mapping node of doc; when doc or map is NULL, map is not a mapping or name is not in it, the
+ * row's default. An empty value ("name:" with nothing under it) is an empty list.
+ * section: the key's section in messages and in the default's file name ("desk").
+ * example: a list the message shows when the value is not one ("[I, II]").
+ * Returns 0; ERR_INVALID with "FILE:LINE: SECTION.NAME must be a list, e.g. EXAMPLE" (or no
+ * such row in keys); take's error; or cfg_doc_load()'s (ERR_PARSE, ERR_NOMEM) for the default.
+ */
+int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *doc,
+                  yaml_node_t *map, const char *section, const char *example,
+                  cfg_list_take_fn take, void *ctx, char *errbuf, size_t errlen);
+
+/*
+ * A list key of names, filled through cfg_list_each() with take = cfg_name_list_take and
+ * ctx = a struct cfg_name_list: each entry a UTF-8 string of 1..max_bytes bytes, at most max_n
+ * of them, each copied (new) to the end of *v, a growable array of *n strings that the caller
+ * frees (each string, then the array) whatever the result.
+ */
+struct cfg_name_list {
+    char ***v;          /* the caller's array (NULL when empty), grown with realloc() */
+    size_t *n;          /* its count */
+    size_t max_n;       /* entries at most */
+    size_t max_bytes;   /* bytes per entry at most */
+    const char *key;    /* the key in messages: "desk.auto_assign_groups" */
+    const char *what;   /* "each entry must be a WHAT of 1..MAX bytes": "rule group name" */
+    const char *plural; /* "more than MAX PLURAL": "groups" */
+};
+
+/*
+ * One entry of a struct cfg_name_list (ctx) at file:line (cfg_list_take_fn). Returns 0,
+ * ERR_INVALID ("FILE:LINE: KEY: each entry must be a WHAT of 1..MAX bytes" for an empty, too
+ * long, non-UTF-8 or non-scalar entry; "FILE:LINE: KEY: more than MAX PLURAL") or ERR_NOMEM.
+ */
+int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, char *errbuf,
+                       size_t errlen);
+
+/*
  * A module's built-in defaults, read from its key table once: the table stays the one place a
  * default is written, and code running without a configuration (a NULL cfg, tests, tools)
  * reads them through cfg_defaults_get(). A module declares one in static storage,

@@ -388,6 +388,93 @@ static void test_issue_12_log_level_key(void **state)
     cfg_release(logged_cfg_keys, &o);
 }
 
+/* cfg_list_each() with cfg_name_list_take(): the file's list, else the row's default text. */
+struct named {
+    int64_t batch;
+    char **names;
+    size_t n_names;
+};
+
+static const struct cfg_key named_keys[] = {
+    {"batch", CFG_INT, "100", 1, 1000, offsetof(struct named, batch), "batch", NULL},
+    {"names", CFG_EXTERNAL, "[alpha, beta]", 0, 0, 0, "a list of names", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static void named_release(struct named *o)
+{
+    for (size_t i = 0; i < o->n_names; i++) {
+        free(o->names[i]);
+    }
+    free(o->names);
+    o->names = NULL;
+    o->n_names = 0;
+}
+
+static void test_issue_12_name_lists(void **state)
+{
+    static const struct {
+        const char *yaml; /* NULL: no document */
+        int rc;
+        const char *want; /* the names joined with ',', or the message */
+    } cases[] = {
+        {NULL, 0, "alpha,beta"},
+        {"batch: 2\n", 0, "alpha,beta"},
+        {"names:\n", 0, ""},
+        {"names: []\n", 0, ""},
+        {"names: [x, 中文]\n", 0, "x,中文"},
+        {"names: x\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
+        {"names: {a: 1}\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
+        {"names:\n  - a\n  - [b]\n", ERR_INVALID,
+         "t.yaml:3: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [a, '']\n", ERR_INVALID,
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [abcdefg]\n", ERR_INVALID,
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [a, b, c, d]\n", ERR_INVALID, "t.yaml:1: sec.names: more than 3 names"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct named o;
+        struct cfg_doc doc;
+        struct cfg_name_list names = {.v = &o.names, .n = &o.n_names, .max_n = 3,
+                                      .max_bytes = 6, .key = "sec.names", .what = "name",
+                                      .plural = "names"};
+        char err[256] = "", got[256] = "";
+        const char *text = cases[i].yaml;
+
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(cfg_load(named_keys, &o, text ? "t.yaml" : NULL, text,
+                                  text ? strlen(text) : 0, &doc, err, sizeof(err)),
+                         0);
+        assert_int_equal(cfg_list_each(named_keys, "names", text ? &doc : NULL,
+                                       cfg_doc_root(&doc), "sec", "[a]", cfg_name_list_take,
+                                       &names, err, sizeof(err)),
+                         cases[i].rc);
+        for (size_t j = 0; j < o.n_names; j++) {
+            size_t len = strlen(got);
+            snprintf(got + len, sizeof(got) - len, "%s%s", j ? "," : "", o.names[j]);
+        }
+        assert_string_equal(cases[i].rc ? err : got, cases[i].want);
+        named_release(&o);
+        cfg_doc_release(&doc);
+    }
+}
+
+static void test_issue_12_list_key_must_be_external(void **state)
+{
+    struct named o;
+    char err[128] = "";
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_list_each(named_keys, "batch", NULL, NULL, "sec", "[a]",
+                                   cfg_name_list_take, NULL, err, sizeof(err)),
+                     ERR_INVALID);
+    assert_string_equal(err, "sec.batch: no such list key");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +485,8 @@ int main(void)
         cmocka_unit_test(test_issue_12_print_list_item),
         cmocka_unit_test(test_issue_12_defaults_filled_once_without_strings),
         cmocka_unit_test(test_issue_12_log_level_key),
+        cmocka_unit_test(test_issue_12_name_lists),
+        cmocka_unit_test(test_issue_12_list_key_must_be_external),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
     };
