@@ -362,6 +362,9 @@ int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *
         }
     }
     cfg_doc_release(&def_doc);
+    if (err == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "out of memory");
+    }
     return err;
 }
 

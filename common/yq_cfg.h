@@ -138,7 +138,8 @@ typedef int (*cfg_list_take_fn)(void *ctx, const char *s, const char *file, size
  * section: the key's section in messages and in the default's file name ("desk").
  * example: a list the message shows when the value is not one ("[I, II]").
  * Returns 0; ERR_INVALID with "FILE:LINE: SECTION.NAME must be a list, e.g. EXAMPLE" (or no
- * such row in keys); take's error; or cfg_doc_load()'s (ERR_PARSE, ERR_NOMEM) for the default.
+ * such row in keys); take's error; or cfg_doc_load()'s (ERR_PARSE) for the default; ERR_NOMEM
+ * with "out of memory".
  */
 int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *doc,
                   yaml_node_t *map, const char *section, const char *example,

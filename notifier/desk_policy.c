@@ -73,13 +73,9 @@ static int parse_groups(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t 
         .what = "rule group name",
         .plural = "groups",
     };
-    int err = cfg_list_each(desk_policy_cfg_keys, "auto_assign_groups", doc, desk, "desk",
-                            "[I, II]", cfg_name_list_take, &groups, errbuf, errlen);
 
-    if (err == ERR_NOMEM) {
-        snprintf(errbuf, errlen, "out of memory");
-    }
-    return err;
+    return cfg_list_each(desk_policy_cfg_keys, "auto_assign_groups", doc, desk, "desk", "[I, II]",
+                         cfg_name_list_take, &groups, errbuf, errlen);
 }
 
 int desk_policy_parse_lists(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,

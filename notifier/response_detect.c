@@ -72,13 +72,9 @@ static int parse_departments(struct response_cfg *cfg, struct cfg_doc *doc, yaml
         .what = "department name",
         .plural = "names",
     };
-    int err = cfg_list_each(response_cfg_keys, "office_departments", doc, map, "responses",
-                            "[安康市人民政府办公室]", cfg_name_list_take, &names, errbuf, errlen);
 
-    if (err == ERR_NOMEM) {
-        snprintf(errbuf, errlen, "out of memory");
-    }
-    return err;
+    return cfg_list_each(response_cfg_keys, "office_departments", doc, map, "responses",
+                         "[安康市人民政府办公室]", cfg_name_list_take, &names, errbuf, errlen);
 }
 
 int response_cfg_parse_lists(struct response_cfg *cfg, struct cfg_doc *doc, yaml_node_t *map,
