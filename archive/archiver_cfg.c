@@ -9,17 +9,13 @@
 #include "yq_log_cfg.h"
 #include "yq_banned.h"
 
-/* A macro's value as a string literal: the defaults' one source is archive.h. */
-#define ARCHIVER_STR2(x) #x
-#define ARCHIVER_STR(x) ARCHIVER_STR2(x)
-
 static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9110");
 
 #define AOFF(f) offsetof(struct archiver_opts, f)
 static const struct cfg_key archiver_opt_keys[] = {
     {"dir", CFG_STRING, NULL, 0, 0, AOFF(dir),
      "the archive, made once by `yuqingctl archive init DIR` (required)", NULL},
-    {"retention_days", CFG_INT, ARCHIVER_STR(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
+    {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
      AOFF(retention_days), "month files that ended longer ago than this are deleted", NULL},
     {"batch_size", CFG_INT, "500", 1, 10000, AOFF(batch_size),
      "messages stored in one transaction and committed together", NULL},

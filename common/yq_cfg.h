@@ -45,6 +45,13 @@ struct cfg_key {
     const struct cfg_key *sub; /* CFG_SECTION, CFG_GROUP: the nested or included table */
 };
 
+/*
+ * A macro's value as a string literal, for a row whose default is a constant defined elsewhere
+ * (its one source): {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), ...}.
+ */
+#define CFG_QUOTE(x) CFG_QUOTE_(x)
+#define CFG_QUOTE_(x) #x
+
 /* A parsed YAML document plus the file name used in messages. */
 struct cfg_doc {
     yaml_document_t doc;
