@@ -110,21 +110,28 @@ static void test_errors_name_file_line_and_key(void **state)
     assert_int_equal(cfg_set(outer_keys, &o, "noequals", err, sizeof(err)), ERR_INVALID);
 }
 
+/* What cfg_print() prints of base (keys at indent 0): a new string (free()). */
+static char *print_text(const struct cfg_key *keys, const void *base)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    cfg_print(f, keys, base, 0);
+    fclose(f);
+    return text;
+}
+
 /* Load yaml into o (release with cfg_release()) and print it: the text (free()). */
 static char *load_and_print(const char *yaml, struct outer *o)
 {
-    char err[256] = "", *text = NULL;
-    size_t len = 0;
-    FILE *f;
+    char err[256] = "";
 
     if (load(yaml, o, err, sizeof(err)) != 0) {
         fail_msg("load: %s", err);
     }
-    f = open_memstream(&text, &len);
-    assert_non_null(f);
-    cfg_print(f, outer_keys, o, 0);
-    fclose(f);
-    return text;
+    return print_text(outer_keys, o);
 }
 
 static void test_issue_10_print_config_redacts_url_secrets(void **state)
@@ -206,9 +213,7 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     static const char *const sets[] = {"stage.address=0.0.0.0", "stage.batch=6"};
     struct staged o;
     struct cfg_doc doc;
-    char err[256] = "", *printed = NULL;
-    size_t len = 0;
-    FILE *f;
+    char err[256] = "", *printed;
 
     (void)state;
     memset(&o, 0, sizeof(o));
@@ -224,10 +229,7 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     assert_string_equal(o.stage.ep.address, "0.0.0.0");
     assert_int_equal(o.stage.batch, 6);
     /* printed inline, at the section's level, without the group's name */
-    f = open_memstream(&printed, &len);
-    assert_non_null(f);
-    cfg_print(f, staged_keys, &o, 0);
-    fclose(f);
+    printed = print_text(staged_keys, &o);
     assert_non_null(strstr(printed, "\n  batch: 6  # batch\n  address: \"0.0.0.0\"  # listen\n"
                                     "  port: 0  # port\n  db:\n"));
     assert_null(strstr(printed, "endpoint"));
@@ -338,9 +340,7 @@ static void test_issue_12_log_level_key(void **state)
     static const char yaml[] = "stage:\n  log_level: loud\n";
     struct staged o;
     struct cfg_doc doc;
-    char err[256] = "", *printed = NULL;
-    size_t len = 0;
-    FILE *f;
+    char err[256] = "", *printed;
 
     (void)state;
     memset(&o, 0, sizeof(o));
@@ -348,10 +348,7 @@ static void test_issue_12_log_level_key(void **state)
     assert_string_equal(o.stage.log_level, "info");
     assert_int_equal(yq_log_cfg_check(o.stage.log_level, "<defaults>", "stage", err, sizeof(err)),
                      0);
-    f = open_memstream(&printed, &len);
-    assert_non_null(f);
-    cfg_print(f, staged_keys, &o, 0);
-    fclose(f);
+    printed = print_text(staged_keys, &o);
     /* after the section before it, at the section's level, without the group's name */
     assert_non_null(strstr(printed, "    port: 6379  # port\n"
                                     "  log_level: \"info\"  # err, warn, info or debug\n"));
