@@ -6,12 +6,8 @@
 #include <string.h>
 
 #include "yq_err.h"
-#include "yq_log.h"
+#include "yq_log_cfg.h"
 #include "yq_banned.h"
-
-/* A macro's value as a string literal: the defaults' one source is archive.h. */
-#define ARCHIVER_STR2(x) #x
-#define ARCHIVER_STR(x) ARCHIVER_STR2(x)
 
 static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9110");
 
@@ -19,7 +15,7 @@ static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("
 static const struct cfg_key archiver_opt_keys[] = {
     {"dir", CFG_STRING, NULL, 0, 0, AOFF(dir),
      "the archive, made once by `yuqingctl archive init DIR` (required)", NULL},
-    {"retention_days", CFG_INT, ARCHIVER_STR(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
+    {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
      AOFF(retention_days), "month files that ended longer ago than this are deleted", NULL},
     {"batch_size", CFG_INT, "500", 1, 10000, AOFF(batch_size),
      "messages stored in one transaction and committed together", NULL},
@@ -34,7 +30,7 @@ static const struct cfg_key archiver_opt_keys[] = {
     {"stop_timeout_ms", CFG_MS, "10000", 0, 600000, AOFF(stop_timeout_ms),
      "on SIGTERM, how long a failing store is retried before the batch is left uncommitted",
      NULL},
-    {"log_level", CFG_STRING, "info", 0, 0, AOFF(log_level), "err, warn, info or debug", NULL},
+    {"log", CFG_GROUP, NULL, 0, 0, AOFF(log_level), "the log level", yq_log_cfg_keys},
     {"metrics", CFG_GROUP, NULL, 0, 0, AOFF(metrics), "the monitoring endpoint",
      archiver_metrics_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -54,7 +50,7 @@ int archiver_cfg_load(const char *path, const char *const *sets, int n_sets,
 {
     const char *where = path ? path : "<defaults>";
     struct cfg_doc doc;
-    int err, level;
+    int err;
 
     memset(cfg, 0, sizeof(*cfg));
     err = cfg_load(archiver_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
@@ -76,10 +72,8 @@ int archiver_cfg_load(const char *path, const char *const *sets, int n_sets,
                  "the same topic '%s'", where, cfg->kafka.items_topic);
         err = ERR_INVALID;
     }
-    if (err == 0 && yq_log_level_parse(cfg->archive.log_level, &level) != 0) {
-        snprintf(errbuf, errlen, "%s: key 'archive.log_level': bad value '%s'", where,
-                 cfg->archive.log_level);
-        err = ERR_INVALID;
+    if (err == 0) {
+        err = yq_log_cfg_check(cfg->archive.log_level, where, "archive", errbuf, errlen);
     }
     return err;
 }

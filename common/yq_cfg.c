@@ -1,7 +1,9 @@
 #include "yq_cfg.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +11,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 #define CFG_MAX_FILE_BYTES (16 * 1024 * 1024)
@@ -207,17 +210,18 @@ static const struct cfg_key *find_key(const struct cfg_key *keys, const char *na
     return NULL;
 }
 
-static int apply_defaults(const struct cfg_key *keys, void *base, const char *file,
+/* The keys' defaults into base; strings false: CFG_STRING fields are left as they are. */
+static int apply_defaults(const struct cfg_key *keys, void *base, bool strings, const char *file,
                           char *errbuf, size_t errlen)
 {
     for (const struct cfg_key *k = keys; k->name; k++) {
         void *dst = (char *)base + k->offset;
         int err;
-        if (k->type == CFG_EXTERNAL) {
+        if (k->type == CFG_EXTERNAL || (k->type == CFG_STRING && !strings)) {
             continue;
         }
         if (k->type == CFG_SECTION || k->type == CFG_GROUP) {
-            err = apply_defaults(k->sub, dst, file, errbuf, errlen);
+            err = apply_defaults(k->sub, dst, strings, file, errbuf, errlen);
             if (err) {
                 return err;
             }
@@ -313,12 +317,105 @@ static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
 int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_node_t *map,
              char *errbuf, size_t errlen)
 {
-    int err = apply_defaults(keys, base, doc && doc->file ? doc->file : "<defaults>", errbuf,
+    int err = apply_defaults(keys, base, true, doc && doc->file ? doc->file : "<defaults>", errbuf,
                              errlen);
     if (err || !doc) {
         return err;
     }
     return fill_map(keys, base, doc, map, "", errbuf, errlen);
+}
+
+int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *doc,
+                  yaml_node_t *map, const char *section, const char *example,
+                  cfg_list_take_fn take, void *ctx, char *errbuf, size_t errlen)
+{
+    struct cfg_doc def_doc, *from = doc;
+    yaml_node_t *n = doc ? cfg_map_get(doc, map, name) : NULL;
+    size_t offset = 0;
+    const struct cfg_key *k = find_key(keys, name, strlen(name), &offset);
+    int err = 0;
+
+    memset(&def_doc, 0, sizeof(def_doc));
+    if (!k || k->type != CFG_EXTERNAL) {
+        snprintf(errbuf, errlen, "%s.%s: no such list key", section, name);
+        return ERR_INVALID;
+    }
+    if (!n && k->def) {
+        char file[128];
+
+        snprintf(file, sizeof(file), "%s defaults", section);
+        err = cfg_doc_load(&def_doc, file, k->def, strlen(k->def), errbuf, errlen);
+        from = &def_doc;
+        n = err ? NULL : cfg_doc_root(&def_doc);
+    }
+    if (n && n->type != YAML_SEQUENCE_NODE &&
+        !(n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
+        snprintf(errbuf, errlen, "%s:%zu: %s.%s must be a list, e.g. %s", from->file,
+                 n->start_mark.line + 1, section, name, example);
+        err = ERR_INVALID;
+    } else if (n && n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             !err && it < n->data.sequence.items.top; it++) {
+            yaml_node_t *e = cfg_doc_node(from, *it);
+            err = take(ctx, e ? cfg_scalar(e) : NULL, from->file, e ? e->start_mark.line + 1 : 0,
+                       errbuf, errlen);
+        }
+    }
+    cfg_doc_release(&def_doc);
+    if (err == ERR_NOMEM) {
+        snprintf(errbuf, errlen, "out of memory");
+    }
+    return err;
+}
+
+int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, char *errbuf,
+                       size_t errlen)
+{
+    const struct cfg_name_list *l = ctx;
+    char **grown;
+
+    if (!s || !s[0] || strlen(s) > l->max_bytes || !yq_utf8_valid(s, strlen(s), NULL)) {
+        snprintf(errbuf, errlen, "%s:%zu: %s: each entry must be a %s of 1..%zu bytes", file,
+                 line, l->key, l->what, l->max_bytes);
+        return ERR_INVALID;
+    }
+    if (*l->n >= l->max_n) {
+        snprintf(errbuf, errlen, "%s:%zu: %s: more than %zu %s", file, line, l->key, l->max_n,
+                 l->plural);
+        return ERR_INVALID;
+    }
+    grown = realloc(*l->v, (*l->n + 1) * sizeof(**l->v));
+    if (!grown) {
+        return ERR_NOMEM;
+    }
+    *l->v = grown;
+    grown[*l->n] = strdup(s);
+    if (!grown[*l->n]) {
+        return ERR_NOMEM;
+    }
+    (*l->n)++;
+    return 0;
+}
+
+const void *cfg_defaults_get(struct cfg_defaults *d)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+    if (!atomic_load_explicit(&d->filled, memory_order_acquire)) {
+        pthread_mutex_lock(&lock);
+        if (!atomic_load_explicit(&d->filled, memory_order_relaxed)) {
+            char err[200];
+            int rc = apply_defaults(d->keys, d->base, false, "<defaults>", err, sizeof(err));
+            if (rc == 0 && d->fill_more) {
+                rc = d->fill_more(d->base, err, sizeof(err));
+            }
+            assert(rc == 0); /* the table's own defaults are valid (its module's tests check) */
+            (void)rc;
+            atomic_store_explicit(&d->filled, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&lock);
+    }
+    return d->base;
 }
 
 int cfg_load(const struct cfg_key *keys, void *base, const char *path, const char *text,

@@ -11,6 +11,7 @@
 #ifndef YQ_CFG_H
 #define YQ_CFG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,13 @@ struct cfg_key {
     const char *help;
     const struct cfg_key *sub; /* CFG_SECTION, CFG_GROUP: the nested or included table */
 };
+
+/*
+ * A macro's value as a string literal, for a row whose default is a constant defined elsewhere
+ * (its one source): {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), ...}.
+ */
+#define CFG_QUOTE(x) CFG_QUOTE_(x)
+#define CFG_QUOTE_(x) #x
 
 /* A parsed YAML document plus the file name used in messages. */
 struct cfg_doc {
@@ -119,6 +127,84 @@ void cfg_print(FILE *out, const struct cfg_key *keys, const void *base, int inde
  * (indent must be at least 2; the dash stands at indent - 2).
  */
 void cfg_print_list_item(FILE *out, const struct cfg_key *keys, const void *base, int indent);
+
+/*
+ * One entry of a list key, for cfg_list_each(): s is the entry's text (NUL-terminated,
+ * borrowed; NULL when the entry is not a scalar), file and line where it stands (the config
+ * file, or "SECTION defaults" for the table's default). ctx is cfg_list_each()'s. Returns 0 or
+ * an error (ERR_INVALID with one line in errbuf, ERR_NOMEM), which ends the list.
+ */
+typedef int (*cfg_list_take_fn)(void *ctx, const char *s, const char *file, size_t line,
+                                char *errbuf, size_t errlen);
+
+/*
+ * Each entry of the list key name through take: a CFG_EXTERNAL row of keys whose def is the
+ * list's default as YAML text ("[I, II]"; NULL = empty). The list is name's value in map, a
+ * mapping node of doc; when doc or map is NULL, map is not a mapping or name is not in it, the
+ * row's default. An empty value ("name:" with nothing under it) is an empty list.
+ * section: the key's section in messages and in the default's file name ("desk").
+ * example: a list the message shows when the value is not one ("[I, II]").
+ * Returns 0; ERR_INVALID with "FILE:LINE: SECTION.NAME must be a list, e.g. EXAMPLE" (or no
+ * such row in keys); take's error; or cfg_doc_load()'s (ERR_PARSE) for the default; ERR_NOMEM
+ * with "out of memory".
+ */
+int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *doc,
+                  yaml_node_t *map, const char *section, const char *example,
+                  cfg_list_take_fn take, void *ctx, char *errbuf, size_t errlen);
+
+/*
+ * A list key of names, filled through cfg_list_each() with take = cfg_name_list_take and
+ * ctx = a struct cfg_name_list: each entry a UTF-8 string of 1..max_bytes bytes, at most max_n
+ * of them, each copied (new) to the end of *v, a growable array of *n strings that the caller
+ * frees (each string, then the array) whatever the result.
+ */
+struct cfg_name_list {
+    char ***v;          /* the caller's array (NULL when empty), grown with realloc() */
+    size_t *n;          /* its count */
+    size_t max_n;       /* entries at most */
+    size_t max_bytes;   /* bytes per entry at most */
+    const char *key;    /* the key in messages: "desk.auto_assign_groups" */
+    const char *what;   /* "each entry must be a WHAT of 1..MAX bytes": "rule group name" */
+    const char *plural; /* "more than MAX PLURAL": "groups" */
+};
+
+/*
+ * One entry of a struct cfg_name_list (ctx) at file:line (cfg_list_take_fn). Returns 0,
+ * ERR_INVALID ("FILE:LINE: KEY: each entry must be a WHAT of 1..MAX bytes" for an empty, too
+ * long, non-UTF-8 or non-scalar entry; "FILE:LINE: KEY: more than MAX PLURAL") or ERR_NOMEM.
+ */
+int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, char *errbuf,
+                       size_t errlen);
+
+/*
+ * A module's built-in defaults, read from its key table once: the table stays the one place a
+ * default is written, and code running without a configuration (a NULL cfg, tests, tools)
+ * reads them through cfg_defaults_get(). A module declares one in static storage,
+ *   static struct spike_cfg defaults;
+ *   static struct cfg_defaults spike_defaults = {.keys = spike_cfg_keys, .base = &defaults};
+ * and returns cfg_defaults_get(&spike_defaults) from its x_defaults() function.
+ */
+struct cfg_defaults {
+    const struct cfg_key *keys; /* the module's table, borrowed (static) */
+    void *base;                 /* the struct keys describe, static storage never released */
+    /*
+     * Optional, run once after the keys: what the table leaves to the module (a CFG_EXTERNAL
+     * list from its default text). Returns 0 or an error with one line in errbuf. It must not
+     * call cfg_defaults_get().
+     */
+    int (*fill_more)(void *base, char *errbuf, size_t errlen);
+    atomic_bool filled; /* set once base is complete (cfg_defaults_get() only) */
+};
+
+/*
+ * d->base, filled on the first call (thread-safe; later calls only read a flag): every key of
+ * d->keys with a default, nested sections and groups included, except CFG_STRING keys, whose
+ * fields stay as they are (NULL in static storage: nothing is allocated for the table, so
+ * nothing needs cfg_release()); then d->fill_more. Returns d->base (borrowed, read-only from
+ * then on). A table's defaults are valid (each module's tests load them): a failure is a
+ * programmer error (assert()).
+ */
+const void *cfg_defaults_get(struct cfg_defaults *d);
 
 /* Parse one scalar of type into dst (as cfg_fill would). Returns 0 or ERR_INVALID. */
 int cfg_parse_value(enum cfg_type type, const char *text, int64_t min, int64_t max, void *dst);

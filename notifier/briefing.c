@@ -6,7 +6,6 @@
  */
 #include "briefing.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,25 +46,13 @@ const struct cfg_key briefing_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
+/* The key table's own defaults (channels none), filled once. */
 static struct briefing_cfg defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
-{
-    char err[200];
-    if (cfg_fill(briefing_cfg_keys, &defaults, NULL, NULL, err, sizeof(err)) != 0) {
-        defaults.enabled = true; /* the table's defaults are valid (test_briefing checks) */
-        defaults.hour = 8;
-        defaults.max_events = 30;
-        defaults.top_events = 3;
-        defaults.tick_ms = 60000;
-    }
-}
+static struct cfg_defaults briefing_defaults = {.keys = briefing_cfg_keys, .base = &defaults};
 
 const struct briefing_cfg *briefing_cfg_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&briefing_defaults);
 }
 
 int briefing_cfg_parse_channels(struct briefing_cfg *cfg, struct cfg_doc *doc, void *section,

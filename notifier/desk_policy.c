@@ -1,6 +1,5 @@
 #include "desk_policy.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +24,6 @@ const struct cfg_key desk_policy_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-/* The row of name in the table (always found: the names are this file's). */
-static const struct cfg_key *key_of(const char *name)
-{
-    for (const struct cfg_key *k = desk_policy_cfg_keys; k->name; k++) {
-        if (strcmp(k->name, name) == 0) {
-            return k;
-        }
-    }
-    return NULL;
-}
-
 void desk_policy_release(struct desk_policy *p)
 {
     if (!p) {
@@ -49,69 +37,9 @@ void desk_policy_release(struct desk_policy *p)
     p->n_auto_assign_groups = 0;
 }
 
-/*
- * The sequence node of key name: the value in desk, else the table's default parsed into
- * def_doc (caller storage, released by the caller). *seq NULL: an empty list.
- */
-static int list_node(struct cfg_doc *doc, yaml_node_t *desk, const char *name,
-                     struct cfg_doc *def_doc, struct cfg_doc **from, yaml_node_t **seq,
-                     char *errbuf, size_t errlen)
-{
-    yaml_node_t *n = NULL;
-    int err;
-
-    *seq = NULL;
-    *from = doc;
-    if (doc && desk && desk->type == YAML_MAPPING_NODE) {
-        n = cfg_map_get(doc, desk, name);
-    }
-    if (!n) {
-        const char *def = key_of(name)->def;
-        err = cfg_doc_load(def_doc, "desk defaults", def, strlen(def), errbuf, errlen);
-        if (err) {
-            return err;
-        }
-        *from = def_doc;
-        n = cfg_doc_root(def_doc);
-    }
-    if (!n || (n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
-        return 0; /* "auto_assign_groups:" with nothing: an empty list */
-    }
-    if (n->type != YAML_SEQUENCE_NODE) {
-        snprintf(errbuf, errlen, "%s:%zu: desk.%s must be a list, e.g. [I, II]", (*from)->file,
-                 n->start_mark.line + 1, name);
-        return ERR_INVALID;
-    }
-    *seq = n;
-    return 0;
-}
-
-/* One entry of a desk list: s (NULL: not a scalar) at file:line into p. Returns 0 or an error. */
-typedef int (*take_entry_fn)(struct desk_policy *p, const char *s, const char *file, size_t line,
-                             char *errbuf, size_t errlen);
-
-/* Each entry of the desk list name (desk's value, else the table's default) through take. */
-static int parse_list(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
-                      const char *name, take_entry_fn take, char *errbuf, size_t errlen)
-{
-    struct cfg_doc def_doc, *from = NULL;
-    yaml_node_t *seq = NULL;
-    int err;
-
-    memset(&def_doc, 0, sizeof(def_doc));
-    err = list_node(doc, desk, name, &def_doc, &from, &seq, errbuf, errlen);
-    for (yaml_node_item_t *it = seq ? seq->data.sequence.items.start : NULL;
-         !err && seq && it < seq->data.sequence.items.top; it++) {
-        yaml_node_t *n = cfg_doc_node(from, *it);
-        err = take(p, n ? cfg_scalar(n) : NULL, from->file, n ? n->start_mark.line + 1 : 0, errbuf,
-                   errlen);
-    }
-    cfg_doc_release(&def_doc);
-    return err;
-}
-
-static int take_level(struct desk_policy *p, const char *s, const char *file, size_t line,
-                      char *errbuf, size_t errlen)
+/* One entry of desk.auto_assign_levels into p (cfg_list_take_fn). */
+static int take_level(void *p, const char *s, const char *file, size_t line, char *errbuf,
+                      size_t errlen)
 {
     enum yq_level level;
 
@@ -121,38 +49,7 @@ static int take_level(struct desk_policy *p, const char *s, const char *file, si
                  line, s ? s : "(not a scalar)");
         return ERR_INVALID;
     }
-    p->auto_assign_levels |= 1u << (unsigned)level;
-    return 0;
-}
-
-static int take_group(struct desk_policy *p, const char *s, const char *file, size_t line,
-                      char *errbuf, size_t errlen)
-{
-    char **grown;
-
-    if (!s || !s[0] || strlen(s) > DESK_POLICY_GROUP_MAX_BYTES) {
-        snprintf(errbuf, errlen,
-                 "%s:%zu: desk.auto_assign_groups: each entry must be a rule group name of "
-                 "1..%d bytes",
-                 file, line, DESK_POLICY_GROUP_MAX_BYTES);
-        return ERR_INVALID;
-    }
-    if (p->n_auto_assign_groups >= DESK_POLICY_MAX_GROUPS) {
-        snprintf(errbuf, errlen, "%s:%zu: desk.auto_assign_groups: more than %d groups", file, line,
-                 DESK_POLICY_MAX_GROUPS);
-        return ERR_INVALID;
-    }
-    grown = realloc(p->auto_assign_groups,
-                    (p->n_auto_assign_groups + 1) * sizeof(*p->auto_assign_groups));
-    if (!grown) {
-        return ERR_NOMEM;
-    }
-    p->auto_assign_groups = grown;
-    grown[p->n_auto_assign_groups] = strdup(s);
-    if (!grown[p->n_auto_assign_groups]) {
-        return ERR_NOMEM;
-    }
-    p->n_auto_assign_groups++;
+    ((struct desk_policy *)p)->auto_assign_levels |= 1u << (unsigned)level;
     return 0;
 }
 
@@ -160,18 +57,25 @@ static int parse_levels(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t 
                         size_t errlen)
 {
     p->auto_assign_levels = 0;
-    return parse_list(p, doc, desk, "auto_assign_levels", take_level, errbuf, errlen);
+    return cfg_list_each(desk_policy_cfg_keys, "auto_assign_levels", doc, desk, "desk", "[I, II]",
+                         take_level, p, errbuf, errlen);
 }
 
 static int parse_groups(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
                         char *errbuf, size_t errlen)
 {
-    int err = parse_list(p, doc, desk, "auto_assign_groups", take_group, errbuf, errlen);
+    struct cfg_name_list groups = {
+        .v = &p->auto_assign_groups,
+        .n = &p->n_auto_assign_groups,
+        .max_n = DESK_POLICY_MAX_GROUPS,
+        .max_bytes = DESK_POLICY_GROUP_MAX_BYTES,
+        .key = "desk.auto_assign_groups",
+        .what = "rule group name",
+        .plural = "groups",
+    };
 
-    if (err == ERR_NOMEM) {
-        snprintf(errbuf, errlen, "out of memory");
-    }
-    return err;
+    return cfg_list_each(desk_policy_cfg_keys, "auto_assign_groups", doc, desk, "desk", "[I, II]",
+                         cfg_name_list_take, &groups, errbuf, errlen);
 }
 
 int desk_policy_parse_lists(struct desk_policy *p, struct cfg_doc *doc, yaml_node_t *desk,
@@ -190,25 +94,19 @@ int desk_policy_parse_lists(struct desk_policy *p, struct cfg_doc *doc, yaml_nod
     return err;
 }
 
-/* The defaults: the table's own (cfg_fill() with no document, then the lists' YAML text). */
-static struct desk_policy defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
+/* The defaults: the table's own (the deadlines, then the lists from their YAML text). */
+static int defaults_lists(void *p, char *errbuf, size_t errlen)
 {
-    char err[200];
-    int rc = cfg_fill(desk_policy_cfg_keys, &defaults, NULL, NULL, err, sizeof(err));
-    if (rc == 0) {
-        rc = desk_policy_parse_lists(&defaults, NULL, NULL, err, sizeof(err));
-    }
-    assert(rc == 0); /* the table's own defaults are valid (test_event_flow checks) */
-    (void)rc;
+    return desk_policy_parse_lists(p, NULL, NULL, errbuf, errlen);
 }
+
+static struct desk_policy defaults;
+static struct cfg_defaults desk_defaults = {
+    .keys = desk_policy_cfg_keys, .base = &defaults, .fill_more = defaults_lists};
 
 const struct desk_policy *desk_policy_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&desk_defaults);
 }
 
 /* The defaults with every level handed over (desk_policy_hand_over_all()). */

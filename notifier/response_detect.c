@@ -4,8 +4,6 @@
  */
 #include "response_detect.h"
 
-#include <assert.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -61,82 +59,22 @@ void response_cfg_release(struct response_cfg *cfg)
     cfg->n_office_departments = 0;
 }
 
-/* One entry of office_departments. */
-static int take_department(struct response_cfg *cfg, const char *s, const char *file,
-                           size_t line, char *errbuf, size_t errlen)
-{
-    char **grown;
-
-    if (!s || !s[0] || strlen(s) > RESPONSE_DEPARTMENT_MAX_BYTES ||
-        !yq_utf8_valid(s, strlen(s), NULL)) {
-        snprintf(errbuf, errlen,
-                 "%s:%zu: responses.office_departments: each entry must be a department name "
-                 "of 1..%d bytes",
-                 file, line, RESPONSE_DEPARTMENT_MAX_BYTES);
-        return ERR_INVALID;
-    }
-    if (cfg->n_office_departments >= RESPONSE_MAX_OFFICE_DEPARTMENTS) {
-        snprintf(errbuf, errlen, "%s:%zu: responses.office_departments: more than %d names",
-                 file, line, RESPONSE_MAX_OFFICE_DEPARTMENTS);
-        return ERR_INVALID;
-    }
-    grown = realloc(cfg->office_departments,
-                    (cfg->n_office_departments + 1) * sizeof(*cfg->office_departments));
-    if (!grown) {
-        return ERR_NOMEM;
-    }
-    cfg->office_departments = grown;
-    grown[cfg->n_office_departments] = strdup(s);
-    if (!grown[cfg->n_office_departments]) {
-        return ERR_NOMEM;
-    }
-    cfg->n_office_departments++;
-    return 0;
-}
-
+/* office_departments: the list in map (a mapping of doc), else the table's default. */
 static int parse_departments(struct response_cfg *cfg, struct cfg_doc *doc, yaml_node_t *map,
                              char *errbuf, size_t errlen)
 {
-    struct cfg_doc def_doc, *from = doc;
-    yaml_node_t *n = NULL;
-    int err = 0;
+    struct cfg_name_list names = {
+        .v = &cfg->office_departments,
+        .n = &cfg->n_office_departments,
+        .max_n = RESPONSE_MAX_OFFICE_DEPARTMENTS,
+        .max_bytes = RESPONSE_DEPARTMENT_MAX_BYTES,
+        .key = "responses.office_departments",
+        .what = "department name",
+        .plural = "names",
+    };
 
-    memset(&def_doc, 0, sizeof(def_doc));
-    if (doc && map && map->type == YAML_MAPPING_NODE) {
-        n = cfg_map_get(doc, map, "office_departments");
-    }
-    if (!n) {
-        const char *def = NULL;
-        for (const struct cfg_key *k = response_cfg_keys; k->name; k++) {
-            def = strcmp(k->name, "office_departments") == 0 ? k->def : def;
-        }
-        err = cfg_doc_load(&def_doc, "responses defaults", def, strlen(def), errbuf, errlen);
-        if (err) {
-            return err;
-        }
-        from = &def_doc;
-        n = cfg_doc_root(&def_doc);
-    }
-    if (n && !(n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
-        if (n->type != YAML_SEQUENCE_NODE) {
-            snprintf(errbuf, errlen,
-                     "%s:%zu: responses.office_departments must be a list, e.g. "
-                     "[安康市人民政府办公室]",
-                     from->file, n->start_mark.line + 1);
-            err = ERR_INVALID;
-        }
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             !err && it < n->data.sequence.items.top; it++) {
-            yaml_node_t *e = cfg_doc_node(from, *it);
-            err = take_department(cfg, e && e->type == YAML_SCALAR_NODE ? cfg_scalar(e) : NULL,
-                                  from->file, e ? e->start_mark.line + 1 : 0, errbuf, errlen);
-        }
-    }
-    cfg_doc_release(&def_doc);
-    if (err == ERR_NOMEM) {
-        snprintf(errbuf, errlen, "out of memory");
-    }
-    return err;
+    return cfg_list_each(response_cfg_keys, "office_departments", doc, map, "responses",
+                         "[安康市人民政府办公室]", cfg_name_list_take, &names, errbuf, errlen);
 }
 
 int response_cfg_parse_lists(struct response_cfg *cfg, struct cfg_doc *doc, yaml_node_t *map,
@@ -181,24 +119,19 @@ int response_cfg_check(const struct response_cfg *cfg, char *errbuf, size_t errl
     return err;
 }
 
-static struct response_cfg defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
+/* The key table's defaults, then office_departments from its default text. */
+static int defaults_lists(void *cfg, char *errbuf, size_t errlen)
 {
-    char err[200];
-    int rc = cfg_fill(response_cfg_keys, &defaults, NULL, NULL, err, sizeof(err));
-    if (rc == 0) {
-        rc = response_cfg_parse_lists(&defaults, NULL, NULL, err, sizeof(err));
-    }
-    assert(rc == 0); /* the table's own defaults are valid (test_response_detect checks) */
-    (void)rc;
+    return response_cfg_parse_lists(cfg, NULL, NULL, errbuf, errlen);
 }
+
+static struct response_cfg defaults;
+static struct cfg_defaults response_defaults = {
+    .keys = response_cfg_keys, .base = &defaults, .fill_more = defaults_lists};
 
 const struct response_cfg *response_cfg_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&response_defaults);
 }
 
 void response_cfg_print_lists(FILE *out, const struct response_cfg *cfg, int indent)

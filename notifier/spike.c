@@ -4,7 +4,6 @@
 #include "spike.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,33 +51,13 @@ const struct cfg_key spike_cfg_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
-/* The key table's own defaults (numeric keys only; level NULL = III), filled once. */
+/* The key table's own defaults (no strings: level NULL = III), filled once. */
 static struct spike_cfg defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
-{
-    struct cfg_key numeric[sizeof(spike_cfg_keys) / sizeof(spike_cfg_keys[0])];
-    size_t n = 0;
-    char err[160];
-    int rc;
-
-    for (const struct cfg_key *k = spike_cfg_keys; k->name; k++) {
-        if (k->type != CFG_STRING) {
-            numeric[n++] = *k;
-        }
-    }
-    memset(&numeric[n], 0, sizeof(numeric[n]));
-    rc = cfg_fill(numeric, &defaults, NULL, NULL, err, sizeof(err));
-    if (rc != 0) {
-        abort(); /* the table's own defaults are valid (test_spike checks) */
-    }
-}
+static struct cfg_defaults spike_defaults = {.keys = spike_cfg_keys, .base = &defaults};
 
 const struct spike_cfg *spike_cfg_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&spike_defaults);
 }
 
 static int cfg_level(const struct spike_cfg *cfg, enum yq_level *out)

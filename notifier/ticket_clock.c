@@ -1,7 +1,5 @@
 #include "ticket_clock.h"
 
-#include <assert.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -40,35 +38,15 @@ const struct cfg_key ticket_clock_cfg_keys[] = {
 };
 
 /*
- * The defaults are the key table's own (cfg_fill() with no document), filled once, so a
- * default is written in one place only. Only the numeric keys are filled: no allocation can
- * fail, and calendar_dir stays NULL (no holiday files).
+ * The defaults are the key table's own, filled once, so a default is written in one place
+ * only. Strings are not filled: calendar_dir stays NULL (no holiday files).
  */
 static struct ticket_clock_cfg defaults;
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-
-static void defaults_fill(void)
-{
-    struct cfg_key numeric[sizeof(ticket_clock_cfg_keys) / sizeof(ticket_clock_cfg_keys[0])];
-    size_t n = 0;
-    char err[160];
-    int rc;
-
-    for (const struct cfg_key *k = ticket_clock_cfg_keys; k->name; k++) {
-        if (k->type != CFG_STRING) {
-            numeric[n++] = *k;
-        }
-    }
-    memset(&numeric[n], 0, sizeof(numeric[n])); /* the terminator */
-    rc = cfg_fill(numeric, &defaults, NULL, NULL, err, sizeof(err));
-    assert(rc == 0); /* the table's own defaults are valid (test_ticket_store checks) */
-    (void)rc;
-}
+static struct cfg_defaults clock_defaults = {.keys = ticket_clock_cfg_keys, .base = &defaults};
 
 const struct ticket_clock_cfg *ticket_clock_defaults(void)
 {
-    pthread_once(&defaults_once, defaults_fill);
-    return &defaults;
+    return cfg_defaults_get(&clock_defaults);
 }
 
 const char *ticket_clock_name(enum ticket_clock_kind kind)

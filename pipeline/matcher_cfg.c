@@ -10,7 +10,7 @@
 #include "match.h"
 #include "yq_err.h"
 #include "yq_item.h"
-#include "yq_log.h"
+#include "yq_log_cfg.h"
 #include "yq_banned.h"
 
 static const struct cfg_key matcher_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9102");
@@ -33,7 +33,7 @@ static const struct cfg_key matcher_opt_keys[] = {
      "near-duplicate window in seconds (design §4: 72 h)", NULL},
     {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
      "lifetime of per-item event answers, repost roots and event counters", NULL},
-    {"log_level", CFG_STRING, "info", 0, 0, MOFF(log_level), "err, warn, info or debug", NULL},
+    {"log", CFG_GROUP, NULL, 0, 0, MOFF(log_level), "the log level", yq_log_cfg_keys},
     {"rules_verify_max_age_ms", CFG_MS, "10000", 100, 3600000, MOFF(rules_verify_max_age_ms),
      "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
      "this (or the last check failed)", NULL},
@@ -172,7 +172,7 @@ int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
                      struct matcher_cfg *cfg, char *errbuf, size_t errlen)
 {
     struct cfg_doc doc;
-    int err, level;
+    int err;
 
     memset(cfg, 0, sizeof(*cfg));
     err = cfg_load(matcher_cfg_keys, cfg, path, NULL, 0, &doc, errbuf, errlen);
@@ -192,10 +192,9 @@ int matcher_cfg_load(const char *path, const char *const *sets, int n_sets,
         cfg->kafka.group_id = strdup(MATCHER_DEFAULT_GROUP);
         err = cfg->kafka.group_id ? 0 : ERR_NOMEM;
     }
-    if (err == 0 && yq_log_level_parse(cfg->matcher.log_level, &level) != 0) {
-        snprintf(errbuf, errlen, "%s: key 'matcher.log_level': bad value '%s'",
-                 path ? path : "<defaults>", cfg->matcher.log_level);
-        err = ERR_INVALID;
+    if (err == 0) {
+        err = yq_log_cfg_check(cfg->matcher.log_level, path ? path : "<defaults>", "matcher",
+                               errbuf, errlen);
     }
     return err;
 }

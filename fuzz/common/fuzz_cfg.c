@@ -2,8 +2,9 @@
  * libFuzzer target for configuration YAML (common/yq_cfg: cfg_doc_load on text, cfg_fill
  * over a key table with every type, a nested section and an included group (CFG_GROUP, in
  * the root and in a section), then --set style overrides taken
- * from the input's first line, and --print-config). Invariants: no crash, no leak, errors
- * are the documented codes with a message, and a filled struct prints.
+ * from the input's first line, --print-config, and the list key "in.list" through
+ * cfg_list_each() and cfg_name_list_take()). Invariants: no crash, no leak, errors are the
+ * documented codes with a message, a filled struct prints, a list holds only names in bounds.
  *   build-h4fuzz/fuzz/common/fuzz_cfg -max_total_time=60 fuzz/common/seeds/cfg
  */
 #include <stdbool.h>
@@ -54,7 +55,7 @@ static const struct cfg_key inner_keys[] = {
     {"name", CFG_STRING, "x", 0, 0, IOFF(name), "a string", NULL},
     {"count", CFG_INT, "3", -5, 1000000, IOFF(count), "an integer", NULL},
     {"on", CFG_BOOL, "false", 0, 0, IOFF(on), "a flag", NULL},
-    {"list", CFG_EXTERNAL, NULL, 0, 0, 0, "left to the caller", NULL},
+    {"list", CFG_EXTERNAL, "[a, b]", 0, 0, 0, "left to the caller", NULL},
     {"group", CFG_GROUP, NULL, 0, 0, IOFF(g), "an included group", group_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -71,6 +72,34 @@ static const struct cfg_key outer_keys[] = {
     {"deep", CFG_SECTION, NULL, 0, 0, OOFF(deep), "another", inner_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
+
+/* "list" of section (NULL: the default) as a list of at most 4 names of 1..8 bytes. */
+static void check_list(struct cfg_doc *doc, yaml_node_t *section)
+{
+    char **v = NULL, err[512] = "";
+    size_t n = 0;
+    struct cfg_name_list names = {.v = &v,
+                                  .n = &n,
+                                  .max_n = 4,
+                                  .max_bytes = 8,
+                                  .key = "in.list",
+                                  .what = "name",
+                                  .plural = "names"};
+    int rc = cfg_list_each(inner_keys, "list", doc, section, "in", "[a]", cfg_name_list_take,
+                           &names, err, sizeof(err));
+
+    fuzz_expect_cfg_result(rc, err);
+    if (n > 4) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i][0] || strlen(v[i]) > 8) {
+            abort();
+        }
+        free(v[i]);
+    }
+    free(v);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -97,6 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (devnull) {
             cfg_print(devnull, outer_keys, &o, 0);
         }
+    }
+    if (doc.loaded) {
+        check_list(&doc, cfg_map_get(&doc, cfg_doc_root(&doc), "in"));
     }
     cfg_release(outer_keys, &o);
     cfg_doc_release(&doc);

@@ -278,12 +278,82 @@ static void test_cfg_load_fill(void **state)
     assert_true(alloc_fail_run(&c) > 3);
 }
 
+/* cfg_list_each() + cfg_name_list_take(): the file's list, then the row's default text. */
+static const struct cfg_key list_keys[] = {
+    {"names", CFG_EXTERNAL, "[alpha, beta]", 0, 0, 0, "a list", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct list_arg {
+    char **v[2];
+    size_t n[2];
+    bool listed; /* cfg_list_each() ran (the file loaded) */
+    char err[256];
+};
+
+static int list_run(void *p)
+{
+    static const char yaml[] = "names: [x, 安康, z]\n";
+    struct list_arg *a = p;
+    struct cfg_doc doc;
+    int rc;
+
+    memset(a, 0, sizeof(*a));
+    rc = cfg_doc_load(&doc, "test.yaml", yaml, strlen(yaml), a->err, sizeof(a->err));
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        struct cfg_name_list l = {.v = &a->v[i],
+                                  .n = &a->n[i],
+                                  .max_n = 8,
+                                  .max_bytes = 16,
+                                  .key = "names",
+                                  .what = "name",
+                                  .plural = "names"};
+        a->listed = true;
+        rc = cfg_list_each(list_keys, "names", i == 0 ? &doc : NULL, cfg_doc_root(&doc), "t", "[a]",
+                           cfg_name_list_take, &l, a->err, sizeof(a->err));
+    }
+    cfg_doc_release(&doc);
+    return rc;
+}
+
+static void list_check(void *p, int rc, bool injected)
+{
+    struct list_arg *a = p;
+
+    assert_ok_or_nomem("cfg_list_each", rc, injected, a->err);
+    if (rc == 0) {
+        assert_int_equal(a->n[0], 3);
+        assert_string_equal(a->v[0][1], "安康");
+        assert_int_equal(a->n[1], 2);
+        assert_string_equal(a->v[1][1], "beta");
+    }
+    if (rc == ERR_NOMEM && a->listed) {
+        assert_string_equal(a->err, "out of memory"); /* cfg_list_each() says it */
+    }
+    for (int i = 0; i < 2; i++) {
+        for (size_t j = 0; j < a->n[i]; j++) {
+            free(a->v[i][j]);
+        }
+        free(a->v[i]);
+    }
+}
+
+static void test_cfg_list_each(void **state)
+{
+    struct list_arg a;
+    struct alloc_fail_case c = {"cfg_list_each+cfg_name_list_take", list_run, list_check, &a, 0};
+
+    (void)state;
+    assert_true(alloc_fail_run(&c) > 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_item_decode),
         cmocka_unit_test(test_alert_decode),
         cmocka_unit_test(test_cfg_load_fill),
+        cmocka_unit_test(test_cfg_list_each),
     };
 
     alloc_fail_install_jansson();

@@ -11,6 +11,7 @@
 
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_log_cfg.h"
 
 struct inner {
     char *host;
@@ -109,21 +110,28 @@ static void test_errors_name_file_line_and_key(void **state)
     assert_int_equal(cfg_set(outer_keys, &o, "noequals", err, sizeof(err)), ERR_INVALID);
 }
 
+/* What cfg_print() prints of base (keys at indent 0): a new string (free()). */
+static char *print_text(const struct cfg_key *keys, const void *base)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    cfg_print(f, keys, base, 0);
+    fclose(f);
+    return text;
+}
+
 /* Load yaml into o (release with cfg_release()) and print it: the text (free()). */
 static char *load_and_print(const char *yaml, struct outer *o)
 {
-    char err[256] = "", *text = NULL;
-    size_t len = 0;
-    FILE *f;
+    char err[256] = "";
 
     if (load(yaml, o, err, sizeof(err)) != 0) {
         fail_msg("load: %s", err);
     }
-    f = open_memstream(&text, &len);
-    assert_non_null(f);
-    cfg_print(f, outer_keys, o, 0);
-    fclose(f);
-    return text;
+    return print_text(outer_keys, o);
 }
 
 static void test_issue_10_print_config_redacts_url_secrets(void **state)
@@ -172,6 +180,7 @@ struct stage {
     int64_t batch;
     struct endpoint ep; /* keys "address" and "port" beside "batch" */
     struct inner db;    /* a nested section after the group */
+    char *log_level;    /* the shared log_level key (yq_log_cfg) */
 };
 
 struct staged {
@@ -188,6 +197,8 @@ static const struct cfg_key stage_keys[] = {
     {"batch", CFG_INT, "100", 1, 1000, offsetof(struct stage, batch), "batch", NULL},
     {"endpoint", CFG_GROUP, NULL, 0, 0, offsetof(struct stage, ep), "the endpoint", endpoint_keys},
     {"db", CFG_SECTION, NULL, 0, 0, offsetof(struct stage, db), "database", inner_keys},
+    {"log", CFG_GROUP, NULL, 0, 0, offsetof(struct stage, log_level), "the log level",
+     yq_log_cfg_keys},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -202,9 +213,7 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     static const char *const sets[] = {"stage.address=0.0.0.0", "stage.batch=6"};
     struct staged o;
     struct cfg_doc doc;
-    char err[256] = "", *printed = NULL;
-    size_t len = 0;
-    FILE *f;
+    char err[256] = "", *printed;
 
     (void)state;
     memset(&o, 0, sizeof(o));
@@ -220,10 +229,7 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     assert_string_equal(o.stage.ep.address, "0.0.0.0");
     assert_int_equal(o.stage.batch, 6);
     /* printed inline, at the section's level, without the group's name */
-    f = open_memstream(&printed, &len);
-    assert_non_null(f);
-    cfg_print(f, staged_keys, &o, 0);
-    fclose(f);
+    printed = print_text(staged_keys, &o);
     assert_non_null(strstr(printed, "\n  batch: 6  # batch\n  address: \"0.0.0.0\"  # listen\n"
                                     "  port: 0  # port\n  db:\n"));
     assert_null(strstr(printed, "endpoint"));
@@ -293,6 +299,163 @@ static void test_issue_12_print_list_item(void **state)
     free(printed);
 }
 
+/* cfg_defaults_get(): the table's defaults once, strings left NULL, then fill_more once. */
+static int more_calls;
+
+static int defaults_more(void *base, char *errbuf, size_t errlen)
+{
+    struct outer *o = base;
+
+    (void)errbuf;
+    (void)errlen;
+    more_calls++;
+    o->net.port++; /* a second call would show */
+    return 0;
+}
+
+static void test_issue_12_defaults_filled_once_without_strings(void **state)
+{
+    static struct outer defaults;
+    static struct cfg_defaults d = {
+        .keys = outer_keys, .base = &defaults, .fill_more = defaults_more};
+    const struct outer *got;
+
+    (void)state;
+    got = cfg_defaults_get(&d);
+    assert_ptr_equal(got, &defaults);
+    assert_int_equal(got->max_body_bytes, 8 * 1024 * 1024);
+    assert_int_equal(got->interval_ms, 300000);
+    assert_true(got->enabled);
+    assert_int_equal(got->net.port, 6380); /* the section's default, then fill_more */
+    assert_null(got->net.host);            /* strings are not filled: nothing to release */
+    assert_null(got->name);
+    assert_ptr_equal(cfg_defaults_get(&d), &defaults);
+    assert_int_equal(got->net.port, 6380);
+    assert_int_equal(more_calls, 1);
+}
+
+/* The shared log_level key: in a section as before, and its check's message. */
+static void test_issue_12_log_level_key(void **state)
+{
+    static const char yaml[] = "stage:\n  log_level: loud\n";
+    struct staged o;
+    struct cfg_doc doc;
+    char err[256] = "", *printed;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_load(staged_keys, &o, NULL, NULL, 0, &doc, err, sizeof(err)), 0);
+    assert_string_equal(o.stage.log_level, "info");
+    assert_int_equal(yq_log_cfg_check(o.stage.log_level, "<defaults>", "stage", err, sizeof(err)),
+                     0);
+    printed = print_text(staged_keys, &o);
+    /* after the section before it, at the section's level, without the group's name */
+    assert_non_null(strstr(printed, "    port: 6379  # port\n"
+                                    "  log_level: \"info\"  # err, warn, info or debug\n"));
+    assert_null(strstr(printed, "log:"));
+    free(printed);
+    assert_int_equal(cfg_set(staged_keys, &o, "stage.log_level=debug", err, sizeof(err)), 0);
+    assert_string_equal(o.stage.log_level, "debug");
+    cfg_release(staged_keys, &o);
+    assert_null(o.stage.log_level);
+    cfg_doc_release(&doc);
+
+    assert_int_equal(
+        cfg_load(staged_keys, &o, "test.yaml", yaml, strlen(yaml), &doc, err, sizeof(err)), 0);
+    cfg_doc_release(&doc);
+    assert_int_equal(yq_log_cfg_check(o.stage.log_level, "test.yaml", "stage", err, sizeof(err)),
+                     ERR_INVALID);
+    assert_string_equal(err, "test.yaml: key 'stage.log_level': bad value 'loud'");
+    cfg_release(staged_keys, &o);
+}
+
+/* cfg_list_each() with cfg_name_list_take(): the file's list, else the row's default text. */
+struct named {
+    int64_t batch;
+    char **names;
+    size_t n_names;
+};
+
+static const struct cfg_key named_keys[] = {
+    {"batch", CFG_INT, "100", 1, 1000, offsetof(struct named, batch), "batch", NULL},
+    {"names", CFG_EXTERNAL, "[alpha, beta]", 0, 0, 0, "a list of names", NULL},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+static void named_release(struct named *o)
+{
+    for (size_t i = 0; i < o->n_names; i++) {
+        free(o->names[i]);
+    }
+    free(o->names);
+    o->names = NULL;
+    o->n_names = 0;
+}
+
+static void test_issue_12_name_lists(void **state)
+{
+    static const struct {
+        const char *yaml; /* NULL: no document */
+        int rc;
+        const char *want; /* the names joined with ',', or the message */
+    } cases[] = {
+        {NULL, 0, "alpha,beta"},
+        {"batch: 2\n", 0, "alpha,beta"},
+        {"names:\n", 0, ""},
+        {"names: []\n", 0, ""},
+        {"names: [x, 中文]\n", 0, "x,中文"},
+        {"names: x\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
+        {"names: {a: 1}\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
+        {"names:\n  - a\n  - [b]\n", ERR_INVALID,
+         "t.yaml:3: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [a, '']\n", ERR_INVALID,
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [abcdefg]\n", ERR_INVALID,
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
+        {"names: [a, b, c, d]\n", ERR_INVALID, "t.yaml:1: sec.names: more than 3 names"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct named o;
+        struct cfg_doc doc;
+        struct cfg_name_list names = {.v = &o.names, .n = &o.n_names, .max_n = 3,
+                                      .max_bytes = 6, .key = "sec.names", .what = "name",
+                                      .plural = "names"};
+        char err[256] = "", got[256] = "";
+        const char *text = cases[i].yaml;
+
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(cfg_load(named_keys, &o, text ? "t.yaml" : NULL, text,
+                                  text ? strlen(text) : 0, &doc, err, sizeof(err)),
+                         0);
+        assert_int_equal(cfg_list_each(named_keys, "names", text ? &doc : NULL,
+                                       cfg_doc_root(&doc), "sec", "[a]", cfg_name_list_take,
+                                       &names, err, sizeof(err)),
+                         cases[i].rc);
+        for (size_t j = 0; j < o.n_names; j++) {
+            size_t len = strlen(got);
+            snprintf(got + len, sizeof(got) - len, "%s%s", j ? "," : "", o.names[j]);
+        }
+        assert_string_equal(cases[i].rc ? err : got, cases[i].want);
+        named_release(&o);
+        cfg_doc_release(&doc);
+    }
+}
+
+static void test_issue_12_list_key_must_be_external(void **state)
+{
+    struct named o;
+    char err[128] = "";
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_list_each(named_keys, "batch", NULL, NULL, "sec", "[a]",
+                                   cfg_name_list_take, NULL, err, sizeof(err)),
+                     ERR_INVALID);
+    assert_string_equal(err, "sec.batch: no such list key");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +464,10 @@ int main(void)
         cmocka_unit_test(test_issue_12_group_keys_reach_the_struct),
         cmocka_unit_test(test_issue_12_group_keys_are_checked_like_the_others),
         cmocka_unit_test(test_issue_12_print_list_item),
+        cmocka_unit_test(test_issue_12_defaults_filled_once_without_strings),
+        cmocka_unit_test(test_issue_12_log_level_key),
+        cmocka_unit_test(test_issue_12_name_lists),
+        cmocka_unit_test(test_issue_12_list_key_must_be_external),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
     };
