@@ -45,7 +45,8 @@ const struct cfg_key http_api_cfg_keys[] = {
     {"connection_timeout_ms", CFG_MS, "30000", 1000, 3600000, HOFF(connection_timeout_ms),
      "idle connections are closed after this", NULL},
     {"max_body_bytes", CFG_SIZE, "64k", 1024, 1048576, HOFF(max_body_bytes),
-     "POST bodies above this are refused (413)", NULL},
+     "unused: request bodies are bounded by web.max_body_bytes (413); kept for existing configs",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -59,7 +60,6 @@ struct http_api {
     struct web_notifier_ctx web_ctx;
     struct web_cfg web_cfg;            /* cfg->web with the calendar below (web_new copies it) */
     struct stats_calendar stats_cal;   /* the policy's workcal for the statistics page */
-    size_t max_body;
     pthread_mutex_t lock;
     bool lock_init;
     struct notifier_metrics *metrics;
@@ -374,7 +374,6 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
     api->metrics = metrics;
     api->max_tickets = (size_t)cfg->max_tickets;
     api->max_items = (size_t)cfg->max_items_per_ticket;
-    api->max_body = (size_t)cfg->max_body_bytes;
     if (pthread_mutex_init(&api->lock, NULL) != 0) {
         snprintf(errbuf, errlen, "http: cannot create mutex");
         free(api);

@@ -38,7 +38,7 @@ struct http_api_cfg {
     int64_t max_items_per_ticket;  /* items listed per ticket by the web UI's API */
     int64_t connection_limit;      /* concurrent connections */
     int64_t connection_timeout_ms; /* idle connections are closed after this */
-    int64_t max_body_bytes;        /* POST bodies above this get 413 */
+    int64_t max_body_bytes;        /* unused (web.max_body_bytes bounds bodies) */
     /* Not a config key: the web UI's settings (web.h), or NULL for /healthz and /metrics
      * only. When set, web_handle() serves every URL web_owns_url() claims. */
     const struct web_cfg *web;
