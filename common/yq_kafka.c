@@ -95,7 +95,7 @@ rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
         return NULL;
     }
     snprintf(linger, sizeof(linger), "%lld",
-             (long long)(opts->linger_ms > 0 ? opts->linger_ms : 5));
+             (long long)(opts->linger_ms > 0 ? opts->linger_ms : YQ_KAFKA_LINGER_MS));
     if (conf_set(conf, "enable.idempotence", "true", errbuf, errlen) ||
         conf_set(conf, "acks", "all", errbuf, errlen) ||
         conf_set(conf, "linger.ms", linger, errbuf, errlen) ||
@@ -203,6 +203,38 @@ rd_kafka_t *yq_kafka_consumer_new_topics(const struct yq_kafka_cfg *cfg,
         return NULL;
     }
     return rk;
+}
+
+size_t yq_kafka_take_batch(rd_kafka_t *consumer, const struct yq_kafka_take *take,
+                           int64_t first_wait_ms, int64_t next_wait_ms, size_t max,
+                           volatile sig_atomic_t *stop, rd_kafka_message_t **out)
+{
+    static const struct yq_kafka_take none = {NULL, NULL, NULL};
+    int64_t wait_ms = first_wait_ms;
+    size_t n = 0;
+
+    take = take ? take : &none;
+    while (n < max) {
+        rd_kafka_message_t *msg = take->poll ? take->poll(take->ctx, (int)wait_ms)
+                                             : rd_kafka_consumer_poll(consumer, (int)wait_ms);
+        if (!msg) {
+            break; /* nothing queued: the batch goes on as it is */
+        }
+        wait_ms = next_wait_ms;
+        if (msg->err && !take->on_error) {
+            rd_kafka_message_destroy(msg);
+        } else if (msg->err) {
+            if (take->on_error(take->ctx, msg)) {
+                break;
+            }
+        } else {
+            out[n++] = msg;
+        }
+        if (stop && *stop) {
+            break;
+        }
+    }
+    return n;
 }
 
 int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg)

@@ -823,31 +823,34 @@ static void seek_back(struct matcher *m, size_t n)
     rd_kafka_topic_partition_list_destroy(offsets);
 }
 
-/* Consume up to batch_size messages, match, deliver alerts, commit. Returns 0 or ERR_*. */
+/* A consume error or partition end (yq_kafka_take_batch()): counted, logged, destroyed. */
+static bool consume_error(void *ctx, rd_kafka_message_t *msg)
+{
+    struct matcher *m = ctx;
+
+    if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED) {
+        m->left_group = true; /* until the next assignment (matcher_on_rebalance) */
+    }
+    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        m->n_consume_errors++;
+        LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
+    }
+    rd_kafka_message_destroy(msg);
+    return false;
+}
+
+/*
+ * Consume up to batch_size messages, match, deliver alerts, commit. Returns 0 or ERR_*.
+ * Waits up to poll_timeout_ms for a first message, then takes only what is already queued
+ * (issue #16: a lone item is matched at once; batches form from what queued up under load).
+ */
 static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
 {
-    size_t n = 0;
+    const struct yq_kafka_take take = {.on_error = consume_error, .ctx = m};
     int rc = 0;
-    rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->consumer, (int)m->cfg->matcher.poll_timeout_ms);
+    size_t n = yq_kafka_take_batch(m->consumer, &take, m->cfg->matcher.poll_timeout_ms, 0,
+                                   (size_t)m->cfg->matcher.batch_size, stop, m->batch);
 
-    while (msg) {
-        if (msg->err) {
-            if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED) {
-                m->left_group = true; /* until the next assignment (matcher_on_rebalance) */
-            }
-            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                m->n_consume_errors++;
-                LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
-            }
-            rd_kafka_message_destroy(msg);
-        } else {
-            m->batch[n++] = msg;
-        }
-        if (n >= (size_t)m->cfg->matcher.batch_size || *stop) {
-            break;
-        }
-        msg = rd_kafka_consumer_poll(m->consumer, 0);
-    }
     if (n == 0) {
         m->unsettled_since_ms = 0; /* nothing waiting (a held-back batch went elsewhere) */
         return 0;
