@@ -18,10 +18,12 @@
  * Returns "<new>|<items>|<via>|<event key>".
  *
  * Cost per call: at most 20 HGETs of small fields (the ten pairs in this time slice and the
- * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records: nothing in it grows
- * with the number of events in the window (issue #16: the sorted sets per 16-bit band it
- * replaces were trimmed on every call and read up to 4 x 256 members). A bucket that does
- * not hold well-formed records (written by something else) counts as empty and is rewritten.
+ * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records, each bucket decoded
+ * once (the current slice's records read for the search are reused for the write): nothing
+ * in it grows with the number of events in the window (issue #16: the sorted sets per 16-bit
+ * band it replaces were trimmed on every call and read up to 4 x 256 members). A bucket that
+ * does not hold well-formed records (written by something else) counts as empty and is
+ * rewritten. A batch of items sends its calls in one pipeline (event_assign_batch()).
  */
 static const char assign_script[] =
     EVENT_LUA_HEAD
@@ -60,9 +62,8 @@ static const char assign_script[] =
     "  local best = maxd + 1\n"
     "  for s = 0, 1 do\n"
     "    for i = 1, 10 do\n"
-    "      local raw = redis.call('HGET', keys[i] .. (slice - s), fields[i])\n"
-    "      if s == 0 then cur[i] = raw end\n"
-    "      local r = records(raw)\n"
+    "      local r = records(redis.call('HGET', keys[i] .. (slice - s), fields[i]))\n"
+    "      if s == 0 then cur[i] = r end\n"
     "      for j = 1, #r - 3, 4 do\n"
     "        if good(r, j) and r[j + 2] >= now - window then\n"
     "          local d = popcount(bxor(hi, r[j])) + popcount(bxor(lo, r[j + 1]))\n"
@@ -81,10 +82,9 @@ static const char assign_script[] =
     "  local keep = (slice + 2) * window - now\n"
     "  for i = 1, 10 do\n"
     "    local key = keys[i] .. slice\n"
-    "    local raw = cur[i]\n"
-    "    if raw == nil then raw = redis.call('HGET', key, fields[i]) end\n"
+    "    local r = cur[i]\n"
+    "    if r == nil then r = records(redis.call('HGET', key, fields[i])) end\n"
     "    local out = {hi, lo, now, ek}\n"
-    "    local r = records(raw)\n"
     "    for j = 1, #r - 3, 4 do\n"
     "      if #out >= cap * 4 then break end\n"
     "      if good(r, j) and (r[j] ~= hi or r[j + 1] ~= lo) then\n"
