@@ -30,6 +30,11 @@ static const struct cfg_key consumer_cfg_keys[] = {
      "backoff ceiling for ticket store failures", NULL},
     {"batch_max", CFG_INT, "500", 1, 10000, COFF(batch_max),
      "most alerts stored in one transaction (issue #16: one commit per batch)", NULL},
+    /*
+     * issue #16: 0, a batch is what is already queued when its first alert arrives (a lone
+     * alert is stored at once; 5 ms before added that to every quiet alert); under load the
+     * consumer's local queue holds many and batches still fill up to batch_max.
+     */
     {"batch_wait_ms", CFG_MS, "0", 0, 1000, COFF(batch_wait_ms),
      "how long a batch waits for its next alert once it has one (0: takes what is queued, so "
      "a lone alert is stored at once and batches form under load)", NULL},
