@@ -67,16 +67,12 @@ static const char assign_script[] =
     "      for j = 1, #r - 3, 4 do\n"
     "        if good(r, j) and r[j + 2] >= now - window then\n"
     "          local d = popcount(bxor(hi, r[j])) + popcount(bxor(lo, r[j + 1]))\n"
-    "          if d < best then\n"
-    "            best = d\n"
-    "            ek = r[j + 3]\n"
-    "          end\n"
+    "          " EVENT_LUA_CLOSER("r[j + 3]")
     "        end\n"
     "      end\n"
     "    end\n"
     "  end\n"
-    "  if ek then via = 'near_duplicate' end\n"
-    "end\n"
+    EVENT_LUA_NEAREST_END
     EVENT_LUA_COUNT
     "if use then\n"
     "  local keep = (slice + 2) * window - now\n"

@@ -60,15 +60,11 @@ static const char old_script[] =
     "      if mh then\n"
     "        local d = popcount(bit.bxor(hi, tonumber(mh))) + popcount(bit.bxor(lo,"
     " tonumber(ml)))\n"
-    "        if d < best then\n"
-    "          best = d\n"
-    "          ek = mek\n"
-    "        end\n"
+    "        " EVENT_LUA_CLOSER("mek")
     "      end\n"
     "    end\n"
     "  end\n"
-    "  if ek then via = 'near_duplicate' end\n"
-    "end\n"
+    EVENT_LUA_NEAREST_END
     EVENT_LUA_COUNT
     "if ARGV[6] == '1' then\n"
     "  local member = ARGV[4] .. ':' .. ARGV[5] .. ':' .. ek\n"

@@ -469,18 +469,32 @@ static void describe(int rc, const struct event_assignment *ea, char *out, size_
              (long long)ea->items, ea->via);
 }
 
-/* The batch's requests (reqs, its, bufs: N_BATCH slots each); release with release_reqs(). */
-static void batch_reqs(struct yq_item *its, struct event_request *reqs)
+/* A batch of test_batch_*: its items, requests and answers. */
+struct batch {
+    struct yq_item its[N_BATCH];
+    struct event_request reqs[N_BATCH];
+    struct event_assignment ea[N_BATCH];
+    int rcs[N_BATCH];
+};
+
+/* Fill b's requests from batch_items and empty Redis. */
+static void batch_start(struct fx *f, struct batch *b)
 {
     struct norm_text buf = NORM_TEXT_INIT;
+    redisReply *reply;
 
+    memset(b, 0, sizeof(*b));
     for (size_t i = 0; i < N_BATCH; i++) {
-        its[i] = item(batch_items[i].id, batch_items[i].text, batch_items[i].reply_to);
-        reqs[i].item = &its[i];
-        assert_int_equal(event_simhash(&its[i], &buf, &reqs[i].simhash, &reqs[i].n_features),
+        b->its[i] = item(batch_items[i].id, batch_items[i].text, batch_items[i].reply_to);
+        b->reqs[i].item = &b->its[i];
+        assert_int_equal(event_simhash(&b->its[i], &buf, &b->reqs[i].simhash,
+                                       &b->reqs[i].n_features),
                          0);
     }
     norm_text_release(&buf);
+    reply = yq_redis_command(f->r, "FLUSHALL");
+    assert_non_null(reply);
+    freeReplyObject(reply);
 }
 
 /*
@@ -492,23 +506,18 @@ static void test_batch_same_as_one_by_one(void **state)
 {
     struct fx *f = *state;
     const int64_t t0 = 1796600000;
-    struct yq_item its[N_BATCH];
-    struct event_request reqs[N_BATCH];
-    struct event_assignment ea[N_BATCH];
-    int rcs[N_BATCH];
+    struct batch b;
     char one[N_BATCH][256], got[256];
     redisReply *reply;
 
     if (!f) {
         skip();
     }
-    batch_reqs(its, reqs);
-    reply = yq_redis_command(f->r, "FLUSHALL");
-    freeReplyObject(reply);
+    batch_start(f, &b);
     for (size_t i = 0; i < N_BATCH; i++) {
         struct event_assignment a;
-        int rc = event_assign(f->r, reqs[i].item, reqs[i].simhash, reqs[i].n_features, t0, NULL,
-                              &a);
+        const struct event_request *q = &b.reqs[i];
+        int rc = event_assign(f->r, q->item, q->simhash, q->n_features, t0, NULL, &a);
         describe(rc, &a, one[i], sizeof(one[i]));
         event_assignment_release(&a);
     }
@@ -524,21 +533,21 @@ static void test_batch_same_as_one_by_one(void **state)
     freeReplyObject(reply);
     reply = yq_redis_command(f->r, "SCRIPT FLUSH"); /* the batch learns the script again */
     freeReplyObject(reply);
-    assert_int_equal(event_assign_batch(f->r, reqs, N_BATCH, t0, NULL, ea, rcs), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0, NULL, b.ea, b.rcs), 0);
     for (size_t i = 0; i < N_BATCH; i++) {
-        describe(rcs[i], &ea[i], got, sizeof(got));
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
         assert_string_equal(got, one[i]);
-        event_assignment_release(&ea[i]);
+        event_assignment_release(&b.ea[i]);
     }
     /* the whole batch again (a redelivery): the same answers, nothing counted twice */
-    assert_int_equal(event_assign_batch(f->r, reqs, N_BATCH, t0 + 60, NULL, ea, rcs), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 60, NULL, b.ea, b.rcs), 0);
     for (size_t i = 0; i < N_BATCH; i++) {
-        describe(rcs[i], &ea[i], got, sizeof(got));
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
         assert_string_equal(got, one[i]);
-        event_assignment_release(&ea[i]);
+        event_assignment_release(&b.ea[i]);
     }
     /* an empty batch asks nothing */
-    assert_int_equal(event_assign_batch(f->r, reqs, 0, t0, NULL, ea, rcs), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 0, t0, NULL, b.ea, b.rcs), 0);
 }
 
 /*
@@ -549,44 +558,39 @@ static void test_batch_error_for_one_item(void **state)
 {
     struct fx *f = *state;
     const int64_t t0 = 1796700000;
-    struct yq_item its[N_BATCH];
-    struct event_request reqs[N_BATCH];
-    struct event_assignment ea[N_BATCH];
-    int rcs[N_BATCH];
+    struct batch b;
     char got[256];
     redisReply *reply;
 
     if (!f) {
         skip();
     }
-    batch_reqs(its, reqs);
-    reply = yq_redis_command(f->r, "FLUSHALL");
-    freeReplyObject(reply);
+    batch_start(f, &b);
     reply = yq_redis_command(f->r, "HSET yuqing:ev:item:b:3 x y");
     freeReplyObject(reply);
-    assert_int_equal(event_assign_batch(f->r, reqs, 4, t0, NULL, ea, rcs), 0);
-    describe(rcs[0], &ea[0], got, sizeof(got));
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 4, t0, NULL, b.ea, b.rcs), 0);
+    describe(b.rcs[0], &b.ea[0], got, sizeof(got));
     assert_string_equal(got, "ev:b:1 new 1 new");
-    describe(rcs[1], &ea[1], got, sizeof(got));
+    describe(b.rcs[1], &b.ea[1], got, sizeof(got));
     assert_string_equal(got, "ev:b:1 joined 2 near_duplicate");
-    assert_int_equal(rcs[2], ERR_RETRY);
-    assert_null(ea[2].event_key);
+    assert_int_equal(b.rcs[2], ERR_RETRY);
+    assert_null(b.ea[2].event_key);
     /* b:4 reposts b:3, whose script failed before recording anything: it opens ev:b:3 */
-    describe(rcs[3], &ea[3], got, sizeof(got));
+    describe(b.rcs[3], &b.ea[3], got, sizeof(got));
     assert_string_equal(got, "ev:b:3 new 1 repost");
     for (size_t i = 0; i < 4; i++) {
-        event_assignment_release(&ea[i]);
+        event_assignment_release(&b.ea[i]);
     }
     /* fixed, the batch again: the answered items keep their answers, b:3 joins its repost */
     reply = yq_redis_command(f->r, "DEL yuqing:ev:item:b:3");
     freeReplyObject(reply);
-    assert_int_equal(event_assign_batch(f->r, reqs, 4, t0 + 1, NULL, ea, rcs), 0);
-    describe(rcs[1], &ea[1], got, sizeof(got));
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 4, t0 + 1, NULL, b.ea, b.rcs), 0);
+    describe(b.rcs[1], &b.ea[1], got, sizeof(got));
     assert_string_equal(got, "ev:b:1 joined 2 near_duplicate");
-    describe(rcs[2], &ea[2], got, sizeof(got));
+    describe(b.rcs[2], &b.ea[2], got, sizeof(got));
     assert_string_equal(got, "ev:b:3 joined 2 repost");
     for (size_t i = 0; i < 4; i++) {
-        event_assignment_release(&ea[i]);
+        event_assignment_release(&b.ea[i]);
     }
 }
 
@@ -600,42 +604,36 @@ static void test_batch_redis_down(void **state)
 {
     struct fx *f = *state;
     const int64_t t0 = 1796800000;
-    struct yq_item its[N_BATCH];
-    struct event_request reqs[N_BATCH];
-    struct event_assignment ea[N_BATCH];
-    int rcs[N_BATCH];
+    struct batch b;
     char first[N_BATCH][256], got[256];
-    redisReply *reply;
 
     if (!f) {
         skip();
     }
-    batch_reqs(its, reqs);
-    reply = yq_redis_command(f->r, "FLUSHALL");
-    freeReplyObject(reply);
-    assert_int_equal(event_assign_batch(f->r, reqs, 5, t0, NULL, ea, rcs), 0);
+    batch_start(f, &b);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 5, t0, NULL, b.ea, b.rcs), 0);
     for (size_t i = 0; i < 5; i++) {
-        describe(rcs[i], &ea[i], first[i], sizeof(first[i]));
-        assert_int_equal(rcs[i], 0);
-        event_assignment_release(&ea[i]);
+        describe(b.rcs[i], &b.ea[i], first[i], sizeof(first[i]));
+        assert_int_equal(b.rcs[i], 0);
+        event_assignment_release(&b.ea[i]);
     }
     assert_int_equal(redis_fixture_save(&f->rf), 0);
     redis_fixture_stop(&f->rf);
-    assert_int_equal(event_assign_batch(f->r, reqs, N_BATCH, t0 + 1, NULL, ea, rcs), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 1, NULL, b.ea, b.rcs), 0);
     for (size_t i = 0; i < N_BATCH; i++) {
-        assert_int_equal(rcs[i], batch_items[i].id[0] ? ERR_RETRY : ERR_PARSE);
-        assert_null(ea[i].event_key);
+        assert_int_equal(b.rcs[i], batch_items[i].id[0] ? ERR_RETRY : ERR_PARSE);
+        assert_null(b.ea[i].event_key);
     }
     assert_int_equal(redis_fixture_restart(&f->rf), 0);
-    assert_int_equal(event_assign_batch(f->r, reqs, N_BATCH, t0 + 2, NULL, ea, rcs), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 2, NULL, b.ea, b.rcs), 0);
     for (size_t i = 0; i < N_BATCH; i++) {
-        describe(rcs[i], &ea[i], got, sizeof(got));
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
         if (i < 5) {
             assert_string_equal(got, first[i]);
         } else {
-            assert_int_equal(rcs[i], batch_items[i].id[0] ? 0 : ERR_PARSE);
+            assert_int_equal(b.rcs[i], batch_items[i].id[0] ? 0 : ERR_PARSE);
         }
-        event_assignment_release(&ea[i]);
+        event_assignment_release(&b.ea[i]);
     }
 }
 
