@@ -558,6 +558,8 @@ static int prepare_message(struct matcher *m, const rd_kafka_message_t *msg,
         if (rc == 0) {
             s->alerting = true;
             rc = prepare_event(m, s);
+        } else {
+            yq_alert_release(&s->alert); /* whatever the failed build left */
         }
     }
     return rc;
