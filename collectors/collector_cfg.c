@@ -64,8 +64,9 @@ const struct cfg_key collector_cfg_keys[] = {
      NULL},
     {"metrics", CFG_GROUP, NULL, 0, 0, COFF(metrics), "the monitoring endpoint",
      collector_metrics_keys},
-    {"kafka_linger_ms", CFG_MS, "5", 0, 60000, COFF(kafka_linger_ms),
-     "producer linger.ms", NULL},
+    {"kafka_linger_ms", CFG_MS, "0", 0, 60000, COFF(kafka_linger_ms),
+     "producer linger.ms (0: an item is sent at once; under load items produced while a "
+     "request is in flight share the next)", NULL},
     {"spool_path", CFG_STRING, "collector-spool.jsonl", 0, 0, COFF(spool_path),
      "items still undelivered at shutdown are written here and produced at the next start; "
      "empty = counted as lost (exit 1)",

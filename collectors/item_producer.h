@@ -43,7 +43,7 @@ struct delivery_tally {
 struct item_producer;
 
 struct item_producer_opts {
-    int64_t linger_ms;      /* librdkafka linger.ms; 0 = 5 ms (the yq_kafka default) */
+    int64_t linger_ms;      /* librdkafka linger.ms; 0 = YQ_KAFKA_LINGER_MS (0) */
     const char *spool_path; /* leftovers at shutdown go here; NULL = counted as lost */
 };
 

@@ -26,6 +26,13 @@ const struct cfg_key yq_kafka_cfg_keys[] = {
      NULL},
     {"flush_timeout_ms", CFG_MS, "10000", 100, 600000, KOFF(flush_timeout_ms),
      "how long shutdown waits for queued messages", NULL},
+    /*
+     * A real broker answers a waiting fetch as soon as a message arrives, so this costs no
+     * latency there. librdkafka's mock cluster (kafka-dev, the tests, bench/e2e) answers an
+     * empty fetch only after it, even when a message arrives meanwhile: a message then waits
+     * up to this long per consumer hop (about half on average; two hops between collector
+     * and store). 10 ms keeps that small while idle consumers poll ~100 times a second.
+     */
     {"fetch_wait_max_ms", CFG_MS, "10", 1, 5000, KOFF(fetch_wait_max_ms),
      "broker wait for an empty fetch (keep small on the mock cluster)", NULL},
     {"session_timeout_ms", CFG_MS, "10000", 1000, 300000, KOFF(session_timeout_ms),
@@ -95,7 +102,7 @@ rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
         return NULL;
     }
     snprintf(linger, sizeof(linger), "%lld",
-             (long long)(opts->linger_ms > 0 ? opts->linger_ms : 5));
+             (long long)(opts->linger_ms > 0 ? opts->linger_ms : YQ_KAFKA_LINGER_MS));
     if (conf_set(conf, "enable.idempotence", "true", errbuf, errlen) ||
         conf_set(conf, "acks", "all", errbuf, errlen) ||
         conf_set(conf, "linger.ms", linger, errbuf, errlen) ||
@@ -203,6 +210,38 @@ rd_kafka_t *yq_kafka_consumer_new_topics(const struct yq_kafka_cfg *cfg,
         return NULL;
     }
     return rk;
+}
+
+size_t yq_kafka_take_batch(rd_kafka_t *consumer, const struct yq_kafka_take *take,
+                           int64_t first_wait_ms, int64_t next_wait_ms, size_t max,
+                           volatile sig_atomic_t *stop, rd_kafka_message_t **out)
+{
+    static const struct yq_kafka_take none = {NULL, NULL, NULL};
+    int64_t wait_ms = first_wait_ms;
+    size_t n = 0;
+
+    take = take ? take : &none;
+    while (n < max) {
+        rd_kafka_message_t *msg = take->poll ? take->poll(take->ctx, (int)wait_ms)
+                                             : rd_kafka_consumer_poll(consumer, (int)wait_ms);
+        if (!msg) {
+            break; /* nothing queued: the batch goes on as it is */
+        }
+        wait_ms = next_wait_ms;
+        if (msg->err && !take->on_error) {
+            rd_kafka_message_destroy(msg);
+        } else if (msg->err) {
+            if (take->on_error(take->ctx, msg)) {
+                break;
+            }
+        } else {
+            out[n++] = msg;
+        }
+        if (stop && *stop) {
+            break;
+        }
+    }
+    return n;
 }
 
 int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg)

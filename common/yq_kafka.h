@@ -6,6 +6,7 @@
 #define YQ_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ rd_kafka_conf_t *yq_kafka_base_conf(const struct yq_kafka_cfg *cfg, const char *
                                     char *errbuf, size_t errlen);
 
 /*
- * A producer with enable.idempotence=true, acks=all, linger.ms=5.
+ * A producer with enable.idempotence=true, acks=all, linger.ms=YQ_KAFKA_LINGER_MS.
  * dr_cb: delivery-report callback (rd_kafka_conf_set_dr_msg_cb), may be NULL; opaque is
  * passed to it through rd_kafka_opaque(). Returns a new handle (rd_kafka_destroy()) or NULL
  * with one line in errbuf.
@@ -55,10 +56,18 @@ rd_kafka_t *yq_kafka_producer_new(const struct yq_kafka_cfg *cfg,
                                                 void *),
                                   void *opaque, char *errbuf, size_t errlen);
 
+/*
+ * linger.ms of yq_kafka_producer_new() (issue #16): 0, a lone message is sent at once instead
+ * of waiting for others to share its request. Under load librdkafka still batches: what is
+ * produced while requests are in flight (max.in.flight with idempotence: 5) goes in the
+ * next one. A producer that flushes after each batch (the matcher) never lingers anyway.
+ */
+#define YQ_KAFKA_LINGER_MS 0
+
 /* What a producer may set beyond the shared defaults; zeroed = yq_kafka_producer_new(). */
 struct yq_kafka_producer_opts {
     const char *client_id; /* client.id (borrowed, copied by librdkafka); NULL = "yuqing" */
-    int64_t linger_ms;     /* linger.ms; 0 = 5 */
+    int64_t linger_ms;     /* linger.ms, >= 0; 0 = YQ_KAFKA_LINGER_MS (send at once) */
     /* delivery-report callback (rd_kafka_conf_set_dr_msg_cb), may be NULL */
     void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
     void *opaque;          /* passed to dr_cb through rd_kafka_opaque(); borrowed */
@@ -121,6 +130,37 @@ rd_kafka_t *yq_kafka_consumer_new_topics(const struct yq_kafka_cfg *cfg,
                                          const char *const *topics, size_t n_topics,
                                          yq_kafka_rebalance_fn rebalance_cb, void *opaque,
                                          char *errbuf, size_t errlen);
+
+/*
+ * How yq_kafka_take_batch() takes messages. Zeroed: from the consumer, consume errors
+ * destroyed and skipped.
+ * poll:     NULL = rd_kafka_consumer_poll(consumer, timeout_ms); a test passes a queue of its
+ *           own. Returns a new message (rd_kafka_message_destroy()) or NULL when none came.
+ * on_error: a message with err set (partition end, consume error) is handed to it (takes
+ *           ownership: it handles and destroys it); returns true to end the batch there.
+ *           NULL = destroyed and skipped.
+ * ctx:      passed to both (borrowed).
+ */
+struct yq_kafka_take {
+    rd_kafka_message_t *(*poll)(void *ctx, int timeout_ms);
+    bool (*on_error)(void *ctx, rd_kafka_message_t *msg);
+    void *ctx;
+};
+
+/*
+ * Take up to max messages as one batch (issue #16: a lone message is not held back waiting
+ * for a batch to fill): the first poll waits up to first_wait_ms (the loop's idle wait);
+ * each later one up to next_wait_ms, normally 0: only what is already in the consumer's
+ * local queue (librdkafka prefetches), so under load a batch fills from what has queued up,
+ * and a lone message goes on at once. Ends at max messages, at a poll that returned nothing,
+ * when on_error says so, or once *stop is set (checked after each message).
+ * take may be NULL (zeroed); consumer may be NULL when take->poll is set. out: max slots of
+ * caller storage; the messages (new: rd_kafka_message_destroy() each) in the order polled.
+ * Returns how many messages out holds (0..max). Same thread as the consumer's polls.
+ */
+size_t yq_kafka_take_batch(rd_kafka_t *consumer, const struct yq_kafka_take *take,
+                           int64_t first_wait_ms, int64_t next_wait_ms, size_t max,
+                           volatile sig_atomic_t *stop, rd_kafka_message_t **out);
 
 /*
  * Synchronously commit offset msg->offset + 1 for msg's partition.

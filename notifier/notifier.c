@@ -30,8 +30,14 @@ static const struct cfg_key consumer_cfg_keys[] = {
      "backoff ceiling for ticket store failures", NULL},
     {"batch_max", CFG_INT, "500", 1, 10000, COFF(batch_max),
      "most alerts stored in one transaction (issue #16: one commit per batch)", NULL},
-    {"batch_wait_ms", CFG_MS, "5", 0, 1000, COFF(batch_wait_ms),
-     "how long a batch waits for its next alert once it has one", NULL},
+    /*
+     * issue #16: 0, a batch is what is already queued when its first alert arrives (a lone
+     * alert is stored at once; 5 ms before added that to every quiet alert); under load the
+     * consumer's local queue holds many and batches still fill up to batch_max.
+     */
+    {"batch_wait_ms", CFG_MS, "0", 0, 1000, COFF(batch_wait_ms),
+     "how long a batch waits for its next alert once it has one (0: takes what is queued, so "
+     "a lone alert is stored at once and batches form under load)", NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -752,6 +758,17 @@ static bool consume_event(struct notifier *n, rd_kafka_message_t *msg)
 }
 
 /*
+ * yq_kafka_take_batch()'s on_error: the error or partition end ends the batch; it is kept
+ * (ctx: where, a rd_kafka_message_t *) for consume_event() after the batch's messages, in
+ * the order they came.
+ */
+static bool keep_event(void *ctx, rd_kafka_message_t *msg)
+{
+    *(rd_kafka_message_t **)ctx = msg;
+    return true;
+}
+
+/*
  * Store the batch msgs (n_msgs messages, alerts and source events): the alerts in one
  * transaction (batch_until_done()), each source event in its own; then, when everything is
  * stored, commit the offsets. alerts and p: n_msgs slots of scratch storage.
@@ -795,6 +812,8 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
     rd_kafka_message_t **msgs, **alerts;
     struct notifier_payload *p;
     int64_t next_probe_ms = 0;
+    rd_kafka_message_t *event = NULL; /* the error or partition end that ended a batch */
+    const struct yq_kafka_take take = {.on_error = keep_event, .ctx = &event};
 
     max = max < 1 ? 1 : max;
     msgs = calloc(max, sizeof(*msgs));
@@ -808,20 +827,23 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         return ERR_NOMEM;
     }
     while (!*stop) {
-        rd_kafka_message_t *msg;
-        size_t n_msgs = 0;
-        int timeout = (int)n->cfg->consumer.poll_timeout_ms;
+        size_t n_msgs;
 
         kafka_probe(n, &next_probe_ms);
-        /* issue #16: up to batch_max messages, while each comes within batch_wait_ms */
-        while (n_msgs < max && !*stop &&
-               (msg = rd_kafka_consumer_poll(n->consumer, timeout)) != NULL) {
-            if (consume_event(n, msg)) {
-                break; /* store what came so far; probe Kafka before waiting again */
-            }
+        /*
+         * issue #16: up to batch_max messages: the first within poll_timeout_ms, the others
+         * while each comes within batch_wait_ms (0: what is already queued, so a lone alert
+         * is stored at once and batches form under load). A consume error or partition end
+         * ends the batch: store what came so far, probe Kafka before waiting again.
+         */
+        n_msgs = yq_kafka_take_batch(n->consumer, &take, n->cfg->consumer.poll_timeout_ms,
+                                     n->cfg->consumer.batch_wait_ms, max, stop, msgs);
+        if (n_msgs > 0) {
             kafka_state(n, 1, "message");
-            msgs[n_msgs++] = msg;
-            timeout = (int)n->cfg->consumer.batch_wait_ms;
+        }
+        if (event) {
+            consume_event(n, event);
+            event = NULL;
         }
         if (n_msgs > 0) {
             store_batch(n, msgs, n_msgs, alerts, p, stop);

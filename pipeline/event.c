@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,12 @@
  * Returns "<new>|<items>|<via>|<event key>".
  *
  * Cost per call: at most 20 HGETs of small fields (the ten pairs in this time slice and the
- * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records: nothing in it grows
- * with the number of events in the window (issue #16: the sorted sets per 16-bit band it
- * replaces were trimmed on every call and read up to 4 x 256 members). A bucket that does
- * not hold well-formed records (written by something else) counts as empty and is rewritten.
+ * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records, each bucket decoded
+ * once (the current slice's records read for the search are reused for the write): nothing
+ * in it grows with the number of events in the window (issue #16: the sorted sets per 16-bit
+ * band it replaces were trimmed on every call and read up to 4 x 256 members). A bucket that
+ * does not hold well-formed records (written by something else) counts as empty and is
+ * rewritten. A batch of items sends its calls in one pipeline (event_assign_batch()).
  */
 static const char assign_script[] =
     EVENT_LUA_HEAD
@@ -59,31 +62,25 @@ static const char assign_script[] =
     "  local best = maxd + 1\n"
     "  for s = 0, 1 do\n"
     "    for i = 1, 10 do\n"
-    "      local raw = redis.call('HGET', keys[i] .. (slice - s), fields[i])\n"
-    "      if s == 0 then cur[i] = raw end\n"
-    "      local r = records(raw)\n"
+    "      local r = records(redis.call('HGET', keys[i] .. (slice - s), fields[i]))\n"
+    "      if s == 0 then cur[i] = r end\n"
     "      for j = 1, #r - 3, 4 do\n"
     "        if good(r, j) and r[j + 2] >= now - window then\n"
     "          local d = popcount(bxor(hi, r[j])) + popcount(bxor(lo, r[j + 1]))\n"
-    "          if d < best then\n"
-    "            best = d\n"
-    "            ek = r[j + 3]\n"
-    "          end\n"
+    "          " EVENT_LUA_CLOSER("r[j + 3]")
     "        end\n"
     "      end\n"
     "    end\n"
     "  end\n"
-    "  if ek then via = 'near_duplicate' end\n"
-    "end\n"
+    EVENT_LUA_NEAREST_END
     EVENT_LUA_COUNT
     "if use then\n"
     "  local keep = (slice + 2) * window - now\n"
     "  for i = 1, 10 do\n"
     "    local key = keys[i] .. slice\n"
-    "    local raw = cur[i]\n"
-    "    if raw == nil then raw = redis.call('HGET', key, fields[i]) end\n"
+    "    local r = cur[i]\n"
+    "    if r == nil then r = records(redis.call('HGET', key, fields[i])) end\n"
     "    local out = {hi, lo, now, ek}\n"
-    "    local r = records(raw)\n"
     "    for j = 1, #r - 3, 4 do\n"
     "      if #out >= cap * 4 then break end\n"
     "      if good(r, j) and (r[j] ~= hi or r[j + 1] ~= lo) then\n"
@@ -168,66 +165,174 @@ static int parse_answer(const char *s, size_t len, struct event_assignment *out)
     return out->event_key ? 0 : ERR_NOMEM;
 }
 
-/*
- * Run the script by its SHA-1 (EVALSHA: the server neither receives nor hashes the 5 kB
- * body again); learn the SHA-1 once with SCRIPT LOAD; a server that lost its script cache
- * (restart, SCRIPT FLUSH) answers NOSCRIPT, and EVAL then runs and caches it again.
- * argv[0..2] are filled here. Returns a new reply or NULL.
- */
-static redisReply *run_script(struct yq_redis *r, int argc, const char **argv)
+/* One item's script arguments (event.c's ARGV layout above); argv[0..2] are the command. */
+struct script_args {
+    char hi[16], lo[16];
+    char pairs[EVENT_N_PAIRS][12];
+    const char *argv[14 + EVENT_N_PAIRS];
+};
+
+#define SCRIPT_ARGC (14 + EVENT_N_PAIRS)
+
+/* The script's SHA-1, learnt once with SCRIPT LOAD; "" while Redis has not told it. */
+static void script_sha_get(struct yq_redis *r, char sha[41])
 {
-    char sha[41];
     redisReply *reply;
 
     pthread_mutex_lock(&script_lock);
-    memcpy(sha, script_sha, sizeof(sha));
+    memcpy(sha, script_sha, 41);
     pthread_mutex_unlock(&script_lock);
-    if (!sha[0]) {
-        reply = yq_redis_command(r, "SCRIPT LOAD %s", assign_script);
-        if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40) {
-            memcpy(sha, reply->str, 40);
-            sha[40] = '\0';
-            pthread_mutex_lock(&script_lock);
-            memcpy(script_sha, sha, sizeof(sha));
-            pthread_mutex_unlock(&script_lock);
-        }
-        if (reply) {
-            freeReplyObject(reply);
-        }
-    }
     if (sha[0]) {
-        argv[0] = "EVALSHA";
-        argv[1] = sha;
-        argv[2] = "0";
-        reply = yq_redis_command_argv(r, argc, argv, NULL);
-        if (!reply || reply->type != REDIS_REPLY_ERROR || strncmp(reply->str, "NOSCRIPT", 8)) {
-            return reply;
-        }
+        return;
+    }
+    reply = yq_redis_command(r, "SCRIPT LOAD %s", assign_script);
+    if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40) {
+        memcpy(sha, reply->str, 40);
+        sha[40] = '\0';
+        pthread_mutex_lock(&script_lock);
+        memcpy(script_sha, sha, 41);
+        pthread_mutex_unlock(&script_lock);
+    }
+    if (reply) {
         freeReplyObject(reply);
     }
-    argv[0] = "EVAL";
-    argv[1] = assign_script;
-    argv[2] = "0";
-    return yq_redis_command_argv(r, argc, argv, NULL);
 }
 
-int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhash,
-                 size_t n_features, int64_t now, const struct event_opts *opts,
-                 struct event_assignment *out)
+static bool is_noscript(const redisReply *reply)
 {
-    char hi[16], lo[16], snow[24], win[24], ttl[24], maxd[8], cap[8];
-    char pairs[EVENT_N_PAIRS][12];
-    uint32_t pv[EVENT_N_PAIRS];
-    const char *argv[14 + EVENT_N_PAIRS];
-    redisReply *reply;
-    int err;
+    return reply && reply->type == REDIS_REPLY_ERROR && reply->str &&
+           strncmp(reply->str, "NOSCRIPT", 8) == 0;
+}
 
-    memset(out, 0, sizeof(*out));
-    if (!item->id || !item->id[0]) {
+/*
+ * Send the n commands of a (argv[0..2] set by the caller) in one pipeline; replies[i] gets
+ * command i's reply or NULL. With want (may be NULL) only the commands with want[i] are sent
+ * and only their slots touched. Returns 0 or ERR_RETRY (Redis unreachable or the connection
+ * failed part-way: those slots NULL) or ERR_NOMEM.
+ */
+static int pipeline_args(struct yq_redis *r, struct script_args *a, size_t n, const bool *want,
+                         redisReply **replies)
+{
+    int *argc = malloc(n * sizeof(*argc));
+    const char ***argv = malloc(n * sizeof(*argv));
+    redisReply **got = malloc(n * sizeof(*got));
+    size_t m = 0;
+    int rc = ERR_NOMEM;
+
+    if (argc && argv && got) {
+        for (size_t i = 0; i < n; i++) {
+            if (!want || want[i]) {
+                argc[m] = SCRIPT_ARGC;
+                argv[m++] = a[i].argv;
+            }
+        }
+        rc = yq_redis_pipeline(r, m, argc, (const char **const *)argv, got);
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!want || want[i]) {
+                replies[i] = rc == 0 ? got[m] : NULL;
+                m++;
+            }
+        }
+    }
+    free(argc);
+    free(argv);
+    free(got);
+    return rc;
+}
+
+/*
+ * Run the script for the n items of a by its SHA-1, all in one round trip (EVALSHA: the
+ * server neither receives nor hashes the 5 kB body again); learn the SHA-1 once with SCRIPT
+ * LOAD; the items a server that lost its script cache (restart, SCRIPT FLUSH) answered
+ * NOSCRIPT are sent again with EVAL, which runs and caches it again. replies[i]: a new reply
+ * or NULL (Redis unreachable). Returns 0 or ERR_NOMEM (every slot NULL).
+ */
+static int run_script(struct yq_redis *r, struct script_args *a, size_t n, redisReply **replies)
+{
+    char sha[41];
+    bool *again = calloc(n, sizeof(*again));
+    size_t n_again = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        replies[i] = NULL;
+    }
+    if (n == 0 || !again) {
+        free(again);
+        return n == 0 ? 0 : ERR_NOMEM;
+    }
+    script_sha_get(r, sha);
+    if (sha[0]) {
+        for (size_t i = 0; i < n; i++) {
+            a[i].argv[0] = "EVALSHA";
+            a[i].argv[1] = sha;
+            a[i].argv[2] = "0";
+        }
+        rc = pipeline_args(r, a, n, NULL, replies);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            if (is_noscript(replies[i])) {
+                freeReplyObject(replies[i]);
+                replies[i] = NULL;
+                again[i] = true;
+                n_again++;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            again[i] = true;
+        }
+        n_again = n;
+    }
+    if (rc == 0 && n_again > 0) {
+        for (size_t i = 0; i < n; i++) {
+            a[i].argv[0] = "EVAL";
+            a[i].argv[1] = assign_script;
+            a[i].argv[2] = "0";
+        }
+        rc = pipeline_args(r, a, n, again, replies);
+    }
+    free(again);
+    return rc == ERR_NOMEM ? ERR_NOMEM : 0;
+}
+
+/* One reply of the script into out: 0, ERR_RETRY (none, or an error reply) or ERR_PARSE. */
+static int take_reply(const redisReply *reply, struct event_assignment *out)
+{
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        return ERR_RETRY;
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
         return ERR_PARSE;
     }
-    snprintf(hi, sizeof(hi), "%" PRIu32, (uint32_t)(simhash >> 32));
-    snprintf(lo, sizeof(lo), "%" PRIu32, (uint32_t)simhash);
+    return parse_answer(reply->str, reply->len, out);
+}
+
+int event_assign_batch(struct yq_redis *r, const struct event_request *reqs, size_t n,
+                       int64_t now, const struct event_opts *opts, struct event_assignment *out,
+                       int *rcs)
+{
+    char snow[24], win[24], ttl[24], maxd[8], cap[8];
+    struct script_args *a = NULL;
+    redisReply **replies = NULL;
+    size_t *slot = NULL; /* a's index of request i, or n when it is not sent */
+    size_t m = 0;
+    int err = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof(out[i]));
+        rcs[i] = ERR_PARSE; /* no id: nothing to ask Redis */
+    }
+    if (n == 0) {
+        return 0;
+    }
+    a = calloc(n, sizeof(*a));
+    replies = calloc(n, sizeof(*replies));
+    slot = calloc(n, sizeof(*slot));
+    if (!a || !replies || !slot) {
+        err = ERR_NOMEM;
+        goto done;
+    }
     snprintf(snow, sizeof(snow), "%" PRId64, now);
     snprintf(win, sizeof(win), "%" PRId64, opts && opts->window_s > 0 ? opts->window_s
                                                                       : (int64_t)EVENT_WINDOW_S);
@@ -235,34 +340,68 @@ int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhas
              opts && opts->ttl_s > 0 ? opts->ttl_s : (int64_t)EVENT_TTL_S);
     snprintf(maxd, sizeof(maxd), "%d", EVENT_MAX_DISTANCE);
     snprintf(cap, sizeof(cap), "%d", EVENT_BUCKET_CAP);
-    event_pairs(simhash, pv);
-    argv[3] = EVENT_KEY_PREFIX;
-    argv[4] = item->id;
-    argv[5] = item->reply_to ? item->reply_to : "";
-    argv[6] = hi;
-    argv[7] = lo;
-    argv[8] = n_features >= EVENT_MIN_FEATURES ? "1" : "0";
-    argv[9] = snow;
-    argv[10] = win;
-    argv[11] = ttl;
-    argv[12] = maxd;
-    argv[13] = cap;
-    for (size_t i = 0; i < EVENT_N_PAIRS; i++) {
-        snprintf(pairs[i], sizeof(pairs[i]), "%" PRIu32, pv[i]);
-        argv[14 + i] = pairs[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct yq_item *item = reqs[i].item;
+        struct script_args *s = &a[m];
+        uint32_t pv[EVENT_N_PAIRS];
+
+        slot[i] = n;
+        if (!item->id || !item->id[0]) {
+            continue;
+        }
+        snprintf(s->hi, sizeof(s->hi), "%" PRIu32, (uint32_t)(reqs[i].simhash >> 32));
+        snprintf(s->lo, sizeof(s->lo), "%" PRIu32, (uint32_t)reqs[i].simhash);
+        event_pairs(reqs[i].simhash, pv);
+        s->argv[3] = EVENT_KEY_PREFIX;
+        s->argv[4] = item->id;
+        s->argv[5] = item->reply_to ? item->reply_to : "";
+        s->argv[6] = s->hi;
+        s->argv[7] = s->lo;
+        s->argv[8] = reqs[i].n_features >= EVENT_MIN_FEATURES ? "1" : "0";
+        s->argv[9] = snow;
+        s->argv[10] = win;
+        s->argv[11] = ttl;
+        s->argv[12] = maxd;
+        s->argv[13] = cap;
+        for (size_t k = 0; k < EVENT_N_PAIRS; k++) {
+            snprintf(s->pairs[k], sizeof(s->pairs[k]), "%" PRIu32, pv[k]);
+            s->argv[14 + k] = s->pairs[k];
+        }
+        slot[i] = m++;
     }
-    reply = run_script(r, 14 + EVENT_N_PAIRS, argv);
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        err = ERR_RETRY;
-    } else if (reply->type != REDIS_REPLY_STRING) {
-        err = ERR_PARSE;
-    } else {
-        err = parse_answer(reply->str, reply->len, out);
+    err = run_script(r, a, m, replies);
+    if (err) {
+        goto done;
     }
-    if (reply) {
-        freeReplyObject(reply);
+    for (size_t i = 0; i < n; i++) {
+        if (slot[i] < n) {
+            rcs[i] = take_reply(replies[slot[i]], &out[i]);
+        }
     }
+done:
+    for (size_t i = 0; err && i < n; i++) {
+        rcs[i] = err;
+    }
+    for (size_t i = 0; replies && i < m; i++) {
+        if (replies[i]) {
+            freeReplyObject(replies[i]);
+        }
+    }
+    free(replies);
+    free(slot);
+    free(a);
     return err;
+}
+
+int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhash,
+                 size_t n_features, int64_t now, const struct event_opts *opts,
+                 struct event_assignment *out)
+{
+    struct event_request req = {.item = item, .simhash = simhash, .n_features = n_features};
+    int rc = 0;
+    int err = event_assign_batch(r, &req, 1, now, opts, out, &rc);
+
+    return err ? err : rc;
 }
 
 void event_assignment_release(struct event_assignment *a)

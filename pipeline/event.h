@@ -106,6 +106,31 @@ int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhas
                  size_t n_features, int64_t now, const struct event_opts *opts,
                  struct event_assignment *out);
 
+/* One item to assign (event_assign_batch()). */
+struct event_request {
+    const struct yq_item *item; /* borrowed; id required, reply_to optional */
+    uint64_t simhash;           /* from event_simhash() */
+    size_t n_features;          /* from event_simhash() */
+};
+
+/*
+ * event_assign() for the n items of reqs (borrowed) in one round trip (issue #16): the n
+ * script calls are pipelined (sent at once, then their n replies read), so a batch of items
+ * waits for Redis once, not n times. The script still runs once per item, in reqs' order,
+ * so the answers are those of n event_assign() calls in that order.
+ * now, opts: as event_assign(). out, rcs: caller storage of n slots; out[i] is filled when
+ * rcs[i] is 0 (release each with event_assignment_release()); rcs[i] is what event_assign()
+ * returns for item i alone: 0, ERR_RETRY (no reply: Redis unreachable or the connection
+ * failed part-way, when every item gets it; or an error reply for this item only: its
+ * script did not run to the end, retrying is safe), ERR_PARSE (no id, unexpected reply) or
+ * ERR_NOMEM.
+ * Returns 0 (see rcs) or ERR_NOMEM (argument storage: every rcs[i] ERR_NOMEM, out[i] zeroed;
+ * retrying is safe). Not thread-safe (r).
+ */
+int event_assign_batch(struct yq_redis *r, const struct event_request *reqs, size_t n,
+                       int64_t now, const struct event_opts *opts, struct event_assignment *out,
+                       int *rcs);
+
 /*
  * The ten 26-bit band-pair values of simhash (see above): out[k] = band[i] << 13 | band[j]
  * for the pairs (i, j), i < j, in the order (0,1), (0,2), (0,3), (0,4), (1,2), ... (3,4);

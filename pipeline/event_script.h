@@ -6,6 +6,9 @@
  *
  * EVENT_LUA_HEAD: p, ikey, the redelivery answer, now, window, ttl, maxd (ARGV 1..10).
  * EVENT_LUA_ORIGIN: ek and via from reply_to or this item's own root; hi, lo (ARGV 3..5).
+ * EVENT_LUA_CLOSER(key): keep key (a Lua expression) as ek when the candidate's distance d
+ * is below best; EVENT_LUA_NEAREST_END: via after the near-duplicate search, closing its
+ * "if not ek and ..." block.
  * EVENT_LUA_COUNT: the event key when none was found, its item count n and isnew.
  * EVENT_LUA_TAIL: this item's root, its answer stored and returned.
  */
@@ -40,6 +43,12 @@
     "end\n"                                                                                  \
     "local hi = tonumber(ARGV[4])\n"                                                         \
     "local lo = tonumber(ARGV[5])\n"
+
+#define EVENT_LUA_CLOSER(key) "if d < best then best = d; ek = " key " end\n"
+
+#define EVENT_LUA_NEAREST_END                                                                \
+    "  if ek then via = 'near_duplicate' end\n"                                              \
+    "end\n"
 
 #define EVENT_LUA_COUNT                                                                      \
     "if not ek then ek = 'ev:' .. ARGV[2] end\n"                                             \

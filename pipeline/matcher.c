@@ -97,7 +97,12 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
     m->scratch = match_scratch_new();
     m->batch = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->batch));
     m->pending = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->pending));
-    if (!m->redis || !m->load_redis || !m->loader || !m->batch || !m->pending || !m->scratch) {
+    m->slots = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->slots));
+    m->event_reqs = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->event_reqs));
+    m->event_out = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->event_out));
+    m->event_rcs = calloc((size_t)cfg->matcher.batch_size, sizeof(*m->event_rcs));
+    if (!m->redis || !m->load_redis || !m->loader || !m->batch || !m->pending || !m->scratch ||
+        !m->slots || !m->event_reqs || !m->event_out || !m->event_rcs) {
         snprintf(errbuf, errlen, "out of memory");
         matcher_free(m);
         return NULL;
@@ -140,6 +145,10 @@ void matcher_free(struct matcher *m)
     norm_text_release(&m->simhash_buf);
     free(m->batch);
     free(m->pending);
+    free(m->slots);
+    free(m->event_reqs);
+    free(m->event_out);
+    free(m->event_rcs);
     free(m);
 }
 
@@ -385,30 +394,46 @@ static void maybe_reload(struct matcher *m, bool force)
 /* --- one batch ---------------------------------------------------------------------------- */
 
 /*
- * Put the alert's item into its event (event.h): replaces the item's own event that
- * match_build_alert() wrote. Returns 0, ERR_RETRY (Redis down: the batch is retried) or
- * ERR_NOMEM.
+ * A batch is matched in three steps (issue #16): every item is decoded, matched and its alert
+ * built (prepare_message()); the near-duplicate lookups of all of them go to Redis in one
+ * pipeline (assign_events()); then each alert, in the batch's order, takes its answer and
+ * is queued for Kafka (finish_message()). The answers, the fallbacks and the order of alerts
+ * are those of matching the items one by one; only the round trips are shared.
  */
-static int assign_event(struct matcher *m, struct yq_alert *alert)
-{
-    struct event_assignment ea;
-    struct event_opts opts = {.window_s = m->cfg->matcher.event_window_s,
-                              .ttl_s = m->cfg->matcher.event_ttl_s};
-    uint64_t sh = 0;
-    size_t n_features = 0;
-    int rc;
 
-    rc = event_simhash(&alert->item, &m->simhash_buf, &sh, &n_features);
+/*
+ * The SimHash of the alert's item, which the alert carries (issue #15: response detection)
+ * when it is used at all; whether its event is asked of Redis. Returns 0, ERR_RETRY
+ * (normalisation tables missing) or ERR_NOMEM.
+ */
+static int prepare_event(struct matcher *m, struct matcher_slot *s)
+{
+    struct yq_alert *alert = &s->alert;
+    int rc = event_simhash(&alert->item, &m->simhash_buf, &s->simhash, &s->n_features);
+
     if (rc) {
         return rc == ERR_NOMEM ? rc : ERR_RETRY;
     }
-    /* issue #15: the alert carries the SimHash (response detection), when it is used at all */
-    alert->has_simhash = n_features >= EVENT_MIN_FEATURES;
-    alert->simhash = sh;
-    if (alert->n_matches == 0) {
-        return 0; /* a zero-match official alert: its own event, never recorded in Redis */
+    alert->has_simhash = s->n_features >= EVENT_MIN_FEATURES;
+    alert->simhash = s->simhash;
+    /* a zero-match official alert: its own event, never recorded in Redis */
+    s->ask_redis = alert->n_matches > 0;
+    return 0;
+}
+
+/*
+ * Put the alert's item into its event (event.h) with the answer Redis gave (s->ea, s->ea_rc
+ * from event_assign_batch()): replaces the item's own event that match_build_alert() wrote.
+ * Returns 0, ERR_RETRY (Redis down: the batch is retried) or ERR_NOMEM.
+ */
+static int finish_event(struct matcher *m, struct matcher_slot *s)
+{
+    struct yq_alert *alert = &s->alert;
+    int rc = s->ea_rc;
+
+    if (!s->ask_redis) {
+        return 0;
     }
-    rc = event_assign(m->redis, &alert->item, sh, n_features, yq_time_now(), &opts, &ea);
     matcher_set_redis(m, rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
         /*
@@ -447,18 +472,17 @@ static int assign_event(struct matcher *m, struct yq_alert *alert)
     }
     free(alert->event_key);
     free(alert->event_via);
-    alert->event_key = ea.event_key;
-    ea.event_key = NULL;
-    alert->event_via = strdup(ea.via);
-    alert->event_new = ea.is_new;
-    alert->event_items = ea.items;
-    event_assignment_release(&ea);
+    alert->event_key = s->ea.event_key;
+    s->ea.event_key = NULL;
+    alert->event_via = strdup(s->ea.via);
+    alert->event_new = s->ea.is_new;
+    alert->event_items = s->ea.items;
     return alert->event_via ? 0 : ERR_NOMEM;
 }
 
 /*
  * The zero-match alert of an official item (yq_alert.h): its own event key "ev:<id>", level
- * IV, score 0, the item's department; assign_event() adds the SimHash and records nothing.
+ * IV, score 0, the item's department; prepare_event() adds the SimHash and records nothing.
  * Returns 0 or ERR_NOMEM (out released).
  */
 static int official_alert(struct matcher *m, const struct yq_item *item, struct yq_alert *out)
@@ -481,20 +505,33 @@ static int official_alert(struct matcher *m, const struct yq_item *item, struct 
     return 0;
 }
 
-/*
- * Match one consumed item; may add one entry to m->pending. Returns 0, ERR_NOMEM or
- * ERR_RETRY (matching or event assignment must be retried).
- */
-static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
+/* Release what slot s holds and zero it. */
+static void slot_release(struct matcher_slot *s)
 {
-    struct yq_item item;
-    struct match_result mr;
-    struct yq_alert alert;
+    if (s->alerting) {
+        yq_alert_release(&s->alert);
+    }
+    if (s->decoded) {
+        match_result_release(&s->mr);
+        yq_item_release(&s->item);
+    }
+    event_assignment_release(&s->ea);
+    memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Decode and match one consumed item into slot s (zeroed): when it alerts, s->alerting and
+ * its alert built, its SimHash computed. Returns 0, ERR_NOMEM or ERR_RETRY (matching must be
+ * retried).
+ */
+static int prepare_message(struct matcher *m, const rd_kafka_message_t *msg,
+                           struct matcher_slot *s)
+{
     char err[256] = "";
     int rc;
 
     m->n_items++;
-    rc = yq_item_decode(msg->payload ? msg->payload : "", msg->len, &item, err, sizeof(err));
+    rc = yq_item_decode(msg->payload ? msg->payload : "", msg->len, &s->item, err, sizeof(err));
     if (rc == ERR_NOMEM) {
         return rc;
     }
@@ -504,67 +541,146 @@ static int handle_message(struct matcher *m, const rd_kafka_message_t *msg)
                  rd_kafka_topic_name(msg->rkt), (int)msg->partition, (int64_t)msg->offset, err);
         return 0;
     }
-    rc = match_item(m->rules, m->scratch, &item, &mr);
-    if (rc == 0 && mr.excluded_by) {
+    s->decoded = true;
+    rc = match_item(m->rules, m->scratch, &s->item, &s->mr);
+    if (rc == 0 && s->mr.excluded_by) {
         m->n_excluded++;
-        LOG_DEBUG("item excluded item_id=%s", item.id);
-    } else if (rc == 0 && (mr.n_rules > 0 || hot_watch_applies(&item) || item.official)) {
+        LOG_DEBUG("item excluded item_id=%s", s->item.id);
+    } else if (rc == 0 && (s->mr.n_rules > 0 || hot_watch_applies(&s->item) || s->item.official)) {
         /* issue #15: every official item reaches the notifier (response detection), matched
            or not (yq_alert.h: a zero-match official alert); a watched hot-search entry alerts
            even when no rule matched (hot_watch.h) */
-        rc = mr.n_rules > 0 || hot_watch_applies(&item)
-                 ? hot_watch_build_alert(m->rules, &mr, &item, &m->cfg->matcher.source_weights,
-                                         yq_time_now(), &alert)
-                 : official_alert(m, &item, &alert);
+        rc = s->mr.n_rules > 0 || hot_watch_applies(&s->item)
+                 ? hot_watch_build_alert(m->rules, &s->mr, &s->item,
+                                         &m->cfg->matcher.source_weights, yq_time_now(),
+                                         &s->alert)
+                 : official_alert(m, &s->item, &s->alert);
         if (rc == 0) {
-            rc = assign_event(m, &alert);
+            s->alerting = true;
+            rc = prepare_event(m, s);
+        } else {
+            yq_alert_release(&s->alert); /* whatever the failed build left */
         }
-        if (rc == 0 && matcher_rules_unverified(m)) {
-            /* matched on a set Redis did not (recently) confirm as current: say so */
-            alert.rules_unverified = true;
-            alert.rules_checked_at = m->confirmed_at;
+    }
+    return rc;
+}
+
+/*
+ * The near-duplicate lookups of slots 0..n-1 that ask Redis, in one pipeline. Returns 0 or
+ * ERR_NOMEM (each slot's own answer is in its ea_rc).
+ */
+static int assign_events(struct matcher *m, struct matcher_slot *slots, size_t n)
+{
+    struct event_opts opts = {.window_s = m->cfg->matcher.event_window_s,
+                              .ttl_s = m->cfg->matcher.event_ttl_s};
+    struct event_request *reqs = m->event_reqs;
+    struct event_assignment *out = m->event_out;
+    int *rcs = m->event_rcs;
+    size_t k = 0;
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].alerting && slots[i].ask_redis) {
+            reqs[k++] = (struct event_request){.item = &slots[i].alert.item,
+                                               .simhash = slots[i].simhash,
+                                               .n_features = slots[i].n_features};
         }
-        if (rc == 0) {
-            struct pending *p = &m->pending[m->n_pending];
-            memset(p, 0, sizeof(*p));
-            /* never larger than Kafka takes: an oversized alert would wedge the partition */
-            rc = yq_alert_encode_bounded(&alert, YQ_ALERT_MAX_BYTES, &p->payload, &p->len);
-            if (rc == ERR_TOO_BIG) {
-                /* thousands of matched rules: cannot happen with real rule sets; settle it */
-                m->n_alerts_rejected++;
-                LOG_ERR("alert too large, item settled without an alert item_id=%s rules=%zu",
-                        item.id, mr.n_rules);
-                rc = 0;
-            } else if (rc == 0) {
-                bool cut = alert.item.truncated_fields != item.truncated_fields ||
-                           strlen(alert.item.text ? alert.item.text : "") !=
-                               strlen(item.text ? item.text : "");
-                for (size_t i = 0; i < alert.n_matches; i++) {
-                    cut = cut || alert.matches[i].terms_truncated;
-                }
-                if (cut) {
-                    LOG_INFO("alert shortened to fit the message limit item_id=%s bytes=%zu",
-                             item.id, p->len);
-                }
-                p->key = strdup(alert.event_key);
-                p->item_id = strdup(item.id);
-                if (!p->key || !p->item_id) {
-                    free(p->payload);
-                    free(p->key);
-                    free(p->item_id);
-                    memset(p, 0, sizeof(*p));
-                    rc = ERR_NOMEM;
-                } else {
-                    m->n_pending++;
-                    LOG_DEBUG("item matched item_id=%s rules=%zu event_key=%s", item.id,
-                              mr.n_rules, alert.event_key);
-                }
+    }
+    if (k == 0) {
+        return 0;
+    }
+    rc = event_assign_batch(m->redis, reqs, k, yq_time_now(), &opts, out, rcs);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].alerting && slots[i].ask_redis) {
+            slots[i].ea = out[k];
+            slots[i].ea_rc = rcs[k];
+            memset(&out[k], 0, sizeof(out[k]));
+            k++;
+        }
+    }
+    return rc;
+}
+
+/*
+ * Slot s's alert, with its event answer, into m->pending (one entry at most). Returns 0,
+ * ERR_NOMEM or ERR_RETRY (event assignment must be retried).
+ */
+static int finish_message(struct matcher *m, struct matcher_slot *s)
+{
+    struct yq_alert *alert = &s->alert;
+    const struct yq_item *item = &s->item;
+    int rc;
+
+    if (!s->alerting) {
+        return 0;
+    }
+    rc = finish_event(m, s);
+    if (rc == 0 && matcher_rules_unverified(m)) {
+        /* matched on a set Redis did not (recently) confirm as current: say so */
+        alert->rules_unverified = true;
+        alert->rules_checked_at = m->confirmed_at;
+    }
+    if (rc == 0) {
+        struct pending *p = &m->pending[m->n_pending];
+        memset(p, 0, sizeof(*p));
+        /* never larger than Kafka takes: an oversized alert would wedge the partition */
+        rc = yq_alert_encode_bounded(alert, YQ_ALERT_MAX_BYTES, &p->payload, &p->len);
+        if (rc == ERR_TOO_BIG) {
+            /* thousands of matched rules: cannot happen with real rule sets; settle it */
+            m->n_alerts_rejected++;
+            LOG_ERR("alert too large, item settled without an alert item_id=%s rules=%zu",
+                    item->id, s->mr.n_rules);
+            rc = 0;
+        } else if (rc == 0) {
+            bool cut = alert->item.truncated_fields != item->truncated_fields ||
+                       strlen(alert->item.text ? alert->item.text : "") !=
+                           strlen(item->text ? item->text : "");
+            for (size_t i = 0; i < alert->n_matches; i++) {
+                cut = cut || alert->matches[i].terms_truncated;
+            }
+            if (cut) {
+                LOG_INFO("alert shortened to fit the message limit item_id=%s bytes=%zu",
+                         item->id, p->len);
+            }
+            p->key = strdup(alert->event_key);
+            p->item_id = strdup(item->id);
+            if (!p->key || !p->item_id) {
+                free(p->payload);
+                free(p->key);
+                free(p->item_id);
+                memset(p, 0, sizeof(*p));
+                rc = ERR_NOMEM;
+            } else {
+                m->n_pending++;
+                LOG_DEBUG("item matched item_id=%s rules=%zu event_key=%s", item->id,
+                          s->mr.n_rules, alert->event_key);
             }
         }
-        yq_alert_release(&alert);
     }
-    match_result_release(&mr);
-    yq_item_release(&item);
+    return rc;
+}
+
+/*
+ * Match the n consumed messages of m->batch into m->pending, in order. Returns 0, ERR_NOMEM
+ * or ERR_RETRY (matching or event assignment must be retried: the batch is not delivered).
+ */
+static int match_batch(struct matcher *m, size_t n)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = prepare_message(m, m->batch[i], &m->slots[i]);
+    }
+    if (rc == 0) {
+        rc = assign_events(m, m->slots, n);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = finish_message(m, &m->slots[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        slot_release(&m->slots[i]);
+    }
     return rc;
 }
 
@@ -709,31 +825,34 @@ static void seek_back(struct matcher *m, size_t n)
     rd_kafka_topic_partition_list_destroy(offsets);
 }
 
-/* Consume up to batch_size messages, match, deliver alerts, commit. Returns 0 or ERR_*. */
+/* A consume error or partition end (yq_kafka_take_batch()): counted, logged, destroyed. */
+static bool consume_error(void *ctx, rd_kafka_message_t *msg)
+{
+    struct matcher *m = ctx;
+
+    if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED) {
+        m->left_group = true; /* until the next assignment (matcher_on_rebalance) */
+    }
+    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        m->n_consume_errors++;
+        LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
+    }
+    rd_kafka_message_destroy(msg);
+    return false;
+}
+
+/*
+ * Consume up to batch_size messages, match, deliver alerts, commit. Returns 0 or ERR_*.
+ * Waits up to poll_timeout_ms for a first message, then takes only what is already queued
+ * (issue #16: a lone item is matched at once; batches form from what queued up under load).
+ */
 static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
 {
-    size_t n = 0;
+    const struct yq_kafka_take take = {.on_error = consume_error, .ctx = m};
     int rc = 0;
-    rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->consumer, (int)m->cfg->matcher.poll_timeout_ms);
+    size_t n = yq_kafka_take_batch(m->consumer, &take, m->cfg->matcher.poll_timeout_ms, 0,
+                                   (size_t)m->cfg->matcher.batch_size, stop, m->batch);
 
-    while (msg) {
-        if (msg->err) {
-            if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED) {
-                m->left_group = true; /* until the next assignment (matcher_on_rebalance) */
-            }
-            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                m->n_consume_errors++;
-                LOG_WARN("consume error err=%s", rd_kafka_message_errstr(msg));
-            }
-            rd_kafka_message_destroy(msg);
-        } else {
-            m->batch[n++] = msg;
-        }
-        if (n >= (size_t)m->cfg->matcher.batch_size || *stop) {
-            break;
-        }
-        msg = rd_kafka_consumer_poll(m->consumer, 0);
-    }
     if (n == 0) {
         m->unsettled_since_ms = 0; /* nothing waiting (a held-back batch went elsewhere) */
         return 0;
@@ -741,9 +860,7 @@ static int run_batch(struct matcher *m, volatile sig_atomic_t *stop)
     if (m->unsettled_since_ms == 0) {
         m->unsettled_since_ms = yq_time_mono_ms();
     }
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = handle_message(m, m->batch[i]);
-    }
+    rc = match_batch(m, n);
     if (rc == 0) {
         rc = deliver_all(m, stop);
     }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "match.h"
 #include "matcher.h"
 #include "matcher_metrics.h"
@@ -36,6 +37,22 @@ struct pending {
     enum pending_state state;
     rd_kafka_resp_err_t err;
     char reason[256]; /* the delivery report's error string (the broker's reason) */
+};
+
+/*
+ * One consumed item of the current batch while it is matched (matcher.c, issue #16: the
+ * batch's near-duplicate lookups share one Redis round trip).
+ */
+struct matcher_slot {
+    struct yq_item item;     /* decoded (when decoded) */
+    struct match_result mr;  /* its rules (when decoded) */
+    struct yq_alert alert;   /* built when alerting */
+    bool decoded, alerting;
+    bool ask_redis;          /* its event is assigned in Redis (it matched a rule) */
+    uint64_t simhash;
+    size_t n_features;
+    struct event_assignment ea; /* Redis's answer when ea_rc is 0 */
+    int ea_rc;                  /* event_assign_batch()'s rcs[] for it */
 };
 
 struct matcher {
@@ -76,6 +93,11 @@ struct matcher {
     rd_kafka_t *producer;
     rd_kafka_t *consumer;
     rd_kafka_message_t **batch;
+    /* batch_size slots each: the batch being matched and its event lookups */
+    struct matcher_slot *slots;
+    struct event_request *event_reqs;
+    struct event_assignment *event_out;
+    int *event_rcs;
     struct pending *pending;
     size_t n_pending;
     uint64_t n_items, n_alerts, n_malformed, n_excluded, n_event_retries;

@@ -487,6 +487,10 @@ def print_result(r):
     if w:
         print("  p99 fetch->stored per 5 s: " + " ".join(
             f"{x['p99']:.0f}" if x["p99"] is not None else "-" for x in w))
+        sd = st.steady(w)
+        if sd["median"] is not None:
+            print(f"  steady p99 fetch->stored (after the first 5 s): median {sd['median']:.0f}"
+                  f"  range {sd['min']:.0f}-{sd['max']:.0f}")
     per_item = cpu_ms_per_item(r)
     if per_item:
         print("  CPU ms per item (one core carries 1000/x items/s): " + "  ".join(
@@ -498,6 +502,28 @@ def print_result(r):
     print(f"  CPU s: {r['cpu_s']}  machine busy {r['machine']['machine_busy_cpu_s']} s of "
           f"{r['machine']['wall_s']} s x {r['machine']['cores']} cores (other processes "
           f"{r['machine']['other_cpu_s']} s)")
+
+
+def print_compare(old_files, new_files):
+    """Old vs new (bench/e2e/README.md, "Old against new"): per rate, the median over the
+    runs of each build of every figure of e2e_stats.figures(), and new / old."""
+    def load(files):
+        by_rate = {}
+        for name in files:
+            with open(name) as f:
+                for r in json.load(f)["runs"]:
+                    by_rate.setdefault((r["store"], r["rate"]), []).append(r)
+        return by_rate
+
+    old, new = load(old_files), load(new_files)
+    for key in sorted(set(old) & set(new)):
+        print(f"\n== {key[0]} at {key[1]:g} items/s: old {len(old[key])} runs, new "
+              f"{len(new[key])} runs (medians) ==")
+        print(f"  {'figure':<34}{'old':>10}{'new':>10}{'new/old':>9}")
+        for name, a, b, ratio in st.compare(old[key], new[key]):
+            fmt = lambda v: "-" if v is None else f"{v:.3g}" if v < 10 else f"{v:.0f}"  # noqa
+            print(f"  {name:<34}{fmt(a):>10}{fmt(b):>10}"
+                  f"{'-' if ratio is None else f'{ratio:.2f}':>9}")
 
 
 def main():
@@ -529,7 +555,13 @@ def main():
                         help=f"extra --set for yuqing-{stage} (repeatable)")
     ap.add_argument("--report", metavar="JSON",
                     help="print the tables of an earlier run's JSON and exit")
+    ap.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                    help="comma-separated result JSONs of two builds (several interleaved "
+                         "runs each): per rate the medians of each figure and new/old; exit")
     opt = ap.parse_args()
+    if opt.compare:
+        print_compare(opt.compare[0].split(","), opt.compare[1].split(","))
+        return 0
     if opt.report:
         with open(opt.report) as f:
             for r in json.load(f)["runs"]:

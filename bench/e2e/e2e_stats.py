@@ -91,3 +91,59 @@ def entry_of_url(url):
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return None
     return int(parts[1])
+
+
+def steady(windows_list):
+    """{min, median, max} of the per-window p99s after the first window (the first 5 s poll
+    every feed at once: a start-up burst, not the steady state); None values when fewer than
+    two windows."""
+    p99s = [w["p99"] for w in windows_list[1:] if w.get("p99") is not None]
+    if not p99s:
+        return {"min": None, "median": None, "max": None}
+    return {"min": min(p99s), "median": median(p99s), "max": max(p99s)}
+
+
+def median(values):
+    """The median of values (mean of the middle two for an even count); None when empty."""
+    v = sorted(x for x in values if x is not None)
+    if not v:
+        return None
+    mid = len(v) // 2
+    return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2.0
+
+
+def figures(run):
+    """The figures bench/e2e compares between builds, from one run's JSON object: latency
+    p50/p99 of each stage (ms), the steady p99 (median of the per-5 s p99s after the first),
+    CPU ms per item of each process, the other processes' CPU seconds; {name: value}."""
+    out = {}
+    lat = run["latency_ms"]
+    for stage in ("fetch_to_store", "fetch_to_match", "match_to_store"):
+        for p in ("p50", "p99"):
+            out[f"{stage} {p} (ms)"] = lat[stage][p]
+    out["fetch_to_store steady p99 (ms)"] = steady(run["fetch_to_store_p99_per_5s"])["median"]
+    c = run["completeness"]
+    for name, cpu in sorted(run["cpu_s"].items()):
+        n = c["stored"] if name in ("notifier", "postgresql") else c["fetched"]
+        out[f"cpu ms/item {name}"] = round(1000.0 * cpu / n, 3) if n else None
+    out["missing"] = c["missing"]
+    out["other processes cpu (s)"] = run["machine"]["other_cpu_s"]
+    return out
+
+
+def compare(old_runs, new_runs):
+    """Rows (name, old median, new median, new / old) of figures() over several runs of each
+    build at one rate (interleaved runs on a shared machine: the medians damp its noise);
+    the ratio is None when either median is None or old's is 0."""
+    names = []
+    for r in list(old_runs) + list(new_runs):
+        for k in figures(r):
+            if k not in names:
+                names.append(k)
+    rows = []
+    for k in names:
+        a = median([figures(r).get(k) for r in old_runs])
+        b = median([figures(r).get(k) for r in new_runs])
+        ratio = round(b / a, 3) if a and b is not None else None
+        rows.append((k, a, b, ratio))
+    return rows

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Unit test of bench/e2e's statistics (run by ctest as bench_e2e_stats): percentiles on known
-data, completeness accounting, the farm record's parser and the link -> entry mapping."""
+data, completeness accounting, the farm record's parser, the link -> entry mapping, and the
+old-vs-new comparison (steady p99, medians over runs, ratios)."""
 import os
 import sys
 import unittest
@@ -79,6 +80,40 @@ class Posts(unittest.TestCase):
             for banned in ("招聘", "广告", "演练", "科普", "整改完成", "验收合格"):
                 self.assertNotIn(banned, title + text)
         self.assertEqual(levels, {"II", "III"})
+
+
+class Compare(unittest.TestCase):
+    @staticmethod
+    def run_of(p50, p99, windows_p99, cpu_matcher, other):
+        return {"latency_ms": {s: {"n": 10, "p50": p50, "p99": p99, "max": p99}
+                               for s in ("fetch_to_store", "fetch_to_match", "match_to_store")},
+                "fetch_to_store_p99_per_5s": [{"start_s": 5 * i, "n": 1, "p50": v, "p99": v}
+                                              for i, v in enumerate(windows_p99)],
+                "completeness": {"stored": 1000, "fetched": 1000, "missing": 0},
+                "cpu_s": {"matcher": cpu_matcher}, "machine": {"other_cpu_s": other}}
+
+    def test_steady_skips_the_first_window(self):
+        w = [{"p99": 1900}, {"p99": 90}, {"p99": 80}, {"p99": 100}]
+        self.assertEqual(st.steady(w), {"min": 80, "median": 90, "max": 100})
+        self.assertEqual(st.steady(w[:1])["median"], None)
+
+    def test_median(self):
+        self.assertEqual(st.median([3, 1, 2]), 2)
+        self.assertEqual(st.median([4, 1, 2, 3]), 2.5)
+        self.assertIsNone(st.median([None]))
+
+    def test_medians_and_ratios(self):
+        old = [self.run_of(40, 100, [900, 80, 90], 0.2, 3),
+               self.run_of(60, 300, [900, 100, 80], 0.4, 5)]
+        new = [self.run_of(20, 50, [100, 40, 40], 0.1, 9)]
+        rows = {r[0]: r[1:] for r in st.compare(old, new)}
+        self.assertEqual(rows["fetch_to_store p50 (ms)"], (50, 20, 0.4))
+        self.assertEqual(rows["fetch_to_store p99 (ms)"], (200, 50, 0.25))
+        self.assertEqual(rows["fetch_to_store steady p99 (ms)"], (87.5, 40, 0.457))
+        a, b, ratio = rows["cpu ms/item matcher"]
+        self.assertAlmostEqual(a, 0.3)
+        self.assertEqual((b, ratio), (0.1, 0.333))
+        self.assertEqual(rows["missing"], (0, 0, None))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@
  *   server_cpu_us  Redis's CPU time (INFO cpu) over the probes / probes: the script plus
  *               reading the request and writing the reply, not inflated by preemption
  *   client_p50/p99_us  round trip seen by the caller
+ * and, for the new script, PROBES more fresh items sent as the matcher sends them since
+ * issue #16, in pipelined batches of PIPE_BATCH (event_assign_batch()): "new-pipelined"
+ * server_cpu_us and client_us per item (the window then holds N + PROBES events).
  * Items: random 64-bit SimHashes (splitmix64, fixed seed); DUP_PERCENT of them (default 50)
  * are near duplicates (0..3 bits flipped) of one of 1,000 stories, the rest unrelated, so
  * popular bands grow as they do with real news. Times are spread over 90% of the 72 h window.
@@ -60,15 +63,11 @@ static const char old_script[] =
     "      if mh then\n"
     "        local d = popcount(bit.bxor(hi, tonumber(mh))) + popcount(bit.bxor(lo,"
     " tonumber(ml)))\n"
-    "        if d < best then\n"
-    "          best = d\n"
-    "          ek = mek\n"
-    "        end\n"
+    "        " EVENT_LUA_CLOSER("mek")
     "      end\n"
     "    end\n"
     "  end\n"
-    "  if ek then via = 'near_duplicate' end\n"
-    "end\n"
+    EVENT_LUA_NEAREST_END
     EVENT_LUA_COUNT
     "if ARGV[6] == '1' then\n"
     "  local member = ARGV[4] .. ':' .. ARGV[5] .. ':' .. ek\n"
@@ -81,6 +80,7 @@ static const char old_script[] =
     EVENT_LUA_TAIL;
 
 #define N_STORIES 1000
+#define PIPE_BATCH 100 /* the matcher's default batch_size */
 #define FILL_CHUNK 1000
 #define T_END 1796000000LL
 
@@ -217,6 +217,14 @@ static void fill(redisContext *c, int old, const char *sha, long n, int dup_perc
     drain(c, pending);
 }
 
+/*
+ * probes fresh items (ids "pipe:K", hashes as the probes') in pipelined batches of
+ * PIPE_BATCH against the new script; *client_us gets the caller's time per item. Returns
+ * Redis's CPU microseconds per item.
+ */
+static double pipelined_probes(redisContext *c, const char *sha, int probes, int dup_percent,
+                               double *client_us);
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -253,6 +261,26 @@ static double server_us_per_call(redisContext *c, long *calls)
     }
     freeReplyObject(r);
     return us;
+}
+
+static double pipelined_probes(redisContext *c, const char *sha, int probes, int dup_percent,
+                               double *client_us)
+{
+    static struct args a[PIPE_BATCH];
+    char id[48];
+    double cpu0 = server_cpu_us(c), t0 = mono_us();
+
+    for (int k = 0; k < probes; k += PIPE_BATCH) {
+        int n = probes - k < PIPE_BATCH ? probes - k : PIPE_BATCH;
+        for (int i = 0; i < n; i++) {
+            snprintf(id, sizeof(id), "pipe:%d", k + i);
+            build(&a[i], 0, sha, id, next_hash(dup_percent), T_END);
+            redisAppendCommandArgv(c, a[i].n, a[i].v, NULL);
+        }
+        drain(c, n);
+    }
+    *client_us = (mono_us() - t0) / probes;
+    return (server_cpu_us(c) - cpu0) / probes;
 }
 
 int main(int argc, char **argv)
@@ -330,6 +358,13 @@ int main(int argc, char **argv)
             freeReplyObject(r);
             result[old][n_sizes] = cpu;
             free(lat);
+            if (!old) {
+                double client, pcpu = pipelined_probes(c, sha, probes, dup_percent, &client);
+                printf("script=new-pipelined events=%ld batch=%d server_cpu_us=%.1f "
+                       "client_us_per_item=%.1f one_by_one/pipelined server_cpu_us=%.2f\n",
+                       n, PIPE_BATCH, pcpu, client, cpu / pcpu);
+                fflush(stdout);
+            }
         }
     }
     for (int i = 0; i < n_sizes; i++) {

@@ -31,10 +31,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 
 static uint32_t next_rand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
+    return (uint32_t)(bench_xorshift64(&rng) >> 16);
 }
 
 /*

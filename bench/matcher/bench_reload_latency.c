@@ -38,10 +38,7 @@ static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t next_rand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return bench_xorshift64(&rng);
 }
 
 /* Simplified-only CJK (U+4E00.. a block OpenCC leaves alone is not needed: terms and text

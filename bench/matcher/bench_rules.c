@@ -7,6 +7,14 @@
 
 #include "yq_banned.h"
 
+uint64_t bench_xorshift64(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 size_t bench_put_cp(char *out, uint32_t cp)
 {
     out[0] = (char)(0xE0 | (cp >> 12));

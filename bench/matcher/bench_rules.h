@@ -1,6 +1,6 @@
 /*
- * What the matcher benchmarks (bench_matcher.c, bench_reload_latency.c) build alike: CJK
- * characters as UTF-8 and a rule set in rules_store's JSON over generated terms.
+ * What the matcher benchmarks (bench_matcher.c, bench_reload_latency.c) build alike: random
+ * numbers, CJK characters as UTF-8 and a rule set in rules_store's JSON over generated terms.
  */
 #ifndef BENCH_RULES_H
 #define BENCH_RULES_H
@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define BENCH_TERMS_PER_RULE 10
+
+/* The next value of the xorshift64 generator whose state is *state (not 0; updated). */
+uint64_t bench_xorshift64(uint64_t *state);
 
 /* cp (U+0800..U+FFFF) as 3 bytes of UTF-8 into out (at least 3 bytes, not terminated). */
 size_t bench_put_cp(char *out, uint32_t cp);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Near-duplicate event lookup, old script against pipeline/event.c's (issue #16): builds
 # bench_event_lookup (Release) in build-bench/, starts a private redis-server (no
-# persistence, data in a temporary folder) and prints per-item cost at 10^3 .. MAX events.
+# persistence, data in a temporary folder) and prints per-item cost at 10^3 .. MAX events,
+# one item per round trip and (new script) in pipelined batches of 100 as the matcher sends
+# them.
 #   bench/matcher/run_event_lookup.sh [MAX_EVENTS [DUP_PERCENT [PROBES]]]
 # (defaults 1000000, 50, 2000; 10^6 needs ~0.9 GB of Redis memory and took 20 min to fill on
 # a busy 2-core machine)

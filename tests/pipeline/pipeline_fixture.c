@@ -23,13 +23,7 @@
 #define MAX_EXTRA_SETS 8
 
 const char pipeline_land_rules_yaml[] =
-    "group: 征地拆迁\n"
-    "exclude: [招聘]\n"
-    "rules:\n"
-    "  - id: land-01\n"
-    "    name: 征地拆迁补偿纠纷\n"
-    "    department: 市自然资源局\n"
-    "    level: III\n"
+    PIPELINE_LAND_RULE_HEAD
     "    expr: \"(安康 | 汉滨) & (征地 | 拆迁)\"\n"
     "  - {id: land-02, name: 强拆, department: 汉滨区人民政府, expr: 强拆}\n";
 

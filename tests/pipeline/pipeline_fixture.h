@@ -27,6 +27,19 @@
 
 #define PIPELINE_HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
 
+/*
+ * The head of the land-use rule files (pipeline_land_rules_yaml, test_match.c): group 征地拆迁,
+ * exclude 招聘, and land-01 up to its expr (which each file gives).
+ */
+#define PIPELINE_LAND_RULE_HEAD                                                              \
+    "group: 征地拆迁\n"                                                                     \
+    "exclude: [招聘]\n"                                                                     \
+    "rules:\n"                                                                              \
+    "  - id: land-01\n"                                                                     \
+    "    name: 征地拆迁补偿纠纷\n"                                                          \
+    "    department: 市自然资源局\n"                                                        \
+    "    level: III\n"
+
 /* The land-use rule file of the rule tests: group 征地拆迁, exclude 招聘, land-01, land-02. */
 extern const char pipeline_land_rules_yaml[];
 

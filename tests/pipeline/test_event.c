@@ -3,7 +3,8 @@
  * duplicate joins, distinct story opens its own, reposts (before and after the original),
  * idempotent redelivery, the 72 h window, state shared by two "processes" (two handles);
  * issue #16: each of the ten band pairs, window expiry across slices, the bucket cap,
- * EVALSHA after the script cache was flushed.
+ * EVALSHA after the script cache was flushed; a batch's lookups in one pipeline (same answers
+ * as one by one, one item's error reply, Redis gone between batches).
  * The Redis part skips when redis-server is absent.
  */
 #include <setjmp.h>
@@ -439,6 +440,203 @@ static void test_redis_down_and_corrupt(void **state)
     assert_int_equal(event_assign(f->r, &it, 1, 20, 1, NULL, &ea), ERR_PARSE);
 }
 
+/* The batch of test_batch_*: near duplicates, reposts (before and after the original), a
+   bare title, a redelivery and an empty id, all within one batch. */
+static const struct {
+    const char *id, *text, *reply_to;
+} batch_items[] = {
+    {"b:1", story, NULL},
+    {"b:2", story_dup, NULL},
+    {"b:3", other, NULL},
+    {"b:4", "转发微博", "b:3"},
+    {"b:6", "顶", "b:5"},
+    {"b:5", "紫阳县某小区物业乱收费，业主多次投诉无人处理，要求相关部门调查。", NULL},
+    {"b:7", "短标题", NULL},
+    {"b:2", story_dup, NULL},
+    {"", story, NULL},
+    {"b:8", story, NULL},
+};
+#define N_BATCH (sizeof(batch_items) / sizeof(batch_items[0]))
+
+/* Describe an answer as "KEY new|joined ITEMS VIA" or "rc=N". */
+static void describe(int rc, const struct event_assignment *ea, char *out, size_t outlen)
+{
+    if (rc) {
+        snprintf(out, outlen, "rc=%d", rc);
+        return;
+    }
+    snprintf(out, outlen, "%s %s %lld %s", ea->event_key, ea->is_new ? "new" : "joined",
+             (long long)ea->items, ea->via);
+}
+
+/* A batch of test_batch_*: its items, requests and answers. */
+struct batch {
+    struct yq_item its[N_BATCH];
+    struct event_request reqs[N_BATCH];
+    struct event_assignment ea[N_BATCH];
+    int rcs[N_BATCH];
+};
+
+/* Fill b's requests from batch_items and empty Redis. */
+static void batch_start(struct fx *f, struct batch *b)
+{
+    struct norm_text buf = NORM_TEXT_INIT;
+    redisReply *reply;
+
+    memset(b, 0, sizeof(*b));
+    for (size_t i = 0; i < N_BATCH; i++) {
+        b->its[i] = item(batch_items[i].id, batch_items[i].text, batch_items[i].reply_to);
+        b->reqs[i].item = &b->its[i];
+        assert_int_equal(event_simhash(&b->its[i], &buf, &b->reqs[i].simhash,
+                                       &b->reqs[i].n_features),
+                         0);
+    }
+    norm_text_release(&buf);
+    reply = yq_redis_command(f->r, "FLUSHALL");
+    assert_non_null(reply);
+    freeReplyObject(reply);
+}
+
+/*
+ * issue #16: N items assigned in one pipelined batch get exactly the answers of N
+ * event_assign() calls in the same order (on a fresh Redis each time), including the items
+ * of the batch that join each other.
+ */
+static void test_batch_same_as_one_by_one(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796600000;
+    struct batch b;
+    char one[N_BATCH][256], got[256];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    batch_start(f, &b);
+    for (size_t i = 0; i < N_BATCH; i++) {
+        struct event_assignment a;
+        const struct event_request *q = &b.reqs[i];
+        int rc = event_assign(f->r, q->item, q->simhash, q->n_features, t0, NULL, &a);
+        describe(rc, &a, one[i], sizeof(one[i]));
+        event_assignment_release(&a);
+    }
+    /* what one by one gives (so that the comparison below is not vacuous) */
+    assert_string_equal(one[1], "ev:b:1 joined 2 near_duplicate");
+    assert_string_equal(one[3], "ev:b:3 joined 2 repost");
+    assert_string_equal(one[5], "ev:b:5 joined 2 repost");
+    assert_string_equal(one[7], one[1]);
+    assert_string_equal(one[6], "ev:b:7 new 1 new"); /* a bare title: its own event */
+    snprintf(got, sizeof(got), "rc=%d", ERR_PARSE);
+    assert_string_equal(one[8], got); /* no id */
+    reply = yq_redis_command(f->r, "FLUSHALL");
+    freeReplyObject(reply);
+    reply = yq_redis_command(f->r, "SCRIPT FLUSH"); /* the batch learns the script again */
+    freeReplyObject(reply);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0, NULL, b.ea, b.rcs), 0);
+    for (size_t i = 0; i < N_BATCH; i++) {
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
+        assert_string_equal(got, one[i]);
+        event_assignment_release(&b.ea[i]);
+    }
+    /* the whole batch again (a redelivery): the same answers, nothing counted twice */
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 60, NULL, b.ea, b.rcs), 0);
+    for (size_t i = 0; i < N_BATCH; i++) {
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
+        assert_string_equal(got, one[i]);
+        event_assignment_release(&b.ea[i]);
+    }
+    /* an empty batch asks nothing */
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 0, t0, NULL, b.ea, b.rcs), 0);
+}
+
+/*
+ * issue #16: Redis answers an error for one item of the batch (its answer key holds a hash:
+ * WRONGTYPE inside the script): that item alone gets ERR_RETRY, the others their answers.
+ */
+static void test_batch_error_for_one_item(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796700000;
+    struct batch b;
+    char got[256];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    batch_start(f, &b);
+    reply = yq_redis_command(f->r, "HSET yuqing:ev:item:b:3 x y");
+    freeReplyObject(reply);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 4, t0, NULL, b.ea, b.rcs), 0);
+    describe(b.rcs[0], &b.ea[0], got, sizeof(got));
+    assert_string_equal(got, "ev:b:1 new 1 new");
+    describe(b.rcs[1], &b.ea[1], got, sizeof(got));
+    assert_string_equal(got, "ev:b:1 joined 2 near_duplicate");
+    assert_int_equal(b.rcs[2], ERR_RETRY);
+    assert_null(b.ea[2].event_key);
+    /* b:4 reposts b:3, whose script failed before recording anything: it opens ev:b:3 */
+    describe(b.rcs[3], &b.ea[3], got, sizeof(got));
+    assert_string_equal(got, "ev:b:3 new 1 repost");
+    for (size_t i = 0; i < 4; i++) {
+        event_assignment_release(&b.ea[i]);
+    }
+    /* fixed, the batch again: the answered items keep their answers, b:3 joins its repost */
+    reply = yq_redis_command(f->r, "DEL yuqing:ev:item:b:3");
+    freeReplyObject(reply);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 4, t0 + 1, NULL, b.ea, b.rcs), 0);
+    describe(b.rcs[1], &b.ea[1], got, sizeof(got));
+    assert_string_equal(got, "ev:b:1 joined 2 near_duplicate");
+    describe(b.rcs[2], &b.ea[2], got, sizeof(got));
+    assert_string_equal(got, "ev:b:3 joined 2 repost");
+    for (size_t i = 0; i < 4; i++) {
+        event_assignment_release(&b.ea[i]);
+    }
+}
+
+/*
+ * issue #16: Redis goes away between two batches on a live connection (the pipeline's
+ * write or read fails part-way): every item of the batch gets ERR_RETRY, nothing is left
+ * half-read; after a restart (the data saved) the batch is answered, and the items answered
+ * before the outage keep their answers.
+ */
+static void test_batch_redis_down(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796800000;
+    struct batch b;
+    char first[N_BATCH][256], got[256];
+
+    if (!f) {
+        skip();
+    }
+    batch_start(f, &b);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, 5, t0, NULL, b.ea, b.rcs), 0);
+    for (size_t i = 0; i < 5; i++) {
+        describe(b.rcs[i], &b.ea[i], first[i], sizeof(first[i]));
+        assert_int_equal(b.rcs[i], 0);
+        event_assignment_release(&b.ea[i]);
+    }
+    assert_int_equal(redis_fixture_save(&f->rf), 0);
+    redis_fixture_stop(&f->rf);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 1, NULL, b.ea, b.rcs), 0);
+    for (size_t i = 0; i < N_BATCH; i++) {
+        assert_int_equal(b.rcs[i], batch_items[i].id[0] ? ERR_RETRY : ERR_PARSE);
+        assert_null(b.ea[i].event_key);
+    }
+    assert_int_equal(redis_fixture_restart(&f->rf), 0);
+    assert_int_equal(event_assign_batch(f->r, b.reqs, N_BATCH, t0 + 2, NULL, b.ea, b.rcs), 0);
+    for (size_t i = 0; i < N_BATCH; i++) {
+        describe(b.rcs[i], &b.ea[i], got, sizeof(got));
+        if (i < 5) {
+            assert_string_equal(got, first[i]);
+        } else {
+            assert_int_equal(b.rcs[i], batch_items[i].id[0] ? 0 : ERR_PARSE);
+        }
+        event_assignment_release(&b.ea[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +648,9 @@ int main(void)
         cmocka_unit_test(test_script_cache_lost),
         cmocka_unit_test(test_corrupt_bucket),
         cmocka_unit_test(test_redis_down_and_corrupt),
+        cmocka_unit_test(test_batch_same_as_one_by_one),
+        cmocka_unit_test(test_batch_error_for_one_item),
+        cmocka_unit_test(test_batch_redis_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -18,13 +18,7 @@
 #include "yq_banned.h"
 
 static const char rules_yaml[] =
-    "group: 征地拆迁\n"
-    "exclude: [招聘]\n"
-    "rules:\n"
-    "  - id: land-01\n"
-    "    name: 征地拆迁补偿纠纷\n"
-    "    department: 市自然资源局\n"
-    "    level: III\n"
+    PIPELINE_LAND_RULE_HEAD
     "    expr: \"(安康 | 汉滨) & (征地 | 拆迁) & !(广告 | 测试)\"\n"
     "  - id: title-01\n"
     "    name: 标题强拆\n"

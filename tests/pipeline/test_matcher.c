@@ -957,6 +957,62 @@ static void test_issue_15_watched_hot_entry_alerts(void **state)
     pipeline_env_stop(&e);
 }
 
+/*
+ * Issue #16: the near-duplicate lookups of a batch go to Redis in one pipeline; an error
+ * reply for one item (its answer key holds a hash: WRONGTYPE in the script) makes that item
+ * alone fall back to its own event (event_wait_ms 0: no holding back), the others get their
+ * events, near duplicates within the batch included, and the alerts keep the items' order.
+ */
+static void test_issue_16_one_item_error_falls_back_alone(void **state)
+{
+    const char *sets[] = {"matcher.reload_check_ms=100", "matcher.event_wait_ms=0"};
+    static const char story[] =
+        "安康市汉滨区某村村民反映，征地补偿款拖欠半年仍未到位，多次到镇政府反映无果。"
+        "村民称去年签订协议时承诺三个月内发放，目前仍有二十余户未收到补偿，生活受到影响。";
+    static const char story_dup[] =
+        "安康市汉滨区某村村民反映，征地补偿款拖欠半年仍未到位，多次到镇政府反映无果！"
+        "村民称去年签订协议时承诺三个月内发放，目前仍有二十余户未收到补偿，生活受到影响。";
+    static const char other[] =
+        "汉滨区老城片区拆迁安置房交付延期两年，数百户居民至今在外租房，"
+        "开发商称资金链紧张，街道办表示正在协调，居民希望尽快给出明确时间表。";
+    static const struct {
+        const char *id, *key, *via;
+    } want[] = {
+        {"rss:b1", "ev:rss:b1", "new"},
+        {"rss:b2", "ev:rss:b2", "own"},
+        {"rss:b3", "ev:rss:b1", "near_duplicate"},
+        {"rss:b4", "ev:rss:b4", "new"},
+    };
+    const char *texts[] = {story, other, story_dup, other};
+    struct pipeline_env e;
+    struct pipeline_run run;
+    struct yq_alert a[4];
+    redisReply *reply;
+
+    (void)state;
+    if (!pipeline_env_start(&e, "matcher-batch", 1, sets, 2, "test-reader-batch")) {
+        skip();
+    }
+    pipeline_push_rules(e.r, rules_v1, 1);
+    reply = yq_redis_command(e.r, "HSET yuqing:ev:item:rss:b2 x y");
+    assert_non_null(reply);
+    freeReplyObject(reply);
+    for (size_t i = 0; i < 4; i++) {
+        pipeline_produce_item(e.p, "yuqing.items", want[i].id, "http://x/", texts[i]);
+    }
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_true(pipeline_run_start(&run, &e.cfg) > 0);
+    assert_int_equal(pipeline_read_alerts(e.c, 4, HANG_GUARD_MS, a, NULL), 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(a[i].item.id, want[i].id);
+        assert_string_equal(a[i].event_key, want[i].key);
+        assert_string_equal(a[i].event_via, want[i].via);
+        yq_alert_release(&a[i]);
+    }
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -972,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_permanently_refused_alert_is_settled),
         cmocka_unit_test(test_issue_10_health_says_stuck),
         cmocka_unit_test(test_issue_15_official_item_without_match),
+        cmocka_unit_test(test_issue_16_one_item_error_falls_back_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
