@@ -1234,6 +1234,12 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         r->first_url = url;
         r->p = p;
         r->next_due_ms = now; /* first poll at start */
+        if (cfg->collector.seen_cache_ids > 0 &&
+            !(r->seen = seen_cache_new((size_t)cfg->collector.seen_cache_ids))) {
+            snprintf(errbuf, errlen, "out of memory");
+            poller_free(p);
+            return NULL;
+        }
         url_host(url, host, sizeof(host));
         r->host_idx = host_index(p, host);
         yq_buf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
@@ -1261,6 +1267,7 @@ void poller_free(struct poller *p)
         }
         free(p->runs[i].first_url);
         free(p->runs[i].next_url);
+        seen_cache_free(p->runs[i].seen);
     }
     free(p->runs);
     free(p->hosts);

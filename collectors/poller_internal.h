@@ -15,6 +15,7 @@
 
 #include "yq_buf.h"
 #include "ingest.h"
+#include "seen_cache.h"
 #include "poller.h"
 #include "source_blind.h"
 #include "source_health.h"
@@ -86,6 +87,8 @@ struct source_run {
                                     freed by its reset) */
     char curl_err[CURL_ERROR_SIZE];
     struct delivery_tally tally;
+    struct seen_cache *seen;     /* ids known seen (seen_cache.h), or NULL when off; owned */
+    bool crawled;                /* a poll of this source succeeded in this process */
     bool stash;                  /* validators waiting for this source's deliveries */
     char *stash_etag;
     char *stash_last_modified;

@@ -96,6 +96,8 @@ struct ingest_ctx source_run_ingest_ctx(struct source_run *r, int64_t fetched_at
         .store = r->p->store,
         .producer = r->p->producer,
         .tally = &r->tally,
+        .crawled = r->crawled,
+        .seen = r->seen,
     };
     return ctx;
 }
@@ -417,6 +419,7 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
     r->state_counts[SOURCE_OK]++;
     r->last_status = http_status;
     r->last_success = now;
+    r->crawled = true;
     r->next_due_ms = source_run_now(r->p) + r->cfg->interval_ms;
     if (res) {
         r->items_last_seen = (int64_t)res->entries;

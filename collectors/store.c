@@ -107,6 +107,8 @@ static void key(char *buf, size_t len, const char *prefix, const char *id)
     snprintf(buf, len, "%s%s", prefix, id);
 }
 
+static void recent_key(char *buf, size_t len, const char *source_id);
+
 static char *dup_elem(const redisReply *r)
 {
     if (r->type != REDIS_REPLY_STRING || r->len == 0) {
@@ -216,6 +218,224 @@ int store_mark_seen(struct store *s, const char *item_id)
     key(k, sizeof(k), STORE_SEEN_PREFIX, item_id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->seen_ttl_s);
     return run_status(s, 5, argv);
+}
+
+/* A pipeline on the store's connection; a failed connection starts the retry pause. */
+static int run_pipeline(struct store *s, size_t n, const int *argc, const char **const *argv,
+                        redisReply **replies)
+{
+    int err;
+
+    for (size_t i = 0; i < n; i++) {
+        replies[i] = NULL;
+    }
+    if (store_is_down(s)) {
+        return ERR_RETRY;
+    }
+    err = yq_redis_pipeline(s->redis, n, argc, argv, replies);
+    s->down_until_ms = err ? yq_time_mono_ms() + s->retry_ms : 0;
+    return err;
+}
+
+static void free_replies(redisReply **replies, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (replies[i]) {
+            freeReplyObject(replies[i]);
+        }
+    }
+}
+
+int store_seen_many(struct store *s, const char *const *ids, size_t n,
+                    enum store_seen_answer *out)
+{
+    const size_t plen = strlen(STORE_SEEN_PREFIX);
+    size_t n_cmd = (n + STORE_SEEN_BATCH_MAX - 1) / STORE_SEEN_BATCH_MAX, bytes = 0, unknown = 0;
+    char *keys = NULL, *at;
+    const char **args = NULL;
+    const char ***argvs = NULL;
+    int *argcs = NULL;
+    redisReply **replies = NULL;
+    int err = ERR_NOMEM;
+
+    for (size_t i = 0; i < n; i++) {
+        out[i] = STORE_SEEN_UNKNOWN;
+        bytes += plen + strlen(ids[i]) + 1;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    keys = malloc(bytes);
+    args = malloc((n + n_cmd) * sizeof(*args));
+    argvs = malloc(n_cmd * sizeof(*argvs));
+    argcs = malloc(n_cmd * sizeof(*argcs));
+    replies = calloc(n_cmd, sizeof(*replies));
+    if (!keys || !args || !argvs || !argcs || !replies) {
+        goto done;
+    }
+    at = keys;
+    for (size_t c = 0, i = 0; c < n_cmd; c++) {
+        size_t end = i + STORE_SEEN_BATCH_MAX < n ? i + STORE_SEEN_BATCH_MAX : n;
+        const char **a = args + c + i; /* "MGET" then the chunk's keys */
+        argvs[c] = a;
+        argcs[c] = (int)(end - i + 1);
+        *a++ = "MGET";
+        for (; i < end; i++) {
+            size_t len = plen + strlen(ids[i]) + 1;
+            snprintf(at, len, "%s%s", STORE_SEEN_PREFIX, ids[i]);
+            *a++ = at;
+            at += len;
+        }
+    }
+    err = run_pipeline(s, n_cmd, argcs, (const char **const *)argvs, replies);
+    if (err) {
+        goto done;
+    }
+    for (size_t c = 0; c < n_cmd; c++) {
+        const redisReply *r = replies[c];
+        size_t first = c * STORE_SEEN_BATCH_MAX, k = (size_t)argcs[c] - 1;
+        /* never read another command's reply as this one (FC-022): exactly k values */
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != k) {
+            if (r && r->type == REDIS_REPLY_ERROR) {
+                LOG_WARN("redis error reply command=MGET err=%s", r->str);
+            }
+            unknown += k;
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            out[first + j] =
+                r->element[j]->type == REDIS_REPLY_NIL ? STORE_SEEN_NO : STORE_SEEN_YES;
+        }
+    }
+    err = unknown ? ERR_RETRY : 0;
+done:
+    if (replies) {
+        free_replies(replies, n_cmd);
+    }
+    free(replies);
+    free(argcs);
+    free(argvs);
+    free(args);
+    free(keys);
+    return err;
+}
+
+int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
+{
+    enum { KEY_MAX = STORE_KEY_MAX };
+    /* per item: its seen key, its alias's, its score; per source: its recent key */
+    char(*seen_keys)[KEY_MAX] = NULL, (*alias_keys)[KEY_MAX] = NULL, (*scores)[24] = NULL;
+    char(*recent_keys)[KEY_MAX] = NULL;
+    char ttl[24], recent_ttl[24];
+    const char **srcs = NULL;  /* the distinct source ids */
+    size_t *src_count = NULL;  /* items per source */
+    size_t n_src = 0, n_cmd = 0, n_args = 0;
+    const char **args = NULL, ***argvs = NULL;
+    int *argcs = NULL;
+    redisReply **replies = NULL;
+    int err = ERR_NOMEM;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n > STORE_MARK_BATCH_MAX) {
+        return ERR_INVALID;
+    }
+    seen_keys = malloc(n * sizeof(*seen_keys));
+    alias_keys = malloc(n * sizeof(*alias_keys));
+    scores = malloc(n * sizeof(*scores));
+    recent_keys = malloc(n * sizeof(*recent_keys));
+    srcs = malloc(n * sizeof(*srcs));
+    src_count = calloc(n, sizeof(*src_count));
+    /* commands: <= 2 SET per item + ZADD and EXPIRE per source; args: 5 per SET, ZADD 2 + 2
+     * per item, EXPIRE 3 */
+    args = malloc((10 * n + 2 * n + 2 * n + 3 * n) * sizeof(*args));
+    argvs = malloc(4 * n * sizeof(*argvs));
+    argcs = malloc(4 * n * sizeof(*argcs));
+    replies = calloc(4 * n, sizeof(*replies));
+    if (!seen_keys || !alias_keys || !scores || !recent_keys || !srcs || !src_count || !args ||
+        !argvs || !argcs || !replies) {
+        goto done;
+    }
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->seen_ttl_s);
+    snprintf(recent_ttl, sizeof(recent_ttl), "%d", STORE_RECENT_TTL_S);
+    for (size_t i = 0; i < n; i++) {
+        const char *ids[2] = {marks[i].alias, marks[i].id};
+        for (int k = 0; k < 2; k++) {
+            char *buf = k ? seen_keys[i] : alias_keys[i];
+            const char **a = args + n_args;
+            if (!ids[k]) {
+                continue;
+            }
+            key(buf, KEY_MAX, STORE_SEEN_PREFIX, ids[k]);
+            a[0] = "SET";
+            a[1] = buf;
+            a[2] = "1";
+            a[3] = "EX";
+            a[4] = ttl;
+            argvs[n_cmd] = a;
+            argcs[n_cmd++] = 5;
+            n_args += 5;
+        }
+        if (marks[i].source_id) {
+            size_t j = 0;
+            while (j < n_src && strcmp(srcs[j], marks[i].source_id) != 0) {
+                j++;
+            }
+            if (j == n_src) {
+                srcs[n_src++] = marks[i].source_id;
+            }
+            src_count[j]++;
+        }
+        snprintf(scores[i], sizeof(scores[i]), "%lld", (long long)marks[i].fetched_at);
+    }
+    /* after the seen keys, as store_recent_add() after store_mark_seen() */
+    for (size_t j = 0; j < n_src; j++) {
+        const char **a = args + n_args;
+        int argc = 2;
+        recent_key(recent_keys[j], KEY_MAX, srcs[j]);
+        a[0] = "ZADD";
+        a[1] = recent_keys[j];
+        for (size_t i = 0; i < n; i++) {
+            if (marks[i].source_id && strcmp(marks[i].source_id, srcs[j]) == 0) {
+                a[argc++] = scores[i];
+                a[argc++] = marks[i].id;
+            }
+        }
+        argvs[n_cmd] = a;
+        argcs[n_cmd++] = argc;
+        n_args += (size_t)argc;
+        a = args + n_args;
+        a[0] = "EXPIRE";
+        a[1] = recent_keys[j];
+        a[2] = recent_ttl;
+        argvs[n_cmd] = a;
+        argcs[n_cmd++] = 3;
+        n_args += 3;
+    }
+    err = run_pipeline(s, n_cmd, argcs, (const char **const *)argvs, replies);
+    for (size_t c = 0; !err && c < n_cmd; c++) {
+        if (!replies[c] || replies[c]->type == REDIS_REPLY_ERROR) {
+            LOG_WARN("redis error reply command=%s err=%s", argvs[c][0],
+                     replies[c] ? replies[c]->str : "none");
+            err = ERR_RETRY;
+        }
+    }
+done:
+    if (replies) {
+        free_replies(replies, n_cmd);
+    }
+    free(replies);
+    free(argcs);
+    free(argvs);
+    free(args);
+    free(src_count);
+    free(srcs);
+    free(recent_keys);
+    free(scores);
+    free(alias_keys);
+    free(seen_keys);
+    return err;
 }
 
 static void recent_key(char *buf, size_t len, const char *source_id)
