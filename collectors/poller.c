@@ -1101,7 +1101,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         resume_paused(p);
         item_producer_poll(p->producer, 0);
         for (size_t i = 0; i < p->n_runs; i++) {
-            source_run_settle(&p->runs[i]);
+            source_run_settle(&p->runs[i], false);
         }
         publish_metrics(p, false);
         if (once && all_polled(p)) {
@@ -1135,7 +1135,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         err = ERR_RETRY;
     }
     for (size_t i = 0; i < p->n_runs; i++) {
-        source_run_settle(&p->runs[i]);
+        source_run_settle(&p->runs[i], true);
     }
     publish_metrics(p, true);
     return err;

@@ -89,6 +89,9 @@ struct source_run {
     struct delivery_tally tally;
     struct seen_cache *seen;     /* ids known seen (seen_cache.h), or NULL when off; owned */
     bool crawled;                /* a poll of this source succeeded in this process */
+    bool identity_published;     /* name and kind written to the health hash */
+    bool items_24h_done;         /* items_24h written once in this process, ... */
+    int64_t items_24h_at_ms;     /* ... last at this poller-clock time */
     bool stash;                  /* validators waiting for this source's deliveries */
     char *stash_etag;
     char *stash_last_modified;

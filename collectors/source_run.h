@@ -41,11 +41,17 @@ void source_run_response_reset(struct source_run *r);
  */
 void source_run_keep_validators(struct source_run *r);
 
+/* items_24h is refreshed at most this often per source (poller clock), besides the first
+ * and the last (final settle) of the process (issue #16: three Redis calls each time). */
+#define SOURCE_RUN_ITEMS_24H_EVERY_MS 10000
+
 /*
- * Once r has no delivery pending: items_24h refreshed after deliveries, the stashed
- * validators stored unless a delivery failed (then the next poll gets a 200).
+ * Once r has no delivery pending: items_24h refreshed after deliveries (at most every
+ * SOURCE_RUN_ITEMS_24H_EVERY_MS unless final: the last call, at shutdown or the end of a
+ * --once run), the stashed validators stored unless a delivery failed (then the next poll
+ * gets a 200).
  */
-void source_run_settle(struct source_run *r);
+void source_run_settle(struct source_run *r, bool final);
 
 /* Drop r's stashed validators. */
 void source_run_clear_stash(struct source_run *r);

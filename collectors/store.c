@@ -494,12 +494,28 @@ int store_recent_update(struct store *s, const char *source_id, int64_t now, int
     return err;
 }
 
-int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
-                    int64_t items_seen)
+/* argv[*argc...] += the n extra field/value pairs; false when they do not fit (max slots). */
+static bool add_pairs(const char **argv, int *argc, int max, const char *const *fields,
+                      const char *const *values, size_t n)
 {
+    if (n > STORE_HEALTH_FIELDS_MAX || *argc + 2 * (int)n > max) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        argv[(*argc)++] = fields[i];
+        argv[(*argc)++] = values[i];
+    }
+    return true;
+}
+
+int store_health_ok_with(struct store *s, const char *source_id, int64_t now, long http_status,
+                         int64_t items_seen, const char *const *fields,
+                         const char *const *values, size_t n)
+{
+    enum { ARGS_MAX = 12 + 2 * STORE_HEALTH_FIELDS_MAX };
     char k[STORE_KEY_MAX], ts[32], status[24], items[24];
-    const char *argv[12] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
-                            "last_status", status, "state", "ok"};
+    const char *argv[ARGS_MAX] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
+                                  "last_status", status, "state", "ok"};
     int argc = 10;
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
@@ -510,15 +526,28 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
         argv[argc++] = "items_last_seen";
         argv[argc++] = items;
     }
+    if (!add_pairs(argv, &argc, ARGS_MAX, fields, values, n)) {
+        return ERR_INVALID;
+    }
     return run_status(s, argc, argv);
 }
 
-int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
-                      int64_t consecutive_failures, const char *state, const char *error)
+int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
+                    int64_t items_seen)
 {
-    char k[STORE_KEY_MAX], ts[32], msg[512], n[24], status[24];
-    const char *argv[] = {"HSET", k, "last_error", msg, "consecutive_failures", n,
-                          "last_status", status, "state", state};
+    return store_health_ok_with(s, source_id, now, http_status, items_seen, NULL, NULL, 0);
+}
+
+int store_health_fail_with(struct store *s, const char *source_id, int64_t now,
+                           long http_status, int64_t consecutive_failures, const char *state,
+                           const char *error, const char *const *fields,
+                           const char *const *values, size_t n)
+{
+    enum { ARGS_MAX = 10 + 2 * STORE_HEALTH_FIELDS_MAX };
+    char k[STORE_KEY_MAX], ts[32], msg[512], cnt[24], status[24];
+    const char *argv[ARGS_MAX] = {"HSET", k, "last_error", msg, "consecutive_failures", cnt,
+                                  "last_status", status, "state", state};
+    int argc = 10;
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
     /* the error may already start with its kind ("not_a_feed: ..."): say it once (issue #11) */
@@ -528,9 +557,19 @@ int store_health_fail(struct store *s, const char *source_id, int64_t now, long 
         snprintf(msg, sizeof(msg), "%s %s: %s", yq_time_format_utc(now, ts, sizeof(ts)), state,
                  error ? error : "");
     }
-    snprintf(n, sizeof(n), "%lld", (long long)consecutive_failures);
+    snprintf(cnt, sizeof(cnt), "%lld", (long long)consecutive_failures);
     snprintf(status, sizeof(status), "%ld", http_status);
-    return run_status(s, 10, argv);
+    if (!add_pairs(argv, &argc, ARGS_MAX, fields, values, n)) {
+        return ERR_INVALID;
+    }
+    return run_status(s, argc, argv);
+}
+
+int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
+                      int64_t consecutive_failures, const char *state, const char *error)
+{
+    return store_health_fail_with(s, source_id, now, http_status, consecutive_failures, state,
+                                  error, NULL, NULL, 0);
 }
 
 int store_health_set(struct store *s, const char *source_id, const char *field,

@@ -168,6 +168,21 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
 int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
                       int64_t consecutive_failures, const char *state, const char *error);
 
+/*
+ * store_health_ok() and store_health_fail() with n (<= STORE_HEALTH_FIELDS_MAX) more
+ * field/value pairs (borrowed, NUL-terminated; fields and values may be NULL when n is 0)
+ * written in the same HSET: one Redis call per poll for the health, the blind-window fields
+ * and the source's name and kind (issue #16). Returns 0, ERR_RETRY or ERR_INVALID (n too
+ * large).
+ */
+int store_health_ok_with(struct store *s, const char *source_id, int64_t now, long http_status,
+                         int64_t items_seen, const char *const *fields,
+                         const char *const *values, size_t n);
+int store_health_fail_with(struct store *s, const char *source_id, int64_t now,
+                           long http_status, int64_t consecutive_failures, const char *state,
+                           const char *error, const char *const *fields,
+                           const char *const *values, size_t n);
+
 /* HSET yuqing:source:<id> field value (e.g. "stale" "1"). Returns 0 or ERR_RETRY. */
 int store_health_set(struct store *s, const char *source_id, const char *field,
                      const char *value);
