@@ -2,7 +2,9 @@
  * The feed source kind (source_kind_feed; RSS, RDF, Atom, JSON Feed and WeChat bridges): one
  * conditional GET per cycle (the validators from Redis), the 2xx body parsed on a parse thread
  * (feed_parse()), the entries ingested back on the event loop; 304 is a success without a
- * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()).
+ * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()). A 2xx
+ * body byte for byte equal to the last one whose entries were all settled (seen or invalid)
+ * is not parsed again (SHA-1 of the body, issue #16): servers without ETag/Last-Modified.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,21 @@ static bool feed_done(struct source_run *r, long status, const char *content_typ
         source_run_fail(r, status, source_state_from_http(status), err_msg);
         return false;
     }
+    /* a server without validators sends the same body again: not parsed when its every entry
+       was settled last time (seen or invalid), the result is that poll's (issue #16) */
+    if (!feed_sha1_hex(r->body.data ? r->body.data : "", r->body.len, r->body_sha1)) {
+        r->body_sha1[0] = '\0';
+    }
+    if (r->body_sha1[0] && strcmp(r->body_sha1, r->settled_sha1) == 0) {
+        struct ingest_result res = r->settled_res;
+        r->bodies_unchanged++;
+        LOG_INFO("poll ok source_id=%s http_status=%ld body unchanged, not parsed entries=%zu",
+                 r->cfg->id, status, res.entries);
+        source_run_keep_validators(r);
+        source_run_ok(r, status, &res);
+        source_run_response_reset(r);
+        return false;
+    }
     return true;
 }
 
@@ -117,6 +134,7 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     j->etag = NULL;
     j->last_modified = NULL;
     if (err) {
+        r->settled_sha1[0] = '\0';
         /* an HTML page or login wall: an error, never an empty feed (FC-018) */
         source_run_fail(r, status,
                           err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
@@ -141,6 +159,15 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
              res.deferred, res.invalid);
     if (err == 0) {
         source_run_keep_validators(r);
+    }
+    /* settled: nothing produced, in flight, deferred or refused; the next equal body is not
+       parsed (feed_done) */
+    if (err == 0 && res.produced == 0 && res.in_flight == 0 && res.deferred == 0 &&
+        res.rejected == 0 && !f->bozo) {
+        snprintf(r->settled_sha1, sizeof(r->settled_sha1), "%s", r->body_sha1);
+        r->settled_res = res;
+    } else {
+        r->settled_sha1[0] = '\0';
     }
     source_run_ok(r, status, &res);
     source_run_response_reset(r);

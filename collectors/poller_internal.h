@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "yq_buf.h"
+#include "feed_sha1.h"
 #include "ingest.h"
 #include "seen_cache.h"
 #include "poller.h"
@@ -90,6 +91,12 @@ struct source_run {
     struct seen_cache *seen;     /* ids known seen (seen_cache.h), or NULL when off; owned */
     bool crawled;                /* a poll of this source succeeded in this process */
     bool identity_published;     /* name and kind written to the health hash */
+    /* feed kind (poller_feed.c): a 2xx body equal to the last one whose every entry was
+       settled (seen or invalid) is not parsed again (issue #16) */
+    char body_sha1[FEED_SHA1_HEX_LEN];    /* SHA-1 of the body being parsed, "" = none */
+    char settled_sha1[FEED_SHA1_HEX_LEN]; /* of the last body settled, "" = none */
+    struct ingest_result settled_res;     /* its ingest result (nothing produced) */
+    uint64_t bodies_unchanged;            /* 2xx bodies skipped that way */
     bool items_24h_done;         /* items_24h written once in this process, ... */
     int64_t items_24h_at_ms;     /* ... last at this poller-clock time */
     bool stash;                  /* validators waiting for this source's deliveries */

@@ -20,6 +20,7 @@ medians and the ratio new/old (last build over first) are printed. Standard libr
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,7 +96,15 @@ class CostRun(e2e.Run):
             time.sleep(0.05)
         pid = self.procs["collector"].pid
         cpu0, calls0, n0 = cpu_seconds(pid), commandstats(self.redis_port), self.produced()
+        perf = None
+        if o.perf:  # where the time goes: perf report -i WORK/.../perf-collector.data
+            perf = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-p", str(pid),
+                                     "-o", self.path("perf-collector.data")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(max(0.0, self.t0 + o.duration - time.time()))
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=60)
         last, last_change, drain_start = None, time.monotonic(), time.monotonic()
         while time.monotonic() - drain_start < o.drain_max:
             self.check_alive()
@@ -141,6 +150,8 @@ def main():
     ap.add_argument("--work", default="/tmp/yuqing-bench-collector-cost")
     ap.add_argument("--out", default="bench-collector-cost.json")
     ap.add_argument("--collector-set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--perf", action="store_true",
+                    help="perf record -g the collector during production (WORK/*/perf-collector.data)")
     opt = ap.parse_args()
     opt.source = os.path.abspath(opt.source)
     sets = []
