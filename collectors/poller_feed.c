@@ -175,32 +175,29 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
 
 /* `yuqingctl sources check`: a 2xx body parsed as a feed. */
 static enum source_state feed_check(const struct collector_config *cfg,
-                                    const struct source_cfg *src, const char *body, size_t len,
-                                    long http_status, const char *content_type,
-                                    const char *effective_url, struct source_check *out,
-                                    char *why, size_t why_len)
+                                    const struct source_cfg *src,
+                                    const struct source_check_input *resp,
+                                    struct source_check *out, char *why, size_t why_len)
 {
     struct feed_input in = {
-        .body = body,
-        .len = len,
-        .content_type = content_type,
-        .base_url = effective_url ? effective_url : src->url,
+        .body = resp->body,
+        .len = resp->len,
+        .content_type = resp->content_type,
+        .base_url = resp->effective_url ? resp->effective_url : src->url,
         .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
     };
     struct feed *f = NULL;
     int err;
 
-    if (http_status < 200 || http_status >= 300) {
-        snprintf(why, why_len, "http status %ld", http_status);
-        return source_state_from_http(http_status);
+    if (resp->http_status < 200 || resp->http_status >= 300) {
+        snprintf(why, why_len, "http status %ld", resp->http_status);
+        return source_state_from_http(resp->http_status);
     }
     why[0] = '\0';
     err = feed_parse(&in, &f, why, why_len);
     if (err) {
-        if (!why[0]) {
-            snprintf(why, why_len, "%s", yq_strerror(err));
-        }
-        return err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR;
+        return source_check_failed(
+            err, err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR, why, why_len);
     }
     out->format = f->format;
     snprintf(out->encoding, sizeof(out->encoding), "%s", f->encoding ? f->encoding : "");
