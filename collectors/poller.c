@@ -1268,6 +1268,7 @@ void poller_free(struct poller *p)
         free(p->runs[i].first_url);
         free(p->runs[i].next_url);
         seen_cache_free(p->runs[i].seen);
+        source_run_forget_validators(&p->runs[i]);
     }
     free(p->runs);
     free(p->hosts);

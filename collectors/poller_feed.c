@@ -34,11 +34,10 @@ static const char *feed_user_agent(const struct collector_cfg *cc)
 /* If-None-Match / If-Modified-Since from the validators stored for the source. */
 static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
 {
-    char *etag = NULL, *last_modified = NULL;
+    const char *etag = NULL, *last_modified = NULL;
     int err = 0;
 
-    if (r->job == JOB_FEED &&
-        store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
+    if (r->job == JOB_FEED && source_run_validators(r, &etag, &last_modified) == 0) {
         if (etag) {
             err = fetch_add_header(headers, "If-None-Match", etag);
         }
@@ -46,8 +45,6 @@ static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
             err = fetch_add_header(headers, "If-Modified-Since", last_modified);
         }
     }
-    free(etag);
-    free(last_modified);
     return err;
 }
 

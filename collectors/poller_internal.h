@@ -91,6 +91,9 @@ struct source_run {
     struct seen_cache *seen;     /* ids known seen (seen_cache.h), or NULL when off; owned */
     bool crawled;                /* a poll of this source succeeded in this process */
     bool identity_published;     /* name and kind written to the health hash */
+    bool validators_known;       /* known_*: what Redis holds (source_run_validators()) */
+    char *known_etag;            /* owned, NULL = none */
+    char *known_last_modified;
     /* feed kind (poller_feed.c): a 2xx body equal to the last one whose every entry was
        settled (seen or invalid) is not parsed again (issue #16) */
     char body_sha1[FEED_SHA1_HEX_LEN];    /* SHA-1 of the body being parsed, "" = none */

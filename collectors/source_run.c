@@ -468,6 +468,94 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
     source_run_end(r);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Remember etag and last_modified (copied; NULL = absent) as what Redis holds for r. */
+static void validators_known(struct source_run *r, const char *etag, const char *last_modified)
+{
+    char *e = etag ? strdup(etag) : NULL, *lm = last_modified ? strdup(last_modified) : NULL;
+
+    free(r->known_etag);
+    free(r->known_last_modified);
+    r->known_etag = e;
+    r->known_last_modified = lm;
+    /* out of memory: not known, read from Redis again at the next poll */
+    r->validators_known = (!etag || e) && (!last_modified || lm);
+}
+
+int source_run_validators(struct source_run *r, const char **etag, const char **last_modified)
+{
+    char *e = NULL, *lm = NULL;
+
+    if (!r->validators_known) {
+        if (store_get_validators(r->p->store, r->cfg->id, &e, &lm) != 0) {
+            return ERR_RETRY;
+        }
+        validators_known(r, e, lm);
+        free(e);
+        free(lm);
+        if (!r->validators_known) {
+            return ERR_RETRY;
+        }
+    }
+    *etag = r->known_etag;
+    *last_modified = r->known_last_modified;
+    return 0;
+}
+
+/*
+ * Store r's validators etag and last_modified (NULL: deleted) in its health hash: nothing when
+ * they equal what Redis holds (known from the last read or write), otherwise one HSET of the
+ * present ones and one HDEL of the absent ones that were there (issue #16: the collector is
+ * the only writer of a source's validators, so the last write is what Redis holds).
+ */
+static void validators_put(struct source_run *r, const char *etag, const char *last_modified)
+{
+    const char *names[2], *values[2], *gone[2];
+    size_t n_set = 0, n_del = 0;
+    int err = 0;
+
+    if (r->validators_known && same_str(etag, r->known_etag) &&
+        same_str(last_modified, r->known_last_modified)) {
+        return;
+    }
+    if (etag) {
+        names[n_set] = "etag";
+        values[n_set++] = etag;
+    } else if (!r->validators_known || r->known_etag) {
+        gone[n_del++] = "etag";
+    }
+    if (last_modified) {
+        names[n_set] = "last_modified";
+        values[n_set++] = last_modified;
+    } else if (!r->validators_known || r->known_last_modified) {
+        gone[n_del++] = "last_modified";
+    }
+    if (n_set) {
+        err = store_health_set_many(r->p->store, r->cfg->id, names, values, n_set);
+    }
+    if (!err && n_del) {
+        err = store_health_del(r->p->store, r->cfg->id, gone, n_del);
+    }
+    if (err) {
+        r->validators_known = false; /* read again before the next request */
+        return;
+    }
+    validators_known(r, etag, last_modified);
+}
+
+void source_run_forget_validators(struct source_run *r)
+{
+    free(r->known_etag);
+    free(r->known_last_modified);
+    r->known_etag = NULL;
+    r->known_last_modified = NULL;
+    r->validators_known = false;
+}
+
 /* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
 void source_run_keep_validators(struct source_run *r)
 {
@@ -475,7 +563,7 @@ void source_run_keep_validators(struct source_run *r)
         return;
     }
     if (r->tally.pending == 0 && r->tally.failed == 0 && !r->stash) {
-        store_put_validators(r->p->store, r->cfg->id, r->resp_etag, r->resp_last_modified);
+        validators_put(r, r->resp_etag, r->resp_last_modified);
         return;
     }
     source_run_clear_stash(r);
@@ -495,7 +583,7 @@ void source_run_settle(struct source_run *r, bool final)
         update_items_24h(r, final); /* the items of the last poll are now in the recent set */
     }
     if (r->stash && r->tally.failed == 0) {
-        store_put_validators(r->p->store, r->cfg->id, r->stash_etag, r->stash_last_modified);
+        validators_put(r, r->stash_etag, r->stash_last_modified);
     }
     /* after a failed delivery the validators are not stored: the next poll gets a 200 */
     source_run_clear_stash(r);

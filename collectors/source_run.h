@@ -41,6 +41,18 @@ void source_run_response_reset(struct source_run *r);
  */
 void source_run_keep_validators(struct source_run *r);
 
+/*
+ * r's stored validators for a conditional GET: *etag and *last_modified (borrowed from r,
+ * valid until its next validator call; NULL = none). Read from Redis once, then known from
+ * this process's own writes (the collector is the only writer of a source's validators;
+ * issue #16: no HMGET per poll); a failed write makes the next call read Redis again.
+ * Returns 0 or ERR_RETRY (Redis down: fetch without validators).
+ */
+int source_run_validators(struct source_run *r, const char **etag, const char **last_modified);
+
+/* Free what source_run_validators() keeps (poller_free()). */
+void source_run_forget_validators(struct source_run *r);
+
 /* items_24h is refreshed at most this often per source (poller clock), besides the first
  * and the last (final settle) of the process (issue #16: three Redis calls each time). */
 #define SOURCE_RUN_ITEMS_24H_EVERY_MS 10000
