@@ -11,11 +11,23 @@
 
 #define STORE_KEY_MAX 512
 
+/*
+ * The recent sets this store refreshed the TTL of lately (store_mark_many()): a source's
+ * EXPIRE is sent at most every STORE_RECENT_EXPIRE_EVERY_MS, not with each batch. A slot
+ * holds the FNV-1a hash of the key; a collision only costs an EXPIRE more.
+ */
+#define STORE_RECENT_EXPIRE_SLOTS 1024
+#define STORE_RECENT_EXPIRE_EVERY_MS (3600 * 1000)
+
 struct store {
     const struct yq_redis_cfg *cfg;
     struct yq_redis *redis;
     int64_t retry_ms;
     int64_t down_until_ms;
+    struct {
+        uint64_t hash;
+        int64_t at_ms; /* monotonic */
+    } expired[STORE_RECENT_EXPIRE_SLOTS];
 };
 
 struct store *store_new(const struct yq_redis_cfg *cfg, int64_t retry_ms)
@@ -320,6 +332,41 @@ done:
     return err;
 }
 
+static uint64_t key_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
+    for (const unsigned char *c = (const unsigned char *)k; *c; c++) {
+        h ^= *c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Whether recent set k's TTL is to be refreshed now (and noted as refreshed at now_ms). */
+static bool recent_expire_due(struct store *s, const char *k, int64_t now_ms)
+{
+    uint64_t h = key_hash(k);
+    size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
+
+    if (s->expired[slot].hash == h && s->expired[slot].at_ms &&
+        now_ms - s->expired[slot].at_ms < STORE_RECENT_EXPIRE_EVERY_MS) {
+        return false;
+    }
+    s->expired[slot].hash = h;
+    s->expired[slot].at_ms = now_ms;
+    return true;
+}
+
+static void recent_expire_forget(struct store *s, const char *k)
+{
+    uint64_t h = key_hash(k);
+    size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
+
+    if (s->expired[slot].hash == h) {
+        s->expired[slot].at_ms = 0;
+    }
+}
+
 int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
 {
     enum { KEY_MAX = STORE_KEY_MAX };
@@ -330,6 +377,7 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
     const char **srcs = NULL;  /* the distinct source ids */
     size_t *src_count = NULL;  /* items per source */
     size_t n_src = 0, n_cmd = 0, n_args = 0;
+    int64_t now_ms;
     const char **args = NULL, ***argvs = NULL;
     int *argcs = NULL;
     redisReply **replies = NULL;
@@ -390,6 +438,7 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
         snprintf(scores[i], sizeof(scores[i]), "%lld", (long long)marks[i].fetched_at);
     }
     /* after the seen keys, as store_recent_add() after store_mark_seen() */
+    now_ms = yq_time_mono_ms();
     for (size_t j = 0; j < n_src; j++) {
         const char **a = args + n_args;
         int argc = 2;
@@ -405,6 +454,9 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
         argvs[n_cmd] = a;
         argcs[n_cmd++] = argc;
         n_args += (size_t)argc;
+        if (!recent_expire_due(s, recent_keys[j], now_ms)) {
+            continue;
+        }
         a = args + n_args;
         a[0] = "EXPIRE";
         a[1] = recent_keys[j];
@@ -419,6 +471,12 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
             LOG_WARN("redis error reply command=%s err=%s", argvs[c][0],
                      replies[c] ? replies[c]->str : "none");
             err = ERR_RETRY;
+        }
+    }
+    if (err) {
+        /* the EXPIREs may not have run: send them with the retry */
+        for (size_t j = 0; j < n_src; j++) {
+            recent_expire_forget(s, recent_keys[j]);
         }
     }
 done:

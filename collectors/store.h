@@ -127,8 +127,9 @@ struct store_mark {
 /*
  * Mark n (<= STORE_MARK_BATCH_MAX) delivered items in one round trip (issue #16): per item
  * SET yuqing:seen:<id> 1 EX seen_ttl_s (and the alias), then per source one ZADD of its items
- * into yuqing:source:<source_id>:recent and one EXPIRE of that key (STORE_RECENT_TTL_S): the
- * same keys as store_mark_seen() + store_recent_add(). All of it is idempotent, so a batch
+ * into yuqing:source:<source_id>:recent and an EXPIRE of that key (STORE_RECENT_TTL_S) when
+ * this store did not refresh it in the last hour (the TTL is two days): the same keys as
+ * store_mark_seen() + store_recent_add(). All of it is idempotent, so a batch
  * that failed is simply marked again. Returns 0 (every command succeeded), ERR_RETRY (Redis
  * down or some command failed: mark the whole batch again later), ERR_INVALID (n too large)
  * or ERR_NOMEM.
