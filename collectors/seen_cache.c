@@ -21,7 +21,7 @@ struct seen_cache {
     uint64_t turns;
 };
 
-static uint64_t hash_id(const char *id)
+uint64_t seen_cache_hash(const char *id)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
     for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
@@ -133,7 +133,7 @@ bool seen_cache_has(struct seen_cache *c, const char *id)
     if (!c) {
         return false;
     }
-    h = hash_id(id);
+    h = seen_cache_hash(id);
     if (c->gen[c->cur].ids[gen_slot(&c->gen[c->cur], c->cap, id, h)]) {
         return true;
     }
@@ -152,7 +152,7 @@ int seen_cache_add(struct seen_cache *c, const char *id)
     if (!c) {
         return 0;
     }
-    h = hash_id(id);
+    h = seen_cache_hash(id);
     if (c->gen[c->cur].ids[gen_slot(&c->gen[c->cur], c->cap, id, h)]) {
         return 0;
     }

@@ -49,6 +49,9 @@ int seen_cache_add(struct seen_cache *c, const char *id);
 /* Ids held (both generations; an id copied forward counts twice). */
 size_t seen_cache_count(const struct seen_cache *c);
 
+/* FNV-1a 64 of id (NUL-terminated): the cache's hash, also store.c's for its key table. */
+uint64_t seen_cache_hash(const char *id);
+
 /* Generations turned since seen_cache_new() (for tests and metrics). */
 uint64_t seen_cache_turns(const struct seen_cache *c);
 

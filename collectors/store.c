@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seen_cache.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -249,13 +250,43 @@ static int run_pipeline(struct store *s, size_t n, const int *argc, const char *
     return err;
 }
 
-static void free_replies(redisReply **replies, size_t n)
+/* The commands of one pipeline: argument slots, each command's argv and argc, the replies. */
+struct batch {
+    const char **args;   /* every command's arguments, one after the other */
+    const char ***argvs; /* command i's first argument in args */
+    int *argcs;
+    redisReply **replies;
+    size_t n_cmd;        /* commands added */
+};
+
+/* Room for max_cmds commands of max_args arguments in all. Returns 0 or ERR_NOMEM. */
+static int batch_init(struct batch *b, size_t max_args, size_t max_cmds)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (replies[i]) {
-            freeReplyObject(replies[i]);
+    b->n_cmd = 0;
+    b->args = malloc(max_args * sizeof(*b->args));
+    b->argvs = malloc(max_cmds * sizeof(*b->argvs));
+    b->argcs = malloc(max_cmds * sizeof(*b->argcs));
+    b->replies = calloc(max_cmds, sizeof(*b->replies));
+    return b->args && b->argvs && b->argcs && b->replies ? 0 : ERR_NOMEM;
+}
+
+/* Run b's commands in one round trip (run_pipeline()). */
+static int batch_run(struct store *s, struct batch *b)
+{
+    return run_pipeline(s, b->n_cmd, b->argcs, (const char **const *)b->argvs, b->replies);
+}
+
+static void batch_release(struct batch *b)
+{
+    for (size_t i = 0; b->replies && i < b->n_cmd; i++) {
+        if (b->replies[i]) {
+            freeReplyObject(b->replies[i]);
         }
     }
+    free(b->replies);
+    free(b->argcs);
+    free(b->argvs);
+    free(b->args);
 }
 
 int store_seen_many(struct store *s, const char *const *ids, size_t n,
@@ -264,11 +295,8 @@ int store_seen_many(struct store *s, const char *const *ids, size_t n,
     const size_t plen = strlen(STORE_SEEN_PREFIX);
     size_t n_cmd = (n + STORE_SEEN_BATCH_MAX - 1) / STORE_SEEN_BATCH_MAX, bytes = 0, unknown = 0;
     char *keys = NULL, *at;
-    const char **args = NULL;
-    const char ***argvs = NULL;
-    int *argcs = NULL;
-    redisReply **replies = NULL;
-    int err = ERR_NOMEM;
+    struct batch b;
+    int err;
 
     for (size_t i = 0; i < n; i++) {
         out[i] = STORE_SEEN_UNKNOWN;
@@ -278,19 +306,17 @@ int store_seen_many(struct store *s, const char *const *ids, size_t n,
         return 0;
     }
     keys = malloc(bytes);
-    args = malloc((n + n_cmd) * sizeof(*args));
-    argvs = malloc(n_cmd * sizeof(*argvs));
-    argcs = malloc(n_cmd * sizeof(*argcs));
-    replies = calloc(n_cmd, sizeof(*replies));
-    if (!keys || !args || !argvs || !argcs || !replies) {
+    err = batch_init(&b, n + n_cmd, n_cmd);
+    if (!keys || err) {
+        err = ERR_NOMEM;
         goto done;
     }
     at = keys;
-    for (size_t c = 0, i = 0; c < n_cmd; c++) {
+    for (size_t i = 0; b.n_cmd < n_cmd;) {
         size_t end = i + STORE_SEEN_BATCH_MAX < n ? i + STORE_SEEN_BATCH_MAX : n;
-        const char **a = args + c + i; /* "MGET" then the chunk's keys */
-        argvs[c] = a;
-        argcs[c] = (int)(end - i + 1);
+        const char **a = b.args + b.n_cmd + i; /* "MGET" then the chunk's keys */
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = (int)(end - i + 1);
         *a++ = "MGET";
         for (; i < end; i++) {
             size_t len = plen + strlen(ids[i]) + 1;
@@ -299,13 +325,13 @@ int store_seen_many(struct store *s, const char *const *ids, size_t n,
             at += len;
         }
     }
-    err = run_pipeline(s, n_cmd, argcs, (const char **const *)argvs, replies);
+    err = batch_run(s, &b);
     if (err) {
         goto done;
     }
     for (size_t c = 0; c < n_cmd; c++) {
-        const redisReply *r = replies[c];
-        size_t first = c * STORE_SEEN_BATCH_MAX, k = (size_t)argcs[c] - 1;
+        const redisReply *r = b.replies[c];
+        size_t first = c * STORE_SEEN_BATCH_MAX, k = (size_t)b.argcs[c] - 1;
         /* never read another command's reply as this one (FC-022): exactly k values */
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != k) {
             if (r && r->type == REDIS_REPLY_ERROR) {
@@ -321,31 +347,15 @@ int store_seen_many(struct store *s, const char *const *ids, size_t n,
     }
     err = unknown ? ERR_RETRY : 0;
 done:
-    if (replies) {
-        free_replies(replies, n_cmd);
-    }
-    free(replies);
-    free(argcs);
-    free(argvs);
-    free(args);
+    batch_release(&b);
     free(keys);
     return err;
-}
-
-static uint64_t key_hash(const char *k)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
-    for (const unsigned char *c = (const unsigned char *)k; *c; c++) {
-        h ^= *c;
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 /* Whether recent set k's TTL is to be refreshed now (and noted as refreshed at now_ms). */
 static bool recent_expire_due(struct store *s, const char *k, int64_t now_ms)
 {
-    uint64_t h = key_hash(k);
+    uint64_t h = seen_cache_hash(k);
     size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
 
     if (s->expired[slot].hash == h && s->expired[slot].at_ms &&
@@ -359,7 +369,7 @@ static bool recent_expire_due(struct store *s, const char *k, int64_t now_ms)
 
 static void recent_expire_forget(struct store *s, const char *k)
 {
-    uint64_t h = key_hash(k);
+    uint64_t h = seen_cache_hash(k);
     size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
 
     if (s->expired[slot].hash == h) {
@@ -374,14 +384,11 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
     char(*seen_keys)[KEY_MAX] = NULL, (*alias_keys)[KEY_MAX] = NULL, (*scores)[24] = NULL;
     char(*recent_keys)[KEY_MAX] = NULL;
     char ttl[24], recent_ttl[24];
-    const char **srcs = NULL;  /* the distinct source ids */
-    size_t *src_count = NULL;  /* items per source */
-    size_t n_src = 0, n_cmd = 0, n_args = 0;
+    const char **srcs = NULL; /* the distinct source ids */
+    size_t n_src = 0, n_args = 0;
     int64_t now_ms;
-    const char **args = NULL, ***argvs = NULL;
-    int *argcs = NULL;
-    redisReply **replies = NULL;
-    int err = ERR_NOMEM;
+    struct batch b;
+    int err;
 
     if (n == 0) {
         return 0;
@@ -394,15 +401,11 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
     scores = malloc(n * sizeof(*scores));
     recent_keys = malloc(n * sizeof(*recent_keys));
     srcs = malloc(n * sizeof(*srcs));
-    src_count = calloc(n, sizeof(*src_count));
     /* commands: <= 2 SET per item + ZADD and EXPIRE per source; args: 5 per SET, ZADD 2 + 2
      * per item, EXPIRE 3 */
-    args = malloc((10 * n + 2 * n + 2 * n + 3 * n) * sizeof(*args));
-    argvs = malloc(4 * n * sizeof(*argvs));
-    argcs = malloc(4 * n * sizeof(*argcs));
-    replies = calloc(4 * n, sizeof(*replies));
-    if (!seen_keys || !alias_keys || !scores || !recent_keys || !srcs || !src_count || !args ||
-        !argvs || !argcs || !replies) {
+    err = batch_init(&b, 10 * n + 2 * n + 2 * n + 3 * n, 4 * n);
+    if (!seen_keys || !alias_keys || !scores || !recent_keys || !srcs || err) {
+        err = ERR_NOMEM;
         goto done;
     }
     snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->seen_ttl_s);
@@ -411,7 +414,7 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
         const char *ids[2] = {marks[i].alias, marks[i].id};
         for (int k = 0; k < 2; k++) {
             char *buf = k ? seen_keys[i] : alias_keys[i];
-            const char **a = args + n_args;
+            const char **a = b.args + n_args;
             if (!ids[k]) {
                 continue;
             }
@@ -421,8 +424,8 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
             a[2] = "1";
             a[3] = "EX";
             a[4] = ttl;
-            argvs[n_cmd] = a;
-            argcs[n_cmd++] = 5;
+            b.argvs[b.n_cmd] = a;
+            b.argcs[b.n_cmd++] = 5;
             n_args += 5;
         }
         if (marks[i].source_id) {
@@ -433,14 +436,13 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
             if (j == n_src) {
                 srcs[n_src++] = marks[i].source_id;
             }
-            src_count[j]++;
         }
         snprintf(scores[i], sizeof(scores[i]), "%lld", (long long)marks[i].fetched_at);
     }
     /* after the seen keys, as store_recent_add() after store_mark_seen() */
     now_ms = yq_time_mono_ms();
     for (size_t j = 0; j < n_src; j++) {
-        const char **a = args + n_args;
+        const char **a = b.args + n_args;
         int argc = 2;
         recent_key(recent_keys[j], KEY_MAX, srcs[j]);
         a[0] = "ZADD";
@@ -451,25 +453,25 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
                 a[argc++] = marks[i].id;
             }
         }
-        argvs[n_cmd] = a;
-        argcs[n_cmd++] = argc;
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = argc;
         n_args += (size_t)argc;
         if (!recent_expire_due(s, recent_keys[j], now_ms)) {
             continue;
         }
-        a = args + n_args;
+        a = b.args + n_args;
         a[0] = "EXPIRE";
         a[1] = recent_keys[j];
         a[2] = recent_ttl;
-        argvs[n_cmd] = a;
-        argcs[n_cmd++] = 3;
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = 3;
         n_args += 3;
     }
-    err = run_pipeline(s, n_cmd, argcs, (const char **const *)argvs, replies);
-    for (size_t c = 0; !err && c < n_cmd; c++) {
-        if (!replies[c] || replies[c]->type == REDIS_REPLY_ERROR) {
-            LOG_WARN("redis error reply command=%s err=%s", argvs[c][0],
-                     replies[c] ? replies[c]->str : "none");
+    err = batch_run(s, &b);
+    for (size_t c = 0; !err && c < b.n_cmd; c++) {
+        if (!b.replies[c] || b.replies[c]->type == REDIS_REPLY_ERROR) {
+            LOG_WARN("redis error reply command=%s err=%s", b.argvs[c][0],
+                     b.replies[c] ? b.replies[c]->str : "none");
             err = ERR_RETRY;
         }
     }
@@ -480,14 +482,7 @@ int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
         }
     }
 done:
-    if (replies) {
-        free_replies(replies, n_cmd);
-    }
-    free(replies);
-    free(argcs);
-    free(argvs);
-    free(args);
-    free(src_count);
+    batch_release(&b);
     free(srcs);
     free(recent_keys);
     free(scores);

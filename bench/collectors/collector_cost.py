@@ -33,6 +33,7 @@ from e2e import cpu_seconds, metrics, wait_until  # noqa: E402
 from yq_procs import free_port  # noqa: E402
 
 PRODUCED = "yuqing_collector_source_items_produced_total"
+REQUESTS = "yuqing_collector_requests_total"
 
 
 def commandstats(port):
@@ -89,6 +90,9 @@ class CostRun(e2e.Run):
     def produced(self):
         return metrics(self.collector_port).get(PRODUCED, 0.0)
 
+    def requests(self):
+        return metrics(self.collector_port).get(REQUESTS, 0.0)
+
     def run(self):
         o = self.opt
         total = int(round(self.rate * o.duration))
@@ -96,6 +100,7 @@ class CostRun(e2e.Run):
             time.sleep(0.05)
         pid = self.procs["collector"].pid
         cpu0, calls0, n0 = cpu_seconds(pid), commandstats(self.redis_port), self.produced()
+        req0 = self.requests()
         perf = None
         if o.perf:  # where the time goes: perf report -i WORK/.../perf-collector.data
             perf = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-p", str(pid),
@@ -115,6 +120,7 @@ class CostRun(e2e.Run):
                 break
             time.sleep(0.5)
         cpu1, calls1, n1 = cpu_seconds(pid), commandstats(self.redis_port), self.produced()
+        polls = self.requests() - req0
         self.stop("collector")
         self.stop("farm")
         items = n1 - n0
@@ -127,6 +133,9 @@ class CostRun(e2e.Run):
                 "redis_calls": calls, "redis_calls_by_command": delta,
                 "cpu_ms_per_item": round(1000.0 * (cpu1 - cpu0) / items, 4) if items else None,
                 "redis_calls_per_item": round(calls / items, 3) if items else None,
+                "polls": int(polls),
+                "redis_calls_per_poll": round(calls / polls, 2) if polls else None,
+                "items_per_poll": round(items / polls, 2) if polls else None,
                 "loadavg_end": open("/proc/loadavg").read().split()[:3]}
 
 
@@ -171,7 +180,9 @@ def main():
             runs[b].append(r)
             print(f"{b} run {rep + 1}: produced {r['produced']}/{r['entries']}  "
                   f"redis calls/item {r['redis_calls_per_item']}  "
-                  f"collector CPU ms/item {r['cpu_ms_per_item']}  load {r['loadavg_end']}  "
+                  f"collector CPU ms/item {r['cpu_ms_per_item']}  polls {r['polls']} "
+                  f"(items/poll {r['items_per_poll']}, redis calls/poll "
+                  f"{r['redis_calls_per_poll']})  load {r['loadavg_end']}  "
                   f"top {list(r['redis_calls_by_command'].items())[:6]}", flush=True)
     summary = {}
     for b in builds:
@@ -182,13 +193,20 @@ def main():
             "redis_calls_per_item_median":
                 statistics.median(r["redis_calls_per_item"] for r in rs) if rs else None,
             "cpu_ms_per_item_median":
-                statistics.median(r["cpu_ms_per_item"] for r in rs) if rs else None}
+                statistics.median(r["cpu_ms_per_item"] for r in rs) if rs else None,
+            "redis_calls_per_poll_median":
+                statistics.median(r["redis_calls_per_poll"] for r in rs) if rs else None,
+            "items_per_poll_median":
+                statistics.median(r["items_per_poll"] for r in rs) if rs else None}
         print(f"{b}: median of {len(rs)}: produced {summary[b]['produced_median']}  "
               f"redis calls/item {summary[b]['redis_calls_per_item_median']}  "
-              f"collector CPU ms/item {summary[b]['cpu_ms_per_item_median']}")
+              f"collector CPU ms/item {summary[b]['cpu_ms_per_item_median']}  redis calls/poll "
+              f"{summary[b]['redis_calls_per_poll_median']}  items/poll "
+              f"{summary[b]['items_per_poll_median']}")
     if len(builds) > 1:
         a, z = summary[builds[0]], summary[builds[-1]]
-        for k in ("redis_calls_per_item_median", "cpu_ms_per_item_median"):
+        for k in ("redis_calls_per_item_median", "cpu_ms_per_item_median",
+                  "redis_calls_per_poll_median"):
             if a[k] and z[k]:
                 print(f"ratio {k} last/first: {z[k] / a[k]:.3f} (first/last {a[k] / z[k]:.1f}x)")
     with open(opt.out, "w") as f:
