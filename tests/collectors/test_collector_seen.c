@@ -477,6 +477,62 @@ static void test_marks_are_batched(void **state)
     free(doc);
 }
 
+/* One command on the fixture's Redis whose reply must be +OK. */
+static void redis_ok(const struct fixture *fx, const char *cmd)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->redis.port, tv);
+    redisReply *r;
+
+    assert_non_null(c);
+    r = redisCommand(c, cmd);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+/*
+ * A partial failure: one MGET of the pipeline is refused (an ACL that lets the client read
+ * only the keys of ids "a..."), the other answered: the refused command's ids stay unknown
+ * (deferred by ingest, asked again next poll), the answered ones keep their answers; once
+ * Redis answers them all, the retry answers the rest.
+ */
+static void test_seen_many_partial_failure_is_retried(void **state)
+{
+    struct fixture *fx = *state;
+    enum { N = STORE_SEEN_BATCH_MAX + 3 };
+    static char names[N][16];
+    const char *ids[N];
+    enum store_seen_answer out[N];
+
+    if (!fx->redis.pid) {
+        skip();
+    }
+    for (int i = 0; i < N; i++) {
+        /* the first MGET: a-ids only; the second: a-ids and one b-id */
+        snprintf(names[i], sizeof(names[i]), "%s-%d", i == N - 1 ? "b" : "a", i);
+        ids[i] = names[i];
+        if (i % 2 == 0) {
+            assert_int_equal(store_mark_seen(fx->store, names[i]), 0);
+        }
+    }
+    redis_ok(fx, "ACL SETUSER default resetkeys ~yuqing:seen:a-*");
+    assert_int_equal(store_seen_many(fx->store, ids, N, out), ERR_RETRY);
+    for (int i = 0; i < STORE_SEEN_BATCH_MAX; i++) {
+        assert_int_equal(out[i], i % 2 == 0 ? STORE_SEEN_YES : STORE_SEEN_NO);
+    }
+    for (int i = STORE_SEEN_BATCH_MAX; i < N; i++) {
+        assert_int_equal(out[i], STORE_SEEN_UNKNOWN);
+    }
+    assert_false(store_is_down(fx->store)); /* an error reply is not Redis down */
+    redis_ok(fx, "ACL SETUSER default allkeys");
+    assert_int_equal(store_seen_many(fx->store, ids, N, out), 0);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(out[i], i % 2 == 0 ? STORE_SEEN_YES : STORE_SEEN_NO);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +547,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redis_down_defers_only_the_uncached, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_marks_are_batched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_many_partial_failure_is_retried, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

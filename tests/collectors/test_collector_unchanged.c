@@ -2,7 +2,7 @@
  * Issue #16: a 2xx body equal to the last one whose every entry was settled (seen) is not
  * parsed again (servers that send no ETag/Last-Modified), and a changed body is. Run against
  * the loopback HTTP server, redis-server and librdkafka's mock cluster on a virtual clock
- * (1 s per finished poll): counts of polls and parses, never durations.
+ * (1 s per finished poll): counts of polls, parses and Redis calls, never durations.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,6 +116,25 @@ static long long zcard(const char *key)
     return v;
 }
 
+/* Calls of command (lower case) so far, from INFO commandstats; 0 when never called. */
+static long long redis_calls(const char *command)
+{
+    redisReply *r = redisCommand(fx.rc, "INFO commandstats");
+    char needle[64];
+    const char *at;
+    long long v = 0;
+
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    snprintf(needle, sizeof(needle), "cmdstat_%s:calls=", command);
+    at = strstr(r->str, needle);
+    if (at) {
+        v = strtoll(at + strlen(needle), NULL, 10);
+    }
+    freeReplyObject(r);
+    return v;
+}
+
 static void assert_field(const char *key, const char *field, const char *want)
 {
     char *v = cfx_hget(fx.rc, key, field);
@@ -129,6 +148,7 @@ static void test_issue_16_unchanged_body_is_not_parsed_again(void **state)
     struct collector_config cfg;
     struct poller_stats st;
     char src[256];
+    long long hmget0;
 
     (void)state;
     CFX_STACK_NEED(&fx);
@@ -143,9 +163,12 @@ static void test_issue_16_unchanged_body_is_not_parsed_again(void **state)
     assert_int_equal(zcard("yuqing:source:same:recent"), 2);
 
     /* a new process: the first body is parsed (both seen: settled), the equal ones are not */
+    hmget0 = redis_calls("hmget");
     run(&cfg, false, 5, &st);
     assert_true(st.polls >= 5);
     assert_int_equal(st.parsed, 1);
+    /* per process, not per poll: the validators, the blind fields, the first-poll check */
+    assert_true(redis_calls("hmget") - hmget0 <= 3);
     assert_field("yuqing:source:same", "state", "ok");
     assert_field("yuqing:source:same", "items_last_seen", "2");
     assert_int_equal(zcard("yuqing:source:same:recent"), 2); /* nothing produced again */
