@@ -116,22 +116,10 @@ static long long zcard(const char *key)
     return v;
 }
 
-/* Calls of command (lower case) so far, from INFO commandstats; 0 when never called. */
 static long long redis_calls(const char *command)
 {
-    redisReply *r = redisCommand(fx.rc, "INFO commandstats");
-    char needle[64];
-    const char *at;
-    long long v = 0;
-
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_STRING);
-    snprintf(needle, sizeof(needle), "cmdstat_%s:calls=", command);
-    at = strstr(r->str, needle);
-    if (at) {
-        v = strtoll(at + strlen(needle), NULL, 10);
-    }
-    freeReplyObject(r);
+    long long v = cfx_redis_calls(fx.rc, command);
+    assert_true(v >= 0);
     return v;
 }
 
