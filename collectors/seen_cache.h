@@ -12,7 +12,8 @@
  * is full it becomes the old one (the previous old one is dropped) and a new current one
  * starts; an id found in the old one is copied into the current one. So the ids a feed keeps
  * showing stay, the ids that left its window go after two generations, and memory is at most
- * 2 x max_ids ids. Not thread-safe: the event loop's thread.
+ * 2 x max_ids ids (each generation's table grows with the ids it holds, up to 4 x max_ids
+ * slots). Not thread-safe: the event loop's thread.
  */
 #ifndef YQ_SEEN_CACHE_H
 #define YQ_SEEN_CACHE_H
