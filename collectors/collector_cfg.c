@@ -71,6 +71,11 @@ const struct cfg_key collector_cfg_keys[] = {
      "items still undelivered at shutdown are written here and produced at the next start; "
      "empty = counted as lost (exit 1)",
      NULL},
+    {"seen_cache_ids", CFG_INT, "4096", 0, 1048576, COFF(seen_cache_ids),
+     "ids known seen kept in memory per source (two generations of this many): a re-polled "
+     "entry found there is not checked in Redis again; Redis stays the truth across restarts "
+     "and collectors; 0 = off",
+     NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -101,6 +101,8 @@ struct collector_cfg {
     struct yq_metrics_http_cfg metrics; /* /metrics and /healthz; address "" = off */
     int64_t kafka_linger_ms;  /* producer linger.ms */
     char *spool_path;         /* undelivered items at shutdown (FC-020); "" = none */
+    int64_t seen_cache_ids;   /* ids known seen kept in memory per source and generation
+                                 (seen_cache.h, issue #16); 0 = off: every check asks Redis */
 };
 
 struct collector_config {

@@ -110,12 +110,17 @@ int ingest_item(const struct ingest_ctx *ctx, const struct yq_item *item, const 
         out->in_flight++;
         return 0;
     }
+    if (!force && seen_cache_has(ctx->seen, item->id)) {
+        out->seen++;
+        return 0;
+    }
     if (!force && check_seen(ctx->store, item->id, alias, &seen) != 0) {
         out->deferred++;
         return ERR_RETRY;
     }
     if (seen) {
         out->seen++;
+        (void)seen_cache_add(ctx->seen, item->id);
         return 0;
     }
     return produce(ctx, item, alias, out);
@@ -129,99 +134,178 @@ static bool first_poll(const struct ingest_ctx *ctx)
 {
     bool before = false;
 
-    return ctx->backlog || store_crawled_before(ctx->store, ctx->src->id, &before) != 0 ||
-           !before;
+    if (ctx->backlog) {
+        return true;
+    }
+    return !ctx->crawled && (store_crawled_before(ctx->store, ctx->src->id, &before) != 0 ||
+                             !before);
+}
+
+/* What pass 1 of ingest_feed() decided for an entry. */
+enum entry_fate {
+    FATE_SETTLED, /* counted already (invalid, in flight, seen) */
+    FATE_ASK,     /* its id goes to Redis */
+};
+
+/* A WeChat bridge entry: built first (its alias comes from the item), checked one by one. */
+static int ingest_wechat_entry(const struct feed *f, const struct feed_entry *e,
+                               const struct ingest_ctx *ctx, const struct ingest_ctx *marked,
+                               struct ingest_result *out, bool *stop, const char **reason)
+{
+    char alias[WECHAT_ID_MAX] = "";
+    struct yq_item item;
+    bool seen = false;
+    int err = wechat_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
+                                     ctx->max_text_bytes, &item, alias);
+
+    if (err == ERR_INVALID) {
+        out->invalid++;
+        return 0;
+    }
+    if (err) {
+        return err;
+    }
+    if (item_producer_in_flight(ctx->producer, item.id)) {
+        out->in_flight++;
+    } else if (seen_cache_has(ctx->seen, item.id) ||
+               (alias[0] && seen_cache_has(ctx->seen, alias))) {
+        out->seen++;
+    } else if (check_seen(ctx->store, item.id, alias[0] ? alias : NULL, &seen) != 0) {
+        *stop = true;
+        *reason = "redis down";
+        out->deferred++;
+    } else if (seen) {
+        out->seen++;
+        (void)seen_cache_add(ctx->seen, item.id); /* a failed add costs a Redis call later */
+    } else {
+        err = produce(marked, &item, alias[0] ? alias : NULL, out);
+    }
+    yq_item_release(&item);
+    return err;
 }
 
 int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out)
 {
     struct ingest_ctx marked = *ctx; /* with backlog set for the first poll */
     bool wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
-    bool stop = false; /* Redis or Kafka said "later": defer the rest without asking again */
+    bool stop = false; /* Kafka (or, for WeChat, Redis) said "later": defer the rest */
     const char *reason = NULL;
     char kafka_reason[160];
+    char(*ids)[FEED_ITEM_ID_LEN] = NULL;
+    const char **ask = NULL;             /* the ids to check, in entry order */
+    size_t *ask_entry = NULL;            /* the entry of each */
+    enum store_seen_answer *answers = NULL;
+    unsigned char *fate = NULL;
+    size_t n_ask = 0, a = 0;
+    int err = 0;
 
     memset(out, 0, sizeof(*out));
     marked.backlog = f->n_entries > 0 && first_poll(ctx);
     for (size_t i = 0; i < f->n_entries; i++) {
         const struct feed_entry *e = &f->entries[i];
-        char id[FEED_ITEM_ID_LEN], alias[WECHAT_ID_MAX] = "";
-        struct yq_item item;
-        bool seen = false;
-        int err;
-
         if (e->has_published) {
             /* a future timestamp counts as the fetch time (yq_item_effective_time()) */
             newest(out, e->published > ctx->fetched_at + YQ_ITEM_FUTURE_SLACK_S
                             ? ctx->fetched_at
                             : e->published);
         }
-        out->entries++;
-        if (stop) {
+    }
+    out->entries = f->n_entries;
+    if (wechat) {
+        for (size_t i = 0; i < f->n_entries && !err; i++) {
+            if (stop) {
+                out->deferred++;
+                continue;
+            }
+            err = ingest_wechat_entry(f, &f->entries[i], ctx, &marked, out, &stop, &reason);
+            if (err == ERR_RETRY) { /* Kafka's "later" */
+                stop = true;
+                snprintf(kafka_reason, sizeof(kafka_reason), "'kafka: %s'",
+                         item_producer_last_error(ctx->producer));
+                reason = kafka_reason;
+                err = 0;
+            }
+        }
+        goto done;
+    }
+    if (f->n_entries == 0) {
+        goto done;
+    }
+    /* pass 1: the ids; most entries of a feed were seen, building them is wasted */
+    ids = malloc(f->n_entries * sizeof(*ids));
+    ask = malloc(f->n_entries * sizeof(*ask));
+    ask_entry = malloc(f->n_entries * sizeof(*ask_entry));
+    answers = malloc(f->n_entries * sizeof(*answers));
+    fate = malloc(f->n_entries);
+    if (!ids || !ask || !ask_entry || !answers || !fate) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < f->n_entries; i++) {
+        err = feed_item_id(&f->entries[i], ids[i], sizeof(ids[i]));
+        fate[i] = FATE_SETTLED;
+        if (err == ERR_INVALID) {
+            out->invalid++;
+            err = 0;
+        } else if (err) {
+            goto done;
+        } else if (item_producer_in_flight(ctx->producer, ids[i])) {
+            out->in_flight++;
+        } else if (seen_cache_has(ctx->seen, ids[i])) {
+            out->seen++;
+        } else {
+            fate[i] = FATE_ASK;
+            ask_entry[n_ask] = i;
+            ask[n_ask++] = ids[i];
+        }
+    }
+    /* one round trip for the rest; an unanswered id is deferred, the answered go on */
+    if (store_seen_many(ctx->store, ask, n_ask, answers) != 0) {
+        reason = "redis down";
+    }
+    /* pass 2: the new entries built and produced, in document order */
+    for (a = 0; a < n_ask; a++) {
+        const struct feed_entry *e = &f->entries[ask_entry[a]];
+        struct yq_item item;
+        if (answers[a] == STORE_SEEN_UNKNOWN || stop) {
             out->deferred++;
             continue;
         }
-        if (wechat) {
-            err = wechat_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
-                                         ctx->max_text_bytes, &item, alias);
-        } else {
-            /* the id first: most entries of a feed were seen, building them is wasted */
-            err = feed_item_id(e, id, sizeof(id));
-            if (!err && item_producer_in_flight(ctx->producer, id)) {
-                out->in_flight++;
-                continue;
-            }
-            if (!err && store_seen(ctx->store, id, &seen) != 0) {
-                stop = true;
-                reason = "redis down";
-                out->deferred++;
-                continue;
-            }
-            if (!err && seen) {
-                out->seen++;
-                continue;
-            }
-            if (!err) {
-                err = feed_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
-                                           ctx->max_text_bytes, &item);
-            }
+        if (answers[a] == STORE_SEEN_YES) {
+            out->seen++;
+            (void)seen_cache_add(ctx->seen, ask[a]); /* a failed add costs a Redis call later */
+            continue;
         }
+        err = feed_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
+                                   ctx->max_text_bytes, &item);
         if (err == ERR_INVALID) {
             out->invalid++;
+            err = 0;
             continue;
         }
         if (err) {
-            return err;
+            goto done;
         }
-        if (wechat) {
-            if (item_producer_in_flight(ctx->producer, item.id)) {
-                out->in_flight++;
-                yq_item_release(&item);
-                continue;
-            }
-            if (check_seen(ctx->store, item.id, alias, &seen) != 0) {
-                stop = true;
-                reason = "redis down";
-                out->deferred++;
-                yq_item_release(&item);
-                continue;
-            }
-            if (seen) {
-                out->seen++;
-                yq_item_release(&item);
-                continue;
-            }
-        }
-        err = produce(&marked, &item, alias[0] ? alias : NULL, out);
+        err = produce(&marked, &item, NULL, out);
         yq_item_release(&item);
         if (err == ERR_RETRY) {
             stop = true;
             snprintf(kafka_reason, sizeof(kafka_reason), "'kafka: %s'",
                      item_producer_last_error(ctx->producer));
             reason = kafka_reason;
+            err = 0;
         } else if (err) {
-            return err;
+            goto done;
         }
+    }
+done:
+    free(fate);
+    free(answers);
+    free(ask_entry);
+    free(ask);
+    free(ids);
+    if (err) {
+        return err;
     }
     if (out->deferred) {
         LOG_WARN("items deferred to the next poll source_id=%s deferred=%zu reason=%s",

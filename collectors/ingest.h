@@ -14,6 +14,7 @@
 #include "collector_cfg.h"
 #include "feed_parse.h"
 #include "item_producer.h"
+#include "seen_cache.h"
 #include "store.h"
 #include "yq_item.h"
 
@@ -27,6 +28,10 @@ struct ingest_ctx {
     bool backlog; /* the source's first successful poll (issue #11): every item is marked
                      "backlog". ingest_feed() also finds it out itself (store_crawled_before():
                      no last_success nor baseline_at yet, or Redis down) */
+    bool crawled; /* the source had a successful poll in this process already: not its first,
+                     store_crawled_before() is not asked (one Redis call per poll less) */
+    struct seen_cache *seen; /* the source's ids known seen (seen_cache.h), or NULL: a hit
+                                is not asked of Redis; Redis's "seen" answers are added */
 };
 
 struct ingest_result {
@@ -42,14 +47,19 @@ struct ingest_result {
 };
 
 /*
- * Ingest feed f (borrowed) per ctx; WeChat bridge sources (kind wechat_feed) get wx:/wxs:
- * ids and source "wechat". The items of a source's first successful poll are marked backlog
+ * Ingest feed f (borrowed) per ctx (issue #16: the ids first, then one seen-check round trip
+ * for the document): each entry's id is computed; ids in flight or in ctx->seen are settled
+ * without Redis; the rest are checked in one store_seen_many(); only the entries Redis says
+ * are new are built into items and produced, in document order. An id Redis could not answer
+ * is deferred (retried next poll) without holding back the answered ones.
+ * WeChat bridge sources (kind wechat_feed: the item is built first for its alias, checked one
+ * by one) get wx:/wxs: ids and source "wechat". The items of a source's first successful poll are marked backlog
  * (ctx->backlog, or the store knows no earlier poll: store_crawled_before()), so the notifier
  * holds those without a publication time instead of opening tickets for a source's past.
  * out: counters (zeroed first). An item larger than the message size is cut
  * (yq_item_encode_bounded()), never deferred; an item Kafka refuses for good is counted in
- * rejected and does not hold back the others; only "later" answers (Redis down,
- * queue full) defer the rest of the feed, logged with librdkafka's own reason.
+ * rejected and does not hold back the others; a Kafka "later" (queue full) defers the rest
+ * of the feed, logged with librdkafka's own reason.
  * Returns 0 when every entry was handled, ERR_RETRY when some were deferred (the caller
  * must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
  */

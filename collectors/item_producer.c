@@ -28,6 +28,7 @@ struct flight {
     char *source_id; /* recorded in the source's recent set after delivery, or NULL */
     int64_t fetched_at;
     enum flight_state state;
+    struct flight *mark_next; /* FLIGHT_UNMARKED: the next in the producer's to_mark list */
     struct delivery_tally *tally;
     bool replay;  /* produced from the spool file */
 };
@@ -39,7 +40,9 @@ struct item_producer {
     struct flight *buckets[INFLIGHT_BUCKETS];
     size_t count;
     size_t unmarked;
-    int64_t next_mark_retry_ms;
+    struct flight *to_mark;       /* the FLIGHT_UNMARKED flights, oldest first */
+    struct flight **to_mark_tail;
+    int64_t next_mark_retry_ms;   /* after a failed mark: not tried again before this */
     struct item_producer_opts opts;
     char *spool_path;
     char *replay_path;            /* <spool>.replay while a replay is in progress */
@@ -115,19 +118,58 @@ static int spool_write(struct item_producer *p, const void *payload, size_t len)
     return err;
 }
 
-static int mark(struct item_producer *p, const struct flight *f)
+/* Queue delivered flight f for its seen-mark (mark_pending()); in flight until marked. */
+static void to_mark_push(struct item_producer *p, struct flight *f)
 {
-    if (f->alias && store_mark_seen(p->store, f->alias) != 0) {
-        return ERR_RETRY;
+    f->state = FLIGHT_UNMARKED;
+    f->mark_next = NULL;
+    if (!p->to_mark) {
+        p->to_mark_tail = &p->to_mark;
     }
-    if (store_mark_seen(p->store, f->id) != 0) {
-        return ERR_RETRY;
+    *p->to_mark_tail = f;
+    p->to_mark_tail = &f->mark_next;
+    p->unmarked++;
+}
+
+/*
+ * Mark the delivered flights (issue #16): STORE_MARK_BATCH_MAX per round trip
+ * (store_mark_many(): seen keys, alias keys, the sources' recent sets), each marked flight
+ * then leaves the in-flight set. After a failure (Redis down) the rest stay queued and in
+ * flight, tried again MARK_RETRY_MS later (or now when force).
+ */
+static void mark_pending(struct item_producer *p, bool force)
+{
+    struct store_mark batch[STORE_MARK_BATCH_MAX];
+    int64_t now;
+
+    if (!p->to_mark) {
+        return;
     }
-    /* after the seen key: a retry of the whole mark is harmless (both are idempotent) */
-    if (f->source_id && store_recent_add(p->store, f->source_id, f->id, f->fetched_at) != 0) {
-        return ERR_RETRY;
+    now = yq_time_mono_ms();
+    if (!force && now < p->next_mark_retry_ms) {
+        return;
     }
-    return 0;
+    while (p->to_mark) {
+        struct flight *f = p->to_mark;
+        size_t n = 0;
+        for (; f && n < STORE_MARK_BATCH_MAX; f = f->mark_next) {
+            batch[n].id = f->id;
+            batch[n].alias = f->alias;
+            batch[n].source_id = f->source_id;
+            batch[n].fetched_at = f->fetched_at;
+            n++;
+        }
+        if (store_mark_many(p->store, batch, n) != 0) {
+            p->next_mark_retry_ms = now + MARK_RETRY_MS;
+            return; /* Redis down: kept in flight, so not produced again meanwhile */
+        }
+        while (n-- > 0) {
+            f = p->to_mark;
+            p->to_mark = f->mark_next;
+            drop(p, f);
+        }
+    }
+    p->next_mark_retry_ms = 0;
 }
 
 /* A per-message error that no retry of the same message can cure. */
@@ -206,13 +248,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         f->tally->delivered++;
     }
     f->tally = NULL;
-    if (mark(p, f) == 0) {
-        drop(p, f);
-        return;
-    }
-    /* keep it in flight so it is not produced again; retried from item_producer_poll() */
-    f->state = FLIGHT_UNMARKED;
-    p->unmarked++;
+    /* marked in one batch after this poll's reports (mark_pending()); in flight till then */
+    to_mark_push(p, f);
 }
 
 struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct store *store,
@@ -272,6 +309,8 @@ void item_producer_free(struct item_producer *p)
     if (p->rk) {
         rd_kafka_destroy(p->rk); /* may still call on_delivery for purged messages */
     }
+    mark_pending(p, true); /* what destroy reported delivered */
+    p->to_mark = NULL;     /* the flights go below */
     source_outbox_free(p->outbox);
     for (size_t b = 0; b < INFLIGHT_BUCKETS; b++) {
         while (p->buckets[b]) {
@@ -455,29 +494,6 @@ int item_producer_replay_spool(struct item_producer *p)
     return produced;
 }
 
-static void retry_marks(struct item_producer *p, bool force)
-{
-    int64_t now = yq_time_mono_ms();
-
-    if (p->unmarked == 0 || (!force && now < p->next_mark_retry_ms)) {
-        return;
-    }
-    p->next_mark_retry_ms = now + MARK_RETRY_MS;
-    for (size_t b = 0; b < INFLIGHT_BUCKETS && p->unmarked > 0; b++) {
-        struct flight *f = p->buckets[b];
-        while (f) {
-            struct flight *next = f->next;
-            if (f->state == FLIGHT_UNMARKED) {
-                if (mark(p, f) != 0) {
-                    return; /* Redis still down */
-                }
-                drop(p, f);
-            }
-            f = next;
-        }
-    }
-}
-
 struct source_outbox *item_producer_outbox(struct item_producer *p)
 {
     return p->outbox;
@@ -487,7 +503,7 @@ void item_producer_poll(struct item_producer *p, int timeout_ms)
 {
     rd_kafka_poll(p->rk, timeout_ms);
     source_outbox_poll(p->outbox, yq_time_mono_ms());
-    retry_marks(p, false);
+    mark_pending(p, false);
     settle_replay(p);
 }
 
@@ -534,7 +550,7 @@ int item_producer_flush(struct item_producer *p, int64_t timeout_ms,
     if (out) {
         *out = p->left;
     }
-    retry_marks(p, true);
+    mark_pending(p, true);
     if (p->unmarked > 0) {
         LOG_WARN("delivered items not marked seen (redis down) count=%zu: they will be sent "
                  "again after restart",

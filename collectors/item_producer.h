@@ -1,9 +1,11 @@
 /*
  * Produces items to Kafka (idempotent producer, key = item id, value = item JSON) and keeps
  * the ids in flight in this process. Only after Kafka reports delivery is
- * yuqing:seen:<id> set in Redis (a crash re-sends rather than loses); if that SET fails the
- * id stays in flight and the SET is retried from item_producer_poll(), so the item is not
- * produced again meanwhile. The same mark records the id in yuqing:source:<source_id>:recent
+ * yuqing:seen:<id> set in Redis (a crash re-sends rather than loses): the deliveries reported
+ * by one item_producer_poll() (or flush) are marked together, one pipelined round trip per
+ * STORE_MARK_BATCH_MAX (store_mark_many(), issue #16); if that fails the ids stay in flight
+ * and the marks are retried from item_producer_poll(), so the items are not produced again
+ * meanwhile. The same mark records the id in yuqing:source:<source_id>:recent
  * (items of the last 24 h, store.h). Not thread-safe: call everything from the event loop's thread.
  *
  * Shutdown (FC-020): item_producer_flush() waits up to its timeout; whatever is still queued

@@ -1101,7 +1101,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         resume_paused(p);
         item_producer_poll(p->producer, 0);
         for (size_t i = 0; i < p->n_runs; i++) {
-            source_run_settle(&p->runs[i]);
+            source_run_settle(&p->runs[i], false);
         }
         publish_metrics(p, false);
         if (once && all_polled(p)) {
@@ -1135,7 +1135,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         err = ERR_RETRY;
     }
     for (size_t i = 0; i < p->n_runs; i++) {
-        source_run_settle(&p->runs[i]);
+        source_run_settle(&p->runs[i], true);
     }
     publish_metrics(p, true);
     return err;
@@ -1234,6 +1234,12 @@ struct poller *poller_new(const struct collector_config *cfg, struct store *stor
         r->first_url = url;
         r->p = p;
         r->next_due_ms = now; /* first poll at start */
+        if (cfg->collector.seen_cache_ids > 0 &&
+            !(r->seen = seen_cache_new((size_t)cfg->collector.seen_cache_ids))) {
+            snprintf(errbuf, errlen, "out of memory");
+            poller_free(p);
+            return NULL;
+        }
         url_host(url, host, sizeof(host));
         r->host_idx = host_index(p, host);
         yq_buf_init(&r->body, (size_t)cfg->collector.max_body_bytes);
@@ -1261,6 +1267,8 @@ void poller_free(struct poller *p)
         }
         free(p->runs[i].first_url);
         free(p->runs[i].next_url);
+        seen_cache_free(p->runs[i].seen);
+        source_run_forget_validators(&p->runs[i]);
     }
     free(p->runs);
     free(p->hosts);

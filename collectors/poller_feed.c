@@ -2,7 +2,9 @@
  * The feed source kind (source_kind_feed; RSS, RDF, Atom, JSON Feed and WeChat bridges): one
  * conditional GET per cycle (the validators from Redis), the 2xx body parsed on a parse thread
  * (feed_parse()), the entries ingested back on the event loop; 304 is a success without a
- * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()).
+ * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()). A 2xx
+ * body byte for byte equal to the last one whose entries were all settled (seen or invalid)
+ * is not parsed again (SHA-1 of the body, issue #16): servers without ETag/Last-Modified.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +34,10 @@ static const char *feed_user_agent(const struct collector_cfg *cc)
 /* If-None-Match / If-Modified-Since from the validators stored for the source. */
 static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
 {
-    char *etag = NULL, *last_modified = NULL;
+    const char *etag = NULL, *last_modified = NULL;
     int err = 0;
 
-    if (r->job == JOB_FEED &&
-        store_get_validators(r->p->store, r->cfg->id, &etag, &last_modified) == 0) {
+    if (r->job == JOB_FEED && source_run_validators(r, &etag, &last_modified) == 0) {
         if (etag) {
             err = fetch_add_header(headers, "If-None-Match", etag);
         }
@@ -44,8 +45,6 @@ static int feed_add_headers(struct source_run *r, struct curl_slist **headers)
             err = fetch_add_header(headers, "If-Modified-Since", last_modified);
         }
     }
-    free(etag);
-    free(last_modified);
     return err;
 }
 
@@ -75,6 +74,21 @@ static bool feed_done(struct source_run *r, long status, const char *content_typ
     if (status < 200 || status >= 300) {
         snprintf(err_msg, sizeof(err_msg), "http status %ld", status);
         source_run_fail(r, status, source_state_from_http(status), err_msg);
+        return false;
+    }
+    /* a server without validators sends the same body again: not parsed when its every entry
+       was settled last time (seen or invalid), the result is that poll's (issue #16) */
+    if (!feed_sha1_hex(r->body.data ? r->body.data : "", r->body.len, r->body_sha1)) {
+        r->body_sha1[0] = '\0';
+    }
+    if (r->body_sha1[0] && strcmp(r->body_sha1, r->settled_sha1) == 0) {
+        struct ingest_result res = r->settled_res;
+        r->bodies_unchanged++;
+        LOG_INFO("poll ok source_id=%s http_status=%ld body unchanged, not parsed entries=%zu",
+                 r->cfg->id, status, res.entries);
+        source_run_keep_validators(r);
+        source_run_ok(r, status, &res);
+        source_run_response_reset(r);
         return false;
     }
     return true;
@@ -117,6 +131,7 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     j->etag = NULL;
     j->last_modified = NULL;
     if (err) {
+        r->settled_sha1[0] = '\0';
         /* an HTML page or login wall: an error, never an empty feed (FC-018) */
         source_run_fail(r, status,
                           err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
@@ -142,38 +157,44 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     if (err == 0) {
         source_run_keep_validators(r);
     }
+    /* settled: nothing produced, in flight, deferred or refused; the next equal body is not
+       parsed (feed_done) */
+    if (err == 0 && res.produced == 0 && res.in_flight == 0 && res.deferred == 0 &&
+        res.rejected == 0 && !f->bozo) {
+        snprintf(r->settled_sha1, sizeof(r->settled_sha1), "%s", r->body_sha1);
+        r->settled_res = res;
+    } else {
+        r->settled_sha1[0] = '\0';
+    }
     source_run_ok(r, status, &res);
     source_run_response_reset(r);
 }
 
 /* `yuqingctl sources check`: a 2xx body parsed as a feed. */
 static enum source_state feed_check(const struct collector_config *cfg,
-                                    const struct source_cfg *src, const char *body, size_t len,
-                                    long http_status, const char *content_type,
-                                    const char *effective_url, struct source_check *out,
-                                    char *why, size_t why_len)
+                                    const struct source_cfg *src,
+                                    const struct source_check_input *resp,
+                                    struct source_check *out, char *why, size_t why_len)
 {
     struct feed_input in = {
-        .body = body,
-        .len = len,
-        .content_type = content_type,
-        .base_url = effective_url ? effective_url : src->url,
+        .body = resp->body,
+        .len = resp->len,
+        .content_type = resp->content_type,
+        .base_url = resp->effective_url ? resp->effective_url : src->url,
         .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
     };
     struct feed *f = NULL;
     int err;
 
-    if (http_status < 200 || http_status >= 300) {
-        snprintf(why, why_len, "http status %ld", http_status);
-        return source_state_from_http(http_status);
+    if (resp->http_status < 200 || resp->http_status >= 300) {
+        snprintf(why, why_len, "http status %ld", resp->http_status);
+        return source_state_from_http(resp->http_status);
     }
     why[0] = '\0';
     err = feed_parse(&in, &f, why, why_len);
     if (err) {
-        if (!why[0]) {
-            snprintf(why, why_len, "%s", yq_strerror(err));
-        }
-        return err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR;
+        return source_check_failed(
+            err, err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR, why, why_len);
     }
     out->format = f->format;
     snprintf(out->encoding, sizeof(out->encoding), "%s", f->encoding ? f->encoding : "");

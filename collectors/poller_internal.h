@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #include "yq_buf.h"
+#include "feed_sha1.h"
 #include "ingest.h"
+#include "seen_cache.h"
 #include "poller.h"
 #include "source_blind.h"
 #include "source_health.h"
@@ -86,6 +88,20 @@ struct source_run {
                                     freed by its reset) */
     char curl_err[CURL_ERROR_SIZE];
     struct delivery_tally tally;
+    struct seen_cache *seen;     /* ids known seen (seen_cache.h), or NULL when off; owned */
+    bool crawled;                /* a poll of this source succeeded in this process */
+    bool identity_published;     /* name and kind written to the health hash */
+    bool validators_known;       /* known_*: what Redis holds (source_run_validators()) */
+    char *known_etag;            /* owned, NULL = none */
+    char *known_last_modified;
+    /* feed kind (poller_feed.c): a 2xx body equal to the last one whose every entry was
+       settled (seen or invalid) is not parsed again (issue #16) */
+    char body_sha1[FEED_SHA1_HEX_LEN];    /* SHA-1 of the body being parsed, "" = none */
+    char settled_sha1[FEED_SHA1_HEX_LEN]; /* of the last body settled, "" = none */
+    struct ingest_result settled_res;     /* its ingest result (nothing produced) */
+    uint64_t bodies_unchanged;            /* 2xx bodies skipped that way */
+    bool items_24h_done;         /* items_24h written once in this process, ... */
+    int64_t items_24h_at_ms;     /* ... last at this poller-clock time */
     bool stash;                  /* validators waiting for this source's deliveries */
     char *stash_etag;
     char *stash_last_modified;

@@ -395,10 +395,9 @@ static const char *weibo_user_agent(const struct collector_cfg *cc)
 
 /* `yuqingctl sources check`: the first page classified (login wall, rate limit...) and parsed. */
 static enum source_state weibo_check(const struct collector_config *cfg,
-                                     const struct source_cfg *src, const char *body, size_t len,
-                                     long http_status, const char *content_type,
-                                     const char *effective_url, struct source_check *out,
-                                     char *why, size_t why_len)
+                                     const struct source_cfg *src,
+                                     const struct source_check_input *in,
+                                     struct source_check *out, char *why, size_t why_len)
 {
     struct weibo_ctx ctx = {
         .source_id = src->id,
@@ -412,17 +411,15 @@ static enum source_state weibo_check(const struct collector_config *cfg,
 
     memset(&page, 0, sizeof(page));
     why[0] = '\0';
-    st = weibo_classify(http_status, content_type, effective_url, body, len, why, why_len);
+    st = weibo_classify(in->http_status, in->content_type, in->effective_url, in->body, in->len,
+                        why, why_len);
     if (st != SOURCE_OK) {
         return st;
     }
     out->format = "weibo";
-    err = weibo_parse_page(body, len, &ctx, &page, why, why_len);
+    err = weibo_parse_page(in->body, in->len, &ctx, &page, why, why_len);
     if (err) {
-        if (!why[0]) {
-            snprintf(why, why_len, "%s", yq_strerror(err));
-        }
-        return SOURCE_PARSE_ERROR;
+        return source_check_failed(err, SOURCE_PARSE_ERROR, why, why_len);
     }
     out->bozo = 0;
     out->entries = (long)page.n_posts;

@@ -283,9 +283,8 @@ static void hot_parsed(struct source_run *r, struct parse_job *j)
 /* `yuqingctl sources check`: the list classified and read; entries counted, newest = the
  * latest onboard_time (desktop shape; 0 for the mobile one, which has none). */
 static enum source_state hot_check(const struct collector_config *cfg, const struct source_cfg *src,
-                                   const char *body, size_t len, long http_status,
-                                   const char *content_type, const char *effective_url,
-                                   struct source_check *out, char *why, size_t why_len)
+                                   const struct source_check_input *in, struct source_check *out,
+                                   char *why, size_t why_len)
 {
     struct weibo_hot_list list;
     enum source_state st;
@@ -294,17 +293,15 @@ static enum source_state hot_check(const struct collector_config *cfg, const str
     (void)cfg;
     (void)src;
     why[0] = '\0';
-    st = weibo_classify(http_status, content_type, effective_url, body, len, why, why_len);
+    st = weibo_classify(in->http_status, in->content_type, in->effective_url, in->body, in->len,
+                        why, why_len);
     if (st != SOURCE_OK) {
         return st;
     }
     out->format = "weibo_hot";
-    err = weibo_hot_parse(body, len, &list, why, why_len);
+    err = weibo_hot_parse(in->body, in->len, &list, why, why_len);
     if (err) {
-        if (!why[0]) {
-            snprintf(why, why_len, "%s", yq_strerror(err));
-        }
-        return SOURCE_PARSE_ERROR;
+        return source_check_failed(err, SOURCE_PARSE_ERROR, why, why_len);
     }
     out->bozo = 0;
     out->entries = (long)list.n;

@@ -1,7 +1,9 @@
 #include "source_kind.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
+#include "yq_err.h"
 #include "yq_banned.h"
 
 /* One row per enum source_kind (see source_kind.h). */
@@ -12,6 +14,15 @@ static const struct source_kind_ops *const kinds[] = {
     [SOURCE_WEIBO_SEARCH] = &source_kind_weibo,
     [SOURCE_WEIBO_HOT] = &source_kind_weibo_hot,
 };
+
+enum source_state source_check_failed(int err, enum source_state st, char *why,
+                                      size_t why_len)
+{
+    if (!why[0]) {
+        snprintf(why, why_len, "%s", yq_strerror(err));
+    }
+    return st;
+}
 
 const struct source_kind_ops *source_kind_of(enum source_kind kind)
 {

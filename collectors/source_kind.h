@@ -32,6 +32,15 @@ struct source_run;
 struct parse_job;
 struct source_check;
 
+/* The response `yuqingctl sources check` read for a source (every pointer borrowed). */
+struct source_check_input {
+    const char *body;          /* len bytes, not NUL-terminated */
+    size_t len;
+    long http_status;
+    const char *content_type;  /* may be NULL */
+    const char *effective_url; /* may be NULL */
+};
+
 struct source_kind_ops {
     const char *name; /* for logs: "feed", "weibo" */
     /*
@@ -72,17 +81,22 @@ struct source_kind_ops {
     /* Forget r's cycle state (end of a cycle, poller_free()). NULL = nothing to forget. */
     void (*reset)(struct source_run *r);
     /*
-     * `yuqingctl sources check` (sources_cli.c): read the body of the first request of src
-     * (body: len bytes, not NUL-terminated; http_status, content_type and effective_url as
-     * fetched, the last two may be NULL; all borrowed) into out's format, encoding, bozo,
-     * entries and newest. Returns the source's state: SOURCE_OK, or another with one line
-     * in why (why_len bytes). On the caller's thread; touches only out and why.
+     * `yuqingctl sources check` (sources_cli.c): read the response in (borrowed) to the first
+     * request of src into out's format, encoding, bozo, entries and newest. Returns the
+     * source's state: SOURCE_OK, or another with one line in why (why_len bytes). On the
+     * caller's thread; touches only out and why.
      */
     enum source_state (*check)(const struct collector_config *cfg, const struct source_cfg *src,
-                               const char *body, size_t len, long http_status,
-                               const char *content_type, const char *effective_url,
-                               struct source_check *out, char *why, size_t why_len);
+                               const struct source_check_input *in, struct source_check *out,
+                               char *why, size_t why_len);
 };
+
+/*
+ * A check op's parse failure err (ERR_*): why keeps the parser's line, or gets
+ * yq_strerror(err) when the parser left it empty. Returns st (the state to report).
+ */
+enum source_state source_check_failed(int err, enum source_state st, char *why,
+                                      size_t why_len);
 
 extern const struct source_kind_ops source_kind_feed;
 extern const struct source_kind_ops source_kind_weibo;

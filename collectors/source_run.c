@@ -96,6 +96,8 @@ struct ingest_ctx source_run_ingest_ctx(struct source_run *r, int64_t fetched_at
         .store = r->p->store,
         .producer = r->p->producer,
         .tally = &r->tally,
+        .crawled = r->crawled,
+        .seen = r->seen,
     };
     return ctx;
 }
@@ -114,21 +116,50 @@ void source_run_end(struct source_run *r)
     }
 }
 
-/* items_24h in the health hash (issue #6): at every poll and once its deliveries are in. */
-static void update_items_24h(struct source_run *r)
+/*
+ * items_24h in the health hash (issue #6): at a poll and once its deliveries are in, but at
+ * most every SOURCE_RUN_ITEMS_24H_EVERY_MS per source (three Redis calls each; issue #16)
+ * unless force (the first of the process and the last, at shutdown). Deliveries not yet
+ * counted keep r->tally.delivered above 0, so source_run_settle() counts them later.
+ */
+static void update_items_24h(struct source_run *r, bool force)
 {
+    int64_t now_ms = source_run_now(r->p);
+
+    if (!force && r->items_24h_done &&
+        now_ms - r->items_24h_at_ms < SOURCE_RUN_ITEMS_24H_EVERY_MS) {
+        return;
+    }
     r->tally.delivered = 0;
+    r->items_24h_done = true;
+    r->items_24h_at_ms = now_ms;
     store_recent_update(r->p->store, r->cfg->id, yq_time_now(), NULL);
 }
 
 /*
- * The source's name and kind next to its health, so the sources page shows names, not ids
- * (issue #11); written with each cycle's health, so a renamed source shows its new name.
+ * The fields written with a poll's health in one HSET (issue #16): the blind-window fields
+ * (bf, when tracked) and, until written once in this process, the source's name and kind,
+ * so the sources page shows names, not ids (issue #11; a renamed source is a new
+ * configuration, so a new process, which writes its new name). names/values: caller storage
+ * of STORE_HEALTH_FIELDS_MAX. Returns the count; *identity tells whether name and kind are in.
  */
-static void publish_identity(struct source_run *r)
+static size_t health_extras(const struct source_run *r, const struct source_blind_fields *bf,
+                            const char **names, const char **values, bool *identity)
 {
-    store_health_set(r->p->store, r->cfg->id, "name", r->cfg->name ? r->cfg->name : r->cfg->id);
-    store_health_set(r->p->store, r->cfg->id, "kind", r->cfg->kind ? r->cfg->kind : "rss");
+    size_t n = 0;
+
+    for (size_t i = 0; i < bf->n && n < STORE_HEALTH_FIELDS_MAX - 2; i++) {
+        names[n] = bf->name[i];
+        values[n++] = bf->value[i];
+    }
+    *identity = !r->identity_published;
+    if (*identity) {
+        names[n] = "name";
+        values[n++] = r->cfg->name ? r->cfg->name : r->cfg->id;
+        names[n] = "kind";
+        values[n++] = r->cfg->kind ? r->cfg->kind : "rss";
+    }
+    return n;
 }
 
 /*
@@ -202,22 +233,6 @@ static bool blind_ready(struct source_run *r)
     source_outbox_resend(item_producer_outbox(r->p->producer), r->cfg->id);
     r->blind_loaded = true;
     return true;
-}
-
-static void blind_save(struct source_run *r)
-{
-    struct source_blind_fields *f = malloc(sizeof(*f));
-    const char *values[STORE_HEALTH_FIELDS_MAX];
-
-    if (!f) {
-        return; /* saved with the next attempt */
-    }
-    source_blind_fields(&r->blind, f);
-    for (size_t i = 0; i < f->n; i++) {
-        values[i] = f->value[i];
-    }
-    store_health_set_many(r->p->store, r->cfg->id, f->name, values, f->n);
-    free(f);
 }
 
 /* The source event of change c of source id (name, kind, department borrowed), sent at now. */
@@ -324,10 +339,12 @@ int source_run_retire(struct poller *p, const char *source_id, const struct sour
 
 /*
  * Track r's attempt ending at now (UTC seconds), the next one delay_ms later: ok (res may be
- * NULL: nothing ingested) or failed in state st with why.
+ * NULL: nothing ingested) or failed in state st with why. out gets the fields to save with
+ * the poll's health (out->n 0 when Redis could not be read: not tracked).
  */
 static void blind_track(struct source_run *r, int64_t now, int64_t delay_ms, bool ok,
-                        enum source_state st, const char *why, const struct ingest_result *res)
+                        enum source_state st, const char *why, const struct ingest_result *res,
+                        struct source_blind_fields *out)
 {
     struct source_blind_params par = {
         .blind_after_failures = r->cfg->blind_after_failures,
@@ -337,6 +354,7 @@ static void blind_track(struct source_run *r, int64_t now, int64_t delay_ms, boo
     };
     struct source_blind_changes ch;
 
+    out->n = 0;
     if (!blind_ready(r)) {
         LOG_DEBUG("blind windows not tracked: redis down source_id=%s", r->cfg->id);
         return;
@@ -366,7 +384,7 @@ static void blind_track(struct source_run *r, int64_t now, int64_t delay_ms, boo
     for (size_t i = 0; i < ch.n; i++) {
         blind_report(r, &ch.v[i], now);
     }
-    blind_save(r);
+    source_blind_fields(&r->blind, out);
 }
 
 void source_run_fail(struct source_run *r, long http_status, enum source_state st,
@@ -374,6 +392,11 @@ void source_run_fail(struct source_run *r, long http_status, enum source_state s
 {
     int64_t delay;
     bool hard = source_state_backs_off_hard(st);
+    const char *names[STORE_HEALTH_FIELDS_MAX], *values[STORE_HEALTH_FIELDS_MAX];
+    /* ~25 KB: on the heap; without it the blind fields are saved with the next attempt */
+    struct source_blind_fields *bf = malloc(sizeof(*bf)), none = {.n = 0};
+    bool identity;
+    size_t n;
 
     r->failures++;
     r->polls_total++;
@@ -393,18 +416,27 @@ void source_run_fail(struct source_run *r, long http_status, enum source_state s
              r->cfg->id, source_state_name(st), http_status, (long long)r->failures,
              (long long)delay);
     r->state = st;
-    store_health_fail(r->p->store, r->cfg->id, yq_time_now(), http_status, r->failures,
-                      source_state_name(st), why);
-    publish_identity(r);
-    update_items_24h(r);
     /* a walled poll is a failure like any other here: never a success with no posts */
-    blind_track(r, yq_time_now(), delay, false, st, why, NULL);
+    blind_track(r, yq_time_now(), delay, false, st, why, NULL, bf ? bf : &none);
+    n = health_extras(r, bf ? bf : &none, names, values, &identity);
+    if (store_health_fail_with(r->p->store, r->cfg->id, yq_time_now(), http_status,
+                               r->failures, source_state_name(st), why, names, values,
+                               n) == 0 && identity) {
+        r->identity_published = true;
+    }
+    free(bf);
+    update_items_24h(r, false);
     source_run_end(r);
 }
 
 void source_run_ok(struct source_run *r, long http_status, const struct ingest_result *res)
 {
     int64_t now = yq_time_now();
+    const char *names[STORE_HEALTH_FIELDS_MAX], *values[STORE_HEALTH_FIELDS_MAX];
+    /* ~25 KB: on the heap; without it the blind fields are saved with the next attempt */
+    struct source_blind_fields *bf = malloc(sizeof(*bf)), none = {.n = 0};
+    bool identity;
+    size_t n;
 
     if (r->state != SOURCE_OK && r->state_reported) {
         LOG_WARN("source recovered source_id=%s previous_state=%s", r->cfg->id,
@@ -417,18 +449,111 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
     r->state_counts[SOURCE_OK]++;
     r->last_status = http_status;
     r->last_success = now;
+    r->crawled = true;
     r->next_due_ms = source_run_now(r->p) + r->cfg->interval_ms;
     if (res) {
         r->items_last_seen = (int64_t)res->entries;
         r->produced_total += (int64_t)res->produced;
     }
-    store_health_ok(r->p->store, r->cfg->id, now, http_status,
-                    res ? (int64_t)res->entries : -1);
-    publish_identity(r);
-    update_items_24h(r);
     /* staleness (FC-008) is one of the blind reasons: alerted and stored there */
-    blind_track(r, now, r->cfg->interval_ms, true, SOURCE_OK, NULL, res);
+    blind_track(r, now, r->cfg->interval_ms, true, SOURCE_OK, NULL, res, bf ? bf : &none);
+    n = health_extras(r, bf ? bf : &none, names, values, &identity);
+    if (store_health_ok_with(r->p->store, r->cfg->id, now, http_status,
+                             res ? (int64_t)res->entries : -1, names, values, n) == 0 &&
+        identity) {
+        r->identity_published = true;
+    }
+    free(bf);
+    update_items_24h(r, false);
     source_run_end(r);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Remember etag and last_modified (copied; NULL = absent) as what Redis holds for r. */
+static void validators_known(struct source_run *r, const char *etag, const char *last_modified)
+{
+    char *e = etag ? strdup(etag) : NULL, *lm = last_modified ? strdup(last_modified) : NULL;
+
+    free(r->known_etag);
+    free(r->known_last_modified);
+    r->known_etag = e;
+    r->known_last_modified = lm;
+    /* out of memory: not known, read from Redis again at the next poll */
+    r->validators_known = (!etag || e) && (!last_modified || lm);
+}
+
+int source_run_validators(struct source_run *r, const char **etag, const char **last_modified)
+{
+    char *e = NULL, *lm = NULL;
+
+    if (!r->validators_known) {
+        if (store_get_validators(r->p->store, r->cfg->id, &e, &lm) != 0) {
+            return ERR_RETRY;
+        }
+        validators_known(r, e, lm);
+        free(e);
+        free(lm);
+        if (!r->validators_known) {
+            return ERR_RETRY;
+        }
+    }
+    *etag = r->known_etag;
+    *last_modified = r->known_last_modified;
+    return 0;
+}
+
+/*
+ * Store r's validators etag and last_modified (NULL: deleted) in its health hash: nothing when
+ * they equal what Redis holds (known from the last read or write), otherwise one HSET of the
+ * present ones and one HDEL of the absent ones that were there (issue #16: the collector is
+ * the only writer of a source's validators, so the last write is what Redis holds).
+ */
+static void validators_put(struct source_run *r, const char *etag, const char *last_modified)
+{
+    const char *names[2], *values[2], *gone[2];
+    size_t n_set = 0, n_del = 0;
+    int err = 0;
+
+    if (r->validators_known && same_str(etag, r->known_etag) &&
+        same_str(last_modified, r->known_last_modified)) {
+        return;
+    }
+    if (etag) {
+        names[n_set] = "etag";
+        values[n_set++] = etag;
+    } else if (!r->validators_known || r->known_etag) {
+        gone[n_del++] = "etag";
+    }
+    if (last_modified) {
+        names[n_set] = "last_modified";
+        values[n_set++] = last_modified;
+    } else if (!r->validators_known || r->known_last_modified) {
+        gone[n_del++] = "last_modified";
+    }
+    if (n_set) {
+        err = store_health_set_many(r->p->store, r->cfg->id, names, values, n_set);
+    }
+    if (!err && n_del) {
+        err = store_health_del(r->p->store, r->cfg->id, gone, n_del);
+    }
+    if (err) {
+        r->validators_known = false; /* read again before the next request */
+        return;
+    }
+    validators_known(r, etag, last_modified);
+}
+
+void source_run_forget_validators(struct source_run *r)
+{
+    free(r->known_etag);
+    free(r->known_last_modified);
+    r->known_etag = NULL;
+    r->known_last_modified = NULL;
+    r->validators_known = false;
 }
 
 /* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
@@ -438,7 +563,7 @@ void source_run_keep_validators(struct source_run *r)
         return;
     }
     if (r->tally.pending == 0 && r->tally.failed == 0 && !r->stash) {
-        store_put_validators(r->p->store, r->cfg->id, r->resp_etag, r->resp_last_modified);
+        validators_put(r, r->resp_etag, r->resp_last_modified);
         return;
     }
     source_run_clear_stash(r);
@@ -449,16 +574,16 @@ void source_run_keep_validators(struct source_run *r)
     r->resp_last_modified = NULL;
 }
 
-void source_run_settle(struct source_run *r)
+void source_run_settle(struct source_run *r, bool final)
 {
     if (r->tally.pending > 0) {
         return;
     }
-    if (r->tally.delivered > 0) {
-        update_items_24h(r); /* the items of the last poll are now in the recent set */
+    if (r->tally.delivered > 0 || (final && r->items_24h_done)) {
+        update_items_24h(r, final); /* the items of the last poll are now in the recent set */
     }
     if (r->stash && r->tally.failed == 0) {
-        store_put_validators(r->p->store, r->cfg->id, r->stash_etag, r->stash_last_modified);
+        validators_put(r, r->stash_etag, r->stash_last_modified);
     }
     /* after a failed delivery the validators are not stored: the next poll gets a 200 */
     source_run_clear_stash(r);

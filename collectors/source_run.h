@@ -42,10 +42,28 @@ void source_run_response_reset(struct source_run *r);
 void source_run_keep_validators(struct source_run *r);
 
 /*
- * Once r has no delivery pending: items_24h refreshed after deliveries, the stashed
- * validators stored unless a delivery failed (then the next poll gets a 200).
+ * r's stored validators for a conditional GET: *etag and *last_modified (borrowed from r,
+ * valid until its next validator call; NULL = none). Read from Redis once, then known from
+ * this process's own writes (the collector is the only writer of a source's validators;
+ * issue #16: no HMGET per poll); a failed write makes the next call read Redis again.
+ * Returns 0 or ERR_RETRY (Redis down: fetch without validators).
  */
-void source_run_settle(struct source_run *r);
+int source_run_validators(struct source_run *r, const char **etag, const char **last_modified);
+
+/* Free what source_run_validators() keeps (poller_free()). */
+void source_run_forget_validators(struct source_run *r);
+
+/* items_24h is refreshed at most this often per source (poller clock), besides the first
+ * and the last (final settle) of the process (issue #16: three Redis calls each time). */
+#define SOURCE_RUN_ITEMS_24H_EVERY_MS 10000
+
+/*
+ * Once r has no delivery pending: items_24h refreshed after deliveries (at most every
+ * SOURCE_RUN_ITEMS_24H_EVERY_MS unless final: the last call, at shutdown or the end of a
+ * --once run), the stashed validators stored unless a delivery failed (then the next poll
+ * gets a 200).
+ */
+void source_run_settle(struct source_run *r, bool final);
 
 /* Drop r's stashed validators. */
 void source_run_clear_stash(struct source_run *r);

@@ -114,9 +114,14 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective_url);
         char reason[256];
-        enum source_state st =
-            kind->check(cfg, src, t.body.data ? t.body.data : "", t.body.len, out->http_status,
-                        content_type, effective_url, out, reason, sizeof(reason));
+        struct source_check_input in = {
+            .body = t.body.data ? t.body.data : "",
+            .len = t.body.len,
+            .http_status = out->http_status,
+            .content_type = content_type,
+            .effective_url = effective_url,
+        };
+        enum source_state st = kind->check(cfg, src, &in, out, reason, sizeof(reason));
         if (st == SOURCE_OK) {
             out->state = SOURCE_OK;
         } else {

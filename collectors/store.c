@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seen_cache.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -11,11 +12,23 @@
 
 #define STORE_KEY_MAX 512
 
+/*
+ * The recent sets this store refreshed the TTL of lately (store_mark_many()): a source's
+ * EXPIRE is sent at most every STORE_RECENT_EXPIRE_EVERY_MS, not with each batch. A slot
+ * holds the FNV-1a hash of the key; a collision only costs an EXPIRE more.
+ */
+#define STORE_RECENT_EXPIRE_SLOTS 1024
+#define STORE_RECENT_EXPIRE_EVERY_MS (3600 * 1000)
+
 struct store {
     const struct yq_redis_cfg *cfg;
     struct yq_redis *redis;
     int64_t retry_ms;
     int64_t down_until_ms;
+    struct {
+        uint64_t hash;
+        int64_t at_ms; /* monotonic */
+    } expired[STORE_RECENT_EXPIRE_SLOTS];
 };
 
 struct store *store_new(const struct yq_redis_cfg *cfg, int64_t retry_ms)
@@ -106,6 +119,8 @@ static void key(char *buf, size_t len, const char *prefix, const char *id)
 {
     snprintf(buf, len, "%s%s", prefix, id);
 }
+
+static void recent_key(char *buf, size_t len, const char *source_id);
 
 static char *dup_elem(const redisReply *r)
 {
@@ -218,6 +233,264 @@ int store_mark_seen(struct store *s, const char *item_id)
     return run_status(s, 5, argv);
 }
 
+/* A pipeline on the store's connection; a failed connection starts the retry pause. */
+static int run_pipeline(struct store *s, size_t n, const int *argc, const char **const *argv,
+                        redisReply **replies)
+{
+    int err;
+
+    for (size_t i = 0; i < n; i++) {
+        replies[i] = NULL;
+    }
+    if (store_is_down(s)) {
+        return ERR_RETRY;
+    }
+    err = yq_redis_pipeline(s->redis, n, argc, argv, replies);
+    s->down_until_ms = err ? yq_time_mono_ms() + s->retry_ms : 0;
+    return err;
+}
+
+/* The commands of one pipeline: argument slots, each command's argv and argc, the replies. */
+struct batch {
+    const char **args;   /* every command's arguments, one after the other */
+    const char ***argvs; /* command i's first argument in args */
+    int *argcs;
+    redisReply **replies;
+    size_t n_cmd;        /* commands added */
+};
+
+/* Room for max_cmds commands of max_args arguments in all. Returns 0 or ERR_NOMEM. */
+static int batch_init(struct batch *b, size_t max_args, size_t max_cmds)
+{
+    b->n_cmd = 0;
+    b->args = malloc(max_args * sizeof(*b->args));
+    b->argvs = malloc(max_cmds * sizeof(*b->argvs));
+    b->argcs = malloc(max_cmds * sizeof(*b->argcs));
+    b->replies = calloc(max_cmds, sizeof(*b->replies));
+    return b->args && b->argvs && b->argcs && b->replies ? 0 : ERR_NOMEM;
+}
+
+/* Run b's commands in one round trip (run_pipeline()). */
+static int batch_run(struct store *s, struct batch *b)
+{
+    return run_pipeline(s, b->n_cmd, b->argcs, (const char **const *)b->argvs, b->replies);
+}
+
+static void batch_release(struct batch *b)
+{
+    for (size_t i = 0; b->replies && i < b->n_cmd; i++) {
+        if (b->replies[i]) {
+            freeReplyObject(b->replies[i]);
+        }
+    }
+    free(b->replies);
+    free(b->argcs);
+    free(b->argvs);
+    free(b->args);
+}
+
+int store_seen_many(struct store *s, const char *const *ids, size_t n,
+                    enum store_seen_answer *out)
+{
+    const size_t plen = strlen(STORE_SEEN_PREFIX);
+    size_t n_cmd = (n + STORE_SEEN_BATCH_MAX - 1) / STORE_SEEN_BATCH_MAX, bytes = 0, unknown = 0;
+    char *keys = NULL, *at;
+    struct batch b;
+    int err;
+
+    for (size_t i = 0; i < n; i++) {
+        out[i] = STORE_SEEN_UNKNOWN;
+        bytes += plen + strlen(ids[i]) + 1;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    keys = malloc(bytes);
+    err = batch_init(&b, n + n_cmd, n_cmd);
+    if (!keys || err) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    at = keys;
+    for (size_t i = 0; b.n_cmd < n_cmd;) {
+        size_t end = i + STORE_SEEN_BATCH_MAX < n ? i + STORE_SEEN_BATCH_MAX : n;
+        const char **a = b.args + b.n_cmd + i; /* "MGET" then the chunk's keys */
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = (int)(end - i + 1);
+        *a++ = "MGET";
+        for (; i < end; i++) {
+            size_t len = plen + strlen(ids[i]) + 1;
+            snprintf(at, len, "%s%s", STORE_SEEN_PREFIX, ids[i]);
+            *a++ = at;
+            at += len;
+        }
+    }
+    err = batch_run(s, &b);
+    if (err) {
+        goto done;
+    }
+    for (size_t c = 0; c < n_cmd; c++) {
+        const redisReply *r = b.replies[c];
+        size_t first = c * STORE_SEEN_BATCH_MAX, k = (size_t)b.argcs[c] - 1;
+        /* never read another command's reply as this one (FC-022): exactly k values */
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != k) {
+            if (r && r->type == REDIS_REPLY_ERROR) {
+                LOG_WARN("redis error reply command=MGET err=%s", r->str);
+            }
+            unknown += k;
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            out[first + j] =
+                r->element[j]->type == REDIS_REPLY_NIL ? STORE_SEEN_NO : STORE_SEEN_YES;
+        }
+    }
+    err = unknown ? ERR_RETRY : 0;
+done:
+    batch_release(&b);
+    free(keys);
+    return err;
+}
+
+/* Whether recent set k's TTL is to be refreshed now (and noted as refreshed at now_ms). */
+static bool recent_expire_due(struct store *s, const char *k, int64_t now_ms)
+{
+    uint64_t h = seen_cache_hash(k);
+    size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
+
+    if (s->expired[slot].hash == h && s->expired[slot].at_ms &&
+        now_ms - s->expired[slot].at_ms < STORE_RECENT_EXPIRE_EVERY_MS) {
+        return false;
+    }
+    s->expired[slot].hash = h;
+    s->expired[slot].at_ms = now_ms;
+    return true;
+}
+
+static void recent_expire_forget(struct store *s, const char *k)
+{
+    uint64_t h = seen_cache_hash(k);
+    size_t slot = (size_t)(h % STORE_RECENT_EXPIRE_SLOTS);
+
+    if (s->expired[slot].hash == h) {
+        s->expired[slot].at_ms = 0;
+    }
+}
+
+int store_mark_many(struct store *s, const struct store_mark *marks, size_t n)
+{
+    enum { KEY_MAX = STORE_KEY_MAX };
+    /* per item: its seen key, its alias's, its score; per source: its recent key */
+    char(*seen_keys)[KEY_MAX] = NULL, (*alias_keys)[KEY_MAX] = NULL, (*scores)[24] = NULL;
+    char(*recent_keys)[KEY_MAX] = NULL;
+    char ttl[24], recent_ttl[24];
+    const char **srcs = NULL; /* the distinct source ids */
+    size_t n_src = 0, n_args = 0;
+    int64_t now_ms;
+    struct batch b;
+    int err;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n > STORE_MARK_BATCH_MAX) {
+        return ERR_INVALID;
+    }
+    seen_keys = malloc(n * sizeof(*seen_keys));
+    alias_keys = malloc(n * sizeof(*alias_keys));
+    scores = malloc(n * sizeof(*scores));
+    recent_keys = malloc(n * sizeof(*recent_keys));
+    srcs = malloc(n * sizeof(*srcs));
+    /* commands: <= 2 SET per item + ZADD and EXPIRE per source; args: 5 per SET, ZADD 2 + 2
+     * per item, EXPIRE 3 */
+    err = batch_init(&b, 10 * n + 2 * n + 2 * n + 3 * n, 4 * n);
+    if (!seen_keys || !alias_keys || !scores || !recent_keys || !srcs || err) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->seen_ttl_s);
+    snprintf(recent_ttl, sizeof(recent_ttl), "%d", STORE_RECENT_TTL_S);
+    for (size_t i = 0; i < n; i++) {
+        const char *ids[2] = {marks[i].alias, marks[i].id};
+        for (int k = 0; k < 2; k++) {
+            char *buf = k ? seen_keys[i] : alias_keys[i];
+            const char **a = b.args + n_args;
+            if (!ids[k]) {
+                continue;
+            }
+            key(buf, KEY_MAX, STORE_SEEN_PREFIX, ids[k]);
+            a[0] = "SET";
+            a[1] = buf;
+            a[2] = "1";
+            a[3] = "EX";
+            a[4] = ttl;
+            b.argvs[b.n_cmd] = a;
+            b.argcs[b.n_cmd++] = 5;
+            n_args += 5;
+        }
+        if (marks[i].source_id) {
+            size_t j = 0;
+            while (j < n_src && strcmp(srcs[j], marks[i].source_id) != 0) {
+                j++;
+            }
+            if (j == n_src) {
+                srcs[n_src++] = marks[i].source_id;
+            }
+        }
+        snprintf(scores[i], sizeof(scores[i]), "%lld", (long long)marks[i].fetched_at);
+    }
+    /* after the seen keys, as store_recent_add() after store_mark_seen() */
+    now_ms = yq_time_mono_ms();
+    for (size_t j = 0; j < n_src; j++) {
+        const char **a = b.args + n_args;
+        int argc = 2;
+        recent_key(recent_keys[j], KEY_MAX, srcs[j]);
+        a[0] = "ZADD";
+        a[1] = recent_keys[j];
+        for (size_t i = 0; i < n; i++) {
+            if (marks[i].source_id && strcmp(marks[i].source_id, srcs[j]) == 0) {
+                a[argc++] = scores[i];
+                a[argc++] = marks[i].id;
+            }
+        }
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = argc;
+        n_args += (size_t)argc;
+        if (!recent_expire_due(s, recent_keys[j], now_ms)) {
+            continue;
+        }
+        a = b.args + n_args;
+        a[0] = "EXPIRE";
+        a[1] = recent_keys[j];
+        a[2] = recent_ttl;
+        b.argvs[b.n_cmd] = a;
+        b.argcs[b.n_cmd++] = 3;
+        n_args += 3;
+    }
+    err = batch_run(s, &b);
+    for (size_t c = 0; !err && c < b.n_cmd; c++) {
+        if (!b.replies[c] || b.replies[c]->type == REDIS_REPLY_ERROR) {
+            LOG_WARN("redis error reply command=%s err=%s", b.argvs[c][0],
+                     b.replies[c] ? b.replies[c]->str : "none");
+            err = ERR_RETRY;
+        }
+    }
+    if (err) {
+        /* the EXPIREs may not have run: send them with the retry */
+        for (size_t j = 0; j < n_src; j++) {
+            recent_expire_forget(s, recent_keys[j]);
+        }
+    }
+done:
+    batch_release(&b);
+    free(srcs);
+    free(recent_keys);
+    free(scores);
+    free(alias_keys);
+    free(seen_keys);
+    return err;
+}
+
 static void recent_key(char *buf, size_t len, const char *source_id)
 {
     snprintf(buf, len, "%s%s%s", STORE_SOURCE_PREFIX, source_id, STORE_RECENT_SUFFIX);
@@ -274,12 +547,28 @@ int store_recent_update(struct store *s, const char *source_id, int64_t now, int
     return err;
 }
 
-int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
-                    int64_t items_seen)
+/* argv[*argc...] += the n extra field/value pairs; false when they do not fit (max slots). */
+static bool add_pairs(const char **argv, int *argc, int max, const char *const *fields,
+                      const char *const *values, size_t n)
 {
+    if (n > STORE_HEALTH_FIELDS_MAX || *argc + 2 * (int)n > max) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        argv[(*argc)++] = fields[i];
+        argv[(*argc)++] = values[i];
+    }
+    return true;
+}
+
+int store_health_ok_with(struct store *s, const char *source_id, int64_t now, long http_status,
+                         int64_t items_seen, const char *const *fields,
+                         const char *const *values, size_t n)
+{
+    enum { ARGS_MAX = 12 + 2 * STORE_HEALTH_FIELDS_MAX };
     char k[STORE_KEY_MAX], ts[32], status[24], items[24];
-    const char *argv[12] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
-                            "last_status", status, "state", "ok"};
+    const char *argv[ARGS_MAX] = {"HSET", k, "last_success", ts, "consecutive_failures", "0",
+                                  "last_status", status, "state", "ok"};
     int argc = 10;
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
@@ -290,15 +579,28 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
         argv[argc++] = "items_last_seen";
         argv[argc++] = items;
     }
+    if (!add_pairs(argv, &argc, ARGS_MAX, fields, values, n)) {
+        return ERR_INVALID;
+    }
     return run_status(s, argc, argv);
 }
 
-int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
-                      int64_t consecutive_failures, const char *state, const char *error)
+int store_health_ok(struct store *s, const char *source_id, int64_t now, long http_status,
+                    int64_t items_seen)
 {
-    char k[STORE_KEY_MAX], ts[32], msg[512], n[24], status[24];
-    const char *argv[] = {"HSET", k, "last_error", msg, "consecutive_failures", n,
-                          "last_status", status, "state", state};
+    return store_health_ok_with(s, source_id, now, http_status, items_seen, NULL, NULL, 0);
+}
+
+int store_health_fail_with(struct store *s, const char *source_id, int64_t now,
+                           long http_status, int64_t consecutive_failures, const char *state,
+                           const char *error, const char *const *fields,
+                           const char *const *values, size_t n)
+{
+    enum { ARGS_MAX = 10 + 2 * STORE_HEALTH_FIELDS_MAX };
+    char k[STORE_KEY_MAX], ts[32], msg[512], cnt[24], status[24];
+    const char *argv[ARGS_MAX] = {"HSET", k, "last_error", msg, "consecutive_failures", cnt,
+                                  "last_status", status, "state", state};
+    int argc = 10;
 
     key(k, sizeof(k), STORE_SOURCE_PREFIX, source_id);
     /* the error may already start with its kind ("not_a_feed: ..."): say it once (issue #11) */
@@ -308,9 +610,19 @@ int store_health_fail(struct store *s, const char *source_id, int64_t now, long 
         snprintf(msg, sizeof(msg), "%s %s: %s", yq_time_format_utc(now, ts, sizeof(ts)), state,
                  error ? error : "");
     }
-    snprintf(n, sizeof(n), "%lld", (long long)consecutive_failures);
+    snprintf(cnt, sizeof(cnt), "%lld", (long long)consecutive_failures);
     snprintf(status, sizeof(status), "%ld", http_status);
-    return run_status(s, 10, argv);
+    if (!add_pairs(argv, &argc, ARGS_MAX, fields, values, n)) {
+        return ERR_INVALID;
+    }
+    return run_status(s, argc, argv);
+}
+
+int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
+                      int64_t consecutive_failures, const char *state, const char *error)
+{
+    return store_health_fail_with(s, source_id, now, http_status, consecutive_failures, state,
+                                  error, NULL, NULL, 0);
 }
 
 int store_health_set(struct store *s, const char *source_id, const char *field,

@@ -91,6 +91,51 @@ int store_seen(struct store *s, const char *item_id, bool *seen);
 /* SET yuqing:seen:<item_id> 1 EX seen_ttl_s. Returns 0 or ERR_RETRY. */
 int store_mark_seen(struct store *s, const char *item_id);
 
+/* Answer of store_seen_many() for one id. */
+enum store_seen_answer {
+    STORE_SEEN_UNKNOWN = 0, /* not answered (Redis down or a reply of the wrong shape) */
+    STORE_SEEN_NO,          /* yuqing:seen:<id> does not exist: never delivered */
+    STORE_SEEN_YES,         /* delivered before */
+};
+
+/* Ids per MGET of store_seen_many() (a document with more sends several in one pipeline). */
+#define STORE_SEEN_BATCH_MAX 256
+
+/*
+ * The seen-check of n ids (NUL-terminated, borrowed) in one round trip (issue #16): MGET of
+ * their yuqing:seen: keys, STORE_SEEN_BATCH_MAX keys per command, the commands pipelined.
+ * out (caller storage, n slots) gets each id's answer, out[i] for ids[i]. A command whose
+ * reply is not an array of its keys' values leaves its ids STORE_SEEN_UNKNOWN (the others are
+ * answered); a failed connection leaves every id unknown and starts the retry pause.
+ * Returns 0 (every id answered), ERR_RETRY (some or all unknown: the caller must not produce
+ * those now) or ERR_NOMEM (every id unknown). n == 0: 0.
+ */
+int store_seen_many(struct store *s, const char *const *ids, size_t n,
+                    enum store_seen_answer *out);
+
+/* One delivered item to mark (store_mark_many()); strings borrowed. */
+struct store_mark {
+    const char *id;        /* yuqing:seen:<id> is set */
+    const char *alias;     /* a second seen key (WeChat cross-form), or NULL */
+    const char *source_id; /* recorded in yuqing:source:<source_id>:recent, or NULL */
+    int64_t fetched_at;    /* the recent set's score, UTC seconds */
+};
+
+/* Most items store_mark_many() marks in one pipeline; callers send larger sets in parts. */
+#define STORE_MARK_BATCH_MAX 512
+
+/*
+ * Mark n (<= STORE_MARK_BATCH_MAX) delivered items in one round trip (issue #16): per item
+ * SET yuqing:seen:<id> 1 EX seen_ttl_s (and the alias), then per source one ZADD of its items
+ * into yuqing:source:<source_id>:recent and an EXPIRE of that key (STORE_RECENT_TTL_S) when
+ * this store did not refresh it in the last hour (the TTL is two days): the same keys as
+ * store_mark_seen() + store_recent_add(). All of it is idempotent, so a batch
+ * that failed is simply marked again. Returns 0 (every command succeeded), ERR_RETRY (Redis
+ * down or some command failed: mark the whole batch again later), ERR_INVALID (n too large)
+ * or ERR_NOMEM.
+ */
+int store_mark_many(struct store *s, const struct store_mark *marks, size_t n);
+
 /*
  * Record a delivered item for its source (issue #6, "items in the last 24 h"):
  * ZADD yuqing:source:<source_id>:recent fetched_at item_id, then EXPIRE the key
@@ -123,6 +168,21 @@ int store_health_ok(struct store *s, const char *source_id, int64_t now, long ht
  */
 int store_health_fail(struct store *s, const char *source_id, int64_t now, long http_status,
                       int64_t consecutive_failures, const char *state, const char *error);
+
+/*
+ * store_health_ok() and store_health_fail() with n (<= STORE_HEALTH_FIELDS_MAX) more
+ * field/value pairs (borrowed, NUL-terminated; fields and values may be NULL when n is 0)
+ * written in the same HSET: one Redis call per poll for the health, the blind-window fields
+ * and the source's name and kind (issue #16). Returns 0, ERR_RETRY or ERR_INVALID (n too
+ * large).
+ */
+int store_health_ok_with(struct store *s, const char *source_id, int64_t now, long http_status,
+                         int64_t items_seen, const char *const *fields,
+                         const char *const *values, size_t n);
+int store_health_fail_with(struct store *s, const char *source_id, int64_t now,
+                           long http_status, int64_t consecutive_failures, const char *state,
+                           const char *error, const char *const *fields,
+                           const char *const *values, size_t n);
 
 /* HSET yuqing:source:<id> field value (e.g. "stale" "1"). Returns 0 or ERR_RETRY. */
 int store_health_set(struct store *s, const char *source_id, const char *field,

@@ -181,3 +181,21 @@ int cfx_curl_init(void)
     }
     return atexit(curl_global_cleanup) == 0 ? 0 : -1;
 }
+
+long long cfx_redis_calls(redisContext *c, const char *command)
+{
+    redisReply *r = redisCommand(c, "INFO commandstats");
+    char needle[64];
+    const char *at;
+    long long v = -1;
+
+    if (r && r->type == REDIS_REPLY_STRING) {
+        snprintf(needle, sizeof(needle), "cmdstat_%s:calls=", command);
+        at = strstr(r->str, needle);
+        v = at ? strtoll(at + strlen(needle), NULL, 10) : 0;
+    }
+    if (r) {
+        freeReplyObject(r);
+    }
+    return v;
+}

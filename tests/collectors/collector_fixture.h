@@ -74,4 +74,11 @@ int cfx_curl_init(void);
 /* HGET key field over c: the value (new, free()) or NULL (no field, no answer). */
 char *cfx_hget(redisContext *c, const char *key, const char *field);
 
+/*
+ * Calls of command (lower case, e.g. "mget") Redis counted so far (INFO commandstats) over c:
+ * >= 0, 0 when never called, -1 when Redis did not answer. Counts, for tests that assert how
+ * many Redis calls a behaviour makes (issue #16), never durations.
+ */
+long long cfx_redis_calls(redisContext *c, const char *command);
+
 #endif
