@@ -39,7 +39,13 @@ struct event_ref {
     int64_t merged_into; /* 0: not merged */
     int64_t last_item_at;
     int64_t detected_at; /* the first item's matched_at: where statutory clocks start */
+    int64_t item_count;
     enum yq_level level;
+    /* its ticket (ticket_id > 0), read with it: found, number, item count, closed */
+    bool ticket_found;
+    bool ticket_closed;
+    int64_t ticket_items;
+    char ticket_number[32];
     char *event_key;
     char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
 };
@@ -65,16 +71,17 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
 
     memset(e, 0, sizeof(*e));
     *found = false;
+    /* the event with its ticket's number, item count and state: one round trip (issue #16) */
+#define EVENT_READ_SQL                                                                             \
+    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                \
+    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "           \
+    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "       \
+    "coalesce(t.state, '') FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
     err = ticket_store_prepare(store,
-                               key ? "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds, event_key, level, detected_at "
-                                     "FROM events WHERE event_key = ?"
-                                   : "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds, event_key, level, detected_at "
-                                     "FROM events WHERE id = ?",
+                               key ? EVENT_READ_SQL "WHERE e.event_key = ?"
+                                   : EVENT_READ_SQL "WHERE e.id = ?",
                                &st, "event lookup");
+#undef EVENT_READ_SQL
     if (err) {
         return err;
     }
@@ -98,6 +105,15 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
             e->level = YQ_LEVEL_IV;
         }
         e->detected_at = yq_stmt_column_int64(st, 10);
+        e->item_count = yq_stmt_column_int64(st, 11);
+        e->ticket_found = e->ticket_id > 0 && yq_stmt_column_int64(st, 12) == e->ticket_id;
+        if (e->ticket_found) {
+            snprintf(e->ticket_number, sizeof(e->ticket_number), "%s",
+                     ticket_store_nz(yq_stmt_column_text(st, 13)));
+            e->ticket_items = yq_stmt_column_int64(st, 14);
+            e->ticket_closed =
+                strcmp(yq_stmt_column_text(st, 15), ticket_state_name(TICKET_STATE_CLOSED)) == 0;
+        }
         *found = true;
         if (!e->rule_ids || !e->rule_groups || !e->source_kinds || !e->event_key) {
             event_ref_release(e);
@@ -358,7 +374,7 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     intake_bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, e->id);
-    err = ticket_store_step_done(store, st, "event update");
+    err = ticket_store_step_deferred(store, st, "event update");
 done:
     free(ids);
     free(groups);
@@ -437,7 +453,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     yq_stmt_bind_text(st, 2, reason);
     yq_stmt_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
     yq_stmt_bind_int64(st, 4, event_id);
-    err = ticket_store_step_done(store, st, "event resurface");
+    err = ticket_store_step_deferred(store, st, "event resurface");
     if (!err) {
         err = ticket_store_event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
                                "pending", note);
@@ -546,7 +562,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     yq_stmt_bind_int64(st, 1, res->ticket_id);
     yq_stmt_bind_int64(st, 2, now);
     yq_stmt_bind_int64(st, 3, e->id);
-    err = ticket_store_step_done(store, st, "event auto assign");
+    err = ticket_store_step_deferred(store, st, "event auto assign");
     snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
              yq_level_name(alert->level), res->number);
     if (!err) {
@@ -621,7 +637,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     yq_stmt_bind_int64(st, 2, deadline);
     yq_stmt_bind_int64(st, 3, now);
     yq_stmt_bind_int64(st, 4, e->id);
-    err = ticket_store_step_done(store, st, "event level");
+    err = ticket_store_step_deferred(store, st, "event level");
     if (!err) {
         err = ticket_store_event_log_append(store, e->id, now, "system", "system", "level_raised",
                                             from, "pending", note);
@@ -651,25 +667,17 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         return err;
     }
     if (e->ticket_id > 0) {
-        struct yq_stmt *st = NULL;
-        int rc;
+        /* the ticket was read with the event (event_read) */
         res->ticket_id = e->ticket_id;
-        err = ticket_store_prepare(store, "SELECT number, item_count FROM tickets WHERE id = ?",
-                                   &st, "ticket lookup");
-        if (err) {
-            return err;
+        if (!e->ticket_found) {
+            snprintf(store->last_error, sizeof(store->last_error),
+                     "ticket lookup: ticket %lld of event %lld not found",
+                     (long long)e->ticket_id, (long long)e->id);
+            return ERR_NOT_FOUND;
         }
-        yq_stmt_bind_int64(st, 1, e->ticket_id);
-        rc = yq_stmt_step(st);
-        if (rc == YQ_DB_ROW) {
-            snprintf(res->number, sizeof(res->number), "%s",
-                     yq_stmt_column_text(st, 0));
-            res->item_count = yq_stmt_column_int64(st, 1);
-        } else {
-            err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
-        }
-        yq_stmt_finalize(st);
-        return err ? err : intake_attach_item(store, alert, now, res);
+        snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
+        res->item_count = e->ticket_items;
+        return intake_attach_item(store, alert, now, e->ticket_closed, res);
     }
     res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
     if (inserted && alert->level < e->level &&
@@ -683,16 +691,8 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         err = event_check_watch(store, e->id, prev_last, alert, now);
     }
     if (!err) {
-        struct yq_stmt *st = NULL;
-        err = ticket_store_prepare(store, "SELECT item_count FROM events WHERE id = ?", &st,
-                                   "event count");
-        if (!err) {
-            yq_stmt_bind_int64(st, 1, e->id);
-            if (yq_stmt_step(st) == YQ_DB_ROW) {
-                res->item_count = yq_stmt_column_int64(st, 0);
-            }
-            yq_stmt_finalize(st);
-        }
+        /* read with the event; only event_add_item() changed the count since */
+        res->item_count = e->item_count + (inserted ? 1 : 0);
     }
     return err;
 }

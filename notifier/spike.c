@@ -125,7 +125,7 @@ static int count_one(struct ticket_store *store, const char *scope, const char *
     yq_stmt_bind_text(st, 1, scope);
     yq_stmt_bind_text(st, 2, key);
     yq_stmt_bind_int64(st, 3, hour);
-    return ticket_store_step_done(store, st, "rate count");
+    return ticket_store_step_deferred(store, st, "rate count"); /* nothing read back */
 }
 
 int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, int64_t event_id,

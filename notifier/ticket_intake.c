@@ -628,7 +628,7 @@ static int has_revision(struct ticket_store *store, int64_t ticket_id, const cha
 }
 
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       struct ticket_intake_result *res)
+                       bool maybe_closed, struct ticket_intake_result *res)
 {
     struct yq_stmt *st = NULL;
     bool inserted, revised, known = true;
@@ -679,7 +679,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     yq_stmt_bind_int64(st, 4, res->ticket_id);
     yq_stmt_bind_int(st, 5, inserted ? 1 : 0);
     yq_stmt_bind_int64(st, 6, inserted ? intake_item_heat(&alert->item) : 0);
-    err = ticket_store_step_done(store, st, "ticket update");
+    err = ticket_store_step_deferred(store, st, "ticket update");
     if (err) {
         return err;
     }
@@ -692,7 +692,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     err = ticket_store_log_append(store, res->ticket_id, now, "system", "system",
                                   inserted ? "item_added" : "revision_added", NULL, NULL,
                                   alert->item.id, NULL);
-    if (!err) {
+    if (!err && maybe_closed) {
         err = maybe_reopen(store, res->ticket_id, alert->item.id, now, res);
     }
     return err;
@@ -720,7 +720,7 @@ int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
         yq_stmt_bind_null(st, 1);
     }
     yq_stmt_bind_int64(st, 2, ticket_id);
-    return ticket_store_step_done(store, st, "rules_unverified update");
+    return ticket_store_step_deferred(store, st, "rules_unverified update");
 }
 
 /* --- held items (issue #11): old, undated backlog and official items open no ticket ---------- */

@@ -66,9 +66,10 @@ int intake_create_ticket(struct ticket_store *store, const struct yq_alert *aler
                          struct ticket_intake_result *res);
 
 /* The alert's item on ticket res->ticket_id (res->number, res->item_count set): attached,
-   revised, duplicate or reopening (ticket_intake.h). */
+   revised, duplicate or reopening (ticket_intake.h). maybe_closed: the ticket was closed when
+   read in this transaction (false skips the reopening check and its read). */
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       struct ticket_intake_result *res);
+                       bool maybe_closed, struct ticket_intake_result *res);
 
 /* Why a new event's alert opens nothing: "official", "old", "undated" or NULL. */
 const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert *alert,

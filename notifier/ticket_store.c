@@ -1233,6 +1233,11 @@ int ticket_store_step_done(struct ticket_store *store, struct yq_stmt *st, const
     return yq_db_run(store->db, st, what, store->last_error, sizeof(store->last_error));
 }
 
+int ticket_store_step_deferred(struct ticket_store *store, struct yq_stmt *st, const char *what)
+{
+    return yq_db_run_deferred(store->db, st, what, store->last_error, sizeof(store->last_error));
+}
+
 int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const char *what,
                          int64_t *id)
 {
@@ -1261,6 +1266,9 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
     yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
     yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
     yq_stmt_bind_text(st, 8, ticket_store_nz(note));
+    if (!log_id) {
+        return ticket_store_step_deferred(store, st, "log insert"); /* the id is not wanted */
+    }
     {
         int64_t id = 0;
         err = ticket_store_step_id(store, st, "log insert", &id);
@@ -1292,7 +1300,7 @@ int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, 
     yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
     yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
     yq_stmt_bind_text(st, 8, ticket_store_nz(note));
-    return ticket_store_step_done(store, st, "event log");
+    return ticket_store_step_deferred(store, st, "event log"); /* nothing read back */
 }
 
 static const struct ticket_policy default_policy = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};

@@ -42,6 +42,48 @@ static double cpu_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/*
+ * Statements run per way (the yq_db trace hook): statements per alert, and with YQ_BENCH_SQL=1
+ * each distinct text with its count on stderr (where the statements go).
+ */
+#define SQL_KINDS_MAX 256
+struct sql_count {
+    long total;
+    size_t n;
+    struct {
+        char *sql;
+        long count;
+    } kinds[SQL_KINDS_MAX];
+};
+
+static void count_sql(void *arg, const char *sql)
+{
+    struct sql_count *c = arg;
+    size_t i;
+
+    c->total++;
+    if (!getenv("YQ_BENCH_SQL")) {
+        return;
+    }
+    for (i = 0; i < c->n && strcmp(c->kinds[i].sql, sql) != 0; i++) {
+    }
+    if (i == c->n && c->n < SQL_KINDS_MAX && (c->kinds[i].sql = strdup(sql))) {
+        c->n++;
+    }
+    if (i < c->n) {
+        c->kinds[i].count++;
+    }
+}
+
+static void sql_count_print(struct sql_count *c, long alerts)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        fprintf(stderr, "%8.2f  %.160s\n", (double)c->kinds[i].count / (double)alerts,
+                c->kinds[i].sql);
+        free(c->kinds[i].sql);
+    }
+}
+
 static double now_s(void)
 {
     struct timespec t;
@@ -139,6 +181,7 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
     struct ticket_intake_entry *e = NULL;
     long refused = 0, done = 0;
     double t0, dt, c0, dc;
+    static struct sql_count sc;
 
     if (fresh_store(where, way, loc, sizeof(loc)) != 0) {
         return -1;
@@ -149,6 +192,8 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
         return -1;
     }
     ticket_store_set_policy(store, pol);
+    memset(&sc, 0, sizeof(sc));
+    yq_db_set_trace(ticket_store_db(store), count_sql, &sc);
     if (batch > 0 && !(e = calloc((size_t)batch, sizeof(*e)))) {
         ticket_store_free(store);
         return -1;
@@ -182,9 +227,12 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
     dt = now_s() - t0;
     dc = cpu_s() - c0;
     printf("%-6s %-10s alerts=%ld refused=%ld seconds=%.3f alerts_per_s=%.0f "
-           "cpu_us_per_alert=%.0f\n",
+           "cpu_us_per_alert=%.0f statements_per_alert=%.1f\n",
            way, yq_db_backend_of(loc) == YQ_DB_PG ? "postgresql" : "sqlite", done, refused, dt,
-           done / dt, done ? dc * 1e6 / (double)done : 0.0);
+           done / dt, done ? dc * 1e6 / (double)done : 0.0,
+           done ? (double)sc.total / (double)done : 0.0);
+    yq_db_set_trace(ticket_store_db(store), NULL, NULL);
+    sql_count_print(&sc, done);
     free(e);
     ticket_store_free(store);
     remove_store(loc);
