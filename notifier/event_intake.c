@@ -46,6 +46,9 @@ struct event_ref {
     bool ticket_closed;
     int64_t ticket_items;
     char ticket_number[32];
+    /* intake changed the row in ways this copy does not follow (state, level, ticket, a merge
+       link followed): a batch reads it again for its next alert (struct intake_known) */
+    bool stale;
     char *event_key;
     char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
 };
@@ -59,6 +62,15 @@ static void event_ref_release(struct event_ref *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* The event with its ticket's number, item count and state: one round trip (issue #16). */
+#define EVENT_READ_SQL                                                                             \
+    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                \
+    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "           \
+    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "       \
+    "coalesce(t.state, '') FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
+
+static int event_row(struct yq_stmt *st, struct event_ref *e);
+
 /*
  * The events row WHERE event_key = key (key non-NULL) or id = id into e; *found false when
  * there is none (e zeroed).
@@ -71,17 +83,11 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
 
     memset(e, 0, sizeof(*e));
     *found = false;
-    /* the event with its ticket's number, item count and state: one round trip (issue #16) */
-#define EVENT_READ_SQL                                                                             \
-    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                \
-    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "           \
-    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "       \
-    "coalesce(t.state, '') FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
     err = ticket_store_prepare(store,
                                key ? EVENT_READ_SQL "WHERE e.event_key = ?"
                                    : EVENT_READ_SQL "WHERE e.id = ?",
                                &st, "event lookup");
-#undef EVENT_READ_SQL
+
     if (err) {
         return err;
     }
@@ -92,6 +98,20 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
     }
     rc = yq_stmt_step(st);
     if (rc == YQ_DB_ROW) {
+        err = event_row(st, e);
+        *found = err == 0;
+    } else if (rc != YQ_DB_DONE) {
+        err = ticket_store_fail(store, rc, "event lookup");
+    }
+    yq_stmt_finalize(st);
+    return err;
+}
+
+/* e from the current row of an EVENT_READ_SQL statement. Returns 0 or ERR_NOMEM (e zeroed). */
+static int event_row(struct yq_stmt *st, struct event_ref *e)
+{
+    memset(e, 0, sizeof(*e));
+    {
         e->id = yq_stmt_column_int64(st, 0);
         snprintf(e->state, sizeof(e->state), "%s", yq_stmt_column_text(st, 1));
         e->ticket_id = yq_stmt_column_int64(st, 2);
@@ -114,16 +134,295 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
             e->ticket_closed =
                 strcmp(yq_stmt_column_text(st, 15), ticket_state_name(TICKET_STATE_CLOSED)) == 0;
         }
-        *found = true;
         if (!e->rule_ids || !e->rule_groups || !e->source_kinds || !e->event_key) {
             event_ref_release(e);
-            *found = false;
-            err = ERR_NOMEM;
+            return ERR_NOMEM;
         }
-    } else if (rc != YQ_DB_DONE) {
-        err = ticket_store_fail(store, rc, "event lookup");
+    }
+    return 0;
+}
+
+/*
+ * --- What a batch knows of the store (issue #16) -----------------------------------------
+ *
+ * ticket_intake_batch() holds the writers' lock for the whole batch, so nothing but its own
+ * alerts changes the events it reads. It reads the events of all its alerts' keys and which
+ * of its item ids each event already has, in a few queries at its start (KNOWN_CHUNK keys a
+ * query), and each alert then takes its event from there instead of a read that waits for
+ * the server; the alert's writes keep the copy current (event_add_item()) or, where intake
+ * changes more than the copy follows (event_ref.stale), drop it, so the next alert of that
+ * event reads the row again. Knowing whether its item is new, an alert's event_items insert
+ * need not wait for its answer (a deferred statement, yq_db.h).
+ */
+#define KNOWN_CHUNK 64
+
+enum known_state {
+    KNOWN_UNSURE = 0, /* read the row (not loaded, merged, or changed beyond the copy) */
+    KNOWN_ABSENT = 1, /* no events row has the key */
+    KNOWN_PRESENT = 2 /* e is the row as it is now */
+};
+
+struct known_event {
+    char *key; /* an alert's event_key (owned) */
+    enum known_state state;
+    struct event_ref e; /* KNOWN_PRESENT: the (unmerged) event of key */
+};
+
+struct known_item {
+    int64_t event_id;
+    char *item_id; /* owned */
+};
+
+struct intake_known {
+    struct known_event *ev;
+    size_t n_ev;
+    struct known_item *it;
+    size_t n_it, cap_it;
+    /* it[] holds every event_items row of the batch's item ids (false once a path copied
+       rows in that it[] does not follow: the event of an older binary's ticket) */
+    bool items_exact;
+};
+
+static void known_free(struct intake_known *k)
+{
+    if (!k) {
+        return;
+    }
+    for (size_t i = 0; i < k->n_ev; i++) {
+        free(k->ev[i].key);
+        event_ref_release(&k->ev[i].e);
+    }
+    for (size_t i = 0; i < k->n_it; i++) {
+        free(k->it[i].item_id);
+    }
+    free(k->ev);
+    free(k->it);
+    free(k);
+}
+
+static struct known_event *known_event_find(struct intake_known *k, const char *key)
+{
+    for (size_t i = 0; k && i < k->n_ev; i++) {
+        if (strcmp(k->ev[i].key, key) == 0) {
+            return &k->ev[i];
+        }
+    }
+    return NULL;
+}
+
+/* Whether event_id has item_id in event_items (k->items_exact must hold). */
+static bool known_item_has(const struct intake_known *k, int64_t event_id, const char *item_id)
+{
+    for (size_t i = 0; i < k->n_it; i++) {
+        if (k->it[i].event_id == event_id && strcmp(k->it[i].item_id, item_id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Note that event_id has item_id. Out of memory: k->items_exact becomes false. */
+static void known_item_add(struct intake_known *k, int64_t event_id, const char *item_id)
+{
+    char *copy;
+
+    if (k->n_it == k->cap_it) {
+        size_t cap = k->cap_it ? k->cap_it * 2 : 64;
+        struct known_item *nv = realloc(k->it, cap * sizeof(*nv));
+        if (!nv) {
+            k->items_exact = false;
+            return;
+        }
+        k->it = nv;
+        k->cap_it = cap;
+    }
+    if (!(copy = strdup(item_id))) {
+        k->items_exact = false;
+        return;
+    }
+    k->it[k->n_it].event_id = event_id;
+    k->it[k->n_it++].item_id = copy;
+}
+
+/* A deep copy of src into dst. Returns 0 or ERR_NOMEM (dst zeroed). */
+static int event_ref_copy(const struct event_ref *src, struct event_ref *dst)
+{
+    *dst = *src;
+    dst->event_key = strdup(src->event_key);
+    dst->rule_ids = strdup(src->rule_ids);
+    dst->rule_groups = strdup(src->rule_groups);
+    dst->source_kinds = strdup(src->source_kinds);
+    if (!dst->event_key || !dst->rule_ids || !dst->rule_groups || !dst->source_kinds) {
+        event_ref_release(dst);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/*
+ * After an alert of key: e (the event it went to, its copy kept current) becomes what the batch
+ * knows of key, unless stale or merged; e is left released.
+ */
+static void known_keep(struct intake_known *k, const char *key, struct event_ref *e)
+{
+    struct known_event *ke = known_event_find(k, key);
+
+    /* another key's copy of the same event (a merge) or ticket (merged events share it) no
+       longer follows the row */
+    for (size_t i = 0; e->id > 0 && i < k->n_ev; i++) {
+        struct known_event *o = &k->ev[i];
+        if (o != ke && o->state == KNOWN_PRESENT &&
+            (o->e.id == e->id || (e->ticket_id > 0 && o->e.ticket_id == e->ticket_id))) {
+            event_ref_release(&o->e);
+            o->state = KNOWN_UNSURE;
+        }
+    }
+    if (!ke) {
+        event_ref_release(e);
+        return;
+    }
+    event_ref_release(&ke->e);
+    if (e->id == 0) {
+        ke->state = KNOWN_ABSENT; /* held or silenced: still no event of the key */
+    } else if (!e->stale && e->merged_into == 0 && strcmp(e->event_key, key) == 0) {
+        ke->e = *e;
+        ke->state = KNOWN_PRESENT;
+        memset(e, 0, sizeof(*e));
+    } else {
+        ke->state = KNOWN_UNSURE;
+        event_ref_release(e);
+    }
+}
+
+/* Every event copy unsure (after a change intake does not follow in them: an official post). */
+static void known_forget(struct intake_known *k)
+{
+    for (size_t i = 0; k && i < k->n_ev; i++) {
+        event_ref_release(&k->ev[i].e);
+        k->ev[i].state = KNOWN_UNSURE;
+    }
+}
+
+/*
+ * Run sql (its KNOWN_CHUNK parameters bound to n <= KNOWN_CHUNK texts of v, the last repeated)
+ * and hand each row to fn. Returns 0 or an ERR_* code.
+ */
+static int known_query(struct ticket_store *store, const char *sql, const char *const *v,
+                       size_t n, int (*fn)(struct intake_known *k, struct yq_stmt *st),
+                       struct intake_known *k)
+{
+    struct yq_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store, sql, &st, "batch lookup");
+
+    if (err) {
+        return err;
+    }
+    for (size_t i = 0; i < KNOWN_CHUNK; i++) {
+        yq_stmt_bind_text(st, (int)i + 1, v[i < n ? i : n - 1]);
+    }
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        err = fn(k, st);
+    }
+    if (!err && rc != YQ_DB_DONE) {
+        err = ticket_store_fail(store, rc, "batch lookup");
     }
     yq_stmt_finalize(st);
+    return err;
+}
+
+static int known_event_row(struct intake_known *k, struct yq_stmt *st)
+{
+    struct event_ref e;
+    struct known_event *ke;
+    int err = event_row(st, &e);
+
+    if (err) {
+        return err;
+    }
+    ke = known_event_find(k, e.event_key);
+    if (ke && e.merged_into == 0) {
+        event_ref_release(&ke->e);
+        ke->e = e; /* merged ones stay unsure: the alert follows the links to the root */
+        ke->state = KNOWN_PRESENT;
+    } else {
+        if (ke) {
+            ke->state = KNOWN_UNSURE;
+        }
+        event_ref_release(&e);
+    }
+    return 0;
+}
+
+static int known_item_row(struct intake_known *k, struct yq_stmt *st)
+{
+    known_item_add(k, yq_stmt_column_int64(st, 0), yq_stmt_column_text(st, 1));
+    return 0;
+}
+
+/* The placeholders "(?, ?, ... ?)" of KNOWN_CHUNK parameters, after prefix, into buf. */
+static const char *known_sql(char *buf, size_t len, const char *prefix)
+{
+    size_t off = (size_t)snprintf(buf, len, "%s(", prefix);
+    for (size_t i = 0; i < KNOWN_CHUNK && off < len; i++) {
+        off += (size_t)snprintf(buf + off, len - off, i ? ", ?" : "?");
+    }
+    if (off < len) {
+        snprintf(buf + off, len - off, ")");
+    }
+    return buf;
+}
+
+/*
+ * What the batch v[n] (entries with err 0) finds in the store, inside its transaction: *out a
+ * new struct (known_free()). Returns 0 or an ERR_* code.
+ */
+static int known_load(struct ticket_store *store, const struct ticket_intake_entry *v, size_t n,
+                      struct intake_known **out)
+{
+    struct intake_known *k = calloc(1, sizeof(*k));
+    const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));
+    size_t n_items = 0;
+    char ev_sql[1200], it_sql[600];
+    int err = 0;
+
+    *out = NULL;
+    if (!k || !keys || !items || !(k->ev = calloc(n + 1, sizeof(*k->ev)))) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    k->items_exact = true;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].err) {
+            continue;
+        }
+        if (!known_event_find(k, v[i].alert->event_key)) {
+            if (!(k->ev[k->n_ev].key = strdup(v[i].alert->event_key))) {
+                err = ERR_NOMEM;
+                goto done;
+            }
+            k->ev[k->n_ev].state = KNOWN_ABSENT; /* until a row says otherwise */
+            keys[k->n_ev++] = v[i].alert->event_key;
+        }
+        items[n_items++] = v[i].alert->item.id;
+    }
+    known_sql(ev_sql, sizeof(ev_sql), EVENT_READ_SQL "WHERE e.event_key IN ");
+    known_sql(it_sql, sizeof(it_sql), "SELECT event_id, item_id FROM event_items WHERE item_id IN ");
+    for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
+        size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
+        err = known_query(store, ev_sql, keys + i, m, known_event_row, k);
+    }
+    for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
+        size_t m = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
+        err = known_query(store, it_sql, items + i, m, known_item_row, k);
+    }
+    if (!err) {
+        *out = k;
+        k = NULL;
+    }
+done:
+    free(keys);
+    free(items);
+    known_free(k);
     return err;
 }
 
@@ -259,8 +558,9 @@ static int64_t event_item_heat(const struct yq_item *item, bool negative)
  * Record the alert's item in event_items of event e (once per item id) and, when it is new
  * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
  */
-static int event_add_item(struct ticket_store *store, const struct event_ref *e,
-                          const struct yq_alert *alert, int64_t now, bool *inserted)
+static int event_add_item(struct ticket_store *store, struct event_ref *e,
+                          const struct yq_alert *alert, int64_t now, struct intake_known *k,
+                          bool *inserted)
 {
     const struct yq_item *item = &alert->item;
     const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
@@ -337,11 +637,27 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         yq_stmt_bind_text(st, 23, hex);
         intake_bind_times_ms(store, st, 24, alert);
     }
-    err = ticket_store_step_done(store, st, "event item insert");
-    if (err || yq_db_changes(store->db) == 0) {
-        goto done; /* a redelivered alert: the event is unchanged */
+    if (k && k->items_exact) {
+        /* the batch knows the event's items: the insert need not wait for its answer */
+        bool had = known_item_has(k, e->id, item->id);
+        if (had) {
+            yq_stmt_finalize(st);
+            goto done; /* a redelivered alert: the event is unchanged */
+        }
+        err = ticket_store_step_deferred(store, st, "event item insert");
+    } else {
+        err = ticket_store_step_done(store, st, "event item insert");
+        if (!err && yq_db_changes(store->db) == 0) {
+            goto done; /* a redelivered alert: the event is unchanged */
+        }
+    }
+    if (err) {
+        goto done;
     }
     *inserted = true;
+    if (k) {
+        known_item_add(k, e->id, item->id);
+    }
     u_ids = json_union(e->rule_ids, ids, alert->n_matches);
     u_groups = json_union(e->rule_groups, groups, alert->n_matches);
     u_kinds = json_union(e->source_kinds, kinds, 1);
@@ -375,6 +691,15 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, e->id);
     err = ticket_store_step_deferred(store, st, "event update");
+    if (!err) {
+        /* the copy follows the row (a batch's next alert of the event reads it) */
+        char *t;
+        e->item_count++;
+        e->last_item_at = e->last_item_at > alert->matched_at ? e->last_item_at : alert->matched_at;
+        t = e->rule_ids, e->rule_ids = u_ids, u_ids = t;
+        t = e->rule_groups, e->rule_groups = u_groups, u_groups = t;
+        t = e->source_kinds, e->source_kinds = u_kinds, u_kinds = t;
+    }
 done:
     free(ids);
     free(groups);
@@ -463,7 +788,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
 
 /* A new event of the alert in the inbox (pending), with its first item; *e filled. */
 static int event_create(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct event_ref *e)
+                        struct intake_known *k, struct event_ref *e)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
     char *title = intake_title(&alert->item), *co = intake_co_departments(alert);
@@ -505,7 +830,7 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
         err = ERR_IO;
     }
     if (!err) {
-        err = event_add_item(store, e, alert, now, &inserted);
+        err = event_add_item(store, e, alert, now, k, &inserted);
     }
     if (!err && inserted) {
         err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
@@ -549,6 +874,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     char note[120];
     int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, res);
 
+    e->stale = true; /* a ticket and a new state */
     if (err) {
         return err;
     }
@@ -592,6 +918,7 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
         }
         event_ref_release(e);
         *e = next;
+        e->stale = true; /* the alert's key names another event */
     }
     return 0;
 }
@@ -616,6 +943,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     char note[200], from[16];
     int err;
 
+    e->stale = true; /* level, state and deadlines */
     snprintf(from, sizeof(from), "%s", e->state);
     snprintf(note, sizeof(note), "level %s -> %s item_id=%.120s", yq_level_name(e->level),
              yq_level_name(alert->level), alert->item.id);
@@ -652,14 +980,15 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
 
 /* The alert for the root event e: record the item, attach it to the ticket or watch it. */
 static int event_take(struct ticket_store *store, struct event_ref *e,
-                      const struct yq_alert *alert, int64_t now, struct ticket_intake_result *res)
+                      const struct yq_alert *alert, int64_t now, struct intake_known *k,
+                      struct ticket_intake_result *res)
 {
     bool inserted = false;
     int64_t prev_last = e->last_item_at;
     int err;
 
     res->event_id = e->id;
-    err = event_add_item(store, e, alert, now, &inserted);
+    err = event_add_item(store, e, alert, now, k, &inserted);
     if (!err && inserted) {
         err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
     }
@@ -677,7 +1006,10 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         }
         snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
         res->item_count = e->ticket_items;
-        return intake_attach_item(store, alert, now, e->ticket_closed, res);
+        err = intake_attach_item(store, alert, now, e->ticket_closed, res);
+        e->ticket_items = res->item_count;
+        e->stale = e->stale || res->reopened;
+        return err;
     }
     res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
     if (inserted && alert->level < e->level &&
@@ -688,11 +1020,12 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
             return err;
         }
     } else if (inserted && strcmp(e->state, "watching") == 0) {
+        e->stale = true; /* it may have resurfaced */
         err = event_check_watch(store, e->id, prev_last, alert, now);
     }
     if (!err) {
-        /* read with the event; only event_add_item() changed the count since */
-        res->item_count = e->item_count + (inserted ? 1 : 0);
+        /* read with the event, counted on by event_add_item() */
+        res->item_count = e->item_count;
     }
     return err;
 }
@@ -722,20 +1055,32 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
 
 /* Inside the transaction: what intake does with the alert (ticket_intake.h). */
 static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *res)
+                        struct intake_known *k, struct ticket_intake_result *res)
 {
+    struct known_event *ke = known_event_find(k, alert->event_key);
     struct event_ref e;
     bool found = false;
     int64_t legacy = 0;
     const char *why;
     int err;
 
-    err = event_read(store, alert->event_key, 0, &e, &found);
+    if (ke && ke->state == KNOWN_PRESENT) {
+        err = event_ref_copy(&ke->e, &e); /* the batch knows it: no read */
+        found = err == 0;
+    } else if (ke && ke->state == KNOWN_ABSENT) {
+        memset(&e, 0, sizeof(e));
+        err = 0;
+    } else {
+        err = event_read(store, alert->event_key, 0, &e, &found);
+    }
     if (!err && !found) {
         err = legacy_ticket(store, alert->event_key, &legacy);
         if (!err && legacy > 0) {
             int64_t id = 0;
             err = ticket_intake_event_for_ticket(store, legacy, now, &id);
+            if (k) {
+                k->items_exact = false; /* it copied the ticket's items into event_items */
+            }
             if (!err) {
                 err = event_read(store, NULL, id, &e, &found);
             }
@@ -747,7 +1092,7 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     if (found) {
         err = event_root(store, &e);
         if (!err) {
-            err = event_take(store, &e, alert, now, res);
+            err = event_take(store, &e, alert, now, k, res);
         }
         goto done;
     }
@@ -766,7 +1111,7 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     if (err) {
         goto done;
     }
-    err = event_create(store, alert, now, &e);
+    err = event_create(store, alert, now, k, &e);
     if (!err) {
         res->event_id = e.id;
         res->item_count = 1;
@@ -776,6 +1121,9 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
         }
     }
 done:
+    if (k && !err) {
+        known_keep(k, alert->event_key, &e);
+    }
     event_ref_release(&e);
     return err;
 }
@@ -794,12 +1142,13 @@ static int intake_check(const struct yq_alert *alert)
 
 /* Inside the caller's write transaction: everything one alert does (ticket_intake_alert()). */
 static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *res)
+                        struct intake_known *k, struct ticket_intake_result *res)
 {
     int err = 0;
 
     memset(res, 0, sizeof(*res));
     if (alert->item.official) {
+        known_forget(k); /* its proposals may change tickets the batch has read */
         /* issue #15: every official post is kept and compared with the open tickets, in the
            same transaction as whatever else the alert does (docs/responses.md) */
         err = response_store_add_post(store, alert, now, &res->post_id);
@@ -810,7 +1159,7 @@ static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert
     if (!err && alert->n_matches == 0) {
         res->outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
     } else if (!err) {
-        err = event_intake_in_tx(store, alert, now, res);
+        err = event_intake_in_tx(store, alert, now, k, res);
     }
     if (!err && alert->rules_unverified && res->ticket_id > 0 &&
         res->outcome != TICKET_INTAKE_DUPLICATE) {
@@ -834,7 +1183,7 @@ static int intake_one(struct ticket_store *store, const struct yq_alert *alert, 
         return err;
     }
     store->intake_ms = now_ms;
-    err = intake_in_tx(store, alert, now_ms / 1000, &res);
+    err = intake_in_tx(store, alert, now_ms / 1000, NULL, &res);
     if (!err) {
         err = ticket_store_exec(store, "COMMIT", "intake commit");
     }
@@ -865,6 +1214,7 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
                         int64_t now_ms, struct ticket_intake_batch_stats *stats)
 {
     struct ticket_intake_batch_stats st = {0};
+    struct intake_known *k = NULL;
     size_t i, taken = 0;
     int err = 0;
 
@@ -879,11 +1229,14 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
             goto out;
         }
         store->intake_ms = now_ms;
+        err = known_load(store, v, n, &k);
         for (i = 0; !err && i < n; i++) {
             if (v[i].err == 0) {
-                err = intake_in_tx(store, v[i].alert, now_ms / 1000, &v[i].res);
+                err = intake_in_tx(store, v[i].alert, now_ms / 1000, k, &v[i].res);
             }
         }
+        known_free(k);
+        k = NULL;
         if (!err) {
             err = ticket_store_exec(store, "COMMIT", "intake batch commit");
         }
