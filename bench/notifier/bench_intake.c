@@ -13,11 +13,14 @@
  * Prints alerts/s of each way and their ratio; the numbers depend on the machine and on what
  * else runs on it.
  *
- *   bench_intake [N [LOCATION [B]]]
+ *   bench_intake [N [LOCATION [B [WAYS]]]]
  *     N         alerts per way (default 20000)
  *     LOCATION  a directory for the SQLite files (default /tmp), or a postgresql:// URL
  *               (scripts/pg-dev.sh prints one): each way gets a fresh schema there
  *     B         alerts per batch (default 500, consumer.batch_max's default)
+ *     WAYS      both (default), batch or single: which ways run
+ * Also prints the statements per alert (the yq_db trace hook; YQ_BENCH_SQL=1 lists them on
+ * stderr with their counts per alert).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,15 +247,18 @@ int main(int argc, char **argv)
     long n = argc > 1 ? atol(argv[1]) : 20000;
     const char *where = argc > 2 ? argv[2] : "/tmp";
     long batch = argc > 3 ? atol(argv[3]) : 500;
+    const char *ways = argc > 4 ? argv[4] : "both";
     struct ticket_policy pol;
     struct yq_sentiment *lex = NULL;
     struct yq_alert *v;
     char err[256] = "";
     int64_t base = yq_time_now() - 3600;
-    double single, batched;
+    double single = 1, batched = 1;
 
-    if (n < 1 || n > 10000000 || batch < 1 || batch > 100000) {
-        fprintf(stderr, "usage: bench_intake [N (1..10^7) [LOCATION [B (1..10^5)]]]\n");
+    if (n < 1 || n > 10000000 || batch < 1 || batch > 100000 ||
+        (strcmp(ways, "both") != 0 && strcmp(ways, "batch") != 0 && strcmp(ways, "single") != 0)) {
+        fprintf(stderr, "usage: bench_intake [N (1..10^7) [LOCATION [B (1..10^5) "
+                        "[both|batch|single]]]]\n");
         return 2;
     }
     yq_log_init("bench_intake", YQ_LOG_WARN);
@@ -273,9 +279,13 @@ int main(int argc, char **argv)
         }
     }
     printf("bench_intake: %ld alerts, batches of %ld, store %s\n", n, batch, where);
-    batched = run(where, "batch", v, n, batch, &pol);
-    single = run(where, "single", v, n, 0, &pol);
-    if (batched > 0 && single > 0) {
+    if (strcmp(ways, "single") != 0) {
+        batched = run(where, "batch", v, n, batch, &pol);
+    }
+    if (strcmp(ways, "batch") != 0) {
+        single = run(where, "single", v, n, 0, &pol);
+    }
+    if (strcmp(ways, "both") == 0 && batched > 0 && single > 0) {
         printf("ratio batch/single = %.1f\n", batched / single);
     }
     for (long i = 0; i < n; i++) {
