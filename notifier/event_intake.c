@@ -152,7 +152,8 @@ static int event_row(struct yq_stmt *st, struct event_ref *e)
  * the server; the alert's writes keep the copy current (event_add_item()) or, where intake
  * changes more than the copy follows (event_ref.stale), drop it, so the next alert of that
  * event reads the row again. Knowing whether its item is new, an alert's event_items insert
- * need not wait for its answer (a deferred statement, yq_db.h).
+ * need not wait for its answer (a deferred statement, yq_db.h); the same for the ticket_items
+ * and revisions of the tickets it covers (ticket_intake_int.h).
  */
 #define KNOWN_CHUNK 64
 
@@ -168,20 +169,157 @@ struct known_event {
     struct event_ref e; /* KNOWN_PRESENT: the (unmerged) event of key */
 };
 
+/* A row of event_items (id: event_id), ticket_items (ticket id, hash NULL) or revisions. */
 struct known_item {
     int64_t event_id;
     char *item_id; /* owned */
+    char *hash;    /* owned; ticket_item_revisions only */
+};
+
+struct known_set {
+    struct known_item *v;
+    size_t n, cap;
 };
 
 struct intake_known {
     struct known_event *ev;
     size_t n_ev;
-    struct known_item *it;
-    size_t n_it, cap_it;
-    /* it[] holds every event_items row of the batch's item ids (false once a path copied
-       rows in that it[] does not follow: the event of an older binary's ticket) */
+    struct known_set it; /* event_items */
+    /* it holds every event_items row of the batch's item ids (false once a path copied
+       rows in that it does not follow: the event of an older binary's ticket) */
     bool items_exact;
+    /* the tickets covered; their ticket_items (titems) and revisions (revs) of the batch's
+       item ids */
+    int64_t *tickets;
+    size_t n_tickets, cap_tickets;
+    struct known_set titems, revs;
 };
+
+static void known_set_release(struct known_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].item_id);
+        free(s->v[i].hash);
+    }
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Whether s has (id, item_id, hash) (hash NULL: any hash, or none). */
+static bool known_set_has(const struct known_set *s, int64_t id, const char *item_id,
+                          const char *hash)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].event_id == id && strcmp(s->v[i].item_id, item_id) == 0 &&
+            (!hash || (s->v[i].hash && strcmp(s->v[i].hash, hash) == 0))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Add (id, item_id, hash) to s. Returns 0 or ERR_NOMEM (s unchanged). */
+static int known_set_add(struct known_set *s, int64_t id, const char *item_id, const char *hash)
+{
+    char *copy, *hcopy = NULL;
+
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct known_item *nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        s->v = nv;
+        s->cap = cap;
+    }
+    copy = strdup(item_id);
+    if (!copy || (hash && !(hcopy = strdup(hash)))) {
+        free(copy);
+        return ERR_NOMEM;
+    }
+    s->v[s->n].event_id = id;
+    s->v[s->n].item_id = copy;
+    s->v[s->n++].hash = hcopy;
+    return 0;
+}
+
+static bool known_covers(const struct intake_known *k, int64_t ticket_id)
+{
+    for (size_t i = 0; k && i < k->n_tickets; i++) {
+        if (k->tickets[i] == ticket_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Stop covering ticket_id (what the batch knows of it is no longer whole: out of memory). */
+static void known_uncover(struct intake_known *k, int64_t ticket_id)
+{
+    for (size_t i = 0; i < k->n_tickets; i++) {
+        if (k->tickets[i] == ticket_id) {
+            k->tickets[i] = k->tickets[--k->n_tickets];
+            return;
+        }
+    }
+}
+
+static int known_cover(struct intake_known *k, int64_t ticket_id)
+{
+    if (known_covers(k, ticket_id)) {
+        return 0;
+    }
+    if (k->n_tickets == k->cap_tickets) {
+        size_t cap = k->cap_tickets ? k->cap_tickets * 2 : 16;
+        int64_t *nv = realloc(k->tickets, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        k->tickets = nv;
+        k->cap_tickets = cap;
+    }
+    k->tickets[k->n_tickets++] = ticket_id;
+    return 0;
+}
+
+int intake_known_item(const struct intake_known *k, int64_t ticket_id, const char *item_id)
+{
+    if (!known_covers(k, ticket_id)) {
+        return -1;
+    }
+    return known_set_has(&k->titems, ticket_id, item_id, NULL) ? 1 : 0;
+}
+
+int intake_known_revision(const struct intake_known *k, int64_t ticket_id, const char *item_id,
+                          const char *hash)
+{
+    if (!known_covers(k, ticket_id)) {
+        return -1;
+    }
+    return known_set_has(&k->revs, ticket_id, item_id, hash) ? 1 : 0;
+}
+
+void intake_known_item_add(struct intake_known *k, int64_t ticket_id, const char *item_id)
+{
+    if (known_covers(k, ticket_id) && known_set_add(&k->titems, ticket_id, item_id, NULL) != 0) {
+        known_uncover(k, ticket_id);
+    }
+}
+
+void intake_known_revision_add(struct intake_known *k, int64_t ticket_id, const char *item_id,
+                               const char *hash)
+{
+    if (known_covers(k, ticket_id) && known_set_add(&k->revs, ticket_id, item_id, hash) != 0) {
+        known_uncover(k, ticket_id);
+    }
+}
+
+void intake_known_ticket_new(struct intake_known *k, int64_t ticket_id)
+{
+    if (k) {
+        (void)known_cover(k, ticket_id); /* out of memory: not covered, read as before */
+    }
+}
 
 static void known_free(struct intake_known *k)
 {
@@ -192,11 +330,11 @@ static void known_free(struct intake_known *k)
         free(k->ev[i].key);
         event_ref_release(&k->ev[i].e);
     }
-    for (size_t i = 0; i < k->n_it; i++) {
-        free(k->it[i].item_id);
-    }
+    known_set_release(&k->it);
+    known_set_release(&k->titems);
+    known_set_release(&k->revs);
+    free(k->tickets);
     free(k->ev);
-    free(k->it);
     free(k);
 }
 
@@ -213,35 +351,15 @@ static struct known_event *known_event_find(struct intake_known *k, const char *
 /* Whether event_id has item_id in event_items (k->items_exact must hold). */
 static bool known_item_has(const struct intake_known *k, int64_t event_id, const char *item_id)
 {
-    for (size_t i = 0; i < k->n_it; i++) {
-        if (k->it[i].event_id == event_id && strcmp(k->it[i].item_id, item_id) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return known_set_has(&k->it, event_id, item_id, NULL);
 }
 
 /* Note that event_id has item_id. Out of memory: k->items_exact becomes false. */
 static void known_item_add(struct intake_known *k, int64_t event_id, const char *item_id)
 {
-    char *copy;
-
-    if (k->n_it == k->cap_it) {
-        size_t cap = k->cap_it ? k->cap_it * 2 : 64;
-        struct known_item *nv = realloc(k->it, cap * sizeof(*nv));
-        if (!nv) {
-            k->items_exact = false;
-            return;
-        }
-        k->it = nv;
-        k->cap_it = cap;
-    }
-    if (!(copy = strdup(item_id))) {
+    if (known_set_add(&k->it, event_id, item_id, NULL) != 0) {
         k->items_exact = false;
-        return;
     }
-    k->it[k->n_it].event_id = event_id;
-    k->it[k->n_it++].item_id = copy;
 }
 
 /* A deep copy of src into dst. Returns 0 or ERR_NOMEM (dst zeroed). */
@@ -359,6 +477,43 @@ static int known_item_row(struct intake_known *k, struct yq_stmt *st)
     return 0;
 }
 
+/*
+ * The rows of sql's table (ticket_items, or ticket_item_revisions with hashes) of the covered
+ * tickets and the batch's n_items item ids into set. Returns 0 or an ERR_* code.
+ */
+static int known_load_tickets(struct ticket_store *store, struct intake_known *k,
+                              const char *sql, bool hashes, struct known_set *set,
+                              const char *const *items, size_t n_items)
+{
+    int err = 0;
+
+    for (size_t t = 0; !err && t < k->n_tickets; t += KNOWN_CHUNK) {
+        size_t nt = k->n_tickets - t < KNOWN_CHUNK ? k->n_tickets - t : KNOWN_CHUNK;
+        for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
+            size_t ni = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
+            struct yq_stmt *st = NULL;
+            int rc = YQ_DB_DONE;
+            err = ticket_store_prepare(store, sql, &st, "batch lookup");
+            if (err) {
+                return err;
+            }
+            for (size_t j = 0; j < KNOWN_CHUNK; j++) {
+                yq_stmt_bind_int64(st, (int)j + 1, k->tickets[t + (j < nt ? j : nt - 1)]);
+                yq_stmt_bind_text(st, KNOWN_CHUNK + (int)j + 1, items[i + (j < ni ? j : ni - 1)]);
+            }
+            while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+                err = known_set_add(set, yq_stmt_column_int64(st, 0), yq_stmt_column_text(st, 1),
+                                    hashes ? yq_stmt_column_text(st, 2) : NULL);
+            }
+            if (!err && rc != YQ_DB_DONE) {
+                err = ticket_store_fail(store, rc, "batch lookup");
+            }
+            yq_stmt_finalize(st);
+        }
+    }
+    return err;
+}
+
 /* The placeholders "(?, ?, ... ?)" of KNOWN_CHUNK parameters, after prefix, into buf. */
 static const char *known_sql(char *buf, size_t len, const char *prefix)
 {
@@ -382,7 +537,7 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     struct intake_known *k = calloc(1, sizeof(*k));
     const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));
     size_t n_items = 0;
-    char ev_sql[1200], it_sql[600];
+    char ev_sql[1200], it_sql[600], ti_sql[1200], rv_sql[1200];
     int err = 0;
 
     *out = NULL;
@@ -406,6 +561,12 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
         items[n_items++] = v[i].alert->item.id;
     }
     known_sql(ev_sql, sizeof(ev_sql), EVENT_READ_SQL "WHERE e.event_key IN ");
+    known_sql(ti_sql, sizeof(ti_sql), "SELECT ticket_id, item_id FROM ticket_items WHERE ticket_id IN ");
+    known_sql(ti_sql + strlen(ti_sql), sizeof(ti_sql) - strlen(ti_sql), " AND item_id IN ");
+    known_sql(rv_sql, sizeof(rv_sql),
+              "SELECT ticket_id, item_id, content_hash FROM ticket_item_revisions "
+              "WHERE ticket_id IN ");
+    known_sql(rv_sql + strlen(rv_sql), sizeof(rv_sql) - strlen(rv_sql), " AND item_id IN ");
     known_sql(it_sql, sizeof(it_sql), "SELECT event_id, item_id FROM event_items WHERE item_id IN ");
     for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
         size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
@@ -414,6 +575,18 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
         size_t m = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
         err = known_query(store, it_sql, items + i, m, known_item_row, k);
+    }
+    /* the tickets of the events found: their items and revisions */
+    for (size_t i = 0; !err && i < k->n_ev; i++) {
+        if (k->ev[i].state == KNOWN_PRESENT && k->ev[i].e.ticket_found) {
+            err = known_cover(k, k->ev[i].e.ticket_id);
+        }
+    }
+    if (!err && n_items > 0) {
+        err = known_load_tickets(store, k, ti_sql, false, &k->titems, items, n_items);
+    }
+    if (!err && n_items > 0) {
+        err = known_load_tickets(store, k, rv_sql, true, &k->revs, items, n_items);
     }
     if (!err) {
         *out = k;
@@ -867,12 +1040,12 @@ static bool auto_assign(struct ticket_store *store, const struct yq_alert *alert
 
 /* The policy's 交办 at intake: the ticket of the new event e, which becomes auto_assigned. */
 static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now,
+                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
                              struct ticket_intake_result *res)
 {
     struct yq_stmt *st = NULL;
     char note[120];
-    int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, res);
+    int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, k, res);
 
     e->stale = true; /* a ticket and a new state */
     if (err) {
@@ -934,7 +1107,7 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
  * the alert's item (the earlier ones stay on the event page).
  */
 static int event_raise_level(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now,
+                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
                              struct ticket_intake_result *res)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
@@ -975,7 +1148,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     }
     e->level = alert->level;
     snprintf(e->state, sizeof(e->state), "pending");
-    return auto_assign(store, alert) ? event_auto_assign(store, e, alert, now, res) : 0;
+    return auto_assign(store, alert) ? event_auto_assign(store, e, alert, now, k, res) : 0;
 }
 
 /* The alert for the root event e: record the item, attach it to the ticket or watch it. */
@@ -1006,7 +1179,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         }
         snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
         res->item_count = e->ticket_items;
-        err = intake_attach_item(store, alert, now, e->ticket_closed, res);
+        err = intake_attach_item(store, alert, now, e->ticket_closed, k, res);
         e->ticket_items = res->item_count;
         e->stale = e->stale || res->reopened;
         return err;
@@ -1015,7 +1188,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
     if (inserted && alert->level < e->level &&
         (strcmp(e->state, "pending") == 0 || strcmp(e->state, "watching") == 0 ||
          strcmp(e->state, "dismissed") == 0)) {
-        err = event_raise_level(store, e, alert, now, res);
+        err = event_raise_level(store, e, alert, now, k, res);
         if (err || res->ticket_id > 0) {
             return err;
         }
@@ -1117,7 +1290,7 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
         res->item_count = 1;
         res->outcome = TICKET_INTAKE_QUEUED;
         if (auto_assign(store, alert)) {
-            err = event_auto_assign(store, &e, alert, now, res);
+            err = event_auto_assign(store, &e, alert, now, k, res);
         }
     }
 done:
