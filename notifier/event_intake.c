@@ -193,7 +193,60 @@ struct intake_known {
     int64_t *tickets;
     size_t n_tickets, cap_tickets;
     struct known_set titems, revs;
+    /* 突增 counts of the batch (spike_item_counts()), written once per key at its end */
+    struct known_count {
+        char *scope, *key;
+        int64_t hour, n;
+    } *counts;
+    size_t n_counts, cap_counts;
 };
+
+/* spike_item_counts()'s fn for a batch: one more item for (scope, key, hour). */
+static int known_count(void *ctx, const char *scope, const char *key, int64_t hour)
+{
+    struct intake_known *k = ctx;
+    struct known_count *c;
+
+    for (size_t i = 0; i < k->n_counts; i++) {
+        c = &k->counts[i];
+        if (c->hour == hour && strcmp(c->key, key) == 0 && strcmp(c->scope, scope) == 0) {
+            c->n++;
+            return 0;
+        }
+    }
+    if (k->n_counts == k->cap_counts) {
+        size_t cap = k->cap_counts ? k->cap_counts * 2 : 64;
+        struct known_count *nv = realloc(k->counts, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        k->counts = nv;
+        k->cap_counts = cap;
+    }
+    c = &k->counts[k->n_counts];
+    c->scope = strdup(scope);
+    c->key = strdup(key);
+    if (!c->scope || !c->key) {
+        free(c->scope);
+        free(c->key);
+        return ERR_NOMEM;
+    }
+    c->hour = hour;
+    c->n = 1;
+    k->n_counts++;
+    return 0;
+}
+
+/* Write the batch's 突增 counts (inside its transaction, before its COMMIT). */
+static int known_write_counts(struct ticket_store *store, const struct intake_known *k)
+{
+    int err = 0;
+    for (size_t i = 0; !err && i < k->n_counts; i++) {
+        err = spike_count_add(store, k->counts[i].scope, k->counts[i].key, k->counts[i].hour,
+                              k->counts[i].n);
+    }
+    return err;
+}
 
 static void known_set_release(struct known_set *s)
 {
@@ -330,6 +383,11 @@ static void known_free(struct intake_known *k)
         free(k->ev[i].key);
         event_ref_release(&k->ev[i].e);
     }
+    for (size_t i = 0; i < k->n_counts; i++) {
+        free(k->counts[i].scope);
+        free(k->counts[i].key);
+    }
+    free(k->counts);
     known_set_release(&k->it);
     known_set_release(&k->titems);
     known_set_release(&k->revs);
@@ -1006,7 +1064,9 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
         err = event_add_item(store, e, alert, now, k, &inserted);
     }
     if (!err && inserted) {
-        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+        /* 突增: the hour's counts (a batch sums them and writes them at its end) */
+        err = k ? spike_item_counts(alert, e->id, known_count, k)
+                : spike_count_item(store, alert, e->id, now);
     }
     if (!err) {
         char note[256];
@@ -1163,7 +1223,9 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
     res->event_id = e->id;
     err = event_add_item(store, e, alert, now, k, &inserted);
     if (!err && inserted) {
-        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+        /* 突增: the hour's counts (a batch sums them and writes them at its end) */
+        err = k ? spike_item_counts(alert, e->id, known_count, k)
+                : spike_count_item(store, alert, e->id, now);
     }
     if (err) {
         return err;
@@ -1407,6 +1469,9 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
             if (v[i].err == 0) {
                 err = intake_in_tx(store, v[i].alert, now_ms / 1000, k, &v[i].res);
             }
+        }
+        if (!err) {
+            err = known_write_counts(store, k);
         }
         known_free(k);
         k = NULL;
