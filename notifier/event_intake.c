@@ -181,17 +181,63 @@ struct known_set {
     size_t n, cap;
 };
 
+/* A set of row ids (events or tickets). */
+struct known_ids {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static bool known_ids_has(const struct known_ids *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void known_ids_remove(struct known_ids *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i] == id) {
+            s->v[i] = s->v[--s->n];
+            return;
+        }
+    }
+}
+
+/* Returns 0 or ERR_NOMEM (s unchanged). */
+static int known_ids_add(struct known_ids *s, int64_t id)
+{
+    if (known_ids_has(s, id)) {
+        return 0;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        int64_t *nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n++] = id;
+    return 0;
+}
+
 struct intake_known {
     struct known_event *ev;
     size_t n_ev;
-    struct known_set it; /* event_items */
-    /* it holds every event_items row of the batch's item ids (false once a path copied
-       rows in that it does not follow: the event of an older binary's ticket) */
+    /* the events covered (found at the start, or made by the batch) and their event_items
+       rows of the batch's item ids (it); items_exact false once a path copied rows in that it
+       does not follow (the event of an older binary's ticket) */
+    struct known_ids events;
+    struct known_set it;
     bool items_exact;
     /* the tickets covered; their ticket_items (titems) and revisions (revs) of the batch's
        item ids */
-    int64_t *tickets;
-    size_t n_tickets, cap_tickets;
+    struct known_ids tickets;
     struct known_set titems, revs;
     /* 突增 counts of the batch (spike_item_counts()), written once per key at its end */
     struct known_count {
@@ -298,41 +344,13 @@ static int known_set_add(struct known_set *s, int64_t id, const char *item_id, c
 
 static bool known_covers(const struct intake_known *k, int64_t ticket_id)
 {
-    for (size_t i = 0; k && i < k->n_tickets; i++) {
-        if (k->tickets[i] == ticket_id) {
-            return true;
-        }
-    }
-    return false;
+    return k && known_ids_has(&k->tickets, ticket_id);
 }
 
 /* Stop covering ticket_id (what the batch knows of it is no longer whole: out of memory). */
 static void known_uncover(struct intake_known *k, int64_t ticket_id)
 {
-    for (size_t i = 0; i < k->n_tickets; i++) {
-        if (k->tickets[i] == ticket_id) {
-            k->tickets[i] = k->tickets[--k->n_tickets];
-            return;
-        }
-    }
-}
-
-static int known_cover(struct intake_known *k, int64_t ticket_id)
-{
-    if (known_covers(k, ticket_id)) {
-        return 0;
-    }
-    if (k->n_tickets == k->cap_tickets) {
-        size_t cap = k->cap_tickets ? k->cap_tickets * 2 : 16;
-        int64_t *nv = realloc(k->tickets, cap * sizeof(*nv));
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        k->tickets = nv;
-        k->cap_tickets = cap;
-    }
-    k->tickets[k->n_tickets++] = ticket_id;
-    return 0;
+    known_ids_remove(&k->tickets, ticket_id);
 }
 
 int intake_known_item(const struct intake_known *k, int64_t ticket_id, const char *item_id)
@@ -370,7 +388,7 @@ void intake_known_revision_add(struct intake_known *k, int64_t ticket_id, const 
 void intake_known_ticket_new(struct intake_known *k, int64_t ticket_id)
 {
     if (k) {
-        (void)known_cover(k, ticket_id); /* out of memory: not covered, read as before */
+        (void)known_ids_add(&k->tickets, ticket_id); /* out of memory: not covered, read */
     }
 }
 
@@ -391,7 +409,8 @@ static void known_free(struct intake_known *k)
     known_set_release(&k->it);
     known_set_release(&k->titems);
     known_set_release(&k->revs);
-    free(k->tickets);
+    free(k->tickets.v);
+    free(k->events.v);
     free(k->ev);
     free(k);
 }
@@ -406,10 +425,13 @@ static struct known_event *known_event_find(struct intake_known *k, const char *
     return NULL;
 }
 
-/* Whether event_id has item_id in event_items (k->items_exact must hold). */
-static bool known_item_has(const struct intake_known *k, int64_t event_id, const char *item_id)
+/* 1 event_id has item_id in event_items, 0 it has not, -1 not known (k NULL, not covered). */
+static int known_item_has(const struct intake_known *k, int64_t event_id, const char *item_id)
 {
-    return known_set_has(&k->it, event_id, item_id, NULL);
+    if (!k || !k->items_exact || !known_ids_has(&k->events, event_id)) {
+        return -1;
+    }
+    return known_set_has(&k->it, event_id, item_id, NULL) ? 1 : 0;
 }
 
 /* Note that event_id has item_id. Out of memory: k->items_exact becomes false. */
@@ -529,24 +551,20 @@ static int known_event_row(struct intake_known *k, struct yq_stmt *st)
     return 0;
 }
 
-static int known_item_row(struct intake_known *k, struct yq_stmt *st)
-{
-    known_item_add(k, yq_stmt_column_int64(st, 0), yq_stmt_column_text(st, 1));
-    return 0;
-}
-
 /*
- * The rows of sql's table (ticket_items, or ticket_item_revisions with hashes) of the covered
- * tickets and the batch's n_items item ids into set. Returns 0 or an ERR_* code.
+ * The rows of sql's table (event_items, ticket_items, or ticket_item_revisions with hashes)
+ * of the n_ids events or tickets ids and the batch's n_items item ids into set: sql takes
+ * KNOWN_CHUNK ids, then KNOWN_CHUNK item ids (the last of each repeated), and gives the id, the
+ * item id and (hashes) the content hash. Returns 0 or an ERR_* code.
  */
-static int known_load_tickets(struct ticket_store *store, struct intake_known *k,
-                              const char *sql, bool hashes, struct known_set *set,
-                              const char *const *items, size_t n_items)
+static int known_load_pairs(struct ticket_store *store, const int64_t *ids, size_t n_ids,
+                            const char *sql, bool hashes, struct known_set *set,
+                            const char *const *items, size_t n_items)
 {
     int err = 0;
 
-    for (size_t t = 0; !err && t < k->n_tickets; t += KNOWN_CHUNK) {
-        size_t nt = k->n_tickets - t < KNOWN_CHUNK ? k->n_tickets - t : KNOWN_CHUNK;
+    for (size_t t = 0; !err && t < n_ids; t += KNOWN_CHUNK) {
+        size_t nt = n_ids - t < KNOWN_CHUNK ? n_ids - t : KNOWN_CHUNK;
         for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
             size_t ni = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
             struct yq_stmt *st = NULL;
@@ -556,7 +574,7 @@ static int known_load_tickets(struct ticket_store *store, struct intake_known *k
                 return err;
             }
             for (size_t j = 0; j < KNOWN_CHUNK; j++) {
-                yq_stmt_bind_int64(st, (int)j + 1, k->tickets[t + (j < nt ? j : nt - 1)]);
+                yq_stmt_bind_int64(st, (int)j + 1, ids[t + (j < nt ? j : nt - 1)]);
                 yq_stmt_bind_text(st, KNOWN_CHUNK + (int)j + 1, items[i + (j < ni ? j : ni - 1)]);
             }
             while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
@@ -595,7 +613,7 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     struct intake_known *k = calloc(1, sizeof(*k));
     const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));
     size_t n_items = 0;
-    char ev_sql[1200], it_sql[600], ti_sql[1200], rv_sql[1200];
+    char ev_sql[1200], it_sql[1200], ti_sql[1200], rv_sql[1200];
     int err = 0;
 
     *out = NULL;
@@ -625,26 +643,35 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
               "SELECT ticket_id, item_id, content_hash FROM ticket_item_revisions "
               "WHERE ticket_id IN ");
     known_sql(rv_sql + strlen(rv_sql), sizeof(rv_sql) - strlen(rv_sql), " AND item_id IN ");
-    known_sql(it_sql, sizeof(it_sql), "SELECT event_id, item_id FROM event_items WHERE item_id IN ");
+    known_sql(it_sql, sizeof(it_sql), "SELECT event_id, item_id FROM event_items WHERE event_id IN ");
+    known_sql(it_sql + strlen(it_sql), sizeof(it_sql) - strlen(it_sql), " AND item_id IN ");
     for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
         size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
         err = known_query(store, ev_sql, keys + i, m, known_event_row, k);
     }
-    for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
-        size_t m = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
-        err = known_query(store, it_sql, items + i, m, known_item_row, k);
+    /* the items the events found already have (an event made by the batch has none before) */
+    for (size_t i = 0; !err && i < k->n_ev; i++) {
+        if (k->ev[i].state == KNOWN_PRESENT) {
+            err = known_ids_add(&k->events, k->ev[i].e.id);
+        }
+    }
+    if (!err) {
+        err = known_load_pairs(store, k->events.v, k->events.n, it_sql, false, &k->it, items,
+                               n_items);
     }
     /* the tickets of the events found: their items and revisions */
     for (size_t i = 0; !err && i < k->n_ev; i++) {
         if (k->ev[i].state == KNOWN_PRESENT && k->ev[i].e.ticket_found) {
-            err = known_cover(k, k->ev[i].e.ticket_id);
+            err = known_ids_add(&k->tickets, k->ev[i].e.ticket_id);
         }
     }
-    if (!err && n_items > 0) {
-        err = known_load_tickets(store, k, ti_sql, false, &k->titems, items, n_items);
+    if (!err) {
+        err = known_load_pairs(store, k->tickets.v, k->tickets.n, ti_sql, false, &k->titems,
+                               items, n_items);
     }
-    if (!err && n_items > 0) {
-        err = known_load_tickets(store, k, rv_sql, true, &k->revs, items, n_items);
+    if (!err) {
+        err = known_load_pairs(store, k->tickets.v, k->tickets.n, rv_sql, true, &k->revs, items,
+                               n_items);
     }
     if (!err) {
         *out = k;
@@ -868,9 +895,9 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
         yq_stmt_bind_text(st, 23, hex);
         intake_bind_times_ms(store, st, 24, alert);
     }
-    if (k && k->items_exact) {
+    if (known_item_has(k, e->id, item->id) >= 0) {
         /* the batch knows the event's items: the insert need not wait for its answer */
-        bool had = known_item_has(k, e->id, item->id);
+        bool had = known_item_has(k, e->id, item->id) == 1;
         if (had) {
             yq_stmt_finalize(st);
             goto done; /* a redelivered alert: the event is unchanged */
@@ -1059,6 +1086,9 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     }
     if (!err && !found) {
         err = ERR_IO;
+    }
+    if (!err && k) {
+        (void)known_ids_add(&k->events, e->id); /* new: no items yet (out of memory: read) */
     }
     if (!err) {
         err = event_add_item(store, e, alert, now, k, &inserted);

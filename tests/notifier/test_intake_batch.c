@@ -489,7 +489,11 @@ static void mix_compare(const struct ticket_policy *pol)
         mix_alert(i, &v[i]);
         e[i].alert = &v[i];
     }
-    assert_int_equal(ticket_intake_batch(a, e, MIX_N, T0_MS, &st), 0);
+    /* two batches: the second finds the first's events, tickets and items in the store */
+    assert_int_equal(ticket_intake_batch(a, e, MIX_N / 2 - 3, T0_MS, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(ticket_intake_batch(a, e + MIX_N / 2 - 3, MIX_N - MIX_N / 2 + 3, T0_MS, &st),
+                     0);
     assert_int_equal(st.transactions, 1);
     assert_int_equal(st.fallbacks, 0);
     for (int i = 0; i < MIX_N; i++) {
