@@ -159,7 +159,7 @@ static int event_row(struct yq_stmt *st, struct event_ref *e)
 
 enum known_state {
     KNOWN_UNSURE = 0, /* read the row (not loaded, merged, or changed beyond the copy) */
-    KNOWN_ABSENT = 1, /* no events row has the key */
+    KNOWN_ABSENT = 1, /* no events row and no ticket (of an older binary) has the key */
     KNOWN_PRESENT = 2 /* e is the row as it is now */
 };
 
@@ -528,6 +528,17 @@ static int known_query(struct ticket_store *store, const char *sql, const char *
     return err;
 }
 
+/* A ticket with the key of an event not found: the alert takes the older binary's path. */
+static int known_ticket_row(struct intake_known *k, struct yq_stmt *st)
+{
+    struct known_event *ke = known_event_find(k, yq_stmt_column_text(st, 0));
+
+    if (ke && ke->state == KNOWN_ABSENT) {
+        ke->state = KNOWN_UNSURE;
+    }
+    return 0;
+}
+
 static int known_event_row(struct intake_known *k, struct yq_stmt *st)
 {
     struct event_ref e;
@@ -613,7 +624,7 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     struct intake_known *k = calloc(1, sizeof(*k));
     const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));
     size_t n_items = 0;
-    char ev_sql[1200], it_sql[1200], ti_sql[1200], rv_sql[1200];
+    char ev_sql[1200], it_sql[1200], ti_sql[1200], rv_sql[1200], tk_sql[600];
     int err = 0;
 
     *out = NULL;
@@ -637,6 +648,7 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
         items[n_items++] = v[i].alert->item.id;
     }
     known_sql(ev_sql, sizeof(ev_sql), EVENT_READ_SQL "WHERE e.event_key IN ");
+    known_sql(tk_sql, sizeof(tk_sql), "SELECT event_key FROM tickets WHERE event_key IN ");
     known_sql(ti_sql, sizeof(ti_sql), "SELECT ticket_id, item_id FROM ticket_items WHERE ticket_id IN ");
     known_sql(ti_sql + strlen(ti_sql), sizeof(ti_sql) - strlen(ti_sql), " AND item_id IN ");
     known_sql(rv_sql, sizeof(rv_sql),
@@ -648,6 +660,10 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
         size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
         err = known_query(store, ev_sql, keys + i, m, known_event_row, k);
+    }
+    for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
+        size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
+        err = known_query(store, tk_sql, keys + i, m, known_ticket_row, k);
     }
     /* the items the events found already have (an event made by the batch has none before) */
     for (size_t i = 0; !err && i < k->n_ev; i++) {
@@ -1338,7 +1354,8 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     } else {
         err = event_read(store, alert->event_key, 0, &e, &found);
     }
-    if (!err && !found) {
+    if (!err && !found && !(ke && ke->state == KNOWN_ABSENT)) {
+        /* (the batch knows an absent key has no ticket either) */
         err = legacy_ticket(store, alert->event_key, &legacy);
         if (!err && legacy > 0) {
             int64_t id = 0;

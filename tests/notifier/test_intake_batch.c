@@ -557,6 +557,63 @@ static void test_batch_same_as_one_by_one_hand_over(void **state)
     mix_compare(notifier_policy_hand_over_all());
 }
 
+/* A ticket of an older binary (no event): the batch makes its event as alone (ticket_intake.h). */
+static void test_batch_ticket_of_older_binary(void **state)
+{
+    static const char *const items[] = {"rss:o2", "rss:o1", "rss:o3", "rss:o2"};
+    struct ticket_store *a = notifier_store_memory(), *b = notifier_store_memory();
+    struct ticket_intake_entry e[4];
+    struct ticket_intake_batch_stats st;
+    struct yq_alert v[4];
+    char *sa, *sb;
+
+    (void)state;
+    for (int s = 0; s < 2; s++) {
+        assert_int_equal(
+            yq_db_exec_raw(ticket_store_db(s ? b : a),
+                           "INSERT INTO tickets (number, event_key, title, level, department, "
+                           "detected_at, ack_deadline, response_deadline, item_count, created_at, "
+                           "updated_at, heat) VALUES ('YQ-2026-11-0001', 'ev:old', '旧单', 'III', "
+                           "'市自然资源局', 50, 3650, 172850, 1, 50, 50, 1);"
+                           "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
+                           "VALUES (1, 'rss:o1', 50);"),
+            YQ_DB_OK);
+    }
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < 4; i++) {
+        struct test_alert_spec sp = TEST_ALERT_LAND("ev:old", items[i], "III",
+                                                    "2026-11-29T08:00:00Z",
+                                                    "2026-11-29T07:50:00Z", 20.0);
+        char buf[4096], err[256];
+        test_alert_json(&sp, buf, sizeof(buf));
+        assert_int_equal(decode(buf, &v[i], err, sizeof(err)), 0);
+        e[i].alert = &v[i];
+    }
+    assert_int_equal(ticket_intake_batch(a, e, 4, T0_MS, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    for (int i = 0; i < 4; i++) {
+        struct ticket_intake_result r;
+        assert_int_equal(ticket_intake_alert(b, &v[i], T0_MS / 1000, &r), 0);
+        assert_int_equal(e[i].res.outcome, r.outcome);
+        assert_int_equal(e[i].res.item_count, r.item_count);
+        assert_int_equal(e[i].res.ticket_id, 1);
+    }
+    assert_int_equal(e[0].res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(e[3].res.outcome, TICKET_INTAKE_DUPLICATE);
+    sa = store_state(a);
+    sb = store_state(b);
+    assert_string_equal(sa, sb);
+    assert_int_equal(notifier_count(a, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(notifier_count(a, "SELECT item_count FROM tickets"), 3);
+    free(sa);
+    free(sb);
+    for (int i = 0; i < 4; i++) {
+        yq_alert_release(&v[i]);
+    }
+    ticket_store_free(a);
+    ticket_store_free(b);
+}
+
 /*
  * A store failure in the middle of a batch (a trigger failing as a broken database would, not
  * as a constraint): ERR_IO, nothing of the batch recorded, no fallback; later the batch goes
@@ -672,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_batch_same_as_one_by_one_inbox),
         cmocka_unit_test(test_batch_same_as_one_by_one_hand_over),
         cmocka_unit_test(test_batch_failure_mid_batch_commits_nothing),
+        cmocka_unit_test(test_batch_ticket_of_older_binary),
         cmocka_unit_test(test_batch_bounds),
         cmocka_unit_test(test_stamp_ms),
         cmocka_unit_test(test_latency_histogram_buckets),
