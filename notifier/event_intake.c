@@ -1511,13 +1511,14 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
             goto out;
         }
         store->intake_ms = now_ms;
-        err = known_load(store, v, n, &k);
+        /* one alert alone reads as it goes (the batch's lookups would cost more round trips) */
+        err = taken > 1 ? known_load(store, v, n, &k) : 0;
         for (i = 0; !err && i < n; i++) {
             if (v[i].err == 0) {
                 err = intake_in_tx(store, v[i].alert, now_ms / 1000, k, &v[i].res);
             }
         }
-        if (!err) {
+        if (!err && k) {
             err = known_write_counts(store, k);
         }
         known_free(k);
