@@ -239,6 +239,18 @@ struct intake_known {
        item ids */
     struct known_ids tickets;
     struct known_set titems, revs;
+    /* events' counts, heat, times and lists the batch's items added, not yet written (one
+       UPDATE per event instead of one per item; known_write_events()) */
+    struct known_pending {
+        int64_t event_id;
+        int64_t items, heat, negative, last_item_at, updated_at;
+        bool has_first_post;
+        int64_t first_post_at; /* the earliest of the items' */
+        double score;          /* the highest */
+        char *rule_ids, *rule_groups, *source_kinds; /* the event's lists now (owned) */
+        char *region;                                /* the first non-empty one (owned) */
+    } *pend;
+    size_t n_pend, cap_pend;
     /* 突增 counts of the batch (spike_item_counts()), written once per key at its end */
     struct known_count {
         char *scope, *key;
@@ -280,6 +292,129 @@ static int known_count(void *ctx, const char *scope, const char *key, int64_t ho
     c->hour = hour;
     c->n = 1;
     k->n_counts++;
+    return 0;
+}
+
+static void known_pending_release(struct known_pending *p)
+{
+    free(p->rule_ids);
+    free(p->rule_groups);
+    free(p->source_kinds);
+    free(p->region);
+}
+
+/*
+ * Write the events' pending changes (deferred statements) and forget them: before anything
+ * reads an events row again, and at the batch's end. k may be NULL. Returns 0 or an ERR_* code.
+ */
+static int known_write_events(struct ticket_store *store, struct intake_known *k)
+{
+    int err = 0;
+
+    for (size_t i = 0; k && i < k->n_pend; i++) {
+        struct known_pending *p = &k->pend[i];
+        struct yq_stmt *st = NULL;
+        if (!err) {
+            err = ticket_store_prepare(
+                store,
+                "UPDATE events SET item_count = item_count + ?12, heat = heat + ?1, "
+                "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
+                "first_post_at = CASE WHEN CAST(?4 AS BIGINT) IS NULL THEN first_post_at "
+                "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at END, "
+                "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
+                "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "
+                "WHERE id = ?11",
+                &st, "event update");
+        }
+        if (!err) {
+            yq_stmt_bind_int64(st, 1, p->heat);
+            yq_stmt_bind_int64(st, 2, p->negative);
+            yq_stmt_bind_int64(st, 3, p->last_item_at);
+            if (p->has_first_post) {
+                yq_stmt_bind_int64(st, 4, p->first_post_at);
+            } else {
+                yq_stmt_bind_null(st, 4);
+            }
+            yq_stmt_bind_double(st, 5, p->score);
+            intake_bind_texts(st, 6,
+                              (const char *const[]){p->rule_ids, p->rule_groups, p->source_kinds,
+                                                    p->region},
+                              4);
+            yq_stmt_bind_int64(st, 10, p->updated_at);
+            yq_stmt_bind_int64(st, 11, p->event_id);
+            yq_stmt_bind_int64(st, 12, p->items);
+            err = ticket_store_step_deferred(store, st, "event update");
+        }
+        known_pending_release(p);
+    }
+    if (k) {
+        k->n_pend = 0;
+    }
+    return err;
+}
+
+/*
+ * One more item of event e (its copy e already updated: lists, count, last item) into the
+ * batch's pending change of e. Returns 0 or ERR_NOMEM.
+ */
+static int known_pend_item(struct intake_known *k, const struct event_ref *e,
+                           const struct yq_alert *alert, int64_t heat, bool negative,
+                           int64_t now)
+{
+    const struct yq_item *item = &alert->item;
+    struct known_pending *p = NULL;
+    char *ids, *groups, *kinds;
+
+    for (size_t i = 0; i < k->n_pend && !p; i++) {
+        p = k->pend[i].event_id == e->id ? &k->pend[i] : NULL;
+    }
+    if (!p) {
+        if (k->n_pend == k->cap_pend) {
+            size_t cap = k->cap_pend ? k->cap_pend * 2 : 16;
+            struct known_pending *nv = realloc(k->pend, cap * sizeof(*nv));
+            if (!nv) {
+                return ERR_NOMEM;
+            }
+            k->pend = nv;
+            k->cap_pend = cap;
+        }
+        p = &k->pend[k->n_pend++];
+        memset(p, 0, sizeof(*p));
+        p->event_id = e->id;
+        p->last_item_at = alert->matched_at;
+        p->score = alert->score;
+    }
+    ids = strdup(e->rule_ids);
+    groups = strdup(e->rule_groups);
+    kinds = strdup(e->source_kinds);
+    if (!p->region && item->region && item->region[0]) {
+        p->region = strdup(item->region);
+    }
+    if (!ids || !groups || !kinds) {
+        free(ids);
+        free(groups);
+        free(kinds);
+        return ERR_NOMEM;
+    }
+    free(p->rule_ids);
+    free(p->rule_groups);
+    free(p->source_kinds);
+    p->rule_ids = ids;
+    p->rule_groups = groups;
+    p->source_kinds = kinds;
+    p->items++;
+    p->heat += heat;
+    p->negative += negative ? 1 : 0;
+    p->last_item_at = p->last_item_at > alert->matched_at ? p->last_item_at : alert->matched_at;
+    p->score = p->score > alert->score ? p->score : alert->score;
+    if (item->has_published) {
+        int64_t t = yq_item_effective_time(item);
+        if (!p->has_first_post || t < p->first_post_at) {
+            p->first_post_at = t;
+        }
+        p->has_first_post = true;
+    }
+    p->updated_at = now;
     return 0;
 }
 
@@ -406,6 +541,10 @@ static void known_free(struct intake_known *k)
         free(k->counts[i].key);
     }
     free(k->counts);
+    for (size_t i = 0; i < k->n_pend; i++) {
+        known_pending_release(&k->pend[i]);
+    }
+    free(k->pend);
     known_set_release(&k->it);
     known_set_release(&k->titems);
     known_set_release(&k->revs);
@@ -939,6 +1078,20 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
         err = ERR_NOMEM;
         goto done;
     }
+    {
+        /* the copy follows the row (res->item_count; a batch's next alert of the event) */
+        char *t;
+        e->item_count++;
+        e->last_item_at = e->last_item_at > alert->matched_at ? e->last_item_at : alert->matched_at;
+        t = e->rule_ids, e->rule_ids = u_ids, u_ids = t;
+        t = e->rule_groups, e->rule_groups = u_groups, u_groups = t;
+        t = e->source_kinds, e->source_kinds = u_kinds, u_kinds = t;
+    }
+    if (k) {
+        /* a batch writes the row once per event (known_write_events()) */
+        err = known_pend_item(k, e, alert, event_item_heat(item, negative), negative, now);
+        goto done;
+    }
     err = ticket_store_prepare(
         store,
         "UPDATE events SET item_count = item_count + 1, heat = heat + ?1, "
@@ -961,19 +1114,13 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
         yq_stmt_bind_null(st, 4);
     }
     yq_stmt_bind_double(st, 5, alert->score);
-    intake_bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
+    intake_bind_texts(st, 6,
+                      (const char *const[]){e->rule_ids, e->rule_groups, e->source_kinds,
+                                            item->region},
+                      4);
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, e->id);
     err = ticket_store_step_deferred(store, st, "event update");
-    if (!err) {
-        /* the copy follows the row (a batch's next alert of the event reads it) */
-        char *t;
-        e->item_count++;
-        e->last_item_at = e->last_item_at > alert->matched_at ? e->last_item_at : alert->matched_at;
-        t = e->rule_ids, e->rule_ids = u_ids, u_ids = t;
-        t = e->rule_groups, e->rule_groups = u_groups, u_groups = t;
-        t = e->source_kinds, e->source_kinds = u_kinds, u_kinds = t;
-    }
 done:
     free(ids);
     free(groups);
@@ -1296,13 +1443,20 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
     if (inserted && alert->level < e->level &&
         (strcmp(e->state, "pending") == 0 || strcmp(e->state, "watching") == 0 ||
          strcmp(e->state, "dismissed") == 0)) {
-        err = event_raise_level(store, e, alert, now, k, res);
+        /* the batch's pending changes first: a ticket opened here starts from the event */
+        err = known_write_events(store, k);
+        if (!err) {
+            err = event_raise_level(store, e, alert, now, k, res);
+        }
         if (err || res->ticket_id > 0) {
             return err;
         }
     } else if (inserted && strcmp(e->state, "watching") == 0) {
         e->stale = true; /* it may have resurfaced */
-        err = event_check_watch(store, e->id, prev_last, alert, now);
+        err = known_write_events(store, k); /* the check reads the count and heat */
+        if (!err) {
+            err = event_check_watch(store, e->id, prev_last, alert, now);
+        }
     }
     if (!err) {
         /* read with the event, counted on by event_add_item() */
@@ -1345,6 +1499,9 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     const char *why;
     int err;
 
+    if (!(ke && ke->state == KNOWN_PRESENT) && (err = known_write_events(store, k)) != 0) {
+        return err; /* what this alert reads of events must include the batch's changes */
+    }
     if (ke && ke->state == KNOWN_PRESENT) {
         err = event_ref_copy(&ke->e, &e); /* the batch knows it: no read */
         found = err == 0;
@@ -1431,6 +1588,9 @@ static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert
     memset(res, 0, sizeof(*res));
     if (alert->item.official) {
         known_forget(k); /* its proposals may change tickets the batch has read */
+        err = known_write_events(store, k);
+    }
+    if (!err && alert->item.official) {
         /* issue #15: every official post is kept and compared with the open tickets, in the
            same transaction as whatever else the alert does (docs/responses.md) */
         err = response_store_add_post(store, alert, now, &res->post_id);
@@ -1517,6 +1677,9 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
             if (v[i].err == 0) {
                 err = intake_in_tx(store, v[i].alert, now_ms / 1000, k, &v[i].res);
             }
+        }
+        if (!err && k) {
+            err = known_write_events(store, k);
         }
         if (!err && k) {
             err = known_write_counts(store, k);

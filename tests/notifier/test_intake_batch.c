@@ -439,7 +439,8 @@ static char *store_state(struct ticket_store *store)
     static const char *const queries[] = {
         "SELECT event_key, state, level, item_count, heat, negative_count, last_item_at, "
         "first_post_at, rule_ids, rule_groups, source_kinds, region, coalesce(ticket_id, 0), "
-        "coalesce(resurfaced_at, 0), version FROM events ORDER BY event_key",
+        "coalesce(resurfaced_at, 0), version, score, updated_at, judge_deadline "
+        "FROM events ORDER BY event_key",
         "SELECT number, event_key, state, level, item_count, heat, score, first_post_at, "
         "reopen_count FROM tickets ORDER BY number",
         "SELECT e.event_key, i.item_id, i.heat, i.title FROM event_items i "
