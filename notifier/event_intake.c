@@ -1244,11 +1244,24 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     yq_stmt_bind_int64(st, 11, now);
     int64_t new_id = 0;
     err = ticket_store_step_id(store, st, "event insert", &new_id);
-    if (!err) {
-        err = event_read(store, NULL, new_id, e, &found);
-    }
-    if (!err && !found) {
+    if (!err && new_id <= 0) {
         err = ERR_IO;
+    }
+    if (!err) {
+        /* the row just written, as event_read() would give it (the table's defaults: no
+           lists, no items, no ticket), without a round trip */
+        memset(e, 0, sizeof(*e));
+        e->id = new_id;
+        snprintf(e->state, sizeof(e->state), "pending");
+        e->last_item_at = alert->matched_at;
+        e->detected_at = alert->matched_at;
+        e->level = alert->level;
+        e->event_key = strdup(alert->event_key);
+        e->rule_ids = strdup("[]");
+        e->rule_groups = strdup("[]");
+        e->source_kinds = strdup("[]");
+        found = e->event_key && e->rule_ids && e->rule_groups && e->source_kinds;
+        err = found ? 0 : ERR_NOMEM;
     }
     if (!err && k) {
         (void)known_ids_add(&k->events, e->id); /* new: no items yet (out of memory: read) */
