@@ -603,7 +603,7 @@ static void track_tx(struct pg_conn *c)
  */
 static int pipeline_drain(struct pg_conn *c, PGresult **keep)
 {
-    int rc = YQ_DB_OK, n_results = c->n_pending + (keep ? 1 : 0), query = 0;
+    int rc = YQ_DB_OK, n_results = c->n_pending + (keep ? 1 : 0), query = 0, nulls = 0;
     bool synced = false;
 
     if (keep) {
@@ -618,13 +618,18 @@ static int pipeline_drain(struct pg_conn *c, PGresult **keep)
     while (rc != YQ_DB_IOERR && !synced) {
         PGresult *res = PQgetResult(c->conn);
         if (!res) {
-            if (PQstatus(c->conn) != CONNECTION_OK) {
-                rc = fail_res(c, NULL);
+            if (PQstatus(c->conn) != CONNECTION_OK || ++nulls > 1) {
+                /* lost, or out of step (two ends in a row: no sync will come) */
+                rc = PQstatus(c->conn) != CONNECTION_OK ? fail_res(c, NULL) : YQ_DB_IOERR;
+                if (nulls > 1) {
+                    snprintf(c->errmsg, sizeof(c->errmsg), "pipeline answers out of step");
+                }
                 break;
             }
             query++; /* the end of one statement's results */
             continue;
         }
+        nulls = 0;
         switch (PQresultStatus(res)) {
         case PGRES_PIPELINE_SYNC:
             synced = true;
