@@ -64,9 +64,9 @@ static void event_ref_release(struct event_ref *e)
 
 /* The event with its ticket's number, item count and state: one round trip (issue #16). */
 #define EVENT_READ_SQL                                                                             \
-    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                \
-    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "           \
-    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "       \
+    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                 \
+    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "            \
+    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "        \
     "coalesce(t.state, '') FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
 
 static int event_row(struct yq_stmt *st, struct event_ref *e);
@@ -83,10 +83,9 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
 
     memset(e, 0, sizeof(*e));
     *found = false;
-    err = ticket_store_prepare(store,
-                               key ? EVENT_READ_SQL "WHERE e.event_key = ?"
-                                   : EVENT_READ_SQL "WHERE e.id = ?",
-                               &st, "event lookup");
+    err = ticket_store_prepare(
+        store, key ? EVENT_READ_SQL "WHERE e.event_key = ?" : EVENT_READ_SQL "WHERE e.id = ?", &st,
+        "event lookup");
 
     if (err) {
         return err;
@@ -226,6 +225,23 @@ static int known_ids_add(struct known_ids *s, int64_t id)
     return 0;
 }
 
+/* What the batch's items changed in one event, not yet written. */
+struct known_pending {
+    int64_t event_id;
+    int64_t items, heat, negative, last_item_at, updated_at;
+    bool has_first_post;
+    int64_t first_post_at; /* the earliest of the items' */
+    double score;          /* the highest */
+    char *rule_ids, *rule_groups, *source_kinds; /* the event's lists now (owned) */
+    char *region;                                /* the first non-empty one (owned) */
+};
+
+/* One 突增 count of the batch. */
+struct known_count {
+    char *scope, *key;
+    int64_t hour, n;
+};
+
 struct intake_known {
     struct known_event *ev;
     size_t n_ev;
@@ -241,21 +257,10 @@ struct intake_known {
     struct known_set titems, revs;
     /* events' counts, heat, times and lists the batch's items added, not yet written (one
        UPDATE per event instead of one per item; known_write_events()) */
-    struct known_pending {
-        int64_t event_id;
-        int64_t items, heat, negative, last_item_at, updated_at;
-        bool has_first_post;
-        int64_t first_post_at; /* the earliest of the items' */
-        double score;          /* the highest */
-        char *rule_ids, *rule_groups, *source_kinds; /* the event's lists now (owned) */
-        char *region;                                /* the first non-empty one (owned) */
-    } *pend;
+    struct known_pending *pend;
     size_t n_pend, cap_pend;
     /* 突增 counts of the batch (spike_item_counts()), written once per key at its end */
-    struct known_count {
-        char *scope, *key;
-        int64_t hour, n;
-    } *counts;
+    struct known_count *counts;
     size_t n_counts, cap_counts;
 };
 
@@ -320,7 +325,8 @@ static int known_write_events(struct ticket_store *store, struct intake_known *k
                 "UPDATE events SET item_count = item_count + ?12, heat = heat + ?1, "
                 "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
                 "first_post_at = CASE WHEN CAST(?4 AS BIGINT) IS NULL THEN first_post_at "
-                "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at END, "
+                "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at "
+                "END, "
                 "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
                 "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "
                 "WHERE id = ?11",
@@ -336,10 +342,9 @@ static int known_write_events(struct ticket_store *store, struct intake_known *k
                 yq_stmt_bind_null(st, 4);
             }
             yq_stmt_bind_double(st, 5, p->score);
-            intake_bind_texts(st, 6,
-                              (const char *const[]){p->rule_ids, p->rule_groups, p->source_kinds,
-                                                    p->region},
-                              4);
+            intake_bind_texts(
+                st, 6,
+                (const char *const[]){p->rule_ids, p->rule_groups, p->source_kinds, p->region}, 4);
             yq_stmt_bind_int64(st, 10, p->updated_at);
             yq_stmt_bind_int64(st, 11, p->event_id);
             yq_stmt_bind_int64(st, 12, p->items);
@@ -358,8 +363,7 @@ static int known_write_events(struct ticket_store *store, struct intake_known *k
  * batch's pending change of e. Returns 0 or ERR_NOMEM.
  */
 static int known_pend_item(struct intake_known *k, const struct event_ref *e,
-                           const struct yq_alert *alert, int64_t heat, bool negative,
-                           int64_t now)
+                           const struct yq_alert *alert, int64_t heat, bool negative, int64_t now)
 {
     const struct yq_item *item = &alert->item;
     struct known_pending *p = NULL;
@@ -644,8 +648,8 @@ static void known_forget(struct intake_known *k)
  * Run sql (its KNOWN_CHUNK parameters bound to n <= KNOWN_CHUNK texts of v, the last repeated)
  * and hand each row to fn. Returns 0 or an ERR_* code.
  */
-static int known_query(struct ticket_store *store, const char *sql, const char *const *v,
-                       size_t n, int (*fn)(struct intake_known *k, struct yq_stmt *st),
+static int known_query(struct ticket_store *store, const char *sql, const char *const *v, size_t n,
+                       int (*fn)(struct intake_known *k, struct yq_stmt *st),
                        struct intake_known *k)
 {
     struct yq_stmt *st = NULL;
@@ -788,13 +792,15 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
     }
     known_sql(ev_sql, sizeof(ev_sql), EVENT_READ_SQL "WHERE e.event_key IN ");
     known_sql(tk_sql, sizeof(tk_sql), "SELECT event_key FROM tickets WHERE event_key IN ");
-    known_sql(ti_sql, sizeof(ti_sql), "SELECT ticket_id, item_id FROM ticket_items WHERE ticket_id IN ");
+    known_sql(ti_sql, sizeof(ti_sql),
+              "SELECT ticket_id, item_id FROM ticket_items WHERE ticket_id IN ");
     known_sql(ti_sql + strlen(ti_sql), sizeof(ti_sql) - strlen(ti_sql), " AND item_id IN ");
     known_sql(rv_sql, sizeof(rv_sql),
               "SELECT ticket_id, item_id, content_hash FROM ticket_item_revisions "
               "WHERE ticket_id IN ");
     known_sql(rv_sql + strlen(rv_sql), sizeof(rv_sql) - strlen(rv_sql), " AND item_id IN ");
-    known_sql(it_sql, sizeof(it_sql), "SELECT event_id, item_id FROM event_items WHERE event_id IN ");
+    known_sql(it_sql, sizeof(it_sql),
+              "SELECT event_id, item_id FROM event_items WHERE event_id IN ");
     known_sql(it_sql + strlen(it_sql), sizeof(it_sql) - strlen(it_sql), " AND item_id IN ");
     for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
         size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
@@ -821,8 +827,8 @@ static int known_load(struct ticket_store *store, const struct ticket_intake_ent
         }
     }
     if (!err) {
-        err = known_load_pairs(store, k->tickets.v, k->tickets.n, ti_sql, false, &k->titems,
-                               items, n_items);
+        err = known_load_pairs(store, k->tickets.v, k->tickets.n, ti_sql, false, &k->titems, items,
+                               n_items);
     }
     if (!err) {
         err = known_load_pairs(store, k->tickets.v, k->tickets.n, rv_sql, true, &k->revs, items,
@@ -1114,10 +1120,9 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
         yq_stmt_bind_null(st, 4);
     }
     yq_stmt_bind_double(st, 5, alert->score);
-    intake_bind_texts(st, 6,
-                      (const char *const[]){e->rule_ids, e->rule_groups, e->source_kinds,
-                                            item->region},
-                      4);
+    intake_bind_texts(
+        st, 6, (const char *const[]){e->rule_ids, e->rule_groups, e->source_kinds, item->region},
+        4);
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, e->id);
     err = ticket_store_step_deferred(store, st, "event update");
@@ -1418,9 +1423,8 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
 }
 
 /* The alert for the root event e: record the item, attach it to the ticket or watch it. */
-static int event_take(struct ticket_store *store, struct event_ref *e,
-                      const struct yq_alert *alert, int64_t now, struct intake_known *k,
-                      struct ticket_intake_result *res)
+static int event_take(struct ticket_store *store, struct event_ref *e, const struct yq_alert *alert,
+                      int64_t now, struct intake_known *k, struct ticket_intake_result *res)
 {
     bool inserted = false;
     int64_t prev_last = e->last_item_at;
@@ -1441,8 +1445,8 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
         res->ticket_id = e->ticket_id;
         if (!e->ticket_found) {
             snprintf(store->last_error, sizeof(store->last_error),
-                     "ticket lookup: ticket %lld of event %lld not found",
-                     (long long)e->ticket_id, (long long)e->id);
+                     "ticket lookup: ticket %lld of event %lld not found", (long long)e->ticket_id,
+                     (long long)e->id);
             return ERR_NOT_FOUND;
         }
         snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
@@ -1465,7 +1469,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e,
             return err;
         }
     } else if (inserted && strcmp(e->state, "watching") == 0) {
-        e->stale = true; /* it may have resurfaced */
+        e->stale = true;                    /* it may have resurfaced */
         err = known_write_events(store, k); /* the check reads the count and heat */
         if (!err) {
             err = event_check_watch(store, e->id, prev_last, alert, now);
@@ -1503,7 +1507,7 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
 
 /* Inside the transaction: what intake does with the alert (ticket_intake.h). */
 static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct intake_known *k, struct ticket_intake_result *res)
+                              struct intake_known *k, struct ticket_intake_result *res)
 {
     struct known_event *ke = known_event_find(k, alert->event_key);
     struct event_ref e;

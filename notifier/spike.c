@@ -111,15 +111,15 @@ int64_t spike_hour_of(int64_t t)
 
 /* --- counting at intake ---------------------------------------------------------------- */
 
-int spike_count_add(struct ticket_store *store, const char *scope, const char *key,
-                    int64_t hour, int64_t n)
+int spike_count_add(struct ticket_store *store, const char *scope, const char *key, int64_t hour,
+                    int64_t n)
 {
     struct yq_stmt *st = NULL;
-    int err =
-        ticket_store_prepare(store,
-                             "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?1, ?2, ?3, ?4) "
-                             "ON CONFLICT (scope, key, hour) DO UPDATE SET n = rate_counts.n + ?4",
-                             &st, "rate count");
+    int err = ticket_store_prepare(
+        store,
+        "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (scope, key, hour) DO UPDATE SET n = rate_counts.n + ?4",
+        &st, "rate count");
     if (err) {
         return err;
     }

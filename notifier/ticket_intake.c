@@ -658,8 +658,7 @@ static int has_revision(struct ticket_store *store, int64_t ticket_id, const cha
 }
 
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       bool maybe_closed, struct intake_known *k,
-                       struct ticket_intake_result *res)
+                       bool maybe_closed, struct intake_known *k, struct ticket_intake_result *res)
 {
     struct yq_stmt *st = NULL;
     bool inserted, revised, known = true;

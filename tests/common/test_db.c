@@ -517,7 +517,8 @@ static void test_deferred_statements(void **state)
     assert_int_equal(defer_insert(e->db, "c2", 4), YQ_DB_DONE);
     exec_ok(e->db, "COMMIT"); /* the COMMIT reads the last one's answer first */
     yq_db_set_trace(e->db, NULL, NULL);
-    assert_int_equal(traced, 50 + 1 + 2 + 2 + 2); /* inserts, update, reads, inserts, BEGIN+COMMIT */
+    assert_int_equal(traced,
+                     50 + 1 + 2 + 2 + 2); /* inserts, update, reads, inserts, BEGIN+COMMIT */
     assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 53);
 
     /* a refused one (a duplicate key) is reported by the read after it, with its code */

@@ -582,9 +582,8 @@ static void test_batch_ticket_of_older_binary(void **state)
     }
     memset(e, 0, sizeof(e));
     for (int i = 0; i < 4; i++) {
-        struct test_alert_spec sp = TEST_ALERT_LAND("ev:old", items[i], "III",
-                                                    "2026-11-29T08:00:00Z",
-                                                    "2026-11-29T07:50:00Z", 20.0);
+        struct test_alert_spec sp = TEST_ALERT_LAND(
+            "ev:old", items[i], "III", "2026-11-29T08:00:00Z", "2026-11-29T07:50:00Z", 20.0);
         char buf[4096], err[256];
         test_alert_json(&sp, buf, sizeof(buf));
         assert_int_equal(decode(buf, &v[i], err, sizeof(err)), 0);
