@@ -457,6 +457,22 @@ int yq_stmt_step(struct yq_stmt *st)
     return st->db->ops->step(st);
 }
 
+int yq_stmt_step_deferred(struct yq_stmt *st)
+{
+    int rc;
+
+    if (st->db->ops->step_deferred) {
+        return st->db->ops->step_deferred(st);
+    }
+    rc = st->db->ops->step(st); /* SQLite: at once, its rows discarded */
+    return rc == YQ_DB_ROW ? YQ_DB_DONE : rc;
+}
+
+int yq_db_flush(struct yq_db *db)
+{
+    return db->ops->flush ? db->ops->flush(db) : YQ_DB_OK;
+}
+
 int yq_stmt_reset(struct yq_stmt *st)
 {
     return st->db->ops->reset(st);
@@ -596,6 +612,14 @@ int yq_db_run_id(struct yq_db *db, struct yq_stmt *st, int64_t *id, const char *
     *id = err == 1 ? yq_stmt_column_int64(st, 0) : 0;
     yq_stmt_finalize(st);
     return err > 0 ? 0 : err;
+}
+
+int yq_db_run_deferred(struct yq_db *db, struct yq_stmt *st, const char *what, char *errbuf,
+                       size_t errlen)
+{
+    int rc = yq_stmt_step_deferred(st);
+    yq_stmt_finalize(st);
+    return rc == YQ_DB_DONE || rc == YQ_DB_OK ? 0 : yq_db_fail(db, rc, what, errbuf, errlen);
 }
 
 void yq_db_rollback(struct yq_db *db)

@@ -205,6 +205,30 @@ int yq_stmt_bind_parameter_count(struct yq_stmt *st);
 /* Run or advance st: YQ_DB_ROW (a row is ready), YQ_DB_DONE, or an error code. */
 int yq_stmt_step(struct yq_stmt *st);
 
+/*
+ * Deferred statements (issue #16; intake's writes whose answers it does not read): run st, an
+ * INSERT, UPDATE or DELETE whose rows and change count the caller does not look at, as part of
+ * the open transaction, perhaps later. SQLite runs it at once (rows discarded). PostgreSQL,
+ * inside a transaction and once the text has been prepared on the connection (its first run
+ * is at once), sends it without waiting for the answer (libpq pipeline mode); the next call
+ * on db that needs an answer (a step, exec, COMMIT, yq_db_flush ...) sends its own statement
+ * behind it and reads every answer in one round trip. Outside a transaction it runs at once.
+ * st's bindings are copied when sent: st may be finalised or bound again at once.
+ * Errors: the first deferred statement that failed is reported (its raw code, its message in
+ * yq_db_errmsg()) by the call that read its answer, in place of that call's own result; the
+ * transaction is then aborted on the server and the caller must roll back, as after any failed
+ * statement. yq_db_changes() says nothing about a deferred statement.
+ * Returns YQ_DB_DONE (run or queued) or a raw error code (st's own, or an earlier deferred
+ * statement's). Not thread-safe across threads sharing one transaction.
+ */
+int yq_stmt_step_deferred(struct yq_stmt *st);
+
+/*
+ * Wait for the answers of db's deferred statements. Returns YQ_DB_OK (none waiting, or all
+ * succeeded) or the first failed one's raw code (message in yq_db_errmsg()).
+ */
+int yq_db_flush(struct yq_db *db);
+
 /* Back to before the first step; bindings stay. */
 int yq_stmt_reset(struct yq_stmt *st);
 int yq_stmt_clear_bindings(struct yq_stmt *st);
@@ -256,6 +280,13 @@ int yq_db_step(struct yq_db *db, struct yq_stmt *st, const char *what, char *err
 /* Step once (a returned row counts as success) and finalise st whatever happens. */
 int yq_db_run(struct yq_db *db, struct yq_stmt *st, const char *what, char *errbuf,
               size_t errlen);
+
+/*
+ * yq_stmt_step_deferred() st and finalise it whatever happens. Returns 0 or the mapped code of
+ * st's error or of an earlier deferred statement's (one line in errbuf).
+ */
+int yq_db_run_deferred(struct yq_db *db, struct yq_stmt *st, const char *what, char *errbuf,
+                       size_t errlen);
 
 /*
  * Step an INSERT ... RETURNING id (the portable form of sqlite3_last_insert_rowid) once, put the

@@ -34,6 +34,11 @@ struct yq_db_ops {
     int (*bind_null)(struct yq_stmt *st, int i);
     int (*bind_count)(struct yq_stmt *st);
     int (*step)(struct yq_stmt *st);
+    /* yq_stmt_step_deferred: YQ_DB_DONE (queued or run) or an error code (perhaps an earlier
+       deferred statement's); NULL = step at once */
+    int (*step_deferred)(struct yq_stmt *st);
+    /* yq_db_flush: raw code; NULL = nothing ever waits */
+    int (*flush)(struct yq_db *db);
     int (*reset)(struct yq_stmt *st);
     int (*clear_bindings)(struct yq_stmt *st);
     int (*column_count)(struct yq_stmt *st);

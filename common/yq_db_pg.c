@@ -11,6 +11,14 @@
  *
  * A lost connection is re-established at the next call outside a transaction (the prepared
  * statements are then prepared again); the call that found it lost fails with YQ_DB_IOERR.
+ *
+ * Deferred statements (yq_stmt_step_deferred, issue #16): inside a transaction, a statement
+ * already prepared on the connection is sent in libpq's pipeline mode without waiting for its
+ * answer. The next call that needs an answer sends its own statement into the same pipeline
+ * (or leaves pipeline mode first, for transaction control and first prepares), then reads the
+ * answers in order: one round trip for the deferred statements and the read. The first
+ * deferred statement that failed gives that call its code and message (the server skips the
+ * rest of the pipeline; the transaction is aborted and must be rolled back).
  */
 #include "yq_db.h"
 #include "yq_db_int.h"
@@ -65,7 +73,13 @@ struct pg_conn {
      * transaction the caller believes in (nothing reconnects in between).
      */
     bool tx_open;
+    /* pipeline mode (deferred statements): on while n_pending answers are unread */
+    bool piped;
+    int n_pending;
 };
+
+/* At most this many deferred statements wait for their answers (then they are read). */
+#define PIPELINE_MAX_PENDING 1024
 
 struct pg_stmt {
     char *sql; /* translated */
@@ -396,6 +410,8 @@ static int fail_res(struct pg_conn *c, const PGresult *res)
 
 /* --- connection ---------------------------------------------------------------------- */
 
+static int pipeline_drain(struct pg_conn *c, PGresult **keep);
+
 static void cache_clear(struct pg_conn *c)
 {
     for (size_t b = 0; b < CACHE_BUCKETS; b++) {
@@ -549,6 +565,7 @@ static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_
 static void p_close(struct yq_db *db)
 {
     struct pg_conn *c = C(db);
+    (void)pipeline_drain(c, NULL);
     PQfinish(c->conn);
     cache_clear(c);
     pthread_mutex_destroy(&c->mu);
@@ -582,6 +599,77 @@ static void track_tx(struct pg_conn *c)
     }
 }
 
+/*
+ * Read the answers of the pipeline on the locked connection and leave pipeline mode. With
+ * keep: the last statement sent is not a deferred one; its result goes to *keep (NULL when
+ * it did not run). Returns YQ_DB_OK or the first failed deferred statement's code (its
+ * message kept); a lost connection is YQ_DB_IOERR.
+ */
+static int pipeline_drain(struct pg_conn *c, PGresult **keep)
+{
+    int rc = YQ_DB_OK, n_results = c->n_pending + (keep ? 1 : 0), query = 0, nulls = 0;
+    bool synced = false;
+
+    if (keep) {
+        *keep = NULL;
+    }
+    if (!c->piped) {
+        return YQ_DB_OK;
+    }
+    if (!PQpipelineSync(c->conn)) {
+        rc = fail_res(c, NULL);
+    }
+    while (rc != YQ_DB_IOERR && !synced) {
+        PGresult *res = PQgetResult(c->conn);
+        if (!res) {
+            if (PQstatus(c->conn) != CONNECTION_OK || ++nulls > 1) {
+                /* lost, or out of step (two ends in a row: no sync will come) */
+                rc = PQstatus(c->conn) != CONNECTION_OK ? fail_res(c, NULL) : YQ_DB_IOERR;
+                if (nulls > 1) {
+                    snprintf(c->errmsg, sizeof(c->errmsg), "pipeline answers out of step");
+                }
+                break;
+            }
+            query++; /* the end of one statement's results */
+            continue;
+        }
+        nulls = 0;
+        switch (PQresultStatus(res)) {
+        case PGRES_PIPELINE_SYNC:
+            synced = true;
+            break;
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_PIPELINE_ABORTED:
+            break;
+        default:
+            if (rc == YQ_DB_OK && !(keep && query == n_results - 1)) {
+                rc = fail_res(c, res);
+            }
+        }
+        if (keep && query == n_results - 1 && PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+            PQclear(*keep);
+            *keep = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    if (!PQexitPipelineMode(c->conn) && PQstatus(c->conn) == CONNECTION_OK) {
+        /* answers left unread: cannot happen after the sync; say so rather than go on */
+        if (rc == YQ_DB_OK) {
+            rc = fail_res(c, NULL);
+        }
+    }
+    c->piped = false;
+    c->n_pending = 0;
+    track_tx(c);
+    if (rc != YQ_DB_OK && keep) {
+        PQclear(*keep);
+        *keep = NULL;
+    }
+    return rc;
+}
+
 /* Whether sql starts with the word w (case-insensitive, after spaces and comments). */
 static bool starts_word(const char *sql, const char *w);
 
@@ -591,6 +679,11 @@ static int simple(struct yq_db *db, const char *sql)
     struct pg_conn *c = C(db);
     PGresult *res;
     int rc = YQ_DB_OK;
+
+    if (c->piped && (rc = pipeline_drain(c, NULL)) != YQ_DB_OK && !starts_word(sql, "ROLLBACK")) {
+        return rc; /* a deferred statement failed: the transaction is aborted */
+    }
+    rc = YQ_DB_OK;
 
     if (db->trace) {
         db->trace(db->trace_arg, sql);
@@ -1005,6 +1098,30 @@ static int p_step(struct yq_stmt *st)
     if (db->trace) {
         db->trace(db->trace_arg, p->sql);
     }
+    if (c->piped) {
+        /* deferred statements wait: send this one after them and read all answers at once
+           when it is prepared already; else read theirs first (PQprepare is synchronous) */
+        struct cache_entry *e = cache_find(c, p->sql);
+        if (e && e->name[0] &&
+            PQsendQueryPrepared(c->conn, e->name, p->n_params, (const char *const *)p->values,
+                                p->lengths, NULL, 0)) {
+            rc = pipeline_drain(c, &res);
+            if (rc != YQ_DB_OK) {
+                unlock(c);
+                return rc;
+            }
+            if (!res) {
+                rc = fail_res(c, NULL);
+                unlock(c);
+                return rc;
+            }
+            goto have_result;
+        }
+        if ((rc = pipeline_drain(c, NULL)) != YQ_DB_OK) {
+            unlock(c);
+            return rc;
+        }
+    }
     if ((!p_in_transaction(db) || PQstatus(c->conn) != CONNECTION_OK) &&
         (rc = ensure_conn(db)) != YQ_DB_OK) {
         unlock(c);
@@ -1018,6 +1135,7 @@ static int p_step(struct yq_stmt *st)
     res = PQexecPrepared(c->conn, name, p->n_params, (const char *const *)p->values, p->lengths,
                          NULL, 0);
     track_tx(c);
+have_result:
     switch (PQresultStatus(res)) {
     case PGRES_TUPLES_OK:
         p->res = res;
@@ -1041,6 +1159,63 @@ static int p_step(struct yq_stmt *st)
         unlock(c);
         return rc;
     }
+}
+
+/*
+ * Send st into the pipeline without waiting (yq_stmt_step_deferred): inside a transaction on a
+ * live connection when its text is prepared already; otherwise it runs now (p_step).
+ */
+static int p_step_deferred(struct yq_stmt *st)
+{
+    struct yq_db *db = st->db;
+    struct pg_conn *c = C(db);
+    struct pg_stmt *p = P(st);
+    struct cache_entry *e;
+    int rc;
+
+    if (p->direct || p->row >= 0 || p->res) {
+        rc = p_step(st);
+        return rc == YQ_DB_ROW ? YQ_DB_DONE : rc;
+    }
+    lock(c);
+    e = cache_find(c, p->sql);
+    if (!e || !e->name[0] || !c->tx_open || PQstatus(c->conn) != CONNECTION_OK ||
+        PQtransactionStatus(c->conn) == PQTRANS_INERROR) {
+        unlock(c);
+        rc = p_step(st); /* the first run prepares it; outside a transaction, run at once */
+        return rc == YQ_DB_ROW ? YQ_DB_DONE : rc;
+    }
+    if (db->trace) {
+        db->trace(db->trace_arg, p->sql);
+    }
+    if (!c->piped) {
+        if (!PQenterPipelineMode(c->conn)) {
+            rc = fail_res(c, NULL);
+            unlock(c);
+            return rc;
+        }
+        c->piped = true;
+    }
+    if (!PQsendQueryPrepared(c->conn, e->name, p->n_params, (const char *const *)p->values,
+                             p->lengths, NULL, 0)) {
+        snprintf(c->errmsg, sizeof(c->errmsg), "%s", PQerrorMessage(c->conn));
+        rc = pipeline_drain(c, NULL);
+        unlock(c);
+        return rc != YQ_DB_OK ? rc : YQ_DB_IOERR;
+    }
+    p->row = 0; /* done, as after a step */
+    rc = ++c->n_pending >= PIPELINE_MAX_PENDING ? pipeline_drain(c, NULL) : YQ_DB_OK;
+    unlock(c);
+    return rc == YQ_DB_OK ? YQ_DB_DONE : rc;
+}
+
+static int p_flush(struct yq_db *db)
+{
+    int rc;
+    lock(C(db));
+    rc = pipeline_drain(C(db), NULL);
+    unlock(C(db));
+    return rc;
 }
 
 static int p_reset(struct yq_stmt *st)
@@ -1155,6 +1330,9 @@ static int run_params(struct yq_db *db, const char *sql, int n, const char *cons
     int rc;
 
     *out = NULL;
+    if (c->piped && (rc = pipeline_drain(c, NULL)) != YQ_DB_OK) {
+        return rc;
+    }
     if (!p_in_transaction(db) && (rc = ensure_conn(db)) != YQ_DB_OK) {
         return rc;
     }
@@ -1247,6 +1425,10 @@ static int p_poll_notify(struct yq_db *db, int timeout_ms, char *chan, size_t ch
     PGnotify *n;
 
     lock(c);
+    if (c->piped && pipeline_drain(c, NULL) != YQ_DB_OK) {
+        unlock(c);
+        return ERR_IO;
+    }
     if (PQstatus(c->conn) != CONNECTION_OK) {
         int rc = ensure_conn(db);
         unlock(c);
@@ -1320,6 +1502,8 @@ const struct yq_db_ops yq_db_pg_ops = {
     .bind_null = p_bind_null,
     .bind_count = p_bind_count,
     .step = p_step,
+    .step_deferred = p_step_deferred,
+    .flush = p_flush,
     .reset = p_reset,
     .clear_bindings = p_clear_bindings,
     .column_count = p_column_count,

@@ -39,7 +39,16 @@ struct event_ref {
     int64_t merged_into; /* 0: not merged */
     int64_t last_item_at;
     int64_t detected_at; /* the first item's matched_at: where statutory clocks start */
+    int64_t item_count;
     enum yq_level level;
+    /* its ticket (ticket_id > 0), read with it: found, number, item count, closed */
+    bool ticket_found;
+    bool ticket_closed;
+    int64_t ticket_items;
+    char ticket_number[32];
+    /* intake changed the row in ways this copy does not follow (state, level, ticket, a merge
+       link followed): a batch reads it again for its next alert (struct intake_known) */
+    bool stale;
     char *event_key;
     char *rule_ids, *rule_groups, *source_kinds; /* JSON arrays */
 };
@@ -53,6 +62,15 @@ static void event_ref_release(struct event_ref *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* The event with its ticket's number, item count and state: one round trip (issue #16). */
+#define EVENT_READ_SQL                                                                             \
+    "SELECT e.id, e.state, coalesce(e.ticket_id, 0), coalesce(e.merged_into, 0), "                 \
+    "e.last_item_at, e.rule_ids, e.rule_groups, e.source_kinds, e.event_key, e.level, "            \
+    "e.detected_at, e.item_count, coalesce(t.id, 0), t.number, coalesce(t.item_count, 0), "        \
+    "coalesce(t.state, '') FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id "
+
+static int event_row(struct yq_stmt *st, struct event_ref *e);
+
 /*
  * The events row WHERE event_key = key (key non-NULL) or id = id into e; *found false when
  * there is none (e zeroed).
@@ -65,16 +83,10 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
 
     memset(e, 0, sizeof(*e));
     *found = false;
-    err = ticket_store_prepare(store,
-                               key ? "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds, event_key, level, detected_at "
-                                     "FROM events WHERE event_key = ?"
-                                   : "SELECT id, state, coalesce(ticket_id, 0), "
-                                     "coalesce(merged_into, 0), last_item_at, rule_ids, "
-                                     "rule_groups, source_kinds, event_key, level, detected_at "
-                                     "FROM events WHERE id = ?",
-                               &st, "event lookup");
+    err = ticket_store_prepare(
+        store, key ? EVENT_READ_SQL "WHERE e.event_key = ?" : EVENT_READ_SQL "WHERE e.id = ?", &st,
+        "event lookup");
+
     if (err) {
         return err;
     }
@@ -85,6 +97,20 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
     }
     rc = yq_stmt_step(st);
     if (rc == YQ_DB_ROW) {
+        err = event_row(st, e);
+        *found = err == 0;
+    } else if (rc != YQ_DB_DONE) {
+        err = ticket_store_fail(store, rc, "event lookup");
+    }
+    yq_stmt_finalize(st);
+    return err;
+}
+
+/* e from the current row of an EVENT_READ_SQL statement. Returns 0 or ERR_NOMEM (e zeroed). */
+static int event_row(struct yq_stmt *st, struct event_ref *e)
+{
+    memset(e, 0, sizeof(*e));
+    {
         e->id = yq_stmt_column_int64(st, 0);
         snprintf(e->state, sizeof(e->state), "%s", yq_stmt_column_text(st, 1));
         e->ticket_id = yq_stmt_column_int64(st, 2);
@@ -98,16 +124,724 @@ static int event_read(struct ticket_store *store, const char *key, int64_t id,
             e->level = YQ_LEVEL_IV;
         }
         e->detected_at = yq_stmt_column_int64(st, 10);
-        *found = true;
+        e->item_count = yq_stmt_column_int64(st, 11);
+        e->ticket_found = e->ticket_id > 0 && yq_stmt_column_int64(st, 12) == e->ticket_id;
+        if (e->ticket_found) {
+            snprintf(e->ticket_number, sizeof(e->ticket_number), "%s",
+                     ticket_store_nz(yq_stmt_column_text(st, 13)));
+            e->ticket_items = yq_stmt_column_int64(st, 14);
+            e->ticket_closed =
+                strcmp(yq_stmt_column_text(st, 15), ticket_state_name(TICKET_STATE_CLOSED)) == 0;
+        }
         if (!e->rule_ids || !e->rule_groups || !e->source_kinds || !e->event_key) {
             event_ref_release(e);
-            *found = false;
-            err = ERR_NOMEM;
+            return ERR_NOMEM;
         }
-    } else if (rc != YQ_DB_DONE) {
-        err = ticket_store_fail(store, rc, "event lookup");
+    }
+    return 0;
+}
+
+/*
+ * --- What a batch knows of the store (issue #16) -----------------------------------------
+ *
+ * ticket_intake_batch() holds the writers' lock for the whole batch, so nothing but its own
+ * alerts changes the events it reads. It reads the events of all its alerts' keys and which
+ * of its item ids each event already has, in a few queries at its start (KNOWN_CHUNK keys a
+ * query), and each alert then takes its event from there instead of a read that waits for
+ * the server; the alert's writes keep the copy current (event_add_item()) or, where intake
+ * changes more than the copy follows (event_ref.stale), drop it, so the next alert of that
+ * event reads the row again. Knowing whether its item is new, an alert's event_items insert
+ * need not wait for its answer (a deferred statement, yq_db.h); the same for the ticket_items
+ * and revisions of the tickets it covers (ticket_intake_int.h).
+ */
+#define KNOWN_CHUNK 64
+
+enum known_state {
+    KNOWN_UNSURE = 0, /* read the row (not loaded, merged, or changed beyond the copy) */
+    KNOWN_ABSENT = 1, /* no events row and no ticket (of an older binary) has the key */
+    KNOWN_PRESENT = 2 /* e is the row as it is now */
+};
+
+struct known_event {
+    char *key; /* an alert's event_key (owned) */
+    enum known_state state;
+    struct event_ref e; /* KNOWN_PRESENT: the (unmerged) event of key */
+};
+
+/* A row of event_items (id: event_id), ticket_items (ticket id, hash NULL) or revisions. */
+struct known_item {
+    int64_t event_id;
+    char *item_id; /* owned */
+    char *hash;    /* owned; ticket_item_revisions only */
+};
+
+struct known_set {
+    struct known_item *v;
+    size_t n, cap;
+};
+
+/* A set of row ids (events or tickets). */
+struct known_ids {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static bool known_ids_has(const struct known_ids *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void known_ids_remove(struct known_ids *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i] == id) {
+            s->v[i] = s->v[--s->n];
+            return;
+        }
+    }
+}
+
+/* Returns 0 or ERR_NOMEM (s unchanged). */
+static int known_ids_add(struct known_ids *s, int64_t id)
+{
+    if (known_ids_has(s, id)) {
+        return 0;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        int64_t *nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n++] = id;
+    return 0;
+}
+
+/* What the batch's items changed in one event, not yet written. */
+struct known_pending {
+    int64_t event_id;
+    int64_t items, heat, negative, last_item_at, updated_at;
+    bool has_first_post;
+    int64_t first_post_at; /* the earliest of the items' */
+    double score;          /* the highest */
+    char *rule_ids, *rule_groups, *source_kinds; /* the event's lists now (owned) */
+    char *region;                                /* the first non-empty one (owned) */
+};
+
+/* One 突增 count of the batch. */
+struct known_count {
+    char *scope, *key;
+    int64_t hour, n;
+};
+
+struct intake_known {
+    struct known_event *ev;
+    size_t n_ev;
+    /* the events covered (found at the start, or made by the batch) and their event_items
+       rows of the batch's item ids (it); items_exact false once a path copied rows in that it
+       does not follow (the event of an older binary's ticket) */
+    struct known_ids events;
+    struct known_set it;
+    bool items_exact;
+    /* the tickets covered; their ticket_items (titems) and revisions (revs) of the batch's
+       item ids */
+    struct known_ids tickets;
+    struct known_set titems, revs;
+    /* events' counts, heat, times and lists the batch's items added, not yet written (one
+       UPDATE per event instead of one per item; known_write_events()) */
+    struct known_pending *pend;
+    size_t n_pend, cap_pend;
+    /* 突增 counts of the batch (spike_item_counts()), written once per key at its end */
+    struct known_count *counts;
+    size_t n_counts, cap_counts;
+};
+
+/* spike_item_counts()'s fn for a batch: one more item for (scope, key, hour). */
+static int known_count(void *ctx, const char *scope, const char *key, int64_t hour)
+{
+    struct intake_known *k = ctx;
+    struct known_count *c;
+
+    for (size_t i = 0; i < k->n_counts; i++) {
+        c = &k->counts[i];
+        if (c->hour == hour && strcmp(c->key, key) == 0 && strcmp(c->scope, scope) == 0) {
+            c->n++;
+            return 0;
+        }
+    }
+    if (k->n_counts == k->cap_counts) {
+        size_t cap = k->cap_counts ? k->cap_counts * 2 : 64;
+        struct known_count *nv = realloc(k->counts, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        k->counts = nv;
+        k->cap_counts = cap;
+    }
+    c = &k->counts[k->n_counts];
+    c->scope = strdup(scope);
+    c->key = strdup(key);
+    if (!c->scope || !c->key) {
+        free(c->scope);
+        free(c->key);
+        return ERR_NOMEM;
+    }
+    c->hour = hour;
+    c->n = 1;
+    k->n_counts++;
+    return 0;
+}
+
+static void known_pending_release(struct known_pending *p)
+{
+    free(p->rule_ids);
+    free(p->rule_groups);
+    free(p->source_kinds);
+    free(p->region);
+}
+
+/*
+ * Write the events' pending changes (deferred statements) and forget them: before anything
+ * reads an events row again, and at the batch's end. k may be NULL. Returns 0 or an ERR_* code.
+ */
+static int known_write_events(struct ticket_store *store, struct intake_known *k)
+{
+    int err = 0;
+
+    for (size_t i = 0; k && i < k->n_pend; i++) {
+        struct known_pending *p = &k->pend[i];
+        struct yq_stmt *st = NULL;
+        if (!err) {
+            err = ticket_store_prepare(
+                store,
+                "UPDATE events SET item_count = item_count + ?12, heat = heat + ?1, "
+                "negative_count = negative_count + ?2, last_item_at = max(last_item_at, ?3), "
+                "first_post_at = CASE WHEN CAST(?4 AS BIGINT) IS NULL THEN first_post_at "
+                "  WHEN first_post_at IS NULL OR ?4 < first_post_at THEN ?4 ELSE first_post_at "
+                "END, "
+                "score = max(score, ?5), rule_ids = ?6, rule_groups = ?7, source_kinds = ?8, "
+                "region = CASE WHEN region = '' THEN ?9 ELSE region END, updated_at = ?10 "
+                "WHERE id = ?11",
+                &st, "event update");
+        }
+        if (!err) {
+            yq_stmt_bind_int64(st, 1, p->heat);
+            yq_stmt_bind_int64(st, 2, p->negative);
+            yq_stmt_bind_int64(st, 3, p->last_item_at);
+            if (p->has_first_post) {
+                yq_stmt_bind_int64(st, 4, p->first_post_at);
+            } else {
+                yq_stmt_bind_null(st, 4);
+            }
+            yq_stmt_bind_double(st, 5, p->score);
+            intake_bind_texts(
+                st, 6,
+                (const char *const[]){p->rule_ids, p->rule_groups, p->source_kinds, p->region}, 4);
+            yq_stmt_bind_int64(st, 10, p->updated_at);
+            yq_stmt_bind_int64(st, 11, p->event_id);
+            yq_stmt_bind_int64(st, 12, p->items);
+            err = ticket_store_step_deferred(store, st, "event update");
+        }
+        known_pending_release(p);
+    }
+    if (k) {
+        k->n_pend = 0;
+    }
+    return err;
+}
+
+/*
+ * One more item of event e (its copy e already updated: lists, count, last item) into the
+ * batch's pending change of e. Returns 0 or ERR_NOMEM.
+ */
+static int known_pend_item(struct intake_known *k, const struct event_ref *e,
+                           const struct yq_alert *alert, int64_t heat, bool negative, int64_t now)
+{
+    const struct yq_item *item = &alert->item;
+    struct known_pending *p = NULL;
+    char *ids, *groups, *kinds;
+
+    for (size_t i = 0; i < k->n_pend && !p; i++) {
+        p = k->pend[i].event_id == e->id ? &k->pend[i] : NULL;
+    }
+    if (!p) {
+        if (k->n_pend == k->cap_pend) {
+            size_t cap = k->cap_pend ? k->cap_pend * 2 : 16;
+            struct known_pending *nv = realloc(k->pend, cap * sizeof(*nv));
+            if (!nv) {
+                return ERR_NOMEM;
+            }
+            k->pend = nv;
+            k->cap_pend = cap;
+        }
+        p = &k->pend[k->n_pend++];
+        memset(p, 0, sizeof(*p));
+        p->event_id = e->id;
+        p->last_item_at = alert->matched_at;
+        p->score = alert->score;
+    }
+    ids = strdup(e->rule_ids);
+    groups = strdup(e->rule_groups);
+    kinds = strdup(e->source_kinds);
+    if (!p->region && item->region && item->region[0]) {
+        p->region = strdup(item->region);
+    }
+    if (!ids || !groups || !kinds) {
+        free(ids);
+        free(groups);
+        free(kinds);
+        return ERR_NOMEM;
+    }
+    free(p->rule_ids);
+    free(p->rule_groups);
+    free(p->source_kinds);
+    p->rule_ids = ids;
+    p->rule_groups = groups;
+    p->source_kinds = kinds;
+    p->items++;
+    p->heat += heat;
+    p->negative += negative ? 1 : 0;
+    p->last_item_at = p->last_item_at > alert->matched_at ? p->last_item_at : alert->matched_at;
+    p->score = p->score > alert->score ? p->score : alert->score;
+    if (item->has_published) {
+        int64_t t = yq_item_effective_time(item);
+        if (!p->has_first_post || t < p->first_post_at) {
+            p->first_post_at = t;
+        }
+        p->has_first_post = true;
+    }
+    p->updated_at = now;
+    return 0;
+}
+
+/* Write the batch's 突增 counts (inside its transaction, before its COMMIT). */
+static int known_write_counts(struct ticket_store *store, const struct intake_known *k)
+{
+    int err = 0;
+    for (size_t i = 0; !err && i < k->n_counts; i++) {
+        err = spike_count_add(store, k->counts[i].scope, k->counts[i].key, k->counts[i].hour,
+                              k->counts[i].n);
+    }
+    return err;
+}
+
+static void known_set_release(struct known_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].item_id);
+        free(s->v[i].hash);
+    }
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Whether s has (id, item_id, hash) (hash NULL: any hash, or none). */
+static bool known_set_has(const struct known_set *s, int64_t id, const char *item_id,
+                          const char *hash)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].event_id == id && strcmp(s->v[i].item_id, item_id) == 0 &&
+            (!hash || (s->v[i].hash && strcmp(s->v[i].hash, hash) == 0))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Add (id, item_id, hash) to s. Returns 0 or ERR_NOMEM (s unchanged). */
+static int known_set_add(struct known_set *s, int64_t id, const char *item_id, const char *hash)
+{
+    char *copy, *hcopy = NULL;
+
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct known_item *nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv) {
+            return ERR_NOMEM;
+        }
+        s->v = nv;
+        s->cap = cap;
+    }
+    copy = strdup(item_id);
+    if (!copy || (hash && !(hcopy = strdup(hash)))) {
+        free(copy);
+        return ERR_NOMEM;
+    }
+    s->v[s->n].event_id = id;
+    s->v[s->n].item_id = copy;
+    s->v[s->n++].hash = hcopy;
+    return 0;
+}
+
+static bool known_covers(const struct intake_known *k, int64_t ticket_id)
+{
+    return k && known_ids_has(&k->tickets, ticket_id);
+}
+
+/* Stop covering ticket_id (what the batch knows of it is no longer whole: out of memory). */
+static void known_uncover(struct intake_known *k, int64_t ticket_id)
+{
+    known_ids_remove(&k->tickets, ticket_id);
+}
+
+int intake_known_item(const struct intake_known *k, int64_t ticket_id, const char *item_id)
+{
+    if (!known_covers(k, ticket_id)) {
+        return -1;
+    }
+    return known_set_has(&k->titems, ticket_id, item_id, NULL) ? 1 : 0;
+}
+
+int intake_known_revision(const struct intake_known *k, int64_t ticket_id, const char *item_id,
+                          const char *hash)
+{
+    if (!known_covers(k, ticket_id)) {
+        return -1;
+    }
+    return known_set_has(&k->revs, ticket_id, item_id, hash) ? 1 : 0;
+}
+
+void intake_known_item_add(struct intake_known *k, int64_t ticket_id, const char *item_id)
+{
+    if (known_covers(k, ticket_id) && known_set_add(&k->titems, ticket_id, item_id, NULL) != 0) {
+        known_uncover(k, ticket_id);
+    }
+}
+
+void intake_known_revision_add(struct intake_known *k, int64_t ticket_id, const char *item_id,
+                               const char *hash)
+{
+    if (known_covers(k, ticket_id) && known_set_add(&k->revs, ticket_id, item_id, hash) != 0) {
+        known_uncover(k, ticket_id);
+    }
+}
+
+void intake_known_ticket_new(struct intake_known *k, int64_t ticket_id)
+{
+    if (k) {
+        (void)known_ids_add(&k->tickets, ticket_id); /* out of memory: not covered, read */
+    }
+}
+
+static void known_free(struct intake_known *k)
+{
+    if (!k) {
+        return;
+    }
+    for (size_t i = 0; i < k->n_ev; i++) {
+        free(k->ev[i].key);
+        event_ref_release(&k->ev[i].e);
+    }
+    for (size_t i = 0; i < k->n_counts; i++) {
+        free(k->counts[i].scope);
+        free(k->counts[i].key);
+    }
+    free(k->counts);
+    for (size_t i = 0; i < k->n_pend; i++) {
+        known_pending_release(&k->pend[i]);
+    }
+    free(k->pend);
+    known_set_release(&k->it);
+    known_set_release(&k->titems);
+    known_set_release(&k->revs);
+    free(k->tickets.v);
+    free(k->events.v);
+    free(k->ev);
+    free(k);
+}
+
+static struct known_event *known_event_find(struct intake_known *k, const char *key)
+{
+    for (size_t i = 0; k && i < k->n_ev; i++) {
+        if (strcmp(k->ev[i].key, key) == 0) {
+            return &k->ev[i];
+        }
+    }
+    return NULL;
+}
+
+/* 1 event_id has item_id in event_items, 0 it has not, -1 not known (k NULL, not covered). */
+static int known_item_has(const struct intake_known *k, int64_t event_id, const char *item_id)
+{
+    if (!k || !k->items_exact || !known_ids_has(&k->events, event_id)) {
+        return -1;
+    }
+    return known_set_has(&k->it, event_id, item_id, NULL) ? 1 : 0;
+}
+
+/* Note that event_id has item_id. Out of memory: k->items_exact becomes false. */
+static void known_item_add(struct intake_known *k, int64_t event_id, const char *item_id)
+{
+    if (known_set_add(&k->it, event_id, item_id, NULL) != 0) {
+        k->items_exact = false;
+    }
+}
+
+/* A deep copy of src into dst. Returns 0 or ERR_NOMEM (dst zeroed). */
+static int event_ref_copy(const struct event_ref *src, struct event_ref *dst)
+{
+    *dst = *src;
+    dst->event_key = strdup(src->event_key);
+    dst->rule_ids = strdup(src->rule_ids);
+    dst->rule_groups = strdup(src->rule_groups);
+    dst->source_kinds = strdup(src->source_kinds);
+    if (!dst->event_key || !dst->rule_ids || !dst->rule_groups || !dst->source_kinds) {
+        event_ref_release(dst);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/*
+ * After an alert of key: e (the event it went to, its copy kept current) becomes what the batch
+ * knows of key, unless stale or merged; e is left released.
+ */
+static void known_keep(struct intake_known *k, const char *key, struct event_ref *e)
+{
+    struct known_event *ke = known_event_find(k, key);
+
+    /* another key's copy of the same event (a merge) or ticket (merged events share it) no
+       longer follows the row */
+    for (size_t i = 0; e->id > 0 && i < k->n_ev; i++) {
+        struct known_event *o = &k->ev[i];
+        if (o != ke && o->state == KNOWN_PRESENT &&
+            (o->e.id == e->id || (e->ticket_id > 0 && o->e.ticket_id == e->ticket_id))) {
+            event_ref_release(&o->e);
+            o->state = KNOWN_UNSURE;
+        }
+    }
+    if (!ke) {
+        event_ref_release(e);
+        return;
+    }
+    event_ref_release(&ke->e);
+    if (e->id == 0) {
+        ke->state = KNOWN_ABSENT; /* held or silenced: still no event of the key */
+    } else if (!e->stale && e->merged_into == 0 && strcmp(e->event_key, key) == 0) {
+        ke->e = *e;
+        ke->state = KNOWN_PRESENT;
+        memset(e, 0, sizeof(*e));
+    } else {
+        ke->state = KNOWN_UNSURE;
+        event_ref_release(e);
+    }
+}
+
+/* Every event copy unsure (after a change intake does not follow in them: an official post). */
+static void known_forget(struct intake_known *k)
+{
+    for (size_t i = 0; k && i < k->n_ev; i++) {
+        event_ref_release(&k->ev[i].e);
+        k->ev[i].state = KNOWN_UNSURE;
+    }
+}
+
+/*
+ * Run sql (its KNOWN_CHUNK parameters bound to n <= KNOWN_CHUNK texts of v, the last repeated)
+ * and hand each row to fn. Returns 0 or an ERR_* code.
+ */
+static int known_query(struct ticket_store *store, const char *sql, const char *const *v, size_t n,
+                       int (*fn)(struct intake_known *k, struct yq_stmt *st),
+                       struct intake_known *k)
+{
+    struct yq_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store, sql, &st, "batch lookup");
+
+    if (err) {
+        return err;
+    }
+    for (size_t i = 0; i < KNOWN_CHUNK; i++) {
+        yq_stmt_bind_text(st, (int)i + 1, v[i < n ? i : n - 1]);
+    }
+    while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+        err = fn(k, st);
+    }
+    if (!err && rc != YQ_DB_DONE) {
+        err = ticket_store_fail(store, rc, "batch lookup");
     }
     yq_stmt_finalize(st);
+    return err;
+}
+
+/* A ticket with the key of an event not found: the alert takes the older binary's path. */
+static int known_ticket_row(struct intake_known *k, struct yq_stmt *st)
+{
+    struct known_event *ke = known_event_find(k, yq_stmt_column_text(st, 0));
+
+    if (ke && ke->state == KNOWN_ABSENT) {
+        ke->state = KNOWN_UNSURE;
+    }
+    return 0;
+}
+
+static int known_event_row(struct intake_known *k, struct yq_stmt *st)
+{
+    struct event_ref e;
+    struct known_event *ke;
+    int err = event_row(st, &e);
+
+    if (err) {
+        return err;
+    }
+    ke = known_event_find(k, e.event_key);
+    if (ke && e.merged_into == 0) {
+        event_ref_release(&ke->e);
+        ke->e = e; /* merged ones stay unsure: the alert follows the links to the root */
+        ke->state = KNOWN_PRESENT;
+    } else {
+        if (ke) {
+            ke->state = KNOWN_UNSURE;
+        }
+        event_ref_release(&e);
+    }
+    return 0;
+}
+
+/*
+ * The rows of sql's table (event_items, ticket_items, or ticket_item_revisions with hashes)
+ * of the n_ids events or tickets ids and the batch's n_items item ids into set: sql takes
+ * KNOWN_CHUNK ids, then KNOWN_CHUNK item ids (the last of each repeated), and gives the id, the
+ * item id and (hashes) the content hash. Returns 0 or an ERR_* code.
+ */
+static int known_load_pairs(struct ticket_store *store, const int64_t *ids, size_t n_ids,
+                            const char *sql, bool hashes, struct known_set *set,
+                            const char *const *items, size_t n_items)
+{
+    int err = 0;
+
+    for (size_t t = 0; !err && t < n_ids; t += KNOWN_CHUNK) {
+        size_t nt = n_ids - t < KNOWN_CHUNK ? n_ids - t : KNOWN_CHUNK;
+        for (size_t i = 0; !err && i < n_items; i += KNOWN_CHUNK) {
+            size_t ni = n_items - i < KNOWN_CHUNK ? n_items - i : KNOWN_CHUNK;
+            struct yq_stmt *st = NULL;
+            int rc = YQ_DB_DONE;
+            err = ticket_store_prepare(store, sql, &st, "batch lookup");
+            if (err) {
+                return err;
+            }
+            for (size_t j = 0; j < KNOWN_CHUNK; j++) {
+                yq_stmt_bind_int64(st, (int)j + 1, ids[t + (j < nt ? j : nt - 1)]);
+                yq_stmt_bind_text(st, KNOWN_CHUNK + (int)j + 1, items[i + (j < ni ? j : ni - 1)]);
+            }
+            while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
+                err = known_set_add(set, yq_stmt_column_int64(st, 0), yq_stmt_column_text(st, 1),
+                                    hashes ? yq_stmt_column_text(st, 2) : NULL);
+            }
+            if (!err && rc != YQ_DB_DONE) {
+                err = ticket_store_fail(store, rc, "batch lookup");
+            }
+            yq_stmt_finalize(st);
+        }
+    }
+    return err;
+}
+
+/* The placeholders "(?, ?, ... ?)" of KNOWN_CHUNK parameters, after prefix, into buf. */
+static const char *known_sql(char *buf, size_t len, const char *prefix)
+{
+    size_t off = (size_t)snprintf(buf, len, "%s(", prefix);
+    for (size_t i = 0; i < KNOWN_CHUNK && off < len; i++) {
+        off += (size_t)snprintf(buf + off, len - off, i ? ", ?" : "?");
+    }
+    if (off < len) {
+        snprintf(buf + off, len - off, ")");
+    }
+    return buf;
+}
+
+/*
+ * What the batch v[n] (entries with err 0) finds in the store, inside its transaction: *out a
+ * new struct (known_free()). Returns 0 or an ERR_* code.
+ */
+static int known_load(struct ticket_store *store, const struct ticket_intake_entry *v, size_t n,
+                      struct intake_known **out)
+{
+    struct intake_known *k = calloc(1, sizeof(*k));
+    const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));
+    size_t n_items = 0;
+    char ev_sql[1200], it_sql[1200], ti_sql[1200], rv_sql[1200], tk_sql[600];
+    int err = 0;
+
+    *out = NULL;
+    if (!k || !keys || !items || !(k->ev = calloc(n + 1, sizeof(*k->ev)))) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    k->items_exact = true;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].err) {
+            continue;
+        }
+        if (!known_event_find(k, v[i].alert->event_key)) {
+            if (!(k->ev[k->n_ev].key = strdup(v[i].alert->event_key))) {
+                err = ERR_NOMEM;
+                goto done;
+            }
+            k->ev[k->n_ev].state = KNOWN_ABSENT; /* until a row says otherwise */
+            keys[k->n_ev++] = v[i].alert->event_key;
+        }
+        items[n_items++] = v[i].alert->item.id;
+    }
+    known_sql(ev_sql, sizeof(ev_sql), EVENT_READ_SQL "WHERE e.event_key IN ");
+    known_sql(tk_sql, sizeof(tk_sql), "SELECT event_key FROM tickets WHERE event_key IN ");
+    known_sql(ti_sql, sizeof(ti_sql),
+              "SELECT ticket_id, item_id FROM ticket_items WHERE ticket_id IN ");
+    known_sql(ti_sql + strlen(ti_sql), sizeof(ti_sql) - strlen(ti_sql), " AND item_id IN ");
+    known_sql(rv_sql, sizeof(rv_sql),
+              "SELECT ticket_id, item_id, content_hash FROM ticket_item_revisions "
+              "WHERE ticket_id IN ");
+    known_sql(rv_sql + strlen(rv_sql), sizeof(rv_sql) - strlen(rv_sql), " AND item_id IN ");
+    known_sql(it_sql, sizeof(it_sql),
+              "SELECT event_id, item_id FROM event_items WHERE event_id IN ");
+    known_sql(it_sql + strlen(it_sql), sizeof(it_sql) - strlen(it_sql), " AND item_id IN ");
+    for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
+        size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
+        err = known_query(store, ev_sql, keys + i, m, known_event_row, k);
+    }
+    for (size_t i = 0; !err && i < k->n_ev; i += KNOWN_CHUNK) {
+        size_t m = k->n_ev - i < KNOWN_CHUNK ? k->n_ev - i : KNOWN_CHUNK;
+        err = known_query(store, tk_sql, keys + i, m, known_ticket_row, k);
+    }
+    /* the items the events found already have (an event made by the batch has none before) */
+    for (size_t i = 0; !err && i < k->n_ev; i++) {
+        if (k->ev[i].state == KNOWN_PRESENT) {
+            err = known_ids_add(&k->events, k->ev[i].e.id);
+        }
+    }
+    if (!err) {
+        err = known_load_pairs(store, k->events.v, k->events.n, it_sql, false, &k->it, items,
+                               n_items);
+    }
+    /* the tickets of the events found: their items and revisions */
+    for (size_t i = 0; !err && i < k->n_ev; i++) {
+        if (k->ev[i].state == KNOWN_PRESENT && k->ev[i].e.ticket_found) {
+            err = known_ids_add(&k->tickets, k->ev[i].e.ticket_id);
+        }
+    }
+    if (!err) {
+        err = known_load_pairs(store, k->tickets.v, k->tickets.n, ti_sql, false, &k->titems, items,
+                               n_items);
+    }
+    if (!err) {
+        err = known_load_pairs(store, k->tickets.v, k->tickets.n, rv_sql, true, &k->revs, items,
+                               n_items);
+    }
+    if (!err) {
+        *out = k;
+        k = NULL;
+    }
+done:
+    free(keys);
+    free(items);
+    known_free(k);
     return err;
 }
 
@@ -243,8 +977,9 @@ static int64_t event_item_heat(const struct yq_item *item, bool negative)
  * Record the alert's item in event_items of event e (once per item id) and, when it is new
  * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
  */
-static int event_add_item(struct ticket_store *store, const struct event_ref *e,
-                          const struct yq_alert *alert, int64_t now, bool *inserted)
+static int event_add_item(struct ticket_store *store, struct event_ref *e,
+                          const struct yq_alert *alert, int64_t now, struct intake_known *k,
+                          bool *inserted)
 {
     const struct yq_item *item = &alert->item;
     const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
@@ -321,16 +1056,46 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         yq_stmt_bind_text(st, 23, hex);
         intake_bind_times_ms(store, st, 24, alert);
     }
-    err = ticket_store_step_done(store, st, "event item insert");
-    if (err || yq_db_changes(store->db) == 0) {
-        goto done; /* a redelivered alert: the event is unchanged */
+    if (known_item_has(k, e->id, item->id) >= 0) {
+        /* the batch knows the event's items: the insert need not wait for its answer */
+        bool had = known_item_has(k, e->id, item->id) == 1;
+        if (had) {
+            yq_stmt_finalize(st);
+            goto done; /* a redelivered alert: the event is unchanged */
+        }
+        err = ticket_store_step_deferred(store, st, "event item insert");
+    } else {
+        err = ticket_store_step_done(store, st, "event item insert");
+        if (!err && yq_db_changes(store->db) == 0) {
+            goto done; /* a redelivered alert: the event is unchanged */
+        }
+    }
+    if (err) {
+        goto done;
     }
     *inserted = true;
+    if (k) {
+        known_item_add(k, e->id, item->id);
+    }
     u_ids = json_union(e->rule_ids, ids, alert->n_matches);
     u_groups = json_union(e->rule_groups, groups, alert->n_matches);
     u_kinds = json_union(e->source_kinds, kinds, 1);
     if (!u_ids || !u_groups || !u_kinds) {
         err = ERR_NOMEM;
+        goto done;
+    }
+    {
+        /* the copy follows the row (res->item_count; a batch's next alert of the event) */
+        char *t;
+        e->item_count++;
+        e->last_item_at = e->last_item_at > alert->matched_at ? e->last_item_at : alert->matched_at;
+        t = e->rule_ids, e->rule_ids = u_ids, u_ids = t;
+        t = e->rule_groups, e->rule_groups = u_groups, u_groups = t;
+        t = e->source_kinds, e->source_kinds = u_kinds, u_kinds = t;
+    }
+    if (k) {
+        /* a batch writes the row once per event (known_write_events()) */
+        err = known_pend_item(k, e, alert, event_item_heat(item, negative), negative, now);
         goto done;
     }
     err = ticket_store_prepare(
@@ -355,10 +1120,12 @@ static int event_add_item(struct ticket_store *store, const struct event_ref *e,
         yq_stmt_bind_null(st, 4);
     }
     yq_stmt_bind_double(st, 5, alert->score);
-    intake_bind_texts(st, 6, (const char *const[]){u_ids, u_groups, u_kinds, item->region}, 4);
+    intake_bind_texts(
+        st, 6, (const char *const[]){e->rule_ids, e->rule_groups, e->source_kinds, item->region},
+        4);
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, e->id);
-    err = ticket_store_step_done(store, st, "event update");
+    err = ticket_store_step_deferred(store, st, "event update");
 done:
     free(ids);
     free(groups);
@@ -437,7 +1204,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
     yq_stmt_bind_text(st, 2, reason);
     yq_stmt_bind_int64(st, 3, desk_policy_judge_deadline(pol->desk, alert->level, now));
     yq_stmt_bind_int64(st, 4, event_id);
-    err = ticket_store_step_done(store, st, "event resurface");
+    err = ticket_store_step_deferred(store, st, "event resurface");
     if (!err) {
         err = ticket_store_event_log_append(store, event_id, now, "system", "system", "resurfaced", "watching",
                                "pending", note);
@@ -447,7 +1214,7 @@ static int event_check_watch(struct ticket_store *store, int64_t event_id,
 
 /* A new event of the alert in the inbox (pending), with its first item; *e filled. */
 static int event_create(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct event_ref *e)
+                        struct intake_known *k, struct event_ref *e)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
     char *title = intake_title(&alert->item), *co = intake_co_departments(alert);
@@ -482,17 +1249,35 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     yq_stmt_bind_int64(st, 11, now);
     int64_t new_id = 0;
     err = ticket_store_step_id(store, st, "event insert", &new_id);
-    if (!err) {
-        err = event_read(store, NULL, new_id, e, &found);
-    }
-    if (!err && !found) {
+    if (!err && new_id <= 0) {
         err = ERR_IO;
     }
     if (!err) {
-        err = event_add_item(store, e, alert, now, &inserted);
+        /* the row just written, as event_read() would give it (the table's defaults: no
+           lists, no items, no ticket), without a round trip */
+        memset(e, 0, sizeof(*e));
+        e->id = new_id;
+        snprintf(e->state, sizeof(e->state), "pending");
+        e->last_item_at = alert->matched_at;
+        e->detected_at = alert->matched_at;
+        e->level = alert->level;
+        e->event_key = strdup(alert->event_key);
+        e->rule_ids = strdup("[]");
+        e->rule_groups = strdup("[]");
+        e->source_kinds = strdup("[]");
+        found = e->event_key && e->rule_ids && e->rule_groups && e->source_kinds;
+        err = found ? 0 : ERR_NOMEM;
+    }
+    if (!err && k) {
+        (void)known_ids_add(&k->events, e->id); /* new: no items yet (out of memory: read) */
+    }
+    if (!err) {
+        err = event_add_item(store, e, alert, now, k, &inserted);
     }
     if (!err && inserted) {
-        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+        /* 突增: the hour's counts (a batch sums them and writes them at its end) */
+        err = k ? spike_item_counts(alert, e->id, known_count, k)
+                : spike_count_item(store, alert, e->id, now);
     }
     if (!err) {
         char note[256];
@@ -526,13 +1311,14 @@ static bool auto_assign(struct ticket_store *store, const struct yq_alert *alert
 
 /* The policy's 交办 at intake: the ticket of the new event e, which becomes auto_assigned. */
 static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now,
+                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
                              struct ticket_intake_result *res)
 {
     struct yq_stmt *st = NULL;
     char note[120];
-    int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, res);
+    int err = intake_create_ticket(store, alert, e->event_key, e->detected_at, now, k, res);
 
+    e->stale = true; /* a ticket and a new state */
     if (err) {
         return err;
     }
@@ -546,7 +1332,7 @@ static int event_auto_assign(struct ticket_store *store, struct event_ref *e,
     yq_stmt_bind_int64(st, 1, res->ticket_id);
     yq_stmt_bind_int64(st, 2, now);
     yq_stmt_bind_int64(st, 3, e->id);
-    err = ticket_store_step_done(store, st, "event auto assign");
+    err = ticket_store_step_deferred(store, st, "event auto assign");
     snprintf(note, sizeof(note), "desk policy: level %s; ticket %.40s",
              yq_level_name(alert->level), res->number);
     if (!err) {
@@ -576,6 +1362,7 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
         }
         event_ref_release(e);
         *e = next;
+        e->stale = true; /* the alert's key names another event */
     }
     return 0;
 }
@@ -591,7 +1378,7 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
  * the alert's item (the earlier ones stay on the event page).
  */
 static int event_raise_level(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now,
+                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
                              struct ticket_intake_result *res)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
@@ -600,6 +1387,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     char note[200], from[16];
     int err;
 
+    e->stale = true; /* level, state and deadlines */
     snprintf(from, sizeof(from), "%s", e->state);
     snprintf(note, sizeof(note), "level %s -> %s item_id=%.120s", yq_level_name(e->level),
              yq_level_name(alert->level), alert->item.id);
@@ -621,7 +1409,7 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     yq_stmt_bind_int64(st, 2, deadline);
     yq_stmt_bind_int64(st, 3, now);
     yq_stmt_bind_int64(st, 4, e->id);
-    err = ticket_store_step_done(store, st, "event level");
+    err = ticket_store_step_deferred(store, st, "event level");
     if (!err) {
         err = ticket_store_event_log_append(store, e->id, now, "system", "system", "level_raised",
                                             from, "pending", note);
@@ -631,68 +1419,65 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     }
     e->level = alert->level;
     snprintf(e->state, sizeof(e->state), "pending");
-    return auto_assign(store, alert) ? event_auto_assign(store, e, alert, now, res) : 0;
+    return auto_assign(store, alert) ? event_auto_assign(store, e, alert, now, k, res) : 0;
 }
 
 /* The alert for the root event e: record the item, attach it to the ticket or watch it. */
-static int event_take(struct ticket_store *store, struct event_ref *e,
-                      const struct yq_alert *alert, int64_t now, struct ticket_intake_result *res)
+static int event_take(struct ticket_store *store, struct event_ref *e, const struct yq_alert *alert,
+                      int64_t now, struct intake_known *k, struct ticket_intake_result *res)
 {
     bool inserted = false;
     int64_t prev_last = e->last_item_at;
     int err;
 
     res->event_id = e->id;
-    err = event_add_item(store, e, alert, now, &inserted);
+    err = event_add_item(store, e, alert, now, k, &inserted);
     if (!err && inserted) {
-        err = spike_count_item(store, alert, e->id, now); /* 突增: the hour's counts */
+        /* 突增: the hour's counts (a batch sums them and writes them at its end) */
+        err = k ? spike_item_counts(alert, e->id, known_count, k)
+                : spike_count_item(store, alert, e->id, now);
     }
     if (err) {
         return err;
     }
     if (e->ticket_id > 0) {
-        struct yq_stmt *st = NULL;
-        int rc;
+        /* the ticket was read with the event (event_read) */
         res->ticket_id = e->ticket_id;
-        err = ticket_store_prepare(store, "SELECT number, item_count FROM tickets WHERE id = ?",
-                                   &st, "ticket lookup");
-        if (err) {
-            return err;
+        if (!e->ticket_found) {
+            snprintf(store->last_error, sizeof(store->last_error),
+                     "ticket lookup: ticket %lld of event %lld not found", (long long)e->ticket_id,
+                     (long long)e->id);
+            return ERR_NOT_FOUND;
         }
-        yq_stmt_bind_int64(st, 1, e->ticket_id);
-        rc = yq_stmt_step(st);
-        if (rc == YQ_DB_ROW) {
-            snprintf(res->number, sizeof(res->number), "%s",
-                     yq_stmt_column_text(st, 0));
-            res->item_count = yq_stmt_column_int64(st, 1);
-        } else {
-            err = rc == YQ_DB_DONE ? ERR_NOT_FOUND : ticket_store_fail(store, rc, "ticket lookup");
-        }
-        yq_stmt_finalize(st);
-        return err ? err : intake_attach_item(store, alert, now, res);
+        snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
+        res->item_count = e->ticket_items;
+        err = intake_attach_item(store, alert, now, e->ticket_closed, k, res);
+        e->ticket_items = res->item_count;
+        e->stale = e->stale || res->reopened;
+        return err;
     }
     res->outcome = inserted ? TICKET_INTAKE_QUEUED : TICKET_INTAKE_DUPLICATE;
     if (inserted && alert->level < e->level &&
         (strcmp(e->state, "pending") == 0 || strcmp(e->state, "watching") == 0 ||
          strcmp(e->state, "dismissed") == 0)) {
-        err = event_raise_level(store, e, alert, now, res);
+        /* the batch's pending changes first: a ticket opened here starts from the event */
+        err = known_write_events(store, k);
+        if (!err) {
+            err = event_raise_level(store, e, alert, now, k, res);
+        }
         if (err || res->ticket_id > 0) {
             return err;
         }
     } else if (inserted && strcmp(e->state, "watching") == 0) {
-        err = event_check_watch(store, e->id, prev_last, alert, now);
+        e->stale = true;                    /* it may have resurfaced */
+        err = known_write_events(store, k); /* the check reads the count and heat */
+        if (!err) {
+            err = event_check_watch(store, e->id, prev_last, alert, now);
+        }
     }
     if (!err) {
-        struct yq_stmt *st = NULL;
-        err = ticket_store_prepare(store, "SELECT item_count FROM events WHERE id = ?", &st,
-                                   "event count");
-        if (!err) {
-            yq_stmt_bind_int64(st, 1, e->id);
-            if (yq_stmt_step(st) == YQ_DB_ROW) {
-                res->item_count = yq_stmt_column_int64(st, 0);
-            }
-            yq_stmt_finalize(st);
-        }
+        /* read with the event, counted on by event_add_item() */
+        res->item_count = e->item_count;
     }
     return err;
 }
@@ -722,20 +1507,36 @@ static int legacy_ticket(struct ticket_store *store, const char *event_key, int6
 
 /* Inside the transaction: what intake does with the alert (ticket_intake.h). */
 static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *res)
+                              struct intake_known *k, struct ticket_intake_result *res)
 {
+    struct known_event *ke = known_event_find(k, alert->event_key);
     struct event_ref e;
     bool found = false;
     int64_t legacy = 0;
     const char *why;
     int err;
 
-    err = event_read(store, alert->event_key, 0, &e, &found);
-    if (!err && !found) {
+    if (!(ke && ke->state == KNOWN_PRESENT) && (err = known_write_events(store, k)) != 0) {
+        return err; /* what this alert reads of events must include the batch's changes */
+    }
+    if (ke && ke->state == KNOWN_PRESENT) {
+        err = event_ref_copy(&ke->e, &e); /* the batch knows it: no read */
+        found = err == 0;
+    } else if (ke && ke->state == KNOWN_ABSENT) {
+        memset(&e, 0, sizeof(e));
+        err = 0;
+    } else {
+        err = event_read(store, alert->event_key, 0, &e, &found);
+    }
+    if (!err && !found && !(ke && ke->state == KNOWN_ABSENT)) {
+        /* (the batch knows an absent key has no ticket either) */
         err = legacy_ticket(store, alert->event_key, &legacy);
         if (!err && legacy > 0) {
             int64_t id = 0;
             err = ticket_intake_event_for_ticket(store, legacy, now, &id);
+            if (k) {
+                k->items_exact = false; /* it copied the ticket's items into event_items */
+            }
             if (!err) {
                 err = event_read(store, NULL, id, &e, &found);
             }
@@ -747,7 +1548,7 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     if (found) {
         err = event_root(store, &e);
         if (!err) {
-            err = event_take(store, &e, alert, now, res);
+            err = event_take(store, &e, alert, now, k, res);
         }
         goto done;
     }
@@ -766,16 +1567,19 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
     if (err) {
         goto done;
     }
-    err = event_create(store, alert, now, &e);
+    err = event_create(store, alert, now, k, &e);
     if (!err) {
         res->event_id = e.id;
         res->item_count = 1;
         res->outcome = TICKET_INTAKE_QUEUED;
         if (auto_assign(store, alert)) {
-            err = event_auto_assign(store, &e, alert, now, res);
+            err = event_auto_assign(store, &e, alert, now, k, res);
         }
     }
 done:
+    if (k && !err) {
+        known_keep(k, alert->event_key, &e);
+    }
     event_ref_release(&e);
     return err;
 }
@@ -794,12 +1598,16 @@ static int intake_check(const struct yq_alert *alert)
 
 /* Inside the caller's write transaction: everything one alert does (ticket_intake_alert()). */
 static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                        struct ticket_intake_result *res)
+                        struct intake_known *k, struct ticket_intake_result *res)
 {
     int err = 0;
 
     memset(res, 0, sizeof(*res));
     if (alert->item.official) {
+        known_forget(k); /* its proposals may change tickets the batch has read */
+        err = known_write_events(store, k);
+    }
+    if (!err && alert->item.official) {
         /* issue #15: every official post is kept and compared with the open tickets, in the
            same transaction as whatever else the alert does (docs/responses.md) */
         err = response_store_add_post(store, alert, now, &res->post_id);
@@ -810,7 +1618,7 @@ static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert
     if (!err && alert->n_matches == 0) {
         res->outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
     } else if (!err) {
-        err = event_intake_in_tx(store, alert, now, res);
+        err = event_intake_in_tx(store, alert, now, k, res);
     }
     if (!err && alert->rules_unverified && res->ticket_id > 0 &&
         res->outcome != TICKET_INTAKE_DUPLICATE) {
@@ -834,7 +1642,7 @@ static int intake_one(struct ticket_store *store, const struct yq_alert *alert, 
         return err;
     }
     store->intake_ms = now_ms;
-    err = intake_in_tx(store, alert, now_ms / 1000, &res);
+    err = intake_in_tx(store, alert, now_ms / 1000, NULL, &res);
     if (!err) {
         err = ticket_store_exec(store, "COMMIT", "intake commit");
     }
@@ -865,6 +1673,7 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
                         int64_t now_ms, struct ticket_intake_batch_stats *stats)
 {
     struct ticket_intake_batch_stats st = {0};
+    struct intake_known *k = NULL;
     size_t i, taken = 0;
     int err = 0;
 
@@ -879,11 +1688,21 @@ int ticket_intake_batch(struct ticket_store *store, struct ticket_intake_entry *
             goto out;
         }
         store->intake_ms = now_ms;
+        /* one alert alone reads as it goes (the batch's lookups would cost more round trips) */
+        err = taken > 1 ? known_load(store, v, n, &k) : 0;
         for (i = 0; !err && i < n; i++) {
             if (v[i].err == 0) {
-                err = intake_in_tx(store, v[i].alert, now_ms / 1000, &v[i].res);
+                err = intake_in_tx(store, v[i].alert, now_ms / 1000, k, &v[i].res);
             }
         }
+        if (!err && k) {
+            err = known_write_events(store, k);
+        }
+        if (!err && k) {
+            err = known_write_counts(store, k);
+        }
+        known_free(k);
+        k = NULL;
         if (!err) {
             err = ticket_store_exec(store, "COMMIT", "intake batch commit");
         }

@@ -90,31 +90,33 @@ int64_t spike_hour_of(int64_t t)
 
 /* --- counting at intake ---------------------------------------------------------------- */
 
-static int count_one(struct ticket_store *store, const char *scope, const char *key, int64_t hour)
+int spike_count_add(struct ticket_store *store, const char *scope, const char *key, int64_t hour,
+                    int64_t n)
 {
     struct yq_stmt *st = NULL;
-    int err =
-        ticket_store_prepare(store,
-                             "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?, ?, ?, 1) "
-                             "ON CONFLICT (scope, key, hour) DO UPDATE SET n = rate_counts.n + 1",
-                             &st, "rate count");
+    int err = ticket_store_prepare(
+        store,
+        "INSERT INTO rate_counts (scope, key, hour, n) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (scope, key, hour) DO UPDATE SET n = rate_counts.n + ?4",
+        &st, "rate count");
     if (err) {
         return err;
     }
     yq_stmt_bind_text(st, 1, scope);
     yq_stmt_bind_text(st, 2, key);
     yq_stmt_bind_int64(st, 3, hour);
-    return ticket_store_step_done(store, st, "rate count");
+    yq_stmt_bind_int64(st, 4, n);
+    return ticket_store_step_deferred(store, st, "rate count"); /* nothing read back */
 }
 
-int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, int64_t event_id,
-                     int64_t now)
+int spike_item_counts(const struct yq_alert *alert, int64_t event_id,
+                      int (*fn)(void *ctx, const char *scope, const char *key, int64_t hour),
+                      void *ctx)
 {
     int64_t hour;
     int err = 0;
 
-    (void)now;
-    if (!store || !alert) {
+    if (!alert) {
         return ERR_INVALID;
     }
     hour = spike_hour_of(alert->matched_at);
@@ -129,16 +131,31 @@ int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, i
             seen = alert->matches[j].group && strcmp(alert->matches[j].group, g) == 0;
         }
         if (!seen) {
-            err = count_one(store, "group", g, hour);
+            err = fn(ctx, "group", g, hour);
         }
     }
     if (!err && event_id > 0) {
         char key[24];
 
         snprintf(key, sizeof(key), "%lld", (long long)event_id);
-        err = count_one(store, "event", key, hour);
+        err = fn(ctx, "event", key, hour);
     }
     return err;
+}
+
+static int count_one(void *ctx, const char *scope, const char *key, int64_t hour)
+{
+    return spike_count_add(ctx, scope, key, hour, 1);
+}
+
+int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, int64_t event_id,
+                     int64_t now)
+{
+    (void)now;
+    if (!store || !alert) {
+        return ERR_INVALID;
+    }
+    return spike_item_counts(alert, event_id, count_one, store);
 }
 
 /* --- the scan -------------------------------------------------------------------------- */

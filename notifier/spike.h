@@ -70,6 +70,24 @@ int spike_count_item(struct ticket_store *store, const struct yq_alert *alert, i
                      int64_t now);
 
 /*
+ * The counts spike_count_item() adds for alert, handed to fn one by one instead (issue #16: a
+ * batch of intake sums them and writes each key once): scope "group" or "event", key (borrowed
+ * for the call), the hour; each call is one item. Stops at fn's first non-zero result and
+ * returns it; 0 when all went through; ERR_INVALID for a NULL alert.
+ */
+int spike_item_counts(const struct yq_alert *alert, int64_t event_id,
+                      int (*fn)(void *ctx, const char *scope, const char *key, int64_t hour),
+                      void *ctx);
+
+/*
+ * rate_counts (scope, key, hour) += n (n >= 1) inside the caller's open transaction, as a
+ * deferred statement (yq_db.h: its error may come with the next statement).
+ * Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM; on failure the caller rolls back.
+ */
+int spike_count_add(struct ticket_store *store, const char *scope, const char *key,
+                    int64_t hour, int64_t n);
+
+/*
  * One scan in its own transaction (the caller must not have one open): for the last full hour
  * H = spike_hour_of(now) - 3600, every group with a count in H, and every open event (state
  * pending, watching, auto_assigned or assigned, last item within 24 h of now) with a count in

@@ -199,14 +199,19 @@ void intake_bind_times_ms(struct ticket_store *store, struct yq_stmt *st, int fi
 }
 
 static int insert_item(struct ticket_store *store, int64_t ticket_id, const struct yq_alert *alert,
-                       int64_t now, bool *inserted)
+                       int64_t now, struct intake_known *k, bool *inserted)
 {
     const struct yq_item *item = &alert->item;
     struct intake_item_row r;
     struct yq_stmt *st = NULL;
     int err;
 
+    int known = intake_known_item(k, ticket_id, item->id);
+
     *inserted = false;
+    if (known == 1) {
+        return 0; /* the batch knows the ticket has it */
+    }
     err = intake_item_row_make(alert, false, &r);
     if (err) {
         return err;
@@ -229,10 +234,17 @@ static int insert_item(struct ticket_store *store, int64_t ticket_id, const stru
         yq_stmt_bind_int64(st, 12, now);
         yq_stmt_bind_text(st, 13, r.author);
         intake_bind_times_ms(store, st, 14, alert);
-        err = ticket_store_step_done(store, st, "item insert");
+        if (known == 0) {
+            /* the batch knows it is new: no need to wait for the answer */
+            err = ticket_store_step_deferred(store, st, "item insert");
+            *inserted = !err;
+        } else {
+            err = ticket_store_step_done(store, st, "item insert");
+            *inserted = !err && yq_db_changes(store->db) > 0;
+        }
     }
-    if (!err) {
-        *inserted = yq_db_changes(store->db) > 0;
+    if (*inserted) {
+        intake_known_item_add(k, ticket_id, item->id);
     }
     intake_item_row_release(&r);
     return err;
@@ -345,17 +357,22 @@ static int content_hash(const struct yq_item *item, char out[65])
 
 /* Record a revision of the item; *inserted is false when that content was already known. */
 static int insert_revision(struct ticket_store *store, int64_t ticket_id,
-                           const struct yq_item *item, int64_t now, bool *inserted)
+                           const struct yq_item *item, int64_t now, struct intake_known *k,
+                           bool *inserted)
 {
     char hash[65];
     char *title;
     struct yq_stmt *st = NULL;
-    int err;
+    int err, known;
 
     *inserted = false;
     err = content_hash(item, hash);
     if (err) {
         return err;
+    }
+    known = intake_known_revision(k, ticket_id, item->id, hash);
+    if (known == 1) {
+        return 0; /* that content is known already */
     }
     title = utf8_slice(item->title, 0, TITLE_MAX_CP);
     if (!title) {
@@ -372,9 +389,15 @@ static int insert_revision(struct ticket_store *store, int64_t ticket_id,
         yq_stmt_bind_text(st, 3, hash);
         yq_stmt_bind_text(st, 4, title);
         yq_stmt_bind_int64(st, 5, now);
-        err = ticket_store_step_done(store, st, "revision insert");
-        if (!err) {
-            *inserted = yq_db_changes(store->db) > 0;
+        if (known == 0) {
+            err = ticket_store_step_deferred(store, st, "revision insert");
+            *inserted = !err;
+        } else {
+            err = ticket_store_step_done(store, st, "revision insert");
+            *inserted = !err && yq_db_changes(store->db) > 0;
+        }
+        if (*inserted) {
+            intake_known_revision_add(k, ticket_id, item->id, hash);
         }
     }
     free(title);
@@ -390,6 +413,7 @@ static unsigned urgent_level(enum yq_level level)
 struct intake_ctx {
     const struct yq_alert *alert;
     int64_t now;
+    struct intake_known *k; /* may be NULL */
 };
 
 int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_open *o,
@@ -485,9 +509,12 @@ static int add_alert_item(struct ticket_store *store, int64_t ticket_id, void *c
 {
     const struct intake_ctx *c = ctx;
     bool inserted;
-    int err = insert_item(store, ticket_id, c->alert, c->now, &inserted);
+    int err;
+
+    intake_known_ticket_new(c->k, ticket_id); /* opened just now: no items yet */
+    err = insert_item(store, ticket_id, c->alert, c->now, c->k, &inserted);
     if (!err) {
-        err = insert_revision(store, ticket_id, &c->alert->item, c->now, &inserted);
+        err = insert_revision(store, ticket_id, &c->alert->item, c->now, c->k, &inserted);
     }
     return err;
 }
@@ -495,10 +522,10 @@ static int add_alert_item(struct ticket_store *store, int64_t ticket_id, void *c
 /* A ticket for the alert's event at once (policy), its one item, as intake always did. */
 int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert,
                          const char *event_key, int64_t detected_at, int64_t now,
-                         struct ticket_intake_result *res)
+                         struct intake_known *k, struct ticket_intake_result *res)
 {
     const struct yq_item *item = &alert->item;
-    struct intake_ctx ctx = {.alert = alert, .now = now};
+    struct intake_ctx ctx = {.alert = alert, .now = now, .k = k};
     struct ticket_open o;
     char *title = NULL, *co = NULL, note[256];
     int err;
@@ -602,12 +629,15 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
 
 /* *out: ticket_id has any revision of item_id (an item handed over from the inbox has none). */
 static int has_revision(struct ticket_store *store, int64_t ticket_id, const char *item_id,
-                        bool *out)
+                        const struct intake_known *k, bool *out)
 {
     struct yq_stmt *st = NULL;
-    int rc, err;
+    int rc, err, known = intake_known_revision(k, ticket_id, item_id, NULL);
 
-    *out = false;
+    *out = known == 1;
+    if (known >= 0) {
+        return 0; /* the batch knows */
+    }
     err = ticket_store_prepare(store,
                                "SELECT 1 FROM ticket_item_revisions WHERE ticket_id = ? AND "
                                "item_id = ? LIMIT 1",
@@ -628,23 +658,23 @@ static int has_revision(struct ticket_store *store, int64_t ticket_id, const cha
 }
 
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
-                       struct ticket_intake_result *res)
+                       bool maybe_closed, struct intake_known *k, struct ticket_intake_result *res)
 {
     struct yq_stmt *st = NULL;
     bool inserted, revised, known = true;
     int err;
 
-    err = insert_item(store, res->ticket_id, alert, now, &inserted);
+    err = insert_item(store, res->ticket_id, alert, now, k, &inserted);
     if (err) {
         return err;
     }
     if (!inserted) {
-        err = has_revision(store, res->ticket_id, alert->item.id, &known);
+        err = has_revision(store, res->ticket_id, alert->item.id, k, &known);
         if (err) {
             return err;
         }
     }
-    err = insert_revision(store, res->ticket_id, &alert->item, now, &revised);
+    err = insert_revision(store, res->ticket_id, &alert->item, now, k, &revised);
     if (err) {
         return err;
     }
@@ -679,7 +709,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     yq_stmt_bind_int64(st, 4, res->ticket_id);
     yq_stmt_bind_int(st, 5, inserted ? 1 : 0);
     yq_stmt_bind_int64(st, 6, inserted ? intake_item_heat(&alert->item) : 0);
-    err = ticket_store_step_done(store, st, "ticket update");
+    err = ticket_store_step_deferred(store, st, "ticket update");
     if (err) {
         return err;
     }
@@ -692,7 +722,7 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
     err = ticket_store_log_append(store, res->ticket_id, now, "system", "system",
                                   inserted ? "item_added" : "revision_added", NULL, NULL,
                                   alert->item.id, NULL);
-    if (!err) {
+    if (!err && maybe_closed) {
         err = maybe_reopen(store, res->ticket_id, alert->item.id, now, res);
     }
     return err;
@@ -720,7 +750,7 @@ int intake_mark_rules_unverified(struct ticket_store *store, int64_t ticket_id, 
         yq_stmt_bind_null(st, 1);
     }
     yq_stmt_bind_int64(st, 2, ticket_id);
-    return ticket_store_step_done(store, st, "rules_unverified update");
+    return ticket_store_step_deferred(store, st, "rules_unverified update");
 }
 
 /* --- held items (issue #11): old, undated backlog and official items open no ticket ---------- */

@@ -13,6 +13,8 @@
 #include "ticket_intake.h"
 #include "yq_alert.h"
 
+struct intake_known; /* what a batch knows of the store (below) */
+
 /* The bounded texts of an alert's item as a row stores them (each new). */
 struct intake_item_row {
     char *title, *excerpt, *author, *rule_ids, *matches;
@@ -63,12 +65,35 @@ int64_t intake_item_heat(const struct yq_item *item);
    matched_at), where the statutory clocks start; the 签收 clock runs from now. */
 int intake_create_ticket(struct ticket_store *store, const struct yq_alert *alert,
                          const char *event_key, int64_t detected_at, int64_t now,
-                         struct ticket_intake_result *res);
+                         struct intake_known *k, struct ticket_intake_result *res);
 
 /* The alert's item on ticket res->ticket_id (res->number, res->item_count set): attached,
-   revised, duplicate or reopening (ticket_intake.h). */
+   revised, duplicate or reopening (ticket_intake.h). maybe_closed: the ticket was closed when
+   read in this transaction (false skips the reopening check and its read). */
 int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
+                       bool maybe_closed, struct intake_known *k,
                        struct ticket_intake_result *res);
+
+/*
+ * What a batch knows of the store (issue #16; event_intake.c, ticket_intake_batch()): k may be
+ * NULL (a single alert: nothing known). For the tickets k covers (those of the batch's events
+ * when it began, and those it opened) it holds every ticket_items and ticket_item_revisions row
+ * of the batch's item ids, kept current by the batch's inserts, so that those inserts need not
+ * wait for their answers.
+ *   intake_known_item: 1 ticket_id has item_id, 0 it has not, -1 not known (k NULL, ticket not
+ *     covered);
+ *   intake_known_revision: the same for the revision with content hash (NULL: any revision of
+ *     the item);
+ *   intake_known_item_add / _revision_add: a row the batch inserted (no-op when not covered);
+ *   intake_known_ticket_new: ticket_id was opened in this batch (covered, empty).
+ */
+int intake_known_item(const struct intake_known *k, int64_t ticket_id, const char *item_id);
+int intake_known_revision(const struct intake_known *k, int64_t ticket_id, const char *item_id,
+                          const char *hash);
+void intake_known_item_add(struct intake_known *k, int64_t ticket_id, const char *item_id);
+void intake_known_revision_add(struct intake_known *k, int64_t ticket_id, const char *item_id,
+                               const char *hash);
+void intake_known_ticket_new(struct intake_known *k, int64_t ticket_id);
 
 /* Why a new event's alert opens nothing: "official", "old", "undated" or NULL. */
 const char *intake_hold_reason(struct ticket_store *store, const struct yq_alert *alert,

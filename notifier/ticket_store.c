@@ -844,6 +844,11 @@ int ticket_store_step_done(struct ticket_store *store, struct yq_stmt *st, const
     return yq_db_run(store->db, st, what, store->last_error, sizeof(store->last_error));
 }
 
+int ticket_store_step_deferred(struct ticket_store *store, struct yq_stmt *st, const char *what)
+{
+    return yq_db_run_deferred(store->db, st, what, store->last_error, sizeof(store->last_error));
+}
+
 int ticket_store_step_id(struct ticket_store *store, struct yq_stmt *st, const char *what,
                          int64_t *id)
 {
@@ -876,8 +881,10 @@ static int log_row_append(struct ticket_store *store, const char *sql, const cha
     yq_stmt_bind_text(st, 6, ticket_store_nz(from_state));
     yq_stmt_bind_text(st, 7, ticket_store_nz(to_state));
     yq_stmt_bind_text(st, 8, ticket_store_nz(note));
+    /* nothing read back when the id is not wanted: on PostgreSQL the row goes through the
+       pipeline and an error shows at the next read or the COMMIT */
     return log_id ? ticket_store_step_id(store, st, what, log_id)
-                  : ticket_store_step_done(store, st, what);
+                  : ticket_store_step_deferred(store, st, what);
 }
 
 int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64_t at,
@@ -885,18 +892,13 @@ int ticket_store_log_append(struct ticket_store *store, int64_t ticket_id, int64
                             const char *from_state, const char *to_state, const char *note,
                             int64_t *log_id)
 {
-    int64_t id = 0;
-    int err = log_row_append(store,
-                             "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, "
-                             "action, from_state, to_state, note) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                             "log insert", ticket_id, at, actor, role, action, from_state,
-                             to_state, note, &id);
-
-    if (!err && log_id) {
-        *log_id = id;
-    }
-    return err;
+#define TICKET_LOG_INSERT                                                                          \
+    "INSERT INTO ticket_log (ticket_id, at, actor, actor_role, action, from_state, to_state, "    \
+    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    return log_row_append(store, log_id ? TICKET_LOG_INSERT " RETURNING id" : TICKET_LOG_INSERT,
+                          "log insert", ticket_id, at, actor, role, action, from_state,
+                          to_state, note, log_id);
+#undef TICKET_LOG_INSERT
 }
 
 int ticket_store_event_log_append(struct ticket_store *store, int64_t event_id, int64_t at,

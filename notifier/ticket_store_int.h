@@ -39,6 +39,13 @@ int ticket_store_prepare(struct ticket_store *store, const char *sql, struct yq_
 
 /* Step st once (DONE or ROW is success), finalize it, map the result. */
 int ticket_store_step_done(struct ticket_store *store, struct yq_stmt *st, const char *what);
+/*
+ * Run st (a write whose rows and change count the caller does not read) as a deferred
+ * statement (yq_stmt_step_deferred(): at once on SQLite, in the pipeline on PostgreSQL inside a
+ * transaction) and finalise it. Returns 0 or an ERR_* code: st's, or an earlier deferred
+ * statement's; either way the transaction must be rolled back.
+ */
+int ticket_store_step_deferred(struct ticket_store *store, struct yq_stmt *st, const char *what);
 
 /*
  * Step an INSERT ... RETURNING id once, finalise it, map the result; *id = the new row's id, 0

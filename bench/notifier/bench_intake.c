@@ -13,11 +13,14 @@
  * Prints alerts/s of each way and their ratio; the numbers depend on the machine and on what
  * else runs on it.
  *
- *   bench_intake [N [LOCATION [B]]]
+ *   bench_intake [N [LOCATION [B [WAYS]]]]
  *     N         alerts per way (default 20000)
  *     LOCATION  a directory for the SQLite files (default /tmp), or a postgresql:// URL
  *               (scripts/pg-dev.sh prints one): each way gets a fresh schema there
  *     B         alerts per batch (default 500, consumer.batch_max's default)
+ *     WAYS      both (default), batch or single: which ways run
+ * Also prints the statements per alert (the yq_db trace hook; YQ_BENCH_SQL=1 lists them on
+ * stderr with their counts per alert).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,48 @@ static double cpu_s(void)
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Statements run per way (the yq_db trace hook): statements per alert, and with YQ_BENCH_SQL=1
+ * each distinct text with its count on stderr (where the statements go).
+ */
+#define SQL_KINDS_MAX 256
+struct sql_count {
+    long total;
+    size_t n;
+    struct {
+        char *sql;
+        long count;
+    } kinds[SQL_KINDS_MAX];
+};
+
+static void count_sql(void *arg, const char *sql)
+{
+    struct sql_count *c = arg;
+    size_t i;
+
+    c->total++;
+    if (!getenv("YQ_BENCH_SQL")) {
+        return;
+    }
+    for (i = 0; i < c->n && strcmp(c->kinds[i].sql, sql) != 0; i++) {
+    }
+    if (i == c->n && c->n < SQL_KINDS_MAX && (c->kinds[i].sql = strdup(sql))) {
+        c->n++;
+    }
+    if (i < c->n) {
+        c->kinds[i].count++;
+    }
+}
+
+static void sql_count_print(struct sql_count *c, long alerts)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        fprintf(stderr, "%8.2f  %.160s\n", (double)c->kinds[i].count / (double)alerts,
+                c->kinds[i].sql);
+        free(c->kinds[i].sql);
+    }
 }
 
 static double now_s(void)
@@ -139,6 +184,7 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
     struct ticket_intake_entry *e = NULL;
     long refused = 0, done = 0;
     double t0, dt, c0, dc;
+    static struct sql_count sc;
 
     if (fresh_store(where, way, loc, sizeof(loc)) != 0) {
         return -1;
@@ -149,6 +195,8 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
         return -1;
     }
     ticket_store_set_policy(store, pol);
+    memset(&sc, 0, sizeof(sc));
+    yq_db_set_trace(ticket_store_db(store), count_sql, &sc);
     if (batch > 0 && !(e = calloc((size_t)batch, sizeof(*e)))) {
         ticket_store_free(store);
         return -1;
@@ -182,9 +230,12 @@ static double run(const char *where, const char *way, struct yq_alert *v, long n
     dt = now_s() - t0;
     dc = cpu_s() - c0;
     printf("%-6s %-10s alerts=%ld refused=%ld seconds=%.3f alerts_per_s=%.0f "
-           "cpu_us_per_alert=%.0f\n",
+           "cpu_us_per_alert=%.0f statements_per_alert=%.1f\n",
            way, yq_db_backend_of(loc) == YQ_DB_PG ? "postgresql" : "sqlite", done, refused, dt,
-           done / dt, done ? dc * 1e6 / (double)done : 0.0);
+           done / dt, done ? dc * 1e6 / (double)done : 0.0,
+           done ? (double)sc.total / (double)done : 0.0);
+    yq_db_set_trace(ticket_store_db(store), NULL, NULL);
+    sql_count_print(&sc, done);
     free(e);
     ticket_store_free(store);
     remove_store(loc);
@@ -196,15 +247,18 @@ int main(int argc, char **argv)
     long n = argc > 1 ? atol(argv[1]) : 20000;
     const char *where = argc > 2 ? argv[2] : "/tmp";
     long batch = argc > 3 ? atol(argv[3]) : 500;
+    const char *ways = argc > 4 ? argv[4] : "both";
     struct ticket_policy pol;
     struct yq_sentiment *lex = NULL;
     struct yq_alert *v;
     char err[256] = "";
     int64_t base = yq_time_now() - 3600;
-    double single, batched;
+    double single = 1, batched = 1;
 
-    if (n < 1 || n > 10000000 || batch < 1 || batch > 100000) {
-        fprintf(stderr, "usage: bench_intake [N (1..10^7) [LOCATION [B (1..10^5)]]]\n");
+    if (n < 1 || n > 10000000 || batch < 1 || batch > 100000 ||
+        (strcmp(ways, "both") != 0 && strcmp(ways, "batch") != 0 && strcmp(ways, "single") != 0)) {
+        fprintf(stderr, "usage: bench_intake [N (1..10^7) [LOCATION [B (1..10^5) "
+                        "[both|batch|single]]]]\n");
         return 2;
     }
     yq_log_init("bench_intake", YQ_LOG_WARN);
@@ -225,9 +279,13 @@ int main(int argc, char **argv)
         }
     }
     printf("bench_intake: %ld alerts, batches of %ld, store %s\n", n, batch, where);
-    batched = run(where, "batch", v, n, batch, &pol);
-    single = run(where, "single", v, n, 0, &pol);
-    if (batched > 0 && single > 0) {
+    if (strcmp(ways, "single") != 0) {
+        batched = run(where, "batch", v, n, batch, &pol);
+    }
+    if (strcmp(ways, "batch") != 0) {
+        single = run(where, "single", v, n, 0, &pol);
+    }
+    if (strcmp(ways, "both") == 0 && batched > 0 && single > 0) {
         printf("ratio batch/single = %.1f\n", batched / single);
     }
     for (long i = 0; i < n; i++) {

@@ -562,6 +562,109 @@ static void test_issue_16_invalid_text_is_a_data_error(void **state)
     assert_int_equal(scalar(e->db, "SELECT count(*) FROM words"), pg ? 0 : 1);
 }
 
+static void count_trace(void *arg, const char *sql)
+{
+    (void)sql;
+    (*(int *)arg)++;
+}
+
+/* One deferred insert of (name, n) into d; returns its yq_stmt_step_deferred() code. */
+static int defer_insert(struct yq_db *db, const char *name, int64_t n)
+{
+    struct yq_stmt *st = NULL;
+    int rc;
+
+    assert_int_equal(yq_stmt_prepare(db, "INSERT INTO d (name, n) VALUES (?, ?)", &st), YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, name);
+    yq_stmt_bind_int64(st, 2, n);
+    rc = yq_stmt_step_deferred(st);
+    yq_stmt_finalize(st); /* its bindings went with it */
+    return rc;
+}
+
+/*
+ * Deferred statements (issue #16) on both backends: they run in order with the reads after
+ * them, are traced, commit with the transaction; one that fails is reported by the next call
+ * that waits for answers (the read, the flush or the COMMIT) with its own code, and after the
+ * rollback nothing of the transaction stays and the connection goes on.
+ */
+static void test_deferred_statements(void **state)
+{
+    struct env *e = *state;
+    struct yq_stmt *st = NULL;
+    char err[256] = "";
+    int traced = 0;
+
+    exec_ok(e->db, "CREATE TABLE d (name TEXT PRIMARY KEY, n BIGINT NOT NULL)");
+    /* outside a transaction: at once */
+    assert_int_equal(defer_insert(e->db, "a", 1), YQ_DB_DONE);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 1);
+
+    /* inside: the first run of a text prepares it, the next ones wait in the pipeline */
+    yq_db_set_trace(e->db, count_trace, &traced);
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    for (int i = 0; i < 50; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "b%d", i);
+        assert_int_equal(defer_insert(e->db, name, i), YQ_DB_DONE);
+    }
+    assert_int_equal(yq_stmt_prepare(e->db, "UPDATE d SET n = n + 100 WHERE name = ?", &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, "b7");
+    assert_int_equal(yq_db_run_deferred(e->db, st, "update", err, sizeof(err)), 0);
+    /* a read sees every deferred write before it, in order */
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 51);
+    assert_int_equal(scalar(e->db, "SELECT n FROM d WHERE name = 'b7'"), 107);
+    assert_int_equal(defer_insert(e->db, "c", 3), YQ_DB_DONE);
+    assert_int_equal(yq_db_flush(e->db), YQ_DB_OK);
+    assert_int_equal(yq_db_flush(e->db), YQ_DB_OK); /* nothing waits: nothing to do */
+    assert_int_equal(defer_insert(e->db, "c2", 4), YQ_DB_DONE);
+    exec_ok(e->db, "COMMIT"); /* the COMMIT reads the last one's answer first */
+    yq_db_set_trace(e->db, NULL, NULL);
+    assert_int_equal(traced,
+                     50 + 1 + 2 + 2 + 2); /* inserts, update, reads, inserts, BEGIN+COMMIT */
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 53);
+
+    /* a refused one (a duplicate key) is reported by the read after it, with its code */
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    assert_int_equal(defer_insert(e->db, "x1", 1), YQ_DB_DONE);
+    {
+        int rc = defer_insert(e->db, "a", 9); /* SQLite: at once; PostgreSQL: later */
+        if (rc == YQ_DB_DONE) {
+            assert_int_equal(defer_insert(e->db, "x2", 2), YQ_DB_DONE);
+            assert_int_equal(yq_stmt_prepare(e->db, "SELECT count(*) FROM d", &st), YQ_DB_OK);
+            rc = yq_stmt_step(st);
+            yq_stmt_finalize(st);
+        }
+        assert_int_equal(rc & 0xff, YQ_DB_CONSTRAINT);
+        assert_int_equal(yq_db_err(rc), ERR_INVALID);
+    }
+    yq_db_rollback(e->db);
+    assert_false(yq_db_in_transaction(e->db));
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 53);
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d WHERE name LIKE 'x%'"), 0);
+
+    /* ... or by the flush, or by the COMMIT, which then commits nothing */
+    for (int way = 0; way < 2; way++) {
+        int rc;
+        assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+        assert_int_equal(defer_insert(e->db, "y1", 1), YQ_DB_DONE);
+        rc = defer_insert(e->db, "b3", 9);
+        if (rc == YQ_DB_DONE) {
+            rc = way == 0 ? yq_db_flush(e->db) : yq_db_exec_raw(e->db, "COMMIT");
+        }
+        assert_int_equal(rc & 0xff, YQ_DB_CONSTRAINT);
+        assert_non_null(yq_db_errmsg(e->db));
+        yq_db_rollback(e->db);
+        assert_int_equal(scalar(e->db, "SELECT count(*) FROM d WHERE name = 'y1'"), 0);
+    }
+    /* the connection goes on */
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    assert_int_equal(defer_insert(e->db, "z", 1), YQ_DB_DONE);
+    exec_ok(e->db, "COMMIT");
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 54);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_issue_16_redact_every_password_shape),
         cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_statements, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -399,6 +399,275 @@ static void test_batch_store_failure_records_nothing(void **state)
     notifier_tmp_store_remove(&t);
 }
 
+/*
+ * --- A batch is the same as its alerts one by one (issue #16: the batch reads its events and
+ * their items once at its start and keeps copies; these tests pin that the copies never
+ * change an outcome) ----------------------------------------------------------------------
+ */
+
+#define MIX_N 48
+
+/*
+ * Alert i of the mix: four events, items shared between events and repeated within the batch,
+ * levels rising and falling (the inbox raises an event's level; the hand-over policy opens
+ * tickets), revisions (a new title for an item already taken), no publication time for some.
+ */
+static void mix_alert(int i, struct yq_alert *a)
+{
+    static const char *const levels[] = {"IV", "III", "IV", "II", "I", "IV"};
+    char key[16], item[24], title[64], buf[4096], err[256];
+    struct test_alert_spec s = TEST_ALERT_LAND(NULL, NULL, NULL, "2026-11-29T08:00:00Z",
+                                               "2026-11-29T07:50:00Z", 10.0 + i % 7);
+
+    snprintf(key, sizeof(key), "ev:m%d", i % 4);
+    snprintf(item, sizeof(item), "rss:m%d", i % 17 == 5 ? 3 : i / 2);
+    snprintf(title, sizeof(title), "汉滨区征地补偿款迟迟未发放 %d", i % 11 == 10 ? 99 : i / 2);
+    s.event_key = key;
+    s.item_id = item;
+    s.title = title;
+    s.level = levels[i % 6];
+    if (i % 9 == 4) {
+        s.published_at = NULL;
+    }
+    test_alert_json(&s, buf, sizeof(buf));
+    assert_int_equal(decode(buf, a, err, sizeof(err)), 0);
+}
+
+/* What intake left in store, as text (the same on both backends). */
+static char *store_state(struct ticket_store *store)
+{
+    static const char *const queries[] = {
+        "SELECT event_key, state, level, item_count, heat, negative_count, last_item_at, "
+        "first_post_at, rule_ids, rule_groups, source_kinds, region, coalesce(ticket_id, 0), "
+        "coalesce(resurfaced_at, 0), version, score, updated_at, judge_deadline "
+        "FROM events ORDER BY event_key",
+        "SELECT number, event_key, state, level, item_count, heat, score, first_post_at, "
+        "reopen_count FROM tickets ORDER BY number",
+        "SELECT e.event_key, i.item_id, i.heat, i.title FROM event_items i "
+        "JOIN events e ON e.id = i.event_id ORDER BY e.event_key, i.item_id",
+        "SELECT t.number, i.item_id FROM ticket_items i JOIN tickets t ON t.id = i.ticket_id "
+        "ORDER BY t.number, i.item_id",
+        "SELECT t.number, r.item_id, r.content_hash FROM ticket_item_revisions r "
+        "JOIN tickets t ON t.id = r.ticket_id ORDER BY t.number, r.item_id, r.content_hash",
+        "SELECT t.number, l.action, l.note, count(*) FROM ticket_log l JOIN tickets t "
+        "ON t.id = l.ticket_id GROUP BY t.number, l.action, l.note ORDER BY 1, 2, 3",
+        "SELECT e.event_key, l.action, l.from_state, l.to_state, l.note, count(*) FROM event_log l "
+        "JOIN events e ON e.id = l.event_id GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+        "SELECT count(*) FROM outbox",
+        "SELECT scope, hour, sum(n) FROM rate_counts WHERE scope = 'group' GROUP BY scope, hour",
+        "SELECT count(*), sum(n) FROM rate_counts WHERE scope = 'event'",
+    };
+    char *all = strdup(""), *part, *next;
+    size_t len;
+
+    for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+        part = notifier_rows_text(store, queries[q], "|", "\n");
+        assert_non_null(part);
+        len = strlen(all) + strlen(part) + 8;
+        next = malloc(len);
+        assert_non_null(next);
+        snprintf(next, len, "%s#%zu\n%s\n", all, q, part);
+        free(all);
+        free(part);
+        all = next;
+    }
+    return all;
+}
+
+/* The mix by ticket_intake_batch() in store a and alert by alert in store b, under pol. */
+static void mix_compare(const struct ticket_policy *pol)
+{
+    struct ticket_store *a = notifier_store_memory(), *b = notifier_store_memory();
+    struct ticket_intake_entry e[MIX_N];
+    struct ticket_intake_batch_stats st;
+    struct yq_alert v[MIX_N];
+    char *sa, *sb, *again;
+
+    ticket_store_set_policy(a, pol);
+    ticket_store_set_policy(b, pol);
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < MIX_N; i++) {
+        mix_alert(i, &v[i]);
+        e[i].alert = &v[i];
+    }
+    /* two batches: the second finds the first's events, tickets and items in the store */
+    assert_int_equal(ticket_intake_batch(a, e, MIX_N / 2 - 3, T0_MS, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(ticket_intake_batch(a, e + MIX_N / 2 - 3, MIX_N - MIX_N / 2 + 3, T0_MS, &st),
+                     0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(st.fallbacks, 0);
+    for (int i = 0; i < MIX_N; i++) {
+        struct ticket_intake_result r;
+        assert_int_equal(ticket_intake_alert(b, &v[i], T0_MS / 1000, &r), 0);
+        assert_int_equal(e[i].err, 0);
+        if (e[i].res.outcome != r.outcome || e[i].res.item_count != r.item_count ||
+            e[i].res.reopened != r.reopened || strcmp(e[i].res.number, r.number) != 0 ||
+            (e[i].res.ticket_id > 0) != (r.ticket_id > 0)) {
+            fail_msg("alert %d: batch outcome %d items %lld number '%s', alone %d %lld '%s'", i,
+                     (int)e[i].res.outcome, (long long)e[i].res.item_count, e[i].res.number,
+                     (int)r.outcome, (long long)r.item_count, r.number);
+        }
+    }
+    sa = store_state(a);
+    sb = store_state(b);
+    assert_string_equal(sa, sb);
+
+    /* the batch redelivered, and the alerts one by one again: the same outcomes. With every
+       event handed over at once nothing changes; in the inbox, an item that an event took
+       before its ticket opened (a raised level) goes onto the ticket now, as alone */
+    assert_int_equal(ticket_intake_batch(a, e, MIX_N, T0_MS + 5000, &st), 0);
+    for (int i = 0; i < MIX_N; i++) {
+        struct ticket_intake_result r;
+        assert_int_equal(ticket_intake_alert(b, &v[i], (T0_MS + 5000) / 1000, &r), 0);
+        assert_int_equal(e[i].err, 0);
+        assert_int_equal(e[i].res.outcome, r.outcome);
+        assert_int_equal(e[i].res.item_count, r.item_count);
+        if (pol->desk == notifier_policy_hand_over_all()->desk) {
+            assert_int_equal(e[i].res.outcome, TICKET_INTAKE_DUPLICATE);
+        }
+    }
+    again = store_state(a);
+    if (pol->desk == notifier_policy_hand_over_all()->desk) {
+        assert_string_equal(sa, again);
+    }
+    free(sb);
+    sb = store_state(b);
+    assert_string_equal(again, sb);
+    free(sa);
+    free(sb);
+    free(again);
+    for (int i = 0; i < MIX_N; i++) {
+        yq_alert_release(&v[i]);
+    }
+    ticket_store_free(a);
+    ticket_store_free(b);
+}
+
+static void test_batch_same_as_one_by_one_inbox(void **state)
+{
+    static struct ticket_policy pol; /* the default desk policy: events wait in the inbox */
+
+    (void)state;
+    mix_compare(&pol);
+}
+
+static void test_batch_same_as_one_by_one_hand_over(void **state)
+{
+    (void)state;
+    mix_compare(notifier_policy_hand_over_all());
+}
+
+/* A ticket of an older binary (no event): the batch makes its event as alone (ticket_intake.h). */
+static void test_batch_ticket_of_older_binary(void **state)
+{
+    static const char *const items[] = {"rss:o2", "rss:o1", "rss:o3", "rss:o2"};
+    struct ticket_store *a = notifier_store_memory(), *b = notifier_store_memory();
+    struct ticket_intake_entry e[4];
+    struct ticket_intake_batch_stats st;
+    struct yq_alert v[4];
+    char *sa, *sb;
+
+    (void)state;
+    for (int s = 0; s < 2; s++) {
+        assert_int_equal(
+            yq_db_exec_raw(ticket_store_db(s ? b : a),
+                           "INSERT INTO tickets (number, event_key, title, level, department, "
+                           "detected_at, ack_deadline, response_deadline, item_count, created_at, "
+                           "updated_at, heat) VALUES ('YQ-2026-11-0001', 'ev:old', '旧单', 'III', "
+                           "'市自然资源局', 50, 3650, 172850, 1, 50, 50, 1);"
+                           "INSERT INTO ticket_items (ticket_id, item_id, added_at) "
+                           "VALUES (1, 'rss:o1', 50);"),
+            YQ_DB_OK);
+    }
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < 4; i++) {
+        struct test_alert_spec sp = TEST_ALERT_LAND(
+            "ev:old", items[i], "III", "2026-11-29T08:00:00Z", "2026-11-29T07:50:00Z", 20.0);
+        char buf[4096], err[256];
+        test_alert_json(&sp, buf, sizeof(buf));
+        assert_int_equal(decode(buf, &v[i], err, sizeof(err)), 0);
+        e[i].alert = &v[i];
+    }
+    assert_int_equal(ticket_intake_batch(a, e, 4, T0_MS, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    for (int i = 0; i < 4; i++) {
+        struct ticket_intake_result r;
+        assert_int_equal(ticket_intake_alert(b, &v[i], T0_MS / 1000, &r), 0);
+        assert_int_equal(e[i].res.outcome, r.outcome);
+        assert_int_equal(e[i].res.item_count, r.item_count);
+        assert_int_equal(e[i].res.ticket_id, 1);
+    }
+    assert_int_equal(e[0].res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(e[3].res.outcome, TICKET_INTAKE_DUPLICATE);
+    sa = store_state(a);
+    sb = store_state(b);
+    assert_string_equal(sa, sb);
+    assert_int_equal(notifier_count(a, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(notifier_count(a, "SELECT item_count FROM tickets"), 3);
+    free(sa);
+    free(sb);
+    for (int i = 0; i < 4; i++) {
+        yq_alert_release(&v[i]);
+    }
+    ticket_store_free(a);
+    ticket_store_free(b);
+}
+
+/*
+ * A store failure in the middle of a batch (a trigger failing as a broken database would, not
+ * as a constraint): ERR_IO, nothing of the batch recorded, no fallback; later the batch goes
+ * in whole.
+ */
+static void test_batch_failure_mid_batch_commits_nothing(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct yq_db *db = ticket_store_db(store);
+    struct ticket_intake_entry e[MIX_N];
+    struct ticket_intake_batch_stats st;
+    struct yq_alert v[MIX_N];
+    char *before;
+
+    (void)state;
+    assert_int_equal(
+        yq_db_exec_raw(db, db_fixture_pg()
+                               ? "CREATE FUNCTION fail_mid() RETURNS trigger AS $$ BEGIN "
+                                 "IF NEW.item_id = 'rss:m20' THEN RAISE EXCEPTION 'broken' USING "
+                                 "ERRCODE = 'XX001'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;"
+                                 "CREATE TRIGGER fail_mid BEFORE INSERT ON event_items FOR EACH "
+                                 "ROW EXECUTE FUNCTION fail_mid();"
+                               : "CREATE TRIGGER fail_mid BEFORE INSERT ON event_items "
+                                 "WHEN NEW.item_id = 'rss:m20' BEGIN "
+                                 "INSERT INTO no_such_table VALUES (1); END;"),
+        YQ_DB_OK);
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < MIX_N; i++) {
+        mix_alert(i, &v[i]);
+        e[i].alert = &v[i];
+    }
+    before = store_state(store);
+    assert_int_equal(ticket_intake_batch(store, e, MIX_N, T0_MS, &st), ERR_IO);
+    assert_int_equal(st.transactions, 0);
+    assert_int_equal(st.fallbacks, 0);
+    {
+        char *after = store_state(store);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM events"), 0);
+    assert_int_equal(yq_db_exec_raw(db, "DROP TRIGGER fail_mid ON event_items") == YQ_DB_OK ||
+                         yq_db_exec_raw(db, "DROP TRIGGER fail_mid") == YQ_DB_OK,
+                     1);
+    assert_int_equal(ticket_intake_batch(store, e, MIX_N, T0_MS, &st), 0);
+    assert_int_equal(st.transactions, 1);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM events"), 4);
+    free(before);
+    for (int i = 0; i < MIX_N; i++) {
+        yq_alert_release(&v[i]);
+    }
+    ticket_store_free(store);
+}
+
 static void test_batch_bounds(void **state)
 {
     struct ticket_store *store = notifier_store_memory();
@@ -457,6 +726,10 @@ int main(void)
         cmocka_unit_test(test_batch_bad_alerts_skipped_others_stored),
         cmocka_unit_test(test_batch_refused_alert_falls_back_one_by_one),
         cmocka_unit_test(test_batch_store_failure_records_nothing),
+        cmocka_unit_test(test_batch_same_as_one_by_one_inbox),
+        cmocka_unit_test(test_batch_same_as_one_by_one_hand_over),
+        cmocka_unit_test(test_batch_failure_mid_batch_commits_nothing),
+        cmocka_unit_test(test_batch_ticket_of_older_binary),
         cmocka_unit_test(test_batch_bounds),
         cmocka_unit_test(test_stamp_ms),
         cmocka_unit_test(test_latency_histogram_buckets),
