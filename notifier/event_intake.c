@@ -10,8 +10,8 @@
 #include "yq_db.h"
 
 #include "desk_policy.h"
-#include "event_intake_int.h"
 #include "event_flow.h"
+#include "event_intake_int.h"
 #include "silence.h"
 #include "response_store.h"
 #include "spike.h"

@@ -40,8 +40,8 @@ static int event_row(struct yq_stmt *st, struct event_ref *e);
  * The events row WHERE event_key = key (key non-NULL) or id = id into e; *found false when
  * there is none (e zeroed).
  */
-int event_read(struct ticket_store *store, const char *key, int64_t id,
-                      struct event_ref *e, bool *found)
+int event_read(struct ticket_store *store, const char *key, int64_t id, struct event_ref *e,
+               bool *found)
 {
     struct yq_stmt *st = NULL;
     int rc, err;
@@ -316,8 +316,8 @@ int known_write_events(struct ticket_store *store, struct intake_known *k)
  * One more item of event e (its copy e already updated: lists, count, last item) into the
  * batch's pending change of e. Returns 0 or ERR_NOMEM.
  */
-int known_pend_item(struct intake_known *k, const struct event_ref *e,
-                           const struct yq_alert *alert, int64_t heat, bool negative, int64_t now)
+int known_pend_item(struct intake_known *k, const struct event_ref *e, const struct yq_alert *alert,
+                    int64_t heat, bool negative, int64_t now)
 {
     const struct yq_item *item = &alert->item;
     struct known_pending *p = NULL;
@@ -711,7 +711,7 @@ static const char *known_sql(char *buf, size_t len, const char *prefix)
  * new struct (known_free()). Returns 0 or an ERR_* code.
  */
 int known_load(struct ticket_store *store, const struct ticket_intake_entry *v, size_t n,
-                      struct intake_known **out)
+               struct intake_known **out)
 {
     struct intake_known *k = calloc(1, sizeof(*k));
     const char **keys = calloc(n + 1, sizeof(*keys)), **items = calloc(n + 1, sizeof(*items));

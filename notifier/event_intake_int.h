@@ -103,8 +103,8 @@ void known_items_inexact(struct intake_known *k);
  * One more item of event e (its copy e already updated: lists, count, last item) into the
  * batch's pending change of e; heat: what the item adds. Returns 0 or ERR_NOMEM.
  */
-int known_pend_item(struct intake_known *k, const struct event_ref *e,
-                    const struct yq_alert *alert, int64_t heat, bool negative, int64_t now);
+int known_pend_item(struct intake_known *k, const struct event_ref *e, const struct yq_alert *alert,
+                    int64_t heat, bool negative, int64_t now);
 
 /*
  * Write the events' pending changes (deferred statements) and forget them: before anything

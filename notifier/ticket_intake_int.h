@@ -1,7 +1,8 @@
 /*
  * Internals shared by the two halves of intake: ticket_intake.c (tickets, items, revisions,
  * held items: what an alert does to a ticket) and event_intake.c (ticket_intake_alert(): the
- * alert's way through the 研判 inbox's events, calling the former). Not for use outside them:
+ * alert's way through the 研判 inbox's events, calling the former; what a batch knows of the
+ * store is in event_intake_batch.c, event_intake_int.h). Not for use outside them:
  * go through ticket_intake.h. Every function runs inside the caller's open transaction.
  */
 #ifndef NOTIFIER_TICKET_INTAKE_INT_H
@@ -75,10 +76,10 @@ int intake_attach_item(struct ticket_store *store, const struct yq_alert *alert,
                        struct ticket_intake_result *res);
 
 /*
- * What a batch knows of the store (issue #16; event_intake.c, ticket_intake_batch()): k may be
- * NULL (a single alert: nothing known). For the tickets k covers (those of the batch's events
- * when it began, and those it opened) it holds every ticket_items and ticket_item_revisions row
- * of the batch's item ids, kept current by the batch's inserts, so that those inserts need not
+ * What a batch knows of the store (issue #16; event_intake_batch.c, ticket_intake_batch()): k
+ * may be NULL (a single alert: nothing known). For the tickets k covers (those of the batch's
+ * events when it began, and those it opened) it holds every ticket_items and ticket_item_revisions
+ * row of the batch's item ids, kept current by the batch's inserts, so that those inserts need not
  * wait for their answers.
  *   intake_known_item: 1 ticket_id has item_id, 0 it has not, -1 not known (k NULL, ticket not
  *     covered);
