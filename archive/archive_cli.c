@@ -11,6 +11,7 @@
 #include "archive.h"
 #include "archiver.h"
 #include "yq_cli.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -87,18 +88,19 @@ static int resolve(const struct archive_cli_opts *o, char **dir, int64_t *retent
 static int open_archive(const char *dir, unsigned flags, struct archive **out)
 {
     struct archive_open_opts opts = {.flags = flags};
-    char err[512] = "";
+    char err[512] = "", shown[1024];
     int rc = archive_open(dir, &opts, out, err, sizeof(err));
 
+    yq_db_redact(dir, shown, sizeof(shown)); /* a postgresql:// location's password */
     if (rc == ERR_NOT_FOUND) {
-        fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n", dir, err);
+        fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n", shown, err);
         if (!strstr(err, "yuqingctl archive init")) {
-            fprintf(stderr, "  run: yuqingctl archive init %s\n", dir);
+            fprintf(stderr, "  run: yuqingctl archive init %s\n", shown);
         }
         return 1;
     }
     if (rc) {
-        fprintf(stderr, "yuqingctl archive: cannot open '%s': %s\n", dir, err);
+        fprintf(stderr, "yuqingctl archive: cannot open '%s': %s\n", shown, err);
         return 1;
     }
     return 0;
@@ -112,7 +114,10 @@ static int cmd_init(const char *dir)
         fprintf(stderr, "yuqingctl archive init: %s\n", err);
         return 1;
     }
-    printf("归档已就绪 (archive ready): %s (layout %d)\n", dir, ARCHIVE_LAYOUT_VERSION);
+    char shown[1024];
+
+    printf("归档已就绪 (archive ready): %s (layout %d)\n",
+           yq_db_redact(dir, shown, sizeof(shown)), ARCHIVE_LAYOUT_VERSION);
     return 0;
 }
 
@@ -216,7 +221,8 @@ static int cmd_status(const struct archive_cli_opts *o)
     } else if (rc == 0) {
         json_int_t items = json_integer_value(json_object_get(st, "items"));
         json_int_t matched = json_integer_value(json_object_get(st, "matched"));
-        printf("归档 (archive) %s  backend %s\n", dir,
+        char shown[1024];
+        printf("归档 (archive) %s  backend %s\n", yq_db_redact(dir, shown, sizeof(shown)),
                json_string_value(json_object_get(st, "backend")) ? json_string_value(
                                                                       json_object_get(st, "backend"))
                                                                 : "?");

@@ -15,15 +15,6 @@ static const struct source_kind_ops *const kinds[] = {
     [SOURCE_WEIBO_HOT] = &source_kind_weibo_hot,
 };
 
-enum source_state source_check_failed(int err, enum source_state st, char *why,
-                                      size_t why_len)
-{
-    if (!why[0]) {
-        snprintf(why, why_len, "%s", yq_strerror(err));
-    }
-    return st;
-}
-
 const struct source_kind_ops *source_kind_of(enum source_kind kind)
 {
     if ((size_t)kind >= sizeof(kinds) / sizeof(kinds[0]) || !kinds[kind]) {

@@ -24,9 +24,11 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "collector_cfg.h"
 #include "source_state.h"
+#include "yq_err.h"
 
 struct source_run;
 struct parse_job;
@@ -95,8 +97,16 @@ struct source_kind_ops {
  * A check op's parse failure err (ERR_*): why keeps the parser's line, or gets
  * yq_strerror(err) when the parser left it empty. Returns st (the state to report).
  */
-enum source_state source_check_failed(int err, enum source_state st, char *why,
-                                      size_t why_len);
+static inline enum source_state source_check_failed(int err, enum source_state st, char *why,
+                                                    size_t why_len)
+{
+    /* inline: the kinds' files call it and source_kind.c names their ops tables, so a
+       definition there would make a call circle between them */
+    if (!why[0]) {
+        snprintf(why, why_len, "%s", yq_strerror(err));
+    }
+    return st;
+}
 
 extern const struct source_kind_ops source_kind_feed;
 extern const struct source_kind_ops source_kind_weibo;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "yq_banned.h"
@@ -149,28 +150,50 @@ static size_t redact_param_key(const char *s, const char *end)
 }
 
 /*
- * A postgresql:// URI. The password runs from the first ':' of the user information to the
- * last '@' before the query string: libpq itself ends it at the first '@' (before any '/'), so
- * an unencoded '@', '/' or '?' in a password would otherwise leave its tail in the text (a
- * database name holding an '@' costs the host and path in the message, never a secret). The
- * query string starts at the first '?' followed by one of libpq's "keyword="; password= and
- * sslpassword= values are emptied up to the next "&keyword=".
+ * The end of a postgresql:// URI's user information (its '@', or NULL) and the start of its
+ * query string (*query, or end), rest being the text after "://". libpq ends the user
+ * information at the first '@' before any '/' (so "u:p?host=x@h" has the password "p?host=x");
+ * a password with an unencoded '/' or '@' runs, as its user meant it, to the last '@' before
+ * the query string, which starts at the first '?' after libpq's '@' followed by one of libpq's
+ * "keyword=".
+ */
+static const char *uri_userinfo_end(const char *rest, const char *end, const char **query)
+{
+    const char *at = NULL, *p;
+
+    for (p = rest; p < end && *p != '/'; p++) {
+        if (*p == '@') {
+            at = p;
+            break;
+        }
+    }
+    *query = end;
+    for (p = at ? at : rest; p < end; p++) {
+        if (*p == '?' && redact_param_key(p + 1, end) > 0) {
+            *query = p;
+            break;
+        }
+    }
+    for (p = at ? at : rest; p < *query; p++) {
+        if (*p == '@') {
+            at = p;
+        }
+    }
+    return at;
+}
+
+/*
+ * A postgresql:// URI. The password runs from the first ':' of the user information to its end
+ * (uri_userinfo_end()), so an unencoded '@', '/' or '?' in a password (even "?host=x") leaves
+ * nothing of it in the text (a database name holding an '@' costs the host and path in the
+ * message, never a secret); password= and sslpassword= values of the query string are emptied
+ * up to the next "&keyword=".
  */
 static void redact_uri(const char *location, const char *rest, struct redact_out *o)
 {
     const char *end = rest + strlen(rest), *query = end, *at = NULL, *colon, *p;
 
-    for (p = rest; p < end; p++) {
-        if (*p == '?' && redact_param_key(p + 1, end) > 0) {
-            query = p;
-            break;
-        }
-    }
-    for (p = rest; p < query; p++) {
-        if (*p == '@') {
-            at = p;
-        }
-    }
+    at = uri_userinfo_end(rest, end, &query);
     colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
     if (colon) {
         redact_put(o, location, (size_t)(colon - location));
@@ -267,6 +290,146 @@ static void redact(const char *location, char *out, size_t outlen)
     }
 }
 
+/*
+ * The pieces of a password that location holds, for scrub_secrets(): the URI's password (first
+ * ':' of the user information to the last '@'), the values of password= and sslpassword=
+ * (URI query or key=value string), each raw and percent-decoded, and each part of them between
+ * the characters libpq may split a URI at ('@', ':', '/', '?', '&', '#', '=') of two bytes or
+ * more. At most SCRUB_MAX pieces, each NUL-terminated in buf.
+ */
+#define SCRUB_MAX 48
+struct scrub_set {
+    char buf[4096];
+    size_t used;
+    const char *piece[SCRUB_MAX];
+    size_t n;
+};
+
+static void scrub_add(struct scrub_set *set, const char *s, size_t n, bool decode)
+{
+    char *d;
+    size_t len = 0;
+
+    if (n < 2 || set->n >= SCRUB_MAX || set->used + n + 1 > sizeof(set->buf)) {
+        return;
+    }
+    d = set->buf + set->used;
+    for (size_t i = 0; i < n; i++) {
+        if (decode && s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+            hex_value(s[i + 2]) >= 0) {
+            d[len++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            d[len++] = s[i];
+        }
+    }
+    if (len < 2 || memchr(d, '\0', len)) {
+        return;
+    }
+    d[len] = '\0';
+    set->piece[set->n++] = d;
+    set->used += len + 1;
+}
+
+/* A secret value of n bytes at s: whole, decoded, and its parts. */
+static void scrub_add_secret(struct scrub_set *set, const char *s, size_t n)
+{
+    const char *part = s;
+
+    scrub_add(set, s, n, false);
+    scrub_add(set, s, n, true);
+    for (const char *p = s; p <= s + n; p++) {
+        if (p == s + n || strchr("@:/?&#=", *p)) {
+            scrub_add(set, part, (size_t)(p - part), false);
+            scrub_add(set, part, (size_t)(p - part), true);
+            part = p + 1;
+        }
+    }
+}
+
+static void scrub_collect(const char *location, struct scrub_set *set)
+{
+    const char *scheme = strstr(location, "://");
+
+    if (scheme) {
+        const char *rest = scheme + 3, *query, *colon;
+        const char *at = uri_userinfo_end(rest, rest + strlen(rest), &query);
+        colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
+        if (colon) {
+            scrub_add_secret(set, colon + 1, (size_t)(at - colon - 1));
+        }
+    }
+    for (const char *p = location; *p; p++) {
+        /* password= and sslpassword= wherever they stand (URI query or key=value string) */
+        size_t key = 0;
+        const char *v;
+        if (strncasecmp(p, "password", 8) == 0) {
+            key = 8;
+        } else if (strncasecmp(p, "sslpassword", 11) == 0) {
+            key = 11;
+        }
+        if (!key || (p > location && isalnum((unsigned char)p[-1]))) {
+            continue;
+        }
+        for (v = p + key; *v == ' ' || *v == '\t'; v++) {
+        }
+        if (*v != '=') {
+            continue;
+        }
+        for (v++; *v == ' ' || *v == '\t'; v++) {
+        }
+        {
+            size_t n = *v == '\'' ? strcspn(v + 1, "'") + 1 : strcspn(v, "& \t");
+            scrub_add_secret(set, v, n);
+            if (*v == '\'') {
+                scrub_add_secret(set, v + 1, n - 1);
+            }
+        }
+    }
+}
+
+/*
+ * Replace in msg (NUL-terminated, msglen bytes of room) every piece of a password location
+ * holds by "***" ("**" for a two-byte piece), the longest pieces first. libpq's connect messages quote what it could not
+ * parse or resolve ("invalid percent-encoded token: \"...\"", a host name that is the tail of
+ * a password holding an unencoded '@'), so a message about a location is scrubbed before it
+ * reaches a log, a terminal or a web reply (review of #16).
+ */
+static void scrub_secrets(const char *location, char *msg, size_t msglen)
+{
+    struct scrub_set *set = calloc(1, sizeof(*set));
+
+    if (msglen == 0) {
+        free(set);
+        return;
+    }
+    if (!set) {
+        snprintf(msg, msglen, "cannot connect (message withheld: out of memory)");
+        return;
+    }
+    scrub_collect(location, set);
+    for (size_t i = 0; i < set->n; i++) { /* longest first: a part never hides its whole */
+        for (size_t j = i + 1; j < set->n; j++) {
+            if (strlen(set->piece[j]) > strlen(set->piece[i])) {
+                const char *t = set->piece[i];
+                set->piece[i] = set->piece[j];
+                set->piece[j] = t;
+            }
+        }
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        size_t plen = strlen(set->piece[i]);
+        char *from = msg, *hit;
+        while ((hit = strstr(from, set->piece[i])) != NULL) {
+            size_t stars = plen >= 3 ? 3 : plen; /* never longer than what it replaces */
+            memmove(hit + stars, hit + plen, strlen(hit + plen) + 1);
+            memset(hit, '*', stars);
+            from = hit + stars;
+        }
+    }
+    free(set);
+}
+
 const char *yq_db_redact(const char *location, char *out, size_t outlen)
 {
     redact(location ? location : "", out, outlen);
@@ -301,6 +464,7 @@ int yq_db_open(const char *location, unsigned flags, int64_t busy_timeout_ms, st
         err = db->ops->open(db, location, flags, db->busy_timeout_ms, errbuf, errlen);
     }
     if (err) {
+        scrub_secrets(location ? location : "", errbuf, errlen);
         free(db);
         return err;
     }

@@ -499,35 +499,16 @@ static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_
          * (TCP keepalives, tcp_user_timeout), so that its session — and the leader lock it
          * holds — ends instead of lasting the kernel's TCP timeout (review of #16).
          */
-        static const char *const defaults[] = {
-            "connect_timeout=10", "keepalives=1",       "keepalives_idle=30",
-            "keepalives_interval=10", "keepalives_count=3", "tcp_user_timeout=60000",
+        static const char *const keys[] = {
+            "connect_timeout", "keepalives",       "keepalives_idle", "keepalives_interval",
+            "keepalives_count", "tcp_user_timeout", "dbname",           NULL,
         };
-        size_t n = strlen(location) + 1;
-        char *info;
-        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-            n += strlen(defaults[i]) + 1;
-        }
-        info = malloc(n);
-        if (!info) {
-            free(c->conninfo);
-            free(c);
-            db->impl = NULL;
-            return ERR_NOMEM;
-        }
-        snprintf(info, n, "%s", location);
-        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-            size_t key = strcspn(defaults[i], "=");
-            char probe[40];
-            snprintf(probe, sizeof(probe), "%.*s=", (int)key, defaults[i]);
-            if (!strstr(location, probe)) {
-                size_t len = strlen(info);
-                snprintf(info + len, n - len, "%c%s", strchr(info, '?') ? '&' : '?',
-                         defaults[i]);
-            }
-        }
-        c->conn = PQconnectdb(info);
-        free(info);
+        const char *values[] = {"10", "1", "30", "10", "3", "60000", location, NULL};
+        /* libpq takes the arrays in order and the last value of a key wins: the location,
+           expanded last (expand_dbname), overrides any default; the location's text is never
+           edited (a '?' inside its password made the old appended "&key=" part of the
+           database name) */
+        c->conn = PQconnectdbParams(keys, values, 1);
     }
     if (!c->conn) {
         free(c->conninfo);

@@ -147,7 +147,7 @@ const char *yq_log_quote(const char *s, char *out, size_t len)
 static const char *const secret_params[] = {
     "key",     "token",  "access_token", "secret", "sign", "signature", "password",
     "passwd",  "pwd",    "api_key",      "apikey", "auth", "sig",       "client_secret",
-    "private_token",
+    "private_token", "sslpassword",
 };
 
 static bool url_end(char c)
@@ -211,9 +211,22 @@ size_t yq_redact_url_secrets(const char *in, char *out, size_t len)
     while (in[i]) {
         if (!in_url && strncmp(in + i, "://", 3) == 0) {
             size_t j = i + 3, at = 0;
+            /* libpq reads a postgresql:// password up to an '@' even past '?' or '#' (and a
+               user may have meant one with an unencoded '/'): there the user information runs
+               to the last '@' before a '?' or '#' that follows a '/' (the query string) */
+            bool lax = i >= 8 && strncasecmp(in + i - 8, "postgres", 8) == 0, slash = false;
+            if (!lax && i >= 10) {
+                lax = strncasecmp(in + i - 10, "postgresql", 10) == 0;
+            }
             PUTS("://");
             i += 3;
-            while (!url_end(in[j]) && in[j] != '/' && in[j] != '?' && in[j] != '#') {
+            while (!url_end(in[j])) {
+                if (in[j] == '/' || in[j] == '?' || in[j] == '#') {
+                    if (!lax || (in[j] != '/' && slash)) {
+                        break;
+                    }
+                    slash = slash || in[j] == '/';
+                }
                 if (in[j] == '@') {
                     at = j;
                 }

@@ -844,13 +844,22 @@ int store_migrate_copy(const char *from, const char *to, FILE *progress,
     if (err == 0) {
         err = known_tables_check(cx.src, "source", errbuf, errlen);
     }
-    /* the target: created with the store's migrations (a new SQLite file gets mode 0600) */
+    /* the target: held first (a running notifier's store gets no migration applied), then
+       created with the store's migrations (a new SQLite file gets mode 0600); a SQLite file
+       that does not exist yet has no notifier and is held as soon as it is made */
+    if (err == 0) {
+        err = store_hold(to, "target", &dst_lock, errbuf, errlen);
+        if (err == ERR_NOT_FOUND) {
+            err = 0;
+            errbuf[0] = '\0';
+        }
+    }
     if (err == 0) {
         struct ticket_store_cfg cfg = {.path = (char *)to, .busy_timeout_ms = busy};
         bool created = false;
         err = ticket_store_init(&cfg, &created, errbuf, errlen);
     }
-    if (err == 0) {
+    if (err == 0 && !dst_lock) {
         err = store_hold(to, "target", &dst_lock, errbuf, errlen);
     }
     if (err == 0) {

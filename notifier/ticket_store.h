@@ -255,7 +255,8 @@ struct ticket_store_lock;
  * holding the owner's pid) and on the database file itself (one inode, so a symlink, a hard
  * link or another spelling of the path is refused too), kept until ticket_store_lock_release() or the process ends (the
  * kernel drops it on exit, also after kill -9). Only notifiers take it: the web UI, the CLI
- * and readers still open the store. Several notifiers need the server store (a later issue).
+ * and readers still open the store. Several notifiers share a PostgreSQL store, which this
+ * lock leaves alone (docs/operations.md, "Scaling").
  * An in-memory store needs no lock (a lock object is still returned).
  * cfg: borrowed. out: on success a new lock; release with ticket_store_lock_release().
  * Returns 0, ERR_BAD_STATE (another notifier holds it; errbuf names the path and its pid),

@@ -152,11 +152,9 @@ enum MHD_Result web_reply_store_error(struct web_call *call, int err)
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "服务暂时不可用，请稍后重试");
     }
-    if (err == ERR_INVALID) {
-        /* the database refused the request's values (a PostgreSQL data error, SQLSTATE class
-           22, a constraint): the client's fault, not a store that is down (issue #16) */
-        return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", "请求中的数据无效");
-    }
+    /* ERR_INVALID is not answered 400: the store also reports a constraint race between two
+       notifiers or a programming error so; text that is no UTF-8 is refused before any route
+       (web.c refuse_bad_text), JSON bodies by jansson (review of #16) */
     return web_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "服务器内部错误");
 }
 

@@ -63,9 +63,8 @@ enum MHD_Result web_reply_bad_request(struct web_call *call, const char *message
 enum MHD_Result web_reply_no_content(struct web_call *call);
 
 /*
- * Map a shared error code from a store to 503 (ERR_RETRY, Retry-After: 2), 400 (ERR_INVALID:
- * the database refused the request's values, e.g. PostgreSQL's class 22 data errors) or 500;
- * logs it.
+ * Map a shared error code from a store to 503 (ERR_RETRY, Retry-After: 2) or 500 (any other,
+ * ERR_INVALID included: the request's own values are checked before the store); logs it.
  */
 enum MHD_Result web_reply_store_error(struct web_call *call, int err);
 

@@ -230,13 +230,16 @@ static enum MHD_Result reply_query_error(struct web_call *call, int err, const c
     return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "bad_query", msg);
 }
 
+/*
+ * The archive cannot be read: 503 with a message that names no path, host, user or database
+ * (any signed-in user may search; the reason goes to the log for the administrator).
+ */
 static enum MHD_Result reply_archive_error(struct web_call *call, int err, const char *why)
 {
-    char msg[600];
     LOG_WARN("search archive unavailable err='%s' reason='%s'", yq_strerror(err), why);
-    snprintf(msg, sizeof(msg), "舆情档案库不可用：%s", why);
     snprintf(call->retry_after, sizeof(call->retry_after), "30");
-    return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "no_archive", msg);
+    return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "no_archive",
+                           "舆情档案库不可用（原因见通知服务的日志）");
 }
 
 /*

@@ -498,6 +498,10 @@ static void test_issue_16_redact_every_password_shape(void **state)
         {"postgresql://h/db?sslpassword=SECRET&PASSWORD=SECRET",
          "postgresql://h/db?sslpassword=&PASSWORD="},
         {"postgresql://u:SECRET@h/db?password=SECRET", "postgresql://u@h/db?password="},
+        /* libpq ends the user information at the first '@' before any '/', past a '?' */
+        {"postgresql://u:SE?host=CRET@127.0.0.1:5432/db", "postgresql://u@127.0.0.1:5432/db"},
+        {"postgresql://u:SE?host=CR@ET@h/db?sslmode=require",
+         "postgresql://u@h/db?sslmode=require"},
         {"host=h password=SECRET dbname=d", "host=h password= dbname=d"},
         {"host=h password = 'SE CR\\'ET' dbname=d", "host=h password =  dbname=d"},
         {"password='SE CRET", "password="},
@@ -528,9 +532,41 @@ static void test_issue_16_redact_every_password_shape(void **state)
 }
 
 /*
+ * Review of #16: libpq's message about a location it cannot parse quotes the part it choked on,
+ * often the password ("invalid percent-encoded token: \"Top%zz\""): yq_db_open()'s message
+ * keeps no piece of a password. These locations fail in libpq's parser, before any network.
+ */
+static void test_issue_16_connect_message_keeps_no_password(void **state)
+{
+    static const struct {
+        const char *location;
+        const char *never[3];
+    } cases[] = {
+        {"postgresql://sec:TopSECRET%zz@127.0.0.1:1/db", {"TopSECRET", "SECRET", NULL}},
+        {"postgresql://sec:pa@ss:w/rd?xSECRET%41@Z@127.0.0.1:1/db", {"xSECRET", "SECRET", NULL}},
+        {"postgresql://u@127.0.0.1:1/db?password=SeSECRET%zz", {"SeSECRET", "SECRET", NULL}},
+        {"host=127.0.0.1 port=1 password='SECRET", {"SECRET", NULL, NULL}},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct yq_db *db = NULL;
+        char err[512] = "";
+        assert_int_not_equal(yq_db_open(cases[i].location, 0, 1000, &db, err, sizeof(err)), 0);
+        assert_null(db);
+        assert_true(err[0] != '\0');
+        for (size_t k = 0; k < 3 && cases[i].never[k]; k++) {
+            if (strstr(err, cases[i].never[k])) {
+                fail_msg("case %zu: '%s' shows '%s'", i, err, cases[i].never[k]);
+            }
+        }
+    }
+}
+
+/*
  * Issue #16: text PostgreSQL refuses as data (SQLSTATE class 22: here 22021, a byte sequence
  * that is not UTF-8) is the statement's fault, YQ_DB_MISMATCH -> ERR_INVALID (a client's error,
- * 400 at the web), never an I/O error (store down); the connection serves the next statement.
+ * not an I/O error (store down); the connection serves the next statement.
  * SQLite takes the bytes as they are.
  */
 static void test_issue_16_invalid_text_is_a_data_error(void **state)
@@ -678,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_connection_inside_transaction, setup, teardown),
         cmocka_unit_test(test_issue_16_redact_every_password_shape),
+        cmocka_unit_test(test_issue_16_connect_message_keeps_no_password),
         cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deferred_statements, setup, teardown),

@@ -243,6 +243,28 @@ static void test_issue_10_url_secrets_redacted(void **state)
     assert_non_null(strstr(out, "access_token=***"));
 }
 
+/*
+ * Review of #16: libpq reads a postgresql:// password up to its first '@' even past '?' and
+ * '#', so "u:p?host=x@h" holds the password "p?host=x"; sslpassword= is a secret too. An http
+ * URL keeps RFC 3986's user information (nothing past '/', '?' or '#').
+ */
+static void test_issue_16_postgres_url_secrets_redacted(void **state)
+{
+    static const struct redact_case cases[] = {
+        {"store=postgresql://u:SE?host=CRET@127.0.0.1:5432/db end",
+         "store=postgresql://***@127.0.0.1:5432/db end"},
+        {"postgres://u:SE#CRET@h/db", "postgres://***@h/db"},
+        {"postgresql://u:SE/CRET@h/db?sslmode=require", "postgresql://***@h/db?sslmode=require"},
+        {"postgresql://u@h/db?sslpassword=SECRET&sslmode=require",
+         "postgresql://***@h/db?sslpassword=***&sslmode=require"},
+        {"postgresql://h:5432/db?user=a@b", "postgresql://h:5432/db?user=a@b"},
+        {"https://h/p?next=a@b", "https://h/p?next=a@b"},
+    };
+
+    (void)state;
+    check_redacted(cases, sizeof(cases) / sizeof(cases[0]), "SE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_line_breakers_escaped),
         cmocka_unit_test(test_escape_never_splits_a_character),
         cmocka_unit_test(test_issue_10_url_secrets_redacted),
+        cmocka_unit_test(test_issue_16_postgres_url_secrets_redacted),
         cmocka_unit_test(test_issue_10_backslash_is_escaped),
         cmocka_unit_test(test_issue_10_fragment_and_encoded_keys_redacted),
         cmocka_unit_test(test_issue_10_quoted_value_cannot_forge_pairs),
