@@ -73,6 +73,14 @@ struct pg_conn {
      * transaction the caller believes in (nothing reconnects in between).
      */
     bool tx_open;
+    /*
+     * The connection's protocol state is unknown: a pipeline ended without its sync (the
+     * server ended the session with a FATAL answer, or the answers came out of step) while
+     * libpq may still call the link up and stay in pipeline mode. It counts as lost: inside a
+     * transaction every statement fails until ROLLBACK, which reconnects (review of #16: a
+     * session ended mid-batch left every later call failing for good).
+     */
+    bool broken;
     /* pipeline mode (deferred statements): on while n_pending answers are unread */
     bool piped;
     int n_pending;
@@ -446,6 +454,12 @@ static int session_setup(struct yq_db *db)
     return rc;
 }
 
+/* Whether the link is usable as far as this client can tell (libpq's status, not broken). */
+static bool link_up(const struct pg_conn *c)
+{
+    return !c->broken && PQstatus(c->conn) == CONNECTION_OK;
+}
+
 /* Re-establish a lost connection (outside a transaction). YQ_DB_OK when usable. */
 static int ensure_conn(struct yq_db *db)
 {
@@ -453,10 +467,10 @@ static int ensure_conn(struct yq_db *db)
 
     /* read what the server sent while idle: a shutdown or terminate closes the socket, found
        here instead of by the next statement failing (one non-blocking read) */
-    if (PQstatus(c->conn) == CONNECTION_OK && !c->tx_open) {
+    if (link_up(c) && !c->tx_open) {
         (void)PQconsumeInput(c->conn);
     }
-    if (PQstatus(c->conn) == CONNECTION_OK) {
+    if (link_up(c)) {
         return YQ_DB_OK;
     }
     if (c->tx_open) {
@@ -466,6 +480,9 @@ static int ensure_conn(struct yq_db *db)
         return YQ_DB_IOERR;
     }
     cache_clear(c);
+    c->broken = false; /* a new session: libpq leaves pipeline mode with the old one */
+    c->piped = false;
+    c->n_pending = 0;
     PQreset(c->conn);
     if (PQstatus(c->conn) != CONNECTION_OK) {
         return fail_res(c, NULL);
@@ -566,7 +583,12 @@ static int64_t p_changes(struct yq_db *db)
 
 static bool p_in_transaction(struct yq_db *db)
 {
-    PGTransactionStatusType t = PQtransactionStatus(C(db)->conn);
+    PGTransactionStatusType t;
+
+    if (C(db)->broken) {
+        return C(db)->tx_open; /* libpq's view of a broken link says nothing */
+    }
+    t = PQtransactionStatus(C(db)->conn);
     return C(db)->tx_open || t == PQTRANS_INTRANS || t == PQTRANS_INERROR ||
            t == PQTRANS_ACTIVE;
 }
@@ -574,7 +596,7 @@ static bool p_in_transaction(struct yq_db *db)
 /* Note the server's transaction state after a call (kept as it was when the link broke). */
 static void track_tx(struct pg_conn *c)
 {
-    if (PQstatus(c->conn) == CONNECTION_OK) {
+    if (link_up(c)) {
         PGTransactionStatusType t = PQtransactionStatus(c->conn);
         c->tx_open = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
     }
@@ -625,7 +647,12 @@ static int pipeline_drain(struct pg_conn *c, PGresult **keep)
             break;
         default:
             if (rc == YQ_DB_OK && !(keep && query == n_results - 1)) {
+                char why[sizeof(c->errmsg)];
                 rc = fail_res(c, res);
+                /* reported by a later call under that call's name: say it was an earlier one */
+                snprintf(why, sizeof(why), "%s", c->errmsg);
+                snprintf(c->errmsg, sizeof(c->errmsg), "an earlier deferred write failed: %.*s",
+                         (int)(sizeof(c->errmsg) - 40), why);
             }
         }
         if (keep && query == n_results - 1 && PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
@@ -643,6 +670,12 @@ static int pipeline_drain(struct pg_conn *c, PGresult **keep)
     }
     c->piped = false;
     c->n_pending = 0;
+    if (!synced) {
+        c->broken = true; /* libpq may still be in pipeline mode with answers unread */
+        if (rc == YQ_DB_OK) {
+            rc = YQ_DB_IOERR;
+        }
+    }
     track_tx(c);
     if (rc != YQ_DB_OK && keep) {
         PQclear(*keep);
@@ -669,7 +702,7 @@ static int simple(struct yq_db *db, const char *sql)
     if (db->trace) {
         db->trace(db->trace_arg, sql);
     }
-    if (c->tx_open && PQstatus(c->conn) != CONNECTION_OK) {
+    if (c->tx_open && !link_up(c)) {
         /* the transaction died with the connection */
         if (starts_word(sql, "ROLLBACK")) {
             c->tx_open = false; /* nothing left to undo: the server rolled it back */
@@ -1103,7 +1136,7 @@ static int p_step(struct yq_stmt *st)
             return rc;
         }
     }
-    if ((!p_in_transaction(db) || PQstatus(c->conn) != CONNECTION_OK) &&
+    if ((!p_in_transaction(db) || !link_up(c)) &&
         (rc = ensure_conn(db)) != YQ_DB_OK) {
         unlock(c);
         return rc;
@@ -1160,7 +1193,7 @@ static int p_step_deferred(struct yq_stmt *st)
     }
     lock(c);
     e = cache_find(c, p->sql);
-    if (!e || !e->name[0] || !c->tx_open || PQstatus(c->conn) != CONNECTION_OK ||
+    if (!e || !e->name[0] || !c->tx_open || !link_up(c) ||
         PQtransactionStatus(c->conn) == PQTRANS_INERROR) {
         unlock(c);
         rc = p_step(st); /* the first run prepares it; outside a transaction, run at once */
@@ -1410,7 +1443,7 @@ static int p_poll_notify(struct yq_db *db, int timeout_ms, char *chan, size_t ch
         unlock(c);
         return ERR_IO;
     }
-    if (PQstatus(c->conn) != CONNECTION_OK) {
+    if (!link_up(c)) {
         int rc = ensure_conn(db);
         unlock(c);
         return rc == YQ_DB_OK ? ERR_RETRY : ERR_IO; /* LISTEN again after a reconnect */

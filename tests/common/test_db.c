@@ -701,6 +701,47 @@ static void test_deferred_statements(void **state)
     assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 54);
 }
 
+/*
+ * Review of #16: the server ends the session (pg_terminate_backend, a fast shutdown's FATAL
+ * 57P01) while deferred statements wait in the pipeline. The batch fails, every statement fails
+ * until ROLLBACK, and the ROLLBACK gets a new session: the connection serves again (it used to
+ * stay in pipeline mode, every later call failing for good).
+ */
+static void test_issue_16_session_ended_mid_pipeline(void **state)
+{
+    struct env *e = *state;
+
+    if (yq_db_backend(e->db) != YQ_DB_PG) {
+        skip(); /* a SQLite deferred statement runs at once */
+    }
+    exec_ok(e->db, "CREATE TABLE d (name TEXT PRIMARY KEY, n BIGINT NOT NULL)");
+    exec_ok(e->db, "CREATE FUNCTION d_end() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                   "  IF NEW.name = 'end' THEN PERFORM pg_terminate_backend(pg_backend_pid());"
+                   "  END IF; RETURN NEW; END $$");
+    exec_ok(e->db, "CREATE TRIGGER d_end BEFORE INSERT ON d FOR EACH ROW EXECUTE PROCEDURE d_end()");
+    assert_int_equal(defer_insert(e->db, "before", 0), YQ_DB_DONE); /* prepared, at once */
+    for (int round = 0; round < 2; round++) {
+        int queued, flushed;
+        assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+        assert_int_equal(defer_insert(e->db, "a", 1), YQ_DB_DONE);
+        queued = defer_insert(e->db, "end", 2);
+        flushed = queued == YQ_DB_DONE ? yq_db_flush(e->db) : queued;
+        assert_int_not_equal(flushed, YQ_DB_OK);
+        assert_int_not_equal(flushed, YQ_DB_DONE);
+        /* nothing runs outside the transaction the caller believes in */
+        assert_int_not_equal(yq_db_exec_raw(e->db, "INSERT INTO d (name, n) VALUES ('x', 9)"),
+                             YQ_DB_OK);
+        assert_int_not_equal(yq_db_exec_raw(e->db, "COMMIT"), YQ_DB_OK);
+        assert_int_equal(yq_db_exec_raw(e->db, "ROLLBACK"), YQ_DB_OK);
+    }
+    exec_ok(e->db, "DROP TRIGGER d_end ON d");
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    assert_int_equal(defer_insert(e->db, "end", 3), YQ_DB_DONE);
+    exec_ok(e->db, "COMMIT");
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM d"), 2); /* before, end */
+    assert_int_equal(scalar(e->db, "SELECT n FROM d WHERE name = 'end'"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -718,6 +759,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deferred_statements, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_16_session_ended_mid_pipeline, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
