@@ -72,7 +72,8 @@ const struct cfg_key collector_cfg_keys[] = {
      "empty = counted as lost (exit 1)",
      NULL},
     {"seen_cache_ids", CFG_INT, "4096", 0, 1048576, COFF(seen_cache_ids),
-     "ids known seen kept in memory per source (two generations of this many): a re-polled "
+     "ids known seen kept in memory per source (two generations of this many at most, of "
+     "twice a feed's entries + 16 once its size is known): a re-polled "
      "entry found there is not checked in Redis again; Redis stays the truth across restarts "
      "and collectors; 0 = off",
      NULL},

@@ -231,6 +231,7 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
     if (f->n_entries == 0) {
         goto done;
     }
+    seen_cache_set_window(ctx->seen, f->n_entries); /* the cache holds about two windows */
     /* pass 1: the ids; most entries of a feed were seen, building them is wasted */
     ids = malloc(f->n_entries * sizeof(*ids));
     ask = malloc(f->n_entries * sizeof(*ask));

@@ -22,6 +22,7 @@ struct seen_gen {
 
 struct seen_cache {
     size_t max_ids; /* per generation */
+    size_t limit;   /* ids the current generation takes before it turns: <= max_ids */
     size_t max_cap; /* slots a generation may grow to: a power of two >= 2 x max_ids */
     struct seen_gen gen[2];
     int cur;        /* index of the current generation in gen */
@@ -124,6 +125,7 @@ struct seen_cache *seen_cache_new(size_t max_ids)
         return NULL;
     }
     c->max_ids = max_ids;
+    c->limit = max_ids;
     c->max_cap = cap;
     return c;
 }
@@ -145,7 +147,7 @@ static int put(struct seen_cache *c, const char *id, uint64_t h)
     char *copy;
     size_t i;
 
-    if (g->count >= c->max_ids) {
+    if (g->count >= c->limit) {
         /* the old generation goes; the full current one becomes the old one */
         c->cur ^= 1;
         g = &c->gen[c->cur];
@@ -162,6 +164,22 @@ static int put(struct seen_cache *c, const char *id, uint64_t h)
     g->hashes[i] = h;
     g->count++;
     return 0;
+}
+
+void seen_cache_set_window(struct seen_cache *c, size_t entries)
+{
+    size_t limit;
+
+    if (!c) {
+        return;
+    }
+    /* twice the window and a margin: the ids of one document fit in the current generation
+       with room for the next document's new ones, so a turn drops only ids gone from it */
+    limit = c->max_ids;
+    if (entries <= c->max_ids / 2 && 2 * entries + SEEN_GEN_MIN_SLOTS < limit) {
+        limit = 2 * entries + SEEN_GEN_MIN_SLOTS;
+    }
+    c->limit = limit;
 }
 
 bool seen_cache_has(struct seen_cache *c, const char *id)

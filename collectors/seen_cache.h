@@ -8,12 +8,14 @@
  * restarts and across several collectors (a new process starts empty; another collector's
  * marks are found on the miss). Redis being down does not matter to a hit.
  *
- * Two generations of at most max_ids ids each: an id goes into the current one; when that
- * is full it becomes the old one (the previous old one is dropped) and a new current one
- * starts; an id found in the old one is copied into the current one. So the ids a feed keeps
- * showing stay, the ids that left its window go after two generations, and memory is at most
- * 2 x max_ids ids (each generation's table grows with the ids it holds, up to 4 x max_ids
- * slots). Not thread-safe: the event loop's thread.
+ * Two generations: an id goes into the current one; when that is full it becomes the old one
+ * (the previous old one is dropped) and a new current one starts; an id found in the old one is
+ * copied into the current one. A generation is full at max_ids ids, or, once the source's
+ * window is known (seen_cache_set_window(): the entries of its last document), at twice the
+ * window plus 16, whichever is less. So the ids a feed keeps showing stay, the ids that left
+ * its window go after two generations, and memory is at most 2 x that many ids (each
+ * generation's table grows with the ids it holds, up to 4 x max_ids slots): a 50-entry feed
+ * keeps at most 232 ids. Not thread-safe: the event loop's thread.
  */
 #ifndef YQ_SEEN_CACHE_H
 #define YQ_SEEN_CACHE_H
@@ -32,6 +34,13 @@ struct seen_cache *seen_cache_new(size_t max_ids);
 
 /* Free c and its ids. NULL is a no-op. */
 void seen_cache_free(struct seen_cache *c);
+
+/*
+ * Tell c that the source's latest document held entries entries: from now a generation is full
+ * at min(max_ids, 2 x entries + 16) ids (review of #16: without it a small rotating feed kept
+ * 2 x max_ids ids). c may be NULL (no-op).
+ */
+void seen_cache_set_window(struct seen_cache *c, size_t entries);
 
 /*
  * Whether id (NUL-terminated, borrowed) is in c; an id found in the old generation is copied

@@ -522,9 +522,44 @@ static void test_seen_many_partial_failure_is_retried(void **state)
     }
 }
 
+/*
+ * Review of #16: a 50-entry feed gaining one entry a poll, each poll's ids looked up (and the
+ * new one added, as Redis answered it seen), keeps about two windows of ids, not two
+ * generations of seen_cache_ids; the ids still in the window stay cached.
+ */
+static void test_issue_16_rotating_window_stays_small(void **state)
+{
+    struct seen_cache *c = seen_cache_new(4096);
+    char id[32];
+    size_t most = 0;
+
+    (void)state;
+    assert_non_null(c);
+    for (int poll = 0; poll < 5000; poll++) {
+        seen_cache_set_window(c, 50);
+        for (int k = poll; k < poll + 50; k++) { /* entries poll .. poll + 49 */
+            snprintf(id, sizeof(id), "rss:e%d", k);
+            if (!seen_cache_has(c, id)) {
+                assert_int_equal(seen_cache_add(c, id), 0);
+            }
+        }
+        most = seen_cache_count(c) > most ? seen_cache_count(c) : most;
+    }
+    assert_true(most <= 2 * (2 * 50 + 16));
+    for (int k = 4999; k < 4999 + 50; k++) { /* the last window is all there */
+        snprintf(id, sizeof(id), "rss:e%d", k);
+        assert_true(seen_cache_has(c, id));
+    }
+    snprintf(id, sizeof(id), "rss:e%d", 100); /* long gone from the window: gone */
+    assert_false(seen_cache_has(c, id));
+    seen_cache_set_window(c, 100000); /* a window past max_ids / 2: max_ids bounds it */
+    seen_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_issue_16_rotating_window_stays_small),
         cmocka_unit_test(test_cache_hit_and_miss),
         cmocka_unit_test(test_cache_eviction_keeps_ids_in_use),
         cmocka_unit_test(test_cache_many_ids),
