@@ -365,7 +365,7 @@ static void test_status_documents(void **state)
         {"yuqing.items", 2, 9, 9},
     };
     struct matcher_status st = {.items = 42, .alerts = 7, .malformed = 1, .excluded = 2,
-                                .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
+                                .event_fallbacks = 4, .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
                                 .revocations = 1, .rules_version = 5, .rules_rejected = 1,
                                 .rules_checked_at = 1796400000, .rules_unverified = true,
                                 .kafka = YQ_DEP_UP, .redis = YQ_DEP_DOWN, .n_partitions = 3,
@@ -382,6 +382,7 @@ static void test_status_documents(void **state)
         "\nyuqing_matcher_alerts_total 7\n",
         "\nyuqing_matcher_malformed_total 1\n",
         "\nyuqing_matcher_excluded_total 2\n",
+        "\nyuqing_matcher_event_fallbacks_total 4\n",
         "\nyuqing_matcher_errors_total{kind=\"delivery\"} 3\n",
         "\nyuqing_matcher_errors_total{kind=\"commit\"} 1\n",
         "\nyuqing_matcher_rebalances_total{kind=\"assign\"} 2\n",
