@@ -305,8 +305,8 @@ static int run_script(struct yq_redis *r, struct script_args *a, size_t n, redis
  */
 static bool is_transient_error(const redisReply *reply)
 {
-    static const char *const prefixes[] = {"LOADING", "BUSY", "MASTERDOWN", "READONLY",
-                                           "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOSCRIPT"};
+    static const char *const prefixes[] = {"LOADING",  "BUSY",        "MASTERDOWN", "READONLY",
+                                           "TRYAGAIN", "CLUSTERDOWN", "OOM",        "NOSCRIPT"};
 
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         if (reply->str && strncmp(reply->str, prefixes[i], strlen(prefixes[i])) == 0) {

@@ -365,8 +365,9 @@ static void test_status_documents(void **state)
         {"yuqing.items", 2, 9, 9},
     };
     struct matcher_status st = {.items = 42, .alerts = 7, .malformed = 1, .excluded = 2,
-                                .event_fallbacks = 4, .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
-                                .revocations = 1, .rules_version = 5, .rules_rejected = 1,
+                                .event_fallbacks = 4, .delivery_errors = 3, .commit_errors = 1,
+                                .assignments = 2, .revocations = 1, .rules_version = 5,
+                                .rules_rejected = 1,
                                 .rules_checked_at = 1796400000, .rules_unverified = true,
                                 .kafka = YQ_DEP_UP, .redis = YQ_DEP_DOWN, .n_partitions = 3,
                                 .partitions = parts};
@@ -1055,18 +1056,18 @@ static void test_mfix_outage_clock(void **state)
         enum yq_dep_state redis;
         int64_t down_since_ms;
     } steps[] = {
-        {0, 0, 0, false, YQ_DEP_UNKNOWN, 0},     /* nothing asked: says nothing */
-        {10, 4, 0, false, YQ_DEP_UP, 0},         /* answered whole */
-        {20, 4, 0, false, YQ_DEP_UP, 0},         /* one error reply: an answer, no hold */
-        {100, 4, 2, true, YQ_DEP_DOWN, 100},     /* stopped mid-batch: two answered, two lost */
-        {600, 4, 4, true, YQ_DEP_DOWN, 100},     /* retries lose everything */
-        {700, 0, 0, false, YQ_DEP_DOWN, 100},    /* a batch without lookups: no change */
-        {1600, 4, 1, true, YQ_DEP_DOWN, 100},    /* partly answered: the clock goes on */
-        {2099, 4, 4, true, YQ_DEP_DOWN, 100},    /* 1999 ms: still held */
-        {2100, 4, 4, false, YQ_DEP_DOWN, 100},   /* 2000 ms: falls back, still down */
-        {2500, 4, 2, false, YQ_DEP_DOWN, 100},   /* later batches go on at once */
-        {3000, 4, 0, false, YQ_DEP_UP, 0},       /* answered whole: the outage ends */
-        {3100, 4, 4, true, YQ_DEP_DOWN, 3100},   /* a new outage waits again, from its start */
+        {0, 0, 0, false, YQ_DEP_UNKNOWN, 0},   /* nothing asked: says nothing */
+        {10, 4, 0, false, YQ_DEP_UP, 0},       /* answered whole */
+        {20, 4, 0, false, YQ_DEP_UP, 0},       /* one error reply: an answer, no hold */
+        {100, 4, 2, true, YQ_DEP_DOWN, 100},   /* stopped mid-batch: two answered, two lost */
+        {600, 4, 4, true, YQ_DEP_DOWN, 100},   /* retries lose everything */
+        {700, 0, 0, false, YQ_DEP_DOWN, 100},  /* a batch without lookups: no change */
+        {1600, 4, 1, true, YQ_DEP_DOWN, 100},  /* partly answered: the clock goes on */
+        {2099, 4, 4, true, YQ_DEP_DOWN, 100},  /* 1999 ms: still held */
+        {2100, 4, 4, false, YQ_DEP_DOWN, 100}, /* 2000 ms: falls back, still down */
+        {2500, 4, 2, false, YQ_DEP_DOWN, 100}, /* later batches go on at once */
+        {3000, 4, 0, false, YQ_DEP_UP, 0},     /* answered whole: the outage ends */
+        {3100, 4, 4, true, YQ_DEP_DOWN, 3100}, /* a new outage waits again, from its start */
     };
     int changes = 0;
     enum yq_dep_state last = YQ_DEP_UNKNOWN;
