@@ -9,6 +9,7 @@
 
 #include "event_script.h"
 #include "yq_err.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 /*
@@ -296,11 +297,42 @@ static int run_script(struct yq_redis *r, struct script_args *a, size_t n, redis
     return rc == ERR_NOMEM ? ERR_NOMEM : 0;
 }
 
-/* One reply of the script into out: 0, ERR_RETRY (none, or an error reply) or ERR_PARSE. */
-static int take_reply(const redisReply *reply, struct event_assignment *out)
+/*
+ * Whether an error reply says Redis cannot serve anyone for now (loading its data set, a
+ * script running too long, a replica in failover, memory full): the same call may succeed
+ * later. Any other error (a script error such as WRONGTYPE on one item's keys) belongs to
+ * the call itself: sending it again gets the same answer.
+ */
+static bool is_transient_error(const redisReply *reply)
 {
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+    static const char *const prefixes[] = {"LOADING",  "BUSY",        "MASTERDOWN", "READONLY",
+                                           "TRYAGAIN", "CLUSTERDOWN", "OOM",        "NOSCRIPT"};
+
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (reply->str && strncmp(reply->str, prefixes[i], strlen(prefixes[i])) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * One reply of the script for item_id into out: 0, ERR_RETRY (none: Redis unreachable; or a
+ * transient error reply), ERR_INVALID (an error reply for this call itself, logged with the
+ * item id and Redis's text) or ERR_PARSE.
+ */
+static int take_reply(const redisReply *reply, const char *item_id, struct event_assignment *out)
+{
+    if (!reply) {
         return ERR_RETRY;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (is_transient_error(reply)) {
+            return ERR_RETRY;
+        }
+        LOG_WARN("event assignment refused by redis item_id=%s err=%.200s", item_id,
+                 reply->str ? reply->str : "");
+        return ERR_INVALID;
     }
     if (reply->type != REDIS_REPLY_STRING) {
         return ERR_PARSE;
@@ -375,7 +407,7 @@ int event_assign_batch(struct yq_redis *r, const struct event_request *reqs, siz
     }
     for (size_t i = 0; i < n; i++) {
         if (slot[i] < n) {
-            rcs[i] = take_reply(replies[slot[i]], &out[i]);
+            rcs[i] = take_reply(replies[slot[i]], reqs[i].item->id, &out[i]);
         }
     }
 done:

@@ -98,8 +98,10 @@ struct event_opts {
  * event_simhash(). now: seconds since the epoch (matching time). opts may be NULL (defaults).
  * out: caller storage, filled on success. Idempotent per item id: a second call for the
  * same id (redelivery) returns the first answer and counts nothing.
- * Returns 0, ERR_RETRY (Redis unreachable or refused; nothing was recorded or the whole
- * script ran: retrying is safe), ERR_PARSE (unexpected reply) or ERR_NOMEM.
+ * Returns 0, ERR_RETRY (Redis unreachable or not serving for now; nothing was recorded or
+ * the whole script ran: retrying is safe), ERR_INVALID (Redis answered this call with an
+ * error, e.g. a key of the wrong type: retrying the same call will not help), ERR_PARSE
+ * (unexpected reply) or ERR_NOMEM.
  * Not thread-safe (r).
  */
 int event_assign(struct yq_redis *r, const struct yq_item *item, uint64_t simhash,
@@ -116,14 +118,22 @@ struct event_request {
 /*
  * event_assign() for the n items of reqs (borrowed) in one round trip (issue #16): the n
  * script calls are pipelined (sent at once, then their n replies read), so a batch of items
- * waits for Redis once, not n times. The script still runs once per item, in reqs' order,
- * so the answers are those of n event_assign() calls in that order.
+ * waits for Redis once, not n times. Each item's script runs once and atomically, and the
+ * items sent together run in reqs' order. The items a server without the cached script
+ * answered NOSCRIPT are sent again with EVAL after the rest (a second round trip), so they
+ * run after the items that were answered at once; when another client re-caches the script
+ * between the two, the answers are those of n event_assign() calls in that order (the
+ * answered items first), not strictly reqs' order. Every item is still counted once and
+ * gets one answer; a redelivery gets its first answer again.
  * now, opts: as event_assign(). out, rcs: caller storage of n slots; out[i] is filled when
  * rcs[i] is 0 (release each with event_assignment_release()); rcs[i] is what event_assign()
- * returns for item i alone: 0, ERR_RETRY (no reply: Redis unreachable or the connection
- * failed part-way, when every item gets it; or an error reply for this item only: its
- * script did not run to the end, retrying is safe), ERR_PARSE (no id, unexpected reply) or
- * ERR_NOMEM.
+ * returns for item i alone: 0; ERR_RETRY (no reply: Redis unreachable or the connection
+ * failed part-way, when every item still unanswered gets it; or a transient error reply
+ * such as LOADING, BUSY, READONLY or OOM: Redis cannot serve now, retrying is safe);
+ * ERR_INVALID (an error reply for this item's call itself, e.g. WRONGTYPE on one of its
+ * keys: Redis is up but the same call will fail again; logged with the item id and
+ * Redis's text; its script did not run to the end); ERR_PARSE (no id, unexpected reply)
+ * or ERR_NOMEM.
  * Returns 0 (see rcs) or ERR_NOMEM (argument storage: every rcs[i] ERR_NOMEM, out[i] zeroed;
  * retrying is safe). Not thread-safe (r).
  */

@@ -421,10 +421,64 @@ static int prepare_event(struct matcher *m, struct matcher_slot *s)
     return 0;
 }
 
+bool matcher_events_hold(struct matcher *m, size_t n_asked, size_t n_lost, int64_t now_ms)
+{
+    if (n_asked == 0) {
+        return false; /* Redis was not asked: says nothing about it */
+    }
+    matcher_set_redis(m, n_lost == 0);
+    if (n_lost == 0) {
+        if (m->events_down_since_ms) {
+            LOG_INFO("event assignment works again down_ms=%" PRId64,
+                     now_ms - m->events_down_since_ms);
+            m->events_down_since_ms = 0;
+            m->events_fallback_logged = false;
+        }
+        return false;
+    }
+    /*
+     * Redis down: hold the batch back (it is retried) for up to event_wait_ms from the first
+     * failure, then let alerts flow with the item's own event rather than stop alerting.
+     */
+    if (m->events_down_since_ms == 0) {
+        m->events_down_since_ms = now_ms;
+    }
+    if (now_ms - m->events_down_since_ms < m->cfg->matcher.event_wait_ms) {
+        return true;
+    }
+    if (!m->events_fallback_logged) {
+        LOG_WARN("redis down for event assignment, items get their own event waited_ms=%" PRId64,
+                 now_ms - m->events_down_since_ms);
+        m->events_fallback_logged = true;
+    }
+    return false;
+}
+
+/*
+ * What the batch's lookups (slots 0..n-1 after assign_events()) say about Redis, through
+ * matcher_events_hold(): an item without a reply (ERR_RETRY) is a connection failure; an
+ * answer, an error reply or a bad answer means Redis is up. Returns 0 (go on) or ERR_RETRY
+ * (hold the batch back).
+ */
+static int events_outcome(struct matcher *m, const struct matcher_slot *slots, size_t n)
+{
+    size_t n_asked = 0, n_lost = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].alerting && slots[i].ask_redis) {
+            n_asked++;
+            n_lost += slots[i].ea_rc == ERR_RETRY;
+        }
+    }
+    return matcher_events_hold(m, n_asked, n_lost, yq_time_mono_ms()) ? ERR_RETRY : 0;
+}
+
 /*
  * Put the alert's item into its event (event.h) with the answer Redis gave (s->ea, s->ea_rc
  * from event_assign_batch()): replaces the item's own event that match_build_alert() wrote.
- * Returns 0, ERR_RETRY (Redis down: the batch is retried) or ERR_NOMEM.
+ * Runs after events_outcome() let the batch go on, so an item without an answer (Redis
+ * down past event_wait_ms, a bad answer, an error reply for the item) keeps its own event.
+ * Returns 0 or ERR_NOMEM.
  */
 static int finish_event(struct matcher *m, struct matcher_slot *s)
 {
@@ -434,38 +488,22 @@ static int finish_event(struct matcher *m, struct matcher_slot *s)
     if (!s->ask_redis) {
         return 0;
     }
-    matcher_set_redis(m, rc != ERR_RETRY);
-    if (rc == ERR_RETRY) {
-        /*
-         * Redis down: hold the batch back (it is retried) for up to event_wait_ms, then let
-         * alerts flow with the item's own event rather than stop alerting.
-         */
-        int64_t now = yq_time_mono_ms();
-        if (m->events_down_since_ms == 0) {
-            m->events_down_since_ms = now;
+    if (rc == ERR_PARSE || rc == ERR_INVALID) {
+        /* a corrupt answer in Redis, or Redis refused this item's call (its text logged by
+           event_assign_batch()): retrying gives the same, so keep the item's own event
+           rather than stall the partition */
+        LOG_WARN("no event answer from redis, using the item's own event item_id=%s err=%s",
+                 alert->item.id, rc == ERR_PARSE ? "bad answer" : "error reply");
+        m->n_event_fallbacks++;
+        if (rc == ERR_PARSE) {
+            return 0; /* event.via left unset, as before */
         }
-        if (now - m->events_down_since_ms < m->cfg->matcher.event_wait_ms) {
-            return ERR_RETRY;
-        }
-        if (!m->events_fallback_logged) {
-            LOG_WARN("redis down for event assignment, items get their own event waited_ms=%" PRId64,
-                     now - m->events_down_since_ms);
-            m->events_fallback_logged = true;
-        }
+    }
+    if (rc == ERR_RETRY || rc == ERR_INVALID) {
         free(alert->event_via);
         alert->event_via = strdup("own");
+        m->n_event_fallbacks += rc == ERR_RETRY;
         return alert->event_via ? 0 : ERR_NOMEM;
-    }
-    if (m->events_down_since_ms) {
-        LOG_INFO("event assignment works again%s", "");
-        m->events_down_since_ms = 0;
-        m->events_fallback_logged = false;
-    }
-    if (rc == ERR_PARSE) {
-        /* a corrupt answer in Redis: keep the item's own event rather than stall forever */
-        LOG_WARN("bad event answer in redis, using the item's own event item_id=%s",
-                 alert->item.id);
-        return 0;
     }
     if (rc) {
         return rc;
@@ -674,6 +712,9 @@ static int match_batch(struct matcher *m, size_t n)
     }
     if (rc == 0) {
         rc = assign_events(m, m->slots, n);
+    }
+    if (rc == 0) {
+        rc = events_outcome(m, m->slots, n);
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         rc = finish_message(m, &m->slots[i]);

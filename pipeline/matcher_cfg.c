@@ -36,7 +36,8 @@ static const struct cfg_key matcher_opt_keys[] = {
     {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
      "wait before re-producing an alert whose delivery failed", NULL},
     {"event_wait_ms", CFG_MS, "5000", 0, 3600000, MOFF(event_wait_ms),
-     "how long a Redis outage may hold alerts back before items get their own event", NULL},
+     "how long a Redis outage (no reply) may hold alerts back, from its first failure, before "
+     "items get their own event (an error reply for one item holds nothing)", NULL},
     {"event_window_s", CFG_INT, "259200", 60, 2592000, MOFF(event_window_s),
      "near-duplicate window in seconds (design §4: 72 h)", NULL},
     {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),

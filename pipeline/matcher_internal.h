@@ -68,7 +68,7 @@ struct matcher {
     struct match_scratch *scratch;
     struct norm_text simhash_buf;
     int64_t event_backoff_ms;     /* grows while event assignment fails (Redis down) */
-    int64_t events_down_since_ms; /* monotonic; 0 while event assignment works */
+    int64_t events_down_since_ms; /* monotonic start of an outage; 0 while Redis answers */
     bool events_fallback_logged;
     int64_t failed_version;   /* last version that could not be loaded (logged once) */
     int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
@@ -101,6 +101,7 @@ struct matcher {
     struct pending *pending;
     size_t n_pending;
     uint64_t n_items, n_alerts, n_malformed, n_excluded, n_event_retries;
+    uint64_t n_event_fallbacks; /* alerts that kept the item's own event: no answer from Redis */
 };
 
 /*
@@ -117,6 +118,19 @@ bool matcher_rules_unverified(const struct matcher *m);
  * (max.poll.interval.ms exceeded) and has not been assigned partitions since.
  */
 bool matcher_stuck(const struct matcher *m);
+
+/*
+ * The outage clock of event assignment, once per batch after its lookups: n_asked items were
+ * sent to Redis, n_lost of them got no reply (connection failure, timeout, Redis not
+ * serving). now_ms: monotonic milliseconds (yq_time_mono_ms(); tests pass their own).
+ * Records Redis up (n_lost 0) or down (matcher_set_redis()); only a batch Redis answered
+ * whole ends an outage. Returns true while the batch must be held back and retried: the
+ * outage started less than matcher.event_wait_ms ago (measured from its first failed
+ * batch); false when the batch goes on (answered, nothing asked, or waited long enough:
+ * its unanswered items get their own event). An error reply for one item is an answer:
+ * that item falls back alone and holds nothing back.
+ */
+bool matcher_events_hold(struct matcher *m, size_t n_asked, size_t n_lost, int64_t now_ms);
 
 /* Record whether Redis answered its last command (now_up); logs a change. */
 void matcher_set_redis(struct matcher *m, bool now_up);

@@ -58,6 +58,10 @@ static int head_families(struct yq_buf *b, const struct matcher_status *st)
          (int64_t)st->malformed},
         {"yuqing_matcher_excluded_total", "counter", "items dropped by an exclusion rule",
          (int64_t)st->excluded},
+        {"yuqing_matcher_event_fallbacks_total", "counter",
+         "alerts given the item's own event (Redis down past event_wait_ms, an error reply or a "
+         "bad answer for the item)",
+         (int64_t)st->event_fallbacks},
     };
     int err = 0;
 

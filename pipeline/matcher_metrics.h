@@ -32,6 +32,7 @@ struct matcher_status {
     uint64_t delivery_errors; /* alert produce / delivery failures (each retried) */
     uint64_t commit_errors;   /* failed offset commits (the batch is matched again) */
     uint64_t batch_retries;   /* batches held back for Redis (event assignment) */
+    uint64_t event_fallbacks; /* alerts given the item's own event: no answer from Redis */
     uint64_t assignments;     /* rebalances that assigned partitions */
     uint64_t revocations;     /* rebalances that revoked partitions */
     int64_t rules_version;    /* rule set in use, 0 = none */

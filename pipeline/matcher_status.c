@@ -190,6 +190,7 @@ void matcher_publish_status(struct matcher *m)
     st.delivery_errors = m->n_delivery_errors;
     st.commit_errors = m->n_commit_errors;
     st.batch_retries = m->n_event_retries;
+    st.event_fallbacks = m->n_event_fallbacks;
     st.assignments = m->n_assignments;
     st.revocations = m->n_revocations;
     st.rules_version = matcher_rules_version(m);

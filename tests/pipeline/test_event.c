@@ -552,7 +552,8 @@ static void test_batch_same_as_one_by_one(void **state)
 
 /*
  * issue #16: Redis answers an error for one item of the batch (its answer key holds a hash:
- * WRONGTYPE inside the script): that item alone gets ERR_RETRY, the others their answers.
+ * WRONGTYPE inside the script): that item alone gets ERR_INVALID (Redis is up, the same
+ * call fails again: mfix), the others their answers.
  */
 static void test_batch_error_for_one_item(void **state)
 {
@@ -573,7 +574,7 @@ static void test_batch_error_for_one_item(void **state)
     assert_string_equal(got, "ev:b:1 new 1 new");
     describe(b.rcs[1], &b.ea[1], got, sizeof(got));
     assert_string_equal(got, "ev:b:1 joined 2 near_duplicate");
-    assert_int_equal(b.rcs[2], ERR_RETRY);
+    assert_int_equal(b.rcs[2], ERR_INVALID);
     assert_null(b.ea[2].event_key);
     /* b:4 reposts b:3, whose script failed before recording anything: it opens ev:b:3 */
     describe(b.rcs[3], &b.ea[3], got, sizeof(got));

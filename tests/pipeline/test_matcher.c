@@ -24,6 +24,7 @@
 
 #include "match.h"
 #include "matcher.h"
+#include "matcher_internal.h"
 #include "matcher_metrics.h"
 #include "yq_metrics_http.h"
 #include "redis_fixture.h"
@@ -364,8 +365,9 @@ static void test_status_documents(void **state)
         {"yuqing.items", 2, 9, 9},
     };
     struct matcher_status st = {.items = 42, .alerts = 7, .malformed = 1, .excluded = 2,
-                                .delivery_errors = 3, .commit_errors = 1, .assignments = 2,
-                                .revocations = 1, .rules_version = 5, .rules_rejected = 1,
+                                .event_fallbacks = 4, .delivery_errors = 3, .commit_errors = 1,
+                                .assignments = 2, .revocations = 1, .rules_version = 5,
+                                .rules_rejected = 1,
                                 .rules_checked_at = 1796400000, .rules_unverified = true,
                                 .kafka = YQ_DEP_UP, .redis = YQ_DEP_DOWN, .n_partitions = 3,
                                 .partitions = parts};
@@ -381,6 +383,7 @@ static void test_status_documents(void **state)
         "\nyuqing_matcher_alerts_total 7\n",
         "\nyuqing_matcher_malformed_total 1\n",
         "\nyuqing_matcher_excluded_total 2\n",
+        "\nyuqing_matcher_event_fallbacks_total 4\n",
         "\nyuqing_matcher_errors_total{kind=\"delivery\"} 3\n",
         "\nyuqing_matcher_errors_total{kind=\"commit\"} 1\n",
         "\nyuqing_matcher_rebalances_total{kind=\"assign\"} 2\n",
@@ -960,12 +963,13 @@ static void test_issue_15_watched_hot_entry_alerts(void **state)
 /*
  * Issue #16: the near-duplicate lookups of a batch go to Redis in one pipeline; an error
  * reply for one item (its answer key holds a hash: WRONGTYPE in the script) makes that item
- * alone fall back to its own event (event_wait_ms 0: no holding back), the others get their
- * events, near duplicates within the batch included, and the alerts keep the items' order.
+ * alone fall back to its own event, the others get their events, near duplicates within the
+ * batch included, and the alerts keep the items' order. event_wait: the setting
+ * "matcher.event_wait_ms=..." or NULL (the default).
  */
-static void test_issue_16_one_item_error_falls_back_alone(void **state)
+static void one_item_error_falls_back_alone(const char *event_wait)
 {
-    const char *sets[] = {"matcher.reload_check_ms=100", "matcher.event_wait_ms=0"};
+    const char *sets[] = {"matcher.reload_check_ms=100", event_wait};
     static const char story[] =
         "安康市汉滨区某村村民反映，征地补偿款拖欠半年仍未到位，多次到镇政府反映无果。"
         "村民称去年签订协议时承诺三个月内发放，目前仍有二十余户未收到补偿，生活受到影响。";
@@ -989,8 +993,8 @@ static void test_issue_16_one_item_error_falls_back_alone(void **state)
     struct yq_alert a[4];
     redisReply *reply;
 
-    (void)state;
-    if (!pipeline_env_start(&e, "matcher-batch", 1, sets, 2, "test-reader-batch")) {
+    if (!pipeline_env_start(&e, "matcher-batch", 1, sets, event_wait ? 2 : 1,
+                            "test-reader-batch")) {
         skip();
     }
     pipeline_push_rules(e.r, rules_v1, 1);
@@ -1013,6 +1017,82 @@ static void test_issue_16_one_item_error_falls_back_alone(void **state)
     pipeline_env_stop(&e);
 }
 
+static void test_issue_16_one_item_error_falls_back_alone(void **state)
+{
+    (void)state;
+    one_item_error_falls_back_alone("matcher.event_wait_ms=0");
+}
+
+/*
+ * mfix (review of issue #16): an error reply is an answer, not an outage. With alerts held
+ * back for Redis outages (event_wait_ms 2000, and the default 5000), the item Redis refuses
+ * falls back to its own event at once; before, the batch was retried as a whole, the other
+ * items' answers restarted the outage clock and the partition stalled for ever. The hang
+ * guard only bounds a failure; nothing here is timed.
+ */
+static void test_mfix_error_reply_does_not_hold_partition(void **state)
+{
+    (void)state;
+    one_item_error_falls_back_alone("matcher.event_wait_ms=2000");
+    one_item_error_falls_back_alone(NULL);
+}
+
+/*
+ * mfix: the outage clock on a virtual clock (matcher_events_hold() takes now_ms). Redis
+ * stopped mid-batch (some items answered, the rest lost): the batch is held for event_wait_ms
+ * from the first failure, through retries that lose every item, then goes on (its lost
+ * items get their own event); only a batch answered whole ends the outage. An error reply
+ * (counted answered) holds nothing. The dependency state changes once each way: no flapping.
+ */
+static void test_mfix_outage_clock(void **state)
+{
+    struct matcher_cfg cfg;
+    struct matcher m;
+    const int64_t t0 = 1000000;
+    static const struct {
+        int64_t at_ms;
+        size_t asked, lost;
+        bool hold;
+        enum yq_dep_state redis;
+        int64_t down_since_ms;
+    } steps[] = {
+        {0, 0, 0, false, YQ_DEP_UNKNOWN, 0},   /* nothing asked: says nothing */
+        {10, 4, 0, false, YQ_DEP_UP, 0},       /* answered whole */
+        {20, 4, 0, false, YQ_DEP_UP, 0},       /* one error reply: an answer, no hold */
+        {100, 4, 2, true, YQ_DEP_DOWN, 100},   /* stopped mid-batch: two answered, two lost */
+        {600, 4, 4, true, YQ_DEP_DOWN, 100},   /* retries lose everything */
+        {700, 0, 0, false, YQ_DEP_DOWN, 100},  /* a batch without lookups: no change */
+        {1600, 4, 1, true, YQ_DEP_DOWN, 100},  /* partly answered: the clock goes on */
+        {2099, 4, 4, true, YQ_DEP_DOWN, 100},  /* 1999 ms: still held */
+        {2100, 4, 4, false, YQ_DEP_DOWN, 100}, /* 2000 ms: falls back, still down */
+        {2500, 4, 2, false, YQ_DEP_DOWN, 100}, /* later batches go on at once */
+        {3000, 4, 0, false, YQ_DEP_UP, 0},     /* answered whole: the outage ends */
+        {3100, 4, 4, true, YQ_DEP_DOWN, 3100}, /* a new outage waits again, from its start */
+    };
+    int changes = 0;
+    enum yq_dep_state last = YQ_DEP_UNKNOWN;
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&m, 0, sizeof(m));
+    cfg.matcher.event_wait_ms = 2000;
+    m.redis_state = YQ_DEP_UNKNOWN; /* as matcher_new() leaves it */
+    m.cfg = &cfg;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        bool hold = matcher_events_hold(&m, steps[i].asked, steps[i].lost, t0 + steps[i].at_ms);
+        assert_int_equal(hold, steps[i].hold);
+        assert_int_equal(m.redis_state, steps[i].redis);
+        assert_int_equal(m.events_down_since_ms,
+                         steps[i].down_since_ms ? t0 + steps[i].down_since_ms : 0);
+        if (m.redis_state != last) {
+            changes++;
+            last = m.redis_state;
+        }
+    }
+    /* unknown -> up -> down -> up -> down: each real change once */
+    assert_int_equal(changes, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1029,6 +1109,8 @@ int main(void)
         cmocka_unit_test(test_issue_10_health_says_stuck),
         cmocka_unit_test(test_issue_15_official_item_without_match),
         cmocka_unit_test(test_issue_16_one_item_error_falls_back_alone),
+        cmocka_unit_test(test_mfix_error_reply_does_not_hold_partition),
+        cmocka_unit_test(test_mfix_outage_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
