@@ -62,15 +62,7 @@ class CostRun(e2e.Run):
 
     def start(self):
         o = self.opt
-        self.redis_port = free_port()
-        self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
-                             "127.0.0.1", "--dir", self.work, "--save", "", "--appendonly",
-                             "no"])
-        wait_until("redis", lambda: subprocess.run(
-            ["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True,
-            text=True).stdout.strip() == "PONG", 15)
-        self.bootstrap = self.start_kafka(self.bin("tools/yuqingctl"), o.partitions,
-                                          RuntimeError)
+        self.start_redis_kafka()
         self.t0 = time.time() + o.warmup
         ready = self.path("farm.port")
         self.spawn("farm", [sys.executable, os.path.join(HERE, "..", "e2e", "feed_farm.py"),

@@ -141,8 +141,10 @@ class Run(yq_procs.Procs):
         return out.stdout
 
     # ---- set-up -------------------------------------------------------------------------
-    def start(self):
-        o = self.opt
+    def start_redis_kafka(self):
+        """Start a private redis-server (no persistence, in the run's folder; self.redis_port)
+        and librdkafka's mock cluster with --partitions partitions (self.bootstrap); waits until
+        Redis answers PING (15 s) and raises RuntimeError when either fails."""
         self.redis_port = free_port()
         self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
                              "127.0.0.1", "--dir", self.work, "--save", "", "--appendonly",
@@ -150,8 +152,12 @@ class Run(yq_procs.Procs):
         wait_until("redis", lambda: subprocess.run(
             ["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True,
             text=True).stdout.strip() == "PONG", 15)
-        self.bootstrap = self.start_kafka(self.bin("tools/yuqingctl"), o.partitions,
+        self.bootstrap = self.start_kafka(self.bin("tools/yuqingctl"), self.opt.partitions,
                                           RuntimeError)
+
+    def start(self):
+        o = self.opt
+        self.start_redis_kafka()
         self.ctl("rules", "push", os.path.join(o.source, "config/rules"), "--redis",
                  f"127.0.0.1:{self.redis_port}", "--by", "bench-e2e")
 

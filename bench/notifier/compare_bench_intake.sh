@@ -19,15 +19,10 @@ way=${6:-batch}
 for d in "$old" "$new"; do
   [ -x "$d/bench/notifier/bench_intake" ] || { echo "missing $d/bench/notifier/bench_intake" >&2; exit 2; }
 done
-tmp=$(mktemp -d /tmp/yq-bench-intake-XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-  "$root/scripts/pg-dev.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=$("$root/scripts/pg-dev.sh" start "$tmp/pg" "$port")
+# shellcheck source-path=SCRIPTDIR source=intake_lib.sh
+. "$here/intake_lib.sh"
+intake_tmp
+intake_pg_start
 # CPU seconds of the server's exited backends (a run's backend exits when its store closes)
 server_cpu() {
   local pm

@@ -11,15 +11,10 @@ n=${2:-20000}
 b=${3:-500}
 bin=$build/bench/notifier/bench_intake
 [ -x "$bin" ] || { echo "missing $bin: cmake --build $build --target bench_intake" >&2; exit 2; }
-tmp=$(mktemp -d /tmp/yq-bench-intake-XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-  "$root/scripts/pg-dev.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source-path=SCRIPTDIR source=intake_lib.sh
+. "$here/intake_lib.sh"
+intake_tmp
 echo "# $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bin" "$n" "$tmp" "$b"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=$("$root/scripts/pg-dev.sh" start "$tmp/pg" "$port")
+intake_pg_start
 "$bin" "$n" "$url" "$b"

@@ -11,9 +11,15 @@
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "item_producer.h"
+#include "poller.h"
 #include "redis_fixture.h"
+#include "store.h"
 #include "yq_buf.h"
 
 struct cfx_stack {
@@ -94,6 +100,95 @@ static inline void cfx_stack_load_cfg(const struct cfx_stack *s, struct collecto
         fail_msg("config: %s", err);
     }
     yq_buf_release(&b);
+}
+
+/*
+ * The services an ingest test group feeds documents through, without HTTP: a throw-away
+ * redis-server, librdkafka's mock cluster, a collector config on them, and the store and item
+ * producer built from it.
+ */
+struct cfx_ingest {
+    struct redis_fixture redis; /* redis.pid 0 when redis-server is missing: the tests skip */
+    rd_kafka_t *mock_rk;
+    char bootstraps[256]; /* the mock cluster's bootstrap servers */
+    struct collector_config cfg;
+    struct store *store;
+    struct item_producer *prod;
+};
+
+/*
+ * Start f (caller storage, zeroed): redis-server, the mock cluster, and cfg loaded with
+ * flush_timeout_ms 10s, Redis connect_timeout_ms 200, collector timeout_ms 5s and
+ * redis_retry_ms 100ms, and sources (YAML list items under sources:, NUL-terminated, at most
+ * ~700 bytes); then the store and the item producer. Returns 0 (f->redis.pid 0 and nothing
+ * else started when redis-server is not there); any other failure fails the group.
+ */
+static inline int cfx_ingest_setup(struct cfx_ingest *f, const char *sources)
+{
+    char err[256], text[1024];
+
+    if (redis_fixture_start(&f->redis) != 0) {
+        return 0; /* the tests skip */
+    }
+    f->mock_rk = cfx_kafka_mock(f->bootstraps, sizeof(f->bootstraps), err, sizeof(err));
+    assert_non_null(f->mock_rk);
+    assert_true((size_t)snprintf(text, sizeof(text),
+                                 "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
+                                 "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
+                                 "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
+                                 "sources:\n%s",
+                                 f->bootstraps, f->redis.port, sources) < sizeof(text));
+    assert_int_equal(
+        collector_config_load(&f->cfg, "test.yaml", text, strlen(text), err, sizeof(err)), 0);
+    f->store = store_new(&f->cfg.redis, f->cfg.collector.redis_retry_ms);
+    assert_non_null(f->store);
+    f->prod = item_producer_new(&f->cfg.kafka, f->store, NULL, err, sizeof(err));
+    assert_non_null(f->prod);
+    return 0;
+}
+
+/* Stop what cfx_ingest_setup() started (each part a no-op when it did not start). */
+static inline void cfx_ingest_teardown(struct cfx_ingest *f)
+{
+    item_producer_free(f->prod);
+    store_free(f->store);
+    redis_fixture_stop(&f->redis);
+    if (f->mock_rk) {
+        rd_kafka_destroy(f->mock_rk);
+    }
+    collector_config_release(&f->cfg); /* zeroed when never loaded */
+}
+
+/* A collector run over cfg: its store, item producer and poller (cfx_run_new()). */
+struct cfx_run {
+    struct store *st;
+    struct item_producer *prod;
+    struct poller *p;
+};
+
+/*
+ * Build r's store, item producer and poller over cfg (borrowed, must outlive r) with opts
+ * (NULL = the real clock, as poller_new()). A failure fails the test.
+ */
+static inline void cfx_run_new(struct cfx_run *r, const struct collector_config *cfg,
+                               const struct poller_opts *opts)
+{
+    char err[256] = "";
+
+    r->st = store_new(&cfg->redis, cfg->collector.redis_retry_ms);
+    assert_non_null(r->st);
+    r->prod = item_producer_new(&cfg->kafka, r->st, NULL, err, sizeof(err));
+    assert_non_null(r->prod);
+    r->p = poller_new(cfg, r->st, r->prod, opts, err, sizeof(err));
+    assert_non_null(r->p);
+}
+
+/* Free what cfx_run_new() built, the item producer before the poller and the store. */
+static inline void cfx_run_free(struct cfx_run *r)
+{
+    item_producer_free(r->prod);
+    poller_free(r->p);
+    store_free(r->st);
 }
 
 #endif

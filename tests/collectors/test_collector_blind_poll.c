@@ -90,21 +90,12 @@ static void load_cfg(struct collector_config *cfg, const char *sources)
 /* One collector run polling every source once (a restart each time), Kafka flushed. */
 static void poll_once(const struct collector_config *cfg)
 {
-    char err[256] = "";
-    struct store *st = store_new(&cfg->redis, cfg->collector.redis_retry_ms);
-    struct item_producer *prod;
-    struct poller *p;
+    struct cfx_run r;
 
-    assert_non_null(st);
-    prod = item_producer_new(&cfg->kafka, st, NULL, err, sizeof(err));
-    assert_non_null(prod);
-    p = poller_new(cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
-    assert_int_equal(poller_run(p, true, NULL), 0);
-    assert_int_equal(source_outbox_pending(item_producer_outbox(prod)), 0); /* all delivered */
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_new(&r, cfg, NULL);
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    assert_int_equal(source_outbox_pending(item_producer_outbox(r.prod)), 0); /* all delivered */
+    cfx_run_free(&r);
 }
 
 static char *hget(const char *id, const char *field)

@@ -215,27 +215,9 @@ static long long exists(const char *key)
     return v;
 }
 
-struct runner {
-    struct store *st;
-    struct item_producer *prod;
-    struct poller *p;
-};
-
-static void runner_start_opts(struct runner *r, const struct collector_config *cfg,
-                              const struct poller_opts *opts)
+static void runner_start(struct cfx_run *r, const struct collector_config *cfg)
 {
-    char err[256] = "";
-    r->st = store_new(&cfg->redis, cfg->collector.redis_retry_ms);
-    assert_non_null(r->st);
-    r->prod = item_producer_new(&cfg->kafka, r->st, NULL, err, sizeof(err));
-    assert_non_null(r->prod);
-    r->p = poller_new(cfg, r->st, r->prod, opts, err, sizeof(err));
-    assert_non_null(r->p);
-}
-
-static void runner_start(struct runner *r, const struct collector_config *cfg)
-{
-    runner_start_opts(r, cfg, NULL);
+    cfx_run_new(r, cfg, NULL);
 }
 
 /*
@@ -292,32 +274,25 @@ static int64_t vclock_now(void *arg)
 }
 
 /* Start a poller over cfg on virtual clock c and run it until c stops it. */
-static void run_virtual(struct runner *r, const struct collector_config *cfg, struct vclock *c)
+static void run_virtual(struct cfx_run *r, const struct collector_config *cfg, struct vclock *c)
 {
     struct poller_opts opts = {.clock = {.now_ms = vclock_now, .arg = c}};
 
     c->p = NULL;
-    runner_start_opts(r, cfg, &opts);
+    cfx_run_new(r, cfg, &opts);
     c->p = r->p;
     yq_proc_stop = 0;
     assert_int_equal(poller_run(r->p, false, NULL), 0);
     yq_proc_stop = 0;
 }
 
-static void runner_stop(struct runner *r)
-{
-    item_producer_free(r->prod);
-    poller_free(r->p);
-    store_free(r->st);
-}
-
 static int once(const struct collector_config *cfg)
 {
-    struct runner r;
+    struct cfx_run r;
     int rc;
     runner_start(&r, cfg);
     rc = poller_run(r.p, true, NULL);
-    runner_stop(&r);
+    cfx_run_free(&r);
     return rc;
 }
 
@@ -559,7 +534,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     char src[2048], *raw = NULL, ce[64];
     size_t len = 0;
     char *k;
-    struct runner r;
+    struct cfx_run r;
 
     (void)state;
     NEED_FIXTURE();
@@ -585,13 +560,13 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     load_cfg(&cfg, "  timeout_ms: 60s\n  max_redirects: 3\n  max_body_bytes: 4k\n", src);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
-    runner_stop(&r);
+    cfx_run_free(&r);
     collector_config_release(&cfg);
     /* a server that never answers in time (held until the poll is over): timed out */
     load_local(&cfg, "  timeout_ms: 700\n", "slow=/slow", NULL);
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
-    runner_stop(&r);
+    cfx_run_free(&r);
     release_hold();
     /* gzip decoded: the 2 items of FC-017 were produced */
     assert_field("yuqing:source:gz", "state", "ok");
@@ -656,7 +631,7 @@ static int count_hits(const char *path)
 static void test_backoff_5xx_and_rate_limit(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     char *v;
     int n503, n418;
 
@@ -669,7 +644,7 @@ static void test_backoff_5xx_and_rate_limit(void **state)
         struct vclock c = {.idle_step_ms = 100, .stop_at_ms = 3400};
         run_virtual(&r, &cfg, &c);
     }
-    runner_stop(&r);
+    cfx_run_free(&r);
     n503 = count_hits("/503");
     n418 = count_hits("/418");
     /* 503 at 0, then after [0.5 s, 1 s], then after [1 s, 2 s] (<= 3 s), then after [2 s, 4 s]
@@ -1242,7 +1217,7 @@ static struct reply many_route(const char *url, int n, void *arg)
 static void test_thousand_sources_keep_their_interval(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct yq_buf b;
     const struct poller_stats *st;
 
@@ -1278,7 +1253,7 @@ static void test_thousand_sources_keep_their_interval(void **state)
         assert_int_equal(poller_source_polls(r.p, id), 3);
     }
     assert_true(st->lag_max_ms < 2000);
-    runner_stop(&r);
+    cfx_run_free(&r);
     collector_config_release(&cfg);
 }
 
@@ -1318,7 +1293,7 @@ static int first_hit(const char *path)
 static void test_issue_10_most_overdue_source_first(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct vclock c = {.per_poll_ms = 1000, .stop_after_polls = 8};
 
     (void)state;
@@ -1339,7 +1314,7 @@ static void test_issue_10_most_overdue_source_first(void **state)
             assert_string_not_equal(hit_order[i], hit_order[j]);
         }
     }
-    runner_stop(&r);
+    cfx_run_free(&r);
     collector_config_release(&cfg);
 }
 
@@ -1376,7 +1351,7 @@ static void *release_after_free(void *arg)
 static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     char src[1024];
     struct cfx_http other = {0};
     int want = 1;
@@ -1397,7 +1372,7 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
     runner_start(&r, &cfg);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     pthread_join(t, NULL);
-    runner_stop(&r);
+    cfx_run_free(&r);
     cfx_http_stop(&other);
     assert_int_equal(free_seen_while_held, 1);
     assert_field("yuqing:source:held", "state", "ok");
@@ -1413,7 +1388,7 @@ static void test_issue_10_host_limit_keyed_by_scheme_host_port(void **state)
 static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     int want = 2;
     pthread_t t;
     struct poller_opts opts = {0};
@@ -1428,12 +1403,12 @@ static void test_issue_10_slow_transfer_releases_its_host_slot(void **state)
     assert_int_equal(pthread_create(&t, NULL, release_after_free, &want), 0);
     opts.clock.now_ms = vclock_now;
     opts.clock.arg = &c;
-    runner_start_opts(&r, &cfg, &opts);
+    cfx_run_new(&r, &cfg, &opts);
     c.p = r.p;
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     pthread_join(t, NULL);
     assert_true(poller_get_stats(r.p)->slots_released >= 2);
-    runner_stop(&r);
+    cfx_run_free(&r);
     assert_int_equal(free_seen_while_held, 2);
     assert_states("drip1 drip2 free", "ok");
     collector_config_release(&cfg);
@@ -1477,7 +1452,7 @@ static void block_parse(const char *source_id, void *arg)
 static void test_issue_10_parsing_never_stalls_polling(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct poller_opts opts = {.parse_hook = block_parse};
 
     (void)state;
@@ -1486,11 +1461,11 @@ static void test_issue_10_parsing_never_stalls_polling(void **state)
     parse_saw_other_done = 0;
     parse_entered = false;
     load_local(&cfg, "  timeout_ms: 60s\n", "bigp=/big afterp=/hold-after", NULL);
-    runner_start_opts(&r, &cfg, &opts);
+    cfx_run_new(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_true(parse_entered);
     assert_int_equal(poller_get_stats(r.p)->parsed, 2);
-    runner_stop(&r);
+    cfx_run_free(&r);
     assert_int_equal(parse_saw_other_done, 1);
     assert_field("yuqing:source:bigp", "state", "ok");
     assert_field("yuqing:source:afterp", "state", "ok");
@@ -1561,7 +1536,7 @@ static void bp_hook(const char *source_id, void *arg)
 static void test_issue_10_parse_queue_back_pressure(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct vclock c = {0};
     struct poller_opts opts = {.clock = {.now_ms = bp_clock, .arg = &c}, .parse_hook = bp_hook};
 
@@ -1572,11 +1547,11 @@ static void test_issue_10_parse_queue_back_pressure(void **state)
     bp_late_started_early = -1;
     load_local(&cfg, "  max_parallel: 1\n  parse_threads: 1\n  parse_queue_bytes: 1k\n",
                "bp-big=/big bp-q1=/q1 bp-late=/late", NULL);
-    runner_start_opts(&r, &cfg, &opts);
+    cfx_run_new(&r, &cfg, &opts);
     c.p = r.p;
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_int_equal(poller_get_stats(r.p)->parsed, 3);
-    runner_stop(&r);
+    cfx_run_free(&r);
     assert_int_equal(bp_late_started_early, 0);
     assert_states("bp-big bp-q1 bp-late", "ok");
     collector_config_release(&cfg);
@@ -1636,7 +1611,7 @@ static long long metric_value(const char *text, const char *name)
 static void test_issue_10_body_memory_budget(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct yq_buf m;
     struct poller_opts opts = {.parse_hook = mem_hook};
     long long high, used;
@@ -1648,7 +1623,7 @@ static void test_issue_10_body_memory_budget(void **state)
                "  max_body_bytes: 48k\n  body_memory_bytes: 64k\n  max_per_host: 8\n"
                "  parse_threads: 2\n",
                "mem-1=/m1 mem-2=/m2 mem-3=/m3 mem-4=/m4", NULL);
-    runner_start_opts(&r, &cfg, &opts);
+    cfx_run_new(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     assert_int_equal(poller_get_stats(r.p)->parsed, 4);
     yq_buf_init(&m, 1 << 20);
@@ -1666,7 +1641,7 @@ static void test_issue_10_body_memory_budget(void **state)
         assert_non_null(strstr(m.data, line));
     }
     yq_buf_release(&m);
-    runner_stop(&r);
+    cfx_run_free(&r);
     assert_states("mem-1 mem-2 mem-3 mem-4", "ok");
     collector_config_release(&cfg);
 }
@@ -1696,7 +1671,7 @@ static struct reply guid_route(const char *url, int n, void *arg)
 static void test_issue_10_sources_sharing_short_guids(void **state)
 {
     struct collector_config cfg;
-    struct runner r;
+    struct cfx_run r;
     struct yq_buf m;
 
     (void)state;
@@ -1712,7 +1687,7 @@ static void test_issue_10_sources_sharing_short_guids(void **state)
     assert_non_null(
         strstr(m.data, "yuqing_collector_source_items_produced_total{source=\"site-b\"} 2\n"));
     yq_buf_release(&m);
-    runner_stop(&r);
+    cfx_run_free(&r);
     collector_config_release(&cfg);
 }
 
@@ -1754,7 +1729,7 @@ static void test_metrics_endpoint(void **state)
     struct collector_config cfg;
     struct poller_opts opts = {0};
     struct yq_metrics_http *m;
-    struct runner r;
+    struct cfx_run r;
     char err[256], url[128];
     struct yq_buf body;
 
@@ -1767,14 +1742,14 @@ static void test_metrics_endpoint(void **state)
     assert_non_null(m);
     assert_true(yq_metrics_http_port(m) > 0);
     opts.metrics = m;
-    runner_start_opts(&r, &cfg, &opts);
+    cfx_run_new(&r, &cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
     yq_buf_init(&body, 1 << 20);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", yq_metrics_http_port(m));
     assert_int_equal(http_get(url, &body), 200);
     test_expect_text("/metrics", body.data, want, sizeof(want) / sizeof(want[0]), NULL, 0);
     yq_buf_release(&body);
-    runner_stop(&r);
+    cfx_run_free(&r);
     yq_metrics_http_stop(m);
     collector_config_release(&cfg);
 }
@@ -1795,11 +1770,11 @@ static void poll_publish(const struct collector_config *cfg, struct yq_metrics_h
     struct poller_opts opts = {.metrics = m,
                                .kafka_state = yq_kafka_probe_state_cb,
                                .kafka_state_arg = kp};
-    struct runner r;
+    struct cfx_run r;
 
-    runner_start_opts(&r, cfg, &opts);
+    cfx_run_new(&r, cfg, &opts);
     assert_int_equal(poller_run(r.p, true, NULL), 0);
-    runner_stop(&r);
+    cfx_run_free(&r);
 }
 
 /*

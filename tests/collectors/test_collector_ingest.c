@@ -23,6 +23,7 @@
 #include "ingest.h"
 #include "item_producer.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "redis_fixture.h"
 #include "store.h"
 #include "yq_err.h"
@@ -30,59 +31,29 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
+/* The group's services (collector_stack_fixture.h): sources big and fabu. */
 struct fixture {
-    struct redis_fixture redis;
-    rd_kafka_t *mock_rk;
-    char bootstraps[256];
-    rd_kafka_t *consumer;
-    struct collector_config cfg;
-    struct store *store;
-    struct item_producer *prod;
+    struct cfx_ingest in;
 };
 
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    char conf_err[256], text[1024];
 
     if (!fx) {
         return -1;
     }
     *state = fx;
-    if (redis_fixture_start(&fx->redis) != 0) {
-        return 0; /* the test skips */
-    }
-    fx->mock_rk = cfx_kafka_mock(fx->bootstraps, sizeof(fx->bootstraps), conf_err,
-                                 sizeof(conf_err));
-    assert_non_null(fx->mock_rk);
-    snprintf(text, sizeof(text),
-             "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
-             "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
-             "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
-             "sources:\n  - id: big\n    url: http://127.0.0.1:1/feed.xml\n"
-             "  - id: fabu\n    url: http://127.0.0.1:1/fabu.xml\n    official: true\n"
-             "    local: true\n    department: 市政府办公室\n",
-             fx->bootstraps, fx->redis.port);
-    assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
-                                           sizeof(conf_err)),
-                     0);
-    fx->store = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    assert_non_null(fx->store);
-    fx->prod = item_producer_new(&fx->cfg.kafka, fx->store, NULL, conf_err, sizeof(conf_err));
-    assert_non_null(fx->prod);
-    return 0;
+    return cfx_ingest_setup(&fx->in, "  - id: big\n    url: http://127.0.0.1:1/feed.xml\n"
+                                     "  - id: fabu\n    url: http://127.0.0.1:1/fabu.xml\n"
+                                     "    official: true\n    local: true\n"
+                                     "    department: 市政府办公室\n");
 }
 
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    item_producer_free(fx->prod);
-    store_free(fx->store);
-    redis_fixture_stop(&fx->redis);
-    if (fx->mock_rk) {
-        rd_kafka_destroy(fx->mock_rk);
-    }
-    collector_config_release(&fx->cfg); /* zeroed when never loaded */
+    cfx_ingest_teardown(&fx->in);
     free(fx);
     return 0;
 }
@@ -92,7 +63,7 @@ static struct fixture *need_redis(void **state)
 {
     struct fixture *fx = *state;
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     return fx;
@@ -102,16 +73,16 @@ static struct fixture *need_redis(void **state)
 static void wait_delivered(struct fixture *fx)
 {
     int64_t give_up = yq_time_mono_ms() + 60000;
-    while (item_producer_in_flight_count(fx->prod) > 0 && yq_time_mono_ms() < give_up) {
-        item_producer_poll(fx->prod, 100);
+    while (item_producer_in_flight_count(fx->in.prod) > 0 && yq_time_mono_ms() < give_up) {
+        item_producer_poll(fx->in.prod, 100);
     }
-    assert_int_equal(item_producer_in_flight_count(fx->prod), 0);
+    assert_int_equal(item_producer_in_flight_count(fx->in.prod), 0);
 }
 
 static bool seen(struct fixture *fx, const char *id)
 {
     bool s = false;
-    assert_int_equal(store_seen(fx->store, id, &s), 0);
+    assert_int_equal(store_seen(fx->in.store, id, &s), 0);
     return s;
 }
 
@@ -122,7 +93,7 @@ static bool seen(struct fixture *fx, const char *id)
 static int consume_both(struct fixture *fx, const char *needle, const char *needle2,
                         size_t *max_len, int *truncated)
 {
-    rd_kafka_t *c = cfx_kafka_consumer(fx->bootstraps, "t");
+    rd_kafka_t *c = cfx_kafka_consumer(fx->in.bootstraps, "t");
     int n = 0, empty = 0;
 
     assert_non_null(c);
@@ -185,9 +156,9 @@ static char *big_title_feed(void)
 static void ingest_doc(struct fixture *fx, size_t src, const char *doc, struct ingest_result *res)
 {
     struct feed_input in = {.body = doc, .len = strlen(doc)};
-    struct ingest_ctx ctx = {.src = &fx->cfg.sources[src], .fetched_at = yq_time_now(),
-                             .max_text_bytes = 1 << 20, .store = fx->store,
-                             .producer = fx->prod};
+    struct ingest_ctx ctx = {.src = &fx->in.cfg.sources[src], .fetched_at = yq_time_now(),
+                             .max_text_bytes = 1 << 20, .store = fx->in.store,
+                             .producer = fx->in.prod};
     struct feed *f = NULL;
     char ferr[256] = "";
 
@@ -215,9 +186,9 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
     assert_int_equal(f->n_entries, 2);
     assert_int_equal(feed_item_id(&f->entries[0], big_id, sizeof(big_id)), 0);
     assert_int_equal(feed_item_id(&f->entries[1], small_id, sizeof(small_id)), 0);
-    ctx = (struct ingest_ctx){.src = &fx->cfg.sources[0], .fetched_at = yq_time_now(),
-                              .max_text_bytes = 1 << 20, .store = fx->store,
-                              .producer = fx->prod};
+    ctx = (struct ingest_ctx){.src = &fx->in.cfg.sources[0], .fetched_at = yq_time_now(),
+                              .max_text_bytes = 1 << 20, .store = fx->in.store,
+                              .producer = fx->in.prod};
     assert_int_equal(ingest_feed(f, &ctx, &res), 0);
     assert_int_equal(res.produced, 2);
     assert_int_equal(res.deferred, 0);
@@ -247,15 +218,15 @@ static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
     json = malloc(big);
     assert_non_null(json);
     memset(json, 'x', big);
-    assert_int_equal(item_producer_send(fx->prod, "rss:huge", NULL, "big", yq_time_now(), json,
+    assert_int_equal(item_producer_send(fx->in.prod, "rss:huge", NULL, "big", yq_time_now(), json,
                                         big, NULL),
                      ERR_TOO_BIG);
-    assert_non_null(strstr(item_producer_last_error(fx->prod), "too large"));
-    assert_int_equal(item_producer_rejected_count(fx->prod), 1); /* counted for /metrics */
-    assert_false(item_producer_in_flight(fx->prod, "rss:huge"));
+    assert_non_null(strstr(item_producer_last_error(fx->in.prod), "too large"));
+    assert_int_equal(item_producer_rejected_count(fx->in.prod), 1); /* counted for /metrics */
+    assert_false(item_producer_in_flight(fx->in.prod, "rss:huge"));
     assert_true(seen(fx, "rss:huge")); /* settled: later polls skip it */
     /* the next item is not held back */
-    assert_int_equal(item_producer_send(fx->prod, "rss:small", NULL, "big", yq_time_now(), small,
+    assert_int_equal(item_producer_send(fx->in.prod, "rss:small", NULL, "big", yq_time_now(), small,
                                         sizeof(small) - 1, NULL),
                      0);
     wait_delivered(fx);
@@ -272,16 +243,16 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
     struct delivery_tally tally = {0};
 
     rd_kafka_mock_push_request_errors(
-        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->mock_rk), 0 /* Produce */, 1,
+        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->in.mock_rk), 0 /* Produce */, 1,
         RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
-    assert_int_equal(item_producer_send(fx->prod, "rss:refused", NULL, "big", yq_time_now(), json,
+    assert_int_equal(item_producer_send(fx->in.prod, "rss:refused", NULL, "big", yq_time_now(), json,
                                         sizeof(json) - 1, &tally),
                      0);
     wait_delivered(fx);
     assert_int_equal(tally.failed, 1);
-    assert_int_equal(item_producer_rejected_count(fx->prod), 1);
+    assert_int_equal(item_producer_rejected_count(fx->in.prod), 1);
     assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
-    assert_int_equal(item_producer_send(fx->prod, "rss:next", NULL, "big", yq_time_now(), next,
+    assert_int_equal(item_producer_send(fx->in.prod, "rss:next", NULL, "big", yq_time_now(), next,
                                         sizeof(next) - 1, &tally),
                      0);
     wait_delivered(fx);
@@ -310,9 +281,9 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
     size_t max_len = 0;
     int marked = 0;
 
-    assert_true(fx->cfg.sources[1].official);
-    assert_true(fx->cfg.sources[1].local);
-    assert_false(fx->cfg.sources[0].official);
+    assert_true(fx->in.cfg.sources[1].official);
+    assert_true(fx->in.cfg.sources[1].local);
+    assert_false(fx->in.cfg.sources[0].official);
     ingest_doc(fx, 1, doc, &res);
     assert_int_equal(res.produced, 1);
     ingest_doc(fx, 0, plain_doc, &res);
@@ -350,12 +321,12 @@ static void test_issue_11_first_poll_marks_backlog(void **state)
     int marked = 0;
     bool before = true;
 
-    assert_int_equal(store_crawled_before(fx->store, "big", &before), 0);
+    assert_int_equal(store_crawled_before(fx->in.store, "big", &before), 0);
     assert_false(before);
     ingest_doc(fx, 0, first_doc, &res);
     assert_int_equal(res.produced, 1);
     wait_delivered(fx);
-    assert_int_equal(store_health_ok(fx->store, "big", yq_time_now(), 200, 1), 0);
+    assert_int_equal(store_health_ok(fx->in.store, "big", yq_time_now(), 200, 1), 0);
     ingest_doc(fx, 0, later_doc, &res);
     assert_int_equal(res.produced, 1);
     assert_int_equal(res.seen, 1);

@@ -21,6 +21,7 @@
 
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "feed_parse.h"
 #include "ingest.h"
 #include "item_producer.h"
@@ -103,46 +104,26 @@ static void test_cache_many_ids(void **state)
 
 /* ---- against Redis and Kafka --------------------------------------------------------- */
 
+/* The group's services (collector_stack_fixture.h): source feed; and the seen cache. */
 struct fixture {
-    struct redis_fixture redis;
-    rd_kafka_t *mock_rk;
-    char bootstraps[256];
-    struct collector_config cfg;
-    struct store *store;
-    struct item_producer *prod;
+    struct cfx_ingest in;
     struct seen_cache *cache;
 };
 
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    char conf_err[256], text[1024];
 
     if (!fx) {
         return -1;
     }
     *state = fx;
-    if (redis_fixture_start(&fx->redis) != 0) {
+    cfx_ingest_setup(&fx->in, "  - id: feed\n    url: http://127.0.0.1:1/feed.xml\n");
+    if (!fx->in.redis.pid) {
         return 0; /* the test skips */
     }
-    fx->mock_rk = cfx_kafka_mock(fx->bootstraps, sizeof(fx->bootstraps), conf_err,
-                                 sizeof(conf_err));
-    assert_non_null(fx->mock_rk);
-    snprintf(text, sizeof(text),
-             "kafka:\n  bootstrap_servers: %s\n  flush_timeout_ms: 10s\n"
-             "redis:\n  port: %d\n  connect_timeout_ms: 200\n"
-             "collector:\n  timeout_ms: 5s\n  redis_retry_ms: 100ms\n"
-             "sources:\n  - id: feed\n    url: http://127.0.0.1:1/feed.xml\n",
-             fx->bootstraps, fx->redis.port);
-    assert_int_equal(collector_config_load(&fx->cfg, "test.yaml", text, strlen(text), conf_err,
-                                           sizeof(conf_err)),
-                     0);
-    assert_int_equal(fx->cfg.collector.seen_cache_ids, 4096); /* the default */
-    fx->store = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    assert_non_null(fx->store);
-    fx->prod = item_producer_new(&fx->cfg.kafka, fx->store, NULL, conf_err, sizeof(conf_err));
-    assert_non_null(fx->prod);
-    fx->cache = seen_cache_new((size_t)fx->cfg.collector.seen_cache_ids);
+    assert_int_equal(fx->in.cfg.collector.seen_cache_ids, 4096); /* the default */
+    fx->cache = seen_cache_new((size_t)fx->in.cfg.collector.seen_cache_ids);
     assert_non_null(fx->cache);
     return 0;
 }
@@ -150,14 +131,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    item_producer_free(fx->prod);
-    store_free(fx->store);
     seen_cache_free(fx->cache);
-    redis_fixture_stop(&fx->redis);
-    if (fx->mock_rk) {
-        rd_kafka_destroy(fx->mock_rk);
-    }
-    collector_config_release(&fx->cfg);
+    cfx_ingest_teardown(&fx->in);
     free(fx);
     return 0;
 }
@@ -166,7 +141,7 @@ static int teardown(void **state)
 static long long redis_int(const struct fixture *fx, const char *fmt, const char *arg)
 {
     struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->redis.port, tv);
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->in.redis.port, tv);
     redisReply *r = NULL;
     long long v = -1;
 
@@ -186,7 +161,7 @@ static long long redis_int(const struct fixture *fx, const char *fmt, const char
 /* Calls of command (lower case) so far on the fixture's Redis (cfx_redis_calls()). */
 static long long redis_calls(const struct fixture *fx, const char *command)
 {
-    redisContext *c = cfx_redis_connect(fx->redis.port);
+    redisContext *c = cfx_redis_connect(fx->in.redis.port);
     long long v;
 
     assert_non_null(c);
@@ -230,7 +205,7 @@ static int ingest_with(struct fixture *fx, struct store *store, struct item_prod
                        struct seen_cache *cache, const char *doc, struct ingest_result *res)
 {
     struct feed_input in = {.body = doc, .len = strlen(doc)};
-    struct ingest_ctx ctx = {.src = &fx->cfg.sources[0], .fetched_at = yq_time_now(),
+    struct ingest_ctx ctx = {.src = &fx->in.cfg.sources[0], .fetched_at = yq_time_now(),
                              .max_text_bytes = 1 << 20, .store = store, .producer = prod,
                              .crawled = true, .seen = cache};
     struct feed *f = NULL;
@@ -245,7 +220,7 @@ static int ingest_with(struct fixture *fx, struct store *store, struct item_prod
 
 static int ingest(struct fixture *fx, const char *doc, struct ingest_result *res)
 {
-    return ingest_with(fx, fx->store, fx->prod, fx->cache, doc, res);
+    return ingest_with(fx, fx->in.store, fx->in.prod, fx->cache, doc, res);
 }
 
 /* Answers go to their own ids, across several MGETs in one pipeline. */
@@ -258,30 +233,30 @@ static void test_seen_many_matches_answers_to_ids(void **state)
     enum store_seen_answer out[N];
     long long mget0;
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof(names[i]), "id-%d", i);
         ids[i] = names[i];
         if (i % 3 == 0) {
-            assert_int_equal(store_mark_seen(fx->store, names[i]), 0);
+            assert_int_equal(store_mark_seen(fx->in.store, names[i]), 0);
         }
     }
     mget0 = redis_calls(fx, "mget");
-    assert_int_equal(store_seen_many(fx->store, ids, N, out), 0);
+    assert_int_equal(store_seen_many(fx->in.store, ids, N, out), 0);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 3); /* 256 + 256 + 7 */
     for (int i = 0; i < N; i++) {
         assert_int_equal(out[i], i % 3 == 0 ? STORE_SEEN_YES : STORE_SEEN_NO);
     }
-    assert_int_equal(store_seen_many(fx->store, ids, 0, out), 0);
+    assert_int_equal(store_seen_many(fx->in.store, ids, 0, out), 0);
     /* Redis gone: every answer unknown, never a guess */
-    redis_fixture_stop(&fx->redis);
-    assert_int_equal(store_seen_many(fx->store, ids, N, out), ERR_RETRY);
+    redis_fixture_stop(&fx->in.redis);
+    assert_int_equal(store_seen_many(fx->in.store, ids, N, out), ERR_RETRY);
     for (int i = 0; i < N; i++) {
         assert_int_equal(out[i], STORE_SEEN_UNKNOWN);
     }
-    assert_true(store_is_down(fx->store));
+    assert_true(store_is_down(fx->in.store));
 }
 
 /* One pipelined mark: seen keys with their TTL, the alias, the source's recent set. */
@@ -295,11 +270,11 @@ static void test_mark_many_sets_every_key(void **state)
     };
     long long set0;
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     set0 = redis_calls(fx, "set");
-    assert_int_equal(store_mark_many(fx->store, m, 3), 0);
+    assert_int_equal(store_mark_many(fx->in.store, m, 3), 0);
     assert_int_equal(redis_calls(fx, "set") - set0, 4);
     assert_int_equal(redis_calls(fx, "zadd"), 2); /* one per source */
     for (int i = 0; i < 3; i++) {
@@ -312,8 +287,8 @@ static void test_mark_many_sets_every_key(void **state)
     assert_int_equal(redis_int(fx, "ZCARD %s", "yuqing:source:feed:recent"), 2);
     assert_int_equal(redis_int(fx, "ZCARD %s", "yuqing:source:other:recent"), 1);
     assert_true(redis_int(fx, "TTL %s", "yuqing:source:feed:recent") > 0);
-    assert_int_equal(store_mark_many(fx->store, m, 0), 0);
-    assert_int_equal(store_mark_many(fx->store, m, STORE_MARK_BATCH_MAX + 1), ERR_INVALID);
+    assert_int_equal(store_mark_many(fx->in.store, m, 0), 0);
+    assert_int_equal(store_mark_many(fx->in.store, m, STORE_MARK_BATCH_MAX + 1), ERR_INVALID);
 }
 
 /*
@@ -328,7 +303,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     char *doc = feed_doc(0, 50), *doc2 = feed_doc(45, 10);
     long long mget0;
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     mget0 = redis_calls(fx, "mget");
@@ -336,7 +311,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     assert_int_equal(res.produced, 50);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 1); /* one round trip for 50 entries */
     assert_int_equal(redis_calls(fx, "exists"), 0);
-    wait_delivered(fx->prod);
+    wait_delivered(fx->in.prod);
 
     assert_int_equal(ingest(fx, doc, &res), 0); /* Redis says seen: cached */
     assert_int_equal(res.produced, 0);
@@ -351,7 +326,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     assert_int_equal(res.seen, 5);
     assert_int_equal(res.produced, 5);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 3);
-    wait_delivered(fx->prod);
+    wait_delivered(fx->in.prod);
     free(doc);
     free(doc2);
 }
@@ -371,18 +346,18 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     struct item_producer *prod2;
     struct seen_cache *cache2;
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 20);
-    wait_delivered(fx->prod);
+    wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.seen, 20); /* now cached */
 
-    store2 = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
+    store2 = store_new(&fx->in.cfg.redis, fx->in.cfg.collector.redis_retry_ms);
     assert_non_null(store2);
-    prod2 = item_producer_new(&fx->cfg.kafka, store2, NULL, conf_err, sizeof(conf_err));
+    prod2 = item_producer_new(&fx->in.cfg.kafka, store2, NULL, conf_err, sizeof(conf_err));
     assert_non_null(prod2);
     cache2 = seen_cache_new(64); /* a restarted or second collector: empty */
     assert_non_null(cache2);
@@ -413,32 +388,32 @@ static void test_redis_down_defers_only_the_uncached(void **state)
     struct ingest_result res;
     char *doc = feed_doc(0, 10), *doc2 = feed_doc(0, 12);
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     assert_int_equal(ingest(fx, doc, &res), 0);
-    wait_delivered(fx->prod);
+    wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0); /* cached */
-    assert_int_equal(redis_fixture_save(&fx->redis), 0);
-    redis_fixture_stop(&fx->redis);
+    assert_int_equal(redis_fixture_save(&fx->in.redis), 0);
+    redis_fixture_stop(&fx->in.redis);
 
     assert_int_equal(ingest(fx, doc2, &res), ERR_RETRY);
     assert_int_equal(res.seen, 10);
     assert_int_equal(res.deferred, 2);
     assert_int_equal(res.produced, 0);
 
-    assert_int_equal(redis_fixture_restart(&fx->redis), 0);
+    assert_int_equal(redis_fixture_restart(&fx->in.redis), 0);
     {
         /* past the store's retry pause (100 ms in this config): a hang guard, not a measure */
         int64_t give_up = yq_time_mono_ms() + 60000;
-        while (store_is_down(fx->store) && yq_time_mono_ms() < give_up) {
-            item_producer_poll(fx->prod, 20);
+        while (store_is_down(fx->in.store) && yq_time_mono_ms() < give_up) {
+            item_producer_poll(fx->in.prod, 20);
         }
     }
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 2);
     assert_int_equal(res.seen, 10);
-    wait_delivered(fx->prod);
+    wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 0);
     assert_int_equal(res.seen, 12);
@@ -453,13 +428,13 @@ static void test_marks_are_batched(void **state)
     struct ingest_result res;
     char *doc = feed_doc(100, 30);
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 30);
-    item_producer_flush(fx->prod, 60000, NULL); /* every report served by one flush */
-    assert_int_equal(item_producer_in_flight_count(fx->prod), 0);
+    item_producer_flush(fx->in.prod, 60000, NULL); /* every report served by one flush */
+    assert_int_equal(item_producer_in_flight_count(fx->in.prod), 0);
     assert_int_equal(redis_calls(fx, "set"), 30);
     assert_true(redis_calls(fx, "zadd") <= 2); /* one per batch of reports, not per item */
     assert_int_equal(redis_int(fx, "ZCARD %s", "yuqing:source:feed:recent"), 30);
@@ -470,7 +445,7 @@ static void test_marks_are_batched(void **state)
 static void redis_ok(const struct fixture *fx, const char *cmd)
 {
     struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->redis.port, tv);
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->in.redis.port, tv);
     redisReply *r;
 
     assert_non_null(c);
@@ -495,7 +470,7 @@ static void test_seen_many_partial_failure_is_retried(void **state)
     const char *ids[N];
     enum store_seen_answer out[N];
 
-    if (!fx->redis.pid) {
+    if (!fx->in.redis.pid) {
         skip();
     }
     for (int i = 0; i < N; i++) {
@@ -503,20 +478,20 @@ static void test_seen_many_partial_failure_is_retried(void **state)
         snprintf(names[i], sizeof(names[i]), "%s-%d", i == N - 1 ? "b" : "a", i);
         ids[i] = names[i];
         if (i % 2 == 0) {
-            assert_int_equal(store_mark_seen(fx->store, names[i]), 0);
+            assert_int_equal(store_mark_seen(fx->in.store, names[i]), 0);
         }
     }
     redis_ok(fx, "ACL SETUSER default resetkeys ~yuqing:seen:a-*");
-    assert_int_equal(store_seen_many(fx->store, ids, N, out), ERR_RETRY);
+    assert_int_equal(store_seen_many(fx->in.store, ids, N, out), ERR_RETRY);
     for (int i = 0; i < STORE_SEEN_BATCH_MAX; i++) {
         assert_int_equal(out[i], i % 2 == 0 ? STORE_SEEN_YES : STORE_SEEN_NO);
     }
     for (int i = STORE_SEEN_BATCH_MAX; i < N; i++) {
         assert_int_equal(out[i], STORE_SEEN_UNKNOWN);
     }
-    assert_false(store_is_down(fx->store)); /* an error reply is not Redis down */
+    assert_false(store_is_down(fx->in.store)); /* an error reply is not Redis down */
     redis_ok(fx, "ACL SETUSER default allkeys");
-    assert_int_equal(store_seen_many(fx->store, ids, N, out), 0);
+    assert_int_equal(store_seen_many(fx->in.store, ids, N, out), 0);
     for (int i = 0; i < N; i++) {
         assert_int_equal(out[i], i % 2 == 0 ? STORE_SEEN_YES : STORE_SEEN_NO);
     }

@@ -86,24 +86,15 @@ static void run(const struct collector_config *cfg, bool once, int64_t polls,
 {
     struct vclock c = {.stop_after_polls = polls};
     struct poller_opts opts = {.clock = {.now_ms = vclock_now, .arg = &c}};
-    char err[256] = "";
-    struct store *st = store_new(&cfg->redis, cfg->collector.redis_retry_ms);
-    struct item_producer *prod;
-    struct poller *p;
+    struct cfx_run r;
 
-    assert_non_null(st);
-    prod = item_producer_new(&cfg->kafka, st, NULL, err, sizeof(err));
-    assert_non_null(prod);
-    p = poller_new(cfg, st, prod, once ? NULL : &opts, err, sizeof(err));
-    assert_non_null(p);
-    c.p = p;
+    cfx_run_new(&r, cfg, once ? NULL : &opts);
+    c.p = r.p;
     yq_proc_stop = 0;
-    assert_int_equal(poller_run(p, once, NULL), 0); /* flushes Kafka and marks at the end */
+    assert_int_equal(poller_run(r.p, once, NULL), 0); /* flushes Kafka and marks at the end */
     yq_proc_stop = 0;
-    *out = *poller_get_stats(p);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    *out = *poller_get_stats(r.p);
+    cfx_run_free(&r);
 }
 
 static long long zcard(const char *key)
