@@ -214,8 +214,8 @@ static bool is_noscript(const redisReply *reply)
 static int pipeline_args(struct yq_redis *r, struct script_args *a, size_t n, const bool *want,
                          redisReply **replies)
 {
-    int *argc = malloc(n * sizeof(*argc));
-    const char ***argv = malloc(n * sizeof(*argv));
+    int *argc = calloc(n ? n : 1, sizeof(*argc)); /* zeroed: gcc -O2 cannot see m <= n */
+    const char ***argv = calloc(n ? n : 1, sizeof(*argv));
     redisReply **got = malloc(n * sizeof(*got));
     size_t m = 0;
     int rc = ERR_NOMEM;
