@@ -12,6 +12,7 @@
 
 #include "feed_parse.h"
 #include "fetch.h"
+#include "yq_hash.h"
 #include "yq_metrics_http.h"
 #include "poller_internal.h"
 #include "source_outbox.h"
@@ -32,15 +33,7 @@
 
 bool poller_in_shard(const char *id, unsigned index, unsigned count)
 {
-    uint32_t h = 2166136261u;
-    if (count <= 1) {
-        return true;
-    }
-    for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
-        h ^= *c;
-        h *= 16777619u;
-    }
-    return h % count == index;
+    return count <= 1 || yq_fnv1a32(id) % count == index;
 }
 
 int poller_parse_shard(const char *arg, struct poller_opts *opts)

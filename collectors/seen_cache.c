@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_hash.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -31,12 +32,7 @@ struct seen_cache {
 
 uint64_t seen_cache_hash(const char *id)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
-    for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
-        h ^= *c;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return yq_fnv1a64(id);
 }
 
 /* Drop every id of g; its table stays for the next generation. */

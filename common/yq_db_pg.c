@@ -33,6 +33,7 @@
 
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_hash.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -932,11 +933,7 @@ static int p_bind_count(struct yq_stmt *st)
 
 static uint32_t hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
+    return yq_fnv1a32(s);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_hash.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -171,11 +172,7 @@ struct stmt_cache {
 
 static uint64_t sql_hash(const char *sql)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *sql; sql++) {
-        h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
-    }
-    return h;
+    return yq_fnv1a64(sql);
 }
 
 /* An idle statement of sql taken out of db's cache, or NULL. */

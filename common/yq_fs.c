@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "yq_buf.h"
+#include "yq_hash.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -63,12 +64,9 @@ static bool warned_once(const char *path)
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     static uint64_t seen[64];
     static size_t n_seen;
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    uint64_t h = yq_fnv1a64(path);
     bool found = false;
 
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        h = (h ^ *p) * 1099511628211ULL;
-    }
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < n_seen && !found; i++) {
         found = seen[i] == h;

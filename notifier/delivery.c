@@ -16,6 +16,7 @@
 #include "briefing.h"
 #include "outbox.h"
 #include "ticket_flow.h"
+#include "yq_hash.h"
 #include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
@@ -98,10 +99,7 @@ static int64_t leader_key(struct yq_db *db)
     if (yq_stmt_prepare(db, "SELECT current_schema()", &st) == YQ_DB_OK &&
         yq_stmt_step(st) == YQ_DB_ROW) {
         const char *schema = yq_stmt_column_text(st, 0);
-        uint32_t h = 2166136261u;
-        for (const char *p = schema ? schema : ""; *p; p++) {
-            h = (h ^ (uint8_t)*p) * 16777619u;
-        }
+        uint32_t h = yq_fnv1a32(schema ? schema : "");
         key = (int64_t)(((uint64_t)h << 32) ^ (uint64_t)YQ_DB_LEADER_LOCK_KEY);
     }
     yq_stmt_finalize(st);

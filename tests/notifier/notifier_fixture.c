@@ -156,7 +156,12 @@ void notifier_env_close(struct notifier_env *e)
     notify_routes_release(&e->routes);
 }
 
-int notifier_env_setup(void **state)
+/*
+ * cmocka setup and teardown of a test on its own env: the test's initial state is a const
+ * struct notifier_env_spec * (borrowed), replaced by a new env opened with it (struct
+ * notifier_env *), which the teardown closes and frees. Both return 0.
+ */
+static int notifier_env_setup(void **state)
 {
     const struct notifier_env_spec *spec = *state;
     struct notifier_env *e = malloc(sizeof(*e));
@@ -167,7 +172,7 @@ int notifier_env_setup(void **state)
     return 0;
 }
 
-int notifier_env_teardown(void **state)
+static int notifier_env_teardown(void **state)
 {
     notifier_env_close(*state);
     free(*state);

@@ -86,20 +86,11 @@ void notifier_env_open(struct notifier_env *e, const char *routes_yaml,
 /* Free e's store and routes. */
 void notifier_env_close(struct notifier_env *e);
 
-/* What notifier_env_setup() opens: the routes file text and the desk policy (may be NULL). */
+/* What each test of notifier_env_run_tests() is opened with: the routes file text and the desk policy (may be NULL). */
 struct notifier_env_spec {
     const char *routes_yaml;
     const struct desk_policy *desk;
 };
-
-/*
- * cmocka setup and teardown of a test on its own env: the test's initial state is a const
- * struct notifier_env_spec * (borrowed, e.g. set with cmocka_unit_test_prestate_setup_teardown),
- * replaced by a new env opened with it (struct notifier_env *), which the teardown closes and
- * frees. Both return 0.
- */
-int notifier_env_setup(void **state);
-int notifier_env_teardown(void **state);
 
 /*
  * Run the n tests (cmocka) as the group named group, each on an env of its own opened with
