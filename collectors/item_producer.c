@@ -279,11 +279,13 @@ struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct s
     }
     p->opts.spool_path = NULL; /* borrowed: use the copies */
     {
+        const char *const topics[] = {cfg->items_topic, cfg->sources_topic, NULL};
         struct yq_kafka_producer_opts kopts = {
             .client_id = "yuqing-collector",
             .linger_ms = p->opts.linger_ms,
             .dr_cb = on_delivery,
             .opaque = p,
+            .topics = topics,
         };
         p->rk = yq_kafka_producer_new_opts(cfg, &kopts, errbuf, errlen);
     }

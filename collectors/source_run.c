@@ -7,6 +7,7 @@
 #include "source_outbox.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_hash.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -19,6 +20,19 @@ static uint64_t next_rand(uint64_t *s)
     x ^= x << 17;
     *s = x;
     return x;
+}
+
+int64_t source_run_next_due_ms(const char *id, int64_t interval_ms, int64_t now_ms)
+{
+    int64_t phase, from, t;
+
+    if (interval_ms < 1) {
+        return now_ms;
+    }
+    phase = (int64_t)(yq_fnv1a64(id) % (uint64_t)interval_ms);
+    from = now_ms + interval_ms / 2; /* strictly after this */
+    t = from - ((from % interval_ms) + interval_ms) % interval_ms + phase; /* phase of from's period */
+    return t > from ? t : t + interval_ms;
 }
 
 int64_t source_run_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failures,
@@ -450,7 +464,8 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
     r->last_status = http_status;
     r->last_success = now;
     r->crawled = true;
-    r->next_due_ms = source_run_now(r->p) + r->cfg->interval_ms;
+    r->next_due_ms =
+        source_run_next_due_ms(r->cfg->id, r->cfg->interval_ms, source_run_now(r->p));
     if (res) {
         r->items_last_seen = (int64_t)res->entries;
         r->produced_total += (int64_t)res->produced;

@@ -84,6 +84,20 @@ int source_run_retire(struct poller *p, const char *source_id, const struct sour
                       const char *why, int64_t now);
 
 /*
+ * When a source whose poll succeeded at now_ms (the poller's clock, ms) is due again: the first instant
+ * after now_ms + interval_ms / 2 that is phase_ms past a multiple of interval_ms, with
+ * phase_ms = FNV-1a(id) mod interval_ms. Polls that keep their time come exactly interval_ms
+ * apart; a late one is pulled back to its phase rather than shifting every later poll; and
+ * sources polled together (every source at start) spread over the interval instead of
+ * polling in one burst for ever (the way Prometheus spreads its scrape targets). The first
+ * poll after start stays immediate; a poll that ends more than interval_ms / 2 after its phase
+ * skips to the next one, so a server never sees a poll sooner than interval_ms / 2 after the
+ * last one ended. interval_ms >= 1 (else now_ms); returns a time in
+ * (now_ms + interval_ms / 2, now_ms + interval_ms * 3 / 2].
+ */
+int64_t source_run_next_due_ms(const char *id, int64_t interval_ms, int64_t now_ms);
+
+/*
  * Backoff before the next poll after failures consecutive failures: interval_ms doubled per
  * failure beyond the first, capped at max_ms (never below interval_ms), with jitter drawn
  * from *rng into the upper half ([d/2, d]). hard (rate limited, blocked, login wall): the

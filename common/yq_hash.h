@@ -22,7 +22,7 @@ static inline uint32_t yq_fnv1a32(const char *s)
 /* FNV-1a 64-bit of s (borrowed, not NULL). */
 static inline uint64_t yq_fnv1a64(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 14695981039346656037ull; /* the FNV-1a 64 offset basis */
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         h = (h ^ *p) * 1099511628211ull;
     }

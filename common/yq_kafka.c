@@ -122,6 +122,13 @@ rd_kafka_t *yq_kafka_producer_new_opts(const struct yq_kafka_cfg *cfg,
         snprintf(errbuf, errlen, "kafka producer: %s", kerr);
         return NULL;
     }
+    for (size_t i = 0; opts->topics && opts->topics[i]; i++) {
+        /* known from now on: its metadata comes with the producer's first requests */
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, opts->topics[i], NULL);
+        if (rkt) {
+            rd_kafka_topic_destroy(rkt); /* the producer keeps the topic */
+        }
+    }
     return rk;
 }
 

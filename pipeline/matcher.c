@@ -107,7 +107,12 @@ struct matcher *matcher_new(const struct matcher_cfg *cfg, char *errbuf, size_t 
         matcher_free(m);
         return NULL;
     }
-    m->producer = yq_kafka_producer_new(&cfg->kafka, dr_cb, m, errbuf, errlen);
+    {
+        const char *const topics[] = {cfg->kafka.alerts_topic, NULL};
+        const struct yq_kafka_producer_opts kopts = {
+            .client_id = "yuqing-matcher", .dr_cb = dr_cb, .opaque = m, .topics = topics};
+        m->producer = yq_kafka_producer_new_opts(&cfg->kafka, &kopts, errbuf, errlen);
+    }
     if (!m->producer) {
         matcher_free(m);
         return NULL;

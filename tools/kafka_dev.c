@@ -1,7 +1,7 @@
 #include "kafka_dev.h"
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +89,7 @@ int kafka_dev_main(int argc, char **argv)
         goto done;
     }
     conf = NULL; /* owned by rk */
-    mc = rd_kafka_mock_cluster_new(rk, (int)brokers);
+    mc = yq_kafka_mock_cluster_new(rk, (int)brokers);
     if (!mc) {
         LOG_ERR("kafka-dev cannot start the mock cluster brokers=%ld", brokers);
         goto done;

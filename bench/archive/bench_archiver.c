@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 
 #include "archive_bench_fill.h"
 #include "archiver.h"
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         die("archive_init", err);
     }
     mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
-    mc = mock_rk ? rd_kafka_mock_cluster_new(mock_rk, 1) : NULL;
+    mc = mock_rk ? yq_kafka_mock_cluster_new(mock_rk, 1) : NULL;
     /* the mock cluster keeps about 5 MB per partition: enough partitions for N items */
     if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", PARTITIONS, 1) ||
         rd_kafka_mock_topic_create(mc, "yuqing.alerts", PARTITIONS, 1)) {

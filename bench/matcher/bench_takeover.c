@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 
 #include "rules.h"
 #include "rules_store.h"
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
         sleep_ms(100);
     }
     mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
-    mc = mock_rk ? rd_kafka_mock_cluster_new(mock_rk, 1) : NULL;
+    mc = mock_rk ? yq_kafka_mock_cluster_new(mock_rk, 1) : NULL;
     if (!mc || rd_kafka_mock_topic_create(mc, "yuqing.items", 2, 1) ||
         rd_kafka_mock_topic_create(mc, "yuqing.alerts", 2, 1)) {
         fprintf(stderr, "mock cluster failed\n");

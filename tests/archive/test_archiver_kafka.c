@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 
 #include "archiver_fixture.h"
 #include "test_http.h"
@@ -53,7 +53,7 @@ static void env_start(struct env *e, const char *name, const char *const *extra,
     memset(e, 0, sizeof(*e));
     e->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
     assert_non_null(e->mock_rk);
-    e->mc = rd_kafka_mock_cluster_new(e->mock_rk, 1);
+    e->mc = yq_kafka_mock_cluster_new(e->mock_rk, 1);
     assert_non_null(e->mc);
     assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.items", PARTITIONS, 1), 0);
     assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.alerts", PARTITIONS, 1), 0);

@@ -1,7 +1,7 @@
 #include "collector_fixture.h"
 
 #include <curl/curl.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +111,7 @@ rd_kafka_t *cfx_kafka_mock(char *bootstraps, size_t len, char *errbuf, size_t er
         return NULL;
     }
     snprintf(bootstraps, len, "%s", rd_kafka_mock_cluster_bootstraps(mc));
+    yq_kafka_mock_nodelay(bootstraps); /* as yq_kafka_mock_cluster_new() does */
     return rk;
 }
 

@@ -165,6 +165,48 @@ static void test_missing_file(void **state)
     collector_config_release(&cfg);
 }
 
+/*
+ * Issue #16: after a successful poll a source is due at its own phase of the interval
+ * (FNV-1a of its id mod the interval), the first such instant after half an interval:
+ * steady polls exactly one interval apart, a late one pulled back to its phase, and ids
+ * spread over the interval instead of polling together. Values from the definition
+ * (FNV-1a 64 of "s1" mod 2000 = 1129, of "s0" = 918).
+ */
+static void test_next_due_keeps_a_phase(void **state)
+{
+    (void)state;
+    /* phase 1129 of a 2 s interval */
+    assert_int_equal(source_run_next_due_ms("s1", 2000, 0), 1129);
+    assert_int_equal(source_run_next_due_ms("s1", 2000, 1129), 3129);  /* on time: +2000 */
+    assert_int_equal(source_run_next_due_ms("s1", 2000, 1300), 3129);  /* late: back to phase */
+    assert_int_equal(source_run_next_due_ms("s1", 2000, 2129), 5129);  /* > half late: next */
+    assert_int_equal(source_run_next_due_ms("s1", 2000, 137), 3129);   /* > now + 1000 */
+    assert_int_equal(source_run_next_due_ms("s0", 2000, 0), 2918);
+    assert_int_equal(source_run_next_due_ms("s0", 2000, -5000), -3082); /* clock below 0 */
+    assert_int_equal(source_run_next_due_ms("s0", 0, 77), 77);         /* no interval */
+    /* every result in (now + I/2, now + 3I/2], congruent to the phase */
+    for (int64_t now = 0; now < 5000; now += 7) {
+        int64_t t = source_run_next_due_ms("s1", 2000, now);
+        assert_true(t > now + 1000 && t <= now + 3000);
+        assert_int_equal(t % 2000, 1129);
+    }
+    /* 1,000 ids polled together at 0 spread over the interval: every 100 ms tenth of it
+     * gets some, none more than twice its share */
+    {
+        int per_tenth[20] = {0};
+        for (int i = 0; i < 1000; i++) {
+            char id[16];
+            snprintf(id, sizeof(id), "s%d", i);
+            int64_t t = source_run_next_due_ms(id, 2000, 0);
+            assert_true(t > 1000 && t <= 3000);
+            per_tenth[(t % 2000) / 100]++;
+        }
+        for (int b = 0; b < 20; b++) {
+            assert_true(per_tenth[b] > 0 && per_tenth[b] <= 100);
+        }
+    }
+}
+
 static void test_backoff(void **state)
 {
     uint64_t rng = 42;
@@ -537,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_next_due_keeps_a_phase),
         cmocka_unit_test(test_shard),
         cmocka_unit_test(test_weibo_sources),
         cmocka_unit_test(test_weibo_hot_sources),

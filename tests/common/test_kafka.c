@@ -13,7 +13,13 @@
 
 #include <cmocka.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "yq_kafka.h"
+#include "yq_kafka_mock.h"
 #include "yq_banned.h"
 
 #define QUEUE_MAX 16
@@ -160,6 +166,107 @@ static void test_stop(void **state)
     assert_int_equal(q.n_waits, 1);
 }
 
+/* TCP_NODELAY of socket fd (0 or 1). */
+static int nodelay_of(int fd)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+    return v != 0;
+}
+
+/* The fd of this process's listening socket on TCP port `port`, or -1. */
+static int listener_on(unsigned port)
+{
+    for (int fd = 0; fd < 1024; fd++) {
+        struct sockaddr_in a;
+        socklen_t len = sizeof(a);
+        int on = 0;
+        socklen_t olen = sizeof(on);
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == 0 && on &&
+            getsockname(fd, (struct sockaddr *)&a, &len) == 0 && a.sin_family == AF_INET &&
+            ntohs(a.sin_port) == port) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+/*
+ * The mock brokers' sockets get TCP_NODELAY (a real broker sets it; without it a batch
+ * across partitions waits ~40 ms for delayed ACKs): on the listening socket before any client
+ * connects, and so on every connection accepted from it. A listening socket whose port is not
+ * in the list is left alone. Asserts socket options, not times.
+ */
+static void test_mock_cluster_sockets_nodelay(void **state)
+{
+    (void)state;
+    char err[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    rd_kafka_mock_cluster_t *mc;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    int other = socket(AF_INET, SOCK_STREAM, 0), client = socket(AF_INET, SOCK_STREAM, 0);
+    int accepted, n_listed = 0;
+    const char *bs;
+    char list[300];
+
+    assert_non_null(rk);
+    /* an unrelated listening socket of the same process */
+    assert_true(other >= 0 && client >= 0);
+    assert_int_equal(bind(other, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(other, 4), 0);
+    assert_int_equal(getsockname(other, (struct sockaddr *)&sa, &sl), 0);
+
+    mc = yq_kafka_mock_cluster_new(rk, 2);
+    assert_non_null(mc);
+    bs = rd_kafka_mock_cluster_bootstraps(mc);
+    for (const char *p = bs; *p; p++) {
+        n_listed += *p == ',';
+    }
+    assert_int_equal(n_listed, 1); /* two brokers */
+    /* each broker's listening socket has it from yq_kafka_mock_cluster_new() */
+    for (const char *p = bs; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        int fd = listener_on((unsigned)strtoul(strchr(p, ':') + 1, NULL, 10));
+        assert_true(fd >= 0);
+        assert_int_equal(nodelay_of(fd), 1);
+    }
+    assert_int_equal(nodelay_of(other), 0);
+    assert_int_equal(yq_kafka_mock_nodelay(bs), 2); /* both brokers', again; not `other` */
+    assert_int_equal(nodelay_of(other), 0);
+
+    /* the list's first port is a live broker */
+    snprintf(list, sizeof(list), "%s", bs);
+    char *colon = strchr(list, ':'), *comma = strchr(list, ',');
+    assert_non_null(colon);
+    assert_non_null(comma);
+    *comma = '\0';
+    struct sockaddr_in b = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10))};
+    assert_int_equal(connect(client, (struct sockaddr *)&b, sizeof(b)), 0);
+
+    /* the same shapes against our own listener: set only when its port is listed */
+    char own[64];
+    snprintf(own, sizeof(own), "127.0.0.1:1,127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+    assert_int_equal(yq_kafka_mock_nodelay("127.0.0.1:1, nothing:, :x"), 0);
+    assert_int_equal(yq_kafka_mock_nodelay(own), 1);
+    assert_int_equal(nodelay_of(other), 1);
+    int c2 = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(c2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    accepted = accept(other, NULL, NULL);
+    assert_true(accepted >= 0);
+    assert_int_equal(nodelay_of(accepted), 1); /* Linux copies it from the listener */
+
+    close(accepted);
+    close(c2);
+    close(client);
+    close(other);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_burst_fills_batches),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_mock_cluster_sockets_nodelay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -269,6 +269,7 @@ static void mock_env_start(struct mock_env *e, const char *const *extra, size_t 
     e->mc = rd_kafka_handle_mock_cluster(e->producer);
     assert_non_null(e->mc);
     e->bootstraps = rd_kafka_mock_cluster_bootstraps(e->mc);
+    yq_kafka_mock_nodelay(e->bootstraps); /* as yq_kafka_mock_cluster_new() does */
     assert_int_equal(rd_kafka_mock_topic_create(e->mc, "yuqing.alerts", 1, 1),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
     snprintf(set_bs, sizeof(set_bs), "kafka.bootstrap_servers=%s", e->bootstraps);

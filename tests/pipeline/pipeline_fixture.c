@@ -93,7 +93,7 @@ void pipeline_cluster_start(struct pipeline_cluster *cl, int partitions)
 
     cl->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
     assert_non_null(cl->mock_rk);
-    cl->mc = rd_kafka_mock_cluster_new(cl->mock_rk, 1);
+    cl->mc = yq_kafka_mock_cluster_new(cl->mock_rk, 1);
     assert_non_null(cl->mc);
     assert_int_equal(rd_kafka_mock_topic_create(cl->mc, "yuqing.items", partitions, 1), 0);
     assert_int_equal(rd_kafka_mock_topic_create(cl->mc, "yuqing.alerts", partitions, 1), 0);

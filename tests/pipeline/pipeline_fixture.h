@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "yq_kafka_mock.h"
 
 #include "matcher.h"
 #include "redis_fixture.h"
