@@ -279,7 +279,8 @@ struct item_producer *item_producer_new(const struct yq_kafka_cfg *cfg, struct s
     }
     p->opts.spool_path = NULL; /* borrowed: use the copies */
     {
-        const char *const topics[] = {cfg->items_topic, cfg->sources_topic, NULL};
+        /* the topic every run writes; the sources topic only sees blind-spot events */
+        const char *const topics[] = {cfg->items_topic, NULL};
         struct yq_kafka_producer_opts kopts = {
             .client_id = "yuqing-collector",
             .linger_ms = p->opts.linger_ms,

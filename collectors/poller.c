@@ -1287,6 +1287,19 @@ int64_t poller_source_polls(const struct poller *p, const char *id)
     return -1;
 }
 
+int64_t poller_next_due_ms(const struct poller *p)
+{
+    int64_t due = INT64_MAX;
+
+    for (size_t i = 0; i < p->n_runs; i++) {
+        const struct source_run *r = &p->runs[i];
+        if (!r->busy && !r->easy && !r->parsing && r->next_due_ms < due) {
+            due = r->next_due_ms;
+        }
+    }
+    return due;
+}
+
 const struct poller_stats *poller_get_stats(const struct poller *p)
 {
     return &p->stats;

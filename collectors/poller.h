@@ -90,6 +90,13 @@ void poller_free(struct poller *p);
  */
 int64_t poller_source_polls(const struct poller *p, const char *id);
 
+/*
+ * The earliest time (the poller's clock, ms) at which a source that is not polling now is due,
+ * or INT64_MAX when every source is polling (or there is none). Call it on the polling thread
+ * (a test's clock callback): it reads the sources' schedule unlocked.
+ */
+int64_t poller_next_due_ms(const struct poller *p);
+
 /* Counters so far (borrowed view). */
 const struct poller_stats *poller_get_stats(const struct poller *p);
 

@@ -471,7 +471,9 @@ void source_run_ok(struct source_run *r, long http_status, const struct ingest_r
         r->produced_total += (int64_t)res->produced;
     }
     /* staleness (FC-008) is one of the blind reasons: alerted and stored there */
-    blind_track(r, now, r->cfg->interval_ms, true, SOURCE_OK, NULL, res, bf ? bf : &none);
+    /* the delay actually scheduled (0.5 to 1.5 intervals: the source's phase) */
+    blind_track(r, now, r->next_due_ms - source_run_now(r->p), true, SOURCE_OK, NULL, res,
+                bf ? bf : &none);
     n = health_extras(r, bf ? bf : &none, names, values, &identity);
     if (store_health_ok_with(r->p->store, r->cfg->id, now, http_status,
                              res ? (int64_t)res->entries : -1, names, values, n) == 0 &&

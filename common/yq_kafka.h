@@ -76,7 +76,9 @@ struct yq_kafka_producer_opts {
      * made known to the producer at once, so its metadata is fetched while the process
      * starts: a topic first named by a produce call waits for librdkafka's 1 s topic scan
      * (measured on the mock cluster: the first delivery after an idle start 1,000 ms instead
-     * of 1 ms). No topic is created by it.
+     * of 1 ms). On a broker with auto.create.topics.enable (Kafka's default) a named topic
+     * that does not exist is created at the producer's start rather than at its first
+     * produce: name only topics the process writes on every run.
      */
     const char *const *topics;
 };

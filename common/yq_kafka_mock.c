@@ -94,7 +94,11 @@ rd_kafka_mock_cluster_t *yq_kafka_mock_cluster_new(rd_kafka_t *rk, int brokers)
         return NULL;
     }
     n = yq_kafka_mock_nodelay(rd_kafka_mock_cluster_bootstraps(mc));
-    if (n < brokers) {
+    if (n < 0) {
+        LOG_WARN("mock kafka: /proc/self/fd unreadable, TCP_NODELAY not set on the broker "
+                 "sockets (batches across partitions wait ~40 ms for delayed ACKs)%s",
+                 "");
+    } else if (n < brokers) {
         LOG_WARN("mock kafka: TCP_NODELAY set on %d of %d broker sockets (batches across "
                  "partitions wait ~40 ms for delayed ACKs)",
                  n, brokers);

@@ -6,7 +6,9 @@
 
 /*
  * librdkafka's mock cluster as the project starts it: for `yuqingctl kafka-dev` (the demo,
- * bench/e2e), the tests and the benches. The one place that creates one.
+ * bench/e2e), the tests and the benches. The one place that creates one from scratch; test
+ * fixtures whose client starts one itself (test.mock.num.brokers) call
+ * yq_kafka_mock_nodelay() after it (that client's own first connection may predate it).
  *
  * Why not rd_kafka_mock_cluster_new() alone: the mock brokers' sockets keep Nagle's algorithm
  * on (librdkafka 2.0.2), where a real Kafka broker sets TCP_NODELAY on every connection. A

@@ -234,6 +234,9 @@ struct vclock {
     int64_t stop_after_polls; /* yq_proc_stop once this many cycles finished (0: never) */
     int64_t per_reading_ms;   /* reading mode: added at every reading */
     int64_t idle_bonus_ms;    /* poll mode with idle_step_ms: the idle steps taken so far */
+    bool jump_to_due;         /* jump mode: stands still while polls run; when none runs, moves
+                                 to the earliest due time (deterministic whatever the threads) */
+    int64_t jumps;            /* jump mode: how many times it moved */
 };
 
 static int64_t vclock_now(void *arg)
@@ -243,6 +246,14 @@ static int64_t vclock_now(void *arg)
 
     if (!st) {
         return c->now;
+    }
+    if (c->jump_to_due && st->cycles == st->polls &&
+        !(c->stop_after_polls && st->polls >= c->stop_after_polls)) {
+        int64_t due = poller_next_due_ms(c->p);
+        if (due != INT64_MAX && due > c->now) {
+            c->now = due;
+            c->jumps++;
+        }
     }
     if (c->idle_step_ms && st->cycles == st->polls) {
         c->now += c->idle_step_ms;
@@ -1227,25 +1238,30 @@ static void test_thousand_sources_keep_their_interval(void **state)
     load_cfg(&cfg, "  max_per_host: 4\n  max_parallel: 64\n", b.data);
     yq_buf_release(&b);
     /*
-     * Issue #10: no count reached within wall time. The virtual clock moves 1 ms per finished
-     * poll and 1 ms per reading while none runs, and stops at the 5,000th poll (~11 s). All
-     * start at 0 (that first round alone takes 1 s of this clock); after that each source
-     * keeps its own phase of the 2 s interval (issue #16: spread, not one burst a round;
-     * source_run_next_due_ms() has exact tests in test_collector_poller), so each source was
-     * polled 4 to 6 times (5 for most), none started an interval late. (How long a round
-     * takes in real time is measured by bench/collectors/bench_poll_rounds.)
+     * Issue #10: no count reached within wall time. The virtual clock stands still while polls
+     * run and, when none runs, moves to the earliest due time; the run stops at the 3,000th
+     * poll. So the outcome does not depend on threads or the machine's speed. All start at 0;
+     * after that each source keeps its own phase of the 2 s interval (issue #16:
+     * source_run_next_due_ms(), exact tests in test_collector_cfg): its second poll is due in
+     * (1 s, 3 s], its third 2 s later, its fourth after 5 s. So the 3,000 polls are exactly 3
+     * per source, none late (lag 0: nothing waits for a slot in virtual time), all by 5 s. The
+     * phases spread the polls: the clock stopped at more than 500 distinct times, where
+     * sources polled in step would stop twice (2 s, 4 s). (How long a round takes in real time
+     * is measured by bench/collectors/bench_poll_rounds.)
      */
-    struct vclock c = {.per_poll_ms = 1, .idle_step_ms = 1, .stop_after_polls = 5000};
+    struct vclock c = {.jump_to_due = true, .stop_after_polls = 3000};
     run_virtual(&r, &cfg, &c);
     st = poller_get_stats(r.p);
-    assert_true(st->polls >= 5000);
+    assert_int_equal(st->polls, 3000);
+    assert_int_equal(st->cycles, 3000);
     for (int i = 0; i < 1000; i++) {
         char id[16];
         snprintf(id, sizeof(id), "s%d", i);
-        int64_t n = poller_source_polls(r.p, id);
-        assert_true(n >= 4 && n <= 6);
+        assert_int_equal(poller_source_polls(r.p, id), 3);
     }
-    assert_true(st->lag_max_ms < 2000);
+    assert_int_equal(st->lag_max_ms, 0);
+    assert_true(c.now > 3000 && c.now <= 5000);
+    assert_true(c.jumps > 500);
     cfx_run_free(&r);
     collector_config_release(&cfg);
 }
