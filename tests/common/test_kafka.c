@@ -267,6 +267,68 @@ static void test_mock_cluster_sockets_nodelay(void **state)
     rd_kafka_destroy(rk);
 }
 
+/* Whether the cluster behind probe (a client on it) lists topic, from all-topics metadata. */
+static bool cluster_has_topic(rd_kafka_t *probe, const char *topic)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    bool found = false;
+
+    if (rd_kafka_metadata(probe, 1, NULL, &md, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+    }
+    for (int i = 0; i < md->topic_cnt; i++) {
+        found = found || strcmp(md->topics[i].topic, topic) == 0;
+    }
+    rd_kafka_metadata_destroy(md);
+    return found;
+}
+
+/*
+ * A producer asks for the metadata of the topics it names at once, without producing (the
+ * first produce after an idle start no longer waits for librdkafka's 1 s topic scan). The
+ * mock cluster creates a topic when a client asks for it, which makes the request visible:
+ * the named topic appears, one never named does not. The wait is a hang guard (up to 20 s),
+ * not a measure.
+ */
+static void test_producer_names_its_topics(void **state)
+{
+    (void)state;
+    char err[256], bs[256];
+    rd_kafka_t *mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    rd_kafka_mock_cluster_t *mc = mock_rk ? yq_kafka_mock_cluster_new(mock_rk, 1) : NULL;
+    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
+    rd_kafka_t *probe, *producer;
+    const char *const topics[] = {"yq.test.named", NULL};
+    struct yq_kafka_producer_opts opts = {.client_id = "yq-test", .topics = topics};
+    struct yq_kafka_cfg cfg = {.bootstrap_servers = bs, .flush_timeout_ms = 1000};
+    bool named = false;
+
+    assert_non_null(mc);
+    snprintf(bs, sizeof(bs), "%s", rd_kafka_mock_cluster_bootstraps(mc));
+    assert_int_equal(rd_kafka_conf_set(pconf, "bootstrap.servers", bs, err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(
+        rd_kafka_conf_set(pconf, "allow.auto.create.topics", "false", err, sizeof(err)),
+        RD_KAFKA_CONF_OK);
+    probe = rd_kafka_new(RD_KAFKA_CONSUMER, pconf, err, sizeof(err));
+    assert_non_null(probe);
+    assert_false(cluster_has_topic(probe, "yq.test.named"));
+
+    producer = yq_kafka_producer_new_opts(&cfg, &opts, err, sizeof(err));
+    assert_non_null(producer);
+    for (int i = 0; i < 200 && !named; i++) {
+        rd_kafka_poll(producer, 100);
+        named = cluster_has_topic(probe, "yq.test.named");
+    }
+    assert_true(named);
+    assert_false(cluster_has_topic(probe, "yq.test.unnamed"));
+
+    rd_kafka_destroy(producer);
+    rd_kafka_destroy(probe);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_mock_cluster_sockets_nodelay),
+        cmocka_unit_test(test_producer_names_its_topics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
