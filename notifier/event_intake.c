@@ -455,6 +455,7 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     struct item_senti senti;
     struct yq_stmt *st = NULL;
     bool found = false, inserted = false;
+    int64_t reserved;
     int err;
 
     if (!title || !co || !ids || !groups) {
@@ -474,15 +475,23 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
         err = ERR_NOMEM;
         goto done;
     }
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-        "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at, "
-        "item_count, heat, negative_count, first_post_at, score, rule_ids, rule_groups, "
-        "source_kinds, region) "
-        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
-        &st, "event insert");
+    /* PostgreSQL in a batch: an id taken at the batch's start, and the insert need not wait
+       for its answer (deferred); else the row's id from RETURNING */
+    reserved = known_take_event_id(k);
+#define EVENT_INSERT_COLS                                                                          \
+    "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "       \
+    "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at, "           \
+    "item_count, heat, negative_count, first_post_at, score, rule_ids, rule_groups, "              \
+    "source_kinds, region"
+#define EVENT_INSERT_VALUES                                                                        \
+    "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?"
+    err = ticket_store_prepare(store,
+                               reserved > 0
+                                   ? EVENT_INSERT_COLS ", id) " EVENT_INSERT_VALUES ", ?)"
+                                   : EVENT_INSERT_COLS ") " EVENT_INSERT_VALUES ") RETURNING id",
+                               &st, "event insert");
+#undef EVENT_INSERT_COLS
+#undef EVENT_INSERT_VALUES
     if (err) {
         goto done;
     }
@@ -509,8 +518,13 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     intake_bind_texts(st, 16,
                       (const char *const[]){u_ids, u_groups, u_kinds, ticket_store_nz(item->region)},
                       4);
-    int64_t new_id = 0;
-    err = ticket_store_step_id(store, st, "event insert", &new_id);
+    int64_t new_id = reserved;
+    if (reserved > 0) {
+        yq_stmt_bind_int64(st, 20, reserved);
+        err = ticket_store_step_deferred(store, st, "event insert");
+    } else {
+        err = ticket_store_step_id(store, st, "event insert", &new_id);
+    }
     if (!err && new_id <= 0) {
         err = ERR_IO;
     }

@@ -219,6 +219,10 @@ struct intake_known {
     /* silence_any_active() at silences_at: -1 not asked yet, 0 none, 1 some */
     int silences;
     int64_t silences_at;
+    /* PostgreSQL: ids of events taken from the table's sequence at the start, for the
+       batch's new events (known_take_event_id()); ids[next..n_ids) unused yet */
+    int64_t *ids;
+    size_t n_ids, next_id;
 };
 
 /* spike_item_counts()'s fn for a batch: one more item for (scope, key, hour). */
@@ -380,6 +384,44 @@ int known_pend_item(struct intake_known *k, const struct event_ref *e, const str
     return 0;
 }
 
+int64_t known_take_event_id(struct intake_known *k)
+{
+    return k && k->next_id < k->n_ids ? k->ids[k->next_id++] : 0;
+}
+
+/*
+ * PostgreSQL: n ids of events from the table's sequence into k->ids, so that the batch's new
+ * events are inserted without waiting for RETURNING id (deferred statements: one round trip
+ * for the batch instead of one per new event). The ids a batch does not use stay unused, as
+ * those of a rolled back insert (a sequence has gaps); under the writers' lock they still
+ * grow in the order events are made. Returns 0 or an ERR_* code (out of memory: none taken).
+ */
+static int known_reserve_ids(struct ticket_store *store, struct intake_known *k, size_t n)
+{
+    struct yq_stmt *st = NULL;
+    int rc, err;
+
+    if (n == 0 || !(k->ids = calloc(n, sizeof(*k->ids)))) {
+        return 0;
+    }
+    err = ticket_store_prepare(store,
+                               "SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                               "FROM generate_series(1, CAST(? AS BIGINT))",
+                               &st, "event ids");
+    if (err) {
+        return err;
+    }
+    yq_stmt_bind_int64(st, 1, (int64_t)n);
+    while ((rc = yq_stmt_step(st)) == YQ_DB_ROW && k->n_ids < n) {
+        k->ids[k->n_ids++] = yq_stmt_column_int64(st, 0);
+    }
+    if (rc != YQ_DB_DONE && rc != YQ_DB_ROW) {
+        err = ticket_store_fail(store, rc, "event ids");
+    }
+    yq_stmt_finalize(st);
+    return err;
+}
+
 int known_silence_check(struct ticket_store *store, struct intake_known *k,
                         const struct yq_alert *alert, int64_t now, int64_t *silence_id_out)
 {
@@ -532,6 +574,7 @@ void known_free(struct intake_known *k)
     free(k->tickets.v);
     free(k->events.v);
     free(k->ev);
+    free(k->ids);
     free(k);
 }
 
@@ -810,6 +853,14 @@ int known_load(struct ticket_store *store, const struct ticket_intake_entry *v, 
     if (!err) {
         err = known_load_pairs(store, k->tickets.v, k->tickets.n, rv_sql, true, &k->revs, items,
                                n_items);
+    }
+    /* PostgreSQL: ids for the events the batch may make (a key without one) */
+    if (!err && yq_db_backend(ticket_store_db(store)) == YQ_DB_PG) {
+        size_t absent = 0;
+        for (size_t i = 0; i < k->n_ev; i++) {
+            absent += k->ev[i].state == KNOWN_ABSENT;
+        }
+        err = known_reserve_ids(store, k, absent);
     }
     if (!err) {
         *out = k;

@@ -620,11 +620,18 @@ static void test_batch_ticket_of_older_binary(void **state)
  * as a constraint): ERR_IO, nothing of the batch recorded, no fallback; later the batch goes
  * in whole.
  */
-/* yq_db_set_trace(): the statements that look for silences in force. */
+/*
+ * yq_db_set_trace(): [0] the statements that look for silences in force, [1] the inserts of
+ * events that wait for their id (RETURNING).
+ */
 static void count_silence_reads(void *arg, const char *sql)
 {
+    int *n = arg;
     if (strstr(sql, "FROM silences WHERE revoked_at IS NULL")) {
-        (*(int *)arg)++;
+        n[0]++;
+    }
+    if (strncmp(sql, "INSERT INTO events", 18) == 0 && strstr(sql, "RETURNING id")) {
+        n[1]++;
     }
 }
 
@@ -655,13 +662,17 @@ static void test_batch_silences_asked_once(void **state)
     struct ticket_store *store = notifier_store_memory();
     struct ticket_intake_entry e[3];
     struct yq_alert a[3];
-    int reads = 0;
+    int reads[2] = {0, 0};
+    bool pg = yq_db_backend(ticket_store_db(store)) == YQ_DB_PG;
     int64_t id = 0;
 
     (void)state;
-    yq_db_set_trace(ticket_store_db(store), count_silence_reads, &reads);
+    yq_db_set_trace(ticket_store_db(store), count_silence_reads, reads);
     silence_batch(store, "a", 3, T0_MS, e, a);
-    assert_int_equal(reads, 1); /* three new events, one question */
+    assert_int_equal(reads[0], 1); /* three new events, one question */
+    /* PostgreSQL: their ids were taken at the batch's start, no insert waits for one */
+    assert_int_equal(reads[1], pg ? 0 : 3);
+    assert_int_equal(notifier_count(store, "SELECT count(DISTINCT id) FROM events"), 3);
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(e[i].err, 0);
         assert_int_equal(e[i].res.outcome, TICKET_INTAKE_CREATED);
@@ -673,9 +684,9 @@ static void test_batch_silences_asked_once(void **state)
                                  T0_MS / 1000 + 3600, T0_MS / 1000 - 60, &id),
                      0);
     assert_true(id > 0);
-    reads = 0;
+    reads[0] = 0;
     silence_batch(store, "b", 3, T0_MS, e, a);
-    assert_int_equal(reads, 1 + 3); /* in force: then each new event's silence_check() */
+    assert_int_equal(reads[0], 1 + 3); /* in force: then each new event's silence_check() */
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(e[i].err, 0);
         assert_int_equal(e[i].res.outcome, TICKET_INTAKE_SILENCED);
