@@ -185,6 +185,15 @@ void yq_db_set_trace(struct yq_db *db, void (*fn)(void *arg, const char *sql), v
 /* Run sql (one or more statements, no parameters, rows discarded). Returns a raw code. */
 int yq_db_exec_raw(struct yq_db *db, const char *sql);
 
+/*
+ * A statement text starting with this comment is planned for the values bound at each run
+ * instead of once for all (PostgreSQL: the unnamed statement, not a prepared one; SQLite:
+ * no difference, a comment). For lookups whose best plan depends on the table's size, e.g. IN
+ * lists of many keys, whose generic plan made on a small table would scan it; its
+ * parameters' types must follow from their context.
+ */
+#define YQ_DB_PLAN_PER_CALL "/* plan per call */ "
+
 /* Prepare one statement. out: finalise with yq_stmt_finalize(). Returns a raw code. */
 int yq_stmt_prepare(struct yq_db *db, const char *sql, struct yq_stmt **out);
 

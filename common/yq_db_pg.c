@@ -12,6 +12,13 @@
  * A lost connection is re-established at the next call outside a transaction (the prepared
  * statements are then prepared again); the call that found it lost fails with YQ_DB_IOERR.
  *
+ * A statement whose text starts with YQ_DB_PLAN_PER_CALL is not prepared: it runs as the
+ * unnamed statement, parsed and planned for the values bound at each run (a custom plan). A
+ * named statement's generic plan is made once, at its sixth run, from the table statistics of
+ * then: the batch intake's key lookups (IN lists of 64 parameters) made it on an empty events
+ * table and kept scanning the whole table (5-9 ms a batch at 2,000-30,000 events, growing, until
+ * autovacuum's ANALYZE), where the plan for the values reads the key index (0.3 ms).
+ *
  * Deferred statements (yq_stmt_step_deferred, issue #16): inside a transaction, a statement
  * already prepared on the connection is sent in libpq's pipeline mode without waiting for its
  * answer. The next call that needs an answer sends its own statement into the same pipeline
@@ -100,6 +107,7 @@ struct pg_stmt {
     int row; /* -1 before the first step */
     int nrows;
     bool direct; /* transaction control: run as a simple query */
+    bool per_call; /* YQ_DB_PLAN_PER_CALL: the unnamed statement, planned for its values */
     char numbuf[32];
 };
 
@@ -833,6 +841,7 @@ static int p_prepare(struct yq_db *db, const char *sql, struct yq_stmt *st)
                 starts_word(sql, "ROLLBACK") || starts_word(sql, "END") ||
                 starts_word(sql, "SAVEPOINT") || starts_word(sql, "RELEASE") ||
                 starts_word(sql, "PRAGMA");
+    p->per_call = strncmp(sql, YQ_DB_PLAN_PER_CALL, strlen(YQ_DB_PLAN_PER_CALL)) == 0;
     if (p->n_params > 0) {
         p->values = calloc((size_t)p->n_params, sizeof(*p->values));
         p->lengths = calloc((size_t)p->n_params, sizeof(*p->lengths));
@@ -1112,10 +1121,13 @@ static int p_step(struct yq_stmt *st)
     if (c->piped) {
         /* deferred statements wait: send this one after them and read all answers at once
            when it is prepared already; else read theirs first (PQprepare is synchronous) */
-        struct cache_entry *e = cache_find(c, p->sql);
-        if (e && e->name[0] &&
-            PQsendQueryPrepared(c->conn, e->name, p->n_params, (const char *const *)p->values,
-                                p->lengths, NULL, 0)) {
+        struct cache_entry *e = p->per_call ? NULL : cache_find(c, p->sql);
+        if (p->per_call
+                ? PQsendQueryParams(c->conn, p->sql, p->n_params, NULL,
+                                    (const char *const *)p->values, p->lengths, NULL, 0)
+                : e && e->name[0] &&
+                      PQsendQueryPrepared(c->conn, e->name, p->n_params,
+                                          (const char *const *)p->values, p->lengths, NULL, 0)) {
             rc = pipeline_drain(c, &res);
             if (rc != YQ_DB_OK) {
                 unlock(c);
@@ -1138,13 +1150,19 @@ static int p_step(struct yq_stmt *st)
         unlock(c);
         return rc;
     }
-    rc = prepare_stmt(db, p, &name);
-    if (rc != YQ_DB_OK) {
-        unlock(c);
-        return rc;
+    if (p->per_call) {
+        /* the unnamed statement: parsed and planned with these values (a custom plan) */
+        res = PQexecParams(c->conn, p->sql, p->n_params, NULL, (const char *const *)p->values,
+                           p->lengths, NULL, 0);
+    } else {
+        rc = prepare_stmt(db, p, &name);
+        if (rc != YQ_DB_OK) {
+            unlock(c);
+            return rc;
+        }
+        res = PQexecPrepared(c->conn, name, p->n_params, (const char *const *)p->values,
+                             p->lengths, NULL, 0);
     }
-    res = PQexecPrepared(c->conn, name, p->n_params, (const char *const *)p->values, p->lengths,
-                         NULL, 0);
     track_tx(c);
 have_result:
     switch (PQresultStatus(res)) {

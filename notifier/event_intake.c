@@ -175,45 +175,70 @@ static int64_t event_item_heat(const struct yq_item *item, bool negative)
     return intake_item_heat(item) * (negative ? EVENT_NEGATIVE_HEAT_FACTOR : 1);
 }
 
+/* An item's sentiment as event_items records it. */
+struct item_senti {
+    bool scored; /* false: no lexicon, or the scanner failed (the item is left unscored) */
+    bool negative;
+    struct yq_sentiment_result r;
+};
+
+/* The sentiment of alert's item under the store's policy into s. Returns 0 or ERR_NOMEM. */
+static int item_senti_score(struct ticket_store *store, const struct yq_alert *alert,
+                            struct item_senti *s)
+{
+    const struct yq_sentiment *lex = ticket_store_policy_or_default(store)->sentiment;
+    int err;
+
+    memset(s, 0, sizeof(*s));
+    if (!lex) {
+        return 0;
+    }
+    err = yq_sentiment_score(lex, alert->item.title, alert->item.text, &s->r);
+    if (err == ERR_NOMEM) {
+        return err;
+    }
+    if (err) {
+        /* a scanner failure leaves the item unscored rather than refusing the alert */
+        LOG_WARN("sentiment failed item_id=%s err='%s'", alert->item.id, yq_strerror(err));
+        memset(s, 0, sizeof(*s));
+        return 0;
+    }
+    s->scored = true;
+    s->negative = s->r.label == YQ_SENTIMENT_NEGATIVE;
+    return 0;
+}
+
 /*
  * Record the alert's item in event_items of event e (once per item id) and, when it is new
  * there, add it to the event's counts, heat, times, score and lists. *inserted says which.
+ * first: the item's sentiment, when e's row was just written counting the item already (its
+ * first item, event_create()); NULL: scored here.
  */
 static int event_add_item(struct ticket_store *store, struct event_ref *e,
                           const struct yq_alert *alert, int64_t now, struct intake_known *k,
-                          bool *inserted)
+                          const struct item_senti *first, bool *inserted)
 {
     const struct yq_item *item = &alert->item;
     const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
     const char *kinds[] = {item->source};
     char *groups_json = NULL, *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
-    const struct yq_sentiment *lex = ticket_store_policy_or_default(store)->sentiment;
-    struct yq_sentiment_result senti;
+    struct item_senti scored;
+    const struct item_senti *sn = first ? first : &scored;
     struct intake_item_row r;
     struct yq_stmt *st = NULL;
-    bool negative = false;
+    bool negative;
     int err;
 
     *inserted = false;
     memset(&r, 0, sizeof(r));
-    memset(&senti, 0, sizeof(senti));
     if (!ids || !groups) {
         err = ERR_NOMEM;
         goto done;
     }
-    if (lex) {
-        err = yq_sentiment_score(lex, item->title, item->text, &senti);
-        if (err == ERR_NOMEM) {
-            goto done;
-        }
-        /* a scanner failure leaves the item unscored rather than refusing the alert */
-        negative = !err && senti.label == YQ_SENTIMENT_NEGATIVE;
-        if (err) {
-            LOG_WARN("sentiment failed item_id=%s err='%s'", item->id, yq_strerror(err));
-            lex = NULL;
-            err = 0;
-        }
+    if (!first && (err = item_senti_score(store, alert, &scored)) != 0) {
+        goto done;
     }
+    negative = sn->negative;
     err = intake_item_row_make(alert, true, &r);
     if (err) {
         goto done;
@@ -248,8 +273,8 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
         yq_stmt_bind_int64(st, 16, event_item_heat(item, negative));
         intake_bind_texts(st, 17, (const char *const[]){r.rule_ids, groups_json, r.matches}, 3);
         yq_stmt_bind_int64(st, 20, now);
-        yq_stmt_bind_text(st, 21, lex ? yq_sentiment_name(senti.label) : "");
-        yq_stmt_bind_double(st, 22, lex ? senti.score : 0.0);
+        yq_stmt_bind_text(st, 21, sn->scored ? yq_sentiment_name(sn->r.label) : "");
+        yq_stmt_bind_double(st, 22, sn->scored ? sn->r.score : 0.0);
         /* issue #15: the matcher's SimHash, for response detection ('' when it has none) */
         char hex[17] = "";
         if (alert->has_simhash) {
@@ -278,6 +303,9 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
     *inserted = true;
     if (k) {
         known_item_add(k, e->id, item->id);
+    }
+    if (first) {
+        goto done; /* the row and the copy count it already */
     }
     u_ids = json_union(e->rule_ids, ids, alert->n_matches);
     u_groups = json_union(e->rule_groups, groups, alert->n_matches);
@@ -419,21 +447,51 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
                         struct intake_known *k, struct event_ref *e)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
-    char *title = intake_title(&alert->item), *co = intake_co_departments(alert);
+    const struct yq_item *item = &alert->item;
+    char *title = intake_title(item), *co = intake_co_departments(alert);
+    const char **ids = alert_names(alert, 0), **groups = alert_names(alert, 1);
+    const char *kinds[] = {item->source};
+    char *u_ids = NULL, *u_groups = NULL, *u_kinds = NULL;
+    struct item_senti senti;
     struct yq_stmt *st = NULL;
     bool found = false, inserted = false;
+    int64_t reserved;
     int err;
 
-    if (!title || !co) {
+    if (!title || !co || !ids || !groups) {
         err = ERR_NOMEM;
         goto done;
     }
-    err = ticket_store_prepare(
-        store,
-        "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "
-        "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at) "
-        "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        &st, "event insert");
+    /* the row counts its first item at once (issue #16: no UPDATE after the INSERT); the
+       values event_add_item() would add to the table's defaults */
+    err = item_senti_score(store, alert, &senti);
+    if (err) {
+        goto done;
+    }
+    u_ids = json_union("[]", ids, alert->n_matches);
+    u_groups = json_union("[]", groups, alert->n_matches);
+    u_kinds = json_union("[]", kinds, 1);
+    if (!u_ids || !u_groups || !u_kinds) {
+        err = ERR_NOMEM;
+        goto done;
+    }
+    /* PostgreSQL in a batch: an id taken at the batch's start, and the insert need not wait
+       for its answer (deferred); else the row's id from RETURNING */
+    reserved = known_take_event_id(k);
+#define EVENT_INSERT_COLS                                                                          \
+    "INSERT INTO events (event_key, kind, state, title, level, department, co_departments, "       \
+    "detected_at, last_item_at, rules_version, judge_deadline, created_at, updated_at, "           \
+    "item_count, heat, negative_count, first_post_at, score, rule_ids, rule_groups, "              \
+    "source_kinds, region"
+#define EVENT_INSERT_VALUES                                                                        \
+    "VALUES (?, 'match', 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?"
+    err = ticket_store_prepare(store,
+                               reserved > 0
+                                   ? EVENT_INSERT_COLS ", id) " EVENT_INSERT_VALUES ", ?)"
+                                   : EVENT_INSERT_COLS ") " EVENT_INSERT_VALUES ") RETURNING id",
+                               &st, "event insert");
+#undef EVENT_INSERT_COLS
+#undef EVENT_INSERT_VALUES
     if (err) {
         goto done;
     }
@@ -449,32 +507,50 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
                                                          alert->matched_at));
     yq_stmt_bind_int64(st, 10, now);
     yq_stmt_bind_int64(st, 11, now);
-    int64_t new_id = 0;
-    err = ticket_store_step_id(store, st, "event insert", &new_id);
+    yq_stmt_bind_int64(st, 12, event_item_heat(item, senti.negative));
+    yq_stmt_bind_int64(st, 13, senti.negative ? 1 : 0);
+    if (item->has_published) {
+        yq_stmt_bind_int64(st, 14, yq_item_effective_time(item));
+    } else {
+        yq_stmt_bind_null(st, 14);
+    }
+    yq_stmt_bind_double(st, 15, alert->score > 0.0 ? alert->score : 0.0); /* max(0, score) */
+    intake_bind_texts(st, 16,
+                      (const char *const[]){u_ids, u_groups, u_kinds, ticket_store_nz(item->region)},
+                      4);
+    int64_t new_id = reserved;
+    if (reserved > 0) {
+        yq_stmt_bind_int64(st, 20, reserved);
+        err = ticket_store_step_deferred(store, st, "event insert");
+    } else {
+        err = ticket_store_step_id(store, st, "event insert", &new_id);
+    }
     if (!err && new_id <= 0) {
         err = ERR_IO;
     }
     if (!err) {
-        /* the row just written, as event_read() would give it (the table's defaults: no
-           lists, no items, no ticket), without a round trip */
+        /* the row just written, as event_read() would give it (its first item, no ticket),
+           without a round trip */
         memset(e, 0, sizeof(*e));
         e->id = new_id;
         snprintf(e->state, sizeof(e->state), "pending");
         e->last_item_at = alert->matched_at;
         e->detected_at = alert->matched_at;
         e->level = alert->level;
+        e->item_count = 1;
         e->event_key = strdup(alert->event_key);
-        e->rule_ids = strdup("[]");
-        e->rule_groups = strdup("[]");
-        e->source_kinds = strdup("[]");
-        found = e->event_key && e->rule_ids && e->rule_groups && e->source_kinds;
+        e->rule_ids = u_ids;
+        e->rule_groups = u_groups;
+        e->source_kinds = u_kinds;
+        u_ids = u_groups = u_kinds = NULL;
+        found = e->event_key != NULL;
         err = found ? 0 : ERR_NOMEM;
     }
     if (!err && k) {
         known_event_new(k, e->id); /* new: no items yet (out of memory: read) */
     }
     if (!err) {
-        err = event_add_item(store, e, alert, now, k, &inserted);
+        err = event_add_item(store, e, alert, now, k, &senti, &inserted);
     }
     if (!err && inserted) {
         /* 突增: the hour's counts (a batch sums them and writes them at its end) */
@@ -491,6 +567,11 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
 done:
     free(title);
     free(co);
+    free(ids);
+    free(groups);
+    free(u_ids);
+    free(u_groups);
+    free(u_kinds);
     return err;
 }
 
@@ -633,7 +714,7 @@ static int event_take(struct ticket_store *store, struct event_ref *e, const str
     int err;
 
     res->event_id = e->id;
-    err = event_add_item(store, e, alert, now, k, &inserted);
+    err = event_add_item(store, e, alert, now, k, NULL, &inserted);
     if (!err && inserted) {
         /* 突增: the hour's counts (a batch sums them and writes them at its end) */
         err = k ? spike_item_counts(alert, e->id, known_count, k)
@@ -760,7 +841,7 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
         goto done;
     }
     /* a silence stops new events only: items of existing ones were taken above */
-    err = silence_check(store, alert, now, &res->silence_id);
+    err = known_silence_check(store, k, alert, now, &res->silence_id);
     if (!err && res->silence_id > 0) {
         err = silence_record(store, res->silence_id, alert, now);
         res->outcome = TICKET_INTAKE_SILENCED;

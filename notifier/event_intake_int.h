@@ -120,4 +120,17 @@ int known_count(void *ctx, const char *scope, const char *key, int64_t hour);
    ERR_* code. */
 int known_write_counts(struct ticket_store *store, const struct intake_known *k);
 
+/*
+ * silence_check() of a batch: whether a silence is active is asked once a batch (k NULL: every
+ * time), and the alerts of a batch without one skip the query. Returns as silence_check().
+ */
+/*
+ * An id for a new event of the batch taken from the table's sequence at its start (PostgreSQL),
+ * or 0: none (SQLite, k NULL, all taken), the INSERT's RETURNING id gives it.
+ */
+int64_t known_take_event_id(struct intake_known *k);
+
+int known_silence_check(struct ticket_store *store, struct intake_known *k,
+                        const struct yq_alert *alert, int64_t now, int64_t *silence_id_out);
+
 #endif

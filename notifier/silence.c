@@ -669,6 +669,29 @@ static bool cover_matches(const struct yq_alert *a, enum silence_kind kind, cons
     return any;
 }
 
+int silence_any_active(struct ticket_store *store, int64_t now, bool *any)
+{
+    struct yq_stmt *st = NULL;
+    int rc, err = ticket_store_prepare(store,
+                                       "SELECT count(*) FROM silences WHERE revoked_at IS NULL AND "
+                                       "created_at <= ?1 AND expires_at > ?1",
+                                       &st, "silence any");
+
+    *any = true;
+    if (err) {
+        return err;
+    }
+    yq_stmt_bind_int64(st, 1, now);
+    rc = yq_stmt_step(st);
+    if (rc == YQ_DB_ROW) {
+        *any = yq_stmt_column_int64(st, 0) > 0;
+    } else {
+        err = ticket_store_fail(store, rc, "silence any");
+    }
+    yq_stmt_finalize(st);
+    return err;
+}
+
 int silence_check(struct ticket_store *store, const struct yq_alert *alert, int64_t now,
                   int64_t *silence_id_out)
 {

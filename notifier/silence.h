@@ -122,6 +122,14 @@ int silence_check(struct ticket_store *store, const struct yq_alert *alert, int6
                   int64_t *silence_id_out);
 
 /*
+ * Inside the caller's open transaction (reads only): *any true when some silence is active at
+ * now, i.e. silence_check() at now may cover an alert; false: it covers none. A batch of intake
+ * (which holds the writers' lock, so no silence starts or ends under it but by time) asks this
+ * once instead of silence_check() per new event. Returns 0, ERR_RETRY, ERR_IO, ERR_NOMEM.
+ */
+int silence_any_active(struct ticket_store *store, int64_t now, bool *any);
+
+/*
  * Inside the caller's open transaction: keep alert (borrowed) whole in silenced_alerts under
  * silence_id, at now, and count it on the silence (hit_count + 1). Idempotent per
  * (event_key, item_id): an alert already kept (a redelivery) is neither stored nor counted

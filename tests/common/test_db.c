@@ -742,6 +742,57 @@ static void test_issue_16_session_ended_mid_pipeline(void **state)
     assert_int_equal(scalar(e->db, "SELECT n FROM d WHERE name = 'end'"), 3);
 }
 
+/* The rows of "SELECT sum(n) FROM d WHERE name IN (a, b)" planned per call. */
+static int64_t sum_per_call(struct yq_db *db, const char *a, const char *b)
+{
+    struct yq_stmt *st = NULL;
+    int64_t v;
+
+    assert_int_equal(yq_stmt_prepare(db,
+                                     YQ_DB_PLAN_PER_CALL
+                                     "SELECT coalesce(sum(n), 0) FROM d WHERE name IN (?, ?)",
+                                     &st),
+                     YQ_DB_OK);
+    yq_stmt_bind_text(st, 1, a);
+    yq_stmt_bind_text(st, 2, b);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_ROW);
+    v = yq_stmt_column_int64(st, 0);
+    assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+    yq_stmt_finalize(st);
+    return v;
+}
+
+/*
+ * YQ_DB_PLAN_PER_CALL (issue #16): such a statement gives the same rows as any other, in and
+ * out of a transaction and after deferred statements (read after them, in order), runs after
+ * the sixth time too, and on PostgreSQL is never prepared on the server.
+ */
+static void test_plan_per_call(void **state)
+{
+    struct env *e = *state;
+
+    exec_ok(e->db, "CREATE TABLE d (name TEXT PRIMARY KEY, n BIGINT NOT NULL)");
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "a%d", i);
+        assert_int_equal(defer_insert(e->db, name, i + 1), YQ_DB_DONE);
+        assert_int_equal(sum_per_call(e->db, name, "a0"), i == 0 ? 1 : i + 2);
+    }
+    assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+    assert_int_equal(defer_insert(e->db, "b1", 10), YQ_DB_DONE);
+    assert_int_equal(defer_insert(e->db, "b2", 20), YQ_DB_DONE);
+    assert_int_equal(sum_per_call(e->db, "b1", "b2"), 30); /* the deferred ones first */
+    assert_int_equal(sum_per_call(e->db, "b2", "none"), 20);
+    exec_ok(e->db, "COMMIT");
+    assert_int_equal(sum_per_call(e->db, "a7", "b1"), 18);
+    if (yq_db_backend(e->db) == YQ_DB_PG) {
+        assert_int_equal(scalar(e->db, "SELECT count(*) FROM pg_prepared_statements WHERE "
+                                       "position('plan per' || ' call' in statement) > 0"),
+                         0);
+        assert_true(scalar(e->db, "SELECT count(*) FROM pg_prepared_statements") > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -761,6 +812,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_16_session_ended_mid_pipeline, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_plan_per_call, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

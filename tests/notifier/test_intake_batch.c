@@ -18,6 +18,7 @@
 #include "notifier.h"
 #include "notifier_fixture.h"
 #include "notifier_metrics.h"
+#include "silence.h"
 #include "test_alerts.h"
 #include "ticket_api.h"
 #include "ticket_intake.h"
@@ -619,6 +620,116 @@ static void test_batch_ticket_of_older_binary(void **state)
  * as a constraint): ERR_IO, nothing of the batch recorded, no fallback; later the batch goes
  * in whole.
  */
+/*
+ * yq_db_set_trace(): [0] the statements that look for silences in force, [1] the inserts of
+ * events that wait for their id (RETURNING).
+ */
+static void count_silence_reads(void *arg, const char *sql)
+{
+    int *n = arg;
+    if (strstr(sql, "FROM silences WHERE revoked_at IS NULL")) {
+        n[0]++;
+    }
+    if (strncmp(sql, "INSERT INTO events", 18) == 0 && strstr(sql, "RETURNING id")) {
+        n[1]++;
+    }
+}
+
+/* A batch of n alerts (keys and items "KEY_PREFIX:i") at now_ms: each entry's outcome. */
+static void silence_batch(struct ticket_store *store, const char *prefix, size_t n, int64_t now_ms,
+                          struct ticket_intake_entry *e, struct yq_alert *a)
+{
+    char buf[4096], err[256], key[32], item[32];
+
+    memset(e, 0, n * sizeof(*e));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "ev:%s%zu", prefix, i);
+        snprintf(item, sizeof(item), "rss:%s%zu", prefix, i);
+        assert_int_equal(decode(alert_text(buf, sizeof(buf), key, item, NULL, NULL), &a[i], err,
+                                sizeof(err)),
+                         0);
+        e[i].alert = &a[i];
+    }
+    assert_int_equal(ticket_intake_batch(store, e, n, now_ms, NULL), 0);
+}
+
+/*
+ * Silences in a batch (issue #16): whether one is in force is asked once per batch, and alerts
+ * of new events are silenced by it as alert by alert; none in force, none silenced.
+ */
+static void test_batch_silences_asked_once(void **state)
+{
+    struct ticket_store *store = notifier_store_memory();
+    struct ticket_intake_entry e[3];
+    struct yq_alert a[3];
+    int reads[2] = {0, 0};
+    bool pg = yq_db_backend(ticket_store_db(store)) == YQ_DB_PG;
+    int64_t id = 0;
+
+    (void)state;
+    yq_db_set_trace(ticket_store_db(store), count_silence_reads, reads);
+    silence_batch(store, "a", 3, T0_MS, e, a);
+    assert_int_equal(reads[0], 1); /* three new events, one question */
+    /* PostgreSQL: their ids were taken at the batch's start, no insert waits for one */
+    assert_int_equal(reads[1], pg ? 0 : 3);
+    assert_int_equal(notifier_count(store, "SELECT count(DISTINCT id) FROM events"), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(e[i].err, 0);
+        assert_int_equal(e[i].res.outcome, TICKET_INTAKE_CREATED);
+        assert_int_equal(e[i].res.silence_id, 0);
+        yq_alert_release(&a[i]);
+    }
+    /* a rule silence from T0 - 60 s to T0 + 1 h covers land-01 */
+    assert_int_equal(silence_add(store, SILENCE_RULE, "land-01", "测试原因", "王值班",
+                                 T0_MS / 1000 + 3600, T0_MS / 1000 - 60, &id),
+                     0);
+    assert_true(id > 0);
+    reads[0] = 0;
+    silence_batch(store, "b", 3, T0_MS, e, a);
+    assert_int_equal(reads[0], 1 + 3); /* in force: then each new event's silence_check() */
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(e[i].err, 0);
+        assert_int_equal(e[i].res.outcome, TICKET_INTAKE_SILENCED);
+        assert_int_equal(e[i].res.silence_id, id);
+        yq_alert_release(&a[i]);
+    }
+    /* expired by the next batch's time: nothing silenced */
+    silence_batch(store, "c", 2, T0_MS + 3601 * 1000LL, e, a);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(e[i].res.outcome, TICKET_INTAKE_CREATED);
+        assert_int_equal(e[i].res.silence_id, 0);
+        yq_alert_release(&a[i]);
+    }
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM silenced_alerts"), 3);
+    assert_int_equal(notifier_count(store, "SELECT hit_count FROM silences"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM events"), 5);
+    /* a new event's row counts its first item as written by its INSERT (issue #16: no UPDATE
+       after it), the same one by one (ev:d0) as in a batch (ev:a0) */
+    {
+        char buf[4096], err[256];
+        struct yq_alert one;
+        struct ticket_intake_result res;
+        char *rows;
+        assert_int_equal(decode(alert_text(buf, sizeof(buf), "ev:d0", "rss:d0", NULL, NULL),
+                                &one, err, sizeof(err)),
+                         0);
+        assert_int_equal(ticket_intake_alert(store, &one, T0_MS / 1000 + 3601, &res), 0);
+        yq_alert_release(&one);
+        rows = notifier_rows_text(
+            store,
+            "SELECT event_key, item_count, heat, negative_count, first_post_at, score, rule_ids, "
+            "rule_groups, source_kinds, region, last_item_at, version FROM events "
+            "WHERE event_key IN ('ev:a0', 'ev:d0') ORDER BY event_key",
+            "|", "\n");
+        assert_non_null(rows);
+        assert_string_equal(rows, "ev:a0|1|1|0|1795938600|42.0|[\"land-01\"]|[]|[\"rss\"]||1795939200|1\n"
+                                  "ev:d0|1|1|0|1795938600|42.0|[\"land-01\"]|[]|[\"rss\"]||1795939200|1");
+        free(rows);
+    }
+    yq_db_set_trace(ticket_store_db(store), NULL, NULL);
+    ticket_store_free(store);
+}
+
 static void test_batch_failure_mid_batch_commits_nothing(void **state)
 {
     struct ticket_store *store = notifier_store_memory();
@@ -731,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_batch_failure_mid_batch_commits_nothing),
         cmocka_unit_test(test_batch_ticket_of_older_binary),
         cmocka_unit_test(test_batch_bounds),
+        cmocka_unit_test(test_batch_silences_asked_once),
         cmocka_unit_test(test_stamp_ms),
         cmocka_unit_test(test_latency_histogram_buckets),
     };
