@@ -11,39 +11,36 @@
 
 static const struct cfg_key archiver_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9110");
 
-#define AOFF(f) offsetof(struct archiver_opts, f)
+#define CFG_KEYS_OF archiver_opts
 static const struct cfg_key archiver_opt_keys[] = {
-    {"dir", CFG_STRING, NULL, 0, 0, AOFF(dir),
-     "the archive, made once by `yuqingctl archive init DIR` (required)", NULL},
-    {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
-     AOFF(retention_days), "month files that ended longer ago than this are deleted", NULL},
-    {"batch_size", CFG_INT, "500", 1, 10000, AOFF(batch_size),
-     "messages stored in one transaction and committed together", NULL},
-    {"batch_wait_ms", CFG_MS, "1000", 1, 600000, AOFF(batch_wait_ms),
-     "a batch that is not full is stored this long after its first message", NULL},
-    {"poll_timeout_ms", CFG_MS, "100", 1, 10000, AOFF(poll_timeout_ms), "consumer poll wait",
-     NULL},
-    {"retry_backoff_ms", CFG_MS, "500", 1, ARCHIVER_MAX_BACKOFF_MS, AOFF(retry_backoff_ms),
-     "first wait before a failed store is retried (doubles up to 30 s)", NULL},
-    {"prune_interval_s", CFG_INT, "3600", 1, 604800, AOFF(prune_interval_s),
-     "how often retention runs (also once at start)", NULL},
-    {"stop_timeout_ms", CFG_MS, "10000", 0, 600000, AOFF(stop_timeout_ms),
-     "on SIGTERM, how long a failing store is retried before the batch is left uncommitted",
-     NULL},
-    {"log", CFG_GROUP, NULL, 0, 0, AOFF(log_level), "the log level", yq_log_cfg_keys},
-    {"metrics", CFG_GROUP, NULL, 0, 0, AOFF(metrics), "the monitoring endpoint",
-     archiver_metrics_keys},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(dir, NULL, "the archive, made once by `yuqingctl archive init DIR` (required)"),
+    CFG_INT_KEY(retention_days, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), 1, 36500,
+                "month files that ended longer ago than this are deleted"),
+    CFG_INT_KEY(batch_size, "500", 1, 10000,
+                "messages stored in one transaction and committed together"),
+    CFG_MS_KEY(batch_wait_ms, "1000", 1, 600000,
+               "a batch that is not full is stored this long after its first message"),
+    CFG_MS_KEY(poll_timeout_ms, "100", 1, 10000, "consumer poll wait"),
+    CFG_MS_KEY(retry_backoff_ms, "500", 1, ARCHIVER_MAX_BACKOFF_MS,
+               "first wait before a failed store is retried (doubles up to 30 s)"),
+    CFG_INT_KEY(prune_interval_s, "3600", 1, 604800,
+                "how often retention runs (also once at start)"),
+    CFG_MS_KEY(
+        stop_timeout_ms, "10000", 0, 600000,
+        "on SIGTERM, how long a failing store is retried before the batch is left uncommitted"),
+    CFG_GROUP_KEY("log", log_level, "the log level", yq_log_cfg_keys),
+    CFG_GROUP_KEY("metrics", metrics, "the monitoring endpoint", archiver_metrics_keys),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
-#define COFF(f) offsetof(struct archiver_cfg, f)
+#define CFG_KEYS_OF archiver_cfg
 const struct cfg_key archiver_cfg_keys[] = {
-    {"kafka", CFG_SECTION, NULL, 0, 0, COFF(kafka), "Kafka (reads the items and alerts topics)",
-     yq_kafka_cfg_keys},
-    {"archive", CFG_SECTION, NULL, 0, 0, COFF(archive), "the archive and its consumer",
-     archiver_opt_keys},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_SECTION_KEY(kafka, "Kafka (reads the items and alerts topics)", yq_kafka_cfg_keys),
+    CFG_SECTION_KEY(archive, "the archive and its consumer", archiver_opt_keys),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 int archiver_cfg_load(const char *path, const char *const *sets, int n_sets,
                       struct archiver_cfg *cfg, char *errbuf, size_t errlen)

@@ -10,133 +10,127 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-#define COFF(f) offsetof(struct collector_cfg, f)
-#define SOFF(f) offsetof(struct source_cfg, f)
-#define TOFF(f) offsetof(struct collector_config, f)
-
 static const struct cfg_key collector_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9101");
 
+#define CFG_KEYS_OF collector_cfg
 const struct cfg_key collector_cfg_keys[] = {
-    {"max_body_bytes", CFG_SIZE, "8M", 1024, 268435456, COFF(max_body_bytes),
-     "larger (decoded) responses are rejected", NULL},
-    {"connect_timeout_ms", CFG_MS, "10s", 100, 300000, COFF(connect_timeout_ms),
-     "TCP+TLS connect timeout", NULL},
-    {"timeout_ms", CFG_MS, "30s", 100, 600000, COFF(timeout_ms), "whole-transfer timeout", NULL},
-    {"max_redirects", CFG_INT, "5", 0, 20, COFF(max_redirects), "redirects followed", NULL},
-    {"user_agent", CFG_STRING, "yuqing-collector/0.1 (+public opinion monitoring)", 0, 0,
-     COFF(user_agent), "HTTP User-Agent", NULL},
-    {"max_per_host", CFG_INT, "2", 1, 64, COFF(max_per_host),
-     "concurrent fetches per host", NULL},
-    {"max_parallel", CFG_INT, "32", 1, 1024, COFF(max_parallel), "concurrent fetches in all",
-     NULL},
-    {"host_slot_ms", CFG_MS, "10s", 100, 600000, COFF(host_slot_ms),
-     "a transfer running this long stops counting against max_per_host (slow drips do not "
-     "hold their host); it still counts against max_parallel and ends at timeout_ms",
-     NULL},
-    {"parse_threads", CFG_INT, "2", 1, 16, COFF(parse_threads),
-     "threads parsing fetched feed bodies off the polling thread (one huge body leaves the "
-     "others to the rest)",
-     NULL},
-    {"parse_queue_bytes", CFG_SIZE, "16M", 1024, 4294967296, COFF(parse_queue_bytes),
-     "fetched feed bodies waiting for a free parse thread; while they total this much, no new "
-     "transfer starts (back-pressure, never dropping)",
-     NULL},
-    {"body_memory_bytes", CFG_SIZE, "0", 0, 68719476736, COFF(body_memory_bytes),
-     "all feed body bytes held at once (downloading, queued, being parsed); transfers pause "
-     "at it, never dropping; 0 = 2 x max_body_bytes; at least max_body_bytes",
-     NULL},
-    {"backoff_max_ms", CFG_MS, "1h", 1000, 86400000, COFF(backoff_max_ms),
-     "cap of the exponential backoff after failures", NULL},
-    {"redis_retry_ms", CFG_MS, "5s", 100, 600000, COFF(redis_retry_ms),
-     "after a Redis failure, Redis is not tried again for this long", NULL},
-    {"max_text_bytes", CFG_SIZE, "1M", 1024, 67108864, COFF(max_text_bytes),
-     "bound for one item's extracted text", NULL},
-    {"weibo_api", CFG_STRING, "https://m.weibo.cn", 0, 0, COFF(weibo_api),
-     "base URL of the m.weibo.cn container API", NULL},
-    {"weibo_user_agent", CFG_STRING,
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
-     0, 0, COFF(weibo_user_agent), "mobile User-Agent for Weibo requests", NULL},
-    {"weibo_first_crawl_window", CFG_MS, "24h", 0, 315360000000,
-     COFF(weibo_first_crawl_window_ms),
-     "a Weibo source's first crawl marks posts older than this as seen without producing them "
-     "(a baseline), and pinned posts older than this are never new; 0 = off",
-     NULL},
-    {"metrics", CFG_GROUP, NULL, 0, 0, COFF(metrics), "the monitoring endpoint",
-     collector_metrics_keys},
-    {"kafka_linger_ms", CFG_MS, "0", 0, 60000, COFF(kafka_linger_ms),
-     "producer linger.ms (0: an item is sent at once; under load items produced while a "
-     "request is in flight share the next)", NULL},
-    {"spool_path", CFG_STRING, "collector-spool.jsonl", 0, 0, COFF(spool_path),
-     "items still undelivered at shutdown are written here and produced at the next start; "
-     "empty = counted as lost (exit 1)",
-     NULL},
-    {"seen_cache_ids", CFG_INT, "4096", 0, 1048576, COFF(seen_cache_ids),
-     "ids known seen kept in memory per source (two generations of this many at most, of "
-     "twice a feed's entries + 16 once its size is known): a re-polled "
-     "entry found there is not checked in Redis again; Redis stays the truth across restarts "
-     "and collectors; 0 = off",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_SIZE_KEY(max_body_bytes, "8M", 1024, 268435456, "larger (decoded) responses are rejected"),
+    CFG_MS_KEY(connect_timeout_ms, "10s", 100, 300000, "TCP+TLS connect timeout"),
+    CFG_MS_KEY(timeout_ms, "30s", 100, 600000, "whole-transfer timeout"),
+    CFG_INT_KEY(max_redirects, "5", 0, 20, "redirects followed"),
+    CFG_STRING_KEY(user_agent, "yuqing-collector/0.1 (+public opinion monitoring)",
+                   "HTTP User-Agent"),
+    CFG_INT_KEY(max_per_host, "2", 1, 64, "concurrent fetches per host"),
+    CFG_INT_KEY(max_parallel, "32", 1, 1024, "concurrent fetches in all"),
+    CFG_MS_KEY(
+        host_slot_ms, "10s", 100, 600000,
+        "a transfer running this long stops counting against max_per_host (slow drips do not "
+        "hold their host); it still counts against max_parallel and ends at timeout_ms"),
+    CFG_INT_KEY(
+        parse_threads, "2", 1, 16,
+        "threads parsing fetched feed bodies off the polling thread (one huge body leaves the "
+        "others to the rest)"),
+    CFG_SIZE_KEY(
+        parse_queue_bytes, "16M", 1024, 4294967296,
+        "fetched feed bodies waiting for a free parse thread; while they total this much, no new "
+        "transfer starts (back-pressure, never dropping)"),
+    CFG_SIZE_KEY(
+        body_memory_bytes, "0", 0, 68719476736,
+        "all feed body bytes held at once (downloading, queued, being parsed); transfers pause "
+        "at it, never dropping; 0 = 2 x max_body_bytes; at least max_body_bytes"),
+    CFG_MS_KEY(backoff_max_ms, "1h", 1000, 86400000,
+               "cap of the exponential backoff after failures"),
+    CFG_MS_KEY(redis_retry_ms, "5s", 100, 600000,
+               "after a Redis failure, Redis is not tried again for this long"),
+    CFG_SIZE_KEY(max_text_bytes, "1M", 1024, 67108864, "bound for one item's extracted text"),
+    CFG_STRING_KEY(weibo_api, "https://m.weibo.cn", "base URL of the m.weibo.cn container API"),
+    CFG_STRING_KEY(weibo_user_agent,
+                   "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+                   "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
+                   "mobile User-Agent for Weibo requests"),
+    CFG_FIELD_KEY(
+        "weibo_first_crawl_window", CFG_MS, weibo_first_crawl_window_ms, "24h", 0, 315360000000,
+        "a Weibo source's first crawl marks posts older than this as seen without producing them "
+        "(a baseline), and pinned posts older than this are never new; 0 = off",
+        NULL),
+    CFG_GROUP_KEY("metrics", metrics, "the monitoring endpoint", collector_metrics_keys),
+    CFG_MS_KEY(kafka_linger_ms, "0", 0, 60000,
+               "producer linger.ms (0: an item is sent at once; under load items produced while a "
+               "request is in flight share the next)"),
+    CFG_STRING_KEY(
+        spool_path, "collector-spool.jsonl",
+        "items still undelivered at shutdown are written here and produced at the next start; "
+        "empty = counted as lost (exit 1)"),
+    CFG_INT_KEY(
+        seen_cache_ids, "4096", 0, 1048576,
+        "ids known seen kept in memory per source (two generations of this many at most, of "
+        "twice a feed's entries + 16 once its size is known): a re-polled "
+        "entry found there is not checked in Redis again; Redis stays the truth across restarts "
+        "and collectors; 0 = off"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
+#define CFG_KEYS_OF source_cfg
 const struct cfg_key source_cfg_keys[] = {
-    {"id", CFG_STRING, NULL, 0, 0, SOFF(id), "unique source id (required)", NULL},
-    {"kind", CFG_STRING, "rss", 0, 0, SOFF(kind),
-     "rss | wechat_feed | weibo_user | weibo_search", NULL},
-    {"name", CFG_STRING, NULL, 0, 0, SOFF(name), "channel name; default: the feed title", NULL},
-    {"url", CFG_STRING, NULL, 0, 0, SOFF(url), "feed URL (required)", NULL},
-    {"interval", CFG_MS, "5m", 1000, 604800000, SOFF(interval_ms), "poll interval", NULL},
-    {"department", CFG_STRING, NULL, 0, 0, SOFF(department),
-     "the source's department (required with official: true); carried on its items", NULL},
-    {"official", CFG_BOOL, "false", 0, 0, SOFF(official),
-     "the government's own account or site: items carry \"official\": true and never open "
-     "a ticket by themselves (answers, not 舆情)",
-     NULL},
-    {"response_channel", CFG_STRING, NULL, 0, 0, SOFF(response_channel),
-     "official sources: the 回应 channel the source stands for (政务微博 | 政务微信 | 网站 | "
-     "权威发布); default from the kind: weibo_* 政务微博, wechat_feed 政务微信, rss 网站",
-     NULL},
-    {"local", CFG_BOOL, "false", 0, 0, SOFF(local),
-     "a local source: items carry \"local\": true, so rules marked local need no place name",
-     NULL},
-    {"enabled", CFG_BOOL, "true", 0, 0, SOFF(enabled), "false: not polled", NULL},
-    {"cookie_file", CFG_STRING, NULL, 0, 0, SOFF(cookie_file),
-     "file holding the Cookie header value (Weibo SUB=...); read at each poll, never logged",
-     NULL},
-    {"stale_after", CFG_MS, "0", 0, 31536000000, SOFF(stale_after_ms),
-     "alert once when the newest item is older than this (e.g. 72h); 0 = off", NULL},
-    {"uid", CFG_STRING, NULL, 0, 0, SOFF(uid), "weibo_user: numeric user id", NULL},
-    {"query", CFG_STRING, NULL, 0, 0, SOFF(query), "weibo_search: keywords", NULL},
-    {"max_pages", CFG_INT, "3", 1, 50, SOFF(max_pages),
-     "Weibo: at most this many pages per poll (since_id paging)", NULL},
-    {"headers", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "extra request headers, a mapping of name: value; values never logged", NULL},
-    {"watch_terms", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "weibo_hot: a list of terms; an entry containing one is alerted on even without a rule",
-     NULL},
-    {"rise_rank", CFG_INT, "10", 0, 50, SOFF(rise_rank),
-     "weibo_hot: an entry that rises to this rank or better is produced again (trigger "
-     "\"rose\"); 0 = off", NULL},
-    {"quiet_factor", CFG_INT, "4", 0, 1000, SOFF(quiet_factor),
-     "blind spots: a source is quiet after this many of its usual intervals between new items "
-     "without one (learnt from its own history); 0 = off", NULL},
-    {"quiet_min", CFG_MS, "1h", 0, 31536000000, SOFF(quiet_min_ms),
-     "blind spots: a source is never quiet before this long without a new item", NULL},
-    {"blind_after_failures", CFG_INT, "3", 1, 1000, SOFF(blind_after_failures),
-     "blind spots: consecutive failed polls that open a \"failing\" window (dated from the "
-     "first failure); a login wall opens a \"walled\" window at once", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(id, NULL, "unique source id (required)"),
+    CFG_STRING_KEY(kind, "rss", "rss | wechat_feed | weibo_user | weibo_search"),
+    CFG_STRING_KEY(name, NULL, "channel name; default: the feed title"),
+    CFG_STRING_KEY(url, NULL, "feed URL (required)"),
+    CFG_FIELD_KEY("interval", CFG_MS, interval_ms, "5m", 1000, 604800000, "poll interval", NULL),
+    CFG_STRING_KEY(department, NULL,
+                   "the source's department (required with official: true); carried on its items"),
+    CFG_BOOL_KEY(
+        official, "false",
+        "the government's own account or site: items carry \"official\": true and never open "
+        "a ticket by themselves (answers, not 舆情)"),
+    CFG_STRING_KEY(
+        response_channel, NULL,
+        "official sources: the 回应 channel the source stands for (政务微博 | 政务微信 | 网站 | "
+        "权威发布); default from the kind: weibo_* 政务微博, wechat_feed 政务微信, rss 网站"),
+    CFG_BOOL_KEY(
+        local, "false",
+        "a local source: items carry \"local\": true, so rules marked local need no place name"),
+    CFG_BOOL_KEY(enabled, "true", "false: not polled"),
+    CFG_STRING_KEY(
+        cookie_file, NULL,
+        "file holding the Cookie header value (Weibo SUB=...); read at each poll, never logged"),
+    CFG_FIELD_KEY("stale_after", CFG_MS, stale_after_ms, "0", 0, 31536000000,
+                  "alert once when the newest item is older than this (e.g. 72h); 0 = off", NULL),
+    CFG_STRING_KEY(uid, NULL, "weibo_user: numeric user id"),
+    CFG_STRING_KEY(query, NULL, "weibo_search: keywords"),
+    CFG_INT_KEY(max_pages, "3", 1, 50, "Weibo: at most this many pages per poll (since_id paging)"),
+    CFG_EXTERNAL_KEY("headers", NULL,
+                     "extra request headers, a mapping of name: value; values never logged"),
+    CFG_EXTERNAL_KEY(
+        "watch_terms", NULL,
+        "weibo_hot: a list of terms; an entry containing one is alerted on even without a rule"),
+    CFG_INT_KEY(rise_rank, "10", 0, 50,
+                "weibo_hot: an entry that rises to this rank or better is produced again (trigger "
+                "\"rose\"); 0 = off"),
+    CFG_INT_KEY(
+        quiet_factor, "4", 0, 1000,
+        "blind spots: a source is quiet after this many of its usual intervals between new items "
+        "without one (learnt from its own history); 0 = off"),
+    CFG_FIELD_KEY("quiet_min", CFG_MS, quiet_min_ms, "1h", 0, 31536000000,
+                  "blind spots: a source is never quiet before this long without a new item", NULL),
+    CFG_INT_KEY(
+        blind_after_failures, "3", 1, 1000,
+        "blind spots: consecutive failed polls that open a \"failing\" window (dated from the "
+        "first failure); a login wall opens a \"walled\" window at once"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
+#define CFG_KEYS_OF collector_config
 const struct cfg_key collector_config_keys[] = {
-    {"kafka", CFG_SECTION, NULL, 0, 0, TOFF(kafka), "Kafka", yq_kafka_cfg_keys},
-    {"redis", CFG_SECTION, NULL, 0, 0, TOFF(redis), "Redis", yq_redis_cfg_keys},
-    {"collector", CFG_SECTION, NULL, 0, 0, TOFF(collector), "HTTP and polling",
-     collector_cfg_keys},
-    {"sources", CFG_EXTERNAL, NULL, 0, 0, 0, "list of sources", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_SECTION_KEY(kafka, "Kafka", yq_kafka_cfg_keys),
+    CFG_SECTION_KEY(redis, "Redis", yq_redis_cfg_keys),
+    CFG_SECTION_KEY(collector, "HTTP and polling", collector_cfg_keys),
+    CFG_EXTERNAL_KEY("sources", NULL, "list of sources"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 static const struct {
     const char *name;

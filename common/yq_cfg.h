@@ -46,8 +46,53 @@ struct cfg_key {
 };
 
 /*
+ * Rows of a key table over one struct. The table names its struct's tag once, in CFG_KEYS_OF,
+ * defined just before the table and #undef'd after it; each row then names its field, and the
+ * key is the field's name (so the YAML key, the struct field and the documentation cannot drift
+ * apart, and a key's unit is in its name: "ack_ms" fills ack_ms):
+ *
+ *   #define CFG_KEYS_OF spike_cfg
+ *   const struct cfg_key spike_cfg_keys[] = {
+ *       CFG_INT_KEY(group_min_count, "10", 1, 1000000, "and at least this many items"),
+ *       CFG_MS_KEY(scan_interval_ms, "5m", 10000, 3600000, "how often the notifier scans"),
+ *       CFG_KEYS_END,
+ *   };
+ *   #undef CFG_KEYS_OF
+ *
+ * def is the default as text (see struct cfg_key); min and max bound numbers; help is the one
+ * line `yuqingctl config` prints. CFG_FIELD_KEY is the general row, for a key whose YAML name
+ * predates its field's (a published key kept, e.g. "interval" for interval_ms).
+ */
+/* clang-format off */
+#define CFG_FIELD_KEY(name, type, field, def, min, max, help, sub) \
+    {name, type, def, min, max, offsetof(struct CFG_KEYS_OF, field), help, sub}
+#define CFG_INT_KEY(field, def, min, max, help) \
+    CFG_FIELD_KEY(#field, CFG_INT, field, def, min, max, help, NULL)
+#define CFG_SIZE_KEY(field, def, min, max, help) \
+    CFG_FIELD_KEY(#field, CFG_SIZE, field, def, min, max, help, NULL)
+#define CFG_MS_KEY(field, def, min, max, help) \
+    CFG_FIELD_KEY(#field, CFG_MS, field, def, min, max, help, NULL)
+#define CFG_BOOL_KEY(field, def, help) CFG_FIELD_KEY(#field, CFG_BOOL, field, def, 0, 0, help, NULL)
+#define CFG_STRING_KEY(field, def, help) \
+    CFG_FIELD_KEY(#field, CFG_STRING, field, def, 0, 0, help, NULL)
+/* A nested mapping "field:" filled by the table sub into the struct member field. */
+#define CFG_SECTION_KEY(field, help, sub) \
+    CFG_FIELD_KEY(#field, CFG_SECTION, field, NULL, 0, 0, help, sub)
+/* The shared group sub included at this level into the member field; name only documents. */
+#define CFG_GROUP_KEY(name, field, help, sub) \
+    CFG_FIELD_KEY(name, CFG_GROUP, field, NULL, 0, 0, help, sub)
+/*
+ * A key the caller reads itself (a list, a mapping of its own); cfg_fill only accepts it. def is
+ * the default the caller applies, as text for the documentation ("[]"), or NULL.
+ */
+#define CFG_EXTERNAL_KEY(name, def, help) {name, CFG_EXTERNAL, def, 0, 0, 0, help, NULL}
+/* The row that ends every key table. */
+#define CFG_KEYS_END {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
+/* clang-format on */
+
+/*
  * A macro's value as a string literal, for a row whose default is a constant defined elsewhere
- * (its one source): {"retention_days", CFG_INT, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), ...}.
+ * (its one source): CFG_INT_KEY(retention_days, CFG_QUOTE(ARCHIVE_DEFAULT_RETENTION_DAYS), ...).
  */
 #define CFG_QUOTE(x) CFG_QUOTE_(x)
 #define CFG_QUOTE_(x) #x

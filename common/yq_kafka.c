@@ -11,21 +11,16 @@
 #define YQ_KAFKA_STR2(x) #x
 #define YQ_KAFKA_STR(x) YQ_KAFKA_STR2(x)
 
-#define KOFF(f) offsetof(struct yq_kafka_cfg, f)
-
+#define CFG_KEYS_OF yq_kafka_cfg
 const struct cfg_key yq_kafka_cfg_keys[] = {
-    {"bootstrap_servers", CFG_STRING, "127.0.0.1:9092", 0, 0, KOFF(bootstrap_servers),
-     "comma-separated host:port list", NULL},
-    {"items_topic", CFG_STRING, "yuqing.items", 0, 0, KOFF(items_topic), "topic of items",
-     NULL},
-    {"alerts_topic", CFG_STRING, "yuqing.alerts", 0, 0, KOFF(alerts_topic), "topic of alerts",
-     NULL},
-    {"sources_topic", CFG_STRING, "yuqing.sources", 0, 0, KOFF(sources_topic),
-     "topic of source events: blind windows opened and closed (issue #15)", NULL},
-    {"group_id", CFG_STRING, NULL, 0, 0, KOFF(group_id), "consumer group of this process",
-     NULL},
-    {"flush_timeout_ms", CFG_MS, "10000", 100, 600000, KOFF(flush_timeout_ms),
-     "how long shutdown waits for queued messages", NULL},
+    CFG_STRING_KEY(bootstrap_servers, "127.0.0.1:9092", "comma-separated host:port list"),
+    CFG_STRING_KEY(items_topic, "yuqing.items", "topic of items"),
+    CFG_STRING_KEY(alerts_topic, "yuqing.alerts", "topic of alerts"),
+    CFG_STRING_KEY(sources_topic, "yuqing.sources",
+                   "topic of source events: blind windows opened and closed (issue #15)"),
+    CFG_STRING_KEY(group_id, NULL, "consumer group of this process"),
+    CFG_MS_KEY(flush_timeout_ms, "10000", 100, 600000,
+               "how long shutdown waits for queued messages"),
     /*
      * A real broker answers a waiting fetch as soon as a message arrives, so this costs no
      * latency there. librdkafka's mock cluster (kafka-dev, the tests, bench/e2e) answers an
@@ -33,12 +28,12 @@ const struct cfg_key yq_kafka_cfg_keys[] = {
      * up to this long per consumer hop (about half on average; two hops between collector
      * and store). 10 ms keeps that small while idle consumers poll ~100 times a second.
      */
-    {"fetch_wait_max_ms", CFG_MS, "10", 1, 5000, KOFF(fetch_wait_max_ms),
-     "broker wait for an empty fetch (keep small on the mock cluster)", NULL},
-    {"session_timeout_ms", CFG_MS, "10000", 1000, 300000, KOFF(session_timeout_ms),
-     "consumer group session timeout", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_MS_KEY(fetch_wait_max_ms, "10", 1, 5000,
+               "broker wait for an empty fetch (keep small on the mock cluster)"),
+    CFG_MS_KEY(session_timeout_ms, "10000", 1000, 300000, "consumer group session timeout"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errbuf,
                     size_t errlen)

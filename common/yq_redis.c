@@ -9,21 +9,19 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
-#define ROFF(f) offsetof(struct yq_redis_cfg, f)
-
+#define CFG_KEYS_OF yq_redis_cfg
 const struct cfg_key yq_redis_cfg_keys[] = {
-    {"host", CFG_STRING, "127.0.0.1", 0, 0, ROFF(host), "Redis host", NULL},
-    {"port", CFG_INT, "6379", 1, 65535, ROFF(port), "Redis port", NULL},
-    {"password_file", CFG_STRING, NULL, 0, 0, ROFF(password_file),
-     "file holding the AUTH password (never logged)", NULL},
-    {"connect_timeout_ms", CFG_MS, "1000", 10, 60000, ROFF(connect_timeout_ms),
-     "TCP connect timeout", NULL},
-    {"command_timeout_ms", CFG_MS, "2000", 10, 60000, ROFF(command_timeout_ms),
-     "per-command timeout; a late reply drops the connection", NULL},
-    {"seen_ttl_s", CFG_INT, "2592000", 60, 31622400, ROFF(seen_ttl_s),
-     "TTL of yuqing:seen:<id> keys in seconds (design §2: 30 days)", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(host, "127.0.0.1", "Redis host"),
+    CFG_INT_KEY(port, "6379", 1, 65535, "Redis port"),
+    CFG_STRING_KEY(password_file, NULL, "file holding the AUTH password (never logged)"),
+    CFG_MS_KEY(connect_timeout_ms, "1000", 10, 60000, "TCP connect timeout"),
+    CFG_MS_KEY(command_timeout_ms, "2000", 10, 60000,
+               "per-command timeout; a late reply drops the connection"),
+    CFG_INT_KEY(seen_ttl_s, "2592000", 60, 31622400,
+                "TTL of yuqing:seen:<id> keys in seconds (design §2: 30 days)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 struct yq_redis {
     const struct yq_redis_cfg *cfg;

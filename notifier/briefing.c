@@ -27,24 +27,22 @@
 #include "yq_db.h"
 #include "yq_time.h"
 
-#define BOFF(f) offsetof(struct briefing_cfg, f)
-
+#define CFG_KEYS_OF briefing_cfg
 const struct cfg_key briefing_cfg_keys[] = {
-    {"enabled", CFG_BOOL, "true", 0, 0, BOFF(enabled),
-     "write the daily briefing (舆情日报) at hour, Beijing time", NULL},
-    {"hour", CFG_INT, "8", 0, 23, BOFF(hour),
-     "the briefing covers the 24 h ending at hour:00 Beijing time (UTC+08:00, fixed)", NULL},
-    {"channels", CFG_EXTERNAL, "[]", 0, 0, 0,
-     "notify channels (names under channels:) that get the briefing's summary; none = not sent",
-     NULL},
-    {"max_events", CFG_INT, "30", 1, BRIEFING_MAX_EVENTS_LIMIT, BOFF(max_events),
-     "events listed in the briefing (every event is counted)", NULL},
-    {"top_events", CFG_INT, "3", 0, 10, BOFF(top_events),
-     "events named in the robots' summary", NULL},
-    {"tick_ms", CFG_MS, "60s", 1000, 3600000, BOFF(tick_ms),
-     "how often the notifier looks whether the day's briefing is due", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_BOOL_KEY(enabled, "true", "write the daily briefing (舆情日报) at hour, Beijing time"),
+    CFG_INT_KEY(hour, "8", 0, 23,
+                "the briefing covers the 24 h ending at hour:00 Beijing time (UTC+08:00, fixed)"),
+    CFG_EXTERNAL_KEY(
+        "channels", "[]",
+        "notify channels (names under channels:) that get the briefing's summary; none = not sent"),
+    CFG_INT_KEY(max_events, "30", 1, BRIEFING_MAX_EVENTS_LIMIT,
+                "events listed in the briefing (every event is counted)"),
+    CFG_INT_KEY(top_events, "3", 0, 10, "events named in the robots' summary"),
+    CFG_MS_KEY(tick_ms, "60s", 1000, 3600000,
+               "how often the notifier looks whether the day's briefing is due"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /* The key table's own defaults (channels none), filled once. */
 static struct briefing_cfg defaults;

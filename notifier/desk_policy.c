@@ -8,21 +8,23 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 
-#define DOFF(f) offsetof(struct desk_policy, f)
-
+#define CFG_KEYS_OF desk_policy
 const struct cfg_key desk_policy_cfg_keys[] = {
-    {"auto_assign_levels", CFG_EXTERNAL, "[I, II]", 0, 0, 0,
-     "levels handed over (交办) at once without waiting for 研判; still shown as 交办待确认 "
-     "until the duty officer confirms (I/II: the 5 h clock of 国办发〔2016〕80号 leaves no slack)",
-     NULL},
-    {"auto_assign_groups", CFG_EXTERNAL, "[]", 0, 0, 0,
-     "rule groups (规则组) whose alerts are handed over at once, any level", NULL},
-    {"judge_deadline_ms", CFG_MS, "30m", 60000, 86400000, DOFF(judge_deadline_ms),
-     "研判 deadline after detection, levels III/IV: then one reminder to the duty officer", NULL},
-    {"judge_deadline_urgent_ms", CFG_MS, "10m", 60000, 86400000,
-     DOFF(judge_deadline_urgent_ms), "研判 deadline after detection, levels I/II", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_EXTERNAL_KEY(
+        "auto_assign_levels", "[I, II]",
+        "levels handed over (交办) at once without waiting for 研判; still shown as 交办待确认 "
+        "until the duty officer confirms (I/II: the 5 h clock of 国办发〔2016〕80号 leaves no "
+        "slack)"),
+    CFG_EXTERNAL_KEY("auto_assign_groups", "[]",
+                     "rule groups (规则组) whose alerts are handed over at once, any level"),
+    CFG_MS_KEY(
+        judge_deadline_ms, "30m", 60000, 86400000,
+        "研判 deadline after detection, levels III/IV: then one reminder to the duty officer"),
+    CFG_MS_KEY(judge_deadline_urgent_ms, "10m", 60000, 86400000,
+               "研判 deadline after detection, levels I/II"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 void desk_policy_release(struct desk_policy *p)
 {

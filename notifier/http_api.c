@@ -25,30 +25,29 @@
 #include "yq_log.h"
 #include "yq_time.h"
 
-#define HOFF(f) offsetof(struct http_api_cfg, f)
-
 /* Without the web UI (web.enabled false): connections one client address may hold. */
 #define HTTP_API_MONITOR_PER_IP_CONNECTIONS 8
 /* ... and the memory libmicrohttpd may use per connection (a GET without a body). */
 #define HTTP_API_MONITOR_CONNECTION_MEMORY_BYTES 32768
 
+#define CFG_KEYS_OF http_api_cfg
 const struct cfg_key http_api_cfg_keys[] = {
-    {"bind_address", CFG_STRING, "127.0.0.1", 0, 0, HOFF(bind_address),
-     "IPv4 or IPv6 address to listen on (keep it on loopback behind a proxy)", NULL},
-    {"port", CFG_INT, "8080", 0, 65535, HOFF(port), "TCP port; 0 picks a free one", NULL},
-    {"max_tickets", CFG_INT, "500", 1, 100000, HOFF(max_tickets),
-     "unused since issue #10 (the old /api/tickets is gone); kept for existing configs", NULL},
-    {"max_items_per_ticket", CFG_INT, "20", 1, 10000, HOFF(max_items_per_ticket),
-     "items listed per ticket by the web UI's ticket API", NULL},
-    {"connection_limit", CFG_INT, "256", 1, 10000, HOFF(connection_limit),
-     "concurrent HTTP connections", NULL},
-    {"connection_timeout_ms", CFG_MS, "30000", 1000, 3600000, HOFF(connection_timeout_ms),
-     "idle connections are closed after this", NULL},
-    {"max_body_bytes", CFG_SIZE, "64k", 1024, 1048576, HOFF(max_body_bytes),
-     "unused: request bodies are bounded by web.max_body_bytes (413); kept for existing configs",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(bind_address, "127.0.0.1",
+                   "IPv4 or IPv6 address to listen on (keep it on loopback behind a proxy)"),
+    CFG_INT_KEY(port, "8080", 0, 65535, "TCP port; 0 picks a free one"),
+    CFG_INT_KEY(max_tickets, "500", 1, 100000,
+                "unused since issue #10 (the old /api/tickets is gone); kept for existing configs"),
+    CFG_INT_KEY(max_items_per_ticket, "20", 1, 10000,
+                "items listed per ticket by the web UI's ticket API"),
+    CFG_INT_KEY(connection_limit, "256", 1, 10000, "concurrent HTTP connections"),
+    CFG_MS_KEY(connection_timeout_ms, "30000", 1000, 3600000,
+               "idle connections are closed after this"),
+    CFG_SIZE_KEY(max_body_bytes, "64k", 1024, 1048576,
+                 "unused: request bodies are bounded by web.max_body_bytes (413); kept for "
+                 "existing configs"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 #define CSP "default-src 'none'; style-src 'self'"
 

@@ -19,62 +19,60 @@
 #include "yq_store_location.h"
 #include "yq_time.h"
 
-#define COFF(f) offsetof(struct notifier_consumer_cfg, f)
-
+#define CFG_KEYS_OF notifier_consumer_cfg
 static const struct cfg_key consumer_cfg_keys[] = {
-    {"poll_timeout_ms", CFG_MS, "500", 10, 10000, COFF(poll_timeout_ms),
-     "longest wait for a message (bounds shutdown latency)", NULL},
-    {"retry_initial_ms", CFG_MS, "250", 10, 60000, COFF(retry_initial_ms),
-     "first backoff after a ticket store failure", NULL},
-    {"retry_max_ms", CFG_MS, "30000", 100, 600000, COFF(retry_max_ms),
-     "backoff ceiling for ticket store failures", NULL},
-    {"batch_max", CFG_INT, "500", 1, 10000, COFF(batch_max),
-     "most alerts stored in one transaction (issue #16: one commit per batch)", NULL},
+    CFG_MS_KEY(poll_timeout_ms, "500", 10, 10000,
+               "longest wait for a message (bounds shutdown latency)"),
+    CFG_MS_KEY(retry_initial_ms, "250", 10, 60000, "first backoff after a ticket store failure"),
+    CFG_MS_KEY(retry_max_ms, "30000", 100, 600000, "backoff ceiling for ticket store failures"),
+    CFG_INT_KEY(batch_max, "500", 1, 10000,
+                "most alerts stored in one transaction (issue #16: one commit per batch)"),
     /*
      * issue #16: 0, a batch is what is already queued when its first alert arrives (a lone
      * alert is stored at once; 5 ms before added that to every quiet alert); under load the
      * consumer's local queue holds many and batches still fill up to batch_max.
      */
-    {"batch_wait_ms", CFG_MS, "0", 0, 1000, COFF(batch_wait_ms),
-     "how long a batch waits for its next alert once it has one (0: takes what is queued, so "
-     "a lone alert is stored at once and batches form under load)", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_MS_KEY(
+        batch_wait_ms, "0", 0, 1000,
+        "how long a batch waits for its next alert once it has one (0: takes what is queued, so "
+        "a lone alert is stored at once and batches form under load)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
-#define NOFF(f) offsetof(struct notifier_cfg, f)
-
+#define CFG_KEYS_OF notifier_cfg
 const struct cfg_key notifier_cfg_keys[] = {
-    {"kafka", CFG_SECTION, NULL, 0, 0, NOFF(kafka), "Kafka connection and topics",
-     yq_kafka_cfg_keys},
-    {"store", CFG_SECTION, NULL, 0, 0, NOFF(store), "SQLite ticket store", ticket_store_cfg_keys},
-    {"http", CFG_SECTION, NULL, 0, 0, NOFF(http), "web UI, JSON API and /metrics",
-     http_api_cfg_keys},
-    {"consumer", CFG_SECTION, NULL, 0, 0, NOFF(consumer), "alert consumer loop", consumer_cfg_keys},
-    {"clocks", CFG_SECTION, NULL, 0, 0, NOFF(clocks), "statutory deadlines and escalation",
-     ticket_clock_cfg_keys},
-    {"notify", CFG_SECTION, NULL, 0, 0, NOFF(notify), "notification delivery", notify_cfg_keys},
-    {"web", CFG_SECTION, NULL, 0, 0, NOFF(web), "web UI: users, sessions, Redis for sources/rules",
-     web_cfg_keys},
-    {"spike", CFG_SECTION, NULL, 0, 0, NOFF(spike),
-     "spike (突增) alerts per rule group and open event (docs/desk.md)", spike_cfg_keys},
-    {"briefing", CFG_SECTION, NULL, 0, 0, NOFF(briefing),
-     "the daily briefing (舆情日报) and its summary to robot channels (docs/archive.md)",
-     briefing_cfg_keys},
+    CFG_SECTION_KEY(kafka, "Kafka connection and topics", yq_kafka_cfg_keys),
+    CFG_SECTION_KEY(store, "SQLite ticket store", ticket_store_cfg_keys),
+    CFG_SECTION_KEY(http, "web UI, JSON API and /metrics", http_api_cfg_keys),
+    CFG_SECTION_KEY(consumer, "alert consumer loop", consumer_cfg_keys),
+    CFG_SECTION_KEY(clocks, "statutory deadlines and escalation", ticket_clock_cfg_keys),
+    CFG_SECTION_KEY(notify, "notification delivery", notify_cfg_keys),
+    CFG_SECTION_KEY(web, "web UI: users, sessions, Redis for sources/rules", web_cfg_keys),
+    CFG_SECTION_KEY(spike, "spike (突增) alerts per rule group and open event (docs/desk.md)",
+                    spike_cfg_keys),
+    CFG_SECTION_KEY(
+        briefing,
+        "the daily briefing (舆情日报) and its summary to robot channels (docs/archive.md)",
+        briefing_cfg_keys),
     /* last: its lists are printed after the table (desk_policy_print_lists()) */
-    {"desk", CFG_SECTION, NULL, 0, 0, NOFF(desk),
-     "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
-     desk_policy_cfg_keys},
-    {"responses", CFG_SECTION, NULL, 0, 0, NOFF(responses),
-     "回应 found on official channels: scoring weights, thresholds, lookback (docs/responses.md)",
-     response_cfg_keys},
-    {"channels", CFG_EXTERNAL, NULL, 0, 0, 0, "robots, mailboxes and webhooks", NULL},
-    {"duty_officer", CFG_EXTERNAL, NULL, 0, 0, 0, "the duty officer's channels", NULL},
-    {"administrator", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "channels told once when another channel's key, secret or signature is refused", NULL},
-    {"departments", CFG_EXTERNAL, NULL, 0, 0, 0, "each department's liaison and head channels",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_SECTION_KEY(
+        desk,
+        "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
+        desk_policy_cfg_keys),
+    CFG_SECTION_KEY(responses,
+                    "回应 found on official channels: scoring weights, thresholds, lookback "
+                    "(docs/responses.md)",
+                    response_cfg_keys),
+    CFG_EXTERNAL_KEY("channels", NULL, "robots, mailboxes and webhooks"),
+    CFG_EXTERNAL_KEY("duty_officer", NULL, "the duty officer's channels"),
+    CFG_EXTERNAL_KEY(
+        "administrator", NULL,
+        "channels told once when another channel's key, secret or signature is refused"),
+    CFG_EXTERNAL_KEY("departments", NULL, "each department's liaison and head channels"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /*
  * The consumer loop asks a broker for metadata this often (issue #10: the consumer's own

@@ -10,31 +10,30 @@
 #include "yq_log.h"
 #include "yq_time.h"
 
-#define NOFF(f) offsetof(struct notify_cfg, f)
-
+#define CFG_KEYS_OF notify_cfg
 const struct cfg_key notify_cfg_keys[] = {
-    {"link_base", CFG_STRING, "http://127.0.0.1:8080/ticket?number=", 0, 0, NOFF(link_base),
-     "ticket links in messages are link_base + number", NULL},
-    {"quiet_hours", CFG_STRING, "", 0, 0, NOFF(quiet_hours),
-     "HH:MM-HH:MM (Asia/Shanghai) when notifications wait; clocks keep running", NULL},
-    {"quiet_hours_urgent", CFG_BOOL, "false", 0, 0, NOFF(quiet_hours_urgent),
-     "also hold back level I/II and 督办 notifications in quiet hours", NULL},
-    {"poll_interval_ms", CFG_MS, "1000", 10, 60000, NOFF(poll_interval_ms), "delivery loop period",
-     NULL},
-    {"escalation_interval_ms", CFG_MS, "30s", 100, 3600000, NOFF(escalation_interval_ms),
-     "how often deadlines are checked for 催办/督办", NULL},
-    {"retry_initial_ms", CFG_MS, "30s", 10, 3600000, NOFF(retry_initial_ms),
-     "first retry after a transient delivery failure; doubles each time", NULL},
-    {"retry_max_ms", CFG_MS, "30m", 100, 86400000, NOFF(retry_max_ms),
-     "retry delay ceiling (transient failures are retried until delivered)", NULL},
-    {"batch", CFG_INT, "20", 1, 1000, NOFF(batch), "notifications tried per delivery round", NULL},
-    {"max_response_bytes", CFG_SIZE, "64k", 1024, 1048576, NOFF(max_response_bytes),
-     "robot and webhook answers are read up to this size", NULL},
-    {"claim_lease_ms", CFG_MS, "2m", 1000, 3600000, NOFF(claim_lease_ms),
-     "PostgreSQL store: how long a notifier holds the rows it claimed (longer than a round)",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(link_base, "http://127.0.0.1:8080/ticket?number=",
+                   "ticket links in messages are link_base + number"),
+    CFG_STRING_KEY(quiet_hours, "",
+                   "HH:MM-HH:MM (Asia/Shanghai) when notifications wait; clocks keep running"),
+    CFG_BOOL_KEY(quiet_hours_urgent, "false",
+                 "also hold back level I/II and 督办 notifications in quiet hours"),
+    CFG_MS_KEY(poll_interval_ms, "1000", 10, 60000, "delivery loop period"),
+    CFG_MS_KEY(escalation_interval_ms, "30s", 100, 3600000,
+               "how often deadlines are checked for 催办/督办"),
+    CFG_MS_KEY(retry_initial_ms, "30s", 10, 3600000,
+               "first retry after a transient delivery failure; doubles each time"),
+    CFG_MS_KEY(retry_max_ms, "30m", 100, 86400000,
+               "retry delay ceiling (transient failures are retried until delivered)"),
+    CFG_INT_KEY(batch, "20", 1, 1000, "notifications tried per delivery round"),
+    CFG_SIZE_KEY(max_response_bytes, "64k", 1024, 1048576,
+                 "robot and webhook answers are read up to this size"),
+    CFG_MS_KEY(
+        claim_lease_ms, "2m", 1000, 3600000,
+        "PostgreSQL store: how long a notifier holds the rows it claimed (longer than a round)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 struct channel_keys {
     char *type;
@@ -50,28 +49,24 @@ struct channel_keys {
     int64_t timeout_ms;
 };
 
-#define CHOFF(f) offsetof(struct channel_keys, f)
-
+#define CFG_KEYS_OF channel_keys
 static const struct cfg_key channel_cfg_keys[] = {
-    {"type", CFG_STRING, NULL, 0, 0, CHOFF(type), "wecom, dingtalk, feishu, email or webhook",
-     NULL},
-    {"url", CFG_STRING, NULL, 0, 0, CHOFF(url), "endpoint (smtp:// or smtps:// for email)", NULL},
-    {"key_file", CFG_STRING, NULL, 0, 0, CHOFF(key_file),
-     "file with the URL secret (WeCom key, DingTalk access_token, Feishu hook id)", NULL},
-    {"secret_file", CFG_STRING, NULL, 0, 0, CHOFF(secret_file),
-     "file with the signing secret (DingTalk, Feishu, webhook)", NULL},
-    {"username", CFG_STRING, NULL, 0, 0, CHOFF(username), "SMTP login", NULL},
-    {"password_file", CFG_STRING, NULL, 0, 0, CHOFF(password_file), "file with the SMTP password",
-     NULL},
-    {"from", CFG_STRING, NULL, 0, 0, CHOFF(from), "e-mail sender address", NULL},
-    {"to", CFG_STRING, NULL, 0, 0, CHOFF(to), "e-mail recipients, comma-separated", NULL},
-    {"rate_per_minute", CFG_INT, "0", 0, 6000, CHOFF(rate_per_minute),
-     "0 = the robot's documented limit", NULL},
-    {"max_bytes", CFG_SIZE, "0", 0, 1048576, CHOFF(max_bytes),
-     "message size limit; 0 = the channel's documented limit", NULL},
-    {"timeout_ms", CFG_MS, "10s", 100, 300000, CHOFF(timeout_ms), "per request", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(type, NULL, "wecom, dingtalk, feishu, email or webhook"),
+    CFG_STRING_KEY(url, NULL, "endpoint (smtp:// or smtps:// for email)"),
+    CFG_STRING_KEY(key_file, NULL,
+                   "file with the URL secret (WeCom key, DingTalk access_token, Feishu hook id)"),
+    CFG_STRING_KEY(secret_file, NULL, "file with the signing secret (DingTalk, Feishu, webhook)"),
+    CFG_STRING_KEY(username, NULL, "SMTP login"),
+    CFG_STRING_KEY(password_file, NULL, "file with the SMTP password"),
+    CFG_STRING_KEY(from, NULL, "e-mail sender address"),
+    CFG_STRING_KEY(to, NULL, "e-mail recipients, comma-separated"),
+    CFG_INT_KEY(rate_per_minute, "0", 0, 6000, "0 = the robot's documented limit"),
+    CFG_SIZE_KEY(max_bytes, "0", 0, 1048576,
+                 "message size limit; 0 = the channel's documented limit"),
+    CFG_MS_KEY(timeout_ms, "10s", 100, 300000, "per request"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 #define FAIL(code, node, ...)                                                                      \
     do {                                                                                           \

@@ -14,37 +14,36 @@
 #include "yq_err.h"
 #include "yq_utf8.h"
 
-#define ROFF(f) offsetof(struct response_cfg, f)
-
+#define CFG_KEYS_OF response_cfg
 const struct cfg_key response_cfg_keys[] = {
-    {"terms_weight_percent", CFG_INT, "50", 0, 100, ROFF(terms_weight_percent),
-     "weight of T, the share of the event's matched terms found in the post", NULL},
-    {"simhash_weight_percent", CFG_INT, "20", 0, 100, ROFF(simhash_weight_percent),
-     "weight of S, SimHash closeness (1 at <= 3 bits, 0 at >= 32 bits)", NULL},
-    {"title_weight_percent", CFG_INT, "30", 0, 100, ROFF(title_weight_percent),
-     "weight of H, title similarity (Dice of code-point bigrams); the three add up to 100",
-     NULL},
-    {"propose_min_score_percent", CFG_INT, "35", 1, 100, ROFF(propose_min_score_percent),
-     "an official post scoring at least this (per cent) is proposed as the ticket's 回应",
-     NULL},
-    {"require_terms", CFG_BOOL, "true", 0, 0, ROFF(require_terms),
-     "propose only posts that contain at least one of the event's matched terms", NULL},
-    {"auto_confirm_min_score_percent", CFG_INT, "0", 0, 100,
-     ROFF(auto_confirm_min_score_percent),
-     "a proposal scoring at least this is confirmed by 'system' at once; 0 = never", NULL},
-    {"lookback_ms", CFG_MS, "72h", 3600000, 2592000000, ROFF(lookback_ms),
-     "a new or handed-over ticket is compared with official posts received this long before",
-     NULL},
-    {"before_first_post_ms", CFG_MS, "1h", 0, 86400000, ROFF(before_first_post_ms),
-     "a post counts only when published after the ticket's first post (else detection) less "
-     "this slack",
-     NULL},
-    {"office_departments", CFG_EXTERNAL, "[安康市人民政府办公室]", 0, 0, 0,
-     "departments whose official posts are compared with every open ticket (the office's own "
-     "发布 accounts)",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_INT_KEY(terms_weight_percent, "50", 0, 100,
+                "weight of T, the share of the event's matched terms found in the post"),
+    CFG_INT_KEY(simhash_weight_percent, "20", 0, 100,
+                "weight of S, SimHash closeness (1 at <= 3 bits, 0 at >= 32 bits)"),
+    CFG_INT_KEY(
+        title_weight_percent, "30", 0, 100,
+        "weight of H, title similarity (Dice of code-point bigrams); the three add up to 100"),
+    CFG_INT_KEY(
+        propose_min_score_percent, "35", 1, 100,
+        "an official post scoring at least this (per cent) is proposed as the ticket's 回应"),
+    CFG_BOOL_KEY(require_terms, "true",
+                 "propose only posts that contain at least one of the event's matched terms"),
+    CFG_INT_KEY(auto_confirm_min_score_percent, "0", 0, 100,
+                "a proposal scoring at least this is confirmed by 'system' at once; 0 = never"),
+    CFG_MS_KEY(
+        lookback_ms, "72h", 3600000, 2592000000,
+        "a new or handed-over ticket is compared with official posts received this long before"),
+    CFG_MS_KEY(
+        before_first_post_ms, "1h", 0, 86400000,
+        "a post counts only when published after the ticket's first post (else detection) less "
+        "this slack"),
+    CFG_EXTERNAL_KEY(
+        "office_departments", "[安康市人民政府办公室]",
+        "departments whose official posts are compared with every open ticket (the office's own "
+        "发布 accounts)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 void response_cfg_release(struct response_cfg *cfg)
 {

@@ -15,7 +15,6 @@
 #include "yq_err.h"
 #include "yq_banned.h"
 
-#define KOFF(f) offsetof(struct spike_cfg, f)
 #define HOUR_S 3600
 #define DAY_S 86400
 /* Group names longer than this are not counted (rule groups are short labels). */
@@ -26,30 +25,27 @@
 #define SCAN_MAX_ROWS 1000
 #define SCAN_MAX_ROWS_SQL "1000"
 
+#define CFG_KEYS_OF spike_cfg
 const struct cfg_key spike_cfg_keys[] = {
-    {"group_factor_percent", CFG_INT, "300", 100, 100000, KOFF(group_factor_percent),
-     "a rule group spikes when its items in the last full hour reach this share (per cent) of "
-     "its baseline (the mean of the same hour on the previous group_baseline_days days)",
-     NULL},
-    {"group_min_count", CFG_INT, "10", 1, 1000000, KOFF(group_min_count),
-     "and at least this many items in that hour", NULL},
-    {"group_baseline_days", CFG_INT, "7", 1, 90, KOFF(group_baseline_days),
-     "days of the group baseline (days without items count as 0)", NULL},
-    {"event_factor_percent", CFG_INT, "300", 100, 100000, KOFF(event_factor_percent),
-     "an open event spikes when its items in the last full hour reach this share (per cent) "
-     "of its baseline (the mean of its previous event_baseline_hours hours since its first "
-     "item)",
-     NULL},
-    {"event_min_count", CFG_INT, "5", 1, 1000000, KOFF(event_min_count),
-     "and at least this many items in that hour", NULL},
-    {"event_baseline_hours", CFG_INT, "6", 1, 168, KOFF(event_baseline_hours),
-     "hours of the event baseline", NULL},
-    {"level", CFG_STRING, "III", 0, 0, KOFF(level),
-     "level of a group spike's inbox event (I, II, III, IV)", NULL},
-    {"scan_interval_ms", CFG_MS, "5m", 10000, 3600000, KOFF(scan_interval_ms),
-     "how often the notifier scans for spikes", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_INT_KEY(
+        group_factor_percent, "300", 100, 100000,
+        "a rule group spikes when its items in the last full hour reach this share (per cent) of "
+        "its baseline (the mean of the same hour on the previous group_baseline_days days)"),
+    CFG_INT_KEY(group_min_count, "10", 1, 1000000, "and at least this many items in that hour"),
+    CFG_INT_KEY(group_baseline_days, "7", 1, 90,
+                "days of the group baseline (days without items count as 0)"),
+    CFG_INT_KEY(
+        event_factor_percent, "300", 100, 100000,
+        "an open event spikes when its items in the last full hour reach this share (per cent) "
+        "of its baseline (the mean of its previous event_baseline_hours hours since its first "
+        "item)"),
+    CFG_INT_KEY(event_min_count, "5", 1, 1000000, "and at least this many items in that hour"),
+    CFG_INT_KEY(event_baseline_hours, "6", 1, 168, "hours of the event baseline"),
+    CFG_STRING_KEY(level, "III", "level of a group spike's inbox event (I, II, III, IV)"),
+    CFG_MS_KEY(scan_interval_ms, "5m", 10000, 3600000, "how often the notifier scans for spikes"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /* The key table's own defaults (no strings: level NULL = III), filled once. */
 static struct spike_cfg defaults;

@@ -5,37 +5,36 @@
 
 #include "yq_banned.h"
 
-#define KOFF(f) offsetof(struct ticket_clock_cfg, f)
-
+#define CFG_KEYS_OF ticket_clock_cfg
 const struct cfg_key ticket_clock_cfg_keys[] = {
-    {"calendar_dir", CFG_STRING, "calendar", 0, 0, KOFF(calendar_dir),
-     "holiday calendar files (*.yaml); relative paths are relative to this file", NULL},
-    {"ack_ms", CFG_MS, "1h", 60000, 604800000, KOFF(ack_ms),
-     "acknowledgement (签收) deadline after assignment (design §5)", NULL},
-    {"response_i_ms", CFG_MS, "5h", 60000, 604800000, KOFF(response_i_ms),
-     "level I authoritative information (国办发〔2016〕80号: 5 h)", NULL},
-    {"press_i_ms", CFG_MS, "24h", 60000, 604800000, KOFF(press_i_ms),
-     "level I press conference (国办发〔2016〕80号/61号: 24 h)", NULL},
-    {"response_ii_ms", CFG_MS, "5h", 60000, 604800000, KOFF(response_ii_ms),
-     "level II authoritative information (国办发〔2016〕80号: 5 h)", NULL},
-    {"press_ii_ms", CFG_MS, "24h", 60000, 604800000, KOFF(press_ii_ms),
-     "level II press conference (国办发〔2016〕80号/61号: 24 h)", NULL},
-    {"response_iii_ms", CFG_MS, "48h", 60000, 2592000000, KOFF(response_iii_ms),
-     "level III response (国办发〔2016〕61号: 48 h)", NULL},
-    {"response_iv_working_days", CFG_INT, "5", 1, 60, KOFF(response_iv_working_days),
-     "level IV response, working days (local rules)", NULL},
-    {"close_working_days", CFG_INT, "15", 1, 120, KOFF(close_working_days),
-     "closure (办结) deadline, working days (local rules)", NULL},
-    {"remind_percent", CFG_INT, "80", 1, 99, KOFF(remind_percent),
-     "催办 reminder at this share of a clock's span", NULL},
-    {"reopen_window_ms", CFG_MS, "24h", 0, 2592000000, KOFF(reopen_window_ms),
-     "a changed item this soon after closure reopens the ticket (once)", NULL},
-    {"old_item_after_ms", CFG_MS, "72h", 0, 31536000000, KOFF(old_item_after_ms),
-     "an item published this long before it was fetched opens no ticket (no running clocks): "
-     "it is recorded as old (held_items) for the duty officer; 0 = off (issue #11)",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(calendar_dir, "calendar",
+                   "holiday calendar files (*.yaml); relative paths are relative to this file"),
+    CFG_MS_KEY(ack_ms, "1h", 60000, 604800000,
+               "acknowledgement (签收) deadline after assignment (design §5)"),
+    CFG_MS_KEY(response_i_ms, "5h", 60000, 604800000,
+               "level I authoritative information (国办发〔2016〕80号: 5 h)"),
+    CFG_MS_KEY(press_i_ms, "24h", 60000, 604800000,
+               "level I press conference (国办发〔2016〕80号/61号: 24 h)"),
+    CFG_MS_KEY(response_ii_ms, "5h", 60000, 604800000,
+               "level II authoritative information (国办发〔2016〕80号: 5 h)"),
+    CFG_MS_KEY(press_ii_ms, "24h", 60000, 604800000,
+               "level II press conference (国办发〔2016〕80号/61号: 24 h)"),
+    CFG_MS_KEY(response_iii_ms, "48h", 60000, 2592000000,
+               "level III response (国办发〔2016〕61号: 48 h)"),
+    CFG_INT_KEY(response_iv_working_days, "5", 1, 60,
+                "level IV response, working days (local rules)"),
+    CFG_INT_KEY(close_working_days, "15", 1, 120,
+                "closure (办结) deadline, working days (local rules)"),
+    CFG_INT_KEY(remind_percent, "80", 1, 99, "催办 reminder at this share of a clock's span"),
+    CFG_MS_KEY(reopen_window_ms, "24h", 0, 2592000000,
+               "a changed item this soon after closure reopens the ticket (once)"),
+    CFG_MS_KEY(
+        old_item_after_ms, "72h", 0, 31536000000,
+        "an item published this long before it was fetched opens no ticket (no running clocks): "
+        "it is recorded as old (held_items) for the duty officer; 0 = off (issue #11)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /*
  * The defaults are the key table's own, filled once, so a default is written in one place

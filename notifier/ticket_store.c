@@ -25,21 +25,23 @@
 
 #define SOFF(f) offsetof(struct ticket_store_cfg, f)
 
+#define CFG_KEYS_OF ticket_store_cfg
 const struct cfg_key ticket_store_cfg_keys[] = {
-    {"path", CFG_STRING, "run/tickets.db", 0, 0, SOFF(path),
-     "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
-     "'yuqingctl store init', a missing one stops the notifier (exit 2). Not used when url is "
-     "set",
-     NULL},
-    {"url", CFG_STRING, "", 0, 0, SOFF(url),
-     "PostgreSQL 15 ticket store instead of the SQLite file: postgresql://user@host:port/db "
-     "(libpq URI; the password from ~/.pgpass or PGPASSWORD, not here). Several notifiers may "
-     "share it (docs/operations.md, \"Scaling\")",
-     NULL},
+    CFG_STRING_KEY(
+        path, "run/tickets.db",
+        "SQLite ticket database (WAL, 0600; keep it on a local disk); created only by "
+        "'yuqingctl store init', a missing one stops the notifier (exit 2). Not used when url is "
+        "set"),
+    CFG_STRING_KEY(
+        url, "",
+        "PostgreSQL 15 ticket store instead of the SQLite file: postgresql://user@host:port/db "
+        "(libpq URI; the password from ~/.pgpass or PGPASSWORD, not here). Several notifiers may "
+        "share it (docs/operations.md, \"Scaling\")"),
     YQ_DB_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
-                               "how long a statement waits for a lock held by another connection"),
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+                           "how long a statement waits for a lock held by another connection"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /*
  * The columns every table of items (ticket_items, held_items, event_items) gives an item's

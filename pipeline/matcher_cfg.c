@@ -15,10 +15,10 @@
 
 static const struct cfg_key matcher_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9102");
 
-#define MOFF(f) offsetof(struct matcher_opts, f)
+#define CFG_KEYS_OF matcher_opts
 static const struct cfg_key matcher_opt_keys[] = {
-    {"rules_cache_path", CFG_STRING, "run/matcher-rules.json", 0, 0, MOFF(rules_cache_path),
-     "on-disk copy of the last good rule set (used when Redis is down at start-up)", NULL},
+    CFG_STRING_KEY(rules_cache_path, "run/matcher-rules.json",
+                   "on-disk copy of the last good rule set (used when Redis is down at start-up)"),
     /*
      * issue #16: a batch is what is already queued when its first item arrives, at most
      * batch_size: a lone item never waits for others; under load one Redis round trip, one
@@ -26,44 +26,48 @@ static const struct cfg_key matcher_opt_keys[] = {
      * drained in 29 s with 1000 where 100 took 83 s (each batch waits for its alerts' acks and
      * a synchronous commit), and at 1,000 items/s the steady p99 was no worse.
      */
-    {"batch_size", CFG_INT, "1000", 1, 10000, MOFF(batch_size),
-     "most items matched as one batch (those already queued; one Redis round trip, one alert "
-     "flush and offset commit per batch)", NULL},
-    {"poll_timeout_ms", CFG_MS, "100", 1, 10000, MOFF(poll_timeout_ms),
-     "longest wait for a first item when none is queued (bounds how late a reload or stop is "
-     "noticed while idle)", NULL},
-    {"reload_check_ms", CFG_MS, "1000", 10, 600000, MOFF(reload_check_ms),
-     "how often yuqing:rules:current is checked", NULL},
-    {"retry_backoff_ms", CFG_MS, "500", 1, 60000, MOFF(retry_backoff_ms),
-     "wait before re-producing an alert whose delivery failed", NULL},
-    {"event_wait_ms", CFG_MS, "5000", 0, 3600000, MOFF(event_wait_ms),
-     "how long a Redis outage (no reply) may hold alerts back, from its first failure, before "
-     "items get their own event (an error reply for one item holds nothing)", NULL},
-    {"event_window_s", CFG_INT, "259200", 60, 2592000, MOFF(event_window_s),
-     "near-duplicate window in seconds (design §4: 72 h)", NULL},
-    {"event_ttl_s", CFG_INT, "604800", 3600, 31536000, MOFF(event_ttl_s),
-     "lifetime of per-item event answers, repost roots and event counters", NULL},
-    {"log", CFG_GROUP, NULL, 0, 0, MOFF(log_level), "the log level", yq_log_cfg_keys},
-    {"rules_verify_max_age_ms", CFG_MS, "10000", 100, 3600000, MOFF(rules_verify_max_age_ms),
-     "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
-     "this (or the last check failed)", NULL},
-    {"stuck_after_ms", CFG_MS, "300000", 1000, 86400000, MOFF(stuck_after_ms),
-     "/healthz says progress stuck when a batch is retried or waited for longer", NULL},
-    {"metrics", CFG_GROUP, NULL, 0, 0, MOFF(metrics), "the monitoring endpoint",
-     matcher_metrics_keys},
-    {"source_weights", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "score factor per item source_id or source, 0.1..10 (weibo 1.2, wechat 1.1, others 1.0)",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_INT_KEY(
+        batch_size, "1000", 1, 10000,
+        "most items matched as one batch (those already queued; one Redis round trip, one alert "
+        "flush and offset commit per batch)"),
+    CFG_MS_KEY(
+        poll_timeout_ms, "100", 1, 10000,
+        "longest wait for a first item when none is queued (bounds how late a reload or stop is "
+        "noticed while idle)"),
+    CFG_MS_KEY(reload_check_ms, "1000", 10, 600000, "how often yuqing:rules:current is checked"),
+    CFG_MS_KEY(retry_backoff_ms, "500", 1, 60000,
+               "wait before re-producing an alert whose delivery failed"),
+    CFG_MS_KEY(
+        event_wait_ms, "5000", 0, 3600000,
+        "how long a Redis outage (no reply) may hold alerts back, from its first failure, before "
+        "items get their own event (an error reply for one item holds nothing)"),
+    CFG_INT_KEY(event_window_s, "259200", 60, 2592000,
+                "near-duplicate window in seconds (design §4: 72 h)"),
+    CFG_INT_KEY(event_ttl_s, "604800", 3600, 31536000,
+                "lifetime of per-item event answers, repost roots and event counters"),
+    CFG_GROUP_KEY("log", log_level, "the log level", yq_log_cfg_keys),
+    CFG_MS_KEY(
+        rules_verify_max_age_ms, "10000", 100, 3600000,
+        "alerts say rules_unverified when Redis last confirmed the rule version longer ago than "
+        "this (or the last check failed)"),
+    CFG_MS_KEY(stuck_after_ms, "300000", 1000, 86400000,
+               "/healthz says progress stuck when a batch is retried or waited for longer"),
+    CFG_GROUP_KEY("metrics", metrics, "the monitoring endpoint", matcher_metrics_keys),
+    CFG_EXTERNAL_KEY(
+        "source_weights", NULL,
+        "score factor per item source_id or source, 0.1..10 (weibo 1.2, wechat 1.1, others 1.0)"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
-#define COFF(f) offsetof(struct matcher_cfg, f)
+#define CFG_KEYS_OF matcher_cfg
 const struct cfg_key matcher_cfg_keys[] = {
-    {"kafka", CFG_SECTION, NULL, 0, 0, COFF(kafka), "Kafka", yq_kafka_cfg_keys},
-    {"redis", CFG_SECTION, NULL, 0, 0, COFF(redis), "Redis (rule sets)", yq_redis_cfg_keys},
-    {"matcher", CFG_SECTION, NULL, 0, 0, COFF(matcher), "matching stage", matcher_opt_keys},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_SECTION_KEY(kafka, "Kafka", yq_kafka_cfg_keys),
+    CFG_SECTION_KEY(redis, "Redis (rule sets)", yq_redis_cfg_keys),
+    CFG_SECTION_KEY(matcher, "matching stage", matcher_opt_keys),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 #define WEIGHTS_KEY "matcher.source_weights"
 

@@ -58,21 +58,22 @@ struct rule_yaml {
     bool local;
 };
 
-#define RYOFF(f) offsetof(struct rule_yaml, f)
+#define CFG_KEYS_OF rule_yaml
 static const struct cfg_key rule_keys[] = {
-    {"id", CFG_STRING, NULL, 0, 0, RYOFF(id), "unique rule id", NULL},
-    {"name", CFG_STRING, NULL, 0, 0, RYOFF(name), "rule name", NULL},
-    {"department", CFG_STRING, NULL, 0, 0, RYOFF(department), "lead department", NULL},
-    {"level", CFG_STRING, "IV", 0, 0, RYOFF(level), "I, II, III or IV", NULL},
-    {"scope", CFG_STRING, "all", 0, 0, RYOFF(scope), "title, text or all", NULL},
-    {"sources", CFG_EXTERNAL, NULL, 0, 0, 0, "item source or source_id values", NULL},
-    {"expr", CFG_STRING, NULL, 0, 0, RYOFF(expr), "boolean expression over terms", NULL},
-    {"local", CFG_BOOL, "false", 0, 0, RYOFF(local),
-     "local 舆情: matches only when a place of 'places' occurs in the title or text, or the "
-     "item comes from a local source",
-     NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(id, NULL, "unique rule id"),
+    CFG_STRING_KEY(name, NULL, "rule name"),
+    CFG_STRING_KEY(department, NULL, "lead department"),
+    CFG_STRING_KEY(level, "IV", "I, II, III or IV"),
+    CFG_STRING_KEY(scope, "all", "title, text or all"),
+    CFG_EXTERNAL_KEY("sources", NULL, "item source or source_id values"),
+    CFG_STRING_KEY(expr, NULL, "boolean expression over terms"),
+    CFG_BOOL_KEY(
+        local, "false",
+        "local 舆情: matches only when a place of 'places' occurs in the title or text, or the "
+        "item comes from a local source"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 static void free_strv(char **v, size_t n)
 {

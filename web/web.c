@@ -27,64 +27,58 @@
 #include "yq_utf8.h"
 #include "yq_banned.h"
 
-#define WOFF(f) offsetof(struct web_cfg, f)
-
+#define CFG_KEYS_OF web_cfg
 const struct cfg_key web_cfg_keys[] = {
-    {"enabled", CFG_BOOL, "true", 0, 0, WOFF(enabled),
-     "serve the web UI and its authenticated JSON API (replaces the plain queue page)", NULL},
-    {"cookie_secure", CFG_BOOL, "false", 0, 0, WOFF(cookie_secure),
-     "mark the session cookie Secure (set to true when served over HTTPS)", NULL},
-    {"max_body_bytes", CFG_SIZE, "64k", 1024, 16777216, WOFF(max_body_bytes),
-     "larger request bodies are refused with 413 (a larger Content-Length at once, unread)",
-     NULL},
-    {"max_connections_per_ip", CFG_INT, "16", 0, 10000, WOFF(max_connections_per_ip),
-     "open connections from one client address (more are refused at accept; 0 = no cap; keep "
-     "it well below http.connection_limit; behind a reverse proxy every client has the proxy's "
-     "address: raise it to http.connection_limit)",
-     NULL},
-    {"max_header_ms", CFG_MS, "10s", 0, 3600000, WOFF(max_header_ms),
-     "time a request's headers may take, from the connection's start (or the previous "
-     "request's end on a kept-alive connection, so idle ones too); a connection without "
-     "complete headers by then is closed (0 = no cap)",
-     NULL},
-    {"max_pending_headers", CFG_INT, "128", 0, 10000, WOFF(max_pending_headers),
-     "connections still sending their request headers, in all; a new one past it closes the "
-     "oldest of them, so the rest of http.connection_limit stays for clients that send whole "
-     "requests (keep it below http.connection_limit; 0 = no cap)",
-     NULL},
-    {"max_request_ms", CFG_MS, "30s", 0, 3600000, WOFF(max_request_ms),
-     "total time one request may take, headers and body (a client sending a byte now and then "
-     "is never idle); its connection is closed after it (event streams exempt; 0 = no cap)",
-     NULL},
-    {"max_tickets", CFG_INT, "500", 1, 100000, WOFF(max_tickets),
-     "tickets per /api/tickets response", NULL},
-    {"sse_poll_ms", CFG_MS, "500", 50, 10000, WOFF(sse_poll_ms),
-     "how often an event stream looks for ticket changes", NULL},
-    {"sse_max_stream_ms", CFG_MS, "5m", 1000, 86400000, WOFF(sse_max_stream_ms),
-     "an event stream ends after this and the browser reconnects", NULL},
-    {"sse_max_streams", CFG_INT, "48", 1, 10000, WOFF(sse_max_streams),
-     "open event streams in all (each holds a connection; keep below http.connection_limit)",
-     NULL},
-    {"sse_max_streams_per_user", CFG_INT, "4", 1, 1000, WOFF(sse_max_streams_per_user),
-     "open event streams of one user (browser tabs); more are refused with 429", NULL},
-    {"sse_reserved_streams", CFG_INT, "12", 0, 9999, WOFF(sse_reserved_streams),
-     "of sse_max_streams, the event streams only duty officers and admins may open (liaisons "
-     "and heads share the rest), so the duty desk keeps its live updates; below sse_max_streams",
-     NULL},
-    {"sources_enabled", CFG_BOOL, "true", 0, 0, WOFF(sources_enabled),
-     "show source health read from Redis (web.redis)", NULL},
-    {"rules_enabled", CFG_BOOL, "true", 0, 0, WOFF(rules_enabled),
-     "show the current rule set read from Redis (web.redis)", NULL},
-    {"archive_dir", CFG_STRING, "", 0, 0, WOFF(archive_dir),
-     "the archive (yuqing-archiver's archive.dir) that the search page and rule backtests read, "
-     "opened read-only; \"\" = no search",
-     NULL},
-    {"auth", CFG_SECTION, NULL, 0, 0, WOFF(auth), "sessions, login throttling, password hashing",
-     web_auth_cfg_keys},
-    {"redis", CFG_SECTION, NULL, 0, 0, WOFF(redis), "Redis with source health and rule sets",
-     yq_redis_cfg_keys},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_BOOL_KEY(enabled, "true",
+                 "serve the web UI and its authenticated JSON API (replaces the plain queue page)"),
+    CFG_BOOL_KEY(cookie_secure, "false",
+                 "mark the session cookie Secure (set to true when served over HTTPS)"),
+    CFG_SIZE_KEY(
+        max_body_bytes, "64k", 1024, 16777216,
+        "larger request bodies are refused with 413 (a larger Content-Length at once, unread)"),
+    CFG_INT_KEY(
+        max_connections_per_ip, "16", 0, 10000,
+        "open connections from one client address (more are refused at accept; 0 = no cap; keep "
+        "it well below http.connection_limit; behind a reverse proxy every client has the proxy's "
+        "address: raise it to http.connection_limit)"),
+    CFG_MS_KEY(max_header_ms, "10s", 0, 3600000,
+               "time a request's headers may take, from the connection's start (or the previous "
+               "request's end on a kept-alive connection, so idle ones too); a connection without "
+               "complete headers by then is closed (0 = no cap)"),
+    CFG_INT_KEY(
+        max_pending_headers, "128", 0, 10000,
+        "connections still sending their request headers, in all; a new one past it closes the "
+        "oldest of them, so the rest of http.connection_limit stays for clients that send whole "
+        "requests (keep it below http.connection_limit; 0 = no cap)"),
+    CFG_MS_KEY(
+        max_request_ms, "30s", 0, 3600000,
+        "total time one request may take, headers and body (a client sending a byte now and then "
+        "is never idle); its connection is closed after it (event streams exempt; 0 = no cap)"),
+    CFG_INT_KEY(max_tickets, "500", 1, 100000, "tickets per /api/tickets response"),
+    CFG_MS_KEY(sse_poll_ms, "500", 50, 10000, "how often an event stream looks for ticket changes"),
+    CFG_MS_KEY(sse_max_stream_ms, "5m", 1000, 86400000,
+               "an event stream ends after this and the browser reconnects"),
+    CFG_INT_KEY(
+        sse_max_streams, "48", 1, 10000,
+        "open event streams in all (each holds a connection; keep below http.connection_limit)"),
+    CFG_INT_KEY(sse_max_streams_per_user, "4", 1, 1000,
+                "open event streams of one user (browser tabs); more are refused with 429"),
+    CFG_INT_KEY(
+        sse_reserved_streams, "12", 0, 9999,
+        "of sse_max_streams, the event streams only duty officers and admins may open (liaisons "
+        "and heads share the rest), so the duty desk keeps its live updates; below "
+        "sse_max_streams"),
+    CFG_BOOL_KEY(sources_enabled, "true", "show source health read from Redis (web.redis)"),
+    CFG_BOOL_KEY(rules_enabled, "true", "show the current rule set read from Redis (web.redis)"),
+    CFG_STRING_KEY(
+        archive_dir, "",
+        "the archive (yuqing-archiver's archive.dir) that the search page and rule backtests read, "
+        "opened read-only; \"\" = no search"),
+    CFG_SECTION_KEY(auth, "sessions, login throttling, password hashing", web_auth_cfg_keys),
+    CFG_SECTION_KEY(redis, "Redis with source health and rule sets", yq_redis_cfg_keys),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /* ----------------------------------------------------------- daemon log */
 

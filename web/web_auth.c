@@ -14,31 +14,30 @@
 
 #define AOFF(f) offsetof(struct web_auth_cfg, f)
 
+#define CFG_KEYS_OF web_auth_cfg
 const struct cfg_key web_auth_cfg_keys[] = {
-    {"session_ttl_ms", CFG_MS, "12h", 60000, 2592000000LL, AOFF(session_ttl_ms),
-     "a session ends this long after login", NULL},
-    {"session_idle_ms", CFG_MS, "2h", 60000, 2592000000LL, AOFF(session_idle_ms),
-     "a session unused this long ends", NULL},
-    {"login_max_failures", CFG_INT, "5", 1, 1000, AOFF(login_max_failures),
-     "failed logins per user name within login_window_ms before it is locked", NULL},
-    {"login_ip_max_failures", CFG_INT, "20", 1, 100000, AOFF(login_ip_max_failures),
-     "failed logins per client address within login_window_ms before it is locked", NULL},
-    {"login_window_ms", CFG_MS, "15m", 1000, 86400000, AOFF(login_window_ms),
-     "window in which failed logins are counted", NULL},
-    {"login_lockout_ms", CFG_MS, "15m", 1000, 86400000, AOFF(login_lockout_ms),
-     "how long a locked user name or address must wait", NULL},
-    {"pwhash_opslimit", CFG_INT, "2", 1, 64, AOFF(pwhash_opslimit),
-     "Argon2id passes (libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE = 2)", NULL},
-    {"pwhash_memlimit", CFG_SIZE, "64M", 8192, 4294967296LL, AOFF(pwhash_memlimit),
-     "Argon2id memory (libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE = 64M)", NULL},
-    {"login_max_concurrent", CFG_INT, "2", 1, 64, AOFF(login_max_concurrent),
-     "password checks running at once (each takes pwhash_memlimit of memory); more logins "
-     "are refused with 503 and Retry-After: 1",
-     NULL},
+    CFG_MS_KEY(session_ttl_ms, "12h", 60000, 2592000000LL, "a session ends this long after login"),
+    CFG_MS_KEY(session_idle_ms, "2h", 60000, 2592000000LL, "a session unused this long ends"),
+    CFG_INT_KEY(login_max_failures, "5", 1, 1000,
+                "failed logins per user name within login_window_ms before it is locked"),
+    CFG_INT_KEY(login_ip_max_failures, "20", 1, 100000,
+                "failed logins per client address within login_window_ms before it is locked"),
+    CFG_MS_KEY(login_window_ms, "15m", 1000, 86400000, "window in which failed logins are counted"),
+    CFG_MS_KEY(login_lockout_ms, "15m", 1000, 86400000,
+               "how long a locked user name or address must wait"),
+    CFG_INT_KEY(pwhash_opslimit, "2", 1, 64,
+                "Argon2id passes (libsodium crypto_pwhash_OPSLIMIT_INTERACTIVE = 2)"),
+    CFG_SIZE_KEY(pwhash_memlimit, "64M", 8192, 4294967296LL,
+                 "Argon2id memory (libsodium crypto_pwhash_MEMLIMIT_INTERACTIVE = 64M)"),
+    CFG_INT_KEY(
+        login_max_concurrent, "2", 1, 64,
+        "password checks running at once (each takes pwhash_memlimit of memory); more logins "
+        "are refused with 503 and Retry-After: 1"),
     YQ_DB_BUSY_TIMEOUT_KEY(AOFF(busy_timeout_ms),
-                               "how long a statement waits for the notifier's write lock"),
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+                           "how long a statement waits for the notifier's write lock"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 /*
  * The web tables as they stand (web schema version 1, with version 2 only ending the sessions
