@@ -83,6 +83,8 @@ const notFound = [];
 async function session(user, password, viewport) {
   const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   contexts.push(ctx);
+  // waits bound a hang, not a speed: generous, so a machine with every core busy still passes
+  ctx.setDefaultTimeout(90000);
   const page = await ctx.newPage();
   page.on('response', (r) => { if (r.status() === 404) notFound.push(`${user}: ${r.url()}`); });
   const dialogs = [];
@@ -248,8 +250,16 @@ await check('the queue shows the API\'s order and says how it is ordered', async
   });
   const { page } = await session('duty1', 'duty-password-1');
   await page.waitForSelector(`article[data-number="${late}"]`);
-  const api = await page.evaluate(async () => (await (await fetch('/api/tickets')).json()).tickets.map((t) => t.number));
-  const shown = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
+  // the page re-renders on live updates (and a clock may pass a deadline between two reads):
+  // compare the page with a fresh API answer until both show the same moment, a bounded
+  // number of times; a page that sorts by itself never matches
+  let api = [];
+  let shown = [];
+  for (let i = 0; i < 30 && (i === 0 || shown.join() !== api.join()); i++) {
+    if (i > 0) await page.waitForTimeout(500);
+    api = await page.evaluate(async () => (await (await fetch('/api/tickets')).json()).tickets.map((t) => t.number));
+    shown = await page.$$eval('#tickets article', (as) => as.map((a) => a.dataset.number));
+  }
   eq(shown.join(), api.join(), 'tickets in the API\'s order');
   const summary = await page.textContent('#summary');
   assert(summary.includes('最近时限优先，其次级别、热度、发现时间'), `the order is said: ${summary}`);
