@@ -36,8 +36,6 @@
 
 /* Rows read per page of a scan. */
 #define ARCHIVE_PG_PAGE_ROWS 256
-/* Normalised bytes indexed per field (as the SQLite backend). */
-#define PG_INDEX_MAX_BYTES (4 * 1024 * 1024)
 #define PG_TRACK "archive_schema_version"
 
 static const struct yq_db_migration pg_migrations[] = {
@@ -288,12 +286,7 @@ struct pg_put {
 /* The tsvector text of it (new, free()) or NULL: too long to index. */
 static int item_terms(struct pg_put *pc, const struct yq_item *it, char **out)
 {
-    const char *title = it->title ? it->title : "";
-    const char *text = it->text ? it->text : "";
-    int err = norm_apply(pc->b.norm, title, strlen(title), PG_INDEX_MAX_BYTES, &pc->b.title);
-    if (err == 0 || err == ERR_TOO_BIG) {
-        err = norm_apply(pc->b.norm, text, strlen(text), PG_INDEX_MAX_BYTES, &pc->b.text);
-    }
+    int err = archive_put_normalise(&pc->b, it);
     if (err == 0) {
         err = archive_bigram_tsvector(pc->b.title.buf, pc->b.title.len, pc->b.text.buf,
                                       pc->b.text.len, out);

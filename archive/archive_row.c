@@ -198,6 +198,18 @@ int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
     return err;
 }
 
+int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it)
+{
+    const char *title = it->title ? it->title : "";
+    const char *text = it->text ? it->text : "";
+    int err = norm_apply(base->norm, title, strlen(title), ARCHIVE_INDEX_MAX_BYTES, &base->title);
+
+    if (err == 0 || err == ERR_TOO_BIG) {
+        err = norm_apply(base->norm, text, strlen(text), ARCHIVE_INDEX_MAX_BYTES, &base->text);
+    }
+    return err;
+}
+
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res)
 {
     if (!al->item.id || !al->item.id[0] || !al->event_key) {

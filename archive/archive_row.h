@@ -87,6 +87,21 @@ struct archive_put_ops {
 };
 
 /*
+ * Normalised bytes indexed per field, on every backend (the matcher's own bound,
+ * term_find.h).
+ */
+#define ARCHIVE_INDEX_MAX_BYTES (4 * 1024 * 1024)
+
+/*
+ * The index text of item it (borrowed): its title, then its text (NULL as ""), normalised into
+ * base->title and base->text with norm_apply(), each cut at ARCHIVE_INDEX_MAX_BYTES. Returns
+ * the title's error when it is neither 0 nor ERR_TOO_BIG (a cut title is indexed as its
+ * prefix), else the text's: 0, ERR_TOO_BIG (the text was cut; its prefix is in base->text) or
+ * another norm_apply() code. Writes no message: the caller says what the code means for it.
+ */
+int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it);
+
+/*
  * One put, the same on every backend: a read-only handle refuses (ERR_BAD_STATE), the
  * normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), then begin, the items then the alerts in
  * order (an item without an id, an alert without its item's id or event key is refused and

@@ -44,8 +44,6 @@
 /* An item this close to a month boundary may have been stored in the neighbouring month
    (a re-poll moved its archive time): its id is looked up there too. */
 #define SQ_NEIGHBOUR_WINDOW_S (48 * 3600)
-/* Normalised bytes indexed per field (the matcher's own bound, term_find.h). */
-#define SQ_INDEX_MAX_BYTES (4 * 1024 * 1024)
 /* Page cache of a write connection, KiB (SQLite's default is 2000): a batch's index pages stay
    cached between batches (bench/archive: the insert rate falls once the indexes outgrow it). */
 #define SQ_WRITE_CACHE_KIB 16384
@@ -684,12 +682,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         return 0;
     }
     int64_t rid = sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db));
-    const char *title = it->title ? it->title : "";
-    const char *text = it->text ? it->text : "";
-    err = norm_apply(pc->b.norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->b.title);
-    if (err == 0 || err == ERR_TOO_BIG) {
-        err = norm_apply(pc->b.norm, text, strlen(text), SQ_INDEX_MAX_BYTES, &pc->b.text);
-    }
+    err = archive_put_normalise(&pc->b, it);
     if (err == ERR_TOO_BIG) {
         err = 0; /* the prefix is indexed, as the matcher sees it */
     }
