@@ -36,8 +36,6 @@
 
 /* Rows read per page of a scan. */
 #define ARCHIVE_PG_PAGE_ROWS 256
-/* Normalised bytes indexed per field (as the SQLite backend). */
-#define PG_INDEX_MAX_BYTES (4 * 1024 * 1024)
 #define PG_TRACK "archive_schema_version"
 
 static const struct yq_db_migration pg_migrations[] = {
@@ -288,12 +286,7 @@ struct pg_put {
 /* The tsvector text of it (new, free()) or NULL: too long to index. */
 static int item_terms(struct pg_put *pc, const struct yq_item *it, char **out)
 {
-    const char *title = it->title ? it->title : "";
-    const char *text = it->text ? it->text : "";
-    int err = norm_apply(pc->b.norm, title, strlen(title), PG_INDEX_MAX_BYTES, &pc->b.title);
-    if (err == 0 || err == ERR_TOO_BIG) {
-        err = norm_apply(pc->b.norm, text, strlen(text), PG_INDEX_MAX_BYTES, &pc->b.text);
-    }
+    int err = archive_put_normalise(&pc->b, it);
     if (err == 0) {
         err = archive_bigram_tsvector(pc->b.title.buf, pc->b.title.len, pc->b.text.buf,
                                       pc->b.text.len, out);
@@ -843,6 +836,35 @@ static int delete_month(struct pg_state *st, const char *sql, int64_t mk, char *
     return err;
 }
 
+/*
+ * archive_drop_month_fn: delete month mk's items and matches (what: "month YYYY-MM") in one
+ * transaction, as the SQLite backend removes one file at a time.
+ */
+static int pg_drop_month(void *ctx, int64_t mk, char *what, size_t what_len, char *errbuf,
+                         size_t errlen)
+{
+    struct pg_state *st = ctx;
+    char name[32];
+    int err = yq_db_exec(st->db, "BEGIN", "archive: prune", errbuf, errlen);
+
+    if (err == 0) {
+        err = delete_month(st, "DELETE FROM archive_items WHERE month = ?1", mk, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = delete_month(st, "DELETE FROM archive_matches WHERE month = ?1", mk, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_db_exec(st->db, "COMMIT", "archive: prune", errbuf, errlen);
+    }
+    if (err != 0) {
+        yq_db_rollback(st->db);
+        return err;
+    }
+    archive_sq_month_name(mk, name, sizeof name);
+    snprintf(what, what_len, "month %s", name);
+    return 0;
+}
+
 static int pg_prune(void *state, int64_t now_s, int64_t retention_days, size_t *n_removed,
                     char *errbuf, size_t errlen)
 {
@@ -855,40 +877,9 @@ static int pg_prune(void *state, int64_t now_s, int64_t retention_days, size_t *
     size_t n = 0;
     pthread_mutex_lock(&st->mu);
     int err = list_months(st, &months, &n, errbuf, errlen);
-    /* one month per transaction, as the SQLite backend removes one file at a time */
-    for (size_t k = 0; err == 0 && k < n; k++) {
-        int64_t mk = months[k];
-        int64_t y = mk / 12, m = mk % 12;
-        if (m < 0) {
-            m += 12;
-            y--;
-        }
-        if (!archive_month_expired(y, (unsigned)m + 1, now_s, retention_days)) {
-            continue;
-        }
-        err = yq_db_exec(st->db, "BEGIN", "archive: prune", errbuf, errlen);
-        if (err == 0) {
-            err = delete_month(st, "DELETE FROM archive_items WHERE month = ?1", mk, errbuf,
-                               errlen);
-        }
-        if (err == 0) {
-            err = delete_month(st, "DELETE FROM archive_matches WHERE month = ?1", mk, errbuf,
-                               errlen);
-        }
-        if (err == 0) {
-            err = yq_db_exec(st->db, "COMMIT", "archive: prune", errbuf, errlen);
-        }
-        if (err != 0) {
-            yq_db_rollback(st->db);
-            break;
-        }
-        char name[32];
-        archive_sq_month_name(mk, name, sizeof name);
-        LOG_INFO("archive: pruned month %s (retention %lld days)", name,
-                 (long long)retention_days);
-        if (n_removed) {
-            (*n_removed)++;
-        }
+    if (err == 0) {
+        err = archive_prune_months(months, n, now_s, retention_days, pg_drop_month, st, n_removed,
+                                   errbuf, errlen);
     }
     pthread_mutex_unlock(&st->mu);
     free(months);

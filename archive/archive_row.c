@@ -1,6 +1,7 @@
 /* What the archive backends do alike (archive_row.h). */
 #include "archive_row.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,18 @@ int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
     return err;
 }
 
+int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it)
+{
+    const char *title = it->title ? it->title : "";
+    const char *text = it->text ? it->text : "";
+    int err = norm_apply(base->norm, title, strlen(title), ARCHIVE_INDEX_MAX_BYTES, &base->title);
+
+    if (err == 0 || err == ERR_TOO_BIG) {
+        err = norm_apply(base->norm, text, strlen(text), ARCHIVE_INDEX_MAX_BYTES, &base->text);
+    }
+    return err;
+}
+
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res)
 {
     if (!al->item.id || !al->item.id[0] || !al->event_key) {
@@ -274,6 +287,47 @@ int archive_stats_month(json_t *months, const char *name, int64_t items, int64_t
                                                 (json_int_t)matched, "bytes",
                                                 (json_int_t)bytes)) != 0) {
         return ERR_NOMEM;
+    }
+    return 0;
+}
+
+void archive_month_split(int64_t mk, int64_t *y, unsigned *m)
+{
+    int64_t r = mk % 12;
+
+    *y = mk / 12;
+    if (r < 0) {
+        r += 12;
+        (*y)--;
+    }
+    *m = (unsigned)r + 1;
+}
+
+int archive_prune_months(const int64_t *months, size_t n_months, int64_t now_s,
+                         int64_t retention_days, archive_drop_month_fn drop, void *ctx,
+                         size_t *n_removed, char *errbuf, size_t errlen)
+{
+    for (size_t k = 0; k < n_months; k++) {
+        char what[PATH_MAX];
+        int64_t y;
+        unsigned m;
+        int r;
+
+        archive_month_split(months[k], &y, &m);
+        if (!archive_month_expired(y, m, now_s, retention_days)) {
+            continue;
+        }
+        r = drop(ctx, months[k], what, sizeof what, errbuf, errlen);
+        if (r < 0) {
+            return r;
+        }
+        if (r > 0) {
+            continue;
+        }
+        LOG_INFO("archive: pruned %s (retention %lld days)", what, (long long)retention_days);
+        if (n_removed) {
+            (*n_removed)++;
+        }
     }
     return 0;
 }

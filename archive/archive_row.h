@@ -87,6 +87,21 @@ struct archive_put_ops {
 };
 
 /*
+ * Normalised bytes indexed per field, on every backend (the matcher's own bound,
+ * term_find.h).
+ */
+#define ARCHIVE_INDEX_MAX_BYTES (4 * 1024 * 1024)
+
+/*
+ * The index text of item it (borrowed): its title, then its text (NULL as ""), normalised into
+ * base->title and base->text with norm_apply(), each cut at ARCHIVE_INDEX_MAX_BYTES. Returns
+ * the title's error when it is neither 0 nor ERR_TOO_BIG (a cut title is indexed as its
+ * prefix), else the text's: 0, ERR_TOO_BIG (the text was cut; its prefix is in base->text) or
+ * another norm_apply() code. Writes no message: the caller says what the code means for it.
+ */
+int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it);
+
+/*
  * One put, the same on every backend: a read-only handle refuses (ERR_BAD_STATE), the
  * normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), then begin, the items then the alerts in
  * order (an item without an id, an alert without its item's id or event key is refused and
@@ -133,6 +148,32 @@ int archive_bind_filter(struct yq_stmt *s, const struct archive_filter *f, int i
 int archive_stats_month(json_t *months, const char *name, int64_t items, int64_t matched,
                         int64_t bytes, int64_t *items_sum, int64_t *matched_sum,
                         int64_t *bytes_sum);
+
+/*
+ * Month key mk (y * 12 + m - 1, Beijing time: archive_sq_month_of_time()) as its year *y and
+ * month *m (1..12); negative keys (years before 0) included.
+ */
+void archive_month_split(int64_t mk, int64_t *y, unsigned *m);
+
+/*
+ * A backend's removal of month mk (a month key) in archive_prune_months(), ctx its own: the
+ * month's rows or file go, and what names them in the log ("month 2026-01", the file's path;
+ * what_len bytes, at least PATH_MAX) is written to what. Returns 0 (removed), 1 (nothing
+ * removed, not counted) or a negative ERR_* code with one line in errbuf (errlen bytes).
+ */
+typedef int (*archive_drop_month_fn)(void *ctx, int64_t mk, char *what, size_t what_len,
+                                     char *errbuf, size_t errlen);
+
+/*
+ * Retention, the same on every backend (archive_prune()): of the n_months month keys in
+ * months (borrowed, ascending), drop each whose month ended more than retention_days before
+ * now_s (seconds UTC; archive_month_expired()) with drop(ctx, ...), in order, logging each
+ * month removed and adding it to *n_removed (may be NULL); the first error stops it. The
+ * caller holds the lock drop needs. Returns 0 or drop's first error (message in errbuf).
+ */
+int archive_prune_months(const int64_t *months, size_t n_months, int64_t now_s,
+                         int64_t retention_days, archive_drop_month_fn drop, void *ctx,
+                         size_t *n_removed, char *errbuf, size_t errlen);
 
 /* A copy of text column i of s (new, free()); NULL when the column is NULL or out of memory. */
 char *archive_col_dup(struct yq_stmt *s, int i);

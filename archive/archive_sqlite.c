@@ -44,8 +44,6 @@
 /* An item this close to a month boundary may have been stored in the neighbouring month
    (a re-poll moved its archive time): its id is looked up there too. */
 #define SQ_NEIGHBOUR_WINDOW_S (48 * 3600)
-/* Normalised bytes indexed per field (the matcher's own bound, term_find.h). */
-#define SQ_INDEX_MAX_BYTES (4 * 1024 * 1024)
 /* Page cache of a write connection, KiB (SQLite's default is 2000): a batch's index pages stay
    cached between batches (bench/archive: the insert rate falls once the indexes outgrow it). */
 #define SQ_WRITE_CACHE_KIB 16384
@@ -86,24 +84,20 @@ int64_t archive_sq_month_of_time(int64_t t)
 /* First second (UTC) of month mk in Beijing time. */
 int64_t archive_sq_month_start(int64_t mk)
 {
-    int64_t y = mk / 12;
-    int64_t m = mk % 12;
-    if (m < 0) {
-        m += 12;
-        y--;
-    }
-    return yq_time_days_from_civil(y, (unsigned)m + 1, 1) * SQ_DAY_S - YQ_SHANGHAI_OFFSET_S;
+    int64_t y;
+    unsigned m;
+
+    archive_month_split(mk, &y, &m);
+    return yq_time_days_from_civil(y, m, 1) * SQ_DAY_S - YQ_SHANGHAI_OFFSET_S;
 }
 
 void archive_sq_month_name(int64_t mk, char *buf, size_t len)
 {
-    int64_t y = mk / 12;
-    int64_t m = mk % 12;
-    if (m < 0) {
-        m += 12;
-        y--;
-    }
-    snprintf(buf, len, "%04lld-%02lld", (long long)y, (long long)m + 1);
+    int64_t y;
+    unsigned m;
+
+    archive_month_split(mk, &y, &m);
+    snprintf(buf, len, "%04lld-%02u", (long long)y, m);
 }
 
 /* ------------------------------------------------------------------ schema */
@@ -688,12 +682,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         return 0;
     }
     int64_t rid = sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db));
-    const char *title = it->title ? it->title : "";
-    const char *text = it->text ? it->text : "";
-    err = norm_apply(pc->b.norm, title, strlen(title), SQ_INDEX_MAX_BYTES, &pc->b.title);
-    if (err == 0 || err == ERR_TOO_BIG) {
-        err = norm_apply(pc->b.norm, text, strlen(text), SQ_INDEX_MAX_BYTES, &pc->b.text);
-    }
+    err = archive_put_normalise(&pc->b, it);
     if (err == ERR_TOO_BIG) {
         err = 0; /* the prefix is indexed, as the matcher sees it */
     }
@@ -840,6 +829,32 @@ static int sq_put(void *state, const struct yq_item *const *items, size_t n_item
                            n_alerts, res, errbuf, errlen);
 }
 
+/* archive_drop_month_fn: remove month mk's file (what: its path) with its WAL and SHM files. */
+static int sq_drop_month(void *ctx, int64_t mk, char *what, size_t what_len, char *errbuf,
+                         size_t errlen)
+{
+    struct sq_state *st = ctx;
+    char side[PATH_MAX + 8];
+
+    for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
+        if (st->conns[i].month == mk) {
+            conn_close(&st->conns[i]);
+        }
+    }
+    if (archive_sq_month_path(st, mk, what, what_len) != 0) {
+        return 1;
+    }
+    if (unlink(what) != 0 && errno != ENOENT) {
+        snprintf(errbuf, errlen, "archive: cannot remove %s: %s", what, strerror(errno));
+        return ERR_IO;
+    }
+    snprintf(side, sizeof side, "%s-wal", what);
+    (void)unlink(side);
+    snprintf(side, sizeof side, "%s-shm", what);
+    (void)unlink(side);
+    return 0;
+}
+
 static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *n_removed,
                     char *errbuf, size_t errlen)
 {
@@ -858,40 +873,8 @@ static int sq_prune(void *state, int64_t now_s, int64_t retention_days, size_t *
         return err == ERR_NOT_FOUND ? ERR_IO : err;
     }
     pthread_mutex_lock(&st->mu);
-    for (size_t k = 0; err == 0 && k < n; k++) {
-        int64_t mk = months[k];
-        int64_t y = mk / 12, m = mk % 12;
-        if (m < 0) {
-            m += 12;
-            y--;
-        }
-        if (!archive_month_expired(y, (unsigned)m + 1, now_s, retention_days)) {
-            continue;
-        }
-        for (size_t i = 0; i < SQ_CACHE_MAX; i++) {
-            if (st->conns[i].month == mk) {
-                conn_close(&st->conns[i]);
-            }
-        }
-        char path[PATH_MAX];
-        char side[PATH_MAX + 8];
-        if (archive_sq_month_path(st, mk, path, sizeof path) != 0) {
-            continue;
-        }
-        if (unlink(path) != 0 && errno != ENOENT) {
-            snprintf(errbuf, errlen, "archive: cannot remove %s: %s", path, strerror(errno));
-            err = ERR_IO;
-            break;
-        }
-        snprintf(side, sizeof side, "%s-wal", path);
-        (void)unlink(side);
-        snprintf(side, sizeof side, "%s-shm", path);
-        (void)unlink(side);
-        LOG_INFO("archive: pruned %s (retention %lld days)", path, (long long)retention_days);
-        if (n_removed) {
-            (*n_removed)++;
-        }
-    }
+    err = archive_prune_months(months, n, now_s, retention_days, sq_drop_month, st, n_removed,
+                               errbuf, errlen);
     pthread_mutex_unlock(&st->mu);
     free(months);
     return err;

@@ -332,24 +332,53 @@ static int check_header(const struct source_cfg *s, const yaml_node_t *kn, const
     return 0;
 }
 
-/* A source's "headers:" mapping (node may be NULL: none) into s->headers. */
-static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *node,
-                        char *errbuf, size_t errlen)
+/*
+ * Whether value node (NULL: the key is absent) gives nothing: absent, or an empty scalar
+ * ("key:" with nothing after it), which stands for an empty list or mapping.
+ */
+static bool value_empty(const yaml_node_t *node)
 {
-    yaml_node_pair_t *pair;
-    size_t n;
+    return !node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0');
+}
 
-    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+/*
+ * The number of entries of value node of doc (NULL: the key is absent), a list (type
+ * YAML_SEQUENCE_NODE) or a mapping (YAML_MAPPING_NODE), into *n_out: 0 when value_empty().
+ * When node is neither empty nor of that type: ERR_INVALID with "FILE:LINE: [source 'ID': ]RULE"
+ * in errbuf, source_id (NULL for a top-level key) and rule ("'sources' must be a list")
+ * borrowed.
+ */
+static int entries_of(const struct cfg_doc *doc, const yaml_node_t *node, yaml_node_type_t type,
+                      const char *source_id, const char *rule, size_t *n_out, char *errbuf,
+                      size_t errlen)
+{
+    *n_out = 0;
+    if (value_empty(node)) {
         return 0;
     }
-    if (node->type != YAML_MAPPING_NODE) {
-        snprintf(errbuf, errlen, "%s:%zu: source '%s': 'headers' must be a mapping of "
-                 "name: value", doc->file, node->start_mark.line + 1, s->id);
+    if (node->type != type) {
+        snprintf(errbuf, errlen, "%s:%zu: %s%s%s%s", doc->file, node->start_mark.line + 1,
+                 source_id ? "source '" : "", source_id ? source_id : "", source_id ? "': " : "",
+                 rule);
         return ERR_INVALID;
     }
-    n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
-    if (n == 0) {
-        return 0;
+    *n_out = type == YAML_SEQUENCE_NODE
+                 ? (size_t)(node->data.sequence.items.top - node->data.sequence.items.start)
+                 : (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    return 0;
+}
+
+/* A source's "headers:" mapping (node may be NULL: none) into s->headers. */
+static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *node, char *errbuf,
+                        size_t errlen)
+{
+    yaml_node_pair_t *pair;
+    size_t n = 0;
+    int err = entries_of(doc, node, YAML_MAPPING_NODE, s->id,
+                         "'headers' must be a mapping of name: value", &n, errbuf, errlen);
+
+    if (err || n == 0) {
+        return err;
     }
     s->headers = calloc(n, sizeof(*s->headers));
     if (!s->headers) {
@@ -359,7 +388,6 @@ static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *
         yaml_node_t *kn = cfg_doc_node(doc, pair->key);
         yaml_node_t *vn = cfg_doc_node(doc, pair->value);
         struct source_header *h = &s->headers[s->n_headers];
-        int err;
 
         if (!kn || !vn) {
             snprintf(errbuf, errlen, "%s:%zu: source '%s': bad 'headers' entry", doc->file,
@@ -388,22 +416,19 @@ static int load_headers(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *
 static int load_watch_terms(struct source_cfg *s, struct cfg_doc *doc, yaml_node_t *node,
                             char *errbuf, size_t errlen)
 {
-    size_t n;
+    size_t n = 0;
+    int err;
 
-    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
-        return 0;
-    }
-    if (s->kind_id != SOURCE_WEIBO_HOT) {
+    if (!value_empty(node) && s->kind_id != SOURCE_WEIBO_HOT) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s': 'watch_terms' is for kind weibo_hot",
                  doc->file, node->start_mark.line + 1, s->id);
         return ERR_INVALID;
     }
-    if (node->type != YAML_SEQUENCE_NODE) {
-        snprintf(errbuf, errlen, "%s:%zu: source '%s': 'watch_terms' must be a list of terms",
-                 doc->file, node->start_mark.line + 1, s->id);
-        return ERR_INVALID;
+    err = entries_of(doc, node, YAML_SEQUENCE_NODE, s->id, "'watch_terms' must be a list of terms",
+                     &n, errbuf, errlen);
+    if (err) {
+        return err;
     }
-    n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n > SOURCE_WATCH_TERMS_MAX) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s': at most %d 'watch_terms' (%zu given)",
                  doc->file, node->start_mark.line + 1, s->id, SOURCE_WATCH_TERMS_MAX, n);
@@ -457,18 +482,14 @@ static int load_watch_terms(struct source_cfg *s, struct cfg_doc *doc, yaml_node
 static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_node_t *list,
                         char *errbuf, size_t errlen)
 {
-    size_t n;
+    size_t n = 0;
+    int err = entries_of(doc, list, YAML_SEQUENCE_NODE, NULL, "'sources' must be a list", &n,
+                         errbuf, errlen);
 
-    if (!list || (list->type == YAML_SCALAR_NODE && cfg_scalar(list)[0] == '\0')) {
-        return 0;
+    if (err || n == 0) {
+        return err; /* no sources: cfg->sources stays NULL */
     }
-    if (list->type != YAML_SEQUENCE_NODE) {
-        snprintf(errbuf, errlen, "%s:%zu: 'sources' must be a list", doc->file,
-                 list->start_mark.line + 1);
-        return ERR_INVALID;
-    }
-    n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
-    cfg->sources = calloc(n ? n : 1, sizeof(*cfg->sources));
+    cfg->sources = calloc(n, sizeof(*cfg->sources));
     if (!cfg->sources) {
         return ERR_NOMEM;
     }
@@ -476,7 +497,6 @@ static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_
         yaml_node_t *el = cfg_doc_node(doc, list->data.sequence.items.start[i]);
         struct source_cfg *s = &cfg->sources[i];
         size_t line = el ? el->start_mark.line + 1 : 0;
-        int err;
 
         if (!el || el->type != YAML_MAPPING_NODE) {
             snprintf(errbuf, errlen, "%s:%zu: each source must be a mapping", doc->file, line);

@@ -379,12 +379,8 @@ static const struct ticket_store_col window_cols[] = {
     WCOL(9, INT, ended_at),     WCOL(10, INT, opened_at),  WCOL(11, INT, closed_at),
 };
 
-static int read_window(struct yq_stmt *st, void *elem)
-{
-    memset(elem, 0, sizeof(struct source_blind_row));
-    return ticket_store_read_cols(st, window_cols, sizeof(window_cols) / sizeof(window_cols[0]),
-                                  elem);
-}
+static const struct ticket_store_row_type window_rows =
+    TICKET_STORE_ROW_TYPE(struct source_blind_row, window_cols);
 
 int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
                       int64_t until, size_t max, struct source_blind_list *out)
@@ -413,8 +409,8 @@ int source_blind_list(struct ticket_store *store, const char *source_id, int64_t
     yq_stmt_bind_int64(st, 2, since == until ? until + 1 : until);
     yq_stmt_bind_text(st, 3, ticket_store_nz(source_id));
     yq_stmt_bind_int64(st, 4, (int64_t)max);
-    err = ticket_store_collect_rows(store, st, "blind window list", max, sizeof(*out->v),
-                                    read_window, (void **)&out->v, &out->n);
+    err = ticket_store_collect_rows(store, st, "blind window list", max, &window_rows,
+                                    (void **)&out->v, &out->n);
     if (err) {
         source_blind_list_release(out);
     }

@@ -43,17 +43,12 @@ static const struct ticket_store_col held_cols[] = {
     HCOL(19, REAL, score),
     HCOL(20, INT, held_at),
 };
-#define N_HELD_COLS (sizeof(held_cols) / sizeof(held_cols[0]))
+static const struct ticket_store_row_type held_rows =
+    TICKET_STORE_ROW_TYPE(struct ticket_held, held_cols);
 
 void ticket_held_list_release(struct ticket_held_list *list)
 {
     TICKET_STORE_RELEASE_LIST(list, held_cols);
-}
-
-static int read_held(struct yq_stmt *st, void *elem)
-{
-    memset(elem, 0, sizeof(struct ticket_held));
-    return ticket_store_read_cols(st, held_cols, N_HELD_COLS, elem);
 }
 
 int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
@@ -88,8 +83,8 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
     } else {
         yq_stmt_bind_null(st, 3);
     }
-    err = ticket_store_collect_rows(store, st, "held list", max, sizeof(*out->v), read_held,
-                                    (void **)&out->v, &out->n);
+    err = ticket_store_collect_rows(store, st, "held list", max, &held_rows, (void **)&out->v,
+                                    &out->n);
     if (err) {
         ticket_held_list_release(out);
     }

@@ -1432,6 +1432,12 @@ int ticket_store_read_cols(struct yq_stmt *st, const struct ticket_store_col *co
     return 0;
 }
 
+int ticket_store_read_elem(struct yq_stmt *st, const struct ticket_store_row_type *rt, void *elem)
+{
+    memset(elem, 0, rt->elem_size);
+    return ticket_store_read_cols(st, rt->cols, rt->n_cols, elem);
+}
+
 void ticket_store_free_cols(const struct ticket_store_col *cols, size_t n_cols, void *obj)
 {
     for (size_t i = 0; i < n_cols; i++) {
@@ -1496,7 +1502,8 @@ static const struct ticket_store_col ticket_cols[] = {
     TCOL(36, FLAG, rules_unverified),
     TCOL(37, INT, rules_checked_at),
 };
-#define N_TICKET_COLS (sizeof(ticket_cols) / sizeof(ticket_cols[0]))
+static const struct ticket_store_row_type ticket_rows =
+    TICKET_STORE_ROW_TYPE(struct ticket, ticket_cols);
 
 void ticket_release(struct ticket *t)
 {
@@ -1508,16 +1515,11 @@ void ticket_list_release(struct ticket_list *list)
     TICKET_STORE_RELEASE_LIST(list, ticket_cols);
 }
 
-int ticket_store_read_row(struct yq_stmt *st, struct ticket *t)
-{
-    memset(t, 0, sizeof(*t));
-    return ticket_store_read_cols(st, ticket_cols, N_TICKET_COLS, t);
-}
-
 int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, const char *what,
-                              size_t max, size_t elem_size,
-                              int (*read)(struct yq_stmt *st, void *elem), void **v, size_t *n)
+                              size_t max, const struct ticket_store_row_type *rt, void **v,
+                              size_t *n)
 {
+    size_t elem_size = rt->elem_size;
     size_t cap = 0;
     int rc, err = 0;
 
@@ -1538,7 +1540,7 @@ int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, co
             *v = nv;
             cap = ncap;
         }
-        err = read(st, (char *)*v + *n * elem_size);
+        err = ticket_store_read_elem(st, rt, (char *)*v + *n * elem_size);
         if (err) {
             break;
         }
@@ -1553,13 +1555,12 @@ int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, co
 
 /*
  * The rows of sql (its parameters ?1.. bound to the n_binds values of binds; at most max rows
- * by its LIMIT) read with read into the vector *v / *n (empty on failure: the texts of cols,
- * n_cols released). Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM.
+ * by its LIMIT) read as row type rt into the vector *v / *n (empty on failure: the texts of
+ * the rows read released). Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM.
  */
 static int list_rows(struct ticket_store *store, const char *sql, const char *what,
-                     const int64_t *binds, int n_binds, size_t max, size_t elem_size,
-                     int (*read)(struct yq_stmt *st, void *elem),
-                     const struct ticket_store_col *cols, size_t n_cols, void **v, size_t *n)
+                     const int64_t *binds, int n_binds, size_t max,
+                     const struct ticket_store_row_type *rt, void **v, size_t *n)
 {
     struct yq_stmt *st = NULL;
     int err = ticket_store_prepare(store, sql, &st, what);
@@ -1568,19 +1569,14 @@ static int list_rows(struct ticket_store *store, const char *sql, const char *wh
         for (int i = 0; i < n_binds; i++) {
             yq_stmt_bind_int64(st, i + 1, binds[i]);
         }
-        err = ticket_store_collect_rows(store, st, what, max, elem_size, read, v, n);
+        err = ticket_store_collect_rows(store, st, what, max, rt, v, n);
     }
     if (err) {
-        ticket_store_free_rows(cols, n_cols, *v, *n, elem_size);
+        ticket_store_free_rows(rt->cols, rt->n_cols, *v, *n, rt->elem_size);
         *v = NULL;
         *n = 0;
     }
     return err;
-}
-
-static int read_ticket(struct yq_stmt *st, void *elem)
-{
-    return ticket_store_read_row(st, elem);
 }
 
 int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struct ticket_list *out)
@@ -1595,8 +1591,7 @@ int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struc
                      "SELECT " TICKET_COLUMNS " FROM tickets "
                      "WHERE state NOT IN " TICKET_STATES_SETTLED_SQL " "
                      "ORDER BY response_deadline, id LIMIT ?",
-                     "list open", &limit, 1, max_tickets, sizeof(*out->v), read_ticket,
-                     ticket_cols, N_TICKET_COLS, (void **)&out->v, &out->n);
+                     "list open", &limit, 1, max_tickets, &ticket_rows, (void **)&out->v, &out->n);
 }
 
 static int count_query(struct ticket_store *store, const char *sql, int64_t bind, bool has_bind,
@@ -1647,7 +1642,7 @@ static int get_one(struct ticket_store *store, struct yq_stmt *st, struct ticket
     int rc = yq_stmt_step(st), err;
 
     if (rc == YQ_DB_ROW) {
-        err = ticket_store_read_row(st, out);
+        err = ticket_store_read_elem(st, &ticket_rows, out);
     } else if (rc == YQ_DB_DONE) {
         err = ERR_NOT_FOUND;
     } else {
@@ -1789,8 +1784,8 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
     yq_stmt_bind_int(st, 9, f->overdue_only ? 1 : 0);
     yq_stmt_bind_int64(st, 10, (int64_t)(max < INT64_MAX ? max : INT64_MAX));
     yq_stmt_bind_int64(st, 11, (int64_t)(f->offset < INT64_MAX ? f->offset : INT64_MAX));
-    err = ticket_store_collect_rows(store, st, "list tickets", max, sizeof(*out->v), read_ticket,
-                                    (void **)&out->v, &out->n);
+    err = ticket_store_collect_rows(store, st, "list tickets", max, &ticket_rows, (void **)&out->v,
+                                    &out->n);
     if (err) {
         ticket_list_release(out);
     }
@@ -1804,11 +1799,8 @@ static const struct ticket_store_col log_cols[] = {
     LCOL(4, TEXT, action), LCOL(5, TEXT, from_state), LCOL(6, TEXT, to_state), LCOL(7, TEXT, note),
 };
 
-static int read_log_entry(struct yq_stmt *st, void *elem)
-{
-    memset(elem, 0, sizeof(struct ticket_log_entry));
-    return ticket_store_read_cols(st, log_cols, sizeof(log_cols) / sizeof(log_cols[0]), elem);
-}
+static const struct ticket_store_row_type log_rows =
+    TICKET_STORE_ROW_TYPE(struct ticket_log_entry, log_cols);
 
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out)
@@ -1817,8 +1809,7 @@ int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
     return list_rows(store,
                      "SELECT id, at, actor, actor_role, action, from_state, to_state, "
                      "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
-                     "list log", &ticket_id, 1, 10000, sizeof(*out->v), read_log_entry, log_cols,
-                     sizeof(log_cols) / sizeof(log_cols[0]), (void **)&out->v, &out->n);
+                     "list log", &ticket_id, 1, 10000, &log_rows, (void **)&out->v, &out->n);
 }
 
 void ticket_log_list_release(struct ticket_log_list *list)
@@ -1833,12 +1824,8 @@ static const struct ticket_store_col response_cols[] = {
     RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
 };
 
-static int read_response(struct yq_stmt *st, void *elem)
-{
-    memset(elem, 0, sizeof(struct ticket_response));
-    return ticket_store_read_cols(st, response_cols,
-                                  sizeof(response_cols) / sizeof(response_cols[0]), elem);
-}
+static const struct ticket_store_row_type response_rows =
+    TICKET_STORE_ROW_TYPE(struct ticket_response, response_cols);
 
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
@@ -1847,9 +1834,8 @@ int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
     return list_rows(store,
                      "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
                      "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
-                     "list responses", &ticket_id, 1, 1000, sizeof(*out->v), read_response,
-                     response_cols, sizeof(response_cols) / sizeof(response_cols[0]),
-                     (void **)&out->v, &out->n);
+                     "list responses", &ticket_id, 1, 1000, &response_rows, (void **)&out->v,
+                     &out->n);
 }
 
 void ticket_response_list_release(struct ticket_response_list *list)
@@ -1872,7 +1858,8 @@ static const struct ticket_store_col item_cols[] = {
     ICOL(11, INT, added_at),    ICOL(12, TEXT, author),  ICOL(13, INT, fetched_at_ms),
     ICOL(14, INT, matched_at_ms), ICOL(15, INT, stored_at_ms),
 };
-#define N_ITEM_COLS (sizeof(item_cols) / sizeof(item_cols[0]))
+static const struct ticket_store_row_type item_rows =
+    TICKET_STORE_ROW_TYPE(struct ticket_item, item_cols);
 
 void ticket_item_release(struct ticket_item *item)
 {
@@ -1882,12 +1869,6 @@ void ticket_item_release(struct ticket_item *item)
 void ticket_item_list_release(struct ticket_item_list *list)
 {
     TICKET_STORE_RELEASE_LIST(list, item_cols);
-}
-
-static int read_item(struct yq_stmt *st, void *elem)
-{
-    memset(elem, 0, sizeof(struct ticket_item));
-    return ticket_store_read_cols(st, item_cols, N_ITEM_COLS, elem);
 }
 
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
@@ -1902,8 +1883,7 @@ int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_
     return list_rows(store,
                      "SELECT " ITEM_COLUMNS " FROM ticket_items "
                      "WHERE ticket_id = ? ORDER BY id LIMIT ?",
-                     "list items", binds, 2, max_items, sizeof(*out->v), read_item, item_cols,
-                     N_ITEM_COLS, (void **)&out->v, &out->n);
+                     "list items", binds, 2, max_items, &item_rows, (void **)&out->v, &out->n);
 }
 
 /*
@@ -1956,8 +1936,8 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
         yq_stmt_bind_int64(st, 2, (int64_t)max_per_ticket);
         size_t max =
             max_per_ticket <= SIZE_MAX / tickets->n ? tickets->n * max_per_ticket : SIZE_MAX;
-        err = ticket_store_collect_rows(store, st, "list items of page", max, sizeof(*out->v),
-                                        read_item, (void **)&out->v, &out->n);
+        err = ticket_store_collect_rows(store, st, "list items of page", max, &item_rows,
+                                        (void **)&out->v, &out->n);
     }
     free(ids_text);
     if (err) {

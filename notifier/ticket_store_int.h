@@ -122,6 +122,29 @@ int ticket_store_read_cols(struct yq_stmt *st, const struct ticket_store_col *co
                            void *obj);
 
 /*
+ * A row type of the store (tickets, items, log, responses, held items, blind windows): its
+ * column table (n_cols entries, static storage) and the size in bytes of the struct one row
+ * fills. ticket_store_read_elem() and ticket_store_collect_rows() read rows by it.
+ */
+struct ticket_store_row_type {
+    const struct ticket_store_col *cols;
+    size_t n_cols;
+    size_t elem_size;
+};
+
+/* The row type of struct_type whose columns are the static array cols. */
+#define TICKET_STORE_ROW_TYPE(struct_type, cols)                                                   \
+    {                                                                                              \
+        (cols), sizeof(cols) / sizeof((cols)[0]), sizeof(struct_type)                              \
+    }
+
+/*
+ * Zero elem (rt->elem_size bytes, caller storage) and fill it from the current row of st by
+ * rt's columns (ticket_store_read_cols()). Returns 0 or ERR_NOMEM (nothing left to release).
+ */
+int ticket_store_read_elem(struct yq_stmt *st, const struct ticket_store_row_type *rt, void *elem);
+
+/*
  * The events row of a ticket (aliased t; rule_ids from its first item), judged at creation:
  * an INSERT ... SELECT up to its last two values (created_at, updated_at), which the caller
  * appends with its FROM clause. Migration 9 runs it for every ticket before it; event intake
@@ -166,22 +189,19 @@ void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, 
         }                                                                                          \
     } while (0)
 
-/* Read one ticket row selected with TICKET_STORE_COLUMNS into t. Returns 0 or ERR_NOMEM. */
-int ticket_store_read_row(struct yq_stmt *st, struct ticket *t);
-
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);
 
 /*
- * Step st (prepared and bound; finalized here) to its end, reading each row with read into
- * one more element of the vector *v (elem_size bytes each, *n in use, at most max: the SQL
- * carries the same LIMIT). read fills the element or leaves nothing to release. On failure
- * the elements read so far stay in *v for the caller's release function.
+ * Step st (prepared and bound; finalized here) to its end, reading each row of row type rt
+ * (borrowed) with ticket_store_read_elem() into one more element of the vector *v
+ * (rt->elem_size bytes each, *n in use, at most max: the SQL carries the same LIMIT). On
+ * failure the elements read so far stay in *v for the caller's release function.
  * Returns 0, ERR_TOO_BIG (more than max rows), ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
 int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, const char *what,
-                              size_t max, size_t elem_size,
-                              int (*read)(struct yq_stmt *st, void *elem), void **v, size_t *n);
+                              size_t max, const struct ticket_store_row_type *rt, void **v,
+                              size_t *n);
 
 #define TICKET_STORE_COLUMNS                                                                       \
     "id, number, event_key, title, level, department, state, first_post_at, detected_at, "         \
