@@ -32,7 +32,13 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
-#define TIMEOUT_MS 100
+/*
+ * The client's command timeout. Only the held replies need it to expire, and they are held
+ * whatever its length; every other reply must come well within it, or the client would retry
+ * on a new connection and the connection counts below would differ: so it is long enough for a
+ * machine with every core busy, at the cost of about a second per held reply.
+ */
+#define TIMEOUT_MS 1000
 #define HOLD_GUARD_MS 60000 /* a held reply goes out after this even if never released */
 
 struct fake {
@@ -179,7 +185,7 @@ static struct yq_redis_cfg cfg_for(int port)
     struct yq_redis_cfg c = {
         .host = "127.0.0.1",
         .port = port,
-        .connect_timeout_ms = 500,
+        .connect_timeout_ms = 5000,
         .command_timeout_ms = TIMEOUT_MS,
         .seen_ttl_s = 60,
     };
