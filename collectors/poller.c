@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "feed_parse.h"
 #include "fetch.h"
 #include "yq_hash.h"
 #include "yq_metrics_http.h"
@@ -334,8 +333,9 @@ static void parse_job_free(struct parse_job *j)
     free(j->effective_url);
     free(j->etag);
     free(j->last_modified);
-    feed_free(j->feed);
-    weibo_page_release(&j->page);
+    if (j->r && j->r->kind->release_job) {
+        j->r->kind->release_job(j);
+    }
     free(j);
 }
 

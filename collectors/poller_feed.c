@@ -106,7 +106,13 @@ static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         .max_bytes = (size_t)cc->max_body_bytes * 4,
     };
 
-    j->err = feed_parse(&in, &j->feed, j->err_msg, sizeof(j->err_msg));
+    j->err = feed_parse(&in, &j->out.feed, j->err_msg, sizeof(j->err_msg));
+}
+
+static void feed_release_job(struct parse_job *j)
+{
+    feed_free(j->out.feed);
+    j->out.feed = NULL;
 }
 
 /* End of a cycle or poller_free(): the response's Content-Location is no longer needed. */
@@ -119,7 +125,7 @@ static void feed_reset(struct source_run *r)
 /* The ingest of a parsed feed, on the event loop's thread. */
 static void feed_parsed(struct source_run *r, struct parse_job *j)
 {
-    struct feed *f = j->feed;
+    struct feed *f = j->out.feed;
     struct ingest_result res;
     struct ingest_ctx ctx;
     long status = j->status;
@@ -219,6 +225,7 @@ const struct source_kind_ops source_kind_feed = {
     .done = feed_done,
     .parse = feed_parse_job,
     .parsed = feed_parsed,
+    .release_job = feed_release_job,
     .reset = feed_reset,
     .check = feed_check,
 };

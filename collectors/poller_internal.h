@@ -125,9 +125,17 @@ struct host_slot {
     size_t active;
 };
 
+/* What a Weibo getIndex page job's parse op leaves (poller_weibo.c). */
+struct weibo_page_result {
+    enum source_state state; /* weibo_classify() of the response */
+    struct weibo_page page;  /* weibo_parse_page() result (owned) when state is ok */
+    int64_t fetched_at;      /* UTC seconds the page was read at */
+};
+
 /*
- * A finished body on its way through the parse worker (poller.c); the source kind's parse op
- * fills the result (feed, or for a Weibo getIndex page wb_state/page/fetched_at).
+ * A finished body on its way through the parse worker (poller.c). The source kind's parse op
+ * fills err/err_msg and its member of out (zeroed until then); its release_job op frees that
+ * member, so the worker never knows what a kind's result holds.
  */
 struct parse_job {
     struct parse_job *next;
@@ -139,13 +147,12 @@ struct parse_job {
     char *effective_url;
     char *etag;                  /* r's response validators, moved; given back when done */
     char *last_modified;
-    struct feed *feed;           /* result (owned) */
     int err;
     char err_msg[256];
-    /* a Weibo getIndex page (job JOB_WEIBO_PAGE) instead of a feed */
-    enum source_state wb_state;  /* weibo_classify() of the response */
-    struct weibo_page page;      /* weibo_parse_page() result (owned) when wb_state is ok */
-    int64_t fetched_at;          /* UTC seconds the page was read at */
+    union {
+        struct feed *feed;           /* feed kind (poller_feed.c): feed_parse() (owned) */
+        struct weibo_page_result wb; /* Weibo user kind (poller_weibo.c) */
+    } out;
 };
 
 #define POLLER_PARSE_THREADS_MAX 16

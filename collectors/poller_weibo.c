@@ -338,28 +338,34 @@ static void weibo_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         .max_text_bytes = (size_t)cc->max_text_bytes,
     };
 
-    j->fetched_at = ctx.fetched_at;
-    j->wb_state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
-                                 j->body.len, j->err_msg, sizeof(j->err_msg));
-    if (j->wb_state == SOURCE_OK) {
+    j->out.wb.fetched_at = ctx.fetched_at;
+    j->out.wb.state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
+                                     j->body.len, j->err_msg, sizeof(j->err_msg));
+    if (j->out.wb.state == SOURCE_OK) {
         j->err_msg[0] = '\0';
-        j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->page, j->err_msg,
+        j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->out.wb.page, j->err_msg,
                                   sizeof(j->err_msg));
     }
 }
 
+/* A page job's page, unless weibo_parsed() moved it into the cycle. */
+static void weibo_release_job(struct parse_job *j)
+{
+    weibo_page_release(&j->out.wb.page);
+}
+
 /*
- * A getIndex page back from the parse thread: j->wb_state and the reason in j->err_msg from
- * weibo_classify(); when ok, j->err/err_msg from weibo_parse_page() and j->page (moved into
- * r's cycle) read at j->fetched_at.
+ * A getIndex page back from the parse thread: j->out.wb.state and the reason in j->err_msg
+ * from weibo_classify(); when ok, j->err/err_msg from weibo_parse_page() and j->out.wb.page
+ * (moved into r's cycle) read at j->out.wb.fetched_at.
  */
 static void weibo_parsed(struct source_run *r, struct parse_job *j)
 {
     struct weibo_cycle *wb = &r->wb;
     long http_status = j->status;
 
-    if (j->wb_state != SOURCE_OK) {
-        source_run_fail(r, http_status, j->wb_state, j->err_msg);
+    if (j->out.wb.state != SOURCE_OK) {
+        source_run_fail(r, http_status, j->out.wb.state, j->err_msg);
         return;
     }
     if (j->err) {
@@ -368,14 +374,14 @@ static void weibo_parsed(struct source_run *r, struct parse_job *j)
         return;
     }
     weibo_page_release(&wb->page);
-    wb->page = j->page; /* moved */
-    memset(&j->page, 0, sizeof(j->page));
+    wb->page = j->out.wb.page; /* moved */
+    memset(&j->out.wb.page, 0, sizeof(j->out.wb.page));
     if (wb->page.empty) {
         LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
         weibo_cycle_ok(r, http_status);
         return;
     }
-    mark_not_new(r, j->fetched_at);
+    mark_not_new(r, j->out.wb.fetched_at);
     snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
     wb->page_no = wb->page.page;
     wb->next_post = 0;
@@ -442,6 +448,7 @@ const struct source_kind_ops source_kind_weibo = {
     .done = weibo_done,
     .parse = weibo_parse_job,
     .parsed = weibo_parsed,
+    .release_job = weibo_release_job,
     .reset = weibo_reset,
     .check = weibo_check,
 };
