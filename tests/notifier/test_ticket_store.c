@@ -1436,38 +1436,27 @@ static void test_issue_16_ids_increase_after_explicit_ids(void **state)
                      res.ticket_id);
 }
 
+/* FX(test): test runs on a fresh fixture, notifier_memory_store_setup() before it and
+ * notifier_memory_store_teardown() after it */
+#define FX(test)                                                                                   \
+    cmocka_unit_test_setup_teardown(test, notifier_memory_store_setup,                             \
+                                    notifier_memory_store_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_new_alert_creates_ticket, notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_number_month_is_shanghai_month,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_same_event_new_item_attaches,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_redelivered_alert_changes_nothing,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_deadlines_per_level, notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_ticket_log_is_append_only, notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
+        FX(test_new_alert_creates_ticket),
+        FX(test_number_month_is_shanghai_month),
+        FX(test_same_event_new_item_attaches),
+        FX(test_redelivered_alert_changes_nothing),
+        FX(test_deadlines_per_level),
+        FX(test_ticket_log_is_append_only),
         cmocka_unit_test(test_migrations_idempotent_on_reopen),
         cmocka_unit_test(test_readonly_store_reads_but_cannot_intake),
-        cmocka_unit_test_setup_teardown(test_list_open_orders_by_response_deadline,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_title_falls_back_to_text_and_is_bounded,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_missing_event_key_is_invalid,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_fc033_author_stored_and_in_detail,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
+        FX(test_list_open_orders_by_response_deadline),
+        FX(test_title_falls_back_to_text_and_is_bounded),
+        FX(test_missing_event_key_is_invalid),
+        FX(test_issue_fc033_author_stored_and_in_detail),
         cmocka_unit_test(test_v2_database_upgrades_to_v3_keeping_rows),
         cmocka_unit_test(test_issue_10_open_never_creates_the_store),
         cmocka_unit_test(test_issue_10_state_files_are_0600),
@@ -1475,26 +1464,14 @@ int main(void)
         cmocka_unit_test(test_issue_10_one_notifier_per_store),
         cmocka_unit_test(test_issue_10_empty_file_is_not_a_store),
         cmocka_unit_test(test_issue_10_one_notifier_whatever_the_path),
-        cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_on_ticket,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_old_and_official_items_are_held,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_undated_backlog_is_held,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
+        FX(test_issue_10_rules_unverified_on_ticket),
+        FX(test_issue_11_old_and_official_items_are_held),
+        FX(test_issue_11_undated_backlog_is_held),
         cmocka_unit_test(test_issue_11_migration_6_undated_reason),
         cmocka_unit_test(test_issue_16_pg_schema_refused_until_init),
-        cmocka_unit_test_setup_teardown(test_issue_16_append_only_tables,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_clock_history_triggers,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_ids_increase_after_explicit_ids,
-                                        notifier_memory_store_setup,
-                                        notifier_memory_store_teardown),
+        FX(test_issue_16_append_only_tables),
+        FX(test_issue_16_clock_history_triggers),
+        FX(test_issue_16_ids_increase_after_explicit_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
