@@ -448,7 +448,7 @@ static void test_bad_utf8_and_huge_text(void **state)
     free(text);
 }
 
-/* FX(test): test runs on a fresh fixture, fx_setup() before it and fx_teardown() after it */
+/* FX(test): test with a fixture of its own: fx_setup() before it, fx_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
 
 int main(void)

@@ -420,7 +420,7 @@ static void test_csv_export(void **state)
     archive_query_free(q);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

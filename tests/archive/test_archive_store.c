@@ -1161,7 +1161,7 @@ static void test_issue_16_large_put_counts_like_row_by_row(void **state)
     free(it);
 }
 
-/* FX(test): test runs on a fresh fixture, fx_setup() before it and fx_teardown() after it */
+/* FX(test): test with a fixture of its own: fx_setup() before it, fx_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
 
 int main(void)

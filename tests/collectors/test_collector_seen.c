@@ -531,7 +531,7 @@ static void test_issue_16_rotating_window_stays_small(void **state)
     seen_cache_free(c);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

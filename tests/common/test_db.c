@@ -793,7 +793,7 @@ static void test_plan_per_call(void **state)
     }
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

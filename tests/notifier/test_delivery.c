@@ -1318,7 +1318,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* FX(test): test runs on a fresh fixture, rx_setup() before it and rx_teardown() after it */
+/* FX(test): test with a fixture of its own: rx_setup() before it, rx_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, rx_setup, rx_teardown)
 
 int main(void)

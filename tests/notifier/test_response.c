@@ -1039,7 +1039,7 @@ static void test_hostile_post_text_is_bounded(void **state)
     free(text);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

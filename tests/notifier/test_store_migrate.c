@@ -525,7 +525,7 @@ static void test_issue_16_notifier_held_store_is_refused(void **state)
     ticket_store_lock_release(held);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

@@ -1421,8 +1421,10 @@ static void test_issue_16_ids_increase_after_explicit_ids(void **state)
                      res.ticket_id);
 }
 
-/* FX(test): test runs on a fresh fixture, notifier_memory_store_setup() before it and
- * notifier_memory_store_teardown() after it */
+/*
+ * FX(test): test with a fixture of its own: notifier_memory_store_setup() before it,
+ * notifier_memory_store_teardown() after it
+ */
 #define FX(test)                                                                                   \
     cmocka_unit_test_setup_teardown(test, notifier_memory_store_setup,                             \
                                     notifier_memory_store_teardown)

@@ -448,7 +448,7 @@ static void test_issue_11_settled_clocks_stop(void **state)
     assert_null(strstr(out, "进行中"));
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

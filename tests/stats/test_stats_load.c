@@ -631,7 +631,7 @@ static void test_issue_16_cli_url_never_shows_the_password(void **state)
     }
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

@@ -480,7 +480,7 @@ static void test_issue_17_publish_refusals(void **state)
                          YQ_DB_OK);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

@@ -716,7 +716,7 @@ static void test_issue_16_text_not_utf8_is_400(void **state)
     resp_release(&r);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and web_fixture_teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
 int main(void)

@@ -210,7 +210,7 @@ static void test_sources_page_and_script_served(void **state)
     resp_release(&r);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and web_fixture_teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
 int main(void)

@@ -827,7 +827,7 @@ static void test_change_marker_moves_with_event_log(void **state)
     assert_int_equal(after_ticket, after + 1);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)

@@ -703,7 +703,7 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
     json_decref(v);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and web_fixture_teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
 int main(void)

@@ -265,7 +265,7 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     json_decref(doc);
 }
 
-/* FX(test): test runs on a fresh fixture, setup() before it and teardown() after it */
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
