@@ -29,7 +29,8 @@
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 
-static uint32_t next_rand(void)
+/* 32 bits of the generator (returned widened, for bench_make_terms()) */
+static uint64_t next_rand(void)
 {
     return (uint32_t)(bench_xorshift64(&rng) >> 16);
 }
@@ -86,22 +87,6 @@ static long peak_rss_kb(void)
     return kb;
 }
 
-/* n_terms distinct terms of 2..4 characters; returns a new array of new strings. */
-static char **make_terms(size_t n_terms)
-{
-    char **t = calloc(n_terms, sizeof(*t));
-    for (size_t i = 0; t && i < n_terms; i++) {
-        char buf[16];
-        size_t len = 0, n_cp = 2 + next_rand() % 3;
-        for (size_t k = 0; k < n_cp; k++) {
-            len += bench_put_cp(buf + len, text_cp());
-        }
-        buf[len] = '\0'; /* a few collide: the rule set keeps distinct terms */
-        t[i] = strdup(buf);
-    }
-    return t;
-}
-
 /* A rule set of n_rules rules over terms (TERMS_PER_RULE each): (a|b|c|d) & (e|f|g) & !(h|i|j) */
 static struct rule_set *make_rules(char **terms, size_t n_rules, char **json_out)
 {
@@ -145,7 +130,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: normalisation tables unavailable\n");
         return 1;
     }
-    terms = make_terms(n_terms * 10 + n_terms); /* enough for the 100,000-term compile too */
+    /* 2..4 characters; enough terms for the 100,000-term compile too */
+    terms = bench_make_terms(n_terms * 10 + n_terms, 2, 3, next_rand, text_cp);
     rs = make_rules(terms, n_rules, &json);
     if (!rs) {
         return 1;

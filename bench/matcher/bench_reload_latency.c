@@ -65,21 +65,6 @@ static void sleep_until(double t_us)
     }
 }
 
-static char **make_terms(size_t n)
-{
-    char **t = calloc(n, sizeof(*t));
-    for (size_t i = 0; t && i < n; i++) {
-        char buf[16];
-        size_t len = 0, n_cp = 3 + next_rand() % 2;
-        for (size_t k = 0; k < n_cp; k++) {
-            len += bench_put_cp(buf + len, rand_cp());
-        }
-        buf[len] = '\0';
-        t[i] = strdup(buf);
-    }
-    return t;
-}
-
 struct reload {
     const char *json;
     size_t len;
@@ -184,7 +169,8 @@ int main(int argc, char **argv)
     double interval = argc > 1 ? strtod(argv[1], NULL) : 1000;
     long reloads = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
     size_t n_terms = (size_t)N_NEW_RULES * TERMS_PER_RULE, len_old, n_items = 200000;
-    char **terms = make_terms(n_terms), *items[1000], err[512];
+    char **terms = bench_make_terms(n_terms, 3, 2, next_rand, rand_cp); /* 3..4 characters */
+    char *items[1000], err[512];
     char *json_old = bench_rules_json(terms, N_OLD_RULES, 1, &len_old);
     struct reload rl;
     struct rule_set *old = NULL;

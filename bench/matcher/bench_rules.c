@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "yq_banned.h"
 
@@ -21,6 +22,24 @@ size_t bench_put_cp(char *out, uint32_t cp)
     out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[2] = (char)(0x80 | (cp & 0x3F));
     return 3;
+}
+
+char **bench_make_terms(size_t n, unsigned min_cps, unsigned n_lengths, uint64_t (*next)(void),
+                        uint32_t (*cp)(void))
+{
+    char **t = calloc(n, sizeof(*t));
+
+    for (size_t i = 0; t && i < n; i++) {
+        char buf[16];
+        size_t len = 0, n_cp = min_cps + next() % n_lengths;
+
+        for (size_t k = 0; k < n_cp; k++) {
+            len += bench_put_cp(buf + len, cp());
+        }
+        buf[len] = '\0';
+        t[i] = strdup(buf);
+    }
+    return t;
 }
 
 char *bench_rules_json(char **terms, size_t n_rules, int64_t version, size_t *len)

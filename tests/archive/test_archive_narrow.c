@@ -448,15 +448,15 @@ static void test_bad_utf8_and_huge_text(void **state)
     free(text);
 }
 
+/* FX(test): test with a fixture of its own: fx_setup() before it, fx_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_terms_found_inside_words, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_and_or_formulas, fx_setup, fx_teardown),
-        cmocka_unit_test(test_match_expressions),
-        cmocka_unit_test(test_tsquery_and_tsvector),
-        cmocka_unit_test_setup_teardown(test_bad_utf8_and_huge_text, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_property_never_misses_a_hit, fx_setup, fx_teardown),
+        FX(test_terms_found_inside_words),        FX(test_and_or_formulas),
+        cmocka_unit_test(test_match_expressions), cmocka_unit_test(test_tsquery_and_tsvector),
+        FX(test_bad_utf8_and_huge_text),          FX(test_property_never_misses_a_hit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

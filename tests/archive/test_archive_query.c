@@ -420,19 +420,22 @@ static void test_csv_export(void **state)
     archive_query_free(q);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_narrowing_is_normalised),
-        cmocka_unit_test_setup_teardown(test_finds_unmatched_items, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_near_negation_and_normalisation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sentiment_filter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_heat_sort_and_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_highlights_and_matches, setup, teardown),
+        FX(test_finds_unmatched_items),
+        FX(test_near_negation_and_normalisation),
+        FX(test_filters),
+        FX(test_sentiment_filter),
+        FX(test_heat_sort_and_paging),
+        FX(test_highlights_and_matches),
         cmocka_unit_test(test_csv_field),
-        cmocka_unit_test_setup_teardown(test_csv_export, setup, teardown),
+        FX(test_csv_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

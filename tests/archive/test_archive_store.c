@@ -1161,37 +1161,34 @@ static void test_issue_16_large_put_counts_like_row_by_row(void **state)
     free(it);
 }
 
+/* FX(test): test with a fixture of its own: fx_setup() before it, fx_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip_every_field, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_time_order_across_months, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_same_batch_twice, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_15_zero_match_official_alert, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_across_month_boundary, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_matches_before_and_after_item, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_match_follows_item_into_neighbour_month, fx_setup,
-                                        fx_teardown),
+        FX(test_round_trip_every_field),
+        FX(test_scan_time_order_across_months),
+        FX(test_idempotent_same_batch_twice),
+        FX(test_issue_15_zero_match_official_alert),
+        FX(test_idempotent_across_month_boundary),
+        FX(test_matches_before_and_after_item),
+        FX(test_match_follows_item_into_neighbour_month),
         cmocka_unit_test(test_layout_errors),
         cmocka_unit_test(test_pg_layout),
-        cmocka_unit_test_setup_teardown(test_readonly_handle, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_prune_whole_old_months, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_stats_counts, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_month_of_archive_time, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_month_file, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_directory_removed_or_moved_after_puts, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_missing_directory_on_put, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_scan_filters, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_threads_share_a_handle, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_borrowed_classifier, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_disk_full_then_retry, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_extreme_times, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_large_put_counts_like_row_by_row, fx_setup,
-                                        fx_teardown),
+        FX(test_readonly_handle),
+        FX(test_prune_whole_old_months),
+        FX(test_stats_counts),
+        FX(test_month_of_archive_time),
+        FX(test_corrupt_month_file),
+        FX(test_directory_removed_or_moved_after_puts),
+        FX(test_missing_directory_on_put),
+        FX(test_scan_filters),
+        FX(test_threads_share_a_handle),
+        FX(test_borrowed_classifier),
+        FX(test_disk_full_then_retry),
+        FX(test_extreme_times),
+        FX(test_issue_16_large_put_counts_like_row_by_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

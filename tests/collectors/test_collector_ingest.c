@@ -358,18 +358,17 @@ static void test_issue_11_official_source_needs_department(void **state)
     collector_config_release(&cfg);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_issue_10_oversized_entry_does_not_hold_back_the_other,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_permanent_produce_error_settles_the_item,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_permanent_delivery_error_settles_the_item,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_official_local_source_marks_its_items,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_first_poll_marks_backlog, setup, teardown),
+        FX(test_issue_10_oversized_entry_does_not_hold_back_the_other),
+        FX(test_issue_10_permanent_produce_error_settles_the_item),
+        FX(test_issue_10_permanent_delivery_error_settles_the_item),
+        FX(test_issue_11_official_local_source_marks_its_items),
+        FX(test_issue_11_first_poll_marks_backlog),
         cmocka_unit_test(test_issue_11_official_source_needs_department),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -535,13 +535,15 @@ static void test_metrics_document(void **state)
     store_free(st);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_poll_produce_conditional_get_and_dead_redis, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_6_items_24h, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_metrics_document, setup, teardown),
+        FX(test_poll_produce_conditional_get_and_dead_redis),
+        FX(test_issue_6_items_24h),
+        FX(test_metrics_document),
     };
 
     if (cfx_curl_init() != 0) {

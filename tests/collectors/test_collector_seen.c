@@ -531,6 +531,9 @@ static void test_issue_16_rotating_window_stays_small(void **state)
     seen_cache_free(c);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,16 +541,13 @@ int main(void)
         cmocka_unit_test(test_cache_hit_and_miss),
         cmocka_unit_test(test_cache_eviction_keeps_ids_in_use),
         cmocka_unit_test(test_cache_many_ids),
-        cmocka_unit_test_setup_teardown(test_seen_many_matches_answers_to_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mark_many_sets_every_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_repoll_is_answered_by_the_cache, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restart_and_second_collector_never_double_produce,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redis_down_defers_only_the_uncached, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_marks_are_batched, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_seen_many_partial_failure_is_retried, setup,
-                                        teardown),
+        FX(test_seen_many_matches_answers_to_ids),
+        FX(test_mark_many_sets_every_key),
+        FX(test_repoll_is_answered_by_the_cache),
+        FX(test_restart_and_second_collector_never_double_produce),
+        FX(test_redis_down_defers_only_the_uncached),
+        FX(test_marks_are_batched),
+        FX(test_seen_many_partial_failure_is_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -793,26 +793,27 @@ static void test_plan_per_call(void **state)
     }
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translate),
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_untyped_parameter_in_transaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sync_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_lock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_track, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_and_leader_lock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_connection_inside_transaction, setup, teardown),
+        FX(test_round_trip),
+        FX(test_untyped_parameter_in_transaction),
+        FX(test_sync_ids),
+        FX(test_write_lock),
+        FX(test_migrations),
+        FX(test_migrate_track),
+        FX(test_notify_and_leader_lock),
+        FX(test_lost_connection_inside_transaction),
         cmocka_unit_test(test_issue_16_redact_every_password_shape),
         cmocka_unit_test(test_issue_16_connect_message_keeps_no_password),
-        cmocka_unit_test_setup_teardown(test_issue_16_invalid_text_is_a_data_error, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_deferred_statements, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_session_ended_mid_pipeline, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_plan_per_call, setup, teardown),
+        FX(test_issue_16_invalid_text_is_a_data_error),
+        FX(test_deferred_statements),
+        FX(test_issue_16_session_ended_mid_pipeline),
+        FX(test_plan_per_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

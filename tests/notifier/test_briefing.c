@@ -770,20 +770,23 @@ static void test_cli(void **state)
     notifier_tmp_store_remove(&t);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period),
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test(test_cli),
-        cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sources_and_archive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_archive_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_html_escapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_report, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scheduler, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_catch_up, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_reports_and_visibility, setup, teardown),
+        FX(test_counts),
+        FX(test_sources_and_archive),
+        FX(test_archive_counts),
+        FX(test_html_escapes),
+        FX(test_event_report),
+        FX(test_scheduler),
+        FX(test_catch_up),
+        FX(test_event_reports_and_visibility),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1318,6 +1318,9 @@ static int teardown(void **state)
     return 0;
 }
 
+/* FX(test): test with a fixture of its own: rx_setup() before it, rx_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, rx_setup, rx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1325,19 +1328,14 @@ int main(void)
         cmocka_unit_test(test_fc_030_dingtalk_sign_per_request),
         cmocka_unit_test(test_fc_032_robot_answers_are_classified_from_the_body),
         cmocka_unit_test(test_classification_edges),
-        cmocka_unit_test_setup_teardown(test_worker_retries_with_backoff_and_delivers_once,
-                                        rx_setup, rx_teardown),
-        cmocka_unit_test_setup_teardown(test_worker_robot_errors_rate_limit_and_config, rx_setup,
-                                        rx_teardown),
-        cmocka_unit_test_setup_teardown(
-            test_issue_13_judge_deadline_reminder_in_the_periodic_pass, rx_setup, rx_teardown),
-        cmocka_unit_test_setup_teardown(test_worker_paces_a_robot_and_holds_quiet_hours, rx_setup,
-                                        rx_teardown),
+        FX(test_worker_retries_with_backoff_and_delivers_once),
+        FX(test_worker_robot_errors_rate_limit_and_config),
+        FX(test_issue_13_judge_deadline_reminder_in_the_periodic_pass),
+        FX(test_worker_paces_a_robot_and_holds_quiet_hours),
         cmocka_unit_test(test_issue_5_config_error_alerts_the_administrator_once_per_fault),
         cmocka_unit_test(test_issue_5_no_administrator_alert_without_another_channel),
         cmocka_unit_test(test_email_through_local_smtp_server),
-        cmocka_unit_test_setup_teardown(test_redelivery_and_restart_leave_the_same_state, rx_setup,
-                                        rx_teardown),
+        FX(test_redelivery_and_restart_leave_the_same_state),
         cmocka_unit_test(test_issue_12_answer_over_max_response_bytes),
         cmocka_unit_test(test_issue_12_email_and_outbox_texts_over_their_maximum),
     };

@@ -1039,6 +1039,9 @@ static void test_hostile_post_text_is_bounded(void **state)
     free(text);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1049,38 +1052,25 @@ int main(void)
         cmocka_unit_test(test_score_hostile_text),
         cmocka_unit_test(test_cfg_defaults_and_checks),
         cmocka_unit_test(test_zero_match_alert_decodes_only_when_official),
-        cmocka_unit_test_setup_teardown(test_zero_match_official_alert_records_only_the_post,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_matched_official_item_is_held_and_kept_as_post,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_proposal_when_post_arrives_after_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_proposal_when_ticket_is_created_after_post, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_handover_proposes_for_the_new_department, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(
-            test_no_proposal_for_other_departments_early_posts_or_low_scores, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_office_department_posts_meet_every_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_confirm_on_open_ticket_acks_and_stops_the_clock,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_manual_response_is_not_detected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reject_keeps_the_row_and_the_state, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_decide_roles_states_and_foreign_proposals, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_auto_confirm_when_configured, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_post_text_is_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_confirm_records_the_ack_only_for_the_department,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_confirms_after_the_departments_ack,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_proposal_on_returned_ticket, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_looks_for_proposals_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_post_is_cleaned_when_stored, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_confirm_runs_the_respond_checks, setup, teardown),
+        FX(test_zero_match_official_alert_records_only_the_post),
+        FX(test_matched_official_item_is_held_and_kept_as_post),
+        FX(test_proposal_when_post_arrives_after_ticket),
+        FX(test_proposal_when_ticket_is_created_after_post),
+        FX(test_handover_proposes_for_the_new_department),
+        FX(test_no_proposal_for_other_departments_early_posts_or_low_scores),
+        FX(test_office_department_posts_meet_every_ticket),
+        FX(test_confirm_on_open_ticket_acks_and_stops_the_clock),
+        FX(test_manual_response_is_not_detected),
+        FX(test_reject_keeps_the_row_and_the_state),
+        FX(test_decide_roles_states_and_foreign_proposals),
+        FX(test_auto_confirm_when_configured),
+        FX(test_hostile_post_text_is_bounded),
+        FX(test_confirm_records_the_ack_only_for_the_department),
+        FX(test_duty_officer_confirms_after_the_departments_ack),
+        FX(test_no_proposal_on_returned_ticket),
+        FX(test_reopen_looks_for_proposals_again),
+        FX(test_hostile_post_is_cleaned_when_stored),
+        FX(test_confirm_runs_the_respond_checks),
         cmocka_unit_test(test_ticket_text_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -525,17 +525,19 @@ static void test_issue_16_notifier_held_store_is_refused(void **state)
     ticket_store_lock_release(held);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_copy_reads_back_the_same, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reverse_direction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tampered_copy_is_caught, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_copy_leaves_target_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_notifier_held_store_is_refused, setup,
-                                        teardown),
+        FX(test_copy_reads_back_the_same),
+        FX(test_reverse_direction),
+        FX(test_tampered_copy_is_caught),
+        FX(test_refusals),
+        FX(test_failed_copy_leaves_target_empty),
+        FX(test_cli),
+        FX(test_issue_16_notifier_held_store_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

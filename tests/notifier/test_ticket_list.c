@@ -396,15 +396,14 @@ static void test_summary_json(void **state)
     ticket_list_release(&list);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_each_filter_in_sql, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queue_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_level_is_invalid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_items_of_page, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_summary_json, setup, teardown),
+        FX(test_each_filter_in_sql),   FX(test_queue_order),   FX(test_paging),
+        FX(test_bad_level_is_invalid), FX(test_items_of_page), FX(test_summary_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,24 +448,22 @@ static void test_issue_11_settled_clocks_stop(void **state)
     assert_null(strstr(out, "进行中"));
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_missing_store_is_an_error_not_an_empty_list, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_show_uses_labels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_15_confirm_response, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_list_aligns_chinese_columns, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_outbox_aligns_chinese_columns, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_set_level_and_assign_against_the_registry, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_action_without_a_channel_is_refused, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_values_by_label, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_settled_clocks_stop, setup, teardown),
+        FX(test_missing_store_is_an_error_not_an_empty_list),
+        FX(test_usage_errors),
+        FX(test_issue_11_show_uses_labels),
+        FX(test_issue_15_confirm_response),
+        FX(test_issue_11_list_aligns_chinese_columns),
+        FX(test_issue_11_outbox_aligns_chinese_columns),
+        FX(test_set_level_and_assign_against_the_registry),
+        FX(test_issue_11_action_without_a_channel_is_refused),
+        FX(test_issue_11_values_by_label),
+        FX(test_issue_11_settled_clocks_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

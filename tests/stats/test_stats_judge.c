@@ -460,13 +460,16 @@ static void test_store_before_schema_9(void **state)
     free(s);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_worked_example_march, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_month_boundaries_and_cutoff, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_before_schema_9, setup, teardown),
+        FX(test_worked_example_march),
+        FX(test_month_boundaries_and_cutoff),
+        FX(test_formats),
+        FX(test_store_before_schema_9),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -631,17 +631,18 @@ static void test_issue_16_cli_url_never_shows_the_password(void **state)
     }
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_loader_reads_notifier_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_loader_rejects_non_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli_writes_reports, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_17_cli_publish, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_16_cli_url_never_shows_the_password, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_bad_values_and_unknown_departments, setup,
-                                        teardown),
+        FX(test_loader_reads_notifier_store),
+        FX(test_loader_rejects_non_store),
+        FX(test_cli_writes_reports),
+        FX(test_issue_17_cli_publish),
+        FX(test_issue_16_cli_url_never_shows_the_password),
+        FX(test_issue_11_bad_values_and_unknown_departments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -480,14 +480,17 @@ static void test_issue_17_publish_refusals(void **state)
                          YQ_DB_OK);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_issue_17_store_pair, setup, teardown),
+        FX(test_issue_17_store_pair),
         cmocka_unit_test(test_issue_17_ack_deadline_from_handover),
-        cmocka_unit_test_setup_teardown(test_issue_17_store_reassigned, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_17_publish_and_differences, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_17_publish_refusals, setup, teardown),
+        FX(test_issue_17_store_reassigned),
+        FX(test_issue_17_publish_and_differences),
+        FX(test_issue_17_publish_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -716,40 +716,29 @@ static void test_issue_16_text_not_utf8_is_400(void **state)
     resp_release(&r);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_logged_out_gets_401_everywhere, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_state_change_without_csrf_is_refused, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_liaison_gets_403_on_other_department_for_every_action,
-                                        setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_flow_and_errors, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_login_rate_limit_over_http, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_must_change_password_blocks_until_changed, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_admin_users_and_api_token, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_pages_and_security_headers, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_event_streams_are_limited_per_user, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_closed_stream_is_not_a_warning, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_favicon, setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_unknown_page_in_chinese, setup,
-                                        web_fixture_teardown),
+        FX(test_logged_out_gets_401_everywhere),
+        FX(test_state_change_without_csrf_is_refused),
+        FX(test_liaison_gets_403_on_other_department_for_every_action),
+        FX(test_duty_officer_flow_and_errors),
+        FX(test_login_rate_limit_over_http),
+        FX(test_must_change_password_blocks_until_changed),
+        FX(test_admin_users_and_api_token),
+        FX(test_pages_and_security_headers),
+        FX(test_event_streams_are_limited_per_user),
+        FX(test_issue_11_closed_stream_is_not_a_warning),
+        FX(test_issue_11_favicon),
+        FX(test_issue_11_unknown_page_in_chinese),
         cmocka_unit_test(test_issue_11_mhd_log_levels),
-        cmocka_unit_test_setup_teardown(test_event_stream_reports_a_new_ticket, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_is_escaped, setup,
-                                        web_fixture_teardown),
+        FX(test_event_stream_reports_a_new_ticket),
+        FX(test_fc033_hostile_item_is_escaped),
         cmocka_unit_test(test_json_dumps_escapes_markup),
-        cmocka_unit_test_setup_teardown(test_issue_16_text_not_utf8_is_400, setup,
-                                        web_fixture_teardown),
+        FX(test_issue_16_text_not_utf8_is_400),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

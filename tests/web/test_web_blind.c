@@ -210,14 +210,15 @@ static void test_sources_page_and_script_served(void **state)
     resp_release(&r);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_blind_windows_api, setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_blind_windows_hostile_and_roles, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_sources_page_and_script_served, setup,
-                                        web_fixture_teardown),
+        FX(test_blind_windows_api),
+        FX(test_blind_windows_hostile_and_roles),
+        FX(test_sources_page_and_script_served),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -827,18 +827,21 @@ static void test_change_marker_moves_with_event_log(void **state)
     assert_int_equal(after_ticket, after + 1);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_inbox_order_and_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_page_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ticket_link_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_title_is_literal_json, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roles_and_csrf, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_silences_over_http, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_actions_and_their_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_texts_for_hot_words, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_change_marker_moves_with_event_log, setup, teardown),
+        FX(test_inbox_order_and_filters),
+        FX(test_event_page_values),
+        FX(test_ticket_link_both_ways),
+        FX(test_hostile_title_is_literal_json),
+        FX(test_roles_and_csrf),
+        FX(test_silences_over_http),
+        FX(test_actions_and_their_errors),
+        FX(test_event_texts_for_hot_words),
+        FX(test_change_marker_moves_with_event_log),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -703,28 +703,22 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
     json_decref(v);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_issue_15_proposed_response_over_http, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_liaison_sees_and_acts_on_real_tickets, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_12_next_actions_for_the_callers_role, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_closes_with_result, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_12_queue_filters_over_http, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_bodies_and_unknown_departments_change_nothing,
-                                        setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_fc033_hostile_item_through_real_store, setup,
-                                        web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_chinese_errors_labels_and_display_fields,
-                                        setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_held_items_api, setup, web_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_rules_unverified_in_ticket_api, setup,
-                                        web_fixture_teardown),
+        FX(test_issue_15_proposed_response_over_http),
+        FX(test_liaison_sees_and_acts_on_real_tickets),
+        FX(test_issue_12_next_actions_for_the_callers_role),
+        FX(test_duty_officer_closes_with_result),
+        FX(test_issue_12_queue_filters_over_http),
+        FX(test_bad_bodies_and_unknown_departments_change_nothing),
+        FX(test_fc033_hostile_item_through_real_store),
+        FX(test_issue_11_chinese_errors_labels_and_display_fields),
+        FX(test_issue_11_held_items_api),
+        FX(test_issue_10_rules_unverified_in_ticket_api),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -491,16 +491,16 @@ static void test_no_archive(void **state)
     web_free(w);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_search_language, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filters_sort_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_liaison_restricted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_query_and_csv, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_saved_searches, setup, teardown),
-        cmocka_unit_test(test_draft_rule_quoting),
-        cmocka_unit_test_setup_teardown(test_no_archive, setup, teardown),
+        FX(test_search_language),    FX(test_filters_sort_paging),
+        FX(test_liaison_restricted), FX(test_bad_query_and_csv),
+        FX(test_saved_searches),     cmocka_unit_test(test_draft_rule_quoting),
+        FX(test_no_archive),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return cmocka_run_group_tests(tests, NULL, NULL);

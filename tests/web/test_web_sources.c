@@ -265,15 +265,16 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     json_decref(doc);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_issue_6_sources_show_items_24h, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_sources_names_labels_beijing_time, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_issue_15_sources_blind_now, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_rules_carry_scope_and_level_labels, setup,
-                                        teardown),
+        FX(test_issue_6_sources_show_items_24h),
+        FX(test_issue_11_sources_names_labels_beijing_time),
+        FX(test_issue_15_sources_blind_now),
+        FX(test_issue_11_rules_carry_scope_and_level_labels),
     };
     int rc;
 

@@ -679,19 +679,21 @@ static void test_issue_17_publish(void **state)
     json_decref(year);
 }
 
+/* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
+#define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_logged_out_gets_401, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_17_publish, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duty_officer_month_json_balances, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_liaison_gets_own_department_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_csv_download, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_year_and_bad_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rule_group_names_from_alerts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_11_source_rows_by_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_issue_10_time_to_close_and_unacknowledged, setup,
-                                        teardown),
+        FX(test_logged_out_gets_401),
+        FX(test_issue_17_publish),
+        FX(test_duty_officer_month_json_balances),
+        FX(test_liaison_gets_own_department_only),
+        FX(test_csv_download),
+        FX(test_year_and_bad_requests),
+        FX(test_rule_group_names_from_alerts),
+        FX(test_issue_11_source_rows_by_name),
+        FX(test_issue_10_time_to_close_and_unacknowledged),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);
