@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "yq_buf.h"
+#include "yq_cli.h"
 #include "fetch.h"
 #include "source_kind.h"
 #include "yq_err.h"
@@ -176,36 +177,33 @@ void sources_check_print(FILE *out, const struct source_check *c)
     fputc('\n', out);
 }
 
+/* The options of `sources check`, borrowed from argv. */
+struct sources_opts {
+    const char *config, *only;
+};
+
 int sources_cli_main(int argc, char **argv)
 {
-    const char *config = SOURCES_DEFAULT_CONFIG, *only = NULL;
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--config", struct sources_opts, config),
+        YQ_CLI_VALUE("--source", struct sources_opts, only),
+    };
+    struct sources_opts o = {SOURCES_DEFAULT_CONFIG, NULL};
+    const char *word = NULL;
     struct collector_config cfg;
     char errbuf[512] = "";
     size_t checked = 0;
-    int rc = 0;
+    int rc = yq_cli_parse_cmd("yuqingctl sources", usage, argc, argv, 1, table,
+                              sizeof(table) / sizeof(table[0]), &o, &word, 1);
 
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage, stdout);
-        return 0;
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    if (argc < 2 || strcmp(argv[1], "check") != 0) {
+    if (!word || strcmp(word, "check") != 0) {
         fputs(usage, stderr);
         return 2;
     }
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config = argv[++i];
-        } else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
-            only = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "yuqingctl sources: unknown argument '%s'\n%s", argv[i], usage);
-            return 2;
-        }
-    }
-    if (collector_config_load(&cfg, config, NULL, 0, errbuf, sizeof(errbuf)) != 0) {
+    if (collector_config_load(&cfg, o.config, NULL, 0, errbuf, sizeof(errbuf)) != 0) {
         fprintf(stderr, "yuqingctl sources: %s\n", errbuf);
         return 2;
     }
@@ -213,7 +211,7 @@ int sources_cli_main(int argc, char **argv)
         const struct source_cfg *src = &cfg.sources[i];
         struct source_check c;
 
-        if (only ? strcmp(src->id, only) != 0 : !src->enabled) {
+        if (o.only ? strcmp(src->id, o.only) != 0 : !src->enabled) {
             continue; /* --source checks the named one even when it is disabled */
         }
         checked++;
@@ -228,8 +226,8 @@ int sources_cli_main(int argc, char **argv)
         }
     }
     fflush(stdout);
-    if (only && checked == 0) {
-        fprintf(stderr, "yuqingctl sources: no source '%s' in %s\n", only, config);
+    if (o.only && checked == 0) {
+        fprintf(stderr, "yuqingctl sources: no source '%s' in %s\n", o.only, o.config);
         rc = 2;
     }
     collector_config_release(&cfg);

@@ -47,6 +47,21 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
     return 0;
 }
 
+int yq_cli_parse_cmd(const char *prog, const char *usage, int argc, char **argv, int first,
+                     const struct yq_cli_opt *opts, size_t n_opts, void *out, const char **words,
+                     size_t n_words)
+{
+    char why[512] = "";
+    int rc = yq_cli_parse(argc, argv, first, opts, n_opts, out, words, n_words, why, sizeof(why));
+
+    if (rc == YQ_CLI_HELP) {
+        fputs(usage, stdout);
+    } else if (rc) {
+        fprintf(stderr, "%s: %s\n%s", prog, why, usage);
+    }
+    return rc;
+}
+
 int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n)
 {
     char *save = NULL;

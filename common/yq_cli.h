@@ -41,6 +41,18 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
                  void *out, const char **words, size_t n_words, char *errbuf, size_t errlen);
 
 /*
+ * yq_cli_parse() for a yuqingctl command that answers the way every one does: on -h or --help
+ * the usage goes to stdout; on a bad argument one line "PROG: <yq_cli_parse()'s reason>" and
+ * then the usage go to stderr. prog ("yuqingctl tickets") and usage: NUL-terminated, borrowed.
+ * The other parameters are yq_cli_parse()'s. Thread-safe (it writes only through stdio).
+ * Returns 0 (all read: go on), YQ_CLI_HELP (usage printed; the command exits 0) or ERR_INVALID
+ * (printed; the command exits 2).
+ */
+int yq_cli_parse_cmd(const char *prog, const char *usage, int argc, char **argv, int first,
+                     const struct yq_cli_opt *opts, size_t n_opts, void *out, const char **words,
+                     size_t n_words);
+
+/*
  * Split list ("D2,D3"; "," and full-width "，" both separate, empty parts skipped) into at most
  * max words, in order, in words[] (*n of them; parts beyond max dropped). The words point into
  * *copy, a copy of list the caller frees (NULL, with *n = 0, when list is NULL).

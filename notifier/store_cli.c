@@ -12,6 +12,7 @@
 #include "ticket_store.h"
 #include "yq_cfg.h"
 #include "yq_banned.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_proc.h"
 
@@ -25,6 +26,11 @@ static const char usage[] =
     "  copy the whole store (notifiers stopped) into a new, empty store, then compare every\n"
     "  table's rows and SHA-256 on both sides; exit 0 only when all match\n"
     "  LOCATION       sqlite:/path/tickets.db (or a path) or postgresql://user@host:port/db\n";
+
+/* The options of `store init` (--db) and `store migrate` (--from, --to), borrowed from argv. */
+struct store_opts {
+    const char *db, *from, *to;
+};
 
 /*
  * Create or check the store of store_cfg (borrowed; its path replaced by db when db is not
@@ -63,35 +69,30 @@ static int store_init_run(struct ticket_store_cfg *store_cfg, const char *db)
 /* `store migrate --from LOCATION --to LOCATION` (store_migrate.h): the exit code. */
 static int store_migrate_run(int argc, char **argv)
 {
-    const char *from = NULL, *to = NULL;
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--from", struct store_opts, from),
+        YQ_CLI_VALUE("--to", struct store_opts, to),
+    };
+    struct store_opts o = {NULL, NULL, NULL};
     char err[1024] = "";
     int64_t rows = 0;
     struct store_migrate_report report;
+    int rc = yq_cli_parse_cmd("yuqingctl store migrate", usage, argc, argv, 1, table,
+                              sizeof(table) / sizeof(table[0]), &o, NULL, 0);
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if ((strcmp(argv[i], "--from") == 0 || strcmp(argv[i], "--to") == 0) && i + 1 < argc &&
-            argv[i + 1][0]) {
-            *(argv[i][2] == 'f' ? &from : &to) = argv[i + 1];
-            i++;
-            continue;
-        }
-        fprintf(stderr, "yuqingctl store migrate: unexpected argument '%s'\n%s", argv[i], usage);
-        return 2;
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    if (!from || !to) {
+    if (!o.from || !o.from[0] || !o.to || !o.to[0]) {
         fprintf(stderr, "yuqingctl store migrate: --from and --to are both needed\n%s", usage);
         return 2;
     }
-    if (store_migrate_copy(from, to, stderr, 0, &rows, err, sizeof(err)) != 0) {
+    if (store_migrate_copy(o.from, o.to, stderr, 0, &rows, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl store migrate: %s\n", err);
         return 1;
     }
     fprintf(stderr, "copied %lld rows; comparing both sides\n", (long long)rows);
-    if (store_migrate_verify(from, to, 0, &report, err, sizeof(err)) != 0) {
+    if (store_migrate_verify(o.from, o.to, 0, &report, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl store migrate: verification failed: %s\n", err);
         return 1;
     }
@@ -109,41 +110,40 @@ static int store_migrate_run(int argc, char **argv)
 
 int store_cli_main(int argc, char **argv)
 {
+    static const struct yq_cli_opt table[] = {YQ_CLI_VALUE("--db", struct store_opts, db)};
     struct yq_proc_args args;
     struct notifier_cfg cfg;
-    const char *db = NULL;
+    struct store_opts o = {NULL, NULL, NULL};
+    const char *config, *word = NULL;
     char err[512] = "";
-    bool config_given = false;
-    int rc, n = 0;
+    int rc;
 
     if (argc >= 2 && strcmp(argv[1], "migrate") == 0) {
         return store_migrate_run(argc - 1, argv + 1);
     }
-    /* --db is ours; yq_proc_parse_args() handles --config, --set and --help */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--db") == 0) {
-            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-                fprintf(stderr, "yuqingctl store: --db needs a path\n%s", usage);
-                return 2;
-            }
-            db = argv[++i];
-        } else {
-            if (strcmp(argv[i], "--config") == 0) {
-                config_given = true;
-            }
-            argv[++n] = argv[i];
-        }
-    }
-    argc = n + 1;
-    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
+    /*
+     * yq_proc_parse_args() handles --config (no default: whether it was given counts), --set
+     * and --help; --db is ours
+     */
+    rc = yq_proc_parse_args(argc, argv, NULL, usage, &args);
     if (rc != 0) {
         return rc > 0 ? 0 : 2;
     }
-    if (args.n_rest != 1 || strcmp(args.rest[0], "init") != 0) {
+    rc = yq_cli_parse_cmd("yuqingctl store", usage, args.n_rest, args.rest, 0, table, 1, &o, &word,
+                          1);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
+    }
+    if (o.db && o.db[0] == '\0') {
+        fprintf(stderr, "yuqingctl store: --db needs a path\n%s", usage);
+        return 2;
+    }
+    if (!word || strcmp(word, "init") != 0) {
         fputs(usage, stderr);
         return 2;
     }
-    if (db && !config_given && access(args.config_path, R_OK) != 0) {
+    config = args.config_path ? args.config_path : "config/notifier.yaml";
+    if (o.db && !args.config_path && access(config, R_OK) != 0) {
         /*
          * `store init --db PATH` from any directory (the command the missing-store message
          * prints): without a notifier config the store's own defaults apply.
@@ -154,16 +154,16 @@ int store_cli_main(int argc, char **argv)
             cfg_release(ticket_store_cfg_keys, &cfg.store);
             return 2;
         }
-        rc = store_init_run(&cfg.store, db);
+        rc = store_init_run(&cfg.store, o.db);
         cfg_release(ticket_store_cfg_keys, &cfg.store);
         return rc;
     }
-    if (notifier_cfg_load(&cfg, args.config_path, args.sets, args.n_sets, err, sizeof(err))) {
+    if (notifier_cfg_load(&cfg, config, args.sets, args.n_sets, err, sizeof(err))) {
         fprintf(stderr, "yuqingctl store: config: %s\n", err);
         notifier_cfg_release(&cfg);
         return 2;
     }
-    rc = store_init_run(&cfg.store, db);
+    rc = store_init_run(&cfg.store, o.db);
     notifier_cfg_release(&cfg);
     return rc;
 }

@@ -1,6 +1,7 @@
 #include "tickets_cli.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,82 +53,49 @@ static const char usage[] =
 
 struct opts {
     const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now,
-        *db, *level, *proposal;
+        *db, *level, *proposal, *limit_arg;
     long limit;
-    int json, overdue, no_notify;
+    bool json, overdue, no_notify;
 };
 
-/* Take the command's own options out of rest (in place); the others stay positional. */
-static int parse_opts(int *argc, char **argv, struct opts *o)
+/*
+ * Read the command's words (at most two: the command and its NUMBER or ID, in words) and its
+ * options from rest (yq_cli_parse_cmd()). Returns 0, YQ_CLI_HELP (the usage is printed) or
+ * ERR_INVALID with the reason printed to stderr.
+ */
+static int parse_opts(int n_rest, char **rest, struct opts *o, const char **words)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } keys[] = {
-        {"--state", offsetof(struct opts, state)},
-        {"--department", offsetof(struct opts, department)},
-        {"--co", offsetof(struct opts, co)},
-        {"--note", offsetof(struct opts, note)},
-        {"--channel", offsetof(struct opts, channel)},
-        {"--url", offsetof(struct opts, url)},
-        {"--at", offsetof(struct opts, at)},
-        {"--reason", offsetof(struct opts, reason)},
-        {"--as", offsetof(struct opts, actor)},
-        {"--role", offsetof(struct opts, role)},
-        {"--now", offsetof(struct opts, now)},
-        {"--db", offsetof(struct opts, db)},
-        {"--level", offsetof(struct opts, level)},
-        {"--proposal", offsetof(struct opts, proposal)},
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--state", struct opts, state),
+        YQ_CLI_VALUE("--department", struct opts, department),
+        YQ_CLI_VALUE("--co", struct opts, co),
+        YQ_CLI_VALUE("--note", struct opts, note),
+        YQ_CLI_VALUE("--channel", struct opts, channel),
+        YQ_CLI_VALUE("--url", struct opts, url),
+        YQ_CLI_VALUE("--at", struct opts, at),
+        YQ_CLI_VALUE("--reason", struct opts, reason),
+        YQ_CLI_VALUE("--as", struct opts, actor),
+        YQ_CLI_VALUE("--role", struct opts, role),
+        YQ_CLI_VALUE("--now", struct opts, now),
+        YQ_CLI_VALUE("--db", struct opts, db),
+        YQ_CLI_VALUE("--level", struct opts, level),
+        YQ_CLI_VALUE("--proposal", struct opts, proposal),
+        YQ_CLI_VALUE("--limit", struct opts, limit_arg),
+        YQ_CLI_FLAG("--json", struct opts, json),
+        YQ_CLI_FLAG("--overdue", struct opts, overdue),
+        YQ_CLI_FLAG("--no-notify", struct opts, no_notify),
     };
-    int out = 0;
+    int rc = yq_cli_parse_cmd("yuqingctl tickets", usage, n_rest, rest, 0, table,
+                              sizeof(table) / sizeof(table[0]), o, words, 2);
 
-    for (int i = 0; i < *argc; i++) {
-        bool matched = false;
-        if (strcmp(argv[i], "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--overdue") == 0) {
-            o->overdue = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--no-notify") == 0) {
-            o->no_notify = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--limit") == 0 && i + 1 < *argc) {
-            char *end = NULL;
-            o->limit = strtol(argv[++i], &end, 10);
-            if (!end || *end || o->limit < 1 || o->limit > 100000) {
-                fprintf(stderr, "yuqingctl tickets: --limit 须为 1 至 100000 (--limit must be "
-                                "1..100000)\n");
-                return ERR_INVALID;
-            }
-            continue;
-        }
-        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-            if (strcmp(argv[i], keys[k].name) == 0) {
-                if (i + 1 >= *argc) {
-                    fprintf(stderr, "yuqingctl tickets: %s 缺少取值 (%s needs a value)\n",
-                            keys[k].name, keys[k].name);
-                    return ERR_INVALID;
-                }
-                *(const char **)((char *)o + keys[k].off) = argv[++i];
-                matched = true;
-                break;
-            }
-        }
-        if (matched) {
-            continue;
-        }
-        if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "yuqingctl tickets: 未知选项 '%s' (unknown option)\n%s", argv[i],
-                    usage);
-            return ERR_INVALID;
-        }
-        argv[out++] = argv[i];
+    if (rc) {
+        return rc;
     }
-    *argc = out;
+    if (o->limit_arg && yq_cli_parse_long(o->limit_arg, 1, 100000, &o->limit)) {
+        fprintf(stderr,
+                "yuqingctl tickets: --limit 须为 1 至 100000 (--limit must be 1..100000)\n");
+        return ERR_INVALID;
+    }
     return 0;
 }
 
@@ -483,9 +451,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         return 2;
     }
     if (o->proposal) {
-        char *end = NULL;
-        long long id = strtoll(o->proposal, &end, 10);
-        if (!end || *end || id < 1) {
+        long id = 0;
+        if (yq_cli_parse_long(o->proposal, 1, LONG_MAX, &id)) {
             fprintf(stderr, "yuqingctl tickets: --proposal 须为疑似回应的编号（正整数，见 show）"
                             " (--proposal must be a positive proposal id)\n");
             return 2;
@@ -597,6 +564,7 @@ int tickets_cli_main(int argc, char **argv)
     struct yq_proc_args args;
     struct notifier_cli_store cli;
     struct opts o;
+    const char *words[2] = {NULL, NULL};
     int rc, n;
 
     memset(&o, 0, sizeof(o));
@@ -604,10 +572,11 @@ int tickets_cli_main(int argc, char **argv)
     if (rc != 0) {
         return rc > 0 ? 0 : 2;
     }
-    n = args.n_rest;
-    if (parse_opts(&n, args.rest, &o)) {
-        return 2;
+    rc = parse_opts(args.n_rest, args.rest, &o, words);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
+    n = words[1] ? 2 : words[0] ? 1 : 0;
     if (n < 1) {
         fputs(usage, stderr);
         return 2;
@@ -615,16 +584,16 @@ int tickets_cli_main(int argc, char **argv)
     /* a state is taken by its label as well as its code (待签收 = open, 待发送 = pending) */
     if (o.state) {
         const char *code = yq_label_code(
-            strcmp(args.rest[0], "outbox") == 0 ? YQ_LABEL_OUTBOX_STATE : YQ_LABEL_STATE, o.state);
+            strcmp(words[0], "outbox") == 0 ? YQ_LABEL_OUTBOX_STATE : YQ_LABEL_STATE, o.state);
         o.state = code ? code : o.state;
     }
-    if (!state_ok(args.rest[0], o.state)) {
+    if (!state_ok(words[0], o.state)) {
         fprintf(stderr, "yuqingctl tickets: --state '%s' 须为 %s (--state must be one of %s)\n",
                 o.state,
-                strcmp(args.rest[0], "outbox") == 0 ? "待发送、已送达、发送失败"
-                                                    : "待签收、已签收、已回应、已办结、退回、"
-                                                      "不予处置、active、all",
-                strcmp(args.rest[0], "outbox") == 0
+                strcmp(words[0], "outbox") == 0 ? "待发送、已送达、发送失败"
+                                                : "待签收、已签收、已回应、已办结、退回、"
+                                                  "不予处置、active、all",
+                strcmp(words[0], "outbox") == 0
                     ? "pending, delivered, failed"
                     : "open, acknowledged, responded, closed, returned, dismissed, active, all");
         return 2;
@@ -633,11 +602,11 @@ int tickets_cli_main(int argc, char **argv)
     if (rc) {
         return rc;
     }
-    if (strcmp(args.rest[0], "list") == 0) {
+    if (strcmp(words[0], "list") == 0) {
         rc = cmd_list(cli.store, &o);
-    } else if (strcmp(args.rest[0], "show") == 0 && n == 2) {
-        rc = cmd_show(cli.store, args.rest[1], &o);
-    } else if (strcmp(args.rest[0], "escalate") == 0) {
+    } else if (strcmp(words[0], "show") == 0 && n == 2) {
+        rc = cmd_show(cli.store, words[1], &o);
+    } else if (strcmp(words[0], "escalate") == 0) {
         struct ticket_escalation_stats es;
         int64_t now = yq_time_now();
         if (o.now && yq_time_parse_iso(o.now, &now, NULL)) {
@@ -659,27 +628,26 @@ int tickets_cli_main(int argc, char **argv)
                    es.notifications);
             rc = 0;
         }
-    } else if (strcmp(args.rest[0], "outbox") == 0) {
+    } else if (strcmp(words[0], "outbox") == 0) {
         rc = cmd_outbox(cli.store, &o);
-    } else if (strcmp(args.rest[0], "redeliver") == 0 && n == 2) {
-        char *end = NULL;
-        long long id = strtoll(args.rest[1], &end, 10);
-        if (!end || *end || id < 1) {
+    } else if (strcmp(words[0], "redeliver") == 0 && n == 2) {
+        long id = 0;
+        if (yq_cli_parse_long(words[1], 1, LONG_MAX, &id)) {
             fprintf(stderr, "yuqingctl tickets: redeliver 须给出通知编号 (needs a notification "
                             "id)\n");
             rc = 2;
         } else if (outbox_requeue(cli.store, id, yq_time_now())) {
-            fprintf(stderr, "yuqingctl tickets: 没有发送失败的通知 %lld (no failed notification)\n",
+            fprintf(stderr, "yuqingctl tickets: 没有发送失败的通知 %ld (no failed notification)\n",
                     id);
             rc = 1;
         } else {
-            printf("通知 %lld 已重新排队\n", id);
+            printf("通知 %ld 已重新排队\n", id);
             rc = 0;
         }
     } else if (n == 2) {
         rc = cmd_act(cli.store, &cli.cfg,
-                     args.config_path ? args.config_path : "config/notifier.yaml", args.rest[0],
-                     args.rest[1], &o);
+                     args.config_path ? args.config_path : "config/notifier.yaml", words[0],
+                     words[1], &o);
     } else {
         fprintf(stderr, "yuqingctl tickets: 参数有误 (bad arguments)\n%s", usage);
         rc = 2;

@@ -218,6 +218,7 @@ static void test_check_one_source(void **state)
     char *bad[] = {"sources", "check", "--config", fx->config, "--source", "gone"};
     char *missing[] = {"sources", "check", "--config", fx->config, "--source", "nope"};
     char *usage[] = {"sources", "list"};
+    char *no_value[] = {"sources", "check", "--config", fx->config, "--source"}; /* issue #12 */
     char *text = NULL;
 
     assert_int_equal(run_cli(fx, 6, ok, &text), 0);
@@ -230,6 +231,9 @@ static void test_check_one_source(void **state)
     assert_int_equal(run_cli(fx, 6, missing, &text), 2);
     free(text);
     assert_int_equal(run_cli(fx, 2, usage, &text), 2);
+    free(text);
+    assert_int_equal(run_cli(fx, 5, no_value, &text), 2);
+    assert_string_equal(text, ""); /* nothing was checked */
     free(text);
 }
 

@@ -6,7 +6,9 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yq_cli.h"
 #include "yq_err.h"
@@ -106,6 +108,55 @@ static void test_numbers_in_range_only(void **state)
     assert_int_equal(v, 256); /* unchanged by the refusals */
 }
 
+/*
+ * yq_cli_parse_cmd(argv) with fd (STDOUT_FILENO or STDERR_FILENO) read into text (len bytes,
+ * NUL-terminated). Returns its answer.
+ */
+static int parse_cmd(int argc, char **argv, int fd, char *text, size_t len)
+{
+    const char *words[1] = {NULL};
+    struct opts o;
+    FILE *f = tmpfile();
+    int saved, rc;
+    size_t n;
+
+    assert_non_null(f);
+    memset(&o, 0, sizeof(o));
+    fflush(fd == STDOUT_FILENO ? stdout : stderr);
+    saved = dup(fd);
+    assert_true(saved >= 0 && dup2(fileno(f), fd) == fd);
+    rc = yq_cli_parse_cmd("yuqingctl x", "usage: yuqingctl x WORD\n", argc, argv, 1, table, 3, &o,
+                          words, 1);
+    fflush(fd == STDOUT_FILENO ? stdout : stderr);
+    assert_int_equal(dup2(saved, fd), fd);
+    close(saved);
+    rewind(f);
+    n = fread(text, 1, len - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return rc;
+}
+
+/* The command's answers printed the one way: help to stdout, a bad argument to stderr. */
+static void test_cmd_prints_help_and_refusals(void **state)
+{
+    char *help[] = {"x", "a", "--help"};
+    char *bad[] = {"x", "--pdf"};
+    char *good[] = {"x", "--local", "a"};
+    char text[256];
+
+    (void)state;
+    assert_int_equal(parse_cmd(3, help, STDOUT_FILENO, text, sizeof(text)), YQ_CLI_HELP);
+    assert_string_equal(text, "usage: yuqingctl x WORD\n");
+    assert_int_equal(parse_cmd(2, bad, STDERR_FILENO, text, sizeof(text)), ERR_INVALID);
+    assert_string_equal(text, "yuqingctl x: 未知选项 '--pdf' (unknown option)\n"
+                              "usage: yuqingctl x WORD\n");
+    assert_int_equal(parse_cmd(3, good, STDERR_FILENO, text, sizeof(text)), 0);
+    assert_string_equal(text, "");
+    assert_int_equal(parse_cmd(3, good, STDOUT_FILENO, text, sizeof(text)), 0);
+    assert_string_equal(text, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_bad_arguments_are_named),
         cmocka_unit_test(test_help_is_asked_not_refused),
         cmocka_unit_test(test_numbers_in_range_only),
+        cmocka_unit_test(test_cmd_prints_help_and_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,6 +448,45 @@ static void test_issue_11_settled_clocks_stop(void **state)
     assert_null(strstr(out, "进行中"));
 }
 
+/*
+ * Issue #12: the options are read by yq_cli_parse(), in its words; a bad --limit (not a number,
+ * below 1, above 100000) is still refused by name. All exit 2 before the store is opened.
+ */
+static void test_issue_12_bad_options_in_yq_cli_words(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        char *argv[5];
+        const char *first_line;
+    } cases[] = {
+        {{"tickets", "list", "--limit", "abc"},
+         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+        {{"tickets", "list", "--limit", "-5"},
+         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+        {{"tickets", "list", "--limit", "100001"},
+         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+        {{"tickets", "list", "--limit"}, "选项 '--limit' 缺少取值 (needs a value)"},
+        {{"tickets", "list", "--bogus"}, "未知选项 '--bogus' (unknown option)"},
+        {{"tickets", "show", "YQ-1", "YQ-2"}, "多余的参数 'YQ-2' (unexpected argument)"},
+    };
+    char path[160], err[4096], want[256];
+
+    snprintf(path, sizeof(path), "%s/err.txt", f->dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *argv[5];
+        int argc = 0, saved, rc;
+        for (; argc < 5 && cases[i].argv[argc]; argc++) {
+            argv[argc] = cases[i].argv[argc];
+        }
+        saved = capture_begin(STDERR_FILENO, path);
+        rc = tickets_cli_main(argc, argv);
+        capture_end(STDERR_FILENO, saved, path, err, sizeof(err));
+        assert_int_equal(rc, 2);
+        snprintf(want, sizeof(want), "yuqingctl tickets: %s\n", cases[i].first_line);
+        assert_memory_equal(err, want, strlen(want));
+    }
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -464,6 +503,7 @@ int main(void)
         FX(test_issue_11_action_without_a_channel_is_refused),
         FX(test_issue_11_values_by_label),
         FX(test_issue_11_settled_clocks_stop),
+        FX(test_issue_12_bad_options_in_yq_cli_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
