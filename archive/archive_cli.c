@@ -342,17 +342,11 @@ int archive_cli_main(int argc, char **argv)
     };
     struct archive_cli_opts o = {0};
     const char *words[2] = {NULL, NULL};
-    char err[256] = "";
-    int rc = yq_cli_parse(argc, argv, 1, table, sizeof(table) / sizeof(table[0]), &o, words, 2,
-                          err, sizeof(err));
+    int rc = yq_cli_parse_cmd("yuqingctl archive", usage, argc, argv, 1, table,
+                              sizeof(table) / sizeof(table[0]), &o, words, 2);
 
-    if (rc == YQ_CLI_HELP) {
-        fputs(usage, stdout);
-        return 0;
-    }
     if (rc) {
-        fprintf(stderr, "yuqingctl archive: %s\n%s", err, usage);
-        return 2;
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
     if (words[0] && strcmp(words[0], "init") == 0 && words[1]) {
         return cmd_init(words[1]);

@@ -74,17 +74,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **words,
         YQ_CLI_VALUE("--limit", struct opts, limit_text),
         YQ_CLI_FLAG("--json", struct opts, json),
     };
-    char err[256] = "";
-    int rc = yq_cli_parse(argc, argv, 0, table, sizeof(table) / sizeof(table[0]), o, words, 2,
-                          err, sizeof(err));
+    int rc = yq_cli_parse_cmd("yuqingctl events", usage, argc, argv, 0, table,
+                              sizeof(table) / sizeof(table[0]), o, words, 2);
 
-    if (rc == YQ_CLI_HELP) {
-        fputs(usage, stdout);
-        return YQ_CLI_HELP;
-    }
     if (rc) {
-        fprintf(stderr, "yuqingctl events: %s\n%s", err, usage);
-        return ERR_INVALID;
+        return rc; /* YQ_CLI_HELP or ERR_INVALID, printed */
     }
     *n_words = words[1] ? 2 : words[0] ? 1 : 0;
     if (o->limit_text) {

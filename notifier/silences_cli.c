@@ -333,20 +333,14 @@ int silences_cli_main(int argc, char **argv)
 {
     struct opts o;
     const char *words[3] = {NULL, NULL, NULL};
-    char err[256] = "";
     int64_t now = yq_time_now();
     int rc;
 
     memset(&o, 0, sizeof(o));
-    rc = yq_cli_parse(argc, argv, 1, opt_table, sizeof(opt_table) / sizeof(opt_table[0]), &o,
-                      words, 3, err, sizeof(err));
-    if (rc == YQ_CLI_HELP) {
-        fputs(usage, stdout);
-        return 0;
-    }
+    rc = yq_cli_parse_cmd("yuqingctl silences", usage, argc, argv, 1, opt_table,
+                          sizeof(opt_table) / sizeof(opt_table[0]), &o, words, 3);
     if (rc != 0) {
-        fprintf(stderr, "yuqingctl silences: %s\n%s", err, usage);
-        return 2;
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
     if (!words[0]) {
         fputs(usage, stderr);
