@@ -105,14 +105,16 @@ static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         .content_location = j->r->content_location,
         .max_bytes = (size_t)cc->max_body_bytes * 4,
     };
+    struct feed *f = NULL;
 
-    j->err = feed_parse(&in, &j->out.feed, j->err_msg, sizeof(j->err_msg));
+    j->err = feed_parse(&in, &f, j->err_msg, sizeof(j->err_msg));
+    j->out = f;
 }
 
 static void feed_release_job(struct parse_job *j)
 {
-    feed_free(j->out.feed);
-    j->out.feed = NULL;
+    feed_free(j->out);
+    j->out = NULL;
 }
 
 /* End of a cycle or poller_free(): the response's Content-Location is no longer needed. */
@@ -125,7 +127,7 @@ static void feed_reset(struct source_run *r)
 /* The ingest of a parsed feed, on the event loop's thread. */
 static void feed_parsed(struct source_run *r, struct parse_job *j)
 {
-    struct feed *f = j->out.feed;
+    struct feed *f = j->out;
     struct ingest_result res;
     struct ingest_ctx ctx;
     long status = j->status;

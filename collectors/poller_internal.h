@@ -125,17 +125,10 @@ struct host_slot {
     size_t active;
 };
 
-/* What a Weibo getIndex page job's parse op leaves (poller_weibo.c). */
-struct weibo_page_result {
-    enum source_state state; /* weibo_classify() of the response */
-    struct weibo_page page;  /* weibo_parse_page() result (owned) when state is ok */
-    int64_t fetched_at;      /* UTC seconds the page was read at */
-};
-
 /*
  * A finished body on its way through the parse worker (poller.c). The source kind's parse op
- * fills err/err_msg and its member of out (zeroed until then); its release_job op frees that
- * member, so the worker never knows what a kind's result holds.
+ * sets err/err_msg and out, its own result (a type of its own file); its release_job op frees
+ * out, so the worker never knows what a kind's result holds.
  */
 struct parse_job {
     struct parse_job *next;
@@ -149,10 +142,7 @@ struct parse_job {
     char *last_modified;
     int err;
     char err_msg[256];
-    union {
-        struct feed *feed;           /* feed kind (poller_feed.c): feed_parse() (owned) */
-        struct weibo_page_result wb; /* Weibo user kind (poller_weibo.c) */
-    } out;
+    void *out; /* the kind's result (owned; NULL until its parse op sets it) */
 };
 
 #define POLLER_PARSE_THREADS_MAX 16

@@ -328,6 +328,13 @@ static bool weibo_done(struct source_run *r, long http_status, const char *conte
     return false;
 }
 
+/* What a getIndex page job's parse op leaves in j->out (owned by the job). */
+struct weibo_page_result {
+    enum source_state state; /* weibo_classify() of the response */
+    struct weibo_page page;  /* weibo_parse_page() result (owned) when state is ok */
+    int64_t fetched_at;      /* UTC seconds the page was read at */
+};
+
 /* On a parse thread: a getIndex page classified, then (when ok) parsed. */
 static void weibo_parse_job(struct parse_job *j, const struct collector_cfg *cc)
 {
@@ -337,51 +344,65 @@ static void weibo_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         .fetched_at = yq_time_now(),
         .max_text_bytes = (size_t)cc->max_text_bytes,
     };
+    struct weibo_page_result *res = calloc(1, sizeof(*res));
 
-    j->out.wb.fetched_at = ctx.fetched_at;
-    j->out.wb.state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
-                                     j->body.len, j->err_msg, sizeof(j->err_msg));
-    if (j->out.wb.state == SOURCE_OK) {
+    if (!res) {
+        j->err = ERR_NOMEM; /* weibo_parsed() fails the poll with it */
+        return;
+    }
+    j->out = res;
+    res->fetched_at = ctx.fetched_at;
+    res->state = weibo_classify(j->status, j->content_type, j->effective_url, j->body.data,
+                                j->body.len, j->err_msg, sizeof(j->err_msg));
+    if (res->state == SOURCE_OK) {
         j->err_msg[0] = '\0';
-        j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &j->out.wb.page, j->err_msg,
+        j->err = weibo_parse_page(j->body.data, j->body.len, &ctx, &res->page, j->err_msg,
                                   sizeof(j->err_msg));
     }
 }
 
-/* A page job's page, unless weibo_parsed() moved it into the cycle. */
+/* A page job's result, with its page unless weibo_parsed() moved it into the cycle. */
 static void weibo_release_job(struct parse_job *j)
 {
-    weibo_page_release(&j->out.wb.page);
+    struct weibo_page_result *res = j->out;
+
+    if (res) {
+        weibo_page_release(&res->page);
+        free(res);
+        j->out = NULL;
+    }
 }
 
 /*
- * A getIndex page back from the parse thread: j->out.wb.state and the reason in j->err_msg
- * from weibo_classify(); when ok, j->err/err_msg from weibo_parse_page() and j->out.wb.page
- * (moved into r's cycle) read at j->out.wb.fetched_at.
+ * A getIndex page back from the parse thread (j->out: its weibo_page_result, NULL when it
+ * could not be made): the state and the reason in j->err_msg from weibo_classify(); when ok,
+ * j->err/err_msg from weibo_parse_page() and the page (moved into r's cycle) read at
+ * fetched_at.
  */
 static void weibo_parsed(struct source_run *r, struct parse_job *j)
 {
     struct weibo_cycle *wb = &r->wb;
+    struct weibo_page_result *res = j->out;
     long http_status = j->status;
 
-    if (j->out.wb.state != SOURCE_OK) {
-        source_run_fail(r, http_status, j->out.wb.state, j->err_msg);
+    if (res && res->state != SOURCE_OK) {
+        source_run_fail(r, http_status, res->state, j->err_msg);
         return;
     }
-    if (j->err) {
+    if (!res || j->err) {
         source_run_fail(r, http_status, SOURCE_PARSE_ERROR,
                           j->err_msg[0] ? j->err_msg : yq_strerror(j->err));
         return;
     }
     weibo_page_release(&wb->page);
-    wb->page = j->out.wb.page; /* moved */
-    memset(&j->out.wb.page, 0, sizeof(j->out.wb.page));
+    wb->page = res->page; /* moved */
+    memset(&res->page, 0, sizeof(res->page));
     if (wb->page.empty) {
         LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
         weibo_cycle_ok(r, http_status);
         return;
     }
-    mark_not_new(r, j->out.wb.fetched_at);
+    mark_not_new(r, res->fetched_at);
     snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
     wb->page_no = wb->page.page;
     wb->next_post = 0;

@@ -74,8 +74,8 @@ struct source_kind_ops {
     bool (*done)(struct source_run *r, long http_status, const char *content_type,
                  const char *effective_url);
     /*
-     * On a parse thread: read j's body (j->body, j->status, j->content_type, ...) into the
-     * kind's member of j->out and j->err/err_msg. Touches only j and the read-only config (cc,
+     * On a parse thread: read j's body (j->body, j->status, j->content_type, ...) into j->out
+     * (the kind's own result type) and j->err/err_msg. Touches only j and the read-only config (cc,
      * j->r->cfg).
      */
     void (*parse)(struct parse_job *j, const struct collector_cfg *cc);
@@ -83,7 +83,7 @@ struct source_kind_ops {
     void (*parsed)(struct source_run *r, struct parse_job *j);
     /*
      * Free what parse (and parsed) left in j->out: after parsed, or for a job that was never
-     * parsed or never ingested (its out still zeroed, or filled at a shutdown). Any thread.
+     * parsed or never ingested (out still NULL, or set at a shutdown). Any thread.
      * NULL = the kind's jobs hold nothing.
      */
     void (*release_job)(struct parse_job *j);

@@ -581,6 +581,13 @@ int tickets_cli_main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    if (n == 2 && (strcmp(words[0], "list") == 0 || strcmp(words[0], "escalate") == 0 ||
+                   strcmp(words[0], "outbox") == 0)) {
+        /* these take no word of their own: one given is a mistake, not a filter */
+        fprintf(stderr, "yuqingctl tickets: 多余的参数 '%s' (unexpected argument)\n%s", words[1],
+                usage);
+        return 2;
+    }
     /* a state is taken by its label as well as its code (待签收 = open, 待发送 = pending) */
     if (o.state) {
         const char *code = yq_label_code(

@@ -450,7 +450,8 @@ static void test_issue_11_settled_clocks_stop(void **state)
 
 /*
  * Issue #12: the options are read by yq_cli_parse(), in its words; a bad --limit (not a number,
- * below 1, above 100000) is still refused by name. All exit 2 before the store is opened.
+ * below 1, above 100000) is still refused by name, and so is a word after list, outbox or
+ * escalate. All exit 2 before the store is opened.
  */
 static void test_issue_12_bad_options_in_yq_cli_words(void **state)
 {
@@ -468,6 +469,9 @@ static void test_issue_12_bad_options_in_yq_cli_words(void **state)
         {{"tickets", "list", "--limit"}, "选项 '--limit' 缺少取值 (needs a value)"},
         {{"tickets", "list", "--bogus"}, "未知选项 '--bogus' (unknown option)"},
         {{"tickets", "show", "YQ-1", "YQ-2"}, "多余的参数 'YQ-2' (unexpected argument)"},
+        {{"tickets", "list", "open"}, "多余的参数 'open' (unexpected argument)"},
+        {{"tickets", "outbox", "failed"}, "多余的参数 'failed' (unexpected argument)"},
+        {{"tickets", "escalate", "now"}, "多余的参数 'now' (unexpected argument)"},
     };
     char path[160], err[4096], want[256];
 
