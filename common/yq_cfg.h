@@ -64,17 +64,23 @@ struct cfg_key {
  * predates its field's (a published key kept, e.g. "interval" for interval_ms).
  */
 /* clang-format off */
+#define CFG_ROW_(name, type, def, min, max, offset, help, sub) \
+    {name, type, def, min, max, offset, help, sub}
+/* field's offset, and a compile error unless field has type T (a row of the wrong type) */
+#define CFG_TYPED_OFFSET_(field, T) \
+    _Generic(((struct CFG_KEYS_OF *)0)->field, T: offsetof(struct CFG_KEYS_OF, field))
 #define CFG_FIELD_KEY(name, type, field, def, min, max, help, sub) \
-    {name, type, def, min, max, offsetof(struct CFG_KEYS_OF, field), help, sub}
+    CFG_ROW_(name, type, def, min, max, offsetof(struct CFG_KEYS_OF, field), help, sub)
 #define CFG_INT_KEY(field, def, min, max, help) \
-    CFG_FIELD_KEY(#field, CFG_INT, field, def, min, max, help, NULL)
+    CFG_ROW_(#field, CFG_INT, def, min, max, CFG_TYPED_OFFSET_(field, int64_t), help, NULL)
 #define CFG_SIZE_KEY(field, def, min, max, help) \
-    CFG_FIELD_KEY(#field, CFG_SIZE, field, def, min, max, help, NULL)
+    CFG_ROW_(#field, CFG_SIZE, def, min, max, CFG_TYPED_OFFSET_(field, int64_t), help, NULL)
 #define CFG_MS_KEY(field, def, min, max, help) \
-    CFG_FIELD_KEY(#field, CFG_MS, field, def, min, max, help, NULL)
-#define CFG_BOOL_KEY(field, def, help) CFG_FIELD_KEY(#field, CFG_BOOL, field, def, 0, 0, help, NULL)
+    CFG_ROW_(#field, CFG_MS, def, min, max, CFG_TYPED_OFFSET_(field, int64_t), help, NULL)
+#define CFG_BOOL_KEY(field, def, help) \
+    CFG_ROW_(#field, CFG_BOOL, def, 0, 0, CFG_TYPED_OFFSET_(field, bool), help, NULL)
 #define CFG_STRING_KEY(field, def, help) \
-    CFG_FIELD_KEY(#field, CFG_STRING, field, def, 0, 0, help, NULL)
+    CFG_ROW_(#field, CFG_STRING, def, 0, 0, CFG_TYPED_OFFSET_(field, char *), help, NULL)
 /* A nested mapping "field:" filled by the table sub into the struct member field. */
 #define CFG_SECTION_KEY(field, help, sub) \
     CFG_FIELD_KEY(#field, CFG_SECTION, field, NULL, 0, 0, help, sub)

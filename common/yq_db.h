@@ -110,14 +110,12 @@ struct yq_db_schema {
 };
 
 /*
- * The busy_timeout_ms key of every config section that opens a database (a cfg_key table row,
- * yq_cfg.h; the including file includes yq_cfg.h): 0..600000 ms, default 5000.
- * offset: offsetof() of the int64_t field; doc: what the wait is for, in that section's words.
+ * The busy_timeout_ms key of every config section that opens a database (a row of a cfg_key
+ * table over CFG_KEYS_OF, whose int64_t field busy_timeout_ms it fills; the including file
+ * includes yq_cfg.h): 0..600000 ms, default 5000. doc: what the wait is for, in that section's
+ * words.
  */
-#define YQ_DB_BUSY_TIMEOUT_KEY(offset, doc)                                                        \
-    {                                                                                              \
-        "busy_timeout_ms", CFG_MS, "5000", 0, 600000, (offset), (doc), NULL                        \
-    }
+#define YQ_DB_BUSY_TIMEOUT_KEY(doc) CFG_MS_KEY(busy_timeout_ms, "5000", 0, 600000, doc)
 
 /* Which backend location names: YQ_DB_PG for "postgresql://" / "postgres://", else SQLite. */
 enum yq_db_backend yq_db_backend_of(const char *location);

@@ -6,9 +6,10 @@
 #include "yq_log.h"
 #include "yq_banned.h"
 
+/* A group (CFG_GROUP_KEY): its one row fills the char * the including row's field names. */
 const struct cfg_key yq_log_cfg_keys[] = {
     {"log_level", CFG_STRING, "info", 0, 0, 0, "err, warn, info or debug", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_KEYS_END,
 };
 
 int yq_log_cfg_check(const char *level, const char *where, const char *section, char *errbuf,

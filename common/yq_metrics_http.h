@@ -35,7 +35,7 @@ struct yq_metrics_http_cfg {
  * processes on one host differ). A process declares its table once,
  *   static const struct cfg_key metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9102");
  * and includes it in its section with a row
- *   {"metrics", CFG_GROUP, NULL, 0, 0, offsetof(struct x, metrics), "...", metrics_keys},
+ *   CFG_GROUP_KEY("metrics", metrics, "...", metrics_keys),
  * so the YAML keys stay "metrics_address" and "metrics_port" beside the section's others.
  */
 /* clang-format off */

@@ -23,8 +23,6 @@
 
 #include "web_auth.h" /* migration 8: the web accounts share this file's track */
 
-#define SOFF(f) offsetof(struct ticket_store_cfg, f)
-
 #define CFG_KEYS_OF ticket_store_cfg
 const struct cfg_key ticket_store_cfg_keys[] = {
     CFG_STRING_KEY(
@@ -37,8 +35,7 @@ const struct cfg_key ticket_store_cfg_keys[] = {
         "PostgreSQL 15 ticket store instead of the SQLite file: postgresql://user@host:port/db "
         "(libpq URI; the password from ~/.pgpass or PGPASSWORD, not here). Several notifiers may "
         "share it (docs/operations.md, \"Scaling\")"),
-    YQ_DB_BUSY_TIMEOUT_KEY(SOFF(busy_timeout_ms),
-                           "how long a statement waits for a lock held by another connection"),
+    YQ_DB_BUSY_TIMEOUT_KEY("how long a statement waits for a lock held by another connection"),
     CFG_KEYS_END,
 };
 #undef CFG_KEYS_OF

@@ -38,15 +38,17 @@ struct file_head {
     char *group;
 };
 
+#define CFG_KEYS_OF file_head
 static const struct cfg_key file_keys[] = {
-    {"group", CFG_STRING, NULL, 0, 0, offsetof(struct file_head, group),
-     "rule group name (default: file name)", NULL},
-    {"exclude", CFG_EXTERNAL, NULL, 0, 0, 0, "global exclude terms", NULL},
-    {"places", CFG_EXTERNAL, NULL, 0, 0, 0,
-     "local place names (issue #11), merged across files: a rule marked local needs one", NULL},
-    {"rules", CFG_EXTERNAL, NULL, 0, 0, 0, "list of rules", NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+    CFG_STRING_KEY(group, NULL, "rule group name (default: file name)"),
+    CFG_EXTERNAL_KEY("exclude", NULL, "global exclude terms"),
+    CFG_EXTERNAL_KEY(
+        "places", NULL,
+        "local place names (issue #11), merged across files: a rule marked local needs one"),
+    CFG_EXTERNAL_KEY("rules", NULL, "list of rules"),
+    CFG_KEYS_END,
 };
+#undef CFG_KEYS_OF
 
 struct rule_yaml {
     char *id;

@@ -12,8 +12,6 @@
 #include "yq_db.h"
 #include "yq_store_location.h"
 
-#define AOFF(f) offsetof(struct web_auth_cfg, f)
-
 #define CFG_KEYS_OF web_auth_cfg
 const struct cfg_key web_auth_cfg_keys[] = {
     CFG_MS_KEY(session_ttl_ms, "12h", 60000, 2592000000LL, "a session ends this long after login"),
@@ -33,8 +31,7 @@ const struct cfg_key web_auth_cfg_keys[] = {
         login_max_concurrent, "2", 1, 64,
         "password checks running at once (each takes pwhash_memlimit of memory); more logins "
         "are refused with 503 and Retry-After: 1"),
-    YQ_DB_BUSY_TIMEOUT_KEY(AOFF(busy_timeout_ms),
-                           "how long a statement waits for the notifier's write lock"),
+    YQ_DB_BUSY_TIMEOUT_KEY("how long a statement waits for the notifier's write lock"),
     CFG_KEYS_END,
 };
 #undef CFG_KEYS_OF
