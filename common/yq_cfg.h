@@ -60,8 +60,10 @@ struct cfg_key {
  *   #undef CFG_KEYS_OF
  *
  * def is the default as text (see struct cfg_key); min and max bound numbers; help is the one
- * line `yuqingctl config` prints. CFG_FIELD_KEY is the general row, for a key whose YAML name
- * predates its field's (a published key kept, e.g. "interval" for interval_ms).
+ * line a process's --print-config prints beside the key. The typed rows do not compile unless
+ * the field has the type cfg_fill() writes (int64_t for INT, SIZE and MS, bool, char *).
+ * CFG_FIELD_KEY is the general row (unchecked), for a key whose YAML name predates its field's
+ * (a published key kept, e.g. "interval" for interval_ms).
  */
 /* clang-format off */
 #define CFG_ROW_(name, type, def, min, max, offset, help, sub) \
