@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 int yq_array_reserve(void *vp, size_t *cap, size_t need, size_t elem_size)
 {

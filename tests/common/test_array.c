@@ -12,8 +12,8 @@
 
 #include "alloc_fail.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 struct pair {
     int64_t a;
