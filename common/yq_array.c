@@ -18,14 +18,14 @@ int yq_array_reserve(void *vp, size_t *cap, size_t need, size_t elem_size)
     if (need <= *cap) {
         return 0;
     }
-    if (need > SIZE_MAX / elem_size) {
-        return ERR_TOO_BIG;
+    if (need > SIZE_MAX / elem_size || *cap > SIZE_MAX / 2 / elem_size) {
+        return ERR_TOO_BIG; /* need, or the doubled capacity, in bytes would wrap */
     }
-    ncap = *cap <= SIZE_MAX / 2 ? *cap * 2 : need;
+    ncap = *cap * 2;
     if (ncap < YQ_ARRAY_FIRST_CAP) {
         ncap = YQ_ARRAY_FIRST_CAP;
     }
-    if (ncap < need || ncap > SIZE_MAX / elem_size) {
+    if (ncap < need) {
         ncap = need;
     }
     /* vp points at a T *, which has the representation of a void * on every target we build */

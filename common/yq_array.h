@@ -19,9 +19,9 @@
  *            largest of need, 2 * *cap and YQ_ARRAY_FIRST_CAP (elements past the old capacity
  *            are uninitialised). When *cap >= need nothing changes.
  * elem_size: bytes per element (sizeof(*v)), > 0.
- * Returns 0, ERR_NOMEM (realloc() failed) or ERR_TOO_BIG (need * elem_size does not fit in a
- * size_t; a doubled capacity that would not fit falls back to need). On failure the array and
- * *cap are unchanged. Not thread-safe for one array; distinct arrays are independent.
+ * Returns 0, ERR_NOMEM (realloc() failed) or ERR_TOO_BIG (need * elem_size or 2 * *cap *
+ * elem_size does not fit in a size_t). On failure the array and *cap are unchanged. Not
+ * thread-safe for one array; distinct arrays are independent.
  */
 int yq_array_reserve(void *vp, size_t *cap, size_t need, size_t elem_size);
 

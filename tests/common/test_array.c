@@ -92,6 +92,20 @@ static void test_overflow_is_refused_untouched(void **state)
     free(v);
 }
 
+static void test_doubled_size_overflow_is_refused_untouched(void **state)
+{
+    int16_t *v = NULL;
+    size_t cap = SIZE_MAX / 4 + 1; /* 2 * cap * 2 bytes wraps, (cap + 1) * 2 bytes does not */
+
+    (void)state;
+    assert_int_equal(yq_array_reserve(&v, &cap, SIZE_MAX / 4 + 2, sizeof(*v)), ERR_TOO_BIG);
+    assert_null(v); /* refused before any realloc() */
+    assert_int_equal(cap, SIZE_MAX / 4 + 1);
+    cap = SIZE_MAX / 4; /* fits, so nothing to grow: no allocation either */
+    assert_int_equal(yq_array_reserve(&v, &cap, SIZE_MAX / 4, sizeof(*v)), 0);
+    assert_null(v);
+}
+
 static void test_allocation_failure_leaves_array_untouched(void **state)
 {
     int *v = NULL;
@@ -131,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_need_past_double_is_taken),
         cmocka_unit_test(test_zero_need_allocates_nothing),
         cmocka_unit_test(test_overflow_is_refused_untouched),
+        cmocka_unit_test(test_doubled_size_overflow_is_refused_untouched),
         cmocka_unit_test(test_allocation_failure_leaves_array_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
