@@ -11,6 +11,7 @@
 #include "event.h"
 #include "match.h"
 #include "norm.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -142,28 +143,13 @@ static int keep_hit(struct bt_thread *t, const struct archive_row *row, size_t n
 {
     struct bt_hit *h;
     const char *key = NULL;
+    int err = yq_array_reserve(&t->hits, &t->cap_hits, t->n_hits + 1, sizeof(*t->hits));
 
-    if (t->n_hits == t->cap_hits) {
-        size_t cap = t->cap_hits ? t->cap_hits * 2 : 1024;
-        struct bt_hit *n = realloc(t->hits, cap * sizeof(*n));
-        if (!n) {
-            return ERR_NOMEM;
-        }
-        t->hits = n;
-        t->cap_hits = cap;
+    if (!err) {
+        err = yq_array_reserve(&t->rules, &t->cap_rules, t->n_rules + n_dr, sizeof(*t->rules));
     }
-    if (t->n_rules + n_dr > t->cap_rules) {
-        size_t cap = t->cap_rules ? t->cap_rules * 2 : 4096;
-        uint32_t *n;
-        while (cap < t->n_rules + n_dr) {
-            cap *= 2;
-        }
-        n = realloc(t->rules, cap * sizeof(*n));
-        if (!n) {
-            return ERR_NOMEM;
-        }
-        t->rules = n;
-        t->cap_rules = cap;
+    if (err) {
+        return err;
     }
     h = &t->hits[t->n_hits];
     memset(h, 0, sizeof(*h));

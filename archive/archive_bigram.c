@@ -10,6 +10,7 @@
 #include <string.h>
 #include "yq_db.h"
 
+#include "yq_array.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 
@@ -295,14 +296,9 @@ static int collect_bigrams(const char *s, size_t n, struct bigram_span **v, size
     size_t pos = archive_bigram_cp_len(s, n);
     while (pos < n) {
         size_t len = archive_bigram_cp_len(s + pos, n - pos);
-        if (*count == *cap) {
-            size_t nc = *cap ? *cap * 2 : 256;
-            struct bigram_span *nv = realloc(*v, nc * sizeof *nv);
-            if (!nv) {
-                return ERR_NOMEM;
-            }
-            *v = nv;
-            *cap = nc;
+        int err = yq_array_reserve(v, cap, *count + 1, sizeof **v);
+        if (err) {
+            return err;
         }
         (*v)[(*count)++] = (struct bigram_span){s + prev, pos + len - prev};
         prev = pos;

@@ -28,6 +28,7 @@
 #include "archive_row.h"
 #include "archive_sqlite_internal.h"
 #include "norm.h"
+#include "yq_array.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -798,16 +799,10 @@ static int list_months(struct pg_state *st, int64_t **out, size_t *n_out, char *
                             &s, "archive: months", errbuf, errlen);
     int r = 0;
     while (err == 0 && (r = yq_db_step(st->db, s, "archive: months", errbuf, errlen)) == 1) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            int64_t *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                snprintf(errbuf, errlen, "archive: out of memory");
-                err = ERR_NOMEM;
-                break;
-            }
-            v = nv;
-            cap = nc;
+        err = yq_array_reserve(&v, &cap, n + 1, sizeof *v);
+        if (err) {
+            snprintf(errbuf, errlen, "archive: out of memory");
+            break;
         }
         v[n++] = yq_stmt_column_int64(s, 0);
     }

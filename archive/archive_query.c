@@ -9,6 +9,7 @@
 #include "norm.h"
 #include "rule_expr.h"
 #include "rules.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -457,15 +458,10 @@ static int on_row(const struct archive_row *row, void *arg)
             r->res->heat_capped = true;
             return 1;
         }
-        if (r->n_keys == r->cap_keys) {
-            size_t ncap = r->cap_keys ? r->cap_keys * 2 : 256;
-            struct heat_key *nk = realloc(r->keys, ncap * sizeof(*nk));
-            if (!nk) {
-                r->err = ERR_NOMEM;
-                return ERR_NOMEM;
-            }
-            r->keys = nk;
-            r->cap_keys = ncap;
+        err = yq_array_reserve(&r->keys, &r->cap_keys, r->n_keys + 1, sizeof(*r->keys));
+        if (err) {
+            r->err = err;
+            return err;
         }
         r->keys[r->n_keys].heat = row->heat;
         r->keys[r->n_keys].time_s = row->time_s;

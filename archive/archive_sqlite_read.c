@@ -15,6 +15,7 @@
 #include "archive_bigram.h"
 #include "archive_row.h"
 #include "archive_sqlite_internal.h"
+#include "yq_array.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_db.h"
@@ -57,17 +58,12 @@ int archive_sq_list_months(const struct sq_state *st, int64_t **out, size_t *n_o
         if (!month_parse_file(e->d_name, &mk)) {
             continue;
         }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            int64_t *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                free(v);
-                closedir(d);
-                snprintf(errbuf, errlen, "archive: out of memory");
-                return ERR_NOMEM;
-            }
-            v = nv;
-            cap = nc;
+        int err = yq_array_reserve(&v, &cap, n + 1, sizeof *v);
+        if (err) {
+            free(v);
+            closedir(d);
+            snprintf(errbuf, errlen, "archive: out of memory");
+            return err;
         }
         v[n++] = mk;
     }
@@ -160,15 +156,9 @@ int archive_sq_row_load_matches(struct yq_db *db, struct yq_stmt *q, struct arch
     int r;
     size_t cap = 0;
     while ((r = yq_db_step(db, q, "archive: read matches", errbuf, errlen)) == 1) {
-        if (row->n_matches == cap) {
-            size_t nc = cap ? cap * 2 : 4;
-            struct archive_match *nm = realloc(row->matches, nc * sizeof *nm);
-            if (!nm) {
-                r = ERR_NOMEM;
-                break;
-            }
-            row->matches = nm;
-            cap = nc;
+        r = yq_array_reserve(&row->matches, &cap, row->n_matches + 1, sizeof *row->matches);
+        if (r != 0) {
+            break;
         }
         if (archive_match_from_stmt(q, 0, &row->matches[row->n_matches++]) != 0) {
             r = ERR_NOMEM;

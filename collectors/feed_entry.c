@@ -18,6 +18,7 @@
 #include "feed_date.h"
 #include "feed_prep.h"
 #include "feed_text.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
@@ -244,15 +245,9 @@ struct feed_entry *fb_entry_new(struct feed_builder *b)
     if (b->err) {
         return NULL;
     }
-    if (f->n_entries == b->cap_entries) {
-        size_t ncap = b->cap_entries ? b->cap_entries * 2 : 16;
-        struct feed_entry *ne = realloc(f->entries, ncap * sizeof(*ne));
-        if (!ne) {
-            b->err = ERR_NOMEM;
-            return NULL;
-        }
-        f->entries = ne;
-        b->cap_entries = ncap;
+    b->err = yq_array_reserve(&f->entries, &b->cap_entries, f->n_entries + 1, sizeof(*f->entries));
+    if (b->err) {
+        return NULL;
     }
     e = &f->entries[f->n_entries++];
     memset(e, 0, sizeof(*e));

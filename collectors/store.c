@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "seen_cache.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -704,7 +705,7 @@ int store_source_ids(struct store *s, char ***ids, size_t *n)
     const size_t plen = strlen(STORE_SOURCE_PREFIX);
     char cursor[32] = "0", match[64];
     char **v = NULL;
-    size_t k = 0;
+    size_t k = 0, cap = 0;
     int rounds = 0, err = 0;
 
     *ids = NULL;
@@ -723,19 +724,16 @@ int store_source_ids(struct store *s, char ***ids, size_t *n)
         snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements && k < STORE_SOURCE_IDS_MAX; i++) {
             const redisReply *e = r->element[1]->element[i];
-            char **grown;
             /* source ids have no ':' (collector_cfg.c): the side keys are not sources */
             if (e->type != REDIS_REPLY_STRING || e->len <= plen ||
                 memchr(e->str + plen, ':', e->len - plen)) {
                 continue;
             }
-            grown = realloc(v, (k + 1) * sizeof(*v));
-            if (!grown || !(grown[k] = strndup(e->str + plen, e->len - plen))) {
-                v = grown ? grown : v;
-                err = ERR_NOMEM;
+            if (yq_array_reserve(&v, &cap, k + 1, sizeof(*v)) != 0 ||
+                !(v[k] = strndup(e->str + plen, e->len - plen))) {
+                err = ERR_NOMEM; /* k stays below STORE_SOURCE_IDS_MAX: no ERR_TOO_BIG */
                 break;
             }
-            v = grown;
             k++;
         }
         freeReplyObject(r);

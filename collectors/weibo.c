@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "feed_text.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -565,17 +566,14 @@ static int region_of(const json_t *mblog, char **out)
 
 static int append_post(struct weibo_page *page, size_t *cap, struct weibo_post **out)
 {
+    int err;
+
     if (page->n_posts >= WEIBO_MAX_POSTS) {
         return ERR_TOO_BIG;
     }
-    if (page->n_posts == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        struct weibo_post *np = realloc(page->posts, ncap * sizeof(*np));
-        if (!np) {
-            return ERR_NOMEM;
-        }
-        page->posts = np;
-        *cap = ncap;
+    err = yq_array_reserve(&page->posts, cap, page->n_posts + 1, sizeof(*page->posts));
+    if (err) {
+        return err;
     }
     *out = &page->posts[page->n_posts++];
     memset(*out, 0, sizeof(**out));

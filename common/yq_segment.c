@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
@@ -169,16 +170,10 @@ static int words_push(struct yq_segment_words *w, size_t *cap, const char *word,
                       size_t len)
 {
     char *text;
+    int err = yq_array_reserve(&w->v, cap, w->n + 1, sizeof(*w->v));
 
-    if (w->n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        struct yq_segment_word *nv = realloc(w->v, ncap * sizeof(*nv));
-
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        w->v = nv;
-        *cap = ncap;
+    if (err) {
+        return err;
     }
     text = strdup(word);
     if (!text) {

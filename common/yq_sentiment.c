@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "term_find.h"
+#include "yq_array.h"
 #include "yq_embed.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -83,33 +84,22 @@ struct yq_sentiment {
 struct collect {
     char **terms;
     struct entry *entries;
-    size_t n, cap;
+    size_t n, cap_terms, cap_entries; /* the two grow one after the other */
 };
 
 static int collect_add(struct collect *c, const char *term, size_t len, struct entry e)
 {
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 1024;
-        char **nt;
-        struct entry *ne;
+    int err;
 
-        if (ncap > MAX_TERMS) {
-            ncap = MAX_TERMS;
-        }
-        if (c->n == ncap) {
-            return ERR_TOO_BIG;
-        }
-        nt = realloc(c->terms, ncap * sizeof(*nt));
-        if (!nt) {
-            return ERR_NOMEM;
-        }
-        c->terms = nt;
-        ne = realloc(c->entries, ncap * sizeof(*ne));
-        if (!ne) {
-            return ERR_NOMEM;
-        }
-        c->entries = ne;
-        c->cap = ncap;
+    if (c->n >= MAX_TERMS) {
+        return ERR_TOO_BIG;
+    }
+    err = yq_array_reserve(&c->terms, &c->cap_terms, c->n + 1, sizeof(*c->terms));
+    if (!err) {
+        err = yq_array_reserve(&c->entries, &c->cap_entries, c->n + 1, sizeof(*c->entries));
+    }
+    if (err) {
+        return err;
     }
     c->terms[c->n] = strndup(term, len);
     if (!c->terms[c->n]) {

@@ -18,6 +18,7 @@
 #include "stats_load.h"
 #include "store_json.h"
 #include "ticket_store_int.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_cfg.h"
@@ -269,7 +270,7 @@ int briefing_sources_redis(void *ctx, struct briefing_source **out, size_t *n_ou
     const struct yq_redis_cfg *cfg = ctx;
     struct yq_redis *r = cfg ? yq_redis_new(cfg) : NULL;
     struct briefing_source *v = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     char cursor[32] = "0";
     int rounds = 0, err = 0;
 
@@ -296,18 +297,15 @@ int briefing_sources_redis(void *ctx, struct briefing_source **out, size_t *n_ou
         snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
         for (size_t i = 0; !err && i < rep->element[1]->elements && n < MAX_SOURCES; i++) {
             redisReply *k = rep->element[1]->element[i];
-            struct briefing_source *grown;
             /* source ids have no ':' (yuqing:source:<id>:recent is a side key) */
             if (!reply_is(k, REDIS_REPLY_STRING) || k->len <= strlen(SOURCE_PREFIX) ||
                 memchr(k->str + strlen(SOURCE_PREFIX), ':', k->len - strlen(SOURCE_PREFIX))) {
                 continue;
             }
-            grown = realloc(v, (n + 1) * sizeof(*v));
-            if (!grown) {
-                err = ERR_NOMEM;
+            err = yq_array_reserve(&v, &cap, n + 1, sizeof(*v));
+            if (err) {
                 break;
             }
-            v = grown;
             memset(&v[n], 0, sizeof(v[n]));
             n++;
             err = source_read(r, k->str, &v[n - 1]);

@@ -12,6 +12,7 @@
 #include "briefing_html.h"
 #include "store_json.h"
 #include "ticket_store_int.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -380,7 +381,7 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
 {
     struct yq_stmt *st = NULL;
     struct briefing_report *v = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     int rc, err = 0;
 
     *out = NULL;
@@ -405,12 +406,10 @@ int briefing_reports_list(struct ticket_store *store, const char *kind, const ch
         yq_stmt_bind_text(st, 3, department);
     }
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
-        struct briefing_report *grown = realloc(v, (n + 1) * sizeof(*v));
-        if (!grown) {
-            err = ERR_NOMEM;
+        err = yq_array_reserve(&v, &cap, n + 1, sizeof(*v));
+        if (err) {
             break;
         }
-        v = grown;
         memset(&v[n], 0, sizeof(v[n]));
         err = row_read(st, &v[n++]);
         if (err) {

@@ -14,6 +14,7 @@
 #include "silence.h"
 #include "spike.h"
 #include "ticket_store_int.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_time.h"
 
@@ -163,17 +164,14 @@ static void known_ids_remove(struct known_ids *s, int64_t id)
 /* Returns 0 or ERR_NOMEM (s unchanged). */
 static int known_ids_add(struct known_ids *s, int64_t id)
 {
+    int err;
+
     if (known_ids_has(s, id)) {
         return 0;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        int64_t *nv = realloc(s->v, cap * sizeof(*nv));
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        s->v = nv;
-        s->cap = cap;
+    err = yq_array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+    if (err) {
+        return err;
     }
     s->v[s->n++] = id;
     return 0;
@@ -230,6 +228,7 @@ int known_count(void *ctx, const char *scope, const char *key, int64_t hour)
 {
     struct intake_known *k = ctx;
     struct known_count *c;
+    int err;
 
     for (size_t i = 0; i < k->n_counts; i++) {
         c = &k->counts[i];
@@ -238,14 +237,9 @@ int known_count(void *ctx, const char *scope, const char *key, int64_t hour)
             return 0;
         }
     }
-    if (k->n_counts == k->cap_counts) {
-        size_t cap = k->cap_counts ? k->cap_counts * 2 : 64;
-        struct known_count *nv = realloc(k->counts, cap * sizeof(*nv));
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        k->counts = nv;
-        k->cap_counts = cap;
+    err = yq_array_reserve(&k->counts, &k->cap_counts, k->n_counts + 1, sizeof(*k->counts));
+    if (err) {
+        return err;
     }
     c = &k->counts[k->n_counts];
     c->scope = strdup(scope);
@@ -335,14 +329,10 @@ int known_pend_item(struct intake_known *k, const struct event_ref *e, const str
         p = k->pend[i].event_id == e->id ? &k->pend[i] : NULL;
     }
     if (!p) {
-        if (k->n_pend == k->cap_pend) {
-            size_t cap = k->cap_pend ? k->cap_pend * 2 : 16;
-            struct known_pending *nv = realloc(k->pend, cap * sizeof(*nv));
-            if (!nv) {
-                return ERR_NOMEM;
-            }
-            k->pend = nv;
-            k->cap_pend = cap;
+        int err = yq_array_reserve(&k->pend, &k->cap_pend, k->n_pend + 1, sizeof(*k->pend));
+
+        if (err) {
+            return err;
         }
         p = &k->pend[k->n_pend++];
         memset(p, 0, sizeof(*p));
@@ -479,15 +469,10 @@ static bool known_set_has(const struct known_set *s, int64_t id, const char *ite
 static int known_set_add(struct known_set *s, int64_t id, const char *item_id, const char *hash)
 {
     char *copy, *hcopy = NULL;
+    int err = yq_array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v));
 
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct known_item *nv = realloc(s->v, cap * sizeof(*nv));
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        s->v = nv;
-        s->cap = cap;
+    if (err) {
+        return err;
     }
     copy = strdup(item_id);
     if (!copy || (hash && !(hcopy = strdup(hash)))) {

@@ -10,6 +10,7 @@
 #include "yq_db.h"
 
 #include "ticket_store_int.h"
+#include "yq_array.h"
 #include "yq_embed.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
@@ -74,16 +75,9 @@ static void stop_build(void)
             continue;
         }
         end = p + strcspn(p, " \t\r\n");
-        if (stop_n == cap) {
-            size_t ncap = cap ? cap * 2 : 512;
-            char **nv = realloc(stop_v, ncap * sizeof(*nv));
-
-            if (!nv) {
-                stop_err = ERR_NOMEM;
-                return;
-            }
-            stop_v = nv;
-            cap = ncap;
+        stop_err = yq_array_reserve(&stop_v, &cap, stop_n + 1, sizeof(*stop_v));
+        if (stop_err) {
+            return;
         }
         stop_v[stop_n++] = p;
         p = *end ? end + 1 : end;

@@ -14,6 +14,7 @@
 #include "store_json.h"
 #include "ticket_store_int.h"
 #include "ticket_text.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
@@ -798,7 +799,7 @@ int response_store_detected_flags(struct ticket_store *store, int64_t ticket_id,
 {
     struct yq_stmt *st = NULL;
     bool *flags = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     int rc, err;
 
     *flags_out = NULL;
@@ -814,12 +815,10 @@ int response_store_detected_flags(struct ticket_store *store, int64_t ticket_id,
     }
     yq_stmt_bind_int64(st, 1, ticket_id);
     while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
-        bool *grown = realloc(flags, (n + 1) * sizeof(*flags));
-        if (!grown) {
-            err = ERR_NOMEM;
+        err = yq_array_reserve(&flags, &cap, n + 1, sizeof(*flags));
+        if (err) {
             break;
         }
-        flags = grown;
         flags[n++] = yq_stmt_column_int(st, 0) != 0;
     }
     if (!err && rc != YQ_DB_DONE) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ticket_store.h"
+#include "yq_array.h"
 #include "yq_db.h"
 #include "yq_err.h"
 
@@ -512,7 +513,7 @@ struct copy_ctx {
     FILE *progress;
     int64_t rows;
     struct saved_trigger *triggers;
-    size_t n_triggers;
+    size_t n_triggers, cap_triggers;
     char *errbuf;
     size_t errlen;
 };
@@ -576,13 +577,11 @@ static int triggers_off(struct copy_ctx *cx, bool enable)
                         &st, "triggers", cx->errbuf, cx->errlen);
     int r = 0;
     while (err == 0 && (r = yq_db_step(cx->dst, st, "triggers", cx->errbuf, cx->errlen)) == 1) {
-        struct saved_trigger *nv =
-            realloc(cx->triggers, (cx->n_triggers + 1) * sizeof *cx->triggers);
-        if (!nv) {
-            err = ERR_NOMEM;
+        err = yq_array_reserve(&cx->triggers, &cx->cap_triggers, cx->n_triggers + 1,
+                               sizeof *cx->triggers);
+        if (err) {
             break;
         }
-        cx->triggers = nv;
         struct saved_trigger *t = &cx->triggers[cx->n_triggers];
         t->name = strdup(yq_stmt_column_text(st, 0));
         t->sql = strdup(yq_stmt_column_text(st, 1));
@@ -693,16 +692,10 @@ static int copy_table(struct copy_ctx *cx, const struct mig_table *t)
             if ((int)c == self_col) {
                 yq_stmt_bind_null(ins, (int)c + 1);
                 if (yq_stmt_column_type(it.st, (int)c) != YQ_DB_NULL) {
-                    if (n_refs == cap_refs) {
-                        size_t nc = cap_refs ? cap_refs * 2 : 64;
-                        struct ref_pair *nv = realloc(refs, nc * sizeof *nv);
-                        if (!nv) {
-                            err = ERR_NOMEM;
-                            snprintf(cx->errbuf, cx->errlen, "out of memory");
-                            break;
-                        }
-                        refs = nv;
-                        cap_refs = nc;
+                    err = yq_array_reserve(&refs, &cap_refs, n_refs + 1, sizeof *refs);
+                    if (err) {
+                        snprintf(cx->errbuf, cx->errlen, "out of memory");
+                        break;
                     }
                     refs[n_refs++] = (struct ref_pair){yq_stmt_column_int64(it.st, it.id_col),
                                                        yq_stmt_column_int64(it.st, (int)c)};

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "store_json.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -1521,21 +1522,13 @@ int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, co
     int rc, err = 0;
 
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            void *nv;
-            if (*n >= max) {
-                err = ERR_TOO_BIG;
-                break;
-            }
-            ncap = ncap < max ? ncap : max;
-            nv = realloc(*v, ncap * elem_size);
-            if (!nv) {
-                err = ERR_NOMEM;
-                break;
-            }
-            *v = nv;
-            cap = ncap;
+        if (*n >= max) {
+            err = ERR_TOO_BIG;
+            break;
+        }
+        err = yq_array_reserve(v, &cap, *n + 1, elem_size);
+        if (err) {
+            break;
         }
         err = ticket_store_read_elem(st, rt, (char *)*v + *n * elem_size);
         if (err) {

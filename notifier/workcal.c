@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -24,9 +25,9 @@ struct day_entry {
 
 struct workcal {
     struct day_entry *days; /* sorted by day, no repeats */
-    size_t n_days;
+    size_t n_days, cap_days;
     int *years;
-    size_t n_years;
+    size_t n_years, cap_years;
 };
 
 struct workcal *workcal_new(void)
@@ -143,18 +144,14 @@ struct pending {
 
 static int pending_add(struct pending *p, int64_t day, int kind)
 {
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 32;
-        struct day_entry *nv;
-        if (ncap > 4096) {
-            return ERR_TOO_BIG;
-        }
-        nv = realloc(p->v, ncap * sizeof(*nv));
-        if (!nv) {
-            return ERR_NOMEM;
-        }
-        p->v = nv;
-        p->cap = ncap;
+    int err;
+
+    if (p->n >= 4096) {
+        return ERR_TOO_BIG;
+    }
+    err = yq_array_reserve(&p->v, &p->cap, p->n + 1, sizeof(*p->v));
+    if (err) {
+        return err;
     }
     p->v[p->n].day = day;
     p->v[p->n].kind = kind;
@@ -297,17 +294,16 @@ int workcal_add_text(struct workcal *cal, const char *name, const char *text, si
         }
     }
     {
-        struct day_entry *nd = realloc(cal->days, (cal->n_days + p.n + 1) * sizeof(*nd));
-        int *ny;
-        if (!nd) {
-            FAIL(ERR_NOMEM, root, "out of memory");
+        /* + 1 as before: days is allocated even while no year lists a date */
+        err =
+            yq_array_reserve(&cal->days, &cal->cap_days, cal->n_days + p.n + 1, sizeof(*cal->days));
+        if (!err) {
+            err = yq_array_reserve(&cal->years, &cal->cap_years, cal->n_years + 1,
+                                   sizeof(*cal->years));
         }
-        cal->days = nd;
-        ny = realloc(cal->years, (cal->n_years + 1) * sizeof(*ny));
-        if (!ny) {
-            FAIL(ERR_NOMEM, root, "out of memory");
+        if (err) {
+            FAIL(err, root, "out of memory");
         }
-        cal->years = ny;
         if (p.n) {
             memcpy(cal->days + cal->n_days, p.v, p.n * sizeof(*p.v));
         }

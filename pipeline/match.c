@@ -9,6 +9,7 @@
 
 #include "place.h"
 #include "term_find.h"
+#include "yq_array.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -150,6 +151,7 @@ static int on_hit(const struct term_hit *hit, void *opaque)
     struct field_scan *fs = ctx->fs;
     struct match_scratch *ms = ctx->ms;
     size_t t = hit->term;
+    int err;
 
     if (ctx->rs->term_place[t] && ms->place_gen != ms->gen) {
         const struct norm_text *nt = term_scratch_text(fs->ts);
@@ -167,14 +169,9 @@ static int on_hit(const struct term_hit *hit, void *opaque)
     if (fs->kept[t] >= MATCH_MAX_KEPT_PER_TERM) {
         return 0;
     }
-    if (fs->n_hits == fs->cap_hits) {
-        size_t ncap = fs->cap_hits ? fs->cap_hits * 2 : 64;
-        struct match_hit *nh = realloc(fs->hits, ncap * sizeof(*nh));
-        if (!nh) {
-            return ERR_NOMEM;
-        }
-        fs->hits = nh;
-        fs->cap_hits = ncap;
+    err = yq_array_reserve(&fs->hits, &fs->cap_hits, fs->n_hits + 1, sizeof(*fs->hits));
+    if (err) {
+        return err;
     }
     fs->hits[fs->n_hits++] = (struct match_hit){.term = t,
                                                 .field = ctx->field,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "yq_array.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -187,18 +188,14 @@ static int sup_add(struct norm *n, size_t *cap, int32_t cp, const char *out, siz
 {
     char self[4];
     size_t slen = cp_encode(cp, self);
+    int err;
 
     if ((len == slen && memcmp(out, self, len) == 0) || len > SUP_MAX_OUT) {
         return 0;
     }
-    if (n->n_sup == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 512;
-        struct sup_entry *ns = realloc(n->sup, ncap * sizeof(*ns));
-        if (!ns) {
-            return ERR_NOMEM;
-        }
-        n->sup = ns;
-        *cap = ncap;
+    err = yq_array_reserve(&n->sup, cap, n->n_sup + 1, sizeof(*n->sup));
+    if (err) {
+        return err;
     }
     n->sup[n->n_sup].cp = (uint32_t)cp;
     n->sup[n->n_sup].len = (uint8_t)len;
@@ -367,31 +364,19 @@ void norm_text_release(struct norm_text *out)
     memset(out, 0, sizeof(*out));
 }
 
+/*
+ * Room for need bytes in buf and need entries in orig_cp. Both grow from t->cap with the same
+ * need, so to the same size; when orig_cp fails, buf may be larger than t->cap (harmless).
+ */
 static int reserve(struct norm_text *t, size_t need)
 {
-    size_t ncap;
-    char *nb;
-    uint32_t *nm;
+    size_t cap_buf = t->cap;
+    int err = yq_array_reserve(&t->buf, &cap_buf, need, sizeof(*t->buf));
 
-    if (need <= t->cap) {
-        return 0;
+    if (!err) {
+        err = yq_array_reserve(&t->orig_cp, &t->cap, need, sizeof(*t->orig_cp));
     }
-    ncap = t->cap ? t->cap : 256;
-    while (ncap < need) {
-        ncap *= 2;
-    }
-    nb = realloc(t->buf, ncap);
-    if (!nb) {
-        return ERR_NOMEM;
-    }
-    t->buf = nb;
-    nm = realloc(t->orig_cp, ncap * sizeof(*nm));
-    if (!nm) {
-        return ERR_NOMEM;
-    }
-    t->orig_cp = nm;
-    t->cap = ncap;
-    return 0;
+    return err;
 }
 
 int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_array.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -32,9 +33,9 @@ struct rule_expr {
     size_t n_ops, cap_ops;
     char **terms;
     bool *positive;
-    size_t n_terms;
+    size_t n_terms, cap_terms, cap_positive; /* terms and positive grow one after the other */
     struct near_atom *nears;
-    size_t n_nears;
+    size_t n_nears, cap_nears;
 };
 
 enum tok_kind {
@@ -191,14 +192,10 @@ static int next_token(struct parser *p)
 static int emit(struct parser *p, enum op_kind kind, size_t term)
 {
     struct rule_expr *e = p->e;
-    if (e->n_ops == e->cap_ops) {
-        size_t ncap = e->cap_ops ? e->cap_ops * 2 : 16;
-        struct op *n = realloc(e->ops, ncap * sizeof(*n));
-        if (!n) {
-            return fail(p, 0, ERR_NOMEM, "out of memory");
-        }
-        e->ops = n;
-        e->cap_ops = ncap;
+    int err = yq_array_reserve(&e->ops, &e->cap_ops, e->n_ops + 1, sizeof(*e->ops));
+
+    if (err) {
+        return fail(p, 0, err, "out of memory");
     }
     e->ops[e->n_ops].kind = kind;
     e->ops[e->n_ops].term = term;
@@ -212,6 +209,7 @@ static int intern_term(struct parser *p, bool positive, size_t *out)
     struct rule_expr *e = p->e;
     const char *s = p->text + p->tok_content;
     size_t i;
+    int err;
 
     for (i = 0; i < e->n_terms; i++) {
         if (strlen(e->terms[i]) == p->tok_len && memcmp(e->terms[i], s, p->tok_len) == 0) {
@@ -223,18 +221,12 @@ static int intern_term(struct parser *p, bool positive, size_t *out)
     if (e->n_terms >= RULE_EXPR_MAX_TERMS) {
         return fail(p, p->tok_start, ERR_TOO_BIG, "more than %d distinct terms", RULE_EXPR_MAX_TERMS);
     }
-    if (i % 16 == 0) {
-        char **nt = realloc(e->terms, (i + 16) * sizeof(*nt));
-        bool *np;
-        if (!nt) {
-            return fail(p, 0, ERR_NOMEM, "out of memory");
-        }
-        e->terms = nt;
-        np = realloc(e->positive, (i + 16) * sizeof(*np));
-        if (!np) {
-            return fail(p, 0, ERR_NOMEM, "out of memory");
-        }
-        e->positive = np;
+    err = yq_array_reserve(&e->terms, &e->cap_terms, i + 1, sizeof(*e->terms));
+    if (!err) {
+        err = yq_array_reserve(&e->positive, &e->cap_positive, i + 1, sizeof(*e->positive));
+    }
+    if (err) {
+        return fail(p, 0, err, "out of memory");
     }
     e->terms[i] = strndup(s, p->tok_len);
     if (!e->terms[i]) {
@@ -260,7 +252,7 @@ static int parse_near(struct parser *p, bool negated)
 {
     const char *s = p->text + p->tok_content;
     size_t start = p->tok_start, distance = 0, a, b;
-    struct near_atom *nn;
+    int err;
 
     if (p->tok_len == 5) {
         return fail(p, start, ERR_PARSE, "NEAR/ needs a distance, e.g. NEAR/5(a, b)");
@@ -310,12 +302,11 @@ static int parse_near(struct parser *p, bool negated)
     if (p->e->n_nears >= RULE_EXPR_MAX_TERMS) {
         return fail(p, start, ERR_TOO_BIG, "more than %d NEAR operators", RULE_EXPR_MAX_TERMS);
     }
-    nn = realloc(p->e->nears, (p->e->n_nears + 1) * sizeof(*nn));
-    if (!nn) {
-        return fail(p, 0, ERR_NOMEM, "out of memory");
+    err = yq_array_reserve(&p->e->nears, &p->e->cap_nears, p->e->n_nears + 1, sizeof(*p->e->nears));
+    if (err) {
+        return fail(p, 0, err, "out of memory");
     }
-    p->e->nears = nn;
-    nn[p->e->n_nears] = (struct near_atom){.a = a, .b = b, .distance = distance};
+    p->e->nears[p->e->n_nears] = (struct near_atom){.a = a, .b = b, .distance = distance};
     if (emit(p, OP_NEAR, p->e->n_nears)) {
         return p->err;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "norm.h"
+#include "yq_array.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_json.h"
@@ -336,14 +337,9 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
     if (spec->group && spec->group[0] && strv_add_unique(&rs->groups, &rs->n_groups, spec->group)) {
         goto fail;
     }
-    if (rs->n_rules == rs->cap_rules) {
-        size_t ncap = rs->cap_rules ? rs->cap_rules * 2 : 16;
-        struct rule *nr = realloc(rs->rules, ncap * sizeof(*nr));
-        if (!nr) {
-            goto fail;
-        }
-        rs->rules = nr;
-        rs->cap_rules = ncap;
+    err = yq_array_reserve(&rs->rules, &rs->cap_rules, rs->n_rules + 1, sizeof(*rs->rules));
+    if (err) {
+        goto fail;
     }
     rs->rules[rs->n_rules++] = r;
     rs->compiled = false;
@@ -668,6 +664,7 @@ static int table_grow(struct term_table *tt, const struct rule_set *rs)
 static int term_index(struct rule_set *rs, char *s, struct term_table *tt, size_t *out)
 {
     size_t k;
+    int err;
 
     if ((rs->n_terms + 1) * 2 > tt->n_slots && table_grow(tt, rs) != 0) {
         return ERR_NOMEM;
@@ -680,14 +677,9 @@ static int term_index(struct rule_set *rs, char *s, struct term_table *tt, size_
         }
         k = (k + 1) & (tt->n_slots - 1);
     }
-    if (rs->n_terms == tt->cap_terms) {
-        size_t ncap = tt->cap_terms ? tt->cap_terms * 2 : 64;
-        char **nt = realloc(rs->terms, ncap * sizeof(*nt));
-        if (!nt) {
-            return ERR_NOMEM;
-        }
-        rs->terms = nt;
-        tt->cap_terms = ncap;
+    err = yq_array_reserve(&rs->terms, &tt->cap_terms, rs->n_terms + 1, sizeof(*rs->terms));
+    if (err) {
+        return err;
     }
     rs->terms[rs->n_terms] = s;
     tt->slots[k] = rs->n_terms + 1;
@@ -864,15 +856,9 @@ int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size
         if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".yaml") != 0) {
             continue;
         }
-        if (n_names == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **nn = realloc(names, ncap * sizeof(*nn));
-            if (!nn) {
-                err = ERR_NOMEM;
-                break;
-            }
-            names = nn;
-            cap = ncap;
+        err = yq_array_reserve(&names, &cap, n_names + 1, sizeof(*names));
+        if (err) {
+            break;
         }
         names[n_names] = strdup(de->d_name);
         if (!names[n_names]) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_array.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
@@ -196,15 +197,9 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 
     (void)from;
     (void)flags;
-    if (sc->n_hits == sc->cap_hits) {
-        size_t ncap = sc->cap_hits ? sc->cap_hits * 2 : 64;
-        struct term_hit *nh = realloc(sc->hits, ncap * sizeof(*nh));
-        if (!nh) {
-            sc->err = ERR_NOMEM;
-            return 1; /* stop */
-        }
-        sc->hits = nh;
-        sc->cap_hits = ncap;
+    sc->err = yq_array_reserve(&sc->hits, &sc->cap_hits, sc->n_hits + 1, sizeof(*sc->hits));
+    if (sc->err) {
+        return 1; /* stop */
     }
     sc->hits[sc->n_hits++] = (struct term_hit){
         .term = id,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_array.h"
 #include "yq_db.h"
 
 #include "yq_banned.h"
@@ -203,7 +204,7 @@ static int load_windows(struct yq_db *db, const struct stats_report *r, struct s
                         size_t *n, char ***texts, char *errbuf, size_t errlen)
 {
     struct yq_stmt *st = NULL;
-    size_t cap = 0;
+    size_t cap_v = 0, cap_texts = 0;
     int rc, err = 0;
 
     *v = NULL;
@@ -228,19 +229,12 @@ static int load_windows(struct yq_db *db, const struct stats_report *r, struct s
             err = ERR_TOO_BIG;
             break;
         }
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            void *nv = realloc(*v, nc * sizeof(**v));
-            void *nt = nv ? realloc(*texts, nc * 2 * sizeof(**texts)) : NULL;
-            if (nv) {
-                *v = nv;
-            }
-            if (!nt) {
-                err = ERR_NOMEM;
-                break;
-            }
-            *texts = nt;
-            cap = nc;
+        err = yq_array_reserve(v, &cap_v, *n + 1, sizeof(**v));
+        if (!err) {
+            err = yq_array_reserve(texts, &cap_texts, 2 * *n + 2, sizeof(**texts)); /* id, name */
+        }
+        if (err) {
+            break;
         }
         x = &(*v)[*n];
         (*texts)[2 * *n] = strdup(id ? id : "");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stats_defs.h"
+#include "yq_array.h"
 #include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_db.h"
@@ -192,7 +193,7 @@ static enum yq_level level_of(const char *s)
 static int load_tickets(struct loader *l, int64_t before, int version)
 {
     struct yq_stmt *st = NULL;
-    size_t cap = 0;
+    size_t cap = 0, cap_ids = 0;
     int rc, err;
 
     err = prepare(l, version >= 2 ? sql_tickets_v2 : sql_tickets_v1, &st, "select tickets");
@@ -202,21 +203,12 @@ static int load_tickets(struct loader *l, int64_t before, int version)
     yq_stmt_bind_int64(st, 1, before);
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         struct stats_ticket *t;
-        if (l->set->n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct stats_ticket *v = realloc(l->set->v, ncap * sizeof(*v));
-            int64_t *ids = realloc(l->ids, ncap * sizeof(*ids));
-            if (v) {
-                l->set->v = v;
-            }
-            if (ids) {
-                l->ids = ids;
-            }
-            if (!v || !ids) {
-                err = ERR_NOMEM;
-                break;
-            }
-            cap = ncap;
+        err = yq_array_reserve(&l->set->v, &cap, l->set->n + 1, sizeof(*l->set->v));
+        if (!err) {
+            err = yq_array_reserve(&l->ids, &cap_ids, l->set->n + 1, sizeof(*l->ids));
+        }
+        if (err) {
+            break;
         }
         t = &l->set->v[l->set->n];
         memset(t, 0, sizeof(*t));
@@ -609,15 +601,10 @@ static int load_events(struct loader *l, int64_t before)
         bool system = strcmp(col_text(st, 5), "system") == 0;
         int64_t confirmed_at = col_time(st, 9);
 
-        if (l->set->n_events == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct stats_event *v = realloc(l->set->events, ncap * sizeof(*v));
-            if (!v) {
-                err = ERR_NOMEM;
-                break;
-            }
-            l->set->events = v;
-            cap = ncap;
+        err =
+            yq_array_reserve(&l->set->events, &cap, l->set->n_events + 1, sizeof(*l->set->events));
+        if (err) {
+            break;
         }
         e = &l->set->events[l->set->n_events];
         memset(e, 0, sizeof(*e));

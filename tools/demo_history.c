@@ -18,6 +18,7 @@
 #include "ticket_store.h"
 #include "web_auth.h"
 #include "yq_alert.h"
+#include "yq_array.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
@@ -335,14 +336,14 @@ static int act(struct ticket_store *store, struct ticket_action *a, int64_t t, l
  * that place and template were used already (with any prefix), another combination of the
  * topic's, drawn from a generator seeded with (seed, n) so the plans' own draws stay as they
  * are. used/n_used: the titles so far without their prefix (a new copy is appended; *used
- * grows). Returns 0 or ERR_NOMEM.
+ * grows, *cap_used is its capacity). Returns 0 or ERR_NOMEM.
  */
 static int make_title(const struct plan *p, uint64_t seed, long n, char ***used, size_t *n_used,
-                      char *out, size_t outlen)
+                      size_t *cap_used, char *out, size_t outlen)
 {
     uint64_t ts = seed * 0x2545F4914F6CDD1DULL + (uint64_t)n;
     int place = p->place, tpl = p->variant, prefix = (int)rnd(&ts, 0, N_OF(title_prefixes) - 1);
-    char **v, body[256];
+    char body[256];
 
     for (int attempt = 0;; attempt++) {
         bool taken = false;
@@ -364,13 +365,11 @@ static int make_title(const struct plan *p, uint64_t seed, long n, char ***used,
     }
     snprintf(out, outlen, "%s%s%s", title_prefixes[prefix], body,
              title_tails[rnd(&ts, 0, N_OF(title_tails) - 1)]);
-    v = realloc(*used, (*n_used + 1) * sizeof(*v));
-    if (!v) {
-        return ERR_NOMEM;
+    if (yq_array_reserve(used, cap_used, *n_used + 1, sizeof(**used)) != 0) {
+        return ERR_NOMEM; /* one title per ticket: far from ERR_TOO_BIG */
     }
-    *used = v;
-    v[*n_used] = strdup(body);
-    if (!v[*n_used]) {
+    (*used)[*n_used] = strdup(body);
+    if (!(*used)[*n_used]) {
         return ERR_NOMEM;
     }
     (*n_used)++;
@@ -619,7 +618,7 @@ int demo_history_main(int argc, char **argv)
     struct yq_sentiment *lex = NULL;
     struct actors who;
     char **titles = NULL, title[256];
-    size_t n_titles = 0;
+    size_t n_titles = 0, cap_titles = 0;
     int64_t now = yq_time_now(), start, day;
     uint64_t rs;
     char err[512] = "", where[512] = "";
@@ -741,7 +740,8 @@ int demo_history_main(int argc, char **argv)
                 continue; /* would still be open: the history holds settled events only */
             }
             n++;
-            if (make_title(&p, (uint64_t)seed, n, &titles, &n_titles, title, sizeof(title)) != 0 ||
+            if (make_title(&p, (uint64_t)seed, n, &titles, &n_titles, &cap_titles, title,
+                           sizeof(title)) != 0 ||
                 play(store, &who, &p, title, n, last_event[p.topic - topics],
                      &last_event[p.topic - topics], &n_actions) != 0) {
                 goto done;
