@@ -34,11 +34,13 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "yq_banned.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_hash.h"
 #include "yq_log.h"
@@ -130,33 +132,23 @@ static void unlock(struct pg_conn *c)
 
 /* --- SQL translation ----------------------------------------------------------------- */
 
+/* Text being written (a yq_buf without a length cap); nomem once an append failed. */
 struct out {
-    char *p;
-    size_t len, cap;
+    struct yq_buf b;
     bool nomem;
 };
 
+static void out_init(struct out *o)
+{
+    yq_buf_init(&o->b, SIZE_MAX - 1);
+    o->nomem = false;
+}
+
 static void put(struct out *o, const char *s, size_t n)
 {
-    if (o->nomem) {
-        return;
+    if (!o->nomem && yq_buf_add(&o->b, s, n) != 0) {
+        o->nomem = true;
     }
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = (o->cap ? o->cap * 2 : 256);
-        while (cap < o->len + n + 1) {
-            cap *= 2;
-        }
-        char *np = realloc(o->p, cap);
-        if (!np) {
-            o->nomem = true;
-            return;
-        }
-        o->p = np;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
 }
 
 static void puts_(struct out *o, const char *s)
@@ -250,10 +242,12 @@ static bool has_top_comma(const char *s, size_t i)
 
 char *yq_db_pg_translate(const char *sql, int *n_params)
 {
-    struct out o = {0};
+    struct out o;
     size_t i = 0;
     int seq = 0, max_num = 0, depth = 0;
     bool insert_ignore = false;
+
+    out_init(&o);
 
     while (sql[i]) {
         char c = sql[i];
@@ -352,17 +346,17 @@ char *yq_db_pg_translate(const char *sql, int *n_params)
     if (insert_ignore) {
         puts_(&o, " ON CONFLICT DO NOTHING");
     }
-    if (!o.p) {
+    if (!o.b.data) {
         puts_(&o, "");
     }
     if (o.nomem) {
-        free(o.p);
+        yq_buf_release(&o.b);
         return NULL;
     }
     if (n_params) {
         *n_params = seq > max_num ? seq : max_num;
     }
-    return o.p;
+    return o.b.data; /* moved to the caller */
 }
 
 /* --- errors -------------------------------------------------------------------------- */
@@ -952,18 +946,19 @@ static uint32_t hash(const char *s)
 static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const char **name)
 {
     struct pg_conn *c = C(db);
-    struct out key = {0};
+    struct out key;
     struct cache_entry *e;
     Oid *types = NULL;
     uint32_t b;
     PGresult *res;
     int rc;
 
+    out_init(&key);
     puts_(&key, p->sql);
     if (typed) {
         types = calloc((size_t)(p->n_params > 0 ? p->n_params : 1), sizeof(*types));
         if (!types) {
-            free(key.p);
+            yq_buf_release(&key.b);
             return YQ_DB_NOMEM;
         }
         put(&key, "\x1f", 1);
@@ -975,14 +970,14 @@ static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const 
         }
     }
     if (key.nomem) {
-        free(key.p);
+        yq_buf_release(&key.b);
         free(types);
         return YQ_DB_NOMEM;
     }
-    b = hash(key.p) % CACHE_BUCKETS;
+    b = hash(key.b.data) % CACHE_BUCKETS;
     for (e = c->cache[b]; e; e = e->next) {
-        if (strcmp(e->key, key.p) == 0) {
-            free(key.p);
+        if (strcmp(e->key, key.b.data) == 0) {
+            yq_buf_release(&key.b);
             free(types);
             *name = e->name;
             return YQ_DB_OK;
@@ -990,7 +985,7 @@ static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const 
     }
     e = calloc(1, sizeof(*e));
     if (!e) {
-        free(key.p);
+        yq_buf_release(&key.b);
         free(types);
         return YQ_DB_NOMEM;
     }
@@ -1000,12 +995,12 @@ static int prepared_name(struct yq_db *db, struct pg_stmt *p, bool typed, const 
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = fail_res(c, res);
         PQclear(res);
-        free(key.p);
+        yq_buf_release(&key.b);
         free(e);
         return rc;
     }
     PQclear(res);
-    e->key = key.p;
+    e->key = key.b.data; /* moved into the cache */
     e->next = c->cache[b];
     c->cache[b] = e;
     *name = e->name;
