@@ -112,16 +112,20 @@ static size_t fold_cp(int32_t cp, char *out, size_t cap)
     return o;
 }
 
+/*
+ * Append len bytes to the pool and encode where they are in *entry (MAP_MULTI: a 22-bit offset
+ * and an 8-bit length). Returns 0, ERR_NOMEM, or ERR_TOO_BIG when the entry cannot encode them.
+ */
 static int pool_add(struct norm *n, const char *s, size_t len, uint32_t *entry)
 {
-    if (n->pool_len + len > n->pool_cap) {
-        size_t ncap = n->pool_cap ? n->pool_cap * 2 : 4096;
-        char *np = realloc(n->pool, ncap);
-        if (!np) {
-            return ERR_NOMEM;
-        }
-        n->pool = np;
-        n->pool_cap = ncap;
+    int err;
+
+    if (len > MAP_MULTI_LEN(0xFFFFFFFFu) || n->pool_len + len > MAP_MULTI_OFF(0xFFFFFFFFu)) {
+        return ERR_TOO_BIG;
+    }
+    err = yq_array_reserve(&n->pool, &n->pool_cap, n->pool_len + len, 1);
+    if (err) {
+        return err;
     }
     memcpy(n->pool + n->pool_len, s, len);
     *entry = MAP_MULTI | (uint32_t)n->pool_len | ((uint32_t)len << 22);
