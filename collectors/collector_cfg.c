@@ -333,17 +333,8 @@ static int check_header(const struct source_cfg *s, const yaml_node_t *kn, const
 }
 
 /*
- * Whether value node (NULL: the key is absent) gives nothing: absent, or an empty scalar
- * ("key:" with nothing after it), which stands for an empty list or mapping.
- */
-static bool value_empty(const yaml_node_t *node)
-{
-    return !node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0');
-}
-
-/*
  * The number of entries of value node of doc (NULL: the key is absent), a list (type
- * YAML_SEQUENCE_NODE) or a mapping (YAML_MAPPING_NODE), into *n_out: 0 when value_empty().
+ * YAML_SEQUENCE_NODE) or a mapping (YAML_MAPPING_NODE), into *n_out: 0 when cfg_value_empty().
  * When node is neither empty nor of that type: ERR_INVALID with "FILE:LINE: [source 'ID': ]RULE"
  * in errbuf, source_id (NULL for a top-level key) and rule ("'sources' must be a list")
  * borrowed.
@@ -353,7 +344,7 @@ static int entries_of(const struct cfg_doc *doc, const yaml_node_t *node, yaml_n
                       size_t errlen)
 {
     *n_out = 0;
-    if (value_empty(node)) {
+    if (cfg_value_empty(node)) {
         return 0;
     }
     if (node->type != type) {
@@ -419,7 +410,7 @@ static int load_watch_terms(struct source_cfg *s, struct cfg_doc *doc, yaml_node
     size_t n = 0;
     int err;
 
-    if (!value_empty(node) && s->kind_id != SOURCE_WEIBO_HOT) {
+    if (!cfg_value_empty(node) && s->kind_id != SOURCE_WEIBO_HOT) {
         snprintf(errbuf, errlen, "%s:%zu: source '%s': 'watch_terms' is for kind weibo_hot",
                  doc->file, node->start_mark.line + 1, s->id);
         return ERR_INVALID;

@@ -89,6 +89,11 @@ const char *cfg_scalar(const yaml_node_t *node)
     return (const char *)node->data.scalar.value;
 }
 
+bool cfg_value_empty(const yaml_node_t *node)
+{
+    return !node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0');
+}
+
 yaml_node_t *cfg_map_get(struct cfg_doc *doc, yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE) {
@@ -247,11 +252,8 @@ static int apply_defaults(const struct cfg_key *keys, void *base, bool strings, 
 static int fill_map(const struct cfg_key *keys, void *base, struct cfg_doc *doc,
                     yaml_node_t *map, const char *prefix, char *errbuf, size_t errlen)
 {
-    if (!map) {
-        return 0;
-    }
-    if (map->type == YAML_SCALAR_NODE && cfg_scalar(map)[0] == '\0') {
-        return 0; /* "section:" with nothing under it */
+    if (cfg_value_empty(map)) {
+        return 0; /* absent, or "section:" with nothing under it */
     }
     if (map->type != YAML_MAPPING_NODE) {
         snprintf(errbuf, errlen, "%s:%zu: '%s' must be a mapping", doc->file,
@@ -348,8 +350,7 @@ int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *
         from = &def_doc;
         n = err ? NULL : cfg_doc_root(&def_doc);
     }
-    if (n && n->type != YAML_SEQUENCE_NODE &&
-        !(n->type == YAML_SCALAR_NODE && cfg_scalar(n)[0] == '\0')) {
+    if (!cfg_value_empty(n) && n->type != YAML_SEQUENCE_NODE) {
         snprintf(errbuf, errlen, "%s:%zu: %s.%s must be a list, e.g. %s", from->file,
                  n->start_mark.line + 1, section, name, example);
         err = ERR_INVALID;

@@ -131,6 +131,12 @@ yaml_node_t *cfg_doc_node(struct cfg_doc *doc, int index);
 /* A scalar node's value (NUL-terminated, borrowed) or NULL when node is not a scalar. */
 const char *cfg_scalar(const yaml_node_t *node);
 
+/*
+ * Whether a key's value node gives nothing: NULL (the key is absent) or an empty scalar
+ * ("key:" with nothing after it), which stands for an empty list, mapping or section.
+ */
+bool cfg_value_empty(const yaml_node_t *node);
+
 /* Value node of key in a mapping node, or NULL. Borrowed. */
 yaml_node_t *cfg_map_get(struct cfg_doc *doc, yaml_node_t *map, const char *key);
 

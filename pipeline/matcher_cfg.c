@@ -110,7 +110,7 @@ static bool weight_name_ok(const char *name, size_t len)
 static int load_weights(struct match_weights *mw, struct cfg_doc *doc, yaml_node_t *node,
                         char *errbuf, size_t errlen)
 {
-    if (!node || (node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+    if (cfg_value_empty(node)) {
         return 0;
     }
     if (node->type != YAML_MAPPING_NODE) {

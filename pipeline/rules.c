@@ -597,7 +597,7 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
         }
     }
     node = cfg_map_get(&doc, root, "rules");
-    if (node && !(node->type == YAML_SCALAR_NODE && cfg_scalar(node)[0] == '\0')) {
+    if (!cfg_value_empty(node)) {
         if (node->type != YAML_SEQUENCE_NODE) {
             snprintf(errbuf, errlen, "%s:%zu: 'rules' must be a list", doc.file,
                      node->start_mark.line + 1);
