@@ -81,15 +81,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **words,
         return rc; /* YQ_CLI_HELP or ERR_INVALID, printed */
     }
     *n_words = words[1] ? 2 : words[0] ? 1 : 0;
-    if (o->limit_text) {
-        char *end = NULL;
-        errno = 0;
-        o->limit = strtol(o->limit_text, &end, 10);
-        if (errno || !end || *end || o->limit < 1 || o->limit > EVENTS_CLI_LIMIT_MAX) {
-            fprintf(stderr, "yuqingctl events: --limit 须为 1 至 %d (--limit must be 1..%d)\n",
-                    EVENTS_CLI_LIMIT_MAX, EVENTS_CLI_LIMIT_MAX);
-            return ERR_INVALID;
-        }
+    if (o->limit_text && yq_cli_parse_long(o->limit_text, 1, EVENTS_CLI_LIMIT_MAX, &o->limit)) {
+        fprintf(stderr, "yuqingctl events: --limit 须为 1 至 %d (--limit must be 1..%d)\n",
+                EVENTS_CLI_LIMIT_MAX, EVENTS_CLI_LIMIT_MAX);
+        return ERR_INVALID;
     }
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,14 +121,9 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
     default:
         return usage_error("%s", why);
     }
-    if (o->limit_arg) {
-        char *end;
-        errno = 0;
-        o->limit = strtol(o->limit_arg, &end, 10);
-        if (errno || *end || o->limit < 1) {
-            return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
-                               o->limit_arg);
-        }
+    if (o->limit_arg && yq_cli_parse_long(o->limit_arg, 1, LONG_MAX, &o->limit)) {
+        return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
+                           o->limit_arg);
     }
     return 0;
 }
