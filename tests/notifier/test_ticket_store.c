@@ -1002,6 +1002,44 @@ static int intake_marked(struct ticket_store *store, const struct test_alert_spe
     return err;
 }
 
+/* An alert of base with these fields and marks, and the outcome its intake must have. */
+struct marked_case {
+    const char *event_key, *item_id;
+    const char *published_at; /* NULL: undated */
+    bool official, day;       /* the item's marks (intake_marked()) */
+    enum ticket_intake_outcome outcome;
+    const char *title, *level; /* NULL: base's */
+};
+
+/*
+ * Take the n cases' alerts through intake_marked() in order: each must have its outcome, a held
+ * one no ticket. A failure names the case's item id.
+ */
+static void intake_marked_cases(struct ticket_store *store, const struct marked_case *cases,
+                                size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct marked_case *c = &cases[i];
+        struct test_alert_spec spec = base;
+        struct ticket_intake_result res;
+
+        spec.event_key = c->event_key;
+        spec.item_id = c->item_id;
+        spec.published_at = c->published_at;
+        spec.title = c->title ? c->title : base.title;
+        spec.level = c->level ? c->level : base.level;
+        assert_int_equal(intake_marked(store, &spec, c->official, c->day, &res), 0);
+        if (res.outcome != c->outcome || (c->outcome == TICKET_INTAKE_HELD && res.ticket_id != 0)) {
+            print_error("case %s: outcome %d ticket_id %lld\n", c->item_id, (int)res.outcome,
+                        (long long)res.ticket_id);
+        }
+        assert_int_equal(res.outcome, c->outcome);
+        if (c->outcome == TICKET_INTAKE_HELD) {
+            assert_int_equal(res.ticket_id, 0);
+        }
+    }
+}
+
 /*
  * Issue #11: a post published in 2020 (fetched 2026-11-29) and the office's own announcement
  * open no ticket (no clocks, no 交办 notification): both are recorded in held_items with their
@@ -1010,28 +1048,33 @@ static int intake_marked(struct ticket_store *store, const struct test_alert_spe
  */
 static void test_issue_11_old_and_official_items_are_held(void **state)
 {
+    static const struct marked_case held_cases[] = {
+        {"ev:old", "rss:old", "2020-06-01T00:00:00Z", false, false, TICKET_INTAKE_HELD,
+         "宇宙大爆炸理论", "II"},
+        /* redelivered: still one row, no ticket */
+        {"ev:old", "rss:old", "2020-06-01T00:00:00Z", false, false, TICKET_INTAKE_DUPLICATE,
+         "宇宙大爆炸理论", "II"},
+        {"ev:official", "wx:fabu:1", "2026-11-29T07:30:00Z", true, false, TICKET_INTAKE_HELD,
+         "权威发布｜关于石泉县山体滑坡应急处置情况的通报", NULL},
+    };
+    static const struct marked_case fresh_cases[] = {
+        /* 71 h before the fetch: fresh */
+        {"ev:fresh", "rss:fresh", "2026-11-26T08:59:00Z", false, false, TICKET_INTAKE_CREATED, NULL,
+         NULL},
+        /* a date alone three days back counts as the end of that day: fresh */
+        {"ev:dated", "rss:dated", "2026-11-26T00:00:00Z", false, true, TICKET_INTAKE_CREATED, NULL,
+         NULL},
+        /* the same date with second precision is more than 72 h back: old */
+        {"ev:dated-2", "rss:dated-2", "2026-11-26T00:00:00Z", false, false, TICKET_INTAKE_HELD,
+         NULL, NULL},
+        /* an old item of an event with a ticket joins that ticket */
+        {"ev:fresh", "rss:late-old", "2020-01-01T00:00:00Z", false, false, TICKET_INTAKE_ATTACHED,
+         NULL, NULL},
+    };
     struct ticket_store *store = *state;
-    struct ticket_intake_result res;
     struct ticket_held_list held;
-    struct test_alert_spec old = base, official = base, fresh = base, dated = base, late = base;
 
-    old.event_key = "ev:old";
-    old.item_id = "rss:old";
-    old.title = "宇宙大爆炸理论";
-    old.level = "II";
-    old.published_at = "2020-06-01T00:00:00Z";
-    assert_int_equal(intake_marked(store, &old, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
-    assert_int_equal(res.ticket_id, 0);
-    /* redelivered: still one row, no ticket */
-    assert_int_equal(intake_marked(store, &old, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_DUPLICATE);
-
-    official.event_key = "ev:official";
-    official.item_id = "wx:fabu:1";
-    official.title = "权威发布｜关于石泉县山体滑坡应急处置情况的通报";
-    assert_int_equal(intake_marked(store, &official, true, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
+    intake_marked_cases(store, held_cases, sizeof(held_cases) / sizeof(held_cases[0]));
 
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM outbox"), 0);
@@ -1068,29 +1111,7 @@ static void test_issue_11_old_and_official_items_are_held(void **state)
     assert_int_equal(held.n, 0);
     ticket_held_list_release(&held);
 
-    /* 71 h before the fetch: fresh */
-    fresh.event_key = "ev:fresh";
-    fresh.item_id = "rss:fresh";
-    fresh.published_at = "2026-11-26T08:59:00Z";
-    assert_int_equal(intake_marked(store, &fresh, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
-    /* a date alone three days back counts as the end of that day: fresh */
-    dated.event_key = "ev:dated";
-    dated.item_id = "rss:dated";
-    dated.published_at = "2026-11-26T00:00:00Z";
-    assert_int_equal(intake_marked(store, &dated, false, true, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
-    /* the same date with second precision is more than 72 h back: old */
-    dated.event_key = "ev:dated-2";
-    dated.item_id = "rss:dated-2";
-    assert_int_equal(intake_marked(store, &dated, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_HELD);
-    /* an old item of an event with a ticket joins that ticket */
-    late.event_key = "ev:fresh";
-    late.item_id = "rss:late-old";
-    late.published_at = "2020-01-01T00:00:00Z";
-    assert_int_equal(intake_marked(store, &late, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    intake_marked_cases(store, fresh_cases, sizeof(fresh_cases) / sizeof(fresh_cases[0]));
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 2);
 }
 
@@ -1174,10 +1195,13 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     static const char backlog_item[] =
         "{\"schema\":1,\"id\":\"rss:b\",\"source\":\"rss\",\"source_id\":\"caogen\","
         "\"published_at\":null,\"fetched_at\":\"2026-11-29T07:59:00Z\",\"backlog\":true}";
+    /* undated but new in a later poll: a ticket, its clocks from the fetch */
+    static const struct marked_case undated_new = {
+        "ev:undated-new", "rss:caogen-new", NULL, false, false, TICKET_INTAKE_CREATED, NULL, NULL};
     struct ticket_store *store = *state;
     struct ticket_intake_result res;
     struct ticket_held_list held;
-    struct test_alert_spec undated = base, fresh = base;
+    struct test_alert_spec undated = base;
     struct yq_alert alert;
     struct yq_item item;
     json_t *j;
@@ -1225,12 +1249,7 @@ static void test_issue_11_undated_backlog_is_held(void **state)
     assert_int_equal(held.n, 0); /* not an old post: its age is unknown */
     ticket_held_list_release(&held);
 
-    /* undated but new in a later poll: a ticket, its clocks from the fetch */
-    fresh.event_key = "ev:undated-new";
-    fresh.item_id = "rss:caogen-new";
-    fresh.published_at = NULL;
-    assert_int_equal(intake_marked(store, &fresh, false, false, &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    intake_marked_cases(store, &undated_new, 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM held_items"), 1);
 }
