@@ -62,6 +62,17 @@ static char *encode(const char *utf8, const char *enc, size_t *len)
     return out;
 }
 
+/* utf8 (NUL-terminated) written in enc (encode()), parsed with content_type (may be NULL) */
+static struct feed *parse_encoded(const char *utf8, const char *enc, const char *content_type)
+{
+    size_t len;
+    char *body = encode(utf8, enc, &len);
+    struct feed *f = parse_buf(body, len, content_type);
+
+    free(body);
+    return f;
+}
+
 /* prefix (raw bytes, plen) + body, new buffer of *len bytes */
 static char *prepend(const char *prefix, size_t plen, const char *body, size_t blen, size_t *len)
 {
@@ -125,8 +136,6 @@ static void test_undeclared_encodings_detected(void **state)
     for (size_t i = 0; i < sizeof(undeclared) / sizeof(undeclared[0]); i++) {
         const struct enc_case *c = &undeclared[i];
         char doc[2048];
-        char *body;
-        size_t len;
         struct feed *f;
 
         /* no BOM, no charset, no XML declaration: nothing says what the bytes are */
@@ -135,9 +144,7 @@ static void test_undeclared_encodings_detected(void **state)
                  "<item><title>%s</title><link>http://a.example/1</link>"
                  "<description>%s</description></item></channel></rss>",
                  c->title, c->item, c->text);
-        body = encode(doc, c->encoding, &len);
-        f = parse_buf(body, len, "application/rss+xml");
-        free(body);
+        f = parse_encoded(doc, c->encoding, "application/rss+xml");
         if (strcmp(f->encoding, c->expect) != 0) {
             print_error("%s: read as %s\n", c->encoding, f->encoding);
         }
@@ -167,10 +174,8 @@ static void test_short_gb2312_not_read_as_latin(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-        size_t len;
-        char *body = encode(docs[i], "GB2312", &len);
-        struct feed *f = parse_buf(body, len, "application/rss+xml");
-        free(body);
+        struct feed *f = parse_encoded(docs[i], "GB2312", "application/rss+xml");
+
         if (strcmp(f->encoding, "gb18030") != 0) {
             print_error("%zu: read as %s\n", i, f->encoding);
         }
@@ -190,10 +195,8 @@ static void test_short_gb2312_not_read_as_latin(void **state)
              "WINDOWS-1251"},
         };
         for (size_t i = 0; i < sizeof(latin) / sizeof(latin[0]); i++) {
-            size_t len;
-            char *body = encode(latin[i].doc, latin[i].enc, &len);
-            struct feed *f = parse_buf(body, len, "application/rss+xml");
-            free(body);
+            struct feed *f = parse_encoded(latin[i].doc, latin[i].enc, "application/rss+xml");
+
             print_message("%s read as %s\n", latin[i].enc, f->encoding);
             assert_string_not_equal(f->encoding, "gb18030");
             feed_free(f);
@@ -325,16 +328,14 @@ static void test_declared_encodings_via_iconv(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char doc[512], *body;
-        size_t len;
+        char doc[512], content_type[128];
         struct feed *f;
 
         snprintf(doc, sizeof(doc),
                  "<?xml version=\"1.0\" encoding=\"%s\"?><rss version=\"2.0\"><channel>"
                  "<title>%s</title></channel></rss>",
                  cases[i].label, cases[i].title);
-        body = encode(doc, cases[i].iconv_name, &len);
-        f = parse_buf(body, len, NULL);
+        f = parse_encoded(doc, cases[i].iconv_name, NULL);
         assert_string_equal(f->encoding, cases[i].expect);
         assert_string_equal(f->encoding_source, "declaration");
         assert_false(f->bozo);
@@ -344,10 +345,9 @@ static void test_declared_encodings_via_iconv(void **state)
         snprintf(doc, sizeof(doc),
                  "<rss version=\"2.0\"><channel><title>%s</title></channel></rss>",
                  cases[i].title);
-        body = (free(body), encode(doc, cases[i].iconv_name, &len));
-        snprintf(doc, sizeof(doc), "application/rss+xml; charset=%s", cases[i].label);
-        f = parse_buf(body, len, doc);
-        free(body);
+        snprintf(content_type, sizeof(content_type), "application/rss+xml; charset=%s",
+                 cases[i].label);
+        f = parse_encoded(doc, cases[i].iconv_name, content_type);
         assert_string_equal(f->encoding, cases[i].expect);
         assert_string_equal(f->encoding_source, "http");
         assert_string_equal(f->title, cases[i].title);
