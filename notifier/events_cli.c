@@ -38,22 +38,22 @@ static const char usage[] =
     "  --version N    act only if the event still has version N (as shown by show)\n";
 
 struct opts {
+    struct notifier_cli_opts common; /* --as (and --by), --role, --db, --limit, --json */
     const char *state, *lead, *co, *level, *opinion, *into_event, *into_ticket, *items, *heat,
-        *quiet, *reason, *note, *by, *role, *db, *version, *limit_text;
-    long limit;
-    bool json;
+        *quiet, *reason, *note, *version;
 };
 
-#define EVENTS_CLI_LIMIT_MAX 100000
-
 /*
- * The options of argv (yq_cli's table, as every yuqingctl command reads them) into o, and the
- * words (the subcommand and the event id) into words[0..1], *n_words of them.
- * Returns 0, or ERR_INVALID after one line on stderr.
+ * The arguments of argv (notifier_cli_parse(): yq_cli's table, as every yuqingctl command
+ * reads them) into args and o, and the words (the subcommand and the event id) into
+ * words[0..1], *n_words of them. Returns 0, YQ_CLI_HELP (usage printed) or ERR_INVALID after
+ * one line on stderr.
  */
-static int parse_opts(int argc, char **argv, struct opts *o, const char **words, int *n_words)
+static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct opts *o,
+                      const char **words, int *n_words)
 {
     static const struct yq_cli_opt table[] = {
+        NOTIFIER_CLI_OPTS(struct opts, common),
         YQ_CLI_VALUE("--state", struct opts, state),
         YQ_CLI_VALUE("--lead", struct opts, lead),
         YQ_CLI_VALUE("--co", struct opts, co),
@@ -66,27 +66,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **words,
         YQ_CLI_VALUE("--quiet", struct opts, quiet),
         YQ_CLI_VALUE("--reason", struct opts, reason),
         YQ_CLI_VALUE("--note", struct opts, note),
-        YQ_CLI_VALUE("--by", struct opts, by),
-        YQ_CLI_VALUE("--as", struct opts, by),
-        YQ_CLI_VALUE("--role", struct opts, role),
-        YQ_CLI_VALUE("--db", struct opts, db),
+        YQ_CLI_VALUE("--by", struct opts, common.actor),
         YQ_CLI_VALUE("--version", struct opts, version),
-        YQ_CLI_VALUE("--limit", struct opts, limit_text),
-        YQ_CLI_FLAG("--json", struct opts, json),
     };
-    int rc = yq_cli_parse_cmd("yuqingctl events", usage, argc, argv, 0, table,
-                              sizeof(table) / sizeof(table[0]), o, words, 2);
+    int rc = notifier_cli_parse("yuqingctl events", usage, argc, argv, table,
+                                sizeof(table) / sizeof(table[0]), o, &o->common, args, words);
 
-    if (rc) {
-        return rc; /* YQ_CLI_HELP or ERR_INVALID, printed */
-    }
     *n_words = words[1] ? 2 : words[0] ? 1 : 0;
-    if (o->limit_text && yq_cli_parse_long(o->limit_text, 1, EVENTS_CLI_LIMIT_MAX, &o->limit)) {
-        fprintf(stderr, "yuqingctl events: --limit 须为 1 至 %d (--limit must be 1..%d)\n",
-                EVENTS_CLI_LIMIT_MAX, EVENTS_CLI_LIMIT_MAX);
-        return ERR_INVALID;
-    }
-    return 0;
+    return rc;
 }
 
 /* A positive integer argument (what: its name for the message). 0 or ERR_INVALID. */
@@ -159,7 +146,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         return 1;
     }
     yq_stmt_bind_text(st, 1, state);
-    yq_stmt_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    yq_stmt_bind_int64(st, 2, o->common.limit > 0 ? o->common.limit : 200);
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         char a[32], b[32];
         const char *st_name = yq_stmt_column_text(st, 1);
@@ -182,7 +169,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         json_decref(rows);
         return 1;
     }
-    if (o->json) {
+    if (o->common.json) {
         json_dumpf(rows, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
     } else {
@@ -305,7 +292,7 @@ static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o
     json_object_set_new(ev, "items", items);
     json_object_set_new(ev, "log", log);
     rc = 0;
-    if (o->json) {
+    if (o->common.json) {
         json_dumpf(ev, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
     } else {
@@ -529,17 +516,9 @@ int events_cli_main(int argc, char **argv)
     int64_t id = 0;
 
     memset(&o, 0, sizeof(o));
-    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
-    if (rc != 0) {
-        return rc > 0 ? 0 : 2;
-    }
-    rc = parse_opts(args.n_rest, args.rest, &o, words, &n);
+    rc = parse_opts(argc, argv, &args, &o, words, &n);
     if (rc) {
         return rc == YQ_CLI_HELP ? 0 : 2;
-    }
-    if (n < 1) {
-        fputs(usage, stderr);
-        return 2;
     }
     if (o.state) {
         enum event_state s;
@@ -556,7 +535,7 @@ int events_cli_main(int argc, char **argv)
     if (n >= 2 && parse_id(words[1], "ID", &id)) {
         return 2;
     }
-    rc = notifier_cli_store_open("yuqingctl events", &args, o.db, &cli);
+    rc = notifier_cli_store_open("yuqingctl events", &args, o.common.db, &cli);
     if (rc) {
         return rc;
     }
@@ -567,9 +546,8 @@ int events_cli_main(int argc, char **argv)
         rc = cmd_show(cli.store, id, &o);
     } else if (n == 2) {
         struct act a = {.store = cli.store, .id = id, .version = -1, .o = &o};
-        a.who.name = o.by ? o.by : getenv("USER");
-        a.who.name = a.who.name ? a.who.name : "cli";
-        a.who.role = o.role ? o.role : "duty";
+        a.who.name = notifier_cli_actor(&o.common);
+        a.who.role = o.common.role ? o.common.role : "duty";
         if (o.version && parse_id(o.version, "--version", &a.version)) {
             rc = 2;
         }

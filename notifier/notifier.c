@@ -281,6 +281,40 @@ void notifier_cli_store_release(struct notifier_cli_store *cli)
     memset(cli, 0, sizeof(*cli));
 }
 
+int notifier_cli_parse(const char *prog, const char *usage, int argc, char **argv,
+                       const struct yq_cli_opt *table, size_t n_opts, void *out,
+                       struct notifier_cli_opts *common, struct yq_proc_args *args,
+                       const char **words)
+{
+    int rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, args);
+
+    if (rc != 0) {
+        return rc > 0 ? YQ_CLI_HELP : ERR_INVALID; /* printed */
+    }
+    rc = yq_cli_parse_cmd(prog, usage, args->n_rest, args->rest, 0, table, n_opts, out, words, 2);
+    if (rc) {
+        return rc; /* YQ_CLI_HELP or ERR_INVALID, printed */
+    }
+    if (common->limit_text &&
+        yq_cli_parse_long(common->limit_text, 1, NOTIFIER_CLI_LIMIT_MAX, &common->limit)) {
+        fprintf(stderr, "%s: --limit 须为 1 至 %d (--limit must be 1..%d)\n", prog,
+                NOTIFIER_CLI_LIMIT_MAX, NOTIFIER_CLI_LIMIT_MAX);
+        return ERR_INVALID;
+    }
+    if (!words[0]) {
+        fputs(usage, stderr);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+const char *notifier_cli_actor(const struct notifier_cli_opts *common)
+{
+    const char *actor = common->actor ? common->actor : getenv("USER");
+
+    return actor ? actor : "cli";
+}
+
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
 #define BUMP(m, field) NOTIFIER_METRICS_BUMP(m, field)
 

@@ -378,9 +378,8 @@ static const struct ticket_store_col window_cols[] = {
     WCOL(6, TEXT, detail),      WCOL(7, TEXT, renew),      WCOL(8, INT, started_at),
     WCOL(9, INT, ended_at),     WCOL(10, INT, opened_at),  WCOL(11, INT, closed_at),
 };
-
-static const struct ticket_store_row_type window_rows =
-    TICKET_STORE_ROW_TYPE(struct source_blind_row, window_cols);
+TICKET_STORE_ROWS(window_rows, struct source_blind_row, window_cols, struct source_blind_list,
+                  source_blind_list_release);
 
 int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
                       int64_t until, size_t max, struct source_blind_list *out)
@@ -415,11 +414,6 @@ int source_blind_list(struct ticket_store *store, const char *source_id, int64_t
         source_blind_list_release(out);
     }
     return err;
-}
-
-void source_blind_list_release(struct source_blind_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, window_cols);
 }
 
 /* Set key to t as RFC 3339 UTC; null when absent (!present). */

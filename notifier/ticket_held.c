@@ -43,13 +43,8 @@ static const struct ticket_store_col held_cols[] = {
     HCOL(19, REAL, score),
     HCOL(20, INT, held_at),
 };
-static const struct ticket_store_row_type held_rows =
-    TICKET_STORE_ROW_TYPE(struct ticket_held, held_cols);
-
-void ticket_held_list_release(struct ticket_held_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, held_cols);
-}
+TICKET_STORE_ROWS(held_rows, struct ticket_held, held_cols, struct ticket_held_list,
+                  ticket_held_list_release);
 
 int ticket_store_list_held(struct ticket_store *store, const char *reason, const char *query,
                            size_t max, struct ticket_held_list *out)

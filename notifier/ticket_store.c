@@ -1500,18 +1500,8 @@ static const struct ticket_store_col ticket_cols[] = {
     TCOL(36, FLAG, rules_unverified),
     TCOL(37, INT, rules_checked_at),
 };
-static const struct ticket_store_row_type ticket_rows =
-    TICKET_STORE_ROW_TYPE(struct ticket, ticket_cols);
-
-void ticket_release(struct ticket *t)
-{
-    TICKET_STORE_RELEASE_ROW(t, ticket_cols);
-}
-
-void ticket_list_release(struct ticket_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, ticket_cols);
-}
+TICKET_STORE_ROWS_AND_RELEASE(ticket_rows, struct ticket, ticket_cols, ticket_release,
+                              struct ticket_list, ticket_list_release);
 
 int ticket_store_collect_rows(struct ticket_store *store, struct yq_stmt *st, const char *what,
                               size_t max, const struct ticket_store_row_type *rt, void **v,
@@ -1788,9 +1778,8 @@ static const struct ticket_store_col log_cols[] = {
     LCOL(0, INT, id),      LCOL(1, INT, at),          LCOL(2, TEXT, actor),    LCOL(3, TEXT, role),
     LCOL(4, TEXT, action), LCOL(5, TEXT, from_state), LCOL(6, TEXT, to_state), LCOL(7, TEXT, note),
 };
-
-static const struct ticket_store_row_type log_rows =
-    TICKET_STORE_ROW_TYPE(struct ticket_log_entry, log_cols);
+TICKET_STORE_ROWS(log_rows, struct ticket_log_entry, log_cols, struct ticket_log_list,
+                  ticket_log_list_release);
 
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out)
@@ -1802,20 +1791,14 @@ int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                      "list log", &ticket_id, 1, 10000, &log_rows, (void **)&out->v, &out->n);
 }
 
-void ticket_log_list_release(struct ticket_log_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, log_cols);
-}
-
 #define RCOL(i, type, field) TICKET_STORE_COL(struct ticket_response, i, type, field)
 
 static const struct ticket_store_col response_cols[] = {
     RCOL(0, TEXT, channel),    RCOL(1, TEXT, url),         RCOL(2, INT, responded_at),
     RCOL(3, INT, recorded_at), RCOL(4, TEXT, recorded_by), RCOL(5, TEXT, note),
 };
-
-static const struct ticket_store_row_type response_rows =
-    TICKET_STORE_ROW_TYPE(struct ticket_response, response_cols);
+TICKET_STORE_ROWS(response_rows, struct ticket_response, response_cols, struct ticket_response_list,
+                  ticket_response_list_release);
 
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
@@ -1826,11 +1809,6 @@ int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                      "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
                      "list responses", &ticket_id, 1, 1000, &response_rows, (void **)&out->v,
                      &out->n);
-}
-
-void ticket_response_list_release(struct ticket_response_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, response_cols);
 }
 
 #define ITEM_COLUMNS                                                                               \
@@ -1848,18 +1826,8 @@ static const struct ticket_store_col item_cols[] = {
     ICOL(11, INT, added_at),    ICOL(12, TEXT, author),  ICOL(13, INT, fetched_at_ms),
     ICOL(14, INT, matched_at_ms), ICOL(15, INT, stored_at_ms),
 };
-static const struct ticket_store_row_type item_rows =
-    TICKET_STORE_ROW_TYPE(struct ticket_item, item_cols);
-
-void ticket_item_release(struct ticket_item *item)
-{
-    TICKET_STORE_RELEASE_ROW(item, item_cols);
-}
-
-void ticket_item_list_release(struct ticket_item_list *list)
-{
-    TICKET_STORE_RELEASE_LIST(list, item_cols);
-}
+TICKET_STORE_ROWS_AND_RELEASE(item_rows, struct ticket_item, item_cols, ticket_item_release,
+                              struct ticket_item_list, ticket_item_list_release);
 
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
                             struct ticket_item_list *out)

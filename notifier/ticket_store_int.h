@@ -124,19 +124,14 @@ int ticket_store_read_cols(struct yq_stmt *st, const struct ticket_store_col *co
 /*
  * A row type of the store (tickets, items, log, responses, held items, blind windows): its
  * column table (n_cols entries, static storage) and the size in bytes of the struct one row
- * fills. ticket_store_read_elem() and ticket_store_collect_rows() read rows by it.
+ * fills. ticket_store_read_elem() and ticket_store_collect_rows() read rows by it; each row
+ * type is defined with TICKET_STORE_ROWS() (below).
  */
 struct ticket_store_row_type {
     const struct ticket_store_col *cols;
     size_t n_cols;
     size_t elem_size;
 };
-
-/* The row type of struct_type whose columns are the static array cols. */
-#define TICKET_STORE_ROW_TYPE(struct_type, cols)                                                   \
-    {                                                                                              \
-        (cols), sizeof(cols) / sizeof((cols)[0]), sizeof(struct_type)                              \
-    }
 
 /*
  * Zero elem (rt->elem_size bytes, caller storage) and fill it from the current row of st by
@@ -169,25 +164,41 @@ void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, 
                             size_t elem_size);
 
 /*
- * The releases of a row read with the static array cols (free its texts, zero it) and of a
- * list {n, v} of such rows (free each row's texts and v, zero the list); NULL is a no-op.
- * One body for every row type of the store (tickets, items, log, responses, held items).
+ * Define a row type of the store, the one way every row type (tickets, items, log, responses,
+ * held items, blind windows) is written: a column table plus one line of this macro.
+ * It defines list_release(list_type *list), the public release of a list {n, v} of struct_type
+ * rows read with the static column array cols (free each row's texts and v, zero the list;
+ * NULL is a no-op), and then declares rows, the static struct ticket_store_row_type of
+ * struct_type and cols; the line ends with that declaration's ';':
+ *     TICKET_STORE_ROWS(log_rows, struct ticket_log_entry, log_cols, struct ticket_log_list,
+ *                       ticket_log_list_release);
  */
-#define TICKET_STORE_RELEASE_ROW(row, cols)                                                        \
-    do {                                                                                           \
-        if (row) {                                                                                 \
-            ticket_store_free_cols((cols), sizeof(cols) / sizeof((cols)[0]), (row));               \
-            memset((row), 0, sizeof(*(row)));                                                      \
-        }                                                                                          \
-    } while (0)
-#define TICKET_STORE_RELEASE_LIST(list, cols)                                                      \
-    do {                                                                                           \
+#define TICKET_STORE_ROWS(rows, struct_type, cols, list_type, list_release)                        \
+    void list_release(list_type *list)                                                             \
+    {                                                                                              \
         if (list) {                                                                                \
-            ticket_store_free_rows((cols), sizeof(cols) / sizeof((cols)[0]), (list)->v, (list)->n, \
-                                   sizeof(*(list)->v));                                            \
-            memset((list), 0, sizeof(*(list)));                                                    \
+            ticket_store_free_rows((cols), sizeof(cols) / sizeof((cols)[0]), list->v, list->n,     \
+                                   sizeof(*list->v));                                              \
+            memset(list, 0, sizeof(*list));                                                        \
         }                                                                                          \
-    } while (0)
+    }                                                                                              \
+    static const struct ticket_store_row_type rows = {(cols), sizeof(cols) / sizeof((cols)[0]),    \
+                                                      sizeof(struct_type)}
+
+/*
+ * TICKET_STORE_ROWS() for a row type that is also read one row at a time (tickets, items):
+ * release(struct_type *row), the public release of one row (free its texts, zero it; NULL is a
+ * no-op), as well.
+ */
+#define TICKET_STORE_ROWS_AND_RELEASE(rows, struct_type, cols, release, list_type, list_release)   \
+    void release(struct_type *row)                                                                 \
+    {                                                                                              \
+        if (row) {                                                                                 \
+            ticket_store_free_cols((cols), sizeof(cols) / sizeof((cols)[0]), row);                 \
+            memset(row, 0, sizeof(*row));                                                          \
+        }                                                                                          \
+    }                                                                                              \
+    TICKET_STORE_ROWS(rows, struct_type, cols, list_type, list_release)
 
 /* SELECT ... FROM tickets WHERE id = ? into out. 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_get_by_id(struct ticket_store *store, int64_t id, struct ticket *out);

@@ -52,51 +52,43 @@ static const char usage[] =
     "                 head, admin\n";
 
 struct opts {
-    const char *state, *department, *co, *note, *channel, *url, *at, *reason, *actor, *role, *now,
-        *db, *level, *proposal, *limit_arg;
-    long limit;
-    bool json, overdue, no_notify;
+    struct notifier_cli_opts common; /* --as, --role, --db, --limit, --json */
+    /*
+     * --note, --department (also list's filter), --channel, --url and --reason go straight
+     * into the action's fields; cmd_act() fills the rest
+     */
+    struct ticket_action act;
+    const char *state, *co, *at, *now, *level, *proposal;
+    bool overdue, no_notify;
 };
 
 /*
- * Read the command's words (at most two: the command and its NUMBER or ID, in words) and its
- * options from rest (yq_cli_parse_cmd()). Returns 0, YQ_CLI_HELP (the usage is printed) or
- * ERR_INVALID with the reason printed to stderr.
+ * Read the arguments (notifier_cli_parse()) into args and o: the command's words (at most two:
+ * the command and its NUMBER or ID, in words) and its options. Returns 0, YQ_CLI_HELP (the
+ * usage is printed) or ERR_INVALID with the reason printed to stderr.
  */
-static int parse_opts(int n_rest, char **rest, struct opts *o, const char **words)
+static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct opts *o,
+                      const char **words)
 {
     static const struct yq_cli_opt table[] = {
+        NOTIFIER_CLI_OPTS(struct opts, common),
         YQ_CLI_VALUE("--state", struct opts, state),
-        YQ_CLI_VALUE("--department", struct opts, department),
+        YQ_CLI_VALUE("--department", struct opts, act.department),
         YQ_CLI_VALUE("--co", struct opts, co),
-        YQ_CLI_VALUE("--note", struct opts, note),
-        YQ_CLI_VALUE("--channel", struct opts, channel),
-        YQ_CLI_VALUE("--url", struct opts, url),
+        YQ_CLI_VALUE("--note", struct opts, act.note),
+        YQ_CLI_VALUE("--channel", struct opts, act.channel),
+        YQ_CLI_VALUE("--url", struct opts, act.url),
         YQ_CLI_VALUE("--at", struct opts, at),
-        YQ_CLI_VALUE("--reason", struct opts, reason),
-        YQ_CLI_VALUE("--as", struct opts, actor),
-        YQ_CLI_VALUE("--role", struct opts, role),
+        YQ_CLI_VALUE("--reason", struct opts, act.reason),
         YQ_CLI_VALUE("--now", struct opts, now),
-        YQ_CLI_VALUE("--db", struct opts, db),
         YQ_CLI_VALUE("--level", struct opts, level),
         YQ_CLI_VALUE("--proposal", struct opts, proposal),
-        YQ_CLI_VALUE("--limit", struct opts, limit_arg),
-        YQ_CLI_FLAG("--json", struct opts, json),
         YQ_CLI_FLAG("--overdue", struct opts, overdue),
         YQ_CLI_FLAG("--no-notify", struct opts, no_notify),
     };
-    int rc = yq_cli_parse_cmd("yuqingctl tickets", usage, n_rest, rest, 0, table,
-                              sizeof(table) / sizeof(table[0]), o, words, 2);
 
-    if (rc) {
-        return rc;
-    }
-    if (o->limit_arg && yq_cli_parse_long(o->limit_arg, 1, 100000, &o->limit)) {
-        fprintf(stderr,
-                "yuqingctl tickets: --limit 须为 1 至 100000 (--limit must be 1..100000)\n");
-        return ERR_INVALID;
-    }
-    return 0;
+    return notifier_cli_parse("yuqingctl tickets", usage, argc, argv, table,
+                              sizeof(table) / sizeof(table[0]), o, &o->common, args, words);
 }
 
 static const char *shanghai(int64_t t, char *buf, size_t len)
@@ -174,19 +166,20 @@ static void list_cells(const struct ticket *t, const char *due, char *items, con
 
 static int cmd_list(struct ticket_store *store, const struct opts *o)
 {
-    struct ticket_filter f = {.lead_department = o->department, .overdue_only = o->overdue != 0};
+    struct ticket_filter f = {.lead_department = o->act.department,
+                              .overdue_only = o->overdue != 0};
     struct ticket_list list;
     int64_t now = yq_time_now();
     int err;
 
     f.state = o->state ? (strcmp(o->state, "all") == 0 ? NULL : o->state) : "active";
-    err = ticket_store_list(store, &f, o->limit > 0 ? (size_t)o->limit : 200, &list);
+    err = ticket_store_list(store, &f, o->common.limit > 0 ? (size_t)o->common.limit : 200, &list);
     if (err) {
         fprintf(stderr, "yuqingctl tickets: 无法列出交办单 (list failed: %s)\n",
                 ticket_store_errmsg(store));
         return 1;
     }
-    if (o->json) {
+    if (o->common.json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < list.n; i++) {
             json_t *d = NULL;
@@ -282,7 +275,7 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
         }
         return 1;
     }
-    if (o->json) {
+    if (o->common.json) {
         json_dumpf(d, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
     } else {
@@ -415,14 +408,13 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
                    const char *config_path, const char *action, const char *number,
                    const struct opts *o)
 {
-    struct ticket_action act;
+    struct ticket_action act = o->act; /* the fields its options filled */
     struct ticket_action_result res;
     const char *co[16];
     char *co_copy = NULL, errbuf[400] = "";
     size_t n_co = 0;
     int err;
 
-    memset(&act, 0, sizeof(act));
     if (strcmp(action, "set-level") == 0) {
         action = "set_level";
     } else if (strcmp(action, "confirm-response") == 0) {
@@ -435,16 +427,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         return 2;
     }
     act.number = number;
-    act.actor = o->actor ? o->actor : getenv("USER");
-    if (!act.actor) {
-        act.actor = "cli";
-    }
-    act.role = o->role;
-    act.note = o->note;
-    act.department = o->department;
-    act.channel = o->channel;
-    act.url = o->url;
-    act.reason = o->reason;
+    act.actor = notifier_cli_actor(&o->common);
+    act.role = o->common.role;
     if (o->level && yq_level_parse(o->level, &act.level)) {
         fprintf(stderr, "yuqingctl tickets: --level 须为 I、II、III、IV 或 特别重大、重大、较大、"
                         "一般 (--level must be I, II, III or IV)\n");
@@ -468,7 +452,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     }
     if (!o->no_notify) {
         char who_buf[256];
-        const char *who = unreached(store, &cfg->routes, act.kind, number, o->department, o->co,
+        const char *who = unreached(store, &cfg->routes, act.kind, number, o->act.department, o->co,
                                     who_buf, sizeof(who_buf));
         if (who) {
             return no_channel(config_path, who);
@@ -511,7 +495,7 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
     if (o->state) {
         yq_stmt_bind_text(st, 1, o->state);
     }
-    yq_stmt_bind_int64(st, 2, o->limit > 0 ? o->limit : 200);
+    yq_stmt_bind_int64(st, 2, o->common.limit > 0 ? o->common.limit : 200);
     {
         /* headings padded by display width like the cells (yq_text) */
         char h1[64], h2[64], h3[64], h4[64], h5[64], h6[64];
@@ -568,19 +552,11 @@ int tickets_cli_main(int argc, char **argv)
     int rc, n;
 
     memset(&o, 0, sizeof(o));
-    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
-    if (rc != 0) {
-        return rc > 0 ? 0 : 2;
-    }
-    rc = parse_opts(args.n_rest, args.rest, &o, words);
+    rc = parse_opts(argc, argv, &args, &o, words);
     if (rc) {
         return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    n = words[1] ? 2 : words[0] ? 1 : 0;
-    if (n < 1) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    n = words[1] ? 2 : 1;
     if (n == 2 && (strcmp(words[0], "list") == 0 || strcmp(words[0], "escalate") == 0 ||
                    strcmp(words[0], "outbox") == 0)) {
         /* these take no word of their own: one given is a mistake, not a filter */
@@ -605,7 +581,7 @@ int tickets_cli_main(int argc, char **argv)
                     : "open, acknowledged, responded, closed, returned, dismissed, active, all");
         return 2;
     }
-    rc = notifier_cli_store_open("yuqingctl tickets", &args, o.db, &cli);
+    rc = notifier_cli_store_open("yuqingctl tickets", &args, o.common.db, &cli);
     if (rc) {
         return rc;
     }
