@@ -175,6 +175,37 @@ static void test_no_watch_no_alert(void **state)
     rule_set_free(rs);
 }
 
+/* issue #12: the hot-watch match appended after 16 rule matches (past the first capacity) */
+static void test_issue_12_watch_after_16_rules(void **state)
+{
+    char yaml[2048] = "group: 防汛\nrules:\n";
+    struct rule_set *rs;
+    struct yq_item it = hot_item("汉江安康段水位回落", "{\"rank\":8,\"watched\":[\"汉江\"]}");
+    struct match_result mr;
+    struct yq_alert a;
+
+    (void)state;
+    for (int i = 0; i < 16; i++) {
+        size_t n = strlen(yaml);
+        snprintf(yaml + n, sizeof(yaml) - n,
+                 "  - id: flood-%02d\n    name: 汛情\n    department: 市水利局\n    expr: 水位\n",
+                 i);
+    }
+    rs = pipeline_rules_compile("h16.yaml", yaml);
+    match(rs, &it, &mr);
+    assert_int_equal(mr.n_rules, 16);
+    assert_int_equal(hot_watch_build_alert(rs, &mr, &it, NULL, NOW, &a), 0);
+    assert_int_equal(a.n_matches, 17);
+    assert_string_equal(a.matches[15].rule_id, "flood-15");
+    assert_string_equal(a.matches[16].rule_id, "hot-watch");
+    assert_int_equal(a.matches[16].n_terms, 1);
+    assert_string_equal(a.matches[16].terms[0].term, "汉江");
+    yq_alert_release(&a);
+    match_result_release(&mr);
+    json_decref(it.hot);
+    rule_set_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_watched_entry_event_is_the_terms),
         cmocka_unit_test(test_rules_and_watch_together),
         cmocka_unit_test(test_no_watch_no_alert),
+        cmocka_unit_test(test_issue_12_watch_after_16_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
