@@ -338,32 +338,41 @@ static void arch_item(struct yq_item *it, const char *id, const char *source, in
     assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
+/* A new archive in dir (an empty directory) holding the n items v, then released. */
+static void archive_items(const char *dir, struct yq_item *v, size_t n)
+{
+    const struct yq_item *p[32];
+    struct archive *a = NULL;
+    char err[256] = "";
+
+    assert_true(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = &v[i];
+    }
+    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
+    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
+    assert_int_equal(archive_put(a, p, n, NULL, 0, NULL, err, sizeof(err)), 0);
+    archive_close(a);
+    for (size_t i = 0; i < n; i++) {
+        yq_item_release(&v[i]);
+    }
+}
+
 static void test_archive_counts(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-arch-XXXXXX", err[256] = "", cmd[96];
+    char dir[] = "/tmp/yq-brief-arch-XXXXXX", cmd[96];
     struct briefing_env env = {.archive_dir = dir};
     struct yq_item v[4];
-    const struct yq_item *p[4];
-    struct archive *a = NULL;
     struct briefing b;
     char *html;
 
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
-    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
     arch_item(&v[0], "rss:a1", "rss", notifier_ts("2026-12-04T08:00:00+08:00"));
     arch_item(&v[1], "rss:a2", "rss", notifier_ts("2026-12-05T07:59:59+08:00"));
     arch_item(&v[2], "weibo:a3", "weibo", notifier_ts("2026-12-04T20:00:00+08:00"));
     arch_item(&v[3], "rss:a4", "rss", notifier_ts("2026-12-05T08:00:00+08:00")); /* next day */
-    for (int i = 0; i < 4; i++) {
-        p[i] = &v[i];
-    }
-    assert_int_equal(archive_put(a, p, 4, NULL, 0, NULL, err, sizeof(err)), 0);
-    archive_close(a);
-    for (int i = 0; i < 4; i++) {
-        yq_item_release(&v[i]);
-    }
+    archive_items(dir, v, 4);
     gather_1205(f, &env, &b);
     assert_int_equal(b.archive_state, 1);
     assert_int_equal(b.archive_items, 3);
@@ -785,8 +794,6 @@ static void test_issue_12_lists_past_16(void **state)
     struct briefing_env env = {.archive_dir = dir};
     struct briefing_event_report r;
     struct yq_item v[20];
-    const struct yq_item *p[20];
-    struct archive *a = NULL;
     struct briefing b;
 
     snprintf(sql, sizeof(sql), "UPDATE event_items SET rule_groups = '[");
@@ -806,21 +813,14 @@ static void test_issue_12_lists_past_16(void **state)
         exec_sql(f->store, sql);
     }
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
-    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
     for (int i = 0; i < 20; i++) {
         char id[24];
 
         snprintf(id, sizeof(id), "k%02d:a", i);
         snprintf(name, sizeof(name), "k%02d", i);
         arch_item(&v[i], id, name, notifier_ts("2026-12-04T09:00:00+08:00") + i);
-        p[i] = &v[i];
     }
-    assert_int_equal(archive_put(a, p, 20, NULL, 0, NULL, err, sizeof(err)), 0);
-    archive_close(a);
-    for (int i = 0; i < 20; i++) {
-        yq_item_release(&v[i]);
-    }
+    archive_items(dir, v, 20);
 
     gather_1205(f, &env, &b);
     assert_int_equal(b.n_groups, 23); /* g00..g19, 征地拆迁 (e2b), 环境污染, none */
