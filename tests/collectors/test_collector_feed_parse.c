@@ -806,8 +806,10 @@ static void test_issue_10_shared_guid_marked(void **state)
     feed_free(f);
 }
 
-/* issue #12: an entry's categories grow past the first capacity (16); enclosures stop at
- * FEED_MAX_ENCLOSURES, the later ones dropped */
+/*
+ * issue #12: an entry's categories grow past the first capacity (16); enclosures stop at
+ * FEED_MAX_ENCLOSURES, the later ones dropped.
+ */
 static void test_issue_12_many_categories_and_enclosures(void **state)
 {
     char body[4096] = "<rss version=\"2.0\"><channel><title>t</title><item><title>a</title>";

@@ -362,8 +362,10 @@ static void test_json_too_big(void **state)
     assert_null(rs);
 }
 
-/* issue #12: 20 files' groups, exclude terms and places (each list past the first capacity of
- * 16, repeats merged), in order, from YAML and back from JSON */
+/*
+ * issue #12: 20 files' groups, exclude terms and places (each list past the first capacity of
+ * 16, repeats merged), in order, from YAML and back from JSON.
+ */
 static void test_issue_12_lists_past_16(void **state)
 {
     struct rule_set *rs = rule_set_new(), *back = NULL;
