@@ -19,6 +19,7 @@
  */
 #include "archive.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -625,7 +626,9 @@ static int page_matches(struct pg_state *st, struct archive_row *rows, size_t n,
     for (size_t i = 0; err == 0 && i < n; i++) {
         bind_text(q, (int)i + 1, rows[i].item.id);
     }
+    size_t cap[ARCHIVE_PG_PAGE_ROWS] = {0}; /* of rows[i].matches (0 is right for any array) */
     int r = 0;
+    assert(n <= ARCHIVE_PG_PAGE_ROWS);
     while (err == 0 && (r = yq_db_step(st->db, q, "archive: scan matches", errbuf, errlen)) == 1) {
         const char *id = yq_stmt_column_text(q, 0);
         struct archive_row *row = NULL;
@@ -637,13 +640,11 @@ static int page_matches(struct pg_state *st, struct archive_row *rows, size_t n,
         if (!row) {
             continue; /* not asked for (cannot happen: the ids come from this page) */
         }
-        struct archive_match *nm = realloc(row->matches, (row->n_matches + 1) * sizeof *nm);
-        if (!nm) {
-            err = ERR_NOMEM;
-            break;
+        err = yq_array_reserve(&row->matches, &cap[row - rows], row->n_matches + 1,
+                               sizeof *row->matches);
+        if (err == 0) {
+            err = archive_match_from_stmt(q, 1, &row->matches[row->n_matches++]);
         }
-        row->matches = nm;
-        err = archive_match_from_stmt(q, 1, &row->matches[row->n_matches++]);
     }
     if (err == 0 && r < 0) {
         err = r;

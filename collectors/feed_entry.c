@@ -255,21 +255,24 @@ struct feed_entry *fb_entry_new(struct feed_builder *b)
     return e;
 }
 
+/* Append s (takes ownership; freed on failure, recorded in b->err) to the strings v[n]. */
+static void fb_append(struct feed_builder *b, char ***v, size_t *n, size_t *cap, char *s)
+{
+    int err = yq_array_reserve(v, cap, *n + 1, sizeof(**v));
+
+    if (err) {
+        free(s);
+        b->err = err;
+        return;
+    }
+    (*v)[(*n)++] = s;
+}
+
 void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s)
 {
-    char **nc;
-
-    if (!s) {
-        return;
+    if (s) {
+        fb_append(b, &e->categories, &e->n_categories, &e->cap_categories, s);
     }
-    nc = realloc(e->categories, (e->n_categories + 1) * sizeof(*nc));
-    if (!nc) {
-        free(s);
-        b->err = ERR_NOMEM;
-        return;
-    }
-    e->categories = nc;
-    e->categories[e->n_categories++] = s;
 }
 
 void fb_set(char **dst, char *s)
@@ -283,8 +286,6 @@ void fb_set(char **dst, char *s)
 
 void fb_add_enclosure(struct feed_builder *b, struct feed_entry *e, char *url)
 {
-    char **ne;
-
     if (!url) {
         return;
     }
@@ -292,14 +293,7 @@ void fb_add_enclosure(struct feed_builder *b, struct feed_entry *e, char *url)
         free(url);
         return;
     }
-    ne = realloc(e->enclosures, (e->n_enclosures + 1) * sizeof(*ne));
-    if (!ne) {
-        free(url);
-        b->err = ERR_NOMEM;
-        return;
-    }
-    e->enclosures = ne;
-    e->enclosures[e->n_enclosures++] = url;
+    fb_append(b, &e->enclosures, &e->n_enclosures, &e->cap_enclosures, url);
 }
 
 void fb_bozo(struct feed_builder *b, const char *why)

@@ -30,7 +30,7 @@ struct feed_builder {
     const char *core_ns;   /* namespace of the format's own elements, or NULL (RSS 2.0) */
     char *channel_link;    /* RSS: base for relative links when no xml:base; owned */
     size_t text_max;       /* bound for one extracted text */
-    size_t cap_entries;
+    size_t cap_entries;    /* capacity of feed->entries (yq_array_reserve()) */
     size_t cur_entry;      /* 1 + index of the entry being filled, 0 before the first */
     int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
 };

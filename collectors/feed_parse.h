@@ -62,6 +62,8 @@ struct feed_entry {
                              rel="enclosure", JSON Feed attachments[].url), at most
                              FEED_MAX_ENCLOSURES */
     size_t n_enclosures;
+    /* private bookkeeping of the parser (feed_entry.c): capacities of categories, enclosures */
+    size_t cap_categories, cap_enclosures;
     enum feed_id_rule id_rule; /* FEED_ID_GUID unless id repeats within the document */
     bool text_cut;        /* a text of this entry reached max_field_bytes and was cut */
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
@@ -372,8 +373,7 @@ int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *
 int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, char *errbuf,
                        size_t errlen)
 {
-    const struct cfg_name_list *l = ctx;
-    char **grown;
+    struct cfg_name_list *l = ctx;
 
     if (!s || !s[0] || strlen(s) > l->max_bytes || !yq_utf8_valid(s, strlen(s), NULL)) {
         snprintf(errbuf, errlen, "%s:%zu: %s: each entry must be a %s of 1..%zu bytes", file,
@@ -385,13 +385,11 @@ int cfg_name_list_take(void *ctx, const char *s, const char *file, size_t line, 
                  l->plural);
         return ERR_INVALID;
     }
-    grown = realloc(*l->v, (*l->n + 1) * sizeof(**l->v));
-    if (!grown) {
-        return ERR_NOMEM;
+    if (yq_array_reserve(l->v, &l->cap, *l->n + 1, sizeof(**l->v)) != 0) {
+        return ERR_NOMEM; /* *l->n stays below max_n: no ERR_TOO_BIG */
     }
-    *l->v = grown;
-    grown[*l->n] = strdup(s);
-    if (!grown[*l->n]) {
+    (*l->v)[*l->n] = strdup(s);
+    if (!(*l->v)[*l->n]) {
         return ERR_NOMEM;
     }
     (*l->n)++;

@@ -218,13 +218,19 @@ int cfg_list_each(const struct cfg_key *keys, const char *name, struct cfg_doc *
  * frees (each string, then the array) whatever the result.
  */
 struct cfg_name_list {
-    char ***v;          /* the caller's array (NULL when empty), grown with realloc() */
+    char ***v;          /* the caller's array (NULL when empty), grown by yq_array_reserve() */
     size_t *n;          /* its count */
     size_t max_n;       /* entries at most */
     size_t max_bytes;   /* bytes per entry at most */
     const char *key;    /* the key in messages: "desk.auto_assign_groups" */
     const char *what;   /* "each entry must be a WHAT of 1..MAX bytes": "rule group name" */
     const char *plural; /* "more than MAX PLURAL": "groups" */
+    /*
+     * Private bookkeeping of cfg_name_list_take(): the capacity of *v it has made. Start at 0
+     * (a designated initialiser leaves it so) and use the struct for one cfg_list_each() call:
+     * 0 is right for any *v (the first entry reallocates), a stale value is not.
+     */
+    size_t cap;
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_db.h"
 #include "yq_banned.h"
@@ -12,6 +13,7 @@ int yq_departments_read(struct yq_db *db, struct yq_departments *out, char *errb
 {
     struct yq_stmt *st = NULL;
     bool has = false;
+    size_t cap = 0;
     int rc = YQ_DB_DONE, err;
 
     memset(out, 0, sizeof(*out));
@@ -26,18 +28,15 @@ int yq_departments_read(struct yq_db *db, struct yq_departments *out, char *errb
     }
     while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         const char *name = yq_stmt_column_text(st, 0);
-        char **names;
 
         if (!name) {
             continue;
         }
-        names = realloc(out->names, (out->n + 1) * sizeof(*names));
-        if (!names) {
-            err = ERR_NOMEM;
+        err = yq_array_reserve(&out->names, &cap, out->n + 1, sizeof(*out->names));
+        if (err) {
             break;
         }
-        out->names = names;
-        if (!(names[out->n] = strdup(name))) {
+        if (!(out->names[out->n] = strdup(name))) {
             err = ERR_NOMEM;
             break;
         }

@@ -58,6 +58,7 @@ int briefing_cfg_parse_channels(struct briefing_cfg *cfg, struct cfg_doc *doc, v
                                 const struct notify_routes *routes, char *errbuf, size_t errlen)
 {
     yaml_node_t *seq = section && doc ? cfg_map_get(doc, section, "channels") : NULL;
+    size_t cap = 0; /* of cfg->channels, emptied below */
     int err = 0;
 
     briefing_cfg_release(cfg);
@@ -74,7 +75,6 @@ int briefing_cfg_parse_channels(struct briefing_cfg *cfg, struct cfg_doc *doc, v
         yaml_node_t *n = cfg_doc_node(doc, *it);
         const char *s = n ? cfg_scalar(n) : NULL;
         size_t line = n ? n->start_mark.line + 1 : 0;
-        char **grown;
 
         if (!s || !s[0] || strlen(s) > BRIEFING_CHANNEL_MAX_BYTES) {
             snprintf(errbuf, errlen, "%s:%zu: briefing.channels: each entry is a channel name of "
@@ -94,13 +94,8 @@ int briefing_cfg_parse_channels(struct briefing_cfg *cfg, struct cfg_doc *doc, v
             err = ERR_INVALID;
             break;
         }
-        grown = realloc(cfg->channels, (cfg->n_channels + 1) * sizeof(*grown));
-        if (!grown) {
-            err = ERR_NOMEM;
-            break;
-        }
-        cfg->channels = grown;
-        if (!(grown[cfg->n_channels] = strdup(s))) {
+        err = yq_array_reserve(&cfg->channels, &cap, cfg->n_channels + 1, sizeof(*cfg->channels));
+        if (err || !(cfg->channels[cfg->n_channels] = strdup(s))) {
             err = ERR_NOMEM;
             break;
         }
@@ -433,6 +428,7 @@ static int gather_items(struct gather *g, struct briefing *b)
 static int gather_groups(struct gather *g, struct briefing *b)
 {
     struct yq_stmt *st = NULL;
+    size_t cap = 0; /* of b->groups, empty until here */
     int err, rc;
 
 /* JE: a STORE_JSON_EACH_* macro (store_json.h) */
@@ -458,16 +454,17 @@ static int gather_groups(struct gather *g, struct briefing *b)
     }
     yq_stmt_bind_text(st, 3, STATS_NO_RULE_GROUP);
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
-        struct briefing_count *grown = realloc(b->groups, (b->n_groups + 1) * sizeof(*grown));
-        if (!grown) {
-            err = ERR_NOMEM;
+        struct briefing_count *c;
+
+        err = yq_array_reserve(&b->groups, &cap, b->n_groups + 1, sizeof(*b->groups));
+        if (err) {
             break;
         }
-        b->groups = grown;
-        grown[b->n_groups].key = col_dup(st, 0);
-        grown[b->n_groups].items = yq_stmt_column_int64(st, 1);
-        grown[b->n_groups].events = yq_stmt_column_int64(st, 2);
-        if (!grown[b->n_groups++].key) {
+        c = &b->groups[b->n_groups++];
+        c->key = col_dup(st, 0);
+        c->items = yq_stmt_column_int64(st, 1);
+        c->events = yq_stmt_column_int64(st, 2);
+        if (!c->key) {
             err = ERR_NOMEM;
             break;
         }
@@ -690,6 +687,7 @@ static void gather_sources(const struct briefing_env *env, struct briefing *b)
 
 struct kind_acc {
     struct briefing *b;
+    size_t cap_kinds; /* of b->kinds */
     int err;
 };
 
@@ -698,7 +696,7 @@ static int kind_row(const struct archive_row *row, void *arg)
     struct kind_acc *acc = arg;
     struct briefing *b = acc->b;
     const char *kind = row->item.source ? row->item.source : "";
-    struct briefing_kind_count *grown;
+    int err;
 
     b->archive_items++;
     for (size_t i = 0; i < b->n_kinds; i++) {
@@ -707,13 +705,12 @@ static int kind_row(const struct archive_row *row, void *arg)
             return 0;
         }
     }
-    grown = realloc(b->kinds, (b->n_kinds + 1) * sizeof(*grown));
-    if (!grown) {
-        return ERR_NOMEM;
+    err = yq_array_reserve(&b->kinds, &acc->cap_kinds, b->n_kinds + 1, sizeof(*b->kinds));
+    if (err) {
+        return err;
     }
-    b->kinds = grown;
-    grown[b->n_kinds].items = 1;
-    if (!(grown[b->n_kinds].kind = strdup(kind))) {
+    b->kinds[b->n_kinds].items = 1;
+    if (!(b->kinds[b->n_kinds].kind = strdup(kind))) {
         return ERR_NOMEM;
     }
     b->n_kinds++;
@@ -725,7 +722,7 @@ static void gather_archive(const struct briefing_env *env, struct briefing *b)
     struct archive_open_opts opts = {.flags = ARCHIVE_READONLY};
     struct archive_filter f;
     struct archive *a = NULL;
-    struct kind_acc acc = {b, 0};
+    struct kind_acc acc = {.b = b};
     char why[160] = "";
     int err;
 

@@ -11,6 +11,7 @@
 #include "yq_db.h"
 
 #include "ticket_store_int.h"
+#include "yq_array.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -243,6 +244,7 @@ static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticke
 static int read_responses(struct eg *g, struct briefing_event_report *r, int64_t ticket)
 {
     struct yq_stmt *st = NULL;
+    size_t cap = 0; /* of r->responses, empty until here */
     int err, rc;
 
     if (ticket <= 0) {
@@ -257,15 +259,13 @@ static int read_responses(struct eg *g, struct briefing_event_report *r, int64_t
     }
     yq_stmt_bind_int64(st, 1, ticket);
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
-        struct briefing_response *grown =
-            realloc(r->responses, (r->n_responses + 1) * sizeof(*grown));
         struct briefing_response *p;
-        if (!grown) {
-            err = ERR_NOMEM;
+
+        err = yq_array_reserve(&r->responses, &cap, r->n_responses + 1, sizeof(*r->responses));
+        if (err) {
             break;
         }
-        r->responses = grown;
-        p = &grown[r->n_responses++];
+        p = &r->responses[r->n_responses++];
         p->channel = dup_col(st, 0);
         p->url = dup_col(st, 1);
         p->note = dup_col(st, 2);

@@ -460,16 +460,16 @@ static int score_pair(struct ticket_store *store, int64_t ticket_id, const char 
     terms = found_json(&e, found);
     err = terms ? proposal_insert(store, ticket_id, state, p, &sc, terms, now, &id) : ERR_NOMEM;
     if (!err && id > 0 && out) {
-        struct response_made *grown = realloc(out->v, (out->n + 1) * sizeof(*out->v));
-        if (!grown) {
-            err = ERR_NOMEM;
+        struct response_made *m;
+
+        err = yq_array_reserve(&out->v, &out->cap, out->n + 1, sizeof(*out->v));
+        if (err) {
             goto done;
         }
-        out->v = grown;
-        out->v[out->n].proposal_id = id;
-        out->v[out->n].ticket_id = ticket_id;
-        out->v[out->n].auto_confirm = response_detect_auto_confirms(cfg, &sc);
-        out->n++;
+        m = &out->v[out->n++];
+        m->proposal_id = id;
+        m->ticket_id = ticket_id;
+        m->auto_confirm = response_detect_auto_confirms(cfg, &sc);
     }
     if (!err && id > 0) {
         LOG_INFO("response proposed ticket_id=%lld post_id=%lld score=%.3f terms=%.2f "

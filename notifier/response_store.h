@@ -65,6 +65,7 @@ struct response_made {
 struct response_made_list {
     size_t n;
     struct response_made *v; /* new array (response_made_list_release()) */
+    size_t cap;              /* private bookkeeping: the capacity of v (response_store.c) */
 };
 
 /* Free list's array and zero it. NULL is a no-op. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "norm.h"
+#include "yq_array.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -114,7 +115,7 @@ int hot_watch_build_alert(const struct rule_set *rs, const struct match_result *
                           struct yq_alert *out)
 {
     bool watched = hot_watch_applies(item);
-    struct yq_alert_match *grown;
+    size_t cap;
     const char *id = item->id ? item->id : "";
     int err;
 
@@ -147,11 +148,10 @@ int hot_watch_build_alert(const struct rule_set *rs, const struct match_result *
         out->level = HOT_WATCH_LEVEL;
         out->score = match_score_weighted(HOT_WATCH_LEVEL, 1, item, mw);
     }
-    grown = realloc(out->matches, (out->n_matches + 1) * sizeof(*out->matches));
-    if (!grown) {
+    cap = out->n_matches; /* match_build_alert_weighted() allocates exactly n_matches */
+    if (yq_array_reserve(&out->matches, &cap, out->n_matches + 1, sizeof(*out->matches)) != 0) {
         goto nomem;
     }
-    out->matches = grown;
     memset(&out->matches[out->n_matches], 0, sizeof(*out->matches));
     out->n_matches++; /* released with the alert even when half-built */
     if (watch_match(item, &out->matches[out->n_matches - 1]) != 0) {

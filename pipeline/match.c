@@ -326,6 +326,7 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
                struct match_result *out)
 {
     const char *fields[2] = {item->title ? item->title : "", item->text ? item->text : ""};
+    size_t cap_rules = 0; /* of out->rules, which starts empty */
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -361,16 +362,13 @@ int match_item(const struct rule_set *rs, struct match_scratch *ms, const struct
             !rule_applies_to_source(r, item->source, item->source_id) || !rule_true(ms, r)) {
             continue;
         }
-        nr = realloc(out->rules, (out->n_rules + 1) * sizeof(*nr));
-        if (!nr) {
-            match_result_release(out);
-            return ERR_NOMEM;
+        err = yq_array_reserve(&out->rules, &cap_rules, out->n_rules + 1, sizeof(*out->rules));
+        if (!err) {
+            nr = &out->rules[out->n_rules++];
+            memset(nr, 0, sizeof(*nr));
+            nr->rule = ms->cand[c];
+            err = collect_hits(ms, r, nr);
         }
-        out->rules = nr;
-        memset(&nr[out->n_rules], 0, sizeof(*nr));
-        nr[out->n_rules].rule = ms->cand[c];
-        out->n_rules++;
-        err = collect_hits(ms, r, &nr[out->n_rules - 1]);
         if (err) {
             match_result_release(out);
             return err;
@@ -404,15 +402,13 @@ int match_weights_set(struct match_weights *mw, const char *name, double weight)
         }
     }
     copy = strdup(name);
-    w = copy ? realloc(mw->w, (mw->n + 1) * sizeof(*mw->w)) : NULL;
-    if (!w) {
+    if (!copy || yq_array_reserve(&mw->w, &mw->cap, mw->n + 1, sizeof(*mw->w)) != 0) {
         free(copy);
-        return ERR_NOMEM;
+        return ERR_NOMEM; /* one entry per configured name: never ERR_TOO_BIG */
     }
-    w[mw->n].name = copy;
-    w[mw->n].weight = weight;
-    mw->w = w;
-    mw->n++;
+    w = &mw->w[mw->n++];
+    w->name = copy;
+    w->weight = weight;
     return 0;
 }
 

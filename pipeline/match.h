@@ -99,6 +99,7 @@ struct match_source_weight {
 struct match_weights {
     struct match_source_weight *w; /* n entries, names unique, owned */
     size_t n;
+    size_t cap; /* private bookkeeping: the capacity of w (match_weights_set()) */
 };
 
 /*

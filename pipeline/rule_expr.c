@@ -592,12 +592,12 @@ void rule_narrow_free(struct rule_narrow *n)
 /* Append kid (owned; on failure freed) to n's kids. Returns 0 or ERR_NOMEM. */
 static int narrow_append(struct rule_narrow *n, struct rule_narrow *kid)
 {
-    struct rule_narrow **nk = realloc(n->kids, (n->n_kids + 1) * sizeof(*nk));
-    if (!nk) {
+    int err = yq_array_reserve(&n->kids, &n->cap_kids, n->n_kids + 1, sizeof(*n->kids));
+
+    if (err) {
         rule_narrow_free(kid);
-        return ERR_NOMEM;
+        return err;
     }
-    n->kids = nk;
     n->kids[n->n_kids++] = kid;
     return 0;
 }

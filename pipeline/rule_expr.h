@@ -100,6 +100,7 @@ struct rule_narrow {
     size_t term;               /* TERM: index into the expression's term table */
     struct rule_narrow **kids; /* AND/OR: n_kids >= 2 owned children, none of them TRUE */
     size_t n_kids;
+    size_t cap_kids; /* private bookkeeping: the capacity of kids (rule_expr.c) */
 };
 
 /*

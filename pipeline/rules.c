@@ -168,22 +168,22 @@ bool rule_applies_to_source(const struct rule *rule, const char *source, const c
     return false;
 }
 
-/* Append a copy of s to the string vector unless present. Returns 0 or ERR_NOMEM. */
-static int strv_add_unique(char ***v, size_t *n, const char *s)
+/*
+ * Append a copy of s to the string vector *v (*n strings, room for *cap) unless present.
+ * Returns 0 or ERR_NOMEM.
+ */
+static int strv_add_unique(char ***v, size_t *n, size_t *cap, const char *s)
 {
-    char **nv;
     for (size_t i = 0; i < *n; i++) {
         if (strcmp((*v)[i], s) == 0) {
             return 0;
         }
     }
-    nv = realloc(*v, (*n + 1) * sizeof(*nv));
-    if (!nv) {
-        return ERR_NOMEM;
+    if (yq_array_reserve(v, cap, *n + 1, sizeof(**v)) != 0) {
+        return ERR_NOMEM; /* *n strings exist: n + 1 pointers cannot overflow (no ERR_TOO_BIG) */
     }
-    *v = nv;
-    nv[*n] = strdup(s);
-    if (!nv[*n]) {
+    (*v)[*n] = strdup(s);
+    if (!(*v)[*n]) {
         return ERR_NOMEM;
     }
     (*n)++;
@@ -334,7 +334,8 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
             r.n_sources = i + 1;
         }
     }
-    if (spec->group && spec->group[0] && strv_add_unique(&rs->groups, &rs->n_groups, spec->group)) {
+    if (spec->group && spec->group[0] &&
+        strv_add_unique(&rs->groups, &rs->n_groups, &rs->cap_groups, spec->group)) {
         goto fail;
     }
     err = yq_array_reserve(&rs->rules, &rs->cap_rules, rs->n_rules + 1, sizeof(*rs->rules));
@@ -350,24 +351,28 @@ fail:
     return err;
 }
 
-/* Add term to the list *v (exclude terms or places; what names the list in messages). */
-static int add_listed_term(char ***v, size_t *n, const char *what, const char *term,
+/*
+ * Add term to the list *v of *n (room for *cap; exclude terms or places; what names the list in
+ * messages).
+ */
+static int add_listed_term(char ***v, size_t *n, size_t *cap, const char *what, const char *term,
                            const char *where, char *errbuf, size_t errlen);
 
 static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                        size_t errlen)
 {
-    return add_listed_term(&rs->exclude, &rs->n_exclude, "exclude term", term, where, errbuf,
-                           errlen);
+    return add_listed_term(&rs->exclude, &rs->n_exclude, &rs->cap_exclude, "exclude term", term,
+                           where, errbuf, errlen);
 }
 
 static int add_place(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                      size_t errlen)
 {
-    return add_listed_term(&rs->places, &rs->n_places, "place", term, where, errbuf, errlen);
+    return add_listed_term(&rs->places, &rs->n_places, &rs->cap_places, "place", term, where,
+                           errbuf, errlen);
 }
 
-static int add_listed_term(char ***v, size_t *n_v, const char *what, const char *term,
+static int add_listed_term(char ***v, size_t *n_v, size_t *cap, const char *what, const char *term,
                            const char *where, char *errbuf, size_t errlen)
 {
     const struct norm *nm;
@@ -394,7 +399,7 @@ static int add_listed_term(char ***v, size_t *n_v, const char *what, const char 
     if (err) {
         return err;
     }
-    if (strv_add_unique(v, n_v, term)) {
+    if (strv_add_unique(v, n_v, cap, term)) {
         snprintf(errbuf, errlen, "%s: out of memory", where);
         return ERR_NOMEM;
     }
@@ -1119,7 +1124,7 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
     }
     err = json_str_list(obj, "groups", &list, &n_list);
     for (size_t i = 0; err == 0 && i < n_list; i++) {
-        err = strv_add_unique(&rs->groups, &rs->n_groups, list[i]);
+        err = strv_add_unique(&rs->groups, &rs->n_groups, &rs->cap_groups, list[i]);
     }
     free(list);
     list = NULL;

@@ -83,7 +83,8 @@ struct rule_set {
     size_t n_places;
     struct rule *rules; /* in file-name order, then file order */
     size_t n_rules;
-    size_t cap_rules;
+    /* private bookkeeping of rules.c: the capacities of groups, exclude, places and rules */
+    size_t cap_groups, cap_exclude, cap_places, cap_rules;
     /* Filled by rule_set_compile(): */
     char **terms; /* distinct terms of every rule and of the exclude list (borrowed strings) */
     size_t n_terms;

@@ -181,6 +181,7 @@ static void test_round_trip_every_field(void **state)
 /* Collects the ids a scan returns, in order. */
 struct ids {
     char ids[64][64];
+    size_t n_matches[64]; /* each row's */
     size_t n;
     size_t stop_after;
 };
@@ -190,6 +191,7 @@ static int collect(const struct archive_row *row, void *arg)
     struct ids *ids = arg;
     if (ids->n < 64) {
         snprintf(ids->ids[ids->n], sizeof ids->ids[0], "%s", row->item.id);
+        ids->n_matches[ids->n] = row->n_matches;
     }
     ids->n++;
     return ids->stop_after && ids->n >= ids->stop_after ? 1 : 0;
@@ -1140,6 +1142,10 @@ static void test_issue_16_large_put_counts_like_row_by_row(void **state)
     assert_int_equal(res.matches_new, 0);
     assert_int_equal(res.matches_dup, N_MATCHES);
     assert_int_equal(scan_ids(fx->a, NULL, &ids), N_UNIQUE);
+    struct archive_filter matched = {.matched = 1};
+    assert_int_equal(scan_ids(fx->a, &matched, &ids), 1);
+    assert_string_equal(ids.ids[0], "big:007");
+    assert_int_equal(ids.n_matches[0], 200); /* a scan grows the row's matches past 16 (#12) */
     for (int k = 0; k < N_UNIQUE; k += 33) {
         snprintf(id, sizeof id, "big:%03d", k);
         snprintf(title, sizeof title, "征地拆迁 第%d条", k);

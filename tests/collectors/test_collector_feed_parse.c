@@ -806,6 +806,38 @@ static void test_issue_10_shared_guid_marked(void **state)
     feed_free(f);
 }
 
+/*
+ * issue #12: an entry's categories grow past the first capacity (16); enclosures stop at
+ * FEED_MAX_ENCLOSURES, the later ones dropped.
+ */
+static void test_issue_12_many_categories_and_enclosures(void **state)
+{
+    char body[4096] = "<rss version=\"2.0\"><channel><title>t</title><item><title>a</title>";
+    struct feed *f;
+    char want[64];
+
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        size_t n = strlen(body);
+        snprintf(body + n, sizeof(body) - n,
+                 "<category>c%d</category><enclosure url=\"http://e.example/%d.mp3\"/>", i, i);
+    }
+    snprintf(body + strlen(body), sizeof(body) - strlen(body), "</item></channel></rss>");
+    f = parse_str(body);
+    assert_int_equal(f->n_entries, 1);
+    assert_int_equal(f->entries[0].n_categories, 20);
+    assert_int_equal(f->entries[0].n_enclosures, FEED_MAX_ENCLOSURES);
+    for (int i = 0; i < 20; i++) {
+        snprintf(want, sizeof(want), "c%d", i);
+        assert_string_equal(f->entries[0].categories[i], want);
+        if (i < FEED_MAX_ENCLOSURES) {
+            snprintf(want, sizeof(want), "http://e.example/%d.mp3", i);
+            assert_string_equal(f->entries[0].enclosures[i], want);
+        }
+    }
+    feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_huge_text_node_keeps_next_entry),
         cmocka_unit_test(test_issue_10_libxml2_errors_not_on_stderr),
         cmocka_unit_test(test_issue_10_shared_guid_marked),
+        cmocka_unit_test(test_issue_12_many_categories_and_enclosures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

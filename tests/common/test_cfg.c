@@ -398,29 +398,41 @@ static void test_issue_12_name_lists(void **state)
         const char *yaml; /* NULL: no document */
         int rc;
         const char *want; /* the names joined with ',', or the message */
+        size_t max_n;
     } cases[] = {
-        {NULL, 0, "alpha,beta"},
-        {"batch: 2\n", 0, "alpha,beta"},
-        {"names:\n", 0, ""},
-        {"names: []\n", 0, ""},
-        {"names: [x, 中文]\n", 0, "x,中文"},
-        {"names: x\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
-        {"names: {a: 1}\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]"},
+        {NULL, 0, "alpha,beta", 3},
+        {"batch: 2\n", 0, "alpha,beta", 3},
+        {"names:\n", 0, "", 3},
+        {"names: []\n", 0, "", 3},
+        {"names: [x, 中文]\n", 0, "x,中文", 3},
+        {"names: x\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]", 3},
+        {"names: {a: 1}\n", ERR_INVALID, "t.yaml:1: sec.names must be a list, e.g. [a]", 3},
         {"names:\n  - a\n  - [b]\n", ERR_INVALID,
-         "t.yaml:3: sec.names: each entry must be a name of 1..6 bytes"},
+         "t.yaml:3: sec.names: each entry must be a name of 1..6 bytes", 3},
         {"names: [a, '']\n", ERR_INVALID,
-         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes", 3},
         {"names: [abcdefg]\n", ERR_INVALID,
-         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes"},
-        {"names: [a, b, c, d]\n", ERR_INVALID, "t.yaml:1: sec.names: more than 3 names"},
+         "t.yaml:1: sec.names: each entry must be a name of 1..6 bytes", 3},
+        {"names: [a, b, c, d]\n", ERR_INVALID, "t.yaml:1: sec.names: more than 3 names", 3},
+        /* past the first capacity (16 entries), then one more than max_n */
+        {"names: [n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11, n12, n13, n14, n15, n16, n17, "
+         "n18, n19]\n",
+         0, "n0,n1,n2,n3,n4,n5,n6,n7,n8,n9,n10,n11,n12,n13,n14,n15,n16,n17,n18,n19", 20},
+        {"names: [n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11, n12, n13, n14, n15, n16, n17, "
+         "n18, n19, n20]\n",
+         ERR_INVALID, "t.yaml:1: sec.names: more than 20 names", 20},
     };
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct named o;
         struct cfg_doc doc;
-        struct cfg_name_list names = {.v = &o.names, .n = &o.n_names, .max_n = 3,
-                                      .max_bytes = 6, .key = "sec.names", .what = "name",
+        struct cfg_name_list names = {.v = &o.names,
+                                      .n = &o.n_names,
+                                      .max_n = cases[i].max_n,
+                                      .max_bytes = 6,
+                                      .key = "sec.names",
+                                      .what = "name",
                                       .plural = "names"};
         char err[256] = "", got[256] = "";
         const char *text = cases[i].yaml;

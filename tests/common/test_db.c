@@ -15,6 +15,7 @@
 
 #include "db_fixture.h"
 #include "yq_db.h"
+#include "yq_departments.h"
 #include "yq_err.h"
 
 struct env {
@@ -793,6 +794,32 @@ static void test_plan_per_call(void **state)
     }
 }
 
+/* issue #12: yq_departments_read() of 20 registered names (past the first capacity of 16) */
+static void test_issue_12_department_registry_past_16(void **state)
+{
+    struct env *e = *state;
+    struct yq_departments d;
+    char sql[128], err[256] = "", want[16];
+
+    exec_ok(e->db, "CREATE TABLE web_departments (name TEXT PRIMARY KEY, head TEXT NOT NULL "
+                   "DEFAULT '', created_at INTEGER NOT NULL)");
+    for (int i = 0; i < 20; i++) { /* registered last-name first: read back oldest first */
+        snprintf(sql, sizeof(sql), "INSERT INTO web_departments VALUES ('dept-%02d', '', %d)",
+                 19 - i, 100 - i);
+        exec_ok(e->db, sql);
+    }
+    assert_int_equal(yq_departments_read(e->db, &d, err, sizeof(err)), 0);
+    assert_int_equal(d.n, 20);
+    for (int i = 0; i < 20; i++) {
+        snprintf(want, sizeof(want), "dept-%02d", i);
+        assert_string_equal(d.names[i], want);
+    }
+    assert_true(yq_departments_has(&d, "dept-17"));
+    yq_departments_release(&d);
+    assert_null(d.names);
+    assert_int_equal(d.n, 0);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -814,6 +841,7 @@ int main(void)
         FX(test_deferred_statements),
         FX(test_issue_16_session_ended_mid_pipeline),
         FX(test_plan_per_call),
+        FX(test_issue_12_department_registry_past_16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

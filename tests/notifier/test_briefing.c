@@ -338,32 +338,41 @@ static void arch_item(struct yq_item *it, const char *id, const char *source, in
     assert_int_equal(yq_item_copy(it, &borrowed), 0);
 }
 
+/* A new archive in dir (an empty directory) holding the n items v, then released. */
+static void archive_items(const char *dir, struct yq_item *v, size_t n)
+{
+    const struct yq_item *p[32];
+    struct archive *a = NULL;
+    char err[256] = "";
+
+    assert_true(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = &v[i];
+    }
+    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
+    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
+    assert_int_equal(archive_put(a, p, n, NULL, 0, NULL, err, sizeof(err)), 0);
+    archive_close(a);
+    for (size_t i = 0; i < n; i++) {
+        yq_item_release(&v[i]);
+    }
+}
+
 static void test_archive_counts(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-arch-XXXXXX", err[256] = "", cmd[96];
+    char dir[] = "/tmp/yq-brief-arch-XXXXXX", cmd[96];
     struct briefing_env env = {.archive_dir = dir};
     struct yq_item v[4];
-    const struct yq_item *p[4];
-    struct archive *a = NULL;
     struct briefing b;
     char *html;
 
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(archive_init(dir, err, sizeof(err)), 0);
-    assert_int_equal(archive_open(dir, NULL, &a, err, sizeof(err)), 0);
     arch_item(&v[0], "rss:a1", "rss", notifier_ts("2026-12-04T08:00:00+08:00"));
     arch_item(&v[1], "rss:a2", "rss", notifier_ts("2026-12-05T07:59:59+08:00"));
     arch_item(&v[2], "weibo:a3", "weibo", notifier_ts("2026-12-04T20:00:00+08:00"));
     arch_item(&v[3], "rss:a4", "rss", notifier_ts("2026-12-05T08:00:00+08:00")); /* next day */
-    for (int i = 0; i < 4; i++) {
-        p[i] = &v[i];
-    }
-    assert_int_equal(archive_put(a, p, 4, NULL, 0, NULL, err, sizeof(err)), 0);
-    archive_close(a);
-    for (int i = 0; i < 4; i++) {
-        yq_item_release(&v[i]);
-    }
+    archive_items(dir, v, 4);
     gather_1205(f, &env, &b);
     assert_int_equal(b.archive_state, 1);
     assert_int_equal(b.archive_items, 3);
@@ -773,6 +782,85 @@ static void test_cli(void **state)
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
+/*
+ * issue #12: past the first capacity (16) of each array the briefing grows: 20 more rule groups
+ * (on one item), 20 kinds of archived items, 20 responses in an event report.
+ */
+static void test_issue_12_lists_past_16(void **state)
+{
+    struct fx *f = *state;
+    char dir[] = "/tmp/yq-brief-many-XXXXXX", err[256] = "", sql[512] = "", name[24], cmd[96];
+    const int64_t t0 = notifier_ts("2026-12-04T15:00:00+08:00"); /* E2's one response */
+    struct briefing_env env = {.archive_dir = dir};
+    struct briefing_event_report r;
+    struct yq_item v[20];
+    struct briefing b;
+
+    snprintf(sql, sizeof(sql), "UPDATE event_items SET rule_groups = '[");
+    for (int i = 0; i < 20; i++) {
+        size_t n = strlen(sql);
+        snprintf(sql + n, sizeof(sql) - n, "%s\"g%02d\"", i ? "," : "", i);
+    }
+    snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "]' WHERE item_id = 'rss:e2a'");
+    exec_sql(f->store, sql);
+    for (int i = 1; i < 20; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO ticket_responses (ticket_id, channel, url, responded_at, "
+                 "recorded_at, recorded_by, note, log_id) SELECT ticket_id, channel, url, "
+                 "responded_at + %d, recorded_at, recorded_by, 'n%02d', log_id FROM "
+                 "ticket_responses WHERE responded_at = %lld",
+                 i, i, (long long)t0);
+        exec_sql(f->store, sql);
+    }
+    assert_non_null(mkdtemp(dir));
+    for (int i = 0; i < 20; i++) {
+        char id[24];
+
+        snprintf(id, sizeof(id), "k%02d:a", i);
+        snprintf(name, sizeof(name), "k%02d", i);
+        arch_item(&v[i], id, name, notifier_ts("2026-12-04T09:00:00+08:00") + i);
+    }
+    archive_items(dir, v, 20);
+
+    gather_1205(f, &env, &b);
+    assert_int_equal(b.n_groups, 23); /* g00..g19, 征地拆迁 (e2b), 环境污染, none */
+    for (int i = 0; i < 20; i++) {
+        size_t k = 0;
+
+        snprintf(name, sizeof(name), "g%02d", i);
+        while (k < b.n_groups && strcmp(b.groups[k].key, name) != 0) {
+            k++;
+        }
+        assert_true(k < b.n_groups);
+        assert_int_equal(b.groups[k].items, 1);
+        assert_int_equal(b.groups[k].events, 0); /* the event keeps its own groups */
+    }
+    assert_int_equal(b.archive_state, 1);
+    assert_int_equal(b.archive_items, 20);
+    assert_int_equal(b.n_kinds, 20);
+    for (size_t i = 0; i < b.n_kinds; i++) {
+        snprintf(name, sizeof(name), "k%02zu", 19 - i); /* in scan order: newest first */
+        assert_string_equal(b.kinds[i].kind, name);
+        assert_int_equal(b.kinds[i].items, 1);
+    }
+    briefing_release(&b);
+
+    assert_int_equal(briefing_event_gather(f->store, f->ev[2],
+                                           notifier_ts("2026-12-05T09:00:00+08:00"), &r, err,
+                                           sizeof(err)),
+                     0);
+    assert_int_equal(r.n_responses, 20);
+    assert_string_equal(r.responses[0].note, "已在政务微博发布情况说明");
+    for (int i = 1; i < 20; i++) {
+        snprintf(name, sizeof(name), "n%02d", i);
+        assert_string_equal(r.responses[i].note, name);
+        assert_int_equal(r.responses[i].at, t0 + i);
+    }
+    briefing_event_report_release(&r);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +875,7 @@ int main(void)
         FX(test_scheduler),
         FX(test_catch_up),
         FX(test_event_reports_and_visibility),
+        FX(test_issue_12_lists_past_16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

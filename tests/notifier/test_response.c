@@ -150,6 +150,16 @@ static int64_t T(const char *iso)
     return notifier_ts(iso);
 }
 
+/* Take the answer at 05:11 (a new official post); it proposes a response to n tickets. */
+static void take_answer_proposing(struct ticket_store *store, int n)
+{
+    struct ticket_intake_result res;
+
+    assert_int_equal(take(store, &answer, T("2026-11-30T05:11:00Z"), &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_OFFICIAL);
+    assert_int_equal(res.proposals, n);
+}
+
 static char *number_of_first_ticket(struct ticket_store *store, char *buf, size_t len)
 {
     struct yq_stmt *st = NULL;
@@ -426,9 +436,7 @@ static void test_proposal_when_post_arrives_after_ticket(void **state)
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM event_items WHERE simhash = "
                                            "'00000000000000ff'"),
                      1);
-    assert_int_equal(take(store, &answer, T("2026-11-30T05:11:00Z"), &res), 0);
-    assert_int_equal(res.outcome, TICKET_INTAKE_OFFICIAL);
-    assert_int_equal(res.proposals, 1);
+    take_answer_proposing(store, 1);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals WHERE "
                                            "state = 'proposed' AND simhash_distance = 8"),
                      1);
@@ -465,8 +473,7 @@ static void test_proposal_when_ticket_is_created_after_post(void **state)
     struct ticket_store *store = *state;
     struct ticket_intake_result res;
 
-    assert_int_equal(take(store, &answer, T("2026-11-30T05:11:00Z"), &res), 0);
-    assert_int_equal(res.proposals, 0);
+    take_answer_proposing(store, 0);
     /* the complaint reaches the office later (published at 01:00, before the answer) */
     assert_int_equal(take(store, &complaint, T("2026-11-30T06:00:00Z"), &res), 0);
     assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
@@ -538,6 +545,27 @@ static void test_office_department_posts_meet_every_ticket(void **state)
     assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
     assert_int_equal(take(store, &post, T("2026-11-30T05:11:00Z"), NULL), 0);
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 1);
+}
+
+/* issue #12: one post answering 20 tickets makes 20 proposals (past the list's first capacity) */
+static void test_issue_12_post_proposes_for_20_tickets(void **state)
+{
+    struct ticket_store *store = *state;
+    struct ticket_intake_result res;
+    char item_id[32];
+
+    for (int i = 0; i < 20; i++) {
+        struct spec c = complaint;
+
+        snprintf(item_id, sizeof(item_id), "rss:complaint-%02d", i);
+        c.item_id = item_id;
+        assert_int_equal(take(store, &c, T("2026-11-30T02:00:00Z"), &res), 0);
+        assert_int_equal(res.outcome, TICKET_INTAKE_CREATED);
+    }
+    take_answer_proposing(store, 20);
+    assert_int_equal(notifier_count(store, "SELECT count(DISTINCT ticket_id) FROM "
+                                           "response_proposals WHERE state = 'proposed'"),
+                     20);
 }
 
 /* --- confirm / reject ----------------------------------------------------------------------- */
@@ -1059,6 +1087,7 @@ int main(void)
         FX(test_handover_proposes_for_the_new_department),
         FX(test_no_proposal_for_other_departments_early_posts_or_low_scores),
         FX(test_office_department_posts_meet_every_ticket),
+        FX(test_issue_12_post_proposes_for_20_tickets),
         FX(test_confirm_on_open_ticket_acks_and_stops_the_clock),
         FX(test_manual_response_is_not_detected),
         FX(test_reject_keeps_the_row_and_the_state),

@@ -55,6 +55,21 @@ static void match(const struct rule_set *rs, const struct yq_item *it, struct ma
     match_scratch_free(ms);
 }
 
+/*
+ * Match it against rs, expecting n_rules rules to fire, and build its alert into a (release it
+ * and mr): the rules' matches, then the hot-watch match.
+ */
+static void watch_alert(const struct rule_set *rs, const struct yq_item *it, size_t n_rules,
+                        struct match_result *mr, struct yq_alert *a)
+{
+    match(rs, it, mr);
+    assert_int_equal(mr->n_rules, n_rules);
+    assert_true(hot_watch_applies(it));
+    assert_int_equal(hot_watch_build_alert(rs, mr, it, NULL, NOW, a), 0);
+    assert_int_equal(a->n_matches, n_rules + 1);
+    assert_string_equal(a->matches[n_rules].rule_id, "hot-watch");
+}
+
 static void test_watched_entry_alerts_without_a_rule(void **state)
 {
     struct rule_set *rs = pipeline_rules_compile("h.yaml", rules_yaml);
@@ -68,13 +83,8 @@ static void test_watched_entry_alerts_without_a_rule(void **state)
 
     (void)state;
     rs->version = 7;
-    match(rs, &it, &mr);
-    assert_int_equal(mr.n_rules, 0);
-    assert_true(hot_watch_applies(&it));
-    assert_int_equal(hot_watch_build_alert(rs, &mr, &it, NULL, NOW, &a), 0);
-    assert_int_equal(a.n_matches, 1);
+    watch_alert(rs, &it, 0, &mr, &a);
     m = &a.matches[0];
-    assert_string_equal(m->rule_id, "hot-watch");
     assert_string_equal(m->name, "热搜关注词");
     assert_string_equal(m->group, "热搜");
     assert_string_equal(m->department, "");
@@ -136,12 +146,8 @@ static void test_rules_and_watch_together(void **state)
 
     (void)state;
     it.department = (char *)"市应急管理局";
-    match(rs, &it, &mr);
-    assert_int_equal(mr.n_rules, 1);
-    assert_int_equal(hot_watch_build_alert(rs, &mr, &it, NULL, NOW, &a), 0);
-    assert_int_equal(a.n_matches, 2);
+    watch_alert(rs, &it, 1, &mr, &a);
     assert_string_equal(a.matches[0].rule_id, "flood-01");
-    assert_string_equal(a.matches[1].rule_id, "hot-watch");
     assert_string_equal(a.matches[1].department, "市应急管理局");
     assert_int_equal(a.matches[1].terms[0].start, 2);
     assert_int_equal(a.matches[1].terms[1].start, 0);
@@ -175,6 +181,33 @@ static void test_no_watch_no_alert(void **state)
     rule_set_free(rs);
 }
 
+/* issue #12: the hot-watch match appended after 16 rule matches (past the first capacity) */
+static void test_issue_12_watch_after_16_rules(void **state)
+{
+    char yaml[2048] = "group: 防汛\nrules:\n";
+    struct rule_set *rs;
+    struct yq_item it = hot_item("汉江安康段水位回落", "{\"rank\":8,\"watched\":[\"汉江\"]}");
+    struct match_result mr;
+    struct yq_alert a;
+
+    (void)state;
+    for (int i = 0; i < 16; i++) {
+        size_t n = strlen(yaml);
+        snprintf(yaml + n, sizeof(yaml) - n,
+                 "  - id: flood-%02d\n    name: 汛情\n    department: 市水利局\n    expr: 水位\n",
+                 i);
+    }
+    rs = pipeline_rules_compile("h16.yaml", yaml);
+    watch_alert(rs, &it, 16, &mr, &a);
+    assert_string_equal(a.matches[15].rule_id, "flood-15");
+    assert_int_equal(a.matches[16].n_terms, 1);
+    assert_string_equal(a.matches[16].terms[0].term, "汉江");
+    yq_alert_release(&a);
+    match_result_release(&mr);
+    json_decref(it.hot);
+    rule_set_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_watched_entry_event_is_the_terms),
         cmocka_unit_test(test_rules_and_watch_together),
         cmocka_unit_test(test_no_watch_no_alert),
+        cmocka_unit_test(test_issue_12_watch_after_16_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

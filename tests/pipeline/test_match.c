@@ -769,6 +769,52 @@ static void test_issue_11_shipped_rules_are_local(void **state)
     rule_set_free(rs);
 }
 
+/* issue #12: 20 matched rules and 20 source weights, each array past its first capacity (16) */
+static void test_issue_12_many_rules_and_weights(void **state)
+{
+    char yaml[4096] = "group: 多\nrules:\n";
+    struct match_weights mw = {0};
+    struct match_result mr;
+    struct rule_set *rs;
+    struct yq_item it = make_item("rss", "安康征地", "");
+
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        size_t n = strlen(yaml);
+        snprintf(yaml + n, sizeof(yaml) - n,
+                 "  - id: r%02d\n    name: n\n    department: d\n    expr: %s\n", i,
+                 i % 2 ? "安康" : "征地");
+    }
+    rs = pipeline_rules_compile("many.yaml", yaml);
+    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
+    assert_int_equal(mr.n_rules, 20);
+    for (size_t i = 0; i < 20; i++) {
+        assert_int_equal(mr.rules[i].rule, i); /* rule-set order */
+        assert_int_equal(mr.rules[i].n_hits, 1);
+    }
+    match_result_release(&mr);
+    rule_set_free(rs);
+
+    for (int i = 0; i < 20; i++) {
+        char name[8];
+
+        snprintf(name, sizeof(name), "s%d", i);
+        assert_int_equal(match_weights_set(&mw, name, 0.5 * (i + 1)), 0);
+    }
+    assert_int_equal(match_weights_set(&mw, "s3", 9.0), 0); /* replaces */
+    assert_int_equal(mw.n, 20);
+    for (int i = 0; i < 20; i++) {
+        char name[8];
+
+        snprintf(name, sizeof(name), "s%d", i);
+        it.source_id = name;
+        assert_true(match_source_weight(&mw, &it) == (i == 3 ? 9.0 : 0.5 * (i + 1)));
+    }
+    match_weights_release(&mw);
+    assert_null(mw.w);
+    assert_int_equal(mw.cap, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +835,7 @@ int main(void)
         cmocka_unit_test(test_scratch_reuse_across_sets),
         cmocka_unit_test(test_issue_11_local_rule_needs_place_or_local_source),
         cmocka_unit_test(test_issue_11_shipped_rules_are_local),
+        cmocka_unit_test(test_issue_12_many_rules_and_weights),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     match_scratch_free(the_scratch);

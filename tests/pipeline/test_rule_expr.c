@@ -383,6 +383,9 @@ static void test_narrow_shapes(void **state)
         {"a & !NEAR/3(b, c)", "a"},
         {"NEAR/2(a, b) | c", "((a & b) | c)"},
         {"(安康 | 汉滨) & (征地 | 拆迁) & !(招聘 | 广告)", "((安康 | 汉滨) & (征地 | 拆迁))"},
+        /* issue #12: one node's kids grow past the first capacity (16) */
+        {"a | b | c | d | e | f | g | h | i | j | k | l | m | n | o | p | q | r | s | t",
+         "(a | b | c | d | e | f | g | h | i | j | k | l | m | n | o | p | q | r | s | t)"},
     };
     (void)state;
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {

@@ -362,6 +362,52 @@ static void test_json_too_big(void **state)
     assert_null(rs);
 }
 
+/*
+ * issue #12: 20 files' groups, exclude terms and places (each list past the first capacity of
+ * 16, repeats merged), in order, from YAML and back from JSON.
+ */
+static void test_issue_12_lists_past_16(void **state)
+{
+    struct rule_set *rs = rule_set_new(), *back = NULL;
+    char err[512] = "", *json = NULL, want[32];
+    size_t len = 0;
+
+    (void)state;
+    assert_non_null(rs);
+    for (int i = 0; i < 20; i++) {
+        char name[32], text[256];
+
+        snprintf(name, sizeof(name), "f%02d.yaml", i);
+        snprintf(text, sizeof(text),
+                 "group: g%d\nexclude: [x%d, x0]\nplaces: [p%d, p0]\nrules:\n  - id: r%d\n"
+                 "    name: n\n    department: d\n    expr: t%d\n",
+                 i, i, i, i, i);
+        if (rule_set_add_yaml(rs, name, text, strlen(text), err, sizeof(err)) != 0) {
+            fail_msg("%s: %s", name, err);
+        }
+    }
+    assert_int_equal(rule_set_compile(rs, err, sizeof(err)), 0);
+    assert_int_equal(rule_set_encode(rs, &json, &len), 0);
+    assert_int_equal(rule_set_decode(json, len, &back, err, sizeof(err)), 0);
+    for (const struct rule_set *s = rs; s; s = s == rs ? back : NULL) {
+        assert_int_equal(s->n_rules, 20);
+        assert_int_equal(s->n_groups, 20);
+        assert_int_equal(s->n_exclude, 20);
+        assert_int_equal(s->n_places, 20);
+        for (int i = 0; i < 20; i++) {
+            snprintf(want, sizeof(want), "g%d", i);
+            assert_string_equal(s->groups[i], want);
+            snprintf(want, sizeof(want), "x%d", i);
+            assert_string_equal(s->exclude[i], want);
+            snprintf(want, sizeof(want), "p%d", i);
+            assert_string_equal(s->places[i], want);
+        }
+    }
+    free(json);
+    rule_set_free(rs);
+    rule_set_free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_decode_errors),
         cmocka_unit_test(test_json_too_big),
+        cmocka_unit_test(test_issue_12_lists_past_16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
