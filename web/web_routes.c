@@ -432,9 +432,32 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
 static bool web_action_allowed(struct web_call *call, const char *action);
 
 /*
+ * Whether the caller's department may take action on the ticket JSON t (borrowed), which
+ * they may see: 签收 is the lead department's clock (issue #17), and 退回 and 办结 settle
+ * the lead's handling, so a liaison or head of a co-handling (协办) department may not take
+ * them, nor confirm a 回应 while the ticket is 待签收 (that records the 签收 first). Duty
+ * officers and admins are not bound to a department.
+ */
+static bool department_may_act(const struct web_call *call, json_t *t, const char *action)
+{
+    const char *lead = str_field(t, "department"), *state = str_field(t, "state");
+    bool lead_only =
+        strcmp(action, "ack") == 0 || strcmp(action, "return") == 0 ||
+        strcmp(action, "close") == 0 ||
+        (strcmp(action, "confirm_response") == 0 && state && strcmp(state, "open") == 0);
+
+    if (!lead_only ||
+        (call->p.user.role != WEB_ROLE_LIAISON && call->p.user.role != WEB_ROLE_HEAD)) {
+        return true;
+    }
+    return lead && strcmp(lead, call->p.user.department) == 0;
+}
+
+/*
  * Keep in t's "next_actions" (what the ticket's state allows, from the ticket store's
- * transition table) only the actions the caller's role may take (the same table's roles), so
- * the page never offers a button the server would refuse. t borrowed, changed in place.
+ * transition table) only the actions the caller's role may take (the same table's roles) and
+ * their department may take on t (department_may_act()), so the page never offers a button
+ * the server would refuse. t borrowed, changed in place.
  */
 static void next_actions_for_caller(struct web_call *call, json_t *t)
 {
@@ -443,7 +466,8 @@ static void next_actions_for_caller(struct web_call *call, json_t *t)
 
     while (i < json_array_size(next)) {
         json_t *a = json_array_get(next, i);
-        if (json_is_string(a) && web_action_allowed(call, json_string_value(a))) {
+        if (json_is_string(a) && web_action_allowed(call, json_string_value(a)) &&
+            department_may_act(call, t, json_string_value(a))) {
             i++;
         } else {
             json_array_remove(next, i);
@@ -712,7 +736,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    if (!ticket_visible(&call->p, t)) {
+    if (!ticket_visible(&call->p, t) || (action && !department_may_act(call, t, action->code))) {
         json_decref(t);
         return web_reply_forbidden(call);
     }
