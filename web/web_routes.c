@@ -389,6 +389,16 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
         if (err) {
             return web_reply_store_error(call, err);
         }
+        if (!web_auth_allows(&call->p, WEB_PERM_DUTY_ACTION)) {
+            /* the user names of every department's liaisons are the desk's and the admin's:
+             * a liaison or head gets the names they choose from, not other people's logins */
+            size_t i;
+            json_t *d;
+            json_array_foreach(v, i, d)
+            {
+                json_object_del(d, "liaisons");
+            }
+        }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "departments", v));
     }
     if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
