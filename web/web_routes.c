@@ -93,7 +93,8 @@ static enum MHD_Result route_login(struct web_call *call)
 {
     json_t *body = web_body_json(call);
     const char *user = str_field(body, "username"), *pass = str_field(body, "password");
-    char token[WEB_TOKEN_LEN + 1], addr[64];
+    const char *device = MHD_lookup_connection_value(call->c, MHD_COOKIE_KIND, WEB_DEVICE_COOKIE);
+    char token[WEB_TOKEN_LEN + 1], addr[64], device_new[WEB_DEVICE_COOKIE_MAX];
     struct web_principal p;
     int64_t retry = 0;
     enum MHD_Result ret;
@@ -108,7 +109,8 @@ static enum MHD_Result route_login(struct web_call *call)
         return web_reply_bad_request(call, "请输入用户名和密码");
     }
     client_addr(call->c, addr, sizeof(addr));
-    err = web_login(call->w->auth, user, pass, addr, call->now, token, &p, &retry);
+    err = web_login_device(call->w->auth, user, pass, addr, device, call->now, token, device_new,
+                           &p, &retry);
     if (err == ERR_RETRY) {
         LOG_WARN("login throttled user=%s client=%s retry_after_s=%lld", YQ_Q(user), addr,
                  (long long)retry);
@@ -137,7 +139,9 @@ static enum MHD_Result route_login(struct web_call *call)
     LOG_INFO("login user=%s role=%s client=%s", YQ_Q(p.user.username), web_role_name(p.user.role),
              addr);
     web_call_set_cookie(call, token);
+    web_call_add_device_cookie(call, device_new);
     sodium_memzero(token, sizeof(token));
+    sodium_memzero(device_new, sizeof(device_new));
     ret = web_reply_json(call, MHD_HTTP_OK, me_json(&p, call->now));
     return ret;
 }

@@ -235,6 +235,87 @@ static void test_login_rate_limited_per_user_and_address(void **state)
                      ERR_RETRY);
 }
 
+/* Three failed logins of name from client at t (login_max_failures = 3: the name is locked). */
+static void fail_three_logins(struct web_auth *a, const char *name, const char *client, int64_t t)
+{
+    char token[WEB_TOKEN_LEN + 1];
+    struct web_principal p;
+    int64_t retry = 0;
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(web_login(a, name, "bad-password", client, t + i, token, &p, &retry),
+                         ERR_INVALID);
+    }
+}
+
+/*
+ * Failures for a name from anywhere (every client behind one reverse proxy has its address)
+ * once locked its user out everywhere: five requests kept the duty officer from logging in.
+ * A login that brings the device cookie of an earlier login of that user has a counter of its
+ * own instead; another user's or a forged cookie counts as none, guesses with a stolen one
+ * lock that cookie only, and a password change ends every cookie.
+ */
+static void test_login_lockout_spares_a_known_device(void **state)
+{
+    struct web_auth *a = *state;
+    char token[WEB_TOKEN_LEN + 1], dev[WEB_DEVICE_COOKIE_MAX], dev2[WEB_DEVICE_COOKIE_MAX],
+        other[WEB_DEVICE_COOKIE_MAX], why[128];
+    const char *proxy = "127.0.0.1";
+    struct web_principal p;
+    int64_t retry = 0, duty_id;
+
+    assert_int_equal(
+        web_login_device(a, "duty1", "duty-password-1", proxy, NULL, T0, token, dev, &p, &retry),
+        0);
+    duty_id = p.user.id;
+    assert_int_equal(strlen(dev), 10 + 1 + 64); /* "<issued>.<64 hex>" */
+    assert_int_equal(web_login_device(a, "liaison-a", "liaison-password-a", proxy, NULL, T0, token,
+                                      other, &p, &retry),
+                     0);
+    fail_three_logins(a, "duty1", proxy, T0 + 1);
+    assert_int_equal(web_login(a, "duty1", "duty-password-1", proxy, T0 + 10, token, &p, &retry),
+                     ERR_RETRY);
+    /* another user's cookie or a forged one is no way round the lock */
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-1", proxy, other, T0 + 10, token,
+                                      NULL, &p, &retry),
+                     ERR_RETRY);
+    snprintf(dev2, sizeof(dev2), "%s", dev);
+    dev2[strlen(dev2) - 1] = dev2[strlen(dev2) - 1] == '0' ? '1' : '0';
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-1", proxy, dev2, T0 + 10, token,
+                                      NULL, &p, &retry),
+                     ERR_RETRY);
+    /* the officer's own browser gets in */
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-1", proxy, dev, T0 + 11, token,
+                                      NULL, &p, &retry),
+                     0);
+    assert_string_equal(p.user.username, "duty1");
+    /* guesses with a stolen cookie lock that cookie too */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(web_login_device(a, "duty1", "bad-password", "10.1.1.1", dev, T0 + 20 + i,
+                                          token, NULL, &p, &retry),
+                         ERR_INVALID);
+    }
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-1", proxy, dev, T0 + 30, token,
+                                      NULL, &p, &retry),
+                     ERR_RETRY);
+    assert_true(retry > 0 && retry <= 15 * 60);
+
+    /* a password change ends the cookies issued before it */
+    assert_int_equal(web_user_change_password(a, duty_id, "duty-password-1", "duty-password-22", 0,
+                                              proxy, T0 + 3600, &retry, why, sizeof(why)),
+                     0);
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-22", proxy, NULL, T0 + 3601, token,
+                                      dev2, &p, &retry),
+                     0);
+    fail_three_logins(a, "duty1", proxy, T0 + 3602);
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-22", proxy, dev, T0 + 3610, token,
+                                      NULL, &p, &retry),
+                     ERR_RETRY);
+    assert_int_equal(web_login_device(a, "duty1", "duty-password-22", proxy, dev2, T0 + 3610, token,
+                                      NULL, &p, &retry),
+                     0);
+}
+
 static void test_change_password_ends_other_sessions(void **state)
 {
     struct web_auth *a = *state;
@@ -769,6 +850,7 @@ int main(void)
         WITH_STORE(test_login_and_session_expiry),
         WITH_STORE(test_login_wrong_password_and_disabled),
         WITH_STORE(test_login_rate_limited_per_user_and_address),
+        WITH_STORE(test_login_lockout_spares_a_known_device),
         WITH_STORE(test_change_password_ends_other_sessions),
         WITH_STORE(test_api_tokens),
         WITH_STORE(test_roles_and_departments),
