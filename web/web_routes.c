@@ -1174,6 +1174,10 @@ enum MHD_Result web_route_api(struct web_call *call)
         return web_reply_error(call, MHD_HTTP_FORBIDDEN, "must_change_password",
                                "请先修改初始密码");
     }
+    if (strcmp(url, "/api/events") == 0 &&
+        (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD))) {
+        return web_route_events(call); /* after the forced password change, as every route */
+    }
     if ((rest = under(url, "/api/tickets"))) {
         return route_tickets(call, rest);
     }

@@ -263,6 +263,9 @@ static void test_must_change_password_blocks_until_changed(void **state)
     login(f, "newbie", "initial-password", &cl);
     http_expect_body(f->fx.port, &cl, "GET", "/api/tickets", NULL, 403,
                      (const char *const[]){"must_change_password", NULL}, NULL, NULL);
+    /* the event stream too (it once opened before the check) */
+    http_expect_body(f->fx.port, &cl, "GET", "/api/events", NULL, 403,
+                     (const char *const[]){"must_change_password", NULL}, NULL, NULL);
     request(f, &cl, "POST", "/api/password",
             "{\"old_password\":\"initial-password\",\"new_password\":\"a-better-password\"}", NULL,
             &r);
