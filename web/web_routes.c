@@ -750,9 +750,15 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    if (!ticket_visible(&call->p, t) || (action && !department_may_act(call, t, action->code))) {
+    if (!ticket_visible(&call->p, t)) {
         json_decref(t);
         return web_reply_forbidden(call);
+    }
+    if (action && !department_may_act(call, t, action->code)) {
+        json_decref(t);
+        return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden",
+                               "lead_department_only: 签收、退回和办结由牵头部门进行，"
+                               "协办部门可登记回应");
     }
     if (!action) {
         next_actions_for_caller(call, t);

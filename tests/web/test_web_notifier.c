@@ -715,6 +715,7 @@ static void test_co_handling_liaison_cannot_take_the_leads_actions(void **state)
     unsigned port = f->fx.port;
     struct client duty, liaison;
     char buf[256];
+    struct resp r;
     json_t *v;
 
     login(f, "duty1", "duty-password-1", &duty);
@@ -725,7 +726,9 @@ static void test_co_handling_liaison_cannot_take_the_leads_actions(void **state)
     v = http_get_ticket(port, &liaison, f->number_b);
     assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "");
     json_decref(v);
-    http_ticket_action(port, &liaison, f->number_b, "ack", "{}", 403, NULL);
+    http_ticket_action(port, &liaison, f->number_b, "ack", "{}", 403, &r);
+    assert_non_null(strstr(r.body, "\"code\":\"lead_department_only\""));
+    resp_release(&r);
     http_ticket_action(port, &liaison, f->number_b, "return", "{\"reason\":\"不归我们\"}", 403,
                        NULL);
     v = http_get_ticket(port, &duty, f->number_b);
