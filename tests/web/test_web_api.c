@@ -54,6 +54,11 @@ static void login(struct fx *f, const char *user, const char *pass, struct clien
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.set_cookie, "HttpOnly"));
     assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
+    /* the device cookie (login throttling) goes only to /api/login, for 90 days */
+    assert_non_null(strstr(r.set_device, "HttpOnly"));
+    assert_non_null(strstr(r.set_device, "SameSite=Strict"));
+    assert_non_null(strstr(r.set_device, "Path=/api/login;"));
+    assert_non_null(strstr(r.set_device, "Max-Age=7776000"));
     resp_release(&r);
     http_login(f->fx.port, user, pass, cl);
 }
