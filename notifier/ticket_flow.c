@@ -438,7 +438,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         goto done;
     }
     if (act->kind == TICKET_ACT_RESPOND) {
-        at = act->responded_at > 0 ? act->responded_at : now;
+        /* 0 = now; any other time is checked (one before 1970 once became now) */
+        at = act->responded_at != 0 ? act->responded_at : now;
         /* a response cannot precede the detection it answers: time to response >= 0 */
         if (at > now + FUTURE_SLACK_S || at < t.detected_at) {
             if (errbuf) {

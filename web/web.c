@@ -2,7 +2,7 @@
  * The web layer's lifecycle and request dispatch: the configuration keys, web_new/web_free,
  * the pages and static files, authentication (session cookie or API token), the cross-site
  * checks, the request body (bounded by web.max_body_bytes) and the hand-over of /api/ calls
- * to web_routes.c and web_events.c. Replies are web_reply.c's.
+ * to web_routes.c (which hands event streams to web_events.c). Replies are web_reply.c's.
  */
 #include "web.h"
 
@@ -16,7 +16,6 @@
 #include "archive.h"
 #include "rules.h"
 #include "stats_render.h"
-#include "web_events.h"
 #include "web_guard.h"
 #include "web_internal.h"
 #include "web_reply.h"
@@ -466,9 +465,6 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
             return web_reply_error(&call, MHD_HTTP_FORBIDDEN, "csrf",
                                    "请求未通过跨站校验（CSRF），请刷新页面后重试");
         }
-    }
-    if (strcmp(url, "/api/events") == 0 && is_safe_method(method)) {
-        return web_route_events(&call);
     }
     return web_route_api(&call);
 }

@@ -51,6 +51,9 @@
 #define WEB_PASSWORD_MIN 10        /* code points... counted as bytes: 10 ASCII or 4 CJK */
 #define WEB_PASSWORD_MAX 256       /* bytes */
 #define WEB_TOKEN_TTL_MAX_DAYS 3650 /* API token lifetime: 1..3650 days, or 0 = no expiry */
+#define WEB_DEVICE_COOKIE "yq_device" /* the known-device cookie (web_login_device()) */
+#define WEB_DEVICE_COOKIE_MAX 96      /* its value's bytes including the NUL */
+#define WEB_DEVICE_TTL_S (90 * 86400) /* a device cookie's lifetime: 90 days */
 
 enum web_role {
     WEB_ROLE_NONE = 0,
@@ -272,6 +275,20 @@ int web_department_list(struct web_auth *a, json_t **out);
  */
 int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
               int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s);
+
+/*
+ * web_login() from a browser that may hold a device cookie (device, from a previous login of
+ * the same user; NULL or "" when none): a valid one (issued by this server to this user name
+ * under its current password, at most WEB_DEVICE_TTL_S ago) is throttled by its own counter
+ * (login_max_failures) instead of the name's and the address's, so failures from elsewhere
+ * never lock the user out of the browsers they use; an invalid one counts as none. On success
+ * device_out (WEB_DEVICE_COOKIE_MAX bytes; may be NULL) gets a new device cookie for the
+ * user ("<issued>.<64 hex>", stored nowhere; a password change ends every one of them).
+ * Returns as web_login().
+ */
+int web_login_device(struct web_auth *a, const char *username, const char *password,
+                     const char *client, const char *device, int64_t now, char *token_out,
+                     char *device_out, struct web_principal *p_out, int64_t *retry_after_s);
 
 /*
  * Resolve a session token (the cookie value) at now: unknown, expired (absolute or idle) or

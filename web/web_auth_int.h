@@ -135,13 +135,16 @@ void web_auth_token_hash(const char *token, char *out);
 
 /* The throttle key of a user name of any length into out (WEB_AUTH_THROTTLE_KEY_LEN bytes). */
 void web_auth_throttle_user_key(const char *username, char *out);
+/* The throttle key of a device cookie (web_login_device()) into out, as above. */
+void web_auth_throttle_device_key(const char *device, char *out);
 
 /*
  * Decide whether a password attempt may run, before it runs: refused (ERR_RETRY, *retry_s)
  * when ukey or ikey is locked; ERR_TOO_BIG when check is set and login_max_concurrent checks
  * are running; else the attempt is counted as a failure against both keys now (so parallel
- * attempts see each other) and, when check is set, takes a check slot. Every 0 return is
- * followed by web_auth_attempt_end_locked().
+ * attempts see each other) and, when check is set, takes a check slot. ikey may be NULL (a
+ * login from a known device: web_login_device()). Every 0 return is followed by
+ * web_auth_attempt_end_locked() with the same keys.
  */
 int web_auth_attempt_begin_locked(struct web_auth *a, const char *ukey, const char *ikey,
                                   bool check, int64_t now, int64_t *retry_s);

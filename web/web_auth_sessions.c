@@ -48,18 +48,72 @@ static int session_create_locked(struct web_auth *a, int64_t user_id, int64_t no
     return web_auth_run_id(a, st, "session create", id_out);
 }
 
+/*
+ * The device cookie's MAC of (username, issued) under the user's password hash (a secret that
+ * never leaves the server and changes with the password) into hex (65 bytes).
+ */
+static void device_mac(const char *pwhash, const char *username, int64_t issued, char *hex)
+{
+    static const char label[] = "yuqing web device v1";
+    unsigned char key[crypto_generichash_KEYBYTES], mac[32];
+    crypto_generichash_state st;
+    char when[24];
+
+    crypto_generichash(key, sizeof(key), (const unsigned char *)pwhash, strlen(pwhash), NULL, 0);
+    snprintf(when, sizeof(when), "%lld", (long long)issued);
+    crypto_generichash_init(&st, key, sizeof(key), sizeof(mac));
+    crypto_generichash_update(&st, (const unsigned char *)label, sizeof(label));
+    crypto_generichash_update(&st, (const unsigned char *)when, strlen(when) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)username, strlen(username));
+    crypto_generichash_final(&st, mac, sizeof(mac));
+    sodium_bin2hex(hex, 65, mac, sizeof(mac));
+    sodium_memzero(key, sizeof(key));
+}
+
+/*
+ * Whether device ("<issued>.<mac hex>") was issued to username under pwhash, at most
+ * WEB_DEVICE_TTL_S seconds before now.
+ */
+static bool device_valid(const char *device, const char *pwhash, const char *username, int64_t now)
+{
+    char want[65], *end = NULL;
+    long long issued;
+
+    if (!device || strlen(device) >= WEB_DEVICE_COOKIE_MAX || device[0] < '0' || device[0] > '9') {
+        return false;
+    }
+    issued = strtoll(device, &end, 10);
+    if (*end != '.' || strlen(end + 1) != 64 || issued > now || now - issued > WEB_DEVICE_TTL_S) {
+        return false;
+    }
+    device_mac(pwhash, username, issued, want);
+    return sodium_memcmp(want, end + 1, 64) == 0;
+}
+
 int web_login(struct web_auth *a, const char *username, const char *password, const char *client,
               int64_t now, char *token_out, struct web_principal *p_out, int64_t *retry_after_s)
 {
+    return web_login_device(a, username, password, client, NULL, now, token_out, NULL, p_out,
+                            retry_after_s);
+}
+
+int web_login_device(struct web_auth *a, const char *username, const char *password,
+                     const char *client, const char *device, int64_t now, char *token_out,
+                     char *device_out, struct web_principal *p_out, int64_t *retry_after_s)
+{
     char ukey[WEB_AUTH_THROTTLE_KEY_LEN], ikey[96], hash[crypto_pwhash_STRBYTES];
+    const char *ik = ikey; /* the address's counter; none for a known device */
     struct yq_stmt *st = NULL;
     bool found = false, ok, check;
     char sql[256];
-    int err, rc;
+    int err = 0, rc;
 
     memset(p_out, 0, sizeof(*p_out));
     *retry_after_s = 0;
     token_out[0] = '\0';
+    if (device_out) {
+        device_out[0] = '\0';
+    }
     if (!username || !password) {
         return ERR_INVALID;
     }
@@ -69,8 +123,7 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
     snprintf(ikey, sizeof(ikey), "ip:%s", client ? client : "?");
 
     web_auth_lock(a);
-    err = web_auth_attempt_begin_locked(a, ukey, ikey, check, now, retry_after_s);
-    if (!err && check) {
+    if (check) {
         snprintf(sql, sizeof(sql), "SELECT %s, password_hash FROM web_users WHERE username = ?",
                  WEB_AUTH_USER_COLS);
         err = web_auth_prepare(a, sql, &st, "login lookup");
@@ -86,16 +139,27 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
             }
             yq_stmt_finalize(st);
         }
-        if (err) {
-            a->checks_running--; /* no check ran; the failure stays counted */
-        }
-    } else if (!err) {
-        (void)web_auth_attempt_end_locked(a, ukey, ikey, false, false);
+    }
+    if (!err && found && device_valid(device, hash, username, now)) {
+        /*
+         * A browser this user logged in from before: its own counter instead of the name's
+         * and the address's, so that guesses from elsewhere (every client behind a proxy has
+         * one address) cannot lock the user out of it.
+         */
+        web_auth_throttle_device_key(device, ukey);
+        ik = NULL;
+    }
+    if (!err) {
+        err = web_auth_attempt_begin_locked(a, ukey, ik, check, now, retry_after_s);
+    }
+    if (!err && !check) {
+        (void)web_auth_attempt_end_locked(a, ukey, ik, false, false);
         err = ERR_INVALID;
     }
     web_auth_unlock(a);
     if (err) {
         memset(p_out, 0, sizeof(*p_out));
+        sodium_memzero(hash, sizeof(hash));
         return err;
     }
 
@@ -107,13 +171,18 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
          !p_out->user.disabled;
 
     web_auth_lock(a);
-    err = web_auth_attempt_end_locked(a, ukey, ikey, true, ok);
+    err = web_auth_attempt_end_locked(a, ukey, ik, true, ok);
     if (!ok) {
         err = err ? err : ERR_INVALID;
     } else {
         if (!err) {
             err = session_create_locked(a, p_out->user.id, now, token_out, p_out->csrf_token,
                                         &p_out->session_id);
+        }
+        if (!err && device_out) {
+            char mac[65];
+            device_mac(hash, username, now, mac);
+            snprintf(device_out, WEB_DEVICE_COOKIE_MAX, "%lld.%s", (long long)now, mac);
         }
         if (!err && crypto_pwhash_str_needs_rehash(hash, (unsigned long long)a->cfg.pwhash_opslimit,
                                                    (size_t)a->cfg.pwhash_memlimit) != 0) {
@@ -126,6 +195,9 @@ int web_login(struct web_auth *a, const char *username, const char *password, co
     if (err) {
         memset(p_out, 0, sizeof(*p_out));
         token_out[0] = '\0';
+        if (device_out) {
+            device_out[0] = '\0';
+        }
     }
     return err;
 }

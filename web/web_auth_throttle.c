@@ -74,14 +74,24 @@ static int throttle_clear_locked(struct web_auth *a, const char *key)
                                       "throttle clear", NULL);
 }
 
-/* The throttle key of a user name of any length: "user:" + hex BLAKE2b-128 (38 bytes + NUL). */
-void web_auth_throttle_user_key(const char *username, char *out)
+/* The throttle key prefix + hex BLAKE2b-128 of text (at most 38 bytes + NUL). */
+static void throttle_key(const char *prefix, const char *text, char *out)
 {
     unsigned char h[16];
     char hex[33];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)username, strlen(username), NULL, 0);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)text, strlen(text), NULL, 0);
     sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-    snprintf(out, WEB_AUTH_THROTTLE_KEY_LEN, "user:%s", hex);
+    snprintf(out, WEB_AUTH_THROTTLE_KEY_LEN, "%s%s", prefix, hex);
+}
+
+void web_auth_throttle_user_key(const char *username, char *out)
+{
+    throttle_key("user:", username, out);
+}
+
+void web_auth_throttle_device_key(const char *device, char *out)
+{
+    throttle_key("dev:", device, out);
 }
 
 /* Take one failure back from key (a success after a reservation). Caller holds the lock. */
@@ -117,7 +127,7 @@ int web_auth_attempt_begin_locked(struct web_auth *a, const char *ukey, const ch
 
     *retry_s = 0;
     err = throttle_wait_locked(a, ukey, now, &wait_u);
-    if (!err) {
+    if (!err && ikey) {
         err = throttle_wait_locked(a, ikey, now, &wait_i);
     }
     if (!err && (wait_u > 0 || wait_i > 0)) {
@@ -131,7 +141,7 @@ int web_auth_attempt_begin_locked(struct web_auth *a, const char *ukey, const ch
     if (!err) {
         err = throttle_fail_locked(a, ukey, a->cfg.login_max_failures, now);
     }
-    if (!err) {
+    if (!err && ikey) {
         err = throttle_fail_locked(a, ikey, a->cfg.login_ip_max_failures, now);
     }
     if (!err && check) {
@@ -157,7 +167,7 @@ int web_auth_attempt_end_locked(struct web_auth *a, const char *ukey, const char
     }
     if (ok) {
         err = throttle_clear_locked(a, ukey);
-        if (!err) {
+        if (!err && ikey) {
             err = throttle_refund_locked(a, ikey, a->cfg.login_ip_max_failures);
         }
     }

@@ -17,6 +17,26 @@
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                   \
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+/* One Set-Cookie header per line of set_cookie (NULL: none). Returns false on failure. */
+static bool add_cookies(struct MHD_Response *r, const char *set_cookie)
+{
+    char line[512];
+
+    while (set_cookie && *set_cookie) {
+        size_t n = strcspn(set_cookie, "\n");
+        if (n >= sizeof(line)) {
+            return false;
+        }
+        memcpy(line, set_cookie, n);
+        line[n] = '\0';
+        if (MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, line) != MHD_YES) {
+            return false;
+        }
+        set_cookie += n + (set_cookie[n] == '\n');
+    }
+    return true;
+}
+
 enum MHD_Result web_reply_response(struct MHD_Connection *c, unsigned status,
                                    struct MHD_Response *r, const char *type, const char *cache,
                                    const char *set_cookie, const char *retry_after,
@@ -27,12 +47,11 @@ enum MHD_Result web_reply_response(struct MHD_Connection *c, unsigned status,
     if ((type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) ||
         yq_metrics_http_security_headers(r, CSP) != 0 ||
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
-        (set_cookie && MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, set_cookie) !=
-                           MHD_YES) ||
-        (retry_after && MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry_after) !=
-                            MHD_YES) ||
-        (disposition && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                                                disposition) != MHD_YES)) {
+        !add_cookies(r, set_cookie) ||
+        (retry_after &&
+         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry_after) != MHD_YES) ||
+        (disposition &&
+         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition) != MHD_YES)) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
@@ -86,6 +105,16 @@ void web_call_set_cookie(struct web_call *call, const char *token)
                  WEB_COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
                  w->cfg.cookie_secure ? "; Secure" : "");
     }
+}
+
+void web_call_add_device_cookie(struct web_call *call, const char *device)
+{
+    size_t n = strlen(call->set_cookie);
+
+    snprintf(call->set_cookie + n, sizeof(call->set_cookie) - n,
+             "%s" WEB_DEVICE_COOKIE "=%s; Path=/api/login; HttpOnly; SameSite=Strict; "
+             "Max-Age=%d%s",
+             n ? "\n" : "", device, WEB_DEVICE_TTL_S, call->w->cfg.cookie_secure ? "; Secure" : "");
 }
 
 enum MHD_Result web_reply_json(struct web_call *call, unsigned status, json_t *v)

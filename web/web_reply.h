@@ -84,4 +84,10 @@ json_t *web_body_json(struct web_call *call);
 /* Make the reply set the session cookie to token (NUL-terminated; NULL: clear it). */
 void web_call_set_cookie(struct web_call *call, const char *token);
 
+/*
+ * Make the reply also set the device cookie (WEB_DEVICE_COOKIE, web_login_device()) to device
+ * (NUL-terminated), sent only to /api/login; after web_call_set_cookie().
+ */
+void web_call_add_device_cookie(struct web_call *call, const char *device);
+
 #endif

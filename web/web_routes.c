@@ -93,7 +93,8 @@ static enum MHD_Result route_login(struct web_call *call)
 {
     json_t *body = web_body_json(call);
     const char *user = str_field(body, "username"), *pass = str_field(body, "password");
-    char token[WEB_TOKEN_LEN + 1], addr[64];
+    const char *device = MHD_lookup_connection_value(call->c, MHD_COOKIE_KIND, WEB_DEVICE_COOKIE);
+    char token[WEB_TOKEN_LEN + 1], addr[64], device_new[WEB_DEVICE_COOKIE_MAX];
     struct web_principal p;
     int64_t retry = 0;
     enum MHD_Result ret;
@@ -108,7 +109,8 @@ static enum MHD_Result route_login(struct web_call *call)
         return web_reply_bad_request(call, "请输入用户名和密码");
     }
     client_addr(call->c, addr, sizeof(addr));
-    err = web_login(call->w->auth, user, pass, addr, call->now, token, &p, &retry);
+    err = web_login_device(call->w->auth, user, pass, addr, device, call->now, token, device_new,
+                           &p, &retry);
     if (err == ERR_RETRY) {
         LOG_WARN("login throttled user=%s client=%s retry_after_s=%lld", YQ_Q(user), addr,
                  (long long)retry);
@@ -137,7 +139,9 @@ static enum MHD_Result route_login(struct web_call *call)
     LOG_INFO("login user=%s role=%s client=%s", YQ_Q(p.user.username), web_role_name(p.user.role),
              addr);
     web_call_set_cookie(call, token);
+    web_call_add_device_cookie(call, device_new);
     sodium_memzero(token, sizeof(token));
+    sodium_memzero(device_new, sizeof(device_new));
     ret = web_reply_json(call, MHD_HTTP_OK, me_json(&p, call->now));
     return ret;
 }
@@ -389,6 +393,16 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
         if (err) {
             return web_reply_store_error(call, err);
         }
+        if (!web_auth_allows(&call->p, WEB_PERM_DUTY_ACTION)) {
+            /* the user names of every department's liaisons are the desk's and the admin's:
+             * a liaison or head gets the names they choose from, not other people's logins */
+            size_t i;
+            json_t *d;
+            json_array_foreach(v, i, d)
+            {
+                json_object_del(d, "liaisons");
+            }
+        }
         return web_reply_json(call, MHD_HTTP_OK, json_pack("{s:o}", "departments", v));
     }
     if (!web_auth_allows(&call->p, WEB_PERM_ADMIN)) {
@@ -432,9 +446,32 @@ static enum MHD_Result route_departments(struct web_call *call, const char *rest
 static bool web_action_allowed(struct web_call *call, const char *action);
 
 /*
+ * Whether the caller's department may take action on the ticket JSON t (borrowed), which
+ * they may see: 签收 is the lead department's clock (issue #17), and 退回 and 办结 settle
+ * the lead's handling, so a liaison or head of a co-handling (协办) department may not take
+ * them, nor confirm a 回应 while the ticket is 待签收 (that records the 签收 first). Duty
+ * officers and admins are not bound to a department.
+ */
+static bool department_may_act(const struct web_call *call, json_t *t, const char *action)
+{
+    const char *lead = str_field(t, "department"), *state = str_field(t, "state");
+    bool lead_only =
+        strcmp(action, "ack") == 0 || strcmp(action, "return") == 0 ||
+        strcmp(action, "close") == 0 ||
+        (strcmp(action, "confirm_response") == 0 && state && strcmp(state, "open") == 0);
+
+    if (!lead_only ||
+        (call->p.user.role != WEB_ROLE_LIAISON && call->p.user.role != WEB_ROLE_HEAD)) {
+        return true;
+    }
+    return lead && strcmp(lead, call->p.user.department) == 0;
+}
+
+/*
  * Keep in t's "next_actions" (what the ticket's state allows, from the ticket store's
- * transition table) only the actions the caller's role may take (the same table's roles), so
- * the page never offers a button the server would refuse. t borrowed, changed in place.
+ * transition table) only the actions the caller's role may take (the same table's roles) and
+ * their department may take on t (department_may_act()), so the page never offers a button
+ * the server would refuse. t borrowed, changed in place.
  */
 static void next_actions_for_caller(struct web_call *call, json_t *t)
 {
@@ -443,7 +480,8 @@ static void next_actions_for_caller(struct web_call *call, json_t *t)
 
     while (i < json_array_size(next)) {
         json_t *a = json_array_get(next, i);
-        if (json_is_string(a) && web_action_allowed(call, json_string_value(a))) {
+        if (json_is_string(a) && web_action_allowed(call, json_string_value(a)) &&
+            department_may_act(call, t, json_string_value(a))) {
             i++;
         } else {
             json_array_remove(next, i);
@@ -715,6 +753,12 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (!ticket_visible(&call->p, t)) {
         json_decref(t);
         return web_reply_forbidden(call);
+    }
+    if (action && !department_may_act(call, t, action->code)) {
+        json_decref(t);
+        return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden",
+                               "lead_department_only: 签收、退回和办结由牵头部门进行，"
+                               "协办部门可登记回应");
     }
     if (!action) {
         next_actions_for_caller(call, t);
@@ -1135,6 +1179,10 @@ enum MHD_Result web_route_api(struct web_call *call)
     if (call->p.user.must_change_password) {
         return web_reply_error(call, MHD_HTTP_FORBIDDEN, "must_change_password",
                                "请先修改初始密码");
+    }
+    if (strcmp(url, "/api/events") == 0 &&
+        (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD))) {
+        return web_route_events(call); /* after the forced password change, as every route */
     }
     if ((rest = under(url, "/api/tickets"))) {
         return route_tickets(call, rest);

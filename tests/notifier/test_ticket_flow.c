@@ -422,6 +422,10 @@ static void test_bad_input_is_refused_without_change(void **state)
         assert_string_equal(ticket_flow_error_split(err, code, sizeof(code)),
                             "回应时间须在发现时间（2026-11-30 09:00，北京时间）与当前时间之间");
         assert_string_equal(code, "response_time_out_of_range");
+        /* a time before 1970 (web: "0001-01-01T00:00:00Z") is refused too, never read as now */
+        a.responded_at = -62135596800LL;
+        assert_int_equal(ticket_flow_apply(e->store, &a, now, NULL, err, sizeof(err)), ERR_INVALID);
+        assert_non_null(strstr(err, "response_time_out_of_range: "));
     }
     assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM ticket_log"),
                      2); /* created, acknowledged */

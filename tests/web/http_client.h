@@ -19,7 +19,8 @@ struct resp {
     char *body;
     size_t len;
     char cookie[256];      /* yq_session value from Set-Cookie */
-    char set_cookie[512];  /* the whole Set-Cookie header */
+    char set_cookie[512];  /* the whole Set-Cookie header of yq_session */
+    char set_device[512];  /* the whole Set-Cookie header of yq_device (a login's) */
     char csp[512];
     char retry_after[32];
     char content_type[128];
@@ -53,7 +54,13 @@ static inline size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct resp *r = ud;
     size_t len = size * n;
-    header_value(p, len, "Set-Cookie: ", r->set_cookie, sizeof(r->set_cookie));
+    char cookie[512] = "";
+    header_value(p, len, "Set-Cookie: ", cookie, sizeof(cookie));
+    if (strncmp(cookie, "yq_device=", 10) == 0) {
+        snprintf(r->set_device, sizeof(r->set_device), "%s", cookie);
+    } else if (cookie[0]) {
+        snprintf(r->set_cookie, sizeof(r->set_cookie), "%s", cookie);
+    }
     header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof(r->csp));
     header_value(p, len, "Retry-After: ", r->retry_after, sizeof(r->retry_after));
     header_value(p, len, "Content-Type: ", r->content_type, sizeof(r->content_type));

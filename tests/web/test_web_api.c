@@ -54,6 +54,11 @@ static void login(struct fx *f, const char *user, const char *pass, struct clien
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.set_cookie, "HttpOnly"));
     assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
+    /* the device cookie (login throttling) goes only to /api/login, for 90 days */
+    assert_non_null(strstr(r.set_device, "HttpOnly"));
+    assert_non_null(strstr(r.set_device, "SameSite=Strict"));
+    assert_non_null(strstr(r.set_device, "Path=/api/login;"));
+    assert_non_null(strstr(r.set_device, "Max-Age=7776000"));
     resp_release(&r);
     http_login(f->fx.port, user, pass, cl);
 }
@@ -262,6 +267,9 @@ static void test_must_change_password_blocks_until_changed(void **state)
 
     login(f, "newbie", "initial-password", &cl);
     http_expect_body(f->fx.port, &cl, "GET", "/api/tickets", NULL, 403,
+                     (const char *const[]){"must_change_password", NULL}, NULL, NULL);
+    /* the event stream too (it once opened before the check) */
+    http_expect_body(f->fx.port, &cl, "GET", "/api/events", NULL, 403,
                      (const char *const[]){"must_change_password", NULL}, NULL, NULL);
     request(f, &cl, "POST", "/api/password",
             "{\"old_password\":\"initial-password\",\"new_password\":\"a-better-password\"}", NULL,
@@ -716,6 +724,41 @@ static void test_issue_16_text_not_utf8_is_400(void **state)
     resp_release(&r);
 }
 
+/*
+ * GET /api/departments: every role gets the department names (and heads) to choose from, but
+ * the liaisons' user names only the duty officer and the admin: a liaison once read every
+ * other department's login names there.
+ */
+static void test_departments_name_liaisons_only_to_the_desk(void **state)
+{
+    struct fx *f = *state;
+    struct client liaison, duty;
+    json_t *v, *d;
+    size_t i, n_liaisons = 0;
+
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    login(f, "duty1", "duty-password-1", &duty);
+    v = http_get_json(f->fx.port, &liaison, "/api/departments");
+    assert_int_equal(json_array_size(json_object_get(v, "departments")), 2);
+    json_array_foreach(json_object_get(v, "departments"), i, d)
+    {
+        assert_non_null(json_string_value(json_object_get(d, "name")));
+        assert_null(json_object_get(d, "liaisons"));
+    }
+    json_decref(v);
+    v = http_get_json(f->fx.port, &duty, "/api/departments");
+    json_array_foreach(json_object_get(v, "departments"), i, d)
+    {
+        n_liaisons += json_array_size(json_object_get(d, "liaisons"));
+        if (strcmp(json_string_value(json_object_get(d, "name")), DEPT_A) == 0) {
+            assert_string_equal(
+                json_string_value(json_array_get(json_object_get(d, "liaisons"), 0)), "liaison-a");
+        }
+    }
+    assert_int_equal(n_liaisons, 1);
+    json_decref(v);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
@@ -725,6 +768,7 @@ int main(void)
         FX(test_logged_out_gets_401_everywhere),
         FX(test_state_change_without_csrf_is_refused),
         FX(test_liaison_gets_403_on_other_department_for_every_action),
+        FX(test_departments_name_liaisons_only_to_the_desk),
         FX(test_duty_officer_flow_and_errors),
         FX(test_login_rate_limit_over_http),
         FX(test_must_change_password_blocks_until_changed),

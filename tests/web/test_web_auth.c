@@ -235,6 +235,85 @@ static void test_login_rate_limited_per_user_and_address(void **state)
                      ERR_RETRY);
 }
 
+/* Three failed logins of name from client at t (login_max_failures = 3: the name is locked). */
+static void fail_three_logins(struct web_auth *a, const char *name, const char *client, int64_t t)
+{
+    char token[WEB_TOKEN_LEN + 1];
+    struct web_principal p;
+    int64_t retry = 0;
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(web_login(a, name, "bad-password", client, t + i, token, &p, &retry),
+                         ERR_INVALID);
+    }
+}
+
+/*
+ * web_login_device() of duty1 with password and the device cookie device (may be NULL) from
+ * behind the proxy (127.0.0.1) at t; a new device cookie into device_out (may be NULL).
+ */
+static int duty_login(struct web_auth *a, const char *password, const char *device, int64_t t,
+                      char *device_out, int64_t *retry)
+{
+    char token[WEB_TOKEN_LEN + 1];
+    struct web_principal p;
+    int err = web_login_device(a, "duty1", password, "127.0.0.1", device, t, token, device_out, &p,
+                               retry);
+
+    assert_true(err != 0 || strcmp(p.user.username, "duty1") == 0);
+    return err;
+}
+
+/*
+ * Failures for a name from anywhere (every client behind one reverse proxy has its address)
+ * once locked its user out everywhere: five requests kept the duty officer from logging in.
+ * A login that brings the device cookie of an earlier login of that user has a counter of its
+ * own instead; another user's or a forged cookie counts as none, guesses with a stolen one
+ * lock that cookie only, and a password change ends every cookie.
+ */
+static void test_login_lockout_spares_a_known_device(void **state)
+{
+    struct web_auth *a = *state;
+    char token[WEB_TOKEN_LEN + 1], dev[WEB_DEVICE_COOKIE_MAX], dev2[WEB_DEVICE_COOKIE_MAX],
+        other[WEB_DEVICE_COOKIE_MAX], why[128];
+    struct web_principal p;
+    int64_t retry = 0, duty_id;
+
+    assert_int_equal(duty_login(a, "duty-password-1", NULL, T0, dev, &retry), 0);
+    assert_int_equal(strlen(dev), 10 + 1 + 64); /* "<issued>.<64 hex>" */
+    assert_int_equal(web_login_device(a, "liaison-a", "liaison-password-a", "127.0.0.1", NULL, T0,
+                                      token, other, &p, &retry),
+                     0);
+    fail_three_logins(a, "duty1", "127.0.0.1", T0 + 1);
+    assert_int_equal(duty_login(a, "duty-password-1", NULL, T0 + 10, NULL, &retry), ERR_RETRY);
+    /* another user's cookie or a forged one is no way round the lock */
+    assert_int_equal(duty_login(a, "duty-password-1", other, T0 + 10, NULL, &retry), ERR_RETRY);
+    snprintf(dev2, sizeof(dev2), "%s", dev);
+    dev2[strlen(dev2) - 1] = dev2[strlen(dev2) - 1] == '0' ? '1' : '0';
+    assert_int_equal(duty_login(a, "duty-password-1", dev2, T0 + 10, NULL, &retry), ERR_RETRY);
+    /* the officer's own browser gets in */
+    assert_int_equal(duty_login(a, "duty-password-1", dev, T0 + 11, NULL, &retry), 0);
+    /* guesses with a stolen cookie lock that cookie too */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(duty_login(a, "bad-password", dev, T0 + 20 + i, NULL, &retry),
+                         ERR_INVALID);
+    }
+    assert_int_equal(duty_login(a, "duty-password-1", dev, T0 + 30, NULL, &retry), ERR_RETRY);
+    assert_true(retry > 0 && retry <= 15 * 60);
+
+    /* a password change ends the cookies issued before it */
+    assert_int_equal(
+        web_login(a, "duty1", "duty-password-1", "10.2.2.2", T0 + 3600, token, &p, &retry), 0);
+    duty_id = p.user.id;
+    assert_int_equal(web_user_change_password(a, duty_id, "duty-password-1", "duty-password-22", 0,
+                                              "127.0.0.1", T0 + 3600, &retry, why, sizeof(why)),
+                     0);
+    assert_int_equal(duty_login(a, "duty-password-22", NULL, T0 + 3601, dev2, &retry), 0);
+    fail_three_logins(a, "duty1", "127.0.0.1", T0 + 3602);
+    assert_int_equal(duty_login(a, "duty-password-22", dev, T0 + 3610, NULL, &retry), ERR_RETRY);
+    assert_int_equal(duty_login(a, "duty-password-22", dev2, T0 + 3610, NULL, &retry), 0);
+}
+
 static void test_change_password_ends_other_sessions(void **state)
 {
     struct web_auth *a = *state;
@@ -769,6 +848,7 @@ int main(void)
         WITH_STORE(test_login_and_session_expiry),
         WITH_STORE(test_login_wrong_password_and_disabled),
         WITH_STORE(test_login_rate_limited_per_user_and_address),
+        WITH_STORE(test_login_lockout_spares_a_known_device),
         WITH_STORE(test_change_password_ends_other_sessions),
         WITH_STORE(test_api_tokens),
         WITH_STORE(test_roles_and_departments),

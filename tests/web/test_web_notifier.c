@@ -703,6 +703,56 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
     json_decref(v);
 }
 
+/*
+ * A co-handling (协办) department sees the ticket and may record its own 回应, but 签收, 退回
+ * and 办结 are the lead department's: its liaison once acknowledged, returned or closed the
+ * lead's ticket (the 签收 clock counted for the lead). 403 for each, the page offers none of
+ * them, and the ticket stays as it was.
+ */
+static void test_co_handling_liaison_cannot_take_the_leads_actions(void **state)
+{
+    struct fx *f = *state;
+    unsigned port = f->fx.port;
+    struct client duty, liaison;
+    char buf[256];
+    struct resp r;
+    json_t *v;
+
+    login(f, "duty1", "duty-password-1", &duty);
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    http_ticket_action(port, &duty, f->number_b, "assign",
+                       "{\"department\":\"" DEPT_B "\",\"co_departments\":[\"" DEPT_A "\"]}", 200,
+                       NULL);
+    v = http_get_ticket(port, &liaison, f->number_b);
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "");
+    json_decref(v);
+    http_ticket_action(port, &liaison, f->number_b, "ack", "{}", 403, &r);
+    assert_non_null(strstr(r.body, "\"code\":\"lead_department_only\""));
+    resp_release(&r);
+    http_ticket_action(port, &liaison, f->number_b, "return", "{\"reason\":\"不归我们\"}", 403,
+                       NULL);
+    v = http_get_ticket(port, &duty, f->number_b);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ticket"), "state")),
+                        "open");
+    json_decref(v);
+
+    http_ticket_action(port, &duty, f->number_b, "ack", "{}", 200, NULL);
+    v = http_get_ticket(port, &liaison, f->number_b);
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "respond");
+    json_decref(v);
+    http_ticket_action(port, &liaison, f->number_b, "respond",
+                       "{\"channel\":\"网站\",\"url\":\"https://gov.example/notice/2\"}", 200,
+                       NULL);
+    v = http_get_ticket(port, &liaison, f->number_b);
+    assert_string_equal(joined_next_actions(v, buf, sizeof(buf)), "respond");
+    json_decref(v);
+    http_ticket_action(port, &liaison, f->number_b, "close", "{\"result\":\"已处置\"}", 403, NULL);
+    v = http_get_ticket(port, &duty, f->number_b);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ticket"), "state")),
+                        "responded");
+    json_decref(v);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
@@ -712,6 +762,7 @@ int main(void)
         FX(test_issue_15_proposed_response_over_http),
         FX(test_liaison_sees_and_acts_on_real_tickets),
         FX(test_issue_12_next_actions_for_the_callers_role),
+        FX(test_co_handling_liaison_cannot_take_the_leads_actions),
         FX(test_duty_officer_closes_with_result),
         FX(test_issue_12_queue_filters_over_http),
         FX(test_bad_bodies_and_unknown_departments_change_nothing),

@@ -660,10 +660,13 @@ function ruleName(t, id, i) {
 // proposal_id, CSRF as every action); the server decides who may (its role and department).
 // 确认回应 only where ticket_flow allows it: a ticket held by a department and not settled
 // (待签收, 已签收, 已回应; never 已退回, which is back with the duty officer); on a ticket still
-// 待签收 only for the department's liaison or head, since confirming records its 签收.
+// 待签收 only for the lead department's liaison or head, since confirming records its 签收
+// (a co-handling department's get 403 there).
 function mayConfirmResponse(t) {
   if (t.settled || t.state === 'returned') return false;
-  if (t.state === 'open') return ['liaison', 'head'].includes(state.me.user.role);
+  if (t.state === 'open') {
+    return ['liaison', 'head'].includes(state.me.user.role) && state.me.user.department === t.department;
+  }
   return t.state === 'acknowledged' || t.state === 'responded';
 }
 

@@ -22,7 +22,7 @@
 
   function ticketList(tickets) {
     return el('ul', { class: 'changed-tickets' }, ...tickets.map((t) => el('li', {},
-      el('a', { href: '/tickets/' + encodeURIComponent(t.number) }, t.number), '：发布时 ',
+      el('a', { href: '/ticket?n=' + encodeURIComponent(t.number) }, t.number), '：发布时 ',
       el('code', {}, t.published || '（未计入）'), '；现在 ', el('code', {}, t.now || '（未计入）'))));
   }
 
