@@ -73,6 +73,11 @@ const struct cfg_key web_cfg_keys[] = {
         archive_dir, "",
         "the archive (yuqing-archiver's archive.dir) that the search page and rule backtests read, "
         "opened read-only; \"\" = no search"),
+    CFG_STRING_KEY(
+        public_host, "",
+        "the host name browsers use for the web UI behind a reverse proxy that passes it in Host "
+        "(e.g. yq.ankang.gov.cn); requests naming another host than this, localhost or an IP "
+        "address get 421 (DNS rebinding); \"*\" = any name"),
     CFG_SECTION_KEY(auth, "sessions, login throttling, password hashing", web_auth_cfg_keys),
     CFG_SECTION_KEY(redis, "Redis with source health and rule sets", yq_redis_cfg_keys),
     CFG_KEYS_END,
@@ -380,6 +385,14 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
         req->w = w;
         req->c = c;
         *req_cls = req;
+        if (!web_host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+                              w->cfg.public_host)) {
+            call_init(&call, w, c, url, method, req);
+            LOG_INFO("request refused: unknown host method=%s path=%s host=%s", method, YQ_Q(url),
+                     YQ_Q(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")));
+            return web_reply_error(&call, MHD_HTTP_MISDIRECTED_REQUEST, "unknown_host",
+                                   "未知的主机名 (web.public_host)");
+        }
         if (clen) {
             /* a declared body over the limit is refused before a byte of it is read */
             char *end = NULL;
@@ -483,6 +496,26 @@ void web_request_completed(void *req_cls)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* web.public_host: "" or "*" or 1..WEB_HOST_MAX_BYTES of letters, digits, '-' and '.'. */
+static bool public_host_valid(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+
+    if (n == 0 || strcmp(h, "*") == 0) {
+        return true;
+    }
+    if (n > WEB_HOST_MAX_BYTES) {
+        return false;
+    }
+    for (const char *p = h; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 struct web *web_new(const struct web_cfg *cfg, const char *db_path,
                     const struct web_ticket_ops *ops, void *ops_ctx, char *errbuf, size_t errlen)
 {
@@ -497,6 +530,14 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         snprintf(errbuf, errlen,
                  "web.sse_reserved_streams (%lld) must be below web.sse_max_streams (%lld)",
                  (long long)cfg->sse_reserved_streams, (long long)cfg->sse_max_streams);
+        free(w);
+        return NULL;
+    }
+    if (!public_host_valid(cfg->public_host)) {
+        snprintf(errbuf, errlen,
+                 "web.public_host '%.64s' must be a host name (letters, digits, '-', '.'; no "
+                 "scheme or port), \"*\" or \"\"",
+                 cfg->public_host);
         free(w);
         return NULL;
     }

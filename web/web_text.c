@@ -1,5 +1,6 @@
 #include "web_text.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,6 +86,65 @@ bool web_url_linkable(const char *url)
         }
     }
     return true;
+}
+
+/* Whether p is "" or ":" and 1..5 digits (the port part of a Host header). */
+static bool host_port_ok(const char *p)
+{
+    size_t digits = 0;
+
+    if (!*p) {
+        return true;
+    }
+    if (*p++ != ':') {
+        return false;
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+        digits++;
+    }
+    return !*p && digits >= 1 && digits <= 5;
+}
+
+bool web_host_allowed(const char *host, const char *public_host)
+{
+    char name[WEB_HOST_MAX_BYTES + 2], addr[sizeof(struct in6_addr)];
+    const char *colon, *end;
+    size_t n;
+
+    if (!host) {
+        return true;
+    }
+    if (host[0] == '[') {
+        /* [IPv6]:port: an address, never a name an attacker controls */
+        end = strchr(host, ']');
+        n = end ? (size_t)(end - host - 1) : 0;
+        if (!end || n == 0 || n >= sizeof(name) || !host_port_ok(end + 1)) {
+            return false;
+        }
+        memcpy(name, host + 1, n);
+        name[n] = '\0';
+        return inet_pton(AF_INET6, name, addr) == 1;
+    }
+    colon = strchr(host, ':');
+    n = colon ? (size_t)(colon - host) : strlen(host);
+    if (n == 0 || n >= sizeof(name) || (colon && !host_port_ok(colon))) {
+        return false;
+    }
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (name[n - 1] == '.') {
+        name[--n] = '\0'; /* "localhost." is "localhost" */
+    }
+    if (n == 0) {
+        return false;
+    }
+    if (inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0) {
+        return true;
+    }
+    if (!public_host || !public_host[0]) {
+        return false;
+    }
+    return strcmp(public_host, "*") == 0 || strcasecmp(name, public_host) == 0;
 }
 
 int web_parse_id(const char *s, size_t n, size_t max_digits, int64_t *out)

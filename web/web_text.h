@@ -1,6 +1,7 @@
 /*
- * Text safety of the web layer (web_text.c): JSON without markup characters, HTML escaping
- * and which URLs the UI may link. Pure functions of their arguments; thread-safe.
+ * Text safety of the web layer (web_text.c): JSON without markup characters, HTML escaping,
+ * which URLs the UI may link and which Host headers it answers. Pure functions of their
+ * arguments; thread-safe.
  */
 #ifndef WEB_TEXT_H
 #define WEB_TEXT_H
@@ -24,6 +25,20 @@ int web_html_escape(const char *s, char *out, size_t len);
 
 /* True when url is an absolute http: or https: URL (the only links the UI makes). */
 bool web_url_linkable(const char *url);
+
+/* Bytes of a host name web_host_allowed() compares (RFC 1035: 253 characters); longer: refused. */
+#define WEB_HOST_MAX_BYTES 253
+
+/*
+ * Whether the web UI answers a request whose Host header is host (NULL: none sent, as an
+ * HTTP/1.0 client may). The defence against DNS rebinding: a page on an attacker's name that
+ * is made to resolve to this server sends that name in Host, and the browser treats it as
+ * the attacker's own origin (so Origin and CSRF checks pass). Allowed: no Host; an IPv4 or a
+ * bracketed IPv6 address; "localhost"; the configured public_host (web.public_host, compared
+ * without case; "" = none; "*" = any name); each with an optional ":port" and one trailing
+ * dot on the name. Anything else, or a malformed value, is refused.
+ */
+bool web_host_allowed(const char *host, const char *public_host);
 
 /*
  * Parse a positive decimal id written as the n bytes at s (no sign, no NUL needed) into *out.

@@ -33,6 +33,7 @@ struct web_cfg {
     bool sources_enabled;      /* read source health from Redis (web.redis) */
     bool rules_enabled;        /* read rule sets from Redis for the rules page */
     char *archive_dir;         /* the archive searched and backtested (archive.h); "" = none */
+    char *public_host; /* Host names answered besides localhost and addresses (web_host_allowed) */
     struct web_auth_cfg auth;
     struct yq_redis_cfg redis;
     /*

@@ -552,6 +552,94 @@ static void test_json_dumps_escapes_markup(void **state)
 }
 
 /*
+ * DNS rebinding: a page on an attacker's name made to resolve to 127.0.0.1 sends that name in
+ * Host, and to the browser the UI is then the attacker's own origin. Host is answered only
+ * for addresses, localhost and web.public_host.
+ */
+static void test_host_header_cases(void **state)
+{
+    static const struct {
+        const char *host, *public_host;
+        bool allowed;
+    } cases[] = {
+        {NULL, NULL, true}, /* HTTP/1.0 without Host: no browser origin */
+        {"127.0.0.1", NULL, true},
+        {"127.0.0.1:8080", "", true},
+        {"[::1]:8080", NULL, true},
+        {"[::1]", NULL, true},
+        {"localhost:8080", NULL, true},
+        {"LocalHost.:8080", NULL, true},
+        {"10.2.3.4:80", NULL, true},
+        {"rebind.attacker.example:8080", NULL, false},
+        {"rebind.attacker.example", "", false},
+        {"127.0.0.1.attacker.example", NULL, false},
+        {"localhost.attacker.example", NULL, false},
+        {"yq.ankang.gov.cn", NULL, false},
+        {"yq.ankang.gov.cn", "yq.ankang.gov.cn", true},
+        {"YQ.Ankang.Gov.Cn:443", "yq.ankang.gov.cn", true},
+        {"yq.ankang.gov.cn.attacker.example", "yq.ankang.gov.cn", false},
+        {"anything.example", "*", true},
+        {"", NULL, false},
+        {":8080", NULL, false},
+        {"127.0.0.1:", NULL, false},
+        {"127.0.0.1:80:80", NULL, false},
+        {"127.0.0.1:8o", NULL, false},
+        {"127.0.0.1:123456", NULL, false},
+        {"[::1", NULL, false},
+        {"[]:80", NULL, false},
+        {"[::1]x", NULL, false},
+        {"[rebind.attacker.example]", "*", false},
+        {".", NULL, false},
+    };
+    char longest[WEB_HOST_MAX_BYTES + 8];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (web_host_allowed(cases[i].host, cases[i].public_host) != cases[i].allowed) {
+            fail_msg("Host '%s' with public_host '%s': want %s",
+                     cases[i].host ? cases[i].host : "(none)",
+                     cases[i].public_host ? cases[i].public_host : "(none)",
+                     cases[i].allowed ? "allowed" : "refused");
+        }
+    }
+    memset(longest, 'a', sizeof(longest) - 1);
+    longest[sizeof(longest) - 1] = '\0';
+    assert_false(web_host_allowed(longest, "*")); /* over 253 bytes: no host name */
+}
+
+static void test_unknown_host_gets_421(void **state)
+{
+    struct fx *f = *state;
+    struct web_cfg cfg;
+    char header[64], err[256] = "";
+    struct resp r;
+    json_t *v;
+
+    http_request(f->fx.port, NULL, "GET", "/api/me", NULL, "Host: rebind.attacker.example", &r);
+    assert_int_equal(r.status, 421);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "unknown_host");
+    json_decref(v);
+    resp_release(&r);
+    http_request(f->fx.port, NULL, "POST", "/api/login",
+                 "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}",
+                 "Host: rebind.attacker.example", &r);
+    assert_int_equal(r.status, 421); /* no session is handed to the rebinding page */
+    assert_string_equal(r.cookie, "");
+    resp_release(&r);
+
+    snprintf(header, sizeof(header), "Host: localhost:%u", f->fx.port);
+    http_request(f->fx.port, NULL, "GET", "/api/me", NULL, header, &r);
+    assert_int_equal(r.status, 401); /* answered: logged out */
+    resp_release(&r);
+
+    web_fixture_cfg(&cfg);
+    cfg.public_host = "yq.ankang.gov.cn:443";
+    assert_null(web_new(&cfg, ":memory:", NULL, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "web.public_host 'yq.ankang.gov.cn:443' must be a host name"));
+}
+
+/*
  * Issue #11: a browser closing its live-update stream is the normal end of a stream, not a
  * warning: libmicrohttpd (its error log is the server's stderr here, a WARN line in the
  * notifier) says nothing of it, while the place is still freed. The wait is a hang guard.
@@ -782,6 +870,8 @@ int main(void)
         FX(test_event_stream_reports_a_new_ticket),
         FX(test_fc033_hostile_item_is_escaped),
         cmocka_unit_test(test_json_dumps_escapes_markup),
+        cmocka_unit_test(test_host_header_cases),
+        FX(test_unknown_host_gets_421),
         FX(test_issue_16_text_not_utf8_is_400),
     };
     curl_global_init(CURL_GLOBAL_ALL);
