@@ -146,7 +146,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         return 1;
     }
     yq_stmt_bind_text(st, 1, state);
-    yq_stmt_bind_int64(st, 2, o->common.limit > 0 ? o->common.limit : 200);
+    yq_stmt_bind_int64(st, 2, (int64_t)notifier_cli_limit(&o->common));
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         char a[32], b[32];
         const char *st_name = yq_stmt_column_text(st, 1);
@@ -207,6 +207,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         }
         (void)i;
     }
+    notifier_cli_note_cut("yuqingctl events", &o->common, json_array_size(rows));
     json_decref(rows);
     return 0;
 }
