@@ -107,8 +107,8 @@ static int report(const char *action, int64_t id, int err)
     } msgs[] = {
         {ERR_NOT_FOUND, "没有该事件或并入目标 (no such event or target)"},
         {ERR_BAD_STATE, "事件当前状态不允许此操作，或已被他人处理（版本不符） (state or version)"},
-        {ERR_INVALID, "参数有误：部门未登记、级别、原因（其他须说明）、并入自身或循环并入、"
-                      "角色须为 duty 或 admin (bad value)"},
+        {ERR_INVALID, "参数有误：操作人（--by/--as，1 至 64 字节）、部门未登记、级别、"
+                      "原因（其他须说明）、并入自身或循环并入、角色须为 duty 或 admin (bad value)"},
         {ERR_RETRY, "数据库忙，请稍后再试 (database busy)"},
     };
     const char *text = "数据库错误 (store error)";
@@ -146,7 +146,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         return 1;
     }
     yq_stmt_bind_text(st, 1, state);
-    yq_stmt_bind_int64(st, 2, o->common.limit > 0 ? o->common.limit : 200);
+    yq_stmt_bind_int64(st, 2, (int64_t)notifier_cli_limit(&o->common));
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         char a[32], b[32];
         const char *st_name = yq_stmt_column_text(st, 1);
@@ -207,6 +207,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         }
         (void)i;
     }
+    notifier_cli_note_cut("yuqingctl events", &o->common, json_array_size(rows));
     json_decref(rows);
     return 0;
 }

@@ -315,6 +315,23 @@ const char *notifier_cli_actor(const struct notifier_cli_opts *common)
     return actor ? actor : "cli";
 }
 
+size_t notifier_cli_limit(const struct notifier_cli_opts *common)
+{
+    return common->limit > 0 ? (size_t)common->limit : NOTIFIER_CLI_LIMIT_DEFAULT;
+}
+
+void notifier_cli_note_cut(const char *prog, const struct notifier_cli_opts *common, size_t n)
+{
+    size_t limit = notifier_cli_limit(common);
+
+    if (n >= limit) {
+        fprintf(stderr,
+                "%s: 只列出了前 %zu 条，可能还有更多；--limit N 可列出更多（至多 %d） (the first "
+                "%zu rows only; --limit N shows more, up to %d)\n",
+                prog, limit, NOTIFIER_CLI_LIMIT_MAX, limit, NOTIFIER_CLI_LIMIT_MAX);
+    }
+}
+
 /* Count one event on metrics (may be NULL); the short name of notifier_metrics.h's macro. */
 #define BUMP(m, field) NOTIFIER_METRICS_BUMP(m, field)
 

@@ -125,6 +125,8 @@ void notifier_cli_store_release(struct notifier_cli_store *cli);
 
 /* The largest --limit of a command over the ticket store (notifier_cli_parse()). */
 #define NOTIFIER_CLI_LIMIT_MAX 100000
+/* The rows a list shows without --limit (notifier_cli_limit()). */
+#define NOTIFIER_CLI_LIMIT_DEFAULT 200
 
 /*
  * The options every yuqingctl command that acts on the ticket store as a person (tickets,
@@ -164,6 +166,16 @@ int notifier_cli_parse(const char *prog, const char *usage, int argc, char **arg
 
 /* Who acts, as the commands log it: --as (common->actor), else $USER, else "cli". */
 const char *notifier_cli_actor(const struct notifier_cli_opts *common);
+
+/* The rows a list of the command reads at most: --limit, else NOTIFIER_CLI_LIMIT_DEFAULT. */
+size_t notifier_cli_limit(const struct notifier_cli_opts *common);
+
+/*
+ * After a list of n rows read with notifier_cli_limit(common) rows at most: when n reached that
+ * limit, one line on stderr (prog starts it) saying the list may be cut and --limit shows more,
+ * so that a list is never cut silently; stdout (a table or JSON) is left as it is.
+ */
+void notifier_cli_note_cut(const char *prog, const struct notifier_cli_opts *common, size_t n);
 
 /*
  * Record one message payload (len bytes, need not be NUL-terminated) in store:

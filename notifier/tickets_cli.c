@@ -40,7 +40,7 @@ static const char usage[] =
     "          `show`, found on an official channel, becomes the ticket's response)\n"
     "  reject-response NUMBER --proposal ID [--note TEXT]    (驳回疑似回应)\n"
     "  escalate [--now TIME]   (TIME not in the future: escalation writes the log)\n"
-    "  outbox [--state pending|delivered|failed]\n"
+    "  outbox [--state pending|delivered|failed] [--limit N]\n"
     "  redeliver ID\n"
     "  --config FILE  notifier config (default config/notifier.yaml); its channels are told of\n"
     "                 assign, set-level, dismiss, return, reopen and escalate: a command whose\n"
@@ -173,7 +173,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     int err;
 
     f.state = o->state ? (strcmp(o->state, "all") == 0 ? NULL : o->state) : "active";
-    err = ticket_store_list(store, &f, o->common.limit > 0 ? (size_t)o->common.limit : 200, &list);
+    err = ticket_store_list(store, &f, notifier_cli_limit(&o->common), &list);
     if (err) {
         fprintf(stderr, "yuqingctl tickets: 无法列出交办单 (list failed: %s)\n",
                 ticket_store_errmsg(store));
@@ -222,6 +222,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         }
         free(dues);
     }
+    notifier_cli_note_cut("yuqingctl tickets", &o->common, list.n);
     ticket_list_release(&list);
     return 0;
 }
@@ -485,6 +486,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
 static int cmd_outbox(struct ticket_store *store, const struct opts *o)
 {
     struct yq_stmt *st = NULL;
+    size_t n = 0;
     int rc = yq_stmt_prepare(ticket_store_db(store), "SELECT id, state, channel, kind, attempts, next_attempt_at, "
                                 "coalesce(delivered_at, 0), subject, last_error FROM outbox "
                                 "WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", &st);
@@ -495,7 +497,7 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
     if (o->state) {
         yq_stmt_bind_text(st, 1, o->state);
     }
-    yq_stmt_bind_int64(st, 2, o->common.limit > 0 ? o->common.limit : 200);
+    yq_stmt_bind_int64(st, 2, (int64_t)notifier_cli_limit(&o->common));
     {
         /* headings padded by display width like the cells (yq_text) */
         char h1[64], h2[64], h3[64], h4[64], h5[64], h6[64];
@@ -519,9 +521,14 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
                         c3, sizeof(c3)),
             (long long)yq_stmt_column_int64(st, 4), shanghai(t, w, sizeof(w)),
             yq_stmt_column_text(st, 7), yq_stmt_column_text(st, 8));
+        n++;
     }
     yq_stmt_finalize(st);
-    return rc == YQ_DB_DONE ? 0 : 1;
+    if (rc != YQ_DB_DONE) {
+        return 1;
+    }
+    notifier_cli_note_cut("yuqingctl tickets", &o->common, n);
+    return 0;
 }
 
 /* Whether --state (may be NULL) names a state the command knows. */

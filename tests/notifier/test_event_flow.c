@@ -832,6 +832,16 @@ static void test_events_cli(void **state)
         assert_non_null(strstr(out, "研判时限"));
     }
     {
+        /* two events in the inbox: a list cut at --limit 1 says so on stderr */
+        char *cut[] = {"events", "list", "--limit", "1", "--config", conf, NULL};
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(6, cut), 0);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_string_equal(out, "yuqingctl events: 只列出了前 1 条，可能还有更多；--limit N "
+                                 "可列出更多（至多 100000） (the first 1 rows only; --limit N "
+                                 "shows more, up to 100000)\n");
+    }
+    {
         char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
                           "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);
@@ -842,12 +852,19 @@ static void test_events_cli(void **state)
     {
         char *bad[] = {"events", "dismiss", "2", "--reason", "无聊", "--config", conf, NULL};
         char *other[] = {"events", "dismiss", "2", "--reason", "其他", "--config", conf, NULL};
-        char *ok[] = {"events", "dismiss", "2",      "--reason", "误报",
+        char *ok[] = {"events", "dismiss", "2",        "--reason", "误报",
                       "--by",   "李值班",  "--config", conf,       NULL};
+        char *nobody[] = {"events", "dismiss", "2",        "--reason", "误报",
+                          "--by",   "",        "--config", conf,       NULL};
         saved = capture_begin(STDERR_FILENO, out_path);
         assert_int_equal(events_cli_main(7, bad), 2);
         assert_int_equal(events_cli_main(7, other), 2); /* 其他 needs a note */
         capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        /* an empty --by is refused by its name, not only by a list of other reasons */
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, nobody), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "操作人（--by/--as，1 至 64 字节）"));
         saved = capture_begin(STDOUT_FILENO, out_path);
         assert_int_equal(events_cli_main(9, ok), 0);
         capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));

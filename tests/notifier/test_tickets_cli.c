@@ -491,6 +491,40 @@ static void test_issue_12_bad_options_in_yq_cli_words(void **state)
     }
 }
 
+/*
+ * A list that reached its --limit (default 200) says so on stderr, with how to see more; one
+ * below it says nothing. Before, a list was cut at 200 rows without a word (found in the issue
+ * #12 review).
+ */
+static void test_list_cut_at_its_limit_says_so(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *argv[4];
+        const char *note; /* NULL: stderr stays empty */
+    } cases[] = {
+        {{"list", "--limit", "1"},
+         "yuqingctl tickets: 只列出了前 1 条，可能还有更多；--limit N 可列出更多（至多 100000） "
+         "(the first 1 rows only; --limit N shows more, up to 100000)\n"},
+        {{"list"}, NULL},
+        {{"list", "--limit", "2"}, NULL},
+        {{"outbox", "--limit", "2"},
+         "yuqingctl tickets: 只列出了前 2 条，可能还有更多；--limit N 可列出更多（至多 100000） "
+         "(the first 2 rows only; --limit N shows more, up to 100000)\n"},
+        {{"outbox"}, NULL},
+    };
+    char err[1024];
+
+    exec_sql(f, "INSERT INTO outbox (idem_key, kind, channel, role, subject, body, "
+                "next_attempt_at, created_at) VALUES ('k1', 'assigned', 'duty-robot', "
+                "'duty_officer', 's', 'b', 0, 0), ('k2', 'assigned', 'duty-robot', "
+                "'duty_officer', 's', 'b', 0, 0)");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(run_fd(f, NULL, STDERR_FILENO, cases[i].argv, err, sizeof(err)), 0);
+        assert_string_equal(err, cases[i].note ? cases[i].note : "");
+    }
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -508,6 +542,7 @@ int main(void)
         FX(test_issue_11_values_by_label),
         FX(test_issue_11_settled_clocks_stop),
         FX(test_issue_12_bad_options_in_yq_cli_words),
+        FX(test_list_cut_at_its_limit_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
