@@ -115,6 +115,9 @@ struct cfg_doc {
 /*
  * Parse a YAML file (or, when text is non-NULL, text of text_len bytes named file) into doc.
  * doc: caller-owned storage; release with cfg_doc_release() whatever the result.
+ * A file may hold 16 MiB; the document read through its aliases at most as much (a byte per
+ * node plus the scalars' bytes), nested at most 64 levels, with at most 1024 anchors and no
+ * alias inside the node it names: past these it is refused as ERR_PARSE.
  * Returns 0, ERR_NOT_FOUND (file missing), ERR_IO or ERR_PARSE with one line in errbuf
  * ("FILE:LINE:COL: reason").
  */
