@@ -590,6 +590,12 @@ int cfg_load(const struct cfg_key *keys, void *base, const char *path, const cha
     if (err) {
         return err;
     }
+    if (!text && cfg_value_empty(cfg_doc_root(doc))) {
+        /* a truncated or emptied file would run on defaults alone: the collector with no
+           source (retiring every source's blind window), the notifier with no route */
+        snprintf(errbuf, errlen, "%s: the file holds no settings (empty or only comments)", path);
+        return ERR_INVALID;
+    }
     return cfg_fill(keys, base, doc, cfg_doc_root(doc), errbuf, errlen);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -316,6 +317,44 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     cfg_release(staged_keys, &o);
 }
 
+/*
+ * A process configuration file that holds no settings (emptied, truncated, only comments) is
+ * refused naming the file: before, the collector started on defaults alone with no source
+ * (and retired every source's blind window), the matcher on a wrong Redis port.
+ */
+static void test_empty_config_file_is_refused(void **state)
+{
+    static const char *const texts[] = {"", "# nothing but a comment\n\n", "stage:\n  batch: 5\n"};
+    char path[] = "/tmp/yq-cfg-empty-XXXXXX", err[256];
+    struct staged o;
+    struct cfg_doc doc;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(texts[i], f);
+        fclose(f);
+        memset(&o, 0, sizeof(o));
+        err[0] = '\0';
+        if (i < 2) {
+            assert_int_equal(cfg_load(staged_keys, &o, path, NULL, 0, &doc, err, sizeof(err)),
+                             ERR_INVALID);
+            assert_non_null(strstr(err, path));
+            assert_non_null(strstr(err, ": the file holds no settings (empty or only comments)"));
+        } else {
+            assert_int_equal(cfg_load(staged_keys, &o, path, NULL, 0, &doc, err, sizeof(err)), 0);
+            assert_int_equal(o.stage.batch, 5);
+        }
+        cfg_doc_release(&doc);
+        cfg_release(staged_keys, &o);
+    }
+    close(fd);
+    unlink(path);
+}
+
 static void test_issue_12_group_keys_are_checked_like_the_others(void **state)
 {
     static const struct {
@@ -556,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
         cmocka_unit_test(test_yaml_alias_bomb_cycle_and_depth_are_refused),
+        cmocka_unit_test(test_empty_config_file_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
