@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "yq_array.h"
 #include "yq_err.h"
@@ -191,7 +192,10 @@ int cfg_doc_load(struct cfg_doc *doc, const char *file, const char *text, size_t
     if (!text) {
         err = yq_fs_read_file(file, CFG_MAX_FILE_BYTES, &owned, &len);
         if (err) {
-            snprintf(errbuf, errlen, "%s: cannot read: %s", file, yq_strerror(err));
+            struct stat st;
+            bool dir = err == ERR_IO && stat(file, &st) == 0 && S_ISDIR(st.st_mode);
+            snprintf(errbuf, errlen, "%s: cannot read: %s", file,
+                     dir ? "is a directory" : yq_strerror(err));
             return err;
         }
         text = owned;

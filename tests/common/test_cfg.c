@@ -320,7 +320,8 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
 /*
  * A process configuration file that holds no settings (emptied, truncated, only comments) is
  * refused naming the file: before, the collector started on defaults alone with no source
- * (and retired every source's blind window), the matcher on a wrong Redis port.
+ * (and retired every source's blind window), the matcher on a wrong Redis port. A directory
+ * given as the file is named as one.
  */
 static void test_empty_config_file_is_refused(void **state)
 {
@@ -353,6 +354,12 @@ static void test_empty_config_file_is_refused(void **state)
     }
     close(fd);
     unlink(path);
+    /* a directory named as the file says so (it was "cannot read: i/o error") */
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_load(staged_keys, &o, "/tmp", NULL, 0, &doc, err, sizeof(err)), ERR_IO);
+    assert_string_equal(err, "/tmp: cannot read: is a directory");
+    cfg_doc_release(&doc);
+    cfg_release(staged_keys, &o);
 }
 
 static void test_issue_12_group_keys_are_checked_like_the_others(void **state)
