@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "yq_array.h"
 #include "yq_err.h"
@@ -17,13 +18,171 @@
 
 #define CFG_MAX_FILE_BYTES (16 * 1024 * 1024)
 
+/*
+ * Limits of a document read through its aliases (what yaml_parser_load() builds is a graph
+ * whose aliases share nodes; the loaders copy every value they read, so a "billion laughs"
+ * of anchors and aliases in a small file would be copied into gigabytes). Nesting is bounded
+ * because libyaml's scanner spends time proportional to the flow depth on every token (a file
+ * of a few megabytes of '[' keeps it busy for hours).
+ */
+#define CFG_MAX_EXPANDED_BYTES CFG_MAX_FILE_BYTES
+#define CFG_MAX_DEPTH 64
+#define CFG_MAX_ANCHORS 1024
+
+/* An anchor seen so far: its name and what its node weighs expanded (open: not yet ended). */
+struct cfg_anchor {
+    char *name;
+    uint64_t bytes;
+    bool open;
+};
+
+/* One collection being read: where the expanded total stood at its start, its anchor or -1. */
+struct cfg_frame {
+    uint64_t start_total;
+    int anchor;
+};
+
+static void parse_error(const yaml_parser_t *parser, const char *file, char *errbuf, size_t errlen)
+{
+    snprintf(errbuf, errlen, "%s:%zu:%zu: %s%s%s", file, parser->problem_mark.line + 1,
+             parser->problem_mark.column + 1, parser->problem ? parser->problem : "bad YAML",
+             parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* The anchor called name (the latest, as YAML redefines), or -1. */
+static int anchor_find(const struct cfg_anchor *a, size_t n, const char *name)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (strcmp(a[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Record anchor name (may be NULL: nothing to record) as open, weighing nothing yet; *out is
+ * its index or -1. Returns 0, ERR_NOMEM or ERR_TOO_BIG (more than CFG_MAX_ANCHORS).
+ */
+static int anchor_add(struct cfg_anchor **a, size_t *n, size_t *cap, const yaml_char_t *name,
+                      int *out)
+{
+    *out = -1;
+    if (!name) {
+        return 0;
+    }
+    if (*n >= CFG_MAX_ANCHORS) {
+        return ERR_TOO_BIG;
+    }
+    if (yq_array_reserve(a, cap, *n + 1, sizeof(**a)) != 0) {
+        return ERR_NOMEM;
+    }
+    (*a)[*n] = (struct cfg_anchor){.name = strdup((const char *)name), .open = true};
+    if (!(*a)[*n].name) {
+        return ERR_NOMEM;
+    }
+    *out = (int)(*n)++;
+    return 0;
+}
+
+/*
+ * Read the first document of parser's input as events and check it against the limits above:
+ * nesting depth, anchors, aliases to an enclosing node (a cycle) and the size with every
+ * alias expanded (a byte per node plus the scalars' bytes). Returns 0, ERR_PARSE (bad YAML or
+ * a limit passed; one line in errbuf naming file, line and column) or ERR_NOMEM.
+ */
+static int check_events(yaml_parser_t *parser, const char *file, char *errbuf, size_t errlen)
+{
+    struct cfg_frame frames[CFG_MAX_DEPTH];
+    struct cfg_anchor *anchors = NULL;
+    size_t n_anchors = 0, cap_anchors = 0, depth = 0;
+    uint64_t total = 0;
+    const char *why = NULL;
+    yaml_event_t ev;
+    yaml_mark_t at = {0};
+    int err = 0, a;
+    bool end = false;
+
+    while (!end && !err) {
+        if (!yaml_parser_parse(parser, &ev)) {
+            parse_error(parser, file, errbuf, errlen);
+            err = ERR_PARSE;
+            break;
+        }
+        at = ev.start_mark;
+        switch (ev.type) {
+        case YAML_SCALAR_EVENT:
+            total += ev.data.scalar.length + 1;
+            err = anchor_add(&anchors, &n_anchors, &cap_anchors, ev.data.scalar.anchor, &a);
+            if (a >= 0) {
+                anchors[a].bytes = ev.data.scalar.length + 1;
+                anchors[a].open = false;
+            }
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (depth == CFG_MAX_DEPTH) {
+                why = "nested deeper than 64 levels";
+                break;
+            }
+            frames[depth].start_total = total++;
+            err = anchor_add(&anchors, &n_anchors, &cap_anchors,
+                             ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                                                  : ev.data.mapping_start.anchor,
+                             &frames[depth].anchor);
+            depth++;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            if (frames[depth].anchor >= 0) {
+                anchors[frames[depth].anchor].bytes = total - frames[depth].start_total;
+                anchors[frames[depth].anchor].open = false;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            a = anchor_find(anchors, n_anchors, (const char *)ev.data.alias.anchor);
+            if (a < 0) {
+                why = "alias to an unknown anchor";
+            } else if (anchors[a].open) {
+                why = "alias inside the node it names";
+            } else {
+                total += anchors[a].bytes;
+            }
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_STREAM_END_EVENT:
+            end = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (!why && total > CFG_MAX_EXPANDED_BYTES) {
+            why = "aliases expand the document past 16 MiB";
+        }
+        if (!why && err == ERR_TOO_BIG) {
+            why = "more than 1024 anchors";
+        }
+        if (why) {
+            snprintf(errbuf, errlen, "%s:%zu:%zu: %s", file, at.line + 1, at.column + 1, why);
+            err = ERR_PARSE;
+        }
+    }
+    for (size_t i = 0; i < n_anchors; i++) {
+        free(anchors[i].name);
+    }
+    free(anchors);
+    return err;
+}
+
 int cfg_doc_load(struct cfg_doc *doc, const char *file, const char *text, size_t text_len,
                  char *errbuf, size_t errlen)
 {
     yaml_parser_t parser;
     char *owned = NULL;
     size_t len = text_len;
-    int err;
+    int err = 0;
 
     memset(doc, 0, sizeof(*doc));
     doc->file = strdup(file ? file : "<text>");
@@ -33,28 +192,33 @@ int cfg_doc_load(struct cfg_doc *doc, const char *file, const char *text, size_t
     if (!text) {
         err = yq_fs_read_file(file, CFG_MAX_FILE_BYTES, &owned, &len);
         if (err) {
-            snprintf(errbuf, errlen, "%s: cannot read: %s", file, yq_strerror(err));
+            struct stat st;
+            bool dir = err == ERR_IO && stat(file, &st) == 0 && S_ISDIR(st.st_mode);
+            snprintf(errbuf, errlen, "%s: cannot read: %s", file,
+                     dir ? "is a directory" : yq_strerror(err));
             return err;
         }
         text = owned;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        free(owned);
-        return ERR_NOMEM;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc->doc)) {
-        snprintf(errbuf, errlen, "%s:%zu:%zu: %s%s%s", doc->file, parser.problem_mark.line + 1,
-                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
+    /* two passes: the events checked against the limits, then the document loaded */
+    for (int pass = 0; pass < 2 && !err; pass++) {
+        if (!yaml_parser_initialize(&parser)) {
+            err = ERR_NOMEM;
+            break;
+        }
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+        if (pass == 0) {
+            err = check_events(&parser, doc->file, errbuf, errlen);
+        } else if (!yaml_parser_load(&parser, &doc->doc)) {
+            parse_error(&parser, doc->file, errbuf, errlen);
+            err = ERR_PARSE;
+        } else {
+            doc->loaded = true;
+        }
         yaml_parser_delete(&parser);
-        free(owned);
-        return ERR_PARSE;
     }
-    doc->loaded = true;
-    yaml_parser_delete(&parser);
     free(owned);
-    return 0;
+    return err;
 }
 
 void cfg_doc_release(struct cfg_doc *doc)
@@ -429,6 +593,12 @@ int cfg_load(const struct cfg_key *keys, void *base, const char *path, const cha
     err = cfg_doc_load(doc, path, text, text_len, errbuf, errlen);
     if (err) {
         return err;
+    }
+    if (!text && cfg_value_empty(cfg_doc_root(doc))) {
+        /* a truncated or emptied file would run on defaults alone: the collector with no
+           source (retiring every source's blind window), the notifier with no route */
+        snprintf(errbuf, errlen, "%s: the file holds no settings (empty or only comments)", path);
+        return ERR_INVALID;
     }
     return cfg_fill(keys, base, doc, cfg_doc_root(doc), errbuf, errlen);
 }

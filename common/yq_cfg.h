@@ -115,6 +115,9 @@ struct cfg_doc {
 /*
  * Parse a YAML file (or, when text is non-NULL, text of text_len bytes named file) into doc.
  * doc: caller-owned storage; release with cfg_doc_release() whatever the result.
+ * A file may hold 16 MiB; the document read through its aliases at most as much (a byte per
+ * node plus the scalars' bytes), nested at most 64 levels, with at most 1024 anchors and no
+ * alias inside the node it names: past these it is refused as ERR_PARSE.
  * Returns 0, ERR_NOT_FOUND (file missing), ERR_IO or ERR_PARSE with one line in errbuf
  * ("FILE:LINE:COL: reason").
  */
@@ -152,7 +155,8 @@ int cfg_fill(const struct cfg_key *keys, void *base, struct cfg_doc *doc, yaml_n
 /*
  * A process's configuration from a file: doc = path parsed (or text of text_len bytes named
  * path, when text is non-NULL), then keys filled into base from its root mapping (defaults
- * first). path NULL and text NULL: defaults only, doc left empty.
+ * first). path NULL and text NULL: defaults only, doc left empty. A file (text NULL) that
+ * holds no node (empty, only comments) is ERR_INVALID: a truncated file is not "defaults".
  * doc: caller storage; afterwards it holds the file for the parts the table does not describe
  *      (lists, routes); release with cfg_doc_release() whatever the result.
  * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (cfg_doc_load()), ERR_INVALID or ERR_NOMEM

@@ -72,6 +72,7 @@ struct yq_db {
     void *trace_arg;
     int n_open_stmts;
     void *stmt_cache; /* the backend's idle prepared statements (SQLite; yq_db_sqlite.c) */
+    bool file_moved;  /* SQLite: a commit found the file removed or replaced since the open */
 };
 
 struct yq_stmt {

@@ -90,6 +90,30 @@ static int s_use_wal(struct yq_db *db, int64_t busy_timeout_ms, char *errbuf, si
     }
 }
 
+/*
+ * The commit hook: a commit into a file that was removed, renamed or replaced since the open
+ * is turned into a rollback. In WAL mode SQLite goes on writing into the unlinked inode, so
+ * the notifier recorded tickets nobody would ever read and committed their Kafka offsets;
+ * now every commit fails (the connection never sees the new file: the process must restart).
+ */
+static int s_commit_hook(void *arg)
+{
+    struct yq_db *db = arg;
+    int moved = 0;
+
+    if (sqlite3_file_control(H(db), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+        moved) {
+        db->file_moved = true;
+    }
+    return db->file_moved;
+}
+
+/* rc of a statement, a refused commit (s_commit_hook) as SQLITE_READONLY_DBMOVED (ERR_IO). */
+static int s_rc(struct yq_db *db, int rc)
+{
+    return db->file_moved && rc == SQLITE_CONSTRAINT_COMMITHOOK ? SQLITE_READONLY_DBMOVED : rc;
+}
+
 static int s_open(struct yq_db *db, const char *path, unsigned flags, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen)
 {
@@ -121,6 +145,9 @@ static int s_open(struct yq_db *db, const char *path, unsigned flags, int64_t bu
     }
     db->impl = h;
     sqlite3_extended_result_codes(h, 1);
+    if (!memory) {
+        sqlite3_commit_hook(h, s_commit_hook, db);
+    }
     rc = sqlite3_busy_timeout(h, (int)busy_timeout_ms);
     if (rc != SQLITE_OK) {
         err = s_fail(h, rc, "busy_timeout", errbuf, errlen);
@@ -257,6 +284,10 @@ static void s_close(struct yq_db *db)
 
 static const char *s_errmsg(struct yq_db *db)
 {
+    if (db->file_moved && sqlite3_extended_errcode(H(db)) == SQLITE_CONSTRAINT_COMMITHOOK) {
+        return "the database file was removed or replaced since it was opened (commit "
+               "refused; restart the process once the file is back)";
+    }
     return sqlite3_errmsg(H(db));
 }
 
@@ -275,7 +306,7 @@ static int s_exec(struct yq_db *db, const char *sql)
     if (db->trace) {
         db->trace(db->trace_arg, sql);
     }
-    return sqlite3_exec(H(db), sql, NULL, NULL, NULL);
+    return s_rc(db, sqlite3_exec(H(db), sql, NULL, NULL, NULL));
 }
 
 static int s_begin_write(struct yq_db *db)
@@ -336,7 +367,7 @@ static int s_step(struct yq_stmt *st)
     if (db->trace && !sqlite3_stmt_busy(S(st))) {
         db->trace(db->trace_arg, sqlite3_sql(S(st)));
     }
-    return sqlite3_step(S(st));
+    return s_rc(db, sqlite3_step(S(st)));
 }
 
 static int s_reset(struct yq_stmt *st)

@@ -52,8 +52,8 @@ struct delivery_stats {
  * ticket_store_open(); ":memory:" works only for a store no one else uses) with policy
  * (borrowed; its routes must be set to deliver anything) and prepare the per-channel state.
  * cfg, store_cfg, policy: borrowed, must outlive the worker.
- * metrics: borrowed, may be NULL; the worker sets metrics->store_up after each escalation
- * and outbox write (0 when it failed, 1 when it committed).
+ * metrics: borrowed, may be NULL; the worker sets metrics->worker_store_up after each
+ * escalation and outbox write (0 when it failed, 1 when it committed).
  * Returns a new worker (delivery_free()) or NULL with one line in errbuf.
  * curl_global_init() must have run.
  */

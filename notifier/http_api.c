@@ -86,7 +86,7 @@ static size_t check_deps(struct http_api *api, struct yq_dep *deps, int64_t *ope
     store_up = *read_ok;
     if (api->metrics) {
         int k = atomic_load_explicit(&api->metrics->kafka_up, memory_order_relaxed);
-        store_up = store_up && atomic_load_explicit(&api->metrics->store_up, memory_order_relaxed);
+        store_up = store_up && notifier_store_up(api->metrics);
         deps[n].name = "kafka";
         deps[n++].state = k < 0 ? YQ_DEP_UNKNOWN : k ? YQ_DEP_UP : YQ_DEP_DOWN;
     }

@@ -7,6 +7,7 @@
 #define NOTIFIER_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct notifier_metrics {
@@ -29,13 +30,16 @@ struct notifier_metrics {
     /*
      * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 up,
      * 0 down, -1 unknown (YQ_DEP_* of yq_health.h):
-     * store_up falls to 0 when a store write or commit fails (intake, escalation, outbox) and
-     * rises when one succeeds; kafka_up is -1 until the first probe is answered or not, falls
+     * store_up falls to 0 when the intake of a batch fails and rises when one commits;
+     * worker_store_up likewise for the delivery worker's writes (escalation, outbox). They are
+     * apart so that a worker round that succeeds (often writing nothing) does not say "up"
+     * while the intake holds a batch it cannot store (notifier_store_up()); kafka_up is -1 until the first probe is answered or not, falls
      * when a metadata probe (every 5 s, 2 s while down) gets no answer within 1 s, on
      * ALL_BROKERS_DOWN or a failed offset commit, and rises on an answered probe, a message,
      * a partition EOF or a commit (notifier.c). Set with notifier_dep_set().
      */
     atomic_int store_up;
+    atomic_int worker_store_up;
     atomic_int kafka_up;
     /*
      * 1 while this notifier runs the periodic pass (escalations, spikes, briefings): always on
@@ -91,6 +95,13 @@ static inline void notifier_dep_set(atomic_int *dep, int up)
     }
 }
 
+/* Whether the store is up for /healthz: the intake's and the worker's last writes committed. */
+static inline bool notifier_store_up(struct notifier_metrics *m)
+{
+    return atomic_load_explicit(&m->store_up, memory_order_relaxed) &&
+           atomic_load_explicit(&m->worker_store_up, memory_order_relaxed);
+}
+
 /*
  * Start-up state: the store was opened (up), Kafka not probed yet (unknown, -1: /healthz
  * answers 503 until the consumer has reached a broker). Call on zeroed counters.
@@ -98,6 +109,7 @@ static inline void notifier_dep_set(atomic_int *dep, int up)
 static inline void notifier_metrics_init(struct notifier_metrics *m)
 {
     atomic_init(&m->store_up, 1);
+    atomic_init(&m->worker_store_up, 1);
     atomic_init(&m->kafka_up, -1);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -108,6 +109,79 @@ static void test_errors_name_file_line_and_key(void **state)
     memset(&o, 0, sizeof(o));
     assert_int_equal(cfg_set(outer_keys, &o, "net.nope=1", err, sizeof(err)), ERR_INVALID);
     assert_int_equal(cfg_set(outer_keys, &o, "noequals", err, sizeof(err)), ERR_INVALID);
+}
+
+/* "sources: " followed by depth nested flow sequences: a new string (free()). */
+static char *nested_sources(size_t depth)
+{
+    char *t = malloc(2 * depth + 16);
+
+    assert_non_null(t);
+    memcpy(t, "sources: ", 9);
+    memset(t + 9, '[', depth);
+    memset(t + 9 + depth, ']', depth);
+    memcpy(t + 9 + 2 * depth, "\n", 2);
+    return t;
+}
+
+/*
+ * A "billion laughs" of anchors and aliases, an alias inside its own node, nesting past 64
+ * levels and more than 1024 anchors are refused naming file, line and column before anything
+ * is copied (the loaders strdup() every value: a 280 KB rule file of aliases took 4.7 GB and
+ * a few MB of '[' kept libyaml busy for hours); aliases within the limits still load.
+ */
+static void test_yaml_alias_bomb_cycle_and_depth_are_refused(void **state)
+{
+    char *laughs = malloc(64 * 1024), *deep_ok = nested_sources(63), *deep = nested_sources(64);
+    char *anchors = malloc(1100 * 16);
+    size_t n = 0;
+    struct outer o;
+    char err[256] = "";
+
+    (void)state;
+    assert_non_null(laughs);
+    assert_non_null(anchors);
+    n += (size_t)snprintf(laughs, 64 * 1024, "name: ok\nsources:\n- &l0 '%0100d'\n", 0);
+    for (int i = 1; i < 10; i++) {
+        n += (size_t)snprintf(laughs + n, 64 * 1024 - n, "- &l%d [", i);
+        for (int j = 0; j < 10; j++) {
+            n += (size_t)snprintf(laughs + n, 64 * 1024 - n, "%s*l%d", j ? ", " : "", i - 1);
+        }
+        n += (size_t)snprintf(laughs + n, 64 * 1024 - n, "]\n");
+    }
+    n = (size_t)snprintf(anchors, 16, "sources:\n");
+    for (int i = 0; i < 1025; i++) {
+        n += (size_t)snprintf(anchors + n, 1100 * 16 - n, "- &a%d x\n", i);
+    }
+    const struct {
+        const char *yaml;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {laughs, ERR_PARSE, "test.yaml:9:8: aliases expand the document past 16 MiB"},
+        {"name: ok\nsources: &c [a, *c]\n", ERR_PARSE, "test.yaml:2:17: alias inside the node"},
+        {"sources: [*nowhere]\n", ERR_PARSE, "test.yaml:1:11: alias to an unknown anchor"},
+        {deep, ERR_PARSE, "test.yaml:1:73: nested deeper than 64 levels"},
+        {anchors, ERR_PARSE, "test.yaml:1026:3: more than 1024 anchors"},
+        {deep_ok, 0, ""},
+        {"name: &n 安康\nnet: &h {host: h1}\nsources: [*n, *n, *h]\n", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(load(cases[i].yaml, &o, err, sizeof(err)), cases[i].rc);
+        if (!strstr(err, cases[i].msg)) {
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].msg);
+        }
+        if (cases[i].rc == 0 && cases[i].yaml != deep_ok) {
+            assert_string_equal(o.name, "安康");
+            assert_string_equal(o.net.host, "h1");
+        }
+        cfg_release(outer_keys, &o);
+    }
+    free(laughs);
+    free(anchors);
+    free(deep_ok);
+    free(deep);
 }
 
 /* What cfg_print() prints of base (keys at indent 0): a new string (free()). */
@@ -240,6 +314,51 @@ static void test_issue_12_group_keys_reach_the_struct(void **state)
     assert_int_equal(cfg_load(staged_keys, &o, NULL, NULL, 0, &doc, err, sizeof(err)), 0);
     assert_null(cfg_doc_root(&doc));
     assert_int_equal(o.stage.ep.port, 9102);
+    cfg_release(staged_keys, &o);
+}
+
+/*
+ * A process configuration file that holds no settings (emptied, truncated, only comments) is
+ * refused naming the file: before, the collector started on defaults alone with no source
+ * (and retired every source's blind window), the matcher on a wrong Redis port. A directory
+ * given as the file is named as one.
+ */
+static void test_empty_config_file_is_refused(void **state)
+{
+    static const char *const texts[] = {"", "# nothing but a comment\n\n", "stage:\n  batch: 5\n"};
+    char path[] = "/tmp/yq-cfg-empty-XXXXXX", err[256];
+    struct staged o;
+    struct cfg_doc doc;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(texts[i], f);
+        fclose(f);
+        memset(&o, 0, sizeof(o));
+        err[0] = '\0';
+        if (i < 2) {
+            assert_int_equal(cfg_load(staged_keys, &o, path, NULL, 0, &doc, err, sizeof(err)),
+                             ERR_INVALID);
+            assert_non_null(strstr(err, path));
+            assert_non_null(strstr(err, ": the file holds no settings (empty or only comments)"));
+        } else {
+            assert_int_equal(cfg_load(staged_keys, &o, path, NULL, 0, &doc, err, sizeof(err)), 0);
+            assert_int_equal(o.stage.batch, 5);
+        }
+        cfg_doc_release(&doc);
+        cfg_release(staged_keys, &o);
+    }
+    close(fd);
+    unlink(path);
+    /* a directory named as the file says so (it was "cannot read: i/o error") */
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(cfg_load(staged_keys, &o, "/tmp", NULL, 0, &doc, err, sizeof(err)), ERR_IO);
+    assert_string_equal(err, "/tmp: cannot read: is a directory");
+    cfg_doc_release(&doc);
     cfg_release(staged_keys, &o);
 }
 
@@ -482,6 +601,8 @@ int main(void)
         cmocka_unit_test(test_issue_12_list_key_must_be_external),
         cmocka_unit_test(test_issue_10_print_config_redacts_url_secrets),
         cmocka_unit_test(test_issue_10_print_config_redacts_fragment_and_encoded_names),
+        cmocka_unit_test(test_yaml_alias_bomb_cycle_and_depth_are_refused),
+        cmocka_unit_test(test_empty_config_file_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -820,6 +820,50 @@ static void test_issue_12_department_registry_past_16(void **state)
     assert_int_equal(d.n, 0);
 }
 
+/*
+ * SQLite: a store file removed (or replaced by another) under an open connection refuses every
+ * commit with ERR_IO naming the reason. Before, in WAL mode the writes went on into the
+ * unlinked file and succeeded: the notifier committed the Kafka offsets of tickets nobody
+ * could read. The old connection never sees a file put back at the path (restart).
+ */
+static void test_sqlite_file_removed_or_replaced_refuses_commits(void **state)
+{
+    struct env *e = *state;
+    struct yq_db *fresh = NULL;
+    char path[160], err[512] = "";
+
+    if (db_fixture_pg()) {
+        skip();
+    }
+    exec_ok(e->db, "CREATE TABLE r (v INTEGER)");
+    exec_ok(e->db, "INSERT INTO r VALUES (1)");
+    for (int i = 0; i < 3; i++) { /* what "rm t.db*" removes */
+        snprintf(path, sizeof(path), "%s/t.db%s", e->dir, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        assert_int_equal(unlink(path), 0);
+    }
+    for (int replaced = 0; replaced < 2; replaced++) {
+        err[0] = '\0';
+        assert_int_equal(yq_db_exec(e->db, "INSERT INTO r VALUES (2)", "insert", err, sizeof(err)),
+                         ERR_IO);
+        if (!strstr(err, "insert: the database file was removed or replaced")) {
+            fail_msg("replaced=%d: %s", replaced, err);
+        }
+        assert_int_equal(yq_db_begin_write(e->db), YQ_DB_OK);
+        exec_ok(e->db, "INSERT INTO r VALUES (3)");
+        err[0] = '\0';
+        assert_int_equal(yq_db_exec(e->db, "COMMIT", "commit", err, sizeof(err)), ERR_IO);
+        assert_non_null(strstr(err, "commit refused"));
+        assert_false(yq_db_in_transaction(e->db)); /* rolled back */
+        assert_int_equal(scalar(e->db, "SELECT count(*) FROM r"), 1);
+        /* a new file at the path: the old connection still refuses, the new file is untouched */
+        assert_int_equal(
+            yq_db_open(e->location, YQ_DB_CREATE | YQ_DB_WAL, 2000, &fresh, err, sizeof(err)), 0);
+        exec_ok(fresh, "CREATE TABLE IF NOT EXISTS r (v INTEGER)");
+        assert_int_equal(scalar(fresh, "SELECT count(*) FROM r"), 0);
+        assert_int_equal(yq_db_close(fresh), 0);
+    }
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -842,6 +886,7 @@ int main(void)
         FX(test_issue_16_session_ended_mid_pipeline),
         FX(test_plan_per_call),
         FX(test_issue_12_department_registry_past_16),
+        FX(test_sqlite_file_removed_or_replaced_refuses_commits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * "matched_at_ms", migration 14, the ticket JSON's latency_ms, the /metrics histogram).
  * Runs on SQLite and, as test_intake_batch-pg, on PostgreSQL (db_fixture.h).
  */
+#include <curl/curl.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "db_fixture.h"
+#include "delivery.h"
 #include "notifier.h"
 #include "notifier_fixture.h"
 #include "notifier_metrics.h"
@@ -360,6 +362,52 @@ static void test_batch_refused_alert_falls_back_one_by_one(void **state)
         yq_alert_release(&a[i]);
     }
     ticket_store_free(store);
+}
+
+/*
+ * /healthz said the store was up while the intake held a batch it could not store: the
+ * delivery worker's next round (an escalation pass that wrote nothing) set the one shared
+ * store_up back to 1 (seen with a read-only store file and with a full disk). The store is up
+ * only when the intake's last batch and the worker's last round both committed.
+ */
+static void test_worker_round_does_not_hide_a_failing_intake(void **state)
+{
+    struct notifier_tmp_store t;
+    struct ticket_store *store = NULL;
+    struct notifier_metrics m;
+    struct notify_cfg ncfg;
+    struct delivery *d;
+    struct yq_db *other = NULL;
+    struct batch5 b;
+    char err[256] = "";
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    memset(&ncfg, 0, sizeof(ncfg));
+    notifier_metrics_init(&m);
+    notifier_tmp_store_create(&t, "t.db");
+    t.cfg.busy_timeout_ms = 200;
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    ticket_store_set_policy(store, notifier_policy_hand_over_all());
+    d = delivery_new(&ncfg, &t.cfg, notifier_policy_hand_over_all(), &m, err, sizeof(err));
+    assert_non_null(d);
+    batch5_make(&b);
+    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), ERR_RETRY);
+    assert_false(notifier_store_up(&m));
+    yq_db_rollback(other);
+    yq_db_close(other);
+    /* the worker's round succeeds; the batch is still unstored */
+    assert_int_equal(delivery_run_once(d, NULL), 0);
+    assert_int_equal(atomic_load(&m.worker_store_up), 1);
+    assert_false(notifier_store_up(&m));
+    /* the retry stores the batch: up again */
+    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
+    assert_true(notifier_store_up(&m));
+    delivery_free(d);
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
 }
 
 static void test_batch_store_failure_records_nothing(void **state)
@@ -837,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_batch_bad_alerts_skipped_others_stored),
         cmocka_unit_test(test_batch_refused_alert_falls_back_one_by_one),
         cmocka_unit_test(test_batch_store_failure_records_nothing),
+        cmocka_unit_test(test_worker_round_does_not_hide_a_failing_intake),
         cmocka_unit_test(test_batch_same_as_one_by_one_inbox),
         cmocka_unit_test(test_batch_same_as_one_by_one_hand_over),
         cmocka_unit_test(test_batch_failure_mid_batch_commits_nothing),
@@ -846,5 +895,8 @@ int main(void)
         cmocka_unit_test(test_stamp_ms),
         cmocka_unit_test(test_latency_histogram_buckets),
     };
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { /* delivery_new() needs it */
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
