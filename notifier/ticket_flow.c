@@ -437,6 +437,15 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         err = ERR_BAD_STATE;
         goto done;
     }
+    if (act->kind == TICKET_ACT_SET_LEVEL && act->level == t.level) {
+        /* nothing would change: no new version, no log row, no notice to the liaison */
+        if (errbuf) {
+            snprintf(errbuf, errlen, "level_unchanged: 交办单 %s 已是 %s %s，级别无需调整",
+                     t.number, yq_level_name(t.level), yq_level_label(t.level));
+        }
+        err = ERR_BAD_STATE;
+        goto done;
+    }
     if (act->kind == TICKET_ACT_RESPOND) {
         /* 0 = now; any other time is checked (one before 1970 once became now) */
         at = act->responded_at != 0 ? act->responded_at : now;

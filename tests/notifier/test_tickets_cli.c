@@ -204,6 +204,15 @@ static void test_set_level_and_assign_against_the_registry(void **state)
 
     assert_int_equal(run(f, set_level), 0);
     assert_int_equal(scalar(f, "SELECT level = 'II' FROM tickets"), 1);
+    /* the level it already has: refused (level_unchanged), no new version or log row */
+    {
+        int64_t version = scalar(f, "SELECT version FROM tickets");
+        int64_t logs = scalar(f, "SELECT count(*) FROM ticket_log");
+
+        assert_int_equal(run(f, set_level), 1);
+        assert_int_equal(scalar(f, "SELECT version FROM tickets"), version);
+        assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), logs);
+    }
     /* no registry yet: any department name is accepted */
     assert_int_equal(run(f, assign_unknown), 0);
     /* with a registry only its departments are */

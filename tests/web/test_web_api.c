@@ -301,6 +301,10 @@ static void test_admin_users_and_api_token(void **state)
         snprintf(path, sizeof(path), "/api/tickets/%s/set_level", f->number_a);
         http_expect_body(f->fx.port, &machine, "POST", path, "{\"level\":\"II\"}", 200,
                          (const char *const[]){"\"level\":\"II\"", NULL}, NULL, NULL);
+        /* the level it already has: refused, nothing written or sent */
+        http_expect_body(f->fx.port, &machine, "POST", path, "{\"level\":\"II\"}", 409,
+                         (const char *const[]){"\"code\":\"level_unchanged\"", "II 重大", NULL},
+                         NULL, NULL);
     }
     http_expect_status(f->fx.port, &machine, "GET", "/api/users", NULL, 403);
 }
