@@ -236,6 +236,13 @@ static void test_filters_sort_paging(void **state)
     http_request(e->port, &e->duty, "GET", path, NULL, NULL, &r);
     assert_int_equal(r.status, 400);
     resp_release(&r);
+    /* an unknown source kind is a 400 by its code, not an empty page of hits */
+    search_path("征地", "source=bogus", path, sizeof(path));
+    http_request(e->port, &e->duty, "GET", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"code\":\"source_invalid\""));
+    resp_release(&r);
+    expect_search(e, &e->duty, "征地", RANGE "&source=weibo", "weibo:1001 weibo:1005", 2);
 }
 
 static void test_liaison_restricted(void **state)
