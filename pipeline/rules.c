@@ -9,12 +9,12 @@
 
 #include "norm.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_hash.h"
 #include "yq_json.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The fields of one rule as text, before validation (borrowed strings). */
 struct rule_spec {
