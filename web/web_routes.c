@@ -18,22 +18,22 @@
 #include <sys/socket.h>
 
 #include "web_backtest.h"
-#include "web_events.h"
 #include "web_internal.h"
+#include "web_events.h"
 #include "web_reply.h"
+#include "web_text.h"
 #include "web_reports.h"
 #include "web_routes.h"
 #include "web_search.h"
 #include "web_stats.h"
 #include "web_system.h"
-#include "web_text.h"
 #include "web_types.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_ticket_state.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /*
  * The ticket actions the UI offers and their labels are yq_labels' YQ_LABEL_ACTION table (the
@@ -630,17 +630,13 @@ static bool flag_known(const char *v)
            strcmp(v, "true") == 0;
 }
 
-#define LEVEL_ENUM                                                                                 \
-    {                                                                                              \
-        "level", level_known, "level_invalid: level 须为 I、II、III 或 IV"                    \
-    }
 #define N_ENUMS(t) (sizeof(t) / sizeof((t)[0]))
 
 static const struct query_enum ticket_query_enums[] = {
     {"state", ticket_state_known,
      "state_invalid: state 须为 open、acknowledged、responded、closed、returned、dismissed、"
      "active 或 all"},
-    LEVEL_ENUM,
+    {"level", level_known, "level_invalid: level 须为 I、II、III 或 IV"},
 };
 
 static const struct query_text ticket_query_texts[] = {
@@ -951,7 +947,7 @@ static const struct query_enum inbox_query_enums[] = {
     {"state", event_state_known,
      "state_invalid: state 须为 pending、auto_assigned、assigned、watching、merged、dismissed "
      "或 all"},
-    LEVEL_ENUM,
+    {"level", level_known, "level_invalid: level 须为 I、II、III 或 IV"},
     {"source_kind", source_kind_known,
      "source_kind_invalid: source_kind 须为来源类型 rss、atom、json、wechat、weibo 或其名称"
      "（网站、微信公众号、微博）"},

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "archive.h"
 #include "archive_query.h"
 #include "rules.h"
@@ -26,10 +27,10 @@
 #include "web_text.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
-#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_db.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_utf8.h"

@@ -906,16 +906,9 @@ static void test_events_cli_bad_commands_before_store(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/err.txt", dir);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *argv[6];
-        int argc = 0, saved, rc;
-
-        for (; argc < 6 && cases[i].argv[argc]; argc++) {
-            argv[argc] = cases[i].argv[argc];
-        }
-        saved = capture_begin(STDERR_FILENO, path);
-        rc = events_cli_main(argc, argv);
-        capture_end(STDERR_FILENO, saved, path, err, sizeof(err));
-        assert_int_equal(rc, 2);
+        assert_int_equal(
+            capture_run(events_cli_main, cases[i].argv, 6, STDERR_FILENO, path, err, sizeof(err)),
+            2);
         snprintf(want, sizeof(want), "yuqingctl events: %s\n", cases[i].first_line);
         if (strncmp(err, want, strlen(want)) != 0) {
             fail_msg("case %zu: '%s', want '%s'", i, err, want);

@@ -500,15 +500,9 @@ static void test_issue_12_bad_options_in_yq_cli_words(void **state)
 
     snprintf(path, sizeof(path), "%s/err.txt", f->dir);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *argv[6];
-        int argc = 0, saved, rc;
-        for (; argc < 6 && cases[i].argv[argc]; argc++) {
-            argv[argc] = cases[i].argv[argc];
-        }
-        saved = capture_begin(STDERR_FILENO, path);
-        rc = tickets_cli_main(argc, argv);
-        capture_end(STDERR_FILENO, saved, path, err, sizeof(err));
-        assert_int_equal(rc, 2);
+        assert_int_equal(
+            capture_run(tickets_cli_main, cases[i].argv, 6, STDERR_FILENO, path, err, sizeof(err)),
+            2);
         snprintf(want, sizeof(want), "yuqingctl tickets: %s\n", cases[i].first_line);
         assert_memory_equal(err, want, strlen(want));
     }
