@@ -977,10 +977,8 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
         q.max = limit;
     }
     err = desk->inbox_list(call->w->ops_ctx, &q, &out);
-    if (err == ERR_INVALID) {
-        return web_reply_bad_request(call, "筛选条件无效：state 须为 pending、auto_assigned、"
-                                           "watching、merged、dismissed、assigned 或 all，level 须为 "
-                                           "I 至 IV，since 须早于 until");
+    if (err == ERR_INVALID) { /* state, level and source_kind were checked above */
+        return web_reply_bad_request(call, "筛选条件无效：since 须早于 until");
     }
     if (err) {
         return web_reply_store_error(call, err);

@@ -323,6 +323,7 @@ static void test_inbox_order_and_filters(void **state)
         {"/api/inbox?state=all&level=bogus", "level_invalid"},
         {"/api/inbox?source_kind=bogus", "source_kind_invalid"},
         {"/api/inbox?since=yesterday", "invalid"},
+        {"/api/inbox?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", "invalid"},
         {"/api/inbox?offset=-1", "invalid"},
         {"/api/inbox?limit=0", "invalid"},
         {"/api/inbox?limit=x", "invalid"},
