@@ -268,11 +268,24 @@ static void fb_append(struct feed_builder *b, char ***v, size_t *n, size_t *cap,
     (*v)[(*n)++] = s;
 }
 
+/* fb_append() s (taken; NULL ignored) unless *n already reached max: then s is freed. */
+static void fb_append_capped(struct feed_builder *b, char ***v, size_t *n, size_t *cap, size_t max,
+                             char *s)
+{
+    if (!s) {
+        return;
+    }
+    if (*n >= max) {
+        free(s);
+        return;
+    }
+    fb_append(b, v, n, cap, s);
+}
+
 void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s)
 {
-    if (s) {
-        fb_append(b, &e->categories, &e->n_categories, &e->cap_categories, s);
-    }
+    fb_append_capped(b, &e->categories, &e->n_categories, &e->cap_categories, FEED_MAX_CATEGORIES,
+                     s);
 }
 
 void fb_set(char **dst, char *s)
@@ -286,14 +299,8 @@ void fb_set(char **dst, char *s)
 
 void fb_add_enclosure(struct feed_builder *b, struct feed_entry *e, char *url)
 {
-    if (!url) {
-        return;
-    }
-    if (e->n_enclosures >= FEED_MAX_ENCLOSURES) {
-        free(url);
-        return;
-    }
-    fb_append(b, &e->enclosures, &e->n_enclosures, &e->cap_enclosures, url);
+    fb_append_capped(b, &e->enclosures, &e->n_enclosures, &e->cap_enclosures, FEED_MAX_ENCLOSURES,
+                     url);
 }
 
 void fb_bozo(struct feed_builder *b, const char *why)

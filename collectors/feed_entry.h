@@ -91,7 +91,10 @@ void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
 /* Append an empty entry to b->feed; NULL on ERR_NOMEM (recorded in b->err). */
 struct feed_entry *fb_entry_new(struct feed_builder *b);
 
-/* Append s (takes ownership; NULL is ignored) to e's categories. */
+/*
+ * Append s (takes ownership; NULL is ignored) to e's categories; beyond FEED_MAX_CATEGORIES
+ * it is freed.
+ */
 void fb_add_category(struct feed_builder *b, struct feed_entry *e, char *s);
 
 /* *dst = s when *dst is NULL, else free(s): the first value found wins. Takes s. */

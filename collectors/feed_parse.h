@@ -33,6 +33,13 @@
 /* Enclosures kept per entry; more are dropped (a podcast item has one). */
 #define FEED_MAX_ENCLOSURES 16
 
+/*
+ * Categories kept per entry; more are dropped, the first ones kept. A real item has a handful
+ * of tags; without a cap one entry of a hostile feed could hold millions of them (each is one
+ * allocation, and every category is copied into the item and matched by the pipeline).
+ */
+#define FEED_MAX_CATEGORIES 64
+
 /* How the item id of an entry is made (feed_item_id()); set by feed_parse(). */
 enum feed_id_rule {
     FEED_ID_GUID = 0,       /* its guid when it has one (unique in the document) */
@@ -56,7 +63,8 @@ struct feed_entry {
     bool summary_html;
     char *content;        /* content:encoded or Atom content, same convention */
     bool content_html;
-    char **categories;    /* n_categories NUL-terminated strings */
+    char **categories; /* n_categories NUL-terminated strings, at most FEED_MAX_CATEGORIES
+                          (the first ones of the entry) */
     size_t n_categories;
     char **enclosures;    /* n_enclosures absolute URLs (RSS <enclosure url>, Atom
                              rel="enclosure", JSON Feed attachments[].url), at most

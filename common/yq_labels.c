@@ -192,6 +192,19 @@ const char *yq_label(enum yq_label_kind kind, const char *code)
     return code;
 }
 
+bool yq_label_known_code(enum yq_label_kind kind, const char *code)
+{
+    if ((unsigned)kind >= YQ_LABEL_KIND_COUNT || !code) {
+        return false;
+    }
+    for (size_t i = 0; i < tables[kind].n; i++) {
+        if (strcmp(tables[kind].v[i].code, code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *yq_label_code(enum yq_label_kind kind, const char *text)
 {
     if ((unsigned)kind >= YQ_LABEL_KIND_COUNT || !text) {

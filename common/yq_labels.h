@@ -29,6 +29,7 @@
 #ifndef YQ_LABELS_H
 #define YQ_LABELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum yq_label_kind {
@@ -65,6 +66,12 @@ struct yq_label {
  * an unknown kind gives "".
  */
 const char *yq_label(enum yq_label_kind kind, const char *code);
+
+/*
+ * True when code (NUL-terminated, borrowed; may be NULL: false) is one of kind's codes (a label
+ * is not): the check of a value that must be a code, e.g. a filter or an action's field.
+ */
+bool yq_label_known_code(enum yq_label_kind kind, const char *code);
 
 /*
  * The reverse lookup: the code of text (NUL-terminated, borrowed; may be NULL) in kind's table,

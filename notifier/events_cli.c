@@ -69,8 +69,13 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
         YQ_CLI_VALUE("--by", struct opts, common.actor),
         YQ_CLI_VALUE("--version", struct opts, version),
     };
+    static const struct notifier_cli_cmd cmds[] = {
+        {"list", NULL},  {"show", "ID"},  {"assign", "ID"},  {"confirm", "ID"},
+        {"merge", "ID"}, {"watch", "ID"}, {"dismiss", "ID"},
+    };
     int rc = notifier_cli_parse("yuqingctl events", usage, argc, argv, table,
-                                sizeof(table) / sizeof(table[0]), o, &o->common, args, words);
+                                sizeof(table) / sizeof(table[0]), o, &o->common, args, cmds,
+                                sizeof(cmds) / sizeof(cmds[0]), words);
 
     *n_words = words[1] ? 2 : words[0] ? 1 : 0;
     return rc;

@@ -281,10 +281,34 @@ void notifier_cli_store_release(struct notifier_cli_store *cli)
     memset(cli, 0, sizeof(*cli));
 }
 
+/* ERR_INVALID, printed, unless words name one of cmds with the word it takes (and no other). */
+static int check_cmd(const char *prog, const char *usage, const struct notifier_cli_cmd *cmds,
+                     size_t n_cmds, const char *const *words)
+{
+    for (size_t i = 0; i < n_cmds; i++) {
+        if (strcmp(words[0], cmds[i].name) != 0) {
+            continue;
+        }
+        if (cmds[i].arg && !words[1]) {
+            fprintf(stderr, "%s: %s 须给出 %s (%s needs %s)\n%s", prog, words[0], cmds[i].arg,
+                    words[0], cmds[i].arg, usage);
+            return ERR_INVALID;
+        }
+        if (!cmds[i].arg && words[1]) {
+            fprintf(stderr, "%s: %s 多余的参数 '%s' (%s takes no argument: unexpected '%s')\n%s",
+                    prog, words[0], words[1], words[0], words[1], usage);
+            return ERR_INVALID;
+        }
+        return 0;
+    }
+    fprintf(stderr, "%s: 未知命令 '%s' (unknown command)\n%s", prog, words[0], usage);
+    return ERR_INVALID;
+}
+
 int notifier_cli_parse(const char *prog, const char *usage, int argc, char **argv,
                        const struct yq_cli_opt *table, size_t n_opts, void *out,
                        struct notifier_cli_opts *common, struct yq_proc_args *args,
-                       const char **words)
+                       const struct notifier_cli_cmd *cmds, size_t n_cmds, const char **words)
 {
     int rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, args);
 
@@ -305,7 +329,7 @@ int notifier_cli_parse(const char *prog, const char *usage, int argc, char **arg
         fputs(usage, stderr);
         return ERR_INVALID;
     }
-    return 0;
+    return check_cmd(prog, usage, cmds, n_cmds, words);
 }
 
 const char *notifier_cli_actor(const struct notifier_cli_opts *common)

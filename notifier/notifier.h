@@ -149,20 +149,28 @@ struct notifier_cli_opts {
         YQ_CLI_VALUE("--db", type, member.db), YQ_CLI_VALUE("--limit", type, member.limit_text),   \
         YQ_CLI_FLAG("--json", type, member.json)
 
+/* A command word of a yuqingctl command over the ticket store and the one word it takes. */
+struct notifier_cli_cmd {
+    const char *name; /* "list", "set-level" */
+    const char *arg;  /* what the word after it is ("NUMBER", "ID"); NULL: it takes none */
+};
+
 /*
  * Read the arguments of a yuqingctl command over the ticket store, as every such command does:
  * yq_proc_parse_args() (--config, default config/notifier.yaml, and --set) into args, then
  * yq_cli_parse_cmd() of its options (table: n_opts rows, NOTIFIER_CLI_OPTS() among them, into
  * out, whose member common is) and of at most two words (the command and its argument) into
  * words[0..1] (caller storage, NULL when not given); then common->limit from --limit; then a
- * command (words[0]) must be given. prog ("yuqingctl tickets") starts each message; usage
- * goes to stdout for --help, to stderr after the reason of an error. Everything borrowed.
- * Returns 0 (go on), YQ_CLI_HELP (usage printed: exit 0) or ERR_INVALID (printed: exit 2).
+ * command (words[0]) must be given, be one of cmds (n_cmds rows) and come with the word it
+ * takes and no other: all before any store is opened, so the message names the command.
+ * prog ("yuqingctl tickets") starts each message; usage goes to stdout for --help, to stderr
+ * after the reason of an error. Everything borrowed. Returns 0 (go on), YQ_CLI_HELP (usage
+ * printed: exit 0) or ERR_INVALID (printed: exit 2).
  */
 int notifier_cli_parse(const char *prog, const char *usage, int argc, char **argv,
                        const struct yq_cli_opt *table, size_t n_opts, void *out,
                        struct notifier_cli_opts *common, struct yq_proc_args *args,
-                       const char **words);
+                       const struct notifier_cli_cmd *cmds, size_t n_cmds, const char **words);
 
 /* Who acts, as the commands log it: --as (common->actor), else $USER, else "cli". */
 const char *notifier_cli_actor(const struct notifier_cli_opts *common);

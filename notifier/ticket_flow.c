@@ -76,20 +76,6 @@ static enum ticket_state state_after(const struct transition *tr, enum ticket_st
     return tr->to >= 0 ? (enum ticket_state)tr->to : now;
 }
 
-/* True when code is in kind's label table (the one list the UI, API and CLI offer). */
-static bool label_known(enum yq_label_kind kind, const char *code)
-{
-    size_t n = 0;
-    const struct yq_label *v = yq_label_table(kind, &n);
-
-    for (size_t i = 0; code && i < n; i++) {
-        if (strcmp(v[i].code, code) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 const char *ticket_action_name(enum ticket_action_kind kind)
 {
     return (unsigned)kind < TICKET_ACT_COUNT ? transitions[kind].name : "?";
@@ -208,7 +194,7 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         }
         break;
     case TICKET_ACT_RESPOND:
-        if (!label_known(YQ_LABEL_RESPONSE_CHANNEL, act->channel)) {
+        if (!yq_label_known_code(YQ_LABEL_RESPONSE_CHANNEL, act->channel)) {
             BAD(ERR_INVALID, "channel_invalid: 回应渠道须为权威发布、新闻发布会、吹风会、"
                              "政务微博、政务微信、网站或答复之一");
         }
@@ -221,7 +207,7 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         }
         break;
     case TICKET_ACT_DISMISS:
-        if (!label_known(YQ_LABEL_DISMISS_REASON, act->reason)) {
+        if (!yq_label_known_code(YQ_LABEL_DISMISS_REASON, act->reason)) {
             BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为与本地无关、重复、误报、超出职责范围"
                              "或其他之一");
         }
@@ -433,6 +419,15 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
             snprintf(errbuf, errlen,
                      "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
                      t.number, (long long)t.version, (long long)act->expected_version);
+        }
+        err = ERR_BAD_STATE;
+        goto done;
+    }
+    if (act->kind == TICKET_ACT_SET_LEVEL && act->level == t.level) {
+        /* nothing would change: no new version, no log row, no notice to the liaison */
+        if (errbuf) {
+            snprintf(errbuf, errlen, "level_unchanged: 交办单 %s 已是 %s %s，级别无需调整",
+                     t.number, yq_level_name(t.level), yq_level_label(t.level));
         }
         err = ERR_BAD_STATE;
         goto done;

@@ -87,8 +87,31 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
         YQ_CLI_FLAG("--no-notify", struct opts, no_notify),
     };
 
+    /* the usage's commands; the actions also by their API names (set_level ...) */
+    static const struct notifier_cli_cmd cmds[] = {
+        {"list", NULL},
+        {"escalate", NULL},
+        {"outbox", NULL},
+        {"show", "NUMBER"},
+        {"redeliver", "ID"},
+        {"assign", "NUMBER"},
+        {"ack", "NUMBER"},
+        {"respond", "NUMBER"},
+        {"close", "NUMBER"},
+        {"dismiss", "NUMBER"},
+        {"return", "NUMBER"},
+        {"reopen", "NUMBER"},
+        {"set-level", "NUMBER"},
+        {"set_level", "NUMBER"},
+        {"confirm-response", "NUMBER"},
+        {"confirm_response", "NUMBER"},
+        {"reject-response", "NUMBER"},
+        {"reject_response", "NUMBER"},
+    };
+
     return notifier_cli_parse("yuqingctl tickets", usage, argc, argv, table,
-                              sizeof(table) / sizeof(table[0]), o, &o->common, args, words);
+                              sizeof(table) / sizeof(table[0]), o, &o->common, args, cmds,
+                              sizeof(cmds) / sizeof(cmds[0]), words);
 }
 
 static const char *shanghai(int64_t t, char *buf, size_t len)
@@ -563,14 +586,7 @@ int tickets_cli_main(int argc, char **argv)
     if (rc) {
         return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    n = words[1] ? 2 : 1;
-    if (n == 2 && (strcmp(words[0], "list") == 0 || strcmp(words[0], "escalate") == 0 ||
-                   strcmp(words[0], "outbox") == 0)) {
-        /* these take no word of their own: one given is a mistake, not a filter */
-        fprintf(stderr, "yuqingctl tickets: 多余的参数 '%s' (unexpected argument)\n%s", words[1],
-                usage);
-        return 2;
-    }
+    n = words[1] ? 2 : 1; /* the command and the words it takes: checked by parse_opts() */
     /* a state is taken by its label as well as its code (待签收 = open, 待发送 = pending) */
     if (o.state) {
         const char *code = yq_label_code(

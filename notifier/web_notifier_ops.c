@@ -51,7 +51,7 @@ static int ops_list(void *ctx, const struct web_ticket_query *q, json_t **out)
     }
     pthread_mutex_unlock(x->lock);
     if (err == ERR_INVALID) {
-        err = 0; /* not a level: no ticket has it */
+        err = 0; /* not a level (the web layer answers 400 level_invalid first) */
     }
     for (size_t i = 0; !err && i < list.n; i++) {
         size_t n = 0;

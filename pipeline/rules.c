@@ -11,6 +11,7 @@
 #include "yq_array.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_hash.h"
 #include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -118,6 +119,10 @@ void rule_set_free(struct rule_set *rs)
     free_strv(rs->groups, rs->n_groups);
     free_strv(rs->exclude, rs->n_exclude);
     free_strv(rs->places, rs->n_places);
+    free(rs->ix_groups.slots);
+    free(rs->ix_exclude.slots);
+    free(rs->ix_places.slots);
+    free(rs->ix_rule_ids.slots);
     free(rs->place_ids);
     free(rs->term_place);
     free(rs->terms); /* strings are borrowed from rules and exclude */
@@ -168,16 +173,77 @@ bool rule_applies_to_source(const struct rule *rule, const char *source, const c
     return false;
 }
 
-/*
- * Append a copy of s to the string vector *v (*n strings, room for *cap) unless present.
- * Returns 0 or ERR_NOMEM.
- */
-static int strv_add_unique(char ***v, size_t *n, size_t *cap, const char *s)
+/* The key of entry i of an indexed list (base: the list, borrowed). */
+typedef const char *(*str_index_key_fn)(const void *base, size_t i);
+
+static const char *strv_key(const void *base, size_t i)
 {
-    for (size_t i = 0; i < *n; i++) {
-        if (strcmp((*v)[i], s) == 0) {
-            return 0;
+    return ((char *const *)base)[i];
+}
+
+static const char *rule_id_key(const void *base, size_t i)
+{
+    return ((const struct rule *)base)[i].id;
+}
+
+/* Rebuild ix with twice the slots over the n keys of base. Returns 0 or ERR_NOMEM. */
+static int str_index_grow(struct rule_str_index *ix, const void *base, size_t n,
+                          str_index_key_fn key)
+{
+    size_t n_slots = ix->n_slots ? ix->n_slots * 2 : 64;
+    size_t *slots = calloc(n_slots, sizeof(*slots));
+
+    if (!slots) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)yq_fnv1a64(key(base, i)) & (n_slots - 1);
+        while (slots[k]) {
+            k = (k + 1) & (n_slots - 1);
         }
+        slots[k] = i + 1;
+    }
+    free(ix->slots);
+    ix->slots = slots;
+    ix->n_slots = n_slots;
+    return 0;
+}
+
+/*
+ * The slot of ix (over the n keys of base) that holds s (*slot = its index + 1), or the empty
+ * one where s goes (*slot == 0: the caller appends s as entry n and sets *slot = n + 1). ix
+ * grows first, so that one more key fits. Returns 0 or ERR_NOMEM.
+ */
+static int str_index_slot(struct rule_str_index *ix, const void *base, size_t n,
+                          str_index_key_fn key, const char *s, size_t **out)
+{
+    size_t k;
+
+    if ((n + 1) * 2 > ix->n_slots && str_index_grow(ix, base, n, key) != 0) {
+        return ERR_NOMEM;
+    }
+    k = (size_t)yq_fnv1a64(s) & (ix->n_slots - 1);
+    while (ix->slots[k] && strcmp(key(base, ix->slots[k] - 1), s) != 0) {
+        k = (k + 1) & (ix->n_slots - 1);
+    }
+    *out = &ix->slots[k];
+    return 0;
+}
+
+/*
+ * Append a copy of s to the string vector *v (*n strings, room for *cap, indexed by ix) unless
+ * present. Returns 0 or ERR_NOMEM.
+ */
+static int strv_add_unique(char ***v, size_t *n, size_t *cap, struct rule_str_index *ix,
+                           const char *s)
+{
+    size_t *slot;
+
+    if (str_index_slot(ix, *v, *n, strv_key, s, &slot) != 0) {
+        return ERR_NOMEM;
+    }
+    if (*slot) {
+        return 0;
     }
     if (yq_array_reserve(v, cap, *n + 1, sizeof(**v)) != 0) {
         return ERR_NOMEM; /* *n strings exist: n + 1 pointers cannot overflow (no ERR_TOO_BIG) */
@@ -186,18 +252,26 @@ static int strv_add_unique(char ***v, size_t *n, size_t *cap, const char *s)
     if (!(*v)[*n]) {
         return ERR_NOMEM;
     }
-    (*n)++;
+    *slot = ++(*n);
     return 0;
 }
 
-static const struct rule *find_rule(const struct rule_set *rs, const char *id)
+/* Add group (borrowed) to rs->groups unless present. Returns 0 or ERR_NOMEM. */
+static int add_group(struct rule_set *rs, const char *group)
 {
-    for (size_t i = 0; i < rs->n_rules; i++) {
-        if (strcmp(rs->rules[i].id, id) == 0) {
-            return &rs->rules[i];
-        }
-    }
-    return NULL;
+    return strv_add_unique(&rs->groups, &rs->n_groups, &rs->cap_groups, &rs->ix_groups, group);
+}
+
+/*
+ * The rule of rs with this id, or NULL; *slot is where a rule of that id is recorded once
+ * appended (see str_index_slot()). Returns 0 or ERR_NOMEM.
+ */
+static int find_rule(struct rule_set *rs, const char *id, const struct rule **out, size_t **slot)
+{
+    int err = str_index_slot(&rs->ix_rule_ids, rs->rules, rs->n_rules, rule_id_key, id, slot);
+
+    *out = err == 0 && **slot ? &rs->rules[**slot - 1] : NULL;
+    return err;
 }
 
 static bool blank(const char *s)
@@ -251,6 +325,7 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
     char why[256] = "";
     int err;
     const struct rule *dup;
+    size_t *id_slot; /* in rs->ix_rule_ids: set once r is appended */
 
     memset(&r, 0, sizeof(r));
     if (blank(spec->id)) {
@@ -262,7 +337,10 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
                  blank(spec->name) ? "name" : blank(spec->department) ? "department" : "expr");
         return ERR_INVALID;
     }
-    dup = find_rule(rs, spec->id);
+    if (find_rule(rs, spec->id, &dup, &id_slot) != 0) {
+        snprintf(errbuf, errlen, "%s: out of memory", where);
+        return ERR_NOMEM;
+    }
     if (dup) {
         snprintf(errbuf, errlen, "%s: rule '%s': duplicate id (first defined at %s)", where,
                  spec->id, dup->origin ? dup->origin : "an earlier rule");
@@ -334,8 +412,7 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
             r.n_sources = i + 1;
         }
     }
-    if (spec->group && spec->group[0] &&
-        strv_add_unique(&rs->groups, &rs->n_groups, &rs->cap_groups, spec->group)) {
+    if (spec->group && spec->group[0] && add_group(rs, spec->group)) {
         goto fail;
     }
     err = yq_array_reserve(&rs->rules, &rs->cap_rules, rs->n_rules + 1, sizeof(*rs->rules));
@@ -343,6 +420,7 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
         goto fail;
     }
     rs->rules[rs->n_rules++] = r;
+    *id_slot = rs->n_rules;
     rs->compiled = false;
     return 0;
 fail:
@@ -355,25 +433,27 @@ fail:
  * Add term to the list *v of *n (room for *cap; exclude terms or places; what names the list in
  * messages).
  */
-static int add_listed_term(char ***v, size_t *n, size_t *cap, const char *what, const char *term,
-                           const char *where, char *errbuf, size_t errlen);
+static int add_listed_term(char ***v, size_t *n, size_t *cap, struct rule_str_index *ix,
+                           const char *what, const char *term, const char *where, char *errbuf,
+                           size_t errlen);
 
 static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                        size_t errlen)
 {
-    return add_listed_term(&rs->exclude, &rs->n_exclude, &rs->cap_exclude, "exclude term", term,
-                           where, errbuf, errlen);
+    return add_listed_term(&rs->exclude, &rs->n_exclude, &rs->cap_exclude, &rs->ix_exclude,
+                           "exclude term", term, where, errbuf, errlen);
 }
 
 static int add_place(struct rule_set *rs, const char *term, const char *where, char *errbuf,
                      size_t errlen)
 {
-    return add_listed_term(&rs->places, &rs->n_places, &rs->cap_places, "place", term, where,
-                           errbuf, errlen);
+    return add_listed_term(&rs->places, &rs->n_places, &rs->cap_places, &rs->ix_places, "place",
+                           term, where, errbuf, errlen);
 }
 
-static int add_listed_term(char ***v, size_t *n_v, size_t *cap, const char *what, const char *term,
-                           const char *where, char *errbuf, size_t errlen)
+static int add_listed_term(char ***v, size_t *n_v, size_t *cap, struct rule_str_index *ix,
+                           const char *what, const char *term, const char *where, char *errbuf,
+                           size_t errlen)
 {
     const struct norm *nm;
     char *n = NULL;
@@ -399,7 +479,7 @@ static int add_listed_term(char ***v, size_t *n_v, size_t *cap, const char *what
     if (err) {
         return err;
     }
-    if (strv_add_unique(v, n_v, cap, term)) {
+    if (strv_add_unique(v, n_v, cap, ix, term)) {
         snprintf(errbuf, errlen, "%s: out of memory", where);
         return ERR_NOMEM;
     }
@@ -627,68 +707,32 @@ done:
     return err;
 }
 
-/* Open-addressing set of term strings -> index into rs->terms, for compiling large sets. */
+/* The distinct terms of a set being compiled: rs->terms, indexed. */
 struct term_table {
-    size_t *slots; /* index + 1, 0 = empty */
-    size_t n_slots; /* a power of two, kept at least twice the terms */
+    struct rule_str_index ix;
     size_t cap_terms;
 };
-
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static int table_grow(struct term_table *tt, const struct rule_set *rs)
-{
-    size_t n = tt->n_slots ? tt->n_slots * 2 : 1024;
-    size_t *slots = calloc(n, sizeof(*slots));
-
-    if (!slots) {
-        return ERR_NOMEM;
-    }
-    for (size_t i = 0; i < rs->n_terms; i++) {
-        size_t k = (size_t)str_hash(rs->terms[i]) & (n - 1);
-        while (slots[k]) {
-            k = (k + 1) & (n - 1);
-        }
-        slots[k] = i + 1;
-    }
-    free(tt->slots);
-    tt->slots = slots;
-    tt->n_slots = n;
-    return 0;
-}
 
 /* Index of term s in rs->terms, adding it when new. Returns 0 or ERR_NOMEM. */
 static int term_index(struct rule_set *rs, char *s, struct term_table *tt, size_t *out)
 {
-    size_t k;
-    int err;
+    size_t *slot;
+    int err = str_index_slot(&tt->ix, rs->terms, rs->n_terms, strv_key, s, &slot);
 
-    if ((rs->n_terms + 1) * 2 > tt->n_slots && table_grow(tt, rs) != 0) {
-        return ERR_NOMEM;
+    if (err) {
+        return err;
     }
-    k = (size_t)str_hash(s) & (tt->n_slots - 1);
-    while (tt->slots[k]) {
-        if (strcmp(rs->terms[tt->slots[k] - 1], s) == 0) {
-            *out = tt->slots[k] - 1;
-            return 0;
-        }
-        k = (k + 1) & (tt->n_slots - 1);
+    if (*slot) {
+        *out = *slot - 1;
+        return 0;
     }
     err = yq_array_reserve(&rs->terms, &tt->cap_terms, rs->n_terms + 1, sizeof(*rs->terms));
     if (err) {
         return err;
     }
     rs->terms[rs->n_terms] = s;
-    tt->slots[k] = rs->n_terms + 1;
     *out = rs->n_terms++;
+    *slot = rs->n_terms;
     return 0;
 }
 
@@ -753,7 +797,7 @@ static int build_term_rules(struct rule_set *rs)
 
 int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
 {
-    struct term_table tt = {NULL, 0, 0};
+    struct term_table tt = {{NULL, 0}, 0};
     int err;
 
     if (rs->n_rules == 0) {
@@ -818,8 +862,8 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
     for (size_t i = 0; i < rs->n_places; i++) {
         rs->term_place[rs->place_ids[i]] = true;
     }
-    free(tt.slots);
-    tt.slots = NULL;
+    free(tt.ix.slots);
+    tt.ix.slots = NULL;
     err = build_term_rules(rs);
     if (err) {
         goto nomem;
@@ -831,7 +875,7 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
     rs->compiled = true;
     return 0;
 nomem:
-    free(tt.slots);
+    free(tt.ix.slots);
     snprintf(errbuf, errlen, "out of memory compiling the rule set");
     return ERR_NOMEM;
 }
@@ -1124,7 +1168,7 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
     }
     err = json_str_list(obj, "groups", &list, &n_list);
     for (size_t i = 0; err == 0 && i < n_list; i++) {
-        err = strv_add_unique(&rs->groups, &rs->n_groups, &rs->cap_groups, list[i]);
+        err = add_group(rs, list[i]);
     }
     free(list);
     list = NULL;

@@ -70,6 +70,15 @@ struct rule {
     bool local;       /* needs a place (rule_set.places) unless the item's source is local */
 };
 
+/*
+ * Private to rules.c: an open-addressing index over a list of strings, so that adding a
+ * distinct string is O(1) on average instead of a scan of the list.
+ */
+struct rule_str_index {
+    size_t *slots;  /* index into the list + 1, 0 = empty */
+    size_t n_slots; /* a power of two, kept at least twice the strings indexed */
+};
+
 struct rule_set {
     int64_t version;   /* 0 until stored in Redis */
     int64_t pushed_at; /* seconds since the epoch, 0 = unknown */
@@ -85,6 +94,8 @@ struct rule_set {
     size_t n_rules;
     /* private bookkeeping of rules.c: the capacities of groups, exclude, places and rules */
     size_t cap_groups, cap_exclude, cap_places, cap_rules;
+    /* and their indexes (rules by id), which keep loading a large set linear */
+    struct rule_str_index ix_groups, ix_exclude, ix_places, ix_rule_ids;
     /* Filled by rule_set_compile(): */
     char **terms; /* distinct terms of every rule and of the exclude list (borrowed strings) */
     size_t n_terms;

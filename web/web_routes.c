@@ -31,6 +31,7 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_ticket_state.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -570,6 +571,74 @@ static int query_range(struct web_call *call, const char *from_name, int64_t *fr
     return 0;
 }
 
+/*
+ * A filter of a list request that takes a fixed set of values (state, level, kind ...): a
+ * value outside the set is a 400 naming the parameter, never "no filter" or an empty list
+ * that looks like a real one.
+ */
+struct query_enum {
+    const char *name;                 /* ?name= */
+    bool (*known)(const char *value); /* value: present and not empty */
+    const char *problem;              /* "code: 中文说明" of the 400 */
+};
+
+/* NULL when each of the n enum filters of the request is absent or known, else its problem. */
+static const char *query_enums_problem(struct web_call *call, const struct query_enum *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = arg(call, t[i].name);
+        if (v && !t[i].known(v)) {
+            return t[i].problem;
+        }
+    }
+    return NULL;
+}
+
+static bool ticket_state_known(const char *v)
+{
+    enum ticket_state state;
+
+    return strcmp(v, "all") == 0 || strcmp(v, "active") == 0 || ticket_state_parse(v, &state) == 0;
+}
+
+static bool level_known(const char *v)
+{
+    enum yq_level level;
+
+    return yq_level_parse(v, &level) == 0;
+}
+
+static bool event_state_known(const char *v)
+{
+    return strcmp(v, "all") == 0 || yq_label_known_code(YQ_LABEL_EVENT_STATE, v);
+}
+
+/* a kind's code or its label (微博 as well as weibo), as the inbox reads it */
+static bool source_kind_known(const char *v)
+{
+    return yq_label_code(YQ_LABEL_SOURCE_KIND, v) != NULL;
+}
+
+static bool held_reason_known(const char *v)
+{
+    return yq_label_known_code(YQ_LABEL_HELD_REASON, v);
+}
+
+static bool flag_known(const char *v)
+{
+    return strcmp(v, "0") == 0 || strcmp(v, "1") == 0 || strcmp(v, "false") == 0 ||
+           strcmp(v, "true") == 0;
+}
+
+#define N_ENUMS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct query_enum ticket_query_enums[] = {
+    {"state", ticket_state_known,
+     "state_invalid: state 须为 open、acknowledged、responded、closed、returned、dismissed、"
+     "active 或 all"},
+    {"level", level_known, "level_invalid: level 须为 I、II、III 或 IV"},
+};
+
 static const struct query_text ticket_query_texts[] = {
     {"state", offsetof(struct web_ticket_query, state)},
     {"level", offsetof(struct web_ticket_query, level)},
@@ -581,6 +650,7 @@ static enum MHD_Result ticket_list(struct web_call *call)
 {
     struct web_ticket_query q;
     json_t *list = NULL, *out, *t;
+    const char *problem;
     size_t i;
     int err;
 
@@ -588,6 +658,9 @@ static enum MHD_Result ticket_list(struct web_call *call)
     query_texts(call, ticket_query_texts,
                 sizeof(ticket_query_texts) / sizeof(ticket_query_texts[0]), &q);
     q.max = (size_t)call->w->cfg.max_tickets;
+    if ((problem = query_enums_problem(call, ticket_query_enums, N_ENUMS(ticket_query_enums)))) {
+        return web_reply_bad_request(call, problem);
+    }
     /* ?from=&until= (RFC 3339, detection time) and ?offset= (paging): issue #12 */
     if (query_range(call, "from", &q.detected_from, &q.detected_until, &q.offset)) {
         return web_reply_bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
@@ -870,17 +943,31 @@ static const struct query_text inbox_query_texts[] = {
     {"region", offsetof(struct web_inbox_query, region)},
 };
 
+static const struct query_enum inbox_query_enums[] = {
+    {"state", event_state_known,
+     "state_invalid: state 须为 pending、auto_assigned、assigned、watching、merged、dismissed "
+     "或 all"},
+    {"level", level_known, "level_invalid: level 须为 I、II、III 或 IV"},
+    {"source_kind", source_kind_known,
+     "source_kind_invalid: source_kind 须为来源类型 rss、atom、json、wechat、weibo 或其名称"
+     "（网站、微信公众号、微博）"},
+};
+
 static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_ops *desk)
 {
     struct web_inbox_query q;
     size_t limit = 0;
     json_t *out = NULL;
+    const char *problem;
     int err;
 
     memset(&q, 0, sizeof(q));
     query_texts(call, inbox_query_texts, sizeof(inbox_query_texts) / sizeof(inbox_query_texts[0]),
                 &q);
     q.max = (size_t)call->w->cfg.max_tickets;
+    if ((problem = query_enums_problem(call, inbox_query_enums, N_ENUMS(inbox_query_enums)))) {
+        return web_reply_bad_request(call, problem);
+    }
     if (query_range(call, "since", &q.since, &q.until, &q.offset) ||
         (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0))) {
         return web_reply_bad_request(call, "since、until 须为 RFC 3339 时间，offset 须为非负整数，"
@@ -890,10 +977,8 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
         q.max = limit;
     }
     err = desk->inbox_list(call->w->ops_ctx, &q, &out);
-    if (err == ERR_INVALID) {
-        return web_reply_bad_request(call, "筛选条件无效：state 须为 pending、auto_assigned、"
-                                           "watching、merged、dismissed、assigned 或 all，level 须为 "
-                                           "I 至 IV，since 须早于 until");
+    if (err == ERR_INVALID) { /* state, level and source_kind were checked above */
+        return web_reply_bad_request(call, "筛选条件无效：since 须早于 until");
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -1016,8 +1101,16 @@ static enum MHD_Result route_silences(struct web_call *call, const char *rest)
     call_actor(call, &actor);
     if (!rest[0]) {
         if (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            static const struct query_enum enums[] = {
+                {"all", flag_known, "all_invalid: all 只能是 1（含已撤销和已到期的）或 0"},
+            };
             const char *all = arg(call, "all");
-            err = desk->silence_list(call->w->ops_ctx, all && strcmp(all, "0") != 0, &v);
+            const char *problem = query_enums_problem(call, enums, N_ENUMS(enums));
+            if (problem) {
+                return web_reply_bad_request(call, problem);
+            }
+            err = desk->silence_list(call->w->ops_ctx,
+                                     all && strcmp(all, "0") != 0 && strcmp(all, "false") != 0, &v);
             if (err) {
                 return web_reply_store_error(call, err);
             }
@@ -1109,9 +1202,14 @@ static enum MHD_Result route_labels(struct web_call *call)
  * ticket (old posts, the government's own posts), for the duty officer, optionally only those
  * whose title, excerpt, channel, author or URL contains TEXT; liaisons and heads get 403.
  */
+static const struct query_enum held_query_enums[] = {
+    {"reason", held_reason_known,
+     "reason_invalid: reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）"},
+};
+
 static enum MHD_Result route_held(struct web_call *call)
 {
-    const char *reason = arg(call, "reason"), *query = arg(call, "q");
+    const char *reason = arg(call, "reason"), *query = arg(call, "q"), *problem;
     json_t *list = NULL;
     int err;
 
@@ -1122,9 +1220,8 @@ static enum MHD_Result route_held(struct web_call *call)
         !web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
         return web_reply_forbidden(call);
     }
-    if (reason && strcmp(reason, "old") != 0 && strcmp(reason, "official") != 0 &&
-        strcmp(reason, "undated") != 0) {
-        return web_reply_bad_request(call, "reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）");
+    if ((problem = query_enums_problem(call, held_query_enums, N_ENUMS(held_query_enums)))) {
+        return web_reply_bad_request(call, problem);
     }
     if (call->w->ops && call->w->ops->list_held) {
         err = call->w->ops->list_held(call->w->ops_ctx, reason, query,

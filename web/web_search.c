@@ -28,6 +28,7 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_db.h"
 #include "yq_text.h"
@@ -143,6 +144,10 @@ static const char *read_params_from(param_fn get, void *src, struct archive_sear
         return "until 应晚于 since";
     }
     o->filter.source = get(src, "source");
+    if (o->filter.source && !yq_label_known_code(YQ_LABEL_SOURCE_KIND, o->filter.source)) {
+        /* no archived item has another kind: the answer would be an empty list */
+        return "source_invalid: source 只能是 rss、atom、json、wechat 或 weibo（来源类型）";
+    }
     o->filter.source_id = get(src, "source_id");
     o->filter.channel = get(src, "channel");
     if ((o->filter.source && !value_ok(o->filter.source)) ||

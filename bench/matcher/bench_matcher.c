@@ -111,6 +111,37 @@ static struct rule_set *make_rules(char **terms, size_t n_rules, char **json_out
     return rs;
 }
 
+/*
+ * Seconds to decode a set of one rule over terms whose "groups" lists n_groups distinct names
+ * (each once, then all again): what de-duplicating the groups costs, -1 on failure.
+ */
+static double time_groups(char **terms, size_t n_groups)
+{
+    size_t len = 0, cap = n_groups * 2 * 16 + 64, off;
+    char *rule = bench_rules_json(terms, 1, 1, &len), *json = malloc(cap + len), err[512] = "";
+    struct rule_set *rs = NULL;
+    double t0, t = -1;
+
+    if (rule && json) {
+        off = (size_t)snprintf(json, cap, "{\"groups\":[");
+        for (size_t i = 0; i < 2 * n_groups; i++) {
+            off +=
+                (size_t)snprintf(json + off, cap - off, "%s\"g%zu\"", i ? "," : "", i % n_groups);
+        }
+        off += (size_t)snprintf(json + off, cap + len - off, "],%s", rule + 1);
+        t0 = now_s();
+        if (rule_set_decode(json, off, &rs, err, sizeof(err)) == 0 && rs->n_groups == n_groups) {
+            t = now_s() - t0;
+        } else {
+            fprintf(stderr, "bench: groups: %s\n", err);
+        }
+    }
+    rule_set_free(rs);
+    free(json);
+    free(rule);
+    return t;
+}
+
 int main(int argc, char **argv)
 {
     const char *outdir = argc > 1 ? argv[1] : "/tmp";
@@ -232,6 +263,7 @@ int main(int argc, char **argv)
         printf("compile_100k_terms_s=%.2f compile_rules=%zu compile_terms=%zu hs_db_bytes_100k=%zu\n",
                t_compile, big->n_rules, big->n_terms, term_db_hs_bytes(big->db));
     }
+    printf("decode_30k_groups_s=%.3f\n", time_groups(terms, 30000));
     printf("hs_db_bytes_10k=%zu peak_rss_kb=%ld\n", term_db_hs_bytes(rs->db), peak_rss_kb());
 
     rule_set_free(big);

@@ -838,6 +838,50 @@ static void test_issue_12_many_categories_and_enclosures(void **state)
     feed_free(f);
 }
 
+/*
+ * An entry's categories stop at FEED_MAX_CATEGORIES, the first ones kept, in each format that
+ * has them (RSS <category>, Atom <category term>, JSON Feed tags).
+ */
+static void test_categories_capped_in_every_format(void **state)
+{
+    static const struct {
+        const char *head, *open, *close, *sep, *tail; /* category i: open "c<i>" close */
+    } cases[] = {
+        {"<rss version=\"2.0\"><channel><title>t</title><item><title>a</title>", "<category>",
+         "</category>", "", "</item></channel></rss>"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title>a</title>"
+         "<id>urn:a</id>",
+         "<category term=\"", "\"/>", "", "</entry></feed>"},
+        {"{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\",\"items\":[{\"id\":"
+         "\"1\",\"title\":\"a\",\"tags\":[",
+         "\"", "\"", ",", "]}]}"},
+    };
+    const int n_sent = FEED_MAX_CATEGORIES + 6;
+    char body[8192];
+    char want[32];
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct feed *f;
+        size_t n = (size_t)snprintf(body, sizeof(body), "%s", cases[k].head);
+
+        for (int i = 0; i < n_sent; i++) {
+            n += (size_t)snprintf(body + n, sizeof(body) - n, "%s%sc%d%s", i ? cases[k].sep : "",
+                                  cases[k].open, i, cases[k].close);
+        }
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "%s", cases[k].tail);
+        assert_true(n < sizeof(body));
+        f = parse_str(body);
+        assert_int_equal(f->n_entries, 1);
+        assert_int_equal(f->entries[0].n_categories, FEED_MAX_CATEGORIES);
+        for (int i = 0; i < FEED_MAX_CATEGORIES; i++) {
+            snprintf(want, sizeof(want), "c%d", i);
+            assert_string_equal(f->entries[0].categories[i], want);
+        }
+        feed_free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -865,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_libxml2_errors_not_on_stderr),
         cmocka_unit_test(test_issue_10_shared_guid_marked),
         cmocka_unit_test(test_issue_12_many_categories_and_enclosures),
+        cmocka_unit_test(test_categories_capped_in_every_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

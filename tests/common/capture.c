@@ -40,3 +40,19 @@ void capture_end(int fd, int saved, const char *path, char *out, size_t len)
     out[n] = '\0';
     fclose(f);
 }
+
+int capture_run(int (*main_fn)(int, char **), char *const *argv, size_t max_words, int fd,
+                const char *path, char *out, size_t len)
+{
+    char *words[16];
+    int argc = 0, saved, rc;
+
+    assert_true(max_words <= 16);
+    for (; (size_t)argc < max_words && argv[argc]; argc++) {
+        words[argc] = argv[argc];
+    }
+    saved = capture_begin(fd, path);
+    rc = main_fn(argc, words);
+    capture_end(fd, saved, path, out, len);
+    return rc;
+}

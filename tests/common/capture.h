@@ -20,4 +20,11 @@ int capture_begin(int fd, const char *path);
  */
 void capture_end(int fd, int saved, const char *path, char *out, size_t len);
 
+/*
+ * Run main_fn (a CLI's main) on the words of argv up to a NULL or max_words (at most 16), with
+ * fd captured through the file at path into out (as capture_end()). Returns main_fn's result.
+ */
+int capture_run(int (*main_fn)(int, char **), char *const *argv, size_t max_words, int fd,
+                const char *path, char *out, size_t len);
+
 #endif

@@ -880,6 +880,44 @@ static void test_events_cli(void **state)
     assert_int_equal(system(buf), 0);
 }
 
+/*
+ * `yuqingctl events`: an unknown command, a word too many or an ID missing is refused by the
+ * command's name (exit 2) before the store is opened: this store does not exist.
+ */
+static void test_events_cli_bad_commands_before_store(void **state)
+{
+    static const struct {
+        char *argv[6];
+        const char *first_line;
+    } cases[] = {
+        {{"events", "frobnicate", "--db", "/nonexistent/tickets.db"},
+         "未知命令 'frobnicate' (unknown command)"},
+        {{"events", "frobnicate", "3", "--db", "/nonexistent/tickets.db"},
+         "未知命令 'frobnicate' (unknown command)"},
+        {{"events", "list", "extra", "--db", "/nonexistent/tickets.db"},
+         "list 多余的参数 'extra' (list takes no argument: unexpected 'extra')"},
+        {{"events", "show", "--db", "/nonexistent/tickets.db"}, "show 须给出 ID (show needs ID)"},
+        {{"events", "dismiss", "--reason", "误报"}, "dismiss 须给出 ID (dismiss needs ID)"},
+    };
+    char dir[64], path[160], err[4096], want[256];
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/yq-events-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/err.txt", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(
+            capture_run(events_cli_main, cases[i].argv, 6, STDERR_FILENO, path, err, sizeof(err)),
+            2);
+        snprintf(want, sizeof(want), "yuqingctl events: %s\n", cases[i].first_line);
+        if (strncmp(err, want, strlen(want)) != 0) {
+            fail_msg("case %zu: '%s', want '%s'", i, err, want);
+        }
+    }
+    unlink(path);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_state_names_and_labels(void **state)
 {
     enum event_state s;
@@ -996,6 +1034,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_rule_groups_and_parse),
         cmocka_unit_test(test_events_cli),
+        cmocka_unit_test(test_events_cli_bad_commands_before_store),
         cmocka_unit_test(test_state_names_and_labels),
     };
 

@@ -1007,6 +1007,44 @@ static void test_issue_11_set_level_and_dismiss_notify_department(void **state)
 }
 
 /*
+ * set_level to the level the ticket already has is refused (level_unchanged, ERR_BAD_STATE):
+ * no new version, no log row "由 III 较大 调整为 III 较大", no notice to the liaison.
+ */
+static void test_set_level_to_same_level_refused(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket before, after;
+    struct ticket_action a;
+    struct ticket_action_result res;
+    char number[32], err[256] = "";
+    int64_t t0 = notifier_ts(base.matched_at), logs, outbox;
+
+    new_ticket(e, "ev:same-level", number);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &before), 0);
+    assert_int_equal(before.level, YQ_LEVEL_III);
+    logs = notifier_count(e->store, "SELECT count(*) FROM ticket_log");
+    outbox = notifier_count(e->store, "SELECT count(*) FROM outbox");
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
+                               .number = number,
+                               .actor = "值班员",
+                               .role = "duty_officer",
+                               .level = YQ_LEVEL_III};
+    assert_int_equal(ticket_flow_apply(e->store, &a, t0 + 60, &res, err, sizeof(err)),
+                     ERR_BAD_STATE);
+    assert_non_null(strstr(err, "level_unchanged: "));
+    assert_non_null(strstr(err, number));
+    assert_non_null(strstr(err, "III 较大"));
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &after), 0);
+    assert_int_equal(after.version, before.version);
+    assert_int_equal(after.level, YQ_LEVEL_III);
+    assert_int_equal(after.response_deadline, before.response_deadline);
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM ticket_log"), logs);
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM outbox"), outbox);
+    ticket_release(&before);
+    ticket_release(&after);
+}
+
+/*
  * Issue #11: the API's display fields: labels, Chinese log text, Beijing times, rule names, and
  * a settled ticket's clocks shown as stopped (never time remaining).
  */
@@ -1080,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
         cmocka_unit_test(test_issue_11_queue_order),
         cmocka_unit_test(test_issue_11_set_level_and_dismiss_notify_department),
+        cmocka_unit_test(test_set_level_to_same_level_refused),
         cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
     };
     const struct CMUnitTest tests[] = {

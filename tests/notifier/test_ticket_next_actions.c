@@ -127,20 +127,25 @@ static void test_action_text_is_checked_as_utf8(void **unused)
     struct test_alert_spec s = land_alert("ev:utf8", "rss:utf8", "https://news.example.cn/a/8.html");
     struct ticket_intake_result res;
     int64_t now = notifier_ts("2026-11-30T09:05:00+08:00");
+    enum yq_level level = YQ_LEVEL_III; /* the ticket's, as intake made it */
 
     assert_int_equal(notifier_intake(store, &s, now, &res), 0);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ticket_action_result ar;
         char err[256] = "";
-        /* set_level to the level the ticket has: allowed again and again, note checked */
-        struct ticket_action a = {.kind = TICKET_ACT_SET_LEVEL, .number = res.number,
-                                  .actor = "值班员", .note = cases[i].note,
-                                  .level = i % 2 ? YQ_LEVEL_II : YQ_LEVEL_III};
+        /* set_level between II and III, again and again (the level it has is refused), note checked
+         */
+        struct ticket_action a = {.kind = TICKET_ACT_SET_LEVEL,
+                                  .number = res.number,
+                                  .actor = "值班员",
+                                  .note = cases[i].note,
+                                  .level = level == YQ_LEVEL_III ? YQ_LEVEL_II : YQ_LEVEL_III};
         int rc = ticket_flow_apply(store, &a, now + 60 + (int64_t)i, &ar, err, sizeof(err));
         if (!cases[i].why) {
             if (rc != 0) {
                 fail_msg("case %zu refused: %s", i, err);
             }
+            level = a.level;
         } else {
             assert_int_equal(rc, ERR_INVALID);
             if (!strstr(err, cases[i].why)) {

@@ -204,6 +204,15 @@ static void test_set_level_and_assign_against_the_registry(void **state)
 
     assert_int_equal(run(f, set_level), 0);
     assert_int_equal(scalar(f, "SELECT level = 'II' FROM tickets"), 1);
+    /* the level it already has: refused (level_unchanged), no new version or log row */
+    {
+        int64_t version = scalar(f, "SELECT version FROM tickets");
+        int64_t logs = scalar(f, "SELECT count(*) FROM ticket_log");
+
+        assert_int_equal(run(f, set_level), 1);
+        assert_int_equal(scalar(f, "SELECT version FROM tickets"), version);
+        assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_log"), logs);
+    }
     /* no registry yet: any department name is accepted */
     assert_int_equal(run(f, assign_unknown), 0);
     /* with a registry only its departments are */
@@ -451,13 +460,14 @@ static void test_issue_11_settled_clocks_stop(void **state)
 /*
  * Issue #12: the options are read by yq_cli_parse(), in its words; a bad --limit (not a number,
  * below 1, above 100000) is still refused by name, and so is a word after list, outbox or
- * escalate. All exit 2 before the store is opened.
+ * escalate, an unknown command and a command without its NUMBER or ID, each named. All exit 2
+ * before the store is opened.
  */
 static void test_issue_12_bad_options_in_yq_cli_words(void **state)
 {
     struct fx *f = *state;
     static const struct {
-        char *argv[5];
+        char *argv[6];
         const char *first_line;
     } cases[] = {
         {{"tickets", "list", "--limit", "abc"},
@@ -469,23 +479,30 @@ static void test_issue_12_bad_options_in_yq_cli_words(void **state)
         {{"tickets", "list", "--limit"}, "选项 '--limit' 缺少取值 (needs a value)"},
         {{"tickets", "list", "--bogus"}, "未知选项 '--bogus' (unknown option)"},
         {{"tickets", "show", "YQ-1", "YQ-2"}, "多余的参数 'YQ-2' (unexpected argument)"},
-        {{"tickets", "list", "open"}, "多余的参数 'open' (unexpected argument)"},
-        {{"tickets", "outbox", "failed"}, "多余的参数 'failed' (unexpected argument)"},
-        {{"tickets", "escalate", "now"}, "多余的参数 'now' (unexpected argument)"},
+        {{"tickets", "list", "open"},
+         "list 多余的参数 'open' (list takes no argument: unexpected 'open')"},
+        {{"tickets", "outbox", "failed"},
+         "outbox 多余的参数 'failed' (outbox takes no argument: unexpected 'failed')"},
+        {{"tickets", "escalate", "now"},
+         "escalate 多余的参数 'now' (escalate takes no argument: unexpected 'now')"},
+        /* the command is checked before the store is opened (this one does not exist) */
+        {{"tickets", "frobnicate", "YQ-1", "--db", "/nonexistent/tickets.db"},
+         "未知命令 'frobnicate' (unknown command)"},
+        {{"tickets", "frobnicate", "--db", "/nonexistent/tickets.db"},
+         "未知命令 'frobnicate' (unknown command)"},
+        {{"tickets", "show", "--db", "/nonexistent/tickets.db"},
+         "show 须给出 NUMBER (show needs NUMBER)"},
+        {{"tickets", "set-level", "--level", "II"},
+         "set-level 须给出 NUMBER (set-level needs NUMBER)"},
+        {{"tickets", "redeliver"}, "redeliver 须给出 ID (redeliver needs ID)"},
     };
     char path[160], err[4096], want[256];
 
     snprintf(path, sizeof(path), "%s/err.txt", f->dir);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *argv[5];
-        int argc = 0, saved, rc;
-        for (; argc < 5 && cases[i].argv[argc]; argc++) {
-            argv[argc] = cases[i].argv[argc];
-        }
-        saved = capture_begin(STDERR_FILENO, path);
-        rc = tickets_cli_main(argc, argv);
-        capture_end(STDERR_FILENO, saved, path, err, sizeof(err));
-        assert_int_equal(rc, 2);
+        assert_int_equal(
+            capture_run(tickets_cli_main, cases[i].argv, 6, STDERR_FILENO, path, err, sizeof(err)),
+            2);
         snprintf(want, sizeof(want), "yuqingctl tickets: %s\n", cases[i].first_line);
         assert_memory_equal(err, want, strlen(want));
     }

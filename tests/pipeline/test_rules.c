@@ -408,6 +408,55 @@ static void test_issue_12_lists_past_16(void **state)
     rule_set_free(back);
 }
 
+/*
+ * Groups, exclude terms and rule ids are indexed (not scanned) while a set loads: 1000 rules in
+ * 300 groups written out of order keep the groups in order of first appearance, repeats
+ * merged; a repeated exclude term is merged; a rule id repeated as the 1001st rule is refused.
+ */
+static void test_many_groups_and_ids_indexed(void **state)
+{
+    const int n_rules = 1000, n_groups = 300;
+    size_t cap = 128 * (size_t)n_rules, off = 0;
+    char *json = malloc(cap), err[512] = "", want[32];
+    struct rule_set *rs = NULL;
+
+    (void)state;
+    assert_non_null(json);
+    for (int dup = 0; dup < 2; dup++) {
+        off = (size_t)snprintf(json, cap,
+                               "{\"version\":1,\"exclude\":[\"x1\",\"x2\",\"x1\"],"
+                               "\"rules\":[");
+        for (int i = 0; i < n_rules + dup; i++) {
+            /* group of rule i: g((i * 7) % 300), so g0, g7, g14, ... first appear in that order */
+            off += (size_t)snprintf(json + off, cap - off,
+                                    "%s{\"id\":\"r%d\",\"name\":\"n\",\"group\":\"g%d\","
+                                    "\"department\":\"d\",\"expr\":\"t%d\"}",
+                                    i ? "," : "", i == n_rules ? 500 : i, (i * 7) % n_groups, i);
+        }
+        off += (size_t)snprintf(json + off, cap - off, "]}");
+        assert_true(off < cap);
+        if (dup) {
+            assert_int_equal(rule_set_decode(json, off, &rs, err, sizeof(err)), ERR_INVALID);
+            assert_null(rs);
+            assert_non_null(strstr(err, "'r500': duplicate id"));
+            break;
+        }
+        if (rule_set_decode(json, off, &rs, err, sizeof(err)) != 0) {
+            fail_msg("%s", err);
+        }
+        assert_int_equal(rs->n_rules, n_rules);
+        assert_int_equal(rs->n_exclude, 2);
+        assert_int_equal(rs->n_groups, n_groups);
+        for (int i = 0; i < n_groups; i++) {
+            snprintf(want, sizeof(want), "g%d", (i * 7) % n_groups);
+            assert_string_equal(rs->groups[i], want);
+        }
+        rule_set_free(rs);
+        rs = NULL;
+    }
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_decode_errors),
         cmocka_unit_test(test_json_too_big),
+        cmocka_unit_test(test_many_groups_and_ids_indexed),
         cmocka_unit_test(test_issue_12_lists_past_16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -301,6 +301,10 @@ static void test_admin_users_and_api_token(void **state)
         snprintf(path, sizeof(path), "/api/tickets/%s/set_level", f->number_a);
         http_expect_body(f->fx.port, &machine, "POST", path, "{\"level\":\"II\"}", 200,
                          (const char *const[]){"\"level\":\"II\"", NULL}, NULL, NULL);
+        /* the level it already has: refused, nothing written or sent */
+        http_expect_body(f->fx.port, &machine, "POST", path, "{\"level\":\"II\"}", 409,
+                         (const char *const[]){"\"code\":\"level_unchanged\"", "II 重大", NULL},
+                         NULL, NULL);
     }
     http_expect_status(f->fx.port, &machine, "GET", "/api/users", NULL, 403);
 }
@@ -817,6 +821,72 @@ static void test_issue_16_text_not_utf8_is_400(void **state)
  * the liaisons' user names only the duty officer and the admin: a liaison once read every
  * other department's login names there.
  */
+/*
+ * A list's filter with an unknown value (state, level, reason) or a malformed time or number
+ * is 400 with the house error shape and the parameter's code, never an empty list that looks
+ * like a real one (GET /api/tickets?state=bogus answered 200 []); the values the pages send
+ * are served as before.
+ */
+static void test_list_filters_unknown_values_are_400(void **state)
+{
+    static const struct {
+        const char *path, *code;
+    } bad[] = {
+        {"/api/tickets?state=bogus", "state_invalid"},
+        {"/api/tickets?state=Open", "state_invalid"},
+        {"/api/tickets?state=%E5%BE%85%E5%8A%9E", "state_invalid"}, /* 待办 */
+        {"/api/tickets?level=V", "level_invalid"},
+        {"/api/tickets?state=open&level=bogus", "level_invalid"},
+        {"/api/tickets?from=yesterday", "invalid"},
+        {"/api/tickets?until=2026-13-01T00:00:00Z", "invalid"},
+        {"/api/tickets?offset=-1", "invalid"},
+        {"/api/tickets?offset=x", "invalid"},
+        {"/api/held-items?reason=bogus", "reason_invalid"},
+    };
+    static const struct {
+        const char *path;
+        int n_tickets; /* -1: not a ticket list */
+    } good[] = {
+        {"/api/tickets", 2},
+        {"/api/tickets?state=", 2}, /* empty: no filter, as the pages' 待办 sends none */
+        {"/api/tickets?state=open", 2},
+        {"/api/tickets?state=active", 2},
+        {"/api/tickets?state=all", 2},
+        {"/api/tickets?state=closed", 0},
+        {"/api/tickets?level=II", 1},
+        {"/api/tickets?state=all&level=IV", 0},
+        {"/api/held-items?reason=old", -1},
+        {"/api/held-items?reason=undated", -1},
+        {"/api/held-items?reason=official", -1},
+    };
+    struct fx *f = *state;
+    struct client cl;
+    struct resp r;
+    char want[64];
+
+    login(f, "duty1", "duty-password-1", &cl);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        request(f, &cl, "GET", bad[i].path, NULL, NULL, &r);
+        snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
+        if (r.status != 400 || !r.body || !strstr(r.body, "\"error\":\"invalid\"") ||
+            !strstr(r.body, want) || !strstr(r.body, "\"message\":\"")) {
+            fail_msg("GET %s: %ld %s, want 400 %s", bad[i].path, r.status, r.body ? r.body : "",
+                     want);
+        }
+        resp_release(&r);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        json_t *v = http_get_json(f->fx.port, &cl, good[i].path);
+
+        if (good[i].n_tickets >= 0 &&
+            json_array_size(json_object_get(v, "tickets")) != (size_t)good[i].n_tickets) {
+            fail_msg("GET %s: %zu tickets, want %d", good[i].path,
+                     json_array_size(json_object_get(v, "tickets")), good[i].n_tickets);
+        }
+        json_decref(v);
+    }
+}
+
 static void test_departments_name_liaisons_only_to_the_desk(void **state)
 {
     struct fx *f = *state;
@@ -873,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_host_header_cases),
         FX(test_unknown_host_gets_421),
         FX(test_issue_16_text_not_utf8_is_400),
+        FX(test_list_filters_unknown_values_are_400),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -310,17 +310,41 @@ static void test_inbox_order_and_filters(void **state)
     assert_int_equal(json_integer_value(json_object_get(counts, "auto_assigned")), 1);
     assert_int_equal(json_integer_value(json_object_get(counts, "watching")), 0);
     json_decref(v);
-    /* bad filters: 400 with a Chinese message */
-    static const char *const bad[] = {"/api/inbox?state=bogus",     "/api/inbox?level=V",
-                                      "/api/inbox?since=yesterday", "/api/inbox?offset=-1",
-                                      "/api/inbox?limit=0",         "/api/inbox?limit=x"};
+    /*
+     * bad filters: 400 with the parameter's code and a Chinese message; an unknown state,
+     * level or source kind is not "no filter" nor an empty list (nor are the silences' all=)
+     */
+    static const struct {
+        const char *path, *code;
+    } bad[] = {
+        {"/api/inbox?state=bogus", "state_invalid"},
+        {"/api/inbox?state=%E5%BE%85%E5%8A%9E", "state_invalid"}, /* 待办: no event state */
+        {"/api/inbox?level=V", "level_invalid"},
+        {"/api/inbox?state=all&level=bogus", "level_invalid"},
+        {"/api/inbox?source_kind=bogus", "source_kind_invalid"},
+        {"/api/inbox?since=yesterday", "invalid"},
+        {"/api/inbox?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", "invalid"},
+        {"/api/inbox?offset=-1", "invalid"},
+        {"/api/inbox?limit=0", "invalid"},
+        {"/api/inbox?limit=x", "invalid"},
+        {"/api/silences?all=bogus", "all_invalid"},
+        {"/api/silences?all=2", "all_invalid"},
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        http_request(port, &cl, "GET", bad[i], NULL, NULL, &r);
-        if (r.status != 400) {
-            fail_msg("%s gave %ld", bad[i], r.status);
+        char want[64];
+
+        http_request(port, &cl, "GET", bad[i].path, NULL, NULL, &r);
+        snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
+        if (r.status != 400 || !strstr(r.body, "\"error\":\"invalid\"") || !strstr(r.body, want)) {
+            fail_msg("%s gave %ld %s, want 400 %s", bad[i].path, r.status, r.body, want);
         }
-        assert_non_null(strstr(r.body, "\"code\":\"invalid\""));
         resp_release(&r);
+    }
+    /* the values the pages send are served as before */
+    static const char *const good[] = {"/api/silences?all=1", "/api/silences?all=0",
+                                       "/api/silences", "/api/inbox?state=pending&limit=200"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        http_expect_status(port, &cl, "GET", good[i], NULL, 200);
     }
 }
 
