@@ -94,16 +94,16 @@ static int s_use_wal(struct yq_db *db, int64_t busy_timeout_ms, char *errbuf, si
  * The commit hook: a commit into a file that was removed, renamed or replaced since the open
  * is turned into a rollback. In WAL mode SQLite goes on writing into the unlinked inode, so
  * the notifier recorded tickets nobody would ever read and committed their Kafka offsets;
- * now every commit fails (the connection never sees the new file: the process must restart).
+ * now every commit fails while the path names another file or none (the connection never
+ * sees a new file there: the process must restart; the same file moved back is fine again).
  */
 static int s_commit_hook(void *arg)
 {
     struct yq_db *db = arg;
     int moved = 0;
 
-    if (sqlite3_file_control(H(db), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
-        moved) {
-        db->file_moved = true;
+    if (sqlite3_file_control(H(db), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK) {
+        db->file_moved = moved != 0; /* the file put back where it was: commits go on */
     }
     return db->file_moved;
 }

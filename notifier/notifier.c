@@ -504,6 +504,9 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
         return 0;
     }
     err = source_blind_record(store, &ev, now, &outcome, &n_notices);
+    /* the intake's store flag, as for alerts: a refused event is the event's fault */
+    notifier_dep_set(metrics ? &metrics->store_up : NULL,
+                     err == 0 || err == ERR_INVALID || err == ERR_TOO_BIG);
     if (err == ERR_INVALID || err == ERR_TOO_BIG) {
         LOG_ERR("source event rejected partition=%d offset=%lld source_id=%s err='%s'",
                 (int)partition, (long long)offset, ev.source_id, yq_strerror(err));

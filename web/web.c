@@ -75,9 +75,9 @@ const struct cfg_key web_cfg_keys[] = {
         "opened read-only; \"\" = no search"),
     CFG_STRING_KEY(
         public_host, "",
-        "the host name browsers use for the web UI behind a reverse proxy that passes it in Host "
-        "(e.g. yq.ankang.gov.cn); requests naming another host than this, localhost or an IP "
-        "address get 421 (DNS rebinding); \"*\" = any name"),
+        "the host names browsers use for the web UI behind a reverse proxy that passes them in "
+        "Host, separated by commas (e.g. yq.ankang.gov.cn,yq); requests naming another host than "
+        "these, localhost or an IP address get 421 (DNS rebinding); \"*\" = any name"),
     CFG_SECTION_KEY(auth, "sessions, login throttling, password hashing", web_auth_cfg_keys),
     CFG_SECTION_KEY(redis, "Redis with source health and rule sets", yq_redis_cfg_keys),
     CFG_KEYS_END,
@@ -496,24 +496,35 @@ void web_request_completed(void *req_cls)
 
 /* ------------------------------------------------------------ lifecycle */
 
-/* web.public_host: "" or "*" or 1..WEB_HOST_MAX_BYTES of letters, digits, '-' and '.'. */
+/*
+ * web.public_host: "", "*", or host names separated by commas, each 1..WEB_HOST_MAX_BYTES of
+ * letters, digits, '-' and '.' (no scheme, port or empty name).
+ */
 static bool public_host_valid(const char *h)
 {
-    size_t n = h ? strlen(h) : 0;
+    size_t len = 0;
 
-    if (n == 0 || strcmp(h, "*") == 0) {
+    if (!h || !h[0] || strcmp(h, "*") == 0) {
         return true;
     }
-    if (n > WEB_HOST_MAX_BYTES) {
-        return false;
-    }
-    for (const char *p = h; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '.')) {
+    for (const char *p = h;; p++) {
+        if (*p == ',' || !*p) {
+            if (len == 0) {
+                return false;
+            }
+            if (!*p) {
+                return true;
+            }
+            len = 0;
+        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '.') {
+            if (++len > WEB_HOST_MAX_BYTES) {
+                return false;
+            }
+        } else {
             return false;
         }
     }
-    return true;
 }
 
 struct web *web_new(const struct web_cfg *cfg, const char *db_path,
@@ -535,8 +546,8 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
     }
     if (!public_host_valid(cfg->public_host)) {
         snprintf(errbuf, errlen,
-                 "web.public_host '%.64s' must be a host name (letters, digits, '-', '.'; no "
-                 "scheme or port), \"*\" or \"\"",
+                 "web.public_host '%.64s' must be host names separated by commas (letters, "
+                 "digits, '-', '.'; no scheme or port), \"*\" or \"\"",
                  cfg->public_host);
         free(w);
         return NULL;

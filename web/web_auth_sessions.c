@@ -86,6 +86,14 @@ static bool device_valid(const char *device, const char *pwhash, const char *use
     if (*end != '.' || strlen(end + 1) != 64 || issued > now || now - issued > WEB_DEVICE_TTL_S) {
         return false;
     }
+    /*
+     * Only the form device_out is written in ("%lld", no leading zeros): the throttle is keyed
+     * on the cookie's text, so "0<cookie>", "00<cookie>" ... must not be more cookies.
+     */
+    snprintf(want, sizeof(want), "%lld", issued);
+    if (strlen(want) != (size_t)(end - device) || memcmp(want, device, strlen(want)) != 0) {
+        return false;
+    }
     device_mac(pwhash, username, issued, want);
     return sodium_memcmp(want, end + 1, 64) == 0;
 }

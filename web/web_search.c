@@ -146,7 +146,9 @@ static const char *read_params_from(param_fn get, void *src, struct archive_sear
     o->filter.source = get(src, "source");
     if (o->filter.source && !yq_label_known_code(YQ_LABEL_SOURCE_KIND, o->filter.source)) {
         /* no archived item has another kind: the answer would be an empty list */
-        return "source_invalid: source 只能是 rss、atom、json、wechat 或 weibo（来源类型）";
+        return "source_invalid: source "
+               "须为来源类型代码（rss、atom、json、wechat、weibo、wechat_feed、"
+               "weibo_user、weibo_search、weibo_hot）";
     }
     o->filter.source_id = get(src, "source_id");
     o->filter.channel = get(src, "channel");

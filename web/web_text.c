@@ -141,10 +141,18 @@ bool web_host_allowed(const char *host, const char *public_host)
     if (inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0) {
         return true;
     }
-    if (!public_host || !public_host[0]) {
-        return false;
+    if (!public_host || strcmp(public_host, "*") == 0) {
+        return public_host != NULL;
     }
-    return strcmp(public_host, "*") == 0 || strcasecmp(name, public_host) == 0;
+    for (const char *p = public_host; *p;) {
+        size_t len = strcspn(p, ",");
+        size_t cmp = len > 0 && p[len - 1] == '.' ? len - 1 : len; /* "yq.example." too */
+        if (cmp == n && strncasecmp(p, name, n) == 0) {
+            return true;
+        }
+        p += len + (p[len] == ',');
+    }
+    return false;
 }
 
 int web_parse_id(const char *s, size_t n, size_t max_digits, int64_t *out)

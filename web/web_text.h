@@ -34,9 +34,10 @@ bool web_url_linkable(const char *url);
  * HTTP/1.0 client may). The defence against DNS rebinding: a page on an attacker's name that
  * is made to resolve to this server sends that name in Host, and the browser treats it as
  * the attacker's own origin (so Origin and CSRF checks pass). Allowed: no Host; an IPv4 or a
- * bracketed IPv6 address; "localhost"; the configured public_host (web.public_host, compared
- * without case; "" = none; "*" = any name); each with an optional ":port" and one trailing
- * dot on the name. Anything else, or a malformed value, is refused.
+ * bracketed IPv6 address; "localhost"; a name of public_host (web.public_host: names
+ * separated by commas, compared without case and without one trailing dot; ""/NULL = none;
+ * "*" = any name); each with an optional ":port" and one trailing dot on the name. Anything
+ * else, or a malformed value, is refused.
  */
 bool web_host_allowed(const char *host, const char *public_host);
 

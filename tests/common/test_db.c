@@ -864,6 +864,27 @@ static void test_sqlite_file_removed_or_replaced_refuses_commits(void **state)
     }
 }
 
+/* A store file moved away refuses commits; moved back, it takes them again. */
+static void test_sqlite_file_moved_back_takes_commits_again(void **state)
+{
+    struct env *e = *state;
+    char path[160], away[176], err[512] = "";
+
+    if (db_fixture_pg()) {
+        skip();
+    }
+    exec_ok(e->db, "CREATE TABLE r (v INTEGER)");
+    snprintf(path, sizeof(path), "%s/t.db", e->dir);
+    snprintf(away, sizeof(away), "%s/t.db.away", e->dir);
+    assert_int_equal(rename(path, away), 0);
+    assert_int_equal(yq_db_exec(e->db, "INSERT INTO r VALUES (1)", "insert", err, sizeof(err)),
+                     ERR_IO);
+    assert_int_equal(rename(away, path), 0);
+    exec_ok(e->db, "INSERT INTO r VALUES (2)");
+    assert_int_equal(scalar(e->db, "SELECT count(*) FROM r"), 1);
+    assert_int_equal(scalar(e->db, "SELECT max(v) FROM r"), 2);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -887,6 +908,7 @@ int main(void)
         FX(test_plan_per_call),
         FX(test_issue_12_department_registry_past_16),
         FX(test_sqlite_file_removed_or_replaced_refuses_commits),
+        FX(test_sqlite_file_moved_back_takes_commits_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -410,6 +410,37 @@ static void test_worker_round_does_not_hide_a_failing_intake(void **state)
     notifier_tmp_store_remove(&t);
 }
 
+/* A source event the store cannot record says the store is down too, until it is recorded. */
+static void test_source_event_store_failure_is_store_down(void **state)
+{
+    static const char ev[] = "{\"schema\":1,\"source_id\":\"ankang-weibo\",\"event\":\"open\","
+                             "\"reason\":\"failing\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                             "\"at\":\"2026-12-05T01:00:00Z\"}";
+    struct notifier_tmp_store t;
+    struct ticket_store *store = NULL;
+    struct notifier_metrics m;
+    struct yq_db *other = NULL;
+    char err[256] = "";
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    notifier_metrics_init(&m);
+    notifier_tmp_store_create(&t, "t.db");
+    t.cfg.busy_timeout_ms = 200;
+    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
+    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
+    assert_int_equal(notifier_source_payload(store, &m, ev, strlen(ev), 0, 1, T0_MS / 1000),
+                     ERR_RETRY);
+    assert_false(notifier_store_up(&m));
+    yq_db_rollback(other);
+    yq_db_close(other);
+    assert_int_equal(notifier_source_payload(store, &m, ev, strlen(ev), 0, 1, T0_MS / 1000), 0);
+    assert_true(notifier_store_up(&m));
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
+}
+
 static void test_batch_store_failure_records_nothing(void **state)
 {
     struct notifier_tmp_store t;
@@ -886,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_batch_refused_alert_falls_back_one_by_one),
         cmocka_unit_test(test_batch_store_failure_records_nothing),
         cmocka_unit_test(test_worker_round_does_not_hide_a_failing_intake),
+        cmocka_unit_test(test_source_event_store_failure_is_store_down),
         cmocka_unit_test(test_batch_same_as_one_by_one_inbox),
         cmocka_unit_test(test_batch_same_as_one_by_one_hand_over),
         cmocka_unit_test(test_batch_failure_mid_batch_commits_nothing),

@@ -583,6 +583,13 @@ static void test_host_header_cases(void **state)
         {"YQ.Ankang.Gov.Cn:443", "yq.ankang.gov.cn", true},
         {"yq.ankang.gov.cn.attacker.example", "yq.ankang.gov.cn", false},
         {"anything.example", "*", true},
+        {"yq.ankang.gov.cn", "yq.ankang.gov.cn.", true},
+        {"yq.ankang.gov.cn.:80", "yq.ankang.gov.cn.", true},
+        {"yq:8080", "yq.ankang.gov.cn,yq", true},
+        {"YQ.ANKANG.GOV.CN", "yq,yq.ankang.gov.cn", true},
+        {"y", "yq.ankang.gov.cn,yq", false},
+        {"yq.ankang", "yq.ankang.gov.cn,yq", false},
+        {"yq.ankang.gov.cn,yq", "yq.ankang.gov.cn,yq", false},
         {"", NULL, false},
         {":8080", NULL, false},
         {"127.0.0.1:", NULL, false},
@@ -640,7 +647,10 @@ static void test_unknown_host_gets_421(void **state)
     web_fixture_cfg(&cfg);
     cfg.public_host = "yq.ankang.gov.cn:443";
     assert_null(web_new(&cfg, ":memory:", NULL, NULL, err, sizeof(err)));
-    assert_non_null(strstr(err, "web.public_host 'yq.ankang.gov.cn:443' must be a host name"));
+    assert_non_null(strstr(err, "web.public_host 'yq.ankang.gov.cn:443' must be host names"));
+    cfg.public_host = "yq.ankang.gov.cn,,yq";
+    assert_null(web_new(&cfg, ":memory:", NULL, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "web.public_host 'yq.ankang.gov.cn,,yq' must be host names"));
 }
 
 /*

@@ -275,7 +275,7 @@ static void test_login_lockout_spares_a_known_device(void **state)
 {
     struct web_auth *a = *state;
     char token[WEB_TOKEN_LEN + 1], dev[WEB_DEVICE_COOKIE_MAX], dev2[WEB_DEVICE_COOKIE_MAX],
-        other[WEB_DEVICE_COOKIE_MAX], why[128];
+        other[WEB_DEVICE_COOKIE_MAX], padded[WEB_DEVICE_COOKIE_MAX + 2], why[128];
     struct web_principal p;
     int64_t retry = 0, duty_id;
 
@@ -291,6 +291,9 @@ static void test_login_lockout_spares_a_known_device(void **state)
     snprintf(dev2, sizeof(dev2), "%s", dev);
     dev2[strlen(dev2) - 1] = dev2[strlen(dev2) - 1] == '0' ? '1' : '0';
     assert_int_equal(duty_login(a, "duty-password-1", dev2, T0 + 10, NULL, &retry), ERR_RETRY);
+    /* the same cookie written with a leading zero is no other cookie (no counter of its own) */
+    snprintf(padded, sizeof(padded), "0%s", dev);
+    assert_int_equal(duty_login(a, "duty-password-1", padded, T0 + 10, NULL, &retry), ERR_RETRY);
     /* the officer's own browser gets in */
     assert_int_equal(duty_login(a, "duty-password-1", dev, T0 + 11, NULL, &retry), 0);
     /* guesses with a stolen cookie lock that cookie too */
@@ -300,6 +303,8 @@ static void test_login_lockout_spares_a_known_device(void **state)
     }
     assert_int_equal(duty_login(a, "duty-password-1", dev, T0 + 30, NULL, &retry), ERR_RETRY);
     assert_true(retry > 0 && retry <= 15 * 60);
+    snprintf(padded, sizeof(padded), "00%s", dev); /* nor a fresh counter for more guesses */
+    assert_int_equal(duty_login(a, "duty-password-1", padded, T0 + 31, NULL, &retry), ERR_RETRY);
 
     /* a password change ends the cookies issued before it */
     assert_int_equal(
