@@ -365,6 +365,50 @@ static void test_batch_refused_alert_falls_back_one_by_one(void **state)
 }
 
 /*
+ * A temporary store (busy timeout 200 ms, every alert handed over), its metrics, and a second
+ * connection that can hold the store's write lock so that the intake cannot write.
+ */
+struct locked_store {
+    struct notifier_tmp_store t;
+    struct ticket_store *store;
+    struct notifier_metrics m;
+    struct yq_db *other;
+};
+
+static void locked_store_open(struct locked_store *ls)
+{
+    char err[256] = "";
+
+    memset(ls, 0, sizeof(*ls));
+    notifier_metrics_init(&ls->m);
+    notifier_tmp_store_create(&ls->t, "t.db");
+    ls->t.cfg.busy_timeout_ms = 200;
+    assert_int_equal(ticket_store_open(&ls->t.cfg, &ls->store, err, sizeof(err)), 0);
+    ticket_store_set_policy(ls->store, notifier_policy_hand_over_all());
+}
+
+/* Another writer takes the write lock (lock) or gives it back (!lock). */
+static void locked_store_hold(struct locked_store *ls, bool lock)
+{
+    char err[256] = "";
+
+    if (lock) {
+        assert_int_equal(yq_db_open(ls->t.path, 0, 200, &ls->other, err, sizeof(err)), 0);
+        assert_int_equal(yq_db_begin_write(ls->other), YQ_DB_OK);
+    } else {
+        yq_db_rollback(ls->other);
+        yq_db_close(ls->other);
+        ls->other = NULL;
+    }
+}
+
+static void locked_store_close(struct locked_store *ls)
+{
+    ticket_store_free(ls->store);
+    notifier_tmp_store_remove(&ls->t);
+}
+
+/*
  * /healthz said the store was up while the intake held a batch it could not store: the
  * delivery worker's next round (an escalation pass that wrote nothing) set the one shared
  * store_up back to 1 (seen with a read-only store file and with a full disk). The store is up
@@ -372,42 +416,31 @@ static void test_batch_refused_alert_falls_back_one_by_one(void **state)
  */
 static void test_worker_round_does_not_hide_a_failing_intake(void **state)
 {
-    struct notifier_tmp_store t;
-    struct ticket_store *store = NULL;
-    struct notifier_metrics m;
+    struct locked_store ls;
     struct notify_cfg ncfg;
     struct delivery *d;
-    struct yq_db *other = NULL;
     struct batch5 b;
     char err[256] = "";
 
     (void)state;
-    memset(&m, 0, sizeof(m));
     memset(&ncfg, 0, sizeof(ncfg));
-    notifier_metrics_init(&m);
-    notifier_tmp_store_create(&t, "t.db");
-    t.cfg.busy_timeout_ms = 200;
-    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
-    ticket_store_set_policy(store, notifier_policy_hand_over_all());
-    d = delivery_new(&ncfg, &t.cfg, notifier_policy_hand_over_all(), &m, err, sizeof(err));
+    locked_store_open(&ls);
+    d = delivery_new(&ncfg, &ls.t.cfg, notifier_policy_hand_over_all(), &ls.m, err, sizeof(err));
     assert_non_null(d);
     batch5_make(&b);
-    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
-    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
-    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), ERR_RETRY);
-    assert_false(notifier_store_up(&m));
-    yq_db_rollback(other);
-    yq_db_close(other);
+    locked_store_hold(&ls, true);
+    assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), ERR_RETRY);
+    assert_false(notifier_store_up(&ls.m));
+    locked_store_hold(&ls, false);
     /* the worker's round succeeds; the batch is still unstored */
     assert_int_equal(delivery_run_once(d, NULL), 0);
-    assert_int_equal(atomic_load(&m.worker_store_up), 1);
-    assert_false(notifier_store_up(&m));
+    assert_int_equal(atomic_load(&ls.m.worker_store_up), 1);
+    assert_false(notifier_store_up(&ls.m));
     /* the retry stores the batch: up again */
-    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
-    assert_true(notifier_store_up(&m));
+    assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), 0);
+    assert_true(notifier_store_up(&ls.m));
     delivery_free(d);
-    ticket_store_free(store);
-    notifier_tmp_store_remove(&t);
+    locked_store_close(&ls);
 }
 
 /* A source event the store cannot record says the store is down too, until it is recorded. */
@@ -416,67 +449,45 @@ static void test_source_event_store_failure_is_store_down(void **state)
     static const char ev[] = "{\"schema\":1,\"source_id\":\"ankang-weibo\",\"event\":\"open\","
                              "\"reason\":\"failing\",\"started_at\":\"2026-12-05T01:00:00Z\","
                              "\"at\":\"2026-12-05T01:00:00Z\"}";
-    struct notifier_tmp_store t;
-    struct ticket_store *store = NULL;
-    struct notifier_metrics m;
-    struct yq_db *other = NULL;
-    char err[256] = "";
+    struct locked_store ls;
 
     (void)state;
-    memset(&m, 0, sizeof(m));
-    notifier_metrics_init(&m);
-    notifier_tmp_store_create(&t, "t.db");
-    t.cfg.busy_timeout_ms = 200;
-    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
-    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
-    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
-    assert_int_equal(notifier_source_payload(store, &m, ev, strlen(ev), 0, 1, T0_MS / 1000),
+    locked_store_open(&ls);
+    locked_store_hold(&ls, true);
+    assert_int_equal(notifier_source_payload(ls.store, &ls.m, ev, strlen(ev), 0, 1, T0_MS / 1000),
                      ERR_RETRY);
-    assert_false(notifier_store_up(&m));
-    yq_db_rollback(other);
-    yq_db_close(other);
-    assert_int_equal(notifier_source_payload(store, &m, ev, strlen(ev), 0, 1, T0_MS / 1000), 0);
-    assert_true(notifier_store_up(&m));
-    ticket_store_free(store);
-    notifier_tmp_store_remove(&t);
+    assert_false(notifier_store_up(&ls.m));
+    locked_store_hold(&ls, false);
+    assert_int_equal(notifier_source_payload(ls.store, &ls.m, ev, strlen(ev), 0, 1, T0_MS / 1000),
+                     0);
+    assert_true(notifier_store_up(&ls.m));
+    locked_store_close(&ls);
 }
 
 static void test_batch_store_failure_records_nothing(void **state)
 {
-    struct notifier_tmp_store t;
-    struct ticket_store *store = NULL;
-    struct notifier_metrics m;
-    struct yq_db *other = NULL;
+    struct locked_store ls;
     struct batch5 b;
-    char err[256] = "";
 
     (void)state;
-    memset(&m, 0, sizeof(m));
-    notifier_metrics_init(&m);
-    notifier_tmp_store_create(&t, "t.db");
-    t.cfg.busy_timeout_ms = 200;
-    assert_int_equal(ticket_store_open(&t.cfg, &store, err, sizeof(err)), 0);
-    ticket_store_set_policy(store, notifier_policy_hand_over_all());
+    locked_store_open(&ls);
     batch5_make(&b);
     /* another writer holds the write lock: the batch cannot be stored */
-    assert_int_equal(yq_db_open(t.path, 0, 200, &other, err, sizeof(err)), 0);
-    assert_int_equal(yq_db_begin_write(other), YQ_DB_OK);
-    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), ERR_RETRY);
-    assert_int_equal(atomic_load(&m.store_up), 0);
+    locked_store_hold(&ls, true);
+    assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), ERR_RETRY);
+    assert_int_equal(atomic_load(&ls.m.store_up), 0);
     /* nothing counted, nothing stored: the caller commits no offset */
-    assert_int_equal(load(&m.alerts_malformed), 0);
-    assert_int_equal(load(&m.tickets_created), 0);
-    assert_int_equal(load(&m.latency_count), 0);
-    yq_db_rollback(other);
-    yq_db_close(other);
-    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
-    assert_int_equal(notifier_count(store, "SELECT count(*) FROM event_items"), 0);
+    assert_int_equal(load(&ls.m.alerts_malformed), 0);
+    assert_int_equal(load(&ls.m.tickets_created), 0);
+    assert_int_equal(load(&ls.m.latency_count), 0);
+    locked_store_hold(&ls, false);
+    assert_int_equal(notifier_count(ls.store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(ls.store, "SELECT count(*) FROM event_items"), 0);
     /* the retry stores the batch */
-    assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
-    assert_int_equal(atomic_load(&m.store_up), 1);
-    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 3);
-    ticket_store_free(store);
-    notifier_tmp_store_remove(&t);
+    assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), 0);
+    assert_int_equal(atomic_load(&ls.m.store_up), 1);
+    assert_int_equal(notifier_count(ls.store, "SELECT count(*) FROM tickets"), 3);
+    locked_store_close(&ls);
 }
 
 /*
