@@ -269,6 +269,13 @@ await check('dismissing offers the one list of reasons; a dismissed ticket\'s cl
   const { page } = await session('duty1', 'duty-password-1');
   await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketB1)}`);
   await page.waitForSelector('.ticket-detail');
+  // 调整级别 offers the three other levels, never the ticket's own (level_unchanged)
+  const level = await page.evaluate(async (n) => (await (await fetch('/api/tickets/' + n)).json()).ticket.level, ticketB1);
+  await page.click('button[data-action="set_level"]');
+  const levels = await page.$$eval('form.panel select[name="level"] option', (os) => os.map((o) => o.value));
+  eq(levels.join(), ['I', 'II', 'III', 'IV'].filter((c) => c !== level).join(), 'the other levels only');
+  await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketB1)}`);
+  await page.waitForSelector('.ticket-detail');
   const labels = await labelsOf(page);
   const reasons = labels.dismiss_reasons || [];
   eq(reasons.map((r) => r.label).join(), '与本地无关,重复,误报,超出职责范围,其他', 'the API\'s dismiss reasons');

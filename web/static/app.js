@@ -617,7 +617,8 @@ function dutyButtons(t, after) {
   if (canDo(t, 'set_level')) box.append(el('button', {
     type: 'button', class: 'secondary', 'data-action': 'set_level',
     onclick: () => open(actionForm('调整级别', [
-      { name: 'level', label: '级别', options: levelOptions, value: t.level },
+      // the ticket's own level is no choice (the store refuses it: level_unchanged)
+      { name: 'level', label: '调整为', options: levelOptions.filter(([c]) => c !== t.level) },
       { name: 'note', label: '理由', type: 'textarea' },
     ], '确认', async (v) => { await act(n, 'set_level', { level: v.level, note: v.note }); after(); })),
   }, '调整级别'));
