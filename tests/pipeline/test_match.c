@@ -82,6 +82,43 @@ static const struct match_rule *find_match(const struct rule_set *rs,
     return NULL;
 }
 
+/* Match it against rs; fail, naming it, unless exactly n rules fire. */
+static void expect_rule_count(const struct rule_set *rs, const struct yq_item *it, size_t n)
+{
+    struct match_result mr;
+
+    assert_int_equal(match_item(rs, scratch(), it, &mr), 0);
+    if (mr.n_rules != n) {
+        fail_msg("title '%s' text '%s': %zu rules fired, want %zu", it->title, it->text, mr.n_rules,
+                 n);
+    }
+    match_result_release(&mr);
+}
+
+/* A hit a rule must have: its term as written, its field and code-point offsets. */
+struct hit_want {
+    const char *term;
+    enum match_field field;
+    size_t start, end;
+};
+
+/* Fail, naming the first hit that differs, unless m's hits are the n of want, in order. */
+static void expect_hits(const struct rule_set *rs, const struct match_rule *m,
+                        const struct hit_want *want, size_t n)
+{
+    assert_int_equal(m->n_hits, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct match_hit *h = &m->hits[i];
+
+        if (strcmp(rs->terms[h->term], want[i].term) != 0 || h->field != want[i].field ||
+            h->start != want[i].start || h->end != want[i].end) {
+            fail_msg("hit %zu: '%s' field %d [%zu,%zu), want '%s' field %d [%zu,%zu)", i,
+                     rs->terms[h->term], (int)h->field, h->start, h->end, want[i].term,
+                     (int)want[i].field, want[i].start, want[i].end);
+        }
+    }
+}
+
 static void test_rule_fires_with_positive_terms_only(void **state)
 {
     struct rule_set *rs = load_rules();
@@ -95,29 +132,17 @@ static void test_rule_fires_with_positive_terms_only(void **state)
     assert_int_equal(mr.n_rules, 1);
     const struct match_rule *m = find_match(rs, &mr, "land-01");
     assert_non_null(m);
-    assert_int_equal(m->n_hits, 5);
-    const struct {
-        const char *term;
-        enum match_field field;
-        size_t start, end;
-    } want[] = {
+    static const struct hit_want want[] = {
         {"安康", MATCH_FIELD_TITLE, 0, 2}, {"征地", MATCH_FIELD_TITLE, 4, 6},
         {"汉滨", MATCH_FIELD_TEXT, 0, 2},  {"拆迁", MATCH_FIELD_TEXT, 2, 4},
         {"拆迁", MATCH_FIELD_TEXT, 6, 8},
     };
-    for (size_t i = 0; i < 5; i++) {
-        assert_string_equal(rs->terms[m->hits[i].term], want[i].term);
-        assert_int_equal(m->hits[i].field, want[i].field);
-        assert_int_equal(m->hits[i].start, want[i].start);
-        assert_int_equal(m->hits[i].end, want[i].end);
-    }
+    expect_hits(rs, m, want, 5);
     match_result_release(&mr);
 
     /* a negated term present stops the rule */
     it = make_item("rss", "安康征地广告", "");
-    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &it, 0);
     rule_set_free(rs);
 }
 
@@ -139,24 +164,20 @@ static void test_astral_terms(void **state)
     /* text code points: 0 U+20BB6 1 U+20BB6 2 U+21ED5 3 末 4 欠 5 薪 6 U+2003E 7 U+20BB6 */
     struct yq_item it = make_item("rss", "", "\U00020BB6\U00020BB6\U00021ED5末欠薪"
                                              "\U0002003E\U00020BB6");
+    /* terms are kept as written */
+    static const struct hit_want want[] = {
+        {"岁末", MATCH_FIELD_TEXT, 2, 4},
+        {"\U0002005E\U00020BB6", MATCH_FIELD_TEXT, 6, 8},
+    };
 
     (void)state;
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 1);
-    assert_int_equal(mr.rules[0].n_hits, 2);
-    assert_string_equal(rs->terms[mr.rules[0].hits[0].term], "岁末");
-    assert_int_equal(mr.rules[0].hits[0].start, 2);
-    assert_int_equal(mr.rules[0].hits[0].end, 4);
-    /* terms are kept as written */
-    assert_string_equal(rs->terms[mr.rules[0].hits[1].term], "\U0002005E\U00020BB6");
-    assert_int_equal(mr.rules[0].hits[1].start, 6);
-    assert_int_equal(mr.rules[0].hits[1].end, 8);
+    expect_hits(rs, &mr.rules[0], want, 2);
     match_result_release(&mr);
     /* a different Extension B character is not the term */
     it = make_item("rss", "", "\U00021ED5末\U0002003E\U00020000");
-    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &it, 0);
     rule_set_free(rs);
 }
 
@@ -169,9 +190,7 @@ static void test_scope_and_sources(void **state)
     (void)state;
     /* title-scoped term only in the text, text-scoped term only in the title: nothing */
     it = make_item("rss", "补偿款发放", "村民称遭强拆");
-    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &it, 0);
 
     it = make_item("rss", "村民称遭强拆", "补偿款未发放");
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
@@ -186,9 +205,7 @@ static void test_scope_and_sources(void **state)
 
     /* sources: weibo-01 only for weibo items */
     it = make_item("rss", "", "多人上访");
-    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &it, 0);
     it = make_item("weibo", "", "多人上访");
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 1);
@@ -605,9 +622,7 @@ static void test_near_does_not_cross_fields(void **state)
 
     (void)state;
     rs = pipeline_rules_compile("n.yaml", yaml);
-    assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &it, 0);
     it = make_item("rss", "燃气站爆炸", "");
     assert_int_equal(match_item(rs, scratch(), &it, &mr), 0);
     assert_int_equal(mr.n_rules, 1);
@@ -644,9 +659,7 @@ static void test_scratch_reuse_across_sets(void **state)
     (void)state;
     b = pipeline_rules_compile("b.yaml", yaml);
     for (int round = 0; round < 3; round++) {
-        assert_int_equal(match_item(a, scratch(), &it, &mr), 0);
-        assert_int_equal(mr.n_rules, 2); /* land-01 and weibo-01 */
-        match_result_release(&mr);
+        expect_rule_count(a, &it, 2); /* land-01 and weibo-01 */
         assert_int_equal(match_item(b, scratch(), &it, &mr), 0);
         assert_int_equal(mr.n_rules, 1);
         assert_int_equal(mr.rules[0].hits[0].start, 2);
@@ -749,23 +762,15 @@ static void test_issue_11_shipped_rules_are_local(void **state)
     }
     weekly.source_id = "tech-weekly";
     blog.source_id = "blog";
-    assert_int_equal(match_item(rs, scratch(), &weekly, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
-    assert_int_equal(match_item(rs, scratch(), &blog, &mr), 0);
-    assert_int_equal(mr.n_rules, 0);
-    match_result_release(&mr);
+    expect_rule_count(rs, &weekly, 0);
+    expect_rule_count(rs, &blog, 0);
     assert_int_equal(match_item(rs, scratch(), &xunyang, &mr), 0);
     assert_int_equal(mr.n_rules, 1);
     assert_string_equal(rs->rules[mr.rules[0].rule].id, "safety-gas");
     match_result_release(&mr);
-    assert_int_equal(match_item(rs, scratch(), &forum, &mr), 0);
-    assert_int_equal(mr.n_rules, 0); /* no place, source not local */
-    match_result_release(&mr);
+    expect_rule_count(rs, &forum, 0); /* no place, source not local */
     forum.local = true;
-    assert_int_equal(match_item(rs, scratch(), &forum, &mr), 0);
-    assert_int_equal(mr.n_rules, 1);
-    match_result_release(&mr);
+    expect_rule_count(rs, &forum, 1);
     rule_set_free(rs);
 }
 
