@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "notifier_fixture.h"
 #include "rules.h"
 #include "rules_store.h"
 #include "yq_redis.h"
@@ -27,16 +28,11 @@ void web_fixture_cfg(struct web_cfg *cfg)
     cfg->sse_max_stream_ms = 10000;
     cfg->sse_max_streams = 48;
     cfg->sse_max_streams_per_user = 4;
+    /* the auth tests' login settings, but hour-long sessions and 50 failures per address */
+    cfg->auth = notifier_fixture_auth_cfg();
     cfg->auth.session_ttl_ms = 3600000;
     cfg->auth.session_idle_ms = 3600000;
-    cfg->auth.login_max_failures = 3;
     cfg->auth.login_ip_max_failures = 50;
-    cfg->auth.login_window_ms = 900000;
-    cfg->auth.login_lockout_ms = 900000;
-    cfg->auth.pwhash_opslimit = 1;
-    cfg->auth.pwhash_memlimit = 8192;
-    cfg->auth.login_max_concurrent = 2;
-    cfg->auth.busy_timeout_ms = 1000;
 }
 
 void web_fixture_redis_cfg(struct yq_redis_cfg *rcfg, int redis_port)
