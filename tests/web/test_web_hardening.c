@@ -54,7 +54,6 @@ static int setup_variant(void **state, enum variant v)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct web_cfg cfg;
-    char err[256] = "";
     struct web_auth *a;
     static const char *const users[][3] = {
         {"admin", "admin", "admin-password-1"},       {"duty1", "duty_officer", "duty-password-1"},
@@ -62,17 +61,12 @@ static int setup_variant(void **state, enum variant v)
         {"liaison-c", "liaison", "liaison-password-c"},
     };
 
-    memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
-    cfg.sources_enabled = false;
-    cfg.rules_enabled = false;
+    web_fixture_shipped_cfg(&cfg);
     cfg.sse_poll_ms = 100;
     cfg.sse_max_stream_ms = 60000;
     cfg.sse_max_streams = 6;
     cfg.sse_reserved_streams = 2;
     cfg.sse_max_streams_per_user = 2;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
     cfg.auth.login_max_failures = 3;
     cfg.max_connections_per_ip = v == V_PER_IP ? 4 : v == V_MANY ? MANY_PER_IP : 0;
     /*

@@ -80,14 +80,10 @@ static void serve(struct fx *f)
     struct web_cfg *cfg = &f->cfg;
     char err[256] = "";
 
-    memset(cfg, 0, sizeof(*cfg));
-    assert_int_equal(cfg_fill(web_cfg_keys, cfg, NULL, NULL, err, sizeof(err)), 0);
+    web_fixture_shipped_cfg(cfg);
     f->cfg_filled = true;
     cfg->sources_enabled = true;
-    cfg->rules_enabled = false;
     cfg->sse_poll_ms = 100;
-    cfg->auth.pwhash_opslimit = 1;
-    cfg->auth.pwhash_memlimit = 8192;
     free(cfg->redis.host);
     cfg->redis.host = strdup("127.0.0.1");
     assert_non_null(cfg->redis.host);

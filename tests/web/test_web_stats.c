@@ -69,12 +69,7 @@ static int setup(void **state)
     f->stats_cal.is_working_day = is_working_day;
     f->stats_cal.ctx = f->cal;
 
-    memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
-    cfg.sources_enabled = false;
-    cfg.rules_enabled = false;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
+    web_fixture_shipped_cfg(&cfg);
     cfg.calendar = &f->stats_cal;
     f->w = web_new(&cfg, f->path, NULL, NULL, err, sizeof(err));
     if (!f->w) {

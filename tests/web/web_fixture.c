@@ -35,6 +35,20 @@ void web_fixture_cfg(struct web_cfg *cfg)
     cfg->auth.login_ip_max_failures = 50;
 }
 
+void web_fixture_shipped_cfg(struct web_cfg *cfg)
+{
+    char err[256] = "";
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (cfg_fill(web_cfg_keys, cfg, NULL, NULL, err, sizeof(err)) != 0) {
+        fail_msg("web defaults: %s", err);
+    }
+    cfg->sources_enabled = false;
+    cfg->rules_enabled = false;
+    cfg->auth.pwhash_opslimit = 1;
+    cfg->auth.pwhash_memlimit = 8192;
+}
+
 void web_fixture_redis_cfg(struct yq_redis_cfg *rcfg, int redis_port)
 {
     rcfg->host = (char *)"127.0.0.1";
@@ -168,13 +182,8 @@ struct web *web_fixture_web_over(const char *dbpath, const struct web_ticket_ops
     struct web *w;
     char err[256] = "";
 
-    memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(cfg_fill(web_cfg_keys, &cfg, NULL, NULL, err, sizeof(err)), 0);
-    cfg.sources_enabled = false;
-    cfg.rules_enabled = false;
+    web_fixture_shipped_cfg(&cfg);
     cfg.sse_poll_ms = 100;
-    cfg.auth.pwhash_opslimit = 1;
-    cfg.auth.pwhash_memlimit = 8192;
     w = web_new(&cfg, dbpath, ops, ctx, err, sizeof(err));
     if (!w) {
         fail_msg("web_new: %s", err);

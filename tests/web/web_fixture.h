@@ -32,6 +32,13 @@ struct web_fixture {
 void web_fixture_cfg(struct web_cfg *cfg);
 
 /*
+ * The shipped settings (web_cfg_keys' defaults; cfg: caller storage, zeroed first) with
+ * sources and rules off and the cheapest password hash (opslimit 1, memlimit 8192): what the
+ * tests that start from the defaults share. Release with cfg_release(web_cfg_keys, cfg).
+ */
+void web_fixture_shipped_cfg(struct web_cfg *cfg);
+
+/*
  * Point rcfg (a web_cfg's redis, or a test's own connection) at a Redis on
  * 127.0.0.1:redis_port (a redis_fixture's), with 10 s connect and command timeouts: a loaded
  * machine must not make a slow answer read as "Redis down" (issue #10). The host is a static
