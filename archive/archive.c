@@ -1,7 +1,8 @@
 /*
  * The archive front (archive.h): chooses a backend by the location's form, validates
- * arguments, and opens the sentiment classifier on the first put of a handle that was given
- * none. Everything else is the backend's (archive_sqlite.c).
+ * arguments, opens the sentiment classifier on the first put of a handle that was given none,
+ * and runs a put over the backend's steps (struct archive_put_ops, archive_row.h). Everything
+ * else is the backend's (archive_sqlite.c, archive_pg.c).
  */
 #include "archive.h"
 
@@ -11,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_row.h"
+#include "norm.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_log.h"
 #include "yq_time.h"
 
 /* The backends, tried in order; the first whose accepts() says yes serves the location. */
@@ -149,6 +153,70 @@ int64_t archive_item_heat(const struct yq_item *item)
                    item->metrics.likes);
 }
 
+/* The items then the alerts of a put through ops' steps, in order; the first error stops it. */
+static int put_each(const struct archive_put_ops *ops, void *ctx,
+                    const struct yq_item *const *items, size_t n_items,
+                    const struct yq_alert *const *alerts, size_t n_alerts,
+                    struct archive_put_result *res)
+{
+    int err = 0;
+    for (size_t i = 0; err == 0 && i < n_items; i++) {
+        const struct yq_item *it = items[i];
+        if (!it->id || !it->id[0]) {
+            res->items_refused++;
+            LOG_WARN("archive: item without id refused (source %s)",
+                     it->source_id ? it->source_id : "?");
+            continue;
+        }
+        err = ops->put_item(ctx, it, res);
+    }
+    for (size_t i = 0; err == 0 && i < n_alerts; i++) {
+        err = ops->put_alert(ctx, alerts[i], res);
+    }
+    return err;
+}
+
+/*
+ * One put through the backend's steps (struct archive_put_ops, archive_row.h): the
+ * normaliser, a zeroed context of ops->ctx_size bytes starting with the struct
+ * archive_put_base, begin, the batch, end. res gets the counts only when the put succeeded.
+ */
+static int put_run(const struct archive_put_ops *ops, void *state,
+                   const struct yq_item *const *items, size_t n_items,
+                   const struct yq_alert *const *alerts, size_t n_alerts,
+                   struct archive_put_result *res, char *errbuf, size_t errlen)
+{
+    struct archive_put_result r = {0};
+    const struct norm *norm = NULL;
+    struct archive_put_base *base;
+    int err = norm_global(&norm, errbuf, errlen);
+
+    if (err != 0) {
+        return err;
+    }
+    base = calloc(1, ops->ctx_size); /* the PostgreSQL rows waiting, ~7 KB: not on the stack */
+    if (!base) {
+        snprintf(errbuf, errlen, "archive: out of memory");
+        return ERR_NOMEM;
+    }
+    base->norm = norm;
+    base->now_s = yq_time_now();
+    base->errbuf = errbuf;
+    base->errlen = errlen;
+    err = ops->begin(base, state);
+    if (err == 0) {
+        err = put_each(ops, base, items, n_items, alerts, n_alerts, &r);
+    }
+    err = ops->end(base, err, &r);
+    norm_text_release(&base->title);
+    norm_text_release(&base->text);
+    free(base);
+    if (err == 0 && res) {
+        *res = r;
+    }
+    return err;
+}
+
 int archive_put(struct archive *a, const struct yq_item *const *items, size_t n_items,
                 const struct yq_alert *const *alerts, size_t n_alerts,
                 struct archive_put_result *res, char *errbuf, size_t errlen)
@@ -195,8 +263,8 @@ int archive_put(struct archive *a, const struct yq_item *const *items, size_t n_
     if (n_items == 0 && n_alerts == 0) {
         return 0;
     }
-    return a->ops->put(a->state, items, n_items, alerts, n_alerts, res,
-                       ERRBUF(errbuf, errlen, tmp), ERRLEN(errbuf, errlen, tmp));
+    return put_run(a->ops->put, a->state, items, n_items, alerts, n_alerts, res,
+                   ERRBUF(errbuf, errlen, tmp), ERRLEN(errbuf, errlen, tmp));
 }
 
 void archive_row_release(struct archive_row *row)

@@ -228,6 +228,7 @@ int archive_stats(struct archive *a, json_t **out, char *errbuf, size_t errlen);
  * A backend: one table of functions (c-style §1). state is the backend's own handle. The front
  * validates arguments, so backends may assume non-NULL pointers and the contracts above.
  */
+struct archive_put_ops;
 struct archive_backend_ops {
     const char *name; /* "sqlite" */
     /* Whether location has this backend's form (e.g. a path, "postgresql://..."). */
@@ -239,9 +240,8 @@ struct archive_backend_ops {
     int (*open)(const char *location, const struct archive_open_opts *opts, void **state,
                 char *errbuf, size_t errlen);
     void (*close)(void *state);
-    int (*put)(void *state, const struct yq_item *const *items, size_t n_items,
-               const struct yq_alert *const *alerts, size_t n_alerts,
-               struct archive_put_result *res, char *errbuf, size_t errlen);
+    /* the steps of a put, run by archive_put() (struct archive_put_ops, archive_row.h) */
+    const struct archive_put_ops *put;
     int (*scan)(void *state, const struct archive_filter *f, archive_row_fn fn, void *arg,
                 char *errbuf, size_t errlen);
     int (*get)(void *state, const char *item_id, struct archive_row *out, char *errbuf,

@@ -271,7 +271,7 @@ static void bind_text(struct yq_stmt *s, int i, const char *v)
 
 /* Scratch of one put: the rows waiting for their INSERT. */
 struct pg_put {
-    struct archive_put_base b; /* first: archive_put_run() */
+    struct archive_put_base b; /* first: archive_put() */
     struct pg_state *st;
     bool in_tx;
     size_t n_items;
@@ -472,10 +472,11 @@ static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_re
     return err;
 }
 
-static int pg_put_begin(void *ctx)
+static int pg_put_begin(void *ctx, void *state)
 {
     struct pg_put *pc = ctx;
 
+    pc->st = state;
     pthread_mutex_lock(&pc->st->mu);
     pc->in_tx = true; /* the lock is held from here; end releases it */
     return yq_db_exec(pc->st->db, "BEGIN", "archive: begin", pc->b.errbuf, pc->b.errlen);
@@ -509,30 +510,12 @@ static int pg_put_end(void *ctx, int err, struct archive_put_result *res)
 }
 
 static const struct archive_put_ops pg_put_ops = {
+    .ctx_size = sizeof(struct pg_put),
     .begin = pg_put_begin,
     .put_item = put_item,
     .put_alert = put_alert,
     .end = pg_put_end,
 };
-
-static int pg_put(void *state, const struct yq_item *const *items, size_t n_items,
-                  const struct yq_alert *const *alerts, size_t n_alerts,
-                  struct archive_put_result *res, char *errbuf, size_t errlen)
-{
-    struct pg_state *st = state;
-    struct pg_put *pc = calloc(1, sizeof(*pc)); /* ~7 KB of waiting rows: not on the stack */
-    int err;
-
-    if (!pc) {
-        snprintf(errbuf, errlen, "archive: out of memory");
-        return ERR_NOMEM;
-    }
-    pc->st = st;
-    err = archive_put_run(st->readonly, &pg_put_ops, pc, &pc->b, items, n_items, alerts,
-                          n_alerts, res, errbuf, errlen);
-    free(pc);
-    return err;
-}
 
 /* ------------------------------------------------------------------ read */
 
@@ -950,7 +933,7 @@ const struct archive_backend_ops archive_pg_ops = {
     .init = pg_init,
     .open = pg_open,
     .close = pg_close,
-    .put = pg_put,
+    .put = &pg_put_ops,
     .scan = pg_scan,
     .get = pg_get,
     .prune = pg_prune,

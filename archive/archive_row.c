@@ -11,7 +11,6 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
-#include "yq_time.h"
 #include "yq_banned.h"
 
 void archive_bind_text(struct yq_stmt *s, int i, const char *v)
@@ -131,71 +130,6 @@ void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,
     yq_stmt_bind_int(s, first + 5, (int)m->level);
     yq_stmt_bind_int64(s, first + 6, al->rules_version);
     yq_stmt_bind_int64(s, first + 7, al->matched_at);
-}
-
-/*
- * The start of every put: a read-only handle refuses (ERR_BAD_STATE), else *norm gets the
- * process's normaliser (norm_global(): 0, ERR_NOMEM or ERR_NOT_FOUND). Message in errbuf.
- */
-static int archive_put_start(bool readonly, const struct norm **norm, char *errbuf,
-                             size_t errlen)
-{
-    if (readonly) {
-        snprintf(errbuf, errlen, "archive: read-only handle refuses to store");
-        return ERR_BAD_STATE;
-    }
-    return norm_global(norm, errbuf, errlen);
-}
-
-int archive_put_each(const struct yq_item *const *items, size_t n_items,
-                     const struct yq_alert *const *alerts, size_t n_alerts,
-                     archive_put_item_fn put_item, archive_put_alert_fn put_alert, void *ctx,
-                     struct archive_put_result *res)
-{
-    int err = 0;
-    for (size_t i = 0; err == 0 && i < n_items; i++) {
-        const struct yq_item *it = items[i];
-        if (!it->id || !it->id[0]) {
-            res->items_refused++;
-            LOG_WARN("archive: item without id refused (source %s)",
-                     it->source_id ? it->source_id : "?");
-            continue;
-        }
-        err = put_item(ctx, it, res);
-    }
-    for (size_t i = 0; err == 0 && i < n_alerts; i++) {
-        err = put_alert(ctx, alerts[i], res);
-    }
-    return err;
-}
-
-int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
-                    struct archive_put_base *base, const struct yq_item *const *items,
-                    size_t n_items, const struct yq_alert *const *alerts, size_t n_alerts,
-                    struct archive_put_result *res, char *errbuf, size_t errlen)
-{
-    struct archive_put_result r = {0};
-    int err;
-
-    base->now_s = yq_time_now();
-    base->errbuf = errbuf;
-    base->errlen = errlen;
-    err = archive_put_start(readonly, &base->norm, errbuf, errlen);
-    if (err != 0) {
-        return err;
-    }
-    err = ops->begin ? ops->begin(ctx) : 0;
-    if (err == 0) {
-        err = archive_put_each(items, n_items, alerts, n_alerts, ops->put_item, ops->put_alert,
-                               ctx, &r);
-    }
-    err = ops->end(ctx, err, &r);
-    norm_text_release(&base->title);
-    norm_text_release(&base->text);
-    if (err == 0 && res) {
-        *res = r;
-    }
-    return err;
 }
 
 int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it)

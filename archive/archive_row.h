@@ -1,8 +1,8 @@
 /*
  * What the two archive backends (archive_sqlite*.c, archive_pg.c) do alike, whatever the
- * database: the steps of a put (refusals, the batch loop, the match rows), the filter values
- * bound in one order, match rows read from a statement. Not a public interface: only the
- * backends include it.
+ * database: the steps of a put (struct archive_put_ops, run by the front's archive_put()), the
+ * match rows, the filter values bound in one order, match rows read from a statement. Not a
+ * public interface: only the front (archive.c) and the backends include it.
  */
 #ifndef ARCHIVE_ROW_H
 #define ARCHIVE_ROW_H
@@ -51,7 +51,7 @@ void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, i
 void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,
                         const struct yq_alert_match *m, archive_bind_text_fn bind_text);
 
-/* Puts one item / the matches of one alert of a batch (archive_put_each()). Returns 0 or ERR_*. */
+/* Puts one item / the matches of one alert of a batch (archive_put()). Returns 0 or ERR_*. */
 typedef int (*archive_put_item_fn)(void *ctx, const struct yq_item *it,
                                    struct archive_put_result *res);
 typedef int (*archive_put_alert_fn)(void *ctx, const struct yq_alert *al,
@@ -59,28 +59,35 @@ typedef int (*archive_put_alert_fn)(void *ctx, const struct yq_alert *al,
 
 /*
  * What every put keeps, whatever the backend: the first member of a backend's put context.
- * archive_put_run() fills it; the backend's steps use the normaliser and its two scratch
- * texts (released by archive_put_run()), the put's archive time and the caller's errbuf.
+ * archive_put() fills it; the backend's steps use the normaliser and its two scratch texts
+ * (released by archive_put()), the put's archive time and the caller's errbuf.
  */
 struct archive_put_base {
     const struct norm *norm; /* the process's normaliser (norm_global()), borrowed */
     struct norm_text title;  /* scratch: the normalised title of the item being indexed */
     struct norm_text text;
     int64_t now_s; /* the archive time of the put (seconds since the epoch) */
-    char *errbuf;  /* the put's, one line on failure */
+    char *errbuf;  /* the put's, one line on failure (never NULL) */
     size_t errlen;
 };
 
 /*
- * A backend's put, run by archive_put_run() with its context (whose first member is a
- * struct archive_put_base): begin (may be NULL) takes the backend's lock and opens what the
- * batch needs; put_item and put_alert store one item / one alert's matches; end is always
- * called once begin was (also when begin or a step failed, err != 0): it stores what is
- * pending (counted in res, the put's counts the steps got) and commits when err == 0, else
- * rolls back, releases what begin took, and returns err or its own first error.
+ * A backend's put (struct archive_backend_ops.put), run by the front's archive_put(), the same
+ * on every backend: the normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), a context of
+ * ctx_size bytes is allocated zeroed (ERR_NOMEM; it starts with a struct archive_put_base,
+ * filled before begin), then begin, the items then the alerts in order (an item without an id
+ * is refused and counted in items_refused; the batch goes on), end; then the context is freed.
+ * begin (required) gets the backend's state (what its open made), takes the backend's lock and
+ * opens what the batch needs; put_item and put_alert store one item / one alert's matches
+ * (put_alert refuses an alert without its item's id or event key with
+ * archive_alert_accepted()); end is always called once begin was (also when begin or a step
+ * failed, err != 0): it stores what is pending (counted in res, the put's counts the steps
+ * got) and commits when err == 0, else rolls back, releases what begin took, and returns err or
+ * its own first error. Every step writes its message to the base's errbuf.
  */
 struct archive_put_ops {
-    int (*begin)(void *ctx);
+    size_t ctx_size; /* bytes of the backend's put context */
+    int (*begin)(void *ctx, void *state);
     archive_put_item_fn put_item;
     archive_put_alert_fn put_alert;
     int (*end)(void *ctx, int err, struct archive_put_result *res);
@@ -100,20 +107,6 @@ struct archive_put_ops {
  * another norm_apply() code. Writes no message: the caller says what the code means for it.
  */
 int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it);
-
-/*
- * One put, the same on every backend: a read-only handle refuses (ERR_BAD_STATE), the
- * normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), then begin, the items then the alerts in
- * order (an item without an id, an alert without its item's id or event key is refused and
- * counted in items_refused; the batch goes on), end. ctx: the backend's context, zeroed by the
- * caller, starting with the struct archive_put_base that base points at. res (may be NULL)
- * gets the counts only when the put succeeded. Returns 0 or the first error (message in
- * errbuf, errlen bytes).
- */
-int archive_put_run(bool readonly, const struct archive_put_ops *ops, void *ctx,
-                    struct archive_put_base *base, const struct yq_item *const *items,
-                    size_t n_items, const struct yq_alert *const *alerts, size_t n_alerts,
-                    struct archive_put_result *res, char *errbuf, size_t errlen);
 
 /*
  * Whether alert al can be stored: one without its item's id or an event key is refused

@@ -580,7 +580,7 @@ static int sq_open(const char *location, const struct archive_open_opts *opts, v
 
 /* Scratch of one put. */
 struct put_ctx {
-    struct archive_put_base b; /* first: archive_put_run() */
+    struct archive_put_base b; /* first: archive_put() */
     struct sq_state *st;
     bool locked; /* st->mu held (sq_put_begin) */
 };
@@ -767,12 +767,13 @@ static int put_alert(void *ctx, const struct yq_alert *al, struct archive_put_re
  * gone) fails the put, so the caller keeps its batch and commits nothing (design §8: never
  * recreated implicitly, nothing stored where no reader looks). Then the lock.
  */
-static int sq_put_begin(void *ctx)
+static int sq_put_begin(void *ctx, void *state)
 {
     struct put_ctx *pc = ctx;
     int version = 0;
     char why[256] = "";
 
+    pc->st = state;
     if (read_marker(pc->st->dir, &version, why, sizeof why) != 0) {
         snprintf(pc->b.errbuf, pc->b.errlen,
                  "archive: %s is missing or no longer an archive (%s): nothing stored",
@@ -812,22 +813,12 @@ static int sq_put_end(void *ctx, int err, struct archive_put_result *res)
 }
 
 static const struct archive_put_ops sq_put_ops = {
+    .ctx_size = sizeof(struct put_ctx),
     .begin = sq_put_begin,
     .put_item = put_item,
     .put_alert = put_alert,
     .end = sq_put_end,
 };
-
-static int sq_put(void *state, const struct yq_item *const *items, size_t n_items,
-                  const struct yq_alert *const *alerts, size_t n_alerts,
-                  struct archive_put_result *res, char *errbuf, size_t errlen)
-{
-    struct sq_state *st = state;
-    struct put_ctx pc = {.st = st};
-
-    return archive_put_run(st->readonly, &sq_put_ops, &pc, &pc.b, items, n_items, alerts,
-                           n_alerts, res, errbuf, errlen);
-}
 
 /* archive_drop_month_fn: remove month mk's file (what: its path) with its WAL and SHM files. */
 static int sq_drop_month(void *ctx, int64_t mk, char *what, size_t what_len, char *errbuf,
@@ -886,7 +877,7 @@ const struct archive_backend_ops archive_sqlite_ops = {
     .init = sq_init,
     .open = sq_open,
     .close = sq_close,
-    .put = sq_put,
+    .put = &sq_put_ops,
     .scan = archive_sq_scan,
     .get = archive_sq_get,
     .prune = sq_prune,

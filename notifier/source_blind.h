@@ -78,10 +78,7 @@ struct source_blind_row {
     int64_t closed_at;  /* when it recorded the end; 0 while open */
 };
 
-struct source_blind_list {
-    size_t n;
-    struct source_blind_row *v;
-};
+TICKET_STORE_LIST(struct source_blind_list, struct source_blind_row, source_blind_list_release);
 
 /*
  * The windows overlapping [since, until) (started before until, and open or ended after
@@ -92,9 +89,6 @@ struct source_blind_list {
  */
 int source_blind_list(struct ticket_store *store, const char *source_id, int64_t since,
                       int64_t until, size_t max, struct source_blind_list *out);
-
-/* Free what list owns and zero it. NULL is a no-op. */
-void source_blind_list_release(struct source_blind_list *list);
 
 /*
  * w as JSON (docs/api.md "GET /api/sources/blind"): {"id","source_id","source_name",

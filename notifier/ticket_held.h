@@ -49,10 +49,7 @@ struct ticket_held {
     int64_t held_at; /* when intake recorded it */
 };
 
-struct ticket_held_list {
-    size_t n;
-    struct ticket_held *v; /* owned array of n rows */
-};
+TICKET_STORE_LIST(struct ticket_held_list, struct ticket_held, ticket_held_list_release);
 
 /*
  * Whether item (borrowed) is old for a window of window_s seconds (0 = never old): it has a
@@ -85,8 +82,5 @@ int ticket_store_list_held(struct ticket_store *store, const char *reason, const
  * Strings are untrusted feed text (escape before display).
  */
 json_t *ticket_held_json(const struct ticket_held *h);
-
-/* Free what list owns and zero it; NULL is a no-op. */
-void ticket_held_list_release(struct ticket_held_list *list);
 
 #endif

@@ -1559,6 +1559,29 @@ static int list_rows(struct ticket_store *store, const char *sql, const char *wh
     return err;
 }
 
+/* The SQL of rows_of_ticket() from "SELECT <columns> FROM <table>" (a string literal). */
+#define ROWS_OF_TICKET_SQL(select) select " WHERE ticket_id = ?1 ORDER BY id LIMIT ?2"
+
+/*
+ * The rows of ticket_id in a table of rows of one ticket (its log, responses, items: columns
+ * ticket_id and id), in id order, at most max: sql is ROWS_OF_TICKET_SQL() of that table's
+ * SELECT, rt its row type. *v and *n are set empty first; max 0 reads nothing. Returns as
+ * list_rows().
+ */
+static int rows_of_ticket(struct ticket_store *store, const char *sql, const char *what,
+                          int64_t ticket_id, size_t max, const struct ticket_store_row_type *rt,
+                          void **v, size_t *n)
+{
+    int64_t binds[2] = {ticket_id, (int64_t)(max < INT64_MAX ? max : INT64_MAX)};
+
+    *v = NULL;
+    *n = 0;
+    if (max == 0) {
+        return 0;
+    }
+    return list_rows(store, sql, what, binds, 2, max, rt, v, n);
+}
+
 int ticket_store_list_open(struct ticket_store *store, size_t max_tickets, struct ticket_list *out)
 {
     int64_t limit = (int64_t)max_tickets;
@@ -1784,11 +1807,11 @@ TICKET_STORE_ROWS(log_rows, struct ticket_log_entry, log_cols, struct ticket_log
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out)
 {
-    memset(out, 0, sizeof(*out));
-    return list_rows(store,
-                     "SELECT id, at, actor, actor_role, action, from_state, to_state, "
-                     "note FROM ticket_log WHERE ticket_id = ? ORDER BY id LIMIT 10000",
-                     "list log", &ticket_id, 1, 10000, &log_rows, (void **)&out->v, &out->n);
+    return rows_of_ticket(
+        store,
+        ROWS_OF_TICKET_SQL("SELECT id, at, actor, actor_role, action, from_state, "
+                           "to_state, note FROM ticket_log"),
+        "list log", ticket_id, 10000, &log_rows, (void **)&out->v, &out->n);
 }
 
 #define RCOL(i, type, field) TICKET_STORE_COL(struct ticket_response, i, type, field)
@@ -1803,12 +1826,11 @@ TICKET_STORE_ROWS(response_rows, struct ticket_response, response_cols, struct t
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out)
 {
-    memset(out, 0, sizeof(*out));
-    return list_rows(store,
-                     "SELECT channel, url, responded_at, recorded_at, recorded_by, note "
-                     "FROM ticket_responses WHERE ticket_id = ? ORDER BY id LIMIT 1000",
-                     "list responses", &ticket_id, 1, 1000, &response_rows, (void **)&out->v,
-                     &out->n);
+    return rows_of_ticket(store,
+                          ROWS_OF_TICKET_SQL("SELECT channel, url, responded_at, recorded_at, "
+                                             "recorded_by, note FROM ticket_responses"),
+                          "list responses", ticket_id, 1000, &response_rows, (void **)&out->v,
+                          &out->n);
 }
 
 #define ITEM_COLUMNS                                                                               \
@@ -1832,16 +1854,9 @@ TICKET_STORE_ROWS_AND_RELEASE(item_rows, struct ticket_item, item_cols, ticket_i
 int ticket_store_list_items(struct ticket_store *store, int64_t ticket_id, size_t max_items,
                             struct ticket_item_list *out)
 {
-    int64_t binds[2] = {ticket_id, (int64_t)max_items};
-
-    memset(out, 0, sizeof(*out));
-    if (max_items == 0) {
-        return 0;
-    }
-    return list_rows(store,
-                     "SELECT " ITEM_COLUMNS " FROM ticket_items "
-                     "WHERE ticket_id = ? ORDER BY id LIMIT ?",
-                     "list items", binds, 2, max_items, &item_rows, (void **)&out->v, &out->n);
+    return rows_of_ticket(store, ROWS_OF_TICKET_SQL("SELECT " ITEM_COLUMNS " FROM ticket_items"),
+                          "list items", ticket_id, max_items, &item_rows, (void **)&out->v,
+                          &out->n);
 }
 
 /*

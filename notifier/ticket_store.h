@@ -92,6 +92,24 @@ struct briefing_env;
 struct response_cfg;
 
 /*
+ * Declare a list of rows the store reads whole (tickets, items, log, responses, held items,
+ * blind windows), the one way each is written: struct list_type {n, v}, v an owned array of
+ * n elem_type rows (NULL when n is 0), and its release, list_release(list_type *list): free
+ * what each row owns and v, zero the list; NULL is a no-op. The release is defined with the
+ * row type's columns by TICKET_STORE_ROWS() (ticket_store_int.h), which relies on the members
+ * n and v. The line ends with the release's ';':
+ *     TICKET_STORE_LIST(struct ticket_log_list, struct ticket_log_entry,
+ *                       ticket_log_list_release);
+ */
+#define TICKET_STORE_LIST(list_type, elem_type, list_release)                                      \
+    list_type                                                                                      \
+    {                                                                                              \
+        size_t n;                                                                                  \
+        elem_type *v;                                                                              \
+    };                                                                                             \
+    void list_release(list_type *list)
+
+/*
  * What the store needs to know beyond SQL: the clocks, the working-day calendar and who is
  * notified. Every member is borrowed and may be NULL: clock NULL = ticket_clock_defaults(),
  * cal NULL = Monday..Friday, routes NULL = no notifications, link_base NULL = "".
@@ -162,10 +180,7 @@ struct ticket {
     int64_t rules_checked_at; /* oldest last rule check of those alerts; 0 = unknown */
 };
 
-struct ticket_list {
-    size_t n;
-    struct ticket *v; /* owned array of n tickets */
-};
+TICKET_STORE_LIST(struct ticket_list, struct ticket, ticket_list_release);
 
 /* An item attached to a ticket. Strings are new, owned; release with ticket_item_release(). */
 struct ticket_item {
@@ -191,10 +206,7 @@ struct ticket_item {
     int64_t stored_at_ms;  /* the notifier stored it (intake) */
 };
 
-struct ticket_item_list {
-    size_t n;
-    struct ticket_item *v; /* owned array of n items */
-};
+TICKET_STORE_LIST(struct ticket_item_list, struct ticket_item, ticket_item_list_release);
 
 /*
  * Create the store, once, before the first start (`yuqingctl store init`; issue #10): for a
@@ -392,15 +404,11 @@ struct ticket_log_entry {
     char *note;
 };
 
-struct ticket_log_list {
-    size_t n;
-    struct ticket_log_entry *v;
-};
+TICKET_STORE_LIST(struct ticket_log_list, struct ticket_log_entry, ticket_log_list_release);
 
 /* The log of ticket_id in order (at most 10,000 rows). Returns 0, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_list_log(struct ticket_store *store, int64_t ticket_id,
                           struct ticket_log_list *out);
-void ticket_log_list_release(struct ticket_log_list *list);
 
 /* One recorded public response. */
 struct ticket_response {
@@ -412,20 +420,15 @@ struct ticket_response {
     char *note;
 };
 
-struct ticket_response_list {
-    size_t n;
-    struct ticket_response *v;
-};
+TICKET_STORE_LIST(struct ticket_response_list, struct ticket_response,
+                  ticket_response_list_release);
 
 /* The responses of ticket_id in order (at most 1,000). Returns 0, ERR_RETRY, ERR_IO, NOMEM. */
 int ticket_store_list_responses(struct ticket_store *store, int64_t ticket_id,
                                 struct ticket_response_list *out);
-void ticket_response_list_release(struct ticket_response_list *list);
 
 /* Free what t owns and zero it. NULL is a no-op. */
 void ticket_release(struct ticket *t);
-void ticket_list_release(struct ticket_list *list);
 void ticket_item_release(struct ticket_item *item);
-void ticket_item_list_release(struct ticket_item_list *list);
 
 #endif

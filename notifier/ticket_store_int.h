@@ -167,9 +167,10 @@ void ticket_store_free_rows(const struct ticket_store_col *cols, size_t n_cols, 
  * Define a row type of the store, the one way every row type (tickets, items, log, responses,
  * held items, blind windows) is written: a column table plus one line of this macro.
  * It defines list_release(list_type *list), the public release of a list {n, v} of struct_type
- * rows read with the static column array cols (free each row's texts and v, zero the list;
- * NULL is a no-op), and then declares rows, the static struct ticket_store_row_type of
- * struct_type and cols; the line ends with that declaration's ';':
+ * rows (declared with TICKET_STORE_LIST(), ticket_store.h) read with the static column array
+ * cols (free each row's texts and v, zero the list; NULL is a no-op), and then declares rows,
+ * the static struct ticket_store_row_type of struct_type and cols; the line ends with that
+ * declaration's ';':
  *     TICKET_STORE_ROWS(log_rows, struct ticket_log_entry, log_cols, struct ticket_log_list,
  *                       ticket_log_list_release);
  */
