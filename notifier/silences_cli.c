@@ -41,16 +41,23 @@ static const char usage[] =
 #define ALERTS_LIMIT_MAX SILENCE_ALERTS_LIST_MAX_ROWS
 
 struct opts {
-    const char *config, *db, *kind, *value, *reason, *for_, *until, *by, *limit;
+    const char *config, *db, *kind, *value, *reason, *for_, *by;
+    struct yq_cli_time until;
+    struct yq_cli_long limit; /* default ALERTS_LIMIT_DEFAULT */
     bool all, json;
 };
 
 static const struct yq_cli_opt opt_table[] = {
-    YQ_CLI_VALUE("--config", struct opts, config), YQ_CLI_VALUE("--db", struct opts, db),
-    YQ_CLI_VALUE("--kind", struct opts, kind),     YQ_CLI_VALUE("--value", struct opts, value),
-    YQ_CLI_VALUE("--reason", struct opts, reason), YQ_CLI_VALUE("--for", struct opts, for_),
-    YQ_CLI_VALUE("--until", struct opts, until),   YQ_CLI_VALUE("--by", struct opts, by),
-    YQ_CLI_VALUE("--limit", struct opts, limit),   YQ_CLI_FLAG("--all", struct opts, all),
+    YQ_CLI_VALUE("--config", struct opts, config),
+    YQ_CLI_VALUE("--db", struct opts, db),
+    YQ_CLI_VALUE("--kind", struct opts, kind),
+    YQ_CLI_VALUE("--value", struct opts, value),
+    YQ_CLI_VALUE("--reason", struct opts, reason),
+    YQ_CLI_VALUE("--for", struct opts, for_),
+    YQ_CLI_TIME("--until", struct opts, until),
+    YQ_CLI_VALUE("--by", struct opts, by),
+    YQ_CLI_LONG("--limit", struct opts, limit, 1, ALERTS_LIMIT_MAX),
+    YQ_CLI_FLAG("--all", struct opts, all),
     YQ_CLI_FLAG("--json", struct opts, json),
 };
 
@@ -196,7 +203,7 @@ static int cmd_add(const struct opts *o, int64_t now)
         return usage_error("add 需要 --value、--reason 和 --by (add needs --value, --reason and "
                            "--by)");
     }
-    if (!o->for_ == !o->until) {
+    if (!o->for_ == !o->until.set) {
         return usage_error("add 需要 --for 或 --until 之一 (give one of --for and --until)");
     }
     if (o->for_) {
@@ -205,9 +212,8 @@ static int cmd_add(const struct opts *o, int64_t now)
                                o->for_);
         }
         expires_at = now + span;
-    } else if (yq_time_parse_iso(o->until, &expires_at, NULL)) {
-        return usage_error("--until '%s' 不是时间，例如 2026-12-31T00:00+08:00 (not a time)",
-                           o->until);
+    } else {
+        expires_at = o->until.s;
     }
     rc = open_store(o, &store);
     if (rc) {
@@ -291,7 +297,7 @@ static int cmd_revoke(const struct opts *o, const char *id_s, int64_t now)
 static int cmd_alerts(const struct opts *o, const char *id_s)
 {
     struct ticket_store *store = NULL;
-    int64_t id = 0, limit = ALERTS_LIMIT_DEFAULT;
+    int64_t id = 0;
     json_t *list = NULL, *a;
     size_t i;
     int rc, err;
@@ -299,14 +305,11 @@ static int cmd_alerts(const struct opts *o, const char *id_s)
     if (id_s && !(id = parse_id(id_s))) {
         return usage_error("'%s' 不是屏蔽编号 (not a silence id)", id_s);
     }
-    if (o->limit && ((limit = parse_id(o->limit)) == 0 || limit > ALERTS_LIMIT_MAX)) {
-        return usage_error("--limit '%s' 须为 1 至 10000 (--limit must be 1..10000)", o->limit);
-    }
     rc = open_store(o, &store);
     if (rc) {
         return rc;
     }
-    err = silence_alerts_list(store, id, (size_t)limit, &list);
+    err = silence_alerts_list(store, id, (size_t)o->limit.v, &list);
     if (err) {
         rc = failed(store, "无法读取被屏蔽的告警 (alerts)", err);
     } else if (o->json) {
@@ -337,6 +340,7 @@ int silences_cli_main(int argc, char **argv)
     int rc;
 
     memset(&o, 0, sizeof(o));
+    o.limit.v = ALERTS_LIMIT_DEFAULT;
     rc = yq_cli_parse_cmd("yuqingctl silences", usage, argc, argv, 1, opt_table,
                           sizeof(opt_table) / sizeof(opt_table[0]), &o, words, 3);
     if (rc != 0) {

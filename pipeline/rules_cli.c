@@ -67,8 +67,7 @@ struct cli_opts {
     const char *sources; /* the collector's sources file (rules test) */
     bool local;          /* --local (rules test) */
     bool force;          /* --force (rules push): push without a recorded backtest */
-    const char *limit_arg; /* --limit, read into limit */
-    long limit;
+    struct yq_cli_long limit; /* --limit (rules list): default 20 */
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,14 +98,14 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         YQ_CLI_VALUE("--db", struct cli_opts, db),
         YQ_CLI_VALUE("--notifier-config", struct cli_opts, notifier_config),
         YQ_CLI_VALUE("--sources", struct cli_opts, sources),
-        YQ_CLI_VALUE("--limit", struct cli_opts, limit_arg),
+        YQ_CLI_LONG("--limit", struct cli_opts, limit, 1, LONG_MAX),
         YQ_CLI_FLAG("--local", struct cli_opts, local),
         YQ_CLI_FLAG("--force", struct cli_opts, force),
     };
     char why[256];
 
     memset(o, 0, sizeof(*o));
-    o->limit = 20;
+    o->limit.v = 20;
     if (argc < 2) {
         return usage_error("缺少子命令 (missing subcommand)");
     }
@@ -120,10 +119,6 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         return YQ_CLI_HELP;
     default:
         return usage_error("%s", why);
-    }
-    if (o->limit_arg && yq_cli_parse_long(o->limit_arg, 1, LONG_MAX, &o->limit)) {
-        return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
-                           o->limit_arg);
     }
     return 0;
 }
@@ -410,7 +405,7 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
     int64_t current = 0;
 
     if (rules_store_current(r, &current) != 0 ||
-        rules_store_history(r, (size_t)o->limit, &h, &n) != 0) {
+        rules_store_history(r, (size_t)o->limit.v, &h, &n) != 0) {
         fprintf(stderr, "无法读取规则集历史：Redis 不可达或数据有误 (cannot read rule set "
                         "history)\n");
         return 1;

@@ -33,7 +33,8 @@ static const char usage[] =
 
 struct users_opts {
     const char *sub, *config, *db, *username, *role, *department, *display, *password_file;
-    const char *name, *head, *ttl_days;
+    const char *name, *head;
+    struct yq_cli_long ttl_days; /* token: days; 0 (default): no expiry */
     bool must_change, json;
 };
 
@@ -63,7 +64,7 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
         YQ_CLI_VALUE("--password-file", struct users_opts, password_file),
         YQ_CLI_VALUE("--name", struct users_opts, name),
         YQ_CLI_VALUE("--head", struct users_opts, head),
-        YQ_CLI_VALUE("--ttl-days", struct users_opts, ttl_days),
+        YQ_CLI_LONG("--ttl-days", struct users_opts, ttl_days, 0, WEB_TOKEN_TTL_MAX_DAYS),
         YQ_CLI_FLAG("--must-change", struct users_opts, must_change),
         YQ_CLI_FLAG("--json", struct users_opts, json),
     };
@@ -274,21 +275,14 @@ static int print_departments(json_t *v)
 
 static int cmd_token(const struct users_opts *o, struct web_auth *a)
 {
-    char token[64], *end = NULL;
-    long days = 0;
+    char token[64];
     int err;
 
     if (!o->username) {
         return usage_error("token needs --username");
     }
-    if (o->ttl_days) {
-        days = strtol(o->ttl_days, &end, 10);
-        if (!end || *end || days < 0 || days > 3650) {
-            return usage_error("--ttl-days needs 0..3650, not '%s'", o->ttl_days);
-        }
-    }
-    err = web_token_create(a, o->username, o->name, (int64_t)days * 86400, yq_time_now(), token,
-                           sizeof(token), NULL);
+    err = web_token_create(a, o->username, o->name, (int64_t)o->ttl_days.v * 86400, yq_time_now(),
+                           token, sizeof(token), NULL);
     if (err) {
         fprintf(stderr, "yuqingctl users: cannot create token: %s\n", yq_strerror(err));
         return 1;
